@@ -1,0 +1,28 @@
+"""The exception hierarchy: one root, so callers can catch everything of ours at once."""
+
+from __future__ import annotations
+
+
+class AggregatorError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(AggregatorError):
+    """Bad settings or a bad OPML file; the message names the file and the problem."""
+
+
+class FeedError(AggregatorError):
+    """A problem with one feed (fetching or parsing); carries the feed's URL."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
+
+
+class ParseError(FeedError):
+    """The body could not be read as a feed at all."""
+
+
+class StorageError(AggregatorError):
+    """The database could not be opened or migrated."""

@@ -1,0 +1,172 @@
+"""Plain, frozen value types shared by every module. No behaviour, no IO.
+
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A feed listed in the OPML, with the category outline it sits in."""
+
+    url: str
+    title: str
+    category: str
+    html_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What we remember about polling one feed URL."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None  # sha256 of the last 200 body, to skip re-parsing it
+    status: str | None = None  # ok | not_modified | unchanged | error | gone
+    http_status: int | None = None
+    error: str | None = None
+    error_count: int = 0
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    moved_to: str | None = None  # target of a permanent redirect
+    title: str | None = None  # the feed's own title
+    link: str | None = None  # the feed's own home page
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A 200 response with its (decompressed, size-capped) body."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304: nothing to parse, nothing to store but the feed's state."""
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailed:
+    """Any failure: network, timeout, HTTP error status, oversize body."""
+
+    url: str
+    error: str  # readable words, one line
+    status: int | None = None  # HTTP status when there was a response
+    headers: Mapping[str, str] = field(default_factory=dict)
+    elapsed_ms: int = 0
+
+
+FetchOutcome = Fetched | NotModified | FetchFailed
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed entry, normalised: absolute http(s) link, plain text, UTC dates."""
+
+    guid: str
+    title: str
+    text: str
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    entries: tuple[Entry, ...]
+    language: str | None = None
+    ttl_minutes: int | None = None
+    warning: str | None = None  # set when the parse was best-effort (malformed XML …)
+
+
+# --- stored items and stories ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A stored item as the decision modules (dedupe, cluster, summarize) see it."""
+
+    id: str  # stable: derived from feed URL + guid
+    title: str
+    text: str = ""
+    url: str | None = None
+    canonical_url: str | None = None
+    feed_url: str = ""
+    guid: str = ""
+    author: str | None = None
+    published: datetime | None = None  # upstream date, or first_seen when missing
+    first_seen: datetime | None = None
+    outlet: str = ""  # outlet key (normalised host); distinct outlets = distinct keys
+    outlet_name: str = ""  # outlet for display
+    category: str = ""
+    content_hash: str = ""
+    story_id: str | None = None
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One source item of a summary, as shown to readers."""
+
+    outlet: str
+    title: str
+    url: str | None
+    published: datetime | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    text: str
+    sources: tuple[int, ...]  # indexes into Summary.sources
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    headline: str
+    bullets: tuple[Bullet, ...]
+    sources: tuple[SourceRef, ...]
+    outlet_count: int  # distinct outlets: the N of "Summary based on N sources"
+    method: str = "extractive"
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A published story: what feeds and pages are built from."""
+
+    id: str
+    category: str  # main category
+    headline: str
+    first_seen: datetime
+    updated: datetime  # last material change
+    version: int
+    summary: Summary | None = None
+    categories: tuple[str, ...] = ()
