@@ -1,0 +1,164 @@
+"""Read and validate the operator's OPML: category outlines holding feed outlines. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.parsers import expat
+
+from .errors import ConfigError
+from .models import Source
+
+DEFAULT_CATEGORY = "Uncategorized"
+
+
+@dataclass(frozen=True, slots=True)
+class Opml:
+    title: str
+    sources: tuple[Source, ...]
+    categories: tuple[str, ...]  # in document order, each once
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Outline:
+    attrs: dict[str, str]
+    line: int
+    children: list[_Outline] = field(default_factory=list)
+
+    def label(self) -> str:
+        return (self.attrs.get("text") or self.attrs.get("title") or "").strip()
+
+
+def _attr(attrs: dict[str, str], name: str) -> str | None:
+    """Attribute lookup that forgives case (xmlurl, XMLURL …), as readers do."""
+    lowered = name.lower()
+    for key, value in attrs.items():
+        if key.lower() == lowered:
+            return value.strip()
+    return None
+
+
+def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
+    parser = expat.ParserCreate()
+    stack: list[_Outline] = []
+    roots: list[_Outline] = []
+    title_parts: list[str] = []
+    in_title = False
+    seen_opml = False
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal in_title, seen_opml
+        if name == "opml":
+            seen_opml = True
+        elif name == "title" and not stack:
+            in_title = True
+        elif name == "outline":
+            node = _Outline(dict(attrs), parser.CurrentLineNumber)
+            (stack[-1].children if stack else roots).append(node)
+            stack.append(node)
+
+    def end(name: str) -> None:
+        nonlocal in_title
+        if name == "outline":
+            stack.pop()
+        elif name == "title":
+            in_title = False
+
+    def chars(text: str) -> None:
+        if in_title:
+            title_parts.append(text)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    # Entity declarations are never needed in OPML; refusing them defuses entity bombs.
+    parser.EntityDeclHandler = _refuse_entities(where)
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ConfigError(
+            f"{where}: not valid XML at line {exc.lineno}, column {exc.offset + 1}: "
+            f"{expat.ErrorString(exc.code)}"
+        ) from exc
+    if not seen_opml:
+        raise ConfigError(f"{where}: not an OPML file (no <opml> element)")
+    return "".join(title_parts).strip(), roots
+
+
+def _refuse_entities(where: str):  # type: ignore[no-untyped-def]
+    def handler(*_args: object) -> None:
+        raise ConfigError(f"{where}: entity declarations are not allowed in OPML")
+
+    return handler
+
+
+def _is_feed(node: _Outline) -> bool:
+    kind = (_attr(node.attrs, "type") or "").lower()
+    return _attr(node.attrs, "xmlUrl") is not None or kind in {"rss", "atom", "feed"}
+
+
+def parse_opml(data: bytes, where: str = "OPML") -> Opml:
+    """Parse OPML bytes. `where` names the file in every error message.
+
+    Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
+    that is not itself a feed; top-level feeds go to "Uncategorized".
+    """
+    title, roots = _parse_tree(data, where)
+    if not roots:
+        raise ConfigError(f"{where}: no <outline> elements: nothing to poll")
+    sources: list[Source] = []
+    categories: list[str] = []
+    warnings: list[str] = []
+    seen: dict[str, Source] = {}
+    problems: list[str] = []
+
+    def visit(node: _Outline, category: str | None) -> None:
+        if _is_feed(node):
+            url = _attr(node.attrs, "xmlUrl")
+            label = node.label() or (url or "")
+            if not url:
+                problems.append(f"line {node.line}: feed outline {label!r} has no xmlUrl")
+                return
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(f"line {node.line}: feed {label!r} has a non-http(s) URL {url!r}")
+                return
+            name = category or DEFAULT_CATEGORY
+            if url in seen:
+                warnings.append(
+                    f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
+                )
+                return
+            source = Source(url, label, name, _attr(node.attrs, "htmlUrl") or None)
+            seen[url] = source
+            sources.append(source)
+            if name not in categories:
+                categories.append(name)
+            return
+        if not node.children:
+            problems.append(
+                f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
+            )
+            return
+        name = node.label() or category or DEFAULT_CATEGORY
+        for child in node.children:
+            visit(child, name)
+
+    for root in roots:
+        visit(root, None)
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
+    if not sources:
+        raise ConfigError(f"{where}: no feed outlines (outlines with an xmlUrl)")
+    return Opml(title, tuple(sources), tuple(categories), tuple(warnings))
+
+
+def load_opml(path: Path) -> Opml:
+    """Read and parse an OPML file; every problem is a ConfigError naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
+    return parse_opml(data, str(path))

@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+
+from aggregator.errors import ConfigError
+from aggregator.opml import DEFAULT_CATEGORY, load_opml, parse_opml
+
+GOOD = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>My sources</title></head><body>
+  <outline text="World News">
+    <outline type="rss" text="Outlet A" xmlUrl="https://a.example/world.xml" htmlUrl="https://a.example/"/>
+    <outline type="rss" text="Outlet B" xmlUrl="http://b.example/rss"/>
+  </outline>
+  <outline title="Business">
+    <outline text="Markets">
+      <outline type="rss" text="Outlet C" xmlUrl="https://c.example/markets"/>
+    </outline>
+    <outline type="rss" text="Outlet A again" xmlUrl="https://a.example/world.xml"/>
+  </outline>
+  <outline type="rss" text="Loose" XMLURL="https://d.example/feed"/>
+</body></opml>"""
+
+
+def test_categories_and_feeds_in_document_order() -> None:
+    opml = parse_opml(GOOD, "feeds.opml")
+    assert opml.title == "My sources"
+    assert [(s.url, s.category, s.title) for s in opml.sources] == [
+        ("https://a.example/world.xml", "World News", "Outlet A"),
+        ("http://b.example/rss", "World News", "Outlet B"),
+        ("https://c.example/markets", "Markets", "Outlet C"),
+        ("https://d.example/feed", DEFAULT_CATEGORY, "Loose"),
+    ]
+    assert opml.categories == ("World News", "Markets", DEFAULT_CATEGORY)
+    assert opml.sources[0].html_url == "https://a.example/"
+
+
+def test_a_feed_listed_twice_is_kept_once_with_a_warning() -> None:
+    opml = parse_opml(GOOD, "feeds.opml")
+    assert sum(s.url == "https://a.example/world.xml" for s in opml.sources) == 1
+    assert any("listed again" in w for w in opml.warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"this is not xml", "not valid XML at line 1"),
+        (b"<opml><body><outline text='x'", "not valid XML"),
+        (b"<rss><channel/></rss>", "not an OPML file"),
+        (b"<opml version='2.0'><body></body></opml>", "no <outline> elements"),
+        (
+            b"<opml><body><outline text='World'>\n<outline type='rss' text='No URL'/>"
+            b"</outline></body></opml>",
+            "line 2: feed outline 'No URL' has no xmlUrl",
+        ),
+        (
+            b"<opml><body><outline text='World'><outline text='Bad' "
+            b"xmlUrl='javascript:alert(1)'/></outline></body></opml>",
+            "non-http(s) URL",
+        ),
+        (
+            b"<opml><body><outline text='Empty'/></body></opml>",
+            "neither an xmlUrl nor children",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaa">]>'
+            b"<opml><body><outline text='&a;' xmlUrl='https://x.example/'/></body></opml>",
+            "entity declarations are not allowed",
+        ),
+    ],
+)
+def test_bad_opml_names_the_file_and_the_problem(data: bytes, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_opml(data, "/etc/aggregator/feeds.opml")
+    message = str(info.value)
+    assert message.startswith("/etc/aggregator/feeds.opml: ")
+    assert expected in message
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read OPML"):
+        load_opml(tmp_path / "missing.opml")
+
+
+def test_shipped_default_opml_is_real() -> None:
+    opml = load_opml(Path(__file__).parent.parent / "feeds.opml")
+    assert len(opml.sources) >= 20
+    assert len(opml.categories) >= 5
+    assert "World News" in opml.categories
+    assert all(s.url.startswith("https://") for s in opml.sources)
