@@ -1,0 +1,120 @@
+"""The database schema as append-only, named migrations (sqlite-utils' Migrations).
+
+Never edit a migration that has shipped: add a new one below it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("aggregator")
+
+
+@migrations(name="0001_initial")
+def initial(db: Database) -> None:
+    db["sources"].create(
+        {
+            "url": str,
+            "title": str,
+            "category": str,
+            "html_url": str,
+            "position": int,
+            "active": int,
+            "added_at": str,
+        },
+        pk="url",
+        not_null={"url", "category"},
+        defaults={"active": 1, "position": 0},
+    )
+    db["feeds"].create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "body_hash": str,
+            "status": str,
+            "http_status": int,
+            "error": str,
+            "error_count": int,
+            "last_polled_at": str,
+            "last_success_at": str,
+            "next_poll_at": str,
+            "moved_to": str,
+            "title": str,
+            "link": str,
+        },
+        pk="url",
+        not_null={"url"},
+        defaults={"error_count": 0},
+    )
+    db["feeds"].create_index(["next_poll_at"])
+    db["stories"].create(
+        {
+            "id": str,
+            "category": str,
+            "headline": str,
+            "first_seen": str,
+            "updated": str,
+            "last_item_at": str,
+            "version": int,
+            "dirty": int,
+            "fingerprint": str,
+            "merged_into": str,
+        },
+        pk="id",
+        not_null={"id"},
+        defaults={"version": 0, "dirty": 1},
+    )
+    db["stories"].create_index(["updated"])
+    db["stories"].create_index(["dirty"])
+    db["items"].create(
+        {
+            "id": str,
+            "feed_url": str,
+            "guid": str,
+            "url": str,
+            "canonical_url": str,
+            "title": str,
+            "text": str,
+            "author": str,
+            "published": str,
+            "updated": str,
+            "first_seen": str,
+            "outlet": str,
+            "outlet_name": str,
+            "category": str,
+            "content_hash": str,
+            "story_id": str,
+            "duplicate_of": str,
+        },
+        pk="id",
+        not_null={"id", "feed_url", "guid"},
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["items"].create_index(["feed_url", "guid"], unique=True)
+    db["items"].create_index(["canonical_url"])
+    db["items"].create_index(["content_hash"])
+    db["items"].create_index(["story_id"])
+    db["items"].create_index(["published"])
+    db["story_categories"].create(
+        {"story_id": str, "category": str, "weight": float},
+        pk=("story_id", "category"),
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["story_categories"].create_index(["category"])
+    db["summaries"].create(
+        {
+            "story_id": str,
+            "version": int,
+            "headline": str,
+            "bullets": str,  # JSON: [{"text": …, "sources": [index, …]}]
+            "sources": str,  # JSON: [{"outlet", "title", "url", "published", "item_id"}]
+            "outlet_count": int,
+            "method": str,
+            "created": str,
+        },
+        pk="story_id",
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")

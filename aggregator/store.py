@@ -1,0 +1,525 @@
+"""SQLite storage: the only module importing sqlite-utils.
+
+One `Store` owns the single write connection (WAL mode); the service calls it from one writer
+thread only. `Reader` gives any number of threads their own read-only connections, which never
+block the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .errors import StorageError
+from .migrations import migrations
+from .models import Bullet, FeedState, Item, Source, SourceRef, Story, Summary
+
+# --- value conversion -------------------------------------------------------------------------
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """UTC ISO-8601 with second precision: sorts correctly as text."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_ITEM_COLUMNS = (
+    "id feed_url guid url canonical_url title text author published first_seen outlet "
+    "outlet_name category content_hash story_id duplicate_of"
+).split()
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "feed_url": item.feed_url,
+        "guid": item.guid,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "title": item.title,
+        "text": item.text,
+        "author": item.author,
+        "published": to_iso(item.published),
+        "first_seen": to_iso(item.first_seen),
+        "outlet": item.outlet,
+        "outlet_name": item.outlet_name,
+        "category": item.category,
+        "content_hash": item.content_hash,
+        "story_id": item.story_id,
+        "duplicate_of": item.duplicate_of,
+    }
+
+
+def _item(row: dict[str, Any]) -> Item:
+    return Item(
+        id=row["id"],
+        title=row["title"] or "",
+        text=row["text"] or "",
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        feed_url=row["feed_url"],
+        guid=row["guid"],
+        author=row["author"],
+        published=from_iso(row["published"]),
+        first_seen=from_iso(row["first_seen"]),
+        outlet=row["outlet"] or "",
+        outlet_name=row["outlet_name"] or "",
+        category=row["category"] or "",
+        content_hash=row["content_hash"] or "",
+        story_id=row["story_id"],
+        duplicate_of=row["duplicate_of"],
+    )
+
+
+def _feed_state(row: dict[str, Any]) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        status=row["status"],
+        http_status=row["http_status"],
+        error=row["error"],
+        error_count=row["error_count"] or 0,
+        last_polled_at=from_iso(row["last_polled_at"]),
+        last_success_at=from_iso(row["last_success_at"]),
+        next_poll_at=from_iso(row["next_poll_at"]),
+        moved_to=row["moved_to"],
+        title=row["title"],
+        link=row["link"],
+    )
+
+
+def _summary_json(summary: Summary) -> tuple[str, str]:
+    bullets = [{"text": b.text, "sources": list(b.sources)} for b in summary.bullets]
+    sources = [
+        {
+            "outlet": s.outlet,
+            "title": s.title,
+            "url": s.url,
+            "published": to_iso(s.published),
+            "item_id": s.item_id,
+        }
+        for s in summary.sources
+    ]
+    return json.dumps(bullets, ensure_ascii=False), json.dumps(sources, ensure_ascii=False)
+
+
+def _summary(row: dict[str, Any]) -> Summary:
+    bullets = tuple(Bullet(b["text"], tuple(b["sources"])) for b in json.loads(row["bullets"]))
+    sources = tuple(
+        SourceRef(
+            outlet=s["outlet"],
+            title=s["title"],
+            url=s["url"],
+            published=from_iso(s["published"]),
+            item_id=s.get("item_id"),
+        )
+        for s in json.loads(row["sources"])
+    )
+    return Summary(row["headline"], bullets, sources, row["outlet_count"], row["method"])
+
+
+@dataclass(frozen=True, slots=True)
+class PollWrite:
+    """What one feed's poll changed in the items table."""
+
+    new: int
+    updated: int
+
+
+def _connect(path: str | Path, *, readonly: bool = False) -> Database:
+    try:
+        if readonly and str(path) != ":memory:":
+            conn = sqlite3.connect(
+                f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False
+            )
+        else:
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+        # Autocommit: every write goes through Database.atomic(), which issues BEGIN/COMMIT.
+        conn.isolation_level = None
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return Database(conn)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: cannot open database: {exc}") from exc
+
+
+class Store:
+    """The single writer. Not thread-safe: call it from one thread (the service's writer)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        self.db = _connect(path)
+        try:
+            if self.path != ":memory:":
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+            migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{path}: cannot prepare database: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        return self.db.query(sql, params)
+
+    def _bump_version(self) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES ('version', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # --- sources and feeds ----------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source], now: datetime) -> tuple[int, int]:
+        """Make the sources table match the OPML. Returns (added, removed).
+
+        Removed sources are marked inactive (never polled again); their items stay.
+        """
+        with self.db.atomic():
+            before = {r["url"]: r for r in self._rows("SELECT * FROM sources")}
+            wanted = {s.url for s in sources}
+            added = 0
+            for position, source in enumerate(sources):
+                old = before.get(source.url)
+                row = {
+                    "url": source.url,
+                    "title": source.title,
+                    "category": source.category,
+                    "html_url": source.html_url,
+                    "position": position,
+                    "active": 1,
+                    "added_at": old["added_at"] if old else to_iso(now),
+                }
+                if old is None or not old["active"]:
+                    added += 1
+                if old is None or any(old[k] != v for k, v in row.items()):
+                    self.db["sources"].upsert(row, pk="url")
+                self.db.execute("INSERT OR IGNORE INTO feeds(url) VALUES (?)", [source.url])
+            removed = [u for u, r in before.items() if r["active"] and u not in wanted]
+            for url in removed:
+                self.db.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
+            if (
+                added
+                or removed
+                or any(before.get(s.url, {}).get("category") != s.category for s in sources)
+            ):
+                self._bump_version()
+        return added, len(removed)
+
+    def sources(self) -> list[Source]:
+        rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")
+        return [Source(r["url"], r["title"] or "", r["category"], r["html_url"]) for r in rows]
+
+    def feeds_due(
+        self, now: datetime, *, everything: bool = False
+    ) -> list[tuple[Source, FeedState]]:
+        """Active sources whose next poll time has come (all of them with `everything`)."""
+        sql = (
+            "SELECT s.url AS s_url, s.title AS s_title, s.category, s.html_url, f.* "
+            "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+        )
+        params: list[Any] = []
+        if not everything:
+            sql += " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+            params.append(to_iso(now))
+        sql += " ORDER BY s.position"
+        out = []
+        for r in self._rows(sql, params):
+            source = Source(r["s_url"], r["s_title"] or "", r["category"], r["html_url"])
+            out.append((source, _feed_state(r)))
+        return out
+
+    def next_due(self) -> datetime | None:
+        """When the next active feed is due (the epoch for a never-polled one); None: no feeds."""
+        row = next(
+            self._rows(
+                "SELECT MIN(COALESCE(f.next_poll_at, '1970-01-01T00:00:00+00:00')) AS due "
+                "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1"
+            )
+        )
+        return from_iso(row["due"])
+
+    def feed_state(self, url: str) -> FeedState:
+        rows = list(self._rows("SELECT * FROM feeds WHERE url = ?", [url]))
+        return _feed_state(rows[0]) if rows else FeedState(url)
+
+    def save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
+        """Record a poll's outcome and its items in one transaction.
+
+        A new (feed, guid) is inserted; a known one whose content changed is updated and its
+        story marked for re-summarising; an unchanged one is left alone.
+        """
+        new = updated = 0
+        with self.db.atomic():
+            for item in items:
+                existing = list(
+                    self._rows(
+                        "SELECT id, content_hash, story_id FROM items WHERE id = ?", [item.id]
+                    )
+                )
+                if not existing:
+                    self.db["items"].insert(_item_row(item), pk="id")
+                    new += 1
+                    continue
+                old = existing[0]
+                if old["content_hash"] == item.content_hash:
+                    continue
+                row = _item_row(item)
+                for keep in ("first_seen", "story_id", "duplicate_of", "published"):
+                    row.pop(keep)
+                self.db["items"].update(item.id, row)
+                updated += 1
+                if old["story_id"]:
+                    self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
+            row = {
+                "url": state.url,
+                "etag": state.etag,
+                "last_modified": state.last_modified,
+                "body_hash": state.body_hash,
+                "status": state.status,
+                "http_status": state.http_status,
+                "error": state.error,
+                "error_count": state.error_count,
+                "last_polled_at": to_iso(state.last_polled_at),
+                "last_success_at": to_iso(state.last_success_at),
+                "next_poll_at": to_iso(state.next_poll_at),
+                "moved_to": state.moved_to,
+                "title": state.title,
+                "link": state.link,
+            }
+            self.db["feeds"].upsert(row, pk="url")
+        return PollWrite(new, updated)
+
+    # --- grouping -------------------------------------------------------------------------
+
+    def unassigned_items(self) -> list[Item]:
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id IS NULL ORDER BY published, first_seen, id"
+        )
+        return [_item(r) for r in rows]
+
+    def items_since(self, since: datetime) -> list[Item]:
+        """Items already in a story, published since `since` (to restore the clusterer)."""
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id IS NOT NULL AND published >= ? "
+            "ORDER BY published, id",
+            [to_iso(since)],
+        )
+        return [_item(r) for r in rows]
+
+    def duplicate_candidates(self, item: Item) -> list[Item]:
+        """Stored items from other feeds that might be the same article."""
+        rows = self._rows(
+            "SELECT * FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+            "(canonical_url = ? OR content_hash = ? OR guid = ?) ORDER BY first_seen, id LIMIT 20",
+            [item.id, item.canonical_url, item.content_hash, item.guid],
+        )
+        return [_item(r) for r in rows]
+
+    def transaction(self) -> Any:
+        """A context manager grouping several writes into one transaction."""
+        return self.db.atomic()
+
+    def assign(self, item: Item, story_id: str, duplicate_of: str | None, now: datetime) -> None:
+        """Put an item into a story (creating the story row if new) and mark the story dirty."""
+        published = to_iso(item.published or now)
+        self.db.execute(
+            "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
+            "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
+            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at)",
+            [story_id, item.category, item.title, to_iso(now), to_iso(now), published],
+        )
+        self.db.execute(
+            "UPDATE items SET story_id = ?, duplicate_of = ? WHERE id = ?",
+            [story_id, duplicate_of, item.id],
+        )
+
+    def dirty_stories(self) -> list[str]:
+        return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY id")]
+
+    def story_items(self, story_id: str) -> list[Item]:
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id = ? ORDER BY published, first_seen, id", [story_id]
+        )
+        return [_item(r) for r in rows]
+
+    def save_summary(
+        self,
+        story_id: str,
+        summary: Summary,
+        fingerprint: str,
+        categories: Sequence[tuple[str, float]],
+        now: datetime,
+    ) -> bool:
+        """Store a story's summary; bump its version only when the fingerprint changed.
+
+        Returns True when the story materially changed (and so its published item does).
+        """
+        rows = list(self._rows("SELECT version, fingerprint FROM stories WHERE id = ?", [story_id]))
+        if not rows:
+            return False
+        changed = rows[0]["fingerprint"] != fingerprint
+        main = categories[0][0] if categories else ""
+        with self.db.atomic():
+            if changed:
+                version = (rows[0]["version"] or 0) + 1
+                bullets, sources = _summary_json(summary)
+                self.db["summaries"].upsert(
+                    {
+                        "story_id": story_id,
+                        "version": version,
+                        "headline": summary.headline,
+                        "bullets": bullets,
+                        "sources": sources,
+                        "outlet_count": summary.outlet_count,
+                        "method": summary.method,
+                        "created": to_iso(now),
+                    },
+                    pk="story_id",
+                )
+                self.db.execute(
+                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
+                    "category = ?, dirty = 0 WHERE id = ?",
+                    [version, fingerprint, summary.headline, to_iso(now), main, story_id],
+                )
+                self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
+                for name, weight in categories:
+                    self.db["story_categories"].insert(
+                        {"story_id": story_id, "category": name, "weight": weight}
+                    )
+                self._bump_version()
+            else:
+                self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [story_id])
+        return changed
+
+    # --- status ---------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def status_rows(self) -> list[dict[str, Any]]:
+        """One row per active feed, for `aggregator status`."""
+        return list(
+            self._rows(
+                "SELECT s.category, s.title, s.url, f.moved_to, f.status, f.http_status, f.error, "
+                "f.error_count, f.last_success_at, f.next_poll_at, "
+                "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items "
+                "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
+                "ORDER BY s.position"
+            )
+        )
+
+    def reader(self) -> Reader:
+        return Reader(self.path, self if self.path == ":memory:" else None)
+
+
+class Reader:
+    """Read-side queries for the web server; each thread gets its own connection."""
+
+    def __init__(self, path: str, shared: Store | None = None) -> None:
+        self.path = path
+        self._shared = shared  # an in-memory database can only be read through its writer
+        self._local = threading.local()
+
+    def _db(self) -> Database:
+        if self._shared is not None:
+            return self._shared.db
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = _connect(self.path, readonly=True)
+            self._local.db = db
+        return db
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return list(self._db().query(sql, params))
+
+    def version(self) -> str:
+        rows = self._rows("SELECT value FROM meta WHERE key = 'version'")
+        return rows[0]["value"] if rows else "0"
+
+    def categories(self) -> list[str]:
+        rows = self._rows(
+            "SELECT category, MIN(position) AS p FROM sources WHERE active = 1 "
+            "GROUP BY category ORDER BY p"
+        )
+        return [r["category"] for r in rows]
+
+    def _stories(self, rows: Iterable[dict[str, Any]]) -> list[Story]:
+        rows = list(rows)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        marks = ",".join("?" * len(ids))
+        cats: dict[str, list[str]] = {}
+        for r in self._rows(
+            f"SELECT story_id, category FROM story_categories WHERE story_id IN ({marks}) "
+            "ORDER BY weight DESC, category",
+            ids,
+        ):
+            cats.setdefault(r["story_id"], []).append(r["category"])
+        sums = {
+            r["story_id"]: _summary(r)
+            for r in self._rows(f"SELECT * FROM summaries WHERE story_id IN ({marks})", ids)
+        }
+        return [
+            Story(
+                id=r["id"],
+                category=r["category"] or "",
+                headline=r["headline"] or "",
+                first_seen=from_iso(r["first_seen"]) or datetime.fromtimestamp(0, UTC),
+                updated=from_iso(r["updated"]) or datetime.fromtimestamp(0, UTC),
+                version=r["version"] or 0,
+                summary=sums.get(r["id"]),
+                categories=tuple(cats.get(r["id"], ())),
+            )
+            for r in rows
+        ]
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        """Published stories (version ≥ 1), newest change first."""
+        if category is None:
+            rows = self._rows(
+                "SELECT * FROM stories WHERE version > 0 AND merged_into IS NULL "
+                "ORDER BY updated DESC, id LIMIT ?",
+                [limit],
+            )
+        else:
+            rows = self._rows(
+                "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
+                "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
+                "ORDER BY s.updated DESC, s.id LIMIT ?",
+                [category, limit],
+            )
+        return self._stories(rows)
+
+    def story(self, story_id: str) -> Story | None:
+        found = self._stories(
+            self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])
+        )
+        return found[0] if found else None
+
+    def last_poll(self) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = 'last_poll_at'")
+        return rows[0]["value"] if rows else None

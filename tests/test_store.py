@@ -1,0 +1,216 @@
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aggregator.errors import StorageError
+from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
+from aggregator.store import Store, from_iso, to_iso
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SOURCES = [
+    Source("https://a.example/feed", "Outlet A", "World News"),
+    Source("https://b.example/feed", "Outlet B", "Business"),
+]
+
+
+def item(id_: str, feed: str = "https://a.example/feed", **kw: object) -> Item:
+    base: dict[str, object] = {
+        "title": f"Title {id_}",
+        "text": "Some text",
+        "feed_url": feed,
+        "guid": id_,
+        "published": NOW,
+        "first_seen": NOW,
+        "outlet": "a.example",
+        "outlet_name": "Outlet A",
+        "category": "World News",
+        "content_hash": f"hash-{id_}",
+    }
+    base.update(kw)
+    return Item(id=id_, **base)  # type: ignore[arg-type]
+
+
+def summary(headline: str = "Headline", bullets: tuple[str, ...] = ("Fact one.",)) -> Summary:
+    return Summary(
+        headline=headline,
+        bullets=tuple(Bullet(b, (0,)) for b in bullets),
+        sources=(SourceRef("Outlet A", "Title", "https://a.example/1", NOW, "i1"),),
+        outlet_count=1,
+    )
+
+
+def test_iso_round_trip_sorts_as_text() -> None:
+    earlier = datetime(2026, 1, 1, 0, 0, 0, 500, tzinfo=UTC)
+    later = datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert to_iso(earlier) < to_iso(later)  # type: ignore[operator]
+    assert from_iso(to_iso(later)) == later
+
+
+def test_sync_sources_adds_deactivates_and_keeps_items() -> None:
+    store = Store()
+    assert store.sync_sources(SOURCES, NOW) == (2, 0)
+    assert store.sync_sources(SOURCES, NOW) == (0, 0)
+    store.save_poll(FeedState("https://b.example/feed"), [item("b1", "https://b.example/feed")])
+    assert store.sync_sources(SOURCES[:1], NOW) == (0, 1)
+    assert [s.url for s in store.sources()] == ["https://a.example/feed"]
+    assert [s.url for s, _ in store.feeds_due(NOW)] == ["https://a.example/feed"]
+    # the removed feed's items are still stored
+    assert store.db["items"].count == 1
+    # re-adding it counts as added again
+    assert store.sync_sources(SOURCES, NOW) == (1, 0)
+
+
+def test_feeds_due_respects_next_poll_unless_everything() -> None:
+    store = Store()
+    assert store.next_due() is None
+    store.sync_sources(SOURCES, NOW)
+    later = FeedState("https://a.example/feed", next_poll_at=NOW + timedelta(minutes=15))
+    store.save_poll(later, [])
+    assert [s.url for s, _ in store.feeds_due(NOW)] == ["https://b.example/feed"]
+    assert len(store.feeds_due(NOW, everything=True)) == 2
+    assert store.next_due() == datetime.fromtimestamp(0, UTC)  # b never polled: due now
+    store.save_poll(FeedState("https://b.example/feed", next_poll_at=NOW), [])
+    assert store.next_due() == NOW
+
+
+def test_feed_state_round_trip() -> None:
+    store = Store()
+    state = FeedState(
+        "https://a.example/feed",
+        etag='W/"abc"',
+        last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        body_hash="h",
+        status="ok",
+        http_status=200,
+        error=None,
+        error_count=0,
+        last_polled_at=NOW,
+        last_success_at=NOW,
+        next_poll_at=NOW + timedelta(minutes=5),
+        moved_to="https://a.example/new",
+        title="A",
+        link="https://a.example/",
+    )
+    store.save_poll(state, [])
+    assert store.feed_state(state.url) == state
+    assert store.feed_state("https://unknown.example/") == FeedState("https://unknown.example/")
+
+
+def test_repolling_never_duplicates_and_edits_update() -> None:
+    store = Store()
+    state = FeedState("https://a.example/feed")
+    assert store.save_poll(state, [item("i1"), item("i2")]).new == 2
+    again = store.save_poll(state, [item("i1"), item("i2")])
+    assert (again.new, again.updated) == (0, 0)
+    edited = store.save_poll(state, [item("i1", title="Corrected", content_hash="new")])
+    assert (edited.new, edited.updated) == (0, 1)
+    assert store.db["items"].count == 2
+    assert store.db["items"].get("i1")["title"] == "Corrected"
+
+
+def test_an_edit_marks_the_story_dirty_and_keeps_membership() -> None:
+    store = Store()
+    state = FeedState("https://a.example/feed")
+    store.save_poll(state, [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    assert store.dirty_stories() == []
+    store.save_poll(state, [item("i1", text="Updated text", content_hash="changed")])
+    assert store.dirty_stories() == ["s1"]
+    assert store.story_items("s1")[0].text == "Updated text"
+
+
+def test_summary_versions_bump_only_on_material_change() -> None:
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    reader = store.reader()
+    assert reader.story("s1") is None  # not published before its first summary
+    v0 = reader.version()
+    assert store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    assert not store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    story = reader.story("s1")
+    assert story is not None and story.version == 1
+    assert reader.version() != v0
+    v1 = reader.version()
+    later = NOW + timedelta(hours=1)
+    assert store.save_summary(
+        "s1",
+        summary(bullets=("Fact one.", "Fact two.")),
+        "fp2",
+        [("World News", 0.6), ("Business", 0.4)],
+        later,
+    )
+    story = reader.story("s1")
+    assert story is not None
+    assert (story.version, story.updated, story.first_seen) == (2, later, NOW)
+    assert story.categories == ("World News", "Business")
+    assert [b.text for b in story.summary.bullets] == ["Fact one.", "Fact two."]  # type: ignore[union-attr]
+    assert reader.version() != v1
+    assert [s.id for s in reader.stories("Business", 10)] == ["s1"]
+    assert [s.id for s in reader.stories(None, 10)] == ["s1"]
+    assert reader.stories("Sports", 10) == []
+
+
+def test_duplicate_candidates_match_url_hash_or_guid() -> None:
+    store = Store()
+    store.save_poll(
+        FeedState("https://a.example/feed"),
+        [item("i1", canonical_url="https://a.example/story", content_hash="h1")],
+    )
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    other = item("i2", "https://b.example/feed", canonical_url="https://a.example/story")
+    assert [c.id for c in store.duplicate_candidates(other)] == ["i1"]
+    unrelated = item("i3", "https://b.example/feed", canonical_url="https://b.example/x")
+    assert store.duplicate_candidates(unrelated) == []
+
+
+def test_file_database_is_wal_and_readers_do_not_block_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "agg.db"
+    store = Store(path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.sync_sources(SOURCES, NOW)
+    reader = store.reader()
+    errors: list[BaseException] = []
+
+    def read_many() -> None:
+        try:
+            for _ in range(200):
+                reader.categories()
+                reader.stories(None, 5)
+        except BaseException as exc:  # pragma: no cover - the failure we look for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read_many) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for n in range(100):
+        store.save_poll(FeedState("https://a.example/feed"), [item(f"x{n}")])
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert reader.categories() == ["World News", "Business"]
+    # migrations are recorded and re-opening is a no-op
+    store.close()
+    reopened = Store(path)
+    assert reopened.db["items"].count == 100
+    reopened.close()
+
+
+def test_unopenable_database_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StorageError):
+        Store(tmp_path / "dir.db")
+
+
+def test_readers_are_read_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "agg.db")
+    reader = store.reader()
+    with pytest.raises(sqlite3.OperationalError):
+        reader._db().execute("DELETE FROM sources")
