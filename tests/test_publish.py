@@ -1,0 +1,355 @@
+"""Feeds and pages: structure, stable ids, absolute links, escaping of hostile upstream text."""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import feedparser
+import pytest
+
+from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.publish import (
+    PublishSettings,
+    render_category_html,
+    render_feed,
+    render_index_html,
+    render_story_html,
+    slugify,
+    story_html_body,
+)
+
+BASE = "https://news.example.org/agg/"
+SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", max_items=50)
+T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE = "<script>alert(1)</script> ]]> &bogus; \"q' <img src=x onerror=alert(2)>"
+
+
+def make_story(
+    story_id: str,
+    headline: str = "Ceasefire agreed",
+    *,
+    hours: int = 0,
+    category: str = "World News",
+    summary: Summary | None = None,
+    no_summary: bool = False,
+) -> Story:
+    if summary is None and not no_summary:
+        summary = Summary(
+            headline=headline,
+            bullets=(
+                Bullet(f"{headline}: first fact", (0,)),
+                Bullet(f"{headline}: second fact", (0, 1)),
+                Bullet(f"{headline}: third fact", (1,)),
+            ),
+            sources=(
+                SourceRef("Example Times", "Talks end", f"https://times.example/{story_id}"),
+                SourceRef("Wire Co", "Deal reached", f"http://wire.example/{story_id}?a=1&b=2"),
+            ),
+            outlet_count=2,
+        )
+    return Story(
+        id=story_id,
+        category=category,
+        headline=headline,
+        first_seen=T0 + timedelta(hours=hours),
+        updated=T0 + timedelta(hours=hours, minutes=30),
+        version=1,
+        summary=summary,
+        categories=(category,),
+    )
+
+
+def hostile_story() -> Story:
+    summary = Summary(
+        headline=HOSTILE,
+        bullets=(Bullet(HOSTILE, (0, 1)), Bullet("plain & simple\x00\x0b", (1, 5))),
+        sources=(
+            SourceRef(HOSTILE, HOSTILE, "javascript:alert(1)"),
+            SourceRef("Good Outlet", "Fine", 'https://good.example/x?a=1&b="2"'),
+            SourceRef("Data", "Uri", "data:text/html,<script>alert(3)</script>"),
+            SourceRef("Rel", "Ative", "/relative/junk"),
+        ),
+        outlet_count=4,
+    )
+    return make_story("evil", HOSTILE, summary=summary)
+
+
+class _Html(HTMLParser):
+    """Collects start tags, hrefs and visible text."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+        self.attrs: list[tuple[str, str, str | None]] = []
+        self.text: list[str] = []
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            self.attrs.append((tag, name, value))
+            if name in ("href", "src"):
+                self.hrefs.append(value or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def entry_bodies(xml: bytes, fmt: str) -> list[str]:
+    """The HTML body of each item, as the XML carries it (unescaped once)."""
+    root = ET.fromstring(xml)
+    if fmt == "atom":
+        return [e.findtext(f"{ATOM}content") or "" for e in root.iter(f"{ATOM}entry")]
+    return [i.findtext("description") or "" for i in root.iter("item")]
+
+
+def entry_titles(xml: bytes, fmt: str) -> list[str]:
+    root = ET.fromstring(xml)
+    if fmt == "atom":
+        return [e.findtext(f"{ATOM}title") or "" for e in root.iter(f"{ATOM}entry")]
+    return [i.findtext("title") or "" for i in root.iter("item")]
+
+
+def assert_safe_html(markup: str) -> _Html:
+    parsed = _Html(markup)
+    assert "script" not in parsed.tags
+    assert "img" not in parsed.tags
+    assert not [a for a in parsed.attrs if a[1].startswith("on")]
+    for href in parsed.hrefs:
+        assert href.startswith(("http://", "https://")), href
+    return parsed
+
+
+# --- slugs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("World News", "world-news"),
+        ("Science & Tech", "science-tech"),
+        ("  Économie  ", "economie"),
+        ("Straße/Verkehr", "strae-verkehr"),
+        ("UK--Politics!!", "uk-politics"),
+        ("Sport 2025", "sport-2025"),
+        ("東京", "category"),
+        ("", "category"),
+        ("../../etc/passwd", "etc-passwd"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+def test_settings_base_url_gets_trailing_slash_and_must_be_http() -> None:
+    assert PublishSettings(base_url="https://x.example/news").base_url == "https://x.example/news/"
+    with pytest.raises(ValueError):
+        PublishSettings(base_url="javascript:alert(1)")
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_feed_parses_with_absolute_links_titles_and_ids(fmt: str) -> None:
+    stories = [make_story("s1", "Ceasefire agreed", hours=1), make_story("s2", "Storm", hours=2)]
+    xml = render_feed("World News", "world-news", stories, fmt, SETTINGS, NOW)  # type: ignore[arg-type]
+    parsed = feedparser.parse(xml)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.title == "Daily: World News"
+    assert parsed.feed.link == f"{BASE}world-news/"
+    self_links = [ln.href for ln in parsed.feed.links if ln.rel == "self"]
+    assert self_links == [f"{BASE}feeds/world-news.{fmt}"]
+    assert [e.title for e in parsed.entries] == ["Storm", "Ceasefire agreed"]
+    assert [e.link for e in parsed.entries] == [f"{BASE}stories/s2", f"{BASE}stories/s1"]
+    assert [e.id for e in parsed.entries] == ["urn:aggregator:story:s2", "urn:aggregator:story:s1"]
+    first = parsed.entries[1]
+    assert first.published_parsed[:5] == (2025, 2, 12, 9, 0)
+    assert [t.term for t in first.tags] == ["World News"]
+
+
+def test_rss_guid_is_not_a_permalink() -> None:
+    xml = render_feed("World", "world", [make_story("s1")], "rss", SETTINGS, NOW)
+    guid = ET.fromstring(xml).find("channel/item/guid")
+    assert guid is not None
+    assert guid.text == "urn:aggregator:story:s1"
+    assert guid.get("isPermaLink") == "false"
+
+
+def test_atom_entry_has_published_and_updated_feed_updated_is_newest() -> None:
+    stories = [make_story("old", hours=0), make_story("new", hours=5)]
+    root = ET.fromstring(render_feed("World", "world", stories, "atom", SETTINGS, NOW))
+    assert root.findtext(f"{ATOM}updated") == "2025-02-12T13:30:00+00:00"
+    entry = root.find(f"{ATOM}entry")
+    assert entry is not None
+    assert entry.findtext(f"{ATOM}published") == "2025-02-12T13:00:00+00:00"
+    assert entry.findtext(f"{ATOM}updated") == "2025-02-12T13:30:00+00:00"
+    content = entry.find(f"{ATOM}content")
+    assert content is not None and content.get("type") == "html"
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_entry_ids_stable_across_renders(fmt: str) -> None:
+    story = make_story("s1")
+    first = feedparser.parse(render_feed("W", "w", [story], fmt, SETTINGS, NOW))  # type: ignore[arg-type]
+    changed = dataclasses.replace(story, headline="New headline", version=2, updated=NOW)
+    later = NOW + timedelta(days=3)
+    second = feedparser.parse(
+        render_feed("W", "w", [make_story("s9", hours=9), changed], fmt, SETTINGS, later)  # type: ignore[arg-type]
+    )
+    ids = {e.title: e.id for e in second.entries}
+    assert first.entries[0].id == ids["New headline"] == "urn:aggregator:story:s1"
+
+
+def test_same_input_renders_identical_bytes() -> None:
+    stories = [make_story("a", hours=1), make_story("b", hours=2)]
+    render = render_feed("W", "w", stories, "atom", SETTINGS, NOW)
+    assert render == render_feed("W", "w", stories, "atom", SETTINGS, NOW + timedelta(days=1))
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_body_has_bullets_source_links_and_source_count(fmt: str) -> None:
+    xml = render_feed("W", "w", [make_story("s1", "Storm")], fmt, SETTINGS, NOW)  # type: ignore[arg-type]
+    (body,) = entry_bodies(xml, fmt)
+    parsed = assert_safe_html(body)
+    text = "".join(parsed.text)
+    for fact in ("Storm: first fact", "Storm: second fact", "Storm: third fact"):
+        assert fact in text
+    assert "Summary based on 2 sources" in text
+    assert "https://times.example/s1" in parsed.hrefs
+    assert "http://wire.example/s1?a=1&b=2" in parsed.hrefs
+    assert "Example Times — Talks end" in text
+    assert f"{BASE}world-news/" in parsed.hrefs  # "More stories": the story's category page
+    assert parsed.tags.count("li") == 3 + 2
+
+
+def test_newest_first_and_max_items() -> None:
+    settings = PublishSettings(base_url=BASE, max_items=3)
+    stories = [make_story(f"s{h}", f"Story {h}", hours=h) for h in (4, 1, 7, 3, 9, 2)]
+    for fmt in ("atom", "rss"):
+        titles = entry_titles(render_feed("W", "w", stories, fmt, settings, NOW), fmt)  # type: ignore[arg-type]
+        assert titles == ["Story 9", "Story 7", "Story 4"]
+
+
+def test_empty_feed_is_valid_and_dated_now() -> None:
+    atom = ET.fromstring(render_feed("W", "w", [], "atom", SETTINGS, NOW))
+    assert atom.findtext(f"{ATOM}updated") == NOW.isoformat()
+    assert feedparser.parse(render_feed("W", "w", [], "rss", SETTINGS, NOW)).bozo == 0
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_hostile_text_in_feed_is_escaped_and_never_a_link(fmt: str) -> None:
+    xml = render_feed(HOSTILE, "w", [hostile_story()], fmt, SETTINGS, NOW)  # type: ignore[arg-type]
+    assert b"<script" not in xml and b"<img" not in xml
+    assert b"javascript:" not in xml and b"data:text" not in xml  # unsafe URLs are dropped
+    (title,) = entry_titles(xml, fmt)
+    assert title == HOSTILE  # round-trips exactly: escaped once, not mangled
+    (body,) = entry_bodies(xml, fmt)
+    parsed = assert_safe_html(body)
+    text = "".join(parsed.text)
+    assert HOSTILE in text  # the hostile string is shown as text
+    assert "plain & simple" in text  # XML-invalid control characters were dropped
+    assert parsed.hrefs.count('https://good.example/x?a=1&b="2"') == 3  # [2] twice + list
+    assert "[1]" in text and "[3]" not in text  # unlinked refs still numbered; unused ones not
+    assert "Summary based on 4 sources" in text
+
+
+def test_hostile_text_in_pages_is_escaped_and_never_a_link() -> None:
+    evil = hostile_story()
+    pages = [
+        render_story_html(evil, SETTINGS, [make_story("ok")]),
+        render_category_html(HOSTILE, "w", [evil], SETTINGS),
+        render_index_html([(HOSTILE, "w", [evil])], SETTINGS),
+    ]
+    for page in pages:
+        assert "<script" not in page and "<img" not in page
+        parsed = assert_safe_html(page)
+        assert HOSTILE in "".join(parsed.text)
+        # Attribute values are escaped too: the title of the autodiscovery link holds the text.
+        titles = [v for tag, name, v in parsed.attrs if tag == "link" and name == "title"]
+        assert titles and all(HOSTILE in (t or "") or "World News" in (t or "") for t in titles)
+
+
+# --- item body and pages --------------------------------------------------------------------
+
+
+def test_body_singular_source_and_bad_indexes_ignored() -> None:
+    summary = Summary(
+        headline="H",
+        bullets=(Bullet("Only fact", (0, 3, 0)),),
+        sources=(SourceRef("Solo", "One", "https://solo.example/1"),),
+        outlet_count=1,
+    )
+    body = story_html_body(make_story("x", summary=summary), SETTINGS)
+    assert "Summary based on 1 source:" in body
+    assert body.count(">[1]</a>") == 1  # duplicate index shown once
+    assert "[4]" not in body
+
+
+def test_body_without_summary() -> None:
+    body = story_html_body(make_story("x", no_summary=True), SETTINGS)
+    assert "Summary not available yet" in body
+    assert "Summary based on" not in body
+    page = render_story_html(make_story("x", "Quiet day", no_summary=True), SETTINGS, [])
+    assert "<h1>Quiet day</h1>" in page and "Summary not available yet" in page
+
+
+def test_more_stories_excludes_self_and_caps_at_five() -> None:
+    story = make_story("me", "Me")
+    more = [story] + [make_story(f"o{i}", f"Other {i}", hours=i) for i in range(8)]
+    parsed = _Html(story_html_body(story, SETTINGS, more))
+    linked = [h for h in parsed.hrefs if h.startswith(f"{BASE}stories/")]
+    assert linked == [f"{BASE}stories/o{i}" for i in range(5)]
+
+
+def test_story_page_layout() -> None:
+    story = make_story("s1", "Ceasefire agreed")
+    page = render_story_html(story, SETTINGS, [make_story("s2", "Storm warning", hours=1)])
+    assert '<meta name="viewport"' in page
+    assert "<h1>Ceasefire agreed</h1>" in page
+    assert "February 12, 2025" in page
+    parts = [
+        "Ceasefire agreed: first fact",
+        "Summary based on 2 sources",
+        "Example Times — Talks end",
+        "More stories",
+        "Storm warning",
+    ]
+    positions = [page.index(p) for p in parts]
+    assert positions == sorted(positions)  # laid out in the target order
+    parsed = _Html(page)
+    assert f"{BASE}stories/s2" in parsed.hrefs
+    assert f"{BASE}feeds/world-news.atom" in parsed.hrefs
+    assert f"{BASE}feeds/world-news.rss" in parsed.hrefs
+
+
+def test_index_lists_categories_feeds_and_headlines() -> None:
+    page = render_index_html(
+        [
+            ("World News", "world-news", [make_story("s1", "Ceasefire agreed")]),
+            ("Science & Tech", "science-tech", []),
+        ],
+        SETTINGS,
+    )
+    parsed = _Html(page)
+    for slug in ("world-news", "science-tech"):
+        assert f"{BASE}{slug}/" in parsed.hrefs
+        assert f"{BASE}feeds/{slug}.atom" in parsed.hrefs
+        assert f"{BASE}feeds/{slug}.rss" in parsed.hrefs
+    assert f"{BASE}stories/s1" in parsed.hrefs
+    assert "Science &amp; Tech" in page
+
+
+def test_category_page_newest_first_limited() -> None:
+    settings = PublishSettings(base_url=BASE, max_items=2)
+    stories = [make_story(f"s{h}", f"Story {h}", hours=h) for h in (1, 3, 2)]
+    page = render_category_html("World News", "world-news", stories, settings)
+    assert page.index("Story 3") < page.index("Story 2")
+    assert "Story 1" not in page

@@ -1,0 +1,334 @@
+"""The web server, over a real loopback socket: types, caching, revalidation, gzip, 404s."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html.parser import HTMLParser
+
+import aiohttp
+import feedparser
+from multidict import CIMultiDict
+
+from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.publish import PublishSettings
+from aggregator.web import make_app, start_server
+
+BASE = "https://news.example.org/agg/"
+SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
+T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
+
+
+def make_story(story_id: str, headline: str, category: str, hours: int = 0) -> Story:
+    summary = Summary(
+        headline=headline,
+        bullets=tuple(Bullet(f"{headline} fact {n} " + "detail " * 20, (0, 1)) for n in range(4)),
+        sources=(
+            SourceRef("Example Times", f"{headline} report", f"https://times.example/{story_id}"),
+            SourceRef("Wire Co", f"{headline} wire", f"https://wire.example/{story_id}"),
+        ),
+        outlet_count=2,
+    )
+    return Story(
+        id=story_id,
+        category=category,
+        headline=headline,
+        first_seen=T0 + timedelta(hours=hours),
+        updated=T0 + timedelta(hours=hours, minutes=30),
+        version=1,
+        summary=summary,
+        categories=(category,),
+    )
+
+
+class FakeReader:
+    """An in-memory StoryReader that counts how often it is asked for data."""
+
+    def __init__(self) -> None:
+        self.names = ["World News", "Science & Tech"]
+        self.items = [
+            make_story("w1", "Ceasefire agreed", "World News", 1),
+            make_story("w2", "Storm warning", "World News", 3),
+            make_story("s1", "Comet seen", "Science & Tech", 2),
+        ]
+        self.token = "v1"
+        self.data_calls = 0
+
+    def categories(self) -> list[str]:
+        self.data_calls += 1
+        return list(self.names)
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        self.data_calls += 1
+        chosen = [s for s in self.items if category is None or category == s.category]
+        return sorted(chosen, key=lambda s: s.updated, reverse=True)[:limit]
+
+    def story(self, story_id: str) -> Story | None:
+        self.data_calls += 1
+        return next((s for s in self.items if s.id == story_id), None)
+
+    def version(self) -> str:
+        return self.token
+
+
+Check = Callable[[aiohttp.ClientSession, str], Awaitable[None]]
+
+
+def serve(reader: FakeReader, check: Check) -> None:
+    """Run `check(session, root_url)` against a real server on a loopback port."""
+
+    async def main() -> None:
+        app = make_app(reader, SETTINGS, clock=lambda: T0)
+        runner = await start_server(app, "127.0.0.1", 0)
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession(auto_decompress=False) as session:
+                await check(session, f"http://127.0.0.1:{port}")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
+
+
+async def get(
+    session: aiohttp.ClientSession, url: str, **headers: str
+) -> tuple[int, CIMultiDict[str], bytes]:
+    headers = {
+        "Accept-Encoding": "identity",
+        **{k.replace("_", "-"): v for k, v in headers.items()},
+    }
+    async with session.get(url, headers=headers, allow_redirects=False) as resp:
+        return resp.status, resp.headers.copy(), await resp.read()
+
+
+async def raw_get(root: str, path: str) -> tuple[int, bytes]:
+    """Send `path` exactly as written (no client-side normalisation); status and body."""
+    host, port = root.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+class _Links(HTMLParser):
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.alternates: list[tuple[str, str]] = []
+        self.hrefs: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "link" and found.get("rel") == "alternate":
+            self.alternates.append((found.get("type", ""), found.get("href", "")))
+        if tag == "a":
+            self.hrefs.append(found.get("href", ""))
+
+
+def test_content_types_and_feed_content() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        expected = {
+            "/": "text/html; charset=utf-8",
+            "/world-news/": "text/html; charset=utf-8",
+            "/stories/w1": "text/html; charset=utf-8",
+            "/feeds/world-news.atom": "application/atom+xml; charset=utf-8",
+            "/feeds/science-tech.rss": "application/rss+xml; charset=utf-8",
+        }
+        for path, content_type in expected.items():
+            status, headers, _ = await get(session, root + path)
+            assert (path, status, headers["Content-Type"]) == (path, 200, content_type)
+        _, _, body = await get(session, root + "/feeds/world-news.atom")
+        parsed = feedparser.parse(body)
+        assert [e.title for e in parsed.entries] == ["Storm warning", "Ceasefire agreed"]
+        assert parsed.entries[0].link == f"{BASE}stories/w2"  # from base_url, not the Host
+        status, headers, body = await get(session, root + "/healthz")
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        assert b'"status": "ok"' in body
+
+    serve(FakeReader(), check)
+
+
+def test_etag_and_last_modified_revalidation() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/feeds/world-news.rss"
+        status, headers, _ = await get(session, url)
+        etag = headers["ETag"]
+        assert status == 200 and etag.startswith('"') and not etag.startswith("W/")
+        newest = T0 + timedelta(hours=3, minutes=30)
+        assert headers["Last-Modified"] == format_datetime(newest, usegmt=True)
+        status, headers, body = await get(session, url, If_None_Match=etag)
+        assert (status, body, headers["ETag"]) == (304, b"", etag)
+        status, _, _ = await get(session, url, If_None_Match='"something-else"')
+        assert status == 200
+        since = format_datetime(newest, usegmt=True)
+        assert (await get(session, url, If_Modified_Since=since))[0] == 304
+        earlier = format_datetime(newest - timedelta(seconds=1), usegmt=True)
+        assert (await get(session, url, If_Modified_Since=earlier))[0] == 200
+        # A non-matching If-None-Match wins over a satisfied If-Modified-Since.
+        status, _, _ = await get(session, url, If_None_Match='"x"', If_Modified_Since=since)
+        assert status == 200
+
+    serve(FakeReader(), check)
+
+
+def test_gzip_when_accepted() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/world-news/"
+        _, plain_headers, plain = await get(session, url)
+        assert "Content-Encoding" not in plain_headers
+        status, headers, packed = await get(session, url, Accept_Encoding="gzip, deflate")
+        assert status == 200 and headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in headers["Vary"]
+        assert gzip.decompress(packed) == plain
+        assert len(packed) < len(plain)
+        assert headers["ETag"] != plain_headers["ETag"]  # distinct representations
+        status, _, _ = await get(
+            session, url, Accept_Encoding="gzip", If_None_Match=headers["ETag"]
+        )
+        assert status == 304
+        _, refused, _ = await get(session, url, Accept_Encoding="gzip;q=0, identity")
+        assert "Content-Encoding" not in refused
+
+    serve(FakeReader(), check)
+
+
+def test_head_has_headers_and_no_body() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/feeds/world-news.atom"
+        _, get_headers, body = await get(session, url)
+        async with session.head(url, headers={"Accept-Encoding": "identity"}) as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+            assert resp.headers["ETag"] == get_headers["ETag"]
+            assert int(resp.headers["Content-Length"]) == len(body)
+            assert await resp.read() == b""
+
+    serve(FakeReader(), check)
+
+
+def test_unknown_things_are_404_and_nothing_is_writable() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        for path in (
+            "/no-such-category/",
+            "/stories/missing",
+            "/feeds/no-such-category.atom",
+            "/feeds/world-news.json",
+            "/feeds/world-news.xml",
+            "/a/b/c",
+            "/world-news/extra",
+        ):
+            status, headers, body = await get(session, root + path)
+            assert (path, status) == (path, 404)
+            assert headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b"Not found" in body
+        for method in ("POST", "PUT", "DELETE"):
+            async with session.request(method, root + "/feeds/world-news.atom") as resp:
+                assert resp.status == 405
+
+    serve(FakeReader(), check)
+
+
+def test_no_directory_traversal() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        for path in (
+            "/feeds/../../etc/passwd",
+            "/feeds/%2e%2e/x.atom",
+            "/feeds/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+            "/stories/..%2f..%2fetc%2fpasswd",
+            "/..%2f..%2fetc%2fpasswd/",
+            "/feeds/..%5c..%5cwindows.atom",
+        ):
+            status, body = await raw_get(root, path)
+            assert (path, status) == (path, 404)
+            assert b"root:" not in body
+
+    serve(FakeReader(), check)
+
+
+def test_slug_without_slash_redirects_relatively() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + "/world-news")
+        assert (status, headers["Location"]) == (301, "world-news/")
+
+    serve(FakeReader(), check)
+
+
+def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        _, _, body = await get(session, root + "/")
+        links = _Links(body.decode())
+        for slug in ("world-news", "science-tech"):
+            assert f"{BASE}{slug}/" in links.hrefs
+            assert f"{BASE}feeds/{slug}.atom" in links.hrefs
+            assert f"{BASE}feeds/{slug}.rss" in links.hrefs
+            assert ("application/atom+xml", f"{BASE}feeds/{slug}.atom") in links.alternates
+            assert ("application/rss+xml", f"{BASE}feeds/{slug}.rss") in links.alternates
+        for path in ("/science-tech/", "/stories/s1"):
+            _, _, body = await get(session, root + path)
+            assert _Links(body.decode()).alternates == [
+                ("application/atom+xml", f"{BASE}feeds/science-tech.atom"),
+                ("application/rss+xml", f"{BASE}feeds/science-tech.rss"),
+            ]
+
+    serve(FakeReader(), check)
+
+
+def test_story_page_shows_more_stories_from_its_category() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        _, _, body = await get(session, root + "/stories/w1")
+        links = _Links(body.decode())
+        assert f"{BASE}stories/w2" in links.hrefs  # same category
+        assert f"{BASE}stories/s1" not in links.hrefs  # other category
+        assert f"{BASE}stories/w1" not in links.hrefs  # not itself
+        assert b"Summary based on 2 sources" in body
+
+    serve(FakeReader(), check)
+
+
+def test_cache_serves_until_version_changes() -> None:
+    reader = FakeReader()
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/feeds/world-news.atom"
+        _, first_headers, first = await get(session, url)
+        calls = reader.data_calls
+        reader.items.append(make_story("w3", "Late breaking", "World News", 9))
+        _, headers, cached = await get(session, url)
+        assert cached == first and headers["ETag"] == first_headers["ETag"]
+        assert reader.data_calls == calls  # served from memory
+        reader.token = "v2"
+        status, headers, fresh = await get(session, url, If_None_Match=first_headers["ETag"])
+        assert status == 200 and headers["ETag"] != first_headers["ETag"]
+        assert feedparser.parse(fresh).entries[0].title == "Late breaking"
+
+    serve(reader, check)
+
+
+def test_healthz_reports_reader_health_and_failure() -> None:
+    class Healthy(FakeReader):
+        def health(self) -> dict[str, object]:
+            return {"feeds_in_error": 2}
+
+    class Broken(FakeReader):
+        def version(self) -> str:
+            raise RuntimeError("database is gone")
+
+    async def healthy(session: aiohttp.ClientSession, root: str) -> None:
+        async with session.get(root + "/healthz") as resp:
+            assert resp.status == 200
+            assert await resp.json() == {"status": "ok", "version": "v1", "feeds_in_error": 2}
+
+    async def broken(session: aiohttp.ClientSession, root: str) -> None:
+        async with session.get(root + "/healthz") as resp:
+            assert resp.status == 503
+            assert (await resp.json())["status"] == "error"
+
+    serve(Healthy(), healthy)
+    serve(Broken(), broken)
