@@ -1,0 +1,264 @@
+"""Duplicate detection: canonical URLs, outlet keys, content fingerprints, wire copies. Pure.
+
+"Duplicate" means *the same article* (one item, not two sources): the same canonical URL, the
+same globally unique guid, the same normalised title and text, or near-identical text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+from aggregator.models import Item
+from aggregator.text import words
+
+__all__ = [
+    "canonical_url",
+    "content_hash",
+    "duplicate_reason",
+    "find_duplicate",
+    "is_duplicate",
+    "outlet_key",
+    "shingles",
+]
+
+# --- canonical URLs -------------------------------------------------------------------------
+
+_CANONICAL_HOST_PREFIXES = ("www.", "m.", "amp.")
+_OUTLET_HOST_PREFIXES = ("www.", "m.", "mobile.", "feeds.", "feed.", "rss.", "amp.")
+_DEFAULT_PORTS = frozenset({"80", "443"})
+
+# Query parameters that only track the reader; compared case-insensitively.
+_TRACKING_PARAMS = frozenset(
+    """fbclid gclid dclid gbraid wbraid msclkid yclid twclid igshid mc_cid mc_eid ref ref_src
+    ref_url cmpid cmp ocid rss smid smtyp partner _ga _gl _hsenc _hsmi mkt_tok spm sr_share
+    amp outputtype""".split()
+)
+_TRACKING_PREFIXES = ("utm_", "ns_", "at_", "pk_", "mtm_", "ga_", "hmb_")
+_AMP_SUFFIX = re.compile(r"(?:/amp|\.amp|/amp\.html?)$", re.IGNORECASE)
+
+
+def _strip_prefixes(host: str, prefixes: tuple[str, ...]) -> str:
+    """Drop leading `www.`-style labels (repeatedly) while a real domain remains."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in prefixes:
+            if host.startswith(prefix) and "." in host[len(prefix) :]:
+                host = host[len(prefix) :]
+                changed = True
+    return host
+
+
+def _is_tracking(key: str) -> bool:
+    key = key.lower()
+    return key in _TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The form of a link that identifies an article, or None for missing/non-http(s) links.
+
+    https, lower-case host without `www.`/`m.`/`amp.`, no default port, credentials, fragment,
+    tracking parameters or trailing slash (root excepted), `/amp` suffix dropped, query sorted.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = _strip_prefixes(parts.hostname.lower().rstrip("."), _CANONICAL_HOST_PREFIXES)
+    netloc = host if port is None or str(port) in _DEFAULT_PORTS else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    path = _AMP_SUFFIX.sub("", path).rstrip("/") or "/"
+    pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0])]
+    pairs.sort(key=lambda p: (p.split("=", 1)[0], p))
+    return urlunsplit(("https", netloc, path, "&".join(pairs), ""))
+
+
+# --- outlets --------------------------------------------------------------------------------
+
+# Suffixes under which the registrable domain has three labels (a small, common subset of the
+# Public Suffix List) plus shared hosting where each subdomain is a separate publisher.
+_MULTI_LABEL_SUFFIXES = frozenset(
+    """co.uk org.uk ac.uk gov.uk me.uk ltd.uk plc.uk net.uk sch.uk
+    com.au net.au org.au edu.au gov.au asn.au id.au co.nz org.nz net.nz govt.nz ac.nz
+    co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr ac.kr co.in org.in net.in gov.in ac.in
+    com.br org.br gov.br net.br com.ar com.mx org.mx gob.mx com.co com.pe com.ve com.uy com.ec
+    co.za org.za gov.za web.za co.il org.il ac.il co.ke or.ke co.ug co.tz com.ng com.gh com.eg
+    com.cn net.cn org.cn gov.cn edu.cn com.hk org.hk com.tw org.tw com.sg org.sg gov.sg edu.sg
+    com.my org.my com.ph com.pk org.pk com.bd com.vn com.tr org.tr gov.tr com.sa com.qa com.kw
+    co.id or.id ac.id go.id co.th or.th ac.th com.ua org.ua net.ua com.pl org.pl com.ru org.ru
+    co.at or.at gv.at com.es org.es com.pt com.gr com.cy com.mt
+    blogspot.com wordpress.com github.io gitlab.io substack.com tumblr.com medium.com
+    blogspot.co.uk typepad.com livejournal.com wixsite.com netlify.app pages.dev""".split()
+)
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+
+
+def outlet_key(url: str | None) -> str:
+    """The publisher an URL belongs to: its registrable domain, e.g. `theguardian.com`.
+
+    `www.`, `m.`, `feeds.`, `rss.` … are dropped and subdomains folded onto the registrable
+    domain (`edition.cnn.com` → `cnn.com`, `news.bbc.co.uk` → `bbc.co.uk`). Different
+    registrable domains stay different (`bbci.co.uk` ≠ `bbc.co.uk`). Empty string if no host.
+    """
+    if not url:
+        return ""
+    text = url.strip()
+    if "://" not in text:
+        text = "//" + text
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return ""
+    host = host.lower().rstrip(".")
+    if not host or _IPV4.match(host) or ":" in host or "." not in host:
+        return host
+    host = _strip_prefixes(host, _OUTLET_HOST_PREFIXES)
+    labels = host.split(".")
+    keep = 2
+    for size in (3, 2):
+        if len(labels) > size and ".".join(labels[-size:]) in _MULTI_LABEL_SUFFIXES:
+            keep = size + 1
+            break
+    return ".".join(labels[-keep:])
+
+
+# --- fingerprints ---------------------------------------------------------------------------
+
+
+def content_hash(title: str, text: str) -> str:
+    """Fingerprint of the normalised words of title and text (case, punctuation, spacing folded)."""
+    normal = " ".join(words(title)) + "\n" + " ".join(words(text))
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+
+
+def shingles(text: str, size: int = 4) -> frozenset[int]:
+    """Hashed word `size`-grams of a text (the whole text as one shingle when shorter)."""
+    toks = words(text)
+    if len(toks) <= size:
+        return frozenset({_crc(" ".join(toks))}) if toks else frozenset()
+    return frozenset(_crc(" ".join(toks[i : i + size])) for i in range(len(toks) - size + 1))
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+MIN_HASH_WORDS = 20  # below this, equal content is too weak to call two items one article
+MIN_NEAR_WORDS = 40  # texts shorter than this never count as near-identical
+NEAR_THRESHOLD = 0.8  # Jaccard of 4-word shingles for wire copies
+
+_GUID_UNIQUE = re.compile(
+    r"^(?:https?://|urn:|tag:)|^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$",
+    re.IGNORECASE,
+)
+
+
+def _article_url(url: str | None) -> str | None:
+    """`url` unless it is a bare home page (some feeds link every entry to it)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return None if parts.path in ("", "/") and not parts.query else url
+
+
+def _canonical(item: Item) -> str | None:
+    return _article_url(item.canonical_url or canonical_url(item.url))
+
+
+def _guid_key(item: Item) -> str | None:
+    guid = item.guid.strip()
+    if not guid or not _GUID_UNIQUE.match(guid):
+        return None
+    if guid.lower().startswith(("http://", "https://")):
+        return _article_url(canonical_url(guid))
+    return guid.lower()
+
+
+def _hash(item: Item) -> str:
+    return item.content_hash or content_hash(item.title, item.text)
+
+
+def _strong_reason(item: Item, other: Item) -> str | None:
+    url = _canonical(item)
+    if url is not None and url == _canonical(other):
+        return "url"
+    guid = _guid_key(item)
+    if guid is not None and guid == _guid_key(other):
+        return "guid"
+    if len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS and _hash(item) == _hash(
+        other
+    ):
+        return "content"
+    return None
+
+
+def _near(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
+    if not a or not b:
+        return False
+    small, large = sorted((len(a), len(b)))
+    if small < threshold * large:  # Jaccard can't reach the threshold
+        return False
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter) >= threshold
+
+
+def _near_shingles(item: Item) -> frozenset[int]:
+    if len(words(item.text)) < MIN_NEAR_WORDS:
+        return frozenset()
+    return shingles(item.text)
+
+
+def duplicate_reason(
+    item: Item, other: Item, *, near_threshold: float | None = NEAR_THRESHOLD
+) -> str | None:
+    """Why two items are the same article: "url", "guid", "content", "near" (wire copy) or None.
+
+    `near_threshold=None` disables the near-identical text check.
+    """
+    if item.id and item.id == other.id:
+        return "same"
+    reason = _strong_reason(item, other)
+    if (
+        reason is None
+        and near_threshold is not None
+        and _near(_near_shingles(item), _near_shingles(other), near_threshold)
+    ):
+        reason = "near"
+    return reason
+
+
+def is_duplicate(item: Item, other: Item, *, near_threshold: float | None = NEAR_THRESHOLD) -> bool:
+    """True when `item` and `other` are the same article (see `duplicate_reason`)."""
+    return duplicate_reason(item, other, near_threshold=near_threshold) is not None
+
+
+def find_duplicate(
+    item: Item, candidates: Iterable[Item], *, near_threshold: float | None = NEAR_THRESHOLD
+) -> Item | None:
+    """The candidate `item` duplicates, or None. The item itself (same id) is skipped.
+
+    Strong evidence (URL, guid, content hash) beats near-identical text; among equals an original
+    (`duplicate_of` unset) beats a duplicate, then candidate order. When a duplicate is returned
+    the caller should point at its `duplicate_of`.
+    """
+    pool = [c for c in candidates if c.id != item.id]
+    strong = [c for c in pool if _strong_reason(item, c) is not None]
+    if not strong and near_threshold is not None:
+        mine = _near_shingles(item)
+        if mine:
+            strong = [c for c in pool if _near(mine, _near_shingles(c), near_threshold)]
+    for candidate in strong:
+        if candidate.duplicate_of is None:
+            return candidate
+    return strong[0] if strong else None

@@ -1,0 +1,216 @@
+"""Score story clustering against gold story ids on the dev data.
+
+Prints B-cubed and pairwise precision/recall/F1 and items/s for the default settings and a few
+baseline variants, on (1) the UCI headline stream and (2) the pooled Multi-News documents.
+
+    .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aggregator.cluster import ClusterSettings, cluster_stream  # noqa: E402
+from aggregator.dedupe import canonical_url, outlet_key  # noqa: E402
+from aggregator.models import Item  # noqa: E402
+from aggregator.text import html_to_text, split_sentences  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
+
+Gold = dict[str, str]  # item id → gold cluster
+
+
+def load_uci(path: Path) -> tuple[list[Item], Gold]:
+    """Headline-only items of the UCI stream, with their gold story ids."""
+    items, gold = [], {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            items.append(
+                Item(
+                    id=row["id"],
+                    title=row["title"],
+                    url=row["url"],
+                    canonical_url=canonical_url(row["url"]),
+                    outlet=outlet_key(row["url"]),
+                    outlet_name=row["publisher"],
+                    category=row["category"],
+                    published=datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
+                )
+            )
+            gold[row["id"]] = row["story_id"]
+    return items, gold
+
+
+def load_multinews(path: Path, seed: int = 13, days: float = 3.0) -> tuple[list[Item], Gold]:
+    """Every Multi-News document as an item; title = first sentence; seeded random times."""
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    items, gold = [], {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            for k, doc in enumerate(row["documents"]):
+                text = html_to_text(doc)
+                if not text:
+                    continue
+                sentences = split_sentences(text)
+                title = sentences[0][:200] if sentences else text[:200]
+                item_id = f"{row['cluster_id']}#{k}"
+                when = start + timedelta(seconds=rng.uniform(0, days * 86400))
+                items.append(Item(id=item_id, title=title, text=text, published=when))
+                gold[item_id] = row["cluster_id"]
+    return items, gold
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def score(pred: dict[str, str], gold: Gold) -> dict[str, float]:
+    """B-cubed and pairwise precision, recall and F1 of `pred` against `gold`."""
+    ids = list(gold)
+    joint = Counter((pred[i], gold[i]) for i in ids)
+    pred_size = Counter(pred[i] for i in ids)
+    gold_size = Counter(gold[i] for i in ids)
+    b3p = sum(joint[(pred[i], gold[i])] / pred_size[pred[i]] for i in ids) / len(ids)
+    b3r = sum(joint[(pred[i], gold[i])] / gold_size[gold[i]] for i in ids) / len(ids)
+    tp = sum(_pairs(n) for n in joint.values())
+    pp = sum(_pairs(n) for n in pred_size.values())
+    gp = sum(_pairs(n) for n in gold_size.values())
+    pw_p = tp / pp if pp else 1.0
+    pw_r = tp / gp if gp else 1.0
+
+    def f1(p: float, r: float) -> float:
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    return {
+        "b3_p": b3p,
+        "b3_r": b3r,
+        "b3_f1": f1(b3p, b3r),
+        "pw_p": pw_p,
+        "pw_r": pw_r,
+        "pw_f1": f1(pw_p, pw_r),
+        "stories": len(pred_size),
+    }
+
+
+def run(items: list[Item], gold: Gold, settings: ClusterSettings) -> dict[str, float]:
+    """Cluster `items` with `settings` and score the result; adds items/s."""
+    started = time.perf_counter()
+    pred = cluster_stream(items, settings)
+    elapsed = time.perf_counter() - started
+    result = score(pred, gold)
+    result["items_s"] = len(items) / elapsed if elapsed > 0 else float("inf")
+    return result
+
+
+HEADER = (
+    f"{'variant':<34} {'stories':>7} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} "
+    f"{'pw P':>6} {'pw R':>6} {'pw F1':>6} {'items/s':>8}"
+)
+
+
+def line(name: str, r: dict[str, float]) -> str:
+    return (
+        f"{name:<34} {int(r['stories']):>7} {r['b3_p']:>6.3f} {r['b3_r']:>6.3f} "
+        f"{r['b3_f1']:>6.3f} {r['pw_p']:>6.3f} {r['pw_r']:>6.3f} {r['pw_f1']:>6.3f} "
+        f"{r['items_s']:>8.0f}"
+    )
+
+
+def variants(base: ClusterSettings) -> list[tuple[str, ClusterSettings]]:
+    """The default settings and the baselines they are compared with."""
+    naive = replace(base, headline_threshold=0.1, threshold=0.1, young_margin=0.0, text_tokens=60)
+    t, h = base.threshold, base.headline_threshold
+    return [
+        ("default", base),
+        ("naive: one thr 0.10, 60 tokens", naive),
+        ("naive, thr 0.20", replace(naive, headline_threshold=0.2, threshold=0.2)),
+        ("default, young_margin 0", replace(base, young_margin=0.0)),
+        (
+            f"default, thr {t - 0.05:.2f}/{h - 0.02:.2f}",
+            replace(base, threshold=t - 0.05, headline_threshold=h - 0.02),
+        ),
+        (
+            f"default, thr {t + 0.05:.2f}/{h + 0.02:.2f}",
+            replace(base, threshold=t + 0.05, headline_threshold=h + 0.02),
+        ),
+        ("default, text_tokens 100", replace(base, text_tokens=100)),
+        ("default, headline only", replace(base, text_tokens=0)),
+    ]
+
+
+def sweep(
+    datasets: Iterable[tuple[str, list[Item], Gold]],
+    base: ClusterSettings,
+    grid: dict[str, list[float]],
+    make: Callable[[ClusterSettings, str, float], ClusterSettings],
+) -> None:
+    """Print scores over a one-parameter-at-a-time grid (for tuning on dev data)."""
+    for name, items, gold in datasets:
+        print(f"\n## sweep on {name}")
+        print(HEADER)
+        for param, values in grid.items():
+            for value in values:
+                print(line(f"{param}={value}", run(items, gold, make(base, param, value))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="dev data directory")
+    parser.add_argument("--sweep", action="store_true", help="also sweep a few parameters")
+    parser.add_argument("--threshold", type=float, help="override threshold (items with text)")
+    parser.add_argument("--headline-threshold", type=float, help="override headline_threshold")
+    args = parser.parse_args(argv)
+
+    base = ClusterSettings()
+    if args.threshold is not None:
+        base = replace(base, threshold=args.threshold)
+    if args.headline_threshold is not None:
+        base = replace(base, headline_threshold=args.headline_threshold)
+    uci = load_uci(args.data / "uci-headlines-dev.jsonl")
+    multi = load_multinews(args.data / "multinews-dev.jsonl")
+    datasets = [
+        (f"UCI headlines ({len(uci[0])} items, {len(set(uci[1].values()))} gold stories)", *uci),
+        (
+            f"Multi-News pooled ({len(multi[0])} docs, {len(set(multi[1].values()))} clusters)",
+            *multi,
+        ),
+    ]
+    for name, items, gold in datasets:
+        print(f"\n## {name}")
+        print(HEADER)
+        for label, settings in variants(base):
+            print(line(label, run(items, gold, settings)))
+    if args.sweep:
+        grid: dict[str, list[float]] = {
+            "threshold": [0.15, 0.2, 0.25, 0.3, 0.35],
+            "headline_threshold": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15],
+            "young_margin": [0.0, 0.025, 0.05, 0.1, 0.15],
+            "title_weight": [1.0, 1.5, 2.0],
+            "bigram_weight": [0.0, 0.3, 1.0],
+            "text_tokens": [60, 120, 250, 400],
+        }
+
+        def make(s: ClusterSettings, param: str, value: float) -> ClusterSettings:
+            return replace(s, **{param: int(value) if param == "text_tokens" else value})
+
+        sweep(datasets, base, grid, make)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
