@@ -1,0 +1,253 @@
+"""Feed bytes → ParsedFeed. The only importer of feedparser.
+
+Pure: no network, no files, no clock. Callers run :func:`parse_feed` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from dateutil import parser as date_parser
+
+from aggregator.errors import ParseError
+from aggregator.models import Entry, ParsedFeed
+from aggregator.text import html_to_text
+
+__all__ = ["parse_feed"]
+
+# Sent to feedparser when the caller has no Content-Type: makes it trust the XML declaration.
+_DEFAULT_CONTENT_TYPE = "application/xml"
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S
+)
+_SPACE = re.compile(r"\s+")
+_MAX_WARNING = 200
+# Two defaults that differ in every date field: a date string that parses to different
+# dates under them was missing its year, month or day, and is rejected.
+_DEFAULTS = (datetime(1904, 1, 1), datetime(2008, 2, 2))
+# Dates before this are parse accidents (feedparser reads "Tue Mar 5 10:30:00 2024" as year 100)
+# or CMS placeholders such as 0001-01-01; they fall back to dateutil, then to None.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+# Zone names dateutil may meet in feed dates (hours east of UTC); others are read as UTC.
+_ZONES = {
+    **dict.fromkeys(("UTC", "GMT", "UT", "Z", "WET"), 0),
+    "BST": 1, "CET": 1, "MET": 1, "WEST": 1, "CEST": 2, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+}  # fmt: skip
+
+
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse an RSS/Atom/RDF document fetched from ``url`` into a normalised :class:`ParsedFeed`.
+
+    ``headers`` are the response headers (any case); Content-Type and Content-Location steer
+    charset detection and relative-link resolution. Raises :class:`ParseError` when the body is
+    not a feed at all, and nothing else.
+    """
+    if not body.strip():
+        raise ParseError(url, "not a feed: empty body")
+    base, response_headers = _response_headers(url, headers)
+    try:
+        # A BytesIO, never bytes: feedparser would treat a bare string as a path or URL.
+        result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    except Exception as exc:  # feedparser is not supposed to raise; keep our contract anyway
+        raise ParseError(url, f"not a feed: parser failed ({_one_line(exc)})") from exc
+
+    feed = result.get("feed") or {}
+    raw_entries = result.get("entries") or []
+    problem = result.get("bozo_exception") if result.get("bozo") else None
+    title = _detail_text(feed, "title") or None
+    link = _http_url(_str(feed, "link"), base)
+    # Feed-like: it has entries, a title or a home link, or it is a well-formed (empty) feed.
+    if not (raw_entries or title or link or (result.get("version") and problem is None)):
+        raise ParseError(url, f"not a feed: {_why_not(body, problem)}")
+
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    skipped = 0
+    for raw in raw_entries:
+        try:
+            entry = _entry(raw, base)
+        except Exception:  # one odd entry must not cost the whole feed; counted in the warning
+            skipped += 1
+            continue
+        if entry is None or entry.guid in seen:
+            continue
+        seen.add(entry.guid)
+        entries.append(entry)
+
+    warning_parts = []
+    if problem is not None:
+        warning_parts.append(_one_line(problem))
+    if skipped:
+        warning_parts.append(f"skipped {skipped} unreadable entries")
+    return ParsedFeed(
+        title=title,
+        link=link,
+        entries=tuple(entries),
+        language=_str(feed, "language") or None,
+        ttl_minutes=_ttl(_str(feed, "ttl")),
+        warning="; ".join(warning_parts)[:_MAX_WARNING] or None,
+    )
+
+
+def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    """Lower-cased headers for feedparser, with an absolute Content-Location as the base URL."""
+    lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    base = url
+    location = lowered.get("content-location", "").strip()
+    if location:
+        try:
+            base = urljoin(url, location)
+        except ValueError:
+            base = url
+    lowered["content-location"] = base
+    if not lowered.get("content-type", "").strip():
+        lowered["content-type"] = _DEFAULT_CONTENT_TYPE
+    return base, lowered
+
+
+def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
+    """One feedparser entry → Entry, or None when it carries nothing worth keeping."""
+    title = _detail_text(raw, "title")
+    texts = [_to_text(c.get("value"), c.get("type")) for c in raw.get("content") or ()]
+    texts.append(_detail_text(raw, "summary"))
+    text = max(texts, key=len)
+    raw_link = _str(raw, "link")
+    link = _http_url(raw_link, base)
+    if not (title or text or link):
+        return None
+    published_raw = _str(raw, "published")
+    updated = _date(raw, "updated")
+    # Entries with only an update date (Atom <updated>, RSS dc:date) use it as publication date.
+    published = _date(raw, "published") or updated
+    guid = _str(raw, "id") or link or raw_link or _content_id(title, published_raw, text)
+    author = html_to_text(_str(raw, "author")) or None
+    return Entry(
+        guid=guid,
+        title=title,
+        text=text,
+        url=link,
+        author=author,
+        published=published,
+        updated=updated,
+    )
+
+
+def _content_id(title: str, published: str, text: str) -> str:
+    """A stable guid for entries with neither id nor link."""
+    digest = hashlib.sha1(f"{title}\x1f{published}\x1f{text}".encode(), usedforsecurity=False)
+    return f"sha1:{digest.hexdigest()}"
+
+
+def _str(mapping: Mapping[str, Any], key: str) -> str:
+    """A stripped string value, or "" (no feedparser key fallbacks such as updated→published)."""
+    value = dict.get(mapping, key) if isinstance(mapping, dict) else mapping.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _detail_text(mapping: Mapping[str, Any], key: str) -> str:
+    """Plain text of a feedparser text construct, honouring its declared type."""
+    detail = mapping.get(f"{key}_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return _to_text(mapping.get(key), kind)
+
+
+def _to_text(value: object, kind: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    if kind == "text/plain":  # literal text: "<div>" is words, not a tag
+        return html_to_text(html.escape(value, quote=False))
+    return html_to_text(value)
+
+
+def _http_url(value: str, base: str) -> str | None:
+    """An absolute http(s) URL resolved against ``base``, or None (javascript:, data:, junk)."""
+    if not value:
+        return None
+    try:
+        absolute = urljoin(base, value.strip())
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(c.isspace() for c in absolute):
+        return None
+    return absolute
+
+
+def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
+    """``key``'s date as aware UTC: feedparser's parse first, then dateutil on the raw string."""
+    parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else raw.get(f"{key}_parsed")
+    if isinstance(parsed, tuple) and len(parsed) >= 6:
+        try:
+            year, month, day, hour, minute, second = (int(x) for x in parsed[:6])
+            found = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+        except (ValueError, TypeError, OverflowError):
+            pass
+        else:
+            if found >= _EARLIEST:
+                return found
+    return _parse_date_string(_str(raw, key))
+
+
+def _parse_date_string(value: str) -> datetime | None:
+    """dateutil's reading of a date feedparser could not parse; None unless a full date."""
+    if not value or len(value) > 100:
+        return None
+    results = []
+    for default in _DEFAULTS:
+        try:
+            results.append(date_parser.parse(value, default=default, tzinfos=_tzinfo))
+        except (ValueError, OverflowError, TypeError):
+            return None
+    first, second = results
+    if first.date() != second.date():
+        return None
+    try:
+        found = first.replace(tzinfo=UTC) if first.tzinfo is None else first.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return found if found >= _EARLIEST else None
+
+
+def _tzinfo(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil's zone lookup: numeric offsets, a few common names; unknown names mean UTC.
+
+    Passing this keeps dateutil from consulting the machine's local zone (and from warning).
+    """
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    hours = _ZONES.get((name or "").upper())
+    return None if hours is None else timezone(timedelta(hours=hours))
+
+
+def _ttl(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+
+
+def _why_not(body: bytes, problem: object) -> str:
+    """Readable reason a body is not a feed."""
+    head = body[:2048]
+    if _HTML_START.match(head):
+        return "looks like an HTML page"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "looks like JSON, not RSS or Atom"
+    if problem is not None:
+        return f"malformed XML ({_one_line(problem)})"
+    return "no RSS, Atom or RDF elements found"
+
+
+def _one_line(exc: object) -> str:
+    text = _SPACE.sub(" ", str(exc)).strip()
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name

@@ -1,0 +1,135 @@
+"""When to poll a feed next: intervals, cache hints, backoff, Retry-After. Pure.
+
+Everything comes in as arguments (``now``, settings, response headers, a random number), so the
+same inputs always give the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+__all__ = ["GONE_DELAY", "OUTCOMES", "ScheduleSettings", "next_poll", "parse_retry_after"]
+
+OUTCOMES = frozenset({"ok", "not_modified", "unchanged", "error", "gone"})
+SUCCESS = frozenset({"ok", "not_modified", "unchanged"})
+GONE_DELAY = timedelta(days=365)
+_MAX_SECONDS = 10**9  # ~31 years: bigger header values are nonsense and would overflow datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """Polling policy; ``jitter`` is the ± fraction applied to error backoff."""
+
+    interval: timedelta = timedelta(minutes=15)
+    min_interval: timedelta = timedelta(minutes=5)
+    max_interval: timedelta = timedelta(hours=6)
+    error_backoff_cap: timedelta = timedelta(days=1)
+    jitter: float = 0.1
+
+
+def next_poll(
+    now: datetime,
+    *,
+    outcome: str,
+    error_count: int,
+    settings: ScheduleSettings,
+    headers: Mapping[str, str] | None = None,
+    ttl_minutes: int | None = None,
+    rand: float = 0.5,
+) -> datetime:
+    """The time to poll a feed next, given how this poll went.
+
+    Success ("ok", "not_modified", "unchanged"): ``interval``, stretched (never shortened) by
+    Cache-Control max-age, Expires or the feed's TTL, clamped to [min_interval, max_interval].
+    "error": ``interval * 2**(error_count-1)`` capped at ``error_backoff_cap``, times a jitter
+    factor in [1-jitter, 1+jitter] chosen by ``rand`` (0..1; 0.5 means none), still capped and
+    never below ``min_interval``.
+    "gone": ``now + GONE_DELAY``. A Retry-After header, on any outcome, is never undercut
+    (though it is not honoured beyond ``error_backoff_cap``).
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown poll outcome {outcome!r}")
+    if outcome == "gone":
+        return now + GONE_DELAY
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    if outcome == "error":
+        delay = _backoff(error_count, rand, settings)
+    else:
+        hints = [settings.interval, *_cache_hints(lowered, now)]
+        if ttl_minutes is not None and ttl_minutes > 0:
+            hints.append(timedelta(minutes=min(ttl_minutes, _MAX_SECONDS // 60)))
+        delay = _clamp(max(hints), settings.min_interval, settings.max_interval)
+    when = now + delay
+    retry_at = parse_retry_after(lowered.get("retry-after", ""), now)
+    if retry_at is not None:
+        when = max(when, min(retry_at, now + settings.error_backoff_cap))
+    return when
+
+
+def parse_retry_after(value: str, now: datetime) -> datetime | None:
+    """A Retry-After value (delta-seconds or HTTP date) as an aware UTC time, or None if invalid."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return now + timedelta(seconds=min(int(value), _MAX_SECONDS))
+    return _http_date(value)
+
+
+def _backoff(error_count: int, rand: float, settings: ScheduleSettings) -> timedelta:
+    exponent = min(max(error_count, 1) - 1, 64)
+    cap = settings.error_backoff_cap.total_seconds()
+    base = min(settings.interval.total_seconds() * 2.0**exponent, cap)
+    spread = settings.jitter * (2.0 * min(max(rand, 0.0), 1.0) - 1.0)
+    seconds = min(base * (1.0 + spread), cap)
+    return max(timedelta(seconds=seconds), settings.min_interval)
+
+
+def _cache_hints(headers: Mapping[str, str], now: datetime) -> list[timedelta]:
+    """Freshness lifetimes the response declares (max-age wins over Expires, as in HTTP)."""
+    directives = _cache_control(headers.get("cache-control", ""))
+    if "no-store" in directives or "no-cache" in directives:
+        return []
+    max_age = directives.get("max-age")
+    if max_age is not None:
+        if not (max_age.isascii() and max_age.isdigit()):
+            return []
+        age = headers.get("age", "").strip()
+        used = int(age) if age.isascii() and age.isdigit() else 0
+        return [timedelta(seconds=min(max(int(max_age) - used, 0), _MAX_SECONDS))]
+    expires = _http_date(headers.get("expires", ""))
+    if expires is None:
+        return []
+    origin = _http_date(headers.get("date", "")) or now
+    lifetime = expires - origin
+    return [lifetime] if lifetime > timedelta(0) else []
+
+
+def _cache_control(value: str) -> dict[str, str | None]:
+    directives: dict[str, str | None] = {}
+    for part in value.split(","):
+        name, sep, arg = part.partition("=")
+        name = name.strip().lower()
+        if name:
+            directives[name] = arg.strip().strip('"') if sep else None
+    return directives
+
+
+def _http_date(value: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _clamp(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
+    return max(low, min(value, high))
