@@ -17,6 +17,7 @@ from aggregator.text import words
 
 __all__ = [
     "canonical_url",
+    "clean_link",
     "content_hash",
     "duplicate_reason",
     "find_duplicate",
@@ -80,6 +81,23 @@ def canonical_url(url: str | None) -> str | None:
     pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0])]
     pairs.sort(key=lambda p: (p.split("=", 1)[0], p))
     return urlunsplit(("https", netloc, path, "&".join(pairs), ""))
+
+
+def clean_link(url: str | None) -> str | None:
+    """The link as published, minus tracking parameters; otherwise untouched.
+
+    Unlike canonical_url this keeps scheme, host and path exactly, so the link still works.
+    """
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    if not parts.query:
+        return url.strip()
+    pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0])]
+    return urlunsplit(parts._replace(query="&".join(pairs)))
 
 
 # --- outlets --------------------------------------------------------------------------------

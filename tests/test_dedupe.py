@@ -6,6 +6,7 @@ import pytest
 
 from aggregator.dedupe import (
     canonical_url,
+    clean_link,
     content_hash,
     duplicate_reason,
     find_duplicate,
@@ -223,3 +224,19 @@ def test_find_duplicate_prefers_strong_evidence_and_originals() -> None:
 def test_find_duplicate_skips_the_item_itself() -> None:
     item = _item("same", url="https://example.com/s")
     assert find_duplicate(item, [item]) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (None, None),
+        ("https://Example.com/a?id=3", "https://Example.com/a?id=3"),
+        (
+            "http://www.x.example/a?utm_source=rss&id=3&fbclid=z#top",
+            "http://www.x.example/a?id=3#top",
+        ),
+        ("https://x.example/a?utm_medium=feed", "https://x.example/a"),
+    ],
+)
+def test_clean_link_only_drops_tracking_parameters(url: str | None, expected: str | None) -> None:
+    assert clean_link(url) == expected

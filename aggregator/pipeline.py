@@ -1,0 +1,204 @@
+"""Pure decisions of a poll: parsed entries → items, a fetch outcome → the feed's next state,
+a story's items → its categories. No IO; `now` and settings come in as arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from .dedupe import canonical_url, clean_link, content_hash, outlet_key
+from .models import (
+    Entry,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    FetchOutcome,
+    Item,
+    NotModified,
+    ParsedFeed,
+    Source,
+)
+from .schedule import ScheduleSettings, next_poll
+
+MAX_TEXT_CHARS = 20_000
+MAX_TITLE_CHARS = 500
+CATEGORY_SHARE = 0.25  # a story also appears in every category holding this share of its outlets
+
+
+def item_id(feed_url: str, guid: str) -> str:
+    """Stable id of an item: the same feed and guid always give the same id."""
+    return hashlib.sha1(f"{feed_url}\x00{guid}".encode()).hexdigest()[:16]
+
+
+def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
+    """How to name the outlet: the feed's own title, else the OPML title, else its host."""
+    for name in ((parsed.title if parsed else None), source.title):
+        if name and name.strip():
+            return name.strip()[:200]
+    return urlsplit(source.url).hostname or source.url
+
+
+def entry_to_item(source: Source, entry: Entry, name: str, now: datetime) -> Item:
+    """Normalise one parsed entry into an item of `source`'s category.
+
+    A missing date becomes `now`; a date in the future is clamped to `now`.
+    """
+    published = entry.published or entry.updated or now
+    published = min(published, now)
+    title = entry.title.strip()[:MAX_TITLE_CHARS]
+    text = entry.text.strip()[:MAX_TEXT_CHARS]
+    if not title:
+        title = (text[:120].rsplit(" ", 1)[0] + "…") if len(text) > 120 else text
+    return Item(
+        id=item_id(source.url, entry.guid),
+        title=title,
+        text=text,
+        url=clean_link(entry.url),
+        canonical_url=canonical_url(entry.url),
+        feed_url=source.url,
+        guid=entry.guid,
+        author=entry.author,
+        published=published,
+        first_seen=now,
+        outlet=outlet_key(entry.url or source.html_url or source.url),
+        outlet_name=name,
+        category=source.category,
+        content_hash=content_hash(title, text),
+    )
+
+
+def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
+    """All usable entries of a feed as items; entries with neither title nor text are skipped."""
+    name = outlet_name(source, parsed)
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        if not (entry.title.strip() or entry.text.strip()) or entry.guid in seen:
+            continue
+        seen.add(entry.guid)
+        items.append(entry_to_item(source, entry, name, now))
+    return items
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def state_after(
+    state: FeedState,
+    outcome: FetchOutcome,
+    now: datetime,
+    settings: ScheduleSettings,
+    *,
+    parsed: ParsedFeed | None = None,
+    parse_error: str | None = None,
+    rand: float = 0.5,
+) -> FeedState:
+    """The feed's state after one poll: always recorded, whatever happened."""
+    base = dataclasses.replace(state, last_polled_at=now)
+    if isinstance(outcome, NotModified):
+        return dataclasses.replace(
+            base,
+            status="not_modified",
+            http_status=304,
+            error=None,
+            error_count=0,
+            last_success_at=now,
+            next_poll_at=next_poll(
+                now,
+                outcome="not_modified",
+                error_count=0,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    if isinstance(outcome, FetchFailed):
+        gone = outcome.status == 410
+        count = state.error_count + 1
+        return dataclasses.replace(
+            base,
+            status="gone" if gone else "error",
+            http_status=outcome.status,
+            error=outcome.error,
+            error_count=count,
+            next_poll_at=next_poll(
+                now,
+                outcome="gone" if gone else "error",
+                error_count=count,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    assert isinstance(outcome, Fetched)
+    new_hash = body_hash(outcome.body)
+    validators = {
+        "etag": outcome.etag,
+        "last_modified": outcome.last_modified,
+        "moved_to": outcome.permanent_redirect or state.moved_to,
+        "http_status": outcome.status,
+    }
+    if parse_error is not None:
+        count = state.error_count + 1
+        return dataclasses.replace(
+            base,
+            **validators,
+            body_hash=None,  # so a fixed upstream is parsed again even if validators match
+            status="error",
+            error=parse_error,
+            error_count=count,
+            next_poll_at=next_poll(
+                now,
+                outcome="error",
+                error_count=count,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    unchanged = parsed is None and new_hash == state.body_hash
+    return dataclasses.replace(
+        base,
+        **validators,
+        body_hash=new_hash,
+        status="unchanged" if unchanged else "ok",
+        error=(parsed.warning if parsed else None),
+        error_count=0,
+        last_success_at=now,
+        title=(parsed.title if parsed and parsed.title else state.title),
+        link=(parsed.link if parsed and parsed.link else state.link),
+        next_poll_at=next_poll(
+            now,
+            outcome="unchanged" if unchanged else "ok",
+            error_count=0,
+            settings=settings,
+            headers=outcome.headers,
+            ttl_minutes=parsed.ttl_minutes if parsed else None,
+            rand=rand,
+        ),
+    )
+
+
+def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
+    """A story's categories weighted by distinct outlets, main one first.
+
+    Every category holding at least CATEGORY_SHARE of the story's outlets is kept, so a story
+    never vanishes from a category that covers it substantially.
+    """
+    outlets_by_category: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if item.category:
+            outlets_by_category[item.category].add(item.outlet or item.feed_url)
+    total = sum(len(v) for v in outlets_by_category.values())
+    if not total:
+        return []
+    weighted = sorted(
+        ((name, len(outlets) / total) for name, outlets in outlets_by_category.items()),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return [weighted[0]] + [pair for pair in weighted[1:] if pair[1] >= CATEGORY_SHARE]

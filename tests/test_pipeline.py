@@ -1,0 +1,160 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.models import (
+    Entry,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    Item,
+    NotModified,
+    ParsedFeed,
+    Source,
+)
+from aggregator.pipeline import (
+    body_hash,
+    entries_to_items,
+    item_id,
+    state_after,
+    story_categories,
+)
+from aggregator.schedule import ScheduleSettings
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SETTINGS = ScheduleSettings()
+SOURCE = Source("https://feeds.outlet.example/world.xml", "Outlet World", "World News")
+
+
+def parsed(*entries: Entry, title: str | None = "Outlet - World") -> ParsedFeed:
+    return ParsedFeed(title=title, link="https://www.outlet.example/", entries=entries)
+
+
+def test_item_ids_are_stable_and_feed_scoped() -> None:
+    assert item_id("https://a/feed", "g1") == item_id("https://a/feed", "g1")
+    assert item_id("https://a/feed", "g1") != item_id("https://b/feed", "g1")
+    assert len(item_id("https://a/feed", "g1")) == 16
+
+
+def test_entries_become_items_with_outlet_category_and_canonical_url() -> None:
+    entry = Entry(
+        guid="g1",
+        title=" Quake hits ",
+        text="Body text.",
+        url="https://www.outlet.example/a?utm_source=rss",
+        published=NOW - timedelta(hours=1),
+    )
+    (item,) = entries_to_items(SOURCE, parsed(entry), NOW)
+    assert item.id == item_id(SOURCE.url, "g1")
+    assert item.title == "Quake hits"
+    assert item.category == "World News"
+    assert item.outlet == "outlet.example"
+    assert item.outlet_name == "Outlet - World"
+    assert item.canonical_url is not None and "utm_source" not in item.canonical_url
+    assert item.published == NOW - timedelta(hours=1)
+    assert item.first_seen == NOW
+    assert item.content_hash
+
+
+def test_missing_and_future_dates_and_empty_entries() -> None:
+    entries = (
+        Entry(guid="nodate", title="No date", text=""),
+        Entry(guid="future", title="Future", text="", published=NOW + timedelta(days=30)),
+        Entry(guid="empty", title="  ", text=""),
+        Entry(guid="nodate", title="Duplicate guid", text=""),
+        Entry(guid="untitled", title="", text="word " * 60),
+    )
+    items = entries_to_items(SOURCE, parsed(*entries, title=None), NOW)
+    assert [i.guid for i in items] == ["nodate", "future", "untitled"]
+    assert all(i.published == NOW for i in items)
+    assert items[0].outlet_name == "Outlet World"  # the OPML title when the feed has none
+    assert items[2].title.endswith("…") and len(items[2].title) <= 121
+
+
+def test_not_modified_resets_errors_and_schedules() -> None:
+    state = FeedState(SOURCE.url, etag='"a"', error_count=3, status="error", error="boom")
+    after = state_after(state, NotModified(SOURCE.url), NOW, SETTINGS)
+    assert (after.status, after.http_status, after.error, after.error_count) == (
+        "not_modified",
+        304,
+        None,
+        0,
+    )
+    assert after.etag == '"a"'
+    assert after.last_success_at == after.last_polled_at == NOW
+    assert after.next_poll_at is not None and after.next_poll_at > NOW
+
+
+def test_failures_count_up_and_back_off() -> None:
+    state = FeedState(SOURCE.url)
+    first = state_after(state, FetchFailed(SOURCE.url, "HTTP 500", status=500), NOW, SETTINGS)
+    second = state_after(first, FetchFailed(SOURCE.url, "HTTP 500", status=500), NOW, SETTINGS)
+    assert (first.status, first.error_count, second.error_count) == ("error", 1, 2)
+    assert first.error == "HTTP 500" and first.last_success_at is None
+    assert second.next_poll_at > first.next_poll_at  # type: ignore[operator]
+    gone = state_after(state, FetchFailed(SOURCE.url, "HTTP 410 Gone", status=410), NOW, SETTINGS)
+    assert gone.status == "gone"
+    assert gone.next_poll_at > NOW + timedelta(days=30)  # type: ignore[operator]
+
+
+def test_a_200_records_validators_hash_and_feed_metadata() -> None:
+    fetched = Fetched(
+        SOURCE.url,
+        SOURCE.url,
+        200,
+        b"<rss/>",
+        etag='"v2"',
+        last_modified="yesterday",
+        permanent_redirect="https://new.example/feed",
+    )
+    after = state_after(
+        FeedState(SOURCE.url, error_count=2), fetched, NOW, SETTINGS, parsed=parsed()
+    )
+    assert (after.status, after.etag, after.last_modified) == ("ok", '"v2"', "yesterday")
+    assert after.body_hash == body_hash(b"<rss/>")
+    assert after.moved_to == "https://new.example/feed"
+    assert (after.error_count, after.title) == (0, "Outlet - World")
+
+
+def test_an_identical_body_is_unchanged() -> None:
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>")
+    state = FeedState(SOURCE.url, body_hash=body_hash(b"<rss/>"))
+    assert state_after(state, fetched, NOW, SETTINGS).status == "unchanged"
+
+
+def test_a_parse_error_is_recorded_and_forgets_the_body() -> None:
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<html>", etag='"x"')
+    state = FeedState(SOURCE.url, body_hash="old")
+    after = state_after(state, fetched, NOW, SETTINGS, parse_error="not a feed: HTML page")
+    assert (after.status, after.error, after.error_count) == ("error", "not a feed: HTML page", 1)
+    assert after.body_hash is None
+
+
+def _item(outlet: str, category: str) -> Item:
+    return Item(id=outlet + category, title="t", outlet=outlet, category=category)
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], []),
+        ([_item("a", "World")], [("World", 1.0)]),
+        (
+            [_item("a", "World"), _item("b", "World"), _item("c", "Business")],
+            [("World", 2 / 3), ("Business", 1 / 3)],
+        ),
+        (
+            # one outlet with two feeds in one category counts once
+            [_item("a", "World"), _item("a", "World"), _item("b", "Business")],
+            [("Business", 0.5), ("World", 0.5)],
+        ),
+        (
+            [_item(x, "World") for x in "abcde"] + [_item("f", "Sports")],
+            [("World", 5 / 6)],
+        ),
+    ],
+)
+def test_story_categories(items: list[Item], expected: list[tuple[str, float]]) -> None:
+    result = story_categories(items)
+    assert [name for name, _ in result] == [name for name, _ in expected]
+    assert [w for _, w in result] == pytest.approx([w for _, w in expected])
