@@ -1,0 +1,174 @@
+"""Settings: defaults, an optional TOML file, then `AGGREGATOR_*` environment variables.
+
+Each section of the TOML file fills one module's settings dataclass::
+
+    [server]            host, port, tick (seconds between scheduler passes), shutdown_grace
+    [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host, concurrency
+    [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
+    [cluster]           see aggregator.cluster.ClusterSettings
+    [summary]           min_bullets, max_bullets, max_words
+    [publish]           base_url, site_title, max_items, language
+
+An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PORT=9000`,
+`AGGREGATOR_PUBLISH_BASE_URL=https://news.example.org/`) overrides the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from .cluster import ClusterSettings
+from .errors import ConfigError
+from .fetch import FetchSettings
+from .publish import PublishSettings
+from .schedule import ScheduleSettings
+from .summarize import SummarySettings
+
+ENV_PREFIX = "AGGREGATOR_"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    tick: float = 30.0  # seconds between scheduler passes (and OPML change checks)
+    shutdown_grace: float = 10.0  # seconds in-flight polls get to finish on SIGTERM
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Seconds as a number, or a string such as "90", "15m", "2h", "1d"."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"expected a duration such as 90, '15m' or '2h', got {value!r}")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _convert(value: object, kind: Any) -> object:
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        if value in ("", None):
+            return None
+        kind = options[0]
+    if kind is timedelta:
+        return parse_duration(value)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"expected true or false, got {value!r}")
+    if kind is int:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        return int(value)  # type: ignore[call-overload]
+    if kind is float:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {value!r}")
+        return float(value)  # type: ignore[arg-type]
+    if kind is str:
+        if not isinstance(value, str | int | float):
+            raise ValueError(f"expected text, got {value!r}")
+        return str(value)
+    if typing.get_origin(kind) is tuple:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"expected a list, got {value!r}")
+        return tuple(value)
+    raise ValueError(f"unsupported setting type {kind!r}")
+
+
+def _apply(obj: Any, values: Mapping[str, object], where: str) -> Any:
+    hints = typing.get_type_hints(type(obj))
+    names = {f.name for f in dataclasses.fields(obj)}
+    changes: dict[str, object] = {}
+    for key, value in values.items():
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+        try:
+            changes[key] = _convert(value, hints[key])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: setting {key!r}: {exc}") from exc
+    try:
+        return dataclasses.replace(obj, **changes)
+    except (TypeError, ValueError) as exc:  # a settings class rejected the combination
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def build_settings(
+    file_values: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    where: str = "config",
+) -> Settings:
+    """Defaults, overridden by parsed TOML values, overridden by environment variables. Pure."""
+    settings = Settings()
+    sections = {f.name for f in dataclasses.fields(Settings)}
+    file_values = file_values or {}
+    for section, values in file_values.items():
+        if section not in sections:
+            raise ConfigError(
+                f"{where}: unknown section [{section}] (known: {', '.join(sorted(sections))})"
+            )
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        current = getattr(settings, section)
+        settings = dataclasses.replace(
+            settings, **{section: _apply(current, values, f"{where} [{section}]")}
+        )
+    for section in sections:
+        current = getattr(settings, section)
+        prefix = f"{ENV_PREFIX}{section.upper()}_"
+        overrides = {
+            name[len(prefix) :].lower(): value
+            for name, value in (env or {}).items()
+            if name.startswith(prefix)
+        }
+        if overrides:
+            settings = dataclasses.replace(
+                settings, **{section: _apply(current, overrides, f"environment {prefix}*")}
+            )
+    return settings
+
+
+def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
+    """Read the optional TOML file at `path` and apply `env` on top."""
+    values: dict[str, object] = {}
+    if path is not None:
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    return build_settings(values, env, str(path) if path else "config")
