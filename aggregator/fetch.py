@@ -14,7 +14,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -104,13 +104,19 @@ class Fetcher:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
-        started = time.monotonic()
         try:
-            async with asyncio.timeout(self.settings.total_timeout):
-                outcome = await self._fetch(self._session, url, etag, last_modified)
-        except TimeoutError:
-            outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
-        elapsed_ms = round((time.monotonic() - started) * 1000)
+            host = (_http_url(url).host or "").lower()
+        except ValueError as exc:
+            return FetchFailed(url, str(exc))
+        # Waiting for the host's slot is queueing, not fetching: the timeout starts after it.
+        async with self._host_slot(host):
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.settings.total_timeout):
+                    outcome = await self._fetch(self._session, url, etag, last_modified, host)
+            except TimeoutError:
+                outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
+            elapsed_ms = round((time.monotonic() - started) * 1000)
         return dataclasses.replace(outcome, elapsed_ms=elapsed_ms)
 
     async def _fetch(
@@ -119,6 +125,7 @@ class Fetcher:
         url: str,
         etag: str | None,
         last_modified: str | None,
+        held_host: str,
     ) -> FetchOutcome:
         headers: dict[str, str] = {}
         if etag:
@@ -135,8 +142,9 @@ class Fetcher:
             except ValueError as exc:
                 return FetchFailed(url, str(exc))
             try:
+                host = (target.host or "").lower()
                 async with (
-                    self._host_slot(target.host or ""),
+                    nullcontext() if host == held_host else self._host_slot(host),
                     session.get(target, headers=headers, allow_redirects=False) as resp,
                 ):
                     status = resp.status
