@@ -1,0 +1,297 @@
+"""The long-running job: reload the OPML, poll due feeds, group, summarise, serve.
+
+All database writes run on one dedicated writer thread (the single-writer rule); fetches run
+concurrently on the event loop and parsing in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .cluster import Clusterer
+from .config import Settings
+from .dedupe import find_duplicate
+from .errors import ConfigError, ParseError
+from .fetch import Fetcher
+from .models import FeedState, Fetched, Source
+from .opml import Opml, load_opml
+from .parse import parse_feed
+from .pipeline import body_hash, entries_to_items, state_after, story_categories
+from .store import Store, to_iso
+from .summarize import ExtractiveSummarizer, Summarizer, summary_fingerprint
+
+log = logging.getLogger("aggregator")
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CycleReport:
+    """What one poll pass did."""
+
+    feeds: int = 0
+    ok: int = 0
+    errors: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    stories_changed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+class Service:
+    """Owns the store (through its writer thread), the OPML, the clusterer and the fetcher."""
+
+    def __init__(
+        self,
+        opml_path: Path,
+        db_path: Path | str,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        summarizer: Summarizer | None = None,
+    ) -> None:
+        self.opml_path = opml_path
+        self.settings = settings
+        self.clock = clock
+        self.summarizer = summarizer or ExtractiveSummarizer(settings.summary)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self.store = self._writer.submit(Store, db_path).result()
+        self.clusterer = Clusterer(settings.cluster)
+        self._opml_stamp: tuple[int, int] | None = None
+        self.opml: Opml | None = None
+        self._restored = False
+
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn` on the writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+
+    def close(self) -> None:
+        self._writer.submit(self.store.close).result()
+        self._writer.shutdown(wait=True)
+
+    # --- configuration --------------------------------------------------------------------
+
+    async def load_sources(self, *, strict: bool) -> bool:
+        """Re-read the OPML if it changed since the last load; sync sources to the store.
+
+        With `strict`, a bad OPML raises ConfigError; otherwise it is logged and the last good
+        configuration stays in force. Returns True when sources were (re)loaded.
+        """
+        try:
+            stat = self.opml_path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError as exc:
+            if strict:
+                raise ConfigError(f"{self.opml_path}: cannot read OPML: {exc.strerror}") from exc
+            log.error("opml=%s error=%r; keeping the last good sources", self.opml_path, str(exc))
+            return False
+        if stamp == self._opml_stamp:
+            return False
+        try:
+            opml = load_opml(self.opml_path)
+        except ConfigError as exc:
+            if strict:
+                raise
+            self._opml_stamp = stamp  # don't log the same broken edit every tick
+            log.error("%s; keeping the last good sources", exc)
+            return False
+        for warning in opml.warnings:
+            log.warning("opml=%s %s", self.opml_path, warning)
+        added, removed = await self.write(self.store.sync_sources, opml.sources, self.clock())
+        self.opml, self._opml_stamp = opml, stamp
+        log.info(
+            "opml=%s feeds=%d categories=%d added=%d removed=%d",
+            self.opml_path,
+            len(opml.sources),
+            len(opml.categories),
+            added,
+            removed,
+        )
+        return True
+
+    # --- one poll pass --------------------------------------------------------------------
+
+    async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
+        """Poll every due feed (or all), then group and summarise what changed."""
+        if not self._restored:
+            await self.write(self._restore_clusterer)
+        due = await self.write(self.store.feeds_due, self.clock(), everything=everything)
+        report = CycleReport(feeds=len(due))
+        results = await asyncio.gather(
+            *(self._poll_feed(fetcher, source, state) for source, state in due),
+            return_exceptions=True,
+        )
+        for (source, _), result in zip(due, results, strict=True):
+            if isinstance(result, BaseException):
+                if isinstance(result, asyncio.CancelledError):
+                    raise result
+                log.error("feed=%s status=crash error=%r", source.url, result, exc_info=result)
+                report.errors += 1
+                continue
+            status, new, updated = result
+            report.statuses[status] = report.statuses.get(status, 0) + 1
+            report.items_new += new
+            report.items_updated += updated
+            if status in {"error", "gone"}:
+                report.errors += 1
+            else:
+                report.ok += 1
+        report.stories_changed = await self.write(self._group_and_summarize)
+        await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
+        return report
+
+    async def _poll_feed(
+        self, fetcher: Fetcher, source: Source, state: FeedState
+    ) -> tuple[str, int, int]:
+        started = time.monotonic()
+        outcome = await fetcher.fetch(state.moved_to or source.url, state.etag, state.last_modified)
+        parsed = None
+        parse_error = None
+        if isinstance(outcome, Fetched) and body_hash(outcome.body) != state.body_hash:
+            try:
+                parsed = await asyncio.to_thread(
+                    parse_feed, outcome.body, outcome.final_url, outcome.headers
+                )
+            except ParseError as exc:
+                parse_error = exc.message
+        now = self.clock()
+        new_state = state_after(
+            state,
+            outcome,
+            now,
+            self.settings.schedule,
+            parsed=parsed,
+            parse_error=parse_error,
+            rand=random.random(),
+        )
+        items = entries_to_items(source, parsed, now) if parsed else []
+        written = await self.write(self.store.save_poll, new_state, items)
+        log.log(
+            logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
+            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
+            source.url,
+            new_state.status,
+            new_state.http_status or "-",
+            len(items),
+            written.new,
+            written.updated,
+            int((time.monotonic() - started) * 1000),
+            f" error={new_state.error!r}" if new_state.error else "",
+        )
+        return new_state.status or "error", written.new, written.updated
+
+    # --- grouping and summarising (writer thread) -----------------------------------------
+
+    def _restore_clusterer(self) -> None:
+        since = self.clock() - self.settings.cluster.active_window
+        self.clusterer.restore(i for i in self.store.items_since(since) if not i.duplicate_of)
+        self._restored = True
+
+    def _group_and_summarize(self) -> int:
+        now = self.clock()
+        self.clusterer.expire(now)
+        with self.store.transaction():
+            for item in self.store.unassigned_items():
+                original = find_duplicate(item, self.store.duplicate_candidates(item))
+                if original is not None and original.story_id:
+                    self.store.assign(
+                        item, original.story_id, original.duplicate_of or original.id, now
+                    )
+                else:
+                    assignment = self.clusterer.assign(item, now)
+                    self.store.assign(item, assignment.story_id, None, now)
+        changed = 0
+        for story_id in self.store.dirty_stories():
+            items = [i for i in self.store.story_items(story_id) if not i.duplicate_of]
+            if not items:
+                continue
+            summary = self.summarizer.summarize(items)
+            if self.store.save_summary(
+                story_id, summary, summary_fingerprint(summary), story_categories(items), now
+            ):
+                changed += 1
+        return changed
+
+    # --- the long-running loop ------------------------------------------------------------
+
+    async def run(
+        self, host: str, port: int, stop: asyncio.Event | None = None, *, serve: bool = True
+    ) -> None:
+        """Poll on schedule and (with `serve`) serve the published feeds until stopped."""
+        from .web import make_app, start_server
+
+        stop = stop or asyncio.Event()
+        reload = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, reload.set)
+        await self.load_sources(strict=True)
+        runner = None
+        if serve:
+            app = make_app(self.store.reader(), self.settings.publish)
+            runner = await start_server(app, host, port)
+            log.info("serving http://%s:%d/", host, port)
+        tick = self.settings.server.tick
+        try:
+            async with Fetcher(self.settings.fetch) as fetcher:
+                while not stop.is_set():
+                    if reload.is_set():
+                        reload.clear()
+                        self._opml_stamp = None
+                    await self.load_sources(strict=False)
+                    cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
+                    stopper = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                    if not cycle.done():
+                        log.info("stopping: letting in-flight polls finish")
+                        await asyncio.wait({cycle}, timeout=self.settings.server.shutdown_grace)
+                    if cycle.done():
+                        stopper.cancel()
+                        report = cycle.result()
+                        if report.feeds:
+                            log.info(
+                                "cycle feeds=%d ok=%d errors=%d items_new=%d stories_changed=%d",
+                                report.feeds,
+                                report.ok,
+                                report.errors,
+                                report.items_new,
+                                report.stories_changed,
+                            )
+                    else:
+                        cycle.cancel()
+                        await asyncio.gather(cycle, return_exceptions=True)
+                        break
+                    await self._sleep_until_due(stop, reload, tick)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            log.info("stopped")
+
+    async def _sleep_until_due(
+        self, stop: asyncio.Event, reload: asyncio.Event, tick: float
+    ) -> None:
+        next_due = await self.write(self.store.next_due)
+        delay = tick
+        if next_due is not None:
+            delay = max(1.0, min(tick, (next_due - self.clock()) / timedelta(seconds=1)))
+        waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reload.wait())}
+        await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()

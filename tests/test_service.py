@@ -1,0 +1,146 @@
+"""The long-running service: live OPML edits, failing feeds, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from news_fixture import feeds
+from upstream import Upstream
+
+from aggregator.config import Settings
+from aggregator.fetch import FetchSettings
+from aggregator.service import Service
+
+FEEDS = feeds()
+
+
+def opml(*urls: str, category: str = "World News") -> str:
+    outlines = "".join(
+        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
+    )
+    return (
+        f'<opml version="2.0"><body><outline text="{category}">{outlines}</outline></body></opml>'
+    )
+
+
+def fast_settings() -> Settings:
+    settings = Settings()
+    return dataclasses.replace(
+        settings,
+        server=dataclasses.replace(settings.server, tick=0.2, shutdown_grace=1.0),
+        fetch=FetchSettings(total_timeout=1.0, connect_timeout=1.0),
+    )
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(first))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
+                # add a feed: polled at the next tick, no restart
+                path.write_text(opml(first, second))
+                await wait_for(lambda: len(up.requests_for("/b.xml")) == 1)
+                # a broken edit is logged; the last good sources stay in force
+                path.write_text("<opml><body><outline text='oops'")
+                await asyncio.sleep(0.6)
+                assert task.done() is False
+                assert [s.url for s in service.store.sources()] == [first, second]
+                # removing a feed stops polling it but keeps its items
+                os.utime(path)  # a no-op edit is not a change of sources
+                path.write_text(opml(second))
+                await wait_for(lambda: [s.url for s in service.store.sources()] == [second])
+                assert service.store.db["items"].count == 3
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_hanging_feed_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            good = up.add_feed("/good.xml", FEEDS["/metrotimes/news.rss"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(up.url("/hang"), up.url("/trickle?interval=0.2"), good))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            from aggregator.fetch import Fetcher
+
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+                assert (report.feeds, report.ok, report.errors) == (3, 1, 2)
+                assert report.items_new == 2
+                rows = {r["url"]: r for r in service.store.status_rows()}
+                assert "timed out" in rows[up.url("/hang")]["error"]
+                assert rows[good]["status"] == "ok"
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    with Upstream().running_in_thread() as up:
+        url = up.add_feed("/feed.xml", FEEDS["/metrotimes/news.rss"])
+        (tmp_path / "feeds.opml").write_text(opml(url))
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            body = b""
+            while time.monotonic() < deadline and b"library" not in body.lower():
+                try:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/feeds/world-news.rss", timeout=2
+                    ) as resp:
+                        body = resp.read()
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            assert b"library" in body.lower()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0, output
+        assert "stopped" in output
