@@ -320,10 +320,10 @@ class Store:
         return [_item(r) for r in rows]
 
     def items_since(self, since: datetime) -> list[Item]:
-        """Items already in a story, published since `since` (to restore the clusterer)."""
+        """Items already in a story, first seen since `since` (to restore the clusterer)."""
         rows = self._rows(
-            "SELECT * FROM items WHERE story_id IS NOT NULL AND published >= ? "
-            "ORDER BY published, id",
+            "SELECT * FROM items WHERE story_id IS NOT NULL AND first_seen >= ? "
+            "ORDER BY first_seen, id",
             [to_iso(since)],
         )
         return [_item(r) for r in rows]
@@ -520,6 +520,13 @@ class Reader:
         )
         return found[0] if found else None
 
-    def last_poll(self) -> str | None:
-        rows = self._rows("SELECT value FROM meta WHERE key = 'last_poll_at'")
-        return rows[0]["value"] if rows else None
+    def health(self) -> dict[str, Any]:
+        """Last poll time and feed error counts, for /healthz."""
+        last = self._rows("SELECT value FROM meta WHERE key = 'last_poll_at'")
+        feeds = self._rows(
+            "SELECT COUNT(*) AS feeds, "
+            "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
+            "COALESCE(SUM(f.error_count), 0) AS consecutive_errors "
+            "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+        )[0]
+        return {"last_poll_at": last[0]["value"] if last else None, **feeds}
