@@ -1,4 +1,4 @@
-"""Text helpers: HTML to plain text, sentence splitting, tokens. Pure, stdlib only."""
+"""Text helpers: HTML to text, boilerplate removal, sentences, tokens. Pure, stdlib only."""
 
 from __future__ import annotations
 
@@ -65,29 +65,196 @@ def html_to_text(markup: str | None) -> str:
     return _NEWLINES.sub("\n", text).strip()
 
 
+# --- boilerplate ----------------------------------------------------------------------------
+
+# Whole lines (paragraphs) that are feed or page furniture, never news.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        (?:continue|keep)\s+reading.*
+      | read\s+(?:more|the\s+(?:full|rest)|full\s+(?:story|article)).{0,60}
+      | (?:click|tap)\s+here\b.*
+      | (?:story\s+continues?|article\s+continues|continued)\s+below.*
+      | story\s+continued\s+below
+      | advertisement(?:\s+continue\s+reading\s+the\s+main\s+story)?
+      | (?:report\s+this\s+ad|ad\s+feedback|skip\s+advert(?:isement)?)
+      | (?:share|email|print|tweet|pin|save)(?:\s+(?:this|on|via|to)\b.{0,40})?:?
+      | share\s+(?:this\s+)?(?:article|story|post|page)\b.{0,60}
+      | (?:facebook|twitter|pinterest|linkedin|whatsapp|reddit|email)
+        (?:\s+(?:facebook|twitter|pinterest|linkedin|whatsapp|reddit|email|share|print|copy\s+link))*
+        (?:\s+(?:photograph|photo|image)\b.*)?
+      | (?:subscribe|sign\s+up|register)\b.{0,100}
+      | follow\s+(?:us|\S+(?:\s+\S+){0,3})\s+on\s+(?:twitter|facebook|instagram|x)\b.*
+      | (?:like|follow)\s+us\s+on\b.*
+      | (?:please\s+)?enable\s+javascript.*
+      | (?:please\s+turn\s+on|this\s+video\s+requires)\s+javascript.*
+      | media\s+playback\s+is\s+(?:un)?supported.*
+      | (?:image|photo|video)\s+(?:copyright|caption|credit)\b.*
+      | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}
+      | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?
+      | [^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?
+      | (?:updated|posted|published)\s*:?\s+\d[^\n]{0,40}
+      | all\s+rights\s+reserved\.?.*
+      | (?:©|\(c\)|copyright\b).{0,120}
+      | [\W_]*                                  # rules, bullets, '___', '###'
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Photo captions cut short by the page, and credit-only lines.
+_CAPTION_LINE = re.compile(
+    r"(?:\.\.\.|…)\s*\((?:associated\s+press|ap|reuters|afp|getty(?:\s+images)?)\)\s*$"
+    r"|\((?:AP|AFP)\s+Photo[^)]*\)\s*$|^photograph:\s.*$",
+    re.IGNORECASE,
+)
+# "The post X appeared first on Y." (WordPress) and similar sentences inside a paragraph.
+_INLINE_BOILERPLATE = re.compile(
+    r"(?:The\s+post\s+.{1,300}?\s+appeared\s+first\s+on\s+.{1,120}?(?:\.|$))"
+    r"|(?:This\s+(?:article|story|post)\s+(?:was\s+)?(?:originally\s+)?(?:appeared|published)"
+    r"\s+(?:first\s+)?(?:on|in|at)\s+.{1,120}?(?:\.|$))"
+    r"|(?:(?:Continue|Keep)\s+reading(?:\s+(?:the\s+)?(?:main\s+story|on\s+\S+.{0,40}?))?"
+    r"\s*(?:\.\.\.|…|→|»|›|>>)?\s*$)"
+    r"|(?:Read\s+(?:more|the\s+full\s+(?:story|article))(?:\s+(?:at|on)\s+[^.\n]{1,60})?"
+    r"\s*(?:\.\.\.|…|→|»|›|>>)?\s*$)"
+    r"|\[\s*(?:…|\.\.\.|&hellip;|\+\d+\s+chars)\s*\]",
+    re.IGNORECASE,
+)
+# News-agency datelines: "LONDON (Reuters) -", "KATHMANDU, Nepal (AP) —", "(CNN) --",
+# "NEW YORK, March 3 (Reuters) -", "WASHINGTON —".
+_AGENCIES = r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'’ ,-]{0,60}?\s*)?\((?:" + _AGENCIES + r")(?:/[\w .-]+)?\)\s*(?:[-—–:]{1,2}\s*)?"
+    r"|^[A-Z][A-Z.'’ -]{2,30}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s+[—–-]{1,2}\s+(?=[A-Z\"“‘])"
+)
+
+
+def clean_text(text: str) -> str:
+    """Plain text without feed boilerplate: read-more and share lines, datelines, "[…]".
+
+    Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`.
+    """
+    out: list[str] = []
+    for raw in _NEWLINES.sub("\n", _SPACES.sub(" ", text)).split("\n"):
+        line = raw.strip()
+        if not line or _BOILERPLATE_LINE.match(line) or _CAPTION_LINE.search(line):
+            continue
+        line = _INLINE_BOILERPLATE.sub(" ", line)
+        line = _DATELINE.sub("", line, count=1)
+        line = _SPACES.sub(" ", line).strip()
+        if line and not _BOILERPLATE_LINE.match(line):
+            out.append(line)
+    return "\n".join(out)
+
+
+# --- headlines ------------------------------------------------------------------------------
+
+_HEADLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:live(?:\s+(?:updates?|blog|coverage|news))?|breaking(?:\s+news)?|watch|video|"
+    r"photos?|pictures|in\s+pictures|gallery|update(?:\s*\d+)?|updated|exclusive|just\s+in|"
+    r"developing)\s*(?::|-|—|–|\|)\s*)+",
+    re.IGNORECASE,
+)
+_HEADLINE_TAG = re.compile(
+    r"\s*(?:[\[(](?:video|photos?|pictures|watch|live|updated?|gallery|poll)[\])]"
+    r"|(?:\s[-—–|]|:)\s*(?:live(?:\s+(?:updates?|blog|coverage))?|as\s+it\s+happened|video))\s*$",
+    re.IGNORECASE,
+)
+_SUFFIX_SEPARATOR = re.compile(r"\s+(\||-|—|–|::|·|•)\s+")
+_OUTLET_WORD = re.compile(
+    r"(?:[A-Z0-9&@][\w.'’&!-]*|of|the|and|on|for|de|la|le|du|der|die|[\w-]+\.\w{2,})"
+)
+
+
+def _looks_like_outlet(segment: str, separator: str) -> bool:
+    parts = segment.split()
+    if not parts or len(parts) > (6 if separator == "|" else 5) or len(segment) > 50:
+        return False
+    if segment.endswith(("?", "!")) or (not segment[0].isupper() and "." not in segment):
+        return False
+    if separator == "|":  # pipes separate site furniture ("US news | The Guardian")
+        return True
+    return all(_OUTLET_WORD.fullmatch(part) for part in parts)
+
+
+def clean_headline(title: str) -> str:
+    """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes."""
+    text = _SPACES.sub(" ", html.unescape(title)).replace("\n", " ").strip()
+    text = _HEADLINE_PREFIX.sub("", text)
+    while True:
+        text = _HEADLINE_TAG.sub("", text).strip()
+        matches = list(_SUFFIX_SEPARATOR.finditer(text))
+        if not matches:
+            break
+        last = matches[-1]
+        head, tail = text[: last.start()].strip(), text[last.end() :].strip()
+        if len(head.split()) < 2 or not _looks_like_outlet(tail, last.group(1)):
+            break
+        text = head
+    return text.strip(" -—–|:")
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+# Titles before a name: a period after them never ends a sentence.
+_TITLES = frozenset(
+    "mr mrs ms mx dr prof sr jr st mt gov sen rep gen col lt sgt capt cmdr adm maj cpl pvt pres "
+    "supt det insp rev hon fr messrs mme mlle sra sr srta".split()
+)
+# Before a number: "No. 10", "Jan. 5", "Fig. 3", "Vol. 2".
+_BEFORE_NUMBER = frozenset(
+    "no nos vol fig figs art p pp ch sec para op jan feb mar apr jun jul aug sep sept oct nov dec "
+    "approx".split()
+)
+# Never sentence-final in news text.
+_NEVER_FINAL = frozenset("e.g i.e cf vs v viz ca".split())
+# May end a sentence, but usually does not ("U.S. officials", "5 p.m. Friday", "Apple Inc. said").
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt no nos vs etc inc ltd co corp gov sen rep gen col lt sgt capt "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m fig approx dept "
-    "est ft rev".split()
+    "u.s u.k u.n u.s.a e.u a.m p.m etc inc ltd co corp llc plc bros dept est ft approx univ assn "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
+    "sun".split()
 )
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
+# Capitalised words that start sentences but rarely follow an abbreviation inside one.
+_STARTERS = frozenset(
+    "but and so yet however meanwhile still also then now later earlier instead in on at for "
+    "after before when while if as by from with".split()
+)
+
+
+def _is_boundary(word: str, next_word: str) -> bool:
+    """Whether a period after `word` (lower-cased, dots kept inside) ends the sentence."""
+    word = word.rstrip(".")
+    next_plain = next_word.rstrip(".,;:!?").lower()
+    starts_sentence = next_plain in STOPWORDS or next_plain in _STARTERS
+    if word in _TITLES or word in _NEVER_FINAL:
+        return False
+    if word in _BEFORE_NUMBER and next_word[:1].isdigit():
+        return False
+    if word in _ABBREVIATIONS:
+        return starts_sentence
+    if _INITIALS.fullmatch(word):
+        # "J.K. Rowling", "George W. Bush", "A. A. Milne"; but "in the U.S. The ..." splits.
+        return starts_sentence and not _INITIALS.fullmatch(next_word.rstrip("."))
+    return True
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split plain text into sentences, not breaking after common abbreviations or initials."""
+    """Split plain text into sentences, not breaking after common abbreviations or initials.
+
+    Paragraphs (newlines) always end a sentence; a period inside a number ("5.5%") never does.
+    """
     sentences: list[str] = []
     for paragraph in text.split("\n"):
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
             end = match.end(1)
-            before = paragraph[start : match.start(1) + 1]
-            last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
-            word = last_word.rstrip(".").lower().lstrip("(\"'“‘")
-            if match.group(1).startswith(".") and (
-                word in _ABBREVIATIONS or _INITIALS.fullmatch(word)
-            ):
-                continue
+            if match.group(1).startswith(".") and len(match.group(1).rstrip("\"'”’)]")) == 1:
+                before = paragraph[start : match.start(1)]
+                last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+                word = last_word.lower().lstrip("(\"'“‘[")
+                following = _NEXT_WORD.match(paragraph, match.end())
+                if not _is_boundary(word, following.group(1) if following else ""):
+                    continue
             sentence = paragraph[start:end].strip()
             if sentence:
                 sentences.append(sentence)

@@ -1,0 +1,276 @@
+"""Score the extractive summarizer on Multi-News clusters against baselines at one word budget.
+
+    .venv/bin/python bench/summary_eval.py [--data PATH] [--budget 260] [--limit N]
+
+Each cluster's documents become Items (one outlet each); the summary's bullets are joined and cut
+at the word budget, then scored with ROUGE-1/2/L F (stemming on) against the reference summary.
+In the same run: the lead baseline (first sentences of each document in turn) and, when the
+`sumy` package is installed, LexRank, both at the same budget. Redundancy is the highest
+pairwise token Jaccard between a summary's units (bullets or sentences), averaged over clusters.
+
+ROUGE comes from the `rouge-score` package when installed (bench only, not a dependency of the
+package); otherwise from a small built-in implementation (same tokenizer idea, Porter-less stems).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from aggregator.models import Item  # noqa: E402
+from aggregator.summarize import SummarySettings, summarize  # noqa: E402
+from aggregator.text import STOPWORDS, clean_text, split_sentences, stem, tokens, words  # noqa: E402
+
+DEFAULT_DATA = REPO / ".." / "shared" / "data" / "dev" / "multinews-dev.jsonl"
+_TERMINAL = re.compile(r"""[.!?:]["'”’)\]]*$""")
+
+Scorer = Callable[[str, str], dict[str, float]]
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def load(path: Path, limit: int | None) -> Iterator[dict[str, object]]:
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle):
+            if limit is not None and n >= limit:
+                break
+            if line.strip():
+                yield json.loads(line)
+
+
+def documents(raw: Sequence[str]) -> list[str]:
+    """The cluster's documents; some Multi-News versions join them with '|||||' markers."""
+    out: list[str] = []
+    for doc in raw:
+        out.extend(part.strip() for part in doc.split("|||||") if part.strip())
+    return out
+
+
+def to_item(cluster_id: str, index: int, doc: str) -> Item:
+    """A document as a feed item: a heading-like first paragraph becomes its title."""
+    paragraphs = [p.strip() for p in doc.split("\n") if p.strip()]
+    title, body = "", paragraphs
+    if paragraphs and len(paragraphs[0].split()) <= 20 and not _TERMINAL.search(paragraphs[0]):
+        title, body = paragraphs[0], paragraphs[1:]
+    outlet = f"doc{index}"
+    return Item(
+        id=f"{cluster_id}/{index}",
+        title=title,
+        text="\n".join(body),
+        url=f"https://{outlet}.example/{cluster_id}",
+        outlet=outlet,
+        outlet_name=outlet,
+    )
+
+
+# --- systems --------------------------------------------------------------------------------
+
+
+def system_summary(items: list[Item], settings: SummarySettings) -> list[str]:
+    return [b.text for b in summarize(items, settings).bullets]
+
+
+def lead_baseline(docs: list[str], budget: int) -> list[str]:
+    """First sentences of each document in turn (round robin) until the budget is full."""
+    per_doc = [split_sentences(clean_text(d)) for d in docs]
+    out: list[str] = []
+    n_words = 0
+    for depth in range(max((len(s) for s in per_doc), default=0)):
+        for sentences in per_doc:
+            if depth < len(sentences) and n_words < budget:
+                out.append(sentences[depth])
+                n_words += len(sentences[depth].split())
+    return out
+
+
+def lexrank_baseline() -> Callable[[list[str], int], list[str]] | None:
+    """LexRank from `sumy` fed with our sentences and tokens (no NLTK data needed), or None."""
+    try:
+        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+        from sumy.summarizers.lex_rank import LexRankSummarizer
+    except ImportError:
+        return None
+
+    class _Tokenizer:
+        language = "english"
+
+        def to_sentences(self, paragraph: str) -> list[str]:
+            return split_sentences(paragraph)
+
+        def to_words(self, sentence: str) -> list[str]:
+            return words(sentence)
+
+    tokenizer = _Tokenizer()
+    summarizer = LexRankSummarizer(stem)
+    summarizer.stop_words = STOPWORDS
+
+    def run(docs: list[str], budget: int) -> list[str]:
+        paragraphs = [
+            Paragraph([Sentence(s, tokenizer) for s in split_sentences(clean_text(d))])
+            for d in docs
+        ]
+        document = ObjectDocumentModel(paragraphs)
+
+        def fill(infos: list[object]) -> list[object]:
+            picked, n_words = [], 0
+            for info in infos:
+                if n_words >= budget:
+                    break
+                picked.append(info)
+                n_words += len(str(info.sentence).split())  # type: ignore[attr-defined]
+            return picked
+
+        return [str(s) for s in summarizer(document, fill)]
+
+    return run
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def truncate(units: list[str], budget: int) -> str:
+    return " ".join(" ".join(units).split()[:budget])
+
+
+def make_scorer() -> tuple[Scorer, str]:
+    try:
+        from rouge_score import rouge_scorer
+    except ImportError:
+        return _own_rouge, "built-in ROUGE (rouge-score not installed)"
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+
+    def score(reference: str, candidate: str) -> dict[str, float]:
+        result = scorer.score(reference, candidate)
+        return {k: v.fmeasure for k, v in result.items()}
+
+    return score, "rouge-score package, stemming on"
+
+
+def _own_rouge(reference: str, candidate: str) -> dict[str, float]:
+    ref = [stem(w) for w in words(reference)]
+    cand = [stem(w) for w in words(candidate)]
+
+    def f1(overlap: int, n_ref: int, n_cand: int) -> float:
+        if not overlap:
+            return 0.0
+        p, r = overlap / n_cand, overlap / n_ref
+        return 2 * p * r / (p + r)
+
+    out = {}
+    for n in (1, 2):
+        r = Counter(tuple(ref[i : i + n]) for i in range(len(ref) - n + 1))
+        c = Counter(tuple(cand[i : i + n]) for i in range(len(cand) - n + 1))
+        out[f"rouge{n}"] = f1(sum((r & c).values()), sum(r.values()), sum(c.values()))
+    prev = [0] * (len(cand) + 1)
+    for a in ref:
+        cur = [0]
+        for j, b in enumerate(cand):
+            cur.append(prev[j] + 1 if a == b else max(prev[j + 1], cur[j]))
+        prev = cur
+    out["rougeL"] = f1(prev[-1], len(ref), len(cand))
+    return out
+
+
+def max_jaccard(units: list[str]) -> float | None:
+    sets = [set(tokens(u)) for u in units]
+    best: float | None = None
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            union = sets[i] | sets[j]
+            if union:
+                value = len(sets[i] & sets[j]) / len(union)
+                best = value if best is None else max(best, value)
+    return best
+
+
+@dataclass
+class Tally:
+    rouge: dict[str, float] = field(default_factory=lambda: Counter())
+    redundancy: list[float] = field(default_factory=list)
+    units: int = 0
+    words: int = 0
+    n: int = 0
+
+    def add(self, scores: dict[str, float], units: list[str], budget: int) -> None:
+        for k, v in scores.items():
+            self.rouge[k] += v
+        red = max_jaccard(units)
+        if red is not None:
+            self.redundancy.append(red)
+        self.units += len(units)
+        self.words += min(budget, sum(len(u.split()) for u in units))
+        self.n += 1
+
+    def row(self, name: str) -> str:
+        n = max(self.n, 1)
+        red = sum(self.redundancy) / len(self.redundancy) if self.redundancy else 0.0
+        r = {k: 100 * v / n for k, v in self.rouge.items()}
+        return (
+            f"| {name:<22} | {r.get('rouge1', 0):6.2f} | {r.get('rouge2', 0):6.2f} | "
+            f"{r.get('rougeL', 0):6.2f} | {red:10.3f} | {self.units / n:6.1f} | "
+            f"{self.words / n:6.1f} |"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Multi-News JSONL")
+    parser.add_argument("--budget", type=int, default=260, help="words scored per summary")
+    parser.add_argument("--max-words", type=int, help="summarizer word cap (default: budget)")
+    parser.add_argument("--max-bullets", type=int, default=12)
+    parser.add_argument("--limit", type=int, help="only the first N clusters")
+    parser.add_argument("--no-lexrank", action="store_true", help="skip the sumy baseline")
+    parser.add_argument("--show", type=int, default=0, help="print the first N summaries")
+    args = parser.parse_args(argv)
+
+    settings = SummarySettings(
+        max_words=args.max_words or args.budget, max_bullets=args.max_bullets
+    )
+    score, rouge_name = make_scorer()
+    lexrank = None if args.no_lexrank else lexrank_baseline()
+    tallies = {"extractive (ours)": Tally(), "lead (round robin)": Tally()}
+    if lexrank:
+        tallies["LexRank (sumy)"] = Tally()
+    elapsed = 0.0
+
+    for row in load(args.data.resolve(), args.limit):
+        cluster_id = str(row["cluster_id"])
+        docs = documents(row["documents"])  # type: ignore[arg-type]
+        reference = str(row["summary"])
+        items = [to_item(cluster_id, i, d) for i, d in enumerate(docs)]
+        started = time.perf_counter()
+        ours = system_summary(items, settings)
+        elapsed += time.perf_counter() - started
+        runs = {"extractive (ours)": ours, "lead (round robin)": lead_baseline(docs, args.budget)}
+        if lexrank:
+            runs["LexRank (sumy)"] = lexrank(docs, args.budget)
+        for name, units in runs.items():
+            tallies[name].add(score(reference, truncate(units, args.budget)), units, args.budget)
+        if args.show > 0:
+            args.show -= 1
+            print(f"## {cluster_id}\n" + "\n".join(f"- {u}" for u in ours) + "\n")
+
+    n = tallies["extractive (ours)"].n
+    print(f"{n} clusters from {args.data.resolve()}; budget {args.budget} words; {rouge_name}")
+    print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
+    print("|------------------------|--------|--------|--------|------------|--------|--------|")
+    for name, tally in tallies.items():
+        print(tally.row(name))
+    print("redundancy = highest pairwise token Jaccard between units, mean over clusters")
+    print(f"summarizer time: {elapsed / max(n, 1) * 1000:.1f} ms per cluster")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,408 @@
+"""Tests of aggregator.summarize: headline, bullets, redundancy, attribution, fingerprints."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.models import Item, Summary
+from aggregator.summarize import (
+    ExtractiveSummarizer,
+    Summarizer,
+    SummarySettings,
+    outlet_key,
+    summarize,
+    summary_fingerprint,
+)
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def item(
+    n: int,
+    title: str,
+    text: str = "",
+    outlet: str = "",
+    *,
+    outlet_name: str = "",
+    url: str | None = None,
+    minutes: int | None = 0,
+) -> Item:
+    return Item(
+        id=f"item-{n}",
+        title=title,
+        text=text,
+        url=url if url is not None else f"https://{outlet or 'x'}.example/{n}",
+        outlet=outlet,
+        outlet_name=outlet_name or outlet,
+        published=None if minutes is None else T0 + timedelta(minutes=minutes),
+    )
+
+
+QUAKE = [
+    item(
+        1,
+        "Strong earthquake strikes central Chile - Reuters",
+        "SANTIAGO (Reuters) - A magnitude 7.1 earthquake struck central Chile on Tuesday, "
+        "shaking buildings in the capital Santiago. "
+        "The quake was centred 40 km off the coast near Valparaiso, the U.S. Geological "
+        "Survey said. "
+        "Authorities ordered the evacuation of coastal areas as a precaution against a tsunami. "
+        "Power was cut to about 200,000 homes in the Valparaiso region.\n"
+        "Continue reading...",
+        "reuters.com",
+        outlet_name="Reuters",
+        minutes=5,
+    ),
+    item(
+        2,
+        "Is Chile ready for the next big earthquake?",
+        "A magnitude 7.1 earthquake struck central Chile on Tuesday, shaking buildings in the "
+        "capital Santiago. "
+        "Chile sits on the Pacific Ring of Fire and is one of the most seismically active "
+        "countries in the world. "
+        "Strict building codes introduced after the 2010 quake have limited damage, "
+        "engineers say.",
+        "example-magazine.com",
+        outlet_name="Example Magazine",
+        minutes=0,
+    ),
+    item(
+        3,
+        "Live: Chile earthquake - tsunami warning lifted | The Guardian",
+        "The Chilean navy lifted its tsunami warning two hours after the quake. "
+        "Interior minister Carolina Toha said no deaths had been reported so far. "
+        "Schools in Valparaiso and Santiago will remain closed on Wednesday for inspections. "
+        "The post Chile earthquake live appeared first on The Guardian.",
+        "theguardian.com",
+        outlet_name="The Guardian",
+        minutes=30,
+    ),
+]
+
+
+def words_in(summary: Summary) -> int:
+    return sum(len(b.text.split()) for b in summary.bullets)
+
+
+# --- headline -------------------------------------------------------------------------------
+
+
+def test_headline_is_clean_and_not_a_question_or_live() -> None:
+    summary = summarize(QUAKE)
+    assert summary.headline == "Strong earthquake strikes central Chile"
+
+
+@pytest.mark.parametrize(
+    ("titles", "expected"),
+    [
+        (
+            ["Will the dam hold?", "Dam on Tisza river breaks - BBC News"],
+            "Dam on Tisza river breaks",
+        ),
+        (
+            ["Opinion: The dam broke because we let it", "Tisza dam breaks after storm"],
+            "Tisza dam breaks after storm",
+        ),
+        (
+            ["LIVE: Tisza dam breaks", "Tisza dam breaks, villages flooded"],
+            "Tisza dam breaks, villages flooded",
+        ),
+        (["Will the Tisza dam hold?"], "Will the Tisza dam hold?"),  # no better title exists
+    ],
+)
+def test_headline_choice(titles: list[str], expected: str) -> None:
+    items = [item(n, t, outlet=f"o{n}.example") for n, t in enumerate(titles)]
+    assert summarize(items).headline == expected
+
+
+# --- bullets --------------------------------------------------------------------------------
+
+
+def test_bullets_come_from_the_sources_and_skip_boilerplate() -> None:
+    summary = summarize(QUAKE)
+    assert 3 <= len(summary.bullets) <= 12
+    texts = [b.text for b in summary.bullets]
+    assert not any("Continue reading" in t or "appeared first" in t for t in texts)
+    assert not any(t.startswith(("SANTIAGO", "(Reuters)")) for t in texts)
+    assert not any(t.endswith("?") for t in texts)
+    for bullet in summary.bullets:
+        cited = [QUAKE_BY_ID[summary.sources[i].item_id] for i in bullet.sources]
+        assert any(bullet.text in f"{it.title} {it.text}" for it in cited)
+
+
+QUAKE_BY_ID = {it.id: it for it in QUAKE}
+
+
+def test_same_sentence_in_two_sources_is_one_bullet_citing_both() -> None:
+    summary = summarize(QUAKE)
+    shared = "A magnitude 7.1 earthquake struck central Chile on Tuesday"
+    matching = [b for b in summary.bullets if b.text.startswith(shared)]
+    assert len(matching) == 1
+    cited_ids = {summary.sources[i].item_id for i in matching[0].sources}
+    assert cited_ids == {"item-1", "item-2"}
+
+
+def test_lead_fact_comes_first() -> None:
+    summary = summarize(QUAKE)
+    assert summary.bullets[0].text.startswith("A magnitude 7.1 earthquake struck")
+
+
+def test_no_two_bullets_say_the_same_thing() -> None:
+    base = "Tisza dam breaks after heavy storm"
+    items = [
+        item(
+            n,
+            f"{base} {suffix}",
+            f"The dam on the Tisza river broke on Sunday after a heavy storm. {extra}",
+            f"o{n}.example",
+        )
+        for n, (suffix, extra) in enumerate(
+            [
+                ("- BBC", "Three villages downstream were flooded overnight."),
+                ("| DW", "Three villages downstream were flooded overnight, officials said."),
+                ("- AP", "Engineers had warned about cracks in the dam last year."),
+            ]
+        )
+    ]
+    summary = summarize(items)
+    texts = [b.text for b in summary.bullets]
+    assert sum("villages downstream were flooded" in t for t in texts) == 1
+    assert sum("Tisza river broke" in t for t in texts) == 1
+    assert len(set(texts)) == len(texts)
+
+
+@pytest.mark.parametrize(
+    ("settings", "low", "high"),
+    [
+        (SummarySettings(), 3, 12),
+        (SummarySettings(max_bullets=4), 3, 4),
+        (SummarySettings(min_bullets=1, max_bullets=2), 1, 2),
+    ],
+)
+def test_bullet_count_bounds(settings: SummarySettings, low: int, high: int) -> None:
+    sentences = [
+        f"Officials in district {name} reported {n} new cases of the illness on Monday."
+        for n, name in enumerate(
+            "Alder Birch Cedar Dogwood Elm Fir Ginkgo Hazel Ivy Juniper Larch Maple Oak Pine "
+            "Rowan Spruce Willow Yew".split(),
+            start=3,
+        )
+    ]
+    facts = [
+        "Hospitals postponed routine surgery to free beds.",
+        "The health ministry opened four field clinics near the border.",
+        "Schools moved lessons online for two weeks.",
+        "Vaccine deliveries are expected to arrive by Friday.",
+        "Airlines cancelled flights to the capital until further notice.",
+        "Neighbouring countries tightened checks at border crossings.",
+    ]
+    items = [
+        item(
+            n,
+            f"Illness spreads in region, report {n}",
+            " ".join(sentences[n::3] + facts[n::3]),
+            f"o{n}.example",
+        )
+        for n in range(3)
+    ]
+    summary = summarize(items, settings)
+    assert low <= len(summary.bullets) <= high
+
+
+def test_bullet_count_scales_with_sources_and_text() -> None:
+    short = summarize(QUAKE[:1])
+    longer = summarize(QUAKE)
+    assert len(short.bullets) <= len(longer.bullets)
+
+
+@pytest.mark.parametrize("max_words", [12, 25, 40, 250])
+def test_max_words_respected(max_words: int) -> None:
+    summary = summarize(QUAKE, SummarySettings(max_words=max_words))
+    assert words_in(summary) <= max_words
+
+
+def test_long_sentences_are_trimmed_or_skipped() -> None:
+    settings = SummarySettings(max_bullet_words=12, min_bullet_words=3)
+    summary = summarize(QUAKE, settings)
+    assert summary.bullets
+    assert all(len(b.text.split()) <= 12 for b in summary.bullets)
+
+
+def test_long_sentence_is_cut_at_a_clause_boundary() -> None:
+    text = (
+        "The central bank raised its main interest rate by half a point to 5.5 percent on "
+        "Thursday; analysts had expected a smaller move given the weak growth figures, the "
+        "sharp fall in retail sales and the recent turmoil on the bond markets in Europe."
+    )
+    summary = summarize(
+        [item(1, "Bank raises rates", text, "a.example")], SummarySettings(max_bullet_words=20)
+    )
+    assert [b.text for b in summary.bullets] == [
+        "The central bank raised its main interest rate by half a point to 5.5 percent on Thursday."
+    ]
+
+
+# --- headline-only stories ------------------------------------------------------------------
+
+
+def test_headline_only_items_use_other_titles_as_bullets() -> None:
+    items = [
+        item(1, "Tisza dam breaks after storm - BBC News", outlet="bbc.co.uk"),
+        item(2, "Tisza dam breaks after storm | DW", outlet="dw.com"),
+        item(3, "Three villages flooded as Tisza dam bursts", outlet="apnews.com"),
+        item(4, "Hungary declares emergency after Tisza dam failure", outlet="reuters.com"),
+    ]
+    summary = summarize(items)
+    assert summary.headline == "Tisza dam breaks after storm"
+    texts = [b.text for b in summary.bullets]
+    assert summary.headline not in texts
+    assert "Three villages flooded as Tisza dam bursts" in texts
+    assert "Hungary declares emergency after Tisza dam failure" in texts
+    assert len(texts) == 2  # fewer than min_bullets: there are no more distinct facts
+    assert summary.outlet_count == 4
+
+
+def test_single_headline_only_item() -> None:
+    summary = summarize([item(1, "Tisza dam breaks - BBC News", outlet="bbc.co.uk")])
+    assert summary.headline == "Tisza dam breaks"
+    assert summary.bullets == ()
+    assert summary.outlet_count == 1
+    assert len(summary.sources) == 1
+
+
+# --- sources and attribution ----------------------------------------------------------------
+
+
+def test_sources_are_ordered_by_published_and_carry_the_item() -> None:
+    summary = summarize(QUAKE)
+    assert [s.item_id for s in summary.sources] == ["item-2", "item-1", "item-3"]
+    first = summary.sources[0]
+    assert first.outlet == "Example Magazine"
+    assert first.title == "Is Chile ready for the next big earthquake?"
+    assert first.url == "https://example-magazine.com.example/2"
+    assert first.published == T0
+    assert summary.sources[2].title == "Chile earthquake - tsunami warning lifted"
+
+
+def test_undated_sources_come_last() -> None:
+    items = [
+        item(1, "Dam breaks", outlet="a.example", minutes=None),
+        item(2, "Dam bursts", outlet="b.example", minutes=10),
+    ]
+    assert [s.item_id for s in summarize(items).sources] == ["item-2", "item-1"]
+
+
+def test_attribution_indexes_are_valid() -> None:
+    summary = summarize(QUAKE)
+    for bullet in summary.bullets:
+        assert bullet.sources
+        assert list(bullet.sources) == sorted(set(bullet.sources))
+        assert all(0 <= i < len(summary.sources) for i in bullet.sources)
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ([("bbc.co.uk", "BBC", None), ("bbc.co.uk", "BBC", None), ("reuters.com", "", None)], 2),
+        ([("", "BBC", None), ("", "bbc", None), ("", "Reuters", None)], 2),
+        ([("", "", "https://www.bbc.co.uk/a"), ("", "", "https://bbc.co.uk/b")], 1),
+        ([("", "", "https://a.example/1"), ("", "", "https://b.example/2")], 2),
+        ([("", "", ""), ("", "", "")], 2),  # nothing to tell them apart: each its own
+    ],
+)
+def test_outlet_count(keys: list[tuple[str, str, str | None]], expected: int) -> None:
+    items = [
+        Item(id=f"i{n}", title=f"Dam breaks near town {n}", outlet=o, outlet_name=name, url=url)
+        for n, (o, name, url) in enumerate(keys)
+    ]
+    assert summarize(items).outlet_count == expected
+    assert len({outlet_key(it) for it in items}) == expected
+
+
+def test_outlet_count_counts_one_outlet_once() -> None:
+    extra = replace(QUAKE[0], id="item-9", title="Chile quake: power cut to 200,000 homes")
+    summary = summarize([*QUAKE, extra])
+    assert summary.outlet_count == 3
+    assert len(summary.sources) == 4
+
+
+# --- determinism and fingerprints -----------------------------------------------------------
+
+
+def test_deterministic_and_independent_of_input_order() -> None:
+    first = summarize(QUAKE)
+    assert summarize(QUAKE) == first
+    assert summarize(list(reversed(QUAKE))) == first
+    assert summary_fingerprint(summarize(list(reversed(QUAKE)))) == summary_fingerprint(first)
+
+
+def test_fingerprint_is_stable_and_changes_on_material_change() -> None:
+    base = summarize(QUAKE[:2])
+    fp = summary_fingerprint(base)
+    assert len(fp) == 64 and int(fp, 16) >= 0
+    assert summary_fingerprint(summarize(QUAKE[:2])) == fp
+    assert summary_fingerprint(summarize(QUAKE)) != fp  # a new source
+    assert summary_fingerprint(replace(base, headline="Other")) != fp
+    assert summary_fingerprint(replace(base, bullets=base.bullets[:-1])) != fp
+
+
+def test_fingerprint_of_known_summary_is_fixed() -> None:
+    summary = Summary(headline="H", bullets=(), sources=(), outlet_count=0)
+    assert summary_fingerprint(summary) == summary_fingerprint(
+        Summary(headline="H", bullets=(), sources=(), outlet_count=0)
+    )
+    assert summary_fingerprint(summary) != summary_fingerprint(replace(summary, headline="I"))
+
+
+# --- the protocol and settings --------------------------------------------------------------
+
+
+def test_extractive_summarizer_is_a_summarizer() -> None:
+    summarizer: Summarizer = ExtractiveSummarizer(SummarySettings(max_bullets=3))
+    summary = summarizer.summarize(QUAKE)
+    assert summary.method == "extractive"
+    assert len(summary.bullets) <= 3
+
+
+def test_no_items_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        summarize([])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"min_bullets": 0},
+        {"min_bullets": 5, "max_bullets": 4},
+        {"max_words": 0},
+        {"max_bullet_words": 3, "min_bullet_words": 5},
+        {"redundancy": 0.0},
+        {"attribution": 1.5},
+        {"words_per_bullet": 0},
+    ],
+)
+def test_settings_are_validated(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        SummarySettings(**kwargs)  # type: ignore[arg-type]
+
+
+def test_untitled_items_take_a_lead_sentence_as_headline() -> None:
+    items = [
+        item(
+            1,
+            "",
+            "<p>The Tisza dam broke on Sunday after a storm.</p><p>Three villages "
+            "downstream were flooded overnight.</p>",
+            "a.example",
+        ),
+        item(2, "", "", "b.example"),
+    ]
+    summary = summarize(items)
+    assert summary.headline == "The Tisza dam broke on Sunday after a storm."
+    assert [b.text for b in summary.bullets] == [
+        "Three villages downstream were flooded overnight."
+    ]
+    assert summary.outlet_count == 2

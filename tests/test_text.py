@@ -1,0 +1,152 @@
+"""Tests of aggregator.text: HTML to text, boilerplate, sentences, headlines, tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.text import (
+    STOPWORDS,
+    clean_headline,
+    clean_text,
+    html_to_text,
+    split_sentences,
+    stem,
+    tokens,
+    words,
+)
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        (None, ""),
+        ("", ""),
+        ("plain text", "plain text"),
+        ("<p>One</p><p>Two</p>", "One\nTwo"),
+        ("a &amp; b &lt;c&gt;", "a & b <c>"),
+        ("<b>bold</b> and <i>it</i>", "bold and it"),
+        ("<script>var x = 1;</script><p>Kept</p>", "Kept"),
+        ("line<br>break", "line\nbreak"),
+        ("  lots   of\u00a0 space  ", "lots of space"),
+        ("<ul><li>a</li><li>b</li></ul>", "a\nb"),
+    ],
+)
+def test_html_to_text(markup: str | None, expected: str) -> None:
+    assert html_to_text(markup) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The dam broke.\nContinue reading...", "The dam broke."),
+        ("The dam broke.\nContinue reading →", "The dam broke."),
+        ("The dam broke. Continue reading…", "The dam broke."),
+        ("The dam broke.\nRead more", "The dam broke."),
+        ("The dam broke. Read more »", "The dam broke."),
+        (
+            "The dam broke. The post Dam breaks in the night appeared first on River News.",
+            "The dam broke.",
+        ),
+        ("The dam broke and [&hellip;]", "The dam broke and"),
+        ("The dam broke and […]", "The dam broke and"),
+        ("The dam broke and [...]", "The dam broke and"),
+        ("Share this:\nThe dam broke.\nShare on Facebook", "The dam broke."),
+        ("The dam broke.\nSubscribe to our newsletter for more.", "The dam broke."),
+        ("The dam broke.\nSign up for our daily briefing", "The dam broke."),
+        ("Advertisement\nThe dam broke.\nStory continues below", "The dam broke."),
+        ("The dam broke.\nFollow Jane Doe on Twitter: @jdoe", "The dam broke."),
+        ("LONDON (Reuters) - The dam broke.", "The dam broke."),
+        ("(Reuters) - The dam broke.", "The dam broke."),
+        ("LONDON (AP) — The dam broke.", "The dam broke."),
+        ("KATHMANDU, Nepal (AP) — The dam broke.", "The dam broke."),
+        ("Washington (CNN) The dam broke.", "The dam broke."),
+        ("WASHINGTON — The dam broke.", "The dam broke."),
+        ("The dam broke.\nThe Associated Press contributed to this report.", "The dam broke."),
+        ("___\nThe dam broke.\n###", "The dam broke."),
+        ("Crowds watched. (AP Photo/Jane Doe)\nThe dam broke.", "The dam broke."),
+        # News that merely mentions the words stays.
+        ("Readers read more books in 2023.", "Readers read more books in 2023."),
+        ("Reuters reported the dam broke.", "Reuters reported the dam broke."),
+        ("First paragraph.\n\n  Second paragraph.  ", "First paragraph.\nSecond paragraph."),
+    ],
+)
+def test_clean_text(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"]),
+        ("The U.S. Senate voted. It passed.", ["The U.S. Senate voted.", "It passed."]),
+        ("He moved to the U.S. The rest stayed.", ["He moved to the U.S.", "The rest stayed."]),
+        ("Mr. Smith met Dr. Jones. They spoke.", ["Mr. Smith met Dr. Jones.", "They spoke."]),
+        ("J.K. Rowling wrote it. Fans cheered.", ["J.K. Rowling wrote it.", "Fans cheered."]),
+        ("George W. Bush spoke. He left.", ["George W. Bush spoke.", "He left."]),
+        ("Growth was 5.5% last year. It slowed.", ["Growth was 5.5% last year.", "It slowed."]),
+        ("It cost $1.2 billion. Shares fell.", ["It cost $1.2 billion.", "Shares fell."]),
+        (
+            "He arrived at No. 10 Downing Street. Rain fell.",
+            ["He arrived at No. 10 Downing Street.", "Rain fell."],
+        ),
+        (
+            "It starts Jan. 5 in Paris. Tickets sold.",
+            ["It starts Jan. 5 in Paris.", "Tickets sold."],
+        ),
+        (
+            "The vote is at 5 p.m. Friday. Polls open.",
+            ["The vote is at 5 p.m. Friday.", "Polls open."],
+        ),
+        ("It ended at 5 p.m. The crowd left.", ["It ended at 5 p.m.", "The crowd left."]),
+        ('She said "We won." Then she left.', ['She said "We won."', "Then she left."]),
+        ("“We won,” she said. Fans cheered.", ["“We won,” she said.", "Fans cheered."]),
+        ('"Is it over?" a fan asked. It was.', ['"Is it over?" a fan asked.', "It was."]),
+        (
+            "Apple Inc. said profit rose. Shares fell.",
+            ["Apple Inc. said profit rose.", "Shares fell."],
+        ),
+        ("Prices rose, e.g. Bread. Then fell.", ["Prices rose, e.g. Bread.", "Then fell."]),
+        ("Wait... What happened?", ["Wait...", "What happened?"]),
+        ("First line\nSecond line.", ["First line", "Second line."]),
+        ("", []),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Storm hits Texas coast - Reuters", "Storm hits Texas coast"),
+        ("Storm hits Texas coast | The Guardian", "Storm hits Texas coast"),
+        ("Storm hits Texas coast — BBC News", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - NYTimes.com", "Storm hits Texas coast"),
+        ("Storm hits Texas coast | US news | The Guardian", "Storm hits Texas coast"),
+        ("Live: Storm hits Texas coast", "Storm hits Texas coast"),
+        ("LIVE - Storm hits Texas coast", "Storm hits Texas coast"),
+        ("Live updates: Storm hits Texas coast - CNN", "Storm hits Texas coast"),
+        ("BREAKING: Storm hits Texas coast", "Storm hits Texas coast"),
+        ("UPDATE 2-Storm hits Texas coast", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - live", "Storm hits Texas coast"),
+        ("Storm hits Texas coast (VIDEO)", "Storm hits Texas coast"),
+        # Dashes that are part of the headline stay.
+        ("Fed holds rates - as expected", "Fed holds rates - as expected"),
+        ("Storm hits Texas - and it is not over", "Storm hits Texas - and it is not over"),
+        ("Russia-Ukraine talks resume", "Russia-Ukraine talks resume"),
+        ("Olivia lives on: a story", "Olivia lives on: a story"),
+        ("  Spaces   &amp; entities ", "Spaces & entities"),
+        ("", ""),
+    ],
+)
+def test_clean_headline(title: str, expected: str) -> None:
+    assert clean_headline(title) == expected
+
+
+def test_words_tokens_stem() -> None:
+    assert words("The Mayor’s DOGS ran, 3 times!") == ["the", "mayor", "dogs", "ran", "3", "times"]
+    assert tokens("The Mayor’s dogs ran 3 times") == ["mayor", "dog", "ran", "3", "time"]
+    assert stem("cities") == "city"
+    assert stem("running") == "runn"
+    assert stem("class") == "class"
+    assert "the" in STOPWORDS
