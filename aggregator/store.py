@@ -342,13 +342,17 @@ class Store:
         return self.db.atomic()
 
     def assign(self, item: Item, story_id: str, duplicate_of: str | None, now: datetime) -> None:
-        """Put an item into a story (creating the story row if new) and mark the story dirty."""
+        """Put an item into a story (creating the story row if new) and mark the story dirty.
+
+        A story's `first_seen` is the earliest publication time of its items.
+        """
         published = to_iso(item.published or now)
         self.db.execute(
             "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
             "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
-            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at)",
-            [story_id, item.category, item.title, to_iso(now), to_iso(now), published],
+            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at), "
+            "first_seen = MIN(first_seen, excluded.first_seen)",
+            [story_id, item.category, item.title, published, to_iso(now), published],
         )
         self.db.execute(
             "UPDATE items SET story_id = ?, duplicate_of = ? WHERE id = ?",
