@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, load_settings
 from .errors import AggregatorError, ConfigError
+from .publish import PublishSettings
 from .store import Store, from_iso
 
 log = logging.getLogger("aggregator")
@@ -71,19 +73,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, os.environ)
 
 
-def _listen(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
+def _listen(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Settings]:
+    """Where to listen; without a configured public base URL, links point at that address."""
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
-    return host, port
+    if settings.publish.base_url == PublishSettings().base_url:
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        publish = dataclasses.replace(settings.publish, base_url=f"http://{shown}:{port}/")
+        settings = dataclasses.replace(settings, publish=publish)
+    return host, port, settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .service import Service
 
-    settings = _settings(args)
+    host, port, settings = _listen(args, _settings(args))
     service = Service(args.opml, args.db, settings)
     try:
-        asyncio.run(service.run(*_listen(args, settings)))
+        asyncio.run(service.run(host, port))
     finally:
         service.close()
     return 0
@@ -120,9 +128,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .web import make_app, start_server
 
-    settings = _settings(args)
+    host, port, settings = _listen(args, _settings(args))
     store = Store(args.db)
-    host, port = _listen(args, settings)
 
     async def serve() -> None:
         stop = asyncio.Event()

@@ -144,3 +144,70 @@ def test_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             output, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0, output
         assert "stopped" in output
+
+
+def test_a_restarted_service_continues_its_stories(tmp_path: Path) -> None:
+    """The clusterer is restored from the database: a later outlet joins the same story."""
+
+    async def poll(up: Upstream, *paths: str) -> tuple[Service, int]:
+        path = tmp_path / "feeds.opml"
+        path.write_text(opml(*(up.url(p) for p in paths)))
+        service = Service(path, tmp_path / "agg.db", fast_settings())
+        from aggregator.fetch import Fetcher
+
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            report = await service.poll_cycle(fetcher)
+        return service, report.stories_changed
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            for path in ("/dailyplanet/world.xml", "/globewire/world.atom", "/metrotimes/news.rss"):
+                up.add_feed(path, FEEDS[path])
+            service, changed = await poll(up, "/dailyplanet/world.xml", "/globewire/world.atom")
+            reader = service.store.reader()
+            (story,) = reader.stories(None, 10)
+            assert changed == 1 and story.summary is not None
+            assert story.summary.outlet_count == 2 and story.version == 1
+            service.close()
+
+            service, changed = await poll(
+                up, "/dailyplanet/world.xml", "/globewire/world.atom", "/metrotimes/news.rss"
+            )
+            reader = service.store.reader()
+            stories = {s.id: s for s in reader.stories(None, 10)}
+            assert story.id in stories  # same id after the restart
+            again = stories[story.id]
+            assert again.summary is not None and again.summary.outlet_count == 3
+            assert again.version == 2 and again.first_seen == story.first_seen
+            assert len(stories) == 2  # plus the library story, on its own
+            service.close()
+
+    asyncio.run(scenario())
+
+
+def test_sighup_rereads_the_opml(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(first))
+            settings = fast_settings()
+            slow = dataclasses.replace(settings.server, tick=30.0)
+            service = Service(path, tmp_path / "agg.db", dataclasses.replace(settings, server=slow))
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
+                second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
+                path.write_text(opml(first, second))
+                await asyncio.sleep(0.3)
+                assert up.requests_for("/b.xml") == []  # the 30 s tick has not come
+                os.kill(os.getpid(), signal.SIGHUP)
+                await wait_for(lambda: len(up.requests_for("/b.xml")) == 1, timeout=5)
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())
