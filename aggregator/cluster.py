@@ -41,6 +41,8 @@ class ClusterSettings:
     threshold: float = 0.25  # minimum cosine (after decay) to join a story, items with text
     headline_threshold: float = 0.08  # the same for headline-only items (short vectors)
     young_margin: float = 0.05  # a story of n items asks threshold + young_margin / n
+    min_shared_terms: int = 2  # an item with text shares at least this many terms with its story
+    same_outlet_margin: float = 0.10  # extra asked to join a story only the item's outlet covers
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
     max_active: int = 50_000  # cap on active stories; the quietest are dropped first
     title_weight: float = 1.0  # weight of a title token relative to a text token
@@ -75,6 +77,7 @@ class _Story:
     norm2: float = 0.0  # squared length of centroid
     df: Counter[str] = field(default_factory=Counter)  # members containing each term
     members: list[str] = field(default_factory=list)
+    outlets: set[str] = field(default_factory=set)
 
 
 def item_features(item: Item, settings: ClusterSettings) -> dict[str, float]:
@@ -137,7 +140,7 @@ class Clusterer:
             if story is None:
                 story = self._new_story(story_id, when)
             score = self._cosine(vector, story)
-            self._add(story, item.id, features, vector, when, score)
+            self._add(story, item.id, features, vector, when, score, item.outlet)
 
     # --- decisions --------------------------------------------------------------------------
 
@@ -156,7 +159,7 @@ class Clusterer:
                 self._count(features)
                 vector = self._vector(features)
                 score = self._cosine(vector, story)
-                self._add(story, item.id, features, vector, now, score)
+                self._add(story, item.id, features, vector, now, score, item.outlet)
                 return Assignment(story.id, False, score)
             return Assignment(item.story_id, False, 0.0)
 
@@ -165,13 +168,15 @@ class Clusterer:
         vector = self._vector(features)
         s = self.settings
         text_len = len(item.text[: s.min_text_words * 20].split())
-        threshold = s.threshold if text_len >= s.min_text_words else s.headline_threshold
-        best, score = self._best_story(vector, now, threshold)
+        has_text = text_len >= s.min_text_words
+        threshold = s.threshold if has_text else s.headline_threshold
+        min_shared = s.min_shared_terms if has_text else 1
+        best, score = self._best_story(vector, now, threshold, item.outlet, min_shared)
         if best is not None:
-            self._add(best, item.id, features, vector, now, score)
+            self._add(best, item.id, features, vector, now, score, item.outlet)
             return Assignment(best.id, False, score)
         story = self._new_story(item.id, now)
-        self._add(story, item.id, features, vector, now, score)
+        self._add(story, item.id, features, vector, now, score, item.outlet)
         self._enforce_cap()
         return Assignment(story.id, True, score)
 
@@ -206,10 +211,16 @@ class Clusterer:
         return dot / math.sqrt(story.norm2)
 
     def _best_story(
-        self, vector: dict[str, float], now: datetime, threshold: float
+        self,
+        vector: dict[str, float],
+        now: datetime,
+        threshold: float,
+        outlet: str = "",
+        min_shared: int = 1,
     ) -> tuple[_Story | None, float]:
         stories, index, cap = self._stories, self._index, self.settings.max_postings
         dots: dict[str, float] = {}
+        shared: dict[str, int] = {}
         common: list[tuple[str, float]] = []
         for term, weight in vector.items():
             posting = index.get(term)
@@ -220,9 +231,13 @@ class Clusterer:
                 continue
             for sid in posting:
                 dots[sid] = dots.get(sid, 0.0) + weight * stories[sid].centroid[term]
+                shared[sid] = shared.get(sid, 0) + 1
         for term, weight in common:
             for sid in dots:
-                dots[sid] += weight * stories[sid].centroid.get(term, 0.0)
+                value = stories[sid].centroid.get(term, 0.0)
+                if value:
+                    dots[sid] += weight * value
+                    shared[sid] += 1
 
         cutoff = now - self.settings.active_window
         half_life = self.settings.decay_half_life
@@ -231,12 +246,14 @@ class Clusterer:
         best_score = best_margin = -math.inf
         for sid in sorted(dots):  # sorted: ties resolve the same way on every run
             story = stories[sid]
-            if story.last_seen < cutoff:
+            if story.last_seen < cutoff or shared[sid] < min_shared:
                 continue
             score = dots[sid] / math.sqrt(story.norm2)
             if half_life is not None and now > story.last_seen:
                 score *= 0.5 ** ((now - story.last_seen) / half_life)
             margin = score - (threshold + young / len(story.members))
+            if outlet and story.outlets == {outlet}:
+                margin -= self.settings.same_outlet_margin
             if margin > best_margin:
                 best, best_score, best_margin = story, score, margin
         if best is None or best_margin < 0:
@@ -256,6 +273,7 @@ class Clusterer:
         vector: dict[str, float],
         when: datetime,
         score: float,
+        outlet: str = "",
     ) -> None:
         centroid = story.centroid
         dot = 0.0
@@ -272,6 +290,8 @@ class Clusterer:
             self._prune(story)
         story.df.update(features.keys())
         story.members.append(item_id)
+        if outlet:
+            story.outlets.add(outlet)
         story.last_seen = max(story.last_seen, when)
         self._item_story[item_id] = (story.id, score)
 

@@ -23,6 +23,7 @@ from .models import (
     Source,
 )
 from .schedule import ScheduleSettings, next_poll
+from .text import clean_text, strip_feed_template
 
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
@@ -42,15 +43,18 @@ def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
     return urlsplit(source.url).hostname or source.url
 
 
-def entry_to_item(source: Source, entry: Entry, name: str, now: datetime) -> Item:
+def entry_to_item(
+    source: Source, entry: Entry, name: str, now: datetime, text: str | None = None
+) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
-    A missing date becomes `now`; a date in the future is clamped to `now`.
+    `text` replaces the entry's text when given (already cleaned). A missing date becomes
+    `now`; a date in the future is clamped to `now`.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
-    text = entry.text.strip()[:MAX_TEXT_CHARS]
+    text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title:
         title = (text[:120].rsplit(" ", 1)[0] + "…") if len(text) > 120 else text
     return Item(
@@ -72,15 +76,17 @@ def entry_to_item(source: Source, entry: Entry, name: str, now: datetime) -> Ite
 
 
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
-    """All usable entries of a feed as items; entries with neither title nor text are skipped."""
+    """All usable entries of a feed as items, their text cleaned of boilerplate and of the
+    feed's own per-item template; entries with neither title nor text are skipped."""
     name = outlet_name(source, parsed)
+    texts = strip_feed_template([clean_text(entry.text) for entry in parsed.entries])
     items: list[Item] = []
     seen: set[str] = set()
-    for entry in parsed.entries:
-        if not (entry.title.strip() or entry.text.strip()) or entry.guid in seen:
+    for entry, text in zip(parsed.entries, texts, strict=True):
+        if not (entry.title.strip() or text) or entry.guid in seen:
             continue
         seen.add(entry.guid)
-        items.append(entry_to_item(source, entry, name, now))
+        items.append(entry_to_item(source, entry, name, now, text))
     return items
 
 

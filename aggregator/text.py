@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
@@ -306,3 +307,50 @@ def words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed."""
     return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+_TEMPLATE_MIN_ITEMS = 4  # too few items to tell a template from a coincidence
+_TEMPLATE_SHARE = 0.4  # a line shape recurring in this share of a feed's items is a template
+
+
+def _line_shape(line: str, common: set[str]) -> str | None:
+    """The line with words rare in the feed masked; None if it is mostly rare words."""
+    line_words = words(line)
+    if not line_words:
+        return None
+    kept = sum(w in common for w in line_words)
+    if kept * 2 < len(line_words):
+        return None
+    return " ".join(w if w in common else "*" for w in line_words)
+
+
+def strip_feed_template(texts: Sequence[str]) -> list[str]:
+    """Remove lines that a feed repeats in every item with only names or numbers changed.
+
+    "submitted by <user> to <forum> [link] [N comments]" or "Follow us on <network>" carry
+    nothing about the item; left in, they make unrelated items of one feed look alike.
+    """
+    if len(texts) < _TEMPLATE_MIN_ITEMS:
+        return list(texts)
+    doc_freq: dict[str, int] = {}
+    for text in texts:
+        for word in set(words(text)):
+            doc_freq[word] = doc_freq.get(word, 0) + 1
+    floor = max(3, _TEMPLATE_SHARE * len(texts))
+    common = {w for w, n in doc_freq.items() if n >= floor}
+    shapes_per_text = [
+        {s for line in text.split("\n") if (s := _line_shape(line, common))} for text in texts
+    ]
+    shape_freq: dict[str, int] = {}
+    for shapes in shapes_per_text:
+        for shape in shapes:
+            shape_freq[shape] = shape_freq.get(shape, 0) + 1
+    template = {s for s, n in shape_freq.items() if n >= floor}
+    if not template:
+        return list(texts)
+    return [
+        "\n".join(
+            line for line in text.split("\n") if _line_shape(line, common) not in template
+        ).strip()
+        for text in texts
+    ]

@@ -149,6 +149,10 @@ def variants(base: ClusterSettings) -> list[tuple[str, ClusterSettings]]:
             replace(base, threshold=t + 0.05, headline_threshold=h + 0.02),
         ),
         ("default, text_tokens 100", replace(base, text_tokens=100)),
+        ("default, same_outlet_margin 0", replace(base, same_outlet_margin=0.0)),
+        ("default, same_outlet_margin 0.20", replace(base, same_outlet_margin=0.20)),
+        ("default, min_shared_terms 1", replace(base, min_shared_terms=1)),
+        ("default, min_shared_terms 3", replace(base, min_shared_terms=3)),
         ("default, headline only", replace(base, text_tokens=0)),
     ]
 
