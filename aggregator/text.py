@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
@@ -321,7 +322,8 @@ def _line_shape(line: str, common: set[str]) -> str | None:
     kept = sum(w in common for w in line_words)
     if kept * 2 < len(line_words):
         return None
-    return " ".join(w if w in common else "*" for w in line_words)
+    masked = (w if w in common else "*" for w in line_words)
+    return " ".join(w for w, _ in itertools.groupby(masked))  # one "*" per run of rare words
 
 
 def strip_feed_template(texts: Sequence[str]) -> list[str]:

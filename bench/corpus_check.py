@@ -83,8 +83,9 @@ async def main() -> int:
         for category in reader.categories():
             stories = reader.stories(category, 10_000)
             for fmt in ("atom", "rss"):
-                doc = render_feed(category, slugify(category), stories, fmt,
-                                  service.settings.publish, now)
+                doc = render_feed(
+                    category, slugify(category), stories, fmt, service.settings.publish, now
+                )
                 parsed = feedparser.parse(doc)
                 published += len(parsed.entries)
                 if parsed.bozo or len(parsed.entries) != min(

@@ -296,3 +296,44 @@ def test_expired_items_no_longer_weigh_on_document_frequencies() -> None:
     for item in _items():
         moved = replace(item, id=f"new-{item.id}")
         assert old.assign(moved, later) == fresh.assign(moved, later)
+
+
+def _one(item_id: str, outlet: str, title: str, text: str) -> Item:
+    return Item(id=item_id, title=title, text=text, outlet=outlet, published=T0)
+
+
+# Two different pieces by one outlet that share some vocabulary (the same festival).
+_FESTIVAL_A = (
+    "Film festival opens with a premiere of a new director's drama about war refugees",
+    "The film festival opened on Wednesday with the premiere of a drama following refugees "
+    "crossing the mountains, which the director said took ten years to finance and shoot.",
+)
+_FESTIVAL_B = (
+    "Film festival jury names veteran actor as president for the festival awards",
+    "The film festival said on Wednesday that a veteran actor will preside over the jury "
+    "awarding prizes, a role previously held by several directors and screenwriters.",
+)
+
+
+@pytest.mark.parametrize(("margin", "joined"), [(0.0, True), (0.4, False)])
+def test_single_outlet_stories_ask_more_of_that_outlet(margin: float, joined: bool) -> None:
+    settings = replace(ClusterSettings(), same_outlet_margin=margin, threshold=0.1)
+    clusterer = Clusterer(settings)
+    first = clusterer.assign(_one("a", "paper.example", *_FESTIVAL_A), T0)
+    second = clusterer.assign(_one("b", "paper.example", *_FESTIVAL_B), T0)
+    assert (second.story_id == first.story_id) is joined
+    # another outlet is not held to the margin
+    clusterer = Clusterer(settings)
+    first = clusterer.assign(_one("a", "paper.example", *_FESTIVAL_A), T0)
+    other = clusterer.assign(_one("c", "wire.example", *_FESTIVAL_B), T0)
+    assert other.story_id == first.story_id
+
+
+def test_items_with_text_must_share_more_than_one_term() -> None:
+    text = "word " * 20
+    lone = replace(ClusterSettings(), threshold=0.0, young_margin=0.0, same_outlet_margin=0.0)
+    for needed, joined in ((1, True), (2, False)):
+        clusterer = Clusterer(replace(lone, min_shared_terms=needed))
+        a = clusterer.assign(_one("a", "x.example", "Volcano", text.replace("word", "lava")), T0)
+        b = clusterer.assign(_one("b", "y.example", "Volcano", text.replace("word", "ash")), T0)
+        assert (a.story_id == b.story_id) is joined

@@ -158,3 +158,18 @@ def test_story_categories(items: list[Item], expected: list[tuple[str, float]]) 
     result = story_categories(items)
     assert [name for name, _ in result] == [name for name, _ in expected]
     assert [w for _, w in result] == pytest.approx([w for _, w in expected])
+
+
+def test_boilerplate_and_feed_templates_are_cleaned_before_storing() -> None:
+    entries = tuple(
+        Entry(
+            guid=f"g{n}",
+            title=f"Post {n}",
+            text=(f"Real words number {n}.\n" if n == 0 else "")
+            + f"submitted by user{n} to forum{n}\n[link] [{n * 7} comments]\nContinue reading...",
+        )
+        for n in range(5)
+    )
+    items = entries_to_items(SOURCE, parsed(*entries), NOW)
+    assert [i.text for i in items] == ["Real words number 0.", "", "", "", ""]
+    assert len({i.content_hash for i in items}) == 5  # titles still tell them apart

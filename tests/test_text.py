@@ -11,6 +11,7 @@ from aggregator.text import (
     html_to_text,
     split_sentences,
     stem,
+    strip_feed_template,
     tokens,
     words,
 )
@@ -150,3 +151,37 @@ def test_words_tokens_stem() -> None:
     assert stem("running") == "runn"
     assert stem("class") == "class"
     assert "the" in STOPWORDS
+
+
+FORUM = [
+    "submitted by alice to pics\n[link] [275 comments]",
+    "submitted by bob_99 to funny\n[link] [12 comments]",
+    "A long self post about a new series.\nIt has real content here.\n"
+    "submitted by carol to IAmA\n[link] [2836 comments]",
+    "submitted by dave to mildlyinteresting\n[link] [307 comments]",
+    "submitted by erin to news\n[link] [1 comments]",
+]
+
+
+def test_feed_template_lines_are_stripped() -> None:
+    cleaned = strip_feed_template(FORUM)
+    assert cleaned[0] == "" and cleaned[1] == "" and cleaned[4] == ""
+    assert cleaned[2] == "A long self post about a new series.\nIt has real content here."
+
+
+def test_feed_template_needs_enough_items_and_keeps_real_text() -> None:
+    assert strip_feed_template(FORUM[:3]) == FORUM[:3]  # too few items to tell
+    news = [
+        "The central bank raised rates on Thursday.\nFollow us on Twitter",
+        "Floods forced thousands from their homes.\nFollow us on Twitter",
+        "A new vaccine was approved by regulators.\nFollow us on Twitter",
+        "The team won the cup after extra time.\nFollow us on Twitter",
+    ]
+    assert strip_feed_template(news) == [text.split("\n")[0] for text in news]
+    distinct = [
+        "The minister said the plan would cost more than expected.",
+        "The court said the ruling would stand for now.",
+        "The company said the sale would close next year.",
+        "The police said the road would reopen on Monday.",
+    ]
+    assert strip_feed_template(distinct) == distinct
