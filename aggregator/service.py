@@ -216,12 +216,16 @@ class Service:
                     self.store.assign(item, assignment.story_id, None, now)
         changed = 0
         for story_id in self.store.dirty_stories():
-            items = [i for i in self.store.story_items(story_id) if not i.duplicate_of]
-            if not items:
+            members = self.store.story_items(story_id)
+            originals = [i for i in members if not i.duplicate_of]
+            if not originals:
                 continue
-            summary = self.summarizer.summarize(items)
+            summary = self.summarizer.summarize(originals)
+            # Categories count duplicates too: an article an outlet files under two
+            # categories puts the story in both.
+            categories = story_categories(members)
             if self.store.save_summary(
-                story_id, summary, summary_fingerprint(summary), story_categories(items), now
+                story_id, summary, summary_fingerprint(summary), categories, now
             ):
                 changed += 1
         return changed

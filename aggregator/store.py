@@ -376,15 +376,25 @@ class Store:
         categories: Sequence[tuple[str, float]],
         now: datetime,
     ) -> bool:
-        """Store a story's summary; bump its version only when the fingerprint changed.
+        """Store a story's summary and categories; clear its dirty flag.
 
-        Returns True when the story materially changed (and so its published item does).
+        The version and `updated` time move only when the summary's fingerprint changed: that
+        is a material change, and the return value says so. A change of categories alone
+        re-files the story without touching its version.
         """
         rows = list(self._rows("SELECT version, fingerprint FROM stories WHERE id = ?", [story_id]))
         if not rows:
             return False
         changed = rows[0]["fingerprint"] != fingerprint
-        main = categories[0][0] if categories else ""
+        old_categories = [
+            (r["category"], r["weight"])
+            for r in self._rows(
+                "SELECT category, weight FROM story_categories WHERE story_id = ? "
+                "ORDER BY weight DESC, category",
+                [story_id],
+            )
+        ]
+        refiled = [name for name, _ in old_categories] != [name for name, _ in categories]
         with self.db.atomic():
             if changed:
                 version = (rows[0]["version"] or 0) + 1
@@ -403,18 +413,21 @@ class Store:
                     pk="story_id",
                 )
                 self.db.execute(
-                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
-                    "category = ?, dirty = 0 WHERE id = ?",
-                    [version, fingerprint, summary.headline, to_iso(now), main, story_id],
+                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ? "
+                    "WHERE id = ?",
+                    [version, fingerprint, summary.headline, to_iso(now), story_id],
                 )
+            if refiled:
                 self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
                 for name, weight in categories:
                     self.db["story_categories"].insert(
                         {"story_id": story_id, "category": name, "weight": weight}
                     )
+                main = categories[0][0] if categories else ""
+                self.db.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
+            self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [story_id])
+            if changed or refiled:
                 self._bump_version()
-            else:
-                self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [story_id])
         return changed
 
     # --- status ---------------------------------------------------------------------------

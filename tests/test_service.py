@@ -211,3 +211,34 @@ def test_sighup_rereads_the_opml(tmp_path: Path) -> None:
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_an_article_filed_under_two_categories_appears_in_both(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            world = up.add_feed("/world.xml", FEEDS["/dailyplanet/world.xml"])
+            top = up.add_feed("/business.xml", FEEDS["/dailyplanet/top.xml"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(
+                '<opml version="2.0"><body>'
+                f'<outline text="World News"><outline text="W" xmlUrl="{world}"/></outline>'
+                f'<outline text="Business"><outline text="B" xmlUrl="{top}"/></outline>'
+                "</body></opml>"
+            )
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            from aggregator.fetch import Fetcher
+
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                reader = service.store.reader()
+                world_ids = [s.id for s in reader.stories("World News", 10)]
+                business_ids = [s.id for s in reader.stories("Business", 10)]
+                assert len(world_ids) == 1 and world_ids == business_ids
+                (story,) = reader.stories(None, 10)
+                assert story.summary is not None and len(story.summary.sources) == 1
+            finally:
+                service.close()
+
+    asyncio.run(scenario())

@@ -214,3 +214,24 @@ def test_readers_are_read_only(tmp_path: Path) -> None:
     reader = store.reader()
     with pytest.raises(sqlite3.OperationalError):
         reader._db().execute("DELETE FROM sources")
+
+
+def test_refiling_a_story_changes_categories_but_not_its_version() -> None:
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    reader = store.reader()
+    before = reader.version()
+    later = NOW + timedelta(hours=2)
+    changed = store.save_summary(
+        "s1", summary(), "fp1", [("World News", 0.5), ("Business", 0.5)], later
+    )
+    assert changed is False
+    story = reader.story("s1")
+    assert story is not None
+    assert (story.version, story.updated) == (1, NOW)
+    assert set(story.categories) == {"World News", "Business"}
+    assert [s.id for s in reader.stories("Business", 5)] == ["s1"]
+    assert reader.version() != before
