@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import hashlib
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from aggregator.errors import ConfigError
 from aggregator.models import Story
 from aggregator.publish import (
     FEED_MEDIA_TYPES,
@@ -325,6 +327,10 @@ async def start_server(app: web.Application, host: str, port: int) -> web.AppRun
     site = web.TCPSite(runner, host, port)
     try:
         await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from exc
     except BaseException:
         await runner.cleanup()
         raise

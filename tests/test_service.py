@@ -17,7 +17,7 @@ from news_fixture import feeds
 from upstream import Upstream
 
 from aggregator.config import Settings
-from aggregator.fetch import FetchSettings
+from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import Service
 
 FEEDS = feeds()
@@ -97,8 +97,6 @@ def test_a_hanging_feed_does_not_hold_up_the_others(tmp_path: Path) -> None:
             path = tmp_path / "feeds.opml"
             path.write_text(opml(up.url("/hang"), up.url("/trickle?interval=0.2"), good))
             service = Service(path, tmp_path / "agg.db", fast_settings())
-            from aggregator.fetch import Fetcher
-
             try:
                 await service.load_sources(strict=True)
                 async with Fetcher(service.settings.fetch) as fetcher:
@@ -153,8 +151,6 @@ def test_a_restarted_service_continues_its_stories(tmp_path: Path) -> None:
         path = tmp_path / "feeds.opml"
         path.write_text(opml(*(up.url(p) for p in paths)))
         service = Service(path, tmp_path / "agg.db", fast_settings())
-        from aggregator.fetch import Fetcher
-
         await service.load_sources(strict=True)
         async with Fetcher(service.settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher)
@@ -226,8 +222,6 @@ def test_an_article_filed_under_two_categories_appears_in_both(tmp_path: Path) -
                 "</body></opml>"
             )
             service = Service(path, tmp_path / "agg.db", fast_settings())
-            from aggregator.fetch import Fetcher
-
             try:
                 await service.load_sources(strict=True)
                 async with Fetcher(service.settings.fetch) as fetcher:

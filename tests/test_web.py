@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -11,8 +12,10 @@ from html.parser import HTMLParser
 
 import aiohttp
 import feedparser
+import pytest
 from multidict import CIMultiDict
 
+from aggregator.errors import ConfigError
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.publish import PublishSettings
 from aggregator.web import make_app, start_server
@@ -332,3 +335,15 @@ def test_healthz_reports_reader_health_and_failure() -> None:
 
     serve(Healthy(), healthy)
     serve(Broken(), broken)
+
+
+def test_a_busy_port_is_a_clear_configuration_error() -> None:
+    async def scenario() -> None:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+                await start_server(make_app(FakeReader(), SETTINGS), "127.0.0.1", port)
+
+    asyncio.run(scenario())
