@@ -26,6 +26,7 @@ from .schedule import ScheduleSettings, next_poll
 from .text import clean_text, strip_feed_template
 
 MAX_TEXT_CHARS = 20_000
+MAX_SUMMARY_INPUTS = 40  # a long-running story is summarised from this many of its items
 MAX_TITLE_CHARS = 500
 CATEGORY_SHARE = 0.25  # a story also appears in every category holding this share of its outlets
 
@@ -208,3 +209,22 @@ def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
         key=lambda pair: (-pair[1], pair[0]),
     )
     return [weighted[0]] + [pair for pair in weighted[1:] if pair[1] >= CATEGORY_SHARE]
+
+
+def summary_inputs(items: Sequence[Item], limit: int = MAX_SUMMARY_INPUTS) -> list[Item]:
+    """The items a story's summary is written from, in their original order.
+
+    Every outlet's first item comes first (so each outlet is represented and counted), then
+    the newest others, up to `limit`: a story that runs for days stays cheap to re-summarise.
+    """
+    if len(items) <= limit:
+        return list(items)
+    firsts: dict[str, Item] = {}
+    for item in items:
+        firsts.setdefault(item.outlet or item.feed_url, item)
+    chosen = {id(i) for i in list(firsts.values())[:limit]}
+    for item in reversed(items):
+        if len(chosen) >= limit:
+            break
+        chosen.add(id(item))
+    return [i for i in items if id(i) in chosen]

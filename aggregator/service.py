@@ -26,7 +26,13 @@ from .fetch import Fetcher
 from .models import FeedState, Fetched, Source
 from .opml import Opml, load_opml
 from .parse import parse_feed
-from .pipeline import body_hash, entries_to_items, state_after, story_categories
+from .pipeline import (
+    body_hash,
+    entries_to_items,
+    state_after,
+    story_categories,
+    summary_inputs,
+)
 from .store import Store, to_iso
 from .summarize import ExtractiveSummarizer, Summarizer, summary_fingerprint
 
@@ -220,7 +226,7 @@ class Service:
             originals = [i for i in members if not i.duplicate_of]
             if not originals:
                 continue
-            summary = self.summarizer.summarize(originals)
+            summary = self.summarizer.summarize(summary_inputs(originals))
             # Categories count duplicates too: an article an outlet files under two
             # categories puts the story in both.
             categories = story_categories(members)

@@ -18,6 +18,7 @@ from aggregator.pipeline import (
     item_id,
     state_after,
     story_categories,
+    summary_inputs,
 )
 from aggregator.schedule import ScheduleSettings
 
@@ -173,3 +174,10 @@ def test_boilerplate_and_feed_templates_are_cleaned_before_storing() -> None:
     items = entries_to_items(SOURCE, parsed(*entries), NOW)
     assert [i.text for i in items] == ["Real words number 0.", "", "", "", ""]
     assert len({i.content_hash for i in items}) == 5  # titles still tell them apart
+
+
+def test_summary_inputs_keep_every_outlet_and_the_newest_items() -> None:
+    items = [Item(id=f"i{n}", title="t", outlet=f"o{n}" if n < 3 else "o0") for n in range(10)]
+    assert summary_inputs(items, limit=20) == items
+    chosen = summary_inputs(items, limit=5)
+    assert [i.id for i in chosen] == ["i0", "i1", "i2", "i8", "i9"]
