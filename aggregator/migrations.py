@@ -95,6 +95,7 @@ def initial(db: Database) -> None:
     db["items"].create_index(["feed_url", "guid"], unique=True)
     db["items"].create_index(["canonical_url"])
     db["items"].create_index(["content_hash"])
+    db["items"].create_index(["guid"])
     db["items"].create_index(["story_id"])
     db["items"].create_index(["published"])
     db["story_categories"].create(
