@@ -23,7 +23,7 @@ from .config import Settings
 from .dedupe import find_duplicate
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
-from .models import FeedState, Fetched, Source
+from .models import FeedState, Fetched, Item, ParsedFeed, Source
 from .opml import Opml, load_opml
 from .parse import parse_feed
 from .pipeline import (
@@ -55,6 +55,12 @@ class CycleReport:
     items_updated: int = 0
     stories_changed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
+    """Parse a fetched body and turn its entries into items (run in a worker thread)."""
+    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
+    return parsed, entries_to_items(source, parsed, now)
 
 
 class Service:
@@ -167,14 +173,14 @@ class Service:
         outcome = await fetcher.fetch(state.moved_to or source.url, state.etag, state.last_modified)
         parsed = None
         parse_error = None
+        items: list[Item] = []
+        now = self.clock()
         if isinstance(outcome, Fetched) and body_hash(outcome.body) != state.body_hash:
             try:
-                parsed = await asyncio.to_thread(
-                    parse_feed, outcome.body, outcome.final_url, outcome.headers
-                )
+                # Parsing and cleaning are CPU work: off the event loop, in a worker thread.
+                parsed, items = await asyncio.to_thread(_parse_items, source, outcome, now)
             except ParseError as exc:
                 parse_error = exc.message
-        now = self.clock()
         new_state = state_after(
             state,
             outcome,
@@ -184,7 +190,6 @@ class Service:
             parse_error=parse_error,
             rand=random.random(),
         )
-        items = entries_to_items(source, parsed, now) if parsed else []
         written = await self.write(self.store.save_poll, new_state, items)
         log.log(
             logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,

@@ -312,11 +312,11 @@ def tokens(text: str) -> list[str]:
 
 _TEMPLATE_MIN_ITEMS = 4  # too few items to tell a template from a coincidence
 _TEMPLATE_SHARE = 0.4  # a line shape recurring in this share of a feed's items is a template
+_TEMPLATE_MAX_LINE = 300  # characters; longer lines are prose, never a template
 
 
-def _line_shape(line: str, common: set[str]) -> str | None:
+def _line_shape(line_words: list[str], common: set[str]) -> str | None:
     """The line with words rare in the feed masked; None if it is mostly rare words."""
-    line_words = words(line)
     if not line_words:
         return None
     kept = sum(w in common for w in line_words)
@@ -334,25 +334,29 @@ def strip_feed_template(texts: Sequence[str]) -> list[str]:
     """
     if len(texts) < _TEMPLATE_MIN_ITEMS:
         return list(texts)
+    lines = [
+        [(line, words(line) if len(line) <= _TEMPLATE_MAX_LINE else None) for line in t.split("\n")]
+        for t in texts
+    ]
     doc_freq: dict[str, int] = {}
-    for text in texts:
-        for word in set(words(text)):
+    for text_lines in lines:
+        for word in {w for _, ws in text_lines if ws for w in ws}:
             doc_freq[word] = doc_freq.get(word, 0) + 1
     floor = max(3, _TEMPLATE_SHARE * len(texts))
     common = {w for w, n in doc_freq.items() if n >= floor}
-    shapes_per_text = [
-        {s for line in text.split("\n") if (s := _line_shape(line, common))} for text in texts
-    ]
+    if not common:
+        return list(texts)
+    shapes = [[_line_shape(ws, common) if ws else None for _, ws in tl] for tl in lines]
     shape_freq: dict[str, int] = {}
-    for shapes in shapes_per_text:
-        for shape in shapes:
+    for text_shapes in shapes:
+        for shape in {s for s in text_shapes if s}:
             shape_freq[shape] = shape_freq.get(shape, 0) + 1
     template = {s for s, n in shape_freq.items() if n >= floor}
     if not template:
         return list(texts)
     return [
         "\n".join(
-            line for line in text.split("\n") if _line_shape(line, common) not in template
+            line for (line, _), shape in zip(tl, ts, strict=True) if shape not in template
         ).strip()
-        for text in texts
+        for tl, ts in zip(lines, shapes, strict=True)
     ]
