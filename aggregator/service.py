@@ -181,6 +181,9 @@ class Service:
                 parsed, items = await asyncio.to_thread(_parse_items, source, outcome, now)
             except ParseError as exc:
                 parse_error = exc.message
+            except Exception as exc:  # a bug on odd input: record it, back off, keep going
+                log.exception("feed=%s unexpected error while parsing", source.url)
+                parse_error = f"internal error while parsing: {type(exc).__name__}: {exc}"[:300]
         new_state = state_after(
             state,
             outcome,

@@ -13,9 +13,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from news_fixture import feeds
 from upstream import Upstream
 
+import aggregator.service as service_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import Service
@@ -232,6 +234,36 @@ def test_an_article_filed_under_two_categories_appears_in_both(tmp_path: Path) -
                 assert len(world_ids) == 1 and world_ids == business_ids
                 (story,) = reader.stories(None, 10)
                 assert story.summary is not None and len(story.summary.sources) == 1
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_unexpected_parser_failure_is_recorded_with_backoff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(service_module, "parse_feed", broken)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+                    assert (report.feeds, report.errors) == (1, 1)
+                    (row,) = service.store.status_rows()
+                    assert row["status"] == "error" and "KeyError" in row["error"]
+                    assert row["next_poll_at"] is not None
+                    again = await service.poll_cycle(fetcher)
+                    assert again.feeds == 0  # backed off, not retried at once
             finally:
                 service.close()
 
