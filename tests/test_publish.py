@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
+from stories import make_story
 
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.publish import (
@@ -23,45 +24,9 @@ from aggregator.publish import (
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", max_items=50)
-T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE = "<script>alert(1)</script> ]]> &bogus; \"q' <img src=x onerror=alert(2)>"
-
-
-def make_story(
-    story_id: str,
-    headline: str = "Ceasefire agreed",
-    *,
-    hours: int = 0,
-    category: str = "World News",
-    summary: Summary | None = None,
-    no_summary: bool = False,
-) -> Story:
-    if summary is None and not no_summary:
-        summary = Summary(
-            headline=headline,
-            bullets=(
-                Bullet(f"{headline}: first fact", (0,)),
-                Bullet(f"{headline}: second fact", (0, 1)),
-                Bullet(f"{headline}: third fact", (1,)),
-            ),
-            sources=(
-                SourceRef("Example Times", "Talks end", f"https://times.example/{story_id}"),
-                SourceRef("Wire Co", "Deal reached", f"http://wire.example/{story_id}?a=1&b=2"),
-            ),
-            outlet_count=2,
-        )
-    return Story(
-        id=story_id,
-        category=category,
-        headline=headline,
-        first_seen=T0 + timedelta(hours=hours),
-        updated=T0 + timedelta(hours=hours, minutes=30),
-        version=1,
-        summary=summary,
-        categories=(category,),
-    )
 
 
 def hostile_story() -> Story:

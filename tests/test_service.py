@@ -20,7 +20,7 @@ from upstream import Upstream
 import aggregator.service as service_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
-from aggregator.service import Service
+from aggregator.service import CycleReport, Service
 
 FEEDS = feeds()
 
@@ -49,6 +49,13 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         await asyncio.sleep(0.05)
+
+
+async def poll_once(service: Service) -> CycleReport:
+    """Load the OPML and run one poll pass, as `aggregator poll --once` does."""
+    await service.load_sources(strict=True)
+    async with Fetcher(service.settings.fetch) as fetcher:
+        return await service.poll_cycle(fetcher)
 
 
 def free_port() -> int:
@@ -100,9 +107,7 @@ def test_a_hanging_feed_does_not_hold_up_the_others(tmp_path: Path) -> None:
             path.write_text(opml(up.url("/hang"), up.url("/trickle?interval=0.2"), good))
             service = Service(path, tmp_path / "agg.db", fast_settings())
             try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    report = await service.poll_cycle(fetcher)
+                report = await poll_once(service)
                 assert (report.feeds, report.ok, report.errors) == (3, 1, 2)
                 assert report.items_new == 2
                 rows = {r["url"]: r for r in service.store.status_rows()}
@@ -153,10 +158,7 @@ def test_a_restarted_service_continues_its_stories(tmp_path: Path) -> None:
         path = tmp_path / "feeds.opml"
         path.write_text(opml(*(up.url(p) for p in paths)))
         service = Service(path, tmp_path / "agg.db", fast_settings())
-        await service.load_sources(strict=True)
-        async with Fetcher(service.settings.fetch) as fetcher:
-            report = await service.poll_cycle(fetcher)
-        return service, report.stories_changed
+        return service, (await poll_once(service)).stories_changed
 
     async def scenario() -> None:
         async with Upstream() as up:
@@ -225,9 +227,7 @@ def test_an_article_filed_under_two_categories_appears_in_both(tmp_path: Path) -
             )
             service = Service(path, tmp_path / "agg.db", fast_settings())
             try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
+                await poll_once(service)
                 reader = service.store.reader()
                 world_ids = [s.id for s in reader.stories("World News", 10)]
                 business_ids = [s.id for s in reader.stories("Business", 10)]
@@ -255,15 +255,13 @@ def test_an_unexpected_parser_failure_is_recorded_with_backoff(
             path.write_text(opml(url))
             service = Service(path, tmp_path / "agg.db", fast_settings())
             try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    report = await service.poll_cycle(fetcher)
-                    assert (report.feeds, report.errors) == (1, 1)
-                    (row,) = service.store.status_rows()
-                    assert row["status"] == "error" and "KeyError" in row["error"]
-                    assert row["next_poll_at"] is not None
-                    again = await service.poll_cycle(fetcher)
-                    assert again.feeds == 0  # backed off, not retried at once
+                report = await poll_once(service)
+                assert (report.feeds, report.errors) == (1, 1)
+                (row,) = service.store.status_rows()
+                assert row["status"] == "error" and "KeyError" in row["error"]
+                assert row["next_poll_at"] is not None
+                again = await poll_once(service)
+                assert again.feeds == 0  # backed off, not retried at once
             finally:
                 service.close()
 

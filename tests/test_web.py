@@ -6,7 +6,7 @@ import asyncio
 import gzip
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
 from html.parser import HTMLParser
 
@@ -14,37 +14,15 @@ import aiohttp
 import feedparser
 import pytest
 from multidict import CIMultiDict
+from stories import T0, make_story
 
 from aggregator.errors import ConfigError
-from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.models import Story
 from aggregator.publish import PublishSettings
 from aggregator.web import make_app, start_server
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
-T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
-
-
-def make_story(story_id: str, headline: str, category: str, hours: int = 0) -> Story:
-    summary = Summary(
-        headline=headline,
-        bullets=tuple(Bullet(f"{headline} fact {n} " + "detail " * 20, (0, 1)) for n in range(4)),
-        sources=(
-            SourceRef("Example Times", f"{headline} report", f"https://times.example/{story_id}"),
-            SourceRef("Wire Co", f"{headline} wire", f"https://wire.example/{story_id}"),
-        ),
-        outlet_count=2,
-    )
-    return Story(
-        id=story_id,
-        category=category,
-        headline=headline,
-        first_seen=T0 + timedelta(hours=hours),
-        updated=T0 + timedelta(hours=hours, minutes=30),
-        version=1,
-        summary=summary,
-        categories=(category,),
-    )
 
 
 class FakeReader:
@@ -53,9 +31,9 @@ class FakeReader:
     def __init__(self) -> None:
         self.names = ["World News", "Science & Tech"]
         self.items = [
-            make_story("w1", "Ceasefire agreed", "World News", 1),
-            make_story("w2", "Storm warning", "World News", 3),
-            make_story("s1", "Comet seen", "Science & Tech", 2),
+            make_story("w1", "Ceasefire agreed", category="World News", hours=1),
+            make_story("w2", "Storm warning", category="World News", hours=3),
+            make_story("s1", "Comet seen", category="Science & Tech", hours=2),
         ]
         self.token = "v1"
         self.data_calls = 0
@@ -302,7 +280,7 @@ def test_cache_serves_until_version_changes() -> None:
         url = root + "/feeds/world-news.atom"
         _, first_headers, first = await get(session, url)
         calls = reader.data_calls
-        reader.items.append(make_story("w3", "Late breaking", "World News", 9))
+        reader.items.append(make_story("w3", "Late breaking", category="World News", hours=9))
         _, headers, cached = await get(session, url)
         assert cached == first and headers["ETag"] == first_headers["ETag"]
         assert reader.data_calls == calls  # served from memory

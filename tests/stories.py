@@ -1,0 +1,44 @@
+"""Story objects for the publishing and web tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aggregator.models import Bullet, SourceRef, Story, Summary
+
+T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
+
+
+def make_story(
+    story_id: str,
+    headline: str = "Ceasefire agreed",
+    *,
+    hours: int = 0,
+    category: str = "World News",
+    summary: Summary | None = None,
+    no_summary: bool = False,
+) -> Story:
+    if summary is None and not no_summary:
+        summary = Summary(
+            headline=headline,
+            bullets=(
+                Bullet(f"{headline}: first fact", (0,)),
+                Bullet(f"{headline}: second fact", (0, 1)),
+                Bullet(f"{headline}: third fact", (1,)),
+            ),
+            sources=(
+                SourceRef("Example Times", "Talks end", f"https://times.example/{story_id}"),
+                SourceRef("Wire Co", "Deal reached", f"http://wire.example/{story_id}?a=1&b=2"),
+            ),
+            outlet_count=2,
+        )
+    return Story(
+        id=story_id,
+        category=category,
+        headline=headline,
+        first_seen=T0 + timedelta(hours=hours),
+        updated=T0 + timedelta(hours=hours, minutes=30),
+        version=1,
+        summary=summary,
+        categories=(category,),
+    )
