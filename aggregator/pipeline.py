@@ -26,6 +26,7 @@ from .schedule import ScheduleSettings, next_poll
 from .text import clean_text, strip_feed_template
 
 MAX_TEXT_CHARS = 20_000
+MAX_ENTRIES_PER_FEED = 500  # a flooding feed contributes its newest entries only
 MAX_SUMMARY_INPUTS = 40  # a long-running story is summarised from this many of its items
 MAX_TITLE_CHARS = 500
 CATEGORY_SHARE = 0.25  # a story also appears in every category holding this share of its outlets
@@ -77,13 +78,19 @@ def entry_to_item(
 
 
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
-    """All usable entries of a feed as items, their text cleaned of boilerplate and of the
-    feed's own per-item template; entries with neither title nor text are skipped."""
+    """A feed's usable entries as items, their text cleaned of boilerplate and of the feed's
+    own per-item template. Entries with neither title nor text are skipped; of a feed with
+    more than MAX_ENTRIES_PER_FEED entries, only the newest are kept."""
     name = outlet_name(source, parsed)
-    texts = strip_feed_template([clean_text(entry.text) for entry in parsed.entries])
+    entries = list(parsed.entries)
+    if len(entries) > MAX_ENTRIES_PER_FEED:
+        oldest = datetime.min.replace(tzinfo=now.tzinfo)
+        entries.sort(key=lambda e: e.published or e.updated or oldest, reverse=True)
+        entries = entries[:MAX_ENTRIES_PER_FEED]
+    texts = strip_feed_template([clean_text(entry.text) for entry in entries])
     items: list[Item] = []
     seen: set[str] = set()
-    for entry, text in zip(parsed.entries, texts, strict=True):
+    for entry, text in zip(entries, texts, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
         seen.add(entry.guid)

@@ -13,6 +13,7 @@ from aggregator.models import (
     Source,
 )
 from aggregator.pipeline import (
+    MAX_ENTRIES_PER_FEED,
     body_hash,
     entries_to_items,
     item_id,
@@ -181,3 +182,14 @@ def test_summary_inputs_keep_every_outlet_and_the_newest_items() -> None:
     assert summary_inputs(items, limit=20) == items
     chosen = summary_inputs(items, limit=5)
     assert [i.id for i in chosen] == ["i0", "i1", "i2", "i8", "i9"]
+
+
+def test_a_flooding_feed_contributes_its_newest_entries_only() -> None:
+    count = MAX_ENTRIES_PER_FEED + 50
+    entries = tuple(
+        Entry(guid=f"g{n}", title=f"Item {n}", text="", published=NOW - timedelta(minutes=n))
+        for n in range(count)
+    )
+    items = entries_to_items(SOURCE, parsed(*entries), NOW)
+    assert len(items) == MAX_ENTRIES_PER_FEED
+    assert {i.guid for i in items} == {f"g{n}" for n in range(MAX_ENTRIES_PER_FEED)}
