@@ -194,6 +194,11 @@ def story_html_body(story: Story, settings: PublishSettings, more: Sequence[Stor
 # --- feeds ----------------------------------------------------------------------------------
 
 
+def _newest_first(story: Story) -> tuple[float, float, str]:
+    """Sort key: latest change first, then the newer story, then id (stable output)."""
+    return (-_utc(story.updated).timestamp(), -_utc(story.first_seen).timestamp(), story.id)
+
+
 def render_feed(
     title: str,
     slug: str,
@@ -209,7 +214,7 @@ def render_feed(
     """
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
-    chosen = sorted(stories, key=lambda s: (_utc(s.updated), s.id), reverse=True)
+    chosen = sorted(stories, key=_newest_first)
     chosen = chosen[: settings.max_items]
     name = _clean(title) or slug
     self_url = feed_url(slug, fmt, settings)
@@ -350,7 +355,7 @@ def render_category_html(
     name: str, slug: str, stories: Sequence[Story], settings: PublishSettings
 ) -> str:
     """A category page: its latest stories, newest first, with their first bullets."""
-    chosen = sorted(stories, key=lambda s: (_utc(s.updated), s.id), reverse=True)
+    chosen = sorted(stories, key=_newest_first)
     parts = [
         f"<h1>{_esc(name)}</h1>",
         f'<p class="meta">{_feed_links(slug, settings)}</p>',

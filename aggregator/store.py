@@ -519,14 +519,14 @@ class Reader:
         if category is None:
             rows = self._rows(
                 "SELECT * FROM stories WHERE version > 0 AND merged_into IS NULL "
-                "ORDER BY updated DESC, id LIMIT ?",
+                "ORDER BY updated DESC, first_seen DESC, id LIMIT ?",
                 [limit],
             )
         else:
             rows = self._rows(
                 "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
                 "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
-                "ORDER BY s.updated DESC, s.id LIMIT ?",
+                "ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ?",
                 [category, limit],
             )
         return self._stories(rows)
