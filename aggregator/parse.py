@@ -169,6 +169,10 @@ def _to_text(value: object, kind: object) -> str:
     return html_to_text(value)
 
 
+# Characters XML cannot carry: a link holding one could never be republished.
+_NOT_IN_URLS = frozenset("\x7f\ufffe\uffff") | {chr(c) for c in range(0xD800, 0xE000)}
+
+
 def _http_url(value: str, base: str) -> str | None:
     """An absolute http(s) URL resolved against ``base``, or None (javascript:, data:, junk)."""
     if not value:
@@ -180,7 +184,7 @@ def _http_url(value: str, base: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if any(c.isspace() for c in absolute):
+    if any(c.isspace() or c in _NOT_IN_URLS or ord(c) < 32 for c in absolute):
         return None
     return absolute
 

@@ -88,7 +88,7 @@ def _safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if any(ch.isspace() for ch in url) or _XML_INVALID.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -240,7 +240,8 @@ def render_feed(
         terms = [_clean(c) for c in dict.fromkeys((story.category, *story.categories))]
         if any(terms):
             fe.category([{"term": term} for term in terms if term])
-        fe.content(story_html_body(story, settings), type="html")
+        # _clean again: a last guard so one odd character can never break the whole feed
+        fe.content(_clean(story_html_body(story, settings)), type="html")
     if fmt == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
     return fg.rss_str(pretty=True, encoding="UTF-8")

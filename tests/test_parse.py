@@ -287,3 +287,13 @@ def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
         return
     texts = [feed.title or ""] + [e.title + e.text for e in feed.entries]
     assert not any("TOP-SECRET" in t for t in texts)
+
+
+def test_links_xml_cannot_carry_are_dropped() -> None:
+    body = (
+        "<rss version='2.0'><channel><title>T</title><item><title>Odd</title>"
+        "<link>https://evil.example/a&#xFFFF;b</link><guid isPermaLink='false'>g1</guid>"
+        "</item></channel></rss>"
+    ).encode()
+    (entry,) = parse_feed(body, "https://feed.example/rss").entries
+    assert entry.url is None

@@ -318,3 +318,23 @@ def test_category_page_newest_first_limited() -> None:
     page = render_category_html("World News", "world-news", stories, settings)
     assert page.index("Story 3") < page.index("Story 2")
     assert "Story 1" not in page
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_a_link_xml_cannot_carry_never_breaks_the_feed(fmt: str) -> None:
+    bad = "https://evil.example/a\uffffb"
+    summary = Summary(
+        headline="Odd link",
+        bullets=(Bullet("A fact.", (0, 1)),),
+        sources=(
+            SourceRef("Evil", "Title \ufffe", bad),
+            SourceRef("Good", "Fine", "https://good.example/x"),
+        ),
+        outlet_count=2,
+    )
+    doc = render_feed("World", "world", [make_story("odd", summary=summary)], fmt, SETTINGS, NOW)
+    parsed = feedparser.parse(doc)
+    assert not parsed.bozo
+    body = parsed.entries[0].content[0].value if fmt == "atom" else parsed.entries[0].summary
+    assert "https://good.example/x" in body
+    assert "evil.example" not in body
