@@ -46,12 +46,19 @@ def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
 
 
 def entry_to_item(
-    source: Source, entry: Entry, name: str, now: datetime, text: str | None = None
+    source: Source,
+    entry: Entry,
+    name: str,
+    now: datetime,
+    text: str | None = None,
+    hashed_text: str | None = None,
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
-    `text` replaces the entry's text when given (already cleaned). A missing date becomes
-    `now`; a date in the future is clamped to `now`.
+    `text` replaces the entry's text when given (already cleaned); the content hash is taken
+    over `hashed_text` when given, so that cleaning which depends on the feed's other items
+    never makes an unchanged entry look edited. A missing date becomes `now`; a date in the
+    future is clamped to `now`.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -73,7 +80,7 @@ def entry_to_item(
         outlet=outlet_key(entry.url or source.html_url or source.url),
         outlet_name=name,
         category=source.category,
-        content_hash=content_hash(title, text),
+        content_hash=content_hash(title, text if hashed_text is None else hashed_text),
     )
 
 
@@ -87,14 +94,15 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         oldest = datetime.min.replace(tzinfo=now.tzinfo)
         entries.sort(key=lambda e: e.published or e.updated or oldest, reverse=True)
         entries = entries[:MAX_ENTRIES_PER_FEED]
-    texts = strip_feed_template([clean_text(entry.text) for entry in entries])
+    cleaned = [clean_text(entry.text) for entry in entries]
+    texts = strip_feed_template(cleaned)
     items: list[Item] = []
     seen: set[str] = set()
-    for entry, text in zip(entries, texts, strict=True):
+    for entry, text, own in zip(entries, texts, cleaned, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
         seen.add(entry.guid)
-        items.append(entry_to_item(source, entry, name, now, text))
+        items.append(entry_to_item(source, entry, name, now, text, own))
     return items
 
 

@@ -291,9 +291,9 @@ def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
 
 def test_links_xml_cannot_carry_are_dropped() -> None:
     body = (
-        "<rss version='2.0'><channel><title>T</title><item><title>Odd</title>"
-        "<link>https://evil.example/a&#xFFFF;b</link><guid isPermaLink='false'>g1</guid>"
-        "</item></channel></rss>"
-    ).encode()
+        b"<rss version='2.0'><channel><title>T</title><item><title>Odd</title>"
+        b"<link>https://evil.example/a&#xFFFF;b</link><guid isPermaLink='false'>g1</guid>"
+        b"</item></channel></rss>"
+    )
     (entry,) = parse_feed(body, "https://feed.example/rss").entries
     assert entry.url is None

@@ -193,3 +193,17 @@ def test_a_flooding_feed_contributes_its_newest_entries_only() -> None:
     items = entries_to_items(SOURCE, parsed(*entries), NOW)
     assert len(items) == MAX_ENTRIES_PER_FEED
     assert {i.guid for i in items} == {f"g{n}" for n in range(MAX_ENTRIES_PER_FEED)}
+
+
+def test_an_unchanged_entry_keeps_its_hash_when_the_feed_template_shifts() -> None:
+    def entry(n: int, tagged: bool) -> Entry:
+        text = f"Story number {n} about subject {n}."
+        if tagged:
+            text += "\nFiled under world news and politics"
+        return Entry(guid=f"g{n}", title=f"Title {n}", text=text)
+
+    first = [entry(n, tagged=n < 3) for n in range(6)]
+    later = first + [entry(n, tagged=False) for n in range(6, 12)]
+    before = {i.guid: i.content_hash for i in entries_to_items(SOURCE, parsed(*first), NOW)}
+    after = {i.guid: i.content_hash for i in entries_to_items(SOURCE, parsed(*later), NOW)}
+    assert all(after[guid] == digest for guid, digest in before.items())
