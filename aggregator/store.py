@@ -194,12 +194,15 @@ class Store:
     def sync_sources(self, sources: Sequence[Source], now: datetime) -> tuple[int, int]:
         """Make the sources table match the OPML. Returns (added, removed).
 
-        Removed sources are marked inactive (never polled again); their items stay.
+        Removed sources are marked inactive (never polled again); their items stay. A source
+        added (or added back) is due at once, whatever its old schedule or backoff. A source
+        moved to another category takes its items along, and their stories are re-filed.
         """
         with self.db.atomic():
             before = {r["url"]: r for r in self._rows("SELECT * FROM sources")}
             wanted = {s.url for s in sources}
             added = 0
+            changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
                 row = {
@@ -211,21 +214,32 @@ class Store:
                     "active": 1,
                     "added_at": old["added_at"] if old else to_iso(now),
                 }
-                if old is None or not old["active"]:
-                    added += 1
                 if old is None or any(old[k] != v for k, v in row.items()):
                     self.db["sources"].upsert(row, pk="url")
-                self.db.execute("INSERT OR IGNORE INTO feeds(url) VALUES (?)", [source.url])
+                    changed = True
+                if old is None or not old["active"]:
+                    added += 1
+                    self.db.execute(
+                        "INSERT INTO feeds(url) VALUES (?) ON CONFLICT(url) DO UPDATE SET "
+                        "next_poll_at = NULL, error_count = 0, status = NULL, error = NULL",
+                        [source.url],
+                    )
+                if old is not None and old["category"] != source.category:
+                    self._move_items(source.url, source.category)
             removed = [u for u, r in before.items() if r["active"] and u not in wanted]
             for url in removed:
                 self.db.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
-            if (
-                added
-                or removed
-                or any(before.get(s.url, {}).get("category") != s.category for s in sources)
-            ):
+            if changed or removed:
                 self._bump_version()
         return added, len(removed)
+
+    def _move_items(self, feed_url: str, category: str) -> None:
+        self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])
+        self.db.execute(
+            "UPDATE stories SET dirty = 1 WHERE id IN "
+            "(SELECT story_id FROM items WHERE feed_url = ? AND story_id IS NOT NULL)",
+            [feed_url],
+        )
 
     def sources(self) -> list[Source]:
         rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")

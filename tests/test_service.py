@@ -266,3 +266,26 @@ def test_an_unexpected_parser_failure_is_recorded_with_backoff(
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_renaming_a_category_moves_its_stories(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/a.xml", FEEDS["/metrotimes/news.rss"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url, category="World News"))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            try:
+                await poll_once(service)
+                reader = service.store.reader()
+                assert len(reader.stories("World News", 10)) == 2
+                path.write_text(opml(url, category="World"))
+                os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+                await poll_once(service)
+                assert reader.categories() == ["World"]
+                assert len(reader.stories("World", 10)) == 2
+                assert reader.stories("World News", 10) == []
+            finally:
+                service.close()
+
+    asyncio.run(scenario())

@@ -235,3 +235,43 @@ def test_refiling_a_story_changes_categories_but_not_its_version() -> None:
     assert set(story.categories) == {"World News", "Business"}
     assert [s.id for s in reader.stories("Business", 5)] == ["s1"]
     assert reader.version() != before
+
+
+def test_a_re_added_feed_is_due_at_once_whatever_its_backoff() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    gone = FeedState(
+        SOURCES[0].url, status="gone", error_count=4, next_poll_at=NOW + timedelta(days=365)
+    )
+    store.save_poll(gone, [])
+    store.sync_sources(SOURCES[1:], NOW)
+    assert store.sync_sources(SOURCES, NOW) == (1, 0)
+    due = {s.url: state for s, state in store.feeds_due(NOW)}
+    assert SOURCES[0].url in due
+    assert (due[SOURCES[0].url].error_count, due[SOURCES[0].url].status) == (0, None)
+
+
+def test_moving_a_feed_to_another_category_refiles_its_stories() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    store.save_poll(FeedState(SOURCES[0].url), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    reader = store.reader()
+    before = reader.version()
+    moved = [Source(SOURCES[0].url, "Outlet A", "World"), SOURCES[1]]
+    store.sync_sources(moved, NOW)
+    assert reader.version() != before
+    assert store.story_items("s1")[0].category == "World"
+    assert store.dirty_stories() == ["s1"]
+
+
+def test_reordering_categories_changes_the_published_version() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    reader = store.reader()
+    before = reader.version()
+    store.sync_sources(list(reversed(SOURCES)), NOW)
+    assert reader.categories() == ["Business", "World News"]
+    assert reader.version() != before
