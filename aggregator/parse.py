@@ -45,6 +45,19 @@ _ZONES = {
 }  # fmt: skip
 
 
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
+
+
+def _fix_char_ref(match: re.Match[bytes]) -> bytes:
+    """A character reference to a surrogate or past U+10FFFF (which makes feedparser raise
+    and cost the whole feed) becomes U+FFFD; every other reference is left as it is."""
+    hex_digits, decimal = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(decimal)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match.group(0)
+
+
 def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """Parse an RSS/Atom/RDF document fetched from ``url`` into a normalised :class:`ParsedFeed`.
 
@@ -55,6 +68,7 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")
     base, response_headers = _response_headers(url, headers)
+    body = _CHAR_REF.sub(_fix_char_ref, body)
     try:
         # A BytesIO, never bytes: feedparser would treat a bare string as a path or URL.
         result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)

@@ -297,3 +297,16 @@ def test_links_xml_cannot_carry_are_dropped() -> None:
     )
     (entry,) = parse_feed(body, "https://feed.example/rss").entries
     assert entry.url is None
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#55296;", "&#x110000;", "&#99999999;"])
+def test_one_impossible_character_reference_does_not_cost_the_feed(ref: str) -> None:
+    body = (
+        "<rss version='2.0'><channel><title>T</title>"
+        f"<item><title>Bad {ref} title</title><guid isPermaLink='false'>g1</guid></item>"
+        "<item><title>Good</title><guid isPermaLink='false'>g2</guid></item>"
+        "</channel></rss>"
+    ).encode()
+    entries = parse_feed(body, "https://feed.example/rss").entries
+    assert [e.guid for e in entries] == ["g1", "g2"]
+    assert entries[0].title == "Bad \ufffd title"
