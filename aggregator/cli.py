@@ -167,6 +167,9 @@ def _ago(value: str | None, now: datetime) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    if not args.db.exists():
+        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
+        return 0
     store = Store(args.db)
     now = datetime.now(UTC)
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import errno
+import ipaddress
 import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -113,7 +114,7 @@ class Fetcher:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
-                    outcome = await self._fetch(self._session, url, etag, last_modified, host)
+                    outcome = await self._fetch(self._session, url, etag, last_modified)
             except TimeoutError:
                 outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
             elapsed_ms = round((time.monotonic() - started) * 1000)
@@ -125,8 +126,9 @@ class Fetcher:
         url: str,
         etag: str | None,
         last_modified: str | None,
-        held_host: str,
     ) -> FetchOutcome:
+        """The request and its redirects. Only the first host's slot is held (by `fetch`):
+        taking another host's slot while holding one could deadlock two redirecting hosts."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -142,11 +144,7 @@ class Fetcher:
             except ValueError as exc:
                 return FetchFailed(url, str(exc))
             try:
-                host = (target.host or "").lower()
-                async with (
-                    nullcontext() if host == held_host else self._host_slot(host),
-                    session.get(target, headers=headers, allow_redirects=False) as resp,
-                ):
+                async with session.get(target, headers=headers, allow_redirects=False) as resp:
                     status = resp.status
                     found = _lower(resp.headers)
                     if status in _REDIRECTS:
@@ -188,6 +186,8 @@ class Fetcher:
             except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError) as exc:
                 return FetchFailed(url, self._describe(exc))
             redirects += 1
+            if _is_private(URL(next_url).host) and not _is_private(URL(url).host):
+                return FetchFailed(url, f"redirect to a private address refused: {next_url}")
             if next_url in visited:
                 return FetchFailed(url, f"redirect loop at {next_url}", status, found)
             if redirects > self.settings.max_redirects:
@@ -260,6 +260,26 @@ def _http_url(url: str) -> URL:
     if not parsed.host:
         raise ValueError("invalid URL: no host")
     return parsed
+
+
+def _is_private(host: str | None) -> bool:
+    """Loopback, private, link-local or unspecified: an address no public feed redirects to."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+    )
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import TypeVar
 import pytest
 from upstream import Upstream, closed_port
 
+import aggregator.fetch as fetch_module
 from aggregator.fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
 from aggregator.models import Fetched, FetchFailed, NotModified
 
@@ -315,3 +316,23 @@ def test_upstream_can_serve_from_a_background_thread() -> None:
 
         assert isinstance(asyncio.run(main()), NotModified)
         assert up.requests_for("/t.xml")[0].headers["if-none-match"] == '"t"'
+
+
+@pytest.mark.parametrize(
+    ("host", "private"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("api.localhost", True),
+        ("10.1.2.3", True),
+        ("192.168.0.10", True),
+        ("169.254.169.254", True),
+        ("[::1]", True),
+        ("0.0.0.0", True),
+        ("93.184.216.34", False),
+        ("feeds.example.org", False),
+        (None, False),
+    ],
+)
+def test_private_addresses_are_recognised(host: str | None, private: bool) -> None:
+    assert fetch_module._is_private(host) is private
