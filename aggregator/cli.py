@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, load_settings
 from .errors import AggregatorError, ConfigError
+from .opml import load_opml
 from .publish import PublishSettings
 from .store import Store, from_iso
 
@@ -89,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .service import Service
 
     host, port, settings = _listen(args, _settings(args))
+    load_opml(args.opml)  # a bad OPML is reported before any database is created
     service = Service(args.opml, args.db, settings)
     try:
         asyncio.run(service.run(host, port))
@@ -102,6 +104,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     from .service import Service
 
     settings = _settings(args)
+    load_opml(args.opml)  # a bad OPML is reported before any database is created
     service = Service(args.opml, args.db, settings)
 
     async def once() -> None:

@@ -178,6 +178,7 @@ def test_a_broken_opml_is_a_configuration_error(tmp_path: Path) -> None:
     result = aggregator("poll", "--once", cwd=tmp_path)
     assert result.returncode == 2
     assert "feeds.opml" in result.stderr and "not valid XML" in result.stderr
+    assert not (tmp_path / "aggregator.db").exists()
 
 
 def test_a_dead_upstream_is_recorded_not_fatal(tmp_path: Path, upstream: Upstream) -> None:
