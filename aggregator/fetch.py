@@ -14,8 +14,7 @@ import ipaddress
 import re
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -110,7 +109,7 @@ class Fetcher:
         except ValueError as exc:
             return FetchFailed(url, str(exc))
         # Waiting for the host's slot is queueing, not fetching: the timeout starts after it.
-        async with self._host_slot(host):
+        async with self._host_slots[host]:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
@@ -196,11 +195,6 @@ class Fetcher:
                 )
             visited.add(next_url)
             current = next_url
-
-    @asynccontextmanager
-    async def _host_slot(self, host: str) -> AsyncIterator[None]:
-        async with self._host_slots[host.lower()]:
-            yield
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes | None:
         """The decompressed body, or None as soon as it passes ``max_bytes``."""

@@ -23,6 +23,7 @@ from .models import (
     Source,
 )
 from .schedule import ScheduleSettings, next_poll
+from .summarize import outlet_key as outlet_of
 from .text import clean_text, strip_feed_template
 
 MAX_TEXT_CHARS = 20_000
@@ -215,7 +216,7 @@ def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
     outlets_by_category: dict[str, set[str]] = defaultdict(set)
     for item in items:
         if item.category:
-            outlets_by_category[item.category].add(item.outlet or item.feed_url)
+            outlets_by_category[item.category].add(outlet_of(item))
     total = sum(len(v) for v in outlets_by_category.values())
     if not total:
         return []

@@ -24,7 +24,7 @@ from .dedupe import find_duplicate
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
 from .models import FeedState, Fetched, Item, ParsedFeed, Source
-from .opml import Opml, load_opml
+from .opml import load_opml
 from .parse import parse_feed
 from .pipeline import (
     body_hash,
@@ -83,7 +83,6 @@ class Service:
         self.store = self._writer.submit(Store, db_path).result()
         self.clusterer = Clusterer(settings.cluster)
         self._opml_stamp: tuple[int, int] | None = None
-        self.opml: Opml | None = None
         self._restored = False
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -124,7 +123,7 @@ class Service:
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.opml_path, warning)
         added, removed = await self.write(self.store.sync_sources, opml.sources, self.clock())
-        self.opml, self._opml_stamp = opml, stamp
+        self._opml_stamp = stamp
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d",
             self.opml_path,

@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
+from .dedupe import outlet_key as url_outlet
 from .models import Bullet, Item, SourceRef, Summary
 from .text import clean_headline, clean_text, html_to_text, split_sentences, tokens
 
@@ -132,25 +132,15 @@ def outlet_key(item: Item) -> str:
     if item.outlet_name.strip():
         return item.outlet_name.strip().casefold()
     for url in (item.url, item.canonical_url, item.feed_url):
-        host = _host(url)
+        host = url_outlet(url)
         if host:
             return host
     return f"item:{item.id}"
 
 
-def _host(url: str | None) -> str:
-    if not url:
-        return ""
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
 def _source_ref(item: Item) -> SourceRef:
     outlet = (
-        item.outlet_name.strip() or item.outlet.strip() or _host(item.url) or _host(item.feed_url)
+        item.outlet_name.strip() or item.outlet.strip() or url_outlet(item.url or item.feed_url)
     )
     title = clean_headline(item.title) or item.title.strip()
     return SourceRef(
