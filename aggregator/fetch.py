@@ -69,14 +69,16 @@ class Fetcher:
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host)
         )
+        # Our own bound on concurrent fetches, taken before any timer starts: a fetch that
+        # waits in aiohttp's connection pool would spend its connect timeout queueing.
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=s.concurrency),
-            timeout=aiohttp.ClientTimeout(
-                total=None, connect=s.connect_timeout, sock_connect=s.connect_timeout
-            ),
+            # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
+            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
             headers={
                 "User-Agent": s.user_agent,
                 "Accept": ACCEPT,
@@ -108,8 +110,9 @@ class Fetcher:
             host = (_http_url(url).host or "").lower()
         except ValueError as exc:
             return FetchFailed(url, str(exc))
-        # Waiting for the host's slot is queueing, not fetching: the timeout starts after it.
-        async with self._host_slots[host]:
+        # Waiting for the host's slot and a fetch slot is queueing, not fetching: the timeout
+        # starts after both. The host slot comes first, so a fetch slot is never held idle.
+        async with self._host_slots[host], self._slots:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):

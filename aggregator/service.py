@@ -1,7 +1,7 @@
 """The long-running job: reload the OPML, poll due feeds, group, summarise, serve.
 
 All database writes run on one dedicated writer thread (the single-writer rule); fetches run
-concurrently on the event loop and parsing in worker threads.
+concurrently on the event loop and parsing in worker processes (`parse_pool`).
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from .config import Settings
 from .dedupe import find_duplicate
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
-from .models import FeedState, Fetched, Item, ParsedFeed, Source
+from .models import FeedState, Fetched, Item, Source
 from .opml import load_opml
-from .parse import parse_feed
+from .parse_pool import ParsePool
 from .pipeline import (
     body_hash,
-    entries_to_items,
     state_after,
     story_categories,
     summary_inputs,
@@ -57,12 +56,6 @@ class CycleReport:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-def _parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
-    """Parse a fetched body and turn its entries into items (run in a worker thread)."""
-    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
-    return parsed, entries_to_items(source, parsed, now)
-
-
 class Service:
     """Owns the store (through its writer thread), the OPML, the clusterer and the fetcher."""
 
@@ -82,6 +75,7 @@ class Service:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
         self.clusterer = Clusterer(settings.cluster)
+        self.parser = ParsePool()
         self._opml_stamp: tuple[int, int] | None = None
         self._restored = False
 
@@ -91,6 +85,7 @@ class Service:
         return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
 
     def close(self) -> None:
+        self.parser.close()
         self._writer.submit(self.store.close).result()
         self._writer.shutdown(wait=True)
 
@@ -176,8 +171,8 @@ class Service:
         now = self.clock()
         if isinstance(outcome, Fetched) and body_hash(outcome.body) != state.body_hash:
             try:
-                # Parsing and cleaning are CPU work: off the event loop, in a worker thread.
-                parsed, items = await asyncio.to_thread(_parse_items, source, outcome, now)
+                # Parsing and cleaning are CPU work: off the event loop, in worker processes.
+                parsed, items = await self.parser.parse(source, outcome, now)
             except ParseError as exc:
                 parse_error = exc.message
             except Exception as exc:  # a bug on odd input: record it, back off, keep going

@@ -17,7 +17,7 @@ import pytest
 from news_fixture import feeds
 from upstream import Upstream
 
-import aggregator.service as service_module
+import aggregator.parse_pool as parse_pool_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
@@ -246,7 +246,7 @@ def test_an_unexpected_parser_failure_is_recorded_with_backoff(
     def broken(*_args: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(service_module, "parse_feed", broken)
+    monkeypatch.setattr(parse_pool_module, "parse_feed", broken)
 
     async def scenario() -> None:
         async with Upstream() as up:

@@ -1,0 +1,81 @@
+"""Parsing fetched bodies off the event loop, on every core.
+
+Parsing a feed and cleaning its items is pure CPU work. Threads would run it under the GIL,
+on one core, competing with the event loop that drives fetches; so bodies of any size are
+parsed in a pool of worker processes (one per usable CPU, started on first use with
+``spawn``, which is safe beside the writer thread). Bodies smaller than ``inline_below``
+are parsed in a thread instead: for them, shipping the body and the items between processes
+costs about as much as parsing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from .models import Fetched, Item, ParsedFeed, Source
+from .parse import parse_feed
+from .pipeline import entries_to_items
+
+__all__ = ["ParsePool", "parse_items"]
+
+log = logging.getLogger("aggregator")
+
+
+def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
+    """Parse a fetched body and turn its entries into items (runs in a worker)."""
+    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
+    return parsed, entries_to_items(source, parsed, now)
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class ParsePool:
+    """Runs :func:`parse_items` in worker processes; call :meth:`close` when done."""
+
+    def __init__(self, workers: int | None = None, *, inline_below: int = 32 * 1024) -> None:
+        self.workers = max(1, workers or usable_cpus())
+        self.inline_below = inline_below
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def parse(
+        self, source: Source, fetched: Fetched, now: datetime
+    ) -> tuple[ParsedFeed, list[Item]]:
+        """What :func:`parse_items` returns, computed off the event loop.
+
+        Raises what parsing raises. A worker that died (killed, out of memory) costs only the
+        feeds it was parsing: the pool is replaced and later feeds parse as usual.
+        """
+        if len(fetched.body) < self.inline_below:
+            return await asyncio.to_thread(parse_items, source, fetched, now)
+        pool = self._executor()
+        try:
+            return await asyncio.wrap_future(pool.submit(parse_items, source, fetched, now))
+        except BrokenProcessPool:
+            if self._pool is pool:
+                log.error("parse worker died; starting a new pool")
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,122 @@
+"""Parsing in worker processes, and fetching that stays responsive while the CPU is busy."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+from upstream import Upstream
+
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.models import Fetched, Source
+from aggregator.parse_pool import ParsePool, parse_items
+from aggregator.service import Service
+
+NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+SOURCE = Source("http://feeds.example/a.xml", "A", "World News")
+
+
+def big_feed(n_items: int = 120, tag: str = "a") -> bytes:
+    items = "".join(
+        f"<item><title>Story {tag} {i} about the harbour bridge</title>"
+        f"<link>http://news.example/{tag}/{i}</link><guid>{tag}-{i}</guid>"
+        f"<pubDate>Tue, 05 Mar 2024 10:{i % 60:02d}:00 GMT</pubDate>"
+        f"<description>&lt;p&gt;Paragraph {i} of a long report on the harbour bridge "
+        f"repairs, the ferry timetable and the council vote. {'More words here. ' * 20}"
+        f"&lt;/p&gt;</description></item>"
+        for i in range(n_items)
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Feed {tag}</title>"
+        f"<link>http://news.example/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def fetched(body: bytes) -> Fetched:
+    return Fetched(SOURCE.url, SOURCE.url, 200, body, {"content-type": "application/rss+xml"})
+
+
+def test_a_worker_process_parses_exactly_as_in_process() -> None:
+    body = big_feed()
+    pool = ParsePool(workers=1, inline_below=0)
+    try:
+        parsed, items = asyncio.run(pool.parse(SOURCE, fetched(body), NOW))
+        assert pool._pool is not None  # it really went to a worker process
+    finally:
+        pool.close()
+    assert (parsed, items) == parse_items(SOURCE, fetched(body), NOW)
+    assert len(items) == 120
+
+
+def test_a_dead_worker_costs_only_its_feeds() -> None:
+    pool = ParsePool(workers=1, inline_below=0)
+
+    async def scenario() -> None:
+        await pool.parse(SOURCE, fetched(big_feed()), NOW)
+        executor = pool._executor()
+        for pid in list(executor._processes):  # the worker is killed (OOM killer, say)
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            for _ in range(20):  # the pool notices the death on the next call or so
+                await pool.parse(SOURCE, fetched(big_feed()), NOW)
+                await asyncio.sleep(0.05)
+        _, items = await pool.parse(SOURCE, fetched(big_feed(5)), NOW)
+        assert len(items) == 5
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
+
+
+def test_no_fetch_fails_because_our_own_work_delays_it(tmp_path: Path) -> None:
+    """Many slow feeds, few fetch slots, a short connect timeout, big feeds parsed in worker
+    processes and a thread hogging the CPU in the service process: every feed that answered
+    in time is recorded as a success (waiting for a slot is not a connect timeout)."""
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings,
+        fetch=FetchSettings(total_timeout=10.0, connect_timeout=0.25, per_host=64, concurrency=4),
+    )
+    stop = threading.Event()
+
+    def hog() -> None:
+        while not stop.is_set():
+            sum(i * i for i in range(20_000))
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.url(f"/slow?delay=0.15&n={n}") for n in range(40)]
+            urls += [up.add_feed(f"/big{n}.xml", big_feed(tag=str(n))) for n in range(6)]
+            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
+            path = tmp_path / "feeds.opml"
+            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
+            service = Service(path, tmp_path / "agg.db", settings)
+            service.parser = ParsePool(inline_below=16 * 1024)
+            hogs = [threading.Thread(target=hog) for _ in range(2)]
+            for thread in hogs:
+                thread.start()
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(settings.fetch) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+            finally:
+                stop.set()
+                for thread in hogs:
+                    thread.join()
+                service.close()
+            assert report.feeds == 46
+            assert report.errors == 0, report.statuses
+            assert up.max_in_flight <= 4
+            assert report.items_new >= 6 * 120
+
+    asyncio.run(scenario())
