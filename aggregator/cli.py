@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .config import Settings, load_settings
+from .config import Settings, load_settings, smtp_password
 from .errors import AggregatorError, ConfigError
 from .opml import load_opml
 from .publish import PublishSettings
@@ -67,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="one row per feed: state, errors, next poll")
     _common(status)
+
+    digest = commands.add_parser(
+        "digest", help="a category's daily email: preview it (--dry-run) or send it now"
+    )
+    _common(digest)
+    digest.add_argument("--category", required=True, help="category name, as in the OPML")
+    mode = digest.add_mutually_exclusive_group()
+    mode.add_argument("--send-now", action="store_true", help="send it now (records it as sent)")
+    mode.add_argument("--dry-run", action="store_true", help="print the message; send nothing")
     return parser
 
 
@@ -89,14 +99,28 @@ def _listen(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Set
 def cmd_run(args: argparse.Namespace) -> int:
     from .service import Service
 
-    host, port, settings = _listen(args, _settings(args))
+    settings = _settings(args)
+    password = _digest_ready(settings)
+    host, port, settings = _listen(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
-    service = Service(args.opml, args.db, settings)
+    service = Service(args.opml, args.db, settings, smtp_password=password)
     try:
         asyncio.run(service.run(host, port))
     finally:
         service.close()
     return 0
+
+
+def _digest_ready(settings: Settings) -> str | None:
+    """Before sending digests: their links need a public base URL, their login a password."""
+    if any(settings.digest.recipients.values()) and (
+        settings.publish.base_url == PublishSettings().base_url
+    ):
+        raise ConfigError(
+            "[digest] has recipients, so set [publish] base_url to the site's public URL: "
+            "digest emails link to story pages there"
+        )
+    return smtp_password(settings.digest, os.environ)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -173,10 +197,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not args.db.exists():
         print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
         return 0
+    settings = _settings(args)
     store = Store(args.db)
     now = datetime.now(UTC)
     try:
         rows = store.status_rows()
+        digests = store.reader().digest_health()["digests"]
     finally:
         store.close()
     header = ("CATEGORY", "FEED", "STATUS", "LAST SUCCESS", "ITEMS", "ERRORS", "NEXT POLL")
@@ -207,10 +233,80 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     if not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
+    _print_digests(settings, digests, now)
     return 0
 
 
-COMMANDS = {"run": cmd_run, "poll": cmd_poll, "serve": cmd_serve, "status": cmd_status}
+def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:
+    """The digest section of `status`: each category's latest send and the next one."""
+    from .digest import next_slot
+
+    configured = [c for c, to in settings.digest.recipients.items() if to]
+    names = list(dict.fromkeys([*configured, *digests]))
+    if not names:
+        return
+    header = ("DIGEST", "RECIPIENTS", "LAST", "STATUS", "NEXT")
+    table = [header]
+    for name in names:
+        last = digests.get(name, {})
+        status = last.get("status") or "never sent"
+        if last.get("status") in ("failed", "sending"):
+            status = f"failed (attempt {last['attempts']})"
+            if last.get("next_attempt_at"):
+                status += f", retry {_ago(last['next_attempt_at'], now)}"
+            else:
+                status += ", gave up for the day"
+        if last.get("error"):
+            status += f": {last['error']}"
+        upcoming = "-"
+        if name in configured:
+            upcoming = _ago(next_slot(name, now, settings.digest).isoformat(), now)
+        recipients = len(settings.digest.recipients.get(name, ()))
+        day = f"{last['day']} ({_ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
+        table.append((name, str(recipients), day, status[:100], upcoming))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    print()
+    for row in table:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .digest_job import digest_command
+    from .service import Service
+
+    settings = _settings(args)
+    category = args.category
+    configured = sorted(settings.digest.recipients)
+    if category not in settings.digest.recipients:
+        known = ", ".join(repr(c) for c in configured) or "none"
+        raise ConfigError(
+            f"no digest for category {category!r} in [digest] recipients (configured: {known})"
+        )
+    password = None
+    if args.send_now:
+        password = _digest_ready(settings)
+    elif settings.publish.base_url == PublishSettings().base_url:
+        log.warning("publish.base_url is not set: links point at %s", settings.publish.base_url)
+    if not args.db.exists():
+        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
+        return 1
+    service = Service(args.opml, args.db, settings, smtp_password=password)
+    try:
+        job = service.digest_job()
+        return asyncio.run(
+            digest_command(job, category, send_now=args.send_now, dry_run=args.dry_run)
+        )
+    finally:
+        service.close()
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "poll": cmd_poll,
+    "serve": cmd_serve,
+    "status": cmd_status,
+    "digest": cmd_digest,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

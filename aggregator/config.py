@@ -8,6 +8,7 @@ Each section of the TOML file fills one module's settings dataclass::
     [cluster]           see aggregator.cluster.ClusterSettings
     [summary]           min_bullets, max_bullets, max_words
     [publish]           base_url, site_title, max_items, language
+    [digest]            SMTP server, sender, per-category recipients and send time (see digest.py)
 
 An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PORT=9000`,
 `AGGREGATOR_PUBLISH_BASE_URL=https://news.example.org/`) overrides the file.
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .cluster import ClusterSettings
+from .digest import DigestSettings
 from .errors import ConfigError
 from .fetch import FetchSettings
 from .publish import PublishSettings
@@ -52,6 +54,7 @@ class Settings:
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -99,6 +102,8 @@ def _convert(value: object, kind: Any) -> object:
         if not isinstance(value, str | int | float):
             raise ValueError(f"expected text, got {value!r}")
         return str(value)
+    if typing.get_origin(kind) is dict:
+        return _convert_table(value, typing.get_args(kind)[1])
     if typing.get_origin(kind) is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -106,6 +111,18 @@ def _convert(value: object, kind: Any) -> object:
             raise ValueError(f"expected a list, got {value!r}")
         return tuple(value)
     raise ValueError(f"unsupported setting type {kind!r}")
+
+
+def _convert_table(value: object, kind: Any) -> dict[str, object]:
+    """A TOML table, or "name=value; other=value" from an environment variable."""
+    if isinstance(value, str):
+        pairs = [part.partition("=") for part in value.split(";") if part.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise ValueError(f"expected 'name=value; name=value', got {value!r}")
+        value = {name.strip(): item.strip() for name, _, item in pairs}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected a table, got {value!r}")
+    return {str(name): _convert(item, kind) for name, item in value.items()}
 
 
 def _apply(obj: Any, values: Mapping[str, object], where: str) -> Any:
@@ -142,6 +159,11 @@ def build_settings(
             )
         if not isinstance(values, Mapping):
             raise ConfigError(f"{where}: [{section}] must be a table")
+        if section == "digest" and "password" in values:
+            raise ConfigError(
+                f"{where} [digest]: the SMTP password is never read from the settings file; "
+                "put it in the environment variable named by password_env"
+            )
         current = getattr(settings, section)
         settings = dataclasses.replace(
             settings, **{section: _apply(current, values, f"{where} [{section}]")}
@@ -172,3 +194,20 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     return build_settings(values, env, str(path) if path else "config")
+
+
+def smtp_password(settings: DigestSettings, env: Mapping[str, str]) -> str | None:
+    """The SMTP password from the environment, when digests log in. Pure.
+
+    Checked when a command that sends starts: a login without its password variable is a
+    configuration error then, not a failed send at the first scheduled digest.
+    """
+    if not settings.recipients or not settings.username:
+        return None
+    password = env.get(settings.password_env)
+    if password is None:
+        raise ConfigError(
+            f"[digest] username is set but the environment variable {settings.password_env} "
+            "(password_env) holding the SMTP password is not set"
+        )
+    return password

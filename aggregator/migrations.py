@@ -119,3 +119,32 @@ def initial(db: Database) -> None:
         foreign_keys=[("story_id", "stories", "id")],
     )
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations(name="digest_0001_runs_and_sent_stories")
+def digest_tables(db: Database) -> None:
+    # One row per category and local day: the digest's delivery state (sent once per day).
+    db["digest_runs"].create(
+        {
+            "category": str,
+            "day": str,  # local date, YYYY-MM-DD
+            "status": str,  # sending | sent | failed | empty
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_attempt_at": str,
+            "sent_at": str,
+            "error": str,
+            "message_id": str,
+            "stories": int,
+            "recipients": int,
+        },
+        pk=("category", "day"),
+        not_null={"category", "day", "status"},
+        defaults={"attempts": 0},
+    )
+    # The newest version of each story a category's digest has carried (no repeats).
+    db["digest_stories"].create(
+        {"category": str, "story_id": str, "version": int, "day": str, "sent_at": str},
+        pk=("category", "story_id"),
+        not_null={"category", "story_id", "version"},
+    )

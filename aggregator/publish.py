@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -76,6 +76,11 @@ def category_url(slug: str, settings: PublishSettings) -> str:
 def story_url(story: Story, settings: PublishSettings) -> str:
     """Absolute URL of a story page."""
     return f"{settings.base_url}stories/{quote(story.id, safe='')}"
+
+
+def subscribe_url(slug: str, settings: PublishSettings) -> str:
+    """Absolute URL of the page saying how to get a category's daily email digest."""
+    return f"{settings.base_url}{slug}/subscribe"
 
 
 def story_uri(story: Story) -> str:
@@ -325,10 +330,21 @@ def _story_list_item(story: Story, settings: PublishSettings, bullets: int) -> s
     return "\n".join(lines)
 
 
+def _digest_line(name: str, slug: str, settings: PublishSettings) -> str:
+    """ "Get a daily email with more <Category> stories", linked to how to subscribe."""
+    text = f"Get a daily email with more {_esc(name)} stories"
+    return f'<p class="digest">{_link(subscribe_url(slug, settings), text)}</p>'
+
+
 def render_index_html(
-    categories: Sequence[tuple[str, str, Sequence[Story]]], settings: PublishSettings
+    categories: Sequence[tuple[str, str, Sequence[Story]]],
+    settings: PublishSettings,
+    digest_categories: Collection[str] = frozenset(),
 ) -> str:
-    """The front page: every category with its page, its feeds and its latest headlines."""
+    """The front page: every category with its page, its feeds and its latest headlines.
+
+    Categories in `digest_categories` link to how to get their daily email.
+    """
     sections = [f"<h1>{_esc(settings.site_title)}</h1>"]
     alternates: list[str] = []
     for name, slug, stories in categories:
@@ -345,6 +361,8 @@ def render_index_html(
             lines.append(f"<ul>{items}</ul>")
         else:
             lines.append("<p>No stories yet.</p>")
+        if name in digest_categories:
+            lines.append(_digest_line(name, slug, settings))
         lines.append("</section>")
         sections.append("\n".join(lines))
     if not categories:
@@ -353,7 +371,11 @@ def render_index_html(
 
 
 def render_category_html(
-    name: str, slug: str, stories: Sequence[Story], settings: PublishSettings
+    name: str,
+    slug: str,
+    stories: Sequence[Story],
+    settings: PublishSettings,
+    digest_categories: Collection[str] = frozenset(),
 ) -> str:
     """A category page: its latest stories, newest first, with their first bullets."""
     chosen = sorted(stories, key=_newest_first)
@@ -361,14 +383,22 @@ def render_category_html(
         f"<h1>{_esc(name)}</h1>",
         f'<p class="meta">{_feed_links(slug, settings)}</p>',
     ]
+    if name in digest_categories:
+        parts.append(_digest_line(name, slug, settings))
     parts += [_story_list_item(s, settings, bullets=3) for s in chosen[: settings.max_items]]
     if not chosen:
         parts.append("<p>No stories yet.</p>")
     return _page(name, "\n".join(parts), settings, _feed_alternates(name, slug, settings))
 
 
-def render_story_html(story: Story, settings: PublishSettings, more: Sequence[Story]) -> str:
-    """One story: headline, date, bullets, "Summary based on N sources", "More stories"."""
+def render_story_html(
+    story: Story,
+    settings: PublishSettings,
+    more: Sequence[Story],
+    digest_categories: Collection[str] = frozenset(),
+) -> str:
+    """One story: headline, date, bullets, "Summary based on N sources", "More stories",
+    and "Get a daily email with more <Category> stories" when that category has a digest."""
     slug = slugify(story.category)
     category = _esc(story.category) or "Stories"
     main = "\n".join(
@@ -378,9 +408,52 @@ def render_story_html(story: Story, settings: PublishSettings, more: Sequence[St
             f'<p class="meta">{_time(story.updated)} · '
             f"{_link(category_url(slug, settings), category)}</p>",
             story_html_body(story, settings, more),
+            *(
+                [_digest_line(story.category, slug, settings)]
+                if story.category in digest_categories
+                else []
+            ),
             "</article>",
         ]
     )
     return _page(
         headline(story), main, settings, _feed_alternates(story.category or slug, slug, settings)
     )
+
+
+def render_subscribe_html(
+    name: str,
+    slug: str,
+    settings: PublishSettings,
+    *,
+    schedule: str,
+    count: int,
+    contact: str,
+) -> str:
+    """How to get a category's daily email: the operator adds readers; nothing to fill in.
+
+    `schedule` says when it goes out (e.g. "07:00 (Europe/Berlin)"); `contact` is the address
+    readers write to, to subscribe or to unsubscribe.
+    """
+    label = _esc(name)
+    address = _esc(contact)
+    mail = html.escape(f"mailto:{contact}?subject={quote(f'subscribe {name}')}", quote=True)
+    main = "\n".join(
+        [
+            f"<h1>Get a daily email with more {label} stories</h1>",
+            f"<p>Every day at {_esc(schedule)} the {label} digest brings the day's top "
+            f"{count} stories: each with its summary, the outlets it is based on and a link to "
+            "the full story here. Stories already sent come back only when they change.</p>",
+            "<h2>Subscribe</h2>",
+            f"<p>Subscriptions are kept by the people who run this site. To get the digest, "
+            f'write to <a href="{mail}">{address}</a> and ask to be added to the {label} '
+            "digest. There is no sign-up form: nobody can subscribe your address but you "
+            "asking.</p>",
+            "<h2>Unsubscribe</h2>",
+            f"<p>Write to {address} and you will be removed. Mail clients that offer "
+            "“unsubscribe” for the digest send that request for you.</p>",
+            f'<p class="meta">{_link(category_url(slug, settings), f"All {label} stories")} · '
+            f"{_feed_links(slug, settings)}</p>",
+        ]
+    )
+    return _page(f"{name} daily email", main, settings, _feed_alternates(name, slug, settings))

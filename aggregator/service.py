@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from .cluster import Clusterer
 from .config import Settings
 from .dedupe import find_duplicate
+from .digest_job import DigestJob
+from .digest_store import DigestBooks
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
 from .models import FeedState, Fetched, Item, Source
@@ -67,6 +69,7 @@ class Service:
         *,
         clock: Callable[[], datetime] = utcnow,
         summarizer: Summarizer | None = None,
+        smtp_password: str | None = None,
     ) -> None:
         self.opml_path = opml_path
         self.settings = settings
@@ -78,6 +81,7 @@ class Service:
         self.parser = ParsePool()
         self._opml_stamp: tuple[int, int] | None = None
         self._restored = False
+        self.smtp_password = smtp_password  # for the digest job; never logged or stored
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn` on the writer thread."""
@@ -238,6 +242,15 @@ class Service:
                 changed += 1
         return changed
 
+    # --- jobs besides polling -------------------------------------------------------------
+
+    def digest_job(self) -> DigestJob:
+        """The daily email digest job over this service's store and writer thread."""
+        books = DigestBooks(self.store)
+        return DigestJob(
+            books, self.store.reader(), self.settings, self.write, self.smtp_password, self.clock
+        )
+
     # --- the long-running loop ------------------------------------------------------------
 
     async def run(
@@ -255,10 +268,13 @@ class Service:
         await self.load_sources(strict=True)
         runner = None
         if serve:
-            app = make_app(self.store.reader(), self.settings.publish)
+            app = make_app(self.store.reader(), self.settings.publish, digest=self.settings.digest)
             runner = await start_server(app, host, port)
             log.info("serving http://%s:%d/", host, port)
         tick = self.settings.server.tick
+        digests = None
+        if any(self.settings.digest.recipients.values()):
+            digests = asyncio.ensure_future(self.digest_job().loop(stop, min(tick, 60.0)))
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
                 while not stop.is_set():
@@ -290,6 +306,11 @@ class Service:
                         break
                     await self._sleep_until_due(stop, reload, tick)
         finally:
+            if digests is not None:  # a send in progress gets the grace period to finish
+                stop.set()
+                await asyncio.wait({digests}, timeout=self.settings.server.shutdown_grace)
+                digests.cancel()
+                await asyncio.gather(digests, return_exceptions=True)
             if runner is not None:
                 await runner.cleanup()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

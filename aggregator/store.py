@@ -545,6 +545,16 @@ class Reader:
             )
         return self._stories(rows)
 
+    def stories_since(self, category: str, since: datetime) -> list[Story]:
+        """Published stories of a category materially changed at or after `since`."""
+        rows = self._rows(
+            "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
+            "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
+            "AND s.updated >= ? ORDER BY s.updated DESC, s.id",
+            [category, to_iso(since)],
+        )
+        return self._stories(rows)
+
     def story(self, story_id: str) -> Story | None:
         found = self._stories(
             self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])
@@ -561,3 +571,9 @@ class Reader:
             "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
         )[0]
         return {"last_poll_at": last[0]["value"] if last else None, **feeds}
+
+    def digest_health(self) -> dict[str, Any]:
+        """Each category's latest digest (status, attempts, error), for /healthz."""
+        from .digest_store import digest_health
+
+        return digest_health(self._db())

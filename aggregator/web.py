@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.models import Story
 from aggregator.publish import (
@@ -30,6 +31,7 @@ from aggregator.publish import (
     render_feed,
     render_index_html,
     render_story_html,
+    render_subscribe_html,
     slugify,
 )
 
@@ -207,10 +209,16 @@ def make_app(
     settings: PublishSettings,
     *,
     clock: Callable[[], datetime] | None = None,
+    digest: DigestSettings | None = None,
 ) -> web.Application:
-    """The web application serving `reader`'s stories as pages and feeds."""
+    """The web application serving `reader`'s stories as pages and feeds.
+
+    With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
+    """
     now = clock or (lambda: datetime.now(UTC))
     cache = _Cache()
+    digest = digest or DigestSettings()
+    mailed = digest.categories
 
     def category_named(slug: str) -> str | None:
         # First category wins when two names share a slug.
@@ -224,7 +232,7 @@ def make_app(
             (name, slugify(name), reader.stories(name, INDEX_HEADLINES))
             for name in reader.categories()
         ]
-        page = render_index_html(rows, settings).encode()
+        page = render_index_html(rows, settings, mailed).encode()
         newest = _newest([s for _, _, stories in rows for s in stories])
         return Rendered.build(page, HTML_TYPE, newest)
 
@@ -233,8 +241,19 @@ def make_app(
         if name is None:
             return None
         stories = reader.stories(name, settings.max_items)
-        page = render_category_html(name, slug, stories, settings).encode()
+        page = render_category_html(name, slug, stories, settings, mailed).encode()
         return Rendered.build(page, HTML_TYPE, _newest(stories))
+
+    def render_subscribe(slug: str) -> Rendered | None:
+        name = category_named(slug)
+        if name is None or name not in mailed:
+            return None
+        schedule = f"{digest.send_time(name):%H:%M} ({digest.timezone})"
+        contact = digest.reply_address
+        page = render_subscribe_html(
+            name, slug, settings, schedule=schedule, count=digest.count, contact=contact
+        )
+        return Rendered.build(page.encode(), HTML_TYPE, None)
 
     def render_feed_for(slug: str, fmt: str) -> Rendered | None:
         name = category_named(slug)
@@ -251,7 +270,7 @@ def make_app(
             return None
         more = [s for s in reader.stories(story.category, MORE_STORIES + 1) if s.id != story.id]
         more = more[:MORE_STORIES]
-        page = render_story_html(story, settings, more).encode()
+        page = render_story_html(story, settings, more, mailed).encode()
         return Rendered.build(page, HTML_TYPE, _newest([story, *more]))
 
     async def cached(
@@ -274,6 +293,10 @@ def make_app(
         slug = request.match_info["slug"]
         return await cached(request, lambda: render_category(slug))
 
+    async def subscribe(request: web.Request) -> web.StreamResponse:
+        slug = request.match_info["slug"]
+        return await cached(request, lambda: render_subscribe(slug))
+
     async def category_redirect(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
         if await asyncio.to_thread(category_named, slug) is None:
@@ -295,6 +318,9 @@ def make_app(
             extra = getattr(reader, "health", None)
             if callable(extra):
                 status.update(extra())
+            digests = getattr(reader, "digest_health", None)
+            if mailed and callable(digests):
+                status.update(digests())
             return status
 
         try:
@@ -316,6 +342,7 @@ def make_app(
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss}}", feed)
     app.router.add_get("/stories/{story_id:[^/]+}", story)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
     return app
 

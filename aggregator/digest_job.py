@@ -1,0 +1,232 @@
+"""The digest job's IO: SMTP delivery (smtplib in a worker thread), the scheduled loop inside
+`aggregator run`, and the `aggregator digest` command.
+
+The decisions (what is due, which stories) are `digest`'s pure functions; this module reads
+what they need, carries them out and records every outcome in the database, so a restart
+neither skips nor repeats a send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+import ssl
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any, TypeVar
+
+from .config import Settings
+from .digest import Due, Pick, due, next_slot, retry_delay, select
+from .digest_mail import compose, readable
+from .digest_store import DigestBooks
+from .errors import AggregatorError
+from .store import Reader
+
+log = logging.getLogger("aggregator.digest")
+T = TypeVar("T")
+Write = Callable[..., Awaitable[Any]]
+
+
+class DeliveryError(AggregatorError):
+    """The SMTP server could not be reached, refused us, or refused every recipient."""
+
+
+def deliver(
+    msg: EmailMessage,
+    recipients: Sequence[str],
+    settings: Settings,
+    password: str | None,
+) -> dict[str, str]:
+    """Send `msg` to `recipients` (envelope only) over SMTP. Blocking: run it in a thread.
+
+    Returns the recipients the server refused while accepting others (address → reply).
+    """
+    digest = settings.digest
+    context = ssl.create_default_context(cafile=digest.ca_file or None)
+    sender = parseaddr(digest.from_address)[1]
+    try:
+        if digest.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                digest.smtp_host, digest.port, timeout=digest.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(digest.smtp_host, digest.port, timeout=digest.timeout)
+        with client:
+            client.ehlo()
+            if digest.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if digest.username:
+                client.login(digest.username, password or "")
+            refused = client.send_message(msg, from_addr=sender, to_addrs=list(recipients))
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(f"every recipient refused: {_replies(exc.recipients)}") from exc
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
+        raise DeliveryError(f"SMTP {exc.smtp_code} {text}".strip()) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        where = f"{digest.smtp_host}:{digest.port}"
+        raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
+    return {address: _reply(reply) for address, reply in refused.items()}
+
+
+def _reply(reply: tuple[int, bytes]) -> str:
+    return f"{reply[0]} {reply[1].decode('utf-8', 'replace')}"
+
+
+def _replies(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{address}: {_reply(reply)}" for address, reply in refused.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one digest attempt did."""
+
+    category: str
+    day: date
+    status: str  # sent | empty | failed
+    stories: int = 0
+    error: str | None = None
+
+
+class DigestJob:
+    """Sends each category's digest when due. Writes go through `write` (the writer thread)."""
+
+    def __init__(
+        self,
+        books: DigestBooks,
+        reader: Reader,
+        settings: Settings,
+        write: Write,
+        password: str | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.books = books
+        self.reader = reader
+        self.settings = settings
+        self.write = write
+        self.password = password
+        self.clock = clock
+
+    async def run_due(self) -> list[Outcome]:
+        """Send every digest that is due now (one at a time)."""
+        now = self.clock()
+        since = (now - timedelta(days=2)).date() - timedelta(days=1)
+        runs = await self.write(self.books.runs, since)
+        return [await self.send(d) for d in due(now, self.settings.digest, runs)]
+
+    async def picks(self, category: str, now: datetime) -> list[Pick]:
+        """The stories the category's digest would carry now."""
+        versions = await self.write(self.books.sent_versions, category)
+        since = now - self.settings.digest.window
+        stories = await asyncio.to_thread(self.reader.stories_since, category, since)
+        return select(stories, versions, now, self.settings.digest)
+
+    async def send(self, job: Due) -> Outcome:
+        """One attempt at a digest; the outcome is recorded whatever happens."""
+        digest = self.settings.digest
+        now = self.clock()
+        picks = await self.picks(job.category, now)
+        attempt = await self.write(
+            self.books.begin, job.category, job.day, now, now + retry_delay(job.attempt, digest)
+        )
+        if not picks:
+            await self.write(self.books.empty, job.category, job.day, now)
+            log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
+            return Outcome(job.category, job.day, "empty")
+        msg = compose(job.category, picks, job.day, now, digest, self.settings.publish)
+        recipients = digest.recipients[job.category]
+        try:
+            refused = await asyncio.to_thread(
+                deliver, msg, recipients, self.settings, self.password
+            )
+        except DeliveryError as exc:
+            final = attempt >= digest.max_attempts
+            retry_at = None if final else now + retry_delay(attempt, digest)
+            await self.write(self.books.failed, job.category, job.day, str(exc), retry_at)
+            log.warning(
+                "digest=%r day=%s status=failed attempt=%d error=%r %s",
+                job.category,
+                job.day,
+                attempt,
+                str(exc),
+                "giving up for today" if final else f"retry_at={retry_at:%Y-%m-%dT%H:%M:%SZ}",
+            )
+            return Outcome(job.category, job.day, "failed", len(picks), str(exc))
+        note = f"refused: {'; '.join(f'{a}: {r}' for a, r in refused.items())}" if refused else None
+        await self.write(
+            self.books.sent,
+            job.category,
+            job.day,
+            self.clock(),
+            msg["Message-ID"],
+            picks,
+            len(recipients) - len(refused),
+            note,
+        )
+        log.info(
+            "digest=%r day=%s status=sent stories=%d recipients=%d%s",
+            job.category,
+            job.day,
+            len(picks),
+            len(recipients) - len(refused),
+            f" {note}" if note else "",
+        )
+        return Outcome(job.category, job.day, "sent", len(picks), note)
+
+    async def loop(self, stop: asyncio.Event, interval: float) -> None:
+        """Check for due digests every `interval` seconds until `stop` is set.
+
+        A send in progress is finished before the loop returns (the caller bounds the wait).
+        """
+        while not stop.is_set():
+            try:
+                await self.run_due()
+            except Exception:  # a bug must not end the service's other jobs
+                log.exception("digest job failed; trying again in %.0f s", interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def next_sends(settings: Settings, now: datetime) -> dict[str, datetime]:
+    """category → its next scheduled send (UTC)."""
+    digest = settings.digest
+    return {c: next_slot(c, now, digest) for c, to in digest.recipients.items() if to}
+
+
+async def digest_command(
+    job: DigestJob, category: str, *, send_now: bool, dry_run: bool, out: Any = sys.stdout
+) -> int:
+    """`aggregator digest --category NAME [--send-now] [--dry-run]`. Returns the exit status."""
+    digest = job.settings.digest
+    now = job.clock()
+    day = now.astimezone(digest.zone).date()
+    picks = await job.picks(category, now)
+    if not picks:
+        print(f"{category}: no new stories for a digest now; nothing to send", file=out)
+        return 0
+    if dry_run or not send_now:
+        if dry_run:
+            msg = compose(category, picks, day, now, digest, job.settings.publish)
+            print(readable(msg), file=out, end="")
+            return 0
+        print(f"{category}: {len(picks)} stories would go out now:", file=out)
+        for pick in picks:
+            print(f"  {'(updated) ' if pick.updated else ''}{pick.story.headline}", file=out)
+        upcoming = next_slot(category, now, digest).astimezone(digest.zone)
+        print(f"next scheduled send: {upcoming:%Y-%m-%d %H:%M %Z}", file=out)
+        return 0
+    runs = await job.write(job.books.runs, day)
+    previous = runs.get((category, day))
+    outcome = await job.send(Due(category, day, now, (previous.attempts if previous else 0) + 1))
+    if outcome.status == "sent":
+        print(f"{category}: sent {outcome.stories} stories", file=out)
+        return 0
+    print(f"{category}: sending failed: {outcome.error}", file=out)
+    return 1

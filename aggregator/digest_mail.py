@@ -1,0 +1,282 @@
+"""Composing a category's daily digest as a multipart email (the standard `email` package). Pure.
+
+The plain-text and HTML parts carry the same stories, links and sources. The HTML uses inline
+styles only (mail clients drop <style> blocks and block remote content), no images or
+scripts, and one narrow column that reads on a phone. Every link is absolute: story pages,
+the category page, the subscribe page and the sources' own http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import textwrap
+from collections.abc import Sequence
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from urllib.parse import quote
+
+from .digest import DigestSettings, Pick
+from .models import Story
+from .publish import (
+    PublishSettings,
+    _clean,
+    _safe_url,
+    category_url,
+    headline,
+    slugify,
+    story_url,
+    subscribe_url,
+)
+
+WIDTH = 76  # text part line width
+
+
+def human_day(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_clean(text).split())
+
+
+def subject(category: str, picks: Sequence[Pick], day: date) -> str:
+    """ "<Category>: <top headline> and N more — <date>"."""
+    top = _one_line(headline(picks[0].story)) if picks else "no new stories"
+    more = f" and {len(picks) - 1} more" if len(picks) > 1 else ""
+    return f"{_one_line(category)}: {top}{more} — {human_day(day)}"
+
+
+def _domain(settings: DigestSettings) -> str:
+    address = parseaddr(settings.from_address)[1]
+    return address.rpartition("@")[2].lower() or "localhost"
+
+
+def message_id(category: str, day: date, picks: Sequence[Pick], settings: DigestSettings) -> str:
+    """Stable for the same stories: a retry of one digest repeats its Message-ID, so a
+    mailbox that already got it can drop the copy."""
+    content = "\n".join(f"{p.story.id}:{p.story.version}" for p in picks)
+    digest = hashlib.sha256(f"{category}\n{content}".encode()).hexdigest()[:12]
+    return f"<{day:%Y%m%d}.{slugify(category)}.{digest}@{_domain(settings)}>"
+
+
+def _when(story: Story, settings: DigestSettings) -> str:
+    local = story.updated.astimezone(settings.zone)
+    return f"{local:%B} {local.day}, {local:%H:%M} {local.tzname()}"
+
+
+def _sources(story: Story) -> list[tuple[str, str | None]]:
+    """(label, safe URL or None) for each source of the story's summary."""
+    out = []
+    for source in story.summary.sources if story.summary else ():
+        outlet, title = _one_line(source.outlet), _one_line(source.title)
+        label = f"{outlet} — {title}" if outlet and title else outlet or title or "Source"
+        out.append((label, _safe_url(source.url)))
+    return out
+
+
+def _count(story: Story) -> str:
+    n = story.summary.outlet_count if story.summary else 0
+    return f"{n} source" if n == 1 else f"{n} sources"
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+
+def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: PublishSettings) -> str:
+    story = pick.story
+    title = ("Updated: " if pick.updated else "") + _one_line(headline(story))
+    lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent="   ")
+    lines.append(f"   {_when(story, settings)} · {_count(story)}")
+    lines.append("")
+    for bullet in story.summary.bullets if story.summary else ():
+        refs = "".join(f"[{i + 1}]" for i in dict.fromkeys(bullet.sources))
+        text = f"{_one_line(bullet.text)} {refs}".rstrip()
+        lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
+    lines.append("")
+    lines.append(f"   Summary based on {_count(story)}:")
+    for index, (label, url) in enumerate(_sources(story), 1):
+        lines += textwrap.wrap(
+            f"[{index}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
+        )
+        if url:
+            lines.append(f"       {url}")
+    lines.append("")
+    lines.append(f"   Read the story: {story_url(story, publish)}")
+    return "\n".join(lines)
+
+
+def _footer_lines(category: str, settings: DigestSettings, publish: PublishSettings) -> list[str]:
+    slug = slugify(category)
+    site = _one_line(publish.site_title)
+    return [
+        f"You get this email because the operator of {site} added you to the "
+        f"{_one_line(category)} daily digest.",
+        f"To unsubscribe, write to {parseaddr(settings.reply_address)[1]}; "
+        f"details: {subscribe_url(slug, publish)}",
+    ]
+
+
+def text_part(
+    category: str,
+    picks: Sequence[Pick],
+    day: date,
+    settings: DigestSettings,
+    publish: PublishSettings,
+) -> str:
+    name = _one_line(category)
+    parts = [
+        f"{name}: the day's top stories, {human_day(day)}",
+        category_url(slugify(category), publish),
+    ]
+    parts += [_text_story(n, pick, settings, publish) for n, pick in enumerate(picks, 1)]
+    footer = [textwrap.fill(line, WIDTH) for line in _footer_lines(category, settings, publish)]
+    parts.append("-- \n" + "\n".join(footer))
+    return "\n\n".join(parts) + "\n"
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+_FONT = "font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif"
+_LINK = "color:#0645ad;text-decoration:underline"
+_MUTED = "color:#555555;font-size:14px"
+
+
+def _esc(text: str) -> str:
+    return html.escape(_one_line(text), quote=True)
+
+
+def _a(url: str | None, text: str, style: str = _LINK) -> str:
+    """A link around already-escaped text, only for an absolute http(s) URL."""
+    safe = _safe_url(url)
+    if safe is None:
+        return text
+    return f'<a href="{html.escape(safe, quote=True)}" style="{style}">{text}</a>'
+
+
+def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) -> str:
+    story = pick.story
+    url = story_url(story, publish)
+    badge = (
+        '<span style="background:#fff3cd;color:#6b4e00;font-size:12px;padding:1px 6px;'
+        'border-radius:3px;font-weight:normal">Updated</span> '
+        if pick.updated
+        else ""
+    )
+    title = _a(url, _esc(headline(story)), "color:#111111;text-decoration:none")
+    out = [
+        '<div style="border-top:1px solid #dddddd;padding:16px 0">',
+        f'<h2 style="font-size:19px;line-height:1.3;margin:0 0 4px 0">{badge}{title}</h2>',
+        f'<p style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings))} · '
+        f"{_count(story)}</p>",
+    ]
+    sources = _sources(story)
+    bullets = story.summary.bullets if story.summary else ()
+    if bullets:
+        out.append('<ul style="margin:0 0 8px 0;padding-left:20px">')
+        for bullet in bullets:
+            refs = "".join(
+                _a(sources[i][1], f"[{i + 1}]")
+                for i in dict.fromkeys(bullet.sources)
+                if 0 <= i < len(sources)
+            )
+            out.append(f'<li style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
+        out.append("</ul>")
+    out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">Summary based on {_count(story)}:</p>')
+    if sources:
+        items = "".join(
+            f'<li style="margin:2px 0">{_a(link, html.escape(label, quote=True))}</li>'
+            for label, link in sources
+        )
+        out.append(f'<ol style="{_MUTED};margin:0 0 8px 0;padding-left:24px">{items}</ol>')
+    out.append(f'<p style="margin:8px 0 0 0">{_a(url, "Read the story")}</p>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def html_part(
+    category: str,
+    picks: Sequence[Pick],
+    day: date,
+    settings: DigestSettings,
+    publish: PublishSettings,
+) -> str:
+    slug = slugify(category)
+    name = _esc(category)
+    footer = "<br>".join(html.escape(line) for line in _footer_lines(category, settings, publish))
+    footer = footer.replace(
+        html.escape(subscribe_url(slug, publish)), _a(subscribe_url(slug, publish), "details")
+    )
+    body = "\n".join(_html_story(pick, settings, publish) for pick in picks)
+    return "\n".join(
+        [
+            "<!doctype html>",
+            f'<html lang="{html.escape(publish.language, quote=True)}">',
+            '<head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{name}</title></head>",
+            f'<body style="margin:0;padding:0;background:#ffffff;color:#222222;{_FONT}">',
+            '<div style="max-width:640px;margin:0 auto;padding:16px;font-size:16px;'
+            'line-height:1.5">',
+            f'<h1 style="font-size:22px;margin:0 0 4px 0">'
+            f"{_a(category_url(slug, publish), name, 'color:#111111;text-decoration:none')}</h1>",
+            f'<p style="{_MUTED};margin:0 0 16px 0">The day\'s top stories, '
+            f"{html.escape(human_day(day))}</p>",
+            body,
+            f'<p style="{_MUTED};border-top:1px solid #dddddd;padding-top:16px">{footer}</p>',
+            "</div>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+# --- the message ------------------------------------------------------------------------------
+
+
+def compose(
+    category: str,
+    picks: Sequence[Pick],
+    day: date,
+    now: datetime,
+    settings: DigestSettings,
+    publish: PublishSettings,
+) -> EmailMessage:
+    """The digest message: headers, then the text part and its HTML alternative.
+
+    Recipients are not in the headers (they go in the SMTP envelope only): `To` is the
+    sender, as for a mailing list, so subscribers never see each other's addresses.
+    """
+    slug = slugify(category)
+    name = _one_line(category)
+    domain = _domain(settings)
+    msg = EmailMessage()
+    msg["Subject"] = subject(category, picks, day)
+    msg["From"] = settings.from_address
+    msg["To"] = settings.from_address
+    if settings.contact:
+        msg["Reply-To"] = settings.contact
+    msg["Date"] = format_datetime(now.astimezone(settings.zone))
+    msg["Message-ID"] = message_id(category, day, picks, settings)
+    msg["List-Id"] = f'"{name.replace(chr(34), "")} daily digest" <{slug}.digest.{domain}>'
+    contact = parseaddr(settings.reply_address)[1]
+    mailto = f"mailto:{contact}?subject={quote(f'unsubscribe {name}')}"
+    msg["List-Unsubscribe"] = f"<{mailto}>, <{subscribe_url(slug, publish)}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Precedence"] = "bulk"
+    # Quoted-printable keeps both parts mostly readable as sent, and lines short for SMTP.
+    text = text_part(category, picks, day, settings, publish)
+    msg.set_content(text, cte="quoted-printable")
+    page = html_part(category, picks, day, settings, publish)
+    msg.add_alternative(page, subtype="html", cte="quoted-printable")
+    return msg
+
+
+def readable(msg: EmailMessage) -> str:
+    """The message as a person reads it: headers, then each part decoded (for --dry-run)."""
+    lines = [f"{name}: {value}" for name, value in msg.items()]
+    for part in msg.iter_parts():
+        lines += ["", f"----- {part.get_content_type()} -----", part.get_content().rstrip()]
+    return "\n".join(lines) + "\n"

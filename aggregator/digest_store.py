@@ -1,0 +1,153 @@
+"""The digest's books in SQLite: one row per category and day, and the stories already sent.
+
+Writes go through the store's single write connection (call them on the writer thread);
+`digest_health` reads through any connection. SQL only: sqlite-utils stays `store`'s import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from .digest import Pick, RunState
+from .store import Store, from_iso, to_iso
+
+
+def _run(row: dict[str, Any]) -> RunState:
+    return RunState(
+        category=row["category"],
+        day=date.fromisoformat(row["day"]),
+        status=row["status"],
+        attempts=row["attempts"] or 0,
+        next_attempt_at=from_iso(row["next_attempt_at"]),
+        sent_at=from_iso(row["sent_at"]),
+        error=row["error"],
+    )
+
+
+class DigestBooks:
+    """Delivery state of each category's digest, kept by the store's writer connection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.store.db.query(sql, list(params)))
+
+    def runs(self, since: date) -> dict[tuple[str, date], RunState]:
+        """Runs of every category for local days from `since` on."""
+        rows = self._rows("SELECT * FROM digest_runs WHERE day >= ?", [since.isoformat()])
+        return {(r["category"], date.fromisoformat(r["day"])): _run(r) for r in rows}
+
+    def sent_versions(self, category: str) -> dict[str, int]:
+        """story id → the newest version an earlier digest of `category` carried."""
+        rows = self._rows(
+            "SELECT story_id, version FROM digest_stories WHERE category = ?", [category]
+        )
+        return {r["story_id"]: r["version"] for r in rows}
+
+    def begin(self, category: str, day: date, now: datetime, retry_at: datetime) -> int:
+        """Record that an attempt starts; returns its number.
+
+        The row says "sending" with a retry time until the outcome is recorded, so a crash in
+        the middle of a send is retried after the backoff instead of forgotten.
+        """
+        with self.store.transaction():
+            self.store.db.execute(
+                "INSERT INTO digest_runs(category, day, status, attempts, last_attempt_at, "
+                "next_attempt_at) VALUES (?, ?, 'sending', 1, ?, ?) "
+                "ON CONFLICT(category, day) DO UPDATE SET status = 'sending', "
+                "attempts = attempts + 1, last_attempt_at = excluded.last_attempt_at, "
+                "next_attempt_at = excluded.next_attempt_at",
+                [category, day.isoformat(), to_iso(now), to_iso(retry_at)],
+            )
+        row = self._rows(
+            "SELECT attempts FROM digest_runs WHERE category = ? AND day = ?",
+            [category, day.isoformat()],
+        )
+        return int(row[0]["attempts"])
+
+    def sent(
+        self,
+        category: str,
+        day: date,
+        now: datetime,
+        message_id: str,
+        picks: Iterable[Pick],
+        recipients: int,
+        error: str | None = None,
+    ) -> None:
+        """The digest went out: mark the day done and remember each story's sent version."""
+        picks = list(picks)
+        with self.store.transaction():
+            self.store.db.execute(
+                "UPDATE digest_runs SET status = 'sent', sent_at = ?, next_attempt_at = NULL, "
+                "error = ?, message_id = ?, stories = ?, recipients = ? "
+                "WHERE category = ? AND day = ?",
+                [
+                    to_iso(now),
+                    error,
+                    message_id,
+                    len(picks),
+                    recipients,
+                    category,
+                    day.isoformat(),
+                ],
+            )
+            for pick in picks:
+                self.store.db.execute(
+                    "INSERT INTO digest_stories(category, story_id, version, day, sent_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(category, story_id) DO UPDATE SET "
+                    "version = MAX(version, excluded.version), day = excluded.day, "
+                    "sent_at = excluded.sent_at",
+                    [category, pick.story.id, pick.story.version, day.isoformat(), to_iso(now)],
+                )
+
+    def empty(self, category: str, day: date, now: datetime) -> None:
+        """Nothing new to send today: the day is done without a message."""
+        with self.store.transaction():
+            self.store.db.execute(
+                "UPDATE digest_runs SET status = CASE WHEN message_id IS NULL THEN 'empty' "
+                "ELSE 'sent' END, sent_at = COALESCE(sent_at, ?), next_attempt_at = NULL, "
+                "error = NULL, stories = 0 WHERE category = ? AND day = ?",
+                [to_iso(now), category, day.isoformat()],
+            )
+
+    def failed(self, category: str, day: date, error: str, retry_at: datetime | None) -> None:
+        """The attempt failed: keep the error; `retry_at` None means no further attempt."""
+        with self.store.transaction():
+            self.store.db.execute(
+                "UPDATE digest_runs SET status = 'failed', error = ?, next_attempt_at = ? "
+                "WHERE category = ? AND day = ?",
+                [error[:500], to_iso(retry_at), category, day.isoformat()],
+            )
+
+
+def digest_health(db: Any) -> dict[str, Any]:
+    """Per category: its latest digest's day, status, attempts, error, times. For /healthz.
+
+    `db` is any sqlite-utils Database (the reader's read-only one). A category counts as
+    failing while its latest digest is failed (being retried or given up).
+    """
+    rows = list(
+        db.query(
+            "SELECT r.* FROM digest_runs r WHERE r.day = "
+            "(SELECT MAX(day) FROM digest_runs x WHERE x.category = r.category) "
+            "ORDER BY r.category"
+        )
+    )
+    digests = {
+        r["category"]: {
+            "day": r["day"],
+            "status": r["status"],
+            "attempts": r["attempts"],
+            "sent_at": r["sent_at"],
+            "next_attempt_at": r["next_attempt_at"],
+            "stories": r["stories"],
+            "error": r["error"],
+        }
+        for r in rows
+    }
+    failing = sum(1 for r in rows if r["status"] == "failed")
+    return {"digests": digests, "digests_failing": failing}

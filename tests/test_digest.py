@@ -1,0 +1,287 @@
+"""The digest's pure parts: settings, what is due when, which stories, and the message."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from html.parser import HTMLParser
+
+import pytest
+from digest_fixture import BASE, NOW, digest_settings
+from stories import make_story
+
+from aggregator.config import build_settings, smtp_password
+from aggregator.digest import Pick, RunState, due, latest_slot, retry_delay, select
+from aggregator.digest_mail import compose, readable, subject
+from aggregator.errors import ConfigError
+from aggregator.models import Bullet, SourceRef, Summary
+from aggregator.publish import PublishSettings
+from aggregator.ranking import rank
+
+PUBLISH = PublishSettings(base_url=BASE, site_title="Example News")
+DAY = date(2026, 3, 10)
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_digest_settings_from_toml_and_environment() -> None:
+    settings = build_settings(
+        {
+            "digest": {
+                "smtp_host": "smtp.example.org",
+                "from_address": "News <news@example.org>",
+                "recipients": {"World News": ["a@example.com"], "Business": []},
+                "send_times": {"Business": "06:30"},
+                "timezone": "Europe/Berlin",
+            }
+        },
+        {
+            "AGGREGATOR_DIGEST_RECIPIENTS": (
+                "World News=a@example.com, b@example.com; Business=; Sports="
+            )
+        },
+    )
+    digest = settings.digest
+    assert digest.recipients == {
+        "World News": ("a@example.com", "b@example.com"),
+        "Business": (),
+        "Sports": (),
+    }
+    assert digest.port == 587 and digest.security == "starttls" and digest.count == 10
+    assert digest.categories == frozenset({"World News", "Business", "Sports"})
+    assert digest.send_time("Business").hour == 6 and digest.send_time("Sports").hour == 7
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"security": "ssl"}, "security must be one of starttls, tls, none"),
+        ({"smtp_port": 70000}, "smtp_port must be between"),
+        ({"count": 0}, "count must be between 1 and 100"),
+        ({"send_at": "25:00"}, "send_at must be a local time"),
+        ({"timezone": "Mars/Olympus"}, "unknown time zone"),
+        ({"recipients": {"World News": ["not an address"]}}, "not an email address"),
+        ({"recipients": {"World News": ["a@example.com\nBcc: x@evil.example"]}}, "not an email"),
+        ({"recipients": {"World News": ["a@example.com"]}}, "smtp_host and from_address"),
+        ({"send_times": {"Nowhere": "07:00"}}, "categories without recipients"),
+        ({"password": "hunter2"}, "never read from the settings file"),
+    ],
+)
+def test_bad_digest_settings_are_configuration_errors(values: dict, words: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        build_settings({"digest": values})
+
+
+def test_login_without_its_password_variable_is_a_configuration_error() -> None:
+    digest = digest_settings(username="digest", password_env="NEWS_SMTP_PASSWORD")
+    with pytest.raises(ConfigError, match="NEWS_SMTP_PASSWORD"):
+        smtp_password(digest, {})
+    assert smtp_password(digest, {"NEWS_SMTP_PASSWORD": "s3cret"}) == "s3cret"
+    assert smtp_password(digest_settings(), {}) is None  # no login, no password needed
+    assert "s3cret" not in repr(build_settings({}, {"NEWS_SMTP_PASSWORD": "s3cret"}))
+
+
+# --- when -------------------------------------------------------------------------------------
+
+SETTINGS = digest_settings()  # 08:00 Europe/Berlin = 07:00 UTC in March
+
+
+def at(hour: int, minute: int = 0, day: int = 10) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
+def run(status: str, attempts: int = 1, retry: datetime | None = None, day: int = 10) -> dict:
+    key = ("World News", date(2026, 3, day))
+    return {key: RunState("World News", key[1], status, attempts, retry)}
+
+
+@pytest.mark.parametrize(
+    ("now", "runs", "expected"),
+    [
+        (at(6, 59), {}, None),  # before today's time; yesterday's is more than catch_up old
+        (at(7, 0), {}, (10, 1)),  # on time
+        (at(18, 0), {}, (10, 1)),  # the service came back within catch_up: send once, late
+        (at(20, 0), {}, None),  # 13 h late: skipped, tomorrow's is closer
+        (at(7, 1), run("sent"), None),  # once per day
+        (at(7, 1), run("empty"), None),  # nothing new today is done too
+        (at(7, 3), run("failed", 1, at(7, 5)), None),  # waiting for the retry
+        (at(7, 5), run("failed", 1, at(7, 5)), (10, 2)),  # retry due
+        (at(7, 30), run("sending", 1, at(7, 5)), (10, 2)),  # crashed mid-send: retried
+        (at(9, 0), run("failed", 6, None), None),  # gave up after max_attempts
+        (at(7, 0, day=11), run("sent", day=10), (11, 1)),  # the next day
+    ],
+)
+def test_due(now: datetime, runs: dict, expected: tuple[int, int] | None) -> None:
+    found = due(now, SETTINGS, runs)
+    if expected is None:
+        assert found == []
+    else:
+        assert [(d.day.day, d.attempt) for d in found] == [expected]
+        assert found[0].category == "World News"
+
+
+def test_send_time_follows_the_local_clock_across_daylight_saving() -> None:
+    # Berlin moves to summer time on 29 March 2026: 08:00 local is 07:00 UTC, then 06:00 UTC.
+    assert latest_slot("World News", at(7, 0, day=28), SETTINGS)[1] == at(7, 0, day=28)
+    assert latest_slot("World News", at(6, 0, day=30), SETTINGS)[1] == at(6, 0, day=30)
+    # Just after midnight local time, the latest send is yesterday's.
+    day, _ = latest_slot("World News", datetime(2026, 3, 10, 23, 30, tzinfo=UTC), SETTINGS)
+    assert day == date(2026, 3, 10)
+
+
+def test_per_category_send_time_and_empty_recipient_lists() -> None:
+    settings = digest_settings(
+        recipients={"World News": ("a@example.com",), "Business": ("b@example.com",), "Sports": ()},
+        send_times={"Business": "06:00"},
+    )
+    assert [d.category for d in due(at(5, 30), settings, {})] == ["Business"]
+    assert {d.category for d in due(at(7, 0), settings, {})} == {"World News", "Business"}
+
+
+def test_retry_backoff_doubles_up_to_the_cap() -> None:
+    delays = [retry_delay(n, SETTINGS) for n in range(1, 7)]
+    assert delays == [timedelta(minutes=m) for m in (5, 10, 20, 40, 60, 60)]
+
+
+# --- what -------------------------------------------------------------------------------------
+
+
+def story(story_id: str, outlets: int, hours_ago: float, version: int = 1):  # type: ignore[no-untyped-def]
+    base = make_story(story_id, f"Story {story_id}")
+    summary = dataclasses.replace(base.summary, outlet_count=outlets)  # type: ignore[arg-type]
+    return dataclasses.replace(
+        base,
+        summary=summary,
+        updated=NOW - timedelta(hours=hours_ago),
+        first_seen=NOW - timedelta(hours=hours_ago + 1),
+        version=version,
+    )
+
+
+def test_ranking_weighs_outlets_against_age() -> None:
+    ranked = rank([story("old-big", 5, 20), story("new-small", 1, 0), story("new-big", 3, 1)], NOW)
+    assert [s.id for s in ranked] == ["new-big", "old-big", "new-small"]
+
+
+def test_select_ranks_limits_and_skips_what_was_sent() -> None:
+    stories = [story(f"s{n}", outlets=n % 4 + 1, hours_ago=n) for n in range(15)]
+    stories.append(story("stale", 9, 30))  # outside the 24 h window
+    stories.append(story("sent", 9, 1))  # sent already, unchanged
+    stories.append(story("changed", 8, 1, version=3))  # sent at version 2, changed since
+    picks = select(stories, {"sent": 1, "changed": 2}, NOW, SETTINGS)
+    ids = [p.story.id for p in picks]
+    assert len(picks) == 10
+    assert "stale" not in ids and "sent" not in ids
+    assert ids[0] == "changed" and picks[0].updated
+    assert not any(p.updated for p in picks[1:])
+    assert ids == [s.id for s in rank([p.story for p in picks], NOW)]
+    assert len(select(stories, {}, NOW, digest_settings(count=3))) == 3
+
+
+# --- the message ------------------------------------------------------------------------------
+
+
+def hostile_story():  # type: ignore[no-untyped-def]
+    summary = Summary(
+        headline="x",
+        bullets=(Bullet("<script>alert(1)</script> & more", (0, 1)),),
+        sources=(
+            SourceRef("Evil\r\nBcc: x@evil.example", "<b>t</b>", "javascript:alert(1)"),
+            SourceRef("Good Outlet", "Fine", "https://good.example/a?b=1&c=2"),
+        ),
+        outlet_count=2,
+    )
+    return dataclasses.replace(
+        make_story("h/1", "Quake <hits>\r\nBcc: victim@example.com"),
+        summary=summary,
+        updated=NOW - timedelta(hours=1),
+    )
+
+
+def message() -> EmailMessage:
+    picks = [
+        Pick(story("a1", 4, 1), updated=False),
+        Pick(story("b2", 2, 3), updated=True),
+        Pick(hostile_story()),
+    ]
+    return compose("World News", picks, DAY, NOW, SETTINGS, PUBLISH)
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.links += [v or "" for k, v in attrs if k in ("href", "src")]
+
+
+def test_message_has_both_parts_with_the_same_stories_and_absolute_links() -> None:
+    msg = message_from_bytes(message().as_bytes(), policy=policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    parser = Links()
+    parser.feed(page)
+    assert parser.links and all(link.startswith(("https://", "http://")) for link in parser.links)
+    assert not parser.tags & {"script", "img", "link", "style", "iframe"}
+    story_links = [u for u in parser.links if u.startswith(f"{BASE}stories/")]
+    assert story_links == [f"{BASE}stories/{i}" for i in ("a1", "a1", "b2", "b2", "h%2F1", "h%2F1")]
+    for url in dict.fromkeys(story_links):
+        assert f"Read the story: {url}" in text
+    for words in ("Story a1", "Story b2", "Summary based on 4 sources", "Updated: Story b2"):
+        assert words in text
+        assert words.replace("Updated: ", "") in page
+    assert ">Updated</span>" in page
+    assert "March 10, 07:00 CET" in text  # times in the configured zone
+    assert "https://outlet" not in text or "https://times.example/a1" in text
+    assert "https://times.example/a1" in text and "https://times.example/a1" in page
+
+
+def test_message_escapes_upstream_text_and_drops_unsafe_links() -> None:
+    raw = message().as_bytes()
+    msg = message_from_bytes(raw, policy=policy.default)
+    page = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "javascript:" not in page and "javascript:" not in raw.decode()
+    assert "https://good.example/a?b=1&amp;c=2" in page
+    assert "Bcc" not in msg and "victim@example.com" not in str(msg["Subject"]).split("—")[0][:0]
+    assert msg["Bcc"] is None
+    assert "\n" not in str(msg["Subject"])
+
+
+def test_headers() -> None:
+    msg = message_from_bytes(message().as_bytes(), policy=policy.default)
+    assert msg["Subject"] == "World News: Story a1 and 2 more — March 10, 2026"
+    assert msg["From"] == "News Digest <digest@news.example.org>"
+    assert msg["List-Id"] == '"World News daily digest" <world-news.digest.news.example.org>'
+    assert msg["List-Unsubscribe"].strip() == (
+        "<mailto:digest@news.example.org?subject=unsubscribe%20World%20News>, "
+        f"<{BASE}world-news/subscribe>"
+    )
+    pattern = r"<20260310\.world-news\.[0-9a-f]{12}@news\.example\.org>"
+    assert re.fullmatch(pattern, msg["Message-ID"])
+    assert msg["Date"] == "Tue, 10 Mar 2026 08:00:00 +0100"
+    assert "alice@example.com" not in str(msg)  # recipients only in the envelope
+    assert message()["Message-ID"] == msg["Message-ID"]  # stable: a retry repeats it
+
+
+def test_subject_with_a_single_story() -> None:
+    assert subject("Science", [Pick(story("z", 1, 1))], DAY) == "Science: Story z — March 10, 2026"
+
+
+def test_readable_shows_headers_and_both_parts_decoded() -> None:
+    shown = readable(message())
+    assert shown.startswith("Subject: World News: Story a1 and 2 more")
+    assert "----- text/plain -----" in shown and "----- text/html -----" in shown
+    assert "Summary based on 4 sources" in shown and "=\n" not in shown
+
+
+def test_story_dates_in_the_future_do_not_outrank() -> None:
+    future = dataclasses.replace(story("f", 1, 0), updated=NOW + timedelta(hours=5))
+    assert [s.id for s in rank([future, story("b", 2, 0)], NOW)] == ["b", "f"]

@@ -1,0 +1,348 @@
+"""The digest job against a loopback SMTP sink: once a day, no repeats, retries, TLS, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+import urllib.request
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from digest_fixture import (
+    NOW,
+    Sink,
+    add_story,
+    certificates,
+    free_port,
+    settings,
+    smtp_sink,
+)
+
+from aggregator.config import Settings
+from aggregator.service import Service
+from aggregator.store import Store
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def populate(db: Path, count: int = 3) -> None:
+    store = Store(db)
+    for n in range(count):
+        add_story(store, f"s{n}", f"Story number {n}", outlets=n + 1)
+    store.close()
+
+
+def service(db: Path, config: Settings, clock: Clock, password: str | None = None) -> Service:
+    return Service(Path("feeds.opml"), db, config, clock=clock, smtp_password=password)
+
+
+def received(sink: Sink, n: int = -1) -> Any:
+    return message_from_bytes(sink.messages[n].content, policy=policy.default)
+
+
+async def run_due(svc: Service) -> list[Any]:
+    return await svc.digest_job().run_due()
+
+
+def test_one_send_per_day_across_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    config = settings(smtp_port=port)
+    clock = Clock(NOW)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        first = service(db, config, clock)
+        assert [o.status for o in asyncio.run(run_due(first))] == ["sent"]
+        assert asyncio.run(run_due(first)) == []
+        first.close()
+        for later in (timedelta(minutes=1), timedelta(hours=5)):
+            clock.now = NOW + later
+            again = service(db, config, clock)  # a restart
+            assert asyncio.run(run_due(again)) == []
+            again.close()
+    assert len(sink.messages) == 1
+    envelope = sink.messages[0]
+    assert envelope.mail_from == "digest@news.example.org"
+    assert envelope.rcpt_tos == ["alice@example.com", "bob@example.net"]
+    msg = received(sink)
+    assert msg["Subject"] == "World News: Story number 2 and 2 more — March 10, 2026"
+    assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
+
+
+def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        asyncio.run(run_due(svc))
+        # The next day: one new story, one materially changed, one unchanged.
+        clock.now = NOW + timedelta(days=1)
+        add_story(svc.store, "s9", "A new story", at=clock.now - timedelta(hours=1))
+        add_story(
+            svc.store,
+            "s1",
+            "Story number 1 grows",
+            outlets=2,
+            at=clock.now - timedelta(hours=2),
+            fingerprint="changed",
+        )
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        # A third day with nothing new: no email at all.
+        clock.now = NOW + timedelta(days=2)
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["empty"]
+        svc.close()
+    assert len(sink.messages) == 2
+    second = received(sink).get_body(("plain",)).get_content()
+    assert "A new story" in second and "Updated: Story number 1 grows" in second
+    assert "Story number 0" not in second and "Story number 2" not in second
+
+
+def test_a_refused_send_is_retried_with_backoff_and_visible(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(refuse=1)
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        outcome = asyncio.run(run_due(svc))[0]
+        assert outcome.status == "failed" and "451" in (outcome.error or "")
+        health = svc.store.reader().digest_health()
+        assert health["digests_failing"] == 1
+        assert health["digests"]["World News"]["status"] == "failed"
+        assert health["digests"]["World News"]["next_attempt_at"] == "2026-03-10T07:05:00+00:00"
+        clock.now = NOW + timedelta(minutes=3)
+        assert asyncio.run(run_due(svc)) == []  # backing off
+        clock.now = NOW + timedelta(minutes=5)
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        health = svc.store.reader().digest_health()
+        assert health["digests_failing"] == 0
+        assert health["digests"]["World News"]["attempts"] == 2
+        svc.close()
+    assert len(sink.messages) == 1
+
+
+def test_unreachable_server_gives_up_after_max_attempts(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    clock = Clock(NOW)
+    svc = service(db, settings(smtp_port=free_port(), max_attempts=2, timeout=2.0), clock)
+    first = asyncio.run(run_due(svc))[0]
+    assert first.status == "failed" and "Connection refused" in (first.error or "")
+    clock.now = NOW + timedelta(minutes=5)
+    assert [o.status for o in asyncio.run(run_due(svc))] == ["failed"]
+    clock.now = NOW + timedelta(hours=3)
+    assert asyncio.run(run_due(svc)) == []  # gave up for today
+    state = svc.store.reader().digest_health()["digests"]["World News"]
+    assert state["status"] == "failed" and state["next_attempt_at"] is None
+    svc.close()
+
+
+def test_starttls_with_a_self_signed_certificate_and_login(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    certs = certificates(tmp_path)
+    port = free_port()
+    sink = Sink()
+    config = settings(
+        smtp_port=port,
+        security="starttls",
+        ca_file=str(certs.ca_file),
+        username="digest",
+    )
+    tls = {"tls_context": certs.server, "require_starttls": True, "auth_require_tls": True}
+    with smtp_sink(sink, port, **tls):
+        svc = service(db, config, Clock(NOW), password="s3cret")
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        svc.close()
+        # Without the test CA the certificate is not trusted: a clear failure, nothing sent.
+        untrusted = dataclasses.replace(
+            config, digest=dataclasses.replace(config.digest, ca_file="")
+        )
+        other = service(tmp_path / "other.db", untrusted, Clock(NOW), password="s3cret")
+        add_story(other.store, "x", "Another story")
+        outcome = asyncio.run(run_due(other))[0]
+        other.close()
+    assert outcome.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in (outcome.error or "")
+    assert sink.logins == [(b"digest", b"s3cret")]
+    assert sink.tls_used == [True]
+    assert len(sink.messages) == 1
+
+
+def test_implicit_tls(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db, 1)
+    certs = certificates(tmp_path)
+    port = free_port()
+    sink = Sink()
+    config = settings(smtp_port=port, security="tls", ca_file=str(certs.ca_file))
+    with smtp_sink(sink, port, ssl_context=certs.server):
+        svc = service(db, config, Clock(NOW))
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        svc.close()
+    assert sink.tls_used == [True]
+
+
+def test_the_service_sends_digests_and_serves_the_subscribe_page(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="World News"><outline type="rss" text="F" '
+        f'xmlUrl="http://127.0.0.1:{free_port()}/feed"/></outline></body></opml>'
+    )
+    smtp_port, web_port = free_port(), free_port()
+    config = settings(smtp_port=smtp_port)
+    config = dataclasses.replace(config, server=dataclasses.replace(config.server, tick=0.2))
+    sink = Sink()
+
+    def get(path: str) -> str:
+        url = f"http://127.0.0.1:{web_port}{path}"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return str(resp.read().decode())
+
+    async def scenario() -> tuple[str, str, str]:
+        svc = Service(opml, db, config, clock=Clock(NOW))
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(svc.run("127.0.0.1", web_port, stop))
+        try:
+            for _ in range(100):
+                if sink.messages:
+                    break
+                await asyncio.sleep(0.1)
+            pages = await asyncio.gather(
+                *(asyncio.to_thread(get, p) for p in ("/world-news/subscribe", "/", "/healthz"))
+            )
+        finally:
+            stop.set()
+            await task
+            svc.close()
+        return pages[0], pages[1], pages[2]
+
+    with smtp_sink(sink, smtp_port):
+        subscribe, front, health = asyncio.run(scenario())
+    assert len(sink.messages) == 1
+    assert "Get a daily email with more World News stories" in subscribe
+    assert "digest@news.example.org" in subscribe and "08:00 (Europe/Berlin)" in subscribe
+    assert "<form" not in subscribe
+    assert 'href="https://news.example.org/world-news/subscribe"' in front
+    assert '"digests_failing": 0' in health and '"status": "sent"' in health
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def aggregator(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+
+
+def write_config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    path = tmp_path / "aggregator.toml"
+    path.write_text(
+        f"""
+[publish]
+base_url = "https://news.example.org/"
+
+[digest]
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+security = "none"
+from_address = "News Digest <digest@news.example.org>"
+send_at = "07:00"
+timezone = "Europe/London"
+{extra}
+
+[digest.recipients]
+"World News" = ["alice@example.com"]
+"""
+    )
+    return path
+
+
+def test_cli_dry_run_prints_both_parts_and_sends_nothing(tmp_path: Path) -> None:
+    populate(tmp_path / "aggregator.db")
+    config = write_config(tmp_path, free_port())
+    # The stories were made at a fixed time; widen the window so they are "today's".
+    config.write_text(config.read_text().replace("timezone =", 'window = "36500d"\ntimezone ='))
+    done = aggregator(
+        "digest", "--category", "World News", "--dry-run", "--config", str(config), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Subject: World News: Story number 2 and 2 more — " in out
+    assert "----- text/plain -----" in out and "----- text/html -----" in out
+    assert "https://news.example.org/stories/s2" in out
+    unknown = aggregator(
+        "digest", "--category", "Nope", "--dry-run", "--config", str(config), cwd=tmp_path
+    )
+    assert unknown.returncode == 2 and "no digest for category 'Nope'" in unknown.stderr
+
+
+def test_cli_send_now_sends_and_records_it(tmp_path: Path) -> None:
+    populate(tmp_path / "aggregator.db")
+    port = free_port()
+    config = write_config(tmp_path, port)
+    config.write_text(config.read_text().replace("timezone =", 'window = "36500d"\ntimezone ='))
+    sink = Sink()
+    args = ("digest", "--category", "World News", "--send-now", "--config", str(config))
+    with smtp_sink(sink, port):
+        first = aggregator(*args, cwd=tmp_path)
+        second = aggregator(*args, cwd=tmp_path)
+    assert first.returncode == 0 and "sent 3 stories" in first.stdout, first.stderr
+    assert second.returncode == 0 and "no new stories" in second.stdout
+    assert len(sink.messages) == 1
+    status = aggregator("status", "--config", str(config), cwd=tmp_path)
+    assert "DIGEST" in status.stdout and "sent" in status.stdout
+
+
+def test_missing_password_variable_is_reported_at_start(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><body><outline text="World News"><outline type="rss" text="F" '
+        'xmlUrl="http://127.0.0.1:9/feed"/></outline></body></opml>'
+    )
+    config = write_config(
+        tmp_path, free_port(), 'username = "digest"\npassword_env = "TEST_SMTP_PASSWORD"'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TEST_SMTP_PASSWORD"}
+    port = str(free_port())
+    done = aggregator("run", "--port", port, "--config", str(config), cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    assert "configuration error" in done.stderr and "TEST_SMTP_PASSWORD" in done.stderr
+    assert not (tmp_path / "aggregator.db").exists()
+
+
+def test_digest_recipients_need_a_public_base_url(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text('<opml version="2.0"><body/></opml>')
+    config = write_config(tmp_path, free_port())
+    config.write_text(config.read_text().replace('base_url = "https://news.example.org/"', ""))
+    done = aggregator("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2 and "base_url" in done.stderr
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGGREGATOR_SMTP_PASSWORD", raising=False)
