@@ -141,6 +141,7 @@ class SourceRef:
     url: str | None
     published: datetime | None = None
     item_id: str | None = None
+    label: str = ""  # "Opinion", "Live", "Review", "Round-up" for sources that aren't news
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, outlet_key
+from .item_kinds import is_advert
 from .models import (
     Entry,
     FeedState,
@@ -39,8 +40,12 @@ def item_id(feed_url: str, guid: str) -> str:
 
 
 def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
-    """How to name the outlet: the feed's own title, else the OPML title, else its host."""
-    for name in ((parsed.title if parsed else None), source.title):
+    """How to name the outlet: the OPML title the operator wrote, else the feed's own title,
+    else its host. An OPML title that is just the feed's URL counts as none."""
+    opml_title = source.title.strip() if source.title else ""
+    if opml_title in {source.url, source.html_url} or opml_title.startswith(("http:", "https:")):
+        opml_title = ""
+    for name in (opml_title, (parsed.title if parsed else None)):
         if name and name.strip():
             return name.strip()[:200]
     return urlsplit(source.url).hostname or source.url
@@ -101,6 +106,8 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
     seen: set[str] = set()
     for entry, text, own in zip(entries, texts, cleaned, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
+            continue
+        if is_advert(entry.title, text, entry.url):  # adverts are never published
             continue
         seen.add(entry.guid)
         items.append(entry_to_item(source, entry, name, now, text, own))

@@ -7,6 +7,7 @@ concurrently on the event loop and parsing in worker processes (`parse_pool`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import signal
@@ -35,6 +36,7 @@ from .pipeline import (
     summary_inputs,
 )
 from .store import Store, to_iso
+from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, summary_fingerprint
 
 log = logging.getLogger("aggregator")
@@ -232,7 +234,11 @@ class Service:
             originals = [i for i in members if not i.duplicate_of]
             if not originals:
                 continue
-            summary = self.summarizer.summarize(summary_inputs(originals))
+            summary = self.summarizer.summarize(
+                summary_inputs(originals), self.store.published_headline(story_id)
+            )
+            # Every distinct outlet counts, not only those the summary was written from.
+            summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
             # Categories count duplicates too: an article an outlet files under two
             # categories puts the story in both.
             categories = story_categories(members)

@@ -117,6 +117,7 @@ def _summary_json(summary: Summary) -> tuple[str, str]:
             "url": s.url,
             "published": to_iso(s.published),
             "item_id": s.item_id,
+            **({"label": s.label} if s.label else {}),
         }
         for s in summary.sources
     ]
@@ -132,6 +133,7 @@ def _summary(row: dict[str, Any]) -> Summary:
             url=s["url"],
             published=from_iso(s["published"]),
             item_id=s.get("item_id"),
+            label=s.get("label", ""),
         )
         for s in json.loads(row["sources"])
     )
@@ -381,6 +383,11 @@ class Store:
             "SELECT * FROM items WHERE story_id = ? ORDER BY published, first_seen, id", [story_id]
         )
         return [_item(r) for r in rows]
+
+    def published_headline(self, story_id: str) -> str | None:
+        """The headline readers have seen for a story, if it has been published."""
+        rows = list(self._rows("SELECT headline FROM summaries WHERE story_id = ?", [story_id]))
+        return rows[0]["headline"] if rows else None
 
     def save_summary(
         self,

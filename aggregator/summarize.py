@@ -21,9 +21,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .dedupe import outlet_key as url_outlet
-from .models import Bullet, Item, SourceRef, Summary
-from .text import clean_headline, clean_text, html_to_text, split_sentences, tokens
+from .bullets import body_sentences
+from .headline import choose as choose_headline
+from .item_kinds import item_kind, supplies_facts
+from .models import Bullet, Item, Summary
+from .story_sources import order, outlet_key, source_ref
+from .text import tokens
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -66,8 +69,11 @@ DEFAULT_SETTINGS = SummarySettings()
 class Summarizer(Protocol):
     """Anything that turns a story's items into a summary (extractive, LLM, a test fake)."""
 
-    def summarize(self, items: Sequence[Item]) -> Summary:
-        """Summarise one story; `items` are its distinct (deduplicated) items, any order."""
+    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+        """Summarise one story; `items` are its distinct (deduplicated) items, any order.
+
+        `previous_headline` is the story's published headline, kept unless clearly bettered.
+        """
         ...
 
 
@@ -77,33 +83,13 @@ _W_CENTROID = 1.0
 _W_TITLE = 0.5
 _W_SUPPORT = 0.5
 _W_POSITION = 0.4
-_TITLE_AS_BULLET = 0.5  # a title competes with body sentences at this factor
 _W_FIRST_PERSON = 0.6  # the author's voice ("we hope"), not a reported fact
 _W_BARE_QUOTE = 0.8  # a quote cut from its speaker
-_W_UNBALANCED = 0.5  # a quote or bracket opened and not closed
 _W_SHORT = 0.7  # fewer than 10 words
-_W_PRONOUN = 0.8  # starts with "he", "it", "this": leans on a sentence we may not show
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
-_MAX_SENTENCES = 60  # per source: leads carry the news, and this bounds the work
+_LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 
-_PRONOUN_START = frozenset("he she it they this that these those his her its their".split())
-_OPINION_LABEL = re.compile(
-    r"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|letters?|"
-    r"review|viewpoint|explainer|quiz|podcast)\s*[:|—–-]\s*",
-    re.IGNORECASE,
-)
-_LIVE_LABEL = re.compile(r"^\s*live\b|\blive(?:\s+updates?|\s+blog)?\s*$", re.IGNORECASE)
-_TERMINAL = re.compile(r"""[.!?]["'”’)\]]*$""")
-_TRUNCATED = re.compile(r"""(?:\.\.\.|…)["'”’)\]]*$""")
-_CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+")
-_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
-_PROMO = re.compile(
-    r"\b(?:newsletters?|mailing\s+list|sign\s+up|subscribe|subscription|click\s+here|"
-    r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"
-    r"privacy\s+policy|all\s+rights\s+reserved|javascript)\b",
-    re.IGNORECASE,
-)
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
 _QUOTES = re.compile(r"[\"“”]")
 _ATTRIBUTION = re.compile(
@@ -123,44 +109,6 @@ class _Unit:
     vector: dict[str, float]
     words: int
     score: float = 0.0
-
-
-def outlet_key(item: Item) -> str:
-    """What tells outlets apart: outlet, else outlet name, else URL host, else the item id."""
-    if item.outlet.strip():
-        return item.outlet.strip().lower()
-    if item.outlet_name.strip():
-        return item.outlet_name.strip().casefold()
-    for url in (item.url, item.canonical_url, item.feed_url):
-        host = url_outlet(url)
-        if host:
-            return host
-    return f"item:{item.id}"
-
-
-def _source_ref(item: Item) -> SourceRef:
-    outlet = (
-        item.outlet_name.strip() or item.outlet.strip() or url_outlet(item.url or item.feed_url)
-    )
-    title = clean_headline(item.title) or item.title.strip()
-    return SourceRef(
-        outlet=outlet, title=title, url=item.url, published=item.published, item_id=item.id
-    )
-
-
-def _order(items: Sequence[Item]) -> list[Item]:
-    """Sources by publication time (undated last), ties broken so the order is total."""
-    return sorted(
-        items,
-        key=lambda it: (
-            it.published is None,
-            it.published.timestamp() if it.published else 0.0,
-            outlet_key(it),
-            it.url or "",
-            it.id,
-            it.title,
-        ),
-    )
 
 
 # --- vectors --------------------------------------------------------------------------------
@@ -193,85 +141,9 @@ def _containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float]
     return sum(idf.get(t, 1.0) for t in inner if t in outer) / total
 
 
-# --- candidate sentences --------------------------------------------------------------------
-
-
-def _word_count(text: str) -> int:
-    return len(text.split())
-
-
-def _balanced(text: str) -> bool:
-    """Whether quotes and brackets open and close within the text."""
-    return (
-        text.count("“") == text.count("”")
-        and text.count('"') % 2 == 0
-        and text.count("(") == text.count(")")
-    )
-
-
-def _fit_length(sentence: str, settings: SummarySettings) -> str | None:
-    """The sentence itself, or its longest fitting first clause when too long, else None."""
-    if _word_count(sentence) <= settings.max_bullet_words:
-        return sentence
-    best: str | None = None
-    for match in _CLAUSE_BREAK.finditer(sentence):
-        head = sentence[: match.start()].rstrip(" ,:")
-        n = _word_count(head)
-        if n > settings.max_bullet_words:
-            break
-        if n >= max(settings.min_bullet_words, 8) and _balanced(head):
-            best = head
-    if best is None:
-        return None
-    return best if _TERMINAL.search(best) else best + "."
-
-
-def _body_sentences(text: str, title: str, settings: SummarySettings) -> list[str]:
-    """Candidate sentences of one source body, in order, junk and repeats of the title dropped."""
-    if "<" in text and ">" in text:
-        text = html_to_text(text)
-    title_terms = tokens(title)
-    out: list[str] = []
-    for raw in split_sentences(clean_text(text)):
-        sentence = raw.strip(" -—–•*·")
-        if (
-            not sentence
-            or not any(c.islower() for c in sentence)
-            or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in "\"“‘'(")
-            or sentence.rstrip("\"'”’)").endswith("?")
-            or _TRUNCATED.search(sentence)
-            or _URLISH.search(sentence)
-            or _PROMO.search(sentence)
-            or (title_terms and tokens(sentence) == title_terms)
-        ):
-            continue
-        n = _word_count(sentence)
-        if n < settings.min_bullet_words or (n < 8 and not _TERMINAL.search(sentence)):
-            continue
-        fitted = _fit_length(sentence, settings)
-        if fitted:
-            out.append(fitted)
-    return out
-
-
-def _title_is_candidate(title: str, raw: str) -> bool:
-    """Whether a source title may be a bullet: a statement, not a question or an opinion."""
-    return (
-        _word_count(title) >= 3
-        and not title.rstrip("\"'”’)").endswith("?")
-        and not _OPINION_LABEL.search(raw)
-        and any(c.islower() for c in title)
-    )
-
-
 def _quality(unit: _Unit) -> float:
     """Multiplier for what makes a sentence a weak stand-alone bullet."""
     factor = 1.0
-    first = unit.text.split(None, 1)[0].strip("\"“‘'(").lower() if unit.text else ""
-    if first in _PRONOUN_START:
-        factor *= _W_PRONOUN
-    if not _balanced(unit.text):
-        factor *= _W_UNBALANCED
     quoted = _QUOTES.search(unit.text) is not None
     if not quoted and _FIRST_PERSON.search(unit.text):
         factor *= _W_FIRST_PERSON
@@ -279,8 +151,6 @@ def _quality(unit: _Unit) -> float:
         factor *= _W_BARE_QUOTE
     if unit.position >= 0 and unit.words < 10:
         factor *= _W_SHORT
-    if unit.position < 0:
-        factor *= _TITLE_AS_BULLET
     return factor
 
 
@@ -293,35 +163,56 @@ class ExtractiveSummarizer:
     def __init__(self, settings: SummarySettings = DEFAULT_SETTINGS) -> None:
         self.settings = settings
 
-    def summarize(self, items: Sequence[Item]) -> Summary:
-        """Summarise one story's items; raises ValueError when there are none."""
-        if not items:
+    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+        """Summarise one story's items; raises ValueError when there are none.
+
+        Adverts are left out; opinion, reviews, live blogs and round-ups are listed as sources
+        (labelled) but supply no facts when the story has news items. `previous_headline` is
+        kept unless a clearly better one has arrived.
+        """
+        kinds_by_id = {item.id: item_kind(item) for item in items}
+        kept = [it for it in items if kinds_by_id[it.id] != "advert"] or list(items)
+        if not kept:
             raise ValueError("cannot summarise a story without items")
         settings = self.settings
-        ordered = _order(items)
-        sources = tuple(_source_ref(it) for it in ordered)
+        ordered = order(kept)
+        kinds = [kinds_by_id[it.id] for it in ordered]
+        sources = tuple(source_ref(it, kind) for it, kind in zip(ordered, kinds, strict=True))
         outlets = [outlet_key(it) for it in ordered]
+        has_news = any(supplies_facts(k) for k in kinds)
+        factual = [supplies_facts(k) or not has_news for k in kinds]
         titles = [src.title for src in sources]
 
         units: list[_Unit] = []
         body_words = 0
         for index, item in enumerate(ordered):
-            body = _body_sentences(item.text, titles[index], settings)[:_MAX_SENTENCES]
-            body_words += sum(_word_count(s) for s in body)
-            if _title_is_candidate(titles[index], item.title):
+            if titles[index]:
                 units.append(_Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
+            if not factual[index]:
+                continue
+            body = body_sentences(
+                item.text, titles, settings.max_bullet_words, settings.min_bullet_words
+            )
+            body_words += sum(len(s.split()) for s in body)
             for pos, sentence in enumerate(body):
                 units.append(_Unit(sentence, index, pos, pos / len(body), Counter(), {}, 0))
 
         idf = _vectorise(units)
         centroid = _centroid(units, len(ordered))
         title_centroid = _normalise(_sum_vectors(u.vector for u in units if u.position < 0))
-        leads = [u.text for u in units if u.position == 0]
-        headline = _headline(ordered, titles, centroid, idf) or (leads[0] if leads else "")
+        has_body = [False] * len(ordered)
+        for unit in units:
+            if unit.position >= 0:
+                has_body[unit.source] = True
+        choice = choose_headline(
+            [it.title for it in ordered], factual, centroid, idf, previous_headline, has_body
+        )
+        headline = choice.text or next((u.text for u in units if u.position == 0), "")
         _score(units, outlets, centroid, title_centroid)
 
-        target = self._target(len(set(outlets)), body_words)
-        chosen = self._select(units, target, Counter(tokens(headline)), idf)
+        fact_outlets = len({o for o, f in zip(outlets, factual, strict=True) if f})
+        target = self._target(fact_outlets, body_words)
+        chosen = self._select(units, target, Counter(tokens(headline)), idf, choice.index)
         bullets = tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
         return Summary(
             headline=headline,
@@ -338,19 +229,33 @@ class ExtractiveSummarizer:
         return max(s.min_bullets, min(s.max_bullets, wanted))
 
     def _select(
-        self, units: list[_Unit], target: int, headline: Counter[str], idf: dict[str, float]
+        self,
+        units: list[_Unit],
+        target: int,
+        headline: Counter[str],
+        idf: dict[str, float],
+        headline_source: int,
     ) -> list[_Unit]:
-        """Greedy pick by score, skipping repeats and what would overflow the word cap.
+        """Greedy pick by score, skipping titles, repeats and what would overflow the word cap.
 
-        The best bullet leads; the rest follow in story order (relative position in source).
+        The lead is the best sentence of the headline's own source when it scores at least
+        half the best overall (so bullets agree with the headline), else the best; the rest
+        follow in story order (relative position in source).
         """
-        ranked = sorted(units, key=lambda u: (-u.score, u.source, u.position))
+        body = [u for u in units if u.position >= 0 and u.terms]
+        ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
+        if ranked and headline_source >= 0:
+            own = [u for u in ranked if u.source == headline_source]
+            own = [u for u in own if _containment(u.terms, headline, idf) < _HEADLINE_CONTAINS]
+            if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
+                ranked.remove(own[0])
+                ranked.insert(0, own[0])
         chosen: list[_Unit] = []
         words = 0
         for unit in ranked:
             if len(chosen) >= target:
                 break
-            if not unit.terms or words + unit.words > self.settings.max_words:
+            if words + unit.words > self.settings.max_words:
                 continue
             if _containment(unit.terms, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
@@ -391,7 +296,7 @@ def _vectorise(units: list[_Unit]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for unit in units:
         unit.terms = Counter(tokens(unit.text))
-        unit.words = _word_count(unit.text)
+        unit.words = len(unit.text.split())
         df.update(unit.terms.keys())
     n = len(units)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
@@ -408,43 +313,6 @@ def _centroid(units: list[_Unit], n_sources: int) -> dict[str, float]:
         for t, w in unit.vector.items():
             acc[t] = acc.get(t, 0.0) + w
     return _normalise(_sum_vectors(_normalise(v) for v in per_source))
-
-
-def _headline(
-    ordered: list[Item], titles: list[str], centroid: dict[str, float], idf: dict[str, float]
-) -> str:
-    """The most representative clean title, avoiding questions, live and opinion labels.
-
-    Empty when no source has a title (the caller then uses a lead sentence).
-    """
-    best: tuple[float, int] | None = None
-    for index, title in enumerate(titles):
-        if not title:
-            continue
-        terms = Counter(tokens(title))
-        vector = _normalise({t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in terms.items()})
-        score = _cosine(vector, centroid) + 0.05
-        raw = ordered[index].title
-        if title.rstrip("\"'”’").endswith("?"):
-            score *= 0.5
-        if _OPINION_LABEL.search(raw):
-            score *= 0.5
-        if _LIVE_LABEL.search(raw):
-            score *= 0.7
-        n = _word_count(title)
-        if n < 4:
-            score *= 0.7
-        elif n > 20:
-            score *= 0.8
-        if title.isupper():
-            score *= 0.7
-        key = (-score, index)
-        if best is None or key < best:
-            best = key
-    if best is not None:
-        title = titles[best[1]]
-        return _OPINION_LABEL.sub("", title).strip() or title
-    return ""
 
 
 def _score(
@@ -475,9 +343,13 @@ def _score(
         )
 
 
-def summarize(items: Sequence[Item], settings: SummarySettings = DEFAULT_SETTINGS) -> Summary:
+def summarize(
+    items: Sequence[Item],
+    settings: SummarySettings = DEFAULT_SETTINGS,
+    previous_headline: str | None = None,
+) -> Summary:
     """Summarise one story's items with the extractive summarizer."""
-    return ExtractiveSummarizer(settings).summarize(items)
+    return ExtractiveSummarizer(settings).summarize(items, previous_headline)
 
 
 def summary_fingerprint(summary: Summary) -> str:
@@ -495,6 +367,7 @@ def summary_fingerprint(summary: Summary) -> str:
                 s.url,
                 s.item_id,
                 s.published.isoformat() if s.published else None,
+                *([s.label] if s.label else []),
             ]
             for s in summary.sources
         ],

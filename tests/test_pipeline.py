@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_entries_become_items_with_outlet_category_and_canonical_url() -> None:
     assert item.title == "Quake hits"
     assert item.category == "World News"
     assert item.outlet == "outlet.example"
-    assert item.outlet_name == "Outlet - World"
+    assert item.outlet_name == "Outlet World"  # the operator's OPML title comes first
     assert item.canonical_url is not None and "utm_source" not in item.canonical_url
     assert item.published == NOW - timedelta(hours=1)
     assert item.first_seen == NOW
@@ -69,7 +70,7 @@ def test_missing_and_future_dates_and_empty_entries() -> None:
     items = entries_to_items(SOURCE, parsed(*entries, title=None), NOW)
     assert [i.guid for i in items] == ["nodate", "future", "untitled"]
     assert all(i.published == NOW for i in items)
-    assert items[0].outlet_name == "Outlet World"  # the OPML title when the feed has none
+    assert items[0].outlet_name == "Outlet World"
     assert items[2].title.endswith("…") and len(items[2].title) <= 121
 
 
@@ -207,3 +208,21 @@ def test_an_unchanged_entry_keeps_its_hash_when_the_feed_template_shifts() -> No
     before = {i.guid: i.content_hash for i in entries_to_items(SOURCE, parsed(*first), NOW)}
     after = {i.guid: i.content_hash for i in entries_to_items(SOURCE, parsed(*later), NOW)}
     assert all(after[guid] == digest for guid, digest in before.items())
+
+
+def test_feed_title_names_the_outlet_when_the_opml_gives_none() -> None:
+    entry = Entry(guid="g1", title="Quake hits", text="Body text.")
+    for title in ("", SOURCE.url):
+        source = replace(SOURCE, title=title)
+        (item,) = entries_to_items(source, parsed(entry), NOW)
+        assert item.outlet_name == "Outlet - World"
+
+
+def test_adverts_never_become_items() -> None:
+    entries = (
+        Entry(guid="ad", title="Sponsored: Lock in today's mortgage rate", text="Offer."),
+        Entry(guid="ad2", title="Refinance now", text="", url="https://ads.outlet.example/x"),
+        Entry(guid="news", title="Quake hits the coast", text="A quake hit the coast."),
+    )
+    items = entries_to_items(SOURCE, parsed(*entries), NOW)
+    assert [i.guid for i in items] == ["news"]

@@ -248,7 +248,8 @@ def test_long_sentence_is_cut_at_a_clause_boundary() -> None:
 # --- headline-only stories ------------------------------------------------------------------
 
 
-def test_headline_only_items_use_other_titles_as_bullets() -> None:
+def test_titles_are_never_bullets() -> None:
+    """A title is not a sentence: headline-only sources give a headline and no bullets."""
     items = [
         item(1, "Tisza dam breaks after storm - BBC News", outlet="bbc.co.uk"),
         item(2, "Tisza dam breaks after storm | DW", outlet="dw.com"),
@@ -257,11 +258,7 @@ def test_headline_only_items_use_other_titles_as_bullets() -> None:
     ]
     summary = summarize(items)
     assert summary.headline == "Tisza dam breaks after storm"
-    texts = [b.text for b in summary.bullets]
-    assert summary.headline not in texts
-    assert "Three villages flooded as Tisza dam bursts" in texts
-    assert "Hungary declares emergency after Tisza dam failure" in texts
-    assert len(texts) == 2  # fewer than min_bullets: there are no more distinct facts
+    assert summary.bullets == ()
     assert summary.outlet_count == 4
 
 
@@ -406,3 +403,100 @@ def test_untitled_items_take_a_lead_sentence_as_headline() -> None:
         "Three villages downstream were flooded overnight."
     ]
     assert summary.outlet_count == 2
+
+
+# --- what is not news, headline agreement, stability ----------------------------------------
+
+DAM_NEWS = (
+    "The Tisza dam broke on Monday night after days of heavy rain, flooding three villages. "
+    "Rescue teams evacuated more than 2,000 residents from the valley overnight. "
+    "The regional governor declared a state of emergency and asked for army support."
+)
+DAM_OPINION = (
+    "The government ignored warnings about the ageing Tisza dam for a decade. "
+    "Engineers had warned ministers in 2015 that the structure needed urgent repairs. "
+    "Ministers preferred to spend the money on a new football stadium instead."
+)
+
+
+def test_opinion_is_listed_labelled_but_supplies_no_facts() -> None:
+    items = [
+        item(1, "Tisza dam breaks, flooding three villages", DAM_NEWS, "news.example"),
+        item(2, "Opinion: Tisza dam warnings were ignored", DAM_OPINION, "views.example"),
+    ]
+    summary = summarize(items)
+    labels = {s.title: s.label for s in summary.sources}
+    assert labels == {
+        "Tisza dam breaks, flooding three villages": "",
+        "Tisza dam warnings were ignored": "Opinion",
+    }
+    opinion = [i for i, s in enumerate(summary.sources) if s.label]
+    assert summary.bullets
+    assert all(set(b.sources) - set(opinion) for b in summary.bullets)
+    assert not any("football" in b.text for b in summary.bullets)
+    assert summary.headline == "Tisza dam breaks, flooding three villages"
+    assert summary.outlet_count == 2  # opinion still counts as a source
+
+
+def test_an_opinion_only_story_is_summarised_from_the_opinion() -> None:
+    summary = summarize([item(1, "Opinion: Tisza dam warnings were ignored", DAM_OPINION, "v.ex")])
+    assert summary.headline == "Tisza dam warnings were ignored"
+    assert summary.bullets
+
+
+def test_adverts_are_left_out_of_a_summary() -> None:
+    items = [
+        item(1, "Tisza dam breaks, flooding three villages", DAM_NEWS, "news.example"),
+        item(2, "Sponsored: Protect your home from floods today", "Buy our pumps.", "ad.example"),
+    ]
+    summary = summarize(items)
+    assert [s.title for s in summary.sources] == ["Tisza dam breaks, flooding three villages"]
+    assert summary.outlet_count == 1
+
+
+def test_the_headline_source_supplies_the_lead_bullet() -> None:
+    items = [
+        item(1, "Tisza dam breaks after heavy rain", DAM_NEWS, "news.example", minutes=0),
+        item(
+            2,
+            "Hungary counts the cost of floods",
+            "Insurers estimate flood damage across Hungary at 300 million euros this year. "
+            "Farmers in the east lost much of the maize harvest to standing water.",
+            "other.example",
+            minutes=5,
+        ),
+    ]
+    summary = summarize(items)
+    head = next(i for i, s in enumerate(summary.sources) if s.title == summary.headline)
+    assert head in summary.bullets[0].sources
+
+
+def test_the_published_headline_stays_unless_clearly_bettered() -> None:
+    titles = ["Tisza dam breaks, three villages flooded", "Tisza dam breaks and floods villages"]
+    both = [item(n, t, DAM_NEWS, f"o{n}.example") for n, t in enumerate(titles)]
+    fresh = summarize(both).headline
+    other = next(t for t in titles if t != fresh)
+    assert summarize(both, previous_headline=other).headline == other
+
+
+def test_a_clearly_better_headline_replaces_the_published_one() -> None:
+    first = [item(1, "Storm news", DAM_NEWS, "a.example")]
+    published = summarize(first).headline
+    more = [*first, item(2, "Tisza dam breaks, flooding three villages", DAM_NEWS, "b.example")]
+    assert summarize(more, previous_headline=published).headline != published
+
+
+def test_bullets_scale_with_what_the_sources_say_and_stay_within_3_to_12() -> None:
+    facts = [
+        f"Officials in district {n} reported {n * 10 + 7} homes flooded and {n + 2} bridges shut."
+        for n in range(40)
+    ]
+    rich = [
+        item(n, f"Floods hit district {n}", " ".join(facts[n::5]), f"o{n}.example", minutes=n)
+        for n in range(5)
+    ]
+    summary = summarize(rich)
+    assert 3 <= len(summary.bullets) <= 12
+    small = summarize([item(1, "Dam breaks", DAM_NEWS, "a.example")])
+    assert len(small.bullets) <= len(summary.bullets)
+    assert len(small.bullets) == 3

@@ -1,0 +1,200 @@
+"""Which sentences of a source may become bullets: complete, whole, and readable on their own.
+
+Pure functions over plain text. A bullet is a complete sentence with closing punctuation; a quote
+split over two sentences is joined back (or dropped); text cut off by the feed ("…", "[...]") is
+never used; a sentence that leans on the one before it ("He said…", "This is…") is not a bullet,
+while a connective opening ("But", "However,") is dropped when the rest stands on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import clean_text, html_to_text, split_sentences, tokens
+
+__all__ = [
+    "balanced",
+    "body_sentences",
+    "ends_complete",
+    "is_truncated",
+    "needs_context",
+    "stand_alone",
+]
+
+MAX_SENTENCES = 60  # per source: leads carry the news, and this bounds the work
+_MAX_QUOTE_JOIN = 4  # sentences a quote may span before it is given up as split
+
+_TERMINAL = re.compile(r"""[.!?]["'”’)\]]*$""")
+_TRUNCATED = re.compile(
+    r"""(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\))["'”’)\]]*$"""
+)
+_CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+")
+_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
+_PROMO = re.compile(
+    r"\b(?:newsletters?|mailing\s+list|sign\s+up|subscribe|subscription|click\s+here|"
+    r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"
+    r"privacy\s+policy|all\s+rights\s+reserved|javascript|read\s+more|continue\s+reading|"
+    r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement)\b",
+    re.IGNORECASE,
+)
+# Openings that point back at a sentence the reader may not see.
+_CONTEXT_WORDS = frozenset(
+    """he she it they him her his its their them this that these those here such both either
+    neither another other others latter former""".split()
+)
+# "It" and "There" are fine as dummy subjects ("It is raining", "There were 20 deaths") only
+# when followed by a verb of being and not by a noun phrase standing for something said before.
+_DUMMY_IT = re.compile(
+    r"^it\s+(?:is|was|will\s+be|has\s+been|had\s+been|would\s+be|remains)\s+(?:not\s+)?"
+    r"(?:(?:unclear|unknown|not\s+known|not\s+clear)\s+(?:whether|if|when|how|what|why|who)|"
+    r"(?:expected|believed|thought|understood|reported|estimated|feared|hoped|said|likely|"
+    r"possible|impossible|illegal|important|clear)\s+that|the\s+first\s+time|too\s+early|"
+    r"time\s+to)\b",
+    re.IGNORECASE,
+)
+# A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
+_CAPS_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{3,40}:\s+(?=[A-Z\"“])")
+# Connectives: dropped from the front when what follows is a sentence by itself.
+_CONNECTIVE = re.compile(
+    r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
+    r"furthermore|additionally|nevertheless|nonetheless|otherwise|besides|likewise|similarly|"
+    r"indeed|in\s+addition|in\s+turn|as\s+a\s+result|at\s+the\s+same\s+time|by\s+contrast|"
+    r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said)\b[,:]?\s+",
+    re.IGNORECASE,
+)
+_OPEN_QUOTES = "\"“‘'("
+
+
+def is_truncated(text: str) -> bool:
+    """Whether the text ends cut off: an ellipsis (plain, bracketed) at the end."""
+    return _TRUNCATED.search(text.strip()) is not None
+
+
+def ends_complete(text: str) -> bool:
+    """Closing punctuation (after any closing quotes or brackets) and no trailing ellipsis."""
+    text = text.strip()
+    return _TERMINAL.search(text) is not None and not is_truncated(text)
+
+
+def balanced(text: str) -> bool:
+    """Whether quotes and brackets open and close within the text."""
+    return (
+        text.count("“") == text.count("”")
+        and text.count('"') % 2 == 0
+        and text.count("(") == text.count(")")
+    )
+
+
+def _first_word(text: str) -> str:
+    parts = text.lstrip(_OPEN_QUOTES).split(None, 1)
+    return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
+
+
+def needs_context(text: str) -> bool:
+    """Whether the sentence opens with a word that refers to something said before it."""
+    word = _first_word(text)
+    if word == "it" and _DUMMY_IT.search(text.lstrip(_OPEN_QUOTES)):
+        return False
+    return word in _CONTEXT_WORDS or _CONNECTIVE.search(text.lstrip(_OPEN_QUOTES)) is not None
+
+
+def stand_alone(sentence: str) -> str | None:
+    """The sentence as a stand-alone bullet, or None when it can't be one.
+
+    A leading connective ("But", "However,") is dropped and the rest capitalised; a sentence
+    that still leans on its context ("He said…", "This means…") is refused.
+    """
+    text = _CAPS_LABEL.sub("", sentence.strip())
+    for _ in range(2):
+        match = _CONNECTIVE.search(text)
+        if not match:
+            break
+        rest = text[match.end() :].lstrip()
+        if not rest:
+            return None
+        text = rest[0].upper() + rest[1:]
+    if needs_context(text):
+        return None
+    return text
+
+
+def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
+    """The sentence itself, or its longest fitting first clause when too long, else None."""
+    if len(sentence.split()) <= max_words:
+        return sentence
+    best: str | None = None
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        head = sentence[: match.start()].rstrip(" ,:")
+        n = len(head.split())
+        if n > max_words:
+            break
+        if n >= max(min_words, 8) and balanced(head):
+            best = head
+    if best is None:
+        return None
+    return best if _TERMINAL.search(best) else best + "."
+
+
+def _join_quotes(sentences: list[str]) -> list[str]:
+    """Sentences with a quote split across them joined back into one; a quote left open after
+    a few sentences is dropped whole (with the sentences it swallowed)."""
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        current = sentences[i]
+        j = i + 1
+        while not balanced(current) and j < len(sentences) and j - i < _MAX_QUOTE_JOIN:
+            current = f"{current} {sentences[j]}"
+            j += 1
+        if balanced(current):
+            out.append(current)
+            i = j
+        else:
+            i += 1  # an unclosed quote: skip its opening sentence, try again from the next
+    return out
+
+
+def _restates(sentence: set[str], title: set[str]) -> bool:
+    """Whether a sentence says little beyond a title (its terms mostly in the title)."""
+    return bool(sentence) and len(sentence & title) / len(sentence) >= 0.8
+
+
+def body_sentences(
+    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
+) -> list[str]:
+    """Candidate bullets of one source body, in order.
+
+    Dropped: junk (links, promos, questions, text without lower case), cut-off text, sentences
+    without closing punctuation, sentences that restate a source title, and sentences that lean
+    on context. Long sentences are cut at a clause boundary or dropped.
+    """
+    if "<" in text and ">" in text:
+        text = html_to_text(text)
+    title_terms = [set(tokens(t)) for t in titles if t]
+    out: list[str] = []
+    for raw in _join_quotes(split_sentences(clean_text(text))):
+        sentence = raw.strip(" -—–•*·")
+        if (
+            not sentence
+            or not any(c.islower() for c in sentence)
+            or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in _OPEN_QUOTES)
+            or sentence.rstrip("\"'”’)").endswith("?")
+            or not ends_complete(sentence)
+            or _URLISH.search(sentence)
+            or _PROMO.search(sentence)
+        ):
+            continue
+        alone = stand_alone(sentence)
+        if alone is None:
+            continue
+        if len(alone.split()) < min_words:
+            continue
+        terms = set(tokens(alone))
+        if any(_restates(terms, t) for t in title_terms):
+            continue
+        fitted = _fit_length(alone, max_words, min_words)
+        if fitted:
+            out.append(fitted)
+        if len(out) >= MAX_SENTENCES:
+            break
+    return out

@@ -1,0 +1,126 @@
+"""A story's headline: the most central source title, cleaned of tags, and kept stable.
+
+Pure. `clean` removes what belongs to the outlet's page rather than to the news: outlet and
+author suffixes ("| Columnist Name", "- CNN"), "Live:", "– live!", "– in pictures", "WATCH:" and
+similar tags. `choose` scores each title by its similarity to the story's centre and keeps the
+previous headline unless a clearly better one has arrived, so readers that key items on titles
+don't show the story twice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .bullets import is_truncated
+from .text import clean_headline, tokens
+
+__all__ = ["KEEP_MARGIN", "HeadlineChoice", "choose", "clean"]
+
+KEEP_MARGIN = 1.25  # a new headline must score this many times the current one to replace it
+_NO_BODY = 0.75  # a title whose source has no bullet-worthy sentence
+
+_PREFIX = re.compile(
+    r"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|review|"
+    r"watch|listen|video|photos?|pictures|gallery|in\s+pictures|live(?:\s+updates?)?|breaking|"
+    r"exclusive|explainer|factbox|fact\s+check|the\s+latest|update(?:\s*\d+)?|just\s+in|"
+    r"developing)\s*[:|—–-]\s*",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(
+    r"\s*(?:[:|—–-]|\s-)\s*(?:live!?|live\s+updates?|live\s+blog|as\s+it\s+happened|"
+    r"in\s+pictures|in\s+photos|photo\s+essay|photos?|pictures|video|watch|podcast|"
+    r"opinion|analysis|explainer|review)\s*!?\s*$|\s*[\[(](?:video|photos?|pictures|watch|"
+    r"live|updated?|gallery|poll|opinion|analysis|podcast)[\])]\s*$",
+    re.IGNORECASE,
+)
+# "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.
+_PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+
+
+def clean(title: str) -> str:
+    """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis."""
+    text = clean_headline(title) or title.strip()
+    for _ in range(3):
+        before = text
+        text = _PREFIX.sub("", text)
+        text = _SUFFIX.sub("", text)
+        head = _PIPE_NAME.sub("", text)
+        if len(head.split()) >= 3:
+            text = head
+        text = text.strip(" -—–|:")
+        if text == before:
+            break
+    text = _ELLIPSIS.sub("", text)
+    return text or clean_headline(title) or title.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineChoice:
+    text: str
+    index: int  # the source whose title it is; -1 when no source had a usable title
+    score: float
+
+
+def _vector(text: str, idf: dict[str, float]) -> dict[str, float]:
+    terms = Counter(tokens(text))
+    vec = {t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in terms.items()}
+    norm = math.sqrt(sum(w * w for w in vec.values()))
+    return {t: w / norm for t, w in vec.items()} if norm else {}
+
+
+def _score(raw: str, title: str, centroid: dict[str, float], idf: dict[str, float]) -> float:
+    vec = _vector(title, idf)
+    score = sum(w * centroid.get(t, 0.0) for t, w in vec.items()) + 0.05
+    n = len(title.split())
+    if title.rstrip("\"'”’").endswith("?"):
+        score *= 0.5
+    if is_truncated(raw) or is_truncated(title):
+        score *= 0.4
+    if n < 4:
+        score *= 0.7
+    elif n > 20:
+        score *= 0.8
+    if title.isupper():
+        score *= 0.7
+    return score
+
+
+def choose(
+    raw_titles: Sequence[str],
+    eligible: Sequence[bool],
+    centroid: dict[str, float],
+    idf: dict[str, float],
+    previous: str | None = None,
+    has_body: Sequence[bool] | None = None,
+) -> HeadlineChoice:
+    """The best eligible title (cleaned); the previous headline when still as good.
+
+    `eligible[i]` says whether source i may supply the headline (news items, when the story
+    has any). The previous headline stays while a source still carries it and no title scores
+    KEEP_MARGIN times better. A source with no usable sentences (`has_body[i]` false) scores
+    less: the headline's own source should also supply a bullet.
+    """
+    best: HeadlineChoice | None = None
+    kept: HeadlineChoice | None = None
+    for index, raw in enumerate(raw_titles):
+        if not eligible[index]:
+            continue
+        title = clean(raw)
+        if len(title.split()) < 2:
+            continue
+        score = _score(raw, title, centroid, idf)
+        if has_body is not None and not has_body[index]:
+            score *= _NO_BODY
+        choice = HeadlineChoice(title, index, score)
+        if best is None or score > best.score:
+            best = choice
+        if previous and title == previous and (kept is None or score > kept.score):
+            kept = choice
+    if kept is not None and best is not None and best.score < kept.score * KEEP_MARGIN:
+        return kept
+    return best or HeadlineChoice("", -1, 0.0)

@@ -1,0 +1,133 @@
+"""What kind of piece an item is: news, or an advert, opinion, review, live blog or round-up.
+
+Pure and cheap (a few regular expressions over the title, the start of the text and the link).
+Adverts are never published; the other non-news kinds may be listed as a story's sources,
+labelled, but don't supply a news story's facts or headline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .models import Item
+
+__all__ = ["KIND_LABELS", "Kind", "is_advert", "item_kind", "supplies_facts"]
+
+Kind = Literal["news", "advert", "opinion", "review", "live", "roundup"]
+
+# How a non-news source is labelled in a summary's source list.
+KIND_LABELS: dict[str, str] = {
+    "opinion": "Opinion",
+    "review": "Review",
+    "live": "Live",
+    "roundup": "Round-up",
+}
+
+_SEP = r"\s*[:|—–-]\s*"
+_ADVERT_TITLE = re.compile(
+    r"^\s*[\[(]?(?:sponsored|advertisement|advertorial|paid\s+(?:content|post|partner)|"
+    r"partner\s+content|promoted|promotion|brand\s*studio|ad)\b[\])]?\s*(?:[:|—–-]|by\b)|"
+    r"^\s*[\[(](?:sponsored|ad|advertisement|paid\s+content|promoted)[\])]|"
+    r"[\[(](?:sponsored|ad|advertisement|paid\s+content|promoted)[\])]\s*$|"
+    r"\b(?:sponsored\s+by|presented\s+by|paid\s+for\s+by|in\s+partnership\s+with)\s+[A-Z]",
+    re.IGNORECASE,
+)
+_ADVERT_TEXT = re.compile(
+    r"^\s*(?:sponsored|advertisement|advertorial|paid\s+content|partner\s+content|"
+    r"this\s+(?:content|article|post)\s+(?:is|was)\s+(?:sponsored|paid\s+for|produced\s+by|"
+    r"created\s+by)|(?:this\s+is\s+)?an?\s+(?:sponsored|paid)\s+(?:post|article))\b",
+    re.IGNORECASE,
+)
+_ADVERT_PATH = re.compile(
+    r"/(?:sponsored|sponsor-content|advertorial|paid-post|paidpost|partner-content|"
+    r"brand-?studio|promoted|native-ads?|cnn-underscored|underscored|spotlight/partner)(?:/|$|-)",
+    re.IGNORECASE,
+)
+_ADVERT_HOSTS = re.compile(
+    r"(?:^|\.)(?:doubleclick\.net|googleadservices\.com|taboola\.com|outbrain\.com|"
+    r"zergnet\.com|lendingtree\.com|bankrate\.com|nextadvisor\.com|adclick\.g\.doubleclick\.net)$"
+    r"|^(?:ads?|adserver|adclick|track|clk)\.",
+    re.IGNORECASE,
+)
+_OPINION_TITLE = re.compile(
+    rf"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|"
+    rf"letters?|viewpoint|view|our\s+view|the\s+big\s+idea){_SEP}|"
+    rf"{_SEP}(?:opinion|editorial|letters?|column)\s*$",
+    re.IGNORECASE,
+)
+_OPINION_PATH = re.compile(
+    r"/(?:opinion|opinions|commentisfree|comment|commentary|columnists?|columns|editorials?|"
+    r"op-?eds?|letters|blogs?|views|perspectives?)(?:/|$)",
+    re.IGNORECASE,
+)
+_REVIEW_TITLE = re.compile(
+    rf"^\s*(?:review|film\s+review|book\s+review|theatre\s+review|tv\s+review){_SEP}|"
+    rf"(?:\s[—–-]|:)\s*(?:\w+\s+)?review(?:\s*[—–-]\s*.+)?\s*$|"
+    r"\breview:\s|^[^:]{1,80}\sreview\s+[—–-]\s|\s\d\s*/\s*5\s*$|[★☆]{3,}",
+    re.IGNORECASE,
+)
+_REVIEW_PATH = re.compile(r"/(?:reviews?|critics?)(?:/|$)", re.IGNORECASE)
+_LIVE_TITLE = re.compile(
+    r"^\s*(?:live(?:\s+(?:updates?|blog|coverage|news))?|as\s+it\s+happened|the\s+latest)\s*[:|—–-]|"
+    r"(?:\s[—–-]|:)\s*(?:live!?|live\s+updates?|as\s+it\s+happened|live\s+blog|live\s+coverage)"
+    r"\s*!?\s*$|\blive\s+updates?\b|\blive:\s|\blive\s+blog\b",
+    re.IGNORECASE,
+)
+_LIVE_PATH = re.compile(
+    r"/(?:live-news|live-updates?|liveblog|live-blog|live)(?:/|$)|-live\.html$|"
+    r"[-/]live-(?:[\w-]*?-)?updates?\b|\bupdates?-live\b|-live-blog\b",
+    re.IGNORECASE,
+)
+_ROUNDUP_TITLE = re.compile(
+    r"^\s*(?:morning|evening|weekend|daily|the)?\s*(?:briefing|digest|round-?up|newsletter|"
+    r"bulletin|headlines|news\s+in\s+brief|what\s+you\s+need\s+to\s+know|(?:\d+\s+)?things\s+to\s+know)"
+    rf"(?:{_SEP}|\s*$)|"
+    rf"(?:{_SEP}|\s)(?:in\s+pictures|in\s+photos|photos\s+of\s+the\s+(?:day|week)|news\s+round-?up|"
+    r"round-?up|briefing|quiz|podcast)\s*!?\s*$|^\s*(?:quiz|podcast|newsletter|crossword)\b",
+    re.IGNORECASE,
+)
+
+
+def _host_path(url: str | None) -> tuple[str, str]:
+    if not url:
+        return "", ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "", ""
+    return (parts.hostname or "").lower(), parts.path or ""
+
+
+def is_advert(title: str, text: str = "", url: str | None = None) -> bool:
+    """Whether an entry is an advert or sponsored content (never published)."""
+    host, path = _host_path(url)
+    return bool(
+        _ADVERT_TITLE.search(title)
+        or _ADVERT_TEXT.search(text[:200])
+        or _ADVERT_PATH.search(path)
+        or (host and _ADVERT_HOSTS.search(host))
+    )
+
+
+def item_kind(item: Item) -> Kind:
+    """The item's kind, from its title label, the start of its text and its link's path."""
+    title = item.title or ""
+    if is_advert(title, item.text or "", item.url):
+        return "advert"
+    _, path = _host_path(item.url)
+    if _LIVE_TITLE.search(title) or _LIVE_PATH.search(path):
+        return "live"
+    if _REVIEW_TITLE.search(title) or _REVIEW_PATH.search(path):
+        return "review"
+    if _OPINION_TITLE.search(title) or _OPINION_PATH.search(path):
+        return "opinion"
+    if _ROUNDUP_TITLE.search(title):
+        return "roundup"
+    return "news"
+
+
+def supplies_facts(kind: str) -> bool:
+    """Whether items of this kind may supply a news story's headline and bullets."""
+    return kind == "news"

@@ -1,0 +1,260 @@
+"""Lint the published summaries of a real-news day as a subscriber would read them.
+
+Serves one day's feed files (../shared/data/dev/real-news/<day>/) from a loopback server, lists
+them in an OPML under the names an operator would give them, runs one poll pass through the
+service with the clock at the capture time (article fetching off: the article links point at
+the real outlets, and benches touch loopback only), then counts what a reader would notice.
+
+    python bench/summary_lint.py [--day DIR ...] [--show N]
+
+The rules here are written independently of the summarizer's own, so a zero is earned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import re
+import sys
+import tempfile
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aggregator.config import Settings  # noqa: E402
+from aggregator.fetch import Fetcher  # noqa: E402
+from aggregator.models import Story  # noqa: E402
+from aggregator.service import Service  # noqa: E402
+from aggregator.text import tokens  # noqa: E402
+
+REAL_NEWS = ROOT.parent / "shared" / "data" / "dev" / "real-news"
+DAYS = {"gesab-2020-04-28": "2020-04-28T20:00:00+00:00", "gesab-2020-09-02": None}
+# What an operator would write in the OPML for each file (outlet, section).
+NAMES = {
+    "1news-nz": "1News",
+    "abscbn-news": "ABS-CBN News",
+    "aljazeera-english": "Al Jazeera English",
+    "bbc-news": "BBC News",
+    "cnn-edition": "CNN",
+    "cnn-youtube": "CNN (video)",
+    "dailymail": "Daily Mail",
+    "dailytelegraph-au": "The Daily Telegraph (Sydney)",
+    "foxnews-latest": "Fox News",
+    "foxnews-youtube": "Fox News (video)",
+    "gmanews-news": "GMA News",
+    "gmanews-youtube": "GMA News (video)",
+    "latimes": "Los Angeles Times",
+    "nytimes": "The New York Times",
+    "nzherald": "NZ Herald",
+    "philstar": "Philstar",
+    "rnz": "RNZ",
+    "smh": "The Sydney Morning Herald",
+    "straitstimes": "The Straits Times",
+    "wsj": "The Wall Street Journal",
+}
+
+_CLOSING = re.compile(r"""[.!?]["'”’)\]]*$""")
+_TRUNCATED = re.compile(r"""(?:\.\.\.|…|\[\.\.\.\]|\[…\])["'”’)\]]*$""")
+_CONTEXT_OPENING = re.compile(
+    r"^[\"“‘']?(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those|but|and|or|"
+    r"so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|furthermore|"
+    r"additionally|nevertheless|nonetheless|otherwise|besides|likewise|similarly|here)\b",
+    re.IGNORECASE,
+)
+_HEADLINE_TAGS = re.compile(
+    r"(?:[-–—|:]\s*(?:in pictures|live!?|as it happened|video|watch|photos?|opinion)\s*$)|"
+    r"(?:^\s*(?:live|watch|video|opinion|breaking)\s*[:|–—-])|(?:\|\s*[^|]{2,40}$)",
+    re.IGNORECASE,
+)
+
+
+def name_for(path: Path) -> str:
+    for prefix, name in NAMES.items():
+        if path.name.startswith(prefix):
+            return name
+    return path.stem
+
+
+def split_quote(text: str) -> bool:
+    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
+
+
+def repeats(a: str, b: str) -> bool:
+    """Whether `a` says nothing beyond `b` (token containment of 80%)."""
+    ta, tb = set(tokens(a)), set(tokens(b))
+    return bool(ta) and len(ta & tb) / len(ta) >= 0.8
+
+
+def lint(stories: list[Story]) -> tuple[Counter[str], list[tuple[str, Story]]]:
+    counts: Counter[str] = Counter()
+    examples: list[tuple[str, Story]] = []
+    for story in stories:
+        summary = story.summary
+        if summary is None:
+            continue
+        counts["stories"] += 1
+        bullets = summary.bullets
+        counts["bullets"] += len(bullets)
+        if len(bullets) == 0:
+            counts["stories with 0 bullets"] += 1
+        elif len(bullets) == 1:
+            counts["stories with 1 bullet"] += 1
+        if summary.outlet_count > 1:
+            counts["multi-outlet stories"] += 1
+        titles = [s.title for s in summary.sources]
+        if _HEADLINE_TAGS.search(summary.headline):
+            counts["headlines with a tag (live, in pictures, | name)"] += 1
+            examples.append(("headline tag", story))
+        if _TRUNCATED.search(summary.headline):
+            counts["headlines truncated"] += 1
+        head_sources = [i for i, s in enumerate(summary.sources) if s.title == summary.headline]
+        if (
+            len(summary.sources) > 1
+            and head_sources
+            and bullets
+            and not any(set(b.sources) & set(head_sources) for b in bullets)
+        ):
+            counts["multi-source stories whose headline item supplies no bullet"] += 1
+        for n, bullet in enumerate(bullets):
+            text = bullet.text.strip()
+            kinds = []
+            if not _CLOSING.search(text) or _TRUNCATED.search(text):
+                kinds.append("bullets without closing punctuation")
+            if _TRUNCATED.search(text):
+                kinds.append("bullets truncated")
+            if _CONTEXT_OPENING.search(text):
+                kinds.append("bullets with a context-needing opening")
+            if split_quote(text):
+                kinds.append("bullets with a split quote")
+            if repeats(text, summary.headline) or (n and repeats(text, bullets[n - 1].text)):
+                kinds.append("bullets repeating the headline or the bullet above")
+            if any(tokens(text) == tokens(t) for t in titles if t):
+                kinds.append("bullets that are a source title")
+            if not bullet.sources:
+                kinds.append("bullets citing no source")
+            for kind in kinds:
+                counts[kind] += 1
+                examples.append((kind, story))
+    return counts, examples
+
+
+async def serve(base: Path) -> tuple[web.AppRunner, int]:
+    async def handler(request: web.Request) -> web.Response:
+        path = base / request.match_info["tail"]
+        return web.Response(body=path.read_bytes(), content_type="application/xml")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, int(runner.addresses[0][1])
+
+
+def quiet_settings() -> Settings:
+    """Default settings with article fetching off (the links point at real outlets)."""
+    settings = Settings()
+    if hasattr(settings, "articles"):
+        articles = dataclasses.replace(settings.articles, enabled=False)  # type: ignore[attr-defined]
+        settings = dataclasses.replace(settings, articles=articles)  # type: ignore[call-arg]
+    return settings
+
+
+async def publish_day(day: Path, when: datetime) -> list[Story]:
+    files = sorted(p for p in day.glob("*.xml"))
+    runner, port = await serve(day)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            outlines = "".join(
+                f"<outline type='rss' text={quoteattr(name_for(p))} "
+                f"xmlUrl={quoteattr(f'http://127.0.0.1:{port}/{p.name}')}/>"
+                for p in files
+            )
+            opml = Path(tmp) / "feeds.opml"
+            opml.write_text(
+                f"<opml version='2.0'><body><outline text='News'>{outlines}</outline>"
+                "</body></opml>"
+            )
+            service = Service(opml, Path(tmp) / "agg.db", quiet_settings(), clock=lambda: when)
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                return service.store.reader().stories(None, 100_000)
+            finally:
+                service.close()
+    finally:
+        await runner.cleanup()
+
+
+def capture_time(day: Path) -> datetime:
+    fixed = DAYS.get(day.name)
+    if fixed:
+        return datetime.fromisoformat(fixed)
+    match = re.search(r"(\d{4}-\d{2}-\d{2})", day.name)
+    start = datetime.fromisoformat(match.group(1)) if match else datetime(2020, 1, 1)
+    return start.replace(tzinfo=UTC) + timedelta(hours=20)
+
+
+async def run(days: list[Path], show: int) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for day in days:
+        stories = await publish_day(day, capture_time(day))
+        counts, examples = lint(stories)
+        total.update(counts)
+        for kind, story in examples[:show]:
+            s = story.summary
+            assert s is not None
+            print(f"[{kind}] {s.headline}")
+            for b in s.bullets:
+                print(f"    - {b.text} {list(b.sources)}")
+    return total
+
+
+ORDER = [
+    "stories",
+    "multi-outlet stories",
+    "bullets",
+    "stories with 0 bullets",
+    "stories with 1 bullet",
+    "bullets without closing punctuation",
+    "bullets with a context-needing opening",
+    "bullets truncated",
+    "bullets repeating the headline or the bullet above",
+    "bullets that are a source title",
+    "bullets with a split quote",
+    "bullets citing no source",
+    "headlines with a tag (live, in pictures, | name)",
+    "headlines truncated",
+    "multi-source stories whose headline item supplies no bullet",
+]
+
+
+def table(counts: Counter[str]) -> str:
+    rows = ["| count | what |", "|------:|------|"]
+    rows += [f"| {counts.get(k, 0):5d} | {k} |" for k in ORDER]
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--day", type=Path, action="append", help="a real-news day folder")
+    parser.add_argument("--show", type=int, default=0, help="print N flagged stories")
+    args = parser.parse_args(argv)
+    days = args.day or sorted(p for p in REAL_NEWS.iterdir() if p.is_dir())
+    counts = asyncio.run(run(days, args.show))
+    print(f"real-news lint over {', '.join(d.name for d in days)}")
+    print(table(counts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Tests of aggregator.bullets: every bullet is a complete, whole, stand-alone sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.bullets import (
+    body_sentences,
+    ends_complete,
+    is_truncated,
+    needs_context,
+    stand_alone,
+)
+
+FACT = "The central bank raised its main interest rate by half a point on Tuesday."
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        (FACT, True),
+        ('The minister said: "We will not give in."', True),
+        ("The rescue went on through the night (officials said).", True),
+        ("The rescue went on through the night", False),  # a standfirst, no full stop
+        ("The rescue went on through the night...", False),
+        ("The rescue went on through the night…", False),
+        ("The rescue went on through the night [...]", False),
+        ("Officials fear more flooding in the valley?", True),  # closed, if a question
+    ],
+)
+def test_closing_punctuation(text: str, complete: bool) -> None:
+    assert ends_complete(text) is complete
+
+
+@pytest.mark.parametrize(
+    ("text", "truncated"),
+    [("Read the rest…", True), ("Cut off here ...", True), ("(…)", True), (FACT, False)],
+)
+def test_truncation(text: str, truncated: bool) -> None:
+    assert is_truncated(text) is truncated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (FACT, FACT),
+        (
+            "But the ministry said prices would fall next year.",
+            "The ministry said prices would fall next year.",
+        ),
+        ("He's currently fighting a legal case over that last claim.", None),
+        ("This is the third such attack this month.", None),
+        ("They were taken to hospital in Leeds.", None),
+        ("Its shares fell 4% in early trading.", None),
+        ("It is unclear whether talks will resume.", "It is unclear whether talks will resume."),
+        ("It was expected that the vote would pass.", "It was expected that the vote would pass."),
+        ("It is believed to have 200 warheads.", None),
+        (
+            "However, Texas quarterback Deshaun Watson responded with thoughts of his own.",
+            "Texas quarterback Deshaun Watson responded with thoughts of his own.",
+        ),
+        (
+            "Meanwhile, the city council voted to close the bridge.",
+            "The city council voted to close the bridge.",
+        ),
+        (
+            "ROBERT HARDMAN: The director general has simply listened to the public.",
+            "The director general has simply listened to the public.",
+        ),
+    ],
+)
+def test_stand_alone(sentence: str, expected: str | None) -> None:
+    assert stand_alone(sentence) == expected
+
+
+def test_needs_context_sees_through_an_opening_quote() -> None:
+    assert needs_context("“They will pay for this,” the president said.")
+    assert not needs_context("“We will rebuild,” the mayor said.")
+
+
+def test_split_quote_is_joined_back_whole() -> None:
+    text = (
+        'The mayor spoke at noon. "We have lost homes. We have not lost hope," she said. '
+        "Crews worked through the night to clear the roads."
+    )
+    sentences = body_sentences(text, [])
+    assert '"We have lost homes. We have not lost hope," she said.' in sentences
+    assert all(s.count('"') % 2 == 0 for s in sentences)
+
+
+def test_a_quote_never_closed_is_dropped() -> None:
+    text = (
+        '"The flood came at night and took everything we had built over the years. '
+        "Crews worked through the night to clear the main roads into town."
+    )
+    sentences = body_sentences(text, [])
+    assert all(s.count('"') % 2 == 0 for s in sentences)
+    assert "Crews worked through the night to clear the main roads into town." in sentences
+
+
+def test_cut_off_and_unpunctuated_text_is_never_a_candidate() -> None:
+    text = (
+        "Residents were evacuated from three villages after the dam failed on Monday.\n"
+        "Emergency crews from four counties are working to shore up the remaining\n"
+        "The regional governor declared a state of emergency and asked for army help…"
+    )
+    assert body_sentences(text, []) == [
+        "Residents were evacuated from three villages after the dam failed on Monday."
+    ]
+
+
+def test_a_title_restated_as_a_sentence_is_dropped() -> None:
+    title = "Tisza dam breaks after storm, flooding three villages"
+    text = (
+        "Tisza dam breaks after storm, flooding three villages. "
+        "The regional governor declared a state of emergency on Monday evening."
+    )
+    assert body_sentences(text, [title]) == [
+        "The regional governor declared a state of emergency on Monday evening."
+    ]
+
+
+def test_a_longer_lead_that_contains_the_title_is_kept() -> None:
+    title = "Tisza dam breaks"
+    lead = "The Tisza dam broke after a storm on Monday, flooding three villages downstream."
+    assert body_sentences(lead, [title]) == [lead]

@@ -1,0 +1,81 @@
+"""Tests of aggregator.headline: cleaning tags off titles, choosing, and keeping a headline."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.headline import KEEP_MARGIN, choose, clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Refugees cross the border at dawn – in pictures", "Refugees cross the border at dawn"),
+        ("Election results 2024 – live!", "Election results 2024"),
+        ("Coronavirus: Spain eases lockdown - live updates", "Coronavirus: Spain eases lockdown"),
+        ("Live: Storm Ciara hits northern England", "Storm Ciara hits northern England"),
+        (
+            "WATCH: Firefighters rescue dog from frozen lake",
+            "Firefighters rescue dog from frozen lake",
+        ),
+        ("The Brexit deal is a disaster | Polly Toynbee", "The Brexit deal is a disaster"),
+        ("Opinion: Why the budget gets it wrong", "Why the budget gets it wrong"),
+        ("Dam breaks after storm - BBC News", "Dam breaks after storm"),
+        ("Minister resigns over expenses row (video)", "Minister resigns over expenses row"),
+        ("Trump says the virus will go away...", "Trump says the virus will go away"),
+        ("Spain and Portugal agree water deal", "Spain and Portugal agree water deal"),
+    ],
+)
+def test_clean(raw: str, expected: str) -> None:
+    assert clean(raw) == expected
+
+
+def _centroid() -> tuple[dict[str, float], dict[str, float]]:
+    return {"dam": 0.6, "flood": 0.5, "villag": 0.4, "storm": 0.3, "tisza": 0.37}, {}
+
+
+def test_choose_prefers_the_central_title_and_skips_ineligible_ones() -> None:
+    centroid, idf = _centroid()
+    titles = [
+        "Tisza dam breaks after storm, villages flood",
+        "Football: cup final moved to Sunday",
+        "Opinion: the Tisza dam flood villages storm lesson",
+    ]
+    choice = choose(titles, [True, True, False], centroid, idf)
+    assert choice.index == 0
+    assert choice.text == "Tisza dam breaks after storm, villages flood"
+
+
+def test_previous_headline_is_kept_unless_clearly_bettered() -> None:
+    centroid, idf = _centroid()
+    old = "Tisza dam breaks after storm"
+    better = "Tisza dam breaks after storm, villages flood"
+    fresh = choose([old, better], [True, True], centroid, idf)
+    assert fresh.text == better  # without history, the better title wins
+    kept = choose([old, better], [True, True], centroid, idf, previous=old)
+    assert kept.text == old
+    assert fresh.score < kept.score * KEEP_MARGIN
+
+
+def test_previous_headline_gives_way_to_a_clearly_better_one() -> None:
+    centroid, idf = _centroid()
+    old = "Storm warning issued"
+    better = "Tisza dam breaks after storm, villages flood"
+    assert choose([old, better], [True, True], centroid, idf, previous=old).text == better
+
+
+def test_previous_headline_no_longer_carried_is_replaced() -> None:
+    centroid, idf = _centroid()
+    only = "Tisza dam breaks after storm, villages flood"
+    assert choose([only], [True], centroid, idf, previous="Gone title").text == only
+
+
+def test_a_truncated_or_bodiless_title_loses_to_a_complete_one() -> None:
+    centroid, idf = _centroid()
+    titles = [
+        "Tisza dam breaks after storm, villages flood and...",
+        "Tisza dam breaks, villages flood",
+    ]
+    assert choose(titles, [True, True], centroid, idf).index == 1
+    titles = ["Tisza dam breaks after storm, villages flood", "Tisza dam breaks, villages flood"]
+    assert choose(titles, [True, True], centroid, idf, has_body=[False, True]).index == 1

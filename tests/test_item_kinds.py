@@ -1,0 +1,74 @@
+"""Tests of aggregator.item_kinds: adverts, opinion, reviews, live blogs, round-ups, news."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.item_kinds import is_advert, item_kind
+from aggregator.models import Item
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "text", "kind"),
+    [
+        ("Dam breaks after storm", "https://news.example/world/dam", "", "news"),
+        ("Sponsored: Today's best mortgage rates", "https://news.example/a", "", "advert"),
+        ("Refinance now before rates rise", "https://news.example/cnn-underscored/x", "", "advert"),
+        ("Lock in a low rate", "https://www.lendingtree.com/offer?id=1", "", "advert"),
+        (
+            "Five tips for retirement",
+            "https://news.example/a",
+            "Sponsored content by Acme.",
+            "advert",
+        ),
+        ("Opinion: The budget gets it wrong", "https://news.example/a", "", "opinion"),
+        (
+            "The Brexit deal is a disaster | Polly Toynbee",
+            "https://g.example/commentisfree/a",
+            "",
+            "opinion",
+        ),
+        ("Why we must act", "https://news.example/opinion/2024/why", "", "opinion"),
+        ("Tenet review – Nolan dazzles", "https://news.example/film/tenet", "", "review"),
+        ("Election night – live!", "https://news.example/politics/a", "", "live"),
+        (
+            "Coronavirus latest",
+            "https://edition.example/world/live-news/covid-04-28/h_1",
+            "",
+            "live",
+        ),
+        (
+            "Storm updates",
+            "https://news.example/storm-updates-live-roads-closed-1.html",
+            "",
+            "live",
+        ),
+        (
+            "Ship carrying live export cattle missing",
+            "https://n.example/ship-and-live-export-missing",
+            "",
+            "news",
+        ),
+        (
+            "Refugees at the border – in pictures",
+            "https://news.example/world/gallery/a",
+            "",
+            "roundup",
+        ),
+        ("Morning briefing: what you need to know", "https://news.example/a", "", "roundup"),
+        (
+            "Prosecutors to review police conduct",
+            "https://news.example/story/review-police",
+            "",
+            "news",
+        ),
+    ],
+)
+def test_item_kind(title: str, url: str, text: str, kind: str) -> None:
+    assert item_kind(Item(id="1", title=title, text=text, url=url)) == kind
+
+
+def test_is_advert_on_plain_values() -> None:
+    assert is_advert("[Sponsored] Win a cruise")
+    assert is_advert("Travel deals", "Advertisement: book now and save.")
+    assert not is_advert("Advertising watchdog bans misleading ads")

@@ -1,0 +1,64 @@
+"""Source counting (every distinct outlet, no cap) and naming, through the service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aggregator.config import Settings
+from aggregator.models import FeedState, Item
+from aggregator.pipeline import MAX_SUMMARY_INPUTS
+from aggregator.service import Service
+from aggregator.story_sources import outlet_count, source_ref
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def dam_item(n: int) -> Item:
+    return Item(
+        id=f"i{n:03d}",
+        title="Tisza dam breaks after storm, flooding villages",
+        text=(
+            "The Tisza dam broke after a storm on Monday, flooding villages in the valley. "
+            f"Outlet {n} reports that {n + 100} residents were moved to shelters overnight."
+        ),
+        url=f"https://www.outlet{n}.example/dam",
+        feed_url=f"https://outlet{n}.example/feed.xml",
+        guid=f"g{n}",
+        published=NOW - timedelta(minutes=n),
+        first_seen=NOW,
+        outlet=f"outlet{n}.example",
+        outlet_name=f"Outlet {n}",
+        category="World News",
+        content_hash=f"h{n}",
+    )
+
+
+def test_every_distinct_outlet_is_counted_past_the_input_cap(tmp_path: Path) -> None:
+    n = MAX_SUMMARY_INPUTS + 75
+    service = Service(tmp_path / "feeds.opml", ":memory:", Settings(), clock=lambda: NOW)
+    try:
+        for k in range(n):
+            state = FeedState(url=f"https://outlet{k}.example/feed.xml", status="ok")
+            service._writer.submit(service.store.save_poll, state, [dam_item(k)]).result()
+        service._restored = True
+        service._writer.submit(service._group_and_summarize).result()
+        (story,) = service.store.reader().stories(None, 10)
+    finally:
+        service.close()
+    assert story.summary is not None
+    assert story.summary.outlet_count == n
+    assert len(story.summary.sources) <= MAX_SUMMARY_INPUTS
+
+
+def test_outlets_count_once_across_their_feeds() -> None:
+    a = dam_item(1)
+    b = Item(id="x", title="Other", outlet="outlet1.example", url="https://outlet1.example/b")
+    assert outlet_count([a, b, dam_item(2)]) == 2
+
+
+def test_source_names_come_from_the_item_outlet_name() -> None:
+    ref = source_ref(dam_item(7), "live")
+    assert ref.outlet == "Outlet 7"
+    assert ref.label == "Live"
+    assert source_ref(dam_item(7)).label == ""
