@@ -180,8 +180,7 @@ async def publish_day(day: Path, when: datetime) -> list[Story]:
             )
             opml = Path(tmp) / "feeds.opml"
             opml.write_text(
-                f"<opml version='2.0'><body><outline text='News'>{outlines}</outline>"
-                "</body></opml>"
+                f"<opml version='2.0'><body><outline text='News'>{outlines}</outline></body></opml>"
             )
             service = Service(opml, Path(tmp) / "agg.db", quiet_settings(), clock=lambda: when)
             try:
