@@ -204,9 +204,11 @@ def html_part(
 ) -> str:
     slug = slugify(category)
     name = _esc(category)
-    footer = "<br>".join(html.escape(line) for line in _footer_lines(category, settings, publish))
-    footer = footer.replace(
-        html.escape(subscribe_url(slug, publish)), _a(subscribe_url(slug, publish), "details")
+    why, _ = _footer_lines(category, settings, publish)
+    contact = html.escape(parseaddr(settings.reply_address)[1])
+    footer = (
+        f"{html.escape(why)}<br>To unsubscribe, write to {contact} "
+        f"({_a(subscribe_url(slug, publish), 'how subscriptions work')})."
     )
     body = "\n".join(_html_story(pick, settings, publish) for pick in picks)
     return "\n".join(

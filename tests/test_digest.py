@@ -238,6 +238,7 @@ def test_message_has_both_parts_with_the_same_stories_and_absolute_links() -> No
         assert words in text
         assert words.replace("Updated: ", "") in page
     assert ">Updated</span>" in page
+    assert f'<a href="{BASE}world-news/subscribe"' in page and "details: details" not in page
     assert "March 10, 07:00 CET" in text  # times in the configured zone
     assert "https://outlet" not in text or "https://times.example/a1" in text
     assert "https://times.example/a1" in text and "https://times.example/a1" in page
