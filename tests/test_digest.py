@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from digest_fixture import BASE, NOW, digest_settings
@@ -286,3 +288,17 @@ def test_readable_shows_headers_and_both_parts_decoded() -> None:
 def test_story_dates_in_the_future_do_not_outrank() -> None:
     future = dataclasses.replace(story("f", 1, 0), updated=NOW + timedelta(hours=5))
     assert [s.id for s in rank([future, story("b", 2, 0)], NOW)] == ["b", "f"]
+
+
+def test_the_readme_digest_example_is_valid() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Daily email digests") :]
+    example = section[section.index("```toml") + 7 : section.index("```\n", 10)]
+    settings = build_settings(tomllib.loads(example))
+    digest = settings.digest
+    assert digest.recipients["World News"] == ("alice@example.com", "bob@example.net")
+    assert digest.categories == frozenset({"World News", "Business"})
+    assert digest.send_time("World News").hour == 6 and digest.port == 587
+    assert settings.publish.base_url == "https://news.example.org/"
+    with pytest.raises(ConfigError, match="AGGREGATOR_SMTP_PASSWORD"):
+        smtp_password(digest, {})

@@ -1,0 +1,94 @@
+"""Pages link to the daily email only for categories that have one; the subscribe page."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from digest_fixture import BASE, digest_settings
+from stories import T0, make_story
+
+from aggregator.models import Story
+from aggregator.publish import PublishSettings
+from aggregator.web import make_app, start_server
+
+SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
+LINE = "Get a daily email with more World News stories"
+
+
+class Reader:
+    def __init__(self) -> None:
+        self.items = [
+            make_story("w1", "Ceasefire agreed", category="World News"),
+            make_story("s1", "Comet seen", category="Science"),
+        ]
+
+    def categories(self) -> list[str]:
+        return ["World News", "Science"]
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        return [s for s in self.items if category in (None, s.category)][:limit]
+
+    def story(self, story_id: str) -> Story | None:
+        return next((s for s in self.items if s.id == story_id), None)
+
+    def version(self) -> str:
+        return "1"
+
+
+def fetch_all(paths: list[str], **app_kwargs: object) -> dict[str, tuple[int, str]]:
+    async def main() -> dict[str, tuple[int, str]]:
+        app = make_app(Reader(), SETTINGS, clock=lambda: T0, **app_kwargs)  # type: ignore[arg-type]
+        runner = await start_server(app, "127.0.0.1", 0)
+        out = {}
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession() as session:
+                for path in paths:
+                    async with session.get(f"http://127.0.0.1:{port}{path}") as resp:
+                        out[path] = (resp.status, await resp.text())
+        finally:
+            await runner.cleanup()
+        return out
+
+    return asyncio.run(main())
+
+
+PATHS = ["/", "/world-news/", "/stories/w1", "/stories/s1", "/world-news/subscribe"]
+
+
+def test_pages_link_to_the_subscribe_page_of_digest_categories_only() -> None:
+    digest = digest_settings(contact="editors@news.example.org", count=7)
+    pages = fetch_all([*PATHS, "/science/subscribe"], digest=digest)
+    link = f'<a href="{BASE}world-news/subscribe">{LINE}</a>'
+    for path in ("/", "/world-news/", "/stories/w1"):
+        assert link in pages[path][1], path
+    assert "Get a daily email" not in pages["/stories/s1"][1]
+    status, page = pages["/world-news/subscribe"]
+    assert status == 200 and f"<h1>{LINE}</h1>" in page
+    assert "08:00 (Europe/Berlin)" in page and "top 7 stories" in page
+    assert "mailto:editors@news.example.org?subject=subscribe%20World%20News" in page
+    assert "<form" not in page and "<input" not in page
+    assert pages["/science/subscribe"][0] == 404
+
+
+def test_without_digests_there_is_no_line_and_no_subscribe_page() -> None:
+    pages = fetch_all(PATHS)
+    assert all("Get a daily email" not in body for _, body in pages.values())
+    assert pages["/world-news/subscribe"][0] == 404
+
+
+def test_the_subscribe_page_accepts_no_writes() -> None:
+    async def main() -> int:
+        app = make_app(Reader(), SETTINGS, digest=digest_settings())
+        runner = await start_server(app, "127.0.0.1", 0)
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession() as session:
+                url = f"http://127.0.0.1:{port}/world-news/subscribe"
+                async with session.post(url, data={"email": "x@example.com"}) as resp:
+                    return resp.status
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(main()) == 405
