@@ -163,7 +163,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        runner = await start_server(make_app(store.reader(), settings.publish), host, port)
+        app = make_app(store.reader(), settings.publish, digest=settings.digest)
+        runner = await start_server(app, host, port)
         log.info("serving http://%s:%d/", host, port)
         try:
             await stop.wait()

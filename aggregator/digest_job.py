@@ -180,11 +180,25 @@ class DigestJob:
         )
         return Outcome(job.category, job.day, "sent", len(picks), note)
 
+    async def warn_unknown_categories(self) -> None:
+        """Log recipients filed under a category the OPML does not have (a typo, or renamed)."""
+        sources = await self.write(self.books.store.sources)
+        known = {source.category for source in sources}
+        for category, addresses in self.settings.digest.recipients.items():
+            if addresses and category not in known:
+                log.warning(
+                    "digest=%r has recipients but no such category in the OPML (known: %s); "
+                    "its digest stays empty",
+                    category,
+                    ", ".join(sorted(known)) or "none",
+                )
+
     async def loop(self, stop: asyncio.Event, interval: float) -> None:
         """Check for due digests every `interval` seconds until `stop` is set.
 
         A send in progress is finished before the loop returns (the caller bounds the wait).
         """
+        await self.warn_unknown_categories()
         while not stop.is_set():
             try:
                 await self.run_due()

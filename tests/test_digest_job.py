@@ -25,6 +25,7 @@ from digest_fixture import (
 )
 
 from aggregator.config import Settings
+from aggregator.models import Source
 from aggregator.service import Service
 from aggregator.store import Store
 
@@ -346,3 +347,30 @@ def test_digest_recipients_need_a_public_base_url(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_stray_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGGREGATOR_SMTP_PASSWORD", raising=False)
+
+
+def test_a_send_missed_while_down_goes_out_once_when_back(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    config = settings(smtp_port=port)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        for late in (timedelta(hours=2), timedelta(hours=2, minutes=30), timedelta(hours=6)):
+            svc = service(db, config, Clock(NOW + late))  # started after 08:00 local
+            asyncio.run(run_due(svc))
+            svc.close()
+    assert len(sink.messages) == 1
+    assert received(sink)["Date"] == "Tue, 10 Mar 2026 10:00:00 +0100"
+
+
+def test_recipients_of_a_category_missing_from_the_opml_are_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    svc = service(tmp_path / "news.db", settings(), Clock(NOW))
+    svc.store.sync_sources([Source("https://a.example/feed", "A", "Science")], NOW)
+    with caplog.at_level("WARNING", logger="aggregator.digest"):
+        asyncio.run(svc.digest_job().warn_unknown_categories())
+    svc.close()
+    assert "digest='World News' has recipients but no such category" in caplog.text
+    assert "known: Science" in caplog.text
