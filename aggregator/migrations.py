@@ -148,3 +148,10 @@ def digest_tables(db: Database) -> None:
         pk=("category", "story_id"),
         not_null={"category", "story_id", "version"},
     )
+
+
+@migrations(name="issue6_stories_summary_inputs")
+def stories_summary_inputs(db: Database) -> None:
+    """A key of the items a story's summary was written from: a story whose summary inputs
+    did not change (a duplicate joined, its feed moved category) is not summarised again."""
+    db["stories"].add_column("summary_inputs", str)

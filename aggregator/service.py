@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import random
 import signal
@@ -26,6 +27,7 @@ from .digest_job import DigestJob
 from .digest_store import DigestBooks
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
+from .group_commit import GroupCommit
 from .models import FeedState, Fetched, Item, Source
 from .opml import load_opml
 from .parse_pool import ParsePool
@@ -35,7 +37,7 @@ from .pipeline import (
     story_categories,
     summary_inputs,
 )
-from .store import Store, to_iso
+from .store import PollWrite, Store, to_iso
 from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, summary_fingerprint
 
@@ -81,6 +83,10 @@ class Service:
         self.store = self._writer.submit(Store, db_path).result()
         self.clusterer = Clusterer(settings.cluster)
         self.parser = ParsePool()
+        # Feed results that arrive together are stored in one transaction.
+        self._saves: GroupCommit[tuple[FeedState, list[Item]], PollWrite] = GroupCommit(
+            lambda polls: self.write(self.store.save_polls, polls)
+        )
         self._opml_stamp: tuple[int, int] | None = None
         self._restored = False
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
@@ -139,8 +145,6 @@ class Service:
 
     async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
         """Poll every due feed (or all), then group and summarise what changed."""
-        if not self._restored:
-            await self.write(self._restore_clusterer)
         due = await self.write(self.store.feeds_due, self.clock(), everything=everything)
         report = CycleReport(feeds=len(due))
         results = await asyncio.gather(
@@ -162,6 +166,7 @@ class Service:
                 report.errors += 1
             else:
                 report.ok += 1
+        await self._saves.flush()
         report.stories_changed = await self.write(self._group_and_summarize)
         await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
         return report
@@ -193,7 +198,7 @@ class Service:
             parse_error=parse_error,
             rand=random.random(),
         )
-        written = await self.write(self.store.save_poll, new_state, items)
+        written = await self._saves.submit((new_state, items))
         log.log(
             logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
             "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
@@ -217,9 +222,12 @@ class Service:
 
     def _group_and_summarize(self) -> int:
         now = self.clock()
+        unassigned = self.store.unassigned_items()
+        if unassigned and not self._restored:  # a pass that brought nothing new skips this
+            self._restore_clusterer()
         self.clusterer.expire(now)
         with self.store.transaction():
-            for item in self.store.unassigned_items():
+            for item in unassigned:
                 original = find_duplicate(item, self.store.duplicate_candidates(item))
                 if original is not None and original.story_id:
                     self.store.assign(
@@ -234,19 +242,33 @@ class Service:
             originals = [i for i in members if not i.duplicate_of]
             if not originals:
                 continue
-            summary = self.summarizer.summarize(
-                summary_inputs(originals), self.store.published_headline(story_id)
-            )
+            inputs = summary_inputs(originals)
+            headline = self.store.published_headline(story_id)
+            key = self._inputs_key(inputs)
+            # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
+            summary = self.store.stored_summary(story_id, key)
+            if summary is None:
+                summary = self.summarizer.summarize(inputs, headline)
             # Every distinct outlet counts, not only those the summary was written from.
             summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
             # Categories count duplicates too: an article an outlet files under two
             # categories puts the story in both.
             categories = story_categories(members)
             if self.store.save_summary(
-                story_id, summary, summary_fingerprint(summary), categories, now
+                story_id, summary, summary_fingerprint(summary), categories, now, key
             ):
                 changed += 1
         return changed
+
+    def _inputs_key(self, inputs: list[Item]) -> str:
+        """Names what a summary is written from: the items' content and the summariser."""
+        kind = type(self.summarizer)
+        how = f"{kind.__module__}.{kind.__qualname__} {getattr(self.summarizer, 'settings', '')!r}"
+        digest = hashlib.sha1(how.encode(), usedforsecurity=False)
+        for item in inputs:
+            parts = (item.id, item.content_hash, item.outlet_name, item.url or "")
+            digest.update("\x1f".join(parts).encode())
+        return digest.hexdigest()
 
     # --- jobs besides polling -------------------------------------------------------------
 

@@ -68,6 +68,25 @@ def _item_row(item: Item) -> dict[str, Any]:
     }
 
 
+_INSERT_ITEM = (
+    f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})"
+)
+_FEED_COLUMNS = (
+    "url etag last_modified body_hash status http_status error error_count last_polled_at "
+    "last_success_at next_poll_at moved_to title link"
+).split()
+_UPSERT_FEED = (
+    f"INSERT INTO feeds ({', '.join(_FEED_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_FEED_COLUMNS))}) ON CONFLICT(url) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _FEED_COLUMNS[1:])
+)
+
+
+def _item_values(item: Item) -> tuple[Any, ...]:
+    row = _item_row(item)
+    return tuple(row[c] for c in _ITEM_COLUMNS)
+
+
 def _item(row: dict[str, Any]) -> Item:
     return Item(
         id=row["id"],
@@ -286,46 +305,62 @@ class Store:
         A new (feed, guid) is inserted; a known one whose content changed is updated and its
         story marked for re-summarising; an unchanged one is left alone.
         """
-        new = updated = 0
+        return self.save_polls([(state, items)])[0]
+
+    def save_polls(self, polls: Sequence[tuple[FeedState, Sequence[Item]]]) -> list[PollWrite]:
+        """`save_poll` for many feeds in one transaction (one commit for a whole batch)."""
         with self.db.atomic():
-            for item in items:
-                existing = list(
-                    self._rows(
-                        "SELECT id, content_hash, story_id FROM items WHERE id = ?", [item.id]
-                    )
-                )
-                if not existing:
-                    self.db["items"].insert(_item_row(item), pk="id")
-                    new += 1
-                    continue
-                old = existing[0]
-                if old["content_hash"] == item.content_hash:
-                    continue
-                row = _item_row(item)
-                for keep in ("first_seen", "story_id", "duplicate_of", "published"):
-                    row.pop(keep)
-                self.db["items"].update(item.id, row)
-                updated += 1
-                if old["story_id"]:
-                    self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
-            row = {
-                "url": state.url,
-                "etag": state.etag,
-                "last_modified": state.last_modified,
-                "body_hash": state.body_hash,
-                "status": state.status,
-                "http_status": state.http_status,
-                "error": state.error,
-                "error_count": state.error_count,
-                "last_polled_at": to_iso(state.last_polled_at),
-                "last_success_at": to_iso(state.last_success_at),
-                "next_poll_at": to_iso(state.next_poll_at),
-                "moved_to": state.moved_to,
-                "title": state.title,
-                "link": state.link,
-            }
-            self.db["feeds"].upsert(row, pk="url")
-        return PollWrite(new, updated)
+            return [self._save_poll(state, items) for state, items in polls]
+
+    def _save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
+        existing: dict[str, dict[str, Any]] = {}
+        ids = list(dict.fromkeys(item.id for item in items))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                f"SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", chunk
+            ):
+                existing[r["id"]] = r
+        fresh: dict[str, Item] = {}
+        updated = 0
+        for item in items:
+            old = existing.get(item.id)
+            if old is None:
+                fresh.setdefault(item.id, item)
+                continue
+            if old["content_hash"] == item.content_hash:
+                continue
+            old["content_hash"] = item.content_hash  # the same id twice in one batch
+            row = _item_row(item)
+            for keep in ("first_seen", "story_id", "duplicate_of", "published"):
+                row.pop(keep)
+            self.db["items"].update(item.id, row)
+            updated += 1
+            if old["story_id"]:
+                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
+        if fresh:
+            self.db.conn.executemany(_INSERT_ITEM, [_item_values(i) for i in fresh.values()])
+        self.db.execute(
+            _UPSERT_FEED,
+            [
+                state.url,
+                state.etag,
+                state.last_modified,
+                state.body_hash,
+                state.status,
+                state.http_status,
+                state.error,
+                state.error_count,
+                to_iso(state.last_polled_at),
+                to_iso(state.last_success_at),
+                to_iso(state.next_poll_at),
+                state.moved_to,
+                state.title,
+                state.link,
+            ],
+        )
+        return PollWrite(len(fresh), updated)
 
     # --- grouping -------------------------------------------------------------------------
 
@@ -396,6 +431,7 @@ class Store:
         fingerprint: str,
         categories: Sequence[tuple[str, float]],
         now: datetime,
+        inputs_key: str | None = None,
     ) -> bool:
         """Store a story's summary and categories; clear its dirty flag.
 
@@ -446,10 +482,24 @@ class Store:
                     )
                 main = categories[0][0] if categories else ""
                 self.db.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
-            self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [story_id])
+            self.db.execute(
+                "UPDATE stories SET dirty = 0, summary_inputs = ? WHERE id = ?",
+                [inputs_key, story_id],
+            )
             if changed or refiled:
                 self._bump_version()
         return changed
+
+    def stored_summary(self, story_id: str, inputs_key: str) -> Summary | None:
+        """The story's summary if it was written from the inputs `inputs_key` names."""
+        rows = list(
+            self._rows(
+                "SELECT m.* FROM stories s JOIN summaries m ON m.story_id = s.id "
+                "WHERE s.id = ? AND s.summary_inputs = ?",
+                [story_id, inputs_key],
+            )
+        )
+        return _summary(rows[0]) if rows else None
 
     # --- status ---------------------------------------------------------------------------
 

@@ -289,3 +289,60 @@ def test_renaming_a_category_moves_its_stories(tmp_path: Path) -> None:
                 service.close()
 
     asyncio.run(scenario())
+
+
+class CountingSummarizer:
+    """The default summariser, counting the stories it is asked to summarise."""
+
+    def __init__(self) -> None:
+        from aggregator.summarize import ExtractiveSummarizer
+
+        self.inner = ExtractiveSummarizer()
+        self.settings = self.inner.settings
+        self.calls = 0
+
+    def summarize(self, items, previous_headline=None):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return self.inner.summarize(items, previous_headline)
+
+
+def test_a_story_whose_summary_inputs_did_not_change_is_not_summarised_again(
+    tmp_path: Path,
+) -> None:
+    def rss(title: str) -> bytes:
+        return (
+            f"<rss version='2.0'><channel><title>{title}</title><item>"
+            "<title>Harbour bridge closes for repairs after council vote</title>"
+            "<link>https://news.example/bridge</link><guid>bridge-1</guid>"
+            "<description>The harbour bridge closes for six weeks of repairs after the city "
+            "council voted on Tuesday; ferries will run every ten minutes meanwhile.</description>"
+            "</item></channel></rss>"
+        ).encode()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", rss("Outlet A"))
+            copy = up.add_feed("/b.xml", rss("Outlet A, business desk"))
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(first))
+            counting = CountingSummarizer()
+            service = Service(path, tmp_path / "agg.db", fast_settings(), summarizer=counting)
+            try:
+                await poll_once(service)
+                assert counting.calls == 1
+                path.write_text(
+                    '<opml version="2.0"><body>'
+                    f'<outline text="World News"><outline text="A" xmlUrl="{first}"/></outline>'
+                    f'<outline text="Business"><outline text="B" xmlUrl="{copy}"/></outline>'
+                    "</body></opml>"
+                )
+                report = await poll_once(service)
+                assert report.items_new == 1  # the same article from a second feed: a duplicate
+                assert counting.calls == 1  # its story is re-filed, not re-summarised
+                (story,) = service.store.reader().stories(None, 10)
+                assert set(story.categories) == {"World News", "Business"}
+                assert story.version == 1
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
