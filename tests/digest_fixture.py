@@ -108,6 +108,15 @@ class Sink:
     refuse: int = 0
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
     tls_used: list[bool] = field(default_factory=list)
+    unknown: set[str] = field(default_factory=set)  # addresses RCPT TO refuses
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:

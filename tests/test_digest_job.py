@@ -297,6 +297,11 @@ def test_cli_dry_run_prints_both_parts_and_sends_nothing(tmp_path: Path) -> None
     assert "Subject: World News: Story number 2 and 2 more — " in out
     assert "----- text/plain -----" in out and "----- text/html -----" in out
     assert "https://news.example.org/stories/s2" in out
+    listing = aggregator(
+        "digest", "--category", "World News", "--config", str(config), cwd=tmp_path
+    )
+    assert "World News: 3 stories would go out now:" in listing.stdout
+    assert "  Story number 2\n" in listing.stdout and "next scheduled send: " in listing.stdout
     unknown = aggregator(
         "digest", "--category", "Nope", "--dry-run", "--config", str(config), cwd=tmp_path
     )
@@ -374,3 +379,33 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     svc.close()
     assert "digest='World News' has recipients but no such category" in caplog.text
     assert "known: Science" in caplog.text
+
+
+def test_a_refused_recipient_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    sink = Sink(unknown={"bob@example.net"})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), Clock(NOW))
+        outcome = asyncio.run(run_due(svc))[0]
+        again = asyncio.run(run_due(svc))
+        state = svc.store.reader().digest_health()["digests"]["World News"]
+        svc.close()
+    assert outcome.status == "sent" and again == []  # no resend to those who got it
+    assert "bob@example.net: 550 5.1.1 No such user" in (outcome.error or "")
+    assert [m.rcpt_tos for m in sink.messages] == [["alice@example.com"]]
+    assert state["status"] == "sent" and "bob@example.net" in state["error"]
+
+
+def test_every_recipient_refused_is_a_failed_send(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    sink = Sink(unknown={"alice@example.com", "bob@example.net"})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), Clock(NOW))
+        outcome = asyncio.run(run_due(svc))[0]
+        svc.close()
+    assert outcome.status == "failed" and "every recipient refused" in (outcome.error or "")
+    assert sink.messages == []
