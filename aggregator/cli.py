@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode = digest.add_mutually_exclusive_group()
     mode.add_argument("--send-now", action="store_true", help="send it now (records it as sent)")
     mode.add_argument("--dry-run", action="store_true", help="print the message; send nothing")
+
+    publish = commands.add_parser(
+        "publish", help="write every feed and page as static files (only changed ones)"
+    )
+    _common(publish)
+    publish.add_argument("--output", type=Path, required=True, help="directory to write into")
     return parser
 
 
@@ -91,7 +97,9 @@ def _listen(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Set
     if settings.publish.base_url == PublishSettings().base_url:
         shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
         shown = f"[{shown}]" if ":" in shown else shown
-        publish = dataclasses.replace(settings.publish, base_url=f"http://{shown}:{port}/")
+        publish = dataclasses.replace(
+            settings.publish, base_url=f"http://{shown}:{port}/", listen_base_url=True
+        )
         settings = dataclasses.replace(settings, publish=publish)
     return host, port, settings
 
@@ -301,12 +309,35 @@ def cmd_digest(args: argparse.Namespace) -> int:
         service.close()
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .export import export_site
+    from .site import Site
+
+    settings = _settings(args)
+    if not args.db.exists():
+        print(f"no database at {args.db}: run `aggregator poll --once` first", file=sys.stderr)
+        return 1
+    if not settings.publish.public_base_url:
+        log.warning(
+            "publish.base_url is not set: links will point at %s", settings.publish.base_url
+        )
+    store = Store(args.db)
+    try:
+        site = Site(store.reader(), settings.publish, digest=settings.digest)
+        report = export_site(site, args.output)
+    finally:
+        store.close()
+    print(f"{args.output}: {report.written} files written, {report.unchanged} unchanged")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "poll": cmd_poll,
     "serve": cmd_serve,
     "status": cmd_status,
     "digest": cmd_digest,
+    "publish": cmd_publish,
 }
 
 

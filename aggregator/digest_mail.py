@@ -21,14 +21,14 @@ from .digest import DigestSettings, Pick
 from .models import Story
 from .publish import (
     PublishSettings,
-    _clean,
-    _safe_url,
     category_url,
     headline,
     slugify,
     story_url,
     subscribe_url,
 )
+from .publish import clean as _clean
+from .publish import safe_url as _safe_url
 
 WIDTH = 76  # text part line width
 

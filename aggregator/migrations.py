@@ -155,3 +155,9 @@ def stories_summary_inputs(db: Database) -> None:
     """A key of the items a story's summary was written from: a story whose summary inputs
     did not change (a duplicate joined, its feed moved category) is not summarised again."""
     db["stories"].add_column("summary_inputs", str)
+
+
+@migrations(name="publish_0001_story_added_sources")
+def story_added_sources(db: Database) -> None:
+    """How many outlets a story's latest material update added ("Updated: 2 new sources")."""
+    db["stories"].add_column("added_sources", int, not_null_default=0)

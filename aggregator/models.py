@@ -171,3 +171,4 @@ class Story:
     version: int
     summary: Summary | None = None
     categories: tuple[str, ...] = ()
+    added_sources: int = 0  # outlets its latest material update added ("Updated: 2 new sources")

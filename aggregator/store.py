@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,19 @@ def _summary(row: dict[str, Any]) -> Summary:
         for s in json.loads(row["sources"])
     )
     return Summary(row["headline"], bullets, sources, row["outlet_count"], row["method"])
+
+
+def _change_time(
+    summary: Summary, previous: datetime | None, version: int | None, now: datetime
+) -> datetime:
+    """When a story materially changed: the time of the newest source that caused it (never in
+    the future), so stories made in one poll don't all share one `updated`. A change no newer
+    source explains (an edited item, a re-summary) happened now."""
+    dates = [s.published for s in summary.sources if s.published is not None]
+    when = min(now, max(dates)) if dates else now
+    if version and previous is not None and when <= previous:
+        return previous + timedelta(seconds=1) if now <= previous else now
+    return when
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,10 +452,18 @@ class Store:
         is a material change, and the return value says so. A change of categories alone
         re-files the story without touching its version.
         """
-        rows = list(self._rows("SELECT version, fingerprint FROM stories WHERE id = ?", [story_id]))
+        rows = list(
+            self._rows(
+                "SELECT s.version, s.fingerprint, s.updated, m.outlet_count FROM stories s "
+                "LEFT JOIN summaries m ON m.story_id = s.id WHERE s.id = ?",
+                [story_id],
+            )
+        )
         if not rows:
             return False
         changed = rows[0]["fingerprint"] != fingerprint
+        updated = _change_time(summary, from_iso(rows[0]["updated"]), rows[0]["version"], now)
+        added = max(0, summary.outlet_count - (rows[0]["outlet_count"] or 0))
         old_categories = [
             (r["category"], r["weight"])
             for r in self._rows(
@@ -470,9 +491,16 @@ class Store:
                     pk="story_id",
                 )
                 self.db.execute(
-                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ? "
-                    "WHERE id = ?",
-                    [version, fingerprint, summary.headline, to_iso(now), story_id],
+                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
+                    "added_sources = ? WHERE id = ?",
+                    [
+                        version,
+                        fingerprint,
+                        summary.headline,
+                        to_iso(updated),
+                        added if version > 1 else 0,
+                        story_id,
+                    ],
                 )
             if refiled:
                 self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
@@ -581,6 +609,7 @@ class Reader:
                 version=r["version"] or 0,
                 summary=sums.get(r["id"]),
                 categories=tuple(cats.get(r["id"], ())),
+                added_sources=r.get("added_sources") or 0,
             )
             for r in rows
         ]

@@ -1,8 +1,10 @@
-"""The aiohttp web server: category feeds and HTML pages, cached, with ETag/304 and gzip.
+"""The aiohttp web server: feeds, OPML, pages, robots.txt and favicon; cached, ETag/304, gzip.
 
 Read-only: every route is GET (HEAD comes free); nothing is written. Reader calls are synchronous
 SQLite reads, so they (and rendering) run in a worker thread. Rendered responses are cached in
-memory per (path, reader.version()); a new version drops every cached response.
+memory per (path, data version), each with its headers, validators and gzip body prepared once;
+the data version is asked of the reader at most every `version_ttl` seconds, so a request for a
+cached path never leaves the event loop.
 """
 
 from __future__ import annotations
@@ -12,32 +14,26 @@ import gzip
 import hashlib
 import json
 import os
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
-from aggregator.models import Story
-from aggregator.publish import (
-    FEED_MEDIA_TYPES,
-    MORE_STORIES,
-    PublishSettings,
-    render_category_html,
-    render_feed,
-    render_index_html,
-    render_story_html,
-    render_subscribe_html,
-    slugify,
-)
+from aggregator.feeds import OPML_FORMATS
+from aggregator.publish import PublishSettings
+from aggregator.site import Output, Site, StoryReader
 
-HTML_TYPE = "text/html; charset=utf-8"
-INDEX_HEADLINES = 5  # latest headlines per category on the front page
-CACHE_ENTRIES = 2048  # cap on cached responses for one reader version
+RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
+STATIC_MAX_AGE = 86400  # robots.txt and favicons
+VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
+CACHE_ENTRIES = 2048  # cap on cached responses for one data version
+OPML_PATHS = {path.removesuffix(".opml"): fmt for fmt, path in OPML_FORMATS.items()}
 _MIN_GZIP = 256  # bodies smaller than this are sent as they are
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _SECURITY_HEADERS = {
@@ -50,50 +46,63 @@ _SECURITY_HEADERS = {
 }
 
 
-class StoryReader(Protocol):
-    """Read access to published stories (the store implements it; tests pass a fake)."""
-
-    def categories(self) -> list[str]:
-        """Category names, in OPML order."""
-        ...
-
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        """Stories of one category (None: all), newest updated first."""
-        ...
-
-    def story(self, story_id: str) -> Story | None:
-        """One story by id, or None."""
-        ...
-
-    def version(self) -> str:
-        """A token that changes whenever published data changes."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rendered response body with its validators, ready to serve many times."""
+    """A rendered response body with its validators and headers, ready to serve many times."""
 
     body: bytes
     content_type: str
     etag: str  # hex digest, unquoted
     last_modified: datetime | None = None
     gzipped: bytes | None = None  # present when compression pays off
+    expires: float | None = None  # monotonic time after which it is rendered again
+    headers: dict[str, str] = field(default_factory=dict)  # for a plain 200
+    gzip_headers: dict[str, str] = field(default_factory=dict)  # for a gzip 200
+    headers_304: dict[str, str] = field(default_factory=dict)
+    gzip_headers_304: dict[str, str] = field(default_factory=dict)
+    etags: frozenset[str] = frozenset()  # quoted tags that revalidate it
 
     @classmethod
-    def build(cls, body: bytes, content_type: str, last_modified: datetime | None) -> Rendered:
-        """Hash and (when worth it) compress a body once."""
+    def build(
+        cls,
+        body: bytes,
+        content_type: str,
+        last_modified: datetime | None,
+        *,
+        expires: float | None = None,
+        max_age: int | None = None,
+    ) -> Rendered:
+        """Hash, compress (when worth it) and prepare headers once."""
         packed = None
         if len(body) >= _MIN_GZIP:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
             if len(packed) >= len(body):
                 packed = None
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-        return cls(body, content_type, etag, last_modified, packed)
+        common = {**_SECURITY_HEADERS, "Vary": "Accept-Encoding"}
+        if max_age is not None:
+            common["Cache-Control"] = f"public, max-age={max_age}"
+        if last_modified is not None:
+            common["Last-Modified"] = _http_date(last_modified)
+        plain = {**common, "ETag": f'"{etag}"'}
+        packed_tag = {**common, "ETag": f'"{etag}-gz"'}
+        return cls(
+            body,
+            content_type,
+            etag,
+            last_modified,
+            packed,
+            None if expires is None else time.monotonic() + expires,
+            {**plain, "Content-Type": content_type},
+            {**packed_tag, "Content-Type": content_type, "Content-Encoding": "gzip"},
+            plain,
+            packed_tag,
+            frozenset({f'"{etag}"', f'"{etag}-gz"', f'W/"{etag}"', f'W/"{etag}-gz"'}),
+        )
 
 
 class _Cache:
-    """Rendered responses for the current reader version only."""
+    """Rendered responses for the current data version only."""
 
     def __init__(self, limit: int = CACHE_ENTRIES) -> None:
         self._limit = limit
@@ -103,7 +112,10 @@ class _Cache:
     def get(self, path: str, version: str) -> Rendered | None:
         if version != self._version:
             return None
-        return self._entries.get(path)
+        entry = self._entries.get(path)
+        if entry is not None and entry.expires is not None and entry.expires < time.monotonic():
+            return None
+        return entry
 
     def put(self, path: str, version: str, entry: Rendered) -> None:
         if version != self._version:
@@ -114,12 +126,33 @@ class _Cache:
         self._entries[path] = entry
 
 
+class _Version:
+    """The reader's data version, asked at most every `ttl` seconds, by one request at a time."""
+
+    def __init__(self, reader: StoryReader, ttl: float) -> None:
+        self._reader = reader
+        self._ttl = ttl
+        self._value: str | None = None
+        self._checked = 0.0
+        self._pending: asyncio.Future[str] | None = None
+
+    async def get(self) -> str:
+        if self._value is not None and time.monotonic() - self._checked < self._ttl:
+            return self._value
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(asyncio.to_thread(self._reader.version))
+        pending = self._pending
+        try:
+            value = await asyncio.shield(pending)
+        finally:
+            if self._pending is pending and pending.done():
+                self._pending = None
+        self._value, self._checked = value, time.monotonic()
+        return value
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _newest(stories: list[Story]) -> datetime | None:
-    return max((_utc(s.updated) for s in stories), default=None)
 
 
 def _http_date(moment: datetime) -> str:
@@ -128,6 +161,8 @@ def _http_date(moment: datetime) -> str:
 
 def _accepts_gzip(header: str) -> bool:
     """Whether an Accept-Encoding header admits gzip (q=0 refuses it)."""
+    if header in ("gzip, deflate", "gzip, deflate, br", "gzip", "gzip, deflate, br, zstd"):
+        return True  # the common headers, without parsing
     for part in header.split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
@@ -146,8 +181,11 @@ def _accepts_gzip(header: str) -> bool:
 
 def _not_modified(request: web.Request, entry: Rendered) -> bool:
     """RFC 9110 revalidation: If-None-Match wins; If-Modified-Since only without it."""
-    if_none_match = request.if_none_match
-    if if_none_match is not None:
+    raw = request.headers.get("If-None-Match")
+    if raw is not None:
+        if raw in entry.etags:  # the usual case: one tag, as we sent it
+            return True
+        if_none_match = request.if_none_match or ()
         mine = {entry.etag, f"{entry.etag}-gz"}
         return any(tag.value == "*" or tag.value in mine for tag in if_none_match)
     since = request.if_modified_since
@@ -156,25 +194,19 @@ def _not_modified(request: web.Request, entry: Rendered) -> bool:
     return False
 
 
-def _serve(request: web.Request, entry: Rendered, max_age: int) -> web.Response:
+def _serve(request: web.Request, entry: Rendered, max_age: int | None = None) -> web.Response:
     use_gzip = entry.gzipped is not None and _accepts_gzip(
         request.headers.get("Accept-Encoding", "")
     )
-    headers = {
-        **_SECURITY_HEADERS,
-        "ETag": f'"{entry.etag}-gz"' if use_gzip else f'"{entry.etag}"',
-        "Cache-Control": f"public, max-age={max_age}",
-        "Vary": "Accept-Encoding",
-    }
-    if entry.last_modified is not None:
-        headers["Last-Modified"] = _http_date(entry.last_modified)
+    headers = entry.gzip_headers if use_gzip else entry.headers
+    if max_age is not None:
+        headers = {**headers, "Cache-Control": f"public, max-age={max_age}"}
     if _not_modified(request, entry):
+        headers = {
+            k: v for k, v in headers.items() if k not in ("Content-Type", "Content-Encoding")
+        }
         return web.Response(status=304, headers=headers)
-    headers["Content-Type"] = entry.content_type
-    if use_gzip:
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=entry.gzipped, headers=headers)
-    return web.Response(body=entry.body, headers=headers)
+    return web.Response(body=entry.gzipped if use_gzip else entry.body, headers=headers)
 
 
 def not_found_response() -> web.Response:
@@ -210,107 +242,93 @@ def make_app(
     *,
     clock: Callable[[], datetime] | None = None,
     digest: DigestSettings | None = None,
+    version_ttl: float = VERSION_TTL,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
     With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
+    `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
     """
-    now = clock or (lambda: datetime.now(UTC))
+    site = Site(reader, settings, clock=clock, digest=digest)
+    mailed = site.digests
     cache = _Cache()
-    digest = digest or DigestSettings()
-    mailed = digest.categories
+    version = _Version(reader, version_ttl)
 
-    def category_named(slug: str) -> str | None:
-        # First category wins when two names share a slug.
-        for name in reader.categories():
-            if slugify(name) == slug:
-                return name
-        return None
+    def prepared(render: Callable[[], Output | None]) -> Callable[[], Rendered | None]:
+        def run() -> Rendered | None:
+            output = render()
+            if output is None:
+                return None
+            return Rendered.build(
+                output.body,
+                output.content_type,
+                output.last_modified,
+                expires=RERANK_SECONDS if output.ranked else None,
+                max_age=settings.max_age,
+            )
 
-    def render_index() -> Rendered | None:
-        rows = [
-            (name, slugify(name), reader.stories(name, INDEX_HEADLINES))
-            for name in reader.categories()
-        ]
-        page = render_index_html(rows, settings, mailed).encode()
-        newest = _newest([s for _, _, stories in rows for s in stories])
-        return Rendered.build(page, HTML_TYPE, newest)
-
-    def render_category(slug: str) -> Rendered | None:
-        name = category_named(slug)
-        if name is None:
-            return None
-        stories = reader.stories(name, settings.max_items)
-        page = render_category_html(name, slug, stories, settings, mailed).encode()
-        return Rendered.build(page, HTML_TYPE, _newest(stories))
-
-    def render_subscribe(slug: str) -> Rendered | None:
-        name = category_named(slug)
-        if name is None or name not in mailed:
-            return None
-        schedule = f"{digest.send_time(name):%H:%M} ({digest.timezone})"
-        contact = digest.reply_address
-        page = render_subscribe_html(
-            name, slug, settings, schedule=schedule, count=digest.count, contact=contact
-        )
-        return Rendered.build(page.encode(), HTML_TYPE, None)
-
-    def render_feed_for(slug: str, fmt: str) -> Rendered | None:
-        name = category_named(slug)
-        if name is None or fmt not in FEED_MEDIA_TYPES:
-            return None
-        stories = reader.stories(name, settings.max_items)
-        body = render_feed(name, slug, stories, "atom" if fmt == "atom" else "rss", settings, now())
-        content_type = f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8"
-        return Rendered.build(body, content_type, _newest(stories))
-
-    def render_story(story_id: str) -> Rendered | None:
-        story = reader.story(story_id)
-        if story is None:
-            return None
-        more = [s for s in reader.stories(story.category, MORE_STORIES + 1) if s.id != story.id]
-        more = more[:MORE_STORIES]
-        page = render_story_html(story, settings, more, mailed).encode()
-        return Rendered.build(page, HTML_TYPE, _newest([story, *more]))
+        return run
 
     async def cached(
-        request: web.Request, render: Callable[[], Rendered | None]
+        request: web.Request, render: Callable[[], Output | None]
     ) -> web.StreamResponse:
         key = request.rel_url.path
-        version = await asyncio.to_thread(reader.version)
-        entry = cache.get(key, version)
+        current = await version.get()
+        entry = cache.get(key, current)
         if entry is None:
-            entry = await asyncio.to_thread(render)
+            entry = await asyncio.to_thread(prepared(render))
             if entry is None:
                 return not_found_response()
-            cache.put(key, version, entry)
-        return _serve(request, entry, settings.max_age)
+            cache.put(key, current, entry)
+        return _serve(request, entry)
+
+    def fixed(output: Output) -> Callable[[web.Request], Awaitable[web.Response]]:
+        entry = Rendered.build(output.body, output.content_type, None, max_age=STATIC_MAX_AGE)
+
+        async def handler(request: web.Request) -> web.Response:
+            return _serve(request, entry)
+
+        return handler
 
     async def index(request: web.Request) -> web.StreamResponse:
-        return await cached(request, render_index)
+        return await cached(request, site.index)
 
     async def category(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
-        return await cached(request, lambda: render_category(slug))
+        return await cached(request, lambda: site.category(slug))
 
     async def subscribe(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
-        return await cached(request, lambda: render_subscribe(slug))
+        return await cached(request, lambda: site.subscribe(slug))
+
+    async def category_page(request: web.Request) -> web.StreamResponse:
+        slug, page = request.match_info["slug"], int(request.match_info["page"])
+        if page < 2:  # page 1 is the category page itself
+            return not_found_response()
+        return await cached(request, lambda: site.category(slug, page))
 
     async def category_redirect(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
-        if await asyncio.to_thread(category_named, slug) is None:
+        if await asyncio.to_thread(site.category_named, slug) is None:
             return not_found_response()
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location=f"{slug}/")
 
     async def feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
-        return await cached(request, lambda: render_feed_for(slug, fmt))
+        return await cached(request, lambda: site.feed(slug, fmt))
+
+    async def top_feed(request: web.Request) -> web.StreamResponse:
+        slug, fmt = request.match_info["slug"], request.match_info["fmt"]
+        return await cached(request, lambda: site.feed(slug, fmt, top=True))
+
+    async def opml(request: web.Request) -> web.StreamResponse:
+        fmt = OPML_PATHS[request.match_info["name"]]
+        return await cached(request, lambda: site.opml(fmt))
 
     async def story(request: web.Request) -> web.StreamResponse:
         story_id = request.match_info["story_id"]
-        return await cached(request, lambda: render_story(story_id))
+        return await cached(request, lambda: site.story(story_id))
 
     async def healthz(request: web.Request) -> web.StreamResponse:
         def check() -> dict[str, Any]:
@@ -339,10 +357,16 @@ def make_app(
     app = web.Application(middlewares=[_not_found_page])
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss}}", feed)
+    app.router.add_get("/robots.txt", fixed(site.robots()))
+    app.router.add_get("/favicon.ico", fixed(site.favicon("ico")))
+    app.router.add_get("/favicon.svg", fixed(site.favicon("svg")))
+    app.router.add_get("/{name:feeds(?:-rss|-json)?}.opml", opml)
+    app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss|json}}", feed)
+    app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
     app.router.add_get("/stories/{story_id:[^/]+}", story)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
     return app
 

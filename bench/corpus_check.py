@@ -24,8 +24,10 @@ import feedparser
 from aiohttp import web
 
 from aggregator.config import Settings
+from aggregator.feeds import render_feed
 from aggregator.fetch import Fetcher
-from aggregator.publish import render_category_html, render_feed, slugify
+from aggregator.pages import render_category_html
+from aggregator.publish import slugify
 from aggregator.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +95,9 @@ async def main() -> int:
                 ):
                     bad_feeds += 1
                     print(f"BAD {category} {fmt}: {parsed.get('bozo_exception')}")
-            render_category_html(category, slugify(category), stories, service.settings.publish)
+            render_category_html(
+                category, slugify(category), stories, service.settings.publish, now
+            )
         service.close()
     await runner.cleanup()
     statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))

@@ -42,3 +42,25 @@ def make_story(
         summary=summary,
         categories=(category,),
     )
+
+
+class ListReader:
+    """A StoryReader over a list of stories."""
+
+    def __init__(self, names: list[str], stories: list[Story], token: str = "v1") -> None:
+        self.names = names
+        self.items = stories
+        self.token = token
+
+    def categories(self) -> list[str]:
+        return list(self.names)
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        chosen = [s for s in self.items if category is None or category in s.categories]
+        return sorted(chosen, key=lambda s: (s.updated, s.id), reverse=True)[:limit]
+
+    def story(self, story_id: str) -> Story | None:
+        return next((s for s in self.items if s.id == story_id), None)
+
+    def version(self) -> str:
+        return self.token

@@ -11,21 +11,16 @@ import feedparser
 import pytest
 from stories import make_story
 
+from aggregator.feeds import render_feed
 from aggregator.models import Bullet, SourceRef, Story, Summary
-from aggregator.publish import (
-    PublishSettings,
-    render_category_html,
-    render_feed,
-    render_index_html,
-    render_story_html,
-    slugify,
-    story_html_body,
-)
+from aggregator.pages import render_category_html, render_index_html, render_story_html
+from aggregator.publish import PublishSettings, slugify, story_html_body
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", max_items=50)
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 HOSTILE = "<script>alert(1)</script> ]]> &bogus; \"q' <img src=x onerror=alert(2)>"
 
 
@@ -72,7 +67,7 @@ def entry_bodies(xml: bytes, fmt: str) -> list[str]:
     root = ET.fromstring(xml)
     if fmt == "atom":
         return [e.findtext(f"{ATOM}content") or "" for e in root.iter(f"{ATOM}entry")]
-    return [i.findtext("description") or "" for i in root.iter("item")]
+    return [i.findtext(f"{CONTENT}encoded") or "" for i in root.iter("item")]
 
 
 def entry_titles(xml: bytes, fmt: str) -> list[str]:
@@ -230,8 +225,8 @@ def test_hostile_text_in_pages_is_escaped_and_never_a_link() -> None:
     evil = hostile_story()
     pages = [
         render_story_html(evil, SETTINGS, [make_story("ok")]),
-        render_category_html(HOSTILE, "w", [evil], SETTINGS),
-        render_index_html([(HOSTILE, "w", [evil])], SETTINGS),
+        render_category_html(HOSTILE, "w", [evil], SETTINGS, NOW) or "",
+        render_index_html([(HOSTILE, "w", [evil])], SETTINGS, NOW),
     ]
     for page in pages:
         assert "<script" not in page and "<img" not in page
@@ -239,7 +234,10 @@ def test_hostile_text_in_pages_is_escaped_and_never_a_link() -> None:
         assert HOSTILE in "".join(parsed.text)
         # Attribute values are escaped too: the title of the autodiscovery link holds the text.
         titles = [v for tag, name, v in parsed.attrs if tag == "link" and name == "title"]
-        assert titles and all(HOSTILE in (t or "") or "World News" in (t or "") for t in titles)
+        assert titles and all(
+            HOSTILE in (t or "") or "World News" in (t or "") or "All stories" in (t or "")
+            for t in titles
+        )
 
 
 # --- item body and pages --------------------------------------------------------------------
@@ -302,6 +300,7 @@ def test_index_lists_categories_feeds_and_headlines() -> None:
             ("Science & Tech", "science-tech", []),
         ],
         SETTINGS,
+        NOW,
     )
     parsed = _Html(page)
     for slug in ("world-news", "science-tech"):
@@ -312,12 +311,18 @@ def test_index_lists_categories_feeds_and_headlines() -> None:
     assert "Science &amp; Tech" in page
 
 
-def test_category_page_newest_first_limited() -> None:
-    settings = PublishSettings(base_url=BASE, max_items=2)
+def test_category_page_pages_through_its_stories() -> None:
+    settings = PublishSettings(base_url=BASE, page_size=2)
     stories = [make_story(f"s{h}", f"Story {h}", hours=h) for h in (1, 3, 2)]
-    page = render_category_html("World News", "world-news", stories, settings)
-    assert page.index("Story 3") < page.index("Story 2")
-    assert "Story 1" not in page
+    first = render_category_html("World News", "world-news", stories, settings, NOW)
+    second = render_category_html("World News", "world-news", stories, settings, NOW, page=2)
+    assert first is not None and second is not None
+    assert first.index("Story 3") < first.index("Story 2")  # equal coverage: the newer first
+    assert "Story 1" not in first and "Story 1" in second and "Story 3" not in second
+    assert f'href="{BASE}world-news/page/2/"' in first
+    assert f'href="{BASE}world-news/"' in second
+    assert f'<link rel="canonical" href="{BASE}world-news/page/2/">' in second
+    assert render_category_html("World News", "world-news", stories, settings, NOW, page=3) is None
 
 
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
@@ -335,6 +340,6 @@ def test_a_link_xml_cannot_carry_never_breaks_the_feed(fmt: str) -> None:
     doc = render_feed("World", "world", [make_story("odd", summary=summary)], fmt, SETTINGS, NOW)
     parsed = feedparser.parse(doc)
     assert not parsed.bozo
-    body = parsed.entries[0].content[0].value if fmt == "atom" else parsed.entries[0].summary
+    body = parsed.entries[0].content[0].value
     assert "https://good.example/x" in body
     assert "evil.example" not in body

@@ -275,3 +275,34 @@ def test_reordering_categories_changes_the_published_version() -> None:
     store.sync_sources(list(reversed(SOURCES)), NOW)
     assert reader.categories() == ["Business", "World News"]
     assert reader.version() != before
+
+
+def test_updated_is_the_newest_source_time_and_updates_count_new_outlets() -> None:
+    store = Store()
+    reader = store.reader()
+    store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    poll_time = NOW + timedelta(minutes=40)
+    one = SourceRef("Outlet A", "Title", "https://a.example/1", NOW - timedelta(minutes=5))
+    first = Summary("H", (Bullet("Fact.", (0,)),), (one,), 1)
+    store.save_summary("s1", first, "fp1", [("World News", 1.0)], poll_time)
+    story = reader.story("s1")
+    assert story is not None
+    assert (story.updated, story.added_sources) == (NOW - timedelta(minutes=5), 0)
+    later = NOW + timedelta(hours=2)
+    others = tuple(
+        SourceRef(f"Outlet {n}", "T", f"https://{n}.example/", NOW + timedelta(minutes=m))
+        for n, m in (("b", 50), ("c", 70))
+    )
+    second = Summary("H", (Bullet("Fact.", (0, 1, 2)),), (one, *others), 3)
+    store.save_summary("s1", second, "fp2", [("World News", 1.0)], later)
+    story = reader.story("s1")
+    assert story is not None
+    assert (story.version, story.added_sources) == (2, 2)
+    assert story.updated == NOW + timedelta(minutes=70)  # the newest source, not the poll
+    third = Summary("H2", second.bullets, second.sources, 3)  # an edit: no newer source
+    store.save_summary("s1", third, "fp3", [("World News", 1.0)], later)
+    story = reader.story("s1")
+    assert story is not None
+    assert (story.version, story.added_sources, story.updated) == (3, 0, later)

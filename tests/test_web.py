@@ -16,6 +16,7 @@ import pytest
 from multidict import CIMultiDict
 from stories import T0, make_story
 
+from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.models import Story
 from aggregator.publish import PublishSettings
@@ -62,7 +63,7 @@ def serve(reader: FakeReader, check: Check) -> None:
     """Run `check(session, root_url)` against a real server on a loopback port."""
 
     async def main() -> None:
-        app = make_app(reader, SETTINGS, clock=lambda: T0)
+        app = make_app(reader, SETTINGS, clock=lambda: T0, version_ttl=0)
         runner = await start_server(app, "127.0.0.1", 0)
         try:
             port = runner.addresses[0][1]
@@ -200,7 +201,10 @@ def test_unknown_things_are_404_and_nothing_is_writable() -> None:
             "/no-such-category/",
             "/stories/missing",
             "/feeds/no-such-category.atom",
-            "/feeds/world-news.json",
+            "/feeds/world-news.txt",
+            "/feeds/world-news/top.xml",
+            "/world-news/page/1/",
+            "/world-news/page/99/",
             "/feeds/world-news.xml",
             "/a/b/c",
             "/world-news/extra",
@@ -254,8 +258,13 @@ def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
         for path in ("/science-tech/", "/stories/s1"):
             _, _, body = await get(session, root + path)
             assert _Links(body.decode()).alternates == [
-                ("application/atom+xml", f"{BASE}feeds/science-tech.atom"),
-                ("application/rss+xml", f"{BASE}feeds/science-tech.rss"),
+                (media, f"{BASE}feeds/science-tech{flavour}.{fmt}")
+                for flavour in ("", "/top")
+                for fmt, media in (
+                    ("atom", "application/atom+xml"),
+                    ("rss", "application/rss+xml"),
+                    ("json", "application/feed+json"),
+                )
             ]
 
     serve(FakeReader(), check)
@@ -325,3 +334,110 @@ def test_a_busy_port_is_a_clear_configuration_error() -> None:
                 await start_server(make_app(FakeReader(), SETTINGS), "127.0.0.1", port)
 
     asyncio.run(scenario())
+
+
+def test_every_feed_flavour_opml_robots_and_favicons_are_served() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        expected = {
+            "/feeds/world-news.json": "application/feed+json; charset=utf-8",
+            "/feeds/world-news/top.atom": "application/atom+xml; charset=utf-8",
+            "/feeds/world-news/top.rss": "application/rss+xml; charset=utf-8",
+            "/feeds/world-news/top.json": "application/feed+json; charset=utf-8",
+            "/feeds/all.atom": "application/atom+xml; charset=utf-8",
+            "/feeds/all/top.json": "application/feed+json; charset=utf-8",
+            "/feeds.opml": "text/x-opml; charset=utf-8",
+            "/feeds-rss.opml": "text/x-opml; charset=utf-8",
+            "/feeds-json.opml": "text/x-opml; charset=utf-8",
+            "/robots.txt": "text/plain; charset=utf-8",
+            "/favicon.ico": "image/x-icon",
+            "/favicon.svg": "image/svg+xml",
+        }
+        for path, content_type in expected.items():
+            status, headers, _ = await get(session, root + path)
+            assert (path, status, headers["Content-Type"]) == (path, 200, content_type)
+        _, _, body = await get(session, root + "/feeds/all.atom")
+        assert {e.title for e in feedparser.parse(body).entries} == {
+            "Ceasefire agreed",
+            "Storm warning",
+            "Comet seen",
+        }
+        _, _, body = await get(session, root + "/feeds.opml")
+        assert f'xmlUrl="{BASE}feeds/science-tech/top.atom"'.encode() in body
+        assert f'xmlUrl="{BASE}feeds/all.atom"'.encode() in body
+        status, headers, _ = await get(session, root + "/favicon.ico")
+        status, _, _ = await get(session, root + "/favicon.ico", If_None_Match=headers["ETag"])
+        assert status == 304
+
+    serve(FakeReader(), check)
+
+
+def test_category_pages_page_through_ranked_stories() -> None:
+    reader = FakeReader()
+    reader.items += [
+        make_story(f"x{n}", f"Extra {n}", category="World News", hours=n) for n in range(30)
+    ]
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, _, first = await get(session, root + "/world-news/")
+        assert status == 200 and f'href="{BASE}world-news/page/2/"'.encode() in first
+        status, _, second = await get(session, root + "/world-news/page/2/")
+        assert status == 200
+        shown = {s.id for s in reader.items if f'{BASE}stories/{s.id}"'.encode() in first}
+        later = {s.id for s in reader.items if f'{BASE}stories/{s.id}"'.encode() in second}
+        assert len(shown) == 25 and len(later) == 7 and not shown & later
+        status, _, _ = await get(session, root + "/world-news/page/3/")
+        assert status == 404
+
+    serve(reader, check)
+
+
+def test_daily_email_line_follows_the_digest_categories() -> None:
+    async def main() -> None:
+        digest = DigestSettings(
+            smtp_host="127.0.0.1",
+            from_address="news@news.example.org",
+            recipients={"World News": ("reader@example.org",)},
+        )
+        app = make_app(FakeReader(), SETTINGS, clock=lambda: T0, version_ttl=0, digest=digest)
+        runner = await start_server(app, "127.0.0.1", 0)
+        try:
+            root = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            async with aiohttp.ClientSession() as session:
+                _, _, world = await get(session, root + "/stories/w1")
+                _, _, science = await get(session, root + "/stories/s1")
+                subscribe_status, _, _ = await get(session, root + "/world-news/subscribe")
+                no_digest_status, _, _ = await get(session, root + "/science-tech/subscribe")
+        finally:
+            await runner.cleanup()
+        assert f'href="{BASE}world-news/subscribe"'.encode() in world
+        assert b"Get a daily email" not in science
+        assert subscribe_status == 200 and no_digest_status == 404
+
+    asyncio.run(main())
+
+
+def test_data_version_is_asked_at_most_once_per_ttl() -> None:
+    class Counting(FakeReader):
+        def __init__(self) -> None:
+            super().__init__()
+            self.version_calls = 0
+
+        def version(self) -> str:
+            self.version_calls += 1
+            return self.token
+
+    reader = Counting()
+
+    async def main() -> None:
+        app = make_app(reader, SETTINGS, clock=lambda: T0, version_ttl=60)
+        runner = await start_server(app, "127.0.0.1", 0)
+        try:
+            root = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            async with aiohttp.ClientSession() as session:
+                for _ in range(5):
+                    await asyncio.gather(*(get(session, root + "/") for _ in range(4)))
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
+    assert reader.version_calls == 1

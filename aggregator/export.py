@@ -1,0 +1,63 @@
+"""Static export: every feed and page as files any web server can serve.
+
+`aggregator publish --output DIR` writes the same bytes the server would send for each path
+(`index.html` for a directory-style URL such as `/world-news/` or `/stories/<id>`). A file is
+rewritten only when its bytes changed (through a temporary file and a rename, so a web server
+never sends half a file); an unchanged file keeps its modification time, so web servers'
+Last-Modified/ETag validators stay valid.
+Files of stories no longer listed stay: old feed items still link to them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from aggregator.errors import AggregatorError
+from aggregator.site import Site
+
+
+@dataclass(frozen=True, slots=True)
+class ExportReport:
+    written: int
+    unchanged: int
+
+
+def _write_if_changed(target: Path, body: bytes) -> bool:
+    try:
+        if target.read_bytes() == body:
+            return False
+    except FileNotFoundError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def export_site(site: Site, output: Path) -> ExportReport:
+    """Write every published document under `output`; only changed files are touched."""
+    root = output.resolve()
+    written = unchanged = 0
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for relative, document in site.files():
+            target = (root / relative).resolve()
+            if not target.is_relative_to(root):  # never outside the output directory
+                continue
+            if _write_if_changed(target, document.body):
+                written += 1
+            else:
+                unchanged += 1
+    except OSError as exc:
+        raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
+    return ExportReport(written, unchanged)

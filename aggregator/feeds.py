@@ -1,0 +1,207 @@
+"""The published feeds: Atom 1.0 and RSS 2.0 (the only feedgen importer), JSON Feed 1.1, and the
+OPML files that list every output feed.
+
+Each feed item is one story: its id never changes, `published` is when the story first appeared
+and `updated` its last material change; the body is the summary (HTML), the RSS `description`
+and Atom `summary` a plain-text excerpt, and every entry carries its story's language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from feedgen.feed import FeedGenerator
+
+from aggregator import PROJECT_URL, __version__
+from aggregator.models import Story
+from aggregator.publish import (
+    FEED_FORMATS,
+    FEED_MEDIA_TYPES,
+    FORMAT_LABELS,
+    PublishSettings,
+    category_url,
+    clean,
+    excerpt,
+    feed_id,
+    feed_title,
+    feed_url,
+    headline,
+    story_html_body,
+    story_language,
+    story_uri,
+    story_url,
+    utc,
+)
+from aggregator.ranking import for_feed
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
+
+
+class _EntryLanguage:
+    """A feedgen entry extension: xml:lang on an Atom <entry>, dc:language on an RSS <item>."""
+
+    def __init__(self) -> None:
+        self.code: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": "http://purl.org/dc/elements/1.1/"}
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.code:
+            entry.set(_XML_LANG, self.code)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        if self.code:
+            element = item.makeelement("{http://purl.org/dc/elements/1.1/}language", {})
+            element.text = self.code
+            item.append(element)
+        return item
+
+
+def _terms(story: Story) -> list[str]:
+    return [term for term in (clean(c) for c in dict.fromkeys(story.categories)) if term] or (
+        [clean(story.category)] if clean(story.category) else []
+    )
+
+
+def _subtitle(name: str, settings: PublishSettings, top: bool) -> str:
+    if top:
+        return f"{clean(name)}: stories at least {settings.top_min_outlets} outlets covered"
+    return f"{clean(name)}: {clean(settings.description)}"
+
+
+def _chosen(stories: Sequence[Story], settings: PublishSettings, top: bool) -> list[Story]:
+    minimum = settings.top_min_outlets if top else 1
+    return for_feed(stories, settings.max_items, minimum)
+
+
+def render_feed(
+    name: str,
+    slug: str,
+    stories: Sequence[Story],
+    fmt: str,
+    settings: PublishSettings,
+    now: datetime,
+    *,
+    top: bool = False,
+) -> bytes:
+    """One feed as bytes: Atom, RSS or JSON Feed; `top` keeps widely covered stories only.
+
+    `stories` are candidates (newest first is fine); which of them the feed carries is
+    `ranking.for_feed`'s decision. Item bodies link the category page rather than other
+    headlines, so an item's content changes only when its own story does.
+    """
+    if fmt not in FEED_FORMATS:
+        raise ValueError(f"unknown feed format {fmt!r}")
+    chosen = _chosen(stories, settings, top)
+    if fmt == "json":
+        return _json_feed(name, slug, chosen, settings, top)
+    self_url = feed_url(slug, fmt, settings, top)
+    fg = FeedGenerator()
+    fg.id(feed_id(slug, settings, top))
+    fg.title(feed_title(name, settings, top))
+    fg.subtitle(_subtitle(name, settings, top))
+    fg.author({"name": clean(settings.site_title) or "aggregator"})
+    fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
+    fg.link(href=category_url(slug, settings), rel="alternate", type="text/html")
+    fg.language(settings.language)
+    fg.generator("aggregator", version=__version__, uri=PROJECT_URL)
+    fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
+    if fmt == "rss":
+        fg.ttl(max(1, settings.max_age // 60))
+    for story in chosen:
+        fe = fg.add_entry(order="append")
+        fe.register_extension("language", _EntryLanguage, atom=True, rss=True)
+        fe.language.code = story_language(story, settings)
+        uri = story_uri(story)
+        fe.id(uri)
+        fe.guid(uri, permalink=False)
+        fe.title(headline(story))
+        fe.link(href=story_url(story, settings), rel="alternate", type="text/html")
+        fe.published(utc(story.first_seen))
+        fe.updated(utc(story.updated))
+        terms = _terms(story)
+        if terms:
+            fe.category([{"term": term} for term in terms])
+        # clean again: a last guard so one odd character can never break the whole feed
+        fe.content(clean(story_html_body(story, settings)), type="html")
+        # After content: the plain excerpt becomes Atom <summary> and RSS <description>,
+        # and the HTML moves to RSS <content:encoded>.
+        fe.description(clean(excerpt(story)), isSummary=True)
+    if fmt == "atom":
+        return fg.atom_str(pretty=True, encoding="UTF-8")
+    return fg.rss_str(pretty=True, encoding="UTF-8")
+
+
+def _json_feed(
+    name: str, slug: str, chosen: Sequence[Story], settings: PublishSettings, top: bool
+) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    items = []
+    for story in chosen:
+        item: dict[str, Any] = {
+            "id": story_uri(story),
+            "url": story_url(story, settings),
+            "title": headline(story),
+            "content_html": clean(story_html_body(story, settings)),
+            "summary": clean(excerpt(story)),
+            "date_published": utc(story.first_seen).isoformat(),
+            "date_modified": utc(story.updated).isoformat(),
+            "language": story_language(story, settings),
+        }
+        terms = _terms(story)
+        if terms:
+            item["tags"] = terms
+        items.append(item)
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed_title(name, settings, top),
+        "home_page_url": category_url(slug, settings),
+        "feed_url": feed_url(slug, "json", settings, top),
+        "description": _subtitle(name, settings, top),
+        "language": settings.language,
+        "authors": [{"name": clean(settings.site_title) or "aggregator"}],
+        "items": items,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def render_outputs_opml(
+    categories: Sequence[tuple[str, str]], fmt: str, settings: PublishSettings
+) -> bytes:
+    """OPML 2.0 listing every output feed of one format, grouped by category, ready to import.
+
+    One file per format (feeds.opml: Atom; feeds-rss.opml; feeds-json.opml), so importing one
+    subscribes to each feed once. Each category holds its feed and its "top stories" feed.
+    """
+    if fmt not in OPML_FORMATS:
+        raise ValueError(f"unknown feed format {fmt!r}")
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    site = clean(settings.site_title) or "aggregator"
+    ElementTree.SubElement(head, "title").text = f"{site}: every feed ({FORMAT_LABELS[fmt]})"
+    ElementTree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = ElementTree.SubElement(root, "body")
+    for name, slug in categories:
+        label = clean(name) or slug
+        group = ElementTree.SubElement(body, "outline", text=label, title=label)
+        for top in (False, True):
+            title = label + (" — top stories" if top else "")
+            ElementTree.SubElement(
+                group,
+                "outline",
+                type="rss",
+                text=title,
+                title=title,
+                xmlUrl=feed_url(slug, fmt, settings, top),
+                htmlUrl=category_url(slug, settings),
+                category=f"/{label}",
+            )
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"

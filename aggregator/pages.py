@@ -1,0 +1,377 @@
+"""Server-rendered HTML: the front page, category pages, story pages; robots.txt and the favicon.
+
+No JavaScript; one small inline stylesheet that reads well on a phone. Every page carries a
+canonical link, a description and OpenGraph tags, and autodiscovery links for its feeds.
+Pages that list stories take `now` (ranked by `ranking.rank`, as the digest is) and the
+set of categories with a daily email, for the "Get a daily email" line (empty: hidden).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import struct
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from urllib.parse import quote
+
+from aggregator.models import Story
+from aggregator.publish import (
+    ALL_SLUG,
+    ALL_TITLE,
+    FEED_FORMATS,
+    FEED_MEDIA_TYPES,
+    FORMAT_LABELS,
+    PublishSettings,
+    category_url,
+    clean,
+    esc,
+    excerpt,
+    feed_url,
+    headline,
+    link,
+    outlet_count,
+    slugify,
+    story_html_body,
+    story_language,
+    story_url,
+    subscribe_url,
+    time_tag,
+    utc,
+)
+from aggregator.ranking import rank
+
+_CSS = """
+body{font:1rem/1.5 system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:0 1rem;color:#222;
+background:#fff;overflow-wrap:break-word}
+a{color:#0645ad}a:visited{color:#5a3696}
+header,footer{padding:.75rem 0;color:#555}header a{font-weight:bold;text-decoration:none}
+h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-bottom:.25rem}
+section>h2{font-size:1.3rem;border-bottom:2px solid #222;margin-top:2rem}
+h3{font-size:1.05rem;margin:.9rem 0 .15rem}
+.meta{color:#555;font-size:.9rem;margin-top:0}.lead{margin:.2rem 0}
+.digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
+li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
+nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
+@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
+a:visited{color:#c58af9}.meta,header,footer{color:#aaa}section>h2{border-color:#ddd}
+.digest{background:#1d2330}}
+""".strip()
+
+FAVICON_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    b'<rect width="16" height="16" rx="3" fill="#0645ad"/>'
+    b'<path d="M4 4.5h8M4 8h8M4 11.5h5" stroke="#fff" stroke-width="1.6" '
+    b'stroke-linecap="round"/></svg>\n'
+)
+
+
+def favicon_ico() -> bytes:
+    """A 16×16 ICO of the same mark (blue square, three white lines), built without tools."""
+    size = 16
+    blue, white, clear = (0xAD, 0x45, 0x06, 0xFF), (0xFF, 0xFF, 0xFF, 0xFF), (0, 0, 0, 0)
+    rows = []
+    for y in range(size - 1, -1, -1):  # BMP rows run bottom-up
+        row = []
+        for x in range(size):
+            corner = min(x, size - 1 - x) + min(y, size - 1 - y) < 2
+            line = y in (4, 5, 8, 9, 12, 13) and 4 <= x < (10 if y >= 12 else 12)
+            row.append(clear if corner else white if line else blue)
+        rows.append(b"".join(bytes(px) for px in row))
+    pixels = b"".join(rows)
+    mask = b"\x00" * (4 * size)  # 1-bit AND mask, rows padded to 32 bits; alpha does the work
+    header = struct.pack("<IiiHHIIiiII", 40, size, size * 2, 1, 32, 0, len(pixels), 0, 0, 0, 0)
+    image = header + pixels + mask
+    directory = struct.pack("<HHH", 0, 1, 1) + struct.pack(
+        "<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 22
+    )
+    return directory + image
+
+
+def robots_txt(settings: PublishSettings) -> str:
+    """Everything may be crawled; the feed list points crawlers at the feeds."""
+    return f"User-agent: *\nAllow: /\n\n# Every feed: {settings.base_url}feeds.opml\n"
+
+
+# --- the page frame ---------------------------------------------------------------------------
+
+
+def _alternates(name: str, slug: str, settings: PublishSettings, top: bool = True) -> list[str]:
+    """Autodiscovery <link>s: every format, and the "top stories" flavour too."""
+    tags = []
+    for flavour in (False, True) if top else (False,):
+        for fmt in FEED_FORMATS:
+            label = f"{clean(name)}{', top stories' if flavour else ''} ({FORMAT_LABELS[fmt]})"
+            tags.append(
+                f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" '
+                f'title="{esc(label)}" '
+                f'href="{html.escape(feed_url(slug, fmt, settings, flavour), quote=True)}">'
+            )
+    return tags
+
+
+def _feed_links(slug: str, settings: PublishSettings) -> str:
+    """Visible links to a category's feeds."""
+    links = [
+        f'<a href="{html.escape(feed_url(slug, fmt, settings), quote=True)}">'
+        f"{FORMAT_LABELS[fmt]}</a>"
+        for fmt in FEED_FORMATS
+    ]
+    top = html.escape(feed_url(slug, "atom", settings, top=True), quote=True)
+    return "Feeds: " + " · ".join(links) + f' · <a href="{top}">top stories</a>'
+
+
+def _page(
+    title: str,
+    main: str,
+    settings: PublishSettings,
+    *,
+    canonical: str,
+    description: str,
+    alternates: Sequence[str],
+    og_type: str = "website",
+    lang: str | None = None,
+    extra_meta: Sequence[str] = (),
+) -> str:
+    site = esc(settings.site_title)
+    head_title = esc(title)
+    if head_title != site:
+        head_title = f"{head_title} · {site}"
+    canonical_attr = html.escape(canonical, quote=True)
+    description_attr = esc(description)
+    return "\n".join(
+        [
+            "<!doctype html>",
+            f'<html lang="{esc(lang or settings.language)}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{head_title}</title>",
+            f'<meta name="description" content="{description_attr}">',
+            f'<link rel="canonical" href="{canonical_attr}">',
+            f'<link rel="icon" href="{esc(settings.base_url)}favicon.svg" type="image/svg+xml">',
+            f'<meta property="og:site_name" content="{site}">',
+            f'<meta property="og:title" content="{esc(title)}">',
+            f'<meta property="og:description" content="{description_attr}">',
+            f'<meta property="og:type" content="{og_type}">',
+            f'<meta property="og:url" content="{canonical_attr}">',
+            *extra_meta,
+            *alternates,
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            f'<header><a href="{esc(settings.base_url)}">{site}</a></header>',
+            "<main>",
+            main,
+            "</main>",
+            "<footer>Each story is summarised from the outlets that covered it; "
+            f'follow the numbered links to read them. <a href="{esc(settings.base_url)}'
+            'feeds.opml">All feeds (OPML)</a></footer>',
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _digest_line(name: str, settings: PublishSettings, digests: Collection[str]) -> str:
+    if name not in digests:
+        return ""
+    target = subscribe_url(slugify(name), settings)
+    return (
+        f'<p class="digest">{link(target, f"Get a daily email with more {esc(name)} stories")}</p>'
+    )
+
+
+def _meta_line(story: Story) -> str:
+    count = outlet_count(story)
+    meta = time_tag(story.updated)
+    if count:
+        meta += f" · {count} {'source' if count == 1 else 'sources'}"
+    return f'<p class="meta">{meta}</p>'
+
+
+def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") -> str:
+    """Headline, time and source count, and the lead bullet."""
+    lines = [
+        "<article>",
+        f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
+        _meta_line(story),
+    ]
+    if story.summary is not None and story.summary.bullets:
+        lines.append(f'<p class="lead">{esc(story.summary.bullets[0].text)}</p>')
+    lines.append("</article>")
+    return "\n".join(lines)
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+def render_index_html(
+    categories: Sequence[tuple[str, str, Sequence[Story]]],
+    settings: PublishSettings,
+    now: datetime,
+    digests: Collection[str] = frozenset(),
+) -> str:
+    """The front page: per category its top stories, by outlets covering them and recency."""
+    sections = [f"<h1>{esc(settings.site_title)}</h1>"]
+    alternates = _alternates(ALL_TITLE, ALL_SLUG, settings)
+    for name, slug, stories in categories:
+        alternates += _alternates(name, slug, settings, top=False)
+        top = rank(stories, now)[: settings.front_page_stories]
+        lines = [
+            "<section>",
+            f"<h2>{link(category_url(slug, settings), esc(name))}</h2>",
+        ]
+        lines += [_story_teaser(story, settings) for story in top]
+        if not top:
+            lines.append("<p>No stories yet.</p>")
+        lines.append(
+            f'<p class="meta">{link(category_url(slug, settings), "More " + esc(name))} · '
+            f"{_feed_links(slug, settings)}</p>"
+        )
+        if digest := _digest_line(name, settings, digests):
+            lines.append(digest)
+        lines.append("</section>")
+        sections.append("\n".join(lines))
+    if not categories:
+        sections.append("<p>No categories yet.</p>")
+    else:
+        sections.append(f'<p class="meta">{ALL_TITLE}: {_feed_links(ALL_SLUG, settings)}</p>')
+    return _page(
+        settings.site_title,
+        "\n".join(sections),
+        settings,
+        canonical=settings.base_url,
+        description=settings.description,
+        alternates=alternates,
+    )
+
+
+def page_count(stories: int, settings: PublishSettings) -> int:
+    """How many pages a category of `stories` stories has (at least one)."""
+    return max(1, math.ceil(stories / settings.page_size))
+
+
+def render_category_html(
+    name: str,
+    slug: str,
+    stories: Sequence[Story],
+    settings: PublishSettings,
+    now: datetime,
+    *,
+    page: int = 1,
+    digests: Collection[str] = frozenset(),
+) -> str | None:
+    """One page of a category: its stories by importance, with paging; None past the end."""
+    pages = page_count(len(stories), settings)
+    if not 1 <= page <= pages:
+        return None
+    ranked = rank(stories, now)
+    start = (page - 1) * settings.page_size
+    shown = ranked[start : start + settings.page_size]
+    title = name if page == 1 else f"{name}, page {page}"
+    parts = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{_feed_links(slug, settings)}</p>']
+    if page == 1 and (digest := _digest_line(name, settings, digests)):
+        parts.append(digest)
+    parts += [_story_teaser(story, settings, "h2") for story in shown]
+    if not shown:
+        parts.append("<p>No stories yet.</p>")
+    if pages > 1:
+        newer = link(category_url(slug, settings, page - 1), "← More important") if page > 1 else ""
+        older = link(category_url(slug, settings, page + 1), "More →") if page < pages else ""
+        parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
+    description = f"{clean(name)}: {clean(settings.description)}"
+    return _page(
+        title,
+        "\n".join(parts),
+        settings,
+        canonical=category_url(slug, settings, page),
+        description=description,
+        alternates=_alternates(name, slug, settings),
+    )
+
+
+def render_story_html(
+    story: Story,
+    settings: PublishSettings,
+    more: Sequence[Story],
+    digests: Collection[str] = frozenset(),
+) -> str:
+    """One story: headline, date, bullets, "Summary based on N sources", the daily email
+    line, "More stories"."""
+    name = clean(story.category)
+    slug = slugify(story.category)
+    category = esc(name) or "Stories"
+    main = "\n".join(
+        [
+            "<article>",
+            f"<h1>{esc(headline(story))}</h1>",
+            f'<p class="meta">{time_tag(story.updated)} · '
+            f"{link(category_url(slug, settings), category)}</p>",
+            story_html_body(story, settings, more, _digest_line(name, settings, digests)),
+            "</article>",
+        ]
+    )
+    extra = [
+        f'<meta property="article:published_time" content="{utc(story.first_seen).isoformat()}">',
+        f'<meta property="article:modified_time" content="{utc(story.updated).isoformat()}">',
+    ]
+    if name:
+        extra.append(f'<meta property="article:section" content="{esc(name)}">')
+    return _page(
+        headline(story),
+        main,
+        settings,
+        canonical=story_url(story, settings),
+        description=excerpt(story, 200),
+        alternates=_alternates(name or slug, slug, settings),
+        og_type="article",
+        lang=story_language(story, settings),
+        extra_meta=extra,
+    )
+
+
+def render_subscribe_html(
+    name: str,
+    slug: str,
+    settings: PublishSettings,
+    *,
+    schedule: str,
+    count: int,
+    contact: str,
+) -> str:
+    """How to get a category's daily email: the operator adds readers; nothing to fill in.
+
+    `schedule` says when it goes out (e.g. "07:00 (Europe/Berlin)"); `contact` is the address
+    readers write to, to subscribe or to unsubscribe.
+    """
+    label = esc(name)
+    address = esc(contact)
+    mail = html.escape(f"mailto:{contact}?subject={quote(f'subscribe {name}')}", quote=True)
+    main = "\n".join(
+        [
+            f"<h1>Get a daily email with more {label} stories</h1>",
+            f"<p>Every day at {esc(schedule)} the {label} digest brings the day's top "
+            f"{count} stories: each with its summary, the outlets it is based on and a link to "
+            "the full story here. Stories already sent come back only when they change.</p>",
+            "<h2>Subscribe</h2>",
+            f"<p>Subscriptions are kept by the people who run this site. To get the digest, "
+            f'write to <a href="{mail}">{address}</a> and ask to be added to the {label} '
+            "digest. There is no sign-up form: nobody can subscribe your address but you "
+            "asking.</p>",
+            "<h2>Unsubscribe</h2>",
+            f"<p>Write to {address} and you will be removed. Mail clients that offer "
+            "“unsubscribe” for the digest send that request for you.</p>",
+            f'<p class="meta">{link(category_url(slug, settings), f"All {label} stories")} · '
+            f"{_feed_links(slug, settings)}</p>",
+        ]
+    )
+    return _page(
+        f"{name} daily email",
+        main,
+        settings,
+        canonical=subscribe_url(slug, settings),
+        description=f"Get a daily email with more {clean(name)} stories",
+        alternates=_alternates(name, slug, settings),
+    )

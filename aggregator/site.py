@@ -1,0 +1,229 @@
+"""The published site as paths and bodies: which stories each feed or page is built from.
+
+Both the web server and the static export go through `Site`, so a served path and an exported
+file always hold the same bytes. Reads go through a `StoryReader`; nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from aggregator.digest import DigestSettings
+from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml
+from aggregator.models import Story
+from aggregator.pages import (
+    FAVICON_SVG,
+    favicon_ico,
+    page_count,
+    render_category_html,
+    render_index_html,
+    render_story_html,
+    render_subscribe_html,
+    robots_txt,
+)
+from aggregator.publish import (
+    ALL_SLUG,
+    ALL_TITLE,
+    FEED_FORMATS,
+    FEED_MEDIA_TYPES,
+    MORE_STORIES,
+    PublishSettings,
+    feed_path,
+    slugify,
+)
+
+HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+OPML_TYPE = "text/x-opml; charset=utf-8"
+INDEX_CANDIDATES = 60  # newest stories per category the front page ranks
+FEED_CANDIDATES = 3  # a feed chooses its items from max_items × this many newest stories
+MAX_PAGES = 20  # category pages beyond this are not offered
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+class StoryReader(Protocol):
+    """Read access to published stories (the store implements it; tests pass a fake)."""
+
+    def categories(self) -> list[str]:
+        """Category names, in OPML order."""
+        ...
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        """Stories of one category (None: all), newest updated first."""
+        ...
+
+    def story(self, story_id: str) -> Story | None:
+        """One story by id, or None."""
+        ...
+
+    def version(self) -> str:
+        """A token that changes whenever published data changes."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One published document."""
+
+    body: bytes
+    content_type: str
+    last_modified: datetime | None = None
+    ranked: bool = False  # its order depends on the time it was rendered
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _newest(stories: list[Story]) -> datetime | None:
+    return max((_utc(s.updated) for s in stories), default=None)
+
+
+class Site:
+    """Renders any published path from a reader's current data."""
+
+    def __init__(
+        self,
+        reader: StoryReader,
+        settings: PublishSettings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        digest: DigestSettings | None = None,
+    ) -> None:
+        self.reader = reader
+        self.settings = settings
+        self.now = clock or (lambda: datetime.now(UTC))
+        self.digest = digest or DigestSettings()
+        self.digests = self.digest.categories  # categories with a daily email
+
+    def category_named(self, slug: str) -> str | None:
+        """The category with this slug (the first one when two names share a slug)."""
+        for name in self.reader.categories():
+            if slugify(name) == slug:
+                return name
+        return None
+
+    # --- documents ------------------------------------------------------------------------
+
+    def index(self) -> Output:
+        rows = [
+            (name, slugify(name), self.reader.stories(name, INDEX_CANDIDATES))
+            for name in self.reader.categories()
+        ]
+        page = render_index_html(rows, self.settings, self.now(), self.digests)
+        stories = [s for _, _, chosen in rows for s in chosen]
+        return Output(page.encode(), HTML_TYPE, _newest(stories), ranked=True)
+
+    def category(self, slug: str, page: int = 1) -> Output | None:
+        name = self.category_named(slug)
+        if name is None or not 1 <= page <= MAX_PAGES:
+            return None
+        stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
+        html_page = render_category_html(
+            name, slug, stories, self.settings, self.now(), page=page, digests=self.digests
+        )
+        if html_page is None:
+            return None
+        return Output(html_page.encode(), HTML_TYPE, _newest(stories), ranked=True)
+
+    def feed(self, slug: str, fmt: str, top: bool = False) -> Output | None:
+        """A category's feed, or every category's for the slug "all"."""
+        if fmt not in FEED_MEDIA_TYPES:
+            return None
+        candidates = self.settings.max_items * FEED_CANDIDATES
+        name = self.category_named(slug)
+        if name is not None:
+            stories = self.reader.stories(name, candidates)
+        elif slug == ALL_SLUG:
+            name, stories = ALL_TITLE, self.reader.stories(None, candidates)
+        else:
+            return None
+        body = render_feed(name, slug, stories, fmt, self.settings, self.now(), top=top)
+        return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories))
+
+    def feed_list(self) -> list[tuple[str, str]]:
+        """(name, slug) of every feed: the categories, then "All stories"."""
+        rows = [(name, slugify(name)) for name in self.reader.categories()]
+        if ALL_SLUG not in {slug for _, slug in rows}:
+            rows.append((ALL_TITLE, ALL_SLUG))
+        return rows
+
+    def opml(self, fmt: str) -> Output:
+        return Output(render_outputs_opml(self.feed_list(), fmt, self.settings), OPML_TYPE)
+
+    def story(self, story_id: str) -> Output | None:
+        story = self.reader.story(story_id)
+        if story is None:
+            return None
+        more = [
+            s for s in self.reader.stories(story.category, MORE_STORIES + 1) if s.id != story.id
+        ][:MORE_STORIES]
+        page = render_story_html(story, self.settings, more, self.digests)
+        return Output(page.encode(), HTML_TYPE, _newest([story, *more]))
+
+    def subscribe(self, slug: str) -> Output | None:
+        """How to get a category's daily email (only for categories that have one)."""
+        name = self.category_named(slug)
+        if name is None or name not in self.digests:
+            return None
+        schedule = f"{self.digest.send_time(name):%H:%M} ({self.digest.timezone})"
+        page = render_subscribe_html(
+            name,
+            slug,
+            self.settings,
+            schedule=schedule,
+            count=self.digest.count,
+            contact=self.digest.reply_address,
+        )
+        return Output(page.encode(), HTML_TYPE)
+
+    def robots(self) -> Output:
+        return Output(robots_txt(self.settings).encode(), TEXT_TYPE)
+
+    @staticmethod
+    def favicon(kind: str) -> Output:
+        if kind == "svg":
+            return Output(FAVICON_SVG, "image/svg+xml")
+        return Output(favicon_ico(), "image/x-icon")
+
+    # --- every path, for the static export ------------------------------------------------
+
+    def files(self) -> Iterator[tuple[str, Output]]:
+        """Every published document as (relative file path, output)."""
+        yield "index.html", self.index()
+        yield "robots.txt", self.robots()
+        yield "favicon.ico", self.favicon("ico")
+        yield "favicon.svg", self.favicon("svg")
+        for fmt, path in OPML_FORMATS.items():
+            yield path, self.opml(fmt)
+        story_ids: dict[str, None] = {}
+        for name, slug in self.feed_list():
+            for fmt in FEED_FORMATS:
+                for top in (False, True):
+                    output = self.feed(slug, fmt, top)
+                    if output is not None:
+                        yield feed_path(slug, fmt, top), output
+            if slug == ALL_SLUG and self.category_named(slug) is None:
+                continue
+            subscribe = self.subscribe(slug)
+            if subscribe is not None:
+                yield f"{slug}/subscribe/index.html", subscribe
+            stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
+            story_ids.update((s.id, None) for s in stories)
+            for page in range(1, page_count(len(stories), self.settings) + 1):
+                output = self.category(slug, page)
+                if output is not None:
+                    where = f"{slug}/index.html" if page == 1 else f"{slug}/page/{page}/index.html"
+                    yield where, output
+        everything = self.reader.stories(None, self.settings.max_items * FEED_CANDIDATES)
+        story_ids.update((s.id, None) for s in everything)
+        for story_id in story_ids:
+            if not _SAFE_ID.fullmatch(story_id):
+                continue  # cannot be a file name safely; served by `aggregator serve` only
+            output = self.story(story_id)
+            if output is not None:
+                yield f"stories/{story_id}/index.html", output

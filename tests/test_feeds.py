@@ -1,0 +1,174 @@
+"""Feed formats beyond the basics: JSON Feed 1.1, RSS content:encoded, feed ids, languages,
+the "top stories" flavour, update notes and the OPML of every output feed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from stories import make_story
+
+from aggregator.feeds import render_feed, render_outputs_opml
+from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.publish import PublishSettings
+
+BASE = "https://news.example.org/agg/"
+SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def with_outlets(story: Story, count: int) -> Story:
+    assert story.summary is not None
+    sources = tuple(
+        SourceRef(f"Outlet {n}", f"Title {n}", f"https://o{n}.example/{story.id}")
+        for n in range(count)
+    )
+    summary = dataclasses.replace(story.summary, sources=sources, outlet_count=count)
+    return dataclasses.replace(story, summary=summary)
+
+
+def german_story() -> Story:
+    summary = Summary(
+        headline="Bundestag beschließt neues Gesetz",
+        bullets=(
+            Bullet(
+                "Der Bundestag hat am Donnerstag das Gesetz mit großer Mehrheit beschlossen.", (0,)
+            ),
+            Bullet(
+                "Die Opposition kritisiert, dass die Kosten für die Länder nicht geklärt sind.",
+                (0,),
+            ),
+        ),
+        sources=(SourceRef("Tagesschau", "Gesetz beschlossen", "https://t.example/1"),),
+        outlet_count=1,
+    )
+    return make_story("de1", "Bundestag beschließt neues Gesetz", summary=summary)
+
+
+def test_json_feed_1_1_has_the_required_fields_and_stable_ids() -> None:
+    stories = [make_story("s1", "Ceasefire agreed", hours=1), make_story("s2", "Storm", hours=2)]
+    doc = json.loads(render_feed("World News", "world-news", stories, "json", SETTINGS, NOW))
+    assert doc["version"] == "https://jsonfeed.org/version/1.1"
+    assert doc["title"] == "Daily: World News"
+    assert doc["feed_url"] == f"{BASE}feeds/world-news.json"
+    assert doc["home_page_url"] == f"{BASE}world-news/"
+    assert [i["id"] for i in doc["items"]] == ["urn:aggregator:story:s2", "urn:aggregator:story:s1"]
+    first = doc["items"][1]
+    assert first["url"] == f"{BASE}stories/s1"
+    assert first["date_published"] == "2025-02-12T09:00:00+00:00"
+    assert first["date_modified"] == "2025-02-12T09:30:00+00:00"
+    assert "Summary based on 2 sources" in first["content_html"]
+    assert first["summary"].startswith("Ceasefire agreed: first fact")
+    assert first["language"] == "en" and first["tags"] == ["World News"]
+
+
+def test_rss_has_plain_excerpt_in_description_and_html_in_content_encoded() -> None:
+    xml = render_feed("W", "w", [make_story("s1", "Storm")], "rss", SETTINGS, NOW)
+    item = ET.fromstring(xml).find("channel/item")
+    assert item is not None
+    description = item.findtext("description") or ""
+    assert description.startswith("Storm: first fact") and "<" not in description
+    encoded = item.findtext(f"{CONTENT}encoded") or ""
+    assert "<ul>" in encoded and "Summary based on 2 sources" in encoded
+
+
+def test_long_excerpts_are_cut_at_a_word() -> None:
+    long = Summary("H", (Bullet("word " * 200, (0,)),), (SourceRef("A", "B", None),), 1)
+    xml = render_feed("W", "w", [make_story("s1", summary=long)], "rss", SETTINGS, NOW)
+    description = ET.fromstring(xml).findtext("channel/item/description") or ""
+    assert len(description) <= 301 and description.endswith("word…")
+
+
+def test_feed_id_is_a_host_free_tag_uri_unless_a_public_base_url_is_set() -> None:
+    ids = set()
+    for base in ("http://127.0.0.1:8080/", "http://127.0.0.1:9000/", "http://[::1]:8000/"):
+        settings = PublishSettings(base_url=base, listen_base_url=True)
+        root = ET.fromstring(render_feed("W", "world", [], "atom", settings, NOW))
+        ids.add(root.findtext(f"{ATOM}id"))
+    assert ids == {"tag:aggregator,2025:feeds/world"}
+    root = ET.fromstring(render_feed("W", "world", [], "atom", SETTINGS, NOW, top=True))
+    assert root.findtext(f"{ATOM}id") == f"{BASE}feeds/world/top"
+
+
+def test_each_entry_carries_its_story_language() -> None:
+    stories = [german_story(), make_story("en1", "Storm", hours=1)]
+    atom = ET.fromstring(render_feed("W", "w", stories, "atom", SETTINGS, NOW))
+    langs = {e.findtext(f"{ATOM}title"): e.get(XML_LANG) for e in atom.iter(f"{ATOM}entry")}
+    assert langs == {"Bundestag beschließt neues Gesetz": "de", "Storm": "en"}
+    rss = ET.fromstring(render_feed("W", "w", stories, "rss", SETTINGS, NOW))
+    assert [i.findtext(f"{DC}language") for i in rss.iter("item")] == ["en", "de"]
+    doc = json.loads(render_feed("W", "w", stories, "json", SETTINGS, NOW))
+    assert [i["language"] for i in doc["items"]] == ["en", "de"]
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_top_flavour_keeps_only_stories_several_outlets_covered(fmt: str) -> None:
+    stories = [
+        with_outlets(make_story("one", "Single", hours=3), 1),
+        with_outlets(make_story("two", "Pair", hours=2), 2),
+        with_outlets(make_story("five", "Big", hours=1), 5),
+    ]
+
+    def titles(top: bool) -> list[str]:
+        doc = render_feed("W", "w", stories, fmt, SETTINGS, NOW, top=top)
+        if fmt == "json":
+            return [i["title"] for i in json.loads(doc)["items"]]
+        return [e.title for e in feedparser.parse(doc).entries]
+
+    assert titles(top=True) == ["Pair", "Big"]
+    assert titles(top=False) == ["Single", "Pair", "Big"]
+
+
+def test_single_outlet_stories_do_not_crowd_out_widely_covered_ones() -> None:
+    settings = PublishSettings(base_url=BASE, max_items=3)
+    singles = [with_outlets(make_story(f"s{h}", f"Single {h}", hours=h), 1) for h in range(5, 10)]
+    shared = [with_outlets(make_story(f"m{h}", f"Shared {h}", hours=h), 3) for h in (1, 2)]
+    titles = [
+        e.title
+        for e in feedparser.parse(
+            render_feed("W", "w", singles + shared, "atom", settings, NOW)
+        ).entries
+    ]
+    assert titles == ["Single 9", "Shared 2", "Shared 1"]
+
+
+def test_entries_of_one_poll_keep_their_own_updated_times() -> None:
+    stories = [make_story(f"s{h}", f"Story {h}", hours=h) for h in range(5)]
+    root = ET.fromstring(render_feed("W", "w", stories, "atom", SETTINGS, NOW))
+    updated = [e.findtext(f"{ATOM}updated") for e in root.iter(f"{ATOM}entry")]
+    assert len(set(updated)) == len(updated)
+
+
+def test_a_material_update_says_what_changed_in_the_body() -> None:
+    story = make_story("s1", "Storm")
+    first = feedparser.parse(render_feed("W", "w", [story], "atom", SETTINGS, NOW)).entries[0]
+    assert "Updated:" not in first.content[0].value
+    later = story.updated + timedelta(hours=2)
+    updated = dataclasses.replace(story, version=2, added_sources=2, updated=later)
+    again = feedparser.parse(render_feed("W", "w", [updated], "atom", SETTINGS, NOW)).entries[0]
+    assert again.id == first.id and again.published == first.published
+    assert again.updated != first.updated
+    assert "Updated: 2 new sources" in again.content[0].value
+    edited = dataclasses.replace(story, version=3, added_sources=0)
+    body = feedparser.parse(render_feed("W", "w", [edited], "rss", SETTINGS, NOW)).entries[0]
+    assert "Updated: new details" in body.content[0].value
+
+
+@pytest.mark.parametrize(("fmt", "ext"), [("atom", "atom"), ("rss", "rss"), ("json", "json")])
+def test_opml_lists_every_feed_of_one_format_by_category(fmt: str, ext: str) -> None:
+    rows = [("World News", "world-news"), ("Science & Tech", "science-tech"), ("All", "all")]
+    root = ET.fromstring(render_outputs_opml(rows, fmt, SETTINGS))
+    assert root.get("version") == "2.0"
+    groups = root.findall("body/outline")
+    assert [g.get("text") for g in groups] == ["World News", "Science & Tech", "All"]
+    urls = [o.get("xmlUrl") for o in groups[1].findall("outline")]
+    assert urls == [f"{BASE}feeds/science-tech.{ext}", f"{BASE}feeds/science-tech/top.{ext}"]
+    assert {o.get("type") for o in root.iter("outline") if o.get("xmlUrl")} == {"rss"}

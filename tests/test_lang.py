@@ -1,0 +1,26 @@
+"""Language detection: a table of short news texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.lang import detect_language
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The government said on Tuesday that the talks would continue after the vote.", "en"),
+        ("Der Bundestag hat das Gesetz am Donnerstag mit großer Mehrheit beschlossen.", "de"),
+        ("Le gouvernement a annoncé que les négociations sont suspendues pour une semaine.", "fr"),
+        ("El gobierno anunció que las negociaciones con los sindicatos se han suspendido.", "es"),
+        ("O governo anunciou que as negociações com os sindicatos não foram retomadas.", "pt"),
+        ("Il governo ha detto che le trattative con i sindacati sono state sospese.", "it"),
+        ("De regering heeft gezegd dat het overleg met de bonden niet wordt hervat.", "nl"),
+        ("Ceasefire", None),  # too little to tell
+        ("", None),
+        ("東京で地震", None),
+    ],
+)
+def test_detect_language(text: str, code: str | None) -> None:
+    assert detect_language(text) == code

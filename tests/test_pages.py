@@ -1,0 +1,128 @@
+"""The front page, category and story pages: ranking, metadata, the daily email line, extras."""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from datetime import timedelta
+from html.parser import HTMLParser
+
+from stories import T0, make_story
+
+from aggregator.models import Story
+from aggregator.pages import (
+    FAVICON_SVG,
+    favicon_ico,
+    render_category_html,
+    render_index_html,
+    render_story_html,
+    robots_txt,
+)
+from aggregator.publish import PublishSettings
+
+BASE = "https://news.example.org/agg/"
+SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", front_page_stories=2)
+NOW = T0 + timedelta(hours=12)
+
+
+class Head(HTMLParser):
+    """<meta> and <link> tags, and every href."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.links: list[dict[str, str]] = []
+        self.hrefs: list[str] = []
+        self.tags: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        self.tags.append(tag)
+        if tag == "meta":
+            key = found.get("property") or found.get("name")
+            if key:
+                self.meta[key] = found.get("content", "")
+        if tag == "link":
+            self.links.append(found)
+        if "href" in found and tag == "a":
+            self.hrefs.append(found["href"])
+
+
+def covered(story_id: str, headline: str, outlets: int, hours: int) -> Story:
+    story = make_story(story_id, headline, hours=hours)
+    assert story.summary is not None
+    summary = dataclasses.replace(story.summary, outlet_count=outlets)
+    return dataclasses.replace(story, summary=summary)
+
+
+def test_front_page_ranks_by_outlets_and_recency_with_time_count_and_lead() -> None:
+    stories = [
+        covered("a", "Fresh single", 1, 11),
+        covered("b", "Widely covered", 6, 4),
+        covered("c", "Old pair", 2, -20),
+    ]
+    page = render_index_html([("World News", "world-news", stories)], SETTINGS, NOW)
+    assert page.index("Widely covered") < page.index("Fresh single")
+    assert "Old pair" not in page  # two per category here
+    assert "6 sources" in page and "1 source<" in page
+    assert "Widely covered: first fact" in page  # the lead bullet
+    assert "Widely covered: second fact" not in page
+    assert '<time datetime="2025-02-12T12:30:00+00:00">February 12, 2025, 12:30 UTC</time>' in page
+    assert "<script" not in page
+
+
+def test_pages_have_canonical_description_opengraph_and_icon() -> None:
+    story = make_story("s1", "Ceasefire agreed")
+    pages = {
+        BASE: render_index_html([("World News", "world-news", [story])], SETTINGS, NOW),
+        f"{BASE}world-news/": render_category_html(
+            "World News", "world-news", [story], SETTINGS, NOW
+        )
+        or "",
+        f"{BASE}stories/s1": render_story_html(story, SETTINGS, []),
+    }
+    for url, page in pages.items():
+        head = Head(page)
+        assert {"rel": "canonical", "href": url} in head.links
+        assert head.meta["og:url"] == url
+        assert head.meta["description"] and head.meta["og:title"] and head.meta["og:type"]
+        assert any(ln.get("rel") == "icon" for ln in head.links)
+        assert "viewport" in head.meta
+    story_head = Head(pages[f"{BASE}stories/s1"])
+    assert story_head.meta["og:type"] == "article"
+    assert story_head.meta["og:description"].startswith("Ceasefire agreed: first fact")
+    assert story_head.meta["article:published_time"] == "2025-02-12T08:00:00+00:00"
+
+
+def test_daily_email_line_only_for_categories_with_digests() -> None:
+    story = make_story("s1", "Ceasefire agreed")
+    more = [make_story("s2", "Storm warning", hours=1)]
+    line = "Get a daily email with more World News stories"
+    assert line not in render_story_html(story, SETTINGS, more)
+    page = render_story_html(story, SETTINGS, more, {"World News"})
+    assert f'<a href="{BASE}world-news/subscribe">{line}</a>' in page
+    order = ["Summary based on 2 sources", line, "More stories", "Storm warning"]
+    assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
+    assert line not in render_story_html(story, SETTINGS, more, {"Business"})
+    rows = [("World News", "world-news", [story]), ("Business", "business", [])]
+    index = render_index_html(rows, SETTINGS, NOW, {"Business"})
+    assert "more Business stories" in index and line not in index
+    category = render_category_html("World News", "world-news", [story], SETTINGS, NOW)
+    assert category is not None and line not in category
+
+
+def test_story_page_speaks_its_language() -> None:
+    story = make_story("s1", "Der Bundestag hat das Gesetz mit der Mehrheit beschlossen")
+    assert '<html lang="de">' in render_story_html(story, SETTINGS, [])
+
+
+def test_robots_and_favicons() -> None:
+    assert robots_txt(SETTINGS).startswith("User-agent: *\nAllow: /\n")
+    assert f"{BASE}feeds.opml" in robots_txt(SETTINGS)
+    assert FAVICON_SVG.startswith(b"<svg")
+    ico = favicon_ico()
+    reserved, kind, count = struct.unpack("<HHH", ico[:6])
+    width, height, _, _, _, bits, size, offset = struct.unpack("<BBBBHHII", ico[6:22])
+    assert (reserved, kind, count, width, height, bits) == (0, 1, 1, 16, 16, 32)
+    assert offset == 22 and len(ico) == offset + size
