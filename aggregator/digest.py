@@ -116,7 +116,13 @@ class DigestSettings:
 
     @property
     def reply_address(self) -> str:
+        """Where readers write (as configured, possibly with a display name)."""
         return self.contact or self.from_address
+
+    @property
+    def contact_email(self) -> str:
+        """The bare address readers write to: "editors@example.org"."""
+        return parseaddr(self.reply_address)[1]
 
     def send_time(self, category: str) -> time:
         return parse_time(self.send_times.get(category, self.send_at))

@@ -113,7 +113,7 @@ def _footer_lines(category: str, settings: DigestSettings, publish: PublishSetti
     return [
         f"You get this email because the operator of {site} added you to the "
         f"{_one_line(category)} daily digest.",
-        f"To unsubscribe, write to {parseaddr(settings.reply_address)[1]}; "
+        f"To unsubscribe, write to {settings.contact_email}; "
         f"details: {subscribe_url(slug, publish)}",
     ]
 
@@ -205,7 +205,7 @@ def html_part(
     slug = slugify(category)
     name = _esc(category)
     why, _ = _footer_lines(category, settings, publish)
-    contact = html.escape(parseaddr(settings.reply_address)[1])
+    contact = html.escape(settings.contact_email)
     footer = (
         f"{html.escape(why)}<br>To unsubscribe, write to {contact} "
         f"({_a(subscribe_url(slug, publish), 'how subscriptions work')})."
@@ -263,8 +263,7 @@ def compose(
     msg["Date"] = format_datetime(now.astimezone(settings.zone))
     msg["Message-ID"] = message_id(category, day, picks, settings)
     msg["List-Id"] = f'"{name.replace(chr(34), "")} daily digest" <{slug}.digest.{domain}>'
-    contact = parseaddr(settings.reply_address)[1]
-    mailto = f"mailto:{contact}?subject={quote(f'unsubscribe {name}')}"
+    mailto = f"mailto:{settings.contact_email}?subject={quote(f'unsubscribe {name}')}"
     msg["List-Unsubscribe"] = f"<{mailto}>, <{subscribe_url(slug, publish)}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["Precedence"] = "bulk"

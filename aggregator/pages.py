@@ -358,8 +358,8 @@ def render_subscribe_html(
             "<h2>Subscribe</h2>",
             f"<p>Subscriptions are kept by the people who run this site. To get the digest, "
             f'write to <a href="{mail}">{address}</a> and ask to be added to the {label} '
-            "digest. There is no sign-up form: nobody can subscribe your address but you "
-            "asking.</p>",
+            "digest. There is no sign-up form, so nobody can sign up an address that is not "
+            "theirs.</p>",
             "<h2>Unsubscribe</h2>",
             f"<p>Write to {address} and you will be removed. Mail clients that offer "
             "“unsubscribe” for the digest send that request for you.</p>",

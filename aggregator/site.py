@@ -177,7 +177,7 @@ class Site:
             self.settings,
             schedule=schedule,
             count=self.digest.count,
-            contact=self.digest.reply_address,
+            contact=self.digest.contact_email,
         )
         return Output(page.encode(), HTML_TYPE)
 

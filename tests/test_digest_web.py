@@ -92,3 +92,10 @@ def test_the_subscribe_page_accepts_no_writes() -> None:
             await runner.cleanup()
 
     assert asyncio.run(main()) == 405
+
+
+def test_the_subscribe_page_names_the_bare_contact_address() -> None:
+    # No `contact`: readers write to the sender, configured with a display name.
+    page = fetch_all(["/world-news/subscribe"], digest=digest_settings())["/world-news/subscribe"]
+    assert 'href="mailto:digest@news.example.org?subject=subscribe%20World%20News"' in page[1]
+    assert "&lt;" not in page[1]
