@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(publish)
     publish.add_argument("--output", type=Path, required=True, help="directory to write into")
+
+    cluster = commands.add_parser(
+        "cluster", help="group a JSON-lines file of items into stories (no network)"
+    )
+    cluster.add_argument("input", type=Path, metavar="INPUT.jsonl", help="one item per line")
+    cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
+    cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    cluster.add_argument("--log-level", default="WARNING", type=str.upper)
     return parser
 
 
@@ -331,6 +339,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    import json
+
+    from .batch import cluster_file
+
+    for item_id, story in cluster_file(args.input, args.db, _settings(args).cluster):
+        sys.stdout.write(json.dumps({"id": item_id, "story": story}, ensure_ascii=False) + "\n")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "poll": cmd_poll,
@@ -338,6 +356,7 @@ COMMANDS = {
     "status": cmd_status,
     "digest": cmd_digest,
     "publish": cmd_publish,
+    "cluster": cmd_cluster,
 }
 
 

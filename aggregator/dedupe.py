@@ -22,6 +22,7 @@ __all__ = [
     "duplicate_reason",
     "find_duplicate",
     "is_duplicate",
+    "item_outlet",
     "outlet_key",
     "shingles",
 ]
@@ -147,6 +148,64 @@ def outlet_key(url: str | None) -> str:
             keep = size + 1
             break
     return ".".join(labels[-keep:])
+
+
+# Hosts whose links say nothing about the publisher: redirectors and link shorteners, and
+# platforms where each channel or account is a publisher of its own.
+REDIRECTOR_HOSTS = frozenset(
+    """feedproxy.google.com feeds.feedburner.com feedburner.com news.google.com t.co bit.ly
+    ow.ly buff.ly dlvr.it trib.al fb.me lnkd.in tinyurl.com rss.app feedly.com
+    flipboard.com apple.news""".split()
+)
+PLATFORM_HOSTS = frozenset(
+    """youtube.com youtu.be vimeo.com dailymotion.com soundcloud.com twitter.com x.com
+    facebook.com instagram.com tiktok.com medium.com substack.com podbean.com
+    anchor.fm spotify.com""".split()
+)
+
+
+def _host(url: str | None) -> str:
+    if not url:
+        return ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return _strip_prefixes(host.lower().rstrip("."), _OUTLET_HOST_PREFIXES)
+
+
+def _platform_outlet(url: str) -> str:
+    """A platform page's publisher: host plus the channel or account path segments."""
+    try:
+        parts = [p for p in urlsplit(url.strip()).path.split("/") if p]
+    except ValueError:
+        return ""
+    if not parts or parts[0] in ("watch", "embed", "shorts", "video", "videos", "status"):
+        return ""
+    keep = 2 if parts[0] in ("channel", "c", "user", "u", "p", "show") and len(parts) > 1 else 1
+    return outlet_key(url) + "/" + "/".join(parts[:keep]).lower()
+
+
+def item_outlet(link: str | None, site: str | None, fallback: str | None = None) -> str:
+    """The outlet of an item: its link's outlet, unless the link can't tell.
+
+    The feed's site (`site`: the feed's `<link>` or the OPML's htmlUrl) is used when the item's
+    link goes through a redirector or link shortener, or is on a platform where every channel
+    is a publisher of its own (then the channel's page identifies it). A link to another
+    ordinary domain keeps that domain: feeds that collect several publishers' articles
+    should count each publisher. `fallback` (the feed URL) serves when nothing else has a host.
+    """
+    link_host = _host(link)
+    link_key, site_key = outlet_key(link), outlet_key(site)
+    hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
+    if site_key and (hidden or link_key in PLATFORM_HOSTS or not link_key):
+        if site_key in PLATFORM_HOSTS:
+            return _platform_outlet(site or "") or site_key
+        if site_key not in REDIRECTOR_HOSTS:
+            return site_key
+    if link_key and not hidden:
+        return link_key
+    return site_key or outlet_key(fallback)
 
 
 # --- fingerprints ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from .dedupe import canonical_url, clean_link, content_hash, outlet_key
+from .dedupe import canonical_url, clean_link, content_hash, item_outlet
 from .item_kinds import is_advert
 from .models import (
     Entry,
@@ -58,6 +58,7 @@ def entry_to_item(
     now: datetime,
     text: str | None = None,
     hashed_text: str | None = None,
+    site: str | None = None,
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
@@ -83,7 +84,7 @@ def entry_to_item(
         author=entry.author,
         published=published,
         first_seen=now,
-        outlet=outlet_key(entry.url or source.html_url or source.url),
+        outlet=item_outlet(entry.url, site or source.html_url, source.url),
         outlet_name=name,
         category=source.category,
         content_hash=content_hash(title, text if hashed_text is None else hashed_text),
@@ -110,7 +111,7 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if is_advert(entry.title, text, entry.url):  # adverts are never published
             continue
         seen.add(entry.guid)
-        items.append(entry_to_item(source, entry, name, now, text, own))
+        items.append(entry_to_item(source, entry, name, now, text, own, parsed.link))
     return items
 
 

@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 
 from .cluster import Clusterer
 from .config import Settings
-from .dedupe import find_duplicate
 from .digest_job import DigestJob
 from .digest_store import DigestBooks
 from .errors import ConfigError, ParseError
 from .fetch import Fetcher
 from .group_commit import GroupCommit
+from .grouping import group_pending
 from .models import FeedState, Fetched, Item, Source
 from .opml import load_opml
 from .parse_pool import ParsePool
@@ -225,17 +225,7 @@ class Service:
         unassigned = self.store.unassigned_items()
         if unassigned and not self._restored:  # a pass that brought nothing new skips this
             self._restore_clusterer()
-        self.clusterer.expire(now)
-        with self.store.transaction():
-            for item in unassigned:
-                original = find_duplicate(item, self.store.duplicate_candidates(item))
-                if original is not None and original.story_id:
-                    self.store.assign(
-                        item, original.story_id, original.duplicate_of or original.id, now
-                    )
-                else:
-                    assignment = self.clusterer.assign(item, now)
-                    self.store.assign(item, assignment.story_id, None, now)
+        group_pending(self.store, self.clusterer, now, unassigned)
         changed = 0
         for story_id in self.store.dirty_stories():
             members = self.store.story_items(story_id)

@@ -401,6 +401,34 @@ class Store:
         )
         return [_item(r) for r in rows]
 
+    def insert_items(self, items: Sequence[Item]) -> int:
+        """Store items that have no feed poll behind them (the batch command); known ids are
+        left as they are. Returns how many were new."""
+        new = 0
+        with self.db.atomic():
+            for item in items:
+                row = _item_row(item)
+                cursor = self.db.execute(
+                    f"INSERT OR IGNORE INTO items({', '.join(_ITEM_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})",
+                    [row[c] for c in _ITEM_COLUMNS],
+                )
+                new += cursor.rowcount
+        return new
+
+    def story_ids(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """Item id → story id, for the given items that have a story."""
+        out: dict[str, str] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                f"SELECT id, story_id FROM items WHERE id IN ({marks}) AND story_id IS NOT NULL",
+                chunk,
+            ):
+                out[r["id"]] = r["story_id"]
+        return out
+
     def transaction(self) -> Any:
         """A context manager grouping several writes into one transaction."""
         return self.db.atomic()

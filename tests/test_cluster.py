@@ -135,9 +135,8 @@ def _gold_groups(items: list[Item]) -> set[frozenset[str]]:
     return _groups({i.id: _event(i.id) for i in items})
 
 
-@pytest.mark.parametrize("headline_only", [False, True])
-def test_same_event_items_join_and_unrelated_items_stay_apart(headline_only: bool) -> None:
-    items = _items(headline_only)
+def test_same_event_items_join_and_unrelated_items_stay_apart() -> None:
+    items = _items()
     result = cluster_stream(items, ClusterSettings())
     assert _groups(result) == _gold_groups(items)
     # A story's id is its founding (earliest) item's id.
@@ -146,11 +145,24 @@ def test_same_event_items_join_and_unrelated_items_stay_apart(headline_only: boo
     assert result["bake"] == "bake"
 
 
+def test_headline_only_items_never_join_across_events() -> None:
+    """Headlines alone: precision first. Every story is pure; paraphrases that share the
+    event's names and terms still join."""
+    items = _items(headline_only=True)
+    result = cluster_stream(items, ClusterSettings())
+    for group in _groups(result):
+        assert len({_event(i) for i in group}) == 1, group
+    assert result["rates-reuters"] == result["rates-bbc"] == "rates-ft"
+    assert result["final-guardian"] == result["final-bbc"] == "final-espn"
+    assert result["quake-ap"] == result["quake-reuters"]
+
+
 def test_assign_reports_new_and_joined_stories() -> None:
     clusterer = Clusterer()
     first = min(_items(), key=lambda i: i.published or T0)
     founded = clusterer.assign(first, T0)
-    assert founded == Assignment(first.id, True, founded.score)
+    assert (founded.story_id, founded.new_story, founded.merged) == (first.id, True, ())
+    assert isinstance(founded, Assignment) and founded.terms
     quake = [i for i in _items() if _event(i.id) == "quake"]
     for item in quake[1:]:
         joined = clusterer.assign(item, item.published or T0)
@@ -331,7 +343,7 @@ def test_single_outlet_stories_ask_more_of_that_outlet(margin: float, joined: bo
 
 def test_items_with_text_must_share_more_than_one_term() -> None:
     text = "word " * 20
-    lone = replace(ClusterSettings(), threshold=0.0, young_margin=0.0, same_outlet_margin=0.0)
+    lone = replace(ClusterSettings(), threshold=0.0, headline_threshold=0.0, same_outlet_margin=0.0)
     for needed, joined in ((1, True), (2, False)):
         clusterer = Clusterer(replace(lone, min_shared_terms=needed))
         a = clusterer.assign(_one("a", "x.example", "Volcano", text.replace("word", "lava")), T0)

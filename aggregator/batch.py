@@ -1,0 +1,150 @@
+"""`aggregator cluster INPUT.jsonl`: group a file of items the way the poller would.
+
+Each input line is a JSON object: `id`, `title`, optional `text`, `url`, `publisher`,
+`published` (ISO-8601) and `category`. Items are cleaned as feed entries are (boilerplate, each
+publisher's repeated template lines), stored (in memory unless a database path is given), and
+grouped by `grouping.group_pending` in `published` order, one pass per hour of publication time,
+like a poller running every hour. The result is one `{"id": …, "story": …}` per input item.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .cluster import Clusterer, ClusterSettings
+from .dedupe import PLATFORM_HOSTS, REDIRECTOR_HOSTS, outlet_key
+from .errors import ConfigError
+from .grouping import group_pending
+from .models import Entry, Item, Source
+from .pipeline import entry_to_item
+from .store import Store
+from .text import clean_text, strip_feed_template
+
+__all__ = ["cluster_file", "group_rows", "read_rows"]
+
+PASS_LENGTH = timedelta(hours=1)  # items published within one hour are grouped in one pass
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _when(value: object, where: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: `published` must be an ISO-8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: `published` is not ISO-8601: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+Row = tuple[dict[str, str], datetime | None]
+
+
+def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
+    """Validated rows of a JSON-lines input; a bad line raises ConfigError naming it."""
+    seen: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{where}: not JSON: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where}: expected a JSON object")
+        item_id = row.get("id")
+        if isinstance(item_id, int) and not isinstance(item_id, bool):
+            item_id = str(item_id)
+        if not isinstance(item_id, str) or not item_id:
+            raise ConfigError(f"{where}: `id` is missing or not a string")
+        if item_id in seen:
+            raise ConfigError(f"{where}: duplicate id {item_id!r}")
+        seen.add(item_id)
+        fields = {"id": item_id}
+        for key in ("title", "text", "url", "publisher", "category"):
+            value = row.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{where}: `{key}` must be a string")
+            fields[key] = value or ""
+        if not fields["title"] and not fields["text"]:
+            raise ConfigError(f"{where}: an item needs a `title` or a `text`")
+        yield fields, _when(row.get("published"), where)
+
+
+def _outlet(url: str, publisher: str) -> str:
+    """A link's outlet; the publisher's name when the link can't tell (platform, redirector)."""
+    key = outlet_key(url)
+    if key and key not in PLATFORM_HOSTS and key not in REDIRECTOR_HOSTS:
+        return key
+    return f"{key}/{publisher.strip().lower()}" if publisher.strip() else key
+
+
+def _to_items(rows: list[Row], now: datetime) -> list[Item]:
+    """Rows as the poller's items: text cleaned, each publisher's template lines stripped."""
+    by_publisher: dict[str, list[int]] = defaultdict(list)
+    for index, (fields, _) in enumerate(rows):
+        by_publisher[fields["publisher"]].append(index)
+    items: list[Item | None] = [None] * len(rows)
+    for publisher, indexes in by_publisher.items():
+        cleaned = [clean_text(rows[i][0]["text"]) for i in indexes]
+        texts = strip_feed_template(cleaned)
+        source = Source(url=f"batch:{publisher}", title=publisher, category="")
+        for i, text, own in zip(indexes, texts, cleaned, strict=True):
+            fields, published = rows[i]
+            entry = Entry(
+                guid=fields["id"],
+                title=fields["title"],
+                text=fields["text"],
+                url=fields["url"] or None,
+                published=published,
+            )
+            item = entry_to_item(source, entry, publisher, published or now, text, own)
+            items[i] = replace(
+                item,
+                id=fields["id"],
+                category=fields["category"],
+                outlet=_outlet(fields["url"], publisher),
+                first_seen=item.published,
+            )
+    return [i for i in items if i is not None]
+
+
+def group_rows(rows: list[Row], store: Store, settings: ClusterSettings) -> dict[str, str]:
+    """Store and group the rows pass by pass; returns item id → story id."""
+    latest = max((p for _, p in rows if p is not None), default=_EPOCH)
+    items = sorted(_to_items(rows, latest), key=lambda i: (i.published or _EPOCH, i.id))
+    clusterer = Clusterer(settings)
+    start = 0
+    while start < len(items):
+        pass_end = (items[start].published or _EPOCH) + PASS_LENGTH
+        stop = start
+        while stop < len(items) and (items[stop].published or _EPOCH) < pass_end:
+            stop += 1
+        store.insert_items(items[start:stop])
+        group_pending(store, clusterer, items[stop - 1].published or _EPOCH)
+        start = stop
+    return store.story_ids([i.id for i in items])
+
+
+def cluster_file(path: Path, db: Path | None, settings: ClusterSettings) -> list[tuple[str, str]]:
+    """Group the items of a JSON-lines file; (id, story) in input order."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            rows = list(read_rows(fh, str(path)))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+    store = Store(db if db is not None else ":memory:")
+    try:
+        stories = group_rows(rows, store, settings)
+    finally:
+        store.close()
+    return [(fields["id"], stories[fields["id"]]) for fields, _ in rows]

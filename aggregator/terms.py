@@ -1,0 +1,103 @@
+"""Terms for story grouping: content words of any language, function words dropped. Pure.
+
+Function words come from the `stop-words` package (30+ languages) for the language an item
+is written in, guessed from which list its words hit most, plus the project's short English
+list (the package's English list also holds news words such as "fire", so it is not used).
+Languages without a list are handled by the clusterer, which gives no weight to terms that
+a large share of active items contain.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+from .text import STOPWORDS, stem, words
+
+__all__ = ["MULTI_TOPIC", "function_words", "grouping_terms", "guess_language", "is_multi_topic"]
+
+_SKIP_LANGUAGES = frozenset({"en", "zh", "ja", "ko"})  # English: own list; CJK: no spaces
+_GUESS_WORDS = 80  # words looked at to guess a language
+
+
+@functools.cache
+def _lists() -> tuple[tuple[str, ...], dict[str, int]]:
+    """Language codes, and word → bit mask of the languages whose list holds it."""
+    codes = tuple(sorted(c for c in LANGUAGE_MAPPING if c not in _SKIP_LANGUAGES))
+    masks: dict[str, int] = {}
+    for bit, code in enumerate(codes):
+        for raw in get_stop_words(code):
+            word = raw.strip().strip("\"',").lower()
+            if word and " " not in word:
+                masks[word] = masks.get(word, 0) | (1 << bit)
+    return codes, masks
+
+
+def function_words(language: str) -> frozenset[str]:
+    """The function words of a language code ("es", "de", …); empty if none are known."""
+    codes, masks = _lists()
+    if language not in codes:
+        return frozenset()
+    bit = 1 << codes.index(language)
+    return frozenset(w for w, m in masks.items() if m & bit)
+
+
+def guess_language(tokens: Sequence[str]) -> str | None:
+    """The non-English language whose function words cover most of `tokens`, if it beats
+    English: needs at least two hits and more hits than the English list gets."""
+    codes, masks = _lists()
+    sample = tokens[:_GUESS_WORDS]
+    english = sum(t in STOPWORDS for t in sample)
+    counts = [0] * len(codes)
+    for token in sample:
+        mask = masks.get(token, 0)
+        while mask:
+            low = mask & -mask
+            counts[low.bit_length() - 1] += 1
+            mask ^= low
+    best = max(range(len(codes)), key=lambda i: (counts[i], -i), default=None)
+    if best is None or counts[best] < 2 or counts[best] <= english:
+        return None
+    return codes[best]
+
+
+def _keep(word: str) -> bool:
+    return len(word) > 1 if not word.isdigit() else len(word) > 1 or word != "0"
+
+
+def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], list[str]]:
+    """Content terms of a title and of the first `text_limit` terms of a text, stemmed.
+
+    English and the guessed language's function words are dropped, as are one-letter words.
+    """
+    title_words = words(title)
+    text_words = words(text[: text_limit * 12]) if text_limit > 0 else []
+    language = guess_language(title_words + text_words)
+    drop = _lists()[1] if language else {}
+    bit = 1 << _lists()[0].index(language) if language else 0
+
+    def content(seq: list[str]) -> list[str]:
+        return [
+            stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
+        ]
+
+    return content(title_words), content(text_words)[:text_limit]
+
+
+MULTI_TOPIC = re.compile(
+    r"\blive(?:\s*(?:blog|updates?|coverage|news|stream|:))|\bas\s+it\s+happened\b"
+    r"|\bwhat\s+(?:you\s+need|we\s+know)\s+to\s+know\b|\bthings\s+to\s+know\b"
+    r"|\b(?:news\s+)?(?:briefing|bulletin|round-?up|wrap(?:-?up)?|digest|newscast)\b"
+    r"|\b(?:top|latest|today'?s|morning|evening|daily|weekend)\s+(?:news|stories|headlines)\b"
+    r"|\bheadlines\b|\bnews\s+in\s+brief\b",
+    re.IGNORECASE,
+)
+_MULTI_TOPIC_URL = re.compile(r"/(?:live|live-news|liveblog|live-updates|newsletters?)/", re.I)
+
+
+def is_multi_topic(title: str, url: str | None = None) -> bool:
+    """Whether an item covers several unrelated events: live blogs, bulletins, round-ups."""
+    return bool(MULTI_TOPIC.search(title) or (url and _MULTI_TOPIC_URL.search(url)))
