@@ -129,9 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _digest_ready(settings: Settings) -> str | None:
     """Before sending digests: their links need a public base URL, their login a password."""
-    if any(settings.digest.recipients.values()) and (
-        settings.publish.base_url == PublishSettings().base_url
-    ):
+    if any(settings.digest.recipients.values()) and not settings.publish.public_base_url:
         raise ConfigError(
             "[digest] has recipients, so set [publish] base_url to the site's public URL: "
             "digest emails link to story pages there"
@@ -302,7 +300,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     password = None
     if args.send_now:
         password = _digest_ready(settings)
-    elif settings.publish.base_url == PublishSettings().base_url:
+    elif not settings.publish.public_base_url:
         log.warning("publish.base_url is not set: links point at %s", settings.publish.base_url)
     if not args.db.exists():
         print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
