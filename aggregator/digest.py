@@ -231,7 +231,8 @@ def select(
     now: datetime,
     settings: DigestSettings,
 ) -> list[Pick]:
-    """The top `count` summarised stories changed within `window`, ranked as on the front page.
+    """The top `count` summarised stories changed within `window` before `now`, ranked as on
+    the front page.
 
     A story an earlier digest of this category carried comes back only when it has materially
     changed since (a higher version), marked as updated.
@@ -242,7 +243,7 @@ def select(
         for s in stories
         if s.version > 0
         and s.summary is not None
-        and s.updated >= since
+        and since <= s.updated <= now
         and sent_versions.get(s.id, 0) < s.version
     ]
     return [Pick(s, s.id in sent_versions) for s in rank(fresh, now)[: settings.count]]

@@ -171,12 +171,13 @@ def test_ranking_weighs_outlets_against_age() -> None:
 def test_select_ranks_limits_and_skips_what_was_sent() -> None:
     stories = [story(f"s{n}", outlets=n % 4 + 1, hours_ago=n) for n in range(15)]
     stories.append(story("stale", 9, 30))  # outside the 24 h window
+    stories.append(story("later", 9, -2))  # changed after `now`: the next digest's
     stories.append(story("sent", 9, 1))  # sent already, unchanged
     stories.append(story("changed", 8, 1, version=3))  # sent at version 2, changed since
     picks = select(stories, {"sent": 1, "changed": 2}, NOW, SETTINGS)
     ids = [p.story.id for p in picks]
     assert len(picks) == 10
-    assert "stale" not in ids and "sent" not in ids
+    assert "stale" not in ids and "sent" not in ids and "later" not in ids
     assert ids[0] == "changed" and picks[0].updated
     assert not any(p.updated for p in picks[1:])
     assert ids == [s.id for s in rank([p.story for p in picks], NOW)]
