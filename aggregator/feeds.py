@@ -186,11 +186,10 @@ def render_outputs_opml(
     head = ElementTree.SubElement(root, "head")
     site = clean(settings.site_title) or "aggregator"
     ElementTree.SubElement(head, "title").text = f"{site}: every feed ({FORMAT_LABELS[fmt]})"
-    ElementTree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ElementTree.SubElement(root, "body")
     for name, slug in categories:
         label = clean(name) or slug
-        group = ElementTree.SubElement(body, "outline", text=label, title=label)
+        group = ElementTree.SubElement(body, "outline", text=label)  # a folder: text only
         for top in (False, True):
             title = label + (" — top stories" if top else "")
             ElementTree.SubElement(
