@@ -29,6 +29,7 @@ from .errors import AggregatorError
 from .store import Reader
 
 log = logging.getLogger("aggregator.digest")
+FIRST_CHECK_WAIT = 300.0  # seconds the first digest check waits for the first poll cycle
 T = TypeVar("T")
 Write = Callable[..., Awaitable[Any]]
 
@@ -193,12 +194,24 @@ class DigestJob:
                     ", ".join(sorted(known)) or "none",
                 )
 
-    async def loop(self, stop: asyncio.Event, interval: float) -> None:
+    async def loop(
+        self, stop: asyncio.Event, interval: float, after: asyncio.Event | None = None
+    ) -> None:
         """Check for due digests every `interval` seconds until `stop` is set.
 
-        A send in progress is finished before the loop returns (the caller bounds the wait).
+        The first check waits for `after` (the service's first poll cycle, so a digest missed
+        while the service was down carries today's news), for at most `FIRST_CHECK_WAIT`
+        seconds. A send in progress is finished before the loop returns (the caller bounds the
+        wait).
         """
         await self.warn_unknown_categories()
+        if after is not None:
+            waiters = {asyncio.ensure_future(after.wait()), asyncio.ensure_future(stop.wait())}
+            await asyncio.wait(
+                waiters, timeout=FIRST_CHECK_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
         while not stop.is_set():
             try:
                 await self.run_due()

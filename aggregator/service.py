@@ -291,8 +291,10 @@ class Service:
             log.info("serving http://%s:%d/", host, port)
         tick = self.settings.server.tick
         digests = None
+        polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()):
-            digests = asyncio.ensure_future(self.digest_job().loop(stop, min(tick, 60.0)))
+            job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
+            digests = asyncio.ensure_future(job)
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
                 while not stop.is_set():
@@ -308,6 +310,7 @@ class Service:
                         await asyncio.wait({cycle}, timeout=self.settings.server.shutdown_grace)
                     if cycle.done():
                         stopper.cancel()
+                        polled.set()
                         report = cycle.result()
                         if report.feeds:
                             log.info(

@@ -409,3 +409,29 @@ def test_every_recipient_refused_is_a_failed_send(tmp_path: Path) -> None:
         svc.close()
     assert outcome.status == "failed" and "every recipient refused" in (outcome.error or "")
     assert sink.messages == []
+
+
+def test_the_first_check_waits_for_the_first_poll_cycle(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    sink = Sink()
+
+    async def scenario(svc: Service) -> tuple[int, int]:
+        stop, polled = asyncio.Event(), asyncio.Event()
+        task = asyncio.ensure_future(svc.digest_job().loop(stop, 0.05, after=polled))
+        await asyncio.sleep(0.5)
+        before = len(sink.messages)
+        polled.set()
+        for _ in range(50):
+            if sink.messages:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await task
+        return before, len(sink.messages)
+
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), Clock(NOW))
+        assert asyncio.run(scenario(svc)) == (0, 1)
+        svc.close()
