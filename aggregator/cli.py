@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
     cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
     cluster.add_argument("--log-level", default="WARNING", type=str.upper)
+
+    batch = commands.add_parser(
+        "summarize", help="summarise stories from a JSON-lines file (one story per line)"
+    )
+    batch.add_argument("input", type=Path, help="JSON lines: {id, items: [...]}; - for stdin")
+    batch.add_argument("--max-words", type=int, default=None, help="cap on a summary's words")
+    batch.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    batch.add_argument("--log-level", default="WARNING", type=str.upper)
     return parser
 
 
@@ -149,12 +157,15 @@ def cmd_poll(args: argparse.Namespace) -> int:
         await service.load_sources(strict=True)
         async with Fetcher(settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher, everything=args.all)
+            pages = await service.fetch_articles(fetcher)
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(
             f"polled {report.feeds} feeds ({statuses or 'none due'}): "
             f"{report.items_new} new items, {report.items_updated} updated, "
             f"{report.stories_changed} stories changed"
         )
+        if pages.fetched:
+            print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked")
 
     try:
         if args.once:
@@ -220,7 +231,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         digests = store.reader().digest_health()["digests"]
     finally:
         store.close()
-    header = ("CATEGORY", "FEED", "STATUS", "LAST SUCCESS", "ITEMS", "ERRORS", "NEXT POLL")
+    header = (
+        "CATEGORY",
+        "FEED",
+        "STATUS",
+        "LAST SUCCESS",
+        "ITEMS",
+        "ERRORS",
+        "NEXT POLL",
+        "ARTICLE PAGES",
+    )
     table = [header]
     for r in rows:
         status = r["status"] or "new"
@@ -241,6 +261,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 str(r["items"]),
                 str(r["error_count"] or 0),
                 due,
+                _pages(r),
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -250,6 +271,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
     return 0
+
+
+def _pages(row: dict[str, Any]) -> str:
+    """Article pages of a feed: how many gave text, how many failed and the latest reason."""
+    ok, failed = row.get("articles_ok") or 0, row.get("articles_failed") or 0
+    if not ok and not failed:
+        return "-"
+    text = f"{ok} ok, {failed} failed"
+    if failed and row.get("article_error"):
+        text += f" (last: {row['article_error']})"
+    return text[:90]
 
 
 def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:
@@ -347,7 +379,32 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from .summarize import make_summarizer
+    from .summary_batch import run_batch
+
+    settings = _settings(args)
+    if args.max_words is not None:
+        if args.max_words < 1:
+            raise ConfigError("--max-words must be at least 1")
+        summary = dataclasses.replace(settings.summary, max_words=args.max_words)
+        settings = dataclasses.replace(settings, summary=summary)
+    summarizer = make_summarizer(settings)
+    if str(args.input) == "-":
+        result = run_batch(sys.stdin, sys.stdout, sys.stderr, summarizer)
+    else:
+        try:
+            with args.input.open(encoding="utf-8") as handle:
+                result = run_batch(handle, sys.stdout, sys.stderr, summarizer)
+        except OSError as exc:
+            raise AggregatorError(f"{args.input}: {exc.strerror or exc}") from exc
+    if result.failed:
+        print(f"aggregator: {result.failed} line(s) skipped", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 COMMANDS = {
+    "summarize": cmd_summarize,
     "run": cmd_run,
     "poll": cmd_poll,
     "serve": cmd_serve,

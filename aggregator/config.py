@@ -27,6 +27,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .articles import ArticleSettings
 from .cluster import ClusterSettings
 from .digest import DigestSettings
 from .errors import ConfigError
@@ -55,6 +56,7 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    articles: ArticleSettings = field(default_factory=ArticleSettings)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

@@ -32,6 +32,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
 )
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0.1"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
@@ -101,9 +102,17 @@ class Fetcher:
             self._session = None
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        *,
+        accept: str | None = None,
+        max_bytes: int | None = None,
     ) -> FetchOutcome:
-        """GET ``url`` (conditionally when validators are given); never raises per-feed errors."""
+        """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
+
+        ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         try:
@@ -116,7 +125,9 @@ class Fetcher:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
-                    outcome = await self._fetch(self._session, url, etag, last_modified)
+                    outcome = await self._fetch(
+                        self._session, url, etag, last_modified, accept, max_bytes
+                    )
             except TimeoutError:
                 outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
             elapsed_ms = round((time.monotonic() - started) * 1000)
@@ -128,10 +139,13 @@ class Fetcher:
         url: str,
         etag: str | None,
         last_modified: str | None,
+        accept: str | None = None,
+        max_bytes: int | None = None,
     ) -> FetchOutcome:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts."""
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"Accept": accept} if accept else {}
+        limit = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -163,11 +177,11 @@ class Fetcher:
                     elif status == 304:
                         return NotModified(url, found)
                     elif 200 <= status < 300:
-                        body = await self._read_body(resp)
+                        body = await self._read_body(resp, limit)
                         if body is None:
                             return FetchFailed(
                                 url,
-                                f"response larger than {_size(self.settings.max_bytes)}",
+                                f"response larger than {_size(limit)}",
                                 status,
                                 found,
                             )
@@ -199,9 +213,17 @@ class Fetcher:
             visited.add(next_url)
             current = next_url
 
-    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes | None:
-        """The decompressed body, or None as soon as it passes ``max_bytes``."""
-        limit = self.settings.max_bytes
+    @property
+    def user_agent(self) -> str:
+        return self.settings.user_agent
+
+    async def fetch_page(self, url: str, max_bytes: int | None = None) -> FetchOutcome:
+        """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
+        slots, timeouts, redirect and address policy, the User-Agent, a size cap."""
+        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes)
+
+    async def _read_body(self, resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
+        """The decompressed body, or None as soon as it passes ``limit`` bytes."""
         if resp.content_length is not None and resp.content_length > limit:
             return None
         chunks: list[bytes] = []

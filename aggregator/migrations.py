@@ -161,3 +161,22 @@ def stories_summary_inputs(db: Database) -> None:
 def story_added_sources(db: Database) -> None:
     """How many outlets a story's latest material update added ("Updated: 2 new sources")."""
     db["stories"].add_column("added_sources", int, not_null_default=0)
+
+
+@migrations(name="articles_0001_article_pages")
+def article_pages(db: Database) -> None:
+    """One row per item whose article page was considered: never fetched twice."""
+    db["articles"].create(
+        {
+            "item_id": str,
+            "url": str,
+            "status": str,  # ok | feed (feed text suffices) | failed | blocked | empty
+            "error": str,
+            "text": str,
+            "chars": int,
+            "fetched_at": str,
+        },
+        pk="item_id",
+        not_null={"item_id", "status"},
+    )
+    db["articles"].create_index(["status"])

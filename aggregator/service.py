@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .article_job import ArticleJob, ArticlePass
 from .cluster import Clusterer
 from .config import Settings
 from .digest_job import DigestJob
@@ -39,7 +40,7 @@ from .pipeline import (
 )
 from .store import PollWrite, Store, to_iso
 from .story_sources import outlet_count
-from .summarize import ExtractiveSummarizer, Summarizer, summary_fingerprint
+from .summarize import Summarizer, make_summarizer, summary_fingerprint
 
 log = logging.getLogger("aggregator")
 T = TypeVar("T")
@@ -78,7 +79,7 @@ class Service:
         self.opml_path = opml_path
         self.settings = settings
         self.clock = clock
-        self.summarizer = summarizer or ExtractiveSummarizer(settings.summary)
+        self.summarizer = summarizer or make_summarizer(settings)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
         self.clusterer = Clusterer(settings.cluster)
@@ -89,6 +90,7 @@ class Service:
         )
         self._opml_stamp: tuple[int, int] | None = None
         self._restored = False
+        self._article_job: ArticleJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -232,6 +234,7 @@ class Service:
             originals = [i for i in members if not i.duplicate_of]
             if not originals:
                 continue
+            originals = self._with_article_text(originals)
             inputs = summary_inputs(originals)
             headline = self.store.published_headline(story_id)
             key = self._inputs_key(inputs)
@@ -250,6 +253,23 @@ class Service:
                 changed += 1
         return changed
 
+    def _with_article_text(self, originals: list[Item]) -> list[Item]:
+        """Fetched article text stands in for a teaser's feed text (and changes the item's
+        content hash as the summary sees it, so the inputs key notices the new text)."""
+        texts = self.store.article_texts([i.id for i in originals])
+        if not texts:
+            return originals
+        out = []
+        for item in originals:
+            text = texts.get(item.id)
+            if text is not None:
+                mark = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+                item = dataclasses.replace(
+                    item, text=text, content_hash=f"{item.content_hash}+article:{mark}"
+                )
+            out.append(item)
+        return out
+
     def _inputs_key(self, inputs: list[Item]) -> str:
         """Names what a summary is written from: the items' content and the summariser."""
         kind = type(self.summarizer)
@@ -261,6 +281,40 @@ class Service:
         return digest.hexdigest()
 
     # --- jobs besides polling -------------------------------------------------------------
+
+    def article_job(self) -> ArticleJob:
+        """The article-page job over this service's store and writer thread (one per service,
+        so its robots.txt answers and per-host pacing carry over between passes)."""
+        if self._article_job is None:
+            self._article_job = ArticleJob(
+                self.store, self.write, self.settings.articles, self.clock
+            )
+        return self._article_job
+
+    async def fetch_articles(self, fetcher: Fetcher, *, max_passes: int = 1000) -> ArticlePass:
+        """Fetch every due article page now (as `poll --once` does), re-summarising as text
+        arrives; returns the totals."""
+        total = ArticlePass()
+        if not self.settings.articles.enabled:
+            return total
+        job = self.article_job()
+        for _ in range(max_passes):
+            report = await job.run_pass(fetcher)
+            total.fetched += report.fetched
+            total.ok += report.ok
+            total.failed += report.failed
+            total.enough += report.enough
+            if report.stories_marked:
+                total.stories_marked += report.stories_marked
+                await self.write(self._group_and_summarize)
+            if not report.fetched and not report.enough:
+                break
+        return total
+
+    async def _resummarize(self) -> None:
+        changed = await self.write(self._group_and_summarize)
+        if changed:
+            log.info("articles: stories_changed=%d", changed)
 
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""
@@ -290,13 +344,17 @@ class Service:
             runner = await start_server(app, host, port)
             log.info("serving http://%s:%d/", host, port)
         tick = self.settings.server.tick
-        digests = None
+        digests = articles = None
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()):
             job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
             digests = asyncio.ensure_future(job)
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
+                if self.settings.articles.enabled:
+                    articles = asyncio.ensure_future(
+                        self.article_job().loop(fetcher, stop, self._resummarize)
+                    )
                 while not stop.is_set():
                     if reload.is_set():
                         reload.clear()
@@ -326,7 +384,13 @@ class Service:
                         await asyncio.gather(cycle, return_exceptions=True)
                         break
                     await self._sleep_until_due(stop, reload, tick)
+                if articles is not None:  # stop fetching pages before the session closes
+                    articles.cancel()
+                    await asyncio.gather(articles, return_exceptions=True)
         finally:
+            if articles is not None and not articles.done():
+                articles.cancel()
+                await asyncio.gather(articles, return_exceptions=True)
             if digests is not None:  # a send in progress gets the grace period to finish
                 stop.set()
                 await asyncio.wait({digests}, timeout=self.settings.server.shutdown_grace)

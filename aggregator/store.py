@@ -557,6 +557,65 @@ class Store:
         )
         return _summary(rows[0]) if rows else None
 
+    # --- article pages ------------------------------------------------------------------
+
+    def article_candidates(
+        self, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
+    ) -> list[Item]:
+        """Grouped, non-duplicate items first seen since `since` whose page was never tried."""
+        skip = ",".join("?" for _ in skip_feeds)
+        rows = self._rows(
+            "SELECT i.* FROM items i LEFT JOIN articles a ON a.item_id = i.id "
+            "WHERE a.item_id IS NULL AND i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
+            "AND i.first_seen >= ? AND i.url IS NOT NULL "
+            + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
+            + "ORDER BY i.first_seen DESC, i.id LIMIT ?",
+            [to_iso(since), *skip_feeds, limit],
+        )
+        return [_item(r) for r in rows]
+
+    def save_articles(
+        self, results: Sequence[tuple[str, str, str, str | None, str]], now: datetime
+    ) -> int:
+        """Record (item_id, url, status, error, text) rows; an "ok" text marks its story for
+        re-summarising. Returns how many stories were marked."""
+        marked = 0
+        with self.db.atomic():
+            for item_id, url, status, error, text in results:
+                self.db["articles"].upsert(
+                    {
+                        "item_id": item_id,
+                        "url": url,
+                        "status": status,
+                        "error": error,
+                        "text": text if status == "ok" else None,
+                        "chars": len(text) if status == "ok" else 0,
+                        "fetched_at": to_iso(now),
+                    },
+                    pk="item_id",
+                )
+                if status == "ok":
+                    cursor = self.db.execute(
+                        "UPDATE stories SET dirty = 1 WHERE id = "
+                        "(SELECT story_id FROM items WHERE id = ?)",
+                        [item_id],
+                    )
+                    marked += cursor.rowcount
+        return marked
+
+    def article_texts(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """Extracted article text of those items that have one."""
+        out: dict[str, str] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start : start + 500])
+            marks = ",".join("?" for _ in chunk)
+            for row in self._rows(
+                f"SELECT item_id, text FROM articles WHERE status = 'ok' AND item_id IN ({marks})",
+                chunk,
+            ):
+                out[row["item_id"]] = row["text"]
+        return out
+
     # --- status ---------------------------------------------------------------------------
 
     def set_meta(self, key: str, value: str) -> None:
@@ -569,7 +628,15 @@ class Store:
             self._rows(
                 "SELECT s.category, s.title, s.url, f.moved_to, f.status, f.http_status, f.error, "
                 "f.error_count, f.last_success_at, f.next_poll_at, "
-                "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items "
+                "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
+                "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+                "WHERE i.feed_url = s.url AND a.status = 'ok') AS articles_ok, "
+                "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+                "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty')) "
+                "AS articles_failed, "
+                "(SELECT a.error FROM articles a JOIN items i ON i.id = a.item_id "
+                "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty') "
+                "ORDER BY a.fetched_at DESC LIMIT 1) AS article_error "
                 "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
                 "ORDER BY s.position"
             )

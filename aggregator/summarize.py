@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .bullets import body_sentences
 from .headline import choose as choose_headline
@@ -33,6 +33,7 @@ __all__ = [
     "ExtractiveSummarizer",
     "Summarizer",
     "SummarySettings",
+    "make_summarizer",
     "outlet_key",
     "summarize",
     "summary_fingerprint",
@@ -350,6 +351,11 @@ def summarize(
 ) -> Summary:
     """Summarise one story's items with the extractive summarizer."""
     return ExtractiveSummarizer(settings).summarize(items, previous_headline)
+
+
+def make_summarizer(settings: Any) -> Summarizer:
+    """The summarizer the settings ask for (the service and the batch command share it)."""
+    return ExtractiveSummarizer(settings.summary)
 
 
 def summary_fingerprint(summary: Summary) -> str:

@@ -40,6 +40,7 @@ def fast_settings() -> Settings:
         settings,
         server=dataclasses.replace(settings.server, tick=0.2, shutdown_grace=1.0),
         fetch=FetchSettings(total_timeout=1.0, connect_timeout=1.0),
+        articles=dataclasses.replace(settings.articles, enabled=False),  # invented hosts
     )
 
 

@@ -1,0 +1,189 @@
+"""The article job: fetch teaser items' pages in the background and record their main text.
+
+One pass asks the store for items whose page was never tried, lets `articles.due_articles`
+decide which to fetch, honours each site's robots.txt, paces requests per host, fetches through
+the shared `Fetcher` (same slots, timeouts, size caps, redirect policy and User-Agent as feeds),
+extracts the text in a worker thread, and records every outcome, so no page is fetched twice.
+A page that fails leaves the feed text in use; the failure shows in `aggregator status`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from .articles import (
+    ArticleSettings,
+    due_articles,
+    extract_text,
+    robots_allows,
+    robots_url,
+)
+from .models import Fetched, FetchFailed, FetchOutcome, Item
+
+__all__ = ["ArticleJob", "ArticlePass", "PageFetcher"]
+
+log = logging.getLogger("aggregator.articles")
+
+_ROBOTS_MAX_BYTES = 512 * 1024
+_ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+Write = Callable[..., Awaitable[Any]]
+Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
+
+
+class PageFetcher(Protocol):
+    user_agent: str
+
+    async def fetch_page(self, url: str, max_bytes: int | None = None) -> FetchOutcome: ...
+
+
+@dataclass
+class ArticlePass:
+    """What one pass did."""
+
+    fetched: int = 0
+    ok: int = 0
+    failed: int = 0
+    enough: int = 0  # items whose feed text was full enough
+    stories_marked: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+class ArticleJob:
+    """Fetches article pages; `write` runs store calls on the service's writer thread."""
+
+    def __init__(
+        self,
+        store: Any,
+        write: Write,
+        settings: ArticleSettings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.write = write
+        self.settings = settings
+        self.clock = clock
+        self._robots: dict[str, tuple[float, str | None]] = {}  # origin -> (time, text)
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
+
+    async def run_pass(self, fetcher: PageFetcher) -> ArticlePass:
+        """Fetch the pages due now (at most `per_pass`) and record every outcome."""
+        s = self.settings
+        now = self.clock()
+        candidates: list[Item] = await self.write(
+            self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
+        )
+        fetch, enough = due_articles(candidates, s)
+        report = ArticlePass(enough=len(enough))
+        results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
+        slots = asyncio.Semaphore(s.concurrency)
+
+        async def one(item: Item) -> Result:
+            async with slots:
+                return await self._article(fetcher, item)
+
+        for result in await asyncio.gather(*(one(i) for i in fetch)):
+            results.append(result)
+            report.fetched += 1
+            status = result[2]
+            report.statuses[status] = report.statuses.get(status, 0) + 1
+            if status == "ok":
+                report.ok += 1
+            else:
+                report.failed += 1
+                log.info("article=%s status=%s error=%r", result[1], status, result[3])
+        if results:
+            report.stories_marked = await self.write(
+                self.store.save_articles, results, self.clock()
+            )
+        return report
+
+    async def loop(
+        self,
+        fetcher: PageFetcher,
+        stop: asyncio.Event,
+        after: Callable[[], Awaitable[Any]],
+    ) -> None:
+        """Run passes until `stop`; `after` runs when a pass brought text (re-summarise).
+
+        A pass that filled its quota is followed at once by the next; otherwise the job
+        waits `interval` seconds. A failing pass is logged and retried after the interval.
+        """
+        while not stop.is_set():
+            busy = False
+            try:
+                report = await self.run_pass(fetcher)
+                busy = report.fetched >= self.settings.per_pass
+                if report.stories_marked:
+                    await after()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("article pass failed; retrying later")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
+
+    async def _article(self, fetcher: PageFetcher, item: Item) -> Result:
+        url = item.url or ""
+        allowed, why = await self._robots_allow(fetcher, url)
+        if not allowed:
+            return item.id, url, "blocked", why, ""
+        await self._pace(url)
+        outcome = await fetcher.fetch_page(url, self.settings.max_bytes)
+        if isinstance(outcome, FetchFailed):
+            return item.id, url, "failed", outcome.error, ""
+        if not isinstance(outcome, Fetched):
+            return item.id, url, "failed", "unexpected 304 for a page never fetched", ""
+        kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind not in _HTML_TYPES:
+            return item.id, url, "failed", f"not a web page ({kind})", ""
+        text = await asyncio.to_thread(extract_text, outcome.body, outcome.final_url)
+        if len(text.split()) <= len(item.text.split()):
+            return item.id, url, "empty", "no article text beyond the feed's", ""
+        return item.id, url, "ok", None, text
+
+    async def _pace(self, url: str) -> None:
+        """Wait for the host's next request slot (`per_host_interval` apart)."""
+        host = (urlsplit(url).hostname or "").lower()
+        now = time.monotonic()
+        start = max(now, self._next_slot.get(host, 0.0))
+        self._next_slot[host] = start + self.settings.per_host_interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    async def _robots_allow(self, fetcher: PageFetcher, url: str) -> tuple[bool, str | None]:
+        """Whether robots.txt lets us fetch `url`, with the reason when not."""
+        origin = robots_url(url)
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            cached = self._robots.get(origin)
+            if cached is None or time.monotonic() - cached[0] > _ROBOTS_TTL:
+                cached = (time.monotonic(), await self._fetch_robots(fetcher, origin))
+                self._robots[origin] = cached
+        text = cached[1]
+        if text is None:
+            return False, "robots.txt unavailable (server error): not fetched"
+        if robots_allows(text, url, fetcher.user_agent):
+            return True, None
+        return False, "disallowed by robots.txt"
+
+    async def _fetch_robots(self, fetcher: PageFetcher, origin: str) -> str | None:
+        """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
+        network failure), which RFC 9309 treats as "disallow everything" for now."""
+        await self._pace(origin)
+        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES)
+        if isinstance(outcome, Fetched):
+            return outcome.body.decode("utf-8", "replace")
+        if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
+            return ""
+        return None

@@ -1,0 +1,142 @@
+"""Article text for teaser items: which pages are due, and the main text of a fetched page.
+
+Pure: the decisions take settings and items and return values; `extract_text` turns page bytes
+into plain text with trafilatura (the only importer of it) and `robots_allows` reads a
+robots.txt with protego. The fetching itself, pacing and bookkeeping live in `article_job`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from .item_kinds import is_advert
+from .models import Item
+
+__all__ = [
+    "ArticleSettings",
+    "ArticleStatus",
+    "due_articles",
+    "extract_text",
+    "is_teaser",
+    "robots_allows",
+    "robots_url",
+    "skipped_feed",
+]
+
+# What an article row records: the page's text was used, the feed text sufficed, or why not.
+ArticleStatus = str  # "ok" | "feed" | "failed" | "blocked" | "empty"
+
+MAX_ARTICLE_CHARS = 100_000
+_CUT_OFF = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\b(?:read|continue\s+reading|read\s+the\s+full|"
+    r"more)\b[^.!?]{0,40})\s*$",
+    re.IGNORECASE,
+)
+_CLOSED = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSettings:
+    """`[articles]`: fetch the article page of teaser items and summarise its text."""
+
+    enabled: bool = True
+    skip_feeds: tuple[str, ...] = ()  # feed URLs (or their hosts) whose pages are never fetched
+    teaser_words: int = 120  # feed text shorter than this is a teaser
+    max_age: timedelta = field(default_factory=lambda: timedelta(days=2))
+    per_pass: int = 30  # pages fetched per pass at most
+    concurrency: int = 4  # pages in flight at once (they share the feed fetch slots)
+    per_host_interval: float = 2.0  # seconds between two page requests to one host
+    interval: float = 15.0  # seconds between passes when nothing is due
+    max_bytes: int = 4 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.teaser_words < 0 or self.per_pass < 1 or self.concurrency < 1:
+            raise ValueError("need teaser_words >= 0, per_pass >= 1 and concurrency >= 1")
+        if self.per_host_interval < 0 or self.interval <= 0 or self.max_bytes < 1024:
+            raise ValueError("need per_host_interval >= 0, interval > 0, max_bytes >= 1024")
+
+
+def is_teaser(text: str, words: int) -> bool:
+    """Whether feed text is a teaser: short, or cut off ("…", "Read more", no full stop)."""
+    text = text.strip()
+    if len(text.split()) < words:
+        return True
+    tail = text[-200:]
+    return _CUT_OFF.search(tail) is not None or _CLOSED.search(tail) is None
+
+
+def skipped_feed(feed_url: str, skip: Iterable[str]) -> bool:
+    """Whether a feed is configured out of article fetching, by URL or by host."""
+    host = (urlsplit(feed_url).hostname or "").lower()
+    for entry in skip:
+        entry = entry.strip()
+        if entry and (entry == feed_url or entry.lower() == host):
+            return True
+    return False
+
+
+def _http(url: str | None) -> bool:
+    return bool(url) and urlsplit(url or "").scheme in ("http", "https")
+
+
+def due_articles(
+    candidates: Sequence[Item], settings: ArticleSettings
+) -> tuple[list[Item], list[Item]]:
+    """Split never-tried candidates into (pages to fetch now, items whose feed text suffices).
+
+    Newest first, at most `per_pass` pages; items of skipped feeds, adverts and items without
+    an http(s) link are neither fetched nor recorded.
+    """
+    fetch: list[Item] = []
+    enough: list[Item] = []
+    for item in sorted(candidates, key=lambda i: (i.first_seen or i.published, i.id), reverse=True):
+        if not _http(item.url) or skipped_feed(item.feed_url, settings.skip_feeds):
+            continue
+        if is_advert(item.title, item.text, item.url):
+            continue
+        if not is_teaser(item.text, settings.teaser_words):
+            enough.append(item)
+        elif len(fetch) < settings.per_pass:
+            fetch.append(item)
+    return fetch, enough
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt governing `url`."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def robots_allows(robots_txt: str, url: str, user_agent: str) -> bool:
+    """Whether a robots.txt lets `user_agent` fetch `url` (protego: RFC 9309 and wildcards)."""
+    from protego import Protego
+
+    token = user_agent.split("/", 1)[0].strip() or "*"
+    try:
+        return bool(Protego.parse(robots_txt).can_fetch(url, token))
+    except Exception:  # a robots.txt protego can't read restricts nothing (RFC 9309 §2.2.1)
+        return True
+
+
+def extract_text(page: bytes, url: str) -> str:
+    """The main text of an HTML page (paragraphs on their own lines), or "" when none."""
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(
+            page,
+            url=url,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            favor_precision=True,
+            deduplicate=True,
+        )
+    except Exception:  # extractor bugs on odd markup cost only this page
+        return ""
+    return (text or "").strip()[:MAX_ARTICLE_CHARS]

@@ -1,0 +1,222 @@
+"""Article pages through the service: robots.txt, failures, never refetching, re-summarising.
+
+All pages are served by a loopback server; the texts are invented for these tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from upstream import Upstream
+
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher
+from aggregator.service import Service
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+STORIES = {
+    "dam": (
+        "Tisza dam breaks after storm",
+        "The Tisza dam broke on Monday night after days of heavy rain.",
+        [
+            "The Tisza dam broke on Monday night after days of heavy rain.",
+            "Rescue teams evacuated more than 2,000 residents from three villages overnight.",
+            "The regional governor declared a state of emergency and asked for army support.",
+            "Engineers said the structure had not been inspected since its renovation in 2009.",
+        ],
+    ),
+    "private/budget": (
+        "Parliament passes the spring budget",
+        "Parliament passed the spring budget on Tuesday by a narrow margin.",
+        [
+            "Parliament passed the spring budget on Tuesday by a narrow margin.",
+            "The opposition walked out before the final vote on the pension reform.",
+        ],
+    ),
+    "broken": (
+        "Volcano erupts on remote island",
+        "A volcano erupted on a remote Pacific island on Wednesday morning.",
+        [
+            "A volcano erupted on a remote Pacific island on Wednesday morning.",
+            "Ash clouds forced airlines to cancel flights across the region.",
+        ],
+    ),
+}
+
+
+def feed_xml(up: Upstream) -> bytes:
+    items = []
+    for n, (slug, (title, teaser, _)) in enumerate(STORIES.items()):
+        date = format_datetime(NOW - timedelta(minutes=10 * n))
+        items.append(
+            f"<item><title>{escape(title)}</title><link>{up.url('/' + slug + '.html')}</link>"
+            f"<guid>{slug}</guid><pubDate>{date}</pubDate>"
+            f"<description>{escape(teaser)}</description></item>"
+        )
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Example News</title>"
+        f"<link>{up.url('/')}</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def page(title: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{escape(title)}</title></head><body><nav>Home | World</nav>"
+        f"<article><h1>{escape(title)}</h1>{body}</article><footer>About us</footer></body></html>"
+    ).encode()
+
+
+def serve_site(up: Upstream, robots: bytes | None = b"User-agent: *\nDisallow: /private/\n") -> str:
+    for slug, (title, _, paragraphs) in STORIES.items():
+        status = 500 if slug == "broken" else 200
+        up.add_feed(
+            f"/{slug}.html", page(title, paragraphs), content_type="text/html", status=status
+        )
+    if robots is not None:
+        up.add_feed("/robots.txt", robots, content_type="text/plain")
+    return up.add_feed("/feed.xml", feed_xml(up))
+
+
+def settings(**articles: object) -> Settings:
+    base = Settings()
+    values = {"enabled": True, "per_host_interval": 0.0, "interval": 0.2, **articles}
+    return dataclasses.replace(base, articles=dataclasses.replace(base.articles, **values))
+
+
+def write_opml(path: Path, url: str) -> Path:
+    path.write_text(
+        "<opml version='2.0'><body><outline text='World'>"
+        f"<outline type='rss' text='Example News' xmlUrl='{url}'/></outline></body></opml>"
+    )
+    return path
+
+
+def bullets_by_headline(service: Service) -> dict[str, list[str]]:
+    stories = service.store.reader().stories(None, 100)
+    return {s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary}
+
+
+def test_article_text_fills_teasers_honours_robots_and_is_never_refetched(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            opml = write_opml(tmp_path / "feeds.opml", feed)
+            service = Service(opml, tmp_path / "agg.db", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    before = bullets_by_headline(service)
+                    report = await service.fetch_articles(fetcher)
+                    after = bullets_by_headline(service)
+                    again = await service.fetch_articles(fetcher)
+                rows = service.store.status_rows()
+            finally:
+                service.close()
+            # The teaser alone gave one bullet; the article page gives the rest.
+            assert len(before["Tisza dam breaks after storm"]) <= 1
+            dam = after["Tisza dam breaks after storm"]
+            assert len(dam) >= 3
+            assert any("2,000 residents" in b for b in dam)
+            # robots.txt: the disallowed page is never requested; its story keeps feed text.
+            assert up.requests_for("/private/budget.html") == []
+            assert len(up.requests_for("/robots.txt")) == 1
+            assert (
+                after["Parliament passes the spring budget"]
+                == before["Parliament passes the spring budget"]
+            )
+            # A failing page falls back to the feed text and shows in status.
+            assert (
+                after["Volcano erupts on remote island"]
+                == before["Volcano erupts on remote island"]
+            )
+            assert (report.ok, report.failed) == (1, 2)
+            (row,) = rows
+            assert row["articles_ok"] == 1 and row["articles_failed"] == 2
+            assert row["article_error"] in {
+                "HTTP 500 Internal Server Error",
+                "disallowed by robots.txt",
+            }
+            # Never refetched: the second pass asked for nothing.
+            assert again.fetched == 0
+            assert len(up.requests_for("/dam.html")) == 1
+            assert len(up.requests_for("/broken.html")) == 1
+            # Pages were asked for with our User-Agent and as web pages.
+            request = up.requests_for("/dam.html")[0]
+            assert request.headers["user-agent"].startswith("aggregator/")
+            assert request.headers["accept"].startswith("text/html")
+
+    asyncio.run(scenario())
+
+
+def test_robots_server_error_blocks_the_site_for_now(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up, robots=None)
+            up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=503)
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    report = await service.fetch_articles(fetcher)
+            finally:
+                service.close()
+            assert report.ok == 0 and report.failed == 3
+            assert up.requests_for("/dam.html") == []
+
+    asyncio.run(scenario())
+
+
+def test_articles_off_globally_or_per_feed_fetch_nothing(tmp_path: Path) -> None:
+    async def scenario(config: Settings) -> Upstream:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", config)
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+            finally:
+                service.close()
+            return up
+
+    off = asyncio.run(scenario(settings(enabled=False)))
+    assert off.requests_for("/dam.html") == [] and off.requests_for("/robots.txt") == []
+    per_feed = asyncio.run(scenario(settings(skip_feeds=("127.0.0.1",))))
+    assert per_feed.requests_for("/dam.html") == []
+
+
+def test_the_running_service_fetches_in_the_background_and_resummarises(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            config = settings()
+            config = dataclasses.replace(
+                config, server=dataclasses.replace(config.server, tick=0.2, shutdown_grace=1.0)
+            )
+            service = Service(write_opml(tmp_path / "f.opml", feed), tmp_path / "a.db", config)
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                for _ in range(200):
+                    dam = bullets_by_headline(service).get("Tisza dam breaks after storm", [])
+                    if any("2,000 residents" in b for b in dam):
+                        break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("the article text never reached the summary")
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())

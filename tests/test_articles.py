@@ -1,0 +1,111 @@
+"""Tests of aggregator.articles: teaser detection, what is due, robots.txt, text extraction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.articles import (
+    ArticleSettings,
+    due_articles,
+    extract_text,
+    is_teaser,
+    robots_allows,
+    robots_url,
+    skipped_feed,
+)
+from aggregator.models import Item
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+FULL = " ".join(f"Sentence number {n} of a long report says something new." for n in range(20))
+
+
+@pytest.mark.parametrize(
+    ("text", "teaser"),
+    [
+        ("", True),
+        ("The dam broke on Monday.", True),  # short
+        (FULL, False),
+        (FULL + " The minister said the…", True),  # cut off
+        (FULL + " Read more", True),
+        (FULL + " and then the", True),  # no closing punctuation
+    ],
+)
+def test_is_teaser(text: str, teaser: bool) -> None:
+    assert is_teaser(text, 120) is teaser
+
+
+def make(n: int, text: str = "Short teaser.", **kw: object) -> Item:
+    values: dict[str, object] = {
+        "id": f"i{n}",
+        "title": f"Story {n}",
+        "text": text,
+        "url": f"https://news.example/{n}",
+        "feed_url": "https://news.example/feed.xml",
+        "first_seen": NOW - timedelta(minutes=n),
+    }
+    values.update(kw)
+    return Item(**values)  # type: ignore[arg-type]
+
+
+def test_due_articles_newest_first_capped_and_full_texts_set_apart() -> None:
+    settings = ArticleSettings(per_pass=2)
+    items = [make(3), make(1), make(2), make(4, FULL), make(5, url="ftp://x/y"), make(6, url=None)]
+    fetch, enough = due_articles(items, settings)
+    assert [i.id for i in fetch] == ["i1", "i2"]
+    assert [i.id for i in enough] == ["i4"]
+
+
+def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
+    settings = ArticleSettings(skip_feeds=("https://news.example/feed.xml",))
+    assert due_articles([make(1)], settings) == ([], [])
+    by_host = ArticleSettings(skip_feeds=("news.example",))
+    assert due_articles([make(1)], by_host) == ([], [])
+    advert = make(2, title="Sponsored: cheap loans")
+    assert due_articles([advert], ArticleSettings()) == ([], [])
+    assert skipped_feed("https://a.example/f", ["b.example"]) is False
+
+
+def test_robots() -> None:
+    rules = "User-agent: *\nDisallow: /private/\n\nUser-agent: aggregator\nDisallow: /nobots/\n"
+    agent = "aggregator/0.1 (+https://example.org)"
+    assert robots_allows(rules, "https://n.example/world/1", agent)
+    assert not robots_allows(rules, "https://n.example/nobots/1", agent)
+    assert robots_allows("", "https://n.example/private/1", agent)
+    assert not robots_allows("User-agent: *\nDisallow: /\n", "https://n.example/a", agent)
+    assert robots_url("https://n.example:8443/a/b?c=1") == "https://n.example:8443/robots.txt"
+
+
+def test_extract_text_keeps_the_article_and_drops_the_furniture() -> None:
+    page = (
+        b"<html><head><title>Dam breaks</title></head><body>"
+        b"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        b"<article><h1>Dam breaks after storm</h1>"
+        b"<p>The Tisza dam broke on Monday night after days of heavy rain, flooding three "
+        b"villages in the valley below it.</p>"
+        b"<p>Rescue teams evacuated more than 2,000 residents overnight, officials said on "
+        b"Tuesday morning.</p></article>"
+        b"<footer>Copyright News Example. Cookie settings.</footer></body></html>"
+    )
+    text = extract_text(page, "https://news.example/dam")
+    assert "Rescue teams evacuated more than 2,000 residents overnight" in text
+    assert "Cookie settings" not in text and "Home" not in text.split("\n")
+
+
+def test_extract_text_of_garbage_is_empty() -> None:
+    assert extract_text(b"\x00\xff\x00 not html", "https://news.example/x") == ""
+    assert extract_text(b"", "https://news.example/x") == ""
+
+
+def test_articles_settings_from_toml_and_environment() -> None:
+    from aggregator.config import build_settings
+
+    settings = build_settings(
+        {"articles": {"skip_feeds": ["https://a.example/feed.xml"], "max_age": "1d"}},
+        {"AGGREGATOR_ARTICLES_ENABLED": "false"},
+    )
+    assert settings.articles.enabled is False
+    assert settings.articles.skip_feeds == ("https://a.example/feed.xml",)
+    assert settings.articles.max_age == timedelta(days=1)
+    assert build_settings().articles.enabled is True  # on by default

@@ -1,0 +1,112 @@
+"""The batch command: `aggregator summarize INPUT.jsonl [--max-words W]`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from aggregator.summarize import ExtractiveSummarizer, SummarySettings
+from aggregator.summary_batch import parse_story, run_batch
+
+DAM = {
+    "id": "dam",
+    "items": [
+        {
+            "title": "Tisza dam breaks after storm",
+            "text": (
+                "The Tisza dam broke on Monday night after days of heavy rain, flooding villages. "
+                "Rescue teams evacuated more than 2,000 residents from the valley overnight. "
+                "The regional governor declared a state of emergency and asked for army help."
+            ),
+            "publisher": "Daily Planet",
+            "url": "https://dailyplanet.example/dam",
+            "published": "2024-05-01T10:00:00Z",
+        },
+        {
+            "title": "Hungary declares emergency after dam failure",
+            "text": (
+                "Hungary declared a state of emergency after the Tisza dam failed on Monday. "
+                "Engineers said the dam had not been inspected since its renovation in 2009."
+            ),
+            "publisher": "Globe Wire",
+            "url": "https://globewire.example/dam",
+            "published": 1714557600,
+        },
+        {
+            "title": "Dam copy",
+            "text": "The Tisza dam broke on Monday.",
+            "publisher": "daily planet",
+        },
+    ],
+}
+
+
+def test_output_cites_input_item_indexes_and_counts_publishers() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    result = run_batch([json.dumps(DAM)], out, err, ExtractiveSummarizer())
+    assert (result.written, result.failed) == (1, 0)
+    record = json.loads(out.getvalue())
+    assert set(record) == {"id", "headline", "bullets", "sources"}
+    assert record["id"] == "dam"
+    assert record["sources"] == 2  # "Daily Planet" and "daily planet" are one publisher
+    assert record["bullets"]
+    for bullet in record["bullets"]:
+        assert bullet["sources"] and all(0 <= i < 3 for i in bullet["sources"])
+        item_texts = [DAM["items"][i]["text"] for i in bullet["sources"]]  # type: ignore[index]
+        assert any(bullet["text"].rstrip(".") in t for t in item_texts)
+
+
+def test_max_words_caps_the_bullets() -> None:
+    out = io.StringIO()
+    run_batch(
+        [json.dumps(DAM)], out, io.StringIO(), ExtractiveSummarizer(SummarySettings(max_words=20))
+    )
+    words = sum(len(b["text"].split()) for b in json.loads(out.getvalue())["bullets"])
+    assert 0 < words <= 20
+
+
+def test_bad_lines_are_reported_with_their_number_and_the_rest_still_run() -> None:
+    lines = [
+        "{not json",
+        json.dumps({"id": "x", "items": []}),
+        json.dumps({"id": "y", "items": [{"title": 5}]}),
+        json.dumps({"id": "z", "items": [{"title": "A", "published": "not a date"}]}),
+        "",
+        json.dumps(DAM),
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    result = run_batch(lines, out, err, ExtractiveSummarizer())
+    assert (result.written, result.failed) == (1, 4)
+    messages = err.getvalue().splitlines()
+    assert [m.split(":")[0] for m in messages] == ["line 1", "line 2", "line 3", "line 4"]
+    assert "'items' must be a non-empty list" in messages[1]
+    assert json.loads(out.getvalue())["id"] == "dam"
+
+
+def test_items_without_publisher_fall_back_to_the_link_host() -> None:
+    _, items = parse_story({"id": 7, "items": [{"title": "T", "url": "https://www.a.example/x"}]})
+    assert items[0].outlet == "a.example"
+
+
+def test_the_command_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(DAM) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "aggregator", "summarize", str(source), "--max-words", "40"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["id"] == "dam" and record["headline"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "aggregator", "summarize", str(tmp_path / "missing.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "missing.jsonl" in bad.stderr
