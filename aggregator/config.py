@@ -32,6 +32,7 @@ from .cluster import ClusterSettings
 from .digest import DigestSettings
 from .errors import ConfigError
 from .fetch import FetchSettings
+from .llm import LLMSettings
 from .publish import PublishSettings
 from .schedule import ScheduleSettings
 from .summarize import SummarySettings
@@ -57,6 +58,7 @@ class Settings:
     publish: PublishSettings = field(default_factory=PublishSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     articles: ArticleSettings = field(default_factory=ArticleSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

@@ -354,8 +354,15 @@ def summarize(
 
 
 def make_summarizer(settings: Any) -> Summarizer:
-    """The summarizer the settings ask for (the service and the batch command share it)."""
-    return ExtractiveSummarizer(settings.summary)
+    """The summarizer the settings ask for (the service and the batch command share it):
+    the LLM backend when `[llm]` is enabled, falling back to the extractive one."""
+    extractive = ExtractiveSummarizer(settings.summary)
+    llm = getattr(settings, "llm", None)
+    if llm is not None and llm.enabled:
+        from .llm import LLMSummarizer
+
+        return LLMSummarizer(llm, extractive)
+    return extractive
 
 
 def summary_fingerprint(summary: Summary) -> str:

@@ -1,0 +1,267 @@
+"""The LLM summarizer against a fake OpenAI-compatible server on loopback: every path."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from aggregator.config import build_settings
+from aggregator.errors import ConfigError
+from aggregator.llm import LLMError, LLMSettings, LLMSummarizer, ground, parse_answer
+from aggregator.models import Item
+from aggregator.summarize import ExtractiveSummarizer, make_summarizer
+
+ITEMS = [
+    Item(
+        id="a",
+        title="Tisza dam breaks after storm",
+        text=(
+            "The Tisza dam broke on Monday night after days of heavy rain, flooding three "
+            "villages. Rescue teams evacuated 2,000 residents from the valley overnight."
+        ),
+        url="https://a.example/dam",
+        outlet="a.example",
+        outlet_name="Daily Planet",
+    ),
+    Item(
+        id="b",
+        title="Hungary declares emergency over dam failure",
+        text=(
+            "Hungary declared a state of emergency after the Tisza dam failed. Engineers said "
+            "the dam had not been inspected since 2009."
+        ),
+        url="https://b.example/dam",
+        outlet="b.example",
+        outlet_name="Globe Wire",
+    ),
+]
+
+GOOD = {
+    "headline": "Tisza dam breaks, Hungary declares emergency",
+    "bullets": [
+        {"text": "The Tisza dam broke on Monday night, flooding three villages.", "sources": [1]},
+        {"text": "Rescue teams evacuated 2,000 residents overnight.", "sources": [1]},
+        {"text": "Hungary declared a state of emergency after the dam failed.", "sources": [2]},
+    ],
+}
+
+
+class FakeLLM:
+    """Answers chat completions the way `mode` says; records requests and overlap."""
+
+    def __init__(self) -> None:
+        self.mode = "good"
+        self.answer: Any = GOOD
+        self.delay = 0.0
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with fake.lock:
+                    fake.requests.append(body)
+                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    if fake.delay:
+                        time.sleep(fake.delay)
+                    if fake.mode == "500":
+                        self.send_response(500)
+                        self.end_headers()
+                        self.wfile.write(b"boom")
+                        return
+                    if fake.mode == "garbage":
+                        payload = b"<html>not json</html>"
+                    else:
+                        content = (
+                            fake.answer if isinstance(fake.answer, str) else json.dumps(fake.answer)
+                        )
+                        payload = json.dumps(
+                            {"choices": [{"message": {"role": "assistant", "content": content}}]}
+                        ).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLLM]:
+    server = FakeLLM()
+    yield server
+    server.close()
+
+
+def summarizer(fake: FakeLLM, **kw: Any) -> LLMSummarizer:
+    values: dict[str, Any] = {
+        "enabled": True,
+        "base_url": fake.url,
+        "model": "test-model",
+        "timeout": 2.0,
+        "per_minute": 6000,
+    }
+    values.update(kw)
+    return LLMSummarizer(LLMSettings(**values), ExtractiveSummarizer(), env={"K": "sekrit"})
+
+
+def test_a_good_answer_is_used_with_citations_mapped_to_sources(fake: FakeLLM) -> None:
+    llm = summarizer(fake, api_key_env="K")
+    summary = llm.summarize(ITEMS)
+    assert summary.method == "llm"
+    assert summary.headline == "Tisza dam breaks, Hungary declares emergency"
+    assert [b.text for b in summary.bullets] == [b["text"] for b in GOOD["bullets"]]
+    outlets = [summary.sources[i].outlet for b in summary.bullets for i in b.sources]
+    assert outlets == ["Daily Planet", "Daily Planet", "Globe Wire"]
+    assert summary.outlet_count == 2
+    (request,) = fake.requests
+    assert request["model"] == "test-model"
+    user = request["messages"][1]["content"]
+    assert "[1] Daily Planet: Tisza dam breaks after storm" in user
+    assert "[2] Globe Wire:" in user
+    assert fake.headers[0]["authorization"] == "Bearer sekrit"
+
+
+def test_answers_are_cached_by_story_inputs(fake: FakeLLM) -> None:
+    llm = summarizer(fake)
+    first = llm.summarize(ITEMS)
+    assert llm.summarize(list(reversed(ITEMS))) == first
+    assert len(fake.requests) == 1
+    changed = [ITEMS[0], dataclasses.replace(ITEMS[1], text=ITEMS[1].text + " More.")]
+    llm.summarize(changed)
+    assert len(fake.requests) == 2  # a new version of the story asks again
+
+
+@pytest.mark.parametrize("mode", ["slow", "500", "garbage", "not-json-content", "wrong-shape"])
+def test_failures_fall_back_to_extractive(fake: FakeLLM, mode: str) -> None:
+    if mode == "slow":
+        fake.delay = 1.5
+    elif mode in {"500", "garbage"}:
+        fake.mode = mode
+    elif mode == "not-json-content":
+        fake.answer = "Here is your summary: the dam broke."
+    else:
+        fake.answer = {"headline": "X", "bullets": "not a list"}
+    llm = summarizer(fake, timeout=0.5)
+    summary = llm.summarize(ITEMS)
+    assert summary == ExtractiveSummarizer().summarize(ITEMS)
+    assert summary.method == "extractive"
+
+
+def test_a_bullet_citing_a_missing_source_is_dropped(fake: FakeLLM) -> None:
+    fake.answer = {
+        "headline": GOOD["headline"],
+        "bullets": [
+            *GOOD["bullets"],
+            {"text": "Engineers said the dam had not been inspected since 2009.", "sources": [7]},
+        ],
+    }
+    summary = summarizer(fake).summarize(ITEMS)
+    assert summary.method == "llm"
+    assert len(summary.bullets) == 3
+    assert not any("inspected" in b.text for b in summary.bullets)
+
+
+def test_unsupported_claims_are_dropped(fake: FakeLLM) -> None:
+    fake.answer = {
+        "headline": GOOD["headline"],
+        "bullets": [
+            GOOD["bullets"][0],
+            # invented: nothing in source 1 says this
+            {"text": "The prime minister resigned over the government's response.", "sources": [1]},
+            # a wrong number: the source says 2,000
+            {"text": "Rescue teams evacuated 5,000 residents overnight.", "sources": [1]},
+            # true, but cited to the wrong source
+            {"text": "Engineers said the dam had not been inspected since 2009.", "sources": [1]},
+        ],
+    }
+    summary = summarizer(fake).summarize(ITEMS)
+    assert [b.text for b in summary.bullets] == [GOOD["bullets"][0]["text"]]
+
+
+def test_an_answer_with_nothing_supported_falls_back(fake: FakeLLM) -> None:
+    fake.answer = {
+        "headline": "Aliens land",
+        "bullets": [{"text": "Aliens landed in Budapest on Monday.", "sources": [1]}],
+    }
+    summary = summarizer(fake).summarize(ITEMS)
+    assert summary.method == "extractive"
+
+
+def test_an_unsupported_headline_is_replaced_by_the_extractive_one(fake: FakeLLM) -> None:
+    fake.answer = {**GOOD, "headline": "Government collapses after scandal"}
+    summary = summarizer(fake).summarize(ITEMS)
+    assert summary.method == "llm"
+    assert summary.headline == ExtractiveSummarizer().summarize(ITEMS).headline
+
+
+def test_concurrency_is_bounded(fake: FakeLLM) -> None:
+    fake.delay = 0.3
+    llm = summarizer(fake, concurrency=2)
+    stories = [
+        [dataclasses.replace(i, text=f"{i.text} Update {n}.") for i in ITEMS] for n in range(6)
+    ]
+    threads = [threading.Thread(target=llm.summarize, args=(s,)) for s in stories]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(fake.requests) == 6
+    assert fake.max_in_flight <= 2
+
+
+def test_parse_answer_accepts_code_fences_and_rejects_bad_types() -> None:
+    headline, bullets = parse_answer('```json\n{"headline": "H", "bullets": []}\n```')
+    assert (headline, bullets) == ("H", [])
+    for bad in ['{"headline": 3, "bullets": []}', '{"headline": "H", "bullets": [{"text": 1}]}']:
+        with pytest.raises(LLMError, match=r"headline|text"):
+            parse_answer(bad)
+
+
+def test_ground_keeps_complete_supported_sentences_only() -> None:
+    evidence = ["The dam broke on Monday after heavy rain."]
+    assert ground([("The dam broke on Monday", [1])], evidence, 0.7) == []  # no full stop
+    assert ground([("The dam broke on Monday.", [1])], evidence, 0.7) == [
+        ("The dam broke on Monday.", [1])
+    ]
+
+
+def test_settings_and_make_summarizer() -> None:
+    settings = build_settings(
+        {"llm": {"enabled": True, "base_url": "http://127.0.0.1:9/v1", "model": "m"}}
+    )
+    assert isinstance(make_summarizer(settings), LLMSummarizer)
+    assert isinstance(make_summarizer(build_settings()), ExtractiveSummarizer)
+    with pytest.raises(ConfigError, match="base_url"):
+        build_settings({"llm": {"enabled": True}})
