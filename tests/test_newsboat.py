@@ -16,12 +16,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from news_fixture import LIBRARY, QUAKE, _entry, rss
 from published import Instance, published_instance
 
 NEWSBOAT = shutil.which("newsboat")
 pytestmark = pytest.mark.skipif(
     NEWSBOAT is None, reason="newsboat is not installed (apt-get install newsboat)"
 )
+METRO_ENTRIES = [_entry(*QUAKE[2], 20), _entry(*LIBRARY, 50)]  # as news_fixture.feeds() has them
 FEEDS = ["/feeds/all.atom", "/feeds/all.rss", "/feeds/world-news/top.atom"]
 
 
@@ -38,7 +40,8 @@ class Newsboat:
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         (home / "urls").write_text(url + "\n")
-        (home / "config").write_text("reset-unread-on-update yes\n")  # show updates as unread
+        # Readers who want updated items shown again list the feed here.
+        (home / "config").write_text(f'reset-unread-on-update "{url}"\n')
 
     def reload(self) -> None:
         assert NEWSBOAT is not None
@@ -60,6 +63,11 @@ class Newsboat:
     def mark_all_read(self) -> None:
         with sqlite3.connect(self.home / "cache.db") as db:
             db.execute("UPDATE rss_item SET unread = 0")
+
+
+def served(url: str) -> dict[str, feedparser.FeedParserDict]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return {e.id: e for e in feedparser.parse(response.read()).entries}
 
 
 def text_of(markup: str) -> str:
@@ -90,3 +98,46 @@ def test_newsboat_gets_every_item_then_nothing_new_after_an_idle_poll(
     reader.reload()
     after = reader.items()
     assert after == before  # no new item, none updated, none unread again
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_a_material_update_reaches_newsboat_with_its_note(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "instance").mkdir()
+    with published_instance(tmp_path / "instance") as instance:
+        url = instance.root + f"/feeds/all.{fmt}"
+        reader = Newsboat(tmp_path / "profile", url)
+        reader.reload()
+        reader.mark_all_read()
+        before = reader.items()
+        served_before = served(url)
+        # A third outlet covers the interest-rate story.
+        extra = _entry(
+            "metrotimes.example",
+            "Central bank lifts interest rates to 4.5% in its fight against inflation",
+            "The central bank lifted its main interest rate by a quarter point to 4.5% on "
+            "Thursday to fight inflation, its third increase this year. Mortgage lenders are "
+            "expected to pass the rise on to borrowers, economists said.",
+            60,
+        )
+        metro = rss("Metro Times", [*METRO_ENTRIES, extra])
+        instance.upstream.add_feed("/metrotimes/news.rss", metro)
+        assert ": 1 new items, 0 updated, 1 stories changed" in instance.poll()
+        reader.reload()
+        after = reader.items()
+        served_after = served(url)
+    assert set(after) == set(before)  # the same items: updated, not duplicated
+    changed = {guid for guid in after if after[guid] != before[guid]}
+    assert len(changed) == 1
+    (guid,) = changed
+    title, _, content, date, unread = after[guid]
+    assert "rate" in title.lower()
+    assert "Updated: 1 new source" in text_of(content)
+    assert "Summary based on 3 sources" in text_of(content)
+    assert unread == 1  # shown again
+    # newsboat keeps the date it first stored for an item; the feed itself kept `published`
+    # (the first appearance) and, in Atom, moved `updated` to the new source's time
+    assert date == before[guid][3]
+    old, new = served_before[guid], served_after[guid]
+    assert new.published == old.published
+    if fmt == "atom":
+        assert new.updated_parsed > old.updated_parsed
