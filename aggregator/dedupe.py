@@ -23,6 +23,7 @@ __all__ = [
     "find_duplicate",
     "is_duplicate",
     "item_outlet",
+    "near_keys",
     "outlet_key",
     "shingles",
 ]
@@ -288,6 +289,18 @@ def _near(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
         return False
     inter = len(a & b)
     return inter / (len(a) + len(b) - inter) >= threshold
+
+
+NEAR_KEYS = 6  # how many of a text's smallest shingle hashes serve as lookup keys
+
+
+def near_keys(text: str) -> list[str]:
+    """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
+    bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
+    checked in full by `duplicate_reason`. Empty for texts too short to compare."""
+    if len(words(text)) < MIN_NEAR_WORDS:
+        return []
+    return [f"{h:08x}" for h in sorted(shingles(text))[:NEAR_KEYS]]
 
 
 def _near_shingles(item: Item) -> frozenset[int]:

@@ -35,10 +35,13 @@ def group_pending(
         for item in pending:
             original = find_duplicate(item, store.duplicate_candidates(item))
             if original is not None and original.story_id:
+                clusterer.forget(item)
                 story_id = clusterer.story_of(original.id) or original.story_id
                 store.assign(item, story_id, original.duplicate_of or original.id, now)
             else:
                 assignment = clusterer.assign(item, now)
-                store.assign(item, assignment.story_id, None, now)
+                for absorbed in assignment.merged:
+                    store.merge_story(absorbed, assignment.story_id, now)
+                store.assign(item, assignment.story_id, None, now, assignment.terms)
             count += 1
     return count

@@ -180,3 +180,13 @@ def article_pages(db: Database) -> None:
         not_null={"item_id", "status"},
     )
     db["articles"].create_index(["status"])
+
+
+@migrations(name="issue5_grouping_terms_and_near_keys")
+def grouping_terms_and_near_keys(db: Database) -> None:
+    """Each item's grouping features (restoring the clusterer needs no tokenising), and the
+    keys under which near-identical texts (wire copies) find each other."""
+    db["items"].add_column("grouping_terms", str)
+    db["near_keys"].create({"key": str, "item_id": str}, pk=("key", "item_id"))
+    db["near_keys"].create_index(["item_id"])
+    db["stories"].create_index(["merged_into"])

@@ -219,7 +219,7 @@ class Service:
 
     def _restore_clusterer(self) -> None:
         since = self.clock() - self.settings.cluster.active_window
-        self.clusterer.restore(i for i in self.store.items_since(since) if not i.duplicate_of)
+        self.clusterer.restore(*self.store.grouping_state(since))
         self._restored = True
 
     def _group_and_summarize(self) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .dedupe import near_keys
 from .errors import StorageError
 from .migrations import migrations
 from .models import Bullet, FeedState, Item, Source, SourceRef, Story, Summary
@@ -393,13 +394,74 @@ class Store:
         return [_item(r) for r in rows]
 
     def duplicate_candidates(self, item: Item) -> list[Item]:
-        """Stored items from other feeds that might be the same article."""
-        rows = self._rows(
-            "SELECT * FROM items WHERE id != ? AND story_id IS NOT NULL AND "
-            "(canonical_url = ? OR content_hash = ? OR guid = ?) ORDER BY first_seen, id LIMIT 20",
-            [item.id, item.canonical_url, item.content_hash, item.guid],
+        """Stored items that might be the same article: the same URL, text hash or guid, or a
+        near-identical text (a wire copy, found through `dedupe.near_keys`)."""
+        rows = list(
+            self._rows(
+                "SELECT * FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+                "(canonical_url = ? OR content_hash = ? OR guid = ?) "
+                "ORDER BY first_seen, id LIMIT 20",
+                [item.id, item.canonical_url, item.content_hash, item.guid],
+            )
         )
-        return [_item(r) for r in rows]
+        keys = near_keys(item.text)
+        if keys:
+            marks = ",".join("?" * len(keys))
+            rows += self._rows(
+                "SELECT * FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM "
+                f"near_keys WHERE key IN ({marks}) AND item_id != ?) "
+                "ORDER BY first_seen, id LIMIT 20",
+                [*keys, item.id],
+            )
+        unique = {r["id"]: r for r in rows}
+        return [_item(r) for r in unique.values()]
+
+    def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
+        """Items already in a story, first seen since `since`, and their stored grouping
+        features: what restoring the clusterer needs (texts only where no features are
+        stored)."""
+        rows = self._rows(
+            "SELECT id, title, url, outlet, published, first_seen, story_id, duplicate_of, "
+            "grouping_terms, CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
+            "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ? "
+            "ORDER BY first_seen, id",
+            [to_iso(since)],
+        )
+        items: list[Item] = []
+        terms: dict[str, str] = {}
+        for r in rows:
+            items.append(
+                Item(
+                    id=r["id"],
+                    title=r["title"] or "",
+                    text=r["text"] or "",
+                    url=r["url"],
+                    outlet=r["outlet"] or "",
+                    published=from_iso(r["published"]),
+                    first_seen=from_iso(r["first_seen"]),
+                    story_id=r["story_id"],
+                )
+            )
+            if r["grouping_terms"]:
+                terms[r["id"]] = r["grouping_terms"]
+        return items, terms
+
+    def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
+        """Move a story's items into another, older one and record the merge: the absorbed
+        id then resolves to `into` (`Reader.merged_into`), so links to it keep working."""
+        self.db.execute("UPDATE items SET story_id = ? WHERE story_id = ?", [into, absorbed])
+        self.db.execute(
+            "UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?",
+            [into, absorbed, absorbed],
+        )
+        self.db.execute(
+            "UPDATE stories SET dirty = 1, first_seen = MIN(first_seen, "
+            "(SELECT first_seen FROM stories WHERE id = ?)) WHERE id = ?",
+            [absorbed, into],
+        )
+        self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [absorbed])
+        self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
+        self._bump_version()
 
     def insert_items(self, items: Sequence[Item]) -> int:
         """Store items that have no feed poll behind them (the batch command); known ids are
@@ -433,10 +495,18 @@ class Store:
         """A context manager grouping several writes into one transaction."""
         return self.db.atomic()
 
-    def assign(self, item: Item, story_id: str, duplicate_of: str | None, now: datetime) -> None:
+    def assign(
+        self,
+        item: Item,
+        story_id: str,
+        duplicate_of: str | None,
+        now: datetime,
+        grouping_terms: str | None = None,
+    ) -> None:
         """Put an item into a story (creating the story row if new) and mark the story dirty.
 
-        A story's `first_seen` is the earliest publication time of its items.
+        A story's `first_seen` is the earliest publication time of its items. The item's
+        grouping features and near-duplicate keys are stored with it.
         """
         published = to_iso(item.published or now)
         self.db.execute(
@@ -447,9 +517,15 @@ class Store:
             [story_id, item.category, item.title, published, to_iso(now), published],
         )
         self.db.execute(
-            "UPDATE items SET story_id = ?, duplicate_of = ? WHERE id = ?",
-            [story_id, duplicate_of, item.id],
+            "UPDATE items SET story_id = ?, duplicate_of = ?, "
+            "grouping_terms = COALESCE(?, grouping_terms) WHERE id = ?",
+            [story_id, duplicate_of, grouping_terms, item.id],
         )
+        if duplicate_of is None:
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
+                [(key, item.id) for key in near_keys(item.text)],
+            )
 
     def dirty_stories(self) -> list[str]:
         return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY id")]
@@ -735,6 +811,11 @@ class Reader:
             [category, to_iso(since)],
         )
         return self._stories(rows)
+
+    def merged_into(self, story_id: str) -> str | None:
+        """The story a merged story now lives in, or None if it was not merged."""
+        rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])
+        return rows[0]["merged_into"] if rows else None
 
     def story(self, story_id: str) -> Story | None:
         found = self._stories(

@@ -17,7 +17,15 @@ from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 from .text import STOPWORDS, stem, words
 
-__all__ = ["MULTI_TOPIC", "function_words", "grouping_terms", "guess_language", "is_multi_topic"]
+__all__ = [
+    "MULTI_TOPIC",
+    "capitalised_terms",
+    "function_words",
+    "grouping_terms",
+    "guess_language",
+    "is_multi_topic",
+    "is_title_case",
+]
 
 _SKIP_LANGUAGES = frozenset({"en", "zh", "ja", "ko"})  # English: own list; CJK: no spaces
 _GUESS_WORDS = 80  # words looked at to guess a language
@@ -87,8 +95,41 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     return content(title_words), content(text_words)[:text_limit]
 
 
+_CASED_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# A capitalised word after a word, number or comma of the same sentence.
+_MID_CAPITAL = re.compile(
+    r"(?<=[\w,%$€£)])[ \t]+([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)", re.UNICODE
+)
+_TITLE_CASE_SHARE = 0.6
+
+
+def is_title_case(title: str) -> bool:
+    """Whether most longer words of a headline are capitalised (case then tells nothing)."""
+    long_words = [w for w in _CASED_WORD.findall(title) if len(w) > 3]
+    return bool(long_words) and sum(w[0].isupper() for w in long_words) >= (
+        _TITLE_CASE_SHARE * len(long_words)
+    )
+
+
+def capitalised_terms(title: str, text: str, text_chars: int) -> set[str]:
+    """Terms written capitalised inside a sentence: names ("Harry", "Netflix", "Berlin").
+
+    Title-case headlines tell nothing and are skipped. Terms are stemmed like grouping terms.
+    """
+    found: set[str] = set()
+    sources = [text[:text_chars]]
+    if title and not is_title_case(title):
+        sources.append(title)
+    for source in sources:
+        for match in _MID_CAPITAL.finditer(source):
+            word = match.group(1).lower().replace("’", "'").removesuffix("'s")
+            found.add(stem(word))
+    return found
+
+
 MULTI_TOPIC = re.compile(
-    r"\blive(?:\s*(?:blog|updates?|coverage|news|stream|:))|\bas\s+it\s+happened\b"
+    r"\blive(?:\s*(?:blog|updates?|coverage|news|stream|:))|\blive\b[^.]{0,40}\bupdates?\b"
+    r"|\bas\s+it\s+happened\b"
     r"|\bwhat\s+(?:you\s+need|we\s+know)\s+to\s+know\b|\bthings\s+to\s+know\b"
     r"|\b(?:news\s+)?(?:briefing|bulletin|round-?up|wrap(?:-?up)?|digest|newscast)\b"
     r"|\b(?:top|latest|today'?s|morning|evening|daily|weekend)\s+(?:news|stories|headlines)\b"

@@ -344,9 +344,17 @@ def strip_feed_template(texts: Sequence[str]) -> list[str]:
             doc_freq[word] = doc_freq.get(word, 0) + 1
     floor = max(3, _TEMPLATE_SHARE * len(texts))
     common = {w for w, n in doc_freq.items() if n >= floor}
-    if not common:
-        return list(texts)
-    shapes = [[_line_shape(ws, common) if ws else None for _, ws in tl] for tl in lines]
+    # Long lines (a channel's "about us" paragraph) count as a template only when repeated
+    # word for word.
+    shapes = [
+        [
+            _line_shape(ws, common)
+            if ws
+            else ("=" + line if len(line) > _TEMPLATE_MAX_LINE else None)
+            for line, ws in tl
+        ]
+        for tl in lines
+    ]
     shape_freq: dict[str, int] = {}
     for text_shapes in shapes:
         for shape in {s for s in text_shapes if s}:

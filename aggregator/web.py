@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -328,6 +329,11 @@ def make_app(
 
     async def story(request: web.Request) -> web.StreamResponse:
         story_id = request.match_info["story_id"]
+        merged_into = getattr(reader, "merged_into", None)
+        if callable(merged_into):  # a merged story's page moved to the story that absorbed it
+            target = await asyncio.to_thread(merged_into, story_id)
+            if target:
+                raise web.HTTPMovedPermanently(location=quote(target, safe=""))
         return await cached(request, lambda: site.story(story_id))
 
     async def healthz(request: web.Request) -> web.StreamResponse:
