@@ -39,6 +39,10 @@ _COMMON: dict[str, frozenset[str]] = {
         "de het een van en is dat op te zijn voor met niet aan er ook als bij "
         "door maar om werd heeft worden naar".split()
     ),
+    "tl": frozenset(
+        "ang ng mga sa ay hindi ito siya kanyang nang kay niya ni naman ayon dahil "
+        "bilang kanilang nito rin din lamang lang".split()
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_HITS = 3  # fewer common words than this: no answer

@@ -17,6 +17,7 @@ from aggregator.lang import detect_language
         ("O governo anunciou que as negociações com os sindicatos não foram retomadas.", "pt"),
         ("Il governo ha detto che le trattative con i sindacati sono state sospese.", "it"),
         ("De regering heeft gezegd dat het overleg met de bonden niet wordt hervat.", "nl"),
+        ("Bakit nagdudulot ng pimple ang face mask at paano ito maiiwasan sa mga tao?", "tl"),
         ("Ceasefire", None),  # too little to tell
         ("", None),
         ("東京で地震", None),
