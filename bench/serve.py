@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import multiprocessing
 import statistics
 import sys
@@ -82,7 +83,12 @@ def populate(db_path: Path) -> str:
     return first
 
 
-def run_servers(db_path: str, static_dir: str, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def run_servers(
+    db_path: str,
+    static_dir: str,
+    ready: multiprocessing.Queue,  # type: ignore[type-arg]
+    max_items: int | None,
+) -> None:
     """The server process: the aggregator app and a static-file app on two loopback ports."""
     from aiohttp import web
 
@@ -92,6 +98,8 @@ def run_servers(db_path: str, static_dir: str, ready: multiprocessing.Queue) -> 
 
     async def main() -> None:
         settings = PublishSettings(base_url="http://127.0.0.1:8080/")
+        if max_items:
+            settings = dataclasses.replace(settings, max_items=max_items)
         ours = await start_server(make_app(Reader(db_path), settings), "127.0.0.1", 0)
         # The ceiling: a minimal handler answering with the same bytes, read once into memory.
         files: dict[str, bytes] = {}
@@ -181,6 +189,7 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--repeat", type=int, default=1, help="runs per case; medians are printed")
+    ap.add_argument("--max-items", type=int, default=None, help="stories per feed (default: ours)")
     args = ap.parse_args()
     if not 1 <= args.connections <= 256 or not 0.5 <= args.seconds <= 30:
         ap.error("keep it bounded: 1-256 connections, 0.5-30 seconds")
@@ -190,7 +199,9 @@ def main() -> int:
         static = Path(tmp) / "static"
         static.mkdir()
         ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        server = multiprocessing.Process(target=run_servers, args=(str(db), str(static), ready))
+        server = multiprocessing.Process(
+            target=run_servers, args=(str(db), str(static), ready, args.max_items)
+        )
         server.start()
         try:
             ours, theirs = ready.get(timeout=60)
