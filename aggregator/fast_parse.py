@@ -1,0 +1,347 @@
+"""A fast path for the common, plain feed: well-formed UTF-8 RSS 2.0 or Atom 1.0.
+
+Used only by `parse`. It reads the document with lxml and returns what feedparser would
+return for the fields `parse` uses (feed title, link, language, ttl; entry ids, links,
+titles, text, authors, dates), as feedparser-shaped dicts, so both paths share one
+normaliser. It answers only when it is sure to agree with feedparser: a DOCTYPE, xml:base,
+a non-UTF-8 encoding, an element or markup it does not know, a repeated element, anything
+that feedparser treats specially, and it returns None and feedparser parses the document.
+`tests/test_fast_parse.py` checks the agreement on real feed files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html.entities
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.sanitizer import _HTMLSanitizer
+from lxml import etree
+
+__all__ = ["fast_parse"]
+
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_SY = "{http://purl.org/rss/1.0/modules/syndication/}"
+_MEDIA = "{http://search.yahoo.com/mrss/}"
+_MEDIA_LEAVES = frozenset({_MEDIA + "thumbnail", _MEDIA + "content"})
+
+# Elements whose meaning the fast path knows; anything else sends the document to feedparser.
+_RSS_CHANNEL = (
+    frozenset(
+        "title link description language ttl lastBuildDate pubDate generator copyright "
+        "managingEditor webMaster docs category image item".split()
+    )
+    | {_ATOM + "link", _SY + "updatePeriod", _SY + "updateFrequency", _SY + "updateBase"}
+    | {_DC + "date", _DC + "rights", _DC + "publisher", _DC + "creator"}
+)
+_RSS_IMAGE = frozenset("url title link width height description".split())
+_RSS_ITEM = (
+    frozenset("title link description guid pubDate author category comments".split())
+    | {
+        _CONTENT + "encoded",
+        _DC + "creator",
+        _DC + "date",
+        "enclosure",
+    }
+    | _MEDIA_LEAVES
+)
+_RSS_REPEATABLE = frozenset({"category", "enclosure"}) | _MEDIA_LEAVES
+_ATOM_FEED_NAMES = "title link id updated subtitle rights generator icon logo entry category author"
+_ATOM_FEED = frozenset(_ATOM + n for n in _ATOM_FEED_NAMES.split())
+_ATOM_ENTRY = (
+    frozenset(
+        _ATOM + n for n in "title link id updated published summary content author category".split()
+    )
+    | _MEDIA_LEAVES
+)
+_ATOM_REPEATABLE = frozenset({_ATOM + "category", _ATOM + "link"}) | _MEDIA_LEAVES
+_ATOM_PERSON = frozenset({_ATOM + "name", _ATOM + "email", _ATOM + "uri"})
+
+_CONTAINERS = frozenset({"image", "item", _ATOM + "entry", _ATOM + "author"})
+_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_LINK_REF = re.compile("&([A-Za-z0-9_]+);")
+
+# Markup whose visible text is the same whether or not feedparser's sanitiser ran over it:
+# elements it keeps, less those whose content `text.html_to_text` skips.
+_SAFE_TAGS = frozenset(_HTMLSanitizer.acceptable_elements) - frozenset(
+    "script style noscript template iframe object embed svg math head title applet".split()
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+_COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
+_ENTITY = re.compile(
+    r"&(?:(?:"
+    + "|".join(sorted(html.entities.entitydefs, key=len, reverse=True))
+    + r")|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|&(?=\s)"
+)
+_XML_TYPES = frozenset(
+    "application/xml application/rss+xml application/atom+xml application/rdf+xml".split()
+)
+_DECLARATION = re.compile(rb"^<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+class _Decline(Exception):
+    """The document is outside what the fast path is sure about."""
+
+
+def _safe_markup(value: str) -> bool:
+    """True when `value` holds only plain tags, comments and entities (no CDATA, scripts)."""
+    if "<!--" in value:
+        value = _COMMENT.sub("", value)
+    if "<" in value:
+        for match in _TAG.finditer(value):
+            if match.group(2).lower() not in _SAFE_TAGS:
+                return False
+        if "<" in _TAG.sub("", value):
+            return False
+    return "&" not in value or "&" not in _ENTITY.sub("", value)
+
+
+def _plain(value: str) -> bool:
+    """Text that reads the same as text and as HTML (feedparser guesses the type of some)."""
+    return "<" not in value and "&" not in value
+
+
+def fast_parse(
+    body: bytes,
+    base: str,
+    headers: Mapping[str, str],
+    parse_date: Callable[[str], Any],
+    urljoin: Callable[[str, str], str],
+) -> dict[str, Any] | None:
+    """feedparser's result for `body` (only the keys `parse` reads), or None to decline."""
+    content_type = headers.get("content-type", "").lower()
+    kind, _, params = content_type.partition(";")
+    if kind.strip() not in _XML_TYPES or (params.strip() and params.strip() != "charset=utf-8"):
+        return None
+    head = body[:200].lstrip()
+    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or not head.startswith(b"<"):
+        return None
+    declared = _DECLARATION.match(head)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return None
+    if b"<!DOCTYPE" in body[:4096] or b"<!doctype" in body[:4096]:
+        return None
+    if b"xml:base" in body:
+        return None
+    try:
+        body.decode("utf-8")
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        )
+        root = etree.fromstring(body, parser)
+        if b"xml:lang" in body and root.xpath("count(//*[@xml:lang])") != (
+            1 if root.get(_LANG) is not None else 0
+        ):
+            return None  # xml:lang below the root element
+        if root.tag == "rss" and root.get("version") == "2.0":
+            return _rss(root, base, parse_date, urljoin)
+        if root.tag == _ATOM + "feed":
+            return _atom(root, base, parse_date, urljoin)
+    except (_Decline, etree.XMLSyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def _text(el: Any) -> str:
+    """An element's text as feedparser hands it on: stripped, UTF-8 read as Latin-1 undone,
+    Windows-1252 characters in the C1 range mapped to theirs."""
+    if len(el):  # child elements where text is expected
+        raise _Decline
+    return _repair((el.text or "").strip())
+
+
+def _repair(value: str) -> str:
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("iso-8859-1").decode("utf-8")
+    return value.translate(_cp1252)
+
+
+def _guessed(out: dict[str, Any], key: str, value: str) -> None:
+    """An RSS text whose type feedparser guesses: HTML if it looks like HTML, else text."""
+    if _FeedParserMixin.looks_like_html(value):
+        _html(out, key, value)
+    else:
+        out[key] = value
+        out[f"{key}_detail"] = {"type": "text/plain"}
+
+
+def _children(el: Any, known: frozenset[str], repeatable: frozenset[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for child in el:
+        if not isinstance(child.tag, str):  # comments, processing instructions
+            continue
+        if child.tag not in known:
+            raise _Decline
+        if child.tag in found and child.tag not in repeatable:
+            raise _Decline
+        if len(child) and child.tag not in _CONTAINERS:  # e.g. an <image> inside <category>
+            raise _Decline
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _dated(out: dict[str, Any], key: str, el: Any, parse_date: Callable[[str], Any]) -> None:
+    if el is not None:
+        value = _text(el)
+        out[key] = value
+        out[f"{key}_parsed"] = parse_date(value) if value else None
+
+
+def _html(out: dict[str, Any], key: str, value: str) -> None:
+    if not _safe_markup(value):
+        raise _Decline
+    out[key] = value
+    out[f"{key}_detail"] = {"type": "text/html"}
+
+
+def _rss(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
+    channels = [c for c in root if c.tag == "channel"]
+    if len(channels) != 1 or len(root) != 1:
+        raise _Decline
+    found = _children(channels[0], _RSS_CHANNEL, frozenset({"category", "item", _ATOM + "link"}))
+    feed = _root_language(root)
+    for link in channels[0].iterchildren(_ATOM + "link"):
+        if link.get("rel") != "self":
+            raise _Decline
+    if "image" in found:
+        _children(found["image"], _RSS_IMAGE, frozenset())
+    if "title" in found:
+        _guessed(feed, "title", _text(found["title"]))
+    if "link" in found:
+        feed["link"] = _LINK_REF.sub(r"&\g<1>", urljoin(base, _text(found["link"])))
+    for key in ("language", "ttl"):
+        if key in found:
+            feed[key] = _text(found[key]).strip()
+    items = channels[0].iterchildren("item")
+    entries = [_rss_item(item, base, parse_date, urljoin) for item in items]
+    return {"feed": feed, "entries": entries, "version": "rss20", "bozo": 0}
+
+
+def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
+    found = _children(item, _RSS_ITEM, _RSS_REPEATABLE)
+    out: dict[str, Any] = {}
+    if "title" in found:
+        _guessed(out, "title", _text(found["title"]))
+    if "description" in found:
+        _html(out, "summary", _text(found["description"]))
+    if _CONTENT + "encoded" in found:
+        content: dict[str, Any] = {}
+        _html(content, "value", _text(found[_CONTENT + "encoded"]))
+        out["content"] = [{"value": content["value"], "type": "text/html"}]
+    link = None
+    if "link" in found:
+        link = urljoin(base, _text(found["link"]).replace("&amp;", "&"))
+        link = _LINK_REF.sub(r"&\g<1>", link)
+    if "guid" in found:
+        guid = _text(found["guid"])
+        attrs = {k.lower(): v for k, v in found["guid"].attrib.items()}
+        permalink = attrs.get("ispermalink", "true") == "true"
+        out["id"] = urljoin(base, guid) if permalink and guid else guid
+        if permalink and link is None:
+            link = out["id"]
+    if link is not None:
+        out["link"] = link
+    authors = [found[k] for k in ("author", _DC + "creator") if k in found]
+    if len(authors) > 1:
+        raise _Decline
+    if authors:
+        author = _text(authors[0])
+        if not _plain(author) or "@" in author or "(" in author:
+            raise _Decline  # feedparser splits "email (name)" forms
+        out["author"] = author
+    _dated(out, "published", found.get("pubDate"), parse_date)
+    _dated(out, "updated", found.get(_DC + "date"), parse_date)
+    return out
+
+
+def _root_language(root: Any) -> dict[str, Any]:
+    lang = root.get(_LANG)
+    return {"language": lang.replace("_", "-")} if lang else {}
+
+
+def _atom(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
+    found = _children(root, _ATOM_FEED, _ATOM_REPEATABLE | {_ATOM + "entry"})
+    feed = _root_language(root)
+    title = found.get(_ATOM + "title")
+    if title is not None:
+        _atom_text(feed, "title", title)
+    _atom_id_and_link(feed, found, root, base, urljoin)
+    entries = [
+        _atom_entry(e, base, parse_date, urljoin) for e in root.iterchildren(_ATOM + "entry")
+    ]
+    return {"feed": feed, "entries": entries, "version": "atom10", "bozo": 0}
+
+
+def _atom_text(out: dict[str, Any], key: str, el: Any) -> None:
+    kind = el.get("type", "text")
+    value = _text(el)
+    if kind == "text":
+        out[key] = value
+        out[f"{key}_detail"] = {"type": "text/plain"}
+    elif kind == "html":
+        _html(out, key, value)
+    else:
+        raise _Decline
+
+
+def _atom_link(el: Any, base: str, urljoin: Any) -> str | None:
+    links = list(el.iterchildren(_ATOM + "link"))
+    if any(not link.get("href") for link in links):
+        raise _Decline
+    alternates = [link for link in links if link.get("rel", "alternate") == "alternate"]
+    if not alternates:
+        return None
+    if len(alternates) > 1 or alternates[0].get("type", "text/html") != "text/html":
+        raise _Decline
+    href = alternates[0].get("href")
+    if not href:
+        raise _Decline
+    return str(urljoin(base, href))
+
+
+def _atom_id_and_link(
+    out: dict[str, Any], found: dict[str, Any], el: Any, base: str, urljoin: Any
+) -> None:
+    """An Atom id is resolved like a link and, as a permalink guid, is the link if none."""
+    if _ATOM + "id" in found:
+        out["id"] = urljoin(base, _text(found[_ATOM + "id"]))
+    link = _atom_link(el, base, urljoin)
+    if link is not None:
+        out["link"] = link
+    elif out.get("id"):
+        out["link"] = out["id"]
+
+
+def _atom_entry(entry: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
+    found = _children(entry, _ATOM_ENTRY, _ATOM_REPEATABLE)
+    out: dict[str, Any] = {}
+    if _ATOM + "title" in found:
+        _atom_text(out, "title", found[_ATOM + "title"])
+    if _ATOM + "summary" in found:
+        _atom_text(out, "summary", found[_ATOM + "summary"])
+    if _ATOM + "content" in found:
+        content = found[_ATOM + "content"]
+        if content.get("src"):
+            raise _Decline
+        value: dict[str, Any] = {}
+        _atom_text(value, "value", content)
+        out["content"] = [{"value": value["value"], "type": value["value_detail"]["type"]}]
+    _atom_id_and_link(out, found, entry, base, urljoin)
+    if _ATOM + "author" in found:
+        person = _children(found[_ATOM + "author"], _ATOM_PERSON, frozenset())
+        name = person.get(_ATOM + "name")
+        if name is None or _ATOM + "email" in person:
+            raise _Decline
+        author = _text(name)
+        if not _plain(author):
+            raise _Decline
+        out["author"] = author
+    _dated(out, "published", found.get(_ATOM + "published"), parse_date)
+    _dated(out, "updated", found.get(_ATOM + "updated"), parse_date)
+    return out
