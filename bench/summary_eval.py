@@ -1,9 +1,13 @@
-"""Score the extractive summarizer on Multi-News clusters against baselines at one word budget.
+"""Score `aggregator summarize` on Multi-News against baselines, through the whole pipeline, and
+lint the published summaries of the real-news dev days, in one run.
 
-    .venv/bin/python bench/summary_eval.py [--data PATH] [--budget 260] [--limit N]
+    .venv/bin/python bench/summary_eval.py [--data PATH] [--budget 200] [--limit N]
+        [--no-pipeline] [--pipeline-limit N] [--no-lint]
 
-Each cluster's documents become Items (one outlet each); the summary's bullets are joined and cut
-at the word budget, then scored with ROUGE-1/2/L F (stemming on) against the reference summary.
+Each cluster becomes one input line of the batch command (one publisher per document) and is
+summarised on its code path (`summary_batch.run_batch` with `make_summarizer`); the bullets are
+joined and cut at the word budget, then scored with ROUGE-1/2/L F (stemming on) against the
+reference summary.
 In the same run: the lead baseline (first sentences of each document in turn) and, when the
 `sumy` package is installed, LexRank, both at the same budget. Redundancy is the highest
 pairwise token Jaccard between a summary's units (bullets or sentences), averaged over clusters.
@@ -27,11 +31,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import dataclasses  # noqa: E402
+import io  # noqa: E402
+
+from aggregator.config import Settings  # noqa: E402
 from aggregator.models import Item  # noqa: E402
-from aggregator.summarize import SummarySettings, summarize  # noqa: E402
+from aggregator.summarize import make_summarizer  # noqa: E402
+from aggregator.summary_batch import run_batch  # noqa: E402
 from aggregator.text import STOPWORDS, clean_text, split_sentences, stem, tokens, words  # noqa: E402
 
-DEFAULT_DATA = REPO / ".." / "shared" / "data" / "dev" / "multinews-dev.jsonl"
+
+def _shared() -> Path:
+    """../shared beside the repository (or beside its worktree's parent)."""
+    for base in (REPO.parent, REPO.parent.parent):
+        if (base / "shared" / "data").is_dir():
+            return base / "shared"
+    return REPO.parent / "shared"
+
+
+DEFAULT_DATA = _shared() / "data" / "dev" / "multinews-dev.jsonl"
 _TERMINAL = re.compile(r"""[.!?:]["'”’)\]]*$""")
 
 Scorer = Callable[[str, str], dict[str, float]]
@@ -77,8 +95,30 @@ def to_item(cluster_id: str, index: int, doc: str) -> Item:
 # --- systems --------------------------------------------------------------------------------
 
 
-def system_summary(items: list[Item], settings: SummarySettings) -> list[str]:
-    return [b.text for b in summarize(items, settings).bullets]
+def batch_line(cluster_id: str, items: list[Item]) -> str:
+    """One input line of `aggregator summarize`."""
+    return json.dumps(
+        {
+            "id": cluster_id,
+            "items": [
+                {"title": i.title, "text": i.text, "publisher": i.outlet_name, "url": i.url}
+                for i in items
+            ],
+        }
+    )
+
+
+def batch_summaries(lines: list[str], settings: Settings) -> dict[str, list[str]]:
+    """Bullets per story id, from the batch command's code path."""
+    out, err = io.StringIO(), io.StringIO()
+    run_batch(lines, out, err, make_summarizer(settings))
+    if err.getvalue():
+        print(err.getvalue(), file=sys.stderr)
+    result = {}
+    for line in out.getvalue().splitlines():
+        record = json.loads(line)
+        result[record["id"]] = [b["text"] for b in record["bullets"]]
+    return result
 
 
 def lead_baseline(docs: list[str], budget: int) -> list[str]:
@@ -226,32 +266,41 @@ class Tally:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Multi-News JSONL")
-    parser.add_argument("--budget", type=int, default=260, help="words scored per summary")
+    parser.add_argument("--budget", type=int, default=200, help="words scored per summary")
     parser.add_argument("--max-words", type=int, help="summarizer word cap (default: budget)")
     parser.add_argument("--max-bullets", type=int, default=12)
     parser.add_argument("--limit", type=int, help="only the first N clusters")
     parser.add_argument("--no-lexrank", action="store_true", help="skip the sumy baseline")
     parser.add_argument("--show", type=int, default=0, help="print the first N summaries")
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the whole-pipeline run")
+    parser.add_argument("--pipeline-limit", type=int, help="clusters in the pipeline run")
+    parser.add_argument(
+        "--pipeline-no-articles", action="store_true", help="pipeline with article fetching off"
+    )
+    parser.add_argument("--no-lint", action="store_true", help="skip the real-news lint")
     args = parser.parse_args(argv)
 
-    settings = SummarySettings(
-        max_words=args.max_words or args.budget, max_bullets=args.max_bullets
+    base = Settings()
+    summary = dataclasses.replace(
+        base.summary, max_words=args.max_words or args.budget, max_bullets=args.max_bullets
     )
+    settings = dataclasses.replace(base, summary=summary)
     score, rouge_name = make_scorer()
     lexrank = None if args.no_lexrank else lexrank_baseline()
     tallies = {"extractive (ours)": Tally(), "lead (round robin)": Tally()}
     if lexrank:
         tallies["LexRank (sumy)"] = Tally()
-    elapsed = 0.0
+    rows = list(load(args.data.resolve(), args.limit))
+    clusters = [(str(r["cluster_id"]), documents(r["documents"])) for r in rows]  # type: ignore[arg-type]
+    lines = [batch_line(c, [to_item(c, i, d) for i, d in enumerate(docs)]) for c, docs in clusters]
+    started = time.perf_counter()
+    ours_by_id = batch_summaries(lines, settings)
+    elapsed = time.perf_counter() - started
+    references = {str(r["cluster_id"]): str(r["summary"]) for r in rows}
 
-    for row in load(args.data.resolve(), args.limit):
-        cluster_id = str(row["cluster_id"])
-        docs = documents(row["documents"])  # type: ignore[arg-type]
-        reference = str(row["summary"])
-        items = [to_item(cluster_id, i, d) for i, d in enumerate(docs)]
-        started = time.perf_counter()
-        ours = system_summary(items, settings)
-        elapsed += time.perf_counter() - started
+    for cluster_id, docs in clusters:
+        reference = references[cluster_id]
+        ours = ours_by_id.get(cluster_id, [])
         runs = {"extractive (ours)": ours, "lead (round robin)": lead_baseline(docs, args.budget)}
         if lexrank:
             runs["LexRank (sumy)"] = lexrank(docs, args.budget)
@@ -263,13 +312,81 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     n = tallies["extractive (ours)"].n
     print(f"{n} clusters from {args.data.resolve()}; budget {args.budget} words; {rouge_name}")
+    print("`aggregator summarize` code path (summary_batch.run_batch, make_summarizer)")
     print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
     print("|------------------------|--------|--------|--------|------------|--------|--------|")
     for name, tally in tallies.items():
         print(tally.row(name))
     print("redundancy = highest pairwise token Jaccard between units, mean over clusters")
     print(f"summarizer time: {elapsed / max(n, 1) * 1000:.1f} ms per cluster")
+
+    if not args.no_pipeline:
+        pipeline_table(
+            clusters[: args.pipeline_limit],
+            references,
+            ours_by_id,
+            score,
+            args.budget,
+            not args.pipeline_no_articles,
+        )
+    if not args.no_lint:
+        lint_table()
     return 0
+
+
+def pipeline_table(
+    clusters: list[tuple[str, list[str]]],
+    references: dict[str, str],
+    batch: dict[str, list[str]],
+    score: Scorer,
+    budget: int,
+    articles: bool = True,
+) -> None:
+    """Multi-News through feeds of first sentences and full article pages, `poll --once --all`."""
+    from summary_pipeline import median_or_zero, run_pipeline
+
+    result = run_pipeline(clusters, to_item, articles)
+    piped, direct = Tally(), Tally()
+    for cluster_id, _ in clusters:
+        ref = references[cluster_id]
+        units = result.summaries.get(cluster_id, [])
+        piped.add(score(ref, truncate(units, budget)), units, budget)
+        ours = batch.get(cluster_id, [])
+        direct.add(score(ref, truncate(ours, budget)), ours, budget)
+    print()
+    print(
+        f"whole pipeline: {len(clusters)} clusters, feeds carry first sentences, article pages "
+        f"the full documents (article fetching {'on' if articles else 'OFF'}); "
+        f"`poll --once --all` took {result.seconds:.1f} s ({result.output})"
+    )
+    print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
+    print("|------------------------|--------|--------|--------|------------|--------|--------|")
+    print(direct.row("batch command"))
+    print(piped.row("published (pipeline)"))
+    gap = 100 * (direct.rouge["rouge1"] - piped.rouge["rouge1"]) / max(piped.n, 1)
+    multi = result.multi_source_bullets
+    print(f"R1 gap batch - published: {gap:.2f} points (target <= 1)")
+    print(
+        f"published stories {result.stories}; multi-source {len(multi)}, bullets median "
+        f"{median_or_zero(multi):.1f} (target >= 6), min {min(multi, default=0)}, "
+        f"max {max(multi, default=0)}"
+    )
+
+
+def lint_table() -> None:
+    """Defect counts over the real-news dev days' published summaries."""
+    import asyncio
+
+    from summary_lint import REAL_NEWS, run, table
+
+    if not REAL_NEWS.is_dir():
+        print(f"\n(real-news lint skipped: {REAL_NEWS} not found)")
+        return
+    days = sorted(p for p in REAL_NEWS.iterdir() if p.is_dir())
+    counts = asyncio.run(run(days, 0))
+    print()
+    print(f"real-news lint over {', '.join(d.name for d in days)} (article fetching off)")
+    print(table(counts))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,14 @@ from aggregator.models import Story  # noqa: E402
 from aggregator.service import Service  # noqa: E402
 from aggregator.text import tokens  # noqa: E402
 
-REAL_NEWS = ROOT.parent / "shared" / "data" / "dev" / "real-news"
+REAL_NEWS = next(
+    (
+        base / "shared" / "data" / "dev" / "real-news"
+        for base in (ROOT.parent, ROOT.parent.parent)
+        if (base / "shared" / "data").is_dir()
+    ),
+    ROOT.parent / "shared" / "data" / "dev" / "real-news",
+)
 DAYS = {"gesab-2020-04-28": "2020-04-28T20:00:00+00:00", "gesab-2020-09-02": None}
 # What an operator would write in the OPML for each file (outlet, section).
 NAMES = {

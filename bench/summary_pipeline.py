@@ -1,0 +1,219 @@
+"""The whole pipeline on Multi-News: teaser feeds, full article pages, `poll --once --all`.
+
+A loopback site gives every document position its own outlet (127.0.0.2, 127.0.0.3, … all on
+the loopback interface): a feed whose entries carry only each document's first sentence, and an
+article page per document carrying the full text. `aggregator poll --once --all` polls the
+feeds, groups the items, fetches the article pages (robots.txt, pacing and all) and publishes
+summaries; each cluster is then scored by the published story holding most of its documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+from statistics import median
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aggregator.store import Store  # noqa: E402
+from aggregator.text import clean_text, split_sentences  # noqa: E402
+
+MAX_OUTLETS = 10  # document positions served (Multi-News clusters have 2 to 10 documents)
+
+
+@dataclass
+class Doc:
+    cluster: str
+    index: int
+    title: str
+    first: str
+    paragraphs: list[str]
+
+
+@dataclass
+class PipelineResult:
+    summaries: dict[str, list[str]]  # cluster -> bullets of the story holding most of it
+    multi_source_bullets: list[int]  # bullets of every published story with 2+ outlets
+    stories: int
+    seconds: float
+    output: str
+
+
+def make_docs(cluster: str, docs: list[str], title_of: object) -> list[Doc]:
+    out = []
+    for index, raw in enumerate(docs[:MAX_OUTLETS]):
+        item = title_of(cluster, index, raw)  # type: ignore[operator]
+        sentences = split_sentences(clean_text(item.text))
+        if not sentences:
+            continue
+        paragraphs = [p.strip() for p in item.text.split("\n") if p.strip()]
+        title = item.title or " ".join(sentences[0].split()[:12])
+        out.append(Doc(cluster, index, title, sentences[0], paragraphs))
+    return out
+
+
+def feed_xml(host: str, docs: list[Doc], now: datetime) -> bytes:
+    entries = []
+    for n, doc in enumerate(docs):
+        link = f"http://{host}/{doc.cluster}.html"
+        date = format_datetime(now - timedelta(minutes=n % 600))
+        entries.append(
+            f"<item><title>{xml_escape(doc.title)}</title><link>{xml_escape(link)}</link>"
+            f"<guid>{xml_escape(link)}</guid><pubDate>{date}</pubDate>"
+            f"<description>{xml_escape(doc.first)}</description></item>"
+        )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet {host}</title>"
+        f"<link>http://{host}/</link>{''.join(entries)}</channel></rss>"
+    ).encode()
+
+
+def page_html(doc: Doc) -> bytes:
+    body = "".join(f"<p>{escape(p)}</p>" for p in doc.paragraphs)
+    return (
+        f"<html><head><title>{escape(doc.title)}</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article><h1>{escape(doc.title)}</h1>{body}</article>"
+        "<footer>About us. Contact. Terms.</footer></body></html>"
+    ).encode()
+
+
+async def serve(by_host: dict[str, list[Doc]], now: datetime) -> tuple[web.AppRunner, int]:
+    pages = {(d.index, d.cluster): d for docs in by_host.values() for d in docs}
+    index_of = {host: docs[0].index for host, docs in by_host.items()}
+    feeds: dict[str, bytes] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        host = request.url.host or ""
+        tail = request.match_info["tail"]
+        if tail == "feed.xml" and host in feeds:
+            return web.Response(body=feeds[host], content_type="application/rss+xml")
+        if tail == "robots.txt":
+            return web.Response(text="User-agent: *\nDisallow: /private/\n")
+        doc = pages.get((index_of.get(host, -1), tail.removesuffix(".html")))
+        if doc is None:
+            return web.Response(status=404)
+        return web.Response(body=page_html(doc), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    first = web.TCPSite(runner, "127.0.0.2", 0)
+    await first.start()
+    port = int(runner.addresses[0][1])
+    for n in range(1, MAX_OUTLETS):
+        await web.TCPSite(runner, f"127.0.0.{n + 2}", port).start()
+    feeds.update({host: feed_xml(f"{host}:{port}", docs, now) for host, docs in by_host.items()})
+    return runner, port
+
+
+def run_pipeline(
+    clusters: list[tuple[str, list[str]]], title_of: object, articles: bool = True
+) -> PipelineResult:
+    now = datetime.now(UTC).replace(microsecond=0)
+    return asyncio.run(_run(clusters, title_of, now, articles))
+
+
+async def _run(
+    clusters: list[tuple[str, list[str]]],
+    title_of: object,
+    now: datetime,
+    articles: bool,
+) -> PipelineResult:
+    by_host: dict[str, list[Doc]] = {}
+    for cluster, docs in clusters:
+        for doc in make_docs(cluster, docs, title_of):
+            by_host.setdefault(f"127.0.0.{doc.index + 2}", []).append(doc)
+    runner, port = await serve(by_host, now)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            outlines = "".join(
+                f"<outline type='rss' text={quoteattr(f'Outlet {n}')} "
+                f"xmlUrl={quoteattr(f'http://127.0.0.{n + 2}:{port}/feed.xml')}/>"
+                for n in range(MAX_OUTLETS)
+                if f"127.0.0.{n + 2}" in by_host
+            )
+            (base / "feeds.opml").write_text(
+                f"<opml version='2.0'><body><outline text='News'>{outlines}</outline></body></opml>"
+            )
+            (base / "bench.toml").write_text(
+                f"[articles]\nenabled = {str(articles).lower()}\nper_host_interval = 0\n"
+                "per_pass = 400\n"
+                "concurrency = 8\n"
+            )
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+            started = datetime.now(UTC)
+            done = await asyncio.to_thread(
+                subprocess.run,
+                [
+                    sys.executable,
+                    "-m",
+                    "aggregator",
+                    "poll",
+                    "--once",
+                    "--all",
+                    "--opml",
+                    str(base / "feeds.opml"),
+                    "--db",
+                    str(base / "agg.db"),
+                    "--config",
+                    str(base / "bench.toml"),
+                    "--log-level",
+                    "WARNING",
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=env,
+            )
+            seconds = (datetime.now(UTC) - started).total_seconds()
+            if done.returncode:
+                raise SystemExit(f"poll failed: {done.stderr[-2000:]}")
+            store = Store(base / "agg.db")
+            try:
+                stories = store.reader().stories(None, 100_000)
+            finally:
+                store.close()
+    finally:
+        await runner.cleanup()
+    best: dict[str, tuple[int, list[str]]] = {}
+    multi: list[int] = []
+    for story in stories:
+        if story.summary is None:
+            continue
+        counts: dict[str, int] = {}
+        for source in story.summary.sources:
+            cluster = (source.url or "").rsplit("/", 1)[-1].removesuffix(".html")
+            counts[cluster] = counts.get(cluster, 0) + 1
+        bullets = [b.text for b in story.summary.bullets]
+        if story.summary.outlet_count > 1:
+            multi.append(len(bullets))
+        for cluster, n in counts.items():
+            if n > best.get(cluster, (0, []))[0]:
+                best[cluster] = (n, bullets)
+    return PipelineResult(
+        {c: b for c, (_, b) in best.items()},
+        multi,
+        len(stories),
+        seconds,
+        done.stdout.strip(),
+    )
+
+
+def median_or_zero(values: list[int]) -> float:
+    return float(median(values)) if values else 0.0
