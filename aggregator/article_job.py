@@ -83,9 +83,10 @@ class ArticleJob:
         candidates: list[Item] = await self.write(
             self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
         )
-        fetch, enough = due_articles(candidates, s)
-        report = ArticlePass(enough=len(enough))
+        fetch, enough, never = due_articles(candidates, s)
+        report = ArticlePass(enough=len(enough) + len(never))
         results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
+        results += [(i.id, i.url or "", "skipped", None, "") for i in never]
         slots = asyncio.Semaphore(s.concurrency)
 
         async def one(item: Item) -> Result:

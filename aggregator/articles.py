@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 # What an article row records: the page's text was used, the feed text sufficed, or why not.
-ArticleStatus = str  # "ok" | "feed" | "failed" | "blocked" | "empty"
+ArticleStatus = str  # "ok" | "feed" | "skipped" | "failed" | "blocked" | "empty"
 
 MAX_ARTICLE_CHARS = 100_000
 _CUT_OFF = re.compile(
@@ -85,24 +85,27 @@ def _http(url: str | None) -> bool:
 
 def due_articles(
     candidates: Sequence[Item], settings: ArticleSettings
-) -> tuple[list[Item], list[Item]]:
-    """Split never-tried candidates into (pages to fetch now, items whose feed text suffices).
+) -> tuple[list[Item], list[Item], list[Item]]:
+    """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
+    items never to fetch: skipped feeds, adverts, no http(s) link).
 
-    Newest first, at most `per_pass` pages; items of skipped feeds, adverts and items without
-    an http(s) link are neither fetched nor recorded.
+    Pages are taken newest first, at most `per_pass`; the rest wait for the next pass.
     """
     fetch: list[Item] = []
     enough: list[Item] = []
+    never: list[Item] = []
     for item in sorted(candidates, key=lambda i: (i.first_seen or i.published, i.id), reverse=True):
-        if not _http(item.url) or skipped_feed(item.feed_url, settings.skip_feeds):
-            continue
-        if is_advert(item.title, item.text, item.url):
-            continue
-        if not is_teaser(item.text, settings.teaser_words):
+        if (
+            not _http(item.url)
+            or skipped_feed(item.feed_url, settings.skip_feeds)
+            or is_advert(item.title, item.text, item.url)
+        ):
+            never.append(item)
+        elif not is_teaser(item.text, settings.teaser_words):
             enough.append(item)
         elif len(fetch) < settings.per_pass:
             fetch.append(item)
-    return fetch, enough
+    return fetch, enough, never
 
 
 def robots_url(url: str) -> str:

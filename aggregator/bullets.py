@@ -34,7 +34,8 @@ _PROMO = re.compile(
     r"\b(?:newsletters?|mailing\s+list|sign\s+up|subscribe|subscription|click\s+here|"
     r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"
     r"privacy\s+policy|all\s+rights\s+reserved|javascript|read\s+more|continue\s+reading|"
-    r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement)\b",
+    r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement|"
+    r"full\s+episode|only\s+available\s+in)\b",
     re.IGNORECASE,
 )
 # Openings that point back at a sentence the reader may not see.

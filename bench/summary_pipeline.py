@@ -46,6 +46,7 @@ class Doc:
 @dataclass
 class PipelineResult:
     summaries: dict[str, list[str]]  # cluster -> bullets of the story holding most of it
+    grouped: dict[str, list[int]]  # cluster -> its document indexes in that story
     multi_source_bullets: list[int]  # bullets of every published story with 2+ outlets
     stories: int
     seconds: float
@@ -191,23 +192,27 @@ async def _run(
                 store.close()
     finally:
         await runner.cleanup()
-    best: dict[str, tuple[int, list[str]]] = {}
+    best: dict[str, tuple[int, list[str], list[int]]] = {}
     multi: list[int] = []
     for story in stories:
         if story.summary is None:
             continue
         counts: dict[str, int] = {}
+        docs: dict[str, list[int]] = {}
         for source in story.summary.sources:
             cluster = (source.url or "").rsplit("/", 1)[-1].removesuffix(".html")
             counts[cluster] = counts.get(cluster, 0) + 1
+            host = (source.url or "").split("/")[2].split(":")[0]
+            docs.setdefault(cluster, []).append(int(host.rsplit(".", 1)[-1]) - 2)
         bullets = [b.text for b in story.summary.bullets]
         if story.summary.outlet_count > 1:
             multi.append(len(bullets))
         for cluster, n in counts.items():
-            if n > best.get(cluster, (0, []))[0]:
-                best[cluster] = (n, bullets)
+            if n > best.get(cluster, (0, [], []))[0]:
+                best[cluster] = (n, bullets, sorted(docs[cluster]))
     return PipelineResult(
-        {c: b for c, (_, b) in best.items()},
+        {c: b for c, (_, b, _) in best.items()},
+        {c: d for c, (_, _, d) in best.items()},
         multi,
         len(stories),
         seconds,

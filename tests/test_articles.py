@@ -52,18 +52,19 @@ def make(n: int, text: str = "Short teaser.", **kw: object) -> Item:
 def test_due_articles_newest_first_capped_and_full_texts_set_apart() -> None:
     settings = ArticleSettings(per_pass=2)
     items = [make(3), make(1), make(2), make(4, FULL), make(5, url="ftp://x/y"), make(6, url=None)]
-    fetch, enough = due_articles(items, settings)
+    fetch, enough, never = due_articles(items, settings)
     assert [i.id for i in fetch] == ["i1", "i2"]
     assert [i.id for i in enough] == ["i4"]
+    assert sorted(i.id for i in never) == ["i5", "i6"]  # recorded, so never asked again
 
 
 def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
     settings = ArticleSettings(skip_feeds=("https://news.example/feed.xml",))
-    assert due_articles([make(1)], settings) == ([], [])
+    assert due_articles([make(1)], settings) == ([], [], [make(1)])
     by_host = ArticleSettings(skip_feeds=("news.example",))
-    assert due_articles([make(1)], by_host) == ([], [])
+    assert due_articles([make(1)], by_host) == ([], [], [make(1)])
     advert = make(2, title="Sponsored: cheap loans")
-    assert due_articles([advert], ArticleSettings()) == ([], [])
+    assert due_articles([advert], ArticleSettings()) == ([], [], [advert])
     assert skipped_feed("https://a.example/f", ["b.example"]) is False
 
 
