@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import signal
@@ -15,34 +16,62 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Settings, load_settings, smtp_password
-from .errors import AggregatorError, ConfigError
+from .config import Settings, check_range, load_settings, smtp_password
+from .errors import AggregatorError, ConfigError, StorageError
+from .lock import writer_lock
+from .logs import FORMATS, LEVELS, setup_logging
 from .opml import load_opml
 from .publish import PublishSettings
-from .store import Store, from_iso
+from .store import Reader, Store, check_existing, from_iso
 
 log = logging.getLogger("aggregator")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--opml", type=Path, default=Path("feeds.opml"), help="sources (default ./feeds.opml)"
-    )
+def _common(parser: argparse.ArgumentParser, *, opml: bool = True, config: bool = True) -> None:
+    """The options a command uses (a command never accepts one it would ignore)."""
+    if opml:
+        parser.add_argument(
+            "--opml", type=Path, default=Path("feeds.opml"), help="sources (default ./feeds.opml)"
+        )
     parser.add_argument(
         "--db", type=Path, default=Path("aggregator.db"), help="database (default ./aggregator.db)"
     )
-    parser.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    if config:
+        parser.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    _log_args(parser)
+
+
+def _log_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO"),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=None,
         type=str.upper,
+        choices=LEVELS,
+        help="DEBUG, INFO (default), WARNING or ERROR; or set AGGREGATOR_LOG_LEVEL",
     )
+    parser.add_argument(
+        "--log-format",
+        default=None,
+        choices=FORMATS,
+        help="text (default) or json (one object per line); or set AGGREGATOR_LOG_FORMAT",
+    )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    try:
+        check_range("server", "port", port)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return port
 
 
 def _server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    parser.add_argument("--port", type=_port, default=None, help="listen port (default 8080)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,11 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--all", action="store_true", help="poll every feed, ignoring the schedule")
 
     serve = commands.add_parser("serve", help="serve what is in the database")
-    _common(serve)
+    _common(serve, opml=False)
     _server_args(serve)
 
     status = commands.add_parser("status", help="one row per feed: state, errors, next poll")
-    _common(status)
+    _common(status, opml=False)
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     digest = commands.add_parser(
         "digest", help="a category's daily email: preview it (--dry-run) or send it now"
@@ -81,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish = commands.add_parser(
         "publish", help="write every feed and page as static files (only changed ones)"
     )
-    _common(publish)
+    _common(publish, opml=False)
     publish.add_argument("--output", type=Path, required=True, help="directory to write into")
 
     cluster = commands.add_parser(
@@ -90,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("input", type=Path, metavar="INPUT.jsonl", help="one item per line")
     cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
     cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
-    cluster.add_argument("--log-level", default="WARNING", type=str.upper)
+    cluster.add_argument("--log-level", default="WARNING", type=str.upper, choices=LEVELS)
 
     batch = commands.add_parser(
         "summarize", help="summarise stories from a JSON-lines file (one story per line)"
@@ -98,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("input", type=Path, help="JSON lines: {id, items: [...]}; - for stdin")
     batch.add_argument("--max-words", type=int, default=None, help="cap on a summary's words")
     batch.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
-    batch.add_argument("--log-level", default="WARNING", type=str.upper)
+    batch.add_argument("--log-level", default="WARNING", type=str.upper, choices=LEVELS)
     return parser
 
 
@@ -127,11 +157,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     password = _digest_ready(settings)
     host, port, settings = _listen(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
-    service = Service(args.opml, args.db, settings, smtp_password=password)
-    try:
-        asyncio.run(service.run(host, port))
-    finally:
-        service.close()
+    with writer_lock(args.db, "run"):
+        service = Service(args.opml, args.db, settings, smtp_password=password)
+        try:
+            asyncio.run(service.run(host, port))
+        finally:
+            service.close()
     return 0
 
 
@@ -146,11 +177,16 @@ def _digest_ready(settings: Settings) -> str | None:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    load_opml(args.opml)  # a bad OPML is reported before any database is created
+    with writer_lock(args.db, "poll --once" if args.once else "poll"):
+        return _poll(args, settings)
+
+
+def _poll(args: argparse.Namespace, settings: Settings) -> int:
     from .fetch import Fetcher
     from .service import Service
 
-    settings = _settings(args)
-    load_opml(args.opml)  # a bad OPML is reported before any database is created
     service = Service(args.opml, args.db, settings)
 
     async def once() -> None:
@@ -177,18 +213,35 @@ def cmd_poll(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_for_reading(path: Path) -> tuple[Store | None, Reader]:
+    """An existing database, its schema brought up to date when it can be written; a
+    read-only one is still read. Never creates a database from a typo'd path."""
+    check_existing(path)
+    try:
+        store = Store(path)
+    except StorageError as exc:
+        if "read-only" not in str(exc):
+            raise
+        log.warning("%s; reading it as it is", exc)
+        return None, Reader(str(path))
+    return store, store.reader()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .health import stale_after
     from .web import make_app, start_server
 
     host, port, settings = _listen(args, _settings(args))
-    store = Store(args.db)
+    store, reader = _open_for_reading(args.db)
 
     async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        app = make_app(store.reader(), settings.publish, digest=settings.digest)
+        app = make_app(
+            reader, settings.publish, digest=settings.digest, stale_after=stale_after(settings)
+        )
         runner = await start_server(app, host, port)
         log.info("serving http://%s:%d/", host, port)
         try:
@@ -199,7 +252,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve())
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     return 0
 
 
@@ -220,17 +274,33 @@ def _ago(value: str | None, now: datetime) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    if not args.db.exists():
+    if not args.db.exists() and not args.json:
         print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
         return 0
     settings = _settings(args)
-    store = Store(args.db)
+    store, reader = _open_for_reading(args.db)
     now = datetime.now(UTC)
     try:
-        rows = store.status_rows()
-        digests = store.reader().digest_health()["digests"]
+        rows = reader.status_rows()
+        digests = reader.digest_health()["digests"]
+        health = reader.health()
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+    if args.json:
+        from .health import assess, stale_after
+
+        reasons = assess(health, now, stale_after(settings))
+        report = {
+            "checked_at": now.isoformat(timespec="seconds"),
+            "status": "degraded" if reasons else "ok",
+            "reasons": reasons,
+            **health,
+            "feeds": rows,
+            "digests": digests,
+        }
+        print(json.dumps(report, indent=2, default=str))
+        return 0
     header = (
         "CATEGORY",
         "FEED",
@@ -370,8 +440,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    import json
-
     from .batch import cluster_file
 
     for item_id, story in cluster_file(args.input, args.db, _settings(args).cluster):
@@ -415,15 +483,30 @@ COMMANDS = {
 }
 
 
+def _log_option(value: str | None, env_name: str, default: str, allowed: Sequence[str]) -> str:
+    if value is not None:
+        return value
+    found = os.environ.get(env_name, "").strip()
+    if not found:
+        return default
+    for option in allowed:
+        if found.lower() == option.lower():
+            return option
+    raise ConfigError(f"{env_name}={found!r}: expected one of {', '.join(allowed)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "poll" and args.all and not args.once:
+        parser.error("poll: --all only applies to one pass: use `poll --once --all`")
     try:
+        setup_logging(
+            _log_option(args.log_level, "AGGREGATOR_LOG_LEVEL", "INFO", LEVELS),
+            _log_option(
+                getattr(args, "log_format", None), "AGGREGATOR_LOG_FORMAT", "text", FORMATS
+            ),
+        )
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)

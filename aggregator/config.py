@@ -17,6 +17,7 @@ An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PO
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 import types
@@ -70,6 +71,8 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("expected a duration")
     if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"expected a duration of 0 or more seconds, got {value!r}")
         return timedelta(seconds=value)
     match = _DURATION.match(str(value))
     if not match:
@@ -129,7 +132,57 @@ def _convert_table(value: object, kind: Any) -> dict[str, object]:
     return {str(name): _convert(item, kind) for name, item in value.items()}
 
 
-def _apply(obj: Any, values: Mapping[str, object], where: str) -> Any:
+# Allowed ranges (inclusive) of the settings a bad value would hang, crash or silently disable.
+# Durations are in seconds. A setting not listed only has to be finite (numbers) and of its type.
+_DAY = 86400.0
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("server", "port"): (0, 65535),  # 0: any free port
+    ("server", "tick"): (1, 3600),
+    ("server", "shutdown_grace"): (0, 600),
+    ("fetch", "connect_timeout"): (0.1, 600),
+    ("fetch", "total_timeout"): (0.1, 3600),
+    ("fetch", "max_bytes"): (1024, 1 << 30),
+    ("fetch", "max_redirects"): (0, 20),
+    ("fetch", "per_host"): (1, 64),
+    ("fetch", "concurrency"): (1, 1024),
+    ("schedule", "interval"): (60, 7 * _DAY),
+    ("schedule", "min_interval"): (10, 7 * _DAY),
+    ("schedule", "max_interval"): (60, 30 * _DAY),
+    ("schedule", "error_backoff_cap"): (60, 30 * _DAY),
+    ("schedule", "jitter"): (0, 0.5),
+    ("publish", "max_items"): (1, 1000),
+    ("publish", "max_age"): (0, _DAY),
+    ("summary", "min_bullets"): (1, 50),
+    ("summary", "max_bullets"): (1, 50),
+    ("summary", "max_words"): (10, 5000),
+    ("retention", "max_age"): (_DAY, 3650 * _DAY),
+    ("retention", "every"): (60, 7 * _DAY),
+}
+
+
+def _shown(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_range(section: str, key: str, value: object) -> None:
+    """Raise ValueError naming the allowed range when a numeric setting is out of it."""
+    if isinstance(value, timedelta):
+        number, unit = value.total_seconds(), " s"
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number, unit = float(value), ""
+    else:
+        return
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {_shown(number)}")
+    bounds = RANGES.get((section, key))
+    if bounds is not None and not bounds[0] <= number <= bounds[1]:
+        low, high = bounds
+        raise ValueError(
+            f"{_shown(number)}{unit} is out of range: allowed {_shown(low)}..{_shown(high)}{unit}"
+        )
+
+
+def _apply(obj: Any, values: Mapping[str, object], where: str, section: str = "") -> Any:
     hints = typing.get_type_hints(type(obj))
     names = {f.name for f in dataclasses.fields(obj)}
     changes: dict[str, object] = {}
@@ -139,7 +192,8 @@ def _apply(obj: Any, values: Mapping[str, object], where: str) -> Any:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
         try:
             changes[key] = _convert(value, hints[key])
-        except (TypeError, ValueError) as exc:
+            check_range(section, key, changes[key])
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ConfigError(f"{where}: setting {key!r}: {exc}") from exc
     try:
         return dataclasses.replace(obj, **changes)
@@ -170,7 +224,7 @@ def build_settings(
             )
         current = getattr(settings, section)
         settings = dataclasses.replace(
-            settings, **{section: _apply(current, values, f"{where} [{section}]")}
+            settings, **{section: _apply(current, values, f"{where} [{section}]", section)}
         )
     for section in sections:
         current = getattr(settings, section)
@@ -182,9 +236,24 @@ def build_settings(
         }
         if overrides:
             settings = dataclasses.replace(
-                settings, **{section: _apply(current, overrides, f"environment {prefix}*")}
+                settings,
+                **{section: _apply(current, overrides, f"environment {prefix}*", section)},
             )
+    _check_combinations(settings, where)
     return settings
+
+
+def _check_combinations(settings: Settings, where: str) -> None:
+    """Settings that are each in range but contradict each other."""
+    s = settings.schedule
+    if not s.min_interval <= s.interval <= s.max_interval:
+        raise ConfigError(
+            f"{where} [schedule]: need min_interval <= interval <= max_interval, got "
+            f"{s.min_interval.total_seconds():g} s, {s.interval.total_seconds():g} s, "
+            f"{s.max_interval.total_seconds():g} s"
+        )
+    if settings.summary.min_bullets > settings.summary.max_bullets:
+        raise ConfigError(f"{where} [summary]: min_bullets is larger than max_bullets")
 
 
 def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:

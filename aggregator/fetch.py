@@ -12,20 +12,25 @@ import dataclasses
 import errno
 import ipaddress
 import re
+import socket
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from aggregator import PROJECT_URL, __version__
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified
 
-__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher"]
+__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 DEFAULT_USER_AGENT = f"aggregator/{__version__} (+{PROJECT_URL})"
 ACCEPT = (
@@ -61,10 +66,54 @@ class FetchSettings:
     concurrency: int = 16
 
 
-class Fetcher:
-    """Fetches feeds with one shared session; use as ``async with Fetcher() as fetcher``."""
+class PrivateAddressError(OSError):
+    """A host not listed by the operator resolved to a loopback, private or link-local address."""
 
-    def __init__(self, settings: FetchSettings | None = None) -> None:
+
+class _GuardedResolver(AbstractResolver):
+    """The connector's resolver: a host that resolves to an internal address is refused unless
+    the operator listed a feed on it. Checked when connecting, so DNS that answers differently
+    between our redirect check and the connection (rebinding) gains nothing."""
+
+    def __init__(
+        self, inner: AbstractResolver, internal: Callable[[IPAddress], bool], listed: set[str]
+    ) -> None:
+        self.inner = inner
+        self.internal = internal
+        self.listed = listed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self.inner.resolve(host, port, family)
+        if host.lower() not in self.listed:
+            for result in results:
+                address = _address(result["host"])
+                if address is None or self.internal(address):
+                    raise PrivateAddressError(f"{host} resolves to a private address ({address})")
+        return results
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class Fetcher:
+    """Fetches feeds with one shared session; use as ``async with Fetcher() as fetcher``.
+
+    Redirects may not lead into private networks: every hop of a feed listed on a public host
+    is resolved and refused when any of its addresses is loopback, private, link-local or
+    otherwise internal (numeric forms such as ``0x7f000001`` and IPv4-mapped IPv6 included).
+    A feed listed directly on an intranet host still works. ``resolver`` and ``internal`` are
+    for tests (a resolver stub; which addresses count as internal).
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        resolver: AbstractResolver | None = None,
+        internal: Callable[[IPAddress], bool] | None = None,
+    ) -> None:
         self.settings = settings or FetchSettings()
         self._session: aiohttp.ClientSession | None = None
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -73,11 +122,19 @@ class Fetcher:
         # Our own bound on concurrent fetches, taken before any timer starts: a fetch that
         # waits in aiohttp's connection pool would spend its connect timeout queueing.
         self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._given_resolver = resolver
+        self._resolver: AbstractResolver | None = None
+        self._internal = internal or is_internal
+        self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
+        self._resolver = self._given_resolver or DefaultResolver()
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=s.concurrency),
+            connector=aiohttp.TCPConnector(
+                limit=s.concurrency,
+                resolver=_GuardedResolver(self._resolver, self._internal, self._listed),
+            ),
             # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
             timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
             headers={
@@ -100,6 +157,9 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._resolver is not None:
+            await self._resolver.close()
+            self._resolver = None
 
     async def fetch(
         self,
@@ -109,16 +169,26 @@ class Fetcher:
         *,
         accept: str | None = None,
         max_bytes: int | None = None,
+        trusted: bool = True,
     ) -> FetchOutcome:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
 
-        ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap."""
+        ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap.
+        ``trusted`` URLs are the operator's (a feed in the OPML): their host may be internal;
+        any other URL (an article page) on a host that is not a listed feed's is refused when
+        its host resolves internal."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         try:
             host = (_http_url(url).host or "").lower()
         except ValueError as exc:
             return FetchFailed(url, str(exc))
+        if trusted:
+            self._listed.add(host)
+        elif host not in self._listed:  # a page a feed linked to, off the feeds' own hosts
+            refused = await self._check_hop(url, url, "private address refused")
+            if refused is not None:
+                return refused
         # Waiting for the host's slot and a fetch slot is queueing, not fetching: the timeout
         # starts after both. The host slot comes first, so a fetch slot is never held idle.
         async with self._host_slots[host], self._slots:
@@ -154,6 +224,7 @@ class Fetcher:
         visited = {url}
         all_permanent = True
         redirects = 0
+        origin_internal: bool | None = None  # resolved at the first redirect, if any
         while True:
             try:
                 target = _http_url(current)
@@ -202,8 +273,14 @@ class Fetcher:
             except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError) as exc:
                 return FetchFailed(url, self._describe(exc))
             redirects += 1
-            if _is_private(URL(next_url).host) and not _is_private(URL(url).host):
-                return FetchFailed(url, f"redirect to a private address refused: {next_url}")
+            if origin_internal is None:
+                origin_internal = await self._resolves_internal(URL(url).host or "") is True
+            if origin_internal:  # an intranet feed may redirect within the intranet
+                self._listed.add((URL(next_url).host or "").lower())
+            else:
+                refused = await self._check_hop(url, next_url)
+                if refused is not None:
+                    return refused
             if next_url in visited:
                 return FetchFailed(url, f"redirect loop at {next_url}", status, found)
             if redirects > self.settings.max_redirects:
@@ -213,6 +290,40 @@ class Fetcher:
             visited.add(next_url)
             current = next_url
 
+    async def _addresses(self, host: str) -> list[IPAddress]:
+        """Every address `host` stands for: itself when numeric (in any form), else DNS."""
+        literal = _address(host)
+        if literal is not None:
+            return [literal]
+        if host == "localhost" or host.endswith(".localhost"):
+            return [ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1")]
+        if self._resolver is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        results = await self._resolver.resolve(host, 0, socket.AF_UNSPEC)
+        found = [_address(r["host"]) for r in results]
+        return [a if a is not None else ipaddress.IPv4Address("0.0.0.0") for a in found]
+
+    async def _resolves_internal(self, host: str) -> bool | None:
+        """Whether any of `host`'s addresses is internal; None when it does not resolve."""
+        try:
+            return any(self._internal(a) for a in await self._addresses(host.lower()))
+        except OSError:
+            return None
+
+    async def _check_hop(
+        self, url: str, next_url: str, refusal: str = "redirect to a private address refused"
+    ) -> FetchFailed | None:
+        """Refuse a redirect hop (from a public origin) whose host has an internal address."""
+        host = (URL(next_url).host or "").lower()
+        try:
+            addresses = await self._addresses(host)
+        except OSError:
+            return FetchFailed(url, f"DNS lookup failed for {host}")
+        for address in addresses:
+            if self._internal(address):
+                return FetchFailed(url, f"{refusal}: {next_url} ({address})")
+        return None
+
     @property
     def user_agent(self) -> str:
         return self.settings.user_agent
@@ -220,7 +331,7 @@ class Fetcher:
     async def fetch_page(self, url: str, max_bytes: int | None = None) -> FetchOutcome:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
         slots, timeouts, redirect and address policy, the User-Agent, a size cap."""
-        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes)
+        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=False)
 
     async def _read_body(self, resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
         """The decompressed body, or None as soon as it passes ``limit`` bytes."""
@@ -237,6 +348,10 @@ class Fetcher:
 
     def _describe(self, exc: BaseException) -> str:
         """One readable line for a network-level failure."""
+        if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
+            exc.os_error, PrivateAddressError
+        ):
+            return f"refused: {exc.os_error}"
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
             return f"DNS lookup failed for {exc.host}"
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -281,24 +396,59 @@ def _http_url(url: str) -> URL:
     return parsed
 
 
-def _is_private(host: str | None) -> bool:
-    """Loopback, private, link-local or unspecified: an address no public feed redirects to."""
+_NUMERIC_HOST = re.compile(r"^(?=.*\d)[0-9a-fA-FxX.]+$")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: internal, not "private"
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _address(host: str | None) -> IPAddress | None:
+    """The IP address `host` names literally, in any form the resolver would accept too:
+    dotted, ``[::1]``, zone ids, and inet_aton's hex, octal and integer forms
+    (``0x7f000001``, ``0177.0.0.1``, ``2130706433``, ``127.1``). None for a name."""
     if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+        return None
+    text = host.strip().strip("[]").split("%", 1)[0]
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        pass
+    if _NUMERIC_HOST.match(text):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(text))
+        except OSError:
+            return None
+    return None
+
+
+def is_internal(address: IPAddress) -> bool:
+    """Loopback, private, link-local, shared, multicast, reserved or unspecified, also when
+    wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): no public feed redirects there."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_internal(embedded)
     return (
         address.is_private
         or address.is_loopback
         or address.is_link_local
         or address.is_unspecified
         or address.is_reserved
+        or address.is_multicast
+        or (isinstance(address, ipaddress.IPv4Address) and address in _SHARED)
     )
+
+
+def _is_private(host: str | None) -> bool:
+    """Whether `host` is literally (or by the name localhost) an internal address; no DNS."""
+    if not host:
+        return False
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _address(name)
+    return address is not None and is_internal(address)
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:

@@ -94,6 +94,22 @@ def _refuse_entities(where: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be polled (None when it can): absolute http(s) with a valid host/port."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return f"invalid URL {url!r} ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) URL: {url!r}"
+    if not parts.hostname:
+        return f"no host name in URL {url!r}"
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return f"URL {url!r} contains spaces or control characters"
+    return None
+
+
 def _is_feed(node: _Outline) -> bool:
     kind = (_attr(node.attrs, "type") or "").lower()
     return _attr(node.attrs, "xmlUrl") is not None or kind in {"rss", "atom", "feed"}
@@ -121,9 +137,9 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
             if not url:
                 problems.append(f"line {node.line}: feed outline {label!r} has no xmlUrl")
                 return
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                problems.append(f"line {node.line}: feed {label!r} has a non-http(s) URL {url!r}")
+            problem = url_problem(url)
+            if problem:
+                problems.append(f"line {node.line}: feed {label!r}: {problem}")
                 return
             name = category or DEFAULT_CATEGORY
             if url in seen:

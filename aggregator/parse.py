@@ -75,6 +75,9 @@ def parse_feed(
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")
     base, response_headers = _response_headers(url, headers)
+    response_headers["content-type"] = _drop_false_wide_charset(
+        response_headers["content-type"], body
+    )
     body = _CHAR_REF.sub(_fix_char_ref, body)
     result: Mapping[str, Any] | None = None
     if fast:
@@ -138,6 +141,21 @@ def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str,
     if not lowered.get("content-type", "").strip():
         lowered["content-type"] = _DEFAULT_CONTENT_TYPE
     return base, lowered
+
+
+_WIDE_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?utf-?(?:16|32)[^;]*", re.I)
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def _drop_false_wide_charset(content_type: str, body: bytes) -> str:
+    """A UTF-16/32 charset declared over a body that is plainly not (no BOM, no NUL bytes in
+    its start) is a server misconfiguration: drop it so the body's own declaration decides,
+    instead of losing the whole feed."""
+    if not _WIDE_CHARSET.search(content_type):
+        return content_type
+    if body.startswith(_WIDE_BOMS) or b"\x00" in body[:256]:
+        return content_type
+    return _WIDE_CHARSET.sub("", content_type)
 
 
 def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
@@ -229,9 +247,14 @@ def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
     return _parse_date_string(_str(raw, key))
 
 
+_PADDED_YEAR = re.compile(r"(?<![\d+\-:])0\d{3}(?!\d)")
+
+
 def _parse_date_string(value: str) -> datetime | None:
     """dateutil's reading of a date feedparser could not parse; None unless a full date."""
     if not value or len(value) > 100:
+        return None
+    if _PADDED_YEAR.search(value):  # "0001": a placeholder that dateutil would read as 2001
         return None
     results = []
     for default in _DEFAULTS:

@@ -25,10 +25,12 @@ from .cluster import Clusterer
 from .config import Settings
 from .digest_job import DigestJob
 from .digest_store import DigestBooks
-from .errors import ConfigError, ParseError
+from .errors import ConfigError, ParseError, StorageError
 from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .grouping import group_pending
+from .health import stale_after
+from .logs import fields
 from .models import FeedState, Fetched, Item, Source
 from .opml import load_opml
 from .parse_pool import ParsePool
@@ -38,12 +40,14 @@ from .pipeline import (
     story_categories,
     summary_inputs,
 )
-from .store import PollWrite, Store, to_iso
+from .store import BUSY_TIMEOUT_MS, PollWrite, Store, is_locked, to_iso
 from .story_sources import outlet_count
 from .summarize import Summarizer, make_summarizer, summary_fingerprint
+from .systemd import Notifier
 
 log = logging.getLogger("aggregator")
 T = TypeVar("T")
+WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
 
 
 def utcnow() -> datetime:
@@ -75,6 +79,7 @@ class Service:
         clock: Callable[[], datetime] = utcnow,
         summarizer: Summarizer | None = None,
         smtp_password: str | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.opml_path = opml_path
         self.settings = settings
@@ -92,11 +97,29 @@ class Service:
         self._restored = False
         self._article_job: ArticleJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
+        self.notifier = notifier or Notifier()
+        self._reader = self.store.reader()
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `fn` on the writer thread."""
+        """Run `fn` (one transaction, or a read) on the writer thread.
+
+        When another program holds the database's write lock past the busy timeout, `fn` runs
+        again; after WRITE_ATTEMPTS a StorageError says so. A failed attempt wrote nothing.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+            except Exception as exc:
+                if not is_locked(exc):
+                    raise
+                if attempt == WRITE_ATTEMPTS:
+                    waited = WRITE_ATTEMPTS * BUSY_TIMEOUT_MS // 1000
+                    raise StorageError(
+                        f"database is locked by another program (waited {waited} s)"
+                    ) from exc
+                log.warning("database is locked by another program; trying again")
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.parser.close()
@@ -147,6 +170,7 @@ class Service:
 
     async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
         """Poll every due feed (or all), then group and summarise what changed."""
+        started = time.monotonic()
         due = await self.write(self.store.feeds_due, self.clock(), everything=everything)
         report = CycleReport(feeds=len(due))
         results = await asyncio.gather(
@@ -157,7 +181,17 @@ class Service:
             if isinstance(result, BaseException):
                 if isinstance(result, asyncio.CancelledError):
                     raise result
-                log.error("feed=%s status=crash error=%r", source.url, result, exc_info=result)
+                if isinstance(result, StorageError):  # not saved: the feed stays due
+                    log.error(
+                        "feed=%s status=error error=%r",
+                        source.url,
+                        f"not saved: {result}",
+                        extra=fields(
+                            event="feed", feed=source.url, status="error", error=str(result)
+                        ),
+                    )
+                else:
+                    log.error("feed=%s status=crash error=%r", source.url, result, exc_info=result)
                 report.errors += 1
                 continue
             status, new, updated = result
@@ -169,8 +203,31 @@ class Service:
             else:
                 report.ok += 1
         await self._saves.flush()
-        report.stories_changed = await self.write(self._group_and_summarize)
+        report.stories_changed = await self.write(self._group_safely)
         await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        log.log(
+            logging.INFO if report.feeds else logging.DEBUG,
+            "cycle feeds=%d ok=%d errors=%d items_new=%d items_updated=%d stories_changed=%d ms=%d",
+            report.feeds,
+            report.ok,
+            report.errors,
+            report.items_new,
+            report.items_updated,
+            report.stories_changed,
+            elapsed_ms,
+            extra=fields(
+                event="cycle",
+                feeds=report.feeds,
+                ok=report.ok,
+                errors=report.errors,
+                items_new=report.items_new,
+                items_updated=report.items_updated,
+                stories_changed=report.stories_changed,
+                ms=elapsed_ms,
+                statuses=report.statuses,
+            ),
+        )
         return report
 
     async def _poll_feed(
@@ -201,6 +258,7 @@ class Service:
             rand=random.random(),
         )
         written = await self._saves.submit((new_state, items))
+        elapsed_ms = int((time.monotonic() - started) * 1000)
         log.log(
             logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
             "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
@@ -210,8 +268,22 @@ class Service:
             len(items),
             written.new,
             written.updated,
-            int((time.monotonic() - started) * 1000),
+            elapsed_ms,
             f" error={new_state.error!r}" if new_state.error else "",
+            extra=fields(
+                event="feed",
+                feed=source.url,
+                category=source.category,
+                status=new_state.status,
+                http=new_state.http_status,
+                items=len(items),
+                items_new=written.new,
+                items_updated=written.updated,
+                ms=elapsed_ms,
+                error=new_state.error,
+                error_count=new_state.error_count,
+                next_poll_at=to_iso(new_state.next_poll_at),
+            ),
         )
         return new_state.status or "error", written.new, written.updated
 
@@ -221,6 +293,17 @@ class Service:
         since = self.clock() - self.settings.cluster.active_window
         self.clusterer.restore(*self.store.grouping_state(since))
         self._restored = True
+
+    def _group_safely(self) -> int:
+        """`_group_and_summarize`, forgetting the clusterer's memory when it fails midway: the
+        database rolled back what it had not committed, and the next attempt restores the
+        clusterer from the database (so a retried write never groups against stale memory)."""
+        try:
+            return self._group_and_summarize()
+        except BaseException:
+            self.clusterer = Clusterer(self.settings.cluster)
+            self._restored = False
+            raise
 
     def _group_and_summarize(self) -> int:
         now = self.clock()
@@ -328,7 +411,12 @@ class Service:
     async def run(
         self, host: str, port: int, stop: asyncio.Event | None = None, *, serve: bool = True
     ) -> None:
-        """Poll on schedule and (with `serve`) serve the published feeds until stopped."""
+        """Poll on schedule and (with `serve`) serve the published feeds until stopped.
+
+        Under systemd (Type=notify) it reports READY once serving, RELOADING/READY around a
+        SIGHUP re-read, STATUS after each cycle, STOPPING on SIGTERM, and pings the watchdog
+        from the event loop, so a hung loop is killed and restarted.
+        """
         from .web import make_app, start_server
 
         stop = stop or asyncio.Event()
@@ -337,12 +425,26 @@ class Service:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         loop.add_signal_handler(signal.SIGHUP, reload.set)
-        await self.load_sources(strict=True)
         runner = None
-        if serve:
-            app = make_app(self.store.reader(), self.settings.publish, digest=self.settings.digest)
-            runner = await start_server(app, host, port)
-            log.info("serving http://%s:%d/", host, port)
+        watchdog: asyncio.Task[None] | None = None
+        try:
+            await self.load_sources(strict=True)
+            if serve:
+                app = make_app(
+                    self.store.reader(),
+                    self.settings.publish,
+                    clock=self.clock,
+                    digest=self.settings.digest,
+                    stale_after=stale_after(self.settings),
+                )
+                runner = await start_server(app, host, port)
+                log.info("serving http://%s:%d/", host, port)
+        except BaseException:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            raise
+        self.notifier.ready(await self._status_text(None))
+        watchdog = self._start_watchdog()
         tick = self.settings.server.tick
         digests = articles = None
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
@@ -358,27 +460,25 @@ class Service:
                 while not stop.is_set():
                     if reload.is_set():
                         reload.clear()
+                        self.notifier.reloading()
+                        log.info("reloading: re-reading %s", self.opml_path)
                         self._opml_stamp = None
-                    await self.load_sources(strict=False)
+                        await self._load_sources_logged()
+                        self.notifier.ready(await self._status_text(None))
+                    else:
+                        await self._load_sources_logged()
                     cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
                     stopper = asyncio.ensure_future(stop.wait())
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
                     if not cycle.done():
+                        self.notifier.stopping()
                         log.info("stopping: letting in-flight polls finish")
                         await asyncio.wait({cycle}, timeout=self.settings.server.shutdown_grace)
                     if cycle.done():
                         stopper.cancel()
                         polled.set()
-                        report = cycle.result()
-                        if report.feeds:
-                            log.info(
-                                "cycle feeds=%d ok=%d errors=%d items_new=%d stories_changed=%d",
-                                report.feeds,
-                                report.ok,
-                                report.errors,
-                                report.items_new,
-                                report.stories_changed,
-                            )
+                        report = self._cycle_result(cycle)
+                        self.notifier.status(await self._status_text(report))
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)
@@ -388,6 +488,9 @@ class Service:
                     articles.cancel()
                     await asyncio.gather(articles, return_exceptions=True)
         finally:
+            self.notifier.stopping()
+            if watchdog is not None:
+                watchdog.cancel()
             if articles is not None and not articles.done():
                 articles.cancel()
                 await asyncio.gather(articles, return_exceptions=True)
@@ -402,10 +505,56 @@ class Service:
                 loop.remove_signal_handler(sig)
             log.info("stopped")
 
+    def _start_watchdog(self) -> asyncio.Task[None] | None:
+        interval = self.notifier.watchdog_interval
+        if interval is None:
+            return None
+
+        async def kick() -> None:
+            # Runs on the event loop: when the loop hangs, the pings stop and systemd
+            # restarts the service after WatchdogSec.
+            while True:
+                self.notifier.watchdog()
+                await asyncio.sleep(interval / 3)
+
+        return asyncio.create_task(kick(), name="watchdog")
+
+    async def _load_sources_logged(self) -> None:
+        try:
+            await self.load_sources(strict=False)
+        except StorageError as exc:
+            log.error("opml=%s not applied: %s; trying again next tick", self.opml_path, exc)
+
+    def _cycle_result(self, cycle: asyncio.Future[CycleReport]) -> CycleReport | None:
+        """A finished cycle's report; a database failure is logged, and the next tick retries."""
+        try:
+            return cycle.result()
+        except StorageError as exc:
+            log.error("cycle status=error error=%r; trying again next tick", str(exc))
+            return None
+
+    async def _status_text(self, report: CycleReport | None) -> str:
+        """One line for `systemctl status`: the last cycle and how many feeds are failing."""
+        try:
+            health = await self.write(self._reader.health)
+        except StorageError:
+            return "database busy"
+        failing = f"{health['feeds_failing']} of {health['feeds']} feeds failing"
+        if report is None:
+            last = health.get("last_poll_at") or "never"
+            return f"{failing}; last cycle {last}"
+        return (
+            f"last cycle {to_iso(self.clock())}: {report.feeds} feeds polled, "
+            f"{report.errors} errors, {report.items_new} new items; {failing}"
+        )
+
     async def _sleep_until_due(
         self, stop: asyncio.Event, reload: asyncio.Event, tick: float
     ) -> None:
-        next_due = await self.write(self.store.next_due)
+        try:
+            next_due = await self.write(self.store.next_due)
+        except StorageError:
+            next_due = None
         delay = tick
         if next_due is not None:
             delay = max(1.0, min(tick, (next_due - self.clock()) / timedelta(seconds=1)))

@@ -181,6 +181,42 @@ class PollWrite:
     updated: int
 
 
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another writer's lock before failing
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's "database is locked/busy": worth waiting and trying again."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def check_existing(path: str | Path) -> None:
+    """Raise StorageError unless `path` is an existing SQLite file (for commands that only read).
+
+    Opening a missing or empty file would silently create a new, empty database instead.
+    """
+    where = Path(path)
+    if not where.exists():
+        raise StorageError(
+            f"{where}: no database there (check --db; `aggregator run` or `poll --once` "
+            "creates one)"
+        )
+    if where.is_dir():
+        raise StorageError(f"{where}: is a directory, not a database file")
+    try:
+        with where.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise StorageError(f"{where}: cannot read database: {exc.strerror or exc}") from exc
+    if not head:
+        raise StorageError(f"{where}: empty file, not a database (check --db)")
+    if head != _SQLITE_MAGIC:
+        raise StorageError(f"{where}: not an SQLite database (check --db)")
+
+
 def _connect(path: str | Path, *, readonly: bool = False) -> Database:
     try:
         if readonly and str(path) != ":memory:":
@@ -191,7 +227,7 @@ def _connect(path: str | Path, *, readonly: bool = False) -> Database:
             conn = sqlite3.connect(str(path), check_same_thread=False)
         # Autocommit: every write goes through Database.atomic(), which issues BEGIN/COMMIT.
         conn.isolation_level = None
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         return Database(conn)
     except sqlite3.Error as exc:
@@ -209,8 +245,25 @@ class Store:
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
             migrations.apply(self.db)
+            self._check_writable()
         except sqlite3.Error as exc:
+            self.db.close()
+            if is_locked(exc):
+                raise StorageError(
+                    f"{path}: database is locked by another program (waited "
+                    f"{BUSY_TIMEOUT_MS // 1000} s)"
+                ) from exc
+            if "readonly" in str(exc):
+                raise StorageError(
+                    f"{path}: database is read-only ({exc}); it must be writable (check the "
+                    "permissions of the file and of its directory)"
+                ) from exc
             raise StorageError(f"{path}: cannot prepare database: {exc}") from exc
+
+    def _check_writable(self) -> None:
+        """Fail now, clearly, if the database cannot be written (a read-only file or mount)."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.db.execute(f"PRAGMA user_version = {int(version)}")  # a write that changes nothing
 
     def close(self) -> None:
         self.db.close()
@@ -700,26 +753,27 @@ class Store:
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status`."""
-        return list(
-            self._rows(
-                "SELECT s.category, s.title, s.url, f.moved_to, f.status, f.http_status, f.error, "
-                "f.error_count, f.last_success_at, f.next_poll_at, "
-                "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
-                "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
-                "WHERE i.feed_url = s.url AND a.status = 'ok') AS articles_ok, "
-                "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
-                "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty')) "
-                "AS articles_failed, "
-                "(SELECT a.error FROM articles a JOIN items i ON i.id = a.item_id "
-                "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty') "
-                "ORDER BY a.fetched_at DESC LIMIT 1) AS article_error "
-                "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
-                "ORDER BY s.position"
-            )
-        )
+        return list(self._rows(_STATUS_SQL))
 
     def reader(self) -> Reader:
         return Reader(self.path, self if self.path == ":memory:" else None)
+
+
+_STATUS_SQL = (
+    "SELECT s.category, s.title, s.url, f.moved_to, f.status, f.http_status, f.error, "
+    "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
+    "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status = 'ok') AS articles_ok, "
+    "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty')) "
+    "AS articles_failed, "
+    "(SELECT a.error FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty') "
+    "ORDER BY a.fetched_at DESC LIMIT 1) AS article_error "
+    "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
+    "ORDER BY s.position"
+)
 
 
 class Reader:
@@ -822,6 +876,10 @@ class Reader:
             self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])
         )
         return found[0] if found else None
+
+    def status_rows(self) -> list[dict[str, Any]]:
+        """One row per active feed, for `aggregator status` (read-only)."""
+        return self._rows(_STATUS_SQL)
 
     def health(self) -> dict[str, Any]:
         """Last poll time and feed error counts, for /healthz."""

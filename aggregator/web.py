@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +27,7 @@ from aiohttp import web
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
+from aggregator.health import assess
 from aggregator.publish import PublishSettings
 from aggregator.site import Output, Site, StoryReader
 
@@ -237,6 +238,12 @@ async def _not_found_page(
         return not_found_response()
 
 
+async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every response the app sends (redirects, errors, /healthz too) carries them."""
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
 def make_app(
     reader: StoryReader,
     settings: PublishSettings,
@@ -244,12 +251,16 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     digest: DigestSettings | None = None,
     version_ttl: float = VERSION_TTL,
+    stale_after: timedelta | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
     With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
     `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
+    `/healthz` answers 503 "degraded" when most feeds fail or (given `stale_after`) the last
+    poll cycle is older than that.
     """
+    now = clock or (lambda: datetime.now(UTC))
     site = Site(reader, settings, clock=clock, digest=digest)
     mailed = site.digests
     cache = _Cache()
@@ -352,7 +363,10 @@ def make_app(
         except Exception as exc:  # a health check reports failure; it does not raise
             status, code = {"status": "error", "error": type(exc).__name__}, 503
         else:
-            code = 200
+            reasons = assess(status, now(), stale_after)
+            code = 503 if reasons else 200
+            if reasons:
+                status.update(status="degraded", reasons=reasons)
         return web.Response(
             status=code,
             text=json.dumps(status, default=str),
@@ -361,6 +375,7 @@ def make_app(
         )
 
     app = web.Application(middlewares=[_not_found_page])
+    app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/robots.txt", fixed(site.robots()))

@@ -85,3 +85,38 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config"):
         load_settings(tmp_path / "missing.toml", {})
     assert load_settings(None, {}) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("values", "env", "message"),
+    [
+        # 0 used to hang `poll --once` forever, -1 crashed every feed.
+        ({"fetch": {"per_host": 0}}, {}, "'per_host': 0 is out of range: allowed 1..64"),
+        ({}, {"AGGREGATOR_FETCH_PER_HOST": "-1"}, "'per_host': -1 is out of range"),
+        # inf switched the slow-server timeout off.
+        ({"fetch": {"total_timeout": float("inf")}}, {}, "'total_timeout': must be a finite"),
+        ({}, {"AGGREGATOR_FETCH_TOTAL_TIMEOUT": "nan"}, "'total_timeout': must be a finite"),
+        ({"fetch": {"total_timeout": 0}}, {}, "allowed 0.1..3600"),
+        ({"server": {"port": 99999}}, {}, "'port': 99999 is out of range: allowed 0..65535"),
+        ({"server": {"tick": 0}}, {}, "'tick': 0 is out of range"),
+        ({"fetch": {"max_bytes": 10**30}}, {}, "'max_bytes'"),
+        ({"schedule": {"interval": "1s"}}, {}, "'interval': 1 s is out of range: allowed 60.."),
+        ({"schedule": {"interval": float("inf")}}, {}, "'interval'"),
+        ({"schedule": {"interval": 1e30}}, {}, "'interval'"),
+        ({"schedule": {"min_interval": "2h"}}, {}, "min_interval <= interval <= max_interval"),
+        ({"publish": {"max_items": 0}}, {}, "'max_items': 0 is out of range"),
+    ],
+)
+def test_out_of_range_settings_name_the_allowed_range(
+    values: dict[str, object], env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_settings(values, env, "settings.toml")
+    assert message in str(info.value)
+
+
+def test_settings_at_the_edges_of_their_ranges_are_accepted() -> None:
+    settings = build_settings(
+        {"fetch": {"per_host": 1, "total_timeout": 3600}, "server": {"port": 65535}}, {}
+    )
+    assert (settings.fetch.per_host, settings.server.port) == (1, 65535)

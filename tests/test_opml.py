@@ -55,7 +55,7 @@ def test_a_feed_listed_twice_is_kept_once_with_a_warning() -> None:
         (
             b"<opml><body><outline text='World'><outline text='Bad' "
             b"xmlUrl='javascript:alert(1)'/></outline></body></opml>",
-            "non-http(s) URL",
+            "not an http(s) URL",
         ),
         (
             b"<opml><body><outline text='Empty'/></body></opml>",

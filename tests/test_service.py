@@ -18,6 +18,7 @@ from news_fixture import feeds
 from upstream import Upstream
 
 import aggregator.parse_pool as parse_pool_module
+import aggregator.service as service_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
@@ -343,6 +344,66 @@ def test_a_story_whose_summary_inputs_did_not_change_is_not_summarised_again(
                 (story,) = service.store.reader().stories(None, 10)
                 assert set(story.categories) == {"World News", "Business"}
                 assert story.version == 1
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_typo_url_in_a_live_opml_edit_keeps_the_service_running(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(first))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
+                path.write_text(opml(first, "http://[::1/x"))
+                await asyncio.sleep(0.6)
+                assert not task.done()
+                assert [s.url for s in service.store.sources()] == [first]
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_feed_whose_poll_cannot_be_saved_stays_due_and_the_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database stays locked past every retry for one feed's write (and any feeds
+    committed with it): those are logged as not saved (no traceback) and stay due, and the
+    cycle completes."""
+    import sqlite3
+
+    monkeypatch.setattr(service_module, "WRITE_ATTEMPTS", 2)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            good = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            stuck = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(good, stuck))
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            save = service.store.save_polls
+
+            def locked_for_b(polls):  # type: ignore[no-untyped-def]
+                if any(state.url == stuck for state, _ in polls):
+                    raise sqlite3.OperationalError("database is locked")
+                return save(polls)
+
+            service.store.save_polls = locked_for_b  # type: ignore[method-assign]
+            try:
+                report = await poll_once(service)
+                assert report.feeds == 2 and report.errors >= 1
+                due = [s.url for s, _ in service.store.feeds_due(service.clock())]
+                assert stuck in due  # not saved: polled again next time
+                assert len(due) == 2 - report.ok
             finally:
                 service.close()
 

@@ -1,0 +1,109 @@
+"""One writing process per database: an exclusive lock file beside it (`<db>.lock`).
+
+SQLite serialises single writes, but two pollers on one database would interleave whole poll
+cycles, fight over the write lock and poll every feed twice. So the commands that write (`run`,
+`poll`) take this lock first. A second one-shot `poll --once` queues behind the first; anything
+started while a long-running `run`/`poll` holds the lock stops at once with a clear message.
+The lock is an `flock`, so the kernel releases it when its holder dies: a crash or SIGKILL
+leaves no stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import StorageError
+
+log = logging.getLogger("aggregator")
+
+DEFAULT_WAIT = 600.0  # seconds a one-shot command queues behind another before giving up
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds the lock, as it wrote itself into the lock file."""
+
+    pid: int | None
+    command: str  # e.g. "run", "poll", "poll --once"
+
+    @property
+    def long_running(self) -> bool:
+        return self.command in {"run", "poll"}
+
+    def describe(self) -> str:
+        pid = f"pid {self.pid}" if self.pid else "unknown pid"
+        return f"`aggregator {self.command}` ({pid})"
+
+
+def lock_path(db_path: Path | str) -> Path:
+    return Path(f"{db_path}.lock")
+
+
+def _read_holder(handle: int) -> Holder:
+    try:
+        os.lseek(handle, 0, os.SEEK_SET)
+        data = json.loads(os.read(handle, 4096) or b"{}")
+        pid = data.get("pid")
+        return Holder(pid if isinstance(pid, int) else None, str(data.get("command") or "?"))
+    except (OSError, ValueError, AttributeError):
+        return Holder(None, "?")
+
+
+@contextlib.contextmanager
+def writer_lock(
+    db_path: Path | str,
+    command: str,
+    *,
+    wait: float = DEFAULT_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold the database's writer lock for the block; raise StorageError when it can't be had."""
+    if str(db_path) == ":memory:":
+        yield
+        return
+    path = lock_path(db_path)
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot create lock file: {exc.strerror or exc}") from exc
+    try:
+        deadline = time.monotonic() + wait
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _read_holder(handle)
+                if holder.long_running:
+                    raise StorageError(
+                        f"{db_path}: {holder.describe()} is already running on this database; "
+                        "stop it first (or let it do the polling)"
+                    ) from None
+                if time.monotonic() >= deadline:
+                    raise StorageError(
+                        f"{db_path}: still in use by {holder.describe()} after {wait:g} s"
+                    ) from None
+                if not announced:
+                    log.info("waiting for %s to finish with %s", holder.describe(), db_path)
+                    announced = True
+                sleep(0.2)
+        os.ftruncate(handle, 0)
+        os.lseek(handle, 0, os.SEEK_SET)
+        os.write(handle, json.dumps({"pid": os.getpid(), "command": command}).encode())
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(handle, 0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)

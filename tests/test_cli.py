@@ -1,0 +1,215 @@
+"""The command line on bad input: every case is a clear message and an exit code, no traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from news_fixture import feeds
+from upstream import Upstream
+
+import aggregator.store as store_module
+from aggregator.cli import main
+from aggregator.lock import writer_lock
+from aggregator.store import Store
+
+FEEDS = feeds()
+
+
+def opml(*urls: str) -> str:
+    outlines = "".join(
+        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
+    )
+    return f'<opml version="2.0"><body><outline text="World">{outlines}</outline></body></opml>'
+
+
+def run_cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+@pytest.fixture
+def upstream() -> object:
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+        up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
+        yield up
+
+
+def test_a_typo_in_an_opml_url_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml("http://[::1/x"))
+    code, _, err = run_cli(
+        "poll", "--once", "--opml", str(path), "--db", str(tmp_path / "a.db"), capsys=capsys
+    )
+    assert code == 2
+    assert "feeds.opml: line 1: feed 'F0': invalid URL 'http://[::1/x'" in err
+    code, _, err = run_cli(
+        "run", "--opml", str(path), "--db", str(tmp_path / "a.db"), capsys=capsys
+    )
+    assert code == 2 and "invalid URL" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["serve", "--port", "99999"], {}, "99999 is out of range: allowed 0..65535"),
+        (["run", "--port", "http"], {}, "not a port number: 'http'"),
+        (["status"], {"AGGREGATOR_LOG_LEVEL": "verbose"}, "AGGREGATOR_LOG_LEVEL='verbose'"),
+        (["status"], {"AGGREGATOR_LOG_FORMAT": "xml"}, "expected one of text, json"),
+        (["poll", "--all"], {}, "--all only applies to one pass"),
+        (["status", "--opml", "x.opml"], {}, "unrecognized arguments: --opml"),
+        (["serve", "--opml", "x.opml"], {}, "unrecognized arguments: --opml"),
+        (["poll", "--once"], {"AGGREGATOR_FETCH_PER_HOST": "0"}, "allowed 1..64"),
+    ],
+)
+def test_bad_options_are_clear_errors_with_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env: dict[str, str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.opml").write_text(opml("http://127.0.0.1:9/feed"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run_cli(*args, capsys=capsys)
+    assert code == 2
+    assert message in err
+    assert not (tmp_path / "aggregator.db").exists()
+
+
+@pytest.mark.parametrize("content", [None, b"", b"not a database at all, just text\n"])
+def test_serve_never_turns_a_missing_or_foreign_file_into_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
+) -> None:
+    path = tmp_path / "agregator.db"  # a typo
+    if content is not None:
+        path.write_bytes(content)
+    code, _, err = run_cli("serve", "--db", str(path), "--port", "0", capsys=capsys)
+    assert code == 1
+    expected = {None: "no database there", b"": "empty file"}.get(content, "not an SQLite")
+    assert expected in err
+    assert path.exists() is (content is not None)
+    if content is not None:
+        assert path.read_bytes() == content
+
+
+def test_a_read_only_database_is_one_clear_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    upstream: Upstream,
+) -> None:
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml")))
+    # Tests run as root, where file modes don't stop writes: open it read-only instead.
+    connect = store_module._connect
+    monkeypatch.setattr(
+        store_module, "_connect", lambda path, readonly=False: connect(path, readonly=True)
+    )
+    code, _, err = run_cli(
+        "poll", "--once", "--db", str(db), "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+    )
+    assert code == 1
+    assert "database is read-only" in err
+    assert "status=crash" not in err
+    assert upstream.requests_for("/a.xml") == []  # nothing fetched that could not be stored
+
+
+def test_status_json_is_for_scripts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml"), upstream.url("/status/500")))
+    db = str(tmp_path / "agg.db")
+    code, _, _ = run_cli(
+        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+    )
+    assert code == 0
+    code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert (report["feeds"] and len(report["feeds"])) == 2
+    assert report["feeds_failing"] == 1
+    assert report["last_poll_at"]
+    by_url = {f["url"]: f for f in report["feeds"]}
+    assert by_url[upstream.url("/a.xml")]["status"] == "ok"
+    assert by_url[upstream.url("/a.xml")]["items"] > 0
+    assert by_url[upstream.url("/status/500")]["http_status"] == 500
+    code, _, err = run_cli("status", "--json", "--db", str(tmp_path / "none.db"), capsys=capsys)
+    assert code == 1 and "no database there" in err
+
+
+def test_a_second_poller_is_refused_while_the_service_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "feeds.opml").write_text(opml("http://127.0.0.1:9/feed"))
+    db = tmp_path / "agg.db"
+    with writer_lock(db, "run"):
+        code, _, err = run_cli(
+            "poll", "--once", "--db", str(db), "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+        )
+    assert code == 1
+    assert "`aggregator run`" in err and "is already running on this database" in err
+
+
+def test_one_shot_pollers_queue_behind_each_other(tmp_path: Path, upstream: Upstream) -> None:
+    """Two `poll --once --all` started together: both succeed, nothing is lost."""
+    (tmp_path / "feeds.opml").write_text(
+        opml(upstream.url("/slow?delay=1"), upstream.url("/b.xml"))
+    )
+    command = [sys.executable, "-m", "aggregator", "poll", "--once", "--all"]
+    procs = [
+        subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    for code, out, err in results:
+        assert code == 0, err
+        assert "polled 2 feeds" in out
+        assert "Traceback" not in err
+    assert any("waiting for `aggregator poll --once`" in err for _, _, err in results)
+    new = sorted(int(re.search(r"(\d+) new items", out).group(1)) for _, out, _ in results)  # type: ignore[union-attr]
+    assert new[0] == 0 and new[1] > 0  # the one that queued found everything stored
+    with sqlite3.connect(tmp_path / "aggregator.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == new[1]
+
+
+def test_writes_wait_for_another_program_holding_the_lock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    """Another writer (an sqlite3 shell, a backup tool) holds the write lock for a while."""
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/b.xml")))
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(2.0, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        code, out, err = run_cli(
+            "poll", "--once", "--db", str(db), "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+        )
+    finally:
+        release.join()
+        other.close()
+    assert code == 0, err
+    assert "2 new items" in out

@@ -1,0 +1,192 @@
+"""Fetching cannot reach private networks by redirect: numeric forms, IPv6 wrappers, DNS names.
+
+The loopback test server stands in for a public host: these tests treat 127.0.0.1 as public
+(`internal=`) and every other internal address as internal, and resolve names with a stub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from upstream import Upstream
+
+from aggregator.fetch import Fetcher, FetchSettings, is_internal
+from aggregator.models import Fetched, FetchFailed, FetchOutcome
+
+RSS = (
+    b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
+    b"<item><title>One</title><link>http://example.com/1</link></item></channel></rss>"
+)
+SERVER = ipaddress.IPv4Address("127.0.0.1")
+FAST = FetchSettings(total_timeout=5.0, connect_timeout=2.0)
+
+
+def public_test_server(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Internal, except the test server's own address, which plays a public host."""
+    return address != SERVER and is_internal(address)
+
+
+class StubResolver(AbstractResolver):
+    """Names → addresses, in the order given; a list of lists answers differently per call."""
+
+    def __init__(self, names: dict[str, Sequence[str] | Sequence[Sequence[str]]]) -> None:
+        self.names = names
+        self.calls: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.calls.append(host)
+        answer = self.names.get(host)
+        if answer is None:
+            raise OSError(f"stub: no such host {host}")
+        if answer and not isinstance(answer[0], str):  # a sequence of answers, one per call
+            answers = list(answer)
+            answer = answers.pop(0) if len(answers) > 1 else answers[0]
+            self.names[host] = answers
+        results: list[ResolveResult] = []
+        for address in answer:
+            ip = ipaddress.ip_address(address)
+            results.append(
+                {
+                    "hostname": host,
+                    "host": str(ip),
+                    "port": port,
+                    "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST,
+                }
+            )
+        return results
+
+    async def close(self) -> None:
+        return None
+
+
+def fetch(
+    target: Callable[[Upstream], str],
+    names: dict[str, Sequence[str] | Sequence[Sequence[str]]],
+    *,
+    internal: Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool] = (
+        public_test_server
+    ),
+    start: str = "feeds.test",
+) -> tuple[FetchOutcome, Upstream]:
+    """Serve a feed, redirect /start to target(up), and fetch http://<start>:port/start."""
+
+    async def main() -> tuple[FetchOutcome, Upstream]:
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", RSS)
+            up.add_redirect("/start", target(up), 302)
+            resolver = StubResolver(names)
+            async with Fetcher(FAST, resolver=resolver, internal=internal) as fetcher:
+                return await fetcher.fetch(f"http://{start}:{up.port}/start"), up
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0x7f000002",  # hex integer
+        "2130706434",  # decimal integer
+        "0177.0.0.2",  # octal dotted
+        "127.2",  # short form
+        "[::ffff:127.0.0.2]",  # IPv4-mapped IPv6
+        "[::ffff:10.0.0.1]",
+        "[::1]",
+        "169.254.169.254",  # cloud metadata
+        "[fe80::1]",
+        "0.0.0.0",
+        "100.64.0.1",  # carrier-grade NAT
+    ],
+)
+def test_redirect_to_a_numeric_internal_address_is_refused(host: str) -> None:
+    outcome, up = fetch(
+        lambda up: f"http://{host}:{up.port}/feed.xml", {"feeds.test": ["127.0.0.1"]}
+    )
+    assert isinstance(outcome, FetchFailed)
+    assert "redirect to a private address refused" in outcome.error
+    assert up.requests_for("/feed.xml") == []
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ["127.0.0.2"],
+        ["10.1.2.3"],
+        ["93.184.216.34", "192.168.1.1"],  # one internal address among public ones
+        ["::ffff:127.0.0.2"],
+        ["64:ff9b::a00:1"],  # NAT64 wrapping 10.0.0.1
+    ],
+)
+def test_redirect_to_a_name_resolving_to_an_internal_address_is_refused(
+    addresses: list[str],
+) -> None:
+    names = {"feeds.test": ["127.0.0.1"], "intranet.test": addresses}
+    outcome, up = fetch(lambda up: f"http://intranet.test:{up.port}/feed.xml", names)
+    assert isinstance(outcome, FetchFailed)
+    assert "redirect to a private address refused" in outcome.error
+    assert up.requests_for("/feed.xml") == []
+
+
+def test_redirect_to_a_public_name_is_followed() -> None:
+    names = {"feeds.test": ["127.0.0.1"], "cdn.test": ["127.0.0.1"]}
+    outcome, _ = fetch(lambda up: f"http://cdn.test:{up.port}/feed.xml", names)
+    assert isinstance(outcome, Fetched) and outcome.body == RSS
+
+
+def test_dns_rebinding_between_check_and_connect_is_refused() -> None:
+    """The hop resolves public when checked, internal when connecting: still refused."""
+    names = {"feeds.test": ["127.0.0.1"], "flip.test": [["127.0.0.1"], ["127.0.0.2"]]}
+    outcome, up = fetch(lambda up: f"http://flip.test:{up.port}/feed.xml", names)
+    assert isinstance(outcome, FetchFailed)
+    assert "private address" in outcome.error
+    assert up.requests_for("/feed.xml") == []
+
+
+def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it() -> None:
+    names = {"intranet.test": ["127.0.0.1"], "wiki.intranet.test": ["127.0.0.1"]}
+    outcome, _ = fetch(
+        lambda up: f"http://wiki.intranet.test:{up.port}/feed.xml",
+        names,
+        internal=is_internal,  # the test server is what it is: loopback
+        start="intranet.test",
+    )
+    assert isinstance(outcome, Fetched) and outcome.body == RSS
+
+
+def test_a_hop_that_does_not_resolve_fails_clearly() -> None:
+    outcome, _ = fetch(
+        lambda up: f"http://nowhere.test:{up.port}/feed.xml", {"feeds.test": ["127.0.0.1"]}
+    )
+    assert isinstance(outcome, FetchFailed)
+    assert "DNS lookup failed for nowhere.test" in outcome.error
+
+
+@pytest.mark.parametrize(
+    ("address", "internal"),
+    [
+        ("127.0.0.1", True),
+        ("10.0.0.1", True),
+        ("172.16.5.4", True),
+        ("192.168.0.1", True),
+        ("169.254.169.254", True),
+        ("100.64.1.1", True),
+        ("224.0.0.1", True),
+        ("::1", True),
+        ("fc00::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("2002:7f00:1::", True),  # 6to4 of 127.0.0.1
+        ("93.184.216.34", False),
+        ("2606:2800:220:1:248:1893:25c8:1946", False),
+        ("::ffff:93.184.216.34", False),
+    ],
+)
+def test_internal_addresses(address: str, internal: bool) -> None:
+    assert is_internal(ipaddress.ip_address(address)) is internal

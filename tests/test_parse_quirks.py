@@ -1,0 +1,54 @@
+"""Operator-reported parse quirks: a false UTF-16 charset, placeholder year-0001 dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.parse import parse_feed
+
+RSS = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+    "<item><title>Caf\u00e9 opens</title><link>http://example.com/1</link>{date}</item>"
+    "</channel></rss>"
+)
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "UTF-16LE", '"utf-16"', "utf-32"])
+def test_a_utf16_charset_declared_over_an_ascii_body_is_ignored(charset: str) -> None:
+    body = RSS.format(date="").encode("utf-8")
+    feed = parse_feed(
+        body, "http://e.com/f", {"Content-Type": f"application/rss+xml; charset={charset}"}
+    )
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+
+
+def test_a_real_utf16_body_is_still_read_as_utf16() -> None:
+    body = RSS.format(date="").replace(
+        '<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-16"?>'
+    )
+    feed = parse_feed(
+        body.encode("utf-16"), "http://e.com/f", {"Content-Type": "text/xml; charset=utf-16"}
+    )
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "<pubDate>Mon, 01 Jan 0001 00:00:00 GMT</pubDate>",
+        "<pubDate>0001-01-01T00:00:00Z</pubDate>",
+        "<pubDate>Sat, 01 Jan 0001 00:00:00 +0000</pubDate>",
+    ],
+)
+def test_a_year_0001_placeholder_date_is_no_date_not_2001(date: str) -> None:
+    feed = parse_feed(RSS.format(date=date).encode(), "http://e.com/f")
+    assert feed.entries[0].published is None
+
+
+def test_a_two_digit_year_still_parses() -> None:
+    feed = parse_feed(
+        RSS.format(date="<pubDate>Tue, 05 Mar 24 10:30:00 +0000</pubDate>").encode(),
+        "http://e.com/f",
+    )
+    published = feed.entries[0].published
+    assert published is not None and published.year == 2024
