@@ -29,6 +29,7 @@ from .errors import AggregatorError
 from .store import Reader
 
 log = logging.getLogger("aggregator.digest")
+RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
 FIRST_CHECK_WAIT = 300.0  # seconds the first digest check waits for the first poll cycle
 T = TypeVar("T")
 Write = Callable[..., Awaitable[Any]]
@@ -46,9 +47,13 @@ def deliver(
 ) -> dict[str, str]:
     """Send `msg` to `recipients` (envelope only) over SMTP. Blocking: run it in a thread.
 
-    Returns the recipients the server refused while accepting others (address → reply).
+    Recipients go `RECIPIENTS_PER_MESSAGE` to a transaction (servers cap RCPT TO per message)
+    over one connection. Returns the recipients the server refused while accepting others
+    (address → reply); raises DeliveryError when it accepted none, or the connection failed.
     """
     digest = settings.digest
+    recipients = list(dict.fromkeys(recipients))
+    refused: dict[str, tuple[int, bytes]] = {}
     context = ssl.create_default_context(cafile=digest.ca_file or None)
     sender = parseaddr(digest.from_address)[1]
     try:
@@ -65,15 +70,20 @@ def deliver(
                 client.ehlo()
             if digest.username:
                 client.login(digest.username, password or "")
-            refused = client.send_message(msg, from_addr=sender, to_addrs=list(recipients))
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"every recipient refused: {_replies(exc.recipients)}") from exc
+            for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE):
+                batch = recipients[start : start + RECIPIENTS_PER_MESSAGE]
+                try:
+                    refused.update(client.send_message(msg, from_addr=sender, to_addrs=batch))
+                except smtplib.SMTPRecipientsRefused as exc:  # the whole batch; go on
+                    refused.update(exc.recipients)
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
         raise DeliveryError(f"SMTP {exc.smtp_code} {text}".strip()) from exc
     except (smtplib.SMTPException, OSError) as exc:
         where = f"{digest.smtp_host}:{digest.port}"
         raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
+    if recipients and len(refused) == len(recipients):
+        raise DeliveryError(f"every recipient refused: {_replies(refused)}")
     return {address: _reply(reply) for address, reply in refused.items()}
 
 
@@ -142,7 +152,7 @@ class DigestJob:
             log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
             return Outcome(job.category, job.day, "empty")
         msg = compose(job.category, picks, job.day, now, digest, self.settings.publish)
-        recipients = digest.recipients[job.category]
+        recipients = list(dict.fromkeys(digest.recipients[job.category]))
         try:
             refused = await asyncio.to_thread(
                 deliver, msg, recipients, self.settings, self.password

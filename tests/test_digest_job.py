@@ -25,6 +25,7 @@ from digest_fixture import (
     smtp_sink,
 )
 
+from aggregator import digest_job
 from aggregator.config import Settings
 from aggregator.models import Source
 from aggregator.service import Service
@@ -227,8 +228,12 @@ def test_the_service_sends_digests_and_serves_the_subscribe_page(tmp_path: Path)
         stop = asyncio.Event()
         task = asyncio.ensure_future(svc.run("127.0.0.1", web_port, stop))
         try:
-            for _ in range(100):
-                if sink.messages:
+            for _ in range(100):  # the message arrives, then its outcome is recorded
+                try:
+                    health = await asyncio.to_thread(get, "/healthz")
+                except OSError:  # not listening yet
+                    health = ""
+                if sink.messages and '"status": "sent"' in health:
                     break
                 await asyncio.sleep(0.1)
             pages = await asyncio.gather(
@@ -439,3 +444,25 @@ def test_the_first_check_waits_for_the_first_poll_cycle(tmp_path: Path) -> None:
         svc = service(db, settings(smtp_port=port), Clock(NOW))
         assert asyncio.run(scenario(svc)) == (0, 1)
         svc.close()
+
+
+def test_recipients_go_in_batches_over_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 2)
+    db = tmp_path / "news.db"
+    populate(db, 1)
+    port = free_port()
+    addresses = tuple(f"reader{n}@example.com" for n in range(5))
+    sink = Sink(unknown={"reader2@example.com", "reader3@example.com"})  # one whole batch
+    recipients = {"World News": (*addresses, "reader0@example.com")}  # a duplicate, once
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients=recipients), Clock(NOW))
+        outcome = asyncio.run(run_due(svc))[0]
+        svc.close()
+    assert outcome.status == "sent"
+    assert [m.rcpt_tos for m in sink.messages] == [
+        ["reader0@example.com", "reader1@example.com"],
+        ["reader4@example.com"],
+    ]
+    assert "reader2@example.com: 550" in (outcome.error or "")
