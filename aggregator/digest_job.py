@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any, TypeVar
+from typing import Any
 
 from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select
@@ -31,7 +31,6 @@ from .store import Reader
 log = logging.getLogger("aggregator.digest")
 RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
 FIRST_CHECK_WAIT = 300.0  # seconds the first digest check waits for the first poll cycle
-T = TypeVar("T")
 Write = Callable[..., Awaitable[Any]]
 
 
@@ -229,12 +228,6 @@ class DigestJob:
                 log.exception("digest job failed; trying again in %.0f s", interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-
-
-def next_sends(settings: Settings, now: datetime) -> dict[str, datetime]:
-    """category → its next scheduled send (UTC)."""
-    digest = settings.digest
-    return {c: next_slot(c, now, digest) for c, to in digest.recipients.items() if to}
 
 
 async def digest_command(
