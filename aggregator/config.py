@@ -7,7 +7,8 @@ Each section of the TOML file fills one module's settings dataclass::
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
     [cluster]           see aggregator.cluster.ClusterSettings
     [summary]           min_bullets, max_bullets, max_words
-    [publish]           base_url, site_title, max_items, language
+    [publish]           base_url, site_title, description, max_items, page_size,
+                        front_page_stories, top_min_outlets, language, max_age
     [digest]            SMTP server, sender, per-category recipients and send time (see digest.py)
 
 An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PORT=9000`,

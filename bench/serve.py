@@ -5,7 +5,9 @@ process with two listeners — the aggregator app, and a minimal aiohttp static-
 the very bytes the aggregator returns — then loads each case from a separate client process
 with a bounded number of keep-alive connections for a fixed time, over loopback only.
 
-Prints requests/s and p50/p99 latency per case, and each case as a share of the static ceiling.
+Prints requests/s, p50/p99 latency and the server's CPU time per request for each case, and
+each case against the static ceiling. On a busy machine requests/s move with the load; CPU per
+request is the steadier comparison.
 
     python bench/serve.py [--connections 64] [--seconds 5] [--repeat 1]
 """
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import dataclasses
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -166,16 +169,28 @@ def _client(port: int, path: str, headers: dict[str, str], conns: int, secs: flo
     out.put((count / secs, p50 * 1000, p99 * 1000, errors))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
-    port: int, path: str, headers: dict[str, str], conns: int, secs: float
-) -> tuple[float, float, float, int]:
-    """Run the load client in its own process (so it does not share our interpreter)."""
+    server: int, port: int, path: str, headers: dict[str, str], conns: int, secs: float
+) -> tuple[float, float, float, int, float]:
+    """Run the load client in its own process (so it does not share our interpreter).
+
+    Besides requests/s and latency, reports the server's CPU time per request: on a machine
+    shared with other work, requests/s follow the load around; CPU per request does not.
+    """
     out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     proc = multiprocessing.Process(target=_client, args=(port, path, headers, conns, secs, out))
+    cpu_before = cpu_seconds(server)
     proc.start()
-    result = out.get(timeout=secs + 60)
+    rps, p50, p99, errors = out.get(timeout=secs + 60)
     proc.join()
-    return result
+    cpu = cpu_seconds(server) - cpu_before
+    return rps, p50, p99, errors, cpu / max(1.0, rps * secs) * 1e6
 
 
 def fetch(port: int, path: str, **headers: str) -> tuple[bytes, dict[str, str]]:
@@ -235,25 +250,38 @@ def main() -> int:
                 f"median of {args.repeat}; {len(CATEGORIES)} categories x "
                 f"{STORIES_PER_CATEGORY} stories; feed {feed_size} bytes"
             )
-            print(f"{'case':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+            print(
+                f"{'case':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+                f"{'server CPU µs/req':>18}"
+            )
             results: dict[str, float] = {}
+            costs: dict[str, float] = {}
             for name, port, path, headers in cases:
                 runs = [
-                    measure(port, path, headers, args.connections, args.seconds)
+                    measure(server.pid or 0, port, path, headers, args.connections, args.seconds)
                     for _ in range(args.repeat)
                 ]
                 rps = statistics.median(r[0] for r in runs)
                 p50 = statistics.median(r[1] for r in runs)
                 p99 = statistics.median(r[2] for r in runs)
                 errs = sum(r[3] for r in runs)
+                cpu = statistics.median(r[4] for r in runs)
                 results[name] = rps
-                print(f"{name:18} {rps:9.0f} {p50:8.2f} {p99:8.2f} {errs:7d}")
+                costs[name] = cpu
+                print(f"{name:18} {rps:9.0f} {p50:8.2f} {p99:8.2f} {errs:7d} {cpu:18.0f}")
             ceiling = results["static feed 200"]
             print(
                 f"feed 200 = {results['feed 200'] / ceiling:.0%} of static; "
                 f"feed 304 = {results['feed 304'] / ceiling:.0%} of static 200; "
                 f"/ = {results['front page /'] / results['static / 200']:.0%} of static; "
                 f"story = {results['story page'] / results['static story 200']:.0%} of static"
+            )
+            print(
+                "server CPU per request vs static: "
+                f"feed 200 {costs['feed 200'] / costs['static feed 200']:.2f}x, "
+                f"feed 304 {costs['feed 304'] / costs['static feed 304']:.2f}x, "
+                f"/ {costs['front page /'] / costs['static / 200']:.2f}x, "
+                f"story {costs['story page'] / costs['static story 200']:.2f}x"
             )
         finally:
             server.terminate()
