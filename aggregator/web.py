@@ -341,7 +341,10 @@ def make_app(
     async def story(request: web.Request) -> web.StreamResponse:
         story_id = request.match_info["story_id"]
         merged_into = getattr(reader, "merged_into", None)
-        if callable(merged_into):  # a merged story's page moved to the story that absorbed it
+        # A merged story's page moved to the story that absorbed it. A page cached for the
+        # current data version is known not to be merged: no query for it.
+        cached_page = cache.get(request.rel_url.path, await version.get())
+        if cached_page is None and callable(merged_into):
             target = await asyncio.to_thread(merged_into, story_id)
             if target:
                 raise web.HTTPMovedPermanently(location=quote(target, safe=""))

@@ -441,3 +441,29 @@ def test_data_version_is_asked_at_most_once_per_ttl() -> None:
 
     asyncio.run(main())
     assert reader.version_calls == 1
+
+
+def test_a_merged_story_redirects_and_a_cached_page_asks_nothing() -> None:
+    class Merging(FakeReader):
+        def __init__(self) -> None:
+            super().__init__()
+            self.merged: dict[str, str] = {}
+            self.merge_lookups = 0
+
+        def merged_into(self, story_id: str) -> str | None:
+            self.merge_lookups += 1
+            return self.merged.get(story_id)
+
+    reader = Merging()
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        for _ in range(3):
+            status, _, _ = await get(session, root + "/stories/w1")
+            assert status == 200
+        assert reader.merge_lookups == 1  # then served from the cache
+        reader.merged["w1"] = "w2"
+        reader.token = "v2"  # a merge changes the data version
+        status, headers, _ = await get(session, root + "/stories/w1")
+        assert (status, headers["Location"]) == (301, "w2")
+
+    serve(reader, check)
