@@ -27,15 +27,21 @@ from .store import Reader, Store, check_existing, from_iso
 log = logging.getLogger("aggregator")
 
 
-def _common(parser: argparse.ArgumentParser, *, opml: bool = True, config: bool = True) -> None:
+def _common(
+    parser: argparse.ArgumentParser, *, opml: bool = True, db: bool = True, config: bool = True
+) -> None:
     """The options a command uses (a command never accepts one it would ignore)."""
     if opml:
         parser.add_argument(
             "--opml", type=Path, default=Path("feeds.opml"), help="sources (default ./feeds.opml)"
         )
-    parser.add_argument(
-        "--db", type=Path, default=Path("aggregator.db"), help="database (default ./aggregator.db)"
-    )
+    if db:
+        parser.add_argument(
+            "--db",
+            type=Path,
+            default=Path("aggregator.db"),
+            help="database (default ./aggregator.db)",
+        )
     if config:
         parser.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
     _log_args(parser)
@@ -113,6 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(publish, opml=False)
     publish.add_argument("--output", type=Path, required=True, help="directory to write into")
+
+    add = commands.add_parser(
+        "add", help="add a feed (or the feed a web page points to) to the OPML"
+    )
+    add.add_argument("url", help="a feed URL, or a web page whose feed is discovered")
+    add.add_argument("--category", default=None, help="category outline (default Uncategorized)")
+    add.add_argument("--title", default=None, help="name shown for the feed (default its title)")
+    _common(add, db=False)
+
+    remove = commands.add_parser("remove", help="remove a feed from the OPML (its items stay)")
+    remove.add_argument("url", help="the feed URL, as listed (see `aggregator export`)")
+    _common(remove, db=False, config=False)
+
+    merge = commands.add_parser(
+        "import", help="merge another reader's OPML export into the sources, categories kept"
+    )
+    merge.add_argument("file", type=Path, metavar="FILE.opml")
+    _common(merge, db=False, config=False)
+
+    export = commands.add_parser("export", help="write the sources as OPML (stdout or --output)")
+    export.add_argument("--output", type=Path, default=None, help="file to write (default stdout)")
+    _common(export, db=False, config=False)
 
     cluster = commands.add_parser(
         "cluster", help="group a JSON-lines file of items into stories (no network)"
@@ -439,6 +467,57 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+_PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .sources import add
+
+    settings = _settings(args)
+    source = asyncio.run(
+        add(args.opml, args.url, category=args.category, title=args.title, settings=settings.fetch)
+    )
+    print(f"added {source.url} ({source.title!r}) to {source.category!r} in {args.opml}")
+    print(_PICKED_UP)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .sources import remove
+
+    remove(args.opml, args.url)
+    print(f"removed {args.url} from {args.opml} (its stored items stay)")
+    print(_PICKED_UP)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .sources import import_opml
+
+    added, skipped = import_opml(args.opml, args.file)
+    for source in added:
+        print(f"added {source.url} to {source.category!r}")
+    print(f"{len(added)} feeds added, {len(skipped)} already listed, into {args.opml}")
+    if added:
+        print(_PICKED_UP)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .sources import export_opml, write_atomically
+
+    data = export_opml(args.opml)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomically(args.output, data)
+        except OSError as exc:
+            raise AggregatorError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+    return 0
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     from .batch import cluster_file
 
@@ -480,6 +559,10 @@ COMMANDS = {
     "digest": cmd_digest,
     "publish": cmd_publish,
     "cluster": cmd_cluster,
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "import": cmd_import,
+    "export": cmd_export,
 }
 
 

@@ -1,0 +1,233 @@
+"""Edit an OPML document in place: add and remove feed outlines, touching nothing else. Pure.
+
+Edits splice bytes at element boundaries that expat reports, so comments, attribute order
+and quoting, unknown attributes, indentation and every other outline stay exactly as the
+operator wrote them. Every result is parsed again before it is returned, so an edit can never
+produce a file the service would reject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.parsers import expat
+from xml.sax.saxutils import escape
+
+from .errors import ConfigError
+from .models import Source
+from .opml import DEFAULT_CATEGORY, parse_opml
+
+_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+@dataclass
+class _Node:
+    attrs: dict[str, str]
+    start: int  # byte offset of "<outline"
+    end: int = -1  # byte offset just past the element ("/>" or "</outline>")
+    depth: int = 0
+    children: list[_Node] = field(default_factory=list)
+
+    def attr(self, name: str) -> str | None:
+        for key, value in self.attrs.items():
+            if key.lower() == name.lower():
+                return value.strip()
+        return None
+
+    @property
+    def is_feed(self) -> bool:
+        kind = (self.attr("type") or "").lower()
+        return self.attr("xmlUrl") is not None or kind in {"rss", "atom", "feed"}
+
+    @property
+    def label(self) -> str:
+        return (self.attr("text") or self.attr("title") or "").strip()
+
+
+@dataclass
+class _Tree:
+    outlines: list[_Node]  # top level, in document order
+    body_close: int  # offset of "</body>" (-1 when missing)
+    every: list[_Node]
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """Offset just past the tag starting at `start`, skipping '>' inside quoted values."""
+    quote = 0
+    for i in range(start, len(data)):
+        c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in (0x22, 0x27):
+            quote = c
+        elif c == 0x3E:
+            return i + 1
+    raise ConfigError("unterminated tag")
+
+
+def _tree(data: bytes, where: str) -> _Tree:
+    parse_opml(data, where)  # the document must be valid before it is edited
+    parser = expat.ParserCreate()
+    stack: list[_Node] = []
+    roots: list[_Node] = []
+    every: list[_Node] = []
+    body_close = -1
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name != "outline":
+            return
+        node = _Node(dict(attrs), parser.CurrentByteIndex, depth=len(stack))
+        head_end = _tag_end(data, node.start)
+        if data[head_end - 2 : head_end] == b"/>":
+            node.end = head_end
+        (stack[-1].children if stack else roots).append(node)
+        every.append(node)
+        stack.append(node)
+
+    def end(name: str) -> None:
+        nonlocal body_close
+        if name == "outline":
+            node = stack.pop()
+            if node.end < 0:
+                node.end = _tag_end(data, parser.CurrentByteIndex)
+        elif name == "body":
+            body_close = parser.CurrentByteIndex
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.Parse(data, True)
+    return _Tree(roots, body_close, every)
+
+
+def _line_indent(data: bytes, offset: int) -> bytes:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset]
+    return prefix if not prefix.strip() else b""
+
+
+def _encoding(data: bytes) -> str:
+    match = _ENCODING.match(data)
+    return match.group(1).decode("ascii") if match else "utf-8"
+
+
+def _attr_text(value: str) -> str:
+    return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def feed_outline(source: Source) -> str:
+    """One feed outline, attributes in the order readers write them."""
+    parts = [f'type="rss" text="{_attr_text(source.title)}" title="{_attr_text(source.title)}"']
+    parts.append(f'xmlUrl="{_attr_text(source.url)}"')
+    if source.html_url:
+        parts.append(f'htmlUrl="{_attr_text(source.html_url)}"')
+    return f"<outline {' '.join(parts)}/>"
+
+
+def _checked(data: bytes, where: str) -> bytes:
+    parse_opml(data, where)
+    return data
+
+
+def add_feed(data: bytes, source: Source, where: str = "OPML") -> bytes:
+    """`data` with a feed outline for `source` added at the end of its category (a new
+    category outline at the end when there is none). ConfigError if the URL is listed."""
+    tree = _tree(data, where)
+    for node in tree.every:
+        if node.is_feed and node.attr("xmlUrl") == source.url:
+            raise ConfigError(f"{where}: {source.url} is already listed")
+    encoding = _encoding(data)
+
+    def encode(text: str) -> bytes:
+        return text.encode(encoding, "xmlcharrefreplace")
+
+    line = encode(feed_outline(source))
+    category = source.category or DEFAULT_CATEGORY
+    home = next((n for n in tree.outlines if not n.is_feed and n.label == category), None)
+    if home is not None and home.children:
+        last = home.children[-1]
+        indent = _line_indent(data, last.start)
+        return _checked(data[: last.end] + b"\n" + indent + line + data[last.end :], where)
+    if home is not None:  # an empty category, written <outline text="X"/>
+        indent = _line_indent(data, home.start)
+        head = data[home.start : home.end - 2].rstrip()
+        block = head + b">\n" + indent + b"  " + line + b"\n" + indent + b"</outline>"
+        return _checked(data[: home.start] + block + data[home.end :], where)
+    label = encode(_attr_text(category))
+    if tree.outlines:
+        last = tree.outlines[-1]
+        indent = _line_indent(data, last.start)
+        at = last.end
+    else:
+        if tree.body_close < 0:
+            raise ConfigError(f"{where}: no <body> to add to")
+        indent = b"  "
+        at = tree.body_close
+    block = (
+        b"\n" + indent + b'<outline text="' + label + b'" title="' + label + b'">\n'
+        + indent + b"  " + line + b"\n" + indent + b"</outline>"
+    )  # fmt: skip
+    if not tree.outlines:
+        block += b"\n"
+    return _checked(data[:at] + block + data[at:], where)
+
+
+def _cut(data: bytes, start: int, end: int) -> bytes:
+    """Remove data[start:end], with its line when nothing else is on that line."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", end)
+    line_end = len(data) if line_end < 0 else line_end
+    if not data[line_start:start].strip() and not data[end:line_end].strip():
+        return data[: max(line_start - 1, 0)] + data[line_end:]
+    return data[:start] + data[end:]
+
+
+def remove_feed(data: bytes, url: str, where: str = "OPML") -> bytes:
+    """`data` without the feed outline(s) for `url`; a category left empty goes too (an empty
+    category is not valid). ConfigError if the URL is not listed or it is the last feed."""
+    tree = _tree(data, where)
+    parents: dict[int, _Node | None] = {}
+
+    def visit(nodes: list[_Node], parent: _Node | None) -> None:
+        for node in nodes:
+            parents[id(node)] = parent
+            visit(node.children, node)
+
+    visit(tree.outlines, None)
+    doomed: list[_Node] = []
+    for node in tree.every:
+        if node.is_feed and node.attr("xmlUrl") == url:
+            target = node
+            parent = parents[id(target)]
+            while parent is not None and len(parent.children) == 1 and not parent.is_feed:
+                target = parent
+                parent = parents[id(target)]
+            doomed.append(target)
+    if not doomed:
+        raise ConfigError(f"{where}: {url} is not listed")
+    for node in sorted(doomed, key=lambda n: n.start, reverse=True):
+        data = _cut(data, node.start, node.end)
+    try:
+        return _checked(data, where)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: cannot remove {url}: {exc}") from exc
+
+
+def render_opml(title: str, sources: list[Source]) -> bytes:
+    """A fresh OPML 2.0 document of `sources`, one outline per category, in order."""
+    categories: dict[str, list[Source]] = {}
+    for source in sources:
+        categories.setdefault(source.category or DEFAULT_CATEGORY, []).append(source)
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        f"  <head><title>{escape(title)}</title></head>",
+        "  <body>",
+    ]
+    for name, members in categories.items():
+        label = _attr_text(name)
+        lines.append(f'    <outline text="{label}" title="{label}">')
+        lines.extend(f"      {feed_outline(s)}" for s in members)
+        lines.append("    </outline>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines).encode("utf-8")

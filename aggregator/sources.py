@@ -1,0 +1,201 @@
+"""Managing sources without hand-editing the OPML: add (with feed discovery), remove, import,
+export. The OPML file is edited in place (`opml_edit`) and replaced atomically; a running
+service notices the change within one tick, as it does any edit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from .errors import ConfigError, ParseError
+from .fetch import Fetcher, FetchSettings
+from .models import Fetched, Source
+from .opml import DEFAULT_CATEGORY, load_opml, parse_opml, url_problem
+from .opml_edit import add_feed, remove_feed, render_opml
+from .parse import parse_feed
+
+log = logging.getLogger("aggregator")
+
+FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml"}
+)
+# Where sites usually keep their feed, tried when a page names none.
+COMMON_PATHS = ("/feed", "/rss", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml", "/feed/")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A feed that fetched and parsed."""
+
+    url: str
+    title: str | None
+    home: str | None  # the site the feed belongs to (htmlUrl)
+    items: int
+
+
+class _Alternates(HTMLParser):
+    """`<link rel="alternate" type="…rss/atom…" href>` of a page, and its <title>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "link":
+            rel = found.get("rel", "").lower().split()
+            kind = found.get("type", "").lower().split(";")[0].strip()
+            if "alternate" in rel and kind in FEED_TYPES and found.get("href"):
+                self.links.append(found["href"].strip())
+        elif tag == "title" and not self.title:
+            self._in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def _as_feed(fetched: Fetched) -> Found | None:
+    try:
+        parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
+    except ParseError:
+        return None
+    return Found(fetched.final_url, parsed.title, parsed.link, len(parsed.entries))
+
+
+async def discover(url: str, fetcher: Fetcher) -> Found:
+    """The feed at `url`, or the one a web page at `url` points to (its `<link
+    rel="alternate">`s, then common paths). ConfigError saying what was tried otherwise."""
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(problem)
+    outcome = await fetcher.fetch(url)
+    if not isinstance(outcome, Fetched):
+        raise ConfigError(f"{url}: {getattr(outcome, 'error', 'no content')}")
+    found = _as_feed(outcome)
+    if found is not None:
+        return found
+    page = _Alternates()
+    with contextlib.suppress(Exception):  # broken HTML just yields fewer links
+        page.feed(outcome.body[: 2 << 20].decode("utf-8", "replace"))
+    base = outcome.final_url
+    root = f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"
+    candidates = [urljoin(base, link) for link in page.links]
+    candidates += [urljoin(root, path) for path in COMMON_PATHS]
+    tried: list[str] = []
+    for candidate in dict.fromkeys(candidates):
+        if url_problem(candidate):
+            continue
+        tried.append(candidate)
+        result = await fetcher.fetch(candidate, trusted=False)
+        if isinstance(result, Fetched) and (feed := _as_feed(result)) is not None:
+            home = feed.home or base
+            return Found(feed.url, feed.title or page.title.strip() or None, home, feed.items)
+    raise ConfigError(
+        f"{url}: not a feed, and no feed found (tried {len(tried)} addresses: the page's "
+        '<link rel="alternate"> and common paths such as /feed and /rss.xml)'
+    )
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step (a reader sees the old or the new file, never
+    half of one), keeping the file's permissions."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
+
+
+async def add(
+    opml_path: Path,
+    url: str,
+    *,
+    category: str | None = None,
+    title: str | None = None,
+    settings: FetchSettings | None = None,
+    fetcher: Fetcher | None = None,
+) -> Source:
+    """Discover the feed behind `url`, check it parses, and add it to the OPML."""
+    data = _read(opml_path)
+    listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
+    if url in listed:
+        raise ConfigError(f"{opml_path}: {url} is already listed")
+    if fetcher is None:
+        async with Fetcher(settings) as own:
+            found = await discover(url, own)
+    else:
+        found = await discover(url, fetcher)
+    if found.url in listed:
+        raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
+    source = Source(
+        found.url,
+        (title or found.title or urlsplit(found.url).netloc).strip(),
+        (category or DEFAULT_CATEGORY).strip(),
+        found.home,
+    )
+    write_atomically(opml_path, add_feed(data, source, str(opml_path)))
+    return source
+
+
+def remove(opml_path: Path, url: str) -> None:
+    """Remove the feed `url` from the OPML (its stored items stay in the database)."""
+    data = _read(opml_path)
+    write_atomically(opml_path, remove_feed(data, url, str(opml_path)))
+
+
+def import_opml(opml_path: Path, other: Path) -> tuple[list[Source], list[Source]]:
+    """Merge the feeds of another reader's OPML export, keeping its categories. Returns
+    (added, already listed). Nothing is fetched: the export lists known feeds."""
+    incoming = load_opml(other).sources
+    data = _read(opml_path)
+    listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
+    added: list[Source] = []
+    skipped: list[Source] = []
+    for source in incoming:
+        if source.url in listed:
+            skipped.append(source)
+            continue
+        data = add_feed(data, source, str(opml_path))
+        listed.add(source.url)
+        added.append(source)
+    if added:
+        write_atomically(opml_path, data)
+    return added, skipped
+
+
+def export_opml(opml_path: Path) -> bytes:
+    """The sources as a clean OPML 2.0 document, for another reader."""
+    opml = load_opml(opml_path)
+    return render_opml(opml.title or "aggregator sources", list(opml.sources))

@@ -1,0 +1,221 @@
+"""Managing sources: in-place OPML edits, feed discovery, import/export, live pick-up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from news_fixture import feeds
+from upstream import Upstream
+
+from aggregator.cli import main
+from aggregator.errors import ConfigError
+from aggregator.models import Source
+from aggregator.opml import parse_opml
+from aggregator.opml_edit import add_feed, remove_feed
+from aggregator.sources import add, export_opml, import_opml, remove
+
+FEEDS = feeds()
+RSS = FEEDS["/metrotimes/news.rss"]
+
+HAND_WRITTEN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!-- my sources; keep this comment -->
+<opml version="2.0">
+  <head><title>Mine</title></head>
+  <body>
+    <outline text="World News" title="World News">
+      <!-- wire services first -->
+      <outline type="rss" text="Wire" xmlUrl="https://wire.example/rss"
+               htmlUrl="https://wire.example/" custom='kept'/>
+      <outline xmlUrl="https://b.example/feed" text="B, attrs in my order" type="rss"/>
+    </outline>
+    <outline text="Science">
+      <outline type="rss" text="Lab" xmlUrl="https://lab.example/atom"/>
+    </outline>
+  </body>
+</opml>
+"""
+
+
+def test_adding_to_a_category_changes_nothing_else() -> None:
+    source = Source("https://c.example/rss?a=1&b=2", 'C "quoted" & co', "World News", None)
+    edited = add_feed(HAND_WRITTEN, source)
+    added = (
+        b'\n      <outline type="rss" text="C &quot;quoted&quot; &amp; co" '
+        b'title="C &quot;quoted&quot; &amp; co" xmlUrl="https://c.example/rss?a=1&amp;b=2"/>'
+    )
+    anchor = b'type="rss"/>'
+    at = HAND_WRITTEN.index(anchor) + len(anchor)
+    assert edited == HAND_WRITTEN[:at] + added + HAND_WRITTEN[at:]
+    urls = [(s.url, s.category) for s in parse_opml(edited).sources]
+    assert urls[2] == ("https://c.example/rss?a=1&b=2", "World News")
+
+
+def test_adding_to_a_new_category_appends_it() -> None:
+    edited = add_feed(HAND_WRITTEN, Source("https://s.example/f", "S", "Sports", None))
+    opml = parse_opml(edited)
+    assert opml.categories == ("World News", "Science", "Sports")
+    assert edited.startswith(HAND_WRITTEN[: HAND_WRITTEN.index(b"  </body>") - 1])
+    assert b"<!-- wire services first -->" in edited
+
+
+def test_adding_a_listed_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="already listed"):
+        add_feed(HAND_WRITTEN, Source("https://lab.example/atom", "Lab", "Science", None))
+
+
+def test_removing_keeps_everything_else_and_drops_a_category_left_empty() -> None:
+    edited = remove_feed(HAND_WRITTEN, "https://b.example/feed")
+    assert edited == HAND_WRITTEN.replace(
+        b'\n      <outline xmlUrl="https://b.example/feed" text="B, attrs in my order" '
+        b'type="rss"/>',
+        b"",
+    )
+    emptied = remove_feed(HAND_WRITTEN, "https://lab.example/atom")
+    assert parse_opml(emptied).categories == ("World News",)
+    assert b"Science" not in emptied and b"custom='kept'" in emptied
+    with pytest.raises(ConfigError, match="not listed"):
+        remove_feed(HAND_WRITTEN, "https://nope.example/")
+
+
+def page(feed_href: str | None) -> bytes:
+    link = (
+        f'<link rel="alternate" type="application/rss+xml" title="News" href="{feed_href}">'
+        if feed_href
+        else ""
+    )
+    return (
+        f"<!doctype html><html><head><title>Metro Times</title>{link}</head>"
+        "<body><p>Welcome</p></body></html>"
+    ).encode()
+
+
+def run_add(tmp_path: Path, start: str, **kwargs: str) -> tuple[Source, bytes, Upstream]:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+
+    async def scenario() -> tuple[Source, Upstream]:
+        async with Upstream() as up:
+            up.add_feed("/news/rss.xml", RSS, content_type="application/rss+xml")
+            up.add_feed("/home", page("/news/rss.xml"), content_type="text/html")
+            up.add_feed("/bare", page(None), content_type="text/html")
+            up.add_feed("/feed.xml", RSS, content_type="application/rss+xml")
+            return await add(path, up.url(start), **kwargs), up
+
+    source, up = asyncio.run(scenario())
+    return source, path.read_bytes(), up
+
+
+def test_add_discovers_the_feed_a_page_links_to(tmp_path: Path) -> None:
+    source, data, up = run_add(tmp_path, "/home", category="Local")
+    assert source.url == up.url("/news/rss.xml")
+    assert source.category == "Local"
+    assert source.title  # the feed's own title
+    assert [s.url for s in parse_opml(data).sources][-1] == up.url("/news/rss.xml")
+    assert data.startswith(HAND_WRITTEN[: HAND_WRITTEN.index(b"  </body>") - 1])
+
+
+def test_add_tries_common_paths_when_the_page_names_no_feed(tmp_path: Path) -> None:
+    source, _, up = run_add(tmp_path, "/bare", title="Metro")
+    assert source.url == up.url("/feed.xml")
+    assert (source.title, source.category) == ("Metro", "Uncategorized")
+
+
+def test_add_of_a_feed_url_adds_it_as_it_is(tmp_path: Path) -> None:
+    source, _, up = run_add(tmp_path, "/news/rss.xml", category="World News")
+    assert source.url == up.url("/news/rss.xml")
+
+
+def test_add_of_something_that_is_no_feed_leaves_the_opml_alone(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            up.add_feed("/plain", page(None), content_type="text/html")
+            with pytest.raises(ConfigError, match="no feed found"):
+                await add(path, up.url("/plain"))
+            with pytest.raises(ConfigError, match="HTTP 404"):
+                await add(path, up.url("/missing"))
+            with pytest.raises(ConfigError, match="invalid URL"):
+                await add(path, "http://[::1/x")
+
+    asyncio.run(scenario())
+    assert path.read_bytes() == HAND_WRITTEN
+
+
+def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    other = tmp_path / "reader-export.opml"
+    other.write_text(
+        '<opml version="1.0"><head><title>Reader</title></head><body>'
+        '<outline title="Science" text="Science">'
+        '<outline type="rss" text="Lab" xmlUrl="https://lab.example/atom"/>'
+        '<outline type="rss" text="Stars" xmlUrl="https://stars.example/rss"/></outline>'
+        '<outline text="Cooking"><outline type="rss" text="Pan" xmlUrl="https://pan.example/"/>'
+        "</outline></body></opml>"
+    )
+    added, skipped = import_opml(path, other)
+    assert [s.url for s in added] == ["https://stars.example/rss", "https://pan.example/"]
+    assert [s.url for s in skipped] == ["https://lab.example/atom"]
+    opml = parse_opml(path.read_bytes())
+    assert {s.url: s.category for s in opml.sources}["https://stars.example/rss"] == "Science"
+    assert opml.categories == ("World News", "Science", "Cooking")
+    assert b"<!-- my sources; keep this comment -->" in path.read_bytes()
+
+
+def test_export_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    exported = parse_opml(export_opml(path))
+    assert exported.sources == parse_opml(HAND_WRITTEN).sources
+
+
+def test_remove_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    assert main(["remove", "https://b.example/feed", "--opml", str(path)]) == 0
+    assert "removed https://b.example/feed" in capsys.readouterr().out
+    assert main(["remove", "https://b.example/feed", "--opml", str(path)]) == 2
+    assert "is not listed" in capsys.readouterr().err
+    out = tmp_path / "export.opml"
+    assert main(["export", "--opml", str(path), "--output", str(out)]) == 0
+    assert [s.url for s in parse_opml(out.read_bytes()).sources] == [
+        "https://wire.example/rss",
+        "https://lab.example/atom",
+    ]
+
+
+def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
+    from test_service import fast_settings, wait_for
+
+    from aggregator.service import Service
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            up.add_feed("/b.xml", RSS, content_type="application/rss+xml")
+            path = tmp_path / "feeds.opml"
+            path.write_text(
+                '<opml version="2.0"><body><outline text="World">'
+                f'<outline type="rss" text="A" xmlUrl="{first}"/></outline></body></opml>'
+            )
+            service = Service(path, tmp_path / "agg.db", fast_settings())
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
+                await add(path, up.url("/b.xml"), category="World")
+                await wait_for(lambda: len(up.requests_for("/b.xml")) >= 2)  # add's check + poll
+                remove(path, first)
+                await wait_for(
+                    lambda: [s.url for s in service.store.sources()] == [up.url("/b.xml")]
+                )
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())
