@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, default=None, help="file to write (default stdout)")
     _common(export, db=False, config=False)
 
+    backup = commands.add_parser(
+        "backup", help="an online copy of the database (safe while the service runs)"
+    )
+    backup.add_argument("path", type=Path, help="file to create, or a directory for a dated file")
+    _common(backup, opml=False, config=False)
+
     cluster = commands.add_parser(
         "cluster", help="group a JSON-lines file of items into stories (no network)"
     )
@@ -222,6 +228,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         async with Fetcher(settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher, everything=args.all)
             pages = await service.fetch_articles(fetcher)
+        await service.run_retention()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(
             f"polled {report.feeds} feeds ({statuses or 'none due'}): "
@@ -518,6 +525,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .store_upkeep import backup
+
+    report = backup(args.db, args.path)
+    print(
+        f"backed up {args.db} to {report.path} ({report.bytes} bytes, integrity {report.integrity})"
+    )
+    return 0
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     from .batch import cluster_file
 
@@ -563,6 +580,7 @@ COMMANDS = {
     "remove": cmd_remove,
     "import": cmd_import,
     "export": cmd_export,
+    "backup": cmd_backup,
 }
 
 

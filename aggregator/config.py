@@ -36,6 +36,7 @@ from .errors import ConfigError
 from .fetch import FetchSettings
 from .llm import LLMSettings
 from .publish import PublishSettings
+from .retention import RetentionSettings
 from .schedule import ScheduleSettings
 from .summarize import SummarySettings
 
@@ -61,6 +62,7 @@ class Settings:
     digest: DigestSettings = field(default_factory=DigestSettings)
     articles: ArticleSettings = field(default_factory=ArticleSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -158,6 +160,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("summary", "max_words"): (10, 5000),
     ("retention", "max_age"): (_DAY, 3650 * _DAY),
     ("retention", "every"): (60, 7 * _DAY),
+    ("retention", "forget_after"): (_DAY, 3650 * _DAY),
 }
 
 

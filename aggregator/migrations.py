@@ -190,3 +190,10 @@ def grouping_terms_and_near_keys(db: Database) -> None:
     db["near_keys"].create({"key": str, "item_id": str}, pk=("key", "item_id"))
     db["near_keys"].create_index(["item_id"])
     db["stories"].create_index(["merged_into"])
+
+
+@migrations(name="retention_0001_pruned_items")
+def pruned_items(db: Database) -> None:
+    """Ids of items retention deleted, so an entry still in its feed is not stored again."""
+    db["pruned_items"].create({"id": str, "pruned_at": str}, pk="id")
+    db["pruned_items"].create_index(["pruned_at"])

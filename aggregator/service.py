@@ -40,6 +40,7 @@ from .pipeline import (
     story_categories,
     summary_inputs,
 )
+from .retention import RetentionJob
 from .store import BUSY_TIMEOUT_MS, PollWrite, Store, is_locked, to_iso
 from .story_sources import outlet_count
 from .summarize import Summarizer, make_summarizer, summary_fingerprint
@@ -399,6 +400,23 @@ class Service:
         if changed:
             log.info("articles: stories_changed=%d", changed)
 
+    def retention_job(self) -> RetentionJob:
+        """Pruning of old stories and items, run after a poll cycle when due."""
+        return RetentionJob(
+            self.store,
+            self.write,
+            self.settings.retention,
+            keep_per_category=self.settings.publish.max_items,
+            active_window=self.settings.cluster.active_window,
+            clock=self.clock,
+        )
+
+    async def run_retention(self) -> None:
+        try:
+            await self.retention_job().run_if_due()
+        except StorageError as exc:
+            log.error("retention status=error error=%r; trying again later", str(exc))
+
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""
         books = DigestBooks(self.store)
@@ -479,6 +497,7 @@ class Service:
                         polled.set()
                         report = self._cycle_result(cycle)
                         self.notifier.status(await self._status_text(report))
+                        await self.run_retention()
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)

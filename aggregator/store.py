@@ -379,6 +379,18 @@ class Store:
         with self.db.atomic():
             return [self._save_poll(state, items) for state, items in polls]
 
+    def _pruned(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r["id"]
+                for r in self._rows(f"SELECT id FROM pruned_items WHERE id IN ({marks})", chunk)
+            )
+        return found
+
     def _save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
         existing: dict[str, dict[str, Any]] = {}
         ids = list(dict.fromkeys(item.id for item in items))
@@ -389,12 +401,14 @@ class Store:
                 f"SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", chunk
             ):
                 existing[r["id"]] = r
+        pruned = self._pruned([i for i in ids if i not in existing])
         fresh: dict[str, Item] = {}
         updated = 0
         for item in items:
             old = existing.get(item.id)
             if old is None:
-                fresh.setdefault(item.id, item)
+                if item.id not in pruned:  # retention deleted it: not stored (announced) again
+                    fresh.setdefault(item.id, item)
                 continue
             if old["content_hash"] == item.content_hash:
                 continue

@@ -1,0 +1,96 @@
+"""Retention: items and stories nobody will see again are pruned, so the database stops
+growing. A periodic job: a pure "what is due, and up to when" decision, and an IO part
+(`store_upkeep.prune`) run on the service's writer thread.
+
+A story is pruned when it has been quiet (no new item, no update) for `max_age`, and is not
+among the stories a category feed (or the all-stories feed) still publishes, so no id a
+reader can still see disappears. Its items go with it; their ids are remembered for
+`forget_after` so an entry that lingers in its feed is not stored (and announced) again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+log = logging.getLogger("aggregator")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    max_age: timedelta = timedelta(days=30)  # quiet this long: pruned (unless still published)
+    every: timedelta = timedelta(hours=6)  # how often the job runs
+    forget_after: timedelta = timedelta(days=365)  # how long pruned item ids are remembered
+
+
+def is_due(last_run: datetime | None, now: datetime, settings: RetentionSettings) -> bool:
+    """Whether the job should run now. Pure."""
+    return last_run is None or now - last_run >= settings.every or last_run > now
+
+
+def cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta) -> datetime:
+    """Stories quiet since before this are pruned. Never inside the clusterer's active window
+    (plus a day), so no story that can still gain items is pruned. Pure."""
+    return now - max(settings.max_age, active_window + timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    stories: int = 0
+    items: int = 0
+    forgotten: int = 0  # remembered ids of pruned items that expired
+
+
+class RetentionJob:
+    """Runs the prune when due; `write` runs a function on the writer thread."""
+
+    def __init__(
+        self,
+        store: Any,
+        write: Callable[..., Awaitable[Any]],
+        settings: RetentionSettings,
+        *,
+        keep_per_category: int,
+        active_window: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.write = write
+        self.settings = settings
+        self.keep = keep_per_category
+        self.active_window = active_window
+        self.clock = clock
+
+    async def run_if_due(self) -> PruneReport | None:
+        from . import store_upkeep
+
+        now = self.clock()
+        last = await self.write(store_upkeep.last_prune, self.store)
+        if not is_due(last, now, self.settings):
+            return None
+        report: PruneReport = await self.write(
+            store_upkeep.prune,
+            self.store,
+            now,
+            cutoff(now, self.settings, self.active_window),
+            now - self.settings.forget_after,
+            self.keep,
+        )
+        log.info(
+            "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d",
+            report.stories,
+            report.items,
+            report.forgotten,
+            extra={
+                "fields": {
+                    "event": "retention",
+                    "stories_pruned": report.stories,
+                    "items_pruned": report.items,
+                    "ids_forgotten": report.forgotten,
+                }
+            },
+        )
+        return report

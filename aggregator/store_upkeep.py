@@ -1,0 +1,155 @@
+"""Database upkeep on the store's connection: pruning for retention, online backups.
+
+Split from `store.py` (the table-group split the architecture asks for); it works through a
+`Store`'s connection and never opens sqlite-utils itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StorageError
+from .retention import PruneReport
+from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
+
+_CHUNK = 400
+
+
+def last_prune(store: Store) -> datetime | None:
+    rows = list(store.db.query("SELECT value FROM meta WHERE key = 'retention_at'"))
+    return from_iso(rows[0]["value"]) if rows else None
+
+
+def _kept(store: Store, keep_per_category: int) -> set[str]:
+    """Stories a feed still publishes: each category's newest `keep_per_category`, and the
+    all-stories feed's."""
+    kept: set[str] = set()
+    categories = [r["category"] for r in store.db.query(
+        "SELECT DISTINCT category FROM story_categories"
+    )]  # fmt: skip
+    for name in categories:
+        kept.update(
+            r["id"]
+            for r in store.db.query(
+                "SELECT s.id FROM stories s JOIN story_categories c ON c.story_id = s.id "
+                "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
+                "ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ?",
+                [name, keep_per_category],
+            )
+        )
+    kept.update(
+        r["id"]
+        for r in store.db.query(
+            "SELECT id FROM stories WHERE version > 0 AND merged_into IS NULL "
+            "ORDER BY updated DESC, first_seen DESC, id LIMIT ?",
+            [keep_per_category],
+        )
+    )
+    return kept
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def prune(
+    store: Store, now: datetime, before: datetime, forget_before: datetime, keep_per_category: int
+) -> PruneReport:
+    """Delete stories quiet since `before` that no feed publishes, with their items, summaries
+    and categories; remember the items' ids; forget ids remembered before `forget_before`."""
+    edge = to_iso(before)
+    kept = _kept(store, keep_per_category)
+    candidates = {
+        r["id"]: r["merged_into"]
+        for r in store.db.query(
+            "SELECT id, merged_into FROM stories WHERE "
+            "COALESCE(last_item_at, first_seen, '') < ? AND COALESCE(updated, '') < ?",
+            [edge, edge],
+        )
+        if r["id"] not in kept
+    }
+    # A merged story redirects to the one it joined: it goes only when that one goes too.
+    doomed = sorted(s for s, into in candidates.items() if into is None or into in candidates)
+    stories = items = 0
+    stamp = to_iso(now)
+    for chunk in _chunks(doomed):
+        marks = ",".join("?" * len(chunk))
+        with store.db.atomic():
+            ids = [
+                r["id"]
+                for r in store.db.query(f"SELECT id FROM items WHERE story_id IN ({marks})", chunk)
+            ]
+            for part in _chunks(ids):
+                item_marks = ",".join("?" * len(part))
+                for table, column in (("near_keys", "item_id"), ("articles", "item_id")):
+                    store.db.execute(
+                        f"DELETE FROM {table} WHERE {column} IN ({item_marks})", list(part)
+                    )
+                store.db.conn.executemany(
+                    "INSERT OR IGNORE INTO pruned_items(id, pruned_at) VALUES (?, ?)",
+                    [(i, stamp) for i in part],
+                )
+                store.db.execute(f"DELETE FROM items WHERE id IN ({item_marks})", list(part))
+            for table in ("summaries", "story_categories", "digest_stories"):
+                store.db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", list(chunk))
+            store.db.execute(f"DELETE FROM stories WHERE id IN ({marks})", list(chunk))
+            stories += len(chunk)
+            items += len(ids)
+    with store.db.atomic():
+        forgotten = store.db.execute(
+            "DELETE FROM pruned_items WHERE pruned_at < ?", [to_iso(forget_before)]
+        ).rowcount
+        store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
+        store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
+        if stories:
+            store._bump_version()
+    return PruneReport(stories, items, max(forgotten, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    path: Path
+    bytes: int
+    integrity: str
+
+
+def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
+    """An online copy of the database at `dest` (a file, or a directory to put a dated file
+    in), taken with SQLite's backup API while the service keeps running; the copy is checked
+    with `PRAGMA integrity_check` before it gets its final name."""
+    check_existing(db_path)
+    if dest.is_dir():
+        moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        dest = dest / f"aggregator-{moment}.db"
+    if dest.exists():
+        raise StorageError(f"{dest}: already exists; give a new name (backups never overwrite)")
+    partial = dest.with_name(f".{dest.name}.partial")
+    try:
+        source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+        source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target, pages=2048)
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+            source.close()
+        if integrity != "ok":
+            raise StorageError(f"{dest}: the copy failed its integrity check: {integrity}")
+        os.replace(partial, dest)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{dest}: backup failed: {exc}") from exc
+    except OSError as exc:
+        raise StorageError(f"{dest}: cannot write backup: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return BackupReport(dest, dest.stat().st_size, integrity)

@@ -1,0 +1,172 @@
+"""Retention and backup: the database plateaus on a rotating upstream; published ids survive."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from upstream import Upstream
+
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.errors import StorageError
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.retention import RetentionSettings, cutoff, is_due
+from aggregator.service import Service
+from aggregator.store_upkeep import backup
+
+T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
+WORDS = (
+    "harbour council budget river bridge school vaccine orchestra glacier tariff election "
+    "satellite wildfire museum railway drought festival reactor senate vineyard"
+).split()
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "due"),
+    [
+        (None, T0, True),
+        (T0, T0 + timedelta(hours=5), False),
+        (T0, T0 + timedelta(hours=6), True),
+        (T0 + timedelta(days=1), T0, True),  # a clock that went back: run, don't wait a day
+    ],
+)
+def test_is_due(last: datetime | None, now: datetime, due: bool) -> None:
+    assert is_due(last, now, RetentionSettings()) is due
+
+
+def test_cutoff_never_reaches_into_the_active_window() -> None:
+    settings = RetentionSettings(max_age=timedelta(days=30))
+    assert cutoff(T0, settings, timedelta(days=3)) == T0 - timedelta(days=30)
+    short = RetentionSettings(max_age=timedelta(days=1))
+    assert cutoff(T0, short, timedelta(days=3)) == T0 - timedelta(days=4)
+
+
+def day_feed(day: int, per_day: int, keep_days: int = 2) -> bytes:
+    """A rotating upstream: each day `per_day` new entries; the feed shows `keep_days` days."""
+    items = []
+    for d in range(max(0, day - keep_days + 1), day + 1):
+        when = format_datetime(T0 + timedelta(days=d), usegmt=True)
+        for n in range(per_day):
+            a, b, c = (WORDS[(d * 7 + n * k) % len(WORDS)] for k in (1, 3, 5))
+            items.append(
+                f"<item><title>Day {d} story {n}: {a} {b} report</title>"
+                f"<link>https://news.example/{d}/{n}</link><guid>https://news.example/{d}/{n}</guid>"
+                f"<pubDate>{when}</pubDate><description>The {a} and the {b} met the {c} "
+                f"on day {d}, officials said, in item {n} of the day.</description></item>"
+            )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Rotating</title>'
+        f"<link>https://news.example/</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def simulate(tmp_path: Path, days: int, retention: RetentionSettings) -> list[tuple[int, int]]:
+    """Poll a rotating upstream once per simulated day; (bytes of database pages in use,
+    items) after each day. Pages a prune frees are reused, so the file follows this."""
+    now = [T0]
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings,
+        fetch=FetchSettings(total_timeout=5.0),
+        retention=retention,
+        publish=dataclasses.replace(settings.publish, max_items=5),
+    )
+    db = tmp_path / "agg.db"
+    sizes: list[tuple[int, int]] = []
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/feed.xml", day_feed(0, 12))
+            opml = tmp_path / "feeds.opml"
+            opml.write_text(
+                '<opml version="2.0"><body><outline text="World">'
+                f'<outline type="rss" text="R" xmlUrl="{url}"/></outline></body></opml>'
+            )
+            service = Service(opml, db, settings, clock=lambda: now[0])
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(settings.fetch) as fetcher:
+                    for day in range(days):
+                        now[0] = T0 + timedelta(days=day, hours=1)
+                        up.add_feed("/feed.xml", day_feed(day, 12))
+                        await service.poll_cycle(fetcher, everything=True)
+                        await service.run_retention()
+                        items = service.store.db["items"].count
+                        pages = service.store.db.execute(
+                            "SELECT (SELECT page_count FROM pragma_page_count()) - "
+                            "(SELECT freelist_count FROM pragma_freelist_count())"
+                        ).fetchone()[0]
+                        page_size = service.store.db.execute("PRAGMA page_size").fetchone()[0]
+                        sizes.append((pages * page_size, items))
+                published = service.store.reader().stories("World", 5)
+                # every story the category feed still shows is intact, summary and all
+                assert len(published) == 5
+                assert all(s.summary is not None for s in published)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    return sizes
+
+
+def test_the_database_plateaus_on_a_rotating_upstream(tmp_path: Path) -> None:
+    days = 26
+    sizes = simulate(tmp_path, days, RetentionSettings(max_age=timedelta(days=2)))
+    # Items in the database stop growing once retention starts (cutoff: 4 days)...
+    items = [n for _, n in sizes]
+    assert max(items[10:]) <= max(items[6:10]) + 12
+    assert items[-1] < 12 * 7
+    # ...and so does the database (what still grows slowly is the list of pruned ids, which
+    # are forgotten after a year).
+    assert sizes[-1][0] <= sizes[days // 2][0] * 1.15
+    # The entries still in the upstream feed after pruning were not stored again.
+    with sqlite3.connect(tmp_path / "agg.db") as conn:
+        titles = [r[0] for r in conn.execute("SELECT title FROM items")]
+    assert len(titles) == len(set(titles))
+    assert not any(t.startswith("Day 0 ") for t in titles)
+
+
+def test_without_retention_it_keeps_growing(tmp_path: Path) -> None:
+    """The same run, retention out of reach: the contrast the plateau is measured against."""
+    sizes = simulate(tmp_path, 12, RetentionSettings(max_age=timedelta(days=3650)))
+    items = [n for _, n in sizes]
+    assert items[-1] == 12 * 12
+    assert sizes[-1][0] > sizes[5][0] * 1.3
+
+
+def test_a_quiet_category_keeps_its_published_stories(tmp_path: Path) -> None:
+    sizes = simulate(tmp_path, 10, RetentionSettings(max_age=timedelta(days=1)))
+    assert sizes[-1][1] >= 5  # the five stories the feed shows are never pruned
+
+
+def test_backup_is_online_complete_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulate(tmp_path, 3, RetentionSettings())
+    db = tmp_path / "agg.db"
+    target = tmp_path / "backups"
+    target.mkdir()
+    # another connection holds a write transaction: the backup still goes through (WAL)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        report = backup(db, target)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert report.path.parent == target and report.integrity == "ok"
+    with sqlite3.connect(report.path) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 36
+    with pytest.raises(StorageError, match="already exists"):
+        backup(db, report.path)
+    assert main(["backup", "--db", str(db), str(tmp_path / "copy.db")]) == 0
+    assert "integrity ok" in capsys.readouterr().out
+    assert main(["backup", "--db", str(tmp_path / "nope.db"), str(tmp_path / "x.db")]) == 1
+    assert "no database there" in capsys.readouterr().err
