@@ -226,6 +226,8 @@ def update_note(story: Story) -> str | None:
 
 def _source_label(source: SourceRef) -> str:
     outlet, title = clean(source.outlet), clean(source.title)
+    if source.label:  # a source that isn't news (opinion, live blog, review) says so
+        outlet = f"{outlet} ({clean(source.label)})" if outlet else clean(source.label)
     if outlet and title:
         return f"{outlet} — {title}"
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"

@@ -62,3 +62,21 @@ def test_source_names_come_from_the_item_outlet_name() -> None:
     assert ref.outlet == "Outlet 7"
     assert ref.label == "Live"
     assert source_ref(dam_item(7)).label == ""
+
+
+def test_published_sources_carry_their_label() -> None:
+    from dataclasses import replace
+
+    from stories import make_story
+
+    from aggregator.publish import PublishSettings, story_html_body
+
+    story = make_story("s1")
+    assert story.summary is not None
+    opinion = replace(story.summary.sources[1], label="Opinion")
+    story = replace(
+        story, summary=replace(story.summary, sources=(story.summary.sources[0], opinion))
+    )
+    body = story_html_body(story, PublishSettings())
+    assert "Wire Co (Opinion)" in body
+    assert "Example Times (" not in body
