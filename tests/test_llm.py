@@ -78,9 +78,13 @@ class FakeLLM:
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                if fake.delay:
+                    time.sleep(fake.delay)
+                # Leave the count before answering: the client may send its next request as
+                # soon as it has this answer.
+                with fake.lock:
+                    fake.in_flight -= 1
                 try:
-                    if fake.delay:
-                        time.sleep(fake.delay)
                     if fake.mode == "500":
                         self.send_response(500)
                         self.end_headers()
@@ -102,9 +106,6 @@ class FakeLLM:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with fake.lock:
-                        fake.in_flight -= 1
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
