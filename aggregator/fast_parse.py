@@ -74,11 +74,9 @@ _SAFE_TAGS = frozenset(_HTMLSanitizer.acceptable_elements) - frozenset(
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 _COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
-_ENTITY = re.compile(
-    r"&(?:(?:"
-    + "|".join(sorted(html.entities.entitydefs, key=len, reverse=True))
-    + r")|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|&(?=\s)"
-)
+_ENTITY_NAMES = frozenset(html.entities.entitydefs)
+# Every "&" must start a known entity or a numeric reference, or stand before a space.
+_AMP = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31});|(?=\s))")
 _XML_TYPES = frozenset(
     "application/xml application/rss+xml application/atom+xml application/rdf+xml".split()
 )
@@ -99,7 +97,14 @@ def _safe_markup(value: str) -> bool:
                 return False
         if "<" in _TAG.sub("", value):
             return False
-    return "&" not in value or "&" not in _ENTITY.sub("", value)
+    if "&" not in value:
+        return True
+    matches = 0
+    for match in _AMP.finditer(value):
+        if match.group(1) is not None and match.group(1) not in _ENTITY_NAMES:
+            return False
+        matches += 1
+    return matches == value.count("&")
 
 
 def _plain(value: str) -> bool:

@@ -5,6 +5,7 @@ Pure: no network, no files, no clock. Callers run :func:`parse_feed` in a worker
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -204,12 +205,16 @@ def _detail_text(mapping: Mapping[str, Any], key: str) -> str:
     return _to_text(mapping.get(key), kind)
 
 
+# A feed polled again repeats most of its entries: their text is not extracted again.
+_html_to_text = functools.lru_cache(maxsize=4096)(html_to_text)
+
+
 def _to_text(value: object, kind: object) -> str:
     if not isinstance(value, str):
         return ""
     if kind == "text/plain":  # literal text: "<div>" is words, not a tag
-        return html_to_text(html.escape(value, quote=False))
-    return html_to_text(value)
+        return _html_to_text(html.escape(value, quote=False))
+    return _html_to_text(value)
 
 
 # Characters XML cannot carry: a link holding one could never be republished.

@@ -4,6 +4,7 @@ a story's items → its categories. No IO; `now` and settings come in as argumen
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -91,6 +92,10 @@ def entry_to_item(
     )
 
 
+# A feed polled again repeats most of its entries: their text is not cleaned again.
+_clean_text = functools.lru_cache(maxsize=4096)(clean_text)
+
+
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
     """A feed's usable entries as items, their text cleaned of boilerplate and of the feed's
     own per-item template. Entries with neither title nor text are skipped; of a feed with
@@ -101,7 +106,7 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         oldest = datetime.min.replace(tzinfo=now.tzinfo)
         entries.sort(key=lambda e: e.published or e.updated or oldest, reverse=True)
         entries = entries[:MAX_ENTRIES_PER_FEED]
-    cleaned = [clean_text(entry.text) for entry in entries]
+    cleaned = [_clean_text(entry.text) for entry in entries]
     texts = strip_feed_template(cleaned)
     items: list[Item] = []
     seen: set[str] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -281,6 +282,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a word stems the same every time; vocabularies are small
 def stem(word: str) -> str:
     """A deliberately light stemmer: folds plurals and a few verb endings."""
     if len(word) > 4 and word.endswith("ies"):
@@ -296,18 +298,35 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased words of a text, possessives dropped."""
-    out = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group(0).replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        out.append(word)
-    return out
+    if len(text) > _MEMO_MAX_CHARS:
+        return _words(text)
+    return list(_memo_words(text))
 
 
 def tokens(text: str) -> list[str]:
     """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return _tokens(text)
+    return list(_memo_tokens(text))
+
+
+def _words(text: str) -> list[str]:
+    found = _WORD.findall(text.lower())
+    if "'" in text or "’" in text:
+        found = [w.replace("’", "'") for w in found]
+        found = [w[:-2] if w.endswith("'s") else w for w in found]
+    return found
+
+
+def _tokens(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+# The same text is tokenised for items, duplicates, grouping and summaries, often in one
+# pass: a bounded memo makes the repeats free. Long texts are not kept.
+_MEMO_MAX_CHARS = 8_000
+_memo_words = functools.lru_cache(maxsize=4096)(lambda text: tuple(_words(text)))
+_memo_tokens = functools.lru_cache(maxsize=4096)(lambda text: tuple(_tokens(text)))
 
 
 _TEMPLATE_MIN_ITEMS = 4  # too few items to tell a template from a coincidence

@@ -135,7 +135,7 @@ class Corpus:
         return {
             "title": self._text(title, variant),
             "html": "".join(f"<p>{html.escape(self._text(p, variant))}</p>" for p in paras),
-            "link": f"https://outlet{feed}.example.org/news/{serial}-{event}",
+            "link": f"https://outlet{feed}.invalid/news/{serial}-{event}",
             "guid": f"outlet{feed}-{serial}",
             "when": when,
             "author": f"Reporter {rng.randrange(40)}",
@@ -159,7 +159,7 @@ class Corpus:
             doc = (
                 '<?xml version="1.0" encoding="utf-8"?>'
                 f'<feed xmlns="http://www.w3.org/2005/Atom"><title>{name}</title>'
-                f'<link href="https://outlet{feed}.example.org/"/><id>urn:outlet:{feed}</id>'
+                f'<link href="https://outlet{feed}.invalid/"/><id>urn:outlet:{feed}</id>'
                 f"<updated>{items[0]['when'].isoformat()}</updated>{entries}</feed>"
             )
         else:
@@ -174,7 +174,7 @@ class Corpus:
             doc = (
                 '<?xml version="1.0" encoding="utf-8"?>'
                 '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-                f"<title>{name}</title><link>https://outlet{feed}.example.org/</link>"
+                f"<title>{name}</title><link>https://outlet{feed}.invalid/</link>"
                 f"<description>News from outlet {feed}</description>{entries}</channel></rss>"
             )
         return doc.encode()
@@ -313,6 +313,12 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(wall, cpu, max(peak, usage.ru_maxrss * 1024) / 2**20, out)
 
 
+def ours_env() -> dict[str, str]:
+    """Our process's environment: article pages are not fetched (reader fetches none, and
+    the corpus's links lead nowhere: `.invalid` hosts, never contacted)."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "AGGREGATOR_ARTICLES_ENABLED": "false"}
+
+
 OURS_ITEMS = "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from items').fetchone()[0])"  # noqa: E501
 
 READER_PASS = textwrap.dedent(
@@ -362,7 +368,7 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
             opml = tmpdir / "feeds.opml"
             write_opml(urls, opml)
             (tmpdir / "urls.json").write_text(json.dumps(urls))
-            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            env = ours_env()
             rows = [["pass", "tool", "wall s", "items", "items/s", "CPU s", "peak RSS MB", "ratio"]]
             for name, validators in (("cold", True), ("304", True), ("unchanged", False)):
                 server.set(COLD_ROUND, validators)
@@ -403,9 +409,9 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
 
 OURS_GROWTH = textwrap.dedent(
     """
-    import asyncio, json, resource, sys, time, urllib.request
+    import asyncio, json, os, resource, sys, time, urllib.request
     from pathlib import Path
-    from aggregator.config import Settings
+    from aggregator.config import load_settings
     from aggregator.fetch import Fetcher
     from aggregator.service import Service
 
@@ -418,13 +424,13 @@ OURS_GROWTH = textwrap.dedent(
                 for c in me.children(recursive=True))) / 2**20
 
     async def main():
-        service = Service(opml, db, Settings())
+        service = Service(opml, db, load_settings(None, os.environ))
         timers = {"summarize": 0.0}
         real = service.summarizer.summarize
-        def timed(items):
+        def timed(*args, **kwargs):
             t = time.perf_counter()
             try:
-                return real(items)
+                return real(*args, **kwargs)
             finally:
                 timers["summarize"] += time.perf_counter() - t
         service.summarizer.summarize = timed
@@ -487,7 +493,7 @@ def growth(args: argparse.Namespace) -> None:
             opml = tmpdir / "feeds.opml"
             write_opml(urls, opml)
             (tmpdir / "urls.json").write_text(json.dumps(urls))
-            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            env = ours_env()
             ours = measure(
                 [sys.executable, "-c", OURS_GROWTH, str(opml), str(tmpdir / "g.db"),
                  str(server.port), str(args.rounds)],

@@ -185,3 +185,14 @@ def test_feed_template_needs_enough_items_and_keeps_real_text() -> None:
         "The police said the road would reopen on Monday.",
     ]
     assert strip_feed_template(distinct) == distinct
+
+
+def test_memoised_words_and_tokens_are_fresh_lists_each_time() -> None:
+    from aggregator.text import tokens, words
+
+    first = words("Ministers' talks: John’s plan")
+    first.append("mutated")
+    assert words("Ministers' talks: John’s plan") == ["ministers", "talks", "john", "plan"]
+    toks = tokens("Bridges closing")
+    toks.clear()
+    assert tokens("Bridges closing") == ["bridge", "clos"]
