@@ -7,7 +7,9 @@ Ollama, llama.cpp's server, vLLM and hosted APIs all speak it: `[llm] base_url` 
 checked against the sources it cites (grounding): a citation of a source that doesn't exist is
 dropped, and a bullet whose words or numbers its cited sources don't contain is dropped. On a
 timeout, an HTTP error, or an answer that isn't valid, the extractive summary is used instead.
-Answers are cached by the story's inputs (so an unchanged story never asks twice), at most
+Answers are cached by the story's inputs (so an unchanged story never asks twice; a failure is
+not cached, and the service records no inputs key for a fallback, so the next change of the
+story asks again), at most
 `concurrency` requests run at once, and at most `per_minute` start in any minute.
 
 HTTP goes through the standard library (this summarizer is synchronous, like the protocol).
@@ -188,9 +190,15 @@ class LLMSummarizer:
         self._key = (os.environ if env is None else env).get(settings.api_key_env, "")
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._rate = _RateLimit(settings.per_minute)
-        self._cache: OrderedDict[str, tuple[str, tuple[Bullet, ...]] | None] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[str, tuple[Bullet, ...]]] = OrderedDict()
         self._lock = threading.Lock()
         self.requests = 0  # sent so far (for tests and logs)
+        self._local = threading.local()
+
+    @property
+    def fell_back(self) -> bool:
+        """Whether this thread's last summary is the extractive fallback."""
+        return bool(getattr(self._local, "fell_back", False))
 
     def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
         """The model's summary when it answers validly, else the extractive one."""
@@ -205,10 +213,12 @@ class LLMSummarizer:
                 self._cache.move_to_end(key)
         if cached is False:
             cached = self._ask(prompt, base, items, indexes)
-            with self._lock:
-                self._cache[key] = cached
-                while len(self._cache) > self.settings.cache_size:
-                    self._cache.popitem(last=False)
+            if cached is not None:  # failures are not cached: the next change asks again
+                with self._lock:
+                    self._cache[key] = cached
+                    while len(self._cache) > self.settings.cache_size:
+                        self._cache.popitem(last=False)
+        self._local.fell_back = cached is None
         if cached is None:
             return base
         headline, bullets = cached

@@ -326,6 +326,8 @@ class Service:
             summary = self.store.stored_summary(story_id, key)
             if summary is None:
                 summary = self.summarizer.summarize(inputs, headline)
+                if getattr(self.summarizer, "fell_back", False):
+                    key = None  # an LLM fallback is not this summarizer's answer: ask again
             # Every distinct outlet counts, not only those the summary was written from.
             summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
             # Categories count duplicates too: an article an outlet files under two

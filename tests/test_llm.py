@@ -178,6 +178,10 @@ def test_failures_fall_back_to_extractive(fake: FakeLLM, mode: str) -> None:
     summary = llm.summarize(ITEMS)
     assert summary == ExtractiveSummarizer().summarize(ITEMS)
     assert summary.method == "extractive"
+    assert llm.fell_back
+    fake.mode, fake.answer, fake.delay = "good", GOOD, 0.0
+    assert llm.summarize(ITEMS).method == "llm"  # a failure is not cached: asked again
+    assert not llm.fell_back
 
 
 def test_a_bullet_citing_a_missing_source_is_dropped(fake: FakeLLM) -> None:
@@ -266,3 +270,47 @@ def test_settings_and_make_summarizer() -> None:
     assert isinstance(make_summarizer(build_settings()), ExtractiveSummarizer)
     with pytest.raises(ConfigError, match="base_url"):
         build_settings({"llm": {"enabled": True}})
+
+
+def test_the_service_publishes_the_fallback_and_asks_again_next_time(
+    fake: FakeLLM, tmp_path: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from aggregator.config import Settings
+    from aggregator.models import FeedState
+    from aggregator.service import Service
+
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    fake.mode = "500"
+    llm = summarizer(fake)
+    service = Service(tmp_path / "feeds.opml", ":memory:", Settings(), clock=lambda: now)
+    service.summarizer = llm
+    run = service._writer.submit
+    try:
+        for item in ITEMS:
+            stored = dataclasses.replace(
+                item,
+                feed_url=f"https://{item.outlet}/f",
+                guid=item.id,
+                first_seen=now,
+                published=now,
+                category="World",
+                content_hash=f"h{item.id}",
+            )
+            run(service.store.save_poll, FeedState(url=stored.feed_url), [stored]).result()
+        service._restored = True
+        run(service._group_and_summarize).result()
+        first = service.store.reader().stories(None, 10)
+        assert [s.summary.method for s in first if s.summary] == ["extractive"] * len(first)
+        # The story is summarised again on its next change, and the model now answers.
+        fake.mode = "good"
+        for story in first:
+            run(
+                service.store.db.execute, "UPDATE stories SET dirty = 1 WHERE id = ?", [story.id]
+            ).result()
+        run(service._group_and_summarize).result()
+        again = service.store.reader().stories(None, 10)
+    finally:
+        service.close()
+    assert any(s.summary and s.summary.method == "llm" for s in again)
