@@ -22,6 +22,7 @@ active window only; `restore` rebuilds them from stored features without tokenis
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
@@ -40,7 +41,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class ClusterSettings:
     """Knobs of the clusterer; defaults are tuned on the dev data (see bench/cluster_eval.py)."""
 
-    threshold: float = 0.28  # cosine (title + text) with a profile member needed to join
+    threshold: float = 0.27  # cosine (title + text) with a profile member needed to join
     headline_threshold: float = 0.50  # cosine of the titles alone that also suffices
     min_shared_terms: int = 3  # distinctive terms shared with the member matched
     distinctive_share: float = 0.02  # a term in at most this share of active stories …
@@ -60,7 +61,8 @@ class ClusterSettings:
     title_weight: float = 2.0  # weight of a title term relative to a text term
     text_tokens: int = 250  # how many leading content terms of the text are used
     vector_terms: int = 80  # an item vector keeps its heaviest terms only
-    max_postings: int = 2_000  # terms on more profile members than this find no candidates
+    index_terms: int = 30  # a member is indexed under its title, names and first text terms
+    max_postings: int = 500  # terms on more profile members than this find no candidates
     max_candidates: int = 40  # members compared exactly per item
     expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
 
@@ -86,10 +88,12 @@ class _Member:
     id: str
     story: _Story
     when: datetime
-    vector: dict[str, float]  # unit TF-IDF of title + text
-    title: dict[str, float]  # unit TF-IDF of the title alone
-    has_text: bool
+    features: Features
+    outlet: str
+    vector: dict[str, float] | None = None  # unit TF-IDF of title + text (None: not yet)
+    title: dict[str, float] | None = None  # unit TF-IDF of the title alone
     indexed: tuple[str, ...] = ()
+    counted: int = 0  # how many items the window held when the vectors were computed
 
 
 @dataclass(slots=True, eq=False)
@@ -101,9 +105,12 @@ class _Story:
     founder: _Member | None = None
     recent: deque[_Member] = field(default_factory=deque)
     members: list[str] = field(default_factory=list)
-    records: list[tuple[str, Features]] = field(default_factory=list)  # (outlet, features)
+    # (item id, features, outlet, publication time) of every member, oldest first
+    log: list[tuple[str, Features, str, datetime]] = field(default_factory=list)
     outlets: set[str] = field(default_factory=set)
     tf: Counter[str] = field(default_factory=Counter)  # members holding each term
+    profile: dict[str, float] | None = None  # see Clusterer._profile_vector
+    profile_counted: int = -1
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -166,11 +173,23 @@ class Clusterer:
 
         `terms` maps item ids to their stored `Assignment.terms` (tokenised again when missing).
         Items without `story_id`, or with `duplicate_of` set, are ignored. Only the newest
-        `max_active` stories are kept.
+        `max_active` stories are kept. Counts are rebuilt at once; a profile member's vectors
+        are computed when it is first compared, with the counts of that time.
         """
         terms = terms or {}
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small objects: collecting while building them costs seconds
+        try:
+            self._restore(items, terms)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _restore(self, items: Iterable[Item], terms: Mapping[str, str]) -> None:
         kept = [i for i in items if i.story_id and i.duplicate_of is None]
         kept.sort(key=lambda i: (_seen_time(i), i.id))
+        touched: dict[str, _Story] = {}
+        before: dict[str, frozenset[str]] = {}
         for item in kept:
             if item.id in self._item_story:
                 continue
@@ -178,11 +197,32 @@ class Clusterer:
             features = (decode(stored, item) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
-            self._count_outlet(item.outlet, features.unique, 1)
+            seen = _seen_time(item)
             story_id = item.story_id or item.id
-            story = self._stories.get(story_id) or self._new_story(story_id, _seen_time(item))
-            self._place(story, item, features, _seen_time(item), 0.0)
+            story = self._stories.get(story_id) or self._new_story(story_id, seen)
+            before.setdefault(story.id, frozenset(story.tf))
+            self._count(features)
+            self._count_outlet(item.outlet, features.unique, 1)
+            self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
+            touched[story.id] = story
+        for story in touched.values():
+            self._sdf.update(story.tf.keys() - before[story.id])
+            self._rebuild_profile(story)
         self._enforce_cap()
+
+    def _rebuild_profile(self, story: _Story) -> None:
+        """Index a restored story's founder and latest members (vectors come lazily)."""
+        for member in [story.founder, *story.recent]:
+            if member is not None:
+                self._unindex(member)
+        story.founder, story.recent = None, deque()
+        pending = [(i, f, o, w) for i, f, o, w in story.log if not f.multi]
+        story.open = bool(pending) or not story.log
+        if not pending:
+            return
+        keep = pending[:1] + pending[1:][-self.settings.profile_recent :]
+        for item_id, features, outlet, when in keep:
+            self._enter_profile(story, _Member(item_id, story, when, features, outlet))
 
     # --- decisions --------------------------------------------------------------------------
 
@@ -202,7 +242,11 @@ class Clusterer:
         if item.story_id is not None:  # placed before, but not seen by this clusterer
             story = self._stories.get(item.story_id)
             if story is not None:
-                self._place(story, item, features, now, 0.0)
+                self._count(features)
+                when = min(item.published or now, now)
+                self._record(story, item, features, when, now, 0.0)
+                if not features.multi:
+                    self._enter_profile(story, _Member(item.id, story, when, features, item.outlet))
             else:
                 self._count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded)
@@ -215,13 +259,18 @@ class Clusterer:
         if ranked and ranked[0][0] >= 0:
             _, score, best = ranked[0]
             story, merged = self._merge(self._stories[best], ranked[1:])
-            self._add(story, item, features, vector, title_vector, when, now, score)
-            return Assignment(story.id, False, score, merged, encoded)
-        score = max((s for _, s, _ in ranked), default=0.0)
-        story = self._new_story(item.id, now)
-        self._add(story, item, features, vector, title_vector, when, now, score)
-        self._enforce_cap()
-        return Assignment(story.id, True, score, (), encoded)
+            new = False
+        else:
+            score, merged, new = max((s for _, s, _ in ranked), default=0.0), (), True
+            story = self._new_story(item.id, now)
+        self._record(story, item, features, when, now, score)
+        if not features.multi:
+            member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
+            member.counted = self._n_items
+            self._enter_profile(story, member)
+        if new:
+            self._enforce_cap()
+        return Assignment(story.id, new, score, merged, encoded)
 
     def expire(self, now: datetime) -> None:
         """Drop stories quiet for longer than the active window; they accept no more items."""
@@ -288,13 +337,11 @@ class Clusterer:
     def _is_name(self, term: str) -> bool:
         return 2 * self._names[term] > self._cased[term]
 
-    def _shares_event(self, item_terms: Iterable[str], member: _Member) -> bool:
-        """Enough distinctive terms in common, one of them not a name."""
-        shared = [
-            t
-            for t in item_terms
-            if (t in member.vector or t in member.title) and self._distinctive(t)
-        ]
+    def _shares_event(
+        self, item_terms: Iterable[str], vector: dict[str, float], title: dict[str, float]
+    ) -> bool:
+        """Enough distinctive terms in common with a member, one of them not a name."""
+        shared = [t for t in item_terms if (t in vector or t in title) and self._distinctive(t)]
         return len(shared) >= self.settings.min_shared_terms and not all(
             self._is_name(t) for t in shared
         )
@@ -312,10 +359,12 @@ class Clusterer:
         """(margin, score, story id) of each story with a matching member, best first."""
         s = self.settings
         terms = vector.keys() | title_vector.keys()
+        sdf, index = self._sdf, self._index
+        distinct = max(s.distinctive_min, s.distinctive_share * len(self._stories))
         hits: dict[_Member, int] = {}
         for term in terms:
-            posting = self._index.get(term)
-            if posting and len(posting) <= s.max_postings and self._distinctive(term):
+            posting = index.get(term)
+            if posting and len(posting) <= s.max_postings and sdf[term] <= distinct:
                 for member in posting:
                     hits[member] = hits.get(member, 0) + 1
         candidates = [m for m, n in hits.items() if n >= s.min_shared_terms]
@@ -328,13 +377,14 @@ class Clusterer:
             story = member.story
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
                 continue
-            if not self._shares_event(terms, member):
+            member_vector, member_title = self._member_vectors(member)
+            if not self._shares_event(terms, member_vector, member_title):
                 continue
-            full = _dot(vector, member.vector)
-            head = _dot(title_vector, member.title)
+            full = max(_dot(vector, member_vector), _dot(vector, self._profile_vector(story)))
+            head = _dot(title_vector, member_title)
             margin = max(full - s.threshold, head - s.headline_threshold)
-            if has_text and member.has_text:  # two texts must agree too, not just titles
-                margin = min(margin, full - s.threshold / 2)
+            if has_text and len(member.features.text) >= s.min_text_terms:
+                margin = min(margin, full - s.threshold / 2)  # two texts must agree too
             if outlet and story.outlets == {outlet}:
                 margin -= s.same_outlet_margin
             if multi:
@@ -353,45 +403,40 @@ class Clusterer:
         self._stories[story_id] = story
         return story
 
-    def _place(
-        self, story: _Story, item: Item, features: Features, now: datetime, score: float
-    ) -> None:
-        """Add a stored item to its story without deciding anything (restore, adoption)."""
-        self._count(features)
-        vector, title_vector = self._vectors(features, item.outlet)
-        when = min(item.published or now, now)
-        self._add(story, item, features, vector, title_vector, when, now, score)
-
-    def _add(
+    def _record(
         self,
         story: _Story,
         item: Item,
         features: Features,
-        vector: dict[str, float],
-        title_vector: dict[str, float],
         when: datetime,
         now: datetime,
         score: float,
+        count_stories: bool = True,
     ) -> None:
-        for term in features.unique:
-            if not story.tf[term]:
-                self._sdf[term] += 1
+        """Book an item into a story (not its profile). With `count_stories` false the caller
+        updates the story document frequencies itself (restore does it once per story)."""
+        if count_stories:
+            self._sdf.update(features.unique - story.tf.keys())
         story.tf.update(features.unique)
-        story.records.append((item.outlet, features))
+        story.log.append((item.id, features, item.outlet, when))
         story.members.append(item.id)
         if item.outlet:
             story.outlets.add(item.outlet)
         story.last_seen = max(story.last_seen, now)
         story.last_when = max(story.last_when, when)
         self._item_story[item.id] = (story.id, score)
-        if features.multi:
-            if len(story.members) == 1:
-                story.open = False  # a multi-topic item never vouches for others
-            return
+        if features.multi and len(story.members) == 1:
+            story.open = False  # a multi-topic item never vouches for others
+
+    def _enter_profile(self, story: _Story, member: _Member) -> None:
+        """Make a member one of the story's profile: its founder or one of its latest items."""
         story.open = True
-        has_text = len(features.text) >= self.settings.min_text_terms
-        member = _Member(item.id, story, when, vector, title_vector, has_text)
-        member.indexed = tuple(vector.keys() | title_vector.keys())
+        story.profile = None
+        features = member.features
+        lead = dict.fromkeys(features.text)  # the lead carries who, what and where
+        terms = dict.fromkeys([*features.title, *features.names])
+        terms.update((t, None) for t in list(lead)[: self.settings.index_terms])
+        member.indexed = tuple(terms)
         for term in member.indexed:
             self._index.setdefault(term, set()).add(member)
         if story.founder is None:
@@ -400,6 +445,27 @@ class Clusterer:
         story.recent.append(member)
         if len(story.recent) > self.settings.profile_recent:
             self._unindex(story.recent.popleft())
+
+    def _profile_vector(self, story: _Story) -> dict[str, float]:
+        """The normalised sum of a story's founder and latest members: what they agree on
+        (bounded to a handful of items anchored on the founder, so it cannot drift far)."""
+        n = self._n_items
+        if story.profile is None or abs(n - story.profile_counted) * 10 > n:
+            total: dict[str, float] = {}
+            for member in [story.founder, *story.recent]:
+                if member is not None:
+                    for term, value in self._member_vectors(member)[0].items():
+                        total[term] = total.get(term, 0.0) + value
+            story.profile, story.profile_counted = _unit(total), n
+        return story.profile
+
+    def _member_vectors(self, member: _Member) -> tuple[dict[str, float], dict[str, float]]:
+        """A member's vectors, recomputed once the window has changed by a tenth since."""
+        n = self._n_items
+        if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
+            member.vector, member.title = self._vectors(member.features, member.outlet)
+            member.counted = n
+        return member.vector, member.title
 
     def _unindex(self, member: _Member) -> None:
         for term in member.indexed:
@@ -437,7 +503,7 @@ class Clusterer:
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
         into.members.extend(story.members)
-        into.records.extend(story.records)
+        into.log.extend(story.log)
         into.outlets |= story.outlets
         into.last_seen = max(into.last_seen, story.last_seen)
         into.last_when = max(into.last_when, story.last_when)
@@ -452,7 +518,7 @@ class Clusterer:
             self._sdf[term] -= 1
             if self._sdf[term] <= 0:
                 del self._sdf[term]
-        for outlet, features in story.records:
+        for _, features, outlet, _ in story.log:
             self._count(features, -1)
             self._count_outlet(outlet, features.unique, -1)
         for item_id in story.members:

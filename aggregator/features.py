@@ -21,24 +21,29 @@ class Features:
     names: frozenset[str]  # terms written capitalised inside a sentence
     title_case: bool  # a Title Case headline: its capitals say nothing
     multi: bool  # a live blog, bulletin or round-up
+    unique: frozenset[str]  # title and text terms
+    cased: frozenset[str]  # terms whose case this item shows (text; a headline not Title Case)
 
-    @property
-    def unique(self) -> frozenset[str]:
-        return frozenset(self.title).union(self.text)
 
-    @property
-    def cased(self) -> frozenset[str]:
-        """Terms whose case this item shows (its text, and a headline not in Title Case)."""
-        return frozenset(self.text) if self.title_case else self.unique
+def _features(
+    title: tuple[str, ...],
+    text: tuple[str, ...],
+    names: frozenset[str],
+    title_case: bool,
+    multi: bool,
+) -> Features:
+    unique = frozenset(title).union(text)
+    cased = frozenset(text) if title_case else unique
+    return Features(title, text, names & unique, title_case, multi, unique, cased)
 
 
 def item_features(item: Item, text_tokens: int) -> Features:
     title, text = grouping_terms(item.title, item.text, text_tokens)
     names = capitalised_terms(item.title, item.text, text_tokens * _CHARS_PER_TERM)
-    return Features(
+    return _features(
         tuple(title),
         tuple(text),
-        frozenset(names.intersection(title).union(names.intersection(text))),
+        frozenset(names),
         is_title_case(item.title),
         is_multi_topic(item.title, item.url),
     )
@@ -61,7 +66,7 @@ def decode(value: str, item: Item) -> Features | None:
     parts = value.split("\t")
     if len(parts) != 4 or parts[3] not in ("0", "1"):
         return None
-    return Features(
+    return _features(
         tuple(parts[0].split()),
         tuple(parts[1].split()),
         frozenset(parts[2].split()),

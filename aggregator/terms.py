@@ -15,7 +15,10 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .text import STOPWORDS, stem, words
+from .text import STOPWORDS, words
+from .text import stem as _stem
+
+stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
 
 __all__ = [
     "MULTI_TOPIC",

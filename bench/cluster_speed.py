@@ -1,0 +1,154 @@
+"""Grouping speed: items/s at several active-window sizes, and restore time from the database.
+
+Synthetic news: events with their own names and terms, written up by several outlets over
+three days, over a Zipf-distributed shared vocabulary (so common words are common, as in real
+text). For each window size W the bench stores W grouped items in a database, restores a fresh
+clusterer from it (timed: the `poll --once` start-up cost), then assigns NEW further items and
+reports items/s. Per-item cost should stay flat as W grows; the targets are ≥ 2,000 items/s at
+W = 100k and a restore of 60k items in under 1 s, within the story cap.
+
+    .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aggregator.cluster import Clusterer, ClusterSettings  # noqa: E402
+from aggregator.models import Item  # noqa: E402
+from aggregator.store import Store  # noqa: E402
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+WINDOW = timedelta(days=3)
+_SYLLABLES = (
+    "ka lo mi ne ru sa ti vo de ba fi gu ha je ko lu ma no pe qui ra se to ve xa zo".split()
+)
+
+
+def _word(rng: random.Random, syllables: int) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(syllables))
+
+
+class Corpus:
+    """Deterministic synthetic items; about half of them report an event nobody else does."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.vocab = list(
+            dict.fromkeys(_word(self.rng, self.rng.randint(2, 4)) for _ in range(30_000))
+        )
+        self.weights = [1.0 / (rank + 1) for rank in range(len(self.vocab))]
+        self.outlets = [f"outlet{n}.example" for n in range(300)]
+        self.events: list[tuple[list[str], list[str], int]] = []  # names, terms, size
+        self.n = 0
+
+    def _common(self, k: int) -> list[str]:
+        return self.rng.choices(self.vocab, self.weights, k=k)
+
+    def item(self, when: datetime) -> Item:
+        rng = self.rng
+        if not self.events or rng.random() < 0.55:
+            names = [_word(rng, 3).capitalize() for _ in range(3)]
+            terms = [_word(rng, 4) for _ in range(6)]
+            self.events.append((names, terms, rng.randint(1, 6)))
+            self.events = self.events[-3000:]
+        names, terms, _ = rng.choice(self.events[-3000:])
+        title_words = [*rng.sample(names, 2), *rng.sample(terms, 2), *self._common(5)]
+        rng.shuffle(title_words)
+        sentences = []
+        for _ in range(5):
+            words = [*rng.sample(names, 1), *rng.sample(terms, 2), *self._common(10)]
+            rng.shuffle(words)
+            sentences.append(" ".join(words).capitalize() + ".")
+        self.n += 1
+        return Item(
+            id=f"i{self.n:07d}",
+            title=" ".join(title_words).capitalize(),
+            text=" ".join(sentences),
+            outlet=(outlet := rng.choice(self.outlets)),
+            feed_url=f"https://{outlet}/feed.xml",
+            guid=f"g{self.n}",
+            published=when,
+            first_seen=when,
+        )
+
+    def items(self, count: int, start: datetime, span: timedelta) -> list[Item]:
+        step = span / max(count, 1)
+        return [self.item(start + step * k) for k in range(count)]
+
+
+def grouped_database(path: Path, items: list[Item], settings: ClusterSettings) -> Clusterer:
+    """Group `items` as the poller would and store them with their features."""
+    clusterer = Clusterer(settings)
+    store = Store(path)
+    store.insert_items(items)
+    with store.transaction():
+        for item in items:
+            now = item.published or START
+            assignment = clusterer.assign(item, now)
+            store.assign(item, assignment.story_id, None, now, assignment.terms)
+    store.close()
+    return clusterer
+
+
+def measure(size: int, new: int, settings: ClusterSettings) -> dict[str, float]:
+    corpus = Corpus()
+    window_end = START + WINDOW
+    stored = corpus.items(size, START, WINDOW)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        grouped_database(path, stored, settings)
+        store = Store(path)
+        started = time.perf_counter()
+        items, terms = store.grouping_state(window_end - settings.active_window)
+        read = time.perf_counter() - started
+        clusterer = Clusterer(settings)
+        clusterer.restore(items, terms)
+        restore = time.perf_counter() - started
+        store.close()
+    fresh = corpus.items(new, window_end, timedelta(hours=1))
+    started = time.perf_counter()
+    for item in fresh:
+        clusterer.assign(item, item.published or window_end)
+    assign = time.perf_counter() - started
+    return {
+        "window": size,
+        "stories": clusterer.active_stories,
+        "read_s": read,
+        "restore_s": restore,
+        "items_s": new / assign,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,60000,100000", help="active-window sizes")
+    parser.add_argument("--new", type=int, default=3000, help="items assigned after restore")
+    parser.add_argument("--cap", type=int, default=None, help="max_active for a cap check")
+    args = parser.parse_args(argv)
+    settings = ClusterSettings()
+    if args.cap is not None:
+        settings = replace(settings, max_active=args.cap)
+    print(f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'items/s':>9}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        r = measure(size, args.new, settings)
+        print(
+            f"{int(r['window']):>8} {int(r['stories']):>8} {r['read_s']:>10.2f} "
+            f"{r['restore_s']:>10.2f} {r['items_s']:>9.0f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
