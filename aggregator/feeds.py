@@ -8,6 +8,7 @@ and Atom `summary` a plain-text excerpt, and every entry carries its story's lan
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -131,9 +132,11 @@ def render_feed(
             fe.category([{"term": term} for term in terms])
         # clean again: a last guard so one odd character can never break the whole feed
         fe.content(clean(story_html_body(story, settings)), type="html")
-        # After content: the plain excerpt becomes Atom <summary> and RSS <description>,
-        # and the HTML moves to RSS <content:encoded>.
-        fe.description(clean(excerpt(story)), isSummary=True)
+        # After content: the plain excerpt becomes Atom <summary> (type text) and RSS
+        # <description>, and the HTML moves to RSS <content:encoded>. Readers treat an RSS
+        # description as HTML, so there the text is escaped once more ("S&P" → "S&amp;P").
+        summary = clean(excerpt(story))
+        fe.description(html.escape(summary, quote=False) if fmt == "rss" else summary, True)
     if fmt == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
     return fg.rss_str(pretty=True, encoding="UTF-8")

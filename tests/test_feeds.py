@@ -172,3 +172,14 @@ def test_opml_lists_every_feed_of_one_format_by_category(fmt: str, ext: str) -> 
     urls = [o.get("xmlUrl") for o in groups[1].findall("outline")]
     assert urls == [f"{BASE}feeds/science-tech.{ext}", f"{BASE}feeds/science-tech/top.{ext}"]
     assert {o.get("type") for o in root.iter("outline") if o.get("xmlUrl")} == {"rss"}
+
+
+def test_rss_description_is_text_escaped_for_readers_that_read_it_as_html() -> None:
+    summary = Summary("H", (Bullet("The S&P 500 rose <3% as A&B merged.", (0,)),), (), 1)
+    story = make_story("s1", summary=summary)
+    rss = feedparser.parse(render_feed("W", "w", [story], "rss", SETTINGS, NOW)).entries[0]
+    assert rss.summary == "The S&amp;P 500 rose &lt;3% as A&amp;B merged."  # HTML source
+    atom = ET.fromstring(render_feed("W", "w", [story], "atom", SETTINGS, NOW))
+    assert atom.findtext(f"{ATOM}entry/{ATOM}summary") == "The S&P 500 rose <3% as A&B merged."
+    doc = json.loads(render_feed("W", "w", [story], "json", SETTINGS, NOW))
+    assert doc["items"][0]["summary"] == "The S&P 500 rose <3% as A&B merged."
