@@ -668,7 +668,7 @@ class Store:
                         version,
                         fingerprint,
                         summary.headline,
-                        to_iso(updated),
+                        self._distinct_updated(story_id, updated),
                         added if version > 1 else 0,
                         story_id,
                     ],
@@ -688,6 +688,21 @@ class Store:
             if changed or refiled:
                 self._bump_version()
         return changed
+
+    def _distinct_updated(self, story_id: str, updated: datetime) -> str:
+        """`updated` as stored: when other stories changed in the same second (sources without
+        dates share the time we first saw them), microseconds keep the times distinct, so
+        feed entries never share one `updated`. Fractions still sort correctly as text."""
+        second = updated.replace(microsecond=0)
+        same = self._rows(
+            "SELECT COUNT(*) AS n FROM stories WHERE id != ? AND updated >= ? AND updated < ?",
+            [story_id, to_iso(second), to_iso(second + timedelta(seconds=1))],
+        )
+        taken = next(iter(same))["n"]
+        if not taken:
+            return to_iso(second) or ""
+        stamp = second.astimezone(UTC).replace(microsecond=min(taken, 999_999))
+        return stamp.isoformat()
 
     def stored_summary(self, story_id: str, inputs_key: str) -> Summary | None:
         """The story's summary if it was written from the inputs `inputs_key` names."""

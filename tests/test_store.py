@@ -306,3 +306,20 @@ def test_updated_is_the_newest_source_time_and_updates_count_new_outlets() -> No
     story = reader.story("s1")
     assert story is not None
     assert (story.version, story.added_sources, story.updated) == (3, 0, later)
+
+
+def test_stories_changed_in_one_second_get_distinct_updated_times() -> None:
+    store = Store()
+    undated = SourceRef("Outlet A", "Title", "https://a.example/1", None, "i1")
+    for n in range(3):
+        store.save_poll(FeedState("https://a.example/feed"), [item(f"i{n}", guid=f"g{n}")])
+        with store.transaction():
+            store.assign(item(f"i{n}", guid=f"g{n}"), f"s{n}", None, NOW)
+        summary = Summary(f"H{n}", (Bullet("Fact.", (0,)),), (undated,), 1)
+        store.save_summary(f"s{n}", summary, f"fp{n}", [("World News", 1.0)], NOW)
+    stories = store.reader().stories("World News", 10)
+    times = [s.updated for s in stories]
+    assert len(set(times)) == 3 and all(t.replace(microsecond=0) == NOW for t in times)
+    assert [s.id for s in stories] == ["s2", "s1", "s0"]  # the later change sorts first
+    since = store.reader().stories_since("World News", NOW)
+    assert len(since) == 3
