@@ -40,10 +40,16 @@ Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
 
 
+def _host(url: str | None) -> str:
+    return (urlsplit(url or "").hostname or "").lower()
+
+
 class PageFetcher(Protocol):
     user_agent: str
 
-    async def fetch_page(self, url: str, max_bytes: int | None = None) -> FetchOutcome: ...
+    async def fetch_page(
+        self, url: str, max_bytes: int | None = None, *, trusted: bool = False
+    ) -> FetchOutcome: ...
 
 
 @dataclass
@@ -136,11 +142,14 @@ class ArticleJob:
 
     async def _article(self, fetcher: PageFetcher, item: Item) -> Result:
         url = item.url or ""
-        allowed, why = await self._robots_allow(fetcher, url)
+        # A page on its own feed's host is on a host the operator listed: trusted as the feed
+        # is, whether or not that feed was polled yet in this session.
+        trusted = _host(url) == _host(item.feed_url)
+        allowed, why = await self._robots_allow(fetcher, url, trusted)
         if not allowed:
             return item.id, url, "blocked", why, ""
         await self._pace(url)
-        outcome = await fetcher.fetch_page(url, self.settings.max_bytes)
+        outcome = await fetcher.fetch_page(url, self.settings.max_bytes, trusted=trusted)
         if isinstance(outcome, FetchFailed):
             return item.id, url, "failed", outcome.error, ""
         if not isinstance(outcome, Fetched):
@@ -162,14 +171,16 @@ class ArticleJob:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _robots_allow(self, fetcher: PageFetcher, url: str) -> tuple[bool, str | None]:
+    async def _robots_allow(
+        self, fetcher: PageFetcher, url: str, trusted: bool = False
+    ) -> tuple[bool, str | None]:
         """Whether robots.txt lets us fetch `url`, with the reason when not."""
         origin = robots_url(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             cached = self._robots.get(origin)
             if cached is None or time.monotonic() - cached[0] > _ROBOTS_TTL:
-                cached = (time.monotonic(), await self._fetch_robots(fetcher, origin))
+                cached = (time.monotonic(), await self._fetch_robots(fetcher, origin, trusted))
                 self._robots[origin] = cached
         text = cached[1]
         if text is None:
@@ -178,11 +189,13 @@ class ArticleJob:
             return True, None
         return False, "disallowed by robots.txt"
 
-    async def _fetch_robots(self, fetcher: PageFetcher, origin: str) -> str | None:
+    async def _fetch_robots(
+        self, fetcher: PageFetcher, origin: str, trusted: bool = False
+    ) -> str | None:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
         network failure), which RFC 9309 treats as "disallow everything" for now."""
         await self._pace(origin)
-        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES)
+        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted)
         if isinstance(outcome, Fetched):
             return outcome.body.decode("utf-8", "replace")
         if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:

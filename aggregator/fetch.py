@@ -328,10 +328,13 @@ class Fetcher:
     def user_agent(self) -> str:
         return self.settings.user_agent
 
-    async def fetch_page(self, url: str, max_bytes: int | None = None) -> FetchOutcome:
+    async def fetch_page(
+        self, url: str, max_bytes: int | None = None, *, trusted: bool = False
+    ) -> FetchOutcome:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
-        slots, timeouts, redirect and address policy, the User-Agent, a size cap."""
-        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=False)
+        slots, timeouts, redirect and address policy, the User-Agent, a size cap. `trusted`
+        says the page is on the host of a feed the operator listed (see `fetch`)."""
+        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted)
 
     async def _read_body(self, resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
         """The decompressed body, or None as soon as it passes ``limit`` bytes."""

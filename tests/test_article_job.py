@@ -220,3 +220,27 @@ def test_the_running_service_fetches_in_the_background_and_resummarises(tmp_path
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_pages_on_the_feeds_own_host_are_fetched_before_that_feed_is_polled(
+    tmp_path: Path,
+) -> None:
+    """After a restart the job may run before the first poll: a page on a listed feed's host
+    (here loopback) is as trusted as the feed, while other internal hosts stay refused."""
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                async with Fetcher(service.settings.fetch) as fresh:  # nothing polled in it
+                    report = await service.fetch_articles(fresh)
+            finally:
+                service.close()
+            assert report.ok == 1
+            assert len(up.requests_for("/dam.html")) == 1
+
+    asyncio.run(scenario())
