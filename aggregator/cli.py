@@ -228,6 +228,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         async with Fetcher(settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher, everything=args.all)
             pages = await service.fetch_articles(fetcher)
+            await service.settle_summaries()  # model answers still on the way, if any
         await service.run_retention()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(

@@ -27,7 +27,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -184,9 +185,21 @@ class LLMSummarizer:
         settings: LLMSettings,
         fallback: Summarizer,
         env: Mapping[str, str] | None = None,
+        *,
+        background: bool = False,
+        on_answer: Callable[[], None] | None = None,
     ) -> None:
+        """With `background`, a story the model hasn't answered yet gets the extractive summary
+        at once while the request runs in a worker thread; `on_answer` is called (from that
+        thread) when a request ends, so the caller can summarise the story again: with the
+        cached answer, or (after a failure) with the extractive summary and no more waiting."""
         self.settings = settings
         self.fallback = fallback
+        self.background = background
+        self.on_answer = on_answer
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: set[str] = set()
+        self._failed: OrderedDict[str, None] = OrderedDict()  # inputs the model failed on
         self._key = (os.environ if env is None else env).get(settings.api_key_env, "")
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._rate = _RateLimit(settings.per_minute)
@@ -200,6 +213,17 @@ class LLMSummarizer:
         """Whether this thread's last summary is the extractive fallback."""
         return bool(getattr(self._local, "fell_back", False))
 
+    @property
+    def pending(self) -> bool:
+        """Whether this thread's last fallback waits for a request still running."""
+        return bool(getattr(self._local, "pending", False))
+
+    def close(self) -> None:
+        """Stop the background workers (requests in flight are abandoned)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
     def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
         """The model's summary when it answers validly, else the extractive one."""
         base = self.fallback.summarize(items, previous_headline)
@@ -211,13 +235,23 @@ class LLMSummarizer:
             cached = self._cache.get(key, False)
             if cached is not False:
                 self._cache.move_to_end(key)
-        if cached is False:
+        self._local.pending = False
+        if cached is False and self.background:
+            with self._lock:
+                start = key not in self._inflight and key not in self._failed
+                if start:
+                    self._inflight.add(key)
+                self._local.pending = key in self._inflight
+            if start:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.settings.concurrency, thread_name_prefix="llm"
+                    )
+                self._pool.submit(self._ask_in_background, key, prompt, base, items, indexes)
+            cached = None
+        elif cached is False:
             cached = self._ask(prompt, base, items, indexes)
-            if cached is not None:  # failures are not cached: the next change asks again
-                with self._lock:
-                    self._cache[key] = cached
-                    while len(self._cache) > self.settings.cache_size:
-                        self._cache.popitem(last=False)
+            self._remember(key, cached)
         self._local.fell_back = cached is None
         if cached is None:
             return base
@@ -225,6 +259,32 @@ class LLMSummarizer:
         if previous_headline and _supported(previous_headline, prompt, self.settings.support):
             headline = previous_headline  # a grounded published headline stays
         return replace(base, headline=headline, bullets=bullets, method="llm")
+
+    def _remember(self, key: str, answer: tuple[str, tuple[Bullet, ...]] | None) -> None:
+        """Cache an answer; a failure is not cached (the next change of the story asks again)
+        but remembered, so the same inputs are not sent again in the background."""
+        with self._lock:
+            self._inflight.discard(key)
+            if answer is None:
+                self._failed[key] = None
+                while len(self._failed) > self.settings.cache_size:
+                    self._failed.popitem(last=False)
+                return
+            self._cache[key] = answer
+            while len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+
+    def _ask_in_background(
+        self, key: str, prompt: str, base: Summary, items: Sequence[Item], indexes: list[int]
+    ) -> None:
+        try:
+            answer = self._ask(prompt, base, items, indexes)
+        except Exception:  # a bug must not leave the inputs "in flight" for ever
+            log.exception("llm: request failed unexpectedly")
+            answer = None
+        self._remember(key, answer)
+        if self.on_answer is not None:  # failures too: the caller stops waiting for them
+            self.on_answer()
 
     def _ask(
         self, prompt: str, base: Summary, items: Sequence[Item], indexes: list[int]

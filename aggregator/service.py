@@ -12,6 +12,7 @@ import hashlib
 import logging
 import random
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -85,7 +86,13 @@ class Service:
         self.opml_path = opml_path
         self.settings = settings
         self.clock = clock
-        self.summarizer = summarizer or make_summarizer(settings)
+        # A model's answers arrive in the background: stories get the extractive summary first
+        # and are summarised again when their answer is in (see _resummarize_awaiting).
+        self._answers = threading.Event()
+        self._awaiting: set[str] = set()
+        self.summarizer = summarizer or make_summarizer(
+            settings, background=True, on_answer=self._answers.set
+        )
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
         self.clusterer = Clusterer(settings.cluster)
@@ -123,6 +130,9 @@ class Service:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        closer = getattr(self.summarizer, "close", None)
+        if callable(closer):
+            closer()
         self.parser.close()
         self._writer.submit(self.store.close).result()
         self._writer.shutdown(wait=True)
@@ -328,6 +338,10 @@ class Service:
                 summary = self.summarizer.summarize(inputs, headline)
                 if getattr(self.summarizer, "fell_back", False):
                     key = None  # an LLM fallback is not this summarizer's answer: ask again
+                if getattr(self.summarizer, "pending", False):
+                    self._awaiting.add(story_id)  # its answer is on the way
+                else:
+                    self._awaiting.discard(story_id)
             # Every distinct outlet counts, not only those the summary was written from.
             summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
             # Categories count duplicates too: an article an outlet files under two
@@ -376,6 +390,34 @@ class Service:
                 self.store, self.write, self.settings.articles, self.clock
             )
         return self._article_job
+
+    def _resummarize_awaiting(self) -> int:
+        """Summarise again the stories whose model answer was pending (writer thread)."""
+        self._answers.clear()
+        waiting, self._awaiting = sorted(self._awaiting), set()
+        self.store.mark_dirty(waiting)
+        return self._group_and_summarize()
+
+    async def settle_summaries(self, timeout: float | None = None) -> int:
+        """Wait (up to the model's timeout) for pending model answers and publish them, as
+        `poll --once` does before it exits; returns how many stories changed."""
+        llm = getattr(self.settings, "llm", None)
+        deadline = time.monotonic() + (timeout if timeout is not None else llm.timeout + 5)
+        changed = 0
+        while self._awaiting and time.monotonic() < deadline:
+            await asyncio.to_thread(self._answers.wait, min(1.0, deadline - time.monotonic()))
+            if self._answers.is_set():
+                changed += await self.write(self._resummarize_awaiting)
+        return changed
+
+    async def _model_answers(self, stop: asyncio.Event) -> None:
+        """Publish model answers as they arrive (the LLM backend's background results)."""
+        while not stop.is_set():
+            await asyncio.to_thread(self._answers.wait, 1.0)
+            if self._answers.is_set() and not stop.is_set():
+                changed = await self.write(self._resummarize_awaiting)
+                if changed:
+                    log.info("llm: stories_changed=%d", changed)
 
     async def fetch_articles(self, fetcher: Fetcher, *, max_passes: int = 1000) -> ArticlePass:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
@@ -466,7 +508,7 @@ class Service:
         self.notifier.ready(await self._status_text(None))
         watchdog = self._start_watchdog()
         tick = self.settings.server.tick
-        digests = articles = None
+        digests = articles = answers = None
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()):
             job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
@@ -477,6 +519,8 @@ class Service:
                     articles = asyncio.ensure_future(
                         self.article_job().loop(fetcher, stop, self._resummarize)
                     )
+                if self.settings.llm.enabled:
+                    answers = asyncio.ensure_future(self._model_answers(stop))
                 while not stop.is_set():
                     if reload.is_set():
                         reload.clear()
@@ -512,9 +556,10 @@ class Service:
             self.notifier.stopping()
             if watchdog is not None:
                 watchdog.cancel()
-            if articles is not None and not articles.done():
-                articles.cancel()
-                await asyncio.gather(articles, return_exceptions=True)
+            for task in (articles, answers):
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             if digests is not None:  # a send in progress gets the grace period to finish
                 stop.set()
                 await asyncio.wait({digests}, timeout=self.settings.server.shutdown_grace)

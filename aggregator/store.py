@@ -603,6 +603,12 @@ class Store:
         )
         return [_item(r) for r in rows]
 
+    def mark_dirty(self, story_ids: Sequence[str]) -> None:
+        """Have these stories summarised again at the next pass."""
+        with self.db.atomic():
+            for story_id in story_ids:
+                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
+
     def published_headline(self, story_id: str) -> str | None:
         """The headline readers have seen for a story, if it has been published."""
         rows = list(self._rows("SELECT headline FROM summaries WHERE story_id = ?", [story_id]))

@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -353,15 +353,18 @@ def summarize(
     return ExtractiveSummarizer(settings).summarize(items, previous_headline)
 
 
-def make_summarizer(settings: Any) -> Summarizer:
+def make_summarizer(
+    settings: Any, *, background: bool = False, on_answer: Callable[[], None] | None = None
+) -> Summarizer:
     """The summarizer the settings ask for (the service and the batch command share it):
-    the LLM backend when `[llm]` is enabled, falling back to the extractive one."""
+    the LLM backend when `[llm]` is enabled, falling back to the extractive one. With
+    `background` (the service), model requests don't hold up the caller (see `llm`)."""
     extractive = ExtractiveSummarizer(settings.summary)
     llm = getattr(settings, "llm", None)
     if llm is not None and llm.enabled:
         from .llm import LLMSummarizer
 
-        return LLMSummarizer(llm, extractive)
+        return LLMSummarizer(llm, extractive, background=background, on_answer=on_answer)
     return extractive
 
 

@@ -314,3 +314,46 @@ def test_the_service_publishes_the_fallback_and_asks_again_next_time(
     finally:
         service.close()
     assert any(s.summary and s.summary.method == "llm" for s in again)
+
+
+@pytest.mark.parametrize("mode", ["good", "500"])
+def test_the_service_does_not_wait_for_the_model(fake: FakeLLM, tmp_path: Any, mode: str) -> None:
+    """Stories are published at once (extractive); the answer replaces it when it arrives."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from aggregator.models import FeedState
+    from aggregator.service import Service
+
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    fake.mode, fake.delay = mode, 0.5
+    config = build_settings(
+        {"llm": {"enabled": True, "base_url": fake.url, "model": "m", "per_minute": 6000}}
+    )
+    service = Service(tmp_path / "feeds.opml", ":memory:", config, clock=lambda: now)
+    run = service._writer.submit
+    try:
+        for item in ITEMS:
+            stored = dataclasses.replace(
+                item,
+                feed_url=f"https://{item.outlet}/f",
+                guid=item.id,
+                first_seen=now,
+                published=now,
+                category="World",
+                content_hash=f"h{item.id}",
+            )
+            run(service.store.save_poll, FeedState(url=stored.feed_url), [stored]).result()
+        service._restored = True
+        run(service._group_and_summarize).result()
+        first = service.store.reader().stories(None, 10)
+        assert first and all(s.summary and s.summary.method == "extractive" for s in first)
+        assert not fake.requests or len(fake.requests) <= len(first)  # asked, not waited for
+        asyncio.run(service.settle_summaries(10))
+        after = service.store.reader().stories(None, 10)
+        assert not service._awaiting
+    finally:
+        service.close()
+    methods = {s.summary.method for s in after if s.summary}
+    # (the fixed answer is about the dam: a story it doesn't fit keeps its extractive summary)
+    assert ("llm" in methods) is (mode == "good")
