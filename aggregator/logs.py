@@ -46,9 +46,11 @@ def setup_logging(level: str, fmt: str) -> None:
     """Log to stderr (journald under systemd) at `level` in `fmt` ("text" or "json")."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
+    handler.set_name("aggregator")
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if old.get_name() == "aggregator":  # ours from an earlier call; leave others alone
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

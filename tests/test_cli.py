@@ -213,3 +213,27 @@ def test_writes_wait_for_another_program_holding_the_lock(
         other.close()
     assert code == 0, err
     assert "2 new items" in out
+
+
+def test_json_log_format_has_one_object_per_feed_and_per_cycle(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml"), upstream.url("/status/500")))
+    result = subprocess.run(
+        [sys.executable, "-m", "aggregator", "poll", "--once", "--log-format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    feeds = {r["feed"]: r for r in records if r.get("event") == "feed"}
+    assert feeds[upstream.url("/a.xml")]["status"] == "ok"
+    assert feeds[upstream.url("/a.xml")]["items_new"] > 0
+    assert feeds[upstream.url("/status/500")]["http"] == 500
+    assert feeds[upstream.url("/status/500")]["level"] == "WARNING"
+    (cycle,) = [r for r in records if r.get("event") == "cycle"]
+    assert (cycle["feeds"], cycle["errors"]) == (2, 1)
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
