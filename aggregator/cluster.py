@@ -43,7 +43,8 @@ class ClusterSettings:
 
     threshold: float = 0.27  # cosine (title + text) with a profile member needed to join
     headline_threshold: float = 0.50  # cosine of the titles alone that also suffices
-    min_shared_terms: int = 3  # distinctive terms shared with the member matched
+    min_shared_terms: int = 3  # distinctive terms shared with the member matched …
+    min_event_terms: int = 2  # … of which this many are not names (what happened, not who)
     distinctive_share: float = 0.02  # a term in at most this share of active stories …
     distinctive_min: int = 10  # … or in at most this many is distinctive
     common_share: float = 0.05  # a term in more than this share of active stories weighs nothing
@@ -340,11 +341,11 @@ class Clusterer:
     def _shares_event(
         self, item_terms: Iterable[str], vector: dict[str, float], title: dict[str, float]
     ) -> bool:
-        """Enough distinctive terms in common with a member, one of them not a name."""
+        """Enough distinctive terms in common with a member, and enough of them not names."""
         shared = [t for t in item_terms if (t in vector or t in title) and self._distinctive(t)]
-        return len(shared) >= self.settings.min_shared_terms and not all(
-            self._is_name(t) for t in shared
-        )
+        if len(shared) < self.settings.min_shared_terms:
+            return False
+        return sum(not self._is_name(t) for t in shared) >= self.settings.min_event_terms
 
     def _rank(
         self,

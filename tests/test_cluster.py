@@ -343,7 +343,13 @@ def test_single_outlet_stories_ask_more_of_that_outlet(margin: float, joined: bo
 
 def test_items_with_text_must_share_more_than_one_term() -> None:
     text = "word " * 20
-    lone = replace(ClusterSettings(), threshold=0.0, headline_threshold=0.0, same_outlet_margin=0.0)
+    lone = replace(
+        ClusterSettings(),
+        threshold=0.0,
+        headline_threshold=0.0,
+        same_outlet_margin=0.0,
+        min_event_terms=1,
+    )
     for needed, joined in ((1, True), (2, False)):
         clusterer = Clusterer(replace(lone, min_shared_terms=needed))
         a = clusterer.assign(_one("a", "x.example", "Volcano", text.replace("word", "lava")), T0)

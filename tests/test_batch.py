@@ -1,0 +1,76 @@
+"""`aggregator cluster INPUT.jsonl`: the poller's grouping over a file, one answer per item."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+
+QUAKE = (
+    "A magnitude 7.4 earthquake struck off the coast of Norvale near the port of Ikaru on "
+    "Monday, and the Norvale disaster agency ordered a tsunami evacuation of the coast."
+)
+ROWS = [
+    {"id": "q1", "title": "Strong earthquake strikes off Norvale, tsunami evacuation ordered",
+     "text": QUAKE, "url": "https://one.example/a", "publisher": "One",
+     "published": "2024-05-02T10:00:00Z", "category": "World"},
+    {"id": "x1", "title": "Village bakery in Oldmere wins national rye bread prize",
+     "text": "A family bakery in Oldmere won the national prize for its rye bread on Monday.",
+     "url": "https://two.example/b", "publisher": "Two", "published": "2024-05-02T10:30:00Z"},
+    {"id": "q2", "title": "Norvale earthquake: magnitude 7.4 quake near Ikaru, coast evacuated",
+     "text": QUAKE.replace("Monday", "Monday morning"), "url": "https://three.example/c",
+     "publisher": "Three", "published": "2024-05-02T11:00:00+00:00"},
+]  # fmt: skip
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, str]], str]:
+    code = main(["cluster", *args])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_cluster_prints_each_items_story_in_input_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, str(path))
+    assert code == 0
+    assert [r["id"] for r in out] == ["q1", "x1", "q2"]
+    stories = {r["id"]: r["story"] for r in out}
+    assert stories["q1"] == stories["q2"] == "q1" and stories["x1"] == "x1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.jsonl"]  # no database left
+
+
+def test_cluster_keeps_a_database_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS), encoding="utf-8")
+    code, out, _ = run(capsys, str(path), "--db", str(tmp_path / "kept.db"))
+    assert code == 0 and len(out) == 3
+    assert (tmp_path / "kept.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "items.jsonl:2: not JSON"),
+        (json.dumps({"title": "no id"}), "items.jsonl:2: `id` is missing"),
+        (json.dumps({"id": "q1", "title": "again"}), "items.jsonl:2: duplicate id"),
+        (json.dumps({"id": "z", "title": "t", "published": "yesterday"}), "not ISO-8601"),
+        (json.dumps({"id": "z"}), "needs a `title` or a `text`"),
+    ],
+)
+def test_a_bad_line_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, message: str
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text(json.dumps(ROWS[0]) + "\n" + line + "\n", encoding="utf-8")
+    code, out, err = run(capsys, str(path))
+    assert code == 2 and out == []
+    assert message in err

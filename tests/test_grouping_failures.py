@@ -1,0 +1,281 @@
+"""Story grouping on what real feeds do: each failure mode with a small invented fixture.
+
+Function words of another language, a story that grows (drift), headlines sharing one word,
+a paraphrased pair, a live blog, a wire copy, an outlet behind a redirector, a merge keeping
+the older id, and a restart within the story cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
+from aggregator.grouping import group_pending
+from aggregator.models import Entry, Item, ParsedFeed, Source
+from aggregator.pipeline import entries_to_items
+from aggregator.store import Store
+
+T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
+
+
+def item(
+    item_id: str, title: str, text: str = "", outlet: str = "", minutes: int = 0, url: str = ""
+) -> Item:
+    return Item(
+        id=item_id,
+        title=title,
+        text=text,
+        outlet=outlet or f"{item_id}.example",
+        url=url or None,
+        feed_url=f"https://{outlet or item_id}.example/feed",
+        guid=item_id,
+        published=T0 + timedelta(minutes=minutes),
+        first_seen=T0 + timedelta(minutes=minutes),
+    )
+
+
+def stories(items: list[Item]) -> dict[str, str]:
+    return cluster_stream(items, ClusterSettings())
+
+
+def filler(n: int) -> list[Item]:
+    """Unrelated English items, so that document frequencies mean something."""
+    topics = [
+        ("orchard", "Apple growers in Keldon report a record harvest after a mild spring"),
+        ("regatta", "Sailors from Pellow win the coastal regatta in strong winds"),
+        ("museum", "The Aster museum reopens its fossil hall after repairs"),
+        ("chess", "Teenager Ivo Marek takes the national chess title in Brona"),
+        ("rail", "Commuters face delays as signal works close the Tavin line"),
+        ("bakery", "A family bakery in Oldmere wins a prize for its rye bread"),
+    ]
+    out = []
+    for k in range(n):
+        _, sentence = topics[k % len(topics)]
+        out.append(item(f"f{k}", f"{sentence} ({k})", f"{sentence}. Story number {k}.", "", k))
+    return out
+
+
+# --- function words of another language ---------------------------------------------------
+
+
+def test_spanish_items_sharing_only_function_words_stay_apart() -> None:
+    texts = [
+        ("es1", "La alcaldesa de Varela inaugura el nuevo puente sobre el río",
+         "La alcaldesa de la ciudad de Varela inauguró el lunes el puente que une los dos "
+         "barrios del norte, una obra que los vecinos esperaban desde hace años."),
+        ("es2", "El equipo de la Liga gana la final de la copa en los penaltis",
+         "El equipo de la capital ganó la final de la copa en los penaltis ante un rival que "
+         "había dominado el partido durante la mayor parte de la noche."),
+        ("es3", "Los precios de la vivienda suben en la costa por el turismo",
+         "Los precios de la vivienda en la costa subieron por la llegada de turistas, según "
+         "los datos que publicó el instituto de estadística de la región."),
+    ]  # fmt: skip
+    items = [item(i, t, x, f"{i}.example", n) for n, (i, t, x) in enumerate(texts)]
+    result = stories([*filler(12), *items])
+    assert len({result[i.id] for i in items}) == 3
+
+
+# --- drift ----------------------------------------------------------------------------------
+
+
+def test_a_growing_story_does_not_drift_into_its_topic() -> None:
+    event = [
+        item(
+            f"b{k}",
+            f"Valdoria bridge collapse: rescuers search the Marven river ({k})",
+            "The Valdoria bridge over the Marven river collapsed on Monday during rush hour. "
+            f"Rescue teams searched the water; update {k} says divers found more survivors "
+            "near the Valdoria bank and the collapse inquiry will start this week.",
+            f"out{k}.example",
+            5 * k,
+        )
+        for k in range(12)
+    ]
+    other = item(
+        "tunnel",
+        "Ostrava tunnel collapse traps miners as rescue teams search",
+        "A tunnel collapsed in the Ostrava mine on Monday. Rescue teams searched through the "
+        "night for the trapped miners and an inquiry into the collapse will start this week.",
+        "mines.example",
+        70,
+    )
+    result = stories([*filler(12), *event, other])
+    assert len({result[i.id] for i in event}) == 1
+    assert result["tunnel"] == "tunnel"
+
+
+# --- one shared word ------------------------------------------------------------------------
+
+
+def test_headlines_sharing_one_name_do_not_join() -> None:
+    pairs = [
+        ("Kestrel Motors delivers its first Brona-built trucks", "Kestrel quiere más financiación"),
+        ("Arlen Voss to become Tavin's next prime minister", "Voss & Voss fined over talc claims"),
+    ]
+    for first, second in pairs:
+        a = item("a", first, "", "a.example", 60)
+        b = item("b", second, "", "b.example", 61)
+        result = stories([*filler(12), a, b])
+        assert result["a"] != result["b"], (first, second)
+
+
+def test_the_same_person_in_two_events_stays_two_stories() -> None:
+    """The same people are in many events: names alone never join two items."""
+    people = "Ilse Brandt and Oskar Lindqvist of Tavin"
+    text_a = f"{people} signed a production deal with Halcyon on Tuesday to make films."
+    text_b = f"{people} visited a preschool in Oldmere, where parents questioned the visit."
+    a = item("deal", "Ilse Brandt and Oskar Lindqvist sign a film deal", text_a, "a.example", 60)
+    b = item("visit", "Ilse Brandt and Oskar Lindqvist visit a preschool", text_b, "b.example", 61)
+    result = stories([*filler(12), a, b])
+    assert result["deal"] != result["visit"]
+
+
+# --- paraphrase -----------------------------------------------------------------------------
+
+
+def test_paraphrased_headlines_join() -> None:
+    a = item(
+        "p1", "Premier Halvorsen rejects calls to resign over budget leak", "", "a.example", 60
+    )
+    b = item("p2", "Halvorsen rebuffs fresh calls to resign after budget leak", "", "b.example", 80)
+    result = stories([*filler(12), a, b])
+    assert result["p2"] == result["p1"] == "p1"
+
+
+# --- live blogs and bulletins ---------------------------------------------------------------
+
+
+def test_a_live_blog_never_founds_a_story_others_join() -> None:
+    blog = item(
+        "blog",
+        "Live updates: storm Ardena hits the coast, Tavin vote count, Keldon harvest",
+        "Storm Ardena made landfall near Pellow. In Tavin the vote count continues. Keldon "
+        "growers report a record harvest. Ardena brought winds of 140 km/h to the coast.",
+        "live.example",
+        60,
+    )
+    storm = item(
+        "storm",
+        "Storm Ardena makes landfall near Pellow with 140 km/h winds",
+        "Storm Ardena made landfall near Pellow on Monday with winds of 140 km/h, cutting "
+        "power to thousands of homes along the coast.",
+        "wx.example",
+        61,
+    )
+    result = stories([*filler(12), blog, storm])
+    assert result["blog"] == "blog" and result["storm"] == "storm"
+
+
+# --- wire copies ----------------------------------------------------------------------------
+
+WIRE = (
+    "Officials in the port city of Marrow said on Thursday that the container terminal will "
+    "close for three weeks while engineers replace the cranes damaged in last month's storm, "
+    "a move shipping firms warned would push freight to rival ports along the northern coast "
+    "and delay deliveries of grain and fuel to inland towns until the end of the season."
+)
+
+
+def test_a_wire_copy_from_another_outlet_is_the_same_article() -> None:
+    store = Store()
+    try:
+        first = item("w1", "Marrow port to close for crane repairs", WIRE, "one.example", 0)
+        copy = item(
+            "w2",
+            "Port of Marrow shuts for three weeks",
+            WIRE.replace("Thursday", "Thursday evening") + " Reporting by staff.",
+            "two.example",
+            30,
+        )
+        assert first.content_hash == copy.content_hash == ""  # no exact key in common
+        store.insert_items([first])
+        clusterer = Clusterer()
+        group_pending(store, clusterer, T0 + timedelta(hours=1))
+        store.insert_items([copy])
+        group_pending(store, clusterer, T0 + timedelta(hours=1))
+        (stored,) = [i for i in store.story_items("w1") if i.id == "w2"]
+        assert stored.duplicate_of == "w1"
+    finally:
+        store.close()
+
+
+# --- outlets behind redirectors -------------------------------------------------------------
+
+
+def test_outlet_comes_from_the_feed_site_behind_a_redirector() -> None:
+    source = Source(url="https://feeds.feedburner.com/harbourgazette", title="", category="News")
+    entries = tuple(
+        Entry(
+            guid=f"g{k}", title=f"Story {k}", text="", url=f"http://feedproxy.google.com/~r/x/{k}"
+        )
+        for k in range(2)
+    )
+    parsed = ParsedFeed("Harbour Gazette", "https://www.harbourgazette.example/", entries)
+    items = entries_to_items(source, parsed, T0)
+    assert {i.outlet for i in items} == {"harbourgazette.example"}
+
+
+def test_each_video_channel_is_its_own_outlet() -> None:
+    outlets = set()
+    for channel in ("UCalpha", "UCbeta"):
+        source = Source(url=f"https://videos.example/feed?c={channel}", title="", category="TV")
+        entry = Entry(guid="v", title="Clip", text="", url="https://www.youtube.com/watch?v=x")
+        parsed = ParsedFeed("Channel", f"https://www.youtube.com/channel/{channel}", (entry,))
+        outlets |= {i.outlet for i in entries_to_items(source, parsed, T0)}
+    assert len(outlets) == 2
+
+
+# --- merges ---------------------------------------------------------------------------------
+
+
+def test_a_merge_keeps_the_older_id_and_is_recorded() -> None:
+    settings = replace(ClusterSettings(), merge_margin=0.0)
+    text = (
+        "Engineers at the Corvane dam opened the spillway gates on Sunday after heavy rain, "
+        "and the Lusk valley towns below the Corvane dam were told to prepare for flooding."
+    )
+    first = item("m1", "Corvane dam spillway opened after heavy rain", text, "a.example", 0)
+    second = item("m2", "Lusk valley towns warned as Corvane dam gates open", text, "b.example", 5)
+    clusterer = Clusterer(settings)
+    store = Store()
+    try:
+        store.insert_items([first, second])
+        # Two stories of the same event, as when an earlier pass missed the match.
+        for it in (first, second):
+            store.assign(it, it.id, None, T0)
+        clusterer.restore([replace(first, story_id="m1"), replace(second, story_id="m2")])
+        third = item("m3", "Corvane dam spillway opened, Lusk valley warned", text, "c.example", 9)
+        store.insert_items([third])
+        group_pending(store, clusterer, T0 + timedelta(minutes=10))
+        assert store.story_ids(["m1", "m2", "m3"]) == {"m1": "m1", "m2": "m1", "m3": "m1"}
+        assert store.reader().merged_into("m2") == "m1"
+        assert store.reader().merged_into("m1") is None
+    finally:
+        store.close()
+
+
+# --- restart --------------------------------------------------------------------------------
+
+
+def test_restore_keeps_within_the_story_cap() -> None:
+    items = [replace(i, story_id=i.id) for i in filler(30)]
+    clusterer = Clusterer(replace(ClusterSettings(), max_active=10))
+    clusterer.restore(items)
+    assert clusterer.active_stories <= 10
+    assert clusterer.story_of(items[-1].id) == items[-1].id  # the newest are kept
+
+
+def test_a_merged_storys_page_redirects_to_the_story_that_absorbed_it() -> None:
+    import aiohttp
+    from test_web import FakeReader, get, serve
+
+    class MergingReader(FakeReader):
+        def merged_into(self, story_id: str) -> str | None:
+            return {"young": "old"}.get(story_id)
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + "/stories/young")
+        assert (status, headers["Location"]) == (301, "old")
+
+    serve(MergingReader(), check)
