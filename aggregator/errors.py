@@ -19,6 +19,10 @@ class FeedError(AggregatorError):
         self.url = url
         self.message = message
 
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
+        # Picklable, so a parse error can cross from a worker process intact.
+        return type(self), (self.url, self.message)
+
 
 class ParseError(FeedError):
     """The body could not be read as a feed at all."""

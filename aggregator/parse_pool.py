@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse import parse_feed
 from .pipeline import entries_to_items
@@ -31,6 +32,19 @@ def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[Parsed
     """Parse a fetched body and turn its entries into items (runs in a worker)."""
     parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
     return parsed, entries_to_items(source, parsed, now)
+
+
+def _parse_in_worker(
+    source: Source, fetched: Fetched, now: datetime
+) -> tuple[ParsedFeed, list[Item]]:
+    """`parse_items` with any unexpected error made picklable: one that cannot cross back to
+    the service would break the pool and fail every feed in flight."""
+    try:
+        return parse_items(source, fetched, now)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
 
 
 def usable_cpus() -> int:
@@ -67,7 +81,7 @@ class ParsePool:
             return await asyncio.to_thread(parse_items, source, fetched, now)
         pool = self._executor()
         try:
-            return await asyncio.wrap_future(pool.submit(parse_items, source, fetched, now))
+            return await asyncio.wrap_future(pool.submit(_parse_in_worker, source, fetched, now))
         except BrokenProcessPool:
             if self._pool is pool:
                 log.error("parse worker died; starting a new pool")

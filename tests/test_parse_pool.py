@@ -16,6 +16,7 @@ import pytest
 from upstream import Upstream
 
 from aggregator.config import Settings
+from aggregator.errors import ParseError
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.models import Fetched, Source
 from aggregator.parse_pool import ParsePool, parse_items
@@ -55,6 +56,23 @@ def test_a_worker_process_parses_exactly_as_in_process() -> None:
         pool.close()
     assert (parsed, items) == parse_items(SOURCE, fetched(body), NOW)
     assert len(items) == 120
+
+
+def test_a_body_that_is_no_feed_raises_parse_error_from_the_worker() -> None:
+    page = b"<!doctype html><html><body>" + b"<p>not a feed</p>" * 4000 + b"</body></html>"
+    pool = ParsePool(workers=1, inline_below=0)
+
+    async def scenario() -> None:
+        with pytest.raises(ParseError) as caught:
+            await pool.parse(SOURCE, fetched(page), NOW)
+        assert caught.value.url == SOURCE.url and "HTML page" in caught.value.message
+        _, items = await pool.parse(SOURCE, fetched(big_feed(3)), NOW)  # the pool still works
+        assert len(items) == 3
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
 
 
 def test_a_dead_worker_costs_only_its_feeds() -> None:
