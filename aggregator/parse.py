@@ -206,7 +206,7 @@ def _detail_text(mapping: Mapping[str, Any], key: str) -> str:
 
 
 # A feed polled again repeats most of its entries: their text is not extracted again.
-_html_to_text = functools.lru_cache(maxsize=4096)(html_to_text)
+_html_to_text = functools.lru_cache(maxsize=2048)(html_to_text)
 
 
 def _to_text(value: object, kind: object) -> str:

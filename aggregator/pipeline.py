@@ -93,7 +93,7 @@ def entry_to_item(
 
 
 # A feed polled again repeats most of its entries: their text is not cleaned again.
-_clean_text = functools.lru_cache(maxsize=4096)(clean_text)
+_clean_text = functools.lru_cache(maxsize=2048)(clean_text)
 
 
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:

@@ -325,8 +325,8 @@ def _tokens(text: str) -> list[str]:
 # The same text is tokenised for items, duplicates, grouping and summaries, often in one
 # pass: a bounded memo makes the repeats free. Long texts are not kept.
 _MEMO_MAX_CHARS = 8_000
-_memo_words = functools.lru_cache(maxsize=4096)(lambda text: tuple(_words(text)))
-_memo_tokens = functools.lru_cache(maxsize=4096)(lambda text: tuple(_tokens(text)))
+_memo_words = functools.lru_cache(maxsize=1024)(lambda text: tuple(_words(text)))
+_memo_tokens = functools.lru_cache(maxsize=1024)(lambda text: tuple(_tokens(text)))
 
 
 _TEMPLATE_MIN_ITEMS = 4  # too few items to tell a template from a coincidence
