@@ -363,13 +363,13 @@ def strip_feed_template(texts: Sequence[str]) -> list[str]:
             doc_freq[word] = doc_freq.get(word, 0) + 1
     floor = max(3, _TEMPLATE_SHARE * len(texts))
     common = {w for w, n in doc_freq.items() if n >= floor}
-    # Long lines (a channel's "about us" paragraph) count as a template only when repeated
-    # word for word.
+    # Long lines (a channel's "about us" paragraph) count as a template only when they start
+    # word for word alike; then three items carrying one are enough.
     shapes = [
         [
             _line_shape(ws, common)
             if ws
-            else ("=" + line if len(line) > _TEMPLATE_MAX_LINE else None)
+            else ("=" + line[:_TEMPLATE_MAX_LINE] if len(line) > _TEMPLATE_MAX_LINE else None)
             for line, ws in tl
         ]
         for tl in lines
@@ -378,7 +378,7 @@ def strip_feed_template(texts: Sequence[str]) -> list[str]:
     for text_shapes in shapes:
         for shape in {s for s in text_shapes if s}:
             shape_freq[shape] = shape_freq.get(shape, 0) + 1
-    template = {s for s, n in shape_freq.items() if n >= floor}
+    template = {s for s, n in shape_freq.items() if n >= (3 if s.startswith("=") else floor)}
     if not template:
         return list(texts)
     return [

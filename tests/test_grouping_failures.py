@@ -279,3 +279,30 @@ def test_a_merged_storys_page_redirects_to_the_story_that_absorbed_it() -> None:
         assert (status, headers["Location"]) == (301, "old")
 
     serve(MergingReader(), check)
+
+
+def test_a_channels_long_boilerplate_paragraph_is_stripped_from_its_items() -> None:
+    from aggregator.text import strip_feed_template
+
+    about = (
+        "Harbour TV is the region's first round-the-clock news channel, bringing viewers "
+        "breaking news, politics, business and weather from studios in Marrow and Pellow, "
+        "with the most-watched evening bulletin for twelve years running and a streaming "
+        "service, Harbour Plus, available on every platform. Subscribe for more videos."
+    )
+    texts = [
+        f"Marrow port closes for crane repairs.\n{about}",
+        "Keldon growers report a record harvest.",
+        f"Tavin counts votes late into the night.\n{about}",
+        "A teenager wins the chess final in Brona.",
+        f"Storm Ardena reaches Pellow.\n{about} Extra words only this clip has.",
+        "Oldmere bakery wins a national prize.",
+        "Regatta sailors battle strong winds.",
+        "The Aster museum reopens its fossil hall.",
+        "Signal works close the Tavin line.",
+        "Lusk valley prepares for flooding.",
+    ]  # a few items of many carry it, one with words of its own appended
+    stripped = strip_feed_template(texts)
+    assert not any("Harbour Plus" in text for text in stripped)
+    assert stripped[0] == "Marrow port closes for crane repairs."
+    assert stripped[1] == texts[1]
