@@ -25,6 +25,7 @@ from .bullets import body_sentences
 from .headline import choose as choose_headline
 from .item_kinds import item_kind, supplies_facts
 from .models import Bullet, Item, Summary
+from .novelty import coverage, fact_terms, source_weights
 from .story_sources import order, outlet_key, source_ref
 from .text import tokens
 
@@ -52,14 +53,15 @@ class SummarySettings:
     redundancy: float = 0.35  # cosine similarity at which two bullets say the same thing
     attribution: float = 0.75  # share of a bullet's weighted terms a source must contain
     words_per_bullet: int = 60  # one more bullet wanted per this many words of source text
+    novelty: float = 0.75  # share of a bullet's terms already said at which it adds nothing new
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_bullets <= self.max_bullets:
             raise ValueError("need 1 <= min_bullets <= max_bullets")
         if self.max_words < 1 or self.max_bullet_words < self.min_bullet_words:
             raise ValueError("need max_words >= 1 and max_bullet_words >= min_bullet_words")
-        if not (0 < self.redundancy <= 1 and 0 < self.attribution <= 1):
-            raise ValueError("redundancy and attribution must be in (0, 1]")
+        if not (0 < self.redundancy <= 1 and 0 < self.attribution <= 1 and 0 < self.novelty <= 1):
+            raise ValueError("redundancy, attribution and novelty must be in (0, 1]")
         if self.words_per_bullet < 1:
             raise ValueError("words_per_bullet must be >= 1")
 
@@ -213,7 +215,9 @@ class ExtractiveSummarizer:
 
         fact_outlets = len({o for o, f in zip(outlets, factual, strict=True) if f})
         target = self._target(fact_outlets, body_words)
-        chosen = self._select(units, target, Counter(tokens(headline)), idf, choice.index)
+        chosen = self._select(
+            units, target, Counter(tokens(headline)), idf, choice.index, headline
+        )
         bullets = tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
         return Summary(
             headline=headline,
@@ -236,6 +240,7 @@ class ExtractiveSummarizer:
         headline: Counter[str],
         idf: dict[str, float],
         headline_source: int,
+        headline_text: str = "",
     ) -> list[_Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap.
 
@@ -251,6 +256,12 @@ class ExtractiveSummarizer:
             if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(own[0])
                 ranked.insert(0, own[0])
+        facts = {id(u): fact_terms(u.text) for u in body}
+        per_source: dict[int, set[str]] = {}
+        for u in body:
+            per_source.setdefault(u.source, set()).update(facts[id(u)])
+        weights = source_weights(per_source.values())
+        said = set(fact_terms(headline_text))
         chosen: list[_Unit] = []
         words = 0
         for unit in ranked:
@@ -262,7 +273,10 @@ class ExtractiveSummarizer:
                 continue
             if any(self._redundant(unit, other, idf) for other in chosen):
                 continue
+            if chosen and coverage(facts[id(unit)], said, weights) >= self.settings.novelty:
+                continue
             chosen.append(unit)
+            said.update(facts[id(unit)])
             words += unit.words
         if not chosen:
             return []

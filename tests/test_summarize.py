@@ -379,6 +379,7 @@ def test_no_items_is_an_error() -> None:
         {"redundancy": 0.0},
         {"attribution": 1.5},
         {"words_per_bullet": 0},
+        {"novelty": 0.0},
     ],
 )
 def test_settings_are_validated(kwargs: dict[str, float]) -> None:
@@ -500,3 +501,54 @@ def test_bullets_scale_with_what_the_sources_say_and_stay_within_3_to_12() -> No
     small = summarize([item(1, "Dam breaks", DAM_NEWS, "a.example")])
     assert len(small.bullets) <= len(summary.bullets)
     assert len(small.bullets) == 3
+
+
+# Invented story: five outlets restate one fact in their own words; one adds a new fact.
+DAM = [
+    item(
+        1,
+        "Ruritania says storm broke the Oskel dam",
+        "The Oskel dam on the Varna river gave way during a storm on Monday night, "
+        "Ruritania's water ministry said in a statement.",
+        "alpha.example",
+    ),
+    item(
+        2,
+        "Oskel dam collapse confirmed",
+        "Ruritanian officials confirmed that the Oskel dam collapsed after heavy storms "
+        "battered the Varna valley.",
+        "bravo.example",
+    ),
+    item(
+        3,
+        "Water ministry: storm destroyed dam",
+        "A storm destroyed the dam at Oskel, the Ruritanian water ministry says, "
+        "sending the Varna river over its banks.",
+        "charlie.example",
+    ),
+    item(
+        4,
+        "Varna river dam fails",
+        "The ministry said the Oskel dam on the Varna failed in Monday's storm.",
+        "delta.example",
+    ),
+    item(
+        5,
+        "Ruritania dam breach",
+        "Ruritania says the storm breached the Oskel dam on the Varna river overnight Monday. "
+        "About 3,000 residents of Brenford were moved to schools in Kessel by army trucks.",
+        "echo.example",
+    ),
+]
+
+
+def test_paraphrases_of_one_fact_collapse_and_a_new_fact_is_kept() -> None:
+    summary = summarize(DAM)
+    texts = [b.text for b in summary.bullets]
+    about_the_dam = [t for t in texts if "dam" in t]
+    assert len(about_the_dam) == 1, texts
+    assert texts[0] == about_the_dam[0]  # the lead fact stays first
+    assert any("3,000 residents" in t for t in texts), texts
+    # the novelty check is what collapses them: switched off, the restatements come back
+    loose = summarize(DAM, SummarySettings(novelty=1.0))
+    assert len([b for b in loose.bullets if "dam" in b.text]) > 1
