@@ -215,9 +215,7 @@ class ExtractiveSummarizer:
 
         fact_outlets = len({o for o, f in zip(outlets, factual, strict=True) if f})
         target = self._target(fact_outlets, body_words)
-        chosen = self._select(
-            units, target, Counter(tokens(headline)), idf, choice.index, headline
-        )
+        chosen = self._select(units, target, Counter(tokens(headline)), idf, choice.index, headline)
         bullets = tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
         return Summary(
             headline=headline,
