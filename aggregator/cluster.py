@@ -63,7 +63,7 @@ class ClusterSettings:
     text_tokens: int = 250  # how many leading content terms of the text are used
     vector_terms: int = 80  # an item vector keeps its heaviest terms only
     index_terms: int = 30  # a member is indexed under its title, names and first text terms
-    max_postings: int = 500  # terms on more profile members than this find no candidates
+    max_postings: int = 100  # terms on more profile members than this find no candidates
     max_candidates: int = 40  # members compared exactly per item
     expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
 
