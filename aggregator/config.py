@@ -33,7 +33,7 @@ from .articles import ArticleSettings
 from .cluster import ClusterSettings
 from .digest import DigestSettings
 from .errors import ConfigError
-from .fetch import FetchSettings
+from .fetch_settings import FetchSettings
 from .llm import LLMSettings
 from .publish import PublishSettings
 from .retention import RetentionSettings

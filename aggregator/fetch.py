@@ -16,7 +16,6 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 
 import aiohttp
@@ -25,14 +24,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from aggregator import PROJECT_URL, __version__
+from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified
 
 __all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-DEFAULT_USER_AGENT = f"aggregator/{__version__} (+{PROJECT_URL})"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
@@ -51,19 +49,6 @@ def _accept_encoding() -> str:
     return (
         "gzip, deflate, br" if getattr(compression_utils, "HAS_BROTLI", False) else "gzip, deflate"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    """Limits and identity for fetching; ``total_timeout`` bounds a whole fetch incl. redirects."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    connect_timeout: float = 10.0
-    total_timeout: float = 30.0
-    max_bytes: int = 16 * 1024 * 1024
-    max_redirects: int = 5
-    per_host: int = 2
-    concurrency: int = 16
 
 
 class PrivateAddressError(OSError):

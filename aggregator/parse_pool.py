@@ -14,18 +14,26 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
-from .parse import parse_feed
 from .pipeline import entries_to_items
 
 __all__ = ["ParsePool", "parse_items"]
 
 log = logging.getLogger("aggregator")
+
+
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """`parse.parse_feed`, imported on first use: feedparser and lxml load only when a body
+    needs parsing (a pass of 304s never does)."""
+    from .parse import parse_feed as parse
+
+    return parse(body, url, headers)
 
 
 def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:

@@ -19,13 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .article_job import ArticleJob, ArticlePass
 from .cluster import Clusterer
 from .config import Settings
-from .digest_job import DigestJob
-from .digest_store import DigestBooks
 from .errors import ConfigError, ParseError, StorageError
 from .fetch import Fetcher
 from .group_commit import GroupCommit
@@ -46,6 +43,10 @@ from .store import BUSY_TIMEOUT_MS, PollWrite, Store, is_locked, to_iso
 from .story_sources import outlet_count
 from .summarize import Summarizer, make_summarizer, summary_fingerprint
 from .systemd import Notifier
+
+if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
+    from .article_job import ArticleJob, ArticlePass
+    from .digest_job import DigestJob
 
 log = logging.getLogger("aggregator")
 T = TypeVar("T")
@@ -386,6 +387,8 @@ class Service:
         """The article-page job over this service's store and writer thread (one per service,
         so its robots.txt answers and per-host pacing carry over between passes)."""
         if self._article_job is None:
+            from .article_job import ArticleJob
+
             self._article_job = ArticleJob(
                 self.store, self.write, self.settings.articles, self.clock
             )
@@ -422,6 +425,8 @@ class Service:
     async def fetch_articles(self, fetcher: Fetcher, *, max_passes: int = 1000) -> ArticlePass:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
         arrives; returns the totals."""
+        from .article_job import ArticlePass
+
         total = ArticlePass()
         if not self.settings.articles.enabled:
             return total
@@ -463,6 +468,9 @@ class Service:
 
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""
+        from .digest_job import DigestJob
+        from .digest_store import DigestBooks
+
         books = DigestBooks(self.store)
         return DigestJob(
             books, self.store.reader(), self.settings, self.write, self.smtp_password, self.clock

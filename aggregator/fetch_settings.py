@@ -1,0 +1,25 @@
+"""`[fetch]` settings, kept apart from `fetch` so reading the configuration does not import
+aiohttp (commands that never fetch start faster)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aggregator import PROJECT_URL, __version__
+
+__all__ = ["DEFAULT_USER_AGENT", "FetchSettings"]
+
+DEFAULT_USER_AGENT = f"aggregator/{__version__} (+{PROJECT_URL})"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """Limits and identity for fetching; ``total_timeout`` bounds a whole fetch incl. redirects."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_bytes: int = 16 * 1024 * 1024
+    max_redirects: int = 5
+    per_host: int = 2
+    concurrency: int = 16
