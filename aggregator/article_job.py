@@ -61,6 +61,7 @@ class ArticlePass:
     failed: int = 0
     enough: int = 0  # items whose feed text was full enough
     stories_marked: int = 0
+    left: int = 0  # pages not fetched before the deadline: still due, tried by a later pass
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -82,8 +83,12 @@ class ArticleJob:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
 
-    async def run_pass(self, fetcher: PageFetcher) -> ArticlePass:
-        """Fetch the pages due now (at most `per_pass`) and record every outcome."""
+    async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
+        """Fetch the pages due now (at most `per_pass`) and record every outcome.
+
+        With a `deadline` (a `time.monotonic()` value) pages still in flight then are
+        abandoned and not recorded: they stay due and a later pass fetches them.
+        """
         s = self.settings
         now = self.clock()
         candidates: list[Item] = await self.write(
@@ -99,7 +104,19 @@ class ArticleJob:
             async with slots:
                 return await self._article(fetcher, item)
 
-        for result in await asyncio.gather(*(one(i) for i in fetch)):
+        tasks = [asyncio.ensure_future(one(i)) for i in fetch]
+        done: set[asyncio.Future[Result]] = set()
+        if tasks:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            report.left = len(pending)
+        for task in tasks:
+            if task not in done:
+                continue
+            result = task.result()
             results.append(result)
             report.fetched += 1
             status = result[2]

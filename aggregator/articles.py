@@ -52,6 +52,8 @@ class ArticleSettings:
     per_host_interval: float = 2.0  # seconds between two page requests to one host
     interval: float = 15.0  # seconds between passes when nothing is due
     max_bytes: int = 4 * 1024 * 1024
+    # `poll --once` stops fetching pages after this long; the rest wait for the next run
+    once_budget: timedelta = field(default_factory=lambda: timedelta(seconds=30))
 
     def __post_init__(self) -> None:
         if self.teaser_words < 0 or self.per_pass < 1 or self.concurrency < 1:

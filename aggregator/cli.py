@@ -227,7 +227,8 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         await service.load_sources(strict=True)
         async with Fetcher(settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher, everything=args.all)
-            pages = await service.fetch_articles(fetcher)
+            budget = settings.articles.once_budget.total_seconds()
+            pages = await service.fetch_articles(fetcher, budget=budget)
             await service.settle_summaries()  # model answers still on the way, if any
         await service.run_retention()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
@@ -238,6 +239,11 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         )
         if pages.fetched:
             print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked")
+        if pages.left:
+            print(
+                f"article pages: stopped after [articles] once_budget; "
+                f"{pages.left} or more left for the next run"
+            )
 
     try:
         if args.once:

@@ -9,6 +9,8 @@ Each section of the TOML file fills one module's settings dataclass::
     [summary]           min_bullets, max_bullets, max_words
     [publish]           base_url, site_title, description, max_items, page_size,
                         front_page_stories, top_min_outlets, language, max_age
+    [articles]          enabled, skip_feeds, per_pass, concurrency, per_host_interval,
+                        once_budget (how long `poll --once` spends on article pages)
     [digest]            SMTP server, sender, per-category recipients and send time (see digest.py)
 
 An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PORT=9000`,
@@ -158,6 +160,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("summary", "min_bullets"): (1, 50),
     ("summary", "max_bullets"): (1, 50),
     ("summary", "max_words"): (10, 5000),
+    ("articles", "once_budget"): (0, _DAY),
     ("retention", "max_age"): (_DAY, 3650 * _DAY),
     ("retention", "every"): (60, 7 * _DAY),
     ("retention", "forget_after"): (_DAY, 3650 * _DAY),

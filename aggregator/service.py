@@ -422,25 +422,32 @@ class Service:
                 if changed:
                     log.info("llm: stories_changed=%d", changed)
 
-    async def fetch_articles(self, fetcher: Fetcher, *, max_passes: int = 1000) -> ArticlePass:
+    async def fetch_articles(
+        self, fetcher: Fetcher, *, max_passes: int = 1000, budget: float | None = None
+    ) -> ArticlePass:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
-        arrives; returns the totals."""
+        arrives; returns the totals. With a `budget` (seconds) fetching stops then: pages not
+        fetched by then are not recorded, so they stay due for the next run."""
         from .article_job import ArticlePass
 
         total = ArticlePass()
         if not self.settings.articles.enabled:
             return total
         job = self.article_job()
+        deadline = None if budget is None else time.monotonic() + budget
         for _ in range(max_passes):
-            report = await job.run_pass(fetcher)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            report = await job.run_pass(fetcher, deadline)
             total.fetched += report.fetched
             total.ok += report.ok
             total.failed += report.failed
             total.enough += report.enough
+            total.left = report.left
             if report.stories_marked:
                 total.stories_marked += report.stories_marked
                 await self.write(self._group_and_summarize)
-            if not report.fetched and not report.enough:
+            if report.left or (not report.fetched and not report.enough):
                 break
         return total
 

@@ -105,6 +105,8 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         ({"schedule": {"interval": 1e30}}, {}, "'interval'"),
         ({"schedule": {"min_interval": "2h"}}, {}, "min_interval <= interval <= max_interval"),
         ({"publish": {"max_items": 0}}, {}, "'max_items': 0 is out of range"),
+        ({"articles": {"once_budget": "2d"}}, {}, "'once_budget': 172800 s is out of range"),
+        ({}, {"AGGREGATOR_ARTICLES_ONCE_BUDGET": "soon"}, "'once_budget'"),
     ],
 )
 def test_out_of_range_settings_name_the_allowed_range(
@@ -120,3 +122,11 @@ def test_settings_at_the_edges_of_their_ranges_are_accepted() -> None:
         {"fetch": {"per_host": 1, "total_timeout": 3600}, "server": {"port": 65535}}, {}
     )
     assert (settings.fetch.per_host, settings.server.port) == (1, 65535)
+
+
+def test_the_one_shot_article_budget_reads_as_a_duration() -> None:
+    assert Settings().articles.once_budget == timedelta(seconds=30)
+    settings = build_settings({"articles": {"once_budget": "2m"}}, {})
+    assert settings.articles.once_budget == timedelta(minutes=2)
+    env = build_settings({}, {"AGGREGATOR_ARTICLES_ONCE_BUDGET": "0"})
+    assert env.articles.once_budget == timedelta(0)  # `poll --once` then leaves pages to `run`
