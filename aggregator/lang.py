@@ -59,3 +59,15 @@ def detect_language(text: str) -> str | None:
     if top < MIN_HITS or top < 1.5 * second:
         return None
     return best
+
+
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value: str | None) -> str | None:
+    """A feed's declared language as a BCP 47 tag ("en-us" → "en-US"), or None if it isn't one."""
+    value = (value or "").strip().replace("_", "-")
+    if not _TAG.fullmatch(value):
+        return None
+    primary, *rest = value.split("-")
+    return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])

@@ -197,3 +197,9 @@ def pruned_items(db: Database) -> None:
     """Ids of items retention deleted, so an entry still in its feed is not stored again."""
     db["pruned_items"].create({"id": str, "pruned_at": str}, pk="id")
     db["pruned_items"].create_index(["pruned_at"])
+
+
+@migrations(name="publish_0002_feed_language")
+def feed_language(db: Database) -> None:
+    """The language a feed declares, the fallback for its stories' language."""
+    db["feeds"].add_column("language", str)

@@ -38,6 +38,7 @@ class FeedState:
     moved_to: str | None = None  # target of a permanent redirect
     title: str | None = None  # the feed's own title
     link: str | None = None  # the feed's own home page
+    language: str | None = None  # the feed's declared language tag (BCP 47), when valid
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -172,3 +173,4 @@ class Story:
     summary: Summary | None = None
     categories: tuple[str, ...] = ()
     added_sources: int = 0  # outlets its latest material update added ("Updated: 2 new sources")
+    declared_language: str | None = None  # what most of its sources' feeds declare

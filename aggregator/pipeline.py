@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet
 from .item_kinds import is_advert
+from .lang import language_tag
 from .models import (
     Entry,
     FeedState,
@@ -208,6 +209,7 @@ def state_after(
         last_success_at=now,
         title=(parsed.title if parsed and parsed.title else state.title),
         link=(parsed.link if parsed and parsed.link else state.link),
+        language=(language_tag(parsed.language) if parsed else None) or state.language,
         next_poll_at=next_poll(
             now,
             outcome="unchanged" if unchanged else "ok",

@@ -200,8 +200,9 @@ def story_text(story: Story) -> str:
 
 
 def story_language(story: Story, settings: PublishSettings) -> str:
-    """The story's language: detected from its text, else the feeds' declared language."""
-    return detect_language(story_text(story)) or settings.language
+    """The story's language: detected from its text, else what its sources' feeds declare,
+    else the configured language of our feeds."""
+    return detect_language(story_text(story)) or story.declared_language or settings.language
 
 
 def excerpt(story: Story, limit: int = EXCERPT_CHARS) -> str:

@@ -74,7 +74,7 @@ _INSERT_ITEM = (
 )
 _FEED_COLUMNS = (
     "url etag last_modified body_hash status http_status error error_count last_polled_at "
-    "last_success_at next_poll_at moved_to title link"
+    "last_success_at next_poll_at moved_to title link language"
 ).split()
 _UPSERT_FEED = (
     f"INSERT INTO feeds ({', '.join(_FEED_COLUMNS)}) "
@@ -125,6 +125,7 @@ def _feed_state(row: dict[str, Any]) -> FeedState:
         moved_to=row["moved_to"],
         title=row["title"],
         link=row["link"],
+        language=row.get("language"),
     )
 
 
@@ -439,6 +440,7 @@ class Store:
                 state.moved_to,
                 state.title,
                 state.link,
+                state.language,
             ],
         )
         return PollWrite(len(fresh), updated)
@@ -859,6 +861,15 @@ class Reader:
             r["story_id"]: _summary(r)
             for r in self._rows(f"SELECT * FROM summaries WHERE story_id IN ({marks})", ids)
         }
+        declared: dict[str, str] = {}
+        for r in self._rows(
+            "SELECT i.story_id, f.language, COUNT(*) AS n FROM items i "
+            "JOIN feeds f ON f.url = i.feed_url "
+            f"WHERE i.story_id IN ({marks}) AND f.language IS NOT NULL "
+            "GROUP BY i.story_id, f.language ORDER BY n DESC, f.language",
+            ids,
+        ):
+            declared.setdefault(r["story_id"], r["language"])  # the most common comes first
         return [
             Story(
                 id=r["id"],
@@ -870,6 +881,7 @@ class Reader:
                 summary=sums.get(r["id"]),
                 categories=tuple(cats.get(r["id"], ())),
                 added_sources=r.get("added_sources") or 0,
+                declared_language=declared.get(r["id"]),
             )
             for r in rows
         ]

@@ -183,3 +183,19 @@ def test_rss_description_is_text_escaped_for_readers_that_read_it_as_html() -> N
     assert atom.findtext(f"{ATOM}entry/{ATOM}summary") == "The S&P 500 rose <3% as A&B merged."
     doc = json.loads(render_feed("W", "w", [story], "json", SETTINGS, NOW))
     assert doc["items"][0]["summary"] == "The S&P 500 rose <3% as A&B merged."
+
+
+def test_an_entry_falls_back_to_its_sources_declared_language_then_ours() -> None:
+    """Text too short to tell: the sources' feeds' declared language, else the configured one."""
+    declared = dataclasses.replace(
+        make_story("pt1", "Ceasefire", hours=1), declared_language="pt-BR"
+    )
+    plain = make_story("x1", "Ceasefire", hours=2)
+    # the made-up bullets are English; blank them so detection has nothing to go on
+    declared = dataclasses.replace(
+        declared, summary=dataclasses.replace(declared.summary, bullets=())
+    )
+    plain = dataclasses.replace(plain, summary=dataclasses.replace(plain.summary, bullets=()))
+    atom = ET.fromstring(render_feed("W", "w", [declared, plain], "atom", SETTINGS, NOW))
+    langs = {e.findtext(f"{ATOM}id"): e.get(XML_LANG) for e in atom.iter(f"{ATOM}entry")}
+    assert langs == {"urn:aggregator:story:pt1": "pt-BR", "urn:aggregator:story:x1": "en"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.lang import detect_language
+from aggregator.lang import detect_language, language_tag
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,20 @@ from aggregator.lang import detect_language
 )
 def test_detect_language(text: str, code: str | None) -> None:
     assert detect_language(text) == code
+
+
+@pytest.mark.parametrize(
+    ("declared", "tag"),
+    [
+        ("en-us", "en-US"),
+        ("pt_BR", "pt-BR"),
+        (" de ", "de"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
+        ("English", None),  # a name, not a tag
+        ("en us", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_declared_language_is_kept_only_as_a_tag(declared: str | None, tag: str | None) -> None:
+    assert language_tag(declared) == tag

@@ -226,3 +226,15 @@ def test_adverts_never_become_items() -> None:
     )
     items = entries_to_items(SOURCE, parsed(*entries), NOW)
     assert [i.guid for i in items] == ["news"]
+
+
+def test_a_feeds_declared_language_is_remembered_across_polls() -> None:
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>")
+    tagged = replace(parsed(), language="pt-br")
+    first = state_after(FeedState(SOURCE.url), fetched, NOW, SETTINGS, parsed=tagged)
+    assert first.language == "pt-BR"
+    untagged = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss>2</rss>")
+    assert state_after(first, untagged, NOW, SETTINGS, parsed=parsed()).language == "pt-BR"
+    assert state_after(first, NotModified(SOURCE.url), NOW, SETTINGS).language == "pt-BR"
+    junk = replace(parsed(), language="Portuguese")
+    assert state_after(FeedState(SOURCE.url), fetched, NOW, SETTINGS, parsed=junk).language is None

@@ -323,3 +323,20 @@ def test_stories_changed_in_one_second_get_distinct_updated_times() -> None:
     assert [s.id for s in stories] == ["s2", "s1", "s0"]  # the later change sorts first
     since = store.reader().stories_since("World News", NOW)
     assert len(since) == 3
+
+
+def test_a_story_carries_the_language_most_of_its_sources_feeds_declare() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    store.save_poll(FeedState(SOURCES[0].url, language="de"), [item("a1"), item("a2")])
+    store.save_poll(
+        FeedState(SOURCES[1].url, language="en"), [item("b1", SOURCES[1].url, outlet="b.example")]
+    )
+    with store.transaction():
+        store.assign(item("a1"), "a1", None, NOW)
+        store.assign(item("a2"), "a1", None, NOW)
+        store.assign(item("b1", SOURCES[1].url, outlet="b.example"), "a1", None, NOW)
+    store.save_summary("a1", summary(), "fp1", [("World News", 1.0)], NOW)
+    story = store.reader().story("a1")
+    assert story is not None
+    assert story.declared_language == "de"
