@@ -6,6 +6,7 @@ same globally unique guid, the same normalised title and text, or near-identical
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zlib
@@ -218,6 +219,7 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=128)  # grouping asks for an item's shingles up to 3 times in a row
 def shingles(text: str, size: int = 4) -> frozenset[int]:
     """Hashed word `size`-grams of a text (the whole text as one shingle when shorter)."""
     toks = words(text)
