@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ["World News", "Business", "Technology", "Science", "Sports"]
 
 
-async def serve(files: list[Path], base: Path) -> tuple[web.AppRunner, int]:
+async def serve(base: Path) -> tuple[web.AppRunner, int]:
+    """Serve the files under `base` on a free loopback port."""
+
     async def handler(request: web.Request) -> web.Response:
         path = base / request.match_info["tail"]
         return web.Response(body=path.read_bytes(), content_type="application/xml")
@@ -56,7 +58,7 @@ async def main() -> int:
     files = sorted(p for p in args.data.rglob("*") if p.is_file() and p.name != "LICENSE")
     if args.limit:
         files = files[: args.limit]
-    runner, port = await serve(files, args.data)
+    runner, port = await serve(args.data)
     with tempfile.TemporaryDirectory() as tmp:
         outlines = {c: [] for c in CATEGORIES}
         for n, path in enumerate(files):

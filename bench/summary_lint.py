@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from aiohttp import web
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from corpus_check import serve  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from aggregator.config import Settings  # noqa: E402
 from aggregator.fetch import Fetcher  # noqa: E402
@@ -150,20 +150,6 @@ def lint(stories: list[Story]) -> tuple[Counter[str], list[tuple[str, Story]]]:
                 counts[kind] += 1
                 examples.append((kind, story))
     return counts, examples
-
-
-async def serve(base: Path) -> tuple[web.AppRunner, int]:
-    async def handler(request: web.Request) -> web.Response:
-        path = base / request.match_info["tail"]
-        return web.Response(body=path.read_bytes(), content_type="application/xml")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, int(runner.addresses[0][1])
 
 
 def quiet_settings() -> Settings:
