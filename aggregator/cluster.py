@@ -23,7 +23,6 @@ active window only; `restore` rebuilds them from stored features without tokenis
 from __future__ import annotations
 
 import gc
-import math
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from .features import Features, decode, encode, item_features
 from .models import Item
+from .window_counts import Vector, WindowCounts, dot, unit
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
 
@@ -114,17 +114,6 @@ class _Story:
     profile_counted: int = -1
 
 
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
-
-
-def _unit(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    return {t: v / norm for t, v in vector.items()} if norm > 0 else {}
-
-
 class Clusterer:
     """Holds the active stories and assigns items to them, one at a time."""
 
@@ -132,13 +121,7 @@ class Clusterer:
         self.settings = settings
         self._stories: dict[str, _Story] = {}
         self._index: dict[str, set[_Member]] = {}  # term → profile members holding it
-        self._df: Counter[str] = Counter()  # term → active items holding it
-        self._sdf: Counter[str] = Counter()  # term → active stories holding it
-        self._names: Counter[str] = Counter()  # term → items writing it as a name
-        self._cased: Counter[str] = Counter()  # term → items whose case shows for it
-        self._n_items = 0
-        self._outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
-        self._outlet_n: Counter[str] = Counter()
+        self._counts = WindowCounts(settings)
         self._pending: dict[str, Features] = {}  # observed, not yet assigned
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
 
@@ -161,13 +144,13 @@ class Clusterer:
             if item.id not in self._item_story and item.id not in self._pending:
                 features = item_features(item, self.settings.text_tokens)
                 self._pending[item.id] = features
-                self._count_outlet(item.outlet, features.unique, 1)
+                self._counts.count_outlet(item.outlet, features.unique, 1)
 
     def forget(self, item: Item) -> None:
         """Drop an observed item that will not be assigned (a duplicate of a stored one)."""
         features = self._pending.pop(item.id, None)
         if features is not None:
-            self._count_outlet(item.outlet, features.unique, -1)
+            self._counts.count_outlet(item.outlet, features.unique, -1)
 
     def restore(self, items: Iterable[Item], terms: Mapping[str, str] | None = None) -> None:
         """Rebuild state from stored items that already have a story (the active window).
@@ -202,12 +185,12 @@ class Clusterer:
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
             before.setdefault(story.id, frozenset(story.tf))
-            self._count(features)
-            self._count_outlet(item.outlet, features.unique, 1)
+            self._counts.count(features)
+            self._counts.count_outlet(item.outlet, features.unique, 1)
             self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
             touched[story.id] = story
         for story in touched.values():
-            self._sdf.update(story.tf.keys() - before[story.id])
+            self._counts.add_story_terms(story.tf.keys() - before[story.id])
             self._rebuild_profile(story)
         self._enforce_cap()
 
@@ -238,22 +221,22 @@ class Clusterer:
         features = self._pending.pop(item.id, None)
         if features is None:
             features = item_features(item, self.settings.text_tokens)
-            self._count_outlet(item.outlet, features.unique, 1)
+            self._counts.count_outlet(item.outlet, features.unique, 1)
         encoded = encode(features)
         if item.story_id is not None:  # placed before, but not seen by this clusterer
             story = self._stories.get(item.story_id)
             if story is not None:
-                self._count(features)
+                self._counts.count(features)
                 when = min(item.published or now, now)
                 self._record(story, item, features, when, now, 0.0)
                 if not features.multi:
                     self._enter_profile(story, _Member(item.id, story, when, features, item.outlet))
             else:
-                self._count_outlet(item.outlet, features.unique, -1)
+                self._counts.count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded)
 
-        self._count(features)
-        vector, title_vector = self._vectors(features, item.outlet)
+        self._counts.count(features)
+        vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
         ranked = self._rank(vector, title_vector, when, now, item.outlet, features.multi, has_text)
@@ -267,7 +250,7 @@ class Clusterer:
         self._record(story, item, features, when, now, score)
         if not features.multi:
             member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
-            member.counted = self._n_items
+            member.counted = self._counts.n_items
             self._enter_profile(story, member)
         if new:
             self._enforce_cap()
@@ -281,76 +264,10 @@ class Clusterer:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def _count(self, features: Features, sign: int = 1) -> None:
-        self._n_items += sign
-        if sign > 0:
-            self._df.update(features.unique)
-            self._names.update(features.names)
-            self._cased.update(features.cased)
-        else:
-            for counter, terms in (
-                (self._df, features.unique),
-                (self._names, features.names),
-                (self._cased, features.cased),
-            ):
-                counter.subtract(terms)
-                for term in terms:
-                    if counter[term] <= 0:
-                        del counter[term]
-
-    def _count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
-        if outlet:
-            counts = self._outlet_df.setdefault(outlet, Counter())
-            counts.update(unique) if sign > 0 else counts.subtract(unique)
-            self._outlet_n[outlet] += sign
-
-    def _idf(self, term: str) -> float:
-        s = self.settings
-        stories = len(self._stories)
-        if stories >= s.common_min_stories and self._sdf[term] > s.common_share * stories:
-            return 0.0  # spread over many stories: a function word or a topic, not an event
-        return math.log((self._n_items + 1) / (self._df[term] + 1)) + 1.0
-
-    def _vectors(
-        self, features: Features, outlet: str
-    ) -> tuple[dict[str, float], dict[str, float]]:
-        s = self.settings
-        n_outlet = self._outlet_n.get(outlet, 0)
-        furniture = self._outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
-        limit = s.outlet_share * n_outlet
-        title = [t for t in features.title if furniture is None or furniture[t] <= limit]
-        text = [t for t in features.text if furniture is None or furniture[t] <= limit]
-        title_tf = Counter(title)
-        tf = {t: c * s.title_weight for t, c in title_tf.items()}
-        for term in text:
-            tf[term] = tf.get(term, 0.0) + 1.0
-        idf = {t: self._idf(t) for t in tf}
-        vector = {t: w * idf[t] for t, w in tf.items() if idf[t] > 0}
-        if len(vector) > s.vector_terms:
-            vector = dict(sorted(vector.items(), key=lambda tv: (-tv[1], tv[0]))[: s.vector_terms])
-        title_vector = {t: c * idf[t] for t, c in title_tf.items() if idf[t] > 0}
-        return _unit(vector), _unit(title_vector)
-
-    def _distinctive(self, term: str) -> bool:
-        s = self.settings
-        return self._sdf[term] <= max(s.distinctive_min, s.distinctive_share * len(self._stories))
-
-    def _is_name(self, term: str) -> bool:
-        return 2 * self._names[term] > self._cased[term]
-
-    def _shares_event(
-        self, item_terms: Iterable[str], vector: dict[str, float], title: dict[str, float]
-    ) -> bool:
-        """Enough distinctive terms in common with a member, and enough of them not names."""
-        shared = [t for t in item_terms if (t in vector or t in title) and self._distinctive(t)]
-        if len(shared) < self.settings.min_shared_terms:
-            return False
-        return sum(not self._is_name(t) for t in shared) >= self.settings.min_event_terms
-
     def _rank(
         self,
-        vector: dict[str, float],
-        title_vector: dict[str, float],
+        vector: Vector,
+        title_vector: Vector,
         when: datetime,
         now: datetime,
         outlet: str,
@@ -360,8 +277,8 @@ class Clusterer:
         """(margin, score, story id) of each story with a matching member, best first."""
         s = self.settings
         terms = vector.keys() | title_vector.keys()
-        sdf, index = self._sdf, self._index
-        distinct = max(s.distinctive_min, s.distinctive_share * len(self._stories))
+        counts, index = self._counts, self._index
+        sdf, distinct = counts.sdf, counts.distinct_limit()
         hits: dict[_Member, int] = {}
         for term in terms:
             posting = index.get(term)
@@ -379,10 +296,10 @@ class Clusterer:
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
                 continue
             member_vector, member_title = self._member_vectors(member)
-            if not self._shares_event(terms, member_vector, member_title):
+            if not counts.shares_event(terms, member_vector, member_title):
                 continue
-            full = max(_dot(vector, member_vector), _dot(vector, self._profile_vector(story)))
-            head = _dot(title_vector, member_title)
+            full = max(dot(vector, member_vector), dot(vector, self._profile_vector(story)))
+            head = dot(title_vector, member_title)
             margin = max(full - s.threshold, head - s.headline_threshold)
             if has_text and len(member.features.text) >= s.min_text_terms:
                 margin = min(margin, full - s.threshold / 2)  # two texts must agree too
@@ -402,6 +319,7 @@ class Clusterer:
     def _new_story(self, story_id: str, when: datetime) -> _Story:
         story = _Story(id=story_id, last_seen=when)
         self._stories[story_id] = story
+        self._counts.n_stories = len(self._stories)
         return story
 
     def _record(
@@ -417,7 +335,7 @@ class Clusterer:
         """Book an item into a story (not its profile). With `count_stories` false the caller
         updates the story document frequencies itself (restore does it once per story)."""
         if count_stories:
-            self._sdf.update(features.unique - story.tf.keys())
+            self._counts.add_story_terms(features.unique - story.tf.keys())
         story.tf.update(features.unique)
         story.log.append((item.id, features, item.outlet, when))
         story.members.append(item.id)
@@ -450,21 +368,21 @@ class Clusterer:
     def _profile_vector(self, story: _Story) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on
         (bounded to a handful of items anchored on the founder, so it cannot drift far)."""
-        n = self._n_items
+        n = self._counts.n_items
         if story.profile is None or abs(n - story.profile_counted) * 10 > n:
             total: dict[str, float] = {}
             for member in [story.founder, *story.recent]:
                 if member is not None:
                     for term, value in self._member_vectors(member)[0].items():
                         total[term] = total.get(term, 0.0) + value
-            story.profile, story.profile_counted = _unit(total), n
+            story.profile, story.profile_counted = unit(total), n
         return story.profile
 
-    def _member_vectors(self, member: _Member) -> tuple[dict[str, float], dict[str, float]]:
+    def _member_vectors(self, member: _Member) -> tuple[Vector, Vector]:
         """A member's vectors, recomputed once the window has changed by a tenth since."""
-        n = self._n_items
+        n = self._counts.n_items
         if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
-            member.vector, member.title = self._vectors(member.features, member.outlet)
+            member.vector, member.title = self._counts.vectors(member.features, member.outlet)
             member.counted = n
         return member.vector, member.title
 
@@ -497,9 +415,7 @@ class Clusterer:
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._unindex(member)
-        for term in story.tf:
-            if into.tf[term]:
-                self._sdf[term] -= 1
+        self._counts.remove_story_terms([t for t in story.tf if into.tf[t]])
         into.tf.update(story.tf)
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
@@ -509,19 +425,18 @@ class Clusterer:
         into.last_seen = max(into.last_seen, story.last_seen)
         into.last_when = max(into.last_when, story.last_when)
         del self._stories[story.id]
+        self._counts.n_stories = len(self._stories)
 
     def _drop(self, story: _Story) -> None:
         del self._stories[story.id]
+        self._counts.n_stories = len(self._stories)
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._unindex(member)
-        for term in story.tf:
-            self._sdf[term] -= 1
-            if self._sdf[term] <= 0:
-                del self._sdf[term]
+        self._counts.remove_story_terms(story.tf)
         for _, features, outlet, _ in story.log:
-            self._count(features, -1)
-            self._count_outlet(outlet, features.unique, -1)
+            self._counts.count(features, -1)
+            self._counts.count_outlet(outlet, features.unique, -1)
         for item_id in story.members:
             self._item_story.pop(item_id, None)
 

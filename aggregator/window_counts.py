@@ -1,0 +1,134 @@
+"""Term counts over the clusterer's active window, and the TF-IDF weights they give. Pure.
+
+`WindowCounts` holds how many active items and stories hold each term, how many items write
+it as a name, and each outlet's own counts (what an outlet repeats across its items is its
+furniture, not news). The clusterer keeps them in step as items join and stories leave; the
+weights here read them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .features import Features
+
+if TYPE_CHECKING:
+    from .cluster import ClusterSettings
+
+__all__ = ["Vector", "WindowCounts", "dot", "unit"]
+
+Vector = dict[str, float]
+
+
+def dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def unit(vector: Vector) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {t: v / norm for t, v in vector.items()} if norm > 0 else {}
+
+
+class WindowCounts:
+    """Document frequencies of the active window (items, stories, names, outlets)."""
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        self.settings = settings
+        self.n_items = 0
+        self.n_stories = 0  # kept equal to the clusterer's active stories
+        self.df: Counter[str] = Counter()  # term → active items holding it
+        self.sdf: Counter[str] = Counter()  # term → active stories holding it
+        self.names: Counter[str] = Counter()  # term → items writing it as a name
+        self.cased: Counter[str] = Counter()  # term → items whose case shows for it
+        self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
+        self.outlet_n: Counter[str] = Counter()
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def count(self, features: Features, sign: int = 1) -> None:
+        """Add (or with `sign` -1 remove) an item's terms."""
+        self.n_items += sign
+        if sign > 0:
+            self.df.update(features.unique)
+            self.names.update(features.names)
+            self.cased.update(features.cased)
+        else:
+            for counter, terms in (
+                (self.df, features.unique),
+                (self.names, features.names),
+                (self.cased, features.cased),
+            ):
+                counter.subtract(terms)
+                for term in terms:
+                    if counter[term] <= 0:
+                        del counter[term]
+
+    def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
+        if outlet:
+            counts = self.outlet_df.setdefault(outlet, Counter())
+            counts.update(unique) if sign > 0 else counts.subtract(unique)
+            self.outlet_n[outlet] += sign
+
+    def add_story_terms(self, terms: Iterable[str]) -> None:
+        """Terms a story holds for the first time."""
+        self.sdf.update(terms)
+
+    def remove_story_terms(self, terms: Iterable[str]) -> None:
+        """Terms a story no longer holds (it left the window)."""
+        sdf = self.sdf
+        for term in terms:
+            sdf[term] -= 1
+            if sdf[term] <= 0:
+                del sdf[term]
+
+    # --- weights ----------------------------------------------------------------------------
+
+    def idf(self, term: str) -> float:
+        s = self.settings
+        stories = self.n_stories
+        if stories >= s.common_min_stories and self.sdf[term] > s.common_share * stories:
+            return 0.0  # spread over many stories: a function word or a topic, not an event
+        return math.log((self.n_items + 1) / (self.df[term] + 1)) + 1.0
+
+    def distinct_limit(self) -> float:
+        """A term in at most this many active stories is distinctive."""
+        s = self.settings
+        return max(s.distinctive_min, s.distinctive_share * self.n_stories)
+
+    def distinctive(self, term: str) -> bool:
+        return self.sdf[term] <= self.distinct_limit()
+
+    def is_name(self, term: str) -> bool:
+        return 2 * self.names[term] > self.cased[term]
+
+    def vectors(self, features: Features, outlet: str) -> tuple[Vector, Vector]:
+        """Unit TF-IDF vectors of an item's title + text and of its title alone, without the
+        outlet's furniture."""
+        s = self.settings
+        n_outlet = self.outlet_n.get(outlet, 0)
+        furniture = self.outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
+        limit = s.outlet_share * n_outlet
+        title = [t for t in features.title if furniture is None or furniture[t] <= limit]
+        text = [t for t in features.text if furniture is None or furniture[t] <= limit]
+        title_tf = Counter(title)
+        tf = {t: c * s.title_weight for t, c in title_tf.items()}
+        for term in text:
+            tf[term] = tf.get(term, 0.0) + 1.0
+        idf = {t: self.idf(t) for t in tf}
+        vector = {t: w * idf[t] for t, w in tf.items() if idf[t] > 0}
+        if len(vector) > s.vector_terms:
+            vector = dict(sorted(vector.items(), key=lambda tv: (-tv[1], tv[0]))[: s.vector_terms])
+        title_vector = {t: c * idf[t] for t, c in title_tf.items() if idf[t] > 0}
+        return unit(vector), unit(title_vector)
+
+    def shares_event(self, item_terms: Iterable[str], vector: Vector, title: Vector) -> bool:
+        """Enough distinctive terms in common with a member, and enough of them not names."""
+        shared = [t for t in item_terms if (t in vector or t in title) and self.distinctive(t)]
+        if len(shared) < self.settings.min_shared_terms:
+            return False
+        return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
