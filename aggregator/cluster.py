@@ -256,6 +256,74 @@ class Clusterer:
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded)
 
+    def regroup(self, item: Item, now: datetime) -> Assignment | None:
+        """Reconsider a placed item whose text grew (its article page arrived).
+
+        The item's features are replaced by those of its new text everywhere the clusterer
+        keeps them (counts, its story's terms, its profile entry). If the item now matches
+        another active story, stories are merged into the oldest, which keeps its id: an item
+        alone in its story joins on a plain match; an item whose story holds others merges
+        it only with a story it matches by `merge_margin` (the rule `assign` follows).
+        Returns None when the item is not in the active window, else where it is now.
+        """
+        known = self._item_story.get(item.id)
+        story = self._stories.get(known[0]) if known else None
+        if known is None or story is None:
+            return None
+        features = item_features(item, self.settings.text_tokens)
+        self._refeature(story, item.id, features)
+        vector, title_vector = self._counts.vectors(features, item.outlet)
+        when = min(item.published or now, now)
+        has_text = len(features.text) >= self.settings.min_text_terms
+        ranked = self._rank(vector, title_vector, when, now, item.outlet, features.multi, has_text)
+        others = [r for r in ranked if r[2] != story.id]
+        need = 0.0 if story.members == [item.id] else self.settings.merge_margin
+        clear = [sid for margin, _, sid in others if margin >= need]
+        merged: list[str] = []
+        if clear:
+            group = [story, *(self._stories[sid] for sid in clear)]
+            story = min(group, key=lambda st: (st.founder.when if st.founder else _EPOCH, st.id))
+            for other in group:
+                if other is not story:
+                    self._absorb(story, other)
+                    merged.append(other.id)
+            story.last_seen = max(story.last_seen, now)
+            profile = [m.id for m in [story.founder, *story.recent] if m is not None]
+            if item.id not in profile and not features.multi:  # it vouches as a joiner does
+                member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
+                member.counted = self._counts.n_items
+                self._enter_profile(story, member)
+        return Assignment(story.id, False, known[1], tuple(merged), encode(features))
+
+    def _refeature(self, story: _Story, item_id: str, features: Features) -> None:
+        """Swap an item's features for new ones in every count and in its profile entry."""
+        at = next((n for n, entry in enumerate(story.log) if entry[0] == item_id), None)
+        if at is None:
+            return
+        _, old, outlet, when = story.log[at]
+        if old == features:
+            return
+        counts = self._counts
+        counts.count(old, -1)
+        counts.count(features)
+        counts.count_outlet(outlet, old.unique, -1)
+        counts.count_outlet(outlet, features.unique, 1)
+        before = set(story.tf)
+        story.tf.subtract(old.unique)
+        story.tf.update(features.unique)
+        for term in [t for t, n in story.tf.items() if n <= 0]:
+            del story.tf[term]
+        after = set(story.tf)
+        counts.add_story_terms(after - before)
+        counts.remove_story_terms(before - after)
+        story.log[at] = (item_id, features, outlet, when)
+        for member in [story.founder, *story.recent]:
+            if member is not None and member.id == item_id:
+                self._unindex(member)
+                member.features, member.vector, member.title = features, None, None
+                self._index_member(member)
+                story.profile = None
+
     def expire(self, now: datetime) -> None:
         """Drop stories quiet for longer than the active window; they accept no more items."""
         cutoff = now - self.settings.active_window
@@ -351,6 +419,16 @@ class Clusterer:
         """Make a member one of the story's profile: its founder or one of its latest items."""
         story.open = True
         story.profile = None
+        self._index_member(member)
+        if story.founder is None:
+            story.founder = member
+            return
+        story.recent.append(member)
+        if len(story.recent) > self.settings.profile_recent:
+            self._unindex(story.recent.popleft())
+
+    def _index_member(self, member: _Member) -> None:
+        """File a profile member under its title terms, names and first text terms."""
         features = member.features
         lead = dict.fromkeys(features.text)  # the lead carries who, what and where
         terms = dict.fromkeys([*features.title, *features.names])
@@ -358,12 +436,6 @@ class Clusterer:
         member.indexed = tuple(terms)
         for term in member.indexed:
             self._index.setdefault(term, set()).add(member)
-        if story.founder is None:
-            story.founder = member
-            return
-        story.recent.append(member)
-        if len(story.recent) > self.settings.profile_recent:
-            self._unindex(story.recent.popleft())
 
     def _profile_vector(self, story: _Story) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on

@@ -14,7 +14,7 @@ from .dedupe import find_duplicate
 from .models import Item
 from .store import Store
 
-__all__ = ["group_pending"]
+__all__ = ["group_pending", "regroup_articles"]
 
 
 def group_pending(
@@ -45,3 +45,19 @@ def group_pending(
                 store.assign(item, assignment.story_id, None, now, assignment.terms)
             count += 1
     return count
+
+
+def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
+    """Let grouping reconsider items whose article text arrived (`Clusterer.regroup`): a
+    teaser grouped on its first sentence joins, or merges its story with, the story its full
+    text matches. Merges keep the older id and are recorded; returns how many were merged."""
+    merges = 0
+    while batch := store.articles_to_regroup():
+        with store.transaction():
+            for item in batch:
+                assignment = clusterer.regroup(item, now)
+                for absorbed in assignment.merged if assignment else ():
+                    store.merge_story(absorbed, assignment.story_id, now)
+                    merges += 1
+                store.regrouped(item.id, assignment.terms if assignment else None)
+    return merges

@@ -203,3 +203,12 @@ def pruned_items(db: Database) -> None:
 def feed_language(db: Database) -> None:
     """The language a feed declares, the fallback for its stories' language."""
     db["feeds"].add_column("language", str)
+
+
+@migrations(name="articles_0002_regroup_queue")
+def article_regroup_queue(db: Database) -> None:
+    """Whether grouping has reconsidered an item with its article text (0: not yet). Pages
+    fetched before this existed count as done."""
+    db["articles"].add_column("regrouped", int, not_null_default=0)
+    db.execute("UPDATE articles SET regrouped = 1")
+    db.execute("CREATE INDEX idx_articles_to_regroup ON articles(item_id) WHERE regrouped = 0")

@@ -26,7 +26,7 @@ from .config import Settings
 from .errors import ConfigError, ParseError, StorageError
 from .fetch import Fetcher
 from .group_commit import GroupCommit
-from .grouping import group_pending
+from .grouping import group_pending, regroup_articles
 from .health import stale_after
 from .logs import fields
 from .models import FeedState, Fetched, Item, Source
@@ -320,9 +320,12 @@ class Service:
     def _group_and_summarize(self) -> int:
         now = self.clock()
         unassigned = self.store.unassigned_items()
-        if unassigned and not self._restored:  # a pass that brought nothing new skips this
+        regroup = self.store.articles_to_regroup(1)
+        if (unassigned or regroup) and not self._restored:  # skipped when nothing is new
             self._restore_clusterer()
         group_pending(self.store, self.clusterer, now, unassigned)
+        if regroup:
+            regroup_articles(self.store, self.clusterer, now)
         changed = 0
         for story_id in self.store.dirty_stories():
             members = self.store.story_items(story_id)

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -768,6 +768,30 @@ class Store:
                     )
                     marked += cursor.rowcount
         return marked
+
+    def articles_to_regroup(self, limit: int = 500) -> list[Item]:
+        """Grouped items whose article text grouping has not reconsidered yet, oldest first,
+        with that text in place of the feed's."""
+        rows = self._rows(
+            "SELECT i.*, a.text AS article_text FROM articles a JOIN items i ON i.id = a.item_id "
+            "WHERE a.regrouped = 0 AND a.status = 'ok' AND i.story_id IS NOT NULL "
+            "ORDER BY i.published, i.first_seen, i.id LIMIT ?",
+            [limit],
+        )
+        out = []
+        for row in rows:
+            text = row.pop("article_text") or ""
+            out.append(replace(_item(row), text=text))
+        return out
+
+    def regrouped(self, item_id: str, grouping_terms: str | None) -> None:
+        """Record that grouping reconsidered an item with its article text (and the features
+        it now groups by, so a restart restores them)."""
+        self.db.execute("UPDATE articles SET regrouped = 1 WHERE item_id = ?", [item_id])
+        if grouping_terms:
+            self.db.execute(
+                "UPDATE items SET grouping_terms = ? WHERE id = ?", [grouping_terms, item_id]
+            )
 
     def article_texts(self, item_ids: Sequence[str]) -> dict[str, str]:
         """Extracted article text of those items that have one."""
