@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .errors import StorageError
+
 log = logging.getLogger("aggregator")
 
 
@@ -94,3 +96,11 @@ class RetentionJob:
             },
         )
         return report
+
+    async def run_logged(self) -> None:
+        """`run_if_due` as the service runs it: a database failure is logged, and the job
+        runs again after the next cycle."""
+        try:
+            await self.run_if_due()
+        except StorageError as exc:
+            log.error("retention status=error error=%r; trying again later", str(exc))

@@ -1,0 +1,190 @@
+"""The story job: group newly stored items into stories and summarise the stories that changed
+(on the service's writer thread), and publish a model's answers as they arrive.
+
+What is due is decided without IO: the store marks stories dirty, and `inputs_key` names what
+a summary is written from, so a story whose inputs did not change is not summarised again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from .cluster import Clusterer
+from .config import Settings
+from .grouping import group_pending, regroup_articles
+from .models import Item
+from .pipeline import story_categories, summary_inputs
+from .store import Store
+from .story_sources import outlet_count
+from .summarize import Summarizer, make_summarizer, summary_fingerprint
+
+__all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
+
+log = logging.getLogger("aggregator")
+Write = Callable[..., Awaitable[Any]]
+
+
+@runtime_checkable
+class ModelAnswers(Protocol):
+    """A summarizer whose own answer can arrive after `summarize` returned (the LLM backend).
+    Both properties describe the calling thread's last `summarize`."""
+
+    @property
+    def fell_back(self) -> bool:
+        """The summary returned is the extractive fallback, not this summarizer's answer."""
+        ...
+
+    @property
+    def pending(self) -> bool:
+        """This summarizer's answer is still on the way (a background request)."""
+        ...
+
+
+def with_article_text(originals: list[Item], texts: Mapping[str, str]) -> list[Item]:
+    """Fetched article text (`texts`, by item id) stands in for a teaser's feed text, and
+    changes the item's content hash as the summary sees it, so `inputs_key` notices it. Pure."""
+    if not texts:
+        return originals
+    out = []
+    for item in originals:
+        text = texts.get(item.id)
+        if text is not None:
+            mark = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+            item = dataclasses.replace(
+                item, text=text, content_hash=f"{item.content_hash}+article:{mark}"
+            )
+        out.append(item)
+    return out
+
+
+def inputs_key(summarizer: Summarizer, inputs: Sequence[Item]) -> str:
+    """Names what a summary is written from: the items' content and the summariser. Pure."""
+    kind = type(summarizer)
+    how = f"{kind.__module__}.{kind.__qualname__} {getattr(summarizer, 'settings', '')!r}"
+    digest = hashlib.sha1(how.encode(), usedforsecurity=False)
+    for item in inputs:
+        parts = (item.id, item.content_hash, item.outlet_name, item.url or "")
+        digest.update("\x1f".join(parts).encode())
+    return digest.hexdigest()
+
+
+class StoryJob:
+    """Keeps the stories current. `run` is called on the writer thread; the clusterer's memory
+    of active stories is restored from the store before the first item is grouped."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        summarizer: Summarizer | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        # A model's answers arrive in the background: stories get the extractive summary first
+        # and are summarised again when their answer is in (see resummarize_awaiting).
+        self.answers = threading.Event()
+        self.awaiting: set[str] = set()
+        self.summarizer = summarizer or make_summarizer(
+            settings, background=True, on_answer=self.answers.set
+        )
+        self.clusterer = Clusterer(settings.cluster)
+        self.restored = False
+
+    def close(self) -> None:
+        closer = getattr(self.summarizer, "close", None)
+        if callable(closer):
+            closer()
+
+    def _restore_clusterer(self) -> None:
+        since = self.clock() - self.settings.cluster.active_window
+        self.clusterer.restore(*self.store.grouping_state(since))
+        self.restored = True
+
+    def forget(self) -> None:
+        """Drop the clusterer's memory after a pass failed midway: the database rolled back
+        what it had not committed, and the next pass restores the clusterer from it (so a
+        retried write never groups against stale memory)."""
+        self.clusterer = Clusterer(self.settings.cluster)
+        self.restored = False
+
+    def run(self) -> int:
+        """Group the items without a story, then summarise every dirty story; returns how
+        many stories' published summaries changed."""
+        now = self.clock()
+        unassigned = self.store.unassigned_items()
+        regroup = self.store.articles_to_regroup(1)
+        if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
+            self._restore_clusterer()
+        group_pending(self.store, self.clusterer, now, unassigned)
+        if regroup:
+            regroup_articles(self.store, self.clusterer, now)
+        changed = 0
+        for story_id in self.store.dirty_stories():
+            members = self.store.story_items(story_id)
+            originals = [i for i in members if not i.duplicate_of]
+            if not originals:
+                continue
+            texts = self.store.article_texts([i.id for i in originals])
+            originals = with_article_text(originals, texts)
+            inputs = summary_inputs(originals)
+            headline = self.store.published_headline(story_id)
+            key: str | None = inputs_key(self.summarizer, inputs)
+            # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
+            summary = self.store.stored_summary(story_id, key)
+            if summary is None:
+                summary = self.summarizer.summarize(inputs, headline)
+                answers = self.summarizer if isinstance(self.summarizer, ModelAnswers) else None
+                if answers is not None and answers.fell_back:
+                    key = None  # an LLM fallback is not this summarizer's answer: ask again
+                if answers is not None and answers.pending:
+                    self.awaiting.add(story_id)  # its answer is on the way
+                else:
+                    self.awaiting.discard(story_id)
+            # Every distinct outlet counts, not only those the summary was written from.
+            summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
+            # Categories count duplicates too: an article an outlet files under two
+            # categories puts the story in both.
+            categories = story_categories(members)
+            if self.store.save_summary(
+                story_id, summary, summary_fingerprint(summary), categories, now, key
+            ):
+                changed += 1
+        return changed
+
+    def resummarize_awaiting(self) -> int:
+        """Summarise again the stories whose model answer was pending (writer thread)."""
+        self.answers.clear()
+        waiting, self.awaiting = sorted(self.awaiting), set()
+        self.store.mark_dirty(waiting)
+        return self.run()
+
+    async def settle(self, write: Write, timeout: float | None = None) -> int:
+        """Wait (up to the model's timeout) for pending model answers and publish them, as
+        `poll --once` does before it exits; returns how many stories changed."""
+        llm = getattr(self.settings, "llm", None)
+        deadline = time.monotonic() + (timeout if timeout is not None else llm.timeout + 5)
+        changed = 0
+        while self.awaiting and time.monotonic() < deadline:
+            await asyncio.to_thread(self.answers.wait, min(1.0, deadline - time.monotonic()))
+            if self.answers.is_set():
+                changed += await write(self.resummarize_awaiting)
+        return changed
+
+    async def model_answers(self, write: Write, stop: asyncio.Event) -> None:
+        """Publish model answers as they arrive (the LLM backend's background results)."""
+        while not stop.is_set():
+            await asyncio.to_thread(self.answers.wait, 1.0)
+            if self.answers.is_set() and not stop.is_set():
+                changed = await write(self.resummarize_awaiting)
+                if changed:
+                    log.info("llm: stories_changed=%d", changed)
