@@ -1,0 +1,66 @@
+"""`aggregator publish` and `digest`: the site as static files, and a category's email."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from .cli_support import digest_ready, settings_from
+from .errors import ConfigError
+from .store import Store
+
+log = logging.getLogger("aggregator")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .export import export_site
+    from .site import Site
+
+    settings = settings_from(args)
+    if not args.db.exists():
+        print(f"no database at {args.db}: run `aggregator poll --once` first", file=sys.stderr)
+        return 1
+    if not settings.publish.public_base_url:
+        log.warning(
+            "publish.base_url is not set: links will point at %s", settings.publish.base_url
+        )
+    store = Store(args.db)
+    try:
+        site = Site(store.reader(), settings.publish, digest=settings.digest)
+        report = export_site(site, args.output)
+    finally:
+        store.close()
+    print(f"{args.output}: {report.written} files written, {report.unchanged} unchanged")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .digest_job import digest_command
+    from .service import Service
+
+    settings = settings_from(args)
+    category = args.category
+    configured = sorted(settings.digest.recipients)
+    if category not in settings.digest.recipients:
+        known = ", ".join(repr(c) for c in configured) or "none"
+        raise ConfigError(
+            f"no digest for category {category!r} in [digest] recipients (configured: {known})"
+        )
+    password = None
+    if args.send_now:
+        password = digest_ready(settings)
+    elif not settings.publish.public_base_url:
+        log.warning("publish.base_url is not set: links point at %s", settings.publish.base_url)
+    if not args.db.exists():
+        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
+        return 1
+    service = Service(args.opml, args.db, settings, smtp_password=password)
+    try:
+        job = service.digest_job()
+        return asyncio.run(
+            digest_command(job, category, send_now=args.send_now, dry_run=args.dry_run)
+        )
+    finally:
+        service.close()

@@ -1,0 +1,106 @@
+"""`aggregator run`, `poll` and `serve`: the service, one poll pass, and serving a database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
+from .config import Settings
+from .lock import writer_lock
+from .opml import load_opml
+
+log = logging.getLogger("aggregator")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .service import Service
+
+    settings = settings_from(args)
+    password = digest_ready(settings)
+    host, port, settings = listen_on(args, settings)
+    load_opml(args.opml)  # a bad OPML is reported before any database is created
+    with writer_lock(args.db, "run"):
+        service = Service(args.opml, args.db, settings, smtp_password=password)
+        try:
+            asyncio.run(service.run(host, port))
+        finally:
+            service.close()
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    load_opml(args.opml)  # a bad OPML is reported before any database is created
+    with writer_lock(args.db, "poll --once" if args.once else "poll"):
+        return _poll(args, settings)
+
+
+def _poll(args: argparse.Namespace, settings: Settings) -> int:
+    from .fetch import Fetcher
+    from .service import Service
+
+    service = Service(args.opml, args.db, settings)
+
+    async def once() -> None:
+        await service.load_sources(strict=True)
+        async with Fetcher(settings.fetch) as fetcher:
+            report = await service.poll_cycle(fetcher, everything=args.all)
+            budget = settings.articles.once_budget.total_seconds()
+            pages = await service.fetch_articles(fetcher, budget=budget)
+            await service.settle_summaries()  # model answers still on the way, if any
+        await service.run_retention()
+        statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
+        print(
+            f"polled {report.feeds} feeds ({statuses or 'none due'}): "
+            f"{report.items_new} new items, {report.items_updated} updated, "
+            f"{report.stories_changed} stories changed"
+        )
+        if pages.fetched:
+            print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked")
+        if pages.left:
+            print(
+                f"article pages: stopped after [articles] once_budget; "
+                f"{pages.left} or more left for the next run"
+            )
+
+    try:
+        if args.once:
+            asyncio.run(once())
+        else:
+            asyncio.run(service.run("", 0, serve=False))
+    finally:
+        service.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .health import stale_after
+    from .web import make_app, start_server
+
+    host, port, settings = listen_on(args, settings_from(args))
+    store, reader = open_for_reading(args.db)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        app = make_app(
+            reader, settings.publish, digest=settings.digest, stale_after=stale_after(settings)
+        )
+        runner = await start_server(app, host, port)
+        log.info("serving http://%s:%d/", host, port)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        if store is not None:
+            store.close()
+    return 0

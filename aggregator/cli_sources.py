@@ -1,0 +1,60 @@
+"""`aggregator add`, `remove`, `import` and `export`: editing the OPML of sources."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .cli_support import settings_from
+from .errors import AggregatorError
+
+_PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .sources import add
+
+    settings = settings_from(args)
+    source = asyncio.run(
+        add(args.opml, args.url, category=args.category, title=args.title, settings=settings.fetch)
+    )
+    print(f"added {source.url} ({source.title!r}) to {source.category!r} in {args.opml}")
+    print(_PICKED_UP)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .sources import remove
+
+    remove(args.opml, args.url)
+    print(f"removed {args.url} from {args.opml} (its stored items stay)")
+    print(_PICKED_UP)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .sources import import_opml
+
+    added, skipped = import_opml(args.opml, args.file)
+    for source in added:
+        print(f"added {source.url} to {source.category!r}")
+    print(f"{len(added)} feeds added, {len(skipped)} already listed, into {args.opml}")
+    if added:
+        print(_PICKED_UP)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .sources import export_opml, write_atomically
+
+    data = export_opml(args.opml)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomically(args.output, data)
+        except OSError as exc:
+            raise AggregatorError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+    return 0

@@ -1,0 +1,142 @@
+"""`aggregator status`: one row per feed, then the digests; or everything as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from .cli_support import open_for_reading, settings_from
+from .config import Settings
+from .store import from_iso
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    if not args.db.exists() and not args.json:
+        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
+        return 0
+    settings = settings_from(args)
+    store, reader = open_for_reading(args.db)
+    now = datetime.now(UTC)
+    try:
+        rows = reader.status_rows()
+        digests = reader.digest_health()["digests"]
+        health = reader.health()
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        from .health import assess, stale_after
+
+        reasons = assess(health, now, stale_after(settings))
+        report = {
+            "checked_at": now.isoformat(timespec="seconds"),
+            "status": "degraded" if reasons else "ok",
+            "reasons": reasons,
+            **health,
+            "feeds": rows,
+            "digests": digests,
+        }
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    header = (
+        "CATEGORY",
+        "FEED",
+        "STATUS",
+        "LAST SUCCESS",
+        "ITEMS",
+        "ERRORS",
+        "NEXT POLL",
+        "ARTICLE PAGES",
+    )
+    table = [header]
+    for r in rows:
+        status = r["status"] or "new"
+        if r["http_status"] and status in {"error", "gone"}:
+            status = f"{status} {r['http_status']}"
+        if r["error"]:
+            status += f": {r['error']}"
+        feed = r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else "")
+        due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
+        if status.startswith("gone"):
+            due = "stopped (gone)"
+        table.append(
+            (
+                r["category"],
+                feed,
+                status[:80],
+                ago(r["last_success_at"], now),
+                str(r["items"]),
+                str(r["error_count"] or 0),
+                due,
+                _pages(r),
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    if not rows:
+        print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
+    _print_digests(settings, digests, now)
+    return 0
+
+
+def ago(value: str | None, now: datetime) -> str:
+    when = from_iso(value)
+    if when is None:
+        return "never"
+    seconds = int((now - when).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            text = f"{seconds // size}{unit}"
+            break
+    else:
+        text = f"{seconds}s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def _pages(row: dict[str, Any]) -> str:
+    """Article pages of a feed: how many gave text, how many failed and the latest reason."""
+    ok, failed = row.get("articles_ok") or 0, row.get("articles_failed") or 0
+    if not ok and not failed:
+        return "-"
+    text = f"{ok} ok, {failed} failed"
+    if failed and row.get("article_error"):
+        text += f" (last: {row['article_error']})"
+    return text[:90]
+
+
+def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:
+    """The digest section of `status`: each category's latest send and the next one."""
+    from .digest import next_slot
+
+    configured = [c for c, to in settings.digest.recipients.items() if to]
+    names = list(dict.fromkeys([*configured, *digests]))
+    if not names:
+        return
+    header = ("DIGEST", "RECIPIENTS", "LAST", "STATUS", "NEXT")
+    table = [header]
+    for name in names:
+        last = digests.get(name, {})
+        status = last.get("status") or "never sent"
+        if last.get("status") in ("failed", "sending"):
+            status = f"failed (attempt {last['attempts']})"
+            if last.get("next_attempt_at"):
+                status += f", retry {ago(last['next_attempt_at'], now)}"
+            else:
+                status += ", gave up for the day"
+        if last.get("error"):
+            status += f": {last['error']}"
+        upcoming = "-"
+        if name in configured:
+            upcoming = ago(next_slot(name, now, settings.digest).isoformat(), now)
+        recipients = len(settings.digest.recipients.get(name, ()))
+        day = f"{last['day']} ({ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
+        table.append((name, str(recipients), day, status[:100], upcoming))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    print()
+    for row in table:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())

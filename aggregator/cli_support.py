@@ -1,0 +1,60 @@
+"""What the command families share: settings, the listen address, databases opened for
+reading, and the digest's start-up checks."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+from pathlib import Path
+
+from .config import Settings, load_settings, smtp_password
+from .errors import ConfigError, StorageError
+from .publish import PublishSettings
+from .store import Reader, Store, check_existing
+
+log = logging.getLogger("aggregator")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings file named by `--config` (if any), then `AGGREGATOR_*` variables."""
+    return load_settings(args.config, os.environ)
+
+
+def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Settings]:
+    """Where to listen; without a configured public base URL, links point at that address."""
+    host = args.host or settings.server.host
+    port = args.port if args.port is not None else settings.server.port
+    if settings.publish.base_url == PublishSettings().base_url:
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        publish = dataclasses.replace(
+            settings.publish, base_url=f"http://{shown}:{port}/", listen_base_url=True
+        )
+        settings = dataclasses.replace(settings, publish=publish)
+    return host, port, settings
+
+
+def digest_ready(settings: Settings) -> str | None:
+    """Before sending digests: their links need a public base URL, their login a password."""
+    if any(settings.digest.recipients.values()) and not settings.publish.public_base_url:
+        raise ConfigError(
+            "[digest] has recipients, so set [publish] base_url to the site's public URL: "
+            "digest emails link to story pages there"
+        )
+    return smtp_password(settings.digest, os.environ)
+
+
+def open_for_reading(path: Path) -> tuple[Store | None, Reader]:
+    """An existing database, its schema brought up to date when it can be written; a
+    read-only one is still read. Never creates a database from a typo'd path."""
+    check_existing(path)
+    try:
+        store = Store(path)
+    except StorageError as exc:
+        if "read-only" not in str(exc):
+            raise
+        log.warning("%s; reading it as it is", exc)
+        return None, Reader(str(path))
+    return store, store.reader()

@@ -1,0 +1,54 @@
+"""`aggregator backup`, `cluster` and `summarize`: a database copy, and the offline batch
+commands."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from .cli_support import settings_from
+from .errors import AggregatorError, ConfigError
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .store_upkeep import backup
+
+    report = backup(args.db, args.path)
+    print(
+        f"backed up {args.db} to {report.path} ({report.bytes} bytes, integrity {report.integrity})"
+    )
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from .batch import cluster_file
+
+    for item_id, story in cluster_file(args.input, args.db, settings_from(args).cluster):
+        sys.stdout.write(json.dumps({"id": item_id, "story": story}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from .summarize import make_summarizer
+    from .summary_batch import run_batch
+
+    settings = settings_from(args)
+    if args.max_words is not None:
+        if args.max_words < 1:
+            raise ConfigError("--max-words must be at least 1")
+        summary = dataclasses.replace(settings.summary, max_words=args.max_words)
+        settings = dataclasses.replace(settings, summary=summary)
+    summarizer = make_summarizer(settings)
+    if str(args.input) == "-":
+        result = run_batch(sys.stdin, sys.stdout, sys.stderr, summarizer)
+    else:
+        try:
+            with args.input.open(encoding="utf-8") as handle:
+                result = run_batch(handle, sys.stdout, sys.stderr, summarizer)
+        except OSError as exc:
+            raise AggregatorError(f"{args.input}: {exc.strerror or exc}") from exc
+    if result.failed:
+        print(f"aggregator: {result.failed} line(s) skipped", file=sys.stderr)
+    return 1 if result.failed else 0
