@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.models import Item
+from aggregator.terms import grouping_terms
 from aggregator.text import words
 
 __all__ = [
@@ -305,6 +306,15 @@ def near_keys(text: str) -> list[str]:
     return [f"{h:08x}" for h in sorted(shingles(text))[:NEAR_KEYS]]
 
 
+def _titles_agree(item: Item, other: Item) -> bool:
+    """Whether two headlines share a content word (or one item has none). Near-identical text
+    under unrelated headlines is a channel's template ("Watch the full episode of …"), not a
+    copy of one article. Dates and function words do not count."""
+    mine = set(grouping_terms(item.title, "", 0)[0])
+    theirs = set(grouping_terms(other.title, "", 0)[0])
+    return not mine or not theirs or bool(mine & theirs)
+
+
 def _near_shingles(item: Item) -> frozenset[int]:
     if len(words(item.text)) < MIN_NEAR_WORDS:
         return frozenset()
@@ -325,6 +335,7 @@ def duplicate_reason(
         reason is None
         and near_threshold is not None
         and _near(_near_shingles(item), _near_shingles(other), near_threshold)
+        and _titles_agree(item, other)
     ):
         reason = "near"
     return reason
@@ -349,7 +360,11 @@ def find_duplicate(
     if not strong and near_threshold is not None:
         mine = _near_shingles(item)
         if mine:
-            strong = [c for c in pool if _near(mine, _near_shingles(c), near_threshold)]
+            strong = [
+                c
+                for c in pool
+                if _near(mine, _near_shingles(c), near_threshold) and _titles_agree(item, c)
+            ]
     for candidate in strong:
         if candidate.duplicate_of is None:
             return candidate

@@ -79,13 +79,47 @@ def _keep(word: str) -> bool:
     return len(word) > 1 if not word.isdigit() else len(word) > 1 or word != "0"
 
 
+# Links, e-mail addresses and handles are a channel's furniture ("Follow us: https://…"), not
+# what an item reports; their pieces ("www", "com", "facebook") made unrelated items alike.
+_LINKISH = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w@])@\w+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|ly|tv|co|io|gov|edu|info|news)(?:\.[a-z]{2})?(?:/\S*)?",
+    re.IGNORECASE,
+)
+_LINK_LABEL = re.compile(r"\b\w+\s*:\s*(?=(?:https?://|www\.))", re.IGNORECASE)
+# "1,030" and "1.030" are one number, not the terms "1" and "030".
+_GROUPED_DIGITS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+# Dates say when, not what: items of one day share them whatever they report ("SRO |
+# Teleradyo (3 September 2020)"). English month and weekday names with their day and year.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = re.compile(
+    rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}\b\.?(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH}\b\.?\s+{_DAY}\b(?:,?\s+\d{{4}})?"
+    rf"|(?:january|february|april|june|july|august|september|october|november|december)\b"
+    r"(?:,?\s+\d{4})?"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|today\b|tonight\b|yesterday\b|tomorrow\b)",
+    re.IGNORECASE,
+)
+
+
+def _plain(text: str) -> str:
+    """Text without links, addresses, handles and dates, digit groups joined."""
+    text = _LINKISH.sub(" ", _LINK_LABEL.sub(" ", text))
+    return _DATE.sub(" ", _GROUPED_DIGITS.sub("", text))
+
+
 def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], list[str]]:
     """Content terms of a title and of the first `text_limit` terms of a text, stemmed.
 
-    English and the guessed language's function words are dropped, as are one-letter words.
+    English and the guessed language's function words are dropped, as are one-letter words,
+    links, e-mail addresses and handles. Digit groups ("1,030") are one term.
     """
-    title_words = words(title)
-    text_words = words(text[: text_limit * 12]) if text_limit > 0 else []
+    title_words = words(_plain(title))
+    text_words = words(_plain(text[: text_limit * 12])) if text_limit > 0 else []
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0

@@ -112,7 +112,7 @@ class WindowCounts:
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
         furniture = self.outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
-        limit = s.outlet_share * n_outlet
+        limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
         title = [t for t in features.title if furniture is None or furniture[t] <= limit]
         text = [t for t in features.text if furniture is None or furniture[t] <= limit]
         title_tf = Counter(title)

@@ -119,6 +119,13 @@ def test_content_hash_changes_with_content(title: str, text: str) -> None:
     assert content_hash(title, text) != content_hash("Council approves budget", BODY)
 
 
+TEMPLATE = (
+    "Watch the full episode %s of the programme, only available in the region. For viewers "
+    "outside the region, visit our streaming service. To watch more news videos, click the "
+    "link below and subscribe to the channel for updates every day of the week."
+)
+
+
 def _item(item_id: str, **kwargs: object) -> Item:
     kwargs.setdefault("title", f"title {item_id}")
     return Item(id=item_id, **kwargs)  # type: ignore[arg-type]
@@ -193,6 +200,14 @@ def test_duplicates(a: Item, b: Item, reason: str) -> None:
         (  # same event, different writing: a story, not a duplicate
             _item("1", title="Senate passes rail bill", text=WIRE),
             _item("2", title="Senate passes rail bill", text=BODY),
+        ),
+        (  # a channel's template text under unrelated headlines (dates do not count)
+            _item("1", title="Morning Desk | Harbour TV (3 September 2024)", text=TEMPLATE % "1"),
+            _item(
+                "2",
+                title="Senate panel backs the rail bill (3 September 2024)",
+                text=TEMPLATE % "2",
+            ),
         ),
     ],
 )

@@ -306,3 +306,72 @@ def test_a_channels_long_boilerplate_paragraph_is_stripped_from_its_items() -> N
     assert not any("Harbour Plus" in text for text in stripped)
     assert stripped[0] == "Marrow port closes for crane repairs."
     assert stripped[1] == texts[1]
+
+
+# --- what every item of a channel or a day carries ------------------------------------------
+
+
+def test_links_handles_dates_and_digit_groups_are_not_event_terms() -> None:
+    from aggregator.terms import grouping_terms
+
+    title, text = grouping_terms(
+        "Keldon County reports 1,030 new cases (3 September 2024)",
+        "Follow us on Facebook: https://www.facebook.com/harbourtv and @harbourtv, or mail "
+        "desk@harbourtv.example. More at harbourtv.com/news on Tuesday, Sept. 3.",
+        100,
+    )
+    assert title == ["keldon", "county", "report", "1030", "case"]
+    assert text == ["follow", "mail"]
+
+
+def test_clips_sharing_only_a_channel_signature_stay_apart() -> None:
+    signature = (
+        "Watch the 6am Breakfast show live on weekdays. Follow us: Facebook: "
+        "https://www.facebook.com/harbourtv Instagram: https://www.instagram.com/harbourtv "
+        "Web: https://www.harbourtv.example/news Twitter: @harbourtv"
+    )
+    a = item(
+        "gallery",
+        "Oldmere gallery opens a show of letters and postcards (2 September 2024)",
+        f"The new exhibition shows letters from the town's archive. {signature}",
+        "tv.example",
+        60,
+    )
+    b = item(
+        "school",
+        "Pellow principal says pupils return slowly (2 September 2024)",
+        f"Only half the pupils came back on the first day of term. {signature}",
+        "tv.example",
+        70,
+    )
+    result = stories([*filler(12), a, b])
+    assert result["gallery"] != result["school"]
+
+
+def test_an_outlets_two_reports_of_one_event_join_among_its_other_items() -> None:
+    """A term in two of six items of an outlet is news it follows, not its furniture."""
+    own = [
+        item(f"own{k}", title, f"{title}. Reported by our newsroom.", "gazette.example", k)
+        for k, title in enumerate(
+            [
+                "Keldon growers report a record harvest",
+                "Sailors battle strong winds in the Pellow regatta",
+                "Aster museum reopens its fossil hall",
+                "Signal works close the Tavin line for a week",
+            ]
+        )
+    ]
+    fire = (
+        "Fire crews battled a blaze at the Marrow grain silo overnight, and the silo's owner "
+        "said the harvest stored there was lost."
+    )
+    a = item("silo1", "Blaze destroys Marrow grain silo", fire, "gazette.example", 30)
+    b = item(
+        "silo2",
+        "Marrow grain silo blaze: owner counts the cost",
+        fire.replace("overnight", "on Sunday night"),
+        "gazette.example",
+        90,
+    )
+    result = stories([*filler(12), *own, a, b])
+    assert result["silo2"] == result["silo1"]
