@@ -39,11 +39,14 @@ _SUFFIX = re.compile(
 )
 # "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.
 _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
+# "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
+_PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
 
 
 def clean(title: str) -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis."""
+    title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title) or title.strip()
     for _ in range(3):
         before = text

@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from corpus_check import serve  # noqa: E402  (bench/ is on sys.path when run as a script)
 
+from aggregator.articles import is_teaser  # noqa: E402
 from aggregator.config import Settings  # noqa: E402
 from aggregator.fetch import Fetcher  # noqa: E402
-from aggregator.models import Story  # noqa: E402
+from aggregator.models import Item, Story  # noqa: E402
 from aggregator.service import Service  # noqa: E402
 from aggregator.text import tokens  # noqa: E402
 
@@ -99,9 +100,28 @@ def repeats(a: str, b: str) -> bool:
     return bool(ta) and len(ta & tb) / len(ta) >= 0.8
 
 
-def lint(stories: list[Story]) -> tuple[Counter[str], list[tuple[str, Story]]]:
+TEASER_WORDS = 120  # the article job's default: feed text this short gets its page fetched
+THIN = {0: "stories with 0 bullets", 1: "stories with 1 bullet", 2: "stories with 2 bullets"}
+TEASER_ONLY = "  of which teaser-only (article page would be fetched; not available offline)"
+FULL_TEXT = "  of which a source has full text (a defect)"
+
+
+def teaser_only(items: list[Item]) -> bool:
+    """Whether every source of a story is a teaser with a web link: with article fetching on,
+    its pages would supply the text; offline, nothing more can be said."""
+    originals = [i for i in items if not i.duplicate_of]
+    return all(
+        is_teaser(i.text, TEASER_WORDS) and (i.url or "").startswith(("http:", "https:"))
+        for i in originals
+    )
+
+
+def lint(
+    stories: list[Story], items: dict[str, list[Item]] | None = None
+) -> tuple[Counter[str], list[tuple[str, Story]]]:
     counts: Counter[str] = Counter()
     examples: list[tuple[str, Story]] = []
+    items = items or {}
     for story in stories:
         summary = story.summary
         if summary is None:
@@ -109,10 +129,14 @@ def lint(stories: list[Story]) -> tuple[Counter[str], list[tuple[str, Story]]]:
         counts["stories"] += 1
         bullets = summary.bullets
         counts["bullets"] += len(bullets)
-        if len(bullets) == 0:
-            counts["stories with 0 bullets"] += 1
-        elif len(bullets) == 1:
-            counts["stories with 1 bullet"] += 1
+        thin = THIN.get(len(bullets))
+        if thin:
+            counts[thin] += 1
+            if teaser_only(items.get(story.id, [])):
+                counts[thin + TEASER_ONLY] += 1
+            else:
+                counts[thin + FULL_TEXT] += 1
+                examples.append((thin + " with full text", story))
         if summary.outlet_count > 1:
             counts["multi-outlet stories"] += 1
         titles = [s.title for s in summary.sources]
@@ -129,6 +153,7 @@ def lint(stories: list[Story]) -> tuple[Counter[str], list[tuple[str, Story]]]:
             and not any(set(b.sources) & set(head_sources) for b in bullets)
         ):
             counts["multi-source stories whose headline item supplies no bullet"] += 1
+            examples.append(("headline item supplies no bullet", story))
         for n, bullet in enumerate(bullets):
             text = bullet.text.strip()
             kinds = []
@@ -161,7 +186,7 @@ def quiet_settings() -> Settings:
     return settings
 
 
-async def publish_day(day: Path, when: datetime) -> list[Story]:
+async def publish_day(day: Path, when: datetime) -> tuple[list[Story], dict[str, list[Item]]]:
     files = sorted(p for p in day.glob("*.xml"))
     runner, port = await serve(day)
     try:
@@ -180,7 +205,8 @@ async def publish_day(day: Path, when: datetime) -> list[Story]:
                 await service.load_sources(strict=True)
                 async with Fetcher(service.settings.fetch) as fetcher:
                     await service.poll_cycle(fetcher, everything=True)
-                return service.store.reader().stories(None, 100_000)
+                stories = service.store.reader().stories(None, 100_000)
+                return stories, {s.id: service.store.story_items(s.id) for s in stories}
             finally:
                 service.close()
     finally:
@@ -196,18 +222,21 @@ def capture_time(day: Path) -> datetime:
     return start.replace(tzinfo=UTC) + timedelta(hours=20)
 
 
-async def run(days: list[Path], show: int) -> Counter[str]:
+async def run(days: list[Path], show: int, only: str | None = None) -> Counter[str]:
     total: Counter[str] = Counter()
     for day in days:
-        stories = await publish_day(day, capture_time(day))
-        counts, examples = lint(stories)
+        stories, items = await publish_day(day, capture_time(day))
+        counts, examples = lint(stories, items)
         total.update(counts)
-        for kind, story in examples[:show]:
+        picked = [(k, st) for k, st in examples if only is None or only in k]
+        for kind, story in picked[:show]:
             s = story.summary
             assert s is not None
             print(f"[{kind}] {s.headline}")
             for b in s.bullets:
                 print(f"    - {b.text} {list(b.sources)}")
+            for i in items.get(story.id, []):
+                print(f"    > {i.outlet_name}: {i.title!r} {len(i.text.split())} words")
     return total
 
 
@@ -215,8 +244,7 @@ ORDER = [
     "stories",
     "multi-outlet stories",
     "bullets",
-    "stories with 0 bullets",
-    "stories with 1 bullet",
+    *(f"{thin}{part}" for thin in THIN.values() for part in ("", TEASER_ONLY, FULL_TEXT)),
     "bullets without closing punctuation",
     "bullets with a context-needing opening",
     "bullets truncated",
@@ -240,9 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--day", type=Path, action="append", help="a real-news day folder")
     parser.add_argument("--show", type=int, default=0, help="print N flagged stories")
+    parser.add_argument("--kind", help="print only flagged stories whose kind contains this")
     args = parser.parse_args(argv)
     days = args.day or sorted(p for p in REAL_NEWS.iterdir() if p.is_dir())
-    counts = asyncio.run(run(days, args.show))
+    counts = asyncio.run(run(days, args.show, args.kind))
     print(f"real-news lint over {', '.join(d.name for d in days)}")
     print(table(counts))
     return 0

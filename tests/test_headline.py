@@ -19,6 +19,8 @@ from aggregator.headline import KEEP_MARGIN, choose, clean
             "Firefighters rescue dog from frozen lake",
         ),
         ("The Brexit deal is a disaster | Polly Toynbee", "The Brexit deal is a disaster"),
+        # a programme on a channel: the channel goes, the episode's date stays
+        ("Morning Desk | Radio Ruritania (3 September 2020)", "Morning Desk (3 September 2020)"),
         ("Opinion: Why the budget gets it wrong", "Why the budget gets it wrong"),
         ("Dam breaks after storm - BBC News", "Dam breaks after storm"),
         ("Minister resigns over expenses row (video)", "Minister resigns over expenses row"),
