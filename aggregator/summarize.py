@@ -6,18 +6,16 @@ protocol and fall back to `ExtractiveSummarizer`. Everything here is pure and de
 The extractive method: clean each source (boilerplate, datelines), split it into sentences, weigh
 terms by TF-IDF over all sentences of the story, and score each sentence by its similarity to the
 story's centroid and to the source titles, by how closely other outlets say the same, and by its
-position (news leads first). Bullets are picked greedily by score, skipping any that repeat a
-picked one or the headline; each cites every source that contains it.
+position (news leads first; see `sentence_scoring`). Bullets are picked greedily by score,
+skipping any that repeat a picked one or the headline; each cites every source that contains it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +24,16 @@ from .headline import choose as choose_headline
 from .item_kinds import item_kind, supplies_facts
 from .models import Bullet, Item, Summary
 from .novelty import coverage, fact_terms, source_weights
+from .sentence_scoring import (
+    Unit,
+    containment,
+    cosine,
+    normalise,
+    score_units,
+    story_centroid,
+    sum_vectors,
+    vectorise,
+)
 from .story_sources import order, outlet_key, source_ref
 from .text import tokens
 
@@ -80,81 +88,11 @@ class Summarizer(Protocol):
         ...
 
 
-# --- scoring weights (tuned on the Multi-News dev sample with bench/summary_eval.py) ---------
+# --- selection (tuned on the Multi-News dev sample with bench/summary_eval.py) ---------------
 
-_W_CENTROID = 1.0
-_W_TITLE = 0.5
-_W_SUPPORT = 0.5
-_W_POSITION = 0.4
-_W_FIRST_PERSON = 0.6  # the author's voice ("we hope"), not a reported fact
-_W_BARE_QUOTE = 0.8  # a quote cut from its speaker
-_W_SHORT = 0.7  # fewer than 10 words
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
-
-_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
-_QUOTES = re.compile(r"[\"“”]")
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|told|tells|asked|added|wrote|writes|according|stated|explained|noted)\b"
-)
-
-
-@dataclass(slots=True)
-class _Unit:
-    """A candidate bullet: one sentence (or the title) of one source."""
-
-    text: str
-    source: int  # index into the ordered sources
-    position: int  # index among its source's body sentences; -1 for the title
-    rel_position: float  # position / number of body sentences; 0 for the title
-    terms: Counter[str]
-    vector: dict[str, float]
-    words: int
-    score: float = 0.0
-
-
-# --- vectors --------------------------------------------------------------------------------
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
-
-
-def _normalise(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vec.values()))
-    return {t: w / norm for t, w in vec.items()} if norm else {}
-
-
-def _sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for vec in vectors:
-        for t, w in vec.items():
-            total[t] = total.get(t, 0.0) + w
-    return total
-
-
-def _containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float]) -> float:
-    """Share of `inner`'s IDF-weighted terms that also occur in `outer`."""
-    total = sum(idf.get(t, 1.0) for t in inner)
-    if not total:
-        return 0.0
-    return sum(idf.get(t, 1.0) for t in inner if t in outer) / total
-
-
-def _quality(unit: _Unit) -> float:
-    """Multiplier for what makes a sentence a weak stand-alone bullet."""
-    factor = 1.0
-    quoted = _QUOTES.search(unit.text) is not None
-    if not quoted and _FIRST_PERSON.search(unit.text):
-        factor *= _W_FIRST_PERSON
-    if quoted and unit.text[0] in '"“' and not _ATTRIBUTION.search(unit.text):
-        factor *= _W_BARE_QUOTE
-    if unit.position >= 0 and unit.words < 10:
-        factor *= _W_SHORT
-    return factor
 
 
 # --- the summarizer -------------------------------------------------------------------------
@@ -186,11 +124,11 @@ class ExtractiveSummarizer:
         factual = [supplies_facts(k) or not has_news for k in kinds]
         titles = [src.title for src in sources]
 
-        units: list[_Unit] = []
+        units: list[Unit] = []
         body_words = 0
         for index, item in enumerate(ordered):
             if titles[index]:
-                units.append(_Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
+                units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
             if not factual[index]:
                 continue
             body = body_sentences(
@@ -198,25 +136,33 @@ class ExtractiveSummarizer:
             )
             body_words += sum(len(s.split()) for s in body)
             for pos, sentence in enumerate(body):
-                units.append(_Unit(sentence, index, pos, pos / len(body), Counter(), {}, 0))
+                units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, 0))
 
-        idf = _vectorise(units)
-        centroid = _centroid(units, len(ordered))
-        title_centroid = _normalise(_sum_vectors(u.vector for u in units if u.position < 0))
+        idf = vectorise(units)
+        centroid = story_centroid(units, len(ordered))
+        title_centroid = normalise(sum_vectors(u.vector for u in units if u.position < 0))
         has_body = [False] * len(ordered)
         for unit in units:
             if unit.position >= 0:
                 has_body[unit.source] = True
-        choice = choose_headline(
-            [it.title for it in ordered], factual, centroid, idf, previous_headline, has_body
-        )
+        raw_titles = [it.title for it in ordered]
+        choice = choose_headline(raw_titles, factual, centroid, idf, previous_headline, has_body)
         headline = choice.text or next((u.text for u in units if u.position == 0), "")
-        _score(units, outlets, centroid, title_centroid)
+        score_units(units, outlets, centroid, title_centroid)
 
         fact_outlets = len({o for o, f in zip(outlets, factual, strict=True) if f})
         target = self._target(fact_outlets, body_words)
-        chosen = self._select(units, target, Counter(tokens(headline)), idf, choice.index, headline)
-        bullets = tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
+        bullets = self._bullets(units, target, idf, choice.index, headline)
+        cited = {n for b in bullets for n in b.sources}
+        if bullets and choice.index not in cited and headline != previous_headline:
+            # The headline's own source supplies no bullet: the best title of a source that
+            # does leads instead, if that source then still supplies one.
+            supplying = [f and n in cited for n, f in enumerate(factual)]
+            other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body)
+            if other.index >= 0 and other.text != headline:
+                again = self._bullets(units, target, idf, other.index, other.text)
+                if any(other.index in b.sources for b in again):
+                    headline, bullets = other.text, again
         return Summary(
             headline=headline,
             bullets=bullets,
@@ -224,6 +170,13 @@ class ExtractiveSummarizer:
             outlet_count=len(set(outlets)),
             method="extractive",
         )
+
+    def _bullets(
+        self, units: list[Unit], target: int, idf: dict[str, float], head: int, headline: str
+    ) -> tuple[Bullet, ...]:
+        """The bullets under `headline` (the title of source `head`), each with its citations."""
+        chosen = self._select(units, target, Counter(tokens(headline)), idf, head, headline)
+        return tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
 
     def _target(self, outlet_count: int, body_words: int) -> int:
         """How many bullets the story deserves: more outlets and more text, more bullets."""
@@ -233,13 +186,13 @@ class ExtractiveSummarizer:
 
     def _select(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         target: int,
         headline: Counter[str],
         idf: dict[str, float],
         headline_source: int,
         headline_text: str = "",
-    ) -> list[_Unit]:
+    ) -> list[Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap.
 
         The lead is the best sentence of the headline's own source when it scores at least
@@ -250,7 +203,7 @@ class ExtractiveSummarizer:
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
         if ranked and headline_source >= 0:
             own = [u for u in ranked if u.source == headline_source]
-            own = [u for u in own if _containment(u.terms, headline, idf) < _HEADLINE_CONTAINS]
+            own = [u for u in own if containment(u.terms, headline, idf) < _HEADLINE_CONTAINS]
             if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(own[0])
                 ranked.insert(0, own[0])
@@ -260,14 +213,14 @@ class ExtractiveSummarizer:
             per_source.setdefault(u.source, set()).update(facts[id(u)])
         weights = source_weights(per_source.values())
         said = set(fact_terms(headline_text))
-        chosen: list[_Unit] = []
+        chosen: list[Unit] = []
         words = 0
         for unit in ranked:
             if len(chosen) >= target:
                 break
             if words + unit.words > self.settings.max_words:
                 continue
-            if _containment(unit.terms, headline, idf) >= _HEADLINE_CONTAINS:
+            if containment(unit.terms, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
             if any(self._redundant(unit, other, idf) for other in chosen):
                 continue
@@ -282,78 +235,26 @@ class ExtractiveSummarizer:
         rest.sort(key=lambda u: (u.rel_position, u.position, u.source))
         return [lead, *rest]
 
-    def _redundant(self, a: _Unit, b: _Unit, idf: dict[str, float]) -> bool:
+    def _redundant(self, a: Unit, b: Unit, idf: dict[str, float]) -> bool:
         """Whether two candidates say the same thing (similar, or one contains the other)."""
-        if _cosine(a.vector, b.vector) >= self.settings.redundancy:
+        if cosine(a.vector, b.vector) >= self.settings.redundancy:
             return True
         limit = max(self.settings.attribution, 0.7)
         return (
-            _containment(a.terms, b.terms, idf) >= limit
-            or _containment(b.terms, a.terms, idf) >= limit
+            containment(a.terms, b.terms, idf) >= limit
+            or containment(b.terms, a.terms, idf) >= limit
         )
 
-    def _cite(self, unit: _Unit, units: list[_Unit], idf: dict[str, float]) -> tuple[int, ...]:
+    def _cite(self, unit: Unit, units: list[Unit], idf: dict[str, float]) -> tuple[int, ...]:
         """Every source with a sentence (or title) that states the bullet's fact."""
         cited = {unit.source}
         for other in units:
             if other.source not in cited and (
-                _containment(unit.terms, other.terms, idf) >= self.settings.attribution
-                or _cosine(unit.vector, other.vector) >= _SAME_FACT_COSINE
+                containment(unit.terms, other.terms, idf) >= self.settings.attribution
+                or cosine(unit.vector, other.vector) >= _SAME_FACT_COSINE
             ):
                 cited.add(other.source)
         return tuple(sorted(cited))
-
-
-def _vectorise(units: list[_Unit]) -> dict[str, float]:
-    """Fill in each unit's terms, word count and TF-IDF vector; return the IDF table."""
-    df: Counter[str] = Counter()
-    for unit in units:
-        unit.terms = Counter(tokens(unit.text))
-        unit.words = len(unit.text.split())
-        df.update(unit.terms.keys())
-    n = len(units)
-    idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
-    for unit in units:
-        unit.vector = _normalise({t: (1.0 + math.log(c)) * idf[t] for t, c in unit.terms.items()})
-    return idf
-
-
-def _centroid(units: list[_Unit], n_sources: int) -> dict[str, float]:
-    """The story's centre: each source's normalised sum of sentences, sources weighted alike."""
-    per_source: list[dict[str, float]] = [{} for _ in range(n_sources)]
-    for unit in units:
-        acc = per_source[unit.source]
-        for t, w in unit.vector.items():
-            acc[t] = acc.get(t, 0.0) + w
-    return _normalise(_sum_vectors(_normalise(v) for v in per_source))
-
-
-def _score(
-    units: list[_Unit],
-    outlets: list[str],
-    centroid: dict[str, float],
-    title_centroid: dict[str, float],
-) -> None:
-    """Centrality, title likeness, support from other outlets and lead position, by quality."""
-    by_outlet: dict[str, list[_Unit]] = {}
-    for unit in units:
-        by_outlet.setdefault(outlets[unit.source], []).append(unit)
-    others = len(by_outlet) - 1
-    for unit in units:
-        support = 0.0
-        if others:
-            own = outlets[unit.source]
-            for outlet, group in by_outlet.items():
-                if outlet != own:
-                    support += max(_cosine(unit.vector, v.vector) for v in group)
-            support /= others
-        position = 1.0 if unit.position < 0 else 1.0 / math.sqrt(1.0 + unit.position)
-        unit.score = _quality(unit) * (
-            _W_CENTROID * _cosine(unit.vector, centroid)
-            + _W_TITLE * _cosine(unit.vector, title_centroid)
-            + _W_SUPPORT * support
-            + _W_POSITION * position
-        )
 
 
 def summarize(

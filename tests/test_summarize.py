@@ -552,3 +552,40 @@ def test_paraphrases_of_one_fact_collapse_and_a_new_fact_is_kept() -> None:
     # the novelty check is what collapses them: switched off, the restatements come back
     loose = summarize(DAM, SummarySettings(novelty=1.0))
     assert len([b for b in loose.bullets if "dam" in b.text]) > 1
+
+
+def test_the_headline_comes_from_a_source_that_supplies_a_bullet() -> None:
+    # The most central title's source has one sentence restating it and one in its reporter's
+    # voice, so it supplies no bullet: a title of a source the bullets come from leads instead.
+    items = [
+        item(
+            1,
+            "Oskel dam breaks after storm floods Ruritania valley",
+            "The Oskel dam broke after a storm flooded the Ruritania valley. Our correspondent "
+            "said we had seen nothing like it in years.",
+            "a",
+        ),
+        item(
+            2,
+            "Ruritania evacuates villages as Oskel dam gives way",
+            "Rescue teams moved 3,000 residents out of four villages below the Oskel dam on "
+            "Tuesday. The interior ministry said the storm dropped a month of rain in a day. "
+            "Army helicopters lifted stranded families from rooftops in the town of Varna.",
+            "b",
+        ),
+        item(
+            3,
+            "Storm breaks Oskel dam, thousands leave Ruritania valley",
+            "Engineers had warned in March that the Oskel dam needed repairs to its spillway. "
+            "The government declared a state of emergency across the Ruritania valley. "
+            "Insurers estimated the damage at more than 200 million euros.",
+            "c",
+        ),
+    ]
+    summary = summarize(items)
+    assert summary.headline != items[0].title
+    head = next(n for n, s in enumerate(summary.sources) if summary.headline == s.title)
+    assert any(head in b.sources for b in summary.bullets)
+    # a published headline stays (stability comes first)
+    kept = summarize(items, previous_headline=items[0].title)
+    assert kept.headline == items[0].title

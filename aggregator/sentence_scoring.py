@@ -1,0 +1,153 @@
+"""Candidate bullets and their scores: the extractive summarizer's sentence scoring. Pure.
+
+Each candidate (`Unit`) is one sentence, or the title, of one source. Terms are weighted by
+TF-IDF over all candidates of the story; a candidate scores by its similarity to the story's
+centroid and to the source titles, by how closely other outlets say the same, and by its
+position (news leads first), times a quality factor for what makes a weak stand-alone bullet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .text import tokens
+
+__all__ = [
+    "Unit",
+    "containment",
+    "cosine",
+    "normalise",
+    "score_units",
+    "story_centroid",
+    "sum_vectors",
+    "vectorise",
+]
+
+# --- scoring weights (tuned on the Multi-News dev sample with bench/summary_eval.py) ---------
+
+_W_CENTROID = 1.0
+_W_TITLE = 0.5
+_W_SUPPORT = 0.5
+_W_POSITION = 0.4
+_W_FIRST_PERSON = 0.6  # the author's voice ("we hope"), not a reported fact
+_W_BARE_QUOTE = 0.8  # a quote cut from its speaker
+_W_SHORT = 0.7  # fewer than 10 words
+
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
+_QUOTES = re.compile(r"[\"“”]")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|tells|asked|added|wrote|writes|according|stated|explained|noted)\b"
+)
+
+
+@dataclass(slots=True)
+class Unit:
+    """A candidate bullet: one sentence (or the title) of one source."""
+
+    text: str
+    source: int  # index into the ordered sources
+    position: int  # index among its source's body sentences; -1 for the title
+    rel_position: float  # position / number of body sentences; 0 for the title
+    terms: Counter[str]
+    vector: dict[str, float]
+    words: int
+    score: float = 0.0
+
+
+# --- vectors --------------------------------------------------------------------------------
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def normalise(vec: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vec.values()))
+    return {t: w / norm for t, w in vec.items()} if norm else {}
+
+
+def sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for vec in vectors:
+        for t, w in vec.items():
+            total[t] = total.get(t, 0.0) + w
+    return total
+
+
+def containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float]) -> float:
+    """Share of `inner`'s IDF-weighted terms that also occur in `outer`."""
+    total = sum(idf.get(t, 1.0) for t in inner)
+    if not total:
+        return 0.0
+    return sum(idf.get(t, 1.0) for t in inner if t in outer) / total
+
+
+def _quality(unit: Unit) -> float:
+    """Multiplier for what makes a sentence a weak stand-alone bullet."""
+    factor = 1.0
+    quoted = _QUOTES.search(unit.text) is not None
+    if not quoted and _FIRST_PERSON.search(unit.text):
+        factor *= _W_FIRST_PERSON
+    if quoted and unit.text[0] in '"“' and not _ATTRIBUTION.search(unit.text):
+        factor *= _W_BARE_QUOTE
+    if unit.position >= 0 and unit.words < 10:
+        factor *= _W_SHORT
+    return factor
+
+
+def vectorise(units: list[Unit]) -> dict[str, float]:
+    """Fill in each unit's terms, word count and TF-IDF vector; return the IDF table."""
+    df: Counter[str] = Counter()
+    for unit in units:
+        unit.terms = Counter(tokens(unit.text))
+        unit.words = len(unit.text.split())
+        df.update(unit.terms.keys())
+    n = len(units)
+    idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+    for unit in units:
+        unit.vector = normalise({t: (1.0 + math.log(c)) * idf[t] for t, c in unit.terms.items()})
+    return idf
+
+
+def story_centroid(units: list[Unit], n_sources: int) -> dict[str, float]:
+    """The story's centre: each source's normalised sum of sentences, sources weighted alike."""
+    per_source: list[dict[str, float]] = [{} for _ in range(n_sources)]
+    for unit in units:
+        acc = per_source[unit.source]
+        for t, w in unit.vector.items():
+            acc[t] = acc.get(t, 0.0) + w
+    return normalise(sum_vectors(normalise(v) for v in per_source))
+
+
+def score_units(
+    units: list[Unit],
+    outlets: list[str],
+    centroid: dict[str, float],
+    title_centroid: dict[str, float],
+) -> None:
+    """Centrality, title likeness, support from other outlets and lead position, by quality."""
+    by_outlet: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_outlet.setdefault(outlets[unit.source], []).append(unit)
+    others = len(by_outlet) - 1
+    for unit in units:
+        support = 0.0
+        if others:
+            own = outlets[unit.source]
+            for outlet, group in by_outlet.items():
+                if outlet != own:
+                    support += max(cosine(unit.vector, v.vector) for v in group)
+            support /= others
+        position = 1.0 if unit.position < 0 else 1.0 / math.sqrt(1.0 + unit.position)
+        unit.score = _quality(unit) * (
+            _W_CENTROID * cosine(unit.vector, centroid)
+            + _W_TITLE * cosine(unit.vector, title_centroid)
+            + _W_SUPPORT * support
+            + _W_POSITION * position
+        )
