@@ -140,7 +140,9 @@ def extract_text(page: bytes, url: str) -> str:
             include_images=False,
             include_links=False,
             favor_precision=True,
-            deduplicate=True,
+            # trafilatura's deduplication remembers paragraphs across calls in this process:
+            # the third outlet running the same wire copy would get no text at all
+            deduplicate=False,
         )
     except Exception:  # extractor bugs on odd markup cost only this page
         return ""

@@ -101,6 +101,8 @@ def ago(value: str | None, now: datetime) -> str:
 def _pages(row: dict[str, Any]) -> str:
     """Article pages of a feed: how many gave text, how many failed and the latest reason."""
     ok, failed = row.get("articles_ok") or 0, row.get("articles_failed") or 0
+    if row.get("articles") == 0:  # the feed's OPML outline says articles="off"
+        return f"off (OPML){f', {ok} ok before' if ok else ''}"
     if not ok and not failed:
         return "-"
     text = f"{ok} ok, {failed} failed"

@@ -212,3 +212,9 @@ def article_regroup_queue(db: Database) -> None:
     db["articles"].add_column("regrouped", int, not_null_default=0)
     db.execute("UPDATE articles SET regrouped = 1")
     db.execute("CREATE INDEX idx_articles_to_regroup ON articles(item_id) WHERE regrouped = 0")
+
+
+@migrations(name="articles_0003_per_feed_switch")
+def article_switch(db: Database) -> None:
+    """Whether a feed's article pages may be fetched (its OPML outline's `articles`)."""
+    db["sources"].add_column("articles", int, not_null_default=1)

@@ -18,6 +18,7 @@ class Source:
     title: str
     category: str
     html_url: str | None = None
+    articles: bool = True  # whether teaser items' article pages may be fetched (OPML `articles`)
 
 
 @dataclass(frozen=True, slots=True)

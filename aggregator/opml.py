@@ -110,6 +110,18 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+_OFF = {"off", "false", "no", "0"}
+_ON = {"on", "true", "yes", "1"}
+
+
+def _articles(attrs: dict[str, str]) -> str | None:
+    """The outline's article switch: `articles="off"`, or a namespaced `x:articles`."""
+    for key, value in attrs.items():
+        if key.lower() == "articles" or key.lower().endswith(":articles"):
+            return value.strip().lower()
+    return None
+
+
 def _is_feed(node: _Outline) -> bool:
     kind = (_attr(node.attrs, "type") or "").lower()
     return _attr(node.attrs, "xmlUrl") is not None or kind in {"rss", "atom", "feed"}
@@ -119,7 +131,9 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
     """Parse OPML bytes. `where` names the file in every error message.
 
     Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
-    that is not itself a feed; top-level feeds go to "Uncategorized".
+    that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
+    `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
+    fetched.
     """
     title, roots = _parse_tree(data, where)
     if not roots:
@@ -147,7 +161,14 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
                     f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
                 )
                 return
-            source = Source(url, label, name, _attr(node.attrs, "htmlUrl") or None)
+            switch = _articles(node.attrs)
+            if switch is not None and switch not in _OFF | _ON:
+                warnings.append(
+                    f"line {node.line}: feed {label!r}: articles={switch!r} is neither "
+                    '"on" nor "off"; article pages stay on'
+                )
+            articles = switch not in _OFF
+            source = Source(url, label, name, _attr(node.attrs, "htmlUrl") or None, articles)
             seen[url] = source
             sources.append(source)
             if name not in categories:

@@ -121,6 +121,8 @@ def feed_outline(source: Source) -> str:
     parts.append(f'xmlUrl="{_attr_text(source.url)}"')
     if source.html_url:
         parts.append(f'htmlUrl="{_attr_text(source.html_url)}"')
+    if not source.articles:
+        parts.append('articles="off"')
     return f"<outline {' '.join(parts)}/>"
 
 

@@ -302,6 +302,7 @@ class Store:
                     "position": position,
                     "active": 1,
                     "added_at": old["added_at"] if old else to_iso(now),
+                    "articles": int(source.articles),
                 }
                 if old is None or any(old[k] != v for k, v in row.items()):
                     self.db["sources"].upsert(row, pk="url")
@@ -332,7 +333,10 @@ class Store:
 
     def sources(self) -> list[Source]:
         rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")
-        return [Source(r["url"], r["title"] or "", r["category"], r["html_url"]) for r in rows]
+        return [
+            Source(r["url"], r["title"] or "", r["category"], r["html_url"], bool(r["articles"]))
+            for r in rows
+        ]
 
     def feeds_due(
         self, now: datetime, *, everything: bool = False
@@ -728,12 +732,14 @@ class Store:
     def article_candidates(
         self, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
     ) -> list[Item]:
-        """Grouped, non-duplicate items first seen since `since` whose page was never tried."""
+        """Grouped, non-duplicate items first seen since `since` whose page was never tried,
+        of feeds whose article pages may be fetched (`skip_feeds` and the OPML switch)."""
         skip = ",".join("?" for _ in skip_feeds)
         rows = self._rows(
             "SELECT i.* FROM items i LEFT JOIN articles a ON a.item_id = i.id "
             "WHERE a.item_id IS NULL AND i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
             "AND i.first_seen >= ? AND i.url IS NOT NULL "
+            "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
             + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
             + "ORDER BY i.first_seen DESC, i.id LIMIT ?",
             [to_iso(since), *skip_feeds, limit],
@@ -821,7 +827,7 @@ class Store:
 
 
 _STATUS_SQL = (
-    "SELECT s.category, s.title, s.url, f.moved_to, f.status, f.http_status, f.error, "
+    "SELECT s.category, s.title, s.url, s.articles, f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "

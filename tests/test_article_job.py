@@ -244,3 +244,36 @@ def test_pages_on_the_feeds_own_host_are_fetched_before_that_feed_is_polled(
             assert len(up.requests_for("/dam.html")) == 1
 
     asyncio.run(scenario())
+
+
+def test_an_opml_outline_turns_a_feeds_article_pages_off_and_status_says_so(
+    tmp_path: Path,
+) -> None:
+    from aggregator.cli_status import _pages
+
+    async def scenario(switch: str) -> tuple[Upstream, dict[str, object]]:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            opml = tmp_path / f"{switch}.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Example News' xmlUrl='{feed}'{switch}/>"
+                "</outline></body></opml>"
+            )
+            service = Service(opml, ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+                (row,) = service.store.status_rows()
+            finally:
+                service.close()
+            return up, row
+
+    off, row = asyncio.run(scenario(" articles='off'"))
+    assert off.requests_for("/dam.html") == [] and off.requests_for("/robots.txt") == []
+    assert _pages(row) == "off (OPML)"
+    on, row = asyncio.run(scenario(""))
+    assert len(on.requests_for("/dam.html")) == 1
+    assert _pages(row).startswith("1 ok")

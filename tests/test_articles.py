@@ -110,3 +110,16 @@ def test_articles_settings_from_toml_and_environment() -> None:
     assert settings.articles.skip_feeds == ("https://a.example/feed.xml",)
     assert settings.articles.max_age == timedelta(days=1)
     assert build_settings().articles.enabled is True  # on by default
+
+
+def test_a_page_read_many_times_gives_its_text_every_time() -> None:
+    # Several outlets run the same wire copy: each page still yields the whole text.
+    body = (
+        b"<html><body><article><h1>Dam breaks</h1>"
+        b"<p>The Tisza dam broke on Monday night after days of heavy rain in the valley.</p>"
+        b"<p>Rescue teams evacuated more than 2,000 residents from three villages overnight.</p>"
+        b"</article></body></html>"
+    )
+    texts = [extract_text(body, f"https://outlet{n}.example/dam") for n in range(6)]
+    assert all("2,000 residents" in text for text in texts)
+    assert len(set(texts)) == 1

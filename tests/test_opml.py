@@ -87,3 +87,31 @@ def test_shipped_default_opml_is_real() -> None:
     assert len(opml.categories) >= 5
     assert "World News" in opml.categories
     assert all(s.url.startswith("https://") for s in opml.sources)
+
+
+def test_a_feed_outline_can_turn_article_pages_off() -> None:
+    data = b"""<opml version="2.0" xmlns:agg="https://aggregator.example/opml">
+    <body><outline text="News">
+      <outline text="Plain" xmlUrl="https://a.example/feed" articles="off"/>
+      <outline text="Spaced" xmlUrl="https://b.example/feed" agg:articles="Off"/>
+      <outline text="On" xmlUrl="https://c.example/feed" articles="on"/>
+      <outline text="Default" xmlUrl="https://d.example/feed"/>
+      <outline text="Odd" xmlUrl="https://e.example/feed" articles="sometimes"/>
+    </outline></body></opml>"""
+    opml = parse_opml(data)
+    switches = {s.title: s.articles for s in opml.sources}
+    assert switches == {"Plain": False, "Spaced": False, "On": True, "Default": True, "Odd": True}
+    (warning,) = opml.warnings
+    assert "'sometimes'" in warning and "stay on" in warning
+
+
+def test_the_article_switch_survives_an_export() -> None:
+    from aggregator.models import Source
+    from aggregator.opml_edit import render_opml
+
+    sources = [
+        Source("https://a.example/feed", "A", "News", None, False),
+        Source("https://b.example/feed", "B", "News"),
+    ]
+    again = parse_opml(render_opml("mine", sources))
+    assert [s.articles for s in again.sources] == [False, True]
