@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from aggregator.lang import detect_language
-from aggregator.models import SourceRef, Story
+from aggregator.models import SourceRef, Story, Summary
 
 FeedFormat = Literal["atom", "rss", "json"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("atom", "rss", "json")
@@ -31,6 +31,7 @@ FEED_MEDIA_TYPES: dict[str, str] = {
 }
 FORMAT_LABELS: dict[str, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 MORE_STORIES = 5  # "More stories" links under a story
+LISTED_SOURCES = 10  # sources listed under a story before "and M more" (cited ones always)
 ALL_SLUG = "all"  # the feed of every category's stories: /feeds/all.atom
 ALL_TITLE = "All stories"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -234,6 +235,31 @@ def _source_label(source: SourceRef) -> str:
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
 
 
+def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
+    """The numbered source list: the first `limit` sources and every source a bullet cites
+    (numbers kept, so "[23]" still finds its entry), then "and M more" for the rest."""
+    cited = {i for bullet in summary.bullets for i in bullet.sources}
+    shown = [(n, source) for n, source in enumerate(summary.sources) if n < limit or n in cited]
+    items: list[str] = []
+    previous = -1
+    for n, source in shown:
+        value = f' value="{n + 1}"' if n != previous + 1 else ""
+        label = html.escape(_source_label(source), quote=True)
+        items.append(f"<li{value}>{link(source.url, label)}</li>")
+        previous = n
+    text = f"<ol>\n{chr(10).join(items)}\n</ol>"
+    hidden = len(summary.sources) - len(shown)
+    outlets_shown = {source.outlet for _, source in shown}
+    more_outlets = summary.outlet_count - len(outlets_shown)
+    if more_outlets > 0:
+        noun = "source" if more_outlets == 1 else "sources"
+        text += f"\n<p>… and {more_outlets} more {noun}.</p>"
+    elif hidden:
+        noun = "report" if hidden == 1 else "reports"
+        text += f"\n<p>… and {hidden} more {noun} from these sources.</p>"
+    return text
+
+
 # --- the item body --------------------------------------------------------------------------
 
 
@@ -265,11 +291,7 @@ def story_html_body(
         noun = "source" if count == 1 else "sources"
         parts.append(f"<p>Summary based on {count} {noun}:</p>")
         if summary.sources:
-            items = "\n".join(
-                f"<li>{link(source.url, html.escape(_source_label(source), quote=True))}</li>"
-                for source in summary.sources
-            )
-            parts.append(f"<ol>\n{items}\n</ol>")
+            parts.append(_source_list(summary))
     if before_more:
         parts.append(before_more)
     others = [other for other in more if other.id != story.id][:MORE_STORIES]

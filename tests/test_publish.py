@@ -343,3 +343,41 @@ def test_a_link_xml_cannot_carry_never_breaks_the_feed(fmt: str) -> None:
     body = parsed.entries[0].content[0].value
     assert "https://good.example/x" in body
     assert "evil.example" not in body
+
+
+def _many_sources(outlets: int, items: int) -> Summary:
+    return Summary(
+        headline="Summit ends",
+        bullets=(Bullet("Leaders agreed a plan.", (0,)), Bullet("A late fact.", (22, 3))),
+        sources=tuple(
+            SourceRef(f"Outlet <{n % outlets}>", f"Report {n}", f"https://o{n}.example/s")
+            for n in range(items)
+        ),
+        outlet_count=outlets,
+    )
+
+
+def test_a_long_source_list_shows_the_first_ones_the_cited_ones_and_how_many_more() -> None:
+    summary = _many_sources(outlets=115, items=40)
+    body = story_html_body(make_story("big", summary=summary), SETTINGS)
+    assert "Summary based on 115 sources:" in body
+    assert_safe_html(body)
+    listed = [h for h in _Html(body.split("Summary based on")[1]).hrefs if h.endswith("/s")]
+    # the first ten, and source 23 that a bullet cites, keeping its number
+    assert listed == [f"https://o{n}.example/s" for n in (*range(10), 22)]
+    assert '<li value="23"><a href="https://o22.example/s">' in body
+    assert "… and 104 more sources." in body  # 115 outlets, 11 listed
+    assert "Outlet &lt;3&gt;" in body and "Outlet <3>" not in body
+
+
+def test_every_outlet_listed_but_reports_left_out_says_so() -> None:
+    summary = _many_sources(outlets=4, items=30)
+    body = story_html_body(make_story("few", summary=summary), SETTINGS)
+    assert "Summary based on 4 sources:" in body
+    assert "… and 19 more reports from these sources." in body  # 30 items, 11 listed
+
+
+def test_a_short_source_list_is_listed_whole() -> None:
+    body = story_html_body(make_story("small"), SETTINGS)
+    assert "more sources" not in body and "more reports" not in body
+    assert "value=" not in body
