@@ -63,7 +63,8 @@ def usable_cpus() -> int:
 
 
 class ParsePool:
-    """Runs :func:`parse_items` in worker processes; call :meth:`close` when done."""
+    """Runs :func:`parse_items` in worker processes. :meth:`close` stops the workers; a later
+    :meth:`parse` starts new ones (the poll job closes the pool after each pass)."""
 
     def __init__(self, workers: int | None = None, *, inline_below: int = 32 * 1024) -> None:
         self.workers = max(1, workers or usable_cpus())

@@ -120,6 +120,9 @@ class PollJob:
         )
         report = tally(due, results)
         await self._saves.flush()
+        # The parse workers (tens of MB each) are idle until the next pass: they exit before
+        # grouping, whose memory they would otherwise add to (the next pass starts new ones).
+        await asyncio.to_thread(self.parser.close)
         report.stories_changed = await after()
         await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
         elapsed_ms = int((time.monotonic() - started) * 1000)

@@ -269,6 +269,8 @@ class Run:
     cpu: float
     peak_mb: float
     out: str
+    main_mb: float = 0.0  # the peak of the main process alone (the rest: its children)
+    err: str = ""
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
@@ -288,16 +290,16 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     ]
     for t in drains:
         t.start()
-    peak = 0
+    peak = main = 0
     ps = psutil.Process(proc.pid)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         try:
-            rss = ps.memory_info().rss
-            rss += sum(c.memory_info().rss for c in ps.children(recursive=True))
-            peak = max(peak, rss)
+            own = ps.memory_info().rss
+            rss = own + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak, main = max(peak, rss), max(main, own)
         except psutil.Error:
             pass
         time.sleep(0.02)
@@ -310,7 +312,8 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
         raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}):\n{err[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime  # includes the children it waited for
     # ru_maxrss: the biggest single process, if sampling missed a short peak.
-    return Run(wall, cpu, max(peak, usage.ru_maxrss * 1024) / 2**20, out)
+    main = max(main, usage.ru_maxrss * 1024)
+    return Run(wall, cpu, max(peak, main) / 2**20, out, main / 2**20, err)
 
 
 def ours_env() -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import multiprocessing
 import os
 import signal
 import threading
@@ -140,3 +141,40 @@ def test_no_fetch_fails_because_our_own_work_delays_it(tmp_path: Path) -> None:
             assert report.items_new >= 6 * 120
 
     asyncio.run(scenario())
+
+
+def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_path: Path) -> None:
+    """The workers' memory is not added to grouping's: they exit when the feeds are stored,
+    and the next pass that has a big body to parse starts new ones."""
+    workers_while_grouping: list[int] = []
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/big.xml", big_feed(tag="a"))
+            path = tmp_path / "feeds.opml"
+            path.write_text(
+                f"<opml><body><outline text='News'><outline text='F' xmlUrl={quoteattr(url)}/>"
+                "</outline></body></opml>"
+            )
+            service = Service(path, tmp_path / "agg.db", Settings())
+            service.parser = ParsePool(workers=1, inline_below=0)
+            group = service._group_safely
+
+            def counting_group() -> int:
+                workers_while_grouping.append(len(multiprocessing.active_children()))
+                return group()
+
+            service._group_safely = counting_group  # type: ignore[method-assign]
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    first = await service.poll_cycle(fetcher, everything=True)
+                    up.add_feed("/big.xml", big_feed(tag="b"))
+                    second = await service.poll_cycle(fetcher, everything=True)
+            finally:
+                service.close()
+            assert (first.items_new, second.items_new) == (120, 120)
+            assert (first.errors, second.errors) == (0, 0)
+
+    asyncio.run(scenario())
+    assert workers_while_grouping == [0, 0]

@@ -1,4 +1,7 @@
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -340,3 +343,24 @@ def test_a_story_carries_the_language_most_of_its_sources_feeds_declare() -> Non
     story = store.reader().story("a1")
     assert story is not None
     assert story.declared_language == "de"
+
+
+def test_starting_does_not_load_numpy_or_pandas_for_sqlite_utils(tmp_path: Path) -> None:
+    """sqlite-utils would import them (when installed) only to map their column types; a
+    start (`poll --once` from cron) skips that cost, and they stay importable afterwards."""
+    for name in ("numpy", "pandas"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"LOADED = {name!r}\n")
+    code = (
+        "import sys\n"
+        "from aggregator.store import Store\n"
+        "Store(':memory:')\n"
+        "assert 'numpy' not in sys.modules and 'pandas' not in sys.modules, sys.modules.keys()\n"
+        "import numpy, pandas\n"
+        "print(numpy.LOADED, pandas.LOADED)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["numpy", "pandas"]
