@@ -16,10 +16,11 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from upstream import Upstream
 
+import aggregator.parse_pool as parse_pool_module
 from aggregator.config import Settings
 from aggregator.errors import ParseError
 from aggregator.fetch import Fetcher, FetchSettings
-from aggregator.models import Fetched, Source
+from aggregator.models import Fetched, Item, ParsedFeed, Source
 from aggregator.parse_pool import ParsePool, parse_items
 from aggregator.service import Service
 
@@ -97,33 +98,58 @@ def test_a_dead_worker_costs_only_its_feeds() -> None:
         pool.close()
 
 
-def test_no_fetch_fails_because_our_own_work_delays_it(tmp_path: Path) -> None:
+def test_no_fetch_fails_because_our_own_work_delays_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Many slow feeds, few fetch slots, a short connect timeout, big feeds parsed in worker
-    processes and a thread hogging the CPU in the service process: every feed that answered
-    in time is recorded as a success (waiting for a slot is not a connect timeout). The 40
-    slow feeds queue ~3 s for the 4 slots, well past the 1 s connect timeout; the timeout
-    itself leaves room for the hogs' hold on the GIL (0.25 s made the check flaky)."""
+    processes and threads hogging the CPU in the service process: every feed that answered
+    in time is recorded as a success (waiting for a slot is not a connect timeout), and no
+    body is parsed on the event loop's thread.
+
+    The big feeds come first, so their parsing (and the worker processes' start) overlaps
+    the slow fetches. The 24 slow feeds queue ~1.8 s for the 4 slots, well past the 1 s
+    connect timeout; the timeout itself leaves room for the hogs' hold on the GIL (0.25 s
+    made the check flaky). The hogs stop when every feed is recorded: grouping runs after
+    the fetches, so hogging it would prove nothing and only slow the test down."""
     settings = Settings()
     settings = dataclasses.replace(
         settings,
         fetch=FetchSettings(total_timeout=10.0, connect_timeout=1.0, per_host=64, concurrency=4),
     )
     stop = threading.Event()
+    hogged = [0, 0]
 
-    def hog() -> None:
+    def hog(k: int) -> None:
         while not stop.is_set():
             sum(i * i for i in range(20_000))
+            hogged[k] += 1
+
+    parsed_on: list[int] = []  # threads of this process that parsed a body
+    in_process = parse_pool_module.parse_items
+
+    def recording(*args: object) -> tuple[ParsedFeed, list[Item]]:
+        parsed_on.append(threading.get_ident())
+        return in_process(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse_pool_module, "parse_items", recording)
 
     async def scenario() -> None:
         async with Upstream() as up:
-            urls = [up.url(f"/slow?delay=0.3&n={n}") for n in range(40)]
-            urls += [up.add_feed(f"/big{n}.xml", big_feed(tag=str(n))) for n in range(6)]
+            urls = [up.add_feed(f"/big{n}.xml", big_feed(60, tag=str(n))) for n in range(6)]
+            urls += [up.url(f"/slow?delay=0.3&n={n}") for n in range(24)]
             outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
             path = tmp_path / "feeds.opml"
             path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
             service = Service(path, tmp_path / "agg.db", settings)
             service.parser = ParsePool(inline_below=16 * 1024)
-            hogs = [threading.Thread(target=hog) for _ in range(2)]
+            hogs = [threading.Thread(target=hog, args=(k,)) for k in range(2)]
+            group = service._group_and_summarize
+
+            def stop_hogs_then_group() -> int:
+                stop.set()
+                return group()
+
+            service._group_and_summarize = stop_hogs_then_group  # type: ignore[method-assign]
             for thread in hogs:
                 thread.start()
             try:
@@ -135,10 +161,13 @@ def test_no_fetch_fails_because_our_own_work_delays_it(tmp_path: Path) -> None:
                 for thread in hogs:
                     thread.join()
                 service.close()
-            assert report.feeds == 46
+            assert report.feeds == 30
             assert report.errors == 0, report.statuses
             assert up.max_in_flight <= 4
-            assert report.items_new >= 6 * 120
+            assert report.items_new == 6 * 60
+            assert all(hogged), "the hogs ran while feeds were fetched"
+            assert threading.get_ident() not in parsed_on, "a body was parsed on the loop"
+            assert len(parsed_on) == 24  # the small bodies, in threads; the big ones in workers
 
     asyncio.run(scenario())
 
