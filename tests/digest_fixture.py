@@ -6,7 +6,6 @@ The sink is aiosmtpd on 127.0.0.1; TLS certificates come from `trustme`, made at
 from __future__ import annotations
 
 import dataclasses
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,12 +91,6 @@ def add_story(
         outlet_count=outlets,
     )
     store.save_summary(story_id, summary, fingerprint or headline, [(category, 1.0)], at)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

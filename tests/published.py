@@ -4,7 +4,6 @@ the checks that read every output the way subscribers do (feed validator, newsbo
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import threading
@@ -14,17 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from news_fixture import feeds, opml
-from upstream import Upstream
+from upstream import Upstream, free_port
 
 from aggregator.publish import PublishSettings
 from aggregator.store import Store
 from aggregator.web import make_app, start_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
-from upstream import Upstream
+from upstream import Upstream, opml
 
 import aggregator.store as store_module
 from aggregator.cli import main
@@ -20,13 +20,6 @@ from aggregator.lock import writer_lock
 from aggregator.store import Store
 
 FEEDS = feeds()
-
-
-def opml(*urls: str) -> str:
-    outlines = "".join(
-        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
-    )
-    return f'<opml version="2.0"><body><outline text="World">{outlines}</outline></body></opml>'
 
 
 def run_cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

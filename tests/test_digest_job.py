@@ -20,10 +20,10 @@ from digest_fixture import (
     Sink,
     add_story,
     certificates,
-    free_port,
     settings,
     smtp_sink,
 )
+from upstream import free_port
 
 from aggregator import digest_job
 from aggregator.config import Settings

@@ -15,13 +15,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from news_fixture import SOURCE_URLS, feeds, opml
-from upstream import Upstream
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from upstream import Upstream, free_port
 
 
 def aggregator(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

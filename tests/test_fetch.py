@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
-from upstream import Upstream, closed_port
+from upstream import Upstream, free_port
 
 import aggregator.fetch as fetch_module
 from aggregator.fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
@@ -191,7 +191,7 @@ def test_http_errors_become_fetch_failed(
 
 def test_connection_refused() -> None:
     async def scenario(up: Upstream, f: Fetcher) -> None:
-        url = f"http://127.0.0.1:{closed_port()}/feed.xml"
+        url = f"http://127.0.0.1:{free_port()}/feed.xml"
         result = await f.fetch(url)
         assert isinstance(result, FetchFailed)
         assert (result.url, result.error, result.status) == (url, "connection refused", None)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from upstream import free_port
 
 from aggregator.config import Settings
 from aggregator.health import assess, stale_after
@@ -73,9 +73,7 @@ def serve_and_get(
     reader: Reader, requests: list[tuple[str, str]]
 ) -> list[tuple[int, dict[str, str], bytes]]:
     async def main() -> list[tuple[int, dict[str, str], bytes]]:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         app = make_app(reader, PublishSettings(), clock=lambda: NOW, stale_after=STALE)
         runner = await start_server(app, "127.0.0.1", port)
         out = []

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
-from upstream import Upstream
+from upstream import Upstream, free_port, opml
 
 import aggregator.parse_pool as parse_pool_module
 import aggregator.service as service_module
@@ -24,15 +23,6 @@ from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
 
 FEEDS = feeds()
-
-
-def opml(*urls: str, category: str = "World News") -> str:
-    outlines = "".join(
-        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
-    )
-    return (
-        f'<opml version="2.0"><body><outline text="{category}">{outlines}</outline></body></opml>'
-    )
 
 
 def fast_settings() -> Settings:
@@ -58,12 +48,6 @@ async def poll_once(service: Service) -> CycleReport:
     await service.load_sources(strict=True)
     async with Fetcher(service.settings.fetch) as fetcher:
         return await service.poll_cycle(fetcher)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
-from upstream import Upstream
+from upstream import Upstream, opml
 
 from aggregator.config import Settings
 from aggregator.fetch import FetchSettings
@@ -48,13 +48,6 @@ class FakeSystemd:
 
     def close(self) -> None:
         self.sock.close()
-
-
-def opml(*urls: str) -> str:
-    outlines = "".join(
-        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
-    )
-    return f'<opml version="2.0"><body><outline text="World">{outlines}</outline></body></opml>'
 
 
 def test_notifier_is_silent_outside_systemd() -> None:

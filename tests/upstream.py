@@ -39,7 +39,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-__all__ = ["RecordedRequest", "Resource", "Upstream", "closed_port", "gzip_bomb"]
+__all__ = ["RecordedRequest", "Resource", "Upstream", "free_port", "gzip_bomb", "opml"]
 
 _TRICKLE_LIMIT = 60.0  # seconds; a trickling handler gives up after this even if nobody hangs up
 
@@ -79,11 +79,22 @@ def gzip_bomb(size: int) -> bytes:
     return b"".join(parts)
 
 
-def closed_port() -> int:
-    """A loopback port that nothing listens on (bound, then released)."""
+def free_port() -> int:
+    """A loopback port that nothing listens on (bound, then released): for a test's own
+    server to listen on, or for a client to find closed."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def opml(*urls: str, category: str = "World News") -> str:
+    """An OPML listing `urls` under one category."""
+    outlines = "".join(
+        f'<outline type="rss" text="F{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls)
+    )
+    return (
+        f'<opml version="2.0"><body><outline text="{category}">{outlines}</outline></body></opml>'
+    )
 
 
 class Upstream:
