@@ -8,9 +8,11 @@ and Atom `summary` a plain-text excerpt, and every entry carries its story's lan
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -41,6 +43,7 @@ from aggregator.ranking import for_feed
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
+ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth)
 
 
 class _EntryLanguage:
@@ -68,6 +71,37 @@ class _EntryLanguage:
 def _terms(story: Story) -> list[str]:
     return [term for term in (clean(c) for c in dict.fromkeys(story.categories)) if term] or (
         [clean(story.category)] if clean(story.category) else []
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What every feed says of one story, in any format or flavour."""
+
+    uri: str
+    url: str
+    title: str
+    language: str
+    terms: tuple[str, ...]
+    body: str  # HTML
+    summary: str  # plain text
+
+
+@functools.lru_cache(maxsize=ENTRY_MEMO)
+def _entry(story: Story, settings: PublishSettings) -> _Entry:
+    """A story's entry, made once: a category's Atom, RSS and JSON feeds, their top-stories
+    flavours and the all-stories feed carry the same one (rendering it and detecting its
+    language are most of a feed's cost). Keyed by the whole story, so any change makes a new
+    entry."""
+    return _Entry(
+        uri=story_uri(story),
+        url=story_url(story, settings),
+        title=headline(story),
+        language=story_language(story, settings),
+        terms=tuple(_terms(story)),
+        # clean again: a last guard so one odd character can never break the whole feed
+        body=clean(story_html_body(story, settings)),
+        summary=clean(excerpt(story)),
     )
 
 
@@ -117,25 +151,23 @@ def render_feed(
     if fmt == "rss":
         fg.ttl(max(1, settings.max_age // 60))
     for story in chosen:
+        entry = _entry(story, settings)
         fe = fg.add_entry(order="append")
         fe.register_extension("language", _EntryLanguage, atom=True, rss=True)
-        fe.language.code = story_language(story, settings)
-        uri = story_uri(story)
-        fe.id(uri)
-        fe.guid(uri, permalink=False)
-        fe.title(headline(story))
-        fe.link(href=story_url(story, settings), rel="alternate", type="text/html")
+        fe.language.code = entry.language
+        fe.id(entry.uri)
+        fe.guid(entry.uri, permalink=False)
+        fe.title(entry.title)
+        fe.link(href=entry.url, rel="alternate", type="text/html")
         fe.published(utc(story.first_seen))
         fe.updated(utc(story.updated))
-        terms = _terms(story)
-        if terms:
-            fe.category([{"term": term} for term in terms])
-        # clean again: a last guard so one odd character can never break the whole feed
-        fe.content(clean(story_html_body(story, settings)), type="html")
+        if entry.terms:
+            fe.category([{"term": term} for term in entry.terms])
+        fe.content(entry.body, type="html")
         # After content: the plain excerpt becomes Atom <summary> (type text) and RSS
         # <description>, and the HTML moves to RSS <content:encoded>. Readers treat an RSS
         # description as HTML, so there the text is escaped once more ("S&P" → "S&amp;P").
-        summary = clean(excerpt(story))
+        summary = entry.summary
         fe.description(html.escape(summary, quote=False) if fmt == "rss" else summary, True)
     if fmt == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
@@ -148,19 +180,19 @@ def _json_feed(
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     items = []
     for story in chosen:
+        entry = _entry(story, settings)
         item: dict[str, Any] = {
-            "id": story_uri(story),
-            "url": story_url(story, settings),
-            "title": headline(story),
-            "content_html": clean(story_html_body(story, settings)),
-            "summary": clean(excerpt(story)),
+            "id": entry.uri,
+            "url": entry.url,
+            "title": entry.title,
+            "content_html": entry.body,
+            "summary": entry.summary,
             "date_published": utc(story.first_seen).isoformat(),
             "date_modified": utc(story.updated).isoformat(),
-            "language": story_language(story, settings),
+            "language": entry.language,
         }
-        terms = _terms(story)
-        if terms:
-            item["tags"] = terms
+        if entry.terms:
+            item["tags"] = list(entry.terms)
         items.append(item)
     document = {
         "version": "https://jsonfeed.org/version/1.1",
