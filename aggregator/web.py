@@ -196,18 +196,16 @@ def _not_modified(request: web.Request, entry: Rendered) -> bool:
     return False
 
 
-def _serve(request: web.Request, entry: Rendered, max_age: int | None = None) -> web.Response:
+def _serve(request: web.Request, entry: Rendered) -> web.Response:
+    """A 200 or a 304, with the headers `entry` prepared for it."""
     use_gzip = entry.gzipped is not None and _accepts_gzip(
         request.headers.get("Accept-Encoding", "")
     )
-    headers = entry.gzip_headers if use_gzip else entry.headers
-    if max_age is not None:
-        headers = {**headers, "Cache-Control": f"public, max-age={max_age}"}
     if _not_modified(request, entry):
-        headers = {
-            k: v for k, v in headers.items() if k not in ("Content-Type", "Content-Encoding")
-        }
-        return web.Response(status=304, headers=headers)
+        return web.Response(
+            status=304, headers=entry.gzip_headers_304 if use_gzip else entry.headers_304
+        )
+    headers = entry.gzip_headers if use_gzip else entry.headers
     return web.Response(body=entry.gzipped if use_gzip else entry.body, headers=headers)
 
 

@@ -181,6 +181,23 @@ def test_gzip_when_accepted() -> None:
     serve(FakeReader(), check)
 
 
+def test_a_304_carries_its_representations_validators_and_no_body_headers() -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/feeds/world-news.atom"
+        for encoding in ("identity", "gzip"):
+            _, full, _ = await get(session, url, Accept_Encoding=encoding)
+            status, headers, body = await get(
+                session, url, Accept_Encoding=encoding, If_None_Match=full["ETag"]
+            )
+            assert (status, body) == (304, b"")
+            for name in ("ETag", "Vary", "Cache-Control", "Last-Modified"):
+                assert headers[name] == full[name], (encoding, name)
+            assert "Content-Encoding" not in headers
+            assert headers["X-Content-Type-Options"] == "nosniff"
+
+    serve(FakeReader(), check)
+
+
 def test_head_has_headers_and_no_body() -> None:
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         url = root + "/feeds/world-news.atom"
