@@ -83,6 +83,32 @@ def _newest(stories: list[Story]) -> datetime | None:
     return max((_utc(s.updated) for s in stories), default=None)
 
 
+class _ReadOnce:
+    """A reader that asks `reader` each listing question once (for one export)."""
+
+    def __init__(self, reader: StoryReader) -> None:
+        self._reader = reader
+        self._categories: list[str] | None = None
+        self._stories: dict[tuple[str | None, int], list[Story]] = {}
+
+    def categories(self) -> list[str]:
+        if self._categories is None:
+            self._categories = self._reader.categories()
+        return self._categories
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        key = (category, limit)
+        if key not in self._stories:
+            self._stories[key] = self._reader.stories(category, limit)
+        return self._stories[key]
+
+    def story(self, story_id: str) -> Story | None:
+        return self._reader.story(story_id)
+
+    def version(self) -> str:
+        return self._reader.version()
+
+
 class Site:
     """Renders any published path from a reader's current data."""
 
@@ -193,7 +219,12 @@ class Site:
     # --- every path, for the static export ------------------------------------------------
 
     def files(self) -> Iterator[tuple[str, Output]]:
-        """Every published document as (relative file path, output)."""
+        """Every published document as (relative file path, output). Each list of stories is
+        read once: a category's six feeds, its pages and its stories' pages share them."""
+        once = Site(_ReadOnce(self.reader), self.settings, clock=self.now, digest=self.digest)
+        yield from once._files()
+
+    def _files(self) -> Iterator[tuple[str, Output]]:
         yield "index.html", self.index()
         yield "robots.txt", self.robots()
         yield "favicon.ico", self.favicon("ico")
