@@ -34,6 +34,7 @@ from aggregator.publish import (
     PublishSettings,
     feed_path,
     slugify,
+    utc,
 )
 
 HTML_TYPE = "text/html; charset=utf-8"
@@ -75,12 +76,8 @@ class Output:
     ranked: bool = False  # its order depends on the time it was rendered
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _newest(stories: list[Story]) -> datetime | None:
-    return max((_utc(s.updated) for s in stories), default=None)
+    return max((utc(s.updated) for s in stories), default=None)
 
 
 class _ReadOnce:

@@ -28,7 +28,7 @@ from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.health import assess
-from aggregator.publish import PublishSettings
+from aggregator.publish import PublishSettings, utc
 from aggregator.site import Output, Site, StoryReader
 
 RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
@@ -153,12 +153,8 @@ class _Version:
         return value
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _http_date(moment: datetime) -> str:
-    return format_datetime(_utc(moment), usegmt=True)
+    return format_datetime(utc(moment), usegmt=True)
 
 
 def _accepts_gzip(header: str) -> bool:
