@@ -277,6 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--pipeline-no-articles", action="store_true", help="pipeline with article fetching off"
     )
+    parser.add_argument(
+        "--pipeline-full-feeds",
+        action="store_true",
+        help="pipeline whose feeds carry the whole documents (what grouping alone costs)",
+    )
     parser.add_argument("--no-lint", action="store_true", help="skip the real-news lint")
     args = parser.parse_args(argv)
 
@@ -328,6 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             score,
             args.budget,
             not args.pipeline_no_articles,
+            args.pipeline_full_feeds,
         )
     if not args.no_lint:
         lint_table()
@@ -341,11 +347,12 @@ def pipeline_table(
     score: Scorer,
     budget: int,
     articles: bool = True,
+    full_feeds: bool = False,
 ) -> None:
     """Multi-News through feeds of first sentences and full article pages, `poll --once --all`."""
     from summary_pipeline import median_or_zero, run_pipeline
 
-    result = run_pipeline(clusters, to_item, articles)
+    result = run_pipeline(clusters, to_item, articles, full_feeds)
     # The batch command again, on exactly the documents the pipeline grouped into the story
     # scored: separates what grouping costs from what the feed/article path costs.
     docs_of = dict(clusters)
@@ -366,7 +373,8 @@ def pipeline_table(
         grouped.add(score(ref, truncate(same, budget)), same, budget)
     print()
     print(
-        f"whole pipeline: {len(clusters)} clusters, feeds carry first sentences, article pages "
+        f"whole pipeline: {len(clusters)} clusters, feeds carry "
+        f"{'the full documents' if full_feeds else 'first sentences'}, article pages "
         f"the full documents (article fetching {'on' if articles else 'OFF'}); "
         f"`poll --once --all` took {result.seconds:.1f} s ({result.output})"
     )

@@ -66,15 +66,16 @@ def make_docs(cluster: str, docs: list[str], title_of: object) -> list[Doc]:
     return out
 
 
-def feed_xml(host: str, docs: list[Doc], now: datetime) -> bytes:
+def feed_xml(host: str, docs: list[Doc], now: datetime, full: bool = False) -> bytes:
     entries = []
     for n, doc in enumerate(docs):
         link = f"http://{host}/{doc.cluster}.html"
         date = format_datetime(now - timedelta(minutes=n % 600))
+        body = "\n\n".join(doc.paragraphs) if full else doc.first
         entries.append(
             f"<item><title>{xml_escape(doc.title)}</title><link>{xml_escape(link)}</link>"
             f"<guid>{xml_escape(link)}</guid><pubDate>{date}</pubDate>"
-            f"<description>{xml_escape(doc.first)}</description></item>"
+            f"<description>{xml_escape(body)}</description></item>"
         )
     return (
         f"<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet {host}</title>"
@@ -92,7 +93,9 @@ def page_html(doc: Doc) -> bytes:
     ).encode()
 
 
-async def serve(by_host: dict[str, list[Doc]], now: datetime) -> tuple[web.AppRunner, int]:
+async def serve(
+    by_host: dict[str, list[Doc]], now: datetime, full: bool = False
+) -> tuple[web.AppRunner, int]:
     pages = {(d.index, d.cluster): d for docs in by_host.values() for d in docs}
     index_of = {host: docs[0].index for host, docs in by_host.items()}
     feeds: dict[str, bytes] = {}
@@ -118,15 +121,21 @@ async def serve(by_host: dict[str, list[Doc]], now: datetime) -> tuple[web.AppRu
     port = int(runner.addresses[0][1])
     for n in range(1, MAX_OUTLETS):
         await web.TCPSite(runner, f"127.0.0.{n + 2}", port).start()
-    feeds.update({host: feed_xml(f"{host}:{port}", docs, now) for host, docs in by_host.items()})
+    feeds.update(
+        {host: feed_xml(f"{host}:{port}", docs, now, full) for host, docs in by_host.items()}
+    )
     return runner, port
 
 
 def run_pipeline(
-    clusters: list[tuple[str, list[str]]], title_of: object, articles: bool = True
+    clusters: list[tuple[str, list[str]]],
+    title_of: object,
+    articles: bool = True,
+    full_feeds: bool = False,
 ) -> PipelineResult:
+    """`full_feeds`: the feeds carry the whole documents (what grouping alone costs)."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return asyncio.run(_run(clusters, title_of, now, articles))
+    return asyncio.run(_run(clusters, title_of, now, articles, full_feeds))
 
 
 async def _run(
@@ -134,12 +143,13 @@ async def _run(
     title_of: object,
     now: datetime,
     articles: bool,
+    full_feeds: bool = False,
 ) -> PipelineResult:
     by_host: dict[str, list[Doc]] = {}
     for cluster, docs in clusters:
         for doc in make_docs(cluster, docs, title_of):
             by_host.setdefault(f"127.0.0.{doc.index + 2}", []).append(doc)
-    runner, port = await serve(by_host, now)
+    runner, port = await serve(by_host, now, full_feeds)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             base = Path(tmp)
