@@ -35,7 +35,8 @@ _PROMO = re.compile(
     r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"
     r"privacy\s+policy|all\s+rights\s+reserved|javascript|read\s+more|continue\s+reading|"
     r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement|"
-    r"full\s+episode|only\s+available\s+in)\b",
+    r"full\s+episode|only\s+available\s+in|watch\s+the\s+latest|latest\s+episodes|"
+    r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to)\b",
     re.IGNORECASE,
 )
 # Openings that point back at a sentence the reader may not see.

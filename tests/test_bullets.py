@@ -124,3 +124,17 @@ def test_a_longer_lead_that_contains_the_title_is_kept() -> None:
     title = "Tisza dam breaks"
     lead = "The Tisza dam broke after a storm on Monday, flooding three villages downstream."
     assert body_sentences(lead, [title]) == [lead]
+
+
+def test_a_channels_calls_to_action_are_never_bullets() -> None:
+    text = (
+        "The river burst its banks in three towns on Tuesday night. "
+        "Watch the latest episodes of your favourite news shows here! "
+        "Subscribe to our channel and click the bell button to catch the latest videos. "
+        "Stay tuned for more updates from our reporters in the region. "
+        "Officials said more than 400 homes were flooded."
+    )
+    assert body_sentences(text, [], 45, 6) == [
+        "The river burst its banks in three towns on Tuesday night.",
+        "Officials said more than 400 homes were flooded.",
+    ]
