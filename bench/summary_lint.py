@@ -8,6 +8,11 @@ the real outlets, and benches touch loopback only), then counts what a reader wo
     python bench/summary_lint.py [--day DIR ...] [--show N]
 
 The rules here are written independently of the summarizer's own, so a zero is earned.
+
+Stories with 0, 1 or 2 bullets are split by why: "teaser-only" stories have only feed teasers
+(with article fetching on, which this lint cannot do offline, their pages would supply the
+text); "full text that offers no more usable sentences" have sources saying no more than the
+bullets do (by this lint's own sentence rules); only the rest are counted as defects.
 """
 
 from __future__ import annotations
@@ -103,7 +108,38 @@ def repeats(a: str, b: str) -> bool:
 TEASER_WORDS = 120  # the article job's default: feed text this short gets its page fetched
 THIN = {0: "stories with 0 bullets", 1: "stories with 1 bullet", 2: "stories with 2 bullets"}
 TEASER_ONLY = "  of which teaser-only (article page would be fetched; not available offline)"
-FULL_TEXT = "  of which a source has full text (a defect)"
+FULL_TEXT = "  of which the sources offer more usable sentences (a defect)"
+SAY_LITTLE = "  of which full text that offers no more usable sentences"
+_SENTENCE = re.compile(r"""[^.!?]+[.!?]["'”’)\]]*""")
+_PROMO_LINE = re.compile(
+    r"\b(?:subscribe|click|sign up|newsletter|visit|watch the latest|follow us|download|"
+    r"abusive language|healthy debate|comments?|you can watch)\b",  # promotion, moderation
+    re.IGNORECASE,
+)
+
+
+def usable_sentences(items: list[Item]) -> int:
+    """Sentences of the sources a reader could take as bullets, by this lint's own rules:
+    closing punctuation, six words or more, no question, no context-needing opening, no
+    call to action, not a title."""
+    titles = {tuple(tokens(i.title)) for i in items}
+    found = set()
+    for item in items:
+        if item.duplicate_of:
+            continue
+        lines = item.text.splitlines()  # list items and paragraphs never share a sentence
+        for match in (m for line in lines for m in _SENTENCE.finditer(line)):
+            text = " ".join(match.group(0).split())
+            if (
+                len(text.split()) >= 6
+                and not text.rstrip("\"'”’)]").endswith("?")
+                and not _CONTEXT_OPENING.search(text)
+                and not _PROMO_LINE.search(text)
+                and text[:1].isupper()
+                and tuple(tokens(text)) not in titles
+            ):
+                found.add(text)
+    return len(found)
 
 
 def teaser_only(items: list[Item]) -> bool:
@@ -134,9 +170,12 @@ def lint(
             counts[thin] += 1
             if teaser_only(items.get(story.id, [])):
                 counts[thin + TEASER_ONLY] += 1
-            else:
+            elif usable_sentences(items.get(story.id, [])) > len(bullets):
                 counts[thin + FULL_TEXT] += 1
-                examples.append((thin + " with full text", story))
+                examples.append((thin + " whose sources offer more", story))
+            else:
+                counts[thin + SAY_LITTLE] += 1
+                examples.append((thin + " from full text saying little", story))
         if summary.outlet_count > 1:
             counts["multi-outlet stories"] += 1
         titles = [s.title for s in summary.sources]
@@ -244,7 +283,11 @@ ORDER = [
     "stories",
     "multi-outlet stories",
     "bullets",
-    *(f"{thin}{part}" for thin in THIN.values() for part in ("", TEASER_ONLY, FULL_TEXT)),
+    *(
+        f"{thin}{part}"
+        for thin in THIN.values()
+        for part in ("", TEASER_ONLY, SAY_LITTLE, FULL_TEXT)
+    ),
     "bullets without closing punctuation",
     "bullets with a context-needing opening",
     "bullets truncated",
