@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from .event_links import names_what_happened
 from .features import Features, decode, encode, item_features
 from .models import Item
 from .window_counts import Vector, WindowCounts, dot, unit
@@ -45,6 +46,7 @@ class ClusterSettings:
     headline_threshold: float = 0.50  # cosine of the titles alone that also suffices
     min_shared_terms: int = 3  # distinctive terms shared with the member matched …
     min_event_terms: int = 2  # … of which this many are not names (what happened, not who)
+    unanchored_terms: int = 6  # without such a term in a headline, the texts must share this many
     distinctive_share: float = 0.02  # a term in at most this share of active stories …
     distinctive_min: int = 10  # … or in at most this many is distinctive
     common_share: float = 0.05  # a term in more than this share of active stories weighs nothing
@@ -55,7 +57,7 @@ class ClusterSettings:
     min_text_terms: int = 15  # with fewer text terms an item is matched on its title alone
     profile_recent: int = 4  # a story is matched through its founder and this many latest items
     max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
-    same_outlet_margin: float = 0.10  # extra asked to join a story only the item's outlet covers
+    same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
     merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
@@ -240,7 +242,7 @@ class Clusterer:
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        ranked = self._rank(vector, title_vector, when, now, item.outlet, features.multi, has_text)
+        ranked = self._rank(vector, title_vector, when, now, item.outlet, features, has_text)
         if ranked and ranked[0][0] >= 0:
             _, score, best = ranked[0]
             story, merged = self._merge(self._stories[best], ranked[1:])
@@ -276,7 +278,7 @@ class Clusterer:
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        ranked = self._rank(vector, title_vector, when, now, item.outlet, features.multi, has_text)
+        ranked = self._rank(vector, title_vector, when, now, item.outlet, features, has_text)
         others = [r for r in ranked if r[2] != story.id]
         need = 0.0 if story.members == [item.id] else self.settings.merge_margin
         clear = [sid for margin, _, sid in others if margin >= need]
@@ -340,7 +342,7 @@ class Clusterer:
         when: datetime,
         now: datetime,
         outlet: str,
-        multi: bool,
+        features: Features,
         has_text: bool,
     ) -> list[tuple[float, float, str]]:
         """(margin, score, story id) of each story with a matching member, best first."""
@@ -367,6 +369,8 @@ class Clusterer:
             member_vector, member_title = self._member_vectors(member)
             if not counts.shares_event(terms, member_vector, member_title):
                 continue
+            if not names_what_happened(features, member.features, counts, s.unanchored_terms):
+                continue
             full = max(dot(vector, member_vector), dot(vector, self._profile_vector(story)))
             head = dot(title_vector, member_title)
             margin = max(full - s.threshold, head - s.headline_threshold)
@@ -374,7 +378,7 @@ class Clusterer:
                 margin = min(margin, full - s.threshold / 2)  # two texts must agree too
             if outlet and story.outlets == {outlet}:
                 margin -= s.same_outlet_margin
-            if multi:
+            if features.multi:
                 margin -= s.multi_topic_margin
             score = max(full, head)
             if story.id not in best or (margin, score) > best[story.id]:

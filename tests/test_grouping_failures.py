@@ -131,6 +131,49 @@ def test_the_same_person_in_two_events_stays_two_stories() -> None:
     assert result["deal"] != result["visit"]
 
 
+def test_a_person_with_their_office_is_not_an_event() -> None:
+    """Two events of one politician share the name and the office ("presidential nominee"),
+    but no headline names something the other item reports."""
+    who = "Democratic presidential nominee Arlen Voss"
+    a = item(
+        "riots",
+        "Arlen Voss condemns rioting and looting",
+        f"In a speech in Pellow, {who} said the unrest had to end, and called the violence "
+        "unacceptable as shop owners swept broken glass.",
+        "a.example",
+        60,
+    )
+    b = item(
+        "schools",
+        "Voss on Halvorsen: talk about a know-nothing premier",
+        f"At a press conference in Marrow, {who} slammed Premier Halvorsen over schools and "
+        "said the campaign would publish a plan for teachers.",
+        "b.example",
+        90,
+    )
+    result = stories([*filler(12), a, b])
+    assert result["riots"] != result["schools"]
+
+
+def test_long_reports_under_unrelated_headlines_still_join_on_many_shared_facts() -> None:
+    text = (
+        "The river burst its banks in Pellow overnight, flooding the market square, the "
+        "railway station and two schools; firefighters rescued forty residents by boat and "
+        "the mayor opened the sports hall as a shelter while engineers inspected the bridge."
+    )
+    a = item("night", "A town wakes to sirens", text, "a.example", 60)
+    b = item(
+        "morning",
+        "Pellow counts the cost",
+        text.replace("overnight", "on Sunday night").replace("forty", "dozens of"),
+        "b.example",
+        90,
+    )
+    assert stories([*filler(12), a, b])["morning"] == "night"
+    strict = replace(ClusterSettings(), unanchored_terms=100)
+    assert cluster_stream([*filler(12), a, b], strict)["morning"] == "morning"
+
+
 # --- paraphrase -----------------------------------------------------------------------------
 
 
@@ -306,6 +349,35 @@ def test_a_channels_long_boilerplate_paragraph_is_stripped_from_its_items() -> N
     assert not any("Harbour Plus" in text for text in stripped)
     assert stripped[0] == "Marrow port closes for crane repairs."
     assert stripped[1] == texts[1]
+
+
+# --- one outlet's items on one topic --------------------------------------------------------
+
+
+def test_one_outlets_two_explainers_on_a_topic_stay_apart_until_another_outlet_joins() -> None:
+    """An outlet's own items share its beat and style: two explainers on travel rules are
+    not one event. A report of another outlet is not asked the extra margin."""
+    a = item(
+        "list",
+        "Are Keldon or Brona on the travel quarantine list?",
+        "Holiday spots are regularly added to the travel quarantine list as infection rates "
+        "rise, and travellers returning from them must isolate for two weeks.",
+        "herald.example",
+        60,
+    )
+    b = item(
+        "rules",
+        "What are Tavin's travel quarantine rules?",
+        "Travellers arriving from countries on the list must isolate at home for two weeks, "
+        "and police can fine those who break the rules.",
+        "herald.example",
+        160,
+    )
+    result = stories([*filler(12), a, b])
+    assert result["rules"] != result["list"]
+    c = replace(b, id="other", outlet="courier.example", feed_url="https://courier.example/f")
+    result = stories([*filler(12), a, c])
+    assert result["other"] == result["list"]
 
 
 # --- what every item of a channel or a day carries ------------------------------------------
