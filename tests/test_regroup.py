@@ -156,8 +156,10 @@ DAM = [
 FLEE_PAGE = [
     "People in the valley were told to leave.",
     "Sirens sounded across three villages after the Tisza dam broke on Monday night following "
-    "days of heavy rain, and rescue teams evacuated more than 2,000 residents.",
-    "The regional governor declared a state of emergency over the broken dam.",
+    "days of heavy rain, and rescue teams evacuated more than 2,000 residents from the villages "
+    "below the dam.",
+    "The regional governor declared a state of emergency after the dam broke and asked for army "
+    "support.",
 ]
 
 
