@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,20 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no
         await asyncio.sleep(0.05)
 
 
+@contextlib.asynccontextmanager
+async def running(service: Service) -> AsyncIterator[asyncio.Task[None]]:
+    """`service.run` (no web server) in the background; on exit it is stopped, awaited and
+    the service closed."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        service.close()
+
+
 async def poll_once(service: Service) -> CycleReport:
     """Load the OPML and run one poll pass, as `aggregator poll --once` does."""
     await service.load_sources(strict=True)
@@ -60,9 +76,7 @@ def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(
             path = tmp_path / "feeds.opml"
             path.write_text(opml(first))
             service = Service(path, tmp_path / "agg.db", fast_settings())
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
+            async with running(service) as task:
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 # add a feed: polled at the next tick, no restart
                 path.write_text(opml(first, second))
@@ -77,10 +91,6 @@ def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(
                 path.write_text(opml(second))
                 await wait_for(lambda: [s.url for s in service.store.sources()] == [second])
                 assert service.store.db["items"].count == 3
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
 
     asyncio.run(scenario())
 
@@ -181,9 +191,7 @@ def test_sighup_rereads_the_opml(tmp_path: Path) -> None:
             settings = fast_settings()
             slow = dataclasses.replace(settings.server, tick=30.0)
             service = Service(path, tmp_path / "agg.db", dataclasses.replace(settings, server=slow))
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
+            async with running(service):
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
                 path.write_text(opml(first, second))
@@ -191,10 +199,6 @@ def test_sighup_rereads_the_opml(tmp_path: Path) -> None:
                 assert up.requests_for("/b.xml") == []  # the 30 s tick has not come
                 os.kill(os.getpid(), signal.SIGHUP)
                 await wait_for(lambda: len(up.requests_for("/b.xml")) == 1, timeout=5)
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
 
     asyncio.run(scenario())
 
@@ -341,18 +345,12 @@ def test_a_typo_url_in_a_live_opml_edit_keeps_the_service_running(tmp_path: Path
             path = tmp_path / "feeds.opml"
             path.write_text(opml(first))
             service = Service(path, tmp_path / "agg.db", fast_settings())
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
+            async with running(service) as task:
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 path.write_text(opml(first, "http://[::1/x"))
                 await asyncio.sleep(1.6)  # past the scheduler's next pass (at least 1 s away)
                 assert not task.done()
                 assert [s.url for s in service.store.sources()] == [first]
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
 
     asyncio.run(scenario())
 

@@ -189,7 +189,7 @@ def test_remove_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
-    from test_service import fast_settings, wait_for
+    from test_service import fast_settings, running, wait_for
 
     from aggregator.service import Service
 
@@ -203,9 +203,7 @@ def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
                 f'<outline type="rss" text="A" xmlUrl="{first}"/></outline></body></opml>'
             )
             service = Service(path, tmp_path / "agg.db", fast_settings())
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
+            async with running(service):
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 await add(path, up.url("/b.xml"), category="World")
                 await wait_for(lambda: len(up.requests_for("/b.xml")) >= 2)  # add's check + poll
@@ -213,9 +211,5 @@ def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
                 await wait_for(
                     lambda: [s.url for s in service.store.sources()] == [up.url("/b.xml")]
                 )
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
 
     asyncio.run(scenario())
