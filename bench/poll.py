@@ -14,11 +14,16 @@ items/s, CPU seconds (incl. child processes) and peak RSS (whole process tree) f
 
 Then a growth table: one long-running process per tool polls all feeds 20 times (`run`-style
 cycles), each round bringing 10 new items per feed (~3,000 at 300 feeds), all inside the
-active window: cycle seconds, grouping items/s, and RSS per round.
+active window: cycle seconds, grouping items/s, and the process tree's RSS after each round
+and its peak during it (sampled every 50 ms, parse workers included).
+
+Both tools run with their bytecode cached (as installed packages do) and compiled once
+before anything is timed.
 
     python bench/poll.py                       # 300 feeds, growth 20 rounds x 300 feeds
     python bench/poll.py --feeds 1000          # the 1,000-feed table
     python bench/poll.py --feeds 100 --rounds 6 --growth-feeds 100   # a quick look
+    python bench/poll.py --feeds 0             # the growth table only
 
 Needs `pip install -e '.[bench]'` (reader, psutil). Noise: the machine may be shared; compare
 the ratios of one run, not absolute seconds across runs.
@@ -56,6 +61,7 @@ ITEMS_PER_ROUND = 10  # new items per feed per growth round
 FEEDS_PER_EVENT = 4  # about this many feeds report each event
 COLD_ROUND = 5  # the cold pass serves round 5: 60 items per feed
 _WORD = re.compile(r"[^\W\d_]{4,}")
+PYCACHE = os.path.join(tempfile.gettempdir(), "aggregator-bench-pycache")
 
 # --- the corpus ------------------------------------------------------------------------------
 
@@ -316,10 +322,28 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(wall, cpu, max(peak, main) / 2**20, out, main / 2**20, err)
 
 
+def tool_env() -> dict[str, str]:
+    """Both tools' environment: bytecode cached as in an installed package (pip compiles on
+    install), in a directory of the bench's own, so neither recompiles its sources on every
+    start (with PYTHONDONTWRITEBYTECODE set, compiling was most of a 304 pass's CPU)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = PYCACHE
+    return env
+
+
 def ours_env() -> dict[str, str]:
     """Our process's environment: article pages are not fetched (reader fetches none, and
     the corpus's links lead nowhere: `.invalid` hosts, never contacted)."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "AGGREGATOR_ARTICLES_ENABLED": "false"}
+    return {**tool_env(), "PYTHONPATH": str(ROOT), "AGGREGATOR_ARTICLES_ENABLED": "false"}
+
+
+def warm_up(args: argparse.Namespace) -> None:
+    """Compile both tools' modules once, before anything is timed."""
+    ours = "import aggregator.cli, aggregator.cli_service, aggregator.fetch, aggregator.parse"
+    subprocess.run([sys.executable, "-c", ours], env=ours_env(), cwd=ROOT, check=True)
+    if not args.no_reader:
+        theirs = "import reader, reader._parser"
+        subprocess.run([args.reader_python, "-c", theirs], env=tool_env(), check=True)
 
 
 OURS_ITEMS = "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from items').fetchone()[0])"  # noqa: E501
@@ -372,7 +396,10 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
             write_opml(urls, opml)
             (tmpdir / "urls.json").write_text(json.dumps(urls))
             env = ours_env()
-            rows = [["pass", "tool", "wall s", "items", "items/s", "CPU s", "peak RSS MB", "ratio"]]
+            rows = [[
+                "pass", "tool", "wall s", "items", "items/s", "CPU s", "peak RSS MB",
+                "main process MB", "ratio",
+            ]]  # fmt: skip
             for name, validators in (("cold", True), ("304", True), ("unchanged", False)):
                 server.set(COLD_ROUND, validators)
                 ours_db = tmpdir / "ours.db"
@@ -389,6 +416,7 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
                     theirs = measure(
                         [args.reader_python, "-c", READER_PASS, str(tmpdir / "reader.sqlite"),
                          str(tmpdir / "urls.json")],
+                        tool_env(),
                     )  # fmt: skip
                 ratio = f"{theirs.wall / ours.wall:.1f}x" if theirs else "-"
                 for tool, run, count in (
@@ -399,7 +427,8 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
                         continue
                     rows.append([
                         name, tool, f"{run.wall:.1f}", str(count), f"{count / run.wall:.0f}",
-                        f"{run.cpu:.1f}", f"{run.peak_mb:.0f}", ratio if tool == "ours" else "",
+                        f"{run.cpu:.1f}", f"{run.peak_mb:.0f}", f"{run.main_mb:.0f}",
+                        ratio if tool == "ours" else "",
                     ])  # fmt: skip
                 print(f"[{name}] ours: {ours.out.strip().splitlines()[-1]}", file=sys.stderr)
             print(f"\n## {feeds} feeds (ratio: reader wall / ours wall)\n")
@@ -412,7 +441,7 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
 
 OURS_GROWTH = textwrap.dedent(
     """
-    import asyncio, json, os, resource, sys, time, urllib.request
+    import asyncio, json, os, sys, time, urllib.request
     from pathlib import Path
     from aggregator.config import load_settings
     from aggregator.fetch import Fetcher
@@ -420,11 +449,21 @@ OURS_GROWTH = textwrap.dedent(
 
     opml, db, port, rounds = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 
+    import psutil, threading
+    me = psutil.Process()
     def tree_rss():
-        import psutil
-        me = psutil.Process()
-        return (me.memory_info().rss + sum(c.memory_info().rss
-                for c in me.children(recursive=True))) / 2**20
+        try:
+            return (me.memory_info().rss + sum(c.memory_info().rss
+                    for c in me.children(recursive=True))) / 2**20
+        except psutil.Error:  # a worker exited while being read
+            return 0.0
+
+    sampled = {"peak": 0.0}
+    def sample():  # the tree's peak within a round, parse workers included
+        while True:
+            sampled["peak"] = max(sampled["peak"], tree_rss())
+            time.sleep(0.05)
+    threading.Thread(target=sample, daemon=True).start()
 
     async def main():
         service = Service(opml, db, load_settings(None, os.environ))
@@ -446,16 +485,16 @@ OURS_GROWTH = textwrap.dedent(
                 timers["group_total"] = time.perf_counter() - t
         service._group_and_summarize = timed_group
         await service.load_sources(strict=True)
-        peak = 0.0
         async with Fetcher(service.settings.fetch) as fetcher:
             for rnd in range(rounds):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/_control?round={rnd}").read()
                 timers.update(summarize=0.0, group_total=0.0)
+                sampled["peak"] = 0.0
                 t = time.perf_counter()
                 report = await service.poll_cycle(fetcher, everything=True)
                 wall = time.perf_counter() - t
                 rss = tree_rss()
-                peak = max(peak, rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                peak = max(sampled["peak"], rss)
                 group = timers["group_total"] - timers["summarize"]
                 print(json.dumps({"round": rnd, "wall": wall, "new": report.items_new,
                     "errors": report.errors, "group_s": group,
@@ -507,6 +546,7 @@ def growth(args: argparse.Namespace) -> None:
                 theirs = measure(
                     [args.reader_python, "-c", READER_GROWTH, str(tmpdir / "g.sqlite"),
                      str(tmpdir / "urls.json"), str(server.port), str(args.rounds)],
+                    tool_env(),
                 )  # fmt: skip
                 reader_rounds = [json.loads(line) for line in theirs.out.splitlines()]
             rows = [[
@@ -549,8 +589,10 @@ def main() -> None:
     if not args.data.exists():
         raise SystemExit(f"{args.data}: not found (the Multi-News dev file; see --data)")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    warm_up(args)
     for feeds in args.feeds:
-        passes(args, feeds)
+        if feeds:  # --feeds 0: the growth table only
+            passes(args, feeds)
     if args.rounds:
         growth(args)
 
