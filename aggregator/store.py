@@ -679,18 +679,24 @@ class Store:
             if changed:
                 version = (rows[0]["version"] or 0) + 1
                 bullets, sources = _summary_json(summary)
-                self.db["summaries"].upsert(
-                    {
-                        "story_id": story_id,
-                        "version": version,
-                        "headline": summary.headline,
-                        "bullets": bullets,
-                        "sources": sources,
-                        "outlet_count": summary.outlet_count,
-                        "method": summary.method,
-                        "created": to_iso(now),
-                    },
-                    pk="story_id",
+                # Plain SQL: sqlite-utils' upsert reads the table's schema on every call.
+                self.db.execute(
+                    "INSERT INTO summaries (story_id, version, headline, bullets, sources, "
+                    "outlet_count, method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(story_id) DO UPDATE SET version = excluded.version, "
+                    "headline = excluded.headline, bullets = excluded.bullets, "
+                    "sources = excluded.sources, outlet_count = excluded.outlet_count, "
+                    "method = excluded.method, created = excluded.created",
+                    [
+                        story_id,
+                        version,
+                        summary.headline,
+                        bullets,
+                        sources,
+                        summary.outlet_count,
+                        summary.method,
+                        to_iso(now),
+                    ],
                 )
                 self.db.execute(
                     "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
@@ -706,10 +712,10 @@ class Store:
                 )
             if refiled:
                 self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
-                for name, weight in categories:
-                    self.db["story_categories"].insert(
-                        {"story_id": story_id, "category": name, "weight": weight}
-                    )
+                self.db.conn.executemany(
+                    "INSERT INTO story_categories (story_id, category, weight) VALUES (?, ?, ?)",
+                    [(story_id, name, weight) for name, weight in categories],
+                )
                 main = categories[0][0] if categories else ""
                 self.db.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
             self.db.execute(
