@@ -788,6 +788,7 @@ class Store:
                         "text": text if status == "ok" else None,
                         "chars": len(text) if status == "ok" else 0,
                         "fetched_at": to_iso(now),
+                        "regrouped": 0 if status == "ok" else 1,  # only text is reconsidered
                     },
                     pk="item_id",
                 )

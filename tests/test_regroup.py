@@ -227,12 +227,21 @@ def test_grouping_reconsiders_each_article_once(tmp_path: Path) -> None:
     try:
         clusterer = Clusterer()
         teaser = _item("t", "wire.example", *TEASER, 10)
-        store.insert_items([teaser])
+        failed = _item("f", "wire.example", "Another teaser", "Short text.", 12)
+        store.insert_items([teaser, failed])
         group_pending(store, clusterer, T0)
-        store.save_articles([("t", "http://x.example/t", "ok", None, ARTICLE)], T0)
-        (due,) = store.articles_to_regroup()
+        store.save_articles(
+            [
+                ("t", "http://x.example/t", "ok", None, ARTICLE),
+                ("f", "http://x.example/f", "failed", "HTTP 500", ""),
+            ],
+            T0,
+        )
+        (due,) = store.articles_to_regroup()  # a page without text leaves nothing to reconsider
         assert due.text == ARTICLE
         regroup_articles(store, clusterer, T0)
         assert store.articles_to_regroup() == []
+        pending = store.db.execute("SELECT COUNT(*) FROM articles WHERE regrouped = 0")
+        assert pending.fetchone()[0] == 0  # nothing lingers in the queue's index
     finally:
         store.close()
