@@ -28,6 +28,7 @@ __all__ = [
     "near_keys",
     "outlet_key",
     "shingles",
+    "site_aliases",
 ]
 
 # --- canonical URLs -------------------------------------------------------------------------
@@ -189,19 +190,52 @@ def _platform_outlet(url: str) -> str:
     return outlet_key(url) + "/" + "/".join(parts[:keep]).lower()
 
 
-def item_outlet(link: str | None, site: str | None, fallback: str | None = None) -> str:
+ALIAS_MIN_ITEMS = 3  # a feed's items on one other domain that make it the site's own
+
+
+def site_aliases(links: Iterable[str | None], site: str | None) -> frozenset[str]:
+    """Domains a feed's items link to that stand for the feed's own site.
+
+    When every item link that is neither on the site nor behind a redirector or platform goes
+    to one and the same other domain, on at least ALIAS_MIN_ITEMS items, that domain is the
+    outlet's own (its CDN, AMP, short-link or regional domain) and the items are the site's.
+    Links to two or more other domains are a feed that collects several publishers' articles:
+    each keeps its own domain, so that such a feed is never counted as one outlet.
+    """
+    site_key = outlet_key(site)
+    if not site_key or site_key in REDIRECTOR_HOSTS or site_key in PLATFORM_HOSTS:
+        return frozenset()
+    others: dict[str, int] = {}
+    for link in links:
+        key = outlet_key(link)
+        ordinary = key not in PLATFORM_HOSTS and key not in REDIRECTOR_HOSTS
+        if key and key != site_key and ordinary and _host(link) not in REDIRECTOR_HOSTS:
+            others[key] = others.get(key, 0) + 1
+    if len(others) == 1 and min(others.values()) >= ALIAS_MIN_ITEMS:
+        return frozenset(others)
+    return frozenset()
+
+
+def item_outlet(
+    link: str | None,
+    site: str | None,
+    fallback: str | None = None,
+    aliases: frozenset[str] = frozenset(),
+) -> str:
     """The outlet of an item: its link's outlet, unless the link can't tell.
 
     The feed's site (`site`: the feed's `<link>` or the OPML's htmlUrl) is used when the item's
-    link goes through a redirector or link shortener, or is on a platform where every channel
-    is a publisher of its own (then the channel's page identifies it). A link to another
-    ordinary domain keeps that domain: feeds that collect several publishers' articles
-    should count each publisher. `fallback` (the feed URL) serves when nothing else has a host.
+    link goes through a redirector or link shortener, is on a platform where every channel is
+    a publisher of its own (then the channel's page identifies it), or goes to a domain that
+    stands for the site (`aliases`, see `site_aliases`). A link to another ordinary domain
+    keeps that domain: feeds that collect several publishers' articles should count each
+    publisher. `fallback` (the feed URL) serves when nothing else has a host.
     """
     link_host = _host(link)
     link_key, site_key = outlet_key(link), outlet_key(site)
     hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
-    if site_key and (hidden or link_key in PLATFORM_HOSTS or not link_key):
+    aliased = bool(link_key) and link_key in aliases
+    if site_key and (hidden or aliased or link_key in PLATFORM_HOSTS or not link_key):
         if site_key in PLATFORM_HOSTS:
             return _platform_outlet(site or "") or site_key
         if site_key not in REDIRECTOR_HOSTS:

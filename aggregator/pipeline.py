@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from .dedupe import canonical_url, clean_link, content_hash, item_outlet
+from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
 from .item_kinds import is_advert
 from .lang import language_tag
 from .models import (
@@ -61,13 +61,15 @@ def entry_to_item(
     text: str | None = None,
     hashed_text: str | None = None,
     site: str | None = None,
+    aliases: frozenset[str] = frozenset(),
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
     `text` replaces the entry's text when given (already cleaned); the content hash is taken
     over `hashed_text` when given, so that cleaning which depends on the feed's other items
     never makes an unchanged entry look edited. A missing date becomes `now`; a date in the
-    future is clamped to `now`.
+    future is clamped to `now`. `aliases` are domains that stand for the feed's site (see
+    `dedupe.site_aliases`).
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -86,7 +88,7 @@ def entry_to_item(
         author=entry.author,
         published=published,
         first_seen=now,
-        outlet=item_outlet(entry.url, site or source.html_url, source.url),
+        outlet=item_outlet(entry.url, site or source.html_url, source.url, aliases),
         outlet_name=name,
         category=source.category,
         content_hash=content_hash(title, text if hashed_text is None else hashed_text),
@@ -109,6 +111,8 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         entries = entries[:MAX_ENTRIES_PER_FEED]
     cleaned = [_clean_text(entry.text) for entry in entries]
     texts = strip_feed_template(cleaned)
+    site = parsed.link or source.html_url
+    aliases = site_aliases((e.url for e in entries), site)
     items: list[Item] = []
     seen: set[str] = set()
     for entry, text, own in zip(entries, texts, cleaned, strict=True):
@@ -117,7 +121,7 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if is_advert(entry.title, text, entry.url):  # adverts are never published
             continue
         seen.add(entry.guid)
-        items.append(entry_to_item(source, entry, name, now, text, own, parsed.link))
+        items.append(entry_to_item(source, entry, name, now, text, own, site, aliases))
     return items
 
 

@@ -259,6 +259,43 @@ def test_outlet_comes_from_the_feed_site_behind_a_redirector() -> None:
     assert {i.outlet for i in items} == {"harbourgazette.example"}
 
 
+def _feed_outlets(site: str, links: list[str]) -> list[str]:
+    source = Source(url="https://feeds.example/x.xml", title="", category="News")
+    entries = tuple(
+        Entry(guid=f"g{k}", title=f"Story {k}", text="", url=u) for k, u in enumerate(links)
+    )
+    return [i.outlet for i in entries_to_items(source, ParsedFeed("Feed", site, entries), T0)]
+
+
+def test_an_outlet_linking_to_its_own_other_domain_is_named_after_its_site() -> None:
+    """Items on a CDN, AMP or short-link domain of the outlet are the site's: one other domain
+    on three or more items, besides the site's own links."""
+    site = "https://www.harbourgazette.example/"
+    cdn = [f"https://cdn.hgmedia.example/2024/story-{k}" for k in range(3)]
+    assert set(_feed_outlets(site, cdn)) == {"harbourgazette.example"}
+    mixed = [*cdn, "https://www.harbourgazette.example/local/1"]
+    assert set(_feed_outlets(site, mixed)) == {"harbourgazette.example"}
+
+
+def test_a_feed_collecting_several_publishers_keeps_each_publisher() -> None:
+    site = "https://www.newsdigest.example/"
+    links = [
+        "https://www.harbourgazette.example/a",
+        "https://www.marrowtimes.example/b",
+        "https://www.harbourgazette.example/c",
+        "https://www.pellowpost.example/d",
+    ]
+    assert _feed_outlets(site, links) == [
+        "harbourgazette.example",
+        "marrowtimes.example",
+        "harbourgazette.example",
+        "pellowpost.example",
+    ]
+    # too few items to call one publisher's domain the collector's own
+    two = ["https://www.marrowtimes.example/x", "https://www.marrowtimes.example/y"]
+    assert set(_feed_outlets(site, two)) == {"marrowtimes.example"}
+
+
 def test_each_video_channel_is_its_own_outlet() -> None:
     outlets = set()
     for channel in ("UCalpha", "UCbeta"):
