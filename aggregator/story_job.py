@@ -171,8 +171,8 @@ class StoryJob:
     async def settle(self, write: Write, timeout: float | None = None) -> int:
         """Wait (up to the model's timeout) for pending model answers and publish them, as
         `poll --once` does before it exits; returns how many stories changed."""
-        llm = getattr(self.settings, "llm", None)
-        deadline = time.monotonic() + (timeout if timeout is not None else llm.timeout + 5)
+        wait = timeout if timeout is not None else self.settings.llm.timeout + 5
+        deadline = time.monotonic() + wait
         changed = 0
         while self.awaiting and time.monotonic() < deadline:
             await asyncio.to_thread(self.answers.wait, min(1.0, deadline - time.monotonic()))
