@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .cluster import Clusterer, ClusterSettings
 from .dedupe import PLATFORM_HOSTS, REDIRECTOR_HOSTS, outlet_key
+from .embed import headline_embedder
 from .errors import ConfigError
 from .grouping import group_pending
 from .models import Entry, Item, Source
@@ -120,7 +121,7 @@ def group_rows(rows: list[Row], store: Store, settings: ClusterSettings) -> dict
     """Store and group the rows pass by pass; returns item id → story id."""
     latest = max((p for _, p in rows if p is not None), default=_EPOCH)
     items = sorted(_to_items(rows, latest), key=lambda i: (i.published or _EPOCH, i.id))
-    clusterer = Clusterer(settings)
+    clusterer = Clusterer(settings, headline_embedder(settings.embeddings))
     start = 0
     while start < len(items):
         pass_end = (items[start].published or _EPOCH) + PASS_LENGTH

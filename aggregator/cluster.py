@@ -28,8 +28,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from .embed import HeadlineEmbedder
 from .event_links import names_what_happened
 from .features import Features, decode, encode, item_features
+from .headline_route import Headline, headline_margin
 from .models import Item
 from .window_counts import Vector, WindowCounts, dot, unit
 
@@ -68,6 +70,13 @@ class ClusterSettings:
     index_terms: int = 30  # a member is indexed under its title, names and first text terms
     max_postings: int = 100  # terms on more profile members than this find no candidates
     max_candidates: int = 40  # members compared exactly per item
+    # The headline route (aggregator.headline_route), for pairs where an item has no text:
+    headline_shared_terms: int = 2  # distinctive title terms the two headlines share …
+    headline_names: int = 1  # … of which this many are names …
+    headline_event_terms: int = 1  # … and this many are not …
+    headline_pair_threshold: float = 0.50  # … with this title cosine (TF-IDF) …
+    embeddings: bool = False  # … or, with headline embeddings (the `embeddings` extra) …
+    embedding_threshold: float = 0.50  # … this embedding cosine
     expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
 
 
@@ -97,6 +106,7 @@ class _Member:
     vector: dict[str, float] | None = None  # unit TF-IDF of title + text (None: not yet)
     title: dict[str, float] | None = None  # unit TF-IDF of the title alone
     indexed: tuple[str, ...] = ()
+    headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed
 
 
@@ -120,8 +130,13 @@ class _Story:
 class Clusterer:
     """Holds the active stories and assigns items to them, one at a time."""
 
-    def __init__(self, settings: ClusterSettings = ClusterSettings()) -> None:
+    def __init__(
+        self,
+        settings: ClusterSettings = ClusterSettings(),
+        embedder: HeadlineEmbedder | None = None,
+    ) -> None:
         self.settings = settings
+        self._embedder = embedder  # optional headline vectors (see aggregator.embed)
         self._stories: dict[str, _Story] = {}
         self._index: dict[str, set[_Member]] = {}  # term → profile members holding it
         self._counts = WindowCounts(settings)
@@ -177,6 +192,7 @@ class Clusterer:
         kept.sort(key=lambda i: (_seen_time(i), i.id))
         touched: dict[str, _Story] = {}
         before: dict[str, frozenset[str]] = {}
+        titles = {i.id: i.title for i in kept}
         for item in kept:
             if item.id in self._item_story:
                 continue
@@ -194,10 +210,13 @@ class Clusterer:
             touched[story.id] = story
         for story in touched.values():
             self._counts.add_story_terms(story.tf.keys() - before[story.id])
-            self._rebuild_profile(story)
+            self._rebuild_profile(story, titles)
         self._enforce_cap()
 
-    def _rebuild_profile(self, story: _Story) -> None:
+    def _headline(self, title: str, features: Features) -> Headline:
+        return Headline(title, features.title[0] if features.title else "", self._embedder)
+
+    def _rebuild_profile(self, story: _Story, titles: Mapping[str, str]) -> None:
         """Index a restored story's founder and latest members (vectors come lazily)."""
         for member in [story.founder, *story.recent]:
             if member is not None:
@@ -209,7 +228,9 @@ class Clusterer:
             return
         keep = pending[:1] + pending[1:][-self.settings.profile_recent :]
         for item_id, features, outlet, when in keep:
-            self._enter_profile(story, _Member(item_id, story, when, features, outlet))
+            member = _Member(item_id, story, when, features, outlet)
+            member.headline = self._headline(titles.get(item_id, ""), features)
+            self._enter_profile(story, member)
 
     # --- decisions --------------------------------------------------------------------------
 
@@ -233,7 +254,9 @@ class Clusterer:
                 when = min(item.published or now, now)
                 self._record(story, item, features, when, now, 0.0)
                 if not features.multi:
-                    self._enter_profile(story, _Member(item.id, story, when, features, item.outlet))
+                    member = _Member(item.id, story, when, features, item.outlet)
+                    member.headline = self._headline(item.title, features)
+                    self._enter_profile(story, member)
             else:
                 self._counts.count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded)
@@ -242,7 +265,10 @@ class Clusterer:
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        ranked = self._rank(vector, title_vector, when, now, item.outlet, features, has_text)
+        headline = self._headline(item.title, features)
+        ranked = self._rank(
+            vector, title_vector, when, now, item.outlet, features, has_text, headline
+        )
         if ranked and ranked[0][0] >= 0:
             _, score, best = ranked[0]
             story, merged = self._merge(self._stories[best], ranked[1:])
@@ -254,6 +280,7 @@ class Clusterer:
         if not features.multi:
             member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
             member.counted = self._counts.n_items
+            member.headline = headline
             self._enter_profile(story, member)
         if new:
             self._enforce_cap()
@@ -344,6 +371,7 @@ class Clusterer:
         outlet: str,
         features: Features,
         has_text: bool,
+        headline: Headline | None = None,
     ) -> list[tuple[float, float, str]]:
         """(margin, score, story id) of each story with a matching member, best first."""
         s = self.settings
@@ -356,7 +384,8 @@ class Clusterer:
             if posting and len(posting) <= s.max_postings and sdf[term] <= distinct:
                 for member in posting:
                     hits[member] = hits.get(member, 0) + 1
-        candidates = [m for m, n in hits.items() if n >= s.min_shared_terms]
+        need = min(s.min_shared_terms, s.headline_shared_terms)
+        candidates = [m for m, n in hits.items() if n >= need]
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
             candidates = candidates[: s.max_candidates]
@@ -367,20 +396,33 @@ class Clusterer:
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
                 continue
             member_vector, member_title = self._member_vectors(member)
-            if not counts.shares_event(terms, member_vector, member_title):
+            both_text = has_text and len(member.features.text) >= s.min_text_terms
+            margin: float | None = None
+            score = 0.0
+            if (
+                hits[member] >= s.min_shared_terms
+                and counts.shares_event(terms, member_vector, member_title)
+                and names_what_happened(features, member.features, counts, s.unanchored_terms)
+            ):
+                full = max(dot(vector, member_vector), dot(vector, self._profile_vector(story)))
+                head = dot(title_vector, member_title)
+                margin = max(full - s.threshold, head - s.headline_threshold)
+                if both_text:
+                    margin = min(margin, full - s.threshold / 2)  # two texts must agree too
+                score = max(full, head)
+            if not both_text:
+                route = headline_margin(
+                    s, counts, title_vector, member_title, headline, member.headline
+                )
+                if route is not None:
+                    margin = route[0] if margin is None else max(margin, route[0])
+                    score = max(score, route[1])
+            if margin is None:
                 continue
-            if not names_what_happened(features, member.features, counts, s.unanchored_terms):
-                continue
-            full = max(dot(vector, member_vector), dot(vector, self._profile_vector(story)))
-            head = dot(title_vector, member_title)
-            margin = max(full - s.threshold, head - s.headline_threshold)
-            if has_text and len(member.features.text) >= s.min_text_terms:
-                margin = min(margin, full - s.threshold / 2)  # two texts must agree too
             if outlet and story.outlets == {outlet}:
                 margin -= s.same_outlet_margin
             if features.multi:
                 margin -= s.multi_topic_margin
-            score = max(full, head)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
         ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]
@@ -536,12 +578,16 @@ def _seen_time(item: Item) -> datetime:
     return item.first_seen or item.published or _EPOCH
 
 
-def cluster_stream(items: Iterable[Item], settings: ClusterSettings) -> dict[str, str]:
+def cluster_stream(
+    items: Iterable[Item],
+    settings: ClusterSettings,
+    embedder: HeadlineEmbedder | None = None,
+) -> dict[str, str]:
     """Cluster a batch the way the poller would: in `published` order, `now` = item time.
 
     Items with `duplicate_of` get their original's story. Returns item id → story id.
     """
-    clusterer = Clusterer(settings)
+    clusterer = Clusterer(settings, embedder)
     result: dict[str, str] = {}
     members: dict[str, list[str]] = {}
     last_expire: datetime | None = None

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .cluster import Clusterer
 from .config import Settings
+from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
 from .models import Item
 from .pipeline import story_categories, summary_inputs
@@ -97,7 +98,8 @@ class StoryJob:
         self.summarizer = summarizer or make_summarizer(
             settings, background=True, on_answer=self.answers.set
         )
-        self.clusterer = Clusterer(settings.cluster)
+        self.embedder = headline_embedder(settings.cluster.embeddings)
+        self.clusterer = Clusterer(settings.cluster, self.embedder)
         self.restored = False
 
     def close(self) -> None:
@@ -114,7 +116,7 @@ class StoryJob:
         """Drop the clusterer's memory after a pass failed midway: the database rolled back
         what it had not committed, and the next pass restores the clusterer from it (so a
         retried write never groups against stale memory)."""
-        self.clusterer = Clusterer(self.settings.cluster)
+        self.clusterer = Clusterer(self.settings.cluster, self.embedder)
         self.restored = False
 
     def run(self) -> int:

@@ -294,7 +294,10 @@ def test_stream_gives_duplicates_their_originals_story() -> None:
 
 def test_stricter_threshold_splits_stories() -> None:
     items = _items()
-    strict = cluster_stream(items, ClusterSettings(threshold=0.99, headline_threshold=0.99))
+    strict = cluster_stream(
+        items,
+        ClusterSettings(threshold=0.99, headline_threshold=0.99, headline_pair_threshold=0.99),
+    )
     assert len(set(strict.values())) == len(items)
 
 
