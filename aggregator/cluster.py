@@ -25,9 +25,10 @@ from __future__ import annotations
 import gc
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from .boilerplate import RepeatedTexts
 from .embed import HeadlineEmbedder
 from .event_links import names_what_happened
 from .features import Features, decode, encode, item_features
@@ -78,6 +79,7 @@ class ClusterSettings:
     embeddings: bool = False  # … or, with headline embeddings (the `embeddings` extra) …
     embedding_threshold: float = 0.50  # … this embedding cosine
     expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
+    boilerplate_copies: int = 3  # an item opening its text like this many others is furniture
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ class Clusterer:
     ) -> None:
         self.settings = settings
         self._embedder = embedder  # optional headline vectors (see aggregator.embed)
+        self._repeats = RepeatedTexts(settings.boilerplate_copies)  # see aggregator.boilerplate
         self._stories: dict[str, _Story] = {}
         self._index: dict[str, set[_Member]] = {}  # term → profile members holding it
         self._counts = WindowCounts(settings)
@@ -204,6 +207,8 @@ class Clusterer:
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
             before.setdefault(story.id, frozenset(story.tf))
+            if self._repeats.add(features):
+                features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
             self._counts.count_outlet(item.outlet, features.unique, 1)
             self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
@@ -250,6 +255,8 @@ class Clusterer:
         if item.story_id is not None:  # placed before, but not seen by this clusterer
             story = self._stories.get(item.story_id)
             if story is not None:
+                if self._repeats.add(features):
+                    features = replace(features, multi=True)
                 self._counts.count(features)
                 when = min(item.published or now, now)
                 self._record(story, item, features, when, now, 0.0)
@@ -261,13 +268,20 @@ class Clusterer:
                 self._counts.count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded)
 
+        furniture = self._repeats.add(features)
+        if furniture:  # its text is a page's furniture: it founds a story nothing joins
+            features = replace(features, multi=True)
         self._counts.count(features)
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
         headline = self._headline(item.title, features)
-        ranked = self._rank(
-            vector, title_vector, when, now, item.outlet, features, has_text, headline
+        ranked = (
+            []
+            if furniture
+            else self._rank(
+                vector, title_vector, when, now, item.outlet, features, has_text, headline
+            )
         )
         if ranked and ranked[0][0] >= 0:
             _, score, best = ranked[0]
@@ -336,6 +350,8 @@ class Clusterer:
         counts = self._counts
         counts.count(old, -1)
         counts.count(features)
+        self._repeats.remove(old)
+        self._repeats.add(features)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
         before = set(story.tf)
@@ -554,6 +570,7 @@ class Clusterer:
                 self._unindex(member)
         self._counts.remove_story_terms(story.tf)
         for _, features, outlet, _ in story.log:
+            self._repeats.remove(features)
             self._counts.count(features, -1)
             self._counts.count_outlet(outlet, features.unique, -1)
         for item_id in story.members:

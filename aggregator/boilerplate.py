@@ -1,0 +1,56 @@
+"""Texts that many items repeat word for word: not articles. Pure.
+
+Article extraction and feeds sometimes hand over a page's furniture instead of its article: an
+archive notice, "Tweet with a location …", a consent banner, a paywall. Different outlets'
+items then carry the same text under unrelated headlines, and that text would tie their
+stories together. Copies of one article under headlines that agree are caught before grouping
+(dedupe: wire copies); what reaches the clusterer with the same opening as two or more other
+active items, under a headline that shares no content word with the first copy's headline, is
+treated as furniture: the item founds its own story, which nothing joins. (Copies under
+headlines that agree are one article — a wire brief too short for dedupe's near-duplicate
+test — and group as usual.)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .features import Features
+
+__all__ = ["RepeatedTexts"]
+
+OPENING_TERMS = 30  # the opening compared: this many leading content terms of the text …
+MIN_TERMS = 12  # … when the text has at least this many (shorter texts say too little)
+
+
+class RepeatedTexts:
+    """How many active items open their text with the same content terms."""
+
+    def __init__(self, copies: int = 3) -> None:
+        self.copies = copies  # the copy that makes a text furniture (and every later one)
+        self._counts: Counter[tuple[str, ...]] = Counter()
+        self._first_title: dict[tuple[str, ...], frozenset[str]] = {}  # opening → 1st headline
+
+    @staticmethod
+    def _key(features: Features) -> tuple[str, ...] | None:
+        text = features.text
+        return tuple(text[:OPENING_TERMS]) if len(text) >= MIN_TERMS else None
+
+    def add(self, features: Features) -> bool:
+        """Count an item's text; True when it is at least the `copies`-th with that opening
+        and its headline shares no content word with the first copy's."""
+        key = self._key(features)
+        if key is None:
+            return False
+        self._counts[key] += 1
+        first = self._first_title.setdefault(key, frozenset(features.title))
+        return self._counts[key] >= self.copies and not first & set(features.title)
+
+    def remove(self, features: Features) -> None:
+        """Forget an item that left the window."""
+        key = self._key(features)
+        if key is not None and key in self._counts:
+            self._counts[key] -= 1
+            if self._counts[key] <= 0:
+                del self._counts[key]
+                self._first_title.pop(key, None)
