@@ -400,8 +400,14 @@ class Clusterer:
             if posting and len(posting) <= s.max_postings and sdf[term] <= distinct:
                 for member in posting:
                     hits[member] = hits.get(member, 0) + 1
-        need = min(s.min_shared_terms, s.headline_shared_terms)
-        candidates = [m for m, n in hits.items() if n >= need]
+        # Fewer shared terms suffice on the headline route (an item or member without text).
+        short = min(s.min_shared_terms, s.headline_shared_terms)
+        candidates = [
+            m
+            for m, n in hits.items()
+            if n >= s.min_shared_terms
+            or (n >= short and not (has_text and len(m.features.text) >= s.min_text_terms))
+        ]
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
             candidates = candidates[: s.max_candidates]

@@ -4,7 +4,9 @@ Prints pairwise and B-cubed precision/recall/F1 (and the share of pure multi-ite
 (1) the labelled real-news day, run through the whole pipeline (`aggregator poll --once --all`
 over its feed files served on loopback, dates shifted to now) and through `aggregator cluster`
 on the same entries, with how far the two agree; (2) the UCI headline stream and (3) the
-pooled Multi-News documents, for the default settings and a few variants.
+pooled Multi-News documents, for the default settings and a few variants. With the
+`embeddings` extra installed, rows with headline embeddings on are added (the real-news day
+through `aggregator cluster` only).
 
     .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real]
 """
@@ -12,7 +14,9 @@ pooled Multi-News documents, for the default settings and a few variants.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import random
 import sys
 import time
@@ -28,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aggregator.cluster import ClusterSettings, cluster_stream  # noqa: E402
 from aggregator.dedupe import canonical_url, outlet_key  # noqa: E402
+from aggregator.embed import headline_embedder  # noqa: E402
 from aggregator.models import Item  # noqa: E402
 from aggregator.text import html_to_text, split_sentences  # noqa: E402
 
@@ -37,6 +42,7 @@ DEFAULT_DATA = next(
     ROOT.parent / "shared" / "data" / "dev",
 )  # fmt: skip
 REAL_DAY = "real-news/gesab-2020-09-02"
+EMBEDDINGS = importlib.util.find_spec("wordllama") is not None  # the `embeddings` extra
 
 Gold = dict[str, str]  # item id → gold cluster
 
@@ -118,8 +124,9 @@ def score(pred: dict[str, str], gold: Gold) -> dict[str, float]:
 
 def run(items: list[Item], gold: Gold, settings: ClusterSettings) -> dict[str, float]:
     """Cluster `items` with `settings` and score the result; adds items/s."""
+    embedder = headline_embedder(settings.embeddings)  # model load not timed
     started = time.perf_counter()
-    pred = cluster_stream(items, settings)
+    pred = cluster_stream(items, settings, embedder)
     elapsed = time.perf_counter() - started
     result = score(pred, gold)
     result["items_s"] = len(items) / elapsed if elapsed > 0 else float("inf")
@@ -143,8 +150,11 @@ def line(name: str, r: dict[str, float]) -> str:
 def variants(base: ClusterSettings) -> list[tuple[str, ClusterSettings]]:
     """The default settings and the variants they are compared with."""
     t, h = base.threshold, base.headline_threshold
+    extra = [("embeddings (wordllama)", replace(base, embeddings=True))] if EMBEDDINGS else []
     return [
         ("default", base),
+        *extra,
+        ("headline route off", replace(base, headline_pair_threshold=9.0, embeddings=False)),
         (f"threshold {t - 0.05:.2f}", replace(base, threshold=t - 0.05)),
         (f"threshold {t + 0.05:.2f}", replace(base, threshold=t + 0.05)),
         (f"headline_threshold {h - 0.1:.2f}", replace(base, headline_threshold=h - 0.1)),
@@ -163,7 +173,10 @@ def real_news(day: Path) -> None:
     print(f"\n## real news {day.name} ({len(gold)} items, {len(set(gold.values()))} gold stories)")
     print(f"{HEADER} {'pure':>7}")
     runs = {}
-    for name, fn in (("poll --once --all", poll_day), ("aggregator cluster", batch_day)):
+    paths = [("poll --once --all", poll_day), ("aggregator cluster", batch_day)]
+    if EMBEDDINGS:
+        paths.append(("aggregator cluster, embeddings", _with_embeddings(batch_day)))
+    for name, fn in paths:
         pred, seconds = fn(day)
         missing = [k for k in gold if k not in pred]
         full = {k: pred.get(k, f"missing:{k}") for k in gold}
@@ -176,8 +189,23 @@ def real_news(day: Path) -> None:
             + (f"  ({len(missing)} unmatched)" if missing else "")
         )
         runs[name] = full
-    first, second = runs.values()
+    first, second = list(runs.values())[:2]
     print(f"pairwise agreement of the two runs (Rand index): {agreement(first, second):.4f}")
+
+
+def _with_embeddings(
+    fn: Callable[[Path], tuple[Gold, float]],
+) -> Callable[[Path], tuple[Gold, float]]:
+    """`fn` run with `[cluster] embeddings = true` (through the environment)."""
+
+    def run(day: Path) -> tuple[Gold, float]:
+        os.environ["AGGREGATOR_CLUSTER_EMBEDDINGS"] = "true"
+        try:
+            return fn(day)
+        finally:
+            del os.environ["AGGREGATOR_CLUSTER_EMBEDDINGS"]
+
+    return run
 
 
 def sweep(
