@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
 from aggregator.embed import headline_embedder
 from aggregator.models import Item
 
@@ -121,3 +121,20 @@ def test_wordllama_loads_offline_and_tells_paraphrase_from_other_news(
     other = embedder.vector("Family bakery wins a prize for its rye bread")
     assert embedder.cosine(first, first) == pytest.approx(1.0, abs=1e-4)
     assert embedder.cosine(first, paraphrase) > embedder.cosine(first, other) + 0.2
+
+
+def test_a_restored_story_is_matched_on_its_headline_too() -> None:
+    """After a restart the profile members' headlines are back: embeddings still judge."""
+
+    class ReadsHeadlines(Agreeable):
+        def cosine(self, a: object, b: object) -> float:
+            return 1.0 if a and b else 0.0  # a member without its headline matches nothing
+
+    before = [*filler(), item("a", PAIR[0], "a.example", 60)]
+    placed = cluster_stream(before, ClusterSettings())
+    stored = [replace(i, story_id=placed[i.id]) for i in before]
+    strict = replace(ClusterSettings(), headline_pair_threshold=0.99)
+    clusterer = Clusterer(strict, ReadsHeadlines())
+    clusterer.restore(stored)
+    later = item("b", PAIR[1], "b.example", 70)
+    assert clusterer.assign(later, later.published or T0).story_id == "a"
