@@ -39,6 +39,7 @@ from .window_counts import Vector, WindowCounts, dot, unit
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HALF_DAY = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class ClusterSettings:
     profile_recent: int = 4  # a story is matched through its founder and this many latest items
     max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
     same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
+    same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
     merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
@@ -426,7 +428,10 @@ class Clusterer:
                 and counts.shares_event(terms, member_vector, member_title)
                 and names_what_happened(features, member.features, counts, s.unanchored_terms)
             ):
-                full = max(dot(vector, member_vector), dot(vector, self._profile_vector(story)))
+                full = dot(vector, member_vector)
+                if story.founder is None or abs(when - story.founder.when) <= s.max_gap:
+                    # the profile holds the founder: it speaks only within the founder's time
+                    full = max(full, dot(vector, self._profile_vector(story)))
                 head = dot(title_vector, member_title)
                 margin = max(full - s.threshold, head - s.headline_threshold)
                 if both_text:
@@ -442,7 +447,8 @@ class Clusterer:
             if margin is None:
                 continue
             if outlet and story.outlets == {outlet}:
-                margin -= s.same_outlet_margin
+                late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
+                margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
             if features.multi:
                 margin -= s.multi_topic_margin
             if story.id not in best or (margin, score) > best[story.id]:

@@ -417,6 +417,51 @@ def test_one_outlets_two_explainers_on_a_topic_stay_apart_until_another_outlet_j
     assert result["other"] == result["list"]
 
 
+FLU = (
+    "Keldon County health officials reported new flu cases in Oldmere, Pellow and Brona, "
+    "and listed the towns where the flu clinics will open this week."
+)
+
+
+def test_one_outlets_reports_days_apart_ask_more_than_the_same_day() -> None:
+    a = item("monday", "Flu clinics to open across Keldon County", FLU, "gaz.example", 0)
+    b = item(
+        "later",
+        "Flu cases rise in Oldmere and Pellow",
+        "Flu cases rose in Oldmere and Pellow, health officials said; clinics open on Thursday "
+        "in town halls and schools, with vaccines for children first.",
+        "gaz.example",
+        60,
+    )
+    assert stories([*filler(12), a, b])["later"] == "monday"
+    days_later = replace(b, published=T0 + timedelta(hours=44), first_seen=None)
+    assert stories([*filler(12), a, days_later])["later"] == "later"
+
+
+def test_a_recurring_list_does_not_join_through_an_old_founder() -> None:
+    """Three days' lists of one county: the third is compared with the second day's report,
+    not with a story profile that still holds the first day's list."""
+    first = item("day1", "The latest list of Keldon towns with flu cases", FLU, "a.example", 0)
+    second = item(
+        "day2",
+        "Oldmere, Pellow and Brona open flu clinics",
+        "Nurses in Oldmere, Pellow and Brona gave flu jabs from Thursday, and the queue outside "
+        "the Brona hall was the longest they had seen.",
+        "b.example",
+        30 * 60,
+    )
+    third = item(
+        "day3",
+        "The latest list of Keldon towns with flu cases",
+        FLU.replace("Oldmere, Pellow and Brona", "Marrow and Tavin"),
+        "c.example",
+        72 * 60,
+    )
+    result = stories([*filler(12), first, second, third])
+    assert result["day2"] == "day1"
+    assert result["day3"] == "day3"
+
+
 # --- what every item of a channel or a day carries ------------------------------------------
 
 
