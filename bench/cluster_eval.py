@@ -5,8 +5,7 @@ Prints pairwise and B-cubed precision/recall/F1 (and the share of pure multi-ite
 over its feed files served on loopback, dates shifted to now) and through `aggregator cluster`
 on the same entries, with how far the two agree; (2) the UCI headline stream and (3) the
 pooled Multi-News documents, for the default settings and a few variants. With the
-`embeddings` extra installed, rows with headline embeddings on are added (the real-news day
-through `aggregator cluster` only).
+`embeddings` extra installed, rows with headline embeddings on are added.
 
     .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real]
 """
@@ -175,6 +174,7 @@ def real_news(day: Path) -> None:
     runs = {}
     paths = [("poll --once --all", poll_day), ("aggregator cluster", batch_day)]
     if EMBEDDINGS:
+        paths.append(("poll --once --all, embeddings", _with_embeddings(poll_day)))
         paths.append(("aggregator cluster, embeddings", _with_embeddings(batch_day)))
     for name, fn in paths:
         pred, seconds = fn(day)
