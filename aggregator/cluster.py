@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from .boilerplate import RepeatedTexts
 from .embed import HeadlineEmbedder
-from .event_links import names_what_happened
+from .event_links import names_what_happened, shares_a_name
 from .features import Features, decode, encode, item_features
 from .headline_route import Headline, headline_margin
 from .models import Item
@@ -63,6 +63,7 @@ class ClusterSettings:
     max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
     same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
     same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
+    nameless_daily_margin: float = 0.05  # asked per day beyond 12 h of a link sharing no name
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
     merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
@@ -446,11 +447,13 @@ class Clusterer:
                     score = max(score, route[1])
             if margin is None:
                 continue
+            late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
             if outlet and story.outlets == {outlet}:
-                late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
                 margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
             if features.multi:
                 margin -= s.multi_topic_margin
+            if late and not shares_a_name(features, member.features, counts):
+                margin -= s.nameless_daily_margin * late
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
         ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]

@@ -1,4 +1,5 @@
-"""Whether a link between two items names what happened, not only who. Pure.
+"""What a link between two items says: whether it names what happened, not only who, and
+whether it names anyone at all. Pure.
 
 Two reports of one event nearly always put what happened in a headline — "poisoned",
 "recession", "vigil" — and the other report mentions it too. Two items that share only who
@@ -6,7 +7,8 @@ is involved (a person with their office: "Prime Minister Boris Johnson", "Democr
 Joe Biden") are most often two events of that person. So a link between two items counts only
 when a distinctive term that is not a name appears in one item's headline and anywhere in the
 other item, or, failing that, when the two texts share many such terms (long reports of one
-event written with different headlines).
+event written with different headlines). A link that shares no name at all is asked more the
+further apart the two items are (`shares_a_name`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from .features import Features
 from .window_counts import WindowCounts
 
-__all__ = ["names_what_happened"]
+__all__ = ["names_what_happened", "shares_a_name"]
 
 
 def _event_term(term: str, counts: WindowCounts) -> bool:
@@ -34,3 +36,10 @@ def names_what_happened(
         return True
     shared = item.unique & member.unique
     return sum(_event_term(t, counts) for t in shared) >= unanchored_terms
+
+
+def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> bool:
+    """Whether the two items name one distinctive person, place or organisation. Without one,
+    two items a day apart are as often the same kind of event in two places (two fires, two
+    countries' tracing apps) as one event."""
+    return any(counts.is_name(t) and counts.distinctive(t) for t in item.unique & member.unique)

@@ -462,6 +462,29 @@ def test_a_recurring_list_does_not_join_through_an_old_founder() -> None:
     assert result["day3"] == "day3"
 
 
+def test_two_fires_two_days_apart_sharing_no_name_stay_apart() -> None:
+    """The same kind of event in two places: without a shared name, a link between items
+    two days apart asks more; naming the same place keeps the follow-up in the story."""
+    first = item(
+        "marrow",
+        "Crews battle a giant blaze at a Marrow warehouse",
+        "Fire crews battled a giant blaze at a timber warehouse in Marrow overnight, and "
+        "residents were told to keep their windows closed as smoke drifted over the town.",
+        "a.example",
+        0,
+    )
+    text = (
+        "Fire crews battled a massive blaze at a workshop near the Tavin airport on Sunday, "
+        "and people nearby were asked to stay indoors."
+    )
+    other = item("tavin", "Giant blaze near Tavin airport", text, "b.example", 46 * 60)
+    assert stories([*filler(12), first, other])["tavin"] == "tavin"
+    same_place = replace(
+        other, text=text.replace("the Tavin airport", "the Marrow timber warehouse")
+    )
+    assert stories([*filler(12), first, same_place])["tavin"] == "marrow"
+
+
 # --- what every item of a channel or a day carries ------------------------------------------
 
 
