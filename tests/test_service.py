@@ -37,7 +37,7 @@ def fast_settings() -> Settings:
     )
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -198,7 +198,7 @@ def test_sighup_rereads_the_opml(tmp_path: Path) -> None:
                 await asyncio.sleep(0.3)
                 assert up.requests_for("/b.xml") == []  # the 30 s tick has not come
                 os.kill(os.getpid(), signal.SIGHUP)
-                await wait_for(lambda: len(up.requests_for("/b.xml")) == 1, timeout=5)
+                await wait_for(lambda: len(up.requests_for("/b.xml")) == 1, timeout=20)
 
     asyncio.run(scenario())
 
