@@ -2,10 +2,12 @@
 
 Synthetic news: events with their own names and terms, written up by several outlets over
 three days, over a Zipf-distributed shared vocabulary (so common words are common, as in real
-text). For each window size W the bench stores W grouped items in a database, restores a fresh
-clusterer from it (timed: the `poll --once` start-up cost), then assigns NEW further items and
-reports items/s. Per-item cost should stay flat as W grows; the targets are ≥ 2,000 items/s at
-W = 100k and a restore of 60k items in under 1 s, within the story cap.
+text). For each window size W (each in a fresh process) the bench stores W grouped items in a
+database, restores a fresh clusterer from it (timed: the `poll --once` start-up cost), then
+assigns NEW further items and reports items/s, in wall-clock and in CPU time (the CPU figures
+are steadier on a shared machine), with the clusterer's memory (RSS growth while restoring) and
+the process's peak RSS. Per-item cost should stay flat as W grows; the targets are ≥ 2,000
+items/s at W = 100k and a restore of 60k items in under 1 s, within the story cap.
 
     .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000]
 """
@@ -13,7 +15,12 @@ W = 100k and a restore of 60k items in under 1 s, within the story cap.
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import os
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -101,6 +108,11 @@ def grouped_database(path: Path, items: list[Item], settings: ClusterSettings) -
     return clusterer
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def measure(size: int, new: int, settings: ClusterSettings) -> dict[str, float]:
     corpus = Corpus()
     window_end = START + WINDOW
@@ -108,25 +120,34 @@ def measure(size: int, new: int, settings: ClusterSettings) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         grouped_database(path, stored, settings)
+        del stored
+        gc.collect()
         store = Store(path)
-        started = time.perf_counter()
+        before = _rss_mb()
+        started, cpu = time.perf_counter(), time.process_time()
         items, terms = store.grouping_state(window_end - settings.active_window)
         read = time.perf_counter() - started
         clusterer = Clusterer(settings)
         clusterer.restore(items, terms)
-        restore = time.perf_counter() - started
+        restore, restore_cpu = time.perf_counter() - started, time.process_time() - cpu
         store.close()
+        del items, terms
+        memory = _rss_mb() - before
     fresh = corpus.items(new, window_end, timedelta(hours=1))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for item in fresh:
         clusterer.assign(item, item.published or window_end)
-    assign = time.perf_counter() - started
+    assign, assign_cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "window": size,
         "stories": clusterer.active_stories,
         "read_s": read,
         "restore_s": restore,
+        "restore_cpu_s": restore_cpu,
         "items_s": new / assign,
+        "items_cpu_s": new / assign_cpu,
+        "clusterer_mb": memory,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -135,16 +156,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,60000,100000", help="active-window sizes")
     parser.add_argument("--new", type=int, default=3000, help="items assigned after restore")
     parser.add_argument("--cap", type=int, default=None, help="max_active for a cap check")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, JSON out
     args = parser.parse_args(argv)
     settings = ClusterSettings()
     if args.cap is not None:
         settings = replace(settings, max_active=args.cap)
-    print(f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'items/s':>9}")
+    if args.one is not None:
+        print(json.dumps(measure(args.one, args.new, settings)))
+        return 0
+    print(
+        f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'(CPU s)':>8} "
+        f"{'items/s':>8} {'(CPU)':>6} {'clust MB':>9} {'peak MB':>8}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
-        r = measure(size, args.new, settings)
+        command = [sys.executable, __file__, "--one", str(size), "--new", str(args.new)]
+        if args.cap is not None:
+            command += ["--cap", str(args.cap)]
+        r = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
         print(
             f"{int(r['window']):>8} {int(r['stories']):>8} {r['read_s']:>10.2f} "
-            f"{r['restore_s']:>10.2f} {r['items_s']:>9.0f}",
+            f"{r['restore_s']:>10.2f} {r['restore_cpu_s']:>8.2f} {r['items_s']:>8.0f} "
+            f"{r['items_cpu_s']:>6.0f} {r['clusterer_mb']:>9.0f} {r['peak_mb']:>8.0f}",
             flush=True,
         )
     return 0
