@@ -209,7 +209,8 @@ class Clusterer:
             seen = _seen_time(item)
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
-            before.setdefault(story.id, frozenset(story.tf))
+            if story.id not in before:  # (not setdefault: that copies tf for every item)
+                before[story.id] = frozenset(story.tf)
             if self._repeats.add(features):
                 features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
@@ -513,7 +514,11 @@ class Clusterer:
         terms.update((t, None) for t in list(lead)[: self.settings.index_terms])
         member.indexed = tuple(terms)
         for term in member.indexed:
-            self._index.setdefault(term, set()).add(member)
+            posting = self._index.get(term)
+            if posting is None:
+                self._index[term] = {member}
+            else:
+                posting.add(member)
 
     def _profile_vector(self, story: _Story) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on
