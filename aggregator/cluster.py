@@ -39,6 +39,7 @@ from .window_counts import Vector, WindowCounts, dot, unit
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SMALL_POSTING = 8  # an index entry holds up to this many members in a tuple
 _HALF_DAY = timedelta(hours=12)
 
 
@@ -144,7 +145,9 @@ class Clusterer:
         self._embedder = embedder  # optional headline vectors (see aggregator.embed)
         self._repeats = RepeatedTexts(settings.boilerplate_copies)  # see aggregator.boilerplate
         self._stories: dict[str, _Story] = {}
-        self._index: dict[str, set[_Member]] = {}  # term → profile members holding it
+        # term → profile members holding it: a tuple while few (most terms of the window name
+        # one event: a set per term would cost ~200 bytes for one or two members), then a set
+        self._index: dict[str, tuple[_Member, ...] | set[_Member]] = {}
         self._counts = WindowCounts(settings)
         self._pending: dict[str, Features] = {}  # observed, not yet assigned
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
@@ -516,7 +519,11 @@ class Clusterer:
         for term in member.indexed:
             posting = self._index.get(term)
             if posting is None:
-                self._index[term] = {member}
+                self._index[term] = (member,)
+            elif type(posting) is tuple:
+                if member not in posting:
+                    grown = (*posting, member)
+                    self._index[term] = grown if len(grown) <= _SMALL_POSTING else set(grown)
             else:
                 posting.add(member)
 
@@ -544,7 +551,13 @@ class Clusterer:
     def _unindex(self, member: _Member) -> None:
         for term in member.indexed:
             posting = self._index.get(term)
-            if posting is not None:
+            if type(posting) is tuple:
+                rest = tuple(m for m in posting if m is not member)
+                if rest:
+                    self._index[term] = rest
+                else:
+                    del self._index[term]
+            elif posting is not None:
                 posting.discard(member)
                 if not posting:
                     del self._index[term]

@@ -358,3 +358,20 @@ def test_items_with_text_must_share_more_than_one_term() -> None:
         a = clusterer.assign(_one("a", "x.example", "Volcano", text.replace("word", "lava")), T0)
         b = clusterer.assign(_one("b", "y.example", "Volcano", text.replace("word", "ash")), T0)
         assert (a.story_id == b.story_id) is joined
+
+
+def test_index_entries_grow_and_shrink_with_profile_members() -> None:
+    """Index entries grow past a few members, and once their stories leave the window
+    nothing of them is left in the index (no memory kept)."""
+    clusterer = Clusterer()
+    items = sorted(_items(), key=lambda i: i.published or T0)
+    copies = [
+        replace(item, id=f"{item.id}-{n}", story_id=f"s{n}-{_event(item.id)}")
+        for n in range(9)  # nine stories per event: index entries of up to 27 members
+        for item in items
+    ]
+    clusterer.restore(copies)
+    assert clusterer.active_stories == 9 * len({_event(i.id) for i in items})
+    assert max(len(posting) for posting in clusterer._index.values()) > 8
+    clusterer.expire(T0 + timedelta(days=30))
+    assert clusterer.active_stories == 0 and not clusterer._index
