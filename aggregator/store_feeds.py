@@ -1,0 +1,218 @@
+"""The writer's sources and feeds: syncing the OPML's sources, which feeds are due, and storing
+each poll's outcome and items (and items the batch command brings)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .models import FeedState, Item, Source
+from .store_db import StoreBase
+from .store_rows import (
+    INSERT_ITEM,
+    ITEM_COLUMNS,
+    UPSERT_FEED,
+    feed_state_from_row,
+    from_iso,
+    item_row,
+    item_values,
+    to_iso,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PollWrite:
+    """What one feed's poll changed in the items table."""
+
+    new: int
+    updated: int
+
+
+class FeedsStore(StoreBase):
+    """Sources, feed poll state and the items polls bring."""
+
+    def sync_sources(self, sources: Sequence[Source], now: datetime) -> tuple[int, int]:
+        """Make the sources table match the OPML. Returns (added, removed).
+
+        Removed sources are marked inactive (never polled again); their items stay. A source
+        added (or added back) is due at once, whatever its old schedule or backoff. A source
+        moved to another category takes its items along, and their stories are re-filed.
+        """
+        with self.db.atomic():
+            before = {r["url"]: r for r in self._rows("SELECT * FROM sources")}
+            wanted = {s.url for s in sources}
+            added = 0
+            changed = False
+            for position, source in enumerate(sources):
+                old = before.get(source.url)
+                row = {
+                    "url": source.url,
+                    "title": source.title,
+                    "category": source.category,
+                    "html_url": source.html_url,
+                    "position": position,
+                    "active": 1,
+                    "added_at": old["added_at"] if old else to_iso(now),
+                    "articles": int(source.articles),
+                }
+                if old is None or any(old[k] != v for k, v in row.items()):
+                    self.db["sources"].upsert(row, pk="url")
+                    changed = True
+                if old is None or not old["active"]:
+                    added += 1
+                    self.db.execute(
+                        "INSERT INTO feeds(url) VALUES (?) ON CONFLICT(url) DO UPDATE SET "
+                        "next_poll_at = NULL, error_count = 0, status = NULL, error = NULL",
+                        [source.url],
+                    )
+                if old is not None and old["category"] != source.category:
+                    self._move_items(source.url, source.category)
+            removed = [u for u, r in before.items() if r["active"] and u not in wanted]
+            for url in removed:
+                self.db.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
+            if changed or removed:
+                self._bump_version()
+        return added, len(removed)
+
+    def _move_items(self, feed_url: str, category: str) -> None:
+        self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])
+        self.db.execute(
+            "UPDATE stories SET dirty = 1 WHERE id IN "
+            "(SELECT story_id FROM items WHERE feed_url = ? AND story_id IS NOT NULL)",
+            [feed_url],
+        )
+
+    def sources(self) -> list[Source]:
+        rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")
+        return [
+            Source(r["url"], r["title"] or "", r["category"], r["html_url"], bool(r["articles"]))
+            for r in rows
+        ]
+
+    def feeds_due(
+        self, now: datetime, *, everything: bool = False
+    ) -> list[tuple[Source, FeedState]]:
+        """Active sources whose next poll time has come (all of them with `everything`)."""
+        sql = (
+            "SELECT s.url AS s_url, s.title AS s_title, s.category, s.html_url, f.* "
+            "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+        )
+        params: list[Any] = []
+        if not everything:
+            sql += " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+            params.append(to_iso(now))
+        sql += " ORDER BY s.position"
+        out = []
+        for r in self._rows(sql, params):
+            source = Source(r["s_url"], r["s_title"] or "", r["category"], r["html_url"])
+            out.append((source, feed_state_from_row(r)))
+        return out
+
+    def next_due(self) -> datetime | None:
+        """When the next active feed is due (the epoch for a never-polled one); None: no feeds."""
+        row = next(
+            self._rows(
+                "SELECT MIN(COALESCE(f.next_poll_at, '1970-01-01T00:00:00+00:00')) AS due "
+                "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1"
+            )
+        )
+        return from_iso(row["due"])
+
+    def feed_state(self, url: str) -> FeedState:
+        rows = list(self._rows("SELECT * FROM feeds WHERE url = ?", [url]))
+        return feed_state_from_row(rows[0]) if rows else FeedState(url)
+
+    def save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
+        """Record a poll's outcome and its items in one transaction.
+
+        A new (feed, guid) is inserted; a known one whose content changed is updated and its
+        story marked for re-summarising; an unchanged one is left alone.
+        """
+        return self.save_polls([(state, items)])[0]
+
+    def save_polls(self, polls: Sequence[tuple[FeedState, Sequence[Item]]]) -> list[PollWrite]:
+        """`save_poll` for many feeds in one transaction (one commit for a whole batch)."""
+        with self.db.atomic():
+            return [self._save_poll(state, items) for state, items in polls]
+
+    def _pruned(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r["id"]
+                for r in self._rows(f"SELECT id FROM pruned_items WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    def _save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
+        existing: dict[str, dict[str, Any]] = {}
+        ids = list(dict.fromkeys(item.id for item in items))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                f"SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", chunk
+            ):
+                existing[r["id"]] = r
+        pruned = self._pruned([i for i in ids if i not in existing])
+        fresh: dict[str, Item] = {}
+        updated = 0
+        for item in items:
+            old = existing.get(item.id)
+            if old is None:
+                if item.id not in pruned:  # retention deleted it: not stored (announced) again
+                    fresh.setdefault(item.id, item)
+                continue
+            if old["content_hash"] == item.content_hash:
+                continue
+            old["content_hash"] = item.content_hash  # the same id twice in one batch
+            row = item_row(item)
+            for keep in ("first_seen", "story_id", "duplicate_of", "published"):
+                row.pop(keep)
+            self.db["items"].update(item.id, row)
+            updated += 1
+            if old["story_id"]:
+                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
+        if fresh:
+            self.db.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
+        self.db.execute(
+            UPSERT_FEED,
+            [
+                state.url,
+                state.etag,
+                state.last_modified,
+                state.body_hash,
+                state.status,
+                state.http_status,
+                state.error,
+                state.error_count,
+                to_iso(state.last_polled_at),
+                to_iso(state.last_success_at),
+                to_iso(state.next_poll_at),
+                state.moved_to,
+                state.title,
+                state.link,
+                state.language,
+            ],
+        )
+        return PollWrite(len(fresh), updated)
+
+    def insert_items(self, items: Sequence[Item]) -> int:
+        """Store items that have no feed poll behind them (the batch command); known ids are
+        left as they are. Returns how many were new."""
+        new = 0
+        with self.db.atomic():
+            for item in items:
+                row = item_row(item)
+                cursor = self.db.execute(
+                    f"INSERT OR IGNORE INTO items({', '.join(ITEM_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})",
+                    [row[c] for c in ITEM_COLUMNS],
+                )
+                new += cursor.rowcount
+        return new

@@ -1,0 +1,146 @@
+"""The writer's grouping state: items waiting for a story, duplicate candidates, what restoring
+the clusterer needs, and putting items into (and merging) stories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from .dedupe import near_keys
+from .models import Item
+from .store_db import StoreBase
+from .store_rows import from_iso, item_from_row, to_iso
+
+
+class GroupingStore(StoreBase):
+    """Grouping's reads and writes: items to stories."""
+
+    def unassigned_items(self) -> list[Item]:
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id IS NULL ORDER BY published, first_seen, id"
+        )
+        return [item_from_row(r) for r in rows]
+
+    def items_since(self, since: datetime) -> list[Item]:
+        """Items already in a story, first seen since `since` (to restore the clusterer)."""
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id IS NOT NULL AND first_seen >= ? "
+            "ORDER BY first_seen, id",
+            [to_iso(since)],
+        )
+        return [item_from_row(r) for r in rows]
+
+    def duplicate_candidates(self, item: Item) -> list[Item]:
+        """Stored items that might be the same article: the same URL, text hash or guid, or a
+        near-identical text (a wire copy, found through `dedupe.near_keys`)."""
+        rows = list(
+            self._rows(
+                "SELECT * FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+                "(canonical_url = ? OR content_hash = ? OR guid = ?) "
+                "ORDER BY first_seen, id LIMIT 20",
+                [item.id, item.canonical_url, item.content_hash, item.guid],
+            )
+        )
+        keys = near_keys(item.text)
+        if keys:
+            marks = ",".join("?" * len(keys))
+            rows += self._rows(
+                "SELECT * FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM "
+                f"near_keys WHERE key IN ({marks}) AND item_id != ?) "
+                "ORDER BY first_seen, id LIMIT 20",
+                [*keys, item.id],
+            )
+        unique = {r["id"]: r for r in rows}
+        return [item_from_row(r) for r in unique.values()]
+
+    def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
+        """Items already in a story, first seen since `since`, and their stored grouping
+        features: what restoring the clusterer needs (texts only where no features are
+        stored)."""
+        rows = self._rows(
+            "SELECT id, title, url, outlet, published, first_seen, story_id, duplicate_of, "
+            "grouping_terms, CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
+            "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ? "
+            "ORDER BY first_seen, id",
+            [to_iso(since)],
+        )
+        items: list[Item] = []
+        terms: dict[str, str] = {}
+        for r in rows:
+            items.append(
+                Item(
+                    id=r["id"],
+                    title=r["title"] or "",
+                    text=r["text"] or "",
+                    url=r["url"],
+                    outlet=r["outlet"] or "",
+                    published=from_iso(r["published"]),
+                    first_seen=from_iso(r["first_seen"]),
+                    story_id=r["story_id"],
+                )
+            )
+            if r["grouping_terms"]:
+                terms[r["id"]] = r["grouping_terms"]
+        return items, terms
+
+    def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
+        """Move a story's items into another, older one and record the merge: the absorbed
+        id then resolves to `into` (`Reader.merged_into`), so links to it keep working."""
+        self.db.execute("UPDATE items SET story_id = ? WHERE story_id = ?", [into, absorbed])
+        self.db.execute(
+            "UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?",
+            [into, absorbed, absorbed],
+        )
+        self.db.execute(
+            "UPDATE stories SET dirty = 1, first_seen = MIN(first_seen, "
+            "(SELECT first_seen FROM stories WHERE id = ?)) WHERE id = ?",
+            [absorbed, into],
+        )
+        self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [absorbed])
+        self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
+        self._bump_version()
+
+    def story_ids(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """Item id → story id, for the given items that have a story."""
+        out: dict[str, str] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                f"SELECT id, story_id FROM items WHERE id IN ({marks}) AND story_id IS NOT NULL",
+                chunk,
+            ):
+                out[r["id"]] = r["story_id"]
+        return out
+
+    def assign(
+        self,
+        item: Item,
+        story_id: str,
+        duplicate_of: str | None,
+        now: datetime,
+        grouping_terms: str | None = None,
+    ) -> None:
+        """Put an item into a story (creating the story row if new) and mark the story dirty.
+
+        A story's `first_seen` is the earliest publication time of its items. The item's
+        grouping features and near-duplicate keys are stored with it.
+        """
+        published = to_iso(item.published or now)
+        self.db.execute(
+            "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
+            "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
+            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at), "
+            "first_seen = MIN(first_seen, excluded.first_seen)",
+            [story_id, item.category, item.title, published, to_iso(now), published],
+        )
+        self.db.execute(
+            "UPDATE items SET story_id = ?, duplicate_of = ?, "
+            "grouping_terms = COALESCE(?, grouping_terms) WHERE id = ?",
+            [story_id, duplicate_of, grouping_terms, item.id],
+        )
+        if duplicate_of is None:
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
+                [(key, item.id) for key in near_keys(item.text)],
+            )

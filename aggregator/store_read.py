@@ -1,0 +1,165 @@
+"""The read side: `Reader` gives each thread (the web server's) its own read-only connection,
+which never blocks the writer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .models import Story
+from .store_db import Database, connect
+from .store_rows import from_iso, summary_from_row, to_iso
+
+if TYPE_CHECKING:
+    from .store import Store
+
+STATUS_SQL = (
+    "SELECT s.category, s.title, s.url, s.articles, f.moved_to, f.status, f.http_status, f.error, "
+    "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
+    "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status = 'ok') AS articles_ok, "
+    "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty')) "
+    "AS articles_failed, "
+    "(SELECT a.error FROM articles a JOIN items i ON i.id = a.item_id "
+    "WHERE i.feed_url = s.url AND a.status IN ('failed', 'blocked', 'empty') "
+    "ORDER BY a.fetched_at DESC LIMIT 1) AS article_error "
+    "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
+    "ORDER BY s.position"
+)
+
+
+class Reader:
+    """Read-side queries for the web server; each thread gets its own connection."""
+
+    def __init__(self, path: str, shared: Store | None = None) -> None:
+        self.path = path
+        self._shared = shared  # an in-memory database can only be read through its writer
+        self._local = threading.local()
+
+    def _db(self) -> Database:
+        if self._shared is not None:
+            return self._shared.db
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.path, readonly=True)
+            self._local.db = db
+        return db
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return list(self._db().query(sql, params))
+
+    def version(self) -> str:
+        rows = self._rows("SELECT value FROM meta WHERE key = 'version'")
+        return rows[0]["value"] if rows else "0"
+
+    def categories(self) -> list[str]:
+        rows = self._rows(
+            "SELECT category, MIN(position) AS p FROM sources WHERE active = 1 "
+            "GROUP BY category ORDER BY p"
+        )
+        return [r["category"] for r in rows]
+
+    def _stories(self, rows: Iterable[dict[str, Any]]) -> list[Story]:
+        rows = list(rows)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        marks = ",".join("?" * len(ids))
+        cats: dict[str, list[str]] = {}
+        for r in self._rows(
+            f"SELECT story_id, category FROM story_categories WHERE story_id IN ({marks}) "
+            "ORDER BY weight DESC, category",
+            ids,
+        ):
+            cats.setdefault(r["story_id"], []).append(r["category"])
+        sums = {
+            r["story_id"]: summary_from_row(r)
+            for r in self._rows(f"SELECT * FROM summaries WHERE story_id IN ({marks})", ids)
+        }
+        declared: dict[str, str] = {}
+        for r in self._rows(
+            "SELECT i.story_id, f.language, COUNT(*) AS n FROM items i "
+            "JOIN feeds f ON f.url = i.feed_url "
+            f"WHERE i.story_id IN ({marks}) AND f.language IS NOT NULL "
+            "GROUP BY i.story_id, f.language ORDER BY n DESC, f.language",
+            ids,
+        ):
+            declared.setdefault(r["story_id"], r["language"])  # the most common comes first
+        return [
+            Story(
+                id=r["id"],
+                category=r["category"] or "",
+                headline=r["headline"] or "",
+                first_seen=from_iso(r["first_seen"]) or datetime.fromtimestamp(0, UTC),
+                updated=from_iso(r["updated"]) or datetime.fromtimestamp(0, UTC),
+                version=r["version"] or 0,
+                summary=sums.get(r["id"]),
+                categories=tuple(cats.get(r["id"], ())),
+                added_sources=r.get("added_sources") or 0,
+                declared_language=declared.get(r["id"]),
+            )
+            for r in rows
+        ]
+
+    def stories(self, category: str | None, limit: int) -> list[Story]:
+        """Published stories (version ≥ 1), newest change first."""
+        if category is None:
+            rows = self._rows(
+                "SELECT * FROM stories WHERE version > 0 AND merged_into IS NULL "
+                "ORDER BY updated DESC, first_seen DESC, id LIMIT ?",
+                [limit],
+            )
+        else:
+            rows = self._rows(
+                "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
+                "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
+                "ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ?",
+                [category, limit],
+            )
+        return self._stories(rows)
+
+    def stories_since(self, category: str, since: datetime) -> list[Story]:
+        """Published stories of a category materially changed at or after `since`."""
+        rows = self._rows(
+            "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
+            "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
+            "AND s.updated >= ? ORDER BY s.updated DESC, s.id",
+            [category, to_iso(since)],
+        )
+        return self._stories(rows)
+
+    def merged_into(self, story_id: str) -> str | None:
+        """The story a merged story now lives in, or None if it was not merged."""
+        rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])
+        return rows[0]["merged_into"] if rows else None
+
+    def story(self, story_id: str) -> Story | None:
+        found = self._stories(
+            self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])
+        )
+        return found[0] if found else None
+
+    def status_rows(self) -> list[dict[str, Any]]:
+        """One row per active feed, for `aggregator status` (read-only)."""
+        return self._rows(STATUS_SQL)
+
+    def health(self) -> dict[str, Any]:
+        """Last poll time and feed error counts, for /healthz."""
+        last = self._rows("SELECT value FROM meta WHERE key = 'last_poll_at'")
+        feeds = self._rows(
+            "SELECT COUNT(*) AS feeds, "
+            "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
+            "COALESCE(SUM(f.error_count), 0) AS consecutive_errors "
+            "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+        )[0]
+        return {"last_poll_at": last[0]["value"] if last else None, **feeds}
+
+    def digest_health(self) -> dict[str, Any]:
+        """Each category's latest digest (status, attempts, error), for /healthz."""
+        from .digest_store import digest_health
+
+        return digest_health(self._db())

@@ -1,0 +1,145 @@
+"""Conversions between stored rows and models: datetimes as ISO text, items, feed state and
+summaries (as JSON), with the column lists the writes use."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import Bullet, FeedState, Item, SourceRef, Summary
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """UTC ISO-8601 with second precision: sorts correctly as text."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+ITEM_COLUMNS = (
+    "id feed_url guid url canonical_url title text author published first_seen outlet "
+    "outlet_name category content_hash story_id duplicate_of"
+).split()
+
+
+def item_row(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "feed_url": item.feed_url,
+        "guid": item.guid,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "title": item.title,
+        "text": item.text,
+        "author": item.author,
+        "published": to_iso(item.published),
+        "first_seen": to_iso(item.first_seen),
+        "outlet": item.outlet,
+        "outlet_name": item.outlet_name,
+        "category": item.category,
+        "content_hash": item.content_hash,
+        "story_id": item.story_id,
+        "duplicate_of": item.duplicate_of,
+    }
+
+
+INSERT_ITEM = (
+    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
+)
+FEED_COLUMNS = (
+    "url etag last_modified body_hash status http_status error error_count last_polled_at "
+    "last_success_at next_poll_at moved_to title link language"
+).split()
+UPSERT_FEED = (
+    f"INSERT INTO feeds ({', '.join(FEED_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(FEED_COLUMNS))}) ON CONFLICT(url) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FEED_COLUMNS[1:])
+)
+
+
+def item_values(item: Item) -> tuple[Any, ...]:
+    row = item_row(item)
+    return tuple(row[c] for c in ITEM_COLUMNS)
+
+
+def item_from_row(row: dict[str, Any]) -> Item:
+    return Item(
+        id=row["id"],
+        title=row["title"] or "",
+        text=row["text"] or "",
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        feed_url=row["feed_url"],
+        guid=row["guid"],
+        author=row["author"],
+        published=from_iso(row["published"]),
+        first_seen=from_iso(row["first_seen"]),
+        outlet=row["outlet"] or "",
+        outlet_name=row["outlet_name"] or "",
+        category=row["category"] or "",
+        content_hash=row["content_hash"] or "",
+        story_id=row["story_id"],
+        duplicate_of=row["duplicate_of"],
+    )
+
+
+def feed_state_from_row(row: dict[str, Any]) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        status=row["status"],
+        http_status=row["http_status"],
+        error=row["error"],
+        error_count=row["error_count"] or 0,
+        last_polled_at=from_iso(row["last_polled_at"]),
+        last_success_at=from_iso(row["last_success_at"]),
+        next_poll_at=from_iso(row["next_poll_at"]),
+        moved_to=row["moved_to"],
+        title=row["title"],
+        link=row["link"],
+        language=row.get("language"),
+    )
+
+
+def summary_json(summary: Summary) -> tuple[str, str]:
+    bullets = [{"text": b.text, "sources": list(b.sources)} for b in summary.bullets]
+    sources = [
+        {
+            "outlet": s.outlet,
+            "title": s.title,
+            "url": s.url,
+            "published": to_iso(s.published),
+            "item_id": s.item_id,
+            **({"label": s.label} if s.label else {}),
+        }
+        for s in summary.sources
+    ]
+    return json.dumps(bullets, ensure_ascii=False), json.dumps(sources, ensure_ascii=False)
+
+
+def summary_from_row(row: dict[str, Any]) -> Summary:
+    bullets = tuple(Bullet(b["text"], tuple(b["sources"])) for b in json.loads(row["bullets"]))
+    sources = tuple(
+        SourceRef(
+            outlet=s["outlet"],
+            title=s["title"],
+            url=s["url"],
+            published=from_iso(s["published"]),
+            item_id=s.get("item_id"),
+            label=s.get("label", ""),
+        )
+        for s in json.loads(row["sources"])
+    )
+    return Summary(row["headline"], bullets, sources, row["outlet_count"], row["method"])

@@ -1,0 +1,161 @@
+"""The writer's stories: which need summarising, their items, and storing their summaries and
+categories (a material change moves the version and `updated`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from .models import Item, Summary
+from .store_db import StoreBase
+from .store_rows import from_iso, item_from_row, summary_from_row, summary_json, to_iso
+
+
+def _change_time(
+    summary: Summary, previous: datetime | None, version: int | None, now: datetime
+) -> datetime:
+    """When a story materially changed: the time of the newest source that caused it (never in
+    the future), so stories made in one poll don't all share one `updated`. A change no newer
+    source explains (an edited item, a re-summary) happened now."""
+    dates = [s.published for s in summary.sources if s.published is not None]
+    when = min(now, max(dates)) if dates else now
+    if version and previous is not None and when <= previous:
+        return previous + timedelta(seconds=1) if now <= previous else now
+    return when
+
+
+class StoriesStore(StoreBase):
+    """Stories to summarise and their stored summaries."""
+
+    def dirty_stories(self) -> list[str]:
+        return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY id")]
+
+    def story_items(self, story_id: str) -> list[Item]:
+        rows = self._rows(
+            "SELECT * FROM items WHERE story_id = ? ORDER BY published, first_seen, id", [story_id]
+        )
+        return [item_from_row(r) for r in rows]
+
+    def mark_dirty(self, story_ids: Sequence[str]) -> None:
+        """Have these stories summarised again at the next pass."""
+        with self.db.atomic():
+            for story_id in story_ids:
+                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
+
+    def published_headline(self, story_id: str) -> str | None:
+        """The headline readers have seen for a story, if it has been published."""
+        rows = list(self._rows("SELECT headline FROM summaries WHERE story_id = ?", [story_id]))
+        return rows[0]["headline"] if rows else None
+
+    def save_summary(
+        self,
+        story_id: str,
+        summary: Summary,
+        fingerprint: str,
+        categories: Sequence[tuple[str, float]],
+        now: datetime,
+        inputs_key: str | None = None,
+    ) -> bool:
+        """Store a story's summary and categories; clear its dirty flag.
+
+        The version and `updated` time move only when the summary's fingerprint changed: that
+        is a material change, and the return value says so. A change of categories alone
+        re-files the story without touching its version.
+        """
+        rows = list(
+            self._rows(
+                "SELECT s.version, s.fingerprint, s.updated, m.outlet_count FROM stories s "
+                "LEFT JOIN summaries m ON m.story_id = s.id WHERE s.id = ?",
+                [story_id],
+            )
+        )
+        if not rows:
+            return False
+        changed = rows[0]["fingerprint"] != fingerprint
+        updated = _change_time(summary, from_iso(rows[0]["updated"]), rows[0]["version"], now)
+        added = max(0, summary.outlet_count - (rows[0]["outlet_count"] or 0))
+        old_categories = [
+            (r["category"], r["weight"])
+            for r in self._rows(
+                "SELECT category, weight FROM story_categories WHERE story_id = ? "
+                "ORDER BY weight DESC, category",
+                [story_id],
+            )
+        ]
+        refiled = [name for name, _ in old_categories] != [name for name, _ in categories]
+        with self.db.atomic():
+            if changed:
+                version = (rows[0]["version"] or 0) + 1
+                bullets, sources = summary_json(summary)
+                # Plain SQL: sqlite-utils' upsert reads the table's schema on every call.
+                self.db.execute(
+                    "INSERT INTO summaries (story_id, version, headline, bullets, sources, "
+                    "outlet_count, method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(story_id) DO UPDATE SET version = excluded.version, "
+                    "headline = excluded.headline, bullets = excluded.bullets, "
+                    "sources = excluded.sources, outlet_count = excluded.outlet_count, "
+                    "method = excluded.method, created = excluded.created",
+                    [
+                        story_id,
+                        version,
+                        summary.headline,
+                        bullets,
+                        sources,
+                        summary.outlet_count,
+                        summary.method,
+                        to_iso(now),
+                    ],
+                )
+                self.db.execute(
+                    "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
+                    "added_sources = ? WHERE id = ?",
+                    [
+                        version,
+                        fingerprint,
+                        summary.headline,
+                        self._distinct_updated(story_id, updated),
+                        added if version > 1 else 0,
+                        story_id,
+                    ],
+                )
+            if refiled:
+                self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
+                self.db.conn.executemany(
+                    "INSERT INTO story_categories (story_id, category, weight) VALUES (?, ?, ?)",
+                    [(story_id, name, weight) for name, weight in categories],
+                )
+                main = categories[0][0] if categories else ""
+                self.db.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
+            self.db.execute(
+                "UPDATE stories SET dirty = 0, summary_inputs = ? WHERE id = ?",
+                [inputs_key, story_id],
+            )
+            if changed or refiled:
+                self._bump_version()
+        return changed
+
+    def _distinct_updated(self, story_id: str, updated: datetime) -> str:
+        """`updated` as stored: when other stories changed in the same second (sources without
+        dates share the time we first saw them), microseconds keep the times distinct, so
+        feed entries never share one `updated`. Fractions still sort correctly as text."""
+        second = updated.replace(microsecond=0)
+        same = self._rows(
+            "SELECT COUNT(*) AS n FROM stories WHERE id != ? AND updated >= ? AND updated < ?",
+            [story_id, to_iso(second), to_iso(second + timedelta(seconds=1))],
+        )
+        taken = next(iter(same))["n"]
+        if not taken:
+            return to_iso(second) or ""
+        stamp = second.astimezone(UTC).replace(microsecond=min(taken, 999_999))
+        return stamp.isoformat()
+
+    def stored_summary(self, story_id: str, inputs_key: str) -> Summary | None:
+        """The story's summary if it was written from the inputs `inputs_key` names."""
+        rows = list(
+            self._rows(
+                "SELECT m.* FROM stories s JOIN summaries m ON m.story_id = s.id "
+                "WHERE s.id = ? AND s.summary_inputs = ?",
+                [story_id, inputs_key],
+            )
+        )
+        return summary_from_row(rows[0]) if rows else None
