@@ -2,12 +2,12 @@
 
 Synthetic news: events with their own names and terms, written up by several outlets over
 three days, over a Zipf-distributed shared vocabulary (so common words are common, as in real
-text). For each window size W (each in a fresh process) the bench stores W grouped items in a
-database, restores a fresh clusterer from it (timed: the `poll --once` start-up cost), then
+text). For each window size W, one process groups W items into a database as the poller does;
+a fresh process restores a clusterer from it (timed: the `poll --once` start-up cost), then
 assigns NEW further items and reports items/s, in wall-clock and in CPU time (the CPU figures
-are steadier on a shared machine), with the clusterer's memory (RSS growth while restoring) and
-the process's peak RSS. Per-item cost should stay flat as W grows; the targets are ≥ 2,000
-items/s at W = 100k and a restore of 60k items in under 1 s, within the story cap.
+are steadier on a shared machine), with the clusterer's memory (RSS growth while restoring)
+and that process's peak RSS. Per-item cost should stay flat as W grows; the targets are
+≥ 2,000 items/s at W = 100k and a restore of 60k items in under 1 s, within the story cap.
 
     .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000]
 """
@@ -113,14 +113,17 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def measure(size: int, new: int, settings: ClusterSettings) -> dict[str, float]:
+def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> dict[str, float]:
+    """Restore and assign in this process; the window is grouped in another one, so this
+    process's memory is what a restarted poller's clusterer takes."""
     corpus = Corpus()
     window_end = START + WINDOW
-    stored = corpus.items(size, START, WINDOW)
+    for _ in range(size):  # the same random stream as the stored items, without keeping them
+        corpus.item(START)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        grouped_database(path, stored, settings)
-        del stored
+        build = [sys.executable, __file__, "--build", str(size), "--db", str(path), *cap]
+        subprocess.run(build, check=True)
         gc.collect()
         store = Store(path)
         before = _rss_mb()
@@ -157,21 +160,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=int, default=3000, help="items assigned after restore")
     parser.add_argument("--cap", type=int, default=None, help="max_active for a cap check")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, JSON out
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # group a window …
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)  # … into this database
     args = parser.parse_args(argv)
     settings = ClusterSettings()
+    cap = [] if args.cap is None else ["--cap", str(args.cap)]
     if args.cap is not None:
         settings = replace(settings, max_active=args.cap)
+    if args.build is not None:
+        grouped_database(args.db, Corpus().items(args.build, START, WINDOW), settings)
+        return 0
     if args.one is not None:
-        print(json.dumps(measure(args.one, args.new, settings)))
+        print(json.dumps(measure(args.one, args.new, settings, cap)))
         return 0
     print(
         f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'(CPU s)':>8} "
         f"{'items/s':>8} {'(CPU)':>6} {'clust MB':>9} {'peak MB':>8}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, __file__, "--one", str(size), "--new", str(args.new)]
-        if args.cap is not None:
-            command += ["--cap", str(args.cap)]
+        command = [sys.executable, __file__, "--one", str(size), "--new", str(args.new), *cap]
         r = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
         print(
             f"{int(r['window']):>8} {int(r['stories']):>8} {r['read_s']:>10.2f} "
