@@ -246,12 +246,29 @@ def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
     return [weighted[0]] + [pair for pair in weighted[1:] if pair[1] >= CATEGORY_SHARE]
 
 
+def _one_per_headline(items: Sequence[Item]) -> list[Item]:
+    """One item for each outlet's headline: an outlet that files one headline twice (an
+    article and the collection page that leads to it) is one source, the fuller one."""
+    best: dict[tuple[str, str], Item] = {}
+    for item in items:
+        if not item.outlet:
+            continue
+        key = (item.outlet, " ".join(item.title.casefold().split()))
+        kept = best.get(key)
+        if kept is None or len(item.text) > len(kept.text):
+            best[key] = item
+    chosen = {id(i) for i in best.values()}
+    return [i for i in items if not i.outlet or id(i) in chosen]
+
+
 def summary_inputs(items: Sequence[Item], limit: int = MAX_SUMMARY_INPUTS) -> list[Item]:
     """The items a story's summary is written from, in their original order.
 
-    Every outlet's first item comes first (so each outlet is represented and counted), then
-    the newest others, up to `limit`: a story that runs for days stays cheap to re-summarise.
+    An outlet's repeated headline counts once (its fuller item). Every outlet's first item
+    comes first (so each outlet is represented and counted), then the newest others, up to
+    `limit`: a story that runs for days stays cheap to re-summarise.
     """
+    items = _one_per_headline(items)
     if len(items) <= limit:
         return list(items)
     firsts: dict[str, Item] = {}

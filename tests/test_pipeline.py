@@ -179,10 +179,21 @@ def test_boilerplate_and_feed_templates_are_cleaned_before_storing() -> None:
 
 
 def test_summary_inputs_keep_every_outlet_and_the_newest_items() -> None:
-    items = [Item(id=f"i{n}", title="t", outlet=f"o{n}" if n < 3 else "o0") for n in range(10)]
+    items = [Item(id=f"i{n}", title=f"t{n}", outlet=f"o{n}" if n < 3 else "o0") for n in range(10)]
     assert summary_inputs(items, limit=20) == items
     chosen = summary_inputs(items, limit=5)
     assert [i.id for i in chosen] == ["i0", "i1", "i2", "i8", "i9"]
+
+
+def test_an_outlets_repeated_headline_is_one_source_its_fuller_item() -> None:
+    collection = Item(id="c", title="Senator to endorse rival", outlet="cnn.com", text="")
+    article = Item(
+        id="a", title="Senator  to endorse rival", outlet="cnn.com", text="The senator will..."
+    )
+    other = Item(id="o", title="Senator to endorse rival", outlet="nytimes.com", text="Live.")
+    follow_up = Item(id="f", title="Rival thanks senator", outlet="cnn.com", text="Thanks.")
+    chosen = summary_inputs([collection, article, other, follow_up])
+    assert [i.id for i in chosen] == ["a", "o", "f"]
 
 
 def test_a_flooding_feed_contributes_its_newest_entries_only() -> None:
