@@ -88,13 +88,8 @@ class ArticlesStore(StoreBase):
 
     def article_texts(self, item_ids: Sequence[str]) -> dict[str, str]:
         """Extracted article text of those items that have one."""
-        out: dict[str, str] = {}
-        for start in range(0, len(item_ids), 500):
-            chunk = list(item_ids[start : start + 500])
-            marks = ",".join("?" for _ in chunk)
-            for row in self._rows(
-                f"SELECT item_id, text FROM articles WHERE status = 'ok' AND item_id IN ({marks})",
-                chunk,
-            ):
-                out[row["item_id"]] = row["text"]
-        return out
+        rows = self._rows_in(
+            "SELECT item_id, text FROM articles WHERE status = 'ok' AND item_id IN ({marks})",
+            item_ids,
+        )
+        return {row["item_id"]: row["text"] for row in rows}

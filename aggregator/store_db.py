@@ -118,6 +118,15 @@ def _check_writable(db: Database) -> None:
     db.execute(f"PRAGMA user_version = {int(version)}")  # a write that changes nothing
 
 
+IN_CHUNK = 500  # ids in one `IN (...)` list, well under SQLite's limit on variables
+
+
+def chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
+    """`values` in slices of at most `size`, one `IN (...)` list each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 class StoreBase:
     """What the writer's parts share: the write connection and its raw queries."""
 
@@ -126,6 +135,11 @@ class StoreBase:
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         return self.db.query(sql, params)
+
+    def _rows_in(self, sql: str, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Rows of `sql`, whose `{marks}` is an `IN` list, over `ids` a chunk at a time."""
+        for chunk in chunks(list(ids)):
+            yield from self._rows(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
 
     def _bump_version(self) -> None:
         self.db.execute(

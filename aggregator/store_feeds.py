@@ -139,26 +139,18 @@ class FeedsStore(StoreBase):
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r["id"]
-                for r in self._rows(f"SELECT id FROM pruned_items WHERE id IN ({marks})", chunk)
-            )
-        return found
+        return {
+            r["id"] for r in self._rows_in("SELECT id FROM pruned_items WHERE id IN ({marks})", ids)
+        }
 
     def _save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
-        existing: dict[str, dict[str, Any]] = {}
         ids = list(dict.fromkeys(item.id for item in items))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self._rows(
-                f"SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", chunk
-            ):
-                existing[r["id"]] = r
+        existing: dict[str, dict[str, Any]] = {
+            r["id"]: r
+            for r in self._rows_in(
+                "SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", ids
+            )
+        }
         pruned = self._pruned([i for i in ids if i not in existing])
         fresh: dict[str, Item] = {}
         updated = 0

@@ -102,16 +102,11 @@ class GroupingStore(StoreBase):
 
     def story_ids(self, item_ids: Sequence[str]) -> dict[str, str]:
         """Item id → story id, for the given items that have a story."""
-        out: dict[str, str] = {}
-        for start in range(0, len(item_ids), 500):
-            chunk = list(item_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._rows(
-                f"SELECT id, story_id FROM items WHERE id IN ({marks}) AND story_id IS NOT NULL",
-                chunk,
-            ):
-                out[r["id"]] = r["story_id"]
-        return out
+        rows = self._rows_in(
+            "SELECT id, story_id FROM items WHERE id IN ({marks}) AND story_id IS NOT NULL",
+            item_ids,
+        )
+        return {r["id"]: r["story_id"] for r in rows}
 
     def assign(
         self,

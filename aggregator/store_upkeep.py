@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from .errors import StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
+from .store_db import chunks
 
 _CHUNK = 400
 
@@ -54,11 +54,6 @@ def _kept(store: Store, keep_per_category: int) -> set[str]:
     return kept
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def prune(
     store: Store, now: datetime, before: datetime, forget_before: datetime, keep_per_category: int
 ) -> PruneReport:
@@ -79,14 +74,14 @@ def prune(
     doomed = sorted(s for s, into in candidates.items() if into is None or into in candidates)
     stories = items = 0
     stamp = to_iso(now)
-    for chunk in _chunks(doomed):
+    for chunk in chunks(doomed, _CHUNK):
         marks = ",".join("?" * len(chunk))
         with store.db.atomic():
             ids = [
                 r["id"]
                 for r in store.db.query(f"SELECT id FROM items WHERE story_id IN ({marks})", chunk)
             ]
-            for part in _chunks(ids):
+            for part in chunks(ids, _CHUNK):
                 item_marks = ",".join("?" * len(part))
                 for table, column in (("near_keys", "item_id"), ("articles", "item_id")):
                     store.db.execute(
