@@ -7,15 +7,12 @@ the email sees what the site leads with.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .models import Story
+from .publish import utc
 
 HALF_LIFE_HOURS = 12.0  # a story's weight halves every 12 hours after its last material change
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def outlets(story: Story) -> int:
@@ -29,7 +26,7 @@ def importance(story: Story, now: datetime) -> float:
     A story four outlets covered a day ago weighs as much as a fresh single-outlet one; a date
     in the future counts as now.
     """
-    age_hours = max(0.0, (_utc(now) - _utc(story.updated)).total_seconds() / 3600)
+    age_hours = max(0.0, (utc(now) - utc(story.updated)).total_seconds() / 3600)
     return outlets(story) * 0.5 ** (age_hours / HALF_LIFE_HOURS)
 
 
@@ -39,8 +36,8 @@ def rank(stories: Iterable[Story], now: datetime) -> list[Story]:
         stories,
         key=lambda s: (
             -importance(s, now),
-            -_utc(s.updated).timestamp(),
-            -_utc(s.first_seen).timestamp(),
+            -utc(s.updated).timestamp(),
+            -utc(s.first_seen).timestamp(),
             s.id,
         ),
     )
@@ -50,7 +47,7 @@ def newest_first(stories: Iterable[Story]) -> list[Story]:
     """Latest change first, then the newer story, then id (stable output)."""
     return sorted(
         stories,
-        key=lambda s: (-_utc(s.updated).timestamp(), -_utc(s.first_seen).timestamp(), s.id),
+        key=lambda s: (-utc(s.updated).timestamp(), -utc(s.first_seen).timestamp(), s.id),
     )
 
 
