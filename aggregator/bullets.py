@@ -8,13 +8,18 @@ while a connective opening ("But", "However,") is dropped when the rest stands o
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Set
 
 from .text import clean_text, html_to_text, split_sentences, tokens
 
 __all__ = [
     "balanced",
     "body_sentences",
+    "clear_memo",
     "ends_complete",
     "is_truncated",
     "needs_context",
@@ -156,24 +161,24 @@ def _join_quotes(sentences: list[str]) -> list[str]:
     return out
 
 
-def _restates(sentence: set[str], title: set[str]) -> bool:
-    """Whether a sentence says little beyond a title (its terms mostly in the title)."""
-    return bool(sentence) and len(sentence & title) / len(sentence) >= 0.8
+# Candidates of a body before the title check, memoised by the body's hash: a story that gains
+# an item is summarised again from the same bodies, and a body's candidates do not depend on
+# the story (only the title check does). Bounded; each entry is about the size of its body.
+_Candidate = tuple[frozenset[str], str | None]  # (terms of the stand-alone sentence, fitted)
+MEMO_ITEMS = 4096
+_CANDIDATE_LIMIT = 2 * MAX_SENTENCES  # kept per body; more are computed on demand (rare)
+_memo: OrderedDict[tuple[bytes, int, int], tuple[tuple[_Candidate, ...], bool]] = OrderedDict()
 
 
-def body_sentences(
-    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
-) -> list[str]:
-    """Candidate bullets of one source body, in order.
+def clear_memo() -> None:
+    """Forget every memoised body (tests and benches)."""
+    _memo.clear()
 
-    Dropped: junk (links, promos, questions, text without lower case), cut-off text, sentences
-    without closing punctuation, sentences that restate a source title, and sentences that lean
-    on context. Long sentences are cut at a clause boundary or dropped.
-    """
+
+def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
+    """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
         text = html_to_text(text)
-    title_terms = [set(tokens(t)) for t in titles if t]
-    out: list[str] = []
     for raw in _join_quotes(split_sentences(clean_text(text))):
         sentence = raw.strip(" -—–•*·")
         if (
@@ -191,10 +196,53 @@ def body_sentences(
             continue
         if len(alone.split()) < min_words:
             continue
-        terms = set(tokens(alone))
+        yield frozenset(tokens(alone)), _fit_length(alone, max_words, min_words)
+
+
+def _memo_candidates(
+    text: str, max_words: int, min_words: int
+) -> tuple[tuple[_Candidate, ...], bool]:
+    """The first candidates of a body, and whether there are more than those."""
+    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
+    found = _memo.get(key)
+    if found is not None:
+        _memo.move_to_end(key)
+        return found
+    head = tuple(itertools.islice(_candidates(text, max_words, min_words), _CANDIDATE_LIMIT + 1))
+    found = (head[:_CANDIDATE_LIMIT], len(head) > _CANDIDATE_LIMIT)
+    _memo[key] = found
+    if len(_memo) > MEMO_ITEMS:
+        _memo.popitem(last=False)
+    return found
+
+
+def _restates(sentence: Set[str], title: set[str]) -> bool:
+    """Whether a sentence says little beyond a title (its terms mostly in the title)."""
+    return bool(sentence) and len(sentence & title) / len(sentence) >= 0.8
+
+
+def body_sentences(
+    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
+) -> list[str]:
+    """Candidate bullets of one source body, in order.
+
+    Dropped: junk (links, promos, questions, text without lower case), cut-off text, sentences
+    without closing punctuation, sentences that restate a source title, and sentences that lean
+    on context. Long sentences are cut at a clause boundary or dropped.
+    """
+    title_terms = [set(tokens(t)) for t in titles if t]
+    head, more = _memo_candidates(text, max_words, min_words)
+    out = _pick(head, title_terms)
+    if len(out) < MAX_SENTENCES and more:  # the title check left too few: read on
+        out = _pick(_candidates(text, max_words, min_words), title_terms)
+    return out
+
+
+def _pick(candidates: Iterable[_Candidate], title_terms: list[set[str]]) -> list[str]:
+    out: list[str] = []
+    for terms, fitted in candidates:
         if any(_restates(terms, t) for t in title_terms):
             continue
-        fitted = _fit_length(alone, max_words, min_words)
         if fitted:
             out.append(fitted)
         if len(out) >= MAX_SENTENCES:

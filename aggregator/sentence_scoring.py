@@ -64,7 +64,8 @@ class Unit:
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    # Only shared terms add (the others add 0.0), in `a`'s order: the same sum, bit for bit.
+    return sum([w * b[t] for t, w in a.items() if t in b])
 
 
 def normalise(vec: dict[str, float]) -> dict[str, float]:

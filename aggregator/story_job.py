@@ -30,6 +30,7 @@ from .summarize import Summarizer, make_summarizer, summary_fingerprint
 __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
 
 log = logging.getLogger("aggregator")
+SAVE_BATCH = 100  # summaries written per transaction
 Write = Callable[..., Awaitable[Any]]
 
 
@@ -131,37 +132,46 @@ class StoryJob:
         if regroup:
             regroup_articles(self.store, self.clusterer, now)
         changed = 0
-        for story_id in self.store.dirty_stories():
-            members = self.store.story_items(story_id)
-            originals = [i for i in members if not i.duplicate_of]
-            if not originals:
-                continue
-            texts = self.store.article_texts([i.id for i in originals])
-            originals = with_article_text(originals, texts)
-            inputs = summary_inputs(originals)
-            headline = self.store.published_headline(story_id)
-            key: str | None = inputs_key(self.summarizer, inputs)
-            # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
-            summary = self.store.stored_summary(story_id, key)
-            if summary is None:
-                summary = self.summarizer.summarize(inputs, headline)
-                answers = self.summarizer if isinstance(self.summarizer, ModelAnswers) else None
-                if answers is not None and answers.fell_back:
-                    key = None  # an LLM fallback is not this summarizer's answer: ask again
-                if answers is not None and answers.pending:
-                    self.awaiting.add(story_id)  # its answer is on the way
-                else:
-                    self.awaiting.discard(story_id)
-            # Every distinct outlet counts, not only those the summary was written from.
-            summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
-            # Categories count duplicates too: an article an outlet files under two
-            # categories puts the story in both.
-            categories = story_categories(members)
-            if self.store.save_summary(
-                story_id, summary, summary_fingerprint(summary), categories, now, key
-            ):
-                changed += 1
+        dirty = self.store.dirty_stories()
+        for start in range(0, len(dirty), SAVE_BATCH):
+            # One transaction per batch of summaries, not one per story.
+            with self.store.transaction():
+                for story_id in dirty[start : start + SAVE_BATCH]:
+                    changed += self._summarise(story_id, now)
         return changed
+
+    def _summarise(self, story_id: str, now: datetime) -> int:
+        """Summarise one dirty story (unless its inputs are unchanged) and save it; returns 1
+        when its published summary changed."""
+        members = self.store.story_items(story_id)
+        originals = [i for i in members if not i.duplicate_of]
+        if not originals:
+            return 0
+        texts = self.store.article_texts([i.id for i in originals])
+        originals = with_article_text(originals, texts)
+        inputs = summary_inputs(originals)
+        headline = self.store.published_headline(story_id)
+        key: str | None = inputs_key(self.summarizer, inputs)
+        # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
+        summary = self.store.stored_summary(story_id, key)
+        if summary is None:
+            summary = self.summarizer.summarize(inputs, headline)
+            answers = self.summarizer if isinstance(self.summarizer, ModelAnswers) else None
+            if answers is not None and answers.fell_back:
+                key = None  # an LLM fallback is not this summarizer's answer: ask again
+            if answers is not None and answers.pending:
+                self.awaiting.add(story_id)  # its answer is on the way
+            else:
+                self.awaiting.discard(story_id)
+        # Every distinct outlet counts, not only those the summary was written from.
+        summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
+        # Categories count duplicates too: an article an outlet files under two
+        # categories puts the story in both.
+        categories = story_categories(members)
+        saved = self.store.save_summary(
+            story_id, summary, summary_fingerprint(summary), categories, now, key
+        )
+        return 1 if saved else 0
 
     def resummarize_awaiting(self) -> int:
         """Summarise again the stories whose model answer was pending (writer thread)."""

@@ -95,6 +95,11 @@ _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 
 
+def _one_source(units: list[Unit]) -> bool:
+    """Whether every candidate comes from one source (a one-item story)."""
+    return len({u.source for u in units}) <= 1
+
+
 # --- the summarizer -------------------------------------------------------------------------
 
 
@@ -176,6 +181,8 @@ class ExtractiveSummarizer:
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations."""
         chosen = self._select(units, target, Counter(tokens(headline)), idf, head, headline)
+        if _one_source(units):  # nothing else to cite: the general path's answer, for free
+            return tuple(Bullet(text=u.text, sources=(u.source,)) for u in chosen)
         return tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
 
     def _target(self, outlet_count: int, body_words: int) -> int:

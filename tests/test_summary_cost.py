@@ -1,0 +1,161 @@
+"""Summarising cheaply changes no summary: the one-source fast path, the per-body memo of
+candidate sentences, and the story job's batched writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from test_summarize import QUAKE
+
+from aggregator import bullets, story_job, summarize
+from aggregator.bullets import MAX_SENTENCES, body_sentences, clear_memo
+from aggregator.config import Settings
+from aggregator.models import FeedState, Item, Summary
+from aggregator.store import Store
+from aggregator.summarize import ExtractiveSummarizer
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def one_item_stories() -> list[list[Item]]:
+    return [[it] for it in QUAKE] + [
+        [QUAKE[0]],
+        [Item(id="bare", title="", text=QUAKE[1].text, outlet="x.example")],
+        [Item(id="title-only", title="Chile lifts its tsunami warning", outlet="y.example")],
+    ]
+
+
+@pytest.mark.parametrize("story", one_item_stories(), ids=lambda s: s[0].id)
+def test_the_one_source_fast_path_equals_the_general_path(
+    story: list[Item], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = ExtractiveSummarizer().summarize(story)
+    monkeypatch.setattr(summarize, "_one_source", lambda units: False)
+    clear_memo()
+    general = ExtractiveSummarizer().summarize(story)
+    assert fast == general
+    if story[0].text:
+        assert fast.bullets, "the story should have bullets for the comparison to mean much"
+
+
+def test_the_fast_path_is_taken_for_one_item_only() -> None:
+    seen: list[bool] = []
+    original = summarize._one_source
+
+    def spy(units: list) -> bool:  # type: ignore[type-arg]
+        seen.append(original(units))
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summarize, "_one_source", spy)
+        ExtractiveSummarizer().summarize(QUAKE[:1])
+        ExtractiveSummarizer().summarize(QUAKE)
+    assert seen[0] is True and seen[-1] is False
+
+
+def test_summaries_are_the_same_with_the_memo_empty_or_warm() -> None:
+    stories = [QUAKE, QUAKE[:2], QUAKE[1:], *one_item_stories()]
+    cold = []
+    for story in stories:
+        clear_memo()
+        cold.append(ExtractiveSummarizer().summarize(story))
+    warm = [ExtractiveSummarizer().summarize(story) for story in stories]
+    again = [ExtractiveSummarizer().summarize(story) for story in stories]
+    assert cold == warm == again
+
+
+def test_a_body_is_split_once_however_many_stories_it_is_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clear_memo()
+    calls: list[str] = []
+    original = bullets.clean_text
+
+    def counting(text: str) -> str:
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(bullets, "clean_text", counting)
+    ExtractiveSummarizer().summarize(QUAKE[:1])
+    ExtractiveSummarizer().summarize(QUAKE[:2])  # the story gained an item
+    assert len(calls) == len(set(calls)) == 2
+
+
+def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_memo()
+    monkeypatch.setattr(bullets, "MEMO_ITEMS", 3)
+    for n in range(10):
+        body_sentences(f"The council approved budget number {n} on Monday evening.", [])
+    assert len(bullets._memo) == 3
+
+
+def test_a_long_body_whose_title_removes_many_sentences_is_read_to_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Over twice MAX_SENTENCES candidates, most of which restate the title: the memo keeps
+    # only the first ones, and the rest must be read again to reach MAX_SENTENCES.
+    title = "Storm floods coastal towns overnight"
+    restating = "The storm floods coastal towns overnight again today."
+    text = " ".join(
+        [restating] * (2 * MAX_SENTENCES + 5)
+        + [f"Rescue crews reached village number {n} before dawn on Friday." for n in range(80)]
+    )
+    clear_memo()
+    memoised = body_sentences(text, [title])
+    monkeypatch.setattr(bullets, "_CANDIDATE_LIMIT", 10**6)
+    clear_memo()
+    whole = body_sentences(text, [title])
+    assert memoised == whole
+    assert len(whole) == MAX_SENTENCES and whole[0].startswith("Rescue crews")
+    assert body_sentences(text, []) == [restating] * MAX_SENTENCES
+
+
+class FailingOn:
+    """The extractive summarizer, failing on one story (by its first item's id)."""
+
+    def __init__(self, bad: str) -> None:
+        self.inner = ExtractiveSummarizer()
+        self.bad = bad
+
+    def summarize(self, items: list[Item], previous_headline: str | None = None) -> Summary:
+        if items[0].id == self.bad:
+            raise RuntimeError("summarizer broke")
+        return self.inner.summarize(items, previous_headline)
+
+
+def test_a_failed_batch_of_summaries_stays_dirty_and_earlier_batches_stay_saved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(story_job, "SAVE_BATCH", 2)
+    store = Store()
+    state = FeedState("https://a.example/feed")
+    items = [
+        Item(
+            id=f"i{n}",
+            title=f"Council approves budget number {n}",
+            text=f"The council approved budget number {n} on Monday after a long debate.",
+            feed_url=state.url,
+            guid=f"i{n}",
+            published=NOW,
+            first_seen=NOW,
+            outlet="a.example",
+            outlet_name="Outlet A",
+            content_hash=f"h{n}",
+        )
+        for n in range(5)
+    ]
+    store.save_poll(state, items)
+    with store.transaction():
+        for n, it in enumerate(items):
+            store.assign(it, f"s{n}", None, NOW)
+    order = store.dirty_stories()
+    bad = order[2]  # in the second batch
+    job = story_job.StoryJob(store, Settings(), lambda: NOW, FailingOn(f"i{bad[1:]}"))
+    with pytest.raises(RuntimeError):
+        job.run()
+    assert store.dirty_stories() == order[2:]  # the first batch saved, the failed one not
+    assert store.published_headline(order[0]) is not None
+    job.summarizer = ExtractiveSummarizer()
+    assert job.run() == 3
+    assert store.dirty_stories() == []
