@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import sys
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator
 
 from .text import clean_text, html_to_text, split_sentences, tokens
 
@@ -164,7 +165,8 @@ def _join_quotes(sentences: list[str]) -> list[str]:
 # Candidates of a body before the title check, memoised by the body's hash: a story that gains
 # an item is summarised again from the same bodies, and a body's candidates do not depend on
 # the story (only the title check does). Bounded; each entry is about the size of its body.
-_Candidate = tuple[frozenset[str], str | None]  # (terms of the stand-alone sentence, fitted)
+# (distinct terms of the stand-alone sentence, interned; the sentence fitted to length or None)
+_Candidate = tuple[tuple[str, ...], str | None]
 MEMO_ITEMS = 4096
 _CANDIDATE_LIMIT = 2 * MAX_SENTENCES  # kept per body; more are computed on demand (rare)
 _memo: OrderedDict[tuple[bytes, int, int], tuple[tuple[_Candidate, ...], bool]] = OrderedDict()
@@ -196,7 +198,8 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             continue
         if len(alone.split()) < min_words:
             continue
-        yield frozenset(tokens(alone)), _fit_length(alone, max_words, min_words)
+        terms = tuple(dict.fromkeys(sys.intern(t) for t in tokens(alone)))
+        yield terms, _fit_length(alone, max_words, min_words)
 
 
 def _memo_candidates(
@@ -216,9 +219,10 @@ def _memo_candidates(
     return found
 
 
-def _restates(sentence: Set[str], title: set[str]) -> bool:
-    """Whether a sentence says little beyond a title (its terms mostly in the title)."""
-    return bool(sentence) and len(sentence & title) / len(sentence) >= 0.8
+def _restates(sentence: tuple[str, ...], title: set[str]) -> bool:
+    """Whether a sentence (its distinct terms) says little beyond a title: its terms mostly in
+    the title."""
+    return bool(sentence) and sum(t in title for t in sentence) / len(sentence) >= 0.8
 
 
 def body_sentences(
