@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
@@ -169,12 +170,14 @@ def _join_quotes(sentences: list[str]) -> list[str]:
 _Candidate = tuple[tuple[str, ...], str | None]
 MEMO_ITEMS = 4096
 _CANDIDATE_LIMIT = 2 * MAX_SENTENCES  # kept per body; more are computed on demand (rare)
+_memo_lock = threading.Lock()  # summaries may be written on more than one thread
 _memo: OrderedDict[tuple[bytes, int, int], tuple[tuple[_Candidate, ...], bool]] = OrderedDict()
 
 
 def clear_memo() -> None:
     """Forget every memoised body (tests and benches)."""
-    _memo.clear()
+    with _memo_lock:
+        _memo.clear()
 
 
 def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
@@ -207,15 +210,17 @@ def _memo_candidates(
 ) -> tuple[tuple[_Candidate, ...], bool]:
     """The first candidates of a body, and whether there are more than those."""
     key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
-    found = _memo.get(key)
-    if found is not None:
-        _memo.move_to_end(key)
-        return found
+    with _memo_lock:
+        found = _memo.get(key)
+        if found is not None:
+            _memo.move_to_end(key)
+            return found
     head = tuple(itertools.islice(_candidates(text, max_words, min_words), _CANDIDATE_LIMIT + 1))
     found = (head[:_CANDIDATE_LIMIT], len(head) > _CANDIDATE_LIMIT)
-    _memo[key] = found
-    if len(_memo) > MEMO_ITEMS:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[key] = found
+        while len(_memo) > MEMO_ITEMS:
+            _memo.popitem(last=False)
     return found
 
 

@@ -3,6 +3,7 @@ candidate sentences, and the story job's batched writes."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -159,3 +160,22 @@ def test_a_failed_batch_of_summaries_stays_dirty_and_earlier_batches_stay_saved(
     job.summarizer = ExtractiveSummarizer()
     assert job.run() == 3
     assert store.dirty_stories() == []
+
+
+def test_threads_sharing_a_small_memo_get_the_same_summaries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bullets, "MEMO_ITEMS", 2)  # constant eviction while others read
+    stories = [QUAKE, QUAKE[:2], *one_item_stories()]
+    clear_memo()
+    expected = [ExtractiveSummarizer().summarize(story) for story in stories]
+
+    def work() -> list[Summary]:
+        return [ExtractiveSummarizer().summarize(s) for _ in range(20) for s in stories][
+            -len(stories) :
+        ]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [f.result() for f in [pool.submit(work) for _ in range(4)]]
+    assert all(r == expected for r in results)
+    assert len(bullets._memo) <= 2
