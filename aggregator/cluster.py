@@ -29,77 +29,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from .boilerplate import RepeatedTexts
+from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
 from .event_links import names_what_happened, shares_a_name
 from .features import Features, decode, encode, item_features
 from .headline_route import Headline, headline_margin
 from .models import Item
+from .profile_index import ProfileIndex
 from .window_counts import Vector, WindowCounts, dot, unit
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SMALL_POSTING = 8  # an index entry holds up to this many members in a tuple
 _HALF_DAY = timedelta(hours=12)
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterSettings:
-    """Knobs of the clusterer; defaults are tuned on the dev data (see bench/cluster_eval.py)."""
-
-    threshold: float = 0.27  # cosine (title + text) with a profile member needed to join
-    headline_threshold: float = 0.50  # cosine of the titles alone that also suffices
-    min_shared_terms: int = 3  # distinctive terms shared with the member matched …
-    min_event_terms: int = 2  # … of which this many are not names (what happened, not who)
-    unanchored_terms: int = 6  # without such a term in a headline, the texts must share this many
-    distinctive_share: float = 0.02  # a term in at most this share of active stories …
-    distinctive_min: int = 10  # … or in at most this many is distinctive
-    common_share: float = 0.05  # a term in more than this share of active stories weighs nothing
-    common_min_stories: int = 100  # … once this many stories are active
-    outlet_share: float = 0.25  # a term in this share of an outlet's items is its furniture …
-    outlet_min_items: int = 6  # … once the outlet has this many active items …
-    outlet_min_repeats: int = 3  # … and the term is in at least this many of them
-    min_text_terms: int = 15  # with fewer text terms an item is matched on its title alone
-    profile_recent: int = 4  # a story is matched through its founder and this many latest items
-    max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
-    same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
-    same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
-    nameless_daily_margin: float = 0.05  # asked per day beyond 12 h of a link sharing no name
-    multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
-    merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
-    active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
-    max_active: int = 50_000  # cap on active stories; the quietest are dropped first
-    title_weight: float = 2.0  # weight of a title term relative to a text term
-    text_tokens: int = 250  # how many leading content terms of the text are used
-    vector_terms: int = 80  # an item vector keeps its heaviest terms only
-    index_terms: int = 30  # a member is indexed under its title, names and first text terms
-    max_postings: int = 100  # terms on more profile members than this find no candidates
-    max_candidates: int = 40  # members compared exactly per item
-    # The headline route (aggregator.headline_route), for pairs where an item has no text:
-    headline_shared_terms: int = 2  # distinctive title terms the two headlines share …
-    headline_names: int = 1  # … of which this many are names …
-    headline_event_terms: int = 1  # … and this many are not …
-    headline_pair_threshold: float = 0.50  # … with this title cosine (TF-IDF) …
-    embeddings: bool = False  # … or, with headline embeddings (the `embeddings` extra) …
-    embedding_threshold: float = 0.60  # … this embedding cosine
-    expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
-    boilerplate_copies: int = 3  # an item opening its text like this many others is furniture
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """Where `assign` put an item.
-
-    `score` is the similarity to the member matched or, for a new story, to the best member
-    rejected (0.0 when there was no candidate). `merged` lists stories folded into `story_id`
-    by this item. `terms` is the item's encoded features, to store for `restore`.
-    """
-
-    story_id: str
-    new_story: bool
-    score: float
-    merged: tuple[str, ...] = ()
-    terms: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -145,9 +87,7 @@ class Clusterer:
         self._embedder = embedder  # optional headline vectors (see aggregator.embed)
         self._repeats = RepeatedTexts(settings.boilerplate_copies)  # see aggregator.boilerplate
         self._stories: dict[str, _Story] = {}
-        # term → profile members holding it: a tuple while few (most terms of the window name
-        # one event: a set per term would cost ~200 bytes for one or two members), then a set
-        self._index: dict[str, tuple[_Member, ...] | set[_Member]] = {}
+        self._index: ProfileIndex[_Member] = ProfileIndex()  # term → profile members
         self._counts = WindowCounts(settings)
         self._pending: dict[str, Features] = {}  # observed, not yet assigned
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
@@ -232,7 +172,7 @@ class Clusterer:
         """Index a restored story's founder and latest members (vectors come lazily)."""
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._unindex(member)
+                self._index.unfile(member)
         story.founder, story.recent = None, deque()
         pending = [(i, f, o, w) for i, f, o, w in story.log if not f.multi]
         story.open = bool(pending) or not story.log
@@ -372,7 +312,7 @@ class Clusterer:
         story.log[at] = (item_id, features, outlet, when)
         for member in [story.founder, *story.recent]:
             if member is not None and member.id == item_id:
-                self._unindex(member)
+                self._index.unfile(member)
                 member.features, member.vector, member.title = features, None, None
                 self._index_member(member)
                 story.profile = None
@@ -507,7 +447,7 @@ class Clusterer:
             return
         story.recent.append(member)
         if len(story.recent) > self.settings.profile_recent:
-            self._unindex(story.recent.popleft())
+            self._index.unfile(story.recent.popleft())
 
     def _index_member(self, member: _Member) -> None:
         """File a profile member under its title terms, names and first text terms."""
@@ -515,17 +455,7 @@ class Clusterer:
         lead = dict.fromkeys(features.text)  # the lead carries who, what and where
         terms = dict.fromkeys([*features.title, *features.names])
         terms.update((t, None) for t in list(lead)[: self.settings.index_terms])
-        member.indexed = tuple(terms)
-        for term in member.indexed:
-            posting = self._index.get(term)
-            if posting is None:
-                self._index[term] = (member,)
-            elif type(posting) is tuple:
-                if member not in posting:
-                    grown = (*posting, member)
-                    self._index[term] = grown if len(grown) <= _SMALL_POSTING else set(grown)
-            else:
-                posting.add(member)
+        self._index.file(member, tuple(terms))
 
     def _profile_vector(self, story: _Story) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on
@@ -548,21 +478,6 @@ class Clusterer:
             member.counted = n
         return member.vector, member.title
 
-    def _unindex(self, member: _Member) -> None:
-        for term in member.indexed:
-            posting = self._index.get(term)
-            if type(posting) is tuple:
-                rest = tuple(m for m in posting if m is not member)
-                if rest:
-                    self._index[term] = rest
-                else:
-                    del self._index[term]
-            elif posting is not None:
-                posting.discard(member)
-                if not posting:
-                    del self._index[term]
-        member.indexed = ()
-
     def _merge(
         self, best: _Story, others: list[tuple[float, float, str]]
     ) -> tuple[_Story, tuple[str, ...]]:
@@ -582,7 +497,7 @@ class Clusterer:
     def _absorb(self, into: _Story, story: _Story) -> None:
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._unindex(member)
+                self._index.unfile(member)
         self._counts.remove_story_terms([t for t in story.tf if into.tf[t]])
         into.tf.update(story.tf)
         for item_id in story.members:
@@ -600,7 +515,7 @@ class Clusterer:
         self._counts.n_stories = len(self._stories)
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._unindex(member)
+                self._index.unfile(member)
         self._counts.remove_story_terms(story.tf)
         for _, features, outlet, _ in story.log:
             self._repeats.remove(features)

@@ -5,7 +5,7 @@ Each section of the TOML file fills one module's settings dataclass::
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host, concurrency
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
-    [cluster]           see aggregator.cluster.ClusterSettings
+    [cluster]           see aggregator.cluster_settings.ClusterSettings
     [summary]           min_bullets, max_bullets, max_words
     [publish]           base_url, site_title, description, max_items, page_size,
                         front_page_stories, top_min_outlets, language, max_age

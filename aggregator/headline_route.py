@@ -19,7 +19,7 @@ from .embed import HeadlineEmbedder
 from .window_counts import Vector, WindowCounts, dot
 
 if TYPE_CHECKING:
-    from .cluster import ClusterSettings
+    from .cluster_settings import ClusterSettings
 
 __all__ = ["Headline", "headline_margin"]
 

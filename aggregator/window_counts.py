@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .features import Features
 
 if TYPE_CHECKING:
-    from .cluster import ClusterSettings
+    from .cluster_settings import ClusterSettings
 
 __all__ = ["Vector", "WindowCounts", "dot", "unit"]
 

@@ -1,0 +1,67 @@
+"""The clusterer's settings and what it answers for each item (see aggregator.cluster)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+__all__ = ["Assignment", "ClusterSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Knobs of the clusterer; defaults are tuned on the dev data (see bench/cluster_eval.py)."""
+
+    threshold: float = 0.27  # cosine (title + text) with a profile member needed to join
+    headline_threshold: float = 0.50  # cosine of the titles alone that also suffices
+    min_shared_terms: int = 3  # distinctive terms shared with the member matched …
+    min_event_terms: int = 2  # … of which this many are not names (what happened, not who)
+    unanchored_terms: int = 6  # without such a term in a headline, the texts must share this many
+    distinctive_share: float = 0.02  # a term in at most this share of active stories …
+    distinctive_min: int = 10  # … or in at most this many is distinctive
+    common_share: float = 0.05  # a term in more than this share of active stories weighs nothing
+    common_min_stories: int = 100  # … once this many stories are active
+    outlet_share: float = 0.25  # a term in this share of an outlet's items is its furniture …
+    outlet_min_items: int = 6  # … once the outlet has this many active items …
+    outlet_min_repeats: int = 3  # … and the term is in at least this many of them
+    min_text_terms: int = 15  # with fewer text terms an item is matched on its title alone
+    profile_recent: int = 4  # a story is matched through its founder and this many latest items
+    max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
+    same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
+    same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
+    nameless_daily_margin: float = 0.05  # asked per day beyond 12 h of a link sharing no name
+    multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
+    merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
+    active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
+    max_active: int = 50_000  # cap on active stories; the quietest are dropped first
+    title_weight: float = 2.0  # weight of a title term relative to a text term
+    text_tokens: int = 250  # how many leading content terms of the text are used
+    vector_terms: int = 80  # an item vector keeps its heaviest terms only
+    index_terms: int = 30  # a member is indexed under its title, names and first text terms
+    max_postings: int = 100  # terms on more profile members than this find no candidates
+    max_candidates: int = 40  # members compared exactly per item
+    # The headline route (aggregator.headline_route), for pairs where an item has no text:
+    headline_shared_terms: int = 2  # distinctive title terms the two headlines share …
+    headline_names: int = 1  # … of which this many are names …
+    headline_event_terms: int = 1  # … and this many are not …
+    headline_pair_threshold: float = 0.50  # … with this title cosine (TF-IDF) …
+    embeddings: bool = False  # … or, with headline embeddings (the `embeddings` extra) …
+    embedding_threshold: float = 0.60  # … this embedding cosine
+    expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
+    boilerplate_copies: int = 3  # an item opening its text like this many others is furniture
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where `assign` put an item.
+
+    `score` is the similarity to the member matched or, for a new story, to the best member
+    rejected (0.0 when there was no candidate). `merged` lists stories folded into `story_id`
+    by this item. `terms` is the item's encoded features, to store for `restore`.
+    """
+
+    story_id: str
+    new_story: bool
+    score: float
+    merged: tuple[str, ...] = ()
+    terms: str = ""
