@@ -107,14 +107,16 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
     body is parsed on the event loop's thread.
 
     The big feeds come first, so their parsing (and the worker processes' start) overlaps
-    the slow fetches. The 24 slow feeds queue ~1.8 s for the 4 slots, well past the 1 s
-    connect timeout; the timeout itself leaves room for the hogs' hold on the GIL (0.25 s
-    made the check flaky). The hogs stop when every feed is recorded: grouping runs after
-    the fetches, so hogging it would prove nothing and only slow the test down."""
+    the slow fetches. The 24 slow feeds queue ~4.8 s for the 4 slots, well past the 3 s
+    connect timeout. The timeouts leave room for the hogs' hold on the GIL: the upstream
+    answers from this process's loop too, and two hogging threads slow every switch back to
+    it (1 s connect and 10 s total limits ran out on a quiet 2-core machine). The hogs stop
+    when every feed is recorded: grouping runs after the fetches, so hogging it would prove
+    nothing and only slow the test down."""
     settings = Settings()
     settings = dataclasses.replace(
         settings,
-        fetch=FetchSettings(total_timeout=10.0, connect_timeout=1.0, per_host=64, concurrency=4),
+        fetch=FetchSettings(total_timeout=60.0, connect_timeout=3.0, per_host=64, concurrency=4),
     )
     stop = threading.Event()
     hogged = [0, 0]
@@ -136,7 +138,7 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(f"/big{n}.xml", big_feed(60, tag=str(n))) for n in range(6)]
-            urls += [up.url(f"/slow?delay=0.3&n={n}") for n in range(24)]
+            urls += [up.url(f"/slow?delay=0.8&n={n}") for n in range(24)]
             outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
             path = tmp_path / "feeds.opml"
             path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
