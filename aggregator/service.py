@@ -24,7 +24,6 @@ from .errors import StorageError
 from .fetch import Fetcher
 from .health import stale_after
 from .opml_reload import OpmlReload
-from .parse_pool import ParsePool
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, to_iso
@@ -100,36 +99,6 @@ class Service:
         self.polls.close()
         self._writer.submit(self.store.close).result()
         self._writer.shutdown(wait=True)
-
-    # --- the jobs' parts, as callers and tests reach them ---------------------------------
-
-    @property
-    def summarizer(self) -> Summarizer:
-        return self.stories.summarizer
-
-    @summarizer.setter
-    def summarizer(self, summarizer: Summarizer) -> None:
-        self.stories.summarizer = summarizer
-
-    @property
-    def _restored(self) -> bool:
-        return self.stories.restored
-
-    @_restored.setter
-    def _restored(self, restored: bool) -> None:
-        self.stories.restored = restored
-
-    @property
-    def _awaiting(self) -> set[str]:
-        return self.stories.awaiting
-
-    @property
-    def parser(self) -> ParsePool:
-        return self.polls.parser
-
-    @parser.setter
-    def parser(self, parser: ParsePool) -> None:
-        self.polls.parser = parser
 
     # --- one pass of each job -------------------------------------------------------------
 

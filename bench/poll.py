@@ -468,14 +468,14 @@ OURS_GROWTH = textwrap.dedent(
     async def main():
         service = Service(opml, db, load_settings(None, os.environ))
         timers = {"summarize": 0.0}
-        real = service.summarizer.summarize
+        real = service.stories.summarizer.summarize
         def timed(*args, **kwargs):
             t = time.perf_counter()
             try:
                 return real(*args, **kwargs)
             finally:
                 timers["summarize"] += time.perf_counter() - t
-        service.summarizer.summarize = timed
+        service.stories.summarizer.summarize = timed
         real_group = service._group_and_summarize
         def timed_group():
             t = time.perf_counter()

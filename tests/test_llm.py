@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -272,34 +273,42 @@ def test_settings_and_make_summarizer() -> None:
         build_settings({"llm": {"enabled": True}})
 
 
+def store_items(service: Any, now: datetime) -> None:
+    """ITEMS as one poll of each outlet's feed stores them (on the service's writer thread)."""
+    from aggregator.models import FeedState
+
+    for item in ITEMS:
+        stored = dataclasses.replace(
+            item,
+            feed_url=f"https://{item.outlet}/f",
+            guid=item.id,
+            first_seen=now,
+            published=now,
+            category="World",
+            content_hash=f"h{item.id}",
+        )
+        service._writer.submit(
+            service.store.save_poll, FeedState(url=stored.feed_url), [stored]
+        ).result()
+
+
 def test_the_service_publishes_the_fallback_and_asks_again_next_time(
     fake: FakeLLM, tmp_path: Any
 ) -> None:
     from datetime import UTC, datetime
 
     from aggregator.config import Settings
-    from aggregator.models import FeedState
     from aggregator.service import Service
 
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     fake.mode = "500"
     llm = summarizer(fake)
     service = Service(tmp_path / "feeds.opml", ":memory:", Settings(), clock=lambda: now)
-    service.summarizer = llm
+    service.stories.summarizer = llm
     run = service._writer.submit
     try:
-        for item in ITEMS:
-            stored = dataclasses.replace(
-                item,
-                feed_url=f"https://{item.outlet}/f",
-                guid=item.id,
-                first_seen=now,
-                published=now,
-                category="World",
-                content_hash=f"h{item.id}",
-            )
-            run(service.store.save_poll, FeedState(url=stored.feed_url), [stored]).result()
-        service._restored = True
+        store_items(service, now)
+        service.stories.restored = True
         run(service._group_and_summarize).result()
         first = service.store.reader().stories(None, 10)
         assert [s.summary.method for s in first if s.summary] == ["extractive"] * len(first)
@@ -322,7 +331,6 @@ def test_the_service_does_not_wait_for_the_model(fake: FakeLLM, tmp_path: Any, m
     import asyncio
     from datetime import UTC, datetime
 
-    from aggregator.models import FeedState
     from aggregator.service import Service
 
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -333,25 +341,15 @@ def test_the_service_does_not_wait_for_the_model(fake: FakeLLM, tmp_path: Any, m
     service = Service(tmp_path / "feeds.opml", ":memory:", config, clock=lambda: now)
     run = service._writer.submit
     try:
-        for item in ITEMS:
-            stored = dataclasses.replace(
-                item,
-                feed_url=f"https://{item.outlet}/f",
-                guid=item.id,
-                first_seen=now,
-                published=now,
-                category="World",
-                content_hash=f"h{item.id}",
-            )
-            run(service.store.save_poll, FeedState(url=stored.feed_url), [stored]).result()
-        service._restored = True
+        store_items(service, now)
+        service.stories.restored = True
         run(service._group_and_summarize).result()
         first = service.store.reader().stories(None, 10)
         assert first and all(s.summary and s.summary.method == "extractive" for s in first)
         assert not fake.requests or len(fake.requests) <= len(first)  # asked, not waited for
         asyncio.run(service.settle_summaries(10))
         after = service.store.reader().stories(None, 10)
-        assert not service._awaiting
+        assert not service.stories.awaiting
     finally:
         service.close()
     methods = {s.summary.method for s in after if s.summary}

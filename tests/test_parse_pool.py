@@ -143,7 +143,7 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
             path = tmp_path / "feeds.opml"
             path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
             service = Service(path, tmp_path / "agg.db", settings)
-            service.parser = ParsePool(inline_below=16 * 1024)
+            service.polls.parser = ParsePool(inline_below=16 * 1024)
             hogs = [threading.Thread(target=hog, args=(k,)) for k in range(2)]
             group = service._group_and_summarize
 
@@ -188,7 +188,7 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
                 "</outline></body></opml>"
             )
             service = Service(path, tmp_path / "agg.db", Settings())
-            service.parser = ParsePool(workers=1, inline_below=0)
+            service.polls.parser = ParsePool(workers=1, inline_below=0)
             group = service._group_safely
 
             def counting_group() -> int:

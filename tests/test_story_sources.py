@@ -41,7 +41,7 @@ def test_every_distinct_outlet_is_counted_past_the_input_cap(tmp_path: Path) -> 
         for k in range(n):
             state = FeedState(url=f"https://outlet{k}.example/feed.xml", status="ok")
             service._writer.submit(service.store.save_poll, state, [dam_item(k)]).result()
-        service._restored = True
+        service.stories.restored = True
         service._writer.submit(service._group_and_summarize).result()
         (story,) = service.store.reader().stories(None, 10)
     finally:
