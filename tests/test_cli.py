@@ -165,7 +165,7 @@ def test_a_second_poller_is_refused_while_the_service_runs(
 def test_one_shot_pollers_queue_behind_each_other(tmp_path: Path, upstream: Upstream) -> None:
     """Two `poll --once --all` started together: both succeed, nothing is lost."""
     (tmp_path / "feeds.opml").write_text(
-        opml(upstream.url("/slow?delay=1"), upstream.url("/b.xml"))
+        opml(upstream.url("/slow?delay=3"), upstream.url("/b.xml"))
     )
     command = [sys.executable, "-m", "aggregator", "poll", "--once", "--all"]
     procs = [
