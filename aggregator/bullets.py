@@ -72,6 +72,23 @@ _CONNECTIVE = re.compile(
     re.IGNORECASE,
 )
 _OPEN_QUOTES = "\"“‘'("
+# `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what
+# IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
+_PROMO_LOWER = re.compile(_PROMO.pattern)
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
+
+
+def _has_link(sentence: str) -> bool:
+    """A link, address or handle (`_URLISH`; each of its forms needs one of these)."""
+    hinted = "://" in sentence or "www." in sentence or "@" in sentence
+    return hinted and _URLISH.search(sentence) is not None
+
+
+def _is_promo(sentence: str) -> bool:
+    """Newsletter, subscription, cookie and similar page furniture (`_PROMO`)."""
+    if any(c in sentence for c in _CASE_SPECIAL):
+        return _PROMO.search(sentence) is not None
+    return _PROMO_LOWER.search(sentence.lower()) is not None
 
 
 def is_truncated(text: str) -> bool:
@@ -192,8 +209,8 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in _OPEN_QUOTES)
             or sentence.rstrip("\"'”’)").endswith("?")
             or not ends_complete(sentence)
-            or _URLISH.search(sentence)
-            or _PROMO.search(sentence)
+            or _has_link(sentence)
+            or _is_promo(sentence)
         ):
             continue
         alone = stand_alone(sentence)

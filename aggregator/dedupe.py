@@ -260,7 +260,8 @@ def shingles(text: str, size: int = 4) -> frozenset[int]:
     toks = words(text)
     if len(toks) <= size:
         return frozenset({_crc(" ".join(toks))}) if toks else frozenset()
-    return frozenset(_crc(" ".join(toks[i : i + size])) for i in range(len(toks) - size + 1))
+    grams = map(" ".join, zip(*(toks[i:] for i in range(size)), strict=False))  # C loops
+    return frozenset(map(zlib.crc32, map(str.encode, grams)))
 
 
 def _crc(text: str) -> int:

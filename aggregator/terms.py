@@ -106,10 +106,26 @@ _DATE = re.compile(
 )
 
 
-def _plain(text: str) -> str:
-    """Text without links, addresses, handles and dates, digit groups joined."""
-    text = _LINKISH.sub(" ", _LINK_LABEL.sub(" ", text))
-    return _DATE.sub(" ", _GROUPED_DIGITS.sub("", text))
+# Every link pattern needs "@", "://" or one of these dots; most texts have none, and then
+# the costly patterns (tried at every word) are skipped.
+_LINK_HINT = re.compile(
+    r"\.(?:com|net|org|ly|tv|co|io|gov|edu|info|news)|(?<=www)\.", re.IGNORECASE
+)
+# `_DATE` on lower-cased text, without IGNORECASE (~3x faster). Lower-casing keeps every
+# character's place and what IGNORECASE matches, except for these: "İ" grows, "ı" and "ſ"
+# match "i" and "s" only under IGNORECASE, and "Σ" lowers by its context (final sigma).
+_DATE_LOWER = re.compile(_DATE.pattern)
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u03a3")
+
+
+def _plain_lower(text: str) -> str:
+    """Text without links, addresses, handles and dates, digit groups joined, lower-cased."""
+    if "@" in text or "://" in text or _LINK_HINT.search(text):
+        text = _LINKISH.sub(" ", _LINK_LABEL.sub(" ", text))
+    text = _GROUPED_DIGITS.sub("", text)
+    if any(c in text for c in _CASE_SPECIAL):
+        return _DATE.sub(" ", text).lower()
+    return _DATE_LOWER.sub(" ", text.lower())
 
 
 def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], list[str]]:
@@ -118,8 +134,8 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     English and the guessed language's function words are dropped, as are one-letter words,
     links, e-mail addresses and handles. Digit groups ("1,030") are one term.
     """
-    title_words = words(_plain(title))
-    text_words = words(_plain(text[: text_limit * 12])) if text_limit > 0 else []
+    title_words = words(_plain_lower(title))
+    text_words = words(_plain_lower(text[: text_limit * 12])) if text_limit > 0 else []
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0

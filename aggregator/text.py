@@ -43,7 +43,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+# Runs of spaces, tabs, no-break and zero-width spaces fold to one " ": only runs of two or
+# more and single spaces other than " " need replacing (not every word's own space).
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]{2,}|[\t\r\f\v\u00a0\u200b]")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
@@ -129,17 +131,33 @@ _DATELINE = re.compile(
 )
 
 
+# The two patterns above are tried at every character; these cheap checks skip them for lines
+# they cannot match (each alternative needs "(", a leading "photograph", "[" or one of the
+# words; none of them holds an "i" or "s", whose case folding lower() does not follow).
+def _is_caption(line: str) -> bool:
+    return ("(" in line or line[:10].lower() == "photograph") and bool(_CAPTION_LINE.search(line))
+
+
+def _may_hold_inline_boilerplate(line: str) -> bool:
+    if "[" in line:
+        return True
+    low = line.lower()
+    return "read" in low or "appeared" in low or "publ" in low
+
+
 def clean_text(text: str) -> str:
     """Plain text without feed boilerplate: read-more and share lines, datelines, "[…]".
 
     Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`.
     """
     out: list[str] = []
-    for raw in _NEWLINES.sub("\n", _SPACES.sub(" ", text)).split("\n"):
+    # Stripped lines, as after folding each run of whitespace around a newline into one.
+    for raw in _SPACES.sub(" ", text).split("\n"):
         line = raw.strip()
-        if not line or _BOILERPLATE_LINE.match(line) or _CAPTION_LINE.search(line):
+        if not line or _BOILERPLATE_LINE.match(line) or _is_caption(line):
             continue
-        line = _INLINE_BOILERPLATE.sub(" ", line)
+        if _may_hold_inline_boilerplate(line):
+            line = _INLINE_BOILERPLATE.sub(" ", line)
         line = _DATELINE.sub("", line, count=1)
         line = _SPACES.sub(" ", line).strip()
         if line and not _BOILERPLATE_LINE.match(line):
