@@ -30,6 +30,8 @@ class ClusterSettings:
     same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
     same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
     nameless_daily_margin: float = 0.05  # asked per day beyond 12 h of a link sharing no name
+    apart_margin: float = 0.10  # asked of a link sharing no name whose headlines name others …
+    series_margin: float = 0.15  # … and of any such link within a story only one outlet covers
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
     merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items

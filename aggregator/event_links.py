@@ -9,14 +9,25 @@ when a distinctive term that is not a name appears in one item's headline and an
 other item, or, failing that, when the two texts share many such terms (long reports of one
 event written with different headlines). A link that shares no name at all is asked more the
 further apart the two items are (`shares_a_name`).
+
+Two items whose headlines each name someone or somewhere the other item never mentions are
+most often two events of one kind: two countries' tracing apps, one outlet's series with a
+new name each time ("the latest cartoons of artist X", "Y county's case count"). Such a link
+is asked more when it shares no name, and within a story only one outlet covers
+(`apart_margin`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .features import Features
 from .window_counts import WindowCounts
 
-__all__ = ["names_what_happened", "shares_a_name"]
+if TYPE_CHECKING:
+    from .cluster_settings import ClusterSettings
+
+__all__ = ["apart_margin", "names_apart", "names_what_happened", "shares_a_name"]
 
 
 def _event_term(term: str, counts: WindowCounts) -> bool:
@@ -43,3 +54,35 @@ def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> boo
     two items a day apart are as often the same kind of event in two places (two fires, two
     countries' tracing apps) as one event."""
     return any(counts.is_name(t) and counts.distinctive(t) for t in item.unique & member.unique)
+
+
+def _names_another(headline: Features, other: Features, counts: WindowCounts) -> bool:
+    return any(
+        t not in other.unique and counts.is_name(t) and counts.distinctive(t)
+        for t in headline.title
+    )
+
+
+def names_apart(item: Features, member: Features, counts: WindowCounts) -> bool:
+    """Whether each headline names a distinctive person, place or organisation that the other
+    item never mentions (a headline's slot filled by two different names)."""
+    return _names_another(item, member, counts) and _names_another(member, item, counts)
+
+
+def apart_margin(
+    item: Features,
+    member: Features,
+    counts: WindowCounts,
+    settings: ClusterSettings,
+    late: float,
+    own_outlet: bool,
+) -> float:
+    """What a link asks beyond the threshold for who it names: `late` is how many days the
+    two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
+    outlet's so far."""
+    apart = names_apart(item, member, counts)
+    margin = settings.series_margin if apart and own_outlet else 0.0
+    if not shares_a_name(item, member, counts):
+        margin += settings.nameless_daily_margin * late
+        margin += settings.apart_margin if apart else 0.0
+    return margin

@@ -186,7 +186,12 @@ MULTI_TOPIC = re.compile(
     r"|\bwhat\s+(?:you\s+need|we\s+know)\s+to\s+know\b|\bthings\s+to\s+know\b"
     r"|\b(?:news\s+)?(?:briefing|bulletin|round-?up|wrap(?:-?up)?|digest|newscast)\b"
     r"|\b(?:top|latest|today'?s|morning|evening|daily|weekend)\s+(?:news|stories|headlines)\b"
-    r"|\bheadlines\b|\bnews\s+in\s+brief\b",
+    r"|\bheadlines\b|\bnews\s+in\s+brief\b"
+    # data pages and galleries, updated in place: trackers, maps, charts, lists, cartoons
+    r"|\b(?:cases?|outbreak|(?:corona)?virus|covid(?:-19)?|pandemic|election|results|vaccine)\s+tracker\b"
+    r"|\btracking\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:cases|outbreak|spread|pandemic)\b"
+    r"|\bin\s+your\s+area\b|\bin\s+(?:maps|charts|graphs|numbers)\b|\bby\s+the\s+numbers\b"
+    r"|\blatest\s+(?:list|snapshot|figures|numbers|illustrations|cartoons)\b",
     re.IGNORECASE,
 )
 _MULTI_TOPIC_URL = re.compile(r"/(?:live|live-news|liveblog|live-updates|newsletters?)/", re.I)

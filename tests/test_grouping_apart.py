@@ -1,0 +1,154 @@
+"""Stories of one kind that are not one event: invented fixtures, one per failure mode.
+
+A data page (tracker, map, list) is about a topic, not an event; two items of one kind in two
+places name different places and nobody in common; one outlet's series fills the same
+headline with a new name each time. Each test also shows the pair joining with the rule off,
+so it checks the rule and not the fixture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.models import Item
+from aggregator.terms import is_multi_topic
+
+T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
+
+
+def item(item_id: str, title: str, text: str = "", outlet: str = "", minutes: int = 0) -> Item:
+    return Item(
+        id=item_id,
+        title=title,
+        text=text,
+        outlet=outlet or f"{item_id}.example",
+        feed_url=f"https://{outlet or item_id}.example/feed",
+        guid=item_id,
+        published=T0 + timedelta(minutes=minutes),
+        first_seen=T0 + timedelta(minutes=minutes),
+    )
+
+
+def filler(n: int) -> list[Item]:
+    """Unrelated items, so that document frequencies mean something."""
+    topics = [
+        "Apple growers in Keldon report a record harvest after a mild spring",
+        "Sailors from Pellow win the coastal regatta in strong winds",
+        "The Aster museum reopens its fossil hall after repairs",
+        "Teenager Ivo Marek takes the national chess title in Brona",
+        "Commuters face delays as signal works close the Tavin line",
+        "A family bakery in Oldmere wins a prize for its rye bread",
+    ]
+    return [
+        item(f"f{k}", f"{topics[k % 6]} ({k})", f"{topics[k % 6]}. Story number {k}.", "", k)
+        for k in range(n)
+    ]
+
+
+def together(items: list[Item], a: str, b: str, settings: ClusterSettings) -> bool:
+    result = cluster_stream([*filler(12), *items], settings)
+    return result[a] == result[b]
+
+
+# --- data pages -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Measles season: tracking the outbreak across the region",
+        "Tracking flu cases, hospital map updates",
+        "Measles map: how many confirmed cases are there in your area?",
+        "The heatwave in maps and charts",
+        "The latest list of towns with measles cases",
+        "Election results tracker",
+    ],
+)
+def test_data_pages_are_multi_topic(title: str) -> None:
+    assert is_multi_topic(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "New fitness tracker counts steps and sleep",
+        "Police are tracking the suspect's phone",
+        "Town reports 12 new measles cases",
+    ],
+)
+def test_news_about_tracking_or_cases_is_not_a_data_page(title: str) -> None:
+    assert not is_multi_topic(title)
+
+
+def test_two_outlets_data_pages_on_one_topic_stay_apart() -> None:
+    text = (
+        "Measles outbreak figures: confirmed measles cases, hospital admissions and "
+        "vaccination rates by district, with a map of the spread updated every day."
+    )
+    pages = [
+        item("p1", "Measles outbreak: tracking the spread", text, "one.example", 0),
+        item("p2", "Measles outbreak map: measles cases by district", text, "two.example", 60),
+    ]
+    settings = ClusterSettings()
+    assert not together(pages, "p1", "p2", settings)
+    # the same two pages as news items (titles not recognised as data pages) would join
+    as_news = [
+        replace(pages[0], title="Measles outbreak: the spread"),
+        replace(pages[1], title="Measles outbreak: measles cases by district"),
+    ]
+    assert together(as_news, "p1", "p2", settings)
+
+
+# --- the same kind of event in two places ---------------------------------------------------
+
+TRACING = [
+    item(
+        "t1",
+        "Contact tracing app: Veltria opposition decries slow pace",
+        "Two weeks is too long to wait for a contact tracing app, the opposition in Veltria says.",
+        "north.example",
+        0,
+    ),
+    item(
+        "t2",
+        "Health officials in Osmund reject the contact tracing app offered by phone makers",
+        "The health service of Osmund will build its own contact tracing app instead.",
+        "south.example",
+        300,
+    ),
+]
+
+
+def test_one_kind_of_event_in_two_places_stays_apart() -> None:
+    assert not together(TRACING, "t1", "t2", ClusterSettings())
+    assert together(TRACING, "t1", "t2", ClusterSettings(apart_margin=0.0))
+
+
+def test_one_event_naming_its_place_in_both_items_still_joins() -> None:
+    same = [TRACING[0], replace(TRACING[1], text=TRACING[1].text + " Veltria waits.")]
+    assert together(same, "t1", "t2", ClusterSettings())
+
+
+# --- one outlet's series --------------------------------------------------------------------
+
+SERIES = [
+    item(
+        f"s{n}",
+        f"Weekend portraits from photographer {name}",
+        "A gallery for the Kestrel Gazette.",
+        "gazette.example",
+        n * 4,
+    )
+    for n, name in enumerate(["Dora Flint", "Ansel Brook", "Mira Tell"])
+]
+
+
+def test_one_outlets_series_with_a_new_name_each_time_stays_apart() -> None:
+    result = cluster_stream([*filler(12), *SERIES], ClusterSettings())
+    assert len({result[i.id] for i in SERIES}) == 3
+    off = cluster_stream([*filler(12), *SERIES], ClusterSettings(series_margin=0.0))
+    assert len({off[i.id] for i in SERIES}) < 3
