@@ -14,7 +14,9 @@ Two items whose headlines each name someone or somewhere the other item never me
 most often two events of one kind: two countries' tracing apps, one outlet's series with a
 new name each time ("the latest cartoons of artist X", "Y county's case count"). Such a link
 is asked more when it shares no name, and within a story only one outlet covers
-(`apart_margin`).
+(`apart_margin`). A thin link (no shared name, no more shared terms than a link needs) is
+judged so when one headline names someone the other item never mentions and the other item
+names someone of its own: "high school" in London and "a high number" of pupils in Auckland.
 """
 
 from __future__ import annotations
@@ -56,17 +58,24 @@ def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> boo
     return any(counts.is_name(t) and counts.distinctive(t) for t in item.unique & member.unique)
 
 
-def _names_another(headline: Features, other: Features, counts: WindowCounts) -> bool:
-    return any(
-        t not in other.unique and counts.is_name(t) and counts.distinctive(t)
-        for t in headline.title
-    )
+def _names_another(
+    terms: tuple[str, ...] | frozenset[str], other: Features, counts: WindowCounts
+) -> bool:
+    return any(t not in other.unique and counts.is_name(t) and counts.distinctive(t) for t in terms)
 
 
-def names_apart(item: Features, member: Features, counts: WindowCounts) -> bool:
+def names_apart(item: Features, member: Features, counts: WindowCounts, thin: bool = False) -> bool:
     """Whether each headline names a distinctive person, place or organisation that the other
-    item never mentions (a headline's slot filled by two different names)."""
-    return _names_another(item, member, counts) and _names_another(member, item, counts)
+    item never mentions (a headline's slot filled by two different names). For a `thin` link
+    one such headline is enough when the other item names someone of its own anywhere."""
+    first = _names_another(item.title, member, counts)
+    second = _names_another(member.title, item, counts)
+    if first and second:
+        return True
+    return thin and (
+        (first and _names_another(member.names, item, counts))
+        or (second and _names_another(item.names, member, counts))
+    )
 
 
 def apart_margin(
@@ -79,10 +88,15 @@ def apart_margin(
 ) -> float:
     """What a link asks beyond the threshold for who it names: `late` is how many days the
     two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
-    outlet's so far."""
-    apart = names_apart(item, member, counts)
+    outlet's so far. A link sharing no name and only the fewest distinctive terms a link may
+    rest on is thin."""
+    named = shares_a_name(item, member, counts)
+    thin = not named and (
+        sum(counts.distinctive(t) for t in item.unique & member.unique) <= settings.min_shared_terms
+    )
+    apart = names_apart(item, member, counts, thin)
     margin = settings.series_margin if apart and own_outlet else 0.0
-    if not shares_a_name(item, member, counts):
+    if not named:
         margin += settings.nameless_daily_margin * late
         margin += settings.apart_margin if apart else 0.0
     return margin

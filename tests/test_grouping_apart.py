@@ -152,3 +152,30 @@ def test_one_outlets_series_with_a_new_name_each_time_stays_apart() -> None:
     assert len({result[i.id] for i in SERIES}) == 3
     off = cluster_stream([*filler(12), *SERIES], ClusterSettings(series_margin=0.0))
     assert len({off[i.id] for i in SERIES}) < 3
+
+
+# --- a thin link between two places ---------------------------------------------------------
+
+SCHOOLS = [
+    item(
+        "h1",
+        "High school reunion is helping nurses",
+        "Former pupils of a high school in Tavin are making face shields for nurses.",
+        "east.example",
+        0,
+    ),
+    item(
+        "h2",
+        "Schools in Marrow expect a high number of pupils back after the long closure",
+        "",
+        "west.example",
+        240,
+    ),
+]
+
+
+def test_a_thin_link_between_items_naming_different_places_stays_apart() -> None:
+    """Three shared words and no shared name: one headline names a place the other item
+    never mentions, and the other item names a place of its own."""
+    assert not together(SCHOOLS, "h1", "h2", ClusterSettings())
+    assert together(SCHOOLS, "h1", "h2", ClusterSettings(apart_margin=0.0))

@@ -441,7 +441,7 @@ def test_one_outlets_reports_days_apart_ask_more_than_the_same_day() -> None:
 def test_a_recurring_list_does_not_join_through_an_old_founder() -> None:
     """Three days' lists of one county: the third is compared with the second day's report,
     not with a story profile that still holds the first day's list."""
-    first = item("day1", "The latest list of Keldon towns with flu cases", FLU, "a.example", 0)
+    first = item("day1", "Keldon towns with flu cases: the list", FLU, "a.example", 0)
     second = item(
         "day2",
         "Oldmere, Pellow and Brona open flu clinics",
@@ -452,7 +452,7 @@ def test_a_recurring_list_does_not_join_through_an_old_founder() -> None:
     )
     third = item(
         "day3",
-        "The latest list of Keldon towns with flu cases",
+        "Keldon towns with flu cases: the list",
         FLU.replace("Oldmere, Pellow and Brona", "Marrow and Tavin"),
         "c.example",
         72 * 60,
