@@ -101,7 +101,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _opml(base: str, names: list[str]) -> str:
+def day_opml(base: str, names: list[str]) -> str:
     outlines = "\n".join(
         f'<outline type="rss" text="{n}" title="{n}" xmlUrl="{base}{n}"/>' for n in names
     )
@@ -128,7 +128,7 @@ def poll_day(day: Path, python: str = sys.executable) -> tuple[Gold, float]:
     shift = datetime.now(UTC) - timedelta(minutes=10) - capture_time(day)
     with serve_day(day, shift) as (base, names), tempfile.TemporaryDirectory() as tmp:
         opml = Path(tmp) / "feeds.opml"
-        opml.write_text(_opml(base, names), encoding="utf-8")
+        opml.write_text(day_opml(base, names), encoding="utf-8")
         db = Path(tmp) / "day.db"
         started = datetime.now(UTC)
         subprocess.run(
