@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from .boilerplate import RepeatedTexts
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
-from .event_links import apart_margin, names_what_happened
+from .event_links import names_margin, names_what_happened
 from .features import Features, decode, encode, item_features
 from .headline_route import Headline, headline_margin
 from .models import Item
@@ -397,7 +397,7 @@ class Clusterer:
             if features.multi:
                 margin -= s.multi_topic_margin
             own = bool(outlet) and story.outlets == {outlet}
-            margin -= apart_margin(features, member.features, counts, s, late, own)
+            margin -= names_margin(features, member.features, counts, s, late, own)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
         ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]

@@ -14,7 +14,7 @@ Two items whose headlines each name someone or somewhere the other item never me
 most often two events of one kind: two countries' tracing apps, one outlet's series with a
 new name each time ("the latest cartoons of artist X", "Y county's case count"). Such a link
 is asked more when it shares no name, and within a story only one outlet covers
-(`apart_margin`). A thin link (no shared name, no more shared terms than a link needs) is
+(`names_margin`). A thin link (no shared name, no more shared terms than a link needs) is
 judged so when one headline names someone the other item never mentions and the other item
 names someone of its own: "high school" in London and "a high number" of pupils in Auckland.
 """
@@ -29,7 +29,7 @@ from .window_counts import WindowCounts
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
-__all__ = ["apart_margin", "names_apart", "names_what_happened", "shares_a_name"]
+__all__ = ["names_apart", "names_margin", "names_what_happened", "shares_a_name"]
 
 
 def _event_term(term: str, counts: WindowCounts) -> bool:
@@ -78,7 +78,7 @@ def names_apart(item: Features, member: Features, counts: WindowCounts, thin: bo
     )
 
 
-def apart_margin(
+def names_margin(
     item: Features,
     member: Features,
     counts: WindowCounts,
