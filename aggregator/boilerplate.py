@@ -17,10 +17,19 @@ from collections import Counter
 
 from .features import Features
 
-__all__ = ["RepeatedTexts"]
+__all__ = ["RepeatedTexts", "own_headline"]
 
 OPENING_TERMS = 30  # the opening compared: this many leading content terms of the text …
-MIN_TERMS = 12  # … when the text has at least this many (shorter texts say too little)
+MIN_TERMS = 12  # … when the text has at least this many (shorter texts say too little) …
+MIN_BARE_TERMS = 6  # … or this many under a headline that is not the item's own (the text is all)
+
+
+def own_headline(features: Features) -> bool:
+    """Whether an item has a headline of its own: content terms of a title that are not just
+    the first content terms of a longer text. (A text that only repeats the title makes the
+    item a headline.)"""
+    title, text = features.title, features.text
+    return bool(title) and (text[: len(title)] != title or len(text) == len(title))
 
 
 class RepeatedTexts:
@@ -34,17 +43,20 @@ class RepeatedTexts:
     @staticmethod
     def _key(features: Features) -> tuple[str, ...] | None:
         text = features.text
-        return tuple(text[:OPENING_TERMS]) if len(text) >= MIN_TERMS else None
+        least = MIN_TERMS if own_headline(features) else MIN_BARE_TERMS
+        return tuple(text[:OPENING_TERMS]) if len(text) >= least else None
 
     def add(self, features: Features) -> bool:
         """Count an item's text; True when it is at least the `copies`-th with that opening
-        and its headline shares no content word with the first copy's."""
+        and its headline shares no content word with the first copy's (a headline that is not
+        its item's own shares none)."""
         key = self._key(features)
         if key is None:
             return False
         self._counts[key] += 1
-        first = self._first_title.setdefault(key, frozenset(features.title))
-        return self._counts[key] >= self.copies and not first & set(features.title)
+        title = frozenset(features.title) if own_headline(features) else frozenset()
+        first = self._first_title.setdefault(key, title)
+        return self._counts[key] >= self.copies and not first & title
 
     def remove(self, features: Features) -> None:
         """Forget an item that left the window."""

@@ -262,7 +262,8 @@ class Clusterer:
         if known is None or story is None:
             return None
         features = item_features(item, self.settings.text_tokens)
-        self._refeature(story, item.id, features)
+        if self._refeature(story, item.id, features):  # the page held furniture, no article
+            return Assignment(story.id, False, known[1], (), encode(features))
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
@@ -286,19 +287,20 @@ class Clusterer:
                 self._enter_profile(story, member)
         return Assignment(story.id, False, known[1], tuple(merged), encode(features))
 
-    def _refeature(self, story: _Story, item_id: str, features: Features) -> None:
-        """Swap an item's features for new ones in every count and in its profile entry."""
+    def _refeature(self, story: _Story, item_id: str, features: Features) -> bool:
+        """Swap an item's features for new ones in every count and in its profile entry; True
+        when the new text is a page's furniture (see aggregator.boilerplate)."""
         at = next((n for n, entry in enumerate(story.log) if entry[0] == item_id), None)
         if at is None:
-            return
+            return False
         _, old, outlet, when = story.log[at]
         if old == features:
-            return
+            return False
         counts = self._counts
         counts.count(old, -1)
         counts.count(features)
         self._repeats.remove(old)
-        self._repeats.add(features)
+        furniture = self._repeats.add(features)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
         before = set(story.tf)
@@ -316,6 +318,7 @@ class Clusterer:
                 member.features, member.vector, member.title = features, None, None
                 self._index_member(member)
                 story.profile = None
+        return furniture
 
     def expire(self, now: datetime) -> None:
         """Drop stories quiet for longer than the active window; they accept no more items."""

@@ -1,7 +1,11 @@
 """Duplicate detection: canonical URLs, outlet keys, content fingerprints, wire copies. Pure.
 
 "Duplicate" means *the same article* (one item, not two sources): the same canonical URL, the
-same globally unique guid, the same normalised title and text, or near-identical text.
+same globally unique guid, the same normalised title and text, or near-identical text. Equal or
+near-identical text counts only under a headline of the item's own: a title that merely opens
+the text (a feed without headlines) agrees with any copy of it, and a text many items carry
+without their own headlines is as often a page's furniture (an archive notice) as an article;
+the clusterer counts such copies (aggregator.boilerplate).
 """
 
 from __future__ import annotations
@@ -312,8 +316,10 @@ def _strong_reason(item: Item, other: Item) -> str | None:
     guid = _guid_key(item)
     if guid is not None and guid == _guid_key(other):
         return "guid"
-    if len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS and _hash(item) == _hash(
-        other
+    if (
+        len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS
+        and _hash(item) == _hash(other)
+        and _own_headline(item)  # (equal titles and texts: the other's is the same)
     ):
         return "content"
     return None
@@ -341,13 +347,28 @@ def near_keys(text: str) -> list[str]:
     return [f"{h:08x}" for h in sorted(shingles(text))[:NEAR_KEYS]]
 
 
+OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens its text
+
+
+def _own_headline(item: Item) -> bool:
+    """Whether an item's title is a headline of its own, not just the first words of a longer
+    text (a feed without headlines: the pipeline cuts a title from the text); see
+    `aggregator.boilerplate.own_headline`."""
+    title, text = grouping_terms(item.title, item.text, OPENING_TERMS)
+    return bool(title) and (text[: len(title)] != title or len(text) == len(title))
+
+
 def _titles_agree(item: Item, other: Item) -> bool:
-    """Whether two headlines share a content word (or one item has none). Near-identical text
-    under unrelated headlines is a channel's template ("Watch the full episode of …"), not a
-    copy of one article. Dates and function words do not count."""
+    """Whether two headlines share a content word, or only one item has a headline of its own.
+    Near-identical text under unrelated headlines is a channel's template ("Watch the full
+    episode of …"), not a copy of one article; under no headline of their own, nothing says it
+    is one (see the module note). Dates and function words do not count."""
+    mine_own, theirs_own = _own_headline(item), _own_headline(other)
+    if not (mine_own and theirs_own):
+        return mine_own or theirs_own
     mine = set(grouping_terms(item.title, "", 0)[0])
     theirs = set(grouping_terms(other.title, "", 0)[0])
-    return not mine or not theirs or bool(mine & theirs)
+    return bool(mine & theirs)
 
 
 def _near_shingles(item: Item) -> frozenset[int]:

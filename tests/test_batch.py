@@ -74,3 +74,35 @@ def test_a_bad_line_is_a_clear_error(
     code, out, err = run(capsys, str(path))
     assert code == 2 and out == []
     assert message in err
+
+
+NOTICE = (
+    "Since 2009 the Keldon archive has donated its crawl data to the public library. Flowing in "
+    "every day, these data are added to the collection after an embargo period, and the crawl "
+    "seeds of each month are listed on the collection page for readers who ask for them."
+)
+
+
+def test_a_notice_in_feeds_without_headlines_is_no_wire_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Entries without a title get one cut from their text, which agrees with every copy of
+    it: four outlets' identical notices are neither one article (dedupe) nor one story beyond
+    the first two copies (the clusterer counts them), while a wire copy under its headline is
+    still one article."""
+    rows = [
+        {"id": f"n{k}", "title": "", "text": NOTICE, "url": f"https://o{k}.example/{k}",
+         "publisher": f"O{k}", "published": f"2024-05-02T1{k}:00:00Z"}
+        for k in range(4)
+    ] + [
+        {**ROWS[0], "id": "w1"},
+        {**ROWS[0], "id": "w2", "url": "https://four.example/d", "publisher": "Four",
+         "published": "2024-05-02T10:20:00Z"},
+    ]  # fmt: skip
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code, out, _ = run(capsys, str(path))
+    stories = {r["id"]: r["story"] for r in out}
+    assert code == 0
+    assert stories["n2"] == "n2" and stories["n3"] == "n3"
+    assert stories["w2"] == stories["w1"] == "w1"

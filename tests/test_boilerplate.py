@@ -3,9 +3,12 @@ furniture, not an article: it does not tie the stories of unrelated headlines to
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from aggregator.boilerplate import RepeatedTexts
 from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
+from aggregator.features import item_features
 from aggregator.models import Item
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
@@ -73,3 +76,57 @@ def test_later_items_do_not_join_a_furniture_item_and_copies_leave_with_their_st
     second = item("w2", "Keldon archive crawl data now open", NOTICE, 24 * 60 + 5)
     clusterer.assign(first, later)
     assert clusterer.assign(second, later + timedelta(minutes=5)).story_id == "w1"
+
+
+def cut(text: str) -> str:
+    """The title a feed without headlines gets: the opening of the text."""
+    return text[:120].rsplit(" ", 1)[0] + "…"
+
+
+def test_copies_under_titles_cut_from_the_text_are_furniture() -> None:
+    """A title that only opens its text agrees with every copy of the text, so it does not
+    vouch for one article: from the third copy on, each is alone, as under unrelated
+    headlines."""
+    copies = [item(f"c{k}", cut(NOTICE), NOTICE, 10 * k) for k in range(5)]
+    result = cluster_stream(copies, ClusterSettings())
+    assert [result[f"c{k}"] for k in range(2, 5)] == ["c2", "c3", "c4"]
+    glued = cluster_stream(copies, ClusterSettings(boilerplate_copies=10**6))
+    assert len(set(glued.values())) == 1
+    # A headline of the item's own still makes copies one article.
+    own = [item(f"w{k}", "Keldon archive opens its crawl data", NOTICE, k) for k in range(5)]
+    assert set(cluster_stream(own, ClusterSettings()).values()) == {"w0"}
+
+
+def test_a_short_text_without_a_headline_of_its_own_is_counted_too() -> None:
+    """Under its own headline a one-sentence text says too little to be called furniture; as
+    the whole of a headline-less item it is all there is to compare."""
+    sentence = "Since 2009 the Keldon archive has donated crawl data to the public library."
+    title = "Since 2009 the Keldon archive has donated…"
+    bare = [item(f"s{k}", title, sentence, 10 * k) for k in range(4)]
+    result = cluster_stream(bare, ClusterSettings())
+    assert [result[f"s{k}"] for k in (2, 3)] == ["s2", "s3"]
+    repeats = RepeatedTexts(copies=3)
+    titled = [item_features(item(f"t{k}", HEADLINES[k], sentence, k), 250) for k in range(4)]
+    assert not any(repeats.add(features) for features in titled)
+    # A text that only repeats its title (a headline-only feed) leaves the item a headline.
+    headline = [item_features(item(f"h{k}", sentence, sentence, k), 250) for k in range(4)]
+    assert not any(repeats.add(features) for features in headline)
+
+
+def test_an_article_page_that_turns_out_to_be_furniture_merges_no_stories() -> None:
+    """Teasers grouped apart whose article pages all hand over the same notice: the pages of
+    the first two may pass for one wire story, the third copy merges nothing."""
+    teasers = [
+        item("r0", HEADLINES[0], "Crews from Pellow sailed past the breakwater first.", 0),
+        item("r1", HEADLINES[1], "The Aster hall shows new fossils from the quarry.", 5),
+        item("r2", HEADLINES[2], "Ivo Marek won with a late rook sacrifice in Brona.", 10),
+    ]
+    clusterer = Clusterer(ClusterSettings())
+    for teaser in teasers:
+        assert clusterer.assign(teaser, T0 + timedelta(minutes=10)).story_id == teaser.id
+    now = T0 + timedelta(hours=1)
+    for teaser in teasers[:2]:
+        clusterer.regroup(replace(teaser, text=NOTICE), now)
+    third = clusterer.regroup(replace(teasers[2], text=NOTICE), now)
+    assert third is not None and third.story_id == "r2" and third.merged == ()
+    assert clusterer.story_of("r2") == "r2"

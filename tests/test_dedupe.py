@@ -131,6 +131,20 @@ def _item(item_id: str, **kwargs: object) -> Item:
     return Item(id=item_id, **kwargs)  # type: ignore[arg-type]
 
 
+def _cut(text: str) -> str:
+    """The title the pipeline gives an entry without one: the opening of its text."""
+    return text[:120].rsplit(" ", 1)[0] + "…"
+
+
+NOTICE = (
+    "Since 2009 the Keldon archive has donated its crawl data to the public library. Flowing in "
+    "every day, these data are added to the collection after an embargo period, and the crawl "
+    "seeds of each month are listed on the collection page for readers who ask for them."
+)
+HEADLINE = "Senate passes sweeping rail safety bill requiring two person crews on freight trains"
+LATER = NOTICE.replace("Since 2009 the", "The")  # a later version of the notice
+
+
 @pytest.mark.parametrize(
     ("a", "b", "reason"),
     [
@@ -164,6 +178,16 @@ def _item(item_id: str, **kwargs: object) -> Item:
             _item(
                 "2", title="Rail safety bill passes", text=WIRE.replace("WASHINGTON (AP) — ", "")
             ),
+            "near",
+        ),
+        (  # a headline-only feed repeating its title as text: the title is a headline
+            _item("1", title=HEADLINE, text=HEADLINE, url="https://a.example/x"),
+            _item("2", title=HEADLINE, text=HEADLINE, url="https://b.example/y"),
+            "content",
+        ),
+        (  # a wire copy in a feed without headlines: the other copy's headline vouches
+            _item("1", title="Senate passes rail bill", text=WIRE),
+            _item("2", title=_cut(WIRE), text=WIRE.replace("WASHINGTON (AP) — ", "")),
             "near",
         ),
     ],
@@ -208,6 +232,15 @@ def test_duplicates(a: Item, b: Item, reason: str) -> None:
                 title="Senate panel backs the rail bill (3 September 2024)",
                 text=TEMPLATE % "2",
             ),
+        ),
+        (  # one text under titles cut from its opening: nothing says it is one article (an
+            # archive notice on pages of unrelated articles); the clusterer counts such copies
+            _item("1", title=_cut(NOTICE), text=NOTICE, url="https://a.example/storm"),
+            _item("2", title=_cut(NOTICE), text=NOTICE, url="https://b.example/election"),
+        ),
+        (  # the same, near-identical
+            _item("1", title=_cut(NOTICE), text=NOTICE),
+            _item("2", title=_cut(LATER), text=LATER),
         ),
     ],
 )
