@@ -10,18 +10,18 @@ the clusterer counts such copies (aggregator.boilerplate).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-import zlib
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.models import Item
+from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.terms import grouping_terms
 from aggregator.text import words
 
 __all__ = [
+    "MIN_NEAR_WORDS",
     "canonical_url",
     "clean_link",
     "content_hash",
@@ -258,24 +258,9 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=128)  # grouping asks for an item's shingles up to 3 times in a row
-def shingles(text: str, size: int = 4) -> frozenset[int]:
-    """Hashed word `size`-grams of a text (the whole text as one shingle when shorter)."""
-    toks = words(text)
-    if len(toks) <= size:
-        return frozenset({_crc(" ".join(toks))}) if toks else frozenset()
-    grams = map(" ".join, zip(*(toks[i:] for i in range(size)), strict=False))  # C loops
-    return frozenset(map(zlib.crc32, map(str.encode, grams)))
-
-
-def _crc(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8"))
-
-
 # --- duplicates -----------------------------------------------------------------------------
 
 MIN_HASH_WORDS = 20  # below this, equal content is too weak to call two items one article
-MIN_NEAR_WORDS = 40  # texts shorter than this never count as near-identical
 NEAR_THRESHOLD = 0.8  # Jaccard of 4-word shingles for wire copies
 
 _GUID_UNIQUE = re.compile(
@@ -316,35 +301,14 @@ def _strong_reason(item: Item, other: Item) -> str | None:
     guid = _guid_key(item)
     if guid is not None and guid == _guid_key(other):
         return "guid"
+    # (the hashes first: they are stored, while counting words tokenises the text)
     if (
-        len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS
-        and _hash(item) == _hash(other)
+        _hash(item) == _hash(other)
+        and len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS
         and _own_headline(item)  # (equal titles and texts: the other's is the same)
     ):
         return "content"
     return None
-
-
-def _near(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
-    if not a or not b:
-        return False
-    small, large = sorted((len(a), len(b)))
-    if small < threshold * large:  # Jaccard can't reach the threshold
-        return False
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter) >= threshold
-
-
-NEAR_KEYS = 6  # how many of a text's smallest shingle hashes serve as lookup keys
-
-
-def near_keys(text: str) -> list[str]:
-    """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
-    bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
-    checked in full by `duplicate_reason`. Empty for texts too short to compare."""
-    if len(words(text)) < MIN_NEAR_WORDS:
-        return []
-    return [f"{h:08x}" for h in sorted(shingles(text))[:NEAR_KEYS]]
 
 
 OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens its text
@@ -371,12 +335,6 @@ def _titles_agree(item: Item, other: Item) -> bool:
     return bool(mine & theirs)
 
 
-def _near_shingles(item: Item) -> frozenset[int]:
-    if len(words(item.text)) < MIN_NEAR_WORDS:
-        return frozenset()
-    return shingles(item.text)
-
-
 def duplicate_reason(
     item: Item, other: Item, *, near_threshold: float | None = NEAR_THRESHOLD
 ) -> str | None:
@@ -390,7 +348,7 @@ def duplicate_reason(
     if (
         reason is None
         and near_threshold is not None
-        and _near(_near_shingles(item), _near_shingles(other), near_threshold)
+        and near(near_shingles(item.text), other.text, near_threshold)
         and _titles_agree(item, other)
     ):
         reason = "near"
@@ -414,12 +372,10 @@ def find_duplicate(
     pool = [c for c in candidates if c.id != item.id]
     strong = [c for c in pool if _strong_reason(item, c) is not None]
     if not strong and near_threshold is not None:
-        mine = _near_shingles(item)
+        mine = near_shingles(item.text)
         if mine:
             strong = [
-                c
-                for c in pool
-                if _near(mine, _near_shingles(c), near_threshold) and _titles_agree(item, c)
+                c for c in pool if near(mine, c.text, near_threshold) and _titles_agree(item, c)
             ]
     for candidate in strong:
         if candidate.duplicate_of is None:

@@ -141,9 +141,15 @@ def score_units(
         support = 0.0
         if others:
             own = outlets[unit.source]
+            vector = unit.vector
+            terms = vector.keys()
             for outlet, group in by_outlet.items():
                 if outlet != own:
-                    support += max(cosine(unit.vector, v.vector) for v in group)
+                    # Sentences without a shared term have cosine 0: skipped (cheaply).
+                    support += max(
+                        (cosine(vector, v.vector) for v in group if not terms.isdisjoint(v.vector)),
+                        default=0,
+                    )
             support /= others
         position = 1.0 if unit.position < 0 else 1.0 / math.sqrt(1.0 + unit.position)
         unit.score = _quality(unit) * (

@@ -255,7 +255,10 @@ class ExtractiveSummarizer:
     def _cite(self, unit: Unit, units: list[Unit], idf: dict[str, float]) -> tuple[int, ...]:
         """Every source with a sentence (or title) that states the bullet's fact."""
         cited = {unit.source}
+        terms = unit.terms.keys()
         for other in units:
+            if terms.isdisjoint(other.terms):  # both measures 0: below their positive limits
+                continue
             if other.source not in cited and (
                 containment(unit.terms, other.terms, idf) >= self.settings.attribution
                 or cosine(unit.vector, other.vector) >= _SAME_FACT_COSINE

@@ -3,13 +3,16 @@ candidate sentences, and the story job's batched writes."""
 
 from __future__ import annotations
 
+import math
+import random
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from test_summarize import QUAKE
 
-from aggregator import bullets, story_job, summarize
+from aggregator import bullets, sentence_scoring, story_job, summarize
 from aggregator.bullets import MAX_SENTENCES, body_sentences, clear_memo
 from aggregator.config import Settings
 from aggregator.models import FeedState, Item, Summary
@@ -179,3 +182,66 @@ def test_threads_sharing_a_small_memo_get_the_same_summaries(
         results = [f.result() for f in [pool.submit(work) for _ in range(4)]]
     assert all(r == expected for r in results)
     assert len(bullets._memo) <= 2
+
+
+def _units(seed: int) -> tuple[list[sentence_scoring.Unit], list[str]]:
+    """Sentences of four outlets over a small vocabulary: some share terms, many share none."""
+    rng = random.Random(seed)
+    vocab = "quake tsunami coast warning chile rescue power bridge port vote court rain".split()
+    units = [
+        sentence_scoring.Unit(
+            " ".join(rng.sample(vocab, rng.randint(1, 4))),
+            rng.randrange(4),
+            pos,
+            0.0,
+            Counter(),
+            {},
+            0,
+        )
+        for pos in range(40)
+    ]
+    units.append(sentence_scoring.Unit("", 0, 40, 0.0, Counter(), {}, 0))  # no terms at all
+    sentence_scoring.vectorise(units)
+    return units, ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_support_skips_sentences_sharing_no_term_with_the_same_scores(seed: int) -> None:
+    units, outlets = _units(seed)
+    centroid = sentence_scoring.story_centroid(units, 4)
+    sentence_scoring.score_units(units, outlets, centroid, {})
+    fast = [u.score for u in units]
+    cosine = sentence_scoring.cosine
+    by_outlet: dict[str, list[sentence_scoring.Unit]] = {}
+    for unit in units:
+        by_outlet.setdefault(outlets[unit.source], []).append(unit)
+    for unit in units:  # the scoring written out: every pair compared
+        support = 0.0
+        for outlet, group in by_outlet.items():
+            if outlet != outlets[unit.source]:
+                support += max(cosine(unit.vector, v.vector) for v in group)
+        support /= len(by_outlet) - 1
+        position = 1.0 if unit.position < 0 else 1.0 / math.sqrt(1.0 + unit.position)
+        unit.score = sentence_scoring._quality(unit) * (
+            sentence_scoring._W_CENTROID * cosine(unit.vector, centroid)
+            + sentence_scoring._W_TITLE * cosine(unit.vector, {})
+            + sentence_scoring._W_SUPPORT * support
+            + sentence_scoring._W_POSITION * position
+        )
+    assert fast == [u.score for u in units]  # bit for bit
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_citing_skips_sentences_sharing_no_term(seed: int) -> None:
+    units, _ = _units(seed)
+    idf = sentence_scoring.vectorise(units)
+    summarizer = ExtractiveSummarizer()
+    limit = summarizer.settings.attribution
+    for unit in units:
+        expected = {unit.source} | {
+            o.source
+            for o in units
+            if sentence_scoring.containment(unit.terms, o.terms, idf) >= limit
+            or sentence_scoring.cosine(unit.vector, o.vector) >= summarize._SAME_FACT_COSINE
+        }
+        assert summarizer._cite(unit, units, idf) == tuple(sorted(expected))

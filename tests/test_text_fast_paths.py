@@ -10,7 +10,7 @@ import re
 import pytest
 
 from aggregator import bullets, terms, text
-from aggregator.dedupe import _crc, shingles
+from aggregator.near_text import _crc, shingles
 from aggregator.text import words
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")

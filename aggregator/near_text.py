@@ -1,0 +1,105 @@
+"""Near-identical texts (wire copies): hashed 4-word shingles, the lookup keys under which
+copies meet, and the Jaccard check. Pure.
+
+Grouping checks each new item against stored candidates, and the same stored texts come up
+as candidates again and again (every copy of an event meets the others). Their shingles are
+memoised compactly (sorted 4-byte hashes, keyed by a digest of the text, bounded), so a
+candidate's text is tokenised once instead of once per new item it is compared with.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import zlib
+from array import array
+from collections import OrderedDict
+from collections.abc import Collection
+
+from .text import words
+
+__all__ = ["MIN_NEAR_WORDS", "NEAR_KEYS", "near", "near_keys", "near_shingles", "shingles"]
+
+MIN_NEAR_WORDS = 40  # texts shorter than this never count as near-identical
+NEAR_KEYS = 6  # how many of a text's smallest shingle hashes serve as lookup keys
+MEMO_TEXTS = 8192  # texts whose shingles are kept ...
+MEMO_HASHES = 2_000_000  # ... and at most this many hashes in all (8 MB)
+
+_memo_lock = threading.Lock()  # grouping may run on more than one thread
+_memo: OrderedDict[bytes, array[int]] = OrderedDict()
+_memo_size = 0
+
+
+def _hashes(toks: list[str], size: int) -> frozenset[int]:
+    if len(toks) <= size:
+        return frozenset({_crc(" ".join(toks))}) if toks else frozenset()
+    grams = map(" ".join, zip(*(toks[i:] for i in range(size)), strict=False))  # C loops
+    return frozenset(map(zlib.crc32, map(str.encode, grams)))
+
+
+@functools.lru_cache(maxsize=128)
+def shingles(text: str, size: int = 4) -> frozenset[int]:
+    """Hashed word `size`-grams of a text (the whole text as one shingle when shorter)."""
+    return _hashes(words(text), size)
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def _sorted_hashes(text: str) -> array[int]:
+    """The text's shingle hashes in ascending order; empty when it is too short to compare."""
+    global _memo_size
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    with _memo_lock:
+        found = _memo.get(key)
+        if found is not None:
+            _memo.move_to_end(key)
+            return found
+    toks = words(text)
+    found = array("I", sorted(_hashes(toks, 4))) if len(toks) >= MIN_NEAR_WORDS else array("I")
+    with _memo_lock:
+        if key not in _memo:
+            _memo[key] = found
+            _memo_size += len(found)
+        while len(_memo) > MEMO_TEXTS or _memo_size > MEMO_HASHES:
+            _memo_size -= len(_memo.popitem(last=False)[1])
+    return found
+
+
+def clear_memo() -> None:
+    """Forget every memoised text (tests and benches)."""
+    global _memo_size
+    with _memo_lock:
+        _memo.clear()
+        _memo_size = 0
+
+
+def near_keys(text: str) -> list[str]:
+    """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
+    bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
+    checked in full by `near`. Empty for texts too short to compare."""
+    return [f"{h:08x}" for h in _sorted_hashes(text)[:NEAR_KEYS]]
+
+
+def near_shingles(text: str) -> frozenset[int]:
+    """The shingles the near check compares: empty for texts too short to compare."""
+    return frozenset(_sorted_hashes(text))
+
+
+def near(mine: frozenset[int], text: str, threshold: float) -> bool:
+    """Whether `text` is near-identical to the text whose `near_shingles` are `mine`: the
+    Jaccard of their shingles reaches `threshold`."""
+    return _jaccard_reaches(mine, _sorted_hashes(text), threshold)
+
+
+def _jaccard_reaches(a: frozenset[int], b: Collection[int], threshold: float) -> bool:
+    """`b` holds distinct hashes (a set, or a memoised sorted array)."""
+    if not a or not b:
+        return False
+    small, large = sorted((len(a), len(b)))
+    if small < threshold * large:  # Jaccard can't reach the threshold
+        return False
+    inter = len(a.intersection(b))
+    return inter / (len(a) + len(b) - inter) >= threshold
