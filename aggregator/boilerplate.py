@@ -38,7 +38,7 @@ class RepeatedTexts:
     def __init__(self, copies: int = 3) -> None:
         self.copies = copies  # the copy that makes a text furniture (and every later one)
         self._counts: Counter[tuple[str, ...]] = Counter()
-        self._first_title: dict[tuple[str, ...], frozenset[str]] = {}  # opening → 1st headline
+        self._first_title: dict[tuple[str, ...], tuple[str, ...]] = {}  # opening → 1st headline
 
     @staticmethod
     def _key(features: Features) -> tuple[str, ...] | None:
@@ -54,9 +54,9 @@ class RepeatedTexts:
         if key is None:
             return False
         self._counts[key] += 1
-        title = frozenset(features.title) if own_headline(features) else frozenset()
+        title = features.title if own_headline(features) else ()  # (a tuple: a set costs 5×)
         first = self._first_title.setdefault(key, title)
-        return self._counts[key] >= self.copies and not first & title
+        return self._counts[key] >= self.copies and frozenset(title).isdisjoint(first)
 
     def remove(self, features: Features) -> None:
         """Forget an item that left the window."""

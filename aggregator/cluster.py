@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -32,7 +33,7 @@ from .boilerplate import RepeatedTexts
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
 from .event_links import names_margin, names_what_happened
-from .features import Features, decode, encode, item_features
+from .features import Features, Packed, decode, encode, item_features, pack, unpack
 from .headline_route import Headline, headline_margin
 from .models import Item
 from .profile_index import ProfileIndex
@@ -67,10 +68,11 @@ class _Story:
     founder: _Member | None = None
     recent: deque[_Member] = field(default_factory=deque)
     members: list[str] = field(default_factory=list)
-    # (item id, features, outlet, publication time) of every member, oldest first
-    log: list[tuple[str, Features, str, datetime]] = field(default_factory=list)
+    # (item id, packed features, outlet, publication time) of every member, oldest first
+    log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
     outlets: set[str] = field(default_factory=set)
-    tf: Counter[str] = field(default_factory=Counter)  # members holding each term
+    # members holding each term; a story of one item holds that item's term set (each 1)
+    tf: Counter[str] | frozenset[str] = field(default_factory=Counter)
     profile: dict[str, float] | None = None  # see Clusterer._profile_vector
     profile_counted: int = -1
 
@@ -91,6 +93,7 @@ class Clusterer:
         self._counts = WindowCounts(settings)
         self._pending: dict[str, Features] = {}  # observed, not yet assigned
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
+        self._terms: dict[str, str] = {}  # one string per restored term (see features.decode)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -146,7 +149,7 @@ class Clusterer:
             if item.id in self._item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item) if stored else None) or item_features(
+            features = (decode(stored, item, self._terms) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
             seen = _seen_time(item)
@@ -161,7 +164,7 @@ class Clusterer:
             self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
             touched[story.id] = story
         for story in touched.values():
-            self._counts.add_story_terms(story.tf.keys() - before[story.id])
+            self._counts.add_story_terms(_held(story) - before[story.id])
             self._rebuild_profile(story, titles)
         self._enforce_cap()
 
@@ -174,12 +177,13 @@ class Clusterer:
             if member is not None:
                 self._index.unfile(member)
         story.founder, story.recent = None, deque()
-        pending = [(i, f, o, w) for i, f, o, w in story.log if not f.multi]
+        pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
         if not pending:
             return
         keep = pending[:1] + pending[1:][-self.settings.profile_recent :]
-        for item_id, features, outlet, when in keep:
+        for item_id, packed, outlet, when in keep:
+            features = unpack(packed)
             member = _Member(item_id, story, when, features, outlet)
             member.headline = self._headline(titles.get(item_id, ""), features)
             self._enter_profile(story, member)
@@ -293,7 +297,8 @@ class Clusterer:
         at = next((n for n, entry in enumerate(story.log) if entry[0] == item_id), None)
         if at is None:
             return False
-        _, old, outlet, when = story.log[at]
+        _, packed, outlet, when = story.log[at]
+        old = unpack(packed)
         if old == features:
             return False
         counts = self._counts
@@ -303,15 +308,16 @@ class Clusterer:
         furniture = self._repeats.add(features)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
-        before = set(story.tf)
-        story.tf.subtract(old.unique)
-        story.tf.update(features.unique)
-        for term in [t for t, n in story.tf.items() if n <= 0]:
-            del story.tf[term]
-        after = set(story.tf)
+        tf = _tally(story)
+        before = set(tf)
+        tf.subtract(old.unique)
+        tf.update(features.unique)
+        for term in [t for t, n in tf.items() if n <= 0]:
+            del tf[term]
+        after = set(tf)
         counts.add_story_terms(after - before)
         counts.remove_story_terms(before - after)
-        story.log[at] = (item_id, features, outlet, when)
+        story.log[at] = (item_id, pack(features), outlet, when)
         for member in [story.founder, *story.recent]:
             if member is not None and member.id == item_id:
                 self._index.unfile(member)
@@ -325,6 +331,9 @@ class Clusterer:
         cutoff = now - self.settings.active_window
         for story in [s for s in self._stories.values() if s.last_seen < cutoff]:
             self._drop(story)
+        df = self._counts.df
+        if len(self._terms) > 2 * len(df) + 1000:  # forget terms no active item holds
+            self._terms = {t: t for t in self._terms if t in df}
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -347,7 +356,11 @@ class Clusterer:
         hits: dict[_Member, int] = {}
         for term in terms:
             posting = index.get(term)
-            if posting and len(posting) <= s.max_postings and sdf[term] <= distinct:
+            if posting is None or sdf[term] > distinct:
+                continue
+            if type(posting) is _Member:  # filed alone (see aggregator.profile_index)
+                hits[posting] = hits.get(posting, 0) + 1
+            elif len(posting) <= s.max_postings:
                 for member in posting:
                     hits[member] = hits.get(member, 0) + 1
         # Fewer shared terms suffice on the headline route (an item or member without text).
@@ -428,9 +441,12 @@ class Clusterer:
         """Book an item into a story (not its profile). With `count_stories` false the caller
         updates the story document frequencies itself (restore does it once per story)."""
         if count_stories:
-            self._counts.add_story_terms(features.unique - story.tf.keys())
-        story.tf.update(features.unique)
-        story.log.append((item.id, features, item.outlet, when))
+            self._counts.add_story_terms(features.unique - _held(story))
+        if story.tf:
+            _tally(story).update(features.unique)
+        else:  # the first item with terms: its set, shared with its features, is the tally
+            story.tf = features.unique
+        story.log.append((item.id, pack(features), item.outlet, when))
         story.members.append(item.id)
         if item.outlet:
             story.outlets.add(item.outlet)
@@ -501,8 +517,9 @@ class Clusterer:
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._index.unfile(member)
-        self._counts.remove_story_terms([t for t in story.tf if into.tf[t]])
-        into.tf.update(story.tf)
+        held = _held(into)
+        self._counts.remove_story_terms([t for t in story.tf if t in held])
+        _tally(into).update(story.tf)
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
         into.members.extend(story.members)
@@ -520,7 +537,8 @@ class Clusterer:
             if member is not None:
                 self._index.unfile(member)
         self._counts.remove_story_terms(story.tf)
-        for _, features, outlet, _ in story.log:
+        for _, packed, outlet, _ in story.log:
+            features = unpack(packed)
             self._repeats.remove(features)
             self._counts.count(features, -1)
             self._counts.count_outlet(outlet, features.unique, -1)
@@ -536,6 +554,18 @@ class Clusterer:
         by_age = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id))
         for story in by_age[:excess]:
             self._drop(story)
+
+
+def _held(story: _Story) -> AbstractSet[str]:
+    """The terms a story's items hold."""
+    return story.tf if type(story.tf) is frozenset else story.tf.keys()
+
+
+def _tally(story: _Story) -> Counter[str]:
+    """A story's term counts, as a Counter from now on."""
+    if type(story.tf) is frozenset:
+        story.tf = Counter(story.tf)
+    return story.tf
 
 
 def _item_time(item: Item, default: datetime) -> datetime:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .models import Item
 from .terms import capitalised_terms, grouping_terms, is_multi_topic, is_title_case
 
-__all__ = ["Features", "decode", "encode", "item_features"]
+__all__ = ["Features", "Packed", "decode", "encode", "item_features", "pack", "unpack"]
 
 _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
 
@@ -23,6 +23,23 @@ class Features:
     multi: bool  # a live blog, bulletin or round-up
     unique: frozenset[str]  # title and text terms
     cased: frozenset[str]  # terms whose case this item shows (text; a headline not Title Case)
+
+
+# Features without their sets: title, text, names, Title Case flag, multi-topic flag. The
+# title and text tuples are the Features' own, so packing costs two small tuples, and a packed
+# item no longer holds its term sets (most of the memory of its Features).
+Packed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
+
+
+def pack(features: Features) -> Packed:
+    """The parts `unpack` rebuilds equal Features from."""
+    f = features
+    return (f.title, f.text, tuple(f.names), f.title_case, f.multi)
+
+
+def unpack(packed: Packed) -> Features:
+    title, text, names, title_case, multi = packed
+    return _features(title, text, frozenset(names), title_case, multi)
 
 
 def _features(
@@ -61,15 +78,23 @@ def encode(features: Features) -> str:
     )
 
 
-def decode(value: str, item: Item) -> Features | None:
-    """Features stored by `encode`; None if `value` is not in that form."""
+def decode(value: str, item: Item, terms: dict[str, str] | None = None) -> Features | None:
+    """Features stored by `encode`; None if `value` is not in that form.
+
+    With `terms` (a table of term strings, filled as it goes), equal terms of many decoded
+    items are one string object: a restored window holds each term once, not once per item.
+    """
     parts = value.split("\t")
     if len(parts) != 4 or parts[3] not in ("0", "1"):
         return None
+    title, text, names = parts[0].split(), parts[1].split(), parts[2].split()
+    if terms is not None:
+        share = terms.setdefault
+        title, text, names = (list(map(share, t, t)) for t in (title, text, names))
     return _features(
-        tuple(parts[0].split()),
-        tuple(parts[1].split()),
-        frozenset(parts[2].split()),
+        tuple(title),
+        tuple(text),
+        frozenset(names),
         parts[3] == "1",
         is_multi_topic(item.title, item.url),
     )

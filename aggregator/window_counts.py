@@ -44,7 +44,9 @@ class WindowCounts:
         self.df: Counter[str] = Counter()  # term → active items holding it
         self.sdf: Counter[str] = Counter()  # term → active stories holding it
         self.names: Counter[str] = Counter()  # term → items writing it as a name
-        self.cased: Counter[str] = Counter()  # term → items whose case shows for it
+        # term → Title Case items holding it in their headline only: their case tells nothing
+        # (the items whose case shows for a term are its `df` less these)
+        self.uncased: Counter[str] = Counter()
         self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
         self.outlet_n: Counter[str] = Counter()
 
@@ -53,15 +55,16 @@ class WindowCounts:
     def count(self, features: Features, sign: int = 1) -> None:
         """Add (or with `sign` -1 remove) an item's terms."""
         self.n_items += sign
+        uncased = features.unique - features.cased if features.title_case else ()
         if sign > 0:
             self.df.update(features.unique)
             self.names.update(features.names)
-            self.cased.update(features.cased)
+            self.uncased.update(uncased)
         else:
             for counter, terms in (
                 (self.df, features.unique),
                 (self.names, features.names),
-                (self.cased, features.cased),
+                (self.uncased, uncased),
             ):
                 counter.subtract(terms)
                 for term in terms:
@@ -69,10 +72,25 @@ class WindowCounts:
                         del counter[term]
 
     def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
-        if outlet:
-            counts = self.outlet_df.setdefault(outlet, Counter())
-            counts.update(unique) if sign > 0 else counts.subtract(unique)
+        """Add (or remove) an item's terms to its outlet's counts; an outlet's terms (and the
+        outlet) are forgotten when no active item holds them, so the counts stay the size of
+        the window, not of the history."""
+        if not outlet:
+            return
+        counts = self.outlet_df.setdefault(outlet, Counter())
+        if sign > 0:
+            counts.update(unique)
             self.outlet_n[outlet] += sign
+            return
+        counts.subtract(unique)
+        for term in unique:
+            if not counts[term]:
+                del counts[term]
+        self.outlet_n[outlet] += sign
+        if not self.outlet_n[outlet]:
+            del self.outlet_n[outlet]
+            if not counts:
+                del self.outlet_df[outlet]
 
     def add_story_terms(self, terms: Iterable[str]) -> None:
         """Terms a story holds for the first time."""
@@ -104,7 +122,7 @@ class WindowCounts:
         return self.sdf[term] <= self.distinct_limit()
 
     def is_name(self, term: str) -> bool:
-        return 2 * self.names[term] > self.cased[term]
+        return 2 * self.names[term] > self.df[term] - self.uncased[term]
 
     def vectors(self, features: Features, outlet: str) -> tuple[Vector, Vector]:
         """Unit TF-IDF vectors of an item's title + text and of its title alone, without the

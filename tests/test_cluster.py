@@ -372,6 +372,6 @@ def test_index_entries_grow_and_shrink_with_profile_members() -> None:
     ]
     clusterer.restore(copies)
     assert clusterer.active_stories == 9 * len({_event(i.id) for i in items})
-    assert max(len(posting) for posting in clusterer._index.values()) > 8
+    assert max(len(clusterer._index.members(term)) for term in clusterer._index) > 8
     clusterer.expire(T0 + timedelta(days=30))
     assert clusterer.active_stories == 0 and not clusterer._index

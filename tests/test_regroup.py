@@ -14,7 +14,7 @@ from test_article_job import NOW, page, settings, write_opml
 from upstream import Upstream
 
 from aggregator.cluster import Clusterer
-from aggregator.features import decode
+from aggregator.features import decode, unpack
 from aggregator.fetch import Fetcher
 from aggregator.grouping import group_pending, regroup_articles
 from aggregator.models import Item
@@ -76,12 +76,12 @@ def _consistent(clusterer: Clusterer) -> None:
     """The clusterer's story document frequencies agree with its stories' terms."""
     sdf: Counter[str] = Counter()
     for story in clusterer._stories.values():
-        sdf.update(t for t, n in story.tf.items() if n > 0)
+        sdf.update(t for t, n in Counter(story.tf).items() if n > 0)
     assert +clusterer._counts.sdf == sdf
     df: Counter[str] = Counter()
     for story in clusterer._stories.values():
-        for _, features, _, _ in story.log:
-            df.update(features.unique)
+        for _, packed, _, _ in story.log:
+            df.update(unpack(packed).unique)
     assert +clusterer._counts.df == df
 
 

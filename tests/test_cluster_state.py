@@ -1,0 +1,115 @@
+"""The clusterer's state stays the size of the active window: what leaves it leaves no counts
+behind, and restored items share their term strings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from test_cluster import ARTICLES, T0, _items
+
+from aggregator.cluster import Clusterer, ClusterSettings
+from aggregator.features import item_features, pack, unpack
+from aggregator.models import Item
+from aggregator.profile_index import SMALL, ProfileIndex
+
+
+def _story_of_many() -> list[Item]:
+    """One event written up eight times: more items than a story's profile holds."""
+    quake = [a for a in ARTICLES if a[2] == "quake"]
+    return [
+        Item(
+            id=f"quake-{n}",
+            title=quake[n % len(quake)][3],
+            text=quake[n % len(quake)][4],
+            outlet=f"o{n}.example",
+            published=T0 + timedelta(minutes=n),
+        )
+        for n in range(8)
+    ]
+
+
+def _empty(clusterer: Clusterer) -> None:
+    counts = clusterer._counts
+    assert counts.n_items == 0 and counts.n_stories == 0
+    assert not (counts.df or counts.sdf or counts.names or counts.uncased)
+    assert not (counts.outlet_df or counts.outlet_n)
+    assert not (clusterer._index or clusterer._item_story or clusterer._stories)
+    assert not clusterer._repeats._counts
+
+
+def test_packed_features_unpack_to_equal_features() -> None:
+    items = [
+        *_items(),
+        Item(id="tc", title="Powerful Earthquake Strikes Northern Chile", text="Iquique coast."),
+        Item(id="live", title="Live: earthquake in Chile", text="Updates from Iquique."),
+        Item(id="bare", title="", text=""),
+    ]
+    for item in items:
+        features = item_features(item, 250)
+        assert unpack(pack(features)) == features
+        assert unpack(pack(replace(features, multi=True))) == replace(features, multi=True)
+
+
+def test_expiry_leaves_no_counts_behind() -> None:
+    """Stories grouped live, restored, grown past their profile and regrouped all take every
+    count of their items with them when they leave the window."""
+    settings = ClusterSettings(active_window=timedelta(days=1))
+    live = Clusterer(settings)
+    placed = []
+    for item in sorted(_items() + _story_of_many(), key=lambda i: i.published or T0):
+        answer = live.assign(item, item.published or T0)
+        placed.append((replace(item, story_id=answer.story_id, first_seen=T0), answer.terms))
+    assert max(len(s.log) for s in live._stories.values()) > settings.profile_recent + 1
+    grown = replace(placed[0][0], text=placed[0][0].text + " Aftershocks rattled Iquique.")
+    assert live.regroup(grown, T0) is not None
+    restored = Clusterer(settings)
+    restored.restore([i for i, _ in placed], {i.id: terms for i, terms in placed})
+    assert restored.active_stories == live.active_stories
+    for clusterer in (live, restored):
+        clusterer.observe([Item(id="dup", title="A copy", text="Of a stored item.", outlet="x")])
+        clusterer.forget(Item(id="dup", title="A copy", text="Of a stored item.", outlet="x"))
+        clusterer.expire(T0 + timedelta(days=3))
+        _empty(clusterer)
+
+
+def test_restored_items_share_their_term_strings() -> None:
+    """A term held by many restored items is one string, not one per item."""
+    items = _story_of_many()
+    terms = {i.id: Clusterer().assign(i, T0).terms for i in items}
+    restored = Clusterer()
+    restored.restore([replace(i, story_id="quake", first_seen=T0) for i in items], terms)
+    story = restored._stories["quake"]
+    members = [m for m in [story.founder, *story.recent] if m is not None]
+    copies = {id(t) for m in members for t in m.features.title if t == "chile"}
+    assert len(members) > 2 and len(copies) == 1
+
+
+class _Filed:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.indexed: tuple[str, ...] = ()
+
+
+def test_index_entry_is_a_lone_member_then_a_tuple_then_a_set_and_back() -> None:
+    index: ProfileIndex[_Filed] = ProfileIndex()
+    members = [_Filed(str(n)) for n in range(SMALL + 2)]
+    index.file(members[0], ("quake", "chile"))
+    index.file(members[0], ("quake", "chile"))  # filing again changes nothing
+    assert index["quake"] is members[0] and index.members("quake") == (members[0],)
+    for member in members[1:]:
+        index.file(member, ("quake",))
+        assert list(index.members("quake"))[-1] is member or type(index["quake"]) is set
+    assert type(index["quake"]) is set and len(index.members("quake")) == SMALL + 2
+    for member in members[2:]:
+        index.unfile(member)
+    assert set(index.members("quake")) == set(members[:2])
+    index.unfile(members[1])
+    assert index.members("quake") in ({members[0]}, (members[0],))
+    index.unfile(members[0])
+    assert not index and index.members("quake") == () and members[0].indexed == ()
+    index.file(members[0], ("a",))
+    index.file(members[1], ("a",))
+    assert index["a"] == (members[0], members[1])  # filing order is kept
+    index.unfile(members[0])
+    assert index["a"] is members[1]
