@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
+from .term_forms import canonical_forms
 from .text import STOPWORDS, words
 from .text import stem as _stem
 
@@ -132,10 +133,13 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     """Content terms of a title and of the first `text_limit` terms of a text, stemmed.
 
     English and the guessed language's function words are dropped, as are one-letter words,
-    links, e-mail addresses and handles. Digit groups ("1,030") are one term.
+    links, e-mail addresses and handles. Digit groups ("1,030") are one term, and so are a
+    body's dotted initials ("U.K.") and a quantity however it is written (`term_forms`).
     """
-    title_words = words(_plain_lower(title))
-    text_words = words(_plain_lower(text[: text_limit * 12])) if text_limit > 0 else []
+    title_words = words(_plain_lower(canonical_forms(title)))
+    text_words = (
+        words(_plain_lower(canonical_forms(text[: text_limit * 12]))) if text_limit > 0 else []
+    )
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0
@@ -170,9 +174,9 @@ def capitalised_terms(title: str, text: str, text_chars: int) -> set[str]:
     Title-case headlines tell nothing and are skipped. Terms are stemmed like grouping terms.
     """
     found: set[str] = set()
-    sources = [text[:text_chars]]
+    sources = [canonical_forms(text[:text_chars])]
     if title and not is_title_case(title):
-        sources.append(title)
+        sources.append(canonical_forms(title))
     for source in sources:
         for match in _MID_CAPITAL.finditer(source):
             word = match.group(1).lower().replace("’", "'").removesuffix("'s")
