@@ -48,6 +48,7 @@ class PipelineResult:
     summaries: dict[str, list[str]]  # cluster -> bullets of the story holding most of it
     grouped: dict[str, list[int]]  # cluster -> its document indexes in that story
     multi_source_bullets: list[int]  # bullets of every published story with 2+ outlets
+    tied: dict[str, list[list[str]]]  # cluster -> bullets of each story holding as many of it
     stories: int
     seconds: float
     output: str
@@ -203,6 +204,7 @@ async def _run(
     finally:
         await runner.cleanup()
     best: dict[str, tuple[int, list[str], list[int]]] = {}
+    tied: dict[str, tuple[int, list[list[str]]]] = {}
     multi: list[int] = []
     for story in stories:
         if story.summary is None:
@@ -220,10 +222,16 @@ async def _run(
         for cluster, n in counts.items():
             if n > best.get(cluster, (0, [], []))[0]:
                 best[cluster] = (n, bullets, sorted(docs[cluster]))
+            top, same = tied.get(cluster, (0, []))
+            if n > top:
+                tied[cluster] = (n, [bullets])
+            elif n == top:
+                same.append(bullets)
     return PipelineResult(
         {c: b for c, (_, b, _) in best.items()},
         {c: d for c, (_, _, d) in best.items()},
         multi,
+        {c: b for c, (_, b) in tied.items()},
         len(stories),
         seconds,
         done.stdout.strip(),
