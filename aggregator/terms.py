@@ -60,24 +60,39 @@ def function_words(language: str) -> frozenset[str]:
 def guess_language(tokens: Sequence[str]) -> str | None:
     """The non-English language whose function words cover most of `tokens`, if it beats
     English: needs at least two hits and more hits than the English list gets."""
-    codes, masks = _lists()
+    codes = _lists()[0]
+    languages = _languages()
     sample = tokens[:_GUESS_WORDS]
     english = sum(t in STOPWORDS for t in sample)
     counts = [0] * len(codes)
     for token in sample:
-        mask = masks.get(token, 0)
-        while mask:
-            low = mask & -mask
-            counts[low.bit_length() - 1] += 1
-            mask ^= low
-    best = max(range(len(codes)), key=lambda i: (counts[i], -i), default=None)
-    if best is None or counts[best] < 2 or counts[best] <= english:
+        for index in languages.get(token, ()):
+            counts[index] += 1
+    if not counts:
+        return None
+    best = counts.index(max(counts))  # the most hits; the first language on a tie
+    if counts[best] < 2 or counts[best] <= english:
         return None
     return codes[best]
 
 
+@functools.cache
+def _languages() -> dict[str, tuple[int, ...]]:
+    """Word → indices (into the language codes) of the lists that hold it."""
+    return {
+        word: tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+        for word, mask in _lists()[1].items()
+    }
+
+
 def _keep(word: str) -> bool:
     return len(word) > 1 if not word.isdigit() else len(word) > 1 or word != "0"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _english_term(word: str) -> str:
+    """A word's grouping term when only English function words are dropped ("" if dropped)."""
+    return stem(word) if word not in STOPWORDS and _keep(word) else ""
 
 
 # Links, e-mail addresses and handles are a channel's furniture ("Follow us: https://…"), not
@@ -145,6 +160,8 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     bit = 1 << _lists()[0].index(language) if language else 0
 
     def content(seq: list[str]) -> list[str]:
+        if not bit:  # English (or unknown): each word's term is memoised
+            return [t for t in map(_english_term, seq) if t]
         return [
             stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
         ]

@@ -100,3 +100,29 @@ def test_shingles_hash_each_four_word_gram() -> None:
         else:
             expected = frozenset(_crc(" ".join(toks[i : i + 4])) for i in range(len(toks) - 3))
         assert shingles(sample) == expected
+
+
+def _guess_reference(tokens: list[str]) -> str | None:
+    codes, masks = terms._lists()
+    sample = tokens[:80]
+    english = sum(t in text.STOPWORDS for t in sample)
+    counts = [sum(1 for t in sample if masks.get(t, 0) >> i & 1) for i in range(len(codes))]
+    best = max(range(len(codes)), key=lambda i: (counts[i], -i))
+    return None if counts[best] < 2 or counts[best] <= english else codes[best]
+
+
+def test_language_guess_and_content_terms_equal_the_rules_written_out() -> None:
+    rng = random.Random(7)
+    vocab = "der die und le la les el los que de en y il et un the a of is 0 00 1 running".split()
+    for _ in range(3000):
+        sample = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 90)))
+        tokens = words(sample)
+        language = _guess_reference(tokens)
+        assert terms.guess_language(tokens) == language
+        drop = terms.function_words(language) if language else frozenset()
+        expected = [
+            terms.stem(w)
+            for w in tokens
+            if w not in text.STOPWORDS and w not in drop and terms._keep(w)
+        ]
+        assert terms.grouping_terms(sample, "", 0)[0] == expected
