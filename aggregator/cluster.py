@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from .boilerplate import RepeatedTexts
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
-from .event_links import names_margin, names_what_happened
+from .event_links import headlines_share_what, names_margin, names_what_happened
 from .features import Features, Packed, decode, encode, item_features, pack, unpack
 from .headline_route import Headline, headline_margin
 from .models import Item
@@ -386,7 +386,15 @@ class Clusterer:
             score = 0.0
             if (
                 hits[member] >= s.min_shared_terms
-                and counts.shares_event(terms, member_vector, member_title)
+                and (
+                    counts.shares_event(terms, member_vector, member_title)
+                    or (
+                        not both_text
+                        and headlines_share_what(
+                            features, member.features, counts, s.min_shared_terms
+                        )
+                    )
+                )
                 and names_what_happened(features, member.features, counts, s.unanchored_terms)
             ):
                 full = dot(vector, member_vector)

@@ -8,7 +8,8 @@ Joe Biden") are most often two events of that person. So a link between two item
 when a distinctive term that is not a name appears in one item's headline and anywhere in the
 other item, or, failing that, when the two texts share many such terms (long reports of one
 event written with different headlines). A link that shares no name at all is asked more the
-further apart the two items are (`shares_a_name`).
+further apart the two items are (`shares_a_name`). Where the two share two names and one
+event term, that term must stand in both headlines (`headlines_share_what`).
 
 Two items whose headlines each name someone or somewhere the other item never mentions are
 most often two events of one kind: two countries' tracing apps, one outlet's series with a
@@ -29,7 +30,13 @@ from .window_counts import WindowCounts
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
-__all__ = ["names_apart", "names_margin", "names_what_happened", "shares_a_name"]
+__all__ = [
+    "headlines_share_what",
+    "names_apart",
+    "names_margin",
+    "names_what_happened",
+    "shares_a_name",
+]
 
 
 def _event_term(term: str, counts: WindowCounts) -> bool:
@@ -49,6 +56,27 @@ def names_what_happened(
         return True
     shared = item.unique & member.unique
     return sum(_event_term(t, counts) for t in shared) >= unanchored_terms
+
+
+def headlines_share_what(
+    item: Features, member: Features, counts: WindowCounts, min_shared: int
+) -> bool:
+    """True when both headlines carry one shared event term (not a name, and neither
+    headline's first word, which is often a name or a label), the two items share two
+    distinctive names and `min_shared` distinctive terms in all: "Harry and Meghan sign
+    production deal with Netflix" ‖ "… Meghan's Netflix deal is …". Reports of one event by
+    the people in it share more names than event words; one shared event word elsewhere in
+    the texts is not enough (a person in two events)."""
+    if not item.title or not member.title:
+        return False
+    firsts = {item.title[0], member.title[0]}
+    both = (set(item.title) & set(member.title)) - firsts
+    if not any(_event_term(t, counts) for t in both):
+        return False
+    shared = item.unique & member.unique
+    if sum(counts.is_name(t) and counts.distinctive(t) for t in shared) < 2:
+        return False
+    return sum(counts.distinctive(t) for t in shared) >= min_shared
 
 
 def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> bool:
