@@ -508,8 +508,16 @@ class Clusterer:
     def _merge(
         self, best: _Story, others: list[tuple[float, float, str]]
     ) -> tuple[_Story, tuple[str, ...]]:
-        """Fold the stories the item also matches clearly into the oldest of them."""
-        clear = [sid for margin, _, sid in others if margin >= self.settings.merge_margin]
+        """Fold the stories the item also matches clearly into the oldest of them. A story of
+        one item needs less: the item vouches for it on its own, where a grown story would
+        bring members the item never saw."""
+        s = self.settings
+        clear = [
+            sid
+            for margin, _, sid in others
+            if margin >= s.merge_margin
+            or (margin >= s.merge_single_margin and len(self._stories[sid].members) == 1)
+        ]
         if not clear:
             return best, ()
         group = [best, *(self._stories[sid] for sid in clear)]
