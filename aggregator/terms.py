@@ -15,11 +15,14 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .term_forms import canonical_forms
+from .term_forms import canonical_forms as _canonical_forms
 from .text import STOPWORDS, words
 from .text import stem as _stem
 
 stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
+# An item's features ask for the same title and text opening twice in a row (its grouping
+# terms, then its names): rewrite each once.
+canonical_forms = functools.lru_cache(maxsize=16)(_canonical_forms)
 
 __all__ = [
     "MULTI_TOPIC",

@@ -126,3 +126,14 @@ def test_language_guess_and_content_terms_equal_the_rules_written_out() -> None:
             if w not in text.STOPWORDS and w not in drop and terms._keep(w)
         ]
         assert terms.grouping_terms(sample, "", 0)[0] == expected
+
+
+def test_an_items_features_rewrite_its_title_and_text_once() -> None:
+    from aggregator.features import item_features
+    from aggregator.models import Item
+
+    item = Item(id="a", title="Profits top $1bn at U.K. bank", text="Its profits rose. " * 400)
+    terms.canonical_forms.cache_clear()
+    item_features(item, 250)
+    info = terms.canonical_forms.cache_info()
+    assert (info.misses, info.hits) == (2, 2)  # title and text opening; each asked twice
