@@ -478,10 +478,12 @@ class Clusterer:
 
     def _index_member(self, member: _Member) -> None:
         """File a profile member under its title terms, names and first text terms."""
-        features = member.features
-        lead = dict.fromkeys(features.text)  # the lead carries who, what and where
+        features, wanted = member.features, self.settings.index_terms
+        lead = dict.fromkeys(features.text[: 2 * wanted])  # the lead: who, what and where
+        if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
+            lead = dict.fromkeys(features.text)
         terms = dict.fromkeys([*features.title, *features.names])
-        terms.update((t, None) for t in list(lead)[: self.settings.index_terms])
+        terms.update((t, None) for t in list(lead)[:wanted])
         self._index.file(member, tuple(terms))
 
     def _profile_vector(self, story: _Story) -> dict[str, float]:

@@ -22,7 +22,12 @@ class Features:
     title_case: bool  # a Title Case headline: its capitals say nothing
     multi: bool  # a live blog, bulletin or round-up
     unique: frozenset[str]  # title and text terms
-    cased: frozenset[str]  # terms whose case this item shows (text; a headline not Title Case)
+
+    @property
+    def cased(self) -> frozenset[str]:
+        """Terms whose case this item shows: its text's, and its headline's unless Title Case
+        (computed when asked: a second set per item would cost as much as `unique`)."""
+        return frozenset(self.text) if self.title_case else self.unique
 
 
 # Features without their sets: title, text, names, Title Case flag, multi-topic flag. The
@@ -50,8 +55,7 @@ def _features(
     multi: bool,
 ) -> Features:
     unique = frozenset(title).union(text)
-    cased = frozenset(text) if title_case else unique
-    return Features(title, text, names & unique, title_case, multi, unique, cased)
+    return Features(title, text, names & unique, title_case, multi, unique)
 
 
 def item_features(item: Item, text_tokens: int) -> Features:

@@ -55,7 +55,7 @@ class WindowCounts:
     def count(self, features: Features, sign: int = 1) -> None:
         """Add (or with `sign` -1 remove) an item's terms."""
         self.n_items += sign
-        uncased = features.unique - features.cased if features.title_case else ()
+        uncased = features.unique.difference(features.text) if features.title_case else ()
         if sign > 0:
             self.df.update(features.unique)
             self.names.update(features.names)
