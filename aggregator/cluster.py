@@ -43,6 +43,7 @@ __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HALF_DAY = timedelta(hours=12)
+_FULL_KEPT = 2048  # members whose full features are kept (see Clusterer._full_features)
 
 
 @dataclass(slots=True, eq=False)
@@ -50,7 +51,7 @@ class _Member:
     id: str
     story: _Story
     when: datetime
-    features: Features
+    packed: Packed  # its features without their term sets (see Clusterer._full_features)
     outlet: str
     vector: dict[str, float] | None = None  # unit TF-IDF of title + text (None: not yet)
     title: dict[str, float] | None = None  # unit TF-IDF of the title alone
@@ -71,8 +72,8 @@ class _Story:
     # (item id, packed features, outlet, publication time) of every member, oldest first
     log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
     outlets: set[str] = field(default_factory=set)
-    # members holding each term; a story of one item holds that item's term set (each 1)
-    tf: Counter[str] | frozenset[str] = field(default_factory=Counter)
+    # members holding each term; None while the story holds one item (its terms, each once)
+    tf: Counter[str] | None = field(default_factory=Counter)
     profile: dict[str, float] | None = None  # see Clusterer._profile_vector
     profile_counted: int = -1
 
@@ -94,6 +95,7 @@ class Clusterer:
         self._pending: dict[str, Features] = {}  # observed, not yet assigned
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
         self._terms: dict[str, str] = {}  # one string per restored term (see features.decode)
+        self._full: dict[_Member, Features] = {}  # features of members compared lately
 
     # --- state ------------------------------------------------------------------------------
 
@@ -156,7 +158,7 @@ class Clusterer:
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
             if story.id not in before:  # (not setdefault: that copies tf for every item)
-                before[story.id] = frozenset(story.tf)
+                before[story.id] = frozenset(_held(story))
             if self._repeats.add(features):
                 features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
@@ -168,14 +170,14 @@ class Clusterer:
             self._rebuild_profile(story, titles)
         self._enforce_cap()
 
-    def _headline(self, title: str, features: Features) -> Headline:
-        return Headline(title, features.title[0] if features.title else "", self._embedder)
+    def _headline(self, title: str, terms: tuple[str, ...]) -> Headline:
+        return Headline(title, terms[0] if terms else "", self._embedder)
 
     def _rebuild_profile(self, story: _Story, titles: Mapping[str, str]) -> None:
         """Index a restored story's founder and latest members (vectors come lazily)."""
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._index.unfile(member)
+                self._unprofile(member)
         story.founder, story.recent = None, deque()
         pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
@@ -183,9 +185,8 @@ class Clusterer:
             return
         keep = pending[:1] + pending[1:][-self.settings.profile_recent :]
         for item_id, packed, outlet, when in keep:
-            features = unpack(packed)
-            member = _Member(item_id, story, when, features, outlet)
-            member.headline = self._headline(titles.get(item_id, ""), features)
+            member = _Member(item_id, story, when, packed, outlet)
+            member.headline = self._headline(titles.get(item_id, ""), packed[0])
             self._enter_profile(story, member)
 
     # --- decisions --------------------------------------------------------------------------
@@ -210,10 +211,10 @@ class Clusterer:
                     features = replace(features, multi=True)
                 self._counts.count(features)
                 when = min(item.published or now, now)
-                self._record(story, item, features, when, now, 0.0)
+                packed = self._record(story, item, features, when, now, 0.0)
                 if not features.multi:
-                    member = _Member(item.id, story, when, features, item.outlet)
-                    member.headline = self._headline(item.title, features)
+                    member = _Member(item.id, story, when, packed, item.outlet)
+                    member.headline = self._headline(item.title, features.title)
                     self._enter_profile(story, member)
             else:
                 self._counts.count_outlet(item.outlet, features.unique, -1)
@@ -226,7 +227,7 @@ class Clusterer:
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        headline = self._headline(item.title, features)
+        headline = self._headline(item.title, features.title)
         ranked = (
             []
             if furniture
@@ -241,12 +242,13 @@ class Clusterer:
         else:
             score, merged, new = max((s for _, s, _ in ranked), default=0.0), (), True
             story = self._new_story(item.id, now)
-        self._record(story, item, features, when, now, score)
+        packed = self._record(story, item, features, when, now, score)
         if not features.multi:
-            member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
+            member = _Member(item.id, story, when, packed, item.outlet, vector, title_vector)
             member.counted = self._counts.n_items
             member.headline = headline
             self._enter_profile(story, member)
+            self._full[member] = features  # (it is likely compared soon)
         if new:
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded)
@@ -286,7 +288,8 @@ class Clusterer:
             story.last_seen = max(story.last_seen, now)
             profile = [m.id for m in [story.founder, *story.recent] if m is not None]
             if item.id not in profile and not features.multi:  # it vouches as a joiner does
-                member = _Member(item.id, story, when, features, item.outlet, vector, title_vector)
+                packed = pack(features)
+                member = _Member(item.id, story, when, packed, item.outlet, vector, title_vector)
                 member.counted = self._counts.n_items
                 self._enter_profile(story, member)
         return Assignment(story.id, False, known[1], tuple(merged), encode(features))
@@ -317,11 +320,12 @@ class Clusterer:
         after = set(tf)
         counts.add_story_terms(after - before)
         counts.remove_story_terms(before - after)
-        story.log[at] = (item_id, pack(features), outlet, when)
+        packed = pack(features)
+        story.log[at] = (item_id, packed, outlet, when)
         for member in [story.founder, *story.recent]:
             if member is not None and member.id == item_id:
-                self._index.unfile(member)
-                member.features, member.vector, member.title = features, None, None
+                self._unprofile(member)
+                member.packed, member.vector, member.title = packed, None, None
                 self._index_member(member)
                 story.profile = None
         return furniture
@@ -369,7 +373,7 @@ class Clusterer:
             m
             for m, n in hits.items()
             if n >= s.min_shared_terms
-            or (n >= short and not (has_text and len(m.features.text) >= s.min_text_terms))
+            or (n >= short and not (has_text and len(m.packed[1]) >= s.min_text_terms))
         ]
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
@@ -381,7 +385,7 @@ class Clusterer:
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
                 continue
             member_vector, member_title = self._member_vectors(member)
-            both_text = has_text and len(member.features.text) >= s.min_text_terms
+            both_text = has_text and len(member.packed[1]) >= s.min_text_terms
             margin: float | None = None
             score = 0.0
             if (
@@ -391,11 +395,13 @@ class Clusterer:
                     or (
                         not both_text
                         and headlines_share_what(
-                            features, member.features, counts, s.min_shared_terms
+                            features, self._full_features(member), counts, s.min_shared_terms
                         )
                     )
                 )
-                and names_what_happened(features, member.features, counts, s.unanchored_terms)
+                and names_what_happened(
+                    features, self._full_features(member), counts, s.unanchored_terms
+                )
             ):
                 full = dot(vector, member_vector)
                 if story.founder is None or abs(when - story.founder.when) <= s.max_gap:
@@ -421,7 +427,7 @@ class Clusterer:
             if features.multi:
                 margin -= s.multi_topic_margin
             own = bool(outlet) and story.outlets == {outlet}
-            margin -= names_margin(features, member.features, counts, s, late, own)
+            margin -= names_margin(features, self._full_features(member), counts, s, late, own)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
         ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]
@@ -445,16 +451,18 @@ class Clusterer:
         now: datetime,
         score: float,
         count_stories: bool = True,
-    ) -> None:
-        """Book an item into a story (not its profile). With `count_stories` false the caller
-        updates the story document frequencies itself (restore does it once per story)."""
+    ) -> Packed:
+        """Book an item into a story (not its profile); its packed features. With
+        `count_stories` false the caller updates the story document frequencies itself
+        (restore does it once per story)."""
         if count_stories:
             self._counts.add_story_terms(features.unique - _held(story))
-        if story.tf:
+        if story.log:
             _tally(story).update(features.unique)
-        else:  # the first item with terms: its set, shared with its features, is the tally
-            story.tf = features.unique
-        story.log.append((item.id, pack(features), item.outlet, when))
+        else:  # one item: its terms are the tally, without a Counter of them
+            story.tf = None
+        packed = pack(features)
+        story.log.append((item.id, packed, item.outlet, when))
         story.members.append(item.id)
         if item.outlet:
             story.outlets.add(item.outlet)
@@ -463,6 +471,7 @@ class Clusterer:
         self._item_story[item.id] = (story.id, score)
         if features.multi and len(story.members) == 1:
             story.open = False  # a multi-topic item never vouches for others
+        return packed
 
     def _enter_profile(self, story: _Story, member: _Member) -> None:
         """Make a member one of the story's profile: its founder or one of its latest items."""
@@ -474,17 +483,34 @@ class Clusterer:
             return
         story.recent.append(member)
         if len(story.recent) > self.settings.profile_recent:
-            self._index.unfile(story.recent.popleft())
+            self._unprofile(story.recent.popleft())
 
     def _index_member(self, member: _Member) -> None:
         """File a profile member under its title terms, names and first text terms."""
-        features, wanted = member.features, self.settings.index_terms
-        lead = dict.fromkeys(features.text[: 2 * wanted])  # the lead: who, what and where
+        title, text, names = member.packed[:3]
+        wanted = self.settings.index_terms
+        lead = dict.fromkeys(text[: 2 * wanted])  # the lead: who, what and where
         if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
-            lead = dict.fromkeys(features.text)
-        terms = dict.fromkeys([*features.title, *features.names])
+            lead = dict.fromkeys(text)
+        terms = dict.fromkeys([*title, *names])
         terms.update((t, None) for t in list(lead)[:wanted])
         self._index.file(member, tuple(terms))
+
+    def _unprofile(self, member: _Member) -> None:
+        """Take a member out of the index (it no longer stands for its story)."""
+        self._index.unfile(member)
+        self._full.pop(member, None)
+
+    def _full_features(self, member: _Member) -> Features:
+        """A member's features with their term sets, kept for the members compared lately
+        only: the sets are most of an item's memory, and few members are compared often."""
+        full = self._full.pop(member, None)
+        if full is None:
+            full = unpack(member.packed)
+            if len(self._full) >= _FULL_KEPT:
+                del self._full[next(iter(self._full))]  # the least lately compared
+        self._full[member] = full
+        return full
 
     def _profile_vector(self, story: _Story) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on
@@ -503,7 +529,8 @@ class Clusterer:
         """A member's vectors, recomputed once the window has changed by a tenth since."""
         n = self._counts.n_items
         if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
-            member.vector, member.title = self._counts.vectors(member.features, member.outlet)
+            title, text = member.packed[:2]
+            member.vector, member.title = self._counts.vectors_of(title, text, member.outlet)
             member.counted = n
         return member.vector, member.title
 
@@ -534,10 +561,10 @@ class Clusterer:
     def _absorb(self, into: _Story, story: _Story) -> None:
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._index.unfile(member)
+                self._unprofile(member)
         held = _held(into)
-        self._counts.remove_story_terms([t for t in story.tf if t in held])
-        _tally(into).update(story.tf)
+        self._counts.remove_story_terms([t for t in _held(story) if t in held])
+        _tally(into).update(_held(story) if story.tf is None else story.tf)
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
         into.members.extend(story.members)
@@ -553,8 +580,8 @@ class Clusterer:
         self._counts.n_stories = len(self._stories)
         for member in [story.founder, *story.recent]:
             if member is not None:
-                self._index.unfile(member)
-        self._counts.remove_story_terms(story.tf)
+                self._unprofile(member)
+        self._counts.remove_story_terms(_held(story))
         for _, packed, outlet, _ in story.log:
             features = unpack(packed)
             self._repeats.remove(features)
@@ -576,13 +603,16 @@ class Clusterer:
 
 def _held(story: _Story) -> AbstractSet[str]:
     """The terms a story's items hold."""
-    return story.tf if type(story.tf) is frozenset else story.tf.keys()
+    if story.tf is None:  # one item
+        title, text = story.log[0][1][:2]
+        return frozenset(title).union(text)
+    return story.tf.keys()
 
 
 def _tally(story: _Story) -> Counter[str]:
     """A story's term counts, as a Counter from now on."""
-    if type(story.tf) is frozenset:
-        story.tf = Counter(story.tf)
+    if story.tf is None:
+        story.tf = Counter(_held(story))
     return story.tf
 
 

@@ -127,12 +127,18 @@ class WindowCounts:
     def vectors(self, features: Features, outlet: str) -> tuple[Vector, Vector]:
         """Unit TF-IDF vectors of an item's title + text and of its title alone, without the
         outlet's furniture."""
+        return self.vectors_of(features.title, features.text, outlet)
+
+    def vectors_of(
+        self, title_terms: tuple[str, ...], text_terms: tuple[str, ...], outlet: str
+    ) -> tuple[Vector, Vector]:
+        """`vectors` of an item's title and text terms."""
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
         furniture = self.outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
         limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
-        title = [t for t in features.title if furniture is None or furniture[t] <= limit]
-        text = [t for t in features.text if furniture is None or furniture[t] <= limit]
+        title = [t for t in title_terms if furniture is None or furniture[t] <= limit]
+        text = [t for t in text_terms if furniture is None or furniture[t] <= limit]
         title_tf = Counter(title)
         tf = {t: c * s.title_weight for t, c in title_tf.items()}
         for term in text:

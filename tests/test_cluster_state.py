@@ -81,7 +81,7 @@ def test_restored_items_share_their_term_strings() -> None:
     restored.restore([replace(i, story_id="quake", first_seen=T0) for i in items], terms)
     story = restored._stories["quake"]
     members = [m for m in [story.founder, *story.recent] if m is not None]
-    copies = {id(t) for m in members for t in m.features.title if t == "chile"}
+    copies = {id(t) for m in members for t in m.packed[0] if t == "chile"}
     assert len(members) > 2 and len(copies) == 1
 
 

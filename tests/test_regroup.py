@@ -73,15 +73,18 @@ def _quake(clusterer: Clusterer) -> str:
 
 
 def _consistent(clusterer: Clusterer) -> None:
-    """The clusterer's story document frequencies agree with its stories' terms."""
+    """The clusterer's story and item document frequencies agree with its stories' items,
+    and each story's term tally with its items (a story of one item keeps none)."""
     sdf: Counter[str] = Counter()
-    for story in clusterer._stories.values():
-        sdf.update(t for t, n in Counter(story.tf).items() if n > 0)
-    assert +clusterer._counts.sdf == sdf
     df: Counter[str] = Counter()
     for story in clusterer._stories.values():
+        tally: Counter[str] = Counter()
         for _, packed, _, _ in story.log:
-            df.update(unpack(packed).unique)
+            tally.update(unpack(packed).unique)
+        assert story.tf == tally if story.tf is not None else len(story.log) == 1
+        sdf.update(tally.keys())
+        df.update(tally)
+    assert +clusterer._counts.sdf == sdf
     assert +clusterer._counts.df == df
 
 
