@@ -3,8 +3,9 @@
 Each input line is a JSON object: `id`, `title`, optional `text`, `url`, `publisher`,
 `published` (ISO-8601) and `category`. Items are cleaned as feed entries are (boilerplate, each
 publisher's repeated template lines), stored (in memory unless a database path is given), and
-grouped by `grouping.group_pending` in `published` order, one pass per hour of publication time,
-like a poller running every hour. The result is one `{"id": …, "story": …}` per input item.
+grouped by `grouping.group_pending` in `published` order, which takes them one hour of
+publication time at a time, as a poller polling hourly would (and as `poll --once` takes a
+day's backlog). The result is one `{"id": …, "story": …}` per input item.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .cluster import Clusterer, ClusterSettings
@@ -28,7 +29,6 @@ from .text import clean_text, strip_feed_template
 
 __all__ = ["cluster_file", "group_rows", "read_rows"]
 
-PASS_LENGTH = timedelta(hours=1)  # items published within one hour are grouped in one pass
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -118,19 +118,13 @@ def _to_items(rows: list[Row], now: datetime) -> list[Item]:
 
 
 def group_rows(rows: list[Row], store: Store, settings: ClusterSettings) -> dict[str, str]:
-    """Store and group the rows pass by pass; returns item id → story id."""
+    """Store the rows and group them as the poller groups what it stored; returns item id →
+    story id."""
     latest = max((p for _, p in rows if p is not None), default=_EPOCH)
     items = sorted(_to_items(rows, latest), key=lambda i: (i.published or _EPOCH, i.id))
     clusterer = Clusterer(settings, headline_embedder(settings.embeddings))
-    start = 0
-    while start < len(items):
-        pass_end = (items[start].published or _EPOCH) + PASS_LENGTH
-        stop = start
-        while stop < len(items) and (items[stop].published or _EPOCH) < pass_end:
-            stop += 1
-        store.insert_items(items[start:stop])
-        group_pending(store, clusterer, items[stop - 1].published or _EPOCH)
-        start = stop
+    store.insert_items(items)
+    group_pending(store, clusterer, latest)
     return store.story_ids([i.id for i in items])
 
 

@@ -50,7 +50,7 @@ class ClusterSettings:
     headline_pair_threshold: float = 0.50  # … with this title cosine (TF-IDF) …
     embeddings: bool = False  # … or, with headline embeddings (the `embeddings` extra) …
     embedding_threshold: float = 0.60  # … this embedding cosine
-    expire_every: timedelta = timedelta(hours=1)  # how often cluster_stream calls expire()
+    expire_every: timedelta = timedelta(hours=1)  # the window moves by this much publication time
     boilerplate_copies: int = 3  # an item opening its text like this many others is furniture
 
 

@@ -1,20 +1,41 @@
 """One grouping pass over stored items: dedupe, then story assignment, then merges.
 
 The poller (`Service`) and the batch command (`aggregator cluster`) both call `group_pending`,
-so a labelled file grouped in batch gets the stories the poller would give it.
+so a labelled file grouped in batch gets the stories the poller would give it. A pass cuts
+its items into runs of publication time (`publication_runs`), so how items are grouped does
+not depend on how many polls they arrived in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .cluster import Clusterer
 from .dedupe import find_duplicate
 from .models import Item
 from .store import Store
 
-__all__ = ["group_pending", "regroup_articles"]
+__all__ = ["group_pending", "publication_runs", "regroup_articles"]
+
+
+def publication_runs(
+    items: Sequence[Item], now: datetime, length: timedelta
+) -> list[tuple[datetime, list[Item]]]:
+    """`items` in publication order, cut into runs: each starts at its oldest item and holds
+    the items published less than `length` after it. Each run comes with the clock grouping
+    reads for it: its newest publication time, never later than `now`. Pure."""
+
+    def when(item: Item) -> datetime:
+        return min(item.published or now, now)
+
+    runs: list[list[Item]] = []
+    for item in sorted(items, key=lambda i: (when(i), i.first_seen or now, i.id)):
+        if runs and when(item) < when(runs[-1][0]) + length:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return [(when(run[-1]), run) for run in runs]
 
 
 def group_pending(
@@ -24,26 +45,33 @@ def group_pending(
     them), oldest first; returns how many were assigned.
 
     An item that is the same article as a stored one (same URL, guid or text, or a wire copy)
-    joins the original's story as its duplicate; any other goes through the clusterer.
+    joins the original's story as its duplicate; any other goes through the clusterer. The
+    clusterer takes the items one run of publication time at a time (`publication_runs`,
+    `expire_every` long), as a poller polling that often would have: its window expires and
+    its per-outlet counts grow run by run, at the run's clock. So a day's backlog arriving in
+    one poll is grouped as the same day arriving hour by hour, and as `aggregator cluster`
+    groups it; the store records `now`.
     """
-    clusterer.expire(now)
     count = 0
     with store.transaction():
         if pending is None:
             pending = store.unassigned_items()
-        clusterer.observe(pending)
-        for item in pending:
-            original = find_duplicate(item, store.duplicate_candidates(item))
-            if original is not None and original.story_id:
-                clusterer.forget(item)
-                story_id = clusterer.story_of(original.id) or original.story_id
-                store.assign(item, story_id, original.duplicate_of or original.id, now)
-            else:
-                assignment = clusterer.assign(item, now)
-                for absorbed in assignment.merged:
-                    store.merge_story(absorbed, assignment.story_id, now)
-                store.assign(item, assignment.story_id, None, now, assignment.terms)
-            count += 1
+        for clock, run in publication_runs(pending, now, clusterer.settings.expire_every):
+            clusterer.expire(clock)
+            clusterer.observe(run)
+            for item in run:
+                original = find_duplicate(item, store.duplicate_candidates(item))
+                if original is not None and original.story_id:
+                    clusterer.forget(item)
+                    story_id = clusterer.story_of(original.id) or original.story_id
+                    store.assign(item, story_id, original.duplicate_of or original.id, now)
+                else:
+                    assignment = clusterer.assign(item, clock)
+                    for absorbed in assignment.merged:
+                        store.merge_story(absorbed, assignment.story_id, now)
+                    store.assign(item, assignment.story_id, None, now, assignment.terms)
+                count += 1
+        clusterer.expire(now)
     return count
 
 
