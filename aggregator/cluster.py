@@ -206,8 +206,10 @@ class Clusterer:
         encoded = encode(features)
         if item.story_id is not None:  # placed before, but not seen by this clusterer
             story = self._stories.get(item.story_id)
+            furniture = False
             if story is not None:
-                if self._repeats.add(features):
+                furniture = self._repeats.add(features)
+                if furniture:
                     features = replace(features, multi=True)
                 self._counts.count(features)
                 when = min(item.published or now, now)
@@ -218,7 +220,7 @@ class Clusterer:
                     self._enter_profile(story, member)
             else:
                 self._counts.count_outlet(item.outlet, features.unique, -1)
-            return Assignment(item.story_id, False, 0.0, terms=encoded)
+            return Assignment(item.story_id, False, 0.0, terms=encoded, furniture=furniture)
 
         furniture = self._repeats.add(features)
         if furniture:  # its text is a page's furniture: it founds a story nothing joins
@@ -251,7 +253,7 @@ class Clusterer:
             self._full[member] = features  # (it is likely compared soon)
         if new:
             self._enforce_cap()
-        return Assignment(story.id, new, score, merged, encoded)
+        return Assignment(story.id, new, score, merged, encoded, furniture)
 
     def regroup(self, item: Item, now: datetime) -> Assignment | None:
         """Reconsider a placed item whose text grew (its article page arrived).
@@ -269,7 +271,7 @@ class Clusterer:
             return None
         features = item_features(item, self.settings.text_tokens)
         if self._refeature(story, item.id, features):  # the page held furniture, no article
-            return Assignment(story.id, False, known[1], (), encode(features))
+            return Assignment(story.id, False, known[1], (), encode(features), furniture=True)
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms

@@ -60,7 +60,8 @@ class Assignment:
 
     `score` is the similarity to the member matched or, for a new story, to the best member
     rejected (0.0 when there was no candidate). `merged` lists stories folded into `story_id`
-    by this item. `terms` is the item's encoded features, to store for `restore`.
+    by this item. `terms` is the item's encoded features, to store for `restore`. `furniture`:
+    the item's text is a page's furniture (see aggregator.boilerplate), not an article.
     """
 
     story_id: str
@@ -68,3 +69,4 @@ class Assignment:
     score: float
     merged: tuple[str, ...] = ()
     terms: str = ""
+    furniture: bool = False

@@ -69,7 +69,14 @@ def group_pending(
                     assignment = clusterer.assign(item, clock)
                     for absorbed in assignment.merged:
                         store.merge_story(absorbed, assignment.story_id, now)
-                    store.assign(item, assignment.story_id, None, now, assignment.terms)
+                    store.assign(
+                        item,
+                        assignment.story_id,
+                        None,
+                        now,
+                        assignment.terms,
+                        assignment.furniture,
+                    )
                 count += 1
         clusterer.expire(now)
     return count
@@ -78,7 +85,8 @@ def group_pending(
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
     """Let grouping reconsider items whose article text arrived (`Clusterer.regroup`): a
     teaser grouped on its first sentence joins, or merges its story with, the story its full
-    text matches. Merges keep the older id and are recorded; returns how many were merged."""
+    text matches. Merges keep the older id and are recorded; returns how many were merged.
+    An item whose page turns out to be a page's furniture is marked so."""
     merges = 0
     while batch := store.articles_to_regroup():
         with store.transaction():
@@ -87,5 +95,9 @@ def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
                 for absorbed in assignment.merged if assignment else ():
                     store.merge_story(absorbed, assignment.story_id, now)
                     merges += 1
-                store.regrouped(item.id, assignment.terms if assignment else None)
+                store.regrouped(
+                    item.id,
+                    assignment.terms if assignment else None,
+                    assignment is not None and assignment.furniture,
+                )
     return merges

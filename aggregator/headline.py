@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .bullets import is_truncated
+from .item_kinds import is_placeholder_title
 from .text import clean_headline, tokens
 
 __all__ = ["KEEP_MARGIN", "HeadlineChoice", "choose", "clean"]
@@ -104,8 +105,9 @@ def choose(
     """The best eligible title (cleaned); the previous headline when still as good.
 
     `eligible[i]` says whether source i may supply the headline (news items, when the story
-    has any). The previous headline stays while a source still carries it and no title scores
-    KEEP_MARGIN times better. A source with no usable sentences (`has_body[i]` false) scores
+    has any); a placeholder title ("Please enable JavaScript …") never does. The previous
+    headline stays while a source still carries it and no title scores KEEP_MARGIN times
+    better. A source with no usable sentences (`has_body[i]` false) scores
     less: the headline's own source should also supply a bullet.
     """
     best: HeadlineChoice | None = None
@@ -114,7 +116,7 @@ def choose(
         if not eligible[index]:
             continue
         title = clean(raw)
-        if len(title.split()) < 2:
+        if len(title.split()) < 2 or is_placeholder_title(title):
             continue
         score = _score(raw, title, centroid, idf)
         if has_body is not None and not has_body[index]:

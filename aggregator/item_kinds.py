@@ -1,21 +1,34 @@
-"""What kind of piece an item is: news, or an advert, opinion, review, live blog or round-up.
+"""What kind of piece an item is: news, or an advert, page furniture, opinion, review, live blog
+or round-up; and whether a title is a placeholder rather than a headline.
 
 Pure and cheap (a few regular expressions over the title, the start of the text and the link).
-Adverts are never published; the other non-news kinds may be listed as a story's sources,
+Adverts are never published. Furniture (a page's notice repeated under unrelated titles, as
+grouping found it: `Item.furniture`) is kept in the store but never published: a story of
+furniture alone gets no summary. The other non-news kinds may be listed as a story's sources,
 labelled, but don't supply a news story's facts or headline.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
 from .models import Item
 
-__all__ = ["KIND_LABELS", "Kind", "is_advert", "item_kind", "supplies_facts"]
+__all__ = [
+    "KIND_LABELS",
+    "Kind",
+    "is_advert",
+    "is_placeholder_title",
+    "item_kind",
+    "publishable",
+    "published",
+    "supplies_facts",
+]
 
-Kind = Literal["news", "advert", "opinion", "review", "live", "roundup"]
+Kind = Literal["news", "advert", "furniture", "opinion", "review", "live", "roundup"]
 
 # How a non-news source is labelled in a summary's source list.
 KIND_LABELS: dict[str, str] = {
@@ -89,6 +102,43 @@ _ROUNDUP_TITLE = re.compile(
     re.IGNORECASE,
 )
 
+# Titles that stand in for a missing headline: a page's script notice, a CMS default, an error
+# page's or an encyclopedia's heading, in the languages feeds come in. Two items under one of
+# these share no story, and none is a story's headline (the title is cut from the text instead).
+_PLEASE = r"(?:please|kindly|bitte|veuillez|merci\s+d['’]|por\s+favor|per\s+favore|gelieve|proszę)"
+_TO_USE = (
+    r"(?:to|pour|para|per|om)\s+(?:watch|view|see|play|use|read|ver|voir|regarder|lire|vedere|"
+    r"guardare|assistir|bekijken)\b"
+)
+_JS_VERB = r"(?:enable|activate|turn\s+on|switch\s+on|allow)"
+_PLACEHOLDER_TITLE = re.compile(
+    r"^\s*[\[(]?(?:untitled(?:\s+(?:document|post|story|article))?|no\s+title|no\s+subject|"
+    r"sans\s+titre|ohne\s+titel|kein\s+titel|sin\s+t[ií]tulo|senza\s+titolo|sem\s+t[ií]tulo|"
+    r"zonder\s+titel|bez\s+tytu[łl]u|(?:error\s+)?404(?:\s+not\s+found)?|(?:page\s+)?not\s+found|"
+    r"access\s+denied|just\s+a\s+moment|attention\s+required|are\s+you\s+a\s+robot|"
+    r"seite\s+nicht\s+gefunden|page\s+introuvable|p[áa]gina\s+no\s+encontrada|"
+    r"pagina\s+non\s+trovata|video|photos?|image|gallery|audio|"
+    r"from\s+wikipedia,?\s+the\s+free\s+encyclopedia|"
+    r"aus\s+wikipedia,?\s+der\s+freien\s+enzyklop[äa]die|"
+    r"de\s+wikipedia,?\s+la\s+enciclopedia\s+libre|"
+    r"wikip[ée]dia,?\s+l['’]encyclop[ée]die\s+libre)[\])]?\s*[.!?:…]*\s*$|"
+    # script notices: a request ("Please enable JavaScript …", "Bitte aktivieren Sie
+    # JavaScript", "To watch this video, enable JavaScript"), or a statement of need
+    rf"^\s*(?:{_PLEASE}|{_TO_USE}|{_JS_VERB}\s+(?:your\s+)?javascript\b).{{0,80}}\bjavascript\b|"
+    rf"^\s*{_JS_VERB}\s+(?:your\s+)?javascript\b|"
+    r"\b(?:requires?|needs?|erfordert|nécessite|requiere|richiede)\s+javascript\b|"
+    r"\bjavascript\s+(?:is\s+)?(?:required|disabled|turned\s+off|(?:is\s+)?not\s+"
+    r"(?:enabled|available|supported)|must\s+be\s+enabled|erforderlich|requis|deaktiviert)\b|"
+    r"^\s*media\s+playback\s+is\s+(?:un)?supported\b",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """Whether a title is a placeholder ("Please enable JavaScript to watch this video",
+    "Untitled", "Ohne Titel", "From Wikipedia, the free encyclopedia"), not a headline."""
+    return len(title) <= 160 and bool(_PLACEHOLDER_TITLE.search(title))
+
 
 def _host_path(url: str | None) -> tuple[str, str]:
     if not url:
@@ -116,6 +166,8 @@ def item_kind(item: Item) -> Kind:
     title = item.title or ""
     if is_advert(title, item.text or "", item.url):
         return "advert"
+    if item.furniture:
+        return "furniture"
     _, path = _host_path(item.url)
     if _LIVE_TITLE.search(title) or _LIVE_PATH.search(path):
         return "live"
@@ -131,3 +183,14 @@ def item_kind(item: Item) -> Kind:
 def supplies_facts(kind: str) -> bool:
     """Whether items of this kind may supply a news story's headline and bullets."""
     return kind == "news"
+
+
+def published(kind: str) -> bool:
+    """Whether items of this kind are published at all (as facts or as a labelled source)."""
+    return kind not in ("advert", "furniture")
+
+
+def publishable(items: Sequence[Item]) -> list[Item]:
+    """The items a story may be published from, in order (no adverts, no furniture); a story
+    left with none is not published."""
+    return [item for item in items if published(item_kind(item))]

@@ -218,3 +218,10 @@ def article_regroup_queue(db: Database) -> None:
 def article_switch(db: Database) -> None:
     """Whether a feed's article pages may be fetched (its OPML outline's `articles`)."""
     db["sources"].add_column("articles", int, not_null_default=1)
+
+
+@migrations(name="grouping_0001_item_furniture")
+def item_furniture(db: Database) -> None:
+    """Whether grouping found an item's text to be a page's furniture (an archive notice
+    repeated under unrelated titles): such an item supplies no story's summary."""
+    db["items"].add_column("furniture", int, not_null_default=0)

@@ -132,6 +132,7 @@ class Item:
     content_hash: str = ""
     story_id: str | None = None
     duplicate_of: str | None = None
+    furniture: bool = False  # grouping found its text to be a page's furniture, not an article
 
 
 @dataclass(frozen=True, slots=True)

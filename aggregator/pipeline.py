@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
-from .item_kinds import is_advert
+from .item_kinds import is_advert, is_placeholder_title
 from .lang import language_tag
 from .models import (
     Entry,
@@ -68,14 +68,15 @@ def entry_to_item(
     `text` replaces the entry's text when given (already cleaned); the content hash is taken
     over `hashed_text` when given, so that cleaning which depends on the feed's other items
     never makes an unchanged entry look edited. A missing date becomes `now`; a date in the
-    future is clamped to `now`. `aliases` are domains that stand for the feed's site (see
-    `dedupe.site_aliases`).
+    future is clamped to `now`. A missing or placeholder title ("Please enable JavaScript …",
+    see `item_kinds.is_placeholder_title`) is cut from the text. `aliases` are domains that
+    stand for the feed's site (see `dedupe.site_aliases`).
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
-    if not title:
+    if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
         title = (text[:120].rsplit(" ", 1)[0] + "…") if len(text) > 120 else text
     return Item(
         id=item_id(source.url, entry.guid),

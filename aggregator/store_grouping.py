@@ -115,6 +115,7 @@ class GroupingStore(StoreBase):
         duplicate_of: str | None,
         now: datetime,
         grouping_terms: str | None = None,
+        furniture: bool = False,
     ) -> None:
         """Put an item into a story (creating the story row if new) and mark the story dirty.
 
@@ -131,8 +132,8 @@ class GroupingStore(StoreBase):
         )
         self.db.execute(
             "UPDATE items SET story_id = ?, duplicate_of = ?, "
-            "grouping_terms = COALESCE(?, grouping_terms) WHERE id = ?",
-            [story_id, duplicate_of, grouping_terms, item.id],
+            "grouping_terms = COALESCE(?, grouping_terms), furniture = ? WHERE id = ?",
+            [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
         )
         if duplicate_of is None:
             self.db.conn.executemany(

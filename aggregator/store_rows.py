@@ -90,6 +90,7 @@ def item_from_row(row: dict[str, Any]) -> Item:
         content_hash=row["content_hash"] or "",
         story_id=row["story_id"],
         duplicate_of=row["duplicate_of"],
+        furniture=bool(row.get("furniture")),
     )
 
 

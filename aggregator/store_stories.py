@@ -134,6 +134,25 @@ class StoriesStore(StoreBase):
                 self._bump_version()
         return changed
 
+    def withdraw_summary(self, story_id: str) -> bool:
+        """Take a story that holds nothing to publish (only a page's furniture) out of feeds,
+        pages and digests: its summary and categories go, its version returns to 0 (not
+        published) and it is no longer dirty. Its items stay. True when it had been published.
+        """
+        rows = list(self._rows("SELECT version FROM stories WHERE id = ?", [story_id]))
+        was_published = bool(rows and rows[0]["version"])
+        with self.db.atomic():
+            self.db.execute("DELETE FROM summaries WHERE story_id = ?", [story_id])
+            self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
+            self.db.execute(
+                "UPDATE stories SET dirty = 0, version = 0, fingerprint = NULL, "
+                "summary_inputs = NULL, added_sources = 0 WHERE id = ?",
+                [story_id],
+            )
+            if was_published:
+                self._bump_version()
+        return was_published
+
     def _distinct_updated(self, story_id: str, updated: datetime) -> str:
         """`updated` as stored: when other stories changed in the same second (sources without
         dates share the time we first saw them), microseconds keep the times distinct, so

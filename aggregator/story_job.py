@@ -21,6 +21,7 @@ from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
+from .item_kinds import publishable
 from .models import Item
 from .pipeline import story_categories, summary_inputs
 from .store import Store
@@ -144,9 +145,9 @@ class StoryJob:
         """Summarise one dirty story (unless its inputs are unchanged) and save it; returns 1
         when its published summary changed."""
         members = self.store.story_items(story_id)
-        originals = [i for i in members if not i.duplicate_of]
-        if not originals:
-            return 0
+        originals = publishable([i for i in members if not i.duplicate_of])
+        if not originals:  # nothing but a page's furniture: kept, never published
+            return 1 if self.store.withdraw_summary(story_id) else 0
         texts = self.store.article_texts([i.id for i in originals])
         originals = with_article_text(originals, texts)
         inputs = summary_inputs(originals)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from .bullets import body_sentences
 from .headline import choose as choose_headline
-from .item_kinds import item_kind, supplies_facts
+from .item_kinds import item_kind, published, supplies_facts
 from .models import Bullet, Item, Summary
 from .novelty import coverage, fact_terms, source_weights
 from .sentence_scoring import (
@@ -112,12 +112,12 @@ class ExtractiveSummarizer:
     def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
         """Summarise one story's items; raises ValueError when there are none.
 
-        Adverts are left out; opinion, reviews, live blogs and round-ups are listed as sources
-        (labelled) but supply no facts when the story has news items. `previous_headline` is
-        kept unless a clearly better one has arrived.
+        Adverts and page furniture are left out; opinion, reviews, live blogs and round-ups
+        are listed as sources (labelled) but supply no facts when the story has news items.
+        `previous_headline` is kept unless a clearly better one has arrived.
         """
         kinds_by_id = {item.id: item_kind(item) for item in items}
-        kept = [it for it in items if kinds_by_id[it.id] != "advert"] or list(items)
+        kept = [it for it in items if published(kinds_by_id[it.id])] or list(items)
         if not kept:
             raise ValueError("cannot summarise a story without items")
         settings = self.settings

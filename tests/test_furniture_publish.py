@@ -1,0 +1,191 @@
+"""Page furniture and placeholder titles are never published: a story of a page's notice alone
+gets no summary (its items stay stored, marked), a furniture item supplies no facts, and a
+placeholder title ("Please enable JavaScript …") neither links stories nor heads one.
+All texts are invented."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_summarize import QUAKE
+
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.headline import choose
+from aggregator.item_kinds import is_placeholder_title, item_kind, publishable, supplies_facts
+from aggregator.models import Entry, Item, Source
+from aggregator.pipeline import entry_to_item
+from aggregator.store import Store
+from aggregator.story_job import StoryJob
+from aggregator.summarize import ExtractiveSummarizer
+
+NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+NOTICE = (
+    "Since 2009 the Keldon archive has donated its crawl data to the public library. Flowing in "
+    "every day, these data are added to the collection after an embargo period, and the crawl "
+    "seeds of each month are listed on the collection page for readers who ask for them."
+)
+FLOOD = (
+    "Floodwater from the river Arne broke through a levee near Tolsby on Thursday, forcing "
+    "about 2,000 residents from their homes as rescue crews used boats to reach those trapped. "
+    "The regional governor said the levee had been weakened by a week of heavy rain."
+)
+
+
+def _source(n: int) -> Source:
+    return Source(
+        f"https://o{n}.example/feed.xml", f"Outlet {n}", "World", f"https://o{n}.example/"
+    )
+
+
+def _entry_item(n: int, title: str, text: str, minutes: int) -> Item:
+    """An item as the poller stores it (a missing title is cut from the text)."""
+    entry = Entry(
+        guid=f"g{n}-{minutes}",
+        title=title,
+        text=text,
+        url=f"https://o{n}.example/{minutes}",
+        published=NOW + timedelta(minutes=minutes),
+    )
+    return entry_to_item(_source(n), entry, f"Outlet {n}", NOW + timedelta(hours=1))
+
+
+def _job(store: Store) -> StoryJob:
+    return StoryJob(store, Settings(), lambda: NOW + timedelta(hours=1))
+
+
+def _published(store: Store) -> dict[str, list[str]]:
+    """Published story id → the item ids of its sources."""
+    return {
+        s.id: [src.item_id or "" for src in s.summary.sources]
+        for s in store.reader().stories(None, 100)
+        if s.summary is not None
+    }
+
+
+def test_a_story_of_furniture_alone_is_kept_but_never_published() -> None:
+    notices = [_entry_item(n, "", NOTICE, n) for n in range(4)]
+    news = _entry_item(5, "Levee breaks near Tolsby, 2,000 residents flee the Arne", FLOOD, 9)
+    store = Store(":memory:")
+    try:
+        store.insert_items([*notices, news])
+        job = _job(store)
+        job.run()
+        stored = {i.id: i for i in store.items_since(NOW - timedelta(days=1))}
+        # the third and fourth copies are the page's furniture: kept and marked so …
+        assert [stored[i.id].furniture for i in notices] == [False, False, True, True]
+        assert item_kind(stored[notices[3].id]) == "furniture"
+        # … in stories of their own that are never summarised nor published
+        published = _published(store)
+        for furniture in notices[2:]:
+            story = stored[furniture.id].story_id
+            assert story is not None and story not in published
+            assert store.reader().story(story) is None
+            assert store.dirty_stories() == []
+        assert [news.id] in published.values()  # real news is published as before
+        assert job.run() == 0  # and nothing is due again
+    finally:
+        store.close()
+
+
+def test_a_story_whose_page_turns_out_to_be_furniture_is_withdrawn() -> None:
+    """A teaser is published from its feed text; its article page is the notice three other
+    outlets carry, so grouping marks it furniture and the story leaves the published set."""
+    notices = [_entry_item(n, "", NOTICE, n) for n in range(3)]
+    teaser = _entry_item(7, "Keldon library gets archive", "The Keldon archive said.", 5)
+    store = Store(":memory:")
+    try:
+        store.insert_items([*notices, teaser])
+        job = _job(store)
+        job.run()
+        story = store.story_ids([teaser.id])[teaser.id]
+        assert story in _published(store)
+        version = store.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        store.save_articles([(teaser.id, teaser.url or "", "ok", None, NOTICE)], NOW)
+        assert job.run() == 1  # the withdrawal is a change readers see
+        assert story not in _published(store)
+        (row,) = store.db.execute("SELECT furniture FROM items WHERE id = ?", [teaser.id])
+        assert row[0] == 1
+        after = store.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        assert after != version  # caches of feeds and pages are invalidated
+    finally:
+        store.close()
+
+
+def test_a_furniture_item_supplies_neither_facts_nor_a_source() -> None:
+    furniture = Item(
+        id="f", title="Keldon archive notice", text=NOTICE, outlet="f.example", furniture=True
+    )
+    assert item_kind(furniture) == "furniture" and not supplies_facts("furniture")
+    assert publishable([QUAKE[0], furniture, QUAKE[1]]) == [QUAKE[0], QUAKE[1]]
+    summary = ExtractiveSummarizer().summarize([*QUAKE, furniture])
+    assert all(src.item_id != "f" for src in summary.sources)
+    assert "Keldon" not in summary.headline
+    assert all("Keldon" not in b.text for b in summary.bullets)
+
+
+@pytest.mark.parametrize(
+    ("title", "placeholder"),
+    [
+        ("Please enable Javascript to watch this video", True),
+        ("Enable JavaScript to view this page", True),
+        ("This video requires JavaScript.", True),
+        ("Bitte aktivieren Sie JavaScript, um dieses Video zu sehen", True),
+        ("Pour voir cette vidéo, activez JavaScript", True),
+        ("Para ver este video, habilite JavaScript", True),
+        ("Untitled", True),
+        ("(no title)", True),
+        ("Ohne Titel", True),
+        ("Sin título", True),
+        ("From Wikipedia, the free encyclopedia", True),
+        ("Media playback is unsupported on your device", True),
+        ("Page not found", True),
+        ("JavaScript creator wins engineering award", False),
+        ("Browser maker to enable JavaScript blocking by default?", False),
+        ("Watch: Governor speaks on the levee break", False),
+        ("Video shows levee breaking near Tolsby", False),
+        ("404 errors plague the tax office's new website", False),
+        ("Please stop: the mayor pleads for calm", False),
+    ],
+)
+def test_placeholder_titles(title: str, placeholder: bool) -> None:
+    assert is_placeholder_title(title) is placeholder
+
+
+def test_a_placeholder_title_is_replaced_by_one_cut_from_the_text() -> None:
+    item = _entry_item(1, "Please enable Javascript to watch this video", FLOOD, 0)
+    assert item.title.startswith("Floodwater from the river Arne") and item.title.endswith("…")
+    kept = _entry_item(2, "Please enable Javascript to watch this video", "", 0)
+    assert kept.title == "Please enable Javascript to watch this video"  # nothing better
+
+
+def test_a_placeholder_title_never_heads_a_story() -> None:
+    titles = ["Please enable Javascript to watch this video", "Levee breaks near Tolsby"]
+    centroid = {"javascript": 1.0, "video": 1.0}  # even when it looks the most central
+    choice = choose(titles, [True, True], centroid, {"javascript": 1.0, "video": 1.0})
+    assert choice.index == 1
+
+
+def test_a_placeholder_title_links_no_stories(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two outlets put a video player's notice where the headline goes, over reports of two
+    unrelated events: the shared "title" does not make them one story."""
+    bakery = (
+        "A family bakery in Oldmere won the national prize for its rye bread on Monday, the "
+        "third award for the bakery since its founder opened the shop in 1962 beside the mill."
+    )
+    rows = [
+        {"id": "a", "title": "Please enable Javascript to watch this video", "text": FLOOD,
+         "url": "https://one.example/a", "publisher": "One", "published": "2024-05-02T10:00:00Z"},
+        {"id": "b", "title": "Please enable Javascript to watch this video", "text": bakery,
+         "url": "https://two.example/b", "publisher": "Two", "published": "2024-05-02T10:30:00Z"},
+    ]  # fmt: skip
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert main(["cluster", str(path)]) == 0
+    stories = {r["id"]: r["story"] for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert stories == {"a": "a", "b": "b"}
