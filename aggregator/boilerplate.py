@@ -39,6 +39,9 @@ class RepeatedTexts:
         self.copies = copies  # the copy that makes a text furniture (and every later one)
         self._counts: Counter[tuple[str, ...]] = Counter()
         self._first_title: dict[tuple[str, ...], tuple[str, ...]] = {}  # opening → 1st headline
+        # opening → ids of its copies before the `copies`-th without a headline of their own:
+        # furniture too once a later copy shows the text to be (see `earlier`)
+        self._bare: dict[tuple[str, ...], list[str]] = {}
 
     @staticmethod
     def _key(features: Features) -> tuple[str, ...] | None:
@@ -46,7 +49,7 @@ class RepeatedTexts:
         least = MIN_TERMS if own_headline(features) else MIN_BARE_TERMS
         return tuple(text[:OPENING_TERMS]) if len(text) >= least else None
 
-    def add(self, features: Features) -> bool:
+    def add(self, features: Features, item_id: str = "") -> bool:
         """Count an item's text; True when it is at least the `copies`-th with that opening
         and its headline shares no content word with the first copy's (a headline that is not
         its item's own shares none)."""
@@ -54,9 +57,20 @@ class RepeatedTexts:
         if key is None:
             return False
         self._counts[key] += 1
-        title = features.title if own_headline(features) else ()  # (a tuple: a set costs 5×)
+        own = own_headline(features)
+        title = features.title if own else ()  # (a tuple: a set costs 5×)
         first = self._first_title.setdefault(key, title)
-        return self._counts[key] >= self.copies and frozenset(title).isdisjoint(first)
+        if self._counts[key] >= self.copies:
+            return frozenset(title).isdisjoint(first)
+        if item_id and not own:
+            self._bare.setdefault(key, []).append(item_id)
+        return False
+
+    def earlier(self, features: Features) -> tuple[str, ...]:
+        """The ids of the earlier copies, without a headline of their own, of a text `add`
+        just found to be furniture: furniture too, known only now (each id is given once)."""
+        key = self._key(features)
+        return tuple(self._bare.pop(key, ())) if key is not None else ()
 
     def remove(self, features: Features) -> None:
         """Forget an item that left the window."""
@@ -66,3 +80,4 @@ class RepeatedTexts:
             if self._counts[key] <= 0:
                 del self._counts[key]
                 self._first_title.pop(key, None)
+                self._bare.pop(key, None)

@@ -159,7 +159,7 @@ class Clusterer:
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
             if story.id not in before:  # (not setdefault: that copies tf for every item)
                 before[story.id] = frozenset(_held(story))
-            if self._repeats.add(features):
+            if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
             self._counts.count_outlet(item.outlet, features.unique, 1)
@@ -222,7 +222,8 @@ class Clusterer:
                 self._counts.count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded, furniture=furniture)
 
-        furniture = self._repeats.add(features)
+        furniture = self._repeats.add(features, item.id)
+        earlier = self._repeats.earlier(features) if furniture else ()
         if furniture:  # its text is a page's furniture: it founds a story nothing joins
             features = replace(features, multi=True)
         self._counts.count(features)
@@ -253,7 +254,7 @@ class Clusterer:
             self._full[member] = features  # (it is likely compared soon)
         if new:
             self._enforce_cap()
-        return Assignment(story.id, new, score, merged, encoded, furniture)
+        return Assignment(story.id, new, score, merged, encoded, furniture, earlier)
 
     def regroup(self, item: Item, now: datetime) -> Assignment | None:
         """Reconsider a placed item whose text grew (its article page arrived).
@@ -271,7 +272,8 @@ class Clusterer:
             return None
         features = item_features(item, self.settings.text_tokens)
         if self._refeature(story, item.id, features):  # the page held furniture, no article
-            return Assignment(story.id, False, known[1], (), encode(features), furniture=True)
+            earlier = self._repeats.earlier(features)
+            return Assignment(story.id, False, known[1], (), encode(features), True, earlier)
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
@@ -310,7 +312,7 @@ class Clusterer:
         counts.count(old, -1)
         counts.count(features)
         self._repeats.remove(old)
-        furniture = self._repeats.add(features)
+        furniture = self._repeats.add(features, item_id)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
         tf = _tally(story)

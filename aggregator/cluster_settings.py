@@ -61,7 +61,8 @@ class Assignment:
     `score` is the similarity to the member matched or, for a new story, to the best member
     rejected (0.0 when there was no candidate). `merged` lists stories folded into `story_id`
     by this item. `terms` is the item's encoded features, to store for `restore`. `furniture`:
-    the item's text is a page's furniture (see aggregator.boilerplate), not an article.
+    the item's text is a page's furniture (see aggregator.boilerplate), not an article;
+    `earlier_furniture` names earlier copies of it that this item shows to be furniture too.
     """
 
     story_id: str
@@ -70,3 +71,4 @@ class Assignment:
     merged: tuple[str, ...] = ()
     terms: str = ""
     furniture: bool = False
+    earlier_furniture: tuple[str, ...] = ()

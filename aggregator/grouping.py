@@ -77,6 +77,7 @@ def group_pending(
                         assignment.terms,
                         assignment.furniture,
                     )
+                    store.mark_furniture(assignment.earlier_furniture)
                 count += 1
         clusterer.expire(now)
     return count
@@ -95,9 +96,7 @@ def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
                 for absorbed in assignment.merged if assignment else ():
                     store.merge_story(absorbed, assignment.story_id, now)
                     merges += 1
-                store.regrouped(
-                    item.id,
-                    assignment.terms if assignment else None,
-                    assignment is not None and assignment.furniture,
-                )
+                store.regrouped(item.id, assignment.terms if assignment else None)
+                if assignment is not None and assignment.furniture:
+                    store.mark_furniture((item.id, *assignment.earlier_furniture))
     return merges

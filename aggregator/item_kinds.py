@@ -105,7 +105,10 @@ _ROUNDUP_TITLE = re.compile(
 # Titles that stand in for a missing headline: a page's script notice, a CMS default, an error
 # page's or an encyclopedia's heading, in the languages feeds come in. Two items under one of
 # these share no story, and none is a story's headline (the title is cut from the text instead).
-_PLEASE = r"(?:please|kindly|bitte|veuillez|merci\s+d['’]|por\s+favor|per\s+favore|gelieve|proszę)"
+_PLEASE = (
+    r"(?:you\s+(?:will\s+)?(?:need|must|have)\s+to|please|kindly|bitte|veuillez|merci\s+d['’]|"
+    r"por\s+favor|per\s+favore|gelieve|proszę)"
+)
 _TO_USE = (
     r"(?:to|pour|para|per|om)\s+(?:watch|view|see|play|use|read|ver|voir|regarder|lire|vedere|"
     r"guardare|assistir|bekijken)\b"

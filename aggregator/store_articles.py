@@ -77,17 +77,10 @@ class ArticlesStore(StoreBase):
             out.append(replace(item_from_row(row), text=text))
         return out
 
-    def regrouped(self, item_id: str, grouping_terms: str | None, furniture: bool = False) -> None:
+    def regrouped(self, item_id: str, grouping_terms: str | None) -> None:
         """Record that grouping reconsidered an item with its article text (and the features
-        it now groups by, so a restart restores them). An item whose page turned out to be a
-        page's furniture is marked so, and its story is summarised again without it."""
+        it now groups by, so a restart restores them)."""
         self.db.execute("UPDATE articles SET regrouped = 1 WHERE item_id = ?", [item_id])
-        if furniture:
-            self.db.execute("UPDATE items SET furniture = 1 WHERE id = ?", [item_id])
-            self.db.execute(
-                "UPDATE stories SET dirty = 1 WHERE id = (SELECT story_id FROM items WHERE id = ?)",
-                [item_id],
-            )
         if grouping_terms:
             self.db.execute(
                 "UPDATE items SET grouping_terms = ? WHERE id = ?", [grouping_terms, item_id]

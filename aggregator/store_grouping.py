@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .dedupe import near_keys
 from .models import Item
-from .store_db import StoreBase
+from .store_db import StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
 
 
@@ -107,6 +107,18 @@ class GroupingStore(StoreBase):
             item_ids,
         )
         return {r["id"]: r["story_id"] for r in rows}
+
+    def mark_furniture(self, item_ids: Sequence[str]) -> None:
+        """Mark items whose text grouping found to be a page's furniture (after they were
+        placed); their stories are summarised again without them."""
+        for chunk in chunks(list(item_ids)):
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"UPDATE items SET furniture = 1 WHERE id IN ({marks})", chunk)
+            self.db.execute(
+                "UPDATE stories SET dirty = 1 WHERE id IN "
+                f"(SELECT story_id FROM items WHERE id IN ({marks}))",
+                chunk,
+            )
 
     def assign(
         self,

@@ -93,6 +93,8 @@ _BOILERPLATE_LINE = re.compile(
       | (?:please\s+)?enable\s+javascript.*
       | (?:please\s+turn\s+on|this\s+video\s+requires)\s+javascript.*
       | media\s+playback\s+is\s+(?:un)?supported.*
+      | rating\s+is\s+available\s+when\s+the\s+video\s+has\s+been\s+rented\.?
+      | this\s+feature\s+is\s+not\s+available\s+right\s+now\.?(?:\s+please\s+try\s+again.*)?
       | (?:image|photo|video)\s+(?:copyright|caption|credit)\b.*
       | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}
       | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?

@@ -13,6 +13,7 @@ import pytest
 from test_summarize import QUAKE
 
 from aggregator.cli import main
+from aggregator.cluster import Clusterer
 from aggregator.config import Settings
 from aggregator.headline import choose
 from aggregator.item_kinds import is_placeholder_title, item_kind, publishable, supplies_facts
@@ -21,6 +22,7 @@ from aggregator.pipeline import entry_to_item
 from aggregator.store import Store
 from aggregator.story_job import StoryJob
 from aggregator.summarize import ExtractiveSummarizer
+from aggregator.text import clean_text
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 NOTICE = (
@@ -75,26 +77,42 @@ def test_a_story_of_furniture_alone_is_kept_but_never_published() -> None:
         job = _job(store)
         job.run()
         stored = {i.id: i for i in store.items_since(NOW - timedelta(days=1))}
-        # the third and fourth copies are the page's furniture: kept and marked so …
-        assert [stored[i.id].furniture for i in notices] == [False, False, True, True]
+        # the third copy shows the text to be a page's furniture, the first two with it: all
+        # are kept and marked so …
+        assert [stored[i.id].furniture for i in notices] == [True] * 4
         assert item_kind(stored[notices[3].id]) == "furniture"
-        # … in stories of their own that are never summarised nor published
+        # … in stories that are never summarised nor published
         published = _published(store)
-        for furniture in notices[2:]:
+        for furniture in notices:
             story = stored[furniture.id].story_id
             assert story is not None and story not in published
             assert store.reader().story(story) is None
-            assert store.dirty_stories() == []
-        assert [news.id] in published.values()  # real news is published as before
+        assert store.dirty_stories() == []
+        assert list(published.values()) == [[news.id]]  # real news is published as before
         assert job.run() == 0  # and nothing is due again
     finally:
         store.close()
 
 
+@pytest.mark.parametrize("own_first", [False, True])
+def test_the_copy_that_shows_furniture_names_the_earlier_bare_copies(own_first: bool) -> None:
+    """Only copies that vouch for nothing (titles cut from their text) are furniture in
+    hindsight, each named once; a first copy under a headline of its own is an article
+    quoting the text, not furniture."""
+    headline = "Keldon archive opens its crawl to readers" if own_first else ""
+    first = _entry_item(0, headline, NOTICE, 0)
+    notices = [first, *(_entry_item(n, "", NOTICE, n) for n in range(1, 5))]
+    clusterer = Clusterer()
+    done = [clusterer.assign(item, NOW + timedelta(hours=1)) for item in notices]
+    assert [a.furniture for a in done] == [False, False, True, True, True]
+    expected = (notices[1].id,) if own_first else (notices[0].id, notices[1].id)
+    assert [a.earlier_furniture for a in done] == [(), (), expected, (), ()]
+
+
 def test_a_story_whose_page_turns_out_to_be_furniture_is_withdrawn() -> None:
-    """A teaser is published from its feed text; its article page is the notice three other
-    outlets carry, so grouping marks it furniture and the story leaves the published set."""
-    notices = [_entry_item(n, "", NOTICE, n) for n in range(3)]
+    """A teaser is published from its feed text; its article page is the notice two other
+    outlets carry, so grouping marks it furniture (and them) and its story is withdrawn."""
+    notices = [_entry_item(n, "", NOTICE, n) for n in range(2)]
     teaser = _entry_item(7, "Keldon library gets archive", "The Keldon archive said.", 5)
     store = Store(":memory:")
     try:
@@ -105,10 +123,11 @@ def test_a_story_whose_page_turns_out_to_be_furniture_is_withdrawn() -> None:
         assert story in _published(store)
         version = store.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         store.save_articles([(teaser.id, teaser.url or "", "ok", None, NOTICE)], NOW)
-        assert job.run() == 1  # the withdrawal is a change readers see
+        assert job.run() == 2  # both withdrawals are changes readers see
         assert story not in _published(store)
-        (row,) = store.db.execute("SELECT furniture FROM items WHERE id = ?", [teaser.id])
-        assert row[0] == 1
+        marked = store.db.execute("SELECT id FROM items WHERE furniture = 1 ORDER BY id")
+        assert [r[0] for r in marked] == sorted(i.id for i in [*notices, teaser])
+        assert _published(store) == {}
         after = store.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         assert after != version  # caches of feeds and pages are invalidated
     finally:
@@ -132,6 +151,7 @@ def test_a_furniture_item_supplies_neither_facts_nor_a_source() -> None:
     [
         ("Please enable Javascript to watch this video", True),
         ("Enable JavaScript to view this page", True),
+        ("You need to enable JavaScript to use SoundCloud", True),
         ("This video requires JavaScript.", True),
         ("Bitte aktivieren Sie JavaScript, um dieses Video zu sehen", True),
         ("Pour voir cette vidéo, activez JavaScript", True),
@@ -160,6 +180,12 @@ def test_a_placeholder_title_is_replaced_by_one_cut_from_the_text() -> None:
     assert item.title.startswith("Floodwater from the river Arne") and item.title.endswith("…")
     kept = _entry_item(2, "Please enable Javascript to watch this video", "", 0)
     assert kept.title == "Please enable Javascript to watch this video"  # nothing better
+
+
+def test_a_video_players_notice_is_no_text() -> None:
+    player = "Rating is available when the video has been rented.\nThis feature is not "
+    player += "available right now. Please try again later."
+    assert clean_text(player + "\n" + FLOOD) == FLOOD
 
 
 def test_a_placeholder_title_never_heads_a_story() -> None:
