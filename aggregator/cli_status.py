@@ -67,7 +67,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 feed,
                 status[:80],
                 ago(r["last_success_at"], now),
-                str(r["items"]),
+                _items(r),
                 str(r["error_count"] or 0),
                 due,
                 _pages(r),
@@ -96,6 +96,12 @@ def ago(value: str | None, now: datetime) -> str:
     else:
         text = f"{seconds}s"
     return f"in {text}" if future else f"{text} ago"
+
+
+def _items(row: dict[str, Any]) -> str:
+    """A feed's stored items, and how many of them hold a page's furniture (never published)."""
+    furniture = row.get("furniture") or 0
+    return f"{row['items']} ({furniture} furniture)" if furniture else str(row["items"])
 
 
 def _pages(row: dict[str, Any]) -> str:

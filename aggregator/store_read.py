@@ -19,6 +19,7 @@ STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
     "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "
     "WHERE i.feed_url = s.url AND a.status = 'ok') AS articles_ok, "
     "(SELECT COUNT(*) FROM articles a JOIN items i ON i.id = a.item_id "

@@ -17,7 +17,7 @@ from aggregator.cluster import Clusterer
 from aggregator.config import Settings
 from aggregator.headline import choose
 from aggregator.item_kinds import is_placeholder_title, item_kind, publishable, supplies_facts
-from aggregator.models import Entry, Item, Source
+from aggregator.models import Entry, FeedState, Item, Source
 from aggregator.pipeline import entry_to_item
 from aggregator.store import Store
 from aggregator.story_job import StoryJob
@@ -107,6 +107,24 @@ def test_the_copy_that_shows_furniture_names_the_earlier_bare_copies(own_first: 
     assert [a.furniture for a in done] == [False, False, True, True, True]
     expected = (notices[1].id,) if own_first else (notices[0].id, notices[1].id)
     assert [a.earlier_furniture for a in done] == [(), (), expected, (), ()]
+
+
+def test_status_counts_each_feeds_furniture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    try:
+        store.sync_sources([_source(n) for n in range(4)], NOW)
+        for n in range(4):
+            store.save_poll(FeedState(_source(n).url, status="ok"), [_entry_item(n, "", NOTICE, n)])
+        _job(store).run()
+        rows = {r["url"]: r for r in store.status_rows()}
+        assert [rows[_source(n).url]["furniture"] for n in range(4)] == [1, 1, 1, 1]
+    finally:
+        store.close()
+    assert main(["status", "--db", str(db)]) == 0
+    assert "1 (1 furniture)" in capsys.readouterr().out
 
 
 def test_a_story_whose_page_turns_out_to_be_furniture_is_withdrawn() -> None:
