@@ -120,7 +120,7 @@ _PLACEHOLDER_TITLE = re.compile(
     r"zonder\s+titel|bez\s+tytu[łl]u|(?:error\s+)?404(?:\s+not\s+found)?|(?:page\s+)?not\s+found|"
     r"access\s+denied|just\s+a\s+moment|attention\s+required|are\s+you\s+a\s+robot|"
     r"seite\s+nicht\s+gefunden|page\s+introuvable|p[áa]gina\s+no\s+encontrada|"
-    r"pagina\s+non\s+trovata|video|photos?|image|gallery|audio|"
+    r"pagina\s+non\s+trovata|video|photos?|image|gallery|audio|tweet\s+with\s+a\s+location|"
     r"from\s+wikipedia,?\s+the\s+free\s+encyclopedia|"
     r"aus\s+wikipedia,?\s+der\s+freien\s+enzyklop[äa]die|"
     r"de\s+wikipedia,?\s+la\s+enciclopedia\s+libre|"

@@ -102,7 +102,8 @@ _clean_text = functools.lru_cache(maxsize=2048)(clean_text)
 
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
     """A feed's usable entries as items, their text cleaned of boilerplate and of the feed's
-    own per-item template. Entries with neither title nor text are skipped; of a feed with
+    own per-item template. Entries with neither title nor text, or with nothing but a
+    placeholder title ("Tweet with a location", "Untitled"), are skipped; of a feed with
     more than MAX_ENTRIES_PER_FEED entries, only the newest are kept."""
     name = outlet_name(source, parsed)
     entries = list(parsed.entries)
@@ -120,6 +121,8 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
         if is_advert(entry.title, text, entry.url):  # adverts are never published
+            continue
+        if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
         items.append(entry_to_item(source, entry, name, now, text, own, site, aliases))

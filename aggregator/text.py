@@ -94,6 +94,8 @@ _BOILERPLATE_LINE = re.compile(
       | (?:please\s+turn\s+on|this\s+video\s+requires)\s+javascript.*
       | media\s+playback\s+is\s+(?:un)?supported.*
       | rating\s+is\s+available\s+when\s+the\s+video\s+has\s+been\s+rented\.?
+      | tweet\s+with\s+a\s+location
+      | you\s+can\s+add\s+location\s+information\s+to\s+your\s+tweets\b.{0,300}
       | this\s+feature\s+is\s+not\s+available\s+right\s+now\.?(?:\s+please\s+try\s+again.*)?
       | (?:image|photo|video)\s+(?:copyright|caption|credit)\b.*
       | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}

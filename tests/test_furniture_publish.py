@@ -17,8 +17,8 @@ from aggregator.cluster import Clusterer
 from aggregator.config import Settings
 from aggregator.headline import choose
 from aggregator.item_kinds import is_placeholder_title, item_kind, publishable, supplies_facts
-from aggregator.models import Entry, FeedState, Item, Source
-from aggregator.pipeline import entry_to_item
+from aggregator.models import Entry, FeedState, Item, ParsedFeed, Source
+from aggregator.pipeline import entries_to_items, entry_to_item
 from aggregator.store import Store
 from aggregator.story_job import StoryJob
 from aggregator.summarize import ExtractiveSummarizer
@@ -175,6 +175,7 @@ def test_a_furniture_item_supplies_neither_facts_nor_a_source() -> None:
         ("Pour voir cette vidéo, activez JavaScript", True),
         ("Para ver este video, habilite JavaScript", True),
         ("Untitled", True),
+        ("Tweet with a location", True),
         ("(no title)", True),
         ("Ohne Titel", True),
         ("Sin título", True),
@@ -200,10 +201,28 @@ def test_a_placeholder_title_is_replaced_by_one_cut_from_the_text() -> None:
     assert kept.title == "Please enable Javascript to watch this video"  # nothing better
 
 
-def test_a_video_players_notice_is_no_text() -> None:
+def test_embedded_players_notices_are_no_text() -> None:
     player = "Rating is available when the video has been rented.\nThis feature is not "
     player += "available right now. Please try again later."
     assert clean_text(player + "\n" + FLOOD) == FLOOD
+    tweet = "Tweet with a location\n \n You can add location information to your Tweets, "
+    tweet += "such as your city, from the web. You always have the option to delete it. Learn more"
+    assert clean_text(tweet + "\n" + FLOOD) == FLOOD
+
+
+def test_an_entry_of_nothing_but_a_placeholder_is_not_stored() -> None:
+    feed = ParsedFeed(
+        "Outlet 1",
+        "https://o1.example/",
+        (
+            Entry(guid="t", title="Tweet with a location", text="You can add location "
+                  "information to your Tweets, such as your city. Learn more"),
+            Entry(guid="u", title="Untitled", text=""),
+            Entry(guid="f", title="Please enable Javascript to watch this video", text=FLOOD),
+        ),
+    )  # fmt: skip
+    items = entries_to_items(_source(1), feed, NOW)
+    assert [i.guid for i in items] == ["f"]  # (its title is cut from its text)
 
 
 def test_a_placeholder_title_never_heads_a_story() -> None:
