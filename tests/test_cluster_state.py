@@ -113,3 +113,23 @@ def test_index_entry_is_a_lone_member_then_a_tuple_then_a_set_and_back() -> None
     assert index["a"] == (members[0], members[1])  # filing order is kept
     index.unfile(members[0])
     assert index["a"] is members[1]
+
+
+def test_the_restored_term_table_forgets_terms_that_left_the_window() -> None:
+    items = [
+        Item(
+            id=f"i{n}",
+            title=f"Storm{n} floods valley{n} town{n}",
+            text=f"River{n} burst banks{n} overnight.",
+            story_id=f"s{n}",
+            first_seen=T0,
+        )
+        for n in range(300)
+    ]
+    terms = {i.id: Clusterer().assign(replace(i, story_id=None), T0).terms for i in items}
+    restored = Clusterer()
+    restored.restore(items, terms)
+    assert len(restored._terms) > 1000
+    restored.expire(T0 + timedelta(days=30))
+    assert not restored._terms
+    _empty(restored)
