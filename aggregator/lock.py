@@ -25,6 +25,7 @@ from .errors import StorageError
 log = logging.getLogger("aggregator")
 
 DEFAULT_WAIT = 600.0  # seconds a one-shot command queues behind another before giving up
+UNNAMED_GRACE = 1.0  # seconds to wait for a new holder to write its name before announcing it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ def writer_lock(
     except OSError as exc:
         raise StorageError(f"{path}: cannot create lock file: {exc.strerror or exc}") from exc
     try:
-        deadline = time.monotonic() + wait
+        started = time.monotonic()
+        deadline = started + wait
         announced = False
         while True:
             try:
@@ -92,7 +94,10 @@ def writer_lock(
                     raise StorageError(
                         f"{db_path}: still in use by {holder.describe()} after {wait:g} s"
                     ) from None
-                if not announced:
+                # A holder that has not written its name yet is between taking the lock and
+                # saying who it is: name it once it has (or after a second, unnamed).
+                known = holder.command != "?" or time.monotonic() - started >= UNNAMED_GRACE
+                if known and not announced:
                     log.info("waiting for %s to finish with %s", holder.describe(), db_path)
                     announced = True
                 sleep(0.2)

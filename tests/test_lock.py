@@ -1,0 +1,40 @@
+"""The writer lock names whoever holds it, even when asked in the moment before it says."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from aggregator.lock import lock_path, writer_lock
+
+
+def test_a_waiter_names_a_holder_that_writes_its_name_after_taking_the_lock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "agg.db"
+    holder = os.open(lock_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # taken, name not written yet
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 1:
+            os.write(holder, json.dumps({"pid": 4242, "command": "poll --once"}).encode())
+        elif len(naps) == 3:
+            fcntl.flock(holder, fcntl.LOCK_UN)
+
+    caplog.set_level(logging.INFO, logger="aggregator")
+    try:
+        with writer_lock(db, "poll --once", sleep=sleep):
+            pass
+    finally:
+        os.close(holder)
+    waiting = [r.getMessage() for r in caplog.records if "waiting for" in r.getMessage()]
+    assert len(waiting) == 1
+    assert "`aggregator poll --once` (pid 4242)" in waiting[0]
+    assert len(naps) == 3
