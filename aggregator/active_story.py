@@ -1,0 +1,68 @@
+"""What the clusterer keeps of each active story and of its profile members (see
+aggregator.story_window). Pure records: a story's log holds its items' packed features
+(aggregator.features), and a story of one item keeps no term tally (`held_terms`, `tally`)."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .features import Packed
+from .headline_route import Headline
+
+__all__ = ["EPOCH", "ActiveStory", "ProfileMember", "held_terms", "tally"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True, eq=False)
+class ProfileMember:
+    """An item that stands for its story in the index: its founder or one of its latest."""
+
+    id: str
+    story: ActiveStory
+    when: datetime
+    packed: Packed  # its features without their term sets (see StoryWindow._full_features)
+    outlet: str
+    vector: dict[str, float] | None = None  # unit TF-IDF of title + text (None: not yet)
+    title: dict[str, float] | None = None  # unit TF-IDF of the title alone
+    indexed: tuple[str, ...] = ()
+    headline: Headline | None = None  # for the headline route
+    counted: int = 0  # how many items the window held when the vectors were computed
+
+
+@dataclass(slots=True, eq=False)
+class ActiveStory:
+    """A story of the active window: its items, outlets, term tally and profile."""
+
+    id: str
+    last_seen: datetime  # the latest `now` an item joined at (drives expiry)
+    last_when: datetime = EPOCH  # newest publication time of its items
+    open: bool = True  # False while only multi-topic items are in it
+    founder: ProfileMember | None = None
+    recent: deque[ProfileMember] = field(default_factory=deque)
+    members: list[str] = field(default_factory=list)
+    # (item id, packed features, outlet, publication time) of every member, oldest first
+    log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
+    outlets: set[str] = field(default_factory=set)
+    # members holding each term; None while the story holds one item (its terms, each once)
+    tf: Counter[str] | None = field(default_factory=Counter)
+    profile: dict[str, float] | None = None  # see StoryWindow._profile_vector
+    profile_counted: int = -1
+
+
+def held_terms(story: ActiveStory) -> AbstractSet[str]:
+    """The terms a story's items hold."""
+    if story.tf is None:  # one item
+        title, text = story.log[0][1][:2]
+        return frozenset(title).union(text)
+    return story.tf.keys()
+
+
+def tally(story: ActiveStory) -> Counter[str]:
+    """A story's term counts, as a Counter from now on."""
+    if story.tf is None:
+        story.tf = Counter(held_terms(story))
+    return story.tf
