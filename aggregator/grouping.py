@@ -54,33 +54,39 @@ def group_pending(
     """
     count = 0
     with store.transaction():
-        if pending is None:
-            pending = store.unassigned_items()
-        for clock, run in publication_runs(pending, now, clusterer.settings.expire_every):
-            clusterer.expire(clock)
-            clusterer.observe(run)
-            for item in run:
-                original = find_duplicate(item, store.duplicate_candidates(item))
-                if original is not None and original.story_id:
-                    clusterer.forget(item)
-                    story_id = clusterer.story_of(original.id) or original.story_id
-                    store.assign(item, story_id, original.duplicate_of or original.id, now)
-                else:
-                    assignment = clusterer.assign(item, clock)
-                    for absorbed in assignment.merged:
-                        store.merge_story(absorbed, assignment.story_id, now)
-                    store.assign(
-                        item,
-                        assignment.story_id,
-                        None,
-                        now,
-                        assignment.terms,
-                        assignment.furniture,
-                    )
-                    store.mark_furniture(assignment.earlier_furniture)
-                count += 1
+        runs = publication_runs(
+            store.unassigned_items() if pending is None else pending,
+            now,
+            clusterer.settings.expire_every,
+        )
+        runs.reverse()  # popped oldest first: a run's items are let go once it is grouped
+        while runs:
+            count += _group_run(store, clusterer, *runs.pop(), now)
         clusterer.expire(now)
     return count
+
+
+def _group_run(
+    store: Store, clusterer: Clusterer, clock: datetime, run: list[Item], now: datetime
+) -> int:
+    """Group one run of publication time (see `group_pending`); returns its length."""
+    clusterer.expire(clock)
+    clusterer.observe(run)
+    for item in run:
+        original = find_duplicate(item, store.duplicate_candidates(item))
+        if original is not None and original.story_id:
+            clusterer.forget(item)
+            story_id = clusterer.story_of(original.id) or original.story_id
+            store.assign(item, story_id, original.duplicate_of or original.id, now)
+        else:
+            assignment = clusterer.assign(item, clock)
+            for absorbed in assignment.merged:
+                store.merge_story(absorbed, assignment.story_id, now)
+            store.assign(
+                item, assignment.story_id, None, now, assignment.terms, assignment.furniture
+            )
+            store.mark_furniture(assignment.earlier_furniture)
+    return len(run)
 
 
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:

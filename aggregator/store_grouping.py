@@ -21,6 +21,11 @@ class GroupingStore(StoreBase):
         )
         return [item_from_row(r) for r in rows]
 
+    def has_unassigned(self) -> bool:
+        """Whether any item waits for a story (without reading the items)."""
+        found = self._rows("SELECT 1 AS one FROM items WHERE story_id IS NULL LIMIT 1")
+        return next(iter(found), None) is not None
+
     def items_since(self, since: datetime) -> list[Item]:
         """Items already in a story, first seen since `since` (to restore the clusterer)."""
         rows = self._rows(

@@ -125,11 +125,12 @@ class StoryJob:
         """Group the items without a story, then summarise every dirty story; returns how
         many stories' published summaries changed."""
         now = self.clock()
-        unassigned = self.store.unassigned_items()
+        unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
         if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
             self._restore_clusterer()
-        group_pending(self.store, self.clusterer, now, unassigned)
+        # group_pending reads the items itself and lets each run go once it is grouped.
+        group_pending(self.store, self.clusterer, now)
         if regroup:
             regroup_articles(self.store, self.clusterer, now)
         changed = 0

@@ -4,6 +4,8 @@ would have got arriving hour by hour."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from aggregator.cluster import Clusterer
@@ -99,3 +101,43 @@ def test_a_backlog_in_one_pass_is_grouped_as_arriving_hour_by_hour() -> None:
     finally:
         at_once.close()
         by_hour.close()
+
+
+class _Tracked(Item):
+    """An item that can be watched (Item's slots leave no room for a weak reference)."""
+
+
+def test_a_pass_lets_each_run_of_items_go_once_it_is_grouped() -> None:
+    """A cold pass reads every new item at once; each run's items (their texts) are let go
+    once the run is grouped, so they do not stay alive beside the grouping state."""
+    items = backlog()
+    store = Store()
+    try:
+        store.insert_items(items)
+        refs: dict[str, weakref.ref[Item]] = {}
+        read = store.unassigned_items
+
+        def tracked_read() -> list[Item]:
+            out: list[Item] = [
+                _Tracked(**{f: getattr(i, f) for f in Item.__dataclass_fields__}) for i in read()
+            ]
+            refs.update((i.id, weakref.ref(i)) for i in out)
+            return out
+
+        store.unassigned_items = tracked_read  # type: ignore[method-assign]
+        clusterer = Clusterer()
+        alive: list[list[str]] = []
+        observe = clusterer.observe
+
+        def watching(run: Iterable[Item]) -> None:
+            alive.append(sorted(k for k, ref in refs.items() if ref() is not None))
+            observe(run)
+
+        clusterer.observe = watching  # type: ignore[method-assign]
+        group_pending(store, clusterer, NOW)
+        assert len(alive) == 13  # twelve earlier quakes, then today's pair
+        assert alive[0] == sorted(i.id for i in items)  # the pass starts with all of them
+        assert alive[-1] == ["q1", "q2"]  # by today's run, the earlier runs are let go
+        assert stories(store, items)["q2"] == "q1"
+    finally:
+        store.close()
