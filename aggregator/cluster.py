@@ -109,7 +109,7 @@ class Clusterer(StoryWindow):
             member.counted = self._counts.n_items
             member.headline = headline
             self._enter_profile(story, member)
-            self._full[member] = features  # (it is likely compared soon)
+            self._keep_full(member, features)  # (it is likely compared soon)
         if new:
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded, furniture, earlier)

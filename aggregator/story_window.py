@@ -257,13 +257,18 @@ class StoryWindow:
     def _full_features(self, member: ProfileMember) -> Features:
         """A member's features with their term sets, kept for the members compared lately
         only: the sets are most of an item's memory, and few members are compared often."""
-        full = self._full.pop(member, None)
+        full = self._full.get(member)
         if full is None:
             full = unpack(member.packed)
-            if len(self._full) >= _FULL_KEPT:
-                del self._full[next(iter(self._full))]  # the least lately compared
-        self._full[member] = full
+        self._keep_full(member, full)
         return full
+
+    def _keep_full(self, member: ProfileMember, features: Features) -> None:
+        """Keep a member's full features as the latest compared, `_FULL_KEPT` at most."""
+        self._full.pop(member, None)
+        if len(self._full) >= _FULL_KEPT:
+            del self._full[next(iter(self._full))]  # the least lately compared
+        self._full[member] = features
 
     def _profile_vector(self, story: ActiveStory) -> dict[str, float]:
         """The normalised sum of a story's founder and latest members: what they agree on

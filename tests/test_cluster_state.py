@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from test_cluster import ARTICLES, T0, _items
 
+from aggregator import story_window
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
@@ -133,3 +135,18 @@ def test_the_restored_term_table_forgets_terms_that_left_the_window() -> None:
     restored.expire(T0 + timedelta(days=30))
     assert not restored._terms
     _empty(restored)
+
+
+def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> None:
+    """A member's full features are kept when it enters a profile and when it is compared,
+    but never more than `_FULL_KEPT` of them: the rest are rebuilt from the packed ones."""
+    monkeypatch.setattr(story_window, "_FULL_KEPT", 3)
+    items = _items()
+    kept, free = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
+    for one in items:
+        kept.observe([one])
+        free.observe([one])
+    with_bound = [kept.assign(one, one.published or T0).story_id for one in items]
+    assert 0 < len(kept._full) <= 3
+    monkeypatch.setattr(story_window, "_FULL_KEPT", 10_000)
+    assert [free.assign(one, one.published or T0).story_id for one in items] == with_bound
