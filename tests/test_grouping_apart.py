@@ -9,44 +9,13 @@ so it checks the rule and not the fixture.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from invented_items import filler, item
 
 from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.models import Item
 from aggregator.terms import is_multi_topic
-
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
-
-
-def item(item_id: str, title: str, text: str = "", outlet: str = "", minutes: int = 0) -> Item:
-    return Item(
-        id=item_id,
-        title=title,
-        text=text,
-        outlet=outlet or f"{item_id}.example",
-        feed_url=f"https://{outlet or item_id}.example/feed",
-        guid=item_id,
-        published=T0 + timedelta(minutes=minutes),
-        first_seen=T0 + timedelta(minutes=minutes),
-    )
-
-
-def filler(n: int) -> list[Item]:
-    """Unrelated items, so that document frequencies mean something."""
-    topics = [
-        "Apple growers in Keldon report a record harvest after a mild spring",
-        "Sailors from Pellow win the coastal regatta in strong winds",
-        "The Aster museum reopens its fossil hall after repairs",
-        "Teenager Ivo Marek takes the national chess title in Brona",
-        "Commuters face delays as signal works close the Tavin line",
-        "A family bakery in Oldmere wins a prize for its rye bread",
-    ]
-    return [
-        item(f"f{k}", f"{topics[k % 6]} ({k})", f"{topics[k % 6]}. Story number {k}.", "", k)
-        for k in range(n)
-    ]
 
 
 def together(items: list[Item], a: str, b: str, settings: ClusterSettings) -> bool:

@@ -8,7 +8,9 @@ the older id, and a restart within the story cap.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+
+from invented_items import T0, filler, item
 
 from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
 from aggregator.grouping import group_pending
@@ -16,44 +18,9 @@ from aggregator.models import Entry, Item, ParsedFeed, Source
 from aggregator.pipeline import entries_to_items
 from aggregator.store import Store
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
-
-
-def item(
-    item_id: str, title: str, text: str = "", outlet: str = "", minutes: int = 0, url: str = ""
-) -> Item:
-    return Item(
-        id=item_id,
-        title=title,
-        text=text,
-        outlet=outlet or f"{item_id}.example",
-        url=url or None,
-        feed_url=f"https://{outlet or item_id}.example/feed",
-        guid=item_id,
-        published=T0 + timedelta(minutes=minutes),
-        first_seen=T0 + timedelta(minutes=minutes),
-    )
-
 
 def stories(items: list[Item]) -> dict[str, str]:
     return cluster_stream(items, ClusterSettings())
-
-
-def filler(n: int) -> list[Item]:
-    """Unrelated English items, so that document frequencies mean something."""
-    topics = [
-        ("orchard", "Apple growers in Keldon report a record harvest after a mild spring"),
-        ("regatta", "Sailors from Pellow win the coastal regatta in strong winds"),
-        ("museum", "The Aster museum reopens its fossil hall after repairs"),
-        ("chess", "Teenager Ivo Marek takes the national chess title in Brona"),
-        ("rail", "Commuters face delays as signal works close the Tavin line"),
-        ("bakery", "A family bakery in Oldmere wins a prize for its rye bread"),
-    ]
-    out = []
-    for k in range(n):
-        _, sentence = topics[k % len(topics)]
-        out.append(item(f"f{k}", f"{sentence} ({k})", f"{sentence}. Story number {k}.", "", k))
-    return out
 
 
 # --- function words of another language ---------------------------------------------------

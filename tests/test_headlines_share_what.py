@@ -5,54 +5,26 @@ share. Invented fixtures; each test also shows the outcome with the rule off."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
+from invented_items import filler, item
 
 from aggregator import cluster
 from aggregator.cluster import ClusterSettings, cluster_stream
-from aggregator.models import Item
-
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
-
-FILLER = [
-    "Apple growers in Keldon report a record harvest after a mild spring",
-    "Sailors from Pellow win the coastal regatta in strong winds",
-    "The Aster museum reopens its fossil hall after repairs",
-    "Teenager Ivo Marek takes the national chess title in Brona",
-    "Commuters face delays as signal works close the Tavin line",
-    "A family bakery in Oldmere wins a prize for its rye bread",
-]
-
-
-def _item(item_id: str, title: str, text: str, minutes: int) -> Item:
-    return Item(
-        id=item_id,
-        title=title,
-        text=text,
-        outlet=f"{item_id}.example",
-        feed_url=f"https://{item_id}.example/feed",
-        guid=item_id,
-        published=T0 + timedelta(minutes=minutes),
-        first_seen=T0 + timedelta(minutes=minutes),
-    )
 
 
 def _stream(second_title: str) -> dict[str, str]:
-    filler = [
-        _item(f"f{k}", f"{FILLER[k % 6]} ({k})", f"{FILLER[k % 6]}. Story number {k}.", k)
-        for k in range(12)
-    ]
-    first = _item("a", "Why Ardo Vensi and Mila Quorne sign production deal with Stellflix", "", 20)
-    second = _item(
+    first = item(
+        "a", "Why Ardo Vensi and Mila Quorne sign production deal with Stellflix", minutes=20
+    )
+    second = item(
         "b",
         second_title,
         "Writer Tom Hale says the couple Ardo Vensi and Mila Quorne follow an old playbook "
         "of public figures who sell their story to Stellflix once they leave public duties, "
         "and warns that viewers tire quickly of such programmes.",
-        50,
+        minutes=50,
     )
-    return cluster_stream([*filler, first, second], ClusterSettings())
+    return cluster_stream([*filler(12), first, second], ClusterSettings())
 
 
 ONE_WHAT = (

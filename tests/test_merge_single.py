@@ -6,67 +6,39 @@ first). Invented fixtures; the settings put `merge_margin` out of reach to isola
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+
+from invented_items import filler, item
 
 from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.models import Item
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
-
-FILLER = [
-    "Apple growers in Keldon report a record harvest after a mild spring",
-    "Sailors from Pellow win the coastal regatta in strong winds",
-    "The Aster museum reopens its fossil hall after repairs",
-    "Teenager Ivo Marek takes the national chess title in Brona",
-    "Commuters face delays as signal works close the Tavin line",
-    "A family bakery in Oldmere wins a prize for its rye bread",
-]
-
-
-def _item(item_id: str, title: str, text: str, minutes: int, outlet: str = "") -> Item:
-    outlet = outlet or f"{item_id}.example"
-    return Item(
-        id=item_id,
-        title=title,
-        text=text,
-        outlet=outlet,
-        feed_url=f"https://{outlet}/feed",
-        guid=item_id,
-        published=T0 + timedelta(minutes=minutes),
-        first_seen=T0 + timedelta(minutes=minutes),
-    )
-
-
-LONE = _item(
+LONE = item(
     "lone",
     "Kessaria braces for more riots as its currency sinks",
     "Soldiers patrol Tarvo after a night of riots over the collapsing currency in Kessaria, "
     "with shops shuttered and banks limiting withdrawals to a few notes a day.",
-    20,
+    minutes=20,
 )
-OTHER = _item(
+OTHER = item(
     "other",
     "Hungry demonstrators return to the streets of Pellan",
     "Crowds in Pellan demand bread and jobs as the lockdown lifts across Kessaria, chanting "
     "outside the ministry of finance until police cleared the square at dusk.",
-    40,
+    minutes=40,
 )
-BRIDGE = _item(
+BRIDGE = item(
     "bridge",
     "Kessaria unrest: riots in Tarvo, hungry demonstrators in Pellan as currency sinks",
     "Soldiers patrol Tarvo after riots over the collapsing currency, while crowds of "
     "demonstrators in Pellan demand bread and jobs outside the ministry of finance as the "
     "lockdown lifts across Kessaria.",
-    60,
+    minutes=60,
 )
 
 
 def _stories(items: list[Item], settings: ClusterSettings) -> dict[str, str]:
-    filler = [
-        _item(f"f{k}", f"{FILLER[k % 6]} ({k})", f"{FILLER[k % 6]}. Story number {k}.", k)
-        for k in range(12)
-    ]
-    return cluster_stream([*filler, *items], settings)
+    return cluster_stream([*filler(12), *items], settings)
 
 
 ISOLATED = replace(ClusterSettings(), merge_margin=0.9)

@@ -4,17 +4,13 @@ fixtures only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
+from invented_items import filler, item
 
 from aggregator import terms
 from aggregator.cluster import ClusterSettings, cluster_stream
-from aggregator.models import Item
 from aggregator.term_forms import canonical_forms
 from aggregator.terms import grouping_terms
-
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -63,49 +59,22 @@ def test_dotted_initials_are_one_term_and_a_name() -> None:
     assert grouping_terms("Talks in the U.S. stall", "", 0)[0] == ["talk", "stall"]
 
 
-def _item(item_id: str, title: str, text: str, minutes: int) -> Item:
-    return Item(
-        id=item_id,
-        title=title,
-        text=text,
-        outlet=f"{item_id}.example",
-        feed_url=f"https://{item_id}.example/feed",
-        guid=item_id,
-        published=T0 + timedelta(minutes=minutes),
-        first_seen=T0 + timedelta(minutes=minutes),
-    )
-
-
-FILLER = [
-    "Apple growers in Keldon report a record harvest after a mild spring",
-    "Sailors from Pellow win the coastal regatta in strong winds",
-    "The Aster museum reopens its fossil hall after repairs",
-    "Teenager Ivo Marek takes the national chess title in Brona",
-    "Commuters face delays as signal works close the Tavin line",
-    "A family bakery in Oldmere wins a prize for its rye bread",
-]
-
-
 def _stream() -> dict[str, str]:
-    filler = [
-        _item(f"f{k}", f"{FILLER[k % 6]} ({k})", f"{FILLER[k % 6]}. Story number {k}.", k)
-        for k in range(12)
-    ]
-    first = _item(
+    first = item(
         "a",
         "Singer Velor Anzu is building a futuristic city worth $6 billion in Marovia",
         "The singer Velor Anzu told a radio host that builders started digging near the coast "
         "of Marovia last month, with schools, clinics, solar farms and a stadium promised by 2030.",
-        20,
+        minutes=20,
     )
-    second = _item(
+    second = item(
         "b",
         "Velor Anzu reveals futuristic $6bn plan modelled on Zarandel",
         "Rapper Velor Anzu posted sketches of gleaming towers, domed arenas and tram lines over a "
         "Marovia bay, saying investors from three continents have signed up already.",
-        50,
+        minutes=50,
     )
-    return cluster_stream([*filler, first, second], ClusterSettings())
+    return cluster_stream([*filler(12), first, second], ClusterSettings())
 
 
 def test_two_reports_writing_one_figure_differently_join(
