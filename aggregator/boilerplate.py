@@ -14,10 +14,11 @@ test — and group as usual.)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from .features import Features
 
-__all__ = ["RepeatedTexts", "own_headline"]
+__all__ = ["RepeatedTexts", "headline_of_its_own", "own_headline"]
 
 OPENING_TERMS = 30  # the opening compared: this many leading content terms of the text …
 MIN_TERMS = 12  # … when the text has at least this many (shorter texts say too little) …
@@ -25,10 +26,14 @@ MIN_BARE_TERMS = 6  # … or this many under a headline that is not the item's o
 
 
 def own_headline(features: Features) -> bool:
-    """Whether an item has a headline of its own: content terms of a title that are not just
-    the first content terms of a longer text. (A text that only repeats the title makes the
-    item a headline.)"""
-    title, text = features.title, features.text
+    """Whether an item has a headline of its own (`headline_of_its_own` on its terms)."""
+    return headline_of_its_own(features.title, features.text)
+
+
+def headline_of_its_own(title: Sequence[str], text: Sequence[str]) -> bool:
+    """Whether a title's content terms are a headline of their own, not just the first content
+    terms of a longer text (a feed without headlines: the pipeline cuts a title from the text).
+    A text that only repeats the title makes the item a headline."""
     return bool(title) and (text[: len(title)] != title or len(text) == len(title))
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
+from aggregator.boilerplate import headline_of_its_own
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.terms import grouping_terms
@@ -316,10 +317,8 @@ OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens it
 
 def _own_headline(item: Item) -> bool:
     """Whether an item's title is a headline of its own, not just the first words of a longer
-    text (a feed without headlines: the pipeline cuts a title from the text); see
-    `aggregator.boilerplate.own_headline`."""
-    title, text = grouping_terms(item.title, item.text, OPENING_TERMS)
-    return bool(title) and (text[: len(title)] != title or len(text) == len(title))
+    text (`aggregator.boilerplate.headline_of_its_own`)."""
+    return headline_of_its_own(*grouping_terms(item.title, item.text, OPENING_TERMS))
 
 
 def _titles_agree(item: Item, other: Item) -> bool:
