@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from upstream import Upstream, opml
 
 import aggregator.store as store_module
 from aggregator.cli import main
-from aggregator.lock import writer_lock
+from aggregator.lock import lock_path, writer_lock
 from aggregator.store import Store
 
 FEEDS = feeds()
@@ -163,17 +164,26 @@ def test_a_second_poller_is_refused_while_the_service_runs(
 
 
 def test_one_shot_pollers_queue_behind_each_other(tmp_path: Path, upstream: Upstream) -> None:
-    """Two `poll --once --all` started together: both succeed, nothing is lost."""
+    """A second `poll --once --all` started while the first polls: both succeed, nothing is
+    lost. (The second starts once the first has named itself in the lock file, so how fast
+    each process starts on a busy machine does not decide whether they overlap.)"""
     (tmp_path / "feeds.opml").write_text(
         opml(upstream.url("/slow?delay=3"), upstream.url("/b.xml"))
     )
     command = [sys.executable, "-m", "aggregator", "poll", "--once", "--all"]
-    procs = [
-        subprocess.Popen(
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
             command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for _ in range(2)
-    ]
+
+    procs = [start()]
+    holder = lock_path(tmp_path / "aggregator.db")
+    deadline = time.monotonic() + 60
+    while not (holder.exists() and holder.read_text()) and procs[0].poll() is None:
+        assert time.monotonic() < deadline, "the first poller never took the lock"
+        time.sleep(0.05)
+    procs.append(start())
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     for code, out, err in results:
         assert code == 0, err
