@@ -6,17 +6,13 @@ and `cli_tools` (backup, cluster, summarize)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .cli_outputs import cmd_digest, cmd_publish
-from .cli_service import cmd_poll, cmd_run, cmd_serve
-from .cli_sources import cmd_add, cmd_export, cmd_import, cmd_remove
-from .cli_status import cmd_status
-from .cli_tools import cmd_backup, cmd_cluster, cmd_summarize
 from .config import check_range
 from .errors import AggregatorError, ConfigError
 from .logs import FORMATS, LEVELS, setup_logging
@@ -161,21 +157,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each command's module is imported when that command runs: a cron `poll --once` loads
+# neither the web server nor the grouping, summarising or publishing code it does not use.
 COMMANDS = {
-    "summarize": cmd_summarize,
-    "run": cmd_run,
-    "poll": cmd_poll,
-    "serve": cmd_serve,
-    "status": cmd_status,
-    "digest": cmd_digest,
-    "publish": cmd_publish,
-    "cluster": cmd_cluster,
-    "add": cmd_add,
-    "remove": cmd_remove,
-    "import": cmd_import,
-    "export": cmd_export,
-    "backup": cmd_backup,
+    "summarize": "cli_tools:cmd_summarize",
+    "run": "cli_service:cmd_run",
+    "poll": "cli_service:cmd_poll",
+    "serve": "cli_service:cmd_serve",
+    "status": "cli_status:cmd_status",
+    "digest": "cli_outputs:cmd_digest",
+    "publish": "cli_outputs:cmd_publish",
+    "cluster": "cli_tools:cmd_cluster",
+    "add": "cli_sources:cmd_add",
+    "remove": "cli_sources:cmd_remove",
+    "import": "cli_sources:cmd_import",
+    "export": "cli_sources:cmd_export",
+    "backup": "cli_tools:cmd_backup",
 }
+
+
+def command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs command `name` (its module imported now)."""
+    module, function = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(f".{module}", __package__), function)  # type: ignore[no-any-return]
 
 
 def _log_option(value: str | None, env_name: str, default: str, allowed: Sequence[str]) -> str:
@@ -202,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 getattr(args, "log_format", None), "AGGREGATOR_LOG_FORMAT", "text", FORMATS
             ),
         )
-        return COMMANDS[args.command](args)
+        return command(args.command)(args)
     except ConfigError as exc:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)
         return 2

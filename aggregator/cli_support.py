@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import Settings, load_settings, smtp_password
 from .errors import ConfigError, StorageError
-from .publish import PublishSettings
+from .publish_settings import PublishSettings
 from .store import Reader, Store, check_existing
 
 log = logging.getLogger("aggregator")

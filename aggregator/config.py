@@ -31,16 +31,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .articles import ArticleSettings
-from .cluster import ClusterSettings
-from .digest import DigestSettings
+from .article_settings import ArticleSettings
+from .cluster_settings import ClusterSettings
+from .digest_settings import DigestSettings
 from .errors import ConfigError
 from .fetch_settings import FetchSettings
-from .llm import LLMSettings
-from .publish import PublishSettings
+from .llm_settings import LLMSettings
+from .publish_settings import PublishSettings
 from .retention import RetentionSettings
 from .schedule import ScheduleSettings
-from .summarize import SummarySettings
+from .summary_settings import SummarySettings
 
 ENV_PREFIX = "AGGREGATOR_"
 

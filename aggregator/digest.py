@@ -8,125 +8,15 @@ is `digest_job`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from email.utils import parseaddr
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
+from .digest_settings import (
+    DigestSettings,
+)
 from .models import Story
 from .ranking import rank
-
-SECURITY = ("starttls", "tls", "none")
-DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
-
-
-def _check_address(value: str, what: str) -> None:
-    address = parseaddr(value)[1]
-    if any(ch in value for ch in "\r\n") or not _ADDRESS.match(address or ""):
-        raise ValueError(f"{what}: not an email address: {value!r}")
-
-
-def parse_time(value: str, what: str = "send_at") -> time:
-    """ "07:00" → time(7, 0)."""
-    match = _TIME.match(value.strip())
-    if not match:
-        raise ValueError(f"{what} must be a local time such as '07:00', got {value!r}")
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    """The `[digest]` settings section. Digests are off until a category has recipients."""
-
-    smtp_host: str = ""
-    smtp_port: int = 0  # 0: the usual port for `security` (587, 465 or 25)
-    security: str = "starttls"  # starttls | tls (implicit TLS) | none
-    username: str = ""  # log in when set; the password comes from the environment
-    password_env: str = "AGGREGATOR_SMTP_PASSWORD"  # the variable holding the password
-    ca_file: str = ""  # extra trusted CA certificates (PEM), for a private mail server
-    timeout: float = 30.0  # seconds per SMTP connection step
-    from_address: str = ""  # "News <news@example.org>"
-    contact: str = ""  # where readers ask to subscribe or unsubscribe (default: from_address)
-    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # category → addresses
-    send_at: str = "07:00"  # local time of the daily send
-    send_times: dict[str, str] = field(default_factory=dict)  # category → its own send time
-    timezone: str = "UTC"
-    count: int = 10  # stories per digest
-    window: timedelta = timedelta(hours=24)  # stories changed this recently qualify
-    catch_up: timedelta = timedelta(hours=12)  # a send missed by longer is skipped, not late
-    retry_initial: timedelta = timedelta(minutes=5)
-    retry_max: timedelta = timedelta(hours=1)
-    max_attempts: int = 6
-
-    def __post_init__(self) -> None:
-        if self.security not in SECURITY:
-            known = ", ".join(SECURITY)
-            raise ValueError(f"security must be one of {known}, not {self.security!r}")
-        if not 0 <= self.smtp_port <= 65535:
-            raise ValueError(f"smtp_port must be between 1 and 65535, got {self.smtp_port}")
-        if not 1 <= self.count <= 100:
-            raise ValueError(f"count must be between 1 and 100, got {self.count}")
-        if not 1 <= self.max_attempts <= 100:
-            raise ValueError(f"max_attempts must be between 1 and 100, got {self.max_attempts}")
-        if not 0 < self.timeout <= 600:
-            raise ValueError(f"timeout must be between 0 and 600 seconds, got {self.timeout}")
-        for name in ("window", "catch_up", "retry_initial", "retry_max"):
-            if getattr(self, name) <= timedelta(0):
-                raise ValueError(f"{name} must be positive")
-        if not self.password_env.strip():
-            raise ValueError("password_env must name an environment variable")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
-        parse_time(self.send_at)
-        for category, value in self.send_times.items():
-            parse_time(str(value), f"send_times[{category!r}]")
-        for category, addresses in self.recipients.items():
-            if not isinstance(addresses, tuple):
-                raise ValueError(f"recipients[{category!r}] must be a list of addresses")
-            for address in addresses:
-                _check_address(address, f"recipients[{category!r}]")
-        if self.from_address:
-            _check_address(self.from_address, "from_address")
-        if self.contact:
-            _check_address(self.contact, "contact")
-        if self.recipients and not (self.smtp_host and self.from_address):
-            raise ValueError("recipients are set, so smtp_host and from_address are required")
-        unknown = set(self.send_times) - set(self.recipients)
-        if unknown:
-            raise ValueError(f"send_times names categories without recipients: {sorted(unknown)}")
-
-    @property
-    def port(self) -> int:
-        return self.smtp_port or DEFAULT_PORTS[self.security]
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def categories(self) -> frozenset[str]:
-        """Categories with a digest (their pages link to how to subscribe)."""
-        return frozenset(self.recipients)
-
-    @property
-    def reply_address(self) -> str:
-        """Where readers write (as configured, possibly with a display name)."""
-        return self.contact or self.from_address
-
-    @property
-    def contact_email(self) -> str:
-        """The bare address readers write to: "editors@example.org"."""
-        return parseaddr(self.reply_address)[1]
-
-    def send_time(self, category: str) -> time:
-        return parse_time(self.send_times.get(category, self.send_at))
-
 
 # --- when --------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from .errors import ConfigError
 from .models import Source
 
 DEFAULT_CATEGORY = "Uncategorized"
+# What str.isspace() calls a space, and control characters: never part of a URL we poll.
+SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,9 @@ class Opml:
     sources: tuple[Source, ...]
     categories: tuple[str, ...]  # in document order, each once
     warnings: tuple[str, ...] = ()
+
+
+_last_loaded: tuple[str, bytes, Opml] | None = None  # the last file read and its parse
 
 
 @dataclass
@@ -105,7 +111,7 @@ def url_problem(url: str) -> str | None:
         return f"not an http(s) URL: {url!r}"
     if not parts.hostname:
         return f"no host name in URL {url!r}"
-    if any(c.isspace() or ord(c) < 32 for c in url):
+    if SPACE_OR_CONTROL.search(url):
         return f"URL {url!r} contains spaces or control characters"
     return None
 
@@ -198,4 +204,10 @@ def load_opml(path: Path) -> Opml:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
-    return parse_opml(data, str(path))
+    global _last_loaded
+    last = _last_loaded
+    if last is not None and last[0] == str(path) and last[1] == data:
+        return last[2]  # `poll --once` checks the file, then the service loads it: parse once
+    opml = parse_opml(data, str(path))
+    _last_loaded = (str(path), data, opml)
+    return opml

@@ -21,7 +21,6 @@ from datetime import datetime
 
 from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
-from .pipeline import entries_to_items
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -37,7 +36,10 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
 
 
 def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
-    """Parse a fetched body and turn its entries into items (runs in a worker)."""
+    """Parse a fetched body and turn its entries into items (runs in a worker; the item
+    building code, like the parser, loads on first use)."""
+    from .pipeline import entries_to_items
+
     parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
     return parsed, entries_to_items(source, parsed, now)
 

@@ -1,9 +1,9 @@
-"""Pure decisions of a poll: parsed entries → items, a fetch outcome → the feed's next state,
-a story's items → its categories. No IO; `now` and settings come in as arguments."""
+"""Pure decisions of a poll: parsed entries → items, a fetch outcome → the feed's next state
+(`feed_state`, re-exported here), a story's items → its categories. No IO; `now` and settings
+come in as arguments."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 from collections import defaultdict
@@ -12,20 +12,15 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
+from .feed_state import body_hash as body_hash  # re-exported
+from .feed_state import state_after as state_after  # re-exported
 from .item_kinds import is_advert, is_placeholder_title
-from .lang import language_tag
 from .models import (
     Entry,
-    FeedState,
-    Fetched,
-    FetchFailed,
-    FetchOutcome,
     Item,
-    NotModified,
     ParsedFeed,
     Source,
 )
-from .schedule import ScheduleSettings, next_poll
 from .summarize import outlet_key as outlet_of
 from .text import clean_text, strip_feed_template
 
@@ -127,107 +122,6 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         seen.add(entry.guid)
         items.append(entry_to_item(source, entry, name, now, text, own, site, aliases))
     return items
-
-
-def body_hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def state_after(
-    state: FeedState,
-    outcome: FetchOutcome,
-    now: datetime,
-    settings: ScheduleSettings,
-    *,
-    parsed: ParsedFeed | None = None,
-    parse_error: str | None = None,
-    rand: float = 0.5,
-) -> FeedState:
-    """The feed's state after one poll: always recorded, whatever happened."""
-    base = dataclasses.replace(state, last_polled_at=now)
-    if isinstance(outcome, NotModified):
-        return dataclasses.replace(
-            base,
-            status="not_modified",
-            http_status=304,
-            error=None,
-            error_count=0,
-            last_success_at=now,
-            next_poll_at=next_poll(
-                now,
-                outcome="not_modified",
-                error_count=0,
-                settings=settings,
-                headers=outcome.headers,
-                rand=rand,
-            ),
-        )
-    if isinstance(outcome, FetchFailed):
-        gone = outcome.status == 410
-        count = state.error_count + 1
-        return dataclasses.replace(
-            base,
-            status="gone" if gone else "error",
-            http_status=outcome.status,
-            error=outcome.error,
-            error_count=count,
-            next_poll_at=next_poll(
-                now,
-                outcome="gone" if gone else "error",
-                error_count=count,
-                settings=settings,
-                headers=outcome.headers,
-                rand=rand,
-            ),
-        )
-    assert isinstance(outcome, Fetched)
-    new_hash = body_hash(outcome.body)
-    validators = {
-        "etag": outcome.etag,
-        "last_modified": outcome.last_modified,
-        "moved_to": outcome.permanent_redirect or state.moved_to,
-        "http_status": outcome.status,
-    }
-    if parse_error is not None:
-        count = state.error_count + 1
-        return dataclasses.replace(
-            base,
-            **validators,
-            body_hash=None,  # so a fixed upstream is parsed again even if validators match
-            status="error",
-            error=parse_error,
-            error_count=count,
-            next_poll_at=next_poll(
-                now,
-                outcome="error",
-                error_count=count,
-                settings=settings,
-                headers=outcome.headers,
-                rand=rand,
-            ),
-        )
-    unchanged = parsed is None and new_hash == state.body_hash
-    return dataclasses.replace(
-        base,
-        **validators,
-        body_hash=new_hash,
-        status="unchanged" if unchanged else "ok",
-        error=(parsed.warning if parsed else None),
-        error_count=0,
-        last_success_at=now,
-        title=(parsed.title if parsed and parsed.title else state.title),
-        link=(parsed.link if parsed and parsed.link else state.link),
-        language=(language_tag(parsed.language) if parsed else None) or state.language,
-        next_poll_at=next_poll(
-            now,
-            outcome="unchanged" if unchanged else "ok",
-            error_count=0,
-            settings=settings,
-            headers=outcome.headers,
-            ttl_minutes=parsed.ttl_minutes if parsed else None,
-            rand=rand,
-        ),
-    )
 
 
 def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:

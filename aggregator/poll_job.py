@@ -20,12 +20,12 @@ from typing import Any
 
 from .config import Settings
 from .errors import ParseError, StorageError
+from .feed_state import body_hash, state_after
 from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
 from .models import FeedState, Fetched, Item, Source
 from .parse_pool import ParsePool
-from .pipeline import body_hash, state_after
 from .store import PollWrite, Store, to_iso
 
 __all__ = ["CycleReport", "FeedResult", "PollJob", "tally"]

@@ -14,13 +14,14 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from aggregator.lang import detect_language
 from aggregator.models import SourceRef, Story, Summary
+
+from .publish_settings import PublishSettings
 
 FeedFormat = Literal["atom", "rss", "json"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("atom", "rss", "json")
@@ -34,46 +35,12 @@ MORE_STORIES = 5  # "More stories" links under a story
 LISTED_SOURCES = 10  # sources listed under a story before "and M more" (cited ones always)
 ALL_SLUG = "all"  # the feed of every category's stories: /feeds/all.atom
 ALL_TITLE = "All stories"
-DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
 TAG_AUTHORITY = "aggregator,2025"  # feed ids without a public base URL: tag:aggregator,2025:…
 EXCERPT_CHARS = 300
 
 # Characters XML 1.0 cannot carry (lxml refuses them); dropped from everything we publish.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class PublishSettings:
-    """How published feeds and pages look and where they live."""
-
-    base_url: str = DEFAULT_BASE_URL  # public base URL; every absolute link starts here
-    site_title: str = "aggregator"
-    description: str = "News stories, each summarised from all the outlets that covered it"
-    max_items: int = 100  # stories per feed
-    page_size: int = 25  # stories per category page
-    front_page_stories: int = 5  # top stories per category on the front page
-    top_min_outlets: int = 2  # the "top stories" feeds: stories at least this many outlets covered
-    language: str = "en"  # the feeds' language, and a story's when detection is unsure
-    max_age: int = 300  # Cache-Control max-age (seconds) for served pages and feeds
-    # True when base_url was derived from the listen address rather than configured: then
-    # feed ids are tag URIs, so they don't change with the host or port.
-    listen_base_url: bool = False
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
-        if not self.base_url.endswith("/"):
-            object.__setattr__(self, "base_url", self.base_url + "/")
-        for name in ("max_items", "page_size", "front_page_stories", "top_min_outlets"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
-
-    @property
-    def public_base_url(self) -> bool:
-        """Whether base_url is the operator's public URL (not a default or listen address)."""
-        return not self.listen_base_url and self.base_url != DEFAULT_BASE_URL
 
 
 # --- URLs -----------------------------------------------------------------------------------

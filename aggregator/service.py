@@ -27,13 +27,13 @@ from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, to_iso
-from .story_job import StoryJob
-from .summarize import Summarizer
 from .systemd import Notifier
 
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob, ArticlePass
     from .digest_job import DigestJob
+    from .story_job import StoryJob
+    from .summarize import Summarizer
 
 __all__ = ["CycleReport", "Service"]
 
@@ -65,7 +65,8 @@ class Service:
         self.clock = clock
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
-        self.stories = StoryJob(self.store, settings, clock, summarizer)
+        self._summarizer = summarizer
+        self._stories: StoryJob | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
         self.sources = OpmlReload(opml_path, self.store, self.write, clock)
         self._article_job: ArticleJob | None = None
@@ -94,8 +95,19 @@ class Service:
                 log.warning("database is locked by another program; trying again")
         raise AssertionError("unreachable")
 
+    @property
+    def stories(self) -> StoryJob:
+        """The story job, built when first needed: a pass that brings nothing to group or
+        summarise (every feed 304 or unchanged) never loads the grouping and summarising code."""
+        if self._stories is None:
+            from .story_job import StoryJob
+
+            self._stories = StoryJob(self.store, self.settings, self.clock, self._summarizer)
+        return self._stories
+
     def close(self) -> None:
-        self.stories.close()
+        if self._stories is not None:
+            self._stories.close()
         self.polls.close()
         self._writer.submit(self.store.close).result()
         self._writer.shutdown(wait=True)
@@ -113,8 +125,16 @@ class Service:
         )
 
     def _group_and_summarize(self) -> int:
-        """One pass of the story job (writer thread)."""
+        """One pass of the story job (writer thread). Before the job is loaded, a pass with
+        no item waiting for a story, no article text to regroup and no story to summarise is
+        nothing to do (the job's own pass would find the same and change nothing)."""
+        if self._stories is None and not self._story_work_waiting():
+            return 0
         return self.stories.run()
+
+    def _story_work_waiting(self) -> bool:
+        store = self.store
+        return bool(store.has_unassigned() or store.articles_to_regroup(1) or store.dirty_stories())
 
     def _group_safely(self) -> int:
         """`_group_and_summarize`; when it fails midway the story job forgets its memory, so
@@ -122,7 +142,8 @@ class Service:
         try:
             return self._group_and_summarize()
         except BaseException:
-            self.stories.forget()
+            if self._stories is not None:
+                self._stories.forget()
             raise
 
     def article_job(self) -> ArticleJob:
@@ -139,6 +160,8 @@ class Service:
     async def settle_summaries(self, timeout: float | None = None) -> int:
         """Wait (up to the model's timeout) for pending model answers and publish them, as
         `poll --once` does before it exits; returns how many stories changed."""
+        if self._stories is None:  # no pass summarised anything: no answer is awaited
+            return 0
         return await self.stories.settle(self.write, timeout)
 
     async def fetch_articles(

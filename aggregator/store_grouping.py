@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .dedupe import near_keys
 from .models import Item
 from .store_db import StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
@@ -46,6 +45,8 @@ class GroupingStore(StoreBase):
                 [item.id, item.canonical_url, item.content_hash, item.guid],
             )
         )
+        from .dedupe import near_keys  # the text code loads when grouping first runs
+
         keys = near_keys(item.text)
         if keys:
             marks = ",".join("?" * len(keys))
@@ -139,6 +140,8 @@ class GroupingStore(StoreBase):
         A story's `first_seen` is the earliest publication time of its items. The item's
         grouping features and near-duplicate keys are stored with it.
         """
+        from .dedupe import near_keys
+
         published = to_iso(item.published or now)
         self.db.execute(
             "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "

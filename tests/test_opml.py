@@ -115,3 +115,26 @@ def test_the_article_switch_survives_an_export() -> None:
     ]
     again = parse_opml(render_opml("mine", sources))
     assert [s.articles for s in again.sources] == [False, True]
+
+
+def test_the_space_or_control_check_matches_isspace_and_control_characters() -> None:
+    from aggregator.opml import SPACE_OR_CONTROL
+
+    for code in range(0x110000):
+        c = chr(code)
+        assert bool(SPACE_OR_CONTROL.search(c)) == (c.isspace() or code < 32), hex(code)
+
+
+def test_an_unchanged_file_is_parsed_once_and_an_edit_is_read(tmp_path: Path) -> None:
+    import aggregator.opml as opml_module
+
+    path = tmp_path / "feeds.opml"
+    path.write_text(
+        '<opml version="2.0"><body><outline text="World">'
+        '<outline type="rss" xmlUrl="https://a.example/feed"/></outline></body></opml>'
+    )
+    first = opml_module.load_opml(path)
+    assert opml_module.load_opml(path) is first
+    path.write_text(path.read_text().replace("a.example", "b.example"))
+    edited = opml_module.load_opml(path)
+    assert [s.url for s in edited.sources] == ["https://b.example/feed"]

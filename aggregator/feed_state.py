@@ -1,0 +1,117 @@
+"""A fetch outcome → the feed's next state: pure, always recorded whatever happened.
+
+Apart from `pipeline` (which re-exports it) so that a poll whose feeds answer 304 or send an
+unchanged body decides their next state without loading the item-building code."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import datetime
+
+from .lang import language_tag
+from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
+from .schedule import ScheduleSettings, next_poll
+
+__all__ = ["body_hash", "state_after"]
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def state_after(
+    state: FeedState,
+    outcome: FetchOutcome,
+    now: datetime,
+    settings: ScheduleSettings,
+    *,
+    parsed: ParsedFeed | None = None,
+    parse_error: str | None = None,
+    rand: float = 0.5,
+) -> FeedState:
+    """The feed's state after one poll: always recorded, whatever happened."""
+    base = dataclasses.replace(state, last_polled_at=now)
+    if isinstance(outcome, NotModified):
+        return dataclasses.replace(
+            base,
+            status="not_modified",
+            http_status=304,
+            error=None,
+            error_count=0,
+            last_success_at=now,
+            next_poll_at=next_poll(
+                now,
+                outcome="not_modified",
+                error_count=0,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    if isinstance(outcome, FetchFailed):
+        gone = outcome.status == 410
+        count = state.error_count + 1
+        return dataclasses.replace(
+            base,
+            status="gone" if gone else "error",
+            http_status=outcome.status,
+            error=outcome.error,
+            error_count=count,
+            next_poll_at=next_poll(
+                now,
+                outcome="gone" if gone else "error",
+                error_count=count,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    assert isinstance(outcome, Fetched)
+    new_hash = body_hash(outcome.body)
+    validators = {
+        "etag": outcome.etag,
+        "last_modified": outcome.last_modified,
+        "moved_to": outcome.permanent_redirect or state.moved_to,
+        "http_status": outcome.status,
+    }
+    if parse_error is not None:
+        count = state.error_count + 1
+        return dataclasses.replace(
+            base,
+            **validators,
+            body_hash=None,  # so a fixed upstream is parsed again even if validators match
+            status="error",
+            error=parse_error,
+            error_count=count,
+            next_poll_at=next_poll(
+                now,
+                outcome="error",
+                error_count=count,
+                settings=settings,
+                headers=outcome.headers,
+                rand=rand,
+            ),
+        )
+    unchanged = parsed is None and new_hash == state.body_hash
+    return dataclasses.replace(
+        base,
+        **validators,
+        body_hash=new_hash,
+        status="unchanged" if unchanged else "ok",
+        error=(parsed.warning if parsed else None),
+        error_count=0,
+        last_success_at=now,
+        title=(parsed.title if parsed and parsed.title else state.title),
+        link=(parsed.link if parsed and parsed.link else state.link),
+        language=(language_tag(parsed.language) if parsed else None) or state.language,
+        next_poll_at=next_poll(
+            now,
+            outcome="unchanged" if unchanged else "ok",
+            error_count=0,
+            settings=settings,
+            headers=outcome.headers,
+            ttl_minutes=parsed.ttl_minutes if parsed else None,
+            rand=rand,
+        ),
+    )

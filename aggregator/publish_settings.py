@@ -1,0 +1,44 @@
+"""`[publish]` settings, kept apart from `publish` so reading the configuration does not import
+the publishing code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = ["DEFAULT_BASE_URL", "PublishSettings"]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """How published feeds and pages look and where they live."""
+
+    base_url: str = DEFAULT_BASE_URL  # public base URL; every absolute link starts here
+    site_title: str = "aggregator"
+    description: str = "News stories, each summarised from all the outlets that covered it"
+    max_items: int = 100  # stories per feed
+    page_size: int = 25  # stories per category page
+    front_page_stories: int = 5  # top stories per category on the front page
+    top_min_outlets: int = 2  # the "top stories" feeds: stories at least this many outlets covered
+    language: str = "en"  # the feeds' language, and a story's when detection is unsure
+    max_age: int = 300  # Cache-Control max-age (seconds) for served pages and feeds
+    # True when base_url was derived from the listen address rather than configured: then
+    # feed ids are tag URIs, so they don't change with the host or port.
+    listen_base_url: bool = False
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+        for name in ("max_items", "page_size", "front_page_stories", "top_min_outlets"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    @property
+    def public_base_url(self) -> bool:
+        """Whether base_url is the operator's public URL (not a default or listen address)."""
+        return not self.listen_base_url and self.base_url != DEFAULT_BASE_URL

@@ -1,0 +1,71 @@
+"""A `poll --once` that brings nothing new (cron's usual case) loads only what polling needs:
+not the grouping, summarising, parsing or publishing code, which would be most of its cost."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from news_fixture import feeds
+from upstream import Upstream, opml
+
+FEEDS = feeds()
+POLL_AND_LIST_MODULES = (
+    "import sys\n"
+    "from aggregator.cli import main\n"
+    "code = main(['poll', '--once', '--all'])\n"
+    "print('modules:', ' '.join(sorted(sys.modules)))\n"
+    "sys.exit(code)\n"
+)
+NOT_NEEDED = (
+    "aggregator.cluster",
+    "aggregator.story_job",
+    "aggregator.grouping",
+    "aggregator.summarize",
+    "aggregator.pipeline",
+    "aggregator.text",
+    "aggregator.dedupe",
+    "aggregator.parse",
+    "aggregator.publish",
+    "aggregator.digest",
+    "aggregator.llm",
+    "aggregator.web",
+    "feedparser",
+    "lxml",
+    "feedgen",
+)
+
+
+def poll_once(cwd: Path) -> tuple[str, set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", POLL_AND_LIST_MODULES],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report, modules = result.stdout.split("modules:")
+    return report, set(modules.split())
+
+
+def test_a_pass_of_304s_loads_no_grouping_summarising_or_parsing_code(tmp_path: Path) -> None:
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"], etag='"a1"')
+        up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"], etag='"b1"')
+        (tmp_path / "feeds.opml").write_text(opml(up.url("/a.xml"), up.url("/b.xml")))
+        first, loaded = poll_once(tmp_path)
+        assert "stories changed" in first and " 0 new items" not in first
+        assert {"aggregator.cluster", "aggregator.summarize"} <= loaded  # the cold pass grouped
+
+        second, loaded = poll_once(tmp_path)
+
+    assert "not_modified=2" in second and "0 new items" in second
+    assert sorted(m for m in NOT_NEEDED if m in loaded) == []
+    # ... and the pass is still recorded for every feed.
+    with sqlite3.connect(tmp_path / "aggregator.db") as db:
+        rows = db.execute("SELECT status, http_status FROM feeds ORDER BY url").fetchall()
+    assert rows == [("not_modified", 304), ("not_modified", 304)]
