@@ -26,13 +26,19 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .active_story import EPOCH, ActiveStory, ProfileMember
+from .active_story import EPOCH, ActiveStory, ProfileMember, held_terms
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
-from .event_links import headlines_share_what, names_margin, names_what_happened
+from .event_links import (
+    headlines_share_what,
+    names_margin,
+    names_what_happened,
+    shares_own_terms,
+)
 from .features import Features, encode, item_features, pack
 from .headline_route import Headline, headline_margin
 from .models import Item
@@ -135,7 +141,10 @@ class Clusterer(StoryWindow):
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        ranked = self._rank(vector, title_vector, when, now, item.outlet, features, has_text)
+        held = held_terms(story)  # (its own story is not another that holds its terms)
+        ranked = self._rank(
+            vector, title_vector, when, now, item.outlet, features, has_text, None, held
+        )
         others = [r for r in ranked if r[2] != story.id]
         need = 0.0 if story.members == [item.id] else self.settings.merge_margin
         clear = [sid for margin, _, sid in others if margin >= need]
@@ -170,8 +179,10 @@ class Clusterer(StoryWindow):
         features: Features,
         has_text: bool,
         headline: Headline | None = None,
+        held: AbstractSet[str] = frozenset(),
     ) -> list[tuple[float, float, str]]:
-        """(margin, score, story id) of each story with a matching member, best first."""
+        """(margin, score, story id) of each story with a matching member, best first.
+        `held`: the terms of the item's own story, when it has one (a regroup)."""
         s = self.settings
         terms = vector.keys() | title_vector.keys()
         counts, index = self._counts, self._index
@@ -218,8 +229,11 @@ class Clusterer(StoryWindow):
                         )
                     )
                 )
-                and names_what_happened(
-                    features, self._full_features(member), counts, s.unanchored_terms
+                and (
+                    names_what_happened(
+                        features, self._full_features(member), counts, s.unanchored_terms
+                    )
+                    or shares_own_terms(features, self._full_features(member), counts, s, held)
                 )
             ):
                 full = dot(vector, member_vector)

@@ -22,6 +22,7 @@ names someone of its own: "high school" in London and "a high number" of pupils 
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from .features import Features
@@ -36,6 +37,7 @@ __all__ = [
     "names_margin",
     "names_what_happened",
     "shares_a_name",
+    "shares_own_terms",
 ]
 
 
@@ -56,6 +58,31 @@ def names_what_happened(
         return True
     shared = item.unique & member.unique
     return sum(_event_term(t, counts) for t in shared) >= unanchored_terms
+
+
+def shares_own_terms(
+    item: Features,
+    member: Features,
+    counts: WindowCounts,
+    settings: ClusterSettings,
+    held: AbstractSet[str] = frozenset(),
+) -> bool:
+    """Whether two full reports (`full_text_terms` text terms each) share `exclusive_terms`
+    terms that no other active story holds: the event's own words (its victims, its place,
+    its odd details), where a topic's terms and a famous person's name are in other stories
+    too. Their headlines may not say what happened (a lede's first line, a photo caption),
+    but their bodies do. `held` is what the item's own story holds when the item is placed
+    already (a regroup): that story is not another. Teasers never link this way: a short
+    text shares too few words for them to single out an event."""
+    if min(len(item.text), len(member.text)) < settings.full_text_terms:
+        return False
+    sdf, need = counts.sdf, settings.exclusive_terms
+    for term in item.unique & member.unique:
+        if sdf[term] - (term in held) <= 1:
+            need -= 1
+            if not need:
+                return True
+    return False
 
 
 def headlines_share_what(
