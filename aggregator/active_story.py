@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from .features import Packed
 from .headline_route import Headline
+from .window_counts import PackedVector
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "held_terms", "tally"]
 
@@ -26,8 +27,10 @@ class ProfileMember:
     when: datetime
     packed: Packed  # its features without their term sets (see StoryWindow._full_features)
     outlet: str
-    vector: dict[str, float] | None = None  # unit TF-IDF of title + text (None: not yet)
-    title: dict[str, float] | None = None  # unit TF-IDF of the title alone
+    # packed unit TF-IDF of title + text (None: not yet), and of the title alone; the dicts
+    # are rebuilt for the members compared lately (see StoryWindow._member_vectors)
+    vector: PackedVector | None = None
+    title: PackedVector | None = None
     indexed: tuple[str, ...] = ()
     headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed
@@ -49,7 +52,7 @@ class ActiveStory:
     outlets: set[str] = field(default_factory=set)
     # members holding each term; None while the story holds one item (its terms, each once)
     tf: Counter[str] | None = field(default_factory=Counter)
-    profile: dict[str, float] | None = None  # see StoryWindow._profile_vector
+    profile: PackedVector | None = None  # see StoryWindow._profile_vector
     profile_counted: int = -1
 
 

@@ -63,7 +63,7 @@ class Clusterer(StoryWindow):
         known = self._item_story.get(item.id)
         if known is not None:
             return Assignment(known[0], False, known[1])
-        features = self._pending.pop(item.id, None)
+        features = self._take_pending(item.id)
         if features is None:
             features = item_features(item, self.settings.text_tokens)
             self._counts.count_outlet(item.outlet, features.unique, 1)
@@ -111,8 +111,8 @@ class Clusterer(StoryWindow):
             story = self._new_story(item.id, now)
         packed = self._record(story, item, features, when, now, score)
         if not features.multi:
-            member = ProfileMember(item.id, story, when, packed, item.outlet, vector, title_vector)
-            member.counted = self._counts.n_items
+            member = ProfileMember(item.id, story, when, packed, item.outlet)
+            self._set_vectors(member, vector, title_vector)
             member.headline = headline
             self._enter_profile(story, member)
             self._keep_full(member, features)  # (it is likely compared soon)
@@ -160,10 +160,8 @@ class Clusterer(StoryWindow):
             profile = [m.id for m in [story.founder, *story.recent] if m is not None]
             if item.id not in profile and not features.multi:  # it vouches as a joiner does
                 packed = pack(features)
-                member = ProfileMember(
-                    item.id, story, when, packed, item.outlet, vector, title_vector
-                )
-                member.counted = self._counts.n_items
+                member = ProfileMember(item.id, story, when, packed, item.outlet)
+                self._set_vectors(member, vector, title_vector)
                 self._enter_profile(story, member)
         return Assignment(story.id, False, known[1], tuple(merged), encode(features))
 

@@ -24,11 +24,12 @@ from .features import Features, Packed, decode, item_features, pack, unpack
 from .headline_route import Headline
 from .models import Item
 from .profile_index import ProfileIndex
-from .window_counts import Vector, WindowCounts, unit
+from .window_counts import Vector, WindowCounts, pack_vector, unit, unpack_vector
 
 __all__ = ["StoryWindow"]
 
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
+_VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
 
 
 class StoryWindow:
@@ -45,10 +46,13 @@ class StoryWindow:
         self._stories: dict[str, ActiveStory] = {}
         self._index: ProfileIndex[ProfileMember] = ProfileIndex()  # term → profile members
         self._counts = WindowCounts(settings)
-        self._pending: dict[str, Features] = {}  # observed, not yet assigned
+        # observed, not yet assigned: packed, since a cold pass observes tens of thousands
+        self._pending: dict[str, Packed] = {}
         self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
         self._terms: dict[str, str] = {}  # one string per restored term (see features.decode)
         self._full: dict[ProfileMember, Features] = {}  # features of members compared lately
+        # vectors as dicts of the members (and story profiles) compared lately
+        self._unpacked: dict[ProfileMember | ActiveStory, object] = {}
 
     # --- state ------------------------------------------------------------------------------
 
@@ -68,14 +72,19 @@ class StoryWindow:
         for item in items:
             if item.id not in self._item_story and item.id not in self._pending:
                 features = item_features(item, self.settings.text_tokens)
-                self._pending[item.id] = features
+                self._pending[item.id] = pack(features)
                 self._counts.count_outlet(item.outlet, features.unique, 1)
 
     def forget(self, item: Item) -> None:
         """Drop an observed item that will not be assigned (a duplicate of a stored one)."""
-        features = self._pending.pop(item.id, None)
+        features = self._take_pending(item.id)
         if features is not None:
             self._counts.count_outlet(item.outlet, features.unique, -1)
+
+    def _take_pending(self, item_id: str) -> Features | None:
+        """An observed item's features, no longer pending (None if it was not observed)."""
+        packed = self._pending.pop(item_id, None)
+        return None if packed is None else unpack(packed)
 
     def restore(self, items: Iterable[Item], terms: Mapping[str, str] | None = None) -> None:
         """Rebuild state from stored items that already have a story (the active window).
@@ -174,6 +183,7 @@ class StoryWindow:
             if member is not None and member.id == item_id:
                 self._unprofile(member)
                 member.packed, member.vector, member.title = packed, None, None
+                self._unpacked.pop(member, None)
                 self._index_member(member)
                 story.profile = None
         return furniture
@@ -253,6 +263,7 @@ class StoryWindow:
         """Take a member out of the index (it no longer stands for its story)."""
         self._index.unfile(member)
         self._full.pop(member, None)
+        self._unpacked.pop(member, None)
 
     def _full_features(self, member: ProfileMember) -> Features:
         """A member's features with their term sets, kept for the members compared lately
@@ -270,7 +281,7 @@ class StoryWindow:
             del self._full[next(iter(self._full))]  # the least lately compared
         self._full[member] = features
 
-    def _profile_vector(self, story: ActiveStory) -> dict[str, float]:
+    def _profile_vector(self, story: ActiveStory) -> Vector:
         """The normalised sum of a story's founder and latest members: what they agree on
         (bounded to a handful of items anchored on the founder, so it cannot drift far)."""
         n = self._counts.n_items
@@ -280,17 +291,41 @@ class StoryWindow:
                 if member is not None:
                     for term, value in self._member_vectors(member)[0].items():
                         total[term] = total.get(term, 0.0) + value
-            story.profile, story.profile_counted = unit(total), n
-        return story.profile
+            profile = unit(total)
+            story.profile, story.profile_counted = pack_vector(profile), n
+        else:
+            found = self._unpacked.pop(story, None)
+            profile = unpack_vector(story.profile) if found is None else found  # type: ignore[assignment]
+        self._keep_unpacked(story, profile)
+        return profile
 
     def _member_vectors(self, member: ProfileMember) -> tuple[Vector, Vector]:
-        """A member's vectors, recomputed once the window has changed by a tenth since."""
+        """A member's vectors, recomputed once the window has changed by a tenth since. They
+        are kept packed; the dicts of the members compared lately are kept beside them."""
         n = self._counts.n_items
         if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
             title, text = member.packed[:2]
-            member.vector, member.title = self._counts.vectors_of(title, text, member.outlet)
-            member.counted = n
-        return member.vector, member.title
+            vectors = self._counts.vectors_of(title, text, member.outlet)
+            self._set_vectors(member, *vectors)
+            return vectors
+        found = self._unpacked.pop(member, None)
+        if found is None:
+            found = (unpack_vector(member.vector), unpack_vector(member.title))
+        self._keep_unpacked(member, found)
+        return found  # type: ignore[return-value]
+
+    def _set_vectors(self, member: ProfileMember, vector: Vector, title: Vector) -> None:
+        """Give a member its vectors, as computed with the window's counts of now."""
+        member.vector, member.title = pack_vector(vector), pack_vector(title)
+        member.counted = self._counts.n_items
+        self._keep_unpacked(member, (vector, title))
+
+    def _keep_unpacked(self, key: ProfileMember | ActiveStory, vectors: object) -> None:
+        """Keep a member's (or a story profile's) dicts as the latest compared, a bounded few."""
+        self._unpacked.pop(key, None)
+        if len(self._unpacked) >= _VECTORS_KEPT:
+            del self._unpacked[next(iter(self._unpacked))]  # the least lately compared
+        self._unpacked[key] = vectors
 
     def _absorb(self, into: ActiveStory, story: ActiveStory) -> None:
         for member in [story.founder, *story.recent]:
@@ -307,10 +342,12 @@ class StoryWindow:
         into.last_seen = max(into.last_seen, story.last_seen)
         into.last_when = max(into.last_when, story.last_when)
         del self._stories[story.id]
+        self._unpacked.pop(story, None)
         self._counts.n_stories = len(self._stories)
 
     def _drop(self, story: ActiveStory) -> None:
         del self._stories[story.id]
+        self._unpacked.pop(story, None)
         self._counts.n_stories = len(self._stories)
         for member in [story.founder, *story.recent]:
             if member is not None:

@@ -9,6 +9,7 @@ weights here read them.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -18,9 +19,21 @@ from .features import Features
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
-__all__ = ["Vector", "WindowCounts", "dot", "unit"]
+__all__ = ["PackedVector", "Vector", "WindowCounts", "dot", "pack_vector", "unit", "unpack_vector"]
 
 Vector = dict[str, float]
+# A vector kept for later: its terms in order and their weights as C doubles (a dict of 80
+# terms with its float objects takes ~3.5 KB, this ~1.5 KB); `unpack_vector` gives an equal
+# dict back, in the same order, so sums over it are the same to the last bit.
+PackedVector = tuple[tuple[str, ...], array]
+
+
+def pack_vector(vector: Vector) -> PackedVector:
+    return tuple(vector), array("d", vector.values())
+
+
+def unpack_vector(packed: PackedVector) -> Vector:
+    return dict(zip(*packed, strict=True))
 
 
 def dot(a: Vector, b: Vector) -> float:

@@ -14,6 +14,7 @@ from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, ProfileIndex
+from aggregator.window_counts import unpack_vector
 
 
 def _story_of_many() -> list[Item]:
@@ -38,6 +39,7 @@ def _empty(clusterer: Clusterer) -> None:
     assert not (counts.outlet_df or counts.outlet_n)
     assert not (clusterer._index or clusterer._item_story or clusterer._stories)
     assert not clusterer._repeats._counts
+    assert not (clusterer._full or clusterer._unpacked or clusterer._pending)
 
 
 def test_packed_features_unpack_to_equal_features() -> None:
@@ -150,3 +152,50 @@ def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> Non
     assert 0 < len(kept._full) <= 3
     monkeypatch.setattr(story_window, "_FULL_KEPT", 10_000)
     assert [free.assign(one, one.published or T0).story_id for one in items] == with_bound
+
+
+def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: Any) -> None:
+    """Members' and story profiles' vectors are kept as terms and an array of weights; the
+    dicts of the `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
+    the same to the last bit: the same stories and the same scores as with every dict kept."""
+    monkeypatch.setattr(story_window, "_VECTORS_KEPT", 3)
+    items = [*_items(), *_story_of_many()]
+    items.sort(key=lambda i: (i.published or T0, i.id))
+    bounded, free = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
+    got = [bounded.assign(one, one.published or T0) for one in items]
+    assert 0 < len(bounded._unpacked) <= 3
+    members = [
+        m for s in bounded._stories.values() for m in [s.founder, *s.recent] if m is not None
+    ]
+    assert len(members) > 3
+    for member in members:
+        terms, weights = member.vector
+        assert type(terms) is tuple and weights.typecode == "d"
+        assert bounded._member_vectors(member)[0] == unpack_vector(member.vector)
+    story = max(bounded._stories.values(), key=lambda s: len(s.members))
+    profile = bounded._profile_vector(story)
+    assert story.profile is not None and type(story.profile[0]) is tuple
+    assert bounded._profile_vector(story) == profile == unpack_vector(story.profile)
+    monkeypatch.setattr(story_window, "_VECTORS_KEPT", 10_000)
+    want = [free.assign(one, one.published or T0) for one in items]
+    assert [(a.story_id, repr(a.score), a.merged) for a in got] == [
+        (a.story_id, repr(a.score), a.merged) for a in want
+    ]
+
+
+def test_observed_items_wait_with_their_features_packed() -> None:
+    """A pass observes all of a run's items before assigning any: they wait packed (no term
+    sets), and what waited unpacks to exactly the item's features."""
+    items = _items()
+    observed, plain = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
+    observed.observe(items)
+    assert len(observed._pending) == len(items)
+    for packed in observed._pending.values():
+        assert not any(isinstance(part, (set, frozenset)) for part in packed)
+    waiting = dict(observed._pending)
+    for one in items:
+        observed.assign(one, one.published or T0)
+    assert not observed._pending
+    for one in items:  # what waited is the item's features, exactly
+        plain._pending = {one.id: waiting[one.id]}
+        assert plain._take_pending(one.id) == item_features(one, ClusterSettings().text_tokens)
