@@ -2,16 +2,21 @@
 
 Most terms of the active window name one event, so most entries hold one member: an entry
 is that member itself while it is alone (no container), a tuple while it holds up to `SMALL`
-members (a set per term would cost ~200 bytes), then a set. A member remembers the terms it
-is filed under (`indexed`), so it can be taken out again. Lookups are plain `dict.get`, the
-clusterer's hot loop (which tells a lone member from a container by its type).
+members (a set per term would cost ~200 bytes), then a set. A term filed under more than
+`crowded` members (common words: the clusterer never looks further than `max_postings`) keeps
+only their count, a `Crowd`; once it falls back to `listed` members they are gathered again
+from the members filed (whose `indexed` says where each is filed). The two limits are apart,
+so a term near them is not gathered over and over. A member remembers the terms it is filed
+under (`indexed`), so it can be taken out again. Lookups are plain `dict.get`, the
+clusterer's hot loop (which tells a lone member from a container by its type, and skips an
+entry longer than `max_postings`: a `Crowd`'s length is its count).
 """
 
 from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-__all__ = ["Indexed", "ProfileIndex"]
+__all__ = ["Crowd", "Indexed", "ProfileIndex"]
 
 SMALL = 8  # an entry holds up to this many members in a tuple, then a set
 
@@ -23,27 +28,59 @@ class Indexed(Protocol):
 M = TypeVar("M", bound=Indexed)
 
 
-class ProfileIndex(dict[str, M | tuple[M, ...] | set[M]]):
-    """Term → members; `file` and `unfile` keep each member's `indexed` in step."""
+class Crowd:
+    """The entry of a term filed under too many members to be a candidate's: their count."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class ProfileIndex(dict[str, M | tuple[M, ...] | set[M] | Crowd]):
+    """Term → members; `file` and `unfile` keep each member's `indexed` in step.
+
+    With `crowded`, a term on more members than that keeps their count only, until it is
+    back to `listed` members (`listed` < `crowded`; a caller that reads entries of up to
+    `listed` members sees every entry of that size whole)."""
+
+    def __init__(self, crowded: int | None = None, listed: int = 0) -> None:
+        super().__init__()
+        if crowded is not None and not SMALL <= listed < crowded:
+            raise ValueError("need SMALL <= listed < crowded")
+        self._crowded = crowded
+        self._listed = listed
+        self._filed: set[M] = set()  # every member filed (to gather a crowd's members)
 
     def file(self, member: M, terms: tuple[str, ...]) -> None:
         """File `member` under each of `terms` (it is then indexed under exactly those)."""
+        if member in self._filed:
+            self.unfile(member)
         member.indexed = terms
+        self._filed.add(member)
+        crowded = self._crowded
         for term in terms:
             posting = self.get(term)
             if posting is None:
                 self[term] = member
             elif type(posting) is tuple:
-                if member not in posting:
-                    grown = (*posting, member)
-                    self[term] = grown if len(grown) <= SMALL else set(grown)
+                grown = (*posting, member)
+                self[term] = grown if len(grown) <= SMALL else set(grown)
             elif type(posting) is set:
                 posting.add(member)
-            elif posting is not member:
+                if crowded is not None and len(posting) > crowded:
+                    self[term] = Crowd(len(posting))
+            elif type(posting) is Crowd:
+                posting.n += 1
+            else:
                 self[term] = (posting, member)
 
     def unfile(self, member: M) -> None:
         """Take `member` out of every entry it is filed under."""
+        self._filed.discard(member)
         for term in member.indexed:
             posting = self.get(term)
             if type(posting) is tuple:
@@ -58,13 +95,23 @@ class ProfileIndex(dict[str, M | tuple[M, ...] | set[M]]):
                 posting.discard(member)
                 if not posting:
                     del self[term]
+            elif type(posting) is Crowd:
+                posting.n -= 1
+                if posting.n <= self._listed:
+                    self[term] = self._gather(term)
             elif posting is member:
                 del self[term]
         member.indexed = ()
+
+    def _gather(self, term: str) -> set[M]:
+        """The members filed under `term`, found through what each is filed under."""
+        return {m for m in self._filed if term in m.indexed}
 
     def members(self, term: str) -> tuple[M, ...] | set[M]:
         """The members filed under `term` (for callers outside the hot loop)."""
         posting = self.get(term)
         if posting is None:
             return ()
+        if type(posting) is Crowd:
+            return self._gather(term)
         return posting if type(posting) in (tuple, set) else (posting,)  # type: ignore[return-value]

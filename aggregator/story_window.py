@@ -23,7 +23,7 @@ from .embed import HeadlineEmbedder
 from .features import Features, Packed, decode, item_features, pack, unpack
 from .headline_route import Headline
 from .models import Item
-from .profile_index import ProfileIndex
+from .profile_index import SMALL, ProfileIndex
 from .window_counts import Vector, WindowCounts, pack_vector, unit, unpack_vector
 
 __all__ = ["StoryWindow"]
@@ -44,7 +44,10 @@ class StoryWindow:
         self._embedder = embedder  # optional headline vectors (see aggregator.embed)
         self._repeats = RepeatedTexts(settings.boilerplate_copies)  # see aggregator.boilerplate
         self._stories: dict[str, ActiveStory] = {}
-        self._index: ProfileIndex[ProfileMember] = ProfileIndex()  # term → profile members
+        # term → profile members; a term on more members than candidates are ever taken
+        # from keeps only their count (see aggregator.profile_index)
+        listed = max(settings.max_postings, SMALL)
+        self._index: ProfileIndex[ProfileMember] = ProfileIndex(2 * listed, listed)
         self._counts = WindowCounts(settings)
         # observed, not yet assigned: packed, since a cold pass observes tens of thousands
         self._pending: dict[str, Packed] = {}

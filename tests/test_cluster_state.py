@@ -3,6 +3,7 @@ behind, and restored items share their term strings."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from aggregator import story_window
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
-from aggregator.profile_index import SMALL, ProfileIndex
+from aggregator.profile_index import SMALL, Crowd, ProfileIndex
 from aggregator.window_counts import unpack_vector
 
 
@@ -199,3 +200,89 @@ def test_observed_items_wait_with_their_features_packed() -> None:
     for one in items:  # what waited is the item's features, exactly
         plain._pending = {one.id: waiting[one.id]}
         assert plain._take_pending(one.id) == item_features(one, ClusterSettings().text_tokens)
+
+
+def test_a_term_on_too_many_members_keeps_their_count_until_it_falls_back() -> None:
+    index: ProfileIndex[_Filed] = ProfileIndex(crowded=12, listed=9)
+    members = [_Filed(str(n)) for n in range(14)]
+    for member in members[:13]:
+        index.file(member, ("said", member.name))
+    crowd = index["said"]
+    assert type(crowd) is Crowd and len(crowd) == 13  # longer than any caller reads
+    assert set(index.members("said")) == set(members[:13])
+    for member in members[:4]:
+        index.unfile(member)
+        assert type(index["said"]) is Crowd or set(index["said"]) == set(members[4:13])
+    assert index["said"] == set(members[4:13])  # gathered again, whole, at `listed`
+    for member in [*members[:4], members[13]]:
+        index.file(member, ("said",))
+    assert type(index["said"]) is Crowd and len(index["said"]) == 14
+    index.file(members[13], ("said",))  # filing again changes nothing
+    assert len(index["said"]) == 14
+    for member in members:
+        index.unfile(member)
+    assert not index
+
+
+def _invented_stream(count: int) -> list[Item]:
+    """Made-up reports of made-up events over a small shared vocabulary (so that common words
+    are on many profile members, then fall out of use), a few outlets per event."""
+    rng = random.Random(5)
+    syllables = "ka lo mi ne ru sa ti vo de ba fi gu ha je ko".split()
+
+    def word(n: int) -> str:
+        return "".join(rng.choice(syllables) for _ in range(n))
+
+    common = [word(3) for _ in range(count // 8 + 10)]
+    events = [
+        ([word(3).capitalize() for _ in range(2)], [word(4) for _ in range(5)]) for _ in range(40)
+    ]
+    items = []
+    for n in range(count):
+        names, terms = events[rng.randrange(len(events))]
+        now = common[n // 8 : n // 8 + 10]  # words drift in and out of use
+        title = [*names, *rng.sample(terms, 3), *rng.sample(now, 3)]
+        text = [
+            " ".join([*rng.sample(names, 1), *rng.sample(terms, 3), *rng.sample(now, 6)]) + "."
+            for _ in range(4)
+        ]
+        items.append(
+            Item(
+                id=f"r{n}",
+                title=" ".join(title),
+                text=" ".join(text).capitalize(),
+                outlet=f"o{rng.randrange(12)}.example",
+                published=T0 + timedelta(minutes=5 * n),
+            )
+        )
+    return items
+
+
+def test_crowded_terms_change_no_story(monkeypatch: Any) -> None:
+    """Counting a crowded term's members instead of listing them gives the same stories and
+    scores, through growth, restore and expiry (a small `max_postings` makes most terms
+    crowd)."""
+    settings = ClusterSettings(max_postings=SMALL, active_window=timedelta(hours=6))
+    items = _invented_stream(240)
+    crowding = Clusterer(settings)
+    listing = Clusterer(settings)
+    listing._index = ProfileIndex()  # every entry listed
+    got, want = [], []
+    for one in items:  # (the window moves: crowds fall back and are gathered again)
+        for clusterer, out in ((crowding, got), (listing, want)):
+            clusterer.expire(one.published or T0)
+            out.append(clusterer.assign(one, one.published or T0))
+    assert [(a.story_id, repr(a.score), a.merged) for a in got] == [
+        (a.story_id, repr(a.score), a.merged) for a in want
+    ]
+    assert any(type(p) is Crowd for p in crowding._index.values())
+    restored = Clusterer(settings)
+    stored = [
+        replace(one, story_id=a.story_id, first_seen=one.published)
+        for one, a in zip(items, got, strict=True)
+    ]
+    restored.restore(stored, {one.id: a.terms for one, a in zip(items, got, strict=True)})
+    assert any(type(p) is Crowd for p in restored._index.values())
+    for clusterer in (crowding, restored):
+        clusterer.expire(T0 + timedelta(days=30))
+        _empty(clusterer)
