@@ -4,7 +4,7 @@ aggregator.story_window). Pure records: a story's log holds its items' packed fe
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +45,7 @@ class ActiveStory:
     last_when: datetime = EPOCH  # newest publication time of its items
     open: bool = True  # False while only multi-topic items are in it
     founder: ProfileMember | None = None
-    recent: deque[ProfileMember] = field(default_factory=deque)
+    recent: list[ProfileMember] = field(default_factory=list)  # (a deque costs 760 bytes)
     members: list[str] = field(default_factory=list)
     # (item id, packed features, outlet, publication time) of every member, oldest first
     log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)

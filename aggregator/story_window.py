@@ -11,7 +11,6 @@ stored items (`restore`) without tokenising. Where an item goes is decided by
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -143,7 +142,7 @@ class StoryWindow:
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._unprofile(member)
-        story.founder, story.recent = None, deque()
+        story.founder, story.recent = None, []
         pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
         if not pending:
@@ -249,7 +248,7 @@ class StoryWindow:
             return
         story.recent.append(member)
         if len(story.recent) > self.settings.profile_recent:
-            self._unprofile(story.recent.popleft())
+            self._unprofile(story.recent.pop(0))
 
     def _index_member(self, member: ProfileMember) -> None:
         """File a profile member under its title terms, names and first text terms."""
