@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,11 +23,12 @@ from .config import Settings
 from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
 from .item_kinds import publishable
-from .models import Item
+from .models import Item, Summary
 from .pipeline import story_categories, summary_inputs
 from .store import Store
 from .story_sources import outlet_count
-from .summarize import Summarizer, make_summarizer, summary_fingerprint
+from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summary_fingerprint
+from .summary_pool import SummaryPool
 
 __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
 
@@ -77,6 +79,19 @@ def inputs_key(summarizer: Summarizer, inputs: Sequence[Item]) -> str:
         parts = (item.id, item.content_hash, item.outlet_name, item.url or "")
         digest.update("\x1f".join(parts).encode())
     return digest.hexdigest()
+
+
+@dataclasses.dataclass(eq=False)
+class _Prepared:
+    """A dirty story read for summarising (`inputs` None: nothing in it to publish)."""
+
+    story_id: str
+    members: list[Item]
+    originals: list[Item] = dataclasses.field(default_factory=list)
+    inputs: list[Item] | None = None
+    headline: str | None = None
+    key: str | None = None
+    summary: Summary | None = None  # the stored one when its inputs are unchanged
 
 
 class StoryJob:
@@ -133,8 +148,10 @@ class StoryJob:
         group_pending(self.store, self.clusterer, now)
         if regroup:
             regroup_articles(self.store, self.clusterer, now)
-        changed = 0
         dirty = self.store.dirty_stories()
+        if SummaryPool.worth_it(self.summarizer, len(dirty)):
+            return self._summarise_on_workers(dirty, now)
+        changed = 0
         for start in range(0, len(dirty), SAVE_BATCH):
             # One transaction per batch of summaries, not one per story.
             with self.store.transaction():
@@ -142,36 +159,76 @@ class StoryJob:
                     changed += self._summarise(story_id, now)
         return changed
 
+    def _summarise_on_workers(self, dirty: Sequence[str], now: datetime) -> int:
+        """`run`'s summaries of many stories: the writer thread reads a batch and hands its
+        stories to the workers, then reads the next batch while they work, and saves each
+        batch in one transaction, in order (the same summaries and writes as in place)."""
+        assert isinstance(self.summarizer, ExtractiveSummarizer)
+        pool = SummaryPool(self.summarizer)
+        changed = 0
+        try:
+            in_flight: list[tuple[_Prepared, Future[Summary] | None]] = []
+            for start in range(0, len(dirty) + SAVE_BATCH, SAVE_BATCH):
+                batch = [self._prepare(story_id) for story_id in dirty[start : start + SAVE_BATCH]]
+                asked = [p for p in batch if p.summary is None and p.inputs is not None]
+                futures = iter(pool.submit([(p.inputs, p.headline) for p in asked]))
+                ahead = [(p, next(futures) if p in asked else None) for p in batch]
+                if in_flight:
+                    with self.store.transaction():
+                        for prepared, future in in_flight:
+                            if future is not None:
+                                prepared.summary = pool.result(future)
+                            changed += self._finish(prepared, now)
+                in_flight = ahead
+        finally:
+            pool.close()
+        return changed
+
     def _summarise(self, story_id: str, now: datetime) -> int:
         """Summarise one dirty story (unless its inputs are unchanged) and save it; returns 1
         when its published summary changed."""
-        members = self.store.story_items(story_id)
-        originals = publishable([i for i in members if not i.duplicate_of])
-        if not originals:  # nothing but a page's furniture: kept, never published
-            return 1 if self.store.withdraw_summary(story_id) else 0
-        texts = self.store.article_texts([i.id for i in originals])
-        originals = with_article_text(originals, texts)
-        inputs = summary_inputs(originals)
-        headline = self.store.published_headline(story_id)
-        key: str | None = inputs_key(self.summarizer, inputs)
-        # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
-        summary = self.store.stored_summary(story_id, key)
-        if summary is None:
-            summary = self.summarizer.summarize(inputs, headline)
+        prepared = self._prepare(story_id)
+        if prepared.summary is None and prepared.inputs is not None:
+            prepared.summary = self.summarizer.summarize(prepared.inputs, prepared.headline)
             answers = self.summarizer if isinstance(self.summarizer, ModelAnswers) else None
             if answers is not None and answers.fell_back:
-                key = None  # an LLM fallback is not this summarizer's answer: ask again
+                prepared.key = None  # an LLM fallback is not this summarizer's answer: ask again
             if answers is not None and answers.pending:
                 self.awaiting.add(story_id)  # its answer is on the way
             else:
                 self.awaiting.discard(story_id)
+        return self._finish(prepared, now)
+
+    def _prepare(self, story_id: str) -> _Prepared:
+        """What summarising a dirty story needs from the store: its items, the summary inputs
+        and their key, the published headline, and the stored summary if the key matches."""
+        members = self.store.story_items(story_id)
+        originals = publishable([i for i in members if not i.duplicate_of])
+        if not originals:  # nothing but a page's furniture: kept, never published
+            return _Prepared(story_id, members)
+        texts = self.store.article_texts([i.id for i in originals])
+        originals = with_article_text(originals, texts)
+        inputs = summary_inputs(originals)
+        headline = self.store.published_headline(story_id)
+        key = inputs_key(self.summarizer, inputs)
+        # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
+        summary = self.store.stored_summary(story_id, key)
+        return _Prepared(story_id, members, originals, inputs, headline, key, summary)
+
+    def _finish(self, prepared: _Prepared, now: datetime) -> int:
+        """Save a prepared story's summary (or withdraw a story with nothing to publish);
+        returns 1 when its published summary changed."""
+        if prepared.summary is None:
+            return 1 if self.store.withdraw_summary(prepared.story_id) else 0
         # Every distinct outlet counts, not only those the summary was written from.
-        summary = dataclasses.replace(summary, outlet_count=outlet_count(originals))
+        summary = dataclasses.replace(
+            prepared.summary, outlet_count=outlet_count(prepared.originals)
+        )
         # Categories count duplicates too: an article an outlet files under two
         # categories puts the story in both.
-        categories = story_categories(members)
+        categories = story_categories(prepared.members)
         saved = self.store.save_summary(
-            story_id, summary, summary_fingerprint(summary), categories, now, key
+            prepared.story_id, summary, summary_fingerprint(summary), categories, now, prepared.key
         )
         return 1 if saved else 0
 

@@ -1,0 +1,142 @@
+"""Many stories' summaries at once, on every core.
+
+The extractive summariser is pure (items and the published headline in, a summary out), so a
+pass with many stories to summarise (a first pass, a busy hour) hands them to worker processes
+while the writer thread reads the next stories and stores the answers, in the order asked:
+the same summaries as one by one. The workers live for one pass, like the parse workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .models import Item, Summary
+from .parse_pool import usable_cpus
+from .summarize import ExtractiveSummarizer
+from .summary_settings import SummarySettings
+
+__all__ = ["MIN_STORIES", "SummaryPool"]
+
+log = logging.getLogger("aggregator")
+MIN_STORIES = 200  # fewer dirty stories are summarised in place: starting workers costs more
+CHUNK = 4  # stories per task: fewer round trips, still an even spread over the workers
+
+_summarizer: ExtractiveSummarizer | None = None  # each worker's own
+
+
+def _start_worker(settings: SummarySettings) -> None:
+    global _summarizer
+    _summarizer = ExtractiveSummarizer(settings)
+
+
+def _summarise_in_worker(
+    stories: Sequence[tuple[Sequence[Item], str | None]],
+) -> list[Summary]:
+    assert _summarizer is not None
+    return [_summarizer.summarize(items, headline) for items, headline in stories]
+
+
+class SummaryPool:
+    """Summarises with `summarizer` in worker processes; `close` stops them. When a worker
+    dies, the stories it held and every later one are summarised in place instead."""
+
+    def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
+        self.summarizer = summarizer
+        self.workers = max(1, workers or usable_cpus())
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(summarizer.settings,),
+        )
+
+    @staticmethod
+    def worth_it(summarizer: object, stories: int) -> bool:
+        """Whether `stories` dirty stories are worth workers: the extractive summariser only
+        (a model's answers come back on its own threads) and enough of them."""
+        return type(summarizer) is ExtractiveSummarizer and stories >= MIN_STORIES
+
+    def submit(self, stories: Sequence[tuple[Sequence[Item], str | None]]) -> list[Future[Summary]]:
+        """Start summarising `stories` ((items, published headline) each); one future per
+        story, in order."""
+        futures: list[Future[Summary]] = []
+        for start in range(0, len(stories), CHUNK):
+            chunk = list(stories[start : start + CHUNK])
+            futures.extend(self._submit_chunk(chunk))
+        return futures
+
+    def _submit_chunk(
+        self, chunk: list[tuple[Sequence[Item], str | None]]
+    ) -> list[Future[Summary]]:
+        outs: list[Future[Summary]] = [Future() for _ in chunk]
+        pool = self._pool
+        if pool is not None:
+            try:
+                task = pool.submit(_summarise_in_worker, chunk)
+            except BrokenProcessPool:
+                self._broken()
+            else:
+                task.add_done_callback(lambda done: self._deliver(done, chunk, outs))
+                return outs
+        self._summarise_here(chunk, outs)
+        return outs
+
+    def _deliver(
+        self,
+        done: Future[list[Summary]],
+        chunk: list[tuple[Sequence[Item], str | None]],
+        outs: list[Future[Summary]],
+    ) -> None:
+        error = None if done.cancelled() else done.exception()
+        if done.cancelled() or isinstance(error, BrokenProcessPool):
+            # Summarised in place when asked for (see `result`), not on the pool's thread.
+            for out, story in zip(outs, chunk, strict=True):
+                out.set_exception(_Redo(story))
+            return
+        if error is not None:
+            for out in outs:
+                out.set_exception(error)
+            return
+        for out, summary in zip(outs, done.result(), strict=True):
+            out.set_result(summary)
+
+    def result(self, future: Future[Summary]) -> Summary:
+        """The summary `future` stands for (summarised here if its worker died)."""
+        try:
+            return future.result()
+        except _Redo as redo:
+            self._broken()
+            items, headline = redo.story
+            return self.summarizer.summarize(items, headline)
+
+    def _summarise_here(
+        self, chunk: list[tuple[Sequence[Item], str | None]], outs: list[Future[Summary]]
+    ) -> None:
+        for out, (items, headline) in zip(outs, chunk, strict=True):
+            try:
+                out.set_result(self.summarizer.summarize(items, headline))
+            except Exception as exc:  # raised when its result is asked for, as in place
+                out.set_exception(exc)
+
+    def _broken(self) -> None:
+        if self._pool is not None:
+            log.error("summary worker died; summarising the rest of this pass in place")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class _Redo(Exception):
+    """A story whose worker died before answering."""
+
+    def __init__(self, story: tuple[Sequence[Item], str | None]) -> None:
+        super().__init__("summary worker died")
+        self.story = story

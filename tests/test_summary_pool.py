@@ -1,0 +1,124 @@
+"""Summaries computed in worker processes are the summaries computed in place, stored the same
+way; a worker that dies costs nothing but time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from invented_items import filler
+from news_fixture import feeds
+
+import aggregator.story_job as story_job
+import aggregator.summary_pool as summary_pool
+from aggregator.config import Settings
+from aggregator.models import FeedState, Fetched, Item, Source
+from aggregator.parse_pool import parse_items
+from aggregator.store import Store
+from aggregator.summarize import ExtractiveSummarizer
+from aggregator.summary_pool import SummaryPool
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def stored_items() -> list[tuple[FeedState, list[Item]]]:
+    """The news fixture's feeds as parsed items, plus filler stories of their own."""
+    polls = []
+    for path, body in sorted(feeds().items()):
+        url = f"https://fixture.example{path}"
+        fetched = Fetched(url, url, 200, body)
+        _, items = parse_items(Source(url, path, "World News"), fetched, NOW)
+        polls.append((FeedState(url), items))
+    url = "https://filler.example/feed"
+    extra = [
+        Item(**{**vars_of(it), "feed_url": url, "first_seen": NOW - timedelta(hours=1)})
+        for it in filler(30)
+    ]
+    polls.append((FeedState(url), extra))
+    return polls
+
+
+def vars_of(item: Item) -> dict[str, object]:
+    return {name: getattr(item, name) for name in item.__slots__}  # type: ignore[attr-defined]
+
+
+def dump(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        rows: list[tuple[object, ...]] = []
+        for query in (
+            "SELECT id, headline, version, dirty, fingerprint, summary_inputs FROM stories",
+            "SELECT story_id, version, headline, bullets, sources, outlet_count, method "
+            "FROM summaries",
+            "SELECT * FROM story_categories",
+        ):
+            rows += sorted(db.execute(query).fetchall(), key=repr)
+        return rows
+
+
+def run_story_job(path: Path) -> int:
+    store = Store(path)
+    try:
+        return story_job.StoryJob(store, Settings(), lambda: NOW).run()
+    finally:
+        store.close()
+
+
+def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ungrouped = tmp_path / "ungrouped.db"
+    store = Store(ungrouped)
+    for state, items in stored_items():
+        store.save_poll(state, items)
+    store.close()
+    in_place, on_workers = tmp_path / "in_place.db", tmp_path / "on_workers.db"
+    shutil.copy(ungrouped, in_place)
+    shutil.copy(ungrouped, on_workers)
+
+    changed = run_story_job(in_place)
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(story_job, "SAVE_BATCH", 3)  # several batches in flight, in order
+    calls: list[int] = []
+    real_submit = SummaryPool.submit
+    monkeypatch.setattr(
+        SummaryPool, "submit", lambda self, s: calls.append(len(s)) or real_submit(self, s)
+    )
+
+    assert run_story_job(on_workers) == changed >= 8
+    assert sum(calls) == changed and len(calls) >= 3  # the workers did summarise them
+    assert dump(on_workers) == dump(in_place)
+
+
+def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
+    polls = stored_items()
+    stories = [([it], None) for _, items in polls for it in items]
+    here = ExtractiveSummarizer()
+    expected = [here.summarize(items, headline) for items, headline in stories]
+    pool = SummaryPool(here, workers=1)
+    try:
+        futures = pool.submit(stories)
+        executor = pool._pool
+        assert executor is not None
+        for pid in list(executor._processes):  # the worker is killed (OOM killer, say)
+            os.kill(pid, signal.SIGKILL)
+        assert [pool.result(f) for f in futures] == expected
+        later = pool.submit(stories[:3])
+        assert [pool.result(f) for f in later] == expected[:3]
+    finally:
+        pool.close()
+
+
+def test_few_stories_or_a_model_are_summarised_in_place() -> None:
+    summarizer = ExtractiveSummarizer()
+    assert SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES)
+    assert not SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES - 1)
+
+    class Model(ExtractiveSummarizer):  # the LLM backend answers on its own threads
+        pass
+
+    assert not SummaryPool.worth_it(Model(), 10 * summary_pool.MIN_STORIES)
