@@ -160,9 +160,9 @@ class StoryJob:
         return changed
 
     def _summarise_on_workers(self, dirty: Sequence[str], now: datetime) -> int:
-        """`run`'s summaries of many stories: the writer thread reads a batch and hands its
-        stories to the workers, then reads the next batch while they work, and saves each
-        batch in one transaction, in order (the same summaries and writes as in place)."""
+        """`run`'s summaries of many stories: the writer thread reads a batch, hands most of
+        its stories to the workers and summarises the rest itself, then saves the batch
+        before in one transaction, in order (the same summaries and writes as in place)."""
         assert isinstance(self.summarizer, ExtractiveSummarizer)
         pool = SummaryPool(self.summarizer)
         changed = 0

@@ -1,9 +1,10 @@
 """Many stories' summaries at once, on every core.
 
 The extractive summariser is pure (items and the published headline in, a summary out), so a
-pass with many stories to summarise (a first pass, a busy hour) hands them to worker processes
-while the writer thread reads the next stories and stores the answers, in the order asked:
-the same summaries as one by one. The workers live for one pass, like the parse workers.
+pass with many stories to summarise (a first pass, a busy hour) hands most of them to worker
+processes (one per core but one) and summarises the rest on the calling thread, which also
+reads the next stories and stores the answers, in the order asked: the same summaries as one
+by one. The workers live for one pass, like the parse workers.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class SummaryPool:
 
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
-        self.workers = max(1, workers or usable_cpus())
+        # One core is the calling thread's (it summarises a share itself): every worker adds
+        # its memory (~50 MB) to a pass's peak.
+        self.workers = max(1, workers or usable_cpus() - 1)
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -61,13 +64,19 @@ class SummaryPool:
         return type(summarizer) is ExtractiveSummarizer and stories >= MIN_STORIES
 
     def submit(self, stories: Sequence[tuple[Sequence[Item], str | None]]) -> list[Future[Summary]]:
-        """Start summarising `stories` ((items, published headline) each); one future per
-        story, in order."""
+        """Summarise `stories` ((items, published headline) each); one future per story, in
+        order. The workers get their share (all but 1 in workers + 1) and the calling thread
+        summarises the rest itself before returning."""
+        mine = len(stories) // (self.workers + 1) if self._pool is not None else len(stories)
+        theirs = len(stories) - mine
         futures: list[Future[Summary]] = []
-        for start in range(0, len(stories), CHUNK):
-            chunk = list(stories[start : start + CHUNK])
+        for start in range(0, theirs, CHUNK):
+            chunk = list(stories[start : min(start + CHUNK, theirs)])
             futures.extend(self._submit_chunk(chunk))
-        return futures
+        here = list(stories[theirs:])
+        outs: list[Future[Summary]] = [Future() for _ in here]
+        self._summarise_here(here, outs)
+        return futures + outs
 
     def _submit_chunk(
         self, chunk: list[tuple[Sequence[Item], str | None]]
