@@ -7,9 +7,11 @@ is involved (a person with their office: "Prime Minister Boris Johnson", "Democr
 Joe Biden") are most often two events of that person. So a link between two items counts only
 when a distinctive term that is not a name appears in one item's headline and anywhere in the
 other item, or, failing that, when the two texts share many such terms (long reports of one
-event written with different headlines). A link that shares no name at all is asked more the
-further apart the two items are (`shares_a_name`). Where the two share two names and one
-event term, that term must stand in both headlines (`headlines_share_what`).
+event written with different headlines), or when two full reports share terms that no other
+active story holds (`shares_own_terms`: the event's own names and details). A link that
+shares no name at all is asked more the further apart the two items are (`shares_a_name`).
+Where the two share two names and one event term, that term must stand in both headlines
+(`headlines_share_what`).
 
 Two items whose headlines each name someone or somewhere the other item never mentions are
 most often two events of one kind: two countries' tracing apps, one outlet's series with a
