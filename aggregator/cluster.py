@@ -25,7 +25,8 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,15 +38,16 @@ from .event_links import (
     headlines_share_what,
     names_margin,
     names_what_happened,
+    shares_a_name,
     shares_own_terms,
 )
-from .features import Features, encode, item_features, pack
+from .features import Features, encode, item_features, pack, unpack
 from .headline_route import Headline, headline_margin
 from .models import Item
 from .story_window import StoryWindow
 from .window_counts import Vector, dot
 
-__all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream"]
+__all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
 
 _HALF_DAY = timedelta(hours=12)
 
@@ -120,14 +122,23 @@ class Clusterer(StoryWindow):
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded, furniture, earlier)
 
-    def regroup(self, item: Item, now: datetime) -> Assignment | None:
+    def regroup(
+        self, item: Item, now: datetime, awaited: Collection[str] = ()
+    ) -> Assignment | None:
         """Reconsider a placed item whose text grew (its article page arrived).
 
         The item's features are replaced by those of its new text everywhere the clusterer
-        keeps them (counts, its story's terms, its profile entry). If the item now matches
-        another active story, stories are merged into the oldest, which keeps its id: an item
-        alone in its story joins on a plain match; an item whose story holds others merges
-        it only with a story it matches by `merge_margin` (the rule `assign` follows).
+        keeps them (counts, its story's terms, its profile entry), and it is judged as an item
+        arriving with that text would be, by the other members of its story whose text is
+        final (not by itself, nor by the members in `awaited`, whose page is still to come;
+        with no other member to judge it, it stays):
+        - if they no longer hold it (its teaser joined on words its text does not bear out),
+          it leaves: it joins the story it now matches, or founds one of its own (id from
+          `moved_story_id`); the story it left keeps its id and its other items;
+        - else, if it now matches another active story, stories are merged into the oldest,
+          which keeps its id: an item alone in its story joins on a plain match; an item
+          whose story holds others merges it only with a story it matches by `merge_margin`
+          (the rule `assign` follows).
         Returns None when the item is not in the active window, else where it is now.
         """
         known = self._item_story.get(item.id)
@@ -141,12 +152,22 @@ class Clusterer(StoryWindow):
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        held = held_terms(story)  # (its own story is not another that holds its terms)
+        alone = story.members == [item.id]
+        own_terms = held_terms(story)  # (its own story is not another that holds its terms)
+        # Its story judges it by the members whose text is final: not by itself, nor by
+        # teasers whose own page is still to come (a teaser cannot vouch for an article).
+        aside = self._set_aside(story, {item.id, *awaited})
+        judges = bool(story.founder or story.recent)
         ranked = self._rank(
-            vector, title_vector, when, now, item.outlet, features, has_text, None, held
+            vector, title_vector, when, now, item.outlet, features, has_text, None, own_terms
         )
+        self._put_back(story, aside)
         others = [r for r in ranked if r[2] != story.id]
-        need = 0.0 if story.members == [item.id] else self.settings.merge_margin
+        held = alone or not judges
+        held = held or any(sid == story.id and margin >= 0 for margin, _, sid in ranked)
+        if not held and not self._names_shared(story, item.id, features):
+            return self._move(story, item, features, when, now, others)
+        need = 0.0 if alone else self.settings.merge_margin
         clear = [sid for margin, _, sid in others if margin >= need]
         merged: list[str] = []
         if clear:
@@ -164,6 +185,46 @@ class Clusterer(StoryWindow):
                 self._set_vectors(member, vector, title_vector)
                 self._enter_profile(story, member)
         return Assignment(story.id, False, known[1], tuple(merged), encode(features))
+
+    def _names_shared(self, story: ActiveStory, item_id: str, features: Features) -> bool:
+        """Whether the item names a distinctive person, place or organisation that another
+        item of its story names too (`event_links.shares_a_name`)."""
+        return any(
+            shares_a_name(features, unpack(packed), self._counts)
+            for other, packed, _, _ in story.log
+            if other != item_id
+        )
+
+    def _move(
+        self,
+        story: ActiveStory,
+        item: Item,
+        features: Features,
+        when: datetime,
+        now: datetime,
+        others: list[tuple[float, float, str]],
+    ) -> Assignment:
+        """Take a regrouped item out of a story its text does not belong to, into the story
+        it now matches (merging as `assign` does) or into a new one."""
+        self._detach(story, item.id)
+        vector, title_vector = self._counts.vectors(features, item.outlet)
+        if others and others[0][0] >= 0:
+            _, score, best = others[0]
+            target, merged = self._merge(self._stories[best], others[1:])
+            new = False
+        else:
+            score, merged, new = max((s for _, s, _ in others), default=0.0), (), True
+            target = self._new_story(moved_story_id(item.id, story.id), now)
+        self._record(target, item, features, when, now, score)
+        if not features.multi:
+            packed = target.log[-1][1]
+            member = ProfileMember(item.id, target, when, packed, item.outlet)
+            self._set_vectors(member, vector, title_vector)
+            member.headline = self._headline(item.title, features.title)
+            self._enter_profile(target, member)
+        if new:
+            self._enforce_cap()
+        return Assignment(target.id, new, score, merged, encode(features))
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -290,6 +351,13 @@ class Clusterer(StoryWindow):
                 self._absorb(oldest, story)
                 merged.append(story.id)
         return oldest, tuple(merged)
+
+
+def moved_story_id(item_id: str, left: str) -> str:
+    """The id of the story an item founds when it leaves story `left` (see `regroup`): not
+    the item's own id, which may be the id of the story it left."""
+    digest = hashlib.sha1(f"{item_id}\x1f{left}".encode(), usedforsecurity=False)
+    return digest.hexdigest()[:16]
 
 
 def _item_time(item: Item, default: datetime) -> datetime:

@@ -92,13 +92,24 @@ def _group_run(
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
     """Let grouping reconsider items whose article text arrived (`Clusterer.regroup`): a
     teaser grouped on its first sentence joins, or merges its story with, the story its full
-    text matches. Merges keep the older id and are recorded; returns how many were merged.
+    text matches, or leaves a story its full text does not belong to (`Store.move_item`).
+    Merges keep the older id and are recorded; returns how many were merged.
     An item whose page turns out to be a page's furniture is marked so."""
     merges = 0
     while batch := store.articles_to_regroup():
         with store.transaction():
             for item in batch:
-                assignment = clusterer.regroup(item, now)
+                before = clusterer.story_of(item.id)
+                others = [i for i in clusterer.profile_ids(item.id) if i != item.id]
+                awaited = store.pages_awaited(others) if others else set()
+                assignment = clusterer.regroup(item, now, awaited)
+                if (
+                    assignment is not None
+                    and before is not None
+                    and assignment.story_id != before
+                    and before not in assignment.merged
+                ):  # it left a story its text does not belong to
+                    store.move_item(item, assignment.story_id, now)
                 for absorbed in assignment.merged if assignment else ():
                     store.merge_story(absorbed, assignment.story_id, now)
                     merges += 1

@@ -106,6 +106,40 @@ class GroupingStore(StoreBase):
         self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
         self._bump_version()
 
+    def move_item(self, item: Item, story_id: str, now: datetime) -> None:
+        """Move an item, with its duplicates, out of its story into another (new or
+        existing); the story it left keeps its id and its other items. Both stories are
+        summarised again."""
+        left = self._rows("SELECT story_id FROM items WHERE id = ?", [item.id])
+        old = next(iter(left), {}).get("story_id")
+        published = to_iso(item.published or now)
+        self.db.execute(
+            "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
+            "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
+            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at), "
+            "first_seen = MIN(first_seen, excluded.first_seen)",
+            [story_id, item.category, item.title, published, to_iso(now), published],
+        )
+        self.db.execute(
+            "UPDATE items SET story_id = ? WHERE id = ? OR duplicate_of = ?",
+            [story_id, item.id, item.id],
+        )
+        if old is not None and old != story_id:
+            self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old])
+        self._bump_version()
+
+    def pages_awaited(self, item_ids: Sequence[str]) -> set[str]:
+        """Those of the items whose text their article page may still change: a page not
+        tried yet (on a feed whose pages are fetched), or text not yet regrouped."""
+        rows = self._rows_in(
+            "SELECT i.id FROM items i LEFT JOIN articles a ON a.item_id = i.id "
+            "WHERE i.id IN ({marks}) AND ((a.item_id IS NULL AND i.feed_url NOT IN "
+            "(SELECT url FROM sources WHERE articles = 0)) "
+            "OR (a.status = 'ok' AND a.regrouped = 0))",
+            item_ids,
+        )
+        return {r["id"] for r in rows}
+
     def story_ids(self, item_ids: Sequence[str]) -> dict[str, str]:
         """Item id → story id, for the given items that have a story."""
         rows = self._rows_in(

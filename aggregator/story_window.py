@@ -11,7 +11,7 @@ stored items (`restore`) without tokenising. Where an item goes is decided by
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,6 +27,8 @@ from .window_counts import Vector, WindowCounts, pack_vector, unit, unpack_vecto
 
 __all__ = ["StoryWindow"]
 
+# a profile as it was (founder, latest members) and the members set aside from it
+ProfileSnapshot = tuple[ProfileMember | None, list[ProfileMember], list[ProfileMember]]
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
 
@@ -189,6 +191,60 @@ class StoryWindow:
                 self._index_member(member)
                 story.profile = None
         return furniture
+
+    def profile_ids(self, item_id: str) -> list[str]:
+        """The ids of the items that stand for an active item's story (its founder and latest
+        members), the item itself included when it is one."""
+        found = self._item_story.get(item_id)
+        story = self._stories.get(found[0]) if found else None
+        if story is None:
+            return []
+        return [m.id for m in [story.founder, *story.recent] if m is not None]
+
+    def _set_aside(self, story: ActiveStory, ids: Collection[str]) -> ProfileSnapshot:
+        """Take the profile members with these ids out of the story's profile and the index
+        (`_put_back` undoes it): the story is then matched through its other members only."""
+        saved = (story.founder, list(story.recent))
+        aside = [m for m in [story.founder, *story.recent] if m is not None and m.id in ids]
+        for member in aside:
+            self._unprofile(member)
+        if story.founder in aside:
+            story.founder = None
+        story.recent = [m for m in story.recent if m not in aside]
+        story.profile = None
+        return saved[0], saved[1], aside
+
+    def _put_back(self, story: ActiveStory, snapshot: ProfileSnapshot) -> None:
+        """Restore a profile `_set_aside` changed."""
+        story.founder, story.recent = snapshot[0], list(snapshot[1])
+        story.profile = None
+        for member in snapshot[2]:
+            self._index_member(member)
+
+    def _detach(self, story: ActiveStory, item_id: str) -> None:
+        """Take an item out of a story that keeps its other items (and its id): its terms
+        leave the story's tally, its entry leaves the log (the window's counts keep it: the
+        item stays active, and the caller books it into another story). A story whose
+        founder left is matched through its latest items."""
+        at = next(n for n, entry in enumerate(story.log) if entry[0] == item_id)
+        _, packed, _, _ = story.log.pop(at)
+        story.members.remove(item_id)
+        old = unpack(packed)
+        tf = tally(story)
+        before = set(tf)
+        tf.subtract(old.unique)
+        for term in [t for t, n in tf.items() if n <= 0]:
+            del tf[term]
+        self._counts.remove_story_terms(before - set(tf))
+        if len(story.log) == 1:
+            story.tf = None  # one item: its terms are the tally
+        story.outlets = {outlet for _, _, outlet, _ in story.log if outlet}
+        story.last_when = max((when for *_, when in story.log), default=EPOCH)
+        if self._set_aside(story, (item_id,))[2] and story.founder is None:
+            # its founder left: the profile is made again from the log
+            titles = {m.id: m.headline.text for m in story.recent if m.headline}
+            self._rebuild_profile(story, titles)
+        self._item_story.pop(item_id, None)
 
     def expire(self, now: datetime) -> None:
         """Drop stories quiet for longer than the active window; they accept no more items."""
