@@ -122,5 +122,11 @@ def test_grouping_moves_the_item_and_its_copies_in_the_store() -> None:
         assert ids == {"a": "a", "b": moved, "b2": moved}  # its copy goes with it
         assert set(store.dirty_stories()) >= {"a", moved}  # both are summarised again
         assert store.reader().merged_into("a") is None  # the story it left is not merged away
+        # a restarted clusterer finds the same stories, and B's story stands for the Pellow case
+        restarted = Clusterer()
+        restarted.restore(*store.grouping_state(T0 - timedelta(days=1)))
+        assert restarted.story_of("b") == moved and restarted.story_of("a") == "a"
+        follow = item("c", "Pellow flat death: partner remanded", TEASER_B + PELLOW, minutes=70)
+        assert restarted.assign(follow, T0 + timedelta(minutes=70)).story_id == moved
     finally:
         store.close()
