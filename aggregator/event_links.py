@@ -79,6 +79,8 @@ def shares_own_terms(
     if min(len(item.text), len(member.text)) < settings.full_text_terms:
         return False
     sdf, need = counts.sdf, settings.exclusive_terms
+    if need <= 0:
+        return True
     for term in item.unique & member.unique:
         if sdf[term] - (term in held) <= 1:
             need -= 1

@@ -11,6 +11,9 @@ from dataclasses import replace
 from invented_items import T0, filler, item
 
 from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
+from aggregator.event_links import shares_own_terms
+from aggregator.features import item_features
+from aggregator.window_counts import WindowCounts
 
 SLIDE = (
     "Emergency crews worked under floodlights above Brannock after a landslide tore down the "
@@ -55,6 +58,22 @@ def test_two_full_reports_sharing_their_events_own_terms_join() -> None:
     stream = [*filler(12), a, b]
     assert cluster_stream(stream, ClusterSettings())["breath"] == "night"
     assert cluster_stream(stream, OFF)["breath"] == "breath"
+
+
+def test_own_terms_are_those_no_other_story_holds() -> None:
+    settings = ClusterSettings()
+    night = item_features(item("night", NIGHT, SLIDE), settings.text_tokens)
+    breath = item_features(item("breath", BREATH, AFTER), settings.text_tokens)
+    shared = night.unique & breath.unique
+    counts = WindowCounts(settings)
+    counts.sdf.update(shared)  # held by the member's story alone
+    assert shares_own_terms(breath, night, counts, settings)
+    counts.sdf.update(shared)  # … and by one other story each
+    assert not shares_own_terms(breath, night, counts, settings)
+    assert shares_own_terms(breath, night, counts, settings, held=shared)  # (the item's own)
+    assert shares_own_terms(breath, night, counts, replace(settings, exclusive_terms=0))
+    teaser = item_features(item("t", BREATH, AFTER[:200]), settings.text_tokens)
+    assert not shares_own_terms(teaser, night, WindowCounts(settings), settings)
 
 
 def test_teasers_sharing_names_still_need_a_headline_that_says_what_happened() -> None:
