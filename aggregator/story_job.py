@@ -217,8 +217,13 @@ class StoryJob:
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
-        returns 1 when its published summary changed."""
-        if prepared.summary is None:
+        returns 1 when its published summary changed. A summary with neither headline nor
+        bullet (every title a placeholder, no usable sentence) has nothing a reader could see:
+        its story is kept, and summarised again when it changes, but not published."""
+        empty = prepared.summary is not None and not (
+            prepared.summary.headline.strip() or prepared.summary.bullets
+        )
+        if prepared.summary is None or empty:
             return 1 if self.store.withdraw_summary(prepared.story_id) else 0
         # Every distinct outlet counts, not only those the summary was written from.
         summary = dataclasses.replace(

@@ -252,3 +252,23 @@ def test_a_placeholder_title_links_no_stories(
     assert main(["cluster", str(path)]) == 0
     stories = {r["id"]: r["story"] for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert stories == {"a": "a", "b": "b"}
+
+
+def test_a_story_with_neither_headline_nor_bullet_is_not_published() -> None:
+    """A page that is nothing but a player's script notice, as title and text: no title may
+    head the story and no sentence is usable, so it has nothing a reader could see."""
+    notice = "You need to enable JavaScript to use Keldon Audio"
+    placeholder = _entry_item(0, notice, notice, 0)
+    news = _entry_item(1, "Levee breaks near Tolsby", FLOOD, 1)
+    store = Store(":memory:")
+    try:
+        store.insert_items([placeholder, news])
+        _job(store).run()
+        stories = store.story_ids([placeholder.id, news.id])
+        assert stories[placeholder.id] != stories[news.id]
+        published = _published(store)
+        assert stories[news.id] in published
+        assert stories[placeholder.id] not in published
+        assert store.story_items(stories[placeholder.id])  # kept in the store
+    finally:
+        store.close()
