@@ -1,11 +1,10 @@
 """What the clusterer keeps of each active story and of its profile members (see
 aggregator.story_window). Pure records: a story's log holds its items' packed features
-(aggregator.features), and a story of one item keeps no term tally (`held_terms`, `tally`)."""
+(aggregator.features); the terms a story holds, and how many of its items hold each, are
+derived from its log (kept for the stories joined lately: see StoryWindow._tally)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,7 +12,7 @@ from .features import Packed
 from .headline_route import Headline
 from .window_counts import PackedVector
 
-__all__ = ["EPOCH", "ActiveStory", "ProfileMember", "held_terms", "tally"]
+__all__ = ["EPOCH", "ActiveStory", "ProfileMember"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -38,7 +37,7 @@ class ProfileMember:
 
 @dataclass(slots=True, eq=False)
 class ActiveStory:
-    """A story of the active window: its items, outlets, term tally and profile."""
+    """A story of the active window: its items, outlets and profile."""
 
     id: str
     last_seen: datetime  # the latest `now` an item joined at (drives expiry)
@@ -50,22 +49,5 @@ class ActiveStory:
     # (item id, packed features, outlet, publication time) of every member, oldest first
     log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
     outlets: set[str] = field(default_factory=set)
-    # members holding each term; None while the story holds one item (its terms, each once)
-    tf: Counter[str] | None = field(default_factory=Counter)
     profile: PackedVector | None = None  # see StoryWindow._profile_vector
     profile_counted: int = -1
-
-
-def held_terms(story: ActiveStory) -> AbstractSet[str]:
-    """The terms a story's items hold."""
-    if story.tf is None:  # one item
-        title, text = story.log[0][1][:2]
-        return frozenset(title).union(text)
-    return story.tf.keys()
-
-
-def tally(story: ActiveStory) -> Counter[str]:
-    """A story's term counts, as a Counter from now on."""
-    if story.tf is None:
-        story.tf = Counter(held_terms(story))
-    return story.tf

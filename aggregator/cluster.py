@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .active_story import EPOCH, ActiveStory, ProfileMember, held_terms
+from .active_story import EPOCH, ActiveStory, ProfileMember
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
 from .event_links import (
@@ -153,7 +153,7 @@ class Clusterer(StoryWindow):
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
         alone = story.members == [item.id]
-        own_terms = held_terms(story)  # (its own story is not another that holds its terms)
+        own_terms = self._held(story)  # (its own story is not another that holds its terms)
         # Its story judges it by the members whose text is final: not by itself, nor by
         # teasers whose own page is still to come (a teaser cannot vouch for an article).
         aside = self._set_aside(story, {item.id, *awaited})

@@ -11,11 +11,13 @@ stored items (`restore`) without tokenising. Where an item goes is decided by
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 
-from .active_story import EPOCH, ActiveStory, ProfileMember, held_terms, tally
+from .active_story import EPOCH, ActiveStory, ProfileMember
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
@@ -31,6 +33,7 @@ __all__ = ["StoryWindow"]
 ProfileSnapshot = tuple[ProfileMember | None, list[ProfileMember], list[ProfileMember]]
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
+_TALLIES_KEPT = 2048  # stories whose term tallies are kept (see StoryWindow._tally)
 
 
 class StoryWindow:
@@ -57,6 +60,8 @@ class StoryWindow:
         self._full: dict[ProfileMember, Features] = {}  # features of members compared lately
         # vectors as dicts of the members (and story profiles) compared lately
         self._unpacked: dict[ProfileMember | ActiveStory, object] = {}
+        # how many items of a story hold each term, for the stories joined lately
+        self._tallies: dict[ActiveStory, Counter[str]] = {}
 
     # --- state ------------------------------------------------------------------------------
 
@@ -123,8 +128,9 @@ class StoryWindow:
             seen = _seen_time(item)
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
-            if story.id not in before:  # (not setdefault: that copies tf for every item)
-                before[story.id] = frozenset(held_terms(story))
+            if story.id not in before:  # (not setdefault: that copies the terms every item)
+                before[story.id] = frozenset(self._held(story))
+                self._tallies.pop(story, None)  # (restore keeps no tallies)
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
@@ -132,7 +138,7 @@ class StoryWindow:
             self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
             touched[story.id] = story
         for story in touched.values():
-            self._counts.add_story_terms(held_terms(story) - before[story.id])
+            self._counts.add_story_terms(self._held(story) - before[story.id])
             self._rebuild_profile(story, titles)
         self._enforce_cap()
 
@@ -172,7 +178,7 @@ class StoryWindow:
         furniture = self._repeats.add(features, item_id)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
-        tf = tally(story)
+        tf = self._tally(story)
         before = set(tf)
         tf.subtract(old.unique)
         tf.update(features.unique)
@@ -227,17 +233,15 @@ class StoryWindow:
         item stays active, and the caller books it into another story). A story whose
         founder left is matched through its latest items."""
         at = next(n for n, entry in enumerate(story.log) if entry[0] == item_id)
+        tf = self._tally(story)  # (counted while the item is still in the log)
         _, packed, _, _ = story.log.pop(at)
         story.members.remove(item_id)
         old = unpack(packed)
-        tf = tally(story)
         before = set(tf)
         tf.subtract(old.unique)
         for term in [t for t, n in tf.items() if n <= 0]:
             del tf[term]
         self._counts.remove_story_terms(before - set(tf))
-        if len(story.log) == 1:
-            story.tf = None  # one item: its terms are the tally
         story.outlets = {outlet for _, _, outlet, _ in story.log if outlet}
         story.last_when = max((when for *_, when in story.log), default=EPOCH)
         if self._set_aside(story, (item_id,))[2] and story.founder is None:
@@ -274,14 +278,15 @@ class StoryWindow:
         count_stories: bool = True,
     ) -> Packed:
         """Book an item into a story (not its profile); its packed features. With
-        `count_stories` false the caller updates the story document frequencies itself
-        (restore does it once per story)."""
+        `count_stories` false the caller updates the story document frequencies itself and
+        keeps no tally (restore does it once per story)."""
         if count_stories:
-            self._counts.add_story_terms(features.unique - held_terms(story))
-        if story.log:
-            tally(story).update(features.unique)
-        else:  # one item: its terms are the tally, without a Counter of them
-            story.tf = None
+            if story.log:
+                tf = self._tally(story)
+                self._counts.add_story_terms(features.unique - tf.keys())
+                tf.update(features.unique)
+            else:  # its first item
+                self._counts.add_story_terms(features.unique)
         packed = pack(features)
         story.log.append((item.id, packed, item.outlet, when))
         story.members.append(item.id)
@@ -385,13 +390,41 @@ class StoryWindow:
             del self._unpacked[next(iter(self._unpacked))]  # the least lately compared
         self._unpacked[key] = vectors
 
+    def _held(self, story: ActiveStory) -> AbstractSet[str]:
+        """The terms a story's items hold."""
+        tf = self._tallies.get(story)
+        if tf is not None:
+            return tf.keys()
+        if not story.log:
+            return frozenset()
+        title, text = story.log[0][1][:2]
+        held = frozenset(title).union(text)
+        if len(story.log) == 1:
+            return held
+        return held.union(*(part for entry in story.log[1:] for part in entry[1][:2]))
+
+    def _tally(self, story: ActiveStory) -> Counter[str]:
+        """How many of a story's items hold each term: kept for the `_TALLIES_KEPT` stories
+        joined most lately, counted from the story's log for any other (a tally is most of
+        a grown story's memory, and few stories grow at a time)."""
+        tf = self._tallies.pop(story, None)
+        if tf is None:
+            tf = _count_log(story)
+        if len(self._tallies) >= _TALLIES_KEPT:
+            del self._tallies[next(iter(self._tallies))]  # the least lately joined
+        self._tallies[story] = tf
+        return tf
+
     def _absorb(self, into: ActiveStory, story: ActiveStory) -> None:
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._unprofile(member)
-        held = held_terms(into)
-        self._counts.remove_story_terms([t for t in held_terms(story) if t in held])
-        tally(into).update(held_terms(story) if story.tf is None else story.tf)
+        tf = self._tally(into)
+        absorbed = self._tallies.pop(story, None)
+        if absorbed is None:
+            absorbed = _count_log(story)
+        self._counts.remove_story_terms([t for t in absorbed if t in tf])
+        tf.update(absorbed)
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
         into.members.extend(story.members)
@@ -410,7 +443,8 @@ class StoryWindow:
         for member in [story.founder, *story.recent]:
             if member is not None:
                 self._unprofile(member)
-        self._counts.remove_story_terms(held_terms(story))
+        self._counts.remove_story_terms(self._held(story))
+        self._tallies.pop(story, None)
         for _, packed, outlet, _ in story.log:
             features = unpack(packed)
             self._repeats.remove(features)
@@ -428,6 +462,14 @@ class StoryWindow:
         by_age = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id))
         for story in by_age[:excess]:
             self._drop(story)
+
+
+def _count_log(story: ActiveStory) -> Counter[str]:
+    """How many of a story's items hold each term, counted from its log."""
+    tf: Counter[str] = Counter()
+    for _, packed, _, _ in story.log:
+        tf.update(frozenset(packed[0]).union(packed[1]))
+    return tf
 
 
 def _seen_time(item: Item) -> datetime:

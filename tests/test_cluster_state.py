@@ -4,6 +4,7 @@ behind, and restored items share their term strings."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -41,6 +42,7 @@ def _empty(clusterer: Clusterer) -> None:
     assert not (clusterer._index or clusterer._item_story or clusterer._stories)
     assert not clusterer._repeats._counts
     assert not (clusterer._full or clusterer._unpacked or clusterer._pending)
+    assert not clusterer._tallies
 
 
 def test_packed_features_unpack_to_equal_features() -> None:
@@ -286,3 +288,38 @@ def test_crowded_terms_change_no_story(monkeypatch: Any) -> None:
     for clusterer in (crowding, restored):
         clusterer.expire(T0 + timedelta(days=30))
         _empty(clusterer)
+
+
+def test_term_tallies_are_kept_for_a_bounded_few_stories(monkeypatch: Any) -> None:
+    """A story's term tally is kept only while it is among the `_TALLIES_KEPT` joined most
+    lately, and counted from its log when it is needed again: the same stories, scores,
+    merges and regroups as with every tally kept, and every tally kept equals its log's."""
+    items = _invented_stream(240)
+    settings = ClusterSettings(active_window=timedelta(hours=6))
+
+    def run() -> tuple[list[tuple[str, str, tuple[str, ...]]], Clusterer]:
+        clusterer, out = Clusterer(settings), []
+        for n, one in enumerate(items):
+            now = one.published or T0
+            clusterer.expire(now)
+            short = replace(one, text=one.text[:60]) if n % 5 == 0 else one
+            a = clusterer.assign(short, now)
+            out.append((a.story_id, repr(a.score), a.merged))
+            if n % 5 == 0:  # its article arrives: the item's features change in its story
+                r = clusterer.regroup(one, now)
+                out.append((r.story_id, r.terms, r.merged) if r else ("", "", ()))
+        return out, clusterer
+
+    monkeypatch.setattr(story_window, "_TALLIES_KEPT", 2)
+    got, bounded = run()
+    assert 0 < len(bounded._tallies) <= 2
+    for story, tf in bounded._tallies.items():
+        assert tf == story_window._count_log(story)
+    sdf: Counter[str] = Counter()
+    for story in bounded._stories.values():
+        sdf.update(story_window._count_log(story).keys())
+    assert +bounded._counts.sdf == sdf
+    monkeypatch.setattr(story_window, "_TALLIES_KEPT", 100_000)
+    want, _ = run()
+    assert got == want
+    assert any(m for _, _, m in got)  # (merges happened)

@@ -74,14 +74,14 @@ def _quake(clusterer: Clusterer) -> str:
 
 def _consistent(clusterer: Clusterer) -> None:
     """The clusterer's story and item document frequencies agree with its stories' items,
-    and each story's term tally with its items (a story of one item keeps none)."""
+    and each term tally kept (for the stories joined lately) with its story's items."""
     sdf: Counter[str] = Counter()
     df: Counter[str] = Counter()
     for story in clusterer._stories.values():
         tally: Counter[str] = Counter()
         for _, packed, _, _ in story.log:
             tally.update(unpack(packed).unique)
-        assert story.tf == tally if story.tf is not None else len(story.log) == 1
+        assert clusterer._tallies.get(story, tally) == tally
         sdf.update(tally.keys())
         df.update(tally)
     assert +clusterer._counts.sdf == sdf
