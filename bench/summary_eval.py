@@ -2,7 +2,7 @@
 lint the published summaries of the real-news dev days, in one run.
 
     .venv/bin/python bench/summary_eval.py [--data PATH] [--budget 200] [--limit N]
-        [--no-pipeline] [--pipeline-limit N] [--no-lint]
+        [--no-pipeline] [--pipeline-limit N] [--pipeline-repeat N] [--no-lint]
 
 Each cluster becomes one input line of the batch command (one publisher per document) and is
 summarised on its code path (`summary_batch.run_batch` with `make_summarizer`); the bullets are
@@ -282,6 +282,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="pipeline whose feeds carry the whole documents (what grouping alone costs)",
     )
+    parser.add_argument(
+        "--pipeline-repeat",
+        type=int,
+        default=1,
+        help="run the pipeline N times and average its rows (its grouping moves with the order "
+        "article pages arrive in)",
+    )
     parser.add_argument("--no-lint", action="store_true", help="skip the real-news lint")
     args = parser.parse_args(argv)
 
@@ -334,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.budget,
             not args.pipeline_no_articles,
             args.pipeline_full_feeds,
+            max(1, args.pipeline_repeat),
         )
     if not args.no_lint:
         lint_table()
@@ -348,40 +356,65 @@ def pipeline_table(
     budget: int,
     articles: bool = True,
     full_feeds: bool = False,
+    repeat: int = 1,
 ) -> None:
-    """Multi-News through feeds of first sentences and full article pages, `poll --once --all`."""
+    """Multi-News through feeds of first sentences and full article pages, `poll --once --all`;
+    with `repeat` > 1 the pipeline runs that many times and its rows are the means."""
     from summary_pipeline import median_or_zero, run_pipeline
 
-    result = run_pipeline(clusters, to_item, articles, full_feeds)
-    # The batch command again, on exactly the documents the pipeline grouped into the story
-    # scored: separates what grouping costs from what the feed/article path costs.
-    docs_of = dict(clusters)
-    lines = [
-        batch_line(c, [to_item(c, i, docs_of[c][i]) for i in result.grouped[c]])
-        for c, _ in clusters
-        if result.grouped.get(c)
-    ]
-    same_grouping = batch_summaries(lines, Settings()) if lines else {}
-    piped, direct, grouped, even = Tally(), Tally(), Tally(), Tally()
+    direct = Tally()
     for cluster_id, _ in clusters:
-        ref = references[cluster_id]
-        units = result.summaries.get(cluster_id, [])
-        piped.add(score(ref, truncate(units, budget)), units, budget)
-        # Stories holding equally many of the cluster's documents tie; the pick above follows
-        # story order, which moves between runs: the mean over the tied ones does not.
-        tied = [score(ref, truncate(b, budget)) for b in result.tied.get(cluster_id, [])]
-        mean = {k: sum(t[k] for t in tied) / len(tied) for k in tied[0]} if tied else {}
-        even.add(mean or score(ref, truncate(units, budget)), units, budget)
         ours = batch.get(cluster_id, [])
-        direct.add(score(ref, truncate(ours, budget)), ours, budget)
-        same = same_grouping.get(cluster_id, [])
-        grouped.add(score(ref, truncate(same, budget)), same, budget)
+        direct.add(score(references[cluster_id], truncate(ours, budget)), ours, budget)
+    piped, grouped, even = Tally(), Tally(), Tally()
+    gaps: list[tuple[float, float]] = []
+    seconds, stories, multi = 0.0, 0, []
+    for _ in range(repeat):
+        result = run_pipeline(clusters, to_item, articles, full_feeds)
+        seconds, stories, multi = (
+            seconds + result.seconds,
+            stories + result.stories,
+            [
+                *multi,
+                *result.multi_source_bullets,
+            ],
+        )
+        # The batch command again, on exactly the documents the pipeline grouped into the
+        # story scored: separates what grouping costs from what the feed/article path costs.
+        docs_of = dict(clusters)
+        lines = [
+            batch_line(c, [to_item(c, i, docs_of[c][i]) for i in result.grouped[c]])
+            for c, _ in clusters
+            if result.grouped.get(c)
+        ]
+        same_grouping = batch_summaries(lines, Settings()) if lines else {}
+        run_piped, run_even = Tally(), Tally()
+        for cluster_id, _ in clusters:
+            ref = references[cluster_id]
+            units = result.summaries.get(cluster_id, [])
+            picked = score(ref, truncate(units, budget))
+            # Stories holding equally many of the cluster's documents tie; the pick above
+            # follows story order, which moves between runs: the mean over the tied ones
+            # does not.
+            tied = [score(ref, truncate(b, budget)) for b in result.tied.get(cluster_id, [])]
+            mean = {k: sum(t[k] for t in tied) / len(tied) for k in tied[0]} if tied else {}
+            same = same_grouping.get(cluster_id, [])
+            for tally, scores, text in (
+                (piped, picked, units),
+                (run_piped, picked, units),
+                (even, mean or picked, units),
+                (run_even, mean or picked, units),
+                (grouped, score(ref, truncate(same, budget)), same),
+            ):
+                tally.add(scores, text, budget)
+        gaps.append((_gap(direct, run_piped), _gap(direct, run_even)))
     print()
     print(
         f"whole pipeline: {len(clusters)} clusters, feeds carry "
         f"{'the full documents' if full_feeds else 'first sentences'}, article pages "
         f"the full documents (article fetching {'on' if articles else 'OFF'}); "
-        f"`poll --once --all` took {result.seconds:.1f} s ({result.output})"
+        f"`poll --once --all` took {seconds / repeat:.1f} s"
+        + (f" (mean of {repeat} runs)" if repeat > 1 else f" ({result.output})")
     )
     print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
     print("|------------------------|--------|--------|--------|------------|--------|--------|")
@@ -389,21 +422,30 @@ def pipeline_table(
     print(grouped.row("batch, same grouping"))
     print(piped.row("published (pipeline)"))
     print(even.row("published, ties mean"))
-    gap = 100 * (direct.rouge["rouge1"] - piped.rouge["rouge1"]) / max(piped.n, 1)
-    even_gap = 100 * (direct.rouge["rouge1"] - even.rouge["rouge1"]) / max(even.n, 1)
-    same_gap = 100 * (grouped.rouge["rouge1"] - piped.rouge["rouge1"]) / max(piped.n, 1)
-    multi = result.multi_source_bullets
-    print(f"R1 gap batch - published: {gap:.2f} points (target <= 1)")
-    print(f"R1 gap batch on the same grouping - published: {same_gap:.2f} points")
+    spread = ""
+    if repeat > 1:
+        picks, means = [g[0] for g in gaps], [g[1] for g in gaps]
+        spread = (
+            f" over {repeat} runs (pick {min(picks):.2f}..{max(picks):.2f}, "
+            f"ties mean {min(means):.2f}..{max(means):.2f})"
+        )
+    print(f"R1 gap batch - published: {_gap(direct, piped):.2f} points (target <= 1){spread}")
+    print(f"R1 gap batch on the same grouping - published: {_gap(grouped, piped):.2f} points")
     print(
-        f"R1 gap batch - published, ties mean: {even_gap:.2f} points (the mean over stories "
-        "holding equally many of a cluster's documents; the pick above follows story order)"
+        f"R1 gap batch - published, ties mean: {_gap(direct, even):.2f} points (the mean over "
+        "stories holding equally many of a cluster's documents; the pick above follows story "
+        "order)"
     )
     print(
-        f"published stories {result.stories}; multi-source {len(multi)}, bullets median "
-        f"{median_or_zero(multi):.1f} (target >= 6), min {min(multi, default=0)}, "
+        f"published stories {stories / repeat:.0f}; multi-source {len(multi) / repeat:.0f}, "
+        f"bullets median {median_or_zero(multi):.1f} (target >= 6), min {min(multi, default=0)}, "
         f"max {max(multi, default=0)}"
     )
+
+
+def _gap(base: Tally, other: Tally) -> float:
+    """ROUGE-1 points by which `other`'s mean falls short of `base`'s."""
+    return 100 * (base.rouge["rouge1"] / max(base.n, 1) - other.rouge["rouge1"] / max(other.n, 1))
 
 
 def lint_table() -> None:
