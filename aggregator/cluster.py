@@ -26,10 +26,12 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import chain
 
 from .active_story import EPOCH, ActiveStory, ProfileMember
 from .cluster_settings import Assignment, ClusterSettings
@@ -244,25 +246,15 @@ class Clusterer(StoryWindow):
         `held`: the terms of the item's own story, when it has one (a regroup)."""
         s = self.settings
         terms = vector.keys() | title_vector.keys()
-        counts, index = self._counts, self._index
-        sdf, distinct = counts.sdf, counts.distinct_limit()
-        hits: dict[ProfileMember, int] = {}
-        for term in terms:
-            posting = index.get(term)
-            if posting is None or sdf[term] > distinct:
-                continue
-            if type(posting) is ProfileMember:  # filed alone (see aggregator.profile_index)
-                hits[posting] = hits.get(posting, 0) + 1
-            elif len(posting) <= s.max_postings:
-                for member in posting:
-                    hits[member] = hits.get(member, 0) + 1
+        counts = self._counts
         # Fewer shared terms suffice on the headline route (an item or member without text).
         short = min(s.min_shared_terms, s.headline_shared_terms)
+        hits = self._hits(terms, short)
         candidates = [
             m
             for m, n in hits.items()
-            if n >= s.min_shared_terms
-            or (n >= short and not (has_text and len(m.packed[1]) >= s.min_text_terms))
+            if n >= short
+            and (n >= s.min_shared_terms or not (has_text and len(m.packed[1]) >= s.min_text_terms))
         ]
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
@@ -325,6 +317,36 @@ class Clusterer(StoryWindow):
         ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]
         ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return ranked
+
+    def _hits(self, terms: Iterable[str], least: int) -> dict[ProfileMember, int]:
+        """Profile members filed under at least `least` of `terms` → how many, counting only
+        distinctive terms on at most `max_postings` members.
+
+        Postings run long (up to `max_postings` members each) and nearly every member met shares
+        one term only, so members seen twice are found with set operations, which compare the
+        hashes their sets keep instead of visiting each member, and only those are counted."""
+        index, sdf = self._index, self._counts.sdf
+        distinct, longest = self._counts.distinct_limit(), self.settings.max_postings
+        postings: list[Collection[ProfileMember]] = []
+        for term in terms:
+            posting = index.get(term)
+            if posting is None or sdf[term] > distinct:
+                continue
+            if type(posting) is ProfileMember:  # filed alone (see aggregator.profile_index)
+                postings.append((posting,))
+            elif len(posting) <= longest:
+                postings.append(posting)  # type: ignore[arg-type]
+        if least < 2:
+            return Counter(chain.from_iterable(postings))
+        seen: set[ProfileMember] = set()
+        again: set[ProfileMember] = set()
+        for posting in postings:
+            again |= seen.intersection(posting)
+            seen.update(posting)
+        if not again:
+            return {}
+        hits = Counter(chain.from_iterable(again.intersection(p) for p in postings))
+        return {m: n for m, n in hits.items() if n >= least}
 
     # --- merging ----------------------------------------------------------------------------
 
