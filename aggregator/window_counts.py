@@ -126,6 +126,17 @@ class WindowCounts:
             return 0.0  # spread over many stories: a function word or a topic, not an event
         return math.log((self.n_items + 1) / (self.df[term] + 1)) + 1.0
 
+    def _idfs(self, terms: Iterable[str]) -> dict[str, float]:
+        """`idf` of each of `terms` (the same figures, without a call per term)."""
+        s, sdf, df = self.settings, self.sdf.get, self.df.get
+        stories, top = self.n_stories, self.n_items + 1
+        common = s.common_share * stories if stories >= s.common_min_stories else None
+        log = math.log
+        return {
+            t: 0.0 if common is not None and sdf(t, 0) > common else log(top / (df(t, 0) + 1)) + 1.0
+            for t in terms
+        }
+
     def distinct_limit(self) -> float:
         """A term in at most this many active stories is distinctive."""
         s = self.settings
@@ -149,14 +160,18 @@ class WindowCounts:
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
         furniture = self.outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
-        limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
-        title = [t for t in title_terms if furniture is None or furniture[t] <= limit]
-        text = [t for t in text_terms if furniture is None or furniture[t] <= limit]
+        if furniture is None:
+            title, text = list(title_terms), text_terms
+        else:
+            limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
+            repeats = furniture.get
+            title = [t for t in title_terms if repeats(t, 0) <= limit]
+            text = tuple(t for t in text_terms if repeats(t, 0) <= limit)
         title_tf = Counter(title)
         tf = {t: c * s.title_weight for t, c in title_tf.items()}
         for term in text:
             tf[term] = tf.get(term, 0.0) + 1.0
-        idf = {t: self.idf(t) for t in tf}
+        idf = self._idfs(tf)
         vector = {t: w * idf[t] for t, w in tf.items() if idf[t] > 0}
         if len(vector) > s.vector_terms:
             vector = dict(sorted(vector.items(), key=lambda tv: (-tv[1], tv[0]))[: s.vector_terms])
@@ -165,7 +180,8 @@ class WindowCounts:
 
     def shares_event(self, item_terms: Iterable[str], vector: Vector, title: Vector) -> bool:
         """Enough distinctive terms in common with a member, and enough of them not names."""
-        shared = [t for t in item_terms if (t in vector or t in title) and self.distinctive(t)]
+        sdf, limit = self.sdf.get, self.distinct_limit()
+        shared = [t for t in item_terms if (t in vector or t in title) and sdf(t, 0) <= limit]
         if len(shared) < self.settings.min_shared_terms:
             return False
         return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
