@@ -5,8 +5,12 @@ Prints pairwise and B-cubed precision/recall/F1 (and the share of pure multi-ite
 over its feed files served on loopback, dates shifted to now) and through `aggregator cluster`
 on the same entries, with how far the two agree; (2) the UCI headline stream and (3) the
 pooled Multi-News documents, for the default settings and a few variants, and the default
-over other random draws of the documents' times. With the `embeddings` extra installed, rows
-with headline embeddings on are added.
+over other random draws of the documents' times. The Multi-News documents go through the batch
+command's own path (`batch.group_rows`: cleaning, a title cut from the text as for any entry
+without one, dedupe, grouping by publication hour), as the product would treat them; one line,
+labelled as such, still feeds the raw documents straight to `cluster_stream` with their first
+sentence as title, as this bench did before. With the `embeddings` extra installed, rows with
+headline embeddings on are added.
 
     .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real]
 """
@@ -30,10 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from aggregator.batch import Row, group_rows  # noqa: E402
 from aggregator.cluster import ClusterSettings, cluster_stream  # noqa: E402
 from aggregator.dedupe import canonical_url, outlet_key  # noqa: E402
 from aggregator.embed import headline_embedder  # noqa: E402
 from aggregator.models import Item  # noqa: E402
+from aggregator.store import Store  # noqa: E402
 from aggregator.text import html_to_text, split_sentences  # noqa: E402
 
 DEFAULT_DATA = next(
@@ -69,11 +75,17 @@ def load_uci(path: Path) -> tuple[list[Item], Gold]:
     return items, gold
 
 
-def load_multinews(path: Path, seed: int = 13, days: float = 3.0) -> tuple[list[Item], Gold]:
-    """Every Multi-News document as an item; title = first sentence; seeded random times."""
+def multinews_rows(path: Path, seed: int = 13, days: float = 3.0) -> tuple[list[Row], Gold]:
+    """Every Multi-News document as an `aggregator cluster` input row, at seeded random times.
+
+    The documents have no headline, so the rows carry none: the batch path cleans the text and
+    cuts a title from it, as the poller does for a feed entry without one. Each document is its
+    own publisher (the data names none), so no feed template is shared between documents.
+    """
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    items, gold = [], {}
+    rows: list[Row] = []
+    gold: Gold = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
@@ -81,13 +93,25 @@ def load_multinews(path: Path, seed: int = 13, days: float = 3.0) -> tuple[list[
                 text = html_to_text(doc)
                 if not text:
                     continue
-                sentences = split_sentences(text)
-                title = sentences[0][:200] if sentences else text[:200]
                 item_id = f"{row['cluster_id']}#{k}"
                 when = start + timedelta(seconds=rng.uniform(0, days * 86400))
-                items.append(Item(id=item_id, title=title, text=text, published=when))
+                fields = {"id": item_id, "title": "", "text": text, "url": "",
+                          "publisher": item_id, "category": ""}  # fmt: skip
+                rows.append((fields, when))
                 gold[item_id] = row["cluster_id"]
-    return items, gold
+    return rows, gold
+
+
+def raw_multinews_items(rows: list[Row]) -> list[Item]:
+    """The rows as items that skip the pipeline (no cleaning, no dedupe): first sentence of the
+    raw text as title. This bench's former Multi-News row, kept for comparison only."""
+    items = []
+    for fields, when in rows:
+        text = fields["text"]
+        sentences = split_sentences(text)
+        title = sentences[0][:200] if sentences else text[:200]
+        items.append(Item(id=fields["id"], title=title, text=text, published=when))
+    return items
 
 
 def _pairs(n: int) -> int:
@@ -130,6 +154,20 @@ def run(items: list[Item], gold: Gold, settings: ClusterSettings) -> dict[str, f
     elapsed = time.perf_counter() - started
     result = score(pred, gold)
     result["items_s"] = len(items) / elapsed if elapsed > 0 else float("inf")
+    return result
+
+
+def run_batch(rows: list[Row], gold: Gold, settings: ClusterSettings) -> dict[str, float]:
+    """Group `rows` through the batch command's path (in-memory store) and score the result."""
+    store = Store(":memory:")
+    started = time.perf_counter()
+    try:
+        pred = group_rows(rows, store, settings)
+    finally:
+        store.close()
+    elapsed = time.perf_counter() - started
+    result = score(pred, gold)
+    result["items_s"] = len(rows) / elapsed if elapsed > 0 else float("inf")
     return result
 
 
@@ -213,19 +251,22 @@ def _with_embeddings(
     return run
 
 
+Scorer = Callable[[ClusterSettings], dict[str, float]]  # one dataset, grouped and scored
+
+
 def sweep(
-    datasets: Iterable[tuple[str, list[Item], Gold]],
+    datasets: Iterable[tuple[str, Scorer]],
     base: ClusterSettings,
     grid: dict[str, list[float]],
     make: Callable[[ClusterSettings, str, float], ClusterSettings],
 ) -> None:
     """Print scores over a one-parameter-at-a-time grid (for tuning on dev data)."""
-    for name, items, gold in datasets:
+    for name, scorer in datasets:
         print(f"\n## sweep on {name}")
         print(HEADER)
         for param, values in grid.items():
             for value in values:
-                print(line(f"{param}={value}", run(items, gold, make(base, param, value))))
+                print(line(f"{param}={value}", scorer(make(base, param, value))))
 
 
 # Multi-News has no publication times: the pooled row draws them at random (seed 13, 3 days).
@@ -235,15 +276,17 @@ SPREADS = [(seed, 3.0) for seed in (1, 2, 3, 4)] + [(seed, 1.0) for seed in (5, 
 
 
 def multinews_spread(path: Path, settings: ClusterSettings) -> None:
-    """Pooled Multi-News, default settings, over other random times: mean and worst."""
+    """Pooled Multi-News (batch path), default settings, over other random times: mean and
+    worst."""
     results = []
     for seed, days in SPREADS:
-        items, gold = load_multinews(path, seed=seed, days=days)
-        results.append(run(items, gold, settings))
+        rows, gold = multinews_rows(path, seed=seed, days=days)
+        results.append(run_batch(rows, gold, settings))
     mean = {k: sum(r[k] for r in results) / len(results) for k in ("pw_p", "pw_r", "pw_f1")}
     worst = {k: min(r[k] for r in results) for k in ("pw_p", "pw_f1")}
     print(
-        f"default over {len(SPREADS)} other draws of times (seeds 1-4 over 3 days, 5-8 over 1): "
+        f"default (batch path) over {len(SPREADS)} other draws of times "
+        "(seeds 1-4 over 3 days, 5-8 over 1): "
         f"mean pw P {mean['pw_p']:.3f} R {mean['pw_r']:.3f} F1 {mean['pw_f1']:.3f}; "
         f"worst F1 {worst['pw_f1']:.3f}, worst P {worst['pw_p']:.3f}"
     )
@@ -266,19 +309,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.headline_threshold is not None:
         base = replace(base, headline_threshold=args.headline_threshold)
     uci = load_uci(args.data / "uci-headlines-dev.jsonl")
-    multi = load_multinews(args.data / "multinews-dev.jsonl")
-    datasets = [
-        (f"UCI headlines ({len(uci[0])} items, {len(set(uci[1].values()))} gold stories)", *uci),
+    rows, gold = multinews_rows(args.data / "multinews-dev.jsonl")
+    datasets: list[tuple[str, Scorer]] = [
         (
-            f"Multi-News pooled ({len(multi[0])} docs, {len(set(multi[1].values()))} clusters)",
-            *multi,
+            f"UCI headlines ({len(uci[0])} items, {len(set(uci[1].values()))} gold stories)",
+            lambda s: run(*uci, s),
+        ),
+        (
+            f"Multi-News pooled ({len(rows)} docs, {len(set(gold.values()))} clusters; "
+            "through the batch command's path)",
+            lambda s: run_batch(rows, gold, s),
         ),
     ]
-    for name, items, gold in datasets:
+    for name, scorer in datasets:
         print(f"\n## {name}")
         print(HEADER)
         for label, settings in variants(base):
-            print(line(label, run(items, gold, settings)))
+            print(line(label, scorer(settings)))
+    raw = run(raw_multinews_items(rows), gold, base)
+    print(line("default, raw (skips the pipeline)", raw), "<- former row: no cleaning or dedupe")
     multinews_spread(args.data / "multinews-dev.jsonl", base)
     if args.sweep:
         grid: dict[str, list[float]] = {
