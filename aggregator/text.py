@@ -88,6 +88,8 @@ _BOILERPLATE_LINE = re.compile(
         (?:\s+(?:facebook|twitter|pinterest|linkedin|whatsapp|reddit|email|share|print|copy\s+link))*
         (?:\s+(?:photograph|photo|image)\b.*)?
       | (?:subscribe|sign\s+up|register)\b.{0,100}
+      | breaking\s+news\s+emails\s+get\s+breaking\s+news\s+alerts\b.{0,120}
+      | (?:text|font)\s+size\s*[-+]?
       | follow\s+(?:us|\S+(?:\s+\S+){0,3})\s+on\s+(?:twitter|facebook|instagram|x)\b.*
       | (?:like|follow)\s+us\s+on\b.*
       | (?:please\s+)?enable\s+javascript.*
@@ -126,6 +128,11 @@ _INLINE_BOILERPLATE = re.compile(
     r"|\[\s*(?:…|\.\.\.|&hellip;|\+\d+\s+chars)\s*\]",
     re.IGNORECASE,
 )
+# A video player's controls extracted with the page, ahead of the video's caption:
+# "CLOSE Skip in Skip x Embed x Share A former officer accused of …".
+_PLAYER_CONTROLS = re.compile(
+    r"(?:CLOSE\s+)?Skip\s+in\s+Skip\s+x\s+Embed\s+x\s+Share\s*(?:CLOSE\s+)?"
+)
 # News-agency datelines: "LONDON (Reuters) -", "KATHMANDU, Nepal (AP) —", "(CNN) --",
 # "NEW YORK, March 3 (Reuters) -", "WASHINGTON —".
 _AGENCIES = r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS"
@@ -162,6 +169,8 @@ def clean_text(text: str) -> str:
             continue
         if _may_hold_inline_boilerplate(line):
             line = _INLINE_BOILERPLATE.sub(" ", line)
+        if "Skip x Embed" in line:
+            line = _PLAYER_CONTROLS.sub("", line, count=1)
         line = _DATELINE.sub("", line, count=1)
         line = _SPACES.sub(" ", line).strip()
         if line and not _BOILERPLATE_LINE.match(line):

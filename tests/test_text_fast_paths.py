@@ -23,6 +23,7 @@ PIECES = [
     *("Read more", "READ MORE at x", "The post ", " appeared first on ", "publıshed", "[…]"),
     *("(AP Photo)", "Photograph: x", "PHOTOGRAPH: y", "subscribe", "SIGN UP", "ſign up", "  "),
     *(" \n ", "\n\n", "(Reuters) - ", "LONDON — ", "Follow us on Twitter"),
+    *("CLOSE Skip in Skip x Embed x Share ", "Skip x Embed", "Text Size -"),
 ]
 
 
@@ -42,6 +43,7 @@ def _clean_reference(value: str) -> str:
         if not line or text._BOILERPLATE_LINE.match(line) or text._CAPTION_LINE.search(line):
             continue
         line = text._INLINE_BOILERPLATE.sub(" ", line)
+        line = text._PLAYER_CONTROLS.sub("", line, count=1)
         line = text._DATELINE.sub("", line, count=1)
         line = _SPACES.sub(" ", line).strip()
         if line and not text._BOILERPLATE_LINE.match(line):

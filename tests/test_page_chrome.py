@@ -1,0 +1,59 @@
+"""Page chrome that article extraction keeps (a video player's controls, a newsletter prompt,
+a text-size widget) is cleaned away, so it neither opens a title cut from the text nor ties
+unrelated items together."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from aggregator.batch import group_rows
+from aggregator.cluster import ClusterSettings
+from aggregator.store import Store
+from aggregator.text import clean_text
+
+CONTROLS = "CLOSE Skip in Skip x Embed x Share"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{CONTROLS} A ferry ran aground off Quillan.", "A ferry ran aground off Quillan."),
+        ("Skip in Skip x Embed x Share CLOSE Snow shuts Dorrow.", "Snow shuts Dorrow."),
+        (
+            "Breaking News Emails Get breaking news alerts and special reports. The news and "
+            "stories that matter, delivered weekday mornings.\nThe dam broke.",
+            "The dam broke.",
+        ),
+        ("Text Size -\nThe dam broke.\nFont size +", "The dam broke."),
+        # News that merely mentions the words stays.
+        ("Skiers skip the share of the slope.", "Skiers skip the share of the slope."),
+        ("The text size was cut.", "The text size was cut."),
+    ],
+)
+def test_page_chrome_is_cleaned_away(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+
+
+def _row(item_id: str, text: str, hour: int) -> tuple[dict[str, str], datetime]:
+    fields = {"id": item_id, "title": "", "text": text, "url": "",
+              "publisher": f"Outlet {item_id}", "category": ""}  # fmt: skip
+    return fields, datetime(2024, 3, 4, hour, tzinfo=UTC)
+
+
+def test_items_opening_with_player_controls_are_not_joined_by_them() -> None:
+    rows = [
+        _row("ferry", f"{CONTROLS} A ferry ran aground off Quillan harbour on Tuesday. "
+             "Coastguard crews lifted forty passengers from the deck. Video provided by Newsy", 9),
+        _row("budget", f"{CONTROLS} The Dorrow council passed its school budget on Tuesday "
+             "after a long night of votes. Video provided by Newsy", 10),
+    ]  # fmt: skip
+    store = Store(":memory:")
+    try:
+        stories = group_rows(rows, store, ClusterSettings())
+        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
+    finally:
+        store.close()
+    assert stories["ferry"] != stories["budget"]
+    assert titles["ferry"].startswith("A ferry ran aground")
