@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import random
@@ -54,13 +55,14 @@ class Corpus:
         self.vocab = list(
             dict.fromkeys(_word(self.rng, self.rng.randint(2, 4)) for _ in range(30_000))
         )
-        self.weights = [1.0 / (rank + 1) for rank in range(len(self.vocab))]
+        weights = [1.0 / (rank + 1) for rank in range(len(self.vocab))]
+        self.cum_weights = list(itertools.accumulate(weights))  # (the same draws, summed once)
         self.outlets = [f"outlet{n}.example" for n in range(300)]
         self.events: list[tuple[list[str], list[str], int]] = []  # names, terms, size
         self.n = 0
 
     def _common(self, k: int) -> list[str]:
-        return self.rng.choices(self.vocab, self.weights, k=k)
+        return self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=k)
 
     def item(self, when: datetime) -> Item:
         rng = self.rng
