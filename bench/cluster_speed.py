@@ -6,8 +6,10 @@ text). For each window size W, one process groups W items into a database as the
 a fresh process restores a clusterer from it (timed: the `poll --once` start-up cost), then
 assigns NEW further items and reports items/s, in wall-clock and in CPU time (the CPU figures
 are steadier on a shared machine), with the clusterer's memory (RSS growth while restoring)
-and that process's peak RSS. Per-item cost should stay flat as W grows; the targets are
-≥ 2,000 items/s at W = 100k and a restore of 60k items in under 1 s, within the story cap.
+and that process's peak RSS; "gc CPU s" is the part of the assigning time spent by Python's
+garbage collector (mostly its first passes over the objects the restore built). Per-item
+cost should stay flat as W grows; the targets are ≥ 2,000 items/s at W = 100k and a restore
+of 60k items in under 1 s, within the story cap.
 
     .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000]
 """
@@ -110,6 +112,21 @@ def grouped_database(path: Path, items: list[Item], settings: ClusterSettings) -
     return clusterer
 
 
+class _CollectorTime:
+    """CPU seconds Python's cyclic garbage collector runs (a `gc.callbacks` entry). Objects a
+    restore builds with the collector off are traversed by its first passes after it, while
+    the first new items are assigned: a cost of the restore that grows with the window."""
+
+    def __init__(self) -> None:
+        self.seconds, self._started = 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -139,10 +156,13 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         del items, terms
         memory = _rss_mb() - before
     fresh = corpus.items(new, window_end, timedelta(hours=1))
+    collecting = _CollectorTime()
+    gc.callbacks.append(collecting)
     started, cpu = time.perf_counter(), time.process_time()
     for item in fresh:
         clusterer.assign(item, item.published or window_end)
     assign, assign_cpu = time.perf_counter() - started, time.process_time() - cpu
+    gc.callbacks.remove(collecting)
     return {
         "window": size,
         "stories": clusterer.active_stories,
@@ -151,6 +171,7 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         "restore_cpu_s": restore_cpu,
         "items_s": new / assign,
         "items_cpu_s": new / assign_cpu,
+        "gc_cpu_s": collecting.seconds,
         "clusterer_mb": memory,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -177,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'(CPU s)':>8} "
-        f"{'items/s':>8} {'(CPU)':>6} {'clust MB':>9} {'peak MB':>8}"
+        f"{'items/s':>8} {'(CPU)':>6} {'gc CPU s':>9} {'clust MB':>9} {'peak MB':>8}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         command = [sys.executable, __file__, "--one", str(size), "--new", str(args.new), *cap]
@@ -185,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{int(r['window']):>8} {int(r['stories']):>8} {r['read_s']:>10.2f} "
             f"{r['restore_s']:>10.2f} {r['restore_cpu_s']:>8.2f} {r['items_s']:>8.0f} "
-            f"{r['items_cpu_s']:>6.0f} {r['clusterer_mb']:>9.0f} {r['peak_mb']:>8.0f}",
+            f"{r['items_cpu_s']:>6.0f} {r['gc_cpu_s']:>9.2f} {r['clusterer_mb']:>9.0f} "
+            f"{r['peak_mb']:>8.0f}",
             flush=True,
         )
     return 0
