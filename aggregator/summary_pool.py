@@ -60,8 +60,13 @@ class SummaryPool:
     @staticmethod
     def worth_it(summarizer: object, stories: int) -> bool:
         """Whether `stories` dirty stories are worth workers: the extractive summariser only
-        (a model's answers come back on its own threads) and enough of them."""
-        return type(summarizer) is ExtractiveSummarizer and stories >= MIN_STORIES
+        (a model's answers come back on its own threads), enough of them, and a second core
+        (on one, a worker would only add its memory)."""
+        return (
+            type(summarizer) is ExtractiveSummarizer
+            and stories >= MIN_STORIES
+            and usable_cpus() > 1
+        )
 
     def submit(self, stories: Sequence[tuple[Sequence[Item], str | None]]) -> list[Future[Summary]]:
         """Summarise `stories` ((items, published headline) each); one future per story, in

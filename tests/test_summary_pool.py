@@ -82,6 +82,7 @@ def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
 
     changed = run_story_job(in_place)
     monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
     monkeypatch.setattr(story_job, "SAVE_BATCH", 3)  # several batches in flight, in order
     calls: list[int] = []
     real_submit = SummaryPool.submit
@@ -113,10 +114,16 @@ def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
         pool.close()
 
 
-def test_few_stories_or_a_model_are_summarised_in_place() -> None:
+def test_few_stories_one_core_or_a_model_are_summarised_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     summarizer = ExtractiveSummarizer()
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
     assert SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES)
     assert not SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES - 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 1)
+    assert not SummaryPool.worth_it(summarizer, 10 * summary_pool.MIN_STORIES)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
 
     class Model(ExtractiveSummarizer):  # the LLM backend answers on its own threads
         pass
