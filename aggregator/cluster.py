@@ -43,7 +43,7 @@ from .event_links import (
     shares_a_name,
     shares_own_terms,
 )
-from .features import Features, encode, item_features, pack, unpack
+from .features import Features, Packed, encode, item_features, pack, unpack
 from .headline_route import Headline, headline_margin
 from .models import Item
 from .story_window import StoryWindow
@@ -106,19 +106,10 @@ class Clusterer(StoryWindow):
                 vector, title_vector, when, now, item.outlet, features, has_text, headline
             )
         )
-        if ranked and ranked[0][0] >= 0:
-            _, score, best = ranked[0]
-            story, merged = self._merge(self._stories[best], ranked[1:])
-            new = False
-        else:
-            score, merged, new = max((s for _, s, _ in ranked), default=0.0), (), True
-            story = self._new_story(item.id, now)
+        story, score, merged, new = self._place(ranked, item.id, now)
         packed = self._record(story, item, features, when, now, score)
         if not features.multi:
-            member = ProfileMember(item.id, story, when, packed, item.outlet)
-            self._set_vectors(member, vector, title_vector)
-            member.headline = headline
-            self._enter_profile(story, member)
+            member = self._join_profile(story, item, when, packed, vector, title_vector, headline)
             self._keep_full(member, features)  # (it is likely compared soon)
         if new:
             self._enforce_cap()
@@ -182,10 +173,7 @@ class Clusterer(StoryWindow):
             story.last_seen = max(story.last_seen, now)
             profile = [m.id for m in [story.founder, *story.recent] if m is not None]
             if item.id not in profile and not features.multi:  # it vouches as a joiner does
-                packed = pack(features)
-                member = ProfileMember(item.id, story, when, packed, item.outlet)
-                self._set_vectors(member, vector, title_vector)
-                self._enter_profile(story, member)
+                self._join_profile(story, item, when, pack(features), vector, title_vector)
         return Assignment(story.id, False, known[1], tuple(merged), encode(features))
 
     def _names_shared(self, story: ActiveStory, item_id: str, features: Features) -> bool:
@@ -210,23 +198,44 @@ class Clusterer(StoryWindow):
         it now matches (merging as `assign` does) or into a new one."""
         self._detach(story, item.id)
         vector, title_vector = self._counts.vectors(features, item.outlet)
-        if others and others[0][0] >= 0:
-            _, score, best = others[0]
-            target, merged = self._merge(self._stories[best], others[1:])
-            new = False
-        else:
-            score, merged, new = max((s for _, s, _ in others), default=0.0), (), True
-            target = self._new_story(moved_story_id(item.id, story.id), now)
-        self._record(target, item, features, when, now, score)
+        target, score, merged, new = self._place(others, moved_story_id(item.id, story.id), now)
+        packed = self._record(target, item, features, when, now, score)
         if not features.multi:
-            packed = target.log[-1][1]
-            member = ProfileMember(item.id, target, when, packed, item.outlet)
-            self._set_vectors(member, vector, title_vector)
-            member.headline = self._headline(item.title, features.title)
-            self._enter_profile(target, member)
+            headline = self._headline(item.title, features.title)
+            self._join_profile(target, item, when, packed, vector, title_vector, headline)
         if new:
             self._enforce_cap()
         return Assignment(target.id, new, score, merged, encode(features))
+
+    def _place(
+        self, ranked: list[tuple[float, float, str]], new_id: str, now: datetime
+    ) -> tuple[ActiveStory, float, tuple[str, ...], bool]:
+        """Where an item goes given its ranked stories: the best clearing its margin (merged
+        with the others that do, see `_merge`), else a new story `new_id`; with its score,
+        the stories merged and whether the story is new."""
+        if ranked and ranked[0][0] >= 0:
+            _, score, best = ranked[0]
+            story, merged = self._merge(self._stories[best], ranked[1:])
+            return story, score, merged, False
+        score = max((s for _, s, _ in ranked), default=0.0)
+        return self._new_story(new_id, now), score, (), True
+
+    def _join_profile(
+        self,
+        story: ActiveStory,
+        item: Item,
+        when: datetime,
+        packed: Packed,
+        vector: Vector,
+        title_vector: Vector,
+        headline: Headline | None = None,
+    ) -> ProfileMember:
+        """Make a booked item one of its story's profile members, with its vectors."""
+        member = ProfileMember(item.id, story, when, packed, item.outlet)
+        self._set_vectors(member, vector, title_vector)
+        member.headline = headline
+        self._enter_profile(story, member)
+        return member
 
     # --- scoring ----------------------------------------------------------------------------
 
