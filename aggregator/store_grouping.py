@@ -106,12 +106,9 @@ class GroupingStore(StoreBase):
         self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
         self._bump_version()
 
-    def move_item(self, item: Item, story_id: str, now: datetime) -> None:
-        """Move an item, with its duplicates, out of its story into another (new or
-        existing); the story it left keeps its id and its other items. Both stories are
-        summarised again."""
-        left = self._rows("SELECT story_id FROM items WHERE id = ?", [item.id])
-        old = next(iter(left), {}).get("story_id")
+    def _story_takes(self, story_id: str, item: Item, now: datetime) -> None:
+        """Create the story row if new, else mark it dirty: `item` joins it. A story's
+        `first_seen` is the earliest publication time of its items."""
         published = to_iso(item.published or now)
         self.db.execute(
             "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
@@ -120,6 +117,14 @@ class GroupingStore(StoreBase):
             "first_seen = MIN(first_seen, excluded.first_seen)",
             [story_id, item.category, item.title, published, to_iso(now), published],
         )
+
+    def move_item(self, item: Item, story_id: str, now: datetime) -> None:
+        """Move an item, with its duplicates, out of its story into another (new or
+        existing); the story it left keeps its id and its other items. Both stories are
+        summarised again."""
+        left = self._rows("SELECT story_id FROM items WHERE id = ?", [item.id])
+        old = next(iter(left), {}).get("story_id")
+        self._story_takes(story_id, item, now)
         self.db.execute(
             "UPDATE items SET story_id = ? WHERE id = ? OR duplicate_of = ?",
             [story_id, item.id, item.id],
@@ -176,14 +181,7 @@ class GroupingStore(StoreBase):
         """
         from .dedupe import near_keys
 
-        published = to_iso(item.published or now)
-        self.db.execute(
-            "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
-            "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
-            "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at), "
-            "first_seen = MIN(first_seen, excluded.first_seen)",
-            [story_id, item.category, item.title, published, to_iso(now), published],
-        )
+        self._story_takes(story_id, item, now)
         self.db.execute(
             "UPDATE items SET story_id = ?, duplicate_of = ?, "
             "grouping_terms = COALESCE(?, grouping_terms), furniture = ? WHERE id = ?",
