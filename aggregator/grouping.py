@@ -8,28 +8,45 @@ not depend on how many polls they arrived in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from .cluster import Clusterer
 from .dedupe import find_duplicate
-from .models import Item
+from .models import Item, ItemKey
 from .store import Store
 
-__all__ = ["group_pending", "publication_runs", "regroup_articles"]
+__all__ = ["GROUP_CHUNK", "group_pending", "publication_runs", "regroup_articles"]
+
+GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pending`)
+
+
+class Dated(Protocol):
+    """What `publication_runs` orders by: an `Item`, or an `ItemKey` without the text."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def first_seen(self) -> datetime | None: ...
+
+
+D = TypeVar("D", bound=Dated)
 
 
 def publication_runs(
-    items: Sequence[Item], now: datetime, length: timedelta
-) -> list[tuple[datetime, list[Item]]]:
+    items: Sequence[D], now: datetime, length: timedelta
+) -> list[tuple[datetime, list[D]]]:
     """`items` in publication order, cut into runs: each starts at its oldest item and holds
     the items published less than `length` after it. Each run comes with the clock grouping
     reads for it: its newest publication time, never later than `now`. Pure."""
 
-    def when(item: Item) -> datetime:
+    def when(item: D) -> datetime:
         return min(item.published or now, now)
 
-    runs: list[list[Item]] = []
+    runs: list[list[D]] = []
     for item in sorted(items, key=lambda i: (when(i), i.first_seen or now, i.id)):
         if runs and when(item) < when(runs[-1][0]) + length:
             runs[-1].append(item)
@@ -39,7 +56,11 @@ def publication_runs(
 
 
 def group_pending(
-    store: Store, clusterer: Clusterer, now: datetime, pending: Sequence[Item] | None = None
+    store: Store,
+    clusterer: Clusterer,
+    now: datetime,
+    pending: Sequence[Item] | None = None,
+    chunk: int = GROUP_CHUNK,
 ) -> int:
     """Assign every stored item without a story (`pending`, when the caller already read
     them), oldest first; returns how many were assigned.
@@ -51,14 +72,19 @@ def group_pending(
     its per-outlet counts grow run by run, at the run's clock. So a day's backlog arriving in
     one poll is grouped as the same day arriving hour by hour, and as `aggregator cluster`
     groups it; the store records `now`.
+
+    Read from the store, the runs are cut over the items' keys (`Store.unassigned_keys`) and
+    a run's items are read `chunk` at a time, twice (counted, then assigned), so a large
+    backlog never holds more than `chunk` texts; the pass groups as one read of them would.
     """
     count = 0
     with store.transaction():
-        runs = publication_runs(
-            store.unassigned_items() if pending is None else pending,
-            now,
-            clusterer.settings.expire_every,
-        )
+        if pending is None:
+            keyed = publication_runs(store.unassigned_keys(), now, clusterer.settings.expire_every)
+            runs = [(clock, _reader(store, run, chunk)) for clock, run in keyed]
+        else:
+            given = publication_runs(pending, now, clusterer.settings.expire_every)
+            runs = [(clock, _holder(run)) for clock, run in given]
         runs.reverse()  # popped oldest first: a run's items are let go once it is grouped
         while runs:
             count += _group_run(store, clusterer, *runs.pop(), now)
@@ -66,27 +92,61 @@ def group_pending(
     return count
 
 
+Parts = Callable[[], Iterator[list[Item]]]  # a run's items, a part at a time, in run order
+
+
+def _reader(store: Store, run: list[ItemKey], chunk: int) -> Parts:
+    """A run read from the store `chunk` items at a time, each time it is walked."""
+    ids = [key.id for key in run]
+
+    def parts() -> Iterator[list[Item]]:
+        for start in range(0, len(ids), chunk):
+            yield store.items_by_id(ids[start : start + chunk])
+
+    return parts
+
+
+def _holder(run: list[Item]) -> Parts:
+    """A run the caller already read, in one part."""
+    return lambda: iter([run])
+
+
 def _group_run(
-    store: Store, clusterer: Clusterer, clock: datetime, run: list[Item], now: datetime
+    store: Store, clusterer: Clusterer, clock: datetime, parts: Parts, now: datetime
 ) -> int:
-    """Group one run of publication time (see `group_pending`); returns its length."""
+    """Group one run of publication time (see `group_pending`); returns its length.
+
+    Its items are walked twice: all are counted (`observe`) before any is assigned. Between
+    the walks, and while assigning, the store changes only the rows of items already grouped
+    (theirs, their stories', and earlier items found to be furniture), so the second walk
+    reads what the first did."""
     clusterer.expire(clock)
-    clusterer.observe(run)
-    for item in run:
-        original = find_duplicate(item, store.duplicate_candidates(item))
-        if original is not None and original.story_id:
-            clusterer.forget(item)
-            story_id = clusterer.story_of(original.id) or original.story_id
-            store.assign(item, story_id, original.duplicate_of or original.id, now)
-        else:
-            assignment = clusterer.assign(item, clock)
-            for absorbed in assignment.merged:
-                store.merge_story(absorbed, assignment.story_id, now)
-            store.assign(
-                item, assignment.story_id, None, now, assignment.terms, assignment.furniture
-            )
-            store.mark_furniture(assignment.earlier_furniture)
-    return len(run)
+    for part in parts():
+        clusterer.observe(part)
+    count = 0
+    for part in parts():
+        for item in part:
+            _group_item(store, clusterer, clock, item, now)
+        count += len(part)
+    return count
+
+
+def _group_item(
+    store: Store, clusterer: Clusterer, clock: datetime, item: Item, now: datetime
+) -> None:
+    """Put one item of a run into a story: an original's, as its duplicate, or the
+    clusterer's."""
+    original = find_duplicate(item, store.duplicate_candidates(item))
+    if original is not None and original.story_id:
+        clusterer.forget(item)
+        story_id = clusterer.story_of(original.id) or original.story_id
+        store.assign(item, story_id, original.duplicate_of or original.id, now)
+    else:
+        assignment = clusterer.assign(item, clock)
+        for absorbed in assignment.merged:
+            store.merge_story(absorbed, assignment.story_id, now)
+        store.assign(item, assignment.story_id, None, now, assignment.terms, assignment.furniture)
+        store.mark_furniture(assignment.earlier_furniture)
 
 
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,15 @@ class Item:
     story_id: str | None = None
     duplicate_of: str | None = None
     furniture: bool = False  # grouping found its text to be a page's furniture, not an article
+
+
+class ItemKey(NamedTuple):
+    """What ordering a stored item by publication needs, without its text (see
+    `grouping.publication_runs`)."""
+
+    id: str
+    published: datetime | None
+    first_seen: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

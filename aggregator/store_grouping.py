@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .models import Item
+from .models import Item, ItemKey
 from .store_db import StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
 
@@ -19,6 +19,21 @@ class GroupingStore(StoreBase):
             "SELECT * FROM items WHERE story_id IS NULL ORDER BY published, first_seen, id"
         )
         return [item_from_row(r) for r in rows]
+
+    def unassigned_keys(self) -> list[ItemKey]:
+        """The items without a story, as the keys that order them (no texts)."""
+        rows = self._rows(
+            "SELECT id, published, first_seen FROM items WHERE story_id IS NULL "
+            "ORDER BY published, first_seen, id"
+        )
+        return [ItemKey(r["id"], from_iso(r["published"]), from_iso(r["first_seen"])) for r in rows]
+
+    def items_by_id(self, ids: Sequence[str]) -> list[Item]:
+        """The stored items of `ids`, in that order (an id not stored is left out)."""
+        found = {
+            r["id"]: r for r in self._rows_in("SELECT * FROM items WHERE id IN ({marks})", ids)
+        }
+        return [item_from_row(found[i]) for i in ids if i in found]
 
     def has_unassigned(self) -> bool:
         """Whether any item waits for a story (without reading the items)."""

@@ -144,7 +144,7 @@ class StoryJob:
         regroup = self.store.articles_to_regroup(1)
         if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
             self._restore_clusterer()
-        # group_pending reads the items itself and lets each run go once it is grouped.
+        # group_pending reads the items itself, a chunk of a run at a time.
         group_pending(self.store, self.clusterer, now)
         if regroup:
             regroup_articles(self.store, self.clusterer, now)

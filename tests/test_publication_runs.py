@@ -5,8 +5,11 @@ would have got arriving hour by hour."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+from invented_items import FILLER_TOPICS
 
 from aggregator.cluster import Clusterer
 from aggregator.grouping import group_pending, publication_runs
@@ -107,37 +110,110 @@ class _Tracked(Item):
     """An item that can be watched (Item's slots leave no room for a weak reference)."""
 
 
-def test_a_pass_lets_each_run_of_items_go_once_it_is_grouped() -> None:
-    """A cold pass reads every new item at once; each run's items (their texts) are let go
-    once the run is grouped, so they do not stay alive beside the grouping state."""
+def test_a_pass_holds_only_a_chunk_of_its_items_at_a_time() -> None:
+    """A cold pass cuts its runs over the items' keys and reads a run's items (their texts)
+    a chunk at a time, so a large backlog is never held whole beside the grouping state."""
     items = backlog()
     store = Store()
     try:
         store.insert_items(items)
         refs: dict[str, weakref.ref[Item]] = {}
-        read = store.unassigned_items
+        read = store.items_by_id
 
-        def tracked_read() -> list[Item]:
+        def tracked_read(ids: Sequence[str]) -> list[Item]:
             out: list[Item] = [
-                _Tracked(**{f: getattr(i, f) for f in Item.__dataclass_fields__}) for i in read()
+                _Tracked(**{f: getattr(i, f) for f in Item.__dataclass_fields__}) for i in read(ids)
             ]
             refs.update((i.id, weakref.ref(i)) for i in out)
             return out
 
-        store.unassigned_items = tracked_read  # type: ignore[method-assign]
+        store.items_by_id = tracked_read  # type: ignore[method-assign]
         clusterer = Clusterer()
         alive: list[list[str]] = []
+        observed: list[list[str]] = []
         observe = clusterer.observe
 
-        def watching(run: Iterable[Item]) -> None:
+        def watching(part: Iterable[Item]) -> None:
+            part = list(part)
+            observed.append([i.id for i in part])
             alive.append(sorted(k for k, ref in refs.items() if ref() is not None))
-            observe(run)
+            observe(part)
 
         clusterer.observe = watching  # type: ignore[method-assign]
-        group_pending(store, clusterer, NOW)
-        assert len(alive) == 13  # twelve earlier quakes, then today's pair
-        assert alive[0] == sorted(i.id for i in items)  # the pass starts with all of them
-        assert alive[-1] == ["q1", "q2"]  # by today's run, the earlier runs are let go
+        group_pending(store, clusterer, NOW, chunk=1)
+        assert observed == [[i.id] for i in items]  # oldest first, one item at a time
+        assert alive == [[i.id] for i in items]  # and only that one is held with its text
         assert stories(store, items)["q2"] == "q1"
     finally:
         store.close()
+
+
+PLACES = ("Keldon", "Pellow", "Oldmere", "Brona", "Tavin")
+
+
+def busy_hours() -> list[Item]:
+    """Items for chunked reading to get wrong: long runs of a few stories, with copies
+    (the same text or URL) of items read in an earlier chunk of their run, items
+    sharing a publication time (ordered by first_seen, then id), one without a date and
+    one dated in the future (both clamped to the pass's clock)."""
+    out: list[Item] = []
+    for k in range(40):
+        topic = k % 4
+        published = NOW - timedelta(hours=4) + timedelta(minutes=4 * (k // 2))
+        out.append(
+            Item(
+                id=f"i{k:02d}",
+                title=f"{FILLER_TOPICS[topic]} ({PLACES[k % 5]})",
+                text=f"{FILLER_TOPICS[topic]}. Witness {k} in {PLACES[k % 5]} spoke of it.",
+                url=f"https://o{k % 5}.example/{k}",
+                outlet=f"o{k % 5}.example",
+                feed_url=f"https://o{k % 5}.example/feed",
+                guid=f"g{k}",
+                published=published,
+                first_seen=published + timedelta(seconds=40 - k),
+            )
+        )
+    later = timedelta(minutes=30)
+    out += [
+        replace(out[0], id="copy-text", url=None, guid="c1", outlet="o9.ex", feed_url="f9"),
+        replace(out[3], id="copy-url", guid="c2", text="Other words.", feed_url="f8"),
+        replace(out[9], id="undated", guid="c3", url=None, published=None, first_seen=None),
+        replace(out[11], id="ahead", guid="c4", url=None, published=NOW + timedelta(days=1)),
+    ]
+    out[-4:-2] = [replace(i, published=i.published + later) for i in out[-4:-2]]
+    return out
+
+
+def grouping_state(store: Store) -> list[list[object]]:
+    """Everything a pass writes: each item's story, original and features, the stories and
+    their merges, and the near-duplicate keys."""
+    queries = (
+        "SELECT id, story_id, duplicate_of, furniture, grouping_terms FROM items ORDER BY id",
+        "SELECT * FROM stories ORDER BY id",
+        "SELECT * FROM near_keys ORDER BY key, item_id",
+    )
+    return [[tuple(r.values()) for r in store.db.query(q)] for q in queries]
+
+
+def test_a_pass_read_in_chunks_groups_as_one_read_does() -> None:
+    items = busy_hours()
+    states, counts = [], []
+    for chunk in (None, 1, 4, 500):
+        store = Store()
+        try:
+            store.insert_items(items)
+            clusterer = Clusterer()
+            if chunk is None:  # the whole backlog in one read, as a caller passes it
+                pending = store.unassigned_items()
+                counts.append(group_pending(store, clusterer, NOW, pending=pending))
+            else:
+                counts.append(group_pending(store, clusterer, NOW, chunk=chunk))
+            states.append(grouping_state(store))
+        finally:
+            store.close()
+    assert counts == [len(items)] * 4
+    assert states[1] == states[0] and states[2] == states[0] and states[3] == states[0]
+    duplicates = {row[0]: row[2] for row in states[0][0]}
+    assert duplicates["copy-text"] == "i00" and duplicates["copy-url"] == "i03"
+    assert duplicates["undated"] == "i09" and duplicates["ahead"] == "i11"
+    assert len({row[1] for row in states[0][0]}) > 3  # clustered into stories, not one
