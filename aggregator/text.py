@@ -92,6 +92,9 @@ _BOILERPLATE_LINE = re.compile(
       | (?:text|font)\s+size\s*[-+]?
       | follow\s+(?:us|\S+(?:\s+\S+){0,3})\s+on\s+(?:twitter|facebook|instagram|x)\b.*
       | (?:like|follow)\s+us\s+on\b.*
+      | join\s+us\s+on\s+(?:facebook|twitter|instagram)\b.{0,120}
+      | sign\s+up\b.{0,60}\bnewsletters?\b.{0,200}
+      | the\s+interactive\s+transcript\s+could\s+not\s+be\s+loaded\.?
       | (?:please\s+)?enable\s+javascript.*
       | (?:please\s+turn\s+on|this\s+video\s+requires)\s+javascript.*
       | media\s+playback\s+is\s+(?:un)?supported.*
@@ -104,6 +107,9 @@ _BOILERPLATE_LINE = re.compile(
       | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?
       | [^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?
       | (?:updated|posted|published)\s*:?\s+\d[^\n]{0,40}
+      | (?:updated|posted|published)\s+on\s+(?:\d{1,2}\s+)?                # a video page's date
+        (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?
+        (?:\s+\d{1,2})?,?\s+\d{4}
       | all\s+rights\s+reserved\.?.*
       | (?:©|\(c\)|copyright\b).{0,120}
       | [\W_]*                                  # rules, bullets, '___', '###'

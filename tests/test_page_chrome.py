@@ -30,6 +30,33 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
         # News that merely mentions the words stays.
         ("Skiers skip the share of the slope.", "Skiers skip the share of the slope."),
         ("The text size was cut.", "The text size was cut."),
+        # A video page's date, transcript notice and sign-up lines.
+        (
+            "Published on Sep 8, 2015\nA stunt rider cleared the Quillan gorge.",
+            "A stunt rider cleared the Quillan gorge.",
+        ),
+        ("Published on 8 September 2015", ""),
+        ("The interactive transcript could not be loaded.\nThe dam broke.", "The dam broke."),
+        (
+            "Join us on Facebook Like us and you'll find Dorrow news in your feed.\nThe dam broke.",
+            "The dam broke.",
+        ),
+        (
+            "Sign up for the Dorrow Daily newsletter Sign up for our daily email newsletter and "
+            "get top stories and breaking news delivered to your inbox.\nThe dam broke.",
+            "The dam broke.",
+        ),
+        # Sentences that merely start with the words stay.
+        ("He was published on the front page.", "He was published on the front page."),
+        (
+            "Published on the front page, the letter drew replies.",
+            "Published on the front page, the letter drew replies.",
+        ),
+        (
+            "Published on May 3, 2015, the survey found rents rising.",
+            "Published on May 3, 2015, the survey found rents rising.",
+        ),
+        ("Join us on Saturday for the parade.", "Join us on Saturday for the parade."),
     ],
 )
 def test_page_chrome_is_cleaned_away(text: str, expected: str) -> None:
@@ -57,3 +84,17 @@ def test_items_opening_with_player_controls_are_not_joined_by_them() -> None:
         store.close()
     assert stories["ferry"] != stories["budget"]
     assert titles["ferry"].startswith("A ferry ran aground")
+
+
+def test_a_video_pages_date_does_not_become_its_cut_title() -> None:
+    rows = [
+        _row("video", "Published on Sep 8, 2015\nThe interactive transcript could not be "
+             "loaded.\nA stunt rider cleared the Quillan gorge on a borrowed motorbike.", 9),
+    ]  # fmt: skip
+    store = Store(":memory:")
+    try:
+        group_rows(rows, store, ClusterSettings())
+        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
+    finally:
+        store.close()
+    assert titles["video"].startswith("A stunt rider cleared")

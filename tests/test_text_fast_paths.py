@@ -24,6 +24,7 @@ PIECES = [
     *("(AP Photo)", "Photograph: x", "PHOTOGRAPH: y", "subscribe", "SIGN UP", "ſign up", "  "),
     *(" \n ", "\n\n", "(Reuters) - ", "LONDON — ", "Follow us on Twitter"),
     *("CLOSE Skip in Skip x Embed x Share ", "Skip x Embed", "Text Size -"),
+    *("Published on Sep 8, 2015", "Join us on Facebook", " newsletter", "The interactive "),
 ]
 
 
