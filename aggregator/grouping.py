@@ -8,13 +8,13 @@ not depend on how many polls they arrived in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from .cluster import Clusterer
 from .dedupe import find_duplicate
-from .models import Item, ItemKey
+from .models import Item
 from .store import Store
 
 __all__ = ["GROUP_CHUNK", "group_pending", "publication_runs", "regroup_articles"]
@@ -56,14 +56,9 @@ def publication_runs(
 
 
 def group_pending(
-    store: Store,
-    clusterer: Clusterer,
-    now: datetime,
-    pending: Sequence[Item] | None = None,
-    chunk: int = GROUP_CHUNK,
+    store: Store, clusterer: Clusterer, now: datetime, chunk: int = GROUP_CHUNK
 ) -> int:
-    """Assign every stored item without a story (`pending`, when the caller already read
-    them), oldest first; returns how many were assigned.
+    """Assign every stored item without a story, oldest first; returns how many were assigned.
 
     An item that is the same article as a stored one (same URL, guid or text, or a wire copy)
     joins the original's story as its duplicate; any other goes through the clusterer. The
@@ -73,62 +68,40 @@ def group_pending(
     one poll is grouped as the same day arriving hour by hour, and as `aggregator cluster`
     groups it; the store records `now`.
 
-    Read from the store, the runs are cut over the items' keys (`Store.unassigned_keys`) and
-    a run's items are read `chunk` at a time, twice (counted, then assigned), so a large
-    backlog never holds more than `chunk` texts; the pass groups as one read of them would.
+    The runs are cut over the items' keys (`Store.unassigned_keys`) and a run's items are
+    read `chunk` at a time, twice (counted, then assigned), so a large backlog never holds
+    more than `chunk` texts; the pass groups as one read of them would.
     """
     count = 0
     with store.transaction():
-        if pending is None:
-            keyed = publication_runs(store.unassigned_keys(), now, clusterer.settings.expire_every)
-            runs = [(clock, _reader(store, run, chunk)) for clock, run in keyed]
-        else:
-            given = publication_runs(pending, now, clusterer.settings.expire_every)
-            runs = [(clock, _holder(run)) for clock, run in given]
-        runs.reverse()  # popped oldest first: a run's items are let go once it is grouped
-        while runs:
-            count += _group_run(store, clusterer, *runs.pop(), now)
+        runs = publication_runs(store.unassigned_keys(), now, clusterer.settings.expire_every)
+        for clock, run in runs:
+            count += _group_run(store, clusterer, clock, [key.id for key in run], chunk, now)
         clusterer.expire(now)
     return count
 
 
-Parts = Callable[[], Iterator[list[Item]]]  # a run's items, a part at a time, in run order
+def _group_run(
+    store: Store, clusterer: Clusterer, clock: datetime, ids: list[str], chunk: int, now: datetime
+) -> int:
+    """Group one run of publication time (see `group_pending`); returns its length.
 
-
-def _reader(store: Store, run: list[ItemKey], chunk: int) -> Parts:
-    """A run read from the store `chunk` items at a time, each time it is walked."""
-    ids = [key.id for key in run]
+    Its items are read `chunk` at a time and walked twice: all are counted (`observe`) before
+    any is assigned. Between the walks, and while assigning, the store changes only the rows
+    of items already grouped (theirs, their stories', and earlier items found to be
+    furniture), so the second walk reads what the first did."""
 
     def parts() -> Iterator[list[Item]]:
         for start in range(0, len(ids), chunk):
             yield store.items_by_id(ids[start : start + chunk])
 
-    return parts
-
-
-def _holder(run: list[Item]) -> Parts:
-    """A run the caller already read, in one part."""
-    return lambda: iter([run])
-
-
-def _group_run(
-    store: Store, clusterer: Clusterer, clock: datetime, parts: Parts, now: datetime
-) -> int:
-    """Group one run of publication time (see `group_pending`); returns its length.
-
-    Its items are walked twice: all are counted (`observe`) before any is assigned. Between
-    the walks, and while assigning, the store changes only the rows of items already grouped
-    (theirs, their stories', and earlier items found to be furniture), so the second walk
-    reads what the first did."""
     clusterer.expire(clock)
     for part in parts():
         clusterer.observe(part)
-    count = 0
     for part in parts():
         for item in part:
             _group_item(store, clusterer, clock, item, now)
-        count += len(part)
-    return count
+    return len(ids)
 
 
 def _group_item(

@@ -14,12 +14,6 @@ from .store_rows import from_iso, item_from_row, to_iso
 class GroupingStore(StoreBase):
     """Grouping's reads and writes: items to stories."""
 
-    def unassigned_items(self) -> list[Item]:
-        rows = self._rows(
-            "SELECT * FROM items WHERE story_id IS NULL ORDER BY published, first_seen, id"
-        )
-        return [item_from_row(r) for r in rows]
-
     def unassigned_keys(self) -> list[ItemKey]:
         """The items without a story, as the keys that order them (no texts)."""
         rows = self._rows(

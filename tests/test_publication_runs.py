@@ -203,11 +203,8 @@ def test_a_pass_read_in_chunks_groups_as_one_read_does() -> None:
         try:
             store.insert_items(items)
             clusterer = Clusterer()
-            if chunk is None:  # the whole backlog in one read, as a caller passes it
-                pending = store.unassigned_items()
-                counts.append(group_pending(store, clusterer, NOW, pending=pending))
-            else:
-                counts.append(group_pending(store, clusterer, NOW, chunk=chunk))
+            whole = len(items) if chunk is None else chunk  # None: the backlog in one read
+            counts.append(group_pending(store, clusterer, NOW, chunk=whole))
             states.append(grouping_state(store))
         finally:
             store.close()
