@@ -60,12 +60,13 @@ def _features(
 
 def item_features(item: Item, text_tokens: int) -> Features:
     title, text = grouping_terms(item.title, item.text, text_tokens)
-    names = capitalised_terms(item.title, item.text, text_tokens * _CHARS_PER_TERM)
+    title_case = is_title_case(item.title)
+    names = capitalised_terms(item.title, item.text, text_tokens * _CHARS_PER_TERM, title_case)
     return _features(
         tuple(title),
         tuple(text),
         frozenset(names),
-        is_title_case(item.title),
+        title_case,
         is_multi_topic(item.title, item.url),
     )
 

@@ -99,12 +99,30 @@ def _dotted(match: re.Match[str]) -> str:
     return match.group(0).replace(".", "")
 
 
+# Cheap tests in front of the patterns, each passing wherever its pattern can match: dotted
+# initials need "X.Y."; a figure a scale word ("…illion", "…housand"), a letter of the short
+# scales right after a digit or a digit group. On lower-cased text, unless the text holds a
+# character that IGNORECASE matches where its lower case would not ("İ", "ı", "ſ", "Σ").
+_DOTTED_HINT = re.compile(r"[A-Z]\.[A-Z]\.")
+_FIGURE_HINT = re.compile(r"\d[,kmbt]")
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u03a3")
+
+
 def canonical_forms(text: str) -> str:
     """`text` with dotted initials and quantities written one way (see the module)."""
-    if "." in text:
+    if "." in text and _DOTTED_HINT.search(text):
         text = _DOTTED.sub(_dotted, text)
-    if _DIGIT.search(text):
+    if any(c in text for c in _CASE_SPECIAL):
+        if _DIGIT.search(text):
+            text = _FIGURE.sub(_quantity, text)
+        if _SCALE_WORD.search(text):
+            text = _SPELT.sub(_quantity, text)
+        return text
+    low = text.lower()
+    scale = "illion" in low or "housand" in low
+    if (scale or _FIGURE_HINT.search(low)) and _DIGIT.search(text):
         text = _FIGURE.sub(_quantity, text)
-    if _SCALE_WORD.search(text):
+        scale = scale or _SCALE_WORD.search(text) is not None
+    if scale:
         text = _SPELT.sub(_quantity, text)
     return text

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 from .term_forms import canonical_forms as _canonical_forms
-from .text import STOPWORDS, words
+from .text import STOPWORDS, words_once
 from .text import stem as _stem
 
 stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
@@ -66,13 +66,16 @@ def guess_language(tokens: Sequence[str]) -> str | None:
     codes = _lists()[0]
     languages = _languages()
     sample = tokens[:_GUESS_WORDS]
-    english = sum(t in STOPWORDS for t in sample)
-    counts = [0] * len(codes)
-    for token in sample:
-        for index in languages.get(token, ()):
-            counts[index] += 1
-    if not counts:
+    hits = list(filter(None, map(languages.get, sample)))
+    english = sum(map(STOPWORDS.__contains__, sample))
+    # A language's count is at most the number of words some list holds: when that does not
+    # beat the English hits (most English text), no language can.
+    if len(hits) < 2 or len(hits) <= english or not codes:
         return None
+    counts = [0] * len(codes)
+    for indices in hits:
+        for index in indices:
+            counts[index] += 1
     best = counts.index(max(counts))  # the most hits; the first language on a tie
     if counts[best] < 2 or counts[best] <= english:
         return None
@@ -92,10 +95,29 @@ def _keep(word: str) -> bool:
     return len(word) > 1 if not word.isdigit() else len(word) > 1 or word != "0"
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _english_term(word: str) -> str:
     """A word's grouping term when only English function words are dropped ("" if dropped)."""
     return stem(word) if word not in STOPWORDS and _keep(word) else ""
+
+
+# word → `_english_term`: news repeats its words, so most are looked up, not worked out. A
+# plain dict read in one `map` (an lru cache costs a call and its bookkeeping per word);
+# emptied when it outgrows its bound.
+_ENGLISH_TERMS: dict[str, str] = {}
+_ENGLISH_TERMS_MAX = 1 << 17
+
+
+def _english_terms(words: list[str]) -> list[str]:
+    """The grouping terms of `words` in order, dropped words left out (English text)."""
+    memo = _ENGLISH_TERMS
+    found = list(map(memo.get, words))
+    if None in found:
+        for at, term in enumerate(found):
+            if term is None:
+                found[at] = memo[words[at]] = _english_term(words[at])
+        if len(memo) > _ENGLISH_TERMS_MAX:
+            memo.clear()
+    return list(filter(None, found))
 
 
 # Links, e-mail addresses and handles are a channel's furniture ("Follow us: https://…"), not
@@ -130,21 +152,49 @@ _DATE = re.compile(
 _LINK_HINT = re.compile(
     r"\.(?:com|net|org|ly|tv|co|io|gov|edu|info|news)|(?<=www)\.", re.IGNORECASE
 )
+# The same test on lower-cased text, without IGNORECASE, and the dot first (as one literal,
+# `re` finds it without trying the pattern at every character).
+_LINK_HINT_LOWER = re.compile(r"\.(?:com|net|org|ly|tv|co|io|gov|edu|info|news|(?<=www\.))")
 # `_DATE` on lower-cased text, without IGNORECASE (~3x faster). Lower-casing keeps every
 # character's place and what IGNORECASE matches, except for these: "İ" grows, "ı" and "ſ"
 # match "i" and "s" only under IGNORECASE, and "Σ" lowers by its context (final sigma).
 _DATE_LOWER = re.compile(_DATE.pattern)
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u03a3")
+# Every alternative of `_DATE` holds one of these (a month's first three letters, "day" of
+# the weekdays, today and yesterday, "tonight", "tomorrow"); a text without any holds no date.
+_DATE_HINTS = (
+    "day", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "tonight", "tomorrow",
+)  # fmt: skip
+# `_GROUPED_DIGITS` with the separator first, so that `re` scans for it instead of trying the
+# look-behind at every character (the same matches).
+_GROUPED_SEPARATOR = re.compile(r"[,.](?<=\d[,.])(?=\d{3}\b)")
+
+
+def _has_case_special(text: str) -> bool:
+    return not text.isascii() and any(c in text for c in _CASE_SPECIAL)
+
+
+def _may_hold_link(text: str) -> bool:
+    """Whether `_LINKISH` may match: "@", "://" or a `_LINK_HINT` dot."""
+    if "@" in text or "://" in text:
+        return True
+    if _has_case_special(text):
+        return _LINK_HINT.search(text) is not None
+    return _LINK_HINT_LOWER.search(text.lower()) is not None
 
 
 def _plain_lower(text: str) -> str:
     """Text without links, addresses, handles and dates, digit groups joined, lower-cased."""
-    if "@" in text or "://" in text or _LINK_HINT.search(text):
+    if _may_hold_link(text):
         text = _LINKISH.sub(" ", _LINK_LABEL.sub(" ", text))
-    text = _GROUPED_DIGITS.sub("", text)
-    if any(c in text for c in _CASE_SPECIAL):
+    text = _GROUPED_SEPARATOR.sub("", text)
+    if _has_case_special(text):
         return _DATE.sub(" ", text).lower()
-    return _DATE_LOWER.sub(" ", text.lower())
+    low = text.lower()
+    if not any(hint in low for hint in _DATE_HINTS):
+        return low
+    return _DATE_LOWER.sub(" ", low)
 
 
 def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], list[str]]:
@@ -154,9 +204,9 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     links, e-mail addresses and handles. Digit groups ("1,030") are one term, and so are a
     body's dotted initials ("U.K.") and a quantity however it is written (`term_forms`).
     """
-    title_words = words(_plain_lower(canonical_forms(title)))
+    title_words = words_once(_plain_lower(canonical_forms(title)))
     text_words = (
-        words(_plain_lower(canonical_forms(text[: text_limit * 12]))) if text_limit > 0 else []
+        words_once(_plain_lower(canonical_forms(text[: text_limit * 12]))) if text_limit > 0 else []
     )
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
@@ -164,7 +214,7 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
 
     def content(seq: list[str]) -> list[str]:
         if not bit:  # English (or unknown): each word's term is memoised
-            return [t for t in map(_english_term, seq) if t]
+            return _english_terms(seq)
         return [
             stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
         ]
@@ -173,9 +223,11 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
 
 
 _CASED_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-# A capitalised word after a word, number or comma of the same sentence.
+# A capitalised word after a word, number or comma of the same sentence. (The space comes
+# first and the look-behind checks what stands before it, so that `re` scans for spaces
+# instead of trying the look-behind at every character; the same matches.)
 _MID_CAPITAL = re.compile(
-    r"(?<=[\w,%$€£)])[ \t]+([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)", re.UNICODE
+    r"[ \t](?<=[\w,%$€£)][ \t])[ \t]*([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)", re.UNICODE
 )
 _TITLE_CASE_SHARE = 0.6
 
@@ -188,19 +240,23 @@ def is_title_case(title: str) -> bool:
     )
 
 
-def capitalised_terms(title: str, text: str, text_chars: int) -> set[str]:
+def capitalised_terms(
+    title: str, text: str, text_chars: int, title_case: bool | None = None
+) -> set[str]:
     """Terms written capitalised inside a sentence: names ("Harry", "Netflix", "Berlin").
 
-    Title-case headlines tell nothing and are skipped. Terms are stemmed like grouping terms.
+    Title-case headlines tell nothing and are skipped (`title_case`: `is_title_case(title)`,
+    when the caller has it). Terms are stemmed like grouping terms.
     """
     found: set[str] = set()
     sources = [canonical_forms(text[:text_chars])]
-    if title and not is_title_case(title):
+    if title_case is None:
+        title_case = is_title_case(title)
+    if title and not title_case:
         sources.append(canonical_forms(title))
     for source in sources:
-        for match in _MID_CAPITAL.finditer(source):
-            word = match.group(1).lower().replace("’", "'").removesuffix("'s")
-            found.add(stem(word))
+        for word in _MID_CAPITAL.findall(source):  # (the capitalised words: group 1)
+            found.add(stem(word.lower().replace("’", "'").removesuffix("'s")))
     return found
 
 
@@ -221,6 +277,14 @@ MULTI_TOPIC = re.compile(
 _MULTI_TOPIC_URL = re.compile(r"/(?:live|live-news|liveblog|live-updates|newsletters?)/", re.I)
 
 
+# `MULTI_TOPIC` on lower-cased text, without IGNORECASE (see `_DATE_LOWER`).
+_MULTI_TOPIC_LOWER = re.compile(MULTI_TOPIC.pattern)
+
+
 def is_multi_topic(title: str, url: str | None = None) -> bool:
     """Whether an item covers several unrelated events: live blogs, bulletins, round-ups."""
-    return bool(MULTI_TOPIC.search(title) or (url and _MULTI_TOPIC_URL.search(url)))
+    if _has_case_special(title):
+        found = MULTI_TOPIC.search(title)
+    else:
+        found = _MULTI_TOPIC_LOWER.search(title.lower())
+    return bool(found or (url and _MULTI_TOPIC_URL.search(url)))

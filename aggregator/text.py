@@ -340,6 +340,12 @@ def words(text: str) -> list[str]:
     return list(_memo_words(text))
 
 
+def words_once(text: str) -> list[str]:
+    """`words` of a text that is asked for once (grouping's plain texts): not memoised, where
+    it would only push out texts that are asked for again."""
+    return _words(text)
+
+
 def tokens(text: str) -> list[str]:
     """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed."""
     if len(text) > _MEMO_MAX_CHARS:

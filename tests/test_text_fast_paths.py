@@ -140,3 +140,76 @@ def test_an_items_features_rewrite_its_title_and_text_once() -> None:
     item_features(item, 250)
     info = terms.canonical_forms.cache_info()
     assert (info.misses, info.hits) == (2, 2)  # title and text opening; each asked twice
+
+
+_FIGURE_PIECES = [
+    *PIECES,
+    *("1m", "$1m", "£3.5bn", "12K", "\u212a", "5 MILLION", "one million", "Twelve Thousand"),
+    *("1,000,000", "2,500", "3.3tn", "7 billion", "U.K.", "L.A.", "U.S.", "A.B.C", " X.Y. "),
+    *("Live updates", "LIVE: ", "news in brief", "Virus tracker", "Top stories", "roundup"),
+    *("Mr Smith", " Obama’s", " O'Neill", ", Berlin", "% Sales", "€ Bonds", ") Paris", "\tKiev"),
+    *("ıllion", "İllion", "thouſand", "wrap-up", "ﬁnance", "Straße", "МОСКВА Москва"),
+]
+
+
+def _figure_samples(n: int = 4000) -> list[str]:
+    rng = random.Random(23)
+    return [
+        "".join(rng.choice(_FIGURE_PIECES) for _ in range(rng.randint(0, 40))) for _ in range(n)
+    ]
+
+
+def _canonical_reference(value: str) -> str:
+    from aggregator import term_forms as tf
+
+    if "." in value:
+        value = tf._DOTTED.sub(tf._dotted, value)
+    if tf._DIGIT.search(value):
+        value = tf._FIGURE.sub(tf._quantity, value)
+    if tf._SCALE_WORD.search(value):
+        value = tf._SPELT.sub(tf._quantity, value)
+    return value
+
+
+def test_canonical_forms_equal_their_patterns_applied_as_before() -> None:
+    from aggregator.term_forms import canonical_forms
+
+    for sample in _figure_samples():
+        assert canonical_forms(sample) == _canonical_reference(sample), repr(sample)
+    assert canonical_forms("ſales of 5 ıllion") == _canonical_reference("ſales of 5 ıllion")
+
+
+def test_patterns_rewritten_to_scan_faster_match_the_same() -> None:
+    old_capital = re.compile(
+        r"(?<=[\w,%$€£)])[ \t]+([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)", re.UNICODE
+    )
+    for sample in _figure_samples() + _samples(1000):
+        assert terms._MID_CAPITAL.findall(sample) == [
+            m.group(1) for m in old_capital.finditer(sample)
+        ]
+        assert terms._GROUPED_SEPARATOR.sub("", sample) == terms._GROUPED_DIGITS.sub("", sample)
+        linkish = bool(terms._LINK_HINT.search(sample)) or "@" in sample or "://" in sample
+        assert terms._may_hold_link(sample) == linkish, repr(sample)
+        assert terms.is_multi_topic(sample) == bool(terms.MULTI_TOPIC.search(sample))
+        if terms._DATE.search(sample) and not terms._has_case_special(sample):
+            assert any(hint in sample.lower() for hint in terms._DATE_HINTS), repr(sample)
+
+
+def test_english_term_memo_gives_what_the_rule_gives_and_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(terms, "_ENGLISH_TERMS", {})
+    monkeypatch.setattr(terms, "_ENGLISH_TERMS_MAX", 50)
+    for sample in _figure_samples(300) + _samples(300):
+        seq = words(sample)
+        expected = [t for t in map(terms._english_term, seq) if t]
+        assert terms._english_terms(seq) == expected  # looked up or worked out …
+        assert terms._english_terms(seq) == expected  # … and again from the memo
+        assert len(terms._ENGLISH_TERMS) <= 50
+
+
+def test_capitalised_terms_with_the_title_case_given_equal_those_worked_out() -> None:
+    for sample in _figure_samples(1000):
+        title, body = sample[:60], sample
+        given = terms.capitalised_terms(title, body, 500, terms.is_title_case(title))
+        assert given == terms.capitalised_terms(title, body, 500)
