@@ -20,6 +20,7 @@ from .text import STOPWORDS, words_once
 from .text import stem as _stem
 
 stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
+_stem_once = _stem.__wrapped__  # (for words whose term is memoised anyway)
 # An item's features ask for the same title and text opening twice in a row (its grouping
 # terms, then its names): rewrite each once.
 canonical_forms = functools.lru_cache(maxsize=16)(_canonical_forms)
@@ -97,7 +98,7 @@ def _keep(word: str) -> bool:
 
 def _english_term(word: str) -> str:
     """A word's grouping term when only English function words are dropped ("" if dropped)."""
-    return stem(word) if word not in STOPWORDS and _keep(word) else ""
+    return _stem_once(word) if word not in STOPWORDS and _keep(word) else ""
 
 
 # word → `_english_term`: news repeats its words, so most are looked up, not worked out. A
@@ -112,9 +113,9 @@ def _english_terms(words: list[str]) -> list[str]:
     memo = _ENGLISH_TERMS
     found = list(map(memo.get, words))
     if None in found:
-        for at, term in enumerate(found):
-            if term is None:
-                found[at] = memo[words[at]] = _english_term(words[at])
+        for word in {w for w, t in zip(words, found, strict=True) if t is None}:
+            memo[word] = _english_term(word)
+        found = list(map(memo.get, words))
         if len(memo) > _ENGLISH_TERMS_MAX:
             memo.clear()
     return list(filter(None, found))

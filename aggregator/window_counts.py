@@ -12,6 +12,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from operator import mul
 from typing import TYPE_CHECKING
 
 from .features import Features
@@ -43,7 +44,8 @@ def dot(a: Vector, b: Vector) -> float:
 
 
 def unit(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
+    values = vector.values()  # (summed by `map`: the same products in the same order)
+    norm = math.sqrt(sum(map(mul, values, values)))
     return {t: v / norm for t, v in vector.items()} if norm > 0 else {}
 
 
@@ -143,10 +145,10 @@ class WindowCounts:
         return max(s.distinctive_min, s.distinctive_share * self.n_stories)
 
     def distinctive(self, term: str) -> bool:
-        return self.sdf[term] <= self.distinct_limit()
+        return self.sdf.get(term, 0) <= self.distinct_limit()
 
     def is_name(self, term: str) -> bool:
-        return 2 * self.names[term] > self.df[term] - self.uncased[term]
+        return 2 * self.names.get(term, 0) > self.df.get(term, 0) - self.uncased.get(term, 0)
 
     def vectors(self, features: Features, outlet: str) -> tuple[Vector, Vector]:
         """Unit TF-IDF vectors of an item's title + text and of its title alone, without the
