@@ -58,8 +58,12 @@ def _features(
     return Features(title, text, names & unique, title_case, multi, unique)
 
 
-def item_features(item: Item, text_tokens: int) -> Features:
-    title, text = grouping_terms(item.title, item.text, text_tokens)
+def item_features(
+    item: Item, text_tokens: int, terms: tuple[list[str], list[str]] | None = None
+) -> Features:
+    """An item's features; `terms`, when given, are its `grouping_terms` computed already
+    (on another core: `term_pool`)."""
+    title, text = terms or grouping_terms(item.title, item.text, text_tokens)
     title_case = is_title_case(item.title)
     names = capitalised_terms(item.title, item.text, text_tokens * _CHARS_PER_TERM, title_case)
     return _features(

@@ -16,6 +16,7 @@ from .cluster import Clusterer
 from .dedupe import find_duplicate
 from .models import Item
 from .store import Store
+from .term_pool import TermPool
 
 __all__ = ["GROUP_CHUNK", "group_pending", "publication_runs", "regroup_articles"]
 
@@ -74,22 +75,43 @@ def group_pending(
     """
     count = 0
     with store.transaction():
-        runs = publication_runs(store.unassigned_keys(), now, clusterer.settings.expire_every)
-        for clock, run in runs:
-            count += _group_run(store, clusterer, clock, [key.id for key in run], chunk, now)
+        keys = store.unassigned_keys()
+        runs = publication_runs(keys, now, clusterer.settings.expire_every)
+        terms = None
+        if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
+            parts = [ids for _, run in runs for ids in _parts([key.id for key in run], chunk)]
+            terms = TermPool(parts, store.items_by_id, clusterer.settings.text_tokens)
+        try:
+            for clock, run in runs:
+                ids = [key.id for key in run]
+                count += _group_run(store, clusterer, clock, ids, chunk, now, terms)
+        finally:
+            if terms is not None:
+                terms.close()
         clusterer.expire(now)
     return count
 
 
+def _parts(ids: list[str], chunk: int) -> list[list[str]]:
+    return [ids[start : start + chunk] for start in range(0, len(ids), chunk)]
+
+
 def _group_run(
-    store: Store, clusterer: Clusterer, clock: datetime, ids: list[str], chunk: int, now: datetime
+    store: Store,
+    clusterer: Clusterer,
+    clock: datetime,
+    ids: list[str],
+    chunk: int,
+    now: datetime,
+    terms: TermPool | None = None,
 ) -> int:
     """Group one run of publication time (see `group_pending`); returns its length.
 
     Its items are read `chunk` at a time and walked twice: all are counted (`observe`) before
     any is assigned. Between the walks, and while assigning, the store changes only the rows
     of items already grouped (theirs, their stories', and earlier items found to be
-    furniture), so the second walk reads what the first did."""
+    furniture), so the second walk reads what the first did. `terms`, when given, has the
+    grouping terms of each part as it is counted."""
 
     def parts() -> Iterator[list[Item]]:
         for start in range(0, len(ids), chunk):
@@ -97,7 +119,10 @@ def _group_run(
 
     clusterer.expire(clock)
     for part in parts():
-        clusterer.observe(part)
+        if terms is None:
+            clusterer.observe(part)
+        else:
+            clusterer.observe(part, terms.terms(part))
     for part in parts():
         for item in part:
             _group_item(store, clusterer, clock, item, now)

@@ -75,12 +75,18 @@ class StoryWindow:
         found = self._item_story.get(item_id)
         return found[0] if found else None
 
-    def observe(self, items: Iterable[Item]) -> None:
+    def observe(
+        self,
+        items: Iterable[Item],
+        terms: Mapping[str, tuple[list[str], list[str]]] | None = None,
+    ) -> None:
         """Count a batch's terms per outlet before any of it is assigned, so that a term an
-        outlet repeats across its items weighs nothing even for its first items."""
+        outlet repeats across its items weighs nothing even for its first items. `terms`:
+        grouping terms already computed, by item id (`term_pool`)."""
+        terms = terms or {}
         for item in items:
             if item.id not in self._item_story and item.id not in self._pending:
-                features = item_features(item, self.settings.text_tokens)
+                features = item_features(item, self.settings.text_tokens, terms.get(item.id))
                 self._pending[item.id] = pack(features)
                 self._counts.count_outlet(item.outlet, features.unique, 1)
 

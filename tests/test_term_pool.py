@@ -1,0 +1,129 @@
+"""Grouping terms worked out on another core are the terms worked out in place: a pass that
+tokenises ahead in a worker gives the same stories, and a worker that dies costs only time."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from test_publication_runs import NOW, busy_hours, grouping_state
+
+import aggregator.grouping as grouping
+import aggregator.term_pool as term_pool
+from aggregator.cluster import Clusterer
+from aggregator.models import Item
+from aggregator.store import Store
+from aggregator.term_pool import TermPool
+from aggregator.terms import grouping_terms
+
+TEXT_TOKENS = Clusterer().settings.text_tokens
+
+
+def many_hours() -> list[Item]:
+    """`busy_hours` three times over, a day apart (several runs of publication time, each
+    with copies of earlier items), plus a text longer than the terms grouping reads."""
+    out: list[Item] = []
+    for day in range(3):
+        shift = timedelta(days=day - 2)
+        out += [
+            replace(
+                i,
+                id=f"{i.id}-{day}",
+                guid=f"{i.guid}-{day}",
+                published=i.published and i.published + shift,
+                first_seen=i.first_seen and i.first_seen + shift,
+            )
+            for i in busy_hours()
+        ]
+    long_text = " ".join(f"Keldon harbour report {k} said the pier was shut." for k in range(400))
+    out.append(replace(out[5], id="long", guid="long", url=None, text=long_text))
+    return out
+
+
+def group(items: list[Item], chunk: int) -> list[list[object]]:
+    store = Store()
+    try:
+        store.insert_items(items)
+        assert grouping.group_pending(store, Clusterer(), NOW, chunk=chunk) == len(items)
+        return grouping_state(store)
+    finally:
+        store.close()
+
+
+def test_a_pass_tokenising_ahead_on_a_worker_groups_as_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = many_hours()
+    in_place = group(items, chunk=4)
+    monkeypatch.setattr(term_pool, "MIN_ITEMS", 1)
+    monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
+    monkeypatch.setattr(term_pool, "TASK", 3)  # tasks smaller than a part, parts of 4
+    monkeypatch.setattr(term_pool, "AHEAD", 7)  # the worker runs ahead across parts and runs
+    asked: list[int] = []
+    real_terms = TermPool.terms
+    monkeypatch.setattr(
+        TermPool, "terms", lambda self, part: asked.append(len(part)) or real_terms(self, part)
+    )
+    assert group(items, chunk=4) == in_place
+    assert sum(asked) == len(items) and max(asked) == 4  # every part's terms came from the pool
+    assert {row[0]: row[2] for row in in_place[0]}["copy-text-1"] == "i00-0"  # copies found
+    assert len({row[1] for row in in_place[0]}) > 3
+
+
+def parts_of(items: list[Item], size: int) -> list[list[str]]:
+    ids = [i.id for i in items]
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def in_place_terms(items: list[Item]) -> dict[str, tuple[list[str], list[str]]]:
+    return {i.id: grouping_terms(i.title, i.text, TEXT_TOKENS) for i in items}
+
+
+def test_the_workers_terms_are_the_terms_computed_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    monkeypatch.setattr(term_pool, "TASK", 5)
+    pool = TermPool(parts_of(items, 10), lambda ids: [by_id[i] for i in ids], TEXT_TOKENS)
+    try:
+        pool._tasks[0][2].result(timeout=120)  # the worker has answered the first task
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for part in parts_of(items, 10):
+            answer = pool.terms([by_id[i] for i in part])
+            assert set(answer) == set(part)
+            found.update(answer)
+    finally:
+        pool.close()
+    assert found == in_place_terms(items)
+    assert found["long"] == grouping_terms(by_id["long"].title, by_id["long"].text, TEXT_TOKENS)
+
+
+def test_a_dead_worker_costs_only_time(caplog: pytest.LogCaptureFixture) -> None:
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    pool = TermPool(parts_of(items, 10), lambda ids: [by_id[i] for i in ids], TEXT_TOKENS)
+    try:
+        executor = pool._pool
+        assert executor is not None
+        for pid, process in list(executor._processes.items()):
+            os.kill(pid, signal.SIGKILL)  # killed before it answers (the OOM killer, say)
+            process.join()
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for part in parts_of(items, 10):
+            found.update(pool.terms([by_id[i] for i in part]))
+    finally:
+        pool.close()
+    assert "term worker died" in caplog.text  # the tasks it held were tokenised in place
+    assert found == in_place_terms(items)
+
+
+def test_few_items_or_one_core_are_tokenised_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)
+    assert TermPool.worth_it(term_pool.MIN_ITEMS)
+    assert not TermPool.worth_it(term_pool.MIN_ITEMS - 1)
+    monkeypatch.setattr(term_pool, "usable_cpus", lambda: 1)
+    assert not TermPool.worth_it(10 * term_pool.MIN_ITEMS)
