@@ -7,9 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models import Item
-from .terms import capitalised_terms, grouping_terms, is_multi_topic, is_title_case
+from .terms import (
+    capitalised_words,
+    grouping_terms,
+    is_multi_topic,
+    is_title_case,
+    name_set,
+)
 
-__all__ = ["Features", "Packed", "decode", "encode", "item_features", "pack", "unpack"]
+__all__ = [
+    "Features",
+    "ItemTerms",
+    "Packed",
+    "decode",
+    "encode",
+    "item_features",
+    "item_terms",
+    "pack",
+    "text_read",
+    "unpack",
+]
 
 _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
 
@@ -58,18 +75,36 @@ def _features(
     return Features(title, text, names & unique, title_case, multi, unique)
 
 
-def item_features(
-    item: Item, text_tokens: int, terms: tuple[list[str], list[str]] | None = None
-) -> Features:
-    """An item's features; `terms`, when given, are its `grouping_terms` computed already
+# An item's title terms, text terms and capitalised words (`terms.capitalised_words`): the
+# costly part of its features, which reads nothing but its title and the start of its text.
+ItemTerms = tuple[list[str], list[str], list[str]]
+
+
+def text_read(text_tokens: int) -> int:
+    """How many characters of an item's text its features read."""
+    return text_tokens * _CHARS_PER_TERM
+
+
+def item_terms(
+    title: str, text: str, text_tokens: int, title_case: bool | None = None
+) -> ItemTerms:
+    """The tokenising part of `item_features` (pure: a worker process may do it)."""
+    if title_case is None:
+        title_case = is_title_case(title)
+    title_terms, text_terms = grouping_terms(title, text, text_tokens)
+    capitals = capitalised_words(title, text, text_read(text_tokens), title_case)
+    return title_terms, text_terms, capitals
+
+
+def item_features(item: Item, text_tokens: int, terms: ItemTerms | None = None) -> Features:
+    """An item's features; `terms`, when given, are its `item_terms` worked out already
     (on another core: `term_pool`)."""
-    title, text = terms or grouping_terms(item.title, item.text, text_tokens)
     title_case = is_title_case(item.title)
-    names = capitalised_terms(item.title, item.text, text_tokens * _CHARS_PER_TERM, title_case)
+    title, text, capitals = terms or item_terms(item.title, item.text, text_tokens, title_case)
     return _features(
         tuple(title),
         tuple(text),
-        frozenset(names),
+        frozenset(name_set(capitals)),
         title_case,
         is_multi_topic(item.title, item.url),
     )

@@ -21,7 +21,7 @@ from .active_story import EPOCH, ActiveStory, ProfileMember
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
-from .features import Features, Packed, decode, item_features, pack, unpack
+from .features import Features, ItemTerms, Packed, decode, item_features, pack, unpack
 from .headline_route import Headline
 from .models import Item
 from .profile_index import SMALL, ProfileIndex
@@ -78,11 +78,11 @@ class StoryWindow:
     def observe(
         self,
         items: Iterable[Item],
-        terms: Mapping[str, tuple[list[str], list[str]]] | None = None,
+        terms: Mapping[str, ItemTerms] | None = None,
     ) -> None:
         """Count a batch's terms per outlet before any of it is assigned, so that a term an
         outlet repeats across its items weighs nothing even for its first items. `terms`:
-        grouping terms already computed, by item id (`term_pool`)."""
+        items' `item_terms` already worked out, by item id (`term_pool`)."""
         terms = terms or {}
         for item in items:
             if item.id not in self._item_story and item.id not in self._pending:

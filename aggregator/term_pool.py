@@ -1,15 +1,15 @@
-"""The grouping terms of the items a grouping pass reaches next, worked out on another core.
+"""The terms of the items a grouping pass reaches next, worked out on another core.
 
-Tokenising an item into grouping terms (`terms.grouping_terms`) is the largest pure part of
-grouping it (about a quarter of a cold pass's grouping CPU), and it depends on nothing but
-the item's title and the start of its text. While the clusterer, which must see the items
-one by one, works on the writer thread, a worker process tokenises the items it will reach
-next; the writer thread takes each answer when it gets there, and tokenises itself whatever
-the worker has not started yet, so neither waits for the other. The terms are the ones the
-writer thread would have computed (lists of the same strings, in the same order), so the
-stories are the same. The worker exits once the last part's terms are taken, before the
-grouping state is at its largest (the end of the pass); if it dies, the rest is tokenised in
-place.
+Tokenising an item (`features.item_terms`: its grouping terms and the names it writes
+capitalised) is the largest pure part of grouping it, and it reads nothing but the item's
+title and the start of its text. While the clusterer, which must see the items one by one,
+works on the writer thread, a worker process tokenises the items it will reach next; the
+writer thread takes each answer when it gets there, and tokenises itself whatever the
+worker has not started yet, so neither waits for the other. The answers are what the writer
+thread would have computed (lists of the same strings in the same order, from which it
+builds the same sets the same way), so the stories are the same. The worker exits once the
+last part's terms are taken, before the grouping state is at its largest (the end of the
+pass); if it dies, the rest is tokenised in place.
 """
 
 from __future__ import annotations
@@ -21,23 +21,22 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from .features import ItemTerms, item_terms, text_read
 from .models import Item
 from .parse_pool import usable_cpus
-from .terms import grouping_terms
 
-__all__ = ["MIN_ITEMS", "TermPool", "Terms"]
+__all__ = ["MIN_ITEMS", "TermPool"]
 
 log = logging.getLogger("aggregator")
 MIN_ITEMS = 1000  # fewer items are tokenised in place: starting a worker costs ~0.5 CPU s
 TASK = 50  # items per task: the writer thread can take over any task not started yet
 AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait in memory)
 
-Terms = tuple[list[str], list[str]]  # an item's title terms and text terms
 Read = Callable[[Sequence[str]], list[Item]]
 
 
-def _tokenise(texts: Sequence[tuple[str, str]], text_tokens: int) -> list[Terms]:
-    return [grouping_terms(title, text, text_tokens) for title, text in texts]
+def _tokenise(texts: Sequence[tuple[str, str]], text_tokens: int) -> list[ItemTerms]:
+    return [item_terms(title, text, text_tokens) for title, text in texts]
 
 
 class TermPool:
@@ -55,7 +54,9 @@ class TermPool:
             for start in range(0, len(part), TASK)
         )
         # (ids, their texts, the worker's future), in the order asked, oldest first
-        self._tasks: deque[tuple[list[str], list[tuple[str, str]], Future[list[Terms]]]] = deque()
+        self._tasks: deque[tuple[list[str], list[tuple[str, str]], Future[list[ItemTerms]]]] = (
+            deque()
+        )
         self._queued = 0  # items in `_tasks`
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("spawn")
@@ -70,11 +71,11 @@ class TermPool:
 
     def _fill(self) -> None:
         """Hand the worker tasks until `AHEAD` items wait or every task is handed out."""
-        limit = self.text_tokens * 12  # all of the text that grouping_terms reads
+        limit = text_read(self.text_tokens)  # all of the text that item_terms reads
         while self._waiting and self._queued < AHEAD:
             items = self._read(self._waiting.popleft())
             texts = [(item.title, item.text[:limit]) for item in items]
-            future: Future[list[Terms]] = Future()  # never started: tokenised in place
+            future: Future[list[ItemTerms]] = Future()  # never started: tokenised in place
             if self._pool is not None:
                 try:
                     future = self._pool.submit(_tokenise, texts, self.text_tokens)
@@ -83,7 +84,7 @@ class TermPool:
             self._tasks.append(([item.id for item in items], texts, future))
             self._queued += len(items)
 
-    def terms(self, items: Sequence[Item]) -> dict[str, Terms]:
+    def terms(self, items: Sequence[Item]) -> dict[str, ItemTerms]:
         """The grouping terms of `items` (the next part asked for), by item id: tasks the
         worker has not started are tokenised here first, then the worker's answers taken."""
         wanted = {item.id for item in items}
@@ -91,7 +92,7 @@ class TermPool:
         while self._tasks and (not self._tasks[0][0] or self._tasks[0][0][0] in wanted):
             mine.append(self._tasks.popleft())
             self._queued -= len(mine[-1][0])
-        found: dict[str, Terms] = {}
+        found: dict[str, ItemTerms] = {}
         theirs = []
         for ids, texts, future in mine:
             if future.cancel():  # not started (or no worker): quicker to do it here
@@ -105,7 +106,9 @@ class TermPool:
             self.close()
         return found
 
-    def _answer(self, texts: list[tuple[str, str]], future: Future[list[Terms]]) -> list[Terms]:
+    def _answer(
+        self, texts: list[tuple[str, str]], future: Future[list[ItemTerms]]
+    ) -> list[ItemTerms]:
         try:
             return future.result()
         except BrokenProcessPool:

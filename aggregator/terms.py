@@ -28,11 +28,13 @@ canonical_forms = functools.lru_cache(maxsize=16)(_canonical_forms)
 __all__ = [
     "MULTI_TOPIC",
     "capitalised_terms",
+    "capitalised_words",
     "function_words",
     "grouping_terms",
     "guess_language",
     "is_multi_topic",
     "is_title_case",
+    "name_set",
 ]
 
 _SKIP_LANGUAGES = frozenset({"en", "zh", "ja", "ko"})  # English: own list; CJK: no spaces
@@ -249,7 +251,14 @@ def capitalised_terms(
     Title-case headlines tell nothing and are skipped (`title_case`: `is_title_case(title)`,
     when the caller has it). Terms are stemmed like grouping terms.
     """
-    found: set[str] = set()
+    return name_set(capitalised_words(title, text, text_chars, title_case))
+
+
+def capitalised_words(
+    title: str, text: str, text_chars: int, title_case: bool | None = None
+) -> list[str]:
+    """`capitalised_terms` as found, in order, repeats included (`name_set` makes the set)."""
+    found: list[str] = []
     sources = [canonical_forms(text[:text_chars])]
     if title_case is None:
         title_case = is_title_case(title)
@@ -257,7 +266,16 @@ def capitalised_terms(
         sources.append(canonical_forms(title))
     for source in sources:
         for word in _MID_CAPITAL.findall(source):  # (the capitalised words: group 1)
-            found.add(stem(word.lower().replace("’", "'").removesuffix("'s")))
+            found.append(stem(word.lower().replace("’", "'").removesuffix("'s")))
+    return found
+
+
+def name_set(words: list[str]) -> set[str]:
+    """The set of `capitalised_words`, built by adding them in order: the same set, laid out
+    (and so iterated) the same, whichever process found the words."""
+    found: set[str] = set()
+    for word in words:
+        found.add(word)
     return found
 
 

@@ -14,10 +14,10 @@ from test_publication_runs import NOW, busy_hours, grouping_state
 import aggregator.grouping as grouping
 import aggregator.term_pool as term_pool
 from aggregator.cluster import Clusterer
+from aggregator.features import ItemTerms, item_features, item_terms, text_read
 from aggregator.models import Item
 from aggregator.store import Store
 from aggregator.term_pool import TermPool
-from aggregator.terms import grouping_terms
 
 TEXT_TOKENS = Clusterer().settings.text_tokens
 
@@ -78,8 +78,8 @@ def parts_of(items: list[Item], size: int) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def in_place_terms(items: list[Item]) -> dict[str, tuple[list[str], list[str]]]:
-    return {i.id: grouping_terms(i.title, i.text, TEXT_TOKENS) for i in items}
+def in_place_terms(items: list[Item]) -> dict[str, ItemTerms]:
+    return {i.id: item_terms(i.title, i.text, TEXT_TOKENS) for i in items}
 
 
 def test_the_workers_terms_are_the_terms_computed_in_place(
@@ -91,7 +91,7 @@ def test_the_workers_terms_are_the_terms_computed_in_place(
     pool = TermPool(parts_of(items, 10), lambda ids: [by_id[i] for i in ids], TEXT_TOKENS)
     try:
         pool._tasks[0][2].result(timeout=120)  # the worker has answered the first task
-        found: dict[str, tuple[list[str], list[str]]] = {}
+        found: dict[str, ItemTerms] = {}
         for part in parts_of(items, 10):
             answer = pool.terms([by_id[i] for i in part])
             assert set(answer) == set(part)
@@ -99,7 +99,16 @@ def test_the_workers_terms_are_the_terms_computed_in_place(
     finally:
         pool.close()
     assert found == in_place_terms(items)
-    assert found["long"] == grouping_terms(by_id["long"].title, by_id["long"].text, TEXT_TOKENS)
+    for item in items:  # the same features, their sets iterated in the same order
+        theirs, here = (
+            item_features(item, TEXT_TOKENS, found[item.id]),
+            item_features(item, TEXT_TOKENS),
+        )
+        assert theirs == here and list(theirs.names) == list(here.names)
+        assert list(theirs.unique) == list(here.unique)
+    long = by_id["long"]  # only the start of its text was sent
+    assert found["long"] == item_terms(long.title, long.text, TEXT_TOKENS)
+    assert found["long"][2] and len(long.text) > 2 * text_read(TEXT_TOKENS)
 
 
 def test_a_dead_worker_costs_only_time(caplog: pytest.LogCaptureFixture) -> None:
@@ -112,7 +121,7 @@ def test_a_dead_worker_costs_only_time(caplog: pytest.LogCaptureFixture) -> None
         for pid, process in list(executor._processes.items()):
             os.kill(pid, signal.SIGKILL)  # killed before it answers (the OOM killer, say)
             process.join()
-        found: dict[str, tuple[list[str], list[str]]] = {}
+        found: dict[str, ItemTerms] = {}
         for part in parts_of(items, 10):
             found.update(pool.terms([by_id[i] for i in part]))
     finally:
