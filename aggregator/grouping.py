@@ -80,7 +80,7 @@ def group_pending(
         terms = None
         if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
             parts = [ids for _, run in runs for ids in _parts([key.id for key in run], chunk)]
-            terms = TermPool(parts, store.items_by_id, clusterer.settings.text_tokens)
+            terms = TermPool(parts, store.item_texts, clusterer.settings.text_tokens)
         try:
             for clock, run in runs:
                 ids = [key.id for key in run]

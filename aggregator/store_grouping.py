@@ -29,6 +29,16 @@ class GroupingStore(StoreBase):
         }
         return [item_from_row(found[i]) for i in ids if i in found]
 
+    def item_texts(self, ids: Sequence[str], chars: int) -> list[tuple[str, str, str]]:
+        """(id, title, the first `chars` characters of the text) of the stored items of
+        `ids`, in that order: what tokenising an item reads, without the rest of it."""
+        sql = (
+            f"SELECT id, title, substr(text, 1, {int(chars)}) AS text FROM items "
+            "WHERE id IN ({marks})"
+        )
+        found = {r["id"]: r for r in self._rows_in(sql, ids)}
+        return [(i, found[i]["title"] or "", found[i]["text"] or "") for i in ids if i in found]
+
     def has_unassigned(self) -> bool:
         """Whether any item waits for a story (without reading the items)."""
         found = self._rows("SELECT 1 AS one FROM items WHERE story_id IS NULL LIMIT 1")

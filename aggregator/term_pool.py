@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from sys import intern
 
 from .features import ItemTerms, item_terms, text_read
 from .models import Item
@@ -32,17 +34,44 @@ MIN_ITEMS = 1000  # fewer items are tokenised in place: starting a worker costs 
 TASK = 50  # items per task: the writer thread can take over any task not started yet
 AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait in memory)
 
-Read = Callable[[Sequence[str]], list[Item]]
+Text = tuple[str, str, str]  # an item's id, title and the start of its text
+# what `read(ids, chars)` returns: the stored items' texts, in the order of `ids`
+Read = Callable[[Sequence[str], int], list[Text]]
+# a task's answer: the distinct terms, and each item's three lists as indexes into them
+Indexes = "array[int]"  # (array is not subscriptable at run time)
+Answer = tuple[list[str], list[tuple[Indexes, Indexes, Indexes]]]
 
 
-def _tokenise(texts: Sequence[tuple[str, str]], text_tokens: int) -> list[ItemTerms]:
-    return [item_terms(title, text, text_tokens) for title, text in texts]
+def _tokenise(texts: Sequence[Text], text_tokens: int) -> list[ItemTerms]:
+    return [item_terms(title, text, text_tokens) for _, title, text in texts]
+
+
+def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
+    """`_tokenise`, its answer sent as each distinct term once and indexes (small to send,
+    and the writer thread makes one string of each term, not one per item)."""
+    vocabulary: dict[str, int] = {}
+    index = vocabulary.setdefault
+
+    def indexes(terms: list[str]) -> array[int]:
+        return array("I", [index(term, len(vocabulary)) for term in terms])
+
+    rows = [tuple(map(indexes, terms)) for terms in _tokenise(texts, text_tokens)]
+    return list(vocabulary), rows  # type: ignore[return-value]
+
+
+def _unpack(answer: Answer) -> list[ItemTerms]:
+    vocabulary, rows = answer
+    get = list(map(intern, vocabulary)).__getitem__  # each term one string in this process
+    return [
+        (list(map(get, title)), list(map(get, text)), list(map(get, capitals)))
+        for title, text, capitals in rows
+    ]
 
 
 class TermPool:
-    """Grouping terms for the items of `parts` (lists of item ids), asked for in that order,
-    one part at a time (`terms`); the items are read with `read` a task at a time, ahead of
-    when they are asked for."""
+    """`item_terms` for the items of `parts` (lists of item ids), asked for in that order,
+    one part at a time (`terms`); the items' texts are read with `read` a task at a time,
+    ahead of when they are asked for."""
 
     def __init__(self, parts: Sequence[Sequence[str]], read: Read, text_tokens: int) -> None:
         self.text_tokens = text_tokens
@@ -53,10 +82,8 @@ class TermPool:
             for part in parts
             for start in range(0, len(part), TASK)
         )
-        # (ids, their texts, the worker's future), in the order asked, oldest first
-        self._tasks: deque[tuple[list[str], list[tuple[str, str]], Future[list[ItemTerms]]]] = (
-            deque()
-        )
+        # (their texts, the worker's future), in the order asked, oldest first
+        self._tasks: deque[tuple[list[Text], Future[Answer]]] = deque()
         self._queued = 0  # items in `_tasks`
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("spawn")
@@ -71,46 +98,44 @@ class TermPool:
 
     def _fill(self) -> None:
         """Hand the worker tasks until `AHEAD` items wait or every task is handed out."""
-        limit = text_read(self.text_tokens)  # all of the text that item_terms reads
+        chars = text_read(self.text_tokens)  # all of the text that item_terms reads
         while self._waiting and self._queued < AHEAD:
-            items = self._read(self._waiting.popleft())
-            texts = [(item.title, item.text[:limit]) for item in items]
-            future: Future[list[ItemTerms]] = Future()  # never started: tokenised in place
+            texts = self._read(self._waiting.popleft(), chars)
+            future: Future[Answer] = Future()  # never started: tokenised in place
             if self._pool is not None:
                 try:
-                    future = self._pool.submit(_tokenise, texts, self.text_tokens)
+                    future = self._pool.submit(_tokenise_in_worker, texts, self.text_tokens)
                 except BrokenProcessPool:
                     self._broken()
-            self._tasks.append(([item.id for item in items], texts, future))
-            self._queued += len(items)
+            self._tasks.append((texts, future))
+            self._queued += len(texts)
 
     def terms(self, items: Sequence[Item]) -> dict[str, ItemTerms]:
-        """The grouping terms of `items` (the next part asked for), by item id: tasks the
+        """The `item_terms` of `items` (the next part asked for), by item id: tasks the
         worker has not started are tokenised here first, then the worker's answers taken."""
         wanted = {item.id for item in items}
         mine = []
-        while self._tasks and (not self._tasks[0][0] or self._tasks[0][0][0] in wanted):
+        while self._tasks and (not self._tasks[0][0] or self._tasks[0][0][0][0] in wanted):
             mine.append(self._tasks.popleft())
             self._queued -= len(mine[-1][0])
         found: dict[str, ItemTerms] = {}
         theirs = []
-        for ids, texts, future in mine:
+        for texts, future in mine:
             if future.cancel():  # not started (or no worker): quicker to do it here
-                found.update(zip(ids, _tokenise(texts, self.text_tokens), strict=True))
+                here = _tokenise(texts, self.text_tokens)
+                found.update(zip((t[0] for t in texts), here, strict=True))
             else:
-                theirs.append((ids, texts, future))
-        for ids, texts, future in theirs:
-            found.update(zip(ids, self._answer(texts, future), strict=True))
+                theirs.append((texts, future))
+        for texts, future in theirs:
+            found.update(zip((t[0] for t in texts), self._answer(texts, future), strict=True))
         self._fill()
         if not self._tasks:  # all asked for: the worker's memory is not kept for the rest
             self.close()
         return found
 
-    def _answer(
-        self, texts: list[tuple[str, str]], future: Future[list[ItemTerms]]
-    ) -> list[ItemTerms]:
+    def _answer(self, texts: list[Text], future: Future[Answer]) -> list[ItemTerms]:
         try:
-            return future.result()
+            return _unpack(future.result())
         except BrokenProcessPool:
             self._broken()
             return _tokenise(texts, self.text_tokens)

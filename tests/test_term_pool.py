@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -78,6 +79,11 @@ def parts_of(items: list[Item], size: int) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
+def read(by_id: dict[str, Item]) -> Callable[[Sequence[str], int], list[tuple[str, str, str]]]:
+    """`Store.item_texts` over items in memory."""
+    return lambda ids, chars: [(i, by_id[i].title, by_id[i].text[:chars]) for i in ids]
+
+
 def in_place_terms(items: list[Item]) -> dict[str, ItemTerms]:
     return {i.id: item_terms(i.title, i.text, TEXT_TOKENS) for i in items}
 
@@ -88,9 +94,9 @@ def test_the_workers_terms_are_the_terms_computed_in_place(
     items = many_hours()
     by_id = {i.id: i for i in items}
     monkeypatch.setattr(term_pool, "TASK", 5)
-    pool = TermPool(parts_of(items, 10), lambda ids: [by_id[i] for i in ids], TEXT_TOKENS)
+    pool = TermPool(parts_of(items, 10), read(by_id), TEXT_TOKENS)
     try:
-        pool._tasks[0][2].result(timeout=120)  # the worker has answered the first task
+        pool._tasks[0][1].result(timeout=120)  # the worker has answered the first task
         found: dict[str, ItemTerms] = {}
         for part in parts_of(items, 10):
             answer = pool.terms([by_id[i] for i in part])
@@ -114,7 +120,7 @@ def test_the_workers_terms_are_the_terms_computed_in_place(
 def test_a_dead_worker_costs_only_time(caplog: pytest.LogCaptureFixture) -> None:
     items = many_hours()
     by_id = {i.id: i for i in items}
-    pool = TermPool(parts_of(items, 10), lambda ids: [by_id[i] for i in ids], TEXT_TOKENS)
+    pool = TermPool(parts_of(items, 10), read(by_id), TEXT_TOKENS)
     try:
         executor = pool._pool
         assert executor is not None
@@ -136,3 +142,17 @@ def test_few_items_or_one_core_are_tokenised_in_place(monkeypatch: pytest.Monkey
     assert not TermPool.worth_it(term_pool.MIN_ITEMS - 1)
     monkeypatch.setattr(term_pool, "usable_cpus", lambda: 1)
     assert not TermPool.worth_it(10 * term_pool.MIN_ITEMS)
+
+
+def test_the_store_reads_the_start_of_each_text_in_the_order_asked() -> None:
+    items = many_hours()
+    items[0] = replace(items[0], title="Zürich — «Keldon»", text="Æsop’s café 北京 " * 50)
+    store = Store()
+    try:
+        store.insert_items(items)
+        ids = ["long", "missing", items[0].id, items[7].id]
+        found = store.item_texts(ids, 30)
+    finally:
+        store.close()
+    by_id = {i.id: i for i in items}
+    assert found == [(i, by_id[i].title, by_id[i].text[:30]) for i in ids if i != "missing"]
