@@ -40,6 +40,7 @@ from .event_links import (
     headlines_share_what,
     names_margin,
     names_what_happened,
+    rests_on_a_name,
     shares_a_name,
     shares_own_terms,
 )
@@ -52,6 +53,7 @@ from .window_counts import Vector, dot
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
 
 _HALF_DAY = timedelta(hours=12)
+Link = tuple[float, float, str, bool]  # (margin, score, story id, may merge): see `_rank`
 
 
 class Clusterer(StoryWindow):
@@ -157,11 +159,12 @@ class Clusterer(StoryWindow):
         self._put_back(story, aside)
         others = [r for r in ranked if r[2] != story.id]
         held = alone or not judges
-        held = held or any(sid == story.id and margin >= 0 for margin, _, sid in ranked)
+        held = held or any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
         if not held and not self._names_shared(story, item.id, features):
             return self._move(story, item, features, when, now, others)
         need = 0.0 if alone else self.settings.merge_margin
-        clear = [sid for margin, _, sid in others if margin >= need]
+        # (alone, the item joins the other story: a link on one name may take an item)
+        clear = [sid for margin, _, sid, folds in others if margin >= need and (folds or alone)]
         merged: list[str] = []
         if clear:
             group = [story, *(self._stories[sid] for sid in clear)]
@@ -192,7 +195,7 @@ class Clusterer(StoryWindow):
         features: Features,
         when: datetime,
         now: datetime,
-        others: list[tuple[float, float, str]],
+        others: list[Link],
     ) -> Assignment:
         """Take a regrouped item out of a story its text does not belong to, into the story
         it now matches (merging as `assign` does) or into a new one."""
@@ -208,16 +211,16 @@ class Clusterer(StoryWindow):
         return Assignment(target.id, new, score, merged, encode(features))
 
     def _place(
-        self, ranked: list[tuple[float, float, str]], new_id: str, now: datetime
+        self, ranked: list[Link], new_id: str, now: datetime
     ) -> tuple[ActiveStory, float, tuple[str, ...], bool]:
         """Where an item goes given its ranked stories: the best clearing its margin (merged
         with the others that do, see `_merge`), else a new story `new_id`; with its score,
         the stories merged and whether the story is new."""
         if ranked and ranked[0][0] >= 0:
-            _, score, best = ranked[0]
+            _, score, best, _ = ranked[0]
             story, merged = self._merge(self._stories[best], ranked[1:])
             return story, score, merged, False
-        score = max((s for _, s, _ in ranked), default=0.0)
+        score = max((s for _, s, _, _ in ranked), default=0.0)
         return self._new_story(new_id, now), score, (), True
 
     def _join_profile(
@@ -250,9 +253,12 @@ class Clusterer(StoryWindow):
         has_text: bool,
         headline: Headline | None = None,
         held: AbstractSet[str] = frozenset(),
-    ) -> list[tuple[float, float, str]]:
-        """(margin, score, story id) of each story with a matching member, best first.
-        `held`: the terms of the item's own story, when it has one (a regroup)."""
+    ) -> list[Link]:
+        """(margin, score, story id, whether the link may merge the story into another) of
+        each story with a matching member, best first. A link between two texts that rests
+        on one name (`event_links.rests_on_a_name`) never merges, unless
+        `merge_on_one_name`. `held`: the terms of the item's own story, when it has one (a
+        regroup)."""
         s = self.settings
         terms = vector.keys() | title_vector.keys()
         counts = self._counts
@@ -270,6 +276,7 @@ class Clusterer(StoryWindow):
             candidates = candidates[: s.max_candidates]
         cutoff = now - s.active_window
         best: dict[str, tuple[float, float]] = {}
+        folding: set[str] = set()  # stories a link may merge into another
         for member in candidates:
             story = member.story
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
@@ -278,6 +285,7 @@ class Clusterer(StoryWindow):
             both_text = has_text and len(member.packed[1]) >= s.min_text_terms
             margin: float | None = None
             score = 0.0
+            leans = False  # the link rests on one name (then it may not merge)
             if (
                 hits[member] >= s.min_shared_terms
                 and (
@@ -296,10 +304,16 @@ class Clusterer(StoryWindow):
                     or shares_own_terms(features, self._full_features(member), counts, s, held)
                 )
             ):
-                full = dot(vector, member_vector)
+                full, matched = dot(vector, member_vector), member_vector
                 if story.founder is None or abs(when - story.founder.when) <= s.max_gap:
                     # the profile holds the founder: it speaks only within the founder's time
-                    full = max(full, dot(vector, self._profile_vector(story)))
+                    profile = self._profile_vector(story)
+                    if (on_profile := dot(vector, profile)) > full:
+                        full, matched = on_profile, profile
+                leans = both_text and not s.merge_on_one_name
+                leans = leans and rests_on_a_name(
+                    vector, matched, counts, s.threshold, features.title
+                )
                 head = dot(title_vector, member_title)
                 margin = max(full - s.threshold, head - s.headline_threshold)
                 if both_text:
@@ -314,6 +328,8 @@ class Clusterer(StoryWindow):
                     score = max(score, route[1])
             if margin is None:
                 continue
+            if not leans:
+                folding.add(story.id)
             late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
             if outlet and story.outlets == {outlet}:
                 margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
@@ -323,7 +339,7 @@ class Clusterer(StoryWindow):
             margin -= names_margin(features, self._full_features(member), counts, s, late, own)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
-        ranked = [(m, sc, sid) for sid, (m, sc) in best.items()]
+        ranked = [(m, sc, sid, sid in folding) for sid, (m, sc) in best.items()]
         ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return ranked
 
@@ -359,18 +375,19 @@ class Clusterer(StoryWindow):
 
     # --- merging ----------------------------------------------------------------------------
 
-    def _merge(
-        self, best: ActiveStory, others: list[tuple[float, float, str]]
-    ) -> tuple[ActiveStory, tuple[str, ...]]:
-        """Fold the stories the item also matches clearly into the oldest of them. A story of
-        one item needs less: the item vouches for it on its own, where a grown story would
-        bring members the item never saw."""
+    def _merge(self, best: ActiveStory, others: list[Link]) -> tuple[ActiveStory, tuple[str, ...]]:
+        """Fold the stories the item also matches clearly, by a link that may merge, into the
+        oldest of them. A story of one item needs less: the item vouches for it on its own,
+        where a grown story would bring members the item never saw."""
         s = self.settings
         clear = [
             sid
-            for margin, _, sid in others
-            if margin >= s.merge_margin
-            or (margin >= s.merge_single_margin and len(self._stories[sid].members) == 1)
+            for margin, _, sid, folds in others
+            if folds
+            and (
+                margin >= s.merge_margin
+                or (margin >= s.merge_single_margin and len(self._stories[sid].members) == 1)
+            )
         ]
         if not clear:
             return best, ()

@@ -37,6 +37,7 @@ class ClusterSettings:
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
     merge_margin: float = 0.15  # an item this far above threshold for two stories merges them
     merge_single_margin: float = 0.05  # … or brings a one-item story it matches this far along
+    merge_on_one_name: bool = False  # … even by a link clearing the threshold only on one name
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
     max_active: int = 50_000  # cap on active stories; the quietest are dropped first
     title_weight: float = 2.0  # weight of a title term relative to a text term

@@ -28,7 +28,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from .features import Features
-from .window_counts import WindowCounts
+from .window_counts import Vector, WindowCounts
 
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
@@ -38,6 +38,7 @@ __all__ = [
     "names_apart",
     "names_margin",
     "names_what_happened",
+    "rests_on_a_name",
     "shares_a_name",
     "shares_own_terms",
 ]
@@ -87,6 +88,32 @@ def shares_own_terms(
             if not need:
                 return True
     return False
+
+
+def rests_on_a_name(
+    vector: Vector,
+    member_vector: Vector,
+    counts: WindowCounts,
+    threshold: float,
+    headline: tuple[str, ...] = (),
+) -> bool:
+    """Whether the cosine of two items' vectors falls below `threshold` without its heaviest
+    shared term, and that term is a name the item's `headline` (its title terms) does not
+    carry: a report of one event that also names the person of another (a Kushner report
+    recounting Comey's memo) matches the other's report on that name alone. Such a link may
+    take an item, but never vouches for a merge of two stories. A name in the item's own
+    headline is what the item is about (a rancher's name in two reports of his remarks)."""
+    if len(vector) > len(member_vector):
+        vector, member_vector = member_vector, vector
+    total, top, heaviest = 0.0, 0.0, ""
+    for term, weight in vector.items():
+        part = weight * member_vector.get(term, 0.0)
+        total += part
+        if part > top:
+            top, heaviest = part, term
+    if not heaviest or total - top >= threshold or heaviest in headline:
+        return False
+    return counts.is_name(heaviest)
 
 
 def headlines_share_what(
