@@ -348,8 +348,8 @@ class Clusterer(StoryWindow):
         distinctive terms on at most `max_postings` members.
 
         Postings run long (up to `max_postings` members each) and nearly every member met shares
-        one term only, so members seen twice are found with set operations, which compare the
-        hashes their sets keep instead of visiting each member, and only those are counted."""
+        one term only, so the members of each posting seen in an earlier one are found with a
+        set operation (no visit of each member in Python), and only those are counted."""
         index, sdf = self._index, self._counts.sdf
         distinct, longest = self._counts.distinct_limit(), self.settings.max_postings
         postings: list[Collection[ProfileMember]] = []
@@ -364,14 +364,12 @@ class Clusterer(StoryWindow):
         if least < 2:
             return Counter(chain.from_iterable(postings))
         seen: set[ProfileMember] = set()
-        again: set[ProfileMember] = set()
+        again: Counter[ProfileMember] = Counter()  # member → postings it is in, less one
         for posting in postings:
-            again |= seen.intersection(posting)
+            if seen:
+                again.update(seen.intersection(posting))
             seen.update(posting)
-        if not again:
-            return {}
-        hits = Counter(chain.from_iterable(again.intersection(p) for p in postings))
-        return {m: n for m, n in hits.items() if n >= least}
+        return {m: n + 1 for m, n in again.items() if n + 1 >= least}
 
     # --- merging ----------------------------------------------------------------------------
 

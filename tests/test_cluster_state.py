@@ -204,6 +204,25 @@ def test_observed_items_wait_with_their_features_packed() -> None:
         assert plain._take_pending(one.id) == item_features(one, ClusterSettings().text_tokens)
 
 
+def test_an_index_entry_below_its_crowd_is_a_list_in_filing_order() -> None:
+    """With a crowd limit (as the clusterer's index has), an entry past `SMALL` members is a
+    list, 8 bytes a member, until it is crowded: no set per term."""
+    index: ProfileIndex[_Filed] = ProfileIndex(crowded=3 * SMALL, listed=2 * SMALL)
+    members = [_Filed(str(n)) for n in range(3 * SMALL)]
+    for n, member in enumerate(members):
+        index.file(member, ("quake", member.name))
+        assert list(index.members("quake")) == members[: n + 1]
+    assert index["quake"] == members and type(index["quake"]) is list
+    index.unfile(members[5])
+    index.file(members[5], ("quake",))
+    assert index["quake"] == [*members[:5], *members[6:], members[5]]
+    for member in members[1:]:
+        index.unfile(member)
+    assert index["quake"] is members[0]
+    index.unfile(members[0])
+    assert not index
+
+
 def test_a_term_on_too_many_members_keeps_their_count_until_it_falls_back() -> None:
     index: ProfileIndex[_Filed] = ProfileIndex(crowded=12, listed=9)
     members = [_Filed(str(n)) for n in range(14)]
@@ -215,7 +234,7 @@ def test_a_term_on_too_many_members_keeps_their_count_until_it_falls_back() -> N
     for member in members[:4]:
         index.unfile(member)
         assert type(index["said"]) is Crowd or set(index["said"]) == set(members[4:13])
-    assert index["said"] == set(members[4:13])  # gathered again, whole, at `listed`
+    assert index["said"] == members[4:13]  # gathered again, whole, in filing order
     for member in [*members[:4], members[13]]:
         index.file(member, ("said",))
     assert type(index["said"]) is Crowd and len(index["said"]) == 14
