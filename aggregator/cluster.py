@@ -47,7 +47,7 @@ from .event_links import (
 from .features import Features, Packed, encode, item_features, pack, unpack
 from .headline_route import Headline, headline_margin
 from .models import Item
-from .story_window import StoryWindow
+from .story_links import StoryLinks
 from .window_counts import Vector, dot
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
@@ -56,7 +56,7 @@ _HALF_DAY = timedelta(hours=12)
 Link = tuple[float, float, str, bool]  # (margin, score, story id, may merge): see `_rank`
 
 
-class Clusterer(StoryWindow):
+class Clusterer(StoryLinks):
     """Holds the active stories and assigns items to them, one at a time."""
 
     # --- decisions --------------------------------------------------------------------------
@@ -113,6 +113,12 @@ class Clusterer(StoryWindow):
         if not features.multi:
             member = self._join_profile(story, item, when, packed, vector, title_vector, headline)
             self._keep_full(member, features)  # (it is likely compared soon)
+        linked, gone = self._link(story, features, new)
+        if linked is not story:  # its story went into an older one of its event
+            self._join_profile(linked, item, when, packed, vector, title_vector, headline)
+            new, story = False, linked
+            gone = [sid for sid in gone if sid != item.id]  # (a story never stored)
+        merged = (*merged, *gone)
         if new:
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded, furniture, earlier)
@@ -174,10 +180,27 @@ class Clusterer(StoryWindow):
                     self._absorb(story, other)
                     merged.append(other.id)
             story.last_seen = max(story.last_seen, now)
-            profile = [m.id for m in [story.founder, *story.recent] if m is not None]
-            if item.id not in profile and not features.multi:  # it vouches as a joiner does
-                self._join_profile(story, item, when, pack(features), vector, title_vector)
-        return Assignment(story.id, False, known[1], tuple(merged), encode(features))
+            self._vouch(story, item, features, when, vector, title_vector)
+        linked, gone = self._link(story, features)
+        if linked is not story:
+            self._vouch(linked, item, features, when, vector, title_vector)
+        merged.extend(gone)
+        return Assignment(linked.id, False, known[1], tuple(merged), encode(features))
+
+    def _vouch(
+        self,
+        story: ActiveStory,
+        item: Item,
+        features: Features,
+        when: datetime,
+        vector: Vector,
+        title_vector: Vector,
+    ) -> None:
+        """Make a regrouped item one of the profile of the story it is now in, as a joiner
+        is, unless it is already (or a multi-topic item)."""
+        profile = [m.id for m in [story.founder, *story.recent] if m is not None]
+        if item.id not in profile and not features.multi:  # it vouches as a joiner does
+            self._join_profile(story, item, when, pack(features), vector, title_vector)
 
     def _names_shared(self, story: ActiveStory, item_id: str, features: Features) -> bool:
         """Whether the item names a distinctive person, place or organisation that another
@@ -201,11 +224,18 @@ class Clusterer(StoryWindow):
         it now matches (merging as `assign` does) or into a new one."""
         self._detach(story, item.id)
         vector, title_vector = self._counts.vectors(features, item.outlet)
-        target, score, merged, new = self._place(others, moved_story_id(item.id, story.id), now)
+        new_id = moved_story_id(item.id, story.id)
+        target, score, merged, new = self._place(others, new_id, now)
         packed = self._record(target, item, features, when, now, score)
+        headline = self._headline(item.title, features.title)
         if not features.multi:
-            headline = self._headline(item.title, features.title)
             self._join_profile(target, item, when, packed, vector, title_vector, headline)
+        linked, gone = self._link(target, features, new)
+        if linked is not target:
+            self._join_profile(linked, item, when, packed, vector, title_vector, headline)
+            new, target = False, linked
+            gone = [sid for sid in gone if sid != new_id]
+        merged = (*merged, *gone)
         if new:
             self._enforce_cap()
         return Assignment(target.id, new, score, merged, encode(features))
