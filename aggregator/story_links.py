@@ -48,16 +48,14 @@ class StoryLinks(StoryWindow):
             return story, []
         if self._counts.n_stories < s.common_min_stories:  # few stories: any term is rare
             return story, []
-        unique, most = features.unique, s.story_link_sdf
-        held = map(self._counts.sdf.__getitem__, unique)  # (a Counter: 0 when missing)
-        rare = [t for t, n in zip(unique, held, strict=True) if 1 < n <= most]
+        index, sdf, most = self._index, self._counts.sdf, s.story_link_sdf
+        filed = index.keys() & features.unique  # (only filed terms can find a story)
+        rare = [t for t in filed if 1 < sdf[t] <= most]
         if len(rare) < s.story_link_hits:
             return story, []
-        index = self._index
         found: Counter[ActiveStory] = Counter()
         for term in rare:
-            if term in index:
-                found.update({m.story for m in index.members(term)})
+            found.update({m.story for m in index.members(term)})
         found.pop(story, None)
         candidates = sorted(
             (other for other, n in found.items() if n >= s.story_link_hits and other.open),
