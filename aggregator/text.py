@@ -110,6 +110,9 @@ _BOILERPLATE_LINE = re.compile(
       | (?:updated|posted|published)\s+on\s+(?:\d{1,2}\s+)?                # a video page's date
         (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?
         (?:\s+\d{1,2})?,?\s+\d{4}
+      | (?:[/|•·]\s*)?(?:(?:updated|posted|published)\b[^\n]{0,40}?\s+)?by\s+   # a byline
+        (?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})
+        (?:(?:,|,?\s+and)\s+(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))*\.?
       | all\s+rights\s+reserved\.?.*
       | (?:©|\(c\)|copyright\b).{0,120}
       | [\W_]*                                  # rules, bullets, '___', '###'

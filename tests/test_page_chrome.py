@@ -1,6 +1,6 @@
 """Page chrome that article extraction keeps (a video player's controls, a newsletter prompt,
-a text-size widget) is cleaned away, so it neither opens a title cut from the text nor ties
-unrelated items together."""
+a text-size widget, a byline) is cleaned away, so it neither opens a title cut from the text
+nor ties unrelated items together."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
             "Published on May 3, 2015, the survey found rents rising.",
         ),
         ("Join us on Saturday for the parade.", "Join us on Saturday for the parade."),
+        # Bylines, as lines of their own.
+        ("By Maren Tolliver\nThe dam broke.", "The dam broke."),
+        ("/ Updated By Ivo Marek, Ana Brell. and Tom Kessel\nThe dam broke.", "The dam broke."),
+        ("Updated 3:45 PM ET By Ana Brell and Ivo Marek\nThe dam broke.", "The dam broke."),
+        ("Posted by Ana O'Brell\nThe dam broke.", "The dam broke."),
+        # Sentences that start with "By" stay.
+        ("By Tuesday, the river had risen.", "By Tuesday, the river had risen."),
+        ("By the end of the year prices fell.", "By the end of the year prices fell."),
+        ("By 2030 the Dorrow plant will close.", "By 2030 the Dorrow plant will close."),
     ],
 )
 def test_page_chrome_is_cleaned_away(text: str, expected: str) -> None:
@@ -98,3 +107,14 @@ def test_a_video_pages_date_does_not_become_its_cut_title() -> None:
     finally:
         store.close()
     assert titles["video"].startswith("A stunt rider cleared")
+
+
+def test_a_byline_does_not_become_its_cut_title() -> None:
+    rows = [_row("dam", "/ Updated By Ivo Marek and Ana Brell\nThe Orlen dam broke overnight.", 9)]
+    store = Store(":memory:")
+    try:
+        group_rows(rows, store, ClusterSettings())
+        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
+    finally:
+        store.close()
+    assert titles["dam"].startswith("The Orlen dam broke")
