@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +19,7 @@ from datetime import datetime
 
 from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
+from .worker_pool import spawn_pool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -57,13 +56,6 @@ def _parse_in_worker(
         raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
 
 
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 class ParsePool:
     """Runs :func:`parse_items` in worker processes. :meth:`close` stops the workers; a later
     :meth:`parse` starts new ones (the poll job closes the pool after each pass)."""
@@ -75,9 +67,7 @@ class ParsePool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._pool = spawn_pool(self.workers)
         return self._pool
 
     async def parse(

@@ -9,20 +9,17 @@ by one. The workers live for one pass, like the parse workers.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 from .models import Item, Summary
-from .parse_pool import usable_cpus
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
+from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
 
 __all__ = ["MIN_STORIES", "SummaryPool"]
 
-log = logging.getLogger("aggregator")
 MIN_STORIES = 200  # fewer dirty stories are summarised in place: starting workers costs more
 CHUNK = 4  # stories per task: fewer round trips, still an even spread over the workers
 # The calling thread's share of the summaries, as a part of an equal share: it also reads and
@@ -44,21 +41,18 @@ def _summarise_in_worker(
     return [_summarizer.summarize(items, headline) for items, headline in stories]
 
 
-class SummaryPool:
+class SummaryPool(InPlaceFallback):
     """Summarises with `summarizer` in worker processes; `close` stops them. When a worker
     dies, the stories it held and every later one are summarised in place instead."""
+
+    LOST = "summary worker died; summarising the rest of this pass in place"
 
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
         # One core is the calling thread's (it summarises a share itself): every worker adds
         # its memory (~50 MB) to a pass's peak.
         self.workers = max(1, workers or usable_cpus() - 1)
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(summarizer.settings,),
-        )
+        super().__init__(spawn_pool(self.workers, _start_worker, (summarizer.settings,)))
 
     @staticmethod
     def worth_it(summarizer: object, stories: int) -> bool:
@@ -140,17 +134,6 @@ class SummaryPool:
                 out.set_result(self.summarizer.summarize(items, headline))
             except Exception as exc:  # raised when its result is asked for, as in place
                 out.set_exception(exc)
-
-    def _broken(self) -> None:
-        if self._pool is not None:
-            log.error("summary worker died; summarising the rest of this pass in place")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
 
 
 class _Redo(Exception):

@@ -14,22 +14,19 @@ pass); if it dies, the rest is tokenised in place.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from sys import intern
 
 from .features import ItemTerms, item_terms, text_read
 from .models import Item
-from .parse_pool import usable_cpus
+from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
 
-log = logging.getLogger("aggregator")
 MIN_ITEMS = 1000  # fewer items are tokenised in place: starting a worker costs ~0.5 CPU s
 TASK = 50  # items per task: the writer thread can take over any task not started yet
 AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait in memory)
@@ -68,10 +65,12 @@ def _unpack(answer: Answer) -> list[ItemTerms]:
     ]
 
 
-class TermPool:
+class TermPool(InPlaceFallback):
     """`item_terms` for the items of `parts` (lists of item ids), asked for in that order,
     one part at a time (`terms`); the items' texts are read with `read` a task at a time,
     ahead of when they are asked for."""
+
+    LOST = "term worker died; tokenising the rest of this pass in place"
 
     def __init__(self, parts: Sequence[Sequence[str]], read: Read, text_tokens: int) -> None:
         self.text_tokens = text_tokens
@@ -85,9 +84,7 @@ class TermPool:
         # (their texts, the worker's future), in the order asked, oldest first
         self._tasks: deque[tuple[list[Text], Future[Answer]]] = deque()
         self._queued = 0  # items in `_tasks`
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn")
-        )
+        super().__init__(spawn_pool(1))
         self._fill()
 
     @staticmethod
@@ -139,14 +136,3 @@ class TermPool:
         except BrokenProcessPool:
             self._broken()
             return _tokenise(texts, self.text_tokens)
-
-    def _broken(self) -> None:
-        if self._pool is not None:
-            log.error("term worker died; tokenising the rest of this pass in place")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
