@@ -78,6 +78,19 @@ def _row(item_id: str, text: str, hour: int) -> tuple[dict[str, str], datetime]:
     return fields, datetime(2024, 3, 4, hour, tzinfo=UTC)
 
 
+def _grouped(
+    rows: list[tuple[dict[str, str], datetime]],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each row's story and stored (cut) title, through the batch path."""
+    store = Store(":memory:")
+    try:
+        stories = group_rows(rows, store, ClusterSettings())
+        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
+    finally:
+        store.close()
+    return stories, titles
+
+
 def test_items_opening_with_player_controls_are_not_joined_by_them() -> None:
     rows = [
         _row("ferry", f"{CONTROLS} A ferry ran aground off Quillan harbour on Tuesday. "
@@ -85,12 +98,7 @@ def test_items_opening_with_player_controls_are_not_joined_by_them() -> None:
         _row("budget", f"{CONTROLS} The Dorrow council passed its school budget on Tuesday "
              "after a long night of votes. Video provided by Newsy", 10),
     ]  # fmt: skip
-    store = Store(":memory:")
-    try:
-        stories = group_rows(rows, store, ClusterSettings())
-        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
-    finally:
-        store.close()
+    stories, titles = _grouped(rows)
     assert stories["ferry"] != stories["budget"]
     assert titles["ferry"].startswith("A ferry ran aground")
 
@@ -100,21 +108,11 @@ def test_a_video_pages_date_does_not_become_its_cut_title() -> None:
         _row("video", "Published on Sep 8, 2015\nThe interactive transcript could not be "
              "loaded.\nA stunt rider cleared the Quillan gorge on a borrowed motorbike.", 9),
     ]  # fmt: skip
-    store = Store(":memory:")
-    try:
-        group_rows(rows, store, ClusterSettings())
-        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
-    finally:
-        store.close()
+    _, titles = _grouped(rows)
     assert titles["video"].startswith("A stunt rider cleared")
 
 
 def test_a_byline_does_not_become_its_cut_title() -> None:
     rows = [_row("dam", "/ Updated By Ivo Marek and Ana Brell\nThe Orlen dam broke overnight.", 9)]
-    store = Store(":memory:")
-    try:
-        group_rows(rows, store, ClusterSettings())
-        titles = dict(store.db.execute("SELECT id, title FROM items").fetchall())
-    finally:
-        store.close()
+    _, titles = _grouped(rows)
     assert titles["dam"].startswith("The Orlen dam broke")
