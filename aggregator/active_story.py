@@ -5,6 +5,7 @@ derived from its log (kept for the stories joined lately: see StoryWindow._tally
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from .features import Packed
 from .headline_route import Headline
 from .window_counts import PackedVector
 
-__all__ = ["EPOCH", "ActiveStory", "ProfileMember"]
+__all__ = ["EPOCH", "ActiveStory", "ProfileMember", "log_tally"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -51,3 +52,22 @@ class ActiveStory:
     outlets: set[str] = field(default_factory=set)
     profile: PackedVector | None = None  # see StoryWindow._profile_vector
     profile_counted: int = -1
+
+    def profile_members(self) -> list[ProfileMember]:
+        """The members that stand for it: its founder (when it has one), then its latest."""
+        return [m for m in (self.founder, *self.recent) if m is not None]
+
+    def age(self) -> tuple[datetime, str]:
+        """Orders stories oldest first (its founder's time, then its id): of stories merged,
+        the oldest keeps its id."""
+        return (self.founder.when if self.founder else EPOCH, self.id)
+
+
+def log_tally(story: ActiveStory, plain: bool = False) -> Counter[str]:
+    """How many of a story's items hold each term, counted from its log; `plain`: its
+    multi-topic items not counted."""
+    tf: Counter[str] = Counter()
+    for _, packed, _, _ in story.log:
+        if not (plain and packed[4]):
+            tf.update(frozenset(packed[0]).union(packed[1]))
+    return tf

@@ -173,12 +173,8 @@ class Clusterer(StoryLinks):
         clear = [sid for margin, _, sid, folds in others if margin >= need and (folds or alone)]
         merged: list[str] = []
         if clear:
-            group = [story, *(self._stories[sid] for sid in clear)]
-            story = min(group, key=lambda st: (st.founder.when if st.founder else EPOCH, st.id))
-            for other in group:
-                if other is not story:
-                    self._absorb(story, other)
-                    merged.append(other.id)
+            story, folded = self._fold([story, *(self._stories[sid] for sid in clear)])
+            merged.extend(folded)
             story.last_seen = max(story.last_seen, now)
             self._vouch(story, item, features, when, vector, title_vector)
         linked, gone = self._link(story, features)
@@ -198,7 +194,7 @@ class Clusterer(StoryLinks):
     ) -> None:
         """Make a regrouped item one of the profile of the story it is now in, as a joiner
         is, unless it is already (or a multi-topic item)."""
-        profile = [m.id for m in [story.founder, *story.recent] if m is not None]
+        profile = [m.id for m in story.profile_members()]
         if item.id not in profile and not features.multi:  # it vouches as a joiner does
             self._join_profile(story, item, when, pack(features), vector, title_vector)
 
@@ -419,8 +415,11 @@ class Clusterer(StoryLinks):
         ]
         if not clear:
             return best, ()
-        group = [best, *(self._stories[sid] for sid in clear)]
-        oldest = min(group, key=lambda st: (st.founder.when if st.founder else EPOCH, st.id))
+        return self._fold([best, *(self._stories[sid] for sid in clear)])
+
+    def _fold(self, group: list[ActiveStory]) -> tuple[ActiveStory, tuple[str, ...]]:
+        """Merge the stories of `group` into the oldest of them; it, and the ids merged away."""
+        oldest = min(group, key=ActiveStory.age)
         merged = []
         for story in group:
             if story is not oldest:

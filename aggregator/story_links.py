@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from .active_story import EPOCH, ActiveStory
+from .active_story import EPOCH, ActiveStory, log_tally
 from .features import Features
 from .story_window import StoryWindow
 
@@ -109,20 +109,11 @@ class StoryLinks(StoryWindow):
 
     def _plain_tally(self, story: ActiveStory) -> Counter[str]:
         """How many of a story's items that are not multi-topic hold each term."""
-        if not _has_multi(story):
-            return self._tally(story)
-        tf: Counter[str] = Counter()
-        for _, packed, _, _ in story.log:
-            if not packed[4]:
-                tf.update(frozenset(packed[0]).union(packed[1]))
-        return tf
+        return log_tally(story, plain=True) if _has_multi(story) else self._tally(story)
 
 
 def _older(story: ActiveStory, other: ActiveStory) -> bool:
-    def key(st: ActiveStory) -> tuple[datetime, str]:
-        return (st.founder.when if st.founder else EPOCH, st.id)
-
-    return key(story) <= key(other)
+    return story.age() <= other.age()
 
 
 def _span(story: ActiveStory) -> tuple[datetime, datetime]:

@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 
-from .active_story import EPOCH, ActiveStory, ProfileMember
+from .active_story import EPOCH, ActiveStory, ProfileMember, log_tally
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
@@ -153,9 +153,8 @@ class StoryWindow:
 
     def _rebuild_profile(self, story: ActiveStory, titles: Mapping[str, str]) -> None:
         """Index a restored story's founder and latest members (vectors come lazily)."""
-        for member in [story.founder, *story.recent]:
-            if member is not None:
-                self._unprofile(member)
+        for member in story.profile_members():
+            self._unprofile(member)
         story.founder, story.recent = None, []
         pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
@@ -195,8 +194,8 @@ class StoryWindow:
         counts.remove_story_terms(before - after)
         packed = pack(features)
         story.log[at] = (item_id, packed, outlet, when)
-        for member in [story.founder, *story.recent]:
-            if member is not None and member.id == item_id:
+        for member in story.profile_members():
+            if member.id == item_id:
                 self._unprofile(member)
                 member.packed, member.vector, member.title = packed, None, None
                 self._unpacked.pop(member, None)
@@ -211,13 +210,13 @@ class StoryWindow:
         story = self._stories.get(found[0]) if found else None
         if story is None:
             return []
-        return [m.id for m in [story.founder, *story.recent] if m is not None]
+        return [m.id for m in story.profile_members()]
 
     def _set_aside(self, story: ActiveStory, ids: Collection[str]) -> ProfileSnapshot:
         """Take the profile members with these ids out of the story's profile and the index
         (`_put_back` undoes it): the story is then matched through its other members only."""
         saved = (story.founder, list(story.recent))
-        aside = [m for m in [story.founder, *story.recent] if m is not None and m.id in ids]
+        aside = [m for m in story.profile_members() if m.id in ids]
         for member in aside:
             self._unprofile(member)
         if story.founder in aside:
@@ -356,10 +355,9 @@ class StoryWindow:
         n = self._counts.n_items
         if story.profile is None or abs(n - story.profile_counted) * 10 > n:
             total: dict[str, float] = {}
-            for member in [story.founder, *story.recent]:
-                if member is not None:
-                    for term, value in self._member_vectors(member)[0].items():
-                        total[term] = total.get(term, 0.0) + value
+            for member in story.profile_members():
+                for term, value in self._member_vectors(member)[0].items():
+                    total[term] = total.get(term, 0.0) + value
             profile = unit(total)
             story.profile, story.profile_counted = pack_vector(profile), n
         else:
@@ -415,20 +413,19 @@ class StoryWindow:
         a grown story's memory, and few stories grow at a time)."""
         tf = self._tallies.pop(story, None)
         if tf is None:
-            tf = _count_log(story)
+            tf = log_tally(story)
         if len(self._tallies) >= _TALLIES_KEPT:
             del self._tallies[next(iter(self._tallies))]  # the least lately joined
         self._tallies[story] = tf
         return tf
 
     def _absorb(self, into: ActiveStory, story: ActiveStory) -> None:
-        for member in [story.founder, *story.recent]:
-            if member is not None:
-                self._unprofile(member)
+        for member in story.profile_members():
+            self._unprofile(member)
         tf = self._tally(into)
         absorbed = self._tallies.pop(story, None)
         if absorbed is None:
-            absorbed = _count_log(story)
+            absorbed = log_tally(story)
         self._counts.remove_story_terms([t for t in absorbed if t in tf])
         tf.update(absorbed)
         for item_id in story.members:
@@ -446,9 +443,8 @@ class StoryWindow:
         del self._stories[story.id]
         self._unpacked.pop(story, None)
         self._counts.n_stories = len(self._stories)
-        for member in [story.founder, *story.recent]:
-            if member is not None:
-                self._unprofile(member)
+        for member in story.profile_members():
+            self._unprofile(member)
         self._counts.remove_story_terms(self._held(story))
         self._tallies.pop(story, None)
         for _, packed, outlet, _ in story.log:
@@ -468,14 +464,6 @@ class StoryWindow:
         by_age = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id))
         for story in by_age[:excess]:
             self._drop(story)
-
-
-def _count_log(story: ActiveStory) -> Counter[str]:
-    """How many of a story's items hold each term, counted from its log."""
-    tf: Counter[str] = Counter()
-    for _, packed, _, _ in story.log:
-        tf.update(frozenset(packed[0]).union(packed[1]))
-    return tf
 
 
 def _seen_time(item: Item) -> datetime:

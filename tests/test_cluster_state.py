@@ -12,6 +12,7 @@ from typing import Any
 from test_cluster import ARTICLES, T0, _items
 
 from aggregator import story_window
+from aggregator.active_story import log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
@@ -333,10 +334,10 @@ def test_term_tallies_are_kept_for_a_bounded_few_stories(monkeypatch: Any) -> No
     got, bounded = run()
     assert 0 < len(bounded._tallies) <= 2
     for story, tf in bounded._tallies.items():
-        assert tf == story_window._count_log(story)
+        assert tf == log_tally(story)
     sdf: Counter[str] = Counter()
     for story in bounded._stories.values():
-        sdf.update(story_window._count_log(story).keys())
+        sdf.update(log_tally(story).keys())
     assert +bounded._counts.sdf == sdf
     monkeypatch.setattr(story_window, "_TALLIES_KEPT", 100_000)
     want, _ = run()
