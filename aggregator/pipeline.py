@@ -22,7 +22,7 @@ from .models import (
     Source,
 )
 from .summarize import outlet_key as outlet_of
-from .text import clean_text, strip_feed_template
+from .text import clean_text, strip_feed_template, title_from_text
 
 MAX_TEXT_CHARS = 20_000
 MAX_ENTRIES_PER_FEED = 500  # a flooding feed contributes its newest entries only
@@ -72,7 +72,7 @@ def entry_to_item(
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
-        title = (text[:120].rsplit(" ", 1)[0] + "…") if len(text) > 120 else text
+        title = title_from_text(text)
     return Item(
         id=item_id(source.url, entry.guid),
         title=title,

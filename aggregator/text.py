@@ -80,9 +80,10 @@ _BOILERPLATE_LINE = re.compile(
       | (?:click|tap)\s+here\b.*
       | (?:story\s+continues?|article\s+continues|continued)\s+below.*
       | story\s+continued\s+below
-      | advertisement(?:\s+continue\s+reading\s+the\s+main\s+story)?
+      | (?:photo\s+)?advertisement(?:\s+continue\s+reading\s+the\s+main\s+story)?
       | (?:report\s+this\s+ad|ad\s+feedback|skip\s+advert(?:isement)?)
       | (?:share|email|print|tweet|pin|save)(?:\s+(?:this|on|via|to)\b.{0,40})?:?
+      | (?:share|email|print|tweet|pin|save)(?:\s+(?:share|email|print|tweet|pin|save)){1,5}
       | share\s+(?:this\s+)?(?:article|story|post|page)\b.{0,60}
       | (?:facebook|twitter|pinterest|linkedin|whatsapp|reddit|email)
         (?:\s+(?:facebook|twitter|pinterest|linkedin|whatsapp|reddit|email|share|print|copy\s+link))*
@@ -95,14 +96,19 @@ _BOILERPLATE_LINE = re.compile(
       | join\s+us\s+on\s+(?:facebook|twitter|instagram)\b.{0,120}
       | sign\s+up\b.{0,60}\bnewsletters?\b.{0,200}
       | the\s+interactive\s+transcript\s+could\s+not\s+be\s+loaded\.?
-      | (?:please\s+)?enable\s+javascript.*
+      | (?:please\s+|you\s+(?:need|have|must)\s+to\s+)?enable\s+javascript.*
+      | javascript\s+is\s+(?:disabled|required|not\s+enabled)\b.*
       | (?:please\s+turn\s+on|this\s+video\s+requires)\s+javascript.*
       | media\s+playback\s+is\s+(?:un)?supported.*
       | rating\s+is\s+available\s+when\s+the\s+video\s+has\s+been\s+rented\.?
       | tweet\s+with\s+a\s+location
       | you\s+can\s+add\s+location\s+information\s+to\s+your\s+tweets\b.{0,300}
       | this\s+feature\s+is\s+not\s+available\s+right\s+now\.?(?:\s+please\s+try\s+again.*)?
-      | (?:image|photo|video)\s+(?:copyright|caption|credit)\b.*
+      | (?:image|photo|video|media)\s+(?:copyright|caption|credit)\b.*
+      | enlarge\s+this\s+image\b.*
+      | slideshow\s+\(\d+\s+(?:images|photos)\)
+      | from\s+wikipedia,\s+the\s+free\s+encyclopedia
+      | click\s+to\s+(?:email|share|print)\b.{0,80}
       | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}
       | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?
       | [^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?
@@ -124,6 +130,31 @@ _CAPTION_LINE = re.compile(
     r"(?:\.\.\.|…)\s*\((?:associated\s+press|ap|reuters|afp|getty(?:\s+images)?)\)\s*$"
     r"|\((?:AP|AFP)\s+Photo[^)]*\)\s*$|^photograph:\s.*$",
     re.IGNORECASE,
+)
+# A photo's caption or credit as a paragraph of its own: the line ends with the credit, in
+# parentheses ("(Photo: Ivo Marek)", "(Ivo Marek/Getty Images)", "(Staff Photo/Ana Brell)")
+# or after the caption's last sentence ("Photo by Ana Brell/Reuters", "REUTERS/Ana Brell",
+# "Ana Brell/Getty Images"). A caption is not the article: left in, it opens the title cut
+# from the text ("Collin Rose (Photo: …)") and adds the photographer's name to its terms.
+_AGENCY = r"(?:Getty\s+Images|Getty|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Associated\s+Press)"
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_CREDIT_LINE = re.compile(
+    r"\((?:[^()]{0,60}\b(?i:photo|image|photograph|photographer|courtesy)s?\b[^()]{0,60}"
+    r"|" + _NAME + r"\s?/\s?(?:The\s+)?" + _NAME + r"(?:\s+via\s+" + _NAME + r")?)\)\s*$"
+    r"|(?:^|[.!?]\s+)(?:Photo(?:\s+illustration)?|Photograph|Image)(?:\s+by)?\s*:?\s+"
+    r"[^\n]{1,60}/[^\n]{1,40}$"
+    r"|(?:^|[.!?]\s+)(?:Photo(?:graph)?\s+by|Photo|Image)\s*:\s*[^\n.!?]{1,60}\.?$"
+    r"|(?:^|[.!?]\s+)" + _NAME + r"\s?/\s?" + _AGENCY + r"\.?$"
+    r"|(?:^|[.!?]\s+)(?:REUTERS|AFP|EPA)/" + _NAME + r"\.?$"
+    r"|^(?:Getty(?:\s+Images)?|Buy\s+Photo)\.?$"
+)
+_CAPTION_CHARS = 300
+_CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty")  # each credit alternative holds one
+# A photographer's credit or a page's label run into the paragraph after it: "Ana Brell/Getty
+# Images The dam …", "Ivo Marek / AP Senator …", "Buy Photo The council …", "Story highlights
+# The dam …".
+_LEADING_CHROME = re.compile(
+    r"^(?:Buy\s+Photo|Story\s+highlights|" + _NAME + r"\s?/\s?" + _AGENCY + r")\s+(?=[A-Z\"“‘])"
 )
 # "The post X appeared first on Y." (WordPress) and similar sentences inside a paragraph.
 _INLINE_BOILERPLATE = re.compile(
@@ -158,6 +189,15 @@ def _is_caption(line: str) -> bool:
     return ("(" in line or line[:10].lower() == "photograph") and bool(_CAPTION_LINE.search(line))
 
 
+def _photo_credit(line: str) -> re.Match[str] | None:
+    """Where a photo's credit starts, on a caption or credit line (None for other lines)."""
+    if len(line) > _CAPTION_CHARS:  # a long paragraph is prose, whatever it ends with
+        return None
+    if not any(mark in line for mark in _CREDIT_MARKS):
+        return None
+    return _CREDIT_LINE.search(line)
+
+
 def _may_hold_inline_boilerplate(line: str) -> bool:
     if "[" in line:
         return True
@@ -166,25 +206,35 @@ def _may_hold_inline_boilerplate(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Plain text without feed boilerplate: read-more and share lines, datelines, "[…]".
+    """Plain text without feed boilerplate: read-more and share lines, datelines, "[…]",
+    photo captions and credits.
 
-    Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`.
+    Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`. A text
+    that is nothing but a photo's caption (a feed's description) keeps the caption, without
+    its credit.
     """
     out: list[str] = []
+    captions: list[str] = []
     # Stripped lines, as after folding each run of whitespace around a newline into one.
     for raw in _SPACES.sub(" ", text).split("\n"):
         line = raw.strip()
         if not line or _BOILERPLATE_LINE.match(line) or _is_caption(line):
             continue
+        credit = _photo_credit(line)
+        if credit is not None:
+            captions.append(line[: credit.start() + (line[credit.start()] in ".!?")].strip())
+            continue
         if _may_hold_inline_boilerplate(line):
             line = _INLINE_BOILERPLATE.sub(" ", line)
         if "Skip x Embed" in line:
             line = _PLAYER_CONTROLS.sub("", line, count=1)
+        if "/" in line or line.startswith(("Buy", "Story")):
+            line = _LEADING_CHROME.sub("", line, count=1)
         line = _DATELINE.sub("", line, count=1)
         line = _SPACES.sub(" ", line).strip()
         if line and not _BOILERPLATE_LINE.match(line):
             out.append(line)
-    return "\n".join(out)
+    return "\n".join(out + [c for c in captions if c])
 
 
 # --- headlines ------------------------------------------------------------------------------
@@ -232,6 +282,33 @@ def clean_headline(title: str) -> str:
             break
         text = head
     return text.strip(" -—–|:")
+
+
+# --- titles cut from text -------------------------------------------------------------------
+
+TITLE_CHARS = 120  # a title cut from an item's text is at most this long (plus "…")
+_TITLE_MIN_WORDS = 4  # a first paragraph shorter than this is a label ("Columnist"), not a title
+
+
+def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
+    """A title for an item without one: its text's opening, up to the end of the first
+    paragraph of at least a few words (a label such as "Columnist" runs on into the next), cut
+    at a word before `limit` characters with "…". Always a prefix of the text, so it is never
+    taken for a headline of the item's own."""
+    end = 0
+    while True:
+        brk = text.find("\n", end)
+        if brk < 0:
+            end = len(text)
+            break
+        end = brk
+        if len(words(text[:end])) >= _TITLE_MIN_WORDS or end > limit:
+            break
+        end += 1
+    head = text[:end]
+    if len(head) <= limit:
+        return head
+    return head[:limit].rsplit(" ", 1)[0] + "…"
 
 
 # --- sentences ------------------------------------------------------------------------------

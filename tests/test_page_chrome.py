@@ -11,7 +11,7 @@ import pytest
 from aggregator.batch import group_rows
 from aggregator.cluster import ClusterSettings
 from aggregator.store import Store
-from aggregator.text import clean_text
+from aggregator.text import clean_text, title_from_text
 
 CONTROLS = "CLOSE Skip in Skip x Embed x Share"
 
@@ -66,6 +66,67 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
         ("By Tuesday, the river had risen.", "By Tuesday, the river had risen."),
         ("By the end of the year prices fell.", "By the end of the year prices fell."),
         ("By 2030 the Dorrow plant will close.", "By 2030 the Dorrow plant will close."),
+        # Photo captions and credits: a caption goes after the article, without its credit;
+        # a credit alone goes.
+        (
+            "Ana Brell waves in Dorrow. (Ivo Marek/Getty Images)\nThe Orlen dam broke.",
+            "The Orlen dam broke.\nAna Brell waves in Dorrow.",
+        ),
+        ("Ana Brell (Photo: Dorrow Police)\nThe dam broke.", "The dam broke.\nAna Brell"),
+        ("Ana Brell waves. REUTERS/Ivo Marek\nThe dam broke.", "The dam broke.\nAna Brell waves."),
+        (
+            "Ana Brell waves. Ivo Marek/Getty Images\nThe dam broke.",
+            "The dam broke.\nAna Brell waves.",
+        ),
+        (
+            "The flooded mill. Photo: Ivo Marek/Dorrow Post\nThe dam broke.",
+            "The dam broke.\nThe flooded mill.",
+        ),
+        ("(Dorrow Post Staff Photo/Ivo Marek)\nThe dam broke.", "The dam broke."),
+        ("Photo: Dorrow archives\nThe dam broke.", "The dam broke."),
+        (
+            "Photo illustration by Ana Brell. Photo by Ivo Marek/Getty Images.\nThe dam broke.",
+            "The dam broke.",
+        ),
+        ("Getty Images\nThe dam broke.", "The dam broke."),
+        ("Media caption The mayor: 'We are ready'\nThe dam broke.", "The dam broke."),
+        (
+            "Enlarge this image toggle caption Ivo Marek/AP Ivo Marek/AP\nThe dam broke.",
+            "The dam broke.",
+        ),
+        # … and a text that is nothing but a caption (a feed's description) keeps it.
+        (
+            "Dorrow's mayor opened the new bridge (Ivo Marek/PA)",
+            "Dorrow's mayor opened the new bridge",
+        ),
+        # A credit or label run into the paragraph after it.
+        ("Ivo Marek/Getty Images Senator Ana Brell spoke.", "Senator Ana Brell spoke."),
+        ("Ivo Marek / AP Senator Ana Brell spoke.", "Senator Ana Brell spoke."),
+        ("Buy Photo The Dorrow council met.", "The Dorrow council met."),
+        ("Story highlights The Orlen dam broke overnight", "The Orlen dam broke overnight"),
+        # Page chrome of encyclopedias, share widgets and slideshows.
+        (
+            "From Wikipedia, the free encyclopedia\nThe Orlen dam is a dam.",
+            "The Orlen dam is a dam.",
+        ),
+        ("Click to email this to a friend (Opens in new window)\nThe dam broke.", "The dam broke."),
+        ("Slideshow (2 Images)\nThe dam broke.", "The dam broke."),
+        ("share tweet pin email\nThe dam broke.", "The dam broke."),
+        ("Photo Advertisement Continue reading the main story\nThe dam broke.", "The dam broke."),
+        (
+            "JavaScript is disabled\nYou need to enable JavaScript to play it.\nThe dam broke.",
+            "The dam broke.",
+        ),
+        ("Share the pin with your team.", "Share the pin with your team."),
+        # Prose stays: parentheses that are no credit, and long paragraphs whatever they end with.
+        ("The plant runs (24/7).", "The plant runs (24/7)."),
+        ("Voters may pick one (and/or both).", "Voters may pick one (and/or both)."),
+        ("The photo: a dam at dusk.", "The photo: a dam at dusk."),
+        ("Story highlights were read aloud.", "Story highlights were read aloud."),
+        (
+            "The dam broke. " * 25 + "(Photo: Ivo Marek)",
+            ("The dam broke. " * 25 + "(Photo: Ivo Marek)"),
+        ),
     ],
 )
 def test_page_chrome_is_cleaned_away(text: str, expected: str) -> None:
@@ -116,3 +177,34 @@ def test_a_byline_does_not_become_its_cut_title() -> None:
     rows = [_row("dam", "/ Updated By Ivo Marek and Ana Brell\nThe Orlen dam broke overnight.", 9)]
     _, titles = _grouped(rows)
     assert titles["dam"].startswith("The Orlen dam broke")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A cut title ends with its paragraph …
+        (
+            "The Orlen dam broke overnight\nRescuers reached Dorrow at dawn.",
+            "The Orlen dam broke overnight",
+        ),
+        # … unless that paragraph is a label of fewer than four words.
+        ("Columnist\nThe Orlen dam broke overnight.", "Columnist\nThe Orlen dam broke overnight."),
+        # A long paragraph is cut at a word, with an ellipsis.
+        ("The Orlen dam " + "broke again " * 20, "The Orlen dam " + "broke again " * 8 + "broke…"),
+        ("Short text", "Short text"),
+        ("", ""),
+    ],
+)
+def test_a_title_cut_from_text_stops_at_its_paragraph(text: str, expected: str) -> None:
+    title = title_from_text(text)
+    assert title == expected
+    assert text.startswith(title.rstrip("…"))  # a prefix: never a headline of its own
+
+
+def test_a_photo_caption_does_not_become_the_cut_title() -> None:
+    rows = [
+        _row("dam", "Ana Brell (Photo: Dorrow Police)\nThe Orlen dam broke overnight.\n"
+             "Rescuers reached Dorrow at dawn.", 9),
+    ]  # fmt: skip
+    _, titles = _grouped(rows)
+    assert titles["dam"] == "The Orlen dam broke overnight."

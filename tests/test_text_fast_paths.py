@@ -25,6 +25,10 @@ PIECES = [
     *(" \n ", "\n\n", "(Reuters) - ", "LONDON — ", "Follow us on Twitter"),
     *("CLOSE Skip in Skip x Embed x Share ", "Skip x Embed", "Text Size -"),
     *("Published on Sep 8, 2015", "Join us on Facebook", " newsletter", "The interactive "),
+    *("(Photo: Ivo Marek)", "Ana Brell/Getty Images", "REUTERS/Ivo", " / AP ", "Buy Photo "),
+    *("Photo by ", "Image", "Getty", "(Staff Photo/Ana Brell)", "Media caption ", "Enlarge "),
+    *("Story highlights ", "From Wikipedia, the free encyclopedia", "Click to email "),
+    *("share tweet pin", "Photo Advertisement", "JavaScript is disabled", "You need to enable "),
 ]
 
 
@@ -39,17 +43,24 @@ def _samples(n: int = 4000) -> list[str]:
 
 def _clean_reference(value: str) -> str:
     out: list[str] = []
+    captions: list[str] = []
     for raw in _NEWLINES.sub("\n", _SPACES.sub(" ", value)).split("\n"):
         line = raw.strip()
         if not line or text._BOILERPLATE_LINE.match(line) or text._CAPTION_LINE.search(line):
             continue
+        credit = text._CREDIT_LINE.search(line) if len(line) <= text._CAPTION_CHARS else None
+        if credit:
+            cut = credit.start() + (line[credit.start()] in ".!?")
+            captions.append(line[:cut].strip())
+            continue
         line = text._INLINE_BOILERPLATE.sub(" ", line)
         line = text._PLAYER_CONTROLS.sub("", line, count=1)
+        line = text._LEADING_CHROME.sub("", line, count=1)
         line = text._DATELINE.sub("", line, count=1)
         line = _SPACES.sub(" ", line).strip()
         if line and not text._BOILERPLATE_LINE.match(line):
             out.append(line)
-    return "\n".join(out)
+    return "\n".join(out + [c for c in captions if c])
 
 
 def test_clean_text_equals_the_patterns_applied_everywhere() -> None:
