@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain, islice
 
 from .active_story import EPOCH, ActiveStory, ProfileMember, log_tally
 from .boilerplate import RepeatedTexts
@@ -121,6 +122,13 @@ class StoryWindow:
     def _restore(self, items: Iterable[Item], terms: Mapping[str, str]) -> None:
         kept = [i for i in items if i.story_id and i.duplicate_of is None]
         kept.sort(key=lambda i: (_seen_time(i), i.id))
+        if not self._stories and not self._item_story and self.settings.profile_recent > 0:
+            self._restore_fresh(kept, terms)
+        else:
+            self._restore_each(kept, terms)
+
+    def _restore_each(self, kept: list[Item], terms: Mapping[str, str]) -> None:
+        """`_restore` item by item (into a window that holds stories already)."""
         touched: dict[str, ActiveStory] = {}
         before: dict[str, frozenset[str]] = {}
         titles = {i.id: i.title for i in kept}
@@ -146,6 +154,69 @@ class StoryWindow:
         for story in touched.values():
             self._counts.add_story_terms(self._held(story) - before[story.id])
             self._rebuild_profile(story, titles)
+        self._enforce_cap()
+
+    def _restore_fresh(self, kept: list[Item], terms: Mapping[str, str]) -> None:
+        """`_restore` into an empty window, in bulk: the state the item-by-item path builds
+        (same counts, logs, profiles and index, in the same order), with one count update per
+        kind of count and the profile members filed at once."""
+        decoded: list[tuple[Item, Features]] = []
+        seen_ids: set[str] = set()
+        for item in kept:
+            if item.id in seen_ids:
+                continue
+            seen_ids.add(item.id)
+            stored = terms.get(item.id)
+            features = (decode(stored, item, self._terms) if stored else None) or item_features(
+                item, self.settings.text_tokens
+            )
+            if self._repeats.add(features, item.id):
+                features = replace(features, multi=True)  # furniture: never a profile member
+            decoded.append((item, features))
+        counts = self._counts
+        counts.count_many([f for _, f in decoded])
+        stories = self._stories
+        item_story = self._item_story
+        titles = {i.id: i.title for i in kept}
+        held: dict[str, list[frozenset[str]]] = {}  # story → its items' terms
+        for item, features in decoded:
+            counts.count_outlet(item.outlet, features.unique, 1)
+            seen = _seen_time(item)
+            story_id = item.story_id or item.id
+            story = stories.get(story_id)
+            if story is None:
+                story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
+                held[story_id] = [features.unique]
+            else:
+                held[story_id].append(features.unique)
+            when = min(item.published or seen, seen)
+            story.log.append((item.id, pack(features), item.outlet, when))
+            story.members.append(item.id)
+            if item.outlet:
+                story.outlets.add(item.outlet)
+            story.last_seen = max(story.last_seen, seen)
+            story.last_when = max(story.last_when, when)
+            item_story[item.id] = (story_id, 0.0)
+        counts.n_stories = len(stories)
+        counts.add_story_terms(
+            chain.from_iterable(u[0] if len(u) == 1 else u[0].union(*u[1:]) for u in held.values())
+        )
+        filed: list[tuple[ProfileMember, tuple[str, ...]]] = []
+        recent = self.settings.profile_recent
+        for story in stories.values():
+            pending = [entry for entry in story.log if not entry[1][4]]  # not multi-topic
+            story.open = True
+            if not pending:
+                story.open = not story.log
+                continue
+            members = []
+            for item_id, packed, outlet, when in pending[:1] + pending[1:][-recent:]:
+                member = ProfileMember(item_id, story, when, packed, outlet)
+                member.headline = self._headline(titles[item_id], packed[0])
+                members.append(member)
+                filed.append((member, self._index_terms(member)))
+            story.founder, story.recent = members[0], members[1:]
+        self._index.file_many(filed)
         self._enforce_cap()
 
     def _headline(self, title: str, terms: tuple[str, ...]) -> Headline:
@@ -318,14 +389,17 @@ class StoryWindow:
 
     def _index_member(self, member: ProfileMember) -> None:
         """File a profile member under its title terms, names and first text terms."""
+        self._index.file(member, self._index_terms(member))
+
+    def _index_terms(self, member: ProfileMember) -> tuple[str, ...]:
+        """What a profile member is filed under: its title terms, names and first text
+        terms."""
         title, text, names = member.packed[:3]
         wanted = self.settings.index_terms
         lead = dict.fromkeys(text[: 2 * wanted])  # the lead: who, what and where
         if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
             lead = dict.fromkeys(text)
-        terms = dict.fromkeys([*title, *names])
-        terms.update((t, None) for t in list(lead)[:wanted])
-        self._index.file(member, tuple(terms))
+        return tuple(dict.fromkeys([*title, *names, *islice(lead, wanted)]))
 
     def _unprofile(self, member: ProfileMember) -> None:
         """Take a member out of the index (it no longer stands for its story)."""

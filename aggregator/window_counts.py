@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from operator import mul
 from typing import TYPE_CHECKING
 
@@ -85,6 +86,15 @@ class WindowCounts:
                 for term in terms:
                     if counter[term] <= 0:
                         del counter[term]
+
+    def count_many(self, items: Sequence[Features]) -> None:
+        """`count` each of `items` (one update per count: a restore counts a whole window)."""
+        self.n_items += len(items)
+        self.df.update(chain.from_iterable(f.unique for f in items))
+        self.names.update(chain.from_iterable(f.names for f in items))
+        self.uncased.update(
+            chain.from_iterable(f.unique.difference(f.text) for f in items if f.title_case)
+        )
 
     def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
         """Add (or remove) an item's terms to its outlet's counts; an outlet's terms (and the
