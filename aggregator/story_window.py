@@ -180,7 +180,8 @@ class StoryWindow:
         titles = {i.id: i.title for i in kept}
         held: dict[str, list[frozenset[str]]] = {}  # story → its items' terms
         for item, features in decoded:
-            counts.count_outlet(item.outlet, features.unique, 1)
+            packed = pack(features)
+            counts.count_outlet_later(item.outlet, packed)
             seen = _seen_time(item)
             story_id = item.story_id or item.id
             story = stories.get(story_id)
@@ -190,7 +191,7 @@ class StoryWindow:
             else:
                 held[story_id].append(features.unique)
             when = min(item.published or seen, seen)
-            story.log.append((item.id, pack(features), item.outlet, when))
+            story.log.append((item.id, packed, item.outlet, when))
             story.members.append(item.id)
             if item.outlet:
                 story.outlets.add(item.outlet)

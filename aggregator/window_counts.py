@@ -16,7 +16,7 @@ from itertools import chain
 from operator import mul
 from typing import TYPE_CHECKING
 
-from .features import Features
+from .features import Features, Packed
 
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
@@ -65,6 +65,9 @@ class WindowCounts:
         self.uncased: Counter[str] = Counter()
         self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
         self.outlet_n: Counter[str] = Counter()
+        # outlets whose counts are made when first needed (see `count_outlet_later`): their
+        # items' packed features, and the terms of those of their items gone since
+        self._later: dict[str, tuple[list[Packed], list[frozenset[str]]]] = {}
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -96,21 +99,47 @@ class WindowCounts:
             chain.from_iterable(f.unique.difference(f.text) for f in items if f.title_case)
         )
 
+    def count_outlet_later(self, outlet: str, packed: Packed) -> None:
+        """`count_outlet` an item (by its packed features), its outlet's terms counted only
+        when they are first needed: a restore books a whole window, and the next items
+        compared reach few of its outlets."""
+        if not outlet:
+            return
+        if outlet in self.outlet_df:
+            self.count_outlet(outlet, frozenset(packed[0]).union(packed[1]), 1)
+            return
+        self._later.setdefault(outlet, ([], []))[0].append(packed)
+        self.outlet_n[outlet] += 1
+
+    def outlet_counts(self, outlet: str) -> Counter[str] | None:
+        """How many of an outlet's active items hold each term (None: no item holds one)."""
+        later = self._later.pop(outlet, None)
+        if later is not None:
+            counts = self.outlet_df.setdefault(outlet, Counter())
+            counts.update(chain.from_iterable(frozenset(p[0]).union(p[1]) for p in later[0]))
+            for unique in later[1]:
+                _subtract(counts, unique)
+        return self.outlet_df.get(outlet)
+
     def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
         """Add (or remove) an item's terms to its outlet's counts; an outlet's terms (and the
         outlet) are forgotten when no active item holds them, so the counts stay the size of
         the window, not of the history."""
         if not outlet:
             return
+        later = self._later.get(outlet)
+        if later is not None:
+            if sign < 0 and self.outlet_n[outlet] > 1:  # (its counts are still to be made)
+                later[1].append(unique)
+                self.outlet_n[outlet] += sign
+                return
+            self.outlet_counts(outlet)
         counts = self.outlet_df.setdefault(outlet, Counter())
         if sign > 0:
             counts.update(unique)
             self.outlet_n[outlet] += sign
             return
-        counts.subtract(unique)
-        for term in unique:
-            if not counts[term]:
-                del counts[term]
+        _subtract(counts, unique)
         self.outlet_n[outlet] += sign
         if not self.outlet_n[outlet]:
             del self.outlet_n[outlet]
@@ -171,7 +200,7 @@ class WindowCounts:
         """`vectors` of an item's title and text terms."""
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
-        furniture = self.outlet_df.get(outlet) if n_outlet >= s.outlet_min_items else None
+        furniture = self.outlet_counts(outlet) if n_outlet >= s.outlet_min_items else None
         if furniture is None:
             title, text = list(title_terms), text_terms
         else:
@@ -197,3 +226,11 @@ class WindowCounts:
         if len(shared) < self.settings.min_shared_terms:
             return False
         return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
+
+
+def _subtract(counts: Counter[str], unique: frozenset[str]) -> None:
+    """Take an item's terms out of counts (a term no item holds any more leaves them)."""
+    counts.subtract(unique)
+    for term in unique:
+        if not counts[term]:
+            del counts[term]

@@ -42,7 +42,9 @@ def _state(clusterer: Clusterer) -> list[Any]:
     counts = clusterer._counts
     for name in ("df", "sdf", "names", "uncased", "outlet_n"):
         out.append(sorted(getattr(counts, name).items()))
-    out.append(sorted((o, sorted(c.items())) for o, c in counts.outlet_df.items()))
+    outlets = [(o, counts.outlet_counts(o)) for o in sorted(counts.outlet_n)]
+    out.append([(o, sorted(c.items()) if c is not None else None) for o, c in outlets])
+    assert not counts._later and set(counts.outlet_df) <= set(counts.outlet_n)
     out.append((counts.n_items, counts.n_stories))
     out.append([(term, ids(p)) for term, p in clusterer._index.items()])
     out.append([m.id for m in clusterer._index._filed])
@@ -109,6 +111,7 @@ def _restored(settings: ClusterSettings) -> tuple[Clusterer, Clusterer, list[Ite
 
 def _both(settings: ClusterSettings) -> None:
     bulk, one_by_one, _ = _restored(settings)
+    assert bulk._counts._later  # (outlet counts made when first needed)
     assert _state(bulk) == _state(one_by_one)
     assert bulk._index and bulk._stories
     bulk, one_by_one, tail = _restored(settings)  # (its outlets' counts not made yet)
