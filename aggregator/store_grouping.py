@@ -81,31 +81,35 @@ class GroupingStore(StoreBase):
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping
         features: what restoring the clusterer needs (texts only where no features are
-        stored)."""
-        rows = self._rows(
-            "SELECT id, title, url, outlet, published, first_seen, story_id, duplicate_of, "
-            "grouping_terms, CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
-            "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ? "
-            "ORDER BY first_seen, id",
+        stored). Read as plain rows, the window's tens of thousands of them at once."""
+        rows = self.db.conn.execute(
+            "SELECT id, title, url, outlet, published, first_seen, story_id, grouping_terms, "
+            "CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
+            "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
             [to_iso(since)],
-        )
+        )  # (in no order: the clusterer orders what it restores)
         items: list[Item] = []
         terms: dict[str, str] = {}
-        for r in rows:
+        times: dict[str | None, datetime | None] = {None: None}  # (items share their times)
+        for item_id, title, url, outlet, published, first_seen, story_id, stored, text in rows:
+            if published not in times:
+                times[published] = from_iso(published)
+            if first_seen not in times:
+                times[first_seen] = from_iso(first_seen)
             items.append(
                 Item(
-                    id=r["id"],
-                    title=r["title"] or "",
-                    text=r["text"] or "",
-                    url=r["url"],
-                    outlet=r["outlet"] or "",
-                    published=from_iso(r["published"]),
-                    first_seen=from_iso(r["first_seen"]),
-                    story_id=r["story_id"],
+                    id=item_id,
+                    title=title or "",
+                    text=text or "",
+                    url=url,
+                    outlet=outlet or "",
+                    published=times[published],
+                    first_seen=times[first_seen],
+                    story_id=story_id,
                 )
             )
-            if r["grouping_terms"]:
-                terms[r["id"]] = r["grouping_terms"]
+            if stored:
+                terms[item_id] = stored
         return items, terms
 
     def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
