@@ -148,6 +148,12 @@ _CREDIT_LINE = re.compile(
     r"|(?:^|[.!?]\s+)(?:REUTERS|AFP|EPA)/" + _NAME + r"\.?$"
     r"|^(?:Getty(?:\s+Images)?|Buy\s+Photo)\.?$"
 )
+# A caption and its credit run in ahead of a page's headline: "The senator waves. | Ivo
+# Marek/AP Photo Senate passes the bill …" (the caption is group 1).
+_RUN_IN_CAPTION = re.compile(
+    r"^([^|\n]{1,300}?)\s\|\s(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")\s+"
+    r"(?=[A-Z\"“‘])"
+)
 _CAPTION_CHARS = 300
 _CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty")  # each credit alternative holds one
 # A photographer's credit or a page's label run into the paragraph after it: "Ana Brell/Getty
@@ -224,6 +230,9 @@ def clean_text(text: str) -> str:
         if credit is not None:
             captions.append(line[: credit.start() + (line[credit.start()] in ".!?")].strip())
             continue
+        if " | " in line and (run_in := _RUN_IN_CAPTION.match(line)):
+            captions.append(run_in.group(1).strip())
+            line = line[run_in.end() :]
         if _may_hold_inline_boilerplate(line):
             line = _INLINE_BOILERPLATE.sub(" ", line)
         if "Skip x Embed" in line:

@@ -104,6 +104,11 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
         ("Ivo Marek / AP Senator Ana Brell spoke.", "Senator Ana Brell spoke."),
         ("Buy Photo The Dorrow council met.", "The Dorrow council met."),
         ("Story highlights The Orlen dam broke overnight", "The Orlen dam broke overnight"),
+        (
+            "The senator waves. | Ivo Marek/AP Photo Senate passes the Orlen dam bill",
+            "Senate passes the Orlen dam bill\nThe senator waves.",
+        ),
+        ("Rain | Snow | Sleet in Dorrow today", "Rain | Snow | Sleet in Dorrow today"),
         # Page chrome of encyclopedias, share widgets and slideshows.
         (
             "From Wikipedia, the free encyclopedia\nThe Orlen dam is a dam.",

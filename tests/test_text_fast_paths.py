@@ -29,6 +29,7 @@ PIECES = [
     *("Photo by ", "Image", "Getty", "(Staff Photo/Ana Brell)", "Media caption ", "Enlarge "),
     *("Story highlights ", "From Wikipedia, the free encyclopedia", "Click to email "),
     *("share tweet pin", "Photo Advertisement", "JavaScript is disabled", "You need to enable "),
+    *(" | AP Photo ", " | Ivo Marek/Getty Images ", " | "),
 ]
 
 
@@ -53,6 +54,9 @@ def _clean_reference(value: str) -> str:
             cut = credit.start() + (line[credit.start()] in ".!?")
             captions.append(line[:cut].strip())
             continue
+        if run_in := text._RUN_IN_CAPTION.match(line):
+            captions.append(run_in.group(1).strip())
+            line = line[run_in.end() :]
         line = text._INLINE_BOILERPLATE.sub(" ", line)
         line = text._PLAYER_CONTROLS.sub("", line, count=1)
         line = text._LEADING_CHROME.sub("", line, count=1)
