@@ -3,7 +3,8 @@
 One pass asks the store for items whose page was never tried, lets `articles.due_articles`
 decide which to fetch, honours each site's robots.txt, paces requests per host, fetches through
 the shared `Fetcher` (same slots, timeouts, size caps, redirect policy and User-Agent as feeds),
-extracts the text in a worker thread, and records every outcome, so no page is fetched twice.
+extracts the text in a worker thread (cleaned as a feed's text is), and records every outcome,
+so no page is fetched twice.
 A page that fails leaves the feed text in use; the failure shows in `aggregator status`.
 """
 
@@ -28,7 +29,7 @@ from .articles import (
 )
 from .models import Fetched, FetchFailed, FetchOutcome, Item
 
-__all__ = ["ArticleJob", "ArticlePass", "PageFetcher"]
+__all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
 
 log = logging.getLogger("aggregator.articles")
 
@@ -42,6 +43,15 @@ Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, t
 
 def _host(url: str | None) -> str:
     return (urlsplit(url or "").hostname or "").lower()
+
+
+def page_text(page: bytes, url: str) -> str:
+    """An article page's main text, cleaned as a feed entry's text is (`clean_text`: bylines,
+    share lines, captions, datelines), so grouping and summaries read a page's text as they
+    read a feed's: the poller cleans every entry, and the batch command every row."""
+    from .text import clean_text  # (not loaded by a pass that fetches no page)
+
+    return clean_text(extract_text(page, url))
 
 
 class PageFetcher(Protocol):
@@ -174,7 +184,7 @@ class ArticleJob:
         kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind not in _HTML_TYPES:
             return item.id, url, "failed", f"not a web page ({kind})", ""
-        text = await asyncio.to_thread(extract_text, outcome.body, outcome.final_url)
+        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
         if len(text.split()) <= len(item.text.split()):
             return item.id, url, "empty", "no article text beyond the feed's", ""
         return item.id, url, "ok", None, text
