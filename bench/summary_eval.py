@@ -369,8 +369,10 @@ def pipeline_table(
     piped, grouped, even = Tally(), Tally(), Tally()
     gaps: list[tuple[float, float]] = []
     seconds, stories, multi = 0.0, 0, []
+    grouping: Counter[str] = Counter()
     for _ in range(repeat):
         result = run_pipeline(clusters, to_item, articles, full_feeds)
+        grouping.update(result.grouping)
         seconds, stories, multi = (
             seconds + result.seconds,
             stories + result.stories,
@@ -440,6 +442,11 @@ def pipeline_table(
         f"published stories {stories / repeat:.0f}; multi-source {len(multi) / repeat:.0f}, "
         f"bullets median {median_or_zero(multi):.1f} (target >= 6), min {min(multi, default=0)}, "
         f"max {max(multi, default=0)}"
+    )
+    g = {k: v / repeat for k, v in grouping.items()}
+    print(
+        f"grouping vs the clusters (diagnostic): pairwise P {g['p']:.3f} R {g['r']:.3f} "
+        f"F1 {g['f1']:.3f}; clusters of 2+ reports all in one story {g['whole']:.3f}"
     )
 
 

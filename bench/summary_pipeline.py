@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -52,6 +53,7 @@ class PipelineResult:
     stories: int
     seconds: float
     output: str
+    grouping: dict[str, float]  # the stored grouping against the clusters (`grouping_scores`)
 
 
 def make_docs(cluster: str, docs: list[str], title_of: object) -> list[Doc]:
@@ -199,6 +201,7 @@ async def _run(
             store = Store(base / "agg.db")
             try:
                 stories = store.reader().stories(None, 100_000)
+                stored = [(url or "", sid) for url, sid in store.db.execute(_STORED)]
             finally:
                 store.close()
     finally:
@@ -235,7 +238,39 @@ async def _run(
         len(stories),
         seconds,
         done.stdout.strip(),
+        grouping_scores(stored),
     )
+
+
+# Every stored report (duplicates too) with its story, published or not.
+_STORED = "SELECT url, story_id FROM items WHERE story_id IS NOT NULL"
+
+
+def grouping_scores(stored: list[tuple[str, str]]) -> dict[str, float]:
+    """How the stored grouping agrees with the clusters (a report's cluster is its page's
+    name): pairwise precision, recall and F1, and the share of clusters all in one story.
+    Diagnostic only: what grouping recall costs the published rows above it."""
+    cluster_of = [url.rsplit("/", 1)[-1].removesuffix(".html") for url, _ in stored]
+    joint = Counter(zip(cluster_of, (sid for _, sid in stored), strict=True))
+    in_story = Counter(sid for _, sid in stored)
+    in_cluster = Counter(cluster_of)
+
+    def pairs(n: int) -> int:
+        return n * (n - 1) // 2
+
+    same = sum(pairs(n) for n in joint.values())
+    grouped = sum(pairs(n) for n in in_story.values())
+    gold = sum(pairs(n) for n in in_cluster.values())
+    p = same / grouped if grouped else 1.0
+    r = same / gold if gold else 1.0
+    whole = sum(1 for (c, _), n in joint.items() if n == in_cluster[c] and n > 1)
+    several = sum(1 for n in in_cluster.values() if n > 1)
+    return {
+        "p": p,
+        "r": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "whole": whole / several if several else 1.0,
+    }
 
 
 def median_or_zero(values: list[int]) -> float:
