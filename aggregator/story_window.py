@@ -35,6 +35,7 @@ ProfileSnapshot = tuple[ProfileMember | None, list[ProfileMember], list[ProfileM
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
 _TALLIES_KEPT = 2048  # stories whose term tallies are kept (see StoryWindow._tally)
+_RESTORE_BATCH = 1024  # restored items counted at a time (see StoryWindow._restore_fresh)
 
 
 class StoryWindow:
@@ -160,26 +161,24 @@ class StoryWindow:
         """`_restore` into an empty window, in bulk: the state the item-by-item path builds
         (same counts, logs, profiles and index, in the same order), with one count update per
         kind of count and the profile members filed at once."""
-        decoded: list[tuple[Item, Features]] = []
-        seen_ids: set[str] = set()
+        counts = self._counts
+        stories = self._stories
+        item_story = self._item_story
+        titles = {i.id: i.title for i in kept}
+        batch: list[Features] = []  # (counted a batch at a time: a window's sets are big)
         for item in kept:
-            if item.id in seen_ids:
+            if item.id in item_story:
                 continue
-            seen_ids.add(item.id)
             stored = terms.get(item.id)
             features = (decode(stored, item, self._terms) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
-            decoded.append((item, features))
-        counts = self._counts
-        counts.count_many([f for _, f in decoded])
-        stories = self._stories
-        item_story = self._item_story
-        titles = {i.id: i.title for i in kept}
-        held: dict[str, list[frozenset[str]]] = {}  # story → its items' terms
-        for item, features in decoded:
+            batch.append(features)
+            if len(batch) == _RESTORE_BATCH:
+                counts.count_many(batch)
+                batch = []
             packed = pack(features)
             counts.count_outlet_later(item.outlet, packed)
             seen = _seen_time(item)
@@ -187,9 +186,6 @@ class StoryWindow:
             story = stories.get(story_id)
             if story is None:
                 story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
-                held[story_id] = [features.unique]
-            else:
-                held[story_id].append(features.unique)
             when = min(item.published or seen, seen)
             story.log.append((item.id, packed, item.outlet, when))
             story.members.append(item.id)
@@ -198,10 +194,9 @@ class StoryWindow:
             story.last_seen = max(story.last_seen, seen)
             story.last_when = max(story.last_when, when)
             item_story[item.id] = (story_id, 0.0)
+        counts.count_many(batch)
         counts.n_stories = len(stories)
-        counts.add_story_terms(
-            chain.from_iterable(u[0] if len(u) == 1 else u[0].union(*u[1:]) for u in held.values())
-        )
+        counts.add_story_terms(chain.from_iterable(map(self._held, stories.values())))
         filed: list[tuple[ProfileMember, tuple[str, ...]]] = []
         recent = self.settings.profile_recent
         for story in stories.values():

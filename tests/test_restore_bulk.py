@@ -11,6 +11,7 @@ from typing import Any
 from test_cluster import T0
 from test_cluster_state import _invented_stream
 
+from aggregator import story_window
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
@@ -127,7 +128,9 @@ def _both(settings: ClusterSettings) -> None:
     assert _state(bulk) == _state(one_by_one)
 
 
-def test_a_bulk_restore_builds_what_booking_items_one_by_one_builds() -> None:
+def test_a_bulk_restore_builds_what_booking_items_one_by_one_builds(monkeypatch: Any) -> None:
+    _both(ClusterSettings(active_window=timedelta(hours=6)))
+    monkeypatch.setattr(story_window, "_RESTORE_BATCH", 7)  # (counted a few items at a time)
     _both(ClusterSettings(active_window=timedelta(hours=6)))
 
 
