@@ -146,7 +146,8 @@ _CREDIT_LINE = re.compile(
     r"|(?:^|[.!?]\s+)(?:Photo(?:graph)?\s+by|Photo|Image)\s*:\s*[^\n.!?]{1,60}\.?$"
     r"|(?:^|[.!?]\s+)" + _NAME + r"\s?/\s?" + _AGENCY + r"\.?$"
     r"|(?:^|[.!?]\s+)(?:REUTERS|AFP|EPA)/" + _NAME + r"\.?$"
-    r"|^(?:Getty(?:\s+Images)?|Buy\s+Photo)\.?$"
+    r"|^(?:Getty(?:\s+Images)?|Buy\s+Photo|Photo|iStock(?:photo)?)\.?$"
+    r"|^" + _NAME + r"\s?/\s?" + _NAME + r"\.?$"
 )
 # A caption and its credit run in ahead of a page's headline: "The senator waves. | Ivo
 # Marek/AP Photo Senate passes the bill …" (the caption is group 1).
@@ -155,7 +156,7 @@ _RUN_IN_CAPTION = re.compile(
     r"(?=[A-Z\"“‘])"
 )
 _CAPTION_CHARS = 300
-_CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty")  # each credit alternative holds one
+_CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty", "iStock")  # each credit alternative holds one
 # A photographer's credit or a page's label run into the paragraph after it: "Ana Brell/Getty
 # Images The dam …", "Ivo Marek / AP Senator …", "Buy Photo The council …", "Story highlights
 # The dam …".

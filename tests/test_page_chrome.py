@@ -89,6 +89,7 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
             "The dam broke.",
         ),
         ("Getty Images\nThe dam broke.", "The dam broke."),
+        ("Ivo Marek/Dorrow Post\nThe dam broke.\niStock", "The dam broke."),
         ("Media caption The mayor: 'We are ready'\nThe dam broke.", "The dam broke."),
         (
             "Enlarge this image toggle caption Ivo Marek/AP Ivo Marek/AP\nThe dam broke.",
