@@ -22,6 +22,7 @@ from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
+from .heap import release_free_memory
 from .item_kinds import publishable
 from .models import Item, Summary
 from .pipeline import story_categories, summary_inputs
@@ -148,6 +149,7 @@ class StoryJob:
         group_pending(self.store, self.clusterer, now)
         if regroup:
             regroup_articles(self.store, self.clusterer, now)
+        release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
         if SummaryPool.worth_it(self.summarizer, len(dirty)):
             return self._summarise_on_workers(dirty, now)
