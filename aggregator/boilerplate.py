@@ -42,17 +42,20 @@ class RepeatedTexts:
 
     def __init__(self, copies: int = 3) -> None:
         self.copies = copies  # the copy that makes a text furniture (and every later one)
-        self._counts: Counter[tuple[str, ...]] = Counter()
-        self._first_title: dict[tuple[str, ...], tuple[str, ...]] = {}  # opening → 1st headline
+        # An opening is known by its 64-bit hash (Python's, keyed per process), not by its
+        # terms: 32 bytes where a tuple of 30 terms takes 280, one per active item with a text.
+        # Two openings of the window could share one (odds ~n²/2⁶⁴: ~1e-10 at 60k texts).
+        self._counts: Counter[int] = Counter()
+        self._first_title: dict[int, tuple[str, ...]] = {}  # opening → 1st headline
         # opening → ids of its copies before the `copies`-th without a headline of their own:
         # furniture too once a later copy shows the text to be (see `earlier`)
-        self._bare: dict[tuple[str, ...], list[str]] = {}
+        self._bare: dict[int, list[str]] = {}
 
     @staticmethod
-    def _key(features: Features) -> tuple[str, ...] | None:
+    def _key(features: Features) -> int | None:
         text = features.text
         least = MIN_TERMS if own_headline(features) else MIN_BARE_TERMS
-        return tuple(text[:OPENING_TERMS]) if len(text) >= least else None
+        return hash(text[:OPENING_TERMS]) if len(text) >= least else None
 
     def add(self, features: Features, item_id: str = "") -> bool:
         """Count an item's text; True when it is at least the `copies`-th with that opening

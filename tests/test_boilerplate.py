@@ -130,3 +130,26 @@ def test_an_article_page_that_turns_out_to_be_furniture_merges_no_stories() -> N
     third = clusterer.regroup(replace(teasers[2], text=NOTICE), now)
     assert third is not None and third.story_id == "r2" and third.merged == ()
     assert clusterer.story_of("r2") == "r2"
+
+
+def test_an_opening_is_known_by_a_hash_of_its_terms() -> None:
+    """The counts hold a hash per opening, not the opening's terms: the same opening (whatever
+    follows it) is one key, a different one another, and a removed item's opening is
+    forgotten."""
+    text = f"{NOTICE} The archive adds more than a hundred new sites every week to its crawl."
+    longer = f"{text} Readers may ask for their own site to be left out of the collection."
+    features = [
+        item_features(item("a", HEADLINES[0], text, 0), 250),
+        item_features(item("b", HEADLINES[1], longer, 1), 250),
+        item_features(item("c", HEADLINES[2], "Other words open this one. " + text, 2), 250),
+    ]
+    assert len(features[0].text) >= 30 and features[0].text[:30] == features[1].text[:30]
+    repeats = RepeatedTexts(copies=3)
+    for one in features:
+        repeats.add(one)
+    assert sorted(repeats._counts.values()) == [1, 2]
+    assert all(type(key) is int for key in repeats._counts)
+    assert set(repeats._counts) == set(repeats._first_title)
+    for one in features:
+        repeats.remove(one)
+    assert not repeats._counts and not repeats._first_title and not repeats._bare
