@@ -152,26 +152,43 @@ def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
     teaser grouped on its first sentence joins, or merges its story with, the story its full
     text matches, or leaves a story its full text does not belong to (`Store.move_item`).
     Merges keep the older id and are recorded; returns how many were merged.
-    An item whose page turns out to be a page's furniture is marked so."""
+    An item whose page turns out to be a page's furniture is marked so.
+
+    Pages arrive in batches, and an item is judged against the others as they stand: its
+    batch-mates judged after it were still teasers to it. So once a batch's texts are all in,
+    each of its items is judged once more, against their texts (the regroup of an unchanged
+    text ranks it again and changes nothing else). A pair of one batch is then weighed both
+    ways, as it would be whichever page came first."""
     merges = 0
     while batch := store.articles_to_regroup():
         with store.transaction():
-            for item in batch:
-                before = clusterer.story_of(item.id)
-                others = [i for i in clusterer.profile_ids(item.id) if i != item.id]
-                awaited = store.pages_awaited(others) if others else set()
-                assignment = clusterer.regroup(item, now, awaited)
-                if (
-                    assignment is not None
-                    and before is not None
-                    and assignment.story_id != before
-                    and before not in assignment.merged
-                ):  # it left a story its text does not belong to
-                    store.move_item(item, assignment.story_id, now)
-                for absorbed in assignment.merged if assignment else ():
-                    store.merge_story(absorbed, assignment.story_id, now)
-                    merges += 1
-                store.regrouped(item.id, assignment.terms if assignment else None)
-                if assignment is not None and assignment.furniture:
-                    store.mark_furniture((item.id, *assignment.earlier_furniture))
+            looked = [_regroup_item(store, clusterer, item, now) for item in batch]
+            merges += sum(n for n, _ in looked)
+            again = [i for i, (_, f) in zip(batch, looked, strict=True) if not f]
+            if len(again) > 1:
+                merges += sum(_regroup_item(store, clusterer, i, now)[0] for i in again)
     return merges
+
+
+def _regroup_item(
+    store: Store, clusterer: Clusterer, item: Item, now: datetime
+) -> tuple[int, bool]:
+    """Regroup one item with its article text (see `regroup_articles`); how many stories
+    were merged, and whether its page turned out to be furniture."""
+    before = clusterer.story_of(item.id)
+    others = [i for i in clusterer.profile_ids(item.id) if i != item.id]
+    awaited = store.pages_awaited(others) if others else set()
+    assignment = clusterer.regroup(item, now, awaited)
+    if assignment is None:
+        store.regrouped(item.id, None)
+        return 0, False
+    if (
+        before is not None and assignment.story_id != before and before not in assignment.merged
+    ):  # it left a story its text does not belong to
+        store.move_item(item, assignment.story_id, now)
+    for absorbed in assignment.merged:
+        store.merge_story(absorbed, assignment.story_id, now)
+    store.regrouped(item.id, assignment.terms)
+    if assignment.furniture:
+        store.mark_furniture((item.id, *assignment.earlier_furniture))
+    return len(assignment.merged), assignment.furniture
