@@ -111,6 +111,10 @@ _BOILERPLATE_LINE = re.compile(
       | click\s+to\s+(?:email|share|print)\b.{0,80}
       | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}
       | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?
+      | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+                 # agency and time
+        (?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?
+        (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?\s+\d{1,2},?\s+\d{4}
+        (?:,?\s+\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?)?
       | [^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?
       | (?:updated|posted|published)\s*:?\s+\d[^\n]{0,40}
       | (?:updated|posted|published)\s+on\s+(?:\d{1,2}\s+)?                # a video page's date

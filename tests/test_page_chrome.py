@@ -117,6 +117,12 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
         ),
         ("Click to email this to a friend (Opens in new window)\nThe dam broke.", "The dam broke."),
         ("Slideshow (2 Images)\nThe dam broke.", "The dam broke."),
+        ("Associated Press Tue Feb 19, 2013 7:44 PM\nThe dam broke.", "The dam broke."),
+        ("Reuters March 3, 2020\nThe dam broke.", "The dam broke."),
+        (
+            "Associated Press Feb 19, 2013 reported that the dam broke.",
+            "Associated Press Feb 19, 2013 reported that the dam broke.",
+        ),
         ("share tweet pin email\nThe dam broke.", "The dam broke."),
         ("Photo Advertisement Continue reading the main story\nThe dam broke.", "The dam broke."),
         (

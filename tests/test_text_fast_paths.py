@@ -29,7 +29,7 @@ PIECES = [
     *("Photo by ", "Image", "Getty", "(Staff Photo/Ana Brell)", "Media caption ", "Enlarge "),
     *("Story highlights ", "From Wikipedia, the free encyclopedia", "Click to email "),
     *("share tweet pin", "Photo Advertisement", "JavaScript is disabled", "You need to enable "),
-    *(" | AP Photo ", " | Ivo Marek/Getty Images ", " | "),
+    *(" | AP Photo ", " | Ivo Marek/Getty Images ", " | ", "Associated Press Tue ", " 7:44 PM"),
 ]
 
 
