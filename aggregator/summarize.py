@@ -12,6 +12,7 @@ skipping any that repeat a picked one or the headline; each cites every source t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from .bullets import body_sentences
 from .headline import choose as choose_headline
 from .item_kinds import item_kind, published, supplies_facts
+from .lang import detect_language
 from .models import Bullet, Item, Summary
 from .novelty import coverage, fact_terms, source_weights
 from .sentence_scoring import (
@@ -44,6 +46,7 @@ __all__ = [
     "SummarySettings",
     "make_summarizer",
     "outlet_key",
+    "story_language",
     "summarize",
     "summary_fingerprint",
 ]
@@ -68,6 +71,24 @@ class Summarizer(Protocol):
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
+
+
+def story_language(
+    languages: Sequence[str | None], factual: Sequence[bool], words: Sequence[int], preferred: str
+) -> str | None:
+    """The one language a story's headline and bullets are written in, when its fact-supplying
+    sources come in several (an outlet's report and its video in another language): the
+    language most of them are in, on a tie the readers' (`preferred`), else the one with more
+    words. None when they are in one language or none is known (nothing is left out)."""
+    count: Counter[str] = Counter()
+    text: Counter[str] = Counter()
+    for language, supplies, size in zip(languages, factual, words, strict=True):
+        if supplies and language is not None:
+            count[language] += 1
+            text[language] += size
+    if len(count) < 2:
+        return None
+    return max(count, key=lambda code: (count[code], code == preferred, text[code]))
 
 
 def _one_source(units: list[Unit]) -> bool:
@@ -102,6 +123,12 @@ class ExtractiveSummarizer:
         outlets = [outlet_key(it) for it in ordered]
         has_news = any(supplies_facts(k) for k in kinds)
         factual = [supplies_facts(k) or not has_news for k in kinds]
+        languages = [detect_language(f"{it.title}\n{it.text}") for it in ordered]
+        words = [len(it.text.split()) for it in ordered]
+        language = story_language(languages, factual, words, settings.language or "en")
+        if language is not None:  # one language: the others' sources are listed, not quoted
+            keep = [lang in (None, language) for lang in languages]
+            factual = [f and k for f, k in zip(factual, keep, strict=True)]
         titles = [src.title for src in sources]
 
         units: list[Unit] = []
@@ -257,7 +284,11 @@ def make_summarizer(
     """The summarizer the settings ask for (the service and the batch command share it):
     the LLM backend when `[llm]` is enabled, falling back to the extractive one. With
     `background` (the service), model requests don't hold up the caller (see `llm`)."""
-    extractive = ExtractiveSummarizer(settings.summary)
+    summary = settings.summary
+    publish = getattr(settings, "publish", None)
+    if not summary.language and publish is not None:  # the language our feeds declare
+        summary = dataclasses.replace(summary, language=publish.language)
+    extractive = ExtractiveSummarizer(summary)
     llm = getattr(settings, "llm", None)
     if llm is not None and llm.enabled:
         from .llm import LLMSummarizer

@@ -21,6 +21,7 @@ class SummarySettings:
     attribution: float = 0.75  # share of a bullet's weighted terms a source must contain
     words_per_bullet: int = 60  # one more bullet wanted per this many words of source text
     novelty: float = 0.75  # share of a bullet's terms already said at which it adds nothing new
+    language: str = ""  # readers' language, wins a tie of sources' languages ("": publish's)
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_bullets <= self.max_bullets:

@@ -1,0 +1,108 @@
+"""A story's summary is written in one language: sources in another are listed, not quoted.
+
+Invented fixtures: a bridge closure reported in English by two outlets, and by a broadcaster's
+video in Spanish.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aggregator.config import build_settings
+from aggregator.models import Item
+from aggregator.summarize import (
+    ExtractiveSummarizer,
+    SummarySettings,
+    make_summarizer,
+    story_language,
+    summarize,
+)
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def item(n: int, title: str, text: str, outlet: str) -> Item:
+    return Item(
+        id=f"item-{n}",
+        title=title,
+        text=text,
+        url=f"https://{outlet}/{n}",
+        outlet=outlet,
+        outlet_name=outlet,
+        published=T0 + timedelta(minutes=n),
+    )
+
+
+EN_1 = item(
+    1,
+    "Harbour bridge closed after cracks found in main span",
+    "The harbour bridge was closed to all traffic on Monday after engineers found cracks in "
+    "its main span. The city council said the closure would last at least two weeks. "
+    "Commuters were told to use the ferry service, which will run every ten minutes.",
+    "dailyherald.example",
+)
+EN_2 = item(
+    2,
+    "Cracks shut harbour bridge for two weeks",
+    "Engineers found cracks in the main span of the harbour bridge during a routine "
+    "inspection, and the council closed it to traffic. It is the first closure of the bridge "
+    "since it opened in 1962, the council said in a statement.",
+    "coastnews.example",
+)
+ES = item(
+    3,
+    "Cierran el puente del puerto por grietas en el tramo principal",
+    "Los ingenieros encontraron grietas en el tramo principal del puente del puerto y el "
+    "ayuntamiento lo cerró al tráfico. Según el ayuntamiento, el cierre durará por lo menos "
+    "dos semanas y los viajeros deberán usar el servicio de ferry.",
+    "canal5.example",
+)
+
+
+def bullet_texts(items: list[Item], settings: SummarySettings | None = None) -> list[str]:
+    summary = summarize(items, settings or SummarySettings())
+    return [b.text for b in summary.bullets]
+
+
+def test_a_source_in_another_language_is_listed_but_not_quoted() -> None:
+    summary = summarize([EN_1, EN_2, ES])
+    assert summary.bullets
+    assert all("puente" not in b.text and "ayuntamiento" not in b.text for b in summary.bullets)
+    assert "puente" not in summary.headline
+    assert [s.title for s in summary.sources].count(ES.title) == 1  # still a source
+    assert summary.outlet_count == 3
+
+
+def test_a_tie_goes_to_the_readers_language() -> None:
+    english = summarize([EN_1, ES])
+    assert "bridge" in english.headline
+    assert all("puente" not in b.text for b in english.bullets)
+    spanish = summarize([EN_1, ES], SummarySettings(language="es"))
+    assert "puente" in spanish.headline
+    assert spanish.bullets and all("bridge" not in b.text for b in spanish.bullets)
+
+
+def test_a_story_in_one_language_loses_nothing() -> None:
+    assert any("ayuntamiento" in text for text in bullet_texts([ES]))
+    both = summarize([EN_1, EN_2])
+    assert {n for b in both.bullets for n in b.sources} == {0, 1}  # each source supplies one
+
+
+def test_story_language() -> None:
+    factual = [True, True, True]
+    assert story_language(["en", "en", "es"], factual, [50, 50, 90], "es") == "en"
+    assert story_language(["en", "es", None], factual, [10, 90, 5], "en") == "en"  # tie
+    assert story_language(["en", "es", None], factual, [10, 90, 5], "fr") == "es"  # more text
+    assert story_language(["en", None, "en"], factual, [1, 2, 3], "en") is None  # one language
+    assert story_language(["en", "es", "es"], [True, False, False], [1, 2, 3], "fr") is None
+
+
+def test_the_readers_language_follows_the_published_feeds_unless_set() -> None:
+    def language(values: dict[str, dict[str, str]]) -> str:
+        summarizer = make_summarizer(build_settings(values))
+        assert isinstance(summarizer, ExtractiveSummarizer)
+        return summarizer.settings.language
+
+    assert language({}) == "en"
+    assert language({"publish": {"language": "de"}}) == "de"
+    assert language({"publish": {"language": "de"}, "summary": {"language": "fr"}}) == "fr"
