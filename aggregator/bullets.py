@@ -75,6 +75,21 @@ _OPEN_QUOTES = "\"“‘'("
 # `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what
 # IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
 _PROMO_LOWER = re.compile(_PROMO.pattern)
+# Notes to the reader rather than news: content warnings, helplines, "follow our live blog".
+_READER_NOTE = re.compile(
+    r"^(?:content\s+|trigger\s+)?warning\s*:|\bmay\s+be\s+(?:distressing|upsetting|disturbing)"
+    r"\s+(?:to|for)\s+some\b|\bviewer\s+discretion\b|\bif\s+you\b[^.]{0,120}?\b(?:call|ring|"
+    r"phone|text|contact)\b[^.]{0,80}?\b(?:helpline|hotline|lifeline|crisis\s+line)\b|"
+    r"^follow\s+(?:our|the|(?:\S+\s+){0,3}?\S+['’]s)\s+(?:live\s+)?(?:blog|coverage|updates)\b",
+    re.IGNORECASE,
+)
+# A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
+_PHOTO_POINTER = re.compile(
+    r"\s*\((?:pictured\b[^()]{0,40}|(?:shown|seen)\s+(?:here|above|below|left|right)|"
+    r"(?:(?:top|bottom|far|second\s+from)\s+)?(?:left|right|centre|center)|above|below|inset|"
+    r"file(?:\s+(?:photo|picture|image))?)\)",
+    re.IGNORECASE,
+)
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 
 
@@ -85,10 +100,13 @@ def _has_link(sentence: str) -> bool:
 
 
 def _is_promo(sentence: str) -> bool:
-    """Newsletter, subscription, cookie and similar page furniture (`_PROMO`)."""
+    """Newsletter, subscription, cookie and similar page furniture (`_PROMO`), and notes to
+    the reader (`_READER_NOTE`: a content warning, a helpline, "follow our live blog")."""
     if any(c in sentence for c in _CASE_SPECIAL):
-        return _PROMO.search(sentence) is not None
-    return _PROMO_LOWER.search(sentence.lower()) is not None
+        found = _PROMO.search(sentence) is not None
+    else:
+        found = _PROMO_LOWER.search(sentence.lower()) is not None
+    return found or _READER_NOTE.search(sentence) is not None
 
 
 def is_truncated(text: str) -> bool:
@@ -127,10 +145,13 @@ def needs_context(text: str) -> bool:
 def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
-    A leading connective ("But", "However,") is dropped and the rest capitalised; a sentence
-    that still leans on its context ("He said…", "This means…") is refused.
+    A pointer to a photo ("(pictured)") is dropped; a leading connective ("But", "However,") is
+    dropped and the rest capitalised; a sentence that still leans on its context ("He said…",
+    "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
+    if "(" in text:
+        text = _PHOTO_POINTER.sub("", text)
     for _ in range(2):
         match = _CONNECTIVE.search(text)
         if not match:

@@ -138,3 +138,43 @@ def test_a_channels_calls_to_action_are_never_bullets() -> None:
         "The river burst its banks in three towns on Tuesday night.",
         "Officials said more than 400 homes were flooded.",
     ]
+
+
+def test_notes_to_the_reader_are_never_bullets() -> None:
+    text = (
+        "Warning: This story discusses suicide and may be distressing for some readers. "
+        "A nurse who worked through the outbreak has died, her brother told reporters. "
+        "This video may be upsetting to some viewers and shows the flooded main street. "
+        "If you or someone you know needs support, call the free Lifeline helpline on 0800 123. "
+        "Follow Radio Example's live blog for the latest. "
+        "Follow the money, the auditor told the committee on Friday afternoon."
+    )
+    assert body_sentences(text, []) == [
+        "A nurse who worked through the outbreak has died, her brother told reporters.",
+        "Follow the money, the auditor told the committee on Friday afternoon.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Nurse Sam Smith (pictured), 24, was hurt in a crash near his home on Sunday.",
+            "Nurse Sam Smith, 24, was hurt in a crash near his home on Sunday.",
+        ),
+        (
+            "The mayor (pictured left with her husband) opened the bridge on Friday.",
+            "The mayor opened the bridge on Friday.",
+        ),
+        (
+            "The two rivals (top right) met in the final for the third year running.",
+            "The two rivals met in the final for the third year running.",
+        ),
+        (  # a bracket that says something stays
+            "The vote (seen as a test of her leadership) passed easily on Friday.",
+            "The vote (seen as a test of her leadership) passed easily on Friday.",
+        ),
+    ],
+)
+def test_a_pointer_to_a_photo_the_bullet_lacks_is_dropped(sentence: str, expected: str) -> None:
+    assert stand_alone(sentence) == expected
