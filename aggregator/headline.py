@@ -2,9 +2,10 @@
 
 Pure. `clean` removes what belongs to the outlet's page rather than to the news: outlet and
 author suffixes ("| Columnist Name", "- CNN"), "Live:", "– live!", "– in pictures", "WATCH:" and
-similar tags. `choose` scores each title by its similarity to the story's centre and keeps the
-previous headline unless a clearly better one has arrived, so readers that key items on titles
-don't show the story twice.
+similar tags. A word a title shouts in capitals ("… is SACKED") is written as the story's
+sources write it elsewhere (`calm`). `choose` scores each title by its similarity to the
+story's centre and keeps the previous headline unless a clearly better one has arrived, so
+readers that key items on titles don't show the story twice.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from dataclasses import dataclass
 
 from .bullets import is_truncated
 from .item_kinds import is_placeholder_title
-from .text import clean_headline, tokens
+from .text import STOPWORDS, clean_headline, tokens
 
-__all__ = ["KEEP_MARGIN", "HeadlineChoice", "choose", "clean"]
+__all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words"]
 
 KEEP_MARGIN = 1.25  # a new headline must score this many times the current one to replace it
 _NO_BODY = 0.75  # a title whose source has no bullet-worthy sentence
+_SHOUTS = 0.8  # a title that shouts a word in capitals: another source's title may say it calmly
+# Acronyms that are also common words: never taken for a shouted word.
+_ACRONYM_WORDS = frozenset({"who", "aids", "ice", "act", "cop", "fed", "sat", "gap", "pin"})
+_CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
 
 _PREFIX = re.compile(
     r"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|review|"
@@ -63,6 +68,39 @@ def clean(title: str) -> str:
     return text or clean_headline(title) or title.strip()
 
 
+def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str]:
+    """Words a story's sources write in lower case (in titles or texts) and never in capitals
+    in their texts, and English function words ("you", "should"): in capitals in a title, such
+    a word is shouted, not an acronym."""
+    lower: set[str] = set()
+    capitals: set[str] = set()
+    for text in texts:
+        for word in _CAPS_WORD.findall(text):
+            if word.islower():
+                lower.add(word)
+            elif word.isupper():
+                capitals.add(word.lower())
+    for title in titles:
+        lower.update(w for w in _CAPS_WORD.findall(title) if w.islower())
+    lower.update(w for w in STOPWORDS if len(w) >= 3)
+    return frozenset(lower - capitals - _ACRONYM_WORDS)
+
+
+def calm(title: str, ordinary: frozenset[str]) -> str:
+    """The title with each word it shouts in capitals (an `ordinary` word: "SACKED", "YOU")
+    in lower case, capitalised at the start; a title all in capitals is left as it is."""
+    if not ordinary or title.isupper():
+        return title
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group()
+        if not word.isupper() or word.lower() not in ordinary:
+            return word
+        return word.capitalize() if match.start() == 0 else word.lower()
+
+    return _CAPS_WORD.sub(lower, title)
+
+
 @dataclass(frozen=True, slots=True)
 class HeadlineChoice:
     text: str
@@ -101,6 +139,7 @@ def choose(
     idf: dict[str, float],
     previous: str | None = None,
     has_body: Sequence[bool] | None = None,
+    ordinary: frozenset[str] = frozenset(),
 ) -> HeadlineChoice:
     """The best eligible title (cleaned); the previous headline when still as good.
 
@@ -108,7 +147,8 @@ def choose(
     has any); a placeholder title ("Please enable JavaScript …") never does. The previous
     headline stays while a source still carries it and no title scores KEEP_MARGIN times
     better. A source with no usable sentences (`has_body[i]` false) scores
-    less: the headline's own source should also supply a bullet.
+    less: the headline's own source should also supply a bullet. A title that shouts an
+    `ordinary` word in capitals scores less, and is written calmly (`calm`).
     """
     best: HeadlineChoice | None = None
     kept: HeadlineChoice | None = None
@@ -121,6 +161,9 @@ def choose(
         score = _score(raw, title, centroid, idf)
         if has_body is not None and not has_body[index]:
             score *= _NO_BODY
+        calmed = calm(title, ordinary)
+        if calmed != title:
+            title, score = calmed, score * _SHOUTS
         choice = HeadlineChoice(title, index, score)
         if best is None or score > best.score:
             best = choice

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from .bullets import body_sentences
 from .headline import choose as choose_headline
+from .headline import ordinary_words
 from .item_kinds import item_kind, published, supplies_facts
 from .lang import detect_language
 from .models import Bullet, Item, Summary
@@ -153,7 +154,10 @@ class ExtractiveSummarizer:
             if unit.position >= 0:
                 has_body[unit.source] = True
         raw_titles = [it.title for it in ordered]
-        choice = choose_headline(raw_titles, factual, centroid, idf, previous_headline, has_body)
+        ordinary = ordinary_words(raw_titles, [it.text for it in ordered])
+        choice = choose_headline(
+            raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary
+        )
         headline = choice.text or next((u.text for u in units if u.position == 0), "")
         score_units(units, outlets, centroid, title_centroid)
 
@@ -165,7 +169,7 @@ class ExtractiveSummarizer:
             # The headline's own source supplies no bullet: the best title of a source that
             # does leads instead, if that source then still supplies one.
             supplying = [f and n in cited for n, f in enumerate(factual)]
-            other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body)
+            other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body, ordinary)
             if other.index >= 0 and other.text != headline:
                 again = self._bullets(units, target, idf, other.index, other.text)
                 if any(other.index in b.sources for b in again):

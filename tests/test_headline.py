@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.headline import KEEP_MARGIN, choose, clean
+from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,34 @@ def test_a_truncated_or_bodiless_title_loses_to_a_complete_one() -> None:
     assert choose(titles, [True, True], centroid, idf).index == 1
     titles = ["Tisza dam breaks after storm, villages flood", "Tisza dam breaks, villages flood"]
     assert choose(titles, [True, True], centroid, idf, has_body=[False, True]).index == 1
+
+
+def test_a_word_shouted_in_capitals_is_written_as_the_sources_write_it() -> None:
+    ordinary = ordinary_words(
+        ["Ferry captain sacked after crash"],
+        ["The WHO said the captain was sacked on Friday. NASA and the ICE agency declined."],
+    )
+    assert (
+        calm("Ferry captain is SACKED after crash", ordinary)
+        == "Ferry captain is sacked after crash"
+    )
+    assert (
+        calm("YOU can now book the ferry online", ordinary) == "You can now book the ferry online"
+    )
+    # acronyms stay: written in capitals in a text, never in lower case, or also a common word
+    assert calm("NASA and WHO back the ICE plan", ordinary) == "NASA and WHO back the ICE plan"
+    assert calm("US to act on NHS waiting lists", ordinary) == "US to act on NHS waiting lists"
+    assert calm("FERRY CAPTAIN SACKED", ordinary) == "FERRY CAPTAIN SACKED"  # all capitals
+
+
+def test_a_calm_title_is_preferred_to_one_that_shouts() -> None:
+    titles = [
+        "Ferry captain is SACKED after harbour crash",
+        "Ferry captain sacked after harbour crash",
+    ]
+    ordinary = ordinary_words(titles, [])
+    centroid = {t: 1.0 for t in ("ferri", "captain", "sack", "harbour", "crash")}
+    chosen = choose(titles, [True, True], centroid, {}, ordinary=ordinary)
+    assert chosen.index == 1
+    alone = choose(titles[:1], [True], centroid, {}, ordinary=ordinary)
+    assert alone.text == "Ferry captain is sacked after harbour crash"
