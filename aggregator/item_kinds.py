@@ -85,7 +85,7 @@ _REVIEW_PATH = re.compile(r"/(?:reviews?|critics?)(?:/|$)", re.IGNORECASE)
 _LIVE_TITLE = re.compile(
     r"^\s*(?:live(?:\s+(?:updates?|blog|coverage|news))?|as\s+it\s+happened|the\s+latest)\s*[:|—–-]|"
     r"(?:\s[—–-]|:)\s*(?:live!?|live\s+updates?|as\s+it\s+happened|live\s+blog|live\s+coverage)"
-    r"\s*!?\s*$|\blive\s+updates?\b|\blive:\s|\blive\s+blog\b",
+    r"\s*!?\s*$|\blive\s+(?:news\s+)?updates?\b|\blive:\s|\blive\s+(?:blog|tracker)\b",
     re.IGNORECASE,
 )
 _LIVE_PATH = re.compile(

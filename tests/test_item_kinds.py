@@ -31,6 +31,8 @@ from aggregator.models import Item
         ("Why we must act", "https://news.example/opinion/2024/why", "", "opinion"),
         ("Tenet review – Nolan dazzles", "https://news.example/film/tenet", "", "review"),
         ("Election night – live!", "https://news.example/politics/a", "", "live"),
+        ("Flood Live News Updates", "https://news.example/2024/05/01/us/flood.html", "", "live"),
+        ("Live Tracker: Flood Coverage", "https://news.example/2024/05/01/flood.html", "", "live"),
         (
             "Coronavirus latest",
             "https://edition.example/world/live-news/covid-04-28/h_1",
