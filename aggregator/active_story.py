@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from .features import Packed
 from .headline_route import Headline
-from .window_counts import MemberVectors, PackedVector
+from .window_counts import PackedVector
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "log_tally"]
 
@@ -27,9 +27,10 @@ class ProfileMember:
     when: datetime
     packed: Packed  # its features without their term sets (see StoryWindow._full_features)
     outlet: str
-    # its unit TF-IDF vectors of title + text and of the title alone, packed (None: not yet);
-    # the dicts are rebuilt for the members compared lately (see StoryWindow._member_vectors)
-    vectors: MemberVectors | None = None
+    # packed unit TF-IDF of title + text (None: not yet), and of the title alone; the dicts
+    # are rebuilt for the members compared lately (see StoryWindow._member_vectors)
+    vector: PackedVector | None = None
+    title: PackedVector | None = None
     indexed: tuple[str, ...] = ()
     headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed

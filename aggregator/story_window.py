@@ -26,15 +26,7 @@ from .features import Features, ItemTerms, Packed, decode, item_features, pack, 
 from .headline_route import Headline
 from .models import Item
 from .profile_index import SMALL, ProfileIndex
-from .window_counts import (
-    Vector,
-    WindowCounts,
-    pack_member_vectors,
-    pack_vector,
-    unit,
-    unpack_member_vectors,
-    unpack_vector,
-)
+from .window_counts import Vector, WindowCounts, pack_vector, unit, unpack_vector
 
 __all__ = ["StoryWindow"]
 
@@ -272,7 +264,7 @@ class StoryWindow:
         for member in story.profile_members():
             if member.id == item_id:
                 self._unprofile(member)
-                member.packed, member.vectors = packed, None
+                member.packed, member.vector, member.title = packed, None, None
                 self._unpacked.pop(member, None)
                 self._index_member(member)
                 story.profile = None
@@ -448,20 +440,20 @@ class StoryWindow:
         """A member's vectors, recomputed once the window has changed by a tenth since. They
         are kept packed; the dicts of the members compared lately are kept beside them."""
         n = self._counts.n_items
-        title, text = member.packed[:2]
-        if member.vectors is None or abs(n - member.counted) * 10 > n:
+        if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
+            title, text = member.packed[:2]
             vectors = self._counts.vectors_of(title, text, member.outlet)
             self._set_vectors(member, *vectors)
             return vectors
         found = self._unpacked.pop(member, None)
         if found is None:
-            found = unpack_member_vectors(title, text, member.vectors)
+            found = (unpack_vector(member.vector), unpack_vector(member.title))
         self._keep_unpacked(member, found)
         return found  # type: ignore[return-value]
 
     def _set_vectors(self, member: ProfileMember, vector: Vector, title: Vector) -> None:
         """Give a member its vectors, as computed with the window's counts of now."""
-        member.vectors = pack_member_vectors(*member.packed[:2], vector, title)
+        member.vector, member.title = pack_vector(vector), pack_vector(title)
         member.counted = self._counts.n_items
         self._keep_unpacked(member, (vector, title))
 

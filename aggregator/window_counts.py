@@ -12,7 +12,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import chain, islice
+from itertools import chain
 from operator import mul
 from typing import TYPE_CHECKING
 
@@ -21,18 +21,7 @@ from .features import Features, Packed
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
-__all__ = [
-    "MemberVectors",
-    "PackedVector",
-    "Vector",
-    "WindowCounts",
-    "dot",
-    "pack_member_vectors",
-    "pack_vector",
-    "unit",
-    "unpack_member_vectors",
-    "unpack_vector",
-]
+__all__ = ["PackedVector", "Vector", "WindowCounts", "dot", "pack_vector", "unit", "unpack_vector"]
 
 Vector = dict[str, float]
 # A vector kept for later: its terms in order and their weights as C doubles (a dict of 80
@@ -47,32 +36,6 @@ def pack_vector(vector: Vector) -> PackedVector:
 
 def unpack_vector(packed: PackedVector) -> Vector:
     return dict(zip(*packed, strict=True))
-
-
-# An item's two vectors (title + text, then title alone) kept for later, without their terms:
-# each term is named by where it stands in the item's own title and text terms (2 bytes, where
-# a pointer to the string takes 8), with the weights as C doubles and the first vector's length.
-# An item's vectors hold only its own terms, so `unpack_member_vectors` gives equal dicts back,
-# in the same order, from the same title and text.
-MemberVectors = tuple[array, array, int]
-
-
-def pack_member_vectors(
-    title: tuple[str, ...], text: tuple[str, ...], vector: Vector, title_vector: Vector
-) -> MemberVectors:
-    terms = title + text
-    at = dict(zip(terms, range(len(terms)), strict=True))  # (any place of a term will do)
-    code = "H" if len(terms) <= 1 << 16 else "I"
-    places = array(code, map(at.__getitem__, chain(vector, title_vector)))
-    return places, array("d", chain(vector.values(), title_vector.values())), len(vector)
-
-
-def unpack_member_vectors(
-    title: tuple[str, ...], text: tuple[str, ...], packed: MemberVectors
-) -> tuple[Vector, Vector]:
-    places, weights, split = packed
-    pairs = zip(map((title + text).__getitem__, places), weights, strict=True)
-    return dict(islice(pairs, split)), dict(pairs)
 
 
 def dot(a: Vector, b: Vector) -> float:

@@ -17,7 +17,7 @@ from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
-from aggregator.window_counts import unpack_member_vectors, unpack_vector
+from aggregator.window_counts import unpack_vector
 
 
 def _story_of_many() -> list[Item]:
@@ -159,11 +159,9 @@ def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> Non
 
 
 def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: Any) -> None:
-    """Story profiles' vectors are kept as terms and an array of weights, members' as the
-    places of their terms in the member's own title and text terms and an array of weights;
-    the dicts of the `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts
-    are the same to the last bit, in the same order: the same stories and the same scores as
-    with every dict kept."""
+    """Members' and story profiles' vectors are kept as terms and an array of weights; the
+    dicts of the `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
+    the same to the last bit: the same stories and the same scores as with every dict kept."""
     monkeypatch.setattr(story_window, "_VECTORS_KEPT", 3)
     items = [*_items(), *_story_of_many()]
     items.sort(key=lambda i: (i.published or T0, i.id))
@@ -175,14 +173,9 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     ]
     assert len(members) > 3
     for member in members:
-        assert member.vectors is not None
-        places, weights, split = member.vectors
-        assert places.typecode == "H" and weights.typecode == "d" and len(places) == len(weights)
-        title, text = member.packed[:2]
-        vector, title_vector = bounded._member_vectors(member)
-        assert (vector, title_vector) == unpack_member_vectors(title, text, member.vectors)
-        assert split == len(vector) and list(vector) == [(title + text)[p] for p in places[:split]]
-        assert list(title_vector) == [(title + text)[p] for p in places[split:]]
+        terms, weights = member.vector
+        assert type(terms) is tuple and weights.typecode == "d"
+        assert bounded._member_vectors(member)[0] == unpack_vector(member.vector)
     story = max(bounded._stories.values(), key=lambda s: len(s.members))
     profile = bounded._profile_vector(story)
     assert story.profile is not None and type(story.profile[0]) is tuple
