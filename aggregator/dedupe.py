@@ -295,16 +295,26 @@ def _hash(item: Item) -> str:
     return item.content_hash or content_hash(item.title, item.text)
 
 
-def _strong_reason(item: Item, other: Item) -> str | None:
-    url = _canonical(item)
+_Keys = tuple[str | None, str | None, str]  # an item's canonical URL, guid key, content hash
+
+
+def _strong_keys(item: Item) -> _Keys:
+    """What `_strong_reason` compares of an item (worked out once per item, not per
+    candidate)."""
+    return _canonical(item), _guid_key(item), _hash(item)
+
+
+def _strong_reason(item: Item, other: Item, keys: _Keys | None = None) -> str | None:
+    """The stored key by which `other` is the same article as `item` ("url", "guid" or
+    "content"), or None; `keys`: `item`'s `_strong_keys`, when worked out already."""
+    url, guid, digest = keys if keys is not None else _strong_keys(item)
     if url is not None and url == _canonical(other):
         return "url"
-    guid = _guid_key(item)
     if guid is not None and guid == _guid_key(other):
         return "guid"
     # (the hashes first: they are stored, while counting words tokenises the text)
     if (
-        _hash(item) == _hash(other)
+        digest == _hash(other)
         and len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS
         and _own_headline(item)  # (equal titles and texts: the other's is the same)
     ):
@@ -369,7 +379,8 @@ def find_duplicate(
     the caller should point at its `duplicate_of`.
     """
     pool = [c for c in candidates if c.id != item.id]
-    strong = [c for c in pool if _strong_reason(item, c) is not None]
+    keys = _strong_keys(item) if pool else None
+    strong = [c for c in pool if _strong_reason(item, c, keys) is not None]
     if not strong and near_threshold is not None:
         mine = near_shingles(item.text)
         if mine:
