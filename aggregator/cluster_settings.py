@@ -52,7 +52,7 @@ class ClusterSettings:
     vector_terms: int = 80  # an item vector keeps its heaviest terms only
     index_terms: int = 30  # a member is indexed under its title, names and first text terms
     max_postings: int = 100  # terms on more profile members than this find no candidates
-    max_candidates: int = 40  # members compared exactly per item
+    max_candidates: int = 10  # members compared exactly per item (those sharing most terms)
     # The headline route (aggregator.headline_route), for pairs where an item has no text:
     headline_shared_terms: int = 2  # distinctive title terms the two headlines share …
     headline_names: int = 1  # … of which this many are names …
