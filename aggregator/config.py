@@ -6,7 +6,7 @@ Each section of the TOML file fills one module's settings dataclass::
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host, concurrency
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
     [cluster]           see aggregator.cluster_settings.ClusterSettings
-    [summary]           min_bullets, max_bullets, max_words
+    [summary]           min_bullets, max_bullets, max_words, language (readers' language)
     [publish]           base_url, site_title, description, max_items, page_size,
                         front_page_stories, top_min_outlets, language, max_age
     [articles]          enabled, skip_feeds, per_pass, concurrency, per_host_interval,
