@@ -14,12 +14,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import logging
 from collections.abc import Callable
 
 __all__ = ["release_free_memory"]
-
-log = logging.getLogger("aggregator")
 
 
 @functools.cache
