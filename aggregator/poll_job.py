@@ -23,7 +23,6 @@ from .errors import ParseError, StorageError
 from .feed_state import body_hash, state_after
 from .fetch import Fetcher
 from .group_commit import GroupCommit
-from .heap import release_free_memory
 from .logs import fields
 from .models import FeedState, Fetched, Item, Source
 from .parse_pool import ParsePool
@@ -124,7 +123,10 @@ class PollJob:
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
         await asyncio.to_thread(self.parser.close)
-        release_free_memory()  # the bodies and texts freed: grouping's memory comes on top
+        if report.items_new or report.items_updated:  # grouping follows (a pass that
+            from .heap import release_free_memory  # brings nothing asks libc for nothing)
+
+            release_free_memory()  # the bodies and texts freed: grouping's comes on top
         report.stories_changed = await after()
         await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
         elapsed_ms = int((time.monotonic() - started) * 1000)

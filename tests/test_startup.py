@@ -27,6 +27,7 @@ NOT_NEEDED = (
     "aggregator.pipeline",
     "aggregator.text",
     "aggregator.dedupe",
+    "aggregator.heap",
     "aggregator.parse",
     "aggregator.publish",
     "aggregator.digest",
