@@ -166,13 +166,14 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         clusterer.assign(item, item.published or window_end)
     assign, assign_cpu = time.perf_counter() - started, time.process_time() - cpu
     gc.callbacks.remove(collecting)
+    stories = clusterer.active_stories
     cpu = time.process_time()
     for item in corpus.items(new, window_end + timedelta(hours=1), timedelta(hours=1)):
         clusterer.assign(item, item.published or window_end)
     then_cpu = time.process_time() - cpu
     return {
         "window": size,
-        "stories": clusterer.active_stories,
+        "stories": stories,
         "read_s": read,
         "restore_s": restore,
         "restore_cpu_s": restore_cpu,
