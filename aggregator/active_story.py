@@ -57,6 +57,18 @@ class ActiveStory:
         """The members that stand for it: its founder (when it has one), then its latest."""
         return [m for m in (self.founder, *self.recent) if m is not None]
 
+    def enter(
+        self, item_id: str, packed: Packed, outlet: str, seen: datetime, when: datetime
+    ) -> None:
+        """Log an item as a member: its packed features and outlet, seen at `seen`, published
+        at `when`."""
+        self.log.append((item_id, packed, outlet, when))
+        self.members.append(item_id)
+        if outlet:
+            self.outlets.add(outlet)
+        self.last_seen = max(self.last_seen, seen)
+        self.last_when = max(self.last_when, when)
+
     def age(self) -> tuple[datetime, str]:
         """Orders stories oldest first (its founder's time, then its id): of stories merged,
         the oldest keeps its id."""

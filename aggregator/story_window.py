@@ -186,13 +186,7 @@ class StoryWindow:
             story = stories.get(story_id)
             if story is None:
                 story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
-            when = min(item.published or seen, seen)
-            story.log.append((item.id, packed, item.outlet, when))
-            story.members.append(item.id)
-            if item.outlet:
-                story.outlets.add(item.outlet)
-            story.last_seen = max(story.last_seen, seen)
-            story.last_when = max(story.last_when, when)
+            story.enter(item.id, packed, item.outlet, seen, min(item.published or seen, seen))
             item_story[item.id] = (story_id, 0.0)
         counts.count_many(batch)
         counts.n_stories = len(stories)
@@ -360,12 +354,7 @@ class StoryWindow:
             else:  # its first item
                 self._counts.add_story_terms(features.unique)
         packed = pack(features)
-        story.log.append((item.id, packed, item.outlet, when))
-        story.members.append(item.id)
-        if item.outlet:
-            story.outlets.add(item.outlet)
-        story.last_seen = max(story.last_seen, now)
-        story.last_when = max(story.last_when, when)
+        story.enter(item.id, packed, item.outlet, now, when)
         self._item_story[item.id] = (story.id, score)
         if features.multi and len(story.members) == 1:
             story.open = False  # a multi-topic item never vouches for others
