@@ -20,7 +20,7 @@ from .bullets import is_truncated
 from .item_kinds import is_placeholder_title
 from .text import STOPWORDS, clean_headline, tokens
 
-__all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words"]
+__all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words", "shouts"]
 
 KEEP_MARGIN = 1.25  # a new headline must score this many times the current one to replace it
 _NO_BODY = 0.75  # a title whose source has no bullet-worthy sentence
@@ -84,6 +84,11 @@ def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str
         lower.update(w for w in _CAPS_WORD.findall(title) if w.islower())
     lower.update(w for w in STOPWORDS if len(w) >= 3)
     return frozenset(lower - capitals - _ACRONYM_WORDS)
+
+
+def shouts(titles: Sequence[str]) -> bool:
+    """Whether any of the titles writes a word in capitals (only then can `calm` change one)."""
+    return any(word.isupper() for title in titles for word in _CAPS_WORD.findall(title))
 
 
 def calm(title: str, ordinary: frozenset[str]) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from .bullets import body_sentences
 from .headline import choose as choose_headline
-from .headline import ordinary_words
+from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
 from .lang import detect_language
 from .models import Bullet, Item, Summary
@@ -124,12 +124,16 @@ class ExtractiveSummarizer:
         outlets = [outlet_key(it) for it in ordered]
         has_news = any(supplies_facts(k) for k in kinds)
         factual = [supplies_facts(k) or not has_news for k in kinds]
-        languages = [detect_language(f"{it.title}\n{it.text}") for it in ordered]
-        words = [len(it.text.split()) for it in ordered]
-        language = story_language(languages, factual, words, settings.language or "en")
-        if language is not None:  # one language: the others' sources are listed, not quoted
-            keep = [lang in (None, language) for lang in languages]
-            factual = [f and k for f, k in zip(factual, keep, strict=True)]
+        if sum(factual) > 1:  # (one source of facts writes in one language)
+            languages = [
+                detect_language(f"{it.title}\n{it.text}") if f else None
+                for it, f in zip(ordered, factual, strict=True)
+            ]
+            words = [len(it.text.split()) for it in ordered]
+            language = story_language(languages, factual, words, settings.language or "en")
+            if language is not None:  # one language: the others' sources are listed, not quoted
+                keep = [lang in (None, language) for lang in languages]
+                factual = [f and k for f, k in zip(factual, keep, strict=True)]
         titles = [src.title for src in sources]
 
         units: list[Unit] = []
@@ -154,7 +158,11 @@ class ExtractiveSummarizer:
             if unit.position >= 0:
                 has_body[unit.source] = True
         raw_titles = [it.title for it in ordered]
-        ordinary = ordinary_words(raw_titles, [it.text for it in ordered])
+        ordinary = (
+            ordinary_words(raw_titles, [it.text for it in ordered])
+            if shouts(raw_titles)
+            else frozenset()  # (no title writes a word in capitals: nothing to calm)
+        )
         choice = choose_headline(
             raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary
         )
