@@ -46,6 +46,11 @@ _COMMON: dict[str, frozenset[str]] = {
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_HITS = 3  # fewer common words than this: no answer
+# word → the languages it is common in (one lookup a word, not one per language)
+_LANGUAGES_OF: dict[str, list[str]] = {}
+for _code, _common in _COMMON.items():
+    for _word in _common:
+        _LANGUAGES_OF.setdefault(_word, []).append(_code)
 
 
 def detect_language(text: str) -> str | None:
@@ -53,7 +58,11 @@ def detect_language(text: str) -> str | None:
     words = _WORD.findall(text.lower())
     if not words:
         return None
-    scores = {code: sum(word in common for word in words) for code, common in _COMMON.items()}
+    scores = dict.fromkeys(_COMMON, 0)
+    languages_of = _LANGUAGES_OF.get
+    for word in words:
+        for code in languages_of(word, ()):
+            scores[code] += 1
     ranked = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < MIN_HITS or top < 1.5 * second:
