@@ -16,6 +16,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from .openings import OPEN_QUOTES as _OPEN_QUOTES
+from .openings import leans_back
 from .text import clean_text, html_to_text, split_sentences, tokens
 
 __all__ = [
@@ -46,21 +48,6 @@ _PROMO = re.compile(
     r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to)\b",
     re.IGNORECASE,
 )
-# Openings that point back at a sentence the reader may not see.
-_CONTEXT_WORDS = frozenset(
-    """he she it they him her his its their them this that these those here such both either
-    neither another other others latter former""".split()
-)
-# "It" and "There" are fine as dummy subjects ("It is raining", "There were 20 deaths") only
-# when followed by a verb of being and not by a noun phrase standing for something said before.
-_DUMMY_IT = re.compile(
-    r"^it\s+(?:is|was|will\s+be|has\s+been|had\s+been|would\s+be|remains)\s+(?:not\s+)?"
-    r"(?:(?:unclear|unknown|not\s+known|not\s+clear)\s+(?:whether|if|when|how|what|why|who)|"
-    r"(?:expected|believed|thought|understood|reported|estimated|feared|hoped|said|likely|"
-    r"possible|impossible|illegal|important|clear)\s+that|the\s+first\s+time|too\s+early|"
-    r"time\s+to)\b",
-    re.IGNORECASE,
-)
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
 _CAPS_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{3,40}:\s+(?=[A-Z\"“])")
 # Connectives: dropped from the front when what follows is a sentence by itself.
@@ -71,7 +58,6 @@ _CONNECTIVE = re.compile(
     r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said)\b[,:]?\s+",
     re.IGNORECASE,
 )
-_OPEN_QUOTES = "\"“‘'("
 # `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what
 # IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
 _PROMO_LOWER = re.compile(_PROMO.pattern)
@@ -129,17 +115,10 @@ def balanced(text: str) -> bool:
     )
 
 
-def _first_word(text: str) -> str:
-    parts = text.lstrip(_OPEN_QUOTES).split(None, 1)
-    return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
-
-
 def needs_context(text: str) -> bool:
-    """Whether the sentence opens with a word that refers to something said before it."""
-    word = _first_word(text)
-    if word == "it" and _DUMMY_IT.search(text.lstrip(_OPEN_QUOTES)):
-        return False
-    return word in _CONTEXT_WORDS or _CONNECTIVE.search(text.lstrip(_OPEN_QUOTES)) is not None
+    """Whether the sentence opens with a word that refers to something said before it, or
+    with a connective ("But", "However,") that joins it to one (see `openings`)."""
+    return leans_back(text) or _CONNECTIVE.search(text.lstrip(_OPEN_QUOTES)) is not None
 
 
 def stand_alone(sentence: str) -> str | None:

@@ -38,6 +38,13 @@ _W_BARE_QUOTE = 0.8  # a quote cut from its speaker
 _W_SHORT = 0.7  # fewer than 10 words
 
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
+# "I" as a Roman numeral after a name or a numbered thing ("World War I", "Phase I", "Elizabeth I").
+_ROMAN_I = re.compile(
+    r"\b(?:War|Phase|Title|Class|Stage|Type|Part|Act|Chapter|Article|Section|Volume|Episode|"
+    r"Division|Tier|Grade|Level|Category|Round|Schedule|League|Elizabeth|Henry|James|Charles|"
+    r"George|Edward|Richard|William|Mary|Peter|Louis|Philip|Alexander|Nicholas|Frederick|"
+    r"Wilhelm|Ferdinand|Leopold|Napoleon|Pius|Benedict)\s+I\b(?!['’])"
+)
 _QUOTES = re.compile(r"[\"“”]")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|tells|asked|added|wrote|writes|according|stated|explained|noted)\b"
@@ -89,11 +96,18 @@ def containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float])
     return sum(idf.get(t, 1.0) for t in inner if t in outer) / total
 
 
+def _first_person(text: str) -> bool:
+    """Whether the text speaks in the first person ("we hope", "I was"; not "World War I")."""
+    if "I" in text and _ROMAN_I.search(text):
+        text = _ROMAN_I.sub("", text)
+    return _FIRST_PERSON.search(text) is not None
+
+
 def _quality(unit: Unit) -> float:
     """Multiplier for what makes a sentence a weak stand-alone bullet."""
     factor = 1.0
     quoted = _QUOTES.search(unit.text) is not None
-    if not quoted and _FIRST_PERSON.search(unit.text):
+    if not quoted and _first_person(unit.text):
         factor *= _W_FIRST_PERSON
     if quoted and unit.text[0] in '"“' and not _ATTRIBUTION.search(unit.text):
         factor *= _W_BARE_QUOTE
