@@ -26,6 +26,7 @@ __all__ = [
     "publishable",
     "published",
     "supplies_facts",
+    "title_says",
 ]
 
 Kind = Literal["news", "advert", "furniture", "opinion", "review", "live", "roundup"]
@@ -69,6 +70,19 @@ _OPINION_TITLE = re.compile(
     rf"letters?|viewpoint|view|our\s+view|the\s+big\s+idea){_SEP}|"
     rf"{_SEP}(?:opinion|editorial|letters?|column)\s*$",
     re.IGNORECASE,
+)
+# A columnist's piece by its byline in the title: "…, writes Jane Doe" at the end, or a name in
+# capitals before a colon ("JANE DOE: Never mind …"); kicker words in capitals are not names.
+_BYLINE_TITLE = re.compile(
+    r",\s*writes\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*$|"
+    r"^\s*((?:DR\.?\s+)?[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,3})\s*:\s"
+)
+_KICKER_WORDS = frozenset(
+    "BREAKING NEWS JUST IN EXCLUSIVE WORLD WATCH UPDATE UPDATED VIDEO PHOTOS PICTURES PICTURED "
+    "REVEALED LIVE SPECIAL REPORT FACT CHECK FIRST LOOK DEVELOPING ALERT URGENT OFFICIAL "
+    "CONFIRMED WARNING MAIL POLL QUIZ COVID CORONAVIRUS THE A AN OF ON FOR TO AND US UK EU UN "
+    "NHS WHO NEW TOP LATEST HOW WHY WHAT MUST SEE READ MORE OUR YOUR MY ELECTION TRUMP BIDEN "
+    "HEALTH MONEY SPORT TRAVEL STYLE TECH SCIENCE BUSINESS POLITICS".split()
 )
 _OPINION_PATH = re.compile(
     r"/(?:opinion|opinions|commentisfree|comment|commentary|columnists?|columns|editorials?|"
@@ -153,6 +167,26 @@ def _host_path(url: str | None) -> tuple[str, str]:
     return (parts.hostname or "").lower(), parts.path or ""
 
 
+def _byline_title(title: str) -> bool:
+    """Whether a title carries a columnist's byline ("…, writes Jane Doe"; "JANE DOE: …")."""
+    match = _BYLINE_TITLE.search(title)
+    if match is None:
+        return False
+    name = match.group(1)
+    return name is None or not (set(re.findall(r"[A-Z]+", name)) & _KICKER_WORDS)
+
+
+def title_says(title: str, kind: str) -> bool:
+    """Whether a title itself announces its kind ("… updates LIVE: …", "Review: …")."""
+    pattern = {
+        "live": _LIVE_TITLE,
+        "review": _REVIEW_TITLE,
+        "opinion": _OPINION_TITLE,
+        "roundup": _ROUNDUP_TITLE,
+    }.get(kind)
+    return pattern is not None and bool(pattern.search(title))
+
+
 def is_advert(title: str, text: str = "", url: str | None = None) -> bool:
     """Whether an entry is an advert or sponsored content (never published)."""
     host, path = _host_path(url)
@@ -176,7 +210,7 @@ def item_kind(item: Item) -> Kind:
         return "live"
     if _REVIEW_TITLE.search(title) or _REVIEW_PATH.search(path):
         return "review"
-    if _OPINION_TITLE.search(title) or _OPINION_PATH.search(path):
+    if _OPINION_TITLE.search(title) or _OPINION_PATH.search(path) or _byline_title(title):
         return "opinion"
     if _ROUNDUP_TITLE.search(title):
         return "roundup"

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import SourceRef, Story, Summary
 
@@ -37,6 +38,7 @@ ALL_SLUG = "all"  # the feed of every category's stories: /feeds/all.atom
 ALL_TITLE = "All stories"
 TAG_AUTHORITY = "aggregator,2025"  # feed ids without a public base URL: tag:aggregator,2025:…
 EXCERPT_CHARS = 300
+_LABEL_KINDS = {label: kind for kind, label in KIND_LABELS.items()}
 
 # Characters XML 1.0 cannot carry (lxml refuses them); dropped from everything we publish.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -148,12 +150,29 @@ def link(url: str | None, text: str) -> str:
     return f'<a href="{html.escape(safe, quote=True)}">{text}</a>'
 
 
+def kind_label(story: Story) -> str:
+    """ "Live", "Opinion", "Review" or "Round-up" for a story none of whose sources is news
+    (the label most of them carry; on a tie the earliest's), else ""."""
+    sources = story.summary.sources if story.summary is not None else ()
+    labels = [clean(source.label) for source in sources]
+    if not labels or not all(labels):
+        return ""
+    return max(labels, key=labels.count)  # (max keeps the first of equal counts)
+
+
 def headline(story: Story) -> str:
-    """The story's display headline (plain text, cleaned)."""
+    """The story's display headline (plain text, cleaned). A story with no news source says
+    what it is ("Live: …", "Opinion: …") unless its headline already does."""
     text = clean(story.headline)
     if not text and story.summary is not None:
         text = clean(story.summary.headline)
-    return text or "Untitled story"
+    text = text or "Untitled story"
+    label = kind_label(story)
+    kind = _LABEL_KINDS.get(label, "")
+    says = re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE) if label else None
+    if label and not says and not title_says(text, kind):
+        text = f"{label}: {text}"
+    return text
 
 
 def outlet_count(story: Story) -> int:
@@ -191,6 +210,16 @@ def update_note(story: Story) -> str | None:
     if added <= 0:
         return "Updated: new details"
     return f"Updated: {added} new {'source' if added == 1 else 'sources'}"
+
+
+def based_on(summary: Summary) -> str:
+    """ "Summary based on 4 sources", N counting distinct outlets; when an outlet supplied
+    several of the listed reports, "4 sources (5 reports)" so the count matches the list."""
+    count, reports = summary.outlet_count, len(summary.sources)
+    text = f"Summary based on {count} {'source' if count == 1 else 'sources'}"
+    if reports > count > 0:
+        text += f" ({reports} reports)"
+    return text
 
 
 def _source_label(source: SourceRef) -> str:
@@ -254,9 +283,7 @@ def story_html_body(
             bullets.append(f"<li>{esc(bullet.text)}{tail}</li>")
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
-        count = summary.outlet_count
-        noun = "source" if count == 1 else "sources"
-        parts.append(f"<p>Summary based on {count} {noun}:</p>")
+        parts.append(f"<p>{based_on(summary)}:</p>")
         if summary.sources:
             parts.append(_source_list(summary))
     if before_more:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.item_kinds import is_advert, item_kind
+from aggregator.item_kinds import is_advert, item_kind, title_says
 from aggregator.models import Item
 
 
@@ -58,6 +58,20 @@ from aggregator.models import Item
             "roundup",
         ),
         ("Morning briefing: what you need to know", "https://news.example/a", "", "roundup"),
+        # a columnist's byline in the title
+        (
+            "The harbour plan will sink the city, writes JANE DOE",
+            "https://news.example/news/article-1/harbour.html",
+            "",
+            "opinion",
+        ),
+        ("Schools need more time, writes Sam Example", "https://news.example/a", "", "opinion"),
+        ("JANE DOE: Never mind the harbour plan", "https://news.example/news/a", "", "opinion"),
+        # kickers in capitals are not bylines; "writes" inside a headline is news
+        ("BREAKING NEWS: Dam breaks after storm", "https://news.example/a", "", "news"),
+        ("SPECIAL REPORT: Inside the flood zone", "https://news.example/a", "", "news"),
+        ("EXCLUSIVE: Minister quits", "https://news.example/a", "", "news"),
+        ("Author writes her last novel at 90", "https://news.example/a", "", "news"),
         (
             "Prosecutors to review police conduct",
             "https://news.example/story/review-police",
@@ -74,3 +88,10 @@ def test_is_advert_on_plain_values() -> None:
     assert is_advert("[Sponsored] Win a cruise")
     assert is_advert("Travel deals", "Advertisement: book now and save.")
     assert not is_advert("Advertising watchdog bans misleading ads")
+
+
+def test_title_says_its_own_kind() -> None:
+    assert title_says("Flood updates LIVE: roads closed", "live")
+    assert title_says("Tenet review – Nolan dazzles", "review")
+    assert not title_says("Biden visits flood zone", "live")
+    assert not title_says("Biden visits flood zone", "news")

@@ -373,8 +373,31 @@ def test_a_long_source_list_shows_the_first_ones_the_cited_ones_and_how_many_mor
 def test_every_outlet_listed_but_reports_left_out_says_so() -> None:
     summary = _many_sources(outlets=4, items=30)
     body = story_html_body(make_story("few", summary=summary), SETTINGS)
-    assert "Summary based on 4 sources:" in body
+    assert "Summary based on 4 sources (30 reports):" in body
     assert "… and 19 more reports from these sources." in body  # 30 items, 11 listed
+
+
+def test_an_outlet_with_two_reports_is_counted_once_and_the_reports_are_told() -> None:
+    """N counts outlets; when the list has more rows than outlets, the heading says how
+    many reports it lists, so "4 sources" never sits above five rows unexplained."""
+    summary = _many_sources(outlets=4, items=5)
+    body = story_html_body(make_story("two-from-one", summary=summary), SETTINGS)
+    assert "Summary based on 4 sources (5 reports):" in body
+    listed = [h for h in _Html(body.split("Summary based on")[1]).hrefs if h.endswith("/s")]
+    assert len(listed) == 5
+    one = Summary(
+        headline="Markets rally",
+        bullets=(Bullet("Shares rose.", (0,)),),
+        sources=(
+            SourceRef("Daily Planet", "Markets rally", "https://planet.example/a"),
+            SourceRef("Daily Planet", "Shares set to rise", "https://planet.example/b"),
+        ),
+        outlet_count=1,
+    )
+    body = story_html_body(make_story("one-outlet", summary=one), SETTINGS)
+    assert "Summary based on 1 source (2 reports):" in body
+    plain = story_html_body(make_story("plain"), SETTINGS)
+    assert "Summary based on 2 sources:" in plain and "reports)" not in plain
 
 
 def test_a_short_source_list_is_listed_whole() -> None:
