@@ -309,7 +309,13 @@ def render_story_html(
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{time_tag(story.updated)} · '
             f"{link(category_url(slug, settings), category)}</p>",
-            story_html_body(story, settings, more, _digest_line(name, settings, digests)),
+            story_html_body(
+                story,
+                settings,
+                more,
+                _digest_line(name, settings, digests),
+                linked_citations=True,
+            ),
             "</article>",
         ]
     )

@@ -260,10 +260,19 @@ def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
 
 
 def story_html_body(
-    story: Story, settings: PublishSettings, more: Sequence[Story] = (), before_more: str = ""
+    story: Story,
+    settings: PublishSettings,
+    more: Sequence[Story] = (),
+    before_more: str = "",
+    *,
+    linked_citations: bool = False,
 ) -> str:
-    """The body of a story item: an update note, bullets with numbered source links, sources,
-    then `before_more` (already-safe HTML) and "More stories"."""
+    """The body of a story item: an update note, bullets citing numbered sources, the source
+    list (each a link), then `before_more` (already-safe HTML) and "More stories".
+
+    A bullet's "[2]" is plain text in feeds: text-mode readers (newsboat) number every link
+    themselves, so a linked "[2]" would read "[2][1]" and shift the list's numbers from the
+    reader's. Pages (`linked_citations`) link it to the source."""
     parts: list[str] = []
     note = update_note(story)
     if note:
@@ -275,7 +284,7 @@ def story_html_body(
         bullets = []
         for bullet in summary.bullets:
             refs = [
-                link(summary.sources[i].url, f"[{i + 1}]")
+                link(summary.sources[i].url, f"[{i + 1}]") if linked_citations else f"[{i + 1}]"
                 for i in dict.fromkeys(bullet.sources)
                 if 0 <= i < len(summary.sources)
             ]

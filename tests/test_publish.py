@@ -216,8 +216,8 @@ def test_hostile_text_in_feed_is_escaped_and_never_a_link(fmt: str) -> None:
     text = "".join(parsed.text)
     assert HOSTILE in text  # the hostile string is shown as text
     assert "plain & simple" in text  # XML-invalid control characters were dropped
-    assert parsed.hrefs.count('https://good.example/x?a=1&b="2"') == 3  # [2] twice + list
-    assert "[1]" in text and "[3]" not in text  # unlinked refs still numbered; unused ones not
+    assert parsed.hrefs.count('https://good.example/x?a=1&b="2"') == 1  # the list's row
+    assert "[1]" in text and "[2]" in text and "[3]" not in text  # cited refs numbered only
     assert "Summary based on 4 sources" in text
 
 
@@ -252,8 +252,20 @@ def test_body_singular_source_and_bad_indexes_ignored() -> None:
     )
     body = story_html_body(make_story("x", summary=summary), SETTINGS)
     assert "Summary based on 1 source:" in body
-    assert body.count(">[1]</a>") == 1  # duplicate index shown once
+    assert body.count("[1]") == 1  # duplicate index shown once
     assert "[4]" not in body
+    page = render_story_html(make_story("x", summary=summary), SETTINGS, [])
+    assert page.count(">[1]</a>") == 1  # on a page the citation links its source
+
+
+def test_feed_citations_are_plain_so_text_readers_number_only_the_source_links() -> None:
+    """newsboat and other text readers append their own number to every link: a linked
+    "[2]" would read "[2][1]". In feeds the bullet's "[2]" is text; the list's rows are the
+    links, so the reader's link numbers are the list's numbers."""
+    body = story_html_body(make_story("cite"), SETTINGS)
+    parsed = _Html(body)
+    assert "[1][2]" in body and ">[1]</a>" not in body and ">[2]</a>" not in body
+    assert parsed.hrefs[:2] == ["https://times.example/cite", "http://wire.example/cite?a=1&b=2"]
 
 
 def test_body_without_summary() -> None:
