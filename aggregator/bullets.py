@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from .captions import is_caption
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back
 from .text import clean_text, html_to_text, split_sentences, tokens
@@ -214,7 +215,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         ):
             continue
         alone = stand_alone(sentence)
-        if alone is None:
+        if alone is None or is_caption(alone):
             continue
         if len(alone.split()) < min_words:
             continue
@@ -252,9 +253,9 @@ def body_sentences(
 ) -> list[str]:
     """Candidate bullets of one source body, in order.
 
-    Dropped: junk (links, promos, questions, text without lower case), cut-off text, sentences
-    without closing punctuation, sentences that restate a source title, and sentences that lean
-    on context. Long sentences are cut at a clause boundary or dropped.
+    Dropped: junk (links, promos, questions, text without lower case, photo captions), cut-off
+    text, sentences without closing punctuation, sentences that restate a source title, and
+    sentences that lean on context. Long sentences are cut at a clause boundary or dropped.
     """
     title_terms = [set(tokens(t)) for t in titles if t]
     head, more = _memo_candidates(text, max_words, min_words)

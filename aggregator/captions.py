@@ -1,0 +1,92 @@
+"""Whether a sentence is a photo caption or a credit line rather than a fact. Pure.
+
+Feeds and pages carry the captions of their pictures as sentences: "A Dongfeng Honda factory
+in Wuhan, China.", "Protesters in Kenosha, Wis., on Tuesday.", and credit lines: "Analysis
+from Axios national political reporter Jonathan Swan." A caption names what a photo shows
+and where; it has no verb. The test is deliberately narrow, since a fact must never be taken
+for a caption: a short sentence with no word that may be a finite verb (a form of "be" or
+"have", a modal, a common irregular verb, a word in -ed, -n't or -s: a plural noun counts as a
+possible verb, to be safe), shaped as a noun phrase followed by prepositional phrases that end
+on a named place or date; or opening with "Photo by", "Analysis from", "Image from", ….
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_caption"]
+
+MAX_WORDS = 20
+# Words that are (or may be) finite verbs: forms of be/have/do, modals, common irregular verbs.
+_VERBS = frozenset(
+    """am is are was were be been being has have had having do does did done will would shall
+    should can could may might must said say told tell went go gone came come made make took
+    take gave give got get saw see seen found find left leave kept keep ran run won win lost
+    lose began begin begun became become held hold brought bring thought think met meet paid
+    pay sent send spent spend stood stand fell fall led lead built build sold sell bought buy
+    hit put set cut let struck strike rose rise felt feel heard hear meant mean knew know grew
+    grow drew draw wrote write spoke speak chose choose broke break fled flee shot shoot fought
+    fight sought seek taught teach caught catch threw throw flew fly drove drive rode ride ate
+    eat drank drink slept sleep woke wake wore wear tore tear swore bore hung hang dug dig stuck
+    stick spun sank sink sang sing rang ring beat bet bid hurt quit shut split spread upset cost
+    forecast lay lie laid lain rid sat sit slid bent bend bled bleed bred fed feed sped speed
+    swept sweep wept weep dealt deal leapt lent lend lit meant forbade forgave forgot froze
+    freeze hid hide shook shake stole steal strode strove swam swim swung thrust trod withdrew
+    withdraw withheld wound arose arise awoke overtook undertook underwent undergo understood
+    understand misled overcame need want like live face remain seem appear help""".split()
+)
+_PREPOSITIONS = frozenset(
+    """of in at near outside inside on from by with during after before amid across along
+    around behind beside between beyond for into onto over under through toward towards
+    against above below""".split()
+)
+_FUNCTION = frozenset("a an the his her their its our my your and or &".split())
+_NAME = r"[A-Z][\w.'’&-]*"
+_NAMES = rf"(?:the\s+)?{_NAME}(?:\s+(?:of\s+|de\s+|del\s+)?{_NAME})*"
+# Ends on a named place or date: "in Wuhan, China.", "at Joint Base Andrews in Maryland on
+# Tuesday.", "in Paris April 22, 2015."
+_PLACE_END = re.compile(
+    rf"\b(?:in|at|near|outside|inside|on|off|from|over)\s+{_NAMES}(?:,\s+{_NAMES})*"
+    rf"(?:,?\s+(?:on|in)\s+(?:{_NAME}(?:\s+\d{{1,2}})?(?:,\s+\d{{4}})?|\d{{4}}))?"
+    rf"(?:,?\s+(?:on\s+)?{_NAME}\s+\d{{1,2}},\s+\d{{4}})?[.]$"
+)
+_CREDIT = re.compile(
+    r"^(?:Analysis|Reporting|Photos?|Photographs?|Pictures?|Images?|Video|Footage|"
+    r"Illustrations?|Graphics?)\s+(?:from|by|courtesy)\b"
+)
+_STRIP = ".,;:!?\"'“”‘’()[]—–-"
+
+
+def _may_be_verb(word: str) -> bool:
+    """Whether a lower-case word may be a finite verb (a plural noun may: "-s" counts)."""
+    if word in _VERBS or word.endswith(("ed", "n't", "n’t")):
+        return True
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
+
+
+def is_caption(sentence: str) -> bool:
+    """Whether the sentence is a photo caption or credit line (see the module docstring)."""
+    words = [w for w in (w.strip(_STRIP) for w in sentence.split()) if w]
+    if not words or len(words) > MAX_WORDS:
+        return False
+    if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
+        return False
+    if _CREDIT.search(sentence):
+        return True
+    if words[0].lower() in _PREPOSITIONS:  # "In 2016, Balin …": an adverbial, then a clause
+        return False
+    head: list[str] = []  # the noun phrase before the first preposition
+    for word in words:
+        if word in _PREPOSITIONS:
+            break
+        head.append(word)
+    if len(head) == len(words):
+        return False
+    common = [i for i, w in enumerate(head) if w[0].islower() and w not in _FUNCTION]
+    if len(common) > 3:
+        return False
+    # A lower-case word before a name is a verb ("Republicans warn Walker"), not a noun of a
+    # compound ("A Dongfeng Honda factory").
+    if any(i + 1 < len(head) and head[i + 1][:1].isupper() for i in common):
+        return False
+    return _PLACE_END.search(sentence) is not None

@@ -1,0 +1,58 @@
+"""Tests of aggregator.captions: a photo caption or credit line is no bullet; a fact is never
+taken for one."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.bullets import body_sentences
+from aggregator.captions import is_caption
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A paper mill in Tampere, Finland.",
+        "A flood volunteer in Carlisle, Cumbria, on Sunday.",
+        "Supporters of the mayor in Leeds on Monday.",
+        "Prime Minister Jane Doe at Government House in Wellington on Tuesday.",
+        "A hospital porter in the Bronx.",
+        "General view of the main entrance to the city hospital in Paris April 22, 2015.",
+        "Analysis from our regional political reporter Sam Example.",
+        "Photo by Sam Example for the Daily Example.",
+        "Image from the Example Energy campaign.",
+    ],
+)
+def test_captions_and_credits(sentence: str) -> None:
+    assert is_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The paper mill in Tampere, Finland, closed on Monday.",
+        "Flood volunteers worked through the night in Carlisle.",
+        "The company cut 200 jobs at its plant in Ohio.",
+        "The team beat the visitors 2-0 in Leeds.",
+        "The Smith children attend Valley Christian Academy in Neenah.",
+        "Councillors warn Walker against leaning on one achievement in Madison.",
+        "Klein and his wife, Melissa, own a bakery in Gresham.",
+        "Rose underwent surgery at Detroit Receiving Hospital.",
+        "In 2016, the singer had heart surgery at a hospital in New York.",
+        "The minister's visit to Wellington on Tuesday.",  # possessive: may be a verb, kept
+        "Fighting continued overnight near the border.",
+        "Austin Custodio, 21, of Pine Bush, New York, was charged with theft.",
+    ],
+)
+def test_facts_are_not_captions(sentence: str) -> None:
+    assert not is_caption(sentence)
+
+
+def test_a_caption_in_a_feed_text_is_no_candidate() -> None:
+    text = (
+        "A paper mill in Tampere, Finland. "
+        "Finnish factories are running again, but buyers are not spending much yet."
+    )
+    assert body_sentences(text, []) == [
+        "Finnish factories are running again, but buyers are not spending much yet."
+    ]
