@@ -218,7 +218,8 @@ class ExtractiveSummarizer:
 
         The lead is the best sentence of the headline's own source when it scores at least
         half the best overall (so bullets agree with the headline), else the best; the rest
-        follow in story order (relative position in source).
+        follow in story order (relative position in source). Bullets of one source keep its
+        order: an earlier bullet of the lead's source leads in its place.
         """
         body = [u for u in units if u.position >= 0 and u.terms]
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
@@ -253,6 +254,15 @@ class ExtractiveSummarizer:
         if not chosen:
             return []
         lead, rest = chosen[0], chosen[1:]
+        # A source's bullets keep its order, so none comes before what introduces it ("…
+        # responded to Omenihu's post" before "… defensive end Charles Omenihu …"): the lead
+        # is its source's earliest bullet.
+        first = min(
+            (u for u in rest if u.source == lead.source), key=lambda u: u.position, default=lead
+        )
+        if first.position < lead.position:
+            rest[rest.index(first)] = lead
+            lead = first
         rest.sort(key=lambda u: (u.rel_position, u.position, u.source))
         return [lead, *rest]
 

@@ -589,3 +589,23 @@ def test_the_headline_comes_from_a_source_that_supplies_a_bullet() -> None:
     # a published headline stays (stability comes first)
     kept = summarize(items, previous_headline=items[0].title)
     assert kept.headline == items[0].title
+
+
+def test_a_sources_bullets_keep_its_order() -> None:
+    """The best sentence refers to someone its source introduced earlier: the introduction,
+    also a bullet, comes first (a one-source story reads in its source's order)."""
+    text = (
+        "The pandemic has changed daily life for many, and Riverton defensive end Carl Oduya "
+        "wants to get back to normal as soon as possible. "
+        "Oduya posted on Sunday that he was tired of staying at home and wanted to go out. "
+        "Riverton quarterback Dale Watts told his teammate to stay in the house in a reply "
+        "to Oduya's post on Monday. "
+        "The team's training ground has been closed since the middle of March this year."
+    )
+    summary = summarize(
+        [item(1, "Quarterback Dale Watts tells teammate to stay in the house", text, "sports")]
+    )
+    texts = [b.text for b in summary.bullets]
+    assert len(texts) >= 2
+    assert any("Carl Oduya" in t for t in texts)
+    assert texts == sorted(texts, key=text.index)
