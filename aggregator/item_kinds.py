@@ -72,17 +72,25 @@ _OPINION_TITLE = re.compile(
     re.IGNORECASE,
 )
 # A columnist's piece by its byline in the title: "…, writes Jane Doe" at the end, or a name in
-# capitals before a colon ("JANE DOE: Never mind …"); kicker words in capitals are not names.
-_BYLINE_TITLE = re.compile(
-    r",\s*writes\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*$|"
-    r"^\s*((?:DR\.?\s+)?[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,3})\s*:\s"
+# capitals opening a title (or what follows its colon) in mixed case, then a colon or a word in
+# lower case ("JANE DOE: Never mind …", "…: JANE DOE watches PMQs"); kickers and shouted words
+# in capitals ("BREAKING NEWS:", "MARKET SNAPSHOT:") are no name.
+_WRITES_BYLINE = re.compile(r",\s*writes\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*$")
+_CAPS_NAME = re.compile(
+    r"(?:^|[:…]\s*|\.\.\.\s*)((?:DR\.?\s+)?[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,2})"
+    r"(?=\s*:|\s+[a-z])"
 )
 _KICKER_WORDS = frozenset(
     "BREAKING NEWS JUST IN EXCLUSIVE WORLD WATCH UPDATE UPDATED VIDEO PHOTOS PICTURES PICTURED "
     "REVEALED LIVE SPECIAL REPORT FACT CHECK FIRST LOOK DEVELOPING ALERT URGENT OFFICIAL "
-    "CONFIRMED WARNING MAIL POLL QUIZ COVID CORONAVIRUS THE A AN OF ON FOR TO AND US UK EU UN "
-    "NHS WHO NEW TOP LATEST HOW WHY WHAT MUST SEE READ MORE OUR YOUR MY ELECTION TRUMP BIDEN "
-    "HEALTH MONEY SPORT TRAVEL STYLE TECH SCIENCE BUSINESS POLITICS".split()
+    "CONFIRMED WARNING MAIL POLL QUIZ COVID CORONAVIRUS THE A AN OF ON FOR TO AND OR IN AT BY "
+    "US USA UK EU UN NHS WHO NATO FBI CIA GOP NEW TOP LATEST HOW WHY WHAT MUST SEE READ MORE "
+    "OUR YOUR MY ELECTION TRUMP BIDEN HEALTH MONEY SPORT TRAVEL STYLE TECH SCIENCE BUSINESS "
+    "POLITICS AGAIN NOT NEVER ALL NO YES NOW FINALLY EVER REALLY VERY ONLY STILL BACK OUT UP "
+    "DOWN OFF IS ARE WAS WERE BE HAS HAVE HAD WILL CAN IT THIS THAT HE SHE THEY WE YOU I ME "
+    "HIS HER THEIR DEAD DIES DIED OVER FREE SHOCK HORROR MARKET MARKETS SNAPSHOT WRAP BRIEF "
+    "BRIEFING ANALYSIS PREVIEW RECAP DIGEST FOCUS INSIGHT FACTBOX TIMELINE OUTLOOK STOCKS FOREX "
+    "METALS OIL GOLD ASIA ASIAN EUROPE EUROPEAN GLOBAL CORRECTED REFILE OFFICIALS".split()
 )
 _OPINION_PATH = re.compile(
     r"/(?:opinion|opinions|commentisfree|comment|commentary|columnists?|columns|editorials?|"
@@ -169,11 +177,14 @@ def _host_path(url: str | None) -> tuple[str, str]:
 
 def _byline_title(title: str) -> bool:
     """Whether a title carries a columnist's byline ("…, writes Jane Doe"; "JANE DOE: …")."""
-    match = _BYLINE_TITLE.search(title)
-    if match is None:
+    if _WRITES_BYLINE.search(title):
+        return True
+    if not any(ch.islower() for ch in title):  # a title all in capitals names no one by them
         return False
-    name = match.group(1)
-    return name is None or not (set(re.findall(r"[A-Z]+", name)) & _KICKER_WORDS)
+    return any(
+        not set(re.findall(r"[A-Z]+", name.group(1))) & _KICKER_WORDS
+        for name in _CAPS_NAME.finditer(title)
+    )
 
 
 def title_says(title: str, kind: str) -> bool:

@@ -67,7 +67,15 @@ from aggregator.models import Item
         ),
         ("Schools need more time, writes Sam Example", "https://news.example/a", "", "opinion"),
         ("JANE DOE: Never mind the harbour plan", "https://news.example/news/a", "", "opinion"),
-        # kickers in capitals are not bylines; "writes" inside a headline is news
+        ("ROBERT ROE is delighted the council backed down", "https://n.example/a", "", "opinion"),
+        ("Harbour chaos: JANE DOE watches the council", "https://n.example/a", "", "opinion"),
+        # kickers and shouted words in capitals are not bylines; "writes" inside a headline,
+        # acronyms and a name shouted inside a news headline are news
+        ("Jaguars to install world's largest HD LED displays", "https://n.example/a", "", "news"),
+        ("MARKET SNAPSHOT: Stocks fall on China worries", "https://n.example/a", "", "news"),
+        ("Gun show cancelled after GEORGE ROE was named", "https://n.example/a", "", "news"),
+        ("Footballer is SACKED AGAIN after row", "https://n.example/a", "", "news"),
+        ("STORM HITS THE COAST", "https://n.example/a", "", "news"),
         ("BREAKING NEWS: Dam breaks after storm", "https://news.example/a", "", "news"),
         ("SPECIAL REPORT: Inside the flood zone", "https://news.example/a", "", "news"),
         ("EXCLUSIVE: Minister quits", "https://news.example/a", "", "news"),
