@@ -25,7 +25,6 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
@@ -45,9 +44,9 @@ from .event_links import (
     shares_own_terms,
 )
 from .features import Features, Packed, encode, item_features, pack, unpack
+from .furniture_moves import FurnitureMoves, moved_story_id
 from .headline_route import Headline, headline_margin
 from .models import Item
-from .story_links import StoryLinks
 from .window_counts import Vector, dot
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
@@ -56,7 +55,7 @@ _HALF_DAY = timedelta(hours=12)
 Link = tuple[float, float, str, bool]  # (margin, score, story id, may merge): see `_rank`
 
 
-class Clusterer(StoryLinks):
+class Clusterer(FurnitureMoves):
     """Holds the active stories and assigns items to them, one at a time."""
 
     # --- decisions --------------------------------------------------------------------------
@@ -119,7 +118,9 @@ class Clusterer(StoryLinks):
             new, story = False, linked
             gone = [sid for sid in gone if sid != item.id]  # (a story never stored)
         merged = (*merged, *gone)
-        if new:
+        for copy in reversed(earlier):  # they joined stories before the text was known
+            self._furnish(copy, now)  # (latest first: of copies alone together, the first stays)
+        if new or earlier:
             self._enforce_cap()
         return Assignment(story.id, new, score, merged, encoded, furniture, earlier)
 
@@ -149,7 +150,10 @@ class Clusterer(StoryLinks):
         features = item_features(item, self.settings.text_tokens)
         if self._refeature(story, item.id, features):  # the page held furniture, no article
             earlier = self._repeats.earlier(features)
-            return Assignment(story.id, False, known[1], (), encode(features), True, earlier)
+            for copy in reversed(earlier):
+                self._furnish(copy, now)
+            where = self._furnish(item.id, now) or story.id  # it leaves a story of others
+            return Assignment(where, False, known[1], (), encode(features), True, earlier)
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
@@ -426,13 +430,6 @@ class Clusterer(StoryLinks):
                 self._absorb(oldest, story)
                 merged.append(story.id)
         return oldest, tuple(merged)
-
-
-def moved_story_id(item_id: str, left: str) -> str:
-    """The id of the story an item founds when it leaves story `left` (see `regroup`): not
-    the item's own id, which may be the id of the story it left."""
-    digest = hashlib.sha1(f"{item_id}\x1f{left}".encode(), usedforsecurity=False)
-    return digest.hexdigest()[:16]
 
 
 def _item_time(item: Item, default: datetime) -> datetime:

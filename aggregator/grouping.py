@@ -144,7 +144,21 @@ def _group_item(
         for absorbed in assignment.merged:
             store.merge_story(absorbed, assignment.story_id, now)
         store.assign(item, assignment.story_id, None, now, assignment.terms, assignment.furniture)
-        store.mark_furniture(assignment.earlier_furniture)
+        _furniture_found(store, clusterer, assignment.earlier_furniture, now)
+
+
+def _furniture_found(
+    store: Store, clusterer: Clusterer, item_ids: Sequence[str], now: datetime
+) -> None:
+    """Mark earlier items that an item showed to be furniture; those the clusterer took out
+    of the story they had joined move to the story it gave them (`Store.move_item`)."""
+    if not item_ids:
+        return
+    for copy in store.items_by_id(item_ids):
+        story = clusterer.story_of(copy.id)
+        if story is not None and story != copy.story_id:
+            store.move_item(copy, story, now)
+    store.mark_furniture(item_ids)
 
 
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
@@ -190,5 +204,6 @@ def _regroup_item(
         store.merge_story(absorbed, assignment.story_id, now)
     store.regrouped(item.id, assignment.terms)
     if assignment.furniture:
-        store.mark_furniture((item.id, *assignment.earlier_furniture))
+        store.mark_furniture((item.id,))
+        _furniture_found(store, clusterer, assignment.earlier_furniture, now)
     return len(assignment.merged), assignment.furniture

@@ -83,7 +83,8 @@ class GroupingStore(StoreBase):
         features: what restoring the clusterer needs (texts only where no features are
         stored). Read as plain rows, the window's tens of thousands of them at once."""
         rows = self.db.conn.execute(
-            "SELECT id, title, url, outlet, published, first_seen, story_id, grouping_terms, "
+            "SELECT id, title, url, outlet, published, first_seen, story_id, furniture, "
+            "grouping_terms, "
             "CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
             "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
             [to_iso(since)],
@@ -91,7 +92,9 @@ class GroupingStore(StoreBase):
         items: list[Item] = []
         terms: dict[str, str] = {}
         times: dict[str | None, datetime | None] = {None: None}  # (items share their times)
-        for item_id, title, url, outlet, published, first_seen, story_id, stored, text in rows:
+        for row in rows:
+            item_id, title, url, outlet, published, first_seen, story_id, furniture, *rest = row
+            stored, text = rest
             if published not in times:
                 times[published] = from_iso(published)
             if first_seen not in times:
@@ -106,6 +109,7 @@ class GroupingStore(StoreBase):
                     published=times[published],
                     first_seen=times[first_seen],
                     story_id=story_id,
+                    furniture=bool(furniture),
                 )
             )
             if stored:
