@@ -67,7 +67,9 @@ _READER_NOTE = re.compile(
     r"^(?:content\s+|trigger\s+)?warning\s*:|\bmay\s+be\s+(?:distressing|upsetting|disturbing)"
     r"\s+(?:to|for)\s+some\b|\bviewer\s+discretion\b|\bif\s+you\b[^.]{0,120}?\b(?:call|ring|"
     r"phone|text|contact)\b[^.]{0,80}?\b(?:helpline|hotline|lifeline|crisis\s+line)\b|"
-    r"^follow\s+(?:our|the|(?:\S+\s+){0,3}?\S+['’]s)\s+(?:live\s+)?(?:blog|coverage|updates)\b",
+    r"^follow\s+(?:our|the|(?:\S+\s+){0,3}?\S+['’]s)\s+(?:live\s+)?(?:blog|coverage|updates)\b|"
+    r"^(?:watch|listen)\s*(?::|[\"“]|(?:the|our|live|now|more|it|this|full|again|here|below|"
+    r"above)\b)",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
@@ -75,6 +77,13 @@ _PHOTO_POINTER = re.compile(
     r"\s*\((?:pictured\b[^()]{0,40}|(?:shown|seen)\s+(?:here|above|below|left|right)|"
     r"(?:(?:top|bottom|far|second\s+from)\s+)?(?:left|right|centre|center)|above|below|inset|"
     r"file(?:\s+(?:photo|picture|image))?)\)",
+    re.IGNORECASE,
+)
+# A title the sentence splitter or the feed cut the sentence at: "… trusts Sec.", "… by P/Gen."
+# ("Jr.", "Sr." and "St." may end a sentence: "Martin Luther King Jr.", "on Main St.")
+_TITLE_END = re.compile(
+    r"(?:^|[\s/(])(?:mr|mrs|ms|mx|dr|prof|gov|sen|rep|gen|col|lt|sgt|capt|cmdr|adm|maj|cpl|pvt|"
+    r"pres|supt|det|insp|rev|hon|fr|sec|atty)\.$",
     re.IGNORECASE,
 )
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
@@ -210,6 +219,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in _OPEN_QUOTES)
             or sentence.rstrip("\"'”’)").endswith("?")
             or not ends_complete(sentence)
+            or _TITLE_END.search(sentence) is not None
             or _has_link(sentence)
             or _is_promo(sentence)
         ):

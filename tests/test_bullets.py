@@ -178,3 +178,30 @@ def test_notes_to_the_reader_are_never_bullets() -> None:
 )
 def test_a_pointer_to_a_photo_the_bullet_lacks_is_dropped(sentence: str, expected: str) -> None:
     assert stand_alone(sentence) == expected
+
+
+def test_a_sentence_cut_at_a_title_is_no_bullet() -> None:
+    text = (
+        "The president said he still has full confidence in Health Sec. "
+        "Duque despite the senators' report.\n"
+        "The police command was handed over on Monday by P/Gen. "
+        "Archie Example to his deputy.\n"
+        "The march through the city honoured Martin Luther King Jr.\n"
+        "The new stop opens on Monday at the corner of Main St."
+    )
+    sentences = body_sentences(text, [])
+    assert not any(s.endswith(("Sec.", "Gen.")) for s in sentences)
+    assert "The march through the city honoured Martin Luther King Jr." in sentences
+    assert "The new stop opens on Monday at the corner of Main St." in sentences
+
+
+def test_a_call_to_watch_or_listen_is_no_bullet() -> None:
+    text = (
+        'Watch "Morning Circle" every Monday, Tuesday and Friday at 6pm.\n'
+        "Watch: the minister explains the new rules for schools.\n"
+        "Listen to the full interview with the coach on our podcast page.\n"
+        "Watch sales in Switzerland fell by a tenth in the first quarter."
+    )
+    assert body_sentences(text, []) == [
+        "Watch sales in Switzerland fell by a tenth in the first quarter."
+    ]
