@@ -57,6 +57,13 @@ _CREDIT = re.compile(
 _STRIP = ".,;:!?\"'“”‘’()[]—–-"
 
 
+# A pronoun with a verb run into it: "It's", "There’s", "We're" (a name's "'s" is possessive).
+_PRONOUN_VERB = re.compile(
+    r"^(?:it|he|she|that|there|here|what|who|where|i|we|you|they)['’](?:s|re|m|ve|ll|d)$",
+    re.IGNORECASE,
+)
+
+
 def _may_be_verb(word: str) -> bool:
     """Whether a lower-case word may be a finite verb (a plural noun may: "-s" counts)."""
     if word in _VERBS or word.endswith(("ed", "n't", "n’t")):
@@ -71,6 +78,8 @@ def is_caption(sentence: str) -> bool:
         return False
     if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
         return False
+    if any(_PRONOUN_VERB.match(w) for w in words):
+        return False
     if _CREDIT.search(sentence):
         return True
     if words[0].lower() in _PREPOSITIONS:  # "In 2016, Balin …": an adverbial, then a clause
@@ -83,10 +92,12 @@ def is_caption(sentence: str) -> bool:
     if len(head) == len(words):
         return False
     common = [i for i, w in enumerate(head) if w[0].islower() and w not in _FUNCTION]
-    if len(common) > 3:
+    if len(common) > 3 or any(head[i].endswith("ly") for i in common):  # (an adverb: a verb's)
         return False
-    # A lower-case word before a name is a verb ("Republicans warn Walker"), not a noun of a
-    # compound ("A Dongfeng Honda factory").
-    if any(i + 1 < len(head) and head[i + 1][:1].isupper() for i in common):
-        return False
+    # A lower-case word before a name, past any article, is a verb ("Republicans warn Walker",
+    # "… attend the Winter Festival"), not a noun of a compound ("A Dongfeng Honda factory").
+    for i in common:
+        after = [w for w in head[i + 1 :] if w not in _FUNCTION]
+        if after and after[0][:1].isupper():
+            return False
     return _PLACE_END.search(sentence) is not None
