@@ -93,8 +93,14 @@ def shouts(titles: Sequence[str]) -> bool:
 
 def calm(title: str, ordinary: frozenset[str]) -> str:
     """The title with each word it shouts in capitals (an `ordinary` word: "SACKED", "YOU")
-    in lower case, capitalised at the start; a title all in capitals is left as it is."""
-    if not ordinary or title.isupper():
+    in lower case, capitalised at the start. A title all in capitals ("FEVER SPIKE") is
+    written in sentence case when every word of it is ordinary, else left as it is (a name
+    or an acronym in it could not be told from the rest)."""
+    if not ordinary:
+        return title
+    if title.isupper() and any(
+        w.lower() not in ordinary for w in _CAPS_WORD.findall(title) if w.isupper()
+    ):
         return title
 
     def lower(match: re.Match[str]) -> str:

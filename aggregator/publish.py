@@ -214,9 +214,12 @@ def update_note(story: Story) -> str | None:
 
 def based_on(summary: Summary) -> str:
     """ "Summary based on 4 sources", N counting distinct outlets; when an outlet supplied
-    several of the listed reports, "4 sources (5 reports)" so the count matches the list."""
+    several of the listed reports, "4 sources (5 reports)" so the count matches the list. A
+    story with no bullet (yet: a teaser whose page has not been read) has no summary to
+    speak of: "Reported by 1 source"."""
     count, reports = summary.outlet_count, len(summary.sources)
-    text = f"Summary based on {count} {'source' if count == 1 else 'sources'}"
+    lead = "Summary based on" if summary.bullets else "Reported by"
+    text = f"{lead} {count} {'source' if count == 1 else 'sources'}"
     if reports > count > 0:
         text += f" ({reports} reports)"
     return text

@@ -258,6 +258,19 @@ def test_body_singular_source_and_bad_indexes_ignored() -> None:
     assert page.count(">[1]</a>") == 1  # on a page the citation links its source
 
 
+def test_a_story_without_bullets_says_who_reported_it_not_what_a_summary_is_based_on() -> None:
+    summary = Summary(
+        headline="Quake hits coast",
+        bullets=(),
+        sources=(SourceRef("Daily Planet", "Quake hits coast", "https://planet.example/q"),),
+        outlet_count=1,
+    )
+    body = story_html_body(make_story("bare", summary=summary), SETTINGS)
+    assert "Reported by 1 source:" in body and "Summary based on" not in body
+    assert "<ul>" not in body.split("More stories")[0]  # no empty bullet list
+    assert 'href="https://planet.example/q"' in body
+
+
 def test_feed_citations_are_plain_so_text_readers_number_only_the_source_links() -> None:
     """newsboat and other text readers append their own number to every link: a linked
     "[2]" would read "[2][1]". In feeds the bullet's "[2]" is text; the list's rows are the
