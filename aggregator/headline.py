@@ -40,7 +40,7 @@ _SUFFIX = re.compile(
     r"\s*(?:[:|—–-]|\s-)\s*(?:live!?|live\s+updates?|live\s+blog|as\s+it\s+happened|"
     r"in\s+pictures|in\s+photos|photo\s+essay|photos?|pictures|video|watch|podcast|"
     r"opinion|analysis|explainer|review)\s*!?\s*$|\s*[\[(](?:video|photos?|pictures|watch|"
-    r"live|updated?|gallery|poll|opinion|analysis|podcast)[\])]\s*$",
+    r"live|updated?|gallery|poll|opinion|analysis|podcast|hd)[\])]\s*$",
     re.IGNORECASE,
 )
 # "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.

@@ -105,9 +105,11 @@ _REVIEW_TITLE = re.compile(
 )
 _REVIEW_PATH = re.compile(r"/(?:reviews?|critics?)(?:/|$)", re.IGNORECASE)
 _LIVE_TITLE = re.compile(
-    r"^\s*(?:live(?:\s+(?:updates?|blog|coverage|news))?|as\s+it\s+happened|the\s+latest)\s*[:|—–-]|"
+    r"^\s*(?:live(?:\s+(?:updates?|blog|coverage|news))?|as\s+it\s+happened|the\s+latest)"
+    r"(?:\s*[:|—–]|\s*-(?!(?-i:[a-z])))|"  # ("Live-action …" is a compound word)
     r"(?:\s[—–-]|:)\s*(?:live!?|live\s+updates?|as\s+it\s+happened|live\s+blog|live\s+coverage)"
-    r"\s*!?\s*$|\blive\s+(?:news\s+)?updates?\b|\blive:\s|\blive\s+(?:blog|tracker)\b",
+    r"\s*!?\s*$|\blive\s+(?:news\s+)?updates?\b|\blive:\s|\blive\s+(?:blog|tracker)\b|"
+    r"\blive\s?stream\b",
     re.IGNORECASE,
 )
 _LIVE_PATH = re.compile(
@@ -121,6 +123,15 @@ _ROUNDUP_TITLE = re.compile(
     rf"(?:{_SEP}|\s*$)|"
     rf"(?:{_SEP}|\s)(?:in\s+pictures|in\s+photos|photos\s+of\s+the\s+(?:day|week)|news\s+round-?up|"
     r"round-?up|briefing|quiz|podcast)\s*!?\s*$|^\s*(?:quiz|podcast|newsletter|crossword)\b",
+    re.IGNORECASE,
+)
+
+# A programme's dated edition: its name, a separator, then the date ("Evening News: May 2,
+# 2024 [HD]", "Best of cartoons, May 2, 2024", "… | May 2, 2024 Full Episode").
+_EDITION_TITLE = re.compile(
+    r"(?:[:|,(]|\s[—–-])\s*(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|"
+    r"july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+"
+    r"\d{1,2},?\s+\d{4}\)?\s*(?:\[hd\]|full\s+episode)?\s*$|\bfull\s+episode\s*$",
     re.IGNORECASE,
 )
 
@@ -223,7 +234,7 @@ def item_kind(item: Item) -> Kind:
         return "review"
     if _OPINION_TITLE.search(title) or _OPINION_PATH.search(path) or _byline_title(title):
         return "opinion"
-    if _ROUNDUP_TITLE.search(title):
+    if _ROUNDUP_TITLE.search(title) or _EDITION_TITLE.search(title):
         return "roundup"
     return "news"
 

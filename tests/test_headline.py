@@ -24,6 +24,7 @@ from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
         ("Opinion: Why the budget gets it wrong", "Why the budget gets it wrong"),
         ("Dam breaks after storm - BBC News", "Dam breaks after storm"),
         ("Minister resigns over expenses row (video)", "Minister resigns over expenses row"),
+        ("Evening News: May 2, 2024 [HD]", "Evening News: May 2, 2024"),
         ("Trump says the virus will go away...", "Trump says the virus will go away"),
         ("Spain and Portugal agree water deal", "Spain and Portugal agree water deal"),
     ],

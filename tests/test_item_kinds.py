@@ -80,6 +80,18 @@ from aggregator.models import Item
         ("SPECIAL REPORT: Inside the flood zone", "https://news.example/a", "", "news"),
         ("EXCLUSIVE: Minister quits", "https://news.example/a", "", "news"),
         ("Author writes her last novel at 90", "https://news.example/a", "", "news"),
+        # a programme's dated edition is a round-up; a livestream is live
+        ("Evening News: May 2, 2024 [HD]", "https://tv.example/v/1", "", "roundup"),
+        ("Best of cartoons, May 2, 2024", "https://n.example/a", "", "roundup"),
+        ("Morning Show Livestream (May 2, 2024)", "https://tv.example/v/2", "", "live"),
+        (
+            "Replay: Evening Patrol | May 2, 2024 Full Episode",
+            "https://tv.example/v/3",
+            "",
+            "roundup",
+        ),
+        ("Trial set for March 3, 2025", "https://n.example/a", "", "news"),
+        ("Live-action harbour film in the works", "https://n.example/a", "", "news"),
         (
             "Prosecutors to review police conduct",
             "https://news.example/story/review-police",
