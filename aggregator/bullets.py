@@ -62,14 +62,15 @@ _CONNECTIVE = re.compile(
 # `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what
 # IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
 _PROMO_LOWER = re.compile(_PROMO.pattern)
-# Notes to the reader rather than news: content warnings, helplines, "follow our live blog".
+# Notes to the reader rather than news: content warnings, helplines, "follow our live blog",
+# calls to watch, listen, join or check out.
 _READER_NOTE = re.compile(
     r"^(?:content\s+|trigger\s+)?warning\s*:|\bmay\s+be\s+(?:distressing|upsetting|disturbing)"
     r"\s+(?:to|for)\s+some\b|\bviewer\s+discretion\b|\bif\s+you\b[^.]{0,120}?\b(?:call|ring|"
     r"phone|text|contact)\b[^.]{0,80}?\b(?:helpline|hotline|lifeline|crisis\s+line)\b|"
     r"^follow\s+(?:our|the|(?:\S+\s+){0,3}?\S+['’]s)\s+(?:live\s+)?(?:blog|coverage|updates)\b|"
     r"^(?:watch|listen)\s*(?::|[\"“]|(?:the|our|live|now|more|it|this|full|again|here|below|"
-    r"above)\b)",
+    r"above)\b)|^(?:join|check\s+out)\s|^get\s+the\b[^.]{0,30}\bapp\b",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".

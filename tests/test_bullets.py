@@ -200,6 +200,9 @@ def test_a_call_to_watch_or_listen_is_no_bullet() -> None:
         'Watch "Morning Circle" every Monday, Tuesday and Friday at 6pm.\n'
         "Watch: the minister explains the new rules for schools.\n"
         "Listen to the full interview with the coach on our podcast page.\n"
+        "Join Jane Example and the team for a fresh look at the day's stories.\n"
+        "Check out the rest of our trade fair coverage all week long!\n"
+        "Get the Example News app for your phone and tablet!\n"
         "Watch sales in Switzerland fell by a tenth in the first quarter."
     )
     assert body_sentences(text, []) == [
