@@ -192,10 +192,26 @@ def story_language(story: Story, settings: PublishSettings) -> str:
     return detect_language(story_text(story)) or story.declared_language or settings.language
 
 
+def reported_by(story: Story, names: int = 3) -> str:
+    """ "Reported by Daily Planet, Wire Co and 2 more." from the story's outlets in source
+    order ("" before it has a summary)."""
+    sources = story.summary.sources if story.summary is not None else ()
+    outlets = list(dict.fromkeys(clean(s.outlet) for s in sources if clean(s.outlet)))
+    if not outlets:
+        return ""
+    more = len(outlets) - names
+    if more > 0:
+        return f"Reported by {', '.join(outlets[:names])} and {more} more."
+    if len(outlets) == 1:
+        return f"Reported by {outlets[0]}."
+    return f"Reported by {', '.join(outlets[:-1])} and {outlets[-1]}."
+
+
 def excerpt(story: Story, limit: int = EXCERPT_CHARS) -> str:
-    """A plain-text excerpt of the summary's bullets, cut at a word boundary."""
+    """A plain-text excerpt of the summary's bullets, cut at a word boundary; a story with no
+    bullet says who reported it rather than repeat its headline."""
     bullets = story.summary.bullets if story.summary is not None else ()
-    text = " ".join(clean(b.text) for b in bullets) or headline(story)
+    text = " ".join(clean(b.text) for b in bullets) or reported_by(story) or headline(story)
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")

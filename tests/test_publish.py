@@ -14,7 +14,7 @@ from stories import make_story
 from aggregator.feeds import render_feed
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.pages import render_category_html, render_index_html, render_story_html
-from aggregator.publish import PublishSettings, slugify, story_html_body
+from aggregator.publish import PublishSettings, excerpt, slugify, story_html_body
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", max_items=50)
@@ -267,6 +267,21 @@ def test_a_story_without_bullets_says_who_reported_it_not_what_a_summary_is_base
     )
     body = story_html_body(make_story("bare", summary=summary), SETTINGS)
     assert "Reported by 1 source:" in body and "Summary based on" not in body
+    # the feed's plain excerpt says who reported it instead of repeating the headline
+    assert excerpt(make_story("bare", "Quake hits coast", summary=summary)) == (
+        "Reported by Daily Planet."
+    )
+    wider = dataclasses.replace(
+        summary,
+        sources=tuple(
+            SourceRef(name, "Quake", f"https://{n}.example/q")
+            for n, name in enumerate(["Planet", "Wire", "Planet", "Times", "Herald", "Post"])
+        ),
+        outlet_count=5,
+    )
+    assert excerpt(make_story("b2", summary=wider)) == "Reported by Planet, Wire, Times and 2 more."
+    two = dataclasses.replace(summary, sources=wider.sources[:2], outlet_count=2)
+    assert excerpt(make_story("b3", summary=two)) == "Reported by Planet and Wire."
     assert "<ul>" not in body.split("More stories")[0]  # no empty bullet list
     assert 'href="https://planet.example/q"' in body
 
