@@ -80,6 +80,9 @@ _CAPS_NAME = re.compile(
     r"(?:^|[:…]\s*|\.\.\.\s*)((?:DR\.?\s+)?[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,2})"
     r"(?=\s*:|\s+[a-z])"
 )
+# An analysis or column whose text opens with its byline: "…, Jane Doe writes." ends its first
+# sentence (a correspondent's analysis, as the BBC marks them).
+_WRITES_TEXT = re.compile(r"^[^.!?\n]{20,300},\s+(?:[A-Z][\w'’.-]*\s+){1,3}writes\.(?:\s|$)")
 _KICKER_WORDS = frozenset(
     "BREAKING NEWS JUST IN EXCLUSIVE WORLD WATCH UPDATE UPDATED VIDEO PHOTOS PICTURES PICTURED "
     "REVEALED LIVE SPECIAL REPORT FACT CHECK FIRST LOOK DEVELOPING ALERT URGENT OFFICIAL "
@@ -232,7 +235,12 @@ def item_kind(item: Item) -> Kind:
         return "live"
     if _REVIEW_TITLE.search(title) or _REVIEW_PATH.search(path):
         return "review"
-    if _OPINION_TITLE.search(title) or _OPINION_PATH.search(path) or _byline_title(title):
+    if (
+        _OPINION_TITLE.search(title)
+        or _OPINION_PATH.search(path)
+        or _byline_title(title)
+        or _WRITES_TEXT.search((item.text or "")[:400].lstrip())
+    ):
         return "opinion"
     if _ROUNDUP_TITLE.search(title) or _EDITION_TITLE.search(title):
         return "roundup"

@@ -69,6 +69,18 @@ from aggregator.models import Item
         ("JANE DOE: Never mind the harbour plan", "https://news.example/news/a", "", "opinion"),
         ("ROBERT ROE is delighted the council backed down", "https://n.example/a", "", "opinion"),
         ("Harbour chaos: JANE DOE watches the council", "https://n.example/a", "", "opinion"),
+        (
+            "Harbour deal a test for the council",
+            "https://n.example/news/a",
+            "The deal tends to point to a wider plan, Jane Doe writes. Officials disagree.",
+            "opinion",
+        ),
+        (
+            "Author signs harbour book deal",
+            "https://n.example/news/b",
+            "The author writes. She signed a deal on Friday, her agent said.",
+            "news",
+        ),
         # kickers and shouted words in capitals are not bylines; "writes" inside a headline,
         # acronyms and a name shouted inside a news headline are news
         ("Jaguars to install world's largest HD LED displays", "https://n.example/a", "", "news"),
