@@ -82,9 +82,9 @@ _PHOTO_POINTER = re.compile(
 )
 # A title the sentence splitter or the feed cut the sentence at: "… trusts Sec.", "… by P/Gen."
 # ("Jr.", "Sr." and "St." may end a sentence: "Martin Luther King Jr.", "on Main St.")
-_TITLE_END = re.compile(
-    r"(?:^|[\s/(])(?:mr|mrs|ms|mx|dr|prof|gov|sen|rep|gen|col|lt|sgt|capt|cmdr|adm|maj|cpl|pvt|"
-    r"pres|supt|det|insp|rev|hon|fr|sec|atty)\.$",
+_TITLE_END = re.compile(  # (matched against the last word only)
+    r"(?:.*[/(])?(?:mr|mrs|ms|mx|dr|prof|gov|sen|rep|gen|col|lt|sgt|capt|cmdr|adm|maj|cpl|pvt|"
+    r"pres|supt|det|insp|rev|hon|fr|sec|atty)\.",
     re.IGNORECASE,
 )
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
@@ -220,7 +220,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in _OPEN_QUOTES)
             or sentence.rstrip("\"'”’)").endswith("?")
             or not ends_complete(sentence)
-            or _TITLE_END.search(sentence) is not None
+            or _TITLE_END.fullmatch(sentence.rsplit(None, 1)[-1]) is not None
             or _has_link(sentence)
             or _is_promo(sentence)
         ):

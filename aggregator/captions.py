@@ -16,7 +16,7 @@ import re
 
 __all__ = ["is_caption"]
 
-MAX_WORDS = 20
+MAX_WORDS = 20  # whitespace-separated tokens
 # Words that are (or may be) finite verbs: forms of be/have/do, modals, common irregular verbs.
 _VERBS = frozenset(
     """am is are was were be been being has have had having do does did done will would shall
@@ -73,14 +73,20 @@ def _may_be_verb(word: str) -> bool:
 
 def is_caption(sentence: str) -> bool:
     """Whether the sentence is a photo caption or credit line (see the module docstring)."""
-    words = [w for w in (w.strip(_STRIP) for w in sentence.split()) if w]
-    if not words or len(words) > MAX_WORDS:
+    tokens = sentence.split()
+    if not tokens or len(tokens) > MAX_WORDS:
+        return False
+    credit = _CREDIT.match(sentence) is not None
+    if not (credit or tokens[-1][:1].isupper() or tokens[-1][:1].isdigit()):
+        return False  # (a caption ends on a name or a year)
+    words = [w for w in (w.strip(_STRIP) for w in tokens) if w]
+    if not words:
         return False
     if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
         return False
     if any(_PRONOUN_VERB.match(w) for w in words):
         return False
-    if _CREDIT.search(sentence):
+    if credit:
         return True
     if words[0].lower() in _PREPOSITIONS:  # "In 2016, Balin …": an adverbial, then a clause
         return False
