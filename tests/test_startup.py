@@ -36,6 +36,7 @@ NOT_NEEDED = (
     "feedparser",
     "lxml",
     "feedgen",
+    "numpy",
 )
 
 
