@@ -12,7 +12,7 @@ import html
 import math
 import struct
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from aggregator.models import Story
@@ -292,6 +292,19 @@ def render_category_html(
     )
 
 
+def _story_times(story: Story) -> str:
+    """When the story was first seen, and when it last changed if that was later ("updated
+    07:42 UTC" on the same day)."""
+    first, last = utc(story.first_seen), utc(story.updated)
+    if last - first < timedelta(minutes=1):
+        return time_tag(last)
+    if last.date() == first.date():
+        later = f'<time datetime="{last.isoformat()}">{last:%H:%M} UTC</time>'
+    else:
+        later = time_tag(last)
+    return f"{time_tag(first)} · updated {later}"
+
+
 def render_story_html(
     story: Story,
     settings: PublishSettings,
@@ -307,7 +320,7 @@ def render_story_html(
         [
             "<article>",
             f"<h1>{esc(headline(story))}</h1>",
-            f'<p class="meta">{time_tag(story.updated)} · '
+            f'<p class="meta">{_story_times(story)} · '
             f"{link(category_url(slug, settings), category)}</p>",
             story_html_body(
                 story,

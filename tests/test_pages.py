@@ -126,3 +126,17 @@ def test_robots_and_favicons() -> None:
     width, height, _, _, _, bits, size, offset = struct.unpack("<BBBBHHII", ico[6:22])
     assert (reserved, kind, count, width, height, bits) == (0, 1, 1, 16, 16, 32)
     assert offset == 22 and len(ico) == offset + size
+
+
+def test_a_story_page_says_when_the_story_was_first_seen_and_when_it_last_changed() -> None:
+    story = make_story("t1", "Ceasefire agreed")  # first seen 08:00, changed 08:30
+    page = render_story_html(story, SETTINGS, [])
+    first = '<time datetime="2025-02-12T08:00:00+00:00">February 12, 2025, 08:00 UTC</time>'
+    later = '<time datetime="2025-02-12T08:30:00+00:00">08:30 UTC</time>'
+    assert f"{first} · updated {later}" in page
+    next_day = dataclasses.replace(story, updated=story.first_seen + timedelta(hours=20))
+    page = render_story_html(next_day, SETTINGS, [])
+    assert '· updated <time datetime="2025-02-13T04:00:00+00:00">February 13, 2025, 04:00' in page
+    same = dataclasses.replace(story, updated=story.first_seen)
+    page = render_story_html(same, SETTINGS, [])
+    assert "updated" not in page.split("<h1>")[1].split("</p>")[0]
