@@ -169,26 +169,33 @@ def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
     An item whose page turns out to be a page's furniture is marked so.
 
     Pages arrive in batches, and an item is judged against the others as they stand: its
-    batch-mates judged after it were still teasers to it. So once a batch's texts are all in,
-    each of its items is judged once more, against their texts (the regroup of an unchanged
-    text ranks it again and changes nothing else). A pair of one batch is then weighed both
-    ways, as it would be whichever page came first."""
+    batch-mates judged after it were still teasers to it, and so were the pages of later
+    batches. So once a batch's texts are all in, each of its items is judged once more
+    against them, and so is each item of the batch before (`Store.articles_to_ask_again`,
+    kept in the store: a restart loses nothing); the regroup of an unchanged text ranks it
+    again and changes nothing else. A pair of one batch, or of two batches in a row, is then
+    weighed both ways, as it would be whichever page came first. An item is judged at most
+    three times, and what is carried from one batch to the next is that batch's ids."""
     merges = 0
     while batch := store.articles_to_regroup():
         with store.transaction():
-            looked = [_regroup_item(store, clusterer, item, now) for item in batch]
+            earlier = store.articles_to_ask_again()
+            looked = [_regroup_item(store, clusterer, item, now, True) for item in batch]
             merges += sum(n for n, _ in looked)
             again = [i for i, (_, f) in zip(batch, looked, strict=True) if not f]
-            if len(again) > 1:
-                merges += sum(_regroup_item(store, clusterer, i, now)[0] for i in again)
+            if len(again) > 1 or earlier:
+                merges += sum(_regroup_item(store, clusterer, i, now)[0] for i in earlier)
+                merges += sum(_regroup_item(store, clusterer, i, now, True)[0] for i in again)
+            store.asked_again([i.id for i in earlier])
     return merges
 
 
 def _regroup_item(
-    store: Store, clusterer: Clusterer, item: Item, now: datetime
+    store: Store, clusterer: Clusterer, item: Item, now: datetime, later: bool = False
 ) -> tuple[int, bool]:
     """Regroup one item with its article text (see `regroup_articles`); how many stories
-    were merged, and whether its page turned out to be furniture."""
+    were merged, and whether its page turned out to be furniture. `later`: it is to be
+    judged once more when the next batch arrives (unless it is furniture, or not active)."""
     before = clusterer.story_of(item.id)
     others = [i for i in clusterer.profile_ids(item.id) if i != item.id]
     awaited = store.pages_awaited(others) if others else set()
@@ -202,7 +209,7 @@ def _regroup_item(
         store.move_item(item, assignment.story_id, now)
     for absorbed in assignment.merged:
         store.merge_story(absorbed, assignment.story_id, now)
-    store.regrouped(item.id, assignment.terms)
+    store.regrouped(item.id, assignment.terms, later and not assignment.furniture)
     if assignment.furniture:
         store.mark_furniture((item.id,))
         _furniture_found(store, clusterer, assignment.earlier_furniture, now)

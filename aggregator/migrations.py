@@ -225,3 +225,10 @@ def item_furniture(db: Database) -> None:
     """Whether grouping found an item's text to be a page's furniture (an archive notice
     repeated under unrelated titles): such an item supplies no story's summary."""
     db["items"].add_column("furniture", int, not_null_default=0)
+
+
+@migrations(name="grouping_0002_articles_asked_again")
+def articles_asked_again(db: Database) -> None:
+    """Finds the article texts grouping is to weigh once more against the next batch's
+    (`articles.regrouped` = 2) without reading every page."""
+    db.execute("CREATE INDEX idx_articles_ask_again ON articles(item_id) WHERE regrouped = 2")

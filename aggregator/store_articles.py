@@ -8,8 +8,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from .models import Item
-from .store_db import StoreBase
+from .store_db import StoreBase, chunks
 from .store_rows import item_from_row, to_iso
+
+# `articles.regrouped`: the text is still to be regrouped; regrouped, and to be weighed once
+# more against the next batch of texts; done (and so is a page without text).
+REGROUP_PENDING, REGROUP_AGAIN, REGROUP_DONE = 0, 2, 1
 
 
 class ArticlesStore(StoreBase):
@@ -65,25 +69,46 @@ class ArticlesStore(StoreBase):
     def articles_to_regroup(self, limit: int = 500) -> list[Item]:
         """Grouped items whose article text grouping has not reconsidered yet, oldest first,
         with that text in place of the feed's."""
+        return self._articles_in_state(REGROUP_PENDING, limit)
+
+    def articles_to_ask_again(self, limit: int = 500) -> list[Item]:
+        """Grouped items whose article text grouping reconsidered in the latest batch and is
+        to weigh once more against the next batch's (`regrouped(…, again=True)`), oldest
+        first, with that text in place of the feed's."""
+        return self._articles_in_state(REGROUP_AGAIN, limit)
+
+    def _articles_in_state(self, state: int, limit: int) -> list[Item]:
         rows = self._rows(
             "SELECT i.*, a.text AS article_text FROM articles a JOIN items i ON i.id = a.item_id "
-            "WHERE a.regrouped = 0 AND a.status = 'ok' AND i.story_id IS NOT NULL "
+            f"WHERE a.regrouped = {int(state)} AND i.story_id IS NOT NULL "
             "ORDER BY i.published, i.first_seen, i.id LIMIT ?",
             [limit],
-        )
+        )  # Only an "ok" page is ever queued. The state is a literal and the status is not
+        # asked: SQLite then reads the state's partial index, not every fetched page.
         out = []
         for row in rows:
             text = row.pop("article_text") or ""
             out.append(replace(item_from_row(row), text=text))
         return out
 
-    def regrouped(self, item_id: str, grouping_terms: str | None) -> None:
+    def regrouped(self, item_id: str, grouping_terms: str | None, again: bool = False) -> None:
         """Record that grouping reconsidered an item with its article text (and the features
-        it now groups by, so a restart restores them)."""
-        self.db.execute("UPDATE articles SET regrouped = 1 WHERE item_id = ?", [item_id])
+        it now groups by, so a restart restores them); `again`: it is to be weighed once more
+        when the next batch of texts arrives (`articles_to_ask_again`)."""
+        state = REGROUP_AGAIN if again else REGROUP_DONE
+        self.db.execute("UPDATE articles SET regrouped = ? WHERE item_id = ?", [state, item_id])
         if grouping_terms:
             self.db.execute(
                 "UPDATE items SET grouping_terms = ? WHERE id = ?", [grouping_terms, item_id]
+            )
+
+    def asked_again(self, item_ids: Sequence[str]) -> None:
+        """Record that grouping weighed these items' texts against a later batch: done."""
+        for chunk in chunks(list(item_ids)):
+            self.db.execute(
+                f"UPDATE articles SET regrouped = {REGROUP_DONE} WHERE regrouped = "
+                f"{REGROUP_AGAIN} AND item_id IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
 
     def article_texts(self, item_ids: Sequence[str]) -> dict[str, str]:
