@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import feedparser.namespaces.mediarss
 from dateutil import parser as date_parser
 from feedparser.datetimes import _parse_date as feedparser_date
 from feedparser.urls import _urljoin as feedparser_urljoin
@@ -48,6 +49,22 @@ _ZONES = {
     "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
 }  # fmt: skip
 
+
+def _start_media_description(self: Any, attrs_d: dict[str, str]) -> None:
+    # Media RSS's own default type is plain text (type="html" declares markup).
+    self.push_content("media_description", attrs_d, "text/plain", 1)
+
+
+def _end_media_description(self: Any) -> None:
+    self.pop_content("media_description")
+
+
+# feedparser reads <media:description> (a photo's caption, a video's description) as if it were
+# the item's own <description>: into `summary`, or into `content` when the item's description
+# came first. Kept apart as `media_description`, it can no longer stand in for the item's text.
+_MEDIA_RSS: Any = feedparser.namespaces.mediarss.Namespace
+_MEDIA_RSS._start_media_description = _start_media_description
+_MEDIA_RSS._end_media_description = _end_media_description
 
 _CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
 
@@ -164,7 +181,9 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
     title = _detail_text(raw, "title")
     texts = [_to_text(c.get("value"), c.get("type")) for c in raw.get("content") or ()]
     texts.append(_detail_text(raw, "summary"))
-    text = max(texts, key=len)
+    # The item's own content or description; a media description (a video's) only when the
+    # item has no text of its own, as Miniflux does.
+    text = max(texts, key=len) or _detail_text(raw, "media_description")
     raw_link = _str(raw, "link")
     link = _http_url(raw_link, base)
     if not (title or text or link):
