@@ -71,8 +71,11 @@ class ActiveStory:
 
     def age(self) -> tuple[datetime, str]:
         """Orders stories oldest first (its founder's time, then its id): of stories merged,
-        the oldest keeps its id."""
-        return (self.founder.when if self.founder else EPOCH, self.id)
+        the oldest keeps its id. A story of multi-topic items only (furniture, a live blog)
+        has no founder: its first item's time stands in."""
+        if self.founder is not None:
+            return (self.founder.when, self.id)
+        return (self.log[0][3] if self.log else EPOCH, self.id)
 
 
 def log_tally(story: ActiveStory, plain: bool = False) -> Counter[str]:

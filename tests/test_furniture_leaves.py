@@ -7,6 +7,7 @@ same holds in the batch command, in the poller, and after a restart. All texts i
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,6 +105,22 @@ def test_a_copy_alone_in_its_story_stays_there_and_stands_for_nothing() -> None:
     assert clusterer.story_of("n1") == "n1"  # no story empties
     assert clusterer.profile_ids("n1") == []
     _consistent(clusterer)
+
+
+def test_a_copy_whose_page_is_an_article_joins_the_older_story_it_reports_on() -> None:
+    """A bare teaser made furniture where it stood (alone) has no founder to date its story:
+    when its page turns out to be a flood report, the flood's older story keeps its id."""
+    clusterer = Clusterer()
+    for one in [*filler(12), item("flood", FLOOD_TITLE, FLOOD, minutes=20)]:
+        clusterer.assign(one, one.published or T0)
+    teaser = item("n1", "", NOTICE + "\n" + MILL, minutes=25)
+    for one in (teaser, item("n2", "", NOTICE, minutes=30), item("n3", "", NOTICE, minutes=35)):
+        clusterer.assign(one, one.published or T0)
+    assert clusterer.story_of("n1") == "n1" and clusterer.profile_ids("n1") == []
+    page = replace(teaser, text=LATER_FLOOD[1] + " " + FLOOD)
+    placed = clusterer.regroup(page, T0 + timedelta(minutes=60))
+    assert placed is not None and placed.story_id == "flood" and placed.merged == ("n1",)
+    assert clusterer.story_of("flood") == "flood"
 
 
 def test_the_batch_command_puts_each_earlier_copy_in_a_story_of_its_own(
