@@ -30,6 +30,11 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 _MEDIA = "{http://search.yahoo.com/mrss/}"
 _MEDIA_LEAVES = frozenset({_MEDIA + "thumbnail", _MEDIA + "content"})
+# A photo's caption and credit, on the item or inside its <media:content>: `parse` reads the
+# caption as `media_description`, never as the item's own description.
+_MEDIA_TEXTS = frozenset({_MEDIA + "description", _MEDIA + "credit"})
+_MEDIA_ITEM = _MEDIA_LEAVES | _MEDIA_TEXTS
+_MEDIA_REPEATABLE = _MEDIA_LEAVES | {_MEDIA + "credit"}
 
 # Elements whose meaning the fast path knows; anything else sends the document to feedparser.
 _RSS_CHANNEL = (
@@ -49,21 +54,21 @@ _RSS_ITEM = (
         _DC + "date",
         "enclosure",
     }
-    | _MEDIA_LEAVES
+    | _MEDIA_ITEM
 )
-_RSS_REPEATABLE = frozenset({"category", "enclosure"}) | _MEDIA_LEAVES
+_RSS_REPEATABLE = frozenset({"category", "enclosure"}) | _MEDIA_REPEATABLE
 _ATOM_FEED_NAMES = "title link id updated subtitle rights generator icon logo entry category author"
 _ATOM_FEED = frozenset(_ATOM + n for n in _ATOM_FEED_NAMES.split())
 _ATOM_ENTRY = (
     frozenset(
         _ATOM + n for n in "title link id updated published summary content author category".split()
     )
-    | _MEDIA_LEAVES
+    | _MEDIA_ITEM
 )
-_ATOM_REPEATABLE = frozenset({_ATOM + "category", _ATOM + "link"}) | _MEDIA_LEAVES
+_ATOM_REPEATABLE = frozenset({_ATOM + "category", _ATOM + "link"}) | _MEDIA_REPEATABLE
 _ATOM_PERSON = frozenset({_ATOM + "name", _ATOM + "email", _ATOM + "uri"})
 
-_CONTAINERS = frozenset({"image", "item", _ATOM + "entry", _ATOM + "author"})
+_CONTAINERS = frozenset({"image", "item", _ATOM + "entry", _ATOM + "author", _MEDIA + "content"})
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 
@@ -262,7 +267,33 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
         out["author"] = author
     _dated(out, "published", found.get("pubDate"), parse_date)
     _dated(out, "updated", found.get(_DC + "date"), parse_date)
+    _media_description(out, item, guess=True)
     return out
+
+
+def _media_description(out: dict[str, Any], item: Any, *, guess: bool) -> None:
+    """The item's one Media RSS description as `parse` has feedparser keep it: plain text
+    unless typed html (RSS, not Atom, guesses HTML from the text as for a title)."""
+    for media in item.iterchildren(_MEDIA + "content"):
+        _children(media, _MEDIA_TEXTS, frozenset({_MEDIA + "credit"}))
+    found = list(item.iter(_MEDIA + "description"))
+    if not found:
+        return
+    if len(found) > 1:  # feedparser keeps the shallowest one's text but the last one's type
+        raise _Decline
+    if set(found[0].attrib) - {"type"}:  # e.g. mode="base64"
+        raise _Decline
+    kind = found[0].get("type", "plain").lower()
+    value = _text(found[0])
+    if kind in ("html", "text/html"):
+        _html(out, "media_description", value)
+    elif kind not in ("plain", "text", "text/plain"):
+        raise _Decline
+    elif guess:
+        _guessed(out, "media_description", value)
+    else:
+        out["media_description"] = value
+        out["media_description_detail"] = {"type": "text/plain"}
 
 
 def _root_language(root: Any) -> dict[str, Any]:
@@ -349,4 +380,5 @@ def _atom_entry(entry: Any, base: str, parse_date: Any, urljoin: Any) -> dict[st
         out["author"] = author
     _dated(out, "published", found.get(_ATOM + "published"), parse_date)
     _dated(out, "updated", found.get(_ATOM + "updated"), parse_date)
+    _media_description(out, entry, guess=False)
     return out
