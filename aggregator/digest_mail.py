@@ -21,9 +21,12 @@ from .digest import DigestSettings, Pick
 from .models import Story
 from .publish import (
     PublishSettings,
+    based_on,
     category_url,
     headline,
+    outlet_count,
     slugify,
+    source_label,
     story_url,
     subscribe_url,
 )
@@ -67,17 +70,15 @@ def _when(story: Story, settings: DigestSettings) -> str:
 
 
 def _sources(story: Story) -> list[tuple[str, str | None]]:
-    """(label, safe URL or None) for each source of the story's summary."""
-    out = []
-    for source in story.summary.sources if story.summary else ():
-        outlet, title = _one_line(source.outlet), _one_line(source.title)
-        label = f"{outlet} — {title}" if outlet and title else outlet or title or "Source"
-        out.append((label, _safe_url(source.url)))
-    return out
+    """(label, safe URL or None) for each source of the story's summary, labelled as on its
+    page ("CNN (Live) — Storm hits coast")."""
+    sources = story.summary.sources if story.summary else ()
+    return [(_one_line(source_label(source)), _safe_url(source.url)) for source in sources]
 
 
 def _count(story: Story) -> str:
-    n = story.summary.outlet_count if story.summary else 0
+    """The meta line's "3 sources" (distinct outlets, as on pages)."""
+    n = outlet_count(story)
     return f"{n} source" if n == 1 else f"{n} sources"
 
 
@@ -89,13 +90,14 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     title = ("Updated: " if pick.updated else "") + _one_line(headline(story))
     lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent="   ")
     lines.append(f"   {_when(story, settings)} · {_count(story)}")
-    lines.append("")
-    for bullet in story.summary.bullets if story.summary else ():
+    bullets = story.summary.bullets if story.summary else ()
+    lines += [""] if bullets else []
+    for bullet in bullets:
         refs = "".join(f"[{i + 1}]" for i in dict.fromkeys(bullet.sources))
         text = f"{_one_line(bullet.text)} {refs}".rstrip()
         lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
-    lines.append("")
-    lines.append(f"   Summary based on {_count(story)}:")
+    if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
+        lines += ["", f"   {based_on(story.summary)}:"]
     for index, (label, url) in enumerate(_sources(story), 1):
         lines += textwrap.wrap(
             f"[{index}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
@@ -183,7 +185,9 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
             )
             out.append(f'<li style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
         out.append("</ul>")
-    out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">Summary based on {_count(story)}:</p>')
+    if story.summary is not None:
+        note = html.escape(based_on(story.summary))
+        out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}:</p>')
     if sources:
         items = "".join(
             f'<li style="margin:2px 0">{_a(link, html.escape(label, quote=True))}</li>'

@@ -241,7 +241,7 @@ def based_on(summary: Summary) -> str:
     return text
 
 
-def _source_label(source: SourceRef) -> str:
+def source_label(source: SourceRef) -> str:
     outlet, title = clean(source.outlet), clean(source.title)
     if source.label:  # a source that isn't news (opinion, live blog, review) says so
         outlet = f"{outlet} ({clean(source.label)})" if outlet else clean(source.label)
@@ -259,7 +259,7 @@ def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
     previous = -1
     for n, source in shown:
         value = f' value="{n + 1}"' if n != previous + 1 else ""
-        label = html.escape(_source_label(source), quote=True)
+        label = html.escape(source_label(source), quote=True)
         items.append(f"<li{value}>{link(source.url, label)}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"

@@ -20,6 +20,7 @@ from aggregator.digest import Pick, RunState, due, latest_slot, retry_delay, sel
 from aggregator.digest_mail import compose, readable, subject
 from aggregator.errors import ConfigError
 from aggregator.models import Bullet, SourceRef, Summary
+from aggregator.pages import render_story_html
 from aggregator.publish import PublishSettings
 from aggregator.ranking import rank
 
@@ -257,6 +258,58 @@ def test_message_escapes_upstream_text_and_drops_unsafe_links() -> None:
     assert "Bcc" not in msg and "victim@example.com" not in str(msg["Subject"]).split("—")[0][:0]
     assert msg["Bcc"] is None
     assert "\n" not in str(msg["Subject"])
+
+
+def parts(*picks: Pick) -> tuple[str, str]:
+    """The text and HTML parts of a digest of `picks`, as a mail client decodes them."""
+    raw = compose("World News", list(picks), DAY, NOW, SETTINGS, PUBLISH).as_bytes()
+    msg = message_from_bytes(raw, policy=policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    return text, page
+
+
+def test_an_outlet_with_several_reports_is_counted_as_on_pages() -> None:
+    summary = Summary(
+        headline="Harbour storm",
+        bullets=(Bullet("Roads closed along the harbour.", (0, 2)),),
+        sources=(
+            SourceRef("Daily Planet", "Storm closes roads", "https://planet.example/1"),
+            SourceRef("Wire Co", "Harbour storm", "https://wire.example/1"),
+            SourceRef("Daily Planet", "Council meets on storm", "https://planet.example/2"),
+        ),
+        outlet_count=2,
+    )
+    pick = Pick(dataclasses.replace(story("m", 2, 1), summary=summary))
+    text, page = parts(pick)
+    for words in ("Summary based on 2 sources (3 reports):", "· 2 sources"):
+        assert words in text and words in page
+    assert "\n   - Roads closed along the harbour. [1][3]\n\n   Summary based on" in text
+    assert text.count("https://planet.example/") == 2
+    assert render_story_html(pick.story, PUBLISH, []).count("2 sources (3 reports)") == 1
+
+
+def test_a_story_without_bullets_says_who_reported_it_and_is_labelled() -> None:
+    summary = Summary(
+        headline="Harbour storm: roads closed",
+        bullets=(),
+        sources=(
+            SourceRef("Daily Planet", "Storm blog", "https://planet.example/l", label="Live"),
+        ),
+        outlet_count=1,
+    )
+    base = story("l", 1, 1)
+    live = dataclasses.replace(base, headline="Harbour storm: roads closed", summary=summary)
+    text, page = parts(Pick(live))
+    assert "1. Live: Harbour storm: roads closed" in text
+    assert ">Live: Harbour storm: roads closed</a></h2>" in page
+    for words in ("Reported by 1 source:", "Daily Planet (Live) — Storm blog"):
+        assert words in text and words in page
+    assert "Summary based on" not in text and "Summary based on" not in page
+    assert "<ul" not in page  # no empty bullet list
+    story_text = text[text.index("1. Live") : text.index("Read the story")]
+    assert "\n\n\n" not in story_text  # one blank line between the parts, not two
+    assert "Reported by 1 source:" in render_story_html(live, PUBLISH, [])
 
 
 def test_headers() -> None:
