@@ -253,10 +253,14 @@ def clean_text(text: str) -> str:
 
 # --- headlines ------------------------------------------------------------------------------
 
+# One "Live:"-style tag and its separator at the start of a title (`clean_headline` strips them
+# one by one). A hyphen with no space either side ends a tag only after "UPDATE 2" or a tag in
+# capitals before mixed-case text ("EXCLUSIVE-Firm plans …"): "Live-action remake …" and
+# "Video-game sales …" are compounds.
 _HEADLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:live(?:\s+(?:updates?|blog|coverage|news))?|breaking(?:\s+news)?|watch|video|"
-    r"photos?|pictures|in\s+pictures|gallery|update(?:\s*\d+)?|updated|exclusive|just\s+in|"
-    r"developing)\s*(?::|-|—|–|\|)\s*)+",
+    r"\s*(?P<tag>live(?:\s+(?:updates?|blog|coverage|news))?|breaking(?:\s+news)?|watch|video|"
+    r"photos?|pictures|in\s+pictures|gallery|(?P<numbered>update\s*\d+)|update|updated|"
+    r"exclusive|just\s+in|developing)(?P<sep>\s*(?::|-|—|–|\|)\s*)",
     re.IGNORECASE,
 )
 _HEADLINE_TAG = re.compile(
@@ -281,10 +285,22 @@ def _looks_like_outlet(segment: str, separator: str) -> bool:
     return all(_OUTLET_WORD.fullmatch(part) for part in parts)
 
 
+def _strip_prefix_tags(text: str) -> str:
+    """`text` without its leading "Live:" / "BREAKING –" / "UPDATE 2-" tags (compounds kept)."""
+    while match := _HEADLINE_PREFIX.match(text):
+        rest = text[match.end() :]
+        if match["sep"] == "-" and not (
+            match["numbered"] or (match["tag"].isupper() and any(c.islower() for c in rest))
+        ):
+            break  # "Live-action remake …": the hyphen joins a compound word
+        text = rest
+    return text
+
+
 def clean_headline(title: str) -> str:
     """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes."""
     text = _SPACES.sub(" ", html.unescape(title)).replace("\n", " ").strip()
-    text = _HEADLINE_PREFIX.sub("", text)
+    text = _strip_prefix_tags(text)
     while True:
         text = _HEADLINE_TAG.sub("", text).strip()
         matches = list(_SUFFIX_SEPARATOR.finditer(text))
