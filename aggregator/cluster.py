@@ -443,11 +443,13 @@ def cluster_stream(
 ) -> dict[str, str]:
     """Cluster a batch the way the poller would: in `published` order, `now` = item time.
 
-    Items with `duplicate_of` get their original's story. Returns item id → story id.
+    Items with `duplicate_of` get their original's story, and follow it when it moves (an
+    earlier copy found to be furniture leaves its story). Returns item id → story id.
     """
     clusterer = Clusterer(settings, embedder)
     result: dict[str, str] = {}
     members: dict[str, list[str]] = {}
+    copies: dict[str, list[str]] = {}  # original → its duplicates
     last_expire: datetime | None = None
     for item in sorted(items, key=lambda i: (_item_time(i, EPOCH), i.id)):
         now = _item_time(item, EPOCH)
@@ -456,6 +458,7 @@ def cluster_stream(
             last_expire = now
         if item.duplicate_of is not None and item.duplicate_of in result:
             story_id = result[item.duplicate_of]
+            copies.setdefault(item.duplicate_of, []).append(item.id)
         else:
             assignment = clusterer.assign(item, now)
             story_id = assignment.story_id
@@ -463,6 +466,16 @@ def cluster_stream(
                 for moved in members.pop(old, []):
                     result[moved] = story_id
                     members.setdefault(story_id, []).append(moved)
+            for copy in assignment.earlier_furniture:
+                moved_to = clusterer.story_of(copy)
+                left = result.get(copy)
+                if moved_to is None or left is None or moved_to == left:
+                    continue
+                going = {copy, *copies.get(copy, ())}
+                members[left] = [i for i in members[left] if i not in going]
+                for moved in sorted(going):
+                    result[moved] = moved_to
+                    members.setdefault(moved_to, []).append(moved)
         result[item.id] = story_id
         members.setdefault(story_id, []).append(item.id)
     return result

@@ -17,7 +17,7 @@ from test_furniture_publish import FLOOD, NOW, _entry_item, _job, _published
 from test_regroup import _consistent
 
 from aggregator.cli import main
-from aggregator.cluster import Clusterer, moved_story_id
+from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream, moved_story_id
 from aggregator.models import Item
 from aggregator.store import Store
 
@@ -90,6 +90,22 @@ def test_earlier_copies_of_a_notice_leave_the_news_story_they_joined() -> None:
     assert fourth.furniture and fourth.earlier_furniture == ()
     assert clusterer.story_of("n1") == moved_story_id("n1", "flood")
     _consistent(clusterer)
+
+
+def test_cluster_stream_follows_the_copies_and_their_duplicates_out() -> None:
+    flood = item("flood", FLOOD_TITLE, FLOOD, minutes=20)
+    first = item("n1", "", NOTICE + "\n" + FLOOD, minutes=30)
+    again = replace(item("n1b", "", first.text, minutes=32), duplicate_of="n1")  # its duplicate
+    second = item("n2", "", NOTICE + "\n" + MILL, minutes=40)
+    third = item("n3", "", NOTICE, minutes=50)
+    stories = cluster_stream([*filler(12), flood, first, again, second, third], ClusterSettings())
+    assert [stories[i] for i in ("flood", "n1", "n1b", "n2", "n3")] == [
+        "flood",
+        moved_story_id("n1", "flood"),
+        moved_story_id("n1", "flood"),
+        moved_story_id("n2", "flood"),
+        "n3",
+    ]
 
 
 def test_a_copy_alone_in_its_story_stays_there_and_stands_for_nothing() -> None:
