@@ -33,6 +33,7 @@ from aggregator.publish import (
     feed_title,
     feed_url,
     headline,
+    kind_label,
     story_html_body,
     story_language,
     story_uri,
@@ -69,9 +70,13 @@ class _EntryLanguage:
 
 
 def _terms(story: Story) -> list[str]:
-    return [term for term in (clean(c) for c in dict.fromkeys(story.categories)) if term] or (
+    """The story's categories, then what it is when none of its sources is news ("Live",
+    "Opinion", …), so a reader can filter on it as on any tag."""
+    terms = [term for term in (clean(c) for c in dict.fromkeys(story.categories)) if term] or (
         [clean(story.category)] if clean(story.category) else []
     )
+    label = kind_label(story)
+    return [*terms, label] if label and label not in terms else terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,3 +121,20 @@ def test_a_story_without_summary_has_no_label() -> None:
     assert kind_label(story) == "" and headline(story) == "Harbour storm"
     empty = Story("s3", "World", "Harbour storm", NOW, NOW, 1, Summary("x", (), (), 0))
     assert headline(empty) == "Harbour storm"
+
+
+def _tags(story: Story) -> tuple[list[str], list[str], list[str]]:
+    """The item's categories in Atom and RSS (as feedparser reads them) and its JSON Feed tags."""
+    out = []
+    for fmt in ("atom", "rss"):
+        parsed = feedparser.parse(render_feed("World", "world", [story], fmt, SETTINGS, NOW))
+        out.append([tag.term for tag in parsed.entries[0].get("tags", [])])
+    doc = json.loads(render_feed("World", "world", [story], "json", SETTINGS, NOW))
+    out.append(doc["items"][0].get("tags", []))
+    return out[0], out[1], out[2]
+
+
+def test_a_labelled_story_carries_its_label_as_a_feed_category() -> None:
+    assert _tags(_story([LIVE])) == (["World", "Live"],) * 3
+    assert _tags(_story([COLUMN])) == (["World", "Opinion"],) * 3
+    assert _tags(_story([LIVE, NEWS])) == (["World"],) * 3  # news joined: no label, no tag
