@@ -24,6 +24,7 @@ from .publish import (
     based_on,
     category_url,
     headline,
+    listed_sources,
     outlet_count,
     slugify,
     source_label,
@@ -69,11 +70,15 @@ def _when(story: Story, settings: DigestSettings) -> str:
     return f"{local:%B} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
-def _sources(story: Story) -> list[tuple[str, str | None]]:
-    """(label, safe URL or None) for each source of the story's summary, labelled as on its
-    page ("CNN (Live) — Storm hits coast")."""
-    sources = story.summary.sources if story.summary else ()
-    return [(_one_line(source_label(source)), _safe_url(source.url)) for source in sources]
+def _sources(story: Story) -> tuple[list[tuple[int, str, str | None]], str]:
+    """The sources listed as on the story's page: (number, label, safe URL or None) for the
+    first ten and every one a bullet cites ("CNN (Live) — Storm hits coast"), and the line
+    for the rest ("… and 3 more sources.")."""
+    if story.summary is None:
+        return [], ""
+    shown, rest = listed_sources(story.summary)
+    rows = [(n + 1, _one_line(source_label(s)), _safe_url(s.url)) for n, s in shown]
+    return rows, rest
 
 
 def _count(story: Story) -> str:
@@ -98,12 +103,15 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
         lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
     if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
         lines += ["", f"   {based_on(story.summary)}:"]
-    for index, (label, url) in enumerate(_sources(story), 1):
+    sources, rest = _sources(story)
+    for number, label, url in sources:
         lines += textwrap.wrap(
-            f"[{index}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
+            f"[{number}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
         )
         if url:
             lines.append(f"       {url}")
+    if rest:
+        lines.append(f"   {rest}")
     lines.append("")
     lines.append(f"   Read the story: {story_url(story, publish)}")
     return "\n".join(lines)
@@ -173,27 +181,33 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
         f'<p style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings))} · '
         f"{_count(story)}</p>",
     ]
-    sources = _sources(story)
+    cited = story.summary.sources if story.summary else ()
     bullets = story.summary.bullets if story.summary else ()
     if bullets:
         out.append('<ul style="margin:0 0 8px 0;padding-left:20px">')
         for bullet in bullets:
             refs = "".join(
-                _a(sources[i][1], f"[{i + 1}]")
+                _a(cited[i].url, f"[{i + 1}]")
                 for i in dict.fromkeys(bullet.sources)
-                if 0 <= i < len(sources)
+                if 0 <= i < len(cited)
             )
             out.append(f'<li style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
         out.append("</ul>")
     if story.summary is not None:
         note = html.escape(based_on(story.summary))
         out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}:</p>')
+    sources, rest = _sources(story)
     if sources:
-        items = "".join(
-            f'<li style="margin:2px 0">{_a(link, html.escape(label, quote=True))}</li>'
-            for label, link in sources
-        )
-        out.append(f'<ol style="{_MUTED};margin:0 0 8px 0;padding-left:24px">{items}</ol>')
+        items, previous = [], 0
+        for number, label, link in sources:
+            value = f' value="{number}"' if number != previous + 1 else ""  # "[23]" finds it
+            items.append(
+                f'<li{value} style="margin:2px 0">{_a(link, html.escape(label, quote=True))}</li>'
+            )
+            previous = number
+        out.append(f'<ol style="{_MUTED};margin:0 0 8px 0;padding-left:24px">{"".join(items)}</ol>')
+    if rest:
+        out.append(f'<p style="{_MUTED};margin:0 0 8px 0">{html.escape(rest)}</p>')
     out.append(f'<p style="margin:8px 0 0 0">{_a(url, "Read the story")}</p>')
     out.append("</div>")
     return "\n".join(out)

@@ -250,11 +250,27 @@ def source_label(source: SourceRef) -> str:
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
 
 
-def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
-    """The numbered source list: the first `limit` sources and every source a bullet cites
-    (numbers kept, so "[23]" still finds its entry), then "and M more" for the rest."""
+def listed_sources(
+    summary: Summary, limit: int = LISTED_SOURCES
+) -> tuple[list[tuple[int, SourceRef]], str]:
+    """The sources a story lists, with their indexes: the first `limit` and every one a bullet
+    cites (so "[23]" still finds its entry); and the line for the rest ("… and 3 more
+    sources.", "… and 2 more reports from these sources.", "" when all are listed)."""
     cited = {i for bullet in summary.bullets for i in bullet.sources}
     shown = [(n, source) for n, source in enumerate(summary.sources) if n < limit or n in cited]
+    hidden = len(summary.sources) - len(shown)
+    more_outlets = summary.outlet_count - len({source.outlet for _, source in shown})
+    if more_outlets > 0:
+        return shown, f"… and {more_outlets} more {'source' if more_outlets == 1 else 'sources'}."
+    if hidden:
+        noun = "report" if hidden == 1 else "reports"
+        return shown, f"… and {hidden} more {noun} from these sources."
+    return shown, ""
+
+
+def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
+    """The numbered source list (`listed_sources`), each a link, numbers kept."""
+    shown, rest = listed_sources(summary, limit)
     items: list[str] = []
     previous = -1
     for n, source in shown:
@@ -263,16 +279,7 @@ def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
         items.append(f"<li{value}>{link(source.url, label)}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"
-    hidden = len(summary.sources) - len(shown)
-    outlets_shown = {source.outlet for _, source in shown}
-    more_outlets = summary.outlet_count - len(outlets_shown)
-    if more_outlets > 0:
-        noun = "source" if more_outlets == 1 else "sources"
-        text += f"\n<p>… and {more_outlets} more {noun}.</p>"
-    elif hidden:
-        noun = "report" if hidden == 1 else "reports"
-        text += f"\n<p>… and {hidden} more {noun} from these sources.</p>"
-    return text
+    return text + (f"\n<p>{rest}</p>" if rest else "")
 
 
 # --- the item body --------------------------------------------------------------------------

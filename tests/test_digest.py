@@ -312,6 +312,28 @@ def test_a_story_without_bullets_says_who_reported_it_and_is_labelled() -> None:
     assert "Reported by 1 source:" in render_story_html(live, PUBLISH, [])
 
 
+def test_a_long_source_list_is_cut_as_on_pages() -> None:
+    summary = Summary(
+        headline="Summit ends",
+        bullets=(Bullet("Leaders agreed a plan.", (0,)), Bullet("A late fact.", (22, 3))),
+        sources=tuple(
+            SourceRef(f"Outlet {n}", f"Report {n}", f"https://o{n}.example/s") for n in range(40)
+        ),
+        outlet_count=40,
+    )
+    pick = Pick(dataclasses.replace(story("big", 40, 1), summary=summary))
+    text, page = parts(pick)
+    listed = [n for n in range(40) if f"https://o{n}.example/s" in text]
+    assert listed == [*range(10), 22]  # the first ten and the cited one, numbered as cited
+    assert "- A late fact. [23][4]" in text and "[23] Outlet 22 — Report 22" in text
+    assert '<li value="23" style="margin:2px 0"><a href="https://o22.example/s"' in page
+    assert 'href="https://o22.example/s" style="' in page.split("<ol")[0]  # the citation links
+    for words in ("… and 29 more sources.", "Summary based on 40 sources:"):
+        assert words in text and words in page
+        assert words in render_story_html(pick.story, PUBLISH, [])
+    assert "o30.example" not in text and "o30.example" not in page
+
+
 def test_headers() -> None:
     msg = message_from_bytes(message().as_bytes(), policy=policy.default)
     assert msg["Subject"] == "World News: Story a1 and 2 more — March 10, 2026"
