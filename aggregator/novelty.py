@@ -6,20 +6,15 @@ A term counts for more the more of the story's sources use it, because what many
 is the story's core fact; a candidate whose weighted terms are mostly covered by the headline and
 the bullets chosen so far restates them, however it is worded. A figure not said yet (a toll,
 a count, a date) is a new fact on its own.
-
-Phrasing is judged apart from terms, by concepts (Gillick & Favre, 2009): pairs of adjacent
-content words ("presid franc" from "the president of France"), weighted the same way. A
-candidate whose concepts are mostly said already repeats a picked bullet's phrases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import pairwise
 
 from .text import tokens
 
-__all__ = ["PREFIX", "concepts", "coverage", "fact_terms", "new_figure", "source_weights"]
+__all__ = ["PREFIX", "coverage", "fact_terms", "source_weights"]
 
 PREFIX = 6  # characters of a stem that identify a term for coverage
 
@@ -27,12 +22,6 @@ PREFIX = 6  # characters of a stem that identify a term for coverage
 def fact_terms(text: str) -> frozenset[str]:
     """The distinctive terms of a text: content-word stems, cut to `PREFIX` characters."""
     return frozenset(t[:PREFIX] for t in tokens(text))
-
-
-def concepts(text: str) -> frozenset[str]:
-    """The text's concepts: each pair of adjacent content-word stems, as "stem stem"."""
-    terms = tokens(text)
-    return frozenset(f"{a} {b}" for a, b in pairwise(terms))
 
 
 def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:
@@ -44,15 +33,10 @@ def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:
     return weights
 
 
-def new_figure(terms: frozenset[str], covered: set[str]) -> bool:
-    """Whether `terms` hold a number not in `covered` (a toll, a count, a date: a new fact)."""
-    return any(t.isdigit() and t not in covered for t in terms)
-
-
 def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, float]) -> float:
     """Weighted share of `terms` already in `covered`; 0.0 for a text without terms or with a
     number not yet covered."""
-    if new_figure(terms, covered):
+    if any(t.isdigit() and t not in covered for t in terms):
         return 0.0
     total = sum(weights.get(t, 1.0) for t in terms)
     if not total:

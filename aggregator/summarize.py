@@ -7,8 +7,7 @@ The extractive method: clean each source (boilerplate, datelines), split it into
 terms by TF-IDF over all sentences of the story, and score each sentence by its similarity to the
 story's centroid and to the source titles, by how closely other outlets say the same, and by its
 position (news leads first; see `sentence_scoring`). Bullets are picked greedily by score,
-skipping any that repeat a picked one or the headline, or whose terms or phrases (concepts)
-are mostly said already (see `novelty`); each cites every source that contains it.
+skipping any that repeat a picked one or the headline; each cites every source that contains it.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
 from .lang import detect_language
 from .models import Bullet, Item, Summary
-from .novelty import concepts, coverage, fact_terms, new_figure, source_weights
+from .novelty import coverage, fact_terms, source_weights
 from .sentence_scoring import (
     Unit,
     containment,
@@ -73,7 +72,6 @@ class Summarizer(Protocol):
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
-_SAID_CONCEPTS = 0.5  # share of a bullet's concepts already said at which it repeats phrasing
 
 
 def story_language(
@@ -237,12 +235,6 @@ class ExtractiveSummarizer:
             per_source.setdefault(u.source, set()).update(facts[id(u)])
         weights = source_weights(per_source.values())
         said = set(fact_terms(headline_text))
-        phrases = {id(u): concepts(u.text) for u in body}
-        per_source = {}
-        for u in body:
-            per_source.setdefault(u.source, set()).update(phrases[id(u)])
-        phrase_weights = source_weights(per_source.values())
-        phrased: set[str] = set()
         chosen: list[Unit] = []
         words = 0
         for unit in ranked:
@@ -256,15 +248,8 @@ class ExtractiveSummarizer:
                 continue
             if chosen and coverage(facts[id(unit)], said, weights) >= self.settings.novelty:
                 continue
-            if (
-                chosen
-                and not new_figure(facts[id(unit)], said)
-                and coverage(phrases[id(unit)], phrased, phrase_weights) >= _SAID_CONCEPTS
-            ):
-                continue  # its phrases are said already (and it brings no new figure)
             chosen.append(unit)
             said.update(facts[id(unit)])
-            phrased.update(phrases[id(unit)])
             words += unit.words
         if not chosen:
             return []

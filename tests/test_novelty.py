@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.novelty import concepts, coverage, fact_terms, source_weights
+from aggregator.novelty import coverage, fact_terms, source_weights
 
 
 def test_fact_terms_meet_across_word_forms() -> None:
@@ -35,24 +35,3 @@ def test_terms_many_sources_use_weigh_more() -> None:
     terms = fact_terms("Dam broke near Kessel.")
     said = set(fact_terms("The dam broke"))
     assert coverage(terms, said, {"dam": 4.0, "broke": 4.0}) > coverage(terms, said, {})
-
-
-def test_concepts_are_adjacent_content_words() -> None:
-    # stop words drop out, so a pair spans them ("president of France"); stems meet word forms
-    assert concepts("The President of France visited Berlin.") == {
-        "president france",
-        "france visit",
-        "visit berlin",
-    }
-    assert concepts("towed pinger locators") == concepts("the towed pinger locator")
-    assert concepts("Ruritania") == frozenset()
-    assert concepts("") == frozenset()
-
-
-def test_concept_coverage_judges_phrasing_not_words() -> None:
-    # the same words in another order say something else; the same phrase says the same
-    said = set(concepts("The dog bit the postman"))
-    weights = source_weights([said])
-    assert coverage(concepts("The postman bit the dog"), said, weights) == 0.0
-    bit = concepts("A dog bit a postman on Monday")  # 2 of its 3 concepts said
-    assert coverage(bit, said, weights) == pytest.approx(2 / 3)
