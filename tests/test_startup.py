@@ -36,7 +36,6 @@ NOT_NEEDED = (
     "feedparser",
     "lxml",
     "feedgen",
-    "numpy",
 )
 
 
