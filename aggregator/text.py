@@ -472,7 +472,49 @@ def _words(text: str) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
+    if _may_hold_acronym(text):
+        return _tokens_with_acronyms(text)
     return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+# Acronyms name who acts in a report ("the W.H.O. said", "U.S. troops"): written with dots, a
+# token is their letters joined ("F.B.I." is "fbi", as "FBI" is), so their one-letter pieces
+# are not dropped. Acronyms spelt like a function word ("US", "WHO") stay tokens when written
+# as acronyms: with dots, or in capitals inside mixed-case text (a shouted all-caps title
+# tells nothing); "us" and "who" as ordinary words are still dropped.
+_DOTTED_ACRONYM = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}(?![A-Za-z])")
+_DOTTED_HINT = re.compile(r"[A-Z]\.[A-Z]\.")
+_ACRONYM_STOPWORDS = frozenset({"us", "who"})
+_ACRONYM_STOPWORD_HINTS = ("US", "WHO")
+
+
+def _may_hold_acronym(text: str) -> bool:
+    return ("." in text and _DOTTED_HINT.search(text) is not None) or any(
+        hint in text for hint in _ACRONYM_STOPWORD_HINTS
+    )
+
+
+def _tokens_with_acronyms(text: str) -> list[str]:
+    dotted: set[str] = set()
+
+    def join(match: re.Match[str]) -> str:
+        letters = match.group(0).replace(".", "")
+        dotted.add(letters)
+        return letters
+
+    text = _DOTTED_ACRONYM.sub(join, text)
+    mixed_case = any(c.islower() for c in text)
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        low = word.lower().replace("’", "'")
+        if low.endswith("'s"):
+            low, word = low[:-2], word[:-2]
+        if low in STOPWORDS:
+            if word in dotted or (mixed_case and word.isupper() and low in _ACRONYM_STOPWORDS):
+                found.append(low)
+        elif len(low) > 1 or low.isdigit():
+            found.append(stem(low))
+    return found
 
 
 # The same text is tokenised for items, duplicates, grouping and summaries, often in one

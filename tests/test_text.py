@@ -214,3 +214,26 @@ def test_memoised_words_and_tokens_are_fresh_lists_each_time() -> None:
     toks = tokens("Bridges closing")
     toks.clear()
     assert tokens("Bridges closing") == ["bridge", "clos"]
+
+
+def test_acronyms_are_tokens_whatever_stop_word_they_spell() -> None:
+    assert tokens("The W.H.O. said") == ["who"]
+    assert tokens("U.S. troops") == ["us", "troop"]
+    assert tokens("the F.B.I. probe") == ["fbi", "probe"]
+    assert tokens("the U.N. envoy") == ["un", "envoy"]
+    # Written in capitals inside mixed-case text: the same token as with dots.
+    assert tokens("The WHO said") == tokens("The W.H.O. said")
+    assert tokens("US troops") == tokens("U.S. troops")
+    assert tokens("the FBI probe") == tokens("the F.B.I. probe")
+    assert tokens("NATO allies met the UN envoy") == ["nato", "ally", "met", "un", "envoy"]
+    led = ["who", "chief", "us", "led", "force"]
+    assert tokens("the WHO's chief and the U.S.-led force") == led
+
+
+def test_us_and_who_as_ordinary_words_stay_stop_words() -> None:
+    assert tokens("Tell us who did it") == ["tell"]
+    assert tokens("Who told us?") == ["told"]
+    # A title shouted in capitals tells nothing about acronyms.
+    assert tokens("WHO SAYS US WILL ACT") == ["act"]
+    # `words` keeps its contract: lower-cased words, dotted initials as letters.
+    assert words("The W.H.O. said") == ["the", "w", "h", "o", "said"]
