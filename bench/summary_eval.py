@@ -3,6 +3,7 @@ lint the published summaries of the real-news dev days, in one run.
 
     .venv/bin/python bench/summary_eval.py [--data PATH] [--budget 200] [--limit N]
         [--no-pipeline] [--pipeline-limit N] [--pipeline-repeat N] [--no-lint]
+        [--save-scores FILE] [--baseline FILE]
 
 Each cluster becomes one input line of the batch command (one publisher per document) and is
 summarised on its code path (`summary_batch.run_batch` with `make_summarizer`); the bullets are
@@ -11,6 +12,10 @@ reference summary.
 In the same run: the lead baseline (first sentences of each document in turn) and, when the
 `sumy` package is installed, LexRank, both at the same budget. Redundancy is the highest
 pairwise token Jaccard between a summary's units (bullets or sentences), averaged over clusters.
+The margin over lead is also given paired per cluster, with its standard error and halves.
+`--save-scores` keeps the per-cluster scores of ours and lead (with commit and settings);
+`--baseline` pairs this run's ours with such a file, cluster by cluster: far less noise than
+comparing two means over the clusters.
 
 ROUGE comes from the `rouge-score` package when installed (bench only, not a dependency of the
 package); otherwise from a small built-in implementation (same tokenizer idea, Porter-less stems).
@@ -40,6 +45,9 @@ from aggregator.summarize import make_summarizer  # noqa: E402
 from aggregator.summary_batch import run_batch  # noqa: E402
 from aggregator.text import STOPWORDS, clean_text, split_sentences, stem, tokens, words  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import paired  # noqa: E402
+
 
 def _shared() -> Path:
     """../shared beside the repository (or beside its worktree's parent)."""
@@ -53,6 +61,7 @@ DEFAULT_DATA = _shared() / "data" / "dev" / "multinews-dev.jsonl"
 _TERMINAL = re.compile(r"""[.!?:]["'”’)\]]*$""")
 
 Scorer = Callable[[str, str], dict[str, float]]
+OURS, LEAD = "extractive (ours)", "lead (round robin)"
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -290,7 +299,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "article pages arrive in)",
     )
     parser.add_argument("--no-lint", action="store_true", help="skip the real-news lint")
+    parser.add_argument(
+        "--save-scores", type=Path, metavar="FILE", help="write per-cluster ROUGE of ours and lead"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="a --save-scores file: compare ours with its ours, paired per cluster",
+    )
     args = parser.parse_args(argv)
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = paired.load_scores(args.baseline)
+        except ValueError as exc:
+            parser.error(str(exc))
 
     base = Settings()
     summary = dataclasses.replace(
@@ -299,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = dataclasses.replace(base, summary=summary)
     score, rouge_name = make_scorer()
     lexrank = None if args.no_lexrank else lexrank_baseline()
-    tallies = {"extractive (ours)": Tally(), "lead (round robin)": Tally()}
+    tallies = {OURS: Tally(), LEAD: Tally()}
     if lexrank:
         tallies["LexRank (sumy)"] = Tally()
     rows = list(load(args.data.resolve(), args.limit))
@@ -309,20 +333,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours_by_id = batch_summaries(lines, settings)
     elapsed = time.perf_counter() - started
     references = {str(r["cluster_id"]): str(r["summary"]) for r in rows}
+    order = [c for c, _ in clusters]
+    if baseline is not None:
+        reason = paired.incompatible(baseline, order, args.budget, OURS)
+        if reason:
+            parser.error(f"cannot compare with {args.baseline}: {reason}")
+    per_cluster: dict[str, paired.Scores] = {OURS: {}, LEAD: {}}
 
     for cluster_id, docs in clusters:
         reference = references[cluster_id]
         ours = ours_by_id.get(cluster_id, [])
-        runs = {"extractive (ours)": ours, "lead (round robin)": lead_baseline(docs, args.budget)}
+        runs = {OURS: ours, LEAD: lead_baseline(docs, args.budget)}
         if lexrank:
             runs["LexRank (sumy)"] = lexrank(docs, args.budget)
         for name, units in runs.items():
-            tallies[name].add(score(reference, truncate(units, args.budget)), units, args.budget)
+            scores = score(reference, truncate(units, args.budget))
+            tallies[name].add(scores, units, args.budget)
+            if name in per_cluster:
+                per_cluster[name][cluster_id] = dict(scores)
         if args.show > 0:
             args.show -= 1
             print(f"## {cluster_id}\n" + "\n".join(f"- {u}" for u in ours) + "\n")
 
-    n = tallies["extractive (ours)"].n
+    n = tallies[OURS].n
     print(f"{n} clusters from {args.data.resolve()}; budget {args.budget} words; {rouge_name}")
     print("`aggregator summarize` code path (summary_batch.run_batch, make_summarizer)")
     print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
@@ -331,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(tally.row(name))
     print("redundancy = highest pairwise token Jaccard between units, mean over clusters")
     print(f"summarizer time: {elapsed / max(n, 1) * 1000:.1f} ms per cluster")
+    paired_tables(args, order, per_cluster, baseline)
 
     if not args.no_pipeline:
         pipeline_table(
@@ -346,6 +380,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_lint:
         lint_table()
     return 0
+
+
+def paired_tables(
+    args: argparse.Namespace,
+    order: list[str],
+    per_cluster: dict[str, paired.Scores],
+    baseline: dict[str, object] | None,
+) -> None:
+    """The margin over lead with its uncertainty; save this run's scores; pair with a baseline."""
+    print()
+    print(
+        f"margin ours - lead, paired per cluster (points; 95% interval mean +- 1.96 s.e.; "
+        f"halves: clusters 1-{len(order) // 2} and {len(order) // 2 + 1}-{len(order)})"
+    )
+    print(paired.table(paired.compare(per_cluster[OURS], per_cluster[LEAD], order), False))
+    if args.save_scores:
+        settings = {
+            "budget": args.budget,
+            "max_words": args.max_words or args.budget,
+            "max_bullets": args.max_bullets,
+            "limit": args.limit,
+            "data": str(args.data.resolve()),
+        }
+        paired.save_scores(args.save_scores, order, per_cluster, settings, paired.commit(REPO))
+        print(f"per-cluster scores of ours and lead saved to {args.save_scores}")
+    if baseline is not None:
+        saved = baseline["scores"][OURS]  # type: ignore[index]
+        old_data = baseline["settings"].get("data", "?")  # type: ignore[attr-defined]
+        print()
+        print(
+            f"ours vs baseline {args.baseline} (commit {baseline.get('commit') or 'unknown'}, "
+            f"data {old_data}), paired per cluster: this run - baseline in points; "
+            "changed = clusters whose score moved"
+        )
+        print(paired.table(paired.compare(per_cluster[OURS], saved, order), True))
 
 
 def pipeline_table(
