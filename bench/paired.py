@@ -91,9 +91,10 @@ def table(rows: Mapping[str, Paired], counts: bool) -> str:
         rule += "---------|----------|----------|"
     lines = [head, rule]
     for metric, p in rows.items():
+        interval = f"{p.low:+.2f}..{p.high:+.2f}"
         line = (
-            f"| {LABELS.get(metric, metric):<6} | {p.mean:+9.2f} | {p.se:6.2f} | "
-            f"{p.low:+6.2f}..{p.high:+6.2f} | {p.first_half:+8.2f} | {p.second_half:+8.2f} |"
+            f"| {LABELS.get(metric, metric):<6} | {p.mean:+9.2f} | {p.se:6.2f} | {interval:<15} | "
+            f"{p.first_half:+8.2f} | {p.second_half:+8.2f} |"
         )
         if counts:
             line += f" {p.changed:7d} | {p.improved:8d} | {p.worsened:8d} |"
