@@ -395,14 +395,14 @@ def paired_tables(
         f"halves: clusters 1-{len(order) // 2} and {len(order) // 2 + 1}-{len(order)})"
     )
     print(paired.table(paired.compare(per_cluster[OURS], per_cluster[LEAD], order), False))
+    settings = {
+        "budget": args.budget,
+        "max_words": args.max_words or args.budget,
+        "max_bullets": args.max_bullets,
+        "limit": args.limit,
+        "data": str(args.data.resolve()),
+    }
     if args.save_scores:
-        settings = {
-            "budget": args.budget,
-            "max_words": args.max_words or args.budget,
-            "max_bullets": args.max_bullets,
-            "limit": args.limit,
-            "data": str(args.data.resolve()),
-        }
         paired.save_scores(args.save_scores, order, per_cluster, settings, paired.commit(REPO))
         print(f"per-cluster scores of ours and lead saved to {args.save_scores}")
     if baseline is not None:
@@ -415,6 +415,13 @@ def paired_tables(
             "changed = clusters whose score moved"
         )
         print(paired.table(paired.compare(per_cluster[OURS], saved, order), True))
+        moved = [
+            f"{k} {baseline['settings'].get(k)} -> {v}"  # type: ignore[attr-defined]
+            for k, v in settings.items()
+            if baseline["settings"].get(k) != v  # type: ignore[attr-defined]
+        ]
+        if moved:
+            print(f"settings differ from the baseline's: {', '.join(moved)}")
 
 
 def pipeline_table(
