@@ -34,7 +34,7 @@ __all__ = [
 MAX_SENTENCES = 60  # per source: leads carry the news, and this bounds the work
 _MAX_QUOTE_JOIN = 4  # sentences a quote may span before it is given up as split
 
-_TERMINAL = re.compile(r"""[.!?]["'”’)\]]*$""")
+_TERMINAL = re.compile(r"""[.!?۔؟।॥。！？]["'”’)\]」』]*$""")
 _TRUNCATED = re.compile(
     r"""(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\))["'”’)\]]*$"""
 )
@@ -208,6 +208,12 @@ def clear_memo() -> None:
         _memo.clear()
 
 
+def _caseless(char: str) -> bool:
+    """A letter of a script without capitals (Arabic, Hebrew, Devanagari, CJK): its sentences
+    have no lower case to show they are not shouted, nor a capital to show where they start."""
+    return char.isalpha() and not char.isupper() and not char.islower()
+
+
 def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
     """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
@@ -216,9 +222,14 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         sentence = raw.strip(" -—–•*·")
         if (
             not sentence
-            or not any(c.islower() for c in sentence)
-            or not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in _OPEN_QUOTES)
-            or sentence.rstrip("\"'”’)").endswith("?")
+            or not any(c.islower() or _caseless(c) for c in sentence)
+            or not (
+                sentence[0].isupper()
+                or sentence[0].isdigit()
+                or sentence[0] in _OPEN_QUOTES
+                or _caseless(sentence[0])
+            )
+            or sentence.rstrip("\"'”’)").endswith(("?", "؟", "？"))
             or not ends_complete(sentence)
             or _TITLE_END.fullmatch(sentence.rsplit(None, 1)[-1]) is not None
             or _has_link(sentence)

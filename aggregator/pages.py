@@ -183,6 +183,21 @@ def _digest_line(name: str, settings: PublishSettings, digests: Collection[str])
     )
 
 
+# Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
+RTL_LANGUAGES = frozenset("ar ckb dv fa he iw ks ps sd ug ur yi".split())
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" for a language written right to left, else "auto" (the text decides)."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "auto"
+
+
+def _lang_attrs(story: Story, settings: PublishSettings) -> str:
+    """A story block's own `lang` and `dir`: a category page mixes languages and scripts."""
+    language = story_language(story, settings)
+    return f' lang="{esc(language)}" dir="{text_direction(language)}"'
+
+
 def _meta_line(story: Story) -> str:
     count = outlet_count(story)
     meta = time_tag(story.updated)
@@ -194,12 +209,12 @@ def _meta_line(story: Story) -> str:
 def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") -> str:
     """Headline, time and source count, and the lead bullet."""
     lines = [
-        "<article>",
+        f"<article{_lang_attrs(story, settings)}>",
         f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
         _meta_line(story),
     ]
     if story.summary is not None and story.summary.bullets:
-        lines.append(f'<p class="lead">{esc(story.summary.bullets[0].text)}</p>')
+        lines.append(f'<p class="lead" dir="auto">{esc(story.summary.bullets[0].text)}</p>')
     lines.append("</article>")
     return "\n".join(lines)
 
@@ -318,7 +333,7 @@ def render_story_html(
     category = esc(name) or "Stories"
     main = "\n".join(
         [
-            "<article>",
+            f"<article{_lang_attrs(story, settings)}>",
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{_story_times(story)} · '
             f"{link(category_url(slug, settings), category)}</p>",

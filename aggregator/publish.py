@@ -294,7 +294,9 @@ def story_html_body(
     linked_citations: bool = False,
 ) -> str:
     """The body of a story item: an update note, bullets citing numbered sources, the source
-    list (each a link), then `before_more` (already-safe HTML) and "More stories".
+    list (each a link), then `before_more` (already-safe HTML) and "More stories". Each line
+    of upstream text takes its direction from its own script (`dir="auto"`), so a right-to-left
+    bullet keeps its punctuation and citations in order on any page or feed reader.
 
     A bullet's "[2]" is plain text in feeds: text-mode readers (newsboat) number every link
     themselves, so a linked "[2]" would read "[2][1]" and shift the list's numbers from the
@@ -315,7 +317,7 @@ def story_html_body(
                 if 0 <= i < len(summary.sources)
             ]
             tail = (" " + "".join(refs)) if refs else ""
-            bullets.append(f"<li>{esc(bullet.text)}{tail}</li>")
+            bullets.append(f'<li dir="auto">{esc(bullet.text)}{tail}</li>')
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
         parts.append(f"<p>{based_on(summary)}:</p>")
@@ -327,7 +329,8 @@ def story_html_body(
     all_link = link(category_url(slugify(story.category), settings), "More stories")
     if others:
         items = "\n".join(
-            f"<li>{link(story_url(other, settings), esc(headline(other)))}</li>" for other in others
+            f'<li dir="auto">{link(story_url(other, settings), esc(headline(other)))}</li>'
+            for other in others
         )
         parts.append(f"<p>{all_link}:</p>\n<ul>\n{items}\n</ul>")
     else:

@@ -362,7 +362,12 @@ _ABBREVIATIONS = frozenset(
     "sun".split()
 )
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
-_SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# A Latin stop before a space and a capital, a digit or a letter of a caseless script (Arabic,
+# Hebrew, Devanagari, CJK); or a stop of a script that has its own (Urdu "۔", Arabic "؟",
+# Devanagari "।", CJK "。"), which needs no space after it.
+_SENTENCE_END = re.compile(
+    r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?([^\W_]))|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
+)
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
@@ -397,14 +402,20 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in text.split("\n"):
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
-            end = match.end(1)
-            if match.group(1).startswith(".") and len(match.group(1).rstrip("\"'”’)]")) == 1:
-                before = paragraph[start : match.start(1)]
-                last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
-                word = last_word.lower().lstrip("(\"'“‘[")
-                following = _NEXT_WORD.match(paragraph, match.end())
-                if not _is_boundary(word, following.group(1) if following else ""):
-                    continue
+            if match.group(3) is not None:  # a script's own stop always ends the sentence
+                end = match.end(3)
+            elif match.group(2).islower():  # "... 5 p.m. on Friday", "the U.S. economy"
+                continue
+            else:
+                end = match.end(1)
+                stop = match.group(1)
+                if stop.startswith(".") and len(stop.rstrip("\"'”’)]")) == 1:
+                    before = paragraph[start : match.start(1)]
+                    last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+                    word = last_word.lower().lstrip("(\"'“‘[")
+                    following = _NEXT_WORD.match(paragraph, match.end())
+                    if not _is_boundary(word, following.group(1) if following else ""):
+                        continue
             sentence = paragraph[start:end].strip()
             if sentence:
                 sentences.append(sentence)

@@ -208,3 +208,30 @@ def test_a_call_to_watch_or_listen_is_no_bullet() -> None:
     assert body_sentences(text, []) == [
         "Watch sales in Switzerland fell by a tenth in the first quarter."
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Generated sentences: Urdu (ends "۔", no capitals), Hindi ("।"), Russian (Cyrillic
+        # capitals after a full stop), Hebrew (no capitals, Latin full stop).
+        "شہر کی انتظامیہ نے منگل کو نئے پل کی تعمیر کا اعلان کیا۔ "
+        "منصوبے پر تین سال میں کام مکمل ہونے کی توقع ہے۔",
+        "नगर प्रशासन ने मंगलवार को नए पुल के निर्माण की घोषणा की। परियोजना तीन साल में पूरी होने की उम्मीद है।",
+        "Городские власти во вторник объявили о строительстве нового моста. "
+        "Работы планируется завершить через три долгих года.",
+        "עיריית העיר הודיעה ביום שלישי על בניית גשר חדש מעל הנהר. "
+        "העבודות צפויות להסתיים בתוך שלוש שנים לכל המאוחר.",
+    ],
+)
+def test_sentences_of_other_scripts_make_one_bullet_each(body: str) -> None:
+    """A body of two full sentences in a script without capitals or Latin full stops gives two
+    bullets, not none (no lower case, no capital start) or one run-on."""
+    assert len(body_sentences(f"<p>{body}</p>", [])) == 2
+
+
+def test_questions_in_other_scripts_are_complete_but_not_bullets() -> None:
+    statement = "شہر کی انتظامیہ نے منگل کو نئے پل کی تعمیر کا اعلان کیا۔"
+    question = "کیا شہر کا نیا پل اگلے سال تک تیار ہو جائے گا؟"
+    assert ends_complete(statement) and ends_complete(question)
+    assert body_sentences(f"<p>{statement} {question}</p>", []) == [statement]

@@ -140,3 +140,34 @@ def test_a_story_page_says_when_the_story_was_first_seen_and_when_it_last_change
     same = dataclasses.replace(story, updated=story.first_seen)
     page = render_story_html(same, SETTINGS, [])
     assert "updated" not in page.split("<h1>")[1].split("</p>")[0]
+
+
+def _articles(markup: str) -> list[dict[str, str]]:
+    """The attributes of every <article> in a page, in order."""
+    found: list[dict[str, str]] = []
+
+    class Articles(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "article":
+                found.append({k: v or "" for k, v in attrs})
+
+    Articles().feed(markup)
+    return found
+
+
+def test_each_story_block_carries_its_own_language_and_direction() -> None:
+    """A category mixing an Urdu and an English story: the Urdu one reads right to left (its
+    bullets and punctuation in order), each in its own language; bullets take their direction
+    from their own text. (Generated Urdu text.)"""
+    urdu = dataclasses.replace(
+        covered("ur1", "شہر میں نیا پل کھل گیا", outlets=3, hours=1), declared_language="ur"
+    )
+    english = covered("en1", "Bridge opens in the city", outlets=2, hours=2)
+    page = render_category_html("World", "world", [urdu, english], SETTINGS, NOW)
+    assert page is not None
+    assert _articles(page) == [{"lang": "ur", "dir": "rtl"}, {"lang": "en", "dir": "auto"}]
+    assert '<p class="lead" dir="auto">' in page
+    story_page = render_story_html(urdu, SETTINGS, [english])
+    assert _articles(story_page) == [{"lang": "ur", "dir": "rtl"}]
+    assert '<li dir="auto">شہر میں نیا پل کھل گیا: first fact <a href=' in story_page
+    assert '<li dir="auto"><a href="' in story_page  # "More stories": each its own direction

@@ -110,6 +110,22 @@ def test_clean_text(text: str, expected: str) -> None:
         ("Wait... What happened?", ["Wait...", "What happened?"]),
         ("First line\nSecond line.", ["First line", "Second line."]),
         ("", []),
+        # Other scripts (generated text): capitals beyond A-Z, caseless scripts after a full
+        # stop, and scripts' own stops, with or without a space after them.
+        (
+            "Die Ärzte kamen. Über Nacht schneite es.",
+            ["Die Ärzte kamen.", "Über Nacht schneite es."],
+        ),
+        ("Мост открыт. Движение начнётся завтра.", ["Мост открыт.", "Движение начнётся завтра."]),
+        ("В. Иванов сказал. Всё.", ["В. Иванов сказал.", "Всё."]),
+        ("הגשר נפתח. התנועה תתחיל מחר.", ["הגשר נפתח.", "התנועה תתחיל מחר."]),
+        (
+            "پل کھل گیا۔ ٹریفک کل شروع ہوگی۔ کب؟ کل",
+            ["پل کھل گیا۔", "ٹریفک کل شروع ہوگی۔", "کب؟", "کل"],
+        ),
+        ("पुल खुल गया। यातायात कल शुरू होगा।", ["पुल खुल गया।", "यातायात कल शुरू होगा।"]),
+        ("桥开通了。明天通车！真的吗？", ["桥开通了。", "明天通车！", "真的吗？"]),
+        ("He left at 5 p.m. on Friday. Всё.", ["He left at 5 p.m. on Friday.", "Всё."]),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
