@@ -295,8 +295,9 @@ def story_html_body(
 ) -> str:
     """The body of a story item: an update note, bullets citing numbered sources, the source
     list (each a link), then `before_more` (already-safe HTML) and "More stories". Each line
-    of upstream text takes its direction from its own script (`dir="auto"`), so a right-to-left
-    bullet keeps its punctuation and citations in order on any page or feed reader.
+    of upstream text, and each of ours ending in a colon, takes its direction from its own
+    script (`dir="auto"`), so punctuation and citations stay at the end of their line inside a
+    right-to-left story, on any page or feed reader.
 
     A bullet's "[2]" is plain text in feeds: text-mode readers (newsboat) number every link
     themselves, so a linked "[2]" would read "[2][1]" and shift the list's numbers from the
@@ -320,7 +321,7 @@ def story_html_body(
             bullets.append(f'<li dir="auto">{esc(bullet.text)}{tail}</li>')
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
-        parts.append(f"<p>{based_on(summary)}:</p>")
+        parts.append(f'<p dir="auto">{based_on(summary)}:</p>')
         if summary.sources:
             parts.append(_source_list(summary))
     if before_more:
@@ -332,7 +333,7 @@ def story_html_body(
             f'<li dir="auto">{link(story_url(other, settings), esc(headline(other)))}</li>'
             for other in others
         )
-        parts.append(f"<p>{all_link}:</p>\n<ul>\n{items}\n</ul>")
+        parts.append(f'<p dir="auto">{all_link}:</p>\n<ul>\n{items}\n</ul>')
     else:
         parts.append(f"<p>{all_link}</p>")
     return "\n".join(parts)

@@ -171,3 +171,5 @@ def test_each_story_block_carries_its_own_language_and_direction() -> None:
     assert _articles(story_page) == [{"lang": "ur", "dir": "rtl"}]
     assert '<li dir="auto">شہر میں نیا پل کھل گیا: first fact <a href=' in story_page
     assert '<li dir="auto"><a href="' in story_page  # "More stories": each its own direction
+    # our own lines ending in a colon keep it at their end inside the right-to-left block
+    assert '<p dir="auto">Summary based on 3 sources:</p>' in story_page
