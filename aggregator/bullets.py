@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator
 from .captions import is_caption
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back
-from .text import clean_text, html_to_text, split_sentences, tokens
+from .sentences import split_sentences
+from .text import clean_text, html_to_text
+from .tokens import tokens
 
 __all__ = [
     "balanced",

@@ -19,7 +19,7 @@ from aggregator.boilerplate import headline_of_its_own
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.terms import grouping_terms
-from aggregator.text import words
+from aggregator.tokens import words
 
 __all__ = [
     "MIN_NEAR_WORDS",

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from .bullets import is_truncated
 from .item_kinds import is_placeholder_title
-from .text import STOPWORDS, clean_headline, tokens
+from .titles import clean_headline
+from .tokens import STOPWORDS, tokens
 
 __all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words", "shouts"]
 

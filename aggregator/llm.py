@@ -37,7 +37,7 @@ from .bullets import ends_complete
 from .llm_settings import LLMSettings
 from .models import Bullet, Item, Summary
 from .summarize import Summarizer
-from .text import tokens
+from .tokens import tokens
 
 __all__ = ["LLMError", "LLMSettings", "LLMSummarizer", "build_prompt", "ground", "parse_answer"]
 

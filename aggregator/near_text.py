@@ -17,7 +17,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection
 
-from .text import words
+from .tokens import words
 
 __all__ = ["MIN_NEAR_WORDS", "NEAR_KEYS", "near", "near_keys", "near_shingles", "shingles"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .text import tokens
+from .tokens import tokens
 
 __all__ = ["PREFIX", "coverage", "fact_terms", "source_weights"]
 

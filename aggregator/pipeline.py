@@ -22,7 +22,8 @@ from .models import (
     Source,
 )
 from .summarize import outlet_key as outlet_of
-from .text import clean_text, strip_feed_template, title_from_text
+from .text import clean_text, strip_feed_template
+from .titles import title_from_text
 
 MAX_TEXT_CHARS = 20_000
 MAX_ENTRIES_PER_FEED = 500  # a flooding feed contributes its newest entries only

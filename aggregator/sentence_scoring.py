@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .text import tokens
+from .tokens import tokens
 
 __all__ = [
     "Unit",

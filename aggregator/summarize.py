@@ -38,7 +38,7 @@ from .sentence_scoring import (
 )
 from .story_sources import order, outlet_key, source_ref
 from .summary_settings import SummarySettings
-from .text import tokens
+from .tokens import tokens
 
 __all__ = [
     "DEFAULT_SETTINGS",

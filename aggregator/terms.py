@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 from .term_forms import canonical_forms as _canonical_forms
-from .text import STOPWORDS, words_once
-from .text import stem as _stem
+from .tokens import STOPWORDS, words_once
+from .tokens import stem as _stem
 
 stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
 _stem_once = _stem.__wrapped__  # (for words whose term is memoised anyway)

@@ -39,8 +39,9 @@ from aggregator.cluster import ClusterSettings, cluster_stream  # noqa: E402
 from aggregator.dedupe import canonical_url, outlet_key  # noqa: E402
 from aggregator.embed import headline_embedder  # noqa: E402
 from aggregator.models import Item  # noqa: E402
+from aggregator.sentences import split_sentences  # noqa: E402
 from aggregator.store import Store  # noqa: E402
-from aggregator.text import html_to_text, split_sentences  # noqa: E402
+from aggregator.text import html_to_text  # noqa: E402
 
 DEFAULT_DATA = next(
     (p / "shared" / "data" / "dev" for p in (ROOT.parent, ROOT.parent.parent)

@@ -41,9 +41,11 @@ import io  # noqa: E402
 
 from aggregator.config import Settings  # noqa: E402
 from aggregator.models import Item  # noqa: E402
+from aggregator.sentences import split_sentences  # noqa: E402
 from aggregator.summarize import make_summarizer  # noqa: E402
 from aggregator.summary_batch import run_batch  # noqa: E402
-from aggregator.text import STOPWORDS, clean_text, split_sentences, stem, tokens, words  # noqa: E402
+from aggregator.text import clean_text  # noqa: E402
+from aggregator.tokens import STOPWORDS, stem, tokens, words  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paired  # noqa: E402

@@ -38,7 +38,7 @@ from aggregator.config import Settings  # noqa: E402
 from aggregator.fetch import Fetcher  # noqa: E402
 from aggregator.models import Item, Story  # noqa: E402
 from aggregator.service import Service  # noqa: E402
-from aggregator.text import tokens  # noqa: E402
+from aggregator.tokens import tokens  # noqa: E402
 
 REAL_NEWS = next(
     (

@@ -29,8 +29,9 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aggregator.sentences import split_sentences  # noqa: E402
 from aggregator.store import Store  # noqa: E402
-from aggregator.text import clean_text, split_sentences  # noqa: E402
+from aggregator.text import clean_text  # noqa: E402
 
 MAX_OUTLETS = 10  # document positions served (Multi-News clusters have 2 to 10 documents)
 

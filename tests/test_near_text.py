@@ -20,7 +20,7 @@ from aggregator.near_text import (
     near_shingles,
     shingles,
 )
-from aggregator.text import words
+from aggregator.tokens import words
 
 VOCAB = "storm council river budget vote rail bridge school fire police harbour court".split()
 

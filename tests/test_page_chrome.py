@@ -11,7 +11,8 @@ import pytest
 from aggregator.batch import group_rows
 from aggregator.cluster import ClusterSettings
 from aggregator.store import Store
-from aggregator.text import clean_text, title_from_text
+from aggregator.text import clean_text
+from aggregator.titles import title_from_text
 
 CONTROLS = "CLOSE Skip in Skip x Embed x Share"
 

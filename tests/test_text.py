@@ -1,20 +1,13 @@
-"""Tests of aggregator.text: HTML to text, boilerplate, sentences, headlines, tokens."""
+"""Tests of the text helpers: HTML to text, boilerplate (text), titles, sentences, tokens."""
 
 from __future__ import annotations
 
 import pytest
 
-from aggregator.text import (
-    STOPWORDS,
-    clean_headline,
-    clean_text,
-    html_to_text,
-    split_sentences,
-    stem,
-    strip_feed_template,
-    tokens,
-    words,
-)
+from aggregator.sentences import split_sentences
+from aggregator.text import clean_text, html_to_text, strip_feed_template
+from aggregator.titles import clean_headline
+from aggregator.tokens import STOPWORDS, stem, tokens, words
 
 
 @pytest.mark.parametrize(
@@ -222,7 +215,7 @@ def test_feed_template_needs_enough_items_and_keeps_real_text() -> None:
 
 
 def test_memoised_words_and_tokens_are_fresh_lists_each_time() -> None:
-    from aggregator.text import tokens, words
+    from aggregator.tokens import tokens, words
 
     first = words("Ministers' talks: John’s plan")
     first.append("mutated")

@@ -11,7 +11,7 @@ import pytest
 
 from aggregator import bullets, terms, text
 from aggregator.near_text import _crc, shingles
-from aggregator.text import words
+from aggregator.tokens import STOPWORDS, words
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -125,7 +125,7 @@ def test_shingles_hash_each_four_word_gram() -> None:
 def _guess_reference(tokens: list[str]) -> str | None:
     codes, masks = terms._lists()
     sample = tokens[:80]
-    english = sum(t in text.STOPWORDS for t in sample)
+    english = sum(t in STOPWORDS for t in sample)
     counts = [sum(1 for t in sample if masks.get(t, 0) >> i & 1) for i in range(len(codes))]
     best = max(range(len(codes)), key=lambda i: (counts[i], -i))
     return None if counts[best] < 2 or counts[best] <= english else codes[best]
@@ -141,9 +141,7 @@ def test_language_guess_and_content_terms_equal_the_rules_written_out() -> None:
         assert terms.guess_language(tokens) == language
         drop = terms.function_words(language) if language else frozenset()
         expected = [
-            terms.stem(w)
-            for w in tokens
-            if w not in text.STOPWORDS and w not in drop and terms._keep(w)
+            terms.stem(w) for w in tokens if w not in STOPWORDS and w not in drop and terms._keep(w)
         ]
         assert terms.grouping_terms(sample, "", 0)[0] == expected
 

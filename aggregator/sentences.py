@@ -1,0 +1,89 @@
+"""Plain text split into sentences, not breaking after abbreviations or initials. Pure."""
+
+from __future__ import annotations
+
+import re
+
+from .tokens import STOPWORDS
+
+# Titles before a name: a period after them never ends a sentence.
+_TITLES = frozenset(
+    "mr mrs ms mx dr prof sr jr st mt gov sen rep gen col lt sgt capt cmdr adm maj cpl pvt pres "
+    "supt det insp rev hon fr messrs mme mlle sra sr srta".split()
+)
+# Before a number: "No. 10", "Jan. 5", "Fig. 3", "Vol. 2".
+_BEFORE_NUMBER = frozenset(
+    "no nos vol fig figs art p pp ch sec para op jan feb mar apr jun jul aug sep sept oct nov dec "
+    "approx".split()
+)
+# Never sentence-final in news text.
+_NEVER_FINAL = frozenset("e.g i.e cf vs v viz ca".split())
+# May end a sentence, but usually does not ("U.S. officials", "5 p.m. Friday", "Apple Inc. said").
+_ABBREVIATIONS = frozenset(
+    "u.s u.k u.n u.s.a e.u a.m p.m etc inc ltd co corp llc plc bros dept est ft approx univ assn "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
+    "sun".split()
+)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
+# A Latin stop before a space and a capital, a digit or a letter of a caseless script (Arabic,
+# Hebrew, Devanagari, CJK); or a stop of a script that has its own (Urdu "۔", Arabic "؟",
+# Devanagari "।", CJK "。"), which needs no space after it.
+_SENTENCE_END = re.compile(
+    r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?([^\W_]))|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
+)
+_NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
+# Capitalised words that start sentences but rarely follow an abbreviation inside one.
+_STARTERS = frozenset(
+    "but and so yet however meanwhile still also then now later earlier instead in on at for "
+    "after before when while if as by from with".split()
+)
+
+
+def _is_boundary(word: str, next_word: str) -> bool:
+    """Whether a period after `word` (lower-cased, dots kept inside) ends the sentence."""
+    word = word.rstrip(".")
+    next_plain = next_word.rstrip(".,;:!?").lower()
+    starts_sentence = next_plain in STOPWORDS or next_plain in _STARTERS
+    if word in _TITLES or word in _NEVER_FINAL:
+        return False
+    if word in _BEFORE_NUMBER and next_word[:1].isdigit():
+        return False
+    if word in _ABBREVIATIONS:
+        return starts_sentence
+    if _INITIALS.fullmatch(word):
+        # "J.K. Rowling", "George W. Bush", "A. A. Milne"; but "in the U.S. The ..." splits.
+        return starts_sentence and not _INITIALS.fullmatch(next_word.rstrip("."))
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split plain text into sentences, not breaking after common abbreviations or initials.
+
+    Paragraphs (newlines) always end a sentence; a period inside a number ("5.5%") never does.
+    """
+    sentences: list[str] = []
+    for paragraph in text.split("\n"):
+        start = 0
+        for match in _SENTENCE_END.finditer(paragraph):
+            if match.group(3) is not None:  # a script's own stop always ends the sentence
+                end = match.end(3)
+            elif match.group(2).islower():  # "... 5 p.m. on Friday", "the U.S. economy"
+                continue
+            else:
+                end = match.end(1)
+                stop = match.group(1)
+                if stop.startswith(".") and len(stop.rstrip("\"'”’)]")) == 1:
+                    before = paragraph[start : match.start(1)]
+                    last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+                    word = last_word.lower().lstrip("(\"'“‘[")
+                    following = _NEXT_WORD.match(paragraph, match.end())
+                    if not _is_boundary(word, following.group(1) if following else ""):
+                        continue
+            sentence = paragraph[start:end].strip()
+            if sentence:
+                sentences.append(sentence)
+            start = match.end()
+        tail = paragraph[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return sentences

@@ -1,0 +1,96 @@
+"""Source titles: outlet suffixes and "Live:"-style tags removed, or a title cut from text. Pure."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .text import _SPACES
+from .tokens import words
+
+# One "Live:"-style tag and its separator at the start of a title (`clean_headline` strips them
+# one by one). A hyphen with no space either side ends a tag only after "UPDATE 2" or a tag in
+# capitals before mixed-case text ("EXCLUSIVE-Firm plans …"): "Live-action remake …" and
+# "Video-game sales …" are compounds.
+_HEADLINE_PREFIX = re.compile(
+    r"\s*(?P<tag>live(?:\s+(?:updates?|blog|coverage|news))?|breaking(?:\s+news)?|watch|video|"
+    r"photos?|pictures|in\s+pictures|gallery|(?P<numbered>update\s*\d+)|update|updated|"
+    r"exclusive|just\s+in|developing)(?P<sep>\s*(?::|-|—|–|\|)\s*)",
+    re.IGNORECASE,
+)
+_HEADLINE_TAG = re.compile(
+    r"\s*(?:[\[(](?:video|photos?|pictures|watch|live|updated?|gallery|poll)[\])]"
+    r"|(?:\s[-—–|]|:)\s*(?:live(?:\s+(?:updates?|blog|coverage))?|as\s+it\s+happened|video))\s*$",
+    re.IGNORECASE,
+)
+_SUFFIX_SEPARATOR = re.compile(r"\s+(\||-|—|–|::|·|•)\s+")
+_OUTLET_WORD = re.compile(
+    r"(?:[A-Z0-9&@][\w.'’&!-]*|of|the|and|on|for|de|la|le|du|der|die|[\w-]+\.\w{2,})"
+)
+
+
+def _looks_like_outlet(segment: str, separator: str) -> bool:
+    parts = segment.split()
+    if not parts or len(parts) > (6 if separator == "|" else 5) or len(segment) > 50:
+        return False
+    if segment.endswith(("?", "!")) or (not segment[0].isupper() and "." not in segment):
+        return False
+    if separator == "|":  # pipes separate site furniture ("US news | The Guardian")
+        return True
+    return all(_OUTLET_WORD.fullmatch(part) for part in parts)
+
+
+def _strip_prefix_tags(text: str) -> str:
+    """`text` without its leading "Live:" / "BREAKING –" / "UPDATE 2-" tags (compounds kept)."""
+    while match := _HEADLINE_PREFIX.match(text):
+        rest = text[match.end() :]
+        if match["sep"] == "-" and not (
+            match["numbered"] or (match["tag"].isupper() and any(c.islower() for c in rest))
+        ):
+            break  # "Live-action remake …": the hyphen joins a compound word
+        text = rest
+    return text
+
+
+def clean_headline(title: str) -> str:
+    """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes."""
+    text = _SPACES.sub(" ", html.unescape(title)).replace("\n", " ").strip()
+    text = _strip_prefix_tags(text)
+    while True:
+        text = _HEADLINE_TAG.sub("", text).strip()
+        matches = list(_SUFFIX_SEPARATOR.finditer(text))
+        if not matches:
+            break
+        last = matches[-1]
+        head, tail = text[: last.start()].strip(), text[last.end() :].strip()
+        if len(head.split()) < 2 or not _looks_like_outlet(tail, last.group(1)):
+            break
+        text = head
+    return text.strip(" -—–|:")
+
+
+# --- titles cut from text -------------------------------------------------------------------
+
+TITLE_CHARS = 120  # a title cut from an item's text is at most this long (plus "…")
+_TITLE_MIN_WORDS = 4  # a first paragraph shorter than this is a label ("Columnist"), not a title
+
+
+def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
+    """A title for an item without one: its text's opening, up to the end of the first
+    paragraph of at least a few words (a label such as "Columnist" runs on into the next), cut
+    at a word before `limit` characters with "…". Always a prefix of the text, so it is never
+    taken for a headline of the item's own."""
+    end = 0
+    while True:
+        brk = text.find("\n", end)
+        if brk < 0:
+            end = len(text)
+            break
+        end = brk
+        if len(words(text[:end])) >= _TITLE_MIN_WORDS or end > limit:
+            break
+        end += 1
+    head = text[:end]
+    if len(head) <= limit:
+        return head
+    return head[:limit].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,114 @@
+"""Words and content tokens for matching: stopwords, a light stemmer, acronyms, a memo. Pure."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am amid an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just may me might more most must my myself new no nor not now
+    of off on once one only or other our ours ourselves out over own said same say says
+    shall she should so some such than that the their theirs them themselves then there
+    these they this those through to too two under until up us very via was we were what
+    when where which while who whom why will with within without would you your yours
+    yourself yourselves""".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a word stems the same every time; vocabularies are small
+def stem(word: str) -> str:
+    """A deliberately light stemmer: folds plurals and a few verb endings."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of a text, possessives dropped."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return _words(text)
+    return list(_memo_words(text))
+
+
+def words_once(text: str) -> list[str]:
+    """`words` of a text that is asked for once (grouping's plain texts): not memoised, where
+    it would only push out texts that are asked for again."""
+    return _words(text)
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return _tokens(text)
+    return list(_memo_tokens(text))
+
+
+def _words(text: str) -> list[str]:
+    found = _WORD.findall(text.lower())
+    if "'" in text or "’" in text:
+        found = [w.replace("’", "'") for w in found]
+        found = [w[:-2] if w.endswith("'s") else w for w in found]
+    return found
+
+
+def _tokens(text: str) -> list[str]:
+    if _may_hold_acronym(text):
+        return _tokens_with_acronyms(text)
+    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+# Acronyms name who acts in a report ("the W.H.O. said", "U.S. troops"): written with dots, a
+# token is their letters joined ("F.B.I." is "fbi", as "FBI" is), so their one-letter pieces
+# are not dropped. Acronyms spelt like a function word ("US", "WHO") stay tokens when written
+# as acronyms: with dots, or in capitals inside mixed-case text (a shouted all-caps title
+# tells nothing); "us" and "who" as ordinary words are still dropped.
+_DOTTED_ACRONYM = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}(?![A-Za-z])")
+_DOTTED_HINT = re.compile(r"[A-Z]\.[A-Z]\.")
+_ACRONYM_STOPWORDS = frozenset({"us", "who"})
+_ACRONYM_STOPWORD_HINTS = ("US", "WHO")
+
+
+def _may_hold_acronym(text: str) -> bool:
+    return ("." in text and _DOTTED_HINT.search(text) is not None) or any(
+        hint in text for hint in _ACRONYM_STOPWORD_HINTS
+    )
+
+
+def _tokens_with_acronyms(text: str) -> list[str]:
+    dotted: set[str] = set()
+
+    def join(match: re.Match[str]) -> str:
+        letters = match.group(0).replace(".", "")
+        dotted.add(letters)
+        return letters
+
+    text = _DOTTED_ACRONYM.sub(join, text)
+    mixed_case = any(c.islower() for c in text)
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        low = word.lower().replace("’", "'")
+        if low.endswith("'s"):
+            low, word = low[:-2], word[:-2]
+        if low in STOPWORDS:
+            if word in dotted or (mixed_case and word.isupper() and low in _ACRONYM_STOPWORDS):
+                found.append(low)
+        elif len(low) > 1 or low.isdigit():
+            found.append(stem(low))
+    return found
+
+
+# The same text is tokenised for items, duplicates, grouping and summaries, often in one
+# pass: a bounded memo makes the repeats free. Long texts are not kept.
+_MEMO_MAX_CHARS = 8_000
+_memo_words = functools.lru_cache(maxsize=1024)(lambda text: tuple(_words(text)))
+_memo_tokens = functools.lru_cache(maxsize=1024)(lambda text: tuple(_tokens(text)))
