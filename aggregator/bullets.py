@@ -21,7 +21,7 @@ from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back
 from .sentences import split_sentences
 from .text import clean_text, html_to_text
-from .tokens import tokens
+from .tokens import tokens, word_count
 
 __all__ = [
     "balanced",
@@ -159,12 +159,12 @@ def stand_alone(sentence: str) -> str | None:
 
 def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
     """The sentence itself, or its longest fitting first clause when too long, else None."""
-    if len(sentence.split()) <= max_words:
+    if word_count(sentence) <= max_words:
         return sentence
     best: str | None = None
     for match in _CLAUSE_BREAK.finditer(sentence):
         head = sentence[: match.start()].rstrip(" ,:")
-        n = len(head.split())
+        n = word_count(head)
         if n > max_words:
             break
         if n >= max(min_words, 8) and balanced(head):
@@ -241,7 +241,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         alone = stand_alone(sentence)
         if alone is None or is_caption(alone):
             continue
-        if len(alone.split()) < min_words:
+        if word_count(alone) < min_words:
             continue
         terms = tuple(dict.fromkeys(sys.intern(t) for t in tokens(alone)))
         yield terms, _fit_length(alone, max_words, min_words)

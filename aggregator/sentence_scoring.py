@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .tokens import tokens
+from .tokens import tokens, word_count
 
 __all__ = [
     "Unit",
@@ -121,7 +121,7 @@ def vectorise(units: list[Unit]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for unit in units:
         unit.terms = Counter(tokens(unit.text))
-        unit.words = len(unit.text.split())
+        unit.words = word_count(unit.text)
         df.update(unit.terms.keys())
     n = len(units)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}

@@ -38,7 +38,7 @@ from .sentence_scoring import (
 )
 from .story_sources import order, outlet_key, source_ref
 from .summary_settings import SummarySettings
-from .tokens import tokens
+from .tokens import tokens, word_count
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -129,7 +129,7 @@ class ExtractiveSummarizer:
                 detect_language(f"{it.title}\n{it.text}") if f else None
                 for it, f in zip(ordered, factual, strict=True)
             ]
-            words = [len(it.text.split()) for it in ordered]
+            words = [word_count(it.text) for it in ordered]
             language = story_language(languages, factual, words, settings.language or "en")
             if language is not None:  # one language: the others' sources are listed, not quoted
                 keep = [lang in (None, language) for lang in languages]
@@ -146,7 +146,7 @@ class ExtractiveSummarizer:
             body = body_sentences(
                 item.text, titles, settings.max_bullet_words, settings.min_bullet_words
             )
-            body_words += sum(len(s.split()) for s in body)
+            body_words += sum(word_count(s) for s in body)
             for pos, sentence in enumerate(body):
                 units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, 0))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 STOPWORDS = frozenset(
@@ -53,6 +54,54 @@ def tokens(text: str) -> list[str]:
     return list(_memo_tokens(text))
 
 
+# Chinese and Japanese are written without spaces: their Han, kana and iteration marks count by
+# characters. Hangul is spaced like English and is left to whitespace.
+_CJK = re.compile(
+    "[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff66-\uff9f\U00020000-\U0003134f]"
+)
+_CJK_RUN = re.compile(_CJK.pattern + "+")
+# A written English word reads as about two Chinese or Japanese characters (Chinese words run
+# 1.5-2 characters, Japanese longer with its kana), so two characters count as one word.
+_CJK_CHARS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """A text's length in words, for bullet lengths and summary budgets: its whitespace-
+    separated words, with Chinese and Japanese characters counted two to a word."""
+    if _CJK.search(text) is None:
+        return len(text.split())
+    cjk = sum(len(run) for run in _CJK_RUN.findall(text))
+    rest = _CJK_RUN.sub(" ", text).split()
+    return (cjk + _CJK_CHARS_PER_WORD - 1) // _CJK_CHARS_PER_WORD + sum(
+        1 for w in rest if any(c.isalnum() for c in w)
+    )
+
+
+def _cjk_terms(found: list[str]) -> list[str]:
+    """Tokens with their Chinese and Japanese runs cut into overlapping character pairs (one
+    character alone stays a term): a run without spaces would otherwise be one term a
+    sentence long, matching no other sentence."""
+    out: list[str] = []
+    for token in found:
+        if _CJK.search(token) is None:
+            out.append(token)
+            continue
+        start = 0
+        for run in _CJK_RUN.finditer(token):
+            piece = token[start : run.start()]
+            if len(piece) > 1 or piece.isdigit():
+                out.append(piece)
+            chars = run.group(0)
+            pairs = [a + b for a, b in itertools.pairwise(chars)]
+            out.extend(pairs or [chars])
+            start = run.end()
+        piece = token[start:]
+        if len(piece) > 1 or piece.isdigit():
+            out.append(piece)
+    return out
+
+
 def _words(text: str) -> list[str]:
     found = _WORD.findall(text.lower())
     if "'" in text or "’" in text:
@@ -63,8 +112,10 @@ def _words(text: str) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     if _may_hold_acronym(text):
-        return _tokens_with_acronyms(text)
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+        found = _tokens_with_acronyms(text)
+    else:
+        found = [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return found if _CJK.search(text) is None else _cjk_terms(found)
 
 
 # Acronyms name who acts in a report ("the W.H.O. said", "U.S. troops"): written with dots, a
