@@ -1,5 +1,6 @@
-"""Invented items for grouping tests: one item builder, and unrelated filler stories so that
-document frequencies mean something. Every name and place in them is made up."""
+"""Invented items for tests: an item builder and unrelated filler stories for grouping (so
+that document frequencies mean something), and a builder of a story's sources for summary
+tests. Every name and place in them is made up."""
 
 from __future__ import annotations
 
@@ -43,3 +44,20 @@ def filler(n: int) -> list[Item]:
         sentence = FILLER_TOPICS[k % len(FILLER_TOPICS)]
         out.append(item(f"f{k}", f"{sentence} ({k})", f"{sentence}. Story number {k}.", "", k))
     return out
+
+
+SOURCES_T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def source_item(n: int, title: str, text: str, outlet: str) -> Item:
+    """Source `n` of a story to summarise: by `outlet` (also its display name), published `n`
+    minutes after SOURCES_T0."""
+    return Item(
+        id=f"item-{n}",
+        title=title,
+        text=text,
+        url=f"https://{outlet}/{n}",
+        outlet=outlet,
+        outlet_name=outlet,
+        published=SOURCES_T0 + timedelta(minutes=n),
+    )

@@ -7,26 +7,10 @@ Chinese and by two in Japanese.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from invented_items import source_item as item
 
-from aggregator.models import Item
 from aggregator.summarize import ExtractiveSummarizer, SummarySettings
 from aggregator.tokens import tokens, word_count
-
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-def item(n: int, title: str, text: str, outlet: str) -> Item:
-    return Item(
-        id=f"item-{n}",
-        title=title,
-        text=text,
-        url=f"https://{outlet}/{n}",
-        outlet=outlet,
-        outlet_name=outlet,
-        published=T0 + timedelta(minutes=n),
-    )
-
 
 ZH = (
     item(

@@ -6,7 +6,7 @@ video in Spanish.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from invented_items import source_item as item
 
 from aggregator.config import build_settings
 from aggregator.models import Item
@@ -17,21 +17,6 @@ from aggregator.summarize import (
     story_language,
     summarize,
 )
-
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-def item(n: int, title: str, text: str, outlet: str) -> Item:
-    return Item(
-        id=f"item-{n}",
-        title=title,
-        text=text,
-        url=f"https://{outlet}/{n}",
-        outlet=outlet,
-        outlet_name=outlet,
-        published=T0 + timedelta(minutes=n),
-    )
-
 
 EN_1 = item(
     1,
