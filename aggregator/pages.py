@@ -192,9 +192,8 @@ def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "auto"
 
 
-def _lang_attrs(story: Story, settings: PublishSettings) -> str:
+def _lang_attrs(language: str) -> str:
     """A story block's own `lang` and `dir`: a category page mixes languages and scripts."""
-    language = story_language(story, settings)
     return f' lang="{esc(language)}" dir="{text_direction(language)}"'
 
 
@@ -209,7 +208,7 @@ def _meta_line(story: Story) -> str:
 def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") -> str:
     """Headline, time and source count, and the lead bullet."""
     lines = [
-        f"<article{_lang_attrs(story, settings)}>",
+        f"<article{_lang_attrs(story_language(story, settings))}>",
         f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
         _meta_line(story),
     ]
@@ -331,9 +330,10 @@ def render_story_html(
     name = clean(story.category)
     slug = slugify(story.category)
     category = esc(name) or "Stories"
+    language = story_language(story, settings)  # (detected from its text: once)
     main = "\n".join(
         [
-            f"<article{_lang_attrs(story, settings)}>",
+            f"<article{_lang_attrs(language)}>",
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{_story_times(story)} · '
             f"{link(category_url(slug, settings), category)}</p>",
@@ -361,7 +361,7 @@ def render_story_html(
         description=excerpt(story, 200),
         alternates=_alternates(name or slug, slug, settings),
         og_type="article",
-        lang=story_language(story, settings),
+        lang=language,
         extra_meta=extra,
     )
 
