@@ -5,7 +5,8 @@ author suffixes ("| Columnist Name", "- CNN"), "Live:", "– live!", "– in pic
 similar tags. A word a title shouts in capitals ("… is SACKED") is written as the story's
 sources write it elsewhere (`calm`). `choose` scores each title by its similarity to the
 story's centre and keeps the previous headline unless a clearly better one has arrived, so
-readers that key items on titles don't show the story twice.
+readers that key items on titles don't show the story twice. Title lengths are counted by
+`word_count`, so a Chinese or Japanese title (no spaces) is as long as its characters make it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from .bullets import is_truncated
 from .item_kinds import is_placeholder_title
 from .titles import clean_headline
-from .tokens import STOPWORDS, tokens
+from .tokens import STOPWORDS, tokens, word_count
 
 __all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words", "shouts"]
 
@@ -60,7 +61,7 @@ def clean(title: str) -> str:
         text = _PREFIX.sub("", text)
         text = _SUFFIX.sub("", text)
         head = _PIPE_NAME.sub("", text)
-        if len(head.split()) >= 3:
+        if word_count(head) >= 3:
             text = head
         text = text.strip(" -—–|:")
         if text == before:
@@ -130,7 +131,7 @@ def _vector(text: str, idf: dict[str, float]) -> dict[str, float]:
 def _score(raw: str, title: str, centroid: dict[str, float], idf: dict[str, float]) -> float:
     vec = _vector(title, idf)
     score = sum(w * centroid.get(t, 0.0) for t, w in vec.items()) + 0.05
-    n = len(title.split())
+    n = word_count(title)
     if title.rstrip("\"'”’").endswith("?"):
         score *= 0.5
     if is_truncated(raw) or is_truncated(title):
@@ -168,7 +169,7 @@ def choose(
         if not eligible[index]:
             continue
         title = clean(raw)
-        if len(title.split()) < 2 or is_placeholder_title(title):
+        if word_count(title) < 2 or is_placeholder_title(title):
             continue
         score = _score(raw, title, centroid, idf)
         if has_body is not None and not has_body[index]:

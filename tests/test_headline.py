@@ -27,6 +27,8 @@ from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
         ("Evening News: May 2, 2024 [HD]", "Evening News: May 2, 2024"),
         ("Trump says the virus will go away...", "Trump says the virus will go away"),
         ("Spain and Portugal agree water deal", "Spain and Portugal agree water deal"),
+        # A Chinese title has no spaces: it is long enough to lose a columnist's name
+        ("港口大桥主跨发现裂缝后封闭 | 王明", "港口大桥主跨发现裂缝后封闭"),
     ],
 )
 def test_clean(raw: str, expected: str) -> None:
@@ -117,3 +119,15 @@ def test_a_calm_title_is_preferred_to_one_that_shouts() -> None:
     assert chosen.index == 1
     alone = choose(titles[:1], [True], centroid, {}, ordinary=ordinary)
     assert alone.text == "Ferry captain is sacked after harbour crash"
+
+
+def test_a_chinese_title_is_long_enough_to_be_the_headline() -> None:
+    """Titles count Chinese and Japanese characters two to a word (they have no spaces), so
+    a 13-character title is no one-word title; two characters are still one word."""
+    centroid = {"港口": 0.5, "大桥": 0.5, "封闭": 0.5}
+    choice = choose(["港口大桥主跨发现裂缝后封闭"], [True], centroid, {})
+    assert (choice.text, choice.index) == ("港口大桥主跨发现裂缝后封闭", 0)
+    assert choose(["封闭"], [True], centroid, {}).index == -1
+    # a short title scores less, as a short English one does
+    short, long = "大桥封闭", "港口大桥主跨发现裂缝后封闭"
+    assert choose([short, long], [True, True], centroid, {}).text == long

@@ -75,6 +75,7 @@ def test_cjk_tokens_are_character_pairs_and_other_text_is_unchanged() -> None:
 def test_two_source_chinese_and_japanese_stories_get_whole_sentence_bullets() -> None:
     for story in (ZH, JA):
         summary = ExtractiveSummarizer().summarize(story)
+        assert summary.headline in {it.title for it in story}  # a title, not a body sentence
         assert len(summary.bullets) >= 3
         bodies = " ".join(it.text for it in story)
         for bullet in summary.bullets:
