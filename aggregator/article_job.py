@@ -185,7 +185,9 @@ class ArticleJob:
         if kind not in _HTML_TYPES:
             return item.id, url, "failed", f"not a web page ({kind})", ""
         text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
-        if len(text.split()) <= len(item.text.split()):
+        from .tokens import word_count  # (not loaded by a pass that fetches no page)
+
+        if word_count(text) <= word_count(item.text):
             return item.id, url, "empty", "no article text beyond the feed's", ""
         return item.id, url, "ok", None, text
 

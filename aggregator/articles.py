@@ -35,13 +35,18 @@ _CUT_OFF = re.compile(
     r"more)\b[^.!?]{0,40})\s*$",
     re.IGNORECASE,
 )
-_CLOSED = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
+# Closed by a full stop, or by a stop of a script that has its own ("。", "۔", "।"; as in
+# `sentences`): a Chinese or Urdu text ending in one is not cut off.
+_CLOSED = re.compile(r"""[.!?۔؟।॥。！？]["'”’)\]」』]*\s*$""")
 
 
 def is_teaser(text: str, words: int) -> bool:
-    """Whether feed text is a teaser: short, or cut off ("…", "Read more", no full stop)."""
+    """Whether feed text is a teaser: short (in `word_count` words: Chinese and Japanese
+    characters count two to a word), or cut off ("…", "Read more", no full stop)."""
+    from .tokens import word_count  # (not at import: a pass of 304s loads no text code)
+
     text = text.strip()
-    if len(text.split()) < words:
+    if word_count(text) < words:
         return True
     tail = text[-200:]
     return _CUT_OFF.search(tail) is not None or _CLOSED.search(tail) is None

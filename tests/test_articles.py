@@ -19,6 +19,10 @@ from aggregator.models import Item
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 FULL = " ".join(f"Sentence number {n} of a long report says something new." for n in range(20))
+# Invented: a Chinese report of 250 characters (125 words at two characters a word), and an
+# Urdu one of 140 words ("This is one sentence of a long report."), each closed by its stop.
+ZH_FULL = "工程师在港口大桥主跨发现裂缝，大桥随即封闭。" * 12 + "市议会说。"
+UR_FULL = " ".join("یہ ایک طویل رپورٹ کا جملہ ہے۔" for _ in range(20))
 
 
 @pytest.mark.parametrize(
@@ -30,6 +34,12 @@ FULL = " ".join(f"Sentence number {n} of a long report says something new." for 
         (FULL + " The minister said the…", True),  # cut off
         (FULL + " Read more", True),
         (FULL + " and then the", True),  # no closing punctuation
+        # Chinese is measured by characters and closed by "。"; Urdu by "۔"
+        (ZH_FULL, False),
+        (ZH_FULL[:100], True),  # short
+        (ZH_FULL + "……", True),  # cut off
+        (ZH_FULL[:-1], True),  # no closing stop
+        (UR_FULL, False),
     ],
 )
 def test_is_teaser(text: str, teaser: bool) -> None:

@@ -59,3 +59,12 @@ def test_a_caption_in_a_feed_text_is_no_candidate() -> None:
     assert body_sentences(text, []) == [
         "Finnish factories are running again, but buyers are not spending much yet."
     ]
+
+
+def test_caption_length_counts_chinese_and_japanese_characters() -> None:
+    """A caption's shape in English around a long Chinese run is a long sentence (the run is
+    counted two characters to a word), not a short caption; a short one still is."""
+    assert is_caption("Lanterns at the 元宵节 fair in Beijing, China.")
+    long_run = "元宵节灯会上游客们纷纷拍照留念的热闹场景持续了整整一个晚上" * 2
+    assert not is_caption(f"Lanterns at the {long_run} fair in Beijing, China.")
+    assert not is_caption("港口大桥主跨发现裂缝后封闭。")
