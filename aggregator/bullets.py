@@ -40,7 +40,13 @@ _TERMINAL = re.compile(r"""[.!?۔؟।॥。！？]["'”’)\]」』]*$""")
 _TRUNCATED = re.compile(
     r"""(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\))["'”’)\]]*$"""
 )
-_CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+")
+# Where a long sentence may be cut: a semicolon or a dash between clauses, and in Chinese and
+# Japanese the full-width semicolon. Their commas ("，", "、") and dashes are not: what comes
+# before them is often a clause that needs what follows ("由于…，", a Japanese verb in its
+# joining form), as before an English comma.
+_CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+|；")
+_WIDE_STOP = re.compile(r"""[。！？]["'”’)\]」』]*$""")  # a Chinese or Japanese sentence's end
+_WIDE_PAIRS = ("「」", "『』", "（）")  # their quotes and brackets, which `balanced` leaves out
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
 _PROMO = re.compile(
     r"\b(?:newsletters?|mailing\s+list|sign\s+up|subscribe|subscription|click\s+here|"
@@ -167,11 +173,17 @@ def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
         n = word_count(head)
         if n > max_words:
             break
-        if n >= max(min_words, 8) and balanced(head):
+        if (
+            n >= max(min_words, 8)
+            and balanced(head)
+            and all(head.count(a) == head.count(b) for a, b in _WIDE_PAIRS)
+        ):
             best = head
     if best is None:
         return None
-    return best if _TERMINAL.search(best) else best + "."
+    if _TERMINAL.search(best):
+        return best
+    return best + ("。" if _WIDE_STOP.search(sentence) else ".")
 
 
 def _join_quotes(sentences: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from invented_items import source_item as item
 
+from aggregator.bullets import body_sentences
 from aggregator.summarize import ExtractiveSummarizer, SummarySettings
 from aggregator.tokens import tokens, word_count
 
@@ -92,3 +93,38 @@ def test_cjk_summary_respects_the_words_budget() -> None:
         assert sum(word_count(b.text) for b in summary.bullets) <= 40
         wide = ExtractiveSummarizer().summarize(story)
         assert len(summary.bullets) < len(wide.bullets)
+
+
+# Sentences over the 45-word (about 90-character) bullet length.
+SEMICOLON = (
+    "市议会周二宣布，港口大桥将从下周一起全面封闭，所有车辆和行人都不得通行，直到工程师完成对"
+    "主跨裂缝的详细检查为止；维修工程预计耗资超过三千万元，资金将由市政府和省交通厅共同承担，"
+    "具体分摊比例尚未确定。"
+)
+COMMAS = (
+    "由于主跨发现的裂缝比最初估计的更长更深，而且在过去一周的强风天气中又出现了新的裂缝，市议会"
+    "在听取了三家独立工程公司的评估意见之后，决定将原定两周的封闭期延长至至少一个月，并将在"
+    "月底前公布最终维修方案。"
+)
+QUOTED = (
+    "市长在记者会上说「我们必须先保证市民的安全；在工程师确认大桥结构安全之前，任何车辆都不会被"
+    "允许上桥」，并承诺市政府将为受影响的沿岸商户和每天依靠这座大桥通勤的数万名市民提供临时"
+    "补贴和免费渡轮服务。"
+)
+JA_COMMAS = (
+    "市議会は火曜日、港の大橋を来週月曜日から全面通行止めにすると発表し、技術者が主径間のひび割れ"
+    "を詳しく調べ終えるまで、車両も歩行者も橋を渡ることはできないと説明したうえで、市民に公共交通"
+    "機関の利用を呼びかけた。"
+)
+
+
+def test_a_long_cjk_sentence_is_cut_at_its_full_width_semicolon_only() -> None:
+    for sentence in (SEMICOLON, COMMAS, QUOTED, JA_COMMAS):
+        assert word_count(sentence) > 45
+    short = "交通部门已在沿线增开十二条公交线路。"
+    bullets = body_sentences(" ".join((SEMICOLON, COMMAS, QUOTED, JA_COMMAS, short)), [])
+    # Cut at "；", closed with the sentence's own full stop.
+    head = SEMICOLON.split("；")[0] + "。"
+    assert bullets == [head, short]
+    # A comma ("，", "、") is no clause break (what precedes it often needs what follows), and
+    # a semicolon inside 「」 leaves the quote open: those sentences are left out, not cut.
