@@ -40,6 +40,7 @@ from .event_links import (
     names_margin,
     names_what_happened,
     rests_on_a_name,
+    several_named,
     shares_a_name,
     shares_own_terms,
 )
@@ -316,22 +317,35 @@ class Clusterer(FurnitureMoves):
             margin: float | None = None
             score = 0.0
             leans = False  # the link rests on one name (then it may not merge)
-            if (
-                hits[member] >= s.min_shared_terms
-                and (
-                    counts.shares_event(terms, member_vector, member_title)
-                    or (
-                        not both_text
-                        and headlines_share_what(
-                            features, self._full_features(member), counts, s.min_shared_terms
+            if hits[member] >= s.min_shared_terms and (
+                (
+                    (
+                        counts.shares_event(terms, member_vector, member_title)
+                        or (
+                            not both_text
+                            and headlines_share_what(
+                                features, self._full_features(member), counts, s.min_shared_terms
+                            )
                         )
                     )
-                )
-                and (
-                    names_what_happened(
-                        features, self._full_features(member), counts, s.unanchored_terms
+                    and (
+                        names_what_happened(
+                            features, self._full_features(member), counts, s.unanchored_terms
+                        )
+                        or shares_own_terms(features, self._full_features(member), counts, s, held)
                     )
-                    or shares_own_terms(features, self._full_features(member), counts, s, held)
+                )
+                or (
+                    headline is not None
+                    and member.headline is not None
+                    and several_named(
+                        headline.text,
+                        member.headline.text,
+                        features,
+                        self._full_features(member),
+                        counts,
+                        s.separate_names,
+                    )
                 )
             ):
                 full, matched = dot(vector, member_vector), member_vector

@@ -19,6 +19,7 @@ class ClusterSettings:
     unanchored_terms: int = 6  # without such a term in a headline, the texts must share this many
     full_text_terms: int = 100  # … or, two full reports of this many text terms each, …
     exclusive_terms: int = 3  # … this many terms that no other active story holds
+    separate_names: int = 3  # … or both headlines write this many separate shared names
     distinctive_share: float = 0.02  # a term in at most this share of active stories …
     distinctive_min: int = 10  # … or in at most this many is distinctive
     common_share: float = 0.05  # a term in more than this share of active stories weighs nothing

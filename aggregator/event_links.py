@@ -13,6 +13,13 @@ shares no name at all is asked more the further apart the two items are (`shares
 Where the two share two names and one event term, that term must stand in both headlines
 (`headlines_share_what`).
 
+Reports of one event by the people and bodies in it may share nothing but their names ("Harry
+and Meghan to make shows with Netflix" ‖ "Prince Harry and Meghan sign deal with Netflix";
+"Ed Markey defeats Joe Kennedy in Massachusetts Senate primary" ‖ "Ed Markey held off Joseph
+Kennedy in a Democratic Senate clash in Massachusetts"). One person with their office is one
+name written in several words; several separate names in both headlines (`several_named`) say
+who met whom, which within a few days is one event.
+
 Two items whose headlines each name someone or somewhere the other item never mentions are
 most often two events of one kind: two countries' tracing apps, one outlet's series with a
 new name each time ("the latest cartoons of artist X", "Y county's case count"). Such a link
@@ -24,10 +31,12 @@ names someone of its own: "high school" in London and "a high number" of pupils 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from .features import Features
+from .terms import canonical_forms, stem
 from .window_counts import Vector, WindowCounts
 
 if TYPE_CHECKING:
@@ -39,6 +48,7 @@ __all__ = [
     "names_margin",
     "names_what_happened",
     "rests_on_a_name",
+    "several_named",
     "shares_a_name",
     "shares_own_terms",
 ]
@@ -186,3 +196,61 @@ def names_margin(
         margin += settings.nameless_daily_margin * late
         margin += settings.apart_margin if apart else 0.0
     return margin
+
+
+# A name as written in a headline: capitalised words in a row, joined by the particles names
+# hold ("Bank of England", "Charles de Gaulle"); any other word or mark, or a possessive, ends
+# it. Figures and initials are written as grouping terms write them (`terms.canonical_forms`).
+_HEADLINE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]", re.UNICODE)
+_NAME_PARTICLES = frozenset({"of", "de", "del", "da", "di", "du", "van", "von", "der", "bin", "al"})
+
+
+def _headline_names(headline: str) -> list[set[str]]:
+    """The names a headline writes, each as the set of its words' terms (stemmed as grouping
+    terms are; a possessive dropped)."""
+    found: list[set[str]] = []
+    current: set[str] | None = None
+    particle = False  # a particle after a capitalised word: the name may go on
+    for word in _HEADLINE_WORD.findall(canonical_forms(headline)):
+        if word[0].isupper():
+            if current is None:
+                current = set()
+                found.append(current)
+            word = word.lower().replace("’", "'")
+            current.add(stem(word.removesuffix("'s")))
+            particle = False
+            if word.endswith("'s"):  # "Meghan Markle's Netflix deal": a possessive ends it
+                current = None
+        elif current is not None and not particle and word.lower() in _NAME_PARTICLES:
+            particle = True
+        else:
+            current, particle = None, False
+    return found
+
+
+def several_named(
+    headline: str,
+    other_headline: str,
+    item: Features,
+    member: Features,
+    counts: WindowCounts,
+    least: int,
+) -> bool:
+    """Whether both headlines write at least `least` separate names (capitalised words in a
+    row, see `_headline_names`) that each hold a distinctive name term of both headlines:
+    "Harry" / "Meghan" / "Netflix", not "Prime Minister Boris Johnson" (one name, four
+    terms). Case tells nothing in a headline whose every word is capitalised, so there the
+    whole headline reads as one name and the rule does not apply."""
+    if least <= 0 or not headline or not other_headline:
+        return False
+    shared = {
+        t
+        for t in set(item.title) & set(member.title)
+        if counts.is_name(t) and counts.distinctive(t)
+    }
+    if len(shared) < least:
+        return False
+    return all(
+        sum(bool(name & shared) for name in _headline_names(text)) >= least
+        for text in (headline, other_headline)
+    )
