@@ -79,11 +79,13 @@ def _may_be_verb(word: str) -> bool:
 def is_caption(sentence: str) -> bool:
     """Whether the sentence is a photo caption or credit line (see the module docstring)."""
     tokens = sentence.split()
-    if not tokens or word_count(sentence) > MAX_WORDS:
+    if not tokens:
         return False
     credit = _CREDIT.match(sentence) is not None
     if not (credit or tokens[-1][:1].isupper() or tokens[-1][:1].isdigit()):
         return False  # (a caption ends on a name or a year)
+    if word_count(sentence) > MAX_WORDS:
+        return False
     words = [w for w in (w.strip(_STRIP) for w in tokens) if w]
     if not words:
         return False
