@@ -1,12 +1,13 @@
 """A story's headline: the most central source title, cleaned of tags, and kept stable.
 
 Pure. `clean` removes what belongs to the outlet's page rather than to the news: outlet and
-author suffixes ("| Columnist Name", "- CNN"), "Live:", "– live!", "– in pictures", "WATCH:" and
-similar tags. A word a title shouts in capitals ("… is SACKED") is written as the story's
-sources write it elsewhere (`calm`). `choose` scores each title by its similarity to the
-story's centre and keeps the previous headline unless a clearly better one has arrived, so
-readers that key items on titles don't show the story twice. Title lengths are counted by
-`word_count`, so a Chinese or Japanese title (no spaces) is as long as its characters make it.
+author suffixes ("| Columnist Name", "- CNN", "｜NHK"), "Live:", "– live!", "– in pictures",
+"WATCH:", "【速報】" and similar tags. A word a title shouts in capitals ("… is SACKED") is
+written as the story's sources write it elsewhere (`calm`). `choose` scores each title by its
+similarity to the story's centre and keeps the previous headline unless a clearly better one
+has arrived, so readers that key items on titles don't show the story twice. Title lengths
+are counted by `word_count`, so a Chinese or Japanese title (no spaces) is as long as its
+characters make it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
 # "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
 _PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+# Chinese and Japanese tags of the same kinds: "【速報】", "【動画】", "快讯：", "（视频）", and an
+# outlet after a full-width bar ("｜NHK").
+_CJK_TAGS = (
+    r"速報|動画|写真(?:特集)?|独自|ライブ|中継|解説|社説|コラム|詳報|随時更新|更新|"
+    r"视频|視頻|图集|组图|組圖|图片|圖片|独家|獨家|快讯|快訊|直播|突发|突發|评论|評論|社评|社評|"
+    r"解读|解讀|影音|圖輯"
+)
+_CJK_PREFIX = re.compile(rf"^\s*(?:[【［\[](?:{_CJK_TAGS})[】］\]]|(?:{_CJK_TAGS})[：:])\s*")
+_CJK_SUFFIX = re.compile(rf"\s*(?:[【［\[（(](?:{_CJK_TAGS})[】］\]）)]|｜[^｜|]{{1,20}})\s*$")
 
 
 def clean(title: str) -> str:
@@ -60,6 +70,11 @@ def clean(title: str) -> str:
         before = text
         text = _PREFIX.sub("", text)
         text = _SUFFIX.sub("", text)
+        if not text.isascii():
+            text = _CJK_PREFIX.sub("", text)
+            cut = _CJK_SUFFIX.sub("", text)
+            if cut != text and word_count(cut) >= 3:
+                text = cut
         head = _PIPE_NAME.sub("", text)
         if word_count(head) >= 3:
             text = head

@@ -29,6 +29,13 @@ from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
         ("Spain and Portugal agree water deal", "Spain and Portugal agree water deal"),
         # A Chinese title has no spaces: it is long enough to lose a columnist's name
         ("港口大桥主跨发现裂缝后封闭 | 王明", "港口大桥主跨发现裂缝后封闭"),
+        # Chinese and Japanese tags and a site after a full-width bar
+        ("【速報】港の大橋、主径間にひび割れ", "港の大橋、主径間にひび割れ"),
+        ("［動画］港の大橋が通行止めに｜港新聞", "港の大橋が通行止めに"),
+        ("快讯：港口大桥主跨发现裂缝后封闭", "港口大桥主跨发现裂缝后封闭"),
+        ("港口大桥封闭首日的交通状况（视频）", "港口大桥封闭首日的交通状况"),
+        ("大桥｜封闭", "大桥｜封闭"),  # too little would be left
+        ("【特集】港の大橋", "【特集】港の大橋"),  # not a tag of the outlet's page
     ],
 )
 def test_clean(raw: str, expected: str) -> None:
