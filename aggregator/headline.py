@@ -50,7 +50,7 @@ _SUFFIX = re.compile(
 _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
 # "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
 _PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
-_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|……)\s*$")  # "……": the Chinese and Japanese ellipsis
 # Chinese and Japanese tags of the same kinds: "【速報】", "【動画】", "快讯：", "（视频）", and an
 # outlet after a full-width bar ("｜NHK").
 _CJK_TAGS = (
@@ -147,7 +147,7 @@ def _score(raw: str, title: str, centroid: dict[str, float], idf: dict[str, floa
     vec = _vector(title, idf)
     score = sum(w * centroid.get(t, 0.0) for t, w in vec.items()) + 0.05
     n = word_count(title)
-    if title.rstrip("\"'”’").endswith("?"):
+    if title.rstrip("\"'”’」』").endswith(("?", "？")):
         score *= 0.5
     if is_truncated(raw) or is_truncated(title):
         score *= 0.4

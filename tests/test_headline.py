@@ -36,6 +36,7 @@ from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
         ("港口大桥封闭首日的交通状况（视频）", "港口大桥封闭首日的交通状况"),
         ("大桥｜封闭", "大桥｜封闭"),  # too little would be left
         ("【特集】港の大橋", "【特集】港の大橋"),  # not a tag of the outlet's page
+        ("港口大桥封闭至少两周……", "港口大桥封闭至少两周"),
     ],
 )
 def test_clean(raw: str, expected: str) -> None:
@@ -135,6 +136,8 @@ def test_a_chinese_title_is_long_enough_to_be_the_headline() -> None:
     choice = choose(["港口大桥主跨发现裂缝后封闭"], [True], centroid, {})
     assert (choice.text, choice.index) == ("港口大桥主跨发现裂缝后封闭", 0)
     assert choose(["封闭"], [True], centroid, {}).index == -1
-    # a short title scores less, as a short English one does
+    # a short title scores less, as a short English one does, and so does a question
     short, long = "大桥封闭", "港口大桥主跨发现裂缝后封闭"
     assert choose([short, long], [True, True], centroid, {}).text == long
+    asks, says = "港口大桥主跨发现裂缝后封闭？", "大桥主跨发现裂缝后封闭"
+    assert choose([asks, says], [True, True], centroid, {}).text == says
