@@ -1,4 +1,5 @@
-"""Tests of aggregator.sentence_scoring's quality factor: the author's voice is a weak bullet."""
+"""Tests of aggregator.sentence_scoring's quality factor: the author's voice is a weak bullet, a
+quote with its speaker a strong one."""
 
 from __future__ import annotations
 
@@ -35,3 +36,32 @@ def test_the_authors_voice_scores_lower(text: str) -> None:
 )
 def test_a_roman_numeral_is_not_the_first_person(text: str) -> None:
     assert _quality(_unit(text)) == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We will rebuild the bridge before winter," Mayor Ana Kovac told reporters on Friday.',
+        "Harbour master Tom Reyes called the storm “the worst in forty years.”",
+        "The minister said the plan was “ready to go” and would cost 3 million euros.",
+    ],
+)
+def test_a_quote_with_its_speaker_scores_higher(text: str) -> None:
+    assert _quality(_unit(text)) > 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We will rebuild the bridge before winter," she told reporters on Friday.',
+        "The storm was “the worst in forty years,” he said on the radio that evening.",
+        '"The bridge will be rebuilt before the first snow of the winter comes."',
+    ],
+)
+def test_a_quote_whose_speaker_the_reader_cannot_tell_gets_no_bonus(text: str) -> None:
+    assert _quality(_unit(text)) <= 1.0
+
+
+def test_a_title_with_a_quote_gets_no_bonus() -> None:
+    title = Unit("Mayor Kovac: “We will rebuild the bridge”", 0, -1, 0.0, Counter(), {}, 7)
+    assert _quality(title) == 1.0
