@@ -15,11 +15,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from .article_pass import ArticlePass
 from .articles import (
     ArticleSettings,
     due_articles,
@@ -60,19 +60,6 @@ class PageFetcher(Protocol):
     async def fetch_page(
         self, url: str, max_bytes: int | None = None, *, trusted: bool = False
     ) -> FetchOutcome: ...
-
-
-@dataclass
-class ArticlePass:
-    """What one pass did."""
-
-    fetched: int = 0
-    ok: int = 0
-    failed: int = 0
-    enough: int = 0  # items whose feed text was full enough
-    stories_marked: int = 0
-    left: int = 0  # pages not fetched before the deadline: still due, tried by a later pass
-    statuses: dict[str, int] = field(default_factory=dict)
 
 
 class ArticleJob:

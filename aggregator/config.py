@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Mapping
@@ -267,6 +266,8 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     """Read the optional TOML file at `path` and apply `env` on top."""
     values: dict[str, object] = {}
     if path is not None:
+        import tomllib  # only with a settings file (most cron runs have none)
+
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:

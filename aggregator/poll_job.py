@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ParseError, StorageError
@@ -25,8 +25,10 @@ from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
 from .models import FeedState, Fetched, Item, Source
-from .parse_pool import ParsePool
 from .store import PollWrite, Store, to_iso
+
+if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first parses a body
+    from .parse_pool import ParsePool
 
 __all__ = ["CycleReport", "FeedResult", "PollJob", "tally"]
 
@@ -94,14 +96,29 @@ class PollJob:
         self.write = write
         self.settings = settings
         self.clock = clock
-        self.parser = ParsePool()
+        self._parser: ParsePool | None = None
         # Feed results that arrive together are stored in one transaction.
         self._saves: GroupCommit[tuple[FeedState, list[Item]], PollWrite] = GroupCommit(
             lambda polls: self.write(self.store.save_polls, polls)
         )
 
+    @property
+    def parser(self) -> ParsePool:
+        """The parse workers' pool, built when a body first needs parsing: a pass whose
+        feeds all answer 304 or send an unchanged body never loads multiprocessing."""
+        if self._parser is None:
+            from .parse_pool import ParsePool
+
+            self._parser = ParsePool()
+        return self._parser
+
+    @parser.setter
+    def parser(self, pool: ParsePool) -> None:
+        self._parser = pool
+
     def close(self) -> None:
-        self.parser.close()
+        if self._parser is not None:
+            self._parser.close()
 
     async def run(
         self,
@@ -122,7 +139,8 @@ class PollJob:
         await self._saves.flush()
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
-        await asyncio.to_thread(self.parser.close)
+        if self._parser is not None:
+            await asyncio.to_thread(self._parser.close)
         if report.items_new or report.items_updated:  # grouping follows (a pass that
             from .heap import release_free_memory  # brings nothing asks libc for nothing)
 

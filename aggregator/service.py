@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .article_pass import ArticlePass
 from .config import Settings
 from .errors import StorageError
 from .fetch import Fetcher
@@ -30,7 +31,7 @@ from .store import BUSY_TIMEOUT_MS, Store, is_locked, to_iso
 from .systemd import Notifier
 
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
-    from .article_job import ArticleJob, ArticlePass
+    from .article_job import ArticleJob
     from .digest_job import DigestJob
     from .story_job import StoryJob
     from .summarize import Summarizer
@@ -170,8 +171,6 @@ class Service:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
         arrives; returns the totals. With a `budget` (seconds) fetching stops then: pages not
         fetched by then are not recorded, so they stay due for the next run."""
-        from .article_job import ArticlePass
-
         total = ArticlePass()
         if not self.settings.articles.enabled:
             return total

@@ -3,6 +3,7 @@ not the grouping, summarising, parsing or publishing code, which would be most o
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -39,13 +40,21 @@ NOT_NEEDED = (
     "feedparser",
     "lxml",
     "feedgen",
+    # the parse workers' pool is built when a body needs parsing; TOML only with --config
+    "aggregator.parse_pool",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "tomllib",
 )
+# With article fetching off, the page fetching and extraction code is not loaded either.
+NOT_NEEDED_WITHOUT_ARTICLES = ("aggregator.article_job", "aggregator.articles", "trafilatura")
 
 
-def poll_once(cwd: Path) -> tuple[str, set[str]]:
+def poll_once(cwd: Path, **env: str) -> tuple[str, set[str]]:
     result = subprocess.run(
         [sys.executable, "-c", POLL_AND_LIST_MODULES],
         cwd=cwd,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -73,3 +82,17 @@ def test_a_pass_of_304s_loads_no_grouping_summarising_or_parsing_code(tmp_path: 
     with sqlite3.connect(tmp_path / "aggregator.db") as db:
         rows = db.execute("SELECT status, http_status FROM feeds ORDER BY url").fetchall()
     assert rows == [("not_modified", 304), ("not_modified", 304)]
+
+
+def test_with_article_fetching_off_a_pass_of_304s_loads_no_article_code(tmp_path: Path) -> None:
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"], etag='"a1"')
+        (tmp_path / "feeds.opml").write_text(opml(up.url("/a.xml")))
+        first, loaded = poll_once(tmp_path, AGGREGATOR_ARTICLES_ENABLED="false")
+        assert "aggregator.parse_pool" in loaded  # the cold pass parsed its body
+
+        second, loaded = poll_once(tmp_path, AGGREGATOR_ARTICLES_ENABLED="false")
+
+    assert "not_modified=1" in second and "0 new items" in second
+    assert "article pages" not in second
+    assert sorted(m for m in (*NOT_NEEDED, *NOT_NEEDED_WITHOUT_ARTICLES) if m in loaded) == []

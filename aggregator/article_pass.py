@@ -1,0 +1,22 @@
+"""What one pass of article-page fetching did: apart from `article_job` so that a poll with
+article fetching turned off reports its (empty) pass without loading the page fetching and
+extraction code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ArticlePass"]
+
+
+@dataclass
+class ArticlePass:
+    """What one pass did."""
+
+    fetched: int = 0
+    ok: int = 0
+    failed: int = 0
+    enough: int = 0  # items whose feed text was full enough
+    stories_marked: int = 0
+    left: int = 0  # pages not fetched before the deadline: still due, tried by a later pass
+    statuses: dict[str, int] = field(default_factory=dict)
