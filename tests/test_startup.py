@@ -89,6 +89,7 @@ def test_with_article_fetching_off_a_pass_of_304s_loads_no_article_code(tmp_path
         up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"], etag='"a1"')
         (tmp_path / "feeds.opml").write_text(opml(up.url("/a.xml")))
         first, loaded = poll_once(tmp_path, AGGREGATOR_ARTICLES_ENABLED="false")
+        assert " 0 new items" not in first
         assert "aggregator.parse_pool" in loaded  # the cold pass parsed its body
 
         second, loaded = poll_once(tmp_path, AGGREGATOR_ARTICLES_ENABLED="false")
