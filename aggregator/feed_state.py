@@ -31,10 +31,10 @@ def state_after(
     rand: float = 0.5,
 ) -> FeedState:
     """The feed's state after one poll: always recorded, whatever happened."""
-    base = dataclasses.replace(state, last_polled_at=now)
     if isinstance(outcome, NotModified):
         return dataclasses.replace(
-            base,
+            state,
+            last_polled_at=now,
             status="not_modified",
             http_status=304,
             error=None,
@@ -53,7 +53,8 @@ def state_after(
         gone = outcome.status == 410
         count = state.error_count + 1
         return dataclasses.replace(
-            base,
+            state,
+            last_polled_at=now,
             status="gone" if gone else "error",
             http_status=outcome.status,
             error=outcome.error,
@@ -78,7 +79,8 @@ def state_after(
     if parse_error is not None:
         count = state.error_count + 1
         return dataclasses.replace(
-            base,
+            state,
+            last_polled_at=now,
             **validators,
             body_hash=None,  # so a fixed upstream is parsed again even if validators match
             status="error",
@@ -95,7 +97,8 @@ def state_after(
         )
     unchanged = parsed is None and new_hash == state.body_hash
     return dataclasses.replace(
-        base,
+        state,
+        last_polled_at=now,
         **validators,
         body_hash=new_hash,
         status="unchanged" if unchanged else "ok",

@@ -165,9 +165,10 @@ class Fetcher:
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         try:
-            host = (_http_url(url).host or "").lower()
+            target = _http_url(url)
         except ValueError as exc:
             return FetchFailed(url, str(exc))
+        host = (target.host or "").lower()
         if trusted:
             self._listed.add(host)
         elif host not in self._listed:  # a page a feed linked to, off the feeds' own hosts
@@ -181,7 +182,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
                     outcome = await self._fetch(
-                        self._session, url, etag, last_modified, accept, max_bytes
+                        self._session, url, etag, last_modified, accept, max_bytes, target
                     )
             except TimeoutError:
                 outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -196,9 +197,11 @@ class Fetcher:
         last_modified: str | None,
         accept: str | None = None,
         max_bytes: int | None = None,
+        first: URL | None = None,
     ) -> FetchOutcome:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
-        taking another host's slot while holding one could deadlock two redirecting hosts."""
+        taking another host's slot while holding one could deadlock two redirecting hosts.
+        `first` is `url` already parsed (by `fetch`), so it is not parsed twice."""
         headers: dict[str, str] = {"Accept": accept} if accept else {}
         limit = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         if etag:
@@ -210,11 +213,13 @@ class Fetcher:
         all_permanent = True
         redirects = 0
         origin_internal: bool | None = None  # resolved at the first redirect, if any
+        target = first
         while True:
-            try:
-                target = _http_url(current)
-            except ValueError as exc:
-                return FetchFailed(url, str(exc))
+            if target is None:
+                try:
+                    target = _http_url(current)
+                except ValueError as exc:
+                    return FetchFailed(url, str(exc))
             try:
                 async with session.get(target, headers=headers, allow_redirects=False) as resp:
                     status = resp.status
@@ -274,6 +279,7 @@ class Fetcher:
                 )
             visited.add(next_url)
             current = next_url
+            target = None  # parsed at the top of the next hop
 
     async def _addresses(self, host: str) -> list[IPAddress]:
         """Every address `host` stands for: itself when numeric (in any form), else DNS."""
