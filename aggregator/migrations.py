@@ -5,10 +5,14 @@ Never edit a migration that has shipped: add a new one below it.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
-migrations = Migrations("aggregator")
+from .migration_set import MigrationSet
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+migrations = MigrationSet("aggregator")  # applied by sqlite-utils' Migrations
 
 
 @migrations(name="0001_initial")

@@ -15,7 +15,7 @@ from typing import Any
 
 from .store_articles import ArticlesStore
 from .store_db import BUSY_TIMEOUT_MS, check_existing, is_locked, prepare
-from .store_db import connect as _connect  # looked up here at each open (tests replace it)
+from .store_db import open_connection as _connect  # looked up at each open (tests replace it)
 from .store_feeds import FeedsStore, PollWrite
 from .store_grouping import GroupingStore
 from .store_read import STATUS_SQL, Reader
@@ -39,17 +39,21 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore):
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        self.db = _connect(path)
-        prepare(self.db, path)
+        self.conn = _connect(path)
+        prepare(self, path)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     # --- status ---------------------------------------------------------------------------
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db.atomic():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status`."""

@@ -1,24 +1,33 @@
 """Opening the SQLite database, and the part of the writer all its pieces share.
 
 The store modules' one import of sqlite-utils (the other `store_*` modules use the `Database`
-opened here); `migrations` applies the schema.
+made here); `migrations` holds the schema. sqlite-utils loads when first used: a writer whose
+database is up to date reads and writes feed state on the plain connection, so a
+`poll --once` whose feeds all answer 304 never imports it (it was a tenth of such a pass).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import StorageError
+from .migrations import migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def _import_sqlite_utils() -> None:
     """Import sqlite-utils without pandas and numpy: it loads them, when installed, only to
     map their column types (values we never store), which cost ~70 ms (numpy) to seconds
     (pandas) at every start, a large part of a `poll --once` that finds nothing new."""
+    if "sqlite_utils.db" in sys.modules:
+        return
     hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
@@ -29,11 +38,6 @@ def _import_sqlite_utils() -> None:
             if sys.modules.get(name, False) is None:
                 del sys.modules[name]
 
-
-_import_sqlite_utils()
-from sqlite_utils import Database  # noqa: E402
-
-from .migrations import migrations  # noqa: E402
 
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another writer's lock before failing
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -71,7 +75,9 @@ def check_existing(path: str | Path) -> None:
         raise StorageError(f"{where}: not an SQLite database (check --db)")
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> Database:
+def open_connection(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection set up as the store uses it (autocommit, busy timeout, foreign keys and
+    recursive triggers, as sqlite-utils' `Database` sets them)."""
     try:
         if readonly and str(path) != ":memory:":
             conn = sqlite3.connect(
@@ -79,29 +85,50 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
             )
         else:
             conn = sqlite3.connect(str(path), check_same_thread=False)
-        # Autocommit: every write goes through Database.atomic(), which issues BEGIN/COMMIT.
+        # Autocommit: every write goes through a transaction block, which issues BEGIN/COMMIT.
         conn.isolation_level = None
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        # No sqlite-utils plugins: a plugin installed for the `sqlite-utils` tool must not
-        # change our connection, and looking for them scans every installed package's entry
-        # points (~15-30 ms of each start).
-        return Database(conn, execute_plugins=False)
+        conn.execute("PRAGMA recursive_triggers = ON")
+        return conn
     except sqlite3.Error as exc:
         raise StorageError(f"{path}: cannot open database: {exc}") from exc
 
 
-def prepare(db: Database, path: str | Path) -> None:
+def database(conn: sqlite3.Connection) -> Database:
+    """sqlite-utils' `Database` over `conn` (sqlite-utils is imported now, if not yet)."""
+    _import_sqlite_utils()
+    from sqlite_utils import Database
+
+    # No sqlite-utils plugins: a plugin installed for the `sqlite-utils` tool must not
+    # change our connection, and looking for them scans every installed package's entry
+    # points (~15-30 ms of each start).
+    return Database(conn, execute_plugins=False)
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> Database:
+    conn = open_connection(path, readonly=readonly)
+    try:
+        return database(conn)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StorageError(f"{path}: cannot open database: {exc}") from exc
+
+
+def prepare(store: StoreBase, path: str | Path) -> None:
     """Make a freshly opened write connection ready: WAL mode, the schema migrated, a check
-    that it can be written. Closes `db` and raises StorageError when it cannot be."""
+    that it can be written. Closes it and raises StorageError when it cannot be."""
+    conn = store.conn
     try:
         if str(path) != ":memory:":
-            db.enable_wal()
-            db.execute("PRAGMA synchronous = NORMAL")
-        migrations.apply(db)
-        _check_writable(db)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        if migrations.pending(conn):
+            migrations.apply(store.db)
+        _check_writable(conn)
     except sqlite3.Error as exc:
-        db.close()
+        conn.close()
         if is_locked(exc):
             raise StorageError(
                 f"{path}: database is locked by another program (waited "
@@ -115,10 +142,10 @@ def prepare(db: Database, path: str | Path) -> None:
         raise StorageError(f"{path}: cannot prepare database: {exc}") from exc
 
 
-def _check_writable(db: Database) -> None:
+def _check_writable(conn: sqlite3.Connection) -> None:
     """Fail now, clearly, if the database cannot be written (a read-only file or mount)."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    db.execute(f"PRAGMA user_version = {int(version)}")  # a write that changes nothing
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"PRAGMA user_version = {int(version)}")  # a write that changes nothing
 
 
 IN_CHUNK = 500  # ids in one `IN (...)` list, well under SQLite's limit on variables
@@ -130,14 +157,49 @@ def chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str
         yield values[start : start + size]
 
 
+def unique_keys(names: Iterable[str]) -> list[str]:
+    """Column names made unique as sqlite-utils makes them for its row dictionaries: a
+    repeated name gets ``_2``, ``_3``… (skipping a suffix another column already has)."""
+    keys = list(names)
+    taken = set(keys)
+    if len(taken) == len(keys):
+        return keys
+    seen: set[str] = set()
+    out = []
+    for key in keys:
+        if key in seen:
+            new, suffix = key, 2
+            while new in seen or new in taken:
+                new, suffix = f"{key}_{suffix}", suffix + 1
+            key = new
+        seen.add(key)
+        out.append(key)
+    return out
+
+
 class StoreBase:
     """What the writer's parts share: the write connection and its raw queries."""
 
     path: str
-    db: Database
+    conn: sqlite3.Connection
+    _database: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils' `Database` over the write connection, made when first used (its
+        table API: upserts, updates, schema changes)."""
+        if self._database is None:
+            self._database = database(self.conn)
+        return self._database
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-        return self.db.query(sql, params)
+        """The rows of a query as dictionaries (the statement runs now, rows are read as
+        iterated), as sqlite-utils' `Database.query` gives them."""
+        cursor = self.conn.execute(sql, params)
+        if cursor.description is None:
+            raise ValueError(f"not a query that returns rows: {sql[:60]!r}")
+        keys = unique_keys(column[0] for column in cursor.description)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
     def _rows_in(self, sql: str, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Rows of `sql`, whose `{marks}` is an `IN` list, over `ids` a chunk at a time."""
@@ -145,11 +207,39 @@ class StoreBase:
             yield from self._rows(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
 
     def _bump_version(self) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO meta(key, value) VALUES ('version', '1') ON CONFLICT(key) "
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def transaction(self) -> Any:
-        """A context manager grouping several writes into one transaction."""
-        return self.db.atomic()
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction, as sqlite-utils' `atomic()` does: BEGIN
+        and COMMIT (ROLLBACK on any error); inside an open transaction, a savepoint."""
+        conn = self.conn
+        if conn.in_transaction:
+            self._savepoints = getattr(self, "_savepoints", 0) + 1
+            name = f"store_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:  # the error may have ended the transaction
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

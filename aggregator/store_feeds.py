@@ -40,7 +40,7 @@ class FeedsStore(StoreBase):
         added (or added back) is due at once, whatever its old schedule or backoff. A source
         moved to another category takes its items along, and their stories are re-filed.
         """
-        with self.db.atomic():
+        with self.transaction():
             before = {r["url"]: r for r in self._rows("SELECT * FROM sources")}
             wanted = {s.url for s in sources}
             added = 0
@@ -62,7 +62,7 @@ class FeedsStore(StoreBase):
                     changed = True
                 if old is None or not old["active"]:
                     added += 1
-                    self.db.execute(
+                    self.conn.execute(
                         "INSERT INTO feeds(url) VALUES (?) ON CONFLICT(url) DO UPDATE SET "
                         "next_poll_at = NULL, error_count = 0, status = NULL, error = NULL",
                         [source.url],
@@ -71,7 +71,7 @@ class FeedsStore(StoreBase):
                     self._move_items(source.url, source.category)
             removed = [u for u, r in before.items() if r["active"] and u not in wanted]
             for url in removed:
-                self.db.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
+                self.conn.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
             if changed or removed:
                 self._bump_version()
         return added, len(removed)
@@ -134,7 +134,7 @@ class FeedsStore(StoreBase):
 
     def save_polls(self, polls: Sequence[tuple[FeedState, Sequence[Item]]]) -> list[PollWrite]:
         """`save_poll` for many feeds in one transaction (one commit for a whole batch)."""
-        with self.db.atomic():
+        with self.transaction():
             return [self._save_poll(state, items) for state, items in polls]
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
@@ -169,10 +169,10 @@ class FeedsStore(StoreBase):
             self.db["items"].update(item.id, row)
             updated += 1
             if old["story_id"]:
-                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
+                self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
         if fresh:
-            self.db.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
-        self.db.execute(
+            self.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
+        self.conn.execute(
             UPSERT_FEED,
             [
                 state.url,

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .models import Story
-from .store_db import Database, connect
+from .store_db import connect
 from .store_rows import from_iso, summary_from_row, to_iso
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from .store import Store
 
 STATUS_SQL = (

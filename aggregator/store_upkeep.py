@@ -22,7 +22,7 @@ _CHUNK = 400
 
 
 def last_prune(store: Store) -> datetime | None:
-    rows = list(store.db.query("SELECT value FROM meta WHERE key = 'retention_at'"))
+    rows = list(store._rows("SELECT value FROM meta WHERE key = 'retention_at'"))
     return from_iso(rows[0]["value"]) if rows else None
 
 

@@ -46,8 +46,17 @@ NOT_NEEDED = (
     "concurrent.futures.process",
     "tomllib",
 )
-# With article fetching off, the page fetching and extraction code is not loaded either.
-NOT_NEEDED_WITHOUT_ARTICLES = ("aggregator.article_job", "aggregator.articles", "trafilatura")
+# With article fetching off, the page fetching and extraction code is not loaded either, and
+# an up-to-date database is read and written without sqlite-utils (nor what it imports).
+NOT_NEEDED_WITHOUT_ARTICLES = (
+    "aggregator.article_job",
+    "aggregator.articles",
+    "trafilatura",
+    "sqlite_utils",
+    "click",
+    "pluggy",
+    "dateutil",
+)
 
 
 def poll_once(cwd: Path, **env: str) -> tuple[str, set[str]]:

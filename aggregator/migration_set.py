@@ -1,0 +1,70 @@
+"""The schema's named migrations, kept in order without loading sqlite-utils.
+
+Each migration is registered with ``@migrations(name=...)``, as with sqlite-utils'
+`Migrations`; they are applied by that class, in the same order and with the same record of
+what has run (its ``_sqlite_migrations`` table). A start whose database already has every
+migration recorded sees that with one query and loads neither the runner nor sqlite-utils:
+most of a `poll --once` that finds nothing new would otherwise be that import.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+__all__ = ["MigrationSet"]
+
+RECORD = "_sqlite_migrations"  # where sqlite-utils records the migrations it applied
+Migration = Callable[["Database"], None]
+M = TypeVar("M", bound=Migration)
+
+
+class MigrationSet:
+    """Named migrations in the order they were registered."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._migrations: list[tuple[str, Migration, bool]] = []
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable[[M], M]:
+        """Register the decorated function as the next migration (named `name`, or after
+        the function); `transactional=False` runs it outside a transaction."""
+
+        def register(fn: M) -> M:
+            key = name or fn.__name__
+            if key in self.names():
+                raise ValueError(f"migration {key!r} is already registered in {self.name!r}")
+            self._migrations.append((key, fn, transactional))
+            return fn
+
+        return register
+
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self._migrations]
+
+    def pending(self, conn: sqlite3.Connection) -> list[str]:
+        """The migrations not recorded as applied in `conn`'s database (read-only). All of
+        them when the record is missing, unreadable or not in the shape sqlite-utils keeps
+        (its runner then creates or reshapes it)."""
+        try:
+            keys = sorted((row[5], row[1]) for row in conn.execute(f"PRAGMA table_info({RECORD})"))
+            if [column for pk, column in keys if pk] != ["id"]:
+                return self.names()
+            rows = conn.execute(f"SELECT name FROM {RECORD} WHERE migration_set = ?", [self.name])
+            done = {row[0] for row in rows}
+        except sqlite3.Error:
+            return self.names()
+        return [name for name in self.names() if name not in done]
+
+    def apply(self, db: Database) -> None:
+        """Apply the pending migrations with sqlite-utils' runner (imported now)."""
+        from sqlite_utils.migrations import Migrations
+
+        runner = Migrations(self.name)
+        for name, fn, transactional in self._migrations:
+            runner(name=name, transactional=transactional)(fn)
+        runner.apply(db)
