@@ -59,6 +59,18 @@ _PROMO = re.compile(
 )
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
 _CAPS_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{3,40}:\s+(?=[A-Z\"“])")
+# A dateline the text cleaner leaves (it knows the agencies' tags): a place (and region or date)
+# before a local outlet's tag ("PALO ALTO (CBS SF) — ", "MONDAY, July 2 (HealthDay News) -- "),
+# a place joined by a dash without spaces ("WASHINGTON—The …"), a place before an article
+# ("DUBAI A Bahraini court …"), and a video player's "CLOSE" before its caption.
+_PLACE = r"[A-Z][A-Z.'’-]*(?:\s+[A-Z][A-Z.'’-]*){0,3}"
+_LEFT_DATELINE = re.compile(
+    rf"^{_PLACE}(?:,\s+[A-Z][\w.]*(?:\s+[\w.]+){{0,2}})?\s*\([A-Z][\w .'’-]{{1,25}}\)\s*"
+    r"[-—–:]{1,2}\s*(?=[A-Z\"“‘])"
+    rf"|^{_PLACE}[—–]\s*(?=[A-Z\"“‘])"
+    r"|^[A-Z]{4,}(?:\s+[A-Z]{2,}){0,2}\s+(?=(?:The|A|An)\s+[A-Za-z][a-z])"
+    r"|^CLOSE\s+(?=[A-Z])"
+)
 # Connectives: dropped from the front when what follows is a sentence by itself.
 _CONNECTIVE = re.compile(
     r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
@@ -143,11 +155,14 @@ def needs_context(text: str) -> bool:
 def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
-    A pointer to a photo ("(pictured)") is dropped; a leading connective ("But", "However,") is
-    dropped and the rest capitalised; a sentence that still leans on its context ("He said…",
+    A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
+    ("(pictured)") are dropped; a leading connective ("But", "However,") is dropped and the
+    rest capitalised; a sentence that still leans on its context ("He said…",
     "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
+    if text[1:2].isupper():  # (every dateline opens with two capitals)
+        text = _LEFT_DATELINE.sub("", text, count=1)
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
     for _ in range(2):

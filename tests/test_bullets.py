@@ -180,6 +180,53 @@ def test_a_pointer_to_a_photo_the_bullet_lacks_is_dropped(sentence: str, expecte
     assert stand_alone(sentence) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "EASTON (KQXT) — A bakery on Main Street reopened on Monday after the flood.",
+            "A bakery on Main Street reopened on Monday after the flood.",
+        ),
+        (
+            "MONDAY, May 4 (Wellness Wire) -- Short naps may help older adults remember names.",
+            "Short naps may help older adults remember names.",
+        ),
+        (
+            "PORT ELLEN, Islay (IWR) -- The ferry service resumed after a week of storms.",
+            "The ferry service resumed after a week of storms.",
+        ),
+        (
+            "KINGSTON—The council voted to close the old harbour bridge to lorries.",
+            "The council voted to close the old harbour bridge to lorries.",
+        ),
+        (
+            "OSLO A court fined the shipping firm two million crowns for the spill.",
+            "A court fined the shipping firm two million crowns for the spill.",
+        ),
+        (
+            "CLOSE Thousands of ballots are still left to be counted in the county.",
+            "Thousands of ballots are still left to be counted in the county.",
+        ),
+    ],
+)
+def test_a_dateline_the_cleaner_left_is_dropped(sentence: str, expected: str) -> None:
+    assert stand_alone(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "NASA has been confident for a decade that there is an ocean on Europa.",
+        "U.S. retailer Ardent Goods agreed to buy a shoemaker for $1.2 billion.",
+        "FBI (Federal Bureau) agents searched the house on Tuesday morning.",
+        "TSA Administrator Jo Ames announced the change to the rules on Tuesday.",
+        "UNICEF A-list ambassadors visited the camp in the spring of last year.",
+    ],
+)
+def test_an_acronym_opening_a_sentence_is_no_dateline(sentence: str) -> None:
+    assert stand_alone(sentence) == sentence
+
+
 def test_a_sentence_cut_at_a_title_is_no_bullet() -> None:
     text = (
         "The president said he still has full confidence in Health Sec. "
