@@ -10,8 +10,11 @@ the clusterer counts such copies (aggregator.boilerplate).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -270,6 +273,13 @@ _GUID_UNIQUE = re.compile(
 )
 
 
+# Grouping compares each new item with stored candidates, and the same stored items come up as
+# candidates again and again (every copy of an event meets the others): what dedupe works out
+# of a candidate's link, guid and headline is memoised (pure functions of strings).
+_MEMO = 4096
+
+
+@functools.lru_cache(maxsize=_MEMO)
 def _article_url(url: str | None) -> str | None:
     """`url` unless it is a bare home page (some feeds link every entry to it)."""
     if not url:
@@ -278,12 +288,22 @@ def _article_url(url: str | None) -> str | None:
     return None if parts.path in ("", "/") and not parts.query else url
 
 
+@functools.lru_cache(maxsize=_MEMO)
+def _canonical_of(canonical: str | None, url: str | None) -> str | None:
+    return _article_url(canonical or canonical_url(url))
+
+
 def _canonical(item: Item) -> str | None:
-    return _article_url(item.canonical_url or canonical_url(item.url))
+    return _canonical_of(item.canonical_url, item.url)
 
 
 def _guid_key(item: Item) -> str | None:
-    guid = item.guid.strip()
+    return _guid_key_of(item.guid)
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _guid_key_of(raw: str) -> str | None:
+    guid = raw.strip()
     if not guid or not _GUID_UNIQUE.match(guid):
         return None
     if guid.lower().startswith(("http://", "https://")):
@@ -325,10 +345,26 @@ def _strong_reason(item: Item, other: Item, keys: _Keys | None = None) -> str | 
 OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens its text
 
 
+_own_memo: OrderedDict[tuple[str, bytes], bool] = OrderedDict()  # (title, text digest)
+_own_lock = threading.Lock()  # grouping may run on more than one thread
+
+
 def _own_headline(item: Item) -> bool:
     """Whether an item's title is a headline of its own, not just the first words of a longer
-    text (`aggregator.boilerplate.headline_of_its_own`)."""
-    return headline_of_its_own(*grouping_terms(item.title, item.text, OPENING_TERMS))
+    text (`aggregator.boilerplate.headline_of_its_own`). Memoised by title and a digest of the
+    text (the texts themselves are not kept)."""
+    key = (item.title, hashlib.blake2b(item.text.encode(), digest_size=16).digest())
+    with _own_lock:
+        found = _own_memo.get(key)
+        if found is not None:
+            _own_memo.move_to_end(key)
+            return found
+    found = headline_of_its_own(*grouping_terms(item.title, item.text, OPENING_TERMS))
+    with _own_lock:
+        _own_memo[key] = found
+        if len(_own_memo) > _MEMO:
+            _own_memo.popitem(last=False)
+    return found
 
 
 def _titles_agree(item: Item, other: Item) -> bool:

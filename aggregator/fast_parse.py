@@ -77,6 +77,7 @@ _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 _SAFE_TAGS = frozenset(_HTMLSanitizer.acceptable_elements) - frozenset(
     "script style noscript template iframe object embed svg math head title applet".split()
 )
+_C1 = re.compile("[\x80-\x9f]")  # the characters `_cp1252` maps (C1 controls)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 _COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
 _ENTITY_NAMES = frozenset(html.entities.entitydefs)
@@ -167,9 +168,11 @@ def _text(el: Any) -> str:
 
 
 def _repair(value: str) -> str:
+    if value.isascii():  # (nothing to repair: the usual case, without copying it twice)
+        return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252)
+    return value.translate(_cp1252) if _C1.search(value) else value
 
 
 def _guessed(out: dict[str, Any], key: str, value: str) -> None:

@@ -79,8 +79,8 @@ def group_pending(
         runs = publication_runs(keys, now, clusterer.settings.expire_every)
         terms = None
         if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
-            parts = [ids for _, run in runs for ids in _parts([key.id for key in run], chunk)]
-            terms = TermPool(parts, store.item_texts, clusterer.settings.text_tokens)
+            parts = [_parts([key.id for key in run], chunk) for _, run in runs]
+            terms = TermPool.for_runs(parts, store.item_texts, clusterer.settings.text_tokens)
         try:
             for clock, run in runs:
                 ids = [key.id for key in run]
@@ -124,6 +124,8 @@ def _group_run(
         else:
             clusterer.observe(part, terms.terms(part))
     for part in parts():
+        if terms is not None:
+            terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
         for item in part:
             _group_item(store, clusterer, clock, item, now)
     return len(ids)

@@ -19,7 +19,17 @@ from collections.abc import Collection
 
 from .tokens import words
 
-__all__ = ["MIN_NEAR_WORDS", "NEAR_KEYS", "near", "near_keys", "near_shingles", "shingles"]
+__all__ = [
+    "MIN_NEAR_WORDS",
+    "NEAR_KEYS",
+    "near",
+    "near_keys",
+    "near_shingles",
+    "remember",
+    "shingles",
+    "sorted_hashes",
+    "text_key",
+]
 
 MIN_NEAR_WORDS = 40  # texts shorter than this never count as near-identical
 NEAR_KEYS = 6  # how many of a text's smallest shingle hashes serve as lookup keys
@@ -48,23 +58,52 @@ def _crc(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def _sorted_hashes(text: str) -> array[int]:
-    """The text's shingle hashes in ascending order; empty when it is too short to compare."""
+def text_key(text: str) -> bytes:
+    """What the memo knows a text by (a digest: the text itself is not kept)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def sorted_hashes(text: str) -> array[int]:
+    """The text's shingle hashes in ascending order; empty when it is too short to compare.
+    Worked out afresh (pure: another process may do it, see `remember`)."""
+    toks = words(text)
+    return array("I", sorted(_hashes(toks, 4))) if len(toks) >= MIN_NEAR_WORDS else array("I")
+
+
+def remember(key: bytes, hashes: array[int]) -> None:
+    """Keep the `sorted_hashes` of the text whose `text_key` is `key`, worked out elsewhere
+    (a worker process), as the most recently used."""
     global _memo_size
-    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return
+        _memo[key] = hashes
+        _memo_size += len(hashes)
+        _evict()
+
+
+def _evict() -> None:
+    global _memo_size
+    while len(_memo) > MEMO_TEXTS or _memo_size > MEMO_HASHES:
+        _memo_size -= len(_memo.popitem(last=False)[1])
+
+
+def _sorted_hashes(text: str) -> array[int]:
+    """`sorted_hashes`, memoised."""
+    global _memo_size
+    key = text_key(text)
     with _memo_lock:
         found = _memo.get(key)
         if found is not None:
             _memo.move_to_end(key)
             return found
-    toks = words(text)
-    found = array("I", sorted(_hashes(toks, 4))) if len(toks) >= MIN_NEAR_WORDS else array("I")
+    found = sorted_hashes(text)
     with _memo_lock:
         if key not in _memo:
             _memo[key] = found
             _memo_size += len(found)
-        while len(_memo) > MEMO_TEXTS or _memo_size > MEMO_HASHES:
-            _memo_size -= len(_memo.popitem(last=False)[1])
+        _evict()
     return found
 
 

@@ -11,6 +11,7 @@ costs about as much as parsing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -47,9 +48,12 @@ def _parse_in_worker(
     source: Source, fetched: Fetched, now: datetime
 ) -> tuple[ParsedFeed, list[Item]]:
     """`parse_items` with any unexpected error made picklable: one that cannot cross back to
-    the service would break the pool and fail every feed in flight."""
+    the service would break the pool and fail every feed in flight. The feed's entries stay
+    in the worker (the items carry what the service needs of them): sending both would send
+    every text twice."""
     try:
-        return parse_items(source, fetched, now)
+        parsed, items = parse_items(source, fetched, now)
+        return dataclasses.replace(parsed, entries=()), items
     except ParseError:
         raise
     except Exception as exc:
@@ -73,7 +77,8 @@ class ParsePool:
     async def parse(
         self, source: Source, fetched: Fetched, now: datetime
     ) -> tuple[ParsedFeed, list[Item]]:
-        """What :func:`parse_items` returns, computed off the event loop.
+        """What :func:`parse_items` returns, computed off the event loop (the feed without its
+        entries when a worker parsed it: what a poll keeps of them is in the items).
 
         Raises what parsing raises. A worker that died (killed, out of memory) costs only the
         feeds it was parsing: the pool is replaced and later feeds parse as usual.

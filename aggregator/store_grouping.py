@@ -29,13 +29,12 @@ class GroupingStore(StoreBase):
         }
         return [item_from_row(found[i]) for i in ids if i in found]
 
-    def item_texts(self, ids: Sequence[str], chars: int) -> list[tuple[str, str, str]]:
+    def item_texts(self, ids: Sequence[str], chars: int | None) -> list[tuple[str, str, str]]:
         """(id, title, the first `chars` characters of the text) of the stored items of
-        `ids`, in that order: what tokenising an item reads, without the rest of it."""
-        sql = (
-            f"SELECT id, title, substr(text, 1, {int(chars)}) AS text FROM items "
-            "WHERE id IN ({marks})"
-        )
+        `ids`, in that order: what tokenising an item reads, without the rest of it (the
+        whole text when `chars` is None)."""
+        text = "text" if chars is None else f"substr(text, 1, {int(chars)}) AS text"
+        sql = f"SELECT id, title, {text} FROM items WHERE id IN ({{marks}})"
         found = {r["id"]: r for r in self._rows_in(sql, ids)}
         return [(i, found[i]["title"] or "", found[i]["text"] or "") for i in ids if i in found]
 

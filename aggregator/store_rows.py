@@ -3,6 +3,7 @@ summaries (as JSON), with the column lists the writes use."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ def to_iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+@functools.lru_cache(maxsize=4096)  # stored items share their times (a feed's, a pass's)
 def from_iso(value: str | None) -> datetime | None:
     if not value:
         return None

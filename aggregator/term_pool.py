@@ -8,8 +8,15 @@ writer thread takes each answer when it gets there, and tokenises itself whateve
 worker has not started yet, so neither waits for the other. The answers are what the writer
 thread would have computed (lists of the same strings in the same order, from which it
 builds the same sets the same way), so the stories are the same. The worker exits once the
-last part's terms are taken, before the grouping state is at its largest (the end of the
-pass); if it dies, the rest is tokenised in place.
+last part's terms are taken; if it dies, the rest is tokenised in place.
+
+Likewise, when the pool is built over whole runs (`for_runs`), the worker works out the
+near-duplicate shingles of each item's whole text (`near_text.sorted_hashes`) ahead of the
+walk that assigns it; the writer thread hands them to the near-text memo just before it
+assigns the part (`near`), so finding an item's duplicates reads them instead of hashing the
+text. They are the hashes the memo would have computed (looked up by a digest of the text, so
+a text that changed meanwhile simply misses). Then the worker exits when the last part is
+assigned.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from sys import intern
+from typing import Any
 
 from .features import ItemTerms, item_terms, text_read
 from .models import Item
+from .near_text import remember, sorted_hashes, text_key
 from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
@@ -32,11 +41,15 @@ TASK = 50  # items per task: the writer thread can take over any task not starte
 AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait in memory)
 
 Text = tuple[str, str, str]  # an item's id, title and the start of its text
-# what `read(ids, chars)` returns: the stored items' texts, in the order of `ids`
-Read = Callable[[Sequence[str], int], list[Text]]
+# what `read(ids, chars)` returns: the stored items' texts (whole when `chars` is None), in
+# the order of `ids`
+Read = Callable[[Sequence[str], int | None], list[Text]]
 # a task's answer: the distinct terms, and each item's three lists as indexes into them
 Indexes = "array[int]"  # (array is not subscriptable at run time)
 Answer = tuple[list[str], list[tuple[Indexes, Indexes, Indexes]]]
+# a near task's answer: each text's key and shingle hashes (`near_text`)
+NearAnswer = list[tuple[bytes, Indexes]]
+TERMS, NEAR = "terms", "near"  # what a task works out
 
 
 def _tokenise(texts: Sequence[Text], text_tokens: int) -> list[ItemTerms]:
@@ -56,6 +69,10 @@ def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
     return list(vocabulary), rows  # type: ignore[return-value]
 
 
+def _near_in_worker(texts: Sequence[Text]) -> NearAnswer:
+    return [(text_key(text), sorted_hashes(text)) for _, _, text in texts]
+
+
 def _unpack(answer: Answer) -> list[ItemTerms]:
     vocabulary, rows = answer
     get = list(map(intern, vocabulary)).__getitem__  # each term one string in this process
@@ -68,24 +85,41 @@ def _unpack(answer: Answer) -> list[ItemTerms]:
 class TermPool(InPlaceFallback):
     """`item_terms` for the items of `parts` (lists of item ids), asked for in that order,
     one part at a time (`terms`); the items' texts are read with `read` a task at a time,
-    ahead of when they are asked for."""
+    ahead of when they are asked for. `kinds`, when given, says of each part whether its
+    terms (TERMS) or its near-duplicate shingles (NEAR, asked for with `near`) are wanted."""
 
     LOST = "term worker died; tokenising the rest of this pass in place"
 
-    def __init__(self, parts: Sequence[Sequence[str]], read: Read, text_tokens: int) -> None:
+    def __init__(
+        self,
+        parts: Sequence[Sequence[str]],
+        read: Read,
+        text_tokens: int,
+        kinds: Sequence[str] | None = None,
+    ) -> None:
         self.text_tokens = text_tokens
         self._read = read
         # each part cut into tasks; tasks never span two parts
-        self._waiting: deque[list[str]] = deque(
-            list(part[start : start + TASK])
-            for part in parts
+        self._waiting: deque[tuple[str, list[str]]] = deque(
+            (kind, list(part[start : start + TASK]))
+            for part, kind in zip(parts, kinds or [TERMS] * len(parts), strict=True)
             for start in range(0, len(part), TASK)
         )
-        # (their texts, the worker's future), in the order asked, oldest first
-        self._tasks: deque[tuple[list[Text], Future[Answer]]] = deque()
+        # (what, their texts, the worker's future), in the order asked, oldest first
+        self._tasks: deque[tuple[str, list[Text], Future[Any]]] = deque()
         self._queued = 0  # items in `_tasks`
         super().__init__(spawn_pool(1))
         self._fill()
+
+    @classmethod
+    def for_runs(
+        cls, runs: Sequence[Sequence[Sequence[str]]], read: Read, text_tokens: int
+    ) -> TermPool:
+        """A pool for a grouping pass over `runs` (each a list of parts): a run's parts are
+        counted (their terms asked for) and then assigned (their shingles asked for)."""
+        parts = [part for run in runs for _ in (TERMS, NEAR) for part in run]
+        kinds = [kind for run in runs for kind in (TERMS, NEAR) for _ in run]
+        return cls(parts, read, text_tokens, kinds)
 
     @staticmethod
     def worth_it(items: int) -> bool:
@@ -97,27 +131,47 @@ class TermPool(InPlaceFallback):
         """Hand the worker tasks until `AHEAD` items wait or every task is handed out."""
         chars = text_read(self.text_tokens)  # all of the text that item_terms reads
         while self._waiting and self._queued < AHEAD:
-            texts = self._read(self._waiting.popleft(), chars)
-            future: Future[Answer] = Future()  # never started: tokenised in place
+            kind, ids = self._waiting.popleft()
+            texts = self._read(ids, chars if kind == TERMS else None)
+            future: Future[Any] = Future()  # never started: worked out in place
             if self._pool is not None:
                 try:
-                    future = self._pool.submit(_tokenise_in_worker, texts, self.text_tokens)
+                    if kind == TERMS:
+                        future = self._pool.submit(_tokenise_in_worker, texts, self.text_tokens)
+                    else:
+                        future = self._pool.submit(_near_in_worker, texts)
                 except BrokenProcessPool:
                     self._broken()
-            self._tasks.append((texts, future))
+            self._tasks.append((kind, texts, future))
             self._queued += len(texts)
+
+    def _take(self, kind: str, items: Sequence[Item]) -> list[tuple[list[Text], Future[Any]]]:
+        """The tasks of `kind` at the head of the queue that hold `items` (the part asked)."""
+        wanted = {item.id for item in items}
+        mine = []
+        while self._tasks:
+            what, texts, future = self._tasks[0]
+            if (what != kind and mine) or (what == kind and texts and texts[0][0] not in wanted):
+                break  # a later part's
+            self._tasks.popleft()
+            self._queued -= len(texts)
+            if what == kind:
+                mine.append((texts, future))
+            else:  # never asked for (the walk moved on): only the worker's time is lost
+                future.cancel()
+        return mine
+
+    def _done(self) -> None:
+        self._fill()
+        if not self._tasks:  # all asked for: the worker's memory is not kept for the rest
+            self.close()
 
     def terms(self, items: Sequence[Item]) -> dict[str, ItemTerms]:
         """The `item_terms` of `items` (the next part asked for), by item id: tasks the
         worker has not started are tokenised here first, then the worker's answers taken."""
-        wanted = {item.id for item in items}
-        mine = []
-        while self._tasks and (not self._tasks[0][0] or self._tasks[0][0][0][0] in wanted):
-            mine.append(self._tasks.popleft())
-            self._queued -= len(mine[-1][0])
         found: dict[str, ItemTerms] = {}
         theirs = []
-        for texts, future in mine:
+        for texts, future in self._take(TERMS, items):
             if future.cancel():  # not started (or no worker): quicker to do it here
                 here = _tokenise(texts, self.text_tokens)
                 found.update(zip((t[0] for t in texts), here, strict=True))
@@ -125,10 +179,24 @@ class TermPool(InPlaceFallback):
                 theirs.append((texts, future))
         for texts, future in theirs:
             found.update(zip((t[0] for t in texts), self._answer(texts, future), strict=True))
-        self._fill()
-        if not self._tasks:  # all asked for: the worker's memory is not kept for the rest
-            self.close()
+        self._done()
         return found
+
+    def near(self, items: Sequence[Item]) -> None:
+        """Hand the near-text memo the shingles the worker worked out for `items` (the next
+        part to assign). A task the worker has not started is dropped: each text is then
+        hashed when first compared, as without the pool."""
+        for _, future in self._take(NEAR, items):
+            if future.cancel():
+                continue
+            try:
+                answer: NearAnswer = future.result()
+            except BrokenProcessPool:
+                self._broken()
+                continue
+            for key, hashes in answer:
+                remember(key, hashes)
+        self._done()
 
     def _answer(self, texts: list[Text], future: Future[Answer]) -> list[ItemTerms]:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator import dedupe
 from aggregator.dedupe import (
     canonical_url,
     clean_link,
@@ -288,3 +289,25 @@ def test_find_duplicate_skips_the_item_itself() -> None:
 )
 def test_clean_link_only_drops_tracking_parameters(url: str | None, expected: str | None) -> None:
     assert clean_link(url) == expected
+
+
+def test_what_is_memoised_of_a_candidate_answers_for_its_own_title_and_text() -> None:
+    """The same headline over another text (and the same text under another headline) gets
+    its own answer, however often either comes up as a candidate."""
+    cut = _item("c", title=_cut(NOTICE), text=NOTICE)  # a title that only opens its text
+    own = _item("o", title=_cut(NOTICE), text=WIRE)  # the same words as a headline of its own
+    wire = _item("w", title="Senate passes rail bill", text=WIRE)
+    for _ in range(3):  # the second and third rounds answer from the memos
+        assert dedupe._own_headline(cut) is False
+        assert dedupe._own_headline(own) is True
+        copy = _item("x", title=_cut(WIRE), text=WIRE.replace("WASHINGTON (AP) — ", ""))
+        assert duplicate_reason(copy, wire) == "near"  # the wire's headline vouches
+        assert duplicate_reason(cut, _item("d", title=_cut(NOTICE), text=NOTICE)) is None
+        assert dedupe._canonical(_item("h", url="https://example.com/")) is None
+        assert dedupe._canonical(_item("a", url="https://www.example.com/a?utm_source=x")) == (
+            "https://example.com/a"
+        )
+        assert dedupe._guid_key(_item("g", guid=" HTTPS://Example.com/?p=1 ")) == (
+            "https://example.com/?p=1"
+        )
+        assert dedupe._guid_key(_item("g", guid="123")) is None

@@ -8,11 +8,14 @@ AGGREGATOR_DEV_FEEDS).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
+from feedparser.html import _cp1252
 
+from aggregator import fast_parse as fast_parse_module
 from aggregator import parse as parse_module
 from aggregator.errors import ParseError
 from aggregator.fast_parse import fast_parse
@@ -134,3 +137,22 @@ def test_fast_path_equals_feedparser_on_every_real_feed_file() -> None:
             differences.append(path.relative_to(DEV_FEEDS).as_posix())
     assert differences == []
     assert fast_count > 500  # the fast path is really taken, not declined everywhere
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain ASCII, as most texts are",
+        "cafÃ© au lait",
+        "\x93quoted\x94 \x85",
+        "Zürich",
+        "北京 café",
+    ],
+)
+def test_repairing_characters_skips_only_what_it_would_leave_unchanged(value: str) -> None:
+    def every_time(value: str) -> str:  # the repair done on every text
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            value = value.encode("iso-8859-1").decode("utf-8")
+        return value.translate(_cp1252)
+
+    assert fast_parse_module._repair(value) == every_time(value)

@@ -14,6 +14,7 @@ from test_publication_runs import NOW, busy_hours, grouping_state
 
 import aggregator.grouping as grouping
 import aggregator.term_pool as term_pool
+from aggregator import near_text
 from aggregator.cluster import Clusterer
 from aggregator.features import ItemTerms, item_features, item_terms, text_read
 from aggregator.models import Item
@@ -96,7 +97,7 @@ def test_the_workers_terms_are_the_terms_computed_in_place(
     monkeypatch.setattr(term_pool, "TASK", 5)
     pool = TermPool(parts_of(items, 10), read(by_id), TEXT_TOKENS)
     try:
-        pool._tasks[0][1].result(timeout=120)  # the worker has answered the first task
+        pool._tasks[0][2].result(timeout=120)  # the worker has answered the first task
         found: dict[str, ItemTerms] = {}
         for part in parts_of(items, 10):
             answer = pool.terms([by_id[i] for i in part])
@@ -156,3 +157,52 @@ def test_the_store_reads_the_start_of_each_text_in_the_order_asked() -> None:
         store.close()
     by_id = {i.id: i for i in items}
     assert found == [(i, by_id[i].title, by_id[i].text[:30]) for i in ids if i != "missing"]
+
+
+def test_the_workers_shingles_reach_the_near_memo_before_each_part_is_assigned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    runs = [parts_of(items[:30], 10), parts_of(items[30:], 10)]
+    monkeypatch.setattr(term_pool, "TASK", 4)
+    monkeypatch.setattr(term_pool, "AHEAD", 12)
+    near_text.clear_memo()
+    computed: list[str] = []
+    real = near_text.sorted_hashes
+    monkeypatch.setattr(near_text, "sorted_hashes", lambda t: computed.append(t) or real(t))
+    pool = TermPool.for_runs(runs, read(by_id), TEXT_TOKENS)
+    try:
+        for run in runs:
+            for part in run:  # counted: terms first ...
+                assert set(pool.terms([by_id[i] for i in part])) == set(part)
+            for part in run:  # ... then assigned: the part's shingles are in the memo
+                for _, _, task in list(pool._tasks):  # (the worker answered what it holds)
+                    task.result(timeout=120)
+                pool.near([by_id[i] for i in part])
+                for i in part:
+                    assert near_text._memo[near_text.text_key(by_id[i].text)] == real(by_id[i].text)
+                    near_text.near_keys(by_id[i].text)  # answered from the memo
+        assert pool._pool is None  # the worker left once the last part was assigned
+    finally:
+        pool.close()
+    assert computed == []  # none hashed on this thread
+    # whole texts were hashed, not only the start the terms read
+    long = by_id["long"]
+    assert near_text._memo[near_text.text_key(long.text)] == real(long.text)
+
+
+def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
+    items = many_hours()[:20]
+    by_id = {i.id: i for i in items}
+    runs = [parts_of(items[:10], 5), parts_of(items[10:], 5)]
+    pool = TermPool.for_runs(runs, read(by_id), TEXT_TOKENS)
+    try:
+        for part in runs[0]:
+            pool.terms([by_id[i] for i in part])
+        # the first run's near parts are never asked for: the next run's terms still come
+        found = pool.terms([by_id[i] for i in runs[1][0]])
+        assert set(found) == set(runs[1][0])
+        assert found == {i: in_place_terms([by_id[i]])[i] for i in runs[1][0]}
+    finally:
+        pool.close()
