@@ -35,7 +35,7 @@ _W_SUPPORT = 0.5
 _W_POSITION = 0.4
 _W_FIRST_PERSON = 0.6  # the author's voice ("we hope"), not a reported fact
 _W_BARE_QUOTE = 0.8  # a quote cut from its speaker
-_W_SPEAKER_QUOTE = 1.15  # someone's own words, framed by the sentence that reports them
+_W_SPEAKER_QUOTE = 1.15  # quoted words (speech, a work's title) in a sentence that frames them
 _W_SHORT = 0.7  # fewer than 10 words
 
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
@@ -119,9 +119,10 @@ def _quality(unit: Unit) -> float:
     if quoted and unit.text[0] in '"“' and not _ATTRIBUTION.search(unit.text):
         factor *= _W_BARE_QUOTE
     elif quoted and unit.position >= 0 and not _PRONOUN_SPEAKER.search(unit.text):
-        # What someone said, in a sentence that says who: news summaries quote (Multi-News
-        # references use 15 reference bigrams per 100 words of such sentences, 11 of others),
-        # yet centrality and support score them like any other sentence.
+        # What someone said, in a sentence that says who, or a work's title ("his 1966
+        # bestseller “Rush to Judgment”"): news summaries quote (Multi-News references use 15
+        # reference bigrams per 100 words of such sentences, 11 of others), yet centrality and
+        # support score them like any other sentence.
         factor *= _W_SPEAKER_QUOTE
     if unit.position >= 0 and unit.words < 10:
         factor *= _W_SHORT

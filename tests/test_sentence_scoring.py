@@ -44,6 +44,7 @@ def test_a_roman_numeral_is_not_the_first_person(text: str) -> None:
         '"We will rebuild the bridge before winter," Mayor Ana Kovac told reporters on Friday.',
         "Harbour master Tom Reyes called the storm “the worst in forty years.”",
         "The minister said the plan was “ready to go” and would cost 3 million euros.",
+        "The author is best known for her 1998 novel “The Glass Harbour,” set in Trieste.",
     ],
 )
 def test_a_quote_with_its_speaker_scores_higher(text: str) -> None:
