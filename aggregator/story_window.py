@@ -114,8 +114,15 @@ class StoryWindow:
         terms = terms or {}
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: collecting while building them costs seconds
+        gc.unfreeze()  # (what an earlier restore froze is collected again once garbage)
         try:
             self._restore(items, terms)
+            # The window lives as long as the process: the collector's passes over it (one
+            # per generation, ~0.5 s each at 100k items) would find nothing to free, so it
+            # is left out of them. Frozen objects are still freed by their reference counts;
+            # the one cycle of the state, a story and its profile members, is undone when a
+            # story leaves (`_untie`).
+            gc.freeze()
         finally:
             if collecting:
                 gc.enable()
@@ -497,6 +504,7 @@ class StoryWindow:
         del self._stories[story.id]
         self._unpacked.pop(story, None)
         self._counts.n_stories = len(self._stories)
+        _untie(story)
 
     def _drop(self, story: ActiveStory) -> None:
         del self._stories[story.id]
@@ -504,6 +512,7 @@ class StoryWindow:
         self._counts.n_stories = len(self._stories)
         for member in story.profile_members():
             self._unprofile(member)
+        _untie(story)
         self._counts.remove_story_terms(self._held(story))
         self._tallies.pop(story, None)
         for _, packed, outlet, _ in story.log:
@@ -523,6 +532,13 @@ class StoryWindow:
         by_age = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id))
         for story in by_age[:excess]:
             self._drop(story)
+
+
+def _untie(story: ActiveStory) -> None:
+    """Let go of a story that left the window and its profile members, which point at each
+    other: their reference counts then free them, without the collector (which passes over
+    no restored object: see `StoryWindow.restore`)."""
+    story.founder, story.recent = None, []
 
 
 def _seen_time(item: Item) -> datetime:

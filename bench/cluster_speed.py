@@ -8,10 +8,11 @@ assigns NEW further items and reports items/s, in wall-clock and in CPU time (th
 are steadier on a shared machine), with the clusterer's memory (RSS growth while restoring)
 and that process's peak RSS. The first NEW items also pay for what a restore leaves to first
 use (an outlet's term counts); "then (CPU)" is the CPU rate of NEW more items after them, the
-rate of a running service. The restore time includes one pass of Python's garbage
-collector over the objects the restore built with it off (left to itself, the collector makes
-that pass while some of the first new items are assigned, or not, as its thresholds fall);
-"gc CPU s" is what the collector takes while the new items are assigned. Per-item cost should
+rate of a running service. The restore time ends with one collection (`gc.collect()`): a
+restore leaves the window it built out of the collector's passes (`gc.freeze`, see
+`StoryWindow.restore`), so it finds what else the process made meanwhile; before it did, this
+was a pass over every restored object (~1 s at 100k items). "gc CPU s" is what the collector
+takes while the new items are assigned. Per-item cost should
 stay flat as W grows; the targets are ≥ 2,000 items/s at W = 100k and a restore
 of 60k items in under 1 s, within the story cap.
 
@@ -153,7 +154,7 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         read = time.perf_counter() - started
         clusterer = Clusterer(settings)
         clusterer.restore(items, terms)
-        gc.collect()  # the collector's pass over what restore built is a cost of the restore
+        gc.collect()  # (what the collector passes over after a restore is a cost of it)
         restore, restore_cpu = time.perf_counter() - started, time.process_time() - cpu
         store.close()
         del items, terms

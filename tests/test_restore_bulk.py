@@ -4,6 +4,7 @@ answers afterwards."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from test_cluster import T0
 from test_cluster_state import _invented_stream
 
 from aggregator import story_window
+from aggregator.active_story import ActiveStory, ProfileMember
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
@@ -179,3 +181,41 @@ def test_filing_many_at_once_equals_filing_them_in_turn() -> None:
     late = _Filed("late")
     crowd.file_many([(late, ("c", "d"))])  # (not empty: filed in turn)
     assert crowd["d"] is late and crowd["c"][-1] is late  # type: ignore[index]
+
+
+def _alive() -> int:
+    """How many stories and profile members the collector can see (frozen ones aside)."""
+    return sum(isinstance(o, (ActiveStory, ProfileMember)) for o in gc.get_objects())
+
+
+def test_a_restored_window_is_left_out_of_the_collector_and_freed_without_it() -> None:
+    """Restore freezes what it built (no collector pass goes over the window); stories that
+    leave it later, dropped or merged away, and their profile members are freed by their
+    reference counts alone: no cycle of them is left frozen for ever."""
+    settings = ClusterSettings(active_window=timedelta(hours=6))
+    stored, terms, tail = _stored(settings)
+    collecting = gc.isenabled()
+    gc.disable()  # (a collection would hide a cycle left among the stories made later)
+    try:
+        gc.unfreeze()  # (what earlier restores in this process froze)
+        gc.collect()
+        before = _alive()
+        clusterer = Clusterer(settings)
+        clusterer.restore(stored, terms)
+        assert not gc.isenabled()  # (restore leaves the collector as it found it)
+        assert clusterer._stories and _alive() == before  # all frozen
+        first, second = list(clusterer._stories.values())[:2]
+        merged = clusterer._fold([first, second])[1]  # (as a matching item would)
+        del first, second
+        assert merged and merged[0] not in clusterer._stories
+        for item in tail:
+            clusterer.expire(item.published or T0)
+            clusterer.assign(item, item.published or T0)
+        clusterer.expire(T0 + timedelta(days=30))
+        assert not clusterer._stories
+        gc.unfreeze()
+        assert _alive() == before
+    finally:
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
