@@ -12,7 +12,11 @@ labelled as such, still feeds the raw documents straight to `cluster_stream` wit
 sentence as title, as this bench did before. With the `embeddings` extra installed, rows with
 headline embeddings on are added.
 
-    .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real]
+    .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real] [--pieces]
+
+`--pieces` also lists, for the labelled day's batch path, every gold story split over several
+stories (each piece with its items' feed files and titles) and every story mixing gold stories:
+the missed and wrong pairs behind the scores, to read.
 """
 
 from __future__ import annotations
@@ -204,11 +208,12 @@ def variants(base: ClusterSettings) -> list[tuple[str, ClusterSettings]]:
     ]
 
 
-def real_news(day: Path) -> None:
-    """The labelled day through the poller and through the batch command."""
+def real_news(day: Path, pieces: bool = False) -> None:
+    """The labelled day through the poller and through the batch command (`pieces`: then
+    list the batch path's split and mixed stories)."""
     from realnews import agreement, batch_day, disagreeing_pairs, load_gold, poll_day, purity
 
-    _, gold = load_gold(day)
+    rows, gold = load_gold(day)
     print(f"\n## real news {day.name} ({len(gold)} items, {len(set(gold.values()))} gold stories)")
     print(f"{HEADER} {'pure':>7}")
     runs = {}
@@ -235,6 +240,31 @@ def real_news(day: Path) -> None:
         f"pairwise agreement of the two runs (Rand index): {agreement(first, second):.4f}, "
         f"{disagreeing_pairs(first, second)} item pairs grouped together on one path only"
     )
+    if pieces:
+        print_pieces(second, gold, {r["key"]: f"[{r['file']}] {r['title']}" for r in rows})
+
+
+def print_pieces(pred: Gold, gold: Gold, label: dict[str, str]) -> None:
+    """Each gold story that `pred` splits, piece by piece (missed pairs: between pieces), and
+    each predicted story holding several gold stories (wrong pairs), with `label`s."""
+
+    def groups(of: Gold) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key in sorted(of):
+            out.setdefault(of[key], []).append(key)
+        return out
+
+    print("\nsplit gold stories (batch path), one line per piece:")
+    for story, keys in sorted(groups(gold).items()):
+        split = groups({k: pred[k] for k in keys})
+        if len(split) > 1:
+            print(f"- {story} ({len(keys)} items, {len(split)} pieces)")
+            for members in split.values():
+                print("    " + " || ".join(label[k][:90] for k in members))
+    print("\nstories holding several gold stories (batch path):")
+    for keys in groups(pred).values():
+        if len({gold[k] for k in keys}) > 1:
+            print("- " + " || ".join(f"{gold[k]}: {label[k][:70]}" for k in keys))
 
 
 def _with_embeddings(
@@ -300,9 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, help="override threshold (items with text)")
     parser.add_argument("--headline-threshold", type=float, help="override headline_threshold")
     parser.add_argument("--skip-real", action="store_true", help="skip the real-news day")
+    parser.add_argument(
+        "--pieces", action="store_true", help="list the real-news day's split and mixed stories"
+    )
     args = parser.parse_args(argv)
     if not args.skip_real and (args.data / REAL_DAY).is_dir():
-        real_news(args.data / REAL_DAY)
+        real_news(args.data / REAL_DAY, args.pieces)
 
     base = ClusterSettings()
     if args.threshold is not None:
