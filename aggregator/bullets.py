@@ -76,7 +76,7 @@ _CONNECTIVE = re.compile(
     r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
     r"furthermore|additionally|nevertheless|nonetheless|otherwise|besides|likewise|similarly|"
     r"indeed|in\s+addition|in\s+turn|as\s+a\s+result|at\s+the\s+same\s+time|by\s+contrast|"
-    r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said)\b[,:]?\s+",
+    r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said|plus(?=,))\b[,:]?\s+",
     re.IGNORECASE,
 )
 # `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what

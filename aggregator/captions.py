@@ -56,7 +56,7 @@ _PLACE_END = re.compile(
     rf"(?:,?\s+(?:on\s+)?{_NAME}\s+\d{{1,2}},\s+\d{{4}})?[.]$"
 )
 _CREDIT = re.compile(
-    r"^(?:Analysis|Reporting|Photos?|Photographs?|Pictures?|Images?|Video|Footage|"
+    r"^(?:Analysis|Commentary|Reporting|Photos?|Photographs?|Pictures?|Images?|Video|Footage|"
     r"Illustrations?|Graphics?)\s+(?:from|by|courtesy)\b"
 )
 _STRIP = ".,;:!?\"'“”‘’()[]—–-"

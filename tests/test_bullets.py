@@ -67,6 +67,14 @@ def test_truncation(text: str, truncated: bool) -> None:
             "ROBERT HARDMAN: The director general has simply listened to the public.",
             "The director general has simply listened to the public.",
         ),
+        (
+            "Plus, the senator weighs in on a bill to ban no-knock warrants.",
+            "The senator weighs in on a bill to ban no-knock warrants.",
+        ),
+        (  # "Plus" without a comma is no connective
+            "Plus-size retailers reported higher sales in May.",
+            "Plus-size retailers reported higher sales in May.",
+        ),
     ],
 )
 def test_stand_alone(sentence: str, expected: str | None) -> None:

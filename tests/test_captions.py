@@ -19,6 +19,7 @@ from aggregator.captions import is_caption
         "A hospital porter in the Bronx.",
         "General view of the main entrance to the city hospital in Paris April 22, 2015.",
         "Analysis from our regional political reporter Sam Example.",
+        'Commentary by Sam Example, host of "Example Across America."',
         "Photo by Sam Example for the Daily Example.",
         "Image from the Example Energy campaign.",
     ],
