@@ -1,7 +1,5 @@
 """`python -m aggregator`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

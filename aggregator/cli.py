@@ -6,6 +6,7 @@ and `cli_tools` (backup, cluster, summarize)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -220,5 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def run(argv: Sequence[str] | None = None) -> None:
+    """The `aggregator` program (and `python -m aggregator`): `main`, then exit with its status.
+
+    What is still alive at exit is freed with the process, so it is frozen first: the
+    interpreter's final searches for reference cycles then skip it (about 40 ms of every run,
+    a tenth of a `poll --once` that finds nothing new). Objects freed by reference counting,
+    atexit handlers and the flushing of stdout and stderr are as before; only the finalizers
+    of objects left in reference cycles at exit are not run, which Python never promised.
+    """
+    code = main(argv)
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
