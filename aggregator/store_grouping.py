@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from .models import Item, ItemKey
 from .store_db import StoreBase, chunks
-from .store_rows import from_iso, item_from_row, to_iso
+from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
 
 
 class GroupingStore(StoreBase):
@@ -24,10 +25,12 @@ class GroupingStore(StoreBase):
 
     def items_by_id(self, ids: Sequence[str]) -> list[Item]:
         """The stored items of `ids`, in that order (an id not stored is left out)."""
-        found = {
-            r["id"]: r for r in self._rows_in("SELECT * FROM items WHERE id IN ({marks})", ids)
-        }
-        return [item_from_row(found[i]) for i in ids if i in found]
+        found: dict[str, tuple[Any, ...]] = {}
+        for chunk in chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {ITEM_SELECT} FROM items WHERE id IN ({marks})"
+            found.update((r[0], r) for r in self.conn.execute(sql, chunk))
+        return [item_from_values(found[i]) for i in ids if i in found]
 
     def item_texts(self, ids: Sequence[str], chars: int | None) -> list[tuple[str, str, str]]:
         """(id, title, the first `chars` characters of the text) of the stored items of
@@ -55,33 +58,32 @@ class GroupingStore(StoreBase):
     def duplicate_candidates(self, item: Item) -> list[Item]:
         """Stored items that might be the same article: the same URL, text hash or guid, or a
         near-identical text (a wire copy, found through `dedupe.near_keys`)."""
-        rows = list(
-            self._rows(
-                "SELECT * FROM items WHERE id != ? AND story_id IS NOT NULL AND "
-                "(canonical_url = ? OR content_hash = ? OR guid = ?) "
-                "ORDER BY first_seen, id LIMIT 20",
-                [item.id, item.canonical_url, item.content_hash, item.guid],
-            )
-        )
+        read = self.conn.execute  # (plain tuples: this runs for every item grouped)
+        rows = read(
+            f"SELECT {ITEM_SELECT} FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+            "(canonical_url = ? OR content_hash = ? OR guid = ?) "
+            "ORDER BY first_seen, id LIMIT 20",
+            [item.id, item.canonical_url, item.content_hash, item.guid],
+        ).fetchall()
         from .dedupe import near_keys  # the text code loads when grouping first runs
 
         keys = near_keys(item.text)
         if keys:
             marks = ",".join("?" * len(keys))
-            rows += self._rows(
-                "SELECT * FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM "
-                f"near_keys WHERE key IN ({marks}) AND item_id != ?) "
+            rows += read(
+                f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id IN "
+                f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
                 "ORDER BY first_seen, id LIMIT 20",
                 [*keys, item.id],
-            )
-        unique = {r["id"]: r for r in rows}
-        return [item_from_row(r) for r in unique.values()]
+            ).fetchall()
+        unique = {r[0]: r for r in rows}
+        return [item_from_values(r) for r in unique.values()]
 
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping
         features: what restoring the clusterer needs (texts only where no features are
         stored). Read as plain rows, the window's tens of thousands of them at once."""
-        rows = self.db.conn.execute(
+        rows = self.conn.execute(
             "SELECT id, title, url, outlet, published, first_seen, story_id, furniture, "
             "grouping_terms, "
             "CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
@@ -118,25 +120,25 @@ class GroupingStore(StoreBase):
     def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
         """Move a story's items into another, older one and record the merge: the absorbed
         id then resolves to `into` (`Reader.merged_into`), so links to it keep working."""
-        self.db.execute("UPDATE items SET story_id = ? WHERE story_id = ?", [into, absorbed])
-        self.db.execute(
+        self.conn.execute("UPDATE items SET story_id = ? WHERE story_id = ?", [into, absorbed])
+        self.conn.execute(
             "UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?",
             [into, absorbed, absorbed],
         )
-        self.db.execute(
+        self.conn.execute(
             "UPDATE stories SET dirty = 1, first_seen = MIN(first_seen, "
             "(SELECT first_seen FROM stories WHERE id = ?)) WHERE id = ?",
             [absorbed, into],
         )
-        self.db.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [absorbed])
-        self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
+        self.conn.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [absorbed])
+        self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [absorbed])
         self._bump_version()
 
     def _story_takes(self, story_id: str, item: Item, now: datetime) -> None:
         """Create the story row if new, else mark it dirty: `item` joins it. A story's
         `first_seen` is the earliest publication time of its items."""
         published = to_iso(item.published or now)
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO stories(id, category, headline, first_seen, updated, last_item_at, "
             "version, dirty) VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT(id) DO UPDATE SET "
             "dirty = 1, last_item_at = MAX(COALESCE(last_item_at, ''), excluded.last_item_at), "
@@ -151,12 +153,12 @@ class GroupingStore(StoreBase):
         left = self._rows("SELECT story_id FROM items WHERE id = ?", [item.id])
         old = next(iter(left), {}).get("story_id")
         self._story_takes(story_id, item, now)
-        self.db.execute(
+        self.conn.execute(
             "UPDATE items SET story_id = ? WHERE id = ? OR duplicate_of = ?",
             [story_id, item.id, item.id],
         )
         if old is not None and old != story_id:
-            self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old])
+            self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old])
         self._bump_version()
 
     def pages_awaited(self, item_ids: Sequence[str]) -> set[str]:
@@ -184,8 +186,8 @@ class GroupingStore(StoreBase):
         placed); their stories are summarised again without them."""
         for chunk in chunks(list(item_ids)):
             marks = ",".join("?" * len(chunk))
-            self.db.execute(f"UPDATE items SET furniture = 1 WHERE id IN ({marks})", chunk)
-            self.db.execute(
+            self.conn.execute(f"UPDATE items SET furniture = 1 WHERE id IN ({marks})", chunk)
+            self.conn.execute(
                 "UPDATE stories SET dirty = 1 WHERE id IN "
                 f"(SELECT story_id FROM items WHERE id IN ({marks}))",
                 chunk,
@@ -208,13 +210,13 @@ class GroupingStore(StoreBase):
         from .dedupe import near_keys
 
         self._story_takes(story_id, item, now)
-        self.db.execute(
+        self.conn.execute(
             "UPDATE items SET story_id = ?, duplicate_of = ?, "
             "grouping_terms = COALESCE(?, grouping_terms), furniture = ? WHERE id = ?",
             [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
         )
         if duplicate_of is None:
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
                 [(key, item.id) for key in near_keys(item.text)],
             )

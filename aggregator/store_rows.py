@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,54 @@ UPSERT_FEED = (
 def item_values(item: Item) -> tuple[Any, ...]:
     row = item_row(item)
     return tuple(row[c] for c in ITEM_COLUMNS)
+
+
+# What `item_from_values` reads, in this order (`SELECT {ITEM_SELECT} FROM items ...`): hot
+# reads build items from plain tuples, without a dict per row.
+ITEM_FIELDS = (*ITEM_COLUMNS, "furniture")
+ITEM_SELECT = ", ".join(ITEM_FIELDS)
+
+
+def item_from_values(values: Sequence[Any]) -> Item:
+    """`item_from_row` of a row read as `ITEM_SELECT`'s columns."""
+    (
+        item_id,
+        feed_url,
+        guid,
+        url,
+        canonical,
+        title,
+        text,
+        author,
+        published,
+        first_seen,
+        outlet,
+        outlet_name,
+        category,
+        digest,
+        story_id,
+        duplicate_of,
+        furniture,
+    ) = values
+    return Item(
+        id=item_id,
+        title=title or "",
+        text=text or "",
+        url=url,
+        canonical_url=canonical,
+        feed_url=feed_url,
+        guid=guid,
+        author=author,
+        published=from_iso(published),
+        first_seen=from_iso(first_seen),
+        outlet=outlet or "",
+        outlet_name=outlet_name or "",
+        category=category or "",
+        content_hash=digest or "",
+        story_id=story_id,
+        duplicate_of=duplicate_of,
+        furniture=bool(furniture),
+    )
 
 
 def item_from_row(row: dict[str, Any]) -> Item:

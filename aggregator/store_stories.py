@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from .models import Item, Summary
 from .store_db import StoreBase
-from .store_rows import from_iso, item_from_row, summary_from_row, summary_json, to_iso
+from .store_rows import (
+    ITEM_SELECT,
+    from_iso,
+    item_from_values,
+    summary_from_row,
+    summary_json,
+    to_iso,
+)
 
 
 def _change_time(
@@ -31,16 +38,18 @@ class StoriesStore(StoreBase):
         return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY id")]
 
     def story_items(self, story_id: str) -> list[Item]:
-        rows = self._rows(
-            "SELECT * FROM items WHERE story_id = ? ORDER BY published, first_seen, id", [story_id]
+        rows = self.conn.execute(
+            f"SELECT {ITEM_SELECT} FROM items WHERE story_id = ? "
+            "ORDER BY published, first_seen, id",
+            [story_id],
         )
-        return [item_from_row(r) for r in rows]
+        return [item_from_values(r) for r in rows]
 
     def mark_dirty(self, story_ids: Sequence[str]) -> None:
         """Have these stories summarised again at the next pass."""
-        with self.db.atomic():
+        with self.transaction():
             for story_id in story_ids:
-                self.db.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
+                self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
 
     def published_headline(self, story_id: str) -> str | None:
         """The headline readers have seen for a story, if it has been published."""
@@ -83,12 +92,12 @@ class StoriesStore(StoreBase):
             )
         ]
         refiled = [name for name, _ in old_categories] != [name for name, _ in categories]
-        with self.db.atomic():
+        with self.transaction():
             if changed:
                 version = (rows[0]["version"] or 0) + 1
                 bullets, sources = summary_json(summary)
                 # Plain SQL: sqlite-utils' upsert reads the table's schema on every call.
-                self.db.execute(
+                self.conn.execute(
                     "INSERT INTO summaries (story_id, version, headline, bullets, sources, "
                     "outlet_count, method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(story_id) DO UPDATE SET version = excluded.version, "
@@ -106,7 +115,7 @@ class StoriesStore(StoreBase):
                         to_iso(now),
                     ],
                 )
-                self.db.execute(
+                self.conn.execute(
                     "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
                     "added_sources = ? WHERE id = ?",
                     [
@@ -119,14 +128,14 @@ class StoriesStore(StoreBase):
                     ],
                 )
             if refiled:
-                self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
-                self.db.conn.executemany(
+                self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
+                self.conn.executemany(
                     "INSERT INTO story_categories (story_id, category, weight) VALUES (?, ?, ?)",
                     [(story_id, name, weight) for name, weight in categories],
                 )
                 main = categories[0][0] if categories else ""
-                self.db.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
-            self.db.execute(
+                self.conn.execute("UPDATE stories SET category = ? WHERE id = ?", [main, story_id])
+            self.conn.execute(
                 "UPDATE stories SET dirty = 0, summary_inputs = ? WHERE id = ?",
                 [inputs_key, story_id],
             )
@@ -141,10 +150,10 @@ class StoriesStore(StoreBase):
         """
         rows = list(self._rows("SELECT version FROM stories WHERE id = ?", [story_id]))
         was_published = bool(rows and rows[0]["version"])
-        with self.db.atomic():
-            self.db.execute("DELETE FROM summaries WHERE story_id = ?", [story_id])
-            self.db.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
-            self.db.execute(
+        with self.transaction():
+            self.conn.execute("DELETE FROM summaries WHERE story_id = ?", [story_id])
+            self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
+            self.conn.execute(
                 "UPDATE stories SET dirty = 0, version = 0, fingerprint = NULL, "
                 "summary_inputs = NULL, added_sources = 0 WHERE id = ?",
                 [story_id],

@@ -364,3 +364,27 @@ def test_starting_does_not_load_numpy_or_pandas_for_sqlite_utils(tmp_path: Path)
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["numpy", "pandas"]
+
+
+def test_items_read_as_plain_tuples_equal_items_read_as_rows(tmp_path: Path) -> None:
+    """The hot reads (an item's duplicate candidates, a part of a run, a story's items) build
+    items from tuples of `ITEM_SELECT`: the same items as from whole rows."""
+    from aggregator.store_rows import item_from_row
+
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        store.sync_sources(SOURCES, NOW)
+        odd = item("b", url=None, canonical_url=None, author=None, title="", text="")
+        store.insert_items([item("a", url="https://a.example/1", author="Jo"), odd])
+        store.assign(item("a"), "s1", None, NOW)
+        store.assign(odd, "s1", "a", NOW, furniture=True)
+        whole = {r["id"]: item_from_row(r) for r in store._rows("SELECT * FROM items ORDER BY id")}
+        assert whole["b"].furniture and whole["b"].duplicate_of == "a"
+        assert store.items_by_id(["b", "missing", "a"]) == [whole["b"], whole["a"]]
+        assert store.story_items("s1") == sorted(
+            whole.values(), key=lambda i: (i.published, i.first_seen, i.id)
+        )
+        copy = item("c", canonical_url=whole["a"].canonical_url, content_hash="hash-a")
+        assert store.duplicate_candidates(copy) == [whole["a"]]
+    finally:
+        store.close()
