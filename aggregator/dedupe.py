@@ -15,7 +15,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.boilerplate import headline_of_its_own
@@ -256,9 +256,11 @@ def item_outlet(
 # --- fingerprints ---------------------------------------------------------------------------
 
 
-def content_hash(title: str, text: str) -> str:
-    """Fingerprint of the normalised words of title and text (case, punctuation, spacing folded)."""
-    normal = " ".join(words(title)) + "\n" + " ".join(words(text))
+def content_hash(title: str, text: str, text_words: Sequence[str] | None = None) -> str:
+    """Fingerprint of the normalised words of title and text (case, punctuation, spacing folded).
+    `text_words`: `words(text)`, when worked out already."""
+    found = words(text) if text_words is None else text_words
+    normal = " ".join(words(title)) + "\n" + " ".join(found)
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 

@@ -22,7 +22,7 @@ from .models import (
     Source,
 )
 from .summarize import outlet_key as outlet_of
-from .text import clean_text, strip_feed_template
+from .text import clean_text, line_words, strip_feed_template
 from .titles import title_from_text
 
 MAX_TEXT_CHARS = 20_000
@@ -58,6 +58,7 @@ def entry_to_item(
     hashed_text: str | None = None,
     site: str | None = None,
     aliases: frozenset[str] = frozenset(),
+    hashed_words: Sequence[str] | None = None,
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
@@ -66,7 +67,8 @@ def entry_to_item(
     never makes an unchanged entry look edited. A missing date becomes `now`; a date in the
     future is clamped to `now`. A missing or placeholder title ("Please enable JavaScript …",
     see `item_kinds.is_placeholder_title`) is cut from the text. `aliases` are domains that
-    stand for the feed's site (see `dedupe.site_aliases`).
+    stand for the feed's site (see `dedupe.site_aliases`). `hashed_words`: the words of the
+    hashed text, when worked out already.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -88,7 +90,9 @@ def entry_to_item(
         outlet=item_outlet(entry.url, site or source.html_url, source.url, aliases),
         outlet_name=name,
         category=source.category,
-        content_hash=content_hash(title, text if hashed_text is None else hashed_text),
+        content_hash=content_hash(
+            title, text if hashed_text is None else hashed_text, hashed_words
+        ),
     )
 
 
@@ -108,12 +112,14 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         entries.sort(key=lambda e: e.published or e.updated or oldest, reverse=True)
         entries = entries[:MAX_ENTRIES_PER_FEED]
     cleaned = [_clean_text(entry.text) for entry in entries]
-    texts = strip_feed_template(cleaned)
+    # Each text is split into words once: for the template check and for its content hash.
+    split = [line_words(text) for text in cleaned]
+    texts = strip_feed_template(cleaned, split)
     site = parsed.link or source.html_url
     aliases = site_aliases((e.url for e in entries), site)
     items: list[Item] = []
     seen: set[str] = set()
-    for entry, text, own in zip(entries, texts, cleaned, strict=True):
+    for entry, text, own, own_lines in zip(entries, texts, cleaned, split, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
         if is_advert(entry.title, text, entry.url):  # adverts are never published
@@ -121,7 +127,8 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
-        items.append(entry_to_item(source, entry, name, now, text, own, site, aliases))
+        own_words = [word for line in own_lines for word in line]  # = words(own)
+        items.append(entry_to_item(source, entry, name, now, text, own, site, aliases, own_words))
     return items
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
-from .tokens import words
+from .tokens import words, words_once
 
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
@@ -268,17 +268,37 @@ def _line_shape(line_words: list[str], common: set[str]) -> str | None:
     return " ".join(w for w, _ in itertools.groupby(masked))  # one "*" per run of rare words
 
 
-def strip_feed_template(texts: Sequence[str]) -> list[str]:
+def line_words(text: str) -> list[list[str]]:
+    """`words` of each line of `text` (split at "\n"), in order. Words never span lines, so
+    together they are `words(text)`; a feed's short lines (its templates) are memoised."""
+    return [
+        words(line) if len(line) <= _TEMPLATE_MAX_LINE else words_once(line)
+        for line in text.split("\n")
+    ]
+
+
+def strip_feed_template(
+    texts: Sequence[str], texts_line_words: Sequence[list[list[str]]] | None = None
+) -> list[str]:
     """Remove lines that a feed repeats in every item with only names or numbers changed.
 
     "submitted by <user> to <forum> [link] [N comments]" or "Follow us on <network>" carry
     nothing about the item; left in, they make unrelated items of one feed look alike.
+    `texts_line_words`: each text's `line_words`, when worked out already.
     """
     if len(texts) < _TEMPLATE_MIN_ITEMS:
         return list(texts)
+    if texts_line_words is None:
+        texts_line_words = [
+            [words(line) if len(line) <= _TEMPLATE_MAX_LINE else [] for line in t.split("\n")]
+            for t in texts
+        ]
     lines = [
-        [(line, words(line) if len(line) <= _TEMPLATE_MAX_LINE else None) for line in t.split("\n")]
-        for t in texts
+        [
+            (line, ws if len(line) <= _TEMPLATE_MAX_LINE else None)
+            for line, ws in zip(t.split("\n"), text_words, strict=True)
+        ]
+        for t, text_words in zip(texts, texts_line_words, strict=True)
     ]
     doc_freq: dict[str, int] = {}
     for text_lines in lines:

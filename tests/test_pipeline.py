@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from aggregator.dedupe import content_hash
 from aggregator.models import (
     Entry,
     FeedState,
@@ -23,6 +24,8 @@ from aggregator.pipeline import (
     summary_inputs,
 )
 from aggregator.schedule import ScheduleSettings
+from aggregator.text import clean_text, line_words, strip_feed_template
+from aggregator.tokens import words
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SETTINGS = ScheduleSettings()
@@ -249,3 +252,25 @@ def test_a_feeds_declared_language_is_remembered_across_polls() -> None:
     assert state_after(first, NotModified(SOURCE.url), NOW, SETTINGS).language == "pt-BR"
     junk = replace(parsed(), language="Portuguese")
     assert state_after(FeedState(SOURCE.url), fetched, NOW, SETTINGS, parsed=junk).language is None
+
+
+def test_a_text_split_into_words_once_hashes_and_strips_as_when_split_twice() -> None:
+    """The words of each line, worked out once for the template check, make the content
+    hash: the same hashes and texts as tokenising the whole text for the hash."""
+    long_line = "The council’s plan, the mayor's view: " + "a ΣΟΦΙΑΣ word Ünïcode " * 40
+    entries = tuple(
+        Entry(
+            guid=f"g{n}",
+            title=f"Post {n} isn't it",
+            text=f"Line {n} of the report's text.\n{long_line if n % 2 else ''}\n"
+            f"Follow us on Twitter\nRock’n’roll ÉTÉ {n}\r\nlast\u2028line",
+        )
+        for n in range(6)
+    )
+    items = entries_to_items(SOURCE, parsed(*entries), NOW)
+    cleaned = [clean_text(e.text) for e in entries]
+    assert [i.text for i in items] == strip_feed_template(cleaned)
+    assert all("Follow us" not in i.text for i in items)  # (the template was found)
+    for item, own in zip(items, cleaned, strict=True):
+        assert item.content_hash == content_hash(item.title, own)
+        assert [w for line in line_words(own) for w in line] == words(own)
