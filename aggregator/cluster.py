@@ -338,6 +338,7 @@ class Clusterer(FurnitureMoves):
                 or (
                     headline is not None
                     and member.headline is not None
+                    and abs(when - member.when) <= s.separate_names_gap
                     and several_named(
                         headline.text,
                         member.headline.text,

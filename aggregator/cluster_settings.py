@@ -19,7 +19,8 @@ class ClusterSettings:
     unanchored_terms: int = 6  # without such a term in a headline, the texts must share this many
     full_text_terms: int = 100  # … or, two full reports of this many text terms each, …
     exclusive_terms: int = 3  # … this many terms that no other active story holds
-    separate_names: int = 3  # … or both headlines write this many separate shared names
+    separate_names: int = 3  # … or both headlines write this many separate shared names …
+    separate_names_gap: timedelta = timedelta(hours=24)  # … within this time of each other
     distinctive_share: float = 0.02  # a term in at most this share of active stories …
     distinctive_min: int = 10  # … or in at most this many is distinctive
     common_share: float = 0.05  # a term in more than this share of active stories weighs nothing

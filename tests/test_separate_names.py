@@ -6,6 +6,7 @@ fixtures; each test also shows the outcome with the rule off or its guard lowere
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from invented_items import filler, item
 
@@ -61,3 +62,18 @@ def test_headline_names_split_at_words_marks_and_possessives() -> None:
     ]
     # a headline with every word capitalised reads as one name
     assert len(_headline_names("Ardo Vensi And Mila Quorne Sign Stellflix Deal")) == 1
+
+
+def test_the_same_names_a_day_apart_are_not_one_event() -> None:
+    """Three names in both headlines say who or where; reports of the same names more than
+    a day apart (a storm, then a daily count) are as often two events, so the rule holds
+    within `separate_names_gap` only."""
+
+    def joined(settings: ClusterSettings) -> bool:
+        a = item("a", "Keldon, Brona and Pellow brace for storm", minutes=20)
+        b = item("b", "Keldon, Brona and Pellow count infections", minutes=20 + 30 * 60)
+        result = cluster_stream([*filler(12), a, b], settings)
+        return result["a"] == result["b"]
+
+    assert not joined(ClusterSettings())
+    assert joined(replace(ClusterSettings(), separate_names_gap=timedelta(days=2)))
