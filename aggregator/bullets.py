@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from .captions import is_caption
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
-from .openings import leans_back
+from .openings import leans_back, unnamed_speaker
 from .sentences import split_sentences
 from .text import clean_text, html_to_text
 from .tokens import tokens, word_count
@@ -148,8 +148,13 @@ def balanced(text: str) -> bool:
 
 def needs_context(text: str) -> bool:
     """Whether the sentence opens with a word that refers to something said before it, or
-    with a connective ("But", "However,") that joins it to one (see `openings`)."""
-    return leans_back(text) or _CONNECTIVE.search(text.lstrip(_OPEN_QUOTES)) is not None
+    with a connective ("But", "However,") that joins it to one, or gives a quote to a pronoun
+    it never names ("“…,” he said.") (see `openings`)."""
+    return (
+        leans_back(text)
+        or _CONNECTIVE.search(text.lstrip(_OPEN_QUOTES)) is not None
+        or unnamed_speaker(text)
+    )
 
 
 def stand_alone(sentence: str) -> str | None:

@@ -6,13 +6,19 @@ a "this" of time ("This week, …"), a "this"/"here" that points ahead to what f
 ("Here is what happened: …"), a pair ("Both X and Y …", "Neither X nor Y …"), a generic
 "those who …", and a pronoun inside an opening quote whose attribution names who is meant
 ("“He needs a lawyer,” she said of Mr. Smith.").
+
+Two more kinds of sentence need the one before them. An elliptical opening: "Not, at least,
+…", "Nor did …", "Which means …", an answer ("Not yet, said …"), a first clause ending on a bare
+auxiliary ("House committees do, and …", "When he didn't, …"). And a quote or a report whose
+speaker is only a pronoun with nobody named before it in the sentence ("“We will not back
+down,” he said."): `unnamed_speaker`.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["CONTEXT_WORDS", "first_word", "leans_back"]
+__all__ = ["CONTEXT_WORDS", "first_word", "leans_back", "unnamed_speaker"]
 
 OPEN_QUOTES = "\"“‘'("
 # Openings that point back at a sentence the reader may not see. ("Former" and "latter" are
@@ -86,6 +92,74 @@ _NAMED_IN_ATTRIBUTION = re.compile(
     r"(?:of|about)\s+(?:the\s+)?[A-Z]"
 )
 
+_AUX = r"(?:do|does|did|will|would|can|could|should)(?:n['’]t)?|don['’]t|won['’]t|can['’]t"
+# Openings that continue the sentence before: "Not, at least, …", an answer ("Not yet, …",
+# "Not that I know of"), "Not in X, but …" (unless inverted: "Not in decades has …"), "Nor …",
+# a relative "Which …" (a question is refused elsewhere).
+_ELLIPTICAL = re.compile(
+    r"^(?:not\s*[,;—–]|not\s+-|not\s+(?:yet|really|quite|exactly|necessarily|particularly|anymore|"
+    r"any\s+more|so\b[^,]{0,20},|that)\b|not\s+(?:in|at|for|by|with|as|unless|because|if)\b"
+    r"(?![^,.;:]{0,60}?\b(?:has|have|had|is|are|was|were|do|does|did|will|would|can|could|"
+    r"should|must)\s)|nor\b|which\b)",
+    re.IGNORECASE,
+)
+# A first clause (up to eight words) that ends on a bare auxiliary, its verb left to the sentence
+# before: "House committees do, and …", "When he didn't, …", "There is no way I can."
+# (Not before an aside: "We will, of course, explore …", "He did not, famously, attend …".)
+# ("… what we can do", "to do" end on a main verb; "against his will," "a can" are nouns;
+# "If you will," is a hedge.)
+_NOT_BEFORE_AUX = "".join(
+    rf"(?<!\b{w}\s)"
+    for w in "to can will would could should must may might did does do the a his her their its "
+    "my our your own free good ill".split()
+)
+_BARE_AUX = re.compile(
+    rf"^(?:[\w'’-]+\s+){{0,7}}?{_NOT_BEFORE_AUX}(?:{_AUX})(?:\s+(?:so|too|either|now|again))?"
+    r"\s*(?:[,;—–](?!\s+[^,.;]{1,25},)|\.$)",
+    re.IGNORECASE,
+)
+_NOT_ELLIPTICAL = re.compile(
+    r"\b(?:what|whatever|which|how|all|anything|everything)\b|^if\s+you\s+will\b", re.IGNORECASE
+)
+
+# A pronoun as a quote's or a report's speaker: "…,” he said", "…,” said she", "they told
+# AFP". (In "The mayor said he …" the speaker is the mayor.)
+_SPEECH = (
+    r"(?:said|says|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|stated|"
+    r"asked|asks|recalled|recalls|insisted|insists|continued|argued|argues|warned|warns|"
+    r"replied|declared|admitted|claimed|claims|conceded|joked|quipped|acknowledged|testified|"
+    r"recounted|concluded)"
+)
+_PRONOUN_SPEAKER = re.compile(
+    rf"\b(?:he|she|they)\s+(?:\w+ly\s+)?{_SPEECH}\b|^\s*,?\s*{_SPEECH}\s+(?:he|she|they)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+# Who a pronoun may stand for: a name (a capital past the first word, or a first word that is
+# no function word), or a person's noun ("the minister said", "police said he").
+_CAPITAL = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
+_PERSON = re.compile(
+    r"\b(?:police|officials?|authorities|spokesperson|minister|president|premier|mayor|governor|"
+    r"senator|lawmakers?|judge|prosecutors?|lawyers?|attorneys?|officers?|investigators?|"
+    r"witness(?:es)?|residents?|neighbou?rs?|boy|girl|child|children|mother|father|mom|mum|dad|"
+    r"parents?|wife|husband|son|daughter|brother|sister|family|friends?|doctors?|nurses?|"
+    r"researchers?|scientists?|experts?|analysts?|teachers?|students?|victims?|owners?|chair|"
+    r"ceo|executives?|director|manager|coach|players?|founder|author|actor|actress|singer|star|"
+    r"leaders?|secretary|ambassador|commissioner|chief|editor|reporter|host|candidate|aide|"
+    r"adviser|advisor|couple|suspect|defendant|soldiers?|activists?|protesters?|workers?|"
+    r"employees?|members?|voters?|fans?|patients?|survivors?|pilot|driver|sources?|teenagers?|"
+    r"farmer|rancher|examiner|veterinarian|guards?|journalists?|economists?|artists?|"
+    r"specialists?|psychologists?|(?:congress|business|council|police|fire|gun|chair|spokes|"
+    r"sales|camera|news)?(?:wo)?m[ae]n)\b",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset(
+    """a an the this that these those there then when while as after before since until if
+    although though even but and or so yet for in on at by with from of to into over under
+    during despite because once now still also only just asked speaking using i we you it
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
 
 def first_word(text: str) -> str:
     """The sentence's first word, lower-cased, past opening quotes and without "'s"."""
@@ -93,15 +167,46 @@ def first_word(text: str) -> str:
     return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
 
 
+def _elliptical(body: str) -> bool:
+    """Whether the sentence (past its opening quotes) opens elliptically (see above)."""
+    if _ELLIPTICAL.match(body):
+        return True
+    bare = _BARE_AUX.match(body)
+    return bare is not None and _NOT_ELLIPTICAL.search(body, 0, bare.end()) is None
+
+
+def unnamed_speaker(text: str) -> bool:
+    """Whether a quote or report is given to "he", "she" or "they" and nobody is named before it
+    in the sentence, outside quotes ("“We will not back down,” he said."; "As the vote neared,
+    she says, …"). Named: "Smith, 45, said: “…,” he added.", "The minister was firm: “…,” he
+    said.", "Police said he …"."""
+    if "he" not in text and "He" not in text:  # (nor "she", "they")
+        return False
+    outside = _QUOTED.sub(" ", text)
+    speaker = _PRONOUN_SPEAKER.search(outside)
+    if speaker is None:
+        return False
+    before = outside[: speaker.start()]
+    if _PERSON.search(before):
+        return False
+    start = len(before) - len(before.lstrip(OPEN_QUOTES + " "))
+    for match in _CAPITAL.finditer(before):
+        word = match.group().lower().rstrip(".")
+        opener = match.start() == start and word.endswith(("ing", "ly", "ed"))
+        if word not in _NOT_NAMES and not opener:
+            return False
+    return True
+
+
 def leans_back(text: str) -> bool:
     """Whether the sentence opens with a word that refers to something said before it (and is
     not one of the look-alikes above)."""
     word = first_word(text)
+    body = text.lstrip(OPEN_QUOTES)
     if word not in CONTEXT_WORDS:
-        return False
+        return _elliptical(body)
     if text[:1] in '"“‘' and _NAMED_IN_ATTRIBUTION.search(text):
         return False
-    body = text.lstrip(OPEN_QUOTES)
     if word == "it":
         dummy = _DUMMY_IT.search(body)
         # (what follows a dummy "it", or a "this" of time, may lean back itself: "It is

@@ -88,11 +88,11 @@ def test_needs_context_sees_through_an_opening_quote() -> None:
 
 def test_split_quote_is_joined_back_whole() -> None:
     text = (
-        'The mayor spoke at noon. "We have lost homes. We have not lost hope," she said. '
+        'The mayor spoke at noon. "We have lost homes. We have not lost hope," the mayor said. '
         "Crews worked through the night to clear the roads."
     )
     sentences = body_sentences(text, [])
-    assert '"We have lost homes. We have not lost hope," she said.' in sentences
+    assert '"We have lost homes. We have not lost hope," the mayor said.' in sentences
     assert all(s.count('"') % 2 == 0 for s in sentences)
 
 

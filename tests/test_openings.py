@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.bullets import body_sentences
-from aggregator.openings import leans_back
+from aggregator.openings import leans_back, unnamed_speaker
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,102 @@ def test_a_standalone_look_alike_becomes_a_candidate_bullet() -> None:
 def test_the_first_time_is_a_dummy_it_only_with_its_that_clause() -> None:
     assert not leans_back("It was the first time since 1880 that young adults lived at home.")
     assert leans_back("It's the first time deaths have dipped below 100 since March.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not, at least, in the way the ministers have been hinting at all spring.",
+        "Not yet, said a spokesman for the harbour board.",
+        "“Not particularly, and I have three kids,” the mayor told the paper.",
+        "Not that I'm aware of, the press secretary said.",
+        "Not in the capital's grim vision, but in the quiet of the villages.",
+        "Nor did the council give any order in its own name.",
+        "Which means the ferry will not run again until the spring.",
+        "House and Senate committees do, and they need to do their job.",
+        "When the driver didn't, one of the officers fired.",
+        "In 2013 the band did, setting off on a tour of forty cities.",
+        "I don't know if the coach does, either.",
+        "There is no way the council can.",
+    ],
+)
+def test_elliptical_openings_are_refused(sentence: str) -> None:
+    assert leans_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not long after, the council closed the bridge for a month.",
+        "Not only did the river flood, but the dam cracked as well.",
+        "Not all hospitals reported a rise in births, however.",
+        "Not since 1990 has the city seen such a flood.",
+        "Not in decades has the harbour frozen over.",
+        "Not every industry is suffering as the pandemic drags on.",
+        "Not-for-profit groups raised $2 million for the flood appeal.",
+        # a main verb "do", an aside after the auxiliary, a noun, a hedge
+        "There is more that the city can do to help the homeless.",
+        "The council will, of course, publish the report next week.",
+        "The minister did not, famously, attend the summit in Rome.",
+        "Against his will, the boy was sent back to the camp.",
+        "If you will, the whole town is a museum of the 1950s.",
+        "Some of the babies took a nap for an hour and some didn't.",
+        "Whatever the council does, the bridge stays shut until May.",
+    ],
+)
+def test_openings_that_only_look_elliptical_stand(sentence: str) -> None:
+    assert not leans_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "“We will not back down,” he said.",
+        "“We will not back down,” she told reporters in Leeds on Monday.",
+        "“We will not back down,” said he.",
+        '"Our prayers go out to the family," they said in a statement.',
+        "The money came from a garnished bank account, he said.",
+        "As the vote drew near, she says, she had no sign of support.",
+        "A tax rise would “never pass the House,” he said.",
+        "Asked about the flood, he said: “We were not ready.”",
+        "“It was a mistake,” he said of the decision to close the bridge.",
+    ],
+)
+def test_a_speaker_given_only_as_a_pronoun_is_refused(sentence: str) -> None:
+    assert unnamed_speaker(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Jane Roe, the mayor, was firm: “We will not back down,” she said.",
+        "“We will not back down,” the minister said.",
+        "“We will not back down,” said Smith.",
+        "The minister was firm: “We will not back down,” he said.",
+        "Police said he was taken to hospital in Leeds on Monday.",
+        "The mayor said she would not resign over the flood.",
+        "Officials said they found no trace of the boat.",
+        "“We have lost homes,” Smith said, and “we will rebuild,” he added.",
+        "A security guard was sacked after he asked a guest out for coffee.",
+        # no pronoun speaker at all
+        "“He needs a lawyer,” the judge said.",
+        "The bridge will reopen in May, the council said.",
+    ],
+)
+def test_a_named_speaker_stands(sentence: str) -> None:
+    assert not unnamed_speaker(sentence)
+
+
+def test_a_pronoun_speakers_quote_is_no_candidate_bullet() -> None:
+    text = (
+        "The mayor of Leeds spoke to reporters after the flood on Monday. "
+        "“We will not back down from rebuilding the city,” she said. "
+        "“We will rebuild every home the river took,” Mayor Jane Roe told reporters. "
+        "Not, at least, in the way the ministers have been hinting at all spring. "
+        "Crews worked through the night to clear the roads in the centre."
+    )
+    assert body_sentences(text, []) == [
+        "The mayor of Leeds spoke to reporters after the flood on Monday.",
+        "“We will rebuild every home the river took,” Mayor Jane Roe told reporters.",
+        "Crews worked through the night to clear the roads in the centre.",
+    ]
