@@ -17,7 +17,6 @@ from operator import mul
 from typing import TYPE_CHECKING
 
 from .features import Features, Packed
-from .outlet_counts import OutletCounts
 
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
@@ -64,10 +63,11 @@ class WindowCounts:
         # term → Title Case items holding it in their headline only: their case tells nothing
         # (the items whose case shows for a term are its `df` less these)
         self.uncased: Counter[str] = Counter()
-        # outlet → how many of its active items hold each term (see aggregator.outlet_counts)
-        self.outlets: dict[str, OutletCounts] = {}
+        self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
         self.outlet_n: Counter[str] = Counter()
-        self._floor = max(0, settings.outlet_min_repeats - 1)  # the least furniture limit
+        # outlets whose counts are made when first needed (see `count_outlet_later`): their
+        # items' packed features, and the terms of those of their items gone since
+        self._later: dict[str, tuple[list[Packed], list[frozenset[str]]]] = {}
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -105,17 +105,21 @@ class WindowCounts:
         compared reach few of its outlets."""
         if not outlet:
             return
-        found = self.outlets.get(outlet)
-        if found is None:
-            found = self.outlets[outlet] = OutletCounts(self._floor)
-        found.add_later(packed)
+        if outlet in self.outlet_df:
+            self.count_outlet(outlet, frozenset(packed[0]).union(packed[1]), 1)
+            return
+        self._later.setdefault(outlet, ([], []))[0].append(packed)
         self.outlet_n[outlet] += 1
 
-    def outlet_counts(self, outlet: str) -> dict[int, int] | None:
-        """How many of an outlet's active items hold each term, by the term's hash (None: the
-        outlet has no active item)."""
-        found = self.outlets.get(outlet)
-        return None if found is None else found.by_hash()
+    def outlet_counts(self, outlet: str) -> Counter[str] | None:
+        """How many of an outlet's active items hold each term (None: no item holds one)."""
+        later = self._later.pop(outlet, None)
+        if later is not None:
+            counts = self.outlet_df.setdefault(outlet, Counter())
+            counts.update(chain.from_iterable(frozenset(p[0]).union(p[1]) for p in later[0]))
+            for unique in later[1]:
+                _subtract(counts, unique)
+        return self.outlet_df.get(outlet)
 
     def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
         """Add (or remove) an item's terms to its outlet's counts; an outlet's terms (and the
@@ -123,21 +127,24 @@ class WindowCounts:
         the window, not of the history."""
         if not outlet:
             return
-        found = self.outlets.get(outlet)
+        later = self._later.get(outlet)
+        if later is not None:
+            if sign < 0 and self.outlet_n[outlet] > 1:  # (its counts are still to be made)
+                later[1].append(unique)
+                self.outlet_n[outlet] += sign
+                return
+            self.outlet_counts(outlet)
+        counts = self.outlet_df.setdefault(outlet, Counter())
         if sign > 0:
-            if found is None:
-                found = self.outlets[outlet] = OutletCounts(self._floor)
-            found.add(unique)
-            self.outlet_n[outlet] += 1
+            counts.update(unique)
+            self.outlet_n[outlet] += sign
             return
-        if found is not None:
-            found.remove(unique)
-        left = self.outlet_n[outlet] - 1
-        if left:
-            self.outlet_n[outlet] = left
-            return
-        del self.outlet_n[outlet]
-        self.outlets.pop(outlet, None)
+        _subtract(counts, unique)
+        self.outlet_n[outlet] += sign
+        if not self.outlet_n[outlet]:
+            del self.outlet_n[outlet]
+            if not counts:
+                del self.outlet_df[outlet]
 
     def add_story_terms(self, terms: Iterable[str]) -> None:
         """Terms a story holds for the first time."""
@@ -193,11 +200,12 @@ class WindowCounts:
         """`vectors` of an item's title and text terms."""
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
-        if n_outlet < s.outlet_min_items:
+        furniture = self.outlet_counts(outlet) if n_outlet >= s.outlet_min_items else None
+        if furniture is None:
             title, text = list(title_terms), text_terms
         else:
             limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
-            repeats = self.outlets[outlet].furniture(limit).get
+            repeats = furniture.get
             title = [t for t in title_terms if repeats(t, 0) <= limit]
             text = tuple(t for t in text_terms if repeats(t, 0) <= limit)
         title_tf = Counter(title)
@@ -218,3 +226,11 @@ class WindowCounts:
         if len(shared) < self.settings.min_shared_terms:
             return False
         return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
+
+
+def _subtract(counts: Counter[str], unique: frozenset[str]) -> None:
+    """Take an item's terms out of counts (a term no item holds any more leaves them)."""
+    counts.subtract(unique)
+    for term in unique:
+        if not counts[term]:
+            del counts[term]

@@ -39,7 +39,7 @@ def _empty(clusterer: Clusterer) -> None:
     counts = clusterer._counts
     assert counts.n_items == 0 and counts.n_stories == 0
     assert not (counts.df or counts.sdf or counts.names or counts.uncased)
-    assert not (counts.outlets or counts.outlet_n)
+    assert not (counts.outlet_df or counts.outlet_n or counts._later)
     assert not (clusterer._index or clusterer._item_story or clusterer._stories)
     assert not clusterer._repeats._counts
     assert not (clusterer._full or clusterer._unpacked or clusterer._pending)

@@ -47,7 +47,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
         out.append(sorted(getattr(counts, name).items()))
     outlets = [(o, counts.outlet_counts(o)) for o in sorted(counts.outlet_n)]
     out.append([(o, sorted(c.items()) if c is not None else None) for o, c in outlets])
-    assert set(counts.outlets) <= set(counts.outlet_n)
+    assert not counts._later and set(counts.outlet_df) <= set(counts.outlet_n)
     out.append((counts.n_items, counts.n_stories))
     out.append([(term, ids(p)) for term, p in clusterer._index.items()])
     out.append([m.id for m in clusterer._index._filed])
@@ -114,7 +114,7 @@ def _restored(settings: ClusterSettings) -> tuple[Clusterer, Clusterer, list[Ite
 
 def _both(settings: ClusterSettings) -> None:
     bulk, one_by_one, _ = _restored(settings)
-    assert any(o._later for o in bulk._counts.outlets.values())  # (counted when first needed)
+    assert bulk._counts._later  # (outlet counts made when first needed)
     assert _state(bulk) == _state(one_by_one)
     assert bulk._index and bulk._stories
     bulk, one_by_one, tail = _restored(settings)  # (its outlets' counts not made yet)
