@@ -82,7 +82,7 @@ ITEM_SELECT = ", ".join(ITEM_FIELDS)
 
 
 def item_from_values(values: Sequence[Any]) -> Item:
-    """`item_from_row` of a row read as `ITEM_SELECT`'s columns."""
+    """An item from a row read as `ITEM_SELECT`'s columns (plain values: no dict per row)."""
     (
         item_id,
         feed_url,
@@ -124,24 +124,9 @@ def item_from_values(values: Sequence[Any]) -> Item:
 
 
 def item_from_row(row: dict[str, Any]) -> Item:
-    return Item(
-        id=row["id"],
-        title=row["title"] or "",
-        text=row["text"] or "",
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        feed_url=row["feed_url"],
-        guid=row["guid"],
-        author=row["author"],
-        published=from_iso(row["published"]),
-        first_seen=from_iso(row["first_seen"]),
-        outlet=row["outlet"] or "",
-        outlet_name=row["outlet_name"] or "",
-        category=row["category"] or "",
-        content_hash=row["content_hash"] or "",
-        story_id=row["story_id"],
-        duplicate_of=row["duplicate_of"],
-        furniture=bool(row.get("furniture")),
+    """An item from a row read as a dictionary (`furniture` may be missing: False)."""
+    return item_from_values(
+        [row.get(name) if name == "furniture" else row[name] for name in ITEM_FIELDS]
     )
 
 
