@@ -130,9 +130,13 @@ class PollJob:
         """Poll every due feed (or all), then `after` (grouping and summarising what changed;
         it returns how many stories changed)."""
         started = time.monotonic()
-        due = await self.write(self.store.feeds_due, self.clock(), everything=everything)
+        # Every item found in this pass is first seen at the pass's start, whichever feed
+        # answered first: ties of publication time are then broken by id, not by how the
+        # network raced, so the same feeds give the same stories (see `publication_runs`).
+        seen = self.clock()
+        due = await self.write(self.store.feeds_due, seen, everything=everything)
         results = await asyncio.gather(
-            *(self._poll_feed(fetcher, source, state) for source, state in due),
+            *(self._poll_feed(fetcher, source, state, seen) for source, state in due),
             return_exceptions=True,
         )
         report = tally(due, results)
@@ -172,7 +176,9 @@ class PollJob:
         )
         return report
 
-    async def _poll_feed(self, fetcher: Fetcher, source: Source, state: FeedState) -> FeedResult:
+    async def _poll_feed(
+        self, fetcher: Fetcher, source: Source, state: FeedState, seen: datetime
+    ) -> FeedResult:
         started = time.monotonic()
         outcome = await fetcher.fetch(state.moved_to or source.url, state.etag, state.last_modified)
         parsed = None
@@ -182,7 +188,7 @@ class PollJob:
         if isinstance(outcome, Fetched) and body_hash(outcome.body) != state.body_hash:
             try:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.
-                parsed, items = await self.parser.parse(source, outcome, now)
+                parsed, items = await self.parser.parse(source, outcome, seen)
             except ParseError as exc:
                 parse_error = exc.message
             except Exception as exc:  # a bug on odd input: record it, back off, keep going

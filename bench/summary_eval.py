@@ -448,8 +448,10 @@ def pipeline_table(
     gaps: list[tuple[float, float]] = []
     seconds, stories, multi = 0.0, 0, []
     grouping: Counter[str] = Counter()
-    for _ in range(repeat):
-        result = run_pipeline(clusters, to_item, articles, full_feeds)
+    ports: list[int] = []
+    for draw in range(repeat):
+        result = run_pipeline(clusters, to_item, articles, full_feeds, draw)
+        ports.append(result.port)
         grouping.update(result.grouping)
         seconds, stories, multi = (
             seconds + result.seconds,
@@ -495,6 +497,8 @@ def pipeline_table(
         f"the full documents (article fetching {'on' if articles else 'OFF'}); "
         f"`poll --once --all` took {seconds / repeat:.1f} s"
         + (f" (mean of {repeat} runs)" if repeat > 1 else f" ({result.output})")
+        + f"; outlets on port {', '.join(map(str, ports))} (the port fixes the item ids, so"
+        " the stories: a run on the same port repeats them)"
     )
     print("| system                 |     R1 |     R2 |     RL | redundancy |  units |  words |")
     print("|------------------------|--------|--------|--------|------------|--------|--------|")

@@ -55,6 +55,7 @@ class PipelineResult:
     seconds: float
     output: str
     grouping: dict[str, float]  # the stored grouping against the clusters (`grouping_scores`)
+    port: int  # the outlets' port: which draw of item ids this run was (see `PORT`)
 
 
 def make_docs(cluster: str, docs: list[str], title_of: object) -> list[Doc]:
@@ -98,7 +99,7 @@ def page_html(doc: Doc) -> bytes:
 
 
 async def serve(
-    by_host: dict[str, list[Doc]], now: datetime, full: bool = False
+    by_host: dict[str, list[Doc]], now: datetime, full: bool = False, draw: int = 0
 ) -> tuple[web.AppRunner, int]:
     pages = {(d.index, d.cluster): d for docs in by_host.values() for d in docs}
     index_of = {host: docs[0].index for host, docs in by_host.items()}
@@ -120,15 +121,36 @@ async def serve(
     app.router.add_get("/{tail:.*}", handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    first = web.TCPSite(runner, "127.0.0.2", 0)
-    await first.start()
-    port = int(runner.addresses[0][1])
-    for n in range(1, MAX_OUTLETS):
-        await web.TCPSite(runner, f"127.0.0.{n + 2}", port).start()
+    port = await _listen(runner, draw)
     feeds.update(
         {host: feed_xml(f"{host}:{port}", docs, now, full) for host, docs in by_host.items()}
     )
     return runner, port
+
+
+# The port is part of every feed's and page's URL, so of every item's id, and ids break ties
+# (grouping order, which pages come first): run `draw` n is served on port PORT + n, so a run
+# repeated gives the same stories and two versions of the code are compared on the same draws.
+# When that port is taken (another run at the same time) a free one is used: another draw.
+PORT = 38170
+
+
+async def _listen(runner: web.AppRunner, draw: int) -> int:
+    """Serve every outlet's address on port PORT + `draw`, else on any free port."""
+    for wanted in (PORT + draw, 0):
+        port, sites = wanted, []
+        try:
+            for n in range(MAX_OUTLETS):
+                site = web.TCPSite(runner, f"127.0.0.{n + 2}", port)
+                await site.start()
+                sites.append(site)
+                port = port or int(runner.addresses[0][1])
+        except OSError:
+            for site in sites:
+                await site.stop()
+            continue
+        return port
+    raise SystemExit("no port to serve the loopback outlets on")
 
 
 def run_pipeline(
@@ -136,10 +158,12 @@ def run_pipeline(
     title_of: object,
     articles: bool = True,
     full_feeds: bool = False,
+    draw: int = 0,
 ) -> PipelineResult:
-    """`full_feeds`: the feeds carry the whole documents (what grouping alone costs)."""
+    """`full_feeds`: the feeds carry the whole documents (what grouping alone costs);
+    `draw`: which fixed port, so which item ids (see `PORT`)."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return asyncio.run(_run(clusters, title_of, now, articles, full_feeds))
+    return asyncio.run(_run(clusters, title_of, now, articles, full_feeds, draw))
 
 
 async def _run(
@@ -148,12 +172,13 @@ async def _run(
     now: datetime,
     articles: bool,
     full_feeds: bool = False,
+    draw: int = 0,
 ) -> PipelineResult:
     by_host: dict[str, list[Doc]] = {}
     for cluster, docs in clusters:
         for doc in make_docs(cluster, docs, title_of):
             by_host.setdefault(f"127.0.0.{doc.index + 2}", []).append(doc)
-    runner, port = await serve(by_host, now, full_feeds)
+    runner, port = await serve(by_host, now, full_feeds, draw)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             base = Path(tmp)
@@ -170,6 +195,7 @@ async def _run(
                 f"[articles]\nenabled = {str(articles).lower()}\nper_host_interval = 0\n"
                 "per_pass = 400\n"
                 "concurrency = 8\n"
+                'once_budget = "1h"\n'  # every page, however loaded the machine
             )
             env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
             started = datetime.now(UTC)
@@ -210,7 +236,9 @@ async def _run(
     best: dict[str, tuple[int, list[str], list[int]]] = {}
     tied: dict[str, tuple[int, list[list[str]]]] = {}
     multi: list[int] = []
-    for story in stories:
+    # Of stories holding equally many of a cluster's documents, the pick is the first by id:
+    # story order (`updated`) moves with how long each step took.
+    for story in sorted(stories, key=lambda s: s.id):
         if story.summary is None:
             continue
         counts: dict[str, int] = {}
@@ -240,6 +268,7 @@ async def _run(
         seconds,
         done.stdout.strip(),
         grouping_scores(stored),
+        port,
     )
 
 

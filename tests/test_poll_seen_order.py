@@ -1,0 +1,121 @@
+"""Items found in one poll pass are first seen at the pass's start: the same feeds give the
+same stories whichever feed answers first."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.service import Service
+from aggregator.store import Store
+
+PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # both reports carry the same date
+
+REPORTS = {
+    "/planet.xml": (
+        "https://planet.example/tarnow-dam",
+        "Tarnow dam breached as the Vistula floods the valley",
+        "The Tarnow dam was breached on Monday as the Vistula flooded the valley, and "
+        "engineers from Krakow evacuated the villages of Zabno and Wola below it.",
+    ),
+    "/metro.xml": (
+        "https://metro.example/news/tarnow",
+        "Vistula floods breach the Tarnow dam, villages evacuated",
+        "Engineers evacuated Zabno and Wola after the Vistula floods breached the Tarnow "
+        "dam on Monday, officials in Krakow said.",
+    ),
+}
+
+
+def rss(link: str, title: str, text: str) -> bytes:
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet</title>"
+        f"<link>{link.rsplit('/', 1)[0]}/</link><item><title>{title}</title>"
+        f"<link>{link}</link><guid>{link}</guid><pubDate>{PUBLISHED}</pubDate>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode()
+
+
+def ticking_clock() -> Callable[[], datetime]:
+    """A clock that moves on a second at every reading, as a slow pass would."""
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    ticks = itertools.count()
+    return lambda: start + timedelta(seconds=next(ticks))
+
+
+def settings() -> Settings:
+    base = Settings()
+    return dataclasses.replace(
+        base,
+        fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
+        articles=dataclasses.replace(base.articles, enabled=False),
+    )
+
+
+async def poll(tmp: Path, slow: str) -> dict[str, tuple[str, str]]:
+    """One pass over both feeds, `slow` answering 0.3 s after the other; each report's
+    (story id, first seen)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == slow:
+            await asyncio.sleep(0.3)
+        return web.Response(body=rss(*REPORTS[request.path]), content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/{name}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", PORT[0])
+    await site.start()
+    PORT[0] = int(runner.addresses[0][1])  # the same URLs, so item ids, in every pass
+    try:
+        outlines = "".join(
+            f"<outline type='rss' text='{path}' xmlUrl='http://127.0.0.1:{PORT[0]}{path}'/>"
+            for path in REPORTS
+        )
+        opml = tmp / "feeds.opml"
+        opml.write_text(
+            f"<opml version='2.0'><body><outline text='World'>{outlines}</outline></body></opml>"
+        )
+        service = Service(opml, tmp / "agg.db", settings(), clock=ticking_clock())
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher)
+        finally:
+            service.close()
+    finally:
+        await runner.cleanup()
+    store = Store(tmp / "agg.db")
+    try:
+        rows = store.db.execute("SELECT url, story_id, first_seen FROM items").fetchall()
+    finally:
+        store.close()
+    return {url: (story, seen) for url, story, seen in rows}
+
+
+PORT = [0]
+
+
+def test_which_feed_answers_first_does_not_change_the_stories(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    PORT[0] = 0
+    planet_late = asyncio.run(poll(tmp_path / "a", "/planet.xml"))
+    metro_late = asyncio.run(poll(tmp_path / "b", "/metro.xml"))
+    assert len(planet_late) == 2
+    # one event, one story, whichever report came in first
+    assert len({story for story, _ in planet_late.values()}) == 1
+    # the same story id (its first report's) whichever feed was slow
+    assert {u: s for u, (s, _) in planet_late.items()} == {u: s for u, (s, _) in metro_late.items()}
+    # every report of the pass is first seen at its start, not when its feed answered
+    assert len({seen for _, seen in planet_late.values()}) == 1
+    assert planet_late == metro_late
