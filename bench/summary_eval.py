@@ -297,8 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pipeline-repeat",
         type=int,
         default=1,
-        help="run the pipeline N times and average its rows (its grouping moves with the order "
-        "article pages arrive in)",
+        help="run the pipeline N times, run n on port 38170 + n, and average its rows (the "
+        "port is in every item id, and ids break ties of grouping order: each run is one draw)",
     )
     parser.add_argument("--no-lint", action="store_true", help="skip the real-news lint")
     parser.add_argument(
@@ -476,8 +476,8 @@ def pipeline_table(
             units = result.summaries.get(cluster_id, [])
             picked = score(ref, truncate(units, budget))
             # Stories holding equally many of the cluster's documents tie; the pick above
-            # follows story order, which moves between runs: the mean over the tied ones
-            # does not.
+            # takes the first by story id, an arbitrary one: the mean over the tied ones
+            # does not choose.
             tied = [score(ref, truncate(b, budget)) for b in result.tied.get(cluster_id, [])]
             mean = {k: sum(t[k] for t in tied) / len(tied) for k in tied[0]} if tied else {}
             same = same_grouping.get(cluster_id, [])
@@ -517,8 +517,8 @@ def pipeline_table(
     print(f"R1 gap batch on the same grouping - published: {_gap(grouped, piped):.2f} points")
     print(
         f"R1 gap batch - published, ties mean: {_gap(direct, even):.2f} points (the mean over "
-        "stories holding equally many of a cluster's documents; the pick above follows story "
-        "order)"
+        "stories holding equally many of a cluster's documents; the pick above takes the first "
+        "by story id)"
     )
     print(
         f"published stories {stories / repeat:.0f}; multi-source {len(multi) / repeat:.0f}, "
