@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from .active_story import EPOCH, ActiveStory, ProfileMember
+from .cjk_terms import enough_pieces, holds_cjk
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
 from .event_links import (
@@ -306,6 +307,7 @@ class Clusterer(FurnitureMoves):
             candidates.sort(key=lambda m: (-hits[m], m.id))
             candidates = candidates[: s.max_candidates]
         cutoff = now - s.active_window
+        cjk = bool(candidates) and holds_cjk(features)  # (its shared terms: `enough_pieces`)
         best: dict[str, tuple[float, float]] = {}
         folding: set[str] = set()  # stories a link may merge into another
         for member in candidates:
@@ -317,7 +319,15 @@ class Clusterer(FurnitureMoves):
             margin: float | None = None
             score = 0.0
             leans = False  # the link rests on one name (then it may not merge)
-            if hits[member] >= s.min_shared_terms and (
+            if (
+                hits[member] >= s.min_shared_terms
+                and (
+                    not cjk
+                    or enough_pieces(
+                        features, self._full_features(member), counts, s.min_shared_terms
+                    )
+                )
+            ) and (
                 (
                     (
                         counts.shares_event(terms, member_vector, member_title)

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.boilerplate import headline_of_its_own
+from aggregator.cjk_terms import has_cjk
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.terms import grouping_terms
-from aggregator.tokens import words
+from aggregator.tokens import word_count, words
 
 __all__ = [
     "MIN_NEAR_WORDS",
@@ -337,11 +338,20 @@ def _strong_reason(item: Item, other: Item, keys: _Keys | None = None) -> str | 
     # (the hashes first: they are stored, while counting words tokenises the text)
     if (
         digest == _hash(other)
-        and len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS
+        and _long_enough(item)
         and _own_headline(item)  # (equal titles and texts: the other's is the same)
     ):
         return "content"
     return None
+
+
+def _long_enough(item: Item) -> bool:
+    """Whether an item's title and text hold `MIN_HASH_WORDS` words, Chinese and Japanese
+    characters counting two to a word (a run of them is otherwise one word)."""
+    if len(words(item.text)) + len(words(item.title)) >= MIN_HASH_WORDS:
+        return True
+    text = f"{item.title}\n{item.text}"
+    return has_cjk(text) and word_count(text) >= MIN_HASH_WORDS
 
 
 OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens its text

@@ -9,12 +9,14 @@ happened), and they read alike — TF-IDF title cosine of at least `headline_pai
 or, with the optional embeddings, an embedding cosine of at least `embedding_threshold`.
 A headline's first word is capitalised whatever it is, so it never counts as an event term.
 Names alone never join (the same people are in many events), and one shared word never does.
+Chinese and Japanese titles count shared pieces, not character pairs (`cjk_terms`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .cjk_terms import has_cjk, longest_piece, shared_pieces
 from .embed import HeadlineEmbedder
 from .window_counts import Vector, WindowCounts, dot
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
 __all__ = ["Headline", "headline_margin"]
+
+_CJK_NAME_CHARS = 3  # a shared Chinese or Japanese piece this long counts as a name
 
 
 class Headline:
@@ -61,6 +65,13 @@ def headline_margin(
     unknown = {h.first for h in (headline, other) if h is not None}
     names = sum(counts.is_name(t) for t in shared)
     events = sum(not counts.is_name(t) and t not in unknown for t in shared)
+    if not all(t.isascii() for t in shared) and any(map(has_cjk, shared)):
+        # Chinese and Japanese titles: a word's overlapping pairs are one shared term, and,
+        # with no capitals to tell a name, a shared piece of three characters or more (港口大桥,
+        # 日内瓦, 岩見市) says who or where as a name does.
+        if shared_pieces(title, shared) < s.headline_shared_terms:
+            return None
+        names += longest_piece(title, shared) >= _CJK_NAME_CHARS
     if names < s.headline_names or events < s.headline_event_terms:
         return None
     head = dot(title, other_title)

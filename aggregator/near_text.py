@@ -1,5 +1,7 @@
 """Near-identical texts (wire copies): hashed 4-word shingles, the lookup keys under which
-copies meet, and the Jaccard check. Pure.
+copies meet, and the Jaccard check. Pure. In Chinese and Japanese text each character is a
+"word" of the shingles (4-character shingles, as near-duplicate detection for those scripts
+usually takes), and two characters count as one word towards `MIN_NEAR_WORDS`.
 
 Grouping checks each new item against stored candidates, and the same stored texts come up
 as candidates again and again (every copy of an event meets the others). Their shingles are
@@ -17,6 +19,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection
 
+from .cjk_terms import has_cjk, near_units
 from .tokens import words
 
 __all__ = [
@@ -48,10 +51,20 @@ def _hashes(toks: list[str], size: int) -> frozenset[int]:
     return frozenset(map(zlib.crc32, map(str.encode, grams)))
 
 
+def _units(text: str) -> tuple[list[str], int]:
+    """What a text's shingles are made of, and its length in words: its words, with Chinese
+    and Japanese runs cut into characters (a run without spaces is otherwise one "word", and
+    two copies of a report differing by one character would share no shingle); such text
+    counts two characters to a word (`cjk_terms.near_units`)."""
+    found = words(text)
+    return near_units(found) if has_cjk(text) else (found, len(found))
+
+
 @functools.lru_cache(maxsize=128)
 def shingles(text: str, size: int = 4) -> frozenset[int]:
-    """Hashed word `size`-grams of a text (the whole text as one shingle when shorter)."""
-    return _hashes(words(text), size)
+    """Hashed word `size`-grams of a text (the whole text as one shingle when shorter);
+    Chinese and Japanese characters count as words here."""
+    return _hashes(_units(text)[0], size)
 
 
 def _crc(text: str) -> int:
@@ -66,8 +79,8 @@ def text_key(text: str) -> bytes:
 def sorted_hashes(text: str) -> array[int]:
     """The text's shingle hashes in ascending order; empty when it is too short to compare.
     Worked out afresh (pure: another process may do it, see `remember`)."""
-    toks = words(text)
-    return array("I", sorted(_hashes(toks, 4))) if len(toks) >= MIN_NEAR_WORDS else array("I")
+    toks, length = _units(text)
+    return array("I", sorted(_hashes(toks, 4))) if length >= MIN_NEAR_WORDS else array("I")
 
 
 def remember(key: bytes, hashes: array[int]) -> None:

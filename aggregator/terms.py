@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
+from .cjk_terms import cjk_names, cjk_words, has_cjk
 from .term_forms import canonical_forms as _canonical_forms
 from .tokens import STOPWORDS, words_once
 from .tokens import stem as _stem
@@ -206,11 +207,15 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     English and the guessed language's function words are dropped, as are one-letter words,
     links, e-mail addresses and handles. Digit groups ("1,030") are one term, and so are a
     body's dotted initials ("U.K.") and a quantity however it is written (`term_forms`).
+    Chinese and Japanese runs become character pairs and katakana words (`cjk_terms`).
     """
     title_words = words_once(_plain_lower(canonical_forms(title)))
-    text_words = (
-        words_once(_plain_lower(canonical_forms(text[: text_limit * 12]))) if text_limit > 0 else []
-    )
+    text = text[: text_limit * 12] if text_limit > 0 else ""
+    text_words = words_once(_plain_lower(canonical_forms(text))) if text else []
+    if has_cjk(title):  # Chinese and Japanese runs: character pairs (`cjk_terms`)
+        title_words = cjk_words(title_words)
+    if has_cjk(text):
+        text_words = cjk_words(text_words)
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0
@@ -267,6 +272,8 @@ def capitalised_words(
     for source in sources:
         for word in _MID_CAPITAL.findall(source):  # (the capitalised words: group 1)
             found.append(stem(word.lower().replace("’", "'").removesuffix("'s")))
+        if has_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
+            found.extend(cjk_names(source))
     return found
 
 

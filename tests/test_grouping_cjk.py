@@ -1,0 +1,218 @@
+"""Story grouping for Chinese and Japanese feeds (generated fixture: tests/cjk_news.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cjk_news
+import pytest
+from cjk_news import COPY, ENGLISH, ORIGINAL, event_of
+
+from aggregator.batch import cluster_file
+from aggregator.cjk_terms import shared_pieces
+from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.dedupe import duplicate_reason, find_duplicate, near_keys
+from aggregator.models import Item
+from aggregator.terms import capitalised_terms, grouping_terms
+
+_ZH_BRIDGE = {"bridge-xinhua", "bridge-people", "bridge-chinanews", "bridge-copy", "bridge-brief"}
+# Reports of one event in one language join; across Chinese and Japanese they may or may not
+# (their characters differ: 大桥 ‖ 大橋), and across English and either they cannot.
+_TOGETHER = [
+    _ZH_BRIDGE,
+    {"bridge-nhk", "bridge-asahi"},
+    {"bridge-en-wire", "bridge-en-daily"},
+    {"quake-nhk", "quake-asahi", "quake-yomiuri", "quake-brief"},
+    {"quake-xinhua", "quake-chinanews"},
+    {"recall-people", "recall-chinanews", "recall-sina"},
+]
+
+
+def _stories(result: dict[str, str]) -> list[set[str]]:
+    groups: dict[str, set[str]] = defaultdict(set)
+    for item_id, story in result.items():
+        groups[story].add(item_id)
+    return list(groups.values())
+
+
+def test_chinese_runs_become_character_pairs_without_function_characters_and_common_pairs() -> None:
+    title, text = grouping_terms(
+        "中国港城港口大桥发现裂缝",
+        "新华社港城３月２日电 交通运输局表示，大桥的主跨将封闭两周。",
+        250,
+    )
+    assert title == ["港城", "城港", "港口", "口大", "大桥", "桥发", "发现", "现裂", "裂缝"]
+    assert grouping_terms("在北京的会议", "", 0)[0] == ["北京", "会议"]
+    assert "中国" not in title  # a country every report names
+    assert {"表示", "记者"}.isdisjoint(text)  # reporting words
+    assert "大桥" in text and "主跨" in text and "封闭" in text
+    assert not any("的" in t or "将" in t for t in text)  # cut at function characters
+    assert not any(t.isdigit() for t in text)  # "３月２日": a date, full-width or not
+
+
+def test_japanese_keeps_kanji_pairs_and_katakana_words_and_drops_hiragana() -> None:
+    title, text = grouping_terms(
+        "ゼレンスキー大統領が来日",
+        "ウクライナのゼレンスキー大統領は2日、東京で記者会見を開き、約120億円の支援に感謝した。",
+        250,
+    )
+    assert title == ["ゼレンスキー", "大統", "統領", "来日"]
+    assert "ウクライナ" in text and "120" in text and "支援" in text
+    assert not any(c in t for t in text for c in "のはで")  # particles
+    assert "記者" not in text and "2" not in text  # newsroom word; "2日" is a date
+
+
+def test_names_are_katakana_words_and_pairs_before_a_place_or_title() -> None:
+    names = capitalised_terms(
+        "浙江省杭州市发生地震", "岸田首相は、ゼレンスキー大統領と会談した。港城市の担当者も", 3000
+    )
+    assert {"浙江", "杭州", "岸田", "ゼレンスキー", "港城"} <= names
+    assert "地震" not in names and "会談" not in names
+
+
+def test_english_terms_are_unchanged() -> None:
+    title, text = grouping_terms(
+        "Harbour bridge closed after crack", "The city said on Monday the bridge would shut.", 250
+    )
+    assert title == ["harbour", "bridge", "clos", "crack"]
+    assert text == ["city", "bridge", "shut"]  # ("Monday": a date)
+    assert capitalised_terms("Crack closes bridge", "Officials in Gangcheng said", 100) == {
+        "gangcheng"
+    }
+
+
+def test_overlapping_pairs_of_one_word_are_one_shared_piece() -> None:
+    terms = ["新冠", "冠肺", "肺炎", "炎疫", "疫情", "江州", "新增"]
+    assert shared_pieces(terms, {"新冠", "冠肺", "肺炎", "炎疫", "疫情"}) == 1
+    assert shared_pieces(terms, {"新冠", "冠肺", "江州", "新增"}) == 3
+    assert shared_pieces(["bridge", "crack", "港口"], {"bridge", "crack", "港口"}) == 3
+
+
+@pytest.mark.parametrize("spread", [1, 4])  # the day as it is, and spread over 33 hours
+def test_same_event_reports_join_and_other_events_stay_apart(spread: int) -> None:
+    items = cjk_news.items(spread)
+    stories = _stories(cluster_stream(items, ClusterSettings()))
+    for together in _TOGETHER:
+        assert any(together <= story for story in stories), together
+    for story in stories:
+        assert len({event_of(i) for i in story}) == 1, story  # no story holds two events
+
+
+def test_unrelated_items_sharing_common_pairs_or_a_topic_stay_apart() -> None:
+    """Two statements naming 中国 and 美国 (and 表示, 外交部); two fires and two road
+    accidents of one day written alike; a second quake, a drill; another recall."""
+    items = cjk_news.items()
+    story = cluster_stream(items, ClusterSettings())
+    for a, b in [
+        ("trade-talks", "climate-talks"),
+        ("fire-beijing", "fire-shanghai"),
+        ("crash-aichi", "crash-hokkaido"),
+        ("quake-small", "quake-nhk"),
+        ("quake-drill", "quake-nhk"),
+        ("car-recall", "recall-people"),
+        ("metro-closure", "bridge-xinhua"),
+        ("tunnel-opening", "bridge-xinhua"),
+    ]:
+        assert story[a] != story[b], (a, b)
+
+
+def _headlines(*rows: tuple[str, str]) -> dict[str, str]:
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    items = [
+        Item(id=i, title=title, outlet=f"{i}.example", published=t0 + timedelta(minutes=9 * k))
+        for k, (i, title) in enumerate(rows)
+    ]
+    return cluster_stream(items, ClusterSettings())
+
+
+def test_headline_only_items_of_one_event_join() -> None:
+    story = _headlines(
+        ("q1", "北岡県岩見市で震度6弱 新幹線が運転見合わせ"),
+        ("q2", "岩見市で震度6弱 住宅の壁崩れる"),
+        ("other", "南浜県で震度3 津波の心配なし"),
+        ("q3", "北岡県で震度6弱の地震 12人けが"),
+        ("t1", "外交部：中美将在日内瓦举行新一轮经贸磋商"),
+        ("t2", "中美气候变化工作组在北京举行会议"),
+        ("t3", "中美经贸团队下周在日内瓦磋商"),
+    )
+    assert story["q1"] == story["q2"] == story["q3"] != story["other"]
+    assert story["t1"] == story["t3"] != story["t2"]
+
+
+def test_one_shared_word_never_joins_two_headlines() -> None:
+    """ "新冠肺炎疫情" is five character pairs but one word: a topic, not an event."""
+    story = _headlines(
+        ("d1", "新冠肺炎疫情防控新闻发布会举行"),
+        ("d2", "新冠肺炎疫情：江州新增3例本土病例"),
+        ("u1", "ウクライナ情勢 ゼレンスキー大統領が演説"),
+        ("u2", "ウクライナ情勢 穀物輸出の合意延長"),
+    )
+    assert story["d1"] != story["d2"]
+    assert story["u1"] != story["u2"]
+
+
+def test_a_chinese_wire_copy_is_the_same_article() -> None:
+    by_id = {i.id: i for i in cjk_news.items()}
+    copy, original = by_id[COPY], by_id[ORIGINAL]
+    assert duplicate_reason(copy, original) == "near"
+    assert set(near_keys(copy.text)) & set(near_keys(original.text))  # the store finds it
+    others = [i for i in by_id.values() if i.id not in (COPY, ORIGINAL)]
+    assert find_duplicate(copy, others) is None  # other reports of the event are not copies
+    assert find_duplicate(copy, [*others, original]) is original
+    # an exact copy under its own headline is the same content, however few spaces it has
+    exact = replace(original, id="exact", url="https://other.example/a")
+    assert duplicate_reason(exact, original) == "content"
+
+
+def test_a_japanese_wire_copy_is_the_same_article_and_a_short_text_never_is() -> None:
+    by_id = {i.id: i for i in cjk_news.items()}
+    quake = by_id["quake-nhk"]
+    copy = replace(
+        quake,
+        id="quake-copy",
+        url="https://local.example/1",
+        title="北岡県で震度6弱、12人けが",
+        text=quake.text.replace("呼びかけています。", "呼びかけています。（共同）"),
+    )
+    assert duplicate_reason(copy, quake) == "near"
+    assert duplicate_reason(copy, by_id["quake-asahi"]) is None  # same event, own words
+    short = replace(copy, text="岩見市で震度6弱。")
+    assert not near_keys(short.text)
+    assert duplicate_reason(short, replace(quake, text="岩見市で震度6弱。")) is None
+
+
+def test_mixed_feeds_group_english_as_before_and_never_across_scripts() -> None:
+    items = cjk_news.items()
+    mixed = cluster_stream(items, ClusterSettings())
+    english = cluster_stream([i for i in items if i.id in ENGLISH], ClusterSettings())
+    assert {i: mixed[i] for i in ENGLISH} == english
+    for story in _stories(mixed):
+        assert story <= ENGLISH or not story & ENGLISH
+
+
+def test_the_batch_command_groups_a_cjk_file_as_the_stream_does(tmp_path: Path) -> None:
+    items = cjk_news.items()
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {
+            "id": i.id,
+            "title": i.title,
+            "text": i.text,
+            "url": i.url,
+            "publisher": i.outlet_name,
+            "published": i.published.isoformat() if i.published else None,
+        }
+        for i in items
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    out = dict(cluster_file(path, None, ClusterSettings()))
+    assert out[COPY] == out[ORIGINAL]
+    stories = _stories(out)
+    for together in _TOGETHER:
+        assert any(together <= story for story in stories), together
+    for story in stories:
+        assert len({event_of(i) for i in story}) == 1, story
