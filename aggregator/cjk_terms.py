@@ -22,7 +22,7 @@ or before a Japanese title (岸田首相, 山田氏).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import chain, pairwise
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ __all__ = [
     "holds_cjk",
     "longest_piece",
     "near_units",
+    "piece_count",
     "shared_pieces",
 ]
 
@@ -48,7 +49,8 @@ _HIRAGANA = "\u3040-\u309f"
 _KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _CJK = re.compile(f"[{_HAN}{_HIRAGANA}{_KATAKANA}]")
 # A word as `tokens.words` finds it, cut into script runs: Han, katakana, hiragana, and
-# digits and other letters (with the date or time character after them, if any). ("・" and "ー" are katakana marks; "ー" is in the katakana block.)
+# digits and other letters (with the date or time character after them, if any). The long
+# vowel mark "ー" is in the katakana block.
 _PIECE = re.compile(
     f"(?P<han>[{_HAN}]+)|(?P<kata>[{_KATAKANA}]+)|(?P<hira>[{_HIRAGANA}]+)"
     f"|(?P<other>[^{_HAN}{_HIRAGANA}{_KATAKANA}]+)(?P<date>[年月日号時时分秒])?"
@@ -193,6 +195,15 @@ def shared_pieces(terms: Iterable[str], shared: Iterable[str]) -> int:
         seen.add(term)
         last = term
     return pieces
+
+
+def piece_count(terms: Collection[str]) -> int:
+    """`shared_pieces` of a set of terms whose order is not known: a Chinese or Japanese pair
+    continuing another pair of the set ("口大" after "港口") is part of its piece."""
+    if all(t.isascii() for t in terms):
+        return len(terms)
+    ends = {t[1] for t in terms if len(t) == 2 and has_cjk(t)}
+    return sum(not (len(t) == 2 and t[0] in ends and has_cjk(t) and t[0] != t[1]) for t in terms)
 
 
 def longest_piece(terms: Iterable[str], shared: Iterable[str]) -> int:

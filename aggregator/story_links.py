@@ -27,6 +27,7 @@ from collections import Counter
 from datetime import datetime
 
 from .active_story import EPOCH, ActiveStory, log_tally
+from .cjk_terms import piece_count
 from .features import Features
 from .story_window import StoryWindow
 
@@ -83,11 +84,11 @@ class StoryLinks(StoryWindow):
         if story.outlets == other.outlets and len(story.outlets) == 1:
             return False  # one outlet's beat, style and furniture
         shared = self._exclusive(story, other)
-        if len(shared) < s.story_link_terms:
+        if piece_count(shared) < s.story_link_terms:  # (one CJK word's pairs: one term)
             return False
         counts = self._counts
         events = [t for t in shared if not counts.is_name(t)]
-        if len(events) < s.story_link_event_terms:
+        if piece_count(events) < s.story_link_event_terms:
             return False
         if not s.story_link_anchor:
             return True

@@ -13,7 +13,7 @@ import pytest
 from cjk_news import COPY, ENGLISH, ORIGINAL, event_of
 
 from aggregator.batch import cluster_file
-from aggregator.cjk_terms import shared_pieces
+from aggregator.cjk_terms import piece_count, shared_pieces
 from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.dedupe import duplicate_reason, find_duplicate, near_keys
 from aggregator.models import Item
@@ -90,6 +90,10 @@ def test_overlapping_pairs_of_one_word_are_one_shared_piece() -> None:
     assert shared_pieces(terms, {"新冠", "冠肺", "肺炎", "炎疫", "疫情"}) == 1
     assert shared_pieces(terms, {"新冠", "冠肺", "江州", "新增"}) == 3
     assert shared_pieces(["bridge", "crack", "港口"], {"bridge", "crack", "港口"}) == 3
+    # the same, for a set of terms (two stories' shared terms: `story_links`)
+    assert piece_count({"新冠", "冠肺", "肺炎", "炎疫", "疫情"}) == 1
+    assert piece_count({"新冠", "冠肺", "江州", "新增", "bridge"}) == 4
+    assert piece_count({"bridge", "crack"}) == 2
 
 
 @pytest.mark.parametrize("spread", [1, 4])  # the day as it is, and spread over 33 hours
