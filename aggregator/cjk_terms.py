@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from itertools import chain, pairwise
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -87,11 +87,16 @@ _STOP_KATAKANA = frozenset(
     "ニュース テレビ インターネット ネット サイト ウェブ メディア ページ ビデオ データ".split()
 )
 # After these, the two Han characters before are a place, a body or a person.
-_NAME_AFTER = re.compile(
-    f"(?=([{_HAN}]{{2}})(公司|集团|集團|银行|銀行|大学|大學|会社|社長|首相|大統領|総理|知事|市長"
-    "|市长|容疑者|被告|总统|總統|省|市|县|縣|区|區|州|镇|鎮|村|町|県|都|府|岛|島|港|湾|灣|氏))"
+_NAME_SUFFIX = re.compile(
+    "公司|集团|集團|银行|銀行|大学|大學|会社|社長|首相|大統領|総理|知事|市長|市长|容疑者|被告|总统"
+    "|總統|[省市县縣区區州镇鎮村町県都府岛島港湾灣氏]"
 )
+_HAN_CHAR = re.compile(f"[{_HAN}]")
 _KATA_NAME = re.compile(f"[{_KATAKANA}]{{2,}}")
+# Where a Han run is cut: a function character, else a common pair (tried in that order at
+# each character, left to right).
+_CUT = re.compile("[" + "".join(sorted(FUNCTION_CHARS)) + "]|" + "|".join(sorted(STOP_PAIRS)))
+_FULL_WIDTH_CHAR = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _LOOK_TERMS = 40  # text terms `holds_cjk` looks at
 _UNIT = re.compile(f"[{_HAN}{_HIRAGANA}{_KATAKANA}]|[^\\W_{_HAN}{_HIRAGANA}{_KATAKANA}]+")
 
@@ -103,20 +108,8 @@ def has_cjk(text: str) -> bool:
 
 def _han_pairs(run: str, out: list[str]) -> None:
     """The character pairs of a Han run, cut at function characters and common pairs."""
-    start, i, n = 0, 0, len(run)
-    while i <= n:
-        cut = 0
-        if i == n or run[i] in FUNCTION_CHARS:
-            cut = 1
-        elif run[i : i + 2] in STOP_PAIRS:
-            cut = 2
-        if cut:
-            chunk = run[start:i]
-            out.extend(map("".join, pairwise(chunk)))
-            i += cut
-            start = i
-        else:
-            i += 1
+    for chunk in _CUT.split(run):
+        out.extend([chunk[i : i + 2] for i in range(len(chunk) - 1)])
 
 
 def cjk_words(words: Iterable[str]) -> list[str]:
@@ -127,7 +120,9 @@ def cjk_words(words: Iterable[str]) -> list[str]:
         if word.isascii() or not _CJK.search(word):
             out.append(word)
             continue
-        for piece in _PIECE.finditer(word.translate(_FULL_WIDTH)):
+        if _FULL_WIDTH_CHAR.search(word):
+            word = word.translate(_FULL_WIDTH)
+        for piece in _PIECE.finditer(word):
             kind = piece.lastgroup
             if kind == "han":
                 _han_pairs(piece.group(), out)
@@ -146,17 +141,20 @@ def cjk_names(text: str) -> list[str]:
     """Terms a Chinese or Japanese text writes as names, in order: katakana runs and the Han
     pair before a place, body or title suffix (see the module)."""
     found: list[str] = []
-    for match in _KATA_NAME.finditer(text.translate(_FULL_WIDTH)):
+    for match in _KATA_NAME.finditer(text):
         run = match.group()
         if run not in _STOP_KATAKANA and not all(c in "・ー" for c in run):
             found.extend(part for part in run.split("・") if len(part) > 1)
     taken = 0  # where the last name's suffix ends ("浙江省杭州市": not "省杭" before "州")
-    for match in _NAME_AFTER.finditer(text):
-        pair = match.group(1)
-        if match.start() < taken or pair in STOP_PAIRS or any(c in FUNCTION_CHARS for c in pair):
+    for match in _NAME_SUFFIX.finditer(text):
+        start = match.start() - 2
+        pair = text[max(start, 0) : match.start()]
+        if start < taken or len(pair) < 2 or not all(map(_HAN_CHAR.match, pair)):
+            continue
+        if pair in STOP_PAIRS or any(c in FUNCTION_CHARS for c in pair):
             continue
         found.append(pair)
-        taken = match.start() + 2 + len(match.group(2))
+        taken = match.end()
     return found
 
 

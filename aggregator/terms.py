@@ -40,6 +40,7 @@ __all__ = [
 
 _SKIP_LANGUAGES = frozenset({"en", "zh", "ja", "ko"})  # English: own list; CJK: no spaces
 _GUESS_WORDS = 80  # words looked at to guess a language
+_CJK_BATCH = 16  # words of a Chinese or Japanese text made into terms at a time
 
 
 @functools.cache
@@ -214,8 +215,14 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     text_words = words_once(_plain_lower(canonical_forms(text))) if text else []
     if has_cjk(title):  # Chinese and Japanese runs: character pairs (`cjk_terms`)
         title_words = cjk_words(title_words)
+    later: list[str] = []  # text words not made into terms yet (see below)
     if has_cjk(text):
-        text_words = cjk_words(text_words)
+        # made into terms a few at a time, as many as the language guess and `text_limit`
+        # need (a Chinese text of 3,000 characters is ~2,500 terms; most are not used)
+        later, text_words = text_words, []
+        while later and len(text_words) < _GUESS_WORDS:
+            text_words += cjk_words(later[:_CJK_BATCH])
+            del later[:_CJK_BATCH]
     language = guess_language(title_words + text_words)
     drop = _lists()[1] if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0
@@ -227,7 +234,11 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
             stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
         ]
 
-    return content(title_words), content(text_words)[:text_limit]
+    text_terms = content(text_words)
+    while later and len(text_terms) < text_limit:
+        text_terms += content(cjk_words(later[:_CJK_BATCH]))
+        del later[:_CJK_BATCH]
+    return content(title_words), text_terms[:text_limit]
 
 
 _CASED_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
