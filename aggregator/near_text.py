@@ -19,7 +19,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection
 
-from .cjk_terms import has_cjk, near_units
+from .cjk_terms import near_units, opens_cjk
 from .tokens import words
 
 __all__ = [
@@ -57,7 +57,7 @@ def _units(text: str) -> tuple[list[str], int]:
     two copies of a report differing by one character would share no shingle); such text
     counts two characters to a word (`cjk_terms.near_units`)."""
     found = words(text)
-    return near_units(found) if has_cjk(text) else (found, len(found))
+    return near_units(found) if opens_cjk(text) else (found, len(found))
 
 
 @functools.lru_cache(maxsize=128)

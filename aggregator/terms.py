@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .cjk_terms import cjk_names, cjk_words, has_cjk
+from .cjk_terms import cjk_names, cjk_words, has_cjk, opens_cjk
 from .term_forms import canonical_forms as _canonical_forms
 from .tokens import STOPWORDS, words_once
 from .tokens import stem as _stem
@@ -216,7 +216,7 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     if has_cjk(title):  # Chinese and Japanese runs: character pairs (`cjk_terms`)
         title_words = cjk_words(title_words)
     later: list[str] = []  # text words not made into terms yet (see below)
-    if has_cjk(text):
+    if opens_cjk(text):
         # made into terms a few at a time, as many as the language guess and `text_limit`
         # need (a Chinese text of 3,000 characters is ~2,500 terms; most are not used)
         later, text_words = text_words, []
@@ -283,7 +283,7 @@ def capitalised_words(
     for source in sources:
         for word in _MID_CAPITAL.findall(source):  # (the capitalised words: group 1)
             found.append(stem(word.lower().replace("’", "'").removesuffix("'s")))
-        if has_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
+        if opens_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
             found.extend(cjk_names(source))
     return found
 
