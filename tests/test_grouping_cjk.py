@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -220,3 +221,43 @@ def test_the_batch_command_groups_a_cjk_file_as_the_stream_does(tmp_path: Path) 
         assert any(together <= story for story in stories), together
     for story in stories:
         assert len({event_of(i) for i in story}) == 1, story
+
+
+def test_two_stories_of_one_city_sharing_its_place_names_are_not_linked() -> None:
+    """A bridge closure and a tunnel's construction in one city share 港城, 沿江隧道 and
+    东岸新区: seven character pairs no other story holds, three words. Story links ask for six
+    shared terms; counted as pairs, the tunnel story was merged into the bridge story."""
+    rng = random.Random(3)
+    syllables = "ka lo mi ne ru sa ti vo de ba fi gu ha je ko lu ma no pe ra se to".split()
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(4))
+
+    start = cjk_news.T0 - timedelta(hours=3)
+    others = [  # enough active stories for story links to run (`common_min_stories`)
+        Item(
+            id=f"other-{k}",
+            title=" ".join(word() for _ in range(6)),
+            text=" ".join(word() for _ in range(40)),
+            outlet=f"o{k % 7}.example",
+            published=start + timedelta(seconds=k),
+        )
+        for k in range(150)
+    ]
+    by_id = {i.id: i for i in cjk_news.items()}
+    bridge = [by_id[i] for i in ("bridge-xinhua", "bridge-people", "bridge-chinanews")]
+    tunnel = [
+        by_id["tunnel-opening"],
+        Item(
+            id="tunnel-2",
+            title="港城沿江隧道二期开建 连通东岸新区与机场",
+            text="港城市沿江隧道二期工程2日开工建设，隧道全长6.2公里，建成后东岸新区到机场的车程"
+            "将缩短一半。项目总投资约58亿元，计划2028年通车，采用盾构法施工。沿江隧道一期目前"
+            "日均通行车辆约5万辆，二期建成后将与一期连通。",
+            outlet="sina.example",
+            published=cjk_news.T0 + timedelta(minutes=170),
+        ),
+    ]
+    story = cluster_stream(others + bridge + tunnel, ClusterSettings())
+    assert len({story[i.id] for i in bridge}) == 1
+    assert story["tunnel-2"] == story["tunnel-opening"] != story["bridge-xinhua"]
