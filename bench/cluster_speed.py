@@ -16,16 +16,27 @@ takes while the new items are assigned. Per-item cost should
 stay flat as W grows; the targets are ≥ 2,000 items/s at W = 100k and a restore
 of 60k items in under 1 s, within the story cap.
 
-    .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000]
+`--snapshot` also measures a whole-state snapshot (see docs/design.md, "A whole-state
+snapshot loads in under a second but cannot stand for a rebuild"): the restored clusterer
+pickled (protocol 5; size, dump CPU s; the pickling adds to "peak MB"), then loaded in a
+fresh process with the collector off (CPU s, RSS growth), which assigns the same NEW items:
+"same" says whether its assignments (story, score, merges) equal the restored clusterer's.
+That process then stores those items as a pass would and assigns NEW more both itself and
+after a rebuild from the store: "pass" says whether the two agree, i.e. whether a snapshot
+written after a pass could stand for the rebuild the next start would do.
+
+    .venv/bin/python bench/cluster_speed.py [--sizes 10000,60000,100000] [--new 3000] [--snapshot]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import itertools
 import json
 import os
+import pickle
 import random
 import resource
 import subprocess
@@ -40,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aggregator.cluster import Clusterer, ClusterSettings  # noqa: E402
+from aggregator.cluster_settings import Assignment  # noqa: E402
 from aggregator.models import Item  # noqa: E402
 from aggregator.store import Store  # noqa: E402
 
@@ -135,13 +147,65 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> dict[str, float]:
-    """Restore and assign in this process; the window is grouped in another one, so this
-    process's memory is what a restarted poller's clusterer takes."""
+def _digest(assignments: list[Assignment]) -> str:
+    lines = (f"{a.story_id} {a.score!r} {a.merged}\n" for a in assignments)
+    return hashlib.sha1("".join(lines).encode(), usedforsecurity=False).hexdigest()
+
+
+def _fresh_items(size: int, new: int) -> tuple[Corpus, list[Item]]:
+    """The corpus past the stored window's `size` items, and the NEW items after it."""
     corpus = Corpus()
-    window_end = START + WINDOW
     for _ in range(size):  # the same random stream as the stored items, without keeping them
         corpus.item(START)
+    return corpus, corpus.items(new, START + WINDOW, timedelta(hours=1))
+
+
+def load_snapshot(path: Path, size: int, new: int, db: Path) -> dict[str, float | str]:
+    """Load a pickled clusterer as a start would (collector off, the state frozen), then
+    assign the NEW items: the load's CPU s and RSS growth, and the assignments' digest.
+    Then those items are stored as a pass would store them, and the next NEW items are
+    assigned both by this clusterer and by one restored from the store: "pass" says whether
+    they agree (whether a snapshot written after a pass could stand for a rebuild)."""
+    corpus, fresh = _fresh_items(size, new)
+    gc.collect()
+    before, cpu = _rss_mb(), time.process_time()
+    gc.disable()
+    with path.open("rb") as fh:
+        clusterer = pickle.load(fh)
+    gc.freeze()
+    gc.enable()
+    load_cpu, memory = time.process_time() - cpu, _rss_mb() - before
+    done = [clusterer.assign(item, item.published or START + WINDOW) for item in fresh]
+    store = Store(db)
+    store.insert_items(fresh)
+    with store.transaction():
+        for item, assignment in zip(fresh, done, strict=True):
+            now = item.published or START + WINDOW
+            for absorbed in assignment.merged:
+                store.merge_story(absorbed, assignment.story_id, now)
+            store.assign(item, assignment.story_id, None, now, assignment.terms)
+    rebuilt = Clusterer(clusterer.settings)
+    rebuilt.restore(*store.grouping_state(START + WINDOW - clusterer.settings.active_window))
+    store.close()
+    later = corpus.items(new, START + WINDOW + timedelta(hours=1), timedelta(hours=1))
+    running = [clusterer.assign(item, item.published or START + WINDOW) for item in later]
+    restored = [rebuilt.assign(item, item.published or START + WINDOW) for item in later]
+    return {
+        "load_cpu_s": load_cpu,
+        "load_mb": memory,
+        "digest": _digest(done),
+        "pass": "yes" if _digest(running) == _digest(restored) else "NO",
+    }
+
+
+def measure(
+    size: int, new: int, settings: ClusterSettings, cap: list[str], snapshot: bool = False
+) -> dict[str, float | str]:
+    """Restore and assign in this process; the window is grouped in another one, so this
+    process's memory is what a restarted poller's clusterer takes."""
+    corpus, fresh = _fresh_items(size, new)
+    window_end = START + WINDOW
+    snap: dict[str, float | str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         build = [sys.executable, __file__, "--build", str(size), "--db", str(path), *cap]
@@ -159,13 +223,15 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         store.close()
         del items, terms
         memory = _rss_mb() - before
-    fresh = corpus.items(new, window_end, timedelta(hours=1))
+        if snapshot:
+            snap = _snapshot(clusterer, Path(tmp) / "window.pickle", size, new, path)
     collecting = _CollectorTime()
     gc.callbacks.append(collecting)
     started, cpu = time.perf_counter(), time.process_time()
-    for item in fresh:
-        clusterer.assign(item, item.published or window_end)
+    done = [clusterer.assign(item, item.published or window_end) for item in fresh]
     assign, assign_cpu = time.perf_counter() - started, time.process_time() - cpu
+    if snap:
+        snap["same"] = "yes" if snap.pop("digest") == _digest(done) else "NO"
     gc.callbacks.remove(collecting)
     stories = clusterer.active_stories
     cpu = time.process_time()
@@ -184,6 +250,29 @@ def measure(size: int, new: int, settings: ClusterSettings, cap: list[str]) -> d
         "gc_cpu_s": collecting.seconds,
         "clusterer_mb": memory,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **snap,
+    }
+
+
+def _snapshot(
+    clusterer: Clusterer, path: Path, size: int, new: int, db: Path
+) -> dict[str, float | str]:
+    """Pickle a restored clusterer to `path` and load it in a fresh process (which then
+    stores a pass into `db`: see `load_snapshot`)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    cpu = time.process_time()
+    with path.open("wb") as fh:
+        pickle.dump(clusterer, fh, protocol=5)
+    dump_cpu = time.process_time() - cpu
+    if collecting:
+        gc.enable()
+    command = [sys.executable, __file__, "--load", str(path), "--db", str(db), "--one", str(size)]
+    loaded = subprocess.run([*command, "--new", str(new)], check=True, capture_output=True)
+    return {
+        "snap_mb": path.stat().st_size / 1e6,
+        "dump_cpu_s": dump_cpu,
+        **json.loads(loaded.stdout),
     }
 
 
@@ -195,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, JSON out
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # group a window …
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)  # … into this database
+    parser.add_argument(
+        "--snapshot", action="store_true", help="also time pickling and loading the window"
+    )
+    parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)  # load a pickled window
     args = parser.parse_args(argv)
     settings = ClusterSettings()
     cap = [] if args.cap is None else ["--cap", str(args.cap)]
@@ -203,25 +296,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.build is not None:
         grouped_database(args.db, Corpus().items(args.build, START, WINDOW), settings)
         return 0
-    if args.one is not None:
-        print(json.dumps(measure(args.one, args.new, settings, cap)))
+    if args.load is not None:
+        print(json.dumps(load_snapshot(args.load, args.one, args.new, args.db)))
         return 0
+    if args.one is not None:
+        print(json.dumps(measure(args.one, args.new, settings, cap, args.snapshot)))
+        return 0
+    snapshot = ["--snapshot"] if args.snapshot else []
     print(
         f"{'window':>8} {'stories':>8} {'db read s':>10} {'restore s':>10} {'(CPU s)':>8} "
         f"{'items/s':>8} {'(CPU)':>6} {'then (CPU)':>10} {'gc CPU s':>9} {'clust MB':>9} "
         f"{'peak MB':>8}"
+        + (
+            f" {'snap MB':>8} {'dump CPU s':>10} {'load CPU s':>10} {'load MB':>8} same pass"
+            * bool(snapshot)
+        )
     )
     for size in (int(s) for s in args.sizes.split(",")):
         command = [sys.executable, __file__, "--one", str(size), "--new", str(args.new), *cap]
-        r = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
-        print(
+        run = subprocess.run([*command, *snapshot], check=True, capture_output=True)
+        r = json.loads(run.stdout)
+        line = (
             f"{int(r['window']):>8} {int(r['stories']):>8} {r['read_s']:>10.2f} "
             f"{r['restore_s']:>10.2f} {r['restore_cpu_s']:>8.2f} {r['items_s']:>8.0f} "
             f"{r['items_cpu_s']:>6.0f} {r['then_cpu_s']:>10.0f} {r['gc_cpu_s']:>9.2f} "
             f"{r['clusterer_mb']:>9.0f} "
-            f"{r['peak_mb']:>8.0f}",
-            flush=True,
+            f"{r['peak_mb']:>8.0f}"
         )
+        if snapshot:
+            line += (
+                f" {r['snap_mb']:>8.1f} {r['dump_cpu_s']:>10.2f} {r['load_cpu_s']:>10.2f} "
+                f"{r['load_mb']:>8.0f} {r['same']:>4} {r['pass']:>4}"
+            )
+        print(line, flush=True)
     return 0
 
 
