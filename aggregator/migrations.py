@@ -236,3 +236,12 @@ def articles_asked_again(db: Database) -> None:
     """Finds the article texts grouping is to weigh once more against the next batch's
     (`articles.regrouped` = 2) without reading every page."""
     db.execute("CREATE INDEX idx_articles_ask_again ON articles(item_id) WHERE regrouped = 2")
+
+
+@migrations(name="issue6_items_duplicates_index")
+def items_duplicates_index(db: Database) -> None:
+    """Finds an item's duplicates without reading the whole items table (moving an item with
+    its duplicates to another story); only duplicates are indexed."""
+    db.execute(
+        "CREATE INDEX idx_items_duplicate_of ON items(duplicate_of) WHERE duplicate_of IS NOT NULL"
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from aggregator.item_kinds import is_advert, item_kind, title_says
+from aggregator.item_kinds import is_advert, item_kind, publishable, published, title_says
 from aggregator.models import Item
 
 
@@ -113,7 +115,11 @@ from aggregator.models import Item
     ],
 )
 def test_item_kind(title: str, url: str, text: str, kind: str) -> None:
-    assert item_kind(Item(id="1", title=title, text=text, url=url)) == kind
+    piece = Item(id="1", title=title, text=text, url=url)
+    assert item_kind(piece) == kind
+    # publishable keeps what published(kind) keeps, without telling the other kinds apart
+    assert publishable([piece]) == ([piece] if published(kind) else [])
+    assert publishable([replace(piece, furniture=True)]) == []
 
 
 def test_is_advert_on_plain_values() -> None:

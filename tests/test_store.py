@@ -174,6 +174,25 @@ def test_duplicate_candidates_match_url_hash_or_guid() -> None:
     assert store.duplicate_candidates(unrelated) == []
 
 
+def test_moving_an_item_takes_its_duplicates_and_reads_no_other_item() -> None:
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item(f"i{n}") for n in range(1, 5)])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+        store.assign(item("i2"), "s1", "i1", NOW)  # a copy of i1
+        store.assign(item("i3"), "s1", None, NOW)
+        store.assign(item("i4"), "s2", None, NOW)
+        store.move_item(item("i1"), "s3", NOW)
+    stories = dict(store.conn.execute("SELECT id, story_id FROM items"))
+    assert stories == {"i1": "s3", "i2": "s3", "i3": "s1", "i4": "s2"}
+    # Found through indexes: a move does not read the whole items table (a grown store).
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN UPDATE items SET story_id = ? WHERE id = ? OR duplicate_of = ?",
+        ["s3", "i1", "i1"],
+    ).fetchall()
+    assert not any(str(row[-1]).startswith("SCAN items") for row in plan), plan
+
+
 def test_file_database_is_wal_and_readers_do_not_block_the_writer(tmp_path: Path) -> None:
     path = tmp_path / "agg.db"
     store = Store(path)
