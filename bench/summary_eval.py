@@ -378,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             not args.pipeline_no_articles,
             args.pipeline_full_feeds,
             max(1, args.pipeline_repeat),
+            settings,
         )
     if not args.no_lint:
         lint_table()
@@ -435,9 +436,13 @@ def pipeline_table(
     articles: bool = True,
     full_feeds: bool = False,
     repeat: int = 1,
+    settings: Settings | None = None,
 ) -> None:
     """Multi-News through feeds of first sentences and full article pages, `poll --once --all`;
-    with `repeat` > 1 the pipeline runs that many times and its rows are the means."""
+    with `repeat` > 1 the pipeline runs that many times and its rows are the means. The poll
+    and the same-grouping row summarise with `settings`' word cap and bullets, as the batch
+    command row does (the service's default cap is 250 words, the budget scored 200)."""
+    settings = settings or Settings()
     from summary_pipeline import median_or_zero, run_pipeline
 
     direct = Tally()
@@ -450,7 +455,15 @@ def pipeline_table(
     grouping: Counter[str] = Counter()
     ports: list[int] = []
     for draw in range(repeat):
-        result = run_pipeline(clusters, to_item, articles, full_feeds, draw)
+        result = run_pipeline(
+            clusters,
+            to_item,
+            articles,
+            full_feeds,
+            draw,
+            settings.summary.max_words,
+            settings.summary.max_bullets,
+        )
         ports.append(result.port)
         grouping.update(result.grouping)
         seconds, stories, multi = (
@@ -469,14 +482,14 @@ def pipeline_table(
             for c, _ in clusters
             if result.grouped.get(c)
         ]
-        same_grouping = batch_summaries(lines, Settings()) if lines else {}
+        same_grouping = batch_summaries(lines, settings) if lines else {}
         run_piped, run_even = Tally(), Tally()
         for cluster_id, _ in clusters:
             ref = references[cluster_id]
             units = result.summaries.get(cluster_id, [])
             picked = score(ref, truncate(units, budget))
             # Stories holding equally many of the cluster's documents tie; the pick above
-            # takes the first by story id, an arbitrary one: the mean over the tied ones
+            # takes the one holding most of the cluster's text: the mean over the tied ones
             # does not choose.
             tied = [score(ref, truncate(b, budget)) for b in result.tied.get(cluster_id, [])]
             mean = {k: sum(t[k] for t in tied) / len(tied) for k in tied[0]} if tied else {}
@@ -494,7 +507,8 @@ def pipeline_table(
     print(
         f"whole pipeline: {len(clusters)} clusters, feeds carry "
         f"{'the full documents' if full_feeds else 'first sentences'}, article pages "
-        f"the full documents (article fetching {'on' if articles else 'OFF'}); "
+        f"the full documents (article fetching {'on' if articles else 'OFF'}; summaries of "
+        f"at most {settings.summary.max_words} words, as the batch command's); "
         f"`poll --once --all` took {seconds / repeat:.1f} s"
         + (f" (mean of {repeat} runs)" if repeat > 1 else f" ({result.output})")
         + f"; outlets on port {', '.join(map(str, ports))} (the port fixes the item ids, so"
@@ -517,8 +531,8 @@ def pipeline_table(
     print(f"R1 gap batch on the same grouping - published: {_gap(grouped, piped):.2f} points")
     print(
         f"R1 gap batch - published, ties mean: {_gap(direct, even):.2f} points (the mean over "
-        "stories holding equally many of a cluster's documents; the pick above takes the first "
-        "by story id)"
+        "stories holding equally many of a cluster's documents; the pick above takes the one "
+        "holding most of the cluster's text)"
     )
     print(
         f"published stories {stories / repeat:.0f}; multi-source {len(multi) / repeat:.0f}, "

@@ -159,11 +159,19 @@ def run_pipeline(
     articles: bool = True,
     full_feeds: bool = False,
     draw: int = 0,
+    max_words: int | None = None,
+    max_bullets: int | None = None,
 ) -> PipelineResult:
     """`full_feeds`: the feeds carry the whole documents (what grouping alone costs);
-    `draw`: which fixed port, so which item ids (see `PORT`)."""
+    `draw`: which fixed port, so which item ids (see `PORT`); `max_words`, `max_bullets`:
+    the summaries' `[summary]` settings (else the service's defaults)."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return asyncio.run(_run(clusters, title_of, now, articles, full_feeds, draw))
+    summary = "".join(
+        f"{key} = {value}\n"
+        for key, value in (("max_words", max_words), ("max_bullets", max_bullets))
+        if value is not None
+    )
+    return asyncio.run(_run(clusters, title_of, now, articles, full_feeds, draw, summary))
 
 
 async def _run(
@@ -173,11 +181,12 @@ async def _run(
     articles: bool,
     full_feeds: bool = False,
     draw: int = 0,
+    summary: str = "",
 ) -> PipelineResult:
     by_host: dict[str, list[Doc]] = {}
-    for cluster, docs in clusters:
-        for doc in make_docs(cluster, docs, title_of):
-            by_host.setdefault(f"127.0.0.{doc.index + 2}", []).append(doc)
+    all_docs = [doc for cluster, docs in clusters for doc in make_docs(cluster, docs, title_of)]
+    for doc in all_docs:
+        by_host.setdefault(f"127.0.0.{doc.index + 2}", []).append(doc)
     runner, port = await serve(by_host, now, full_feeds, draw)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -196,6 +205,7 @@ async def _run(
                 "per_pass = 400\n"
                 "concurrency = 8\n"
                 'once_budget = "1h"\n'  # every page, however loaded the machine
+                f"[summary]\n{summary}"
             )
             env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
             started = datetime.now(UTC)
@@ -233,11 +243,14 @@ async def _run(
                 store.close()
     finally:
         await runner.cleanup()
-    best: dict[str, tuple[int, list[str], list[int]]] = {}
+    words = {(d.cluster, d.index): sum(len(p.split()) for p in d.paragraphs) for d in all_docs}
+    best: dict[str, tuple[tuple[int, int], list[str], list[int]]] = {}
     tied: dict[str, tuple[int, list[list[str]]]] = {}
     multi: list[int] = []
-    # Of stories holding equally many of a cluster's documents, the pick is the first by id:
-    # story order (`updated`) moves with how long each step took.
+    # A cluster's story is the one holding most of its documents; of stories holding equally
+    # many, the one holding most of its text (a cluster's report rather than the archive
+    # notice, sign-up form or player page Multi-News counts among its documents), then the
+    # first by id (story order, `updated`, moves with how long each step took).
     for story in sorted(stories, key=lambda s: s.id):
         if story.summary is None:
             continue
@@ -252,8 +265,9 @@ async def _run(
         if story.summary.outlet_count > 1:
             multi.append(len(bullets))
         for cluster, n in counts.items():
-            if n > best.get(cluster, (0, [], []))[0]:
-                best[cluster] = (n, bullets, sorted(docs[cluster]))
+            held = (n, sum(words.get((cluster, i), 0) for i in set(docs[cluster])))
+            if held > best.get(cluster, ((0, 0), [], []))[0]:
+                best[cluster] = (held, bullets, sorted(docs[cluster]))
             top, same = tied.get(cluster, (0, []))
             if n > top:
                 tied[cluster] = (n, [bullets])
