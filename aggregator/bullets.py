@@ -71,6 +71,27 @@ _LEFT_DATELINE = re.compile(
     r"|^[A-Z]{4,}(?:\s+[A-Z]{2,}){0,2}\s+(?=(?:The|A|An)\s+[A-Za-z][a-z])"
     r"|^CLOSE\s+(?=[A-Z])"
 )
+# Chinese and Japanese datelines and credits, dropped as English datelines are: an outlet and
+# place before the date and "电"/"讯" ("新华社北京3月2日电", "中新网港城3月2日电", "本报讯"),
+# with the reporters' names after it ("（记者 王明）"); a Japanese bureau or agency in brackets
+# ("【ワシントン=共同】", "［東京 2日 ロイター］"); a reporters' credit at the front.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_START = re.compile("[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")  # (also 【 ［ （)
+_CJK_CREDIT = (
+    r"[（(](?:[^（）()]{0,12}(?:记者|記者|通讯员|通訊員|特派员|特派員|编辑|編輯)[^（）()]{0,30}"
+)
+_CJK_CREDIT += r"|中央社[^（）()]{0,30})[）)]"
+_CJK_DATELINE = re.compile(
+    rf"^\s*(?:[{_HAN}]{{2,12}}?[0-9０-９]{{1,2}}月[0-9０-９]{{1,2}}日[电電讯訊]"
+    r"(?![视視影话話脑腦池力站梯车車动動器气氣网網线線])"
+    rf"|(?:本报|本報|本台|本网|本網)[{_HAN}]{{0,8}}?[讯訊电電]"
+    rf"|[{_HAN}]{{1,6}}[网網]消息(?=[（(：:]))\s*(?:{_CJK_CREDIT})?\s*[：:]?\s*"
+    rf"|^\s*{_CJK_CREDIT}\s*"
+    r"|^\s*[【［][^【】［］\n]{0,20}?(?:[=＝]|共同|時事|ロイター|AFP|新華社|聯合)"
+    r"[^【】［］\n]{0,20}[】］]\s*"
+)
+# A reporters' credit inside a sentence ("港城市交通运输局（记者 王明）…") says who wrote it.
+_CJK_INNER_CREDIT = re.compile(r"\s*" + _CJK_CREDIT)
 # Connectives: dropped from the front when what follows is a sentence by itself.
 _CONNECTIVE = re.compile(
     r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
@@ -168,6 +189,10 @@ def stand_alone(sentence: str) -> str | None:
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[1:2].isupper():  # (every dateline opens with two capitals)
         text = _LEFT_DATELINE.sub("", text, count=1)
+    elif _CJK_START.match(text):
+        text = _CJK_DATELINE.sub("", text, count=1)
+        if "记者" in text or "記者" in text:
+            text = _CJK_INNER_CREDIT.sub("", text)
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
     for _ in range(2):
@@ -183,6 +208,11 @@ def stand_alone(sentence: str) -> str | None:
     return text
 
 
+def _wide_balanced(text: str) -> bool:
+    """Whether Chinese and Japanese quotes and brackets open and close within the text."""
+    return all(text.count(a) == text.count(b) for a, b in _WIDE_PAIRS)
+
+
 def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
     """The sentence itself, or its longest fitting first clause when too long, else None."""
     if word_count(sentence) <= max_words:
@@ -193,11 +223,7 @@ def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
         n = word_count(head)
         if n > max_words:
             break
-        if (
-            n >= max(min_words, 8)
-            and balanced(head)
-            and all(head.count(a) == head.count(b) for a, b in _WIDE_PAIRS)
-        ):
+        if n >= max(min_words, 8) and balanced(head) and _wide_balanced(head):
             best = head
     if best is None:
         return None
@@ -268,6 +294,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             or _TITLE_END.fullmatch(sentence.rsplit(None, 1)[-1]) is not None
             or _has_link(sentence)
             or _is_promo(sentence)
+            or (not sentence.isascii() and not _wide_balanced(sentence))
         ):
             continue
         alone = stand_alone(sentence)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .window_counts import WindowCounts
 
 __all__ = [
+    "FULL_WIDTH",
     "FUNCTION_CHARS",
     "STOP_PAIRS",
     "cjk_names",
@@ -56,7 +57,7 @@ _PIECE = re.compile(
     f"(?P<han>[{_HAN}]+)|(?P<kata>[{_KATAKANA}]+)|(?P<hira>[{_HIRAGANA}]+)"
     f"|(?P<other>[^{_HAN}{_HIRAGANA}{_KATAKANA}]+)(?P<date>[年月日号時时分秒])?"
 )
-_FULL_WIDTH = str.maketrans(
+FULL_WIDTH = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B))}
     | {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}
 )
@@ -132,7 +133,7 @@ def cjk_words(words: Iterable[str]) -> list[str]:
             out.append(word)
             continue
         if _FULL_WIDTH_CHAR.search(word):
-            word = word.translate(_FULL_WIDTH)
+            word = word.translate(FULL_WIDTH)
         for piece in _PIECE.finditer(word):
             kind = piece.lastgroup
             if kind == "han":

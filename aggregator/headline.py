@@ -60,6 +60,13 @@ _CJK_TAGS = (
 )
 _CJK_PREFIX = re.compile(rf"^\s*(?:[【［\[](?:{_CJK_TAGS})[】］\]]|(?:{_CJK_TAGS})[：:])\s*")
 _CJK_SUFFIX = re.compile(rf"\s*(?:[【［\[（(](?:{_CJK_TAGS})[】］\]）)]|｜[^｜|]{{1,20}})\s*$")
+# A Chinese or Japanese outlet after a dash, an underscore or a colon ("… - 新华网",
+# "…_新闻频道_中华网", "…：朝日新聞デジタル"): a short name ending as outlets' names end.
+_CJK_OUTLET = re.compile(
+    r"\s*(?:\s[-—–－]\s|[—－_：]|\s[-—–－]|[-—–－]\s)\s*[^\s。！？，、：:_|｜]{1,16}?"
+    r"(?:网|網|新闻|新聞|日报|日報|晚报|晚報|早报|早報|时报|時報|通讯社|通訊社|电视台|電視台|"
+    r"频道|頻道|デジタル|ニュース|通信|オンライン|[Oo]nline|\.com|\.cn|\.jp)\s*$"
+)
 
 
 def clean(title: str) -> str:
@@ -72,7 +79,7 @@ def clean(title: str) -> str:
         text = _SUFFIX.sub("", text)
         if not text.isascii():
             text = _CJK_PREFIX.sub("", text)
-            cut = _CJK_SUFFIX.sub("", text)
+            cut = _CJK_OUTLET.sub("", _CJK_SUFFIX.sub("", text))
             if cut != text and word_count(cut) >= 3:
                 text = cut
         head = _PIPE_NAME.sub("", text)

@@ -10,9 +10,11 @@ a count, a date) is a new fact on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
-from .tokens import tokens
+from .cjk_terms import FULL_WIDTH, cjk_words, has_cjk
+from .tokens import STOPWORDS, stem, tokens, words
 
 __all__ = ["PREFIX", "coverage", "fact_terms", "source_weights"]
 
@@ -20,8 +22,33 @@ PREFIX = 6  # characters of a stem that identify a term for coverage
 
 
 def fact_terms(text: str) -> frozenset[str]:
-    """The distinctive terms of a text: content-word stems, cut to `PREFIX` characters."""
+    """The distinctive terms of a text: content-word stems, cut to `PREFIX` characters. In
+    Chinese and Japanese, the terms grouping uses (`cjk_terms.cjk_words`): character pairs
+    cut at function characters, without common pairs, hiragana and the numbers of dates."""
+    if has_cjk(text):
+        return _cjk_fact_terms(text)
     return frozenset(t[:PREFIX] for t in tokens(text))
+
+
+# A figure in Chinese or Japanese text, not of a date or time ("6.1级", "8万", not "2日"). Its
+# point is dropped so that it stays one term of digits ("6.1" is "61": a figure not said yet
+# is a new fact, and `coverage` tells figures by their digits); "6" and "1" apart would be
+# said by any "震度6弱" and "1週間".
+_CJK_FIGURE = re.compile(r"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![年月日号時时分秒])")
+
+
+def _cjk_fact_terms(text: str) -> frozenset[str]:
+    """`fact_terms` of a Chinese or Japanese text: the terms grouping uses
+    (`cjk_terms.cjk_words`: character pairs cut at function characters, without common pairs
+    and hiragana), other words as in `tokens`, and figures whole."""
+    text = text.translate(FULL_WIDTH)
+    terms = {
+        t if has_cjk(t) else stem(t)[:PREFIX]
+        for t in cjk_words(words(text))
+        if not t.isdigit() and (has_cjk(t) or (t not in STOPWORDS and len(t) > 1))
+    }
+    terms.update(n.replace(".", "") for n in _CJK_FIGURE.findall(text))
+    return frozenset(terms)
 
 
 def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:

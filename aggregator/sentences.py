@@ -56,6 +56,20 @@ def _is_boundary(word: str, next_word: str) -> bool:
     return True
 
 
+_WIDE_QUOTE_CHARS = 300  # how far on a quote's close is looked for; further, it was left open
+
+
+def _inside_wide_quote(paragraph: str, start: int, end: int) -> bool:
+    """Whether a 「 or 『 opened since `start` is still open at `end` and closes later on
+    (before another opens)."""
+    for a, b in ("「」", "『』"):
+        if paragraph.count(a, start, end) > paragraph.count(b, start, end):
+            close = paragraph.find(b, end, end + _WIDE_QUOTE_CHARS)
+            if close >= 0 and paragraph.find(a, end, close) < 0:
+                return True
+    return False
+
+
 def split_sentences(text: str) -> list[str]:
     """Split plain text into sentences, not breaking after common abbreviations or initials.
 
@@ -65,8 +79,10 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in text.split("\n"):
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
-            if match.group(3) is not None:  # a script's own stop always ends the sentence
-                end = match.end(3)
+            if match.group(3) is not None:  # a script's own stop ends the sentence, unless it
+                end = match.end(3)  # stands inside a Chinese or Japanese quote: 「…。…」
+                if _inside_wide_quote(paragraph, start, end):
+                    continue
             elif match.group(2).islower():  # "... 5 p.m. on Friday", "the U.S. economy"
                 continue
             else:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .bullets import body_sentences
+from .cjk_terms import has_cjk
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
@@ -90,6 +91,27 @@ def story_language(
     if len(count) < 2:
         return None
     return max(count, key=lambda code: (count[code], code == preferred, text[code]))
+
+
+def _unrestated(
+    chosen: list[Unit],
+    facts: dict[int, frozenset[str]],
+    headline: frozenset[str],
+    weights: dict[str, float],
+    settings: SummarySettings,
+) -> list[Unit]:
+    """The chosen bullets without a Chinese or Japanese one that the headline and the others
+    say in full: a short sentence picked before a longer one that holds it ("震源は北岡県東部
+    で、マグニチュードは6.1。" and then the sentence with the depth as well). The lowest-scored
+    goes first; the lead stays."""
+    kept = list(chosen)
+    for unit in reversed(chosen[1:]):
+        if not has_cjk(unit.text):
+            continue
+        others = set(headline).union(*(facts[id(u)] for u in kept if u is not unit))
+        if coverage(facts[id(unit)], others, weights) >= settings.novelty:
+            kept.remove(unit)
+    return kept
 
 
 def _one_source(units: list[Unit]) -> bool:
@@ -253,6 +275,8 @@ class ExtractiveSummarizer:
             words += unit.words
         if not chosen:
             return []
+        if not all(u.text.isascii() for u in chosen):
+            chosen = _unrestated(chosen, facts, fact_terms(headline_text), weights, self.settings)
         lead, rest = chosen[0], chosen[1:]
         # A source's bullets keep its order, so none comes before what introduces it ("…
         # responded to Omenihu's post" before "… defensive end Charles Omenihu …"): the lead

@@ -379,3 +379,61 @@ def items(minutes_apart: int = 1) -> list[Item]:
 
 def event_of(item_id: str) -> str:
     return next((name for name, ids in EVENTS.items() if item_id in ids), item_id)
+
+
+# --- a second generated story, for what summaries show a subscriber -------------------------
+# One event (a reservoir's water-saving rules) reported in Chinese by three outlets, each as
+# outlets write: an agency dateline with its reporters, a local paper's "本报讯", a site's
+# dateline without a credit, a title with the outlet after a dash or an underscore, a quote
+# of two sentences inside 「」, and the same figures in each report. Invented text.
+_SUMMARY_ROWS: list[tuple[str, str, int, str, str]] = [
+    (
+        "reservoir-xinhua",
+        "xinhua.example",
+        0,
+        "江城水库蓄水降至历史低位 全市启动节水措施 - 新华网",
+        "新华社江城3月5日电（记者 周文 陈静）江城市水务局5日通报，受持续干旱影响，江城水库"
+        "蓄水量已降至1.2亿立方米，为建库以来最低水平。自3月6日起，全市洗车场和公共喷泉暂停"
+        "用水，工业用水限额下调15%。水务局局长孙立在通报会上说：「今年的旱情比往年更严重。"
+        "我们请每一位市民节约用水。」气象部门预计，本月下旬之前全市难有明显降雨。",
+    ),
+    (
+        "reservoir-daily",
+        "jcdaily.example",
+        30,
+        "江城水库蓄水量降至1.2亿立方米_新闻频道_江城日报网",
+        "本报讯（记者 林海）江城水库蓄水量已降至1.2亿立方米，创建库以来新低。市水务局宣布，"
+        "从3月6日开始，洗车场和公共喷泉暂停用水，工业用水限额下调15%。据了解，江城水库供应"
+        "全市约70%的生活用水，连续四个月降雨偏少是蓄水下降的主要原因。水务局提醒，居民用水"
+        "暂不限量，但请市民减少不必要的用水。",
+    ),
+    (
+        "reservoir-site",
+        "jcnews.example",
+        55,
+        "江城启动节水措施 工业用水限额下调15%",
+        "江城新闻网3月5日电 江城水库蓄水量降至1.2亿立方米，为建库以来最低。江城市水务局宣布，"
+        "自3月6日起全市洗车场和公共喷泉暂停用水，工业用水限额下调15%。水务局表示，如果旱情"
+        "持续，将考虑对部分高耗水企业实行错峰供水。",
+    ),
+]
+
+
+def summary_items() -> list[Item]:
+    """The reservoir story's items (see `_SUMMARY_ROWS`)."""
+    out = []
+    for item_id, outlet, minute, title, text in _SUMMARY_ROWS:
+        when = T0 + timedelta(days=3, minutes=minute)
+        out.append(
+            Item(
+                id=item_id,
+                title=title,
+                text=text,
+                url=f"https://{outlet}/news/{item_id}",
+                published=when,
+                first_seen=when,
+                outlet=outlet,
+                outlet_name=outlet.split(".")[0],
+            )
+        )
+    return out
