@@ -49,7 +49,7 @@ _WIDE_STOP = re.compile(r"""[。！？]["'”’)\]」』]*$""")  # a Chinese or
 _WIDE_PAIRS = ("「」", "『』", "（）")  # their quotes and brackets, which `balanced` leaves out
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
 _PROMO = re.compile(
-    r"\b(?:newsletters?|mailing\s+list|sign\s+up|subscribe|subscription|click\s+here|"
+    r"\b(?:newsletters?|mailing\s+list|sign\s+up|(?:un)?subscribe|subscription|click\s+here|"
     r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"
     r"privacy\s+policy|all\s+rights\s+reserved|javascript|read\s+more|continue\s+reading|"
     r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement|"

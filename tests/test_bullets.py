@@ -140,6 +140,7 @@ def test_a_channels_calls_to_action_are_never_bullets() -> None:
         "Watch the latest episodes of your favourite news shows here! "
         "Subscribe to our channel and click the bell button to catch the latest videos. "
         "Stay tuned for more updates from our reporters in the region. "
+        "You can unsubscribe at any time. "
         "Officials said more than 400 homes were flooded."
     )
     assert body_sentences(text, [], 45, 6) == [
