@@ -92,6 +92,20 @@ _CJK_DATELINE = re.compile(
 )
 # A reporters' credit inside a sentence ("港城市交通运输局（记者 王明）…") says who wrote it.
 _CJK_INNER_CREDIT = re.compile(r"\s*" + _CJK_CREDIT)
+# Chinese and Japanese openings, as `_CONNECTIVE` and `openings.leans_back` read English ones:
+# a connective before a comma ("此外，", "但是，", "また、", "しかし、") is dropped; a pronoun or a
+# word that points back ("他表示…", "该公司…", "这是…", "其中…", "对此，", "彼は…", "同社は…",
+# "この地震で…") leaves the sentence leaning on the one before, so it is no bullet. Openings
+# of time ("此前", "此时", "これまで") and "其实" do not point back.
+_CJK_CONNECTIVE = re.compile(
+    r"^(?:(?:此外|另外|同时|同時|但是|不过|不過|然而|而且|并且|並且|因此|所以|随后|隨後|此后|此後|"
+    r"另一方面|また|さらに|しかし|一方|なお|ただし|ただ|だが|その後|その上)[，、,]\s*|但(?=[^\W\d_]))"
+)
+_CJK_LEANS_BACK = re.compile(
+    r"^(?:[他她它](?:们|們)?(?![国國乡鄉人山])|[该該](?!死)|[此这這](?![前外时時间間])|其(?![实實])|"
+    r"[对對为為]此|彼(?:女|ら)?|同(?:氏|社|容疑者|被告|市|県|国)|この|その|あの|"
+    r"これ(?!まで|から)|それ(?!まで|から|ぞれ))"
+)
 # Connectives: dropped from the front when what follows is a sentence by itself.
 _CONNECTIVE = re.compile(
     r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
@@ -193,6 +207,9 @@ def stand_alone(sentence: str) -> str | None:
         text = _CJK_DATELINE.sub("", text, count=1)
         if "记者" in text or "記者" in text:
             text = _CJK_INNER_CREDIT.sub("", text)
+        text = _CJK_CONNECTIVE.sub("", text, count=1)
+        if not text or _CJK_LEANS_BACK.match(text):
+            return None
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
     for _ in range(2):

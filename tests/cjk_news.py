@@ -385,7 +385,8 @@ def event_of(item_id: str) -> str:
 # One event (a reservoir's water-saving rules) reported in Chinese by three outlets, each as
 # outlets write: an agency dateline with its reporters, a local paper's "本报讯", a site's
 # dateline without a credit, a title with the outlet after a dash or an underscore, a quote
-# of two sentences inside 「」, and the same figures in each report. Invented text.
+# of two sentences inside 「」, a connective ("此外，") and a pronoun no one is named for
+# ("他表示"), and the same figures in each report. Invented text.
 _SUMMARY_ROWS: list[tuple[str, str, int, str, str]] = [
     (
         "reservoir-xinhua",
@@ -414,7 +415,8 @@ _SUMMARY_ROWS: list[tuple[str, str, int, str, str]] = [
         "江城启动节水措施 工业用水限额下调15%",
         "江城新闻网3月5日电 江城水库蓄水量降至1.2亿立方米，为建库以来最低。江城市水务局宣布，"
         "自3月6日起全市洗车场和公共喷泉暂停用水，工业用水限额下调15%。水务局表示，如果旱情"
-        "持续，将考虑对部分高耗水企业实行错峰供水。",
+        "持续，将考虑对部分高耗水企业实行错峰供水。此外，市水务局将向居民免费发放节水器具5万套。"
+        "他表示，节水措施将持续到旱情缓解为止。",
     ),
 ]
 

@@ -78,6 +78,9 @@ def test_the_reservoir_story_reads_clean() -> None:
     assert quote == [
         "水务局局长孙立在通报会上说：「今年的旱情比往年更严重。我们请每一位市民节约用水。」"
     ]
+    # A connective is dropped; a sentence that opens with a pronoun named nowhere is no bullet.
+    assert "市水务局将向居民免费发放节水器具5万套。" in bullets
+    assert not [b for b in bullets if b.startswith(("此外", "他"))]
     # The record low and the new rules, told by all three, are each one bullet.
     assert sum("1.2亿" in b for b in bullets) <= 1
     assert sum("洗车场" in b for b in bullets) == 1
@@ -107,6 +110,25 @@ def test_the_reservoir_story_reads_clean() -> None:
         ("港城3月2日电视直播了开幕式。", "港城3月2日电视直播了开幕式。"),
         ("据新华社报道，大桥封闭。", "据新华社报道，大桥封闭。"),
         ("【速報】地震があった。", "【速報】地震があった。"),
+        # Connectives are dropped; openings that point back are no bullet.
+        ("此外，港城市还将增开公交线路。", "港城市还将增开公交线路。"),
+        ("但是，专家认为大桥安全。", "专家认为大桥安全。"),
+        ("但大桥仍将封闭。", "大桥仍将封闭。"),
+        ("また、市は避難所を開設した。", "市は避難所を開設した。"),
+        ("他表示，大桥将封闭两周。", None),
+        ("该公司2日宣布召回手机。", None),
+        ("这是大桥首次封闭。", None),
+        ("其中2人重伤。", None),
+        ("对此，市民表示理解。", None),
+        ("彼は「努力する」と述べた。", None),
+        ("同社は2日、発表した。", None),
+        ("この地震で12人がけがをした。", None),
+        # Openings of time, "other", "actually": they point nowhere.
+        ("此前，大桥曾多次维修。", "此前，大桥曾多次维修。"),
+        ("其实大桥早有裂缝。", "其实大桥早有裂缝。"),
+        ("他国也表示关注。", "他国也表示关注。"),
+        ("これまでに被害の情報は入っていません。", "これまでに被害の情報は入っていません。"),
+        ("それぞれの市が対応した。", "それぞれの市が対応した。"),
         # English is untouched (its own dateline rules apply).
         (
             "[AFP] The ministry said on Monday it would act.",
@@ -114,7 +136,7 @@ def test_the_reservoir_story_reads_clean() -> None:
         ),
     ],
 )
-def test_datelines_and_credits_are_dropped(sentence: str, expected: str) -> None:
+def test_datelines_credits_and_openings(sentence: str, expected: str | None) -> None:
     assert stand_alone(sentence) == expected
 
 
