@@ -64,6 +64,7 @@ class ClusterSettings:
     embedding_threshold: float = 0.60  # … this embedding cosine
     expire_every: timedelta = timedelta(hours=1)  # the window moves by this much publication time
     boilerplate_copies: int = 3  # an item opening its text like this many others is furniture
+    snapshot: bool = True  # keep the window in `<db>.grouping` for the next process to load
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,3 +245,43 @@ def items_duplicates_index(db: Database) -> None:
     db.execute(
         "CREATE INDEX idx_items_duplicate_of ON items(duplicate_of) WHERE duplicate_of IS NOT NULL"
     )
+
+
+_BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'grouping_generation'"
+
+
+@migrations(name="issue6_grouping_generation")
+def grouping_generation(db: Database) -> None:
+    """A counter of changes to what the grouping window reflects (an item's story, duplicate,
+    furniture or features; a grouped item deleted; a story added, deleted or merged), bumped by
+    triggers whoever writes; new items waiting for a story do not bump it. With the store's
+    random id it tells whether a grouping snapshot still matches the store
+    (`grouping_snapshot`)."""
+    db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('grouping_generation', '0')")
+    db.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', lower(hex(randomblob(16))))"
+    )
+    changed = " OR ".join(
+        f"old.{c} IS NOT new.{c}"
+        for c in ("story_id", "duplicate_of", "furniture", "grouping_terms")
+    )
+    db.execute(
+        "CREATE TRIGGER grouping_generation_items_update AFTER UPDATE OF story_id, duplicate_of, "
+        f"furniture, grouping_terms ON items WHEN {changed} BEGIN {_BUMP}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER grouping_generation_items_delete AFTER DELETE ON items "
+        f"WHEN old.story_id IS NOT NULL BEGIN {_BUMP}; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER grouping_generation_stories_insert AFTER INSERT ON stories "
+        f"BEGIN {_BUMP}; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER grouping_generation_stories_delete AFTER DELETE ON stories "
+        f"BEGIN {_BUMP}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER grouping_generation_stories_merge AFTER UPDATE OF merged_into ON stories "
+        f"WHEN old.merged_into IS NOT new.merged_into BEGIN {_BUMP}; END"
+    )

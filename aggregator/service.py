@@ -108,6 +108,8 @@ class Service:
 
     def close(self) -> None:
         if self._stories is not None:
+            # The grouping window for the next process (`poll --once` from cron, a restart).
+            self._writer.submit(self._stories.save_snapshot).result()
             self._stories.close()
         self.polls.close()
         self._writer.submit(self.store.close).result()

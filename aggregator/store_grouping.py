@@ -117,6 +117,15 @@ class GroupingStore(StoreBase):
                 terms[item_id] = stored
         return items, terms
 
+    def grouping_stamp(self) -> tuple[str, int]:
+        """The store's random id and its grouping generation (bumped by triggers on every
+        change the grouping window reflects; see migration `issue6_grouping_generation`)."""
+        rows = self.conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('store_id', 'grouping_generation')"
+        ).fetchall()
+        found = dict(rows)
+        return str(found.get("store_id", "")), int(found.get("grouping_generation") or 0)
+
     def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
         """Move a story's items into another, older one and record the merge: the absorbed
         id then resolves to `into` (`Reader.merged_into`), so links to it keep working."""

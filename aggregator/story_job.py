@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .cluster import Clusterer
@@ -119,6 +120,12 @@ class StoryJob:
         self.embedder = headline_embedder(settings.cluster.embeddings)
         self.clusterer = Clusterer(settings.cluster, self.embedder)
         self.restored = False
+        # The window as a snapshot for the next process (`grouping_snapshot`): whether this
+        # one changed it since it was loaded or written, and the store's stamp after this
+        # job's last grouping write (None while a pass is under way or after one failed).
+        self._unsaved = False
+        self._stamp: tuple[str, int] | None = None
+        self._failed = False
 
     def close(self) -> None:
         closer = getattr(self.summarizer, "close", None)
@@ -126,9 +133,57 @@ class StoryJob:
             closer()
 
     def _restore_clusterer(self) -> None:
-        since = self.clock() - self.settings.cluster.active_window
-        self.clusterer.restore(*self.store.grouping_state(since))
+        """The window as the last process left it (its snapshot), else rebuilt from the
+        store's rows."""
+        loaded = self._load_snapshot()
+        if loaded is not None:
+            self.clusterer = loaded
+        else:
+            since = self.clock() - self.settings.cluster.active_window
+            self.clusterer.restore(*self.store.grouping_state(since))
         self.restored = True
+        self._unsaved = loaded is None
+
+    def _snapshot_path(self) -> Path | None:
+        if not self.settings.cluster.snapshot or self.embedder is not None:
+            return None  # (headline embeddings hold a model: not pickled)
+        from .grouping_snapshot import snapshot_path
+
+        return snapshot_path(self.store.path)
+
+    def _load_snapshot(self) -> Clusterer | None:
+        path = self._snapshot_path()
+        if path is None:
+            return None
+        from .grouping_snapshot import load, stamp_for
+
+        store_id, generation = self.store.grouping_stamp()
+        return load(path, stamp_for(store_id, generation, self.settings.cluster))
+
+    def save_snapshot(self) -> None:
+        """Write the window for the next process (writer thread), when this process changed
+        it and the store has not changed since this job's last grouping write (then the
+        snapshot would be stale at once). A failure is logged: the next start rebuilds."""
+        path = self._snapshot_path()
+        if path is None or not self.restored or not self._unsaved or self._stamp is None:
+            return
+        try:
+            stamp = self.store.grouping_stamp()
+        except Exception as exc:  # (a broken database: nothing to match a snapshot against)
+            log.warning("grouping snapshot not written: %s", exc)
+            return
+        if stamp != self._stamp:
+            log.info("grouping snapshot not written: the store changed since the last pass")
+            return
+        from .grouping_snapshot import save, stamp_for
+
+        store_id, generation = self._stamp
+        try:
+            save(path, self.clusterer, stamp_for(store_id, generation, self.settings.cluster))
+        except Exception as exc:  # a full disk, a read-only directory: rebuild next time
+            log.warning("grouping snapshot not written to %s: %s", path, exc)
+        else:
+            self._unsaved = False
 
     def forget(self) -> None:
         """Drop the clusterer's memory after a pass failed midway: the database rolled back
@@ -136,6 +191,9 @@ class StoryJob:
         retried write never groups against stale memory)."""
         self.clusterer = Clusterer(self.settings.cluster, self.embedder)
         self.restored = False
+        self._unsaved = False
+        self._stamp = None
+        self._failed = False
 
     def run(self) -> int:
         """Group the items without a story, then summarise every dirty story; returns how
@@ -145,10 +203,18 @@ class StoryJob:
         regroup = self.store.articles_to_regroup(1)
         if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
             self._restore_clusterer()
-        # group_pending reads the items itself, a chunk of a run at a time.
-        group_pending(self.store, self.clusterer, now)
-        if regroup:
-            regroup_articles(self.store, self.clusterer, now)
+        self._stamp = None  # (the window may run ahead of the store until the pass is in)
+        try:
+            # group_pending reads the items itself, a chunk of a run at a time.
+            group_pending(self.store, self.clusterer, now)
+            if regroup:
+                regroup_articles(self.store, self.clusterer, now)
+        except BaseException:
+            self._failed = True  # never written as a snapshot until forgotten
+            raise
+        if self.restored and not self._failed:  # the window and the store agree again
+            self._stamp = self.store.grouping_stamp()
+            self._unsaved = True
         release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
         if SummaryPool.worth_it(self.summarizer, len(dirty)):

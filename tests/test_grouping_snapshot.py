@@ -1,0 +1,395 @@
+"""The grouping snapshot: a process that loads it carries on as the process that wrote it
+would have had it kept running, and a snapshot that does not match the store is never used."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import random
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator.cluster import Clusterer
+from aggregator.cluster_settings import ClusterSettings
+from aggregator.config import Settings
+from aggregator.grouping_snapshot import snapshot_path
+from aggregator.models import Item
+from aggregator.store import Store
+from aggregator.story_job import StoryJob
+
+T0 = datetime(2025, 3, 4, 6, 0, tzinfo=UTC)
+CLUSTER = ClusterSettings(active_window=timedelta(hours=6), expire_every=timedelta(minutes=30))
+SETTINGS = dataclasses.replace(Settings(), cluster=CLUSTER)
+PASS_A = (0, 60)  # items of the first pass, published 5 minutes apart
+PASS_B = (60, 130)  # of the second, published after a gap: the first pass's early stories expire
+GAP = timedelta(hours=3)
+CLOCK_A = T0 + timedelta(minutes=5 * PASS_A[1])
+CLOCK_B = T0 + timedelta(minutes=5 * PASS_B[1]) + GAP
+
+
+def _stream(count: int) -> list[Item]:
+    """Made-up reports of made-up events over a small drifting vocabulary, a few outlets per
+    event (so stories grow, some are founded twice and merged later)."""
+    rng = random.Random(11)
+    syllables = "ka lo mi ne ru sa ti vo de ba fi gu ha je ko".split()
+
+    def word(n: int) -> str:
+        return "".join(rng.choice(syllables) for _ in range(n))
+
+    common = [word(3) for _ in range(count // 8 + 10)]
+    events = [
+        ([word(3).capitalize() for _ in range(2)], [word(4) for _ in range(6)]) for _ in range(14)
+    ]
+    items = []
+    for n in range(count):
+        names, terms = events[rng.randrange(len(events))]
+        now = common[n // 8 : n // 8 + 10]
+        title = [*names, *rng.sample(terms, 3), *rng.sample(now, 2)]
+        text = " ".join(
+            " ".join([*rng.sample(names, 1), *rng.sample(terms, 3), *rng.sample(now, 5)]) + "."
+            for _ in range(5)
+        ).capitalize()
+        minutes = 5 * n + (GAP.total_seconds() // 60 if n >= PASS_B[0] else 0)
+        outlet = f"o{rng.randrange(9)}.example"
+        items.append(
+            Item(
+                id=f"r{n}",
+                title=" ".join(title),
+                text=text,
+                url=f"https://{outlet}/r{n}",
+                canonical_url=f"https://{outlet}/r{n}",
+                guid=f"r{n}",
+                outlet=outlet,
+                outlet_name=outlet,
+                feed_url=f"https://{outlet}/feed",
+                category="World",
+                content_hash=hashlib.sha1(text.encode()).hexdigest(),
+                published=T0 + timedelta(minutes=minutes),
+            )
+        )
+    return items
+
+
+ITEMS = _stream(PASS_B[1] + 5)  # (and a few for a third pass)
+
+
+def _store_pass(store: Store, span: tuple[int, int], clock: datetime) -> None:
+    """A poll's new items, first seen at its clock (they wait for a story)."""
+    store.insert_items([dataclasses.replace(i, first_seen=clock) for i in ITEMS[slice(*span)]])
+
+
+def _job(store: Store, clock: datetime, settings: Settings = SETTINGS) -> StoryJob:
+    return StoryJob(store, settings, lambda: clock)
+
+
+def _rows(store: Store) -> list[Any]:
+    """Everything grouping and summarising stored."""
+    out: list[Any] = []
+    for sql in (
+        "SELECT id, story_id, duplicate_of, furniture, grouping_terms FROM items ORDER BY id",
+        "SELECT * FROM stories ORDER BY id",
+        "SELECT * FROM summaries ORDER BY story_id, version",
+        "SELECT * FROM story_categories ORDER BY story_id, category",
+    ):
+        out.append([tuple(r) for r in store.conn.execute(sql)])
+    return out
+
+
+@pytest.fixture
+def assignments(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Every assignment the clusterer makes: item, story, score, merged stories."""
+    made: list[tuple[str, str, str, tuple[str, ...]]] = []
+    assign = Clusterer.assign
+
+    def recording(self: Clusterer, item: Item, now: datetime) -> Any:
+        found = assign(self, item, now)
+        made.append((item.id, found.story_id, repr(found.score), tuple(found.merged)))
+        return found
+
+    monkeypatch.setattr(Clusterer, "assign", recording)
+    return made
+
+
+def _no_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    def rebuild(*_: Any) -> None:
+        raise AssertionError("the window was rebuilt from the store, not loaded")
+
+    monkeypatch.setattr(Clusterer, "restore", rebuild)
+
+
+def test_a_loaded_snapshot_carries_on_as_the_process_that_kept_running(
+    tmp_path: Path, assignments: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One process: pass A, then pass B (across a gap that expires stories), on one window.
+    running = Store(tmp_path / "running.db")
+    job = _job(running, CLOCK_A)
+    _store_pass(running, PASS_A, CLOCK_A)
+    job.run()
+    _store_pass(running, PASS_B, CLOCK_B)
+    job.clock = lambda: CLOCK_B
+    job.run()
+    kept_running, rows = list(assignments), _rows(running)
+    running.close()
+    assignments.clear()
+
+    # Pass A in one process, its window written at exit; pass B in the next, loading it.
+    path = tmp_path / "cron.db"
+    first = Store(path)
+    _store_pass(first, PASS_A, CLOCK_A)
+    job = _job(first, CLOCK_A)
+    job.run()
+    job.save_snapshot()
+    first.close()
+    assert snapshot_path(path) is not None and snapshot_path(path).exists()  # type: ignore[union-attr]
+    second = Store(path)
+    _store_pass(second, PASS_B, CLOCK_B)  # (new items waiting leave the snapshot valid)
+    _no_rebuild(monkeypatch)
+    _job(second, CLOCK_B).run()
+
+    assert assignments == kept_running
+    assert _rows(second) == rows
+    later = [a for a in kept_running if a[0] in {i.id for i in ITEMS[slice(*PASS_B)]}]
+    assert any(merged for *_, merged in later)  # a merge in the loaded window's pass
+    assert any(story == item_id for item_id, story, *_ in later)  # new stories founded …
+    assert any(story != item_id for item_id, story, *_ in later)  # … and stories joined
+    second.close()
+
+
+def _written(tmp_path: Path) -> Path:
+    """A store after pass A with its snapshot written; pass B's items stored, waiting."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "news.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    job.save_snapshot()
+    _store_pass(store, PASS_B, CLOCK_B)
+    store.close()
+    return path
+
+
+def _next_start(
+    path: Path,
+    caplog: pytest.LogCaptureFixture,
+    settings: Settings = SETTINGS,
+    clock: datetime = CLOCK_B,
+) -> tuple[StoryJob, str]:
+    """The next process's pass, and what it logged about the snapshot."""
+    store = Store(path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        job = _job(store, clock, settings)
+        job.run()
+    said = " ".join(r.getMessage() for r in caplog.records if "snapshot" in r.getMessage())
+    return job, said
+
+
+def _rebuilt_rows(tmp_path: Path, change: Callable[[Store], None] | None = None) -> list[Any]:
+    """What a rebuild from the store gives for pass B (after `change`)."""
+    path = _written(tmp_path / "reference")
+    snapshot_path(path).unlink()  # type: ignore[union-attr]
+    store = Store(path)
+    if change is not None:
+        change(store)
+    _job(store, CLOCK_B).run()
+    rows = _rows(store)
+    store.close()
+    return rows
+
+
+def test_a_pass_from_the_snapshot_writes_the_next_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _written(tmp_path)
+    job, said = _next_start(path, caplog)
+    assert "window loaded" in said
+    job.save_snapshot()
+    job.store.close()
+    later = CLOCK_B + timedelta(minutes=30)
+    store = Store(path)
+    _store_pass(store, (PASS_B[1], PASS_B[1] + 5), later)
+    store.close()
+    job, said = _next_start(path, caplog, clock=later)
+    assert "window loaded" in said
+    assert (
+        job.store.conn.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0]
+        == 0
+    )
+    job.store.close()
+
+
+def _move_an_item(store: Store) -> None:
+    (item,) = store.items_by_id(["r3"])
+    store.move_item(item, "elsewhere", CLOCK_A)
+    store.conn.commit()
+
+
+def _delete_an_item(store: Store) -> None:
+    store.conn.execute("DELETE FROM items WHERE id = 'r4'")
+    store.conn.commit()
+
+
+def _merge_two_stories(store: Store) -> None:
+    first, second = (r[0] for r in store.conn.execute("SELECT id FROM stories LIMIT 2"))
+    store.merge_story(second, first, CLOCK_A)
+    store.conn.commit()
+
+
+@pytest.mark.parametrize("change", [_move_an_item, _delete_an_item, _merge_two_stories])
+def test_a_write_by_another_command_makes_the_snapshot_stale(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Store], None],
+) -> None:
+    path = _written(tmp_path)
+    other = Store(path)  # e.g. `aggregator cluster --db`, retention, a regroup
+    change(other)
+    other.close()
+    job, said = _next_start(path, caplog)
+    assert "not used (the store changed since)" in said
+    assert _rows(job.store) == _rebuilt_rows(tmp_path, change)  # rebuilt as without one
+    job.store.close()
+
+
+def test_other_grouping_settings_rebuild(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = _written(tmp_path)
+    tighter = dataclasses.replace(SETTINGS, cluster=dataclasses.replace(CLUSTER, threshold=0.3))
+    job, said = _next_start(path, caplog, tighter)
+    assert "not used (other grouping settings)" in said
+    job.store.close()
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+def _garble_header(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(b"{not json" + data[9:])
+
+
+def _not_a_pickle(path: Path) -> None:
+    data = path.read_bytes()
+    size = len(data) - 4096
+    path.write_bytes(data[:4096] + b"\x00" * size)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (_truncate, "truncated"),
+        (_flip_a_byte, ""),  # (the unpickler's error, or the checksum)
+        (_garble_header, "no snapshot header"),
+        (_not_a_pickle, "unreadable"),
+        (Path.unlink, "no snapshot at"),
+    ],
+)
+def test_a_broken_or_missing_snapshot_is_rebuilt_from_the_store(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: Callable[[Path], None],
+    reason: str,
+) -> None:
+    path = _written(tmp_path)
+    snapshot = snapshot_path(path)
+    assert snapshot is not None
+    damage(snapshot)
+    job, said = _next_start(path, caplog)
+    assert "restoring from the database" in said and reason in said
+    assert not snapshot.exists()  # a broken file is removed
+    assert _rows(job.store) == _rebuilt_rows(tmp_path)
+    job.store.close()
+
+
+def test_the_snapshot_is_written_only_when_it_matches_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.save_snapshot()  # nothing grouped yet: nothing to write
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+    job.run()
+    other = Store(path)
+    _move_an_item(other)
+    other.close()
+    job.save_snapshot()  # the store moved on since the pass: it would be stale at once
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+    store.close()
+
+
+def test_new_items_leave_the_generation_alone_and_grouping_bumps_it(tmp_path: Path) -> None:
+    store = Store(tmp_path / "news.db")
+    store_id, before = store.grouping_stamp()
+    _store_pass(store, PASS_A, CLOCK_A)
+    assert store.grouping_stamp() == (store_id, before)
+    _job(store, CLOCK_A).run()
+    assert store.grouping_stamp()[1] > before and len(store_id) == 32
+    assert Store(tmp_path / "other.db").grouping_stamp()[0] != store_id
+    store.close()
+
+
+def test_the_switch_turns_snapshots_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    off = dataclasses.replace(SETTINGS, cluster=dataclasses.replace(CLUSTER, snapshot=False))
+    path = tmp_path / "news.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A, off)
+    job.run()
+    job.save_snapshot()
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+    store.close()
+    written = _written(tmp_path / "written")  # one written before the switch: ignored
+    job, said = _next_start(written, caplog, off)
+    assert said == "" and snapshot_path(written).exists()  # type: ignore[union-attr]
+    job.store.close()
+
+
+def test_a_failed_pass_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "news.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    assign = Clusterer.assign
+    calls = iter(range(1000))
+
+    def failing(self: Clusterer, item: Item, now: datetime) -> Any:
+        if next(calls) == 30:
+            raise RuntimeError("disk on fire")
+        return assign(self, item, now)
+
+    monkeypatch.setattr(Clusterer, "assign", failing)
+    with pytest.raises(RuntimeError):
+        job.run()
+    job.save_snapshot()  # its window ran ahead of what the store rolled back
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+    store.close()
+
+
+def test_a_copied_store_with_its_snapshot_loads_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _written(tmp_path / "a")
+    copy = tmp_path / "b" / "news.db"
+    copy.parent.mkdir()
+    for suffix in ("", "-wal"):  # (a reader may still hold the log open)
+        if Path(f"{path}{suffix}").exists():
+            shutil.copy(f"{path}{suffix}", f"{copy}{suffix}")
+    shutil.copy(snapshot_path(path), snapshot_path(copy))  # type: ignore[arg-type]
+    job, said = _next_start(copy, caplog)
+    assert "window loaded" in said
+    job.store.close()
