@@ -26,40 +26,31 @@ from collections.abc import Collection, Iterable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from .cjk_script import CJK_CHAR, FULL_WIDTH, FULL_WIDTH_CHAR, HAN, HIRAGANA, KATAKANA, has_cjk
+
 if TYPE_CHECKING:
     from .features import Features
     from .window_counts import WindowCounts
 
 __all__ = [
-    "FULL_WIDTH",
     "FUNCTION_CHARS",
     "STOP_PAIRS",
     "cjk_names",
     "cjk_words",
     "enough_pieces",
-    "has_cjk",
     "holds_cjk",
     "longest_piece",
     "near_units",
-    "opens_cjk",
     "piece_count",
     "shared_pieces",
 ]
 
-_HAN = "\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_HIRAGANA = "\u3040-\u309f"
-_KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-_CJK = re.compile(f"[{_HAN}{_HIRAGANA}{_KATAKANA}]")
 # A word as `tokens.words` finds it, cut into script runs: Han, katakana, hiragana, and
 # digits and other letters (with the date or time character after them, if any). The long
 # vowel mark "ー" is in the katakana block.
 _PIECE = re.compile(
-    f"(?P<han>[{_HAN}]+)|(?P<kata>[{_KATAKANA}]+)|(?P<hira>[{_HIRAGANA}]+)"
-    f"|(?P<other>[^{_HAN}{_HIRAGANA}{_KATAKANA}]+)(?P<date>[年月日号時时分秒])?"
-)
-FULL_WIDTH = str.maketrans(
-    {chr(c): chr(c - 0xFEE0) for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B))}
-    | {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}
+    f"(?P<han>[{HAN}]+)|(?P<kata>[{KATAKANA}]+)|(?P<hira>[{HIRAGANA}]+)"
+    f"|(?P<other>[^{HAN}{HIRAGANA}{KATAKANA}]+)(?P<date>[年月日号時时分秒])?"
 )
 
 # Characters that join words and never name an event (Chinese grammar; in Japanese the same
@@ -94,28 +85,13 @@ _NAME_SUFFIX = re.compile(
     "公司|集团|集團|银行|銀行|大学|大學|会社|社長|首相|大統領|総理|知事|市長|市长|容疑者|被告|总统"
     "|總統|[省市县縣区區州镇鎮村町県都府岛島港湾灣氏]"
 )
-_HAN_CHAR = re.compile(f"[{_HAN}]")
-_KATA_NAME = re.compile(f"[{_KATAKANA}]{{2,}}")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_KATA_NAME = re.compile(f"[{KATAKANA}]{{2,}}")
 # Where a Han run is cut: a function character, else a common pair (tried in that order at
 # each character, left to right).
 _CUT = re.compile("[" + "".join(sorted(FUNCTION_CHARS)) + "]|" + "|".join(sorted(STOP_PAIRS)))
-_FULL_WIDTH_CHAR = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-OPENING_CHARS = 400  # characters `opens_cjk` looks at
 _LOOK_TERMS = 40  # text terms `holds_cjk` looks at
-_UNIT = re.compile(f"[{_HAN}{_HIRAGANA}{_KATAKANA}]|[^\\W_{_HAN}{_HIRAGANA}{_KATAKANA}]+")
-
-
-def has_cjk(text: str) -> bool:
-    """Whether a text holds Han, hiragana or katakana (ASCII text is answered at once)."""
-    return not text.isascii() and _CJK.search(text) is not None
-
-
-def opens_cjk(text: str) -> bool:
-    """Whether Han or kana stand in a text's opening (its first `OPENING_CHARS` characters):
-    how grouping tells a Chinese or Japanese text. (A whole long text costs ~10 µs per 1,000
-    characters to scan, on every item; a text that turns to Chinese only later keeps its
-    runs whole, as before.)"""
-    return not text.isascii() and _CJK.search(text, 0, OPENING_CHARS) is not None
+_UNIT = re.compile(f"[{HAN}{HIRAGANA}{KATAKANA}]|[^\\W_{HAN}{HIRAGANA}{KATAKANA}]+")
 
 
 def _han_pairs(run: str, out: list[str]) -> None:
@@ -129,10 +105,10 @@ def cjk_words(words: Iterable[str]) -> list[str]:
     grouping terms (see the module); other words are kept as they are."""
     out: list[str] = []
     for word in words:
-        if word.isascii() or not _CJK.search(word):
+        if not has_cjk(word):
             out.append(word)
             continue
-        if _FULL_WIDTH_CHAR.search(word):
+        if FULL_WIDTH_CHAR.search(word):
             word = word.translate(FULL_WIDTH)
         for piece in _PIECE.finditer(word):
             kind = piece.lastgroup
@@ -177,12 +153,12 @@ def near_units(words: Sequence[str]) -> tuple[list[str], int]:
     units: list[str] = []
     cjk = 0
     for word in words:
-        if word.isascii() or not _CJK.search(word):
+        if not has_cjk(word):
             units.append(word)
             continue
         for unit in _UNIT.findall(word):
             units.append(unit)
-            cjk += len(unit) == 1 and _CJK.match(unit) is not None
+            cjk += len(unit) == 1 and CJK_CHAR.match(unit) is not None
     return units, len(units) - cjk + (cjk + 1) // 2
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .cjk_terms import has_cjk, longest_piece, shared_pieces
+from .cjk_script import has_cjk
+from .cjk_terms import longest_piece, shared_pieces
 from .embed import HeadlineEmbedder
 from .window_counts import Vector, WindowCounts, dot
 

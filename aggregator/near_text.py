@@ -19,7 +19,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection
 
-from .cjk_terms import near_units, opens_cjk
+from .cjk_script import opens_cjk
+from .cjk_terms import near_units
 from .tokens import words
 
 __all__ = [

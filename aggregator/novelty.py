@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .cjk_terms import FULL_WIDTH, cjk_words, has_cjk
+from .cjk_script import FULL_WIDTH, has_cjk
+from .cjk_terms import cjk_words
 from .tokens import STOPWORDS, stem, tokens, words
 
 __all__ = ["PREFIX", "coverage", "fact_terms", "source_weights"]

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .cjk_terms import cjk_names, cjk_words, has_cjk, opens_cjk
+from .cjk_script import has_cjk, opens_cjk
+from .cjk_terms import cjk_names, cjk_words
 from .term_forms import canonical_forms as _canonical_forms
 from .tokens import STOPWORDS, words_once
 from .tokens import stem as _stem

@@ -6,6 +6,8 @@ import functools
 import itertools
 import re
 
+from .cjk_script import CJK_RUN, has_cjk
+
 STOPWORDS = frozenset(
     """a about above after again against all also am amid an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
@@ -54,13 +56,8 @@ def tokens(text: str) -> list[str]:
     return list(_memo_tokens(text))
 
 
-# Chinese and Japanese are written without spaces: their Han, kana and iteration marks count by
-# characters. Hangul is spaced like English and is left to whitespace.
-_CJK = re.compile(
-    "[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-    "\uff66-\uff9f\U00020000-\U0003134f]"
-)
-_CJK_RUN = re.compile(_CJK.pattern + "+")
+# Chinese and Japanese are written without spaces: their Han, kana and iteration marks
+# (`cjk_script`) count by characters. Hangul is spaced like English and is left to whitespace.
 # A written English word reads as about two Chinese or Japanese characters (Chinese words run
 # 1.5-2 characters, Japanese longer with its kana), so two characters count as one word.
 _CJK_CHARS_PER_WORD = 2
@@ -69,10 +66,10 @@ _CJK_CHARS_PER_WORD = 2
 def word_count(text: str) -> int:
     """A text's length in words, for bullet lengths and summary budgets: its whitespace-
     separated words, with Chinese and Japanese characters counted two to a word."""
-    if _CJK.search(text) is None:
+    if not has_cjk(text):
         return len(text.split())
-    cjk = sum(len(run) for run in _CJK_RUN.findall(text))
-    rest = _CJK_RUN.sub(" ", text).split()
+    cjk = sum(len(run) for run in CJK_RUN.findall(text))
+    rest = CJK_RUN.sub(" ", text).split()
     return (cjk + _CJK_CHARS_PER_WORD - 1) // _CJK_CHARS_PER_WORD + sum(
         1 for w in rest if any(c.isalnum() for c in w)
     )
@@ -84,11 +81,11 @@ def _cjk_terms(found: list[str]) -> list[str]:
     sentence long, matching no other sentence."""
     out: list[str] = []
     for token in found:
-        if _CJK.search(token) is None:
+        if not has_cjk(token):
             out.append(token)
             continue
         start = 0
-        for run in _CJK_RUN.finditer(token):
+        for run in CJK_RUN.finditer(token):
             piece = token[start : run.start()]
             if len(piece) > 1 or piece.isdigit():
                 out.append(piece)
@@ -115,7 +112,7 @@ def _tokens(text: str) -> list[str]:
         found = _tokens_with_acronyms(text)
     else:
         found = [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return found if _CJK.search(text) is None else _cjk_terms(found)
+    return _cjk_terms(found) if has_cjk(text) else found
 
 
 # Acronyms name who acts in a report ("the W.H.O. said", "U.S. troops"): written with dots, a
