@@ -39,15 +39,18 @@ _CJK_FIGURE = re.compile(r"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![年
 
 
 def _cjk_fact_terms(text: str) -> frozenset[str]:
-    """`fact_terms` of a Chinese or Japanese text: the terms grouping uses
-    (`cjk_terms.cjk_words`: character pairs cut at function characters, without common pairs
-    and hiragana), other words as in `tokens`, and figures whole."""
+    """`fact_terms` of a Chinese or Japanese text: its Chinese and Japanese terms as
+    `cjk_terms.cjk_words` makes them, its other words stemmed and cut to `PREFIX` characters
+    (without stopwords, one-letter words and bare numbers), and its figures whole."""
     text = text.translate(FULL_WIDTH)
-    terms = {
-        t if has_cjk(t) else stem(t)[:PREFIX]
-        for t in cjk_words(words(text))
-        if not t.isdigit() and (has_cjk(t) or (t not in STOPWORDS and len(t) > 1))
-    }
+    terms: set[str] = set()
+    for term in cjk_words(words(text)):
+        if term.isdigit():
+            continue  # (a figure is taken whole below)
+        if has_cjk(term):
+            terms.add(term)
+        elif term not in STOPWORDS and len(term) > 1:
+            terms.add(stem(term)[:PREFIX])
     terms.update(n.replace(".", "") for n in _CJK_FIGURE.findall(text))
     return frozenset(terms)
 
