@@ -188,8 +188,9 @@ def piece_count(terms: Collection[str]) -> int:
     continuing another pair of the set ("口大" after "港口") is part of its piece."""
     if all(t.isascii() for t in terms):
         return len(terms)
-    ends = {t[1] for t in terms if len(t) == 2 and has_cjk(t)}
-    return sum(not (len(t) == 2 and t[0] in ends and has_cjk(t) and t[0] != t[1]) for t in terms)
+    pairs = [t for t in terms if len(t) == 2 and has_cjk(t)]
+    ends = {t[1] for t in pairs}
+    return len(terms) - sum(t[0] in ends and t[0] != t[1] for t in pairs)
 
 
 def longest_piece(terms: Iterable[str], shared: Iterable[str]) -> int:
