@@ -75,17 +75,19 @@ _LEFT_DATELINE = re.compile(
 # place before the date and "电"/"讯" ("新华社北京3月2日电", "中新网港城3月2日电", "本报讯"),
 # with the reporters' names after it ("（记者 王明）"); a Japanese bureau or agency in brackets
 # ("【ワシントン=共同】", "［東京 2日 ロイター］"); a reporters' credit at the front.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# The Han of a dateline's outlet and place: the Basic Multilingual Plane's, without 々 (a
+# narrower class than `cjk_script.HAN`, which grouping and word counts use).
+_DATELINE_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_START = re.compile("[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")  # (also 【 ［ （)
 _CJK_CREDIT = (
     r"[（(](?:[^（）()]{0,12}(?:记者|記者|通讯员|通訊員|特派员|特派員|编辑|編輯)[^（）()]{0,30}"
 )
 _CJK_CREDIT += r"|中央社[^（）()]{0,30})[）)]"
 _CJK_DATELINE = re.compile(
-    rf"^\s*(?:[{_HAN}]{{2,12}}?[0-9０-９]{{1,2}}月[0-9０-９]{{1,2}}日[电電讯訊]"
+    rf"^\s*(?:[{_DATELINE_HAN}]{{2,12}}?[0-9０-９]{{1,2}}月[0-9０-９]{{1,2}}日[电電讯訊]"
     r"(?![视視影话話脑腦池力站梯车車动動器气氣网網线線])"
-    rf"|(?:本报|本報|本台|本网|本網)[{_HAN}]{{0,8}}?[讯訊电電]"
-    rf"|[{_HAN}]{{1,6}}[网網]消息(?=[（(：:]))\s*(?:{_CJK_CREDIT})?\s*[：:]?\s*"
+    rf"|(?:本报|本報|本台|本网|本網)[{_DATELINE_HAN}]{{0,8}}?[讯訊电電]"
+    rf"|[{_DATELINE_HAN}]{{1,6}}[网網]消息(?=[（(：:]))\s*(?:{_CJK_CREDIT})?\s*[：:]?\s*"
     rf"|^\s*{_CJK_CREDIT}\s*"
     r"|^\s*[【［][^【】［］\n]{0,20}?(?:[=＝]|共同|時事|ロイター|AFP|新華社|聯合)"
     r"[^【】［］\n]{0,20}[】］]\s*"
