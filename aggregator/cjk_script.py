@@ -11,6 +11,7 @@ import re
 __all__ = [
     "CJK_CHAR",
     "CJK_RUN",
+    "DATE_CHARS",
     "FULL_WIDTH",
     "FULL_WIDTH_CHAR",
     "HAN",
@@ -35,6 +36,8 @@ FULL_WIDTH = str.maketrans(
     | {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}
 )
 FULL_WIDTH_CHAR = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # one `FULL_WIDTH` reads
+# Characters after a number that make it a date or a time (3月, 2日, 10時): it says when.
+DATE_CHARS = "年月日号時时分秒"
 OPENING_CHARS = 400  # characters `opens_cjk` looks at
 
 

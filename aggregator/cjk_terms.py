@@ -26,7 +26,16 @@ from collections.abc import Collection, Iterable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from .cjk_script import CJK_CHAR, FULL_WIDTH, FULL_WIDTH_CHAR, HAN, HIRAGANA, KATAKANA, has_cjk
+from .cjk_script import (
+    CJK_CHAR,
+    DATE_CHARS,
+    FULL_WIDTH,
+    FULL_WIDTH_CHAR,
+    HAN,
+    HIRAGANA,
+    KATAKANA,
+    has_cjk,
+)
 
 if TYPE_CHECKING:
     from .features import Features
@@ -50,7 +59,7 @@ __all__ = [
 # vowel mark "ー" is in the katakana block.
 _PIECE = re.compile(
     f"(?P<han>[{HAN}]+)|(?P<kata>[{KATAKANA}]+)|(?P<hira>[{HIRAGANA}]+)"
-    f"|(?P<other>[^{HAN}{HIRAGANA}{KATAKANA}]+)(?P<date>[年月日号時时分秒])?"
+    f"|(?P<other>[^{HAN}{HIRAGANA}{KATAKANA}]+)(?P<date>[{DATE_CHARS}])?"
 )
 
 # Characters that join words and never name an event (Chinese grammar; in Japanese the same

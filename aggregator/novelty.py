@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .cjk_script import FULL_WIDTH, has_cjk
+from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
 from .cjk_terms import cjk_words
 from .tokens import STOPWORDS, stem, tokens, words
 
@@ -35,7 +35,7 @@ def fact_terms(text: str) -> frozenset[str]:
 # point is dropped so that it stays one term of digits ("6.1" is "61": a figure not said yet
 # is a new fact, and `coverage` tells figures by their digits); "6" and "1" apart would be
 # said by any "震度6弱" and "1週間".
-_CJK_FIGURE = re.compile(r"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![年月日号時时分秒])")
+_CJK_FIGURE = re.compile(rf"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![{DATE_CHARS}])")
 
 
 def _cjk_fact_terms(text: str) -> frozenset[str]:
