@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import random
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -159,6 +162,58 @@ def test_a_loaded_snapshot_carries_on_as_the_process_that_kept_running(
     assert any(story == item_id for item_id, story, *_ in later)  # new stories founded …
     assert any(story != item_id for item_id, story, *_ in later)  # … and stories joined
     second.close()
+
+
+def _kept_running(path: Path) -> list[Any]:
+    """The stored rows after passes A and B in one process."""
+    store = Store(path)
+    job = _job(store, CLOCK_A)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job.run()
+    _store_pass(store, PASS_B, CLOCK_B)
+    job.clock = lambda: CLOCK_B
+    job.run()
+    rows = _rows(store)
+    store.close()
+    return rows
+
+
+_PASS_B_ELSEWHERE = """
+import sys
+sys.path.insert(0, sys.argv[2])
+import test_grouping_snapshot as t
+from aggregator.cluster import Clusterer
+from aggregator.store import Store
+
+def rebuilt(*_):
+    raise SystemExit("the window was rebuilt, not loaded")
+
+Clusterer.restore = rebuilt
+store = Store(sys.argv[1])
+t._store_pass(store, t.PASS_B, t.CLOCK_B)
+t._job(store, t.CLOCK_B).run()
+store.close()
+"""
+
+
+@pytest.mark.parametrize("seed", ["7", "8"])
+def test_a_new_process_with_other_string_hashes_carries_on_the_same(
+    tmp_path: Path, seed: str
+) -> None:
+    """As cron runs it: pass B in another process (its sets iterate in another order)."""
+    path = tmp_path / "cron.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    job.save_snapshot()
+    store.close()
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    command = [sys.executable, "-c", _PASS_B_ELSEWHERE, str(path), str(Path(__file__).parent)]
+    subprocess.run(command, env=env, check=True, timeout=120)
+    store = Store(path)
+    assert _rows(store) == _kept_running(tmp_path / "running.db")
+    store.close()
 
 
 def _written(tmp_path: Path) -> Path:
