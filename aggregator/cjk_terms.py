@@ -47,11 +47,11 @@ __all__ = [
     "cjk_names",
     "cjk_words",
     "enough_pieces",
-    "holds_cjk",
     "longest_piece",
     "near_units",
     "piece_count",
     "shared_pieces",
+    "terms_hold_cjk",
 ]
 
 # A word as `tokens.words` finds it, cut into script runs: Han, katakana, hiragana, and
@@ -99,7 +99,7 @@ _KATA_NAME = re.compile(f"[{KATAKANA}]{{2,}}")
 # Where a Han run is cut: a function character, else a common pair (tried in that order at
 # each character, left to right).
 _CUT = re.compile("[" + "".join(sorted(FUNCTION_CHARS)) + "]|" + "|".join(sorted(STOP_PAIRS)))
-_LOOK_TERMS = 40  # text terms `holds_cjk` looks at
+_LOOK_TERMS = 40  # text terms `terms_hold_cjk` looks at
 _UNIT = re.compile(f"[{HAN}{HIRAGANA}{KATAKANA}]|[^\\W_{HAN}{HIRAGANA}{KATAKANA}]+")
 
 
@@ -217,7 +217,7 @@ def longest_piece(terms: Iterable[str], shared: Iterable[str]) -> int:
     return longest
 
 
-def holds_cjk(features: Features) -> bool:
+def terms_hold_cjk(features: Features) -> bool:
     """Whether an item's terms hold Chinese or Japanese (its title's, or its text's first)."""
     head = "".join(features.title) + "".join(features.text[:_LOOK_TERMS])
     return has_cjk(head)

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from .active_story import EPOCH, ActiveStory, ProfileMember
-from .cjk_terms import enough_pieces, holds_cjk
+from .cjk_terms import enough_pieces, terms_hold_cjk
 from .cluster_settings import Assignment, ClusterSettings
 from .embed import HeadlineEmbedder
 from .event_links import (
@@ -307,7 +307,7 @@ class Clusterer(FurnitureMoves):
             candidates.sort(key=lambda m: (-hits[m], m.id))
             candidates = candidates[: s.max_candidates]
         cutoff = now - s.active_window
-        cjk = bool(candidates) and holds_cjk(features)  # (its shared terms: `enough_pieces`)
+        cjk = bool(candidates) and terms_hold_cjk(features)  # (its shared terms: `enough_pieces`)
         best: dict[str, tuple[float, float]] = {}
         folding: set[str] = set()  # stories a link may merge into another
         for member in candidates:
