@@ -142,6 +142,8 @@ class TermPool(InPlaceFallback):
                         future = self._pool.submit(_near_in_worker, texts)
                 except BrokenProcessPool:
                     self._broken()
+            if kind == NEAR:  # (the worker has them: only the ids are asked for again)
+                texts = [(text[0], "", "") for text in texts]
             self._tasks.append((kind, texts, future))
             self._queued += len(texts)
 

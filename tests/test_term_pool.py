@@ -206,3 +206,24 @@ def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
         assert found == {i: in_place_terms([by_id[i]])[i] for i in runs[1][0]}
     finally:
         pool.close()
+
+
+def test_the_whole_texts_sent_for_shingles_are_not_kept_while_they_wait() -> None:
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    runs = [parts_of(items[:30], 10)]
+    pool = TermPool.for_runs(runs, read(by_id), TEXT_TOKENS)
+    try:
+        waiting = {kind: texts for kind, texts, _ in pool._tasks}
+        assert waiting[term_pool.NEAR] and waiting[term_pool.TERMS]
+        for kind, texts, _ in pool._tasks:  # the worker has them; only their ids wait here
+            if kind == term_pool.NEAR:
+                assert all(title == text == "" for _, title, text in texts)
+            else:  # (the start of the text: tokenised here if the worker has not begun)
+                assert any(text for _, _, text in texts)
+        for part in runs[0]:
+            pool.terms([by_id[i] for i in part])
+        for part in runs[0]:
+            pool.near([by_id[i] for i in part])
+    finally:
+        pool.close()
