@@ -21,7 +21,7 @@ from collections.abc import Collection
 
 from .cjk_script import opens_cjk
 from .cjk_terms import near_units
-from .tokens import words
+from .tokens import words, words_once
 
 __all__ = [
     "MIN_NEAR_WORDS",
@@ -52,12 +52,12 @@ def _hashes(toks: list[str], size: int) -> frozenset[int]:
     return frozenset(map(zlib.crc32, map(str.encode, grams)))
 
 
-def _units(text: str) -> tuple[list[str], int]:
+def _units(text: str, once: bool = False) -> tuple[list[str], int]:
     """What a text's shingles are made of, and its length in words: its words, with Chinese
     and Japanese runs cut into characters (a run without spaces is otherwise one "word", and
     two copies of a report differing by one character would share no shingle); such text
-    counts two characters to a word (`cjk_terms.near_units`)."""
-    found = words(text)
+    counts two characters to a word (`cjk_terms.near_units`). `once`: see `sorted_hashes`."""
+    found = (words_once if once else words)(text)
     return near_units(found) if opens_cjk(text) else (found, len(found))
 
 
@@ -77,10 +77,11 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def sorted_hashes(text: str) -> array[int]:
+def sorted_hashes(text: str, once: bool = False) -> array[int]:
     """The text's shingle hashes in ascending order; empty when it is too short to compare.
-    Worked out afresh (pure: another process may do it, see `remember`)."""
-    toks, length = _units(text)
+    Worked out afresh (pure: another process may do it, see `remember`). `once`: its words
+    are not memoised (a worker hashing each text once would only fill the memo)."""
+    toks, length = _units(text, once)
     return array("I", sorted(_hashes(toks, 4))) if length >= MIN_NEAR_WORDS else array("I")
 
 

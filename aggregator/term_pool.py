@@ -70,7 +70,7 @@ def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
 
 
 def _near_in_worker(texts: Sequence[Text]) -> NearAnswer:
-    return [(text_key(text), sorted_hashes(text)) for _, _, text in texts]
+    return [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
 
 
 def _unpack(answer: Answer) -> list[ItemTerms]:

@@ -14,7 +14,7 @@ from test_publication_runs import NOW, busy_hours, grouping_state
 
 import aggregator.grouping as grouping
 import aggregator.term_pool as term_pool
-from aggregator import near_text
+from aggregator import near_text, tokens
 from aggregator.cluster import Clusterer
 from aggregator.features import ItemTerms, item_features, item_terms, text_read
 from aggregator.models import Item
@@ -227,3 +227,13 @@ def test_the_whole_texts_sent_for_shingles_are_not_kept_while_they_wait() -> Non
             pool.near([by_id[i] for i in part])
     finally:
         pool.close()
+
+
+def test_the_worker_hashes_whole_texts_without_filling_the_words_memo() -> None:
+    text = " ".join(f"Keldon harbour report {k} said the pier was shut." for k in range(60))
+    assert len(text) < tokens._MEMO_MAX_CHARS  # (a text the memo would keep)
+    tokens._memo_words.cache_clear()
+    answer = term_pool._near_in_worker([("a", "Pier shut", text)])
+    assert tokens._memo_words.cache_info().currsize == 0  # each text is hashed once there
+    assert answer == [(near_text.text_key(text), near_text.sorted_hashes(text))]
+    assert len(answer[0][1]) > 0
