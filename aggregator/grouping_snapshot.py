@@ -88,6 +88,9 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
     """Write the snapshot atomically (a temporary file beside it, then a rename); returns
     its size in bytes. A failure leaves no file behind and is raised."""
     started = time.process_time()
+    for left in path.parent.glob(f".{path.name}.*.tmp"):  # a write killed midway (one
+        with contextlib.suppress(OSError):  # writer per store: none is under way)
+            left.unlink()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as raw:

@@ -448,3 +448,19 @@ def test_a_copied_store_with_its_snapshot_loads_it(
     job, said = _next_start(copy, caplog)
     assert "window loaded" in said
     job.store.close()
+
+
+def test_a_write_killed_midway_leaves_no_file_behind_for_long(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    left = tmp_path / ".news.db.grouping.4242.tmp"  # a process killed while writing
+    left.write_bytes(b"half a pickle")
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    job.save_snapshot()
+    assert not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if "grouping" in p.name) == [
+        "news.db.grouping"
+    ]
+    store.close()
