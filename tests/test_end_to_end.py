@@ -10,11 +10,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-from news_fixture import SOURCE_URLS, feeds, opml
+from news_fixture import BASE, SOURCE_URLS, feeds, opml, rss
 from upstream import Upstream, free_port
 
 
@@ -200,3 +201,27 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     if script.exists():
         out = subprocess.run([str(script), "--version"], capture_output=True, text=True, env=env)
         assert out.stdout == result.stdout
+
+
+def test_the_next_poll_carries_on_from_the_grouping_snapshot(
+    workdir: Path, upstream: Upstream
+) -> None:
+    """`poll --once` leaves the grouping window beside the database; the next run that has
+    items to group loads it instead of rebuilding it, and says so at info level."""
+    first = aggregator("poll", "--once", cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    assert "no snapshot at" in first.stderr
+    assert (workdir / "aggregator.db.grouping").exists()
+    later = (
+        "metrotimes.example:ferry",
+        "https://www.metrotimes.example/news/ferry",
+        "Harbour ferry returns to service after engine repairs",
+        "The harbour ferry carried its first passengers in a month on Friday after repairs.",
+        BASE + timedelta(minutes=90),
+    )
+    upstream.add_feed("/metrotimes/news.rss", rss("Metro Times", [later]))
+    second = aggregator("poll", "--once", "--all", cwd=workdir)
+    assert second.returncode == 0, second.stderr
+    assert "1 new items" in second.stdout
+    assert "window loaded from the snapshot" in second.stderr
+    assert "restoring from the database" not in second.stderr
