@@ -203,6 +203,11 @@ class StoryJob:
         regroup = self.store.articles_to_regroup(1)
         if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
             self._restore_clusterer()
+        if self._stamp is not None and self.store.grouping_stamp() != self._stamp:
+            # Another command (or this process's retention) changed what the window reflects
+            # since its last pass: it no longer matches the store, so it is never written.
+            log.info("grouping: the store changed outside this window; no snapshot this run")
+            self._failed = True
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
         try:
             # group_pending reads the items itself, a chunk of a run at a time.

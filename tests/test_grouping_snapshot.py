@@ -464,3 +464,22 @@ def test_a_write_killed_midway_leaves_no_file_behind_for_long(tmp_path: Path) ->
         "news.db.grouping"
     ]
     store.close()
+
+
+def test_a_window_the_store_changed_under_is_not_written(tmp_path: Path) -> None:
+    """A long-running process ignores another command's writes; its window then no longer
+    matches the store and is never written, even after passes of its own."""
+    path = tmp_path / "news.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    other = Store(path)
+    _move_an_item(other)
+    other.close()
+    _store_pass(store, PASS_B, CLOCK_B)
+    job.clock = lambda: CLOCK_B
+    job.run()
+    job.save_snapshot()
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+    store.close()
