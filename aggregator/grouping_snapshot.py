@@ -96,7 +96,16 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
         with open(tmp, "wb") as raw:
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)
-            pickle.dump(clusterer, body, protocol=5)
+            # The collector stays off while pickling (as while loading): the pickler makes
+            # short-lived objects for every instance it saves, and each collection they set
+            # off would walk the whole window, which a cold pass has not frozen.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                pickle.dump(clusterer, body, protocol=5)
+            finally:
+                if collecting:
+                    gc.enable()
             header = json.dumps(
                 {**dataclasses.asdict(stamp), "size": body.size, "crc": body.crc}
             ).encode()
