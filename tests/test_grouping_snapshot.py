@@ -483,3 +483,30 @@ def test_a_window_the_store_changed_under_is_not_written(tmp_path: Path) -> None
     job.save_snapshot()
     assert not snapshot_path(path).exists()  # type: ignore[union-attr]
     store.close()
+
+
+def test_the_window_is_pickled_with_the_collector_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold pass's window is not frozen: a collection set off while pickling would walk
+    all of it, again and again. The collector is off while the pickler runs, back on after."""
+    import gc
+    import pickle
+
+    store = Store(tmp_path / "news.db")
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    collecting: list[bool] = []
+    dump = pickle.dump
+
+    def watched(*args: Any, **kwargs: Any) -> None:
+        collecting.append(gc.isenabled())
+        dump(*args, **kwargs)
+
+    monkeypatch.setattr(pickle, "dump", watched)
+    job.save_snapshot()
+    store.close()
+    assert snapshot_path(tmp_path / "news.db").exists()  # type: ignore[union-attr]
+    assert collecting == [False]
+    assert gc.isenabled()
