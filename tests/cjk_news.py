@@ -359,22 +359,24 @@ COPY, ORIGINAL = "bridge-copy", "bridge-xinhua"
 
 def items(minutes_apart: int = 1) -> list[Item]:
     """The fixture as items (published `minutes_apart` × their minute offset after T0)."""
-    out = []
-    for item_id, outlet, minute, title, text in _ROWS:
-        when = T0 + timedelta(minutes=minute * minutes_apart)
-        out.append(
-            Item(
-                id=item_id,
-                title=title,
-                text=text,
-                url=f"https://{outlet}/news/{item_id}",
-                published=when,
-                first_seen=when,
-                outlet=outlet,
-                outlet_name=outlet.split(".")[0],
-            )
-        )
-    return out
+    return [
+        _item(item_id, outlet, T0 + timedelta(minutes=minute * minutes_apart), title, text)
+        for item_id, outlet, minute, title, text in _ROWS
+    ]
+
+
+def _item(item_id: str, outlet: str, when: datetime, title: str, text: str) -> Item:
+    """An outlet's report, first seen when it was published."""
+    return Item(
+        id=item_id,
+        title=title,
+        text=text,
+        url=f"https://{outlet}/news/{item_id}",
+        published=when,
+        first_seen=when,
+        outlet=outlet,
+        outlet_name=outlet.split(".")[0],
+    )
 
 
 def event_of(item_id: str) -> str:
@@ -423,19 +425,7 @@ _SUMMARY_ROWS: list[tuple[str, str, int, str, str]] = [
 
 def summary_items() -> list[Item]:
     """The reservoir story's items (see `_SUMMARY_ROWS`)."""
-    out = []
-    for item_id, outlet, minute, title, text in _SUMMARY_ROWS:
-        when = T0 + timedelta(days=3, minutes=minute)
-        out.append(
-            Item(
-                id=item_id,
-                title=title,
-                text=text,
-                url=f"https://{outlet}/news/{item_id}",
-                published=when,
-                first_seen=when,
-                outlet=outlet,
-                outlet_name=outlet.split(".")[0],
-            )
-        )
-    return out
+    return [
+        _item(item_id, outlet, T0 + timedelta(days=3, minutes=minute), title, text)
+        for item_id, outlet, minute, title, text in _SUMMARY_ROWS
+    ]
