@@ -130,25 +130,13 @@ def test_a_loaded_snapshot_carries_on_as_the_process_that_kept_running(
     tmp_path: Path, assignments: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One process: pass A, then pass B (across a gap that expires stories), on one window.
-    running = Store(tmp_path / "running.db")
-    job = _job(running, CLOCK_A)
-    _store_pass(running, PASS_A, CLOCK_A)
-    job.run()
-    _store_pass(running, PASS_B, CLOCK_B)
-    job.clock = lambda: CLOCK_B
-    job.run()
-    kept_running, rows = list(assignments), _rows(running)
-    running.close()
+    rows = _kept_running(tmp_path / "running.db")
+    kept_running = list(assignments)
     assignments.clear()
 
     # Pass A in one process, its window written at exit; pass B in the next, loading it.
     path = tmp_path / "cron.db"
-    first = Store(path)
-    _store_pass(first, PASS_A, CLOCK_A)
-    job = _job(first, CLOCK_A)
-    job.run()
-    job.save_snapshot()
-    first.close()
+    _pass_a_written(path)
     assert snapshot_path(path) is not None and snapshot_path(path).exists()  # type: ignore[union-attr]
     second = Store(path)
     _store_pass(second, PASS_B, CLOCK_B)  # (new items waiting leave the snapshot valid)
@@ -162,6 +150,16 @@ def test_a_loaded_snapshot_carries_on_as_the_process_that_kept_running(
     assert any(story == item_id for item_id, story, *_ in later)  # new stories founded …
     assert any(story != item_id for item_id, story, *_ in later)  # … and stories joined
     second.close()
+
+
+def _pass_a_written(path: Path) -> None:
+    """Pass A in a process of its own, its window written when it ends."""
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = _job(store, CLOCK_A)
+    job.run()
+    job.save_snapshot()
+    store.close()
 
 
 def _kept_running(path: Path) -> list[Any]:
@@ -202,12 +200,7 @@ def test_a_new_process_with_other_string_hashes_carries_on_the_same(
 ) -> None:
     """As cron runs it: pass B in another process (its sets iterate in another order)."""
     path = tmp_path / "cron.db"
-    store = Store(path)
-    _store_pass(store, PASS_A, CLOCK_A)
-    job = _job(store, CLOCK_A)
-    job.run()
-    job.save_snapshot()
-    store.close()
+    _pass_a_written(path)
     env = {**os.environ, "PYTHONHASHSEED": seed}
     command = [sys.executable, "-c", _PASS_B_ELSEWHERE, str(path), str(Path(__file__).parent)]
     subprocess.run(command, env=env, check=True, timeout=120)
@@ -220,11 +213,8 @@ def _written(tmp_path: Path) -> Path:
     """A store after pass A with its snapshot written; pass B's items stored, waiting."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "news.db"
+    _pass_a_written(path)
     store = Store(path)
-    _store_pass(store, PASS_A, CLOCK_A)
-    job = _job(store, CLOCK_A)
-    job.run()
-    job.save_snapshot()
     _store_pass(store, PASS_B, CLOCK_B)
     store.close()
     return path
