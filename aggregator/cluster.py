@@ -46,7 +46,8 @@ from .event_links import (
     shares_own_terms,
 )
 from .features import Features, Packed, encode, item_features, pack, unpack
-from .furniture_moves import FurnitureMoves, moved_story_id
+from .furniture_moves import moved_story_id
+from .group_leave import GroupLeave
 from .headline_route import Headline, headline_margin
 from .models import Item
 from .window_counts import Vector, dot
@@ -57,7 +58,7 @@ _HALF_DAY = timedelta(hours=12)
 Link = tuple[float, float, str, bool]  # (margin, score, story id, may merge): see `_rank`
 
 
-class Clusterer(FurnitureMoves):
+class Clusterer(GroupLeave):
     """Holds the active stories and assigns items to them, one at a time."""
 
     # --- decisions --------------------------------------------------------------------------
@@ -174,6 +175,10 @@ class Clusterer(FurnitureMoves):
         held = held or any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
         if not held and not self._names_shared(story, item.id, features):
             return self._move(story, item, features, when, now, others)
+        if held and not alone and judges:  # held, but maybe only by a group of its own
+            group = self._group_apart(story, item.id, features, item.outlet, when, now, awaited)
+            if group:
+                return self._move_group(story, item, features, when, now, others, group)
         need = 0.0 if alone else self.settings.merge_margin
         # (alone, the item joins the other story: a link on one name may take an item)
         clear = [sid for margin, _, sid, folds in others if margin >= need and (folds or alone)]
@@ -241,6 +246,52 @@ class Clusterer(FurnitureMoves):
         if new:
             self._enforce_cap()
         return Assignment(target.id, new, score, merged, encode(features))
+
+    def _move_group(
+        self,
+        story: ActiveStory,
+        item: Item,
+        features: Features,
+        when: datetime,
+        now: datetime,
+        others: list[Link],
+        group: list[ProfileMember],
+    ) -> Assignment:
+        """`_move` the item, and the members of its group (`GroupLeave._group_apart`) after
+        it, into the story it now belongs to."""
+        moved = self._move(story, item, features, when, now, others)
+        target = self._stories.get(moved.story_id)
+        if (
+            target is None
+            or target is story
+            or story.id in moved.merged
+            or self._stories.get(story.id) is not story
+        ):
+            return moved  # (the story it left and the one it went to are one again)
+        along = tuple(m.id for m in group if m.id in story.members)
+        for member in group:
+            if member.id in along:
+                self._move_along(story, member, target, now)
+        return replace(moved, moved_with=along)
+
+    def _holds(
+        self,
+        story: ActiveStory,
+        aside: Collection[str],
+        features: Features,
+        outlet: str,
+        when: datetime,
+        now: datetime,
+    ) -> bool:
+        vector, title_vector = self._counts.vectors(features, outlet)
+        has_text = len(features.text) >= self.settings.min_text_terms
+        own_terms = self._held(story)
+        snapshot = self._set_aside(story, aside)
+        ranked = self._rank(
+            vector, title_vector, when, now, outlet, features, has_text, None, own_terms
+        )
+        self._put_back(story, snapshot)
+        return any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
 
     def _place(
         self, ranked: list[Link], new_id: str, now: datetime

@@ -76,6 +76,8 @@ class Assignment:
     by this item. `terms` is the item's encoded features, to store for `restore`. `furniture`:
     the item's text is a page's furniture (see aggregator.boilerplate), not an article;
     `earlier_furniture` names earlier copies of it that this item shows to be furniture too.
+    `moved_with`: other items that left their story with a regrouped item, into `story_id`
+    (see aggregator.group_leave).
     """
 
     story_id: str
@@ -85,3 +87,4 @@ class Assignment:
     terms: str = ""
     furniture: bool = False
     earlier_furniture: tuple[str, ...] = ()
+    moved_with: tuple[str, ...] = ()

@@ -209,6 +209,8 @@ def _regroup_item(
         before is not None and assignment.story_id != before and before not in assignment.merged
     ):  # it left a story its text does not belong to
         store.move_item(item, assignment.story_id, now)
+        for along in store.items_by_id(assignment.moved_with):  # its group went with it
+            store.move_item(along, assignment.story_id, now)
     for absorbed in assignment.merged:
         store.merge_story(absorbed, assignment.story_id, now)
     store.regrouped(item.id, assignment.terms, later and not assignment.furniture)

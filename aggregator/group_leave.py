@@ -1,0 +1,105 @@
+"""Items that hold each other but nothing else of their story leave it together.
+
+A regrouped item leaves a story none of whose other members holds its article text
+(`Clusterer.regroup`). That rule is per item, so two reports of one event that joined another
+event's story on their teasers (two lottery jackpot reports under another winner's story, two
+murder cases' reports under a third case's) never leave: once both texts are in, each holds
+the other. `GroupLeave._group_apart` judges such a group as one: the members that hold the
+regrouped item are its group, and the group leaves when the story's other members whose text
+is final hold none of the group, and no item of the group names a distinctive person, place
+or organisation that an item left behind names too (`event_links.shares_a_name`). The group
+follows the item to the story it moves to; the story it left keeps its id and its other
+items. Pure: time comes in as `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from .active_story import ActiveStory, ProfileMember
+from .event_links import shares_a_name
+from .features import Features, unpack
+from .furniture_moves import FurnitureMoves
+from .models import Item
+
+__all__ = ["GroupLeave"]
+
+
+class GroupLeave(FurnitureMoves):
+    """Finds the group of items a regrouped item leaves its story with, and moves it."""
+
+    def _holds(
+        self,
+        story: ActiveStory,
+        aside: Collection[str],
+        features: Features,
+        outlet: str,
+        when: datetime,
+        now: datetime,
+    ) -> bool:
+        """Whether `story`, matched through its profile members not in `aside`, holds an
+        item with these features (`Clusterer` ranks it)."""
+        raise NotImplementedError
+
+    def _group_apart(
+        self,
+        story: ActiveStory,
+        item_id: str,
+        features: Features,
+        outlet: str,
+        when: datetime,
+        now: datetime,
+        awaited: Collection[str],
+    ) -> list[ProfileMember]:
+        """The members of `story` that hold the regrouped item and leave with it, or [] when
+        the item stays. Judges are the profile members whose text is final (not the item,
+        not those in `awaited`); the group is the judges that hold the item on their own. It
+        leaves when the other judges (at least one) hold none of the group, and no item of
+        the group shares a distinctive name with an item of the story outside it."""
+        settled = [m for m in story.profile_members() if m.id != item_id and m.id not in awaited]
+        if len(settled) < 2:
+            return []
+        unsettled = {m.id for m in story.profile_members()} - {m.id for m in settled}
+        ids = {m.id for m in settled}
+        group = [
+            m
+            for m in settled
+            if self._holds(story, (ids - {m.id}) | unsettled, features, outlet, when, now)
+        ]
+        rest = [m for m in settled if m not in group]
+        if not group or not rest:
+            return []
+        aside = {item_id, *unsettled, *(m.id for m in group)}
+        members = [(m.outlet, m.when, self._full_features(m)) for m in group]
+        if any(
+            self._holds(story, aside, f, o, w, now)
+            for o, w, f in [(outlet, when, features), *members]
+        ):
+            return []
+        going = {item_id, *(m.id for m in group)}
+        staying = [unpack(packed) for other, packed, _, _ in story.log if other not in going]
+        counts = self._counts
+        for mine in [features, *(f for _, _, f in members)]:
+            if any(shares_a_name(mine, other, counts) for other in staying):
+                return []
+        return group
+
+    def _move_along(
+        self, story: ActiveStory, member: ProfileMember, target: ActiveStory, now: datetime
+    ) -> None:
+        """Move a member of `story` into `target` (where the item it holds went), as one of
+        its profile; `story` keeps its id and its other items."""
+        _, packed, outlet, when = next(e for e in story.log if e[0] == member.id)
+        headline = member.headline
+        score = self._item_story[member.id][1]
+        self._detach(story, member.id)
+        features = unpack(packed)
+        packed = self._record(
+            target, Item(id=member.id, title="", outlet=outlet), features, when, now, score
+        )
+        moved = ProfileMember(member.id, target, when, packed, outlet)
+        vector, title_vector = self._counts.vectors(features, outlet)
+        self._set_vectors(moved, vector, title_vector)
+        moved.headline = headline
+        self._enter_profile(target, moved)
