@@ -9,15 +9,15 @@ import signal
 
 from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
 from .config import Settings
+from .fetch import Fetcher
 from .lock import writer_lock
 from .opml import load_opml
+from .service import Service
 
 log = logging.getLogger("aggregator")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .service import Service
-
     settings = settings_from(args)
     password = digest_ready(settings)
     host, port, settings = listen_on(args, settings)
@@ -39,9 +39,6 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
-    from .fetch import Fetcher
-    from .service import Service
-
     service = Service(args.opml, args.db, settings)
 
     async def once() -> None:
