@@ -39,6 +39,7 @@ from .sentence_scoring import (
 )
 from .story_sources import order, outlet_key, source_ref
 from .summary_settings import SummarySettings
+from .titles import cut_from_text
 from .tokens import tokens, word_count
 
 __all__ = [
@@ -156,7 +157,12 @@ class ExtractiveSummarizer:
             if language is not None:  # one language: the others' sources are listed, not quoted
                 keep = [lang in (None, language) for lang in languages]
                 factual = [f and k for f, k in zip(factual, keep, strict=True)]
-        titles = [src.title for src in sources]
+        # A title cut from its own text (a feed without headlines) is no headline: it would
+        # drop the sentence it was cut from as restating a title, and lead as a fragment.
+        titles = [
+            "" if cut_from_text(it.title, it.text) else src.title
+            for it, src in zip(ordered, sources, strict=True)
+        ]
 
         units: list[Unit] = []
         body_words = 0
@@ -179,7 +185,7 @@ class ExtractiveSummarizer:
         for unit in units:
             if unit.position >= 0:
                 has_body[unit.source] = True
-        raw_titles = [it.title for it in ordered]
+        raw_titles = [it.title if t else "" for it, t in zip(ordered, titles, strict=True)]
         ordinary = (
             ordinary_words(raw_titles, [it.text for it in ordered])
             if shouts(raw_titles)

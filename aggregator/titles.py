@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from .sentences import split_sentences
 from .text import _SPACES
 from .tokens import words
 
@@ -94,3 +95,20 @@ def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
     if len(head) <= limit:
         return head
     return head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def cut_from_text(title: str, text: str) -> bool:
+    """Whether a title is only the opening words of its own text, cut before its first
+    sentence ends (a feed without headlines, `title_from_text`): after a first line that
+    repeats the title (a page's heading), the text's first sentence opens with the title's
+    words and runs on."""
+    head = words(title)
+    if len(head) < 3:
+        return False
+    body = text.lstrip()
+    first, _, rest = body.partition("\n")
+    if rest.strip() and words(first) == head:
+        body = rest.lstrip()
+    sentences = split_sentences(body[: 4 * len(title) + 400])
+    said = words(sentences[0]) if sentences else []
+    return len(said) > len(head) and said[: len(head)] == head

@@ -1,0 +1,90 @@
+"""Titles cut from their own text (feeds without headlines) are no headlines for summaries
+(`titles.cut_from_text`, `summarize`). Invented reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.models import Item
+from aggregator.summarize import summarize
+from aggregator.titles import cut_from_text, title_from_text
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+LEAD = (
+    "The Keldon city council voted on Tuesday to close the Aster bridge to lorries after "
+    "inspectors found cracks in two of its supports."
+)
+MORE = (
+    " Repairs are expected to take at least six months, the council's engineer said. "
+    "Lorry drivers will be sent over the Oldmere ring road, which adds about twenty minutes. "
+    "Shop owners near the bridge said they feared losing trade during the works."
+)
+LEAD_2 = (
+    "Inspectors who examined the Aster bridge in Keldon this spring found cracks in two "
+    "supports, and the council has now banned lorries from crossing it."
+)
+MORE_2 = (
+    " The council's engineer said repairs would take at least six months. "
+    "A diversion over the Oldmere ring road will add about twenty minutes to lorry journeys."
+)
+
+
+def _cut(sentence: str) -> str:
+    return " ".join(sentence.split()[:12])  # what a feed without headlines offers as a title
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "cut"),
+    [
+        (_cut(LEAD), LEAD + MORE, True),  # the opening words of the first sentence
+        (_cut(LEAD), _cut(LEAD) + "\n" + LEAD + MORE, True),  # after a page's heading line
+        (title_from_text(LEAD + MORE, 60), LEAD + MORE, True),  # the pipeline's own cut, "…"
+        ("Keldon closes Aster bridge to lorries", LEAD + MORE, False),  # a headline
+        (
+            "Keldon closes Aster bridge to lorries",
+            "Keldon closes Aster bridge to lorries\n" + LEAD + MORE,
+            False,
+        ),  # a page's heading line, then the lede
+        ("Keldon closes Aster bridge", "Keldon closes Aster bridge. " + LEAD, False),
+        (LEAD, LEAD, False),  # the whole sentence: a headline-only feed
+        ("Keldon council", "Keldon council members met on Tuesday to vote.", False),  # 2 words
+    ],
+)
+def test_a_title_cut_from_its_text_is_told_from_a_headline(
+    title: str, text: str, cut: bool
+) -> None:
+    assert cut_from_text(title, text) is cut
+
+
+def _item(n: int, title: str, text: str) -> Item:
+    return Item(
+        id=f"item-{n}",
+        title=title,
+        text=text,
+        url=f"https://o{n}.example/{n}",
+        outlet=f"o{n}.example",
+        outlet_name=f"Outlet {n}",
+        published=T0 + timedelta(minutes=n),
+    )
+
+
+def test_sentences_a_cut_title_was_taken_from_are_bullets_and_no_fragment_leads() -> None:
+    items = [_item(1, _cut(LEAD), LEAD + MORE), _item(2, _cut(LEAD_2), LEAD_2 + MORE_2)]
+    summary = summarize(items)
+    bullets = [b.text for b in summary.bullets]
+    # the lead sentences are what the reports say first: they are not dropped as restating
+    # a title, and the headline is a whole sentence, not the twelve words cut from one
+    assert LEAD in bullets or LEAD_2 in bullets or summary.headline in (LEAD, LEAD_2)
+    assert summary.headline not in (_cut(LEAD), _cut(LEAD_2))
+    assert summary.headline.endswith(".")
+
+
+def test_a_real_headline_still_leads() -> None:
+    items = [
+        _item(1, "Keldon closes Aster bridge to lorries", LEAD + MORE),
+        _item(2, _cut(LEAD_2), LEAD_2 + MORE_2),
+    ]
+    assert summarize(items).headline == "Keldon closes Aster bridge to lorries"
