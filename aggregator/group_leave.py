@@ -60,6 +60,9 @@ class GroupLeave(FurnitureMoves):
         settled = [m for m in story.profile_members() if m.id != item_id and m.id not in awaited]
         if len(settled) < 2:
             return []
+        counts = self._counts
+        if all(shares_a_name(features, self._full_features(m), counts) for m in settled):
+            return []  # (whatever its group, an item left behind would share a name with it)
         unsettled = {m.id for m in story.profile_members()} - {m.id for m in settled}
         ids = {m.id for m in settled}
         group = [
@@ -79,7 +82,6 @@ class GroupLeave(FurnitureMoves):
             return []
         going = {item_id, *(m.id for m in group)}
         staying = [unpack(packed) for other, packed, _, _ in story.log if other not in going]
-        counts = self._counts
         for mine in [features, *(f for _, _, f in members)]:
             if any(shares_a_name(mine, other, counts) for other in staying):
                 return []
