@@ -40,6 +40,7 @@ NOT_NEEDED = (
     "feedparser",
     "lxml",
     "feedgen",
+    "numpy",
     # the parse workers' pool is built when a body needs parsing; TOML only with --config
     "aggregator.parse_pool",
     "multiprocessing",
