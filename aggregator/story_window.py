@@ -265,7 +265,7 @@ class StoryWindow:
         for member in story.profile_members():
             if member.id == item_id:
                 self._unprofile(member)
-                member.packed, member.vector, member.title = packed, None, None
+                member.packed, member.terms, member.weights = packed, None, None
                 self._unpacked.pop(member, None)
                 self._index_member(member)
                 story.profile = None
@@ -436,20 +436,20 @@ class StoryWindow:
         """A member's vectors, recomputed once the window has changed by a tenth since. They
         are kept packed; the dicts of the members compared lately are kept beside them."""
         n = self._counts.n_items
-        if member.vector is None or member.title is None or abs(n - member.counted) * 10 > n:
+        if member.weights is None or abs(n - member.counted) * 10 > n:
             title, text = member.packed[:2]
             vectors = self._counts.vectors_of(title, text, member.outlet)
             self._set_vectors(member, *vectors)
             return vectors
         found = self._unpacked.pop(member, None)
         if found is None:
-            found = (unpack_vector(member.vector), unpack_vector(member.title))
+            found = member.vectors()
         self._keep_unpacked(member, found)
         return found  # type: ignore[return-value]
 
     def _set_vectors(self, member: ProfileMember, vector: Vector, title: Vector) -> None:
         """Give a member its vectors, as computed with the window's counts of now."""
-        member.vector, member.title = pack_vector(vector), pack_vector(title)
+        member.keep_vectors(vector, title)
         member.counted = self._counts.n_items
         self._keep_unpacked(member, (vector, title))
 

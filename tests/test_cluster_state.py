@@ -12,7 +12,7 @@ from typing import Any
 from test_cluster import ARTICLES, T0, _items
 
 from aggregator import story_window
-from aggregator.active_story import log_tally
+from aggregator.active_story import ActiveStory, ProfileMember, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
@@ -159,8 +159,9 @@ def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> Non
 
 
 def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: Any) -> None:
-    """Members' and story profiles' vectors are kept as terms and an array of weights; the
-    dicts of the `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
+    """Members' vectors are kept as terms and one array of weights for both, story profiles'
+    as terms and an array of weights; the dicts of the
+    `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
     the same to the last bit: the same stories and the same scores as with every dict kept."""
     monkeypatch.setattr(story_window, "_VECTORS_KEPT", 3)
     items = [*_items(), *_story_of_many()]
@@ -173,9 +174,11 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     ]
     assert len(members) > 3
     for member in members:
-        terms, weights = member.vector
-        assert type(terms) is tuple and weights.typecode == "d"
-        assert bounded._member_vectors(member)[0] == unpack_vector(member.vector)
+        vector, title = bounded._member_vectors(member)  # (computed again if stale)
+        assert member.weights is not None and member.weights.typecode == "d"
+        assert member.terms == tuple(vector)
+        assert list(member.weights) == [*vector.values(), *title.values()]
+        assert member.vectors() == (vector, title)
     story = max(bounded._stories.values(), key=lambda s: len(s.members))
     profile = bounded._profile_vector(story)
     assert story.profile is not None and type(story.profile[0]) is tuple
@@ -185,6 +188,30 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     assert [(a.story_id, repr(a.score), a.merged) for a in got] == [
         (a.story_id, repr(a.score), a.merged) for a in want
     ]
+
+
+def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
+    """A member's two vectors are kept as the first one's terms and one array of weights (the
+    title vector's terms are the first one's first, unless it was cut to its heaviest terms,
+    which puts them in weight order): they come back with the same terms in the same order and
+    the same weights to the last bit."""
+    story = ActiveStory(id="s", last_seen=T0)
+    packed = (("head", "line"), ("body", "text"), (), False, False)
+    member = ProfileMember("i", story, T0, packed, "o")
+    title = {"head": 2 / 3, "line": 1e-300}
+    for vector, shared in (
+        ({"head": 0.1 + 0.2, "line": 0.5, "body": 1 / 3, "text": 0.7}, True),
+        ({"body": 0.9, "head": 0.1 + 0.2, "line": 0.5}, False),  # (cut: weight order)
+        ({"head": 0.25, "body": 0.5}, False),
+    ):
+        member.keep_vectors(vector, title)
+        assert member.weights is not None and member.weights.typecode == "d"
+        assert (member.heads is None) is shared
+        got, got_title = member.vectors()
+        assert list(got.items()) == list(vector.items())
+        assert list(got_title.items()) == list(title.items())
+    member.keep_vectors({}, {})
+    assert member.vectors() == ({}, {})
 
 
 def test_observed_items_wait_with_their_features_packed() -> None:

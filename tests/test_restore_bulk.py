@@ -40,7 +40,8 @@ def _state(clusterer: Clusterer) -> list[Any]:
         out.append((sorted(story.outlets), story.profile, story.profile_counted))
         for m in story.profile_members():
             head = (m.headline.text, m.headline.first) if m.headline else None
-            out.append((m.id, m.story.id, m.when, m.packed, m.outlet, m.indexed, head, m.vector))
+            vectors = (m.terms, m.weights, m.heads)
+            out.append((m.id, m.story.id, m.when, m.packed, m.outlet, m.indexed, head, vectors))
         out.append([m.id for m in story.recent])
     counts = clusterer._counts
     for name in ("df", "sdf", "names", "uncased", "outlet_n"):
