@@ -13,7 +13,7 @@ from itertools import chain
 
 from .features import Packed
 from .headline_route import Headline
-from .window_counts import PackedVector, Vector
+from .window_counts import Counts, PackedVector, Vector
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "log_tally"]
 
@@ -104,7 +104,7 @@ class ActiveStory:
 def log_tally(story: ActiveStory, plain: bool = False) -> Counter[str]:
     """How many of a story's items hold each term, counted from its log; `plain`: its
     multi-topic items not counted."""
-    tf: Counter[str] = Counter()
+    tf: Counter[str] = Counts()
     for _, packed, _, _ in story.log:
         if not (plain and packed[4]):
             tf.update(frozenset(packed[0]).union(packed[1]))

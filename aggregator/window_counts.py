@@ -14,20 +14,41 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import mul
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .features import Features, Packed
 
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
-__all__ = ["PackedVector", "Vector", "WindowCounts", "dot", "pack_vector", "unit", "unpack_vector"]
+__all__ = [
+    "Counts",
+    "PackedVector",
+    "Vector",
+    "WindowCounts",
+    "dot",
+    "pack_vector",
+    "unit",
+    "unpack_vector",
+]
 
 Vector = dict[str, float]
 # A vector kept for later: its terms in order and their weights as C doubles (a dict of 80
 # terms with its float objects takes ~3.5 KB, this ~1.5 KB); `unpack_vector` gives an equal
 # dict back, in the same order, so sums over it are the same to the last bit.
 PackedVector = tuple[tuple[str, ...], array]
+
+
+class Counts(Counter[str]):
+    """A `Counter` that is pickled entry by entry: a `Counter` pickles a copy of itself (a
+    dict), and the pickler keeps every object it wrote until it ends, so writing the grouping
+    snapshot held a second copy of every count of the window (see
+    aggregator.grouping_snapshot). Loaded, it holds the same entries in the same order."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (), None, None, iter(self.items())
 
 
 def pack_vector(vector: Vector) -> PackedVector:
@@ -57,14 +78,14 @@ class WindowCounts:
         self.settings = settings
         self.n_items = 0
         self.n_stories = 0  # kept equal to the clusterer's active stories
-        self.df: Counter[str] = Counter()  # term → active items holding it
-        self.sdf: Counter[str] = Counter()  # term → active stories holding it
-        self.names: Counter[str] = Counter()  # term → items writing it as a name
+        self.df: Counter[str] = Counts()  # term → active items holding it
+        self.sdf: Counter[str] = Counts()  # term → active stories holding it
+        self.names: Counter[str] = Counts()  # term → items writing it as a name
         # term → Title Case items holding it in their headline only: their case tells nothing
         # (the items whose case shows for a term are its `df` less these)
-        self.uncased: Counter[str] = Counter()
+        self.uncased: Counter[str] = Counts()
         self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
-        self.outlet_n: Counter[str] = Counter()
+        self.outlet_n: Counter[str] = Counts()
         # outlets whose counts are made when first needed (see `count_outlet_later`): their
         # items' packed features, and the terms of those of their items gone since
         self._later: dict[str, tuple[list[Packed], list[frozenset[str]]]] = {}
@@ -115,7 +136,7 @@ class WindowCounts:
         """How many of an outlet's active items hold each term (None: no item holds one)."""
         later = self._later.pop(outlet, None)
         if later is not None:
-            counts = self.outlet_df.setdefault(outlet, Counter())
+            counts = self.outlet_df.setdefault(outlet, Counts())
             counts.update(chain.from_iterable(frozenset(p[0]).union(p[1]) for p in later[0]))
             for unique in later[1]:
                 _subtract(counts, unique)
@@ -134,7 +155,7 @@ class WindowCounts:
                 self.outlet_n[outlet] += sign
                 return
             self.outlet_counts(outlet)
-        counts = self.outlet_df.setdefault(outlet, Counter())
+        counts = self.outlet_df.setdefault(outlet, Counts())
         if sign > 0:
             counts.update(unique)
             self.outlet_n[outlet] += sign

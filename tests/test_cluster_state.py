@@ -3,6 +3,8 @@ behind, and restored items share their term strings."""
 
 from __future__ import annotations
 
+import io
+import pickle
 import random
 from collections import Counter
 from dataclasses import replace
@@ -17,7 +19,7 @@ from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
-from aggregator.window_counts import unpack_vector
+from aggregator.window_counts import Counts, unpack_vector
 
 
 def _story_of_many() -> list[Item]:
@@ -212,6 +214,33 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
         assert list(got_title.items()) == list(title.items())
     member.keep_vectors({}, {})
     assert member.vectors() == ({}, {})
+
+
+def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
+    """The window's term counts (items, stories, names, outlets, story tallies) are pickled
+    entry by entry: the pickler keeps every object it writes until it ends, and a `Counter`
+    writes a dict copy of itself, so writing the window held a second copy of its counts.
+    Loaded, they hold the same entries in the same order."""
+    clusterer = Clusterer(ClusterSettings())
+    items = _items()
+    clusterer.observe(items)
+    for one in items:
+        clusterer.assign(one, one.published or T0)
+    counts = clusterer._counts
+    kept = [counts.df, counts.sdf, counts.names, counts.outlet_n, *counts.outlet_df.values()]
+    kept += clusterer._tallies.values()
+    assert clusterer._tallies and counts.outlet_df and all(type(c) is Counts for c in kept)
+    pickler = pickle.Pickler(io.BytesIO(), protocol=5)
+    pickler.dump(clusterer)
+    written = [obj for _, obj in pickler.memo.copy().values()]
+    assert not [obj for obj in written if type(obj) is dict and obj and obj in kept]
+    loaded = pickle.loads(pickle.dumps(clusterer, protocol=5))._counts
+    for name in ("df", "sdf", "names", "uncased", "outlet_n"):
+        again = getattr(loaded, name)
+        assert type(again) is Counts and list(again.items()) == list(getattr(counts, name).items())
+    assert {o: list(c.items()) for o, c in loaded.outlet_df.items()} == {
+        o: list(c.items()) for o, c in counts.outlet_df.items()
+    }
 
 
 def test_observed_items_wait_with_their_features_packed() -> None:
