@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .active_story import ActiveStory
-from .features import unpack
+from .features import Features, unpack
 from .models import Item
 from .story_links import StoryLinks
 
@@ -60,13 +60,19 @@ class FurnitureMoves(StoryLinks):
         if len(story.members) == 1 or new_id in self._stories:
             self._furnish_in_place(story, item_id)
             return story.id
+        features, outlet, when, score = self._take_out(story, item_id)
+        own = self._new_story(new_id, now)
+        features = replace(features, multi=True)
+        self._record(own, Item(id=item_id, title="", outlet=outlet), features, when, now, score)
+        return own.id
+
+    def _take_out(self, story: ActiveStory, item_id: str) -> tuple[Features, str, datetime, float]:
+        """`_detach` an active item from `story`, for the caller to book into another: its
+        features, outlet, publication time and score, as the story kept them."""
         _, packed, outlet, when = next(entry for entry in story.log if entry[0] == item_id)
         score = self._item_story[item_id][1]
         self._detach(story, item_id)
-        own = self._new_story(new_id, now)
-        features = replace(unpack(packed), multi=True)
-        self._record(own, Item(id=item_id, title="", outlet=outlet), features, when, now, score)
-        return own.id
+        return unpack(packed), outlet, when, score
 
     def _active_story_of(self, item_id: str) -> ActiveStory | None:
         known = self._item_story.get(item_id)

@@ -92,16 +92,12 @@ class GroupLeave(FurnitureMoves):
     ) -> None:
         """Move a member of `story` into `target` (where the item it holds went), as one of
         its profile; `story` keeps its id and its other items."""
-        _, packed, outlet, when = next(e for e in story.log if e[0] == member.id)
-        headline = member.headline
-        score = self._item_story[member.id][1]
-        self._detach(story, member.id)
-        features = unpack(packed)
+        features, outlet, when, score = self._take_out(story, member.id)
         packed = self._record(
             target, Item(id=member.id, title="", outlet=outlet), features, when, now, score
         )
         moved = ProfileMember(member.id, target, when, packed, outlet)
         vector, title_vector = self._counts.vectors(features, outlet)
         self._set_vectors(moved, vector, title_vector)
-        moved.headline = headline
+        moved.headline = member.headline
         self._enter_profile(target, moved)
