@@ -161,18 +161,15 @@ class Clusterer(GroupLeave):
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
         alone = story.members == [item.id]
-        own_terms = self._held(story)  # (its own story is not another that holds its terms)
         # Its story judges it by the members whose text is final: not by itself, nor by
         # teasers whose own page is still to come (a teaser cannot vouch for an article).
-        aside = self._set_aside(story, {item.id, *awaited})
-        judges = bool(story.founder or story.recent)
-        ranked = self._rank(
-            vector, title_vector, when, now, item.outlet, features, has_text, None, own_terms
+        aside = {item.id, *awaited}
+        judges = any(m.id not in aside for m in story.profile_members())
+        ranked = self._rank_aside(
+            story, aside, vector, title_vector, when, now, item.outlet, features, has_text
         )
-        self._put_back(story, aside)
         others = [r for r in ranked if r[2] != story.id]
-        held = alone or not judges
-        held = held or any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
+        held = alone or not judges or _held_by(story, ranked)
         if not held and not self._names_shared(story, item.id, features):
             return self._move(story, item, features, when, now, others)
         if held and not alone and judges:  # held, but maybe only by a group of its own
@@ -285,13 +282,33 @@ class Clusterer(GroupLeave):
     ) -> bool:
         vector, title_vector = self._counts.vectors(features, outlet)
         has_text = len(features.text) >= self.settings.min_text_terms
+        ranked = self._rank_aside(
+            story, aside, vector, title_vector, when, now, outlet, features, has_text
+        )
+        return _held_by(story, ranked)
+
+    def _rank_aside(
+        self,
+        story: ActiveStory,
+        aside: Collection[str],
+        vector: Vector,
+        title_vector: Vector,
+        when: datetime,
+        now: datetime,
+        outlet: str,
+        features: Features,
+        has_text: bool,
+    ) -> list[Link]:
+        """`_rank` an item of `story` (no headline) with the story matched through its
+        profile members not in `aside` only; its own story is not another that holds its
+        terms (`_held`)."""
         own_terms = self._held(story)
         snapshot = self._set_aside(story, aside)
         ranked = self._rank(
             vector, title_vector, when, now, outlet, features, has_text, None, own_terms
         )
         self._put_back(story, snapshot)
-        return any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
+        return ranked
 
     def _place(
         self, ranked: list[Link], new_id: str, now: datetime
@@ -506,6 +523,11 @@ class Clusterer(GroupLeave):
                 self._absorb(oldest, story)
                 merged.append(story.id)
         return oldest, tuple(merged)
+
+
+def _held_by(story: ActiveStory, ranked: list[Link]) -> bool:
+    """Whether `story` holds the item these links rank (matches it with no negative margin)."""
+    return any(sid == story.id and margin >= 0 for margin, _, sid, _ in ranked)
 
 
 def _item_time(item: Item, default: datetime) -> datetime:
