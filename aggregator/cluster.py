@@ -265,11 +265,10 @@ class Clusterer(GroupLeave):
             or self._stories.get(story.id) is not story
         ):
             return moved  # (the story it left and the one it went to are one again)
-        along = tuple(m.id for m in group if m.id in story.members)
-        for member in group:
-            if member.id in along:
-                self._move_along(story, member, target, now)
-        return replace(moved, moved_with=along)
+        along = [m for m in group if m.id in story.members]
+        for member in along:
+            self._move_along(story, member, target, now)
+        return replace(moved, moved_with=tuple(m.id for m in along))
 
     def _holds(
         self,
