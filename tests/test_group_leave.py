@@ -119,3 +119,25 @@ def test_grouping_moves_the_group_in_the_store_and_a_restart_finds_it() -> None:
         assert restarted.story_of("b2") == ids["b"] and restarted.story_of("a2") == "a"
     finally:
         store.close()
+
+
+def test_copies_of_a_member_that_goes_along_follow_it_in_the_store() -> None:
+    store = Store(":memory:")
+    try:
+        clusterer = Clusterer()
+        teasers = _teasers()
+        b2 = next(t for t in teasers if t.id == "b2")
+        copy = replace(b2, id="b2-copy", outlet="copy.example", guid="b2-copy")
+        store.insert_items([*filler(12), *teasers, copy])
+        group_pending(store, clusterer, T0 + timedelta(minutes=30))
+        assert store.items_by_id(["b2-copy"])[0].duplicate_of == "b2"  # a copy, not grouped
+        store.save_articles(
+            [(i, f"http://{i}.example/{i}", "ok", None, text) for i, text in ARTICLES.items()],
+            T0,
+        )
+        regroup_articles(store, clusterer, T0 + timedelta(minutes=60))
+        ids = store.story_ids(["b", "b2", "b2-copy"])
+        assert ids["b"] != "a" and ids["b2"] == ids["b"]  # B2 went along with B
+        assert ids["b2-copy"] == ids["b2"]  # and its copy with it
+    finally:
+        store.close()
