@@ -16,6 +16,7 @@ This module is the only one that reads or writes the file.
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import dataclasses
 import gc
 import hashlib
@@ -25,7 +26,9 @@ import os
 import pickle
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -102,7 +105,7 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                pickle.dump(clusterer, body, protocol=5)
+                _dump(clusterer, body)
             finally:
                 if collecting:
                     gc.enable()
@@ -128,6 +131,15 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
         time.process_time() - started,
     )
     return size
+
+
+def _dump(clusterer: Clusterer, body: IO[bytes]) -> None:
+    """Pickle the window straight into the file (the pickler writes each 64 KB frame as it
+    is done), with the reductions below: what the write holds on top of the window is the
+    pickler's memo, a table of every object saved, which `_Reductions` keeps small."""
+    pickler = pickle.Pickler(body, protocol=5)
+    pickler.dispatch_table = _Reductions()
+    pickler.dump(clusterer)
 
 
 def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
@@ -199,6 +211,118 @@ def _read(raw: IO[bytes], stamp: Stamp) -> tuple[str, Clusterer | None]:
         return "checksum mismatch", None
     gc.freeze()  # the window lives as long as the process (see `Clusterer.restore`)
     return "", clusterer
+
+
+class _Unset:
+    """Stands for a slot with no value (a class: pickled by name)."""
+
+
+class _SetterCache(dict[type, tuple[Any, ...]]):
+    def __missing__(self, cls: type) -> tuple[Any, ...]:
+        names = _slot_names(cls)
+        if names is None:
+            raise TypeError(f"{cls.__qualname__} is not a record of slots")
+        found = {}
+        for klass in reversed(cls.__mro__):  # (a subclass's descriptor wins)
+            found.update(vars(klass))
+        self[cls] = setters = tuple(found[name].__set__ for name in names)
+        return setters
+
+
+class _Reductions(dict[type, Any]):
+    """The pickler's dispatch table: copyreg's, plus reductions of the window's records that
+    leave the pickler less to hold. The pickler's memo keeps every object it saved alive until
+    the end, the temporary ones its reductions make included: by default a slotted record is
+    saved as a dict of its slots inside a tuple, a `Counter` as a copy of itself and a time as
+    bytes inside a tuple, all held until the dump ends. Here a record is saved as its values
+    in one tuple, a `Counter` as its items (streamed) and a time as its fields; each loads back
+    equal (a `Counter` in the same order). Decided once per type."""
+
+    def __init__(self) -> None:
+        super().__init__(copyreg.dispatch_table)
+
+    def __missing__(self, cls: type) -> Any:
+        if issubclass(cls, type):
+            raise KeyError(cls)  # (classes are saved by name)
+        reduce = _reduction(cls)
+        self[cls] = reduce
+        return reduce
+
+
+def _reduction(cls: type) -> Any:
+    if cls is Counter:
+        return _reduce_counter
+    if cls is datetime:
+        return _reduce_datetime
+    return _reduce_default if _slot_names(cls) is None else _reduce_slots
+
+
+def _reduce_default(obj: Any) -> Any:
+    return obj.__reduce_ex__(5)  # (what the pickler does without a table entry)
+
+
+def _reduce_counter(obj: Counter[Any]) -> Any:
+    return (Counter, (), None, None, iter(obj.items()))
+
+
+def _reduce_datetime(obj: datetime) -> Any:
+    if obj.fold:
+        return obj.__reduce_ex__(5)
+    fields = (obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second, obj.microsecond)
+    return (datetime, (*fields, obj.tzinfo))
+
+
+def _reduce_slots(obj: Any) -> Any:
+    """Made (and remembered) first, then its slots set from one tuple of their values: a
+    record reached again through its own slots (a story's founder's story) is found made."""
+    cls = type(obj)
+    values = tuple([getattr(obj, n, _Unset) for n in _slot_names(cls) or ()])
+    return (copyreg.__newobj__, (cls,), values, None, None, _set_slots)
+
+
+def _set_slots(obj: Any, values: tuple[Any, ...]) -> None:
+    for set_slot, value in zip(_SETTERS[type(obj)], values, strict=True):
+        if value is not _Unset:
+            set_slot(obj, value)
+
+
+_SLOTS: dict[type, tuple[str, ...] | None] = {}
+_SETTERS = _SetterCache()  # class → its slots' setters, in the order of `_slot_names`
+
+
+def _slot_names(cls: type) -> tuple[str, ...] | None:
+    """The slots of a class whose instances hold only slots and which pickles in no way of
+    its own (so its records are rebuilt from their values); None for any other class."""
+    if cls not in _SLOTS:
+        _SLOTS[cls] = None if _pickles_itself(cls) else _slots_of(cls)
+    return _SLOTS[cls]
+
+
+def _pickles_itself(cls: type) -> bool:
+    return (
+        cls.__reduce_ex__ is not object.__reduce_ex__  # type: ignore[comparison-overlap]
+        or cls.__reduce__ is not object.__reduce__  # type: ignore[comparison-overlap]
+        or getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__
+        or hasattr(cls, "__setstate__")
+        or cls.__new__ is not object.__new__
+    )
+
+
+def _slots_of(cls: type) -> tuple[str, ...] | None:
+    names: list[str] = []
+    for klass in cls.__mro__[:-1]:
+        slots = klass.__dict__.get("__slots__")
+        if slots is None:
+            return None  # (its instances have a __dict__, or it is built in)
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name == "__dict__":
+                return None
+            if name == "__weakref__":
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"  # (as Python mangles it)
+            names.append(name)
+    return tuple(names)
 
 
 class _Checked:

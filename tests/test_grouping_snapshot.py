@@ -481,20 +481,21 @@ def test_the_window_is_pickled_with_the_collector_off(
     """A cold pass's window is not frozen: a collection set off while pickling would walk
     all of it, again and again. The collector is off while the pickler runs, back on after."""
     import gc
-    import pickle
+
+    from aggregator import grouping_snapshot
 
     store = Store(tmp_path / "news.db")
     _store_pass(store, PASS_A, CLOCK_A)
     job = _job(store, CLOCK_A)
     job.run()
     collecting: list[bool] = []
-    dump = pickle.dump
+    dump = grouping_snapshot._dump
 
-    def watched(*args: Any, **kwargs: Any) -> None:
+    def watched(*args: Any) -> None:
         collecting.append(gc.isenabled())
-        dump(*args, **kwargs)
+        dump(*args)
 
-    monkeypatch.setattr(pickle, "dump", watched)
+    monkeypatch.setattr(grouping_snapshot, "_dump", watched)
     job.save_snapshot()
     store.close()
     assert snapshot_path(tmp_path / "news.db").exists()  # type: ignore[union-attr]

@@ -1,0 +1,102 @@
+"""How the grouping snapshot pickles the window: records and counts load back exactly as they
+were, and the write holds no temporary copy of each (the pickler's memo keeps every object
+it saved alive until the dump ends)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from collections import Counter
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from aggregator.active_story import ActiveStory, ProfileMember
+from aggregator.grouping_snapshot import _Reductions
+
+T0 = datetime(2025, 3, 4, 6, 0, tzinfo=UTC)
+
+
+class _Plain:
+    __slots__ = ("__secret", "a", "b")
+
+    def __init__(self, a: object) -> None:
+        self.a = a
+
+    def hide(self, value: object) -> None:
+        self.__secret = value
+
+    def secret(self) -> object:
+        return self.__secret
+
+
+class _Sub(_Plain):
+    __slots__ = ("c",)
+
+
+class _WithDict:
+    def __init__(self) -> None:
+        self.x = [1, 2]
+
+
+def _round_trip(obj: Any, table: bool = True) -> tuple[Any, dict[int, Any]]:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    if table:
+        pickler.dispatch_table = _Reductions()
+    pickler.dump(obj)
+    memo = {i: o for i, o in pickler.memo.copy().values()}
+    return pickle.loads(buffer.getvalue()), memo
+
+
+def _window(n: int) -> list[ActiveStory]:
+    stories = []
+    for k in range(n):
+        story = ActiveStory(f"s{k}", T0 + timedelta(minutes=k), outlets={"a.example"})
+        story.founder = ProfileMember(f"i{k}", story, T0, ("packed", k), "a.example")
+        story.recent.append(ProfileMember(f"j{k}", story, T0, ("packed",), "b.example"))
+        story.enter(f"i{k}", ("packed", k), "a.example", T0, T0)
+        stories.append(story)
+    return stories
+
+
+def test_records_load_back_with_their_values_and_references() -> None:
+    stories = _window(3)
+    loaded, _ = _round_trip(stories)
+    for before, after in zip(stories, loaded, strict=True):
+        assert type(after) is ActiveStory and repr(after) == repr(before)
+        assert after.founder.story is after and after.recent[0].story is after  # (cycles)
+    assert loaded[0].founder.when is loaded[1].founder.when  # shared stays shared
+
+
+def test_slots_left_unset_stay_unset_and_other_classes_pickle_as_before() -> None:
+    plain, sub, with_dict = _Plain([1]), _Sub("x"), _WithDict()
+    sub.c = plain
+    sub.hide("kept")
+    (p, s, w), _ = _round_trip([plain, sub, with_dict])
+    assert p.a == [1] and not hasattr(p, "b") and not hasattr(p, "_Plain__secret")
+    assert s.secret() == "kept"
+    assert type(s) is _Sub and s.a == "x" and s.c.a == [1] and not hasattr(s, "b")
+    assert type(w) is _WithDict and w.x == [1, 2]
+
+
+def test_counts_and_times_load_back_equal_in_the_same_order() -> None:
+    counts = Counter({"zeta": 3, "alpha": 1, "mid": 2})
+    counts["alpha"] += 4
+    local = timezone(timedelta(hours=2))
+    times = [T0, datetime(2025, 1, 1, 1, 2, 3, 456, tzinfo=local), datetime(2025, 1, 1)]
+    folded = datetime(2025, 10, 26, 2, 30, fold=1)
+    (c, t, f), _ = _round_trip([counts, times, folded])
+    assert type(c) is Counter and list(c.items()) == list(counts.items())
+    assert t == times and [x.tzinfo for x in t] == [UTC, local, None]
+    assert f == folded and f.fold == 1
+
+
+def test_the_write_keeps_no_copy_of_each_record_or_count() -> None:
+    stories = _window(40)
+    counts = {f"outlet{k}": Counter({f"term{j}": j for j in range(30)}) for k in range(20)}
+    _, plain = _round_trip([stories, counts], table=False)
+    _, ours = _round_trip([stories, counts])
+    dicts = [o for o in ours.values() if type(o) is dict]
+    assert dicts == [counts]  # no dict of slots per record, no dict copy per Counter
+    assert sum(type(o) is dict for o in plain.values()) >= 3 * len(stories) + len(counts)
+    assert len(ours) < len(plain) - 3 * len(stories)
