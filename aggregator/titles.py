@@ -98,10 +98,10 @@ def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
 
 
 def cut_from_text(title: str, text: str) -> bool:
-    """Whether a title is only the opening words of its own text, cut before its first
-    sentence ends (a feed without headlines, `title_from_text`): after a first line that
-    repeats the title (a page's heading), the text's first sentence opens with the title's
-    words and runs on."""
+    """Whether a title is only the opening words of its own text, cut inside a sentence (a
+    feed without headlines, `title_from_text`): after a first line that repeats the title (a
+    page's heading), the text opens with the title's words and the sentence they end in runs
+    on (a short first sentence may be whole in the title: "Fire in Keldon. Two were…")."""
     head = words(title)
     if len(head) < 3:
         return False
@@ -109,6 +109,9 @@ def cut_from_text(title: str, text: str) -> bool:
     first, _, rest = body.partition("\n")
     if rest.strip() and words(first) == head:
         body = rest.lstrip()
-    sentences = split_sentences(body[: 4 * len(title) + 400])
-    said = words(sentences[0]) if sentences else []
+    said: list[str] = []
+    for sentence in split_sentences(body[: 4 * len(title) + 400]):
+        said += words(sentence)
+        if len(said) >= len(head):  # (the sentence the title's words end in)
+            break
     return len(said) > len(head) and said[: len(head)] == head

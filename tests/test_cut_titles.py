@@ -88,3 +88,29 @@ def test_a_real_headline_still_leads() -> None:
         _item(2, _cut(LEAD_2), LEAD_2 + MORE_2),
     ]
     assert summarize(items).headline == "Keldon closes Aster bridge to lorries"
+
+
+SHORT = "Keldon has closed a bridge. "
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "cut"),
+    [
+        (title_from_text(SHORT + LEAD + MORE), SHORT + LEAD + MORE, True),  # the pipeline's cut
+        (_cut(SHORT + LEAD), SHORT + LEAD + MORE, True),
+        (SHORT + LEAD, SHORT + LEAD + MORE, False),  # whole sentences: the feed's headlines
+        ("Keldon has closed a bridge", SHORT + LEAD + MORE, False),
+    ],
+)
+def test_a_title_cut_past_a_short_first_sentence_is_cut_from_its_text(
+    title: str, text: str, cut: bool
+) -> None:
+    assert cut_from_text(title, text) is cut
+
+
+def test_a_cut_title_holding_a_short_first_sentence_does_not_lead_as_a_fragment() -> None:
+    texts = [SHORT + LEAD + MORE, "Lorries are banned. " + LEAD_2 + MORE_2]
+    items = [_item(n, title_from_text(text), text) for n, text in enumerate(texts, 1)]
+    headline = summarize(items).headline
+    assert headline.endswith(".")  # a whole sentence, not a title cut off mid-sentence
+    assert headline not in {item.title.rstrip("…") for item in items}
