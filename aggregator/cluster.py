@@ -137,9 +137,12 @@ class Clusterer(GroupLeave):
         arriving with that text would be, by the other members of its story whose text is
         final (not by itself, nor by the members in `awaited`, whose page is still to come;
         with no other member to judge it, it stays):
-        - if they no longer hold it (its teaser joined on words its text does not bear out),
-          it leaves: it joins the story it now matches, or founds one of its own (id from
-          `moved_story_id`); the story it left keeps its id and its other items;
+        - if they no longer hold it (its teaser joined on words its text does not bear out)
+          and it shares no distinctive name with another of its items, it leaves: it joins
+          the story it now matches, or founds one of its own (id from `moved_story_id`); the
+          story it left keeps its id and its other items;
+        - else, if the members that hold it hold nothing else of the story
+          (`GroupLeave._group_apart`), it leaves so, and they go with it (`moved_with`);
         - else, if it now matches another active story, stories are merged into the oldest,
           which keeps its id: an item alone in its story joins on a plain match; an item
           whose story holds others merges it only with a story it matches by `merge_margin`

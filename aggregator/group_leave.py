@@ -6,10 +6,10 @@ event's story on their teasers (two lottery jackpot reports under another winner
 murder cases' reports under a third case's) never leave: once both texts are in, each holds
 the other. `GroupLeave._group_apart` judges such a group as one: the members that hold the
 regrouped item are its group, and the group leaves when the story's other members whose text
-is final hold none of the group, and no item of the group names a distinctive person, place
-or organisation that an item left behind names too (`event_links.shares_a_name`). The group
-follows the item to the story it moves to; the story it left keeps its id and its other
-items. Pure: time comes in as `now`.
+is final hold neither the item nor any of its group, and neither names a distinctive person,
+place or organisation that an item left behind names too (`event_links.shares_a_name`). The
+group follows the item to the story it moves to (`Clusterer._move_group`); the story it left
+keeps its id and its other items. Pure: time comes in as `now`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ __all__ = ["GroupLeave"]
 
 
 class GroupLeave(FurnitureMoves):
-    """Finds the group of items a regrouped item leaves its story with, and moves it."""
+    """Finds the group of items a regrouped item leaves its story with, and moves each of
+    them after it (`_move_along`)."""
 
     def _holds(
         self,
@@ -55,16 +56,19 @@ class GroupLeave(FurnitureMoves):
         """The members of `story` that hold the regrouped item and leave with it, or [] when
         the item stays. Judges are the profile members whose text is final (not the item,
         not those in `awaited`); the group is the judges that hold the item on their own. It
-        leaves when the other judges (at least one) hold none of the group, and no item of
-        the group shares a distinctive name with an item of the story outside it."""
-        settled = [m for m in story.profile_members() if m.id != item_id and m.id not in awaited]
+        leaves when the other judges (at least one) hold neither the item nor any of the
+        group, and neither the item nor any of the group shares a distinctive name with an
+        item of the story outside it (asked first of the judges: when each shares one with
+        the item, some judge would stay behind sharing it, so nothing else is ranked)."""
+        profile = story.profile_members()
+        settled = [m for m in profile if m.id != item_id and m.id not in awaited]
         if len(settled) < 2:
             return []
         counts = self._counts
         if all(shares_a_name(features, self._full_features(m), counts) for m in settled):
             return []  # (whatever its group, an item left behind would share a name with it)
-        unsettled = {m.id for m in story.profile_members()} - {m.id for m in settled}
         ids = {m.id for m in settled}
+        unsettled = {m.id for m in profile} - ids
         group = [
             m
             for m in settled

@@ -166,7 +166,8 @@ def _furniture_found(
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:
     """Let grouping reconsider items whose article text arrived (`Clusterer.regroup`): a
     teaser grouped on its first sentence joins, or merges its story with, the story its full
-    text matches, or leaves a story its full text does not belong to (`Store.move_item`).
+    text matches, or leaves a story its full text does not belong to (`Store.move_item`),
+    with the items that hold it but nothing else of that story (`Assignment.moved_with`).
     Merges keep the older id and are recorded; returns how many were merged.
     An item whose page turns out to be a page's furniture is marked so.
 
