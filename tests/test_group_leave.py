@@ -4,14 +4,17 @@ Invented events: two stabbings in two towns, two reports of each."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from invented_items import T0, filler, item
 from test_regroup import _consistent
 from test_regroup_moves import ARTICLE_A, PELLOW, TEASER_A, TEASER_B
 
+from aggregator.active_story import ActiveStory
 from aggregator.cluster import Clusterer, moved_story_id
+from aggregator.features import Features
 from aggregator.grouping import group_pending, regroup_articles
 from aggregator.models import Item
 from aggregator.store import Store
@@ -74,6 +77,36 @@ def test_two_reports_that_hold_each_other_but_not_their_story_leave_it_together(
         again = clusterer.regroup(full[item_id], T0 + timedelta(minutes=80))
         assert again is not None and again.moved_with == ()
     assert clusterer.story_of("b2") == moved.story_id and clusterer.story_of("a2") == "a"
+
+
+class _AHoldsB2(Clusterer):
+    """A clusterer whose judging says A's report holds B2's article (as a third case's report
+    on the same court might): everything else is judged as ever."""
+
+    def _holds(
+        self,
+        story: ActiveStory,
+        aside: Collection[str],
+        features: Features,
+        outlet: str,
+        when: datetime,
+        now: datetime,
+    ) -> bool:
+        if outlet == "b2.example" and "a" not in aside:
+            return True
+        return super()._holds(story, aside, features, outlet, when, now)
+
+
+def test_a_group_another_judge_holds_stays() -> None:
+    clusterer = _AHoldsB2()
+    for one in [*filler(12), *_teasers()]:
+        clusterer.assign(one, one.published or T0)
+    full = {t.id: replace(t, text=ARTICLES[t.id]) for t in _teasers()}
+    _all_in(clusterer, full, timedelta(minutes=50))
+    # B2 holds B, and nothing else does; but A, left behind, holds B2: the group stays
+    stayed = clusterer.regroup(full["b"], T0 + timedelta(minutes=60))
+    assert stayed is not None and stayed.story_id == "a" and stayed.moved_with == ()
+    assert {clusterer.story_of(i) for i in full} == {"a"}
 
 
 def test_a_group_naming_someone_of_its_story_stays() -> None:
