@@ -203,7 +203,9 @@ _collector_paused = False
 
 def _resume_collector() -> None:
     """Start-up is over (the command's modules are loaded): what it built lives as long as the
-    process, so it is frozen (never searched for cycles again) and the collector runs again."""
+    process, so it is frozen (never searched for cycles again) and the collector runs again.
+    The cycles start-up left as garbage are frozen with it and never freed: ~2,300 objects,
+    ~0.7 MB once `run`'s modules are in, a fixed cost (what is built later is collected)."""
     global _collector_paused
     if _collector_paused:
         _collector_paused = False
