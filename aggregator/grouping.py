@@ -18,7 +18,7 @@ from .models import Item
 from .store import Store
 from .term_pool import TermPool
 
-__all__ = ["GROUP_CHUNK", "group_pending", "publication_runs", "regroup_articles"]
+__all__ = ["GROUP_CHUNK", "Between", "group_pending", "publication_runs", "regroup_articles"]
 
 GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pending`)
 
@@ -35,6 +35,16 @@ class Dated(Protocol):
 
 
 D = TypeVar("D", bound=Dated)
+
+
+class Between(Protocol):
+    """What is done between the parts a pass groups (the story job's summaries ahead)."""
+
+    def part_done(self) -> None:
+        """A part of a run was counted or assigned."""
+
+    def run_done(self) -> None:
+        """A run was grouped and another follows."""
 
 
 def publication_runs(
@@ -57,7 +67,11 @@ def publication_runs(
 
 
 def group_pending(
-    store: Store, clusterer: Clusterer, now: datetime, chunk: int = GROUP_CHUNK
+    store: Store,
+    clusterer: Clusterer,
+    now: datetime,
+    chunk: int = GROUP_CHUNK,
+    between: Between | None = None,
 ) -> int:
     """Assign every stored item without a story, oldest first; returns how many were assigned.
 
@@ -71,7 +85,8 @@ def group_pending(
 
     The runs are cut over the items' keys (`Store.unassigned_keys`) and a run's items are
     read `chunk` at a time, twice (counted, then assigned), so a large backlog never holds
-    more than `chunk` texts; the pass groups as one read of them would.
+    more than `chunk` texts; the pass groups as one read of them would. `between`, when
+    given, is told of each part and run grouped (it must not change the store).
     """
     count = 0
     with store.transaction():
@@ -82,9 +97,11 @@ def group_pending(
             parts = [_parts([key.id for key in run], chunk) for _, run in runs]
             terms = TermPool.for_runs(parts, store.item_texts, clusterer.settings.text_tokens)
         try:
-            for clock, run in runs:
+            for index, (clock, run) in enumerate(runs):
                 ids = [key.id for key in run]
-                count += _group_run(store, clusterer, clock, ids, chunk, now, terms)
+                count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between)
+                if between is not None and index < len(runs) - 1:
+                    between.run_done()
         finally:
             if terms is not None:
                 terms.close()
@@ -104,6 +121,7 @@ def _group_run(
     chunk: int,
     now: datetime,
     terms: TermPool | None = None,
+    between: Between | None = None,
 ) -> int:
     """Group one run of publication time (see `group_pending`); returns its length.
 
@@ -123,11 +141,15 @@ def _group_run(
             clusterer.observe(part)
         else:
             clusterer.observe(part, terms.terms(part))
+        if between is not None:
+            between.part_done()
     for part in parts():
         if terms is not None:
             terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
         for item in part:
             _group_item(store, clusterer, clock, item, now)
+        if between is not None:
+            between.part_done()
     return len(ids)
 
 

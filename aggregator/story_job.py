@@ -30,6 +30,7 @@ from .pipeline import story_categories, summary_inputs
 from .store import Store
 from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summary_fingerprint
+from .summary_ahead import SummariesAhead
 from .summary_pool import SummaryPool
 
 __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
@@ -209,19 +210,24 @@ class StoryJob:
             log.info("grouping: the store changed outside this window; no snapshot this run")
             self._failed = True
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
+        ahead = self._ahead()
         try:
             # group_pending reads the items itself, a chunk of a run at a time.
-            group_pending(self.store, self.clusterer, now)
+            group_pending(self.store, self.clusterer, now, between=ahead)
             if regroup:
                 regroup_articles(self.store, self.clusterer, now)
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
+            if ahead is not None and ahead.pool is not None:
+                ahead.pool.close()
             raise
         if self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()
             self._unsaved = True
         release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
+        if ahead is not None and ahead.pool is not None:
+            return self._summarise_on_workers(dirty, now, ahead)
         if SummaryPool.worth_it(self.summarizer, len(dirty)):
             return self._summarise_on_workers(dirty, now)
         changed = 0
@@ -232,20 +238,45 @@ class StoryJob:
                     changed += self._summarise(story_id, now)
         return changed
 
-    def _summarise_on_workers(self, dirty: Sequence[str], now: datetime) -> int:
+    def _ahead(self) -> SummariesAhead | None:
+        """Summaries worked out while a big pass groups (`summary_ahead`), when the workers
+        could run them."""
+        if not SummariesAhead.possible(self.summarizer):
+            return None
+        assert isinstance(self.summarizer, ExtractiveSummarizer)
+        return SummariesAhead(self.summarizer, self.store.dirty_stories, self._read_ahead)
+
+    def _read_ahead(self, story_id: str) -> tuple[list[Item], str | None] | None:
+        prepared = self._prepare(story_id)
+        if prepared.summary is not None or prepared.inputs is None:
+            return None
+        return prepared.inputs, prepared.headline
+
+    def _summarise_on_workers(
+        self, dirty: Sequence[str], now: datetime, early: SummariesAhead | None = None
+    ) -> int:
         """`run`'s summaries of many stories: the writer thread reads a batch, hands most of
         its stories to the workers and summarises the rest itself, then saves the batch
-        before in one transaction, in order (the same summaries and writes as in place)."""
+        before in one transaction, in order (the same summaries and writes as in place).
+        A story `early` summarised from the same inputs and headline takes that summary."""
         assert isinstance(self.summarizer, ExtractiveSummarizer)
-        pool = SummaryPool(self.summarizer)
+        started = early.pool if early is not None else None
+        pool = started if started is not None else SummaryPool(self.summarizer)
         changed = 0
         try:
-            in_flight: list[tuple[_Prepared, Future[Summary] | None]] = []
+            in_flight: list[tuple[_Prepared, Future[Summary] | Future[bytes] | None]] = []
             for start in range(0, len(dirty) + SAVE_BATCH, SAVE_BATCH):
                 batch = [self._prepare(story_id) for story_id in dirty[start : start + SAVE_BATCH]]
-                asked = [p for p in batch if p.summary is None and p.inputs is not None]
+                wanted = [p for p in batch if p.summary is None and p.inputs is not None]
+                taken: dict[_Prepared, Future[bytes]] = {}
+                for p in wanted if early is not None else ():
+                    if (future := early.take(p.story_id, (p.inputs, p.headline))) is not None:
+                        taken[p] = future
+                asked = [p for p in wanted if p not in taken]
                 futures = iter(pool.submit([(p.inputs, p.headline) for p in asked]))
-                ahead = [(p, next(futures) if p in asked else None) for p in batch]
+                ahead = [
+                    (p, taken.get(p) or (next(futures) if p in asked else None)) for p in batch
+                ]
                 if in_flight:
                     with self.store.transaction():
                         for prepared, future in in_flight:
@@ -255,6 +286,8 @@ class StoryJob:
                 in_flight = ahead
         finally:
             pool.close()
+        if early is not None:
+            log.debug("summaries ahead: %d of %d used", early.used, early.handed)
         return changed
 
     def _summarise(self, story_id: str, now: datetime) -> int:

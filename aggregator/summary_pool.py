@@ -9,16 +9,19 @@ by one. The workers live for one pass, like the parse workers.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
 from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
 
-__all__ = ["MIN_STORIES", "SummaryPool"]
+__all__ = ["MIN_STORIES", "SummaryPool", "unpack"]
 
 MIN_STORIES = 200  # fewer dirty stories are summarised in place: starting workers costs more
 CHUNK = 4  # stories per task: fewer round trips, still an even spread over the workers
@@ -27,6 +30,7 @@ CHUNK = 4  # stories per task: fewer round trips, still an even spread over the 
 OWN_SHARE = 0.75
 
 _summarizer: ExtractiveSummarizer | None = None  # each worker's own
+T = TypeVar("T")
 
 
 def _start_worker(settings: SummarySettings) -> None:
@@ -39,6 +43,23 @@ def _summarise_in_worker(
 ) -> list[Summary]:
     assert _summarizer is not None
     return [_summarizer.summarize(items, headline) for items, headline in stories]
+
+
+def _summarise_packed_in_worker(
+    stories: Sequence[tuple[Sequence[Item], str | None]],
+) -> list[bytes]:
+    """`_summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
+    answers that wait)."""
+    return [
+        zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1)
+        for s in _summarise_in_worker(stories)
+    ]
+
+
+def unpack(packed: bytes) -> Summary:
+    """A summary `submit_to_workers` answered with."""
+    summary: Summary = pickle.loads(zlib.decompress(packed))
+    return summary
 
 
 class SummaryPool(InPlaceFallback):
@@ -82,6 +103,26 @@ class SummaryPool(InPlaceFallback):
         self._summarise_here(here, outs)
         return futures + outs
 
+    def submit_to_workers(
+        self, stories: Sequence[tuple[Sequence[Item], str | None]]
+    ) -> list[Future[bytes]] | None:
+        """Hand all of `stories` to the workers (none is summarised here), each answer
+        packed (`unpack`); None when the workers are gone (a worker died)."""
+        if self._pool is None:
+            return None
+        futures: list[Future[bytes]] = []
+        for start in range(0, len(stories), CHUNK):
+            chunk = list(stories[start : start + CHUNK])
+            outs: list[Future[bytes]] = [Future() for _ in chunk]
+            try:
+                task = self._pool.submit(_summarise_packed_in_worker, chunk)
+            except BrokenProcessPool:
+                self._broken()
+                return None
+            task.add_done_callback(lambda done, c=chunk, o=outs: self._deliver(done, c, o))
+            futures.extend(outs)
+        return futures
+
     def _submit_chunk(
         self, chunk: list[tuple[Sequence[Item], str | None]]
     ) -> list[Future[Summary]]:
@@ -100,9 +141,9 @@ class SummaryPool(InPlaceFallback):
 
     def _deliver(
         self,
-        done: Future[list[Summary]],
+        done: Future[list[T]],
         chunk: list[tuple[Sequence[Item], str | None]],
-        outs: list[Future[Summary]],
+        outs: list[Future[T]],
     ) -> None:
         error = None if done.cancelled() else done.exception()
         if done.cancelled() or isinstance(error, BrokenProcessPool):
@@ -117,10 +158,12 @@ class SummaryPool(InPlaceFallback):
         for out, summary in zip(outs, done.result(), strict=True):
             out.set_result(summary)
 
-    def result(self, future: Future[Summary]) -> Summary:
-        """The summary `future` stands for (summarised here if its worker died)."""
+    def result(self, future: Future[Summary] | Future[bytes]) -> Summary:
+        """The summary `future` stands for (summarised here if its worker died); a packed
+        one (`submit_to_workers`) is unpacked."""
         try:
-            return future.result()
+            answer = future.result()
+            return unpack(answer) if isinstance(answer, bytes) else answer
         except _Redo as redo:
             self._broken()
             items, headline = redo.story

@@ -49,6 +49,11 @@ class InPlaceFallback:
     def __init__(self, pool: ProcessPoolExecutor | None) -> None:
         self._pool = pool
 
+    @property
+    def alive(self) -> bool:
+        """Whether the workers are still in use (no worker has died, not closed)."""
+        return self._pool is not None
+
     def _broken(self) -> None:
         """Give the pool up (once): the rest of the pass is done in place."""
         if self._pool is not None:

@@ -21,6 +21,7 @@ from aggregator.models import FeedState, Fetched, Item, Source
 from aggregator.parse_pool import parse_items
 from aggregator.store import Store
 from aggregator.summarize import ExtractiveSummarizer
+from aggregator.summary_ahead import SummariesAhead
 from aggregator.summary_pool import SummaryPool
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -84,6 +85,8 @@ def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
     monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
     monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
     monkeypatch.setattr(story_job, "SAVE_BATCH", 3)  # several batches in flight, in order
+    # (none summarised while grouping: test_summary_ahead.py)
+    monkeypatch.setattr(SummariesAhead, "possible", staticmethod(lambda summarizer: False))
     calls: list[int] = []
     real_submit = SummaryPool.submit
     monkeypatch.setattr(

@@ -1,0 +1,116 @@
+"""Summaries worked out while a big pass is still grouping, on the core grouping leaves idle.
+
+A pass of many items groups them run by run of publication time on the writer thread, with
+only the term worker on the second core; its stories are summarised after the last run. Most
+stories of an earlier run get nothing from the later ones (63% in the bench's cold pass). So
+once a run is grouped and another follows, the stories dirty then are read a few at a time
+between the parts the writer groups next (`part_done`), and the summary pool's workers
+summarise them meanwhile. When the pass summarises, a story takes the answer (`take`) only
+when its inputs and published headline are exactly those it was summarised from (a digest of
+every field of them); any other story is summarised then, as without this. The summaries are
+the same; a story that changed meanwhile costs a worker's summary and one more read.
+
+Nothing is read or started for a pass of one run, or until `MIN_STORIES` stories are dirty
+(the workers' memory is paid only by a big pass); reads stay `AHEAD` stories ahead of the
+workers, so the answers wait in memory, not the inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+
+from . import summary_pool
+from .models import Item
+from .summarize import ExtractiveSummarizer
+from .summary_pool import SummaryPool
+
+__all__ = ["AHEAD", "SummariesAhead", "inputs_digest"]
+
+AHEAD = 500  # stories read and handed to the workers but not yet summarised, at most
+
+Story = tuple[Sequence[Item], str | None]  # a summary's inputs and the published headline
+# A dirty story as summarising would read it now; None when there is nothing to summarise
+# (nothing publishable, or its stored summary was written from the same inputs).
+Read = Callable[[str], Story | None]
+
+
+def inputs_digest(story: Story) -> bytes:
+    """Names every field of a story's summary inputs and its headline. Pure."""
+    return hashlib.blake2b(repr(story).encode(), digest_size=16).digest()
+
+
+class SummariesAhead:
+    """Stories summarised ahead during a grouping pass (see the module); `pool` is the
+    summary pool it started, if any, for the pass's summarising to go on with."""
+
+    def __init__(
+        self, summarizer: ExtractiveSummarizer, dirty: Callable[[], list[str]], read: Read
+    ) -> None:
+        self.summarizer = summarizer
+        self._dirty = dirty
+        self._read = read
+        self.pool: SummaryPool | None = None
+        self._queue: list[str] = []  # dirty stories to read, in reverse (popped from the end)
+        self._seen: set[str] = set()
+        self._given_up = False
+        # story id -> digest of what it was summarised from, and the workers' packed answer
+        self._asked: dict[str, tuple[bytes, Future[bytes]]] = {}
+        self._busy: list[Future[bytes]] = []  # answers not in yet, oldest first
+        self.handed = 0  # stories handed to the workers
+        self.used = 0  # answers taken
+
+    @staticmethod
+    def possible(summarizer: object) -> bool:
+        """Whether summaries can be worked out ahead: by the extractive summariser's
+        workers, on a second core."""
+        return SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES)
+
+    def run_done(self) -> None:
+        """A run was grouped and another follows: its dirty stories are read from now on."""
+        if self._given_up:
+            return
+        fresh = [story for story in self._dirty() if story not in self._seen]
+        self._seen.update(fresh)
+        self._queue = fresh[::-1] + self._queue
+        if self.pool is None and len(self._seen) >= summary_pool.MIN_STORIES:
+            self.pool = SummaryPool(self.summarizer)
+
+    def part_done(self) -> None:
+        """Read stories and hand them to the workers until `AHEAD` are out."""
+        if self.pool is None or self._given_up or not self._queue:
+            return
+        if not self.pool.alive:  # a worker died: the pass summarises everything later
+            self._given_up = True
+            return
+        self._busy = [future for future in self._busy if not future.done()]
+        room = AHEAD - len(self._busy)
+        ids: list[str] = []
+        stories: list[Story] = []
+        while self._queue and len(stories) < room:
+            story_id = self._queue.pop()
+            story = self._read(story_id)
+            if story is not None:
+                ids.append(story_id)
+                stories.append(story)
+        if not stories:
+            return
+        futures = self.pool.submit_to_workers(stories)
+        if futures is None:  # (as above)
+            self._given_up = True
+            return
+        for story_id, story, future in zip(ids, stories, futures, strict=True):
+            self._asked[story_id] = (inputs_digest(story), future)
+        self._busy.extend(futures)
+        self.handed += len(futures)
+
+    def take(self, story_id: str, story: Story) -> Future[bytes] | None:
+        """The workers' summary of `story` (as summarising reads it now), packed (see
+        `SummaryPool.result`), when it was summarised from exactly these inputs and headline;
+        None otherwise."""
+        asked = self._asked.pop(story_id, None)
+        if asked is None or asked[0] != inputs_digest(story):
+            return None
+        self.used += 1
+        return asked[1]

@@ -1,0 +1,148 @@
+"""Summaries worked out while a pass still groups are used only when the story's inputs and
+headline are still those they were written from; the stored stories and summaries are those
+of summarising after grouping."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from invented_items import filler, item
+from test_summary_pool import dump, run_story_job, stored_items
+
+import aggregator.summary_pool as summary_pool
+from aggregator.models import Item
+from aggregator.store import Store
+from aggregator.summarize import ExtractiveSummarizer
+from aggregator.summary_ahead import SummariesAhead, inputs_digest
+
+
+def store_with(path: Path, later: str) -> None:
+    """The news fixture and filler stories, with the Globe Wire quake report published two
+    hours after the others (a later run of publication time, joining their story)."""
+    store = Store(path)
+    for state, items in stored_items():
+        moved = [
+            dataclasses.replace(it, published=it.published + timedelta(hours=2))
+            if later in it.feed_url and it.published is not None
+            else it
+            for it in items
+        ]
+        store.save_poll(state, moved)
+    store.close()
+
+
+def test_summaries_ahead_are_used_only_while_their_inputs_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ungrouped = tmp_path / "ungrouped.db"
+    store_with(ungrouped, "globewire/world")
+    in_place, ahead = tmp_path / "in_place.db", tmp_path / "ahead.db"
+    shutil.copy(ungrouped, in_place)
+    shutil.copy(ungrouped, ahead)
+    changed = run_story_job(in_place)  # (one core's worth of stories: all in place)
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
+
+    taken: list[tuple[bool, bool]] = []  # (handed ahead, its summary used)
+    real_take = SummariesAhead.take
+
+    def take(self: SummariesAhead, story_id: str, story: tuple[Sequence[Item], str | None]):  # type: ignore[no-untyped-def]
+        handed = story_id in self._asked
+        future = real_take(self, story_id, story)
+        taken.append((handed, future is not None))
+        return future
+
+    monkeypatch.setattr(SummariesAhead, "take", take)
+    assert run_story_job(ahead) == changed >= 8
+    assert dump(ahead) == dump(in_place)
+    assert (True, True) in taken  # a story the later run left alone: its summary ahead
+    assert (True, False) in taken  # the quake story grew: summarised again
+
+
+def stories(n: int) -> dict[str, tuple[list[Item], str | None]]:
+    return {it.id: ([it], None) for it in filler(n)}
+
+
+def test_nothing_is_read_or_started_for_few_stories_or_one_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 3)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    dirty = stories(5)
+    read: list[str] = []
+
+    def reader(story_id: str) -> tuple[list[Item], str | None]:
+        read.append(story_id)
+        return dirty[story_id]
+
+    ahead = SummariesAhead(ExtractiveSummarizer(), lambda: sorted(dirty)[:2], reader)
+    ahead.part_done()  # (the first run: nothing grouped yet)
+    ahead.run_done()
+    ahead.part_done()
+    assert ahead.pool is None and read == [] and ahead.handed == 0
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 1)
+    assert not SummariesAhead.possible(ExtractiveSummarizer())
+
+
+def test_a_changed_story_or_headline_is_not_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    here = ExtractiveSummarizer()
+    dirty = stories(6)
+    first, second, third, empty, *rest = sorted(dirty)
+    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: None if s == empty else dirty[s])
+    ahead.run_done()
+    ahead.part_done()
+    pool = ahead.pool
+    assert pool is not None
+    try:
+        assert ahead.handed == 5  # every story but the one with nothing to summarise
+        grown = ([*dirty[first][0], item("late", "A later report", minutes=90)], None)
+        assert ahead.take(first, grown) is None
+        assert ahead.take(second, (dirty[second][0], "Its published headline")) is None
+        assert ahead.take(empty, dirty[first]) is None  # (never handed)
+        future = ahead.take(third, dirty[third])
+        assert future is not None
+        assert pool.result(future) == here.summarize(*dirty[third])
+        for story_id in rest:
+            future = ahead.take(story_id, dirty[story_id])
+            assert future is not None and pool.result(future) == here.summarize(*dirty[story_id])
+        assert ahead.used == 3
+    finally:
+        pool.close()
+
+
+def test_the_digest_names_every_field_and_the_headline() -> None:
+    story = filler(1)[0]
+    base = inputs_digest(([story], None))
+    assert inputs_digest(([story], None)) == base
+    assert inputs_digest(([story], "")) != base
+    assert inputs_digest(([dataclasses.replace(story, outlet_name="Other")], None)) != base
+    later = story.published + timedelta(seconds=1)  # (not in the content hash)
+    assert inputs_digest(([dataclasses.replace(story, published=later)], None)) != base
+
+
+def test_once_the_workers_are_lost_nothing_more_is_read_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    dirty = stories(3)
+    read: list[str] = []
+    ahead = SummariesAhead(
+        ExtractiveSummarizer(), lambda: sorted(dirty), lambda s: read.append(s) or dirty[s]
+    )
+    ahead.run_done()
+    assert ahead.pool is not None
+    ahead.pool._broken()  # (a worker died: the pass summarises in place)
+    ahead.part_done()
+    ahead.part_done()
+    assert ahead.handed == 0 and read == []
+    assert all(ahead.take(s, dirty[s]) is None for s in dirty)
