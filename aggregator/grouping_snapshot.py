@@ -24,8 +24,10 @@ import json
 import logging
 import os
 import pickle
+import sys
 import time
 import zlib
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,10 +68,11 @@ _CODE: str | None = None
 
 
 def code_fingerprint() -> str:
-    """A digest of the package's source: a snapshot pickled by other code is not loaded."""
+    """A digest of the package's source (and the machine's byte order, in which arrays are
+    saved): a snapshot pickled by other code is not loaded."""
     global _CODE
     if _CODE is None:
-        digest = hashlib.sha1(usedforsecurity=False)
+        digest = hashlib.sha1(sys.byteorder.encode(), usedforsecurity=False)
         for path in sorted(Path(__file__).parent.glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -233,10 +236,11 @@ class _Reductions(dict[type, Any]):
     """The pickler's dispatch table: copyreg's, plus reductions of the window's records that
     leave the pickler less to hold. The pickler's memo keeps every object it saved alive until
     the end, the temporary ones its reductions make included: by default a slotted record is
-    saved as a dict of its slots inside a tuple, a `Counter` as a copy of itself and a time as
-    bytes inside a tuple, all held until the dump ends. Here a record is saved as its values
-    in one tuple, a `Counter` as its items (streamed) and a time as its fields; each loads back
-    equal (a `Counter` in the same order). Decided once per type."""
+    saved as a dict of its slots inside a tuple, a `Counter` as a copy of itself, an array as a
+    copy of its bytes and a time as bytes inside a tuple, all held until the dump ends. Here a
+    record is saved as its values in one tuple, a `Counter` as its items (streamed), an array
+    from its own memory and a time as its fields; each loads back equal (a `Counter` in the
+    same order). Decided once per type."""
 
     def __init__(self) -> None:
         super().__init__(copyreg.dispatch_table)
@@ -254,6 +258,8 @@ def _reduction(cls: type) -> Any:
         return _reduce_counter
     if cls is datetime:
         return _reduce_datetime
+    if cls is array:
+        return _reduce_array
     return _reduce_default if _slot_names(cls) is None else _reduce_slots
 
 
@@ -270,6 +276,11 @@ def _reduce_datetime(obj: datetime) -> Any:
         return obj.__reduce_ex__(5)
     fields = (obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second, obj.microsecond)
     return (datetime, (*fields, obj.tzinfo))
+
+
+def _reduce_array(obj: array[Any]) -> Any:
+    """Its memory as it is (a view, not a copy; the byte order is in `code_fingerprint`)."""
+    return (array, (obj.typecode, pickle.PickleBuffer(obj)))
 
 
 def _reduce_slots(obj: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import pickle
+from array import array
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -89,6 +90,15 @@ def test_counts_and_times_load_back_equal_in_the_same_order() -> None:
     assert type(c) is Counter and list(c.items()) == list(counts.items())
     assert t == times and [x.tzinfo for x in t] == [UTC, local, None]
     assert f == folded and f.fold == 1
+
+
+def test_arrays_load_back_equal_and_are_not_copied_while_writing() -> None:
+    weights = [array("d", [0.5, -1.25, 3.0]), array("d"), array("q", [7, 8])]
+    loaded, memo = _round_trip(weights)
+    assert [(type(a), a.typecode, a.tolist()) for a in loaded] == [
+        (array, w.typecode, w.tolist()) for w in weights
+    ]
+    assert not any(type(o) is bytes for o in memo.values())  # (by default: a copy each)
 
 
 def test_the_write_keeps_no_copy_of_each_record_or_count() -> None:
