@@ -212,14 +212,22 @@ class StoryJob:
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
         ahead = self._ahead()
         try:
+            return self._group_and_summarise(now, bool(regroup), ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()  # (whichever way the pass ends)
+
+    def _group_and_summarise(
+        self, now: datetime, regroup: bool, ahead: SummariesAhead | None
+    ) -> int:
+        """`run` once the window is ready: group, then summarise the dirty stories."""
+        try:
             # group_pending reads the items itself, a chunk of a run at a time.
             group_pending(self.store, self.clusterer, now, between=ahead)
             if regroup:
                 regroup_articles(self.store, self.clusterer, now)
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
-            if ahead is not None and ahead.pool is not None:
-                ahead.pool.close()
             raise
         if self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()

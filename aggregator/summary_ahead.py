@@ -105,6 +105,11 @@ class SummariesAhead:
         self._busy.extend(futures)
         self.handed += len(futures)
 
+    def close(self) -> None:
+        """Stop the workers it started, if any (again: nothing)."""
+        if self.pool is not None:
+            self.pool.close()
+
     def take(self, story_id: str, story: Story) -> Future[bytes] | None:
         """The workers' summary of `story` (as summarising reads it now), packed (see
         `SummaryPool.result`), when it was summarised from exactly these inputs and headline;

@@ -14,6 +14,7 @@ import pytest
 from invented_items import filler, item
 from test_summary_pool import dump, run_story_job, stored_items
 
+import aggregator.story_job as story_job
 import aggregator.summary_pool as summary_pool
 from aggregator.models import Item
 from aggregator.store import Store
@@ -146,3 +147,28 @@ def test_once_the_workers_are_lost_nothing_more_is_read_ahead(
     ahead.part_done()
     assert ahead.handed == 0 and read == []
     assert all(ahead.take(s, dirty[s]) is None for s in dirty)
+
+
+def test_the_workers_started_ahead_stop_when_the_pass_fails_after_grouping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "news.db"
+    store_with(path, "globewire/world")
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    started: list[summary_pool.SummaryPool] = []
+    real_init = summary_pool.SummaryPool.__init__
+
+    def init(self: summary_pool.SummaryPool, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        started.append(self)
+
+    def fail() -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(summary_pool.SummaryPool, "__init__", init)
+    monkeypatch.setattr(story_job, "release_free_memory", fail)
+    with pytest.raises(OSError, match="disk I/O error"):
+        run_story_job(path)
+    assert len(started) == 1  # (started ahead, after the first run)
+    assert not started[0].alive
