@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -112,31 +112,38 @@ class SummaryPool(InPlaceFallback):
             return None
         futures: list[Future[bytes]] = []
         for start in range(0, len(stories), CHUNK):
-            chunk = list(stories[start : start + CHUNK])
-            outs: list[Future[bytes]] = [Future() for _ in chunk]
-            try:
-                task = self._pool.submit(_summarise_packed_in_worker, chunk)
-            except BrokenProcessPool:
-                self._broken()
+            outs = self._hand(_summarise_packed_in_worker, list(stories[start : start + CHUNK]))
+            if outs is None:
                 return None
-            task.add_done_callback(lambda done, c=chunk, o=outs: self._deliver(done, c, o))
             futures.extend(outs)
         return futures
 
     def _submit_chunk(
         self, chunk: list[tuple[Sequence[Item], str | None]]
     ) -> list[Future[Summary]]:
-        outs: list[Future[Summary]] = [Future() for _ in chunk]
+        outs = self._hand(_summarise_in_worker, chunk)
+        if outs is None:  # (the workers are gone: summarised here)
+            outs = [Future() for _ in chunk]
+            self._summarise_here(chunk, outs)
+        return outs
+
+    def _hand(
+        self,
+        work: Callable[[list[tuple[Sequence[Item], str | None]]], list[T]],
+        chunk: list[tuple[Sequence[Item], str | None]],
+    ) -> list[Future[T]] | None:
+        """A future for each story of `chunk`, answered when a worker has done `work` on it;
+        None when the workers are gone (a worker died)."""
         pool = self._pool
-        if pool is not None:
-            try:
-                task = pool.submit(_summarise_in_worker, chunk)
-            except BrokenProcessPool:
-                self._broken()
-            else:
-                task.add_done_callback(lambda done: self._deliver(done, chunk, outs))
-                return outs
-        self._summarise_here(chunk, outs)
+        if pool is None:
+            return None
+        try:
+            task = pool.submit(work, chunk)
+        except BrokenProcessPool:
+            self._broken()
+            return None
+        outs: list[Future[T]] = [Future() for _ in chunk]
+        task.add_done_callback(lambda done: self._deliver(done, chunk, outs))
         return outs
 
     def _deliver(
