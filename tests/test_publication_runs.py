@@ -106,6 +106,43 @@ def test_a_backlog_in_one_pass_is_grouped_as_arriving_hour_by_hour() -> None:
         by_hour.close()
 
 
+class _Heard:
+    """A `grouping.Between` that notes what it is told, and how many items had a story
+    when each run was done."""
+
+    def __init__(self, store: Store, items: list[Item]) -> None:
+        self.store, self.items = store, items
+        self.parts = 0
+        self.runs: list[int] = []
+
+    def part_done(self) -> None:
+        self.parts += 1
+
+    def run_done(self) -> None:
+        self.runs.append(len(self.store.story_ids([i.id for i in self.items])))
+
+
+def test_between_hears_of_each_part_and_of_every_run_but_the_last() -> None:
+    """What the story job's summaries ahead hang on: a part done as it is counted and as it
+    is assigned, a run done once its items have their stories and only when another follows
+    (a pass of one run: never); and the pass groups as without it."""
+    items = backlog()  # (twelve runs of one item, then today's two in one run)
+    for chosen in (items, items[-2:]):
+        heard, plain = Store(), Store()
+        try:
+            heard.insert_items(chosen)
+            plain.insert_items(chosen)
+            between = _Heard(heard, chosen)
+            assert group_pending(heard, Clusterer(), NOW, chunk=1, between=between) == len(chosen)
+            group_pending(plain, Clusterer(), NOW, chunk=1)
+            assert between.parts == 2 * len(chosen)  # (a part an item: counted, then assigned)
+            assert between.runs == list(range(1, len(chosen) - 1))
+            assert stories(heard, chosen) == stories(plain, chosen)
+        finally:
+            heard.close()
+            plain.close()
+
+
 class _Tracked(Item):
     """An item that can be watched (Item's slots leave no room for a weak reference)."""
 
