@@ -255,6 +255,8 @@ class StoryJob:
         return SummariesAhead(self.summarizer, self.store.dirty_stories, self._read_ahead)
 
     def _read_ahead(self, story_id: str) -> tuple[list[Item], str | None] | None:
+        """A dirty story's summary inputs and published headline as summarising would read
+        them now; None when there is nothing to summarise (see `summary_ahead.Read`)."""
         prepared = self._prepare(story_id)
         if prepared.summary is not None or prepared.inputs is None:
             return None

@@ -30,20 +30,21 @@ __all__ = ["AHEAD", "SummariesAhead", "inputs_digest"]
 
 AHEAD = 500  # stories read and handed to the workers but not yet summarised, at most
 
-Story = tuple[Sequence[Item], str | None]  # a summary's inputs and the published headline
+StoryInputs = tuple[Sequence[Item], str | None]  # a summary's inputs, the published headline
 # A dirty story as summarising would read it now; None when there is nothing to summarise
 # (nothing publishable, or its stored summary was written from the same inputs).
-Read = Callable[[str], Story | None]
+Read = Callable[[str], StoryInputs | None]
 
 
-def inputs_digest(story: Story) -> bytes:
+def inputs_digest(story: StoryInputs) -> bytes:
     """Names every field of a story's summary inputs and its headline. Pure."""
     return hashlib.blake2b(repr(story).encode(), digest_size=16).digest()
 
 
 class SummariesAhead:
     """Stories summarised ahead during a grouping pass (see the module); `pool` is the
-    summary pool it started, if any, for the pass's summarising to go on with."""
+    summary pool it started, if any, for the pass's summarising to go on with (`close`
+    stops it)."""
 
     def __init__(
         self, summarizer: ExtractiveSummarizer, dirty: Callable[[], list[str]], read: Read
@@ -87,7 +88,7 @@ class SummariesAhead:
         self._busy = [future for future in self._busy if not future.done()]
         room = AHEAD - len(self._busy)
         ids: list[str] = []
-        stories: list[Story] = []
+        stories: list[StoryInputs] = []
         while self._queue and len(stories) < room:
             story_id = self._queue.pop()
             story = self._read(story_id)
@@ -110,7 +111,7 @@ class SummariesAhead:
         if self.pool is not None:
             self.pool.close()
 
-    def take(self, story_id: str, story: Story) -> Future[bytes] | None:
+    def take(self, story_id: str, story: StoryInputs) -> Future[bytes] | None:
         """The workers' summary of `story` (as summarising reads it now), packed (see
         `SummaryPool.result`), when it was summarised from exactly these inputs and headline;
         None otherwise."""
