@@ -5,7 +5,9 @@ of summarising after grouping."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import signal
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -172,3 +174,26 @@ def test_the_workers_started_ahead_stop_when_the_pass_fails_after_grouping(
         run_story_job(path)
     assert len(started) == 1  # (started ahead, after the first run)
     assert not started[0].alive
+
+
+def test_answers_lost_with_their_worker_are_summarised_in_place_when_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    here = ExtractiveSummarizer()
+    dirty = stories(12)
+    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: dirty[s])
+    ahead.run_done()
+    ahead.part_done()
+    pool = ahead.pool
+    assert pool is not None and pool._pool is not None and ahead.handed == 12
+    try:
+        for pid in list(pool._pool._processes):  # the worker is killed (OOM killer, say)
+            os.kill(pid, signal.SIGKILL)
+        for story_id in sorted(dirty):
+            future = ahead.take(story_id, dirty[story_id])
+            assert future is not None and pool.result(future) == here.summarize(*dirty[story_id])
+        assert not pool.alive
+    finally:
+        ahead.close()
