@@ -21,7 +21,7 @@ from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
 from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
 
-__all__ = ["MIN_STORIES", "SummaryPool", "unpack"]
+__all__ = ["MIN_STORIES", "SummaryPool"]
 
 MIN_STORIES = 200  # fewer dirty stories are summarised in place: starting workers costs more
 CHUNK = 4  # stories per task: fewer round trips, still an even spread over the workers
@@ -56,7 +56,7 @@ def _summarise_packed_in_worker(
     ]
 
 
-def unpack(packed: bytes) -> Summary:
+def _unpack(packed: bytes) -> Summary:
     """A summary `submit_to_workers` answered with."""
     summary: Summary = pickle.loads(zlib.decompress(packed))
     return summary
@@ -107,7 +107,7 @@ class SummaryPool(InPlaceFallback):
         self, stories: Sequence[tuple[Sequence[Item], str | None]]
     ) -> list[Future[bytes]] | None:
         """Hand all of `stories` to the workers (none is summarised here), each answer
-        packed (`unpack`); None when the workers are gone (a worker died)."""
+        packed (`result` unpacks it); None when the workers are gone (a worker died)."""
         if self._pool is None:
             return None
         futures: list[Future[bytes]] = []
@@ -170,7 +170,7 @@ class SummaryPool(InPlaceFallback):
         one (`submit_to_workers`) is unpacked."""
         try:
             answer = future.result()
-            return unpack(answer) if isinstance(answer, bytes) else answer
+            return _unpack(answer) if isinstance(answer, bytes) else answer
         except _Redo as redo:
             self._broken()
             items, headline = redo.story
