@@ -36,6 +36,7 @@ from typing import IO, Any
 
 from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
+from .window_counts import reduce_counter
 
 __all__ = ["FORMAT", "Stamp", "code_fingerprint", "load", "save", "snapshot_path", "stamp_for"]
 
@@ -255,7 +256,7 @@ class _Reductions(dict[type, Any]):
 
 def _reduction(cls: type) -> Any:
     if cls is Counter:
-        return _reduce_counter
+        return reduce_counter
     if cls is datetime:
         return _reduce_datetime
     if cls is array:
@@ -265,10 +266,6 @@ def _reduction(cls: type) -> Any:
 
 def _reduce_default(obj: Any) -> Any:
     return obj.__reduce_ex__(5)  # (what the pickler does without a table entry)
-
-
-def _reduce_counter(obj: Counter[Any]) -> Any:
-    return (Counter, (), None, None, iter(obj.items()))
 
 
 def _reduce_datetime(obj: datetime) -> Any:

@@ -28,6 +28,7 @@ __all__ = [
     "WindowCounts",
     "dot",
     "pack_vector",
+    "reduce_counter",
     "unit",
     "unpack_vector",
 ]
@@ -48,7 +49,12 @@ class Counts(Counter[str]):
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (), None, None, iter(self.items())
+        return reduce_counter(self)
+
+
+def reduce_counter(counter: Counter[Any]) -> tuple[Any, ...]:
+    """How a counter is pickled here: its class, then its entries streamed in order (no copy)."""
+    return type(counter), (), None, None, iter(counter.items())
 
 
 def pack_vector(vector: Vector) -> PackedVector:
