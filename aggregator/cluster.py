@@ -45,7 +45,7 @@ from .event_links import (
     shares_a_name,
     shares_own_terms,
 )
-from .features import Features, Packed, encode, item_features, pack, unpack
+from .features import Features, encode, item_features, pack, unpack
 from .furniture_moves import moved_story_id
 from .group_leave import GroupLeave
 from .headline_route import Headline, headline_margin
@@ -324,23 +324,6 @@ class Clusterer(GroupLeave):
             return story, score, merged, False
         score = max((s for _, s, _, _ in ranked), default=0.0)
         return self._new_story(new_id, now), score, (), True
-
-    def _join_profile(
-        self,
-        story: ActiveStory,
-        item: Item,
-        when: datetime,
-        packed: Packed,
-        vector: Vector,
-        title_vector: Vector,
-        headline: Headline | None = None,
-    ) -> ProfileMember:
-        """Make a booked item one of its story's profile members, with its vectors."""
-        member = ProfileMember(item.id, story, when, packed, item.outlet)
-        self._set_vectors(member, vector, title_vector)
-        member.headline = headline
-        self._enter_profile(story, member)
-        return member
 
     # --- scoring ----------------------------------------------------------------------------
 

@@ -97,11 +97,7 @@ class GroupLeave(FurnitureMoves):
         """Move a member of `story` into `target` (where the item it holds went), as one of
         its profile; `story` keeps its id and its other items."""
         features, outlet, when, score = self._take_out(story, member.id)
-        packed = self._record(
-            target, Item(id=member.id, title="", outlet=outlet), features, when, now, score
-        )
-        moved = ProfileMember(member.id, target, when, packed, outlet)
+        item = Item(id=member.id, title="", outlet=outlet)
+        packed = self._record(target, item, features, when, now, score)
         vector, title_vector = self._counts.vectors(features, outlet)
-        self._set_vectors(moved, vector, title_vector)
-        moved.headline = member.headline
-        self._enter_profile(target, moved)
+        self._join_profile(target, item, when, packed, vector, title_vector, member.headline)

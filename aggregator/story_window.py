@@ -367,6 +367,23 @@ class StoryWindow:
             story.open = False  # a multi-topic item never vouches for others
         return packed
 
+    def _join_profile(
+        self,
+        story: ActiveStory,
+        item: Item,
+        when: datetime,
+        packed: Packed,
+        vector: Vector,
+        title_vector: Vector,
+        headline: Headline | None = None,
+    ) -> ProfileMember:
+        """Make a booked item one of its story's profile members, with its vectors."""
+        member = ProfileMember(item.id, story, when, packed, item.outlet)
+        self._set_vectors(member, vector, title_vector)
+        member.headline = headline
+        self._enter_profile(story, member)
+        return member
+
     def _enter_profile(self, story: ActiveStory, member: ProfileMember) -> None:
         """Make a member one of the story's profile: its founder or one of its latest items."""
         story.open = True
