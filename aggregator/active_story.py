@@ -34,7 +34,7 @@ class ProfileMember:
     # StoryWindow._member_vectors)
     terms: tuple[str, ...] | None = None
     weights: array | None = None
-    heads: tuple[str, ...] | None = None
+    title_terms: tuple[str, ...] | None = None  # None: the first of `terms` (see below)
     indexed: tuple[str, ...] = ()
     headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed
@@ -44,8 +44,9 @@ class ProfileMember:
         array of C doubles. The title vector's terms are the first one's first terms (both
         list the title's terms first) unless the first was cut to its heaviest terms; only
         then are they kept too. (Two or three objects, not six: ~300 bytes less a member.)"""
-        terms, heads = tuple(vector), tuple(title)
-        self.terms, self.heads = terms, None if terms[: len(heads)] == heads else heads
+        terms, title_terms = tuple(vector), tuple(title)
+        shared = terms[: len(title_terms)] == title_terms
+        self.terms, self.title_terms = terms, None if shared else title_terms
         self.weights = array("d", chain(vector.values(), title.values()))
 
     def vectors(self) -> tuple[Vector, Vector]:
@@ -55,8 +56,8 @@ class ProfileMember:
         assert terms is not None and weights is not None
         rest = iter(weights)  # (`zip` stops at the end of `terms` before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
-        heads = terms if self.heads is None else self.heads  # (the first of `terms`: see above)
-        return vector, dict(zip(heads, rest, strict=False))
+        title_terms = terms if self.title_terms is None else self.title_terms
+        return vector, dict(zip(title_terms, rest, strict=False))
 
 
 @dataclass(slots=True, eq=False)

@@ -266,6 +266,7 @@ class StoryWindow:
             if member.id == item_id:
                 self._unprofile(member)
                 member.packed, member.terms, member.weights = packed, None, None
+                member.title_terms = None  # (its vectors are made again from `packed`)
                 self._unpacked.pop(member, None)
                 self._index_member(member)
                 story.profile = None

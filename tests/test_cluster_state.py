@@ -208,7 +208,7 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
     ):
         member.keep_vectors(vector, title)
         assert member.weights is not None and member.weights.typecode == "d"
-        assert (member.heads is None) is shared
+        assert (member.title_terms is None) is shared
         got, got_title = member.vectors()
         assert list(got.items()) == list(vector.items())
         assert list(got_title.items()) == list(title.items())

@@ -40,7 +40,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
         out.append((sorted(story.outlets), story.profile, story.profile_counted))
         for m in story.profile_members():
             head = (m.headline.text, m.headline.first) if m.headline else None
-            vectors = (m.terms, m.weights, m.heads)
+            vectors = (m.terms, m.weights, m.title_terms)
             out.append((m.id, m.story.id, m.when, m.packed, m.outlet, m.indexed, head, vectors))
         out.append([m.id for m in story.recent])
     counts = clusterer._counts
