@@ -24,6 +24,13 @@ from aggregator.summarize import ExtractiveSummarizer
 from aggregator.summary_ahead import SummariesAhead, inputs_digest
 
 
+def two_cores(monkeypatch: pytest.MonkeyPatch, min_stories: int) -> None:
+    """Summary workers start from `min_stories` dirty stories, as on two cores (whatever this
+    machine has)."""
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", min_stories)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+
+
 def store_with(path: Path, later: str) -> None:
     """The news fixture and filler stories, with the Globe Wire quake report published two
     hours after the others (a later run of publication time, joining their story)."""
@@ -48,8 +55,7 @@ def test_summaries_ahead_are_used_only_while_their_inputs_hold(
     shutil.copy(ungrouped, in_place)
     shutil.copy(ungrouped, ahead)
     changed = run_story_job(in_place)  # (one core's worth of stories: all in place)
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
+    two_cores(monkeypatch, min_stories=1)
 
     taken: list[tuple[bool, bool]] = []  # (handed ahead, its summary used)
     real_take = SummariesAhead.take
@@ -74,8 +80,7 @@ def stories(n: int) -> dict[str, tuple[list[Item], str | None]]:
 def test_nothing_is_read_or_started_for_few_stories_or_one_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 3)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    two_cores(monkeypatch, min_stories=3)
     dirty = stories(5)
     read: list[str] = []
 
@@ -95,8 +100,7 @@ def test_nothing_is_read_or_started_for_few_stories_or_one_run(
 def test_a_changed_story_or_headline_is_not_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    two_cores(monkeypatch, min_stories=1)
     here = ExtractiveSummarizer()
     dirty = stories(6)
     first, second, third, empty, *rest = sorted(dirty)
@@ -135,8 +139,7 @@ def test_the_digest_names_every_field_and_the_headline() -> None:
 def test_once_the_workers_are_lost_nothing_more_is_read_ahead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    two_cores(monkeypatch, min_stories=1)
     dirty = stories(3)
     read: list[str] = []
     ahead = SummariesAhead(
@@ -156,8 +159,7 @@ def test_the_workers_started_ahead_stop_when_the_pass_fails_after_grouping(
 ) -> None:
     path = tmp_path / "news.db"
     store_with(path, "globewire/world")
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    two_cores(monkeypatch, min_stories=1)
     started: list[summary_pool.SummaryPool] = []
     real_init = summary_pool.SummaryPool.__init__
 
@@ -179,8 +181,7 @@ def test_the_workers_started_ahead_stop_when_the_pass_fails_after_grouping(
 def test_answers_lost_with_their_worker_are_summarised_in_place_when_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    two_cores(monkeypatch, min_stories=1)
     here = ExtractiveSummarizer()
     dirty = stories(12)
     ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: dirty[s])
