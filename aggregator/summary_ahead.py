@@ -55,7 +55,6 @@ class SummariesAhead:
         self.pool: SummaryPool | None = None
         self._queue: list[str] = []  # dirty stories to read, in reverse (popped from the end)
         self._seen: set[str] = set()
-        self._given_up = False
         # story id -> digest of what it was summarised from, and the workers' packed answer
         self._asked: dict[str, tuple[bytes, Future[bytes]]] = {}
         self._busy: list[Future[bytes]] = []  # answers not in yet, oldest first
@@ -70,8 +69,8 @@ class SummariesAhead:
 
     def run_done(self) -> None:
         """A run was grouped and another follows: its dirty stories are read from now on."""
-        if self._given_up:
-            return
+        if self.pool is not None and not self.pool.alive:
+            return  # (a worker died: the pass summarises everything later)
         fresh = [story for story in self._dirty() if story not in self._seen]
         self._seen.update(fresh)
         self._queue = fresh[::-1] + self._queue
@@ -80,11 +79,8 @@ class SummariesAhead:
 
     def part_done(self) -> None:
         """Read stories and hand them to the workers until `AHEAD` are out."""
-        if self.pool is None or self._given_up or not self._queue:
-            return
-        if not self.pool.alive:  # a worker died: the pass summarises everything later
-            self._given_up = True
-            return
+        if self.pool is None or not self.pool.alive or not self._queue:
+            return  # (none started, or a worker died: the pass summarises them later)
         self._busy = [future for future in self._busy if not future.done()]
         room = AHEAD - len(self._busy)
         ids: list[str] = []
@@ -98,8 +94,7 @@ class SummariesAhead:
         if not stories:
             return
         futures = self.pool.submit_to_workers(stories)
-        if futures is None:  # (as above)
-            self._given_up = True
+        if futures is None:  # (a worker died: `alive` says so from now on)
             return
         for story_id, story, future in zip(ids, stories, futures, strict=True):
             self._asked[story_id] = (inputs_digest(story), future)
