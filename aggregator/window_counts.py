@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Counts",
+    "OutletCounts",
     "PackedVector",
     "Vector",
     "WindowCounts",
@@ -50,6 +52,115 @@ class Counts(Counter[str]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return reduce_counter(self)
+
+
+_FRESH_MIN = 64  # terms held once an outlet keeps unsorted at least (see OutletCounts)
+
+
+class OutletCounts:
+    """How many of one outlet's active items hold each term, in two tiers: the terms two
+    items or more hold, with their counts (a `Counts`), and the terms one item holds, sorted
+    in a list (8 bytes a term, not a hash table's ~24-37: most of an outlet's terms are held
+    once, ~80% on the bench windows). The latest of those wait unsorted in a small set,
+    sorted in when it passes an eighth of the list (one merge, not an insert each).
+
+    Only the counts of terms held twice or more are read by weight (see `many`): an
+    outlet's furniture is a term more than `outlet_min_repeats - 1` items hold."""
+
+    __slots__ = ("fresh", "many", "once")
+
+    def __init__(self) -> None:
+        self.many: Counter[str] = Counts()  # term → its items, for terms two items hold or more
+        self.once: list[str] = []  # terms one item holds, sorted
+        self.fresh: set[str] = set()  # terms one item holds, not yet sorted into `once`
+
+    @classmethod
+    def of(cls, counts: Counter[str]) -> OutletCounts:
+        """The tiers of full counts (terms counted 0 or less left out)."""
+        made = cls()
+        made.many.update({t: n for t, n in counts.items() if n > 1})
+        made.once = sorted(t for t, n in counts.items() if n == 1)
+        return made
+
+    def __bool__(self) -> bool:
+        return bool(self.many or self.once or self.fresh)
+
+    def __len__(self) -> int:
+        return len(self.many) + len(self.once) + len(self.fresh)
+
+    def get(self, term: str, default: int = 0) -> int:
+        """How many of the outlet's items hold `term` (`default` when none does)."""
+        found = self.many.get(term)
+        if found is not None:
+            return found
+        return 1 if term in self.fresh or self._at(term) is not None else default
+
+    def counts(self) -> dict[str, int]:
+        """Every term held, with its count (sorted by term)."""
+        held = {**self.many, **dict.fromkeys(self.once, 1), **dict.fromkeys(self.fresh, 1)}
+        return dict(sorted(held.items()))
+
+    def add(self, unique: frozenset[str]) -> None:
+        """Count an item's terms."""
+        many, fresh, once = self.many, self.fresh, self.once
+        held = unique & many.keys()
+        many.update(held)
+        twice = []  # (the terms held once so far)
+        new = []
+        last = len(once)
+        for term in unique.difference(held):
+            if term in fresh:
+                fresh.remove(term)
+                twice.append(term)
+                continue
+            at = bisect_left(once, term)
+            if at < last and once[at] == term:
+                del once[at]
+                last -= 1
+                twice.append(term)
+            else:
+                new.append(term)
+        dict.update(many, dict.fromkeys(twice, 2))  # (none of them is in `many`)
+        fresh.update(new)
+        self._settle()
+
+    def remove(self, unique: frozenset[str]) -> None:
+        """Take an item's terms out (a term no item holds any more leaves)."""
+        many = self.many
+        for term in unique:
+            n = many.get(term)
+            if n is None:
+                self._take_once(term)
+            elif n > 2:
+                many[term] = n - 1
+            else:
+                del many[term]
+                self.fresh.add(term)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Sort the latest terms held once into the list when they pass an eighth of it."""
+        fresh = self.fresh
+        if len(fresh) > max(_FRESH_MIN, len(self.once) >> 3):
+            self.once.extend(sorted(fresh))
+            self.once.sort()  # (two sorted runs: merged)
+            fresh.clear()
+
+    def _take_once(self, term: str) -> bool:
+        """Take `term` out of the terms held once; whether it was one."""
+        if term in self.fresh:
+            self.fresh.remove(term)
+            return True
+        at = self._at(term)
+        if at is None:
+            return False
+        del self.once[at]
+        return True
+
+    def _at(self, term: str) -> int | None:
+        once = self.once
+        at = bisect_left(once, term)
+        return at if at < len(once) and once[at] == term else None
 
 
 def reduce_counter(counter: Counter[Any]) -> tuple[Any, ...]:
@@ -90,7 +201,7 @@ class WindowCounts:
         # term → Title Case items holding it in their headline only: their case tells nothing
         # (the items whose case shows for a term are its `df` less these)
         self.uncased: Counter[str] = Counts()
-        self.outlet_df: dict[str, Counter[str]] = {}  # outlet → term → its items holding it
+        self.outlet_df: dict[str, OutletCounts] = {}  # outlet → term → its items holding it
         self.outlet_n: Counter[str] = Counts()
         # outlets whose counts are made when first needed (see `count_outlet_later`): their
         # items' packed features, and the terms of those of their items gone since
@@ -138,14 +249,15 @@ class WindowCounts:
         self._later.setdefault(outlet, ([], []))[0].append(packed)
         self.outlet_n[outlet] += 1
 
-    def outlet_counts(self, outlet: str) -> Counter[str] | None:
+    def outlet_counts(self, outlet: str) -> OutletCounts | None:
         """How many of an outlet's active items hold each term (None: no item holds one)."""
         later = self._later.pop(outlet, None)
         if later is not None:
-            counts = self.outlet_df.setdefault(outlet, Counts())
+            counts: Counter[str] = Counter()
             counts.update(chain.from_iterable(frozenset(p[0]).union(p[1]) for p in later[0]))
             for unique in later[1]:
-                _subtract(counts, unique)
+                counts.subtract(unique)
+            self.outlet_df[outlet] = OutletCounts.of(counts)
         return self.outlet_df.get(outlet)
 
     def count_outlet(self, outlet: str, unique: frozenset[str], sign: int) -> None:
@@ -161,12 +273,14 @@ class WindowCounts:
                 self.outlet_n[outlet] += sign
                 return
             self.outlet_counts(outlet)
-        counts = self.outlet_df.setdefault(outlet, Counts())
+        counts = self.outlet_df.get(outlet)
+        if counts is None:
+            counts = self.outlet_df[outlet] = OutletCounts()
         if sign > 0:
-            counts.update(unique)
+            counts.add(unique)
             self.outlet_n[outlet] += sign
             return
-        _subtract(counts, unique)
+        counts.remove(unique)
         self.outlet_n[outlet] += sign
         if not self.outlet_n[outlet]:
             del self.outlet_n[outlet]
@@ -232,7 +346,9 @@ class WindowCounts:
             title, text = list(title_terms), text_terms
         else:
             limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
-            repeats = furniture.get
+            # (a term one item holds is furniture only below a limit of 1: the count of the
+            # terms held twice or more is all the filter reads otherwise)
+            repeats = furniture.many.get if limit >= 1 else furniture.get
             title = [t for t in title_terms if repeats(t, 0) <= limit]
             text = tuple(t for t in text_terms if repeats(t, 0) <= limit)
         title_tf = Counter(title)
@@ -253,11 +369,3 @@ class WindowCounts:
         if len(shared) < self.settings.min_shared_terms:
             return False
         return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
-
-
-def _subtract(counts: Counter[str], unique: frozenset[str]) -> None:
-    """Take an item's terms out of counts (a term no item holds any more leaves them)."""
-    counts.subtract(unique)
-    for term in unique:
-        if not counts[term]:
-            del counts[term]

@@ -227,7 +227,8 @@ def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
     for one in items:
         clusterer.assign(one, one.published or T0)
     counts = clusterer._counts
-    kept = [counts.df, counts.sdf, counts.names, counts.outlet_n, *counts.outlet_df.values()]
+    kept = [counts.df, counts.sdf, counts.names, counts.outlet_n]
+    kept += [c.many for c in counts.outlet_df.values()]
     kept += clusterer._tallies.values()
     assert clusterer._tallies and counts.outlet_df and all(type(c) is Counts for c in kept)
     pickler = pickle.Pickler(io.BytesIO(), protocol=5)
@@ -238,8 +239,11 @@ def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
     for name in ("df", "sdf", "names", "uncased", "outlet_n"):
         again = getattr(loaded, name)
         assert type(again) is Counts and list(again.items()) == list(getattr(counts, name).items())
-    assert {o: list(c.items()) for o, c in loaded.outlet_df.items()} == {
-        o: list(c.items()) for o, c in counts.outlet_df.items()
+    assert {o: list(c.many.items()) for o, c in loaded.outlet_df.items()} == {
+        o: list(c.many.items()) for o, c in counts.outlet_df.items()
+    }
+    assert {o: c.counts() for o, c in loaded.outlet_df.items()} == {
+        o: c.counts() for o, c in counts.outlet_df.items()
     }
 
 

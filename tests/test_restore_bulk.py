@@ -47,7 +47,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
     for name in ("df", "sdf", "names", "uncased", "outlet_n"):
         out.append(sorted(getattr(counts, name).items()))
     outlets = [(o, counts.outlet_counts(o)) for o in sorted(counts.outlet_n)]
-    out.append([(o, sorted(c.items()) if c is not None else None) for o, c in outlets])
+    out.append([(o, sorted(c.counts().items()) if c is not None else None) for o, c in outlets])
     assert not counts._later and set(counts.outlet_df) <= set(counts.outlet_n)
     out.append((counts.n_items, counts.n_stories))
     out.append([(term, ids(p)) for term, p in clusterer._index.items()])
