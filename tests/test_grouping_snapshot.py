@@ -312,6 +312,19 @@ def test_other_grouping_settings_rebuild(tmp_path: Path, caplog: pytest.LogCaptu
     job.store.close()
 
 
+def test_a_snapshot_of_other_code_rebuilds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window pickled by other code (an upgrade that changed its layout) is not loaded:
+    it is removed and the window is rebuilt from the store."""
+    path = _written(tmp_path)
+    monkeypatch.setattr("aggregator.grouping_snapshot._CODE", "0" * 40)
+    job, said = _next_start(path, caplog)
+    assert "not used (written by other code)" in said
+    assert _rows(job.store) == _rebuilt_rows(tmp_path)
+    job.store.close()
+
+
 def _truncate(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 100])
