@@ -16,6 +16,10 @@ The margin over lead is also given paired per cluster, with its standard error a
 `--save-scores` keeps the per-cluster scores of ours and lead (with commit and settings);
 `--baseline` pairs this run's ours with such a file, cluster by cluster: far less noise than
 comparing two means over the clusters.
+The whole-pipeline table scores each cluster by the published story holding most of its
+documents (`summary_pipeline`), and, as diagnostics, by the story holding the documents the
+batch command's bullets cite, and by its best-scoring piece (a bound); its gap is split by
+cause: clusters split over stories, other clusters' reports in the story scored, the rest.
 
 ROUGE comes from the `rouge-score` package when installed (bench only, not a dependency of the
 package); otherwise from a small built-in implementation (same tokenizer idea, Porter-less stems).
@@ -32,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -121,6 +126,12 @@ def batch_line(cluster_id: str, items: list[Item]) -> str:
 
 def batch_summaries(lines: list[str], settings: Settings) -> dict[str, list[str]]:
     """Bullets per story id, from the batch command's code path."""
+    written = batch_bullets(lines, settings)
+    return {key: [b["text"] for b in bullets] for key, bullets in written.items()}
+
+
+def batch_bullets(lines: list[str], settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """The bullets the batch command writes per story id (text and cited item indexes)."""
     out, err = io.StringIO(), io.StringIO()
     run_batch(lines, out, err, make_summarizer(settings))
     if err.getvalue():
@@ -128,8 +139,13 @@ def batch_summaries(lines: list[str], settings: Settings) -> dict[str, list[str]
     result = {}
     for line in out.getvalue().splitlines():
         record = json.loads(line)
-        result[record["id"]] = [b["text"] for b in record["bullets"]]
+        result[record["id"]] = record["bullets"]
     return result
+
+
+def cited(bullets: list[dict[str, Any]]) -> Counter[int]:
+    """How many bullets cite each item index."""
+    return Counter(n for b in bullets for n in b["sources"])
 
 
 def lead_baseline(docs: list[str], budget: int) -> list[str]:
@@ -332,8 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     clusters = [(str(r["cluster_id"]), documents(r["documents"])) for r in rows]  # type: ignore[arg-type]
     lines = [batch_line(c, [to_item(c, i, d) for i, d in enumerate(docs)]) for c, docs in clusters]
     started = time.perf_counter()
-    ours_by_id = batch_summaries(lines, settings)
+    written = batch_bullets(lines, settings)
     elapsed = time.perf_counter() - started
+    ours_by_id = {key: [b["text"] for b in bullets] for key, bullets in written.items()}
     references = {str(r["cluster_id"]): str(r["summary"]) for r in rows}
     order = [c for c, _ in clusters]
     if baseline is not None:
@@ -379,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.pipeline_full_feeds,
             max(1, args.pipeline_repeat),
             settings,
+            {key: cited(bullets) for key, bullets in written.items()},
         )
     if not args.no_lint:
         lint_table()
@@ -437,11 +455,14 @@ def pipeline_table(
     full_feeds: bool = False,
     repeat: int = 1,
     settings: Settings | None = None,
+    batch_cites: dict[str, Counter[int]] | None = None,
 ) -> None:
     """Multi-News through feeds of first sentences and full article pages, `poll --once --all`;
     with `repeat` > 1 the pipeline runs that many times and its rows are the means. The poll
     and the same-grouping row summarise with `settings`' word cap and bullets, as the batch
-    command row does (the service's default cap is 250 words, the budget scored 200)."""
+    command row does (the service's default cap is 250 words, the budget scored 200).
+    `batch_cites`: how many of the batch command's bullets cite each document of a cluster
+    (for the diagnostic row scoring the story that holds the documents it drew on)."""
     settings = settings or Settings()
     from summary_pipeline import median_or_zero, run_pipeline
 
@@ -450,6 +471,8 @@ def pipeline_table(
         ours = batch.get(cluster_id, [])
         direct.add(score(references[cluster_id], truncate(ours, budget)), ours, budget)
     piped, grouped, even = Tally(), Tally(), Tally()
+    best, drawn = Tally(), Tally()  # diagnostics: the best published piece; the batch's sources
+    foreign = 0.0  # R1 lost in stories scored that hold other clusters' documents
     gaps: list[tuple[float, float]] = []
     seconds, stories, multi = 0.0, 0, []
     grouping: Counter[str] = Counter()
@@ -494,12 +517,29 @@ def pipeline_table(
             tied = [score(ref, truncate(b, budget)) for b in result.tied.get(cluster_id, [])]
             mean = {k: sum(t[k] for t in tied) / len(tied) for k in tied[0]} if tied else {}
             same = same_grouping.get(cluster_id, [])
+            same_scores = score(ref, truncate(same, budget))
+            if any(p.foreign for p in pieces_scored(result, cluster_id)):
+                foreign += same_scores["rouge1"] - picked["rouge1"]
+            pieces = result.pieces.get(cluster_id, [])
+            each = [score(ref, truncate(p.bullets, budget)) for p in pieces]
+            top = max(range(len(each)), key=lambda n: each[n]["rouge1"], default=None)
+            if top is None:  # (nothing of it published: scored as the pick, empty)
+                best.add(picked, units, budget)
+                drawn.add(picked, units, budget)
+            else:
+                best.add(each[top], pieces[top].bullets, budget)
+                on = (batch_cites or {}).get(cluster_id, Counter())
+                by = max(
+                    range(len(pieces)),
+                    key=lambda n: (sum(on[d] for d in pieces[n].docs), len(pieces[n].docs), -n),
+                )
+                drawn.add(each[by], pieces[by].bullets, budget)
             for tally, scores, text in (
                 (piped, picked, units),
                 (run_piped, picked, units),
                 (even, mean or picked, units),
                 (run_even, mean or picked, units),
-                (grouped, score(ref, truncate(same, budget)), same),
+                (grouped, same_scores, same),
             ):
                 tally.add(scores, text, budget)
         gaps.append((_gap(direct, run_piped), _gap(direct, run_even)))
@@ -520,6 +560,8 @@ def pipeline_table(
     print(grouped.row("batch, same grouping"))
     print(piped.row("published (pipeline)"))
     print(even.row("published, ties mean"))
+    print(drawn.row("published, cited docs"))
+    print(best.row("published, best piece"))
     spread = ""
     if repeat > 1:
         picks, means = [g[0] for g in gaps], [g[1] for g in gaps]
@@ -539,11 +581,31 @@ def pipeline_table(
         f"bullets median {median_or_zero(multi):.1f} (target >= 6), min {min(multi, default=0)}, "
         f"max {max(multi, default=0)}"
     )
+    print(
+        'diagnostic rows: "cited docs" scores the published story holding most of the '
+        "documents the batch command's bullets cite (then most of the cluster's documents); "
+        '"best piece" the best-scoring published story holding any of the cluster\'s '
+        "documents (chosen by the reference: a bound, no rule)"
+    )
+    split = _gap(direct, grouped)
+    wrong = 100 * foreign / max(piped.n, 1)
+    print(
+        f"R1 gap by cause: clusters split over stories {split:.2f} (batch - batch on the same "
+        f"grouping); other clusters' reports in the story scored {wrong:.2f}; the rest "
+        f"{_gap(grouped, piped) - wrong:.2f}. Gap to the cited docs row "
+        f"{_gap(direct, drawn):.2f}, to the best piece {_gap(direct, best):.2f}"
+    )
     g = {k: v / repeat for k, v in grouping.items()}
     print(
         f"grouping vs the clusters (diagnostic): pairwise P {g['p']:.3f} R {g['r']:.3f} "
         f"F1 {g['f1']:.3f}; clusters of 2+ reports all in one story {g['whole']:.3f}"
     )
+
+
+def pieces_scored(result: Any, cluster: str) -> list[Any]:
+    """The published piece the pick scored for `cluster` (its documents and bullets)."""
+    docs, bullets = sorted(set(result.grouped.get(cluster, []))), result.summaries.get(cluster)
+    return [p for p in result.pieces.get(cluster, []) if p.docs == docs and p.bullets == bullets]
 
 
 def _gap(base: Tally, other: Tally) -> float:

@@ -46,11 +46,22 @@ class Doc:
 
 
 @dataclass
+class Piece:
+    """A published story as one cluster sees it: which of its documents the story holds,
+    whether it holds other clusters' documents too, and its bullets."""
+
+    docs: list[int]
+    foreign: bool
+    bullets: list[str]
+
+
+@dataclass
 class PipelineResult:
     summaries: dict[str, list[str]]  # cluster -> bullets of the story holding most of it
     grouped: dict[str, list[int]]  # cluster -> its document indexes in that story
     multi_source_bullets: list[int]  # bullets of every published story with 2+ outlets
     tied: dict[str, list[list[str]]]  # cluster -> bullets of each story holding as many of it
+    pieces: dict[str, list[Piece]]  # cluster -> every published story holding any of it
     stories: int
     seconds: float
     output: str
@@ -247,6 +258,7 @@ async def _run(
     best: dict[str, tuple[tuple[int, int], list[str], list[int]]] = {}
     tied: dict[str, tuple[int, list[list[str]]]] = {}
     multi: list[int] = []
+    pieces: dict[str, list[Piece]] = {}
     # A cluster's story is the one holding most of its documents; of stories holding equally
     # many, the one holding most of its text (a cluster's report rather than the archive
     # notice, sign-up form or player page Multi-News counts among its documents), then the
@@ -264,6 +276,9 @@ async def _run(
         bullets = [b.text for b in story.summary.bullets]
         if story.summary.outlet_count > 1:
             multi.append(len(bullets))
+        for cluster in counts:
+            piece = Piece(sorted(set(docs[cluster])), len(counts) > 1, bullets)
+            pieces.setdefault(cluster, []).append(piece)
         for cluster, n in counts.items():
             held = (n, sum(words.get((cluster, i), 0) for i in set(docs[cluster])))
             if held > best.get(cluster, ((0, 0), [], []))[0]:
@@ -278,6 +293,7 @@ async def _run(
         {c: d for c, (_, _, d) in best.items()},
         multi,
         {c: b for c, (_, b) in tied.items()},
+        pieces,
         len(stories),
         seconds,
         done.stdout.strip(),
