@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -32,19 +33,27 @@ class ProfileMember:
     # its unit TF-IDF vectors of title + text and of the title alone (see `keep_vectors`;
     # None: not yet); the dicts are rebuilt for the members compared lately (see
     # StoryWindow._member_vectors)
-    terms: tuple[str, ...] | None = None
+    terms: Places | None = None
     weights: array | None = None
-    title_terms: tuple[str, ...] | None = None  # None: the first of `terms` (see below)
+    title_terms: Places | None = None  # None: the first of `terms` (see below)
     indexed: tuple[str, ...] = ()
     headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed
 
     def keep_vectors(self, vector: Vector, title: Vector) -> None:
-        """Keep its vectors compactly: the first one's terms, and the weights of both in one
-        array of C doubles. The title vector's terms are the first one's first terms (both
-        list the title's terms first) unless the first was cut to its heaviest terms; only
-        then are they kept too. (Two or three objects, not six: ~300 bytes less a member.)"""
-        terms, title_terms = tuple(vector), tuple(title)
+        """Keep its vectors compactly: the first one's terms as their places among its own
+        different title and text terms (one byte each, or two past 256 such terms), and the
+        weights of both in one array of C doubles. The title vector's terms are the first
+        one's first terms (both list the title's terms first) unless the first was cut to
+        its heaviest terms; only then are they kept too. (A vector's terms are its item's
+        own: a term found nowhere in them, which no caller gives, is kept as it is.)"""
+        own = dict.fromkeys(chain(*self.packed[:2]))  # (its title and text terms, in order)
+        at = dict(zip(own, range(len(own)), strict=False)).__getitem__
+        kind = bytes if len(own) <= 256 else _two_bytes
+        try:
+            terms, title_terms = kind(map(at, vector)), kind(map(at, title))
+        except (KeyError, OverflowError):
+            terms, title_terms = tuple(vector), tuple(title)
         shared = terms[: len(title_terms)] == title_terms
         self.terms, self.title_terms = terms, None if shared else title_terms
         self.weights = array("d", chain(vector.values(), title.values()))
@@ -54,10 +63,22 @@ class ProfileMember:
         are the same to the last bit)."""
         terms, weights = self.terms, self.weights
         assert terms is not None and weights is not None
+        title_terms = terms if self.title_terms is None else self.title_terms
+        if type(terms) is not tuple:
+            at = tuple(dict.fromkeys(chain(*self.packed[:2]))).__getitem__
+            terms, title_terms = map(at, terms), map(at, title_terms)
         rest = iter(weights)  # (`zip` stops at the end of `terms` before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
-        title_terms = terms if self.title_terms is None else self.title_terms
         return vector, dict(zip(title_terms, rest, strict=False))
+
+
+# A vector's terms as kept: their places among the member's own different terms (`bytes`,
+# or an array of 2-byte places), or the terms themselves
+Places = bytes | array | tuple[str, ...]
+
+
+def _two_bytes(places: Iterable[int]) -> array:
+    return array("H", places)
 
 
 @dataclass(slots=True, eq=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import pickle
 import random
+from array import array
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -178,7 +179,9 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     for member in members:
         vector, title = bounded._member_vectors(member)  # (computed again if stale)
         assert member.weights is not None and member.weights.typecode == "d"
-        assert member.terms == tuple(vector)
+        own = tuple(dict.fromkeys([*member.packed[0], *member.packed[1]]))
+        assert type(member.terms) is bytes  # (its terms' places among its own terms)
+        assert tuple(own[n] for n in member.terms) == tuple(vector)
         assert list(member.weights) == [*vector.values(), *title.values()]
         assert member.vectors() == (vector, title)
     story = max(bounded._stories.values(), key=lambda s: len(s.members))
@@ -209,11 +212,34 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
         member.keep_vectors(vector, title)
         assert member.weights is not None and member.weights.typecode == "d"
         assert (member.title_terms is None) is shared
+        assert type(member.terms) is bytes and len(member.terms) == len(vector)
         got, got_title = member.vectors()
         assert list(got.items()) == list(vector.items())
         assert list(got_title.items()) == list(title.items())
     member.keep_vectors({}, {})
     assert member.vectors() == ({}, {})
+
+
+def test_a_members_vector_terms_are_kept_as_places_in_its_own_terms() -> None:
+    """A vector's terms are kept as their places among the member's own different title and
+    text terms: a byte each, two bytes past 256 such terms; a term that is not the member's
+    own (no caller gives one) is kept as it is. Each comes back the same dicts."""
+    story = ActiveStory(id="s", last_seen=T0)
+    text = (*(f"t{n}" for n in range(300)), "t1", "t2")
+    many = ProfileMember("i", story, T0, (("head",), text, (), False, False), "o")
+    few = ProfileMember("j", story, T0, (("head",), text[:255], (), False, False), "o")
+    for member, vector, title, kind in (
+        (many, {"t299": 0.5, "head": 0.25, "t3": 0.125}, {"head": 1.0}, array),
+        (many, {"t3": 0.5, "head": 0.25}, {"head": 1.0}, array),
+        (few, {"t254": 0.5, "head": 0.25, "t3": 0.125}, {"head": 1.0}, bytes),
+        (few, {"t3": 0.5, "elsewhere": 0.25}, {"head": 1.0}, tuple),
+    ):
+        member.keep_vectors(vector, title)
+        assert type(member.terms) is kind
+        got, got_title = member.vectors()
+        assert list(got.items()) == list(vector.items())
+        assert list(got_title.items()) == list(title.items())
+    assert pickle.loads(pickle.dumps(member)).vectors() == member.vectors()
 
 
 def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
