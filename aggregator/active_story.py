@@ -10,13 +10,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import chain, islice
 
 from .features import Packed
 from .headline_route import Headline
 from .window_counts import Counts, PackedVector, Vector
 
-__all__ = ["EPOCH", "ActiveStory", "ProfileMember", "log_tally"]
+__all__ = ["EPOCH", "ActiveStory", "ProfileMember", "index_terms", "log_tally"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -36,9 +36,26 @@ class ProfileMember:
     terms: Places | None = None
     weights: array | None = None
     title_terms: Places | None = None  # None: the first of `terms` (see below)
-    indexed: tuple[str, ...] = ()
+    _indexed: tuple[str, ...] | int = ()  # see `indexed`
     headline: Headline | None = None  # for the headline route
     counted: int = 0  # how many items the window held when the vectors were computed
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        """The terms it is filed under in the index (aggregator.profile_index, which sets
+        them). Filed under its own `index_terms` (`indexed_by`), it keeps only how many
+        lead terms those take, and its packed features give them again (~40 terms: ~320
+        bytes a member not kept; the index reads them only to take it out)."""
+        filed = self._indexed
+        return filed if type(filed) is tuple else index_terms(self.packed, filed)
+
+    @indexed.setter
+    def indexed(self, terms: tuple[str, ...]) -> None:
+        self._indexed = terms
+
+    def indexed_by(self, wanted: int) -> None:
+        """Say it is filed under `index_terms(self.packed, wanted)` (given again when read)."""
+        self._indexed = wanted
 
     def keep_vectors(self, vector: Vector, title: Vector) -> None:
         """Keep its vectors compactly: the first one's terms as their places among its own
@@ -79,6 +96,16 @@ Places = bytes | array | tuple[str, ...]
 
 def _two_bytes(places: Iterable[int]) -> array:
     return array("H", places)
+
+
+def index_terms(packed: Packed, wanted: int) -> tuple[str, ...]:
+    """What a profile member is filed under: its title terms, names and first `wanted`
+    different text terms."""
+    title, text, names = packed[:3]
+    lead = dict.fromkeys(text[: 2 * wanted])  # the lead: who, what and where
+    if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
+        lead = dict.fromkeys(text)
+    return tuple(dict.fromkeys([*title, *names, *islice(lead, wanted)]))
 
 
 @dataclass(slots=True, eq=False)

@@ -16,9 +16,9 @@ from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
-from itertools import chain, islice
+from itertools import chain
 
-from .active_story import EPOCH, ActiveStory, ProfileMember, log_tally
+from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_tally
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
@@ -214,6 +214,8 @@ class StoryWindow:
                 filed.append((member, self._index_terms(member)))
             story.founder, story.recent = members[0], members[1:]
         self._index.file_many(filed)
+        for member, _ in filed:
+            member.indexed_by(self.settings.index_terms)  # (its terms are not kept)
         self._enforce_cap()
 
     def _headline(self, title: str, terms: tuple[str, ...]) -> Headline:
@@ -400,16 +402,12 @@ class StoryWindow:
     def _index_member(self, member: ProfileMember) -> None:
         """File a profile member under its title terms, names and first text terms."""
         self._index.file(member, self._index_terms(member))
+        member.indexed_by(self.settings.index_terms)  # (its terms are not kept)
 
     def _index_terms(self, member: ProfileMember) -> tuple[str, ...]:
         """What a profile member is filed under: its title terms, names and first text
         terms."""
-        title, text, names = member.packed[:3]
-        wanted = self.settings.index_terms
-        lead = dict.fromkeys(text[: 2 * wanted])  # the lead: who, what and where
-        if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
-            lead = dict.fromkeys(text)
-        return tuple(dict.fromkeys([*title, *names, *islice(lead, wanted)]))
+        return index_terms(member.packed, self.settings.index_terms)
 
     def _unprofile(self, member: ProfileMember) -> None:
         """Take a member out of the index (it no longer stands for its story)."""

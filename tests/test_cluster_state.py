@@ -15,7 +15,7 @@ from typing import Any
 from test_cluster import ARTICLES, T0, _items
 
 from aggregator import story_window
-from aggregator.active_story import ActiveStory, ProfileMember, log_tally
+from aggregator.active_story import ActiveStory, ProfileMember, index_terms, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
 from aggregator.models import Item
@@ -240,6 +240,29 @@ def test_a_members_vector_terms_are_kept_as_places_in_its_own_terms() -> None:
         assert list(got.items()) == list(vector.items())
         assert list(got_title.items()) == list(title.items())
     assert pickle.loads(pickle.dumps(member)).vectors() == member.vectors()
+
+
+def test_a_member_keeps_how_it_is_filed_not_its_index_terms() -> None:
+    """A profile member filed under its own title terms, names and lead keeps only how many
+    lead terms those take: the terms it is filed under come again from its packed features,
+    the same as it was filed under, and the index takes it out of exactly those."""
+    clusterer = Clusterer(ClusterSettings())
+    items = [*_items(), *_story_of_many()]
+    for one in sorted(items, key=lambda i: (i.published or T0, i.id)):
+        clusterer.assign(one, one.published or T0)
+    index = clusterer._index
+    members = list(index._filed)
+    assert members
+    for member in members:
+        assert member._indexed == ClusterSettings().index_terms
+        assert member.indexed == index_terms(member.packed, ClusterSettings().index_terms)
+        assert all(member in index.members(term) for term in member.indexed)
+    loaded = pickle.loads(pickle.dumps(clusterer, protocol=5))._index
+    assert [m.indexed for m in loaded._filed] == [m.indexed for m in members]
+    for member in members:
+        index.unfile(member)
+        assert member.indexed == ()
+    assert not index
 
 
 def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
