@@ -102,8 +102,22 @@ def test_grouping_terms_drop_dates_and_links_whatever_the_case(value: str, dropp
     assert dropped not in title and title
 
 
+_NOTE_PIECES = [
+    *PIECES,
+    *("If you ", "IF YOU", " call ", " the helpline", " Crisis Line", "Warning: ", "Trigger "),
+    *(" may be distressing to some", " viewer discretion", "Watch the video", "Listen: "),
+    *("join ", "Check out ", "Get the app", "click here", " stay tuned", " official YouTube "),
+    *("Follow our live blog", "Follow the BBC's live updates", "ALL RIGHTS RESERVED", "ſign "),
+    *(" mailing list", "Cookies policy", " terms of use", " only available in", " tune in to"),
+]
+
+
 def test_bullet_filters_equal_their_patterns() -> None:
-    for sample in _samples():
+    rng = random.Random(5)
+    notes = [
+        "".join(rng.choice(_NOTE_PIECES) for _ in range(rng.randint(0, 12))) for _ in range(4000)
+    ]
+    for sample in _samples() + notes:
         for sentence in sample.split("\n"):
             assert bullets._has_link(sentence) == bool(bullets._URLISH.search(sentence))
             assert bullets._is_promo(sentence) == bool(
