@@ -153,6 +153,34 @@ def story_centroid(units: list[Unit], n_sources: int) -> dict[str, float]:
     return normalise(sum_vectors(normalise(v) for v in per_source))
 
 
+def _similarities(units: list[Unit], outlet_of: list[int]) -> list[dict[int, float]]:
+    """Each unit's cosine with every unit of another outlet it shares a term with (by index),
+    bit for bit `cosine`'s: summed over the shared terms in the order of the vector with fewer
+    terms (the first's on a tie). Worked out from the terms' postings, so a pair costs its
+    shared terms, not a pass over one vector's terms, and pairs sharing none cost nothing."""
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for index, unit in enumerate(units):
+        for term, weight in unit.vector.items():
+            postings.setdefault(term, []).append((index, weight))
+    sizes = [len(unit.vector) for unit in units]
+    similar: list[dict[int, float]] = [{} for _ in units]
+    for index, unit in enumerate(units):
+        size = sizes[index]
+        own = outlet_of[index]
+        # Dot products with the units no smaller than this one, in this one's term order.
+        dots: dict[int, float] = {}
+        for term, weight in unit.vector.items():
+            for other, other_weight in postings[term]:
+                if sizes[other] >= size and outlet_of[other] != own:
+                    dots[other] = dots.get(other, 0.0) + weight * other_weight
+        mine = similar[index]
+        for other, dot in dots.items():
+            mine[other] = dot
+            if sizes[other] > size:  # (on a tie the other's own order counts: its own pass)
+                similar[other][index] = dot
+    return similar
+
+
 def score_units(
     units: list[Unit],
     outlets: list[str],
@@ -160,23 +188,24 @@ def score_units(
     title_centroid: dict[str, float],
 ) -> None:
     """Centrality, title likeness, support from other outlets and lead position, by quality."""
-    by_outlet: dict[str, list[Unit]] = {}
+    order: dict[str, int] = {}  # the outlets in order of their first unit
     for unit in units:
-        by_outlet.setdefault(outlets[unit.source], []).append(unit)
-    others = len(by_outlet) - 1
-    for unit in units:
+        order.setdefault(outlets[unit.source], len(order))
+    outlet_of = [order[outlets[unit.source]] for unit in units]
+    others = len(order) - 1
+    similar = _similarities(units, outlet_of) if others else []
+    for index, unit in enumerate(units):
         support = 0.0
         if others:
-            own = outlets[unit.source]
-            vector = unit.vector
-            terms = vector.keys()
-            for outlet, group in by_outlet.items():
+            # Each other outlet's closest unit; one sharing no term has cosine 0.
+            best = [0.0] * len(order)
+            for other, similarity in similar[index].items():
+                if similarity > best[outlet_of[other]]:
+                    best[outlet_of[other]] = similarity
+            own = outlet_of[index]
+            for outlet, closest in enumerate(best):
                 if outlet != own:
-                    # Sentences without a shared term have cosine 0: skipped (cheaply).
-                    support += max(
-                        (cosine(vector, v.vector) for v in group if not terms.isdisjoint(v.vector)),
-                        default=0,
-                    )
+                    support += closest
             support /= others
         position = 1.0 if unit.position < 0 else 1.0 / math.sqrt(1.0 + unit.position)
         unit.score = _quality(unit) * (

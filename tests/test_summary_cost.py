@@ -184,13 +184,23 @@ def test_threads_sharing_a_small_memo_get_the_same_summaries(
     assert len(bullets._memo) <= 2
 
 
-def _units(seed: int) -> tuple[list[sentence_scoring.Unit], list[str]]:
-    """Sentences of four outlets over a small vocabulary: some share terms, many share none."""
+_VOCAB = "quake tsunami coast warning chile rescue power bridge port vote court rain".split()
+_OUTLETS = ["a", "b", "c", "d"]
+
+
+def _units(
+    seed: int, vocab: list[str] = _VOCAB, longest: int = 4, outlets: list[str] = _OUTLETS
+) -> tuple[list[sentence_scoring.Unit], list[str]]:
+    """Sentences of four sources over a small vocabulary: some share terms, many share none.
+    (Longer sentences repeat words: their terms weigh differently.)"""
     rng = random.Random(seed)
-    vocab = "quake tsunami coast warning chile rescue power bridge port vote court rain".split()
     units = [
         sentence_scoring.Unit(
-            " ".join(rng.sample(vocab, rng.randint(1, 4))),
+            " ".join(
+                rng.sample(vocab, rng.randint(1, longest))
+                if longest <= 4
+                else rng.choices(vocab, k=rng.randint(1, longest))
+            ),
             rng.randrange(4),
             pos,
             0.0,
@@ -202,12 +212,24 @@ def _units(seed: int) -> tuple[list[sentence_scoring.Unit], list[str]]:
     ]
     units.append(sentence_scoring.Unit("", 0, 40, 0.0, Counter(), {}, 0))  # no terms at all
     sentence_scoring.vectorise(units)
-    return units, ["a", "b", "c", "d"]
+    return units, outlets
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_support_skips_sentences_sharing_no_term_with_the_same_scores(seed: int) -> None:
-    units, outlets = _units(seed)
+_WIDER = [f"w{n}" for n in range(40)]
+
+
+@pytest.mark.parametrize(
+    ("seed", "vocab", "longest", "outlets"),
+    [
+        *((seed, _VOCAB, 4, _OUTLETS) for seed in range(5)),
+        # sums of many shared terms (their order shows in the last bit); one outlet's two sources
+        *((seed, _WIDER, 14, ["a", "b", "a", "c"]) for seed in range(5)),
+    ],
+)
+def test_support_skips_sentences_sharing_no_term_with_the_same_scores(
+    seed: int, vocab: list[str], longest: int, outlets: list[str]
+) -> None:
+    units, outlets = _units(seed, vocab, longest, outlets)
     centroid = sentence_scoring.story_centroid(units, 4)
     sentence_scoring.score_units(units, outlets, centroid, {})
     fast = [u.score for u in units]
