@@ -16,7 +16,7 @@ from news_fixture import feeds
 from upstream import Upstream, opml
 
 import aggregator.store as store_module
-from aggregator.cli import main
+from aggregator.cli import build_parser, main
 from aggregator.lock import lock_path, writer_lock
 from aggregator.store import Store
 
@@ -86,6 +86,28 @@ def test_bad_options_are_clear_errors_with_exit_2(
     assert code == 2
     assert message in err
     assert not (tmp_path / "aggregator.db").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["poll", "--once", "--all", "--log-level", "debug"],
+        ["digest", "--category", "World", "--dry-run"],
+        ["run", "--port", "8081", "--opml", "x.opml"],
+        ["backup", "copy.db"],
+        ["summarize", "-", "--max-words", "40"],
+    ],
+)
+def test_a_commands_own_parser_reads_and_explains_it_as_the_whole_one_does(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build_parser(argv[0]).parse_args(argv) == build_parser().parse_args(argv)
+    helps = []
+    for parser in (build_parser(argv[0]), build_parser()):
+        with pytest.raises(SystemExit):
+            parser.parse_args([argv[0], "--help"])
+        helps.append(capsys.readouterr().out)
+    assert helps[0] == helps[1] and "usage: aggregator " + argv[0] in helps[0]
 
 
 @pytest.mark.parametrize("content", [None, b"", b"not a database at all, just text\n"])
