@@ -186,10 +186,9 @@ def names_margin(
     two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
     outlet's so far. A link sharing no name and only the fewest distinctive terms a link may
     rest on is thin."""
-    named = shares_a_name(item, member, counts)
-    thin = not named and (
-        sum(counts.distinctive(t) for t in item.unique & member.unique) <= settings.min_shared_terms
-    )
+    distinct = [t for t in item.unique & member.unique if counts.distinctive(t)]
+    named = any(map(counts.is_name, distinct))  # (`shares_a_name`, on the terms found once)
+    thin = not named and len(distinct) <= settings.min_shared_terms
     apart = names_apart(item, member, counts, thin)
     margin = settings.series_margin if apart and own_outlet else 0.0
     if not named:
