@@ -274,11 +274,11 @@ class StoryJob:
         pool = started if started is not None else SummaryPool(self.summarizer)
         changed = 0
         try:
-            in_flight: list[tuple[_Prepared, Future[Summary] | Future[bytes] | None]] = []
+            in_flight: list[tuple[_Prepared, Future[Summary] | Future[bytes] | bytes | None]] = []
             for start in range(0, len(dirty) + SAVE_BATCH, SAVE_BATCH):
                 batch = [self._prepare(story_id) for story_id in dirty[start : start + SAVE_BATCH]]
                 wanted = [p for p in batch if p.summary is None and p.inputs is not None]
-                taken: dict[_Prepared, Future[bytes]] = {}
+                taken: dict[_Prepared, Future[bytes] | bytes] = {}
                 for p in wanted if early is not None else ():
                     if (future := early.take(p.story_id, (p.inputs, p.headline))) is not None:
                         taken[p] = future

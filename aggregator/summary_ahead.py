@@ -12,7 +12,8 @@ the same; a story that changed meanwhile costs a worker's summary and one more r
 
 Nothing is read or started for a pass of one run, or until `MIN_STORIES` stories are dirty
 (the workers' memory is paid only by a big pass); reads stay `AHEAD` stories ahead of the
-workers, so the answers wait in memory, not the inputs.
+workers, so the answers wait in memory, not the inputs; an answer that is in waits as its
+packed bytes alone (its future is let go at the next part).
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ class SummariesAhead:
         self._queue: list[str] = []  # dirty stories to read, in reverse (popped from the end)
         self._seen: set[str] = set()
         # story id -> digest of what it was summarised from, and the workers' packed answer
-        self._asked: dict[str, tuple[bytes, Future[bytes]]] = {}
-        self._busy: list[Future[bytes]] = []  # answers not in yet, oldest first
+        # (its future until the answer is in; the bytes alone once `part_done` saw it in)
+        self._asked: dict[str, tuple[bytes, Future[bytes] | bytes]] = {}
+        self._busy: list[tuple[str, Future[bytes]]] = []  # answers not in yet, oldest first
         self.handed = 0  # stories handed to the workers
         self.used = 0  # answers taken
 
@@ -79,9 +81,9 @@ class SummariesAhead:
 
     def part_done(self) -> None:
         """Read stories and hand them to the workers until `AHEAD` are out."""
+        self._settle()
         if self.pool is None or not self.pool.alive or not self._queue:
             return  # (none started, or a worker died: the pass summarises them later)
-        self._busy = [future for future in self._busy if not future.done()]
         room = AHEAD - len(self._busy)
         ids: list[str] = []
         stories: list[StoryInputs] = []
@@ -98,18 +100,31 @@ class SummariesAhead:
             return
         for story_id, story, future in zip(ids, stories, futures, strict=True):
             self._asked[story_id] = (inputs_digest(story), future)
-        self._busy.extend(futures)
+            self._busy.append((story_id, future))
         self.handed += len(futures)
+
+    def _settle(self) -> None:
+        """Keep each answer that came in as its bytes, without its future (~0.7 KB less
+        a story: a cold pass keeps thousands of answers until it summarises)."""
+        busy: list[tuple[str, Future[bytes]]] = []
+        for story_id, future in self._busy:
+            if not future.done():
+                busy.append((story_id, future))
+            elif not future.cancelled() and future.exception() is None:
+                asked = self._asked.get(story_id)
+                if asked is not None and asked[1] is future:
+                    self._asked[story_id] = (asked[0], future.result())
+        self._busy = busy
 
     def close(self) -> None:
         """Stop the workers it started, if any (again: nothing)."""
         if self.pool is not None:
             self.pool.close()
 
-    def take(self, story_id: str, story: StoryInputs) -> Future[bytes] | None:
+    def take(self, story_id: str, story: StoryInputs) -> Future[bytes] | bytes | None:
         """The workers' summary of `story` (as summarising reads it now), packed (see
-        `SummaryPool.result`), when it was summarised from exactly these inputs and headline;
-        None otherwise."""
+        `SummaryPool.result`; its future while it is not in), when it was summarised from
+        exactly these inputs and headline; None otherwise."""
         asked = self._asked.pop(story_id, None)
         if asked is None or asked[0] != inputs_digest(story):
             return None

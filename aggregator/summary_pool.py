@@ -165,9 +165,11 @@ class SummaryPool(InPlaceFallback):
         for out, summary in zip(outs, done.result(), strict=True):
             out.set_result(summary)
 
-    def result(self, future: Future[Summary] | Future[bytes]) -> Summary:
+    def result(self, future: Future[Summary] | Future[bytes] | bytes) -> Summary:
         """The summary `future` stands for (summarised here if its worker died); a packed
-        one (`submit_to_workers`) is unpacked."""
+        one (`submit_to_workers`, or its bytes once in) is unpacked."""
+        if isinstance(future, bytes):
+            return _unpack(future)
         try:
             answer = future.result()
             return _unpack(answer) if isinstance(answer, bytes) else answer

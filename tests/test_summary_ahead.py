@@ -126,6 +126,32 @@ def test_a_changed_story_or_headline_is_not_taken(
         pool.close()
 
 
+def test_answers_in_wait_as_their_bytes_and_are_taken_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    two_cores(monkeypatch, min_stories=1)
+    here = ExtractiveSummarizer()
+    dirty = stories(6)
+    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: dirty[s])
+    ahead.run_done()
+    ahead.part_done()
+    pool = ahead.pool
+    assert pool is not None and ahead.handed == 6
+    try:
+        for _, future in list(ahead._busy):
+            future.result(timeout=60)
+        ahead.part_done()  # (nothing more to hand: the answers in are kept as bytes)
+        assert ahead._busy == []
+        assert all(isinstance(answer, bytes) for _, answer in ahead._asked.values())
+        for story_id in sorted(dirty):
+            answer = ahead.take(story_id, dirty[story_id])
+            assert isinstance(answer, bytes)
+            assert pool.result(answer) == here.summarize(*dirty[story_id])
+        assert ahead.used == 6
+    finally:
+        pool.close()
+
+
 def test_the_digest_names_every_field_and_the_headline() -> None:
     story = filler(1)[0]
     base = inputs_digest(([story], None))
