@@ -364,7 +364,8 @@ def _memo_candidates(
 def _restates(sentence: tuple[str, ...], title: set[str]) -> bool:
     """Whether a sentence (its distinct terms) says little beyond a title: its terms mostly in
     the title."""
-    return bool(sentence) and sum(t in title for t in sentence) / len(sentence) >= 0.8
+    # (the terms are distinct: the count of them in the title is the intersection's size)
+    return bool(sentence) and len(title.intersection(sentence)) / len(sentence) >= 0.8
 
 
 def body_sentences(

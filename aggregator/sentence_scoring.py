@@ -97,10 +97,11 @@ def sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
 
 def containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float]) -> float:
     """Share of `inner`'s IDF-weighted terms that also occur in `outer`."""
-    total = sum(idf.get(t, 1.0) for t in inner)
+    # (lists, not generators: the same sums in the same order, made faster)
+    total = sum([idf.get(t, 1.0) for t in inner])
     if not total:
         return 0.0
-    return sum(idf.get(t, 1.0) for t in inner if t in outer) / total
+    return sum([idf.get(t, 1.0) for t in inner if t in outer]) / total
 
 
 def _first_person(text: str) -> bool:
