@@ -25,10 +25,12 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import chain, islice
 
 from .active_story import EPOCH, ActiveStory, ProfileMember
 from .cjk_terms import enough_pieces, terms_hold_cjk
@@ -454,23 +456,37 @@ class Clusterer(GroupLeave):
         distinctive terms on at most `max_postings` members.
 
         Postings run long (up to `max_postings` members each) and nearly every member met shares
-        one term only: the index finds the members that repeat among them without visiting
-        each (`ProfileIndex.repeated`)."""
+        one term only, so the members of each posting seen in an earlier one are found with a
+        set operation (no visit of each member in Python), and only those are counted. The
+        longest posting goes first (it seeds the set: no look-up of its members) and the
+        shortest last (only looked up: no insertion)."""
         index, sdf = self._index, self._counts.sdf
         distinct, longest = self._counts.distinct_limit(), self.settings.max_postings
-        postings = []
+        postings: list[Collection[ProfileMember]] = []
         for term in terms:
             posting = index.get(term)
             if posting is None:
                 continue
             if type(posting) is ProfileMember:  # filed alone (see aggregator.profile_index)
                 if sdf[term] <= distinct:
-                    postings.append(posting)
+                    postings.append((posting,))
             elif len(posting) <= longest and sdf[term] <= distinct:
-                postings.append(posting)
-        if least >= 2 and len(postings) < 2:
+                postings.append(posting)  # type: ignore[arg-type]
+        if least < 2:
+            return Counter(chain.from_iterable(postings))
+        if len(postings) < 2:
             return {}
-        return index.repeated(postings, least)
+        postings.sort(key=len, reverse=True)
+        seen = set(postings[0])
+        again: list[ProfileMember] = []  # a member once for each posting it is in, less one
+        for posting in islice(postings, 1, len(postings) - 1):
+            if common := seen.intersection(posting):
+                again.extend(common)
+            seen.update(posting)
+        again.extend(seen.intersection(postings[-1]))
+        if not again:
+            return {}
+        return {m: n + 1 for m, n in Counter(again).items() if n + 1 >= least}
 
     # --- merging ----------------------------------------------------------------------------
 

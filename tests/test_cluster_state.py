@@ -314,48 +314,23 @@ def test_observed_items_wait_with_their_features_packed() -> None:
         assert plain._take_pending(one.id) == item_features(one, ClusterSettings().text_tokens)
 
 
-def test_an_index_entry_below_its_crowd_is_an_array_of_slots_in_filing_order() -> None:
-    """With a crowd limit (as the clusterer's index has), an entry past `SMALL` members is an
-    array of their slots, 4 bytes a member, until it is crowded: no set per term. A member
-    unfiled gives its slot back, and the next member filed takes it."""
+def test_an_index_entry_below_its_crowd_is_a_list_in_filing_order() -> None:
+    """With a crowd limit (as the clusterer's index has), an entry past `SMALL` members is a
+    list, 8 bytes a member, until it is crowded: no set per term."""
     index: ProfileIndex[_Filed] = ProfileIndex(crowded=3 * SMALL, listed=2 * SMALL)
     members = [_Filed(str(n)) for n in range(3 * SMALL)]
     for n, member in enumerate(members):
         index.file(member, ("quake", member.name))
         assert list(index.members("quake")) == members[: n + 1]
-    assert type(index["quake"]) is array and list(index["quake"]) == list(range(3 * SMALL))
+    assert index["quake"] == members and type(index["quake"]) is list
     index.unfile(members[5])
-    assert 5 not in index["quake"]  # type: ignore[operator]
     index.file(members[5], ("quake",))
-    assert index._filed[members[5]] == 5  # its slot again
-    assert index.members("quake") == [*members[:5], *members[6:], members[5]]
+    assert index["quake"] == [*members[:5], *members[6:], members[5]]
     for member in members[1:]:
         index.unfile(member)
     assert index["quake"] is members[0]
     index.unfile(members[0])
     assert not index
-
-
-def test_repeated_counts_the_members_entries_share() -> None:
-    """`repeated` finds the members in at least `least` of the entries it is given, whatever
-    their kind (a lone member, a tuple, an array of slots, a set), and how many they are in."""
-    index: ProfileIndex[_Filed] = ProfileIndex(crowded=3 * SMALL, listed=2 * SMALL)
-    members = [_Filed(str(n)) for n in range(3 * SMALL)]
-    for member in members:
-        index.file(member, ("wide", member.name))
-    index.file(members[3], ("wide", members[3].name, "pair"))
-    index.file(members[20], ("wide", members[20].name, "pair"))
-    entries = [index["wide"], index["pair"], index["3"], members[7]]
-    assert type(entries[0]) is array and type(entries[1]) is tuple
-    assert index.repeated(entries, 2) == {members[3]: 3, members[20]: 2, members[7]: 2}
-    assert index.repeated(entries, 3) == {members[3]: 3}
-    assert index.repeated([index["pair"], {members[20], members[1]}], 2) == {members[20]: 2}
-    assert index.repeated([index["wide"]], 2) == {}
-    assert index.repeated([index["pair"], members[1]], 1) == {
-        members[3]: 1,
-        members[20]: 1,
-        members[1]: 1,
-    }
 
 
 def test_a_term_on_too_many_members_keeps_their_count_until_it_falls_back() -> None:
@@ -368,9 +343,8 @@ def test_a_term_on_too_many_members_keeps_their_count_until_it_falls_back() -> N
     assert set(index.members("said")) == set(members[:13])
     for member in members[:4]:
         index.unfile(member)
-        assert type(index["said"]) is Crowd or set(index.members("said")) == set(members[4:13])
-    assert index.members("said") == members[4:13]  # gathered again, whole, in filing order
-    assert type(index["said"]) is array
+        assert type(index["said"]) is Crowd or set(index["said"]) == set(members[4:13])
+    assert index["said"] == members[4:13]  # gathered again, whole, in filing order
     for member in [*members[:4], members[13]]:
         index.file(member, ("said",))
     assert type(index["said"]) is Crowd and len(index["said"]) == 14
