@@ -64,7 +64,7 @@ class ProfileMember:
         one's first terms (both list the title's terms first) unless the first was cut to
         its heaviest terms; only then are they kept too. (A vector's terms are its item's
         own: a term found nowhere in them, which no caller gives, is kept as it is.)"""
-        own = dict.fromkeys(chain(*self.packed[:2]))  # (its title and text terms, in order)
+        own = self._own_terms()
         at = dict(zip(own, range(len(own)), strict=False)).__getitem__
         kind = bytes if len(own) <= 256 else _two_bytes
         try:
@@ -82,11 +82,16 @@ class ProfileMember:
         assert terms is not None and weights is not None
         title_terms = terms if self.title_terms is None else self.title_terms
         if type(terms) is not tuple:
-            at = tuple(dict.fromkeys(chain(*self.packed[:2]))).__getitem__
+            at = self._own_terms().__getitem__
             terms, title_terms = map(at, terms), map(at, title_terms)
         rest = iter(weights)  # (`zip` stops at the end of `terms` before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
         return vector, dict(zip(title_terms, rest, strict=False))
+
+    def _own_terms(self) -> tuple[str, ...]:
+        """Its different title and text terms, in order: what the places of its kept vector
+        terms count in."""
+        return tuple(dict.fromkeys(chain(*self.packed[:2])))
 
 
 # A vector's terms as kept: their places among the member's own different terms (`bytes`,
