@@ -39,6 +39,9 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
+# A redirect's or an error's body up to this size is read and dropped, so its connection goes
+# back to the pool; a bigger one costs more to read than a new connection does: closed.
+_DRAIN = 256 * 1024
 _SPACE = re.compile(r"\s+")
 
 
@@ -118,6 +121,10 @@ class Fetcher:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=s.concurrency,
+                # Our host slots bound a fetch's first request; this bounds every request,
+                # redirect hops onto another host included: never more than per_host
+                # connections in use to one host.
+                limit_per_host=s.per_host,
                 resolver=_GuardedResolver(self._resolver, self._internal, self._listed),
             ),
             # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
@@ -235,6 +242,7 @@ class Fetcher:
                         except ValueError:
                             return FetchFailed(url, "invalid redirect Location", status, found)
                         all_permanent = all_permanent and status in _PERMANENT
+                        await _drain(resp)
                     elif status == 304:
                         return NotModified(url, found)
                     elif 200 <= status < 300:
@@ -258,6 +266,7 @@ class Fetcher:
                             permanent_redirect=moved,
                         )
                     else:
+                        await _drain(resp)
                         reason = _one_line(resp.reason or "")
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
             except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError) as exc:
@@ -374,6 +383,23 @@ class Fetcher:
         if isinstance(exc, OSError) and exc.strerror:
             return f"network error: {exc.strerror}"
         return f"{type(exc).__name__}: {_one_line(exc)}".rstrip(": ")
+
+
+async def _drain(resp: aiohttp.ClientResponse) -> None:
+    """Read and drop the body of an answer we don't use (a redirect, an error page) up to
+    `_DRAIN` bytes: a connection whose body was left unread is closed, not reused, and the
+    next request to that host opens another. A failure here changes nothing: the connection
+    is closed then, as it would have been."""
+    if resp.content_length is not None and resp.content_length > _DRAIN:
+        return
+    size = 0
+    try:
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > _DRAIN:
+                return
+    except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError):
+        return
 
 
 def _http_url(url: str) -> URL:
