@@ -4,6 +4,7 @@ commands."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -23,10 +24,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    """With `--db`, the database's writer lock is held throughout, as `poll` and `run` hold
+    it: run beside the service it stops at once, beside a `poll --once` it waits its turn."""
     from .batch import cluster_file
+    from .lock import writer_lock
 
-    for item_id, story in cluster_file(args.input, args.db, settings_from(args).cluster):
-        sys.stdout.write(json.dumps({"id": item_id, "story": story}, ensure_ascii=False) + "\n")
+    settings = settings_from(args).cluster
+    with writer_lock(args.db, "cluster") if args.db is not None else contextlib.nullcontext():
+        for item_id, story in cluster_file(args.input, args.db, settings):
+            line = json.dumps({"id": item_id, "story": story}, ensure_ascii=False)
+            sys.stdout.write(line + "\n")
     return 0
 
 

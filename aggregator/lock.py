@@ -2,8 +2,9 @@
 
 SQLite serialises single writes, but two pollers on one database would interleave whole poll
 cycles, fight over the write lock and poll every feed twice. So the commands that write (`run`,
-`poll`) take this lock first. A second one-shot `poll --once` queues behind the first; anything
-started while a long-running `run`/`poll` holds the lock stops at once with a clear message.
+`poll`, `cluster --db`) take this lock first. A one-shot command (`poll --once`,
+`cluster --db`) queues behind another one-shot holder; anything started while a long-running
+`run`/`poll` holds the lock stops at once with a clear message.
 The lock is an `flock`, so the kernel releases it when its holder dies: a crash or SIGKILL
 leaves no stale lock behind.
 """

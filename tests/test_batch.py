@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from aggregator.cli import main
+from aggregator.lock import lock_path, writer_lock
 
 QUAKE = (
     "A magnitude 7.4 earthquake struck off the coast of Norvale near the port of Ikaru on "
@@ -106,3 +109,45 @@ def test_a_notice_in_feeds_without_headlines_is_no_wire_copy(
     assert code == 0
     assert stories["n2"] == "n2" and stories["n3"] == "n3"
     assert stories["w2"] == stories["w1"] == "w1"
+
+
+def test_cluster_with_a_database_holds_its_writer_lock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aggregator.batch as batch
+
+    db = tmp_path / "kept.db"
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS), encoding="utf-8")
+    grouped = batch.cluster_file
+    seen: list[str] = []
+
+    def cluster_file(*args: object, **kwargs: object) -> object:
+        handle = os.open(lock_path(db), os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            seen.append(json.loads(os.read(handle, 4096))["command"])
+        finally:
+            os.close(handle)
+        return grouped(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "cluster_file", cluster_file)
+    code, out, _ = run(capsys, str(path), "--db", str(db))
+    assert code == 0 and len(out) == 3
+    assert seen == ["cluster"]
+    with writer_lock(db, "poll --once", wait=0):  # let go when done
+        pass
+
+
+def test_cluster_stops_at_once_while_the_service_writes_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS), encoding="utf-8")
+    with writer_lock(db, "run"):
+        code, out, err = run(capsys, str(path), "--db", str(db))
+    assert code == 1 and out == []
+    assert "`aggregator run`" in err and "already running on this database" in err
+    assert not db.exists()  # nothing was written
