@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 __all__ = ["DEFAULT_PORTS", "SECURITY", "DigestSettings", "parse_time"]
 
@@ -21,6 +24,18 @@ def _check_address(value: str, what: str) -> None:
     address = parseaddr(value)[1]
     if any(ch in value for ch in "\r\n") or not _ADDRESS.match(address or ""):
         raise ValueError(f"{what}: not an email address: {value!r}")
+
+
+def _load_zone(name: str) -> ZoneInfo:
+    """The time zone `name`; ValueError when there is none. zoneinfo is imported here, when a
+    zone is first needed: reading the settings of a process that sends no digest (most
+    starts) neither imports it nor reads a zone file."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"timezone: unknown time zone {name!r}") from exc
 
 
 def parse_time(value: str, what: str = "send_at") -> time:
@@ -72,10 +87,8 @@ class DigestSettings:
                 raise ValueError(f"{name} must be positive")
         if not self.password_env.strip():
             raise ValueError("password_env must name an environment variable")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if self.timezone != "UTC":  # the default always exists (tzdata is a dependency)
+            _load_zone(self.timezone)
         parse_time(self.send_at)
         for category, value in self.send_times.items():
             parse_time(str(value), f"send_times[{category!r}]")
@@ -100,7 +113,7 @@ class DigestSettings:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return _load_zone(self.timezone)
 
     @property
     def categories(self) -> frozenset[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -66,6 +68,8 @@ def test_digest_settings_from_toml_and_environment() -> None:
         ({"count": 0}, "count must be between 1 and 100"),
         ({"send_at": "25:00"}, "send_at must be a local time"),
         ({"timezone": "Mars/Olympus"}, "unknown time zone"),
+        ({"timezone": ""}, "unknown time zone"),
+        ({"timezone": "../../etc/passwd"}, "unknown time zone"),
         ({"recipients": {"World News": ["not an address"]}}, "not an email address"),
         ({"recipients": {"World News": ["a@example.com\nBcc: x@evil.example"]}}, "not an email"),
         ({"recipients": {"World News": ["a@example.com"]}}, "smtp_host and from_address"),
@@ -378,3 +382,20 @@ def test_the_readme_digest_example_is_valid() -> None:
     assert settings.publish.base_url == "https://news.example.org/"
     with pytest.raises(ConfigError, match="AGGREGATOR_SMTP_PASSWORD"):
         smtp_password(digest, {})
+
+
+def test_the_default_zone_is_utc_and_loaded_only_when_asked_for() -> None:
+    script = (
+        "import sys\n"
+        "from datetime import datetime, UTC\n"
+        "from aggregator.digest_settings import DigestSettings\n"
+        "settings = DigestSettings()\n"
+        "print('zoneinfo' in sys.modules)\n"
+        "zone = settings.zone\n"
+        "print(repr(zone), datetime(2024, 5, 2, 23, tzinfo=UTC).astimezone(zone))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.splitlines() == [
+        "False",
+        "zoneinfo.ZoneInfo(key='UTC') 2024-05-02 23:00:00+00:00",
+    ], run.stderr

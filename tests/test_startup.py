@@ -46,6 +46,7 @@ NOT_NEEDED = (
     "multiprocessing",
     "concurrent.futures.process",
     "tomllib",
+    "zoneinfo",  # digest send times only: the default settings name UTC and send nothing
 )
 # With article fetching off, the page fetching and extraction code is not loaded either, and
 # an up-to-date database is read and written without sqlite-utils (nor what it imports).
