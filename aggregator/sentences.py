@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .tokens import STOPWORDS
 
@@ -31,6 +32,10 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _SENTENCE_END = re.compile(
     r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?([^\W_]))|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
 )
+# A character `_SENTENCE_END` can start at (each alternative opens with one). `re` tries a
+# pattern opening with a group at every character; this class it scans for in one loop, and
+# the full pattern is tried only where one stands (the same matches as its `finditer`).
+_STOP_CHAR = re.compile(r"[.!?…۔؟।॥。！？]")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
@@ -70,15 +75,32 @@ def _inside_wide_quote(paragraph: str, start: int, end: int) -> bool:
     return False
 
 
+def _sentence_ends(paragraph: str) -> Iterator[re.Match[str]]:
+    """`_SENTENCE_END.finditer(paragraph)`: the pattern tried only at stop characters."""
+    find, match_at = _STOP_CHAR.search, _SENTENCE_END.match
+    hit = find(paragraph)
+    while hit is not None:
+        match = match_at(paragraph, hit.start())
+        if match is None:
+            hit = find(paragraph, hit.start() + 1)
+        else:
+            yield match
+            hit = find(paragraph, match.end())
+
+
 def split_sentences(text: str) -> list[str]:
     """Split plain text into sentences, not breaking after common abbreviations or initials.
 
     Paragraphs (newlines) always end a sentence; a period inside a number ("5.5%") never does.
     """
-    sentences: list[str] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """`split_sentences`, one at a time (a caller that needs only the first few stops early)."""
     for paragraph in text.split("\n"):
         start = 0
-        for match in _SENTENCE_END.finditer(paragraph):
+        for match in _sentence_ends(paragraph):
             if match.group(3) is not None:  # a script's own stop ends the sentence, unless it
                 end = match.end(3)  # stands inside a Chinese or Japanese quote: 「…。…」
                 if _inside_wide_quote(paragraph, start, end):
@@ -89,17 +111,16 @@ def split_sentences(text: str) -> list[str]:
                 end = match.end(1)
                 stop = match.group(1)
                 if stop.startswith(".") and len(stop.rstrip("\"'”’)]")) == 1:
-                    before = paragraph[start : match.start(1)]
-                    last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+                    before = paragraph[start : match.start(1)].rsplit(None, 1)
+                    last_word = before[-1] if before else ""
                     word = last_word.lower().lstrip("(\"'“‘[")
                     following = _NEXT_WORD.match(paragraph, match.end())
                     if not _is_boundary(word, following.group(1) if following else ""):
                         continue
             sentence = paragraph[start:end].strip()
             if sentence:
-                sentences.append(sentence)
+                yield sentence
             start = match.end()
         tail = paragraph[start:].strip()
         if tail:
-            sentences.append(tail)
-    return sentences
+            yield tail

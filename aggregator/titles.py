@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from .sentences import split_sentences
+from .sentences import iter_sentences
 from .text import _SPACES
 from .tokens import words
 
@@ -110,7 +110,7 @@ def cut_from_text(title: str, text: str) -> bool:
     if rest.strip() and words(first) == head:
         body = rest.lstrip()
     said: list[str] = []
-    for sentence in split_sentences(body[: 4 * len(title) + 400]):
+    for sentence in iter_sentences(body[: 4 * len(title) + 400]):
         said += words(sentence)
         if len(said) >= len(head):  # (the sentence the title's words end in)
             break

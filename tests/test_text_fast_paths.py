@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from aggregator import bullets, terms, text
+from aggregator import bullets, sentences, terms, text
 from aggregator.near_text import _crc, shingles
 from aggregator.tokens import STOPWORDS, words
 
@@ -242,3 +242,20 @@ def test_capitalised_terms_with_the_title_case_given_equal_those_worked_out() ->
         title, body = sample[:60], sample
         given = terms.capitalised_terms(title, body, 500, terms.is_title_case(title))
         assert given == terms.capitalised_terms(title, body, 500)
+
+
+def _sentence_samples(n: int = 3000) -> list[str]:
+    pieces = [*"aA1 .!?…\"'”’)]([“‘\u00a0\t", "。", "！", "？", "۔", "؟", "।", "「", "」", "中"]
+    pieces += ["U.S.", "Mr.", "5.5", "p.m. on", "...", "?!", " The", " but", "Dr. Ng", "۔ ب"]
+    rng = random.Random(5)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+
+
+def test_sentence_ends_tried_at_stops_only_equal_the_pattern_tried_everywhere() -> None:
+    for sample in _sentence_samples() + _samples(1000):
+        for paragraph in sample.split("\n"):
+            found = [m.span() + m.groups() for m in sentences._sentence_ends(paragraph)]
+            assert found == [
+                m.span() + m.groups() for m in sentences._SENTENCE_END.finditer(paragraph)
+            ], repr(paragraph)
+
