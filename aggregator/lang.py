@@ -7,6 +7,7 @@ readers; it answers None rather than guess when the evidence is thin or split.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # The most frequent short words of each language, leaving out words two languages share
 # often (e.g. "de", "la", "a", "in", "die" in English text).
@@ -59,10 +60,10 @@ def detect_language(text: str) -> str | None:
     if not words:
         return None
     scores = dict.fromkeys(_COMMON, 0)
-    languages_of = _LANGUAGES_OF.get
-    for word in words:
-        for code in languages_of(word, ()):
-            scores[code] += 1
+    # (each common word counted once, then its count given to its languages: the same sums)
+    for word, count in Counter(filter(_LANGUAGES_OF.__contains__, words)).items():
+        for code in _LANGUAGES_OF[word]:
+            scores[code] += count
     ranked = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < MIN_HITS or top < 1.5 * second:

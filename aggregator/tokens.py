@@ -100,11 +100,12 @@ def _cjk_terms(found: list[str]) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    found = _WORD.findall(text.lower())
-    if "'" in text or "’" in text:
-        found = [w.replace("’", "'") for w in found]
-        found = [w[:-2] if w.endswith("'s") else w for w in found]
-    return found
+    low = text.lower()
+    if "’" in low:  # (a "’" inside a word is its apostrophe; outside words it is not found)
+        low = low.replace("’", "'")
+    elif "'" not in low:
+        return _WORD.findall(low)
+    return [w[:-2] if w.endswith("'s") else w for w in _WORD.findall(low)]
 
 
 def _tokens(text: str) -> list[str]:
