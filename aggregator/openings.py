@@ -118,6 +118,15 @@ _BARE_AUX = re.compile(
     r"\s*(?:[,;—–](?!\s+[^,.;]{1,25},)|\.$)",
     re.IGNORECASE,
 )
+# Every `_BARE_AUX` match holds an auxiliary's last letters right before its closing comma,
+# dash or final stop: on lower-cased text, a search for these (without IGNORECASE) finds each
+# sentence the costly pattern may match (the rest it cannot). Lower-casing keeps what
+# IGNORECASE matches except "İ", "ı" and "ſ" (`_CASE_SPECIAL`): with those, the pattern runs.
+_BARE_AUX_HINT = re.compile(
+    r"(?:do|does|did|will|would|can|could|should|n['’]t)(?:\s+(?:so|too|either|now|again))?"
+    r"\s*(?:[,;—–]|\.$)"
+)
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 _NOT_ELLIPTICAL = re.compile(
     r"\b(?:what|whatever|which|how|all|anything|everything)\b|^if\s+you\s+will\b", re.IGNORECASE
 )
@@ -134,6 +143,14 @@ _PRONOUN_SPEAKER = re.compile(
     rf"\b(?:he|she|they)\s+(?:\w+ly\s+)?{_SPEECH}\b|^\s*,?\s*{_SPEECH}\s+(?:he|she|they)\b",
     re.IGNORECASE,
 )
+# `_PRONOUN_SPEAKER`'s two alternatives on lower-cased text, without IGNORECASE (the same
+# matches, at the same places, for text without `_CASE_SPECIAL`). The first opens with the
+# pronoun's letters, its word boundary checked behind them, so that `re` scans for an "h",
+# "s" or "t" instead of trying the pattern at every character.
+_PRONOUN_FIRST = re.compile(
+    rf"(?:he(?<!\w..)|she(?<!\w...)|they(?<!\w....))\s+(?:\w+ly\s+)?{_SPEECH}\b"
+)
+_SPEECH_FIRST = re.compile(rf"\s*,?\s*{_SPEECH}\s+(?:he|she|they)\b")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 # Who a pronoun may stand for: a name (a capital past the first word, or a first word that is
 # no function word), or a person's noun ("the minister said", "police said he").
@@ -167,10 +184,28 @@ def first_word(text: str) -> str:
     return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
 
 
+def _has_case_special(text: str) -> bool:
+    return not text.isascii() and any(c in text for c in _CASE_SPECIAL)
+
+
+def _speaker_at(text: str) -> int | None:
+    """Where `_PRONOUN_SPEAKER` first matches in `text`, or None."""
+    if _has_case_special(text):
+        found = _PRONOUN_SPEAKER.search(text)
+        return None if found is None else found.start()
+    low = text.lower()
+    if _SPEECH_FIRST.match(low):  # (the second alternative matches at the start only)
+        return 0
+    found = _PRONOUN_FIRST.search(low)
+    return None if found is None else found.start()
+
+
 def _elliptical(body: str) -> bool:
     """Whether the sentence (past its opening quotes) opens elliptically (see above)."""
     if _ELLIPTICAL.match(body):
         return True
+    if not _has_case_special(body) and _BARE_AUX_HINT.search(body.lower()) is None:
+        return False
     bare = _BARE_AUX.match(body)
     return bare is not None and _NOT_ELLIPTICAL.search(body, 0, bare.end()) is None
 
@@ -183,10 +218,10 @@ def unnamed_speaker(text: str) -> bool:
     if "he" not in text and "He" not in text:  # (nor "she", "they")
         return False
     outside = _QUOTED.sub(" ", text)
-    speaker = _PRONOUN_SPEAKER.search(outside)
+    speaker = _speaker_at(outside)
     if speaker is None:
         return False
-    before = outside[: speaker.start()]
+    before = outside[:speaker]
     if _PERSON.search(before):
         return False
     start = len(before) - len(before.lstrip(OPEN_QUOTES + " "))

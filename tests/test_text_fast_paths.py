@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from aggregator import bullets, sentences, terms, text
+from aggregator import bullets, openings, sentences, terms, text
 from aggregator.near_text import _crc, shingles
 from aggregator.tokens import STOPWORDS, words
 
@@ -259,3 +259,38 @@ def test_sentence_ends_tried_at_stops_only_equal_the_pattern_tried_everywhere() 
                 m.span() + m.groups() for m in sentences._SENTENCE_END.finditer(paragraph)
             ], repr(paragraph)
 
+
+def _opening_samples(n: int = 4000) -> list[str]:
+    pieces = [*"aA ,;—–.-'’\"“”\u00a0", " he", "He ", " she", " SHE", "they", "The", "ſhe", "ıt"]
+    pieces += [" said", " SAID", " says", " told", " ſaid", " quietly", " do", " did", " DID"]
+    pieces += [" can't", " won’t", " will", " couldn't", " should", " so", " too", " again"]
+    pieces += ["İt", " not", "Not", " nor", " which", " what", " house committees", " when"]
+    rng = random.Random(7)
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(n)]
+    # a first clause ending on an auxiliary, in each of its forms and cases
+    auxes = "do does did will would can could should don't won’t can't didn’t Can ſhould DİD"
+    for aux in auxes.split():
+        for adverb in ("", " so", " again", " Either", " now ", " ſo"):
+            for end in (",", ";", " —", "–", ".", ". ", ", of course, x", "", " and"):
+                for head in (
+                    "",
+                    "We",
+                    "House committees",
+                    "When they",
+                    "İf we",
+                    "to",
+                    "a b c d e f g h",
+                ):
+                    samples.append(f"{head} {aux}{adverb}{end}".lstrip())
+    return samples
+
+
+def test_opening_checks_on_lower_cased_text_equal_their_patterns() -> None:
+    for sample in _opening_samples() + _samples(1000):
+        found = openings._PRONOUN_SPEAKER.search(sample)
+        assert openings._speaker_at(sample) == (found and found.start()), repr(sample)
+        bare = openings._BARE_AUX.match(sample)
+        elliptical = openings._ELLIPTICAL.match(sample) is not None or (
+            bare is not None and openings._NOT_ELLIPTICAL.search(sample, 0, bare.end()) is None
+        )
+        assert openings._elliptical(sample) == elliptical, repr(sample)
