@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, islice
+from sys import intern
 
 from .features import Packed
 from .headline_route import Headline
@@ -34,11 +35,32 @@ class ProfileMember:
     # None: not yet); the dicts are rebuilt for the members compared lately (see
     # StoryWindow._member_vectors)
     terms: Places | None = None
-    weights: array | None = None
+    weights: bytes | None = None  # C doubles (see `keep_vectors`)
     title_terms: Places | None = None  # None: the first of `terms` (see below)
     _indexed: tuple[str, ...] | int = ()  # see `indexed`
-    headline: Headline | None = None  # for the headline route
+    _headline: Headline | str | None = None  # see `headline`
     counted: int = 0  # how many items the window held when the vectors were computed
+
+    @property
+    def headline(self) -> Headline | None:
+        """Its headline, for the headline route. One without embeddings whose first term is
+        its packed title's first is kept as its text alone, and made again when read (a
+        `Headline` record costs 64 bytes a member)."""
+        kept = self._headline
+        if type(kept) is str:
+            title = self.packed[0]
+            return Headline(kept, title[0] if title else "", None)
+        return kept  # type: ignore[return-value]
+
+    @headline.setter
+    def headline(self, headline: Headline | None) -> None:
+        title = self.packed[0]
+        plain = (
+            headline is not None
+            and headline.embedder is None
+            and headline.first == (title[0] if title else "")
+        )
+        self._headline = headline.text if plain else headline  # type: ignore[union-attr]
 
     @property
     def indexed(self) -> tuple[str, ...]:
@@ -60,7 +82,8 @@ class ProfileMember:
     def keep_vectors(self, vector: Vector, title: Vector) -> None:
         """Keep its vectors compactly: the first one's terms as their places among its own
         different title and text terms (one byte each, or two past 256 such terms), and the
-        weights of both in one array of C doubles. The title vector's terms are the first
+        weights of both as the bytes of their C doubles (a `bytes` costs less than an array:
+        no over-allocation, a smaller header). The title vector's terms are the first
         one's first terms (both list the title's terms first) unless the first was cut to
         its heaviest terms; only then are they kept too. (A vector's terms are its item's
         own: a term found nowhere in them, which no caller gives, is kept as it is.)"""
@@ -73,7 +96,7 @@ class ProfileMember:
             terms, title_terms = tuple(vector), tuple(title)
         shared = terms[: len(title_terms)] == title_terms
         self.terms, self.title_terms = terms, None if shared else title_terms
-        self.weights = array("d", chain(vector.values(), title.values()))
+        self.weights = array("d", [*vector.values(), *title.values()]).tobytes()
 
     def vectors(self) -> tuple[Vector, Vector]:
         """The vectors `keep_vectors` kept: equal dicts, in the same order (so sums over them
@@ -84,7 +107,8 @@ class ProfileMember:
         if type(terms) is not tuple:
             at = self._own_terms().__getitem__
             terms, title_terms = map(at, terms), map(at, title_terms)
-        rest = iter(weights)  # (`zip` stops at the end of `terms` before taking a weight)
+        rest = iter(memoryview(weights).cast("d"))  # (`zip` stops at the end of `terms`
+        # before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
         return vector, dict(zip(title_terms, rest, strict=False))
 
@@ -123,12 +147,31 @@ class ActiveStory:
     open: bool = True  # False while only multi-topic items are in it
     founder: ProfileMember | None = None
     recent: list[ProfileMember] = field(default_factory=list)  # (a deque costs 760 bytes)
-    members: list[str] = field(default_factory=list)
     # (item id, packed features, outlet, publication time) of every member, oldest first
     log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
-    outlets: set[str] = field(default_factory=set)
+    # its outlets (see `outlets`): one as itself ("": none), more as a set (a set costs
+    # 216 bytes however few it holds, and most stories have one outlet)
+    _outlets: str | set[str] = ""
     profile: PackedVector | None = None  # see StoryWindow._profile_vector
     profile_counted: int = -1
+
+    @property
+    def members(self) -> list[str]:
+        """Its items' ids, oldest first (from its log: a list of them beside it would cost
+        8 bytes an item and a list a story)."""
+        return [entry[0] for entry in self.log]
+
+    @property
+    def outlets(self) -> set[str]:
+        """The outlets of its items (a new set: change them by giving a set)."""
+        outlets = self._outlets
+        if type(outlets) is str:
+            return {outlets} if outlets else set()
+        return set(outlets)
+
+    @outlets.setter
+    def outlets(self, outlets: set[str]) -> None:
+        self._outlets = next(iter(outlets)) if len(outlets) == 1 else set(outlets) or ""
 
     def profile_members(self) -> list[ProfileMember]:
         """The members that stand for it: its founder (when it has one), then its latest."""
@@ -138,11 +181,18 @@ class ActiveStory:
         self, item_id: str, packed: Packed, outlet: str, seen: datetime, when: datetime
     ) -> None:
         """Log an item as a member: its packed features and outlet, seen at `seen`, published
-        at `when`."""
+        at `when`. (The outlet's name is interned: items of one outlet, read from the store
+        or from parse workers, each bring their own copy of it.)"""
+        outlet = intern(outlet)
         self.log.append((item_id, packed, outlet, when))
-        self.members.append(item_id)
-        if outlet:
-            self.outlets.add(outlet)
+        held = self._outlets
+        if outlet and held != outlet:
+            if not held:
+                self._outlets = outlet
+            elif type(held) is str:
+                self._outlets = {held, outlet}
+            else:
+                held.add(outlet)
         self.last_seen = max(self.last_seen, seen)
         self.last_when = max(self.last_when, when)
 

@@ -17,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 from itertools import chain
+from sys import intern
 
 from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_tally
 from .boilerplate import RepeatedTexts
@@ -194,7 +195,7 @@ class StoryWindow:
             if story is None:
                 story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
             story.enter(item.id, packed, item.outlet, seen, min(item.published or seen, seen))
-            item_story[item.id] = (story_id, 0.0)
+            item_story[item.id] = (story.id, 0.0)  # (one string a story, not one an item)
         counts.count_many(batch)
         counts.n_stories = len(stories)
         counts.add_story_terms(chain.from_iterable(map(self._held, stories.values())))
@@ -267,7 +268,9 @@ class StoryWindow:
         for member in story.profile_members():
             if member.id == item_id:
                 self._unprofile(member)
+                headline = member.headline  # (kept as it was: its first term may change)
                 member.packed, member.terms, member.weights = packed, None, None
+                member.headline = headline
                 member.title_terms = None  # (its vectors are made again from `packed`)
                 self._unpacked.pop(member, None)
                 self._index_member(member)
@@ -311,7 +314,6 @@ class StoryWindow:
         at = next(n for n, entry in enumerate(story.log) if entry[0] == item_id)
         tf = self._tally(story)  # (counted while the item is still in the log)
         _, packed, _, _ = story.log.pop(at)
-        story.members.remove(item_id)
         old = unpack(packed)
         before = set(tf)
         tf.subtract(old.unique)
@@ -366,7 +368,7 @@ class StoryWindow:
         packed = pack(features)
         story.enter(item.id, packed, item.outlet, now, when)
         self._item_story[item.id] = (story.id, score)
-        if features.multi and len(story.members) == 1:
+        if features.multi and len(story.log) == 1:
             story.open = False  # a multi-topic item never vouches for others
         return packed
 
@@ -381,7 +383,7 @@ class StoryWindow:
         headline: Headline | None = None,
     ) -> ProfileMember:
         """Make a booked item one of its story's profile members, with its vectors."""
-        member = ProfileMember(item.id, story, when, packed, item.outlet)
+        member = ProfileMember(item.id, story, when, packed, intern(item.outlet))
         self._set_vectors(member, vector, title_vector)
         member.headline = headline
         self._enter_profile(story, member)
@@ -512,7 +514,6 @@ class StoryWindow:
         tf.update(absorbed)
         for item_id in story.members:
             self._item_story[item_id] = (into.id, self._item_story[item_id][1])
-        into.members.extend(story.members)
         into.log.extend(story.log)
         into.outlets |= story.outlets
         into.last_seen = max(into.last_seen, story.last_seen)

@@ -18,6 +18,7 @@ from aggregator import story_window
 from aggregator.active_story import ActiveStory, ProfileMember, index_terms, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
 from aggregator.features import item_features, pack, unpack
+from aggregator.headline_route import Headline
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
 from aggregator.window_counts import Counts, unpack_vector
@@ -162,8 +163,8 @@ def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> Non
 
 
 def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: Any) -> None:
-    """Members' vectors are kept as terms and one array of weights for both, story profiles'
-    as terms and an array of weights; the dicts of the
+    """Members' vectors are kept as terms and the bytes of the weights of both, story
+    profiles' as terms and an array of weights; the dicts of the
     `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
     the same to the last bit: the same stories and the same scores as with every dict kept."""
     monkeypatch.setattr(story_window, "_VECTORS_KEPT", 3)
@@ -178,11 +179,12 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     assert len(members) > 3
     for member in members:
         vector, title = bounded._member_vectors(member)  # (computed again if stale)
-        assert member.weights is not None and member.weights.typecode == "d"
+        assert type(member.weights) is bytes
+        assert len(member.weights) == 8 * (len(vector) + len(title))
         own = tuple(dict.fromkeys([*member.packed[0], *member.packed[1]]))
         assert type(member.terms) is bytes  # (its terms' places among its own terms)
         assert tuple(own[n] for n in member.terms) == tuple(vector)
-        assert list(member.weights) == [*vector.values(), *title.values()]
+        assert list(memoryview(member.weights).cast("d")) == [*vector.values(), *title.values()]
         assert member.vectors() == (vector, title)
     story = max(bounded._stories.values(), key=lambda s: len(s.members))
     profile = bounded._profile_vector(story)
@@ -196,7 +198,7 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
 
 
 def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
-    """A member's two vectors are kept as the first one's terms and one array of weights (the
+    """A member's two vectors are kept as the first one's terms and the bytes of its weights (the
     title vector's terms are the first one's first, unless it was cut to its heaviest terms,
     which puts them in weight order): they come back with the same terms in the same order and
     the same weights to the last bit."""
@@ -210,7 +212,8 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
         ({"head": 0.25, "body": 0.5}, False),
     ):
         member.keep_vectors(vector, title)
-        assert member.weights is not None and member.weights.typecode == "d"
+        assert type(member.weights) is bytes
+        assert len(member.weights) == 8 * (len(vector) + len(title))
         assert (member.title_terms is None) is shared
         assert type(member.terms) is bytes and len(member.terms) == len(vector)
         got, got_title = member.vectors()
@@ -452,3 +455,48 @@ def test_term_tallies_are_kept_for_a_bounded_few_stories(monkeypatch: Any) -> No
     want, _ = run()
     assert got == want
     assert any(m for _, _, m in got)  # (merges happened)
+
+
+def test_a_story_keeps_one_outlet_as_its_name_and_its_members_in_its_log() -> None:
+    """A story's outlets read as a set whatever it keeps: one outlet as its (interned) name,
+    more as a set; its members are its log's item ids, in order, through a merge too."""
+    story = ActiveStory(id="s", last_seen=T0)
+    assert story.outlets == set() and story.members == []
+    packed = (("head",), ("body",), (), False, False)
+    story.enter("i1", packed, "".join(["a.", "example"]), T0, T0)
+    story.enter("i2", packed, "a.example", T0, T0)
+    story.enter("i3", packed, "", T0, T0)
+    assert story._outlets == "a.example" and story.log[0][2] is story.log[1][2]
+    assert story.outlets == {"a.example"} and story.members == ["i1", "i2", "i3"]
+    story.outlets.add("ignored.example")  # (a copy)
+    assert story.outlets == {"a.example"}
+    story.enter("i4", packed, "b.example", T0, T0)
+    assert type(story._outlets) is set and story.outlets == {"a.example", "b.example"}
+    story.enter("i5", packed, "c.example", T0, T0)
+    assert story.outlets == {"a.example", "b.example", "c.example"}
+    story.outlets = {"b.example"}
+    assert story._outlets == "b.example"
+    story.outlets = set()
+    assert story._outlets == "" and story.outlets == set()
+    loaded = pickle.loads(pickle.dumps(story))
+    assert loaded.members == story.members and loaded.outlets == story.outlets
+
+
+def test_a_members_plain_headline_is_kept_as_its_text() -> None:
+    """A member's headline without embeddings, whose first term is its title's first, is kept
+    as its text and read back equal; any other is kept as given."""
+    story = ActiveStory(id="s", last_seen=T0)
+    member = ProfileMember("i", story, T0, (("mayor", "quits"), ("body",), (), False, False), "o")
+    assert member.headline is None
+    member.headline = Headline("Mayor quits", "mayor", None)
+    assert member._headline == "Mayor quits"
+    got = member.headline
+    assert got is not None and (got.text, got.first, got.embedder) == ("Mayor quits", "mayor", None)
+    odd = Headline("Mayor quits", "other", None)
+    member.headline = odd
+    assert member.headline is odd
+    member.packed = ((), ("body",), (), False, False)
+    member.headline = Headline("", "", None)
+    assert member._headline == ""
+    member.headline = None
+    assert member.headline is None

@@ -52,7 +52,7 @@ def _round_trip(obj: Any, table: bool = True) -> tuple[Any, dict[int, Any]]:
 def _window(n: int) -> list[ActiveStory]:
     stories = []
     for k in range(n):
-        story = ActiveStory(f"s{k}", T0 + timedelta(minutes=k), outlets={"a.example"})
+        story = ActiveStory(f"s{k}", T0 + timedelta(minutes=k))
         story.founder = ProfileMember(f"i{k}", story, T0, ("packed", k), "a.example")
         story.recent.append(ProfileMember(f"j{k}", story, T0, ("packed",), "b.example"))
         story.enter(f"i{k}", ("packed", k), "a.example", T0, T0)
