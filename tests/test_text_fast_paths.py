@@ -294,3 +294,12 @@ def test_opening_checks_on_lower_cased_text_equal_their_patterns() -> None:
             bare is not None and openings._NOT_ELLIPTICAL.search(sample, 0, bare.end()) is None
         )
         assert openings._elliptical(sample) == elliptical, repr(sample)
+
+
+def test_inline_boilerplate_found_on_lower_cased_text_as_by_its_pattern() -> None:
+    odd = ["Continue readıng", "KEEP READİNG →", "This ſtory was publıshed on X.", "[ … ]"]
+    for sample in _samples(2000) + odd + [f"Text. {line}" for line in odd]:
+        for line in sample.split("\n"):
+            found = text._INLINE_BOILERPLATE.search(line) is not None
+            if found or not text._has_case_special(line):
+                assert text._holds_inline_boilerplate(line) == found, repr(line)
