@@ -109,11 +109,31 @@ def _words(text: str) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    if _may_hold_acronym(text):
-        found = _tokens_with_acronyms(text)
-    else:
-        found = [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    found = _tokens_with_acronyms(text) if _may_hold_acronym(text) else _plain_tokens(words(text))
     return _cjk_terms(found) if has_cjk(text) else found
+
+
+def _token_of(word: str) -> str:
+    """A word's token, "" for a dropped one (a stopword, a lone letter)."""
+    token = stem(word) if word not in STOPWORDS and (len(word) > 1 or word.isdigit()) else ""
+    _TOKENS_OF[word] = token
+    return token
+
+
+# word → `_token_of`: news repeats its words, so most are looked up, not worked out (one dict
+# read a word in one `map`); emptied when it outgrows its bound.
+_TOKENS_OF: dict[str, str] = {}
+_TOKENS_OF_MAX = 1 << 17
+
+
+def _plain_tokens(found: list[str]) -> list[str]:
+    """The tokens of words (no acronyms among them), in order, dropped words left out."""
+    tokens = list(map(_TOKENS_OF.get, found))
+    if None in tokens:
+        tokens = [_token_of(w) if t is None else t for w, t in zip(found, tokens, strict=True)]
+        if len(_TOKENS_OF) > _TOKENS_OF_MAX:
+            _TOKENS_OF.clear()
+    return list(filter(None, tokens))
 
 
 # Acronyms name who acts in a report ("the W.H.O. said", "U.S. troops"): written with dots, a

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from aggregator import bullets, openings, sentences, terms, text
+from aggregator import bullets, openings, sentences, terms, text, tokens
 from aggregator.near_text import _crc, shingles
 from aggregator.tokens import STOPWORDS, words
 
@@ -294,6 +294,21 @@ def test_opening_checks_on_lower_cased_text_equal_their_patterns() -> None:
             bare is not None and openings._NOT_ELLIPTICAL.search(sample, 0, bare.end()) is None
         )
         assert openings._elliptical(sample) == elliptical, repr(sample)
+
+
+def test_token_memo_gives_what_the_rule_gives_and_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "_TOKENS_OF", {})
+    monkeypatch.setattr(tokens, "_TOKENS_OF_MAX", 50)
+    for sample in _figure_samples(300) + _samples(300) + ["a I 0 7 x2 the ponies said going"]:
+        seq = words(sample)
+        expected = [
+            tokens.stem(w) for w in seq if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
+        ]
+        assert tokens._plain_tokens(seq) == expected  # looked up or worked out …
+        assert tokens._plain_tokens(seq) == expected  # … and again from the memo
+        assert len(tokens._TOKENS_OF) <= 50
 
 
 def test_inline_boilerplate_found_on_lower_cased_text_as_by_its_pattern() -> None:
