@@ -167,7 +167,7 @@ def _has_link(sentence: str) -> bool:
 def _is_promo(sentence: str) -> bool:
     """Newsletter, subscription, cookie and similar page furniture (`_PROMO`), and notes to
     the reader (`_READER_NOTE`: a content warning, a helpline, "follow our live blog")."""
-    if any(c in sentence for c in _CASE_SPECIAL):
+    if not sentence.isascii() and any(c in sentence for c in _CASE_SPECIAL):
         return _PROMO.search(sentence) is not None or _READER_NOTE.search(sentence) is not None
     low = sentence.lower()
     if any(mark in low for mark in _PROMO_MARKS) and _PROMO_LOWER.search(low) is not None:

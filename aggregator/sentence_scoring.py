@@ -18,6 +18,7 @@ from .tokens import tokens, word_count
 
 __all__ = [
     "Unit",
+    "contained",
     "containment",
     "cosine",
     "normalise",
@@ -70,6 +71,7 @@ class Unit:
     vector: dict[str, float]
     words: int
     score: float = 0.0
+    weight: float = 0.0  # its terms' IDF total: `containment`'s denominator (`vectorise`)
 
 
 # --- vectors --------------------------------------------------------------------------------
@@ -97,8 +99,19 @@ def sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
 
 def containment(inner: Counter[str], outer: Counter[str], idf: dict[str, float]) -> float:
     """Share of `inner`'s IDF-weighted terms that also occur in `outer`."""
+    return contained(inner, idf_total(inner, idf), outer, idf)
+
+
+def idf_total(terms: Iterable[str], idf: dict[str, float]) -> float:
+    """The IDF-weighted size of `terms`: `containment`'s denominator."""
     # (lists, not generators: the same sums in the same order, made faster)
-    total = sum([idf.get(t, 1.0) for t in inner])
+    return sum([idf.get(t, 1.0) for t in terms])
+
+
+def contained(
+    inner: Counter[str], total: float, outer: Counter[str], idf: dict[str, float]
+) -> float:
+    """`containment(inner, outer, idf)`, `inner`'s `idf_total` given (a unit's `weight`)."""
     if not total:
         return 0.0
     return sum([idf.get(t, 1.0) for t in inner if t in outer]) / total
@@ -141,6 +154,7 @@ def vectorise(units: list[Unit]) -> dict[str, float]:
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
     for unit in units:
         unit.vector = normalise({t: (1.0 + math.log(c)) * idf[t] for t, c in unit.terms.items()})
+        unit.weight = idf_total(unit.terms, idf)
     return idf
 
 

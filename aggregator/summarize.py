@@ -29,7 +29,7 @@ from .models import Bullet, Item, Summary
 from .novelty import coverage, fact_terms, source_weights
 from .sentence_scoring import (
     Unit,
-    containment,
+    contained,
     cosine,
     normalise,
     score_units,
@@ -253,7 +253,9 @@ class ExtractiveSummarizer:
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
         if ranked and headline_source >= 0:
             own = [u for u in ranked if u.source == headline_source]
-            own = [u for u in own if containment(u.terms, headline, idf) < _HEADLINE_CONTAINS]
+            own = [
+                u for u in own if contained(u.terms, u.weight, headline, idf) < _HEADLINE_CONTAINS
+            ]
             if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(own[0])
                 ranked.insert(0, own[0])
@@ -270,7 +272,7 @@ class ExtractiveSummarizer:
                 break
             if words + unit.words > self.settings.max_words:
                 continue
-            if containment(unit.terms, headline, idf) >= _HEADLINE_CONTAINS:
+            if contained(unit.terms, unit.weight, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
             if any(self._redundant(unit, other, idf) for other in chosen):
                 continue
@@ -302,8 +304,8 @@ class ExtractiveSummarizer:
             return True
         limit = max(self.settings.attribution, 0.7)
         return (
-            containment(a.terms, b.terms, idf) >= limit
-            or containment(b.terms, a.terms, idf) >= limit
+            contained(a.terms, a.weight, b.terms, idf) >= limit
+            or contained(b.terms, b.weight, a.terms, idf) >= limit
         )
 
     def _cite(self, unit: Unit, units: list[Unit], idf: dict[str, float]) -> tuple[int, ...]:
@@ -314,7 +316,7 @@ class ExtractiveSummarizer:
             if terms.isdisjoint(other.terms):  # both measures 0: below their positive limits
                 continue
             if other.source not in cited and (
-                containment(unit.terms, other.terms, idf) >= self.settings.attribution
+                contained(unit.terms, unit.weight, other.terms, idf) >= self.settings.attribution
                 or cosine(unit.vector, other.vector) >= _SAME_FACT_COSINE
             ):
                 cited.add(other.source)
