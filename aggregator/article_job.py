@@ -24,6 +24,7 @@ from .articles import (
     ArticleSettings,
     due_articles,
     extract_text,
+    reads_as_article,
     robots_allows,
     robots_url,
 )
@@ -174,6 +175,8 @@ class ArticleJob:
         text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
         from .tokens import word_count  # (not loaded by a pass that fetches no page)
 
+        if not reads_as_article(text):
+            return item.id, url, "empty", "a list of teasers (an index page), not an article", ""
         if word_count(text) <= word_count(item.text):
             return item.id, url, "empty", "no article text beyond the feed's", ""
         return item.id, url, "ok", None, text

@@ -21,6 +21,7 @@ __all__ = [
     "due_articles",
     "extract_text",
     "is_teaser",
+    "reads_as_article",
     "robots_allows",
     "robots_url",
     "skipped_feed",
@@ -50,6 +51,28 @@ def is_teaser(text: str, words: int) -> bool:
         return True
     tail = text[-200:]
     return _CUT_OFF.search(tail) is not None or _CLOSED.search(tail) is None
+
+
+_TEASERS = 3  # cut-off paragraphs that make a page a list of teasers...
+_TEASER_SHARE = 0.5  # ...when they hold at least this share of its words
+
+
+def reads_as_article(text: str) -> bool:
+    """Whether a page's extracted text reads as an article rather than a section front or
+    index page: a list of teasers, each cut off ("…", "More>>", "Read more"), that holds half
+    of the text's words or more, is not an article (an article may end one paragraph in "…",
+    or quote a cut-off line; not three that make up most of it). Such a page's text must not
+    stand for the item's article: its feed text stays."""
+    from .tokens import word_count  # (not at import: a pass of 304s loads no text code)
+
+    total = cut = teasers = 0
+    for line in text.splitlines():
+        words = word_count(line)
+        total += words
+        if words and _CUT_OFF.search(line.rstrip()[-200:]):
+            cut += words
+            teasers += 1
+    return not (teasers >= _TEASERS and cut >= _TEASER_SHARE * total)
 
 
 def skipped_feed(feed_url: str, skip: Iterable[str]) -> bool:

@@ -333,12 +333,11 @@ class StoryJob:
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
-        returns 1 when its published summary changed. A summary with neither headline nor
-        bullet (every title a placeholder, no usable sentence) has nothing a reader could see:
-        its story is kept, and summarised again when it changes, but not published."""
-        empty = prepared.summary is not None and not (
-            prepared.summary.headline.strip() or prepared.summary.bullets
-        )
+        returns 1 when its published summary changed. A summary without a bullet (no usable
+        sentence: a crawl notice, a page of links, every title a placeholder) has nothing a
+        reader could read: its story is kept, and summarised again when it changes (a source
+        joins, article text arrives), but not published until it has a bullet."""
+        empty = prepared.summary is not None and not prepared.summary.bullets
         if prepared.summary is None or empty:
             return 1 if self.store.withdraw_summary(prepared.story_id) else 0
         # Every distinct outlet counts, not only those the summary was written from.

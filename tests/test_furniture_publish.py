@@ -131,7 +131,12 @@ def test_a_story_whose_page_turns_out_to_be_furniture_is_withdrawn() -> None:
     """A teaser is published from its feed text; its article page is the notice two other
     outlets carry, so grouping marks it furniture (and them) and its story is withdrawn."""
     notices = [_entry_item(n, "", NOTICE, n) for n in range(2)]
-    teaser = _entry_item(7, "Keldon library gets archive", "The Keldon archive said.", 5)
+    teaser = _entry_item(
+        7,
+        "Keldon library gets archive",
+        "The Keldon library opened its new archive to readers on Monday, the council said.",
+        5,
+    )
     store = Store(":memory:")
     try:
         store.insert_items([*notices, teaser])

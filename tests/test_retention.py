@@ -48,7 +48,9 @@ def test_cutoff_never_reaches_into_the_active_window() -> None:
 
 
 def day_feed(day: int, per_day: int, keep_days: int = 2) -> bytes:
-    """A rotating upstream: each day `per_day` new entries; the feed shows `keep_days` days."""
+    """A rotating upstream: each day `per_day` new entries; the feed shows `keep_days` days.
+    Descriptions are longer than a feed template's line, so their text stays and each story
+    has a bullet to publish."""
     items = []
     for d in range(max(0, day - keep_days + 1), day + 1):
         when = format_datetime(T0 + timedelta(days=d), usegmt=True)
@@ -58,7 +60,10 @@ def day_feed(day: int, per_day: int, keep_days: int = 2) -> bytes:
                 f"<item><title>Day {d} story {n}: {a} {b} report</title>"
                 f"<link>https://news.example/{d}/{n}</link><guid>https://news.example/{d}/{n}</guid>"
                 f"<pubDate>{when}</pubDate><description>The {a} and the {b} met the {c} "
-                f"on day {d}, officials said, in item {n} of the day.</description></item>"
+                f"on day {d}, officials said, in item {n} of the day. Residents near the {c} "
+                f"were told to expect more news of the {a} later in the week, and the office "
+                f"that oversees the {b} said it would publish its findings once its review of "
+                "the meeting was complete.</description></item>"
             )
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Rotating</title>'

@@ -67,7 +67,7 @@ def test_summaries_ahead_are_used_only_while_their_inputs_hold(
         return future
 
     monkeypatch.setattr(SummariesAhead, "take", take)
-    assert run_story_job(ahead) == changed >= 8
+    assert run_story_job(ahead) == changed >= 3  # (the filler stories have no bullet: unpublished)
     assert dump(ahead) == dump(in_place)
     assert (True, True) in taken  # a story the later run left alone: its summary ahead
     assert (True, False) in taken  # the quake story grew: summarised again

@@ -93,8 +93,9 @@ def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
         SummaryPool, "submit", lambda self, s: calls.append(len(s)) or real_submit(self, s)
     )
 
-    assert run_story_job(on_workers) == changed >= 8
-    assert sum(calls) == changed and len(calls) >= 3  # the workers did summarise them
+    # (the filler stories have no bullet: summarised, not published)
+    assert run_story_job(on_workers) == changed >= 3
+    assert sum(calls) >= 8 and len(calls) >= 3  # the workers did summarise them
     assert dump(on_workers) == dump(in_place)
 
 
