@@ -12,6 +12,7 @@ characters make it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -69,6 +70,9 @@ _CJK_OUTLET = re.compile(
 )
 
 
+# A story's titles are cleaned for its sources and again to choose its headline, and again at
+# each summary of the story: a bounded memo makes the repeats free.
+@functools.lru_cache(maxsize=4096)
 def clean(title: str) -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
