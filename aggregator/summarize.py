@@ -15,7 +15,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -94,6 +95,29 @@ def story_language(
     return max(count, key=lambda code: (count[code], code == preferred, text[code]))
 
 
+# An item's language (`detect_language` of its title and text), memoised by a digest of both:
+# a story that gains an item is summarised again from the same items. Bounded; the texts
+# themselves are not kept.
+_LANGUAGES_MAX = 4096
+_languages: OrderedDict[bytes, str | None] = OrderedDict()
+_languages_lock = threading.Lock()  # summaries may be written on more than one thread
+
+
+def _item_language(item: Item) -> str | None:
+    text = f"{item.title}\n{item.text}"
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    with _languages_lock:
+        if key in _languages:
+            _languages.move_to_end(key)
+            return _languages[key]
+    found = detect_language(text)
+    with _languages_lock:
+        _languages[key] = found
+        while len(_languages) > _LANGUAGES_MAX:
+            _languages.popitem(last=False)
+    return found
+
+
 def _unrestated(
     chosen: list[Unit],
     facts: dict[int, frozenset[str]],
@@ -149,8 +173,7 @@ class ExtractiveSummarizer:
         factual = [supplies_facts(k) or not has_news for k in kinds]
         if sum(factual) > 1:  # (one source of facts writes in one language)
             languages = [
-                detect_language(f"{it.title}\n{it.text}") if f else None
-                for it, f in zip(ordered, factual, strict=True)
+                _item_language(it) if f else None for it, f in zip(ordered, factual, strict=True)
             ]
             words = [word_count(it.text) for it in ordered]
             language = story_language(languages, factual, words, settings.language or "en")

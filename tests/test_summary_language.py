@@ -6,9 +6,14 @@ video in Spanish.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import pytest
 from invented_items import source_item as item
 
+from aggregator import summarize as summarize_module
 from aggregator.config import build_settings
+from aggregator.lang import detect_language
 from aggregator.models import Item
 from aggregator.summarize import (
     ExtractiveSummarizer,
@@ -91,3 +96,26 @@ def test_the_readers_language_follows_the_published_feeds_unless_set() -> None:
     assert language({}) == "en"
     assert language({"publish": {"language": "de"}}) == "de"
     assert language({"publish": {"language": "de"}, "summary": {"language": "fr"}}) == "fr"
+
+
+def test_an_items_language_is_worked_out_once_and_the_memo_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def counted(text: str) -> str | None:
+        calls.append(text)
+        return detect_language(text)
+
+    monkeypatch.setattr(summarize_module, "detect_language", counted)
+    monkeypatch.setattr(summarize_module, "_languages", OrderedDict())
+    monkeypatch.setattr(summarize_module, "_LANGUAGES_MAX", 2)
+    first = bullet_texts([EN_1, EN_2])
+    assert len(calls) == 2
+    assert bullet_texts([EN_1, EN_2]) == first  # the same bullets, the languages remembered
+    assert len(calls) == 2
+    bullet_texts([EN_1, EN_2, ES])
+    assert calls[2:] == [f"{ES.title}\n{ES.text}"]
+    assert len(summarize_module._languages) == 2
+    for one in (EN_1, EN_2, ES):
+        assert summarize_module._item_language(one) == detect_language(f"{one.title}\n{one.text}")
