@@ -2,10 +2,10 @@
 
 Parsing a feed and cleaning its items is pure CPU work. Threads would run it under the GIL,
 on one core, competing with the event loop that drives fetches; so bodies of any size are
-parsed in a pool of worker processes (one per usable CPU, started on first use with
-``spawn``, which is safe beside the writer thread). Bodies smaller than ``inline_below``
-are parsed in a thread instead: for them, shipping the body and the items between processes
-costs about as much as parsing.
+parsed in a pool of worker processes (one per usable CPU, started on first use as fresh
+interpreters by `worker_pool`, which is safe beside the writer thread). Bodies smaller than
+``inline_below`` are parsed in a thread instead: for them, shipping the body and the items
+between processes costs about as much as parsing.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
-from .worker_pool import spawn_pool, usable_cpus
+from .worker_pool import WorkerPool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -67,11 +66,11 @@ class ParsePool:
     def __init__(self, workers: int | None = None, *, inline_below: int = 32 * 1024) -> None:
         self.workers = max(1, workers or usable_cpus())
         self.inline_below = inline_below
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> WorkerPool:
         if self._pool is None:
-            self._pool = spawn_pool(self.workers)
+            self._pool = WorkerPool(self.workers)
         return self._pool
 
     async def parse(

@@ -19,7 +19,7 @@ from typing import TypeVar
 from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
-from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
+from .worker_pool import InPlaceFallback, WorkerPool, helpers, usable_cpus
 
 __all__ = ["MIN_STORIES", "SummaryPool"]
 
@@ -31,28 +31,29 @@ OWN_SHARE = 0.75
 
 _summarizer: ExtractiveSummarizer | None = None  # each worker's own
 T = TypeVar("T")
+Stories = Sequence[tuple[Sequence[Item], str | None]]
 
 
-def _start_worker(settings: SummarySettings) -> None:
+def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
+    """The worker's summariser for `settings`, made on its first task (the workers are
+    shared with the term worker, so they are started without one)."""
     global _summarizer
-    _summarizer = ExtractiveSummarizer(settings)
+    if _summarizer is None or _summarizer.settings != settings:
+        _summarizer = ExtractiveSummarizer(settings)
+    return _summarizer
 
 
-def _summarise_in_worker(
-    stories: Sequence[tuple[Sequence[Item], str | None]],
-) -> list[Summary]:
-    assert _summarizer is not None
-    return [_summarizer.summarize(items, headline) for items, headline in stories]
+def _summarise_in_worker(settings: SummarySettings, stories: Stories) -> list[Summary]:
+    summarizer = _worker_summarizer(settings)
+    return [summarizer.summarize(items, headline) for items, headline in stories]
 
 
-def _summarise_packed_in_worker(
-    stories: Sequence[tuple[Sequence[Item], str | None]],
-) -> list[bytes]:
+def _summarise_packed_in_worker(settings: SummarySettings, stories: Stories) -> list[bytes]:
     """`_summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
     answers that wait)."""
     return [
         zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1)
-        for s in _summarise_in_worker(stories)
+        for s in _summarise_in_worker(settings, stories)
     ]
 
 
@@ -71,9 +72,10 @@ class SummaryPool(InPlaceFallback):
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
         # One core is the calling thread's (it summarises a share itself): every worker adds
-        # its memory (~50 MB) to a pass's peak.
+        # its memory (~50 MB) to a pass's peak. By default the workers are the writer
+        # thread's helpers, which the term worker shares (`worker_pool.helpers`).
         self.workers = max(1, workers or usable_cpus() - 1)
-        super().__init__(spawn_pool(self.workers, _start_worker, (summarizer.settings,)))
+        super().__init__(WorkerPool(workers) if workers else helpers())
 
     @staticmethod
     def worth_it(summarizer: object, stories: int) -> bool:
@@ -129,7 +131,7 @@ class SummaryPool(InPlaceFallback):
 
     def _hand(
         self,
-        work: Callable[[list[tuple[Sequence[Item], str | None]]], list[T]],
+        work: Callable[[SummarySettings, Stories], list[T]],
         chunk: list[tuple[Sequence[Item], str | None]],
     ) -> list[Future[T]] | None:
         """A future for each story of `chunk`, answered when a worker has done `work` on it;
@@ -138,7 +140,7 @@ class SummaryPool(InPlaceFallback):
         if pool is None:
             return None
         try:
-            task = pool.submit(work, chunk)
+            task = pool.submit(work, self.summarizer.settings, chunk)
         except BrokenProcessPool:
             self._broken()
             return None

@@ -32,7 +32,7 @@ from typing import Any
 from .features import ItemTerms, item_terms, text_read
 from .models import Item
 from .near_text import remember, sorted_hashes, text_key
-from .worker_pool import InPlaceFallback, spawn_pool, usable_cpus
+from .worker_pool import InPlaceFallback, helpers, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
 
@@ -108,7 +108,7 @@ class TermPool(InPlaceFallback):
         # (what, their texts, the worker's future), in the order asked, oldest first
         self._tasks: deque[tuple[str, list[Text], Future[Any]]] = deque()
         self._queued = 0  # items in `_tasks`
-        super().__init__(spawn_pool(1))
+        super().__init__(helpers())
         self._fill()
 
     @classmethod
@@ -137,9 +137,11 @@ class TermPool(InPlaceFallback):
             if self._pool is not None:
                 try:
                     if kind == TERMS:
-                        future = self._pool.submit(_tokenise_in_worker, texts, self.text_tokens)
+                        future = self._pool.submit(
+                            _tokenise_in_worker, texts, self.text_tokens, urgent=True
+                        )
                     else:
-                        future = self._pool.submit(_near_in_worker, texts)
+                        future = self._pool.submit(_near_in_worker, texts, urgent=True)
                 except BrokenProcessPool:
                     self._broken()
             if kind == NEAR:  # (the worker has them: only the ids are asked for again)

@@ -1,23 +1,41 @@
 """Worker processes a pass starts for pure CPU work, and what is done when one dies.
 
-Every pool is started with ``spawn`` (safe beside the writer thread and the event loop) and
-lives for one pass. `InPlaceFallback` is the shape shared by the pools whose work the calling
-thread can do itself: a dead worker is logged once, the pool is given up, and the rest of the
-pass is done in place.
+A `WorkerPool` runs each worker as a fresh interpreter (`subprocess`, the `worker_main` loop)
+that it talks to over two pipes: safe beside the writer thread and the event loop (nothing is
+forked), without `multiprocessing` (whose `spawn` also starts a resource tracker process, ~13
+MB, and imports the parent's `__main__` in every worker), and a worker exits as soon as its
+pipe closes, whatever becomes of the parent. Tasks marked urgent are handed out before the
+others. Pools live for one pass.
+
+The writer thread's helpers (the term worker and the summary workers) share one pool
+(`helpers`): a pass that tokenises ahead and summarises ahead at once runs both in the same
+processes, not beside each other. `InPlaceFallback` is the shape shared by the pools whose
+work the calling thread can do itself: a dead worker is logged once, the pool is given up,
+and the rest of the pass is done in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
 
-__all__ = ["InPlaceFallback", "spawn_pool", "usable_cpus"]
+from .worker_main import read_message, write_message
+
+__all__ = ["InPlaceFallback", "Pool", "WorkerPool", "helpers", "usable_cpus"]
 
 log = logging.getLogger("aggregator")
+
+Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
 def usable_cpus() -> int:
@@ -27,18 +45,213 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def spawn_pool(
-    workers: int,
-    initializer: Callable[..., object] | None = None,
-    initargs: tuple[Any, ...] = (),
-) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes."""
-    return ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=initializer,
-        initargs=initargs,
-    )
+class Pool(Protocol):
+    """What the pass's pools hand work to (a `WorkerPool`, or a share of `helpers`)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, urgent: bool = False) -> Future[Any]:
+        """Run `fn(*args)` in a worker; raises BrokenProcessPool once a worker died."""
+        ...
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
+
+    @property
+    def pids(self) -> list[int]:
+        """The workers' process ids."""
+        ...
+
+
+class WorkerPool:
+    """`workers` worker processes; `submit` hands them picklable functions of picklable
+    arguments. A worker that dies fails the task it held and every task not started with
+    BrokenProcessPool, and so does every later `submit` (as `ProcessPoolExecutor` does)."""
+
+    def __init__(self, workers: int) -> None:
+        self._lock = threading.Condition()
+        self._urgent: deque[Task] = deque()
+        self._tasks: deque[Task] = deque()
+        self._stopping = False
+        self.broken = False
+        self._workers = [_Worker(self) for _ in range(workers)]
+
+    @property
+    def pids(self) -> list[int]:
+        return [worker.process.pid for worker in self._workers]
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, urgent: bool = False) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self.broken:
+                raise BrokenProcessPool("a worker process died")
+            if self._stopping:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            (self._urgent if urgent else self._tasks).append((future, fn, args))
+            self._lock.notify()
+        return future
+
+    def _next(self) -> Task | None:
+        """The next task to run (urgent ones first); None once the pool stops or broke."""
+        with self._lock:
+            while not (self._urgent or self._tasks or self._stopping or self.broken):
+                self._lock.wait()
+            if self.broken:
+                return None
+            if self._urgent:
+                return self._urgent.popleft()
+            return self._tasks.popleft() if self._tasks else None
+
+    def _break(self) -> None:
+        """A worker died: fail every task not started, and stop the other workers."""
+        with self._lock:
+            self.broken = True
+            waiting = [*self._urgent, *self._tasks]
+            self._urgent.clear()
+            self._tasks.clear()
+            self._lock.notify_all()
+        for future, _, _ in waiting:
+            if future.set_running_or_notify_cancel():
+                future.set_exception(BrokenProcessPool("a worker process died"))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers once the tasks handed out are done (those not started are
+        cancelled with `cancel_futures`, else run first); `wait` waits for the processes."""
+        with self._lock:
+            self._stopping = True
+            if cancel_futures:
+                for future, _, _ in (*self._urgent, *self._tasks):
+                    future.cancel()
+                self._urgent.clear()
+                self._tasks.clear()
+            self._lock.notify_all()
+        if wait:
+            for worker in self._workers:
+                worker.thread.join()
+
+
+class _Worker:
+    """One worker process and the thread that feeds it, one task at a time."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        tasks_read, tasks_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        code = (
+            f"import sys; sys.path[:] = {sys.path!r}; from aggregator.worker_main import serve; "
+            f"serve({tasks_read}, {answers_write})"
+        )
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],
+                stdin=subprocess.DEVNULL,
+                pass_fds=(tasks_read, answers_write),
+            )
+        finally:
+            os.close(tasks_read)
+            os.close(answers_write)
+        self.tasks = os.fdopen(tasks_write, "wb")
+        self.answers = os.fdopen(answers_read, "rb")
+        self.thread = threading.Thread(target=self._run, name="worker-feeder", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (task := self.pool._next()) is not None:
+                if not self._do(*task):
+                    self.pool._break()
+                    break
+        finally:
+            for stream in (self.tasks, self.answers):
+                with contextlib.suppress(OSError):
+                    stream.close()
+            self.process.wait()  # (it exits once its pipe is closed)
+
+    def _do(self, future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Run one task in the worker; False when the worker is gone."""
+        if not future.set_running_or_notify_cancel():
+            return True
+        try:
+            message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # (nothing was sent: the worker is fine)
+            future.set_exception(exc)
+            return True
+        try:
+            write_message(self.tasks, message)
+            del message
+            answer = read_message(self.answers)
+        except OSError:
+            answer = None
+        if answer is None:
+            future.set_exception(BrokenProcessPool("a worker process died"))
+            return False
+        try:
+            ok, value = pickle.loads(answer)
+        except Exception as exc:
+            ok, value = False, RuntimeError(f"answer not read: {type(exc).__name__}: {exc}")
+        del answer
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+        return True
+
+
+class _Share:
+    """A holder's share of the `helpers` pool: it submits to it, and its `shutdown` cancels
+    its own tasks not started and lets the pool go (stopped when no one holds it)."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self._mine: list[Future[Any]] = []
+        self._held = True
+
+    @property
+    def pids(self) -> list[int]:
+        return self.pool.pids
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, urgent: bool = False) -> Future[Any]:
+        future = self.pool.submit(fn, *args, urgent=urgent)
+        if len(self._mine) > 64:
+            self._mine = [mine for mine in self._mine if not mine.done()]
+        self._mine.append(future)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            for future in self._mine:
+                future.cancel()
+        self._mine = []
+        if self._held:
+            self._held = False
+            _let_go(self.pool, wait)
+
+
+_shared: WorkerPool | None = None
+_holders = 0
+_shared_lock = threading.Lock()
+
+
+def helpers() -> _Share:
+    """A share of the writer thread's helper processes (one per core but one), started
+    when the first share is taken and stopped when the last is let go; a pool a worker
+    died in is not handed out again."""
+    global _shared, _holders
+    with _shared_lock:
+        if _shared is None or _shared.broken:
+            if _shared is not None:
+                _shared.shutdown(wait=False)
+            _shared, _holders = WorkerPool(max(1, usable_cpus() - 1)), 0
+        _holders += 1
+        return _Share(_shared)
+
+
+def _let_go(pool: WorkerPool, wait: bool) -> None:
+    global _shared, _holders
+    with _shared_lock:
+        if pool is _shared:
+            _holders -= 1
+            if _holders > 0:
+                return
+            _shared = None
+    pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class InPlaceFallback:
@@ -46,7 +259,7 @@ class InPlaceFallback:
 
     LOST = "worker died; doing the rest of this pass in place"  # what the log says then
 
-    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
+    def __init__(self, pool: Pool | None) -> None:
         self._pool = pool
 
     @property

@@ -85,7 +85,7 @@ def test_a_dead_worker_costs_only_its_feeds() -> None:
     async def scenario() -> None:
         await pool.parse(SOURCE, fetched(big_feed()), NOW)
         executor = pool._executor()
-        for pid in list(executor._processes):  # the worker is killed (OOM killer, say)
+        for pid in executor.pids:  # the worker is killed (OOM killer, say)
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
             for _ in range(20):  # the pool notices the death on the next call or so

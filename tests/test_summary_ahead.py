@@ -216,7 +216,7 @@ def test_answers_lost_with_their_worker_are_summarised_in_place_when_taken(
     pool = ahead.pool
     assert pool is not None and pool._pool is not None and ahead.handed == 12
     try:
-        for pid in list(pool._pool._processes):  # the worker is killed (OOM killer, say)
+        for pid in pool._pool.pids:  # the worker is killed (OOM killer, say)
             os.kill(pid, signal.SIGKILL)
         for story_id in sorted(dirty):
             future = ahead.take(story_id, dirty[story_id])

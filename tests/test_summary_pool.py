@@ -109,7 +109,7 @@ def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
         futures = pool.submit(stories)
         executor = pool._pool
         assert executor is not None
-        for pid in list(executor._processes):  # the worker is killed (OOM killer, say)
+        for pid in executor.pids:  # the worker is killed (OOM killer, say)
             os.kill(pid, signal.SIGKILL)
         assert [pool.result(f) for f in futures] == expected
         later = pool.submit(stories[:3])

@@ -1,0 +1,131 @@
+"""Worker processes without multiprocessing (aggregator.worker_pool): answers, errors, urgent
+tasks first, a death seen by every task, and the helpers the term and summary pools share."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+import psutil
+import pytest
+
+from aggregator import worker_pool
+from aggregator.worker_pool import WorkerPool
+
+
+class Unpicklable(Exception):
+    def __init__(self, a: int, b: int) -> None:
+        super().__init__(a)  # (pickles with one argument, loads asking for two)
+
+
+def fails(how: str) -> None:
+    if how == "plain":
+        raise ValueError("no such feed")
+    raise Unpicklable(1, 2)
+
+
+def slow_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_answers_and_errors_come_back_from_another_process() -> None:
+    pool = WorkerPool(2)
+    try:
+        pids = [pool.submit(slow_pid, 0.0).result() for _ in range(4)]
+        assert set(pids) <= set(pool.pids) and os.getpid() not in pids
+        assert pool.submit(divmod, 17, 5).result() == (3, 2)
+        with pytest.raises(ValueError, match="no such feed"):
+            pool.submit(fails, "plain").result()
+        with pytest.raises(RuntimeError, match="Unpicklable"):
+            pool.submit(fails, "odd").result()
+        assert pool.submit(divmod, 9, 2).result() == (4, 1)  # the worker lives on
+    finally:
+        pool.shutdown()
+    assert all(
+        not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie" for pid in pids
+    )
+
+
+def test_no_multiprocessing_resource_tracker_is_started() -> None:
+    pool = WorkerPool(1)
+    try:
+        pool.submit(divmod, 1, 1).result()
+        children = psutil.Process().children(recursive=True)
+        assert [c.pid for c in children if c.pid in pool.pids] == pool.pids
+        assert not any("resource_tracker" in " ".join(c.cmdline()) for c in children)
+    finally:
+        pool.shutdown()
+
+
+def test_urgent_tasks_are_handed_out_first() -> None:
+    pool = WorkerPool(1)
+    order: list[str] = []
+    try:
+        busy = pool.submit(slow_pid, 0.5)  # the worker is busy while the rest queue
+        time.sleep(0.2)
+        later = [pool.submit(slow_pid, 0.0) for _ in range(3)]
+        urgent = pool.submit(slow_pid, 0.0, urgent=True)
+        for f in later:
+            f.add_done_callback(lambda _: order.append("later"))
+        urgent.add_done_callback(lambda _: order.append("urgent"))
+        busy.result()
+        for f in [*later, urgent]:
+            f.result()
+    finally:
+        pool.shutdown()
+    assert order == ["urgent", "later", "later", "later"]
+
+
+def test_a_dead_worker_fails_its_task_and_every_later_one() -> None:
+    pool = WorkerPool(1)
+    try:
+        running = pool.submit(slow_pid, 5.0)
+        waiting = pool.submit(divmod, 1, 1)
+        time.sleep(0.5)
+        for pid in pool.pids:
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            running.result(timeout=5)
+        with pytest.raises(BrokenProcessPool):
+            waiting.result(timeout=5)
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(divmod, 1, 1)
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_cancels_what_was_not_started_and_ends_the_workers() -> None:
+    pool = WorkerPool(1)
+    running = pool.submit(slow_pid, 0.3)
+    time.sleep(0.1)
+    queued = pool.submit(slow_pid, 0.0)
+    pids = pool.pids
+    pool.shutdown(wait=True, cancel_futures=True)
+    assert running.result() in pids and queued.cancelled()
+    assert not psutil.pid_exists(pids[0])
+    with pytest.raises(RuntimeError):
+        pool.submit(divmod, 1, 1)
+
+
+def test_helpers_are_one_pool_until_the_last_share_lets_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_pool, "usable_cpus", lambda: 2)
+    first, second = worker_pool.helpers(), worker_pool.helpers()
+    assert first.pids == second.pids and len(first.pids) == 1
+    first.submit(divmod, 1, 1).result()
+    queued = [first.submit(slow_pid, 0.2) for _ in range(3)]
+    first.shutdown(cancel_futures=True)  # the first share's queued tasks go; the pool stays
+    assert any(f.cancelled() for f in queued)
+    assert second.submit(divmod, 7, 2).result() == (3, 1)
+    pid = second.pids[0]
+    second.shutdown()
+    assert not psutil.pid_exists(pid)
+    third = worker_pool.helpers()  # a new pass: new processes
+    try:
+        assert third.pids != [pid]
+    finally:
+        third.shutdown()
