@@ -285,7 +285,16 @@ def _reduce_slots(obj: Any) -> Any:
     record reached again through its own slots (a story's founder's story) is found made."""
     cls = type(obj)
     values = tuple([getattr(obj, n, _Unset) for n in _slot_names(cls) or ()])
-    return (copyreg.__newobj__, (cls,), values, None, None, _set_slots)
+    return (copyreg.__newobj__, _CLASS_ARGS[cls], values, None, None, _set_slots)
+
+
+class _ClassArgs(dict[type, tuple[type]]):
+    """`(cls,)`, one tuple a class: the pickler saves it once and refers back to it, where a
+    fresh tuple a record would be memoised, and kept, once a record."""
+
+    def __missing__(self, cls: type) -> tuple[type]:
+        self[cls] = args = (cls,)
+        return args
 
 
 def _set_slots(obj: Any, values: tuple[Any, ...]) -> None:
@@ -296,6 +305,7 @@ def _set_slots(obj: Any, values: tuple[Any, ...]) -> None:
 
 _SLOTS: dict[type, tuple[str, ...] | None] = {}
 _SETTERS = _SetterCache()  # class → its slots' setters, in the order of `_slot_names`
+_CLASS_ARGS = _ClassArgs()
 
 
 def _slot_names(cls: type) -> tuple[str, ...] | None:

@@ -6,7 +6,9 @@ most of that memory mapped for later (its heap only shrinks from the top), while
 grouping state that follows is built from Python's own arenas, mapped apart. Without a trim
 the fetch phase's peak stays in the process's resident size under everything grouping adds.
 `release_free_memory` asks malloc to unmap what is free (`malloc_trim`); where the C library
-is not glibc it does nothing.
+is not glibc it does nothing. `forget_memos` empties the project's bounded memos (words,
+stems, shingles, ...) before a last big allocation (the grouping snapshot's write): they only
+serve a process that goes on working.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import sys
 from collections.abc import Callable
 
-__all__ = ["release_free_memory"]
+__all__ = ["forget_memos", "release_free_memory"]
 
 
 @functools.cache
@@ -38,3 +41,25 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def forget_memos(package: str = "aggregator") -> int:
+    """Empty the memos of `package`'s loaded modules: every `functools.lru_cache` a module
+    defines and its `clear_memo()`, when it has one. They are caches of pure functions, so
+    nothing computed later changes; returns how many were emptied."""
+    emptied = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == package or name.startswith(package + ".")):
+            continue
+        for value in list(vars(module).values()):
+            if (
+                isinstance(value, functools._lru_cache_wrapper)
+                and getattr(value, "__module__", None) == name
+            ):
+                value.cache_clear()
+                emptied += 1
+        clear = vars(module).get("clear_memo")
+        if callable(clear):
+            clear()
+            emptied += 1
+    return emptied

@@ -23,7 +23,7 @@ from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
-from .heap import release_free_memory
+from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
 from .models import Item, Summary
 from .pipeline import story_categories, summary_inputs
@@ -179,6 +179,10 @@ class StoryJob:
         from .grouping_snapshot import save, stamp_for
 
         store_id, generation = self._stamp
+        # The pickler's memo is the process's last big allocation: the text memos, which
+        # serve only later passes (a snapshot is written as the process stops), go first.
+        forget_memos()
+        release_free_memory()
         try:
             save(path, self.clusterer, stamp_for(store_id, generation, self.settings.cluster))
         except Exception as exc:  # a full disk, a read-only directory: rebuild next time

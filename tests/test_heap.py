@@ -27,3 +27,18 @@ def test_without_malloc_trim_nothing_is_asked(monkeypatch: pytest.MonkeyPatch) -
         assert heap.release_free_memory() is False
     finally:
         heap._malloc_trim.cache_clear()
+
+
+def test_the_projects_memos_are_emptied_and_answer_the_same_after() -> None:
+    from aggregator import near_text, tokens
+
+    text = "Officials said the bridge reopened on Tuesday after repairs to its deck"
+    before = tokens.tokens(text), near_text.sorted_hashes(text)
+    near_text.remember(near_text.text_key(text), before[1])
+    assert tokens._memo_tokens.cache_info().currsize > 0
+    assert near_text._memo
+    assert heap.forget_memos() >= 2
+    assert tokens._memo_tokens.cache_info().currsize == 0
+    assert tokens.stem.cache_info().currsize == 0
+    assert not near_text._memo
+    assert (tokens.tokens(text), near_text.sorted_hashes(text)) == before
