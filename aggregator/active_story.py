@@ -146,7 +146,8 @@ class ActiveStory:
     last_when: datetime = EPOCH  # newest publication time of its items
     open: bool = True  # False while only multi-topic items are in it
     founder: ProfileMember | None = None
-    recent: list[ProfileMember] = field(default_factory=list)  # (a deque costs 760 bytes)
+    # its latest members (a tuple: none cost nothing, where an empty list costs 56 bytes)
+    recent: tuple[ProfileMember, ...] = ()
     # (item id, packed features, outlet, publication time) of every member, oldest first
     log: list[tuple[str, Packed, str, datetime]] = field(default_factory=list)
     # its outlets (see `outlets`): one as itself ("": none), more as a set (a set costs

@@ -68,7 +68,7 @@ class Clusterer(GroupLeave):
 
         Idempotent: an item already placed gets the same story back.
         """
-        known = self._item_story.get(item.id)
+        known = self._placed(item.id)
         if known is not None:
             return Assignment(known[0], False, known[1])
         features = self._take_pending(item.id)
@@ -149,7 +149,7 @@ class Clusterer(GroupLeave):
           (the rule `assign` follows).
         Returns None when the item is not in the active window, else where it is now.
         """
-        known = self._item_story.get(item.id)
+        known = self._placed(item.id)
         story = self._stories.get(known[0]) if known else None
         if known is None or story is None:
             return None

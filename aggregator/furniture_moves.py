@@ -70,13 +70,13 @@ class FurnitureMoves(StoryLinks):
         """`_detach` an active item from `story`, for the caller to book into another: its
         features, outlet, publication time and score, as the story kept them."""
         _, packed, outlet, when = next(entry for entry in story.log if entry[0] == item_id)
-        score = self._item_story[item_id][1]
+        score = self._item_score.get(item_id, 0.0)
         self._detach(story, item_id)
         return unpack(packed), outlet, when, score
 
     def _active_story_of(self, item_id: str) -> ActiveStory | None:
         known = self._item_story.get(item_id)
-        return self._stories.get(known[0]) if known else None
+        return self._stories.get(known) if known else None
 
     def _furnish_in_place(self, story: ActiveStory, item_id: str) -> None:
         """Make an item of `story` multi-topic where it is: out of its profile (made again

@@ -17,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 from itertools import chain
+from math import copysign
 from sys import intern
 
 from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_tally
@@ -32,7 +33,7 @@ from .window_counts import Vector, WindowCounts, pack_vector, unit, unpack_vecto
 __all__ = ["StoryWindow"]
 
 # a profile as it was (founder, latest members) and the members set aside from it
-ProfileSnapshot = tuple[ProfileMember | None, list[ProfileMember], list[ProfileMember]]
+ProfileSnapshot = tuple[ProfileMember | None, tuple[ProfileMember, ...], list[ProfileMember]]
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
 _TALLIES_KEPT = 2048  # stories whose term tallies are kept (see StoryWindow._tally)
@@ -58,7 +59,10 @@ class StoryWindow:
         self._counts = WindowCounts(settings)
         # observed, not yet assigned: packed, since a cold pass observes tens of thousands
         self._pending: dict[str, Packed] = {}
-        self._item_story: dict[str, tuple[str, float]] = {}  # active item id → (story, score)
+        self._item_story: dict[str, str] = {}  # active item id → its story's id
+        # an active item's score, when it is not 0.0 (restored items, new stories: most of
+        # them); a (story, score) tuple an item cost 56 bytes
+        self._item_score: dict[str, float] = {}
         self._terms: dict[str, str] = {}  # one string per restored term (see features.decode)
         self._full: dict[ProfileMember, Features] = {}  # features of members compared lately
         # vectors as dicts of the members (and story profiles) compared lately
@@ -75,8 +79,19 @@ class StoryWindow:
 
     def story_of(self, item_id: str) -> str | None:
         """The story of an item of the active window, if any."""
-        found = self._item_story.get(item_id)
-        return found[0] if found else None
+        return self._item_story.get(item_id)
+
+    def _placed(self, item_id: str) -> tuple[str, float] | None:
+        """An active item's story id and the score it was placed with."""
+        story_id = self._item_story.get(item_id)
+        return None if story_id is None else (story_id, self._item_score.get(item_id, 0.0))
+
+    def _place_item(self, item_id: str, story_id: str, score: float) -> None:
+        self._item_story[item_id] = story_id
+        if score == 0.0 and copysign(1.0, score) > 0:  # (-0.0 is kept: it prints apart)
+            self._item_score.pop(item_id, None)
+        else:
+            self._item_score[item_id] = score
 
     def observe(
         self,
@@ -195,7 +210,7 @@ class StoryWindow:
             if story is None:
                 story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
             story.enter(item.id, packed, item.outlet, seen, min(item.published or seen, seen))
-            item_story[item.id] = (story.id, 0.0)  # (one string a story, not one an item)
+            item_story[item.id] = story.id  # (one string a story, not one an item; score 0.0)
         counts.count_many(batch)
         counts.n_stories = len(stories)
         counts.add_story_terms(chain.from_iterable(map(self._held, stories.values())))
@@ -213,7 +228,7 @@ class StoryWindow:
                 member.headline = self._headline(titles[item_id], packed[0])
                 members.append(member)
                 filed.append((member, self._index_terms(member)))
-            story.founder, story.recent = members[0], members[1:]
+            story.founder, story.recent = members[0], tuple(members[1:])
         self._index.file_many(filed)
         for member, _ in filed:
             member.indexed_by(self.settings.index_terms)  # (its terms are not kept)
@@ -226,7 +241,7 @@ class StoryWindow:
         """Index a restored story's founder and latest members (vectors come lazily)."""
         for member in story.profile_members():
             self._unprofile(member)
-        story.founder, story.recent = None, []
+        story.founder, story.recent = None, ()
         pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
         if not pending:
@@ -281,7 +296,7 @@ class StoryWindow:
         """The ids of the items that stand for an active item's story (its founder and latest
         members), the item itself included when it is one."""
         found = self._item_story.get(item_id)
-        story = self._stories.get(found[0]) if found else None
+        story = self._stories.get(found) if found else None
         if story is None:
             return []
         return [m.id for m in story.profile_members()]
@@ -289,19 +304,19 @@ class StoryWindow:
     def _set_aside(self, story: ActiveStory, ids: Collection[str]) -> ProfileSnapshot:
         """Take the profile members with these ids out of the story's profile and the index
         (`_put_back` undoes it): the story is then matched through its other members only."""
-        saved = (story.founder, list(story.recent))
+        saved = (story.founder, story.recent)
         aside = [m for m in story.profile_members() if m.id in ids]
         for member in aside:
             self._unprofile(member)
         if story.founder in aside:
             story.founder = None
-        story.recent = [m for m in story.recent if m not in aside]
+        story.recent = tuple(m for m in story.recent if m not in aside)
         story.profile = None
         return saved[0], saved[1], aside
 
     def _put_back(self, story: ActiveStory, snapshot: ProfileSnapshot) -> None:
         """Restore a profile `_set_aside` changed."""
-        story.founder, story.recent = snapshot[0], list(snapshot[1])
+        story.founder, story.recent = snapshot[0], snapshot[1]
         story.profile = None
         for member in snapshot[2]:
             self._index_member(member)
@@ -327,6 +342,7 @@ class StoryWindow:
             titles = {m.id: m.headline.text for m in story.recent if m.headline}
             self._rebuild_profile(story, titles)
         self._item_story.pop(item_id, None)
+        self._item_score.pop(item_id, None)
 
     def expire(self, now: datetime) -> None:
         """Drop stories quiet for longer than the active window; they accept no more items."""
@@ -367,7 +383,7 @@ class StoryWindow:
                 self._counts.add_story_terms(features.unique)
         packed = pack(features)
         story.enter(item.id, packed, item.outlet, now, when)
-        self._item_story[item.id] = (story.id, score)
+        self._place_item(item.id, story.id, score)
         if features.multi and len(story.log) == 1:
             story.open = False  # a multi-topic item never vouches for others
         return packed
@@ -397,9 +413,10 @@ class StoryWindow:
         if story.founder is None:
             story.founder = member
             return
-        story.recent.append(member)
+        story.recent = (*story.recent, member)
         if len(story.recent) > self.settings.profile_recent:
-            self._unprofile(story.recent.pop(0))
+            oldest, story.recent = story.recent[0], story.recent[1:]
+            self._unprofile(oldest)
 
     def _index_member(self, member: ProfileMember) -> None:
         """File a profile member under its title terms, names and first text terms."""
@@ -513,7 +530,7 @@ class StoryWindow:
         self._counts.remove_story_terms([t for t in absorbed if t in tf])
         tf.update(absorbed)
         for item_id in story.members:
-            self._item_story[item_id] = (into.id, self._item_story[item_id][1])
+            self._item_story[item_id] = into.id
         into.log.extend(story.log)
         into.outlets |= story.outlets
         into.last_seen = max(into.last_seen, story.last_seen)
@@ -539,6 +556,7 @@ class StoryWindow:
             self._counts.count_outlet(outlet, features.unique, -1)
         for item_id in story.members:
             self._item_story.pop(item_id, None)
+            self._item_score.pop(item_id, None)
 
     def _enforce_cap(self) -> None:
         excess = len(self._stories) - self.settings.max_active
@@ -555,7 +573,7 @@ def _untie(story: ActiveStory) -> None:
     """Let go of a story that left the window and its profile members, which point at each
     other: their reference counts then free them, without the collector (which passes over
     no restored object: see `StoryWindow.restore`)."""
-    story.founder, story.recent = None, []
+    story.founder, story.recent = None, ()
 
 
 def _seen_time(item: Item) -> datetime:

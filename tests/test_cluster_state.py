@@ -45,6 +45,7 @@ def _empty(clusterer: Clusterer) -> None:
     assert not (counts.df or counts.sdf or counts.names or counts.uncased)
     assert not (counts.outlet_df or counts.outlet_n or counts._later)
     assert not (clusterer._index or clusterer._item_story or clusterer._stories)
+    assert not clusterer._item_score
     assert not clusterer._repeats._counts
     assert not (clusterer._full or clusterer._unpacked or clusterer._pending)
     assert not clusterer._tallies

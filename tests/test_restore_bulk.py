@@ -57,6 +57,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
         (sorted(repeats._counts.items()), repeats._first_title, sorted(repeats._bare.items()))
     )
     out.append(list(clusterer._item_story.items()))
+    out.append(list(clusterer._item_score.items()))
     out.append(sorted(clusterer._terms))
     out.append((len(clusterer._tallies), len(clusterer._full), len(clusterer._unpacked)))
     return out

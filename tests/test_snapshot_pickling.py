@@ -54,7 +54,7 @@ def _window(n: int) -> list[ActiveStory]:
     for k in range(n):
         story = ActiveStory(f"s{k}", T0 + timedelta(minutes=k))
         story.founder = ProfileMember(f"i{k}", story, T0, ("packed", k), "a.example")
-        story.recent.append(ProfileMember(f"j{k}", story, T0, ("packed",), "b.example"))
+        story.recent = (ProfileMember(f"j{k}", story, T0, ("packed",), "b.example"),)
         story.enter(f"i{k}", ("packed", k), "a.example", T0, T0)
         stories.append(story)
     return stories
