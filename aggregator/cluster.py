@@ -50,6 +50,7 @@ from .furniture_moves import moved_story_id
 from .group_leave import GroupLeave
 from .headline_route import Headline, headline_margin
 from .models import Item
+from .profile_index import Crowd
 from .window_counts import Vector, dot
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
@@ -459,7 +460,8 @@ class Clusterer(GroupLeave):
         one term only, so the members of each posting seen in an earlier one are found with a
         set operation (no visit of each member in Python), and only those are counted. The
         longest posting goes first (it seeds the set: no look-up of its members) and the
-        shortest last (only looked up: no insertion)."""
+        shortest last (only looked up: no insertion). A `Crowd` is longer than `max_postings`
+        (the window's index lists every entry of up to that many members)."""
         index, sdf = self._index, self._counts.sdf
         distinct, longest = self._counts.distinct_limit(), self.settings.max_postings
         postings: list[Collection[ProfileMember]] = []
@@ -467,10 +469,11 @@ class Clusterer(GroupLeave):
             posting = index.get(term)
             if posting is None:
                 continue
-            if type(posting) is ProfileMember:  # filed alone (see aggregator.profile_index)
+            kind = type(posting)
+            if kind is ProfileMember:  # filed alone (see aggregator.profile_index)
                 if sdf[term] <= distinct:
                     postings.append((posting,))
-            elif len(posting) <= longest and sdf[term] <= distinct:
+            elif kind is not Crowd and len(posting) <= longest and sdf[term] <= distinct:
                 postings.append(posting)  # type: ignore[arg-type]
         if least < 2:
             return Counter(chain.from_iterable(postings))

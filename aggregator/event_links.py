@@ -186,7 +186,8 @@ def names_margin(
     two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
     outlet's so far. A link sharing no name and only the fewest distinctive terms a link may
     rest on is thin."""
-    distinct = [t for t in item.unique & member.unique if counts.distinctive(t)]
+    sdf, limit = counts.sdf.get, counts.distinct_limit()  # (`counts.distinctive`, once)
+    distinct = [t for t in item.unique & member.unique if sdf(t, 0) <= limit]
     named = any(map(counts.is_name, distinct))  # (`shares_a_name`, on the terms found once)
     thin = not named and len(distinct) <= settings.min_shared_terms
     apart = names_apart(item, member, counts, thin)

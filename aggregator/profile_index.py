@@ -65,11 +65,12 @@ class ProfileIndex(dict[str, M | tuple[M, ...] | list[M] | set[M] | Crowd]):
         member.indexed = terms
         self._filed[member] = None
         crowded = self._crowded
+        setdefault = self.setdefault
         for term in terms:
-            posting = self.get(term)
-            if posting is None:
-                self[term] = member
-            elif type(posting) is tuple:
+            posting = setdefault(term, member)  # (a term of no other member: filed alone)
+            if posting is member:
+                continue
+            if type(posting) is tuple:
                 grown = (*posting, member)
                 if len(grown) <= SMALL:
                     self[term] = grown

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import mul
@@ -104,15 +104,16 @@ class OutletCounts:
         """Count an item's terms."""
         many, fresh, once = self.many, self.fresh, self.once
         held = unique & many.keys()
-        many.update(held)
-        twice = []  # (the terms held once so far)
+        _count_elements(many, held)
+        rest = unique.difference(held)
+        lately = rest & fresh  # (held once lately: found with set operations, not term by term)
+        if lately:
+            fresh -= lately
+            rest -= lately
+        twice = list(lately)
         new = []
         last = len(once)
-        for term in unique.difference(held):
-            if term in fresh:
-                fresh.remove(term)
-                twice.append(term)
-                continue
+        for term in rest:
             at = bisect_left(once, term)
             if at < last and once[at] == term:
                 del once[at]
@@ -213,10 +214,10 @@ class WindowCounts:
         """Add (or with `sign` -1 remove) an item's terms."""
         self.n_items += sign
         uncased = features.unique.difference(features.text) if features.title_case else ()
-        if sign > 0:
-            self.df.update(features.unique)
-            self.names.update(features.names)
-            self.uncased.update(uncased)
+        if sign > 0:  # (`Counter.update` of an iterable, without its checks)
+            _count_elements(self.df, features.unique)
+            _count_elements(self.names, features.names)
+            _count_elements(self.uncased, uncased)
         else:
             for counter, terms in (
                 (self.df, features.unique),
@@ -289,7 +290,7 @@ class WindowCounts:
 
     def add_story_terms(self, terms: Iterable[str]) -> None:
         """Terms a story holds for the first time."""
-        self.sdf.update(terms)
+        _count_elements(self.sdf, terms)
 
     def remove_story_terms(self, terms: Iterable[str]) -> None:
         """Terms a story no longer holds (it left the window)."""
@@ -365,7 +366,9 @@ class WindowCounts:
     def shares_event(self, item_terms: Iterable[str], vector: Vector, title: Vector) -> bool:
         """Enough distinctive terms in common with a member, and enough of them not names."""
         sdf, limit = self.sdf.get, self.distinct_limit()
-        shared = [t for t in item_terms if (t in vector or t in title) and sdf(t, 0) <= limit]
+        both = vector.keys() & item_terms  # (the terms of either vector, by set operations)
+        both.update(title.keys() & item_terms)
+        shared = [t for t in both if sdf(t, 0) <= limit]
         if len(shared) < self.settings.min_shared_terms:
             return False
         return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
