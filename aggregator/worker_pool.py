@@ -36,6 +36,7 @@ __all__ = ["InPlaceFallback", "Pool", "WorkerPool", "helpers", "usable_cpus"]
 log = logging.getLogger("aggregator")
 
 Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
+DEPTH = 2  # tasks in a worker's hands at most: one worked on, the next waiting in its pipe
 
 
 def usable_cpus() -> int:
@@ -86,12 +87,16 @@ class WorkerPool:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             (self._urgent if urgent else self._tasks).append((future, fn, args))
             self._lock.notify()
+        for worker in self._workers:  # (a worker with a task in hand waits on its own)
+            with worker.room:
+                worker.room.notify_all()
         return future
 
-    def _next(self) -> Task | None:
-        """The next task to run (urgent ones first); None once the pool stops or broke."""
+    def _next(self, wait: bool = True) -> Task | None:
+        """The next task to run (urgent ones first); None once the pool stops or broke, or
+        when none waits and `wait` is false."""
         with self._lock:
-            while not (self._urgent or self._tasks or self._stopping or self.broken):
+            while wait and not (self._urgent or self._tasks or self._stopping or self.broken):
                 self._lock.wait()
             if self.broken:
                 return None
@@ -149,23 +154,43 @@ class _Worker:
             os.close(answers_write)
         self.tasks = os.fdopen(tasks_write, "wb")
         self.answers = os.fdopen(answers_read, "rb")
+        self.room = threading.Condition()  # guards `in_flight` and `gone`
+        self.in_flight: deque[Future[Any]] = deque()  # sent, not answered yet, oldest first
+        self.gone = False  # its answers' pipe ended
         self.thread = threading.Thread(target=self._run, name="worker-feeder", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
+        """Hand the worker tasks, `DEPTH` at most at a time (the next one waits in its pipe
+        while it works on one), until the pool stops or breaks."""
+        reader = threading.Thread(target=self._read, name="worker-answers", daemon=True)
+        reader.start()
         try:
-            while (task := self.pool._next()) is not None:
-                if not self._do(*task):
-                    self.pool._break()
+            while True:
+                with self.room:
+                    while len(self.in_flight) >= DEPTH and not self.gone:
+                        self.room.wait()
+                    if self.gone:
+                        break
+                    wait = not self.in_flight
+                task = self.pool._next(wait)
+                if task is None:
+                    if wait:
+                        break  # (stopping, or broken)
+                    with self.room:  # (one in flight: wait for it, or for a new task)
+                        if self.in_flight and not self.gone:
+                            self.room.wait()
+                    continue
+                if not self._send(*task):
                     break
         finally:
-            for stream in (self.tasks, self.answers):
-                with contextlib.suppress(OSError):
-                    stream.close()
-            self.process.wait()  # (it exits once its pipe is closed)
+            with contextlib.suppress(OSError):
+                self.tasks.close()  # (the worker ends once it has answered what it holds)
+            reader.join()
+            self.process.wait()
 
-    def _do(self, future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
-        """Run one task in the worker; False when the worker is gone."""
+    def _send(self, future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Send one task to the worker; False when the worker is gone."""
         if not future.set_running_or_notify_cancel():
             return True
         try:
@@ -173,25 +198,48 @@ class _Worker:
         except Exception as exc:  # (nothing was sent: the worker is fine)
             future.set_exception(exc)
             return True
+        with self.room:
+            if self.gone:
+                future.set_exception(BrokenProcessPool("a worker process died"))
+                return False
+            self.in_flight.append(future)
         try:
             write_message(self.tasks, message)
-            del message
-            answer = read_message(self.answers)
         except OSError:
-            answer = None
-        if answer is None:
-            future.set_exception(BrokenProcessPool("a worker process died"))
-            return False
-        try:
-            ok, value = pickle.loads(answer)
-        except Exception as exc:
-            ok, value = False, RuntimeError(f"answer not read: {type(exc).__name__}: {exc}")
-        del answer
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+            return False  # (the reader sees the pipe's end and fails what is in flight)
         return True
+
+    def _read(self) -> None:
+        """Answer the tasks in flight in the order sent; at the pipe's end, fail those left
+        (a worker that died) and break the pool."""
+        try:
+            while (answer := read_message(self.answers)) is not None:
+                try:
+                    ok, value = pickle.loads(answer)
+                except Exception as exc:
+                    ok, value = False, RuntimeError(f"answer not read: {type(exc).__name__}: {exc}")
+                del answer
+                with self.room:
+                    future = self.in_flight.popleft()
+                    self.room.notify_all()
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self.answers.close()
+            with self.room:
+                self.gone = True
+                left = list(self.in_flight)
+                self.in_flight.clear()
+                self.room.notify_all()
+            for future in left:
+                future.set_exception(BrokenProcessPool("a worker process died"))
+            if left or not self.pool._stopping:
+                self.pool._break()
 
 
 class _Share:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -125,6 +126,10 @@ def test_a_dead_worker_costs_only_time(caplog: pytest.LogCaptureFixture) -> None
     try:
         executor = pool._pool
         assert executor is not None
+        for _ in range(500):  # (until the worker holds a task: sent the moment it starts)
+            if any(future.running() for _, _, future in pool._tasks):
+                break
+            time.sleep(0.01)
         for pid in executor.pids:
             os.kill(pid, signal.SIGKILL)  # killed before it answers (the OOM killer, say)
         found: dict[str, ItemTerms] = {}

@@ -64,15 +64,15 @@ def test_urgent_tasks_are_handed_out_first() -> None:
     pool = WorkerPool(1)
     order: list[str] = []
     try:
-        busy = pool.submit(slow_pid, 0.5)  # the worker is busy while the rest queue
+        # the worker holds DEPTH tasks (one worked on, one in its pipe) while the rest queue
+        busy = [pool.submit(slow_pid, 0.3) for _ in range(worker_pool.DEPTH)]
         time.sleep(0.2)
         later = [pool.submit(slow_pid, 0.0) for _ in range(3)]
         urgent = pool.submit(slow_pid, 0.0, urgent=True)
         for f in later:
             f.add_done_callback(lambda _: order.append("later"))
         urgent.add_done_callback(lambda _: order.append("urgent"))
-        busy.result()
-        for f in [*later, urgent]:
+        for f in [*busy, *later, urgent]:
             f.result()
     finally:
         pool.shutdown()
