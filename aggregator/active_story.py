@@ -174,6 +174,11 @@ class ActiveStory:
     def outlets(self, outlets: set[str]) -> None:
         self._outlets = next(iter(outlets)) if len(outlets) == 1 else set(outlets) or ""
 
+    def only_from(self, outlet: str) -> bool:
+        """Whether all its items are `outlet`'s (`outlets == {outlet}`, without making the
+        sets: a set is kept for two outlets or more only)."""
+        return bool(outlet) and self._outlets == outlet
+
     def profile_members(self) -> list[ProfileMember]:
         """The members that stand for it: its founder (when it has one), then its latest."""
         return [m for m in (self.founder, *self.recent) if m is not None]

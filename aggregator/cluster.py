@@ -164,7 +164,7 @@ class Clusterer(GroupLeave):
         vector, title_vector = self._counts.vectors(features, item.outlet)
         when = min(item.published or now, now)
         has_text = len(features.text) >= self.settings.min_text_terms
-        alone = story.members == [item.id]
+        alone = len(story.log) == 1 and story.log[0][0] == item.id
         # Its story judges it by the members whose text is final: not by itself, nor by
         # teasers whose own page is still to come (a teaser cannot vouch for an article).
         aside = {item.id, *awaited}
@@ -269,7 +269,8 @@ class Clusterer(GroupLeave):
             or self._stories.get(story.id) is not story
         ):
             return moved  # (the story it left and the one it went to are one again)
-        along = [m for m in group if m.id in story.members]
+        members = set(story.members)
+        along = [m for m in group if m.id in members]
         for member in along:
             self._move_along(story, member, target, now)
         return replace(moved, moved_with=tuple(m.id for m in along))
@@ -440,11 +441,11 @@ class Clusterer(GroupLeave):
             if not leans:
                 folding.add(story.id)
             late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
-            if outlet and story.outlets == {outlet}:
+            own = story.only_from(outlet)
+            if own:
                 margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
             if features.multi:
                 margin -= s.multi_topic_margin
-            own = bool(outlet) and story.outlets == {outlet}
             margin -= names_margin(features, self._full_features(member), counts, s, late, own)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
@@ -504,7 +505,7 @@ class Clusterer(GroupLeave):
             if folds
             and (
                 margin >= s.merge_margin
-                or (margin >= s.merge_single_margin and len(self._stories[sid].members) == 1)
+                or (margin >= s.merge_single_margin and len(self._stories[sid].log) == 1)
             )
         ]
         if not clear:

@@ -57,7 +57,7 @@ class FurnitureMoves(StoryLinks):
         if story is None:
             return None
         new_id = moved_story_id(item_id, story.id)
-        if len(story.members) == 1 or new_id in self._stories:
+        if len(story.log) == 1 or new_id in self._stories:
             self._furnish_in_place(story, item_id)
             return story.id
         features, outlet, when, score = self._take_out(story, item_id)

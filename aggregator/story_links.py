@@ -100,8 +100,8 @@ class StoryLinks(StoryWindow):
         pieces say of their event, not what one item of a grown story said in passing."""
         sdf, share = self._counts.sdf, self.settings.story_link_share
         mine, theirs = self._plain_tally(story), self._plain_tally(other)
-        least_mine = share * len(story.members)
-        least_theirs = share * len(other.members)
+        least_mine = share * len(story.log)
+        least_theirs = share * len(other.log)
         return {
             t
             for t in mine.keys() & theirs.keys()
