@@ -20,7 +20,7 @@ from .captions import is_caption
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
 from .sentences import split_sentences
-from .text import clean_text, html_to_text
+from .text import clean_text, has_case_special, html_to_text
 from .tokens import tokens, word_count
 
 __all__ = [
@@ -144,7 +144,6 @@ _TITLE_END = re.compile(  # (matched against the last word only)
     r"pres|supt|det|insp|rev|hon|fr|sec|atty)\.",
     re.IGNORECASE,
 )
-_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 # Each alternative of `_PROMO` holds one of these in its words, and each of `_READER_NOTE`
 # one of these, or "if" and "line" (a helpline's), or opens with one of `_NOTE_OPENINGS`
 # (lower-cased): a sentence without them matches neither, which substring tests tell faster
@@ -167,7 +166,7 @@ def _has_link(sentence: str) -> bool:
 def _is_promo(sentence: str) -> bool:
     """Newsletter, subscription, cookie and similar page furniture (`_PROMO`), and notes to
     the reader (`_READER_NOTE`: a content warning, a helpline, "follow our live blog")."""
-    if not sentence.isascii() and any(c in sentence for c in _CASE_SPECIAL):
+    if has_case_special(sentence):
         return _PROMO.search(sentence) is not None or _READER_NOTE.search(sentence) is not None
     low = sentence.lower()
     if any(mark in low for mark in _PROMO_MARKS) and _PROMO_LOWER.search(low) is not None:

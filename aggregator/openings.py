@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from .text import has_case_special
+
 __all__ = ["CONTEXT_WORDS", "first_word", "leans_back", "unnamed_speaker"]
 
 OPEN_QUOTES = "\"“‘'("
@@ -121,12 +123,11 @@ _BARE_AUX = re.compile(
 # Every `_BARE_AUX` match holds an auxiliary's last letters right before its closing comma,
 # dash or final stop: on lower-cased text, a search for these (without IGNORECASE) finds each
 # sentence the costly pattern may match (the rest it cannot). Lower-casing keeps what
-# IGNORECASE matches except "İ", "ı" and "ſ" (`_CASE_SPECIAL`): with those, the pattern runs.
+# IGNORECASE matches except "İ", "ı" and "ſ" (`has_case_special`): with those, the pattern runs.
 _BARE_AUX_HINT = re.compile(
     r"(?:do|does|did|will|would|can|could|should|n['’]t)(?:\s+(?:so|too|either|now|again))?"
     r"\s*(?:[,;—–]|\.$)"
 )
-_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 _NOT_ELLIPTICAL = re.compile(
     r"\b(?:what|whatever|which|how|all|anything|everything)\b|^if\s+you\s+will\b", re.IGNORECASE
 )
@@ -144,7 +145,7 @@ _PRONOUN_SPEAKER = re.compile(
     re.IGNORECASE,
 )
 # `_PRONOUN_SPEAKER`'s two alternatives on lower-cased text, without IGNORECASE (the same
-# matches, at the same places, for text without `_CASE_SPECIAL`). The first opens with the
+# matches, at the same places, for text without `has_case_special`). The first opens with the
 # pronoun's letters, its word boundary checked behind them, so that `re` scans for an "h",
 # "s" or "t" instead of trying the pattern at every character.
 _PRONOUN_FIRST = re.compile(
@@ -184,13 +185,9 @@ def first_word(text: str) -> str:
     return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
 
 
-def _has_case_special(text: str) -> bool:
-    return not text.isascii() and any(c in text for c in _CASE_SPECIAL)
-
-
 def _speaker_at(text: str) -> int | None:
     """Where `_PRONOUN_SPEAKER` first matches in `text`, or None."""
-    if _has_case_special(text):
+    if has_case_special(text):
         found = _PRONOUN_SPEAKER.search(text)
         return None if found is None else found.start()
     low = text.lower()
@@ -204,7 +201,7 @@ def _elliptical(body: str) -> bool:
     """Whether the sentence (past its opening quotes) opens elliptically (see above)."""
     if _ELLIPTICAL.match(body):
         return True
-    if not _has_case_special(body) and _BARE_AUX_HINT.search(body.lower()) is None:
+    if not has_case_special(body) and _BARE_AUX_HINT.search(body.lower()) is None:
         return False
     bare = _BARE_AUX.match(body)
     return bare is not None and _NOT_ELLIPTICAL.search(body, 0, bare.end()) is None

@@ -242,12 +242,15 @@ _INLINE_BOILERPLATE_LOWER = re.compile(
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 
 
-def _has_case_special(line: str) -> bool:
-    return not line.isascii() and any(c in line for c in _CASE_SPECIAL)
+def has_case_special(text: str) -> bool:
+    """Whether `text` holds "İ", "ı" or "ſ": the characters IGNORECASE matches otherwise than
+    their lower case does, so a pattern run on lower-cased text without IGNORECASE (a fast
+    path of a case-insensitive one) answers for `text` only when this is False."""
+    return not text.isascii() and any(c in text for c in _CASE_SPECIAL)
 
 
 def _holds_inline_boilerplate(line: str) -> bool:
-    if _has_case_special(line):
+    if has_case_special(line):
         return True
     return _INLINE_BOILERPLATE_LOWER.search(line.lower()) is not None
 

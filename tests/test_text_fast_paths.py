@@ -316,5 +316,5 @@ def test_inline_boilerplate_found_on_lower_cased_text_as_by_its_pattern() -> Non
     for sample in _samples(2000) + odd + [f"Text. {line}" for line in odd]:
         for line in sample.split("\n"):
             found = text._INLINE_BOILERPLATE.search(line) is not None
-            if found or not text._has_case_special(line):
+            if found or not text.has_case_special(line):
                 assert text._holds_inline_boilerplate(line) == found, repr(line)
