@@ -13,7 +13,6 @@ test — and group as usual.)
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from .features import Features
@@ -45,8 +44,11 @@ class RepeatedTexts:
         # An opening is known by its 64-bit hash (Python's, keyed per process), not by its
         # terms: 32 bytes where a tuple of 30 terms takes 280, one per active item with a text.
         # Two openings of the window could share one (odds ~n²/2⁶⁴: ~1e-10 at 60k texts).
-        self._counts: Counter[int] = Counter()
         self._first_title: dict[int, tuple[str, ...]] = {}  # opening → 1st headline
+        # opening → its copies, for the openings of two copies or more (one copy: in
+        # `_first_title` only; nearly every opening is one item's, and a second table of all
+        # of them cost ~42 bytes an item)
+        self._more: dict[int, int] = {}
         # opening → ids of its copies before the `copies`-th without a headline of their own:
         # furniture too once a later copy shows the text to be (see `earlier`)
         self._bare: dict[int, list[str]] = {}
@@ -57,6 +59,11 @@ class RepeatedTexts:
         least = MIN_TERMS if own_headline(features) else MIN_BARE_TERMS
         return hash(text[:OPENING_TERMS]) if len(text) >= least else None
 
+    def counts(self) -> dict[int, int]:
+        """Every opening counted, with how many active items open with it."""
+        more = self._more
+        return {key: more.get(key, 1) for key in self._first_title}
+
     def add(self, features: Features, item_id: str = "") -> bool:
         """Count an item's text; True when it is at least the `copies`-th with that opening
         and its headline shares no content word with the first copy's (a headline that is not
@@ -64,11 +71,16 @@ class RepeatedTexts:
         key = self._key(features)
         if key is None:
             return False
-        self._counts[key] += 1
         own = own_headline(features)
         title = features.title if own else ()  # (a tuple: a set costs 5×)
-        first = self._first_title.setdefault(key, title)
-        if self._counts[key] >= self.copies:
+        firsts = self._first_title
+        first = firsts.get(key)
+        if first is None:
+            firsts[key] = first = title
+            copies = 1
+        else:
+            copies = self._more[key] = self._more.get(key, 1) + 1
+        if copies >= self.copies:
             return frozenset(title).isdisjoint(first)
         if item_id and not own:
             self._bare.setdefault(key, []).append(item_id)
@@ -83,9 +95,11 @@ class RepeatedTexts:
     def remove(self, features: Features) -> None:
         """Forget an item that left the window."""
         key = self._key(features)
-        if key is not None and key in self._counts:
-            self._counts[key] -= 1
-            if self._counts[key] <= 0:
-                del self._counts[key]
-                self._first_title.pop(key, None)
-                self._bare.pop(key, None)
+        if key is None or key not in self._first_title:
+            return
+        left = self._more.pop(key, 1) - 1
+        if left > 1:
+            self._more[key] = left
+        elif left < 1:
+            del self._first_title[key]
+            self._bare.pop(key, None)

@@ -3,6 +3,9 @@ furniture, not an article: it does not tie the stories of unrelated headlines to
 
 from __future__ import annotations
 
+import pickle
+import random
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -147,9 +150,47 @@ def test_an_opening_is_known_by_a_hash_of_its_terms() -> None:
     repeats = RepeatedTexts(copies=3)
     for one in features:
         repeats.add(one)
-    assert sorted(repeats._counts.values()) == [1, 2]
-    assert all(type(key) is int for key in repeats._counts)
-    assert set(repeats._counts) == set(repeats._first_title)
+    assert sorted(repeats.counts().values()) == [1, 2]
+    assert all(type(key) is int for key in repeats._first_title)
+    assert list(repeats._more.values()) == [2]  # (an opening of one copy has no count kept)
     for one in features:
         repeats.remove(one)
-    assert not repeats._counts and not repeats._first_title and not repeats._bare
+    assert not repeats._first_title and not repeats._more and not repeats._bare
+
+
+def test_repeated_texts_count_as_a_counter_would_through_pickling() -> None:
+    """Random adds and removes of a few openings: each answer, the copies counted and the
+    first headlines are those of a plain count of each opening kept beside them, also after
+    a pickling round trip (the grouping snapshot)."""
+    rng = random.Random(7)
+    texts = [f"{word} edition. {NOTICE}" for word in ("Harbour", "Orchard", "Granite")]
+    features = [
+        item_features(item(f"i{k}", HEADLINES[k % 5], texts[k % 3], k), 250) for k in range(15)
+    ]
+    assert len({hash(one.text[:30]) for one in features}) == 3
+    repeats, held, counted = RepeatedTexts(copies=3), [], Counter()
+    answers = Counter()
+    firsts: dict[int, tuple[str, ...]] = {}
+    for step in range(400):
+        if held and rng.random() < 0.45:
+            one = held.pop(rng.randrange(len(held)))
+            repeats.remove(one)
+            key = hash(one.text[:30])
+            counted[key] -= 1
+            if not counted[key]:
+                del counted[key], firsts[key]
+        else:
+            one = rng.choice(features)
+            key = hash(one.text[:30])
+            counted[key] += 1
+            first = firsts.setdefault(key, one.title)
+            expected = counted[key] >= 3 and frozenset(one.title).isdisjoint(first)
+            assert repeats.add(one) == expected
+            answers[expected] += 1
+            held.append(one)
+        if step % 50 == 49:
+            repeats = pickle.loads(pickle.dumps(repeats))
+        assert repeats.counts() == dict(counted)
+        assert repeats._first_title == firsts
+        assert all(n > 1 for n in repeats._more.values())
+    assert answers[True] and answers[False]

@@ -46,7 +46,7 @@ def _empty(clusterer: Clusterer) -> None:
     assert not (counts.outlet_df or counts.outlet_n or counts._later)
     assert not (clusterer._index or clusterer._item_story or clusterer._stories)
     assert not clusterer._item_score
-    assert not clusterer._repeats._counts
+    assert not (clusterer._repeats._first_title or clusterer._repeats._more)
     assert not (clusterer._full or clusterer._unpacked or clusterer._pending)
     assert not clusterer._tallies
 

@@ -54,7 +54,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
     out.append([m.id for m in clusterer._index._filed])
     repeats = clusterer._repeats
     out.append(
-        (sorted(repeats._counts.items()), repeats._first_title, sorted(repeats._bare.items()))
+        (sorted(repeats.counts().items()), repeats._first_title, sorted(repeats._bare.items()))
     )
     out.append(list(clusterer._item_story.items()))
     out.append(list(clusterer._item_score.items()))
