@@ -63,7 +63,6 @@ class StoryWindow:
         # an active item's score, when it is not 0.0 (restored items, new stories: most of
         # them); a (story, score) tuple an item cost 56 bytes
         self._item_score: dict[str, float] = {}
-        self._terms: dict[str, str] = {}  # one string per restored term (see features.decode)
         self._full: dict[ProfileMember, Features] = {}  # features of members compared lately
         # vectors as dicts of the members (and story profiles) compared lately
         self._unpacked: dict[ProfileMember | ActiveStory, object] = {}
@@ -153,6 +152,10 @@ class StoryWindow:
 
     def _restore_each(self, kept: list[Item], terms: Mapping[str, str]) -> None:
         """`_restore` item by item (into a window that holds stories already)."""
+        # One string per term for the items decoded (see features.decode), the window's own
+        # where it holds the term already. The table lives as long as the restore: kept, it
+        # cost a dict entry a term (~3.8 MB at 60k items) and the snapshot wrote it.
+        shared = dict(zip(self._counts.df, self._counts.df, strict=True))
         touched: dict[str, ActiveStory] = {}
         before: dict[str, frozenset[str]] = {}
         titles = {i.id: i.title for i in kept}
@@ -160,7 +163,7 @@ class StoryWindow:
             if item.id in self._item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item, self._terms) if stored else None) or item_features(
+            features = (decode(stored, item, shared) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
             seen = _seen_time(item)
@@ -184,6 +187,7 @@ class StoryWindow:
         """`_restore` into an empty window, in bulk: the state the item-by-item path builds
         (same counts, logs, profiles and index, in the same order), with one count update per
         kind of count and the profile members filed at once."""
+        shared: dict[str, str] = {}  # one string per term (see `_restore_each`)
         counts = self._counts
         stories = self._stories
         item_story = self._item_story
@@ -193,7 +197,7 @@ class StoryWindow:
             if item.id in item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item, self._terms) if stored else None) or item_features(
+            features = (decode(stored, item, shared) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
             if self._repeats.add(features, item.id):
@@ -349,9 +353,6 @@ class StoryWindow:
         cutoff = now - self.settings.active_window
         for story in [s for s in self._stories.values() if s.last_seen < cutoff]:
             self._drop(story)
-        df = self._counts.df
-        if len(self._terms) > 2 * len(df) + 1000:  # forget terms no active item holds
-            self._terms = {t: t for t in self._terms if t in df}
 
     # --- bookkeeping ------------------------------------------------------------------------
 

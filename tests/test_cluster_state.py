@@ -128,12 +128,14 @@ def test_index_entry_is_a_lone_member_then_a_tuple_then_a_set_and_back() -> None
     assert index["a"] is members[1]
 
 
-def test_the_restored_term_table_forgets_terms_that_left_the_window() -> None:
+def test_restored_items_share_one_string_per_term_and_keep_no_table() -> None:
+    """Equal terms of the restored items are one string, also those of a second restore
+    into the window (the window's own); the table that shares them is not kept after."""
     items = [
         Item(
             id=f"i{n}",
-            title=f"Storm{n} floods valley{n} town{n}",
-            text=f"River{n} burst banks{n} overnight.",
+            title=f"Storm floods valley{n} town{n}",
+            text=f"River burst banks{n} overnight in town{n}.",
             story_id=f"s{n}",
             first_seen=T0,
         )
@@ -141,10 +143,19 @@ def test_the_restored_term_table_forgets_terms_that_left_the_window() -> None:
     ]
     terms = {i.id: Clusterer().assign(replace(i, story_id=None), T0).terms for i in items}
     restored = Clusterer()
-    restored.restore(items, terms)
-    assert len(restored._terms) > 1000
+    restored.restore(items[:200], terms)
+    restored.restore(items[200:], terms)
+    assert not hasattr(restored, "_terms")
+    strings: dict[str, set[int]] = {}
+    for story in restored._stories.values():
+        for _, packed, _, _ in story.log:
+            for term in (*packed[0], *packed[1]):
+                strings.setdefault(term, set()).add(id(term))
+    assert len(strings) > 600 and len(strings["storm"]) == 1 and len(strings["river"]) == 1
+    assert all(len(ids) == 1 for ids in strings.values())
+    df = restored._counts.df
+    assert all(next(iter(strings[t])) == id(t) for t in df)  # (the counts' own strings)
     restored.expire(T0 + timedelta(days=30))
-    assert not restored._terms
     _empty(restored)
 
 

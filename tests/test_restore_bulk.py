@@ -58,7 +58,6 @@ def _state(clusterer: Clusterer) -> list[Any]:
     )
     out.append(list(clusterer._item_story.items()))
     out.append(list(clusterer._item_score.items()))
-    out.append(sorted(clusterer._terms))
     out.append((len(clusterer._tallies), len(clusterer._full), len(clusterer._unpacked)))
     return out
 
