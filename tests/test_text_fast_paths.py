@@ -318,3 +318,75 @@ def test_inline_boilerplate_found_on_lower_cased_text_as_by_its_pattern() -> Non
             found = text._INLINE_BOILERPLATE.search(line) is not None
             if found or not text.has_case_special(line):
                 assert text._holds_inline_boilerplate(line) == found, repr(line)
+
+
+TITLE_PIECES = [
+    *"aeSsLlIiVv :|—–-,()[]/5★☆…\"'’.",
+    *("İ", "ı", "ſ", "K", " 12", " 2024", "...", "DR. ", "JANE DOE", "MARKET SNAPSHOT"),
+    *(" Live", "LIVE", "lıve", "liſt", " updates", " blog", "stream", "As it happened"),
+    *("The latest", "Review", "REVIEW:", " review – ", "Film review", " 4/5", "★★★"),
+    *("Opinion", "Comment", "Analysis", "editorial", "Column", "Op-Ed", "Letters", "View"),
+    *("Our view", "The Big Idea", "Perspective", "briefing", "Morning digest", "Round-up"),
+    *("Newsletter", "bulletin", "Headlines", "news in brief", "What you need to know"),
+    *("5 things to know", "in pictures", "In Photos", "photos of the day", "quiz", "Podcast"),
+    *("Crossword", " May 2, 2024", "Jan. 3, 2020", "Sept 9, 2019", " [HD]", "Full Episode"),
+    *("Sponsored", "[Ad]", "(ad)", "Advertisement:", "Paid post", "Partner content"),
+    *("Sponsored by Acme", "presented by X", "paid for by Y", "in partnership with Z"),
+    *("Untitled", "404", "Not found", "Video", "Please enable JavaScript", "javaſcript"),
+    *("requires JavaScript", "JavaScript is disabled", "Media playback is unsupported"),
+    *(", writes Jane Doe", "Tweet with a location", " the council ", " votes on "),
+]
+
+
+def _titles(n: int = 6000) -> list[str]:
+    """Random titles, and as many framed as labels are: a piece, a separator, more pieces,
+    a separator and a piece (most patterns are anchored at one end or the other)."""
+    rng = random.Random(5)
+    pick = rng.choice
+    loose = ["".join(pick(TITLE_PIECES) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+    framed = [
+        pick(TITLE_PIECES) + pick(SEPARATORS) + "".join(pick(TITLE_PIECES) for _ in range(3))
+        + pick(SEPARATORS) + pick(TITLE_PIECES)
+        for _ in range(n)
+    ]  # fmt: skip
+    return loose + framed
+
+
+SEPARATORS = (": ", " | ", " — ", " - ", "-", " ", ", ", " (", ") ", "... ", "… ")
+
+
+def test_item_kind_title_hints_equal_their_patterns() -> None:
+    from aggregator import item_kinds as ik
+
+    hinted = {
+        ik._ADVERT_HINTS: ik._ADVERT_TITLE,
+        ik._PLACEHOLDER_HINTS: ik._PLACEHOLDER_TITLE,
+        ik._LIVE_HINTS: ik._LIVE_TITLE,
+        ik._REVIEW_HINTS: ik._REVIEW_TITLE,
+        ik._OPINION_HINTS: ik._OPINION_TITLE,
+        ik._ROUNDUP_HINTS: ik._ROUNDUP_TITLE,
+        ik._EDITION_HINTS: ik._EDITION_TITLE,
+    }
+    titles = _titles()
+    found = dict.fromkeys(hinted, 0)
+    for title in titles:
+        low = ik._lower(title)
+        for hints, pattern in hinted.items():
+            expected = pattern.search(title) is not None
+            assert hints.search(title, low) == expected, (pattern.pattern[:30], title)
+            found[hints] += expected
+    for title in titles + [f"{t}: JANE DOE votes" for t in titles[:3000]]:
+        names = [
+            m.group(1) for m in ik._CAPS_NAME.finditer(title) if any(c.islower() for c in title)
+        ]
+        expected = bool(ik._WRITES_BYLINE.search(title)) or any(
+            not set(re.findall(r"[A-Z]+", n)) & ik._KICKER_WORDS for n in names
+        )
+        assert ik._byline_title(title) == expected, title
+    assert all(100 < n < len(titles) - 100 for n in found.values())  # (both answers are tried)
+    for title in titles[:2000]:
+        for head in ("", "A long opening of a column about the vote, ", "Jane Doe writes. "):
+            for tail in (", Jane Doe writes. More.", ", Jane Doe writes."):
+                body = head + title + tail
+                expected = bool(ik._WRITES_TEXT.search(body[:400].lstrip()))
+                assert ik._opinion_text(body) == expected, body
