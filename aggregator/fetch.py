@@ -18,6 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from types import TracebackType
 
+# First: aiohttp imported with its CA bundle reading put off until TLS is due (fetch_tls).
+from aggregator import fetch_tls
+
+# isort: split
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import HttpProcessingError
@@ -114,6 +118,7 @@ class Fetcher:
         self._resolver: AbstractResolver | None = None
         self._internal = internal or is_internal
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
+        self._tls_lock = asyncio.Lock()
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -227,6 +232,8 @@ class Fetcher:
                     target = _http_url(current)
                 except ValueError as exc:
                     return FetchFailed(url, str(exc))
+            if target.scheme == "https" and fetch_tls.cas_pending():
+                await self._load_cas()
             try:
                 async with session.get(target, headers=headers, allow_redirects=False) as resp:
                     status = resp.status
@@ -289,6 +296,13 @@ class Fetcher:
             visited.add(next_url)
             current = next_url
             target = None  # parsed at the top of the next hop
+
+    async def _load_cas(self) -> None:
+        """The CA bundle read (in a thread: file IO) before the first https request of the
+        process; concurrent fetches wait for the one reading."""
+        async with self._tls_lock:
+            if fetch_tls.cas_pending():
+                await asyncio.to_thread(fetch_tls.load_cas)
 
     async def _addresses(self, host: str) -> list[IPAddress]:
         """Every address `host` stands for: itself when numeric (in any form), else DNS."""

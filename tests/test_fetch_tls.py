@@ -1,0 +1,74 @@
+"""The CA bundle is read when the first https request is due, not when aiohttp is imported; https
+is verified against it then. Run in a fresh interpreter (the suite's has imported aiohttp already),
+with SSL_CERT_FILE naming a throwaway CA, so a trust store that was never read fails the fetch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import asyncio, json, ssl, sys
+from aggregator import fetch_tls
+from aggregator.fetch import Fetcher
+from aiohttp import web
+
+def server_context(ca, name):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return context
+
+async def main():
+    import trustme
+    trusted, stranger = trustme.CA(), trustme.CA()
+    trusted.cert_pem.write_to_path(sys.argv[1])
+    app = web.Application()
+    app.router.add_get("/feed.xml", lambda r: web.Response(text="<rss/>"))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    ports = []
+    for context in (None, server_context(trusted, "127.0.0.1"),
+                    server_context(stranger, "127.0.0.1")):
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        ports.append(site._server.sockets[0].getsockname()[1])
+    seen = {"pending_after_import": fetch_tls.cas_pending()}
+    async with Fetcher() as fetcher:
+        plain = await fetcher.fetch(f"http://127.0.0.1:{ports[0]}/feed.xml")
+        seen["plain"] = [type(plain).__name__, fetch_tls.cas_pending()]
+        runs = [fetcher.fetch(f"https://127.0.0.1:{ports[1]}/feed.xml") for _ in range(3)]
+        seen["trusted"] = [type(o).__name__ for o in await asyncio.gather(*runs)]
+        seen["pending_after_https"] = fetch_tls.cas_pending()
+        other = await fetcher.fetch(f"https://127.0.0.1:{ports[2]}/feed.xml")
+        seen["stranger"] = [type(other).__name__, getattr(other, "error", "")]
+    await runner.cleanup()
+    print(json.dumps(seen))
+
+asyncio.run(main())
+"""
+
+
+def test_the_ca_bundle_is_read_for_the_first_https_request_and_verifies_it(tmp_path: Path) -> None:
+    ca_file = tmp_path / "ca.pem"  # written by the script: its trusted CA
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "SSL_CERT_FILE": str(ca_file), "PYTHONPATH": str(root)}
+    env.pop("SSL_CERT_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(ca_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["pending_after_import"] is True  # importing read no CA bundle
+    assert seen["plain"] == ["Fetched", True]  # nor did a plain http fetch
+    assert seen["trusted"] == ["Fetched"] * 3  # the first https fetches read it, and verify
+    assert seen["pending_after_https"] is False
+    assert seen["stranger"][0] == "FetchFailed"  # a certificate from another CA is refused
+    assert "certificate" in seen["stranger"][1].lower()
