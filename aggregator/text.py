@@ -89,9 +89,8 @@ def html_to_text(markup: str | None) -> str:
 
 # --- boilerplate ----------------------------------------------------------------------------
 
-# Whole lines (paragraphs) that are feed or page furniture, never news.
-_BOILERPLATE_LINE = re.compile(
-    r"""^(?:
+# Whole lines (paragraphs) that are feed or page furniture, never news (`_is_furniture`).
+_BOILERPLATE_LINE = r"""^(?:
         (?:continue|keep)\s+reading.*
       | read\s+(?:more|the\s+(?:full|rest)|full\s+(?:story|article)).{0,60}
       | (?:click|tap)\s+here\b.*
@@ -143,9 +142,28 @@ _BOILERPLATE_LINE = re.compile(
       | all\s+rights\s+reserved\.?.*
       | (?:©|\(c\)|copyright\b).{0,120}
       | [\W_]*                                  # rules, bullets, '___', '###'
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
+    )$"""
+_BOILERPLATE_FLAGS = re.IGNORECASE | re.VERBOSE
+# Its "… contributed reporting" alternative scans up to 80 characters at each line and backs
+# off through them: about half the pattern's cost on news paragraphs, which mostly say no
+# "contributed". So it is compiled apart and tried only when the lower-cased line holds the
+# word (or "İ", "ı", "ſ", see `has_case_special`), after the others.
+_CONTRIBUTED = r"[^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?"
+_FURNITURE_LINE = re.compile(
+    _BOILERPLATE_LINE.replace(f"      | {_CONTRIBUTED}\n", "", 1), _BOILERPLATE_FLAGS
 )
+_CONTRIBUTED_LINE = re.compile("^(?:" + _CONTRIBUTED + ")$", _BOILERPLATE_FLAGS)
+
+
+def _is_furniture(line: str) -> bool:
+    """Whether the whole line is furniture: `_BOILERPLATE_LINE` matches it."""
+    if _FURNITURE_LINE.match(line) is not None:
+        return True
+    return ("contributed" in line.lower() or has_case_special(line)) and bool(
+        _CONTRIBUTED_LINE.match(line)
+    )
+
+
 # Photo captions cut short by the page, and credit-only lines.
 _CAPTION_LINE = re.compile(
     r"(?:\.\.\.|…)\s*\((?:associated\s+press|ap|reuters|afp|getty(?:\s+images)?)\)\s*$"
@@ -227,10 +245,15 @@ def _photo_credit(line: str) -> re.Match[str] | None:
 
 
 def _may_hold_inline_boilerplate(line: str) -> bool:
-    if "[" in line:
+    if "[" in line or has_case_special(line):
         return True
-    low = line.lower()
-    return "read" in low or "appeared" in low or "publ" in low
+    low = line.lower()  # ("read" and "publ" alone are in "already", "spread", "public" …)
+    return (
+        "appeared" in low
+        or "published" in low
+        or "reading" in low
+        or ("read" in low and ("more" in low or "full" in low))
+    )
 
 
 # `_INLINE_BOILERPLATE` for lower-cased text, without IGNORECASE: whether a line holds any
@@ -268,7 +291,7 @@ def clean_text(text: str) -> str:
     # Stripped lines, as after folding each run of whitespace around a newline into one.
     for raw in fold_spaces(text).split("\n"):
         line = first = raw.strip()
-        if not line or _BOILERPLATE_LINE.match(line) or _is_caption(line):
+        if not line or _is_furniture(line) or _is_caption(line):
             continue
         credit = _photo_credit(line)
         if credit is not None:
@@ -287,7 +310,7 @@ def clean_text(text: str) -> str:
             line = _DATELINE.sub("", line, count=1)
         line = fold_spaces(line).strip()
         # (a line left as it was passed the boilerplate check above)
-        if line and (line == first or not _BOILERPLATE_LINE.match(line)):
+        if line and (line == first or not _is_furniture(line)):
             out.append(line)
     return "\n".join(out + [c for c in captions if c])
 
