@@ -1,4 +1,4 @@
-"""Feed fetching over HTTP: the only importer of aiohttp's client.
+"""Feed fetching over HTTP: with fetch_client, the only importer of aiohttp's client.
 
 One :class:`Fetcher` owns one ``ClientSession``. :meth:`Fetcher.fetch` sends a conditional GET,
 follows redirects itself, caps size and time, and turns every per-feed problem into a
@@ -17,19 +17,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from types import TracebackType
-
-# First: aiohttp imported with its CA bundle reading put off until TLS is due (fetch_tls).
-from aggregator import fetch_tls
-
-# isort: split
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.resolver import DefaultResolver
-from yarl import URL
+from typing import TYPE_CHECKING
 
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+    from yarl import URL
 
 __all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal"]
 
@@ -62,33 +58,6 @@ class PrivateAddressError(OSError):
     """A host not listed by the operator resolved to a loopback, private or link-local address."""
 
 
-class _GuardedResolver(AbstractResolver):
-    """The connector's resolver: a host that resolves to an internal address is refused unless
-    the operator listed a feed on it. Checked when connecting, so DNS that answers differently
-    between our redirect check and the connection (rebinding) gains nothing."""
-
-    def __init__(
-        self, inner: AbstractResolver, internal: Callable[[IPAddress], bool], listed: set[str]
-    ) -> None:
-        self.inner = inner
-        self.internal = internal
-        self.listed = listed
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self.inner.resolve(host, port, family)
-        if host.lower() not in self.listed:
-            for result in results:
-                address = _address(result["host"])
-                if address is None or self.internal(address):
-                    raise PrivateAddressError(f"{host} resolves to a private address ({address})")
-        return results
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
 class Fetcher:
     """Fetches feeds with one shared session; use as ``async with Fetcher() as fetcher``.
 
@@ -119,8 +88,19 @@ class Fetcher:
         self._internal = internal or is_internal
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
         self._tls_lock = asyncio.Lock()
+        self._entered = False
 
     async def __aenter__(self) -> Fetcher:
+        self._entered = True
+        return self
+
+    def _open(self) -> aiohttp.ClientSession:
+        """The session, made at the first request: a pass with nothing to fetch never imports
+        aiohttp (fetch_client). Nothing is awaited here, so concurrent first fetches make one."""
+        if self._session is not None:
+            return self._session
+        from aggregator.fetch_client import DefaultResolver, GuardedResolver, aiohttp
+
         s = self.settings
         self._resolver = self._given_resolver or DefaultResolver()
         self._session = aiohttp.ClientSession(
@@ -130,7 +110,7 @@ class Fetcher:
                 # redirect hops onto another host included: never more than per_host
                 # connections in use to one host.
                 limit_per_host=s.per_host,
-                resolver=_GuardedResolver(self._resolver, self._internal, self._listed),
+                resolver=GuardedResolver(self._resolver, self._internal, self._listed),
             ),
             # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
             timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
@@ -143,7 +123,7 @@ class Fetcher:
             auto_decompress=True,
             raise_for_status=False,
         )
-        return self
+        return self._session
 
     async def __aexit__(
         self,
@@ -151,6 +131,7 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._entered = False
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -174,8 +155,9 @@ class Fetcher:
         ``trusted`` URLs are the operator's (a feed in the OPML): their host may be internal;
         any other URL (an article page) on a host that is not a listed feed's is refused when
         its host resolves internal."""
-        if self._session is None:
+        if not self._entered:
             raise RuntimeError("Fetcher used outside 'async with'")
+        session = self._open()
         try:
             target = _http_url(url)
         except ValueError as exc:
@@ -194,7 +176,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
                     outcome = await self._fetch(
-                        self._session, url, etag, last_modified, accept, max_bytes, target
+                        session, url, etag, last_modified, accept, max_bytes, target
                     )
             except TimeoutError:
                 outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -214,6 +196,8 @@ class Fetcher:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts.
         `first` is `url` already parsed (by `fetch`), so it is not parsed twice."""
+        from aggregator.fetch_client import URL, HttpProcessingError, aiohttp, cas_pending
+
         headers: dict[str, str] = {"Accept": accept} if accept else {}
         limit = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         if etag:
@@ -232,7 +216,7 @@ class Fetcher:
                     target = _http_url(current)
                 except ValueError as exc:
                     return FetchFailed(url, str(exc))
-            if target.scheme == "https" and fetch_tls.cas_pending():
+            if target.scheme == "https" and cas_pending():
                 await self._load_cas()
             try:
                 async with session.get(target, headers=headers, allow_redirects=False) as resp:
@@ -300,6 +284,8 @@ class Fetcher:
     async def _load_cas(self) -> None:
         """The CA bundle read (in a thread: file IO) before the first https request of the
         process; concurrent fetches wait for the one reading."""
+        from aggregator import fetch_tls
+
         async with self._tls_lock:
             if fetch_tls.cas_pending():
                 await asyncio.to_thread(fetch_tls.load_cas)
@@ -328,6 +314,8 @@ class Fetcher:
         self, url: str, next_url: str, refusal: str = "redirect to a private address refused"
     ) -> FetchFailed | None:
         """Refuse a redirect hop (from a public origin) whose host has an internal address."""
+        from aggregator.fetch_client import URL
+
         host = (URL(next_url).host or "").lower()
         try:
             addresses = await self._addresses(host)
@@ -365,6 +353,8 @@ class Fetcher:
 
     def _describe(self, exc: BaseException) -> str:
         """One readable line for a network-level failure."""
+        from aggregator.fetch_client import HttpProcessingError, aiohttp
+
         if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
             exc.os_error, PrivateAddressError
         ):
@@ -404,6 +394,8 @@ async def _drain(resp: aiohttp.ClientResponse) -> None:
     `_DRAIN` bytes: a connection whose body was left unread is closed, not reused, and the
     next request to that host opens another. A failure here changes nothing: the connection
     is closed then, as it would have been."""
+    from aggregator.fetch_client import HttpProcessingError, aiohttp
+
     if resp.content_length is not None and resp.content_length > _DRAIN:
         return
     size = 0
@@ -418,6 +410,8 @@ async def _drain(resp: aiohttp.ClientResponse) -> None:
 
 def _http_url(url: str) -> URL:
     """``url`` parsed; ValueError with a readable message unless it is an absolute http(s) URL."""
+    from aggregator.fetch_client import URL
+
     try:
         parsed = URL(url.strip())
     except (ValueError, TypeError) as exc:

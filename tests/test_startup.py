@@ -108,3 +108,67 @@ def test_with_article_fetching_off_a_pass_of_304s_loads_no_article_code(tmp_path
     assert "not_modified=1" in second and "0 new items" in second
     assert "article pages" not in second
     assert sorted(m for m in (*NOT_NEEDED, *NOT_NEEDED_WITHOUT_ARTICLES) if m in loaded) == []
+
+
+POLL = (
+    "import sys\n"
+    "from aggregator.cli import main\n"
+    "code = main(['poll', '--once', *sys.argv[1:]])\n"
+    "print('modules:', ' '.join(sorted(sys.modules)))\n"
+    "sys.exit(code)\n"
+)
+
+
+def _poll(cwd: Path, *args: str) -> tuple[str, set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", POLL, *args],
+        cwd=cwd,
+        env={**os.environ, "AGGREGATOR_ARTICLES_ENABLED": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report, modules = result.stdout.split("modules:")
+    return report, set(modules.split())
+
+
+def _stored(cwd: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows (but when a pass last ran, for health), and the files the passes
+    wrote besides the database."""
+    with sqlite3.connect(cwd / "aggregator.db") as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    rows["meta"] = [r for r in rows["meta"] if r[0] != "last_poll_at"]
+    skip = {"aggregator.db", "aggregator.db-wal", "aggregator.db-shm", "aggregator.db.lock"}
+    files = [(str(p.relative_to(cwd)), p.read_bytes()) for p in sorted(cwd.rglob("*"))]
+    rows["files"] = [f for f in files if f[0] not in skip and not Path(f[0]).is_dir()]
+    return rows
+
+
+def test_a_304_pass_and_a_cron_pass_with_nothing_due_leave_stories_and_outputs_alone(
+    tmp_path: Path,
+) -> None:
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"], etag='"a1"')
+        up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"], etag='"b1"')
+        (tmp_path / "feeds.opml").write_text(opml(up.url("/a.xml"), up.url("/b.xml")))
+        first, _ = _poll(tmp_path, "--all")
+        assert " 0 new items" not in first
+        cold = _stored(tmp_path)
+
+        second, _ = _poll(tmp_path, "--all")
+        after_304 = _stored(tmp_path)
+        asked = len(up.requests)
+
+        third, loaded = _poll(tmp_path)  # cron: every feed was just polled
+        assert len(up.requests) == asked  # nothing was fetched
+
+    assert "not_modified=2" in second and "0 new items, 0 updated, 0 stories changed" in second
+    changed = sorted(t for t in after_304 if after_304[t] != cold.get(t))
+    assert changed == ["feeds"], changed  # its poll times and statuses, nothing else
+
+    assert "polled 0 feeds (none due)" in third
+    assert sorted(m for m in ("aiohttp", "yarl") if m in loaded) == []  # no HTTP client
+    assert _stored(tmp_path) == after_304

@@ -1,0 +1,58 @@
+"""What of aiohttp the fetcher uses, imported with the fetcher's first request: a pass that
+fetches nothing (a cron `poll --once` with no feed due) never imports aiohttp.
+
+aiohttp itself comes in through fetch_tls, which puts off reading the CA bundle until TLS is due.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+# First: aiohttp imported with its CA bundle reading put off until TLS is due (fetch_tls).
+from aggregator.fetch_tls import cas_pending
+
+# isort: split
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+from aggregator.fetch import IPAddress, PrivateAddressError, _address
+
+__all__ = [
+    "URL",
+    "DefaultResolver",
+    "GuardedResolver",
+    "HttpProcessingError",
+    "aiohttp",
+    "cas_pending",
+]
+
+
+class GuardedResolver(AbstractResolver):
+    """The connector's resolver: a host that resolves to an internal address is refused unless
+    the operator listed a feed on it. Checked when connecting, so DNS that answers differently
+    between our redirect check and the connection (rebinding) gains nothing."""
+
+    def __init__(
+        self, inner: AbstractResolver, internal: Callable[[IPAddress], bool], listed: set[str]
+    ) -> None:
+        self.inner = inner
+        self.internal = internal
+        self.listed = listed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self.inner.resolve(host, port, family)
+        if host.lower() not in self.listed:
+            for result in results:
+                address = _address(result["host"])
+                if address is None or self.internal(address):
+                    raise PrivateAddressError(f"{host} resolves to a private address ({address})")
+        return results
+
+    async def close(self) -> None:
+        await self.inner.close()
