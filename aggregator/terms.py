@@ -4,13 +4,16 @@ Function words come from the `stop-words` package (30+ languages) for the langua
 is written in, guessed from which list its words hit most, plus the project's short English
 list (the package's English list also holds news words such as "fire", so it is not used).
 Languages without a list are handled by the clusterer, which gives no weight to terms that
-a large share of active items contain.
+a large share of active items contain. A word is one term however it is spelt: with or
+without its accents, and in its -ed and -ing forms, whose e the light stemmer lost
+(`fold_marks`, `_restore_e`).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
@@ -21,8 +24,77 @@ from .term_forms import canonical_forms as _canonical_forms
 from .tokens import STOPWORDS, words_once
 from .tokens import stem as _stem
 
-stem = functools.lru_cache(maxsize=100_000)(_stem)  # news repeats its words: stem each once
-_stem_once = _stem.__wrapped__  # (for words whose term is memoised anyway)
+_light_stem = _stem.__wrapped__
+
+
+def _latin(char: str) -> bool:
+    code = ord(char)  # Latin letters, their extensions and the combining marks
+    return code < 0x250 or 0x300 <= code < 0x370 or 0x1E00 <= code < 0x1F00
+
+
+def fold_marks(word: str) -> str:
+    """A Latin-script word without its accents: "beyoncé" → "beyonce", "māngere" →
+    "mangere". Outlets write a name with or without them, so its term must not depend on
+    it. Other scripts keep their marks (a kana's voicing mark makes another syllable)."""
+    if word.isascii() or not all(map(_latin, word)):
+        return word
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def _consonant(word: str, i: int) -> bool:
+    char = word[i]
+    if char in "aeiou":
+        return False
+    return char != "y" or i == 0 or not _consonant(word, i - 1)
+
+
+def _measure(word: str) -> int:
+    """How many vowel-consonant runs a word holds (Porter's m: "tr" 0, "fir" 1, "visit" 2)."""
+    runs, vowel = 0, False
+    for i in range(len(word)):
+        if not _consonant(word, i):
+            vowel = True
+        elif vowel:
+            runs, vowel = runs + 1, False
+    return runs
+
+
+def _short_syllable(word: str) -> bool:
+    """Ends consonant, vowel, consonant, the last not w, x or y ("fir", "vot", "hop")."""
+    n = len(word)
+    return (
+        n >= 3
+        and _consonant(word, n - 3)
+        and not _consonant(word, n - 2)
+        and _consonant(word, n - 1)
+        and word[-1] not in "wxy"
+    )
+
+
+def _restore_e(word: str, stemmed: str) -> str:
+    """The e an -ed or -ing ending took away, put back where Porter's step 1b puts it:
+    "designated" → "designate", "fired" → "fire", "voting" → "vote" (their other forms'
+    stem). Plain a-z words only."""
+    if stemmed not in (word[:-2], word[:-3]) or not word.endswith(("ed", "ing")):
+        return stemmed
+    if not stemmed.isascii() or not stemmed.isalpha():
+        return stemmed
+    if stemmed.endswith(("at", "bl", "iz")) or (
+        _measure(stemmed) == 1 and _short_syllable(stemmed)
+    ):
+        return stemmed + "e"
+    return stemmed
+
+
+def _grouping_stem(word: str) -> str:
+    """A grouping term: the light stemmer's stem of the word without accents, with the e
+    its -ed and -ing forms lost put back (`fold_marks`, `_restore_e`)."""
+    word = fold_marks(word)
+    return _restore_e(word, _light_stem(word))
+
+
+stem = functools.lru_cache(maxsize=100_000)(_grouping_stem)  # news repeats its words
+_stem_once = _grouping_stem  # (for words whose term is memoised anyway)
 # An item's features ask for the same title and text opening twice in a row (its grouping
 # terms, then its names): rewrite each once.
 canonical_forms = functools.lru_cache(maxsize=16)(_canonical_forms)
@@ -31,6 +103,7 @@ __all__ = [
     "MULTI_TOPIC",
     "capitalised_terms",
     "capitalised_words",
+    "fold_marks",
     "function_words",
     "grouping_terms",
     "guess_language",

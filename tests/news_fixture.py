@@ -32,7 +32,7 @@ QUAKE = [
         "metrotimes.example",
         "Strong earthquake hits central Chile as coastal towns evacuate",
         "Residents fled into the streets of Santiago after a strong 7.1 magnitude earthquake hit "
-        "central Chile. Coastal towns were evacuated after a tsunami warning. The president said "
+        "central Chile. Coastal towns were cleared after a tsunami warning. The president said "
         "emergency teams were assessing damage to roads and bridges.",
     ),
 ]

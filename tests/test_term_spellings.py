@@ -1,0 +1,119 @@
+"""One grouping term for a word however it is spelt: with or without its accents ("Beyoncé",
+"Beyonce"), and in its -ed or -ing form ("designated", "designates"). Invented fixtures only."""
+
+from __future__ import annotations
+
+import pytest
+from invented_items import filler, item
+
+from aggregator import event_links, terms
+from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.terms import capitalised_terms, fold_marks, grouping_terms
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("beyoncé", "beyonce"),
+        ("māngere", "mangere"),
+        ("sánchez", "sanchez"),
+        ("zoë", "zoe"),
+        ("ngô", "ngo"),
+        ("plain", "plain"),
+        ("straße", "straße"),  # a letter of its own, not a letter with a mark
+    ],
+)
+def test_latin_words_lose_their_accents(written: str, folded: str) -> None:
+    assert fold_marks(written) == folded
+
+
+@pytest.mark.parametrize("written", ["がっこう", "ελλάδα", "москва", "ščが"])
+def test_other_scripts_keep_their_marks(written: str) -> None:
+    assert fold_marks(written) == written  # (a kana's voicing mark makes another syllable)
+
+
+def test_a_name_with_and_without_accents_is_one_term_and_one_name() -> None:
+    accented = grouping_terms("Zoë Brûlard wins in Königsfeld", "Brûlard won.", 50)
+    plain = grouping_terms("Zoe Brulard wins in Konigsfeld", "Brulard won.", 50)
+    assert accented == plain
+    text = "The skater Zoë Brûlard won in Königsfeld."
+    assert capitalised_terms("x", text, 500) == {"zoe", "brulard", "konigsfeld"}
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("designated", "designates", "designate"),
+        ("fired", "fires", "fire"),
+        ("voted", "voting", "votes"),
+        ("closed", "closing", "close"),
+        ("troubled", "troubles"),
+    ],
+)
+def test_a_words_ed_and_ing_forms_keep_its_e(forms: tuple[str, ...]) -> None:
+    assert len({terms.stem(w) for w in forms}) == 1
+
+
+def test_an_e_is_put_back_only_where_the_word_had_one() -> None:
+    assert terms.stem("visited") == "visit"  # a long stem took no e away
+    assert terms.stem("played") == "play"  # (y closes the syllable: no e)
+    assert terms.stem("wanted") == "want"
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, rule: str) -> None:
+    """Terms made without one rule: "fold" (accents kept) or "e" (no e put back)."""
+
+    def stem(word: str) -> str:
+        if rule == "fold":
+            return terms._restore_e(word, terms._light_stem(word))
+        return terms._light_stem(fold_marks(word))
+
+    monkeypatch.setattr(terms, "stem", stem)
+    monkeypatch.setattr(terms, "_stem_once", stem)
+    monkeypatch.setattr(terms, "_ENGLISH_TERMS", {})
+    monkeypatch.setattr(event_links, "stem", stem)
+
+
+def _pair(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    a = item("a", *first, minutes=20)
+    b = item("b", *second, minutes=50)
+    result = cluster_stream([*filler(12), a, b], ClusterSettings())
+    return result["a"] == result["b"]
+
+
+ACCENTED = (
+    "Skater Zoë Brûlard takes gold at the Königsfeld games",
+    "Zoë Brûlard led from the first lap in Königsfeld and crossed the line two seconds clear "
+    "of the field, her coach said after a long season of injuries.",
+)
+PLAIN = (
+    "Zoe Brulard wins Konigsfeld gold",
+    "The 19-year-old Zoe Brulard beat the defending champion by a wide margin in Konigsfeld, "
+    "officials confirmed on the final evening of the games.",
+)
+
+
+def test_two_reports_writing_a_name_with_and_without_accents_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _pair(ACCENTED, PLAIN)
+    _without(monkeypatch, "fold")
+    assert not _pair(ACCENTED, PLAIN)  # with the accents as written, the pair stays apart
+
+
+DESIGNATED = (
+    "Governor Ilse Marow vows to protect statues on a Varnhold visit",
+    "In remarks on Tuesday, Governor Ilse Marow designated Varnhold an Old Harbour Heritage "
+    "Town and promised that its statues would stay where they stand.",
+)
+DESIGNATES = (
+    "Marow designates Varnhold an Old Harbour Heritage Town",
+    "In remarks on the quay, Ilse Marow named Varnhold the first Old Harbour Heritage Town of "
+    "the coast.",
+)
+
+
+def test_two_reports_writing_a_verb_in_two_forms_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _pair(DESIGNATED, DESIGNATES)
+    _without(monkeypatch, "e")
+    assert not _pair(DESIGNATED, DESIGNATES)
