@@ -385,9 +385,12 @@ def body_sentences(
 
 
 def _pick(candidates: Iterable[_Candidate], title_terms: list[set[str]]) -> list[str]:
+    # A sentence restates no title unless it restates all their terms together (each title's
+    # share of its terms is at most theirs): one test for most sentences, not one a title.
+    every = set().union(*title_terms)
     out: list[str] = []
     for terms, fitted in candidates:
-        if any(_restates(terms, t) for t in title_terms):
+        if _restates(terms, every) and any(_restates(terms, t) for t in title_terms):
             continue
         if fitted:
             out.append(fitted)

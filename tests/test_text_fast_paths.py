@@ -406,3 +406,20 @@ def test_item_kind_title_hints_equal_their_patterns() -> None:
                 body = head + title + tail
                 expected = bool(ik._WRITES_TEXT.search(body[:400].lstrip()))
                 assert ik._opinion_text(body) == expected, body
+
+
+def test_title_check_against_all_titles_at_once_drops_what_each_title_drops() -> None:
+    rng = random.Random(3)
+    vocabulary = [f"t{n}" for n in range(14)]
+    for _ in range(400):
+        titles = [set(rng.sample(vocabulary, rng.randint(0, 9))) for _ in range(rng.randint(0, 5))]
+        candidates = [
+            (tuple(rng.sample(vocabulary, rng.randint(0, 8))), rng.choice([None, f"s{n}."]))
+            for n in range(rng.randint(0, 150))
+        ]
+        expected = [
+            fitted
+            for terms, fitted in candidates
+            if fitted and not any(bullets._restates(terms, t) for t in titles)
+        ][: bullets.MAX_SENTENCES]
+        assert bullets._pick(candidates, titles) == expected
