@@ -73,6 +73,9 @@ def _is_tracking(key: str) -> bool:
     return key in _TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
 def canonical_url(url: str | None) -> str | None:
     """The form of a link that identifies an article, or None for missing/non-http(s) links.
 
@@ -90,7 +93,7 @@ def canonical_url(url: str | None) -> str | None:
         return None
     host = _strip_prefixes(parts.hostname.lower().rstrip("."), _CANONICAL_HOST_PREFIXES)
     netloc = host if port is None or str(port) in _DEFAULT_PORTS else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    path = (_SLASHES.sub("/", parts.path) if "//" in parts.path else parts.path).rstrip("/")
     path = _AMP_SUFFIX.sub("", path).rstrip("/") or "/"
     pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0])]
     pairs.sort(key=lambda p: (p.split("=", 1)[0], p))

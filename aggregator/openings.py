@@ -179,10 +179,13 @@ _NOT_NAMES = frozenset(
 )
 
 
+_WORD_TAIL = re.compile(r"['’]\w*$")  # "'s", "’ll" and the like
+
+
 def first_word(text: str) -> str:
     """The sentence's first word, lower-cased, past opening quotes and without "'s"."""
     parts = text.lstrip(OPEN_QUOTES).split(None, 1)
-    return re.sub(r"['’]\w*$", "", parts[0]).strip(",;:").lower() if parts else ""
+    return _WORD_TAIL.sub("", parts[0]).strip(",;:").lower() if parts else ""
 
 
 def _speaker_at(text: str) -> int | None:

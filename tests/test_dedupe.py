@@ -40,6 +40,7 @@ WIRE = (
         ("https://m.example.com/a", "https://example.com/a"),
         ("https://amp.example.com/a", "https://example.com/a"),
         ("https://example.com/a/", "https://example.com/a"),
+        ("https://example.com//a///b//", "https://example.com/a/b"),  # runs of slashes fold
         ("https://example.com/", "https://example.com/"),
         ("https://example.com", "https://example.com/"),
         ("https://example.com/a#comments", "https://example.com/a"),
