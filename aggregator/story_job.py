@@ -142,6 +142,9 @@ class StoryJob:
         else:
             since = self.clock() - self.settings.cluster.active_window
             self.clusterer.restore(*self.store.grouping_state(since))
+        # What the restore read and unpacked (the file's frames, the stored rows) is freed
+        # between the window's blocks: malloc keeps it, under the pass's memory, unless asked.
+        release_free_memory()
         self.restored = True
         self._unsaved = loaded is None
 
