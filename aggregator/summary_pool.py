@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from . import bullets
 from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
@@ -39,6 +40,9 @@ def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
     shared with the term worker, so they are started without one)."""
     global _summarizer
     if _summarizer is None or _summarizer.settings != settings:
+        # A worker lives for one pass, in which a body is seldom summarised twice (~1.5% of
+        # them in a cold pass): the bodies memo would only add ~10 MB to the worker.
+        bullets.MEMO_ITEMS = 0
         _summarizer = ExtractiveSummarizer(settings)
     return _summarizer
 

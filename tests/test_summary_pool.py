@@ -118,6 +118,32 @@ def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
         pool.close()
 
 
+def memo_bodies() -> int:
+    """How many bodies the summariser's memo holds in this process (run in a worker)."""
+    from aggregator import bullets
+
+    return len(bullets._memo)
+
+
+def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
+    from aggregator import bullets
+    from aggregator.worker_pool import WorkerPool
+
+    stories = [([it], None) for _, items in stored_items() for it in items]
+    here = ExtractiveSummarizer()
+    bullets.clear_memo()
+    expected = [here.summarize(items, headline) for items, headline in stories]
+    assert any(summary.bullets for summary in expected)
+    assert bullets._memo  # (here, the memo serves a later pass of the same process)
+    pool = WorkerPool(1)
+    try:
+        work = summary_pool._summarise_in_worker
+        assert pool.submit(work, here.settings, stories).result() == expected
+        assert pool.submit(memo_bodies).result() == 0  # (a worker lives for one pass)
+    finally:
+        pool.shutdown()
+
+
 def test_few_stories_one_core_or_a_model_are_summarised_in_place(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
