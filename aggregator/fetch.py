@@ -16,7 +16,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
@@ -77,6 +77,7 @@ class Fetcher:
     ) -> None:
         self.settings = settings or FetchSettings()
         self._session: aiohttp.ClientSession | None = None
+        self._client: ModuleType | None = None  # fetch_client, once a request was made
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host)
         )
@@ -99,10 +100,13 @@ class Fetcher:
         aiohttp (fetch_client). Nothing is awaited here, so concurrent first fetches make one."""
         if self._session is not None:
             return self._session
-        from aggregator.fetch_client import DefaultResolver, GuardedResolver, aiohttp
+        from aggregator import fetch_client
+
+        aiohttp = fetch_client.aiohttp
+        self._client = fetch_client
 
         s = self.settings
-        self._resolver = self._given_resolver or DefaultResolver()
+        self._resolver = self._given_resolver or fetch_client.DefaultResolver()
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=s.concurrency,
@@ -110,7 +114,7 @@ class Fetcher:
                 # redirect hops onto another host included: never more than per_host
                 # connections in use to one host.
                 limit_per_host=s.per_host,
-                resolver=GuardedResolver(self._resolver, self._internal, self._listed),
+                resolver=fetch_client.GuardedResolver(self._resolver, self._internal, self._listed),
             ),
             # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
             timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
@@ -158,8 +162,10 @@ class Fetcher:
         if not self._entered:
             raise RuntimeError("Fetcher used outside 'async with'")
         session = self._open()
+        client = self._client
+        assert client is not None
         try:
-            target = _http_url(url)
+            target = client.http_url(url)
         except ValueError as exc:
             return FetchFailed(url, str(exc))
         host = (target.host or "").lower()
@@ -196,8 +202,9 @@ class Fetcher:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts.
         `first` is `url` already parsed (by `fetch`), so it is not parsed twice."""
-        from aggregator.fetch_client import URL, HttpProcessingError, aiohttp, cas_pending
-
+        c = self._client  # fetch_client: aiohttp's side
+        assert c is not None
+        URL, aiohttp, cas_pending = c.URL, c.aiohttp, c.cas_pending
         headers: dict[str, str] = {"Accept": accept} if accept else {}
         limit = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         if etag:
@@ -213,7 +220,7 @@ class Fetcher:
         while True:
             if target is None:
                 try:
-                    target = _http_url(current)
+                    target = c.http_url(current)
                 except ValueError as exc:
                     return FetchFailed(url, str(exc))
             if target.scheme == "https" and cas_pending():
@@ -260,7 +267,7 @@ class Fetcher:
                         await _drain(resp)
                         reason = _one_line(resp.reason or "")
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
-            except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError) as exc:
+            except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
                 return FetchFailed(url, self._describe(exc))
             redirects += 1
             if origin_internal is None:
@@ -406,22 +413,6 @@ async def _drain(resp: aiohttp.ClientResponse) -> None:
                 return
     except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError):
         return
-
-
-def _http_url(url: str) -> URL:
-    """``url`` parsed; ValueError with a readable message unless it is an absolute http(s) URL."""
-    from aggregator.fetch_client import URL
-
-    try:
-        parsed = URL(url.strip())
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid URL: {_one_line(exc)}") from exc
-    if parsed.scheme not in ("http", "https"):
-        shown = parsed.scheme or "none"
-        raise ValueError(f"unsupported URL scheme '{shown}' (only http and https)")
-    if not parsed.host:
-        raise ValueError("invalid URL: no host")
-    return parsed
 
 
 _NUMERIC_HOST = re.compile(r"^(?=.*\d)[0-9a-fA-FxX.]+$")

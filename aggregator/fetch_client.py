@@ -19,7 +19,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from aggregator.fetch import IPAddress, PrivateAddressError, _address
+from aggregator.fetch import IPAddress, PrivateAddressError, _address, _one_line
 
 __all__ = [
     "URL",
@@ -28,6 +28,7 @@ __all__ = [
     "HttpProcessingError",
     "aiohttp",
     "cas_pending",
+    "http_url",
 ]
 
 
@@ -56,3 +57,17 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+def http_url(url: str) -> URL:
+    """``url`` parsed; ValueError with a readable message unless it is an absolute http(s) URL."""
+    try:
+        parsed = URL(url.strip())
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid URL: {_one_line(exc)}") from exc
+    if parsed.scheme not in ("http", "https"):
+        shown = parsed.scheme or "none"
+        raise ValueError(f"unsupported URL scheme '{shown}' (only http and https)")
+    if not parsed.host:
+        raise ValueError("invalid URL: no host")
+    return parsed
