@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +20,8 @@ _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 def _check_address(value: str, what: str) -> None:
+    from email.utils import parseaddr  # with a digest configured only
+
     address = parseaddr(value)[1]
     if any(ch in value for ch in "\r\n") or not _ADDRESS.match(address or ""):
         raise ValueError(f"{what}: not an email address: {value!r}")
@@ -128,6 +129,8 @@ class DigestSettings:
     @property
     def contact_email(self) -> str:
         """The bare address readers write to: "editors@example.org"."""
+        from email.utils import parseaddr
+
         return parseaddr(self.reply_address)[1]
 
     def send_time(self, category: str) -> time:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 __all__ = ["GONE_DELAY", "OUTCOMES", "ScheduleSettings", "next_poll", "parse_retry_after"]
 
@@ -122,6 +121,8 @@ def _http_date(value: str) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
+    from email.utils import parsedate_to_datetime  # a date header's parser: email, loaded here
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
