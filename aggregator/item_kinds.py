@@ -10,6 +10,7 @@ labelled, but don't supply a news story's facts or headline.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -233,6 +234,9 @@ def is_placeholder_title(title: str) -> bool:
     return len(title) <= 160 and _PLACEHOLDER_HINTS.search(title, _lower(title))
 
 
+# (an item's link is split for its kind at each summary and for `publishable` each time its
+# story is read: a few thousand recent links, memoised)
+@functools.lru_cache(maxsize=4096)
 def _host_path(url: str | None) -> tuple[str, str]:
     if not url:
         return "", ""
