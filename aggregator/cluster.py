@@ -145,9 +145,11 @@ class Clusterer(GroupLeave):
         - else, if the members that hold it hold nothing else of the story
           (`GroupLeave._group_apart`), it leaves so, and they go with it (`moved_with`);
         - else, if it now matches another active story, stories are merged into the oldest,
-          which keeps its id: an item alone in its story joins on a plain match; an item
-          whose story holds others merges it only with a story it matches by `merge_margin`
-          (the rule `assign` follows).
+          which keeps its id: an item alone in its story goes where an item arriving with
+          its text would (`_place`): into the story it matches best, on a plain match, with
+          the others it matches clearly by a link that may merge (`_merge`); an item whose
+          story holds others merges it only with a story it matches by `merge_margin` (the
+          rule `assign` follows for a second story).
         Returns None when the item is not in the active window, else where it is now.
         """
         known = self._placed(item.id)
@@ -180,9 +182,11 @@ class Clusterer(GroupLeave):
             group = self._group_apart(story, item.id, features, item.outlet, when, now, awaited)
             if group:
                 return self._move_group(story, item, features, when, now, others, group)
-        need = 0.0 if alone else self.settings.merge_margin
-        # (alone, the item joins the other story: a link on one name may take an item)
-        clear = [sid for margin, _, sid, folds in others if margin >= need and (folds or alone)]
+        if alone:  # it goes where an item arriving with this text would (`_place`)
+            clear = [others[0][2], *self._clear(others[1:])] if others and others[0][0] >= 0 else []
+        else:
+            need = self.settings.merge_margin
+            clear = [sid for margin, _, sid, folds in others if margin >= need and folds]
         merged: list[str] = []
         if clear:
             story, folded = self._fold([story, *(self._stories[sid] for sid in clear)])
@@ -499,8 +503,16 @@ class Clusterer(GroupLeave):
         """Fold the stories the item also matches clearly, by a link that may merge, into the
         oldest of them. A story of one item needs less: the item vouches for it on its own,
         where a grown story would bring members the item never saw."""
+        clear = self._clear(others)
+        if not clear:
+            return best, ()
+        return self._fold([best, *(self._stories[sid] for sid in clear)])
+
+    def _clear(self, others: list[Link]) -> list[str]:
+        """The stories of `others` that an item placed elsewhere matches clearly enough, by a
+        link that may merge, to bring them along (`_merge`)."""
         s = self.settings
-        clear = [
+        return [
             sid
             for margin, _, sid, folds in others
             if folds
@@ -509,9 +521,6 @@ class Clusterer(GroupLeave):
                 or (margin >= s.merge_single_margin and len(self._stories[sid].log) == 1)
             )
         ]
-        if not clear:
-            return best, ()
-        return self._fold([best, *(self._stories[sid] for sid in clear)])
 
     def _fold(self, group: list[ActiveStory]) -> tuple[ActiveStory, tuple[str, ...]]:
         """Merge the stories of `group` into the oldest of them; it, and the ids merged away."""

@@ -110,6 +110,44 @@ def test_a_teaser_alone_in_its_story_joins_the_story_its_article_matches() -> No
     assert clusterer.assign(follow, later).story_id == quake
 
 
+def _two_quake_stories(clusterer: Clusterer) -> None:
+    """Two reports of the quake in story q0, a third in story q2 of its own (it was placed
+    while the clusterer asked more than any pair can give)."""
+    for n, (title, text) in enumerate(QUAKE[:2]):
+        assert (
+            clusterer.assign(_item(f"q{n}", f"o{n}.example", title, text, n), T0).story_id == "q0"
+        )
+    base = clusterer.settings
+    clusterer.settings = replace(
+        base, threshold=0.99, headline_threshold=0.99, headline_pair_threshold=0.99
+    )
+    assert clusterer.assign(_item("q2", "o2.example", *QUAKE[2], 2), T0).new_story
+    clusterer.settings = base
+
+
+def test_a_teaser_alone_goes_where_its_article_arriving_fresh_would() -> None:
+    # The article matches q0 clearly and q2 just above the threshold: like a fresh item, it
+    # joins the story it matches best and brings the other along only on a clear match.
+    for merge, merges in ((0.9, False), (0.0, True)):
+        settings = replace(
+            Clusterer().settings, threshold=0.2, merge_margin=merge, merge_single_margin=merge
+        )
+        fresh = Clusterer(settings)
+        _two_quake_stories(fresh)
+        arriving = fresh.assign(_item("a", "wire.example", TEASER[0], ARTICLE, 10), T0)
+        assert arriving.story_id == "q0" and (arriving.merged == ("q2",)) is merges
+
+        clusterer = Clusterer(settings)
+        _two_quake_stories(clusterer)
+        teaser = _item("t", "wire.example", *TEASER, 10)
+        assert clusterer.assign(teaser, T0).new_story
+        moved = clusterer.regroup(replace(teaser, text=ARTICLE), T0 + timedelta(minutes=30))
+        assert moved is not None and moved.story_id == "q0"
+        assert set(moved.merged) == ({"t", "q2"} if merges else {"t"})
+        assert (clusterer.story_of("q2") == "q0") is merges
+        _consistent(clusterer)
+
+
 def test_an_article_that_matches_nothing_leaves_the_story_alone() -> None:
     clusterer = Clusterer()
     quake = _quake(clusterer)
