@@ -39,7 +39,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
-    service = Service(args.opml, args.db, settings)
+    service = Service(args.opml, args.db, settings, once=args.once)
 
     async def once() -> None:
         await service.load_sources(strict=True)

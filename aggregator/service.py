@@ -60,8 +60,10 @@ class Service:
         summarizer: Summarizer | None = None,
         smtp_password: str | None = None,
         notifier: Notifier | None = None,
+        once: bool = False,
     ) -> None:
         self.opml_path = opml_path
+        self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
@@ -103,7 +105,13 @@ class Service:
         if self._stories is None:
             from .story_job import StoryJob
 
-            self._stories = StoryJob(self.store, self.settings, self.clock, self._summarizer)
+            self._stories = StoryJob(
+                self.store,
+                self.settings,
+                self.clock,
+                self._summarizer,
+                keep_memos=not self.once,
+            )
         return self._stories
 
     def close(self) -> None:

@@ -107,10 +107,15 @@ class StoryJob:
         settings: Settings,
         clock: Callable[[], datetime],
         summarizer: Summarizer | None = None,
+        *,
+        keep_memos: bool = True,
     ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # False when the process stops after its pass (`poll --once`): the text memos then
+        # serve no later pass, and are emptied once grouping is done (`heap.forget_memos`).
+        self.keep_memos = keep_memos
         # A model's answers arrive in the background: stories get the extractive summary first
         # and are summarised again when their answer is in (see resummarize_awaiting).
         self.answers = threading.Event()
@@ -239,6 +244,8 @@ class StoryJob:
         if self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()
             self._unsaved = True
+        if not self.keep_memos:  # (grouping's memos, its biggest: summarising reuses the room)
+            forget_memos()
         release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
         if ahead is not None and ahead.pool is not None:

@@ -48,3 +48,59 @@ def test_the_heap_is_trimmed_once_the_window_is_restored(
     # (the load that finds no file is still asked first)
     assert events[: len(restored) + 2] == [*restored, "trim", "grouped"]
     assert events.count("trim") == 2  # (and once more after grouping)
+
+
+@pytest.mark.parametrize("keep_memos", [True, False])
+def test_a_last_pass_empties_the_memos_once_grouping_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_memos: bool
+) -> None:
+    path = snap._written(tmp_path)
+    events = _events(monkeypatch)
+    monkeypatch.setattr(story_job, "forget_memos", lambda: events.append("forgot") or 1)
+    summarise = story_job.StoryJob._summarise
+    monkeypatch.setattr(
+        story_job.StoryJob,
+        "_summarise",
+        lambda self, *args: events.append("summarised") or summarise(self, *args),
+    )
+    store = snap.Store(path)
+    job = story_job.StoryJob(store, snap.SETTINGS, lambda: snap.CLOCK_B, keep_memos=keep_memos)
+    job.run()
+    store.close()
+    after = events[events.index("grouped") + 1 :]
+    if keep_memos:  # (a running service's later passes use them)
+        assert "forgot" not in events
+        assert after[0] == "trim"
+    else:
+        assert after[:2] == ["forgot", "trim"]
+    assert "summarised" in after
+
+
+def test_poll_once_is_a_last_pass_and_run_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from aggregator import cli_service
+    from aggregator.config import Settings
+    from aggregator.service import Service
+
+    made: list[bool] = []
+
+    class Made(Exception):
+        pass
+
+    def service(*args: Any, once: bool = False, **kwargs: Any) -> None:
+        made.append(once)
+        raise Made
+
+    monkeypatch.setattr(cli_service, "Service", service)
+    for once in (True, False):
+        args = argparse.Namespace(opml=Path("feeds.opml"), db=":memory:", once=once, all=True)
+        with pytest.raises(Made):
+            cli_service._poll(args, Settings())
+    assert made == [True, False]
+    for once in (True, False):
+        real = Service(Path("feeds.opml"), ":memory:", Settings(), once=once)
+        try:
+            assert real.stories.keep_memos is not once
+        finally:
+            real.close()
