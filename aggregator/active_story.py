@@ -10,19 +10,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from sys import intern
 
-from .features import (
-    Packed,
-    first_title_term,
-    held_terms,
-    is_multi,
-    own_terms,
-    packed_terms,
-    packed_text,
-    text_length,
-)
+from .features import Packed
 from .headline_route import Headline
 from .window_counts import Counts, PackedVector, Vector
 
@@ -57,15 +48,17 @@ class ProfileMember:
         `Headline` record costs 64 bytes a member)."""
         kept = self._headline
         if type(kept) is str:
-            return Headline(kept, first_title_term(self.packed), None)
+            title = self.packed[0]
+            return Headline(kept, title[0] if title else "", None)
         return kept  # type: ignore[return-value]
 
     @headline.setter
     def headline(self, headline: Headline | None) -> None:
+        title = self.packed[0]
         plain = (
             headline is not None
             and headline.embedder is None
-            and headline.first == first_title_term(self.packed)
+            and headline.first == (title[0] if title else "")
         )
         self._headline = headline.text if plain else headline  # type: ignore[union-attr]
 
@@ -121,8 +114,8 @@ class ProfileMember:
 
     def _own_terms(self) -> tuple[str, ...]:
         """Its different title and text terms, in order: what the places of its kept vector
-        terms count in (its packed features keep them so)."""
-        return own_terms(self.packed)
+        terms count in."""
+        return tuple(dict.fromkeys(chain(*self.packed[:2])))
 
 
 # A vector's terms as kept: their places among the member's own different terms (`bytes`,
@@ -137,11 +130,10 @@ def _two_bytes(places: Iterable[int]) -> array:
 def index_terms(packed: Packed, wanted: int) -> tuple[str, ...]:
     """What a profile member is filed under: its title terms, names and first `wanted`
     different text terms."""
-    title, text, names = packed_terms(packed, 2 * wanted)  # (of its text, the lead only)
-    lead = dict.fromkeys(text)  # the lead: who, what and where
-    if len(lead) < wanted and text_length(packed) > len(text):
-        # (the first `wanted` different terms lie further on)
-        lead = dict.fromkeys(packed_text(packed))
+    title, text, names = packed[:3]
+    lead = dict.fromkeys(text[: 2 * wanted])  # the lead: who, what and where
+    if len(lead) < wanted:  # (the first `wanted` different terms lie further on)
+        lead = dict.fromkeys(text)
     return tuple(dict.fromkeys([*title, *names, *islice(lead, wanted)]))
 
 
@@ -224,6 +216,6 @@ def log_tally(story: ActiveStory, plain: bool = False) -> Counter[str]:
     multi-topic items not counted."""
     tf: Counter[str] = Counts()
     for _, packed, _, _ in story.log:
-        if not (plain and is_multi(packed)):
-            tf.update(held_terms(packed))
+        if not (plain and packed[4]):
+            tf.update(frozenset(packed[0]).union(packed[1]))
     return tf

@@ -13,7 +13,7 @@ test — and group as usual.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .features import Features
 
@@ -44,9 +44,7 @@ class RepeatedTexts:
         # An opening is known by its 64-bit hash (Python's, keyed per process), not by its
         # terms: 32 bytes where a tuple of 30 terms takes 280, one per active item with a text.
         # Two openings of the window could share one (odds ~n²/2⁶⁴: ~1e-10 at 60k texts).
-        # opening → its first copy's headline terms, or the copy's item id while it is active
-        # (`title_of` gives them: the window holds them already, ~110 bytes an item a tuple)
-        self._first_title: dict[int, tuple[str, ...] | str] = {}
+        self._first_title: dict[int, tuple[str, ...]] = {}  # opening → 1st headline
         # opening → its copies, for the openings of two copies or more (one copy: in
         # `_first_title` only; nearly every opening is one item's, and a second table of all
         # of them cost ~42 bytes an item)
@@ -66,16 +64,10 @@ class RepeatedTexts:
         more = self._more
         return {key: more.get(key, 1) for key in self._first_title}
 
-    def add(
-        self,
-        features: Features,
-        item_id: str = "",
-        title_of: Callable[[str], tuple[str, ...]] | None = None,
-    ) -> bool:
+    def add(self, features: Features, item_id: str = "") -> bool:
         """Count an item's text; True when it is at least the `copies`-th with that opening
         and its headline shares no content word with the first copy's (a headline that is not
-        its item's own shares none). With `title_of` (an active item's title terms, by id),
-        a first copy is kept as its id until it leaves (see `remove`)."""
+        its item's own shares none)."""
         key = self._key(features)
         if key is None:
             return False
@@ -84,14 +76,11 @@ class RepeatedTexts:
         firsts = self._first_title
         first = firsts.get(key)
         if first is None:
-            firsts[key] = item_id if own and item_id and title_of is not None else title
-            first, copies = title, 1
+            firsts[key] = first = title
+            copies = 1
         else:
             copies = self._more[key] = self._more.get(key, 1) + 1
         if copies >= self.copies:
-            if type(first) is str:
-                assert title_of is not None, "a first copy kept by id needs `title_of`"
-                first = title_of(first)
             return frozenset(title).isdisjoint(first)
         if item_id and not own:
             self._bare.setdefault(key, []).append(item_id)
@@ -103,19 +92,14 @@ class RepeatedTexts:
         key = self._key(features)
         return tuple(self._bare.pop(key, ())) if key is not None else ()
 
-    def remove(self, features: Features, item_id: str = "") -> None:
-        """Forget an item that left the window (or whose text changed). The first copy of an
-        opening kept by its id leaves its headline terms behind while others remain."""
+    def remove(self, features: Features) -> None:
+        """Forget an item that left the window."""
         key = self._key(features)
-        firsts = self._first_title
-        if key is None or key not in firsts:
+        if key is None or key not in self._first_title:
             return
         left = self._more.pop(key, 1) - 1
-        if left < 1:
-            del firsts[key]
-            self._bare.pop(key, None)
-            return
         if left > 1:
             self._more[key] = left
-        if item_id and firsts[key] == item_id:
-            firsts[key] = features.title
+        elif left < 1:
+            del self._first_title[key]
+            self._bare.pop(key, None)

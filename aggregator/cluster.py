@@ -45,7 +45,7 @@ from .event_links import (
     shares_a_name,
     shares_own_terms,
 )
-from .features import Features, encode, item_features, pack, text_length, unpack
+from .features import Features, encode, item_features, pack, unpack
 from .furniture_moves import moved_story_id
 from .group_leave import GroupLeave
 from .headline_route import Headline, headline_margin
@@ -95,7 +95,7 @@ class Clusterer(GroupLeave):
                 self._counts.count_outlet(item.outlet, features.unique, -1)
             return Assignment(item.story_id, False, 0.0, terms=encoded, furniture=furniture)
 
-        furniture = self._repeats.add(features, item.id, self._title_of)
+        furniture = self._repeats.add(features, item.id)
         earlier = self._repeats.earlier(features) if furniture else ()
         if furniture:  # its text is a page's furniture: it founds a story nothing joins
             features = replace(features, multi=True)
@@ -356,12 +356,11 @@ class Clusterer(GroupLeave):
         # Fewer shared terms suffice on the headline route (an item or member without text).
         short = min(s.min_shared_terms, s.headline_shared_terms)
         hits = self._hits(terms, short)
-        least_text = s.min_text_terms
         candidates = [
             m
             for m, n in hits.items()
             if n >= short
-            and (n >= s.min_shared_terms or not (has_text and text_length(m.packed) >= least_text))
+            and (n >= s.min_shared_terms or not (has_text and len(m.packed[1]) >= s.min_text_terms))
         ]
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
@@ -375,7 +374,7 @@ class Clusterer(GroupLeave):
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
                 continue
             member_vector, member_title = self._member_vectors(member)
-            both_text = has_text and text_length(member.packed) >= s.min_text_terms
+            both_text = has_text and len(member.packed[1]) >= s.min_text_terms
             margin: float | None = None
             score = 0.0
             leans = False  # the link rests on one name (then it may not merge)

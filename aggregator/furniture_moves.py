@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .active_story import ActiveStory
-from .features import Features, as_multi, is_multi, unpack
+from .features import Features, unpack
 from .models import Item
 from .story_links import StoryLinks
 
@@ -83,12 +83,13 @@ class FurnitureMoves(StoryLinks):
         from its log when it was the founder); a story of such items only is closed."""
         at = next(n for n, entry in enumerate(story.log) if entry[0] == item_id)
         _, packed, outlet, when = story.log[at]
-        if is_multi(packed):
+        if packed[4]:
             return
-        story.log[at] = (item_id, as_multi(packed), outlet, when)
+        title, text, names, title_case, _ = packed
+        story.log[at] = (item_id, (title, text, names, title_case, True), outlet, when)
         if any(m.id == item_id for m in story.profile_members()):
             self._set_aside(story, (item_id,))
             if story.founder is None:  # it was the founder: the profile is made again
                 titles = {m.id: m.headline.text for m in story.recent if m.headline}
                 self._rebuild_profile(story, titles)
-        story.open = any(not is_multi(entry[1]) for entry in story.log)
+        story.open = any(not entry[1][4] for entry in story.log)

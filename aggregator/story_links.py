@@ -28,7 +28,7 @@ from datetime import datetime
 
 from .active_story import EPOCH, ActiveStory, log_tally
 from .cjk_terms import piece_count
-from .features import Features, is_multi, packed_title
+from .features import Features
 from .story_window import StoryWindow
 
 __all__ = ["StoryLinks"]
@@ -92,8 +92,7 @@ class StoryLinks(StoryWindow):
             return False
         if not s.story_link_anchor:
             return True
-        titles = (packed_title(entry[1]) for st in (story, other) for entry in st.log)
-        return any(t in title for title in titles for t in events)
+        return any(t in entry[1][0] for st in (story, other) for entry in st.log for t in events)
 
     def _exclusive(self, story: ActiveStory, other: ActiveStory) -> set[str]:
         """The terms both stories hold and no other active story does, each held by at least
@@ -125,4 +124,4 @@ def _span(story: ActiveStory) -> tuple[datetime, datetime]:
 
 
 def _has_multi(story: ActiveStory) -> bool:
-    return any(is_multi(entry[1]) for entry in story.log)
+    return any(entry[1][4] for entry in story.log)

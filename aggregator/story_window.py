@@ -24,20 +24,7 @@ from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_ta
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
-from .features import (
-    Features,
-    ItemTerms,
-    Packed,
-    decode,
-    first_title_term,
-    held_terms,
-    is_multi,
-    item_features,
-    pack,
-    packed_title,
-    title_and_text,
-    unpack,
-)
+from .features import Features, ItemTerms, Packed, decode, item_features, pack, unpack
 from .headline_route import Headline
 from .models import Item
 from .profile_index import SMALL, ProfileIndex
@@ -72,9 +59,6 @@ class StoryWindow:
         self._counts = WindowCounts(settings)
         # observed, not yet assigned: packed, since a cold pass observes tens of thousands
         self._pending: dict[str, Packed] = {}
-        # the features of the observed item taken last, and its packed parts: packed again
-        # from them when it is booked (see features.pack)
-        self._taken: tuple[Features, Packed] | None = None
         self._item_story: dict[str, str] = {}  # active item id → its story's id
         # an active item's score, when it is not 0.0 (restored items, new stories: most of
         # them); a (story, score) tuple an item cost 56 bytes
@@ -126,18 +110,13 @@ class StoryWindow:
     def forget(self, item: Item) -> None:
         """Drop an observed item that will not be assigned (a duplicate of a stored one)."""
         features = self._take_pending(item.id)
-        self._taken = None
         if features is not None:
             self._counts.count_outlet(item.outlet, features.unique, -1)
 
     def _take_pending(self, item_id: str) -> Features | None:
         """An observed item's features, no longer pending (None if it was not observed)."""
         packed = self._pending.pop(item_id, None)
-        if packed is None:
-            return None
-        features = unpack(packed)
-        self._taken = (features, packed)
-        return features
+        return None if packed is None else unpack(packed)
 
     def restore(self, items: Iterable[Item], terms: Mapping[str, str] | None = None) -> None:
         """Rebuild state from stored items that already have a story (the active window).
@@ -193,7 +172,7 @@ class StoryWindow:
             if story.id not in before:  # (not setdefault: that copies the terms every item)
                 before[story.id] = frozenset(self._held(story))
                 self._tallies.pop(story, None)  # (restore keeps no tallies)
-            if self._repeats.add(features, item.id, self._title_of):
+            if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
             self._counts.count(features)
             self._counts.count_outlet(item.outlet, features.unique, 1)
@@ -221,7 +200,7 @@ class StoryWindow:
             features = (decode(stored, item, shared) if stored else None) or item_features(
                 item, self.settings.text_tokens
             )
-            if self._repeats.add(features, item.id, self._title_of):
+            if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
             batch.append(features)
             if len(batch) == _RESTORE_BATCH:
@@ -242,7 +221,7 @@ class StoryWindow:
         filed: list[tuple[ProfileMember, tuple[str, ...]]] = []
         recent = self.settings.profile_recent
         for story in stories.values():
-            pending = [entry for entry in story.log if not is_multi(entry[1])]
+            pending = [entry for entry in story.log if not entry[1][4]]  # not multi-topic
             story.open = True
             if not pending:
                 story.open = not story.log
@@ -250,7 +229,7 @@ class StoryWindow:
             members = []
             for item_id, packed, outlet, when in pending[:1] + pending[1:][-recent:]:
                 member = ProfileMember(item_id, story, when, packed, outlet)
-                member.headline = self._packed_headline(titles[item_id], packed)
+                member.headline = self._headline(titles[item_id], packed[0])
                 members.append(member)
                 filed.append((member, self._index_terms(member)))
             story.founder, story.recent = members[0], tuple(members[1:])
@@ -262,27 +241,19 @@ class StoryWindow:
     def _headline(self, title: str, terms: tuple[str, ...]) -> Headline:
         return Headline(title, terms[0] if terms else "", self._embedder)
 
-    def _title_of(self, item_id: str) -> tuple[str, ...]:
-        """An active item's title terms (from its story's log)."""
-        story = self._stories[self._item_story[item_id]]
-        return packed_title(next(entry[1] for entry in story.log if entry[0] == item_id))
-
-    def _packed_headline(self, title: str, packed: Packed) -> Headline:
-        return Headline(title, first_title_term(packed), self._embedder)
-
     def _rebuild_profile(self, story: ActiveStory, titles: Mapping[str, str]) -> None:
         """Index a restored story's founder and latest members (vectors come lazily)."""
         for member in story.profile_members():
             self._unprofile(member)
         story.founder, story.recent = None, ()
-        pending = [entry for entry in story.log if not is_multi(entry[1])]
+        pending = [(i, f, o, w) for i, f, o, w in story.log if not f[4]]  # not multi-topic
         story.open = bool(pending) or not story.log
         if not pending:
             return
         keep = pending[:1] + pending[1:][-self.settings.profile_recent :]
         for item_id, packed, outlet, when in keep:
             member = ProfileMember(item_id, story, when, packed, outlet)
-            member.headline = self._packed_headline(titles.get(item_id, ""), packed)
+            member.headline = self._headline(titles.get(item_id, ""), packed[0])
             self._enter_profile(story, member)
 
     def _refeature(self, story: ActiveStory, item_id: str, features: Features) -> bool:
@@ -298,8 +269,8 @@ class StoryWindow:
         counts = self._counts
         counts.count(old, -1)
         counts.count(features)
-        self._repeats.remove(old, item_id)
-        furniture = self._repeats.add(features, item_id, self._title_of)
+        self._repeats.remove(old)
+        furniture = self._repeats.add(features, item_id)
         counts.count_outlet(outlet, old.unique, -1)
         counts.count_outlet(outlet, features.unique, 1)
         tf = self._tally(story)
@@ -411,8 +382,7 @@ class StoryWindow:
                 tf.update(features.unique)
             else:  # its first item
                 self._counts.add_story_terms(features.unique)
-        packed = pack(features, self._taken)
-        self._taken = None
+        packed = pack(features)
         story.enter(item.id, packed, item.outlet, now, when)
         self._place_item(item.id, story.id, score)
         if features.multi and len(story.log) == 1:
@@ -503,7 +473,7 @@ class StoryWindow:
         are kept packed; the dicts of the members compared lately are kept beside them."""
         n = self._counts.n_items
         if member.weights is None or abs(n - member.counted) * 10 > n:
-            title, text = title_and_text(member.packed)
+            title, text = member.packed[:2]
             vectors = self._counts.vectors_of(title, text, member.outlet)
             self._set_vectors(member, *vectors)
             return vectors
@@ -533,10 +503,11 @@ class StoryWindow:
             return tf.keys()
         if not story.log:
             return frozenset()
-        held = held_terms(story.log[0][1])
+        title, text = story.log[0][1][:2]
+        held = frozenset(title).union(text)
         if len(story.log) == 1:
             return held
-        return held.union(*chain.from_iterable(title_and_text(e[1]) for e in story.log[1:]))
+        return held.union(*(part for entry in story.log[1:] for part in entry[1][:2]))
 
     def _tally(self, story: ActiveStory) -> Counter[str]:
         """How many of a story's items hold each term: kept for the `_TALLIES_KEPT` stories
@@ -579,9 +550,9 @@ class StoryWindow:
         _untie(story)
         self._counts.remove_story_terms(self._held(story))
         self._tallies.pop(story, None)
-        for item_id, packed, outlet, _ in story.log:
+        for _, packed, outlet, _ in story.log:
             features = unpack(packed)
-            self._repeats.remove(features, item_id)
+            self._repeats.remove(features)
             self._counts.count(features, -1)
             self._counts.count_outlet(outlet, features.unique, -1)
         for item_id in story.members:

@@ -17,7 +17,7 @@ from itertools import chain
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
-from .features import Features, Packed, held_terms
+from .features import Features, Packed
 
 if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
@@ -245,7 +245,7 @@ class WindowCounts:
         if not outlet:
             return
         if outlet in self.outlet_df:
-            self.count_outlet(outlet, held_terms(packed), 1)
+            self.count_outlet(outlet, frozenset(packed[0]).union(packed[1]), 1)
             return
         self._later.setdefault(outlet, ([], []))[0].append(packed)
         self.outlet_n[outlet] += 1
@@ -255,7 +255,7 @@ class WindowCounts:
         later = self._later.pop(outlet, None)
         if later is not None:
             counts: Counter[str] = Counter()
-            counts.update(chain.from_iterable(map(held_terms, later[0])))
+            counts.update(chain.from_iterable(frozenset(p[0]).union(p[1]) for p in later[0]))
             for unique in later[1]:
                 counts.subtract(unique)
             self.outlet_df[outlet] = OutletCounts.of(counts)

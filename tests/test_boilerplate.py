@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from aggregator.boilerplate import RepeatedTexts
 from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream
-from aggregator.features import Features, item_features
+from aggregator.features import item_features
 from aggregator.models import Item
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
@@ -161,50 +161,36 @@ def test_an_opening_is_known_by_a_hash_of_its_terms() -> None:
 def test_repeated_texts_count_as_a_counter_would_through_pickling() -> None:
     """Random adds and removes of a few openings: each answer, the copies counted and the
     first headlines are those of a plain count of each opening kept beside them, also after
-    a pickling round trip (the grouping snapshot); and alike when a first copy is kept by its
-    item's id while it is active (its headline terms read through `title_of`)."""
+    a pickling round trip (the grouping snapshot)."""
     rng = random.Random(7)
     texts = [f"{word} edition. {NOTICE}" for word in ("Harbour", "Orchard", "Granite")]
     features = [
         item_features(item(f"i{k}", HEADLINES[k % 5], texts[k % 3], k), 250) for k in range(15)
     ]
     assert len({hash(one.text[:30]) for one in features}) == 3
-    plain, by_id = RepeatedTexts(copies=3), RepeatedTexts(copies=3)
-    active: dict[str, tuple[str, ...]] = {}  # item id → its title terms
-    held: list[tuple[str, Features]] = []
-    counted: Counter[int] = Counter()
-    answers: Counter[bool] = Counter()
+    repeats, held, counted = RepeatedTexts(copies=3), [], Counter()
+    answers = Counter()
     firsts: dict[int, tuple[str, ...]] = {}
-    kinds: set[type] = set()
-    for step in range(600):
+    for step in range(400):
         if held and rng.random() < 0.45:
-            item_id, one = held.pop(rng.randrange(len(held)))
-            plain.remove(one)
-            by_id.remove(one, item_id)
-            del active[item_id]
+            one = held.pop(rng.randrange(len(held)))
+            repeats.remove(one)
             key = hash(one.text[:30])
             counted[key] -= 1
             if not counted[key]:
                 del counted[key], firsts[key]
         else:
-            item_id, one = f"x{step}", rng.choice(features)
+            one = rng.choice(features)
             key = hash(one.text[:30])
             counted[key] += 1
             first = firsts.setdefault(key, one.title)
             expected = counted[key] >= 3 and frozenset(one.title).isdisjoint(first)
-            assert plain.add(one) == expected
-            assert by_id.add(one, item_id, active.__getitem__) == expected
-            active[item_id] = one.title
+            assert repeats.add(one) == expected
             answers[expected] += 1
-            held.append((item_id, one))
+            held.append(one)
         if step % 50 == 49:
-            plain, by_id = pickle.loads(pickle.dumps((plain, by_id)))
-        for repeats in (plain, by_id):
-            assert repeats.counts() == dict(counted)
-            assert all(n > 1 for n in repeats._more.values())
-        assert plain._first_title == firsts
-        kept = by_id._first_title
-        assert {k: active[t] if type(t) is str else t for k, t in kept.items()} == firsts
-        kinds.update(map(type, kept.values()))
+            repeats = pickle.loads(pickle.dumps(repeats))
+        assert repeats.counts() == dict(counted)
+        assert repeats._first_title == firsts
+        assert all(n > 1 for n in repeats._more.values())
     assert answers[True] and answers[False]
-    assert kinds == {str, tuple}  # (first copies kept by id, and left behind as terms)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import pickle
 import random
-import sys
 from array import array
 from collections import Counter
 from dataclasses import replace
@@ -18,23 +17,7 @@ from test_cluster import ARTICLES, T0, _items
 from aggregator import story_window
 from aggregator.active_story import ActiveStory, ProfileMember, index_terms, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
-from aggregator.features import (
-    Features,
-    Packed,
-    as_multi,
-    first_title_term,
-    held_terms,
-    is_multi,
-    item_features,
-    own_terms,
-    pack,
-    packed_terms,
-    packed_text,
-    packed_title,
-    text_length,
-    title_and_text,
-    unpack,
-)
+from aggregator.features import item_features, pack, unpack
 from aggregator.headline_route import Headline
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
@@ -81,62 +64,6 @@ def test_packed_features_unpack_to_equal_features() -> None:
         assert unpack(pack(replace(features, multi=True))) == replace(features, multi=True)
 
 
-def _packed(title: tuple[str, ...], text: tuple[str, ...], names: tuple[str, ...] = ()) -> Packed:
-    unique = frozenset(title).union(text)
-    return pack(Features(title, text, frozenset(names) & unique, False, False, unique))
-
-
-def test_an_item_is_packed_as_its_own_terms_and_their_places() -> None:
-    """A packed item keeps its different terms once, in the order they first come, and the
-    places of its title terms, text terms and names among them (a byte each, two bytes past
-    256 different terms): its terms come back equal, in order, also through pickling."""
-    cases = [
-        (("mayor", "quits", "mayor"), ("mayor", "city", "hall", "city"), ("mayor", "city")),
-        ((), ("body", "text", "body"), ()),
-        (("head",), (), ()),
-        ((), (), ()),
-        (("head",), (*(f"t{n}" for n in range(300)), "t1", "head"), ("t299", "head")),
-    ]
-    for title, text, names in cases:
-        unique = frozenset(title).union(text)
-        for title_case, multi in ((False, False), (True, False), (False, True)):
-            features = Features(title, text, frozenset(names), title_case, multi, unique)
-            packed = pack(features)
-            for got in (packed, pickle.loads(pickle.dumps(packed))):
-                assert unpack(got) == features
-                assert own_terms(got) == tuple(dict.fromkeys((*title, *text)))
-                assert (packed_title(got), packed_text(got)) == (title, text)
-                assert title_and_text(got) == (title, text)
-                assert packed_terms(got) == (title, text, tuple(features.names))
-                assert held_terms(got) == unique and text_length(got) == len(text)
-                assert first_title_term(got) == (title[0] if title else "")
-                assert is_multi(got) is multi and is_multi(as_multi(got))
-                assert unpack(as_multi(got)) == replace(features, multi=True)
-            kind = bytes if len(unique) <= 256 else array
-            assert type(packed[1]) is kind
-        for wanted in (1, 2, 3, 30, 200):  # (what a member is filed under: as from the tuples)
-            lead = dict.fromkeys(text[: 2 * wanted])
-            if len(lead) < wanted:
-                lead = dict.fromkeys(text)
-            terms = dict.fromkeys([*title, *packed_terms(packed)[2], *list(lead)[:wanted]])
-            assert index_terms(packed, wanted) == tuple(terms)
-            assert packed_terms(packed, wanted)[1] == text[:wanted]
-    # a name that is not one of the item's terms is not kept (`unpack` never gave it back)
-    odd = Features(("a",), ("b",), frozenset({"a", "zz"}), False, False, frozenset("ab"))
-    assert unpack(pack(odd)).names == frozenset({"a"})
-
-
-def test_a_packed_item_is_smaller_than_its_term_tuples() -> None:
-    """A text that repeats its terms costs a byte a repeat: packed, an item of 9 title and
-    190 text terms (130 of them different) takes less than its tuples of references (84% here)."""
-    title = tuple(f"h{n}" for n in range(9))
-    text = tuple(f"w{n % 130}" for n in range(190))
-    unique = frozenset(title).union(text)
-    packed = pack(Features(title, text, frozenset(), False, False, unique))
-    size = sum(map(sys.getsizeof, (packed, packed[0], packed[1])))
-    assert size < 0.85 * sum(map(sys.getsizeof, ((title, text, (), False, False), title, text)))
-
-
 def test_expiry_leaves_no_counts_behind() -> None:
     """Stories grouped live, restored, grown past their profile and regrouped all take every
     count of their items with them when they leave the window."""
@@ -167,7 +94,7 @@ def test_restored_items_share_their_term_strings() -> None:
     restored.restore([replace(i, story_id="quake", first_seen=T0) for i in items], terms)
     story = restored._stories["quake"]
     members = [m for m in [story.founder, *story.recent] if m is not None]
-    copies = {id(t) for m in members for t in own_terms(m.packed) if t == "chile"}
+    copies = {id(t) for m in members for t in m.packed[0] if t == "chile"}
     assert len(members) > 2 and len(copies) == 1
 
 
@@ -222,7 +149,7 @@ def test_restored_items_share_one_string_per_term_and_keep_no_table() -> None:
     strings: dict[str, set[int]] = {}
     for story in restored._stories.values():
         for _, packed, _, _ in story.log:
-            for term in own_terms(packed):
+            for term in (*packed[0], *packed[1]):
                 strings.setdefault(term, set()).add(id(term))
     assert len(strings) > 600 and len(strings["storm"]) == 1 and len(strings["river"]) == 1
     assert all(len(ids) == 1 for ids in strings.values())
@@ -266,7 +193,7 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
         vector, title = bounded._member_vectors(member)  # (computed again if stale)
         assert type(member.weights) is bytes
         assert len(member.weights) == 8 * (len(vector) + len(title))
-        own = tuple(dict.fromkeys([*packed_title(member.packed), *packed_text(member.packed)]))
+        own = tuple(dict.fromkeys([*member.packed[0], *member.packed[1]]))
         assert type(member.terms) is bytes  # (its terms' places among its own terms)
         assert tuple(own[n] for n in member.terms) == tuple(vector)
         assert list(memoryview(member.weights).cast("d")) == [*vector.values(), *title.values()]
@@ -288,7 +215,8 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
     which puts them in weight order): they come back with the same terms in the same order and
     the same weights to the last bit."""
     story = ActiveStory(id="s", last_seen=T0)
-    member = ProfileMember("i", story, T0, _packed(("head", "line"), ("body", "text")), "o")
+    packed = (("head", "line"), ("body", "text"), (), False, False)
+    member = ProfileMember("i", story, T0, packed, "o")
     title = {"head": 2 / 3, "line": 1e-300}
     for vector, shared in (
         ({"head": 0.1 + 0.2, "line": 0.5, "body": 1 / 3, "text": 0.7}, True),
@@ -313,8 +241,8 @@ def test_a_members_vector_terms_are_kept_as_places_in_its_own_terms() -> None:
     own (no caller gives one) is kept as it is. Each comes back the same dicts."""
     story = ActiveStory(id="s", last_seen=T0)
     text = (*(f"t{n}" for n in range(300)), "t1", "t2")
-    many = ProfileMember("i", story, T0, _packed(("head",), text), "o")
-    few = ProfileMember("j", story, T0, _packed(("head",), text[:255]), "o")
+    many = ProfileMember("i", story, T0, (("head",), text, (), False, False), "o")
+    few = ProfileMember("j", story, T0, (("head",), text[:255], (), False, False), "o")
     for member, vector, title, kind in (
         (many, {"t299": 0.5, "head": 0.25, "t3": 0.125}, {"head": 1.0}, array),
         (many, {"t3": 0.5, "head": 0.25}, {"head": 1.0}, array),
@@ -546,7 +474,7 @@ def test_a_story_keeps_one_outlet_as_its_name_and_its_members_in_its_log() -> No
     more as a set; its members are its log's item ids, in order, through a merge too."""
     story = ActiveStory(id="s", last_seen=T0)
     assert story.outlets == set() and story.members == []
-    packed = _packed(("head",), ("body",))
+    packed = (("head",), ("body",), (), False, False)
     story.enter("i1", packed, "".join(["a.", "example"]), T0, T0)
     story.enter("i2", packed, "a.example", T0, T0)
     story.enter("i3", packed, "", T0, T0)
@@ -570,7 +498,7 @@ def test_a_members_plain_headline_is_kept_as_its_text() -> None:
     """A member's headline without embeddings, whose first term is its title's first, is kept
     as its text and read back equal; any other is kept as given."""
     story = ActiveStory(id="s", last_seen=T0)
-    member = ProfileMember("i", story, T0, _packed(("mayor", "quits"), ("body",)), "o")
+    member = ProfileMember("i", story, T0, (("mayor", "quits"), ("body",), (), False, False), "o")
     assert member.headline is None
     member.headline = Headline("Mayor quits", "mayor", None)
     assert member._headline == "Mayor quits"
@@ -579,7 +507,7 @@ def test_a_members_plain_headline_is_kept_as_its_text() -> None:
     odd = Headline("Mayor quits", "other", None)
     member.headline = odd
     assert member.headline is odd
-    member.packed = _packed((), ("body",))
+    member.packed = ((), ("body",), (), False, False)
     member.headline = Headline("", "", None)
     assert member._headline == ""
     member.headline = None
