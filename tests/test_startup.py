@@ -62,8 +62,14 @@ NOT_NEEDED_WITHOUT_ARTICLES = (
 
 
 def poll_once(cwd: Path, **env: str) -> tuple[str, set[str]]:
+    return _run(cwd, [POLL_AND_LIST_MODULES], env)
+
+
+def _run(cwd: Path, script: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
+    """Run a poll script (and its arguments) in a fresh interpreter: what it printed before
+    "modules:", and the modules it had loaded."""
     result = subprocess.run(
-        [sys.executable, "-c", POLL_AND_LIST_MODULES],
+        [sys.executable, "-c", *script],
         cwd=cwd,
         env={**os.environ, **env},
         capture_output=True,
@@ -120,18 +126,7 @@ POLL = (
 
 
 def _poll(cwd: Path, *args: str) -> tuple[str, set[str]]:
-    result = subprocess.run(
-        [sys.executable, "-c", POLL, *args],
-        cwd=cwd,
-        env={**os.environ, "AGGREGATOR_ARTICLES_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report, modules = result.stdout.split("modules:")
-    return report, set(modules.split())
+    return _run(cwd, [POLL, *args], {"AGGREGATOR_ARTICLES_ENABLED": "false"})
 
 
 def _stored(cwd: Path) -> dict[str, list[tuple[object, ...]]]:
