@@ -14,7 +14,6 @@ serve a process that goes on working.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import sys
 from collections.abc import Callable
@@ -24,10 +23,12 @@ __all__ = ["forget_memos", "release_free_memory"]
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    # Looked up among the symbols the process has loaded already (the C library's among
+    # them): `ctypes.util.find_library` would run `ldconfig` in a child process, a fork of
+    # the whole process at each lookup (and `forget_memos` empties this cache too).
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS); Windows
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
