@@ -1,4 +1,8 @@
 """aggregator: a self-hosted news aggregator that groups stories and republishes summaries."""
 
+from . import method_cache
+
 __version__ = "0.1.0"
 PROJECT_URL = "https://github.com/aggregator-news/aggregator"
+
+method_cache.install()  # before any of our dataclasses is defined

@@ -1,0 +1,124 @@
+"""Our dataclasses' generated methods come from a compiled cache beside the bytecode: the
+classes behave as `dataclasses` makes them, the cache is written only where bytecode is, and
+a broken or foreign cache file only costs a compilation."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from aggregator import method_cache
+from aggregator.models import FeedState, Source
+
+# Defines a frozen dataclass in a module of our package, uses every generated method, and
+# says how many texts were compiled rather than taken from the cache file.
+SCRIPT = textwrap.dedent(
+    """
+    import sys, types
+    import aggregator
+    from aggregator import method_cache
+    import dataclasses
+    module = types.ModuleType("aggregator._probe")
+    sys.modules[module.__name__] = module
+    exec(
+        "from dataclasses import dataclass, field\\n"
+        "@dataclass(frozen=True, slots=True)\\n"
+        "class Probe:\\n"
+        "    name: str\\n"
+        "    tags: tuple = ()\\n"
+        "    seen: list = field(default_factory=list)\\n",
+        module.__dict__,
+    )
+    Probe = module.Probe
+    a, b = Probe("x", ("t",)), Probe("x", ("t",))
+    assert a == b and a is not b and a != Probe("y")
+    assert repr(a) == "Probe(name='x', tags=('t',), seen=[])", repr(a)
+    try:
+        hash(a)
+    except TypeError:
+        pass  # a list field: unhashable, as dataclasses makes it
+    try:
+        a.name = "z"
+        raise SystemExit("not frozen")
+    except dataclasses.FrozenInstanceError:
+        pass
+    assert dataclasses.replace(a, name="z").name == "z"
+    # __init__, __repr__, __eq__, __hash__, __setattr__ and __delattr__: through the cache
+    assert len(method_cache._used) == 6, list(method_cache._used)
+    print("compiled", method_cache._missed)
+    """
+)
+
+
+def _run(tmp_path: Path, *, write: bool = True) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-1]  # whether a text had to be compiled
+
+
+def _cache_files(tmp_path: Path) -> list[Path]:
+    return list((tmp_path / "pycache").rglob("dataclass-methods.*.marshal"))
+
+
+def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
+    assert _run(tmp_path) == "True"  # the first compiles, and writes the cache at exit
+    assert len(_cache_files(tmp_path)) == 1
+    assert _run(tmp_path) == "False"  # the same classes, all from the cache
+
+
+def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
+    assert _run(tmp_path, write=False) == "True"
+    assert _cache_files(tmp_path) == []
+
+
+def test_a_broken_cache_file_is_compiled_over(tmp_path: Path) -> None:
+    _run(tmp_path)
+    (cache,) = _cache_files(tmp_path)
+    for junk in (b"", b"not a cache", cache.read_bytes()[:4] + b"\x00garbage"):
+        cache.write_bytes(junk)
+        assert _run(tmp_path) == "True"  # compiled again, the classes as ever
+        assert _run(tmp_path) == "False"  # and the file written anew
+
+
+def test_our_classes_behave_as_dataclasses_make_them() -> None:
+    source = Source("http://a.example/feed", "A", "World", None)
+    assert source == Source("http://a.example/feed", "A", "World", None)
+    assert hash(source) == hash(Source("http://a.example/feed", "A", "World", None))
+    assert repr(source).startswith("Source(url='http://a.example/feed', title='A'")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        source.title = "B"  # type: ignore[misc]
+    state = dataclasses.replace(FeedState("http://a.example/feed"), etag='"1"')
+    assert state.etag == '"1"' and state.error_count == 0
+
+
+def test_the_cached_code_is_what_compiling_gives() -> None:
+    text = "def __create_fn__():\n def f(self):\n  return self\n return f"
+    code = method_cache.code_for("<string>", 0, text)
+    assert method_cache.code_for("<string>", 0, text) is code
+    assert code == compile(text, "<string>", "exec", dont_inherit=True)
+
+
+def test_other_packages_dataclasses_are_compiled_as_ever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+    real = method_cache.code_for
+    monkeypatch.setattr(method_cache, "code_for", lambda *args: seen.append(args[2]) or real(*args))
+
+    @dataclasses.dataclass(frozen=True)
+    class Elsewhere:  # defined in this test module: not the package's
+        x: int
+
+    assert Elsewhere(1) == Elsewhere(1) and seen == []
