@@ -11,7 +11,7 @@ stored items (`restore`) without tokenising. Where an item goes is decided by
 from __future__ import annotations
 
 import gc
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -19,6 +19,7 @@ from datetime import datetime
 from itertools import chain
 from math import copysign
 from sys import intern
+from typing import Any
 
 from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_tally
 from .boilerplate import RepeatedTexts
@@ -63,11 +64,15 @@ class StoryWindow:
         # an active item's score, when it is not 0.0 (restored items, new stories: most of
         # them); a (story, score) tuple an item cost 56 bytes
         self._item_score: dict[str, float] = {}
-        self._full: dict[ProfileMember, Features] = {}  # features of members compared lately
+        # The three bounded memos below are kept least lately used first. They are ordered
+        # dicts: a plain dict whose oldest entry is deleted over and over walks past the
+        # entries deleted before it to find the next oldest (until it is resized), where an
+        # ordered dict unlinks it (`_evict`).
+        self._full: OrderedDict[ProfileMember, Features] = OrderedDict()  # compared lately
         # vectors as dicts of the members (and story profiles) compared lately
-        self._unpacked: dict[ProfileMember | ActiveStory, object] = {}
+        self._unpacked: OrderedDict[ProfileMember | ActiveStory, object] = OrderedDict()
         # how many items of a story hold each term, for the stories joined lately
-        self._tallies: dict[ActiveStory, Counter[str]] = {}
+        self._tallies: OrderedDict[ActiveStory, Counter[str]] = OrderedDict()
 
     # --- state ------------------------------------------------------------------------------
 
@@ -441,14 +446,14 @@ class StoryWindow:
         full = self._full.get(member)
         if full is None:
             full = unpack(member.packed)
-        self._keep_full(member, full)
+            self._keep_full(member, full)
+        else:
+            self._full.move_to_end(member)
         return full
 
     def _keep_full(self, member: ProfileMember, features: Features) -> None:
         """Keep a member's full features as the latest compared, `_FULL_KEPT` at most."""
-        self._full.pop(member, None)
-        if len(self._full) >= _FULL_KEPT:
-            del self._full[next(iter(self._full))]  # the least lately compared
+        _evict(self._full, member, _FULL_KEPT)
         self._full[member] = features
 
     def _profile_vector(self, story: ActiveStory) -> Vector:
@@ -491,9 +496,7 @@ class StoryWindow:
 
     def _keep_unpacked(self, key: ProfileMember | ActiveStory, vectors: object) -> None:
         """Keep a member's (or a story profile's) dicts as the latest compared, a bounded few."""
-        self._unpacked.pop(key, None)
-        if len(self._unpacked) >= _VECTORS_KEPT:
-            del self._unpacked[next(iter(self._unpacked))]  # the least lately compared
+        _evict(self._unpacked, key, _VECTORS_KEPT)
         self._unpacked[key] = vectors
 
     def _held(self, story: ActiveStory) -> AbstractSet[str]:
@@ -513,11 +516,12 @@ class StoryWindow:
         """How many of a story's items hold each term: kept for the `_TALLIES_KEPT` stories
         joined most lately, counted from the story's log for any other (a tally is most of
         a grown story's memory, and few stories grow at a time)."""
-        tf = self._tallies.pop(story, None)
-        if tf is None:
-            tf = log_tally(story)
-        if len(self._tallies) >= _TALLIES_KEPT:
-            del self._tallies[next(iter(self._tallies))]  # the least lately joined
+        tf = self._tallies.get(story)
+        if tf is not None:
+            self._tallies.move_to_end(story)
+            return tf
+        tf = log_tally(story)
+        _evict(self._tallies, story, _TALLIES_KEPT)
         self._tallies[story] = tf
         return tf
 
@@ -568,6 +572,16 @@ class StoryWindow:
         by_age = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id))
         for story in by_age[:excess]:
             self._drop(story)
+
+
+def _evict(memo: OrderedDict[Any, Any], key: object, kept: int) -> None:
+    """Make room for `key` as the latest entry of a memo of at most `kept` entries: it leaves
+    where it is, or else the least lately used entry leaves when the memo is full."""
+    if memo.pop(key, _ABSENT) is _ABSENT and len(memo) >= kept:
+        memo.popitem(last=False)
+
+
+_ABSENT = object()
 
 
 def _untie(story: ActiveStory) -> None:
