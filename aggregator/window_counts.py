@@ -343,16 +343,17 @@ class WindowCounts:
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
         furniture = self.outlet_counts(outlet) if n_outlet >= s.outlet_min_items else None
-        if furniture is None:
-            title, text = list(title_terms), text_terms
-        else:
+        title: Iterable[str] = title_terms
+        text: Iterable[str] = text_terms
+        if furniture is not None:
             limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
             # (a term one item holds is furniture only below a limit of 1: the count of the
             # terms held twice or more is all the filter reads otherwise)
             repeats = furniture.many.get if limit >= 1 else furniture.get
             title = [t for t in title_terms if repeats(t, 0) <= limit]
-            text = tuple(t for t in text_terms if repeats(t, 0) <= limit)
-        title_tf = Counter(title)
+            text = [t for t in text_terms if repeats(t, 0) <= limit]  # (a list: no generator)
+        title_tf: dict[str, int] = {}  # (a plain dict: a Counter's own update checks the input)
+        _count_elements(title_tf, title)
         tf = {t: c * s.title_weight for t, c in title_tf.items()}
         for term in text:
             tf[term] = tf.get(term, 0.0) + 1.0
