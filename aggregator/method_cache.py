@@ -28,7 +28,9 @@ from typing import Any
 __all__ = ["install"]
 
 PACKAGE = __name__.partition(".")[0]
-MAX_ENTRIES = 2000  # more (many edited versions of the classes): only the ones in use are kept
+# Twice what all our classes make (~50 classes, up to 6 methods each); more (edited versions
+# piling up): only the ones this process used are kept. Loading costs ~20K instructions a text.
+MAX_ENTRIES = 600
 # Every `__future__` feature's compiler flag (distinct bits; the oldest features have none).
 _FUTURE_MASK = sum(
     {getattr(__future__, name).compiler_flag for name in __future__.all_feature_names}

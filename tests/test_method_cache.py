@@ -122,3 +122,21 @@ def test_other_packages_dataclasses_are_compiled_as_ever(
         x: int
 
     assert Elsewhere(1) == Elsewhere(1) and seen == []
+
+
+def test_past_the_cap_only_the_texts_in_use_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    code = compile("x = 1", "<string>", "exec")
+    old = {("<string>", 0, f"y = {n}"): code for n in range(method_cache.MAX_ENTRIES)}
+    used = {("<string>", 0, "x = 1"): code}
+    monkeypatch.setattr(method_cache, "_codes", {**old, **used})
+    monkeypatch.setattr(method_cache, "_used", used)
+    monkeypatch.setattr(method_cache, "_missed", True)
+    method_cache._save()
+    assert method_cache._load() == used
+    monkeypatch.setattr(method_cache, "_codes", dict(list(old.items())[:10]))
+    method_cache._save()  # under the cap: what was loaded is kept beside what was used
+    assert len(method_cache._load()) == 11
