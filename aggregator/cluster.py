@@ -44,6 +44,7 @@ from .event_links import (
     several_named,
     shares_a_name,
     shares_own_terms,
+    stands_for_story,
 )
 from .features import Features, encode, item_features, pack, unpack
 from .furniture_moves import moved_story_id
@@ -440,7 +441,9 @@ class Clusterer(GroupLeave):
                 if route is not None:
                     margin = route[0] if margin is None else max(margin, route[0])
                     score = max(score, route[1])
-            if margin is None:
+            if margin is None or (
+                headline is not None and not self._stands_for(story, member, features)
+            ):
                 continue
             if not leans:
                 folding.add(story.id)
@@ -456,6 +459,17 @@ class Clusterer(GroupLeave):
         ranked = [(m, sc, sid, sid in folding) for sid, (m, sc) in best.items()]
         ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return ranked
+
+    def _stands_for(self, story: ActiveStory, member: ProfileMember, features: Features) -> bool:
+        """Whether a profile member may stand for its story in a link to an arriving item with
+        these features: the founder always, a later member through what it shares with the
+        rest of the profile (`event_links.stands_for_story`). A regroup (no headline) is not
+        asked: there the item's own story judges its whole text (asked there, the pipeline
+        bench's grouping lost precision)."""
+        if member is story.founder:
+            return True
+        rest = [self._full_features(m) for m in story.profile_members() if m is not member]
+        return stands_for_story(features, self._full_features(member), rest, self._counts)
 
     def _hits(self, terms: Iterable[str], least: int) -> dict[ProfileMember, int]:
         """Profile members filed under at least `least` of `terms` → how many, counting only

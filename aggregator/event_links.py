@@ -32,6 +32,7 @@ names someone of its own: "high school" in London and "a high number" of pupils 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ __all__ = [
     "several_named",
     "shares_a_name",
     "shares_own_terms",
+    "stands_for_story",
 ]
 
 
@@ -145,6 +147,21 @@ def headlines_share_what(
     if sum(counts.is_name(t) and counts.distinctive(t) for t in shared) < 2:
         return False
     return sum(counts.distinctive(t) for t in shared) >= min_shared
+
+
+def stands_for_story(
+    item: Features, member: Features, rest: Sequence[Features], counts: WindowCounts
+) -> bool:
+    """Whether a member that joined a story may stand for it in a link to `item`: one of the
+    distinctive terms the two share is held by another of the story's profile members too.
+    An item can report two events side by side ("Star A backs B's campaign; star C performs
+    in her underwear") and join the story of one of them; through its other half it would
+    bring the other event's reports into that story, and fold the other event's story in.
+    What it shares with the rest of the story is what made it a member."""
+    shared = [t for t in item.unique & member.unique if counts.distinctive(t)]
+    if not shared or not rest:
+        return True
+    return any(t in other.unique for other in rest for t in shared)
 
 
 def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> bool:

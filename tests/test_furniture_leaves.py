@@ -16,6 +16,7 @@ from invented_items import FILLER_TOPICS, T0, filler, item
 from test_furniture_publish import FLOOD, NOW, _entry_item, _job, _published
 from test_regroup import _consistent
 
+from aggregator import cluster
 from aggregator.cli import main
 from aggregator.cluster import Clusterer, ClusterSettings, cluster_stream, moved_story_id
 from aggregator.models import Item
@@ -45,6 +46,16 @@ LATER_FLOOD = (
 LATER_MILL = ("Fire destroys Vantor paper mill in Brisk", MILL.replace("night, and", "night;"))
 
 
+@pytest.fixture
+def through_the_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state these tests start from: a notice's second copy joined the story its first
+    copy joined, through the notice alone. A member now stands for its story only through what
+    it shares with the rest of the story (`event_links.stands_for_story`), which keeps the
+    second copy out in the first place (`test_a_second_copy_does_not_join_through_the_first`);
+    it is switched off here to check how copies that did join leave."""
+    monkeypatch.setattr(cluster, "stands_for_story", lambda *args: True)
+
+
 def _window(clusterer: Clusterer) -> dict[str, tuple[list[str], bool, list[str], list[bool]]]:
     """Each active story: its items, whether it is open, its profile, its items' multi flags."""
     return {
@@ -58,6 +69,7 @@ def _window(clusterer: Clusterer) -> dict[str, tuple[list[str], bool, list[str],
     }
 
 
+@pytest.mark.usefixtures("through_the_notice")
 def test_earlier_copies_of_a_notice_leave_the_news_story_they_joined() -> None:
     clusterer = Clusterer()
     for one in filler(12):
@@ -92,6 +104,7 @@ def test_earlier_copies_of_a_notice_leave_the_news_story_they_joined() -> None:
     _consistent(clusterer)
 
 
+@pytest.mark.usefixtures("through_the_notice")
 def test_cluster_stream_follows_the_copies_and_their_duplicates_out() -> None:
     flood = item("flood", FLOOD_TITLE, FLOOD, minutes=20)
     first = item("n1", "", NOTICE + "\n" + FLOOD, minutes=30)
@@ -106,6 +119,19 @@ def test_cluster_stream_follows_the_copies_and_their_duplicates_out() -> None:
         moved_story_id("n2", "flood"),
         "n3",
     ]
+
+
+def test_a_second_copy_does_not_join_through_the_first() -> None:
+    clusterer = Clusterer()
+    for one in filler(12):
+        clusterer.assign(one, one.published or T0)
+    for one in (
+        item("flood", FLOOD_TITLE, FLOOD, minutes=20),
+        item("n1", "", NOTICE + "\n" + FLOOD, minutes=30),  # joins the flood's story
+        item("n2", "", NOTICE + "\n" + MILL, minutes=40),  # the notice is all it shares
+    ):
+        clusterer.assign(one, one.published or T0)
+    assert [clusterer.story_of(i) for i in ("n1", "n2")] == ["flood", "n2"]
 
 
 def test_a_copy_alone_in_its_story_stays_there_and_stands_for_nothing() -> None:
@@ -139,6 +165,7 @@ def test_a_copy_whose_page_is_an_article_joins_the_older_story_it_reports_on() -
     assert clusterer.story_of("flood") == "flood"
 
 
+@pytest.mark.usefixtures("through_the_notice")
 def test_the_batch_command_puts_each_earlier_copy_in_a_story_of_its_own(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -194,6 +221,7 @@ def _notice_items() -> tuple[Item, Item, Item, Item]:
     )
 
 
+@pytest.mark.usefixtures("through_the_notice")
 @pytest.mark.parametrize("restart", [False, True])
 def test_the_poller_moves_earlier_copies_out_and_a_restart_keeps_them_out(
     tmp_path: Path, restart: bool
