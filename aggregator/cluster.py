@@ -25,7 +25,7 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -508,7 +508,9 @@ class Clusterer(GroupLeave):
         again.extend(seen.intersection(postings[-1]))
         if not again:
             return {}
-        return {m: n + 1 for m, n in Counter(again).items() if n + 1 >= least}
+        repeats: dict[ProfileMember, int] = {}  # (a plain dict: a Counter's update checks first)
+        _count_elements(repeats, again)
+        return {m: n + 1 for m, n in repeats.items() if n + 1 >= least}
 
     # --- merging ----------------------------------------------------------------------------
 

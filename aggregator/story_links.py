@@ -23,7 +23,7 @@ are compared per change.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from datetime import datetime
 
 from .active_story import EPOCH, ActiveStory, log_tally
@@ -56,7 +56,7 @@ class StoryLinks(StoryWindow):
             return story, []
         found: Counter[ActiveStory] = Counter()
         for term in rare:
-            found.update({m.story for m in index.members(term)})
+            _count_elements(found, {m.story for m in index.members(term)})  # (`update`, unchecked)
         found.pop(story, None)
         candidates = sorted(
             (other for other, n in found.items() if n >= s.story_link_hits and other.open),

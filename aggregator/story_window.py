@@ -11,7 +11,7 @@ stored items (`restore`) without tokenising. Where an item goes is decided by
 from __future__ import annotations
 
 import gc
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -384,7 +384,7 @@ class StoryWindow:
             if story.log:
                 tf = self._tally(story)
                 self._counts.add_story_terms(features.unique - tf.keys())
-                tf.update(features.unique)
+                _count_elements(tf, features.unique)  # (`Counter.update`, without its checks)
             else:  # its first item
                 self._counts.add_story_terms(features.unique)
         packed = pack(features)
