@@ -90,7 +90,10 @@ def _grouping_stem(word: str) -> str:
     """A grouping term: the light stemmer's stem of the word without accents, with the e
     its -ed and -ing forms lost put back (`fold_marks`, `_restore_e`)."""
     word = fold_marks(word)
-    return _restore_e(word, _light_stem(word))
+    stemmed = _light_stem(word)
+    if stemmed is word or not word.endswith(("ed", "ing")):  # (nothing for `_restore_e`: most
+        return stemmed  # words, asked before it slices the word twice)
+    return _restore_e(word, stemmed)
 
 
 stem = functools.lru_cache(maxsize=100_000)(_grouping_stem)  # news repeats its words
