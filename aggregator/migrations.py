@@ -285,3 +285,11 @@ def grouping_generation(db: Database) -> None:
         "CREATE TRIGGER grouping_generation_stories_merge AFTER UPDATE OF merged_into ON stories "
         f"WHEN old.merged_into IS NOT new.merged_into BEGIN {_BUMP}; END"
     )
+
+
+@migrations(name="history_0001_items_first_seen")
+def items_first_seen(db: Database) -> None:
+    """Finds the items of grouping's active window (first seen in the last days) without
+    reading every stored item: restoring the window costs what the window holds, not what
+    the history holds."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_items_first_seen ON items(first_seen)")

@@ -1,0 +1,44 @@
+"""What grows with stored history: the reads a poll cycle, a restart and the published pages
+make must find their rows through an index, never by reading every stored item or story
+(their cost then follows the active window or the page, not the history)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from aggregator.store import Store
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@contextmanager
+def plans(store: Store) -> Iterator[list[str]]:
+    """The query plan of every SELECT run on the store's connection meanwhile, one line
+    joined per statement."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    found: list[str] = []
+    try:
+        yield found
+    finally:
+        store.conn.set_trace_callback(None)
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+            found.append(" | ".join(r[3] for r in rows))
+
+
+def plans_of(call: Callable[[Store], object]) -> list[str]:
+    store = Store()
+    with plans(store) as found:
+        call(store)
+    assert found, "the call ran no SELECT"
+    return found
+
+
+def test_restoring_the_window_reads_only_the_window() -> None:
+    found = plans_of(lambda s: s.grouping_state(NOW))
+    assert all("SCAN items" not in plan for plan in found), found
+    assert any("idx_items_first_seen" in plan for plan in found), found
