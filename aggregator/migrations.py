@@ -293,3 +293,13 @@ def items_first_seen(db: Database) -> None:
     reading every stored item: restoring the window costs what the window holds, not what
     the history holds."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_items_first_seen ON items(first_seen)")
+
+
+@migrations(name="history_0002_published_stories")
+def published_stories(db: Database) -> None:
+    """The published stories in the order feeds and pages list them (newest change first):
+    the all-stories feed reads its newest stories and stops, however many are stored."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_stories_published "
+        "ON stories(updated DESC, first_seen DESC, id) WHERE version > 0"
+    )

@@ -34,6 +34,14 @@ STATUS_SQL = (
     "ORDER BY s.position"
 )
 
+# The newest published stories, read in order through `idx_stories_published` and stopping
+# at the limit (the `+` keeps the planner off the merged_into index, which would read every
+# story ever stored and sort them all).
+NEWEST_PUBLISHED = (
+    "SELECT * FROM stories WHERE version > 0 AND +merged_into IS NULL "
+    "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
+)
+
 
 class Reader:
     """Read-side queries for the web server; each thread gets its own connection."""
@@ -111,11 +119,7 @@ class Reader:
     def stories(self, category: str | None, limit: int) -> list[Story]:
         """Published stories (version ≥ 1), newest change first."""
         if category is None:
-            rows = self._rows(
-                "SELECT * FROM stories WHERE version > 0 AND merged_into IS NULL "
-                "ORDER BY updated DESC, first_seen DESC, id LIMIT ?",
-                [limit],
-            )
+            rows = self._rows(NEWEST_PUBLISHED, [limit])
         else:
             rows = self._rows(
                 "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "

@@ -17,6 +17,7 @@ from .errors import StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
 from .store_db import chunks
+from .store_read import NEWEST_PUBLISHED
 
 _CHUNK = 400
 
@@ -43,14 +44,7 @@ def _kept(store: Store, keep_per_category: int) -> set[str]:
                 [name, keep_per_category],
             )
         )
-    kept.update(
-        r["id"]
-        for r in store.db.query(
-            "SELECT id FROM stories WHERE version > 0 AND merged_into IS NULL "
-            "ORDER BY updated DESC, first_seen DESC, id LIMIT ?",
-            [keep_per_category],
-        )
-    )
+    kept.update(r["id"] for r in store.db.query(NEWEST_PUBLISHED, [keep_per_category]))
     return kept
 
 

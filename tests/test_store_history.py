@@ -42,3 +42,13 @@ def test_restoring_the_window_reads_only_the_window() -> None:
     found = plans_of(lambda s: s.grouping_state(NOW))
     assert all("SCAN items" not in plan for plan in found), found
     assert any("idx_items_first_seen" in plan for plan in found), found
+
+
+def test_the_newest_published_stories_are_read_in_order() -> None:
+    """Read through the index in the order listed, stopping at the limit: no sort of every
+    stored story."""
+    from aggregator import store_upkeep
+
+    for call in (lambda s: s.reader().stories(None, 50), lambda s: store_upkeep._kept(s, 50)):
+        found = plans_of(call)
+        assert "SCAN stories USING INDEX idx_stories_published" in found, found
