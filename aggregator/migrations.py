@@ -303,3 +303,13 @@ def published_stories(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS idx_stories_published "
         "ON stories(updated DESC, first_seen DESC, id) WHERE version > 0"
     )
+
+
+@migrations(name="history_0003_items_by_feed")
+def items_by_feed(db: Database) -> None:
+    """A feed's item ids, and its items marked as furniture, without reading the items:
+    `aggregator status` counts each feed's items and article pages from these."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_items_feed_id ON items(feed_url, id)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_items_feed_furniture ON items(feed_url) WHERE furniture = 1"
+    )

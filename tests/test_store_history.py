@@ -52,3 +52,13 @@ def test_the_newest_published_stories_are_read_in_order() -> None:
     for call in (lambda s: s.reader().stories(None, 50), lambda s: store_upkeep._kept(s, 50)):
         found = plans_of(call)
         assert "SCAN stories USING INDEX idx_stories_published" in found, found
+
+
+def test_status_reads_each_feeds_own_items_and_pages() -> None:
+    """`aggregator status`: per feed, its items through the feed's index and its pages by
+    item id; never every stored article page once per feed."""
+    found = plans_of(lambda s: s.status_rows())
+    plan = found[0]
+    assert "idx_articles_status" not in plan, plan
+    assert "idx_items_feed_furniture" in plan, plan
+    assert plan.count("SEARCH a USING INDEX sqlite_autoindex_articles_1 (item_id=?)") == 3, plan
