@@ -17,7 +17,7 @@ from .errors import StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
 from .store_db import chunks
-from .store_read import NEWEST_PUBLISHED
+from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
 
@@ -35,15 +35,7 @@ def _kept(store: Store, keep_per_category: int) -> set[str]:
         "SELECT DISTINCT category FROM story_categories"
     )]  # fmt: skip
     for name in categories:
-        kept.update(
-            r["id"]
-            for r in store.db.query(
-                "SELECT s.id FROM stories s JOIN story_categories c ON c.story_id = s.id "
-                "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
-                "ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ?",
-                [name, keep_per_category],
-            )
-        )
+        kept.update(r["id"] for r in store.db.query(NEWEST_IN_CATEGORY, [name, keep_per_category]))
     kept.update(r["id"] for r in store.db.query(NEWEST_PUBLISHED, [keep_per_category]))
     return kept
 
