@@ -468,7 +468,7 @@ class Clusterer(GroupLeave):
         bench's grouping lost precision)."""
         if member is story.founder:
             return True
-        rest = [self._full_features(m) for m in story.profile_members() if m is not member]
+        rest = (self._full_features(m) for m in story.profile_members() if m is not member)
         return stands_for_story(features, self._full_features(member), rest, self._counts)
 
     def _hits(self, terms: Iterable[str], least: int) -> dict[ProfileMember, int]:

@@ -32,7 +32,7 @@ names someone of its own: "high school" in London and "a high number" of pupils 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
@@ -150,7 +150,7 @@ def headlines_share_what(
 
 
 def stands_for_story(
-    item: Features, member: Features, rest: Sequence[Features], counts: WindowCounts
+    item: Features, member: Features, rest: Iterable[Features], counts: WindowCounts
 ) -> bool:
     """Whether a member that joined a story may stand for it in a link to `item`: one of the
     distinctive terms the two share is held by another of the story's profile members too.
@@ -159,9 +159,14 @@ def stands_for_story(
     bring the other event's reports into that story, and fold the other event's story in.
     What it shares with the rest of the story is what made it a member."""
     shared = [t for t in item.unique & member.unique if counts.distinctive(t)]
-    if not shared or not rest:
+    if not shared:
         return True
-    return any(t in other.unique for other in rest for t in shared)
+    alone = True  # (no other member: nothing to tell it by)
+    for other in rest:  # (read one at a time: the founder most often holds one at once)
+        if any(t in other.unique for t in shared):
+            return True
+        alone = False
+    return alone
 
 
 def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> bool:
