@@ -8,7 +8,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ import aggregator.summary_pool as summary_pool
 from aggregator.models import Item
 from aggregator.store import Store
 from aggregator.summarize import ExtractiveSummarizer
-from aggregator.summary_ahead import Shelf, SummariesAhead, inputs_digest
+from aggregator.summary_ahead import SummariesAhead, inputs_digest
 
 
 def two_cores(monkeypatch: pytest.MonkeyPatch, min_stories: int) -> None:
@@ -127,7 +126,7 @@ def test_a_changed_story_or_headline_is_not_taken(
         pool.close()
 
 
-def test_answers_in_wait_on_the_shelf_and_are_taken_as_their_bytes(
+def test_answers_in_wait_as_their_bytes_and_are_taken_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     two_cores(monkeypatch, min_stories=1)
@@ -141,39 +140,16 @@ def test_answers_in_wait_on_the_shelf_and_are_taken_as_their_bytes(
     try:
         for _, future in list(ahead._busy):
             future.result(timeout=60)
-        ahead.part_done()  # (nothing more to hand: the answers in go on the shelf)
+        ahead.part_done()  # (nothing more to hand: the answers in are kept as bytes)
         assert ahead._busy == []
-        assert all(isinstance(place, tuple) for _, place in ahead._asked.values())
+        assert all(isinstance(answer, bytes) for _, answer in ahead._asked.values())
         for story_id in sorted(dirty):
             answer = ahead.take(story_id, dirty[story_id])
             assert isinstance(answer, bytes)
             assert pool.result(answer) == here.summarize(*dirty[story_id])
         assert ahead.used == 6
     finally:
-        ahead.close()
-
-
-def test_the_shelf_gives_back_what_was_put() -> None:
-    shelf = Shelf()
-    answers = [bytes([n]) * (n * 37 + 1) for n in range(50)]
-    places = [shelf.put(answer) for answer in answers]
-    assert all(isinstance(place, tuple) for place in places)
-    assert [shelf.take(place) for place in reversed(places)] == answers[::-1]
-    shelf.close()
-    shelf.close()
-
-
-def test_without_a_temporary_file_the_shelf_keeps_the_bytes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def no_file(*args: object, **kwargs: object) -> None:
-        raise OSError("no space left on device")
-
-    monkeypatch.setattr(tempfile, "TemporaryFile", no_file)
-    shelf = Shelf()
-    assert shelf.put(b"summary") == b"summary"
-    assert shelf.take(shelf.put(b"another")) == b"another"
-    shelf.close()
+        pool.close()
 
 
 def test_the_digest_names_every_field_and_the_headline() -> None:
