@@ -96,30 +96,19 @@ HISTORY_RUN = textwrap.dedent(
         emit(kind="start", wall=time.perf_counter() - t)
         timers = {"summarize": 0.0, "group_total": 0.0, "restore": 0.0}
         job = service.stories
-        real_sum = job.summarizer.summarize
-        def timed_sum(*a, **k):
-            t = time.perf_counter()
-            try:
-                return real_sum(*a, **k)
-            finally:
-                timers["summarize"] += time.perf_counter() - t
-        job.summarizer.summarize = timed_sum
-        real_restore = job._restore_clusterer
-        def timed_restore():
-            t = time.perf_counter()
-            try:
-                return real_restore()
-            finally:
-                timers["restore"] += time.perf_counter() - t
-        job._restore_clusterer = timed_restore
-        real_group = service._group_and_summarize
-        def timed_group():
-            t = time.perf_counter()
-            try:
-                return real_group()
-            finally:
-                timers["group_total"] = time.perf_counter() - t
-        service._group_and_summarize = timed_group
+        def timed(owner, name, key, add=True):
+            real = getattr(owner, name)
+            def wrapper(*a, **k):
+                t = time.perf_counter()
+                try:
+                    return real(*a, **k)
+                finally:
+                    spent = time.perf_counter() - t
+                    timers[key] = timers[key] + spent if add else spent
+            setattr(owner, name, wrapper)
+        timed(job.summarizer, "summarize", "summarize")
+        timed(job, "_restore_clusterer", "restore")
+        timed(service, "_group_and_summarize", "group_total", add=False)
         async with Fetcher(service.settings.fetch) as fetcher:
             for rnd in range(first, first + rounds):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/_control?round={rnd}").read()
