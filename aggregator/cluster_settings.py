@@ -29,7 +29,7 @@ class ClusterSettings:
     outlet_min_items: int = 6  # … once the outlet has this many active items …
     outlet_min_repeats: int = 3  # … and the term is in at least this many of them
     min_text_terms: int = 15  # with fewer text terms an item is matched on its title alone
-    profile_recent: int = 4  # a story is matched through its founder and this many latest items
+    profile_recent: int = 12  # a story is matched through its founder and this many latest items
     max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
     same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
     same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h

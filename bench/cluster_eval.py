@@ -202,7 +202,7 @@ def variants(base: ClusterSettings) -> list[tuple[str, ClusterSettings]]:
         (f"threshold {t + 0.05:.2f}", replace(base, threshold=t + 0.05)),
         (f"headline_threshold {h - 0.1:.2f}", replace(base, headline_threshold=h - 0.1)),
         ("min_shared_terms 2", replace(base, min_shared_terms=2)),
-        ("profile_recent 8", replace(base, profile_recent=8)),
+        ("profile_recent 4", replace(base, profile_recent=4)),
         ("same_outlet_margin 0", replace(base, same_outlet_margin=0.0)),
         ("text_tokens 120", replace(base, text_tokens=120)),
     ]

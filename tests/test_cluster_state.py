@@ -25,7 +25,7 @@ from aggregator.window_counts import Counts, unpack_vector
 
 
 def _story_of_many() -> list[Item]:
-    """One event written up eight times: more items than a story's profile holds."""
+    """One event written up sixteen times: more items than a story's profile holds."""
     quake = [a for a in ARTICLES if a[2] == "quake"]
     return [
         Item(
@@ -35,7 +35,7 @@ def _story_of_many() -> list[Item]:
             outlet=f"o{n}.example",
             published=T0 + timedelta(minutes=n),
         )
-        for n in range(8)
+        for n in range(16)
     ]
 
 
