@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, collector
 from .errors import AggregatorError, ConfigError
 from .logs import FORMATS, LEVELS, setup_logging
 
@@ -281,6 +281,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     back on (those objects frozen) before the command does any work (`_resume_collector`).
     """
     global _collector_paused
+    collector.program = True
     collecting = gc.isenabled()
     gc.disable()
     _collector_paused = collecting

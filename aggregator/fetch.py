@@ -100,7 +100,10 @@ class Fetcher:
         aiohttp (fetch_client). Nothing is awaited here, so concurrent first fetches make one."""
         if self._session is not None:
             return self._session
-        from aggregator import fetch_client
+        from aggregator.collector import lasting
+
+        with lasting():  # aiohttp's objects live as long as the process
+            from aggregator import fetch_client
 
         aiohttp = fetch_client.aiohttp
         self._client = fetch_client
