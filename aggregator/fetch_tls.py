@@ -35,9 +35,12 @@ def _import_aiohttp() -> None:
             with _lock:
                 _pending.append(context)
 
+    from aggregator.method_cache import attrs_cached
+
     ssl.SSLContext.set_default_verify_paths = later  # type: ignore[method-assign]
     try:
-        import aiohttp.connector  # noqa: F401
+        with attrs_cached():  # aiohttp's attrs classes' methods: compiled once, kept
+            import aiohttp.connector  # noqa: F401
     finally:
         if own is None:
             del ssl.SSLContext.set_default_verify_paths

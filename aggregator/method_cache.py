@@ -9,6 +9,11 @@ marshal file beside the package's bytecode (where Python keeps its ``.pyc`` file
 when it writes them). A text's code is what compiling it again gives (the same file name and
 flags), so an entry is never stale: a changed class has another text and misses. Other
 packages' dataclasses are compiled as ever.
+
+:func:`attrs_cached` does the same for the attrs classes made while it is entered (aiohttp's,
+~20 texts, most of them in its tracing module). attrs writes a hashable class's hash of its
+name into its ``__hash__`` text, and that hash differs in every process: the text is kept with
+a placeholder in its place and the code gets the process's value back (:func:`_attrs_code`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import contextlib
 import dataclasses
 import marshal
 import os
+import re
 import sys
+from collections.abc import Iterator
 from importlib.util import MAGIC_NUMBER, cache_from_source
 from types import CodeType
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["attrs_cached", "install"]
 
 PACKAGE = __name__.partition(".")[0]
 # Twice what all our classes make (~50 classes, up to 6 methods each); more (edited versions
@@ -36,6 +43,11 @@ _FUTURE_MASK = sum(
     {getattr(__future__, name).compiler_flag for name in __future__.all_feature_names}
 )
 Key = tuple[str, int, str]  # file name, flags, source
+
+# attrs' type hash in a `__hash__` text: `hash((` and, on the next line, the number.
+_TYPE_HASH = re.compile(r"(hash\(\(\n[ \t]*)(-?\d+),")
+# What the number is kept as: wider than any hash, so never a real one.
+_PLACEHOLDER = 2**70 + 1
 
 _codes: dict[Key, CodeType] | None = None  # loaded at the first class defined
 _used: dict[Key, CodeType] = {}
@@ -136,3 +148,60 @@ def _exec(
 def install() -> None:
     """Route `dataclasses`' compilations through the cache (once per process)."""
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # shadows the builtin there
+
+
+def _replaced(value: Any, old: int, new: int) -> Any:
+    """`value` (a code object's constant) with the int `old` in it made `new`."""
+    if type(value) is int and value == old:
+        return new
+    if isinstance(value, CodeType):
+        return value.replace(co_consts=tuple(_replaced(c, old, new) for c in value.co_consts))
+    if type(value) is tuple:
+        return tuple(_replaced(v, old, new) for v in value)
+    return value
+
+
+def _attrs_code(source: str, filename: str, flags: int) -> CodeType:
+    """What compiling attrs' `source` gives, from the cache; its type hash put back."""
+    found = {int(m.group(2)) for m in _TYPE_HASH.finditer(source)}
+    if len(found) > 1 or str(_PLACEHOLDER) in source:
+        return compile(source, filename, "exec", flags, dont_inherit=True)
+    if not found:
+        return code_for(filename, flags, source)
+    (number,) = found
+    kept = _TYPE_HASH.sub(lambda m: f"{m.group(1)}{_PLACEHOLDER},", source)
+    return _replaced(code_for(filename, flags, kept), _PLACEHOLDER, number)  # type: ignore[no-any-return]
+
+
+def _attrs_compile(
+    source: Any,
+    filename: Any,
+    mode: str,
+    flags: int = 0,
+    dont_inherit: bool = False,
+    optimize: int = -1,
+) -> Any:
+    """`compile` as attrs calls it (`compile(script, filename, "exec")`), from the cache."""
+    flags |= 0 if dont_inherit else _future_flags(1)
+    if isinstance(source, str) and isinstance(filename, str) and mode == "exec" and optimize == -1:
+        return _attrs_code(source, filename, flags)
+    return compile(source, filename, mode, flags, dont_inherit=True, optimize=optimize)
+
+
+@contextlib.contextmanager
+def attrs_cached() -> Iterator[None]:
+    """attrs classes made inside have their methods' code from the cache."""
+    try:
+        from attr import _make
+    except ImportError:
+        yield
+        return
+    own = vars(_make).get("compile")
+    _make.compile = _attrs_compile  # type: ignore[attr-defined]  # shadows the builtin there
+    try:
+        yield
+    finally:
+        if own is None:
+            del _make.compile  # type: ignore[attr-defined]
+        else:
+            _make.compile = own  # type: ignore[attr-defined]

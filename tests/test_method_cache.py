@@ -140,3 +140,66 @@ def test_past_the_cap_only_the_texts_in_use_are_kept(
     monkeypatch.setattr(method_cache, "_codes", dict(list(old.items())[:10]))
     method_cache._save()  # under the cap: what was loaded is kept beside what was used
     assert len(method_cache._load()) == 11
+
+
+# aiohttp's attrs classes through the cache (a second process takes them all from the file):
+# hashes, equality and reprs as attrs makes them in a process with the same hash seed.
+ATTRS_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    if sys.argv[1] == "cached":
+        from aggregator import fetch_client, method_cache  # aiohttp through fetch_tls
+        attrs_texts = [k for k in method_cache._used if k[0].startswith("<attrs generated")]
+        assert attrs_texts, "no attrs class went through the cache"
+    else:
+        import aiohttp
+    from aiohttp import ClientTimeout
+    from aiohttp.tracing import TraceRequestEndParams
+    t = ClientTimeout(total=1, connect=2, sock_read=3, sock_connect=4, ceil_threshold=5)
+    assert t == ClientTimeout(1, 2, 3, 4, 5) and t != ClientTimeout(1, 2, 3, 4, 6)
+    e = TraceRequestEndParams("GET", "u", "h", "r")
+    print(hash(t), repr(t), hash(e), repr(e))
+    print(method_cache._missed if sys.argv[1] == "cached" else "-")
+    """
+)
+
+
+def test_aiohttps_attrs_classes_come_from_the_cache_with_this_process_hash(
+    tmp_path: Path,
+) -> None:
+    def run(mode: str, seed: str) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        env["PYTHONHASHSEED"] = seed
+        result = subprocess.run(
+            [sys.executable, "-c", ATTRS_SCRIPT, mode],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    first = run("cached", "1")
+    assert first[1] == "True"  # compiled, and written at exit
+    again = run("cached", "1")
+    assert again == [first[0], "False"]  # all from the file, the same classes
+    assert again[0] == run("plain", "1")[0]  # as attrs makes them
+    other = run("cached", "2")  # another seed: attrs' type hash is the process's own
+    assert other[0] == run("plain", "2")[0] != first[0]
+
+
+def test_a_type_hash_is_put_back_wherever_the_code_keeps_it() -> None:
+    text = "def __hash__(self):\n    return hash((\n        -12345,\n        self.a,\n    ))\n"
+    namespace: dict[str, object] = {}
+    exec(method_cache._attrs_code(text, "<attrs generated methods t.T>", 0), namespace)
+    fn = namespace["__hash__"]
+
+    class T:
+        a = 7
+
+    assert fn(T()) == hash((-12345, 7))  # type: ignore[operator]
+    alone = "def __hash__(self):\n    return hash((\n        99,\n    ))\n"  # a folded tuple
+    exec(method_cache._attrs_code(alone, "<attrs generated methods t.U>", 0), namespace)
+    assert namespace["__hash__"](T()) == hash((99,))  # type: ignore[operator]
