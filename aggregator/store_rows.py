@@ -16,9 +16,21 @@ def to_iso(value: datetime | None) -> str | None:
     """UTC ISO-8601 with second precision: sorts correctly as text."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the common case, written out: isoformat() costs ~4x as much
+        return _UTC_ISO % (
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+        )
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+_UTC_ISO = "%04d-%02d-%02dT%02d:%02d:%02d+00:00"
 
 
 @functools.lru_cache(maxsize=4096)  # stored items share their times (a feed's, a pass's)
