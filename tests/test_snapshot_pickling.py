@@ -12,7 +12,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from aggregator.active_story import ActiveStory, ProfileMember
+from aggregator.cluster import Clusterer
+from aggregator.cluster_settings import ClusterSettings
 from aggregator.grouping_snapshot import _Reductions
+from aggregator.models import Item
 
 T0 = datetime(2025, 3, 4, 6, 0, tzinfo=UTC)
 
@@ -110,3 +113,50 @@ def test_the_write_keeps_no_copy_of_each_record_or_count() -> None:
     assert dicts == [counts]  # no dict of slots per record, no dict copy per Counter
     assert sum(type(o) is dict for o in plain.values()) >= 3 * len(stories) + len(counts)
     assert len(ours) < len(plain) - 3 * len(stories)
+
+
+def _dumped(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = _Reductions()
+    pickler.dump(obj)
+    return buffer.getvalue()
+
+
+def test_a_record_with_every_slot_set_is_filled_in_one_statement() -> None:
+    whole, partial = _dumped(_window(2)), _dumped([_Plain([1])])
+    assert b"_fill" in whole and b"_set_slots" not in whole
+    assert b"_set_slots" in partial and b"_fill" not in partial
+    sub = _Sub("x")
+    sub.b, sub.c = 2, 3
+    sub.hide("kept")
+    (s,) = pickle.loads(_dumped([sub]))
+    assert (s.a, s.b, s.c, s.secret()) == ("x", 2, 3, "kept")
+
+
+def _report(n: int, event: int, hour: int) -> Item:
+    names = ("Harbour Bridge", "Lake Ferry", "Mill Road")[event]
+    return Item(
+        id=f"i{n}",
+        title=f"{names} closed after storm damage report {n % 3}",
+        text=f"Officials said {names} would stay closed. Engineers inspect the {names} "
+        f"supports after the storm; repairs could take weeks, the council said.",
+        outlet=f"outlet{n % 4}.example",
+        feed_url=f"https://outlet{n % 4}.example/feed",
+        guid=f"g{n}",
+        published=T0 + timedelta(hours=hour),
+        first_seen=T0 + timedelta(hours=hour),
+    )
+
+
+def test_the_window_is_saved_without_its_memos_and_groups_the_same() -> None:
+    reports = [_report(n, n % 3, n // 3) for n in range(24)]
+    running = Clusterer(ClusterSettings())
+    for item in reports[:12]:
+        running.assign(item, item.first_seen or T0)
+    assert running._full and running._unpacked and running._tallies  # (filled by the pass)
+    loaded = pickle.loads(_dumped(running))
+    assert not loaded._full and not loaded._unpacked and not loaded._tallies
+    for item in reports[12:]:
+        now = item.first_seen or T0
+        assert repr(loaded.assign(item, now)) == repr(running.assign(item, now))
