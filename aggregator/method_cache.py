@@ -11,9 +11,10 @@ flags), so an entry is never stale: a changed class has another text and misses.
 packages' dataclasses are compiled as ever.
 
 :func:`attrs_cached` does the same for the attrs classes made while it is entered (aiohttp's,
-~20 texts, most of them in its tracing module). attrs writes a hashable class's hash of its
-name into its ``__hash__`` text, and that hash differs in every process: the text is kept with
-a placeholder in its place and the code gets the process's value back (:func:`_attrs_code`).
+~20 texts, most of them in its tracing module; attrs' own ~30, when attrs is imported inside).
+attrs writes a hashable class's hash of its name into its ``__hash__`` text, and that hash
+differs in every process: the text is kept with a placeholder in its place and the code gets
+the process's value back (:func:`_attrs_code`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import atexit
 import builtins
 import contextlib
 import dataclasses
+import importlib.machinery
 import marshal
 import os
 import re
@@ -188,20 +190,50 @@ def _attrs_compile(
     return compile(source, filename, mode, flags, dont_inherit=True, optimize=optimize)
 
 
+_ATTRS_MAKE = "attr._make"  # the module whose `compile` attrs calls
+
+
+class _AttrsFinder:
+    """Finds `attr._make` as the path finder does and gives the module our `compile` before its
+    code runs: attrs' own classes (its validators, made while attrs imports) are cached too."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+        if name != _ATTRS_MAKE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            module.compile = _attrs_compile  # shadows the builtin there
+            run(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 @contextlib.contextmanager
 def attrs_cached() -> Iterator[None]:
-    """attrs classes made inside have their methods' code from the cache."""
-    try:
-        from attr import _make
-    except ImportError:
-        yield
-        return
-    own = vars(_make).get("compile")
-    _make.compile = _attrs_compile  # type: ignore[attr-defined]  # shadows the builtin there
+    """attrs classes made inside (attrs' own too, when it is imported inside) have their
+    methods' code from the cache."""
+    make = sys.modules.get(_ATTRS_MAKE)
+    own = None
+    if make is None:
+        sys.meta_path.insert(0, _AttrsFinder)  # type: ignore[arg-type]
+    else:
+        own = vars(make).get("compile")
+        make.compile = _attrs_compile
     try:
         yield
     finally:
-        if own is None:
-            del _make.compile  # type: ignore[attr-defined]
-        else:
-            _make.compile = own  # type: ignore[attr-defined]
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(_AttrsFinder)  # type: ignore[arg-type]
+        make = sys.modules.get(_ATTRS_MAKE)
+        if make is not None and vars(make).get("compile") is _attrs_compile:
+            if own is None:
+                del make.compile
+            else:
+                make.compile = own

@@ -149,8 +149,12 @@ ATTRS_SCRIPT = textwrap.dedent(
     import sys
     if sys.argv[1] == "cached":
         from aggregator import fetch_client, method_cache  # aiohttp through fetch_tls
-        attrs_texts = [k for k in method_cache._used if k[0].startswith("<attrs generated")]
-        assert attrs_texts, "no attrs class went through the cache"
+        attrs_texts = [k[0] for k in method_cache._used if k[0].startswith("<attrs generated")]
+        assert any(" aiohttp.tracing." in name for name in attrs_texts), attrs_texts
+        assert any(" attr.validators." in name for name in attrs_texts), attrs_texts  # attrs' own
+        import attr._make
+        assert "compile" not in vars(attr._make)  # only while aiohttp imports
+        assert method_cache._AttrsFinder not in sys.meta_path
     else:
         import aiohttp
     from aiohttp import ClientTimeout
