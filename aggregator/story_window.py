@@ -37,7 +37,7 @@ __all__ = ["StoryWindow"]
 ProfileSnapshot = tuple[ProfileMember | None, tuple[ProfileMember, ...], list[ProfileMember]]
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
-_TALLIES_KEPT = 2048  # stories whose term tallies are kept (see StoryWindow._tally)
+_TALLIES_KEPT = 512  # stories whose term tallies are kept (see StoryWindow._tally)
 _RESTORE_BATCH = 1024  # restored items counted at a time (see StoryWindow._restore_fresh)
 
 
