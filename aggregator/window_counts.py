@@ -13,7 +13,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +180,8 @@ def unpack_vector(packed: PackedVector) -> Vector:
 def dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    # (the same products summed in the same order, by `map`: no generator frame per term)
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))
 
 
 def unit(vector: Vector) -> Vector:
@@ -313,12 +314,11 @@ class WindowCounts:
         """`idf` of each of `terms` (the same figures, without a call per term)."""
         s, sdf, df = self.settings, self.sdf.get, self.df.get
         stories, top = self.n_stories, self.n_items + 1
-        common = s.common_share * stories if stories >= s.common_min_stories else None
         log = math.log
-        return {
-            t: 0.0 if common is not None and sdf(t, 0) > common else log(top / (df(t, 0) + 1)) + 1.0
-            for t in terms
-        }
+        if stories < s.common_min_stories:  # (no term is common yet: no story count read)
+            return {t: log(top / (df(t, 0) + 1)) + 1.0 for t in terms}
+        common = s.common_share * stories
+        return {t: 0.0 if sdf(t, 0) > common else log(top / (df(t, 0) + 1)) + 1.0 for t in terms}
 
     def distinct_limit(self) -> float:
         """A term in at most this many active stories is distinctive."""
@@ -372,4 +372,6 @@ class WindowCounts:
         shared = [t for t in both if sdf(t, 0) <= limit]
         if len(shared) < self.settings.min_shared_terms:
             return False
-        return sum(not self.is_name(t) for t in shared) >= self.settings.min_event_terms
+        names, df, uncased = self.names.get, self.df.get, self.uncased.get  # (`is_name`, inline)
+        events = sum(2 * names(t, 0) <= df(t, 0) - uncased(t, 0) for t in shared)
+        return events >= self.settings.min_event_terms
