@@ -325,12 +325,18 @@ _CASED_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MID_CAPITAL = re.compile(
     r"[ \t](?<=[\w,%$€£)][ \t])[ \t]*([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)", re.UNICODE
 )
+# The two patterns above on ASCII text, letters and digits as ranges (`tokens._ASCII_WORD`)
+_ASCII_CASED_WORD = re.compile(r"[a-zA-Z]+")
+_ASCII_MID_CAPITAL = re.compile(
+    r"[ \t](?<=[a-zA-Z0-9_,%$)][ \t])[ \t]*([A-Z][a-zA-Z0-9]*(?:'[a-zA-Z0-9]+)*)"
+)
 _TITLE_CASE_SHARE = 0.6
 
 
 def is_title_case(title: str) -> bool:
     """Whether most longer words of a headline are capitalised (case then tells nothing)."""
-    long_words = [w for w in _CASED_WORD.findall(title) if len(w) > 3]
+    cased = _ASCII_CASED_WORD if title.isascii() else _CASED_WORD
+    long_words = [w for w in cased.findall(title) if len(w) > 3]
     return bool(long_words) and sum(w[0].isupper() for w in long_words) >= (
         _TITLE_CASE_SHARE * len(long_words)
     )
@@ -358,7 +364,8 @@ def capitalised_words(
     if title and not title_case:
         sources.append(canonical_forms(title))
     for source in sources:
-        for word in _MID_CAPITAL.findall(source):  # (the capitalised words: group 1)
+        capitals = _ASCII_MID_CAPITAL if source.isascii() else _MID_CAPITAL
+        for word in capitals.findall(source):  # (the capitalised words: group 1)
             found.append(stem(word.lower().replace("’", "'").removesuffix("'s")))
         if opens_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
             found.extend(cjk_names(source))

@@ -239,6 +239,22 @@ def test_patterns_rewritten_to_scan_faster_match_the_same() -> None:
             assert any(hint in sample.lower() for hint in terms._DATE_HINTS), repr(sample)
 
 
+def test_ascii_patterns_match_what_the_unicode_patterns_match_on_ascii_text() -> None:
+    rng = random.Random(5)
+    ascii_chars = [chr(c) for c in range(128)]
+    pieces = [p for p in PIECES + ascii_chars if p.isascii()]
+    samples = [s for s in _samples(2000) + _figure_samples(2000) if s.isascii()]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 80))) for _ in range(3000)]
+    samples += [
+        "".join(rng.choice(ascii_chars) for _ in range(rng.randint(0, 40))) for _ in range(3000)
+    ]
+    for sample in samples:
+        for case in (sample, sample.lower()):
+            assert tokens._ASCII_WORD.findall(case) == tokens._WORD.findall(case), repr(case)
+            assert terms._ASCII_CASED_WORD.findall(case) == terms._CASED_WORD.findall(case)
+            assert terms._ASCII_MID_CAPITAL.findall(case) == terms._MID_CAPITAL.findall(case)
+
+
 def test_english_term_memo_gives_what_the_rule_gives_and_stays_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
