@@ -372,6 +372,5 @@ class WindowCounts:
         shared = [t for t in both if sdf(t, 0) <= limit]
         if len(shared) < self.settings.min_shared_terms:
             return False
-        names, df, uncased = self.names.get, self.df.get, self.uncased.get  # (`is_name`, inline)
-        events = sum(2 * names(t, 0) <= df(t, 0) - uncased(t, 0) for t in shared)
-        return events >= self.settings.min_event_terms
+        is_name = self.is_name
+        return sum(not is_name(t) for t in shared) >= self.settings.min_event_terms
