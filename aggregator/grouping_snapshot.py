@@ -37,7 +37,6 @@ from typing import IO, Any
 
 from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
-from .story_window import StoryWindow
 from .window_counts import reduce_counter
 
 __all__ = ["FORMAT", "Stamp", "code_fingerprint", "load", "save", "snapshot_path", "stamp_for"]
@@ -284,8 +283,6 @@ class _Reductions(dict[type, Any]):
 
 
 def _reduction(cls: type) -> Any:
-    if issubclass(cls, StoryWindow):
-        return _reduce_window
     if cls is Counter:
         return reduce_counter
     if cls is datetime:
@@ -293,21 +290,6 @@ def _reduction(cls: type) -> Any:
     if cls is array:
         return _reduce_array
     return _reduce_default if _slot_names(cls) is None else _reduce_slots
-
-
-# The window's bounded memos (members' full features and vector dicts, stories' tallies): each
-# entry is made again from the record it stands for when next asked (see
-# `StoryWindow._full_features`, `_member_vectors`, `_tally`), so they are not saved. At 60k
-# items they are ~9% of a load's work (~2,000 vector dicts of floats among them).
-_MEMOS = ("_full", "_unpacked", "_tallies")
-
-
-def _reduce_window(window: StoryWindow) -> Any:
-    """The clusterer as its instance dict pickles it, its memos empty."""
-    state = dict(vars(window))
-    for name in _MEMOS:
-        state[name] = type(state[name])()
-    return (copyreg.__newobj__, _CLASS_ARGS[type(window)], state)
 
 
 def _reduce_default(obj: Any) -> Any:

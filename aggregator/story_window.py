@@ -74,6 +74,14 @@ class StoryWindow:
         # how many items of a story hold each term, for the stories joined lately
         self._tallies: OrderedDict[ActiveStory, Counter[str]] = OrderedDict()
 
+    def __getstate__(self) -> dict[str, object]:
+        """The window as it pickles (the grouping snapshot) without its three bounded memos:
+        each entry is made again from its record when next asked, as after an eviction."""
+        state = dict(vars(self))
+        for memo in ("_full", "_unpacked", "_tallies"):
+            state[memo] = OrderedDict()
+        return state
+
     # --- state ------------------------------------------------------------------------------
 
     @property
