@@ -1,6 +1,10 @@
 """aggregator: a self-hosted news aggregator that groups stories and republishes summaries."""
 
-from . import method_cache
+from . import regex_cache
+
+regex_cache.install()  # before most modules compile their patterns
+
+from . import method_cache  # noqa: E402
 
 __version__ = "0.1.0"
 PROJECT_URL = "https://github.com/aggregator-news/aggregator"

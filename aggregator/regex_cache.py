@@ -1,0 +1,167 @@
+"""Regular expressions compiled once, not at every start.
+
+Python's `re` parses a pattern and writes its program in Python code each time a process first
+compiles it: ~100 patterns in a `poll --once` (the HTTP client's modules, `email`, `json`,
+`http.cookies`, `platform` and ours, almost all at import), about a tenth of the instructions of a
+pass whose feeds all answer 304. :func:`install` has `re` take a pattern's program from a marshal
+file kept beside this package's bytecode (where Python keeps its ``.pyc`` files, and only when it
+writes them) and hand it to `_sre.compile`, as `re` itself does. A program is stored only when
+the pattern it makes equals the one `re` made (same flags and program; same groups), and the
+file is only read by the interpreter that wrote it (its version and `_sre`'s), so an entry is
+never stale; anything unexpected leaves `re` to compile as ever.
+
+A pattern whose parsing warns (a `FutureWarning` of a possible nested set) is never stored: it
+warns, from its caller's line, wherever it is compiled.
+"""
+
+from __future__ import annotations
+
+import _sre
+import atexit
+import contextlib
+import marshal
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from importlib.util import cache_from_source
+from re import _compiler, _parser  # type: ignore[attr-defined]
+from typing import Any
+
+__all__ = ["install"]
+
+# Several times what a `poll` or `run` compiles; more (other programs' patterns piling up):
+# only the ones this process used are kept.
+MAX_ENTRIES = 2000
+_DEBUG = 128  # re.DEBUG: printed while compiling, never cached by `re` either
+# The interpreter the programs are for: another (an upgrade) reads none of them.
+_STAMP = (sys.version, getattr(_sre, "MAGIC", 0), getattr(_sre, "CODESIZE", 0))
+
+Key = tuple[str | bytes, int]
+# What `_sre.compile` takes after the pattern: flags, program, groups, names, index to names.
+Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+
+_programs: dict[Key, Program] | None = None  # loaded at the first pattern compiled
+_used: dict[Key, Program] = {}
+_missed = False
+_compile: Callable[..., Any] | None = None  # `re`'s own, once installed
+
+
+def _path() -> str | None:
+    """The cache file, in this package's `__pycache__` (under `sys.pycache_prefix` if set)."""
+    try:
+        where = os.path.dirname(cache_from_source(__file__))
+    except (NotImplementedError, ValueError):  # no cache tag: no bytecode is cached either
+        return None
+    return os.path.join(where, f"regex-programs.{sys.implementation.cache_tag}.marshal")
+
+
+def _load() -> dict[Key, Program]:
+    path = _path()
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            stamp, programs = marshal.loads(handle.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if stamp != _STAMP or not isinstance(programs, dict):
+        return {}
+    return programs
+
+
+def _save() -> None:
+    """Write the cache if a pattern was compiled in this process (at exit; never fails)."""
+    path = _path()
+    if not _missed or path is None or sys.dont_write_bytecode:
+        return
+    programs = {**(_programs or {}), **_used}
+    if len(programs) > MAX_ENTRIES:
+        programs = dict(_used)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(marshal.dumps((_STAMP, programs)))
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _program(pattern: str | bytes, flags: int) -> Program:
+    """What `re._compiler.compile` hands `_sre.compile` for `pattern` (its steps, in order)."""
+    parsed = _parser.parse(pattern, flags)
+    code = [int(op) for op in _compiler._code(parsed, flags)]  # its opcodes: named ints
+    names = dict(parsed.state.groupdict)
+    index: list[str | None] = [None] * parsed.state.groups
+    for name, number in names.items():
+        index[number] = name
+    return flags | parsed.state.flags, code, parsed.state.groups - 1, names, tuple(index)
+
+
+def _made(pattern: str | bytes, program: Program) -> Any:
+    flags, code, groups, names, index = program
+    return _sre.compile(pattern, flags, code, groups, dict(names), index)
+
+
+def _compiled(pattern: Any, flags: int = 0) -> Any:
+    """`re._compiler.compile` as `re` calls it: a pattern's program from the cache."""
+    global _programs, _missed
+    assert _compile is not None
+    if type(pattern) not in (str, bytes) or type(flags) is not int or flags & _DEBUG:
+        return _compile(pattern, flags)
+    if _programs is None:
+        _programs = _load()
+    key = (pattern, flags)
+    program = _programs.get(key)
+    if program is not None:
+        _used[key] = program
+        return _made(pattern, program)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        made = _compile(pattern, flags)
+        warned = len(caught)
+        if not warned:
+            try:
+                program = _program(pattern, flags)
+                again = _made(pattern, program)
+            except Exception:  # another `re` inside: it compiles as ever
+                program = again = None
+    for found in caught[:warned]:
+        _warn_again(found)
+    if program is None or len(caught) > warned or not _same(made, again):
+        return made
+    _programs[key] = _used[key] = program
+    if not _missed:
+        _missed = True
+        atexit.register(_save)
+    return made
+
+
+def _same(made: Any, again: Any) -> bool:
+    return bool(
+        again == made and again.groups == made.groups and again.groupindex == made.groupindex
+    )
+
+
+def _warn_again(found: warnings.WarningMessage) -> None:
+    """Issue a warning caught while `re` compiled, from the line it would have come from had
+    this function not been between `re` and its compiler: the frame above the one caught."""
+    frame = sys._getframe(2)  # `_compiled`'s caller
+    level = 3
+    while frame is not None:
+        if frame.f_code.co_filename == found.filename and frame.f_lineno == found.lineno:
+            warnings.warn(found.message, found.category, stacklevel=level + 1)
+            return
+        frame = frame.f_back
+        level += 1
+    warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
+
+
+def install() -> None:
+    """Route `re`'s compilations through the cache (once per process)."""
+    global _compile
+    if _compile is None and callable(getattr(_compiler, "compile", None)):
+        _compile = _compiler.compile
+        _compiler.compile = _compiled

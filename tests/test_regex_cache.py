@@ -1,0 +1,134 @@
+"""Regular expressions' programs come from a cache beside the bytecode: the patterns are the
+ones `re` makes, the cache is written only where bytecode is, a broken or foreign file only
+costs the compilations, and a pattern that warns still warns from its caller's line."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import uuid
+import warnings
+from pathlib import Path
+
+import pytest
+
+from aggregator import regex_cache
+
+PATTERNS = [
+    (r"(?P<year>\d{4})-(?P<month>\d\d)(?:-(\d\d))?", 0),
+    (r"^\s*(?P<name>[a-z_][\w-]*)\s*=\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE),
+    (
+        r"""
+        (?P<scheme>https?)://   # scheme
+        (?P<host>[^/:]+)        # host
+        (?::(?P<port>\d+))?     # port
+     """,
+        re.VERBOSE,
+    ),
+    (r"(a|b)*?c\1(?=d)(?<!e)[^\W\d_]+", re.ASCII | re.DOTALL),
+    (rb"(?P<tag><[a-z]+>)|\x00+", 0),
+    (rb"[a-z]+", re.LOCALE),
+    (r"(?i:ÉTÉ)|été|\u0130", 0),
+]
+
+# Compiles PATTERNS (as `re` is asked for them) and says whether one missed the cache.
+SCRIPT = textwrap.dedent(
+    """
+    import re, sys
+    import aggregator
+    from aggregator import regex_cache
+    patterns = eval(sys.argv[1])
+    for source, flags in patterns:
+        made = re.compile(source, flags)
+        own = regex_cache._compile(source, flags)
+        assert made == own and made.groupindex == own.groupindex, source
+        assert made.groups == own.groups and made.flags == own.flags, source
+    assert all(key in regex_cache._used for key in patterns)
+    print("compiled", regex_cache._missed)
+    """
+)
+
+
+def _run(tmp_path: Path, *, write: bool = True) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, repr(PATTERNS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-1]  # whether a pattern had to be compiled
+
+
+def _cache_files(tmp_path: Path) -> list[Path]:
+    return list((tmp_path / "pycache").rglob("regex-programs.*.marshal"))
+
+
+def test_a_second_process_takes_the_patterns_from_the_cache(tmp_path: Path) -> None:
+    assert _run(tmp_path) == "True"  # the first compiles, and writes the cache at exit
+    assert len(_cache_files(tmp_path)) == 1
+    assert _run(tmp_path) == "False"  # the same patterns, all from the cache, equal to re's
+
+
+def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
+    assert _run(tmp_path, write=False) == "True"
+    assert _cache_files(tmp_path) == []
+
+
+def test_a_broken_cache_file_is_compiled_over(tmp_path: Path) -> None:
+    _run(tmp_path)
+    (cache,) = _cache_files(tmp_path)
+    for junk in (b"", b"not a cache", cache.read_bytes()[:40]):
+        cache.write_bytes(junk)
+        assert _run(tmp_path) == "True"  # compiled again, the patterns as ever
+        assert _run(tmp_path) == "False"  # and the file written anew
+
+
+def test_another_interpreters_programs_are_not_used(tmp_path: Path) -> None:
+    _run(tmp_path)
+    (cache,) = _cache_files(tmp_path)
+    import marshal
+
+    _, programs = marshal.loads(cache.read_bytes())
+    cache.write_bytes(marshal.dumps((("another Python", 0, 0), programs)))
+    assert _run(tmp_path) == "True"
+
+
+def test_re_compiles_through_the_cache_and_matches_as_ever() -> None:
+    assert re._compiler.compile is regex_cache._compiled  # type: ignore[attr-defined]
+    tag = uuid.uuid4().hex  # a pattern this process has not compiled yet
+    source = rf"(?P<word>\w+)-{tag}|(\d+)"
+    made = re.compile(source)
+    assert (source, 0) in regex_cache._used  # stored on its first compilation
+    again = regex_cache._made(source, regex_cache._used[source, 0])
+    assert again == made and again.groupindex == made.groupindex == {"word": 1}
+    match = again.search(f"x ab-{tag} 42")
+    assert match is not None and match.group("word") == "ab"
+    assert again.findall(f"7 q-{tag}") == [("", "7"), ("q", "")]
+
+
+def test_a_pattern_that_warns_is_not_stored_and_warns_from_its_caller() -> None:
+    source = f"[[a]{uuid.uuid4().hex}"  # a possible nested set: FutureWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        pattern = re.compile(source)
+    assert [w.category for w in caught] == [FutureWarning]
+    assert caught[0].filename == __file__ and caught[0].lineno == line
+    assert pattern.match("[x" + source[4:]) is None
+    assert (source, 0) not in regex_cache._used
+
+
+def test_debug_and_compiled_patterns_pass_through(capsys: pytest.CaptureFixture[str]) -> None:
+    source = f"x{uuid.uuid4().hex}"
+    re.compile(source, re.DEBUG)
+    assert "LITERAL" in capsys.readouterr().out  # printed as re does
+    assert (source, re.DEBUG) not in regex_cache._used
