@@ -20,6 +20,7 @@ import copyreg
 import dataclasses
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -234,40 +235,13 @@ class _SetterCache(dict[type, tuple[Any, ...]]):
         return setters
 
 
-class _FillerCache(dict[type, Callable[[Any, tuple[Any, ...]], None]]):
-    """Class → a function that sets all of a record's slots from one tuple of their values in
-    one statement (`obj.a, obj.b = values`): a load sets ~90,000 records' slots at 60k
-    items, and one unpacking assignment costs a fraction of a loop over the slots'
-    setters."""
-
-    def __missing__(self, cls: type) -> Callable[[Any, tuple[Any, ...]], None]:
-        names = _slot_names(cls)
-        if names is None:
-            raise TypeError(f"{cls.__qualname__} is not a record of slots")
-        if not names:
-            fill = _fill_nothing
-        else:
-            assert all(name.isidentifier() for name in names)
-            targets = ", ".join(f"obj.{name}" for name in names)
-            code = f"def fill(obj, values):\n    {targets}, = values\n"
-            space: dict[str, Any] = {}
-            exec(code, space)  # (names are the class's own slots, checked above)
-            fill = space["fill"]
-        self[cls] = fill
-        return fill
-
-
-def _fill_nothing(obj: Any, values: tuple[Any, ...]) -> None:
-    pass
-
-
 class _Reductions(dict[type, Any]):
     """The pickler's dispatch table: copyreg's, plus reductions of the window's records that
     leave the pickler less to hold. The pickler's memo keeps every object it saved alive until
     the end, the temporary ones its reductions make included: by default a slotted record is
     saved as a dict of its slots inside a tuple, a `Counter` as a copy of itself, an array as a
     copy of its bytes and a time as bytes inside a tuple, all held until the dump ends. Here a
-    record is saved as its values in one tuple, a `Counter` as its items (streamed), an array
+    record is saved as its values (streamed), a `Counter` as its items (streamed), an array
     from its own memory and a time as its fields; each loads back equal (a `Counter` in the
     same order). Decided once per type."""
 
@@ -309,13 +283,84 @@ def _reduce_array(obj: array[Any]) -> Any:
 
 
 def _reduce_slots(obj: Any) -> Any:
-    """Made (and remembered) first, then its slots set from one tuple of their values: a
-    record reached again through its own slots (a story's founder's story) is found made.
-    A record with every slot set (all of the window's) is filled in one statement."""
+    """Made (and remembered) first, as an instance of a subclass of its own that can be
+    filled, then its slots' values streamed into it (`_Filling`): a record reached again
+    through its own slots (a story's founder's story) is found made, and no tuple of its
+    values is made for the pickler to hold until the dump ends."""
     cls = type(obj)
-    values = tuple([getattr(obj, n, _Unset) for n in _slot_names(cls) or ()])
-    setter = _set_slots if any(value is _Unset for value in values) else _fill
-    return (copyreg.__newobj__, _CLASS_ARGS[cls], values, None, None, setter)
+    names = _slot_names(cls) or ()
+    values = [getattr(obj, n, _Unset) for n in names]
+    if not values:
+        return (copyreg.__newobj__, _CLASS_ARGS[cls])
+    whole = not any(value is _Unset for value in values)
+    return (object.__new__, _FILLING_ARGS[cls, whole], None, iter(values))
+
+
+class _FillingArgs(dict[tuple[type, bool], tuple[type]]):
+    """`(filling class,)`, one tuple a class (see `_ClassArgs`)."""
+
+    def __missing__(self, key: tuple[type, bool]) -> tuple[type]:
+        self[key] = args = (_filling_class(*key),)
+        return args
+
+
+_FILLING = "_filling"  # (prefix of the module attributes naming the filling classes)
+
+
+def _filling_class(cls: type, whole: bool) -> type:
+    """A subclass of `cls` with no slots of its own whose `extend` sets the slots of an
+    instance from their values in `_slot_names` order (as the unpickler hands them over)
+    and makes it a `cls` again. Named as an attribute of this module (`__getattr__`), so
+    the pickle names it and a loading process makes it again."""
+    module, qualname = cls.__module__, cls.__qualname__
+    name = f"{_FILLING}_{'whole' if whole else 'part'}:{module}:{qualname}".replace(".", "/")
+    found = _FILLINGS.get(name)
+    if found is None:
+        extend = _whole_extend(cls) if whole else _part_extend(cls)
+        found = type(cls.__name__, (cls,), {"__slots__": (), "extend": extend})
+        found.__module__, found.__qualname__ = __name__, name
+        _FILLINGS[name] = found
+    return found
+
+
+def _whole_extend(cls: type) -> Callable[[Any, list[Any]], None]:
+    """`extend` for a record with every slot set: its slots set in one statement
+    (`obj.a, obj.b, = values`, a fraction of a loop over the slots' setters: a load fills
+    ~90,000 records at 60k items), then its class."""
+    names = _slot_names(cls)
+    assert names and all(name.isidentifier() for name in names)
+    targets = ", ".join(f"obj.{name}" for name in names)
+    code = f"def extend(obj, values):\n    {targets}, = values\n    obj.__class__ = cls\n"
+    space: dict[str, Any] = {"cls": cls}
+    exec(code, space)  # (names are the class's own slots, checked above)
+    return space["extend"]  # type: ignore[no-any-return]
+
+
+def _part_extend(cls: type) -> Callable[[Any, list[Any]], None]:
+    """`extend` for a record with slots left unset (`_Unset`: left so)."""
+    setters = _SETTERS[cls]
+
+    def extend(obj: Any, values: list[Any]) -> None:
+        for set_slot, value in zip(setters, values, strict=True):
+            if value is not _Unset:
+                set_slot(obj, value)
+        obj.__class__ = cls
+
+    return extend
+
+
+_FILLINGS: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """The filling class a pickle names (see `_filling_class`)."""
+    if not name.startswith(_FILLING + "_"):
+        raise AttributeError(name)
+    kind, module, qualname = name.replace("/", ".").split(":")
+    cls: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part)
+    return _filling_class(cls, kind == _FILLING + "_whole")
 
 
 class _ClassArgs(dict[type, tuple[type]]):
@@ -327,20 +372,10 @@ class _ClassArgs(dict[type, tuple[type]]):
         return args
 
 
-def _set_slots(obj: Any, values: tuple[Any, ...]) -> None:
-    for set_slot, value in zip(_SETTERS[type(obj)], values, strict=True):
-        if value is not _Unset:
-            set_slot(obj, value)
-
-
-def _fill(obj: Any, values: tuple[Any, ...]) -> None:
-    _FILLERS[type(obj)](obj, values)
-
-
 _SLOTS: dict[type, tuple[str, ...] | None] = {}
 _SETTERS = _SetterCache()  # class → its slots' setters, in the order of `_slot_names`
-_FILLERS = _FillerCache()  # class → a function setting all its slots at once
 _CLASS_ARGS = _ClassArgs()
+_FILLING_ARGS = _FillingArgs()
 
 
 def _slot_names(cls: type) -> tuple[str, ...] | None:

@@ -113,6 +113,20 @@ def test_the_write_keeps_no_copy_of_each_record_or_count() -> None:
     assert dicts == [counts]  # no dict of slots per record, no dict copy per Counter
     assert sum(type(o) is dict for o in plain.values()) >= 3 * len(stories) + len(counts)
     assert len(ours) < len(plain) - 3 * len(stories)
+    records = [r for s in stories for r in (s, s.founder, *s.recent)]
+    held = {id(o) for o in ours.values()}
+    assert all(id(r) in held for r in records)  # (each record made once, then referred to)
+    founders = {id(s.founder) for s in stories}  # (held by their stories' slots only)
+    assert not any(type(o) in (tuple, list) and founders & set(map(id, o)) for o in ours.values())
+
+
+def test_a_record_loads_as_its_own_class_whatever_refers_to_it() -> None:
+    stories = _window(3)
+    one_slot = _Sub("x")
+    (loaded, alone), _ = _round_trip([stories, one_slot])
+    kinds = {type(r) for s in loaded for r in (s, s.founder, *s.recent)}
+    assert kinds == {ActiveStory, ProfileMember} and type(alone) is _Sub
+    assert alone.a == "x" and not hasattr(alone, "c")
 
 
 def _dumped(obj: Any) -> bytes:
@@ -125,8 +139,8 @@ def _dumped(obj: Any) -> bytes:
 
 def test_a_record_with_every_slot_set_is_filled_in_one_statement() -> None:
     whole, partial = _dumped(_window(2)), _dumped([_Plain([1])])
-    assert b"_fill" in whole and b"_set_slots" not in whole
-    assert b"_set_slots" in partial and b"_fill" not in partial
+    assert b"_filling_whole" in whole and b"_filling_part" not in whole
+    assert b"_filling_part" in partial and b"_filling_whole" not in partial
     sub = _Sub("x")
     sub.b, sub.c = 2, 3
     sub.hide("kept")
