@@ -5,6 +5,7 @@ restart rebuilds grouping state without tokenising again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from sys import intern
 
 from .models import Item
 from .terms import (
@@ -100,7 +101,11 @@ def item_features(item: Item, text_tokens: int, terms: ItemTerms | None = None) 
     """An item's features; `terms`, when given, are its `item_terms` worked out already
     (on another core: `term_pool`)."""
     title_case = is_title_case(item.title)
-    title, text, capitals = terms or item_terms(item.title, item.text, text_tokens, title_case)
+    if terms is None:  # (tokenised here: each term the interned string, as from `term_pool`)
+        found = item_terms(item.title, item.text, text_tokens, title_case)
+        title, text, capitals = (list(map(intern, t)) for t in found)
+    else:
+        title, text, capitals = terms
     return _features(
         tuple(title),
         tuple(text),
@@ -125,8 +130,10 @@ def encode(features: Features) -> str:
 def decode(value: str, item: Item, terms: dict[str, str] | None = None) -> Features | None:
     """Features stored by `encode`; None if `value` is not in that form.
 
-    With `terms` (a table of term strings, filled as it goes), equal terms of many decoded
-    items are one string object: a restored window holds each term once, not once per item.
+    Equal terms of many decoded items are one string object (a restored window holds each
+    term once, not once per item): the table's with `terms` (term strings, filled as it goes),
+    else the interpreter's (`sys.intern`), the one a new item's terms are too (`item_features`,
+    `term_pool`): the window's counts then find them by identity, not by their characters.
     """
     parts = value.split("\t")
     if len(parts) != 4 or parts[3] not in ("0", "1"):
@@ -135,6 +142,8 @@ def decode(value: str, item: Item, terms: dict[str, str] | None = None) -> Featu
     if terms is not None:
         share = terms.setdefault
         title, text, names = (list(map(share, t, t)) for t in (title, text, names))
+    else:
+        title, text, names = (list(map(intern, t)) for t in (title, text, names))
     return _features(
         tuple(title),
         tuple(text),

@@ -200,7 +200,6 @@ class StoryWindow:
         """`_restore` into an empty window, in bulk: the state the item-by-item path builds
         (same counts, logs, profiles and index, in the same order), with one count update per
         kind of count and the profile members filed at once."""
-        shared: dict[str, str] = {}  # one string per term (see `_restore_each`)
         counts = self._counts
         stories = self._stories
         item_story = self._item_story
@@ -210,9 +209,9 @@ class StoryWindow:
             if item.id in item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item, shared) if stored else None) or item_features(
+            features = (decode(stored, item) if stored else None) or item_features(
                 item, self.settings.text_tokens
-            )
+            )  # (one string per term: the interned one, see features.decode)
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
             batch.append(features)

@@ -10,6 +10,7 @@ from array import array
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
+from sys import intern
 from typing import Any
 
 from test_cluster import ARTICLES, T0, _items
@@ -17,7 +18,7 @@ from test_cluster import ARTICLES, T0, _items
 from aggregator import story_window
 from aggregator.active_story import ActiveStory, ProfileMember, index_terms, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
-from aggregator.features import item_features, pack, unpack
+from aggregator.features import decode, encode, item_features, pack, unpack
 from aggregator.headline_route import Headline
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
@@ -96,6 +97,30 @@ def test_restored_items_share_their_term_strings() -> None:
     members = [m for m in [story.founder, *story.recent] if m is not None]
     copies = {id(t) for m in members for t in m.packed[0] if t == "chile"}
     assert len(members) > 2 and len(copies) == 1
+
+
+def _interned(term: str) -> bool:
+    """Whether `term` is the interpreter's one string of its characters (asked with an equal
+    string made apart: interning that gives `term` back only if `term` is the one)."""
+    return intern(term[:1] + term[1:]) is term
+
+
+def test_restored_and_tokenised_terms_are_the_interned_strings() -> None:
+    """Terms decoded by a restore and terms of an item tokenised here are the interned strings
+    (as the term worker's answers are): the window's counts then hold the very strings a new
+    item brings, and find them by identity."""
+    items = _story_of_many()
+    terms = {i.id: Clusterer().assign(i, T0).terms for i in items}
+    restored = Clusterer()
+    restored.restore([replace(i, story_id="quake", first_seen=T0) for i in items], terms)
+    assert len(restored._counts.df) > 5 and all(map(_interned, restored._counts.df))
+    item = Item(id="n", title="Quake rescuers reach Valparaiso", text="Aftershocks rattled Chile.")
+    features = item_features(item, 250)
+    stored = decode(encode(features), item)
+    assert stored == features
+    for found in (features, stored):
+        held = [*found.title, *found.text, *found.names]
+        assert len(held) > 4 and all(map(_interned, held))
 
 
 class _Filed:
