@@ -17,6 +17,10 @@ from typing import Any
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Whether a record's `fields` are read: by the JSON format, or by handlers we did not set up
+# (`setup_logging` not called: a program embedding ours, tests). A call made once per feed
+# builds them only then; the text format shows the message alone.
+structured = True
 
 
 def fields(**values: Any) -> dict[str, Any]:
@@ -66,6 +70,8 @@ def setup_logging(level: str, fmt: str) -> None:
     Records skip what neither format shows (the logging HOWTO's "Optimization"): the calling
     function's file and line (a walk up the stack), the thread's and process's names and ids.
     """
+    global structured
+    structured = fmt == "json"
     logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = False
     logging.logProcesses = False

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
 from .feed_state import body_hash, state_after
@@ -205,18 +206,9 @@ class PollJob:
         )
         written = await self._saves.submit((new_state, items))
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        log.log(
-            logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
-            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
-            source.url,
-            new_state.status,
-            new_state.http_status or "-",
-            len(items),
-            written.new,
-            written.updated,
-            elapsed_ms,
-            f" error={new_state.error!r}" if new_state.error else "",
-            extra=fields(
+        extra = None  # the text format shows the message alone: no fields made for it
+        if logs.structured:
+            extra = fields(
                 event="feed",
                 feed=source.url,
                 category=source.category,
@@ -229,6 +221,18 @@ class PollJob:
                 error=new_state.error,
                 error_count=new_state.error_count,
                 next_poll_at=to_iso(new_state.next_poll_at),
-            ),
+            )
+        log.log(
+            logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
+            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
+            source.url,
+            new_state.status,
+            new_state.http_status or "-",
+            len(items),
+            written.new,
+            written.updated,
+            elapsed_ms,
+            f" error={new_state.error!r}" if new_state.error else "",
+            extra=extra,
         )
         return new_state.status or "error", written.new, written.updated

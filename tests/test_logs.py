@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from aggregator import logs
 
 
@@ -24,3 +26,27 @@ def test_text_lines_are_logging_formatters_lines() -> None:
     assert dated.format(_record(60.0)) == logging.Formatter(
         "%(asctime)s %(message)s", datefmt="%H:%M"
     ).format(_record(60.0))
+
+
+def test_fields_are_asked_for_only_where_a_format_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(logs, "structured", True)  # as when nothing set logging up
+    monkeypatch.setattr(logging, "_srcfile", logging._srcfile)  # type: ignore[attr-defined]
+    for name in ("logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)
+    before = list(root.handlers)
+    try:
+        logs.setup_logging("INFO", "text")
+        assert not logs.structured
+        logs.setup_logging("INFO", "json")
+        assert logs.structured
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before:
+                root.removeHandler(handler)
+        for handler in before:
+            if handler not in root.handlers:
+                root.addHandler(handler)
