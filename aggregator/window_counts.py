@@ -311,14 +311,20 @@ class WindowCounts:
         return math.log((self.n_items + 1) / (self.df[term] + 1)) + 1.0
 
     def _idfs(self, terms: Iterable[str]) -> dict[str, float]:
-        """`idf` of each of `terms` (the same figures, without a call per term)."""
+        """`idf` of each of `terms` (the same figures, without a call per term). A term's
+        story count is read only when its item count passes the common limit: a term is in
+        no more active stories than active items (each story holding it has an item that
+        does), so below it the story count is too."""
         s, sdf, df = self.settings, self.sdf.get, self.df.get
         stories, top = self.n_stories, self.n_items + 1
         log = math.log
         if stories < s.common_min_stories:  # (no term is common yet: no story count read)
             return {t: log(top / (df(t, 0) + 1)) + 1.0 for t in terms}
         common = s.common_share * stories
-        return {t: 0.0 if sdf(t, 0) > common else log(top / (df(t, 0) + 1)) + 1.0 for t in terms}
+        return {
+            t: 0.0 if (n := df(t, 0)) > common and sdf(t, 0) > common else log(top / (n + 1)) + 1.0
+            for t in terms
+        }
 
     def distinct_limit(self) -> float:
         """A term in at most this many active stories is distinctive."""

@@ -123,6 +123,33 @@ def test_restored_and_tokenised_terms_are_the_interned_strings() -> None:
         assert len(held) > 4 and all(map(_interned, held))
 
 
+def test_a_term_is_in_no_more_stories_than_items_and_weights_read_so() -> None:
+    """A term is in no more active stories than active items (each story holding it has an
+    item that does), through joins, merges, a regroup and expiry: `_idfs` reads a term's
+    story count only when its item count could make it common, and gives `idf`'s figures."""
+    settings = ClusterSettings(common_min_stories=2, common_share=0.2)
+    clusterer = Clusterer(settings)
+    items = [*_items(), *_story_of_many()]
+    items.sort(key=lambda i: (i.published, i.id))
+
+    def check() -> None:
+        counts = clusterer._counts
+        assert all(n <= counts.df[t] for t, n in counts.sdf.items())
+        terms = [*counts.df, "unheard"]
+        idfs = counts._idfs(terms)
+        assert idfs == {t: counts.idf(t) for t in terms}
+        assert counts.n_stories < 2 or 0.0 in idfs.values()  # (common terms weigh nothing)
+
+    for item in items:
+        clusterer.assign(item, item.published or T0)
+        check()
+    grown = replace(items[0], text=items[0].text + " Aftershocks rattled the coast overnight.")
+    clusterer.regroup(grown, T0 + timedelta(hours=6))
+    check()
+    clusterer.expire(T0 + timedelta(days=3, minutes=30))
+    check()
+
+
 class _Filed:
     def __init__(self, name: str) -> None:
         self.name = name
