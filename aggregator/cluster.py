@@ -213,7 +213,7 @@ class Clusterer(GroupLeave):
         is, unless it is already (or a multi-topic item)."""
         profile = [m.id for m in story.profile_members()]
         if item.id not in profile and not features.multi:  # it vouches as a joiner does
-            self._join_profile(story, item, when, pack(features, self._texts), vector, title_vector)
+            self._join_profile(story, item, when, pack(features), vector, title_vector)
 
     def _names_shared(self, story: ActiveStory, item_id: str, features: Features) -> bool:
         """Whether the item names a distinctive person, place or organisation that another

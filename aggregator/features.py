@@ -4,11 +4,8 @@ restart rebuilds grouping state without tokenising again."""
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from sys import intern
-from typing import Any, overload
 
 from .models import Item
 from .terms import (
@@ -23,8 +20,6 @@ __all__ = [
     "Features",
     "ItemTerms",
     "Packed",
-    "PackedText",
-    "TermIds",
     "decode",
     "encode",
     "item_features",
@@ -54,129 +49,20 @@ class Features:
 
 
 # Features without their sets: title, text, names, Title Case flag, multi-topic flag. The
-# title and text are the Features' own tuples, or the text as ids into its window's term table
-# (`TermIds`), so packing costs two small tuples, and a packed item no longer holds its term
-# sets (most of the memory of its Features). The text reads as a tuple of its terms does
-# (iterated, sliced, measured) either way.
-Packed = tuple[tuple[str, ...], "tuple[str, ...] | PackedText", tuple[str, ...], bool, bool]
+# title and text tuples are the Features' own, so packing costs two small tuples, and a packed
+# item no longer holds its term sets (most of the memory of its Features).
+Packed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
 
 
-class _Ids(dict[str, int]):
-    """Term → id; a term not held yet is given the next id."""
-
-    __slots__ = ("terms",)
-
-    def __init__(self, terms: list[str]) -> None:
-        super().__init__(zip(terms, range(len(terms)), strict=True))
-        self.terms = terms
-
-    def __missing__(self, term: str) -> int:
-        at = self[term] = len(self.terms)
-        self.terms.append(term)
-        return at
-
-
-class TermIds:
-    """A window's text terms as small ids: a text packed by it (`PackedText`) keeps 2 bytes
-    a term (4 past 65,536 different terms) where a tuple keeps an 8-byte reference. A table
-    only grows; `kept` moves the texts still held to a new one, without the terms of those
-    gone. The text packed last reads from the tuple it was packed from (an item's text is
-    read again as it joins: its vectors' places, its index terms)."""
-
-    __slots__ = ("_ids", "_last", "terms")
-
-    def __init__(self, terms: list[str] | None = None) -> None:
-        self.terms: list[str] = terms if terms is not None else []  # id → term
-        self._ids = _Ids(self.terms)
-        self._last: tuple[PackedText | None, tuple[str, ...]] = (None, ())
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def pack(self, text: tuple[str, ...]) -> PackedText:
-        """`text` as ids (a term new to the table is given one)."""
-        found = list(map(self._ids.__getitem__, text))
-        packed = PackedText(self, array("H" if len(self.terms) <= 0x10000 else "I", found))
-        self._last = (packed, text)
-        return packed
-
-    def kept(self, texts: Iterable[object]) -> TermIds:
-        """A new table holding the terms of those of `texts` packed by this one, each of them
-        moved to it (its ids given again). This table does not change: a text packed by it
-        and not among `texts` reads as before."""
-        new = TermIds()
-        give, terms = new._ids.__getitem__, self.terms
-        for text in texts:
-            if type(text) is PackedText and text._table is self:
-                found = list(map(give, map(terms.__getitem__, text._ids)))
-                code = "H" if len(new.terms) <= 0x10000 else "I"
-                text._table, text._ids = new, array(code, found)
-        return new
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return TermIds, (self.terms,)
-
-
-class PackedText:
-    """A packed text: its terms' ids in its window's `TermIds`. Reads as the tuple of its
-    terms does (and equals it)."""
-
-    __slots__ = ("_ids", "_table")
-
-    def __init__(self, table: TermIds, ids: array[int]) -> None:
-        self._table, self._ids = table, ids
-
-    def __iter__(self) -> Iterator[str]:
-        table = self._table
-        if table._last[0] is self:
-            return iter(table._last[1])
-        return map(table.terms.__getitem__, self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @overload
-    def __getitem__(self, at: int) -> str: ...
-    @overload
-    def __getitem__(self, at: slice) -> tuple[str, ...]: ...
-    def __getitem__(self, at: int | slice) -> str | tuple[str, ...]:
-        table = self._table
-        if table._last[0] is self:
-            return table._last[1][at]
-        if isinstance(at, slice):
-            return tuple(map(table.terms.__getitem__, self._ids[at]))
-        return table.terms[self._ids[at]]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PackedText | tuple):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"PackedText({tuple(self)!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _packed_text, (self._table, self._ids)
-
-
-def _packed_text(table: TermIds, ids: array[int]) -> PackedText:
-    return PackedText(table, ids)
-
-
-def pack(features: Features, table: TermIds | None = None) -> Packed:
-    """The parts `unpack` rebuilds equal Features from; the text as ids into `table`, when
-    given."""
+def pack(features: Features) -> Packed:
+    """The parts `unpack` rebuilds equal Features from."""
     f = features
-    text = f.text if table is None else table.pack(f.text)
-    return (f.title, text, tuple(f.names), f.title_case, f.multi)
+    return (f.title, f.text, tuple(f.names), f.title_case, f.multi)
 
 
 def unpack(packed: Packed) -> Features:
     title, text, names, title_case, multi = packed
-    return _features(title, tuple(text), frozenset(names), title_case, multi)
+    return _features(title, text, frozenset(names), title_case, multi)
 
 
 def _features(

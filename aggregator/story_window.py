@@ -25,16 +25,7 @@ from .active_story import EPOCH, ActiveStory, ProfileMember, index_terms, log_ta
 from .boilerplate import RepeatedTexts
 from .cluster_settings import ClusterSettings
 from .embed import HeadlineEmbedder
-from .features import (
-    Features,
-    ItemTerms,
-    Packed,
-    TermIds,
-    decode,
-    item_features,
-    pack,
-    unpack,
-)
+from .features import Features, ItemTerms, Packed, decode, item_features, pack, unpack
 from .headline_route import Headline
 from .models import Item
 from .profile_index import SMALL, ProfileIndex
@@ -47,7 +38,6 @@ ProfileSnapshot = tuple[ProfileMember | None, tuple[ProfileMember, ...], list[Pr
 _FULL_KEPT = 2048  # members whose full features are kept (see StoryWindow._full_features)
 _VECTORS_KEPT = 2048  # members and stories whose vectors are kept as dicts (_member_vectors)
 _TALLIES_KEPT = 512  # stories whose term tallies are kept (see StoryWindow._tally)
-_TERMS_FIRST = 1 << 15  # text terms the window's table holds before it is first made again
 _RESTORE_BATCH = 1024  # restored items counted at a time (see StoryWindow._restore_fresh)
 
 
@@ -68,12 +58,7 @@ class StoryWindow:
         listed = max(settings.max_postings, SMALL)
         self._index: ProfileIndex[ProfileMember] = ProfileIndex(2 * listed, listed)
         self._counts = WindowCounts(settings)
-        # the window's text terms as ids: items' packed texts keep ids, not references; made
-        # again without the terms of items gone once it holds twice the terms it was made with
-        self._texts = TermIds()
-        self._texts_made = 0
         # observed, not yet assigned: packed, since a cold pass observes tens of thousands
-        # (their texts as tuples: each is unpacked once, when assigned)
         self._pending: dict[str, Packed] = {}
         self._item_story: dict[str, str] = {}  # active item id → its story's id
         # an active item's score, when it is not 0.0 (restored items, new stories: most of
@@ -233,7 +218,7 @@ class StoryWindow:
             if len(batch) == _RESTORE_BATCH:
                 counts.count_many(batch)
                 batch = []
-            packed = pack(features, self._texts)
+            packed = pack(features)
             counts.count_outlet_later(item.outlet, packed)
             seen = _seen_time(item)
             story_id = item.story_id or item.id
@@ -309,7 +294,7 @@ class StoryWindow:
         after = set(tf)
         counts.add_story_terms(after - before)
         counts.remove_story_terms(before - after)
-        packed = pack(features, self._texts)
+        packed = pack(features)
         story.log[at] = (item_id, packed, outlet, when)
         for member in story.profile_members():
             if member.id == item_id:
@@ -380,21 +365,6 @@ class StoryWindow:
         cutoff = now - self.settings.active_window
         for story in [s for s in self._stories.values() if s.last_seen < cutoff]:
             self._drop(story)
-        if len(self._texts) >= max(2 * self._texts_made, _TERMS_FIRST):
-            self._forget_terms()
-
-    def _forget_terms(self) -> None:
-        """Move the texts of the window's items to a new term table, which holds only their
-        terms (a text the window no longer reaches keeps the old table, unchanged)."""
-        texts = (
-            packed[1]
-            for story in self._stories.values()
-            for packed in chain(
-                (entry[1] for entry in story.log), (m.packed for m in story.profile_members())
-            )
-        )
-        self._texts = self._texts.kept(texts)
-        self._texts_made = len(self._texts)
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -424,7 +394,7 @@ class StoryWindow:
                 _count_elements(tf, features.unique)  # (`Counter.update`, without its checks)
             else:  # its first item
                 self._counts.add_story_terms(features.unique)
-        packed = pack(features, self._texts)
+        packed = pack(features)
         story.enter(item.id, packed, item.outlet, now, when)
         self._place_item(item.id, story.id, score)
         if features.multi and len(story.log) == 1:
