@@ -82,6 +82,15 @@ class StoryWindow:
             state[memo] = OrderedDict()
         return state
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A loaded window's terms become the interpreter's strings (`sys.intern`), as a
+        restore's are (`features.decode`): a new item's terms then find them by identity.
+        The unpickler made one string per term, which every count, log and index entry
+        shares, so interning each counted term in place covers them all."""
+        vars(self).update(state)
+        for term in self._counts.df:
+            intern(term)
+
     # --- state ------------------------------------------------------------------------------
 
     @property

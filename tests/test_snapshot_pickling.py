@@ -5,12 +5,18 @@ it saved alive until the dump ends)."""
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import subprocess
+import sys
 from array import array
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+import aggregator
 from aggregator.active_story import ActiveStory, ProfileMember
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
@@ -174,3 +180,31 @@ def test_the_window_is_saved_without_its_memos_and_groups_the_same() -> None:
     for item in reports[12:]:
         now = item.first_seen or T0
         assert repr(loaded.assign(item, now)) == repr(running.assign(item, now))
+
+
+def test_a_loaded_window_holds_the_interned_term_strings(tmp_path: Path) -> None:
+    # A new item's terms are the interpreter's strings (`sys.intern`): a loaded window's keys
+    # must be those very strings, or every lookup compares characters. Loaded in a process of
+    # its own, as a start is: this one still holds the terms it tokenised.
+    reports = [_report(n, n % 3, n // 3) for n in range(9)]
+    running = Clusterer(ClusterSettings())
+    for item in reports:
+        item = replace(item, text=f"{item.text} The {'quor' + 'vane'} gauge fell.")
+        running.assign(item, item.first_seen or T0)
+    (tmp_path / "window").write_bytes(_dumped(running))
+    script = (
+        "import pickle, sys; window = pickle.loads(open(sys.argv[1], 'rb').read()); "
+        "(term,) = (t for t in window._counts.df if t.startswith('quorvan')); "
+        "print(sys.intern(''.join(term)) is term)"
+    )
+    root = str(Path(aggregator.__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "window")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
