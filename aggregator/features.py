@@ -127,23 +127,19 @@ def encode(features: Features) -> str:
     )
 
 
-def decode(value: str, item: Item, terms: dict[str, str] | None = None) -> Features | None:
+def decode(value: str, item: Item) -> Features | None:
     """Features stored by `encode`; None if `value` is not in that form.
 
-    Equal terms of many decoded items are one string object (a restored window holds each
-    term once, not once per item): the table's with `terms` (term strings, filled as it goes),
-    else the interpreter's (`sys.intern`), the one a new item's terms are too (`item_features`,
-    `term_pool`): the window's counts then find them by identity, not by their characters.
+    Equal terms of many decoded items are one string object, the interpreter's (`sys.intern`):
+    a restored window holds each term once, not once per item, and it is the string a new
+    item's terms are too (`item_features`, `term_pool`), so the window's counts find them by
+    identity, not by their characters.
     """
     parts = value.split("\t")
     if len(parts) != 4 or parts[3] not in ("0", "1"):
         return None
     title, text, names = parts[0].split(), parts[1].split(), parts[2].split()
-    if terms is not None:
-        share = terms.setdefault
-        title, text, names = (list(map(share, t, t)) for t in (title, text, names))
-    else:
-        title, text, names = (list(map(intern, t)) for t in (title, text, names))
+    title, text, names = (list(map(intern, t)) for t in (title, text, names))
     return _features(
         tuple(title),
         tuple(text),

@@ -174,10 +174,6 @@ class StoryWindow:
 
     def _restore_each(self, kept: list[Item], terms: Mapping[str, str]) -> None:
         """`_restore` item by item (into a window that holds stories already)."""
-        # One string per term for the items decoded (see features.decode), the window's own
-        # where it holds the term already. The table lives as long as the restore: kept, it
-        # cost a dict entry a term (~3.8 MB at 60k items) and the snapshot wrote it.
-        shared = dict(zip(self._counts.df, self._counts.df, strict=True))
         touched: dict[str, ActiveStory] = {}
         before: dict[str, frozenset[str]] = {}
         titles = {i.id: i.title for i in kept}
@@ -185,9 +181,9 @@ class StoryWindow:
             if item.id in self._item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item, shared) if stored else None) or item_features(
+            features = (decode(stored, item) if stored else None) or item_features(
                 item, self.settings.text_tokens
-            )
+            )  # (one string per term: the interned one, as the window's own)
             seen = _seen_time(item)
             story_id = item.story_id or item.id
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
