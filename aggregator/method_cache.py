@@ -25,14 +25,14 @@ import builtins
 import contextlib
 import dataclasses
 import importlib.machinery
-import marshal
-import os
 import re
 import sys
 from collections.abc import Iterator
-from importlib.util import MAGIC_NUMBER, cache_from_source
+from importlib.util import MAGIC_NUMBER
 from types import CodeType
 from typing import Any
+
+from . import pycache_file
 
 __all__ = ["attrs_cached", "install"]
 
@@ -56,29 +56,8 @@ _used: dict[Key, CodeType] = {}
 _missed = False
 
 
-def _path() -> str | None:
-    """The cache file, in this package's `__pycache__` (under `sys.pycache_prefix` if set)."""
-    try:
-        where = os.path.dirname(cache_from_source(__file__))
-    except (NotImplementedError, ValueError):  # no cache tag: no bytecode is cached either
-        return None
-    return os.path.join(where, f"dataclass-methods.{sys.implementation.cache_tag}.marshal")
-
-
 def _load() -> dict[Key, CodeType]:
-    path = _path()
-    if path is None:
-        return {}
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if data[: len(MAGIC_NUMBER)] != MAGIC_NUMBER:
-            return {}
-        codes = marshal.loads(data[len(MAGIC_NUMBER) :])
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    if not isinstance(codes, dict):
-        return {}
+    codes = pycache_file.read(pycache_file.path_for("dataclass-methods"), MAGIC_NUMBER)
     return {k: v for k, v in codes.items() if _is_key(k) and isinstance(v, CodeType)}
 
 
@@ -94,21 +73,9 @@ def _is_key(key: object) -> bool:
 
 def _save() -> None:
     """Write the cache if a text was compiled in this process (at exit; never fails)."""
-    path = _path()
-    if not _missed or path is None or sys.dont_write_bytecode:
-        return
-    codes = {**(_codes or {}), **_used}
-    if len(codes) > MAX_ENTRIES:
-        codes = dict(_used)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(MAGIC_NUMBER + marshal.dumps(codes))
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    if _missed:
+        path = pycache_file.path_for("dataclass-methods")
+        pycache_file.write(path, MAGIC_NUMBER, _codes or {}, _used, MAX_ENTRIES)
 
 
 def _future_flags(depth: int) -> int:

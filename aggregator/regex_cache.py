@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import _sre
 import atexit
-import contextlib
-import marshal
-import os
 import sys
 import warnings
 from collections.abc import Callable
-from importlib.util import cache_from_source
 from re import _compiler, _parser  # type: ignore[attr-defined]
 from typing import Any
+
+from . import pycache_file
 
 __all__ = ["install"]
 
@@ -47,46 +45,15 @@ _missed = False
 _compile: Callable[..., Any] | None = None  # `re`'s own, once installed
 
 
-def _path() -> str | None:
-    """The cache file, in this package's `__pycache__` (under `sys.pycache_prefix` if set)."""
-    try:
-        where = os.path.dirname(cache_from_source(__file__))
-    except (NotImplementedError, ValueError):  # no cache tag: no bytecode is cached either
-        return None
-    return os.path.join(where, f"regex-programs.{sys.implementation.cache_tag}.marshal")
-
-
 def _load() -> dict[Key, Program]:
-    path = _path()
-    if path is None:
-        return {}
-    try:
-        with open(path, "rb") as handle:
-            stamp, programs = marshal.loads(handle.read())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    if stamp != _STAMP or not isinstance(programs, dict):
-        return {}
-    return programs
+    return pycache_file.read(pycache_file.path_for("regex-programs"), _STAMP)
 
 
 def _save() -> None:
     """Write the cache if a pattern was compiled in this process (at exit; never fails)."""
-    path = _path()
-    if not _missed or path is None or sys.dont_write_bytecode:
-        return
-    programs = {**(_programs or {}), **_used}
-    if len(programs) > MAX_ENTRIES:
-        programs = dict(_used)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(marshal.dumps((_STAMP, programs)))
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    if _missed:
+        path = pycache_file.path_for("regex-programs")
+        pycache_file.write(path, _STAMP, _programs or {}, _used, MAX_ENTRIES)
 
 
 def _program(pattern: str | bytes, flags: int) -> Program:
