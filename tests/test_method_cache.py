@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pycache_child import cache_files, run_child
 
 from aggregator import method_cache
 from aggregator.models import FeedState, Source
@@ -57,19 +58,12 @@ SCRIPT = textwrap.dedent(
 
 
 def _run(tmp_path: Path, *, write: bool = True) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-    if not write:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split()[-1]  # whether a text had to be compiled
+    """Whether a text had to be compiled in a fresh process."""
+    return run_child(tmp_path, SCRIPT, write=write)
 
 
 def _cache_files(tmp_path: Path) -> list[Path]:
-    return list((tmp_path / "pycache").rglob("dataclass-methods.*.marshal"))
+    return cache_files(tmp_path, "dataclass-methods")
 
 
 def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:

@@ -4,9 +4,7 @@ costs the compilations, and a pattern that warns still warns from its caller's l
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import textwrap
 import uuid
@@ -14,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pycache_child import cache_files, run_child
 
 from aggregator import regex_cache
 
@@ -53,23 +52,12 @@ SCRIPT = textwrap.dedent(
 
 
 def _run(tmp_path: Path, *, write: bool = True) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-    if not write:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, repr(PATTERNS)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split()[-1]  # whether a pattern had to be compiled
+    """Whether a pattern had to be compiled in a fresh process."""
+    return run_child(tmp_path, SCRIPT, repr(PATTERNS), write=write)
 
 
 def _cache_files(tmp_path: Path) -> list[Path]:
-    return list((tmp_path / "pycache").rglob("regex-programs.*.marshal"))
+    return cache_files(tmp_path, "regex-programs")
 
 
 def test_a_second_process_takes_the_patterns_from_the_cache(tmp_path: Path) -> None:
