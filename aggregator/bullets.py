@@ -25,6 +25,7 @@ from .tokens import tokens, word_count
 
 __all__ = [
     "balanced",
+    "body_sentence_words",
     "body_sentences",
     "clear_memo",
     "ends_complete",
@@ -248,9 +249,10 @@ def _wide_balanced(text: str) -> bool:
     return all(text.count(a) == text.count(b) for a, b in _WIDE_PAIRS)
 
 
-def _fit_length(sentence: str, max_words: int, min_words: int) -> str | None:
-    """The sentence itself, or its longest fitting first clause when too long, else None."""
-    if word_count(sentence) <= max_words:
+def _fit_length(sentence: str, words: int, max_words: int, min_words: int) -> str | None:
+    """The sentence itself (of `words` words), or its longest fitting first clause when too
+    long, else None."""
+    if words <= max_words:
         return sentence
     best: str | None = None
     for match in _CLAUSE_BREAK.finditer(sentence):
@@ -289,8 +291,9 @@ def _join_quotes(sentences: list[str]) -> list[str]:
 # Candidates of a body before the title check, memoised by the body's hash: a story that gains
 # an item is summarised again from the same bodies, and a body's candidates do not depend on
 # the story (only the title check does). Bounded; each entry is about the size of its body.
-# (distinct terms of the stand-alone sentence, interned; the sentence fitted to length or None)
-_Candidate = tuple[tuple[str, ...], str | None]
+# (distinct terms of the stand-alone sentence, interned; the sentence fitted to length or None;
+# the fitted sentence's `word_count`, which the summariser needs again)
+_Candidate = tuple[tuple[str, ...], str | None, int]
 MEMO_ITEMS = 4096
 _CANDIDATE_LIMIT = 2 * MAX_SENTENCES  # kept per body; more are computed on demand (rare)
 _memo_lock = threading.Lock()  # summaries may be written on more than one thread
@@ -335,10 +338,14 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         alone = stand_alone(sentence)
         if alone is None or is_caption(alone):
             continue
-        if word_count(alone) < min_words:
+        words = word_count(alone)
+        if words < min_words:
             continue
-        terms = tuple(dict.fromkeys(sys.intern(t) for t in tokens(alone)))
-        yield terms, _fit_length(alone, max_words, min_words)
+        terms = tuple(dict.fromkeys(map(sys.intern, tokens(alone))))
+        fitted = _fit_length(alone, words, max_words, min_words)
+        if fitted is not None and fitted is not alone:
+            words = word_count(fitted)
+        yield terms, fitted, words
 
 
 def _memo_candidates(
@@ -376,6 +383,13 @@ def body_sentences(
     text, sentences without closing punctuation, sentences that restate a source title, and
     sentences that lean on context. Long sentences are cut at a clause boundary or dropped.
     """
+    return [sentence for sentence, _ in body_sentence_words(text, titles, max_words, min_words)]
+
+
+def body_sentence_words(
+    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
+) -> list[tuple[str, int]]:
+    """`body_sentences`, each with its `word_count`."""
     title_terms = [set(tokens(t)) for t in titles if t]
     head, more = _memo_candidates(text, max_words, min_words)
     out = _pick(head, title_terms)
@@ -384,16 +398,16 @@ def body_sentences(
     return out
 
 
-def _pick(candidates: Iterable[_Candidate], title_terms: list[set[str]]) -> list[str]:
+def _pick(candidates: Iterable[_Candidate], title_terms: list[set[str]]) -> list[tuple[str, int]]:
     # A sentence restates no title unless it restates all their terms together (each title's
     # share of its terms is at most theirs): one test for most sentences, not one a title.
     every = set().union(*title_terms)
-    out: list[str] = []
-    for terms, fitted in candidates:
+    out: list[tuple[str, int]] = []
+    for terms, fitted, words in candidates:
         if _restates(terms, every) and any(_restates(terms, t) for t in title_terms):
             continue
         if fitted:
-            out.append(fitted)
+            out.append((fitted, words))
         if len(out) >= MAX_SENTENCES:
             break
     return out

@@ -144,11 +144,13 @@ def _quality(unit: Unit) -> float:
 
 
 def vectorise(units: list[Unit]) -> dict[str, float]:
-    """Fill in each unit's terms, word count and TF-IDF vector; return the IDF table."""
+    """Fill in each unit's terms, word count (unless known: not 0) and TF-IDF vector; return
+    the IDF table."""
     df: Counter[str] = Counter()
     for unit in units:
         unit.terms = Counter(tokens(unit.text))
-        unit.words = word_count(unit.text)
+        if not unit.words:
+            unit.words = word_count(unit.text)
         df.update(unit.terms.keys())
     n = len(units)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}

@@ -20,7 +20,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from .bullets import body_sentences
+from .bullets import body_sentence_words
 from .cjk_script import has_cjk
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
@@ -194,12 +194,12 @@ class ExtractiveSummarizer:
                 units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
             if not factual[index]:
                 continue
-            body = body_sentences(
+            body = body_sentence_words(
                 item.text, titles, settings.max_bullet_words, settings.min_bullet_words
             )
-            body_words += sum(word_count(s) for s in body)
-            for pos, sentence in enumerate(body):
-                units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, 0))
+            body_words += sum(n for _, n in body)
+            for pos, (sentence, n) in enumerate(body):
+                units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n))
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from aggregator.bullets import (
+    body_sentence_words,
     body_sentences,
     ends_complete,
     is_truncated,
     needs_context,
     stand_alone,
 )
+from aggregator.tokens import word_count
 
 FACT = "The central bank raised its main interest rate by half a point on Tuesday."
 
@@ -94,6 +96,19 @@ def test_split_quote_is_joined_back_whole() -> None:
     sentences = body_sentences(text, [])
     assert '"We have lost homes. We have not lost hope," the mayor said.' in sentences
     assert all(s.count('"') % 2 == 0 for s in sentences)
+
+
+def test_body_sentences_come_with_their_word_counts() -> None:
+    long = (
+        "The council approved the new flood barrier for the old harbour district on Monday "
+        "after a long debate; critics said the plan would cost far more than the city had "
+        "promised and that the work would take at least four years to finish in full."
+    )
+    text = f"{FACT} {long} 地震で港の堤防が壊れ、住民は避難所で一夜を過ごしました。"
+    counted = body_sentence_words(text, [], max_words=25)
+    assert [s for s, _ in counted] == body_sentences(text, [], max_words=25)
+    assert counted[1][0] != long  # cut at its clause break: the cut sentence is counted
+    assert [n for _, n in counted] == [word_count(s) for s, _ in counted]
 
 
 def test_a_quote_never_closed_is_dropped() -> None:
