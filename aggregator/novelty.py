@@ -17,7 +17,7 @@ from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
 from .cjk_terms import cjk_words
 from .tokens import STOPWORDS, stem, tokens, words
 
-__all__ = ["PREFIX", "coverage", "fact_terms", "source_weights"]
+__all__ = ["PREFIX", "coverage", "fact_terms", "fact_terms_of", "source_weights"]
 
 PREFIX = 6  # characters of a stem that identify a term for coverage
 
@@ -29,6 +29,13 @@ def fact_terms(text: str) -> frozenset[str]:
     if has_cjk(text):
         return _cjk_fact_terms(text)
     return frozenset(t[:PREFIX] for t in tokens(text))
+
+
+def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
+    """`fact_terms(text)`, the text's `tokens` given (any order, repeats or not)."""
+    if has_cjk(text):
+        return _cjk_fact_terms(text)
+    return frozenset(t[:PREFIX] for t in terms)
 
 
 # A figure in Chinese or Japanese text, not of a date or time ("6.1级", "8万", not "2日"). Its

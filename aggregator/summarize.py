@@ -27,7 +27,7 @@ from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
 from .lang import detect_language
 from .models import Bullet, Item, Summary
-from .novelty import coverage, fact_terms, source_weights
+from .novelty import coverage, fact_terms, fact_terms_of, source_weights
 from .sentence_scoring import (
     Unit,
     contained,
@@ -282,7 +282,7 @@ class ExtractiveSummarizer:
             if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(own[0])
                 ranked.insert(0, own[0])
-        facts = {id(u): fact_terms(u.text) for u in body}
+        facts = {id(u): fact_terms_of(u.text, u.terms) for u in body}
         per_source: dict[int, set[str]] = {}
         for u in body:
             per_source.setdefault(u.source, set()).update(facts[id(u)])
@@ -323,6 +323,8 @@ class ExtractiveSummarizer:
 
     def _redundant(self, a: Unit, b: Unit, idf: dict[str, float]) -> bool:
         """Whether two candidates say the same thing (similar, or one contains the other)."""
+        if a.terms.keys().isdisjoint(b.terms):  # both measures 0: below their positive limits
+            return False
         if cosine(a.vector, b.vector) >= self.settings.redundancy:
             return True
         limit = max(self.settings.attribution, 0.7)
@@ -336,9 +338,9 @@ class ExtractiveSummarizer:
         cited = {unit.source}
         terms = unit.terms.keys()
         for other in units:
-            if terms.isdisjoint(other.terms):  # both measures 0: below their positive limits
-                continue
-            if other.source not in cited and (
+            if other.source in cited or terms.isdisjoint(other.terms):
+                continue  # (sharing no term, both measures are 0: below their positive limits)
+            if (
                 contained(unit.terms, unit.weight, other.terms, idf) >= self.settings.attribution
                 or cosine(unit.vector, other.vector) >= _SAME_FACT_COSINE
             ):

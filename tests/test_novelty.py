@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.novelty import coverage, fact_terms, source_weights
+from aggregator.novelty import coverage, fact_terms, fact_terms_of, source_weights
+from aggregator.tokens import tokens
 
 
 def test_fact_terms_meet_across_word_forms() -> None:
     assert fact_terms("Germany says") & fact_terms("the German ministry") == {"german"}
     assert "russia" in fact_terms("Russian officials") & fact_terms("in Russia")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Germany says the German ministry's 2024 budget rose by 12 percent.",
+        "Ça, c'est la fête: 300 élèves réunis.",
+        "震源は北岡県東部で、マグニチュードは6.1。Tokyo said",
+        "",
+    ],
+)
+def test_fact_terms_from_given_tokens_are_the_texts(text: str) -> None:
+    assert fact_terms_of(text, tokens(text)) == fact_terms(text)
+    assert fact_terms_of(text, reversed(tokens(text))) == fact_terms(text)
 
 
 def test_source_weights_count_sources_not_mentions() -> None:
