@@ -76,7 +76,8 @@ def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, flo
     number not yet covered."""
     if any(t.isdigit() and t not in covered for t in terms):
         return 0.0
-    total = sum(weights.get(t, 1.0) for t in terms)
+    # (lists, not generators: the same sums in the same order, made faster)
+    total = sum([weights.get(t, 1.0) for t in terms])
     if not total:
         return 0.0
-    return sum(weights.get(t, 1.0) for t in terms if t in covered) / total
+    return sum([weights.get(t, 1.0) for t in terms if t in covered]) / total
