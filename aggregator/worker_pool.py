@@ -78,6 +78,15 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [worker.process.pid for worker in self._workers]
 
+    def add_worker(self) -> bool:
+        """Start one more worker (a pool sized to its work grows while it runs); False when
+        the pool is stopping or broke, and no worker was started."""
+        with self._lock:
+            if self.broken or self._stopping:
+                return False
+            self._workers.append(_Worker(self))  # (its feeder waits for the lock to let go)
+            return True
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, urgent: bool = False) -> Future[Any]:
         future: Future[Any] = Future()
         with self._lock:
@@ -87,7 +96,7 @@ class WorkerPool:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             (self._urgent if urgent else self._tasks).append((future, fn, args))
             self._lock.notify()
-        for worker in self._workers:  # (a worker with a task in hand waits on its own)
+        for worker in list(self._workers):  # (a worker with a task in hand waits on its own)
             with worker.room:
                 worker.room.notify_all()
         return future
@@ -128,7 +137,9 @@ class WorkerPool:
                 self._tasks.clear()
             self._lock.notify_all()
         if wait:
-            for worker in self._workers:
+            with self._lock:
+                workers = list(self._workers)
+            for worker in workers:
                 worker.thread.join()
 
 
