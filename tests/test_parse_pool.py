@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from upstream import Upstream
 
+import aggregator.parse  # noqa: F401  (loaded, as in a service that parsed a small body)
 import aggregator.parse_pool as parse_pool_module
 from aggregator.config import Settings
 from aggregator.errors import ParseError
@@ -50,7 +51,7 @@ def fetched(body: bytes) -> Fetched:
 
 def test_a_worker_process_parses_exactly_as_in_process() -> None:
     body = big_feed()
-    pool = ParsePool(workers=1, inline_below=0)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
     try:
         parsed, items = asyncio.run(pool.parse(SOURCE, fetched(body), NOW))
         assert pool._pool is not None  # it really went to a worker process
@@ -64,7 +65,7 @@ def test_a_worker_process_parses_exactly_as_in_process() -> None:
 
 def test_a_body_that_is_no_feed_raises_parse_error_from_the_worker() -> None:
     page = b"<!doctype html><html><body>" + b"<p>not a feed</p>" * 4000 + b"</body></html>"
-    pool = ParsePool(workers=1, inline_below=0)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
 
     async def scenario() -> None:
         with pytest.raises(ParseError) as caught:
@@ -80,7 +81,7 @@ def test_a_body_that_is_no_feed_raises_parse_error_from_the_worker() -> None:
 
 
 def test_a_dead_worker_costs_only_its_feeds() -> None:
-    pool = ParsePool(workers=1, inline_below=0)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
 
     async def scenario() -> None:
         await pool.parse(SOURCE, fetched(big_feed()), NOW)
@@ -100,13 +101,15 @@ def test_a_dead_worker_costs_only_its_feeds() -> None:
         pool.close()
 
 
+@pytest.mark.parametrize("round_size", ["small", "large"])
 def test_no_fetch_fails_because_our_own_work_delays_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, round_size: str
 ) -> None:
     """Many slow feeds, few fetch slots, a short connect timeout, big feeds parsed in worker
-    processes and threads hogging the CPU in the service process: every feed that answered
-    in time is recorded as a success (waiting for a slot is not a connect timeout), and no
-    body is parsed on the event loop's thread.
+    processes (a large round: two of them) or in threads (a small one: none), and threads
+    hogging the CPU in the service process: every feed that answered in time is recorded as
+    a success (waiting for a slot is not a connect timeout), and no body is parsed on the
+    event loop's thread.
 
     The big feeds come first, so their parsing (and the worker processes' start) overlaps
     the slow fetches. The 24 slow feeds queue ~4.8 s for the 4 slots, well past the 3 s
@@ -145,7 +148,11 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
             path = tmp_path / "feeds.opml"
             path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
             service = Service(path, tmp_path / "agg.db", settings)
-            service.polls.parser = ParsePool(inline_below=16 * 1024)
+            if round_size == "large":  # any big body goes to a worker, and both start
+                pool = ParsePool(workers=2, inline_below=16 * 1024, inline_budget=0, spread_above=0)
+            else:  # the big bodies fit the pass's budget for threads
+                pool = ParsePool(workers=2, inline_below=16 * 1024, inline_budget=2**30)
+            service.polls.parser = pool
             hogs = [threading.Thread(target=hog, args=(k,)) for k in range(2)]
             group = service._group_and_summarize
 
@@ -171,7 +178,10 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
             assert report.items_new == 6 * 60
             assert all(hogged), "the hogs ran while feeds were fetched"
             assert threading.get_ident() not in parsed_on, "a body was parsed on the loop"
-            assert len(parsed_on) == 24  # the small bodies, in threads; the big ones in workers
+            if round_size == "large":  # the small bodies in threads, the big ones in workers
+                assert len(parsed_on) == 24 and pool.started == 2
+            else:
+                assert len(parsed_on) == 30 and pool.started == 0
 
     asyncio.run(scenario())
 
@@ -190,7 +200,7 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
                 "</outline></body></opml>"
             )
             service = Service(path, tmp_path / "agg.db", Settings())
-            service.polls.parser = ParsePool(workers=1, inline_below=0)
+            service.polls.parser = ParsePool(workers=1, inline_below=0, inline_budget=0)
             group = service._group_safely
 
             def counting_group() -> int:
@@ -211,3 +221,46 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
 
     asyncio.run(scenario())
     assert workers_while_grouping == [0, 0]
+
+
+def test_the_pool_is_sized_to_each_pass_s_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One service, four passes over the same pool: 14 big bodies start two workers (more
+    waits for them than `spread_above`), then 2 changed feeds parse in threads within the
+    pass's budget (no worker), then 5 changed feeds start one worker, and 2 changed feeds
+    start one when the parser is not loaded in the service's process; every item is stored."""
+    size = len(big_feed(60, tag="a00"))
+    pool = ParsePool(
+        workers=2, inline_below=16 * 1024, inline_budget=2 * size + 100, spread_above=6 * size
+    )
+    started: list[int] = []
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"a{n:02d}")) for n in range(14)]
+            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
+            path = tmp_path / "feeds.opml"
+            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
+            service = Service(path, tmp_path / "agg.db", Settings())
+            service.polls.parser = pool
+            service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
+            reports = []
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    for changed, tag in ((14, "a"), (2, "b"), (5, "c"), (2, "d")):
+                        if tag == "d":
+                            monkeypatch.setattr(parse_pool_module, "parser_loaded", lambda: False)
+                        for n in range(changed):
+                            up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"{tag}{n:02d}"))
+                        before = pool.started
+                        reports.append(await service.poll_cycle(fetcher, everything=True))
+                        started.append(pool.started - before)
+            finally:
+                service.close()
+            assert [r.items_new for r in reports] == [14 * 60, 2 * 60, 5 * 60, 2 * 60]
+            assert [r.errors for r in reports] == [0, 0, 0, 0]
+
+    asyncio.run(scenario())
+    assert started == [2, 0, 1, 1]
