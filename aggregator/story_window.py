@@ -91,6 +91,13 @@ class StoryWindow:
         for term in self._counts.df:
             intern(term)
 
+    def forget_memos(self) -> None:
+        """Empty the three bounded memos (those a pickled window leaves out): each entry is
+        made again from its record when next asked, as after an eviction. For a process
+        whose window groups nothing more for a while (summarising, the snapshot's write)."""
+        for memo in (self._full, self._unpacked, self._tallies):
+            memo.clear()
+
     # --- state ------------------------------------------------------------------------------
 
     @property

@@ -564,3 +564,30 @@ def test_a_members_plain_headline_is_kept_as_its_text() -> None:
     assert member._headline == ""
     member.headline = None
     assert member.headline is None
+
+
+def test_a_window_whose_memos_were_emptied_groups_as_one_that_kept_them() -> None:
+    """`forget_memos` (after a last pass's grouping, before the snapshot's write) empties the
+    full features, vector dicts and tallies kept; what is asked for later is made again from
+    the records: the same stories, scores, merges and regroups."""
+    items = _invented_stream(240)
+    settings = ClusterSettings(active_window=timedelta(hours=6))
+
+    def run(forget: bool) -> list[tuple[str, str, tuple[str, ...]]]:
+        clusterer, out = Clusterer(settings), []
+        for n, one in enumerate(items):
+            now = one.published or T0
+            clusterer.expire(now)
+            short = replace(one, text=one.text[:60]) if n % 5 == 0 else one
+            a = clusterer.assign(short, now)
+            out.append((a.story_id, repr(a.score), a.merged))
+            if n % 5 == 0:
+                r = clusterer.regroup(one, now)
+                out.append((r.story_id, r.terms, r.merged) if r else ("", "", ()))
+            if forget and n % 7 == 0:
+                assert clusterer._full or clusterer._unpacked or clusterer._tallies or n == 0
+                clusterer.forget_memos()
+                assert not (clusterer._full or clusterer._unpacked or clusterer._tallies)
+        return out
+
+    assert run(forget=True) == run(forget=False)
