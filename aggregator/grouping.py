@@ -46,6 +46,9 @@ class Between(Protocol):
     def run_done(self) -> None:
         """A run was grouped and another follows."""
 
+    def last_run_counted(self) -> None:
+        """The last run's items are counted: only assigning them is left."""
+
 
 def publication_runs(
     items: Sequence[D], now: datetime, length: timedelta
@@ -95,12 +98,16 @@ def group_pending(
         terms = None
         if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
             parts = [_parts([key.id for key in run], chunk) for _, run in runs]
-            terms = TermPool.for_runs(parts, store.item_texts, clusterer.settings.text_tokens)
+            # (the last run's shingles are hashed here: see `_group_run`)
+            terms = TermPool.for_runs(
+                parts, store.item_texts, clusterer.settings.text_tokens, last_shingles=False
+            )
         try:
             for index, (clock, run) in enumerate(runs):
                 ids = [key.id for key in run]
-                count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between)
-                if between is not None and index < len(runs) - 1:
+                last = index == len(runs) - 1
+                count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between, last)
+                if between is not None and not last:
                     between.run_done()
         finally:
             if terms is not None:
@@ -122,6 +129,7 @@ def _group_run(
     now: datetime,
     terms: TermPool | None = None,
     between: Between | None = None,
+    last: bool = False,
 ) -> int:
     """Group one run of publication time (see `group_pending`); returns its length.
 
@@ -129,7 +137,10 @@ def _group_run(
     any is assigned. Between the walks, and while assigning, the store changes only the rows
     of items already grouped (theirs, their stories', and earlier items found to be
     furniture), so the second walk reads what the first did. `terms`, when given, has the
-    grouping terms of each part as it is counted."""
+    grouping terms of each part as it is counted. Once the `last` run is counted, the helper
+    processes are let go (`terms` has nothing more to do, `between` is told): the window
+    is at its largest as that run's items are assigned, and the helpers' memory is not
+    added to it."""
 
     def parts() -> Iterator[list[Item]]:
         for start in range(0, len(ids), chunk):
@@ -143,6 +154,8 @@ def _group_run(
             clusterer.observe(part, terms.terms(part))
         if between is not None:
             between.part_done()
+    if last and between is not None:
+        between.last_run_counted()
     for part in parts():
         if terms is not None:
             terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)

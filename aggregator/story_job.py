@@ -250,7 +250,7 @@ class StoryJob:
             self.clusterer.forget_memos()  # (the window's own: ~30 MB at 60k items)
         release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
-        if ahead is not None and ahead.pool is not None:
+        if ahead is not None and ahead.started:  # (its answers; its pool or a new one)
             return self._summarise_on_workers(dirty, now, ahead)
         if SummaryPool.worth_it(self.summarizer, len(dirty)):
             return self._summarise_on_workers(dirty, now)

@@ -13,7 +13,10 @@ the same; a story that changed meanwhile costs a worker's summary and one more r
 Nothing is read or started for a pass of one run, or until `MIN_STORIES` stories are dirty
 (the workers' memory is paid only by a big pass); reads stay `AHEAD` stories ahead of the
 workers, so the answers wait in memory, not the inputs; an answer that is in waits as its
-packed bytes alone (its future is let go at the next part).
+packed bytes alone (its future is let go at the next part). Nothing more is handed out once
+the last run is counted (`last_run_counted`): the workers answer what they were handed and
+exit, so they are not alive beside the window at its largest, as the last run is assigned;
+the pass's summarising starts its pool again and takes the answers.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class SummariesAhead:
         self._busy: list[tuple[str, Future[bytes]]] = []  # answers not in yet, oldest first
         self.handed = 0  # stories handed to the workers
         self.used = 0  # answers taken
+        self._last = False  # the last run is counted: nothing more is handed out
 
     @staticmethod
     def possible(summarizer: object) -> bool:
@@ -71,8 +75,8 @@ class SummariesAhead:
 
     def run_done(self) -> None:
         """A run was grouped and another follows: its dirty stories are read from now on."""
-        if self.pool is not None and not self.pool.alive:
-            return  # (a worker died: the pass summarises everything later)
+        if self._last or (self.pool is not None and not self.pool.alive):
+            return  # (the last run, or a worker died: the pass summarises the rest later)
         fresh = [story for story in self._dirty() if story not in self._seen]
         self._seen.update(fresh)
         self._queue = fresh[::-1] + self._queue
@@ -102,6 +106,20 @@ class SummariesAhead:
             self._asked[story_id] = (inputs_digest(story), future)
             self._busy.append((story_id, future))
         self.handed += len(futures)
+
+    @property
+    def started(self) -> bool:
+        """Whether stories were handed to the workers (their answers may be taken)."""
+        return self.handed > 0 or self.pool is not None
+
+    def last_run_counted(self) -> None:
+        """Only the last run's assignment is left: nothing more is read or handed out, and
+        the workers are let go once they have answered what they were handed."""
+        self._last = True
+        self._queue = []
+        if self.pool is not None:
+            self.pool.let_go()
+            self.pool = None
 
     def _settle(self) -> None:
         """Keep each answer that came in as its bytes, without its future (~0.7 KB less

@@ -113,12 +113,21 @@ class TermPool(InPlaceFallback):
 
     @classmethod
     def for_runs(
-        cls, runs: Sequence[Sequence[Sequence[str]]], read: Read, text_tokens: int
+        cls,
+        runs: Sequence[Sequence[Sequence[str]]],
+        read: Read,
+        text_tokens: int,
+        last_shingles: bool = True,
     ) -> TermPool:
         """A pool for a grouping pass over `runs` (each a list of parts): a run's parts are
-        counted (their terms asked for) and then assigned (their shingles asked for)."""
-        parts = [part for run in runs for _ in (TERMS, NEAR) for part in run]
-        kinds = [kind for run in runs for kind in (TERMS, NEAR) for _ in run]
+        counted (their terms asked for) and then assigned (their shingles asked for, but for
+        the last run's when `last_shingles` is false: the worker then exits once the last
+        run is counted, and those texts are hashed in place as they are compared)."""
+        walks = [(run, kind) for run in runs for kind in (TERMS, NEAR)]
+        if not last_shingles and walks:
+            walks.pop()
+        parts = [part for run, _ in walks for part in run]
+        kinds = [kind for run, kind in walks for _ in run]
         return cls(parts, read, text_tokens, kinds)
 
     @staticmethod

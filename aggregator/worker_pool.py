@@ -280,7 +280,7 @@ class _Share:
         self._mine = []
         if self._held:
             self._held = False
-            _let_go(self.pool, wait)
+            _let_go(self.pool, wait, cancel_futures)
 
 
 _shared: WorkerPool | None = None
@@ -302,7 +302,7 @@ def helpers() -> _Share:
         return _Share(_shared)
 
 
-def _let_go(pool: WorkerPool, wait: bool) -> None:
+def _let_go(pool: WorkerPool, wait: bool, cancel_futures: bool) -> None:
     global _shared, _holders
     with _shared_lock:
         if pool is _shared:
@@ -310,7 +310,7 @@ def _let_go(pool: WorkerPool, wait: bool) -> None:
             if _holders > 0:
                 return
             _shared = None
-    pool.shutdown(wait=wait, cancel_futures=True)
+    pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class InPlaceFallback:
@@ -336,4 +336,11 @@ class InPlaceFallback:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def let_go(self) -> None:
+        """Hand the pool nothing more: the tasks handed out are still done (their futures
+        answered), then the workers exit unless another holds them; without waiting."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
             self._pool = None

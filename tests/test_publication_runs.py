@@ -114,12 +114,16 @@ class _Heard:
         self.store, self.items = store, items
         self.parts = 0
         self.runs: list[int] = []
+        self.last: list[tuple[int, int]] = []  # (parts done, items with a story) then
 
     def part_done(self) -> None:
         self.parts += 1
 
     def run_done(self) -> None:
         self.runs.append(len(self.store.story_ids([i.id for i in self.items])))
+
+    def last_run_counted(self) -> None:
+        self.last.append((self.parts, len(self.store.story_ids([i.id for i in self.items]))))
 
 
 def test_between_hears_of_each_part_and_of_every_run_but_the_last() -> None:
@@ -137,6 +141,8 @@ def test_between_hears_of_each_part_and_of_every_run_but_the_last() -> None:
             group_pending(plain, Clusterer(), NOW, chunk=1)
             assert between.parts == 2 * len(chosen)  # (a part an item: counted, then assigned)
             assert between.runs == list(range(1, len(chosen) - 1))
+            # the last run (today's two items) counted, none of it assigned yet
+            assert between.last == [(2 * len(chosen) - 2, len(chosen) - 2)]
             assert stories(heard, chosen) == stories(plain, chosen)
         finally:
             heard.close()

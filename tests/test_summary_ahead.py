@@ -225,3 +225,33 @@ def test_answers_lost_with_their_worker_are_summarised_in_place_when_taken(
         assert not pool.alive
     finally:
         ahead.close()
+
+
+def test_once_the_last_run_is_counted_the_workers_answer_what_they_hold_and_are_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    two_cores(monkeypatch, min_stories=1)
+    here = ExtractiveSummarizer()
+    dirty = stories(6)
+    read: list[str] = []
+    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: read.append(s) or dirty[s])
+    ahead.run_done()
+    ahead.part_done()
+    worker = ahead.pool
+    assert worker is not None and ahead.handed == 6
+    ahead.last_run_counted()
+    assert ahead.pool is None and not worker.alive and ahead.started
+    dirty.update(stories(9))  # (stories the last run made dirty: read when summarising)
+    ahead.run_done()
+    ahead.part_done()
+    assert ahead.handed == 6 and len(read) == 6  # nothing more read or handed out
+    after = summary_pool.SummaryPool(here)  # (the pass's summarising starts a pool again)
+    try:
+        for story_id in sorted(read):
+            answer = ahead.take(story_id, dirty[story_id])
+            assert answer is not None
+            assert after.result(answer) == here.summarize(*dirty[story_id])
+        assert ahead.used == 6 and after.alive
+    finally:
+        after.close()
+        ahead.close()

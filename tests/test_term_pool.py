@@ -196,6 +196,37 @@ def test_the_workers_shingles_reach_the_near_memo_before_each_part_is_assigned(
     assert near_text._memo[near_text.text_key(long.text)] == real(long.text)
 
 
+def test_without_the_last_runs_shingles_the_worker_leaves_once_the_last_run_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a grouping pass asks for: its last run's texts are hashed in place as they are
+    compared, so the worker is not alive beside the window as it grows to its largest."""
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    runs = [parts_of(items[:30], 10), parts_of(items[30:], 10)]
+    monkeypatch.setattr(term_pool, "TASK", 4)
+    near_text.clear_memo()
+    pool = TermPool.for_runs(runs, read(by_id), TEXT_TOKENS, last_shingles=False)
+    try:
+        for part in runs[0]:
+            pool.terms([by_id[i] for i in part])
+        for part in runs[0]:
+            for _, _, task in list(pool._tasks):
+                task.result(timeout=120)
+            pool.near([by_id[i] for i in part])
+        assert all(near_text.text_key(by_id[i].text) in near_text._memo for i in runs[0][0])
+        for part in runs[1]:
+            assert pool._pool is not None
+            found = pool.terms([by_id[i] for i in part])
+            assert found == in_place_terms([by_id[i] for i in part])
+        assert pool._pool is None  # the worker left once the last run was counted
+        for part in runs[1]:
+            pool.near([by_id[i] for i in part])  # (nothing: hashed here when compared)
+        assert not any(near_text.text_key(by_id[i].text) in near_text._memo for i in runs[1][0])
+    finally:
+        pool.close()
+
+
 def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
     items = many_hours()[:20]
     by_id = {i.id: i for i in items}
