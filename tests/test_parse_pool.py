@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import multiprocessing
 import os
 import signal
 import threading
@@ -13,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import psutil
 import pytest
 from upstream import Upstream
 
@@ -204,7 +204,8 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
             group = service._group_safely
 
             def counting_group() -> int:
-                workers_while_grouping.append(len(multiprocessing.active_children()))
+                # (the workers are fresh interpreters, not multiprocessing's: children of ours)
+                workers_while_grouping.append(len(psutil.Process().children()))
                 return group()
 
             service._group_safely = counting_group  # type: ignore[method-assign]
@@ -218,6 +219,7 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
                 service.close()
             assert (first.items_new, second.items_new) == (120, 120)
             assert (first.errors, second.errors) == (0, 0)
+            assert service.polls.parser.started == 2  # one worker a pass
 
     asyncio.run(scenario())
     assert workers_while_grouping == [0, 0]
