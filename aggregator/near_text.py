@@ -124,22 +124,39 @@ def _sorted_hashes(text: str) -> array[int]:
 
 def clear_memo() -> None:
     """Forget every memoised text (tests and benches)."""
-    global _memo_size
+    global _memo_size, _last
     with _memo_lock:
         _memo.clear()
         _memo_size = 0
+        _last = ("", array("I"))
+
+
+# The text `near_keys` or `near_shingles` last looked at (the same object: an item being
+# grouped asks three times, for its candidates, its check and its stored keys), its hashes
+_last: tuple[str, array[int]] = ("", array("I"))
+
+
+def _own_hashes(text: str) -> array[int]:
+    """`_sorted_hashes` of the item being grouped, by identity of the last text asked."""
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    found = _sorted_hashes(text)
+    _last = (text, found)
+    return found
 
 
 def near_keys(text: str) -> list[str]:
     """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
     bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
     checked in full by `near`. Empty for texts too short to compare."""
-    return [f"{h:08x}" for h in _sorted_hashes(text)[:NEAR_KEYS]]
+    return [f"{h:08x}" for h in _own_hashes(text)[:NEAR_KEYS]]
 
 
 def near_shingles(text: str) -> frozenset[int]:
     """The shingles the near check compares: empty for texts too short to compare."""
-    return frozenset(_sorted_hashes(text))
+    return frozenset(_own_hashes(text))
 
 
 def near(mine: frozenset[int], text: str, threshold: float) -> bool:

@@ -78,6 +78,26 @@ def test_a_stored_text_is_tokenised_once_however_often_it_is_a_candidate(
     assert calls.count(stored.text) == 1
 
 
+def test_the_item_being_grouped_is_looked_up_once_and_no_other_text_takes_its_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked: list[str] = []
+    real = near_text._sorted_hashes
+    monkeypatch.setattr(near_text, "_sorted_hashes", lambda text: looked.append(text) or real(text))
+    rng = random.Random(11)
+    item, other = _text(rng, 120), _text(rng, 120)
+    keys, mine = near_keys(item), near_shingles(item)
+    assert near(mine, other, 0.8) is False  # (a candidate checked between the item's asks)
+    assert near_keys(item) == keys
+    assert looked == [item, other]
+    equal = "".join(list(item))  # the same text, another object: looked up again, same answer
+    assert near_keys(other) != keys and near_shingles(other) != mine
+    assert near_keys(equal) == keys and near_shingles(equal) == mine
+    assert looked == [item, other, other, equal]
+    clear_memo()
+    assert near_keys(item) == keys and looked[-1] is item
+
+
 def test_the_memo_is_bounded_by_texts_and_by_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(near_text, "MEMO_TEXTS", 5)
     monkeypatch.setattr(near_text, "MEMO_HASHES", 400)
