@@ -5,8 +5,8 @@ is written in, guessed from which list its words hit most, plus the project's sh
 list (the package's English list also holds news words such as "fire", so it is not used).
 Languages without a list are handled by the clusterer, which gives no weight to terms that
 a large share of active items contain. A word is one term however it is spelt: with or
-without its accents, and in its -ed and -ing forms, whose e the light stemmer lost
-(`fold_marks`, `_restore_e`).
+without its accents, in its -ed and -ing forms, whose e the light stemmer lost
+(`fold_marks`, `_restore_e`), and an -ing noun in its plural ("rankings" = "ranking").
 """
 
 from __future__ import annotations
@@ -86,10 +86,19 @@ def _restore_e(word: str, stemmed: str) -> str:
     return stemmed
 
 
+# "things", "kings", "brings" and shorter keep their s: their singular is not an -ing form
+# the light stemmer shortens (it takes -ing off words of six letters or more).
+_SHORTEST_INGS = 6
+
+
 def _grouping_stem(word: str) -> str:
     """A grouping term: the light stemmer's stem of the word without accents, with the e
-    its -ed and -ing forms lost put back (`fold_marks`, `_restore_e`)."""
+    its -ed and -ing forms lost put back (`fold_marks`, `_restore_e`). A plural in -ings is
+    its singular's term: "rankings" = "ranking" = "rank" (the light stemmer takes one ending
+    off, so a plural lost only its s)."""
     word = fold_marks(word)
+    if len(word) > _SHORTEST_INGS and word.endswith("ings"):
+        word = word[:-1]
     stemmed = _light_stem(word)
     if stemmed is word or not word.endswith(("ed", "ing")):  # (nothing for `_restore_e`: most
         return stemmed  # words, asked before it slices the word twice)

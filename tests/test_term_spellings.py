@@ -1,5 +1,6 @@
 """One grouping term for a word however it is spelt: with or without its accents ("Beyoncé",
-"Beyonce"), and in its -ed or -ing form ("designated", "designates"). Invented fixtures only."""
+"Beyonce"), in its -ed or -ing form ("designated", "designates"), and as the plural of an -ing
+noun ("rankings", "ranking"). Invented fixtures only."""
 
 from __future__ import annotations
 
@@ -60,13 +61,36 @@ def test_an_e_is_put_back_only_where_the_word_had_one() -> None:
     assert terms.stem("wanted") == "want"
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("rankings", "ranking", "ranked"),
+        ("shootings", "shooting", "shoot"),
+        ("hearings", "hearing"),
+        ("buildings", "building", "build"),
+        ("closings", "closing", "closed"),
+    ],
+)
+def test_an_ing_nouns_plural_is_its_singulars_term(forms: tuple[str, ...]) -> None:
+    assert len({terms.stem(w) for w in forms}) == 1
+
+
+def test_short_words_in_ings_keep_what_they_had() -> None:
+    assert terms.stem("things") == "thing"  # (its singular keeps its -ing)
+    assert terms.stem("kings") == "king"
+    assert terms.stem("brings") == "bring"
+
+
 def _without(monkeypatch: pytest.MonkeyPatch, rule: str) -> None:
-    """Terms made without one rule: "fold" (accents kept) or "e" (no e put back)."""
+    """Terms made without one rule: "fold" (accents kept), "e" (no e put back) or "ings"
+    (an -ings plural loses its s only)."""
 
     def stem(word: str) -> str:
         if rule == "fold":
             return terms._restore_e(word, terms._light_stem(word))
-        return terms._light_stem(fold_marks(word))
+        if rule == "ings" and word.endswith("ings"):
+            return terms._light_stem(fold_marks(word))
+        return terms._light_stem(fold_marks(word)) if rule == "e" else terms._grouping_stem(word)
 
     monkeypatch.setattr(terms, "stem", stem)
     monkeypatch.setattr(terms, "_stem_once", stem)
@@ -117,3 +141,22 @@ def test_two_reports_writing_a_verb_in_two_forms_join(monkeypatch: pytest.Monkey
     assert _pair(DESIGNATED, DESIGNATES)
     _without(monkeypatch, "e")
     assert not _pair(DESIGNATED, DESIGNATES)
+
+
+RANKINGS = (
+    "Tarrow College climbs in the Vessmark rankings",
+    "Tarrow College rose five places this year, the Vessmark tables published on Wednesday show, "
+    "after a rise in research income and in its share of foreign staff.",
+)
+RANKING = (
+    "Vessmark ranking lifts Tarrow College",
+    "",
+)
+
+
+def test_two_reports_writing_an_ing_noun_singular_and_plural_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _pair(RANKINGS, RANKING)
+    _without(monkeypatch, "ings")
+    assert not _pair(RANKINGS, RANKING)
