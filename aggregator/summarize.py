@@ -275,13 +275,19 @@ class ExtractiveSummarizer:
         body = [u for u in units if u.position >= 0 and u.terms]
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
         if ranked and headline_source >= 0:
-            own = [u for u in ranked if u.source == headline_source]
-            own = [
-                u for u in own if contained(u.terms, u.weight, headline, idf) < _HEADLINE_CONTAINS
-            ]
-            if own and own[0].score >= _LEAD_FROM_HEADLINE * ranked[0].score:
-                ranked.remove(own[0])
-                ranked.insert(0, own[0])
+            # (the best of the headline's source that the headline does not contain)
+            best = next(
+                (
+                    u
+                    for u in ranked
+                    if u.source == headline_source
+                    and contained(u.terms, u.weight, headline, idf) < _HEADLINE_CONTAINS
+                ),
+                None,
+            )
+            if best is not None and best.score >= _LEAD_FROM_HEADLINE * ranked[0].score:
+                ranked.remove(best)
+                ranked.insert(0, best)
         facts = {id(u): fact_terms_of(u.text, u.terms) for u in body}
         per_source: dict[int, set[str]] = {}
         for u in body:
