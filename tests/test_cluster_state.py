@@ -8,6 +8,7 @@ import pickle
 import random
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from sys import intern
@@ -486,28 +487,37 @@ def test_crowded_terms_change_no_story(monkeypatch: Any) -> None:
         _empty(clusterer)
 
 
+_STREAM_SETTINGS = ClusterSettings(active_window=timedelta(hours=6))
+
+
+def _outcomes(
+    clusterer: Clusterer, after: Callable[[Clusterer, int], None] | None = None
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Each assign's and regroup's outcome over the invented stream: every fifth item comes
+    short first, then whole (its article arrives: its features change in its story);
+    `after(clusterer, n)` runs after the n-th item."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for n, one in enumerate(_invented_stream(240)):
+        now = one.published or T0
+        clusterer.expire(now)
+        short = replace(one, text=one.text[:60]) if n % 5 == 0 else one
+        a = clusterer.assign(short, now)
+        out.append((a.story_id, repr(a.score), a.merged))
+        if n % 5 == 0:
+            r = clusterer.regroup(one, now)
+            out.append((r.story_id, r.terms, r.merged) if r else ("", "", ()))
+        if after is not None:
+            after(clusterer, n)
+    return out
+
+
 def test_term_tallies_are_kept_for_a_bounded_few_stories(monkeypatch: Any) -> None:
     """A story's term tally is kept only while it is among the `_TALLIES_KEPT` joined most
     lately, and counted from its log when it is needed again: the same stories, scores,
     merges and regroups as with every tally kept, and every tally kept equals its log's."""
-    items = _invented_stream(240)
-    settings = ClusterSettings(active_window=timedelta(hours=6))
-
-    def run() -> tuple[list[tuple[str, str, tuple[str, ...]]], Clusterer]:
-        clusterer, out = Clusterer(settings), []
-        for n, one in enumerate(items):
-            now = one.published or T0
-            clusterer.expire(now)
-            short = replace(one, text=one.text[:60]) if n % 5 == 0 else one
-            a = clusterer.assign(short, now)
-            out.append((a.story_id, repr(a.score), a.merged))
-            if n % 5 == 0:  # its article arrives: the item's features change in its story
-                r = clusterer.regroup(one, now)
-                out.append((r.story_id, r.terms, r.merged) if r else ("", "", ()))
-        return out, clusterer
-
     monkeypatch.setattr(story_window, "_TALLIES_KEPT", 2)
-    got, bounded = run()
+    bounded = Clusterer(_STREAM_SETTINGS)
+    got = _outcomes(bounded)
     assert 0 < len(bounded._tallies) <= 2
     for story, tf in bounded._tallies.items():
         assert tf == log_tally(story)
@@ -516,8 +526,7 @@ def test_term_tallies_are_kept_for_a_bounded_few_stories(monkeypatch: Any) -> No
         sdf.update(log_tally(story).keys())
     assert +bounded._counts.sdf == sdf
     monkeypatch.setattr(story_window, "_TALLIES_KEPT", 100_000)
-    want, _ = run()
-    assert got == want
+    assert got == _outcomes(Clusterer(_STREAM_SETTINGS))
     assert any(m for _, _, m in got)  # (merges happened)
 
 
@@ -570,24 +579,12 @@ def test_a_window_whose_memos_were_emptied_groups_as_one_that_kept_them() -> Non
     """`forget_memos` (after a last pass's grouping, before the snapshot's write) empties the
     full features, vector dicts and tallies kept; what is asked for later is made again from
     the records: the same stories, scores, merges and regroups."""
-    items = _invented_stream(240)
-    settings = ClusterSettings(active_window=timedelta(hours=6))
 
-    def run(forget: bool) -> list[tuple[str, str, tuple[str, ...]]]:
-        clusterer, out = Clusterer(settings), []
-        for n, one in enumerate(items):
-            now = one.published or T0
-            clusterer.expire(now)
-            short = replace(one, text=one.text[:60]) if n % 5 == 0 else one
-            a = clusterer.assign(short, now)
-            out.append((a.story_id, repr(a.score), a.merged))
-            if n % 5 == 0:
-                r = clusterer.regroup(one, now)
-                out.append((r.story_id, r.terms, r.merged) if r else ("", "", ()))
-            if forget and n % 7 == 0:
-                assert clusterer._full or clusterer._unpacked or clusterer._tallies or n == 0
-                clusterer.forget_memos()
-                assert not (clusterer._full or clusterer._unpacked or clusterer._tallies)
-        return out
+    def forget(clusterer: Clusterer, n: int) -> None:
+        if n % 7 == 0:
+            assert clusterer._full or clusterer._unpacked or clusterer._tallies or n == 0
+            clusterer.forget_memos()
+            assert not (clusterer._full or clusterer._unpacked or clusterer._tallies)
 
-    assert run(forget=True) == run(forget=False)
+    want = _outcomes(Clusterer(_STREAM_SETTINGS))
+    assert _outcomes(Clusterer(_STREAM_SETTINGS), after=forget) == want
