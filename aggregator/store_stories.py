@@ -177,13 +177,17 @@ class StoriesStore(StoreBase):
         stamp = second.astimezone(UTC).replace(microsecond=min(taken, 999_999))
         return stamp.isoformat()
 
-    def stored_summary(self, story_id: str, inputs_key: str) -> Summary | None:
-        """The story's summary if it was written from the inputs `inputs_key` names."""
+    def summary_state(self, story_id: str, inputs_key: str) -> tuple[str | None, Summary | None]:
+        """The story's published headline (`published_headline`), and its stored summary if
+        it was written from the inputs `inputs_key` names: one read of its summary row."""
         rows = list(
             self._rows(
-                "SELECT m.* FROM stories s JOIN summaries m ON m.story_id = s.id "
-                "WHERE s.id = ? AND s.summary_inputs = ?",
-                [story_id, inputs_key],
+                "SELECT s.summary_inputs AS inputs_key, m.* FROM summaries m "
+                "LEFT JOIN stories s ON s.id = m.story_id WHERE m.story_id = ?",
+                [story_id],
             )
         )
-        return summary_from_row(rows[0]) if rows else None
+        if not rows:
+            return None, None
+        row = rows[0]
+        return row["headline"], summary_from_row(row) if row["inputs_key"] == inputs_key else None

@@ -341,10 +341,9 @@ class StoryJob:
         texts = self.store.article_texts([i.id for i in originals])
         originals = with_article_text(originals, texts)
         inputs = summary_inputs(originals)
-        headline = self.store.published_headline(story_id)
         key = inputs_key(self.summarizer, inputs)
         # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
-        summary = self.store.stored_summary(story_id, key)
+        headline, summary = self.store.summary_state(story_id, key)
         return _Prepared(story_id, members, originals, inputs, headline, key, summary)
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:

@@ -127,6 +127,24 @@ def test_an_edit_marks_the_story_dirty_and_keeps_membership() -> None:
     assert store.story_items("s1")[0].text == "Updated text"
 
 
+def test_summary_state_is_the_published_headline_and_the_summary_of_the_same_inputs() -> None:
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    assert store.summary_state("s1", "k1") == (None, None)  # never published
+    written = summary("Published headline", ("Fact one.", "Fact two."))
+    store.save_summary("s1", written, "fp1", [("World News", 1.0)], NOW, "k1")
+    headline, stored = store.summary_state("s1", "k1")
+    assert headline == "Published headline" == store.published_headline("s1")
+    assert stored is not None and stored.bullets == written.bullets
+    assert stored.sources == written.sources and stored.headline == written.headline
+    # Other inputs: the headline readers saw, but no summary to reuse.
+    assert store.summary_state("s1", "k2") == ("Published headline", None)
+    store.save_summary("s1", written, "fp1", [("World News", 1.0)], NOW, None)
+    assert store.summary_state("s1", "k1") == ("Published headline", None)
+
+
 def test_summary_versions_bump_only_on_material_change() -> None:
     store = Store()
     store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
