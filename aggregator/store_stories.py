@@ -32,10 +32,29 @@ def _change_time(
 
 
 class StoriesStore(StoreBase):
-    """Stories to summarise and their stored summaries."""
+    """Stories to summarise and their stored summaries.
+
+    A story to summarise is dirty: every change to what its summary is written from (an item
+    joins, leaves, is edited or found furniture, article text arrives, a feed changes
+    category) marks it 1. A pass that reads a dirty story ahead, while it still groups, marks
+    it `READ_AHEAD`: still dirty, and unchanged since it was read for as long as it keeps
+    that mark."""
+
+    READ_AHEAD = 2
 
     def dirty_stories(self) -> list[str]:
-        return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY id")]
+        return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty > 0 ORDER BY id")]
+
+    def mark_read_ahead(self, story_id: str) -> None:
+        """The dirty story was read as it is now (see the class)."""
+        self.conn.execute(
+            "UPDATE stories SET dirty = ? WHERE id = ? AND dirty > 0", [self.READ_AHEAD, story_id]
+        )
+
+    def read_ahead_unchanged(self) -> set[str]:
+        """The stories marked read ahead that nothing changed since."""
+        rows = self._rows("SELECT id FROM stories WHERE dirty = ?", [self.READ_AHEAD])
+        return {r["id"] for r in rows}
 
     def story_items(self, story_id: str) -> list[Item]:
         rows = self.conn.execute(

@@ -95,6 +95,8 @@ class _Prepared:
     headline: str | None = None
     key: str | None = None
     summary: Summary | None = None  # the stored one when its inputs are unchanged
+    outlets: int = 0  # distinct outlets of `originals` (every one, not only the inputs')
+    categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
 
 
 class StoryJob:
@@ -132,6 +134,9 @@ class StoryJob:
         self._unsaved = False
         self._stamp: tuple[str, int] | None = None
         self._failed = False
+        # The stories read ahead this pass (`_read_ahead`), as `_finish` needs them: a story
+        # the store still marks unchanged since is not read again (`_summarise_on_workers`).
+        self._read_early: dict[str, _Prepared] = {}
 
     def close(self) -> None:
         closer = getattr(self.summarizer, "close", None)
@@ -265,6 +270,7 @@ class StoryJob:
     def _ahead(self) -> SummariesAhead | None:
         """Summaries worked out while a big pass groups (`summary_ahead`), when the workers
         could run them."""
+        self._read_early = {}
         if not SummariesAhead.possible(self.summarizer):
             return None
         assert isinstance(self.summarizer, ExtractiveSummarizer)
@@ -272,10 +278,16 @@ class StoryJob:
 
     def _read_ahead(self, story_id: str) -> tuple[list[Item], str | None] | None:
         """A dirty story's summary inputs and published headline as summarising would read
-        them now; None when there is nothing to summarise (see `summary_ahead.Read`)."""
+        them now; None when there is nothing to summarise (see `summary_ahead.Read`). The
+        store marks the story read ahead until anything changes it, and what `_finish` needs
+        of it is kept (not its items)."""
         prepared = self._prepare(story_id)
         if prepared.summary is not None or prepared.inputs is None:
             return None
+        self.store.mark_read_ahead(story_id)
+        self._read_early[story_id] = dataclasses.replace(
+            prepared, members=[], originals=[], inputs=None
+        )
         return prepared.inputs, prepared.headline
 
     def _summarise_on_workers(
@@ -284,17 +296,30 @@ class StoryJob:
         """`run`'s summaries of many stories: the writer thread reads a batch, hands most of
         its stories to the workers and summarises the rest itself, then saves the batch
         before in one transaction, in order (the same summaries and writes as in place).
-        A story `early` summarised from the same inputs and headline takes that summary."""
+        A story `early` summarised from the same inputs and headline takes that summary; one
+        the store marks unchanged since it was read ahead takes it without being read again."""
         assert isinstance(self.summarizer, ExtractiveSummarizer)
         started = early.pool if early is not None else None
         pool = started if started is not None else SummaryPool(self.summarizer)
+        unchanged = self.store.read_ahead_unchanged() if early is not None else set()
         changed = 0
         try:
             in_flight: list[tuple[_Prepared, Future[Summary] | Future[bytes] | bytes | None]] = []
             for start in range(0, len(dirty) + SAVE_BATCH, SAVE_BATCH):
-                batch = [self._prepare(story_id) for story_id in dirty[start : start + SAVE_BATCH]]
-                wanted = [p for p in batch if p.summary is None and p.inputs is not None]
+                batch: list[_Prepared] = []
                 taken: dict[_Prepared, Future[bytes] | bytes] = {}
+                for story_id in dirty[start : start + SAVE_BATCH]:
+                    kept = self._read_early.pop(story_id, None)
+                    answer = None
+                    if early is not None and kept is not None and story_id in unchanged:
+                        answer = early.take_unchanged(story_id)
+                    if answer is not None and kept is not None:
+                        taken[kept] = answer
+                        batch.append(kept)
+                    else:
+                        batch.append(self._prepare(story_id))
+                # (a story taken unread is kept without its inputs: not wanted again)
+                wanted = [p for p in batch if p.summary is None and p.inputs is not None]
                 for p in wanted if early is not None else ():
                     if (future := early.take(p.story_id, (p.inputs, p.headline))) is not None:
                         taken[p] = future
@@ -344,7 +369,10 @@ class StoryJob:
         key = inputs_key(self.summarizer, inputs)
         # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
         headline, summary = self.store.summary_state(story_id, key)
-        return _Prepared(story_id, members, originals, inputs, headline, key, summary)
+        outlets, categories = outlet_count(originals), story_categories(members)
+        return _Prepared(
+            story_id, members, originals, inputs, headline, key, summary, outlets, categories
+        )
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
@@ -356,14 +384,16 @@ class StoryJob:
         if prepared.summary is None or empty:
             return 1 if self.store.withdraw_summary(prepared.story_id) else 0
         # Every distinct outlet counts, not only those the summary was written from.
-        summary = dataclasses.replace(
-            prepared.summary, outlet_count=outlet_count(prepared.originals)
-        )
-        # Categories count duplicates too: an article an outlet files under two
-        # categories puts the story in both.
-        categories = story_categories(prepared.members)
+        summary = dataclasses.replace(prepared.summary, outlet_count=prepared.outlets)
+        # Categories count duplicates too (`_prepare` reads them from every member): an
+        # article an outlet files under two categories puts the story in both.
         saved = self.store.save_summary(
-            prepared.story_id, summary, summary_fingerprint(summary), categories, now, prepared.key
+            prepared.story_id,
+            summary,
+            summary_fingerprint(summary),
+            prepared.categories,
+            now,
+            prepared.key,
         )
         return 1 if saved else 0
 

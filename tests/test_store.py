@@ -145,6 +145,27 @@ def test_summary_state_is_the_published_headline_and_the_summary_of_the_same_inp
     assert store.summary_state("s1", "k1") == ("Published headline", None)
 
 
+def test_a_story_read_ahead_stays_dirty_and_any_change_takes_its_mark() -> None:
+    store = Store()
+    state = FeedState("https://a.example/feed")
+    store.save_poll(state, [item("i1"), item("i2")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+        store.assign(item("i2"), "s2", None, NOW)
+    store.mark_read_ahead("s1")
+    store.mark_read_ahead("s2")
+    assert store.dirty_stories() == ["s1", "s2"]
+    assert store.read_ahead_unchanged() == {"s1", "s2"}
+    store.save_poll(state, [item("i1", text="Updated text", content_hash="changed")])
+    with store.transaction():
+        store.assign(item("i3"), "s2", None, NOW)  # (a later item joins)
+    assert store.read_ahead_unchanged() == set()
+    assert store.dirty_stories() == ["s1", "s2"]
+    store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    store.mark_read_ahead("s1")  # (a story no longer dirty keeps that)
+    assert store.dirty_stories() == ["s2"] and store.read_ahead_unchanged() == set()
+
+
 def test_summary_versions_bump_only_on_material_change() -> None:
     store = Store()
     store.save_poll(FeedState("https://a.example/feed"), [item("i1")])

@@ -66,11 +66,31 @@ def test_summaries_ahead_are_used_only_while_their_inputs_hold(
         taken.append((handed, future is not None))
         return future
 
+    unchanged: list[bool] = []  # taken unread, as the store marks it unchanged: its answer
+    real_unchanged = SummariesAhead.take_unchanged
+
+    def take_unchanged(self: SummariesAhead, story_id: str):  # type: ignore[no-untyped-def]
+        future = real_unchanged(self, story_id)
+        unchanged.append(future is not None)
+        return future
+
+    read: list[str] = []
+    real_prepare = story_job.StoryJob._prepare
+
+    def prepare(self: story_job.StoryJob, story_id: str):  # type: ignore[no-untyped-def]
+        read.append(story_id)
+        return real_prepare(self, story_id)
+
     monkeypatch.setattr(SummariesAhead, "take", take)
+    monkeypatch.setattr(SummariesAhead, "take_unchanged", take_unchanged)
+    monkeypatch.setattr(story_job.StoryJob, "_prepare", prepare)
     assert run_story_job(ahead) == changed >= 3  # (the filler stories have no bullet: unpublished)
     assert dump(ahead) == dump(in_place)
-    assert (True, True) in taken  # a story the later run left alone: its summary ahead
-    assert (True, False) in taken  # the quake story grew: summarised again
+    # The stories the later run left alone: their summaries ahead, each story read once.
+    assert unchanged and all(unchanged)
+    again = [h for h, _ in taken if h]  # read ahead, then read again (it changed)
+    assert len(read) - len(set(read)) == len(again) >= 1
+    assert (True, False) in taken  # the quake story grew: read again and summarised again
 
 
 def stories(n: int) -> dict[str, tuple[list[Item], str | None]]:
