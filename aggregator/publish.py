@@ -10,6 +10,7 @@ plain text: control characters XML cannot carry are dropped, the rest is escaped
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -186,10 +187,15 @@ def story_text(story: Story) -> str:
     return " ".join([headline(story), *(clean(b.text) for b in bullets)])
 
 
+# A story is listed in several feeds, formats and pages, its text the same in each: its
+# language is detected once (memoised by the text itself, a few thousand stories' worth).
+_text_language = functools.lru_cache(maxsize=2048)(detect_language)
+
+
 def story_language(story: Story, settings: PublishSettings) -> str:
     """The story's language: detected from its text, else what its sources' feeds declare,
     else the configured language of our feeds."""
-    return detect_language(story_text(story)) or story.declared_language or settings.language
+    return _text_language(story_text(story)) or story.declared_language or settings.language
 
 
 def reported_by(story: Story, names: int = 3) -> str:

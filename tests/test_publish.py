@@ -11,7 +11,9 @@ import feedparser
 import pytest
 from stories import make_story
 
+import aggregator.publish as publish
 from aggregator.feeds import render_feed
+from aggregator.lang import detect_language
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.pages import render_category_html, render_index_html, render_story_html
 from aggregator.publish import PublishSettings, excerpt, slugify, story_html_body
@@ -444,3 +446,20 @@ def test_a_short_source_list_is_listed_whole() -> None:
     body = story_html_body(make_story("small"), SETTINGS)
     assert "more sources" not in body and "more reports" not in body
     assert "value=" not in body
+
+
+def test_a_storys_language_is_detected_once_for_all_its_listings() -> None:
+    settings = PublishSettings(language="fr")
+    english = make_story("s1", "Ceasefire agreed as the talks were said to have ended")
+    other = make_story("s2", "Talks")
+    publish._text_language.cache_clear()
+    answers = [publish.story_language(s, settings) for s in (english, english, other, english)]
+    assert answers == ["en", "en", "fr", "en"]
+    assert detect_language(publish.story_text(english)) == "en"
+    assert detect_language(publish.story_text(other)) is None  # (the configured language)
+    info = publish._text_language.cache_info()
+    assert (info.misses, info.hits) == (2, 2)
+    # Another text (the story changed) is detected afresh.
+    changed = make_story("s1", "Ceasefire agreed as the talks were said to have ended at last")
+    assert publish.story_language(changed, settings) == "en"
+    assert publish._text_language.cache_info().misses == 3
