@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -263,7 +264,7 @@ def _reduction(cls: type) -> Any:
         return _reduce_datetime
     if cls is array:
         return _reduce_array
-    return _reduce_default if _slot_names(cls) is None else _reduce_slots
+    return _reduce_default if _slot_names(cls) is None else _slots_reduction(cls)
 
 
 def _reduce_default(obj: Any) -> Any:
@@ -282,18 +283,28 @@ def _reduce_array(obj: array[Any]) -> Any:
     return (array, (obj.typecode, pickle.PickleBuffer(obj)))
 
 
-def _reduce_slots(obj: Any) -> Any:
-    """Made (and remembered) first, as an instance of a subclass of its own that can be
-    filled, then its slots' values streamed into it (`_Filling`): a record reached again
-    through its own slots (a story's founder's story) is found made, and no tuple of its
-    values is made for the pickler to hold until the dump ends."""
-    cls = type(obj)
+def _slots_reduction(cls: type) -> Callable[[Any], Any]:
+    """A record of `cls` is made (and remembered) first, as an instance of a subclass of its
+    own that can be filled, then its slots' values are streamed into it (`_filling_class`): a
+    record reached again through its own slots (a story's founder's story) is found made,
+    and no tuple of its values is kept for the pickler to hold until the dump ends. Its
+    values are read in one call (`attrgetter`) unless a slot is unset (`_Unset`: left so)."""
     names = _slot_names(cls) or ()
-    values = [getattr(obj, n, _Unset) for n in names]
-    if not values:
-        return (copyreg.__newobj__, _CLASS_ARGS[cls])
-    whole = not any(value is _Unset for value in values)
-    return (object.__new__, _FILLING_ARGS[cls, whole], None, iter(values))
+    if not names:
+        empty = (copyreg.__newobj__, _CLASS_ARGS[cls])
+        return lambda obj: empty
+    get = attrgetter(*names)  # (of one name: the value, not a tuple)
+    read: Callable[[Any], Any] = get if len(names) > 1 else (lambda obj: (get(obj),))
+    whole = (object.__new__, _FILLING_ARGS[cls, True], None)
+
+    def reduce(obj: Any) -> Any:
+        try:
+            return (*whole, iter(read(obj)))
+        except AttributeError:  # (a slot left unset)
+            values = [getattr(obj, name, _Unset) for name in names]
+            return (object.__new__, _FILLING_ARGS[cls, False], None, iter(values))
+
+    return reduce
 
 
 class _FillingArgs(dict[tuple[type, bool], tuple[type]]):
