@@ -32,7 +32,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
@@ -271,7 +271,21 @@ def _reduce_default(obj: Any) -> Any:
     return obj.__reduce_ex__(5)  # (what the pickler does without a table entry)
 
 
+_FROM_TIMESTAMP = datetime.fromtimestamp  # (one object: the pickle names it once)
+_EXACT_SECONDS = 2**32  # a timestamp below this keeps its microseconds through a float
+
+
 def _reduce_datetime(obj: datetime) -> Any:
+    """A time at a fixed offset (UTC: every time grouping keeps) as its POSIX timestamp, a
+    float, and its zone: the pickler holds that pair until the dump ends (~80 bytes a time,
+    where its fields took ~136: a tuple of eight and the year). Below 2**32 s a float's error
+    is under 0.24 µs, and `fromtimestamp` rounds to the nearest µs: the time loads back
+    exactly. Any other time as its fields."""
+    zone = obj.tzinfo
+    if type(zone) is timezone and not obj.fold:
+        seconds = obj.timestamp()
+        if 0.0 <= seconds < _EXACT_SECONDS:
+            return (_FROM_TIMESTAMP, (seconds, zone))
     if obj.fold:
         return obj.__reduce_ex__(5)
     fields = (obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second, obj.microsecond)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import random
 import subprocess
 import sys
 from array import array
@@ -99,6 +100,22 @@ def test_counts_and_times_load_back_equal_in_the_same_order() -> None:
     assert type(c) is Counter and list(c.items()) == list(counts.items())
     assert t == times and [x.tzinfo for x in t] == [UTC, local, None]
     assert f == folded and f.fold == 1
+
+
+def test_times_at_a_fixed_offset_load_back_to_the_microsecond() -> None:
+    # (written as POSIX timestamps, floats, up to 2**32 s; times past that as their fields)
+    rng = random.Random(6)
+    zones = (UTC, timezone(timedelta(hours=5, minutes=45)), timezone(-timedelta(hours=8)))
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    last = epoch + timedelta(seconds=2**32, microseconds=-1)
+    edges = [epoch, last, last + timedelta(microseconds=1), epoch - timedelta(microseconds=1)]
+    spread = (epoch + timedelta(microseconds=rng.randrange(2**32 * 10**6)) for _ in range(20000))
+    times = edges + [t.astimezone(rng.choice(zones)) for t in spread]
+    loaded, memo = _round_trip(times)
+    assert [(repr(t), t.utcoffset()) for t in loaded] == [(repr(t), t.utcoffset()) for t in times]
+    assert loaded[0].tzinfo is UTC
+    fields = [o for o in memo.values() if type(o) is tuple and len(o) == 8]
+    assert len(fields) == 2  # (the two past 2**32 s: no tuple of fields kept for the rest)
 
 
 def test_arrays_load_back_equal_and_are_not_copied_while_writing() -> None:
