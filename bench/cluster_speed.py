@@ -25,7 +25,9 @@ of 60k items in under 1 s, within the story cap.
 
 `--snapshot` also measures the grouping snapshot (`aggregator.grouping_snapshot`, see
 docs/design.md): the restored clusterer written as `poll --once` writes it (size, dump CPU s;
-the pickling adds to "peak MB"), then loaded in a fresh process as a start loads it (CPU s,
+the pickling adds to "peak MB"; "dump MB" is what the write allocates on top of the window at
+its peak, tracemalloc's peak over a second write: the pickler's memo, a table of every object
+written, and what it keeps alive), then loaded in a fresh process as a start loads it (CPU s,
 RSS growth), which assigns the same NEW items ("loaded (CPU)": items/s, tokenising included,
 as in "(CPU)"):
 "same" says whether its assignments (story, score, merges) equal the restored clusterer's.
@@ -51,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -314,11 +317,16 @@ def _snapshot(
     cpu = time.process_time()
     save_window(path, clusterer, stamp)  # (as `poll --once` and `run` write it)
     dump_cpu = time.process_time() - cpu
+    tracemalloc.start()  # (a second write, traced: tracing slows it)
+    save_window(path, clusterer, stamp)
+    dump_peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
     command = [sys.executable, __file__, "--load", str(path), "--db", str(db), "--one", str(size)]
     loaded = subprocess.run([*command, "--new", str(new)], check=True, capture_output=True)
     return {
         "snap_mb": path.stat().st_size / 1e6,
         "dump_cpu_s": dump_cpu,
+        "dump_mb": dump_peak,
         **json.loads(loaded.stdout),
     }
 
@@ -355,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'items/s':>8} {'(CPU)':>6} {'then (CPU)':>10} {'main (CPU)':>10} {'gc CPU s':>9} "
         f"{'clust MB':>9} {'peak MB':>8}"
         + (
-            f" {'snap MB':>8} {'dump CPU s':>10} {'load CPU s':>10} {'load MB':>8}"
+            f" {'snap MB':>8} {'dump CPU s':>10} {'dump MB':>8} {'load CPU s':>10} {'load MB':>8}"
             f" {'loaded (CPU)':>12} same pass" * bool(snapshot)
         )
     )
@@ -373,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if snapshot:
             line += (
-                f" {r['snap_mb']:>8.1f} {r['dump_cpu_s']:>10.2f} {r['load_cpu_s']:>10.2f} "
+                f" {r['snap_mb']:>8.1f} {r['dump_cpu_s']:>10.2f} {r['dump_mb']:>8.1f}"
+                f" {r['load_cpu_s']:>10.2f} "
                 f"{r['load_mb']:>8.0f} {r['loaded_cpu_s']:>12.0f} {r['same']:>4} {r['pass']:>4}"
             )
         print(line, flush=True)
