@@ -14,10 +14,11 @@ test — and group as usual.)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from hashlib import blake2b
 
 from .features import Features
 
-__all__ = ["RepeatedTexts", "headline_of_its_own", "own_headline"]
+__all__ = ["RepeatedTexts", "headline_of_its_own", "opening_key", "own_headline"]
 
 OPENING_TERMS = 30  # the opening compared: this many leading content terms of the text …
 MIN_TERMS = 12  # … when the text has at least this many (shorter texts say too little) …
@@ -36,14 +37,22 @@ def headline_of_its_own(title: Sequence[str], text: Sequence[str]) -> bool:
     return bool(title) and (text[: len(title)] != title or len(text) == len(title))
 
 
+def opening_key(terms: Sequence[str]) -> int:
+    """A text's opening as a 64-bit number, the same in every process (Python's `hash` of
+    strings is keyed per process): a window pickled by one process (the grouping snapshot) is
+    carried on by another."""
+    joined = "\x1f".join(terms).encode()
+    return int.from_bytes(blake2b(joined, digest_size=8).digest(), "big")
+
+
 class RepeatedTexts:
     """How many active items open their text with the same content terms."""
 
     def __init__(self, copies: int = 3) -> None:
         self.copies = copies  # the copy that makes a text furniture (and every later one)
-        # An opening is known by its 64-bit hash (Python's, keyed per process), not by its
-        # terms: 32 bytes where a tuple of 30 terms takes 280, one per active item with a text.
-        # Two openings of the window could share one (odds ~n²/2⁶⁴: ~1e-10 at 60k texts).
+        # An opening is known by a 64-bit digest of its terms (`opening_key`), not by the
+        # terms: 36 bytes where a tuple of 30 terms takes 280, one per active item with a text.
+        # Two openings of the window could share one (odds ~n²/2⁶⁵: ~1e-10 at 60k texts).
         self._first_title: dict[int, tuple[str, ...]] = {}  # opening → 1st headline
         # opening → its copies, for the openings of two copies or more (one copy: in
         # `_first_title` only; nearly every opening is one item's, and a second table of all
@@ -57,7 +66,7 @@ class RepeatedTexts:
     def _key(features: Features) -> int | None:
         text = features.text
         least = MIN_TERMS if own_headline(features) else MIN_BARE_TERMS
-        return hash(text[:OPENING_TERMS]) if len(text) >= least else None
+        return opening_key(text[:OPENING_TERMS]) if len(text) >= least else None
 
     def counts(self) -> dict[int, int]:
         """Every opening counted, with how many active items open with it."""
