@@ -12,6 +12,12 @@ never stale; anything unexpected leaves `re` to compile as ever.
 
 A pattern whose parsing warns (a `FutureWarning` of a possible nested set) is never stored: it
 warns, from its caller's line, wherever it is compiled.
+
+A pattern that is one set of ASCII characters (``[^\\]\\(<@]+``) is kept under its members in
+order (:func:`_key`): `email`'s header parser writes four such sets in a set's iteration order,
+which changes with the process's hash seed, so each process missed four and wrote the file again,
+four entries longer. `re` writes a set of characters in three or more runs as a bitmap of 256
+(`_compiler._optimize_charset`), so their order does not change the program.
 """
 
 from __future__ import annotations
@@ -32,10 +38,16 @@ __all__ = ["install"]
 # only the ones this process used are kept.
 MAX_ENTRIES = 2000
 _DEBUG = 128  # re.DEBUG: printed while compiling, never cached by `re` either
+_QUANTIFIERS = frozenset({"", "+", "*", "?"})
+# Unescaped in a set, these make ranges, nested sets, set operations or escapes: not keyed by
+# members (nor is any non-ASCII character, which `re` may not fold into its map).
+_SPECIAL = frozenset("[]-^\\&~|")
 # The interpreter the programs are for: another (an upgrade) reads none of them.
 _STAMP = (sys.version, getattr(_sre, "MAGIC", 0), getattr(_sre, "CODESIZE", 0))
 
-Key = tuple[str | bytes, int]
+# (pattern, flags), or for a set of characters (its members in order, flags, "[]" or "[^]"
+# and the set's quantifier).
+Key = tuple[str | bytes, int] | tuple[str, int, str]
 # What `_sre.compile` takes after the pattern: flags, program, groups, names, index to names.
 Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
@@ -54,6 +66,41 @@ def _save() -> None:
     if _missed:
         path = pycache_file.path_for("regex-programs")
         pycache_file.write(path, _STAMP, _programs or {}, _used, MAX_ENTRIES)
+
+
+def _key(pattern: str | bytes, flags: int) -> Key:
+    """The cache's key for a pattern: (pattern, flags), or for one set of literal ASCII
+    characters, optionally negated and repeated, with no flags, its members in order."""
+    if flags or type(pattern) is not str or not pattern.startswith("["):
+        return pattern, flags
+    end = pattern.rfind("]")
+    if end < 2 or pattern[end + 1 :] not in _QUANTIFIERS:
+        return pattern, flags
+    body = pattern[1:end]
+    negated = body.startswith("^")
+    members: set[str] = set()
+    at = 1 if negated else 0
+    while at < len(body):
+        char = body[at]
+        if char == "\\":
+            char = body[at + 1 : at + 2]
+            if not char or char.isalnum() or not char.isascii():  # \d, \n, \x41...: not itself
+                return pattern, flags
+            at += 2
+        elif char in _SPECIAL or not char.isascii():
+            return pattern, flags
+        else:
+            at += 1
+        members.add(char)
+    codes = {ord(char) for char in members}
+    runs = len(codes - {code + 1 for code in codes})  # the codes that start a run
+    if runs < 3:  # (`re` keeps a set of one or two runs as written when no shorter)
+        return pattern, flags
+    return (
+        "".join(map(chr, sorted(codes))),
+        flags,
+        f"[{'^' if negated else ''}]{pattern[end + 1 :]}",
+    )
 
 
 def _program(pattern: str | bytes, flags: int) -> Program:
@@ -80,7 +127,7 @@ def _compiled(pattern: Any, flags: int = 0) -> Any:
         return _compile(pattern, flags)
     if _programs is None:
         _programs = _load()
-    key = (pattern, flags)
+    key = _key(pattern, flags)
     program = _programs.get(key)
     if program is not None:
         _used[key] = program
