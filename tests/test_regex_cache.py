@@ -4,6 +4,7 @@ costs the compilations, and a pattern that warns still warns from its caller's l
 
 from __future__ import annotations
 
+import marshal
 import re
 import sys
 import textwrap
@@ -114,10 +115,9 @@ def test_a_broken_cache_file_is_compiled_over(tmp_path: Path) -> None:
 def test_another_interpreters_programs_are_not_used(tmp_path: Path) -> None:
     _run(tmp_path)
     (cache,) = _cache_files(tmp_path)
-    import marshal
-
     _, programs = marshal.loads(cache.read_bytes())
-    cache.write_bytes(marshal.dumps((("another Python", 0, 0), programs)))
+    assert all(isinstance(packed, bytes) for packed in programs.values())  # unpacked when used
+    cache.write_bytes(marshal.dumps((("another Python", 0, 0, "packed"), programs)))
     assert _run(tmp_path) == "True"
 
 
@@ -127,7 +127,7 @@ def test_re_compiles_through_the_cache_and_matches_as_ever() -> None:
     source = rf"(?P<word>\w+)-{tag}|(\d+)"
     made = re.compile(source)
     assert (source, 0) in regex_cache._used  # stored on its first compilation
-    again = regex_cache._made(source, regex_cache._used[source, 0])
+    again = regex_cache._made(source, marshal.loads(regex_cache._used[source, 0]))
     assert again == made and again.groupindex == made.groupindex == {"word": 1}
     match = again.search(f"x ab-{tag} 42")
     assert match is not None and match.group("word") == "ab"
