@@ -47,6 +47,22 @@ def _when(value: object, where: str) -> datetime | None:
 Row = tuple[dict[str, str], datetime | None]
 
 
+def _unpaired(value: str) -> bool:
+    """Whether a string holds a surrogate JSON let through unpaired ("\\ud800"): not text."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _paired(value: str) -> str:
+    """A JSON string as text: escaped surrogate pairs joined, an unpaired one replaced (U+FFFD)."""
+    if not _unpaired(value):
+        return value
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
     """Validated rows of a JSON-lines input; a bad line raises ConfigError naming it."""
     seen: set[str] = set()
@@ -65,6 +81,8 @@ def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
             item_id = str(item_id)
         if not isinstance(item_id, str) or not item_id:
             raise ConfigError(f"{where}: `id` is missing or not a string")
+        if _unpaired(item_id):
+            raise ConfigError(f"{where}: `id` holds an unpaired surrogate escape (\\ud800-\\udfff)")
         if item_id in seen:
             raise ConfigError(f"{where}: duplicate id {item_id!r}")
         seen.add(item_id)
@@ -73,7 +91,7 @@ def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
             value = row.get(key)
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{where}: `{key}` must be a string")
-            fields[key] = value or ""
+            fields[key] = _paired(value) if value else ""
         if not fields["title"] and not fields["text"]:
             raise ConfigError(f"{where}: an item needs a `title` or a `text`")
         yield fields, _when(row.get("published"), where)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ def test_cluster_keeps_a_database_only_when_asked(
         (json.dumps({"id": "q1", "title": "again"}), "items.jsonl:2: duplicate id"),
         (json.dumps({"id": "z", "title": "t", "published": "yesterday"}), "not ISO-8601"),
         (json.dumps({"id": "z"}), "needs a `title` or a `text`"),
+        ('{"id": "z\\ud800", "title": "t"}', "items.jsonl:2: `id` holds an unpaired surrogate"),
     ],
 )
 def test_a_bad_line_is_a_clear_error(
@@ -77,6 +79,24 @@ def test_a_bad_line_is_a_clear_error(
     code, out, err = run(capsys, str(path))
     assert code == 2 and out == []
     assert message in err
+
+
+def test_unpaired_surrogates_in_text_are_replaced_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON can escape half a surrogate pair ("\\ud800"), which no database or file can hold:
+    the item is grouped with U+FFFD in its place; an escaped pair is its character."""
+    rows = [dict(ROWS[0]), dict(ROWS[2])]
+    rows[1]["title"] += " \ud83c\udf0a \ud800"
+    rows[1]["text"] = "\udfff" + rows[1]["text"]
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code, out, _ = run(capsys, str(path), "--db", str(tmp_path / "kept.db"))
+    assert code == 0
+    assert {r["id"]: r["story"] for r in out} == {"q1": "q1", "q2": "q1"}
+    with sqlite3.connect(tmp_path / "kept.db") as db:
+        (title,) = db.execute("select title from items where id = 'q2'").fetchone()
+    assert title.endswith(" \N{WATER WAVE} \N{REPLACEMENT CHARACTER}")
 
 
 NOTICE = (
