@@ -14,7 +14,6 @@ from typing import Protocol, TypeVar
 
 from .cluster import Clusterer
 from .dedupe import find_duplicate
-from .duplicate_index import DuplicateIndex
 from .models import Item
 from .store import Store
 from .term_pool import TermPool
@@ -160,37 +159,28 @@ def _group_run(
     for part in parts():
         if terms is not None:
             terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
-        index = store.duplicate_index(part)  # (candidates read once for the part)
         for item in part:
-            _group_item(store, clusterer, clock, item, now, index)
+            _group_item(store, clusterer, clock, item, now)
         if between is not None:
             between.part_done()
     return len(ids)
 
 
 def _group_item(
-    store: Store,
-    clusterer: Clusterer,
-    clock: datetime,
-    item: Item,
-    now: datetime,
-    index: DuplicateIndex,
+    store: Store, clusterer: Clusterer, clock: datetime, item: Item, now: datetime
 ) -> None:
     """Put one item of a run into a story: an original's, as its duplicate, or the
-    clusterer's. `index` has the duplicate candidates of its part."""
-    original = find_duplicate(item, index.candidates(item))
+    clusterer's."""
+    original = find_duplicate(item, store.duplicate_candidates(item))
     if original is not None and original.story_id:
         clusterer.forget(item)
-        story_id = clusterer.story_of(original.id) or store.story_ids([original.id])[original.id]
-        duplicate_of = original.duplicate_of or original.id
-        store.assign(item, story_id, duplicate_of, now)
-        index.assigned(item, story_id, duplicate_of)
+        story_id = clusterer.story_of(original.id) or original.story_id
+        store.assign(item, story_id, original.duplicate_of or original.id, now)
     else:
         assignment = clusterer.assign(item, clock)
         for absorbed in assignment.merged:
             store.merge_story(absorbed, assignment.story_id, now)
         store.assign(item, assignment.story_id, None, now, assignment.terms, assignment.furniture)
-        index.assigned(item, assignment.story_id, None, assignment.furniture)
         _furniture_found(store, clusterer, assignment.earlier_furniture, now)
 
 

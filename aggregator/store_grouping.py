@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .duplicate_index import CANDIDATES, DuplicateIndex
 from .models import Item, ItemKey
 from .store_db import StoreBase, chunks
 from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
@@ -56,64 +55,29 @@ class GroupingStore(StoreBase):
         )
         return [item_from_row(r) for r in rows]
 
-    def duplicate_index(self, part: Sequence[Item]) -> DuplicateIndex:
-        """The duplicate candidates of a part's items (`DuplicateIndex`): the grouped items
-        that share a canonical URL, content hash, guid or near-duplicate key (a wire copy,
-        `dedupe.near_keys`) with one of them, the first `CANDIDATES + 1` per key, read in a
-        few statements for the whole part; each of those items is read once."""
+    def duplicate_candidates(self, item: Item) -> list[Item]:
+        """Stored items that might be the same article: the same URL, text hash or guid, or a
+        near-identical text (a wire copy, found through `dedupe.near_keys`)."""
+        read = self.conn.execute  # (plain tuples: this runs for every item grouped)
+        rows = read(
+            f"SELECT {ITEM_SELECT} FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+            "(canonical_url = ? OR content_hash = ? OR guid = ?) "
+            "ORDER BY first_seen, id LIMIT 20",
+            [item.id, item.canonical_url, item.content_hash, item.guid],
+        ).fetchall()
         from .dedupe import near_keys  # the text code loads when grouping first runs
 
-        index = DuplicateIndex()
-        read = self.conn.execute  # (plain tuples)
-        ids = [item.id for item in part]
-        near_stored: dict[str, list[str]] = {}
-        for chunk in chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT item_id, key FROM near_keys WHERE item_id IN ({marks})"
-            for item_id, key in read(sql, chunk):
-                near_stored.setdefault(item_id, []).append(key)
-            sql = (
-                "SELECT id, canonical_url, content_hash, guid, first_seen FROM items "
-                f"WHERE id IN ({marks})"
-            )
-            for item_id, url, digest, guid, first_seen in read(sql, chunk):
-                index.add_own(
-                    item_id, (url, digest, guid), first_seen, near_stored.get(item_id, ())
-                )
-        for item in part:
-            index.set_near(item.id, near_keys(item.text))
-        limit = CANDIDATES + 1
-        found: dict[str, None] = {}
-        for kind, column in enumerate(("canonical_url", "content_hash", "guid")):
-            values = {getattr(item, column) for item in part} - {None}
-            for chunk in chunks(sorted(values)):
-                marks = ",".join("?" * len(chunk))
-                sql = (
-                    f"SELECT value, id FROM (SELECT {column} AS value, id, ROW_NUMBER() OVER "
-                    f"(PARTITION BY {column} ORDER BY first_seen, id) AS rank FROM items "
-                    f"WHERE {column} IN ({marks}) AND story_id IS NOT NULL) WHERE rank <= ?"
-                )
-                for value, item_id in read(sql, [*chunk, limit]):
-                    index.meets(kind, value, item_id)
-                    found[item_id] = None
-        keys = sorted({key for item in part for key in index.near_of(item.id)})
-        for chunk in chunks(keys):
-            marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT key, item_id FROM (SELECT n.key, n.item_id, ROW_NUMBER() OVER "
-                "(PARTITION BY n.key ORDER BY i.first_seen, i.id) AS rank FROM near_keys n "
-                f"JOIN items i ON i.id = n.item_id WHERE n.key IN ({marks}) "
-                "AND i.story_id IS NOT NULL) WHERE rank <= ?"
-            )
-            for key, item_id in read(sql, [*chunk, limit]):
-                index.meets(3, key, item_id)
-                found[item_id] = None
-        for chunk in chunks(list(found)):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT first_seen, {ITEM_SELECT} FROM items WHERE id IN ({marks})"
-            for first_seen, *values in read(sql, chunk):
-                index.add_stored(item_from_values(values), first_seen)
-        return index
+        keys = near_keys(item.text)
+        if keys:
+            marks = ",".join("?" * len(keys))
+            rows += read(
+                f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id IN "
+                f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
+                "ORDER BY first_seen, id LIMIT 20",
+                [*keys, item.id],
+            ).fetchall()
+        unique = {r[0]: r for r in rows}
+        return [item_from_values(r) for r in unique.values()]
 
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping

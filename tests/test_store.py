@@ -208,9 +208,9 @@ def test_duplicate_candidates_match_url_hash_or_guid() -> None:
     with store.transaction():
         store.assign(item("i1"), "s1", None, NOW)
     other = item("i2", "https://b.example/feed", canonical_url="https://a.example/story")
-    assert [c.id for c in store.duplicate_index([other]).candidates(other)] == ["i1"]
+    assert [c.id for c in store.duplicate_candidates(other)] == ["i1"]
     unrelated = item("i3", "https://b.example/feed", canonical_url="https://b.example/x")
-    assert store.duplicate_index([unrelated]).candidates(unrelated) == []
+    assert store.duplicate_candidates(unrelated) == []
 
 
 def test_moving_an_item_takes_its_duplicates_and_reads_no_other_item() -> None:
@@ -443,6 +443,6 @@ def test_items_read_as_plain_tuples_equal_items_read_as_rows(tmp_path: Path) -> 
             whole.values(), key=lambda i: (i.published, i.first_seen, i.id)
         )
         copy = item("c", canonical_url=whole["a"].canonical_url, content_hash="hash-a")
-        assert store.duplicate_index([copy]).candidates(copy) == [whole["a"]]
+        assert store.duplicate_candidates(copy) == [whole["a"]]
     finally:
         store.close()
