@@ -111,6 +111,7 @@ class Service:
                 self.clock,
                 self._summarizer,
                 keep_memos=not self.once,
+                keep_window=not self.once,
             )
         return self._stories
 

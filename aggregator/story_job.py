@@ -111,6 +111,7 @@ class StoryJob:
         summarizer: Summarizer | None = None,
         *,
         keep_memos: bool = True,
+        keep_window: bool = True,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -118,6 +119,9 @@ class StoryJob:
         # False when the process stops after its pass (`poll --once`): the text memos then
         # serve no later pass, and are emptied once grouping is done (`heap.forget_memos`).
         self.keep_memos = keep_memos
+        # False there too: the window is written for the next process as soon as grouping
+        # is done and dropped, so summarising runs without it (`_let_window_go`).
+        self.keep_window = keep_window
         # A model's answers arrive in the background: stories get the extractive summary first
         # and are summarised again when their answer is in (see resummarize_awaiting).
         self.answers = threading.Event()
@@ -192,8 +196,9 @@ class StoryJob:
         from .grouping_snapshot import save, stamp_for
 
         store_id, generation = self._stamp
-        # The pickler's memo is the process's last big allocation: the text memos, which
-        # serve only later passes (a snapshot is written as the process stops), go first.
+        # The pickler's memo is a big allocation on top of the window: the text memos, which
+        # serve only later passes (a snapshot is written as the process stops, or by a
+        # one-shot pass before it summarises), go first.
         forget_memos()
         self.clusterer.forget_memos()  # (saved empty in any case)
         release_free_memory()
@@ -203,6 +208,20 @@ class StoryJob:
             log.warning("grouping snapshot not written to %s: %s", path, exc)
         else:
             self._unsaved = False
+
+    def _let_window_go(self) -> None:
+        """A one-shot pass's window once grouped: written for the next process now, then
+        dropped, so summarising runs without it (~250 MB at 60k items). A later pass of this
+        process that groups again loads it back from that file (`_restore_clusterer`).
+        A window that could not be written is kept: this process never rebuilds it."""
+        self.save_snapshot()
+        if not self.restored or self._unsaved or self._stamp is None:
+            return  # (nothing grouped, snapshots off or not written, the store changed)
+        self.clusterer.let_go()
+        self.clusterer = Clusterer(self.settings.cluster, self.embedder)
+        self.restored = False
+        self._stamp = None  # (as in a new process: the next pass restores, then stamps)
+        log.debug("grouping: window written and let go before summarising")
 
     def forget(self) -> None:
         """Drop the clusterer's memory after a pass failed midway: the database rolled back
@@ -253,6 +272,8 @@ class StoryJob:
         if not self.keep_memos:  # (grouping's memos, its biggest: summarising reuses the room)
             forget_memos()
             self.clusterer.forget_memos()  # (the window's own: ~30 MB at 60k items)
+        if not self.keep_window:
+            self._let_window_go()
         release_free_memory()  # the texts grouping read: summaries' memory comes on top
         dirty = self.store.dirty_stories()
         if ahead is not None and ahead.started:  # (its answers; its pool or a new one)

@@ -98,6 +98,14 @@ class StoryWindow:
         for memo in (self._full, self._unpacked, self._tallies):
             memo.clear()
 
+    def let_go(self) -> None:
+        """Untie every story from its profile members (the one cycle of the state), for a
+        process that drops the window: reference counts then free all of it, without the
+        collector (which passes over no restored object: see `restore`). The window is
+        not used afterwards."""
+        for story in self._stories.values():
+            _untie(story)
+
     # --- state ------------------------------------------------------------------------------
 
     @property

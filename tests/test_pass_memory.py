@@ -102,5 +102,6 @@ def test_poll_once_is_a_last_pass_and_run_is_not(monkeypatch: pytest.MonkeyPatch
         real = Service(Path("feeds.opml"), ":memory:", Settings(), once=once)
         try:
             assert real.stories.keep_memos is not once
+            assert real.stories.keep_window is not once
         finally:
             real.close()

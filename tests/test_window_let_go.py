@@ -1,0 +1,197 @@
+"""A one-shot pass (`poll --once`) writes the grouping window for the next process as soon as
+grouping is done and lets it go before summarising; a later pass of the same process that
+groups again gets it back from that file. A long-running service keeps it between passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pytest
+import test_grouping_snapshot as snap
+
+from aggregator import grouping_snapshot, story_job
+from aggregator.active_story import ActiveStory
+from aggregator.cluster import Clusterer
+from aggregator.store import Store
+from aggregator.story_job import StoryJob
+
+LATER = snap.CLOCK_B + snap.timedelta(minutes=30)
+PASS_C = (snap.PASS_B[1], snap.PASS_B[1] + 5)
+
+
+def _live_stories() -> int:
+    """Active stories still in memory: freed by their reference counts, not collected."""
+    gc.unfreeze()  # (frozen objects are not listed)
+    return sum(isinstance(o, ActiveStory) for o in gc.get_objects())
+
+
+def _forget_earlier_windows() -> None:
+    """Collect the windows of earlier passes in this process (tied to their stories)."""
+    gc.unfreeze()
+    gc.collect()
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What the story job does, in order; at the start of summarising, whether the window
+    that grouped is still alive and how many stories are in memory."""
+    made: list[Any] = []
+    windows: list[weakref.ref[Clusterer]] = []
+    group, load, save = story_job.group_pending, grouping_snapshot.load, grouping_snapshot.save
+
+    def grouped(store: Store, clusterer: Clusterer, *args: Any, **kwargs: Any) -> int:
+        windows.append(weakref.ref(clusterer))
+        made.append("grouped")
+        return group(store, clusterer, *args, **kwargs)
+
+    def loaded(*args: Any) -> Any:
+        found = load(*args)
+        made.append("loaded" if found is not None else "not loaded")
+        return found
+
+    def saved(*args: Any) -> int:
+        made.append("written")
+        return save(*args)
+
+    def summarising(real: Any) -> Any:
+        def call(self: StoryJob, *args: Any) -> Any:
+            if made[-1] != "summarising":
+                alive = windows[-1]() is not None
+                made.extend([("window alive", alive), ("stories", _live_stories())])
+                made.append("summarising")
+            return real(self, *args)
+
+        return call
+
+    monkeypatch.setattr(story_job, "group_pending", grouped)
+    monkeypatch.setattr(grouping_snapshot, "load", loaded)
+    monkeypatch.setattr(grouping_snapshot, "save", saved)
+    for name in ("_summarise", "_summarise_on_workers"):
+        monkeypatch.setattr(StoryJob, name, summarising(getattr(StoryJob, name)))
+    return made
+
+
+def _job(store: Store, one_shot: bool, settings: Any = snap.SETTINGS) -> StoryJob:
+    return StoryJob(
+        store, settings, lambda: snap.CLOCK_B, keep_memos=not one_shot, keep_window=not one_shot
+    )
+
+
+def test_a_one_shot_pass_writes_the_window_and_lets_it_go_before_summarising(
+    tmp_path: Path, events: list[Any]
+) -> None:
+    store = Store(snap._written(tmp_path))
+    _forget_earlier_windows()
+    events.clear()  # (pass A's, before: the snapshot written as its process stopped)
+    job = _job(store, one_shot=True)
+    assert job.run() > 0
+    assert events == [
+        "loaded",
+        "grouped",
+        "written",
+        ("window alive", False),
+        ("stories", 0),
+        "summarising",
+    ]
+    assert not job.restored and job.clusterer.active_stories == 0
+    events.clear()
+    job.save_snapshot()  # (as the process stops: written already, nothing to write)
+    store.close()
+    assert events == []
+
+
+@pytest.mark.parametrize("one_shot", [True, False])
+def test_the_next_process_loads_what_a_one_shot_pass_wrote_before_summarising(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_shot: bool
+) -> None:
+    # Pass B then pass C, on one window kept running: the reference.
+    reference = Store(snap._written(tmp_path / "reference"))
+    kept = _job(reference, one_shot=False)
+    kept.run()
+    snap._store_pass(reference, PASS_C, LATER)
+    kept.clock = lambda: LATER
+    kept.run()
+    # Pass B in a process that stops after it (its summaries written after the snapshot:
+    # they leave the stamp alone), then pass C in the next process, from that snapshot.
+    path = snap._written(tmp_path / "news")
+    store = Store(path)
+    job = _job(store, one_shot=one_shot)
+    job.run()
+    if not one_shot:
+        job.save_snapshot()  # (as `run` does when it stops)
+    assert store.conn.execute("SELECT count(*) FROM summaries").fetchone()[0] > 0
+    assert not store.dirty_stories()
+    snap._store_pass(store, PASS_C, LATER)
+    store.close()
+    snap._no_rebuild(monkeypatch)
+    store = Store(path)
+    StoryJob(store, snap.SETTINGS, lambda: LATER, keep_memos=False, keep_window=False).run()
+    assert snap._rows(store) == snap._rows(reference)
+    store.close()
+    reference.close()
+
+
+def _article_arrives(store: Store) -> None:
+    """Pass B's first item gets a page whose text reports another event's story."""
+    (item,) = store.items_by_id([f"r{snap.PASS_B[0]}"])
+    text = " ".join(i.text for i in snap.ITEMS[snap.PASS_B[0] + 40 : snap.PASS_B[0] + 43])
+    store.save_articles([(item.id, item.url or "", "ok", None, text)], snap.CLOCK_B)
+
+
+def test_a_later_pass_that_regroups_gets_the_window_back(tmp_path: Path, events: list[Any]) -> None:
+    reference = Store(snap._written(tmp_path / "reference"))
+    kept = _job(reference, one_shot=False)
+    kept.run()
+    _article_arrives(reference)
+    kept.run()
+    store = Store(snap._written(tmp_path / "news"))
+    job = _job(store, one_shot=True)
+    job.run()
+    assert "written" in events
+    events.clear()
+    _article_arrives(store)  # (the article pass of `poll --once`)
+    job.run()
+    assert events[:3] == ["loaded", "grouped", "written"]  # the file this process wrote
+    assert ("window alive", False) in events
+    assert not store.articles_to_regroup()
+    assert snap._rows(store) == snap._rows(reference)
+    store.close()
+    reference.close()
+
+
+def test_a_window_that_could_not_be_written_is_kept(tmp_path: Path, events: list[Any]) -> None:
+    off = dataclasses.replace(
+        snap.SETTINGS, cluster=dataclasses.replace(snap.CLUSTER, snapshot=False)
+    )
+    store = Store(snap._written(tmp_path))
+    events.clear()
+    job = _job(store, one_shot=True, settings=off)
+    job.run()
+    assert "written" not in events and ("window alive", True) in events
+    assert job.restored and job.clusterer.active_stories > 0
+    window = job.clusterer
+    _article_arrives(store)
+    job.run()  # (grouped on the same window: not rebuilt)
+    assert job.clusterer is window and events.count("grouped") == 2
+    assert not store.articles_to_regroup()
+    store.close()
+
+
+def test_a_running_service_keeps_its_window_between_passes(
+    tmp_path: Path, events: list[Any]
+) -> None:
+    store = Store(snap._written(tmp_path))
+    events.clear()
+    job = _job(store, one_shot=False)
+    job.run()
+    window = job.clusterer
+    snap._store_pass(store, PASS_C, LATER)
+    job.run()
+    assert job.clusterer is window
+    assert events.count("loaded") == 1 and "written" not in events
+    assert ("window alive", True) in events
+    store.close()
