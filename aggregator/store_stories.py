@@ -70,11 +70,6 @@ class StoriesStore(StoreBase):
             for story_id in story_ids:
                 self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
 
-    def published_headline(self, story_id: str) -> str | None:
-        """The headline readers have seen for a story, if it has been published."""
-        rows = list(self._rows("SELECT headline FROM summaries WHERE story_id = ?", [story_id]))
-        return rows[0]["headline"] if rows else None
-
     def save_summary(
         self,
         story_id: str,
@@ -197,8 +192,9 @@ class StoriesStore(StoreBase):
         return stamp.isoformat()
 
     def summary_state(self, story_id: str, inputs_key: str) -> tuple[str | None, Summary | None]:
-        """The story's published headline (`published_headline`), and its stored summary if
-        it was written from the inputs `inputs_key` names: one read of its summary row."""
+        """The headline readers have seen for the story (None if never published), and its
+        stored summary if it was written from the inputs `inputs_key` names: one read of its
+        summary row."""
         rows = list(
             self._rows(
                 "SELECT s.summary_inputs AS inputs_key, m.* FROM summaries m "
