@@ -405,6 +405,13 @@ MULTI_TOPIC = re.compile(
     re.IGNORECASE,
 )
 _MULTI_TOPIC_URL = re.compile(r"/(?:live|live-news|liveblog|live-updates|newsletters?)/", re.I)
+# A link to one post of a live page ("/live-news/<page>/h_5f3a…", "…#block-5f3a…", "?post=…"):
+# the post reports one event, told by its own title, not the page's many.
+_LIVE_POST = re.compile(
+    r"#.|[?&](?:page=with:)?(?:block|post|entry)\w*[=-]"
+    r"|/[^/?#]+/[a-z]{1,6}[_-][0-9a-f]{8,}/?(?:[?#]|$)",
+    re.I,
+)
 
 
 # `MULTI_TOPIC` on lower-cased text, without IGNORECASE (see `_DATE_LOWER`).
@@ -417,4 +424,7 @@ def is_multi_topic(title: str, url: str | None = None) -> bool:
         found = MULTI_TOPIC.search(title)
     else:
         found = _MULTI_TOPIC_LOWER.search(title.lower())
-    return bool(found or (url and _MULTI_TOPIC_URL.search(url)))
+    if found or not url:
+        return bool(found)
+    page = _MULTI_TOPIC_URL.search(url)
+    return page is not None and _LIVE_POST.search(url[page.end() - 1 :]) is None
