@@ -129,17 +129,92 @@ _GUESS_WORDS = 80  # words looked at to guess a language
 _CJK_BATCH = 16  # words of a Chinese or Japanese text made into terms at a time
 
 
+# Tagalog's function words, which the stop-word package has no list for: its particles and
+# case markers ("ang", "ng", "sa", "mga"), pronouns, conjunctions and the commonest adverbs
+# ("rin", "lang", "naman", "umano"). Read as content, two Tagalog reports of a town's fire
+# and its flood shared five rare "terms" before they shared an event.
+_TAGALOG = """ang mga ng nang sa si sina ni nina kay kina ay at na o pero ngunit subalit
+    kaya dahil upang para kung kapag kapwa habang bago pagkatapos hanggang mula tungkol laban
+    ayon siya sila kami kayo tayo ako ikaw ka ko mo niya nila namin ninyo natin nito niyan
+    niyon ito iyan iyon dito diyan doon rito riyan roon ganito ganyan ganoon hindi huwag
+    wala walang may mayroon mayroong meron rin din lamang lang pa po ho ba naman nga raw daw
+    kasi yata sana muna pala isang isa iba ibang lahat bawat ilang ilan marami maraming
+    kanyang kaniyang kanilang kanila kaniya atin amin inyo ating aming inyong iyong aking
+    sarili noon pang pag nasa nang mas lalo pati gaya tulad kahit maging naging siyang
+    umano umano'y aniya anila nitong itong iyong yung ding bilang halos tila sapagkat
+    noong nung ngayon ngayong kahapon kamakalawa kamakailan mamaya""".split()
+_EXTRA_LISTS = {"tl": _TAGALOG}
+
+
 @functools.cache
 def _lists() -> tuple[tuple[str, ...], dict[str, int]]:
     """Language codes, and word → bit mask of the languages whose list holds it."""
-    codes = tuple(sorted(c for c in LANGUAGE_MAPPING if c not in _SKIP_LANGUAGES))
+    known = {c for c in LANGUAGE_MAPPING if c not in _SKIP_LANGUAGES} | set(_EXTRA_LISTS)
+    codes = tuple(sorted(known))
     masks: dict[str, int] = {}
     for bit, code in enumerate(codes):
-        for raw in get_stop_words(code):
+        for raw in _EXTRA_LISTS.get(code) or get_stop_words(code):
             word = raw.strip().strip("\"',").lower()
             if word and " " not in word:
                 masks[word] = masks.get(word, 0) | (1 << bit)
     return codes, masks
+
+
+# Dates say when, not what (see `_DATE`, English). The other languages' weekdays and words
+# for today and yesterday, as words, dropped whatever the text's language is guessed to be:
+# Tagalog has no function-word list, so its texts are read as English ("ngayong Miyerkules",
+# "this Wednesday", in two bulletins of one day). The few Tagalog month names that are no
+# other word too are dropped with them; other months' names only in a text not in English
+# (`_MONTH_WORDS`: "Mayo", "Abril", "Agosto" are also names in English).
+CALENDAR_WORDS = frozenset(
+    """lunes martes miyerkules huwebes biyernes sabado linggo ngayon ngayong kahapon
+    pebrero marso hunyo hulyo setyembre oktubre nobyembre disyembre
+    miércoles miercoles jueves viernes sábado domingo hoy ayer anoche
+    ontem feira lundi mardi mercredi jeudi vendredi samedi dimanche aujourd'hui hier
+    lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi
+    sabato domenica oggi ieri montag dienstag mittwoch donnerstag freitag samstag sonnabend
+    sonntag heute gestern maandag dinsdag woensdag donderdag vrijdag zaterdag zondag vandaag
+    gisteren""".split()
+)
+# Month names of those languages (and Catalan, which a short Spanish text is often guessed
+# to be), dropped in a text guessed to be in any language but English, with the day and year
+# beside them.
+_MONTH_WORDS = frozenset(
+    """enero pebrero marso abril mayo hunyo hulyo agosto setyembre oktubre nobyembre disyembre
+    febrero marzo junio julio septiembre setiembre octubre noviembre diciembre janeiro
+    fevereiro março marco maio junho julho setembro outubro novembro dezembro janvier février
+    fevrier mars avril mai juin juillet août aout septembre novembre décembre decembre gennaio
+    febbraio aprile maggio giugno luglio settembre ottobre dicembre januar jänner februar märz
+    april juni juli august september oktober november dezember januari februari maart mei
+    augustus december gener febrer març maig juny juliol agost setembre desembre""".split()
+)
+
+
+def _without_dates(words: list[str]) -> list[str]:
+    """`words` without month names and the day and year written beside them ("2 de
+    septiembre de 2020", "1. September 2020", "Setyembre 2, 2020"), as `_DATE` takes
+    English dates out."""
+    near: set[int] = set()
+    for i, word in enumerate(words):
+        if word in _MONTH_WORDS:
+            near.update(range(i - 2, i + 4))
+    return [
+        w
+        for i, w in enumerate(words)
+        if w not in _MONTH_WORDS and (i not in near or not (w.isdigit() and len(w) in (1, 2, 4)))
+    ]
+
+
+@functools.cache
+def _drops() -> dict[str, int]:
+    """Word → bit mask of the languages in whose text it is dropped: `_lists`' function
+    words, and `CALENDAR_WORDS` in every language."""
+    codes, masks = _lists()
+    drops = dict(masks)
+    every = (1 << len(codes)) - 1
+    for word in CALENDAR_WORDS:
+        drops[word] = every
+    return drops
 
 
 def function_words(language: str) -> frozenset[str]:
@@ -187,8 +262,11 @@ def _keep(word: str) -> bool:
 
 
 def _english_term(word: str) -> str:
-    """A word's grouping term when only English function words are dropped ("" if dropped)."""
-    return _stem_once(word) if word not in STOPWORDS and _keep(word) else ""
+    """A word's grouping term when only English function words are dropped ("" if dropped);
+    `CALENDAR_WORDS` are dropped too."""
+    if word in STOPWORDS or word in CALENDAR_WORDS or not _keep(word):
+        return ""
+    return _stem_once(word)
 
 
 # word → `_english_term`: news repeats its words, so most are looked up, not worked out. A
@@ -310,12 +388,14 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
             text_words += cjk_words(later[:_CJK_BATCH])
             del later[:_CJK_BATCH]
     language = guess_language(title_words + text_words)
-    drop = _lists()[1] if language else {}
+    drop = _drops() if language else {}
     bit = 1 << _lists()[0].index(language) if language else 0
 
     def content(seq: list[str]) -> list[str]:
         if not bit:  # English (or unknown): each word's term is memoised
             return _english_terms(seq)
+        if not _MONTH_WORDS.isdisjoint(seq):
+            seq = _without_dates(seq)
         return [
             stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
         ]

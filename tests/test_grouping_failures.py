@@ -43,6 +43,50 @@ def test_spanish_items_sharing_only_function_words_stay_apart() -> None:
     assert len({result[i.id] for i in items}) == 3
 
 
+def test_tagalog_items_sharing_only_function_words_stay_apart() -> None:
+    # Tagalog has no list in the stop-word package: its markers and linkers ("ang", "sa",
+    # "ng", "mga", "nitong") were read as rare content words and made two events one story
+    items = [
+        item("tl1", "Sunog sa palengke ng Malvara nitong Miyerkules",
+             "Isang sunog ang sumiklab sa palengke ng Malvara nitong Miyerkules ng umaga. Ayon "
+             "sa mga bumbero, walang nasaktan sa sunog pero tupok ang labing-anim na puwesto.",
+             "one.example", 0),
+        item("tl2", "Baha sa Malvara nitong Miyerkules",
+             "Binaha ang ilang barangay sa Malvara nitong Miyerkules matapos ang malakas na "
+             "ulan. Lumikas ang mga residente sa evacuation center ng bayan, ayon sa munisipyo.",
+             "two.example", 40),
+    ]  # fmt: skip
+    result = stories([*filler(12), *items])
+    assert result["tl1"] != result["tl2"]
+
+
+def test_weekdays_and_dates_of_other_languages_are_not_event_terms() -> None:
+    from aggregator.terms import grouping_terms
+
+    _, text = grouping_terms(
+        "", "Narito ang mga balita ngayong Miyerkules, Setyembre 2, 2020: sunog sa Malvara", 100
+    )
+    assert text == ["narito", "balita", "sunog", "malvara"]
+    _, text = grouping_terms(
+        "", "El alcalde de Varela inauguró el lunes 2 de septiembre de 2020 el puente", 100
+    )
+    assert text == ["alcalde", "varela", "inauguro", "puente"]
+    _, text = grouping_terms("", "Der Bürgermeister von Varela eröffnet am Montag, 2. Mai", 100)
+    assert text == ["burgermeister", "varela", "eroffnet"]
+    # in English a foreign month's name may be a name, and stays
+    title, _ = grouping_terms("Mayo Clinic doctors on Monday", "", 100)
+    assert title == ["mayo", "clinic", "doctor"]
+
+
+def test_headlines_sharing_a_date_in_another_language_stay_apart() -> None:
+    items = [
+        item("d1", "Incendio en el mercado de Malvara el 2 de septiembre", "", "one.example", 0),
+        item("d2", "Inundaciones en Malvara el 2 de septiembre", "", "two.example", 40),
+    ]
+    result = stories([*filler(12), *items])
+    assert result["d1"] != result["d2"]
+
+
 # --- drift ----------------------------------------------------------------------------------
 
 
