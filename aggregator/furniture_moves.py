@@ -38,11 +38,17 @@ def moved_story_id(item_id: str, left: str) -> str:
 class FurnitureMoves(StoryLinks):
     """Takes items found to be furniture out of the stories they joined."""
 
-    def restore(self, items: Iterable[Item], terms: Mapping[str, str] | None = None) -> None:
+    def restore(
+        self,
+        items: Iterable[Item],
+        terms: Mapping[str, str] | None = None,
+        *,
+        take: bool = False,
+    ) -> None:
         """`StoryWindow.restore`, then each item the store marked as furniture is furniture
         in the story the store keeps it in (`_furnish_in_place`)."""
         items = list(items)
-        super().restore(items, terms)
+        super().restore(items, terms, take=take)
         for item in items:
             story = self._active_story_of(item.id) if item.furniture else None
             if story is not None:

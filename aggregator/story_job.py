@@ -155,7 +155,7 @@ class StoryJob:
             self.clusterer = loaded
         else:
             since = self.clock() - self.settings.cluster.active_window
-            self.clusterer.restore(*self.store.grouping_state(since))
+            self.clusterer.restore(*self.store.grouping_state(since), take=True)
         # What the restore read and unpacked (the file's frames, the stored rows) is freed
         # between the window's blocks: malloc keeps it, under the pass's memory, unless asked.
         release_free_memory()

@@ -155,15 +155,28 @@ class StoryWindow:
         packed = self._pending.pop(item_id, None)
         return None if packed is None else unpack(packed)
 
-    def restore(self, items: Iterable[Item], terms: Mapping[str, str] | None = None) -> None:
+    def restore(
+        self,
+        items: Iterable[Item],
+        terms: Mapping[str, str] | None = None,
+        *,
+        take: bool = False,
+    ) -> None:
         """Rebuild state from stored items that already have a story (the active window).
 
         `terms` maps item ids to their stored `Assignment.terms` (tokenised again when missing).
         Items without `story_id`, or with `duplicate_of` set, are ignored. Only the newest
         `max_active` stories are kept. Counts are rebuilt at once; a profile member's vectors
         are computed when it is first compared, with the counts of that time.
+
+        `take`: the caller hands `terms` (a dict) over, and each item's stored terms leave it
+        as they are decoded: their strings (~0.6 KB an item) are then freed while the window
+        is built, into the room its own records take next, instead of all at its end, between
+        them (at 60k items: 34 MB less resident before the heap is trimmed).
         """
         terms = terms or {}
+        if take and type(terms) is dict:
+            terms = _Taken(terms)  # type: ignore[assignment]  # (only its `get` is read)
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: collecting while building them costs seconds
         gc.unfreeze()  # (what an earlier restore froze is collected again once garbage)
@@ -200,7 +213,7 @@ class StoryWindow:
                 item, self.settings.text_tokens
             )  # (one string per term: the interned one, as the window's own)
             seen = _seen_time(item)
-            story_id = item.story_id or item.id
+            story_id = _story_id(item)
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
             if story.id not in before:  # (not setdefault: that copies the terms every item)
                 before[story.id] = frozenset(self._held(story))
@@ -241,7 +254,7 @@ class StoryWindow:
             packed = pack(features)
             counts.count_outlet_later(item.outlet, packed)
             seen = _seen_time(item)
-            story_id = item.story_id or item.id
+            story_id = _story_id(item)
             story = stories.get(story_id)
             if story is None:
                 story = stories[story_id] = ActiveStory(id=story_id, last_seen=seen)
@@ -601,6 +614,19 @@ class StoryWindow:
             self._drop(story)
 
 
+class _Taken:
+    """Stored terms handed over to a restore (the `get` it reads them with): an item's
+    leave the caller's dict as they are read."""
+
+    __slots__ = ("_terms",)
+
+    def __init__(self, terms: dict[str, str]) -> None:
+        self._terms = terms
+
+    def get(self, item_id: str) -> str | None:
+        return self._terms.pop(item_id, None)
+
+
 def _evict(memo: OrderedDict[Any, Any], key: object, kept: int) -> None:
     """Make room for `key` as the latest entry of a memo of at most `kept` entries: it leaves
     where it is, or else the least lately used entry leaves when the memo is full."""
@@ -616,6 +642,14 @@ def _untie(story: ActiveStory) -> None:
     other: their reference counts then free them, without the collector (which passes over
     no restored object: see `StoryWindow.restore`)."""
     story.founder, story.recent = None, ()
+
+
+def _story_id(item: Item) -> str:
+    """A restored item's story id; its own id's string when they are equal (the founder's:
+    the stored row brought a copy, which a story first seen through its founder would
+    keep, ~90 bytes a story)."""
+    story_id = item.story_id
+    return item.id if not story_id or story_id == item.id else story_id
 
 
 def _seen_time(item: Item) -> datetime:

@@ -205,7 +205,8 @@ def load_snapshot(path: Path, size: int, new: int, db: Path) -> dict[str, float 
                 store.merge_story(absorbed, assignment.story_id, now)
             store.assign(item, assignment.story_id, None, now, assignment.terms)
     rebuilt = Clusterer(clusterer.settings)
-    rebuilt.restore(*store.grouping_state(START + WINDOW - clusterer.settings.active_window))
+    since = START + WINDOW - clusterer.settings.active_window
+    rebuilt.restore(*store.grouping_state(since), take=True)  # (as a pass restores)
     store.close()
     later = corpus.items(new, START + WINDOW + timedelta(hours=1), timedelta(hours=1))
     running = [clusterer.assign(item, item.published or START + WINDOW) for item in later]
@@ -238,7 +239,7 @@ def measure(
         items, terms = store.grouping_state(window_end - settings.active_window)
         read = time.perf_counter() - started
         clusterer = Clusterer(settings)
-        clusterer.restore(items, terms)
+        clusterer.restore(items, terms, take=True)  # (as a pass restores)
         gc.collect()  # (what the collector passes over after a restore is a cost of it)
         restore, restore_cpu = time.perf_counter() - started, time.process_time() - cpu
         store.close()

@@ -137,6 +137,30 @@ def test_a_bulk_restore_builds_what_booking_items_one_by_one_builds(monkeypatch:
     _both(ClusterSettings(active_window=timedelta(hours=6)))
 
 
+def test_terms_handed_over_leave_as_they_are_read_and_build_the_same_window() -> None:
+    """`restore(..., take=True)` empties the caller's dict of the items it restores (their
+    strings are freed as the window is built), and builds what a restore that leaves them
+    builds, item by item too; a restored story's id is its founder's own string."""
+    settings = ClusterSettings(active_window=timedelta(hours=6))
+    stored, terms, _ = _stored(settings)
+    kept = {i.id for i in stored if i.story_id and i.duplicate_of is None}
+    assert kept & terms.keys()
+    left = Clusterer(settings)
+    left.restore(stored, terms)
+    handed = dict(terms)
+    taken = Clusterer(settings)
+    taken.restore(stored, handed, take=True)
+    assert not kept & handed.keys() and handed == {k: terms[k] for k in terms.keys() - kept}
+    assert _state(taken) == _state(left)
+    each, handed = Clusterer(settings), dict(terms)
+    each.restore(stored[:5], terms)  # (a window that holds stories: restored item by item)
+    each.restore(stored, handed, take=True)
+    assert not (kept - {i.id for i in stored[:5]}) & handed.keys()  # (the others: not read)
+    for clusterer in (taken, each):
+        firsts = [s for s in clusterer._stories.values() if s.log[0][0] == s.id]
+        assert len(firsts) > 3 and all(s.id is s.log[0][0] for s in firsts)
+
+
 def test_a_bulk_restore_crowds_terms_as_filing_one_by_one_does() -> None:
     settings = ClusterSettings(max_postings=SMALL, active_window=timedelta(hours=6))
     stored, terms, _ = _stored(settings)
