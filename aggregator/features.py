@@ -111,7 +111,7 @@ def item_features(item: Item, text_tokens: int, terms: ItemTerms | None = None) 
         tuple(text),
         frozenset(name_set(capitals)),
         title_case,
-        is_multi_topic(item.title, item.url),
+        is_multi_topic(item.title, item.url, item.text),
     )
 
 
@@ -145,5 +145,5 @@ def decode(value: str, item: Item) -> Features | None:
         tuple(text),
         frozenset(names),
         parts[3] == "1",
-        is_multi_topic(item.title, item.url),
+        is_multi_topic(item.title, item.url, item.text),
     )

@@ -121,6 +121,7 @@ __all__ = [
     "guess_language",
     "is_multi_topic",
     "is_title_case",
+    "lists_reports",
     "name_set",
 ]
 
@@ -493,18 +494,43 @@ _LIVE_POST = re.compile(
     re.I,
 )
 
+# A text that is a list of reports, one a line ("- Rape-slay convict … isolated", "- Rapid
+# test kits found …"): a news programme's rundown, whatever its language. Lines with a link
+# or handle are a channel's furniture ("- Subscribe: https://…"), not reports; a full report
+# may hold a list too (a poll's findings), but among more lines of its own. A numbered list
+# is an order of one thing (a timeline of one evening, steps, a ranking), not a rundown.
+_BULLET = re.compile(r"[ \t]*[-•*–·▪►][ \t]+[^\W\d_]")
+_BULLETIN_LINES = 5  # (a report's "key points" run to three or four) …
+_BULLETIN_SHARE = 2 / 3  # … and this share of the text's lines
+_BULLETIN_READ = 4000  # characters of a text read for them
+
+
+def lists_reports(text: str) -> bool:
+    """Whether `text` is a list of reports: `_BULLETIN_LINES` or more bullet lines holding no
+    link, `_BULLETIN_SHARE` of its lines without a link."""
+    text = text[:_BULLETIN_READ]
+    if text.count("\n") < _BULLETIN_LINES:
+        return False
+    lines = [line for line in text.splitlines() if line.strip() and not _may_hold_link(line)]
+    found = sum(1 for line in lines if _BULLET.match(line))
+    return found >= _BULLETIN_LINES and found >= _BULLETIN_SHARE * len(lines)
+
 
 # `MULTI_TOPIC` on lower-cased text, without IGNORECASE (see `_DATE_LOWER`).
 _MULTI_TOPIC_LOWER = re.compile(MULTI_TOPIC.pattern)
 
 
-def is_multi_topic(title: str, url: str | None = None) -> bool:
-    """Whether an item covers several unrelated events: live blogs, bulletins, round-ups."""
+def is_multi_topic(title: str, url: str | None = None, text: str = "") -> bool:
+    """Whether an item covers several unrelated events: live blogs, bulletins, round-ups
+    (by its title or link), or a text listing several reports (`lists_reports`)."""
     if _has_case_special(title):
         found = MULTI_TOPIC.search(title)
     else:
         found = _MULTI_TOPIC_LOWER.search(title.lower())
-    if found or not url:
-        return bool(found)
-    page = _MULTI_TOPIC_URL.search(url)
-    return page is not None and _LIVE_POST.search(url[page.end() - 1 :]) is None
+    if found:
+        return True
+    if url:
+        page = _MULTI_TOPIC_URL.search(url)
+        if page is not None and _LIVE_POST.search(url[page.end() - 1 :]) is None:
+            return True
+    return bool(text) and lists_reports(text)
