@@ -116,13 +116,15 @@ def item_features(item: Item, text_tokens: int, terms: ItemTerms | None = None) 
 
 
 def encode(features: Features) -> str:
-    """One line: title terms, text terms, names, Title Case flag (tab separated)."""
+    """One line: title terms, text terms, names, Title Case flag (tab separated), and "\t1"
+    for a multi-topic item (a restore reads no text, which may be what says so)."""
     return "\t".join(
         (
             " ".join(features.title),
             " ".join(features.text),
             " ".join(sorted(features.names)),
             "1" if features.title_case else "0",
+            *(("1",) if features.multi else ()),
         )
     )
 
@@ -136,7 +138,7 @@ def decode(value: str, item: Item) -> Features | None:
     identity, not by their characters.
     """
     parts = value.split("\t")
-    if len(parts) != 4 or parts[3] not in ("0", "1"):
+    if len(parts) not in (4, 5) or parts[3] not in ("0", "1") or parts[4:] not in ([], ["1"]):
         return None
     title, text, names = parts[0].split(), parts[1].split(), parts[2].split()
     title, text, names = (list(map(intern, t)) for t in (title, text, names))
@@ -145,5 +147,5 @@ def decode(value: str, item: Item) -> Features | None:
         tuple(text),
         frozenset(names),
         parts[3] == "1",
-        is_multi_topic(item.title, item.url, item.text),
+        len(parts) == 5 or is_multi_topic(item.title, item.url, item.text),
     )

@@ -4,9 +4,12 @@ report then joins. Invented fixtures."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from invented_items import filler, item
 
 from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.features import decode, encode, item_features
 from aggregator.terms import is_multi_topic, lists_reports
 
 RUNDOWN = (
@@ -63,3 +66,15 @@ def test_a_rundown_neither_joins_nor_founds_a_reports_story() -> None:
     items = [item("rundown", EXPRESS, RUNDOWN, "tv", 0), item("news", REPORT, FERRY, "one", 60)]
     result = cluster_stream([*filler(12), *items], settings)
     assert result["news"] != result["rundown"]
+
+
+def test_a_restore_without_texts_keeps_a_rundown_multi_topic() -> None:
+    rundown = item("rundown", EXPRESS, RUNDOWN, "tv", 0)
+    features = item_features(rundown, 250)
+    assert features.multi
+    # a restore reads no text where terms are stored: the flag comes with them
+    restored = decode(encode(features), replace(rundown, text=""))
+    assert restored is not None and restored.multi
+    report = item_features(item("news", REPORT, FERRY, "one", 0), 250)
+    assert not report.multi
+    assert decode(encode(report), item("news", REPORT, "", "one", 0)) == report
