@@ -47,7 +47,6 @@ class _TextExtractor(HTMLParser):
 # Runs of spaces, tabs, no-break and zero-width spaces fold to one " ": only runs of two or
 # more and single spaces other than " " need replacing (not every word's own space).
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]{2,}|[\t\r\f\v\u00a0\u200b]")
-_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 def fold_spaces(text: str) -> str:
@@ -83,8 +82,16 @@ def html_to_text(markup: str | None) -> str:
             text = "".join(parser.parts)
         except Exception:  # HTMLParser is lenient; this is a last resort
             text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
-    text = fold_spaces(text)
-    return _NEWLINES.sub("\n", text).strip()
+    return fold_newlines(fold_spaces(text))
+
+
+def fold_newlines(text: str) -> str:
+    r"""`text` stripped, each run of whitespace holding a newline folded to one "\n" (what
+    `re.sub(r"\s*\n\s*", "\n", text).strip()` gives: its lines stripped, the empty ones
+    dropped). That pattern is tried at every space of the text, here none is."""
+    if "\n" not in text:
+        return text.strip()
+    return "\n".join(filter(None, [line.strip() for line in text.split("\n")]))
 
 
 # --- boilerplate ----------------------------------------------------------------------------

@@ -93,6 +93,17 @@ def test_html_to_text_folds_spaces_as_before() -> None:
         assert text.html_to_text(plain) == _NEWLINES.sub("\n", _SPACES.sub(" ", plain)).strip()
 
 
+def test_newlines_fold_as_the_pattern_does() -> None:
+    # Every kind of whitespace `\s` and `str.strip` know, and line breaks other than "\n"
+    # (which `str.split("\n")` does not split at, nor the pattern fold).
+    spaces = [" ", "\n", "\t", "\r", "\v", "\f", "\x1c", "\x1f", "\x85", "\u00a0", "\u2028"]
+    pieces = [*spaces, *spaces, "\u3000", "\u200b", "a", "Bc", "d.", "\r\n"]
+    rng = random.Random(5)
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    for sample in samples + _samples(1000):
+        assert text.fold_newlines(sample) == _NEWLINES.sub("\n", sample).strip(), repr(sample)
+
+
 def _plain_reference(value: str) -> str:
     value = terms._LINKISH.sub(" ", terms._LINK_LABEL.sub(" ", value))
     return terms._DATE.sub(" ", terms._GROUPED_DIGITS.sub("", value))
