@@ -183,26 +183,39 @@ def _similarities(units: list[Unit], outlet_of: list[int]) -> list[dict[int, flo
     bit for bit `cosine`'s: summed over the shared terms in the order of the vector with fewer
     terms (the first's on a tie). Worked out from the terms' postings, so a pair costs its
     shared terms, not a pass over one vector's terms, and pairs sharing none cost nothing."""
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for index, unit in enumerate(units):
-        for term, weight in unit.vector.items():
-            postings.setdefault(term, []).append((index, weight))
     sizes = [len(unit.vector) for unit in units]
     similar: list[dict[int, float]] = [{} for _ in units]
-    for index, unit in enumerate(units):
-        size = sizes[index]
-        own = outlet_of[index]
-        # Dot products with the units no smaller than this one, in this one's term order.
-        dots: dict[int, float] = {}
-        for term, weight in unit.vector.items():
-            for other, other_weight in postings[term]:
-                if sizes[other] >= size and outlet_of[other] != own:
-                    dots[other] = dots.get(other, 0.0) + weight * other_weight
-        mine = similar[index]
-        for other, dot in dots.items():
-            mine[other] = dot
-            if sizes[other] > size:  # (on a tie the other's own order counts: its own pass)
-                similar[other][index] = dot
+    # The units largest first: a unit's dot products are with the units no smaller than it,
+    # which are those ranked before it or tied with it, and the only ones in the postings
+    # when its size is reached. Each sum runs in this unit's term order, as `cosine`'s.
+    ranked = sorted(range(len(units)), key=sizes.__getitem__, reverse=True)
+    postings: dict[str, list[tuple[int, float, int]]] = {}
+    start = 0
+    while start < len(ranked):
+        size = sizes[ranked[start]]
+        end = start
+        while end < len(ranked) and sizes[ranked[end]] == size:
+            end += 1
+        for rank in range(start, end):
+            index = ranked[rank]
+            for term, weight in units[index].vector.items():
+                postings.setdefault(term, []).append((rank, weight, outlet_of[index]))
+        for rank in range(start, end):
+            index = ranked[rank]
+            own = outlet_of[index]
+            dots = [0.0] * end  # by rank (a shared term adds > 0: weights are positive)
+            for term, weight in units[index].vector.items():
+                for other, other_weight, outlet in postings[term]:
+                    if outlet != own:
+                        dots[other] += weight * other_weight
+            mine = similar[index]
+            for other_rank, dot in enumerate(dots):
+                if dot:
+                    other = ranked[other_rank]
+                    mine[other] = dot
+                    if sizes[other] > size:  # (on a tie the other's own pass counts)
+                        similar[other][index] = dot
+        start = end
     return similar
 
 
