@@ -48,7 +48,22 @@ def forget_memos(package: str = "aggregator") -> int:
     """Empty the memos of `package`'s loaded modules: every `functools.lru_cache` a module
     defines and its `clear_memo()`, when it has one. They are caches of pure functions, so
     nothing computed later changes; returns how many were emptied."""
-    emptied = 0
+    clearers = _clearers(package)
+    for clear in clearers:
+        clear()
+    return len(clearers)
+
+
+_found: dict[str, tuple[int, list[Callable[[], object]]]] = {}
+
+
+def _clearers(package: str) -> list[Callable[[], object]]:
+    """What empties `package`'s memos, looked for again whenever a module was loaded since
+    (a worker empties them after each of its tasks: see `forget_memos_after`)."""
+    found = _found.get(package)
+    if found is not None and found[0] == len(sys.modules):
+        return found[1]
+    clearers: list[Callable[[], object]] = []
     for name, module in list(sys.modules.items()):
         if module is None or not (name == package or name.startswith(package + ".")):
             continue
@@ -57,10 +72,9 @@ def forget_memos(package: str = "aggregator") -> int:
                 isinstance(value, functools._lru_cache_wrapper)
                 and getattr(value, "__module__", None) == name
             ):
-                value.cache_clear()
-                emptied += 1
+                clearers.append(value.cache_clear)
         clear = vars(module).get("clear_memo")
         if callable(clear):
-            clear()
-            emptied += 1
-    return emptied
+            clearers.append(clear)
+    _found[package] = (len(sys.modules), clearers)
+    return clearers

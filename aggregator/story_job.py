@@ -99,6 +99,29 @@ class _Prepared:
     categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
 
 
+class _Between:
+    """What the story job does between the parts a big pass groups: the summaries ahead
+    (`summary_ahead`), and at each run's end the window's bounded memos are emptied. They
+    serve assigning, not counting: the next run's counting walk, beside the helper process
+    that tokenises and summarises ahead, then reuses their room instead of growing the
+    process, and its assigning walk fills them again (each entry is made again from its
+    record, as after an eviction: the same stories)."""
+
+    def __init__(self, ahead: SummariesAhead, clusterer: Clusterer) -> None:
+        self.ahead = ahead
+        self.clusterer = clusterer
+
+    def part_done(self) -> None:
+        self.ahead.part_done()
+
+    def run_done(self) -> None:
+        self.clusterer.forget_memos()
+        self.ahead.run_done()
+
+    def last_run_counted(self) -> None:
+        self.ahead.last_run_counted()
+
+
 class StoryJob:
     """Keeps the stories current. `run` is called on the writer thread; the clusterer's memory
     of active stories is restored from the store before the first item is grouped."""
@@ -260,7 +283,10 @@ class StoryJob:
         """`run` once the window is ready: group, then summarise the dirty stories."""
         try:
             # group_pending reads the items itself, a chunk of a run at a time.
-            group_pending(self.store, self.clusterer, now, between=ahead)
+            # (not kept past grouping: it holds the window, which a one-shot pass lets go)
+            between = None if ahead is None else _Between(ahead, self.clusterer)
+            group_pending(self.store, self.clusterer, now, between=between)
+            del between
             if regroup:
                 regroup_articles(self.store, self.clusterer, now)
         except BaseException:

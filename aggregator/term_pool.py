@@ -30,6 +30,7 @@ from sys import intern
 from typing import Any
 
 from .features import ItemTerms, item_terms, text_read
+from .heap import forget_memos
 from .models import Item
 from .near_text import remember, sorted_hashes, text_key
 from .worker_pool import InPlaceFallback, helpers, usable_cpus
@@ -66,11 +67,14 @@ def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
         return array("I", [index(term, len(vocabulary)) for term in terms])
 
     rows = [tuple(map(indexes, terms)) for terms in _tokenise(texts, text_tokens)]
+    forget_memos()  # (a worker's texts are new to it task after task: see `heap`)
     return list(vocabulary), rows  # type: ignore[return-value]
 
 
 def _near_in_worker(texts: Sequence[Text]) -> NearAnswer:
-    return [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
+    answer = [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
+    forget_memos()
+    return answer
 
 
 def _unpack(answer: Answer) -> list[ItemTerms]:
