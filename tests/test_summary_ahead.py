@@ -20,6 +20,7 @@ import aggregator.story_job as story_job
 import aggregator.summary_pool as summary_pool
 from aggregator.models import Item
 from aggregator.store import Store
+from aggregator.story_window import StoryWindow
 from aggregator.summarize import ExtractiveSummarizer
 from aggregator.summary_ahead import SummariesAhead, inputs_digest
 
@@ -275,3 +276,34 @@ def test_once_the_last_run_is_counted_the_workers_answer_what_they_hold_and_are_
     finally:
         after.close()
         ahead.close()
+
+
+def test_the_windows_memos_are_emptied_as_a_run_ends_and_filled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (they serve assigning: the next run's counting walk, beside the helper, reuses their
+    # room; the stories are those of a pass that keeps them, as the first test shows)
+    path = tmp_path / "ahead.db"
+    store_with(path, "globewire/world")
+    two_cores(monkeypatch, min_stories=1)
+    events: list[tuple[str, int]] = []
+    windows: list[StoryWindow] = []
+    real_forget, real_run_done = StoryWindow.forget_memos, SummariesAhead.run_done
+
+    def held(window: StoryWindow) -> int:
+        return len(window._full) + len(window._unpacked) + len(window._tallies)
+
+    def forget(self: StoryWindow) -> None:
+        windows.append(self)
+        events.append(("forget", held(self)))
+        real_forget(self)
+
+    def run_done(self: SummariesAhead) -> None:
+        events.append(("run done", held(windows[-1])))
+        real_run_done(self)
+
+    monkeypatch.setattr(StoryWindow, "forget_memos", forget)
+    monkeypatch.setattr(SummariesAhead, "run_done", run_done)
+    run_story_job(path)
+    assert events[:2] == [("forget", events[0][1]), ("run done", 0)]
+    assert events[0][1] > 0  # (the first run's assigning filled them)
