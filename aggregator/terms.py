@@ -141,8 +141,8 @@ _TAGALOG = """ang mga ng nang sa si sina ni nina kay kina ay at na o pero ngunit
     wala walang may mayroon mayroong meron rin din lamang lang pa po ho ba naman nga raw daw
     kasi yata sana muna pala isang isa iba ibang lahat bawat ilang ilan marami maraming
     kanyang kaniyang kanilang kanila kaniya atin amin inyo ating aming inyong iyong aking
-    sarili noon pang pag nasa nang mas lalo pati gaya tulad kahit maging naging siyang
-    umano umano'y aniya anila nitong itong iyong yung ding bilang halos tila sapagkat
+    sarili noon pang pag nasa mas lalo pati gaya tulad kahit maging naging siyang
+    umano umano'y aniya anila nitong itong yung ding bilang halos tila sapagkat
     noong nung ngayon ngayong kahapon kamakalawa kamakailan mamaya""".split()
 _EXTRA_LISTS = {"tl": _TAGALOG}
 
@@ -170,13 +170,16 @@ def _lists() -> tuple[tuple[str, ...], dict[str, int]]:
 CALENDAR_WORDS = frozenset(
     """lunes martes miyerkules huwebes biyernes sabado linggo ngayon ngayong kahapon
     pebrero marso hunyo hulyo setyembre oktubre nobyembre disyembre
-    miércoles miercoles jueves viernes sábado domingo hoy ayer anoche
+    miércoles miercoles jueves viernes sábado hoy ayer anoche
     ontem feira lundi mardi mercredi jeudi vendredi samedi dimanche aujourd'hui hier
     lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi
     sabato domenica oggi ieri montag dienstag mittwoch donnerstag freitag samstag sonnabend
     sonntag heute gestern maandag dinsdag woensdag donderdag vrijdag zaterdag zondag vandaag
     gisteren""".split()
 )
+# Weekdays that are names in English too ("Plácido Domingo", "Santo Domingo"): dropped only in
+# a text not guessed English, as `_MONTH_WORDS` are.
+_NAMED_WEEKDAYS = frozenset(("domingo",))
 # Month names of those languages (and Catalan, which a short Spanish text is often guessed
 # to be), dropped in a text guessed to be in any language but English, with the day and year
 # beside them.
@@ -209,11 +212,11 @@ def _without_dates(words: list[str]) -> list[str]:
 @functools.cache
 def _drops() -> dict[str, int]:
     """Word → bit mask of the languages in whose text it is dropped: `_lists`' function
-    words, and `CALENDAR_WORDS` in every language."""
+    words, and `CALENDAR_WORDS` and `_NAMED_WEEKDAYS` in every language."""
     codes, masks = _lists()
     drops = dict(masks)
     every = (1 << len(codes)) - 1
-    for word in CALENDAR_WORDS:
+    for word in CALENDAR_WORDS | _NAMED_WEEKDAYS:
         drops[word] = every
     return drops
 

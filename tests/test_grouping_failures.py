@@ -76,6 +76,11 @@ def test_weekdays_and_dates_of_other_languages_are_not_event_terms() -> None:
     # in English a foreign month's name may be a name, and stays
     title, _ = grouping_terms("Mayo Clinic doctors on Monday", "", 100)
     assert title == ["mayo", "clinic", "doctor"]
+    # and so may a weekday's: "domingo" goes in Spanish, not in English
+    title, _ = grouping_terms("Placido Domingo sings in Varela", "", 100)
+    assert "domingo" in title
+    _, text = grouping_terms("", "El alcalde de Varela inauguró el domingo el puente nuevo", 100)
+    assert "domingo" not in text
 
 
 def test_headlines_sharing_a_date_in_another_language_stay_apart() -> None:
