@@ -122,6 +122,15 @@ _LIVE_PATH = re.compile(
     r"[-/]live-(?:[\w-]*?-)?updates?\b|\bupdates?-live\b|-live-blog\b",
     re.IGNORECASE,
 )
+# The folder of a live page, and what follows it when a link names one post of the page
+# ("/live-news/<page>/h_5f3a…", "…#block-5f3a…", "?post=…"): the post reports one event, told
+# by its own title, not the page's many.
+_LIVE_FOLDER = re.compile(r"/(?:live-news|live-updates?|liveblog|live-blog|live)/", re.I)
+_LIVE_POST = re.compile(
+    r"#.|[?&](?:page=with:)?(?:block|post|entry)\w*[=-]"
+    r"|/[^/?#]+/[a-z]{1,6}[_-][0-9a-f]{8,}/?(?:[?#]|$)",
+    re.I,
+)
 _ROUNDUP_TITLE = re.compile(
     r"^\s*(?:morning|evening|weekend|daily|the)?\s*(?:briefing|digest|round-?up|newsletter|"
     r"bulletin|headlines|news\s+in\s+brief|what\s+you\s+need\s+to\s+know|(?:\d+\s+)?things\s+to\s+know)"
@@ -286,6 +295,17 @@ def _advert(title: str, low: str | None, text: str, host: str, path: str) -> boo
     )
 
 
+def names_post(rest: str) -> bool:
+    """Whether the rest of a link, from a live page's folder on ("/<page>/h_5f3a…",
+    "…#post-…", "…?post=…"), names one post of the page."""
+    return _LIVE_POST.search(rest) is not None
+
+
+def _live_post(url: str | None) -> bool:
+    folder = _LIVE_FOLDER.search(url) if url else None
+    return folder is not None and names_post(url[folder.end() - 1 :])  # type: ignore[index]
+
+
 def item_kind(item: Item) -> Kind:
     """The item's kind, from its title label, the start of its text and its link's path."""
     title = item.title or ""
@@ -295,8 +315,8 @@ def item_kind(item: Item) -> Kind:
         return "advert"
     if item.furniture:
         return "furniture"
-    if _LIVE_HINTS.search(title, low) or _LIVE_PATH.search(path):
-        return "live"
+    if _LIVE_HINTS.search(title, low) or (_LIVE_PATH.search(path) and not _live_post(item.url)):
+        return "live"  # (a post of a live page is a report: told by its own title)
     if _REVIEW_HINTS.search(title, low) or _REVIEW_PATH.search(path):
         return "review"
     if (

@@ -20,6 +20,7 @@ from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 from .cjk_script import has_cjk, opens_cjk
 from .cjk_terms import cjk_names, cjk_words
+from .item_kinds import names_post
 from .term_forms import canonical_forms as _canonical_forms
 from .tokens import STOPWORDS, words_once
 from .tokens import stem as _stem
@@ -489,13 +490,6 @@ MULTI_TOPIC = re.compile(
     re.IGNORECASE,
 )
 _MULTI_TOPIC_URL = re.compile(r"/(?:live|live-news|liveblog|live-updates|newsletters?)/", re.I)
-# A link to one post of a live page ("/live-news/<page>/h_5f3a…", "…#block-5f3a…", "?post=…"):
-# the post reports one event, told by its own title, not the page's many.
-_LIVE_POST = re.compile(
-    r"#.|[?&](?:page=with:)?(?:block|post|entry)\w*[=-]"
-    r"|/[^/?#]+/[a-z]{1,6}[_-][0-9a-f]{8,}/?(?:[?#]|$)",
-    re.I,
-)
 
 # A text that is a list of reports, one a line ("- Rape-slay convict … isolated", "- Rapid
 # test kits found …"): a news programme's rundown, whatever its language. Lines with a link
@@ -534,6 +528,6 @@ def is_multi_topic(title: str, url: str | None = None, text: str = "") -> bool:
         return True
     if url:
         page = _MULTI_TOPIC_URL.search(url)
-        if page is not None and _LIVE_POST.search(url[page.end() - 1 :]) is None:
+        if page is not None and not names_post(url[page.end() - 1 :]):
             return True
     return bool(text) and lists_reports(text)

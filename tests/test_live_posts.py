@@ -8,6 +8,7 @@ import pytest
 from invented_items import filler, item
 
 from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.item_kinds import item_kind
 from aggregator.terms import is_multi_topic
 
 PAGE = "https://daily.example/world/live-news/harbour-storm-03-01"
@@ -70,3 +71,20 @@ def test_a_post_joins_the_story_of_its_event() -> None:
     items[1] = item("b", items[1].title, items[1].text, "daily", 30, url=f"{PAGE}/index.html")
     result = cluster_stream([*filler(12), *items], settings)
     assert result["a"] != result["b"]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        (f"{PAGE}/h_5f3a9c01d2e4b6a7c8d9e0f1a2b3c4d5", "news"),
+        (f"{PAGE}/index.html#post-5f3a9c01", "news"),
+        (f"{PAGE}/index.html", "live"),
+        (f"{PAGE}/", "live"),
+        ("https://paper.example/world/live/2024/jun/03/harbour-storm", "live"),
+    ],
+)
+def test_a_post_of_a_live_page_is_a_report_to_summaries(url: str, kind: str) -> None:
+    # a summary quotes a report, and lists a live page as "Live" without quoting it
+    post = item("p", "Ferry captain rescued off Corvin Point", "", "daily", 0, url=url)
+    assert item_kind(post) == kind
+    assert item_kind(item("q", "Harbour storm live updates", "", "daily", 0, url=url)) == "live"
