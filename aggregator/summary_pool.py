@@ -17,7 +17,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from . import bullets
-from .heap import forget_memos
 from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
@@ -50,9 +49,7 @@ def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
 
 def _summarise_in_worker(settings: SummarySettings, stories: Stories) -> list[Summary]:
     summarizer = _worker_summarizer(settings)
-    summaries = [summarizer.summarize(items, headline) for items, headline in stories]
-    forget_memos()  # (the next task's stories are others: see `heap`)
-    return summaries
+    return [summarizer.summarize(items, headline) for items, headline in stories]
 
 
 def _summarise_packed_in_worker(settings: SummarySettings, stories: Stories) -> list[bytes]:

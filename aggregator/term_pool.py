@@ -30,9 +30,9 @@ from sys import intern
 from typing import Any
 
 from .features import ItemTerms, item_terms, text_read
-from .heap import forget_memos
 from .models import Item
-from .near_text import remember, sorted_hashes, text_key
+from .near_text import clear_memo as forget_near_texts
+from .near_text import remember, shingles, sorted_hashes, text_key
 from .worker_pool import InPlaceFallback, helpers, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
@@ -67,13 +67,15 @@ def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
         return array("I", [index(term, len(vocabulary)) for term in terms])
 
     rows = [tuple(map(indexes, terms)) for terms in _tokenise(texts, text_tokens)]
-    forget_memos()  # (a worker's texts are new to it task after task: see `heap`)
     return list(vocabulary), rows  # type: ignore[return-value]
 
 
 def _near_in_worker(texts: Sequence[Text]) -> NearAnswer:
     answer = [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
-    forget_memos()
+    # Memos of texts: the next task's texts are others (memos of words are kept: the next
+    # task's words are mostly these, and working them out again doubled a term task's CPU).
+    forget_near_texts()
+    shingles.cache_clear()
     return answer
 
 

@@ -273,13 +273,3 @@ def test_the_worker_hashes_whole_texts_without_filling_the_words_memo() -> None:
     assert not near_text._memo and near_text.shingles.cache_info().currsize == 0
     assert answer == [(near_text.text_key(text), near_text.sorted_hashes(text))]
     assert len(answer[0][1]) > 0
-
-
-def test_the_worker_keeps_no_memo_past_a_task() -> None:
-    # (its next task's texts are others: a memo would only grow the worker)
-    text = " ".join(f"Keldon harbour report {k} said the pier was shut." for k in range(3))
-    tokens.tokens(text)
-    answer = term_pool._tokenise_in_worker([("a", "Pier shut at Keldon", text)], 40)
-    assert tokens._memo_tokens.cache_info().currsize == 0
-    assert tokens._memo_words.cache_info().currsize == 0
-    assert term_pool._unpack(answer) == [item_terms("Pier shut at Keldon", text, 40)]
