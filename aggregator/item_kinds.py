@@ -303,7 +303,7 @@ def names_post(rest: str) -> bool:
 
 def _live_post(url: str | None) -> bool:
     folder = _LIVE_FOLDER.search(url) if url else None
-    return folder is not None and names_post(url[folder.end() - 1 :])  # type: ignore[index]
+    return folder is not None and names_post(folder.string[folder.end() - 1 :])
 
 
 def item_kind(item: Item) -> Kind:
