@@ -72,16 +72,31 @@ def _short_syllable(word: str) -> bool:
     )
 
 
+# Endings no English word has without a final e, so that an -ed or -ing form ending so
+# lost it: "sentenc(ed)", "charg(ing)", "judg(ed)", "issu(ed)", "leav(ing)", "releas(ed)",
+# "caus(ed)", "promis(ed)", "licens(ed)", "secur(ed)", "requir(ed)", "declar(ed)",
+# "seiz(ed)". Where a word of the ending may stand without its e ("bang(ed)", "visit(ed)",
+# "monitor(ed)", "focus(ed)", "repair(ed)", "appear(ed)", "buzz(ed)"), the ending is not here.
+_E_ENDINGS = re.compile(
+    r"(?:[^c]c|v|u|[dlr]g|[^aeiousy]s|(?:ea|au|ou|ai|oi|ui|i)s|[^aeiouy]ur|[^aeoy]ir"
+    r"|[^aeiouy]ar|[aeiou]z|eng)$"
+)
+
+
 def _restore_e(word: str, stemmed: str) -> str:
     """The e an -ed or -ing ending took away, put back where Porter's step 1b puts it:
     "designated" → "designate", "fired" → "fire", "voting" → "vote" (their other forms'
-    stem). Plain a-z words only."""
+    stem), and where the stem's ending cannot close an English word (`_E_ENDINGS`:
+    "sentenced" → "sentence", "charging" → "charge", "issued" → "issue"). Plain a-z words
+    only."""
     if stemmed not in (word[:-2], word[:-3]) or not word.endswith(("ed", "ing")):
         return stemmed
     if not stemmed.isascii() or not stemmed.isalpha():
         return stemmed
-    if stemmed.endswith(("at", "bl", "iz")) or (
-        _measure(stemmed) == 1 and _short_syllable(stemmed)
+    if (
+        stemmed.endswith(("at", "bl", "iz"))
+        or (_measure(stemmed) == 1 and _short_syllable(stemmed))
+        or (len(stemmed) > 2 and _E_ENDINGS.search(stemmed) is not None)
     ):
         return stemmed + "e"
     return stemmed

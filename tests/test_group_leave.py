@@ -21,7 +21,7 @@ from aggregator.store import Store
 
 TEASER_A2 = "Police charged a man with second-degree murder after a stabbing outside a bar."
 ARTICLE_A2 = ARTICLE_A.replace(TEASER_A, TEASER_A2)
-TEASER_B2 = "A second-degree murder charge follows a fatal stabbing in a flat, police say."
+TEASER_B2 = "A second-degree murder count follows a fatal stabbing in a flat, police say."
 ARTICLE_B = TEASER_B + PELLOW
 ARTICLE_B2 = TEASER_B2 + PELLOW.replace("Officers in Pellow", "Pellow police officers")
 
@@ -30,7 +30,7 @@ def _teasers() -> list[Item]:
     return [
         item("a", "Man charged with second-degree murder", TEASER_A, minutes=20),
         item("a2", "Anchor bar stabbing: man held", TEASER_A2, minutes=22),
-        item("b", "Woman faces second-degree murder charge", TEASER_B, minutes=25),
+        item("b", "Woman faces second-degree murder count", TEASER_B, minutes=25),
         item("b2", "Tavin Road flat death: woman held", TEASER_B2, minutes=27),
     ]
 

@@ -16,7 +16,7 @@ from aggregator.store import Store
 
 # Two stabbings in two towns: the teasers share only what kind of event it was.
 TEASER_A = "A man was charged with second-degree murder on Saturday after a fatal stabbing."
-TEASER_B = "A woman faces a second-degree murder charge over a fatal stabbing, police said."
+TEASER_B = "A woman faces a second-degree murder count over a fatal stabbing, police said."
 ARTICLE_A = (
     TEASER_A + " Keldon police named the accused as Bram Ostrava, 29, a warehouse worker detained "
     "by door staff outside the Anchor bar. The man who died, Piet Calloway, had been celebrating "
@@ -43,7 +43,7 @@ def _a() -> Item:
 
 
 def _b() -> Item:
-    return item("b", "Woman faces second-degree murder charge", TEASER_B, minutes=25)
+    return item("b", "Woman faces second-degree murder count", TEASER_B, minutes=25)
 
 
 def _clusterer(*items: Item) -> Clusterer:

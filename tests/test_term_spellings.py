@@ -4,6 +4,8 @@ noun ("rankings", "ranking"). Invented fixtures only."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from invented_items import filler, item
 
@@ -82,8 +84,12 @@ def test_short_words_in_ings_keep_what_they_had() -> None:
 
 
 def _without(monkeypatch: pytest.MonkeyPatch, rule: str) -> None:
-    """Terms made without one rule: "fold" (accents kept), "e" (no e put back) or "ings"
-    (an -ings plural loses its s only)."""
+    """Terms made without one rule: "fold" (accents kept), "e" (no e put back), "endings"
+    (an e put back only where Porter's step 1b puts it) or "ings" (an -ings plural loses its s
+    only)."""
+
+    if rule == "endings":
+        monkeypatch.setattr(terms, "_E_ENDINGS", re.compile(r"(?!)"))
 
     def stem(word: str) -> str:
         if rule == "fold":
@@ -160,3 +166,66 @@ def test_two_reports_writing_an_ing_noun_singular_and_plural_join(
     assert _pair(RANKINGS, RANKING)
     _without(monkeypatch, "ings")
     assert not _pair(RANKINGS, RANKING)
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("sentence", "sentenced", "sentencing", "sentences"),
+        ("charge", "charged", "charging", "charges"),
+        ("judge", "judged"),
+        ("issue", "issued", "issues"),
+        ("continue", "continued", "continuing"),
+        ("leave", "leaving"),
+        ("release", "released", "releasing"),
+        ("cause", "caused"),
+        ("promise", "promised"),
+        ("license", "licensed"),
+        ("secure", "secured"),
+        ("require", "required"),
+        ("declare", "declared"),
+        ("seize", "seized"),
+        ("challenge", "challenged"),
+        ("urge", "urged"),
+    ],
+)
+def test_an_ending_no_word_closes_on_keeps_its_e(forms: tuple[str, ...]) -> None:
+    assert len({terms.stem(w) for w in forms}) == 1
+
+
+@pytest.mark.parametrize(
+    ("form", "base"),
+    [
+        ("banged", "bang"),
+        ("visited", "visit"),
+        ("monitored", "monitor"),
+        ("focused", "focus"),
+        ("repaired", "repair"),
+        ("appeared", "appear"),
+        ("passed", "pass"),
+        ("buzzed", "buzz"),
+        ("toured", "tour"),
+    ],
+)
+def test_an_ending_a_word_may_close_on_gets_no_e(form: str, base: str) -> None:
+    assert terms.stem(form) == terms.stem(base)
+
+
+SENTENCED = (
+    "Orlo Venn sentenced for faked safety papers",
+    "A court in Brackmoor sentenced the engineer Orlo Venn to six years on Monday for faking "
+    "the safety papers of the reservoir wall that failed last spring, flooding two villages "
+    "and closing the valley road for months.",
+)
+SENTENCE = (
+    "Brackmoor dam builder gets long sentence",
+    "Orlo Venn will serve the longest sentence a Brackmoor judge has handed down for fraud, "
+    "lawyers told reporters outside, as families who lost homes in the flood watched from "
+    "the public gallery in silence.",
+)
+
+
+def test_two_reports_writing_a_verb_and_its_noun_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _pair(SENTENCED, SENTENCE)
+    _without(monkeypatch, "endings")
+    assert not _pair(SENTENCED, SENTENCE)
