@@ -32,6 +32,10 @@ class Dated(Protocol):
     def published(self) -> datetime | None: ...
     @property
     def first_seen(self) -> datetime | None: ...
+    @property
+    def guid(self) -> str: ...
+    @property
+    def feed_url(self) -> str: ...
 
 
 D = TypeVar("D", bound=Dated)
@@ -53,15 +57,21 @@ class Between(Protocol):
 def publication_runs(
     items: Sequence[D], now: datetime, length: timedelta
 ) -> list[tuple[datetime, list[D]]]:
-    """`items` in publication order, cut into runs: each starts at its oldest item and holds
-    the items published less than `length` after it. Each run comes with the clock grouping
-    reads for it: its newest publication time, never later than `now`. Pure."""
+    """`items` in publication order (ties: first seen, guid, feed URL), cut into runs: each
+    starts at its oldest item and holds the items published less than `length` after it.
+    Each run comes with the clock grouping reads for it: its newest publication time, never
+    later than `now`. Pure."""
 
     def when(item: D) -> datetime:
         return min(item.published or now, now)
 
+    def order(item: D) -> tuple[datetime, datetime, str, str, str]:
+        # Ties go by guid and feed, not by id: an id hashes the feed's whole address (its
+        # host and port too), so it would order the same reports otherwise at another one.
+        return (when(item), item.first_seen or now, item.guid, item.feed_url, item.id)
+
     runs: list[list[D]] = []
-    for item in sorted(items, key=lambda i: (when(i), i.first_seen or now, i.id)):
+    for item in sorted(items, key=order):
         if runs and when(item) < when(runs[-1][0]) + length:
             runs[-1].append(item)
         else:

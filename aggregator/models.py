@@ -143,6 +143,8 @@ class ItemKey(NamedTuple):
     id: str
     published: datetime | None
     first_seen: datetime | None
+    guid: str = ""
+    feed_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

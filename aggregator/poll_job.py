@@ -132,8 +132,8 @@ class PollJob:
         it returns how many stories changed)."""
         started = time.monotonic()
         # Every item found in this pass is first seen at the pass's start, whichever feed
-        # answered first: ties of publication time are then broken by id, not by how the
-        # network raced, so the same feeds give the same stories (see `publication_runs`).
+        # answered first: ties of publication time are then broken by guid and feed, not by
+        # how the network raced, so the same feeds give the same stories (`publication_runs`).
         seen = self.clock()
         due = await self.write(self.store.feeds_due, seen, everything=everything)
         results = await asyncio.gather(

@@ -31,7 +31,7 @@ class ArticlesStore(StoreBase):
             "AND i.first_seen >= ? AND i.url IS NOT NULL "
             "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
             + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
-            + "ORDER BY i.first_seen DESC, i.id LIMIT ?",
+            + "ORDER BY i.first_seen DESC, i.guid, i.feed_url, i.id LIMIT ?",
             [to_iso(since), *skip_feeds, limit],
         )
         return [item_from_row(r) for r in rows]
@@ -81,7 +81,7 @@ class ArticlesStore(StoreBase):
         rows = self._rows(
             "SELECT i.*, a.text AS article_text FROM articles a JOIN items i ON i.id = a.item_id "
             f"WHERE a.regrouped = {int(state)} AND i.story_id IS NOT NULL "
-            "ORDER BY i.published, i.first_seen, i.id LIMIT ?",
+            "ORDER BY i.published, i.first_seen, i.guid, i.feed_url, i.id LIMIT ?",
             [limit],
         )  # Only an "ok" page is ever queued. The state is a literal and the status is not
         # asked: SQLite then reads the state's partial index, not every fetched page.

@@ -18,10 +18,19 @@ class GroupingStore(StoreBase):
     def unassigned_keys(self) -> list[ItemKey]:
         """The items without a story, as the keys that order them (no texts)."""
         rows = self._rows(
-            "SELECT id, published, first_seen FROM items WHERE story_id IS NULL "
-            "ORDER BY published, first_seen, id"
+            "SELECT id, published, first_seen, guid, feed_url FROM items WHERE story_id IS NULL "
+            "ORDER BY published, first_seen, guid, feed_url, id"
         )
-        return [ItemKey(r["id"], from_iso(r["published"]), from_iso(r["first_seen"])) for r in rows]
+        return [
+            ItemKey(
+                r["id"],
+                from_iso(r["published"]),
+                from_iso(r["first_seen"]),
+                r["guid"] or "",
+                r["feed_url"] or "",
+            )
+            for r in rows
+        ]
 
     def items_by_id(self, ids: Sequence[str]) -> list[Item]:
         """The stored items of `ids`, in that order (an id not stored is left out)."""
@@ -62,7 +71,7 @@ class GroupingStore(StoreBase):
         rows = read(
             f"SELECT {ITEM_SELECT} FROM items WHERE id != ? AND story_id IS NOT NULL AND "
             "(canonical_url = ? OR content_hash = ? OR guid = ?) "
-            "ORDER BY first_seen, id LIMIT 20",
+            "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
             [item.id, item.canonical_url, item.content_hash, item.guid],
         ).fetchall()
         from .dedupe import near_keys  # the text code loads when grouping first runs
@@ -73,7 +82,7 @@ class GroupingStore(StoreBase):
             rows += read(
                 f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id IN "
                 f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
-                "ORDER BY first_seen, id LIMIT 20",
+                "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
                 [*keys, item.id],
             ).fetchall()
         unique = {r[0]: r for r in rows}
