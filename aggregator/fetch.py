@@ -190,6 +190,8 @@ class Fetcher:
             except TimeoutError:
                 outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
             elapsed_ms = round((time.monotonic() - started) * 1000)
+        if type(outcome) is NotModified:  # the common answer, made without replace's walk
+            return NotModified(outcome.url, outcome.headers, elapsed_ms)
         return dataclasses.replace(outcome, elapsed_ms=elapsed_ms)
 
     async def _fetch(

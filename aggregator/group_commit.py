@@ -35,7 +35,9 @@ class GroupCommit(Generic[T, R]):
         self._queue.append((request, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.ensure_future(self._drain())
-        return await asyncio.shield(future)
+        # Not shielded: a caller cancelled while waiting cancels its own future only; the
+        # request stays in its batch and is written, and `_settle` skips a done future.
+        return await future
 
     async def flush(self) -> None:
         """Wait until everything queued so far is written."""

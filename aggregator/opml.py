@@ -37,15 +37,6 @@ class _Outline:
         return (self.attrs.get("text") or self.attrs.get("title") or "").strip()
 
 
-def _attr(attrs: dict[str, str], name: str) -> str | None:
-    """Attribute lookup that forgives case (xmlurl, XMLURL …), as readers do."""
-    lowered = name.lower()
-    for key, value in attrs.items():
-        if key.lower() == lowered:
-            return value.strip()
-    return None
-
-
 def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
     parser = expat.ParserCreate()
     stack: list[_Outline] = []
@@ -100,8 +91,17 @@ def _refuse_entities(where: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+# A URL of this plain form (http or https, a host name or dotted address of ASCII letters,
+# digits, dots and hyphens, an optional port, a path or query of printable non-space ASCII)
+# passes every check below; anything else is checked in full.
+_PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::(\d{1,5}))?(?:[/?#][!-~]*)?")
+
+
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be polled (None when it can): absolute http(s) with a valid host/port."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None and (plain[1] is None or int(plain[1]) <= 65535):
+        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -128,9 +128,19 @@ def _articles(attrs: dict[str, str]) -> str | None:
     return None
 
 
-def _is_feed(node: _Outline) -> bool:
-    kind = (_attr(node.attrs, "type") or "").lower()
-    return _attr(node.attrs, "xmlUrl") is not None or kind in {"rss", "atom", "feed"}
+def _lowered(attrs: dict[str, str]) -> dict[str, str]:
+    """The attributes by lower-case name, stripped: names are matched forgiving case
+    (xmlurl, XMLURL …), as readers do; of names that differ only in case, the first."""
+    out: dict[str, str] = {}
+    for key, value in attrs.items():
+        out.setdefault(key.lower(), value.strip())
+    return out
+
+
+def _is_feed(found: dict[str, str]) -> bool:
+    """Whether an outline (its `_lowered` attributes) is a feed."""
+    kind = (found.get("type") or "").lower()
+    return found.get("xmlurl") is not None or kind in {"rss", "atom", "feed"}
 
 
 def parse_opml(data: bytes, where: str = "OPML") -> Opml:
@@ -151,8 +161,9 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
     problems: list[str] = []
 
     def visit(node: _Outline, category: str | None) -> None:
-        if _is_feed(node):
-            url = _attr(node.attrs, "xmlUrl")
+        found = _lowered(node.attrs)
+        if _is_feed(found):
+            url = found.get("xmlurl")
             label = node.label() or (url or "")
             if not url:
                 problems.append(f"line {node.line}: feed outline {label!r} has no xmlUrl")
@@ -174,7 +185,7 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
                     '"on" nor "off"; article pages stay on'
                 )
             articles = switch not in _OFF
-            source = Source(url, label, name, _attr(node.attrs, "htmlUrl") or None, articles)
+            source = Source(url, label, name, found.get("htmlurl") or None, articles)
             seen[url] = source
             sources.append(source)
             if name not in categories:

@@ -30,6 +30,47 @@ class PollWrite:
     updated: int
 
 
+_NOTHING = PollWrite(0, 0)
+_SOURCE_COLUMNS = (
+    "url",
+    "title",
+    "category",
+    "html_url",
+    "position",
+    "active",
+    "added_at",
+    "articles",
+)
+_SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
+_DUE = (
+    "SELECT s.url, s.title, s.category, s.html_url, f.url, f.etag, f.last_modified, "
+    "f.body_hash, f.status, f.http_status, f.error, f.error_count, f.last_polled_at, "
+    "f.last_success_at, f.next_poll_at, f.moved_to, f.title, f.link, f.language "
+    "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+)
+
+
+def _feed_values(state: FeedState) -> tuple[Any, ...]:
+    """A feed state's row, in `FEED_COLUMNS` order (`UPSERT_FEED`'s parameters)."""
+    return (
+        state.url,
+        state.etag,
+        state.last_modified,
+        state.body_hash,
+        state.status,
+        state.http_status,
+        state.error,
+        state.error_count,
+        to_iso(state.last_polled_at),
+        to_iso(state.last_success_at),
+        to_iso(state.next_poll_at),
+        state.moved_to,
+        state.title,
+        state.link,
+        state.language,
+    )
+
+
 class FeedsStore(StoreBase):
     """Sources, feed poll state and the items polls bring."""
 
@@ -41,35 +82,37 @@ class FeedsStore(StoreBase):
         moved to another category takes its items along, and their stories are re-filed.
         """
         with self.transaction():
-            before = {r["url"]: r for r in self._rows("SELECT * FROM sources")}
+            # Rows as plain tuples of `_SOURCE_COLUMNS`, compared whole with what the OPML says.
+            before = {r[0]: r for r in self.conn.execute(_SOURCES)}
             wanted = {s.url for s in sources}
             added = 0
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
-                row = {
-                    "url": source.url,
-                    "title": source.title,
-                    "category": source.category,
-                    "html_url": source.html_url,
-                    "position": position,
-                    "active": 1,
-                    "added_at": old["added_at"] if old else to_iso(now),
-                    "articles": int(source.articles),
-                }
-                if old is None or any(old[k] != v for k, v in row.items()):
+                values = (
+                    source.url,
+                    source.title,
+                    source.category,
+                    source.html_url,
+                    position,
+                    1,
+                    old[6] if old else to_iso(now),
+                    int(source.articles),
+                )
+                if old != values:
+                    row = dict(zip(_SOURCE_COLUMNS, values, strict=True))
                     self.db["sources"].upsert(row, pk="url")
                     changed = True
-                if old is None or not old["active"]:
+                if old is None or not old[5]:
                     added += 1
                     self.conn.execute(
                         "INSERT INTO feeds(url) VALUES (?) ON CONFLICT(url) DO UPDATE SET "
                         "next_poll_at = NULL, error_count = 0, status = NULL, error = NULL",
                         [source.url],
                     )
-                if old is not None and old["category"] != source.category:
+                if old is not None and old[2] != source.category:
                     self._move_items(source.url, source.category)
-            removed = [u for u, r in before.items() if r["active"] and u not in wanted]
+            removed = [u for u, r in before.items() if r[5] and u not in wanted]
             for url in removed:
                 self.conn.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
             if changed or removed:
@@ -95,20 +138,56 @@ class FeedsStore(StoreBase):
         self, now: datetime, *, everything: bool = False
     ) -> list[tuple[Source, FeedState]]:
         """Active sources whose next poll time has come (all of them with `everything`)."""
-        sql = (
-            "SELECT s.url AS s_url, s.title AS s_title, s.category, s.html_url, f.* "
-            "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
-        )
+        sql = _DUE
         params: list[Any] = []
         if not everything:
             sql += " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
             params.append(to_iso(now))
         sql += " ORDER BY s.position"
-        out = []
-        for r in self._rows(sql, params):
-            source = Source(r["s_url"], r["s_title"] or "", r["category"], r["html_url"])
-            out.append((source, feed_state_from_row(r)))
-        return out
+        # Plain tuples, each state built from its columns in place: no dict per row.
+        return [
+            (
+                Source(s_url, s_title or "", category, html_url),
+                FeedState(
+                    url,
+                    etag,
+                    last_modified,
+                    body_hash,
+                    status,
+                    http_status,
+                    error,
+                    error_count or 0,
+                    from_iso(last_polled_at),
+                    from_iso(last_success_at),
+                    from_iso(next_poll_at),
+                    moved_to,
+                    title,
+                    link,
+                    language,
+                ),
+            )
+            for (
+                s_url,
+                s_title,
+                category,
+                html_url,
+                url,
+                etag,
+                last_modified,
+                body_hash,
+                status,
+                http_status,
+                error,
+                error_count,
+                last_polled_at,
+                last_success_at,
+                next_poll_at,
+                moved_to,
+                title,
+                link,
+                language,
+            ) in self.conn.execute(sql, params)
+        ]
 
     def next_due(self) -> datetime | None:
         """When the next active feed is due (the epoch for a never-polled one); None: no feeds."""
@@ -133,9 +212,14 @@ class FeedsStore(StoreBase):
         return self.save_polls([(state, items)])[0]
 
     def save_polls(self, polls: Sequence[tuple[FeedState, Sequence[Item]]]) -> list[PollWrite]:
-        """`save_poll` for many feeds in one transaction (one commit for a whole batch)."""
+        """`save_poll` for many feeds in one transaction (one commit for a whole batch). Each
+        feed's items are written first, then every feed's state in one `executemany` (each
+        state after its own items, as before; a poll that brought no items, a 304, writes its
+        state alone)."""
         with self.transaction():
-            return [self._save_poll(state, items) for state, items in polls]
+            written = [self._save_items(items) if items else _NOTHING for _, items in polls]
+            self.conn.executemany(UPSERT_FEED, [_feed_values(state) for state, _ in polls])
+            return written
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
@@ -143,7 +227,8 @@ class FeedsStore(StoreBase):
             r["id"] for r in self._rows_in("SELECT id FROM pruned_items WHERE id IN ({marks})", ids)
         }
 
-    def _save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
+    def _save_items(self, items: Sequence[Item]) -> PollWrite:
+        """A poll's items: new ones inserted, changed ones updated (their story marked)."""
         ids = list(dict.fromkeys(item.id for item in items))
         existing: dict[str, dict[str, Any]] = {
             r["id"]: r
@@ -172,26 +257,6 @@ class FeedsStore(StoreBase):
                 self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
         if fresh:
             self.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
-        self.conn.execute(
-            UPSERT_FEED,
-            [
-                state.url,
-                state.etag,
-                state.last_modified,
-                state.body_hash,
-                state.status,
-                state.http_status,
-                state.error,
-                state.error_count,
-                to_iso(state.last_polled_at),
-                to_iso(state.last_success_at),
-                to_iso(state.next_poll_at),
-                state.moved_to,
-                state.title,
-                state.link,
-                state.language,
-            ],
-        )
         return PollWrite(len(fresh), updated)
 
     def insert_items(self, items: Sequence[Item]) -> int:

@@ -62,3 +62,26 @@ def test_a_lone_write_goes_out_at_once() -> None:
     recorder = Recorder()
     assert asyncio.run(GroupCommit(recorder.write).submit(1)) == 10
     assert recorder.batches == [[1]]
+
+
+def test_a_caller_cancelled_while_waiting_still_has_its_request_written() -> None:
+    """Cancelling a waiting caller cancels its wait only: its request stays in the batch, the
+    others get their results, and nothing is left unretrieved (a failure included)."""
+    recorder = Recorder()
+
+    async def scenario() -> list[object]:
+        commit = GroupCommit(recorder.write)
+        first = asyncio.ensure_future(commit.submit(1))  # written alone, at once
+        await asyncio.sleep(0)
+        waiting = [asyncio.ensure_future(commit.submit(n)) for n in (2, 13, 4)]
+        await asyncio.sleep(0)
+        waiting[0].cancel()
+        waiting[1].cancel()
+        results = await asyncio.gather(first, *waiting, return_exceptions=True)
+        await commit.flush()
+        return results
+
+    first, two, thirteen, four = asyncio.run(scenario())
+    assert (first, four) == (10, 40)
+    assert isinstance(two, asyncio.CancelledError) and isinstance(thirteen, asyncio.CancelledError)
+    assert [1] in recorder.batches and 2 in recorder.batches[1] and 13 in recorder.batches[1]

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,56 @@ def test_an_unchanged_file_is_parsed_once_and_an_edit_is_read(tmp_path: Path) ->
     path.write_text(path.read_text().replace("a.example", "b.example"))
     edited = opml_module.load_opml(path)
     assert [s.url for s in edited.sources] == ["https://b.example/feed"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a.example/feed.xml",
+        "HTTPS://A.example:8443/feed?x=1&y=%20#top",
+        "https://a.example",
+        "http://127.0.0.1:65535/",
+        "http://127.0.0.1:65536/",
+        "http://127.0.0.1:99999/",
+        "http://127.0.0.1:00080/",
+        "http://a.example:/feed",
+        "http://a.example:x/feed",
+        "http://:80/feed",
+        "http:///feed",
+        "ftp://a.example/feed",
+        "http//a.example/feed",
+        "http://a.example/fe ed",
+        "http://a.example/feed\t",
+        "http://user:pw@a.example/feed",
+        "http://[::1]:8080/feed",
+        "http://[::1/feed",
+        "http://a.example/\x7f",
+        "http://exämple.example/feed",
+        "http://a.example\\b/feed",
+        "http://a_b.example/feed",
+        "http://-.example/",
+        "http://a.example/p@th/..;/x",
+    ],
+)
+def test_the_plain_url_shortcut_agrees_with_the_full_check(url: str) -> None:
+    """`url_problem` answers plain URLs without `urlsplit`: the same answer as the full check."""
+    import aggregator.opml as opml_module
+
+    fast = opml_module.url_problem(url)
+    plain = opml_module._PLAIN_URL
+    try:
+        opml_module._PLAIN_URL = re.compile(r"(?!)")  # matches nothing: every URL checked in full
+        full = opml_module.url_problem(url)
+    finally:
+        opml_module._PLAIN_URL = plain
+    assert fast == full
+
+
+def test_attribute_names_forgive_case_and_the_first_of_two_spellings_wins() -> None:
+    data = (
+        b'<opml version="2.0"><body><outline text="World">'
+        b'<outline TYPE="RSS" xmlurl=" https://a.example/feed " XMLURL="https://b.example/feed"'
+        b' HTMLURL="https://a.example/"/></outline></body></opml>'
+    )
+    (source,) = parse_opml(data).sources
+    assert (source.url, source.html_url) == ("https://a.example/feed", "https://a.example/")

@@ -274,3 +274,36 @@ def test_a_text_split_into_words_once_hashes_and_strips_as_when_split_twice() ->
     for item, own in zip(items, cleaned, strict=True):
         assert item.content_hash == content_hash(item.title, own)
         assert [w for line in line_words(own) for w in line] == words(own)
+
+
+def test_not_modified_keeps_every_other_field_of_the_state() -> None:
+    """A 304's state is built field by field: whatever it does not set is the old state's."""
+    state = FeedState(
+        SOURCE.url,
+        etag='"a"',
+        last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        body_hash="h",
+        status="error",
+        http_status=500,
+        error="boom",
+        error_count=2,
+        last_polled_at=NOW - timedelta(hours=2),
+        last_success_at=NOW - timedelta(hours=3),
+        next_poll_at=NOW - timedelta(hours=1),
+        moved_to="https://moved.example/feed",
+        title="T",
+        link="https://home.example/",
+        language="fr",
+    )
+    after = state_after(state, NotModified(SOURCE.url), NOW, SETTINGS)
+    expected = replace(
+        state,
+        status="not_modified",
+        http_status=304,
+        error=None,
+        error_count=0,
+        last_polled_at=NOW,
+        last_success_at=NOW,
+        next_poll_at=after.next_poll_at,
+    )
+    assert after == expected

@@ -446,3 +446,50 @@ def test_items_read_as_plain_tuples_equal_items_read_as_rows(tmp_path: Path) -> 
         assert store.duplicate_candidates(copy) == [whole["a"]]
     finally:
         store.close()
+
+
+def test_a_batch_of_polls_stores_every_state_and_items_and_due_reads_them_back() -> None:
+    """`save_polls` writes the items of the polls that brought some and every feed's state
+    (one statement for all states); `feeds_due` reads each state back whole."""
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    a = FeedState(
+        "https://a.example/feed",
+        etag='"e"',
+        last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        body_hash="h",
+        status="not_modified",
+        http_status=304,
+        error_count=0,
+        last_polled_at=NOW,
+        last_success_at=NOW - timedelta(hours=1),
+        next_poll_at=NOW + timedelta(minutes=15),
+        moved_to="https://a.example/moved",
+        title="A",
+        link="https://a.example/",
+        language="en",
+    )
+    b = FeedState("https://b.example/feed", status="ok", http_status=200, last_polled_at=NOW)
+    written = store.save_polls(
+        [(a, []), (b, [item("b1", b.url), item("b2", b.url)]), (b, [item("b2", b.url)])]
+    )
+    assert [(w.new, w.updated) for w in written] == [(0, 0), (2, 0), (0, 0)]
+    due = {state.url: (source, state) for source, state in store.feeds_due(NOW, everything=True)}
+    assert due[a.url][1] == a and due[b.url][1] == b
+    assert [s.url for s in store.sources()] == [due[a.url][0].url, due[b.url][0].url]
+    assert store.db["items"].count == 2
+
+
+def test_sync_sources_sees_a_changed_field_of_a_kept_source() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    renamed = [Source(SOURCES[0].url, "Renamed", SOURCES[0].category), *SOURCES[1:]]
+    assert store.sync_sources(renamed, NOW) == (0, 0)
+    assert store.sources()[0].title == "Renamed"
+    no_pages = [replace_articles(SOURCES[0]), *SOURCES[1:]]
+    assert store.sync_sources(no_pages, NOW) == (0, 0)
+    assert [s.articles for s in store.sources()] == [False, *(s.articles for s in SOURCES[1:])]
+
+
+def replace_articles(source: Source) -> Source:
+    return Source(source.url, source.title, source.category, source.html_url, False)
