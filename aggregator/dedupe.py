@@ -137,6 +137,9 @@ _MULTI_LABEL_SUFFIXES = frozenset(
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
+# Memoised: building a feed's items asks each link's outlet twice (the feed's aliases, then
+# the item's own) and the feed's site once an item.
+@functools.lru_cache(maxsize=4096)
 def outlet_key(url: str | None) -> str:
     """The publisher an URL belongs to: its registrable domain, e.g. `theguardian.com`.
 

@@ -251,6 +251,9 @@ def _http_url(value: str, base: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
+    # (ASCII that is printable, space aside, holds none of them: most links, told in C)
+    if absolute.isascii() and absolute.isprintable() and " " not in absolute:
+        return absolute
     if any(c.isspace() or c in _NOT_IN_URLS or ord(c) < 32 for c in absolute):
         return None
     return absolute

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -127,7 +128,7 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
-        own_words = [word for line in own_lines for word in line]  # = words(own)
+        own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)
         items.append(entry_to_item(source, entry, name, now, text, own, site, aliases, own_words))
     return items
 

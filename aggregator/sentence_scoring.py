@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 
 from .tokens import tokens, word_count
 
@@ -209,12 +210,12 @@ def _similarities(units: list[Unit], outlet_of: list[int]) -> list[dict[int, flo
                     if outlet != own:
                         dots[other] += weight * other_weight
             mine = similar[index]
-            for other_rank, dot in enumerate(dots):
-                if dot:
-                    other = ranked[other_rank]
-                    mine[other] = dot
-                    if sizes[other] > size:  # (on a tie the other's own pass counts)
-                        similar[other][index] = dot
+            for other_rank in compress(range(end), dots):  # (the ranks whose dot is not 0.0)
+                dot = dots[other_rank]
+                other = ranked[other_rank]
+                mine[other] = dot
+                if sizes[other] > size:  # (on a tie the other's own pass counts)
+                    similar[other][index] = dot
         start = end
     return similar
 

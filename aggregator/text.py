@@ -74,6 +74,8 @@ def html_to_text(markup: str | None) -> str:
         return ""
     if "<" not in markup and "&" not in markup:
         text = markup
+    elif (simple := _simple_markup_text(markup)) is not None:
+        text = simple
     else:
         parser = _TextExtractor()
         try:
@@ -83,6 +85,43 @@ def html_to_text(markup: str | None) -> str:
         except Exception:  # HTMLParser is lenient; this is a last resort
             text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
     return fold_newlines(fold_spaces(text))
+
+
+# A tag `_TextExtractor` reads as `HTMLParser` does in every way that matters to it: a name
+# of letters and digits, attributes only as name="value" (no quote, "<" or ">" inside), no
+# space before "/>" but one. Such a tag ends where this match ends and is named by its name.
+_SIMPLE_TAG = re.compile(
+    r'<([a-zA-Z][a-zA-Z0-9]*)(?: [a-zA-Z][-a-zA-Z0-9_:]*="[^"<>]*")*( ?/)?>'
+    r"|</([a-zA-Z][a-zA-Z0-9]*)>"
+)
+
+
+def _simple_markup_text(markup: str) -> str | None:
+    """`_TextExtractor`'s text of markup made only of `_SIMPLE_TAG`s (none skipped) and text,
+    without running the parser (a feed's paragraphs, line breaks and emphasis); None for any
+    other markup. The text between tags is unescaped as the parser's `convert_charrefs`
+    does: `html.unescape` over each run between two tags."""
+    parts: list[str] = []
+    pos = 0
+    for match in _SIMPLE_TAG.finditer(markup):
+        start = match.start()
+        if start > pos:
+            chunk = markup[pos:start]
+            if "<" in chunk:  # a "<" that opens something else: a comment, a quirky tag
+                return None
+            parts.append(html.unescape(chunk) if "&" in chunk else chunk)
+        name = (match.group(1) or match.group(3)).lower()
+        if name in _SKIP_TAGS:
+            return None
+        if name in _BLOCK_TAGS:
+            parts.append("\n")
+        pos = match.end()
+    if pos < len(markup):
+        chunk = markup[pos:]
+        if "<" in chunk:
+            return None
+        parts.append(html.unescape(chunk) if "&" in chunk else chunk)
+    return "".join(parts)
 
 
 def fold_newlines(text: str) -> str:
@@ -331,7 +370,7 @@ def _line_shape(line_words: list[str], common: set[str]) -> str | None:
     """The line with words rare in the feed masked; None if it is mostly rare words."""
     if not line_words:
         return None
-    kept = sum(w in common for w in line_words)
+    kept = sum(map(common.__contains__, line_words))  # (bools summed in C)
     if kept * 2 < len(line_words):
         return None
     masked = (w if w in common else "*" for w in line_words)
@@ -372,7 +411,7 @@ def strip_feed_template(
     ]
     doc_freq: dict[str, int] = {}
     for text_lines in lines:
-        for word in {w for _, ws in text_lines if ws for w in ws}:
+        for word in set().union(*[ws for _, ws in text_lines if ws]):
             doc_freq[word] = doc_freq.get(word, 0) + 1
     floor = max(3, _TEMPLATE_SHARE * len(texts))
     common = {w for w, n in doc_freq.items() if n >= floor}

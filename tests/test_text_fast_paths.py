@@ -450,3 +450,36 @@ def test_title_check_against_all_titles_at_once_drops_what_each_title_drops() ->
             if fitted and not any(bullets._restates(terms, t) for t in titles)
         ][: bullets.MAX_SENTENCES]
         assert bullets._pick(candidates, titles) == expected
+
+
+_MARKUP = [
+    *("<p>", "</p>", "<br>", "<br/>", "<br />", "<BR>", "<b>", "</b>", "<em>", "</P>", "<h1>"),
+    *('<a href="http://x/?a=1&amp;b=2">', "</a>", '<img src="x.png" alt="a/b"/>', "<div>"),
+    *('<img src="x" />', '<span data-x="1" class="y">', "</span>", "</div>", "<td>", "<li>"),
+    *("<script>", "</script>", "<style>", "<iframe>", "<svg/>", "<title>", "<noscript>"),
+    *("<!-- c -->", "<p class=x>", "<p foo>", "<p\u00a0>", "</p >", "< p>", "<p/ >", "<p "),
+    *("x < y", "a > b", "&amp;", "&lt;p&gt;", "&", "&#39;", "&nbsp;", "&copy", "&#x27", "&am"),
+    *("&#", "<", ">", "</", "<a", '<a href="x', "text", " more text ", "\n", "é", "“q”"),
+]
+
+
+def _parsed(markup: str) -> str:
+    parser = text._TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def test_simple_markup_is_read_as_the_parser_reads_it() -> None:
+    rng = random.Random(11)
+    read = 0
+    for _ in range(20000):
+        markup = "".join(rng.choice(_MARKUP) for _ in range(rng.randint(1, 10)))
+        simple = text._simple_markup_text(markup)
+        if simple is not None:
+            read += 1
+            assert simple == _parsed(markup), repr(markup)
+    assert read > 2000  # the fast path is taken, not only refused
+    assert text._simple_markup_text("<p>a &amp; b</p><p>c<br/>d</p>") == "\na & b\n\nc\nd\n"
+    assert text._simple_markup_text("<p>a</p><script>x</script>") is None
+    assert text._simple_markup_text("<p class=x>a</p>") is None
