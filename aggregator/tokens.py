@@ -107,7 +107,7 @@ def _words(text: str) -> list[str]:
     if "’" in low:  # (a "’" inside a word is its apostrophe; outside words it is not found)
         low = low.replace("’", "'")
     found = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
-    if "'" not in low:
+    if "'s" not in low:  # (no word ends in "'s": most texts, where many hold a "'")
         return found
     return [w[:-2] if w.endswith("'s") else w for w in found]
 
@@ -148,12 +148,13 @@ def _plain_tokens(found: list[str]) -> list[str]:
 _DOTTED_ACRONYM = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}(?![A-Za-z])")
 _DOTTED_HINT = re.compile(r"[A-Z]\.[A-Z]\.")
 _ACRONYM_STOPWORDS = frozenset({"us", "who"})
-_ACRONYM_STOPWORD_HINTS = ("US", "WHO")
 
 
 def _may_hold_acronym(text: str) -> bool:
-    return ("." in text and _DOTTED_HINT.search(text) is not None) or any(
-        hint in text for hint in _ACRONYM_STOPWORD_HINTS
+    return (
+        ("." in text and _DOTTED_HINT.search(text) is not None)
+        or "US" in text
+        or "WHO" in text  # (an acronym spelt like a stopword)
     )
 
 

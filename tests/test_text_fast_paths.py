@@ -483,3 +483,13 @@ def test_simple_markup_is_read_as_the_parser_reads_it() -> None:
     assert text._simple_markup_text("<p>a &amp; b</p><p>c<br/>d</p>") == "\na & b\n\nc\nd\n"
     assert text._simple_markup_text("<p>a</p><script>x</script>") is None
     assert text._simple_markup_text("<p class=x>a</p>") is None
+
+
+def test_language_words_are_the_patterns() -> None:
+    from aggregator import lang
+
+    pieces = [*"abzAZ09_ .,'-\n\t\x1c\x85", *lang._WIDE_SPACES, "é", "İ", "ß", "²", "٣", "中", "ǅ"]
+    rng = random.Random(3)
+    for _ in range(20000):
+        low = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))).lower()
+        assert lang._words(low) == lang._WORD.findall(low), repr(low)
