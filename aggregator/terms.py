@@ -5,8 +5,9 @@ is written in, guessed from which list its words hit most, plus the project's sh
 list (the package's English list also holds news words such as "fire", so it is not used).
 Languages without a list are handled by the clusterer, which gives no weight to terms that
 a large share of active items contain. A word is one term however it is spelt: with or
-without its accents, in its -ed and -ing forms, whose e the light stemmer lost
-(`fold_marks`, `_restore_e`), and an -ing noun in its plural ("rankings" = "ranking").
+without its accents, in British or American spelling, in its -ed and -ing forms, whose e
+the light stemmer lost (`fold_marks`, `_american`, `_restore_e`), and an -ing noun in its
+plural ("rankings" = "ranking").
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _short_syllable(word: str) -> bool:
 # "monitor(ed)", "focus(ed)", "repair(ed)", "appear(ed)", "buzz(ed)"), the ending is not here.
 _E_ENDINGS = re.compile(
     r"(?:[^c]c|v|u|[dlr]g|[^aeiousy]s|(?:ea|au|ou|ai|oi|ui|i)s|[^aeiouy]ur|[^aeoy]ir"
-    r"|[^aeiouy]ar|[aeiou]z|eng)$"
+    r"|[^aeiouy]ar|[aeiouy]z|eng)$"
 )
 
 
@@ -93,6 +94,8 @@ def _restore_e(word: str, stemmed: str) -> str:
         return stemmed
     if not stemmed.isascii() or not stemmed.isalpha():
         return stemmed
+    if stemmed.endswith("ell") and _measure(stemmed[:-1]) >= 2:
+        return stemmed[:-1]  # "cancelled", "travelling", "labelled": British doubled l
     if (
         stemmed.endswith(("at", "bl", "iz"))
         or (_measure(stemmed) == 1 and _short_syllable(stemmed))
@@ -107,12 +110,46 @@ def _restore_e(word: str, stemmed: str) -> str:
 _SHORTEST_INGS = 6
 
 
+# British and American spellings of one word ("organised" / "organized", "labour" / "labor",
+# "centre" / "center", "analyse" / "analyze", "defence" / "defense"): both are written as the
+# American form. Every word of the ending is rewritten, so a word spelt alike on both sides
+# ("advise", "detour") stays one term, as it was; "entre" (Spanish, French) is not "enter".
+_SPELLINGS = (
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing)$"), r"yz\1"),
+    (
+        re.compile(r"(?<=[a-z]{2}(?:[^aeiou]|i))our(s|ed|ing|ite|ites|able|ably|ful|less)?$"),
+        r"or\1",
+    ),
+    (re.compile(r"(?<=[a-z]{2}[tb])re(s)?$"), r"er\1"),
+    (re.compile(r"(?<=[a-z]{2}[tb])red$"), r"ered"),
+)
+_SPELLING_HINT = re.compile(r"is|ys|our|[tb]re")
+_SPELT_AS = {"defence": "defense", "offence": "offense", "licence": "license",
+             "pretence": "pretense", "programme": "program", "programmes": "programs",
+             "entre": "entre"}  # fmt: skip
+
+
+def _american(word: str) -> str:
+    """The American spelling of a British one (`_SPELLINGS`); other words as they are."""
+    if word in _SPELT_AS:
+        return _SPELT_AS[word]
+    if not word.isascii() or _SPELLING_HINT.search(word) is None:
+        return word
+    for pattern, replacement in _SPELLINGS:
+        spelt = pattern.sub(replacement, word)
+        if spelt != word:
+            return spelt
+    return word
+
+
 def _grouping_stem(word: str) -> str:
-    """A grouping term: the light stemmer's stem of the word without accents, with the e
-    its -ed and -ing forms lost put back (`fold_marks`, `_restore_e`). A plural in -ings is
+    """A grouping term: the light stemmer's stem of the word without accents, in American
+    spelling, with the e its -ed and -ing forms lost put back (`fold_marks`, `_american`,
+    `_restore_e`). A plural in -ings is
     its singular's term: "rankings" = "ranking" = "rank" (the light stemmer takes one ending
     off, so a plural lost only its s)."""
-    word = fold_marks(word)
+    word = _american(fold_marks(word))
     if len(word) > _SHORTEST_INGS and word.endswith("ings"):
         word = word[:-1]
     stemmed = _light_stem(word)

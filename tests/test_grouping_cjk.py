@@ -79,7 +79,7 @@ def test_english_terms_are_unchanged() -> None:
     title, text = grouping_terms(
         "Harbour bridge closed after crack", "The city said on Monday the bridge would shut.", 250
     )
-    assert title == ["harbour", "bridge", "close", "crack"]
+    assert title == ["harbor", "bridge", "close", "crack"]  # (American spelling: `_american`)
     assert text == ["city", "bridge", "shut"]  # ("Monday": a date)
     assert capitalised_terms("Crack closes bridge", "Officials in Gangcheng said", 100) == {
         "gangcheng"

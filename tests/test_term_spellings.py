@@ -1,6 +1,7 @@
 """One grouping term for a word however it is spelt: with or without its accents ("Beyoncé",
-"Beyonce"), in its -ed or -ing form ("designated", "designates"), and as the plural of an -ing
-noun ("rankings", "ranking"). Invented fixtures only."""
+"Beyonce"), in British or American spelling ("hospitalised", "hospitalized"), in its -ed or
+-ing form ("designated", "designates"), and as the plural of an -ing noun ("rankings",
+"ranking"). Invented fixtures only."""
 
 from __future__ import annotations
 
@@ -85,11 +86,13 @@ def test_short_words_in_ings_keep_what_they_had() -> None:
 
 def _without(monkeypatch: pytest.MonkeyPatch, rule: str) -> None:
     """Terms made without one rule: "fold" (accents kept), "e" (no e put back), "endings"
-    (an e put back only where Porter's step 1b puts it) or "ings" (an -ings plural loses its s
-    only)."""
+    (an e put back only where Porter's step 1b puts it), "british" (British spelling kept) or
+    "ings" (an -ings plural loses its s only)."""
 
     if rule == "endings":
         monkeypatch.setattr(terms, "_E_ENDINGS", re.compile(r"(?!)"))
+    if rule == "british":
+        monkeypatch.setattr(terms, "_american", lambda word: word)
 
     def stem(word: str) -> str:
         if rule == "fold":
@@ -229,3 +232,69 @@ def test_two_reports_writing_a_verb_and_its_noun_join(monkeypatch: pytest.Monkey
     assert _pair(SENTENCED, SENTENCE)
     _without(monkeypatch, "endings")
     assert not _pair(SENTENCED, SENTENCE)
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("organised", "organized"),
+        ("organisation", "organization"),
+        ("hospitalised", "hospitalized"),
+        ("criticises", "criticizes"),
+        ("apologising", "apologizing"),
+        ("analysed", "analyzed"),
+        ("analyse", "analyze"),
+        ("labour", "labor"),
+        ("honoured", "honored"),
+        ("favourite", "favorite"),
+        ("behaviour", "behavior"),
+        ("neighbours", "neighbors"),
+        ("centre", "center"),
+        ("centred", "centered"),
+        ("theatres", "theaters"),
+        ("fibre", "fiber"),
+        ("defence", "defense"),
+        ("programme", "program"),
+        ("cancelled", "canceled"),
+        ("travelling", "traveling"),
+        ("labelled", "labeled"),
+    ],
+)
+def test_a_british_spelling_is_the_american_words_term(british: str, american: str) -> None:
+    assert terms.stem(british) == terms.stem(american)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("entre", "enter"),  # Spanish and French "between"
+        ("compelled", "compelling"),  # (the same word: one l as "compel")
+        ("recalled", "recall"),
+        ("installed", "install"),
+        ("spelled", "spell"),
+    ],
+)
+def test_words_spelt_alike_on_both_sides_keep_their_terms(one: str, other: str) -> None:
+    same = one not in ("entre",)
+    assert (terms.stem(one) == terms.stem(other)) is same
+
+
+HOSPITALISED = (
+    "Quarry Vale mayor hospitalised with virus",
+    "The mayor of Quarry Vale, Ms Ruskett, was hospitalised on Sunday after testing positive, "
+    "officials said; her deputy will chair the budget meeting and the harbour board in her "
+    "absence.",
+)
+HOSPITALIZED = (
+    "Dana Ruskett hospitalized, Quarry Vale council says",
+    "Ruskett, who leads the town of Quarry Vale, caught the virus days ago and is in stable "
+    "condition, according to a statement released by her office late in the evening.",
+)
+
+
+def test_two_reports_in_british_and_american_spelling_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _pair(HOSPITALISED, HOSPITALIZED)
+    _without(monkeypatch, "british")
+    assert not _pair(HOSPITALISED, HOSPITALIZED)
