@@ -14,8 +14,9 @@ import functools
 import hashlib
 import re
 import threading
+from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.boilerplate import headline_of_its_own
@@ -424,13 +425,18 @@ def is_duplicate(item: Item, other: Item, *, near_threshold: float | None = NEAR
 
 
 def find_duplicate(
-    item: Item, candidates: Iterable[Item], *, near_threshold: float | None = NEAR_THRESHOLD
+    item: Item,
+    candidates: Iterable[Item],
+    *,
+    near_threshold: float | None = NEAR_THRESHOLD,
+    hashes: Mapping[str, array[int]] | None = None,
 ) -> Item | None:
     """The candidate `item` duplicates, or None. The item itself (same id) is skipped.
 
     Strong evidence (URL, guid, content hash) beats near-identical text; among equals an original
     (`duplicate_of` unset) beats a duplicate, then candidate order. When a duplicate is returned
-    the caller should point at its `duplicate_of`.
+    the caller should point at its `duplicate_of`. `hashes`: the shingle hashes of candidates'
+    texts (`near_text.sorted_hashes`) by id, where kept: those texts are not hashed again.
     """
     pool = [c for c in candidates if c.id != item.id]
     keys = _strong_keys(item) if pool else None
@@ -438,8 +444,11 @@ def find_duplicate(
     if not strong and near_threshold is not None:
         mine = near_shingles(item.text)
         if mine:
+            kept = hashes or {}
             strong = [
-                c for c in pool if near(mine, c.text, near_threshold) and _titles_agree(item, c)
+                c
+                for c in pool
+                if near(mine, c.text, near_threshold, kept.get(c.id)) and _titles_agree(item, c)
             ]
     for candidate in strong:
         if candidate.duplicate_of is None:

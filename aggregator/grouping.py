@@ -181,7 +181,8 @@ def _group_item(
 ) -> None:
     """Put one item of a run into a story: an original's, as its duplicate, or the
     clusterer's."""
-    original = find_duplicate(item, store.duplicate_candidates(item))
+    candidates, hashes = store.duplicate_candidates_hashed(item)
+    original = find_duplicate(item, candidates, hashes=hashes)
     if original is not None and original.story_id:
         clusterer.forget(item)
         story_id = clusterer.story_of(original.id) or original.story_id

@@ -313,3 +313,14 @@ def items_by_feed(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_items_feed_furniture ON items(feed_url) WHERE furniture = 1"
     )
+
+
+@migrations(name="grouping_0003_near_hashes")
+def near_hashes(db: Database) -> None:
+    """A grouped original's near-duplicate shingle hashes (`near_text.pack_hashes`, 4 bytes
+    each), written as it is grouped: a later item that meets it as a duplicate candidate
+    compares them without hashing its text again. Items grouped before have none (their
+    texts are hashed as before)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS near_hashes (item_id TEXT PRIMARY KEY, hashes BLOB NOT NULL)"
+    )

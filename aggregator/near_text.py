@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 import threading
 import zlib
 from array import array
@@ -29,10 +30,13 @@ __all__ = [
     "near",
     "near_keys",
     "near_shingles",
+    "own_hashes",
+    "pack_hashes",
     "remember",
     "shingles",
     "sorted_hashes",
     "text_key",
+    "unpack_hashes",
 ]
 
 MIN_NEAR_WORDS = 40  # texts shorter than this never count as near-identical
@@ -136,8 +140,9 @@ def clear_memo() -> None:
 _last: tuple[str, array[int]] = ("", array("I"))
 
 
-def _own_hashes(text: str) -> array[int]:
-    """`_sorted_hashes` of the item being grouped, by identity of the last text asked."""
+def own_hashes(text: str) -> array[int]:
+    """`sorted_hashes` of the item being grouped (memoised), by identity of the last text
+    asked."""
     global _last
     last = _last
     if last[0] is text:
@@ -151,18 +156,41 @@ def near_keys(text: str) -> list[str]:
     """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
     bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
     checked in full by `near`. Empty for texts too short to compare."""
-    return [f"{h:08x}" for h in _own_hashes(text)[:NEAR_KEYS]]
+    return [f"{h:08x}" for h in own_hashes(text)[:NEAR_KEYS]]
 
 
 def near_shingles(text: str) -> frozenset[int]:
     """The shingles the near check compares: empty for texts too short to compare."""
-    return frozenset(_own_hashes(text))
+    return frozenset(own_hashes(text))
 
 
-def near(mine: frozenset[int], text: str, threshold: float) -> bool:
+def near(
+    mine: frozenset[int], text: str, threshold: float, hashes: array[int] | None = None
+) -> bool:
     """Whether `text` is near-identical to the text whose `near_shingles` are `mine`: the
-    Jaccard of their shingles reaches `threshold`."""
-    return _jaccard_reaches(mine, _sorted_hashes(text), threshold)
+    Jaccard of their shingles reaches `threshold`. `hashes`: the `sorted_hashes` of `text`,
+    when kept already (the store keeps a grouped original's: `pack_hashes`)."""
+    found = _sorted_hashes(text) if hashes is None else hashes
+    return _jaccard_reaches(mine, found, threshold)
+
+
+_SWAP = sys.byteorder == "big"  # (kept little-endian, whatever machine wrote them)
+
+
+def pack_hashes(hashes: array[int]) -> bytes:
+    """`sorted_hashes` as bytes to keep (4 a hash, little-endian)."""
+    if _SWAP:
+        hashes = array("I", hashes)
+        hashes.byteswap()
+    return hashes.tobytes()
+
+
+def unpack_hashes(data: bytes) -> array[int]:
+    """What `pack_hashes` kept."""
+    found = array("I", data)
+    if _SWAP:
+        found.byteswap()
+    return found
 
 
 def _jaccard_reaches(a: frozenset[int], b: Collection[int], threshold: float) -> bool:

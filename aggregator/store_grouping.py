@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import Item, ItemKey
 from .store_db import StoreBase, chunks
 from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
+
+if TYPE_CHECKING:
+    from array import array
 
 
 class GroupingStore(StoreBase):
@@ -67,26 +70,35 @@ class GroupingStore(StoreBase):
     def duplicate_candidates(self, item: Item) -> list[Item]:
         """Stored items that might be the same article: the same URL, text hash or guid, or a
         near-identical text (a wire copy, found through `dedupe.near_keys`)."""
+        return self.duplicate_candidates_hashed(item)[0]
+
+    def duplicate_candidates_hashed(self, item: Item) -> tuple[list[Item], dict[str, array[int]]]:
+        """`duplicate_candidates`, with the kept shingle hashes of those that have them (the
+        originals grouped since they were kept: `near_text.pack_hashes`), by id."""
         read = self.conn.execute  # (plain tuples: this runs for every item grouped)
         rows = read(
-            f"SELECT {ITEM_SELECT} FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+            f"SELECT {ITEM_SELECT}, (SELECT hashes FROM near_hashes WHERE item_id = items.id) "
+            "FROM items WHERE id != ? AND story_id IS NOT NULL AND "
             "(canonical_url = ? OR content_hash = ? OR guid = ?) "
             "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
             [item.id, item.canonical_url, item.content_hash, item.guid],
         ).fetchall()
         from .dedupe import near_keys  # the text code loads when grouping first runs
+        from .near_text import unpack_hashes
 
         keys = near_keys(item.text)
         if keys:
             marks = ",".join("?" * len(keys))
             rows += read(
-                f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id IN "
+                f"SELECT {ITEM_SELECT}, (SELECT hashes FROM near_hashes WHERE item_id = items.id) "
+                "FROM items WHERE story_id IS NOT NULL AND id IN "
                 f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
                 "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
                 [*keys, item.id],
             ).fetchall()
         unique = {r[0]: r for r in rows}
-        return [item_from_values(r) for r in unique.values()]
+        kept = {i: unpack_hashes(r[-1]) for i, r in unique.items() if r[-1] is not None}
+        return [item_from_values(r[:-1]) for r in unique.values()], kept
 
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping
@@ -225,7 +237,7 @@ class GroupingStore(StoreBase):
         A story's `first_seen` is the earliest publication time of its items. The item's
         grouping features and near-duplicate keys are stored with it.
         """
-        from .dedupe import near_keys
+        from .near_text import near_keys, own_hashes, pack_hashes
 
         self._story_takes(story_id, item, now)
         self.conn.execute(
@@ -233,8 +245,12 @@ class GroupingStore(StoreBase):
             "grouping_terms = COALESCE(?, grouping_terms), furniture = ? WHERE id = ?",
             [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
         )
-        if duplicate_of is None:
+        if duplicate_of is None and (hashes := own_hashes(item.text)):
             self.conn.executemany(
                 "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
                 [(key, item.id) for key in near_keys(item.text)],
+            )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO near_hashes(item_id, hashes) VALUES (?, ?)",
+                [item.id, pack_hashes(hashes)],
             )

@@ -69,7 +69,11 @@ def prune(
             ]
             for part in chunks(ids, _CHUNK):
                 item_marks = ",".join("?" * len(part))
-                for table, column in (("near_keys", "item_id"), ("articles", "item_id")):
+                for table, column in (
+                    ("near_keys", "item_id"),
+                    ("near_hashes", "item_id"),
+                    ("articles", "item_id"),
+                ):
                     store.db.execute(
                         f"DELETE FROM {table} WHERE {column} IN ({item_marks})", list(part)
                     )

@@ -18,7 +18,10 @@ from aggregator.near_text import (
     near,
     near_keys,
     near_shingles,
+    pack_hashes,
     shingles,
+    sorted_hashes,
+    unpack_hashes,
 )
 from aggregator.tokens import words
 
@@ -126,3 +129,27 @@ def test_threads_sharing_a_small_memo_get_the_same_answers(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert all(pool.map(run, range(8)))
+
+
+def test_kept_hashes_stand_for_the_candidates_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A candidate's kept hashes (`pack_hashes`, as the store keeps them) decide the near
+    check as its text would, without hashing that text."""
+    rng = random.Random(13)
+    base = _text(rng, 120)
+    item = Item(id="new", title="Storm hits the coast", text=base + " today")
+    copy = Item(id="old", title="Storm hits the coast", text=base)
+    other = Item(id="other", title="Storm hits the coast", text=_text(rng, 120))
+    kept = {c.id: unpack_hashes(pack_hashes(sorted_hashes(c.text))) for c in (copy, other)}
+    assert kept["old"] == sorted_hashes(base) and pack_hashes(kept["old"])[:4] == (
+        kept["old"][0].to_bytes(4, "little")
+    )
+    clear_memo()
+    hashed: list[str] = []
+    real = near_text.sorted_hashes
+    monkeypatch.setattr(near_text, "sorted_hashes", lambda t, o=False: hashed.append(t) or real(t))
+    assert find_duplicate(item, [other, copy], hashes=kept) is copy
+    assert hashed == [item.text]  # (the item's own text only)
+    assert find_duplicate(item, [other], hashes=kept) is None
+    swapped = {"old": kept["other"], "other": kept["old"]}  # (the kept hashes decide)
+    assert find_duplicate(item, [other, copy], hashes=swapped) is other
+    assert find_duplicate(item, [other, copy]) is copy  # (none kept: the texts hashed)

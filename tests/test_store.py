@@ -493,3 +493,34 @@ def test_sync_sources_sees_a_changed_field_of_a_kept_source() -> None:
 
 def replace_articles(source: Source) -> Source:
     return Source(source.url, source.title, source.category, source.html_url, False)
+
+
+def test_a_grouped_originals_shingle_hashes_are_kept_for_later_candidates(tmp_path: Path) -> None:
+    """An original's near-duplicate hashes are kept as it is grouped and come back with it as
+    a candidate (its text need not be hashed again); a duplicate keeps none, and pruning
+    forgets them with the item."""
+    from aggregator.near_text import near_keys, sorted_hashes
+    from aggregator.store_upkeep import prune
+
+    words = " ".join(f"word{n}" for n in range(60))
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        store.sync_sources(SOURCES, NOW)
+        a, b = item("a", text=words), item("b", text=words + " more")
+        short = item("c", text="Some text")
+        copy = item("d", text=words, canonical_url=None)
+        store.insert_items([a, b, short, copy])
+        store.assign(a, "s1", None, NOW)
+        store.assign(short, "s1", None, NOW)
+        store.assign(b, "s1", "a", NOW)  # (a duplicate: none kept)
+        found, hashes = store.duplicate_candidates_hashed(copy)
+        assert [c.id for c in found] == ["a"]  # (through its near keys)
+        assert hashes == {"a": sorted_hashes(words)} and len(hashes["a"]) == 57
+        assert store.duplicate_candidates(copy) == found
+        kept = store.conn.execute("SELECT item_id FROM near_hashes").fetchall()
+        assert kept == [("a",)] and near_keys(words)
+        report = prune(store, NOW + timedelta(days=40), NOW + timedelta(days=30), NOW, 0)
+        assert report.items >= 3
+        assert store.conn.execute("SELECT COUNT(*) FROM near_hashes").fetchone() == (0,)
+    finally:
+        store.close()
