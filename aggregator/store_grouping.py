@@ -106,7 +106,7 @@ class GroupingStore(StoreBase):
         stored). Read as plain rows, the window's tens of thousands of them at once."""
         rows = self.conn.execute(
             "SELECT id, title, url, outlet, published, first_seen, story_id, furniture, "
-            "grouping_terms, "
+            "grouping_terms, guid, feed_url, "
             "CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
             "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
             [to_iso(since)],
@@ -116,7 +116,7 @@ class GroupingStore(StoreBase):
         times: dict[str | None, datetime | None] = {None: None}  # (items share their times)
         for row in rows:
             item_id, title, url, outlet, published, first_seen, story_id, furniture, *rest = row
-            stored, text = rest
+            stored, guid, feed_url, text = rest
             if published not in times:
                 times[published] = from_iso(published)
             if first_seen not in times:
@@ -132,6 +132,8 @@ class GroupingStore(StoreBase):
                     first_seen=times[first_seen],
                     story_id=story_id,
                     furniture=bool(furniture),
+                    guid=guid or "",
+                    feed_url=feed_url or "",
                 )
             )
             if stored:

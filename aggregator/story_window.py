@@ -194,7 +194,7 @@ class StoryWindow:
 
     def _restore(self, items: Iterable[Item], terms: Mapping[str, str]) -> None:
         kept = [i for i in items if i.story_id and i.duplicate_of is None]
-        kept.sort(key=lambda i: (_seen_time(i), i.id))
+        kept.sort(key=_restore_order)
         if not self._stories and not self._item_story and self.settings.profile_recent > 0:
             self._restore_fresh(kept, terms)
         else:
@@ -220,6 +220,7 @@ class StoryWindow:
                 self._tallies.pop(story, None)  # (restore keeps no tallies)
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
+                self._repeats.earlier(features)  # (furnished when grouped: as `assign` pops)
             self._counts.count(features)
             self._counts.count_outlet(item.outlet, features.unique, 1)
             self._record(story, item, features, min(item.published or seen, seen), seen, 0.0, False)
@@ -247,6 +248,7 @@ class StoryWindow:
             )  # (one string per term: the interned one, see features.decode)
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
+                self._repeats.earlier(features)  # (furnished when grouped: as `assign` pops)
             batch.append(features)
             if len(batch) == _RESTORE_BATCH:
                 counts.count_many(batch)
@@ -654,3 +656,12 @@ def _story_id(item: Item) -> str:
 
 def _seen_time(item: Item) -> datetime:
     return item.first_seen or item.published or EPOCH
+
+
+def _restore_order(item: Item) -> tuple[datetime, datetime, str, str, str]:
+    """The order a restore books items in: a poll's, in the order its pass grouped them
+    (`grouping.publication_runs`: publication time, never later than the pass, then guid
+    and feed), so a story's log, founder and latest members are the ones the running
+    process booked, not those of an id order."""
+    seen = _seen_time(item)
+    return (seen, min(item.published or seen, seen), item.guid, item.feed_url, item.id)
