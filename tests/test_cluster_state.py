@@ -19,10 +19,11 @@ from test_cluster import ARTICLES, T0, _items
 from aggregator import story_window
 from aggregator.active_story import ActiveStory, ProfileMember, index_terms, log_tally
 from aggregator.cluster import Clusterer, ClusterSettings
-from aggregator.features import decode, encode, item_features, pack, unpack
+from aggregator.features import Features, decode, encode, item_features, pack, unpack
 from aggregator.headline_route import Headline
 from aggregator.models import Item
 from aggregator.profile_index import SMALL, Crowd, ProfileIndex
+from aggregator.story_window import Waiting
 from aggregator.window_counts import Counts, unpack_vector
 
 
@@ -364,22 +365,48 @@ def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
     }
 
 
-def test_observed_items_wait_with_their_features_packed() -> None:
-    """A pass observes all of a run's items before assigning any: they wait packed (no term
-    sets), and what waited unpacks to exactly the item's features."""
+def test_observed_items_wait_as_term_numbers() -> None:
+    """A pass observes all of a run's items before assigning any: they wait as numbers into
+    a table of their terms (no tuples, no term sets), and what waited is exactly the item's
+    features, its terms the same strings; the table goes with the last item taken."""
     items = _items()
-    observed, plain = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
+    observed = Clusterer(ClusterSettings())
     observed.observe(items)
-    assert len(observed._pending) == len(items)
-    for packed in observed._pending.values():
-        assert not any(isinstance(part, (set, frozenset)) for part in packed)
-    waiting = dict(observed._pending)
+    waiting = observed._pending
+    assert len(waiting) == len(items)
+    assert all(type(kept) is bytes for kept in waiting._items.values())
+    for one in items:  # what waited is the item's features, exactly
+        features = item_features(one, ClusterSettings().text_tokens)
+        again = waiting.take(one.id)
+        assert again == features
+        assert again is not None and again.title == features.title
+        assert all(a is b for a, b in zip(again.text, features.text, strict=True))
+    assert not waiting._items and not waiting._terms and not waiting._numbers
+    observed.observe(items)
     for one in items:
         observed.assign(one, one.published or T0)
-    assert not observed._pending
-    for one in items:  # what waited is the item's features, exactly
-        plain._pending = {one.id: waiting[one.id]}
-        assert plain._take_pending(one.id) == item_features(one, ClusterSettings().text_tokens)
+    assert not len(observed._pending)
+
+
+def test_waiting_items_past_65536_terms_take_4_bytes_a_term() -> None:
+    """Once the table passes 65,536 terms an item's numbers take 4 bytes each, and both
+    kinds are taken back exactly."""
+    waiting = Waiting()
+    first = _features_of([f"w{n}" for n in range(200)])
+    waiting.put("a", first)
+    for n in range(330):
+        waiting.put(f"x{n}", _features_of([f"t{n}_{k}" for k in range(200)]))
+    last = _features_of(["w3", *(f"z{k}" for k in range(10))], names=frozenset({"w3"}))
+    waiting.put("b", last)
+    assert len(waiting._items["a"]) == 12 + 2 * (3 + 200)  # (title, text; no names)
+    assert len(waiting._items["b"]) == 12 + 4 * (3 + 11 + 1)
+    assert waiting.take("a") == first and waiting.take("b") == last
+
+
+def _features_of(text: list[str], names: frozenset[str] = frozenset()) -> Features:
+    return Features(
+        ("head", *text[:2]), tuple(text), names, True, False, frozenset(("head", *text))
+    )
 
 
 def test_an_index_entry_below_its_crowd_is_a_list_in_filing_order() -> None:
