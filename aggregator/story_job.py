@@ -120,6 +120,7 @@ class _Between:
 
     def last_run_counted(self) -> None:
         self.ahead.last_run_counted()
+        self.clusterer.fewer_memos()  # (the window is at its largest as the run is assigned)
 
 
 class StoryJob:
@@ -285,7 +286,10 @@ class StoryJob:
             # group_pending reads the items itself, a chunk of a run at a time.
             # (not kept past grouping: it holds the window, which a one-shot pass lets go)
             between = None if ahead is None else _Between(ahead, self.clusterer)
-            group_pending(self.store, self.clusterer, now, between=between)
+            try:
+                group_pending(self.store, self.clusterer, now, between=between)
+            finally:
+                self.clusterer.fewer_memos(False)
             del between
             if regroup:
                 regroup_articles(self.store, self.clusterer, now)

@@ -46,6 +46,8 @@ _RESTORE_BATCH = 1024  # restored items counted at a time (see StoryWindow._rest
 class StoryWindow:
     """The active stories, their profile members, the index and the window's counts."""
 
+    _fewer = 0  # the bounded memos keep their limits shifted right by this (`fewer_memos`)
+
     def __init__(
         self,
         settings: ClusterSettings = ClusterSettings(),
@@ -83,6 +85,7 @@ class StoryWindow:
         state = dict(vars(self))
         for memo in ("_full", "_unpacked", "_tallies"):
             state[memo] = OrderedDict()
+        state.pop("_fewer", None)  # (a loaded window keeps whole memos)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -97,9 +100,26 @@ class StoryWindow:
     def forget_memos(self) -> None:
         """Empty the three bounded memos (those a pickled window leaves out): each entry is
         made again from its record when next asked, as after an eviction. For a process
-        whose window groups nothing more for a while (summarising, the snapshot's write)."""
+        whose window groups nothing more for a while (summarising, the snapshot's write).
+        The outlets' terms held once lately are sorted in with the others too (the sets
+        they wait in are the outlets' counts' spare room: see `OutletCounts.settle`)."""
         for memo in (self._full, self._unpacked, self._tallies):
             memo.clear()
+        self._counts.settle_outlets()
+
+    def fewer_memos(self, fewer: bool = True) -> None:
+        """Keep a quarter of the bounded memos' entries from now on (`fewer`), or all again.
+        For the last run of a big pass: the window is then at its largest and the memos
+        full (~19 MB at 60k items on long texts), and a quarter of them are missed more
+        (each entry made again from its record, as after an eviction: the same stories)."""
+        self._fewer = 2 if fewer else 0
+        for memo, kept in (
+            (self._full, _FULL_KEPT),
+            (self._unpacked, _VECTORS_KEPT),
+            (self._tallies, _TALLIES_KEPT),
+        ):
+            while len(memo) > kept >> self._fewer:
+                memo.popitem(last=False)
 
     def let_go(self) -> None:
         """Untie every story from its profile members (the one cycle of the state), for a
@@ -497,7 +517,7 @@ class StoryWindow:
 
     def _keep_full(self, member: ProfileMember, features: Features) -> None:
         """Keep a member's full features as the latest compared, `_FULL_KEPT` at most."""
-        _evict(self._full, member, _FULL_KEPT)
+        _evict(self._full, member, _FULL_KEPT >> self._fewer)
         self._full[member] = features
 
     def _profile_vector(self, story: ActiveStory) -> Vector:
@@ -540,7 +560,7 @@ class StoryWindow:
 
     def _keep_unpacked(self, key: ProfileMember | ActiveStory, vectors: object) -> None:
         """Keep a member's (or a story profile's) dicts as the latest compared, a bounded few."""
-        _evict(self._unpacked, key, _VECTORS_KEPT)
+        _evict(self._unpacked, key, _VECTORS_KEPT >> self._fewer)
         self._unpacked[key] = vectors
 
     def _held(self, story: ActiveStory) -> AbstractSet[str]:
@@ -565,7 +585,7 @@ class StoryWindow:
             self._tallies.move_to_end(story)
             return tf
         tf = log_tally(story)
-        _evict(self._tallies, story, _TALLIES_KEPT)
+        _evict(self._tallies, story, _TALLIES_KEPT >> self._fewer)
         self._tallies[story] = tf
         return tf
 

@@ -615,3 +615,35 @@ def test_a_window_whose_memos_were_emptied_groups_as_one_that_kept_them() -> Non
 
     want = _outcomes(Clusterer(_STREAM_SETTINGS))
     assert _outcomes(Clusterer(_STREAM_SETTINGS), after=forget) == want
+
+
+def test_a_window_keeping_fewer_memos_groups_as_one_keeping_them_all(monkeypatch: Any) -> None:
+    """`fewer_memos` (a big pass's last run) keeps a quarter of each memo's entries, dropping
+    the least lately used at once; `fewer_memos(False)` lets them fill whole again, and a
+    pickled window keeps whole memos. The same stories, scores, merges and regroups as
+    with every memo whole; the outlets' counts `forget_memos` settles are the same counts."""
+    monkeypatch.setattr(story_window, "_FULL_KEPT", 8)
+    monkeypatch.setattr(story_window, "_VECTORS_KEPT", 8)
+    monkeypatch.setattr(story_window, "_TALLIES_KEPT", 4)
+
+    def fewer(clusterer: Clusterer, n: int) -> None:
+        if n == 3:
+            clusterer.fewer_memos()
+        if n >= 3:
+            assert len(clusterer._full) <= 2 and len(clusterer._unpacked) <= 2
+            assert len(clusterer._tallies) <= 1
+        if n == 5:
+            assert pickle.loads(pickle.dumps(clusterer))._fewer == 0
+        if n == 200:
+            assert any(c.fresh for c in clusterer._counts.outlet_df.values())
+            counts = {o: c.counts() for o, c in clusterer._counts.outlet_df.items()}
+            clusterer.forget_memos()
+            assert not any(c.fresh for c in clusterer._counts.outlet_df.values())
+            assert {o: c.counts() for o, c in clusterer._counts.outlet_df.items()} == counts
+
+    want = _outcomes(Clusterer(_STREAM_SETTINGS))
+    assert _outcomes(Clusterer(_STREAM_SETTINGS), after=fewer) == want
+    clusterer = Clusterer(_STREAM_SETTINGS)
+    _outcomes(clusterer, after=fewer)
+    clusterer.fewer_memos(False)
+    assert clusterer._fewer == 0

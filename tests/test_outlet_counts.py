@@ -16,7 +16,8 @@ def _reference(counts: Counter[str]) -> dict[str, int]:
 
 def test_adds_and_removes_count_as_a_counter_does() -> None:
     """Items come and go in any order: every count, the tier a term is in and the terms
-    held once (sorted in as they pile up) agree with a plain Counter at every step."""
+    held once (sorted in as they pile up, or all at once by `settle`) agree with a plain
+    Counter at every step."""
     rng = random.Random(3)
     vocabulary = [f"t{n}" for n in range(400)]
     counts, reference = OutletCounts(), Counter[str]()
@@ -37,6 +38,9 @@ def test_adds_and_removes_count_as_a_counter_does() -> None:
             assert counts.once == sorted(counts.once)
             assert not set(counts.once) & counts.fresh
             assert len(counts) == len(_reference(reference)) and bool(counts) == bool(held)
+        if step % 97 == 0:  # (all held once sorted in: the same counts, none waiting)
+            counts.settle()
+            assert not counts.fresh and counts.once == sorted(counts.once)
         probe = rng.choice(vocabulary)
         assert counts.get(probe) == max(reference[probe], 0)
     for unique in held:
