@@ -644,14 +644,15 @@ class Waiting:
     (2 bytes a term, 4 once the table passes 65,536 terms), after a head of three 4-byte
     values (flags: Title Case 1, multi-topic 2, 4-byte numbers 4; title terms; text terms).
     Packed as tuples they took ~1.1 KB an item on long texts, 8 bytes a term, and a cold
-    pass holds a whole run of them (20-40k items) while it counts it. The table goes
-    with the last item taken; `take` gives the features `put` was given, equal and with
-    their terms in the same order (the same interned strings)."""
+    pass holds a whole run of them (20-40k items) while it counts it; the first `_FEW`
+    still wait packed. The table goes with the last item taken; `take` gives the features
+    `put` was given, equal and with their terms in the same order (the same interned
+    strings)."""
 
     __slots__ = ("_items", "_numbers", "_terms")
 
     def __init__(self) -> None:
-        self._items: dict[str, bytes] = {}
+        self._items: dict[str, bytes | Packed] = {}
         self._terms: list[str] = []  # number → term
         self._numbers: dict[str, int] = {}  # term → number
 
@@ -662,34 +663,35 @@ class Waiting:
         return item_id in self._items
 
     def put(self, item_id: str, features: Features) -> None:
-        """Keep an item's features until `take`."""
+        """Keep an item's features until `take` (packed while few wait: see `_FEW`)."""
+        if len(self._items) < _FEW:
+            self._items[item_id] = pack(features)
+            return
         terms = (*features.title, *features.text, *features.names)
         found: list[int | None] = list(map(self._numbers.get, terms))
         try:  # (a term new to the table is None in `found`, which no array holds)
             numbers = array("I" if len(self._terms) > 0x10000 else "H", found)  # type: ignore[arg-type]
         except TypeError:
-            numbers = self._number(terms, found)
+            numbers = self._number(terms)
         flags = features.title_case | features.multi << 1 | (numbers.typecode == "I") << 2
         head = _HEAD.pack(flags, len(features.title), len(features.text))
         self._items[item_id] = head + numbers.tobytes()
 
-    def _number(self, terms: tuple[str, ...], found: list[int | None]) -> array:
-        """`found` with the terms new to the table numbered, in order."""
+    def _number(self, terms: tuple[str, ...]) -> array:
+        """The numbers of `terms`, those new to the table numbered first (in any order: a
+        number only has to name its term; by set operations, not term by term)."""
         numbers, table = self._numbers, self._terms
-        for at, term in enumerate(terms):
-            if found[at] is None:
-                number = numbers.get(term)
-                if number is None:
-                    number = numbers[term] = len(table)
-                    table.append(term)
-                found[at] = number
-        return array("I" if len(table) > 0x10000 else "H", found)  # type: ignore[arg-type]
+        new = set(terms).difference(numbers)
+        numbers.update(zip(new, range(len(table), len(table) + len(new)), strict=True))
+        table.extend(new)  # (the set's order again: it has not changed)
+        found = list(map(numbers.get, terms))
+        return array("I" if len(table) > 0x10000 else "H", found)
 
     def take(self, item_id: str) -> Features | None:
         """An item's features, no longer kept (None: not kept)."""
         kept = self._items.pop(item_id, None)
-        if kept is None:
-            return None
+        if type(kept) is not bytes:
+            return None if kept is None else unpack(kept)  # type: ignore[arg-type]
         flags, n_title, n_text = _HEAD.unpack_from(kept)
         numbers = array("I" if flags & 4 else "H")  # (an array iterates faster than a view)
         numbers.frombytes(memoryview(kept)[_HEAD.size :])
@@ -702,6 +704,10 @@ class Waiting:
         )
 
 
+# Items that wait packed before the next wait as numbers: a pass's parts and a service's
+# rounds wait in the hundreds, where numbering and reading back ~20 us an item would cost
+# ~4-10% of grouping; a big pass's runs wait in the tens of thousands
+_FEW = 4096
 _HEAD = Struct("=III")  # an item's head in `Waiting`
 
 

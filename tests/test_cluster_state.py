@@ -365,16 +365,19 @@ def test_the_windows_counts_are_pickled_in_place_not_copied() -> None:
     }
 
 
-def test_observed_items_wait_as_term_numbers() -> None:
-    """A pass observes all of a run's items before assigning any: they wait as numbers into
-    a table of their terms (no tuples, no term sets), and what waited is exactly the item's
-    features, its terms the same strings; the table goes with the last item taken."""
+def test_observed_items_wait_as_term_numbers(monkeypatch: Any) -> None:
+    """A pass observes all of a run's items before assigning any: past the first few, they
+    wait as numbers into a table of their terms (no tuples, no term sets), and what waited
+    is exactly the item's features, its terms the same strings; the table goes with the
+    last item taken."""
+    monkeypatch.setattr(story_window, "_FEW", 2)
     items = _items()
     observed = Clusterer(ClusterSettings())
     observed.observe(items)
     waiting = observed._pending
     assert len(waiting) == len(items)
-    assert all(type(kept) is bytes for kept in waiting._items.values())
+    kinds = [type(kept) for kept in waiting._items.values()]
+    assert kinds == [tuple, tuple, *[bytes] * (len(items) - 2)]
     for one in items:  # what waited is the item's features, exactly
         features = item_features(one, ClusterSettings().text_tokens)
         again = waiting.take(one.id)
@@ -388,9 +391,10 @@ def test_observed_items_wait_as_term_numbers() -> None:
     assert not len(observed._pending)
 
 
-def test_waiting_items_past_65536_terms_take_4_bytes_a_term() -> None:
+def test_waiting_items_past_65536_terms_take_4_bytes_a_term(monkeypatch: Any) -> None:
     """Once the table passes 65,536 terms an item's numbers take 4 bytes each, and both
     kinds are taken back exactly."""
+    monkeypatch.setattr(story_window, "_FEW", 0)
     waiting = Waiting()
     first = _features_of([f"w{n}" for n in range(200)])
     waiting.put("a", first)
