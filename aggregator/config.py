@@ -46,6 +46,8 @@ ENV_PREFIX = "AGGREGATOR_"
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
+    """`[server]`: where `run` and `serve` listen."""
+
     host: str = "127.0.0.1"
     port: int = 8080
     tick: float = 30.0  # seconds between scheduler passes (and OPML change checks)
@@ -54,6 +56,8 @@ class ServerSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Every setting, by section of the TOML file."""
+
     server: ServerSettings = field(default_factory=ServerSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)

@@ -102,6 +102,8 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
+    """A feed document parsed: its own fields and its entries."""
+
     title: str | None
     link: str | None
     entries: tuple[Entry, ...]
@@ -161,12 +163,16 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class Bullet:
+    """One sentence of a summary and the sources it comes from."""
+
     text: str
     sources: tuple[int, ...]  # indexes into Summary.sources
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
+    """A story's summary: its headline, bullets and sources."""
+
     headline: str
     bullets: tuple[Bullet, ...]
     sources: tuple[SourceRef, ...]

@@ -18,6 +18,8 @@ SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 @dataclass(frozen=True, slots=True)
 class Opml:
+    """A parsed OPML file: its sources and categories in document order."""
+
     title: str
     sources: tuple[Source, ...]
     categories: tuple[str, ...]  # in document order, each once
@@ -29,6 +31,8 @@ _last_loaded: tuple[str, bytes, Opml] | None = None  # the last file read and it
 
 @dataclass
 class _Outline:
+    """One `<outline>` element while the tree is read."""
+
     attrs: dict[str, str]
     line: int
     children: list[_Outline] = field(default_factory=list)

@@ -23,6 +23,8 @@ log = logging.getLogger("aggregator")
 
 @dataclass(frozen=True, slots=True)
 class RetentionSettings:
+    """`[retention]`: how long a quiet item or story is kept, and how often the job runs."""
+
     max_age: timedelta = timedelta(days=30)  # quiet this long: pruned (unless still published)
     every: timedelta = timedelta(hours=6)  # how often the job runs
     forget_after: timedelta = timedelta(days=365)  # how long pruned item ids are remembered
@@ -41,6 +43,8 @@ def cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta)
 
 @dataclass(frozen=True, slots=True)
 class PruneReport:
+    """What one retention pass deleted."""
+
     stories: int = 0
     items: int = 0
     forgotten: int = 0  # remembered ids of pruned items that expired
