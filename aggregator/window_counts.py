@@ -149,15 +149,12 @@ class OutletCounts:
         if self.fresh:
             self.once.extend(sorted(self.fresh))
             self.once.sort()  # (two sorted runs: merged)
-            self.fresh = set()
+            self.fresh.clear()  # (its hash table freed too)
 
     def _settle(self) -> None:
         """Sort the latest terms held once into the list when they pass a 32nd of it."""
-        fresh = self.fresh
-        if len(fresh) > max(_FRESH_MIN, len(self.once) >> _FRESH_SHARE):
-            self.once.extend(sorted(fresh))
-            self.once.sort()  # (two sorted runs: merged)
-            fresh.clear()
+        if len(self.fresh) > max(_FRESH_MIN, len(self.once) >> _FRESH_SHARE):
+            self.settle()
 
     def _take_once(self, term: str) -> bool:
         """Take `term` out of the terms held once; whether it was one."""
