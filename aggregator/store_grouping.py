@@ -114,6 +114,7 @@ class GroupingStore(StoreBase):
         items: list[Item] = []
         terms: dict[str, str] = {}
         times: dict[str | None, datetime | None] = {None: None}  # (items share their times)
+        feeds: dict[str, str] = {}  # (and their feeds' URLs: one string a feed)
         for row in rows:
             item_id, title, url, outlet, published, first_seen, story_id, furniture, *rest = row
             stored, guid, feed_url, text = rest
@@ -121,6 +122,9 @@ class GroupingStore(StoreBase):
                 times[published] = from_iso(published)
             if first_seen not in times:
                 times[first_seen] = from_iso(first_seen)
+            feed_url = feeds.setdefault(feed_url or "", feed_url or "")
+            if guid == url:  # (most feeds' guids are their links: one string for both)
+                guid = url
             items.append(
                 Item(
                     id=item_id,
@@ -133,7 +137,7 @@ class GroupingStore(StoreBase):
                     story_id=story_id,
                     furniture=bool(furniture),
                     guid=guid or "",
-                    feed_url=feed_url or "",
+                    feed_url=feed_url,
                 )
             )
             if stored:
