@@ -11,37 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
+from dam_reports import REPORTS as DAM_REPORTS
+from dam_reports import rss
 
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import Service
 from aggregator.store import Store
 
-PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # both reports carry the same date
-
-REPORTS = {
-    "/planet.xml": (
-        "https://planet.example/tarnow-dam",
-        "Tarnow dam breached as the Vistula floods the valley",
-        "The Tarnow dam was breached on Monday as the Vistula flooded the valley, and "
-        "engineers from Krakow evacuated the villages of Zabno and Wola below it.",
-    ),
-    "/metro.xml": (
-        "https://metro.example/news/tarnow",
-        "Vistula floods breach the Tarnow dam, villages evacuated",
-        "Engineers evacuated Zabno and Wola after the Vistula floods breached the Tarnow "
-        "dam on Monday, officials in Krakow said.",
-    ),
-}
-
-
-def rss(link: str, title: str, text: str) -> bytes:
-    return (
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet</title>"
-        f"<link>{link.rsplit('/', 1)[0]}/</link><item><title>{title}</title>"
-        f"<link>{link}</link><guid>{link}</guid><pubDate>{PUBLISHED}</pubDate>"
-        f"<description>{text}</description></item></channel></rss>"
-    ).encode()
+REPORTS = {f"/{name}": DAM_REPORTS[name] for name in ("planet.xml", "metro.xml")}
 
 
 def ticking_clock() -> Callable[[], datetime]:

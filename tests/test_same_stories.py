@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
+from dam_reports import REPORTS, rss
 
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
@@ -23,38 +24,7 @@ from aggregator.pipeline import item_id
 from aggregator.service import Service
 from aggregator.store import Store
 
-PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # every report carries the same date
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-
-REPORTS = {  # feed file → (link and guid, title, text): one event, three outlets
-    "planet.xml": (
-        "https://planet.example/tarnow-dam",
-        "Tarnow dam breached as the Vistula floods the valley",
-        "The Tarnow dam was breached on Monday as the Vistula flooded the valley, and "
-        "engineers from Krakow evacuated the villages of Zabno and Wola below it.",
-    ),
-    "metro.xml": (
-        "https://metro.example/news/tarnow",
-        "Vistula floods breach the Tarnow dam, villages evacuated",
-        "Engineers evacuated Zabno and Wola after the Vistula floods breached the Tarnow "
-        "dam on Monday, officials in Krakow said.",
-    ),
-    "courier.xml": (
-        "https://courier.example/2026/tarnow-dam-breach",
-        "Krakow engineers evacuate Zabno and Wola as the Tarnow dam gives way",
-        "The Vistula broke through the Tarnow dam on Monday; engineers from Krakow moved "
-        "the people of Zabno and Wola out of the valley below.",
-    ),
-}
-
-
-def rss(link: str, title: str, text: str) -> bytes:
-    return (
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet</title>"
-        f"<link>{link.rsplit('/', 1)[0]}/</link><item><title>{title}</title>"
-        f"<link>{link}</link><guid>{link}</guid><pubDate>{PUBLISHED}</pubDate>"
-        f"<description>{text}</description></item></channel></rss>"
-    ).encode()
 
 
 def settings() -> Settings:

@@ -1,0 +1,37 @@
+"""Invented reports of one event (a dam breach) from three outlets, each served as a one-item
+RSS feed carrying the same date: for tests of the order same-date reports are grouped in."""
+
+from __future__ import annotations
+
+PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # every report carries the same date
+
+REPORTS = {  # feed file → (link and guid, title, text): one event, three outlets
+    "planet.xml": (
+        "https://planet.example/tarnow-dam",
+        "Tarnow dam breached as the Vistula floods the valley",
+        "The Tarnow dam was breached on Monday as the Vistula flooded the valley, and "
+        "engineers from Krakow evacuated the villages of Zabno and Wola below it.",
+    ),
+    "metro.xml": (
+        "https://metro.example/news/tarnow",
+        "Vistula floods breach the Tarnow dam, villages evacuated",
+        "Engineers evacuated Zabno and Wola after the Vistula floods breached the Tarnow "
+        "dam on Monday, officials in Krakow said.",
+    ),
+    "courier.xml": (
+        "https://courier.example/2026/tarnow-dam-breach",
+        "Krakow engineers evacuate Zabno and Wola as the Tarnow dam gives way",
+        "The Vistula broke through the Tarnow dam on Monday; engineers from Krakow moved "
+        "the people of Zabno and Wola out of the valley below.",
+    ),
+}
+
+
+def rss(link: str, title: str, text: str) -> bytes:
+    """A one-item RSS feed of a report, dated `PUBLISHED`."""
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet</title>"
+        f"<link>{link.rsplit('/', 1)[0]}/</link><item><title>{title}</title>"
+        f"<link>{link}</link><guid>{link}</guid><pubDate>{PUBLISHED}</pubDate>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode()
