@@ -71,6 +71,38 @@ def _feed_values(state: FeedState) -> tuple[Any, ...]:
     )
 
 
+def _feed_state(
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    body_hash: str | None,
+    status: str | None,
+    http_status: int | None,
+    error: str | None,
+    error_count: int | None,
+    last_polled_at: str | None,
+    last_success_at: str | None,
+    next_poll_at: str | None,
+    *rest: str | None,
+) -> FeedState:
+    """A feed state from its row's values (`_DUE`'s feed columns: times as stored, then
+    `moved_to`, `title`, `link`, `language`)."""
+    return FeedState(
+        url,
+        etag,
+        last_modified,
+        body_hash,
+        status,
+        http_status,
+        error,
+        error_count or 0,
+        from_iso(last_polled_at),
+        from_iso(last_success_at),
+        from_iso(next_poll_at),
+        *rest,
+    )
+
+
 class FeedsStore(StoreBase):
     """Sources, feed poll state and the items polls bring."""
 
@@ -146,47 +178,8 @@ class FeedsStore(StoreBase):
         sql += " ORDER BY s.position"
         # Plain tuples, each state built from its columns in place: no dict per row.
         return [
-            (
-                Source(s_url, s_title or "", category, html_url),
-                FeedState(
-                    url,
-                    etag,
-                    last_modified,
-                    body_hash,
-                    status,
-                    http_status,
-                    error,
-                    error_count or 0,
-                    from_iso(last_polled_at),
-                    from_iso(last_success_at),
-                    from_iso(next_poll_at),
-                    moved_to,
-                    title,
-                    link,
-                    language,
-                ),
-            )
-            for (
-                s_url,
-                s_title,
-                category,
-                html_url,
-                url,
-                etag,
-                last_modified,
-                body_hash,
-                status,
-                http_status,
-                error,
-                error_count,
-                last_polled_at,
-                last_success_at,
-                next_poll_at,
-                moved_to,
-                title,
-                link,
-                language,
-            ) in self.conn.execute(sql, params)
+            (Source(row[0], row[1] or "", row[2], row[3]), _feed_state(*row[4:]))
+            for row in self.conn.execute(sql, params)
         ]
 
     def next_due(self) -> datetime | None:
