@@ -1,7 +1,13 @@
 """Invented reports of one event (a dam breach) from three outlets, each served as a one-item
-RSS feed carrying the same date: for tests of the order same-date reports are grouped in."""
+RSS feed carrying the same date, and the settings to poll them with on loopback: for tests of
+the order same-date reports are grouped in."""
 
 from __future__ import annotations
+
+import dataclasses
+
+from aggregator.config import Settings
+from aggregator.fetch import FetchSettings
 
 PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # every report carries the same date
 
@@ -35,3 +41,13 @@ def rss(link: str, title: str, text: str) -> bytes:
         f"<link>{link}</link><guid>{link}</guid><pubDate>{PUBLISHED}</pubDate>"
         f"<description>{text}</description></item></channel></rss>"
     ).encode()
+
+
+def settings() -> Settings:
+    """Settings for polling them on loopback: short timeouts, no article pages."""
+    base = Settings()
+    return dataclasses.replace(
+        base,
+        fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
+        articles=dataclasses.replace(base.articles, enabled=False),
+    )

@@ -4,7 +4,6 @@ same stories whichever feed answers first."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,10 +11,9 @@ from pathlib import Path
 
 from aiohttp import web
 from dam_reports import REPORTS as DAM_REPORTS
-from dam_reports import rss
+from dam_reports import rss, settings
 
-from aggregator.config import Settings
-from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.fetch import Fetcher
 from aggregator.service import Service
 from aggregator.store import Store
 
@@ -27,15 +25,6 @@ def ticking_clock() -> Callable[[], datetime]:
     start = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     ticks = itertools.count()
     return lambda: start + timedelta(seconds=next(ticks))
-
-
-def settings() -> Settings:
-    base = Settings()
-    return dataclasses.replace(
-        base,
-        fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
-        articles=dataclasses.replace(base.articles, enabled=False),
-    )
 
 
 async def poll(tmp: Path, slow: str) -> dict[str, tuple[str, str]]:

@@ -5,7 +5,6 @@ answers first, and grouping reads no hash-seeded order."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import subprocess
@@ -14,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
-from dam_reports import REPORTS, rss
+from dam_reports import REPORTS, rss, settings
 
-from aggregator.config import Settings
-from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.fetch import Fetcher
 from aggregator.grouping import publication_runs
 from aggregator.models import ItemKey
 from aggregator.pipeline import item_id
@@ -25,15 +23,6 @@ from aggregator.service import Service
 from aggregator.store import Store
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-
-
-def settings() -> Settings:
-    base = Settings()
-    return dataclasses.replace(
-        base,
-        fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
-        articles=dataclasses.replace(base.articles, enabled=False),
-    )
 
 
 def id_order(base: str) -> list[str]:
