@@ -1,13 +1,17 @@
 """Invented reports of one event (a dam breach) from three outlets, each served as a one-item
-RSS feed carrying the same date, and the settings to poll them with on loopback: for tests of
-the order same-date reports are grouped in."""
+RSS feed carrying the same date, and one poll pass over them on loopback: for tests of the
+order same-date reports are grouped in."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 
 from aggregator.config import Settings
-from aggregator.fetch import FetchSettings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.service import Service
 
 PUBLISHED = "Mon, 30 Nov 2026 09:00:00 +0000"  # every report carries the same date
 
@@ -51,3 +55,19 @@ def settings() -> Settings:
         fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
         articles=dataclasses.replace(base.articles, enabled=False),
     )
+
+
+async def poll_pass(tmp: Path, urls: Iterable[str], clock: Callable[[], datetime]) -> None:
+    """One poll pass of a service over `urls` (one category) into `tmp`/agg.db, with `clock`."""
+    outlines = "".join(f"<outline type='rss' text='{url}' xmlUrl='{url}'/>" for url in urls)
+    opml = tmp / "feeds.opml"
+    opml.write_text(
+        f"<opml version='2.0'><body><outline text='World'>{outlines}</outline></body></opml>"
+    )
+    service = Service(opml, tmp / "agg.db", settings(), clock=clock)
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            await service.poll_cycle(fetcher)
+    finally:
+        service.close()

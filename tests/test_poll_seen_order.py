@@ -11,10 +11,8 @@ from pathlib import Path
 
 from aiohttp import web
 from dam_reports import REPORTS as DAM_REPORTS
-from dam_reports import rss, settings
+from dam_reports import poll_pass, rss
 
-from aggregator.fetch import Fetcher
-from aggregator.service import Service
 from aggregator.store import Store
 
 REPORTS = {f"/{name}": DAM_REPORTS[name] for name in ("planet.xml", "metro.xml")}
@@ -44,21 +42,8 @@ async def poll(tmp: Path, slow: str) -> dict[str, tuple[str, str]]:
     await site.start()
     PORT[0] = int(runner.addresses[0][1])  # the same URLs, so item ids, in every pass
     try:
-        outlines = "".join(
-            f"<outline type='rss' text='{path}' xmlUrl='http://127.0.0.1:{PORT[0]}{path}'/>"
-            for path in REPORTS
-        )
-        opml = tmp / "feeds.opml"
-        opml.write_text(
-            f"<opml version='2.0'><body><outline text='World'>{outlines}</outline></body></opml>"
-        )
-        service = Service(opml, tmp / "agg.db", settings(), clock=ticking_clock())
-        try:
-            await service.load_sources(strict=True)
-            async with Fetcher(service.settings.fetch) as fetcher:
-                await service.poll_cycle(fetcher)
-        finally:
-            service.close()
+        urls = [f"http://127.0.0.1:{PORT[0]}{path}" for path in REPORTS]
+        await poll_pass(tmp, urls, ticking_clock())
     finally:
         await runner.cleanup()
     store = Store(tmp / "agg.db")

@@ -13,13 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
-from dam_reports import REPORTS, rss, settings
+from dam_reports import REPORTS, poll_pass, rss
 
-from aggregator.fetch import Fetcher
 from aggregator.grouping import publication_runs
 from aggregator.models import ItemKey
 from aggregator.pipeline import item_id
-from aggregator.service import Service
 from aggregator.store import Store
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -33,20 +31,7 @@ def id_order(base: str) -> list[str]:
 async def pass_over(tmp: Path, base: str) -> dict[str, str]:
     """One pass over the feeds under `base`; each report's link → the link of its story's
     first report (a story's id is its first item's id, which the address changes)."""
-    outlines = "".join(
-        f"<outline type='rss' text='{name}' xmlUrl='{base}{name}'/>" for name in REPORTS
-    )
-    opml = tmp / "feeds.opml"
-    opml.write_text(
-        f"<opml version='2.0'><body><outline text='World'>{outlines}</outline></body></opml>"
-    )
-    service = Service(opml, tmp / "agg.db", settings(), clock=lambda: NOW)
-    try:
-        await service.load_sources(strict=True)
-        async with Fetcher(service.settings.fetch) as fetcher:
-            await service.poll_cycle(fetcher)
-    finally:
-        service.close()
+    await poll_pass(tmp, [base + name for name in REPORTS], lambda: NOW)
     store = Store(tmp / "agg.db")
     try:
         rows = store.db.execute("SELECT id, url, story_id FROM items").fetchall()
