@@ -18,7 +18,6 @@ Needs valgrind and the `bench` extra. It counts this tree (the one the script is
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -35,13 +34,8 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def environment(pycache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(
-        PYTHONPYCACHEPREFIX=str(pycache),
-        PYTHONPATH=str(poll.ROOT),
-        AGGREGATOR_ARTICLES_ENABLED="false",
-    )
-    return env
+    """bench/poll.py's environment for our process, with bytecode cached in `pycache`."""
+    return {**poll.ours_env(), "PYTHONPYCACHEPREFIX": str(pycache)}
 
 
 def command(opml: Path, db: Path) -> list[str]:
