@@ -12,7 +12,13 @@ labelled as such, still feeds the raw documents straight to `cluster_stream` wit
 sentence as title, as this bench did before. With the `embeddings` extra installed, rows with
 headline embeddings on are added.
 
-    .venv/bin/python bench/cluster_eval.py [--data DIR] [--sweep] [--skip-real] [--pieces]
+    .venv/bin/python bench/cluster_eval.py [--data DIR] [--day DIR]... [--sweep] [--skip-real]
+                                           [--pieces]
+
+`--day DIR` (repeatable) scores that labelled day instead of the default one: a directory with
+the day's feed files (`*.xml`) and a `gold.jsonl` in the default day's format (one line per item:
+`file`, `key` = link else guid, `title`, `published`, `story`). Each day gets the same rows
+(both paths, pure share, agreement).
 
 `--pieces` also lists, for the labelled day's batch path, every gold story split over several
 stories (each piece with its items' feed files and titles) and every story mixing gold stories:
@@ -329,13 +335,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also sweep a few parameters")
     parser.add_argument("--threshold", type=float, help="override threshold (items with text)")
     parser.add_argument("--headline-threshold", type=float, help="override headline_threshold")
+    parser.add_argument(
+        "--day",
+        type=Path,
+        action="append",
+        help=f"labelled real-news day directory (feed files + gold.jsonl); repeatable; "
+        f"default: DATA/{REAL_DAY}",
+    )
     parser.add_argument("--skip-real", action="store_true", help="skip the real-news day")
     parser.add_argument(
         "--pieces", action="store_true", help="list the real-news day's split and mixed stories"
     )
     args = parser.parse_args(argv)
-    if not args.skip_real and (args.data / REAL_DAY).is_dir():
-        real_news(args.data / REAL_DAY, args.pieces)
+    days = args.day or [p for p in [args.data / REAL_DAY] if p.is_dir()]
+    for day in days if not args.skip_real else []:
+        if not (day / "gold.jsonl").is_file() or not any(day.glob("*.xml")):
+            parser.error(f"--day {day}: needs the day's *.xml feed files and a gold.jsonl")
+        real_news(day, args.pieces)
 
     base = ClusterSettings()
     if args.threshold is not None:
