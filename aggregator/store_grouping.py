@@ -89,11 +89,15 @@ class GroupingStore(StoreBase):
         keys = near_keys(item.text)
         if keys:
             marks = ",".join("?" * len(keys))
+            # (the first 20 are picked by their order's columns alone, and only they are read
+            # whole: a key's matches run to hundreds, and sorting them with their texts and
+            # hashes cost most of the statement)
             rows += read(
                 f"SELECT {ITEM_SELECT}, (SELECT hashes FROM near_hashes WHERE item_id = items.id) "
-                "FROM items WHERE story_id IS NOT NULL AND id IN "
+                "FROM items WHERE id IN (SELECT id FROM items WHERE story_id IS NOT NULL AND id IN "
                 f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
-                "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
+                "ORDER BY first_seen, guid, feed_url, id LIMIT 20) "
+                "ORDER BY first_seen, guid, feed_url, id",
                 [*keys, item.id],
             ).fetchall()
         unique = {r[0]: r for r in rows}

@@ -525,10 +525,13 @@ class StoryWindow:
         (bounded to a handful of items anchored on the founder, so it cannot drift far)."""
         n = self._counts.n_items
         if story.profile is None or abs(n - story.profile_counted) * 10 > n:
-            total: dict[str, float] = {}
-            for member in story.profile_members():
+            # (the first member's weights are copied in whole: 0.0 plus a weight is the weight)
+            members = story.profile_members()
+            total = dict(self._member_vectors(members[0])[0]) if members else {}
+            get = total.get
+            for member in members[1:]:
                 for term, value in self._member_vectors(member)[0].items():
-                    total[term] = total.get(term, 0.0) + value
+                    total[term] = get(term, 0.0) + value
             profile = unit(total)
             story.profile, story.profile_counted = pack_vector(profile), n
         else:

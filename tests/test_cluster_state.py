@@ -152,6 +152,26 @@ def test_a_term_is_in_no_more_stories_than_items_and_weights_read_so() -> None:
     check()
 
 
+def test_idf_figures_of_two_windows_of_other_sizes_asked_in_turn() -> None:
+    """`_idfs` takes its logarithms from a table kept for the last window size asked: two
+    windows of other sizes asked in turn, and one that grows between asks, get `idf`'s
+    figures every time."""
+    small, large = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
+    items = _items()
+    for item in items[:3]:
+        small.assign(item, item.published or T0)
+    for item in items:
+        large.assign(item, item.published or T0)
+    grown = Clusterer(ClusterSettings())
+    for item in items:
+        for clusterer in (small, large, grown, small):
+            counts = clusterer._counts
+            terms = [*counts.df, "unheard"]
+            assert counts._idfs(terms) == {t: counts.idf(t) for t in terms}
+        grown.assign(item, item.published or T0)
+    assert small._counts.n_items < large._counts.n_items
+
+
 class _Filed:
     def __init__(self, name: str) -> None:
         self.name = name

@@ -448,6 +448,45 @@ def test_items_read_as_plain_tuples_equal_items_read_as_rows(tmp_path: Path) -> 
         store.close()
 
 
+def test_near_candidates_are_the_first_twenty_in_order_with_their_hashes(tmp_path: Path) -> None:
+    """More than 20 grouped texts share a copy's near keys: its candidates are the first 20
+    of them by first seen, guid, feed and id (what one statement sorting every match whole
+    gave), read whole with their kept hashes; ungrouped ones and the copy itself are not."""
+    from aggregator.near_text import sorted_hashes
+    from aggregator.store_rows import ITEM_SELECT, item_from_values
+
+    words = " ".join(f"word{n}" for n in range(60))
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        store.sync_sources(SOURCES, NOW)
+        feeds = ("https://a.example/feed", "https://b.example/feed")
+        wires = [
+            item(
+                f"w{n:02d}",
+                feeds[n % 2],
+                text=words,
+                guid=f"g{n * 7 % 30:02d}",
+                first_seen=NOW + timedelta(minutes=n % 7),
+                canonical_url=None,
+            )
+            for n in range(30)
+        ]
+        copy = item("copy", text=words, canonical_url=None)
+        store.insert_items([*wires, copy])
+        for wire in wires[:27]:  # (the last three wait for a story)
+            store.assign(wire, f"s-{wire.id}", None, NOW)
+        found, hashes = store.duplicate_candidates_hashed(copy)
+        rows = store.conn.execute(
+            f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id != 'copy' "
+            "ORDER BY first_seen, guid, feed_url, id LIMIT 20"
+        ).fetchall()
+        assert found == [item_from_values(r) for r in rows] and len(found) == 20
+        assert [c.id for c in found] != sorted(c.id for c in found)  # (not in id order)
+        assert hashes == {c.id: sorted_hashes(words) for c in found}
+    finally:
+        store.close()
+
+
 def test_a_batch_of_polls_stores_every_state_and_items_and_due_reads_them_back() -> None:
     """`save_polls` writes the items of the polls that brought some and every feed's state
     (one statement for all states); `feeds_due` reads each state back whole."""
