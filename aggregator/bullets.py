@@ -8,11 +8,14 @@ while a connective opening ("But", "However,") is dropped when the rest stands o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import pickle
 import re
 import sys
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
@@ -291,20 +294,84 @@ def _join_quotes(sentences: list[str]) -> list[str]:
 
 # Candidates of a body before the title check, memoised by the body's hash: a story that gains
 # an item is summarised again from the same bodies, and a body's candidates do not depend on
-# the story (only the title check does). Bounded; each entry is about the size of its body.
-# (distinct terms of the stand-alone sentence, interned; the sentence fitted to length or None;
-# the fitted sentence's `word_count`, which the summariser needs again)
+# the story (only the title check does). Each entry is kept packed (pickled, compressed: ~0.7
+# KB for a ~1 KB body, where the objects took ~4.7 KB), so the bound holds more bodies than a
+# pass summarises: a `run` service's pass reads ~5,000-9,000 bodies, about half of them
+# summarised in the pass before (stories gain items), and a memo smaller than a pass's bodies
+# evicted each one before its story came round again. Bounded by entries and by bytes.
+# (distinct terms of the stand-alone sentence; the sentence fitted to length or None; the
+# fitted sentence's `word_count`, which the summariser needs again)
 _Candidate = tuple[tuple[str, ...], str | None, int]
-MEMO_ITEMS = 4096
+_Entry = tuple[tuple[_Candidate, ...], bool]
+_Key = tuple[bytes, int, int]
+MEMO_ITEMS = 32768
+MEMO_BYTES = 16 * 2**20  # packed entries' bytes
 _CANDIDATE_LIMIT = 2 * MAX_SENTENCES  # kept per body; more are computed on demand (rare)
 _memo_lock = threading.Lock()  # summaries may be written on more than one thread
-_memo: OrderedDict[tuple[bytes, int, int], tuple[tuple[_Candidate, ...], bool]] = OrderedDict()
+_memo: OrderedDict[_Key, bytes] = OrderedDict()
+_memo_size = 0  # bytes of `_memo`'s packed entries
+_loan = threading.local()  # a summary worker's task: entries lent by the caller, entries made
 
 
 def clear_memo() -> None:
     """Forget every memoised body (tests and benches)."""
+    global _memo_size
     with _memo_lock:
         _memo.clear()
+        _memo_size = 0
+
+
+def _pack(entry: _Entry) -> bytes:
+    return zlib.compress(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(packed: bytes) -> _Entry:
+    entry: _Entry = pickle.loads(zlib.decompress(packed))
+    return entry
+
+
+def memo_key(text: str, max_words: int = 45, min_words: int = 6) -> _Key:
+    """What a body's candidates are memoised under."""
+    return (hashlib.blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
+
+
+def packed_entries(texts: Iterable[str], max_words: int, min_words: int) -> dict[_Key, bytes]:
+    """The memoised (packed) entries of those of `texts` this process holds: what a summary
+    worker is lent with a task (`lent`), so it does not work out again what a story's older
+    bodies yield."""
+    keys = {memo_key(text, max_words, min_words) for text in texts}
+    with _memo_lock:
+        return {key: found for key in keys if (found := _memo.get(key)) is not None}
+
+
+def keep_entries(entries: dict[_Key, bytes]) -> None:
+    """Memoise packed entries (made by a summary worker: see `lent`)."""
+    for key, packed in entries.items():
+        _remember(key, packed)
+
+
+@contextlib.contextmanager
+def lent(known: dict[_Key, bytes]) -> Iterator[dict[_Key, bytes]]:
+    """On this thread, read bodies' candidates from `known` (and from what is made meanwhile)
+    instead of the memo; yields the entries made meanwhile, packed, for the caller to keep."""
+    made: dict[_Key, bytes] = {}
+    _loan.known, _loan.made = known, made
+    try:
+        yield made
+    finally:
+        _loan.known = _loan.made = None
+
+
+def _remember(key: _Key, packed: bytes) -> None:
+    global _memo_size
+    with _memo_lock:
+        old = _memo.pop(key, None)
+        if old is not None:
+            _memo_size -= len(old)
+        _memo[key] = packed
+        _memo_size += len(packed)
+        while _memo and (len(_memo) > MEMO_ITEMS or _memo_size > MEMO_BYTES):
+            _memo_size -= len(_memo.popitem(last=False)[1])
 
 
 def _caseless(char: str) -> bool:
@@ -349,23 +416,30 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         yield terms, fitted, words
 
 
-def _memo_candidates(
-    text: str, max_words: int, min_words: int
-) -> tuple[tuple[_Candidate, ...], bool]:
+def _memo_candidates(text: str, max_words: int, min_words: int) -> _Entry:
     """The first candidates of a body, and whether there are more than those."""
-    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
+    key = memo_key(text, max_words, min_words)
+    known = getattr(_loan, "known", None)
+    if known is not None:  # (a summary worker's task)
+        found = known.get(key)
+        if found is None:
+            found = _loan.made[key] = known[key] = _pack(_work_out(text, max_words, min_words))
+        return _unpack(found)
     with _memo_lock:
         found = _memo.get(key)
         if found is not None:
             _memo.move_to_end(key)
-            return found
+    if found is not None:
+        return _unpack(found)
+    entry = _work_out(text, max_words, min_words)
+    if MEMO_ITEMS > 0:
+        _remember(key, _pack(entry))
+    return entry
+
+
+def _work_out(text: str, max_words: int, min_words: int) -> _Entry:
     head = tuple(itertools.islice(_candidates(text, max_words, min_words), _CANDIDATE_LIMIT + 1))
-    found = (head[:_CANDIDATE_LIMIT], len(head) > _CANDIDATE_LIMIT)
-    with _memo_lock:
-        _memo[key] = found
-        while len(_memo) > MEMO_ITEMS:
-            _memo.popitem(last=False)
-    return found
+    return head[:_CANDIDATE_LIMIT], len(head) > _CANDIDATE_LIMIT
 
 
 def _restates(sentence: tuple[str, ...], title: set[str]) -> bool:

@@ -41,24 +41,32 @@ def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
     global _summarizer
     if _summarizer is None or _summarizer.settings != settings:
         # A worker lives for one pass, in which a body is seldom summarised twice (~1.5% of
-        # them in a cold pass): the bodies memo would only add ~10 MB to the worker.
+        # them in a cold pass): the bodies memo would only add ~10 MB to the worker. The
+        # calling process keeps it instead, and lends a task the entries of its bodies.
         bullets.MEMO_ITEMS = 0
         _summarizer = ExtractiveSummarizer(settings)
     return _summarizer
 
 
-def _summarise_in_worker(settings: SummarySettings, stories: Stories) -> list[Summary]:
+Lent = dict[tuple[bytes, int, int], bytes]  # bodies' candidates, packed (`bullets.lent`)
+
+
+def _summarise_in_worker(
+    settings: SummarySettings, stories: Stories, known: Lent
+) -> tuple[list[Summary], Lent]:
+    """The summaries, and the bodies' candidates worked out for them (for the caller's memo)."""
     summarizer = _worker_summarizer(settings)
-    return [summarizer.summarize(items, headline) for items, headline in stories]
+    with bullets.lent(known) as made:
+        return [summarizer.summarize(items, headline) for items, headline in stories], made
 
 
-def _summarise_packed_in_worker(settings: SummarySettings, stories: Stories) -> list[bytes]:
+def _summarise_packed_in_worker(
+    settings: SummarySettings, stories: Stories, known: Lent
+) -> tuple[list[bytes], Lent]:
     """`_summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
     answers that wait)."""
-    return [
-        zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1)
-        for s in _summarise_in_worker(settings, stories)
-    ]
+    summaries, made = _summarise_in_worker(settings, stories, known)
+    return [zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1) for s in summaries], made
 
 
 def _unpack(packed: bytes) -> Summary:
@@ -135,7 +143,7 @@ class SummaryPool(InPlaceFallback):
 
     def _hand(
         self,
-        work: Callable[[SummarySettings, Stories], list[T]],
+        work: Callable[[SummarySettings, Stories, Lent], tuple[list[T], Lent]],
         chunk: list[tuple[Sequence[Item], str | None]],
     ) -> list[Future[T]] | None:
         """A future for each story of `chunk`, answered when a worker has done `work` on it;
@@ -143,8 +151,11 @@ class SummaryPool(InPlaceFallback):
         pool = self._pool
         if pool is None:
             return None
+        settings = self.summarizer.settings
+        texts = (item.text for items, _ in chunk for item in items)
+        known = bullets.packed_entries(texts, settings.max_bullet_words, settings.min_bullet_words)
         try:
-            task = pool.submit(work, self.summarizer.settings, chunk)
+            task = pool.submit(work, settings, chunk, known)
         except BrokenProcessPool:
             self._broken()
             return None
@@ -154,7 +165,7 @@ class SummaryPool(InPlaceFallback):
 
     def _deliver(
         self,
-        done: Future[list[T]],
+        done: Future[tuple[list[T], Lent]],
         chunk: list[tuple[Sequence[Item], str | None]],
         outs: list[Future[T]],
     ) -> None:
@@ -168,7 +179,9 @@ class SummaryPool(InPlaceFallback):
             for out in outs:
                 out.set_exception(error)
             return
-        for out, summary in zip(outs, done.result(), strict=True):
+        answers, made = done.result()
+        bullets.keep_entries(made)
+        for out, summary in zip(outs, answers, strict=True):
             out.set_result(summary)
 
     def result(self, future: Future[Summary] | Future[bytes] | bytes) -> Summary:

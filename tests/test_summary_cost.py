@@ -94,6 +94,22 @@ def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(bullets._memo) == 3
 
 
+def test_the_memo_is_bounded_by_its_packed_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_memo()
+    texts = [f"The council approved budget number {n} on Monday evening." for n in range(10)]
+    body_sentences(texts[0], [])
+    one = bullets._memo_size
+    monkeypatch.setattr(bullets, "MEMO_BYTES", 3 * one + one // 2)
+    for text in texts:
+        body_sentences(text, [])
+    assert len(bullets._memo) == 3
+    assert bullets._memo_size == sum(len(v) for v in bullets._memo.values()) <= 3.5 * one
+    # The packed entries read back as what the body yields unmemoised, title check included.
+    remembered = body_sentences(texts[-1], ["Council approves budget number 9"])
+    clear_memo()
+    assert body_sentences(texts[-1], ["Council approves budget number 9"]) == remembered
+
+
 def test_a_long_body_whose_title_removes_many_sentences_is_read_to_the_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -125,6 +125,9 @@ def memo_bodies() -> int:
     return len(bullets._memo)
 
 
+SETTINGS = ExtractiveSummarizer().settings
+
+
 def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
     from aggregator import bullets
     from aggregator.worker_pool import WorkerPool
@@ -135,13 +138,44 @@ def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
     expected = [here.summarize(items, headline) for items, headline in stories]
     assert any(summary.bullets for summary in expected)
     assert bullets._memo  # (here, the memo serves a later pass of the same process)
+    kept = dict(bullets._memo)
     pool = WorkerPool(1)
     try:
         work = summary_pool._summarise_in_worker
-        assert pool.submit(work, here.settings, stories).result() == expected
+        summaries, made = pool.submit(work, here.settings, stories, {}).result()
+        assert summaries == expected
+        assert made == kept  # (the bodies' candidates, for the calling process to keep)
         assert pool.submit(memo_bodies).result() == 0  # (a worker lives for one pass)
+        # Lent every body's candidates, the worker works none out and writes the same.
+        assert pool.submit(work, here.settings, stories, kept).result() == (expected, {})
     finally:
         pool.shutdown()
+
+
+def test_a_worker_lent_candidates_from_another_story_writes_the_same_summaries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aggregator import bullets
+
+    monkeypatch.setattr(bullets, "MEMO_ITEMS", bullets.MEMO_ITEMS)  # (a worker's setting)
+    monkeypatch.setattr(summary_pool, "_summarizer", None)
+
+    # Stories that gain items: a worker lent the bodies the calling process summarised
+    # before (one story at a time, as a `run` service's passes) writes what it would unlent.
+    items = [it for _, group in stored_items() for it in group]
+    grown = [(items[: n + 1], None) for n in range(len(items))]
+    bullets.clear_memo()
+    plain = [summary_pool._summarise_in_worker(SETTINGS, [story], {})[0][0] for story in grown]
+    bullets.clear_memo()
+    kept: dict[tuple[bytes, int, int], bytes] = {}
+    for story, expected in zip(grown, plain, strict=True):
+        texts = [it.text for it in story[0]]
+        lent = {k: v for k, v in kept.items() if k in {bullets.memo_key(t) for t in texts}}
+        summaries, made = summary_pool._summarise_in_worker(SETTINGS, [story], lent)
+        assert summaries == [expected]
+        assert len(made) <= 1  # (only the new body is worked out)
+        kept.update(made)
+    assert not bullets._memo  # (lent: the worker's own memo is not used)
 
 
 def test_few_stories_one_core_or_a_model_are_summarised_in_place(
