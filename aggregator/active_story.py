@@ -5,17 +5,20 @@ derived from its log (kept for the stories joined lately: see StoryWindow._tally
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, islice
+from itertools import chain, islice, repeat
+from operator import mul
+from struct import Struct
 from sys import intern
 
 from .features import Packed
 from .headline_route import Headline
-from .window_counts import Counts, PackedVector, Vector
+from .window_counts import Counts, PackedVector, Vector, unit
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "index_terms", "log_tally"]
 
@@ -35,7 +38,7 @@ class ProfileMember:
     # None: not yet); the dicts are rebuilt for the members compared lately (see
     # StoryWindow._member_vectors)
     terms: Places | None = None
-    weights: bytes | None = None  # C doubles (see `keep_vectors`)
+    weights: bytes | None = None  # item counts or C doubles (see `keep_vectors`)
     title_terms: Places | None = None  # None: the first of `terms` (see below)
     _indexed: tuple[str, ...] | int = ()  # see `indexed`
     _headline: Headline | str | None = None  # see `headline`
@@ -79,14 +82,21 @@ class ProfileMember:
         """Say it is filed under `index_terms(self.packed, wanted)` (given again when read)."""
         self._indexed = wanted
 
-    def keep_vectors(self, vector: Vector, title: Vector) -> None:
+    def keep_vectors(
+        self, vector: Vector, title: Vector, counts: tuple[Mapping[str, int], int] | None = None
+    ) -> None:
         """Keep its vectors compactly: the first one's terms as their places among its own
-        different title and text terms (one byte each, or two past 256 such terms), and the
-        weights of both as the bytes of their C doubles (a `bytes` costs less than an array:
-        no over-allocation, a smaller header). The title vector's terms are the first
-        one's first terms (both list the title's terms first) unless the first was cut to
-        its heaviest terms; only then are they kept too. (A vector's terms are its item's
-        own: a term found nowhere in them, which no caller gives, is kept as it is.)"""
+        different title and text terms (one byte each, or two past 256 such terms). The
+        title vector's terms are the first one's first terms (both list the title's terms
+        first) unless the first was cut to its heaviest terms; only then are they kept too.
+        (A vector's terms are its item's own: a term found nowhere in them, which no caller
+        gives, is kept as it is.)
+
+        Their weights: with `counts`, the window's item counts (`df`, `n_items`) the
+        vectors were worked out with (`WindowCounts.vectors_of` on its packed title and
+        text), as what gives them again to the last bit: each term's item count (2 bytes,
+        4 past 65,535) and the window's (`vectors` works the weights out again: ~2 bytes
+        a term, where a weight is 8). Without, the bytes of their C doubles."""
         own = self._own_terms()
         at = dict(zip(own, range(len(own)), strict=False)).__getitem__
         kind = bytes if len(own) <= 256 else _two_bytes
@@ -96,21 +106,68 @@ class ProfileMember:
             terms, title_terms = tuple(vector), tuple(title)
         shared = terms[: len(title_terms)] == title_terms
         self.terms, self.title_terms = terms, None if shared else title_terms
-        self.weights = array("d", [*vector.values(), *title.values()]).tobytes()
+        if counts is None or type(terms) is tuple or len(title) > 0xFFFF:
+            self.weights = array("d", [*vector.values(), *title.values()]).tobytes() + _DOUBLES
+            return
+        df, n = counts
+        found = chain(vector, () if shared else title)
+        dfs = list(map(df.get, found, repeat(0)))
+        code = "H" if max(dfs, default=0) <= 0xFFFF else "I"
+        tail = _TAIL.pack(n, len(title), _SHORT if code == "H" else _LONG)
+        self.weights = array(code, dfs).tobytes() + tail
 
-    def vectors(self) -> tuple[Vector, Vector]:
+    def vectors(self, title_weight: float = 0.0) -> tuple[Vector, Vector]:
         """The vectors `keep_vectors` kept: equal dicts, in the same order (so sums over them
-        are the same to the last bit)."""
+        are the same to the last bit). `title_weight`: the settings' (`ClusterSettings`),
+        for weights kept as counts."""
         terms, weights = self.terms, self.weights
         assert terms is not None and weights is not None
         title_terms = terms if self.title_terms is None else self.title_terms
         if type(terms) is not tuple:
             at = self._own_terms().__getitem__
-            terms, title_terms = map(at, terms), map(at, title_terms)
-        rest = iter(memoryview(weights).cast("d"))  # (`zip` stops at the end of `terms`
-        # before taking a weight)
+            terms, title_terms = tuple(map(at, terms)), tuple(map(at, title_terms))
+        if weights[-1] != _DOUBLES[0]:
+            return self._weighed(terms, title_terms, weights, title_weight)  # type: ignore[arg-type]
+        rest = iter(memoryview(weights)[:-1].cast("d"))  # (`zip` stops at the end of
+        # `terms` before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
         return vector, dict(zip(title_terms, rest, strict=False))
+
+    def _weighed(
+        self,
+        terms: tuple[str, ...],
+        title_terms: tuple[str, ...],
+        weights: bytes,
+        title_weight: float,
+    ) -> tuple[Vector, Vector]:
+        """Vectors from kept item counts: the same figures `WindowCounts.vectors_of` worked
+        out, by the same operations in the same order (a term's weight in the first vector
+        is its title count times `title_weight` plus its text count, times its idf; in the
+        title vector its title count times its idf; each vector then made unit). The
+        outlet's furniture left out then is left out here too: the kept terms are those
+        it kept, and a term left out was left out whole (every time the title or text
+        held it)."""
+        n, n_title, kind = _TAIL.unpack_from(weights, len(weights) - _TAIL.size)
+        dfs = memoryview(weights)[: -_TAIL.size].cast("H" if kind == _SHORT else "I")
+        top, log = n + 1, math.log
+        idfs = [log(top / (d + 1)) + 1.0 for d in dfs]  # (`WindowCounts._idfs`)
+        title, text = self.packed[:2]
+        in_title: dict[str, int] = {}
+        _count_elements(in_title, title)
+        in_text: dict[str, int] = {}
+        _count_elements(in_text, text)
+        title_of, text_of = in_title.get, in_text.get
+        if title_weight.is_integer():  # (integer sums: adding the text's 1.0s at once is
+            # exact, as adding them one by one is)
+            tf = [title_of(t, 0) * title_weight + text_of(t, 0) for t in terms]
+        else:
+            tf = [_text_sum(title_of(t, 0) * title_weight, text_of(t, 0)) for t in terms]
+        vector = dict(zip(terms, map(mul, tf, idfs), strict=False))
+        title_idfs = idfs if self.title_terms is None else idfs[len(terms) :]
+        title_terms = title_terms[:n_title]
+        heads = [title_of(t, 0) for t in title_terms]
+        title_vector = dict(zip(title_terms, map(mul, heads, title_idfs), strict=False))
+        return unit(vector), unit(title_vector)
 
     def _own_terms(self) -> tuple[str, ...]:
         """Its different title and text terms, in order: what the places of its kept vector
@@ -125,6 +182,21 @@ Places = bytes | array | tuple[str, ...]
 
 def _two_bytes(places: Iterable[int]) -> array:
     return array("H", places)
+
+
+def _text_sum(weight: float, occurrences: int) -> float:
+    """A term's title weight with 1.0 added for each text occurrence, one at a time (as
+    `WindowCounts.vectors_of` adds them)."""
+    for _ in range(occurrences):
+        weight += 1.0
+    return weight
+
+
+# How a member's weights are kept: their last byte says (see `ProfileMember.keep_vectors`)
+_DOUBLES = b"\x00"  # the bytes of the weights' C doubles, then this byte
+_SHORT = b"\x01"  # item counts as 2-byte numbers, then `_TAIL`
+_LONG = b"\x02"  # item counts as 4-byte numbers, then `_TAIL`
+_TAIL = Struct("=IHc")  # the window's item count, the title vector's length, the kind
 
 
 def index_terms(packed: Packed, wanted: int) -> tuple[str, ...]:

@@ -551,14 +551,17 @@ class StoryWindow:
             return vectors
         found = self._unpacked.pop(member, None)
         if found is None:
-            found = member.vectors()
+            found = member.vectors(self.settings.title_weight)
         self._keep_unpacked(member, found)
         return found  # type: ignore[return-value]
 
     def _set_vectors(self, member: ProfileMember, vector: Vector, title: Vector) -> None:
-        """Give a member its vectors, as computed with the window's counts of now."""
-        member.keep_vectors(vector, title)
-        member.counted = self._counts.n_items
+        """Give a member its vectors, as computed with the window's counts of now (from its
+        packed title and text: `WindowCounts.vectors_of`): it keeps the item counts that
+        give them again (see `ProfileMember.keep_vectors`)."""
+        counts = self._counts
+        member.keep_vectors(vector, title, (counts.df, counts.n_items))
+        member.counted = counts.n_items
         self._keep_unpacked(member, (vector, title))
 
     def _keep_unpacked(self, key: ProfileMember | ActiveStory, vectors: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import pickle
 import random
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable
@@ -249,8 +250,8 @@ def test_the_full_features_kept_stay_within_their_bound(monkeypatch: Any) -> Non
 
 
 def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: Any) -> None:
-    """Members' vectors are kept as terms and the bytes of the weights of both, story
-    profiles' as terms and an array of weights; the dicts of the
+    """Members' vectors are kept as terms and the item counts their weights were worked out
+    with, story profiles' as terms and an array of weights; the dicts of the
     `_VECTORS_KEPT` compared most lately are kept beside them. Rebuilt dicts are
     the same to the last bit: the same stories and the same scores as with every dict kept."""
     monkeypatch.setattr(story_window, "_VECTORS_KEPT", 3)
@@ -266,12 +267,16 @@ def test_vectors_are_kept_packed_and_their_dicts_for_a_bounded_few(monkeypatch: 
     for member in members:
         vector, title = bounded._member_vectors(member)  # (computed again if stale)
         assert type(member.weights) is bytes
-        assert len(member.weights) == 8 * (len(vector) + len(title))
+        # (2 bytes an item count: the vector's terms', the title vector's when not its
+        # first terms; the window's count, the title vector's length and a kind byte)
+        kept = len(vector) + (0 if member.title_terms is None else len(title))
+        assert len(member.weights) == 2 * kept + 7
+        assert member.weights[-7:-3] == member.counted.to_bytes(4, sys.byteorder)
         own = tuple(dict.fromkeys([*member.packed[0], *member.packed[1]]))
         assert type(member.terms) is bytes  # (its terms' places among its own terms)
         assert tuple(own[n] for n in member.terms) == tuple(vector)
-        assert list(memoryview(member.weights).cast("d")) == [*vector.values(), *title.values()]
-        assert member.vectors() == (vector, title)
+        back = member.vectors(ClusterSettings().title_weight)
+        assert [list(v.items()) for v in back] == [list(vector.items()), list(title.items())]
     story = max(bounded._stories.values(), key=lambda s: len(s.members))
     profile = bounded._profile_vector(story)
     assert story.profile is not None and type(story.profile[0]) is tuple
@@ -297,9 +302,9 @@ def test_a_members_vectors_come_back_as_equal_dicts_in_their_order() -> None:
         ({"body": 0.9, "head": 0.1 + 0.2, "line": 0.5}, False),  # (cut: weight order)
         ({"head": 0.25, "body": 0.5}, False),
     ):
-        member.keep_vectors(vector, title)
+        member.keep_vectors(vector, title)  # (no counts: the weights' doubles, a kind byte)
         assert type(member.weights) is bytes
-        assert len(member.weights) == 8 * (len(vector) + len(title))
+        assert len(member.weights) == 8 * (len(vector) + len(title)) + 1
         assert (member.title_terms is None) is shared
         assert type(member.terms) is bytes and len(member.terms) == len(vector)
         got, got_title = member.vectors()
