@@ -63,6 +63,23 @@ def test_a_worker_process_parses_exactly_as_in_process() -> None:
     assert parsed == dataclasses.replace(here, entries=()) and len(here.entries) == 120
 
 
+def test_a_worker_empties_its_text_memos_after_each_feed_and_parses_alike() -> None:
+    """What a parse worker runs (here, in this process): the memos of cleaned texts are
+    empty once each feed is parsed, so they do not grow the worker for the rest of the
+    pass, and the next feeds' items are the same."""
+    from aggregator import parse, pipeline
+
+    bodies = [big_feed(40, tag) for tag in "abc"]
+    expected = [parse_items(SOURCE, fetched(body), NOW)[1] for body in bodies]
+    assert pipeline._clean_text.cache_info().currsize > 0  # (in process, the memos fill)
+    for body, items in zip(bodies, expected, strict=True):
+        assert parse_pool_module._parse_in_worker(SOURCE, fetched(body), NOW)[1] == items
+        assert pipeline._clean_text.cache_info().currsize == 0
+        assert parse._html_to_text.cache_info().currsize == 0
+    with pytest.raises(ParseError):
+        parse_pool_module._parse_in_worker(SOURCE, fetched(b"not a feed"), NOW)
+
+
 def test_a_body_that_is_no_feed_raises_parse_error_from_the_worker() -> None:
     page = b"<!doctype html><html><body>" + b"<p>not a feed</p>" * 4000 + b"</body></html>"
     pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
