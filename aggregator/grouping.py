@@ -50,6 +50,10 @@ class Between(Protocol):
     def run_done(self) -> None:
         """A run was grouped and another follows."""
 
+    def last_run_next(self) -> None:
+        """Only the last run is left to group (told before `run_done`, so nothing is started
+        for it): the window is at its largest in that run."""
+
     def last_run_counted(self) -> None:
         """The last run's items are counted: only assigning them is left."""
 
@@ -108,9 +112,14 @@ def group_pending(
         terms = None
         if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
             parts = [_parts([key.id for key in run], chunk) for _, run in runs]
-            # (the last run's shingles are hashed here: see `_group_run`)
+            # (the last run of several is tokenised here, and every last run's shingles are
+            # hashed here: see `TermPool.for_runs`)
             terms = TermPool.for_runs(
-                parts, store.item_texts, clusterer.settings.text_tokens, last_shingles=False
+                parts,
+                store.item_texts,
+                clusterer.settings.text_tokens,
+                last_shingles=False,
+                last_terms=len(runs) == 1,
             )
         try:
             for index, (clock, run) in enumerate(runs):
@@ -118,6 +127,8 @@ def group_pending(
                 last = index == len(runs) - 1
                 count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between, last)
                 if between is not None and not last:
+                    if index == len(runs) - 2:
+                        between.last_run_next()
                     between.run_done()
         finally:
             if terms is not None:

@@ -118,6 +118,9 @@ class _Between:
         self.clusterer.forget_memos()
         self.ahead.run_done()
 
+    def last_run_next(self) -> None:
+        self.ahead.last_run_next()
+
     def last_run_counted(self) -> None:
         self.ahead.last_run_counted()
         self.clusterer.fewer_memos()  # (the window is at its largest as the run is assigned)

@@ -16,9 +16,10 @@ Nothing is read or started for a pass of one run, or until `MIN_STORIES` stories
 (the workers' memory is paid only by a big pass); reads stay `AHEAD` stories ahead of the
 workers, so the answers wait in memory, not the inputs; an answer that is in waits as its
 packed bytes alone (its future is let go at the next part). Nothing more is handed out once
-the last run is counted (`last_run_counted`): the workers answer what they were handed and
-exit, so they are not alive beside the window at its largest, as the last run is assigned;
-the pass's summarising starts its pool again and takes the answers.
+only the last run is left (`last_run_next`): the stories handed out and not started are given
+back, the workers answer what they hold and exit, so they are not alive beside the window as
+it grows to its largest in the last run; the pass's summarising starts its pool again and takes
+the answers. (A pass of two runs, the bench's cold pass, so works out nothing ahead.)
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class SummariesAhead:
         return SummaryPool.worth_it(summarizer, summary_pool.MIN_STORIES)
 
     def run_done(self) -> None:
-        """A run was grouped and another follows: its dirty stories are read from now on."""
+        """A run was grouped and another follows: its dirty stories are read from now on
+        (unless the next is the last: `last_run_next`)."""
         if self._last or (self.pool is not None and not self.pool.alive):
             return  # (the last run, or a worker died: the pass summarises the rest later)
         fresh = [story for story in self._dirty() if story not in self._seen]
@@ -114,14 +116,31 @@ class SummariesAhead:
         """Whether stories were handed to the workers (their answers may be taken)."""
         return self.handed > 0 or self.pool is not None
 
-    def last_run_counted(self) -> None:
-        """Only the last run's assignment is left: nothing more is read or handed out, and
-        the workers are let go once they have answered what they were handed."""
+    def last_run_next(self) -> None:
+        """Only the last run is left to group, the window at its largest: nothing more is
+        read or handed out, the stories handed out that no worker has started are given back
+        (summarised when the pass summarises, as if never read ahead), and the workers are
+        let go once they have answered what they hold."""
         self._last = True
         self._queue = []
-        if self.pool is not None:
-            self.pool.let_go()
-            self.pool = None
+        if self.pool is None:
+            return
+        self.pool.let_go(cancel=True)
+        self.pool = None
+        busy: list[tuple[str, Future[bytes]]] = []
+        for story_id, future in self._busy:
+            if future.done() and (future.cancelled() or future.exception() is not None):
+                asked = self._asked.get(story_id)
+                if asked is not None and asked[1] is future:
+                    del self._asked[story_id]
+                    self.handed -= 1
+            else:
+                busy.append((story_id, future))
+        self._busy = busy
+
+    def last_run_counted(self) -> None:
+        """Only the last run's assignment is left (`last_run_next`, if not told already)."""
+        self.last_run_next()
 
     def _settle(self) -> None:
         """Keep each answer that came in as its bytes, without its future (~0.7 KB less

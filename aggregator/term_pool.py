@@ -16,7 +16,8 @@ walk that assigns it; the writer thread hands them to the near-text memo just be
 assigns the part (`near`), so finding an item's duplicates reads them instead of hashing the
 text. They are the hashes the memo would have computed (looked up by a digest of the text, so
 a text that changed meanwhile simply misses). Then the worker exits when the last part is
-assigned.
+assigned. A pass of several runs asks nothing of its last run (`for_runs`): the window is at
+its largest there, and the worker's memory (~33 MB) is not added to it.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class TermPool(InPlaceFallback):
         # (what, their texts, the worker's future), in the order asked, oldest first
         self._tasks: deque[tuple[str, list[Text], Future[Any]]] = deque()
         self._queued = 0  # items in `_tasks`
-        super().__init__(helpers())
+        super().__init__(helpers() if self._waiting else None)  # (nothing to do: no worker)
         self._fill()
 
     @classmethod
@@ -124,14 +125,19 @@ class TermPool(InPlaceFallback):
         read: Read,
         text_tokens: int,
         last_shingles: bool = True,
+        last_terms: bool = True,
     ) -> TermPool:
         """A pool for a grouping pass over `runs` (each a list of parts): a run's parts are
         counted (their terms asked for) and then assigned (their shingles asked for, but for
         the last run's when `last_shingles` is false: the worker then exits once the last
-        run is counted, and those texts are hashed in place as they are compared)."""
+        run is counted, and those texts are hashed in place as they are compared). When
+        `last_terms` is false too, nothing of the last run is asked for: the worker exits
+        once the run before it is assigned, and the last run is tokenised in place."""
         walks = [(run, kind) for run in runs for kind in (TERMS, NEAR)]
         if not last_shingles and walks:
             walks.pop()
+            if not last_terms:
+                walks.pop()
         parts = [part for run, _ in walks for part in run]
         kinds = [kind for run, kind in walks for _ in run]
         return cls(parts, read, text_tokens, kinds)

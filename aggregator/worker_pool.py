@@ -338,9 +338,10 @@ class InPlaceFallback:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def let_go(self) -> None:
+    def let_go(self, cancel: bool = False) -> None:
         """Hand the pool nothing more: the tasks handed out are still done (their futures
-        answered), then the workers exit unless another holds them; without waiting."""
+        answered; with `cancel`, only those a worker has started, the others are cancelled),
+        then the workers exit unless another holds them; without waiting."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown(wait=False, cancel_futures=cancel)
             self._pool = None

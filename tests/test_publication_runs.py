@@ -115,12 +115,16 @@ class _Heard:
         self.parts = 0
         self.runs: list[int] = []
         self.last: list[tuple[int, int]] = []  # (parts done, items with a story) then
+        self.next: list[int] = []  # runs done when told only the last run is left
 
     def part_done(self) -> None:
         self.parts += 1
 
     def run_done(self) -> None:
         self.runs.append(len(self.store.story_ids([i.id for i in self.items])))
+
+    def last_run_next(self) -> None:
+        self.next.append(len(self.runs))
 
     def last_run_counted(self) -> None:
         self.last.append((self.parts, len(self.store.story_ids([i.id for i in self.items]))))
@@ -129,7 +133,7 @@ class _Heard:
 def test_between_hears_of_each_part_and_of_every_run_but_the_last() -> None:
     """What the story job's summaries ahead hang on: a part done as it is counted and as it
     is assigned, a run done once its items have their stories and only when another follows
-    (a pass of one run: never); and the pass groups as without it."""
+    (a pass of one run: never), told once before the last run; and the pass groups as without it."""
     items = backlog()  # (twelve runs of one item, then today's two in one run)
     for chosen in (items, items[-2:]):
         heard, plain = Store(), Store()
@@ -143,6 +147,8 @@ def test_between_hears_of_each_part_and_of_every_run_but_the_last() -> None:
             assert between.runs == list(range(1, len(chosen) - 1))
             # the last run (today's two items) counted, none of it assigned yet
             assert between.last == [(2 * len(chosen) - 2, len(chosen) - 2)]
+            # told before the run before the last is done (a pass of one run: never)
+            assert between.next == ([len(chosen) - 3] if len(chosen) > 2 else [])
             assert stories(heard, chosen) == stories(plain, chosen)
         finally:
             heard.close()

@@ -227,6 +227,61 @@ def test_without_the_last_runs_shingles_the_worker_leaves_once_the_last_run_is_c
         pool.close()
 
 
+def test_without_the_last_runs_terms_the_worker_leaves_before_the_last_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pass of several runs: nothing of the last run is sent (the window is at its largest
+    there), so the worker leaves once the run before it is assigned, and the last run's terms
+    are those worked out in place."""
+    items = many_hours()
+    by_id = {i.id: i for i in items}
+    runs = [parts_of(items[:30], 10), parts_of(items[30:], 10)]
+    monkeypatch.setattr(term_pool, "TASK", 4)
+    sent: list[str] = []
+    reader = read(by_id)
+
+    def read_noted(ids: Sequence[str], chars: int | None) -> list[tuple[str, str, str]]:
+        sent.extend(ids)
+        return reader(ids, chars)
+
+    pool = TermPool.for_runs(runs, read_noted, TEXT_TOKENS, last_shingles=False, last_terms=False)
+    try:
+        for part in runs[0]:
+            pool.terms([by_id[i] for i in part])
+        for part in runs[0]:
+            assert pool._pool is not None
+            pool.near([by_id[i] for i in part])
+        assert pool._pool is None  # the worker left once the first run was assigned
+        for part in runs[1]:
+            found = pool.terms([by_id[i] for i in part])
+            assert found == {}  # (the clusterer tokenises the part itself)
+            pool.near([by_id[i] for i in part])
+        assert set(sent) == {i for part in runs[0] for i in part}
+    finally:
+        pool.close()
+
+
+def test_a_pass_of_several_runs_groups_alike_without_its_last_runs_terms_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = many_hours()
+    monkeypatch.setattr(term_pool, "MIN_ITEMS", 1)
+    monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)
+    asked: list[bool] = []
+    real = TermPool.for_runs.__func__  # type: ignore[attr-defined]
+
+    def for_runs(cls: type[TermPool], *args: object, **kwargs: object) -> TermPool:
+        asked.append(bool(kwargs.get("last_terms", True)))
+        return real(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    ahead = group(items, chunk=7)
+    monkeypatch.setattr(TermPool, "for_runs", classmethod(for_runs))
+    with_pool = group(items, chunk=7)
+    monkeypatch.setattr(term_pool, "MIN_ITEMS", 10**9)
+    assert with_pool == group(items, chunk=7) == ahead
+    assert asked == [False]  # (several runs: the last one's terms are not asked ahead)
+
+
 def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
     items = many_hours()[:20]
     by_id = {i.id: i for i in items}
