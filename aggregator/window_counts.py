@@ -349,16 +349,27 @@ class WindowCounts:
         story count is read only when its item count passes the common limit: a term is in
         no more active stories than active items (each story holding it has an item that
         does), so below it the story count is too. The logarithms come from `_Logs` (one per
-        item count of the window: the same figure for the same count)."""
+        item count of the window: the same figure for the same count) once a second call
+        meets the same count; the first works them out in place (an item assigned without
+        being counted first changes the count every call, and a table would only cost)."""
         global _logs
         s, sdf, df = self.settings, self.sdf.get, self.df.get
         stories, top = self.n_stories, self.n_items + 1
+        common = s.common_share * stories if stories >= s.common_min_stories else None
         logs = _logs
         if logs.top != top:
-            logs = _logs = _Logs(top)
-        if stories < s.common_min_stories:  # (no term is common yet: no story count read)
+            _logs = _Logs(top)  # (for the next call, if the count holds)
+            log = math.log
+            if common is None:  # (no term is common yet: no story count read)
+                return {t: log(top / (df(t, 0) + 1)) + 1.0 for t in terms}
+            return {
+                t: 0.0
+                if (n := df(t, 0)) > common and sdf(t, 0) > common
+                else log(top / (n + 1)) + 1.0
+                for t in terms
+            }
+        if common is None:
             return {t: logs[df(t, 0)] for t in terms}
-        common = s.common_share * stories
         return {
             t: 0.0 if (n := df(t, 0)) > common and sdf(t, 0) > common else logs[n] for t in terms
         }

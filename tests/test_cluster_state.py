@@ -154,8 +154,9 @@ def test_a_term_is_in_no_more_stories_than_items_and_weights_read_so() -> None:
 
 
 def test_idf_figures_of_two_windows_of_other_sizes_asked_in_turn() -> None:
-    """`_idfs` takes its logarithms from a table kept for the last window size asked: two
-    windows of other sizes asked in turn, and one that grows between asks, get `idf`'s
+    """`_idfs` takes its logarithms from a table kept for the last window size asked (once
+    the same size is asked twice in a row; in place the first time): two windows of other
+    sizes asked in turn and twice running, and one that grows between asks, get `idf`'s
     figures every time."""
     small, large = Clusterer(ClusterSettings()), Clusterer(ClusterSettings())
     items = _items()
@@ -165,7 +166,7 @@ def test_idf_figures_of_two_windows_of_other_sizes_asked_in_turn() -> None:
         large.assign(item, item.published or T0)
     grown = Clusterer(ClusterSettings())
     for item in items:
-        for clusterer in (small, large, grown, small):
+        for clusterer in (small, small, large, grown, grown, small):
             counts = clusterer._counts
             terms = [*counts.df, "unheard"]
             assert counts._idfs(terms) == {t: counts.idf(t) for t in terms}
