@@ -422,9 +422,11 @@ def _memo_candidates(text: str, max_words: int, min_words: int) -> _Entry:
     known = getattr(_loan, "known", None)
     if known is not None:  # (a summary worker's task)
         found = known.get(key)
-        if found is None:
-            found = _loan.made[key] = known[key] = _pack(_work_out(text, max_words, min_words))
-        return _unpack(found)
+        if found is not None:
+            return _unpack(found)
+        entry = _work_out(text, max_words, min_words)
+        _loan.made[key] = known[key] = _pack(entry)
+        return entry
     with _memo_lock:
         found = _memo.get(key)
         if found is not None:
