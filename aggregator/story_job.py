@@ -122,7 +122,6 @@ class _Between:
         self.ahead.last_run_next()
 
     def last_run_counted(self) -> None:
-        self.ahead.last_run_counted()
         self.clusterer.fewer_memos()  # (the window is at its largest as the run is assigned)
 
 

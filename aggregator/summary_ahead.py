@@ -68,7 +68,7 @@ class SummariesAhead:
         self._busy: list[tuple[str, Future[bytes]]] = []  # answers not in yet, oldest first
         self.handed = 0  # stories handed to the workers
         self.used = 0  # answers taken
-        self._last = False  # the last run is counted: nothing more is handed out
+        self._last = False  # only the last run is left: nothing more is handed out
 
     @staticmethod
     def possible(summarizer: object) -> bool:
@@ -137,10 +137,6 @@ class SummariesAhead:
             else:
                 busy.append((story_id, future))
         self._busy = busy
-
-    def last_run_counted(self) -> None:
-        """Only the last run's assignment is left (`last_run_next`, if not told already)."""
-        self.last_run_next()
 
     def _settle(self) -> None:
         """Keep each answer that came in as its bytes, without its future (~0.7 KB less
