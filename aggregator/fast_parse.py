@@ -7,22 +7,128 @@ normaliser. It answers only when it is sure to agree with feedparser: a DOCTYPE,
 a non-UTF-8 encoding, an element or markup it does not know, a repeated element, anything
 that feedparser treats specially, and it returns None and feedparser parses the document.
 `tests/test_fast_parse.py` checks the agreement on real feed files.
+
+It does not import feedparser (~5 MB and ~100 modules in each parse worker: its HTTP client,
+`chardet`, `sgmllib`, its other date formats): the few things of feedparser's it needs are
+copied here (its sanitiser's element names, its Windows-1252 table, its guess of HTML, its
+link joining, its reading of the two usual date forms), each checked against feedparser's own
+in the tests; a date in any other form is read by feedparser's own date parser, imported then.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import html.entities
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _HTMLSanitizer
 from lxml import etree
 
-__all__ = ["fast_parse"]
+__all__ = ["fast_parse", "parse_date", "urljoin"]
+
+# feedparser's sanitiser's `_HTMLSanitizer.acceptable_elements` (feedparser 6).
+_ACCEPTABLE_ELEMENTS = frozenset(
+    "a abbr acronym address area article aside audio b big blockquote br button canvas caption "
+    "center cite code col colgroup command datagrid datalist dd del details dfn dialog dir div "
+    "dl dt em event-source fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header "
+    "hr i img input ins kbd keygen label legend li m map menu meter multicol nav nextid noscript "
+    "ol optgroup option output p pre progress q s samp section select small sound source spacer "
+    "span strike strong sub sup table tbody td textarea tfoot th thead time tr tt u ul var "
+    "video".split()
+)
+# feedparser's `html._cp1252`: the C1 controls that Windows-1252 gives characters to.
+_CP1252 = dict(
+    zip(
+        [128, *range(130, 141), 142, *range(145, 157), 158, 159],
+        "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d"
+        "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e"
+        "\u0178",
+        strict=True,
+    )
+)
+_CLOSE_TAG = re.compile(r"</(\w+)>")
+_REFERENCE = re.compile(r"&#?\w+;")
+_TAG_NAME = re.compile(r"</?(\w+)")
+_ENTITY = re.compile(r"&(\w+);")
+
+
+def _looks_like_html(value: str) -> bool:
+    """feedparser's `_FeedParserMixin.looks_like_html`: a close tag or a reference, every
+    tag one its sanitiser keeps and every entity a known one."""
+    if not (_CLOSE_TAG.search(value) or _REFERENCE.search(value)):
+        return False
+    if any(t.lower() not in _ACCEPTABLE_ELEMENTS for t in _TAG_NAME.findall(value)):
+        return False
+    return all(e in html.entities.entitydefs for e in _ENTITY.findall(value))
+
+
+_URI_FIXER = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+
+
+def urljoin(base: str, uri: str) -> str:
+    """feedparser's `urls._urljoin`: slashes after the scheme's are dropped, then joined;
+    "" when the join fails."""
+    uri = _URI_FIXER.sub(r"\1\3", uri)
+    try:
+        return urllib.parse.urljoin(base, uri)
+    except ValueError:
+        return ""
+
+
+_MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+# RFC 822 with its day name and a numeric or named zone ("Tue, 02 Dec 2026 01:00:00 +0000"), and
+# W3C-DTF to the second ("2026-12-02T01:00:00Z", "...00.5+01:00"): what nearly every feed writes.
+# feedparser tries W3C-DTF first, which reads neither form of RFC 822 here (its date would
+# start with four digits), then RFC 822.
+_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{1,2}) ([A-Z][a-z]{2}) ([0-9]{4}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) (?:([+-])([0-9]{2})([0-9]{2})|([A-Z]{1,4}))"
+)
+# The zone names feedparser's RFC 822 reader knows (hours east of UTC); others go to it.
+_ZONE_NAMES = {
+    **dict.fromkeys(("UT", "GMT", "Z"), 0),
+    "ADT": -3, "AST": -4, "AT": -4, "EDT": -4, "EST": -5, "ET": -5, "CDT": -5, "CST": -6,
+    "CT": -6, "MDT": -6, "MST": -7, "MT": -7, "PDT": -7, "PST": -8, "PT": -8,
+    "A": -1, "N": 1, "M": -12, "Y": 12, "MET": 1, "MEST": 2,
+}  # fmt: skip
+_W3CDTF = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?"
+    r"(?:Z|([+-])([0-9]{2}):([0-9]{2}))"
+)
+
+
+def parse_date(value: str) -> Any:
+    """feedparser's `datetimes._parse_date` (a UTC `time.struct_time`, or None): the two
+    usual forms read here as feedparser reads them, any other by feedparser itself."""
+    found = _RFC822.fullmatch(value)
+    month = zone_hours = None
+    if found is not None:
+        day, month_name, year, hour, minute, second, sign, zone_h, zone_m, name = found.groups()
+        month = _MONTHS.get(month_name)
+        zone_hours = 0 if sign else _ZONE_NAMES.get(name)
+    else:
+        found = _W3CDTF.fullmatch(value)
+        if found is not None:
+            year, month_digits, day, hour, minute, second, sign, zone_h, zone_m = found.groups()
+            month, zone_hours = int(month_digits), 0
+    if month is not None and zone_hours is not None:
+        hours, minutes = (int(zone_h), int(zone_m)) if sign else (zone_hours, 0)
+        if sign == "-":
+            hours, minutes = -hours, -minutes
+        try:
+            stamp = datetime.datetime(
+                int(year), month, int(day), int(hour), int(minute), int(second)
+            )
+            return (stamp - datetime.timedelta(minutes=minutes, hours=hours)).utctimetuple()
+        except (ValueError, OverflowError):
+            pass  # (feedparser's other readers may still find a date in it)
+    from feedparser.datetimes import _parse_date
+
+    return _parse_date(value)
+
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -74,7 +180,7 @@ _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 
 # Markup whose visible text is the same whether or not feedparser's sanitiser ran over it:
 # elements it keeps, less those whose content `text.html_to_text` skips.
-_SAFE_TAGS = frozenset(_HTMLSanitizer.acceptable_elements) - frozenset(
+_SAFE_TAGS = _ACCEPTABLE_ELEMENTS - frozenset(
     "script style noscript template iframe object embed svg math head title applet".split()
 )
 _C1 = re.compile("[\x80-\x9f]")  # the characters `_cp1252` maps (C1 controls)
@@ -172,12 +278,12 @@ def _repair(value: str) -> str:
         return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252) if _C1.search(value) else value
+    return value.translate(_CP1252) if _C1.search(value) else value
 
 
 def _guessed(out: dict[str, Any], key: str, value: str) -> None:
     """An RSS text whose type feedparser guesses: HTML if it looks like HTML, else text."""
-    if _FeedParserMixin.looks_like_html(value):
+    if _looks_like_html(value):
         _html(out, key, value)
     else:
         out[key] = value

@@ -1,6 +1,8 @@
 """Feed bytes → ParsedFeed. The only importer of feedparser.
 
 Pure: no network, no files, no clock. Callers run :func:`parse_feed` in a worker thread.
+feedparser (and dateutil) are imported when a document first needs them: a process whose
+feeds all take the lxml fast path (a parse worker, most passes) never loads them.
 """
 
 from __future__ import annotations
@@ -15,14 +17,10 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-import feedparser.namespaces.mediarss
-from dateutil import parser as date_parser
-from feedparser.datetimes import _parse_date as feedparser_date
-from feedparser.urls import _urljoin as feedparser_urljoin
-
 from aggregator.errors import ParseError
 from aggregator.fast_parse import fast_parse
+from aggregator.fast_parse import parse_date as feed_date
+from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.models import Entry, ParsedFeed
 from aggregator.text import html_to_text
 
@@ -59,12 +57,20 @@ def _end_media_description(self: Any) -> None:
     self.pop_content("media_description")
 
 
-# feedparser reads <media:description> (a photo's caption, a video's description) as if it were
-# the item's own <description>: into `summary`, or into `content` when the item's description
-# came first. Kept apart as `media_description`, it can no longer stand in for the item's text.
-_MEDIA_RSS: Any = feedparser.namespaces.mediarss.Namespace
-_MEDIA_RSS._start_media_description = _start_media_description
-_MEDIA_RSS._end_media_description = _end_media_description
+def _feedparser() -> Any:
+    """feedparser, imported on first use, with its reading of <media:description> mended:
+    it reads one (a photo's caption, a video's description) as if it were the item's own
+    <description>: into `summary`, or into `content` when the item's description came first.
+    Kept apart as `media_description`, it can no longer stand in for the item's text."""
+    import feedparser
+    import feedparser.namespaces.mediarss
+
+    media_rss: Any = feedparser.namespaces.mediarss.Namespace
+    if media_rss.__dict__.get("_start_media_description") is not _start_media_description:
+        media_rss._start_media_description = _start_media_description
+        media_rss._end_media_description = _end_media_description
+    return feedparser
+
 
 _CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
 
@@ -99,8 +105,9 @@ def parse_feed(
     body = _CHAR_REF.sub(_fix_char_ref, body)
     result: Mapping[str, Any] | None = None
     if fast:
-        result = fast_parse(body, base, response_headers, feedparser_date, feedparser_urljoin)
+        result = fast_parse(body, base, response_headers, feed_date, feed_urljoin)
     if result is None:
+        feedparser = _feedparser()
         try:
             # A BytesIO, never bytes: feedparser would treat a bare string as a path or URL.
             result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
@@ -283,6 +290,8 @@ def _parse_date_string(value: str) -> datetime | None:
         return None
     if _PADDED_YEAR.search(value):  # "0001": a placeholder that dateutil would read as 2001
         return None
+    from dateutil import parser as date_parser
+
     results = []
     for default in _DEFAULTS:
         try:

@@ -3,7 +3,7 @@
 Parsing a feed and cleaning its items is pure CPU work. Threads would run it under the GIL,
 on one core, competing with the event loop that drives fetches; so bodies are parsed in
 worker processes (fresh interpreters started by `worker_pool`, safe beside the writer
-thread), at most one per usable CPU. A worker costs ~50 MB and ~0.2 CPU s to start, so the
+thread), at most one per usable CPU. A worker costs ~30 MB and ~0.2 CPU s to start, so the
 pool is sized to the pass's work as it arrives: bodies smaller than ``inline_below`` parse
 in a thread (shipping them costs about as much as parsing), and so do the first
 ``inline_budget`` bytes of bigger ones once the parser is loaded here (a pass that brings a
@@ -14,15 +14,14 @@ few changed feeds starts no worker); then one worker starts, and another only wh
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import sys
-from collections.abc import Mapping
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
-from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
+from .parse_task import parse_in_worker as _parse_in_worker
+from .parse_task import parse_items
 from .worker_pool import WorkerPool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
@@ -30,58 +29,11 @@ __all__ = ["ParsePool", "parse_items"]
 log = logging.getLogger("aggregator")
 
 
-def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
-    """`parse.parse_feed`, imported on first use: feedparser and lxml load only when a body
-    needs parsing (a pass of 304s never does)."""
-    from .parse import parse_feed as parse
-
-    return parse(body, url, headers)
-
-
 def parser_loaded() -> bool:
-    """Whether this process has loaded the parser (~10 MB of feedparser and lxml; a small
+    """Whether this process has loaded the parser (~5 MB of lxml and the fast path; a small
     body parsed here, or a command that validated a feed, loads it): parsing a big body here
     costs no import then."""
     return f"{__package__}.parse" in sys.modules
-
-
-def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
-    """Parse a fetched body and turn its entries into items (runs in a worker; the item
-    building code, like the parser, loads on first use)."""
-    from .pipeline import entries_to_items
-
-    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
-    return parsed, entries_to_items(source, parsed, now)
-
-
-def _parse_in_worker(
-    source: Source, fetched: Fetched, now: datetime
-) -> tuple[ParsedFeed, list[Item]]:
-    """`parse_items` with any unexpected error made picklable: one that cannot cross back to
-    the service would break the pool and fail every feed in flight. The feed's entries stay
-    in the worker (the items carry what the service needs of them): sending both would send
-    every text twice."""
-    try:
-        parsed, items = parse_items(source, fetched, now)
-        return dataclasses.replace(parsed, entries=()), items
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
-    finally:
-        _forget_text_memos()
-
-
-def _forget_text_memos() -> None:
-    """Empty the worker's memos of cleaned texts once a feed is parsed: full after a few big
-    feeds (~9 MB of texts at 2,048 entries each), they are seldom hit (6% of the lookups of
-    150 bench feeds, every hit from another feed; parsing them took 2.71 CPU s emptying the
-    memos after each feed against 2.78 keeping them) and would add their size to the worker
-    for the rest of the pass."""
-    from . import parse, pipeline
-
-    pipeline._clean_text.cache_clear()
-    parse._html_to_text.cache_clear()
 
 
 class ParsePool:

@@ -22,7 +22,6 @@ from .models import (
     ParsedFeed,
     Source,
 )
-from .summarize import outlet_key as outlet_of
 from .text import clean_text, line_words, strip_feed_template
 from .titles import title_from_text
 
@@ -139,6 +138,10 @@ def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
     Every category holding at least CATEGORY_SHARE of the story's outlets is kept, so a story
     never vanishes from a category that covers it substantially.
     """
+    # (imported here: a parse worker builds items with this module and never needs it, nor
+    # the headline and summary code it brings)
+    from .story_sources import outlet_key as outlet_of
+
     outlets_by_category: dict[str, set[str]] = defaultdict(set)
     for item in items:
         if item.category:

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from feedparser.datetimes import _parse_date as feedparser_date
 from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.sanitizer import _HTMLSanitizer
+from feedparser.urls import _urljoin as feedparser_urljoin
 
 from aggregator import fast_parse as fast_parse_module
 from aggregator import parse as parse_module
@@ -41,9 +49,7 @@ def reference_and_fast(body: bytes, headers: dict[str, str] | None = None) -> tu
 def takes_fast_path(body: bytes, headers: dict[str, str] | None = None) -> bool:
     base, lowered = parse_module._response_headers(URL, headers)
     body = parse_module._CHAR_REF.sub(parse_module._fix_char_ref, body)
-    found = fast_parse(
-        body, base, lowered, parse_module.feedparser_date, parse_module.feedparser_urljoin
-    )
+    found = fast_parse(body, base, lowered, parse_module.feed_date, parse_module.feed_urljoin)
     return found is not None
 
 
@@ -156,3 +162,128 @@ def test_repairing_characters_skips_only_what_it_would_leave_unchanged(value: st
         return value.translate(_cp1252)
 
     assert fast_parse_module._repair(value) == every_time(value)
+
+
+def test_what_is_copied_from_feedparser_is_feedparsers() -> None:
+    # (copied so that a process whose feeds take the fast path never imports feedparser)
+    assert _HTMLSanitizer.acceptable_elements == fast_parse_module._ACCEPTABLE_ELEMENTS
+    assert _cp1252 == fast_parse_module._CP1252
+    for value in (
+        "plain",
+        "AT&T",
+        "Q&amp;A",
+        "a &bogus; ref",
+        "&#8217;s",
+        "<b>bold</b>",
+        "<B>Bold</B> &amp; more",
+        "x </script> y",
+        "<p>para",
+        "a < b > c",
+        "</font>",
+        "<event-source>x</event-source>",
+        "&nbsp;</i>",
+    ):
+        assert fast_parse_module._looks_like_html(value) == _FeedParserMixin.looks_like_html(
+            value
+        ), value
+    base = "http://feeds.example/news/feed.xml?x=1"
+    for uri in (
+        "story/2",
+        "/a/b?c=d&e=f",
+        "https:///three.example/x",
+        "http://a.example//b",
+        "//cdn.example/x",
+        "",
+        "#frag",
+        "../up",
+        "http://[::1/",
+        "mailto:someone@example.org",
+        "tag:example.org,2024:2",
+    ):
+        assert fast_parse_module.urljoin(base, uri) == feedparser_urljoin(base, uri), uri
+
+
+def date_forms(when: datetime, zone_minutes: int) -> list[str]:
+    """`when` written as feeds write it, in a zone `zone_minutes` east of UTC."""
+    local = when + timedelta(minutes=zone_minutes)
+    sign = "-" if zone_minutes < 0 else "+"
+    hours, minutes = divmod(abs(zone_minutes), 60)
+    rfc = local.strftime("%a, %d %b %Y %H:%M:%S")
+    iso = local.strftime("%Y-%m-%dT%H:%M:%S")
+    return [
+        f"{rfc} {sign}{hours:02d}{minutes:02d}",
+        f"{rfc} GMT",
+        f"{rfc} EST",
+        f"{rfc} MEST",
+        f"{iso}{sign}{hours:02d}:{minutes:02d}",
+        f"{iso}Z",
+        f"{iso}.{local.microsecond:06d}{sign}{hours:02d}:{minutes:02d}",
+        f"{iso}.5Z",
+        rfc.replace(" 0", " ", 1) + " +0000",  # a day of one digit
+    ]
+
+
+def test_the_usual_date_forms_read_as_feedparser_reads_them() -> None:
+    rng = random.Random(5)
+    start = datetime(1995, 1, 1, tzinfo=UTC)
+    values = [
+        # odd ones: feedparser's own readers answer them (some with None)
+        "Tue, 31 Feb 2024 10:00:00 +0000",
+        "Tue, 05 Mar 2024 24:00:00 +0000",
+        "Tue, 05 Mar 0000 10:00:00 +0000",
+        "Tue, 05 Foo 2024 10:00:00 +0000",
+        "tue, 05 mar 2024 10:00:00 +0000",
+        "Tue, 05 Mar 2024 10:00:00 EST",
+        "Tue, 05 Mar 2024 10:00:00 XYZ",
+        "Tue, 05 Mar 2024 10:00:00 GMTX",
+        "Tue, 05 Mar 2024 10:00:00 Y",
+        "Tue, 05 Mar 2024 10:00 +0000",
+        "05 Mar 2024 10:00:00 +0000",
+        "2024-02-30T10:00:00Z",
+        "2024-03-05T10:00:00",
+        "2024-03-05",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "Tue Mar 5 10:30:00 2024",
+        "not a date",
+    ]
+    for _ in range(400):
+        when = start + timedelta(seconds=rng.randrange(40 * 365 * 86400))
+        when = when.replace(microsecond=rng.randrange(1_000_000))
+        values += date_forms(when, rng.choice([0, 60, -300, 330, -570, 765, -720, 840]))
+    for value in values:
+        assert fast_parse_module.parse_date(value) == feedparser_date(value), value
+
+
+WORKER_CHECK = """
+import sys
+from datetime import UTC, datetime
+from aggregator.models import Fetched, Source
+from aggregator.parse_task import parse_in_worker
+url = "http://feeds.example/feed.xml"
+source = Source(url=url, title="Example", category="")
+now = datetime(2024, 3, 6, tzinfo=UTC)
+feed, items = parse_in_worker(source, Fetched(url, url, 200, sys.stdin.buffer.read()), now)
+dates = sorted(str(item.published) for item in items)
+print(len(items), dates[0], dates[-1])
+print(" ".join(sorted(m for m in ("feedparser", "dateutil", "asyncio", "multiprocessing",
+      "aggregator.summarize", "aggregator.parse_pool") if m in sys.modules)) or "-")
+"""
+
+
+def test_a_worker_parsing_plain_feeds_loads_neither_feedparser_nor_the_pool() -> None:
+    """What a parse worker imports for feeds the fast path takes: not feedparser, dateutil,
+    nor the pool's own machinery (each a few MB in every worker)."""
+    body = ODD_RSS.encode()
+    assert takes_fast_path(body)
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_CHECK],
+        input=body,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    counted, loaded = result.stdout.decode().splitlines()
+    assert counted == "2 2024-03-05 09:00:00+00:00 2024-03-05 15:00:00+00:00"
+    assert loaded == "-"

@@ -18,7 +18,7 @@ import pytest
 from news_fixture import feeds
 from upstream import Upstream, free_port, opml
 
-import aggregator.parse_pool as parse_pool_module
+import aggregator.parse_task as parse_task_module
 import aggregator.service as service_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
@@ -236,7 +236,7 @@ def test_an_unexpected_parser_failure_is_recorded_with_backoff(
     def broken(*_args: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(parse_pool_module, "parse_feed", broken)
+    monkeypatch.setattr(parse_task_module, "parse_feed", broken)
 
     async def scenario() -> None:
         async with Upstream() as up:
