@@ -7,7 +7,7 @@ from collections import Counter
 
 from aggregator.cluster_settings import ClusterSettings
 from aggregator.features import Features
-from aggregator.window_counts import OutletCounts, WindowCounts
+from aggregator.window_counts import OutletCounts, WindowCounts, unit
 
 
 def _reference(counts: Counter[str]) -> dict[str, int]:
@@ -79,3 +79,72 @@ def test_a_term_one_item_holds_is_furniture_when_the_limit_is_below_one() -> Non
         loose.count(features)
         loose.count_outlet("o.example", features.unique, 1)
     assert set(loose.vectors(item, "o.example")[0]) == {"desk", "rain", "storm"}
+
+
+def _reference_vectors(
+    counts: WindowCounts, title_terms: tuple[str, ...], text_terms: tuple[str, ...], outlet: str
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """`vectors_of` as it was worked out token by token: each token of the title and text
+    read in the outlet's counts, 1.0 added for each text token, `idf` asked term by term."""
+    s = counts.settings
+    n_outlet = counts.outlet_n.get(outlet, 0)
+    title, text = list(title_terms), list(text_terms)
+    held = counts.outlet_counts(outlet) if n_outlet >= s.outlet_min_items else None
+    if held is not None:
+        limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
+        title = [t for t in title if held.get(t) <= limit]
+        text = [t for t in text if held.get(t) <= limit]
+    title_tf = Counter(title)
+    tf = {t: c * s.title_weight for t, c in title_tf.items()}
+    for term in text:
+        tf[term] = tf.get(term, 0.0) + 1.0
+    vector = {t: w * counts.idf(t) for t, w in tf.items() if counts.idf(t) > 0}
+    if len(vector) > s.vector_terms:
+        vector = dict(sorted(vector.items(), key=lambda tv: (-tv[1], tv[0]))[: s.vector_terms])
+    heads = {t: c * counts.idf(t) for t, c in title_tf.items() if counts.idf(t) > 0}
+    return list(unit(vector).items()), list(unit(heads).items())
+
+
+def test_vectors_leave_out_furniture_as_counts_change() -> None:
+    """Items of a few outlets come and go (counted at once, or booked to be counted when
+    first asked, as a restore books them) and items are weighed between changes, once or
+    several times running: every vector holds the terms, weights and order the
+    token-by-token reading gives, to the last bit (what a faster reading must keep)."""
+    settings = ClusterSettings(
+        outlet_min_items=3,
+        outlet_share=0.3,
+        outlet_min_repeats=2,
+        common_min_stories=4,
+        common_share=0.5,
+        vector_terms=12,
+    )
+    rng = random.Random(5)
+    vocabulary = [f"t{n}" for n in range(60)]
+    outlets = ["a.example", "b.example", "c.example"]
+    counts = WindowCounts(settings)
+    held: list[tuple[Features, str]] = []
+    for step in range(600):
+        if held and rng.random() < 0.4:
+            features, outlet = held.pop(rng.randrange(len(held)))
+            counts.count(features, -1)
+            counts.count_outlet(outlet, features.unique, -1)
+            counts.remove_story_terms(features.unique)
+        else:
+            title = tuple(rng.choices(vocabulary[:20], k=rng.randint(0, 4)))
+            features = _features(title, tuple(rng.choices(vocabulary, k=rng.randint(0, 30))))
+            outlet = rng.choice(outlets)
+            held.append((features, outlet))
+            counts.count(features)
+            counts.add_story_terms(features.unique)
+            if step < 40:  # (booked as a restore books them: counted when first asked)
+                counts.count_outlet_later(outlet, (features.title, features.text))  # type: ignore[arg-type]
+            else:
+                counts.count_outlet(outlet, features.unique, 1)
+        counts.n_stories = len(held)
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            features, _ = rng.choice(held) if held else (_features((), ()), "")
+            outlet = rng.choice(outlets)
+            found = counts.vectors_of(features.title, features.text, outlet)
+            assert [list(v.items()) for v in found] == list(
+                _reference_vectors(counts, features.title, features.text, outlet)
+            )
