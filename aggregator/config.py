@@ -2,7 +2,8 @@
 
 Each section of the TOML file fills one module's settings dataclass::
 
-    [server]            host, port, tick (seconds between scheduler passes), shutdown_grace
+    [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
+                        keep_window (`run` holds the grouping window between rounds)
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host, concurrency
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
     [cluster]           see aggregator.cluster_settings.ClusterSettings
@@ -52,6 +53,10 @@ class ServerSettings:
     port: int = 8080
     tick: float = 30.0  # seconds between scheduler passes (and OPML change checks)
     shutdown_grace: float = 10.0  # seconds in-flight polls get to finish on SIGTERM
+    # `run` keeps the grouping window in memory between rounds; false: each round writes it
+    # beside the database once grouped (`<db>.grouping`), lets it go, and loads it back for
+    # the next round's grouping (less memory between rounds, a load and a write each round).
+    keep_window: bool = True
 
 
 @dataclass(frozen=True, slots=True)

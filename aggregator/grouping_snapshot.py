@@ -41,7 +41,16 @@ from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
 from .window_counts import reduce_counter
 
-__all__ = ["FORMAT", "Stamp", "code_fingerprint", "load", "save", "snapshot_path", "stamp_for"]
+__all__ = [
+    "FORMAT",
+    "Stamp",
+    "code_fingerprint",
+    "load",
+    "restamp",
+    "save",
+    "snapshot_path",
+    "stamp_for",
+]
 
 log = logging.getLogger("aggregator")
 FORMAT = 1  # the file's layout (header line, then the pickle)
@@ -116,13 +125,8 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
             finally:
                 if collecting:
                     gc.enable()
-            header = json.dumps(
-                {**dataclasses.asdict(stamp), "size": body.size, "crc": body.crc}
-            ).encode()
-            if len(header) >= _HEADER_MAX:
-                raise ValueError("snapshot header too long")
             raw.seek(0)
-            raw.write(header.ljust(_HEADER_MAX - 1) + b"\n")
+            raw.write(_header_line(stamp, body.size, body.crc))
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, path)
@@ -179,7 +183,38 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
     return clusterer
 
 
-def _read(raw: IO[bytes], stamp: Stamp) -> tuple[str, Clusterer | None]:
+def restamp(path: Path | None, old: Stamp, new: Stamp) -> bool:
+    """Stamp the snapshot at `path` as matching `new` when it is stamped `old` (the store
+    changed where the window holds nothing: retention pruned stories quiet for longer than
+    the window, which the window written before stands for as a kept one would). Rewrites
+    the header only, in place; False (the file left alone) when it is not `old`'s."""
+    if path is None:
+        return False
+    try:
+        with open(path, "r+b") as raw:
+            header = _header(raw)
+            if header is None or header[0] != old:
+                return False
+            size, crc = header[1:]
+            raw.seek(0)
+            raw.write(_header_line(new, size, crc))
+            raw.flush()
+            os.fsync(raw.fileno())
+    except OSError as exc:
+        log.info("grouping: snapshot %s not restamped (%s)", path, exc)
+        return False
+    return True
+
+
+def _header_line(stamp: Stamp, size: int, crc: int) -> bytes:
+    header = json.dumps({**dataclasses.asdict(stamp), "size": size, "crc": crc}).encode()
+    if len(header) >= _HEADER_MAX:
+        raise ValueError("snapshot header too long")
+    return header.ljust(_HEADER_MAX - 1) + b"\n"
+
+
+def _header(raw: IO[bytes]) -> tuple[Stamp, int, int] | None:
+    """The stamp a file was written with, and its body's size and checksum."""
     try:
         header = json.loads(raw.read(_HEADER_MAX).decode())
         found = Stamp(
@@ -189,9 +224,16 @@ def _read(raw: IO[bytes], stamp: Stamp) -> tuple[str, Clusterer | None]:
             str(header["code"]),
             int(header["format"]),
         )
-        size, crc = int(header["size"]), int(header["crc"])
+        return found, int(header["size"]), int(header["crc"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _read(raw: IO[bytes], stamp: Stamp) -> tuple[str, Clusterer | None]:
+    header = _header(raw)
+    if header is None:
         return "no snapshot header", None
+    found, size, crc = header
     for name, reason in (
         ("format", "another file format"),
         ("store", "written for another database"),

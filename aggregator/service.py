@@ -10,6 +10,7 @@ published feeds, and talks to systemd.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -111,7 +112,7 @@ class Service:
                 self.clock,
                 self._summarizer,
                 keep_memos=not self.once,
-                keep_window=not self.once,
+                keep_window=not self.once and self.settings.server.keep_window,
             )
         return self._stories
 
@@ -220,7 +221,18 @@ class Service:
         )
 
     async def run_retention(self) -> None:
+        stories = self._stories
+        before = None
+        if stories is not None and stories.window_written:  # (`[server] keep_window = false`)
+            try:
+                before = await self.write(self.store.grouping_stamp)
+            except StorageError:
+                before = None
         await self.retention_job().run_logged()
+        if before is not None and stories is not None:
+            # (on a failure the next pass finds the window's file stale and rebuilds)
+            with contextlib.suppress(StorageError):
+                await self.write(stories.pruned_outside_window, before)
 
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""

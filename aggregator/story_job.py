@@ -145,8 +145,9 @@ class StoryJob:
         # False when the process stops after its pass (`poll --once`): the text memos then
         # serve no later pass, and are emptied once grouping is done (`heap.forget_memos`).
         self.keep_memos = keep_memos
-        # False there too: the window is written for the next process as soon as grouping
-        # is done and dropped, so summarising runs without it (`_let_window_go`).
+        # False there too, and in a `run` service set to (`[server] keep_window = false`):
+        # the window is written beside the database as soon as grouping is done and dropped,
+        # so summarising (and a service's next fetch) runs without it (`_let_window_go`).
         self.keep_window = keep_window
         # A model's answers arrive in the background: stories get the extractive summary first
         # and are summarised again when their answer is in (see resummarize_awaiting).
@@ -164,6 +165,9 @@ class StoryJob:
         self._unsaved = False
         self._stamp: tuple[str, int] | None = None
         self._failed = False
+        # The store's stamp the window was written with when this job let it go (None when
+        # it holds a window, or let none go): see `pruned_outside_window`.
+        self._written: tuple[str, int] | None = None
         # The stories read ahead this pass (`_read_ahead`), as `_finish` needs them: a story
         # the store still marks unchanged since is not read again (`_summarise_on_workers`).
         self._read_early: dict[str, _Prepared] = {}
@@ -187,6 +191,7 @@ class StoryJob:
         release_free_memory()
         self.restored = True
         self._unsaved = loaded is None
+        self._written = None
 
     def _snapshot_path(self) -> Path | None:
         if not self.settings.cluster.snapshot or self.embedder is not None:
@@ -246,8 +251,36 @@ class StoryJob:
         self.clusterer.let_go()
         self.clusterer = Clusterer(self.settings.cluster, self.embedder)
         self.restored = False
+        self._written = self._stamp
         self._stamp = None  # (as in a new process: the next pass restores, then stamps)
         log.debug("grouping: window written and let go before summarising")
+
+    @property
+    def window_written(self) -> bool:
+        """The window was written and let go, and not loaded back since."""
+        return self._written is not None
+
+    def pruned_outside_window(self, before: tuple[str, int]) -> None:
+        """After retention pruned (writer thread): `before` is the store's stamp just before
+        it. When the window this job let go was written at that stamp, the file is stamped
+        anew, so the next pass loads it as the window a `run` that keeps it would have gone
+        on with (retention prunes only stories quiet for longer than the window, and a kept
+        window is not told of it either). Otherwise the next pass finds it stale and
+        rebuilds, as in a new process."""
+        if self._written is None or self._written != before:
+            return
+        after = self.store.grouping_stamp()
+        if after == before:
+            return
+        from .grouping_snapshot import restamp, stamp_for
+
+        cluster = self.settings.cluster
+        old, new = stamp_for(*before, cluster), stamp_for(*after, cluster)
+        if restamp(self._snapshot_path(), old, new):
+            self._written = after
+            log.debug("grouping: snapshot restamped after retention")
+        else:
+            self._written = None
 
     def forget(self) -> None:
         """Drop the clusterer's memory after a pass failed midway: the database rolled back
@@ -258,6 +291,7 @@ class StoryJob:
         self._unsaved = False
         self._stamp = None
         self._failed = False
+        self._written = None
 
     def run(self) -> int:
         """Group the items without a story, then summarise every dirty story; returns how

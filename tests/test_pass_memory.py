@@ -3,6 +3,7 @@ made by the story job)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -103,5 +104,14 @@ def test_poll_once_is_a_last_pass_and_run_is_not(monkeypatch: pytest.MonkeyPatch
         try:
             assert real.stories.keep_memos is not once
             assert real.stories.keep_window is not once
+        finally:
+            real.close()
+    # `[server] keep_window = false`: a running service lets its window go after each pass too.
+    letting_go = Settings(server=dataclasses.replace(Settings().server, keep_window=False))
+    for once in (True, False):
+        real = Service(Path("feeds.opml"), ":memory:", letting_go, once=once)
+        try:
+            assert real.stories.keep_window is False
+            assert real.stories.keep_memos is not once
         finally:
             real.close()

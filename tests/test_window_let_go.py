@@ -195,3 +195,106 @@ def test_a_running_service_keeps_its_window_between_passes(
     assert events.count("loaded") == 1 and "written" not in events
     assert ("window alive", True) in events
     store.close()
+
+
+def _service_job(store: Store) -> StoryJob:
+    """A `run` service's story job set not to keep its window (`[server] keep_window`)."""
+    return StoryJob(store, snap.SETTINGS, lambda: snap.CLOCK_B, keep_window=False)
+
+
+def test_a_service_that_does_not_keep_its_window_loads_it_each_pass_and_groups_the_same(
+    tmp_path: Path, events: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = Store(snap._written(tmp_path / "reference"))
+    store = Store(snap._written(tmp_path / "news"))
+    snap._no_rebuild(monkeypatch)
+    _forget_earlier_windows()
+    events.clear()
+    job = _service_job(store)
+    job.run()
+    assert job.window_written and not job.restored
+    snap._store_pass(store, PASS_C, LATER)
+    job.clock = lambda: LATER
+    job.run()
+    passes = ["loaded", "grouped", "written", ("window alive", False), ("stories", 0)]
+    assert events == [*passes, "summarising", *passes, "summarising"]
+    kept = _job(reference, one_shot=False)  # (the same passes on a window kept running)
+    kept.run()
+    snap._store_pass(reference, PASS_C, LATER)
+    kept.clock = lambda: LATER
+    kept.run()
+    assert snap._rows(store) == snap._rows(reference)
+    store.close()
+    reference.close()
+
+
+def _prune_early_stories(store: Store) -> int:
+    """Retention's prune, its cutoff past pass A's quiet stories (none is published to keep)."""
+    from aggregator.store_upkeep import prune
+
+    cutoff = snap.CLOCK_A + snap.timedelta(minutes=1)
+    return prune(store, LATER, cutoff, snap.T0, 0).stories
+
+
+def test_a_window_let_go_is_stamped_anew_after_retention_and_loaded_as_kept(
+    tmp_path: Path, events: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = Store(snap._written(tmp_path / "reference"))
+    kept = _job(reference, one_shot=False)
+    kept.run()
+    assert _prune_early_stories(reference) > 0
+    snap._store_pass(reference, PASS_C, LATER)
+    kept.clock = lambda: LATER
+    kept.run()
+    store = Store(snap._written(tmp_path / "news"))
+    snap._no_rebuild(monkeypatch)
+    job = _service_job(store)
+    job.run()
+    before = store.grouping_stamp()
+    assert _prune_early_stories(store) > 0
+    assert store.grouping_stamp() != before  # (the prune bumped the generation)
+    job.pruned_outside_window(before)
+    snap._store_pass(store, PASS_C, LATER)
+    job.clock = lambda: LATER
+    events.clear()
+    job.run()
+    assert events[:2] == ["loaded", "grouped"]  # not rebuilt
+    assert snap._rows(store) == snap._rows(reference)
+    store.close()
+    reference.close()
+
+
+def test_a_window_let_go_is_not_stamped_anew_when_another_write_came_first(
+    tmp_path: Path, events: list[Any]
+) -> None:
+    store = Store(snap._written(tmp_path))
+    job = _service_job(store)
+    job.run()
+    snap._move_an_item(store)  # (another command, before retention ran)
+    before = store.grouping_stamp()
+    assert _prune_early_stories(store) > 0
+    job.pruned_outside_window(before)
+    snap._store_pass(store, PASS_C, LATER)
+    job.clock = lambda: LATER
+    events.clear()
+    job.run()
+    assert events[:2] == ["not loaded", "grouped"]  # stale: rebuilt, as in a new process
+    store.close()
+
+
+def test_restamp_rewrites_only_a_file_stamped_as_expected(tmp_path: Path) -> None:
+    path = snap._written(tmp_path)
+    file = grouping_snapshot.snapshot_path(path)
+    assert file is not None
+    store = Store(path)
+    stamp = grouping_snapshot.stamp_for(*store.grouping_stamp(), snap.CLUSTER)
+    store.close()
+    later = dataclasses.replace(stamp, generation=stamp.generation + 1)
+    other = dataclasses.replace(stamp, store="another")
+    body = file.read_bytes()[grouping_snapshot._HEADER_MAX :]
+    assert not grouping_snapshot.restamp(file, other, later)
+    assert grouping_snapshot.load(file, stamp) is not None  # (left alone)
+    assert grouping_snapshot.restamp(file, stamp, later)
+    assert file.read_bytes()[grouping_snapshot._HEADER_MAX :] == body
+    assert grouping_snapshot.load(file, later) is not None
+    assert grouping_snapshot.load(file, stamp) is None  # (and a stale file is removed)
