@@ -298,3 +298,48 @@ def test_restamp_rewrites_only_a_file_stamped_as_expected(tmp_path: Path) -> Non
     assert file.read_bytes()[grouping_snapshot._HEADER_MAX :] == body
     assert grouping_snapshot.load(file, later) is not None
     assert grouping_snapshot.load(file, stamp) is None  # (and a stale file is removed)
+
+
+def test_a_service_stamps_its_window_anew_around_retention(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from aggregator.config import Settings
+    from aggregator.service import Service
+
+    letting_go = Settings(server=dataclasses.replace(Settings().server, keep_window=False))
+    service = Service(tmp_path / "feeds.opml", tmp_path / "news.db", letting_go)
+    told: list[Any] = []
+
+    class Stories:
+        window_written = True
+
+        def pruned_outside_window(self, before: Any) -> None:
+            told.append((before, service.store.grouping_stamp()))
+
+        def save_snapshot(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    class Prune:
+        async def run_logged(self) -> None:  # (a prune that deleted a grouped item)
+            await service.write(_bump, service.store)
+
+    def _bump(store: Store) -> None:
+        with store.transaction():
+            store.conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                "WHERE key = 'grouping_generation'"
+            )
+
+    service._stories = Stories()  # type: ignore[assignment]
+    monkeypatch.setattr(service, "retention_job", lambda: Prune())
+    try:
+        asyncio.run(service.run_retention())
+    finally:
+        service.close()
+    ((before, after),) = told
+    assert before[0] == after[0] and after[1] == before[1] + 1
