@@ -283,3 +283,14 @@ def test_the_pool_is_sized_to_each_pass_s_work(
 
     asyncio.run(scenario())
     assert started == [2, 0, 1, 1]
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 1), (2, 1), (4, 3)])
+def test_the_pool_leaves_a_core_to_the_service(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, workers: int
+) -> None:
+    """At most one worker per usable CPU but one (at least one): the service's own process
+    keeps a core busy while bodies arrive."""
+    monkeypatch.setattr(parse_pool_module, "usable_cpus", lambda: cpus)
+    assert ParsePool().workers == workers
+    assert ParsePool(workers=2).workers == 2  # (asked for: as many)
