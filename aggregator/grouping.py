@@ -21,10 +21,6 @@ from .term_pool import TermPool
 __all__ = ["GROUP_CHUNK", "Between", "group_pending", "publication_runs", "regroup_articles"]
 
 GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pending`)
-# The share of the last run of several (from its first part) tokenised ahead by the term
-# worker, which then exits: the rest is tokenised on the writer thread, the window and the
-# helper never at their largest together (see `TermPool.for_runs`).
-LAST_TERMS = 0.3
 
 
 class Dated(Protocol):
@@ -123,7 +119,7 @@ def group_pending(
                 store.item_texts,
                 clusterer.settings.text_tokens,
                 last_shingles=False,
-                last_terms=1.0 if len(runs) == 1 else LAST_TERMS,
+                last_terms=len(runs) == 1,
             )
         try:
             for index, (clock, run) in enumerate(runs):

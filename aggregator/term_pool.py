@@ -22,7 +22,6 @@ its largest there, and the worker's memory (~33 MB) is not added to it.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -94,9 +93,7 @@ class TermPool(InPlaceFallback):
     """`item_terms` for the items of `parts` (lists of item ids), asked for in that order,
     one part at a time (`terms`); the items' texts are read with `read` a task at a time,
     ahead of when they are asked for. `kinds`, when given, says of each part whether its
-    terms (TERMS) or its near-duplicate shingles (NEAR, asked for with `near`) are wanted.
-    With `leave_early`, the worker exits as soon as it has answered the last task (up to
-    `AHEAD` items before the writer thread takes them), not once they are taken."""
+    terms (TERMS) or its near-duplicate shingles (NEAR, asked for with `near`) are wanted."""
 
     LOST = "term worker died; tokenising the rest of this pass in place"
 
@@ -106,11 +103,8 @@ class TermPool(InPlaceFallback):
         read: Read,
         text_tokens: int,
         kinds: Sequence[str] | None = None,
-        leave_early: bool = False,
     ) -> None:
         self.text_tokens = text_tokens
-        # let the worker go once every task is handed out, not once every answer is taken
-        self._leave_early = leave_early
         self._read = read
         # each part cut into tasks; tasks never span two parts
         self._waiting: deque[tuple[str, list[str]]] = deque(
@@ -131,28 +125,22 @@ class TermPool(InPlaceFallback):
         read: Read,
         text_tokens: int,
         last_shingles: bool = True,
-        last_terms: float = 1.0,
+        last_terms: bool = True,
     ) -> TermPool:
         """A pool for a grouping pass over `runs` (each a list of parts): a run's parts are
         counted (their terms asked for) and then assigned (their shingles asked for, but for
         the last run's when `last_shingles` is false: the worker then exits once the last
-        run is counted, and those texts are hashed in place as they are compared). Then
-        `last_terms` is the share of the last run's parts, from its first, whose terms are
-        asked for: the worker exits once it has answered them, and the rest of the last
-        run is tokenised in place (0: the worker exits once the run before it is
-        assigned)."""
+        run is counted, and those texts are hashed in place as they are compared). When
+        `last_terms` is false too, nothing of the last run is asked for: the worker exits
+        once the run before it is assigned, and the last run is tokenised in place."""
         walks = [(run, kind) for run in runs for kind in (TERMS, NEAR)]
         if not last_shingles and walks:
             walks.pop()
-            run, kind = walks.pop()
-            asked = run[: math.ceil(len(run) * last_terms)]
-            if asked:
-                walks.append((asked, kind))
+            if not last_terms:
+                walks.pop()
         parts = [part for run, _ in walks for part in run]
         kinds = [kind for run, kind in walks for _ in run]
-        return cls(
-            parts, read, text_tokens, kinds, leave_early=not last_shingles and last_terms < 1
-        )
+        return cls(parts, read, text_tokens, kinds)
 
     @staticmethod
     def worth_it(items: int) -> bool:
@@ -181,8 +169,6 @@ class TermPool(InPlaceFallback):
                 texts = [(text[0], "", "") for text in texts]
             self._tasks.append((kind, texts, future))
             self._queued += len(texts)
-        if self._leave_early and not self._waiting:  # (the worker exits once it has answered)
-            self.let_go()
 
     def _take(self, kind: str, items: Sequence[Item]) -> list[tuple[list[Text], Future[Any]]]:
         """The tasks of `kind` at the head of the queue that hold `items` (the part asked)."""

@@ -244,16 +244,14 @@ def test_without_the_last_runs_terms_the_worker_leaves_before_the_last_run(
         sent.extend(ids)
         return reader(ids, chars)
 
-    pool = TermPool.for_runs(runs, read_noted, TEXT_TOKENS, last_shingles=False, last_terms=0)
+    pool = TermPool.for_runs(runs, read_noted, TEXT_TOKENS, last_shingles=False, last_terms=False)
     try:
-        assert pool._pool is None  # all handed out: the worker leaves once it has answered
         for part in runs[0]:
             pool.terms([by_id[i] for i in part])
         for part in runs[0]:
-            for _, _, task in list(pool._tasks):  # (the worker answered what it was handed)
-                task.result(timeout=120)
+            assert pool._pool is not None
             pool.near([by_id[i] for i in part])
-        assert all(near_text.text_key(by_id[i].text) in near_text._memo for i in runs[0][0])
+        assert pool._pool is None  # the worker left once the first run was assigned
         for part in runs[1]:
             found = pool.terms([by_id[i] for i in part])
             assert found == {}  # (the clusterer tokenises the part itself)
@@ -263,71 +261,25 @@ def test_without_the_last_runs_terms_the_worker_leaves_before_the_last_run(
         pool.close()
 
 
-def test_without_the_end_of_the_last_runs_terms_the_worker_leaves_once_it_answered(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A pass of several runs: the last run's first parts are tokenised by the worker, which
-    then exits as soon as it has answered them; the rest of that run is tokenised in place."""
-    items = many_hours()
-    by_id = {i.id: i for i in items}
-    runs = [parts_of(items[:30], 10), parts_of(items[30:], 10)]
-    monkeypatch.setattr(term_pool, "TASK", 4)
-    monkeypatch.setattr(term_pool, "AHEAD", 12)
-    sent: list[str] = []
-    reader = read(by_id)
-
-    def read_noted(ids: Sequence[str], chars: int | None) -> list[tuple[str, str, str]]:
-        sent.extend(ids)
-        return reader(ids, chars)
-
-    pool = TermPool.for_runs(runs, read_noted, TEXT_TOKENS, last_shingles=False, last_terms=0.5)
-    asked_last = [i for part in runs[1][: (len(runs[1]) + 1) // 2] for i in part]
-    try:
-        for part in runs[0]:
-            assert pool._pool is not None  # (tasks still wait to be handed out)
-            pool.terms([by_id[i] for i in part])
-        for part in runs[0]:
-            pool.near([by_id[i] for i in part])
-        assert pool._pool is not None and pool._waiting  # (20 items asked, 12 ahead at most)
-        last = {i for part in runs[1] for i in part}
-        for part in runs[1]:
-            found = pool.terms([by_id[i] for i in part])
-            # every task handed out: the worker leaves once it has answered them
-            assert (pool._pool is None) == (not pool._waiting)
-            if part[0] in asked_last:
-                assert found == in_place_terms([by_id[i] for i in part])
-            else:
-                assert found == {}  # (the clusterer tokenises the part itself)
-        assert {i for i in sent if i in last} == set(asked_last) and asked_last
-        assert not pool._tasks and pool._pool is None
-    finally:
-        pool.close()
-
-
-def test_a_pass_of_several_runs_groups_alike_with_part_of_its_last_runs_terms_ahead(
+def test_a_pass_of_several_runs_groups_alike_without_its_last_runs_terms_ahead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     items = many_hours()
     monkeypatch.setattr(term_pool, "MIN_ITEMS", 1)
     monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)
-    asked: list[float] = []
-    default = grouping.LAST_TERMS
+    asked: list[bool] = []
     real = TermPool.for_runs.__func__  # type: ignore[attr-defined]
 
     def for_runs(cls: type[TermPool], *args: object, **kwargs: object) -> TermPool:
-        asked.append(float(kwargs.get("last_terms", 1.0)))  # type: ignore[arg-type]
+        asked.append(bool(kwargs.get("last_terms", True)))
         return real(cls, *args, **kwargs)  # type: ignore[no-any-return]
 
     ahead = group(items, chunk=7)
     monkeypatch.setattr(TermPool, "for_runs", classmethod(for_runs))
     with_pool = group(items, chunk=7)
-    for share in (0.0, 1.0):
-        monkeypatch.setattr(grouping, "LAST_TERMS", share)
-        assert group(items, chunk=7) == ahead
     monkeypatch.setattr(term_pool, "MIN_ITEMS", 10**9)
     assert with_pool == group(items, chunk=7) == ahead
-    # (several runs: part of the last one's terms asked ahead)
-    assert asked == [default, 0.0, 1.0] and 0 < default < 1
+    assert asked == [False]  # (several runs: the last one's terms are not asked ahead)
 
 
 def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
