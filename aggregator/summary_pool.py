@@ -20,6 +20,7 @@ from . import bullets
 from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
+from .summary_task import Lent, Stories, summarise_in_worker, summarise_packed_in_worker
 from .worker_pool import InPlaceFallback, WorkerPool, helpers, usable_cpus
 
 __all__ = ["MIN_STORIES", "SummaryPool"]
@@ -30,43 +31,11 @@ CHUNK = 4  # stories per task: fewer round trips, still an even spread over the 
 # saves every story (~a third of its CPU in a cold pass when it took an equal share).
 OWN_SHARE = 0.75
 
-_summarizer: ExtractiveSummarizer | None = None  # each worker's own
 T = TypeVar("T")
-Stories = Sequence[tuple[Sequence[Item], str | None]]
-
-
-def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
-    """The worker's summariser for `settings`, made on its first task (the workers are
-    shared with the term worker, so they are started without one)."""
-    global _summarizer
-    if _summarizer is None or _summarizer.settings != settings:
-        # A worker lives for one pass, in which a body is seldom summarised twice (~1.5% of
-        # them in a cold pass): the bodies memo would only add ~10 MB to the worker. The
-        # calling process keeps it instead, and lends a task the entries of its bodies.
-        bullets.MEMO_ITEMS = 0
-        _summarizer = ExtractiveSummarizer(settings)
-    return _summarizer
-
-
-Lent = dict[tuple[bytes, int, int], bytes]  # bodies' candidates, packed (`bullets.lent`)
-
-
-def _summarise_in_worker(
-    settings: SummarySettings, stories: Stories, known: Lent
-) -> tuple[list[Summary], Lent]:
-    """The summaries, and the bodies' candidates worked out for them (for the caller's memo)."""
-    summarizer = _worker_summarizer(settings)
-    with bullets.lent(known) as made:
-        return [summarizer.summarize(items, headline) for items, headline in stories], made
-
-
-def _summarise_packed_in_worker(
-    settings: SummarySettings, stories: Stories, known: Lent
-) -> tuple[list[bytes], Lent]:
-    """`_summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
-    answers that wait)."""
-    summaries, made = _summarise_in_worker(settings, stories, known)
-    return [zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1) for s in summaries], made
+# (the workers' functions are in `summary_task`, which a worker imports without this module's
+# pool machinery)
+_summarise_in_worker = summarise_in_worker
+_summarise_packed_in_worker = summarise_packed_in_worker
 
 
 def _unpack(packed: bytes) -> Summary:
@@ -84,7 +53,7 @@ class SummaryPool(InPlaceFallback):
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
         # One core is the calling thread's (it summarises a share itself): every worker adds
-        # its memory (~50 MB) to a pass's peak. By default the workers are the writer
+        # its memory (~34 MB) to a pass's peak. By default the workers are the writer
         # thread's helpers, which the term worker shares (`worker_pool.helpers`).
         self.workers = max(1, workers or usable_cpus() - 1)
         super().__init__(WorkerPool(workers) if workers else helpers())

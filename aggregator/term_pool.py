@@ -17,12 +17,11 @@ assigns the part (`near`), so finding an item's duplicates reads them instead of
 text. They are the hashes the memo would have computed (looked up by a digest of the text, so
 a text that changed meanwhile simply misses). Then the worker exits when the last part is
 assigned. A pass of several runs asks nothing of its last run (`for_runs`): the window is at
-its largest there, and the worker's memory (~33 MB) is not added to it.
+its largest there, and the worker's memory (~29 MB) is not added to it.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -30,10 +29,10 @@ from concurrent.futures.process import BrokenProcessPool
 from sys import intern
 from typing import Any
 
-from .features import ItemTerms, item_terms, text_read
+from .features import ItemTerms, text_read
 from .models import Item
-from .near_text import clear_memo as forget_near_texts
-from .near_text import remember, shingles, sorted_hashes, text_key
+from .near_text import remember
+from .term_task import Answer, NearAnswer, Text, near_in_worker, tokenise, tokenise_in_worker
 from .worker_pool import InPlaceFallback, helpers, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
@@ -42,42 +41,15 @@ MIN_ITEMS = 1000  # fewer items are tokenised in place: starting a worker costs 
 TASK = 50  # items per task: the writer thread can take over any task not started yet
 AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait in memory)
 
-Text = tuple[str, str, str]  # an item's id, title and the start of its text
 # what `read(ids, chars)` returns: the stored items' texts (whole when `chars` is None), in
 # the order of `ids`
 Read = Callable[[Sequence[str], int | None], list[Text]]
-# a task's answer: the distinct terms, and each item's three lists as indexes into them
-Indexes = "array[int]"  # (array is not subscriptable at run time)
-Answer = tuple[list[str], list[tuple[Indexes, Indexes, Indexes]]]
-# a near task's answer: each text's key and shingle hashes (`near_text`)
-NearAnswer = list[tuple[bytes, Indexes]]
 TERMS, NEAR = "terms", "near"  # what a task works out
-
-
-def _tokenise(texts: Sequence[Text], text_tokens: int) -> list[ItemTerms]:
-    return [item_terms(title, text, text_tokens) for _, title, text in texts]
-
-
-def _tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
-    """`_tokenise`, its answer sent as each distinct term once and indexes (small to send,
-    and the writer thread makes one string of each term, not one per item)."""
-    vocabulary: dict[str, int] = {}
-    index = vocabulary.setdefault
-
-    def indexes(terms: list[str]) -> array[int]:
-        return array("I", [index(term, len(vocabulary)) for term in terms])
-
-    rows = [tuple(map(indexes, terms)) for terms in _tokenise(texts, text_tokens)]
-    return list(vocabulary), rows  # type: ignore[return-value]
-
-
-def _near_in_worker(texts: Sequence[Text]) -> NearAnswer:
-    answer = [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
-    # Memos of texts: the next task's texts are others (memos of words are kept: the next
-    # task's words are mostly these, and working them out again doubled a term task's CPU).
-    forget_near_texts()
-    shingles.cache_clear()
-    return answer
+# (the worker's functions are in `term_task`, which a worker imports without this module's
+# pool machinery)
+_tokenise = tokenise
+_tokenise_in_worker = tokenise_in_worker
+_near_in_worker = near_in_worker
 
 
 def _unpack(answer: Answer) -> list[ItemTerms]:

@@ -16,6 +16,7 @@ from news_fixture import feeds
 
 import aggregator.story_job as story_job
 import aggregator.summary_pool as summary_pool
+import aggregator.summary_task as summary_task
 from aggregator.config import Settings
 from aggregator.models import FeedState, Fetched, Item, Source
 from aggregator.parse_pool import parse_items
@@ -158,7 +159,7 @@ def test_a_worker_lent_candidates_from_another_story_writes_the_same_summaries(
     from aggregator import bullets
 
     monkeypatch.setattr(bullets, "MEMO_ITEMS", bullets.MEMO_ITEMS)  # (a worker's setting)
-    monkeypatch.setattr(summary_pool, "_summarizer", None)
+    monkeypatch.setattr(summary_task, "_summarizer", None)
 
     # Stories that gain items: a worker lent the bodies the calling process summarised
     # before (one story at a time, as a `run` service's passes) writes what it would unlent.

@@ -143,3 +143,36 @@ def test_a_worker_added_while_tasks_wait_takes_them_and_ends_with_the_pool() -> 
     pool.shutdown(wait=True)
     assert not psutil.pid_exists(added) and not psutil.pid_exists(first)
     assert not pool.add_worker() and len(pool.pids) == 2  # none starts after shutdown
+
+
+def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
+    """A helper process (term worker, summary worker) imports what its tasks need when it
+    unpickles them: not `term_pool` or `summary_pool`, whose pool machinery
+    (`concurrent.futures.process`, `multiprocessing`, `subprocess`, `logging`) adds ~3-4 MB
+    to every worker."""
+    from aggregator import summary_pool, term_pool
+    from aggregator.models import Item
+    from aggregator.summary_settings import SummarySettings
+
+    text = "The harbour authority said the pier would stay shut until repairs end. " * 4
+    items = [
+        Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
+        for n in range(3)
+    ]
+    pool = WorkerPool(1)
+    try:
+        answer = pool.submit(term_pool._tokenise_in_worker, [("a", "Pier shut", text)], 40)
+        assert answer.result()[0]  # (terms came back)
+        near = pool.submit(term_pool._near_in_worker, [("a", "Pier shut", text)]).result()
+        assert near[0][1]
+        work = summary_pool._summarise_in_worker
+        summaries, _ = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
+        assert summaries[0].headline
+        heavy = (
+            "aggregator.term_pool aggregator.summary_pool aggregator.worker_pool "
+            "concurrent.futures.process multiprocessing subprocess logging asyncio"
+        ).split()
+        loaded = pool.submit(eval, f"sorted(__import__('sys').modules.keys() & {heavy!r})")
+        assert loaded.result() == []
+    finally:
+        pool.shutdown()

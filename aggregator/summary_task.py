@@ -1,0 +1,55 @@
+"""What a summary worker runs (`summary_pool`): a few stories summarised.
+
+Kept apart from `summary_pool`, whose pool machinery (`concurrent.futures.process` and with it
+`multiprocessing`, `worker_pool`'s `subprocess` and `logging`) a worker has no use for: a
+worker imports this module when it unpickles its first task, and with it only what
+summarising needs.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections.abc import Sequence
+
+from . import bullets
+from .models import Item, Summary
+from .summarize import ExtractiveSummarizer
+from .summary_settings import SummarySettings
+
+__all__ = ["Lent", "Stories", "summarise_in_worker", "summarise_packed_in_worker"]
+
+_summarizer: ExtractiveSummarizer | None = None  # each worker's own
+Stories = Sequence[tuple[Sequence[Item], str | None]]
+Lent = dict[tuple[bytes, int, int], bytes]  # bodies' candidates, packed (`bullets.lent`)
+
+
+def _worker_summarizer(settings: SummarySettings) -> ExtractiveSummarizer:
+    """The worker's summariser for `settings`, made on its first task (the workers are
+    shared with the term worker, so they are started without one)."""
+    global _summarizer
+    if _summarizer is None or _summarizer.settings != settings:
+        # A worker lives for one pass, in which a body is seldom summarised twice (~1.5% of
+        # them in a cold pass): the bodies memo would only add ~10 MB to the worker. The
+        # calling process keeps it instead, and lends a task the entries of its bodies.
+        bullets.MEMO_ITEMS = 0
+        _summarizer = ExtractiveSummarizer(settings)
+    return _summarizer
+
+
+def summarise_in_worker(
+    settings: SummarySettings, stories: Stories, known: Lent
+) -> tuple[list[Summary], Lent]:
+    """The summaries, and the bodies' candidates worked out for them (for the caller's memo)."""
+    summarizer = _worker_summarizer(settings)
+    with bullets.lent(known) as made:
+        return [summarizer.summarize(items, headline) for items, headline in stories], made
+
+
+def summarise_packed_in_worker(
+    settings: SummarySettings, stories: Stories, known: Lent
+) -> tuple[list[bytes], Lent]:
+    """`summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
+    answers that wait)."""
+    summaries, made = summarise_in_worker(settings, stories, known)
+    return [zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1) for s in summaries], made
