@@ -53,7 +53,7 @@ class SummaryPool(InPlaceFallback):
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
         # One core is the calling thread's (it summarises a share itself): every worker adds
-        # its memory (~34 MB) to a pass's peak. By default the workers are the writer
+        # its memory (~30 MB) to a pass's peak. By default the workers are the writer
         # thread's helpers, which the term worker shares (`worker_pool.helpers`).
         self.workers = max(1, workers or usable_cpus() - 1)
         super().__init__(WorkerPool(workers) if workers else helpers())

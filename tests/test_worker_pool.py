@@ -176,3 +176,35 @@ def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
         assert loaded.result() == []
     finally:
         pool.shutdown()
+
+
+# The sizes of two memos summarising fills (word stems, cleaned headlines), read in a worker.
+SUMMARY_MEMOS = (
+    "[f.cache_info().currsize for f in (__import__('aggregator.tokens').tokens.stem, "
+    "__import__('aggregator.headline').headline.clean)]"
+)
+
+
+def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> None:
+    """As a parse worker does; a worker that also tokenises keeps them for its term tasks."""
+    from aggregator import summary_pool, term_pool
+    from aggregator.models import Item
+    from aggregator.summary_settings import SummarySettings
+
+    text = "The harbour authority said the pier would stay shut until repairs end. " * 4
+    items = [
+        Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
+        for n in range(3)
+    ]
+    work, settings = summary_pool._summarise_in_worker, SummarySettings()
+    for tokenises, emptied in ((False, True), (True, False)):
+        pool = WorkerPool(1)
+        try:
+            if tokenises:
+                pool.submit(term_pool._tokenise_in_worker, [("a", "Pier", text)], 40).result()
+            summaries, _ = pool.submit(work, settings, [(items, None)], {}).result()
+            assert summaries[0].bullets
+            sizes = pool.submit(eval, SUMMARY_MEMOS).result()
+            assert (sizes == [0, 0]) is emptied, sizes
+        finally:
+            pool.shutdown()
