@@ -32,10 +32,6 @@ CHUNK = 4  # stories per task: fewer round trips, still an even spread over the 
 OWN_SHARE = 0.75
 
 T = TypeVar("T")
-# (the workers' functions are in `summary_task`, which a worker imports without this module's
-# pool machinery)
-_summarise_in_worker = summarise_in_worker
-_summarise_packed_in_worker = summarise_packed_in_worker
 
 
 def _unpack(packed: bytes) -> Summary:
@@ -95,7 +91,7 @@ class SummaryPool(InPlaceFallback):
             return None
         futures: list[Future[bytes]] = []
         for start in range(0, len(stories), CHUNK):
-            outs = self._hand(_summarise_packed_in_worker, list(stories[start : start + CHUNK]))
+            outs = self._hand(summarise_packed_in_worker, list(stories[start : start + CHUNK]))
             if outs is None:
                 return None
             futures.extend(outs)
@@ -104,7 +100,7 @@ class SummaryPool(InPlaceFallback):
     def _submit_chunk(
         self, chunk: list[tuple[Sequence[Item], str | None]]
     ) -> list[Future[Summary]]:
-        outs = self._hand(_summarise_in_worker, chunk)
+        outs = self._hand(summarise_in_worker, chunk)
         if outs is None:  # (the workers are gone: summarised here)
             outs = [Future() for _ in chunk]
             self._summarise_here(chunk, outs)

@@ -45,11 +45,6 @@ AHEAD = 2000  # items tokenised ahead of the clusterer at most (their terms wait
 # the order of `ids`
 Read = Callable[[Sequence[str], int | None], list[Text]]
 TERMS, NEAR = "terms", "near"  # what a task works out
-# (the worker's functions are in `term_task`, which a worker imports without this module's
-# pool machinery)
-_tokenise = tokenise
-_tokenise_in_worker = tokenise_in_worker
-_near_in_worker = near_in_worker
 
 
 def _unpack(answer: Answer) -> list[ItemTerms]:
@@ -131,10 +126,10 @@ class TermPool(InPlaceFallback):
                 try:
                     if kind == TERMS:
                         future = self._pool.submit(
-                            _tokenise_in_worker, texts, self.text_tokens, urgent=True
+                            tokenise_in_worker, texts, self.text_tokens, urgent=True
                         )
                     else:
-                        future = self._pool.submit(_near_in_worker, texts, urgent=True)
+                        future = self._pool.submit(near_in_worker, texts, urgent=True)
                 except BrokenProcessPool:
                     self._broken()
             if kind == NEAR:  # (the worker has them: only the ids are asked for again)
@@ -170,7 +165,7 @@ class TermPool(InPlaceFallback):
         theirs = []
         for texts, future in self._take(TERMS, items):
             if future.cancel():  # not started (or no worker): quicker to do it here
-                here = _tokenise(texts, self.text_tokens)
+                here = tokenise(texts, self.text_tokens)
                 found.update(zip((t[0] for t in texts), here, strict=True))
             else:
                 theirs.append((texts, future))
@@ -200,4 +195,4 @@ class TermPool(InPlaceFallback):
             return _unpack(future.result())
         except BrokenProcessPool:
             self._broken()
-            return _tokenise(texts, self.text_tokens)
+            return tokenise(texts, self.text_tokens)

@@ -45,7 +45,8 @@ from aggregator.cluster_settings import Assignment  # noqa: E402
 from aggregator.features import text_read  # noqa: E402
 from aggregator.grouping import GROUP_CHUNK  # noqa: E402
 from aggregator.store import Store  # noqa: E402
-from aggregator.term_pool import TASK, _tokenise_in_worker, _unpack  # noqa: E402
+from aggregator.term_pool import TASK, _unpack  # noqa: E402
+from aggregator.term_task import tokenise_in_worker  # noqa: E402
 
 _TOGGLE = """#include <valgrind/callgrind.h>
 void cg_on(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = [main_items[at : at + GROUP_CHUNK] for at in range(0, len(main_items), GROUP_CHUNK)]
     answers = [  # (the term worker's answers, as `bench/cluster_speed.py` makes them)
         [
-            pickle.dumps(_tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in t], tokens))
+            pickle.dumps(tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in t], tokens))
             for t in (part[at : at + TASK] for at in range(0, len(part), TASK))
         ]
         for part in parts

@@ -70,7 +70,8 @@ from aggregator.grouping_snapshot import save as save_window  # noqa: E402
 from aggregator.grouping_snapshot import stamp_for  # noqa: E402
 from aggregator.models import Item  # noqa: E402
 from aggregator.store import Store  # noqa: E402
-from aggregator.term_pool import TASK, _tokenise_in_worker, _unpack  # noqa: E402
+from aggregator.term_pool import TASK, _unpack  # noqa: E402
+from aggregator.term_task import tokenise_in_worker  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 WINDOW = timedelta(days=3)
@@ -292,7 +293,7 @@ def _pass_cpu(clusterer: Clusterer, items: list[Item]) -> float:
     answers = [
         [
             pickle.dumps(
-                _tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in task], tokens)
+                tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in task], tokens)
             )
             for task in (part[start : start + TASK] for start in range(0, len(part), TASK))
         ]

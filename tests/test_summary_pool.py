@@ -142,7 +142,7 @@ def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
     kept = dict(bullets._memo)
     pool = WorkerPool(1)
     try:
-        work = summary_pool._summarise_in_worker
+        work = summary_task.summarise_in_worker
         summaries, made = pool.submit(work, here.settings, stories, {}).result()
         assert summaries == expected
         assert made == kept  # (the bodies' candidates, for the calling process to keep)
@@ -166,13 +166,13 @@ def test_a_worker_lent_candidates_from_another_story_writes_the_same_summaries(
     items = [it for _, group in stored_items() for it in group]
     grown = [(items[: n + 1], None) for n in range(len(items))]
     bullets.clear_memo()
-    plain = [summary_pool._summarise_in_worker(SETTINGS, [story], {})[0][0] for story in grown]
+    plain = [summary_task.summarise_in_worker(SETTINGS, [story], {})[0][0] for story in grown]
     bullets.clear_memo()
     kept: dict[tuple[bytes, int, int], bytes] = {}
     for story, expected in zip(grown, plain, strict=True):
         texts = [it.text for it in story[0]]
         lent = {k: v for k, v in kept.items() if k in {bullets.memo_key(t) for t in texts}}
-        summaries, made = summary_pool._summarise_in_worker(SETTINGS, [story], lent)
+        summaries, made = summary_task.summarise_in_worker(SETTINGS, [story], lent)
         assert summaries == [expected]
         assert len(made) <= 1  # (only the new body is worked out)
         kept.update(made)

@@ -15,6 +15,7 @@ from test_publication_runs import NOW, busy_hours, grouping_state
 
 import aggregator.grouping as grouping
 import aggregator.term_pool as term_pool
+import aggregator.term_task as term_task
 from aggregator import near_text, tokens
 from aggregator.cluster import Clusterer
 from aggregator.features import ItemTerms, item_features, item_terms, text_read
@@ -323,7 +324,7 @@ def test_the_worker_hashes_whole_texts_without_filling_the_words_memo() -> None:
     text = " ".join(f"Keldon harbour report {k} said the pier was shut." for k in range(60))
     assert len(text) < tokens._MEMO_MAX_CHARS  # (a text the memo would keep)
     tokens._memo_words.cache_clear()
-    answer = term_pool._near_in_worker([("a", "Pier shut", text)])
+    answer = term_task.near_in_worker([("a", "Pier shut", text)])
     assert tokens._memo_words.cache_info().currsize == 0  # each text is hashed once there
     assert not near_text._memo and near_text.shingles.cache_info().currsize == 0
     assert answer == [(near_text.text_key(text), near_text.sorted_hashes(text))]

@@ -150,7 +150,7 @@ def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
     unpickles them: not `term_pool` or `summary_pool`, whose pool machinery
     (`concurrent.futures.process`, `multiprocessing`, `subprocess`, `logging`) adds ~3-4 MB
     to every worker."""
-    from aggregator import summary_pool, term_pool
+    from aggregator import summary_task, term_task
     from aggregator.models import Item
     from aggregator.summary_settings import SummarySettings
 
@@ -161,11 +161,11 @@ def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
     ]
     pool = WorkerPool(1)
     try:
-        answer = pool.submit(term_pool._tokenise_in_worker, [("a", "Pier shut", text)], 40)
+        answer = pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40)
         assert answer.result()[0]  # (terms came back)
-        near = pool.submit(term_pool._near_in_worker, [("a", "Pier shut", text)]).result()
+        near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
         assert near[0][1]
-        work = summary_pool._summarise_in_worker
+        work = summary_task.summarise_in_worker
         summaries, _ = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
         assert summaries[0].headline
         heavy = (
@@ -187,7 +187,7 @@ SUMMARY_MEMOS = (
 
 def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> None:
     """As a parse worker does; a worker that also tokenises keeps them for its term tasks."""
-    from aggregator import summary_pool, term_pool
+    from aggregator import summary_task, term_task
     from aggregator.models import Item
     from aggregator.summary_settings import SummarySettings
 
@@ -196,12 +196,12 @@ def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> No
         Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
         for n in range(3)
     ]
-    work, settings = summary_pool._summarise_in_worker, SummarySettings()
+    work, settings = summary_task.summarise_in_worker, SummarySettings()
     for tokenises, emptied in ((False, True), (True, False)):
         pool = WorkerPool(1)
         try:
             if tokenises:
-                pool.submit(term_pool._tokenise_in_worker, [("a", "Pier", text)], 40).result()
+                pool.submit(term_task.tokenise_in_worker, [("a", "Pier", text)], 40).result()
             summaries, _ = pool.submit(work, settings, [(items, None)], {}).result()
             assert summaries[0].bullets
             sizes = pool.submit(eval, SUMMARY_MEMOS).result()
