@@ -22,6 +22,10 @@ from aggregator.captions import is_caption
         'Commentary by Sam Example, host of "Example Across America."',
         "Photo by Sam Example for the Daily Example.",
         "Image from the Example Energy campaign.",
+        "Example TV's Sam Example reports from Lyon.",
+        "Example News’ Jo Sample reports from the seaside town of Brest, France.",
+        "Example TV's Sam Example has more from the capital, Nairobi.",
+        "In the third of our reports on river towns, Example TV's Jo Sample reports from Kent.",
     ],
 )
 def test_captions_and_credits(sentence: str) -> None:
@@ -46,6 +50,12 @@ def test_captions_and_credits(sentence: str) -> None:
         "It’s now between No. 250 and No. 500 on that list in the U.S.",
         "Jen and Diana regularly attend the Winter Equestrian Festival, in Palm Beach.",
         "Jen and Diana attend the Winter Equestrian Festival in Palm Beach.",
+        "Example TV's Sam Example reports from Lyon, where the strike closed three plants.",
+        "Example TV's Sam Example, reporting from Lyon, said the strike would spread.",
+        "The Example Times reports from Kabul that the talks failed.",
+        "Police Chief Sam Example reports from the scene were grim.",
+        "Acme Corp reports record profits in Europe.",
+        "Sam Example has the details of the deal with Iran.",
     ],
 )
 def test_facts_are_not_captions(sentence: str) -> None:
@@ -60,6 +70,14 @@ def test_a_caption_in_a_feed_text_is_no_candidate() -> None:
     assert body_sentences(text, []) == [
         "Finnish factories are running again, but buyers are not spending much yet."
     ]
+
+
+def test_a_reporters_sign_off_is_no_bullet() -> None:
+    text = (
+        "Floods closed the main road into Marseille on Tuesday. "
+        "Example TV's Sam Example reports from the port city of Marseille."
+    )
+    assert body_sentences(text, []) == ["Floods closed the main road into Marseille on Tuesday."]
 
 
 def test_caption_length_counts_chinese_and_japanese_characters() -> None:
