@@ -141,6 +141,20 @@ _PHOTO_POINTER = re.compile(
     r"file(?:\s+(?:photo|picture|image))?)\)",
     re.IGNORECASE,
 )
+# The same pointer set off by commas ("Sam Example, pictured, was…", "…, 45, pictured left,
+# from…", "… said the mayor, pictured."), and a caption's label before what a photo shows
+# ("Pictured: Crowds at …"), which makes the sentence a caption.
+_PICTURED = re.compile(
+    r",\s+pictured(?:\s+(?:left|right|centre|center|above|below|top|bottom|inset))?"
+    r"(?:\s+(?:with|in|at|on|during|outside|after|before)\s+[^,.;:!?()]{1,40})?"
+    r"(?:,(?=\s)|(?=[.;:!?]))",
+    re.IGNORECASE,
+)
+_APPOSITION_OPEN = re.compile(r",[^,]{1,30}$")  # "…Rufus, 45" before ", pictured,"
+_CAPTION_LABEL = re.compile(
+    r"^(?:pictured|above|below|inset|file\s+(?:photo|picture|image))\b[^:.]{0,30}:\s",
+    re.IGNORECASE,
+)
 # A title the sentence splitter or the feed cut the sentence at: "… trusts Sec.", "… by P/Gen."
 # ("Jr.", "Sr." and "St." may end a sentence: "Martin Luther King Jr.", "on Main St.")
 _TITLE_END = re.compile(  # (matched against the last word only)
@@ -215,11 +229,21 @@ def needs_context(text: str) -> bool:
     )
 
 
+def _drop_pictured(match: re.Match[str]) -> str:
+    """ ", pictured," out of a sentence: a comma stays when it closes an apposition opened
+    before the pointer ("Sam Example, 45, pictured, from Leeds" → "Sam Example, 45, from
+    Leeds"), else the pointer goes with its commas ("Sam Example, pictured, was" → "Sam
+    Example was")."""
+    closed = match.group().endswith(",")
+    return "," if closed and _APPOSITION_OPEN.search(match.string[: match.start()]) else ""
+
+
 def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
     A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
-    ("(pictured)") are dropped; a leading connective ("But", "However,") is dropped and the
+    ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …") refuses the
+    sentence; a leading connective ("But", "However,") is dropped and the
     rest capitalised; a sentence that still leans on its context ("He said…",
     "This means…") is refused.
     """
@@ -235,6 +259,12 @@ def stand_alone(sentence: str) -> str | None:
             return None
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
+    if "ictured" in text or "PICTURED" in text:
+        if _CAPTION_LABEL.match(text):
+            return None
+        text = _PICTURED.sub(_drop_pictured, text)
+    elif text[:1] in "AIFB" and _CAPTION_LABEL.match(text):
+        return None
     for _ in range(2):
         match = _CONNECTIVE.search(text)
         if not match:
