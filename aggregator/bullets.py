@@ -58,7 +58,8 @@ _PROMO = re.compile(
     r"privacy\s+policy|all\s+rights\s+reserved|javascript|read\s+more|continue\s+reading|"
     r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement|"
     r"full\s+episode|only\s+available\s+in|watch\s+the\s+latest|latest\s+episodes|"
-    r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to)\b",
+    r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to|"
+    r"brought\s+to\s+you\s+by)\b",
     re.IGNORECASE,
 )
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
@@ -124,14 +125,19 @@ _CONNECTIVE = re.compile(
 # IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
 _PROMO_LOWER = re.compile(_PROMO.pattern)
 # Notes to the reader rather than news: content warnings, helplines, "follow our live blog",
-# calls to watch, listen, join or check out.
+# calls to watch, listen, join or check out, "Get access to … on our app", a newsletter's
+# own lines ("What else you need to know today.", "…: This is your morning tip sheet.").
 _READER_NOTE = re.compile(
     r"^(?:content\s+|trigger\s+)?warning\s*:|\bmay\s+be\s+(?:distressing|upsetting|disturbing)"
     r"\s+(?:to|for)\s+some\b|\bviewer\s+discretion\b|\bif\s+you\b[^.]{0,120}?\b(?:call|ring|"
     r"phone|text|contact)\b[^.]{0,80}?\b(?:helpline|hotline|lifeline|crisis\s+line)\b|"
     r"^follow\s+(?:our|the|(?:\S+\s+){0,3}?\S+['’]s)\s+(?:live\s+)?(?:blog|coverage|updates)\b|"
     r"^(?:watch|listen)\s*(?::|[\"“]|(?:the|our|live|now|more|it|this|full|again|here|below|"
-    r"above)\b)|^(?:join|check\s+out)\s|^get\s+the\b[^.]{0,30}\bapp\b",
+    r"above)\b)|^(?:join|check\s+out)\s|^get\s+the\b[^.]{0,30}\bapp\b|"
+    r"^get\s+(?:unlimited\s+|full\s+)?access\s+to\b|"
+    r"^(?:and\s+|plus\s+)?(?:here['’]?s\s+|here\s+is\s+)?what\s+(?:else\s+)?you\s+need\s+to\s+know\b|"
+    r"\bthis\s+is\s+your\s+(?:[\w-]+\s+){0,2}?(?:tip\s+sheet|briefing|newsletter|digest|"
+    r"round-?up|guide)\b",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
@@ -169,9 +175,12 @@ _TITLE_END = re.compile(  # (matched against the last word only)
 _PROMO_MARKS = (
     "newsletter", "mailing", "sign", "subscri", "click", "follow", "contact", "cookie",
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
-    "advertisement", "episode", "available", "youtube", "tune",
+    "advertisement", "episode", "available", "youtube", "tune", "brought",
 )  # fmt: skip
-_NOTE_MARKS = ("warning", "distressing", "upsetting", "disturbing", "discretion")
+_NOTE_MARKS = (
+    "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
+    "this is your",
+)  # fmt: skip
 _NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get")
 
 

@@ -179,6 +179,24 @@ def test_notes_to_the_reader_are_never_bullets() -> None:
     ]
 
 
+def test_a_newsletters_own_lines_are_no_bullets() -> None:
+    text = (
+        "Get access to Example Evening News on Example Play if you are watching overseas. "
+        "The council approved the new harbour bridge on Tuesday night. "
+        "A late vote in Example Town, and some court news: This is your morning tip sheet. "
+        "And what else you need to know today. "
+        "Here's what you need to know about the new parking rules. "
+        "Voters need to know where to vote, the clerk said on Monday. "
+        "Residents get access to the new park from next week, the council said. "
+        "Catch the latest news every day, brought to you by Example News in the service of all."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "Voters need to know where to vote, the clerk said on Monday.",
+        "Residents get access to the new park from next week, the council said.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
