@@ -284,6 +284,8 @@ def stand_alone(sentence: str) -> str | None:
         text = rest[0].upper() + rest[1:]
     if needs_context(text):
         return None
+    if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)
+        text = text.rstrip(".") + "."
     return text
 
 

@@ -179,6 +179,15 @@ def test_notes_to_the_reader_are_never_bullets() -> None:
     ]
 
 
+def test_a_doubled_full_stop_is_one() -> None:
+    assert stand_alone("The council debates the new harbour bridge on Tuesday..") == (
+        "The council debates the new harbour bridge on Tuesday."
+    )
+    assert stand_alone("The council debates the new harbour bridge on Tuesday...") == (
+        "The council debates the new harbour bridge on Tuesday..."
+    )  # (an ellipsis: `is_truncated` refuses the sentence as cut off)
+
+
 def test_a_newsletters_own_lines_are_no_bullets() -> None:
     text = (
         "Get access to Example Evening News on Example Play if you are watching overseas. "
