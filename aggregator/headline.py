@@ -2,12 +2,12 @@
 
 Pure. `clean` removes what belongs to the outlet's page rather than to the news: outlet and
 author suffixes ("| Columnist Name", "- CNN", "｜NHK"), "Live:", "– live!", "– in pictures",
-"WATCH:", "【速報】" and similar tags. A word a title shouts in capitals ("… is SACKED") is
-written as the story's sources write it elsewhere (`calm`). `choose` scores each title by its
-similarity to the story's centre and keeps the previous headline unless a clearly better one
-has arrived, so readers that key items on titles don't show the story twice. Title lengths
-are counted by `word_count`, so a Chinese or Japanese title (no spaces) is as long as its
-characters make it.
+"WATCH:", "【速報】" and similar tags, and the full stop of a title written as one sentence. A word
+a title shouts in capitals ("… is SACKED") is written as the story's sources write it elsewhere
+(`calm`). `choose` scores each title by its similarity to the story's centre and keeps the
+previous headline unless a clearly better one has arrived, so readers that key items on titles
+don't show the story twice. Title lengths are counted by `word_count`, so a Chinese or Japanese
+title (no spaces) is as long as its characters make it.
 """
 
 from __future__ import annotations
@@ -52,6 +52,14 @@ _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
 # "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
 _PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|……)\s*$")  # "……": the Chinese and Japanese ellipsis
+# A one-sentence title written as a sentence ("Voters back the harbour bridge."), as some
+# outlets' briefing posts are: a headline ends without a full stop. Kept: a title of two
+# sentences ("Wins in 2018. The Party Hopes for a Repeat."), and a stop that may be an
+# abbreviation's: after a word with a stop in it ("U.S.") or a short capitalised word ("Jr.",
+# "Inc.", "Calif.", "Sept."; a short name keeps its stop too, the price of not telling them
+# apart).
+_FULL_STOP = re.compile(r"[^\W\d_]{2}\.$")
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]?\s+[\"'“‘(]?[A-Z0-9]")
 # Chinese and Japanese tags of the same kinds: "【速報】", "【動画】", "快讯：", "（视频）", and an
 # outlet after a full-width bar ("｜NHK").
 _CJK_TAGS = (
@@ -93,6 +101,10 @@ def clean(title: str) -> str:
         if text == before:
             break
     text = _ELLIPSIS.sub("", text)
+    if text.endswith(".") and _FULL_STOP.search(text) and not _SENTENCE_BREAK.search(text):
+        last = text[:-1].rsplit(None, 1)[-1]
+        if "." not in last and not (last[:1].isupper() and len(last) <= 5):
+            text = text[:-1]
     return text or clean_headline(title) or title.strip()
 
 

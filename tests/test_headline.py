@@ -37,6 +37,29 @@ from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
         ("大桥｜封闭", "大桥｜封闭"),  # too little would be left
         ("【特集】港の大橋", "【特集】港の大橋"),  # not a tag of the outlet's page
         ("港口大桥封闭至少两周……", "港口大桥封闭至少两周"),
+        # a title written as a sentence loses its full stop …
+        (
+            "Voters back the new harbour bridge at last.",
+            "Voters back the new harbour bridge at last",
+        ),
+        (
+            "Floods close the main road into Exampleton.",
+            "Floods close the main road into Exampleton",
+        ),
+        # … unless it has two sentences or the stop is an abbreviation's
+        (
+            "Bridge Plan Wins in 2024. The Town Hopes for More.",
+            "Bridge Plan Wins in 2024. The Town Hopes for More.",
+        ),
+        (
+            "Harbour bridge contract goes to Example Inc.",
+            "Harbour bridge contract goes to Example Inc.",
+        ),
+        ("Harbour bridge deal praised in the U.S.", "Harbour bridge deal praised in the U.S."),
+        (
+            "Small quake reported near Example Springs, Calif.",
+            "Small quake reported near Example Springs, Calif.",
+        ),
     ],
 )
 def test_clean(raw: str, expected: str) -> None:
