@@ -14,7 +14,9 @@ items/s, CPU seconds (incl. child processes) and peak RSS (whole process tree) f
 
 Then a growth table: one long-running process per tool polls all feeds 20 times (`run`-style
 cycles), each round bringing 10 new items per feed (~3,000 at 300 feeds), all inside the
-active window: cycle seconds, grouping items/s, and the process tree's RSS after each round
+active window: cycle seconds, CPU seconds (the process's own, and those of the worker
+processes that exited during the round: parse, term and summary workers), grouping items/s,
+and the process tree's RSS after each round
 and its peak during it (sampled every 50 ms, parse workers included; and the main process's).
 Grouping is the grouping pass itself (`grouping.group_pending`: reading the new items, dedupe,
 grouping, storing), timed on the writer thread in wall and thread-CPU seconds; "summarise s"
@@ -454,7 +456,7 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
 
 OURS_GROWTH = textwrap.dedent(
     """
-    import asyncio, json, os, sys, time, urllib.request
+    import asyncio, json, os, resource, sys, time, urllib.request
     from pathlib import Path
     from aggregator.config import load_settings
     from aggregator.fetch import Fetcher
@@ -509,12 +511,19 @@ OURS_GROWTH = textwrap.dedent(
                 timers.update(group=0.0, group_cpu=0.0, group_total=0.0)
                 sampled.update(peak=0.0, main=0.0)
                 t = time.perf_counter()
+                own0 = resource.getrusage(resource.RUSAGE_SELF)
+                kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 report = await service.poll_cycle(fetcher, everything=True)
                 wall = time.perf_counter() - t
+                own1 = resource.getrusage(resource.RUSAGE_SELF)
+                kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+                kids = kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime
                 rss = tree_rss()
                 peak = max(sampled["peak"], rss)
                 main_peak = max(sampled["main"], me.memory_info().rss / 2**20)
                 print(json.dumps({"round": rnd, "wall": wall, "new": report.items_new,
+                    "cpu": cpu, "workers_cpu": kids,
                     "errors": report.errors, "group_s": timers["group"],
                     "group_cpu": timers["group_cpu"],
                     "summarize_s": timers["group_total"] - timers["group"],
@@ -571,7 +580,8 @@ def growth(args: argparse.Namespace) -> None:
                 )  # fmt: skip
                 reader_rounds = [json.loads(line) for line in theirs.out.splitlines()]
             rows = [[
-                "round", "stored items", "cycle s", "new items", "grouping items/s",
+                "round", "stored items", "cycle s", "CPU s (main / workers)", "new items",
+                "grouping items/s",
                 "grouping CPU s", "summarise s", "RSS MB", "peak MB (tree / main)", "fetch errors",
                 "reader cycle s", "reader peak MB",
             ]]  # fmt: skip
@@ -581,7 +591,8 @@ def growth(args: argparse.Namespace) -> None:
                 stored += r["new"]
                 other = reader_rounds[r["round"]] if reader_rounds else None
                 rows.append([
-                    str(r["round"] + 1), str(stored), f"{r['wall']:.1f}", str(r["new"]),
+                    str(r["round"] + 1), str(stored), f"{r['wall']:.1f}",
+                    f"{r['cpu']:.1f} / {r['workers_cpu']:.1f}", str(r["new"]),
                     f"{r['new'] / r['group_s']:.0f}" if r["group_s"] > 0 else "-",
                     f"{r['group_cpu']:.1f}",
                     f"{r['summarize_s']:.1f}", f"{r['rss']:.0f}",
