@@ -61,21 +61,21 @@ _CREDIT = re.compile(
 )
 # A reporter's sign-off under a video or broadcast report: who reports and from where, with
 # nothing of the news ("Example TV's Sam Example reports from Lyon.", "Sam Example has more
-# from the capital, Nairobi.", "In our series on farming, Example TV's Sam Example reports
-# from Kent."). The place is names and a few words of where ("the seaside town of", "the
-# US capital,"), ending on a name: a place followed by a clause ("…, where she met …", "…
-# that the talks failed") says more and is kept.
+# from the capital, Nairobi.", "Breakfast reporter Sam Example has this report from Kent.", "In
+# our series on farming, Example TV's Sam Example reports from Kent."). The place is names and
+# a few words of where ("the seaside town of", "the US capital,"), ending on a name: a place
+# followed by a clause ("…, where she met …", "… that the talks failed") says more and is kept.
 _WHERE_WORDS = (
     r"the|of|in|near|outside|capital|city|town|seaside|county|state|region|province|village|"
     r"district|island|border|coast|port|camp|neighbouring|neighboring|nearby|(?:north|south)"
     r"(?:east|west)?(?:ern)?|(?:east|west)(?:ern)?|central"
 )
 _SIGN_OFF = re.compile(
-    r"^(?:In\s[^,]{1,120},\s+)?(?:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3}['’]s?\s+)?"
+    r"^(?:In\s[^,]{1,120},\s+)?(?:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3}(?:['’]s?)?\s+)?"
     r"(?:(?:senior|chief|political|diplomatic|economics|foreign|special|regional|local)\s+)?"
     r"(?:(?:correspondent|reporter|editor)\s+)?"
     r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}\s+"
-    r"(?:reports|has\s+(?:more|the\s+(?:details|story|latest)))"
+    r"(?:reports|has\s+(?:more|this\s+report|the\s+(?:details|story|latest|report)))"
     rf"(?:\s+(?:live\s+)?from(?:,?\s+(?:{_WHERE_WORDS}|[A-Z][\w.'’-]*))*?"
     r",?\s+[A-Z][\w.'’-]*)?\.$"
 )

@@ -26,6 +26,7 @@ from aggregator.captions import is_caption
         "Example News’ Jo Sample reports from the seaside town of Brest, France.",
         "Example TV's Sam Example has more from the capital, Nairobi.",
         "In the third of our reports on river towns, Example TV's Jo Sample reports from Kent.",
+        "Morning Show reporter Sam Example has this report from Example Golf Club.",
     ],
 )
 def test_captions_and_credits(sentence: str) -> None:
