@@ -126,7 +126,9 @@ _CONNECTIVE = re.compile(
 _PROMO_LOWER = re.compile(_PROMO.pattern)
 # Notes to the reader rather than news: content warnings, helplines, "follow our live blog",
 # calls to watch, listen, join or check out, "Get access to … on our app", a newsletter's
-# own lines ("What else you need to know today.", "…: This is your morning tip sheet.").
+# own lines ("What else you need to know today.", "…: This is your morning tip sheet."), and a
+# programme's blurb ("Start your day the right way with …", "<Show> is <Channel>'s flagship
+# newscast, …").
 _READER_NOTE = re.compile(
     r"^(?:content\s+|trigger\s+)?warning\s*:|\bmay\s+be\s+(?:distressing|upsetting|disturbing)"
     r"\s+(?:to|for)\s+some\b|\bviewer\s+discretion\b|\bif\s+you\b[^.]{0,120}?\b(?:call|ring|"
@@ -137,7 +139,10 @@ _READER_NOTE = re.compile(
     r"^get\s+(?:unlimited\s+|full\s+)?access\s+to\b|"
     r"^(?:and\s+|plus\s+)?(?:here['’]?s\s+|here\s+is\s+)?what\s+(?:else\s+)?you\s+need\s+to\s+know\b|"
     r"\bthis\s+is\s+your\s+(?:[\w-]+\s+){0,2}?(?:tip\s+sheet|briefing|newsletter|digest|"
-    r"round-?up|guide)\b",
+    r"round-?up|guide)\b|"
+    r"^start\s+your\s+(?:day|morning|evening|week|weekend)\b|"
+    r"\bis\s+(?:[\w'’.&-]+\s+){0,3}?flagship\s+(?:news(?:cast|\s+programme|\s+program|\s+show)|"
+    r"(?:current\s+affairs\s+|morning\s+|breakfast\s+)?(?:programme|program|show))\b",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
@@ -179,9 +184,9 @@ _PROMO_MARKS = (
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
-    "this is your",
+    "this is your", "flagship",
 )  # fmt: skip
-_NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get")
+_NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get", "start")
 
 
 def _has_link(sentence: str) -> bool:

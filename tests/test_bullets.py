@@ -197,12 +197,19 @@ def test_a_newsletters_own_lines_are_no_bullets() -> None:
         "Here's what you need to know about the new parking rules. "
         "Voters need to know where to vote, the clerk said on Monday. "
         "Residents get access to the new park from next week, the council said. "
-        "Catch the latest news every day, brought to you by Example News in the service of all."
+        "Catch the latest news every day, brought to you by Example News in the service of all. "
+        "Start your day the right way with a combination of news, sport and weather. "
+        "Example Tonight is Example TV's flagship newscast, anchored by Sam Example and Jo Sample. "
+        "Evening Report is the flagship news programme of Example Radio. "
+        "Start times for the harbour ferries change from Monday, the operator said. "
+        "The ferry is the company's flagship vessel and carries 400 cars, the operator said."
     )
     assert body_sentences(text, []) == [
         "The council approved the new harbour bridge on Tuesday night.",
         "Voters need to know where to vote, the clerk said on Monday.",
         "Residents get access to the new park from next week, the council said.",
+        "Start times for the harbour ferries change from Monday, the operator said.",
+        "The ferry is the company's flagship vessel and carries 400 cars, the operator said.",
     ]
 
 
