@@ -2,11 +2,14 @@
 
 Pure. Outlets are told apart by `Item.outlet` (the link's registrable host, set at ingestion),
 so one outlet's several feeds count once. Display names come from the item's `outlet_name`,
-which ingestion takes from the operator's OPML title first, then the feed's own title.
+which ingestion takes from the operator's OPML title first, then the feed's own title; where
+that name would cover two outlets of one story, the other one is named by its host.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from .dedupe import outlet_key as url_outlet
@@ -14,7 +17,7 @@ from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
 
-__all__ = ["order", "outlet_count", "outlet_key", "source_ref"]
+__all__ = ["distinct_names", "order", "outlet_count", "outlet_key", "source_ref"]
 
 
 def outlet_key(item: Item) -> str:
@@ -48,6 +51,36 @@ def source_ref(item: Item, kind: str = "news") -> SourceRef:
         item_id=item.id,
         label=KIND_LABELS.get(kind, ""),
     )
+
+
+def distinct_names(
+    sources: Sequence[SourceRef], outlets: Sequence[str], homes: Sequence[str] = ()
+) -> list[SourceRef]:
+    """Sources named so that the outlets they count as are told apart: a feed that carries a
+    sister site's report names it after itself ("Example Times" on a link to
+    examplepost.com), and "Summary based on 2 sources" would list one name twice. Where one
+    name covers several outlets (`outlets`, one key a source, as `outlet_key` gives), the
+    outlet with most sources under that name keeps it (on a tie the one its feed is on, by
+    `homes`, the hosts of the sources' feeds; then the first listed), and the others are
+    named by their outlet's host."""
+    keys: dict[str, Counter[str]] = {}
+    home: dict[str, set[str]] = {}
+    for index, (source, key) in enumerate(zip(sources, outlets, strict=True)):
+        keys.setdefault(source.outlet, Counter())[key] += 1
+        if index < len(homes) and homes[index] == key:
+            home.setdefault(source.outlet, set()).add(key)
+    if all(len(counted) == 1 for counted in keys.values()):
+        return list(sources)
+    owner = {}
+    for name, counted in keys.items():
+        ranked = list(counted)  # (first listed first)
+        owner[name] = max(ranked, key=lambda k: (counted[k], k in home.get(name, ())))
+    return [
+        source
+        if owner[source.outlet] == key or key.startswith("item:")
+        else dataclasses.replace(source, outlet=key)
+        for source, key in zip(sources, outlets, strict=True)
+    ]
 
 
 def order(items: Sequence[Item]) -> list[Item]:

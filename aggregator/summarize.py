@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from .bullets import body_sentence_words
 from .cjk_script import has_cjk
+from .dedupe import outlet_key as url_outlet
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
@@ -38,7 +39,7 @@ from .sentence_scoring import (
     sum_vectors,
     vectorise,
 )
-from .story_sources import order, outlet_key, source_ref
+from .story_sources import distinct_names, order, outlet_key, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text
 from .tokens import tokens, word_count
@@ -170,8 +171,14 @@ class ExtractiveSummarizer:
         settings = self.settings
         ordered = order(kept)
         kinds = [kinds_by_id[it.id] for it in ordered]
-        sources = tuple(source_ref(it, kind) for it, kind in zip(ordered, kinds, strict=True))
         outlets = [outlet_key(it) for it in ordered]
+        sources = tuple(
+            distinct_names(
+                [source_ref(it, kind) for it, kind in zip(ordered, kinds, strict=True)],
+                outlets,
+                [url_outlet(it.feed_url) or "" for it in ordered],
+            )
+        )
         has_news = any(supplies_facts(k) for k in kinds)
         factual = [supplies_facts(k) or not has_news for k in kinds]
         if sum(factual) > 1:  # (one source of facts writes in one language)

@@ -80,3 +80,38 @@ def test_published_sources_carry_their_label() -> None:
     body = story_html_body(story, PublishSettings())
     assert "Wire Co (Opinion)" in body
     assert "Example Times (" not in body
+
+
+def test_one_name_over_two_outlets_names_the_other_by_its_host() -> None:
+    """A feed that carries its sister site's report names it after itself: the story counts
+    two outlets, so the list names two, the sister by its host."""
+    from dataclasses import replace
+
+    from aggregator.summarize import ExtractiveSummarizer
+
+    own = replace(dam_item(1), outlet_name="Example Times")
+    sister = replace(
+        dam_item(2),
+        outlet="examplepost.example",
+        outlet_name="Example Times",
+        url="https://www.examplepost.example/dam",
+        feed_url="https://outlet1.example/feed.xml",  # (the sister's report in the own feed)
+    )
+    other = dam_item(3)
+    summary = ExtractiveSummarizer().summarize([own, sister, other])
+    assert summary.outlet_count == 3
+    names = {ref.item_id: ref.outlet for ref in summary.sources}
+    assert names == {"i001": "Example Times", "i002": "examplepost.example", "i003": "Outlet 3"}
+
+
+def test_one_outlets_several_reports_keep_its_name() -> None:
+    from dataclasses import replace
+
+    from aggregator.story_sources import distinct_names
+
+    refs = [source_ref(dam_item(1)), source_ref(replace(dam_item(2), outlet_name="Outlet 1"))]
+    assert distinct_names(refs, ["outlet1.example", "outlet1.example"]) == refs
+    # the outlet with most reports under the name keeps it, whatever the order
+    refs.append(source_ref(replace(dam_item(4), outlet_name="Outlet 1")))
+    named = distinct_names(refs, ["other.example", "outlet1.example", "outlet1.example"])
+    assert [ref.outlet for ref in named] == ["other.example", "Outlet 1", "Outlet 1"]
