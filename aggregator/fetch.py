@@ -464,17 +464,6 @@ def is_internal(address: IPAddress) -> bool:
     )
 
 
-def _is_private(host: str | None) -> bool:
-    """Whether `host` is literally (or by the name localhost) an internal address; no DNS."""
-    if not host:
-        return False
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    address = _address(name)
-    return address is not None and is_internal(address)
-
-
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     """Response headers with lower-case names; repeated headers joined with ", "."""
     out: dict[str, str] = {}
