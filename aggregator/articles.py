@@ -17,7 +17,6 @@ from .models import Item
 
 __all__ = [
     "ArticleSettings",
-    "ArticleStatus",
     "due_articles",
     "extract_text",
     "is_teaser",
@@ -26,9 +25,6 @@ __all__ = [
     "robots_url",
     "skipped_feed",
 ]
-
-# What an article row records: the page's text was used, the feed text sufficed, or why not.
-ArticleStatus = str  # "ok" | "feed" | "skipped" | "failed" | "blocked" | "empty"
 
 MAX_ARTICLE_CHARS = 100_000
 _CUT_OFF = re.compile(

@@ -174,7 +174,7 @@ def article_pages(db: Database) -> None:
         {
             "item_id": str,
             "url": str,
-            "status": str,  # ok | feed (feed text suffices) | failed | blocked | empty
+            "status": str,  # ok | feed (feed text suffices) | skipped | failed | blocked | empty
             "error": str,
             "text": str,
             "chars": int,

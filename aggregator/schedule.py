@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 __all__ = ["GONE_DELAY", "OUTCOMES", "ScheduleSettings", "next_poll", "parse_retry_after"]
 
 OUTCOMES = frozenset({"ok", "not_modified", "unchanged", "error", "gone"})
-SUCCESS = frozenset({"ok", "not_modified", "unchanged"})
 GONE_DELAY = timedelta(days=365)
 _MAX_SECONDS = 10**9  # ~31 years: bigger header values are nonsense and would overflow datetime
 
