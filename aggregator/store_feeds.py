@@ -14,7 +14,6 @@ from .store_rows import (
     INSERT_ITEM,
     ITEM_COLUMNS,
     UPSERT_FEED,
-    feed_state_from_row,
     from_iso,
     item_row,
     item_values,
@@ -42,10 +41,14 @@ _SOURCE_COLUMNS = (
     "articles",
 )
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
+# A feed's state columns in `_feed_state`'s order.
+_FEED_COLUMNS = (
+    "f.url, f.etag, f.last_modified, f.body_hash, f.status, f.http_status, f.error, "
+    "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, f.moved_to, f.title, "
+    "f.link, f.language"
+)
 _DUE = (
-    "SELECT s.url, s.title, s.category, s.html_url, f.url, f.etag, f.last_modified, "
-    "f.body_hash, f.status, f.http_status, f.error, f.error_count, f.last_polled_at, "
-    "f.last_success_at, f.next_poll_at, f.moved_to, f.title, f.link, f.language "
+    f"SELECT s.url, s.title, s.category, s.html_url, {_FEED_COLUMNS} "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
 )
 
@@ -193,8 +196,10 @@ class FeedsStore(StoreBase):
         return from_iso(row["due"])
 
     def feed_state(self, url: str) -> FeedState:
-        rows = list(self._rows("SELECT * FROM feeds WHERE url = ?", [url]))
-        return feed_state_from_row(rows[0]) if rows else FeedState(url)
+        """A feed's stored state, read as `feeds_due` reads it (a new state if none is stored)."""
+        sql = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.url = ?"
+        row = self.conn.execute(sql, [url]).fetchone()
+        return FeedState(url) if row is None else _feed_state(*row)
 
     def save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
         """Record a poll's outcome and its items in one transaction.

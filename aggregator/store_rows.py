@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .models import Bullet, FeedState, Item, SourceRef, Summary
+from .models import Bullet, Item, SourceRef, Summary
 
 
 def to_iso(value: datetime | None) -> str | None:
@@ -139,26 +139,6 @@ def item_from_row(row: dict[str, Any]) -> Item:
     """An item from a row read as a dictionary (`furniture` may be missing: False)."""
     return item_from_values(
         [row.get(name) if name == "furniture" else row[name] for name in ITEM_FIELDS]
-    )
-
-
-def feed_state_from_row(row: dict[str, Any]) -> FeedState:
-    return FeedState(
-        url=row["url"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        body_hash=row["body_hash"],
-        status=row["status"],
-        http_status=row["http_status"],
-        error=row["error"],
-        error_count=row["error_count"] or 0,
-        last_polled_at=from_iso(row["last_polled_at"]),
-        last_success_at=from_iso(row["last_success_at"]),
-        next_poll_at=from_iso(row["next_poll_at"]),
-        moved_to=row["moved_to"],
-        title=row["title"],
-        link=row["link"],
-        language=row.get("language"),
     )
 
 
