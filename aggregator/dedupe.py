@@ -428,7 +428,6 @@ def find_duplicate(
     item: Item,
     candidates: Iterable[Item],
     *,
-    near_threshold: float | None = NEAR_THRESHOLD,
     hashes: Mapping[str, array[int]] | None = None,
 ) -> Item | None:
     """The candidate `item` duplicates, or None. The item itself (same id) is skipped.
@@ -441,14 +440,14 @@ def find_duplicate(
     pool = [c for c in candidates if c.id != item.id]
     keys = _strong_keys(item) if pool else None
     strong = [c for c in pool if _strong_reason(item, c, keys) is not None]
-    if not strong and near_threshold is not None:
+    if not strong:
         mine = near_shingles(item.text)
         if mine:
             kept = hashes or {}
             strong = [
                 c
                 for c in pool
-                if near(mine, c.text, near_threshold, kept.get(c.id)) and _titles_agree(item, c)
+                if near(mine, c.text, NEAR_THRESHOLD, kept.get(c.id)) and _titles_agree(item, c)
             ]
     for candidate in strong:
         if candidate.duplicate_of is None:
