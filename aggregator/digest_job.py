@@ -13,7 +13,6 @@ import contextlib
 import logging
 import smtplib
 import ssl
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -230,33 +229,31 @@ class DigestJob:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def digest_command(
-    job: DigestJob, category: str, *, send_now: bool, dry_run: bool, out: Any = sys.stdout
-) -> int:
+async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_run: bool) -> int:
     """`aggregator digest --category NAME [--send-now] [--dry-run]`. Returns the exit status."""
     digest = job.settings.digest
     now = job.clock()
     day = now.astimezone(digest.zone).date()
     picks = await job.picks(category, now)
     if not picks:
-        print(f"{category}: no new stories for a digest now; nothing to send", file=out)
+        print(f"{category}: no new stories for a digest now; nothing to send")
         return 0
     if dry_run or not send_now:
         if dry_run:
             msg = compose(category, picks, day, now, digest, job.settings.publish)
-            print(readable(msg), file=out, end="")
+            print(readable(msg), end="")
             return 0
-        print(f"{category}: {len(picks)} stories would go out now:", file=out)
+        print(f"{category}: {len(picks)} stories would go out now:")
         for pick in picks:
-            print(f"  {'(updated) ' if pick.updated else ''}{pick.story.headline}", file=out)
+            print(f"  {'(updated) ' if pick.updated else ''}{pick.story.headline}")
         upcoming = next_slot(category, now, digest).astimezone(digest.zone)
-        print(f"next scheduled send: {upcoming:%Y-%m-%d %H:%M %Z}", file=out)
+        print(f"next scheduled send: {upcoming:%Y-%m-%d %H:%M %Z}")
         return 0
     runs = await job.write(job.books.runs, day)
     previous = runs.get((category, day))
     outcome = await job.send(Due(category, day, now, (previous.attempts if previous else 0) + 1))
     if outcome.status == "sent":
-        print(f"{category}: sent {outcome.stories} stories", file=out)
+        print(f"{category}: sent {outcome.stories} stories")
         return 0
-    print(f"{category}: sending failed: {outcome.error}", file=out)
+    print(f"{category}: sending failed: {outcome.error}")
     return 1
