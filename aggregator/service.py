@@ -41,6 +41,7 @@ __all__ = ["CycleReport", "Service"]
 
 log = logging.getLogger("aggregator")
 T = TypeVar("T")
+MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once none is left)
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
 
 
@@ -177,9 +178,7 @@ class Service:
             return 0
         return await self.stories.settle(self.write, timeout)
 
-    async def fetch_articles(
-        self, fetcher: Fetcher, *, max_passes: int = 1000, budget: float | None = None
-    ) -> ArticlePass:
+    async def fetch_articles(self, fetcher: Fetcher, *, budget: float | None = None) -> ArticlePass:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
         arrives; returns the totals. With a `budget` (seconds) fetching stops then: pages not
         fetched by then are not recorded, so they stay due for the next run."""
@@ -188,7 +187,7 @@ class Service:
             return total
         job = self.article_job()
         deadline = None if budget is None else time.monotonic() + budget
-        for _ in range(max_passes):
+        for _ in range(MAX_ARTICLE_PASSES):
             if deadline is not None and time.monotonic() >= deadline:
                 break
             report = await job.run_pass(fetcher, deadline)
