@@ -1,7 +1,7 @@
 """A fetch outcome → the feed's next state: pure, always recorded whatever happened.
 
-Apart from `pipeline` (which re-exports it) so that a poll whose feeds answer 304 or send an
-unchanged body decides their next state without loading the item-building code."""
+Apart from `pipeline` so that a poll whose feeds answer 304 or send an unchanged body decides
+their next state without loading the item-building code."""
 
 from __future__ import annotations
 

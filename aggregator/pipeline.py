@@ -1,6 +1,6 @@
-"""Pure decisions of a poll: parsed entries → items, a fetch outcome → the feed's next state
-(`feed_state`, re-exported here), a story's items → its categories. No IO; `now` and settings
-come in as arguments."""
+"""Pure decisions of a poll: parsed entries → items, a story's items → its categories (a fetch
+outcome → the feed's next state is `feed_state`'s). No IO; `now` and settings come in as
+arguments."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
-from .feed_state import body_hash as body_hash  # re-exported
-from .feed_state import state_after as state_after  # re-exported
 from .item_kinds import is_advert, is_placeholder_title
 from .models import (
     Entry,

@@ -3,7 +3,7 @@ and store each feed's items and new state (feeds that finish together in one tra
 
 What is due and what follows from an outcome are pure decisions made elsewhere: the store
 lists the feeds whose `next_poll_at` has come (`schedule` computed it), and
-`pipeline.state_after` turns a fetch and parse outcome into the feed's next state. This
+`feed_state.state_after` turns a fetch and parse outcome into the feed's next state. This
 module carries them out and logs one line per feed and one per pass (`tally` sums them).
 """
 

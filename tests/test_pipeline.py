@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.dedupe import content_hash
+from aggregator.feed_state import body_hash, state_after
 from aggregator.models import (
     Entry,
     FeedState,
@@ -16,10 +17,8 @@ from aggregator.models import (
 )
 from aggregator.pipeline import (
     MAX_ENTRIES_PER_FEED,
-    body_hash,
     entries_to_items,
     item_id,
-    state_after,
     story_categories,
     summary_inputs,
 )
