@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from .errors import ConfigError
 from .models import Source
-from .opml import DEFAULT_CATEGORY, parse_opml
+from .opml import DEFAULT_CATEGORY, _is_feed, _lowered, parse_opml
 
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
@@ -36,8 +36,7 @@ class _Node:
 
     @property
     def is_feed(self) -> bool:
-        kind = (self.attr("type") or "").lower()
-        return self.attr("xmlUrl") is not None or kind in {"rss", "atom", "feed"}
+        return _is_feed(_lowered(self.attrs))  # (what `parse_opml` takes for a feed)
 
     @property
     def label(self) -> str:
