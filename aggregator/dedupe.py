@@ -136,6 +136,18 @@ _MULTI_LABEL_SUFFIXES = frozenset(
     blogspot.co.uk typepad.com livejournal.com wixsite.com netlify.app pages.dev""".split()
 )
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+# Publishers' own link shorteners: a `cnn.it` link is CNN's, whoever's feed carries it (a
+# shortener that serves anyone, like bit.ly, is a redirector: `REDIRECTOR_HOSTS`).
+_SHORT_LINK_DOMAINS = {
+    "cnn.it": "cnn.com", "nyti.ms": "nytimes.com", "bbc.in": "bbc.co.uk",
+    "reut.rs": "reuters.com", "wapo.st": "washingtonpost.com", "fxn.ws": "foxnews.com",
+    "cbsn.ws": "cbsnews.com", "nbcnews.to": "nbcnews.com", "apne.ws": "apnews.com",
+    "econ.st": "economist.com", "politi.co": "politico.com", "bloom.bg": "bloomberg.com",
+    "cnb.cx": "cnbc.com", "aje.io": "aljazeera.com", "dailym.ai": "dailymail.co.uk",
+    "ind.pn": "independent.co.uk", "tgr.ph": "telegraph.co.uk", "n.pr": "npr.org",
+    "lat.ms": "latimes.com", "usat.ly": "usatoday.com", "gu.com": "theguardian.com",
+    "ti.me": "time.com", "wrd.cm": "wired.com", "propub.li": "propublica.org",
+}  # fmt: skip
 
 
 # Memoised: building a feed's items asks each link's outlet twice (the feed's aliases, then
@@ -146,7 +158,8 @@ def outlet_key(url: str | None) -> str:
 
     `www.`, `m.`, `feeds.`, `rss.` … are dropped and subdomains folded onto the registrable
     domain (`edition.cnn.com` → `cnn.com`, `news.bbc.co.uk` → `bbc.co.uk`). Different
-    registrable domains stay different (`bbci.co.uk` ≠ `bbc.co.uk`). Empty string if no host.
+    registrable domains stay different (`bbci.co.uk` ≠ `bbc.co.uk`), but for a publisher's own
+    link shortener (`cnn.it` → `cnn.com`). Empty string if no host.
     """
     if not url:
         return ""
@@ -167,7 +180,8 @@ def outlet_key(url: str | None) -> str:
         if len(labels) > size and ".".join(labels[-size:]) in _MULTI_LABEL_SUFFIXES:
             keep = size + 1
             break
-    return ".".join(labels[-keep:])
+    key = ".".join(labels[-keep:])
+    return _SHORT_LINK_DOMAINS.get(key, key)
 
 
 # Hosts whose links say nothing about the publisher: redirectors and link shorteners, and

@@ -95,6 +95,10 @@ def test_canonical_url_is_idempotent() -> None:
         ("example.org/path", "example.org"),
         ("http://127.0.0.1:8000/feed", "127.0.0.1"),
         ("http://localhost/feed", "localhost"),
+        ("https://cnn.it/2AbCdEf", "cnn.com"),  # a publisher's own short links are its own
+        ("https://nyti.ms/3XyZ", "nytimes.com"),
+        ("https://bbc.in/x", "bbc.co.uk"),
+        ("https://bit.ly/x", "bit.ly"),  # (anyone's: a redirector, see item_outlet)
         ("", ""),
         (None, ""),
     ],

@@ -293,6 +293,18 @@ def test_an_outlet_linking_to_its_own_other_domain_is_named_after_its_site() -> 
     assert set(_feed_outlets(site, mixed)) == {"harbourgazette.example"}
 
 
+def test_a_publishers_own_short_links_are_that_publisher_in_any_feed() -> None:
+    """Two `cnn.it` links in CNN's feed (too few to make the domain an alias) are CNN's, and a
+    `nyti.ms` link in a collecting feed is the New York Times', not a third outlet."""
+    cnn = ["https://edition.cnn.com/2024/a", "https://cnn.it/2AbC", "https://cnn.it/9XyZ"]
+    assert set(_feed_outlets("https://edition.cnn.com/", cnn)) == {"cnn.com"}
+    links = ["https://www.harbourgazette.example/a", "https://nyti.ms/3Qrs"]
+    assert _feed_outlets("https://www.newsdigest.example/", links) == [
+        "harbourgazette.example",
+        "nytimes.com",
+    ]
+
+
 def test_a_feed_collecting_several_publishers_keeps_each_publisher() -> None:
     site = "https://www.newsdigest.example/"
     links = [
