@@ -8,12 +8,10 @@ follows redirects itself, caps size and time, and turns every per-feed problem i
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import errno
 import ipaddress
 import re
 import socket
-import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from types import ModuleType, TracebackType
@@ -181,18 +179,13 @@ class Fetcher:
         # Waiting for the host's slot and a fetch slot is queueing, not fetching: the timeout
         # starts after both. The host slot comes first, so a fetch slot is never held idle.
         async with self._host_slots[host], self._slots:
-            started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
-                    outcome = await self._fetch(
+                    return await self._fetch(
                         session, url, etag, last_modified, accept, max_bytes, target
                     )
             except TimeoutError:
-                outcome = FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
-            elapsed_ms = round((time.monotonic() - started) * 1000)
-        if type(outcome) is NotModified:  # the common answer, made without replace's walk
-            return NotModified(outcome.url, outcome.headers, elapsed_ms)
-        return dataclasses.replace(outcome, elapsed_ms=elapsed_ms)
+                return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
 
     async def _fetch(
         self,

@@ -58,7 +58,6 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     permanent_redirect: str | None = None
-    elapsed_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +66,6 @@ class NotModified:
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
-    elapsed_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +76,6 @@ class FetchFailed:
     error: str  # readable words, one line
     status: int | None = None  # HTTP status when there was a response
     headers: Mapping[str, str] = field(default_factory=dict)
-    elapsed_ms: int = 0
 
 
 FetchOutcome = Fetched | NotModified | FetchFailed
