@@ -90,12 +90,11 @@ class _Prepared:
 
     story_id: str
     members: list[Item]
-    originals: list[Item] = dataclasses.field(default_factory=list)
     inputs: list[Item] | None = None
     headline: str | None = None
     key: str | None = None
     summary: Summary | None = None  # the stored one when its inputs are unchanged
-    outlets: int = 0  # distinct outlets of `originals` (every one, not only the inputs')
+    outlets: int = 0  # distinct outlets of its originals (every one, not only the inputs')
     categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
 
 
@@ -372,9 +371,7 @@ class StoryJob:
         if prepared.summary is not None or prepared.inputs is None:
             return None
         self.store.mark_read_ahead(story_id)
-        self._read_early[story_id] = dataclasses.replace(
-            prepared, members=[], originals=[], inputs=None
-        )
+        self._read_early[story_id] = dataclasses.replace(prepared, members=[], inputs=None)
         return prepared.inputs, prepared.headline
 
     def _summarise_on_workers(
@@ -457,9 +454,7 @@ class StoryJob:
         # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
         headline, summary = self.store.summary_state(story_id, key)
         outlets, categories = outlet_count(originals), story_categories(members)
-        return _Prepared(
-            story_id, members, originals, inputs, headline, key, summary, outlets, categories
-        )
+        return _Prepared(story_id, members, inputs, headline, key, summary, outlets, categories)
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
