@@ -25,7 +25,6 @@ class _Node:
     attrs: dict[str, str]
     start: int  # byte offset of "<outline"
     end: int = -1  # byte offset just past the element ("/>" or "</outline>")
-    depth: int = 0
     children: list[_Node] = field(default_factory=list)
 
     def attr(self, name: str) -> str | None:
@@ -76,7 +75,7 @@ def _tree(data: bytes, where: str) -> _Tree:
     def start(name: str, attrs: dict[str, str]) -> None:
         if name != "outline":
             return
-        node = _Node(dict(attrs), parser.CurrentByteIndex, depth=len(stack))
+        node = _Node(dict(attrs), parser.CurrentByteIndex)
         head_end = _tag_end(data, node.start)
         if data[head_end - 2 : head_end] == b"/>":
             node.end = head_end
