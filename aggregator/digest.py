@@ -40,7 +40,6 @@ class Due:
 
     category: str
     day: date
-    scheduled: datetime  # UTC
     attempt: int
 
 
@@ -95,12 +94,12 @@ def due(
         run = runs.get((category, day))
         if run is None:
             if now - moment <= settings.catch_up:
-                out.append(Due(category, day, moment, 1))
+                out.append(Due(category, day, 1))
             continue
         if run.status in ("sent", "empty") or run.attempts >= settings.max_attempts:
             continue
         if run.next_attempt_at is None or run.next_attempt_at <= now:
-            out.append(Due(category, day, moment, run.attempts + 1))
+            out.append(Due(category, day, run.attempts + 1))
     return out
 
 

@@ -251,7 +251,7 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
         return 0
     runs = await job.write(job.books.runs, day)
     previous = runs.get((category, day))
-    outcome = await job.send(Due(category, day, now, (previous.attempts if previous else 0) + 1))
+    outcome = await job.send(Due(category, day, (previous.attempts if previous else 0) + 1))
     if outcome.status == "sent":
         print(f"{category}: sent {outcome.stories} stories")
         return 0
