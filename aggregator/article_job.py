@@ -191,7 +191,7 @@ class ArticleJob:
             await asyncio.sleep(start - now)
 
     async def _robots_allow(
-        self, fetcher: PageFetcher, url: str, trusted: bool = False
+        self, fetcher: PageFetcher, url: str, trusted: bool
     ) -> tuple[bool, str | None]:
         """Whether robots.txt lets us fetch `url`, with the reason when not."""
         origin = robots_url(url)
@@ -208,9 +208,7 @@ class ArticleJob:
             return True, None
         return False, "disallowed by robots.txt"
 
-    async def _fetch_robots(
-        self, fetcher: PageFetcher, origin: str, trusted: bool = False
-    ) -> str | None:
+    async def _fetch_robots(self, fetcher: PageFetcher, origin: str, trusted: bool) -> str | None:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
         network failure), which RFC 9309 treats as "disallow everything" for now."""
         await self._pace(origin)

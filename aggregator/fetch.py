@@ -193,9 +193,9 @@ class Fetcher:
         url: str,
         etag: str | None,
         last_modified: str | None,
-        accept: str | None = None,
-        max_bytes: int | None = None,
-        first: URL | None = None,
+        accept: str | None,
+        max_bytes: int | None,
+        first: URL | None,
     ) -> FetchOutcome:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts.

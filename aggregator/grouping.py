@@ -148,9 +148,9 @@ def _group_run(
     ids: list[str],
     chunk: int,
     now: datetime,
-    terms: TermPool | None = None,
-    between: Between | None = None,
-    last: bool = False,
+    terms: TermPool | None,
+    between: Between | None,
+    last: bool,
 ) -> int:
     """Group one run of publication time (see `group_pending`); returns its length.
 
