@@ -59,7 +59,8 @@ class GroupingStore(StoreBase):
         return next(iter(found), None) is not None
 
     def items_since(self, since: datetime) -> list[Item]:
-        """Items already in a story, first seen since `since` (to restore the clusterer)."""
+        """Items already in a story, first seen since `since`, oldest first (for inspection;
+        the clusterer restores from `grouping_state`)."""
         rows = self._rows(
             "SELECT * FROM items WHERE story_id IS NOT NULL AND first_seen >= ? "
             "ORDER BY first_seen, id",
