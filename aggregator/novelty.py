@@ -6,6 +6,15 @@ A term counts for more the more of the story's sources use it, because what many
 is the story's core fact; a candidate whose weighted terms are mostly covered by the headline and
 the bullets chosen so far restates them, however it is worded. A figure not said yet (a toll,
 a count, a date) is a new fact on its own.
+
+One fact is one set of terms however an outlet spells it (`_normalised`): British and American
+spellings are one term (grouping's own `terms.american`: "defence" = "defense"), a country's
+usual names one ("United States", "U.S.", "USA" = "US"), and a figure is written as digits with
+its unit ("ten" = "10", "a dozen" = "12", "half a million" = "500000", "3,000" = "3000", "a
+decade" = "10 years", "three decades" = "30 years"). A figure said with a hedge ("nearly 30
+years") is already said when the same unit was said with a figure close to it (within a tenth,
+or 1: "29 years"), and it says that figure in turn; exact figures must be equal, and years
+("in 2019", "in 2020") always are exact.
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from collections.abc import Iterable, Mapping
 
 from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
 from .cjk_terms import cjk_words
+from .term_forms import canonical_forms
+from .terms import american
 from .tokens import STOPWORDS, stem, tokens, words
 
 __all__ = ["PREFIX", "coverage", "fact_terms", "fact_terms_of", "source_weights"]
@@ -23,19 +34,230 @@ PREFIX = 6  # characters of a stem that identify a term for coverage
 
 
 def fact_terms(text: str) -> frozenset[str]:
-    """The distinctive terms of a text: content-word stems, cut to `PREFIX` characters. In
+    """The distinctive terms of a text: content-word stems in American spelling, cut to
+    `PREFIX` characters, its figures with their units (`_normalised`, `_figures`). In
     Chinese and Japanese, the terms grouping uses (`cjk_terms.cjk_words`): character pairs
     cut at function characters, without common pairs, hiragana and the numbers of dates."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
-    return frozenset(t[:PREFIX] for t in tokens(text))
+    found = tokens(text)
+    if _DIGIT.search(text) is None and _HINTS.isdisjoint(found):
+        return _terms_of(found)
+    return _rewritten_terms(text)
 
 
 def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
     """`fact_terms(text)`, the text's `tokens` given (any order, repeats or not)."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
-    return frozenset(t[:PREFIX] for t in terms)
+    if not isinstance(terms, (list, tuple, set, frozenset)):
+        terms = list(terms)
+    if _DIGIT.search(text) is None and _HINTS.isdisjoint(terms):
+        return _terms_of(terms)
+    return _rewritten_terms(text, terms)
+
+
+# token → its term: the stem in American spelling, cut to `PREFIX` characters ("defence" and
+# "defense" are "defens", "colour" and "color" "color"), a number whole (1500000 is not
+# 150000). News repeats its words; emptied when it outgrows its bound.
+_TERMS: dict[str, str] = {}
+_TERMS_MAX = 1 << 16
+
+
+def _terms_of(found: Iterable[str]) -> frozenset[str]:
+    terms = list(map(_TERMS.get, found))
+    if None in terms:
+        terms = [_term(t) for t in found]
+    return frozenset(terms)
+
+
+def _term(token: str) -> str:
+    term = _TERMS.get(token)
+    if term is None:
+        if len(_TERMS) > _TERMS_MAX:
+            _TERMS.clear()
+        term = _TERMS[token] = token if token.isdigit() else american(token)[:PREFIX]
+    return term
+
+
+# --- one fact, one spelling: figures with their units, country names ------------------------
+
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        """zero one two three four five six seven eight nine ten eleven twelve thirteen
+        fourteen fifteen sixteen seventeen eighteen nineteen""".split()
+    )
+}
+_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety"
+                                          .split(), start=2)}  # fmt: skip
+_DIGIT = re.compile(r"\d")
+# Tokens of a text that may need rewriting besides one with a digit: a number word, a
+# multiple, a scale, a country's long name ("united", "britain", "usa").
+_HINTS = frozenset(
+    [*_NUMBER_WORDS, *_TENS, "dozen", "decade", "half", "thousand", "million", "billion",
+     "trillion", "unit", "kingdom", "britain", "usa"]
+)  # fmt: skip
+# "one" and "two" are function words ("one of them", "the two"): as figures only before a
+# multiple ("one decade", "two dozen"). Others are figures anywhere ("three killed").
+_SMALL = (
+    r"(?:zero|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+_TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_SPELT = re.compile(rf"\b(?:{_TENS_WORD}(?:[\s-]+(?:one|two|{_SMALL}))?|{_SMALL})\b", re.I)
+_COUNTRIES = (
+    (re.compile(r"\b(?:the\s+)?(?:United States(?: of America)?|U\.S\.A\.|U\.S\.(?!\w)|USA)"
+                r"(?![\w.])"), "the US"),
+    (re.compile(r"\b(?:the\s+)?(?:United Kingdom|U\.K\.(?!\w)|Great Britain|Britain)"
+                r"(?![\w.])"), "the UK"),
+)  # fmt: skip
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]*\d)")
+_SCALED = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?) (thousand|million|billion|trillion)\b", re.I)
+_SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_HALF = re.compile(r"\bhalf an? (thousand|million|billion|trillion)\b", re.I)
+_DOZEN = re.compile(r"\b(?:(?:a|one)|(\d+|two))[\s-]+dozen\b", re.I)
+_DECADES = re.compile(r"\b(\d+|one|two)[\s-]+decades?\b", re.I)
+_DECADE = re.compile(
+    r"\b(?:(?:a|one)\s+decade|(the|past|last|next|this|that|coming|previous|full|whole)\s+"
+    r"decade|decade(?=[\s-]+(?:long|old)\b))\b",
+    re.IGNORECASE,
+)
+# A hedge before a figure ("nearly 30", "more than 100"): the figure is near the one said.
+_HEDGES = (
+    "nearly ", "almost ", "about ", "around ", "roughly ", "approximately ", "some ",
+    "close to ", "more than ", "over ", "less than ", "under ", "fewer than ", "at least ",
+    "up to ", "estimated ",
+)  # fmt: skip
+_SHORT_SCALE = re.compile(r"\d(?:k|m|mn|bn|tn)\b")
+_NUMBER_START = re.compile(r"(?<![\w.,])\d")
+
+
+def _hedged(text: str) -> str:
+    """`text` with its hedges before a figure written "~" ("nearly 30 years" → "~30 years")."""
+    parts: list[str] = []
+    last = 0
+    for match in _NUMBER_START.finditer(text):
+        start = match.start()
+        before = text[max(last, start - 16) : start].lower()
+        if not before.endswith(_HEDGES):
+            continue
+        for hedge in _HEDGES:
+            if before.endswith(hedge):
+                cut = start - len(hedge)
+                if cut == 0 or not text[cut - 1].isalnum():
+                    parts.append(text[last:cut])
+                    parts.append("~")
+                    last = start
+                break
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+_FIGURE = re.compile(r"(?<![\w.,])(~?)(\d+)(?![\w.,]*\d)(?:[\s-]+([^\W\d_]+))?")
+
+
+def _spelt(match: re.Match[str]) -> str:
+    parts = re.split(r"[\s-]+", match.group(0).lower())
+    return str(sum(_TENS.get(p, _NUMBER_WORDS.get(p, 0)) for p in parts))
+
+
+def _count(word: str | None) -> int:
+    if word is None:
+        return 1
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+
+
+def _normalised(text: str) -> str:
+    """`text` with a country's usual names one ("the US", "the UK") and its figures as digits
+    (with "~" before a hedged one): number words, multiples ("a dozen", "three decades" →
+    "30 years"), scales ("1.5 million" → "1500000") and digit groups ("3,000" → "3000")."""
+    if "United" in text or "U.S" in text or "USA" in text or "U.K" in text or "Britain" in text:
+        for pattern, name in _COUNTRIES:
+            text = pattern.sub(name, text)
+    low = text.lower()
+    if "illion" in low or "housand" in low or _SHORT_SCALE.search(low):
+        text = canonical_forms(text)  # ("$1m", "one million", "$12k" → "1 million", "12000")
+        low = text.lower()
+    if not _HINTS.isdisjoint(low.replace("-", " ").split()):
+        text = _SPELT.sub(_spelt, text)
+    if "half" in low:
+        text = _HALF.sub(lambda m: str(_SCALE[m.group(1).lower()] // 2), text)
+    if "," in text:
+        text = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
+    if "illion" in low or "thousand" in low:
+        text = _SCALED.sub(_scaled, text)
+    if "dozen" in low:
+        text = _DOZEN.sub(lambda m: str(12 * _count(m.group(1))), text)
+    if "decade" in low:
+        text = _DECADES.sub(lambda m: f"{10 * _count(m.group(1))} years", text)
+        text = _DECADE.sub(lambda m: f"{m.group(1)} 10 years" if m.group(1) else "10 years", text)
+    return _hedged(text) if _DIGIT.search(text) else text
+
+
+# text → its `fact_terms`, for texts that `_normalised` reads (a story summarised again reads
+# its sentences again); emptied when it outgrows its bound (1,024 entries, ~1.5 MB).
+_REWRITTEN: dict[str, frozenset[str]] = {}
+_REWRITTEN_MAX = 1024
+
+
+def _rewritten_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str]:
+    """`fact_terms` of a text with a figure, a number word or a country's long name; `found`
+    its tokens, when known."""
+    terms = _REWRITTEN.get(text)
+    if terms is None:
+        normalised = _normalised(text)
+        if found is None or normalised != text:
+            found = tokens(normalised)
+        terms = _terms_of(found)
+        if _DIGIT.search(normalised):
+            terms |= _figures(normalised)
+        if len(_REWRITTEN) >= _REWRITTEN_MAX:
+            _REWRITTEN.clear()
+        _REWRITTEN[text] = terms
+    return terms
+
+
+def _scaled(match: re.Match[str]) -> str:
+    return str(round(float(match.group(1)) * _SCALE[match.group(2).lower()]))
+
+
+def _figures(text: str) -> frozenset[str]:
+    """A normalised text's figures as terms beside its digits: "=29:year" for "29 years",
+    "~30:year" for "~30 years" (hedged); a figure without a unit word is left out."""
+    found: set[str] = set()
+    for hedge, digits, word in _FIGURE.findall(text):
+        if not word:
+            continue
+        unit = word.lower()
+        if unit in STOPWORDS:
+            continue
+        found.add(f"{hedge or '='}{digits}:{_term(stem(unit))}")
+    return frozenset(found)
+
+
+_YEARS = range(1800, 2200)  # a figure this size is as likely a year: never near another
+
+
+def _near(figure: str, said: Iterable[str]) -> bool:
+    """Whether a figure ("~30:year") is said by one of `said`: the same unit, a figure within
+    a tenth of it (or 1), one of the two hedged."""
+    value, unit = figure[1:].split(":", 1)
+    a = int(value)
+    for other in said:
+        if other[0] not in "=~" or (figure[0] == "=" and other[0] == "="):
+            continue
+        b_value, b_unit = other[1:].split(":", 1)
+        if b_unit != unit:
+            continue
+        b = int(b_value)
+        if a in _YEARS or b in _YEARS:
+            continue
+        if abs(a - b) <= max(1, max(a, b) // 10):
+            return True
+    return False
 
 
 # A figure in Chinese or Japanese text, not of a date or time ("6.1级", "8万", not "2日"). Its
@@ -73,9 +295,16 @@ def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:
 
 def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, float]) -> float:
     """Weighted share of `terms` already in `covered`; 0.0 for a text without terms or with a
-    number not yet covered."""
+    number not yet covered (unless a figure close to it, hedged, was said: `_near`)."""
     if any(t.isdigit() and t not in covered for t in terms):
-        return 0.0
+        figures = [t for t in terms if t[0] in "=~"]
+        unsaid = {t for t in terms if t.isdigit() and t not in covered}
+        near = {f[1:].split(":", 1)[0] for f in figures if f not in covered and _near(f, covered)}
+        if unsaid - near:
+            return 0.0
+        covered = covered | near
+    if any(t[0] in "=~" for t in terms):
+        terms = frozenset(t for t in terms if t[0] not in "=~")
     # (lists, not generators: the same sums in the same order, made faster)
     total = sum([weights.get(t, 1.0) for t in terms])
     if not total:

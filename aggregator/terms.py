@@ -143,6 +143,9 @@ def _american(word: str) -> str:
     return word
 
 
+american = _american  # (summaries' `novelty` folds spellings with the same rule)
+
+
 def _grouping_stem(word: str) -> str:
     """A grouping term: the light stemmer's stem of the word without accents, in American
     spelling, with the e its -ed and -ing forms lost put back (`fold_marks`, `_american`,
@@ -166,6 +169,7 @@ canonical_forms = functools.lru_cache(maxsize=16)(_canonical_forms)
 
 __all__ = [
     "MULTI_TOPIC",
+    "american",
     "capitalised_terms",
     "capitalised_words",
     "fold_marks",

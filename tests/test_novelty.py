@@ -50,3 +50,72 @@ def test_terms_many_sources_use_weigh_more() -> None:
     terms = fact_terms("Dam broke near Kessel.")
     said = set(fact_terms("The dam broke"))
     assert coverage(terms, said, {"dam": 4.0, "broke": 4.0}) > coverage(terms, said, {})
+
+
+def _said(text: str, *before: str) -> float:
+    said: set[str] = set()
+    for other in before:
+        said.update(fact_terms(other))
+    return coverage(fact_terms(text), said, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # a decade is ten years
+        (
+            "Norland plans to double its drone fleet in the next 10 years.",
+            "Norland plans to double its drone fleet in the next decade",
+        ),
+        # a hedged figure near one said, in words or digits, of the same unit
+        ("Vell's first recession in nearly 30 years.", "Vell enters first recession in 29 years"),
+        (
+            "Vell's first recession in nearly three decades.",
+            "Vell enters first recession in 29 years",
+        ),
+        ("Vell's first recession in 29 years.", "Vell: first recession in almost three decades"),
+        ("About 500,000 people fled Ostra.", "Half a million people fled Ostra"),
+        ("A dozen miners were rescued at Kemp.", "12 miners rescued at Kemp"),
+        ("Twenty-nine miners were rescued at Kemp.", "29 miners rescued at Kemp"),
+        ("Kemp ordered 3,000 tanks.", "Kemp orders 3000 tanks"),
+        # British and American spellings; a country's names
+        ("The defense ministry of Ostra resigned.", "Ostra's defence ministry resigns"),
+        ("The United States sends Ostra aid.", "US sends Ostra aid"),
+        ("The U.S. sends Ostra aid.", "United States sends Ostra aid"),
+    ],
+)
+def test_one_fact_in_other_words_is_said(text: str, said: str) -> None:
+    assert _said(text, said) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("The Kemp crash left 12 dead.", "Kemp crash leaves 10 dead"),
+        ("The Kemp crash left about 12 dead.", "Kemp crash leaves 10 dead"),
+        ("The Kemp bridge opened in 2020.", "Kemp bridge opened in 2019"),
+        ("The Kemp bridge opened around 2020.", "Kemp bridge opened in 2019"),
+        # near, but neither figure hedged: two counts
+        ("Kemp's first recession in 30 years.", "Kemp enters first recession in 29 years"),
+        # near and hedged, but another unit
+        ("Kemp's recession cost nearly 30 jobs.", "Kemp enters first recession in 29 years"),
+        # a figure in words that was not said
+        ("Kemp's first recession in three decades.", "Kemp enters first recession in 20 years"),
+    ],
+)
+def test_another_figure_is_new(text: str, said: str) -> None:
+    assert _said(text, said) == 0.0
+
+
+def test_figures_are_one_form() -> None:
+    assert fact_terms("in the next decade") == fact_terms("in the next 10 years")
+    assert "30" in fact_terms("for three decades")
+    assert "1500000" in fact_terms("$1.5 million")  # (whole, not cut to a prefix)
+    # "one" and "two" are figures only before a multiple
+    assert not any(t.isdigit() for t in fact_terms("One of the two ministers resigned"))
+    assert "24" in fact_terms("two dozen ministers")
+
+
+def test_figures_from_given_tokens_are_the_texts() -> None:
+    text = "The U.S. defence budget rose by nearly three decades' worth, some 3,000 jobs."
+    assert fact_terms_of(text, tokens(text)) == fact_terms(text)
