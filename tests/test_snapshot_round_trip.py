@@ -1,25 +1,18 @@
-"""The grouping snapshot's layout (FORMAT 2): terms and the stories' logs go first as tables,
-and the window's pickle refers to them by number. A window loads back equal, in the same
-order and with the same sharing, whatever it holds; the write's memo holds no term, tuple
-of terms, log entry or time; a file of another layout is rebuilt from the store."""
+"""The grouping snapshot round trip: a window loads back equal, in the same order and with
+the same sharing, whatever it holds and however big it is, and groups on as the window that
+kept running would."""
 
 from __future__ import annotations
 
-import json
-import logging
-import pickle
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from aggregator import grouping_snapshot
 from aggregator.active_story import ActiveStory, ProfileMember
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
-from aggregator.grouping_snapshot import FORMAT, Stamp, _Numbered, _Tables, load, save, stamp_for
+from aggregator.grouping_snapshot import load, save, stamp_for
 from aggregator.models import Item
 from aggregator.profile_index import Crowd
 
@@ -170,60 +163,15 @@ def test_what_the_tables_do_not_hold_is_written_as_it_is(tmp_path: Path) -> None
     assert held is loaded._stories[story.id].log[0][1] and gone == {"gone", "tërm"}
 
 
-def _memo(window: Clusterer) -> list[Any]:
-    class Discard:
-        def write(self, data: Any) -> int:
-            return memoryview(data).nbytes
-
-    tables = _Tables(window)
-    tables.write(Discard())  # type: ignore[arg-type]
-    pickler = pickle.Pickler(Discard(), protocol=5)
-    pickler.dispatch_table = _Numbered(tables)
-    pickler.dump(window)
-    return [o for _, o in pickler.memo.copy().values()]
-
-
-def test_the_window_pickle_holds_no_term_log_entry_or_time() -> None:
-    window = _grouped([_report(n) for n in range(40)])
-    memo = _memo(window)
-    terms = set(window._counts.df)
-    assert not [o for o in memo if type(o) is str and o in terms]
-    assert not [o for o in memo if type(o) is tuple and o and type(o[0]) is str and o[0] in terms]
-    assert not [o for o in memo if type(o) is tuple and len(o) == 4 and type(o[1]) is tuple]
-    assert not [o for o in memo if type(o) is datetime]
-    records = [o for o in memo if type(o) in (ActiveStory, ProfileMember)]
-    assert len(records) == len(window._stories) + len(window._index._filed)
-
-
-def test_a_snapshot_of_another_layout_is_not_used(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    window = _grouped([_report(n) for n in range(6)])
-    stamp = stamp_for("store", 1, window.settings)
-    path = tmp_path / "db.grouping"
-    save(path, window, stamp)
-    raw = path.read_bytes()
-    header = json.loads(raw[: grouping_snapshot._HEADER_MAX].decode())
-    old = json.dumps({**header, "format": FORMAT - 1}).encode()
-    path.write_bytes(
-        old.ljust(grouping_snapshot._HEADER_MAX - 1) + b"\n" + raw[grouping_snapshot._HEADER_MAX :]
-    )
-    with caplog.at_level(logging.INFO, logger="aggregator"):
-        assert load(path, stamp) is None
-    assert "another file format" in caplog.text and not path.exists()
-    assert Stamp("store", 1, stamp.settings, stamp.code).format == FORMAT == 2
-
-
-def test_a_broken_table_is_a_stale_snapshot_not_a_crash(tmp_path: Path) -> None:
-    window = _grouped([_report(n) for n in range(6)])
-    stamp = stamp_for("store", 1, window.settings)
-    path = tmp_path / "db.grouping"
-    save(path, window, stamp)
-    raw = bytearray(path.read_bytes())
-    raw[grouping_snapshot._HEADER_MAX + 40] ^= 0xFF  # (in the tables' pickle)
-    path.write_bytes(bytes(raw))
-    assert load(path, stamp) is None
-    assert grouping_snapshot._LOADING.entries == [] and grouping_snapshot._LOADING.terms == []
-    save(path, window, stamp)
-    assert load(path, stamp) is not None
-    assert grouping_snapshot._LOADING.logs == []  # (nothing of a load is kept after it)
+def test_a_window_of_thousands_of_items_loads_back_equal(tmp_path: Path) -> None:
+    """Big enough that a layout writing its parts in pieces would write several (each piece's
+    references back to what it wrote before must resolve within it): a pass's items share
+    one time, some at another offset than UTC, as polled items do."""
+    local = timezone(timedelta(hours=-4))
+    passes = [T0 + timedelta(minutes=10 * k) for k in range(100)]
+    passes = [t.astimezone(local) if k % 3 == 0 else t for k, t in enumerate(passes)]
+    items = [_report(n, f"outlet{n % 7}.example", passes[n // 50]) for n in range(5000)]
+    window = _grouped(items)
+    assert sum(len(s.log) for s in window._stories.values()) > 4096
+    loaded = _round_trip(window, tmp_path)
+    assert _shape(loaded) == _shape(window)
