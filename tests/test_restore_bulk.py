@@ -11,6 +11,7 @@ from typing import Any
 
 from test_cluster import T0
 from test_cluster_state import _invented_stream
+from window_shape import index_entry
 
 from aggregator import story_window
 from aggregator.active_story import ActiveStory, ProfileMember
@@ -22,15 +23,6 @@ from aggregator.story_window import _seen_time
 
 def _state(clusterer: Clusterer) -> list[Any]:
     """Everything a restore builds, in the order it is kept (members by id)."""
-
-    def ids(posting: object) -> object:
-        if type(posting) is Crowd:
-            return ("crowd", posting.n)
-        if type(posting) is set:
-            return ("set", sorted(m.id for m in posting))
-        if type(posting) in (tuple, list):
-            return (type(posting).__name__, [m.id for m in posting])  # type: ignore[attr-defined]
-        return posting.id  # type: ignore[attr-defined]
 
     out: list[Any] = []
     for story in clusterer._stories.values():
@@ -50,7 +42,7 @@ def _state(clusterer: Clusterer) -> list[Any]:
     out.append([(o, sorted(c.counts().items()) if c is not None else None) for o, c in outlets])
     assert not counts._later and set(counts.outlet_df) <= set(counts.outlet_n)
     out.append((counts.n_items, counts.n_stories))
-    out.append([(term, ids(p)) for term, p in clusterer._index.items()])
+    out.append([(term, index_entry(p)) for term, p in clusterer._index.items()])
     out.append([m.id for m in clusterer._index._filed])
     repeats = clusterer._repeats
     out.append(

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from window_shape import index_entry
+
 from aggregator.active_story import ActiveStory, ProfileMember
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
 from aggregator.grouping_snapshot import load, save, stamp_for
 from aggregator.models import Item
-from aggregator.profile_index import Crowd
 
 T0 = datetime(2025, 3, 4, 6, 0, tzinfo=UTC)
 EVENTS = ("Harbour Bridge", "Lake Ferry", "Mill Road", "Zürich Café", "東京 Tower")
@@ -54,22 +55,12 @@ def _story(s: ActiveStory) -> Any:
     )  # fmt: skip
 
 
-def _entry(e: Any) -> Any:
-    if type(e) is Crowd:
-        return ("crowd", e.n)
-    if type(e) is set:
-        return ("set", sorted(m.id for m in e))
-    if type(e) in (tuple, list):
-        return (type(e).__name__, [m.id for m in e])
-    return ("alone", e.id)
-
-
 def _shape(w: Clusterer) -> dict[str, Any]:
     """The window as plain data (records by id), in its own orders."""
     c, r = w._counts, w._repeats
     return {
         "stories": [(k, _story(s)) for k, s in w._stories.items()],
-        "index": [(t, _entry(e)) for t, e in w._index.items()],
+        "index": [(t, index_entry(e)) for t, e in w._index.items()],
         "filed": (w._index._crowded, w._index._listed, [m.id for m in w._index._filed]),
         "counts": [list(getattr(c, n).items()) for n in ("df", "sdf", "names", "uncased")],
         "outlet_n": list(c.outlet_n.items()),
