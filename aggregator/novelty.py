@@ -220,6 +220,14 @@ def _rewritten_terms(text: str, found: Iterable[str] | None = None) -> frozenset
     return terms
 
 
+def clear_memo() -> None:
+    """Forget the memoised terms and rewritten texts (`heap.forget_memos` calls it, as it
+    empties the package's other memos: a summary worker after each task, a pass before its
+    last big allocation)."""
+    _TERMS.clear()
+    _REWRITTEN.clear()
+
+
 def _scaled(match: re.Match[str]) -> str:
     return str(round(float(match.group(1)) * _SCALE[match.group(2).lower()]))
 
