@@ -17,6 +17,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.boilerplate import headline_of_its_own
@@ -275,6 +276,34 @@ def item_outlet(
     return site_key or outlet_key(fallback)
 
 
+# --- duplicates: what is read of a stored item ---
+
+
+class Stored(Protocol):
+    """What the duplicate check reads of a stored item: an `Item`, or a lighter record whose
+    title and text are fetched when first asked (`store_grouping.Candidate`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def canonical_url(self) -> str | None: ...
+    @property
+    def guid(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def duplicate_of(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=Stored)
+
+
 # --- fingerprints ---------------------------------------------------------------------------
 
 
@@ -317,11 +346,19 @@ def _canonical_of(canonical: str | None, url: str | None) -> str | None:
     return _article_url(canonical or canonical_url(url))
 
 
-def _canonical(item: Item) -> str | None:
+def _canonical(item: Stored) -> str | None:
     return _canonical_of(item.canonical_url, item.url)
 
 
-def _guid_key(item: Item) -> str | None:
+def _same_url(url: str, other: Stored) -> bool:
+    """`url == _canonical(other)`, for an item's canonical `url`: a stored canonical URL is its
+    own article URL or none (`_article_url` keeps it or drops it), so it is compared as it is;
+    only a missing one is worked out from the link."""
+    stored = other.canonical_url
+    return stored == url if stored else url == _canonical(other)
+
+
+def _guid_key(item: Stored) -> str | None:
     return _guid_key_of(item.guid)
 
 
@@ -335,26 +372,52 @@ def _guid_key_of(raw: str) -> str | None:
     return guid.lower()
 
 
-def _hash(item: Item) -> str:
+def _hash(item: Stored) -> str:
     return item.content_hash or content_hash(item.title, item.text)
 
 
-_Keys = tuple[str | None, str | None, str]  # an item's canonical URL, guid key, content hash
+# An item's canonical URL, guid key, content hash, and what another guid holds to share its key
+_Keys = tuple[str | None, str | None, str, str]
 
 
 def _strong_keys(item: Item) -> _Keys:
     """What `_strong_reason` compares of an item (worked out once per item, not per
     candidate)."""
-    return _canonical(item), _guid_key(item), _hash(item)
+    guid = _guid_key(item)
+    return _canonical(item), guid, _hash(item), _guid_tail(guid)
 
 
-def _strong_reason(item: Item, other: Item, keys: _Keys | None = None) -> str | None:
+def _guid_tail(key: str | None) -> str:
+    """The last segment of a link's guid key's path ("" for a key that is no link, or ends in
+    "/"): any guid whose key is that link holds it as written (see `_same_guid`)."""
+    if key is None or not key.startswith("https://"):
+        return ""
+    return key.partition("?")[0].rpartition("/")[2]
+
+
+def _same_guid(key: str, tail: str, other: Stored) -> bool:
+    """`key == _guid_key(other)`, for an item's guid key and its `_guid_tail`, worked out
+    only where it can hold. A key that is no link is a guid folded to lower case (a link's
+    key is an https URL, which folds from no other kind of guid), so the other guid folds to
+    it. A link's key is `canonical_url` of the guid, whose path keeps each segment as written
+    (it folds runs of slashes, drops trailing ones and an AMP suffix), so the other guid
+    holds its last segment, unless `urlsplit` dropped characters of it (tabs, line breaks:
+    a guid that is not all printable is worked out)."""
+    raw = other.guid
+    if not key.startswith("https://"):
+        return raw.strip().lower() == key and _guid_key(other) == key
+    if tail and tail not in raw and raw.isprintable():
+        return False
+    return key == _guid_key(other)
+
+
+def _strong_reason(item: Item, other: Stored, keys: _Keys | None = None) -> str | None:
     """The stored key by which `other` is the same article as `item` ("url", "guid" or
     "content"), or None; `keys`: `item`'s `_strong_keys`, when worked out already."""
-    url, guid, digest = keys if keys is not None else _strong_keys(item)
-    if url is not None and url == _canonical(other):
+    url, guid, digest, tail = keys if keys is not None else _strong_keys(item)
+    if url is not None and _same_url(url, other):
         return "url"
-    if guid is not None and guid == _guid_key(other):
+    if guid is not None and _same_guid(guid, tail, other):
         return "guid"
     # (the hashes first: they are stored, while counting words tokenises the text)
     if (
@@ -382,7 +445,7 @@ _own_memo: OrderedDict[tuple[str, bytes], bool] = OrderedDict()  # (title, text 
 _own_lock = threading.Lock()  # grouping may run on more than one thread
 
 
-def _own_headline(item: Item) -> bool:
+def _own_headline(item: Stored) -> bool:
     """Whether an item's title is a headline of its own, not just the first words of a longer
     text (`aggregator.boilerplate.headline_of_its_own`). Memoised by title and a digest of the
     text (the texts themselves are not kept)."""
@@ -400,7 +463,7 @@ def _own_headline(item: Item) -> bool:
     return found
 
 
-def _titles_agree(item: Item, other: Item) -> bool:
+def _titles_agree(item: Stored, other: Stored) -> bool:
     """Whether two headlines share a content word, or only one item has a headline of its own.
     Near-identical text under unrelated headlines is a channel's template ("Watch the full
     episode of …"), not a copy of one article; under no headline of their own, nothing says it
@@ -440,16 +503,18 @@ def is_duplicate(item: Item, other: Item, *, near_threshold: float | None = NEAR
 
 def find_duplicate(
     item: Item,
-    candidates: Iterable[Item],
+    candidates: Iterable[S],
     *,
     hashes: Mapping[str, array[int]] | None = None,
-) -> Item | None:
+) -> S | None:
     """The candidate `item` duplicates, or None. The item itself (same id) is skipped.
 
     Strong evidence (URL, guid, content hash) beats near-identical text; among equals an original
     (`duplicate_of` unset) beats a duplicate, then candidate order. When a duplicate is returned
     the caller should point at its `duplicate_of`. `hashes`: the shingle hashes of candidates'
-    texts (`near_text.sorted_hashes`) by id, where kept: those texts are not hashed again.
+    texts (`near_text.sorted_hashes`) by id, where kept: those texts are not hashed again (nor
+    read: a candidate's text is asked for only when none are kept, its title only once its text
+    is near-identical).
     """
     pool = [c for c in candidates if c.id != item.id]
     keys = _strong_keys(item) if pool else None
@@ -458,12 +523,13 @@ def find_duplicate(
         mine = near_shingles(item.text)
         if mine:
             kept = hashes or {}
-            strong = [
-                c
-                for c in pool
-                if near(mine, c.text, NEAR_THRESHOLD, kept.get(c.id)) and _titles_agree(item, c)
-            ]
+            strong = [c for c in pool if _near(mine, c, kept.get(c.id)) and _titles_agree(item, c)]
     for candidate in strong:
         if candidate.duplicate_of is None:
             return candidate
     return strong[0] if strong else None
+
+
+def _near(mine: frozenset[int], candidate: Stored, kept: array[int] | None) -> bool:
+    """`near` for a candidate whose shingle hashes may be `kept` (then its text is not read)."""
+    return near(mine, candidate.text if kept is None else "", NEAR_THRESHOLD, kept)

@@ -3,7 +3,7 @@ the clusterer needs, and putting items into (and merging) stories."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,68 @@ from .store_db import StoreBase, chunks
 from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
 
 if TYPE_CHECKING:
+    import sqlite3
     from array import array
+
+
+# What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
+_CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of"
+_KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
+
+
+class Candidate:
+    """A stored item as `dedupe.find_duplicate` reads it: the keys it compares first (links,
+    guid, content hash) and what grouping takes of an original (story, `duplicate_of`). Its
+    title and text are read from the store when first asked (the near check reads a text
+    only when no hashes are kept, the title check only once the near check passed): most
+    candidates are rejected on their keys and hashes alone."""
+
+    __slots__ = (
+        "_read",
+        "_texts",
+        "canonical_url",
+        "content_hash",
+        "duplicate_of",
+        "guid",
+        "id",
+        "story_id",
+        "url",
+    )
+
+    def __init__(
+        self,
+        item_id: str,
+        canonical_url: str | None,
+        url: str | None,
+        guid: str | None,
+        content_hash: str | None,
+        story_id: str | None,
+        duplicate_of: str | None,
+        read: Callable[..., sqlite3.Cursor],
+    ) -> None:
+        self.id = item_id
+        self.canonical_url = canonical_url
+        self.url = url
+        self.guid = guid or ""
+        self.content_hash = content_hash or ""
+        self.story_id = story_id
+        self.duplicate_of = duplicate_of
+        self._read = read
+        self._texts: tuple[str, str] | None = None
+
+    def _title_and_text(self) -> tuple[str, str]:
+        if self._texts is None:
+            row = self._read("SELECT title, text FROM items WHERE id = ?", [self.id]).fetchone()
+            self._texts = (row[0] or "", row[1] or "") if row else ("", "")
+        return self._texts
+
+    @property
+    def title(self) -> str:
+        return self._title_and_text()[0]
+
+    @property
+    def text(self) -> str:
+        return self._title_and_text()[1]
 
 
 class GroupingStore(StoreBase):
@@ -71,15 +132,18 @@ class GroupingStore(StoreBase):
     def duplicate_candidates(self, item: Item) -> list[Item]:
         """Stored items that might be the same article: the same URL, text hash or guid, or a
         near-identical text (a wire copy, found through `dedupe.near_keys`)."""
-        return self.duplicate_candidates_hashed(item)[0]
+        return self.items_by_id([c.id for c in self.duplicate_candidates_hashed(item)[0]])
 
-    def duplicate_candidates_hashed(self, item: Item) -> tuple[list[Item], dict[str, array[int]]]:
-        """`duplicate_candidates`, with the kept shingle hashes of those that have them (the
-        originals grouped since they were kept: `near_text.pack_hashes`), by id."""
+    def duplicate_candidates_hashed(
+        self, item: Item
+    ) -> tuple[list[Candidate], dict[str, array[int]]]:
+        """`duplicate_candidates` as the duplicate check reads them (`Candidate`: their keys
+        read with them, title and text only when asked), with the kept shingle hashes of
+        those that have them (the originals grouped since they were kept:
+        `near_text.pack_hashes`), by id."""
         read = self.conn.execute  # (plain tuples: this runs for every item grouped)
         rows = read(
-            f"SELECT {ITEM_SELECT}, (SELECT hashes FROM near_hashes WHERE item_id = items.id) "
-            "FROM items WHERE id != ? AND story_id IS NOT NULL AND "
+            f"SELECT {_CANDIDATE}, {_KEPT} FROM items WHERE id != ? AND story_id IS NOT NULL AND "
             "(canonical_url = ? OR content_hash = ? OR guid = ?) "
             "ORDER BY first_seen, guid, feed_url, id LIMIT 20",
             [item.id, item.canonical_url, item.content_hash, item.guid],
@@ -90,12 +154,12 @@ class GroupingStore(StoreBase):
         keys = near_keys(item.text)
         if keys:
             marks = ",".join("?" * len(keys))
-            # (the first 20 are picked by their order's columns alone, and only they are read
-            # whole: a key's matches run to hundreds, and sorting them with their texts and
-            # hashes cost most of the statement)
+            # (the first 20 are picked by their order's columns alone, and only they are read:
+            # a key's matches run to hundreds, and sorting them with more columns cost most of
+            # the statement)
             rows += read(
-                f"SELECT {ITEM_SELECT}, (SELECT hashes FROM near_hashes WHERE item_id = items.id) "
-                "FROM items WHERE id IN (SELECT id FROM items WHERE story_id IS NOT NULL AND id IN "
+                f"SELECT {_CANDIDATE}, {_KEPT} FROM items WHERE id IN (SELECT id FROM items "
+                "WHERE story_id IS NOT NULL AND id IN "
                 f"(SELECT item_id FROM near_keys WHERE key IN ({marks}) AND item_id != ?) "
                 "ORDER BY first_seen, guid, feed_url, id LIMIT 20) "
                 "ORDER BY first_seen, guid, feed_url, id",
@@ -103,7 +167,7 @@ class GroupingStore(StoreBase):
             ).fetchall()
         unique = {r[0]: r for r in rows}
         kept = {i: unpack_hashes(r[-1]) for i, r in unique.items() if r[-1] is not None}
-        return [item_from_values(r[:-1]) for r in unique.values()], kept
+        return [Candidate(*r[:-1], read) for r in unique.values()], kept
 
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping

@@ -275,6 +275,50 @@ def test_find_duplicate_prefers_strong_evidence_and_originals() -> None:
     assert find_duplicate(item, []) is None
 
 
+def test_a_candidates_links_and_guid_are_compared_as_their_keys_worked_out_would_be() -> None:
+    """The duplicate check compares a candidate's stored canonical URL as it is, and works
+    its guid's key out only where that key can equal the item's: over links (cases, AMP
+    suffixes, doubled and trailing slashes, queries, a tab, home pages), urns and plain
+    guids, each pair is decided as comparing the worked-out keys decides it."""
+    links = [
+        "https://example.com/news/story-1",
+        "http://www.example.com/news/story-1/",
+        "https://EXAMPLE.com/news//story-1/amp",
+        "https://example.com/news/story-1.amp?utm_source=x",
+        "https://example.com/news/story-1?id=2",
+        "https://example.com/news/sto\try-1",
+        "https://example.com/news/story-10",
+        "https://example.com/other/story-1",
+        "https://example.com/",
+        "https://example.com/?p=7",
+        " https://example.com/news/Story-1 ",
+    ]
+    others = [
+        "urn:uuid:1234",
+        "URN:uuid:1234",
+        " urn:uuid:1234",
+        "tag:a.example,2024:1",
+        "plain-1",
+        "",
+    ]
+    guids = [*links, *others]
+    urls: list[str | None] = [*links, None, ""]
+    for mine in guids:
+        item = _item("new", guid=mine, url=mine or None)
+        keys = dedupe._strong_keys(item)
+        url, guid, _, tail = keys
+        for theirs in guids:
+            for canonical in urls:
+                other = _item("old", guid=theirs, url=theirs or None, canonical_url=canonical)
+                worked_out = dedupe._guid_key(other)
+                assert (guid is not None and dedupe._same_guid(guid, tail, other)) == (
+                    guid is not None and guid == worked_out
+                ), (mine, theirs)
+                assert (url is not None and dedupe._same_url(url, other)) == (
+                    url is not None and url == dedupe._canonical(other)
+                ), (mine, theirs, canonical)
+
+
 def test_find_duplicate_skips_the_item_itself() -> None:
     item = _item("same", url="https://example.com/s")
     assert find_duplicate(item, [item]) is None

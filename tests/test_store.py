@@ -480,9 +480,41 @@ def test_near_candidates_are_the_first_twenty_in_order_with_their_hashes(tmp_pat
             f"SELECT {ITEM_SELECT} FROM items WHERE story_id IS NOT NULL AND id != 'copy' "
             "ORDER BY first_seen, guid, feed_url, id LIMIT 20"
         ).fetchall()
-        assert found == [item_from_values(r) for r in rows] and len(found) == 20
+        whole = [item_from_values(r) for r in rows]
+        assert [c.id for c in found] == [i.id for i in whole] and len(found) == 20
         assert [c.id for c in found] != sorted(c.id for c in found)  # (not in id order)
         assert hashes == {c.id: sorted_hashes(words) for c in found}
+        assert store.duplicate_candidates(copy) == whole
+    finally:
+        store.close()
+
+
+def test_duplicate_candidates_are_read_lean_and_their_texts_once_asked(tmp_path: Path) -> None:
+    """A duplicate candidate comes with what the check compares first (links, guid, content
+    hash) and what grouping takes of an original (story, `duplicate_of`), as stored; its
+    title and text are read from the store when first asked, once."""
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        store.sync_sources(SOURCES, NOW)
+        link = "https://a.example/story"
+        a = item("a", canonical_url=link, url=link + "?ref=x", title="A title", text="A text")
+        b = item("b", canonical_url=link, url=None, guid="urn:b")
+        store.insert_items([a, b])
+        store.assign(a, "s1", None, NOW)
+        store.assign(b, "s1", "a", NOW)
+        copy = item("c", "https://b.example/feed", canonical_url=link)
+        found, hashes = store.duplicate_candidates_hashed(copy)
+        whole = store.items_by_id(["a", "b"])
+        assert [c.id for c in found] == ["a", "b"] and hashes == {}
+        fields = ("canonical_url", "url", "guid", "content_hash", "story_id", "duplicate_of")
+        for candidate, stored in zip(found, whole, strict=True):
+            assert [getattr(candidate, f) for f in fields] == [getattr(stored, f) for f in fields]
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        assert (found[0].title, found[0].text) == ("A title", "A text")
+        assert (found[0].text, found[1].title) == ("A text", "Title b")
+        store.conn.set_trace_callback(None)
+        assert len(statements) == 2  # (one read for each candidate asked)
     finally:
         store.close()
 
@@ -555,7 +587,7 @@ def test_a_grouped_originals_shingle_hashes_are_kept_for_later_candidates(tmp_pa
         found, hashes = store.duplicate_candidates_hashed(copy)
         assert [c.id for c in found] == ["a"]  # (through its near keys)
         assert hashes == {"a": sorted_hashes(words)} and len(hashes["a"]) == 57
-        assert store.duplicate_candidates(copy) == found
+        assert store.duplicate_candidates(copy) == store.items_by_id(["a"])
         kept = store.conn.execute("SELECT item_id FROM near_hashes").fetchall()
         assert kept == [("a",)] and near_keys(words)
         report = prune(store, NOW + timedelta(days=40), NOW + timedelta(days=30), NOW, 0)
