@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 from .captions import is_caption
+from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
 from .sentences import split_sentences
@@ -28,6 +29,7 @@ from .tokens import tokens, word_count
 
 __all__ = [
     "balanced",
+    "body_sentence_facts",
     "body_sentence_words",
     "body_sentences",
     "clear_memo",
@@ -346,8 +348,12 @@ def _join_quotes(sentences: list[str]) -> list[str]:
 # summarised in the pass before (stories gain items), and a memo smaller than a pass's bodies
 # evicted each one before its story came round again. Bounded by entries and by bytes.
 # (distinct terms of the stand-alone sentence; the sentence fitted to length or None; the
-# fitted sentence's `word_count`, which the summariser needs again)
-_Candidate = tuple[tuple[str, ...], str | None, int]
+# fitted sentence's `word_count` and `novelty.figure_terms`, which the summariser needs again:
+# sorted, in one string (no term holds a space): a set's order would follow the process's
+# string hashes, and a worker's packed entries must equal the caller's; one string packs
+# cheaper than a tuple of them)
+_Facts = frozenset[str] | None
+_Candidate = tuple[tuple[str, ...], str | None, int, str | None]
 _Entry = tuple[tuple[_Candidate, ...], bool]
 _Key = tuple[bytes, int, int]
 MEMO_ITEMS = 32768
@@ -430,6 +436,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
     """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
         text = html_to_text(text)
+    kept = 0  # candidates whose figures were read
     for raw in _join_quotes(split_sentences(clean_text(text))):
         sentence = raw.strip(" -—–•*·")
         if (
@@ -457,9 +464,15 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             continue
         terms = tuple(dict.fromkeys(map(sys.intern, tokens(alone))))
         fitted = _fit_length(alone, words, max_words, min_words)
+        facts = None
+        if fitted is not None and kept < MAX_SENTENCES:  # (those the summariser may read)
+            kept += 1
+            found = figure_terms(fitted) if fitted is not alone else figure_terms(fitted, terms)
+            if found is not None:
+                facts = " ".join(sorted(found))
         if fitted is not None and fitted is not alone:
             words = word_count(fitted)
-        yield terms, fitted, words
+        yield terms, fitted, words, facts
 
 
 def _memo_candidates(text: str, max_words: int, min_words: int) -> _Entry:
@@ -506,13 +519,21 @@ def body_sentences(
     text, sentences without closing punctuation, sentences that restate a source title, and
     sentences that lean on context. Long sentences are cut at a clause boundary or dropped.
     """
-    return [sentence for sentence, _ in body_sentence_words(text, titles, max_words, min_words)]
+    return [s for s, _, _ in body_sentence_facts(text, titles, max_words, min_words)]
 
 
 def body_sentence_words(
     text: str, titles: list[str], max_words: int = 45, min_words: int = 6
 ) -> list[tuple[str, int]]:
     """`body_sentences`, each with its `word_count`."""
+    return [(s, n) for s, n, _ in body_sentence_facts(text, titles, max_words, min_words)]
+
+
+def body_sentence_facts(
+    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
+) -> list[tuple[str, int, _Facts]]:
+    """`body_sentences`, each with its `word_count` and its `novelty.figure_terms` (None for
+    a sentence whose fact terms are its tokens')."""
     title_terms = [set(tokens(t)) for t in titles if t]
     head, more = _memo_candidates(text, max_words, min_words)
     out = _pick(head, title_terms)
@@ -521,16 +542,18 @@ def body_sentence_words(
     return out
 
 
-def _pick(candidates: Iterable[_Candidate], title_terms: list[set[str]]) -> list[tuple[str, int]]:
+def _pick(
+    candidates: Iterable[_Candidate], title_terms: list[set[str]]
+) -> list[tuple[str, int, _Facts]]:
     # A sentence restates no title unless it restates all their terms together (each title's
     # share of its terms is at most theirs): one test for most sentences, not one a title.
     every = set().union(*title_terms)
-    out: list[tuple[str, int]] = []
-    for terms, fitted, words in candidates:
+    out: list[tuple[str, int, _Facts]] = []
+    for terms, fitted, words, facts in candidates:
         if _restates(terms, every) and any(_restates(terms, t) for t in title_terms):
             continue
         if fitted:
-            out.append((fitted, words))
+            out.append((fitted, words, None if facts is None else frozenset(facts.split(" "))))
         if len(out) >= MAX_SENTENCES:
             break
     return out

@@ -28,7 +28,14 @@ from .term_forms import canonical_forms
 from .terms import american
 from .tokens import STOPWORDS, stem, tokens, words
 
-__all__ = ["PREFIX", "coverage", "fact_terms", "fact_terms_of", "source_weights"]
+__all__ = [
+    "PREFIX",
+    "coverage",
+    "fact_terms",
+    "fact_terms_of",
+    "figure_terms",
+    "source_weights",
+]
 
 PREFIX = 6  # characters of a stem that identify a term for coverage
 
@@ -55,6 +62,24 @@ def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
     if _DIGIT.search(text) is None and _HINTS.isdisjoint(terms):
         return _terms_of(terms)
     return _rewritten_terms(text, terms)
+
+
+def figure_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str] | None:
+    """`fact_terms(text)` of a text that is not read word by word: one in Chinese or Japanese,
+    or one with a figure, a number word or a country's long name (`_normalised` reads it);
+    None for any other, whose fact terms are its tokens' terms (`fact_terms_of` finds them
+    cheaply). What a sentence's candidate keeps beside it (`bullets`), so that a story
+    summarised again does not read its figures again. `found`: the text's tokens, when known."""
+    if has_cjk(text):
+        return _cjk_fact_terms(text)
+    if _DIGIT.search(text) is None:
+        if found is None:
+            found = tokens(text)
+        elif not isinstance(found, (list, tuple, set, frozenset)):
+            found = list(found)
+        if _HINTS.isdisjoint(found):
+            return None
+    return _rewritten_terms(text, found)
 
 
 # token → its term: the stem in American spelling, cut to `PREFIX` characters ("defence" and

@@ -73,6 +73,7 @@ class Unit:
     words: int
     score: float = 0.0
     weight: float = 0.0  # its terms' IDF total: `containment`'s denominator (`vectorise`)
+    facts: frozenset[str] | None = None  # `novelty.figure_terms`, when the sentence has any
 
 
 # --- vectors --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from .bullets import body_sentence_words
+from .bullets import body_sentence_facts
 from .cjk_script import has_cjk
 from .dedupe import outlet_key as url_outlet
 from .headline import choose as choose_headline
@@ -204,12 +204,14 @@ class ExtractiveSummarizer:
                 units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
             if not factual[index]:
                 continue
-            body = body_sentence_words(
+            body = body_sentence_facts(
                 item.text, titles, settings.max_bullet_words, settings.min_bullet_words
             )
-            body_words += sum(n for _, n in body)
-            for pos, (sentence, n) in enumerate(body):
-                units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n))
+            body_words += sum(n for _, n, _ in body)
+            for pos, (sentence, n, facts) in enumerate(body):
+                units.append(
+                    Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts)
+                )
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))
@@ -298,7 +300,10 @@ class ExtractiveSummarizer:
             if best is not None and best.score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(best)
                 ranked.insert(0, best)
-        facts = {id(u): fact_terms_of(u.text, u.terms) for u in body}
+        # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
+        facts = {
+            id(u): u.facts if u.facts is not None else fact_terms_of(u.text, u.terms) for u in body
+        }
         per_source: dict[int, set[str]] = {}
         for u in body:
             per_source.setdefault(u.source, set()).update(facts[id(u)])

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from test_summarize import QUAKE
 
-from aggregator import bullets, sentence_scoring, story_job, summarize
+from aggregator import bullets, novelty, sentence_scoring, story_job, summarize
 from aggregator.bullets import MAX_SENTENCES, body_sentences, clear_memo
 from aggregator.config import Settings
 from aggregator.models import FeedState, Item, Summary
@@ -283,3 +283,46 @@ def test_citing_skips_sentences_sharing_no_term(seed: int) -> None:
             or sentence_scoring.cosine(unit.vector, o.vector) >= summarize._SAME_FACT_COSINE
         }
         assert summarizer._cite(unit, units, idf) == tuple(sorted(expected))
+
+
+def test_a_sentences_figures_are_read_once_with_its_candidate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A body's candidates keep the fact terms of each sentence that `novelty` rewrites (a
+    # figure, a number word), so a story summarised again does not rewrite it again; a plain
+    # sentence keeps none, and its fact terms are its tokens' terms.
+    text = (
+        "The council approved a budget of three million dollars on Monday. "
+        "Residents gathered outside the town hall to watch the vote. "
+        "The plan funds repairs for nearly 30 years of damaged roads."
+    )
+    clear_memo()
+    found = bullets.body_sentence_facts(text, [])
+    assert [s for s, _, _ in found] == body_sentences(text, [])
+    for sentence, _, facts in found:
+        if "Residents" in sentence:
+            assert facts is None
+        else:
+            assert facts == novelty.fact_terms(sentence)
+    assert "3000000" in found[0][2] and "~30:year" in found[2][2]
+    calls: list[str] = []
+    rewrite = novelty._normalised
+
+    def counted(sentence: str) -> str:
+        calls.append(sentence)
+        return rewrite(sentence)
+
+    monkeypatch.setattr(novelty, "_normalised", counted)
+    novelty.clear_memo()
+    story = [
+        Item(id="a", title="Council backs road budget", text=text, outlet="a.example"),
+        Item(id="b", title="Road repairs approved", text=text.replace("Monday", "Tuesday"),
+             outlet="b.example"),
+    ]  # fmt: skip
+    first = ExtractiveSummarizer().summarize(story)
+    assert calls  # (the second body's sentences were read here)
+    calls.clear()
+    novelty.clear_memo()
+    again = ExtractiveSummarizer().summarize(story)
+    assert again == first
+    assert calls == []  # every sentence's figures came with its memoised candidate

@@ -441,12 +441,17 @@ def test_title_check_against_all_titles_at_once_drops_what_each_title_drops() ->
     for _ in range(400):
         titles = [set(rng.sample(vocabulary, rng.randint(0, 9))) for _ in range(rng.randint(0, 5))]
         candidates = [
-            (tuple(rng.sample(vocabulary, rng.randint(0, 8))), rng.choice([None, f"s{n}."]), n)
+            (
+                tuple(rng.sample(vocabulary, rng.randint(0, 8))),
+                rng.choice([None, f"s{n}."]),
+                n,
+                rng.choice([None, f"f{n} =2:year"]),
+            )
             for n in range(rng.randint(0, 150))
         ]
         expected = [
-            (fitted, words)
-            for terms, fitted, words in candidates
+            (fitted, words, None if facts is None else frozenset(facts.split()))
+            for terms, fitted, words, facts in candidates
             if fitted and not any(bullets._restates(terms, t) for t in titles)
         ][: bullets.MAX_SENTENCES]
         assert bullets._pick(candidates, titles) == expected
