@@ -85,6 +85,14 @@ _CAPS_NAME = re.compile(
 # An analysis or column whose text opens with its byline: "…, Jane Doe writes." ends its first
 # sentence (a correspondent's analysis, as the BBC marks them).
 _WRITES_TEXT = re.compile(r"^[^.!?\n]{20,300},\s+(?:[A-Z][\w'’.-]*\s+){1,3}writes\.(?:\s|$)")
+# A column or analysis whose text opens with its label in capitals ("COMMENT: …", "ANALYSIS
+# The …"), as a feed marks its columns under a byline in mixed case ("Jane Doe: The plan …",
+# which reads like a report on Jane Doe); a word in capitals after it ("OPINION POLLS show")
+# is no label.
+_LABEL_TEXT = re.compile(
+    r"(?:COMMENT|OPINION|ANALYSIS|EDITORIAL|COLUMN|COMMENTARY|PERSPECTIVE|VIEWPOINT)"
+    r"(?:\s*[:|—–-]\s*|\s+)(?=[\"'“‘]|[A-Z][a-z’'])"
+)
 _KICKER_WORDS = frozenset(
     "BREAKING NEWS JUST IN EXCLUSIVE WORLD WATCH UPDATE UPDATED VIDEO PHOTOS PICTURES PICTURED "
     "REVEALED LIVE SPECIAL REPORT FACT CHECK FIRST LOOK DEVELOPING ALERT URGENT OFFICIAL "
@@ -332,8 +340,11 @@ def item_kind(item: Item) -> Kind:
 
 
 def _opinion_text(text: str) -> bool:
-    """`_WRITES_TEXT` on the text's start (its byline ends "writes.", which it needs)."""
+    """`_WRITES_TEXT` on the text's start (its byline ends "writes.", which it needs), or a
+    label in capitals opening it (`_LABEL_TEXT`)."""
     head = text[:400].lstrip()
+    if head[:1] in "COAEPV" and _LABEL_TEXT.match(head) is not None:
+        return True
     return "writes." in head and _WRITES_TEXT.search(head) is not None
 
 

@@ -83,6 +83,31 @@ from aggregator.models import Item
             "The author writes. She signed a deal on Friday, her agent said.",
             "news",
         ),
+        # a column under a byline in mixed case says so where its text opens
+        (
+            "Jane Roe: The harbour plan is a word game",
+            "https://n.example/news/article.cfm?id=1",
+            "COMMENT: We could all be forgiven for losing track of the harbour plan.",
+            "opinion",
+        ),
+        (
+            "Sam Example: Councils pivot on the harbour",
+            "https://n.example/news/article.cfm?id=2",
+            "COMMENT Is this what a change of course feels like? The council says not.",
+            "opinion",
+        ),
+        (
+            "Harbour vote split",
+            "https://n.example/news/c",
+            "OPINION POLLS show voters split on the harbour plan, the council said.",
+            "news",
+        ),
+        (
+            "Jane Roe: Council leader quits over harbour plan",
+            "https://n.example/news/d",
+            "Comment was sought from Jane Roe, who quit on Monday over the harbour plan.",
+            "news",
+        ),
         # kickers and shouted words in capitals are not bylines; "writes" inside a headline,
         # acronyms and a name shouted inside a news headline are news
         ("Jaguars to install world's largest HD LED displays", "https://n.example/a", "", "news"),
