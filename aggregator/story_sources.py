@@ -17,7 +17,7 @@ from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
 
-__all__ = ["distinct_names", "order", "outlet_count", "outlet_key", "source_ref"]
+__all__ = ["distinct_names", "order", "outlet_count", "outlet_key", "outlet_keys", "source_ref"]
 
 
 def outlet_key(item: Item) -> str:
@@ -33,9 +33,35 @@ def outlet_key(item: Item) -> str:
     return f"item:{item.id}"
 
 
+def outlet_keys(items: Sequence[Item]) -> list[str]:
+    """Each item's `outlet_key`, one feed's copies of one report counted as one outlet: items
+    that one feed carried under the same title, one's text the start of the other's (a sister
+    site's copy of a report, linked to the sister's host, or a shorter teaser of it), take one
+    key: the feed's own host when one of them is on it, else the first in key order."""
+    keys = [outlet_key(item) for item in items]
+    copies: dict[tuple[str, str], list[int]] = {}
+    for index, item in enumerate(items):
+        title = " ".join(item.title.split()).casefold()
+        if item.feed_url and title:
+            copies.setdefault((item.feed_url, title), []).append(index)
+    for (feed, _), indexes in copies.items():
+        if len({keys[i] for i in indexes}) < 2:
+            continue
+        home = url_outlet(feed)
+        texts = {i: " ".join(items[i].text.split()) for i in indexes}
+        for i in indexes:
+            for j in indexes:
+                if keys[i] != keys[j] and texts[i].startswith(texts[j]):
+                    keys[i] = keys[j] = (
+                        home if home in (keys[i], keys[j]) else min(keys[i], keys[j])
+                    )
+    return keys
+
+
 def outlet_count(items: Iterable[Item]) -> int:
-    """Distinct outlets among `items`: the N of "Summary based on N sources" (no cap)."""
-    return len({outlet_key(item) for item in items})
+    """Distinct outlets among `items`: the N of "Summary based on N sources" (no cap; one
+    feed's copies of one report count once, as `outlet_keys` tells)."""
+    return len(set(outlet_keys(list(items))))
 
 
 def source_ref(item: Item, kind: str = "news") -> SourceRef:

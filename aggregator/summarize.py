@@ -39,7 +39,7 @@ from .sentence_scoring import (
     sum_vectors,
     vectorise,
 )
-from .story_sources import distinct_names, order, outlet_key, source_ref
+from .story_sources import distinct_names, order, outlet_key, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text
 from .tokens import tokens, word_count
@@ -171,7 +171,7 @@ class ExtractiveSummarizer:
         settings = self.settings
         ordered = order(kept)
         kinds = [kinds_by_id[it.id] for it in ordered]
-        outlets = [outlet_key(it) for it in ordered]
+        outlets = outlet_keys(ordered)  # (one feed's copies of one report: one outlet)
         sources = tuple(
             distinct_names(
                 [source_ref(it, kind) for it, kind in zip(ordered, kinds, strict=True)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from aggregator.config import Settings
 from aggregator.models import FeedState, Item
 from aggregator.pipeline import MAX_SUMMARY_INPUTS
 from aggregator.service import Service
-from aggregator.story_sources import outlet_count, source_ref
+from aggregator.story_sources import outlet_count, outlet_keys, source_ref
+from aggregator.summarize import summarize
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -115,3 +117,27 @@ def test_one_outlets_several_reports_keep_its_name() -> None:
     refs.append(source_ref(replace(dam_item(4), outlet_name="Outlet 1")))
     named = distinct_names(refs, ["other.example", "outlet1.example", "outlet1.example"])
     assert [ref.outlet for ref in named] == ["other.example", "Outlet 1", "Outlet 1"]
+
+
+def test_one_feeds_copies_of_one_report_count_as_one_outlet() -> None:
+    # A feed carries its own report and a sister site's copy of it (the same title, its text
+    # the start of the report's): one outlet (its own), two reports. Another outlet with that
+    # title, another title on the same feed, or another report under the same title on the
+    # same feed (`test_one_name_over_two_outlets_names_the_other_by_its_host`) count apart.
+    own = dam_item(1)
+    copy = dataclasses.replace(
+        own, id="copy", url="https://www.sisterpaper.example/dam", outlet="sisterpaper.example",
+        guid="g-copy", text=own.text.split(". ")[0] + ".", content_hash="h-copy",
+    )  # fmt: skip
+    other = dam_item(2)
+    sister_news = dataclasses.replace(
+        copy, id="sister-news", title="Sister paper reports rescue at the Tisza dam",
+        guid="g-sister", content_hash="h-sister",
+    )  # fmt: skip
+    assert outlet_keys([copy, own, other]) == ["outlet1.example"] * 2 + ["outlet2.example"]
+    assert outlet_count([own, copy]) == 1
+    assert outlet_count([own, copy, other]) == 2
+    assert outlet_count([own, copy, sister_news]) == 2
+    summary = summarize([own, copy])
+    assert summary.outlet_count == 1 and len(summary.sources) == 2
+    assert {s.outlet for s in summary.sources} == {"Outlet 1"}
