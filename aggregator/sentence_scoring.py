@@ -22,6 +22,7 @@ __all__ = [
     "contained",
     "containment",
     "cosine",
+    "first_person",
     "normalise",
     "score_units",
     "story_centroid",
@@ -119,7 +120,7 @@ def contained(
     return sum([idf.get(t, 1.0) for t in inner if t in outer]) / total
 
 
-def _first_person(text: str) -> bool:
+def first_person(text: str) -> bool:
     """Whether the text speaks in the first person ("we hope", "I was"; not "World War I")."""
     if "I" in text and _ROMAN_I.search(text):
         text = _ROMAN_I.sub("", text)
@@ -130,7 +131,7 @@ def _quality(unit: Unit) -> float:
     """Multiplier for what makes a sentence a weak stand-alone bullet."""
     factor = 1.0
     quoted = _QUOTES.search(unit.text) is not None
-    if not quoted and _first_person(unit.text):
+    if not quoted and first_person(unit.text):
         factor *= _W_FIRST_PERSON
     if quoted and unit.text[0] in '"“' and not _ATTRIBUTION.search(unit.text):
         factor *= _W_BARE_QUOTE

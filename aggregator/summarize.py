@@ -33,6 +33,8 @@ from .sentence_scoring import (
     Unit,
     contained,
     cosine,
+    first_person,
+    idf_total,
     normalise,
     score_units,
     story_centroid,
@@ -76,6 +78,7 @@ class Summarizer(Protocol):
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
+_LEAD_NEWS_MARGIN = 0.25  # another bullet holding this much more of the headline leads instead
 
 
 def story_language(
@@ -141,6 +144,23 @@ def _unrestated(
         if coverage(facts[id(unit)], others, weights) >= settings.novelty:
             kept.remove(unit)
     return kept
+
+
+def _news_first(chosen: list[Unit], headline: Counter[str], idf: dict[str, float]) -> Unit:
+    """The bullet to lead with: the first chosen, unless another says much more of what the
+    headline says (by `_LEAD_NEWS_MARGIN` of the headline's weighted terms): the lead tells the
+    news, and a detail from the headline's own source ("Organisers hope the fair returns next
+    year") does not lead a bullet from another that tells it ("The fair is cancelled")."""
+    total = idf_total(headline, idf)
+    if len(chosen) < 2 or not total:
+        return chosen[0]
+    # (a sentence in the first person leads nothing: "we're still not sure what to make of it")
+    shares = [
+        contained(headline, total, u.terms, idf) if n == 0 or not first_person(u.text) else 0.0
+        for n, u in enumerate(chosen)
+    ]
+    best = max(range(len(chosen)), key=lambda n: (shares[n], -n))
+    return chosen[best] if shares[best] >= shares[0] + _LEAD_NEWS_MARGIN else chosen[0]
 
 
 def _one_source(units: list[Unit]) -> bool:
@@ -329,7 +349,9 @@ class ExtractiveSummarizer:
             return []
         if not all(u.text.isascii() for u in chosen):
             chosen = _unrestated(chosen, facts, fact_terms(headline_text), weights, self.settings)
-        lead, rest = chosen[0], chosen[1:]
+        lead, rest = _news_first(chosen, headline, idf), chosen[1:]
+        if lead is not chosen[0]:
+            rest = [chosen[0], *(u for u in rest if u is not lead)]
         # A source's bullets keep its order, so none comes before what introduces it ("…
         # responded to Omenihu's post" before "… defensive end Charles Omenihu …"): the lead
         # is its source's earliest bullet.

@@ -609,3 +609,30 @@ def test_a_sources_bullets_keep_its_order() -> None:
     assert len(texts) >= 2
     assert any("Carl Oduya" in t for t in texts)
     assert texts == sorted(texts, key=text.index)
+
+
+def test_the_lead_tells_the_headlines_news() -> None:
+    # The headline's own source offers only a detail; another source tells the news the
+    # headline gives: that one leads, and the detail follows. A sentence in the first person
+    # leads nothing, however much of the headline it holds.
+    detail = "Organisers hope the harbour fair will return next summer with a bigger programme."
+    news = (
+        "The Portmere harbour fair has been cancelled because of storm fears, the town council "
+        "said on Monday."
+    )
+    story = [
+        item(1, "Portmere harbour fair cancelled over storm fears", detail, "a", minutes=0),
+        item(
+            2,
+            "Storm fears end Portmere fair",
+            news + " Stallholders had booked pitches for the whole weekend.",
+            "b",
+            minutes=5,
+        ),
+    ]
+    summary = summarize(story)
+    assert summary.headline == "Portmere harbour fair cancelled over storm fears"
+    assert [b.text for b in summary.bullets][:2] == [news, detail]
+    said = "We have cancelled the Portmere harbour fair because of storm fears this year."
+    first_person = [story[0], replace(story[1], text=said + " Stalls were booked.")]
+    assert summarize(first_person).bullets[0].text == detail
