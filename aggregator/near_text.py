@@ -27,6 +27,7 @@ from .tokens import words, words_once
 __all__ = [
     "MIN_NEAR_WORDS",
     "NEAR_KEYS",
+    "keys_of",
     "near",
     "near_keys",
     "near_shingles",
@@ -156,7 +157,12 @@ def near_keys(text: str) -> list[str]:
     """Lookup keys under which near-identical texts meet: the smallest shingle hashes (a
     bottom-k sketch). Texts with Jaccard ≥ 0.8 almost always share one; each candidate is then
     checked in full by `near`. Empty for texts too short to compare."""
-    return [f"{h:08x}" for h in own_hashes(text)[:NEAR_KEYS]]
+    return keys_of(own_hashes(text))
+
+
+def keys_of(hashes: array[int]) -> list[str]:
+    """`near_keys` of the text whose `sorted_hashes` are `hashes`."""
+    return [f"{h:08x}" for h in hashes[:NEAR_KEYS]]
 
 
 def near_shingles(text: str) -> frozenset[int]:

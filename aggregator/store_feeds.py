@@ -10,6 +10,7 @@ from typing import Any
 
 from .models import FeedState, Item, Source
 from .store_db import StoreBase
+from .store_grouping import near_rewritten
 from .store_rows import (
     INSERT_ITEM,
     ITEM_COLUMNS,
@@ -231,7 +232,8 @@ class FeedsStore(StoreBase):
         existing: dict[str, dict[str, Any]] = {
             r["id"]: r
             for r in self._rows_in(
-                "SELECT id, content_hash, story_id FROM items WHERE id IN ({marks})", ids
+                "SELECT id, content_hash, story_id, duplicate_of FROM items WHERE id IN ({marks})",
+                ids,
             )
         }
         pruned = self._pruned([i for i in ids if i not in existing])
@@ -249,7 +251,17 @@ class FeedsStore(StoreBase):
             row = item_row(item)
             for keep in ("first_seen", "story_id", "duplicate_of", "published"):
                 row.pop(keep)
+            # A grouped original keeps its text's near keys and hashes (`assign`): they follow
+            # a rewritten text (an edit of the title alone leaves them).
+            rehash = old["story_id"] is not None and old["duplicate_of"] is None
+            if rehash:
+                (before,) = self.conn.execute(
+                    "SELECT text FROM items WHERE id = ?", [item.id]
+                ).fetchone()
+                rehash = before != item.text
             self.db["items"].update(item.id, row)
+            if rehash:
+                near_rewritten(self.conn, item.id, item.text)
             updated += 1
             if old["story_id"]:
                 self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
 _CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of"
 _KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
+# What an original keeps of its text (`assign`, `near_rewritten`).
+_KEEP_KEYS = "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)"
+_KEEP_HASHES = "INSERT OR REPLACE INTO near_hashes(item_id, hashes) VALUES (?, ?)"
 
 
 class Candidate:
@@ -321,11 +324,18 @@ class GroupingStore(StoreBase):
             [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
         )
         if duplicate_of is None and (hashes := own_hashes(item.text)):
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
-                [(key, item.id) for key in near_keys(item.text)],
-            )
-            self.conn.execute(
-                "INSERT OR REPLACE INTO near_hashes(item_id, hashes) VALUES (?, ?)",
-                [item.id, pack_hashes(hashes)],
-            )
+            self.conn.executemany(_KEEP_KEYS, [(key, item.id) for key in near_keys(item.text)])
+            self.conn.execute(_KEEP_HASHES, [item.id, pack_hashes(hashes)])
+
+
+def near_rewritten(conn: sqlite3.Connection, item_id: str, text: str) -> None:
+    """A grouped original's text was rewritten (a later poll's edit of its entry): the near
+    keys and hashes of its earlier text are dropped and its new text's kept, as `assign`
+    keeps them (none when the new text is too short to compare). Its story is left as it is."""
+    from .near_text import keys_of, pack_hashes, sorted_hashes
+
+    conn.execute("DELETE FROM near_keys WHERE item_id = ?", [item_id])
+    conn.execute("DELETE FROM near_hashes WHERE item_id = ?", [item_id])
+    if hashes := sorted_hashes(text, once=True):
+        conn.executemany(_KEEP_KEYS, [(key, item_id) for key in keys_of(hashes)])
+        conn.execute(_KEEP_HASHES, [item_id, pack_hashes(hashes)])

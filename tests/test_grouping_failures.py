@@ -259,6 +259,67 @@ def test_a_wire_copy_from_another_outlet_is_the_same_article() -> None:
         store.close()
 
 
+REWRITTEN = (
+    "The harbour authority of Marrow now says the container terminal stays open through the "
+    "winter after insurers agreed to fund temporary cranes shipped from Pellow, and only the "
+    "southern berth will shut for nine days in February, easing fears among grain traders "
+    "and fuel importers who had booked space at rival ports along the northern coast already."
+)
+
+
+def test_a_rewritten_text_is_compared_as_it_now_reads() -> None:
+    """A later poll rewrites a grouped original's text: its kept near keys and hashes follow
+    the new text, so a wire copy of the new text is its duplicate and a copy of the text it
+    no longer carries is not (the earlier text is nowhere in the store any more). An edit of
+    the title alone leaves them as they are (its stored text is read to know, nothing
+    written)."""
+    from aggregator.dedupe import content_hash
+    from aggregator.models import FeedState
+    from aggregator.near_text import near_keys, pack_hashes, sorted_hashes
+
+    def hashed(found: Item) -> Item:
+        return replace(found, content_hash=content_hash(found.title, found.text))
+
+    def kept() -> tuple[list[str], list[bytes]]:
+        keys = store.conn.execute("SELECT key FROM near_keys WHERE item_id = 'w1' ORDER BY key")
+        hashes = store.conn.execute("SELECT hashes FROM near_hashes WHERE item_id = 'w1'")
+        return [k for (k,) in keys], [h for (h,) in hashes]
+
+    store = Store()
+    try:
+        first = hashed(item("w1", "Marrow port to close for crane repairs", WIRE, "one.example"))
+        feed = FeedState(first.feed_url)
+        store.save_poll(feed, [first])
+        clusterer = Clusterer()
+        group_pending(store, clusterer, T0 + timedelta(hours=1))
+        assert kept() == (sorted(near_keys(WIRE)), [pack_hashes(sorted_hashes(WIRE))])
+
+        edited = hashed(replace(first, title="Marrow port stays open through the winter"))
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        assert store.save_poll(feed, [edited]).updated == 1
+        store.conn.set_trace_callback(None)
+        assert not [s for s in statements if "near_" in s]
+        assert kept() == (sorted(near_keys(WIRE)), [pack_hashes(sorted_hashes(WIRE))])
+
+        assert store.save_poll(feed, [hashed(replace(edited, text=REWRITTEN))]).updated == 1
+        assert kept() == (sorted(near_keys(REWRITTEN)), [pack_hashes(sorted_hashes(REWRITTEN))])
+        assert set(near_keys(WIRE)).isdisjoint(near_keys(REWRITTEN))
+
+        old_copy = item(
+            "w2", "Port of Marrow shuts", WIRE + " Reporting by staff.", "two.example", 30
+        )
+        new_copy = item(
+            "w3", "Marrow terminal open", REWRITTEN + " Reporting by staff.", "three.example", 40
+        )
+        store.insert_items([old_copy, new_copy])
+        group_pending(store, clusterer, T0 + timedelta(hours=1))
+        found = {i.id: i.duplicate_of for i in store.items_by_id(["w1", "w2", "w3"])}
+        assert found == {"w1": None, "w2": None, "w3": "w1"}
+    finally:
+        store.close()
+
+
 # --- outlets behind redirectors -------------------------------------------------------------
 
 

@@ -595,3 +595,31 @@ def test_a_grouped_originals_shingle_hashes_are_kept_for_later_candidates(tmp_pa
         assert store.conn.execute("SELECT COUNT(*) FROM near_hashes").fetchone() == (0,)
     finally:
         store.close()
+
+
+def test_a_rewritten_text_drops_or_replaces_the_near_rows_it_had() -> None:
+    """A poll's edit of a grouped original's text replaces its near keys and hashes with its
+    new text's, or drops them when the new text is too short to compare; a duplicate (which
+    keeps none) and an item not yet grouped gain none."""
+    from aggregator.near_text import near_keys, pack_hashes, sorted_hashes
+
+    words = " ".join(f"word{n}" for n in range(60))
+    other = " ".join(f"term{n}" for n in range(60))
+    store = Store()
+    try:
+        state = FeedState("https://a.example/feed")
+        a, b, c = item("a", text=words), item("b", text=words), item("c", text=words)
+        store.save_poll(state, [a, b, c])
+        store.assign(a, "s1", None, NOW)
+        store.assign(b, "s1", "a", NOW)
+        changed = [item(i, text=other, content_hash=f"changed-{i}") for i in ("a", "b", "c")]
+        assert store.save_poll(state, changed).updated == 3
+        keys = store.conn.execute("SELECT key, item_id FROM near_keys ORDER BY key").fetchall()
+        assert keys == [(k, "a") for k in sorted(near_keys(other))]
+        hashes = store.conn.execute("SELECT item_id, hashes FROM near_hashes").fetchall()
+        assert hashes == [("a", pack_hashes(sorted_hashes(other)))]
+        store.save_poll(state, [item("a", text="Too short now", content_hash="short")])
+        assert store.conn.execute("SELECT COUNT(*) FROM near_keys").fetchone() == (0,)
+        assert store.conn.execute("SELECT COUNT(*) FROM near_hashes").fetchone() == (0,)
+    finally:
+        store.close()
