@@ -16,7 +16,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 __all__ = ["forget_memos", "release_free_memory"]
 
@@ -44,26 +44,28 @@ def release_free_memory() -> bool:
     return True
 
 
-def forget_memos(package: str = "aggregator") -> int:
+def forget_memos(package: str = "aggregator", keep: Collection[str] = ()) -> int:
     """Empty the memos of `package`'s loaded modules: every `functools.lru_cache` a module
-    defines and its `clear_memo()`, when it has one. They are caches of pure functions, so
-    nothing computed later changes; returns how many were emptied."""
-    clearers = _clearers(package)
+    defines and its `clear_memo()`, when it has one; those of the modules named in `keep`
+    are left. They are caches of pure functions, so nothing computed later changes;
+    returns how many were emptied."""
+    clearers = [clear for name, clear in _clearers(package) if name not in keep]
     for clear in clearers:
         clear()
     return len(clearers)
 
 
-_found: dict[str, tuple[int, list[Callable[[], object]]]] = {}
+_found: dict[str, tuple[int, list[tuple[str, Callable[[], object]]]]] = {}
 
 
-def _clearers(package: str) -> list[Callable[[], object]]:
-    """What empties `package`'s memos, looked for again whenever a module was loaded since
-    (a worker empties them after each of its tasks: see `forget_memos_after`)."""
+def _clearers(package: str) -> list[tuple[str, Callable[[], object]]]:
+    """What empties `package`'s memos, by module name, looked for again whenever a module
+    was loaded since (a worker empties them after each of its tasks: see
+    `forget_memos_after`)."""
     found = _found.get(package)
     if found is not None and found[0] == len(sys.modules):
         return found[1]
-    clearers: list[Callable[[], object]] = []
+    clearers: list[tuple[str, Callable[[], object]]] = []
     for name, module in list(sys.modules.items()):
         if module is None or not (name == package or name.startswith(package + ".")):
             continue
@@ -72,9 +74,9 @@ def _clearers(package: str) -> list[Callable[[], object]]:
                 isinstance(value, functools._lru_cache_wrapper)
                 and getattr(value, "__module__", None) == name
             ):
-                clearers.append(value.cache_clear)
+                clearers.append((name, value.cache_clear))
         clear = vars(module).get("clear_memo")
         if callable(clear):
-            clearers.append(clear)
+            clearers.append((name, clear))
     _found[package] = (len(sys.modules), clearers)
     return clearers

@@ -56,3 +56,14 @@ def test_the_projects_memos_are_emptied_and_answer_the_same_after() -> None:
     assert tokens.stem.cache_info().currsize == 0
     assert not near_text._memo
     assert (tokens.tokens(text), near_text.sorted_hashes(text)) == before
+
+
+def test_the_memos_of_the_modules_named_are_kept() -> None:
+    from aggregator import near_text, tokens
+
+    text = "The council approved the budget on Monday after a long debate on schools"
+    tokens.tokens(text)
+    near_text.remember(near_text.text_key(text), near_text.sorted_hashes(text))
+    heap.forget_memos(keep=("aggregator.near_text",))
+    assert tokens._memo_tokens.cache_info().currsize == 0
+    assert near_text._memo

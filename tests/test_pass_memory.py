@@ -48,7 +48,7 @@ def test_the_heap_is_trimmed_once_the_window_is_restored(
     restored = ["loaded"] if from_snapshot else ["loaded", "rebuilt"]
     # (the load that finds no file is still asked first)
     assert events[: len(restored) + 2] == [*restored, "trim", "grouped"]
-    assert events.count("trim") == 2  # (and once more after grouping)
+    assert events.count("trim") == 3  # (and once more after grouping, and as the round ends)
 
 
 @pytest.mark.parametrize("keep_memos", [True, False])
@@ -57,7 +57,12 @@ def test_a_last_pass_empties_the_memos_once_grouping_is_done(
 ) -> None:
     path = snap._written(tmp_path)
     events = _events(monkeypatch)
-    monkeypatch.setattr(story_job, "forget_memos", lambda: events.append("forgot") or 1)
+
+    def forgot(keep: tuple[str, ...] = ()) -> int:
+        events.append("forgot the round's" if keep == story_job.ROUND_MEMOS else "forgot")
+        return 1
+
+    monkeypatch.setattr(story_job, "forget_memos", forgot)
     summarise = story_job.StoryJob._summarise
     monkeypatch.setattr(
         story_job.StoryJob,
@@ -69,11 +74,14 @@ def test_a_last_pass_empties_the_memos_once_grouping_is_done(
     job.run()
     store.close()
     after = events[events.index("grouped") + 1 :]
-    if keep_memos:  # (a running service's later passes use them)
+    if keep_memos:  # (a running service's: those its later rounds use are kept)
         assert "forgot" not in events
         assert after[0] == "trim"
+        assert after[-2:] == ["forgot the round's", "trim"]  # (as the round ends)
+        assert "summarised" in after[:-2]
     else:
         assert after[:2] == ["forgot", "trim"]
+        assert "forgot the round's" not in events
     assert "summarised" in after
 
 

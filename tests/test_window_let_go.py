@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import test_grouping_snapshot as snap
 
-from aggregator import grouping_snapshot, story_job
+from aggregator import bullets, grouping_snapshot, story_job, terms, tokens
 from aggregator.active_story import ActiveStory
 from aggregator.cluster import Clusterer
 from aggregator.store import Store
@@ -195,6 +195,40 @@ def test_a_running_service_keeps_its_window_between_passes(
     assert events.count("loaded") == 1 and "written" not in events
     assert ("window alive", True) in events
     store.close()
+
+
+def test_a_running_service_empties_its_windows_memos_after_grouping_and_groups_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def memos(window: Clusterer) -> int:
+        return len(window._full) + len(window._unpacked) + len(window._tallies)
+
+    reference = Store(snap._written(tmp_path / "reference"))
+    kept = _job(reference, one_shot=False)
+    with monkeypatch.context() as patched:  # (the reference keeps its memos between passes)
+        patched.setattr(Clusterer, "forget_memos", lambda self: None)
+        kept.run()
+        filled = memos(kept.clusterer)
+        snap._store_pass(reference, PASS_C, LATER)
+        kept.clock = lambda: LATER
+        kept.run()
+    assert filled > 0
+    store = Store(snap._written(tmp_path / "news"))
+    job = _job(store, one_shot=False)
+    job.run()
+    window = job.clusterer
+    assert memos(window) == 0
+    # the round's text memos are emptied too; the summary candidates, which serve the next
+    # rounds' summaries, are kept (`story_job.ROUND_MEMOS`)
+    assert terms.stem.cache_info().currsize == 0 and tokens._memo_tokens.cache_info().currsize == 0
+    assert bullets._memo
+    snap._store_pass(store, PASS_C, LATER)
+    job.clock = lambda: LATER
+    job.run()
+    assert job.clusterer is window and memos(window) == 0
+    assert snap._rows(store) == snap._rows(reference)
+    store.close()
+    reference.close()
 
 
 def _service_job(store: Store) -> StoryJob:
