@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
 _CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of"
 _KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
-# What an original keeps of its text (`assign`, `near_rewritten`).
-_KEEP_KEYS = "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)"
-_KEEP_HASHES = "INSERT OR REPLACE INTO near_hashes(item_id, hashes) VALUES (?, ?)"
 
 
 class Candidate:
@@ -315,7 +312,7 @@ class GroupingStore(StoreBase):
         A story's `first_seen` is the earliest publication time of its items. The item's
         grouping features and near-duplicate keys are stored with it.
         """
-        from .near_text import near_keys, own_hashes, pack_hashes
+        from .near_text import own_hashes
 
         self._story_takes(story_id, item, now)
         self.conn.execute(
@@ -324,18 +321,31 @@ class GroupingStore(StoreBase):
             [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
         )
         if duplicate_of is None and (hashes := own_hashes(item.text)):
-            self.conn.executemany(_KEEP_KEYS, [(key, item.id) for key in near_keys(item.text)])
-            self.conn.execute(_KEEP_HASHES, [item.id, pack_hashes(hashes)])
+            _keep_near(self.conn, item.id, hashes)
 
 
 def near_rewritten(conn: sqlite3.Connection, item_id: str, text: str) -> None:
     """A grouped original's text was rewritten (a later poll's edit of its entry): the near
     keys and hashes of its earlier text are dropped and its new text's kept, as `assign`
     keeps them (none when the new text is too short to compare). Its story is left as it is."""
-    from .near_text import keys_of, pack_hashes, sorted_hashes
+    from .near_text import sorted_hashes
 
     conn.execute("DELETE FROM near_keys WHERE item_id = ?", [item_id])
     conn.execute("DELETE FROM near_hashes WHERE item_id = ?", [item_id])
     if hashes := sorted_hashes(text, once=True):
-        conn.executemany(_KEEP_KEYS, [(key, item_id) for key in keys_of(hashes)])
-        conn.execute(_KEEP_HASHES, [item_id, pack_hashes(hashes)])
+        _keep_near(conn, item_id, hashes)
+
+
+def _keep_near(conn: sqlite3.Connection, item_id: str, hashes: array[int]) -> None:
+    """What an original keeps of its text (its `sorted_hashes`, not empty): the near keys
+    under which copies find it and the hashes they are compared with."""
+    from .near_text import keys_of, pack_hashes
+
+    conn.executemany(
+        "INSERT OR IGNORE INTO near_keys(key, item_id) VALUES (?, ?)",
+        [(key, item_id) for key in keys_of(hashes)],
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO near_hashes(item_id, hashes) VALUES (?, ?)",
+        [item_id, pack_hashes(hashes)],
+    )
