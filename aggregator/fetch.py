@@ -13,7 +13,7 @@ import ipaddress
 import re
 import socket
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
@@ -153,10 +153,14 @@ class Fetcher:
         accept: str | None = None,
         max_bytes: int | None = None,
         trusted: bool = True,
+        admit: Callable[[], Awaitable[object]] | None = None,
     ) -> FetchOutcome:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
 
         ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap.
+        ``admit``, when given, is awaited once the fetch has its slots and before its timeout
+        starts: the caller holds back fetches its own work cannot keep up with (the poll job
+        waits while bodies pile up for the parser).
         ``trusted`` URLs are the operator's (a feed in the OPML): their host may be internal;
         any other URL (an article page) on a host that is not a listed feed's is refused when
         its host resolves internal."""
@@ -176,9 +180,12 @@ class Fetcher:
             refused = await self._check_hop(url, url, "private address refused")
             if refused is not None:
                 return refused
-        # Waiting for the host's slot and a fetch slot is queueing, not fetching: the timeout
-        # starts after both. The host slot comes first, so a fetch slot is never held idle.
+        # Waiting for the host's slot and a fetch slot (and for `admit`) is queueing, not
+        # fetching: the timeout starts after them. The host slot comes first, so a fetch slot
+        # is held idle only while `admit` holds the fetch back.
         async with self._host_slots[host], self._slots:
+            if admit is not None:
+                await admit()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
                     return await self._fetch(

@@ -11,7 +11,15 @@ pool is sized to the pass's work as it arrives: bodies smaller than ``inline_bel
 in a thread (shipping them costs about as much as parsing), and so do the first
 ``inline_budget`` bytes of bigger ones once the parser is loaded here (a pass that brings a
 few changed feeds starts no worker); then one worker starts, and another only while more than
-``spread_above`` bytes wait for the workers (a cold pass, a backlog).
+``spread_above`` bytes wait for the workers (a cold pass, a backlog), or while the backlog
+is full.
+
+The backlog (bodies handed to the parser and not answered yet) is bounded: on a fast network
+fetching outruns parsing, and a round's bodies all waited in the service's process for the one
+worker (298 bodies, 26 MB of them at the bench's 60k round). :meth:`room` waits while
+``backlog`` bodies wait (a few per worker's pipe depth, enough to keep every worker fed); the
+poll job awaits it before starting a fetch, once the fetch has its slots, so at most
+``backlog`` + the fetcher's concurrency bodies wait, and a slow remote never waits on it.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from datetime import datetime
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse_task import parse_in_worker as _parse_in_worker
 from .parse_task import parse_items
-from .worker_pool import WorkerPool, usable_cpus
+from .worker_pool import DEPTH, WorkerPool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -51,11 +59,16 @@ class ParsePool:
         inline_below: int = 32 * 1024,
         inline_budget: int = 512 * 1024,
         spread_above: int = 8 * 2**20,
+        backlog: int | None = None,
     ) -> None:
         self.workers = max(1, workers or usable_cpus() - 1)  # at most
         self.inline_below = inline_below
         self.inline_budget = inline_budget
         self.spread_above = spread_above
+        self.backlog_limit = max(1, backlog or 4 * self.workers * DEPTH)
+        self.backlog = 0  # bodies handed to threads or workers and not answered yet
+        self.backlog_peak = 0  # the most that waited at once, all passes together
+        self._room: list[asyncio.Future[None]] = []  # fetches waiting for the backlog to fall
         self.started = 0  # worker processes started, all passes together
         self._pool: WorkerPool | None = None
         self._inline_left = inline_budget  # bytes of big bodies this pass may parse in threads
@@ -76,11 +89,35 @@ class ParsePool:
             self._inline_left -= size
             return None
         pool = self._executor()
-        if self._waiting + size > self.spread_above and len(pool.pids) < self.workers:
-            log.debug("parse pool: %d bytes waiting; another worker starts", self._waiting)
+        behind = self._waiting + size > self.spread_above or self.backlog >= self.backlog_limit
+        if behind and len(pool.pids) < self.workers:
+            log.debug(
+                "parse pool: %d bodies, %d bytes waiting; another worker starts",
+                self.backlog,
+                self._waiting,
+            )
             if pool.add_worker():
                 self.started += 1
         return pool
+
+    async def room(self) -> None:
+        """Return once fewer than `backlog_limit` bodies wait for the parser."""
+        while self.backlog >= self.backlog_limit:
+            waiter = asyncio.get_running_loop().create_future()
+            self._room.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._room:
+                    self._room.remove(waiter)
+
+    def _answered(self) -> None:
+        self.backlog -= 1
+        while self._room:  # one body answered: one fetch may start
+            waiter = self._room.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                break
 
     async def parse(
         self, source: Source, fetched: Fetched, now: datetime
@@ -92,20 +129,27 @@ class ParsePool:
         feeds it was parsing: the pool is replaced and later feeds parse as usual.
         """
         size = len(fetched.body)
-        pool = self._worker_for(size)
-        if pool is None:
-            return await asyncio.to_thread(parse_items, source, fetched, now)
-        self._waiting += size
+        self.backlog += 1
+        self.backlog_peak = max(self.backlog_peak, self.backlog)
         try:
-            return await asyncio.wrap_future(pool.submit(_parse_in_worker, source, fetched, now))
-        except BrokenProcessPool:
-            if self._pool is pool:
-                log.error("parse worker died; starting a new pool")
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            pool = self._worker_for(size)
+            if pool is None:
+                return await asyncio.to_thread(parse_items, source, fetched, now)
+            self._waiting += size
+            try:
+                return await asyncio.wrap_future(
+                    pool.submit(_parse_in_worker, source, fetched, now)
+                )
+            except BrokenProcessPool:
+                if self._pool is pool:
+                    log.error("parse worker died; starting a new pool")
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            finally:
+                self._waiting -= size
         finally:
-            self._waiting -= size
+            self._answered()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -117,6 +117,12 @@ class PollJob:
     def parser(self, pool: ParsePool) -> None:
         self._parser = pool
 
+    async def _room(self) -> None:
+        """Wait, before a fetch starts, while bodies pile up for the parse workers (fetching
+        outruns parsing on a fast network: a round's bodies all waited in this process)."""
+        if self._parser is not None:
+            await self._parser.room()
+
     def close(self) -> None:
         if self._parser is not None:
             self._parser.close()
@@ -181,7 +187,9 @@ class PollJob:
         self, fetcher: Fetcher, source: Source, state: FeedState, seen: datetime
     ) -> FeedResult:
         started = time.monotonic()
-        outcome = await fetcher.fetch(state.moved_to or source.url, state.etag, state.last_modified)
+        outcome = await fetcher.fetch(
+            state.moved_to or source.url, state.etag, state.last_modified, admit=self._room
+        )
         parsed = None
         parse_error = None
         items: list[Item] = []
@@ -204,6 +212,7 @@ class PollJob:
             parse_error=parse_error,
             rand=random.random(),
         )
+        del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
         elapsed_ms = int((time.monotonic() - started) * 1000)
         extra = None  # the text format shows the message alone: no fields made for it

@@ -203,6 +203,44 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
     asyncio.run(scenario())
 
 
+def test_bodies_waiting_for_the_parser_are_bounded_and_every_feed_is_stored(
+    tmp_path: Path,
+) -> None:
+    """On loopback fetching outruns parsing: without a bound, a pass's bodies all waited in
+    the service's process for the worker. Fetches start only while fewer than `backlog`
+    bodies wait, so at most `backlog` + the fetcher's concurrency wait at once; every feed
+    is still fetched once, parsed and stored, and no fetch fails for the wait."""
+    settings = dataclasses.replace(
+        Settings(), fetch=FetchSettings(total_timeout=60.0, per_host=64, concurrency=3)
+    )
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, backlog=2)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"f{n}")) for n in range(30)]
+            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
+            path = tmp_path / "feeds.opml"
+            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
+            service = Service(path, tmp_path / "agg.db", settings)
+            service.polls.parser = pool
+            service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(settings.fetch) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+            finally:
+                service.close()
+            assert report.feeds == 30 and report.errors == 0, report.statuses
+            assert report.items_new == 30 * 60
+            assert sorted(r.path for r in up.requests) == sorted(f"/f{n}.xml" for n in range(30))
+
+    asyncio.run(scenario())
+    # The worker takes a while to start while loopback fetches take milliseconds: the
+    # backlog fills up to its bound, never past it.
+    assert 2 <= pool.backlog_peak <= 2 + 3
+    assert pool.backlog == 0 and not pool._room
+
+
 def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_path: Path) -> None:
     """The workers' memory is not added to grouping's: they exit when the feeds are stored,
     and the next pass that has a big body to parse starts new ones."""
