@@ -29,6 +29,14 @@ NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 SOURCE = Source("http://feeds.example/a.xml", "A", "World News")
 
 
+def service_over(urls: list[str], tmp_path: Path, settings: Settings) -> Service:
+    """A service whose OPML lists `urls` in one category."""
+    outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
+    path = tmp_path / "feeds.opml"
+    path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
+    return Service(path, tmp_path / "agg.db", settings)
+
+
 def big_feed(n_items: int = 120, tag: str = "a") -> bytes:
     items = "".join(
         f"<item><title>Story {tag} {i} about the harbour bridge</title>"
@@ -161,10 +169,7 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
         async with Upstream() as up:
             urls = [up.add_feed(f"/big{n}.xml", big_feed(60, tag=str(n))) for n in range(6)]
             urls += [up.url(f"/slow?delay=0.8&n={n}") for n in range(24)]
-            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
-            path = tmp_path / "feeds.opml"
-            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
-            service = Service(path, tmp_path / "agg.db", settings)
+            service = service_over(urls, tmp_path, settings)
             if round_size == "large":  # any big body goes to a worker, and both start
                 pool = ParsePool(workers=2, inline_below=16 * 1024, inline_budget=0, spread_above=0)
             else:  # the big bodies fit the pass's budget for threads
@@ -218,10 +223,7 @@ def test_bodies_waiting_for_the_parser_are_bounded_and_every_feed_is_stored(
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"f{n}")) for n in range(30)]
-            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
-            path = tmp_path / "feeds.opml"
-            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
-            service = Service(path, tmp_path / "agg.db", settings)
+            service = service_over(urls, tmp_path, settings)
             service.polls.parser = pool
             service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
             try:
@@ -249,12 +251,7 @@ def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_pat
     async def scenario() -> None:
         async with Upstream() as up:
             url = up.add_feed("/big.xml", big_feed(tag="a"))
-            path = tmp_path / "feeds.opml"
-            path.write_text(
-                f"<opml><body><outline text='News'><outline text='F' xmlUrl={quoteattr(url)}/>"
-                "</outline></body></opml>"
-            )
-            service = Service(path, tmp_path / "agg.db", Settings())
+            service = service_over([url], tmp_path, Settings())
             service.polls.parser = ParsePool(workers=1, inline_below=0, inline_budget=0)
             group = service._group_safely
 
@@ -296,10 +293,7 @@ def test_the_pool_is_sized_to_each_pass_s_work(
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"a{n:02d}")) for n in range(14)]
-            outlines = "".join(f'<outline text="F" xmlUrl={quoteattr(u)}/>' for u in urls)
-            path = tmp_path / "feeds.opml"
-            path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
-            service = Service(path, tmp_path / "agg.db", Settings())
+            service = service_over(urls, tmp_path, Settings())
             service.polls.parser = pool
             service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
             reports = []
