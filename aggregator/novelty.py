@@ -47,21 +47,15 @@ def fact_terms(text: str) -> frozenset[str]:
     cut at function characters, without common pairs, hiragana and the numbers of dates."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
-    found = tokens(text)
-    if _DIGIT.search(text) is None and _HINTS.isdisjoint(found):
-        return _terms_of(found)
-    return _rewritten_terms(text)
+    return fact_terms_of(text, tokens(text))
 
 
 def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
     """`fact_terms(text)`, the text's `tokens` given (any order, repeats or not)."""
-    if has_cjk(text):
-        return _cjk_fact_terms(text)
     if not isinstance(terms, (list, tuple, set, frozenset)):
         terms = list(terms)
-    if _DIGIT.search(text) is None and _HINTS.isdisjoint(terms):
-        return _terms_of(terms)
-    return _rewritten_terms(text, terms)
+    found = figure_terms(text, terms)
+    return _terms_of(terms) if found is None else found
 
 
 def figure_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str] | None:
