@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,13 @@ from aggregator.ranking import for_feed
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
 ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth)
+# Plain-text elements of our Atom and RSS output. In them "&" and "<" are written as the
+# hexadecimal references &#x26; and &#x3C; (the RSS Best Practices Profile's advice, which the
+# W3C validator applies to Atom too), so a headline such as "AT&T" or "1&1 Ionos" is not
+# flagged as possibly holding HTML. Same characters for every XML parser.
+_PLAIN_TEXT = re.compile(
+    rb"(<(title|subtitle|summary|description|category|name)(?:\s[^<>]*)?>)([^<]*)(</\2>)"
+)
 
 
 class _EntryLanguage:
@@ -175,8 +183,20 @@ def render_feed(
         summary = entry.summary
         fe.description(html.escape(summary, quote=False) if fmt == "rss" else summary, True)
     if fmt == "atom":
-        return fg.atom_str(pretty=True, encoding="UTF-8")
-    return fg.rss_str(pretty=True, encoding="UTF-8")
+        return _hex_references(fg.atom_str(pretty=True, encoding="UTF-8"))
+    return _hex_references(fg.rss_str(pretty=True, encoding="UTF-8"))
+
+
+def _hex_references(xml: bytes) -> bytes:
+    """`xml` with "&" and "<" in its plain-text elements as &#x26; and &#x3C; (see _PLAIN_TEXT)."""
+    if b"&amp;" not in xml and b"&lt;" not in xml:
+        return xml
+
+    def plain(match: re.Match[bytes]) -> bytes:
+        text = match[3].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+        return match[1] + text + match[4]
+
+    return _PLAIN_TEXT.sub(plain, xml)
 
 
 def _json_feed(

@@ -78,3 +78,26 @@ def test_output_validates_without_errors_or_warnings(instance: Instance, path: s
 def test_the_checked_feeds_are_not_empty(instance: Instance) -> None:
     with urllib.request.urlopen(instance.root + "/feeds/all.atom", timeout=10) as response:
         assert response.read().count(b"<entry") >= 3  # the fixture makes three stories
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_ampersands_and_angle_brackets_in_plain_text_raise_no_warning(fmt: str) -> None:
+    """Real headlines carry "&" ("AT&T", "1&1 Ionos"): without hexadecimal references the
+    validator warns that such a title or summary may hold HTML."""
+    from datetime import UTC, datetime
+
+    from stories import make_story
+
+    from aggregator.feeds import render_feed
+    from aggregator.publish import PublishSettings
+
+    story = make_story("amp1", "AT&T and 1&1 Ionos agree a <big> deal", category="Science & Tech")
+    settings = PublishSettings(base_url="https://news.example.org/", site_title="News & Views")
+    body = render_feed(
+        "Science & Tech", "science-tech", [story], fmt, settings, datetime(2025, 3, 1, tzinfo=UTC)
+    )
+    result = feedvalidator.validateString(
+        body, firstOccurrenceOnly=1, base=f"https://news.example.org/feeds/science-tech.{fmt}"
+    )
+    events = compatibility.AA(result["loggedEvents"])
+    assert [f"{type(e).__name__}: {e.params}" for e in events] == []

@@ -199,3 +199,20 @@ def test_an_entry_falls_back_to_its_sources_declared_language_then_ours() -> Non
     atom = ET.fromstring(render_feed("W", "w", [declared, plain], "atom", SETTINGS, NOW))
     langs = {e.findtext(f"{ATOM}id"): e.get(XML_LANG) for e in atom.iter(f"{ATOM}entry")}
     assert langs == {"urn:aggregator:story:pt1": "pt-BR", "urn:aggregator:story:x1": "en"}
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_plain_text_ampersands_are_hex_references_and_read_back_unchanged(fmt: str) -> None:
+    story = make_story("amp1", "AT&T and 1&1 Ionos agree a <big> deal", category="Science & Tech")
+    xml = render_feed("Science & Tech", "science-tech", [story], fmt, SETTINGS, NOW)
+    assert b"AT&#x26;T and 1&#x26;1 Ionos agree a &#x3C;big&gt; deal</title>" in xml
+    assert b"AT&amp;T" not in xml
+    parsed = feedparser.parse(xml)
+    assert parsed.feed.title == "Daily: Science & Tech"
+    entry = parsed.entries[0]
+    assert entry.title == "AT&T and 1&1 Ionos agree a <big> deal"
+    assert [tag.term for tag in entry.tags] == ["Science & Tech"]
+    assert "Summary based on 2 sources" in entry.content[0].value  # the HTML body, as before
+    root = ET.fromstring(xml)
+    titles = [e.text for e in root.iter() if e.tag in ("title", f"{ATOM}title")]
+    assert "AT&T and 1&1 Ionos agree a <big> deal" in titles
