@@ -194,3 +194,29 @@ def test_unit_file_passes_systemd_analyze(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_shipped_settings_file_shows_the_real_defaults() -> None:
+    """systemd/aggregator.toml says its commented-out values are the defaults: each one,
+    read as a setting, equals what the program uses without it (it once showed max_items = 50
+    where the default is 100)."""
+    import re
+    import tomllib
+
+    from aggregator.config import build_settings
+
+    shipped = UNIT.with_name("aggregator.toml").read_text(encoding="utf-8")
+    section, checked = "", 0
+    for line in shipped.splitlines():
+        if header := re.fullmatch(r"\[(\w+)\]\s*", line):
+            section = header[1]
+            continue
+        shown = re.fullmatch(r"# (\w+) = (\S+)\s*(#.*)?", line)
+        if not shown or "e.g." in (shown[3] or ""):
+            continue
+        key = shown[1]
+        value = tomllib.loads(f"{key} = {shown[2]}")[key]
+        default = getattr(getattr(Settings(), section), key)
+        assert getattr(getattr(build_settings({section: {key: value}}), section), key) == default
+        checked += 1
+    assert checked >= 6
