@@ -38,13 +38,17 @@ def _common(
     _log_args(parser)
 
 
-def _log_args(parser: argparse.ArgumentParser) -> None:
+def _log_args(parser: argparse.ArgumentParser, *, quiet: bool = False) -> None:
+    """--log-level and --log-format; `quiet` commands (whose output is their stdout) log
+    warnings and errors only unless --log-level says otherwise."""
     parser.add_argument(
         "--log-level",
-        default=None,
+        default="WARNING" if quiet else None,
         type=str.upper,
         choices=LEVELS,
-        help="DEBUG, INFO (default), WARNING or ERROR; or set AGGREGATOR_LOG_LEVEL",
+        help="DEBUG, INFO, WARNING (default) or ERROR"
+        if quiet
+        else "DEBUG, INFO (default), WARNING or ERROR; or set AGGREGATOR_LOG_LEVEL",
     )
     parser.add_argument(
         "--log-format",
@@ -139,14 +143,14 @@ def _cluster(cluster: argparse.ArgumentParser) -> None:
     cluster.add_argument("input", type=Path, metavar="INPUT.jsonl", help="one item per line")
     cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
     cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
-    cluster.add_argument("--log-level", default="WARNING", type=str.upper, choices=LEVELS)
+    _log_args(cluster, quiet=True)
 
 
 def _summarize(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("input", type=Path, help="JSON lines: {id, items: [...]}; - for stdin")
     batch.add_argument("--max-words", type=int, default=None, help="cap on a summary's words")
     batch.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
-    batch.add_argument("--log-level", default="WARNING", type=str.upper, choices=LEVELS)
+    _log_args(batch, quiet=True)
 
 
 # Every command, in the order `--help` lists them: its help line and its options.

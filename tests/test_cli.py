@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sqlite3
@@ -16,7 +17,7 @@ from news_fixture import feeds
 from upstream import Upstream, opml
 
 import aggregator.store as store_module
-from aggregator.cli import build_parser, main
+from aggregator.cli import PARSERS, build_parser, main
 from aggregator.lock import lock_path, writer_lock
 from aggregator.store import Store
 
@@ -262,3 +263,47 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
     (cycle,) = [r for r in records if r.get("event") == "cycle"]
     assert (cycle["feeds"], cycle["errors"]) == (2, 1)
     assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+
+
+# What README's "Commands" section says each command takes.
+README_OPTIONS = {
+    "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "cluster"},
+    "--opml": {"run", "poll", "digest", "add", "remove", "import", "export"},
+    "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
+    | {"summarize"},
+    "--log-level": set(PARSERS),
+    "--log-format": set(PARSERS),
+}
+
+
+@pytest.mark.parametrize("option", sorted(README_OPTIONS))
+def test_the_commands_take_the_options_the_readme_says(option: str) -> None:
+    taking = set()
+    for name in PARSERS:
+        commands = next(
+            a for a in build_parser(name)._actions if isinstance(a, argparse._SubParsersAction)
+        )
+        if option in commands.choices[name]._option_string_actions:
+            taking.add(name)
+    assert taking == README_OPTIONS[option]
+
+
+@pytest.mark.parametrize("name", ["cluster", "summarize"])
+def test_the_batch_commands_log_json_when_asked(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from aggregator.logs import JsonFormatter
+
+    lines = tmp_path / "in.jsonl"
+    lines.write_text("", encoding="utf-8")
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    try:
+        code, _, _ = run_cli(name, str(lines), "--log-format", "json", capsys=capsys)
+        assert code == 0
+        assert any(isinstance(h.formatter, JsonFormatter) for h in root.handlers)
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers[:], root.level = kept
