@@ -135,7 +135,10 @@ def _export(export: argparse.ArgumentParser) -> None:
 
 
 def _backup(backup: argparse.ArgumentParser) -> None:
-    backup.add_argument("path", type=Path, help="file to create, or a directory for a dated file")
+    backup.add_argument(
+        "path",
+        help="file to create, or a directory for a dated file (a new one when PATH ends in /)",
+    )
     _common(backup, opml=False, config=False)
 
 

@@ -7,16 +7,28 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
+from pathlib import Path
 
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """PATH ending in a slash names a directory: made when missing, a dated file put in it
+    (not a file called like the directory, which is what `Path` would read it as)."""
+    from .store import check_existing
     from .store_upkeep import backup
 
-    report = backup(args.db, args.path)
+    dest = Path(args.path)
+    if args.path.endswith(("/", os.sep)) and not dest.is_dir():
+        check_existing(args.db)  # (no directory is made for a backup that cannot be taken)
+        try:
+            dest.mkdir(parents=True)
+        except OSError as exc:
+            raise AggregatorError(f"{args.path}: cannot make it: {exc.strerror}") from exc
+    report = backup(args.db, dest)
     print(
         f"backed up {args.db} to {report.path} ({report.bytes} bytes, integrity {report.integrity})"
     )

@@ -307,3 +307,22 @@ def test_the_batch_commands_log_json_when_asked(
         assert root.level == logging.WARNING
     finally:
         root.handlers[:], root.level = kept
+
+
+def test_backup_to_a_path_ending_in_a_slash_makes_that_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`aggregator backup backups/` had written a file called "backups"."""
+    db = tmp_path / "aggregator.db"
+    Store(db).close()
+    target = tmp_path / "backups" / "daily"
+    code, out, _ = run_cli("backup", "--db", str(db), f"{target}/", capsys=capsys)
+    assert code == 0
+    copies = list(target.iterdir())
+    assert target.is_dir() and len(copies) == 1 and copies[0].name.startswith("aggregator-")
+    assert str(copies[0]) in out
+    # A missing database makes no directory.
+    code, _, err = run_cli(
+        "backup", "--db", str(tmp_path / "none.db"), f"{tmp_path}/other/", capsys=capsys
+    )
+    assert code == 1 and "no database there" in err and not (tmp_path / "other").exists()
