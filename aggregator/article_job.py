@@ -77,7 +77,8 @@ class ArticleJob:
         self.write = write
         self.settings = settings
         self.clock = clock
-        self._robots: dict[str, tuple[float, str | None]] = {}  # origin -> (time, text)
+        # origin -> (time, text, why): text None when the site could not say, and why not
+        self._robots: dict[str, tuple[float, str | None, str]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
 
@@ -199,22 +200,27 @@ class ArticleJob:
         async with lock:
             cached = self._robots.get(origin)
             if cached is None or time.monotonic() - cached[0] > _ROBOTS_TTL:
-                cached = (time.monotonic(), await self._fetch_robots(fetcher, origin, trusted))
+                cached = (time.monotonic(), *await self._fetch_robots(fetcher, origin, trusted))
                 self._robots[origin] = cached
-        text = cached[1]
+        text, why = cached[1], cached[2]
         if text is None:
-            return False, "robots.txt unavailable (server error): not fetched"
+            return False, f"robots.txt unavailable ({why}): not fetched"
         if robots_allows(text, url, fetcher.user_agent):
             return True, None
         return False, "disallowed by robots.txt"
 
-    async def _fetch_robots(self, fetcher: PageFetcher, origin: str, trusted: bool) -> str | None:
+    async def _fetch_robots(
+        self, fetcher: PageFetcher, origin: str, trusted: bool
+    ) -> tuple[str | None, str]:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
-        network failure), which RFC 9309 treats as "disallow everything" for now."""
+        network failure, a private address refused), which RFC 9309 treats as "disallow
+        everything" for now; with the fetch's error then, for `status`."""
         await self._pace(origin)
         outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted)
         if isinstance(outcome, Fetched):
-            return outcome.body.decode("utf-8", "replace")
+            return outcome.body.decode("utf-8", "replace"), ""
         if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
-            return ""
-        return None
+            return "", ""
+        if isinstance(outcome, FetchFailed):
+            return None, outcome.error
+        return None, "unexpected 304"

@@ -277,3 +277,31 @@ def test_an_opml_outline_turns_a_feeds_article_pages_off_and_status_says_so(
     on, row = asyncio.run(scenario(""))
     assert len(on.requests_for("/dam.html")) == 1
     assert _pages(row).startswith("1 ok")
+
+
+def test_a_robots_txt_not_fetched_says_why(tmp_path: Path) -> None:
+    """A page on an internal host that is not a listed feed's is refused, robots.txt first;
+    `status` had called that "robots.txt unavailable (server error)"."""
+    from aggregator.cli_status import _pages
+
+    async def scenario() -> tuple[object, dict[str, object]]:
+        async with Upstream() as up:
+            serve_site(up)
+            elsewhere = feed_xml(up).replace(b"http://127.0.0.1:", b"http://127.0.0.2:")
+            feed = up.add_feed("/elsewhere.xml", elsewhere)
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    report = await service.fetch_articles(fetcher)
+                (row,) = service.store.status_rows()
+            finally:
+                service.close()
+            assert up.requests_for("/robots.txt") == [] and up.requests_for("/dam.html") == []
+            return report, row
+
+    report, row = asyncio.run(scenario())
+    assert report.ok == 0  # type: ignore[attr-defined]
+    shown = _pages(row)
+    assert "private address refused" in shown and "server error" not in shown
