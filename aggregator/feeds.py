@@ -23,6 +23,8 @@ from feedgen.feed import FeedGenerator
 from aggregator import PROJECT_URL, __version__
 from aggregator.models import Story
 from aggregator.publish import (
+    ALL_SLUG,
+    ALL_TITLE,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
@@ -118,6 +120,14 @@ def _entry(story: Story, settings: PublishSettings) -> _Entry:
     )
 
 
+def home_url(name: str, slug: str, settings: PublishSettings) -> str:
+    """The web page a feed belongs to: its category's page, or for "All stories" (which has
+    no page of its own) the front page, which shows every category."""
+    if slug == ALL_SLUG and name == ALL_TITLE:
+        return settings.base_url
+    return category_url(slug, settings)
+
+
 def _subtitle(name: str, settings: PublishSettings, top: bool) -> str:
     if top:
         return f"{clean(name)}: stories at least {settings.top_min_outlets} outlets covered"
@@ -157,7 +167,7 @@ def render_feed(
     fg.subtitle(_subtitle(name, settings, top))
     fg.author({"name": clean(settings.site_title) or "aggregator"})
     fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
-    fg.link(href=category_url(slug, settings), rel="alternate", type="text/html")
+    fg.link(href=home_url(name, slug, settings), rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator("aggregator", version=__version__, uri=PROJECT_URL)
     fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
@@ -222,7 +232,7 @@ def _json_feed(
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed_title(name, settings, top),
-        "home_page_url": category_url(slug, settings),
+        "home_page_url": home_url(name, slug, settings),
         "feed_url": feed_url(slug, "json", settings, top),
         "description": _subtitle(name, settings, top),
         "language": settings.language,
@@ -259,7 +269,7 @@ def render_outputs_opml(
                 text=title,
                 title=title,
                 xmlUrl=feed_url(slug, fmt, settings, top),
-                htmlUrl=category_url(slug, settings),
+                htmlUrl=home_url(name, slug, settings),
                 category=f"/{label}",
             )
     ElementTree.indent(root)

@@ -216,3 +216,29 @@ def test_plain_text_ampersands_are_hex_references_and_read_back_unchanged(fmt: s
     root = ET.fromstring(xml)
     titles = [e.text for e in root.iter() if e.tag in ("title", f"{ATOM}title")]
     assert "AT&T and 1&1 Ionos agree a <big> deal" in titles
+
+
+def test_the_all_stories_feeds_link_the_front_page_which_exists() -> None:
+    """/all/ is no page (the front page shows every category): the "All stories" feeds and
+    their OPML entries had linked it, a 404 for a reader's "visit website"."""
+    from aggregator.publish import ALL_SLUG, ALL_TITLE
+
+    stories = [make_story("s1", "Storm")]
+    atom = ET.fromstring(render_feed(ALL_TITLE, ALL_SLUG, stories, "atom", SETTINGS, NOW))
+    alternate = [
+        link.get("href") for link in atom.findall(f"{ATOM}link") if link.get("rel") == "alternate"
+    ]
+    assert alternate == [BASE]
+    rss = ET.fromstring(render_feed(ALL_TITLE, ALL_SLUG, stories, "rss", SETTINGS, NOW))
+    assert rss.findtext("channel/link") == BASE
+    doc = json.loads(render_feed(ALL_TITLE, ALL_SLUG, stories, "json", SETTINGS, NOW))
+    assert doc["home_page_url"] == BASE
+    opml = ET.fromstring(
+        render_outputs_opml([("World News", "world-news"), (ALL_TITLE, ALL_SLUG)], "atom", SETTINGS)
+    )
+    pages = {o.get("xmlUrl"): o.get("htmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")}
+    assert pages[f"{BASE}feeds/all.atom"] == pages[f"{BASE}feeds/all/top.atom"] == BASE
+    assert pages[f"{BASE}feeds/world-news.atom"] == f"{BASE}world-news/"
+    # A category that is itself called "All" keeps its own page.
+    doc = json.loads(render_feed("All", ALL_SLUG, stories, "json", SETTINGS, NOW))
+    assert doc["home_page_url"] == f"{BASE}all/"
