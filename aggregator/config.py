@@ -113,11 +113,17 @@ def _convert(value: object, kind: Any) -> object:
     if kind is int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError(f"expected a whole number, got {value!r}")
-        return int(value)  # type: ignore[call-overload]
+        try:
+            return int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):  # ("abc" from the environment: not int()'s wording)
+            raise ValueError(f"expected a whole number, got {value!r}") from None
     if kind is float:
         if isinstance(value, bool):
             raise ValueError(f"expected a number, got {value!r}")
-        return float(value)  # type: ignore[arg-type]
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"expected a number, got {value!r}") from None
     if kind is str:
         if not isinstance(value, str | int | float):
             raise ValueError(f"expected text, got {value!r}")

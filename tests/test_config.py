@@ -65,6 +65,10 @@ def test_file_values_then_environment_override() -> None:
         ({"server": 5}, {}, "must be a table"),
         ({}, {"AGGREGATOR_SERVER_PORT": "x"}, "environment AGGREGATOR_SERVER_*"),
         ({"publish": {"base_url": "ftp://x"}}, {}, "[publish]"),
+        # Python's own wording ("invalid literal for int() with base 10") is not shown.
+        ({}, {"AGGREGATOR_SERVER_PORT": "abc"}, "'port': expected a whole number, got 'abc'"),
+        ({"server": {"tick": "soon"}}, {}, "'tick': expected a number, got 'soon'"),
+        ({"fetch": {"per_host": [2]}}, {}, "'per_host': expected a whole number, got [2]"),
     ],
 )
 def test_bad_settings_are_config_errors(
