@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import html
 import json
 import os
 import time
@@ -205,13 +206,18 @@ def _serve(request: web.Request, entry: Rendered) -> web.Response:
     return web.Response(body=entry.gzipped if use_gzip else entry.body, headers=headers)
 
 
-def not_found_response() -> web.Response:
-    """A small plain 404 page."""
+_HOME = web.AppKey("home", str)  # the front page's URL, linked from the 404 page
+
+
+def not_found_response(home: str | None = None) -> web.Response:
+    """A small plain 404 page; with `home`, a link to the front page (a reader who followed an
+    old item to a story since pruned can go on from there)."""
+    way_on = f'<p><a href="{html.escape(home)}">Go to the front page</a></p>' if home else ""
     body = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Not found</title></head>\n<body><h1>Not found</h1>"
-        "<p>There is nothing at this address.</p></body></html>\n"
+        f"<p>There is nothing at this address.</p>{way_on}</body></html>\n"
     )
     return web.Response(
         status=404,
@@ -229,7 +235,7 @@ async def _not_found_page(
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        return not_found_response()
+        return not_found_response(request.app.get(_HOME))
 
 
 async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -284,7 +290,7 @@ def make_app(
         if entry is None:
             entry = await asyncio.to_thread(prepared(render))
             if entry is None:
-                return not_found_response()
+                return not_found_response(settings.base_url)
             cache.put(key, current, entry)
         return _serve(request, entry)
 
@@ -310,13 +316,13 @@ def make_app(
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
         if page < 2:  # page 1 is the category page itself
-            return not_found_response()
+            return not_found_response(settings.base_url)
         return await cached(request, lambda: site.category(slug, page))
 
     async def category_redirect(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
         if await asyncio.to_thread(site.category_named, slug) is None:
-            return not_found_response()
+            return not_found_response(settings.base_url)
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location=f"{slug}/")
 
@@ -372,6 +378,7 @@ def make_app(
         )
 
     app = web.Application(middlewares=[_not_found_page])
+    app[_HOME] = settings.base_url
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)

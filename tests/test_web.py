@@ -230,6 +230,8 @@ def test_unknown_things_are_404_and_nothing_is_writable() -> None:
             assert (path, status) == (path, 404)
             assert headers["Content-Type"] == "text/html; charset=utf-8"
             assert b"Not found" in body
+            # A way on: a pruned story's old link leads to the front page, not a dead end.
+            assert b'<a href="' + BASE.encode() + b'">Go to the front page</a>' in body
         for method in ("POST", "PUT", "DELETE"):
             async with session.request(method, root + "/feeds/world-news.atom") as resp:
                 assert resp.status == 405
