@@ -109,3 +109,26 @@ def test_the_plain_connection_is_set_up_as_sqlite_utils_sets_it(tmp_path: Path) 
     db = connect(tmp_path / "c.db", readonly=True)
     with pytest.raises(sqlite3.OperationalError):
         db.execute("CREATE TABLE x (a)")
+
+
+def test_closing_the_writer_leaves_everything_in_the_database_file(tmp_path: Path) -> None:
+    """`run` serves pages through read connections that live until the process ends, so
+    SQLite never emptied the write-ahead log when the writer closed: a stopped service's
+    data sat in `<db>-wal`, and a cold copy of the database file alone missed it."""
+    import shutil
+
+    path = tmp_path / "a.db"
+    store = Store(path)
+    reader = store.reader()
+    assert reader.version() == "0"  # a read connection now open, as the web server's are
+    store.set_meta("version", "42")
+    store.close()
+    wal = tmp_path / "a.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    alone = tmp_path / "copy" / "a.db"
+    alone.parent.mkdir()
+    shutil.copy(path, alone)  # the file only, no -wal beside it
+    copied = sqlite3.connect(alone)
+    assert copied.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == ("42",)
+    copied.close()
+    assert reader.version() == "42"  # the reader still works after the writer closed
