@@ -11,6 +11,7 @@ plain text: control characters XML cannot carry are dropped, the rest is escaped
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
 import unicodedata
@@ -50,9 +51,18 @@ _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def slugify(name: str) -> str:
-    """Lower-case ASCII words joined by "-"; never empty ("category" as a last resort)."""
+    """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
+    at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
+    categories get two pages and two sets of feeds (they had shared "category"); "category"
+    only for a name without any word."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return "-".join(_SLUG_WORDS.findall(ascii_name.lower())) or "category"
+    slug = "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
+    if slug:
+        return slug
+    words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
+    if not words:
+        return "category"
+    return "category-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
 
 
 def feed_path(slug: str, fmt: str, top: bool = False) -> str:

@@ -101,8 +101,12 @@ def assert_safe_html(markup: str) -> _Html:
         ("Straße/Verkehr", "strae-verkehr"),
         ("UK--Politics!!", "uk-politics"),
         ("Sport 2025", "sport-2025"),
-        ("東京", "category"),
+        ("東京", "category-130016b2"),  # a name without ASCII letters: its own slug
+        ("東京 ", "category-130016b2"),
+        ("大阪", "category-6df97746"),
+        ("Новости", "category-b936c407"),
         ("", "category"),
+        ("///", "category"),
         ("../../etc/passwd", "etc-passwd"),
     ],
 )
