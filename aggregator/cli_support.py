@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import socket
 from pathlib import Path
 
 from .config import Settings, load_settings, smtp_password
@@ -26,6 +27,8 @@ def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, S
     """Where to listen; without a configured public base URL, links point at that address."""
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
+    if port == 0:
+        port = _free_port(host)
     if settings.publish.base_url == PublishSettings().base_url:
         shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
         shown = f"[{shown}]" if ":" in shown else shown
@@ -34,6 +37,19 @@ def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, S
         )
         settings = dataclasses.replace(settings, publish=publish)
     return host, port, settings
+
+
+def _free_port(host: str) -> int:
+    """A port free on `host` now, for port 0 ("any free port"). The number is fixed before the
+    server binds, because the links it publishes are made from it: the server had listened on
+    a port of the kernel's choosing while logging and linking ":0"."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, 0))
+            return int(probe.getsockname()[1])
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:0: {exc.strerror or exc}") from exc
 
 
 def digest_ready(settings: Settings) -> str | None:

@@ -18,6 +18,7 @@ from upstream import Upstream, opml
 
 import aggregator.store as store_module
 from aggregator.cli import PARSERS, build_parser, main
+from aggregator.errors import ConfigError
 from aggregator.lock import lock_path, writer_lock
 from aggregator.store import Store
 
@@ -326,3 +327,22 @@ def test_backup_to_a_path_ending_in_a_slash_makes_that_directory(
         "backup", "--db", str(tmp_path / "none.db"), f"{tmp_path}/other/", capsys=capsys
     )
     assert code == 1 and "no database there" in err and not (tmp_path / "other").exists()
+
+
+def test_port_0_is_one_free_port_that_the_links_and_the_log_name(tmp_path: Path) -> None:
+    """`--port 0` ("any free port") had served on the kernel's choice of port while the log
+    said ":0" and every published link pointed at port 0."""
+    import socket
+
+    from aggregator.cli_support import listen_on
+    from aggregator.config import Settings
+
+    args = build_parser("run").parse_args(["run", "--port", "0"])
+    host, port, settings = listen_on(args, Settings())
+    assert host == "127.0.0.1" and port > 0
+    assert settings.publish.base_url == f"http://127.0.0.1:{port}/"
+    with socket.socket() as server:  # the port is free to listen on
+        server.bind((host, port))
+    args = build_parser("run").parse_args(["run", "--port", "0", "--host", "192.0.2.1"])
+    with pytest.raises(ConfigError, match=r"cannot listen on 192\.0\.2\.1:0"):
+        listen_on(args, Settings())
