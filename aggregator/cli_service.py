@@ -89,7 +89,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             reader, settings.publish, digest=settings.digest, stale_after=stale_after(settings)
         )
         runner = await start_server(app, host, port)
-        log.info("serving http://%s:%d/", host, port)
         try:
             await stop.wait()
         finally:

@@ -275,7 +275,6 @@ class Service:
                     stale_after=stale_after(self.settings),
                 )
                 runner = await start_server(app, host, port)
-                log.info("serving http://%s:%d/", host, port)
         except BaseException:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import html
 import json
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -396,8 +397,16 @@ def make_app(
     return app
 
 
+def listen_url(host: str, port: int) -> str:
+    """The address a server listens on, as a URL: an IPv6 host in brackets (the log had said
+    "serving http://::1:8101/"), all interfaces as 0.0.0.0."""
+    shown = host or "0.0.0.0"
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
 async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:
-    """Start serving `app` on host:port; the caller stops it with ``await runner.cleanup()``."""
+    """Start serving `app` on host:port, and log where; the caller stops it with
+    ``await runner.cleanup()``."""
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -410,7 +419,15 @@ async def start_server(app: web.Application, host: str, port: int) -> web.AppRun
     except BaseException:
         await runner.cleanup()
         raise
+    logging.getLogger("aggregator").info("serving %s", listen_url(host, port))
     return runner
 
 
-__all__ = ["Rendered", "StoryReader", "make_app", "not_found_response", "start_server"]
+__all__ = [
+    "Rendered",
+    "StoryReader",
+    "listen_url",
+    "make_app",
+    "not_found_response",
+    "start_server",
+]

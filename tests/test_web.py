@@ -486,3 +486,11 @@ def test_a_merged_story_redirects_and_a_cached_page_asks_nothing() -> None:
         assert (status, headers["Location"]) == (301, "w2")
 
     serve(reader, check)
+
+
+def test_the_listen_address_is_logged_as_a_url() -> None:
+    from aggregator.web import listen_url
+
+    assert listen_url("127.0.0.1", 8080) == "http://127.0.0.1:8080/"
+    assert listen_url("::1", 8101) == "http://[::1]:8101/"  # was "http://::1:8101/"
+    assert listen_url("", 80) == "http://0.0.0.0:80/"
