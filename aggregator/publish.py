@@ -42,8 +42,11 @@ TAG_AUTHORITY = "aggregator,2025"  # feed ids without a public base URL: tag:agg
 EXCERPT_CHARS = 300
 _LABEL_KINDS = {label: kind for kind, label in KIND_LABELS.items()}
 
-# Characters XML 1.0 cannot carry (lxml refuses them); dropped from everything we publish.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 cannot carry (lxml refuses them), and the two bidirectional overrides
+# (U+202D, U+202E), which make a reader show what follows in reverse order, so that a title
+# ending "\u202egnp.exe" reads "exe.png": dropped from everything we publish (the embeddings,
+# isolates and marks that right-to-left text uses stay).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202d\u202e\ud800-\udfff\ufffe\uffff]")
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -131,7 +134,8 @@ def safe_url(url: str | None) -> str | None:
 
 
 def clean(text: str | None) -> str:
-    """Upstream text made safe to put in XML: invalid characters dropped, whitespace trimmed."""
+    """Upstream text made safe to put in XML: invalid characters and bidirectional overrides
+    dropped, whitespace trimmed."""
     return _XML_INVALID.sub("", text or "").strip()
 
 

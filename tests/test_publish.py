@@ -467,3 +467,30 @@ def test_a_storys_language_is_detected_once_for_all_its_listings() -> None:
     changed = make_story("s1", "Ceasefire agreed as the talks were said to have ended at last")
     assert publish.story_language(changed, settings) == "en"
     assert publish._text_language.cache_info().misses == 3
+
+
+def test_bidirectional_overrides_are_not_published() -> None:
+    """U+202E makes a reader show what follows reversed ("\u202egnp.exe" reads "exe.png"):
+    a feed could make a headline or a source title say what it does not."""
+    import json
+
+    from aggregator.models import Bullet, SourceRef, Summary
+    from aggregator.pages import render_story_html
+
+    spoof = "Ship sinks off coast \u202egnp.exe"
+    summary = Summary(
+        headline=spoof,
+        bullets=(Bullet("A cargo ship sank off the coast on Tuesday \u202dnight.", (0,)),),
+        sources=(SourceRef("Evil \u202eOutlet", spoof, "https://evil.example/1"),),
+        outlet_count=1,
+    )
+    story = make_story("rlo1", spoof, summary=summary)
+    atom = render_feed("World News", "world-news", [story], "atom", SETTINGS, NOW)
+    doc = json.loads(render_feed("World News", "world-news", [story], "json", SETTINGS, NOW))
+    for output in (render_story_html(story, SETTINGS, []), atom.decode(), json.dumps(doc)):
+        assert "gnp.exe" in output and "Tuesday night" in output
+        assert "\u202e" not in output and "\u202d" not in output
+        assert "\\u202e" not in output and "\\u202d" not in output  # (JSON escapes)
+    # What right-to-left text needs stays: embeddings, isolates, marks.
+    rtl = "\u202b\u0639\u0631\u0628\u064a\u202c \u2067x\u2069 \u200f"
+    assert publish.clean(rtl) == rtl
