@@ -115,10 +115,13 @@ _CJK_LEANS_BACK = re.compile(
     r"[对對为為]此|彼(?:女|ら)?|同(?:氏|社|容疑者|被告|市|県|国)|この|その|あの|"
     r"これ(?!まで|から)|それ(?!まで|から|ぞれ))"
 )
-# Connectives: dropped from the front when what follows is a sentence by itself.
+# Connectives: dropped from the front when what follows is a sentence by itself. Not a word
+# that heads a phrase there ("Instead of …", "So far, …", "So much for …", "Besides 8,000
+# followers, …"): dropped, it would leave the phrase's tail ("Of being …", "Far, …").
 _CONNECTIVE = re.compile(
-    r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|"
-    r"furthermore|additionally|nevertheless|nonetheless|otherwise|besides|likewise|similarly|"
+    r"^(?:but|and|or|so(?!\s+(?:far|much|many|few|little|long|too)\b)|yet|also|however|"
+    r"meanwhile|still|instead(?!\s+of\b)|then|thus|therefore|moreover|"
+    r"furthermore|additionally|nevertheless|nonetheless|otherwise|besides(?=,)|likewise|similarly|"
     r"indeed|in\s+addition|in\s+turn|as\s+a\s+result|at\s+the\s+same\s+time|by\s+contrast|"
     r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said|plus(?=,))\b[,:]?\s+",
     re.IGNORECASE,
@@ -144,7 +147,13 @@ _READER_NOTE = re.compile(
     r"round-?up|guide)\b|"
     r"^start\s+your\s+(?:day|morning|evening|week|weekend)\b|"
     r"\bis\s+(?:[\w'’.&-]+\s+){0,3}?flagship\s+(?:news(?:cast|\s+programme|\s+program|\s+show)|"
-    r"(?:current\s+affairs\s+|morning\s+|breakfast\s+)?(?:programme|program|show))\b",
+    r"(?:current\s+affairs\s+|morning\s+|breakfast\s+)?(?:programme|program|show))\b|"
+    # a video's or programme's blurb: "See how …", "Meet the woman who …" (not "Meet the
+    # Press"), "<Section> takes a look into …", "<Guest> joins the <Show> to weigh in on …"
+    r"^(?:see\s+(?:how|why|what|who)|meet\s+(?:the\s+(?!press\b)|how|why|what|who))\b|"
+    r"\btakes\s+a\s+(?:closer\s+|quick\s+|brief\s+)?look\s+(?:back\s+)?(?:at|into)\b|"
+    r"\bjoins\s+(?:us|the\s+[\w'’-]+|[\w'’-]+)\s+to\s+(?:discuss|talk|weigh\s+in|explain|"
+    r"break\s+down|share)\b",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
@@ -186,9 +195,9 @@ _PROMO_MARKS = (
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
-    "this is your", "flagship",
+    "this is your", "flagship", "a look", "joins",
 )  # fmt: skip
-_NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get", "start")
+_NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get", "start", "see", "meet")
 
 
 def _has_link(sentence: str) -> bool:
@@ -432,10 +441,22 @@ def _caseless(char: str) -> bool:
     return char.isalpha() and not char.isupper() and not char.islower()
 
 
+# A line opening the writer's own note ("About me:", "About the author"): what follows it
+# (a biography, credits, links to follow) is about who wrote the text, not the news.
+_ABOUT_WRITER = re.compile(
+    r"^[ \t]*about (?:me|the (?:author|writer|reporter|columnist))\b[ \t]*(?::|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
     """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
         text = html_to_text(text)
+    if "About" in text or "ABOUT" in text:
+        about = _ABOUT_WRITER.search(text)
+        if about is not None:
+            text = text[: about.start()]
     kept = 0  # candidates whose figures were read
     for raw in _join_quotes(split_sentences(clean_text(text))):
         sentence = raw.strip(" -—–•*·")

@@ -34,6 +34,7 @@ __all__ = [
     "fact_terms",
     "fact_terms_of",
     "figure_terms",
+    "restates",
     "source_weights",
 ]
 
@@ -320,13 +321,22 @@ def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:
     return weights
 
 
+def _unsaid_figures(terms: frozenset[str], covered: set[str]) -> tuple[set[str], set[str]]:
+    """The numbers of `terms` not in `covered`, and those of them that a figure close to one
+    of `covered` says (hedged: `_near`)."""
+    unsaid = {t for t in terms if t.isdigit() and t not in covered}
+    if not unsaid:
+        return unsaid, unsaid
+    figures = [t for t in terms if t[0] in "=~"]
+    near = {f[1:].split(":", 1)[0] for f in figures if f not in covered and _near(f, covered)}
+    return unsaid, near
+
+
 def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, float]) -> float:
     """Weighted share of `terms` already in `covered`; 0.0 for a text without terms or with a
     number not yet covered (unless a figure close to it, hedged, was said: `_near`)."""
     if any(t.isdigit() and t not in covered for t in terms):
-        figures = [t for t in terms if t[0] in "=~"]
-        unsaid = {t for t in terms if t.isdigit() and t not in covered}
-        near = {f[1:].split(":", 1)[0] for f in figures if f not in covered and _near(f, covered)}
+        unsaid, near = _unsaid_figures(terms, covered)
         if unsaid - near:
             return 0.0
         covered = covered | near
@@ -337,3 +347,31 @@ def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, flo
     if not total:
         return 0.0
     return sum([weights.get(t, 1.0) for t in terms if t in covered]) / total
+
+
+# --- one fact told twice: a bullet that retells another ---------------------------------------
+
+RESTATES = 0.5  # share of the smaller of two bullets' terms both hold, at which one retells
+RESTATES_MIN = 3  # ... and at least this many terms shared
+# A name inside a sentence: capitalised words after a word (not after a stop or a quote),
+# one name while they follow each other ("Paris Saint-Germain").
+_INNER_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
+
+
+def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[str]) -> bool:
+    """Whether a candidate (`text`, its `fact_terms` `terms`) retells a bullet chosen before it
+    (`other`, its fact terms) in other words: the two share at least `RESTATES` of the smaller
+    one's terms (at least `RESTATES_MIN`), and the candidate states no figure and names no one
+    (a name inside the sentence none of whose words is said; a capital opening the sentence
+    is every sentence's) that `said` (the headline and the bullets so far) does not. Outlets
+    retell one fact ("The fair
+    has been cancelled", "Organisers of the fair have revealed it would not go ahead") in
+    words that cover too little of it for `coverage`; what a retelling adds besides (a time,
+    an adjective, who said it) is no fact a subscriber misses."""
+    shared = len(terms & other)
+    if shared < RESTATES_MIN or shared < RESTATES * min(len(terms), len(other)):
+        return False
+    unsaid, near = _unsaid_figures(terms, said)
+    if unsaid - near:
+        return False  # (a figure not said yet is a fact of its own)
+    return all(any(_term(t) in said for t in tokens(name)) for name in _INNER_NAME.findall(text))

@@ -28,7 +28,14 @@ from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
 from .lang import detect_language
 from .models import Bullet, Item, Summary
-from .novelty import coverage, fact_terms, fact_terms_of, source_weights
+from .novelty import (
+    RESTATES_MIN,
+    coverage,
+    fact_terms,
+    fact_terms_of,
+    restates,
+    source_weights,
+)
 from .sentence_scoring import (
     Unit,
     contained,
@@ -330,6 +337,7 @@ class ExtractiveSummarizer:
         weights = source_weights(per_source.values())
         said = set(fact_terms(headline_text))
         chosen: list[Unit] = []
+        told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
         for unit in ranked:
             if len(chosen) >= target:
@@ -342,8 +350,16 @@ class ExtractiveSummarizer:
                 continue
             if chosen and coverage(facts[id(unit)], said, weights) >= self.settings.novelty:
                 continue
+            mine = facts[id(unit)]
+            # (a bullet sharing fewer than `RESTATES_MIN` terms retells none: most pairs)
+            if any(
+                len(mine & other) >= RESTATES_MIN and restates(unit.text, mine, other, said)
+                for other in told
+            ):
+                continue
             chosen.append(unit)
-            said.update(facts[id(unit)])
+            told.append(mine)
+            said.update(mine)
             words += unit.words
         if not chosen:
             return []

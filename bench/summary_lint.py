@@ -5,7 +5,7 @@ them in an OPML under the names an operator would give them, runs one poll pass 
 service with the clock at the capture time (article fetching off: the article links point at
 the real outlets, and benches touch loopback only), then counts what a reader would notice.
 
-    python bench/summary_lint.py [--day DIR ...] [--show N]
+    python bench/summary_lint.py [--day DIR ...] [--show N] [--kind KIND] [--all]
 
 The rules here are written independently of the summarizer's own, so a zero is earned.
 
@@ -38,7 +38,7 @@ from aggregator.config import Settings  # noqa: E402
 from aggregator.fetch import Fetcher  # noqa: E402
 from aggregator.models import Item, Story  # noqa: E402
 from aggregator.service import Service  # noqa: E402
-from aggregator.tokens import tokens  # noqa: E402
+from aggregator.tokens import STOPWORDS, stem, tokens  # noqa: E402
 
 REAL_NEWS = next(
     (
@@ -77,8 +77,9 @@ _CLOSING = re.compile(r"""[.!?]["'”’)\]]*$""")
 _TRUNCATED = re.compile(r"""(?:\.\.\.|…|\[\.\.\.\]|\[…\])["'”’)\]]*$""")
 _CONTEXT_OPENING = re.compile(
     r"^[\"“‘']?(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those|but|and|or|"
-    r"so|yet|also|however|meanwhile|still|instead|then|thus|therefore|moreover|furthermore|"
-    r"additionally|nevertheless|nonetheless|otherwise|besides|likewise|similarly|here)\b",
+    r"so(?! far| much| many)|yet|also|however|meanwhile|still|instead(?! of)|then|thus|therefore|"
+    r"moreover|furthermore|additionally|nevertheless|nonetheless|otherwise|besides(?! \d)|"
+    r"likewise|similarly|here)\b",
     re.IGNORECASE,
 )
 _HEADLINE_TAGS = re.compile(
@@ -95,6 +96,17 @@ def name_for(path: Path) -> str:
     return path.stem
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|(?<!\w)[‘'][^’']*[’'](?!\w)")
+# ("My" and "Me" in capitals inside a sentence are a title's: "TLC's My Feet Are Killing Me")
+_FIRST_PERSON = re.compile(r"\bI\b(?![.'-])|^My\b|\b(?:me|my|myself)\b")
+
+
+def writer_speaks(text: str) -> bool:
+    """Whether the bullet is in the first person singular outside quotation marks: the writer
+    speaking of themselves ("I was named …", "Look for me here …"), not news."""
+    return _FIRST_PERSON.search(_QUOTED.sub("", text)) is not None
+
+
 def split_quote(text: str) -> bool:
     return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
@@ -103,6 +115,22 @@ def repeats(a: str, b: str) -> bool:
     """Whether `a` says nothing beyond `b` (token containment of 80%)."""
     ta, tb = set(tokens(a)), set(tokens(b))
     return bool(ta) and len(ta & tb) / len(ta) >= 0.8
+
+
+def content_words(text: str) -> set[str]:
+    """A bullet's content words for `retells`: stems cut to five letters, without stopwords,
+    numbers and words of one or two letters."""
+    return {
+        stem(w)[:5] for w in tokens(text) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()
+    }
+
+
+def retells(a: str, b: str) -> bool:
+    """Whether two bullets of one summary tell one fact twice: they share at least half of the
+    smaller one's content words, and at least three (a near repeat in other words)."""
+    wa, wb = content_words(a), content_words(b)
+    shared = len(wa & wb)
+    return bool(wa and wb) and shared >= 3 and shared >= 0.5 * min(len(wa), len(wb))
 
 
 TEASER_WORDS = 120  # the article job's default: feed text this short gets its page fetched
@@ -202,10 +230,14 @@ def lint(
                 kinds.append("bullets truncated")
             if _CONTEXT_OPENING.search(text):
                 kinds.append("bullets with a context-needing opening")
+            if writer_speaks(text):
+                kinds.append("bullets in the writer's own first person")
             if split_quote(text):
                 kinds.append("bullets with a split quote")
             if repeats(text, summary.headline) or (n and repeats(text, bullets[n - 1].text)):
                 kinds.append("bullets repeating the headline or the bullet above")
+            if any(retells(text, b.text) for b in bullets[:n]):
+                kinds.append("bullets retelling a bullet above (half its content words)")
             if any(tokens(text) == tokens(t) for t in titles if t):
                 kinds.append("bullets that are a source title")
             if not bullet.sources:
@@ -261,14 +293,20 @@ def capture_time(day: Path) -> datetime:
     return start.replace(tzinfo=UTC) + timedelta(hours=20)
 
 
-async def run(days: list[Path], show: int, only: str | None = None) -> Counter[str]:
+async def run(
+    days: list[Path], show: int, only: str | None = None, every: bool = False
+) -> Counter[str]:
     total: Counter[str] = Counter()
     for day in days:
         stories, items = await publish_day(day, capture_time(day))
         counts, examples = lint(stories, items)
         total.update(counts)
+        if every:
+            for story in stories:
+                if story.summary is not None:
+                    examples.append(("story", story))
         picked = [(k, st) for k, st in examples if only is None or only in k]
-        for kind, story in picked[:show]:
+        for kind, story in picked[: len(picked) if every else show]:
             s = story.summary
             assert s is not None
             print(f"[{kind}] {s.headline}")
@@ -292,8 +330,10 @@ ORDER = [
     "bullets with a context-needing opening",
     "bullets truncated",
     "bullets repeating the headline or the bullet above",
+    "bullets retelling a bullet above (half its content words)",
     "bullets that are a source title",
     "bullets with a split quote",
+    "bullets in the writer's own first person",
     "bullets citing no source",
     "headlines with a tag (live, in pictures, | name)",
     "headlines truncated",
@@ -312,9 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", type=Path, action="append", help="a real-news day folder")
     parser.add_argument("--show", type=int, default=0, help="print N flagged stories")
     parser.add_argument("--kind", help="print only flagged stories whose kind contains this")
+    parser.add_argument(
+        "--all", action="store_true", help="print every published story (kind 'story')"
+    )
     args = parser.parse_args(argv)
     days = args.day or sorted(p for p in REAL_NEWS.iterdir() if p.is_dir())
-    counts = asyncio.run(run(days, args.show, args.kind))
+    counts = asyncio.run(run(days, args.show, args.kind, args.all))
     print(f"real-news lint over {', '.join(d.name for d in days)}")
     print(table(counts))
     return 0

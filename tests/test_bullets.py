@@ -77,6 +77,27 @@ def test_truncation(text: str, truncated: bool) -> None:
             "Plus-size retailers reported higher sales in May.",
             "Plus-size retailers reported higher sales in May.",
         ),
+        # a word heading a phrase is no connective: dropped, the phrase's tail would open
+        (
+            "Instead of sinking, the ferry drifted onto a sandbank near the harbour.",
+            "Instead of sinking, the ferry drifted onto a sandbank near the harbour.",
+        ),
+        (
+            "So far, the council has not said when the bridge will reopen.",
+            "So far, the council has not said when the bridge will reopen.",
+        ),
+        (
+            "Besides 8,000 followers online, the band has a mailing list of fans.",
+            "Besides 8,000 followers online, the band has a mailing list of fans.",
+        ),
+        (
+            "Instead, the council voted to close the bridge for a year.",
+            "The council voted to close the bridge for a year.",
+        ),
+        (
+            "So the council voted to close the bridge for a year.",
+            "The council voted to close the bridge for a year.",
+        ),
     ],
 )
 def test_stand_alone(sentence: str, expected: str | None) -> None:
@@ -368,3 +389,19 @@ def test_questions_in_other_scripts_are_complete_but_not_bullets() -> None:
     question = "کیا شہر کا نیا پل اگلے سال تک تیار ہو جائے گا؟"
     assert ends_complete(statement) and ends_complete(question)
     assert body_sentences(f"<p>{statement} {question}</p>", []) == [statement]
+
+
+def test_the_writers_note_about_themselves_is_no_bullet() -> None:
+    # A video's description ends with its presenter's note about himself, then credits.
+    text = (
+        "The mayor of Keldon closed the old bridge after inspectors found cracks in its "
+        "pillars.\nSOURCES AND FURTHER READING:\nKeldon bridge report\nAbout me:\n"
+        "I was voted the best speller in my class at school. Look for me here every Monday "
+        "to find out what is really going on at the town hall.\nCREDITS\nWriter: Sam Example"
+    )
+    assert body_sentences(text, []) == [
+        "The mayor of Keldon closed the old bridge after inspectors found cracks in its pillars."
+    ]
+    # a sentence that only speaks about someone is kept
+    about = "About the same time, the council voted to repair the old bridge next spring."
+    assert body_sentences(about, []) == [about]

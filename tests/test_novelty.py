@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.novelty import coverage, fact_terms, fact_terms_of, source_weights
+from aggregator.novelty import coverage, fact_terms, fact_terms_of, restates, source_weights
 from aggregator.tokens import tokens
 
 
@@ -119,3 +119,27 @@ def test_figures_are_one_form() -> None:
 def test_figures_from_given_tokens_are_the_texts() -> None:
     text = "The U.S. defence budget rose by nearly three decades' worth, some 3,000 jobs."
     assert fact_terms_of(text, tokens(text)) == fact_terms(text)
+
+
+_LEAD = "Three Portmere United players have tested positive for the virus, the club said."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one fact told again in other words: half the lead's terms, nothing new named
+        ("The costly striker is one of three players at the finalists to test positive.", True),
+        ("Organisers said the players had tested positive, the club confirmed today.", True),
+        # a name not said yet (who it is) or a figure not said yet is a fact of its own
+        ("Dale Watts is one of three players at the finalists to test positive.", False),
+        ("The costly striker is one of three players to test positive, and 12 are isolating.",
+         False),
+        # a name of which a word is said names no one new ("Portmere" is said)
+        ("The costly striker is one of three Portmere players to test positive.", True),
+        # too little in common
+        ("The club's stadium will stay closed to fans until the end of the season.", False),
+    ],
+)  # fmt: skip
+def test_a_bullet_that_retells_another(text: str, expected: bool) -> None:
+    said = set(fact_terms(_LEAD))
+    assert restates(text, fact_terms(text), fact_terms(_LEAD), said) is expected

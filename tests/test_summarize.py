@@ -636,3 +636,29 @@ def test_the_lead_tells_the_headlines_news() -> None:
     said = "We have cancelled the Portmere harbour fair because of storm fears this year."
     first_person = [story[0], replace(story[1], text=said + " Stalls were booked.")]
     assert summarize(first_person).bullets[0].text == detail
+
+
+def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
+    # Another outlet tells the lead's fact again with descriptions of its own ("the most
+    # expensive striker", "the beaten cup finalists"): too many new words for the novelty
+    # check, but it shares most of the lead's terms and names no one and no figure not said.
+    lead = (
+        "Three Portmere United players have tested positive for the virus, the club said on "
+        "Tuesday."
+    )
+    retold = (
+        "The most expensive striker in the league's history is one of three players at the "
+        "beaten cup finalists to have tested positive for the virus."
+    )
+    story = [
+        item(
+            1,
+            "Portmere United: three players test positive",
+            lead + " The squad trained at the club's ground on Friday.",
+            "a",
+            minutes=0,
+        ),
+        item(2, "Club's record signing among players with the virus", retold, "b", minutes=5),
+    ]
+    texts = [b.text for b in summarize(story).bullets]
+    assert texts == [lead, "The squad trained at the club's ground on Friday."]
