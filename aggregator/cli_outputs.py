@@ -24,7 +24,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 1
     if not settings.publish.public_base_url:
         log.warning(
-            "publish.base_url is not set: links will point at %s", settings.publish.base_url
+            "publish.base_url is not set to a public URL: links will point at %s",
+            settings.publish.base_url,
         )
     store = Store(args.db)
     try:
@@ -52,7 +53,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.send_now:
         password = digest_ready(settings)
     elif not settings.publish.public_base_url:
-        log.warning("publish.base_url is not set: links point at %s", settings.publish.base_url)
+        log.warning(
+            "publish.base_url is not set to a public URL: links point at %s",
+            settings.publish.base_url,
+        )
     if not args.db.exists():
         print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
         return 1

@@ -346,3 +346,21 @@ def test_port_0_is_one_free_port_that_the_links_and_the_log_name(tmp_path: Path)
     args = build_parser("run").parse_args(["run", "--port", "0", "--host", "192.0.2.1"])
     with pytest.raises(ConfigError, match=r"cannot listen on 192\.0\.2\.1:0"):
         listen_on(args, Settings())
+
+
+def test_publish_says_the_default_base_url_is_not_public_even_when_written_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """base_url set to the default (http://127.0.0.1:8080/) had drawn "is not set"."""
+    db = tmp_path / "aggregator.db"
+    Store(db).close()
+    config = tmp_path / "settings.toml"
+    config.write_text('[publish]\nbase_url = "http://127.0.0.1:8080/"\n', encoding="utf-8")
+    code, _, _ = run_cli(
+        "publish", "--db", str(db), "--config", str(config), "--output", str(tmp_path / "out"),
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "base_url is not set to a public URL: links will point at http://127.0.0.1:8080/" in (
+        caplog.text
+    )
