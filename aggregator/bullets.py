@@ -152,8 +152,8 @@ _READER_NOTE = re.compile(
     # Press"), "<Section> takes a look into …", "<Guest> joins the <Show> to weigh in on …"
     r"^(?:see\s+(?:how|why|what|who)|meet\s+(?:the\s+(?!press\b)|how|why|what|who))\b|"
     r"\btakes\s+a\s+(?:closer\s+|quick\s+|brief\s+)?look\s+(?:back\s+)?(?:at|into)\b|"
-    r"\bjoins\s+(?:us|the\s+[\w'’-]+|[\w'’-]+)\s+to\s+(?:discuss|talk|weigh\s+in|explain|"
-    r"break\s+down|share)\b",
+    r"\bjoins\s+(?:us|the\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+|[\w'’-]+)\s+to\s+"
+    r"(?:discuss|talk|weigh\s+in|explain|break\s+down|share)\b",
     re.IGNORECASE,
 )
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".

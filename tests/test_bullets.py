@@ -405,3 +405,21 @@ def test_the_writers_note_about_themselves_is_no_bullet() -> None:
     # a sentence that only speaks about someone is kept
     about = "About the same time, the council voted to repair the old bridge next spring."
     assert body_sentences(about, []) == [about]
+
+
+def test_a_programmes_blurb_is_no_bullet() -> None:
+    # A video's or podcast's description says what the programme does, not what happened.
+    text = (
+        "The Keldon bridge was closed on Monday after inspectors found cracks in two pillars. "
+        "See how the town's commuters are coping with the detour. "
+        "Meet the engineer who first spotted the cracks during a routine check. "
+        "Our science desk takes a look at why old bridges crack in cold weather. "
+        "Councillor Sam Example joins the Morning Rundown to weigh in on the repair bill. "
+        "Meet the Press host Ann Example asked the minister about the bridge on Sunday. "
+        "The council said repairs would cost about 2 million euros."
+    )
+    assert body_sentences(text, []) == [
+        "The Keldon bridge was closed on Monday after inspectors found cracks in two pillars.",
+        "Meet the Press host Ann Example asked the minister about the bridge on Sunday.",
+        "The council said repairs would cost about 2 million euros.",
+    ]
