@@ -18,7 +18,7 @@ from sys import intern
 
 from .features import Packed
 from .headline_route import Headline
-from .window_counts import Counts, PackedVector, Vector, unit
+from .window_counts import _WHOLE_WEIGHTS, Counts, PackedVector, Vector, unit
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "index_terms", "log_tally"]
 
@@ -122,24 +122,18 @@ class ProfileMember:
         for weights kept as counts."""
         terms, weights = self.terms, self.weights
         assert terms is not None and weights is not None
+        if weights[-1] != _DOUBLES[0]:
+            return self._weighed(weights, title_weight)
         title_terms = terms if self.title_terms is None else self.title_terms
         if type(terms) is not tuple:
             at = self._own_terms().__getitem__
             terms, title_terms = tuple(map(at, terms)), tuple(map(at, title_terms))
-        if weights[-1] != _DOUBLES[0]:
-            return self._weighed(terms, title_terms, weights, title_weight)  # type: ignore[arg-type]
         rest = iter(memoryview(weights)[:-1].cast("d"))  # (`zip` stops at the end of
         # `terms` before taking a weight)
         vector = dict(zip(terms, rest, strict=False))
         return vector, dict(zip(title_terms, rest, strict=False))
 
-    def _weighed(
-        self,
-        terms: tuple[str, ...],
-        title_terms: tuple[str, ...],
-        weights: bytes,
-        title_weight: float,
-    ) -> tuple[Vector, Vector]:
+    def _weighed(self, weights: bytes, title_weight: float) -> tuple[Vector, Vector]:
         """Vectors from kept item counts: the same figures `WindowCounts.vectors_of` worked
         out, by the same operations in the same order (a term's weight in the first vector
         is its title count times `title_weight` plus its text count, times its idf; in the
@@ -154,19 +148,36 @@ class ProfileMember:
         title, text = self.packed[:2]
         in_title: dict[str, int] = {}
         _count_elements(in_title, title)
-        in_text: dict[str, int] = {}
-        _count_elements(in_text, text)
-        title_of, text_of = in_title.get, in_text.get
-        if title_weight.is_integer():  # (integer sums: adding the text's 1.0s at once is
-            # exact, as adding them one by one is)
-            tf = [title_of(t, 0) * title_weight + text_of(t, 0) for t in terms]
+        terms, title_terms = self.terms, self.title_terms
+        whole = int(title_weight)
+        if whole == title_weight and 1 <= whole <= _WHOLE_WEIGHTS:
+            # (the title counted `title_weight` times over, then the text: each term's count
+            # is the whole number its title count times `title_weight` plus its text count
+            # sums to, and the terms come in their own order, which the places count in)
+            tf_of: dict[str, int] = {}
+            _count_elements(tf_of, chain(*repeat(title, whole), text))
+            if type(terms) is not tuple:
+                at = tuple(tf_of).__getitem__
+                terms = tuple(map(at, terms))  # type: ignore[arg-type]
+                title_terms = None if title_terms is None else tuple(map(at, title_terms))  # type: ignore[arg-type]
+            tf: list[float] = list(map(tf_of.__getitem__, terms))  # type: ignore[arg-type]
         else:
-            tf = [_text_sum(title_of(t, 0) * title_weight, text_of(t, 0)) for t in terms]
-        vector = dict(zip(terms, map(mul, tf, idfs), strict=False))
-        title_idfs = idfs if self.title_terms is None else idfs[len(terms) :]
-        title_terms = title_terms[:n_title]
-        heads = [title_of(t, 0) for t in title_terms]
-        title_vector = dict(zip(title_terms, map(mul, heads, title_idfs), strict=False))
+            if type(terms) is not tuple:
+                at = self._own_terms().__getitem__
+                terms = tuple(map(at, terms))  # type: ignore[arg-type]
+                title_terms = None if title_terms is None else tuple(map(at, title_terms))  # type: ignore[arg-type]
+            in_text: dict[str, int] = {}
+            _count_elements(in_text, text)
+            title_of, text_of = in_title.get, in_text.get
+            tf = [_text_sum(title_of(t, 0) * title_weight, text_of(t, 0)) for t in terms]  # type: ignore[union-attr]
+        vector = dict(zip(terms, map(mul, tf, idfs), strict=False))  # type: ignore[arg-type]
+        if title_terms is None:
+            title_terms, title_idfs = terms, idfs  # type: ignore[assignment]
+        else:
+            title_idfs = idfs[len(terms) :]  # type: ignore[arg-type]
+        title_terms = title_terms[:n_title]  # type: ignore[index]
+        heads = list(map(in_title.get, title_terms, repeat(0)))  # type: ignore[arg-type]
+        title_vector = dict(zip(title_terms, map(mul, heads, title_idfs), strict=False))  # type: ignore[arg-type]
         return unit(vector), unit(title_vector)
 
     def _own_terms(self) -> tuple[str, ...]:

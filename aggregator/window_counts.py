@@ -71,12 +71,18 @@ class OutletCounts:
     Only the counts of terms held twice or more are read by weight (see `many`): an
     outlet's furniture is a term more than `outlet_min_repeats - 1` items hold."""
 
-    __slots__ = ("fresh", "many", "once")
+    __slots__ = ("_bar", "_heavy", "_over", "fresh", "many", "once")
 
     def __init__(self) -> None:
         self.many: Counter[str] = Counts()  # term → its items, for terms two items hold or more
         self.once: list[str] = []  # terms one item holds, sorted
         self.fresh: set[str] = set()  # terms one item holds, not yet sorted into `once`
+        # the terms more than `_bar` items hold, kept in step once `over` first asks (None:
+        # not yet): the few among which the terms over a furniture limit are (see `over`)
+        self._heavy: set[str] | None = None
+        self._bar = 0
+        # `over`'s last answer (its limit, the terms), until the counts change
+        self._over: tuple[float, frozenset[str]] | None = None
 
     @classmethod
     def of(cls, counts: Counter[str]) -> OutletCounts:
@@ -104,11 +110,33 @@ class OutletCounts:
         held = {**self.many, **dict.fromkeys(self.once, 1), **dict.fromkeys(self.fresh, 1)}
         return dict(sorted(held.items()))
 
+    def over(self, limit: float) -> frozenset[str]:
+        """The terms more than `limit` (1 or more) of the outlet's items hold: its furniture
+        at that limit. Read from the few terms more than a bar of about half the limit hold
+        (`_heavy`, kept in step by `add` and `remove`; made again from the counts when the
+        limit falls below its bar or passes four times it), not from every term's count."""
+        last = self._over
+        if last is not None and last[0] == limit:
+            return last[1]
+        heavy, bar = self._heavy, self._bar
+        if heavy is None or limit < bar or limit >= 4 * bar + 4:
+            bar = self._bar = max(1, int(limit) // 2)
+            heavy = self._heavy = {t for t, n in self.many.items() if n > bar}
+        many = self.many
+        found = frozenset([t for t in heavy if many[t] > limit])
+        self._over = (limit, found)
+        return found
+
     def add(self, unique: frozenset[str]) -> None:
         """Count an item's terms."""
         many, fresh, once = self.many, self.fresh, self.once
         held = unique & many.keys()
         _count_elements(many, held)
+        self._over = None
+        heavy = self._heavy
+        if heavy is not None:  # (a count rises by one: those now one over the bar join)
+            past = self._bar + 1
+            heavy.update([t for t in held if many[t] == past])
         rest = unique.difference(held)
         lately = rest & fresh  # (held once lately: found with set operations, not term by term)
         if lately:
@@ -126,21 +154,27 @@ class OutletCounts:
             else:
                 new.append(term)
         dict.update(many, dict.fromkeys(twice, 2))  # (none of them is in `many`)
+        if heavy is not None and self._bar < 2:
+            heavy.update(twice)
         fresh.update(new)
         self._settle()
 
     def remove(self, unique: frozenset[str]) -> None:
         """Take an item's terms out (a term no item holds any more leaves)."""
-        many = self.many
+        many, heavy, bar = self.many, self._heavy, self._bar
+        self._over = None
         for term in unique:
             n = many.get(term)
             if n is None:
                 self._take_once(term)
-            elif n > 2:
+                continue
+            if n > 2:
                 many[term] = n - 1
             else:
                 del many[term]
                 self.fresh.add(term)
+            if n - 1 == bar and heavy is not None:  # (down to the bar: no longer over it)
+                heavy.discard(term)
         self._settle()
 
     def settle(self) -> None:
@@ -197,6 +231,9 @@ def unit(vector: Vector) -> Vector:
     values = vector.values()  # (summed by `map`: the same products in the same order)
     norm = math.sqrt(sum(map(mul, values, values)))
     return {t: v / norm for t, v in vector.items()} if norm > 0 else {}
+
+
+_WHOLE_WEIGHTS = 16  # title weights counted as repeated titles (see `vectors_of`) up to this
 
 
 class _Logs(dict[int, float]):
@@ -397,20 +434,30 @@ class WindowCounts:
         s = self.settings
         n_outlet = self.outlet_n.get(outlet, 0)
         furniture = self.outlet_counts(outlet) if n_outlet >= s.outlet_min_items else None
-        title: Iterable[str] = title_terms
-        text: Iterable[str] = text_terms
+        title: Sequence[str] = title_terms
+        text: Sequence[str] = text_terms
         if furniture is not None:
             limit = max(s.outlet_min_repeats - 1, s.outlet_share * n_outlet)
-            # (a term one item holds is furniture only below a limit of 1: the count of the
-            # terms held twice or more is all the filter reads otherwise)
-            repeats = furniture.many.get if limit >= 1 else furniture.get
-            title = [t for t in title_terms if repeats(t, 0) <= limit]
-            text = [t for t in text_terms if repeats(t, 0) <= limit]  # (a list: no generator)
+            if limit < 1:  # (a term one item holds is furniture too)
+                title = [t for t in title_terms if furniture.get(t, 0) <= limit]
+                text = [t for t in text_terms if furniture.get(t, 0) <= limit]
+            elif (gone := furniture.over(limit)) and not (  # (a few terms: most items hold none)
+                gone.isdisjoint(title_terms) and gone.isdisjoint(text_terms)
+            ):
+                title = [t for t in title_terms if t not in gone]
+                text = [t for t in text_terms if t not in gone]  # (a list: no generator)
         title_tf: dict[str, int] = {}  # (a plain dict: a Counter's own update checks the input)
         _count_elements(title_tf, title)
-        tf = {t: c * s.title_weight for t, c in title_tf.items()}
-        for term in text:
-            tf[term] = tf.get(term, 0.0) + 1.0
+        weight = s.title_weight
+        if 1 <= weight <= _WHOLE_WEIGHTS and weight == int(weight):
+            # (a term's count in the title `weight` times over, plus in the text: the whole
+            # number its title count times `weight` plus 1.0 a text occurrence sums to)
+            tf: dict[str, float] = {}
+            _count_elements(tf, chain(*repeat(title, int(weight)), text))
+        else:
+            tf = {t: c * weight for t, c in title_tf.items()}
+            for term in text:
+                tf[term] = tf.get(term, 0.0) + 1.0
         idf = self._idfs(tf)
         vector = {t: w * i for (t, w), i in zip(tf.items(), idf.values(), strict=True) if i > 0}
         if len(vector) > s.vector_terms:

@@ -15,13 +15,15 @@ def _reference(counts: Counter[str]) -> dict[str, int]:
 
 
 def test_adds_and_removes_count_as_a_counter_does() -> None:
-    """Items come and go in any order: every count, the tier a term is in and the terms
-    held once (sorted in as they pile up, or all at once by `settle`) agree with a plain
-    Counter at every step."""
+    """Items come and go in any order: every count, the tier a term is in, the terms
+    held once (sorted in as they pile up, or all at once by `settle`) and the terms over a
+    furniture limit (`over`, kept in step between asks) agree with a plain Counter at every
+    step."""
     rng = random.Random(3)
     vocabulary = [f"t{n}" for n in range(400)]
     counts, reference = OutletCounts(), Counter[str]()
     held: list[frozenset[str]] = []
+    share = 0.25
     for step in range(3000):
         if held and rng.random() < 0.45:
             unique = held.pop(rng.randrange(len(held)))
@@ -43,6 +45,16 @@ def test_adds_and_removes_count_as_a_counter_does() -> None:
             assert not counts.fresh and counts.once == sorted(counts.once)
         probe = rng.choice(vocabulary)
         assert counts.get(probe) == max(reference[probe], 0)
+        if step % 3 == 0:  # (a share of the items held, as a furniture limit is; at times
+            # another share, so that the limit moves both ways far and near)
+            if step % 600 == 0:
+                share = rng.choice([0.05, 0.1, 0.25, 0.5])
+            limit = max(1, share * len(held))
+            over = {t for t, n in reference.items() if n > limit}
+            assert sorted(counts.over(limit)) == sorted(over)
+            assert sorted(counts.over(limit)) == sorted(over)  # (asked again: the same)
+        if counts._heavy is not None:  # (kept in step: exactly the terms over its bar)
+            assert counts._heavy == {t for t, n in reference.items() if n > counts._bar}
     for unique in held:
         counts.remove(unique)
     assert not counts and counts.counts() == {}
