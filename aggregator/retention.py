@@ -4,7 +4,11 @@ growing. A periodic job: a pure "what is due, and up to when" decision, and an I
 
 A story is pruned when it has been quiet (no new item, no update) for `max_age`, and is not
 among the stories a category feed (or the all-stories feed) still publishes, so no id a
-reader can still see disappears. Its items go with it; their ids are remembered for
+reader can still see disappears, nor among the stories the grouping window holds: quiet is
+measured by publication times, and a window rebuilt from rows dates its stories by when
+their items were first seen (a story of months-old items polled yesterday is in it). Then
+everything pruned is outside the window, and the window's snapshot still stands for the
+store (`StoryJob.pruned_outside_window`). Its items go with it; their ids are remembered for
 `forget_after` so an entry that lingers in its feed is not stored (and announced) again.
 """
 
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import StorageError
 
@@ -37,7 +42,8 @@ def is_due(last_run: datetime | None, now: datetime, settings: RetentionSettings
 
 def cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta) -> datetime:
     """Stories quiet since before this are pruned. Never inside the clusterer's active window
-    (plus a day), so no story that can still gain items is pruned. Pure."""
+    (plus a day) by publication time; the stories the window holds are kept besides (see
+    the module). Pure."""
     return now - max(settings.max_age, active_window + timedelta(days=1))
 
 
@@ -50,8 +56,35 @@ class PruneReport:
     forgotten: int = 0  # remembered ids of pruned items that expired
 
 
+class Window(Protocol):
+    """The grouping window a prune must leave whole (`StoryJob`), called on the writer thread."""
+
+    def held_stories(self) -> AbstractSet[str]:
+        """The stories the window holds (kept or written): never pruned."""
+        ...
+
+    def pruned_outside_window(self, before: tuple[str, int]) -> None:
+        """The store changed (from the grouping stamp `before`) only where the window holds
+        nothing: its snapshot may be stamped anew."""
+        ...
+
+
+def _prune(store: Any, window: Window | None, *args: Any) -> PruneReport:
+    """The prune on the writer thread, as one step with the window's part: no other write
+    comes between the stamp read before it and the restamp after it."""
+    from . import store_upkeep
+
+    if window is None:
+        return store_upkeep.prune(store, *args)
+    before = store.grouping_stamp()
+    report = store_upkeep.prune(store, *args, held=window.held_stories())
+    window.pruned_outside_window(before)
+    return report
+
+
 class RetentionJob:
-    """Runs the prune when due; `write` runs a function on the writer thread."""
+    """Runs the prune when due; `write` runs a function on the writer thread. With a
+    `window`, the stories it holds are not pruned, and it is told after the prune."""
 
     def __init__(
         self,
@@ -62,8 +95,10 @@ class RetentionJob:
         keep_per_category: int,
         active_window: timedelta,
         clock: Callable[[], datetime],
+        window: Window | None = None,
     ) -> None:
         self.store = store
+        self.window = window
         self.write = write
         self.settings = settings
         self.keep = keep_per_category
@@ -78,8 +113,9 @@ class RetentionJob:
         if not is_due(last, now, self.settings):
             return None
         report: PruneReport = await self.write(
-            store_upkeep.prune,
+            _prune,
             self.store,
+            self.window,
             now,
             cutoff(now, self.settings, self.active_window),
             now - self.settings.forget_after,

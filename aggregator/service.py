@@ -10,7 +10,6 @@ published feeds, and talks to systemd.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import time
@@ -217,21 +216,13 @@ class Service:
             keep_per_category=self.settings.publish.max_items,
             active_window=self.settings.cluster.active_window,
             clock=self.clock,
+            window=self._stories,
         )
 
     async def run_retention(self) -> None:
-        stories = self._stories
-        before = None
-        if stories is not None and stories.window_written:  # (`[server] keep_window = false`)
-            try:
-                before = await self.write(self.store.grouping_stamp)
-            except StorageError:
-                before = None
+        """Prune when due; the grouping window (kept, or written and let go) keeps its
+        stories and is stamped anew, so the snapshot a stop writes still matches the store."""
         await self.retention_job().run_logged()
-        if before is not None and stories is not None:
-            # (on a failure the next pass finds the window's file stale and rebuilds)
-            with contextlib.suppress(StorageError):
-                await self.write(stories.pruned_outside_window, before)
 
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,12 +42,18 @@ def _kept(store: Store, keep_per_category: int) -> set[str]:
 
 
 def prune(
-    store: Store, now: datetime, before: datetime, forget_before: datetime, keep_per_category: int
+    store: Store,
+    now: datetime,
+    before: datetime,
+    forget_before: datetime,
+    keep_per_category: int,
+    held: AbstractSet[str] = frozenset(),
 ) -> PruneReport:
-    """Delete stories quiet since `before` that no feed publishes, with their items, summaries
-    and categories; remember the items' ids; forget ids remembered before `forget_before`."""
+    """Delete stories quiet since `before` that no feed publishes and the grouping window
+    does not hold (`held`), with their items, summaries and categories; remember the items' ids;
+    forget ids remembered before `forget_before`."""
     edge = to_iso(before)
-    kept = _kept(store, keep_per_category)
+    kept = _kept(store, keep_per_category) | held
     candidates = {
         r["id"]: r["merged_into"]
         for r in store.db.query(

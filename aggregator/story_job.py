@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
@@ -176,6 +177,7 @@ class StoryJob:
         # The store's stamp the window was written with when this job let it go (None when
         # it holds a window, or let none go): see `pruned_outside_window`.
         self._written: tuple[str, int] | None = None
+        self._written_stories: frozenset[str] = frozenset()  # (the stories that window held)
         # The stories read ahead this pass (`_read_ahead`), as `_finish` needs them: a story
         # the store still marks unchanged since is not read again (`_summarise_on_workers`).
         self._read_early: dict[str, _Prepared] = {}
@@ -200,6 +202,7 @@ class StoryJob:
         self.restored = True
         self._unsaved = loaded is None
         self._written = None
+        self._written_stories = frozenset()
 
     def _snapshot_path(self) -> Path | None:
         if not self.settings.cluster.snapshot or self.embedder is not None:
@@ -256,6 +259,7 @@ class StoryJob:
         self.save_snapshot()
         if not self.restored or self._unsaved or self._stamp is None:
             return  # (nothing grouped, snapshots off or not written, the store changed)
+        self._written_stories = self.clusterer.story_ids()
         self.clusterer.let_go()
         self.clusterer = Clusterer(self.settings.cluster, self.embedder)
         self.restored = False
@@ -268,17 +272,32 @@ class StoryJob:
         """The window was written and let go, and not loaded back since."""
         return self._written is not None
 
+    def held_stories(self) -> AbstractSet[str]:
+        """The stories of the window (writer thread): the one held, else the one written and
+        let go. Retention prunes none of them (`retention.Window`)."""
+        if self.restored:
+            return self.clusterer.story_ids()
+        return self._written_stories if self._written is not None else frozenset()
+
     def pruned_outside_window(self, before: tuple[str, int]) -> None:
-        """After retention pruned (writer thread): `before` is the store's stamp just before
-        it. When the window this job let go was written at that stamp, the file is stamped
-        anew, so the next pass loads it as the window a `run` that keeps it would have gone
-        on with (retention prunes only stories quiet for longer than the window, and a kept
-        window is not told of it either). Otherwise the next pass finds it stale and
-        rebuilds, as in a new process."""
-        if self._written is None or self._written != before:
-            return
+        """After retention pruned (writer thread, in the same step): `before` is the store's
+        stamp just before it. Retention deletes only stories the window does not hold
+        (`held_stories`) with their items and duplicates; the window holds no item outside
+        its stories (`StoryWindow._drop` lets all of an expired story go), so it stands for
+        the pruned store as it did for the store before. When the window matched `before`
+        (a kept window's last pass, or the file written when it was let go) it is stamped
+        `after`: a kept window writes its snapshot at stop, the written file loads at the
+        next pass. Otherwise the store had changed already, and nothing is restamped."""
         after = self.store.grouping_stamp()
         if after == before:
+            return
+        if self.restored:
+            if self._stamp == before:
+                self._stamp = after
+                self._unsaved = True  # (written at stop, stamped `after`)
+                log.debug("grouping: window restamped after retention")
+            return
+        if self._written is None or self._written != before:
             return
         from .grouping_snapshot import restamp, stamp_for
 
@@ -300,6 +319,7 @@ class StoryJob:
         self._stamp = None
         self._failed = False
         self._written = None
+        self._written_stories = frozenset()
 
     def run(self) -> int:
         """Group the items without a story, then summarise every dirty story; returns how

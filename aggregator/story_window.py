@@ -136,6 +136,10 @@ class StoryWindow:
         """Number of stories still accepting items."""
         return len(self._stories)
 
+    def story_ids(self) -> frozenset[str]:
+        """The ids of the stories the window holds (what retention must leave alone)."""
+        return frozenset(self._stories)
+
     def story_of(self, item_id: str) -> str | None:
         """The story of an item of the active window, if any."""
         return self._item_story.get(item_id)

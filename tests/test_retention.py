@@ -18,6 +18,7 @@ from aggregator.errors import StorageError
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.retention import RetentionSettings, cutoff, is_due
 from aggregator.service import Service
+from aggregator.store import Store
 from aggregator.store_upkeep import backup
 
 T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
@@ -175,3 +176,163 @@ def test_backup_is_online_complete_and_checked(
     assert "integrity ok" in capsys.readouterr().out
     assert main(["backup", "--db", str(tmp_path / "nope.db"), str(tmp_path / "x.db")]) == 1
     assert "no database there" in capsys.readouterr().err
+
+
+OLD = T0 - timedelta(days=90)
+
+
+def old_feed() -> bytes:
+    """Entries published months ago, first polled late in the run: stories quiet by their
+    publication times (retention's measure) but in the grouping window (first seen now)."""
+    feed = day_feed(3, 4, keep_days=1).decode()
+    when = format_datetime(T0 + timedelta(days=3), usegmt=True)
+    return (
+        feed.replace(when, format_datetime(OLD, usegmt=True))
+        .replace("news.example", "old.example")
+        .replace("Day 3 story", "Archive")
+    ).encode()
+
+
+async def grouped_over_days(
+    up: Upstream, tmp_path: Path, days: int, stop_after: int | None
+) -> list[object]:
+    """A service polling a rotating upstream (and, from day 3, an archive feed) once a
+    simulated day, pruning after each cycle as `run` does; with `stop_after` it stops after
+    that day (writing its grouping snapshot, as `run` does when it stops) and a new process
+    carries on, which must load that snapshot (never rebuild). Everything grouping and
+    summarising stored at the end."""
+    import test_grouping_snapshot as snap
+
+    from aggregator import grouping_snapshot
+
+    now = [T0]
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings,
+        fetch=FetchSettings(total_timeout=5.0),
+        retention=RetentionSettings(max_age=timedelta(days=1), every=timedelta(hours=1)),
+        publish=dataclasses.replace(settings.publish, max_items=5),
+    )
+    assert settings.server.keep_window  # (the default: a kept window)
+    tmp_path.mkdir()
+    db = tmp_path / "agg.db"
+    pruned: list[int] = []
+
+    # (one upstream for both runs: item ids hold the feed's URL)
+    url = up.add_feed("/feed.xml", day_feed(0, 12))
+    old = up.add_feed("/old.xml", old_feed())
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="World">'
+        f'<outline type="rss" text="R" xmlUrl="{url}"/></outline></body></opml>'
+    )
+    service = Service(opml, db, settings, clock=lambda: now[0])
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(settings.fetch) as fetcher:
+            for day in range(days):
+                if day == stop_after:
+                    service.close()  # (as `run` stops: the snapshot is written)
+                    assert grouping_snapshot.snapshot_path(db).exists()
+                    service = Service(opml, db, settings, clock=lambda: now[0])
+                    await service.load_sources(strict=True)
+                if day == 3:
+                    opml.write_text(
+                        opml.read_text().replace(
+                            "</outline></body>",
+                            f'<outline type="rss" text="A" xmlUrl="{old}"/></outline></body>',
+                        )
+                    )
+                    service.sources.forget()
+                    await service.sources.load_logged()
+                now[0] = T0 + timedelta(days=day, hours=1)
+                up.add_feed("/feed.xml", day_feed(day, 12))
+                if day == stop_after:  # the new process loads the window
+                    with pytest.MonkeyPatch.context() as patch:
+                        snap._no_rebuild(patch)
+                        await service.poll_cycle(fetcher, everything=True)
+                else:
+                    await service.poll_cycle(fetcher, everything=True)
+                before = service.store.db["stories"].count
+                await service.run_retention()
+                pruned.append(before - service.store.db["stories"].count)
+                # retention left every story of the window whole
+                held = service.stories.held_stories()
+                stored = {r[0] for r in service.store.conn.execute("SELECT id FROM stories")}
+                assert held and held <= stored
+    finally:
+        service.close()
+
+    assert sum(pruned[: stop_after or days]) > 0  # (pruned before the stop)
+    store = Store(db)
+    try:
+        return snap._rows(store)
+    finally:
+        store.close()
+
+
+def test_a_service_that_pruned_leaves_a_snapshot_that_carries_on_as_it_would(
+    tmp_path: Path,
+) -> None:
+    async def both() -> tuple[list[object], list[object]]:
+        async with Upstream() as up:
+            kept_running = await grouped_over_days(up, tmp_path / "running", 8, None)
+            restarted = await grouped_over_days(up, tmp_path / "restarted", 8, 6)
+        return kept_running, restarted
+
+    kept_running, restarted = asyncio.run(both())
+    assert restarted == kept_running
+
+
+def test_retention_prunes_no_story_a_rebuilt_window_holds(tmp_path: Path) -> None:
+    """A window rebuilt from rows dates its stories by when their items were first seen;
+    retention dates them by publication: a story of months-old items polled yesterday is
+    quiet to retention, but in the rebuilt window. It is kept while the window holds it."""
+    now = [T0]
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings,
+        fetch=FetchSettings(total_timeout=5.0),
+        retention=RetentionSettings(max_age=timedelta(days=1), every=timedelta(hours=1)),
+        publish=dataclasses.replace(settings.publish, max_items=1),
+        cluster=dataclasses.replace(settings.cluster, snapshot=False),  # (rebuilt from rows)
+    )
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/feed.xml", day_feed(0, 12))
+            old = up.add_feed("/old.xml", old_feed())
+            opml = tmp_path / "feeds.opml"
+            opml.write_text(
+                '<opml version="2.0"><body><outline text="World">'
+                f'<outline type="rss" text="R" xmlUrl="{url}"/>'
+                f'<outline type="rss" text="A" xmlUrl="{old}"/></outline></body></opml>'
+            )
+            async with Fetcher(settings.fetch) as fetcher:
+                for day in range(2):  # a process a day
+                    now[0] = T0 + timedelta(days=day, hours=1)
+                    up.add_feed("/feed.xml", day_feed(day, 12))
+                    service = Service(opml, db, settings, clock=lambda: now[0])
+                    try:
+                        await service.load_sources(strict=True)
+                        await service.poll_cycle(fetcher, everything=True)
+                        archive = {
+                            r[0]
+                            for r in service.store.conn.execute(
+                                "SELECT story_id FROM items WHERE title LIKE 'Archive%'"
+                            )
+                        }
+                        if day == 0:  # (it holds them no more: grouped by publication)
+                            continue
+                        await service.run_retention()
+                        held = service.stories.held_stories()
+                        stored = {
+                            r[0] for r in service.store.conn.execute("SELECT id FROM stories")
+                        }
+                    finally:
+                        service.close()
+                assert archive and archive <= held  # (the rebuilt window holds them)
+                assert held <= stored
+
+    asyncio.run(scenario())

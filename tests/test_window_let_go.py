@@ -339,7 +339,9 @@ def test_a_service_stamps_its_window_anew_around_retention(
 ) -> None:
     import asyncio
 
+    from aggregator import store_upkeep
     from aggregator.config import Settings
+    from aggregator.retention import PruneReport
     from aggregator.service import Service
 
     letting_go = Settings(server=dataclasses.replace(Settings().server, keep_window=False))
@@ -347,7 +349,8 @@ def test_a_service_stamps_its_window_anew_around_retention(
     told: list[Any] = []
 
     class Stories:
-        window_written = True
+        def held_stories(self) -> frozenset[str]:
+            return frozenset({"held"})
 
         def pruned_outside_window(self, before: Any) -> None:
             told.append((before, service.store.grouping_stamp()))
@@ -358,22 +361,21 @@ def test_a_service_stamps_its_window_anew_around_retention(
         def close(self) -> None:
             pass
 
-    class Prune:
-        async def run_logged(self) -> None:  # (a prune that deleted a grouped item)
-            await service.write(_bump, service.store)
-
-    def _bump(store: Store) -> None:
+    def prune(store: Store, *args: Any, held: frozenset[str] = frozenset()) -> PruneReport:
+        told.append(held)  # (a prune that deleted a grouped item)
         with store.transaction():
             store.conn.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                 "WHERE key = 'grouping_generation'"
             )
+        return PruneReport(1, 1, 0)
 
     service._stories = Stories()  # type: ignore[assignment]
-    monkeypatch.setattr(service, "retention_job", lambda: Prune())
+    monkeypatch.setattr(store_upkeep, "prune", prune)
     try:
         asyncio.run(service.run_retention())
     finally:
         service.close()
-    ((before, after),) = told
+    held, (before, after) = told
+    assert held == {"held"}  # (the window's stories are never pruned)
     assert before[0] == after[0] and after[1] == before[1] + 1
