@@ -132,7 +132,10 @@ def _page(
     og_type: str = "website",
     lang: str | None = None,
     extra_meta: Sequence[str] = (),
+    header: bool = True,
 ) -> str:
+    """A whole page. Its header links the front page by the site's title; the front page
+    itself has none (its heading is that title: it was shown twice)."""
     site = esc(settings.site_title)
     head_title = esc(title)
     if head_title != site:
@@ -160,7 +163,7 @@ def _page(
             f"<style>{_CSS}</style>",
             "</head>",
             "<body>",
-            f'<header><a href="{esc(settings.base_url)}">{site}</a></header>',
+            *([f'<header><a href="{esc(settings.base_url)}">{site}</a></header>'] * header),
             "<main>",
             main,
             "</main>",
@@ -259,6 +262,7 @@ def render_index_html(
         canonical=settings.base_url,
         description=settings.description,
         alternates=alternates,
+        header=False,
     )
 
 

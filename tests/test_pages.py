@@ -70,6 +70,10 @@ def test_front_page_ranks_by_outlets_and_recency_with_time_count_and_lead() -> N
     assert "Widely covered: second fact" not in page
     assert '<time datetime="2025-02-12T12:30:00+00:00">February 12, 2025, 12:30 UTC</time>' in page
     assert "<script" not in page
+    body = page.split("<body>")[1]
+    assert body.count("Daily") == 1 and "<h1>Daily</h1>" in body  # the site's title once
+    category = render_category_html("World News", "world-news", stories, SETTINGS, NOW)
+    assert category is not None and f'<header><a href="{BASE}">Daily</a></header>' in category
 
 
 def test_pages_have_canonical_description_opengraph_and_icon() -> None:
