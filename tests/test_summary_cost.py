@@ -91,7 +91,7 @@ def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bullets, "MEMO_ITEMS", 3)
     for n in range(10):
         body_sentences(f"The council approved budget number {n} on Monday evening.", [])
-    assert len(bullets._memo) == 3
+    assert len(bullets.memo_entries()) == 3
 
 
 def test_the_memo_is_bounded_by_its_packed_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,8 +102,9 @@ def test_the_memo_is_bounded_by_its_packed_bytes(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(bullets, "MEMO_BYTES", 3 * one + one // 2)
     for text in texts:
         body_sentences(text, [])
-    assert len(bullets._memo) == 3
-    assert bullets._memo_size == sum(len(v) for v in bullets._memo.values()) <= 3.5 * one
+    entries = bullets.memo_entries()
+    assert len(entries) == 3
+    assert bullets._memo_size == sum(len(v) for v in entries.values()) <= 3.5 * one
     # The packed entries read back as what the body yields unmemoised, title check included.
     remembered = body_sentences(texts[-1], ["Council approves budget number 9"])
     clear_memo()
@@ -197,7 +198,7 @@ def test_threads_sharing_a_small_memo_get_the_same_summaries(
     with ThreadPoolExecutor(4) as pool:
         results = [f.result() for f in [pool.submit(work) for _ in range(4)]]
     assert all(r == expected for r in results)
-    assert len(bullets._memo) <= 2
+    assert len(bullets.memo_entries()) <= 2
 
 
 _VOCAB = "quake tsunami coast warning chile rescue power bridge port vote court rain".split()

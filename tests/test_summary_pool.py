@@ -123,7 +123,7 @@ def memo_bodies() -> int:
     """How many bodies the summariser's memo holds in this process (run in a worker)."""
     from aggregator import bullets
 
-    return len(bullets._memo)
+    return len(bullets.memo_entries())
 
 
 SETTINGS = ExtractiveSummarizer().settings
@@ -138,8 +138,8 @@ def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
     bullets.clear_memo()
     expected = [here.summarize(items, headline) for items, headline in stories]
     assert any(summary.bullets for summary in expected)
-    assert bullets._memo  # (here, the memo serves a later pass of the same process)
-    kept = dict(bullets._memo)
+    assert bullets.memo_entries()  # (here, the memo serves a later pass of the same process)
+    kept = bullets.memo_entries()
     pool = WorkerPool(1)
     try:
         work = summary_task.summarise_in_worker
@@ -176,7 +176,7 @@ def test_a_worker_lent_candidates_from_another_story_writes_the_same_summaries(
         assert summaries == [expected]
         assert len(made) <= 1  # (only the new body is worked out)
         kept.update(made)
-    assert not bullets._memo  # (lent: the worker's own memo is not used)
+    assert not bullets.memo_entries()  # (lent: the worker's own memo is not used)
 
 
 def test_few_stories_one_core_or_a_model_are_summarised_in_place(

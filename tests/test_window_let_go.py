@@ -221,7 +221,7 @@ def test_a_running_service_empties_its_windows_memos_after_grouping_and_groups_t
     # the round's text memos are emptied too; the summary candidates, which serve the next
     # rounds' summaries, are kept (`story_job.ROUND_MEMOS`)
     assert terms.stem.cache_info().currsize == 0 and tokens._memo_tokens.cache_info().currsize == 0
-    assert bullets._memo
+    assert bullets.memo_entries()
     snap._store_pass(store, PASS_C, LATER)
     job.clock = lambda: LATER
     job.run()
