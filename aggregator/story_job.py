@@ -366,8 +366,10 @@ class StoryJob:
         if self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()
             self._unsaved = True
-        if not self.keep_memos:  # (grouping's memos, its biggest: summarising reuses the room)
-            forget_memos()
+        # Grouping's text memos, its biggest: summarising reuses their room. A service's round
+        # would empty them as it ends (`ROUND_MEMOS`); emptied here, the round's peak (its
+        # summarising, beside the summary worker) no longer holds them.
+        forget_memos(keep=ROUND_MEMOS if self.keep_memos else ())
         # The window's own bounded memos (~12 MB at 60k items) serve grouping only: a service
         # holds its window through summarising and the next round's fetch, beside the parse
         # workers, and its next grouping makes each entry again from its record.
