@@ -17,10 +17,12 @@ HTTP goes through the standard library (this summarizer is synchronous, like the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -28,7 +30,6 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -153,6 +154,33 @@ class _RateLimit:
             time.sleep(start - now)
 
 
+class _Requests:
+    """`workers` daemon threads running background requests in turn. Daemons, so a process
+    that has waited what it means to (`poll --once`: up to the model's `timeout`) exits at
+    once: a request still out is abandoned, never waited for (a thread pool's workers are
+    joined as the interpreter exits, up to a `timeout` per request in flight)."""
+
+    def __init__(self, workers: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._closed = False
+        self._workers = workers
+        for n in range(workers):
+            threading.Thread(target=self._work, name=f"llm_{n}", daemon=True).start()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._tasks.put(task)
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None and not self._closed:
+            task()
+
+    def shutdown(self) -> None:
+        """Requests not started are dropped; those in flight end on their own."""
+        self._closed = True
+        for _ in range(self._workers):
+            self._tasks.put(None)
+
+
 class LLMSummarizer:
     """Summaries written by a model, grounded in the sources, falling back to `fallback`."""
 
@@ -173,7 +201,7 @@ class LLMSummarizer:
         self.fallback = fallback
         self.background = background
         self.on_answer = on_answer
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: _Requests | None = None
         self._inflight: set[str] = set()
         self._failed: OrderedDict[str, None] = OrderedDict()  # inputs the model failed on
         self._key = (os.environ if env is None else env).get(settings.api_key_env, "")
@@ -197,7 +225,7 @@ class LLMSummarizer:
     def close(self) -> None:
         """Stop the background workers (requests in flight are abandoned)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None
 
     def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
@@ -220,10 +248,10 @@ class LLMSummarizer:
                 self._local.pending = key in self._inflight
             if start:
                 if self._pool is None:
-                    self._pool = ThreadPoolExecutor(
-                        self.settings.concurrency, thread_name_prefix="llm"
-                    )
-                self._pool.submit(self._ask_in_background, key, prompt, base, items, indexes)
+                    self._pool = _Requests(self.settings.concurrency)
+                self._pool.submit(
+                    functools.partial(self._ask_in_background, key, prompt, base, items, indexes)
+                )
             cached = None
         elif cached is False:
             cached = self._ask(prompt, base, items, indexes)

@@ -171,7 +171,7 @@ class Service:
         return self._article_job
 
     async def settle_summaries(self, timeout: float | None = None) -> int:
-        """Wait (up to the model's timeout) for pending model answers and publish them, as
+        """Wait (at most the model's timeout) for pending model answers and publish them, as
         `poll --once` does before it exits; returns how many stories changed."""
         if self._stories is None:  # no pass summarised anything: no answer is awaited
             return 0

@@ -524,9 +524,12 @@ class StoryJob:
         return self.run()
 
     async def settle(self, write: Write, timeout: float | None = None) -> int:
-        """Wait (up to the model's timeout) for pending model answers and publish them, as
-        `poll --once` does before it exits; returns how many stories changed."""
-        wait = timeout if timeout is not None else self.settings.llm.timeout + 5
+        """Wait for pending model answers and publish them, as `poll --once` does before it
+        exits; returns how many stories changed. The wait ends `timeout` seconds from now at
+        the latest (default: the model's `timeout`, which bounds a request's answer): a
+        request not answered by then is abandoned (its story keeps the extractive summary,
+        and the process does not wait for it, `llm._Requests`)."""
+        wait = timeout if timeout is not None else self.settings.llm.timeout
         deadline = time.monotonic() + wait
         changed = 0
         while self.awaiting and time.monotonic() < deadline:

@@ -355,3 +355,58 @@ def test_the_service_does_not_wait_for_the_model(fake: FakeLLM, tmp_path: Any, m
     methods = {s.summary.method for s in after if s.summary}
     # (the fixed answer is about the dam: a story it doesn't fit keeps its extractive summary)
     assert ("llm" in methods) is (mode == "good")
+
+
+def test_a_request_still_out_never_holds_the_process(fake: FakeLLM) -> None:
+    """A model that does not answer: once closed, only daemon threads wait for it, so the
+    process exits without waiting (a thread pool's workers are joined at exit)."""
+    fake.delay = 3.0
+    llm = summarizer(fake, timeout=30.0)
+    llm.background = True
+    assert llm.summarize(ITEMS).method == "extractive"  # (asked in the background)
+    for _ in range(500):
+        if fake.in_flight:
+            break
+        time.sleep(0.01)
+    assert fake.in_flight == 1
+    llm.close()
+    ours = [t for t in threading.enumerate() if t.name.startswith("llm")]
+    assert ours and all(t.daemon for t in ours)
+
+
+def test_poll_once_waits_for_answers_at_most_the_model_timeout(tmp_path: Any) -> None:
+    """`settle` with no answer coming: it gives up `timeout` after it started (a clock the
+    test moves), not later."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from aggregator import story_job
+    from aggregator.service import Service
+
+    config = build_settings(
+        {"llm": {"enabled": True, "base_url": "http://127.0.0.1:9/v1", "model": "m", "timeout": 5}}
+    )
+    service = Service(tmp_path / "feeds.opml", ":memory:", config)
+    clock = [100.0]
+
+    class Never:
+        def wait(self, seconds: float) -> bool:
+            clock[0] += seconds
+            return False
+
+        def is_set(self) -> bool:
+            return False
+
+    try:
+        job = service.stories
+        job.awaiting = {"a story"}
+        job.answers = Never()  # type: ignore[assignment]
+        patch = pytest.MonkeyPatch()
+        patch.setattr(story_job, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+        try:
+            asyncio.run(job.settle(service.write))
+        finally:
+            patch.undo()
+    finally:
+        service.close()
+    assert clock[0] == pytest.approx(105.0)
