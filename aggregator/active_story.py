@@ -18,7 +18,7 @@ from sys import intern
 
 from .features import Packed
 from .headline_route import Headline
-from .window_counts import _WHOLE_WEIGHTS, Counts, PackedVector, Vector, unit
+from .window_counts import WHOLE_WEIGHTS, Counts, PackedVector, Vector, unit
 
 __all__ = ["EPOCH", "ActiveStory", "ProfileMember", "index_terms", "log_tally"]
 
@@ -124,14 +124,11 @@ class ProfileMember:
         assert terms is not None and weights is not None
         if weights[-1] != _DOUBLES[0]:
             return self._weighed(weights, title_weight)
-        title_terms = terms if self.title_terms is None else self.title_terms
-        if type(terms) is not tuple:
-            at = self._own_terms().__getitem__
-            terms, title_terms = tuple(map(at, terms)), tuple(map(at, title_terms))
+        named, title_terms = self._named(None)
         rest = iter(memoryview(weights)[:-1].cast("d"))  # (`zip` stops at the end of
         # `terms` before taking a weight)
-        vector = dict(zip(terms, rest, strict=False))
-        return vector, dict(zip(title_terms, rest, strict=False))
+        vector = dict(zip(named, rest, strict=False))
+        return vector, dict(zip(named if title_terms is None else title_terms, rest, strict=False))
 
     def _weighed(self, weights: bytes, title_weight: float) -> tuple[Vector, Vector]:
         """Vectors from kept item counts: the same figures `WindowCounts.vectors_of` worked
@@ -148,37 +145,44 @@ class ProfileMember:
         title, text = self.packed[:2]
         in_title: dict[str, int] = {}
         _count_elements(in_title, title)
-        terms, title_terms = self.terms, self.title_terms
         whole = int(title_weight)
-        if whole == title_weight and 1 <= whole <= _WHOLE_WEIGHTS:
+        tf: list[float]
+        if whole == title_weight and 1 <= whole <= WHOLE_WEIGHTS:
             # (the title counted `title_weight` times over, then the text: each term's count
             # is the whole number its title count times `title_weight` plus its text count
             # sums to, and the terms come in their own order, which the places count in)
             tf_of: dict[str, int] = {}
             _count_elements(tf_of, chain(*repeat(title, whole), text))
-            if type(terms) is not tuple:
-                at = tuple(tf_of).__getitem__
-                terms = tuple(map(at, terms))  # type: ignore[arg-type]
-                title_terms = None if title_terms is None else tuple(map(at, title_terms))  # type: ignore[arg-type]
-            tf: list[float] = list(map(tf_of.__getitem__, terms))  # type: ignore[arg-type]
+            terms, title_terms = self._named(tf_of)
+            tf = list(map(tf_of.__getitem__, terms))
         else:
-            if type(terms) is not tuple:
-                at = self._own_terms().__getitem__
-                terms = tuple(map(at, terms))  # type: ignore[arg-type]
-                title_terms = None if title_terms is None else tuple(map(at, title_terms))  # type: ignore[arg-type]
+            terms, title_terms = self._named(None)
             in_text: dict[str, int] = {}
             _count_elements(in_text, text)
             title_of, text_of = in_title.get, in_text.get
-            tf = [_text_sum(title_of(t, 0) * title_weight, text_of(t, 0)) for t in terms]  # type: ignore[union-attr]
-        vector = dict(zip(terms, map(mul, tf, idfs), strict=False))  # type: ignore[arg-type]
+            tf = [_text_sum(title_of(t, 0) * title_weight, text_of(t, 0)) for t in terms]
+        vector = dict(zip(terms, map(mul, tf, idfs), strict=False))
         if title_terms is None:
-            title_terms, title_idfs = terms, idfs  # type: ignore[assignment]
+            title_terms, title_idfs = terms, idfs
         else:
-            title_idfs = idfs[len(terms) :]  # type: ignore[arg-type]
-        title_terms = title_terms[:n_title]  # type: ignore[index]
-        heads = list(map(in_title.get, title_terms, repeat(0)))  # type: ignore[arg-type]
-        title_vector = dict(zip(title_terms, map(mul, heads, title_idfs), strict=False))  # type: ignore[arg-type]
+            title_idfs = idfs[len(terms) :]
+        title_terms = title_terms[:n_title]
+        heads = list(map(in_title.get, title_terms, repeat(0)))
+        title_vector = dict(zip(title_terms, map(mul, heads, title_idfs), strict=False))
         return unit(vector), unit(title_vector)
+
+    def _named(
+        self, own: Mapping[str, int] | None
+    ) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        """Its kept terms and title terms (None: the first of the terms) as terms: places
+        looked up among its own different terms (`own`'s keys when given: they are those
+        terms, in order), terms kept as they are returned as they are."""
+        terms, title_terms = self.terms, self.title_terms
+        if type(terms) is tuple:
+            return terms, title_terms  # type: ignore[return-value]
+        at = (self._own_terms() if own is None else tuple(own)).__getitem__
+        named = None if title_terms is None else tuple(map(at, title_terms))
+        return tuple(map(at, terms)), named  # type: ignore[arg-type]
 
     def _own_terms(self) -> tuple[str, ...]:
         """Its different title and text terms, in order: what the places of its kept vector

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .cluster_settings import ClusterSettings
 
 __all__ = [
+    "WHOLE_WEIGHTS",
     "Counts",
     "OutletCounts",
     "PackedVector",
@@ -233,7 +234,7 @@ def unit(vector: Vector) -> Vector:
     return {t: v / norm for t, v in vector.items()} if norm > 0 else {}
 
 
-_WHOLE_WEIGHTS = 16  # title weights counted as repeated titles (see `vectors_of`) up to this
+WHOLE_WEIGHTS = 16  # title weights counted as repeated titles (see `vectors_of`) up to this
 
 
 class _Logs(dict[int, float]):
@@ -449,7 +450,7 @@ class WindowCounts:
         title_tf: dict[str, int] = {}  # (a plain dict: a Counter's own update checks the input)
         _count_elements(title_tf, title)
         weight = s.title_weight
-        if 1 <= weight <= _WHOLE_WEIGHTS and weight == int(weight):
+        if 1 <= weight <= WHOLE_WEIGHTS and weight == int(weight):
             # (a term's count in the title `weight` times over, plus in the text: the whole
             # number its title count times `weight` plus 1.0 a text occurrence sums to)
             tf: dict[str, float] = {}
