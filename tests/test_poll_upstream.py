@@ -1,0 +1,109 @@
+"""A poll pass as an upstream operator sees it: what each feed's server is asked, and when
+it is asked again (redirects, 410 Gone, Retry-After, validators)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from news_fixture import feeds
+from upstream import Upstream, opml
+
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.service import CycleReport, Service
+
+FEEDS = feeds()
+BODY = FEEDS["/dailyplanet/world.xml"]
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    return dataclasses.replace(
+        settings,
+        fetch=FetchSettings(total_timeout=5.0, connect_timeout=5.0),
+        articles=dataclasses.replace(settings.articles, enabled=False),
+    )
+
+
+async def _poll(service: Service, *, everything: bool = False) -> CycleReport:
+    await service.load_sources(strict=True)
+    async with Fetcher(service.settings.fetch) as fetcher:
+        return await service.poll_cycle(fetcher, everything=everything)
+
+
+def _rows(service: Service) -> dict[str, dict[str, object]]:
+    return {str(row["url"]): row for row in service.store.status_rows()}
+
+
+def test_an_upstream_sees_redirects_gone_and_retry_after_honoured(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            up.add_feed("/new.xml", BODY, etag='W/"v1"')
+            up.add_feed("/lm.xml", BODY, last_modified="Tue, 01 Dec 2026 10:00:00 GMT")
+            moved = up.add_redirect("/old.xml", "/new.xml", status=301)
+            temporary = up.add_redirect("/temp.xml", "/lm.xml", status=302)
+            gone = up.url("/status/410")
+            busy = up.url("/status/429?retry_after=7200")
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(moved, temporary, gone, busy))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                before = datetime.now(UTC).replace(microsecond=0)  # stored to the second
+                first = await _poll(service)
+                assert (first.feeds, first.errors) == (4, 2)
+                rows = _rows(service)
+                # 301: the new address is recorded (and shown by `status`); 302: it is not.
+                assert rows[moved]["moved_to"] == up.url("/new.xml")
+                assert rows[temporary]["moved_to"] is None
+                assert rows[gone]["status"] == "gone"
+                # Retry-After in seconds is not undercut by the first error's backoff.
+                retry = datetime.fromisoformat(str(rows[busy]["next_poll_at"]))
+                assert retry >= before + timedelta(seconds=7200)
+
+                # Nothing is due again: no request at all reaches the upstream.
+                asked = len(up.requests)
+                assert (await _poll(service)).feeds == 0
+                assert len(up.requests) == asked
+
+                # Polled again (as `poll --once --all`): the moved feed is asked at its new
+                # address with its weak ETag verbatim; the 302 one at the old address, and
+                # its target with If-Modified-Since; both answered 304.
+                again = await _poll(service, everything=True)
+                assert again.items_new == 0
+                assert len(up.requests_for("/old.xml")) == 1
+                last_new = up.requests_for("/new.xml")[-1]
+                assert last_new.headers.get("if-none-match") == 'W/"v1"'
+                assert len(up.requests_for("/temp.xml")) == 2
+                last_lm = up.requests_for("/lm.xml")[-1]
+                assert last_lm.headers.get("if-modified-since") == "Tue, 01 Dec 2026 10:00:00 GMT"
+                rows = _rows(service)
+                assert rows[moved]["status"] == rows[temporary]["status"] == "not_modified"
+                assert rows[gone]["status"] == "gone"
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_every_request_identifies_the_project_and_accepts_gzip(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/a.xml", BODY, gzip=True)
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                report = await _poll(service)
+                assert report.errors == 0 and report.items_new > 0
+                (request,) = up.requests_for("/a.xml")
+                agent = request.headers["user-agent"]
+                assert agent.startswith("aggregator/") and "(+https://" in agent
+                assert "gzip" in request.headers["accept-encoding"]
+                assert "application/rss+xml" in request.headers["accept"]
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
