@@ -7,7 +7,11 @@ tree. This bench holds the rounds instead, so a change can be weighed on the sam
    (`--feeds` feeds, ~3,000 new items a round) round after round; just before grouping round
    N (for each N in `--at`) the database is copied to `DIR/round-N.db`, its new items stored
    and not yet grouped (~30k and ~60k stored for 10 and 20 at 300 feeds). Each round's
-   `group_pending` writer-thread CPU is printed (the service's own, its memos warm).
+   `group_pending` writer-thread CPU is printed (the service's own, its memos warm); with
+   `--split`, also its member vectors in the kept window (thread CPU; a replay rebuilds its
+   window, whose members and profiles all start without vectors): those recomputed for the
+   ranking and inside story profiles, those given from the kept ones, decodes, and the story
+   profiles summed anew (a member joined or left, or the window drifted).
 2. `--replay DIR/round-N.db`: in a fresh process (the window rebuilt from the rows, as after
    a restart without a snapshot), a copy of it groups that round once: printed are the
    writer thread's CPU seconds of `group_pending`, the candidate rows read, the texts hashed
@@ -73,6 +77,8 @@ def hold(args: argparse.Namespace) -> None:
             print(f"  group_pending CPU {time.thread_time() - cpu:.2f} s", flush=True)
 
     story_job.group_pending = held
+    if args.split:
+        _split_rounds()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             opml = Path(tmp) / "feeds.opml"
@@ -97,6 +103,72 @@ def hold(args: argparse.Namespace) -> None:
             asyncio.run(main())
     finally:
         server.stop()
+
+
+def _split_rounds() -> None:
+    """Make each round's `group_pending` print its member vectors' split (`--split`)."""
+    from aggregator import story_job, story_window
+    from aggregator.active_story import ProfileMember
+
+    window = story_window.StoryWindow
+    counts: dict[str, float] = {}
+    inside = [False]  # (within `_profile_vector`)
+
+    def add(key: str, value: float = 1) -> None:
+        counts[key] = counts.get(key, 0) + value
+
+    real_member, real_profile, real_decode = (
+        window._member_vectors,
+        window._profile_vector,
+        ProfileMember.vectors,
+    )
+
+    def member_vectors(self, member):  # type: ignore[no-untyped-def]
+        n = self._counts.n_items
+        anew = member.weights is None or abs(n - member.counted) * 10 > n
+        key = ("profile " if inside[0] else "rank ") + ("recomputed" if anew else "kept")
+        t = time.thread_time()
+        found = real_member(self, member)
+        add(key)
+        add(key + " s", time.thread_time() - t)
+        return found
+
+    def profile_vector(self, story):  # type: ignore[no-untyped-def]
+        n = self._counts.n_items
+        if story.profile is None:
+            add("profiles summed (member joined or left)")
+        elif abs(n - story.profile_counted) * 10 > n:
+            add("profiles summed (drift)")
+        inside[0] = True
+        t = time.thread_time()
+        try:
+            return real_profile(self, story)
+        finally:
+            inside[0] = False
+            add("profile vectors s", time.thread_time() - t)
+
+    def decode(self, title_weight=0.0):  # type: ignore[no-untyped-def]
+        t = time.thread_time()
+        found = real_decode(self, title_weight)
+        add("decodes")
+        add("decodes s", time.thread_time() - t)
+        return found
+
+    window._member_vectors, window._profile_vector = member_vectors, profile_vector
+    ProfileMember.vectors = decode  # type: ignore[method-assign]
+    real = story_job.group_pending
+
+    def split(*a, **kw):  # type: ignore[no-untyped-def]
+        counts.clear()
+        try:
+            return real(*a, **kw)
+        finally:
+            shown = (
+                f"{k} {v:.2f}" if k.endswith(" s") else f"{k} {v:.0f}" for k, v in counts.items()
+            )
+            print("  member vectors: " + ", ".join(shown), flush=True)
+
+    story_job.group_pending = split
 
 
 def _replay_once(path: Path, profile: int) -> None:
@@ -212,6 +284,7 @@ def main() -> None:
     parser.add_argument("--at", default="10,20", help="rounds held before grouping")
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--data", type=Path, default=poll.DATA)
+    parser.add_argument("--split", action="store_true", help="--hold: member vectors' split")
     parser.add_argument("--replay", type=Path, help="a held database (it is copied)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, help="cProfile's top N functions")
