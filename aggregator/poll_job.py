@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first pars
 __all__ = ["CycleReport", "FeedResult", "PollJob", "tally"]
 
 log = logging.getLogger("aggregator")
+# A feed's text log line names its wait for slots from this long on (JSON lines always do).
+_QUEUED_SHOWN_MS = 1000
 Write = Callable[..., Awaitable[Any]]
 FeedResult = tuple[str, int, int]  # status, items new, items updated
 
@@ -187,8 +189,15 @@ class PollJob:
         self, fetcher: Fetcher, source: Source, state: FeedState, seen: datetime
     ) -> FeedResult:
         started = time.monotonic()
+        admitted = started  # when the fetch had its slots: the wait before is queueing
+
+        async def admit() -> None:
+            nonlocal admitted
+            await self._room()
+            admitted = time.monotonic()
+
         outcome = await fetcher.fetch(
-            state.moved_to or source.url, state.etag, state.last_modified, admit=self._room
+            state.moved_to or source.url, state.etag, state.last_modified, admit=admit
         )
         parsed = None
         parse_error = None
@@ -214,7 +223,11 @@ class PollJob:
         )
         del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
-        elapsed_ms = int((time.monotonic() - started) * 1000)
+        # `ms` is the feed's own time (request, parse, save); a wait for its host's slot
+        # (behind a slow feed of the same host) or for the parser is `queued_ms`, so a log
+        # line never blames a server for another's slowness.
+        elapsed_ms = int((time.monotonic() - admitted) * 1000)
+        queued_ms = int((admitted - started) * 1000)
         extra = None  # the text format shows the message alone: no fields made for it
         if logs.structured:
             extra = fields(
@@ -227,13 +240,14 @@ class PollJob:
                 items_new=written.new,
                 items_updated=written.updated,
                 ms=elapsed_ms,
+                queued_ms=queued_ms,
                 error=new_state.error,
                 error_count=new_state.error_count,
                 next_poll_at=to_iso(new_state.next_poll_at),
             )
         log.log(
             logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
-            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s",
+            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s%s",
             source.url,
             new_state.status,
             new_state.http_status or "-",
@@ -241,6 +255,7 @@ class PollJob:
             written.new,
             written.updated,
             elapsed_ms,
+            f" queued_ms={queued_ms}" if queued_ms >= _QUEUED_SHOWN_MS else "",
             f" error={new_state.error!r}" if new_state.error else "",
             extra=extra,
         )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from news_fixture import feeds
 from upstream import Upstream, opml
 
+from aggregator import logs
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
@@ -107,3 +110,35 @@ def test_every_request_identifies_the_project_and_accepts_gzip(tmp_path: Path) -
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_a_feed_queued_behind_a_hanging_one_logs_its_wait_apart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One slot per host: the second feed waits for the first to time out (at least
+    `total_timeout`); its log line gives that wait as `queued_ms`, not as its own `ms`."""
+
+    monkeypatch.setattr(logs, "structured", True)  # lines carry their fields (as in JSON)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            hanging = up.url("/hang")
+            quick = up.add_feed("/a.xml", BODY)
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(hanging, quick))
+            settings = dataclasses.replace(
+                _settings(), fetch=FetchSettings(total_timeout=1.0, connect_timeout=1.0, per_host=1)
+            )
+            service = Service(path, tmp_path / "agg.db", settings)
+            try:
+                with caplog.at_level(logging.INFO, logger="aggregator"):
+                    report = await _poll(service)
+                assert (report.feeds, report.errors) == (2, 1)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    feed_lines = [r for r in caplog.records if getattr(r, "fields", {}).get("event") == "feed"]
+    (quick_line,) = [r for r in feed_lines if r.fields["status"] == "ok"]  # type: ignore[attr-defined]
+    assert quick_line.fields["queued_ms"] >= 1000  # type: ignore[attr-defined]
+    assert " queued_ms=" in quick_line.getMessage()
