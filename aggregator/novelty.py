@@ -36,6 +36,7 @@ __all__ = [
     "figure_terms",
     "restates",
     "source_weights",
+    "tells_more",
 ]
 
 PREFIX = 6  # characters of a stem that identify a term for coverage
@@ -375,3 +376,42 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
     if unsaid - near:
         return False  # (a figure not said yet is a fact of its own)
     return all(any(_term(t) in said for t in tokens(name)) for name in _INNER_NAME.findall(text))
+
+
+# A negation: a sentence may hold all of another's words and tell the opposite ("no child in
+# the UK has died of it" / "children in the UK have died of it").
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.I
+)
+TELLS_MORE = 0.75  # weighted share of a chosen bullet's terms that a sentence telling it holds
+
+
+def tells_more(
+    text: str,
+    terms: frozenset[str],
+    other_text: str,
+    other: frozenset[str],
+    said: set[str],
+    weights: Mapping[str, float],
+) -> bool:
+    """Whether a candidate (`text`, its `fact_terms` `terms`) tells a chosen bullet's fact
+    (`other_text`, its fact terms `other`) and more: it holds at least `TELLS_MORE` of the
+    bullet's weighted terms itself (`coverage`; the headline's do not count, or a bullet
+    repeating the headline would be told by any sentence on the story), neither says "not",
+    and it states a figure or names someone (a name inside the sentence none of whose words
+    is in the bullet or `said`, the headline's terms) that the bullet does not. "Neymar is one
+    of three players who tested positive, after a holiday in Ibiza" tells "Three players
+    tested positive" and who: it takes that bullet's place."""
+    if len(terms & other) < RESTATES_MIN or coverage(other, set(terms), weights) < TELLS_MORE:
+        return False
+    if _NEGATION.search(text) or _NEGATION.search(other_text):
+        return False
+    known = said | other
+    unsaid, near = _unsaid_figures(terms, known)
+    if unsaid - near:
+        return True
+    for name in _INNER_NAME.findall(text):
+        found = tokens(name)  # (none for a name of stopwords: "US")
+        if found and not any(_term(t) in known for t in found):
+            return True
+    return False

@@ -30,11 +30,13 @@ from .lang import detect_language
 from .models import Bullet, Item, Summary
 from .novelty import (
     RESTATES_MIN,
+    TELLS_MORE,
     coverage,
     fact_terms,
     fact_terms_of,
     restates,
     source_weights,
+    tells_more,
 )
 from .sentence_scoring import (
     Unit,
@@ -335,27 +337,35 @@ class ExtractiveSummarizer:
         for u in body:
             per_source.setdefault(u.source, set()).update(facts[id(u)])
         weights = source_weights(per_source.values())
-        said = set(fact_terms(headline_text))
+        top = max(weights.values(), default=1.0)  # (the heaviest term's weight)
+        titled = fact_terms(headline_text)
+        said = set(titled)
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
         for unit in ranked:
             if len(chosen) >= target:
                 break
-            if words + unit.words > self.settings.max_words:
+            mine = facts[id(unit)]
+            # (the chosen bullets sharing `RESTATES_MIN` terms with it, the only ones it may
+            # retell or tell more of: most often none)
+            near = [n for n, other in enumerate(told) if len(mine & other) >= RESTATES_MIN]
+            fits = words + unit.words <= self.settings.max_words
+            if not (fits or near):
                 continue
             if contained(unit.terms, unit.weight, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
+            if near and self._replaces(unit, mine, near, chosen, told, titled, weights, top, idf):
+                said = set(titled).union(*told)
+                words = sum(u.words for u in chosen)
+                continue
+            if not fits:
+                continue
             if any(self._redundant(unit, other, idf) for other in chosen):
                 continue
-            if chosen and coverage(facts[id(unit)], said, weights) >= self.settings.novelty:
+            if chosen and coverage(mine, said, weights) >= self.settings.novelty:
                 continue
-            mine = facts[id(unit)]
-            # (a bullet sharing fewer than `RESTATES_MIN` terms retells none: most pairs)
-            if any(
-                len(mine & other) >= RESTATES_MIN and restates(unit.text, mine, other, said)
-                for other in told
-            ):
+            if any(restates(unit.text, mine, told[n], said) for n in near):
                 continue
             chosen.append(unit)
             told.append(mine)
@@ -379,6 +389,48 @@ class ExtractiveSummarizer:
             lead = first
         rest.sort(key=lambda u: (u.rel_position, u.position, u.source))
         return [lead, *rest]
+
+    def _replaces(
+        self,
+        unit: Unit,
+        mine: frozenset[str],
+        near: list[int],
+        chosen: list[Unit],
+        told: list[frozenset[str]],
+        titled: frozenset[str],
+        weights: dict[str, float],
+        top: float,
+        idf: dict[str, float],
+    ) -> bool:
+        """Put `unit` (its fact terms `mine`) in the place of the first chosen bullet of `near`
+        (those sharing `RESTATES_MIN` terms with it) whose fact it tells with more
+        (`novelty.tells_more`: who, or a figure), when the summary still fits the word cap
+        and `unit` repeats none of the others; whether it did. "Three players tested
+        positive" is chosen, then "Neymar is one of three players who tested positive …
+        after a holiday in Ibiza": the second says the first's fact and who, so it is the
+        bullet, not a repeat left out nor a second one."""
+        # (a term weighs 1 to `top`: when even the shared ones all weighing `top` cannot make
+        # `TELLS_MORE` of the bullet's weight, it is not told, and `tells_more` need not ask)
+        for n in near:
+            other = told[n]
+            shared = len(mine & other)
+            rest = sum(1 for t in other - mine if t[0] not in "=~")
+            if rest * TELLS_MORE > (1.0 - TELLS_MORE) * top * shared:
+                continue
+            if not tells_more(unit.text, mine, chosen[n].text, told[n], set(titled), weights):
+                continue
+            words = sum(u.words for u in chosen) - chosen[n].words + unit.words
+            if words > self.settings.max_words:
+                return False
+            if any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n):
+                return False
+            said = set(titled).union(*(t for m, t in enumerate(told) if m != n))
+            if any(restates(unit.text, mine, told[m], said) for m in near if m != n):
+                return False
+            chosen[n] = unit
+            told[n] = mine
+            return True
+        return False
 
     def _redundant(self, a: Unit, b: Unit, idf: dict[str, float]) -> bool:
         """Whether two candidates say the same thing (similar, or one contains the other)."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.novelty import coverage, fact_terms, fact_terms_of, restates, source_weights
+from aggregator.novelty import (
+    coverage,
+    fact_terms,
+    fact_terms_of,
+    restates,
+    source_weights,
+    tells_more,
+)
 from aggregator.tokens import tokens
 
 
@@ -143,3 +150,44 @@ _LEAD = "Three Portmere United players have tested positive for the virus, the c
 def test_a_bullet_that_retells_another(text: str, expected: bool) -> None:
     said = set(fact_terms(_LEAD))
     assert restates(text, fact_terms(text), fact_terms(_LEAD), said) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "bullet", "expected"),
+    [
+        # the bullet's fact and who: a name the bullet and the headline do not hold
+        (
+            "Striker Dario Venn is one of three Portmere players who tested positive.",
+            "Three Portmere players tested positive, the club said.",
+            True,
+        ),
+        # ... or a figure
+        (
+            "Three Portmere players tested positive after a trip, 12 days after the final.",
+            "Three Portmere players tested positive after a trip.",
+            True,
+        ),
+        # the same sentence again names no one new (a name of stopwords, "US", is no name)
+        (
+            "The board discussed the rules in the US with Portmere officials.",
+            "The board discussed the rules in the US with Portmere officials.",
+            False,
+        ),
+        # a name, but too little of the bullet's fact
+        (
+            "Striker Dario Venn trained alone on Friday at the Portmere ground.",
+            "Three Portmere players tested positive, the club said.",
+            False,
+        ),
+        # the opposite in the same words
+        (
+            "Two Portmere players have died of the virus, league chairman Oren Kask said.",
+            "No Portmere player has died of the virus, the club said.",
+            False,
+        ),
+    ],
+)
+def test_tells_more(text: str, bullet: str, expected: bool) -> None:
+    headline = fact_terms("Portmere")
+    got = tells_more(text, fact_terms(text), bullet, fact_terms(bullet), set(headline), {})
+    assert got is expected

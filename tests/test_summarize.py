@@ -662,3 +662,45 @@ def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
     ]
     texts = [b.text for b in summarize(story).bullets]
     assert texts == [lead, "The squad trained at the club's ground on Friday."]
+
+
+def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
+    # The lead says a fact bare; another outlet says it and who (a name, a place): the second
+    # is the bullet in the first's place, not a repeat left out nor a second bullet.
+    bare = "Three Portmere United players have tested positive for the virus, the club said."
+    more = (
+        "Striker Dario Venn is one of three Portmere United players who have tested positive "
+        "for the virus after a holiday in Corvena, the club said."
+    )
+    story = [
+        item(
+            1,
+            "Portmere United: three players test positive",
+            bare + " The squad trained at the club's ground on Friday.",
+            "a",
+            minutes=0,
+        ),
+        item(2, "Portmere striker Venn tests positive after holiday", more, "b", minutes=5),
+    ]
+    texts = [b.text for b in summarize(story).bullets]
+    assert more in texts
+    assert bare not in texts
+    assert "The squad trained at the club's ground on Friday." in texts
+
+
+def test_a_bullet_saying_the_opposite_in_the_same_words_takes_no_place() -> None:
+    # Same words, the opposite fact ("no player has died" / "players have died"): a
+    # sentence with a name of its own does not take the negated bullet's place.
+    bare = "No player of Portmere United has died of the virus so far, the club said on Tuesday."
+    other = (
+        "Two players of Portmere United have died of the virus so far, league chairman Oren "
+        "Kask said on Tuesday."
+    )
+    story = [
+        item(1, "Portmere United: no player has died of the virus", bare, "a", minutes=0),
+        item(
+            2, "Portmere United players died of the virus, says league chief", other, "b", minutes=5
+        ),
+    ]
+    texts = [b.text for b in summarize(story).bullets]
+    assert texts[0] == bare
