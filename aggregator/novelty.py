@@ -399,8 +399,8 @@ def tells_more(
     bullet's weighted terms itself (`coverage`; the headline's do not count, or a bullet
     repeating the headline would be told by any sentence on the story), neither says "not",
     and it states a figure or names someone (a name inside the sentence none of whose words
-    is in the bullet or `said`, the headline's terms) that the bullet does not. "Neymar is one
-    of three players who tested positive, after a holiday in Ibiza" tells "Three players
+    is in the bullet or `said`, the headline's terms) that the bullet does not. "<striker> is one
+    of three players who tested positive, after a holiday in <island>" tells "Three players
     tested positive" and who: it takes that bullet's place."""
     if len(terms & other) < RESTATES_MIN or coverage(other, set(terms), weights) < TELLS_MORE:
         return False

@@ -406,8 +406,8 @@ class ExtractiveSummarizer:
         (those sharing `RESTATES_MIN` terms with it) whose fact it tells with more
         (`novelty.tells_more`: who, or a figure), when the summary still fits the word cap
         and `unit` repeats none of the others; whether it did. "Three players tested
-        positive" is chosen, then "Neymar is one of three players who tested positive …
-        after a holiday in Ibiza": the second says the first's fact and who, so it is the
+        positive" is chosen, then "<striker> is one of three players who tested positive …
+        after a holiday in <island>": the second says the first's fact and who, so it is the
         bullet, not a repeat left out nor a second one."""
         # (a term weighs 1 to `top`: when even the shared ones all weighing `top` cannot make
         # `TELLS_MORE` of the bullet's weight, it is not told, and `tells_more` need not ask)
