@@ -87,10 +87,11 @@ def inputs_key(summarizer: Summarizer, inputs: Sequence[Item]) -> str:
 
 @dataclasses.dataclass(eq=False)
 class _Prepared:
-    """A dirty story read for summarising (`inputs` None: nothing in it to publish)."""
+    """A dirty story read for summarising (`inputs` None: nothing in it to publish). Its
+    members are not kept: what `_finish` needs of them (outlets, categories) is counted as it
+    is read, and a batch in flight would otherwise hold every story's items beside its inputs."""
 
     story_id: str
-    members: list[Item]
     inputs: list[Item] | None = None
     headline: str | None = None
     key: str | None = None
@@ -408,7 +409,7 @@ class StoryJob:
         if prepared.summary is not None or prepared.inputs is None:
             return None
         self.store.mark_read_ahead(story_id)
-        self._read_early[story_id] = dataclasses.replace(prepared, members=[], inputs=None)
+        self._read_early[story_id] = dataclasses.replace(prepared, inputs=None)
         return prepared.inputs, prepared.headline
 
     def _summarise_on_workers(
@@ -483,7 +484,7 @@ class StoryJob:
         members = self.store.story_items(story_id)
         originals = publishable([i for i in members if not i.duplicate_of])
         if not originals:  # nothing but a page's furniture: kept, never published
-            return _Prepared(story_id, members)
+            return _Prepared(story_id)
         texts = self.store.article_texts([i.id for i in originals])
         originals = with_article_text(originals, texts)
         inputs = summary_inputs(originals)
@@ -491,7 +492,7 @@ class StoryJob:
         # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
         headline, summary = self.store.summary_state(story_id, key)
         outlets, categories = outlet_count(originals), story_categories(members)
-        return _Prepared(story_id, members, inputs, headline, key, summary, outlets, categories)
+        return _Prepared(story_id, inputs, headline, key, summary, outlets, categories)
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
