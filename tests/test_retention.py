@@ -22,6 +22,17 @@ from aggregator.store import Store
 from aggregator.store_upkeep import backup
 
 T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
+
+
+def world_opml(path: Path, **feeds: str) -> Path:
+    """An OPML file of one "World" category holding `feeds` (outline text → feed URL)."""
+    outlines = "".join(f'<outline type="rss" text="{k}" xmlUrl="{v}"/>' for k, v in feeds.items())
+    path.write_text(
+        f'<opml version="2.0"><body><outline text="World">{outlines}</outline></body></opml>'
+    )
+    return path
+
+
 WORDS = (
     "harbour council budget river bridge school vaccine orchestra glacier tariff election "
     "satellite wildfire museum railway drought festival reactor senate vineyard"
@@ -89,11 +100,7 @@ def simulate(tmp_path: Path, days: int, retention: RetentionSettings) -> list[tu
     async def scenario() -> None:
         async with Upstream() as up:
             url = up.add_feed("/feed.xml", day_feed(0, 12))
-            opml = tmp_path / "feeds.opml"
-            opml.write_text(
-                '<opml version="2.0"><body><outline text="World">'
-                f'<outline type="rss" text="R" xmlUrl="{url}"/></outline></body></opml>'
-            )
+            opml = world_opml(tmp_path / "feeds.opml", R=url)
             service = Service(opml, db, settings, clock=lambda: now[0])
             try:
                 await service.load_sources(strict=True)
@@ -221,11 +228,7 @@ async def grouped_over_days(
     # (one upstream for both runs: item ids hold the feed's URL)
     url = up.add_feed("/feed.xml", day_feed(0, 12))
     old = up.add_feed("/old.xml", old_feed())
-    opml = tmp_path / "feeds.opml"
-    opml.write_text(
-        '<opml version="2.0"><body><outline text="World">'
-        f'<outline type="rss" text="R" xmlUrl="{url}"/></outline></body></opml>'
-    )
+    opml = world_opml(tmp_path / "feeds.opml", R=url)
     service = Service(opml, db, settings, clock=lambda: now[0])
     try:
         await service.load_sources(strict=True)
@@ -303,12 +306,7 @@ def test_retention_prunes_no_story_a_rebuilt_window_holds(tmp_path: Path) -> Non
         async with Upstream() as up:
             url = up.add_feed("/feed.xml", day_feed(0, 12))
             old = up.add_feed("/old.xml", old_feed())
-            opml = tmp_path / "feeds.opml"
-            opml.write_text(
-                '<opml version="2.0"><body><outline text="World">'
-                f'<outline type="rss" text="R" xmlUrl="{url}"/>'
-                f'<outline type="rss" text="A" xmlUrl="{old}"/></outline></body></opml>'
-            )
+            opml = world_opml(tmp_path / "feeds.opml", R=url, A=old)
             async with Fetcher(settings.fetch) as fetcher:
                 for day in range(2):  # a process a day
                     now[0] = T0 + timedelta(days=day, hours=1)
