@@ -87,7 +87,8 @@ def inputs_key(summarizer: Summarizer, inputs: Sequence[Item]) -> str:
 
 @dataclasses.dataclass(eq=False)
 class _Prepared:
-    """A dirty story read for summarising (`inputs` None: nothing in it to publish). Its
+    """A dirty story read for summarising (`inputs` None: nothing in it to publish, or handed
+    off to be summarised: a batch in flight keeps none of its items). Its
     members are not kept: what `_finish` needs of them (outlets, categories) is counted as it
     is read, and a batch in flight would otherwise hold every story's items beside its inputs."""
 
@@ -450,6 +451,8 @@ class StoryJob:
                 ahead = [
                     (p, taken.get(p) or (next(futures) if p in asked else None)) for p in batch
                 ]
+                for p in batch:  # handed off (a worker's chunk keeps its own until answered)
+                    p.inputs = None
                 if in_flight:
                     with self.store.transaction():
                         for prepared, future in in_flight:

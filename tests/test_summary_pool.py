@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import aggregator.story_job as story_job
 import aggregator.summary_pool as summary_pool
 import aggregator.summary_task as summary_task
 from aggregator.config import Settings
-from aggregator.models import FeedState, Fetched, Item, Source
+from aggregator.models import FeedState, Fetched, Item, Source, Summary
 from aggregator.parse_pool import parse_items
 from aggregator.store import Store
 from aggregator.summarize import ExtractiveSummarizer
@@ -194,3 +196,51 @@ def test_few_stories_one_core_or_a_model_are_summarised_in_place(
         pass
 
     assert not SummaryPool.worth_it(Model(), 10 * summary_pool.MIN_STORIES)
+
+
+def test_a_batch_in_flight_keeps_no_inputs_and_a_dead_worker_still_gets_them_summarised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ungrouped = tmp_path / "ungrouped.db"
+    store = Store(ungrouped)
+    for state, items in stored_items():
+        store.save_poll(state, items)
+    store.close()
+    in_place, on_workers = tmp_path / "in_place.db", tmp_path / "on_workers.db"
+    shutil.copy(ungrouped, in_place)
+    shutil.copy(ungrouped, on_workers)
+
+    changed = run_story_job(in_place)
+    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
+    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(story_job, "SAVE_BATCH", 3)
+    monkeypatch.setattr(SummariesAhead, "possible", staticmethod(lambda summarizer: False))
+    from aggregator.worker_pool import WorkerPool
+
+    monkeypatch.setattr(summary_pool, "helpers", lambda: WorkerPool(1))  # (its own, to kill)
+    real_submit = SummaryPool.submit
+    killed: list[int] = []
+
+    def submit_then_kill(
+        self: SummaryPool, stories: Sequence[tuple[Sequence[Item], str | None]]
+    ) -> list[Future[Summary]]:
+        futures = real_submit(self, stories)
+        if not killed and self._pool is not None and len(stories) > 1:
+            for pid in self._pool.pids:  # the worker dies holding this batch's share
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        return futures
+
+    monkeypatch.setattr(SummaryPool, "submit", submit_then_kill)
+    finished: list[bool] = []
+    real_finish = story_job.StoryJob._finish
+
+    def finish(self: story_job.StoryJob, prepared: story_job._Prepared, now: datetime) -> int:
+        finished.append(prepared.inputs is None)  # handed off: the batch holds none
+        return real_finish(self, prepared, now)
+
+    monkeypatch.setattr(story_job.StoryJob, "_finish", finish)
+
+    assert run_story_job(on_workers) == changed >= 3
+    assert killed and len(finished) >= 8 and all(finished)
+    assert dump(on_workers) == dump(in_place)
