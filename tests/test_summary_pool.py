@@ -26,6 +26,7 @@ from aggregator.store import Store
 from aggregator.summarize import ExtractiveSummarizer
 from aggregator.summary_ahead import SummariesAhead
 from aggregator.summary_pool import SummaryPool
+from aggregator.worker_pool import WorkerPool
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -72,9 +73,13 @@ def run_story_job(path: Path) -> int:
         store.close()
 
 
-def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
+def in_place_then_on_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, Path, int]:
+    """Two copies of one database of ungrouped polls: the first grouped and summarised in
+    place here (how many stories changed is returned), the second left for a story job that
+    then summarises on workers (set up here: batches of 3 in flight, in order, none
+    summarised while grouping)."""
     ungrouped = tmp_path / "ungrouped.db"
     store = Store(ungrouped)
     for state, items in stored_items():
@@ -83,13 +88,19 @@ def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
     in_place, on_workers = tmp_path / "in_place.db", tmp_path / "on_workers.db"
     shutil.copy(ungrouped, in_place)
     shutil.copy(ungrouped, on_workers)
-
     changed = run_story_job(in_place)
     monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
     monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)  # (whatever this machine has)
-    monkeypatch.setattr(story_job, "SAVE_BATCH", 3)  # several batches in flight, in order
+    monkeypatch.setattr(story_job, "SAVE_BATCH", 3)
     # (none summarised while grouping: test_summary_ahead.py)
     monkeypatch.setattr(SummariesAhead, "possible", staticmethod(lambda summarizer: False))
+    return in_place, on_workers, changed
+
+
+def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_place, on_workers, changed = in_place_then_on_workers(tmp_path, monkeypatch)
     calls: list[int] = []
     real_submit = SummaryPool.submit
     monkeypatch.setattr(
@@ -201,21 +212,7 @@ def test_few_stories_one_core_or_a_model_are_summarised_in_place(
 def test_a_batch_in_flight_keeps_no_inputs_and_a_dead_worker_still_gets_them_summarised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ungrouped = tmp_path / "ungrouped.db"
-    store = Store(ungrouped)
-    for state, items in stored_items():
-        store.save_poll(state, items)
-    store.close()
-    in_place, on_workers = tmp_path / "in_place.db", tmp_path / "on_workers.db"
-    shutil.copy(ungrouped, in_place)
-    shutil.copy(ungrouped, on_workers)
-
-    changed = run_story_job(in_place)
-    monkeypatch.setattr(summary_pool, "MIN_STORIES", 1)
-    monkeypatch.setattr(summary_pool, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(story_job, "SAVE_BATCH", 3)
-    monkeypatch.setattr(SummariesAhead, "possible", staticmethod(lambda summarizer: False))
-    from aggregator.worker_pool import WorkerPool
+    in_place, on_workers, changed = in_place_then_on_workers(tmp_path, monkeypatch)
 
     monkeypatch.setattr(summary_pool, "helpers", lambda: WorkerPool(1))  # (its own, to kill)
     real_submit = SummaryPool.submit
