@@ -24,6 +24,23 @@ from aggregator.store_upkeep import backup
 T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
 
 
+# Stories quiet for a day are pruned, checked every hour: each simulated day's poll prunes.
+PRUNE_DAILY = RetentionSettings(max_age=timedelta(days=1), every=timedelta(hours=1))
+
+
+def daily_settings(retention: RetentionSettings, max_items: int, **changes: object) -> Settings:
+    """Settings for a service simulated a poll a day: a short fetch timeout, `retention`,
+    `max_items` published per feed, and any other `changes`."""
+    base = Settings()
+    return dataclasses.replace(
+        base,
+        fetch=FetchSettings(total_timeout=5.0),
+        retention=retention,
+        publish=dataclasses.replace(base.publish, max_items=max_items),
+        **changes,  # type: ignore[arg-type]
+    )
+
+
 def world_opml(path: Path, **feeds: str) -> Path:
     """An OPML file of one "World" category holding `feeds` (outline text → feed URL)."""
     outlines = "".join(f'<outline type="rss" text="{k}" xmlUrl="{v}"/>' for k, v in feeds.items())
@@ -87,13 +104,7 @@ def simulate(tmp_path: Path, days: int, retention: RetentionSettings) -> list[tu
     """Poll a rotating upstream once per simulated day; (bytes of database pages in use,
     items) after each day. Pages a prune frees are reused, so the file follows this."""
     now = [T0]
-    settings = Settings()
-    settings = dataclasses.replace(
-        settings,
-        fetch=FetchSettings(total_timeout=5.0),
-        retention=retention,
-        publish=dataclasses.replace(settings.publish, max_items=5),
-    )
+    settings = daily_settings(retention, max_items=5)
     db = tmp_path / "agg.db"
     sizes: list[tuple[int, int]] = []
 
@@ -213,13 +224,7 @@ async def grouped_over_days(
     from aggregator import grouping_snapshot
 
     now = [T0]
-    settings = Settings()
-    settings = dataclasses.replace(
-        settings,
-        fetch=FetchSettings(total_timeout=5.0),
-        retention=RetentionSettings(max_age=timedelta(days=1), every=timedelta(hours=1)),
-        publish=dataclasses.replace(settings.publish, max_items=5),
-    )
+    settings = daily_settings(PRUNE_DAILY, max_items=5)
     assert settings.server.keep_window  # (the default: a kept window)
     tmp_path.mkdir()
     db = tmp_path / "agg.db"
@@ -292,13 +297,10 @@ def test_retention_prunes_no_story_a_rebuilt_window_holds(tmp_path: Path) -> Non
     retention dates them by publication: a story of months-old items polled yesterday is
     quiet to retention, but in the rebuilt window. It is kept while the window holds it."""
     now = [T0]
-    settings = Settings()
-    settings = dataclasses.replace(
-        settings,
-        fetch=FetchSettings(total_timeout=5.0),
-        retention=RetentionSettings(max_age=timedelta(days=1), every=timedelta(hours=1)),
-        publish=dataclasses.replace(settings.publish, max_items=1),
-        cluster=dataclasses.replace(settings.cluster, snapshot=False),  # (rebuilt from rows)
+    settings = daily_settings(
+        PRUNE_DAILY,
+        max_items=1,
+        cluster=dataclasses.replace(Settings().cluster, snapshot=False),  # (rebuilt from rows)
     )
     db = tmp_path / "agg.db"
 
