@@ -10,10 +10,12 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from upstream import Upstream
 
+from aggregator.article_pass import ArticlePass
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
 from aggregator.service import Service
@@ -98,6 +100,22 @@ def write_opml(path: Path, url: str) -> Path:
     return path
 
 
+async def poll_then_fetch_pages(
+    opml: Path, config: Settings
+) -> tuple[ArticlePass, list[dict[str, Any]]]:
+    """One poll cycle, then one pass over the due article pages, on an in-memory store: the
+    pass's totals and the feeds' status rows."""
+    service = Service(opml, ":memory:", config)
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            await service.poll_cycle(fetcher)
+            report = await service.fetch_articles(fetcher)
+        return report, service.store.status_rows()
+    finally:
+        service.close()
+
+
 def bullets_by_headline(service: Service) -> dict[str, list[str]]:
     stories = service.store.reader().stories(None, 100)
     return {s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary}
@@ -161,14 +179,9 @@ def test_robots_server_error_blocks_the_site_for_now(tmp_path: Path) -> None:
         async with Upstream() as up:
             feed = serve_site(up, robots=None)
             up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=503)
-            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    report = await service.fetch_articles(fetcher)
-            finally:
-                service.close()
+            report, _ = await poll_then_fetch_pages(
+                write_opml(tmp_path / "f.opml", feed), settings()
+            )
             assert report.ok == 0 and report.failed == 3
             assert up.requests_for("/dam.html") == []
 
@@ -179,14 +192,7 @@ def test_articles_off_globally_or_per_feed_fetch_nothing(tmp_path: Path) -> None
     async def scenario(config: Settings) -> Upstream:
         async with Upstream() as up:
             feed = serve_site(up)
-            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", config)
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    await service.fetch_articles(fetcher)
-            finally:
-                service.close()
+            await poll_then_fetch_pages(write_opml(tmp_path / "f.opml", feed), config)
             return up
 
     off = asyncio.run(scenario(settings(enabled=False)))
@@ -260,15 +266,7 @@ def test_an_opml_outline_turns_a_feeds_article_pages_off_and_status_says_so(
                 f"<outline type='rss' text='Example News' xmlUrl='{feed}'{switch}/>"
                 "</outline></body></opml>"
             )
-            service = Service(opml, ":memory:", settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    await service.fetch_articles(fetcher)
-                (row,) = service.store.status_rows()
-            finally:
-                service.close()
+            _, (row,) = await poll_then_fetch_pages(opml, settings())
             return up, row
 
     off, row = asyncio.run(scenario(" articles='off'"))
@@ -289,15 +287,9 @@ def test_a_robots_txt_not_fetched_says_why(tmp_path: Path) -> None:
             serve_site(up)
             elsewhere = feed_xml(up).replace(b"http://127.0.0.1:", b"http://127.0.0.2:")
             feed = up.add_feed("/elsewhere.xml", elsewhere)
-            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    report = await service.fetch_articles(fetcher)
-                (row,) = service.store.status_rows()
-            finally:
-                service.close()
+            report, (row,) = await poll_then_fetch_pages(
+                write_opml(tmp_path / "f.opml", feed), settings()
+            )
             assert up.requests_for("/robots.txt") == [] and up.requests_for("/dam.html") == []
             return report, row
 
