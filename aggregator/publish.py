@@ -53,19 +53,31 @@ _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 # --- URLs -----------------------------------------------------------------------------------
 
 
+WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had until 54f219a
+
+
 def slugify(name: str) -> str:
     """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
     at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
     categories get two pages and two sets of feeds (they had shared "category"); "category"
     only for a name without any word."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
+    slug = _ascii_slug(name)
     if slug:
         return slug
     words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
     if not words:
-        return "category"
-    return "category-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
+        return WORDLESS_SLUG
+    return WORDLESS_SLUG + "-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
+
+
+def hashed_slug(name: str) -> bool:
+    """Whether `name`'s slug is made from its hash (a name with words, none of them ASCII)."""
+    return not _ascii_slug(name) and slugify(name) != WORDLESS_SLUG
+
+
+def _ascii_slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
 
 
 def feed_path(slug: str, fmt: str, top: bool = False) -> str:

@@ -31,8 +31,10 @@ from aggregator.publish import (
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     MORE_STORIES,
+    WORDLESS_SLUG,
     PublishSettings,
     feed_path,
+    hashed_slug,
     slugify,
     utc,
 )
@@ -129,6 +131,21 @@ class Site:
             if slugify(name) == slug:
                 return name
         return None
+
+    def moved_slug(self, slug: str) -> str | None:
+        """The slug a category's pages and feeds moved to, when `slug` is one they had.
+
+        Every name without an ASCII word ("東京") used to have the slug "category"; now each has
+        its own. When no category has "category" now and exactly one has a slug made that way,
+        links to the old one are that category's (a reader subscribed to its feed keeps it).
+        """
+        if slug != WORDLESS_SLUG:
+            return None
+        names = self.reader.categories()
+        if any(slugify(name) == slug for name in names):
+            return None
+        hashed = [slugify(name) for name in names if hashed_slug(name)]
+        return hashed[0] if len(hashed) == 1 else None
 
     # --- documents ------------------------------------------------------------------------
 

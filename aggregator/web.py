@@ -16,6 +16,7 @@ import html
 import json
 import logging
 import os
+import posixpath
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.health import assess
-from aggregator.publish import PublishSettings, utc
+from aggregator.publish import WORDLESS_SLUG, PublishSettings, utc
 from aggregator.site import Output, Site, StoryReader
 
 RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
@@ -210,6 +211,21 @@ def _serve(request: web.Request, entry: Rendered) -> web.Response:
 _HOME = web.AppKey("home", str)  # the front page's URL, linked from the 404 page
 
 
+def relocated(path: str, old: str, new: str) -> str:
+    """A relative link from `path` to the same document under the category slug `new`.
+
+    `old` is the path's first segment that is the slug or the slug with an extension
+    ("/feeds/category.atom", "/category/page/2/"). Relative, so it stays right behind a
+    reverse proxy that adds a path prefix.
+    """
+    parts = path.split("/")
+    at = next(i for i, part in enumerate(parts) if part == old or part.startswith(old + "."))
+    parts[at] = new + parts[at][len(old) :]
+    target = "/".join(parts)
+    link = posixpath.relpath(target, posixpath.dirname(path))
+    return link + "/" if target.endswith("/") else link
+
+
 def not_found_response(home: str | None = None) -> web.Response:
     """A small plain 404 page; with `home`, a link to the front page (a reader who followed an
     old item to a story since pruned can go on from there)."""
@@ -306,22 +322,35 @@ def make_app(
     async def index(request: web.Request) -> web.StreamResponse:
         return await cached(request, site.index)
 
+    async def moved(request: web.Request, slug: str) -> None:
+        """Send a link to a category's former slug on to its slug now (see Site.moved_slug)."""
+        if slug == WORDLESS_SLUG:
+            new = await asyncio.to_thread(site.moved_slug, slug)
+            if new:
+                path = request.rel_url.path
+                location = f"{new}/" if path == f"/{slug}" else relocated(path, slug, new)
+                raise web.HTTPMovedPermanently(location=location)
+
     async def category(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
+        await moved(request, slug)
         return await cached(request, lambda: site.category(slug))
 
     async def subscribe(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
+        await moved(request, slug)
         return await cached(request, lambda: site.subscribe(slug))
 
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
+        await moved(request, slug)
         if page < 2:  # page 1 is the category page itself
             return not_found_response(settings.base_url)
         return await cached(request, lambda: site.category(slug, page))
 
     async def category_redirect(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
+        await moved(request, slug)
         if await asyncio.to_thread(site.category_named, slug) is None:
             return not_found_response(settings.base_url)
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
@@ -329,10 +358,12 @@ def make_app(
 
     async def feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
+        await moved(request, slug)
         return await cached(request, lambda: site.feed(slug, fmt))
 
     async def top_feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
+        await moved(request, slug)
         return await cached(request, lambda: site.feed(slug, fmt, top=True))
 
     async def opml(request: web.Request) -> web.StreamResponse:

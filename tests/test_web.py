@@ -494,3 +494,50 @@ def test_the_listen_address_is_logged_as_a_url() -> None:
     assert listen_url("127.0.0.1", 8080) == "http://127.0.0.1:8080/"
     assert listen_url("::1", 8101) == "http://[::1]:8101/"  # was "http://::1:8101/"
     assert listen_url("", 80) == "http://0.0.0.0:80/"
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/category/", "../category-130016b2/"),
+        ("/category", "category-130016b2/"),
+        ("/category/page/2/", "../../../category-130016b2/page/2/"),
+        ("/category/subscribe", "../category-130016b2/subscribe"),
+        ("/feeds/category.atom", "category-130016b2.atom"),
+        ("/feeds/category/top.rss", "../category-130016b2/top.rss"),
+    ],
+)
+def test_a_lone_wordless_category_keeps_its_former_links(path: str, location: str) -> None:
+    """Names without an ASCII word ("東京") all had the slug "category"; with one such category,
+    its old page and feed links move permanently to its own slug, and the new link serves."""
+    reader = FakeReader()
+    reader.names.append("東京")
+    reader.items.append(make_story("t1", "Tower reopens", category="東京", hours=1))
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + path)
+        assert (status, headers["Location"]) == (301, location)
+        status, _, body = await get(session, root + "/feeds/category-130016b2.atom")
+        assert status == 200 and b"Tower reopens" in body
+
+    serve(reader, check)
+
+
+@pytest.mark.parametrize("names", [["東京", "Новости"], ["東京", "—"]])
+def test_the_former_wordless_slug_moves_nowhere_when_it_is_ambiguous_or_taken(
+    names: list[str],
+) -> None:
+    """Two wordless categories: nobody can tell whose the old links were. A name without any
+    word still has "category" itself: its page is served, not redirected."""
+    reader = FakeReader()
+    reader.names.extend(names)
+    reader.items.append(make_story("d1", "Dash news", category="—", hours=1))
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, _, body = await get(session, root + "/feeds/category.atom")
+        if "—" in names:
+            assert status == 200 and b"Dash news" in body
+        else:
+            assert status == 404
+
+    serve(reader, check)
