@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 from .bullets import body_sentence_facts
@@ -286,10 +286,14 @@ class ExtractiveSummarizer:
         self, units: list[Unit], target: int, idf: dict[str, float], head: int, headline: str
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations."""
-        chosen = self._select(units, target, Counter(tokens(headline)), idf, head, headline)
+        told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
+        chosen = self._select(units, target, Counter(tokens(headline)), idf, head, headline, told)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=u.text, sources=(u.source,)) for u in chosen)
-        return tuple(Bullet(text=u.text, sources=self._cite(u, units, idf)) for u in chosen)
+        return tuple(
+            Bullet(text=u.text, sources=self._cite(u, units, idf, told.get(id(u), ())))
+            for u in chosen
+        )
 
     def _target(self, outlet_count: int, body_words: int) -> int:
         """How many bullets the story deserves: more outlets and more text, more bullets."""
@@ -305,13 +309,15 @@ class ExtractiveSummarizer:
         idf: dict[str, float],
         headline_source: int,
         headline_text: str = "",
+        told_by: dict[int, set[int]] | None = None,
     ) -> list[Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap.
 
         The lead is the best sentence of the headline's own source when it scores at least
         half the best overall (so bullets agree with the headline), else the best; the rest
         follow in story order (relative position in source). Bullets of one source keep its
-        order: an earlier bullet of the lead's source leads in its place.
+        order: an earlier bullet of the lead's source leads in its place. `told_by`, when
+        given, gets the sources of the bullets a chosen one took the place of (by `id`).
         """
         body = [u for u in units if u.position >= 0 and u.terms]
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
@@ -355,7 +361,17 @@ class ExtractiveSummarizer:
                 continue
             if contained(unit.terms, unit.weight, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
-            if near and self._replaces(unit, mine, near, chosen, told, titled, weights, top, idf):
+            replaced = (
+                self._replaces(unit, mine, near, chosen, told, titled, weights, top, idf)
+                if near
+                else None
+            )
+            if replaced is not None:
+                # (the bullet tells the replaced one's fact: its sources told it too)
+                if told_by is not None:
+                    told_by.setdefault(id(unit), set()).update(
+                        told_by.get(id(replaced), ()), (replaced.source,)
+                    )
                 said = set(titled).union(*told)
                 words = sum(u.words for u in chosen)
                 continue
@@ -401,14 +417,14 @@ class ExtractiveSummarizer:
         weights: dict[str, float],
         top: float,
         idf: dict[str, float],
-    ) -> bool:
+    ) -> Unit | None:
         """Put `unit` (its fact terms `mine`) in the place of the first chosen bullet of `near`
         (those sharing `RESTATES_MIN` terms with it) whose fact it tells with more
         (`novelty.tells_more`: who, or a figure), when the summary still fits the word cap
-        and `unit` repeats none of the others; whether it did. "Three players tested
-        positive" is chosen, then "<striker> is one of three players who tested positive …
-        after a holiday in <island>": the second says the first's fact and who, so it is the
-        bullet, not a repeat left out nor a second one."""
+        and `unit` repeats none of the others; the bullet it replaced, or None. "Three
+        players tested positive" is chosen, then "<striker> is one of three players who
+        tested positive … after a holiday in <island>": the second says the first's fact and
+        who, so it is the bullet, not a repeat left out nor a second one."""
         # (a term weighs 1 to `top`: when even the shared ones all weighing `top` cannot make
         # `TELLS_MORE` of the bullet's weight, it is not told, and `tells_more` need not ask)
         for n in near:
@@ -421,16 +437,17 @@ class ExtractiveSummarizer:
                 continue
             words = sum(u.words for u in chosen) - chosen[n].words + unit.words
             if words > self.settings.max_words:
-                return False
+                return None
             if any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n):
-                return False
+                return None
             said = set(titled).union(*(t for m, t in enumerate(told) if m != n))
             if any(restates(unit.text, mine, told[m], said) for m in near if m != n):
-                return False
+                return None
+            replaced = chosen[n]
             chosen[n] = unit
             told[n] = mine
-            return True
-        return False
+            return replaced
+        return None
 
     def _redundant(self, a: Unit, b: Unit, idf: dict[str, float]) -> bool:
         """Whether two candidates say the same thing (similar, or one contains the other)."""
@@ -444,9 +461,16 @@ class ExtractiveSummarizer:
             or contained(b.terms, b.weight, a.terms, idf) >= limit
         )
 
-    def _cite(self, unit: Unit, units: list[Unit], idf: dict[str, float]) -> tuple[int, ...]:
-        """Every source with a sentence (or title) that states the bullet's fact."""
-        cited = {unit.source}
+    def _cite(
+        self,
+        unit: Unit,
+        units: list[Unit],
+        idf: dict[str, float],
+        told: Collection[int] = (),
+    ) -> tuple[int, ...]:
+        """Every source with a sentence (or title) that states the bullet's fact, and `told`
+        (the sources of a bullet whose fact it tells, which it took the place of)."""
+        cited = {unit.source, *told}
         terms = unit.terms.keys()
         for other in units:
             if other.source in cited or terms.isdisjoint(other.terms):

@@ -688,6 +688,25 @@ def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
     assert "The squad trained at the club's ground on Friday." in texts
 
 
+def test_a_bullet_in_the_headline_sources_place_cites_it_and_the_headline_stays() -> None:
+    # The headline's source says one fact bare; another outlet tells it and who, and takes
+    # its place. It tells what the headline's source said, so it cites that source too, and
+    # the headline stays rather than moving to the other outlet's title about a side issue.
+    bare = "Three Portmere United players have tested positive for the virus, the club said."
+    more = (
+        "Striker Dario Venn is one of three Portmere United players who have tested positive "
+        "for the virus after a holiday in Corvena, the club said."
+    )
+    later = "The league will decide on Friday whether the match goes ahead."
+    story = [
+        item(1, "Virus outbreak hits Portmere United squad", bare, "a", minutes=0),
+        item(2, "Weekend match in doubt", f"{more} {later}", "b", minutes=5),
+    ]
+    summary = summarize(story)
+    assert summary.headline == "Virus outbreak hits Portmere United squad"
+    assert [(b.text, b.sources) for b in summary.bullets] == [(more, (0, 1)), (later, (1,))]
+
+
 def test_a_bullet_saying_the_opposite_in_the_same_words_takes_no_place() -> None:
     # Same words, the opposite fact ("no player has died" / "players have died"): a
     # sentence with a name of its own does not take the negated bullet's place.
