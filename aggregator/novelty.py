@@ -14,7 +14,8 @@ its unit ("ten" = "10", "a dozen" = "12", "half a million" = "500000", "3,000" =
 decade" = "10 years", "three decades" = "30 years"). A figure said with a hedge ("nearly 30
 years") is already said when the same unit was said with a figure close to it (within a tenth,
 or 1: "29 years"), and it says that figure in turn; exact figures must be equal, and years
-("in 2019", "in 2020") always are exact.
+("in 2019", "in 2020") always are exact. A number inside a name ("the Ligue 1 club",
+"Covid-19", "G7") is no figure: it is one term with its word ("ligue1").
 """
 
 from __future__ import annotations
@@ -218,6 +219,69 @@ def _normalised(text: str) -> str:
     return _hedged(text) if _DIGIT.search(text) else text
 
 
+# A number that is part of a name, not a figure: written onto a capitalised word ("Covid-19",
+# "G7", "MH370", "AR-15"; a lone letter takes a hyphen or one digit, as "P20" may be money),
+# or after a capitalised word inside a sentence ("the Ligue 1 club", "Formula 1", "Channel
+# 4"), not after a month or a weekday ("April 25" is a date) nor before more of a figure.
+_GLUED_NUMBER = re.compile(r"\b([A-Z][A-Za-z]*?)(-?)(\d{1,3})\b(?![.,]\d)")
+_NAME_NUMBER = re.compile(
+    r"(?<=[\w,;:] )([A-Z][A-Za-z]+) (\d{1,3})\b(?![.,:/]?\d|%| ?(?:per ?cent|percent|"
+    r"thousand|million|billion|trillion)\b)"
+)
+_NOT_NAMES = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday""".split()
+)
+
+
+def _named_numbers(text: str) -> tuple[str, frozenset[str]]:
+    """`text` without the numbers that are part of a name, and those names' terms: the
+    word's term and the number as one ("ligue1", "covid19"). Such a number is no figure (a
+    "Ligue 1 club" states no count; a bullet saying "Covid-19" says no new figure), but one
+    name with another number is another name ("Level 3", "Level 4")."""
+    if text.isascii() and not any(c.isupper() for c in text):
+        return text, frozenset()
+    named: set[str] = set()
+
+    def glued(match: re.Match[str]) -> str:
+        word, hyphen, number = match.groups()
+        if len(word) < 2 and not hyphen and len(number) > 1:
+            return match.group(0)  # ("P20 million": a currency's letter)
+        named.add(_name_number(word, number))
+        return word
+
+    def spaced(match: re.Match[str]) -> str:
+        word, number = match.groups()
+        if word.lower() in _NOT_NAMES or word.lower() in STOPWORDS:
+            return match.group(0)
+        named.add(_name_number(word, number))
+        return word
+
+    text = _GLUED_NUMBER.sub(glued, text)
+    if " " in text:
+        text = _NAME_NUMBER.sub(spaced, text)
+    return text, frozenset(named)
+
+
+def _name_number(word: str, number: str) -> str:
+    return f"{_term(stem(word.lower())) if len(word) > 1 else word.lower()}{number}"
+
+
+def _names_a_number(term: str) -> bool:
+    """Whether a fact term is a name with its number ("ligue1")."""
+    return term[-1].isdigit() and not term[0].isdigit() and term[0] not in "=~"
+
+
+def _other_numbers(terms: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether `terms` name with another number a name that `other` gives a number
+    ("level3" and "level4")."""
+    mine = {t.rstrip("0123456789") for t in terms - other if _names_a_number(t)}
+    return bool(mine) and any(
+        t.rstrip("0123456789") in mine for t in other - terms if _names_a_number(t)
+    )
+
+
 # text → its `fact_terms`, for texts that `_normalised` reads (a story summarised again reads
 # its sentences again); emptied when it outgrows its bound (1,024 entries, ~1.5 MB).
 _REWRITTEN: dict[str, frozenset[str]] = {}
@@ -229,10 +293,13 @@ def _rewritten_terms(text: str, found: Iterable[str] | None = None) -> frozenset
     its tokens, when known."""
     terms = _REWRITTEN.get(text)
     if terms is None:
-        normalised = _normalised(text)
+        plain, named = _named_numbers(text)
+        normalised = _normalised(plain)
         if found is None or normalised != text:
             found = tokens(normalised)
         terms = _terms_of(found)
+        if named:
+            terms |= named
         if _DIGIT.search(normalised):
             terms |= _figures(normalised)
         if len(_REWRITTEN) >= _REWRITTEN_MAX:
@@ -375,6 +442,8 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
     unsaid, near = _unsaid_figures(terms, said)
     if unsaid - near:
         return False  # (a figure not said yet is a fact of its own)
+    if any(_names_a_number(t) and t not in said for t in terms):
+        return False  # (so is a name with its number: "Level 3" after "Level 4")
     return all(any(_term(t) in said for t in tokens(name)) for name in _INNER_NAME.findall(text))
 
 
@@ -404,11 +473,15 @@ def tells_more(
     tested positive" and who: it takes that bullet's place."""
     if len(terms & other) < RESTATES_MIN or coverage(other, set(terms), weights) < TELLS_MORE:
         return False
+    if _other_numbers(terms, other):
+        return False  # ("Level 3" does not tell "Level 4")
     if _NEGATION.search(text) or _NEGATION.search(other_text):
         return False
     known = said | other
     unsaid, near = _unsaid_figures(terms, known)
     if unsaid - near:
+        return True
+    if any(_names_a_number(t) and t not in known for t in terms):
         return True
     for name in _INNER_NAME.findall(text):
         found = tokens(name)  # (none for a name of stopwords: "US")

@@ -191,3 +191,40 @@ def test_tells_more(text: str, bullet: str, expected: bool) -> None:
     headline = fact_terms("Portmere")
     got = tells_more(text, fact_terms(text), bullet, fact_terms(bullet), set(headline), {})
     assert got is expected
+
+
+def test_a_number_inside_a_name_is_no_figure() -> None:
+    # "Ligue 1", "Covid-19", "G7": the number is part of the name, so no figure is said
+    for text in (
+        "Three players have tested positive, the Liga 2 club said.",
+        "Three players have tested positive for Covid-19.",
+        "Leaders of the G7 met in Portmere.",
+    ):
+        terms = fact_terms(text)
+        assert not any(t.isdigit() for t in terms if t != "3"), (text, terms)
+    assert "liga2" in fact_terms("the Liga 2 club said")
+    assert fact_terms("in COVID-19 wards") == fact_terms("in Covid-19 wards")
+    # a date and a count stay figures
+    assert "25" in fact_terms("The club said on April 25 that it would appeal.")
+    assert "12" in fact_terms("The club said 12 players were isolating.")
+
+
+def test_a_name_with_another_number_is_another_name() -> None:
+    # "Level 3" after "Level 4" is no retelling, nor the bullet's fact told with more
+    bullet = "Portmere is at Alert Level 4 until the council meets, the mayor said."
+    text = "Portmere moves to Alert Level 3 when the council meets, the mayor said."
+    said = set(fact_terms(bullet))
+    assert not restates(text, fact_terms(text), fact_terms(bullet), said)
+    assert not tells_more(text, fact_terms(text), bullet, fact_terms(bullet), set(), {})
+
+
+def test_a_bullet_naming_a_league_with_a_number_is_told_by_one_naming_who() -> None:
+    # the bare bullet's only figure is part of a name: the fuller one tells it and who
+    bullet = "Three Portmere United players have tested positive, the Liga 2 club said."
+    text = (
+        "Striker Dario Venn is one of three Portmere United players who have tested "
+        "positive after a holiday in Corvena."
+    )
+    headline = set(fact_terms("Portmere"))
+    weights = source_weights([fact_terms(bullet), fact_terms(text)])  # (two outlets)
+    assert tells_more(text, fact_terms(text), bullet, fact_terms(bullet), headline, weights)

@@ -688,6 +688,21 @@ def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
     assert "The squad trained at the club's ground on Friday." in texts
 
 
+def test_a_bare_bullet_naming_a_league_with_a_number_is_replaced_all_the_same() -> None:
+    # "the Liga 2 club": the number is part of a name, no figure the fuller bullet lacks
+    bare = "Three Portmere United players have tested positive for the virus, the Liga 2 club said."
+    more = (
+        "Striker Dario Venn is one of three Portmere United players who have tested positive "
+        "for the virus after a holiday in Corvena."
+    )
+    story = [
+        item(1, "Portmere United: three players test positive", bare, "a", minutes=0),
+        item(2, "Portmere striker Venn tests positive after holiday", more, "b", minutes=5),
+    ]
+    summary = summarize(story)
+    assert [(b.text, b.sources) for b in summary.bullets] == [(more, (0, 1))]
+
+
 def test_a_bullet_in_the_headline_sources_place_cites_it_and_the_headline_stays() -> None:
     # The headline's source says one fact bare; another outlet tells it and who, and takes
     # its place. It tells what the headline's source said, so it cites that source too, and
