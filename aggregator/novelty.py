@@ -21,7 +21,8 @@ or 1: "29 years"), and it says that figure in turn; exact figures must be equal,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
 from .cjk_terms import cjk_words
@@ -36,6 +37,7 @@ __all__ = [
     "fact_terms_of",
     "figure_terms",
     "restates",
+    "retells",
     "source_weights",
     "tells_more",
 ]
@@ -488,3 +490,88 @@ def tells_more(
         if found and not any(_term(t) in known for t in found):
             return True
     return False
+
+
+# --- one fact told again in few shared words: the same who, the same news --------------------
+
+RETELLS = 0.3  # share of the smaller one's terms that two bullets telling one fact share
+RETELLS_NEWS = 0.4  # share of one title's terms that each of the two holds
+RETELLS_EVENT = 2  # ... and this many of that title's words in lower case that both hold
+RETELLS_LONGER = 1.5  # the candidate at most this many times as long as the bullet
+# Words in quotation marks: a statement of its own ("'s" and "s'" are not quotes).
+_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:,;]))[\"“‘']([^\"“”‘’]{3,}?)[\"”’'](?![A-Za-z])")
+# An age after a name ("<name>, 35, and <name>, 39, have ...") is no figure of the story.
+_AGE = re.compile(r"(?<=[A-Za-z]), (\d{1,3}),")
+# A capitalised word joined to a lower-case one describes ("Soviet-era", "<city>-based").
+_DESCRIBING = re.compile(r"[A-Z][\w'’]*-[a-z]")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+
+
+def _event_words(text: str, title: bool = False) -> set[str]:
+    """The terms of a text's words written in lower case, what happens rather than who
+    (in a `title`, of all its words: titles capitalise words of either kind): stemmed twice
+    ("coverings", "covering" and "cover" meet), in American spelling, cut to `PREFIX`
+    characters; words of three letters or fewer left out."""
+    found: set[str] = set()
+    for word in _LOWER_WORD.findall(text.lower() if title else text):
+        for part in word.split("-"):
+            part = part.replace("’", "'").split("'")[0]
+            if len(part) > 3 and part not in STOPWORDS:
+                found.add(american(stem(stem(part)))[:PREFIX])
+    return found
+
+
+def retells(
+    text: str,
+    terms: frozenset[str],
+    other_text: str,
+    other: frozenset[str],
+    headline: AbstractSet[str],
+    titles: Sequence[tuple[str, frozenset[str]]],
+) -> bool:
+    """Whether a candidate (`text`, its fact terms `terms`) tells a chosen bullet's fact
+    (`other_text`, `other`) again in words of its own, sharing less than `restates` asks:
+
+    - the same news: one of the story's `titles` (text and fact terms) of which each holds
+      `RETELLS_NEWS` of the terms, and `RETELLS_EVENT` of its words in lower case both
+      hold ("wear face coverings": "may be some benefit in wearing a face covering" and
+      "now advising people to use face coverings");
+    - the same who: each name in it is in the bullet or the `headline` (a capitalised word
+      joined to a lower-case one, "Soviet-era", describes);
+    - no figure the two lack (an age after a name is none), no words quoted that the bullet
+      does not quote, no "not" that the other lacks, and not half as long again;
+    - at least `RETELLS` of the smaller one's terms in common (`RESTATES_MIN` or more).
+    What such a sentence adds (who said it where, a description, other words for the same
+    act) is no fact a subscriber misses; a reason, a reaction or a quote is, and is kept."""
+    shared = len(terms & other)
+    if shared < RESTATES_MIN or shared < RETELLS * min(len(terms), len(other)):
+        return False
+    if len(text.split()) > RETELLS_LONGER * len(other_text.split()):
+        return False  # (much longer: it tells more than the bullet, a reason, a list)
+    news = [
+        title_text
+        for title_text, title in titles
+        if len(title) >= RESTATES_MIN
+        and len(title & terms) >= RETELLS_NEWS * len(title)
+        and len(title & other) >= RETELLS_NEWS * len(title)
+    ]
+    if not news:
+        return False
+    if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
+        return False
+    if any(q not in other_text for q in _QUOTED.findall(text)):
+        return False  # (words quoted: a statement of its own)
+    known = headline | other
+    unsaid, near = _unsaid_figures(terms, known)
+    if unsaid - near - set(_AGE.findall(text)):
+        return False
+    if any(_names_a_number(t) and t not in known for t in terms):
+        return False
+    for name in _INNER_NAME.findall(text):
+        found = tokens(" ".join(w for w in name.split() if not _DESCRIBING.match(w)))
+        if found and not any(_term(t) in known for t in found):
+            return False
+    both = _event_words(text) & _event_words(other_text)
+    return len(both) >= RETELLS_EVENT and any(
+        len(both & _event_words(title, title=True)) >= RETELLS_EVENT for title in news
+    )

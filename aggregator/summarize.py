@@ -35,6 +35,7 @@ from .novelty import (
     fact_terms,
     fact_terms_of,
     restates,
+    retells,
     source_weights,
     tells_more,
 )
@@ -346,6 +347,7 @@ class ExtractiveSummarizer:
         top = max(weights.values(), default=1.0)  # (the heaviest term's weight)
         titled = fact_terms(headline_text)
         said = set(titled)
+        news: list[tuple[str, frozenset[str]]] | None = None
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
@@ -383,6 +385,15 @@ class ExtractiveSummarizer:
                 continue
             if any(restates(unit.text, mine, told[n], said) for n in near):
                 continue
+            if near:
+                if news is None:  # (the story's titles, each telling its news: once a story)
+                    news = [(headline_text, titled)] + [
+                        (u.text, fact_terms(u.text)) for u in units if u.position < 0
+                    ]
+                if any(
+                    retells(unit.text, mine, chosen[n].text, told[n], titled, news) for n in near
+                ):
+                    continue
             chosen.append(unit)
             told.append(mine)
             said.update(mine)

@@ -9,6 +9,7 @@ from aggregator.novelty import (
     fact_terms,
     fact_terms_of,
     restates,
+    retells,
     source_weights,
     tells_more,
 )
@@ -228,3 +229,46 @@ def test_a_bullet_naming_a_league_with_a_number_is_told_by_one_naming_who() -> N
     headline = set(fact_terms("Portmere"))
     weights = source_weights([fact_terms(bullet), fact_terms(text)])  # (two outlets)
     assert tells_more(text, fact_terms(text), bullet, fact_terms(bullet), headline, weights)
+
+
+_TITLE = "Ilsa Varn says Portmere riders should wear seat belts in taxis"
+_SAID = (
+    'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of taxis on '
+    "busy city roads at night."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the same news, who and figures in other words, sharing under half the terms
+        ("Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
+         "seat belts in taxis.", True),
+        # an age after a name is no figure of the story
+        ("Portmere mayor Ilsa Varn, 52, told a council briefing she is now advising people to "
+         "use seat belts in taxis.", True),
+        # a quote, a "not", someone new or a figure is a fact of its own
+        ('Portmere mayor Ilsa Varn told a council briefing that seat belts in taxis are "only '
+         'a matter of time".', False),
+        ("Portmere mayor Ilsa Varn told a council briefing she is not advising people to use "
+         "seat belts in taxis.", False),
+        ("Transport chief Oren Kask told a council briefing he is now advising people to use "
+         "seat belts in taxis.", False),
+        ("Portmere mayor Ilsa Varn told a council briefing she is now advising 300 drivers to "
+         "use seat belts in taxis.", False),
+        # about the same people, not the title's news
+        ("Ilsa Varn told a council briefing that taxi fares in the city will rise at night.",
+         False),
+        # much longer: it tells more than the bullet
+        ("Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
+         "seat belts in taxis, after a year in which crashes on the coast road, the bridge and "
+         "the ring road left riders in the back of cabs hurt.", False),
+    ],
+)  # fmt: skip
+def test_a_bullet_that_tells_a_titles_news_again_in_other_words(text: str, expected: bool) -> None:
+    titles = [(_TITLE, fact_terms(_TITLE))]
+    headline = fact_terms(_TITLE)
+    got = retells(text, fact_terms(text), _SAID, fact_terms(_SAID), headline, titles)
+    assert got is expected
+    if expected:  # (under half of the smaller one's terms in common: `restates` misses it)
+        assert not restates(text, fact_terms(text), fact_terms(_SAID), set(headline))

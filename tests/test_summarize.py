@@ -664,6 +664,35 @@ def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
     assert texts == [lead, "The squad trained at the club's ground on Friday."]
 
 
+def test_a_bullet_telling_a_titles_news_again_in_other_words_is_left_out() -> None:
+    # Two outlets tell the headline's news in words of their own (under half of them in
+    # common): the second names no one new and states no figure, so it is left out; the
+    # other outlet's own fact stays.
+    said = (
+        'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of '
+        "taxis on busy city roads at night."
+    )
+    again = (
+        "Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
+        "seat belts in taxis."
+    )
+    fact = (
+        "Taxi drivers' groups said they would ask the council to pay for new belts in older cabs."
+    )
+    story = [
+        item(
+            1,
+            "Ilsa Varn says Portmere riders should wear seat belts in taxis",
+            f"{said} Crashes in cabs rose last year.",
+            "a",
+            minutes=0,
+        ),
+        item(2, "Mayor backs seat belts in Portmere taxis", f"{again} {fact}", "b", minutes=5),
+    ]
+    texts = [b.text for b in summarize(story).bullets]
+    assert texts == [said, "Crashes in cabs rose last year.", fact]
+
+
 def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
     # The lead says a fact bare; another outlet says it and who (a name, a place): the second
     # is the bullet in the first's place, not a repeat left out nor a second bullet.
