@@ -242,7 +242,7 @@ def _named_numbers(text: str) -> tuple[str, frozenset[str]]:
     word's term and the number as one ("ligue1", "covid19"). Such a number is no figure (a
     "Ligue 1 club" states no count; a bullet saying "Covid-19" says no new figure), but one
     name with another number is another name ("Level 3", "Level 4")."""
-    if text.isascii() and not any(c.isupper() for c in text):
+    if text.islower():  # (no capital: no name)
         return text, frozenset()
     named: set[str] = set()
 
