@@ -224,11 +224,12 @@ def _normalised(text: str) -> str:
 # A number that is part of a name, not a figure: written onto a capitalised word ("Covid-19",
 # "G7", "MH370", "AR-15"; a lone letter takes a hyphen or one digit, as "P20" may be money),
 # or after a capitalised word inside a sentence ("the Ligue 1 club", "Formula 1", "Channel
-# 4"), not after a month or a weekday ("April 25" is a date) nor before more of a figure.
+# 4"), not after a month or a weekday ("April 25" is a date) nor before more of a figure
+# ("beat <club> 4-0" is a score).
 _GLUED_NUMBER = re.compile(r"\b([A-Z][A-Za-z]*?)(-?)(\d{1,3})\b(?![.,]\d)")
 _NAME_NUMBER = re.compile(
-    r"(?<=[\w,;:] )([A-Z][A-Za-z]+) (\d{1,3})\b(?![.,:/]?\d|%| ?(?:per ?cent|percent|"
-    r"thousand|million|billion|trillion)\b)"
+    r"(?<=[\w,;:] )([A-Z][A-Za-z]+) (\d{1,3})\b(?![.,:/]?\d| ?[-–] ?\d|%| ?(?:per ?cent|"
+    r"percent|thousand|million|billion|trillion)\b)"
 )
 _NOT_NAMES = frozenset(
     """january february march april may june july august september october november december

@@ -205,8 +205,9 @@ def test_a_number_inside_a_name_is_no_figure() -> None:
         assert not any(t.isdigit() for t in terms if t != "3"), (text, terms)
     assert "liga2" in fact_terms("the Liga 2 club said")
     assert fact_terms("in COVID-19 wards") == fact_terms("in Covid-19 wards")
-    # a date and a count stay figures
+    # a date, a score and a count stay figures
     assert "25" in fact_terms("The club said on April 25 that it would appeal.")
+    assert "4" in fact_terms("The club beat Corvena 4-0 on Sunday.")
     assert "12" in fact_terms("The club said 12 players were isolating.")
 
 
