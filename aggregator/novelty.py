@@ -404,11 +404,14 @@ def _unsaid_figures(terms: frozenset[str], covered: set[str]) -> tuple[set[str],
 
 
 def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, float]) -> float:
-    """Weighted share of `terms` already in `covered`; 0.0 for a text without terms or with a
-    number not yet covered (unless a figure close to it, hedged, was said: `_near`)."""
-    if any(t.isdigit() and t not in covered for t in terms):
+    """Weighted share of `terms` already in `covered`; 0.0 for a text without terms, with a
+    number not yet covered (unless a figure close to it, hedged, was said: `_near`) or with
+    a name given another number than `covered` gives it ("Level 3" after "Level 4")."""
+    if any(t[-1].isdigit() and t not in covered for t in terms):
         unsaid, near = _unsaid_figures(terms, covered)
         if unsaid - near:
+            return 0.0
+        if _other_numbers(terms, frozenset(covered)):
             return 0.0
         covered = covered | near
     if any(t[0] in "=~" for t in terms):

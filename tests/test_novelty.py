@@ -218,6 +218,9 @@ def test_a_name_with_another_number_is_another_name() -> None:
     said = set(fact_terms(bullet))
     assert not restates(text, fact_terms(text), fact_terms(bullet), said)
     assert not tells_more(text, fact_terms(text), bullet, fact_terms(bullet), set(), {})
+    # ... nor said by it, however many other words they share
+    assert coverage(fact_terms(text), said, {}) == 0.0
+    assert coverage(fact_terms("Portmere is at Alert Level 4."), said, {}) == 1.0
 
 
 def test_a_bullet_naming_a_league_with_a_number_is_told_by_one_naming_who() -> None:
