@@ -538,8 +538,9 @@ def retells(
 
     - the same news: one of the story's `titles` (text and fact terms) of which each holds
       `RETELLS_NEWS` of the terms, and `RETELLS_EVENT` of its words in lower case both
-      hold ("wear face coverings": "may be some benefit in wearing a face covering" and
-      "now advising people to use face coverings");
+      hold ("<mayor> says riders should wear seat belts in taxis": "there may be some
+      benefit in wearing a seat belt in taxis" and "now advising people to use seat belts in
+      taxis");
     - the same who: each name in it is in the bullet or the `headline` (a capitalised word
       joined to a lower-case one, "Soviet-era", describes);
     - no figure the two lack (an age after a name is none), no words quoted that the bullet
