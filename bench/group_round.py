@@ -11,15 +11,22 @@ tree. This bench holds the rounds instead, so a change can be weighed on the sam
    `--split`, also its member vectors in the kept window (thread CPU; a replay rebuilds its
    window, whose members and profiles all start without vectors): those recomputed for the
    ranking and inside story profiles, those given from the kept ones, decodes, and the story
-   profiles summed anew (a member joined or left, or the window drifted).
+   profiles summed anew (a member joined or left, or the window drifted). With `--window`,
+   the service's window as it stands before round N is written beside it too
+   (`DIR/round-N.grouping`, a `grouping_snapshot` file); with `--profile K`, round N's
+   `group_pending` runs under cProfile (its top K printed, all kept in `DIR/round-N.prof`).
 2. `--replay DIR/round-N.db`: in a fresh process (the window rebuilt from the rows, as after
-   a restart without a snapshot), a copy of it groups that round once: printed are the
+   a restart without a snapshot; with `--window`, the held window beside it loaded instead:
+   the kept window a service groups the round with, its members' vectors kept from earlier
+   rounds, only its memos empty), a copy of it groups that round once: printed are the
    writer thread's CPU seconds of `group_pending`, the candidate rows read, the texts hashed
    for the near check, `vectors_of` calls, and a digest of the result (every item's story and
    original), equal between two trees that group alike. `--profile N` prints cProfile's top N.
 
     python bench/group_round.py --hold /tmp/held --at 10,20          # ~10 min
     python bench/group_round.py --replay /tmp/held/round-10.db --repeat 3
+    python bench/group_round.py --hold /tmp/held --at 20 --window     # + round-20.grouping
+    python bench/group_round.py --replay /tmp/held/round-20.db --window  # a service's round
     PYTHONPATH=/other/tree python bench/group_round.py --replay ...   # the same round, A/B
 
 Grouping's clock is the held database's newest first-seen time, so a replay groups alike
@@ -70,11 +77,21 @@ def hold(args: argparse.Namespace) -> None:
             with sqlite3.connect(store.path) as src, sqlite3.connect(dest) as to:
                 src.backup(to)
             print(f"held {dest}", flush=True)
+            if args.window:
+                _hold_window(rest[0], dest.with_suffix(".grouping"))
+        prof = cProfile.Profile() if args.profile and state["round"] in at else None
         cpu = time.thread_time()
+        if prof is not None:
+            prof.enable()
         try:
             return real(store, *rest, **kw)
         finally:
+            if prof is not None:
+                prof.disable()
             print(f"  group_pending CPU {time.thread_time() - cpu:.2f} s", flush=True)
+            if prof is not None:
+                prof.dump_stats(out / f"round-{state['round']}.prof")
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
 
     story_job.group_pending = held
     if args.split:
@@ -103,6 +120,29 @@ def hold(args: argparse.Namespace) -> None:
             asyncio.run(main())
     finally:
         server.stop()
+
+
+def _hold_window(clusterer: Any, path: Path) -> None:
+    """Write the service's window as it stands before the held round (`--window`): a
+    replay of the round then groups with it, as the service does (its memos start empty)."""
+    from aggregator import grouping_snapshot
+
+    stamp = grouping_snapshot.Stamp("held", 0, "", "", grouping_snapshot.FORMAT)
+    grouping_snapshot.save(path, clusterer, stamp)
+    print(f"held {path}", flush=True)
+
+
+def _load_window(path: Path) -> Any:
+    """The window `_hold_window` wrote, whatever code or store it was written by."""
+    from aggregator import grouping_snapshot
+
+    with open(path, "rb") as raw:
+        header = grouping_snapshot._header(raw)
+        assert header is not None, f"{path}: no snapshot header"
+        raw.seek(0)
+        why, clusterer = grouping_snapshot._read(raw, header[0])
+    assert clusterer is not None, f"{path}: {why}"
+    return clusterer
 
 
 def _split_rounds() -> None:
@@ -190,7 +230,11 @@ def _replay_once(path: Path, profile: int) -> None:
     kept = _keep_hashes(store)
     job = StoryJob(store, settings, lambda: now)
     t0 = time.thread_time()
-    job._restore_clusterer()
+    window = path.with_suffix(".grouping")
+    if window.exists():  # (the service's window, held with the round: `--window`)
+        job.clusterer = _load_window(window)
+    else:
+        job._restore_clusterer()
     restore = time.thread_time() - t0
 
     counts = {"rows": 0, "hashed": 0, "vectors": 0}
@@ -285,6 +329,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--data", type=Path, default=poll.DATA)
     parser.add_argument("--split", action="store_true", help="--hold: member vectors' split")
+    parser.add_argument(
+        "--window",
+        action="store_true",
+        help="--hold: also write the service's window before the held round (round-N.grouping); "
+        "--replay: group with the held window beside the database, where there is one",
+    )
     parser.add_argument("--replay", type=Path, help="a held database (it is copied)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, help="cProfile's top N functions")
@@ -295,10 +345,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "round.db"
             shutil.copy(args.replay, path)
+            if (window := args.replay.with_suffix(".grouping")).exists() and args.window:
+                shutil.copy(window, path.with_suffix(".grouping"))
             _replay_once(path, args.profile)
     elif args.replay:  # each replay a fresh process: no memo carried from the one before
         for _ in range(args.repeat):
             cmd = [sys.executable, __file__, "--replay", str(args.replay), "--repeat", "0"]
+            cmd += ["--window"] if args.window else []
             subprocess.run([*cmd, "--profile", str(args.profile)], check=True)
 
 
