@@ -21,6 +21,10 @@ from .term_pool import TermPool
 __all__ = ["GROUP_CHUNK", "Between", "group_pending", "publication_runs", "regroup_articles"]
 
 GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pending`)
+# A pass whose window holds at most this many items once its own are in keeps its helper
+# process (tokenising, shingles and summaries ahead) through its last run; a bigger one lets
+# it go before the last run, where the window grows to its largest (see `group_pending`).
+HELPER_ITEMS = 30_000
 
 
 class Dated(Protocol):
@@ -109,17 +113,20 @@ def group_pending(
     with store.transaction():
         keys = store.unassigned_keys()
         runs = publication_runs(keys, now, clusterer.settings.expire_every)
+        # A small window keeps the helper busy to the end; a big one lets it go before the
+        # last run (`Between.last_run_next`), where the pass's memory peaks.
+        big = clusterer.active_items + len(keys) > HELPER_ITEMS
         terms = None
         if TermPool.worth_it(len(keys)):  # tokenising runs ahead on another core
             parts = [_parts([key.id for key in run], chunk) for _, run in runs]
-            # (the last run of several is tokenised here, and every last run's shingles are
-            # hashed here: see `TermPool.for_runs`)
+            # (in a big pass the last run of several is tokenised here, and every last run's
+            # shingles are hashed here: see `TermPool.for_runs`)
             terms = TermPool.for_runs(
                 parts,
                 store.item_texts,
                 clusterer.settings.text_tokens,
-                last_shingles=False,
-                last_terms=len(runs) == 1,
+                last_shingles=not big,
+                last_terms=not big or len(runs) == 1,
             )
         try:
             for index, (clock, run) in enumerate(runs):
@@ -127,7 +134,7 @@ def group_pending(
                 last = index == len(runs) - 1
                 count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between, last)
                 if between is not None and not last:
-                    if index == len(runs) - 2:
+                    if big and index == len(runs) - 2:
                         between.last_run_next()
                     between.run_done()
         finally:
@@ -158,10 +165,9 @@ def _group_run(
     any is assigned. Between the walks, and while assigning, the store changes only the rows
     of items already grouped (theirs, their stories', and earlier items found to be
     furniture), so the second walk reads what the first did. `terms`, when given, has the
-    grouping terms of each part as it is counted. Once the `last` run is counted, the helper
-    processes are let go (`terms` has nothing more to do, `between` is told): the window
-    is at its largest as that run's items are assigned, and the helpers' memory is not
-    added to it."""
+    grouping terms of each part as it is counted. Once the `last` run is counted, `between`
+    is told: the window is at its largest as that run's items are assigned (in a big pass
+    the helper has left by then: see `group_pending`)."""
 
     def parts() -> Iterator[list[Item]]:
         for start in range(0, len(ids), chunk):

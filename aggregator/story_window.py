@@ -136,6 +136,11 @@ class StoryWindow:
         """Number of stories still accepting items."""
         return len(self._stories)
 
+    @property
+    def active_items(self) -> int:
+        """Number of items the window's stories hold."""
+        return len(self._item_story)
+
     def story_ids(self) -> frozenset[str]:
         """The ids of the stories the window holds (what retention must leave alone)."""
         return frozenset(self._stories)

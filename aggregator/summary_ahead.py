@@ -15,11 +15,13 @@ read.
 Nothing is read or started for a pass of one run, or until `MIN_STORIES` stories are dirty
 (the workers' memory is paid only by a big pass); reads stay `AHEAD` stories ahead of the
 workers, so the answers wait in memory, not the inputs; an answer that is in waits as its
-packed bytes alone (its future is let go at the next part). Nothing more is handed out once
-only the last run is left (`last_run_next`): the stories handed out and not started are given
-back, the workers answer what they hold and exit, so they are not alive beside the window as
-it grows to its largest in the last run; the pass's summarising starts its pool again and takes
-the answers. (A pass of two runs, the bench's cold pass, so works out nothing ahead.)
+packed bytes alone (its future is let go at the next part). In a pass over a big window
+(`grouping.HELPER_ITEMS`) nothing more is handed out once only the last run is left
+(`last_run_next`): the stories handed out and not started are given back, the workers answer
+what they hold and exit, so they are not alive beside the window as it grows to its largest in
+the last run; the pass's summarising starts its pool again and takes the answers. (Such a pass
+of two runs, the bench's 1,000-feed cold pass, so works out nothing ahead; a smaller one reads
+ahead through its last run.)
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ walk that assigns it; the writer thread hands them to the near-text memo just be
 assigns the part (`near`), so finding an item's duplicates reads them instead of hashing the
 text. They are the hashes the memo would have computed (looked up by a digest of the text, so
 a text that changed meanwhile simply misses). Then the worker exits when the last part is
-assigned. A pass of several runs asks nothing of its last run (`for_runs`): the window is at
-its largest there, and the worker's memory (~29 MB) is not added to it.
+assigned. A pass of several runs over a big window asks nothing of its last run (`for_runs`,
+`grouping.HELPER_ITEMS`): the window is at its largest there, and the worker's memory (~29 MB)
+is not added to it.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pytest
 from invented_items import filler, item
 from test_summary_pool import NOW, dump, run_story_job, stored_items
 
+import aggregator.grouping as grouping
 import aggregator.story_job as story_job
 import aggregator.summary_pool as summary_pool
 import aggregator.worker_pool as worker_pool
@@ -38,7 +39,7 @@ def two_cores(monkeypatch: pytest.MonkeyPatch, min_stories: int) -> None:
 def store_with(path: Path, later: str) -> None:
     """The news fixture and filler stories, with the Globe Wire quake report published an
     hour later (a later run of publication time, joining their story), and the last filler
-    story published now (the last run: nothing is summarised ahead beside it)."""
+    story published now (the last run: in a big window nothing is summarised ahead beside it)."""
     store = Store(path)
     for state, items in stored_items():
         moved = [
@@ -67,9 +68,14 @@ def keeping_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SummariesAhead, "last_run_next", last_run_next)
 
 
+@pytest.mark.parametrize("big", [True, False])
 def test_summaries_ahead_are_used_only_while_their_inputs_hold(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    big: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Handed out until only the last run is left (a big window), or to the end (a small
+    one, whose helper is kept through the last run): the same stories either way."""
+    if big:
+        monkeypatch.setattr(grouping, "HELPER_ITEMS", 0)
     ungrouped = tmp_path / "ungrouped.db"
     store_with(ungrouped, "globewire/world")
     in_place, ahead = tmp_path / "in_place.db", tmp_path / "ahead.db"

@@ -262,17 +262,20 @@ def test_without_the_last_runs_terms_the_worker_leaves_before_the_last_run(
         pool.close()
 
 
-def test_a_pass_of_several_runs_groups_alike_without_its_last_runs_terms_ahead(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("big", [True, False])
+def test_a_pass_of_several_runs_groups_alike_with_or_without_its_last_runs_terms_ahead(
+    big: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     items = many_hours()
     monkeypatch.setattr(term_pool, "MIN_ITEMS", 1)
     monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)
-    asked: list[bool] = []
+    if big:
+        monkeypatch.setattr(grouping, "HELPER_ITEMS", len(items) - 1)
+    asked: list[tuple[bool, bool]] = []
     real = TermPool.for_runs.__func__  # type: ignore[attr-defined]
 
     def for_runs(cls: type[TermPool], *args: object, **kwargs: object) -> TermPool:
-        asked.append(bool(kwargs.get("last_terms", True)))
+        asked.append((bool(kwargs["last_terms"]), bool(kwargs["last_shingles"])))
         return real(cls, *args, **kwargs)  # type: ignore[no-any-return]
 
     ahead = group(items, chunk=7)
@@ -280,7 +283,8 @@ def test_a_pass_of_several_runs_groups_alike_without_its_last_runs_terms_ahead(
     with_pool = group(items, chunk=7)
     monkeypatch.setattr(term_pool, "MIN_ITEMS", 10**9)
     assert with_pool == group(items, chunk=7) == ahead
-    assert asked == [False]  # (several runs: the last one's terms are not asked ahead)
+    # several runs: a big window's last run is asked nothing ahead, a small one's everything
+    assert asked == [(not big, not big)]
 
 
 def test_a_part_not_asked_for_is_dropped_not_waited_for() -> None:
