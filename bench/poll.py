@@ -30,6 +30,7 @@ before anything is timed.
     python bench/poll.py --feeds 1000          # the 1,000-feed table
     python bench/poll.py --feeds 100 --rounds 6 --growth-feeds 100   # a quick look
     python bench/poll.py --feeds 0             # the growth table only
+    python bench/poll.py --feeds 1000 --rounds 0 --passes cold --no-reader   # one cold pass
 
 Needs `pip install -e '.[bench]'` (reader, psutil). Noise: the machine may be shared; compare
 the ratios of one run, not absolute seconds across runs.
@@ -66,6 +67,7 @@ ITEMS_PER_FEED = 60
 ITEMS_PER_ROUND = 10  # new items per feed per growth round
 FEEDS_PER_EVENT = 4  # about this many feeds report each event
 COLD_ROUND = 5  # the cold pass serves round 5: 60 items per feed
+PASSES = ("cold", "304", "unchanged")  # the pass tables' rows, in order
 _WORD = re.compile(r"[^\W\d_]{4,}")
 PYCACHE = os.path.join(tempfile.gettempdir(), "aggregator-bench-pycache")
 
@@ -415,7 +417,8 @@ def passes(args: argparse.Namespace, feeds: int) -> None:
                 "pass", "tool", "wall s", "items", "items/s", "CPU s", "peak RSS MB",
                 "main process MB", "ratio",
             ]]  # fmt: skip
-            for name, validators in (("cold", True), ("304", True), ("unchanged", False)):
+            kinds = (("cold", True), ("304", True), ("unchanged", False))
+            for name, validators in [kind for kind in kinds if kind[0] in args.passes]:
                 server.set(COLD_ROUND, validators)
                 ours_db = tmpdir / "ours.db"
                 ours = measure(
@@ -613,6 +616,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20, help="growth rounds (0: none)")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--no-reader", action="store_true", help="measure ours only")
+    parser.add_argument(
+        "--passes",
+        nargs="+",
+        choices=PASSES,
+        default=list(PASSES),
+        help="the pass tables' passes to run (304 and unchanged poll what the passes before left)",
+    )
     parser.add_argument("--reader-python", default=sys.executable)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
