@@ -14,8 +14,8 @@ test — and group as usual.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from hashlib import blake2b
 
+from .digests import blake2b
 from .features import Features
 
 __all__ = ["RepeatedTexts", "headline_of_its_own", "opening_key", "own_headline"]

@@ -9,7 +9,6 @@ while a connective opening ("But", "However,") is dropped when the rest stands o
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import pickle
 import re
@@ -20,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 from .captions import is_caption
+from .digests import blake2b
 from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
@@ -412,7 +412,7 @@ def _unpack(packed: bytes) -> _Entry:
 
 def memo_key(text: str, max_words: int = 45, min_words: int = 6) -> _Key:
     """What a body's candidates are memoised under."""
-    return (hashlib.blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
+    return (blake2b(text.encode(), digest_size=16).digest(), max_words, min_words)
 
 
 def packed_entries(texts: Iterable[str], max_words: int, min_words: int) -> dict[_Key, bytes]:

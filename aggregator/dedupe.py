@@ -11,7 +11,6 @@ the clusterer counts such copies (aggregator.boilerplate).
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import threading
 from array import array
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.boilerplate import headline_of_its_own
 from aggregator.cjk_script import has_cjk
+from aggregator.digests import blake2b
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.terms import grouping_terms
@@ -310,6 +310,8 @@ S = TypeVar("S", bound=Stored)
 def content_hash(title: str, text: str, text_words: Sequence[str] | None = None) -> str:
     """Fingerprint of the normalised words of title and text (case, punctuation, spacing folded).
     `text_words`: `words(text)`, when worked out already."""
+    import hashlib  # (OpenSSL's: not loaded in a summary worker, which hashes no content)
+
     found = words(text) if text_words is None else text_words
     normal = " ".join(words(title)) + "\n" + " ".join(found)
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
@@ -449,7 +451,7 @@ def _own_headline(item: Stored) -> bool:
     """Whether an item's title is a headline of its own, not just the first words of a longer
     text (`aggregator.boilerplate.headline_of_its_own`). Memoised by title and a digest of the
     text (the texts themselves are not kept)."""
-    key = (item.title, hashlib.blake2b(item.text.encode(), digest_size=16).digest())
+    key = (item.title, blake2b(item.text.encode(), digest_size=16).digest())
     with _own_lock:
         found = _own_memo.get(key)
         if found is not None:

@@ -13,7 +13,6 @@ serve a process that goes on working.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import sys
 from collections.abc import Callable, Collection
@@ -26,6 +25,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
     # Looked up among the symbols the process has loaded already (the C library's among
     # them): `ctypes.util.find_library` would run `ldconfig` in a child process, a fork of
     # the whole process at each lookup (and `forget_memos` empties this cache too).
+    import ctypes  # (here: a worker, which never trims, does not load it)
+
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS); Windows

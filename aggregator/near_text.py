@@ -12,7 +12,6 @@ candidate's text is tokenised once instead of once per new item it is compared w
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 import threading
 import zlib
@@ -22,6 +21,7 @@ from collections.abc import Collection
 
 from .cjk_script import opens_cjk
 from .cjk_terms import near_units
+from .digests import blake2b
 from .tokens import words, words_once
 
 __all__ = [
@@ -79,7 +79,7 @@ def _crc(text: str) -> int:
 
 def text_key(text: str) -> bytes:
     """What the memo knows a text by (a digest: the text itself is not kept)."""
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return blake2b(text.encode(), digest_size=16).digest()
 
 
 def sorted_hashes(text: str, once: bool = False) -> array[int]:

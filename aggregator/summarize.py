@@ -13,7 +13,6 @@ skipping any that repeat a picked one or the headline; each cites every source t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
@@ -23,6 +22,7 @@ from typing import Any, Protocol
 from .bullets import body_sentence_facts
 from .cjk_script import has_cjk
 from .dedupe import outlet_key as url_outlet
+from .digests import blake2b
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_facts
@@ -122,7 +122,7 @@ _languages_lock = threading.Lock()  # summaries may be written on more than one 
 
 def _item_language(item: Item) -> str | None:
     text = f"{item.title}\n{item.text}"
-    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    key = blake2b(text.encode(), digest_size=16).digest()
     with _languages_lock:
         if key in _languages:
             _languages.move_to_end(key)
@@ -545,4 +545,6 @@ def summary_fingerprint(summary: Summary) -> str:
         "method": summary.method,
     }
     blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    import hashlib  # (OpenSSL's: the caller's, not a summary worker's: `digests`)
+
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

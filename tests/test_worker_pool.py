@@ -208,3 +208,44 @@ def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> No
             assert (sizes == [0, 0]) is emptied, sizes
         finally:
             pool.shutdown()
+
+
+def test_a_helper_maps_no_openssl_and_no_ctypes() -> None:
+    """A summary or term worker hashes with `_blake2` (`digests`) and never trims its heap:
+    OpenSSL's libcrypto (`_hashlib`, ~3.4 MB resident) and `ctypes` stay out of it."""
+    from aggregator import summary_task, term_task
+    from aggregator.models import Item
+    from aggregator.summary_settings import SummarySettings
+
+    text = "The harbour authority said the pier would stay shut until repairs end. " * 4
+    items = [
+        Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
+        for n in range(3)
+    ]
+    pool = WorkerPool(1)
+    try:
+        pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40).result()
+        pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
+        work = summary_task.summarise_in_worker
+        summaries, made = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
+        assert summaries[0].bullets and made  # (its bodies' memo keys were hashed)
+        loaded = pool.submit(
+            eval, "sorted(__import__('sys').modules.keys() & {'_hashlib', 'ctypes'})"
+        )
+        assert loaded.result() == []
+        mapped = [m.path for m in psutil.Process(pool.pids[0]).memory_maps()]
+        assert not [path for path in mapped if "libcrypto" in path]
+    finally:
+        pool.shutdown()
+
+
+def test_digests_blake2b_is_hashlibs() -> None:
+    import hashlib
+
+    from aggregator.digests import blake2b
+
+    assert blake2b is hashlib.blake2b  # (the same digests, the keys made before unchanged)
+    assert (
+        blake2b(b"pier", digest_size=16).digest()
+        == hashlib.blake2b(b"pier", digest_size=16).digest()
+    )
