@@ -241,3 +241,24 @@ def test_a_batch_in_flight_keeps_no_inputs_and_a_dead_worker_still_gets_them_sum
     assert run_story_job(on_workers) == changed >= 3
     assert killed and len(finished) >= 8 and all(finished)
     assert dump(on_workers) == dump(in_place)
+
+
+def test_summarising_on_workers_gives_the_heap_back_after_each_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_place, on_workers, changed = in_place_then_on_workers(tmp_path, monkeypatch)
+    events: list[str] = []
+    monkeypatch.setattr(story_job, "release_free_memory", lambda: events.append("t") or True)
+    real_finish = story_job.StoryJob._finish
+
+    def finish(self: story_job.StoryJob, prepared: story_job._Prepared, now: datetime) -> int:
+        events.append("s")  # a story saved
+        return real_finish(self, prepared, now)
+
+    monkeypatch.setattr(story_job.StoryJob, "_finish", finish)
+
+    assert run_story_job(on_workers) == changed >= 3
+    assert dump(on_workers) == dump(in_place)
+    # The heap is trimmed before summarising, after each batch's saves, and as the round ends.
+    batches = [saves for saves in "".join(events).split("t") if saves]
+    assert len(batches) >= 3 and all(len(saves) <= story_job.SAVE_BATCH for saves in batches)
