@@ -145,11 +145,9 @@ def test_a_worker_added_while_tasks_wait_takes_them_and_ends_with_the_pool() -> 
     assert not pool.add_worker() and len(pool.pids) == 2  # none starts after shutdown
 
 
-def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
-    """A helper process (term worker, summary worker) imports what its tasks need when it
-    unpickles them: not `term_pool` or `summary_pool`, whose pool machinery
-    (`concurrent.futures.process`, `multiprocessing`, `subprocess`, `logging`) adds ~3-4 MB
-    to every worker."""
+def _every_helper_task(pool: WorkerPool) -> None:
+    """Run each kind of task a helper process takes (tokenising, near-text shingles,
+    summarising) in `pool`, and check that each answered."""
     from aggregator import summary_task, term_task
     from aggregator.models import Item
     from aggregator.summary_settings import SummarySettings
@@ -159,15 +157,24 @@ def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
         Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
         for n in range(3)
     ]
+    answer = pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40)
+    assert answer.result()[0]  # (terms came back)
+    near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
+    assert near[0][1]
+    work = summary_task.summarise_in_worker
+    summaries, made = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
+    assert summaries[0].headline and summaries[0].bullets
+    assert made  # (its bodies' memo keys were hashed)
+
+
+def test_helper_tasks_load_neither_the_pools_nor_their_machinery() -> None:
+    """A helper process (term worker, summary worker) imports what its tasks need when it
+    unpickles them: not `term_pool` or `summary_pool`, whose pool machinery
+    (`concurrent.futures.process`, `multiprocessing`, `subprocess`, `logging`) adds ~3-4 MB
+    to every worker."""
     pool = WorkerPool(1)
     try:
-        answer = pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40)
-        assert answer.result()[0]  # (terms came back)
-        near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
-        assert near[0][1]
-        work = summary_task.summarise_in_worker
-        summaries, _ = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
-        assert summaries[0].headline
+        _every_helper_task(pool)
         heavy = (
             "aggregator.term_pool aggregator.summary_pool aggregator.worker_pool "
             "concurrent.futures.process multiprocessing subprocess logging asyncio"
@@ -213,22 +220,9 @@ def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> No
 def test_a_helper_maps_no_openssl_and_no_ctypes() -> None:
     """A summary or term worker hashes with `_blake2` (`digests`) and never trims its heap:
     OpenSSL's libcrypto (`_hashlib`, ~3.4 MB resident) and `ctypes` stay out of it."""
-    from aggregator import summary_task, term_task
-    from aggregator.models import Item
-    from aggregator.summary_settings import SummarySettings
-
-    text = "The harbour authority said the pier would stay shut until repairs end. " * 4
-    items = [
-        Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
-        for n in range(3)
-    ]
     pool = WorkerPool(1)
     try:
-        pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40).result()
-        pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
-        work = summary_task.summarise_in_worker
-        summaries, made = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
-        assert summaries[0].bullets and made  # (its bodies' memo keys were hashed)
+        _every_helper_task(pool)
         loaded = pool.submit(
             eval, "sorted(__import__('sys').modules.keys() & {'_hashlib', 'ctypes'})"
         )
