@@ -483,13 +483,26 @@ def tells_more(
         return False  # ("Level 3" does not tell "Level 4")
     if _NEGATION.search(text) or _NEGATION.search(other_text):
         return False
-    known = said | other
+    return _tells_new(text, terms, said | other)
+
+
+def _tells_new(
+    text: str, terms: frozenset[str], known: AbstractSet[str], *, loosely: bool = False
+) -> bool:
+    """Whether a sentence (`text`, its fact terms `terms`) states a figure, a name with its
+    number or a name inside it (none of whose words is in `known`, fact terms) that `known`
+    lacks. `loosely`: an age after a name ("<name>, 35,") is no figure, and a capitalised
+    word joined to a lower-case one ("Soviet-era") describes rather than names."""
     unsaid, near = _unsaid_figures(terms, known)
+    if loosely:
+        unsaid = unsaid - set(_AGE.findall(text))
     if unsaid - near:
         return True
     if any(_names_a_number(t) and t not in known for t in terms):
         return True
     for name in _INNER_NAME.findall(text):
+        if loosely:
+            name = " ".join(w for w in name.split() if not _DESCRIBING.match(w))
         found = tokens(name)  # (none for a name of stopwords: "US")
         if found and not any(_term(t) in known for t in found):
             return True
@@ -566,16 +579,8 @@ def retells(
         return False
     if any(q not in other_text for q in _QUOTED.findall(text)):
         return False  # (words quoted: a statement of its own)
-    known = headline | other
-    unsaid, near = _unsaid_figures(terms, known)
-    if unsaid - near - set(_AGE.findall(text)):
+    if _tells_new(text, terms, headline | other, loosely=True):
         return False
-    if any(_names_a_number(t) and t not in known for t in terms):
-        return False
-    for name in _INNER_NAME.findall(text):
-        found = tokens(" ".join(w for w in name.split() if not _DESCRIBING.match(w)))
-        if found and not any(_term(t) in known for t in found):
-            return False
     both = _event_words(text) & _event_words(other_text)
     return len(both) >= RETELLS_EVENT and any(
         len(both & _event_words(title, title=True)) >= RETELLS_EVENT for title in news
