@@ -87,6 +87,15 @@ def words_in(summary: Summary) -> int:
     return sum(len(b.text.split()) for b in summary.bullets)
 
 
+def two_outlets(first: tuple[str, str], second: tuple[str, str]) -> list[Item]:
+    """A story of two reports, each (title, text): outlet "a"'s, then outlet "b"'s five
+    minutes later."""
+    return [
+        item(1, first[0], first[1], "a", minutes=0),
+        item(2, second[0], second[1], "b", minutes=5),
+    ]
+
+
 # --- headline -------------------------------------------------------------------------------
 
 
@@ -620,16 +629,13 @@ def test_the_lead_tells_the_headlines_news() -> None:
         "The Portmere harbour fair has been cancelled because of storm fears, the town council "
         "said on Monday."
     )
-    story = [
-        item(1, "Portmere harbour fair cancelled over storm fears", detail, "a", minutes=0),
-        item(
-            2,
+    story = two_outlets(
+        ("Portmere harbour fair cancelled over storm fears", detail),
+        (
             "Storm fears end Portmere fair",
             news + " Stallholders had booked pitches for the whole weekend.",
-            "b",
-            minutes=5,
         ),
-    ]
+    )
     summary = summarize(story)
     assert summary.headline == "Portmere harbour fair cancelled over storm fears"
     assert [b.text for b in summary.bullets][:2] == [news, detail]
@@ -650,16 +656,13 @@ def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
         "The most expensive striker in the league's history is one of three players at the "
         "beaten cup finalists to have tested positive for the virus."
     )
-    story = [
-        item(
-            1,
+    story = two_outlets(
+        (
             "Portmere United: three players test positive",
             lead + " The squad trained at the club's ground on Friday.",
-            "a",
-            minutes=0,
         ),
-        item(2, "Club's record signing among players with the virus", retold, "b", minutes=5),
-    ]
+        ("Club's record signing among players with the virus", retold),
+    )
     texts = [b.text for b in summarize(story).bullets]
     assert texts == [lead, "The squad trained at the club's ground on Friday."]
 
@@ -679,16 +682,13 @@ def test_a_bullet_telling_a_titles_news_again_in_other_words_is_left_out() -> No
     fact = (
         "Taxi drivers' groups said they would ask the council to pay for new belts in older cabs."
     )
-    story = [
-        item(
-            1,
+    story = two_outlets(
+        (
             "Ilsa Varn says Portmere riders should wear seat belts in taxis",
             f"{said} Crashes in cabs rose last year.",
-            "a",
-            minutes=0,
         ),
-        item(2, "Mayor backs seat belts in Portmere taxis", f"{again} {fact}", "b", minutes=5),
-    ]
+        ("Mayor backs seat belts in Portmere taxis", f"{again} {fact}"),
+    )
     texts = [b.text for b in summarize(story).bullets]
     assert texts == [said, "Crashes in cabs rose last year.", fact]
 
@@ -701,16 +701,13 @@ def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
         "Striker Dario Venn is one of three Portmere United players who have tested positive "
         "for the virus after a holiday in Corvena, the club said."
     )
-    story = [
-        item(
-            1,
+    story = two_outlets(
+        (
             "Portmere United: three players test positive",
             bare + " The squad trained at the club's ground on Friday.",
-            "a",
-            minutes=0,
         ),
-        item(2, "Portmere striker Venn tests positive after holiday", more, "b", minutes=5),
-    ]
+        ("Portmere striker Venn tests positive after holiday", more),
+    )
     texts = [b.text for b in summarize(story).bullets]
     assert more in texts
     assert bare not in texts
@@ -724,10 +721,10 @@ def test_a_bare_bullet_naming_a_league_with_a_number_is_replaced_all_the_same() 
         "Striker Dario Venn is one of three Portmere United players who have tested positive "
         "for the virus after a holiday in Corvena."
     )
-    story = [
-        item(1, "Portmere United: three players test positive", bare, "a", minutes=0),
-        item(2, "Portmere striker Venn tests positive after holiday", more, "b", minutes=5),
-    ]
+    story = two_outlets(
+        ("Portmere United: three players test positive", bare),
+        ("Portmere striker Venn tests positive after holiday", more),
+    )
     summary = summarize(story)
     assert [(b.text, b.sources) for b in summary.bullets] == [(more, (0, 1))]
 
@@ -742,10 +739,10 @@ def test_a_bullet_in_the_headline_sources_place_cites_it_and_the_headline_stays(
         "for the virus after a holiday in Corvena, the club said."
     )
     later = "The league will decide on Friday whether the match goes ahead."
-    story = [
-        item(1, "Virus outbreak hits Portmere United squad", bare, "a", minutes=0),
-        item(2, "Weekend match in doubt", f"{more} {later}", "b", minutes=5),
-    ]
+    story = two_outlets(
+        ("Virus outbreak hits Portmere United squad", bare),
+        ("Weekend match in doubt", f"{more} {later}"),
+    )
     summary = summarize(story)
     assert summary.headline == "Virus outbreak hits Portmere United squad"
     assert [(b.text, b.sources) for b in summary.bullets] == [(more, (0, 1)), (later, (1,))]
@@ -759,11 +756,9 @@ def test_a_bullet_saying_the_opposite_in_the_same_words_takes_no_place() -> None
         "Two players of Portmere United have died of the virus so far, league chairman Oren "
         "Kask said on Tuesday."
     )
-    story = [
-        item(1, "Portmere United: no player has died of the virus", bare, "a", minutes=0),
-        item(
-            2, "Portmere United players died of the virus, says league chief", other, "b", minutes=5
-        ),
-    ]
+    story = two_outlets(
+        ("Portmere United: no player has died of the virus", bare),
+        ("Portmere United players died of the virus, says league chief", other),
+    )
     texts = [b.text for b in summarize(story).bullets]
     assert texts[0] == bare
