@@ -436,8 +436,9 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
     """Whether a candidate (`text`, its `fact_terms` `terms`) retells a bullet chosen before it
     (`other`, its fact terms) in other words: the two share at least `RESTATES` of the smaller
     one's terms (at least `RESTATES_MIN`), and the candidate states no figure and names no one
-    (a name inside the sentence none of whose words is said; a capital opening the sentence
-    is every sentence's) that `said` (the headline and the bullets so far) does not. Outlets
+    (a name inside the sentence none of whose words is said, unless it describes a said name
+    after it: `_describes`; a capital opening the sentence is every sentence's) that `said`
+    (the headline and the bullets so far) does not. Outlets
     retell one fact ("The fair
     has been cancelled", "Organisers of the fair have revealed it would not go ahead") in
     words that cover too little of it for `coverage`; what a retelling adds besides (a time,
@@ -450,7 +451,52 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
         return False  # (a figure not said yet is a fact of its own)
     if any(_names_a_number(t) and t not in said for t in terms):
         return False  # (so is a name with its number: "Level 3" after "Level 4")
-    return all(any(_term(t) in said for t in tokens(name)) for name in _INNER_NAME.findall(text))
+    return all(
+        any(_term(t) in said for t in tokens(m.group())) or _describes(text, m, said)
+        for m in _INNER_NAME.finditer(text)
+    )
+
+
+# A name that describes one named after it: after an article (and a word) or a possessive,
+# one or two lower-case words on to the other name ("at the beaten <cup> finalists <club>",
+# "the <party> leader <name>"). Not across a function word or a verb's "-ed" ("the <agency>
+# accused <name>": two names; a verb's present tense cannot be told from a plural here).
+_BEFORE_DESCRIBING = re.compile(r"(?:\b(?:[Tt]he|an?)|['’]s)\s+(?:[a-z][\w'’-]*\s+)?$")
+_DESCRIBED = re.compile(
+    r"\s+([a-z][\w'’-]*)(?:\s+([a-z][\w'’-]*))?\s+([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*)"
+)
+
+
+def _describes(text: str, match: re.Match[str], known: AbstractSet[str]) -> bool:
+    """Whether the name `match` (of `_INNER_NAME` in `text`) describes a name after it that
+    `known` (fact terms) holds: "the beaten <cup> finalists <club>" names the club, not the
+    cup, once the club is said."""
+    if not _BEFORE_DESCRIBING.search(text, 0, match.start()):
+        return False
+    after = _DESCRIBED.match(text, match.end())
+    if after is None:
+        return False
+    if any(w in STOPWORDS or w.endswith("ed") for w in after.groups()[:2] if w is not None):
+        return False
+    return any(_term(t) in known for t in tokens(after.group(3)))
+
+
+def _names_new(text: str, known: AbstractSet[str], loosely: bool = False) -> bool:
+    """Whether `text` names someone inside it none of whose words `known` (fact terms) holds,
+    and who describes no known name after it (`_describes`); `loosely`, a name's describing
+    words ("Soviet-era") are left out of it."""
+    for match in _INNER_NAME.finditer(text):
+        name = match.group()
+        if loosely:
+            name = " ".join(w for w in name.split() if not _DESCRIBING.match(w))
+        found = tokens(name)  # (none for a name of stopwords: "US")
+        if (
+            found
+            and not any(_term(t) in known for t in found)
+            and not _describes(text, match, known)
+        ):
+            return True
+    return False
 
 
 # A negation: a sentence may hold all of another's words and tell the opposite ("no child in
@@ -500,13 +546,7 @@ def _tells_new(
         return True
     if any(_names_a_number(t) and t not in known for t in terms):
         return True
-    for name in _INNER_NAME.findall(text):
-        if loosely:
-            name = " ".join(w for w in name.split() if not _DESCRIBING.match(w))
-        found = tokens(name)  # (none for a name of stopwords: "US")
-        if found and not any(_term(t) in known for t in found):
-            return True
-    return False
+    return _names_new(text, known, loosely)
 
 
 # --- one fact told again in few shared words: the same who, the same news --------------------

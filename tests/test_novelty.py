@@ -144,6 +144,12 @@ _LEAD = "Three Portmere United players have tested positive for the virus, the c
          False),
         # a name of which a word is said names no one new ("Portmere" is said)
         ("The costly striker is one of three Portmere players to test positive.", True),
+        # a name describing a said one after it names no one new either ...
+        ("The costly striker is one of three players at the beaten Velmar Cup finalists "
+         "Portmere United to test positive.", True),
+        # ... but across a verb's past it is someone ("the Velmar league fined Portmere")
+        ("The costly striker is one of three players to test positive as the Velmar league "
+         "fined Portmere United.", False),
         # too little in common
         ("The club's stadium will stay closed to fans until the end of the season.", False),
     ],
