@@ -89,6 +89,7 @@ _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds no
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 _LEAD_NEWS_MARGIN = 0.25  # another bullet holding this much more of the headline leads instead
+_OWN_TITLE_SAID = 0.5  # a retelling is left out only if this share of its own title is said
 
 
 def story_language(
@@ -171,6 +172,14 @@ def _news_first(chosen: list[Unit], headline: Counter[str], idf: dict[str, float
     ]
     best = max(range(len(chosen)), key=lambda n: (shares[n], -n))
     return chosen[best] if shares[best] >= shares[0] + _LEAD_NEWS_MARGIN else chosen[0]
+
+
+def _own_news(title: frozenset[str] | None, said: set[str]) -> bool:
+    """Whether a candidate's own source's title (its fact terms) tells news the summary has
+    told (`_OWN_TITLE_SAID` of its terms said): only then may the candidate be left out as
+    retelling a bullet. An outlet whose title tells another side ("<firm> leads the testing
+    drive") keeps its sentence though it retells much (who runs the drive)."""
+    return title is None or len(title & said) >= _OWN_TITLE_SAID * len(title)
 
 
 def _one_source(units: list[Unit]) -> bool:
@@ -348,6 +357,7 @@ class ExtractiveSummarizer:
         titled = fact_terms(headline_text)
         said = set(titled)
         news: list[tuple[str, frozenset[str]]] | None = None
+        own: dict[int, frozenset[str]] = {}  # (each source's title's fact terms)
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
@@ -387,10 +397,12 @@ class ExtractiveSummarizer:
                 continue
             if near:
                 if news is None:  # (the story's titles, each telling its news: once a story)
+                    title_units = [u for u in units if u.position < 0]
                     news = [(headline_text, titled)] + [
-                        (u.text, fact_terms(u.text)) for u in units if u.position < 0
+                        (u.text, fact_terms(u.text)) for u in title_units
                     ]
-                if any(
+                    own = {u.source: t for u, (_, t) in zip(title_units, news[1:], strict=True)}
+                if _own_news(own.get(unit.source), said) and any(
                     retells(unit.text, mine, chosen[n].text, told[n], titled, news) for n in near
                 ):
                     continue

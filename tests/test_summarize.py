@@ -693,6 +693,32 @@ def test_a_bullet_telling_a_titles_news_again_in_other_words_is_left_out() -> No
     assert texts == [said, "Crashes in cabs rose last year.", fact]
 
 
+def test_a_retelling_whose_own_title_tells_other_news_stays() -> None:
+    # The second outlet's sentence retells the headline's news, but its title tells another
+    # side of it (who runs the scheme): its sentence is that outlet's news, and stays.
+    said = (
+        'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of '
+        "taxis on busy city roads at night."
+    )
+    again = (
+        "Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
+        "seat belts in taxis."
+    )
+    fact = "Drivers will fit belts in older cabs at the guild's cost."
+    story = two_outlets(
+        (
+            "Ilsa Varn says Portmere riders should wear seat belts in taxis",
+            f"{said} Crashes in cabs rose last year.",
+        ),
+        ("Drivers' guild to run Portmere scheme fitting rear belts", f"{again} {fact}"),
+    )
+    texts = [b.text for b in summarize(story).bullets]
+    assert again in texts
+    # the same sentence under a title telling the same news is a retelling, left out
+    story[1] = replace(story[1], title="Mayor backs seat belts in Portmere taxis")
+    assert again not in [b.text for b in summarize(story).bullets]
+
+
 def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
     # The lead says a fact bare; another outlet says it and who (a name, a place): the second
     # is the bullet in the first's place, not a repeat left out nor a second bullet.
