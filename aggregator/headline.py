@@ -78,6 +78,16 @@ _CJK_OUTLET = re.compile(
 )
 
 
+# A title that speaks to the reader ("See <name>'s response …", "Watch …", "Meet the …",
+# "Here's what …") points at a clip or a guide rather than telling the news: it scores as a
+# question does, so another outlet's title that tells the news leads.
+_TO_THE_READER = re.compile(
+    r"^(?:see|watch|meet|listen|hear|look|read|discover|find\s+out|learn|here['’]s|here\s+is|"
+    r"here\s+are)\b(?![-'’])",
+    re.IGNORECASE,
+)
+
+
 # A story's titles are cleaned for its sources and again to choose its headline, and again at
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
@@ -170,7 +180,7 @@ def _score(raw: str, title: str, centroid: dict[str, float], idf: dict[str, floa
     vec = _vector(title, idf)
     score = sum(w * centroid.get(t, 0.0) for t, w in vec.items()) + 0.05
     n = word_count(title)
-    if title.rstrip("\"'”’」』").endswith(("?", "？")):
+    if title.rstrip("\"'”’」』").endswith(("?", "？")) or _TO_THE_READER.match(title):
         score *= 0.5
     if is_truncated(raw) or is_truncated(title):
         score *= 0.4

@@ -119,6 +119,15 @@ def test_headline_is_clean_and_not_a_question_or_live() -> None:
             ["LIVE: Tisza dam breaks", "Tisza dam breaks, villages flooded"],
             "Tisza dam breaks, villages flooded",
         ),
+        # a title speaking to the reader points at a clip: the title telling the news leads
+        (
+            ["See the mayor's answer as the Tisza dam breaks", "Tisza dam breaks after storm"],
+            "Tisza dam breaks after storm",
+        ),
+        (
+            ["Meet the villagers who saw the Tisza dam break", "Tisza dam gives way in storm"],
+            "Tisza dam gives way in storm",
+        ),
         (["Will the Tisza dam hold?"], "Will the Tisza dam hold?"),  # no better title exists
     ],
 )
