@@ -139,7 +139,7 @@ def parse_feed(
 
     warning_parts = []
     if problem is not None:
-        warning_parts.append(_one_line(problem))
+        warning_parts.append(_problem(problem, body))
     if skipped:
         warning_parts.append(f"skipped {skipped} unreadable entries")
     return ParsedFeed(
@@ -331,7 +331,8 @@ def _why_not(body: bytes, problem: object) -> str:
     if head.lstrip()[:1] in (b"{", b"["):
         return "looks like JSON, not RSS or Atom"
     if problem is not None:
-        return f"malformed XML ({_one_line(problem)})"
+        reason = _problem(problem, body)
+        return reason if reason.startswith("malformed XML") else f"malformed XML ({reason})"
     return "no RSS, Atom or RDF elements found"
 
 
@@ -339,3 +340,19 @@ def _one_line(exc: object) -> str:
     text = _SPACE.sub(" ", str(exc)).strip()
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
+
+
+def _problem(exc: object, body: bytes) -> str:
+    """The parser's complaint as one line; an XML error says where it is, as the OPML's do.
+
+    feedparser puts an XML declaration on a line of its own before a body that opens without
+    one, so its line numbers are one too many there."""
+    get_line, get_column = (
+        getattr(exc, "getLineNumber", None),
+        getattr(exc, "getColumnNumber", None),
+    )
+    if not (callable(get_line) and callable(get_column)):  # a SAXParseException has both
+        return _one_line(exc)
+    line = get_line() - (0 if body.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml") else 1)
+    message = _SPACE.sub(" ", str(exc.getMessage())).strip()  # type: ignore[attr-defined]
+    return f"malformed XML at line {max(line, 1)}, column {get_column() + 1}: {message}"

@@ -364,3 +364,36 @@ def test_publish_says_the_default_base_url_is_not_public_even_when_written_out(
     assert "base_url is not set to a public URL: links will point at http://127.0.0.1:8080/" in (
         caplog.text
     )
+
+
+def test_status_says_where_a_feed_breaks_its_xml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    items = [
+        f"<item><title>Report {n}</title><link>https://example.org/{n}</link></item>"
+        for n in range(4)
+    ]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0"><channel><title>T</title>',
+    ]
+    whole = "\n".join([*lines, *items, "</channel></rss>"]).encode()
+    upstream.add_feed("/cut.xml", whole[: whole.index(b"<item><title>Report 3") + 5])
+    broken = "malformed XML at line 6, column 1: unclosed token"  # the "<item" that starts line 6
+    no_declaration = b'<rss version="2.0"><channel><title>T</title>\n<item><title>a & b'
+    upstream.add_feed("/bare.xml", no_declaration + b"</title></item></channel></rss>")
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/cut.xml"), upstream.url("/bare.xml")))
+    db = str(tmp_path / "agg.db")
+    code, _, err = run_cli(
+        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+    )
+    assert code == 0
+    assert f"error='{broken}'" in err
+    code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    by_url = {f["url"]: f for f in json.loads(out)["feeds"]}
+    cut, bare = by_url[upstream.url("/cut.xml")], by_url[upstream.url("/bare.xml")]
+    assert cut["status"] == "ok" and cut["items"] > 0  # what came before the break is kept
+    assert cut["error"] == broken
+    # feedparser adds a line above a body with no XML declaration: not counted
+    assert bare["error"] == "malformed XML at line 2, column 17: not well-formed (invalid token)"
+    assert "SAXParseException" not in out and "<unknown>" not in out
