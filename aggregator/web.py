@@ -382,6 +382,11 @@ def make_app(
                 raise web.HTTPMovedPermanently(location=quote(target, safe=""))
         return await cached(request, lambda: site.story(story_id))
 
+    async def story_slash(request: web.Request) -> web.StreamResponse:
+        """`/stories/<id>/`, as a static export's server sends readers there: to the page."""
+        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
+        raise web.HTTPMovedPermanently(location=f"../{quote(request.match_info['story_id'])}")
+
     async def healthz(request: web.Request) -> web.StreamResponse:
         def check() -> dict[str, Any]:
             status: dict[str, Any] = {"status": "ok", "version": reader.version()}
@@ -421,6 +426,7 @@ def make_app(
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss|json}}", feed)
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
     app.router.add_get("/stories/{story_id:[^/]+}", story)
+    app.router.add_get("/stories/{story_id:[^/]+}/", story_slash)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)

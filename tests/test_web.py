@@ -264,6 +264,22 @@ def test_slug_without_slash_redirects_relatively() -> None:
     serve(FakeReader(), check)
 
 
+def test_a_story_url_with_a_trailing_slash_redirects_to_the_story() -> None:
+    """Web servers send `/stories/<id>` of a static export on to `/stories/<id>/` (a directory
+    with its index.html): a link or bookmark of that form also works on this server."""
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + "/stories/w1/")
+        assert (status, headers["Location"]) == (301, "../w1")
+        identity = {"Accept-Encoding": "identity"}
+        async with session.get(root + "/stories/w1/", headers=identity) as followed:  # followed
+            assert followed.status == 200
+            assert str(followed.url) == root + "/stories/w1"
+            assert b"Summary based on 2 sources" in await followed.read()
+
+    serve(FakeReader(), check)
+
+
 def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         _, _, body = await get(session, root + "/")
