@@ -30,12 +30,20 @@ def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, S
     if port == 0:
         port = _free_port(host)
     if settings.publish.base_url == PublishSettings().base_url:
-        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        every_interface = host in ("", "0.0.0.0", "::")
+        shown = "127.0.0.1" if every_interface else host
         shown = f"[{shown}]" if ":" in shown else shown
         publish = dataclasses.replace(
             settings.publish, base_url=f"http://{shown}:{port}/", listen_base_url=True
         )
         settings = dataclasses.replace(settings, publish=publish)
+        if every_interface:  # other machines reach it by a name of its own
+            log.warning(
+                "listening on every interface, but publish.base_url is not set: published links "
+                "point at %s, which opens only on this machine; set publish.base_url (or "
+                "AGGREGATOR_PUBLISH_BASE_URL) to the address readers use",
+                publish.base_url,
+            )
     return host, port, settings
 
 

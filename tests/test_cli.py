@@ -348,6 +348,43 @@ def test_port_0_is_one_free_port_that_the_links_and_the_log_name(tmp_path: Path)
         listen_on(args, Settings())
 
 
+@pytest.mark.parametrize(
+    ("options", "warned"),
+    [
+        (["--host", "0.0.0.0"], True),
+        (["--host", "::"], True),
+        (["--host", "127.0.0.1"], False),
+        (["--host", "::1"], False),
+        (["--host", "0.0.0.0", "--config", "public.toml"], False),
+    ],
+)
+def test_listening_on_every_interface_without_a_base_url_says_links_open_only_here(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    warned: bool,
+) -> None:
+    """Links were made from 127.0.0.1 for a server other machines read, and nothing said so."""
+    from aggregator.cli_support import listen_on, settings_from
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "public.toml").write_text('[publish]\nbase_url = "https://news.example.org/"\n')
+    args = build_parser("run").parse_args(["run", "--port", "8080", *options])
+    with caplog.at_level("WARNING", logger="aggregator"):
+        _, _, settings = listen_on(args, settings_from(args))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if warned:
+        assert settings.publish.base_url == "http://127.0.0.1:8080/"
+        assert warnings == [
+            "listening on every interface, but publish.base_url is not set: published links "
+            "point at http://127.0.0.1:8080/, which opens only on this machine; set "
+            "publish.base_url (or AGGREGATOR_PUBLISH_BASE_URL) to the address readers use"
+        ]
+    else:
+        assert warnings == []
+
+
 def test_publish_says_the_default_base_url_is_not_public_even_when_written_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
