@@ -7,18 +7,34 @@ import asyncio
 import sys
 
 from .cli_support import settings_from
-from .errors import AggregatorError
+from .errors import AggregatorError, ConfigError
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
+
+
+def _refused(command: str, exc: ConfigError) -> int:
+    """An edit that cannot be made (an address that is no feed, one listed or not listed, an
+    unreadable OPML): said as that, not as a "configuration error"; exit 2 all the same."""
+    print(f"aggregator: {command}: {exc}", file=sys.stderr)
+    return 2
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     from .sources import add
 
     settings = settings_from(args)
-    source = asyncio.run(
-        add(args.opml, args.url, category=args.category, title=args.title, settings=settings.fetch)
-    )
+    try:
+        source = asyncio.run(
+            add(
+                args.opml,
+                args.url,
+                category=args.category,
+                title=args.title,
+                settings=settings.fetch,
+            )
+        )
+    except ConfigError as exc:
+        return _refused("cannot add", exc)
     print(f"added {source.url} ({source.title!r}) to {source.category!r} in {args.opml}")
     print(_PICKED_UP)
     return 0
@@ -27,7 +43,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from .sources import remove
 
-    remove(args.opml, args.url)
+    try:
+        remove(args.opml, args.url)
+    except ConfigError as exc:
+        return _refused("cannot remove", exc)
     print(f"removed {args.url} from {args.opml} (its stored items stay)")
     print(_PICKED_UP)
     return 0
@@ -36,7 +55,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from .sources import import_opml
 
-    added, skipped = import_opml(args.opml, args.file)
+    try:
+        added, skipped = import_opml(args.opml, args.file)
+    except ConfigError as exc:
+        return _refused("cannot import", exc)
     for source in added:
         print(f"added {source.url} to {source.category!r}")
     print(f"{len(added)} feeds added, {len(skipped)} already listed, into {args.opml}")

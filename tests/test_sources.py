@@ -188,6 +188,34 @@ def test_remove_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
     ]
 
 
+def test_a_refused_edit_says_what_was_refused_not_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`add` of an address that answers 404 had printed "configuration error: …" about a file
+    that was fine; each refusal now names the command, keeps exit 2 and leaves the file alone."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    opml = ["--opml", str(path)]
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/news/rss.xml", RSS, content_type="application/rss+xml")
+        missing, listed = up.url("/missing"), "https://wire.example/rss"
+        cases = [
+            (["add", missing], f"aggregator: cannot add: {missing}: HTTP 404"),
+            (["add", listed], f"aggregator: cannot add: {path}: {listed} is already listed"),
+            (["remove", "https://c.example/"], f"aggregator: cannot remove: {path}: https://c"),
+        ]
+        for args, said in cases:
+            assert main([*args, *opml]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(said) and "configuration error" not in err
+        assert main(["add", up.url("/news/rss.xml"), *opml]) == 0
+    assert up.url("/news/rss.xml") in capsys.readouterr().out
+    assert [s.url for s in parse_opml(path.read_bytes()).sources][-1] == up.url("/news/rss.xml")
+    path.write_text("<opml><body>")  # a broken file: refused, and why
+    assert main(["remove", listed, *opml]) == 2
+    assert "aggregator: cannot remove: " in capsys.readouterr().err
+
+
 def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
     from test_service import fast_settings, running, wait_for
 
