@@ -147,13 +147,14 @@ def _is_feed(found: dict[str, str]) -> bool:
     return found.get("xmlurl") is not None or kind in {"rss", "atom", "feed"}
 
 
-def parse_opml(data: bytes, where: str = "OPML") -> Opml:
+def parse_opml(data: bytes, where: str = "OPML", *, empty_folders: bool = False) -> Opml:
     """Parse OPML bytes. `where` names the file in every error message.
 
     Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
     that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
-    fetched.
+    fetched. An outline with neither is an error, or with `empty_folders` (another reader's
+    export, whose empty folders are common) a warning and left out.
     """
     title, roots = _parse_tree(data, where)
     if not roots:
@@ -196,9 +197,8 @@ def parse_opml(data: bytes, where: str = "OPML") -> Opml:
                 categories.append(name)
             return
         if not node.children:
-            problems.append(
-                f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
-            )
+            empty = f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
+            (warnings if empty_folders else problems).append(empty)
             return
         name = node.label() or category or DEFAULT_CATEGORY
         for child in node.children:

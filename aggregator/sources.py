@@ -178,7 +178,7 @@ def remove(opml_path: Path, url: str) -> None:
 def import_opml(opml_path: Path, other: Path) -> tuple[list[Source], list[Source]]:
     """Merge the feeds of another reader's OPML export, keeping its categories. Returns
     (added, already listed). Nothing is fetched: the export lists known feeds."""
-    incoming = load_opml(other).sources
+    incoming = parse_opml(_read(other), str(other), empty_folders=True).sources
     data = _read(opml_path)
     listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
     added: list[Source] = []

@@ -166,6 +166,29 @@ def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None
     assert b"<!-- my sources; keep this comment -->" in path.read_bytes()
 
 
+def test_import_leaves_out_the_empty_folders_of_an_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reader's export with an empty folder had been refused whole."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    other = tmp_path / "reader-export.opml"
+    other.write_text(
+        '<opml version="1.0"><head><title>Reader</title></head><body>'
+        '<outline text="Read later"/>'
+        '<outline text="Tech"><outline text="Nothing yet"></outline>'
+        '<outline type="rss" text="Bits" xmlUrl="https://bits.example/rss"/></outline>'
+        "</body></opml>"
+    )
+    assert main(["import", str(other), "--opml", str(path)]) == 0
+    assert "1 feeds added" in capsys.readouterr().out
+    opml = parse_opml(path.read_bytes())
+    assert {s.url: s.category for s in opml.sources}["https://bits.example/rss"] == "Tech"
+    assert opml.categories == ("World News", "Science", "Tech")  # no empty category written
+    with pytest.raises(ConfigError, match="'Read later' has neither an xmlUrl nor children"):
+        parse_opml(other.read_bytes())  # as the sources file itself, an empty folder is an error
+
+
 def test_export_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "feeds.opml"
     path.write_bytes(HAND_WRITTEN)
