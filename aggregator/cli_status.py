@@ -27,19 +27,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     if args.json:
-        from .health import assess, stale_after
+        from .health import assess, stale_after, verdict, warnings
 
         reasons = assess(health, now, stale_after(settings))
+        warned = warnings(health)
         report = {
             "checked_at": now.isoformat(timespec="seconds"),
-            "status": "degraded" if reasons else "ok",
+            "status": verdict(reasons, warned)[0],
             "reasons": reasons,
+            "warnings": warned,
             **health,
             "feeds": rows,
             "digests": digests,
         }
         print(json.dumps(report, indent=2, default=str))
         return 0
+    _print_refused(health, now)
     header = (
         "CATEGORY",
         "FEED",
@@ -80,6 +83,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
     return 0
+
+
+def _print_refused(health: dict[str, Any], now: datetime) -> None:
+    """A sources edit the service refused, above the feeds: they are the last good ones."""
+    from .health import OPML_REFUSED
+
+    refused = health.get(OPML_REFUSED)
+    if not refused:
+        return
+    print(f"SOURCES EDIT REFUSED {ago(refused.get('since'), now)}: {refused.get('error')}")
+    print("(the feeds below are the last good sources; fix the file and the service picks it up)")
+    print()
 
 
 def ago(value: str | None, now: datetime) -> str:

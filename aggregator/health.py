@@ -1,7 +1,14 @@
-"""Is the service healthy? A pure decision over the store's counts, for /healthz and `status`."""
+"""Is the service healthy? A pure decision over the store's counts, for /healthz and `status`.
+
+Two kinds of finding: a *reason* (the service is degraded: /healthz answers 503, which
+monitors act on) and a *warning* (the service works, but something needs the operator: a
+refused sources edit; /healthz answers 200 with status "warning", so nothing restarts a service
+that a restart would not mend).
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,3 +53,43 @@ def assess(health: dict[str, Any], now: datetime, stale: timedelta | None) -> li
             minutes = int((now - last).total_seconds() // 60)
             reasons.append(f"last poll cycle finished {minutes} min ago")
     return reasons
+
+
+OPML_REFUSED = "opml_refused"  # the meta key: the sources edit the service refused, as JSON
+
+
+def refused_record(path: str, error: str, since: str) -> str:
+    """The stored form of a refused sources edit: which file, why, and since when."""
+    return json.dumps({"path": path, "error": error, "since": since}, ensure_ascii=False)
+
+
+def read_refused(value: str | None) -> dict[str, str] | None:
+    """A stored refused edit (None when the file in force is the file on disk)."""
+    if not value:
+        return None
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def warnings(health: dict[str, Any]) -> list[str]:
+    """What needs the operator while the service still works (empty: nothing)."""
+    found: list[str] = []
+    refused = health.get(OPML_REFUSED)
+    if isinstance(refused, dict) and refused.get("error"):
+        found.append(
+            f"sources edit refused since {refused.get('since') or '?'}: {refused['error']}; "
+            "the last good sources stay in force"
+        )
+    return found
+
+
+def verdict(reasons: list[str], warned: list[str]) -> tuple[str, int]:
+    """The status word and HTTP code of /healthz (and `status --json`): degraded is 503;
+    a warning alone stays 200, so a monitor that restarts on failure leaves a working service
+    be (restarting with a broken sources file would stop it at start)."""
+    if reasons:
+        return "degraded", 503
+    return ("warning", 200) if warned else ("ok", 200)

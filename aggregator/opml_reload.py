@@ -1,6 +1,8 @@
 """OPML reload: the sources in force follow the OPML file. Checked every tick (and on
 SIGHUP): a changed file (modification time or size) is read again and synced to the store;
-a broken edit is logged once and the last good sources stay in force.
+a broken edit is logged once and the last good sources stay in force. The refused edit (which
+file, why, since when) is kept in the store's meta table, where `status` and /healthz read it,
+until a good edit is loaded.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
+from .health import OPML_REFUSED, refused_record
 from .opml import load_opml
 from .store import Store
+from .store_rows import to_iso
 
 __all__ = ["OpmlReload"]
 
@@ -34,6 +38,8 @@ class OpmlReload:
         self.write = write
         self.clock = clock
         self._stamp: Stamp | None = None
+        # The refused edit as stored: (error, since); None once a load has cleared the store's.
+        self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""
@@ -42,8 +48,9 @@ class OpmlReload:
     async def load(self, *, strict: bool) -> bool:
         """Re-read the OPML if it changed since the last load; sync sources to the store.
 
-        With `strict`, a bad OPML raises ConfigError; otherwise it is logged and the last good
-        configuration stays in force. Returns True when sources were (re)loaded.
+        With `strict`, a bad OPML raises ConfigError; otherwise it is logged and stored (for
+        `status` and /healthz) and the last good configuration stays in force. Returns True
+        when sources were (re)loaded.
         """
         try:
             stat = self.path.stat()
@@ -51,7 +58,9 @@ class OpmlReload:
         except OSError as exc:
             if strict:
                 raise ConfigError(f"{self.path}: cannot read OPML: {exc.strerror}") from exc
-            log.error("opml=%s error=%r; keeping the last good sources", self.path, str(exc))
+            if await self._refuse(f"{self.path}: cannot read OPML: {exc.strerror or exc}"):
+                log.error("opml=%s error=%r; keeping the last good sources", self.path, str(exc))
+            self._stamp = None  # the file back as it was is read again, and clears the refusal
             return False
         if stamp == self._stamp:
             return False
@@ -60,12 +69,16 @@ class OpmlReload:
         except ConfigError as exc:
             if strict:
                 raise
+            await self._refuse(str(exc))
             self._stamp = stamp  # don't log the same broken edit every tick
             log.error("%s; keeping the last good sources", exc)
             return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
         added, removed = await self.write(self.store.sync_sources, opml.sources, self.clock())
+        if self._refused is not None:
+            await self.write(self.store.set_meta, OPML_REFUSED, "")
+            self._refused = None
         self._stamp = stamp
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d",
@@ -75,6 +88,19 @@ class OpmlReload:
             added,
             removed,
         )
+        return True
+
+    async def _refuse(self, error: str) -> bool:
+        """Store a refused edit for `status` and /healthz; `since` stays that of the first
+        refusal since the last good load. False when it was stored already (nothing new)."""
+        if self._refused is not None and self._refused[0] == error:
+            return False
+        since = self._refused[1] if self._refused and self._refused[1] else None
+        since = since or to_iso(self.clock()) or ""
+        await self.write(
+            self.store.set_meta, OPML_REFUSED, refused_record(str(self.path), error, since)
+        )
+        self._refused = (error, since)
         return True
 
     async def load_logged(self) -> None:

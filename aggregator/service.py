@@ -359,12 +359,15 @@ class Service:
             return None
 
     async def _status_text(self, report: CycleReport | None) -> str:
-        """One line for `systemctl status`: the last cycle and how many feeds are failing."""
+        """One line for `systemctl status`: the last cycle, how many feeds are failing, and a
+        refused sources edit."""
         try:
             health = await self.write(self._reader.health)
         except StorageError:
             return "database busy"
         failing = f"{health['feeds_failing']} of {health['feeds']} feeds failing"
+        if health.get("opml_refused"):
+            failing += "; sources edit refused (see aggregator status)"
         if report is None:
             last = health.get("last_poll_at") or "never"
             return f"{failing}; last cycle {last}"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .health import OPML_REFUSED, read_refused
 from .models import Story
 from .store_db import connect
 from .store_rows import from_iso, summary_from_row, to_iso
@@ -160,15 +161,24 @@ class Reader:
         return self._rows(STATUS_SQL)
 
     def health(self) -> dict[str, Any]:
-        """Last poll time and feed error counts, for /healthz."""
-        last = self._rows("SELECT value FROM meta WHERE key = 'last_poll_at'")
+        """Last poll time, feed error counts and a refused sources edit, for /healthz."""
+        meta = {
+            r["key"]: r["value"]
+            for r in self._rows(
+                "SELECT key, value FROM meta WHERE key IN ('last_poll_at', ?)", [OPML_REFUSED]
+            )
+        }
         feeds = self._rows(
             "SELECT COUNT(*) AS feeds, "
             "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
             "COALESCE(SUM(f.error_count), 0) AS consecutive_errors "
             "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
         )[0]
-        return {"last_poll_at": last[0]["value"] if last else None, **feeds}
+        return {
+            "last_poll_at": meta.get("last_poll_at"),
+            **feeds,
+            OPML_REFUSED: read_refused(meta.get(OPML_REFUSED)),
+        }
 
     def digest_health(self) -> dict[str, Any]:
         """Each category's latest digest (status, attempts, error), for /healthz."""

@@ -30,7 +30,7 @@ from aiohttp import web
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
-from aggregator.health import assess
+from aggregator.health import assess, verdict, warnings
 from aggregator.publish import WORDLESS_SLUG, PublishSettings, utc
 from aggregator.site import Output, Site, StoryReader
 
@@ -275,7 +275,8 @@ def make_app(
     With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
     `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
     `/healthz` answers 503 "degraded" when most feeds fail or (given `stale_after`) the last
-    poll cycle is older than that.
+    poll cycle is older than that; 200 "warning" (with `warnings`) while a sources edit is
+    refused, as the service still works.
     """
     now = clock or (lambda: datetime.now(UTC))
     site = Site(reader, settings, clock=clock, digest=digest)
@@ -403,10 +404,12 @@ def make_app(
         except Exception as exc:  # a health check reports failure; it does not raise
             status, code = {"status": "error", "error": type(exc).__name__}, 503
         else:
-            reasons = assess(status, now(), stale_after)
-            code = 503 if reasons else 200
+            reasons, warned = assess(status, now(), stale_after), warnings(status)
+            status["status"], code = verdict(reasons, warned)
             if reasons:
-                status.update(status="degraded", reasons=reasons)
+                status["reasons"] = reasons
+            if warned:
+                status["warnings"] = warned
         return web.Response(
             status=code,
             text=json.dumps(status, default=str),

@@ -11,7 +11,7 @@ import pytest
 from upstream import free_port
 
 from aggregator.config import Settings
-from aggregator.health import assess, stale_after
+from aggregator.health import assess, stale_after, verdict, warnings
 from aggregator.models import Story
 from aggregator.publish import PublishSettings
 from aggregator.web import make_app, start_server
@@ -102,6 +102,39 @@ def test_healthz_is_200_ok_when_polling_is_healthy() -> None:
     reader = Reader({"feeds": 27, "feeds_failing": 2, "last_poll_at": NOW.isoformat()})
     [(status, _, body)] = serve_and_get(reader, [("GET", "/healthz")])
     assert status == 200 and b'"status": "ok"' in body
+
+
+REFUSED = {
+    "path": "/etc/aggregator/feeds.opml",
+    "error": "/etc/aggregator/feeds.opml: not valid XML at line 25, column 3: mismatched tag",
+    "since": "2026-03-01T11:00:00+00:00",
+}
+
+
+def test_a_refused_sources_edit_is_a_warning_not_a_failure() -> None:
+    refused = {"feeds": 27, "feeds_failing": 0, "last_poll_at": NOW.isoformat()}
+    assert warnings({**refused, "opml_refused": None}) == []
+    warned = warnings({**refused, "opml_refused": REFUSED})
+    assert warned == [
+        "sources edit refused since 2026-03-01T11:00:00+00:00: /etc/aggregator/feeds.opml: "
+        "not valid XML at line 25, column 3: mismatched tag; the last good sources stay in force"
+    ]
+    assert verdict([], []) == ("ok", 200)
+    assert verdict([], warned) == ("warning", 200)
+    assert verdict(["27 of 27 feeds failing"], warned) == ("degraded", 503)
+
+
+def test_healthz_stays_200_with_a_refused_edit_and_says_so() -> None:
+    health = {"feeds": 27, "feeds_failing": 0, "last_poll_at": NOW.isoformat()}
+    [(status, _, body)] = serve_and_get(
+        Reader({**health, "opml_refused": REFUSED}), [("GET", "/healthz")]
+    )
+    assert status == 200
+    assert b'"status": "warning"' in body and b"line 25, column 3" in body
+    failing = {**health, "feeds_failing": 27, "opml_refused": REFUSED}
+    [(status, _, body)] = serve_and_get(Reader(failing), [("GET", "/healthz")])
+    assert status == 503
+    assert b'"status": "degraded"' in body and b"sources edit refused since" in body
 
 
 def test_security_headers_on_every_response() -> None:

@@ -1,0 +1,139 @@
+"""A refused sources edit, as an operator sees it: `status`, `status --json` and /healthz say
+what was refused, why and since when, until a good edit is picked up; /healthz stays 200."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from news_fixture import feeds
+from test_service import fast_settings, running, wait_for
+from upstream import Upstream, free_port, opml
+
+from aggregator.cli import main
+from aggregator.service import Service
+
+FEEDS = feeds()
+BROKEN = "<opml><body><outline text='oops'"
+
+
+def status(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    capsys.readouterr()
+    assert main(["status", "--db", str(db), *extra]) == 0
+    return capsys.readouterr().out
+
+
+async def healthz(port: int) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/healthz") as resp,
+    ):
+        return resp.status, await resp.json()
+
+
+def test_a_refused_edit_shows_in_status_and_healthz_until_a_good_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    seen: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(first))
+            service = Service(path, db, fast_settings())
+            port = free_port()
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", port, stop))
+            try:
+                await wait_for(lambda: service.store.reader().health()["last_poll_at"])
+                seen["before"] = await healthz(port)
+                path.write_text(BROKEN)
+                await wait_for(lambda: service.store.reader().health()["opml_refused"])
+                seen["refused"] = await healthz(port)
+                seen["json"] = json.loads(await asyncio.to_thread(status, db, capsys, "--json"))
+                seen["text"] = await asyncio.to_thread(status, db, capsys)
+                # a second broken edit: the new reason, the first refusal's time
+                path.write_text("\n\n" + BROKEN)
+                since = seen["json"]["opml_refused"]["since"]
+                await wait_for(
+                    lambda: "line 3" in service.store.reader().health()["opml_refused"]["error"]
+                )
+                seen["again"] = service.store.reader().health()["opml_refused"]
+                assert seen["again"]["since"] == since
+                path.write_text(opml(first, second))
+                await wait_for(lambda: service.store.reader().health()["feeds"] == 2)
+                seen["fixed"] = await healthz(port)
+                seen["fixed_json"] = json.loads(
+                    await asyncio.to_thread(status, db, capsys, "--json")
+                )
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    asyncio.run(scenario())
+    assert seen["before"][0] == 200 and seen["before"][1]["status"] == "ok"
+    assert "warnings" not in seen["before"][1]
+    code, body = seen["refused"]
+    assert code == 200  # the service works: nothing should restart it
+    assert body["status"] == "warning"
+    refused = body["opml_refused"]
+    assert refused["path"] == str(tmp_path / "feeds.opml")
+    assert "not valid XML at line 1" in refused["error"]
+    assert refused["since"].startswith("20")
+    assert body["warnings"] == [
+        f"sources edit refused since {refused['since']}: {refused['error']}; "
+        "the last good sources stay in force"
+    ]
+    report = seen["json"]
+    assert report["status"] == "warning" and report["reasons"] == []
+    assert report["opml_refused"] == refused and report["warnings"] == body["warnings"]
+    first_line = seen["text"].splitlines()[0]
+    assert first_line.startswith("SOURCES EDIT REFUSED ")
+    assert refused["error"] in first_line and " ago: " in first_line
+    assert "not valid XML at line 3" in seen["again"]["error"]
+    code, body = seen["fixed"]
+    assert (code, body["status"], body["opml_refused"]) == (200, "ok", None)
+    assert "warnings" not in body
+    assert seen["fixed_json"]["status"] == "ok" and seen["fixed_json"]["warnings"] == []
+    assert "REFUSED" not in status(db, capsys)
+
+
+def test_a_missing_sources_file_is_refused_once_and_a_restart_clears_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "agg.db"
+    path = tmp_path / "feeds.opml"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            path.write_text(opml(first))
+            service = Service(path, db, fast_settings())
+            async with running(service):
+                await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
+                path.rename(f"{path}.away")
+                await wait_for(lambda: service.store.reader().health()["opml_refused"])
+                await asyncio.sleep(0.6)  # a few more ticks: logged once, not every tick
+                # the very file back (same time and size): read again, the record cleared
+                Path(f"{path}.away").rename(path)
+                await wait_for(lambda: service.store.reader().health()["opml_refused"] is None)
+                path.rename(f"{path}.away")
+                await wait_for(lambda: service.store.reader().health()["opml_refused"])
+            # stopped while refused: the record stays for `status` to show
+            assert "SOURCES EDIT REFUSED" in status(db, capsys)
+            path.write_text(opml(first))
+            service = Service(path, db, fast_settings())
+            async with running(service):
+                await wait_for(lambda: service.store.reader().health()["opml_refused"] is None)
+
+    asyncio.run(scenario())
+    assert sum("No such file" in r.getMessage() for r in caplog.records) == 2  # once each time
+    assert "REFUSED" not in status(db, capsys)
