@@ -37,13 +37,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """With `--db`, the database's writer lock is held throughout, as `poll` and `run` hold
-    it: run beside the service it stops at once, beside a `poll --once` it waits its turn."""
+    it: run beside the service it stops at once, beside a `poll --once` it waits its turn.
+    An input it cannot take (unreadable, not UTF-8, a bad line) is said as that
+    ("cannot cluster: …"), not as a configuration error; exit 2 all the same."""
     from .batch import cluster_file
     from .lock import writer_lock
 
     settings = settings_from(args).cluster
     with writer_lock(args.db, "cluster") if args.db is not None else contextlib.nullcontext():
-        for item_id, story in cluster_file(args.input, args.db, settings):
+        try:
+            grouped = cluster_file(args.input, args.db, settings)
+        except ConfigError as exc:  # the input (unreadable, a bad line), not the settings
+            print(f"aggregator: cannot cluster: {exc}", file=sys.stderr)
+            return 2
+        for item_id, story in grouped:
             line = json.dumps({"id": item_id, "story": story}, ensure_ascii=False)
             sys.stdout.write(line + "\n")
     return 0

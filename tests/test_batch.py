@@ -79,6 +79,24 @@ def test_a_bad_line_is_a_clear_error(
     code, out, err = run(capsys, str(path))
     assert code == 2 and out == []
     assert message in err
+    assert err.startswith("aggregator: cannot cluster: ") and "configuration error" not in err
+
+
+def test_an_input_that_cannot_be_read_is_said_as_that(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing input file had printed "configuration error: …"; settings are still that."""
+    missing = tmp_path / "missing.jsonl"
+    code, out, err = run(capsys, str(missing))
+    assert (code, out) == (2, [])
+    assert err == f"aggregator: cannot cluster: {missing}: cannot read: No such file or directory\n"
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "title": "caf\xe9"}\n')
+    code, _, err = run(capsys, str(tmp_path / "latin1.jsonl"))
+    assert code == 2 and err.endswith("latin1.jsonl: not UTF-8 text\n")
+    settings = tmp_path / "bad.toml"
+    settings.write_text("[cluster\n", encoding="utf-8")
+    code, _, err = run(capsys, str(missing), "--config", str(settings))
+    assert code == 2 and err.startswith("aggregator: configuration error: ")
 
 
 def test_unpaired_surrogates_in_text_are_replaced_not_fatal(
