@@ -24,7 +24,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     try:
-        source = asyncio.run(
+        added = asyncio.run(
             add(
                 args.opml,
                 args.url,
@@ -35,6 +35,14 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         return _refused("cannot add", exc)
+    source = added.source
+    if added.warning:
+        # The poller's wording ('malformed XML at line L, column C: reason'), as in `status`.
+        print(
+            f"aggregator: warning: {source.url} parsed only in part ({added.warning}); "
+            f"{added.items} items read; added all the same",
+            file=sys.stderr,
+        )
     print(f"added {source.url} ({source.title!r}) to {source.category!r} in {args.opml}")
     print(_PICKED_UP)
     return 0

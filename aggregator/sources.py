@@ -38,6 +38,16 @@ class Found:
     title: str | None
     home: str | None  # the site the feed belongs to (htmlUrl)
     items: int
+    warning: str | None = None  # parsed only in part ("malformed XML at line L, column C: …")
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """A feed added to the OPML, and what its parse said when it read only part of it."""
+
+    source: Source
+    items: int
+    warning: str | None = None
 
 
 class _Alternates(HTMLParser):
@@ -73,7 +83,7 @@ def _as_feed(fetched: Fetched) -> Found | None:
         parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
     except ParseError:
         return None
-    return Found(fetched.final_url, parsed.title, parsed.link, len(parsed.entries))
+    return Found(fetched.final_url, parsed.title, parsed.link, len(parsed.entries), parsed.warning)
 
 
 async def discover(url: str, fetcher: Fetcher) -> Found:
@@ -103,7 +113,8 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
         result = await fetcher.fetch(candidate, trusted=False)
         if isinstance(result, Fetched) and (feed := _as_feed(result)) is not None:
             home = feed.home or base
-            return Found(feed.url, feed.title or page.title.strip() or None, home, feed.items)
+            title = feed.title or page.title.strip() or None
+            return Found(feed.url, title, home, feed.items, feed.warning)
     raise ConfigError(
         f"{url}: not a feed, and no feed found (tried {len(tried)} addresses: the page's "
         '<link rel="alternate"> and common paths such as /feed and /rss.xml)'
@@ -146,8 +157,10 @@ async def add(
     title: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
-) -> Source:
-    """Discover the feed behind `url`, check it parses, and add it to the OPML."""
+) -> Added:
+    """Discover the feed behind `url`, check it parses, and add it to the OPML. A feed that
+    parses only in part (malformed XML after some items, as a cut-off download) is added, with
+    the parser's warning, as the poller would keep it and report it in `status`."""
     data = _read(opml_path)
     listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
     if url in listed:
@@ -166,7 +179,7 @@ async def add(
         found.home,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
-    return source
+    return Added(source, found.items, found.warning)
 
 
 def remove(opml_path: Path, url: str) -> None:

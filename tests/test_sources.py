@@ -101,7 +101,7 @@ def run_add(tmp_path: Path, start: str, **kwargs: str) -> tuple[Source, bytes, U
             up.add_feed("/home", page("/news/rss.xml"), content_type="text/html")
             up.add_feed("/bare", page(None), content_type="text/html")
             up.add_feed("/feed.xml", RSS, content_type="application/rss+xml")
-            return await add(path, up.url(start), **kwargs), up
+            return (await add(path, up.url(start), **kwargs)).source, up
 
     source, up = asyncio.run(scenario())
     return source, path.read_bytes(), up
@@ -237,6 +237,40 @@ def test_a_refused_edit_says_what_was_refused_not_configuration_error(
     path.write_text("<opml><body>")  # a broken file: refused, and why
     assert main(["remove", listed, *opml]) == 2
     assert "aggregator: cannot remove: " in capsys.readouterr().err
+
+
+def test_add_of_a_feed_that_parses_only_in_part_adds_it_and_says_where_it_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cut-off feed (malformed XML after a few items) had been added without a word; it is
+    added (the poller keeps what it reads) with the poller's own wording of the break."""
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0"><channel><title>Cut</title><link>https://cut.example/</link>',
+        *(
+            f"<item><title>Report {n}</title><link>https://cut.example/{n}</link></item>"
+            for n in range(4)
+        ),
+        "</channel></rss>",
+    ]
+    whole = "\n".join(lines).encode()
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/cut.xml", whole[: whole.index(b"<item><title>Report 3") + 5])
+        up.add_feed("/whole.xml", whole)
+        assert main(["add", up.url("/cut.xml"), "--opml", str(path)]) == 0
+        out, err = capsys.readouterr()
+        assert err == (
+            f"aggregator: warning: {up.url('/cut.xml')} parsed only in part (malformed XML at "
+            "line 6, column 1: unclosed token); 3 items read; added all the same\n"
+        )
+        assert f"added {up.url('/cut.xml')} ('Cut')" in out
+        assert main(["add", up.url("/whole.xml"), "--opml", str(path)]) == 0
+        out, err = capsys.readouterr()
+        assert err == "" and f"added {up.url('/whole.xml')}" in out
+    listed = [s.url for s in parse_opml(path.read_bytes()).sources]
+    assert listed[-2:] == [up.url("/cut.xml"), up.url("/whole.xml")]
 
 
 def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
