@@ -30,7 +30,6 @@ from .tokens import tokens, word_count
 __all__ = [
     "balanced",
     "body_sentence_facts",
-    "body_sentence_words",
     "body_sentences",
     "clear_memo",
     "ends_complete",
@@ -591,13 +590,6 @@ def body_sentences(
     sentences that lean on context. Long sentences are cut at a clause boundary or dropped.
     """
     return [s for s, _, _ in body_sentence_facts(text, titles, max_words, min_words)]
-
-
-def body_sentence_words(
-    text: str, titles: list[str], max_words: int = 45, min_words: int = 6
-) -> list[tuple[str, int]]:
-    """`body_sentences`, each with its `word_count`."""
-    return [(s, n) for s, n, _ in body_sentence_facts(text, titles, max_words, min_words)]
 
 
 def body_sentence_facts(

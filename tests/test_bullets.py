@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.bullets import (
-    body_sentence_words,
+    body_sentence_facts,
     body_sentences,
     ends_complete,
     is_truncated,
@@ -126,7 +126,7 @@ def test_body_sentences_come_with_their_word_counts() -> None:
         "promised and that the work would take at least four years to finish in full."
     )
     text = f"{FACT} {long} 地震で港の堤防が壊れ、住民は避難所で一夜を過ごしました。"
-    counted = body_sentence_words(text, [], max_words=25)
+    counted = [(s, n) for s, n, _ in body_sentence_facts(text, [], max_words=25)]
     assert [s for s, _ in counted] == body_sentences(text, [], max_words=25)
     assert counted[1][0] != long  # cut at its clause break: the cut sentence is counted
     assert [n for _, n in counted] == [word_count(s) for s, _ in counted]
