@@ -174,6 +174,26 @@ def _news_first(chosen: list[Unit], headline: Counter[str], idf: dict[str, float
     return chosen[best] if shares[best] >= shares[0] + _LEAD_NEWS_MARGIN else chosen[0]
 
 
+def _in_story_order(
+    chosen: list[Unit], headline: Counter[str], idf: dict[str, float]
+) -> list[Unit]:
+    """The chosen bullets as they are shown: the lead (`_news_first`), then the rest in story
+    order (relative position in source). A source's bullets keep its order, so none comes
+    before what introduces it ("… responded to Omenihu's post" before "… defensive end
+    Charles Omenihu …"): the lead is its source's earliest bullet."""
+    lead, rest = _news_first(chosen, headline, idf), chosen[1:]
+    if lead is not chosen[0]:
+        rest = [chosen[0], *(u for u in rest if u is not lead)]
+    first = min(
+        (u for u in rest if u.source == lead.source), key=lambda u: u.position, default=lead
+    )
+    if first.position < lead.position:
+        rest[rest.index(first)] = lead
+        lead = first
+    rest.sort(key=lambda u: (u.rel_position, u.position, u.source))
+    return [lead, *rest]
+
+
 def _own_news(title: frozenset[str] | None, said: set[str]) -> bool:
     """Whether a candidate's own source's title (its fact terms) tells news the summary has
     told (`_OWN_TITLE_SAID` of its terms said): only then may the candidate be left out as
@@ -297,7 +317,7 @@ class ExtractiveSummarizer:
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
-        chosen = self._select(units, target, Counter(tokens(headline)), idf, head, headline, told)
+        chosen = self._select(units, target, idf, head, headline, told)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=u.text, sources=(u.source,)) for u in chosen)
         return tuple(
@@ -315,20 +335,19 @@ class ExtractiveSummarizer:
         self,
         units: list[Unit],
         target: int,
-        headline: Counter[str],
         idf: dict[str, float],
         headline_source: int,
-        headline_text: str = "",
-        told_by: dict[int, set[int]] | None = None,
+        headline_text: str,
+        told_by: dict[int, set[int]],
     ) -> list[Unit]:
-        """Greedy pick by score, skipping titles, repeats and what would overflow the word cap.
+        """Greedy pick by score, skipping titles, repeats and what would overflow the word cap,
+        in the order `_in_story_order` gives them.
 
-        The lead is the best sentence of the headline's own source when it scores at least
-        half the best overall (so bullets agree with the headline), else the best; the rest
-        follow in story order (relative position in source). Bullets of one source keep its
-        order: an earlier bullet of the lead's source leads in its place. `told_by`, when
-        given, gets the sources of the bullets a chosen one took the place of (by `id`).
+        The best sentence of the headline's own source is tried first when it scores at least
+        half the best overall (so bullets agree with the headline), else the best. `told_by`
+        gets the sources of the bullets a chosen one took the place of (by `id`).
         """
+        headline = Counter(tokens(headline_text))
         body = [u for u in units if u.position >= 0 and u.terms]
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
         if ranked and headline_source >= 0:
@@ -380,10 +399,9 @@ class ExtractiveSummarizer:
             )
             if replaced is not None:
                 # (the bullet tells the replaced one's fact: its sources told it too)
-                if told_by is not None:
-                    told_by.setdefault(id(unit), set()).update(
-                        told_by.get(id(replaced), ()), (replaced.source,)
-                    )
+                told_by.setdefault(id(unit), set()).update(
+                    told_by.get(id(replaced), ()), (replaced.source,)
+                )
                 said = set(titled).union(*told)
                 words = sum(u.words for u in chosen)
                 continue
@@ -413,21 +431,8 @@ class ExtractiveSummarizer:
         if not chosen:
             return []
         if not all(u.text.isascii() for u in chosen):
-            chosen = _unrestated(chosen, facts, fact_terms(headline_text), weights, self.settings)
-        lead, rest = _news_first(chosen, headline, idf), chosen[1:]
-        if lead is not chosen[0]:
-            rest = [chosen[0], *(u for u in rest if u is not lead)]
-        # A source's bullets keep its order, so none comes before what introduces it ("…
-        # responded to Omenihu's post" before "… defensive end Charles Omenihu …"): the lead
-        # is its source's earliest bullet.
-        first = min(
-            (u for u in rest if u.source == lead.source), key=lambda u: u.position, default=lead
-        )
-        if first.position < lead.position:
-            rest[rest.index(first)] = lead
-            lead = first
-        rest.sort(key=lambda u: (u.rel_position, u.position, u.source))
-        return [lead, *rest]
+            chosen = _unrestated(chosen, facts, titled, weights, self.settings)
+        return _in_story_order(chosen, headline, idf)
 
     def _replaces(
         self,
