@@ -438,19 +438,16 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
     one's terms (at least `RESTATES_MIN`), and the candidate states no figure and names no one
     (a name inside the sentence none of whose words is said, unless it describes a said name
     after it: `_describes`; a capital opening the sentence is every sentence's) that `said`
-    (the headline and the bullets so far) does not. Outlets
-    retell one fact ("The fair
-    has been cancelled", "Organisers of the fair have revealed it would not go ahead") in
-    words that cover too little of it for `coverage`; what a retelling adds besides (a time,
-    an adjective, who said it) is no fact a subscriber misses."""
+    (the headline and the bullets so far) does not. Outlets retell one fact ("The fair has
+    been cancelled", "Organisers of the fair have revealed it would not go ahead") in words
+    that cover too little of it for `coverage`; what a retelling adds besides (a time, an
+    adjective, who said it) is no fact a subscriber misses."""
     shared = len(terms & other)
     if shared < RESTATES_MIN or shared < RESTATES * min(len(terms), len(other)):
         return False
-    unsaid, near = _unsaid_figures(terms, said)
-    if unsaid - near:
-        return False  # (a figure not said yet is a fact of its own)
-    if any(_names_a_number(t) and t not in said for t in terms):
-        return False  # (so is a name with its number: "Level 3" after "Level 4")
+    if _states_new_figure(text, terms, said):
+        return False
+    # (unlike `_names_new`, a name of stopwords alone, "US", counts as new here)
     return all(
         any(_term(t) in said for t in tokens(m.group())) or _describes(text, m, said)
         for m in _INNER_NAME.finditer(text)
@@ -539,14 +536,23 @@ def _tells_new(
     number or a name inside it (none of whose words is in `known`, fact terms) that `known`
     lacks. `loosely`: an age after a name ("<name>, 35,") is no figure, and a capitalised
     word joined to a lower-case one ("Soviet-era") describes rather than names."""
+    return _states_new_figure(text, terms, known, loosely=loosely) or _names_new(
+        text, known, loosely
+    )
+
+
+def _states_new_figure(
+    text: str, terms: frozenset[str], known: AbstractSet[str], *, loosely: bool = False
+) -> bool:
+    """Whether a sentence (`text`, its fact terms `terms`) states a figure that `known` (fact
+    terms) does not say, even nearly (`_near`), or a name with its number it lacks ("Level 3"
+    after "Level 4"): a fact of its own. `loosely`: an age after a name is no figure."""
     unsaid, near = _unsaid_figures(terms, known)
     if loosely:
         unsaid = unsaid - set(_AGE.findall(text))
     if unsaid - near:
         return True
-    if any(_names_a_number(t) and t not in known for t in terms):
-        return True
-    return _names_new(text, known, loosely)
+    return any(_names_a_number(t) and t not in known for t in terms)
 
 
 # --- one fact told again in few shared words: the same who, the same news --------------------
