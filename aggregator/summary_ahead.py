@@ -27,19 +27,18 @@ ahead through its last run.)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from . import summary_pool
-from .models import Item
 from .summarize import ExtractiveSummarizer
 from .summary_pool import SummaryPool
+from .summary_task import StoryInputs
 
 __all__ = ["AHEAD", "SummariesAhead", "inputs_digest"]
 
 AHEAD = 500  # stories read and handed to the workers but not yet summarised, at most
 
-StoryInputs = tuple[Sequence[Item], str | None]  # a summary's inputs, the published headline
 # A dirty story as summarising would read it now; None when there is nothing to summarise
 # (nothing publishable, or its stored summary was written from the same inputs).
 Read = Callable[[str], StoryInputs | None]

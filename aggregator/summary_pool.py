@@ -9,18 +9,23 @@ by one. The workers live for one pass, like the parse workers.
 
 from __future__ import annotations
 
-import pickle
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from . import bullets
-from .models import Item, Summary
+from .models import Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
-from .summary_task import Lent, Stories, summarise_in_worker, summarise_packed_in_worker
+from .summary_task import (
+    Lent,
+    Stories,
+    StoryInputs,
+    summarise_in_worker,
+    summarise_packed_in_worker,
+    unpack_summary,
+)
 from .worker_pool import InPlaceFallback, WorkerPool, helpers, usable_cpus
 
 __all__ = ["MIN_STORIES", "SummaryPool"]
@@ -32,12 +37,6 @@ CHUNK = 4  # stories per task: fewer round trips, still an even spread over the 
 OWN_SHARE = 0.75
 
 T = TypeVar("T")
-
-
-def _unpack(packed: bytes) -> Summary:
-    """A summary `submit_to_workers` answered with."""
-    summary: Summary = pickle.loads(zlib.decompress(packed))
-    return summary
 
 
 class SummaryPool(InPlaceFallback):
@@ -65,7 +64,7 @@ class SummaryPool(InPlaceFallback):
             and usable_cpus() > 1
         )
 
-    def submit(self, stories: Sequence[tuple[Sequence[Item], str | None]]) -> list[Future[Summary]]:
+    def submit(self, stories: Stories) -> list[Future[Summary]]:
         """Summarise `stories` ((items, published headline) each); one future per story, in
         order. The workers get their share and the calling thread summarises the rest itself
         before returning: `OWN_SHARE` of an equal share, since it also reads and saves every
@@ -82,9 +81,7 @@ class SummaryPool(InPlaceFallback):
         self._summarise_here(here, outs)
         return futures + outs
 
-    def submit_to_workers(
-        self, stories: Sequence[tuple[Sequence[Item], str | None]]
-    ) -> list[Future[bytes]] | None:
+    def submit_to_workers(self, stories: Stories) -> list[Future[bytes]] | None:
         """Hand all of `stories` to the workers (none is summarised here), each answer
         packed (`result` unpacks it); None when the workers are gone (a worker died)."""
         if self._pool is None:
@@ -97,9 +94,7 @@ class SummaryPool(InPlaceFallback):
             futures.extend(outs)
         return futures
 
-    def _submit_chunk(
-        self, chunk: list[tuple[Sequence[Item], str | None]]
-    ) -> list[Future[Summary]]:
+    def _submit_chunk(self, chunk: list[StoryInputs]) -> list[Future[Summary]]:
         outs = self._hand(summarise_in_worker, chunk)
         if outs is None:  # (the workers are gone: summarised here)
             outs = [Future() for _ in chunk]
@@ -109,7 +104,7 @@ class SummaryPool(InPlaceFallback):
     def _hand(
         self,
         work: Callable[[SummarySettings, Stories, Lent], tuple[list[T], Lent]],
-        chunk: list[tuple[Sequence[Item], str | None]],
+        chunk: list[StoryInputs],
     ) -> list[Future[T]] | None:
         """A future for each story of `chunk`, answered when a worker has done `work` on it;
         None when the workers are gone (a worker died)."""
@@ -131,7 +126,7 @@ class SummaryPool(InPlaceFallback):
     def _deliver(
         self,
         done: Future[tuple[list[T], Lent]],
-        chunk: list[tuple[Sequence[Item], str | None]],
+        chunk: list[StoryInputs],
         outs: list[Future[T]],
     ) -> None:
         error = None if done.cancelled() else done.exception()
@@ -153,18 +148,16 @@ class SummaryPool(InPlaceFallback):
         """The summary `future` stands for (summarised here if its worker died); a packed
         one (`submit_to_workers`, or its bytes once in) is unpacked."""
         if isinstance(future, bytes):
-            return _unpack(future)
+            return unpack_summary(future)
         try:
             answer = future.result()
-            return _unpack(answer) if isinstance(answer, bytes) else answer
+            return unpack_summary(answer) if isinstance(answer, bytes) else answer
         except _Redo as redo:
             self._broken()
             items, headline = redo.story
             return self.summarizer.summarize(items, headline)
 
-    def _summarise_here(
-        self, chunk: list[tuple[Sequence[Item], str | None]], outs: list[Future[Summary]]
-    ) -> None:
+    def _summarise_here(self, chunk: list[StoryInputs], outs: list[Future[Summary]]) -> None:
         for out, (items, headline) in zip(outs, chunk, strict=True):
             try:
                 out.set_result(self.summarizer.summarize(items, headline))
@@ -175,6 +168,6 @@ class SummaryPool(InPlaceFallback):
 class _Redo(Exception):
     """A story whose worker died before answering."""
 
-    def __init__(self, story: tuple[Sequence[Item], str | None]) -> None:
+    def __init__(self, story: StoryInputs) -> None:
         super().__init__("summary worker died")
         self.story = story

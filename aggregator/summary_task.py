@@ -18,10 +18,19 @@ from .models import Item, Summary
 from .summarize import ExtractiveSummarizer
 from .summary_settings import SummarySettings
 
-__all__ = ["Lent", "Stories", "summarise_in_worker", "summarise_packed_in_worker"]
+__all__ = [
+    "Lent",
+    "Stories",
+    "StoryInputs",
+    "pack_summary",
+    "summarise_in_worker",
+    "summarise_packed_in_worker",
+    "unpack_summary",
+]
 
 _summarizer: ExtractiveSummarizer | None = None  # each worker's own
-Stories = Sequence[tuple[Sequence[Item], str | None]]
+StoryInputs = tuple[Sequence[Item], str | None]  # a summary's inputs, the published headline
+Stories = Sequence[StoryInputs]
 Lent = dict[tuple[bytes, int, int], bytes]  # bodies' candidates, packed (`bullets.lent`)
 
 
@@ -61,4 +70,15 @@ def summarise_packed_in_worker(
     """`summarise_in_worker`, each summary packed (a quarter of its objects' memory, for
     answers that wait)."""
     summaries, made = summarise_in_worker(settings, stories, known)
-    return [zlib.compress(pickle.dumps(s, pickle.HIGHEST_PROTOCOL), 1) for s in summaries], made
+    return [pack_summary(s) for s in summaries], made
+
+
+def pack_summary(summary: Summary) -> bytes:
+    """A summary pickled and compressed (`unpack_summary` reads it)."""
+    return zlib.compress(pickle.dumps(summary, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack_summary(packed: bytes) -> Summary:
+    """The summary `pack_summary` packed."""
+    summary: Summary = pickle.loads(zlib.decompress(packed))
+    return summary
