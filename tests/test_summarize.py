@@ -676,56 +676,51 @@ def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
     assert texts == [lead, "The squad trained at the club's ground on Friday."]
 
 
+# The mayor's seat-belt advice as two outlets tell it, in words of their own (under half of
+# them in common).
+SEAT_BELTS_SAID = (
+    'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of '
+    "taxis on busy city roads at night."
+)
+SEAT_BELTS_AGAIN = (
+    "Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
+    "seat belts in taxis."
+)
+
+
+def seat_belts(second_title: str, fact: str) -> list[Item]:
+    """Outlet "a" tells the advice under a title of it, with a fact of its own after it;
+    outlet "b" tells it again under `second_title`, with `fact` after it."""
+    return two_outlets(
+        (
+            "Ilsa Varn says Portmere riders should wear seat belts in taxis",
+            f"{SEAT_BELTS_SAID} Crashes in cabs rose last year.",
+        ),
+        (second_title, f"{SEAT_BELTS_AGAIN} {fact}"),
+    )
+
+
 def test_a_bullet_telling_a_titles_news_again_in_other_words_is_left_out() -> None:
-    # Two outlets tell the headline's news in words of their own (under half of them in
-    # common): the second names no one new and states no figure, so it is left out; the
-    # other outlet's own fact stays.
-    said = (
-        'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of '
-        "taxis on busy city roads at night."
-    )
-    again = (
-        "Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
-        "seat belts in taxis."
-    )
+    # The second outlet tells the headline's news again: it names no one new and states no
+    # figure, so it is left out; the other outlet's own fact stays.
     fact = (
         "Taxi drivers' groups said they would ask the council to pay for new belts in older cabs."
     )
-    story = two_outlets(
-        (
-            "Ilsa Varn says Portmere riders should wear seat belts in taxis",
-            f"{said} Crashes in cabs rose last year.",
-        ),
-        ("Mayor backs seat belts in Portmere taxis", f"{again} {fact}"),
-    )
+    story = seat_belts("Mayor backs seat belts in Portmere taxis", fact)
     texts = [b.text for b in summarize(story).bullets]
-    assert texts == [said, "Crashes in cabs rose last year.", fact]
+    assert texts == [SEAT_BELTS_SAID, "Crashes in cabs rose last year.", fact]
 
 
 def test_a_retelling_whose_own_title_tells_other_news_stays() -> None:
     # The second outlet's sentence retells the headline's news, but its title tells another
     # side of it (who runs the scheme): its sentence is that outlet's news, and stays.
-    said = (
-        'Ilsa Varn says there may be "some benefit" in wearing a seat belt in the back of '
-        "taxis on busy city roads at night."
-    )
-    again = (
-        "Portmere mayor Ilsa Varn told a council briefing she is now advising people to use "
-        "seat belts in taxis."
-    )
     fact = "Drivers will fit belts in older cabs at the guild's cost."
-    story = two_outlets(
-        (
-            "Ilsa Varn says Portmere riders should wear seat belts in taxis",
-            f"{said} Crashes in cabs rose last year.",
-        ),
-        ("Drivers' guild to run Portmere scheme fitting rear belts", f"{again} {fact}"),
-    )
+    story = seat_belts("Drivers' guild to run Portmere scheme fitting rear belts", fact)
     texts = [b.text for b in summarize(story).bullets]
-    assert again in texts
+    assert SEAT_BELTS_AGAIN in texts
     # the same sentence under a title telling the same news is a retelling, left out
     story[1] = replace(story[1], title="Mayor backs seat belts in Portmere taxis")
-    assert again not in [b.text for b in summarize(story).bullets]
+    assert SEAT_BELTS_AGAIN not in [b.text for b in summarize(story).bullets]
 
 
 def test_a_bullet_telling_a_chosen_one_and_who_takes_its_place() -> None:
