@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,6 +125,20 @@ def stories(n: int) -> dict[str, tuple[list[Item], str | None]]:
     return {it.id: ([it], None) for it in filler(n)}
 
 
+def handed_out(
+    monkeypatch: pytest.MonkeyPatch,
+    dirty: dict[str, tuple[list[Item], str | None]],
+    read: Callable[[str], tuple[list[Item], str | None] | None] | None = None,
+) -> SummariesAhead:
+    """Summaries ahead on two cores, after a run that left `dirty` dirty: each story read (by
+    `read`, else from `dirty`) and handed to the workers."""
+    two_cores(monkeypatch, min_stories=1)
+    ahead = SummariesAhead(ExtractiveSummarizer(), lambda: sorted(dirty), read or dirty.get)
+    ahead.run_done()
+    ahead.part_done()
+    return ahead
+
+
 def test_nothing_is_read_or_started_for_few_stories_or_one_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -148,14 +162,10 @@ def test_nothing_is_read_or_started_for_few_stories_or_one_run(
 def test_a_changed_story_or_headline_is_not_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    two_cores(monkeypatch, min_stories=1)
-    here = ExtractiveSummarizer()
     dirty = stories(6)
     first, second, third, empty, *rest = sorted(dirty)
-    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: None if s == empty else dirty[s])
-    ahead.run_done()
-    ahead.part_done()
-    pool = ahead.pool
+    ahead = handed_out(monkeypatch, dirty, lambda s: None if s == empty else dirty[s])
+    here, pool = ahead.summarizer, ahead.pool
     assert pool is not None
     try:
         assert ahead.handed == 5  # every story but the one with nothing to summarise
@@ -177,13 +187,9 @@ def test_a_changed_story_or_headline_is_not_taken(
 def test_answers_in_wait_as_their_bytes_and_are_taken_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    two_cores(monkeypatch, min_stories=1)
-    here = ExtractiveSummarizer()
     dirty = stories(6)
-    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: dirty[s])
-    ahead.run_done()
-    ahead.part_done()
-    pool = ahead.pool
+    ahead = handed_out(monkeypatch, dirty)
+    here, pool = ahead.summarizer, ahead.pool
     assert pool is not None and ahead.handed == 6
     try:
         for _, future in list(ahead._busy):
@@ -256,13 +262,9 @@ def test_the_workers_started_ahead_stop_when_the_pass_fails_after_grouping(
 def test_answers_lost_with_their_worker_are_summarised_in_place_when_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    two_cores(monkeypatch, min_stories=1)
-    here = ExtractiveSummarizer()
     dirty = stories(12)
-    ahead = SummariesAhead(here, lambda: sorted(dirty), lambda s: dirty[s])
-    ahead.run_done()
-    ahead.part_done()
-    pool = ahead.pool
+    ahead = handed_out(monkeypatch, dirty)
+    here, pool = ahead.summarizer, ahead.pool
     assert pool is not None and pool._pool is not None and ahead.handed == 12
     try:
         for pid in pool._pool.pids:  # the worker is killed (OOM killer, say)
