@@ -136,6 +136,46 @@ def _item_language(item: Item) -> str | None:
     return found
 
 
+def _fact_sources(ordered: Sequence[Item], kinds: Sequence[str], preferred: str) -> list[bool]:
+    """Which of a story's sources supply facts (headline and bullets): its news items (every
+    source, when it has none), and of those only the ones in the story's one language when
+    they write in several (`story_language`): the others' sources are listed, not quoted."""
+    has_news = any(supplies_facts(k) for k in kinds)
+    factual = [supplies_facts(k) or not has_news for k in kinds]
+    if sum(factual) > 1:  # (one source of facts writes in one language)
+        languages = [
+            _item_language(it) if f else None for it, f in zip(ordered, factual, strict=True)
+        ]
+        words = [word_count(it.text) for it in ordered]
+        language = story_language(languages, factual, words, preferred)
+        if language is not None:
+            keep = [lang in (None, language) for lang in languages]
+            factual = [f and k for f, k in zip(factual, keep, strict=True)]
+    return factual
+
+
+def _units(
+    ordered: Sequence[Item], titles: list[str], factual: list[bool], settings: SummarySettings
+) -> tuple[list[Unit], int]:
+    """The story's candidate units, not yet vectorised: each source's title (where it has
+    one) and the body sentences of each source that supplies facts; and those sentences'
+    words together."""
+    units: list[Unit] = []
+    body_words = 0
+    for index, item in enumerate(ordered):
+        if titles[index]:
+            units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
+        if not factual[index]:
+            continue
+        body = body_sentence_facts(
+            item.text, titles, settings.max_bullet_words, settings.min_bullet_words
+        )
+        body_words += sum(n for _, n, _ in body)
+        for pos, (sentence, n, facts) in enumerate(body):
+            units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
+    return units, body_words
+
+
 def _unrestated(
     chosen: list[Unit],
     facts: dict[int, frozenset[str]],
@@ -238,39 +278,14 @@ class ExtractiveSummarizer:
                 [url_outlet(it.feed_url) or "" for it in ordered],
             )
         )
-        has_news = any(supplies_facts(k) for k in kinds)
-        factual = [supplies_facts(k) or not has_news for k in kinds]
-        if sum(factual) > 1:  # (one source of facts writes in one language)
-            languages = [
-                _item_language(it) if f else None for it, f in zip(ordered, factual, strict=True)
-            ]
-            words = [word_count(it.text) for it in ordered]
-            language = story_language(languages, factual, words, settings.language or "en")
-            if language is not None:  # one language: the others' sources are listed, not quoted
-                keep = [lang in (None, language) for lang in languages]
-                factual = [f and k for f, k in zip(factual, keep, strict=True)]
+        factual = _fact_sources(ordered, kinds, settings.language or "en")
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.
         titles = [
             "" if cut_from_text(it.title, it.text) else src.title
             for it, src in zip(ordered, sources, strict=True)
         ]
-
-        units: list[Unit] = []
-        body_words = 0
-        for index, item in enumerate(ordered):
-            if titles[index]:
-                units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
-            if not factual[index]:
-                continue
-            body = body_sentence_facts(
-                item.text, titles, settings.max_bullet_words, settings.min_bullet_words
-            )
-            body_words += sum(n for _, n, _ in body)
-            for pos, (sentence, n, facts) in enumerate(body):
-                units.append(
-                    Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts)
-                )
+        units, body_words = _units(ordered, titles, factual, settings)
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))
