@@ -51,7 +51,7 @@ from .sentence_scoring import (
     sum_vectors,
     vectorise,
 )
-from .story_sources import distinct_names, order, outlet_key, outlet_keys, source_ref
+from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text
 from .tokens import tokens, word_count
@@ -62,7 +62,6 @@ __all__ = [
     "Summarizer",
     "SummarySettings",
     "make_summarizer",
-    "outlet_key",
     "story_language",
     "summarize",
     "summary_fingerprint",

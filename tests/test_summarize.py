@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.models import Item, Summary
+from aggregator.story_sources import outlet_key
 from aggregator.summarize import (
     ExtractiveSummarizer,
     Summarizer,
     SummarySettings,
-    outlet_key,
     summarize,
     summary_fingerprint,
 )
