@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from .bullets import is_truncated
 from .item_kinds import is_placeholder_title
+from .sentence_scoring import normalise
 from .titles import clean_headline
 from .tokens import STOPWORDS, tokens, word_count
 
@@ -170,10 +171,10 @@ class HeadlineChoice:
 
 
 def _vector(text: str, idf: dict[str, float]) -> dict[str, float]:
+    """A title's TF-IDF vector, weighed as `sentence_scoring.vectorise` weighs a unit's (a
+    term no unit of the story holds has IDF 1, as one that every unit holds)."""
     terms = Counter(tokens(text))
-    vec = {t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in terms.items()}
-    norm = math.sqrt(sum(w * w for w in vec.values()))
-    return {t: w / norm for t, w in vec.items()} if norm else {}
+    return normalise({t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in terms.items()})
 
 
 def _score(raw: str, title: str, centroid: dict[str, float], idf: dict[str, float]) -> float:
