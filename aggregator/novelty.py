@@ -403,6 +403,16 @@ def _unsaid_figures(terms: frozenset[str], covered: set[str]) -> tuple[set[str],
     return unsaid, near
 
 
+def states_figure(
+    terms: frozenset[str], said: AbstractSet[str], ages: AbstractSet[str] = frozenset()
+) -> bool:
+    """Whether fact terms hold a number that `said` does not, nor a hedged figure close to
+    one it does (`_near`), other than `ages`: a fact of its own ("At least 12 people died"
+    after "3,000 were evacuated")."""
+    unsaid, near = _unsaid_figures(terms, said)
+    return bool(unsaid - ages - near)
+
+
 def coverage(terms: frozenset[str], covered: set[str], weights: Mapping[str, float]) -> float:
     """Weighted share of `terms` already in `covered`; 0.0 for a text without terms, with a
     number not yet covered (unless a figure close to it, hedged, was said: `_near`) or with
@@ -547,10 +557,7 @@ def _states_new_figure(
     """Whether a sentence (`text`, its fact terms `terms`) states a figure that `known` (fact
     terms) does not say, even nearly (`_near`), or a name with its number it lacks ("Level 3"
     after "Level 4"): a fact of its own. `loosely`: an age after a name is no figure."""
-    unsaid, near = _unsaid_figures(terms, known)
-    if loosely:
-        unsaid = unsaid - set(_AGE.findall(text))
-    if unsaid - near:
+    if states_figure(terms, known, set(_AGE.findall(text)) if loosely else frozenset()):
         return True
     return any(_names_a_number(t) and t not in known for t in terms)
 

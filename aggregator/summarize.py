@@ -37,6 +37,7 @@ from .novelty import (
     restates,
     retells,
     source_weights,
+    states_figure,
     tells_more,
 )
 from .sentence_scoring import (
@@ -86,6 +87,7 @@ class Summarizer(Protocol):
 
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
+_FIGURE_REDUNDANCY = 0.5  # the cosine at which a sentence with its title's new figure repeats
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 _LEAD_NEWS_MARGIN = 0.25  # another bullet holding this much more of the headline leads instead
 _OWN_TITLE_SAID = 0.5  # a retelling is left out only if this share of its own title is said
@@ -391,6 +393,7 @@ class ExtractiveSummarizer:
         said = set(titled)
         news: list[tuple[str, frozenset[str]]] | None = None
         own: dict[int, frozenset[str]] = {}  # (each source's title's fact terms)
+        titles: dict[int, set[str]] | None = None
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
@@ -421,7 +424,16 @@ class ExtractiveSummarizer:
                 continue
             if not fits:
                 continue
-            if any(self._redundant(unit, other, idf) for other in chosen):
+            figure = False  # (it states a figure not said yet that its own title gives)
+            if states_figure(mine, said):
+                if titles is None:  # (each source's title's numbers: once a story)
+                    titles = {
+                        u.source: {t for t in fact_terms(u.text) if t.isdigit()}
+                        for u in units
+                        if u.position < 0
+                    }
+                figure = any(t not in said for t in titles.get(unit.source, set()) & mine)
+            if any(self._redundant(unit, other, idf, figure) for other in chosen):
                 continue
             if chosen and coverage(mine, said, weights) >= self.settings.novelty:
                 continue
@@ -491,11 +503,18 @@ class ExtractiveSummarizer:
             return replaced
         return None
 
-    def _redundant(self, a: Unit, b: Unit, idf: dict[str, float]) -> bool:
-        """Whether two candidates say the same thing (similar, or one contains the other)."""
+    def _redundant(self, a: Unit, b: Unit, idf: dict[str, float], figure: bool = False) -> bool:
+        """Whether two candidates say the same thing (similar, or one contains the other).
+        `figure`: `a` states a figure not said yet that its own source's title gives, the
+        news it reports, so it repeats `b` only when it is as similar as `_FIGURE_REDUNDANCY`
+        ("At least 12 people died when the dam burst …", titled "death toll rises to 12",
+        after "A dam burst …, forcing 3,000 people from their homes")."""
         if a.terms.keys().isdisjoint(b.terms):  # both measures 0: below their positive limits
             return False
-        if cosine(a.vector, b.vector) >= self.settings.redundancy:
+        similar = self.settings.redundancy
+        if figure:
+            similar = max(similar, _FIGURE_REDUNDANCY)
+        if cosine(a.vector, b.vector) >= similar:
             return True
         limit = max(self.settings.attribution, 0.7)
         return (

@@ -572,6 +572,45 @@ def test_paraphrases_of_one_fact_collapse_and_a_new_fact_is_kept() -> None:
     assert len([b for b in loose.bullets if "dam" in b.text]) > 1
 
 
+def test_a_sentence_telling_a_bullets_event_with_a_new_figure_is_kept() -> None:
+    # A later report's lead retells the dam's failure with the death toll: close to the first
+    # bullet in words (cosine over the redundancy limit), but its figure is news of its own.
+    items = [
+        item(
+            1,
+            "Dam bursts in Ruritania and floods valley",
+            "A dam burst in northern Ruritania on Tuesday, flooding the valley below and "
+            "forcing 3,000 people from their homes, officials said. Rescue teams reached the "
+            "town of Strelsau by evening.",
+            "a",
+        ),
+        item(
+            2,
+            "Ruritania dam failure floods valley, 3,000 evacuated",
+            "The Ruritania dam failed on Tuesday and water flooded the valley; 3,000 residents "
+            "were evacuated, the interior ministry said. Rescue teams from Strelsau worked "
+            "into the night. “We had minutes,” said one resident and farmer.",
+            "a",
+            minutes=10,
+        ),
+        item(
+            3,
+            "Ruritania dam burst: death toll rises to 12 as valley floods",
+            "At least 12 people died when the Ruritania dam burst on Tuesday and flooded the "
+            "valley, the interior ministry said on Wednesday. About 3,000 residents were "
+            "evacuated. Engineers had warned in 2019 that the dam's spillway was cracked.",
+            "b",
+            minutes=55,
+        ),
+    ]
+    texts = [b.text for b in summarize(items).bullets]
+    assert any(t.startswith("At least 12 people died") for t in texts), texts
+    # without its new figure the same sentence repeats the first bullet, and is left out
+    items[2] = replace(items[2], text=items[2].text.replace("At least 12", "Many"))
+    texts = [b.text for b in summarize(items).bullets]
+    assert not any(t.startswith("Many people died") for t in texts), texts
+
+
 def test_the_headline_comes_from_a_source_that_supplies_a_bullet() -> None:
     # The most central title's source has one sentence restating it and one in its reporter's
     # voice, so it supplies no bullet: a title of a source the bullets come from leads instead.
