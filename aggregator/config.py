@@ -179,6 +179,34 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("retention", "every"): (60, 7 * _DAY),
     ("retention", "forget_after"): (_DAY, 3650 * _DAY),
 }
+# [cluster]: similarities, shares and margins are fractions, counts are counts (a threshold of
+# 7 would leave every item a story of its own, without a word); the ones below say otherwise.
+_CLUSTER_BOUNDS = {"float": (0.0, 1.0), "int": (0.0, 1e6), "timedelta": (0.0, 365 * _DAY)}
+RANGES.update(
+    {
+        ("cluster", f.name): _CLUSTER_BOUNDS[str(f.type)]
+        for f in dataclasses.fields(ClusterSettings)
+        if str(f.type) in _CLUSTER_BOUNDS
+    }
+)
+RANGES.update(
+    {
+        ("cluster", "title_weight"): (0, 10),
+        ("cluster", "active_window"): (3600, 365 * _DAY),
+        ("cluster", "expire_every"): (60, _DAY),
+        **{
+            ("cluster", name): (1, 1e6)
+            for name in (
+                "max_active",
+                "text_tokens",
+                "vector_terms",
+                "index_terms",
+                "max_postings",
+                "max_candidates",
+            )
+        },
+    }
+)
 
 
 def _shown(value: float) -> str:

@@ -111,6 +111,12 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         ({"publish": {"max_items": 0}}, {}, "'max_items': 0 is out of range"),
         ({"articles": {"once_budget": "2d"}}, {}, "'once_budget': 172800 s is out of range"),
         ({}, {"AGGREGATOR_ARTICLES_ONCE_BUDGET": "soon"}, "'once_budget'"),
+        # a threshold of 7 left every item a story of its own, silently
+        ({"cluster": {"threshold": 7}}, {}, "'threshold': 7 is out of range: allowed 0..1"),
+        ({"cluster": {"merge_margin": -0.1}}, {}, "'merge_margin': -0.1 is out of range"),
+        ({"cluster": {"max_candidates": 0}}, {}, "'max_candidates': 0 is out of range"),
+        ({"cluster": {"active_window": "5m"}}, {}, "'active_window': 300 s is out of range"),
+        ({}, {"AGGREGATOR_CLUSTER_TITLE_WEIGHT": "50"}, "'title_weight': 50 is out of range"),
     ],
 )
 def test_out_of_range_settings_name_the_allowed_range(
