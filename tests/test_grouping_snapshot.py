@@ -183,7 +183,7 @@ import test_grouping_snapshot as t
 from aggregator.cluster import Clusterer
 from aggregator.store import Store
 
-def rebuilt(*_):
+def rebuilt(*_, **__):
     raise SystemExit("the window was rebuilt, not loaded")
 
 Clusterer.restore = rebuilt
