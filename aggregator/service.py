@@ -23,7 +23,7 @@ from .article_pass import ArticlePass
 from .config import Settings
 from .errors import StorageError
 from .fetch import Fetcher
-from .health import stale_after
+from .health import OPML_REFUSED, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
@@ -366,7 +366,7 @@ class Service:
         except StorageError:
             return "database busy"
         failing = f"{health['feeds_failing']} of {health['feeds']} feeds failing"
-        if health.get("opml_refused"):
+        if health.get(OPML_REFUSED):
             failing += "; sources edit refused (see aggregator status)"
         if report is None:
             last = health.get("last_poll_at") or "never"
