@@ -243,6 +243,11 @@ def _own_news(title: frozenset[str] | None, said: set[str]) -> bool:
     return title is None or len(title & said) >= _OWN_TITLE_SAID * len(title)
 
 
+def _title_terms(units: list[Unit]) -> dict[int, frozenset[str]]:
+    """Each source's title's fact terms (its title unit's), by source."""
+    return {u.source: fact_terms(u.text) for u in units if u.position < 0}
+
+
 def _one_source(units: list[Unit]) -> bool:
     """Whether every candidate comes from one source (a one-item story)."""
     return len({u.source for u in units}) <= 1
@@ -392,8 +397,7 @@ class ExtractiveSummarizer:
         titled = fact_terms(headline_text)
         said = set(titled)
         news: list[tuple[str, frozenset[str]]] | None = None
-        own: dict[int, frozenset[str]] = {}  # (each source's title's fact terms)
-        titles: dict[int, set[str]] | None = None
+        own: dict[int, frozenset[str]] | None = None  # (each source's title's fact terms)
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
         words = 0
@@ -426,13 +430,9 @@ class ExtractiveSummarizer:
                 continue
             figure = False  # (it states a figure not said yet that its own title gives)
             if states_figure(mine, said):
-                if titles is None:  # (each source's title's numbers: once a story)
-                    titles = {
-                        u.source: {t for t in fact_terms(u.text) if t.isdigit()}
-                        for u in units
-                        if u.position < 0
-                    }
-                figure = any(t not in said for t in titles.get(unit.source, set()) & mine)
+                own = own if own is not None else _title_terms(units)
+                titled_too = own.get(unit.source, frozenset()) & mine
+                figure = any(t.isdigit() and t not in said for t in titled_too)
             if any(self._redundant(unit, other, idf, figure) for other in chosen):
                 continue
             if chosen and coverage(mine, said, weights) >= self.settings.novelty:
@@ -440,12 +440,11 @@ class ExtractiveSummarizer:
             if any(restates(unit.text, mine, told[n], said) for n in near):
                 continue
             if near:
+                own = own if own is not None else _title_terms(units)
                 if news is None:  # (the story's titles, each telling its news: once a story)
-                    title_units = [u for u in units if u.position < 0]
                     news = [(headline_text, titled)] + [
-                        (u.text, fact_terms(u.text)) for u in title_units
+                        (u.text, own[u.source]) for u in units if u.position < 0
                     ]
-                    own = {u.source: t for u, (_, t) in zip(title_units, news[1:], strict=True)}
                 if _own_news(own.get(unit.source), said) and any(
                     retells(unit.text, mine, chosen[n].text, told[n], titled, news) for n in near
                 ):
