@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from news_fixture import feeds
-from test_service import fast_settings, running, wait_for
+from test_service import fast_settings, one_feed_service, running, wait_for
 from upstream import Upstream, free_port, opml
 
 from aggregator.cli import main
@@ -43,11 +43,9 @@ def test_a_refused_edit_shows_in_status_and_healthz_until_a_good_one(
 
     async def scenario() -> None:
         async with Upstream() as up:
-            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            first, service = one_feed_service(up, tmp_path, db)
             second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
             path = tmp_path / "feeds.opml"
-            path.write_text(opml(first))
-            service = Service(path, db, fast_settings())
             port = free_port()
             stop = asyncio.Event()
             task = asyncio.create_task(service.run("127.0.0.1", port, stop))
@@ -114,9 +112,7 @@ def test_a_missing_sources_file_is_refused_once_and_a_restart_clears_the_record(
 
     async def scenario() -> None:
         async with Upstream() as up:
-            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
-            path.write_text(opml(first))
-            service = Service(path, db, fast_settings())
+            first, service = one_feed_service(up, tmp_path, db)
             async with running(service):
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 path.rename(f"{path}.away")

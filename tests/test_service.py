@@ -37,6 +37,15 @@ def fast_settings() -> Settings:
     )
 
 
+def one_feed_service(up: Upstream, tmp_path: Path, db: Path | None = None) -> tuple[str, Service]:
+    """A news feed served by `up` at /a.xml, listed alone in `tmp_path`/feeds.opml, and a
+    service (fast settings) on that OPML and `db` (default `tmp_path`/agg.db): the feed's URL."""
+    first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+    (tmp_path / "feeds.opml").write_text(opml(first))
+    service = Service(tmp_path / "feeds.opml", db or tmp_path / "agg.db", fast_settings())
+    return first, service
+
+
 async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -71,11 +80,9 @@ def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(
 ) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
-            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            first, service = one_feed_service(up, tmp_path)
             second = up.add_feed("/b.xml", FEEDS["/metrotimes/news.rss"])
             path = tmp_path / "feeds.opml"
-            path.write_text(opml(first))
-            service = Service(path, tmp_path / "agg.db", fast_settings())
             async with running(service) as task:
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 # add a feed: polled at the next tick, no restart
@@ -341,10 +348,8 @@ def test_a_story_whose_summary_inputs_did_not_change_is_not_summarised_again(
 def test_a_typo_url_in_a_live_opml_edit_keeps_the_service_running(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
-            first = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            first, service = one_feed_service(up, tmp_path)
             path = tmp_path / "feeds.opml"
-            path.write_text(opml(first))
-            service = Service(path, tmp_path / "agg.db", fast_settings())
             async with running(service) as task:
                 await wait_for(lambda: len(up.requests_for("/a.xml")) == 1)
                 path.write_text(opml(first, "http://[::1/x"))
