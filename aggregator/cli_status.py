@@ -21,27 +21,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     try:
         rows = reader.status_rows()
+        if args.json:
+            print(json.dumps(_report(reader, rows, settings, now), indent=2, default=str))
+            return 0
         digests = reader.digest_health()["digests"]
         health = reader.health()
     finally:
         if store is not None:
             store.close()
-    if args.json:
-        from .health import assess, stale_after, verdict, warnings
-
-        reasons = assess(health, now, stale_after(settings))
-        warned = warnings(health)
-        report = {
-            "checked_at": now.isoformat(timespec="seconds"),
-            "status": verdict(reasons, warned)[0],
-            "reasons": reasons,
-            "warnings": warned,
-            **health,
-            "feeds": rows,
-            "digests": digests,
-        }
-        print(json.dumps(report, indent=2, default=str))
-        return 0
     _print_refused(health, now)
     header = (
         "CATEGORY",
@@ -83,6 +70,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
     return 0
+
+
+def _report(
+    reader: Any, rows: list[dict[str, Any]], settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """`status --json`: every key of /healthz, meaning the same (`feeds` is how many active
+    feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
+    the check, and one row per feed under `feed_rows`."""
+    from .health import report, stale_after
+
+    found, _ = report(reader, now, stale_after(settings), digests=True)
+    return {
+        "checked_at": now.isoformat(timespec="seconds"),
+        **found,
+        "reasons": found.get("reasons", []),
+        "warnings": found.get("warnings", []),
+        "feed_rows": rows,
+    }
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:

@@ -86,6 +86,32 @@ def warnings(health: dict[str, Any]) -> list[str]:
     return found
 
 
+def report(
+    reader: Any, now: datetime, stale: timedelta | None, *, digests: bool
+) -> tuple[dict[str, Any], int]:
+    """Fill in and judge what /healthz answers; `status --json` prints the same keys (and more).
+
+    Reads `reader`'s data `version` and, where it offers them, its `health()` (`last_poll_at`,
+    `feeds`: how many active feeds, `feeds_failing`, `consecutive_errors`, `opml_refused`) and,
+    with `digests`, its `digest_health()` (`digests`, `digests_failing`). Returns the report
+    (with `status`, and `reasons` and `warnings` when there are any) and its HTTP code.
+    """
+    found: dict[str, Any] = {"status": "ok", "version": reader.version()}
+    extra = getattr(reader, "health", None)
+    if callable(extra):
+        found.update(extra())
+    mailed = getattr(reader, "digest_health", None)
+    if digests and callable(mailed):
+        found.update(mailed())
+    reasons, warned = assess(found, now, stale), warnings(found)
+    found["status"], code = verdict(reasons, warned)
+    if reasons:
+        found["reasons"] = reasons
+    if warned:
+        found["warnings"] = warned
+    return found, code
+
+
 def verdict(reasons: list[str], warned: list[str]) -> tuple[str, int]:
     """The status word and HTTP code of /healthz (and `status --json`): degraded is 503;
     a warning alone stays 200, so a monitor that restarts on failure leaves a working service

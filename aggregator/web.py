@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -30,7 +29,7 @@ from aiohttp import web
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
-from aggregator.health import assess, verdict, warnings
+from aggregator.health import report as health_report
 from aggregator.publish import WORDLESS_SLUG, PublishSettings, utc
 from aggregator.site import Output, Site, StoryReader
 
@@ -389,27 +388,12 @@ def make_app(
         raise web.HTTPMovedPermanently(location=f"../{quote(request.match_info['story_id'])}")
 
     async def healthz(request: web.Request) -> web.StreamResponse:
-        def check() -> dict[str, Any]:
-            status: dict[str, Any] = {"status": "ok", "version": reader.version()}
-            extra = getattr(reader, "health", None)
-            if callable(extra):
-                status.update(extra())
-            digests = getattr(reader, "digest_health", None)
-            if mailed and callable(digests):
-                status.update(digests())
-            return status
-
         try:
-            status = await asyncio.to_thread(check)
+            status, code = await asyncio.to_thread(
+                health_report, reader, now(), stale_after, digests=bool(mailed)
+            )
         except Exception as exc:  # a health check reports failure; it does not raise
             status, code = {"status": "error", "error": type(exc).__name__}, 503
-        else:
-            reasons, warned = assess(status, now(), stale_after), warnings(status)
-            status["status"], code = verdict(reasons, warned)
-            if reasons:
-                status["reasons"] = reasons
-            if warned:
-                status["warnings"] = warned
         return web.Response(
             status=code,
             text=json.dumps(status, default=str),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
+from test_health import serve_and_get
 from upstream import Upstream, opml
 
 import aggregator.store as store_module
@@ -163,10 +164,18 @@ def test_status_json_is_for_scripts(
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
     assert code == 0
     report = json.loads(out)
-    assert (report["feeds"] and len(report["feeds"])) == 2
-    assert report["feeds_failing"] == 1
-    assert report["last_poll_at"]
-    by_url = {f["url"]: f for f in report["feeds"]}
+    assert report["feeds"] == 2 and report["feeds_failing"] == 1  # counts, as /healthz has them
+    assert report["last_poll_at"] and report["status"] == "ok"
+    store = Store(Path(db))
+    try:
+        [(code, _, body)] = serve_and_get(store.reader(), [("GET", "/healthz")])
+    finally:
+        store.close()
+    healthz = json.loads(body)
+    assert code == 200 and healthz["feeds"] == 2
+    assert {key: report[key] for key in healthz} == healthz  # a superset, meaning the same
+    by_url = {f["url"]: f for f in report["feed_rows"]}
+    assert len(report["feed_rows"]) == 2
     assert by_url[upstream.url("/a.xml")]["status"] == "ok"
     assert by_url[upstream.url("/a.xml")]["items"] > 0
     assert by_url[upstream.url("/status/500")]["http_status"] == 500
@@ -427,7 +436,7 @@ def test_status_says_where_a_feed_breaks_its_xml(
     assert code == 0
     assert f"error='{broken}'" in err
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
-    by_url = {f["url"]: f for f in json.loads(out)["feeds"]}
+    by_url = {f["url"]: f for f in json.loads(out)["feed_rows"]}
     cut, bare = by_url[upstream.url("/cut.xml")], by_url[upstream.url("/bare.xml")]
     assert cut["status"] == "ok" and cut["items"] > 0  # what came before the break is kept
     assert cut["error"] == broken
