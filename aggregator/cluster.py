@@ -42,6 +42,7 @@ from .event_links import (
     names_what_happened,
     rests_on_a_name,
     several_named,
+    shares_a_figure,
     shares_a_name,
     shares_own_terms,
     stands_for_story,
@@ -455,7 +456,9 @@ class Clusterer(GroupLeave):
                 folding.add(story.id)
             late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
             own = story.only_from(outlet)
-            if own:
+            if own and not shares_a_figure(
+                features, self._full_features(member), counts, s.same_outlet_figure_digits
+            ):
                 margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
             if features.multi:
                 margin -= s.multi_topic_margin

@@ -50,6 +50,7 @@ __all__ = [
     "names_what_happened",
     "rests_on_a_name",
     "several_named",
+    "shares_a_figure",
     "shares_a_name",
     "shares_own_terms",
     "stands_for_story",
@@ -174,6 +175,25 @@ def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> boo
     two items a day apart are as often the same kind of event in two places (two fires, two
     countries' tracing apps) as one event."""
     return any(counts.is_name(t) and counts.distinctive(t) for t in item.unique & member.unique)
+
+
+def _is_year(term: str) -> bool:
+    return len(term) == 4 and term.startswith(("19", "20"))
+
+
+def shares_a_figure(item: Features, member: Features, counts: WindowCounts, digits: int) -> bool:
+    """Whether the two items write one distinctive figure of at least `digits` digits that is
+    not a year ("1,200 frontline staff", "a $500 million fee"; figures are terms written one
+    way, `term_forms`). An outlet's follow-up of its own report repeats the report's figures;
+    the items of an outlet's series (a daily count, each day's bulletin, a new artist each
+    time) each carry figures of their own, and a figure the outlet prints on every page is in
+    too many stories to be distinctive. `digits` 0: never."""
+    if digits <= 0:
+        return False
+    return any(
+        len(t) >= digits and t.isdigit() and not _is_year(t) and counts.distinctive(t)
+        for t in item.unique & member.unique
+    )
 
 
 def _names_another(
