@@ -22,7 +22,7 @@ from aggregator.fast_parse import fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.models import Entry, ParsedFeed
-from aggregator.text import html_to_text
+from aggregator.text import holds_markup, html_to_text
 
 __all__ = ["parse_feed"]
 
@@ -117,7 +117,7 @@ def parse_feed(
     feed = result.get("feed") or {}
     raw_entries = result.get("entries") or []
     problem = result.get("bozo_exception") if result.get("bozo") else None
-    title = _detail_text(feed, "title") or None
+    title = _title(feed) or None
     link = _http_url(_str(feed, "link"), base)
     # Feed-like: it has entries, a title or a home link, or it is a well-formed (empty) feed.
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
@@ -185,7 +185,7 @@ def _drop_false_wide_charset(content_type: str, body: bytes) -> str:
 
 def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
     """One feedparser entry → Entry, or None when it carries nothing worth keeping."""
-    title = _detail_text(raw, "title")
+    title = _title(raw)
     texts = [_to_text(c.get("value"), c.get("type")) for c in raw.get("content") or ()]
     texts.append(_detail_text(raw, "summary"))
     # The item's own content or description; a media description (a video's) only when the
@@ -229,6 +229,19 @@ def _detail_text(mapping: Mapping[str, Any], key: str) -> str:
     detail = mapping.get(f"{key}_detail")
     kind = detail.get("type") if isinstance(detail, Mapping) else None
     return _to_text(mapping.get(key), kind)
+
+
+def _title(mapping: Mapping[str, Any]) -> str:
+    """Plain text of a feed's or entry's title: one taken as plain text (an Atom text title, an
+    RSS title feedparser did not guess to be HTML) that holds markup ("&lt;b&gt;Tesla&lt;/b&gt;"
+    in the XML) is read as HTML, so its tags go and its entities are decoded, once; an HTML
+    title was decoded as HTML already, so what looks like a tag in its text is words."""
+    detail = mapping.get("title_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    value = mapping.get("title")
+    if kind == "text/plain" and isinstance(value, str) and holds_markup(value):
+        kind = "text/html"
+    return _to_text(value, kind)
 
 
 # A feed polled again repeats most of its entries: their text is not extracted again.

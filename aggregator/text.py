@@ -87,6 +87,24 @@ def html_to_text(markup: str | None) -> str:
     return fold_newlines(fold_spaces(text))
 
 
+# Markup in a title taken as plain text (a feed that escaped "<b>" into a text title:
+# "&lt;b&gt;Tesla&lt;/b&gt; delivers"): a closing tag of an element titles carry, a line break
+# or image, or any tag with an attribute. A lone "<blink>" or "1 < 2" is words, not markup.
+_TITLE_MARKUP = re.compile(
+    r"</(?:a|abbr|acronym|b|big|cite|code|del|dfn|div|em|font|h[1-6]|i|ins|kbd|mark|nobr|p|q"
+    r"|s|samp|script|small|span|strike|strong|style|sub|sup|time|tt|u|var)\s*>"
+    r"|<(?:br|hr|img|wbr)\b[^<>]*>"
+    r"|<[a-zA-Z][a-zA-Z0-9]*\s+[a-zA-Z][-a-zA-Z0-9_:]*\s*=\s*[\"'][^<>]*>",
+    re.IGNORECASE,
+)
+
+
+def holds_markup(title: str) -> bool:
+    """Whether a title read as plain text holds HTML markup (see `_TITLE_MARKUP`): a feed
+    escaped its "<b>" into a text title, which is then read as the HTML it is, once."""
+    return "<" in title and _TITLE_MARKUP.search(title) is not None
+
+
 # A tag `_TextExtractor` reads as `HTMLParser` does in every way that matters to it: a name
 # of letters and digits, attributes only as name="value" (no quote, "<" or ">" inside), no
 # space before "/>" but one. Such a tag ends where this match ends and is named by its name.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from .sentences import iter_sentences
@@ -55,7 +54,7 @@ def _strip_prefix_tags(text: str) -> str:
 
 def clean_headline(title: str) -> str:
     """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes."""
-    text = _SPACES.sub(" ", html.unescape(title)).replace("\n", " ").strip()
+    text = _SPACES.sub(" ", title).replace("\n", " ").strip()
     text = _strip_prefix_tags(text)
     while True:
         text = _HEADLINE_TAG.sub("", text).strip()
