@@ -224,6 +224,27 @@ def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") ->
 # --- the pages --------------------------------------------------------------------------------
 
 
+def front_page_picks(
+    categories: Sequence[tuple[str, Sequence[Story]]], settings: PublishSettings, now: datetime
+) -> list[list[Story]]:
+    """Each category's top stories for the front page (`categories`: name and candidates, in
+    page order), every story once: a story in several categories shows under its main one
+    when that one is on the page, else under the first that lists it, and the next story by
+    rank takes the place it leaves. Category pages and feeds still list all of theirs."""
+    names = {name for name, _ in categories}
+    shown: set[str] = set()
+    picks: list[list[Story]] = []
+    for name, stories in categories:
+        top = [
+            story
+            for story in rank(stories, now)
+            if story.id not in shown and (story.category == name or story.category not in names)
+        ][: settings.front_page_stories]
+        shown.update(story.id for story in top)
+        picks.append(top)
+    return picks
+
+
 def render_index_html(
     categories: Sequence[tuple[str, str, Sequence[Story]]],
     settings: PublishSettings,
@@ -233,9 +254,9 @@ def render_index_html(
     """The front page: per category its top stories, by outlets covering them and recency."""
     sections = [f"<h1>{esc(settings.site_title)}</h1>"]
     alternates = _alternates(ALL_TITLE, ALL_SLUG, settings)
-    for name, slug, stories in categories:
+    picks = front_page_picks([(name, stories) for name, _, stories in categories], settings, now)
+    for (name, slug, _), top in zip(categories, picks, strict=True):
         alternates += _alternates(name, slug, settings, top=False)
-        top = rank(stories, now)[: settings.front_page_stories]
         lines = [
             "<section>",
             f"<h2>{link(category_url(slug, settings), esc(name))}</h2>",

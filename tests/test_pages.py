@@ -49,8 +49,10 @@ class Head(HTMLParser):
             self.hrefs.append(found["href"])
 
 
-def covered(story_id: str, headline: str, outlets: int, hours: int) -> Story:
-    story = make_story(story_id, headline, hours=hours)
+def covered(
+    story_id: str, headline: str, outlets: int, hours: int, category: str = "World News"
+) -> Story:
+    story = make_story(story_id, headline, hours=hours, category=category)
     assert story.summary is not None
     summary = dataclasses.replace(story.summary, outlet_count=outlets)
     return dataclasses.replace(story, summary=summary)
@@ -74,6 +76,31 @@ def test_front_page_ranks_by_outlets_and_recency_with_time_count_and_lead() -> N
     assert body.count("Daily") == 1 and "<h1>Daily</h1>" in body  # the site's title once
     category = render_category_html("World News", "world-news", stories, SETTINGS, NOW)
     assert category is not None and f'<header><a href="{BASE}">Daily</a></header>' in category
+
+
+def test_a_story_in_two_categories_is_on_the_front_page_once_under_its_main_one() -> None:
+    shared = covered("s", "Port strike spreads", 6, 10)  # main category: World News
+    final = covered("f", "Cup final tonight", 2, 9, "Sport")  # its main one is not on the page
+    asia = [
+        shared,
+        covered("a1", "Typhoon nears coast", 3, 9, "Asia"),
+        final,
+        covered("a2", "Rail line opens", 1, 8, "Asia"),
+    ]
+    world = [shared, final, covered("w1", "Summit ends", 2, 9)]
+    page = render_index_html(
+        [("Asia", "asia", asia), ("World News", "world-news", world)],
+        dataclasses.replace(SETTINGS, front_page_stories=3),
+        NOW,
+    )
+    asia_part, world_part = page.split("<h2>")[1:3]
+    assert "Port strike spreads" not in asia_part
+    assert world_part.count(f'href="{BASE}stories/s"') == 1
+    # the place it leaves goes to the next story by rank (three per category here)
+    assert "Typhoon nears coast" in asia_part and "Rail line opens" in asia_part
+    # under the first category that lists it, then not again
+    assert "Cup final tonight" in asia_part and "Cup final tonight" not in world_part
+    assert "Summit ends" in world_part
 
 
 def test_pages_have_canonical_description_opengraph_and_icon() -> None:
