@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
 from .store import from_iso
@@ -60,7 +61,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 _items(r),
                 str(r["error_count"] or 0),
                 due,
-                _pages(r),
+                _pages(r, settings.articles),
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -124,17 +125,33 @@ def _items(row: dict[str, Any]) -> str:
     return f"{row['items']} ({furniture} furniture)" if furniture else str(row["items"])
 
 
-def _pages(row: dict[str, Any]) -> str:
-    """Article pages of a feed: how many gave text, how many failed and the latest reason."""
+def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
+    """Article pages of a feed: how many gave text, how many failed and the latest reason;
+    "off (…)" with what turned them off: the feed's OPML outline, or `articles` (the settings:
+    `enabled = false`, or the feed in `skip_feeds`)."""
     ok, failed = row.get("articles_ok") or 0, row.get("articles_failed") or 0
-    if row.get("articles") == 0:  # the feed's OPML outline says articles="off"
-        return f"off (OPML){f', {ok} ok before' if ok else ''}"
+    off = _pages_off(row, articles)
+    if off:
+        return f"off ({off}){f', {ok} ok before' if ok else ''}"
     if not ok and not failed:
         return "-"
     text = f"{ok} ok, {failed} failed"
     if failed and row.get("article_error"):
         text += f" (last: {row['article_error']})"
     return text[:90]
+
+
+def _pages_off(row: dict[str, Any], articles: ArticleSettings | None) -> str | None:
+    """What keeps a feed's article pages from being fetched, if anything."""
+    from .articles import skipped_feed
+
+    if row.get("articles") == 0:  # the feed's OPML outline says articles="off"
+        return "OPML"
+    if articles is not None and not articles.enabled:
+        return "settings"
+    if articles is not None and skipped_feed(row["url"], articles.skip_feeds):
+        return "skip_feeds"
+    return None
 
 
 def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:

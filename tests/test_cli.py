@@ -443,3 +443,17 @@ def test_status_says_where_a_feed_breaks_its_xml(
     # feedparser adds a line above a body with no XML declaration: not counted
     assert bare["error"] == "malformed XML at line 2, column 17: not well-formed (invalid token)"
     assert "SAXParseException" not in out and "<unknown>" not in out
+
+
+def test_status_says_what_turned_a_feeds_article_pages_off() -> None:
+    from aggregator.article_settings import ArticleSettings
+    from aggregator.cli_status import _pages
+
+    row = {"url": "https://paper.example/feed.xml", "articles": 1, "articles_ok": 3}
+    row |= {"articles_failed": 0}
+    assert _pages(row, ArticleSettings()) == "3 ok, 0 failed"
+    assert _pages(row, ArticleSettings(enabled=False)) == "off (settings), 3 ok before"
+    skipped = ArticleSettings(skip_feeds=("paper.example",))
+    assert _pages(row, skipped) == "off (skip_feeds), 3 ok before"
+    assert _pages({**row, "articles": 0}, ArticleSettings()) == "off (OPML), 3 ok before"
+    assert _pages({**row, "articles_ok": 0}, ArticleSettings(enabled=False)) == "off (settings)"
