@@ -10,6 +10,7 @@ import sys
 from .cli_support import digest_ready, settings_from
 from .errors import ConfigError
 from .store import Store
+from .wording import counted
 
 log = logging.getLogger("aggregator")
 
@@ -33,7 +34,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         report = export_site(site, args.output)
     finally:
         store.close()
-    print(f"{args.output}: {report.written} files written, {report.unchanged} unchanged")
+    print(f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged")
     return 0
 
 

@@ -13,6 +13,7 @@ from .fetch import Fetcher
 from .lock import writer_lock
 from .opml import load_opml
 from .service import Service
+from .wording import counted
 
 log = logging.getLogger("aggregator")
 
@@ -51,9 +52,9 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         await service.run_retention()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(
-            f"polled {report.feeds} feeds ({statuses or 'none due'}): "
-            f"{report.items_new} new items, {report.items_updated} updated, "
-            f"{report.stories_changed} stories changed"
+            f"polled {counted(report.feeds, 'feed')} ({statuses or 'none due'}): "
+            f"{counted(report.items_new, 'new item')}, {report.items_updated} updated, "
+            f"{counted(report.stories_changed, 'story', 'stories')} changed"
         )
         if pages.fetched:
             print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked")

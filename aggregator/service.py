@@ -29,6 +29,7 @@ from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, to_iso
 from .systemd import Notifier
+from .wording import counted
 
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
@@ -372,8 +373,8 @@ class Service:
             last = health.get("last_poll_at") or "never"
             return f"{failing}; last cycle {last}"
         return (
-            f"last cycle {to_iso(self.clock())}: {report.feeds} feeds polled, "
-            f"{report.errors} errors, {report.items_new} new items; {failing}"
+            f"last cycle {to_iso(self.clock())}: {counted(report.feeds, 'feed')} polled, "
+            f"{counted(report.errors, 'error')}, {counted(report.items_new, 'new item')}; {failing}"
         )
 
     async def _sleep_until_due(

@@ -222,6 +222,6 @@ def test_the_next_poll_carries_on_from_the_grouping_snapshot(
     upstream.add_feed("/metrotimes/news.rss", rss("Metro Times", [later]))
     second = aggregator("poll", "--once", "--all", cwd=workdir)
     assert second.returncode == 0, second.stderr
-    assert "1 new items" in second.stdout
+    assert "1 new item," in second.stdout
     assert "window loaded from the snapshot" in second.stderr
     assert "restoring from the database" not in second.stderr

@@ -121,7 +121,7 @@ def test_a_material_update_reaches_newsboat_with_its_note(tmp_path: Path, fmt: s
         )
         metro = rss("Metro Times", [*METRO_ENTRIES, extra])
         instance.upstream.add_feed("/metrotimes/news.rss", metro)
-        assert ": 1 new items, 0 updated, 1 stories changed" in instance.poll()
+        assert ": 1 new item, 0 updated, 1 story changed" in instance.poll()
         reader.reload()
         after = reader.items()
         served_after = served(url)

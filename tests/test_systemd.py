@@ -105,7 +105,7 @@ def test_service_reports_ready_reloading_status_stopping_and_pings_the_watchdog(
                 assert messages[0]["READY"] == "1"
                 statuses = [m["STATUS"] for m in messages if "STATUS" in m]
                 assert any(
-                    "2 feeds polled, 1 errors" in s and "1 of 2 feeds failing" in s
+                    "2 feeds polled, 1 error," in s and "1 of 2 feeds failing" in s
                     for s in statuses
                 ), statuses
                 assert sum("WATCHDOG" in m for m in messages) >= 3  # every 0.1 s
