@@ -35,6 +35,7 @@ from aggregator.publish import (
     feed_id,
     feed_title,
     feed_url,
+    flavour_name,
     headline,
     kind_label,
     story_html_body,
@@ -261,7 +262,7 @@ def render_outputs_opml(
         label = clean(name) or slug
         group = ElementTree.SubElement(body, "outline", text=label)  # a folder: text only
         for top in (False, True):
-            title = label + (" — top stories" if top else "")
+            title = flavour_name(label, top)
             ElementTree.SubElement(
                 group,
                 "outline",

@@ -28,6 +28,7 @@ from aggregator.publish import (
     esc,
     excerpt,
     feed_url,
+    flavour_name,
     headline,
     link,
     outlet_count,
@@ -101,7 +102,7 @@ def _alternates(name: str, slug: str, settings: PublishSettings, top: bool = Tru
     tags = []
     for flavour in (False, True) if top else (False,):
         for fmt in FEED_FORMATS:
-            label = f"{clean(name)}{', top stories' if flavour else ''} ({FORMAT_LABELS[fmt]})"
+            label = f"{flavour_name(name, flavour)} ({FORMAT_LABELS[fmt]})"
             tags.append(
                 f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" '
                 f'title="{esc(label)}" '

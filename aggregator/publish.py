@@ -98,10 +98,18 @@ def feed_id(slug: str, settings: PublishSettings, top: bool = False) -> str:
     return f"tag:{TAG_AUTHORITY}:{tail}"
 
 
+def flavour_name(name: str, top: bool) -> str:
+    """A feed's name: "World News", "World News, top stories"; all stories' top: "Top stories"."""
+    name = clean(name)
+    if not top:
+        return name
+    return "Top stories" if name == ALL_TITLE else f"{name}, top stories"
+
+
 def feed_title(name: str, settings: PublishSettings, top: bool = False) -> str:
     """ "site: World News" or "site: World News, top stories"."""
     site = clean(settings.site_title) or "aggregator"
-    return f"{site}: {clean(name)}" + (", top stories" if top else "")
+    return f"{site}: {flavour_name(name, top)}"
 
 
 def category_url(slug: str, settings: PublishSettings, page: int = 1) -> str:

@@ -14,7 +14,7 @@ from stories import make_story
 
 from aggregator.feeds import render_feed, render_outputs_opml
 from aggregator.models import Bullet, SourceRef, Story, Summary
-from aggregator.publish import PublishSettings
+from aggregator.publish import ALL_SLUG, ALL_TITLE, PublishSettings
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
@@ -127,6 +127,27 @@ def test_top_flavour_keeps_only_stories_several_outlets_covered(fmt: str) -> Non
     assert titles(top=False) == ["Single", "Pair", "Big"]
 
 
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_feed_titles_name_the_flavour_once(fmt: str) -> None:
+    stories = [with_outlets(make_story("two", "Pair"), 2)]
+
+    def title(name: str, slug: str, top: bool) -> str:
+        doc = render_feed(name, slug, stories, fmt, SETTINGS, NOW, top=top)
+        if fmt == "json":
+            return str(json.loads(doc)["title"])
+        return str(feedparser.parse(doc).feed.title)
+
+    assert title("World News", "world-news", top=False) == "Daily: World News"
+    assert title("World News", "world-news", top=True) == "Daily: World News, top stories"
+    assert title(ALL_TITLE, ALL_SLUG, top=False) == "Daily: All stories"
+    assert title(ALL_TITLE, ALL_SLUG, top=True) == "Daily: Top stories"
+    opml = ET.fromstring(render_outputs_opml([(ALL_TITLE, ALL_SLUG)], "atom", SETTINGS))
+    assert [o.get("title") for o in opml.iter("outline") if o.get("xmlUrl")] == [
+        "All stories",
+        "Top stories",
+    ]
+
+
 def test_single_outlet_stories_do_not_crowd_out_widely_covered_ones() -> None:
     settings = PublishSettings(base_url=BASE, max_items=3)
     singles = [with_outlets(make_story(f"s{h}", f"Single {h}", hours=h), 1) for h in range(5, 10)]
@@ -221,8 +242,6 @@ def test_plain_text_ampersands_are_hex_references_and_read_back_unchanged(fmt: s
 def test_the_all_stories_feeds_link_the_front_page_which_exists() -> None:
     """/all/ is no page (the front page shows every category): the "All stories" feeds and
     their OPML entries had linked it, a 404 for a reader's "visit website"."""
-    from aggregator.publish import ALL_SLUG, ALL_TITLE
-
     stories = [make_story("s1", "Storm")]
     atom = ET.fromstring(render_feed(ALL_TITLE, ALL_SLUG, stories, "atom", SETTINGS, NOW))
     alternate = [
