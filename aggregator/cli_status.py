@@ -43,11 +43,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     table = [header]
     for r in rows:
-        status = r["status"] or "new"
-        if r["http_status"] and status in {"error", "gone"}:
-            status = f"{status} {r['http_status']}"
-        if r["error"]:
-            status += f": {r['error']}"
+        status = _feed_status(r)
         feed = r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else "")
         due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
         if status.startswith("gone"):
@@ -89,6 +85,19 @@ def _report(
         "warnings": found.get("warnings", []),
         "feed_rows": rows,
     }
+
+
+def _feed_status(row: dict[str, Any]) -> str:
+    """A feed's STATUS cell: "ok", "error 404: Not Found", "error: connection refused"; the
+    HTTP code is said once (the error's own "HTTP 404 …" would repeat it)."""
+    status, error = row["status"] or "new", row["error"] or ""
+    code = row["http_status"]
+    if code and status in {"error", "gone"}:
+        status = f"{status} {code}"
+        said = f"HTTP {code}"
+        if error == said or error.startswith(said + " "):
+            error = error[len(said) :].strip()
+    return f"{status}: {error}" if error else status
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:

@@ -457,3 +457,20 @@ def test_status_says_what_turned_a_feeds_article_pages_off() -> None:
     assert _pages(row, skipped) == "off (skip_feeds), 3 ok before"
     assert _pages({**row, "articles": 0}, ArticleSettings()) == "off (OPML), 3 ok before"
     assert _pages({**row, "articles_ok": 0}, ArticleSettings(enabled=False)) == "off (settings)"
+
+
+def test_status_says_a_feeds_http_code_once() -> None:
+    from aggregator.cli_status import _feed_status
+
+    row = {"status": "error", "http_status": 404, "error": "HTTP 404 File not found"}
+    assert _feed_status(row) == "error 404: File not found"
+    assert _feed_status({**row, "error": "HTTP 404"}) == "error 404"
+    assert _feed_status(
+        {**row, "status": "gone", "http_status": 410, "error": "HTTP 410 Gone"}
+    ) == ("gone 410: Gone")
+    refused = {"status": "error", "http_status": None, "error": "connection refused"}
+    assert _feed_status(refused) == "error: connection refused"
+    moved = {**row, "error": "HTTP 404 redirect target: HTTP 4040"}  # only the leading code goes
+    assert _feed_status(moved) == "error 404: redirect target: HTTP 4040"
+    assert _feed_status({"status": None, "http_status": None, "error": None}) == "new"
+    assert _feed_status({"status": "ok", "http_status": 200, "error": None}) == "ok"
