@@ -21,7 +21,8 @@ tree. This bench holds the rounds instead, so a change can be weighed on the sam
    rounds, only its memos empty), a copy of it groups that round once: printed are the
    writer thread's CPU seconds of `group_pending`, the candidate rows read, the texts hashed
    for the near check, `vectors_of` calls, and a digest of the result (every item's story and
-   original), equal between two trees that group alike. `--profile N` prints cProfile's top N.
+   original), equal between two trees that group alike. `--profile N` prints cProfile's top N;
+   `--bare` leaves the phase wrappers out (they add ~8% to the round's CPU at 60k stored).
 
     python bench/group_round.py --hold /tmp/held --at 10,20          # ~10 min
     python bench/group_round.py --replay /tmp/held/round-10.db --repeat 3
@@ -211,7 +212,7 @@ def _split_rounds() -> None:
     story_job.group_pending = split
 
 
-def _replay_once(path: Path, profile: int) -> None:
+def _replay_once(path: Path, profile: int, bare: bool = False) -> None:
     import aggregator.near_text as near_text
     import aggregator.story_window as story_window
     from aggregator.config import load_settings
@@ -263,17 +264,18 @@ def _replay_once(path: Path, profile: int) -> None:
     import aggregator.grouping as grouping
     from aggregator.cluster import Clusterer
 
-    name = "duplicate_candidates"
-    if hasattr(store, "duplicate_candidates_hashed"):  # (items, kept hashes)
-        name = "duplicate_candidates_hashed"
-    timed(type(store), name, "candidate statements", "rows")
-    timed(grouping, "find_duplicate", "duplicate comparisons")
-    timed(near_text, "sorted_hashes", "texts hashed", "hashed")
-    timed(dedupe, "near", "near checks")
-    timed(Clusterer, "assign", "Clusterer.assign")
-    timed(Clusterer, "observe", "Clusterer.observe")
-    timed(story_window.StoryWindow, "_member_vectors", "member vectors", "vectors")
-    timed(type(store), "assign", "Store.assign")
+    if not bare:  # (`--bare`: no wrapper's own cost in the round's figure)
+        name = "duplicate_candidates"
+        if hasattr(store, "duplicate_candidates_hashed"):  # (items, kept hashes)
+            name = "duplicate_candidates_hashed"
+        timed(type(store), name, "candidate statements", "rows")
+        timed(grouping, "find_duplicate", "duplicate comparisons")
+        timed(near_text, "sorted_hashes", "texts hashed", "hashed")
+        timed(dedupe, "near", "near checks")
+        timed(Clusterer, "assign", "Clusterer.assign")
+        timed(Clusterer, "observe", "Clusterer.observe")
+        timed(story_window.StoryWindow, "_member_vectors", "member vectors", "vectors")
+        timed(type(store), "assign", "Store.assign")
 
     prof = cProfile.Profile() if profile else None
     t, cpu = time.perf_counter(), time.thread_time()
@@ -286,14 +288,20 @@ def _replay_once(path: Path, profile: int) -> None:
     wall = time.perf_counter() - t
     rows = store.conn.execute("SELECT id, story_id, duplicate_of FROM items ORDER BY id").fetchall()
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    shown = (
+        ""
+        if bare
+        else f"candidate rows {counts['rows']}, texts hashed {counts['hashed']}, "
+        f"member vectors {counts['vectors']}, "
+    )
     print(
         f"stored {stored}, new {new}: group_pending CPU {cpu:.2f} s (wall {wall:.1f}), "
-        f"restore {restore:.2f} s, candidate rows {counts['rows']}, texts hashed "
-        f"{counts['hashed']}, member vectors {counts['vectors']}, result {digest}"
+        f"restore {restore:.2f} s, {shown}result {digest}"
         f"{f' (hashes kept for {kept} held items)' if kept else ''}",
         flush=True,
     )
-    print("  thread CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()), flush=True)
+    if not bare:
+        print("  thread CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()), flush=True)
     if prof is not None:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(profile)
     store.close()
@@ -338,6 +346,11 @@ def main() -> None:
     parser.add_argument("--replay", type=Path, help="a held database (it is copied)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, help="cProfile's top N functions")
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="--replay: no per-phase wrappers (their ~1-2 us a call left out of the CPU figure)",
+    )
     args = parser.parse_args()
     if args.hold:
         hold(args)
@@ -347,11 +360,12 @@ def main() -> None:
             shutil.copy(args.replay, path)
             if (window := args.replay.with_suffix(".grouping")).exists() and args.window:
                 shutil.copy(window, path.with_suffix(".grouping"))
-            _replay_once(path, args.profile)
+            _replay_once(path, args.profile, args.bare)
     elif args.replay:  # each replay a fresh process: no memo carried from the one before
         for _ in range(args.repeat):
             cmd = [sys.executable, __file__, "--replay", str(args.replay), "--repeat", "0"]
             cmd += ["--window"] if args.window else []
+            cmd += ["--bare"] if args.bare else []
             subprocess.run([*cmd, "--profile", str(args.profile)], check=True)
 
 
