@@ -8,7 +8,10 @@ not depend on how many polls they arrived in.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -25,6 +28,9 @@ GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pe
 # process (tokenising, shingles and summaries ahead) through its last run; a bigger one lets
 # it go before the last run, where the window grows to its largest (see `group_pending`).
 HELPER_ITEMS = 30_000
+# Objects allocated between the collector's passes over the youngest generation while a pass
+# groups (the interpreter's default is 700: see `_fewer_collections`)
+YOUNG_OBJECTS = 20_000
 
 
 class Dated(Protocol):
@@ -110,7 +116,7 @@ def group_pending(
     given, is told of each part and run grouped (it must not change the store).
     """
     count = 0
-    with store.transaction():
+    with _fewer_collections(), store.transaction():
         keys = store.unassigned_keys()
         runs = publication_runs(keys, now, clusterer.settings.expire_every)
         # A small window keeps the helper busy to the end; a big one lets it go before the
@@ -142,6 +148,37 @@ def group_pending(
                 terms.close()
         clusterer.expire(now)
     return count
+
+
+_collecting_lock = threading.Lock()
+_collecting: list[tuple[int, int, int]] = []  # the thresholds before the first pass running
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The collector passes over its youngest generation every `YOUNG_OBJECTS` allocations
+    while a pass groups, not every 700: an item's features, vectors and tallies are
+    containers of hundreds of terms that live on in the window, and each pass over the young
+    (and, counted from them, over the older generations, whose objects of the window grow
+    round after round in a service) walks them again to find next to no garbage (a round's
+    items make a few dozen cyclic objects). Nothing is freed later but those: what is not in
+    a cycle is freed by its reference count as before. Several passes at once (threads)
+    put the thresholds back once the last ends."""
+    with _collecting_lock:
+        if not _collecting:
+            before = gc.get_threshold()
+            _collecting.append(before)
+            if before[0]:  # (0: the process keeps the collector off)
+                gc.set_threshold(max(before[0], YOUNG_OBJECTS), *before[1:])
+        else:
+            _collecting.append(_collecting[0])
+    try:
+        yield
+    finally:
+        with _collecting_lock:
+            before = _collecting.pop()
+            if not _collecting:
+                gc.set_threshold(*before)
 
 
 def _parts(ids: list[str], chunk: int) -> list[list[str]]:
