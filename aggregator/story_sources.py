@@ -1,7 +1,8 @@
 """A summary's sources: which outlets a story has, how they are named, counted and ordered.
 
 Pure. Outlets are told apart by `Item.outlet` (the link's registrable host, set at ingestion),
-so one outlet's several feeds count once. Display names come from the item's `outlet_name`,
+so one outlet's several feeds count once, and its own channel on a video platform that goes
+by its name is the outlet too. Display names come from the item's `outlet_name`,
 which ingestion takes from the operator's OPML title first, then the feed's own title; where
 that name would cover two outlets of one story, the other one is named by its host.
 """
@@ -12,6 +13,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from .dedupe import PLATFORM_HOSTS
 from .dedupe import outlet_key as url_outlet
 from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
@@ -38,7 +40,7 @@ def outlet_keys(items: Sequence[Item]) -> list[str]:
     that one feed carried under the same title, one's text the start of the other's (a sister
     site's copy of a report, linked to the sister's host, or a shorter teaser of it), take one
     key: the feed's own host when one of them is on it, else the first in key order."""
-    keys = [outlet_key(item) for item in items]
+    keys = _channels_as_their_outlet(items, [outlet_key(item) for item in items])
     copies: dict[tuple[str, str], list[int]] = {}
     for index, item in enumerate(items):
         title = " ".join(item.title.split()).casefold()
@@ -56,6 +58,30 @@ def outlet_keys(items: Sequence[Item]) -> list[str]:
                         home if home in (keys[i], keys[j]) else min(keys[i], keys[j])
                     )
     return keys
+
+
+def _is_channel(key: str) -> bool:
+    """Whether an outlet key is a channel or account on a platform ("youtube.com/channel/…")."""
+    host, slash, _ = key.partition("/")
+    return bool(slash) and host in PLATFORM_HOSTS
+
+
+def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[str]:
+    """`keys` with a platform channel that goes by the name of exactly one other outlet of
+    the story taken as that outlet: a news site's own video channel ("CNN" on YouTube beside
+    "CNN" on cnn.com) is the same outlet, and one outlet with two names of its own would read
+    "CNN, youtube.com/channel/…" under "2 sources"."""
+    by_name: dict[str, set[str]] = {}
+    for item, key in zip(items, keys, strict=True):
+        name = item.outlet_name.strip().casefold()
+        if name and not _is_channel(key):
+            by_name.setdefault(name, set()).add(key)
+    merged = list(keys)
+    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+        owners = by_name.get(item.outlet_name.strip().casefold(), set())
+        if _is_channel(key) and len(owners) == 1:
+            merged[index] = next(iter(owners))
+    return merged
 
 
 def outlet_count(items: Iterable[Item]) -> int:

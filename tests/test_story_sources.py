@@ -141,3 +141,24 @@ def test_one_feeds_copies_of_one_report_count_as_one_outlet() -> None:
     summary = summarize([own, copy])
     assert summary.outlet_count == 1 and len(summary.sources) == 2
     assert {s.outlet for s in summary.sources} == {"Outlet 1"}
+
+
+def test_an_outlets_own_video_channel_counts_as_the_outlet() -> None:
+    # A news site's report and the same outlet's channel on a video platform, both named by
+    # the operator (or their feeds) "Outlet 1": one outlet, two reports, one name. A channel
+    # under another name, or under a name two other outlets share, stays an outlet of its own.
+    site = dam_item(1)
+    channel = dataclasses.replace(
+        dam_item(2), id="video", outlet="youtube.com/channel/uc0utlet1", outlet_name="Outlet 1",
+        url="https://www.youtube.com/watch?v=abc", feed_url="https://www.youtube.com/feeds/x",
+    )  # fmt: skip
+    assert outlet_keys([site, channel]) == ["outlet1.example"] * 2
+    summary = summarize([site, channel])
+    assert summary.outlet_count == 1 and len(summary.sources) == 2
+    assert {s.outlet for s in summary.sources} == {"Outlet 1"}
+    other_channel = dataclasses.replace(channel, outlet_name="Outlet 1 Clips")
+    assert outlet_count([site, other_channel]) == 2
+    namesake = dataclasses.replace(dam_item(3), outlet_name="Outlet 1")  # a second "Outlet 1"
+    assert outlet_count([site, namesake, channel]) == 3
+    # Two sites under one name stay two outlets, as before (a sister site's report).
+    assert outlet_count([site, namesake]) == 2
