@@ -224,11 +224,15 @@ def _str(mapping: Mapping[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _declared_type(mapping: Mapping[str, Any], key: str) -> str | None:
+    """The type feedparser declares for a text construct ("text/html", "text/plain"), if any."""
+    detail = mapping.get(f"{key}_detail")
+    return detail.get("type") if isinstance(detail, Mapping) else None
+
+
 def _detail_text(mapping: Mapping[str, Any], key: str) -> str:
     """Plain text of a feedparser text construct, honouring its declared type."""
-    detail = mapping.get(f"{key}_detail")
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
-    return _to_text(mapping.get(key), kind)
+    return _to_text(mapping.get(key), _declared_type(mapping, key))
 
 
 def _title(mapping: Mapping[str, Any]) -> str:
@@ -236,8 +240,7 @@ def _title(mapping: Mapping[str, Any]) -> str:
     RSS title feedparser did not guess to be HTML) that holds markup ("&lt;b&gt;Tesla&lt;/b&gt;"
     in the XML) is read as HTML, so its tags go and its entities are decoded, once; an HTML
     title was decoded as HTML already, so what looks like a tag in its text is words."""
-    detail = mapping.get("title_detail")
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    kind = _declared_type(mapping, "title")
     value = mapping.get("title")
     if kind == "text/plain" and isinstance(value, str) and holds_markup(value):
         kind = "text/html"
