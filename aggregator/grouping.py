@@ -151,7 +151,8 @@ def group_pending(
 
 
 _collecting_lock = threading.Lock()
-_collecting: list[tuple[int, int, int]] = []  # the thresholds before the first pass running
+_collecting = 0  # grouping passes running (threads)
+_thresholds_before = gc.get_threshold()  # the collector's, as the first of them started
 
 
 @contextmanager
@@ -164,21 +165,20 @@ def _fewer_collections() -> Iterator[None]:
     items make a few dozen cyclic objects). Nothing is freed later but those: what is not in
     a cycle is freed by its reference count as before. Several passes at once (threads)
     put the thresholds back once the last ends."""
+    global _collecting, _thresholds_before
     with _collecting_lock:
         if not _collecting:
-            before = gc.get_threshold()
-            _collecting.append(before)
+            _thresholds_before = before = gc.get_threshold()
             if before[0]:  # (0: the process keeps the collector off)
                 gc.set_threshold(max(before[0], YOUNG_OBJECTS), *before[1:])
-        else:
-            _collecting.append(_collecting[0])
+        _collecting += 1
     try:
         yield
     finally:
         with _collecting_lock:
-            before = _collecting.pop()
+            _collecting -= 1
             if not _collecting:
-                gc.set_threshold(*before)
+                gc.set_threshold(*_thresholds_before)
 
 
 def _parts(ids: list[str], chunk: int) -> list[list[str]]:
