@@ -71,15 +71,16 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
     the story taken as that outlet: a news site's own video channel ("CNN" on YouTube beside
     "CNN" on cnn.com) is the same outlet, and one outlet with two names of its own would read
     "CNN, youtube.com/channel/…" under "2 sources"."""
+    names = [item.outlet_name.strip().casefold() for item in items]
+    channels = [_is_channel(key) for key in keys]
     by_name: dict[str, set[str]] = {}
-    for item, key in zip(items, keys, strict=True):
-        name = item.outlet_name.strip().casefold()
-        if name and not _is_channel(key):
+    for name, key, channel in zip(names, keys, channels, strict=True):
+        if name and not channel:
             by_name.setdefault(name, set()).add(key)
     merged = list(keys)
-    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
-        owners = by_name.get(item.outlet_name.strip().casefold(), set())
-        if _is_channel(key) and len(owners) == 1:
+    for index, (name, channel) in enumerate(zip(names, channels, strict=True)):
+        owners = by_name.get(name, set())
+        if channel and len(owners) == 1:
             merged[index] = next(iter(owners))
     return merged
 
