@@ -33,6 +33,7 @@ from .publish import (
 )
 from .publish import clean as _clean
 from .publish import safe_url as _safe_url
+from .wording import counted
 
 WIDTH = 76  # text part line width
 
@@ -84,7 +85,7 @@ def _sources(story: Story) -> tuple[list[tuple[int, str, str | None]], str]:
 def _count(story: Story) -> str:
     """The meta line's "3 sources" (distinct outlets, as on pages)."""
     n = outlet_count(story)
-    return f"{n} source" if n == 1 else f"{n} sources"
+    return counted(n, "source")
 
 
 # --- plain text -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
+from aggregator.wording import counted
 
 _CSS = """
 body{font:1rem/1.5 system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:0 1rem;color:#222;
@@ -205,7 +206,7 @@ def _meta_line(story: Story) -> str:
     count = outlet_count(story)
     meta = time_tag(story.updated)
     if count:
-        meta += f" · {count} {'source' if count == 1 else 'sources'}"
+        meta += f" · {counted(count, 'source')}"
     return f'<p class="meta">{meta}</p>'
 
 

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import SourceRef, Story, Summary
+from aggregator.wording import counted
 
 from .publish_settings import PublishSettings
 
@@ -265,7 +266,7 @@ def update_note(story: Story) -> str | None:
     added = story.added_sources
     if added <= 0:
         return "Updated: new details"
-    return f"Updated: {added} new {'source' if added == 1 else 'sources'}"
+    return f"Updated: {counted(added, 'new source')}"
 
 
 def based_on(summary: Summary) -> str:
@@ -275,7 +276,7 @@ def based_on(summary: Summary) -> str:
     speak of: "Reported by 1 source"."""
     count, reports = summary.outlet_count, len(summary.sources)
     lead = "Summary based on" if summary.bullets else "Reported by"
-    text = f"{lead} {count} {'source' if count == 1 else 'sources'}"
+    text = f"{lead} {counted(count, 'source')}"
     if reports > count > 0:
         text += f" ({reports} reports)"
     return text
@@ -301,10 +302,9 @@ def listed_sources(
     hidden = len(summary.sources) - len(shown)
     more_outlets = summary.outlet_count - len({source.outlet for _, source in shown})
     if more_outlets > 0:
-        return shown, f"… and {more_outlets} more {'source' if more_outlets == 1 else 'sources'}."
+        return shown, f"… and {counted(more_outlets, 'more source')}."
     if hidden:
-        noun = "report" if hidden == 1 else "reports"
-        return shown, f"… and {hidden} more {noun} from these sources."
+        return shown, f"… and {counted(hidden, 'more report')} from these sources."
     return shown, ""
 
 

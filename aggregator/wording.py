@@ -1,4 +1,4 @@
-"""Counts in operator messages, worded as English reads them ("1 feed", "2 feeds"). Pure."""
+"""Counts in messages, pages and feeds, worded as English reads them ("1 feed", "2 feeds"). Pure."""
 
 from __future__ import annotations
 
