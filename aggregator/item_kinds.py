@@ -1,11 +1,14 @@
-"""What kind of piece an item is: news, or an advert, page furniture, opinion, review, live blog
-or round-up; and whether a title is a placeholder rather than a headline.
+"""What kind of piece an item is: news, or an advert, page furniture, opinion, a personal essay,
+review, live blog or round-up; and whether a title is a placeholder rather than a headline.
 
 Pure and cheap (a few regular expressions over the title, the start of the text and the link).
 Adverts are never published. Furniture (a page's notice repeated under unrelated titles, as
 grouping found it: `Item.furniture`) is kept in the store but never published: a story of
 furniture alone gets no summary. The other non-news kinds may be listed as a story's sources,
-labelled, but don't supply a news story's facts or headline.
+labelled, but don't supply a news story's facts or headline; a personal essay (a piece told
+in its writer's own first person, with no other mark of a column) is labelled "Opinion" and
+never heads a news story, but its sentences may be bullets, in its writer's name
+(`writer_voice`): it is often the newsmaker's own account.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .models import Item
 from .text import has_case_special
+from .writer_voice import opens_in_first_person
 
 __all__ = [
     "KIND_LABELS",
@@ -27,15 +31,17 @@ __all__ = [
     "item_kind",
     "publishable",
     "published",
+    "supplies_bullets",
     "supplies_facts",
     "title_says",
 ]
 
-Kind = Literal["news", "advert", "furniture", "opinion", "review", "live", "roundup"]
+Kind = Literal["news", "advert", "furniture", "opinion", "essay", "review", "live", "roundup"]
 
 # How a non-news source is labelled in a summary's source list.
 KIND_LABELS: dict[str, str] = {
     "opinion": "Opinion",
+    "essay": "Opinion",
     "review": "Review",
     "live": "Live",
     "roundup": "Round-up",
@@ -336,6 +342,8 @@ def item_kind(item: Item) -> Kind:
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
         return "roundup"
+    if opens_in_first_person(item.text or ""):
+        return "essay"
     return "news"
 
 
@@ -351,6 +359,12 @@ def _opinion_text(text: str) -> bool:
 def supplies_facts(kind: str) -> bool:
     """Whether items of this kind may supply a news story's headline and bullets."""
     return kind == "news"
+
+
+def supplies_bullets(kind: str) -> bool:
+    """Whether items of this kind may supply a news story's bullets (not its headline): news,
+    and a personal essay, whose first-person sentences are quoted in its writer's name."""
+    return kind in ("news", "essay")
 
 
 def published(kind: str) -> bool:

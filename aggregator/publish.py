@@ -41,7 +41,7 @@ ALL_SLUG = "all"  # the feed of every category's stories: /feeds/all.atom
 ALL_TITLE = "All stories"
 TAG_AUTHORITY = "aggregator,2025"  # feed ids without a public base URL: tag:aggregator,2025:…
 EXCERPT_CHARS = 300
-_LABEL_KINDS = {label: kind for kind, label in KIND_LABELS.items()}
+_LABEL_KINDS = {label: kind for kind, label in reversed(KIND_LABELS.items())}  # (the first kind)
 
 # Characters XML 1.0 cannot carry (lxml refuses them), and the two bidirectional overrides
 # (U+202D, U+202E), which make a reader show what follows in reverse order, so that a title

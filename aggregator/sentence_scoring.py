@@ -18,6 +18,7 @@ from itertools import compress
 from .tokens import tokens, word_count
 
 __all__ = [
+    "ROMAN_I",
     "Unit",
     "contained",
     "containment",
@@ -43,7 +44,7 @@ _W_SHORT = 0.7  # fewer than 10 words
 
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
 # "I" as a Roman numeral after a name or a numbered thing ("World War I", "Phase I", "Elizabeth I").
-_ROMAN_I = re.compile(
+ROMAN_I = re.compile(
     r"\b(?:War|Phase|Title|Class|Stage|Type|Part|Act|Chapter|Article|Section|Volume|Episode|"
     r"Division|Tier|Grade|Level|Category|Round|Schedule|League|Elizabeth|Henry|James|Charles|"
     r"George|Edward|Richard|William|Mary|Peter|Louis|Philip|Alexander|Nicholas|Frederick|"
@@ -122,8 +123,8 @@ def contained(
 
 def first_person(text: str) -> bool:
     """Whether the text speaks in the first person ("we hope", "I was"; not "World War I")."""
-    if "I" in text and _ROMAN_I.search(text):
-        text = _ROMAN_I.sub("", text)
+    if "I" in text and ROMAN_I.search(text):
+        text = ROMAN_I.sub("", text)
     return _FIRST_PERSON.search(text) is not None
 
 

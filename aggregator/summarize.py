@@ -25,9 +25,9 @@ from .dedupe import outlet_key as url_outlet
 from .digests import blake2b
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
-from .item_kinds import item_kind, published, supplies_facts
+from .item_kinds import item_kind, published, supplies_bullets, supplies_facts
 from .lang import detect_language
-from .models import Bullet, Item, Summary
+from .models import Bullet, Item, SourceRef, Summary
 from .novelty import (
     RESTATES_MIN,
     TELLS_MORE,
@@ -56,6 +56,7 @@ from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text
 from .tokens import tokens, word_count
+from .writer_voice import byline, in_writers_words, speaks_as_writer
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -137,22 +138,47 @@ def _item_language(item: Item) -> str | None:
     return found
 
 
-def _fact_sources(ordered: Sequence[Item], kinds: Sequence[str], preferred: str) -> list[bool]:
-    """Which of a story's sources supply facts (headline and bullets): its news items (every
-    source, when it has none), and of those only the ones in the story's one language when
-    they write in several (`story_language`): the others' sources are listed, not quoted."""
+def _writers(
+    ordered: Sequence[Item], kinds: Sequence[str], sources: Sequence[SourceRef]
+) -> list[tuple[str, str] | None]:
+    """Each source's writer as a bullet in their own first person names them: (byline,
+    outlet) for a source that is not news (a column, essay, review), None for a report."""
+    return [
+        None
+        if supplies_facts(kind)
+        else (byline(item.author, item.title, item.text, source.outlet), source.outlet)
+        for item, kind, source in zip(ordered, kinds, sources, strict=True)
+    ]
+
+
+def _voiced(unit: Unit, writers: Sequence[tuple[str, str] | None]) -> str:
+    """The unit's text as a bullet: a sentence of a column or essay in its writer's own first
+    person ("…, I started crying.") quoted and attributed (`writer_voice.in_writers_words`),
+    so no reader asks whose "I"; any other as it stands."""
+    writer = writers[unit.source]
+    if writer is None or not speaks_as_writer(unit.text):
+        return unit.text
+    return in_writers_words(unit.text, *writer)
+
+
+def _fact_sources(
+    ordered: Sequence[Item], kinds: Sequence[str], preferred: str
+) -> tuple[list[bool], list[bool]]:
+    """Which of a story's sources may supply its headline, and which its bullets: its news
+    items (every source, when it has none), its personal essays for bullets too; and of those
+    only the ones in the story's one language when they write in several (`story_language`):
+    the others' sources are listed, not quoted."""
     has_news = any(supplies_facts(k) for k in kinds)
-    factual = [supplies_facts(k) or not has_news for k in kinds]
-    if sum(factual) > 1:  # (one source of facts writes in one language)
-        languages = [
-            _item_language(it) if f else None for it, f in zip(ordered, factual, strict=True)
-        ]
+    told = [supplies_bullets(k) or not has_news for k in kinds]
+    if sum(told) > 1:  # (one source of facts writes in one language)
+        languages = [_item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
         words = [word_count(it.text) for it in ordered]
-        language = story_language(languages, factual, words, preferred)
+        language = story_language(languages, told, words, preferred)
         if language is not None:
             keep = [lang in (None, language) for lang in languages]
-            factual = [f and k for f, k in zip(factual, keep, strict=True)]
-    return factual
+            told = [f and k for f, k in zip(told, keep, strict=True)]
+    headed = [f and (supplies_facts(k) or not has_news) for f, k in zip(told, kinds, strict=True)]
+    return (headed if any(headed) else told), told
 
 
 def _units(
@@ -284,14 +310,14 @@ class ExtractiveSummarizer:
                 [url_outlet(it.feed_url) or "" for it in ordered],
             )
         )
-        factual = _fact_sources(ordered, kinds, settings.language or "en")
+        factual, told = _fact_sources(ordered, kinds, settings.language or "en")
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.
         titles = [
             "" if cut_from_text(it.title, it.text) else src.title
             for it, src in zip(ordered, sources, strict=True)
         ]
-        units, body_words = _units(ordered, titles, factual, settings)
+        units, body_words = _units(ordered, titles, told, settings)
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))
@@ -312,9 +338,10 @@ class ExtractiveSummarizer:
         headline = choice.text or next((u.text for u in units if u.position == 0), "")
         score_units(units, outlets, centroid, title_centroid)
 
-        fact_outlets = len({o for o, f in zip(outlets, factual, strict=True) if f})
+        fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
-        bullets = self._bullets(units, target, idf, choice.index, headline)
+        writers = _writers(ordered, kinds, sources)
+        bullets = self._bullets(units, target, idf, choice.index, headline, writers)
         cited = {n for b in bullets for n in b.sources}
         if bullets and choice.index not in cited and headline != previous_headline:
             # The headline's own source supplies no bullet: the best title of a source that
@@ -322,7 +349,7 @@ class ExtractiveSummarizer:
             supplying = [f and n in cited for n, f in enumerate(factual)]
             other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body, ordinary)
             if other.index >= 0 and other.text != headline:
-                again = self._bullets(units, target, idf, other.index, other.text)
+                again = self._bullets(units, target, idf, other.index, other.text, writers)
                 if any(other.index in b.sources for b in again):
                     headline, bullets = other.text, again
         return Summary(
@@ -334,15 +361,25 @@ class ExtractiveSummarizer:
         )
 
     def _bullets(
-        self, units: list[Unit], target: int, idf: dict[str, float], head: int, headline: str
+        self,
+        units: list[Unit],
+        target: int,
+        idf: dict[str, float],
+        head: int,
+        headline: str,
+        writers: Sequence[tuple[str, str] | None],
     ) -> tuple[Bullet, ...]:
-        """The bullets under `headline` (the title of source `head`), each with its citations."""
+        """The bullets under `headline` (the title of source `head`), each with its citations;
+        one in its writer's first person is given as their words (`_voiced`)."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
         chosen = self._select(units, target, idf, head, headline, told)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
-            return tuple(Bullet(text=u.text, sources=(u.source,)) for u in chosen)
+            return tuple(Bullet(text=_voiced(u, writers), sources=(u.source,)) for u in chosen)
         return tuple(
-            Bullet(text=u.text, sources=self._cite(u, units, idf, told.get(id(u), ())))
+            Bullet(
+                text=_voiced(u, writers),
+                sources=self._cite(u, units, idf, told.get(id(u), ())),
+            )
             for u in chosen
         )
 

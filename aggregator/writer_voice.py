@@ -1,0 +1,147 @@
+"""The writer's own voice: whether a text speaks in its writer's first person singular, and a
+sentence so written presented as the writer's words. Pure.
+
+A report speaks of others; a column or personal essay says "I" ("…, I started crying.").
+Said outside quotation marks in a text's opening, that voice marks the item as a personal
+essay (`item_kinds`, labelled "Opinion"); a bullet taken from a piece that is not news and
+says "I" would leave a reader asking whose, so it is quoted and attributed: `Jane Doe writes:
+“…”`, or to the outlet when no byline is known.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .sentence_scoring import ROMAN_I
+
+__all__ = ["byline", "in_writers_words", "opens_in_first_person", "speaks_as_writer"]
+
+# Quoted words, which are someone else's: “…”, "…", ‘…’ and '…' (an apostrophe inside a word
+# closes nothing: "couldn’t"); a quote whose closing mark never comes runs to the line's end
+# (a quoted paragraph continued in the next).
+_QUOTED = re.compile(
+    r"“[^”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|(?<!\w)‘(?:[^’\n]|’(?=\w))*(?:’|$)"
+    r"|(?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)",
+    re.MULTILINE,
+)
+# A paragraph that a colon introduces is quoted, as a block: "… announced a bill:\n I will …".
+_BLOCK_QUOTE = re.compile(r":[ \t]*\n\s*[^\n]*")
+# "I" (not "I-95", not an initial "I. M. Pei" or the end of "F.B.I.", not a numeral in a range
+# "I to V"), "me", "my", "myself"; "My" only opening a sentence ("TLC's My Feet Are Killing
+# Me" names a show).
+_SINGULAR = re.compile(
+    r"(?<![.&])\bI\b(?![-.]\w)(?!\s*(?:to|and|or|through|[-–,])\s*(?:II|III|IV|V|VI)\b)"
+    r"|\b(?:me|my|myself)\b|(?:^|(?<=[.!?:]\s)|(?<=\n))My\b",
+    re.MULTILINE,
+)
+_ANY_SINGULAR = re.compile(r"\b(?:I|me|my|My|myself)\b")  # (what `_SINGULAR` needs, loosely)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s+|$)")
+OPENING_CHARS = 400  # how much of a text's start is read for its voice
+OPENING_SENTENCES = 2
+
+
+def speaks_as_writer(text: str) -> bool:
+    """Whether `text` says "I", "me" or "my" outside quotation marks (not "World War I")."""
+    if "I" in text and ROMAN_I.search(text):
+        text = ROMAN_I.sub("", text)
+    if ":" in text:
+        text = _BLOCK_QUOTE.sub(":", text)
+    return _SINGULAR.search(_QUOTED.sub("", text)) is not None
+
+
+def opens_in_first_person(text: str) -> bool:
+    """Whether a text's opening (its first two sentences, within `OPENING_CHARS`) speaks in
+    the writer's first person singular: a column's or essay's voice, which a report's lead
+    does not take (what its people say stands in quotation marks)."""
+    head = text[:OPENING_CHARS].lstrip()
+    if _ANY_SINGULAR.search(head) is None:  # (most reports: nothing to read further)
+        return False
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if len(ends) >= OPENING_SENTENCES:
+        head = head[: ends[OPENING_SENTENCES - 1]]
+    return speaks_as_writer(head)
+
+
+_WRITES = re.compile(r",\s*writes\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*$")
+# A name opening a title or text and closed by a colon: "JANE DOE: …", "Jane Doe: …".
+_NAME_COLON = re.compile(
+    r"^\s*((?:[A-Z][A-Z'’-]+|[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)"
+    r"(?:\s+(?:[A-Z][A-Z'’-]+|[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)){1,2})\s*:\s"
+)
+# Words no person's name holds: labels, kickers, and the desks a feed names as its author
+# ("Reuters Staff", "Newsroom Team").
+_NOT_A_NAME = frozenset(
+    "COMMENT OPINION ANALYSIS EDITORIAL COLUMN COMMENTARY PERSPECTIVE VIEWPOINT REVIEW LIVE "
+    "BREAKING NEWS UPDATE WATCH VIDEO EXCLUSIVE THE A AN OF IN ON FOR AND OUR MY YOUR WHY HOW "
+    "WHAT WHEN WHO CORONAVIRUS COVID STAFF REPORTER REPORTERS EDITOR EDITORS DESK TEAM "
+    "NEWSROOM WIRE WIRES PRESS AGENCY CORRESPONDENT CORRESPONDENTS BOARD CONTRIBUTOR".split()
+)
+_PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
+
+
+def _name(words: str) -> str:
+    """A byline's name in ordinary case ("DAVID BLUNKETT" → "David Blunkett")."""
+    words = " ".join(words.split())
+    return words.title() if words.isupper() else words
+
+
+def _plain_name(candidate: str) -> bool:
+    parts = candidate.replace("-", " ").split()
+    return not any(part.upper().strip("'’") in _NOT_A_NAME for part in parts)
+
+
+def byline(author: str | None, title: str, text: str, outlet: str = "") -> str:
+    """The writer's name for an opinion piece, or "" when none can be told with confidence:
+    the feed's author when it is a person's name (two to four capitalised words, not the
+    outlet, not an address); else a title that ends ", writes Jane Doe"; else a name and a
+    colon opening the text ("JANE DOE: After …"); else one opening the title ("Jane Doe: Why
+    …") when the text never names that person (a column about Jane Doe would)."""
+    author = re.sub(r"^[Bb]y\s+", "", " ".join((author or "").split()))
+    if (
+        author
+        and _PERSON.match(author)
+        and "@" not in author
+        and author.casefold() != outlet.strip().casefold()
+        and _plain_name(author)
+    ):
+        return _name(author)
+    writes = _WRITES.search(title)
+    if writes and _plain_name(writes.group(1)):
+        return _name(writes.group(1))
+    opening = _NAME_COLON.match(text)
+    if opening and _plain_name(opening.group(1)):
+        return _name(opening.group(1))
+    heading = _NAME_COLON.match(title)
+    if heading and _plain_name(heading.group(1)):
+        surname = heading.group(1).split()[-1]
+        if not re.search(rf"\b{re.escape(surname)}\b", text, re.IGNORECASE):
+            return _name(heading.group(1))
+    return ""
+
+
+_NESTED = {"“": "‘", "”": "’", '"': "’"}
+
+
+def in_writers_words(sentence: str, writer: str, outlet: str) -> str:
+    """A first-person sentence as its writer's words: `Jane Doe writes: “…”`, or, with no
+    name known, `Writing for <outlet>, the author says: “…”` ("The author writes" with no
+    outlet either). Quotation marks inside become single ones, so the quote stays whole."""
+    inner = sentence.strip()
+    if inner.count('"') % 2 == 0:
+        opened = False
+        chars = []
+        for ch in inner:
+            if ch == '"':
+                chars.append("’" if opened else "‘")
+                opened = not opened
+            else:
+                chars.append(_NESTED.get(ch, ch))
+        inner = "".join(chars)
+    else:
+        inner = "".join(_NESTED.get(ch, ch) for ch in inner)
+    quoted = f"“{inner}”"
+    if writer:
+        return f"{writer} writes: {quoted}"
+    if outlet.strip():
+        return f"Writing for {outlet.strip()}, the author says: {quoted}"
+    return f"The author writes: {quoted}"

@@ -1,0 +1,208 @@
+"""A column or personal essay speaks in its writer's own first person; a report does not.
+
+Invented items. An item whose opening says "I" outside quotation marks is a personal essay:
+alone it is published labelled "Opinion: …"; beside news it never heads the story; and a
+bullet in the writer's first person is quoted and attributed (to the byline, else the outlet),
+escaped in every output like any other text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+
+from aggregator.feeds import render_feed
+from aggregator.item_kinds import item_kind
+from aggregator.models import Item, Story
+from aggregator.pages import render_story_html
+from aggregator.publish import PublishSettings, headline
+from aggregator.summarize import ExtractiveSummarizer
+from aggregator.writer_voice import (
+    byline,
+    in_writers_words,
+    opens_in_first_person,
+    speaks_as_writer,
+)
+
+NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
+SETTINGS = PublishSettings(base_url="https://news.example.org/", site_title="Daily")
+ESSAY = Item(
+    id="essay",
+    title="Ten years ago, a stranger pulled me out of a snowdrift",
+    text="Somewhere on the night bus between Millbrook and Hollow Creek, I started crying.",
+    url="https://courier.example/2025/03/01/stranger-snowdrift.html",
+    outlet="courier.example",
+    outlet_name="Courier",
+    published=NOW - timedelta(hours=1),
+)
+REPORT = Item(
+    id="report",
+    title="Snowdrift traps night bus near Hollow Creek",
+    text=(
+        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
+        "Rescuers freed all 30 passengers by morning, the county said."
+    ),
+    url="https://wire.example/snowdrift-bus",
+    outlet="wire.example",
+    outlet_name="Wire Co",
+    published=NOW - timedelta(hours=1),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I offered to play the board game with my daughter for ten minutes.", "essay"),
+        ("The prospect of a fine worries most drivers – me included.", "essay"),
+        ("JANE DOE: After six long months, the news has cheered me enormously.", "essay"),
+        ("First question time of the term, and the minister was, I'm sorry to say, poor.", "essay"),
+        ("COMMENT\nAll the clever people I know expect the mayor to win again.", "opinion"),
+    ],
+)
+def test_an_opening_in_the_writers_first_person_reads_as_a_column(text: str, kind: str) -> None:
+    assert opens_in_first_person(text)
+    assert item_kind(dataclasses.replace(ESSAY, title="Night bus thoughts", text=text)) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“I was terrified,” said the driver, who stayed with the bus all night.",
+        '"I never thought I\'d see it," the mayor told reporters on Tuesday.',
+        "‘I couldn’t read or write’: a teacher tells his story of forty years.",
+        "Veterans of World War I were honoured at the ceremony on Tuesday.",
+        "The F.B.I. said the suspect drove north on I-95 before dawn.",
+        "The fossil includes metatarsals I to V and two phalanges.",
+        "The senator announced a bill on Tuesday:\n\nI will introduce a bill to ban the tolls.",
+        "Fans queued for tickets to TLC's My Feet Are Killing Me on Tuesday.",
+        "Here is what we know about the storm and what our readers asked us.",
+    ],
+)
+def test_a_report_quoting_or_naming_i_is_not_a_column(text: str) -> None:
+    assert not opens_in_first_person(text)
+    assert item_kind(dataclasses.replace(REPORT, text=text)) == "news"
+
+
+def test_only_the_opening_counts() -> None:
+    later = "A bus was trapped on Tuesday. Rescuers came by morning. I was there too, says one."
+    assert speaks_as_writer(later) and not opens_in_first_person(later)
+
+
+@pytest.mark.parametrize(
+    ("author", "title", "text", "name"),
+    [
+        ("Jane Doe", "The harbour plan", "I think it fails.", "Jane Doe"),
+        ("news@courier.example", "The harbour plan, writes JOHN ROE", "I think.", "John Roe"),
+        ("Courier", "The harbour plan", "JANE DOE: I think it fails.", "Jane Doe"),
+        (None, "Jane Doe: The harbour plan will fail", "I think it fails.", "Jane Doe"),
+        # a title that names its subject, not its writer (the text names her too)
+        (None, "Jane Doe: The mayor's year", "Jane Doe has had a year. I met her.", ""),
+        (None, "COMMENT: The harbour plan", "I think it fails.", ""),
+        (None, "Ten years ago, a stranger saved me", "I started crying.", ""),
+    ],
+)
+def test_the_byline_is_told_only_with_confidence(
+    author: str | None, title: str, text: str, name: str
+) -> None:
+    assert byline(author, title, text, "Courier") == name
+
+
+def test_the_writers_words_are_quoted_whole_and_attributed() -> None:
+    said = 'I called it a "plan" and "mistake".'
+    assert in_writers_words(said, "Jane Doe", "Courier") == (
+        "Jane Doe writes: “I called it a ‘plan’ and ‘mistake’.”"
+    )
+    assert in_writers_words("I cried.", "", "Courier") == (
+        "Writing for Courier, the author says: “I cried.”"
+    )
+    assert in_writers_words("I cried.", "", "") == "The author writes: “I cried.”"
+
+
+def _story(items: list[Item]) -> Story:
+    summary = ExtractiveSummarizer().summarize(items)
+    return Story("s1", "World", summary.headline, NOW, NOW, 1, summary)
+
+
+def test_an_essay_alone_is_labelled_opinion_and_its_voice_attributed() -> None:
+    story = _story([ESSAY])
+    assert story.summary is not None
+    assert headline(story) == "Opinion: Ten years ago, a stranger pulled me out of a snowdrift"
+    (bullet,) = story.summary.bullets
+    assert bullet.text == (
+        "Writing for Courier, the author says: “Somewhere on the night bus between Millbrook "
+        "and Hollow Creek, I started crying.”"
+    )
+    named = _story([dataclasses.replace(ESSAY, author="Jane Doe")])
+    assert named.summary is not None
+    assert named.summary.bullets[0].text.startswith("Jane Doe writes: “Somewhere on")
+
+
+def test_beside_a_report_an_essay_is_listed_as_opinion_and_quoted_never_the_headline() -> None:
+    story = _story([ESSAY, REPORT])
+    assert story.summary is not None
+    assert headline(story) == "Snowdrift traps night bus near Hollow Creek"  # no label: news
+    assert [s.label for s in story.summary.sources] == ["Opinion", ""]
+    essay = [b.text for b in story.summary.bullets if b.sources == (0,)]
+    report = [b.text for b in story.summary.bullets if b.sources == (1,)]
+    assert report[0] == "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday."
+    assert essay == [
+        "Writing for Courier, the author says: “Somewhere on the night bus between Millbrook "
+        "and Hollow Creek, I started crying.”"
+    ]
+
+
+def test_a_labelled_column_beside_a_report_still_supplies_no_bullet() -> None:
+    column = dataclasses.replace(ESSAY, url="https://courier.example/opinion/stranger.html")
+    assert item_kind(column) == "opinion"
+    story = _story([column, REPORT])
+    assert story.summary is not None
+    assert all(b.sources == (1,) for b in story.summary.bullets)
+
+
+def test_a_news_bullet_quoting_i_stays_as_it_is() -> None:
+    said = (
+        "“I stayed with the bus all night,” its driver said after the snowdrift near Hollow Creek."
+    )
+    report = dataclasses.replace(REPORT, text=said + " Rescuers freed all 30 passengers by dawn.")
+    assert item_kind(report) == "news"
+    story = _story([report])
+    assert story.summary is not None
+    assert said in [b.text for b in story.summary.bullets]
+
+
+def test_the_attribution_is_escaped_in_every_output() -> None:
+    hostile = dataclasses.replace(
+        ESSAY,
+        outlet_name="Smith & <Sons>",
+        text="I paid <5 & more for the night bus, and I started crying in the snow.",
+    )
+    story = _story([hostile])
+    assert story.summary is not None
+    want = "Writing for Smith & <Sons>, the author says: “I paid <5 & more for the night "
+    assert story.summary.bullets[0].text.startswith(want)
+    for fmt in ("atom", "rss"):
+        xml = render_feed("World", "world", [story], fmt, SETTINGS, NOW)
+        assert not feedparser.parse(xml).bozo
+        assert b"<5" not in xml and b"<Sons>" not in xml
+        root = ET.fromstring(xml)
+        bodies = [el.text or "" for el in root.iter() if el.tag.endswith(("content", "encoded"))]
+        assert any(
+            "Smith &amp; &lt;Sons&gt;, the author says: “I paid &lt;5 &amp;" in b for b in bodies
+        )
+    doc = json.loads(render_feed("World", "world", [story], "json", SETTINGS, NOW))
+    assert "Smith &amp; &lt;Sons&gt;" in doc["items"][0]["content_html"]
+    page = render_story_html(story, SETTINGS, [])
+    assert "<5" not in page and "Smith &amp; &lt;Sons&gt;, the author says: “I paid &lt;5" in page
+
+
+@pytest.mark.parametrize(
+    ("author", "name"),
+    [("By Jane Doe", "Jane Doe"), ("Reuters Staff", ""), ("Courier", ""), ("jane", "")],
+)
+def test_a_feeds_author_is_a_byline_only_when_it_names_a_person(author: str, name: str) -> None:
+    assert byline(author, "The harbour plan", "I think it fails.", "Courier") == name
