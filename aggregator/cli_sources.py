@@ -8,6 +8,7 @@ import sys
 
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
+from .wording import counted
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
 
@@ -69,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _refused("cannot import", exc)
     for source in added:
         print(f"added {source.url} to {source.category!r}")
-    print(f"{len(added)} feeds added, {len(skipped)} already listed, into {args.opml}")
+    print(f"{counted(len(added), 'feed')} added, {len(skipped)} already listed, into {args.opml}")
     if added:
         print(_PICKED_UP)
     return 0

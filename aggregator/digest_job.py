@@ -26,6 +26,7 @@ from .digest_mail import compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError
 from .store import Reader
+from .wording import counted
 
 log = logging.getLogger("aggregator.digest")
 RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
@@ -243,7 +244,7 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
             msg = compose(category, picks, day, now, digest, job.settings.publish)
             print(readable(msg), end="")
             return 0
-        print(f"{category}: {len(picks)} stories would go out now:")
+        print(f"{category}: {counted(len(picks), 'story', 'stories')} would go out now:")
         for pick in picks:
             print(f"  {'(updated) ' if pick.updated else ''}{pick.story.headline}")
         upcoming = next_slot(category, now, digest).astimezone(digest.zone)
@@ -253,7 +254,7 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
     previous = runs.get((category, day))
     outcome = await job.send(Due(category, day, (previous.attempts if previous else 0) + 1))
     if outcome.status == "sent":
-        print(f"{category}: sent {outcome.stories} stories")
+        print(f"{category}: sent {counted(outcome.stories, 'story', 'stories')}")
         return 0
     print(f"{category}: sending failed: {outcome.error}")
     return 1

@@ -311,6 +311,9 @@ def test_cli_dry_run_prints_both_parts_and_sends_nothing(tmp_path: Path) -> None
     )
     assert "World News: 3 stories would go out now:" in listing.stdout
     assert "  Story number 2\n" in listing.stdout and "next scheduled send: " in listing.stdout
+    config.write_text(config.read_text().replace("timezone =", "count = 1\ntimezone ="))
+    one = aggregator("digest", "--category", "World News", "--config", str(config), cwd=tmp_path)
+    assert "World News: 1 story would go out now:" in one.stdout, one.stderr
     unknown = aggregator(
         "digest", "--category", "Nope", "--dry-run", "--config", str(config), cwd=tmp_path
     )

@@ -181,7 +181,7 @@ def test_import_leaves_out_the_empty_folders_of_an_export(
         "</body></opml>"
     )
     assert main(["import", str(other), "--opml", str(path)]) == 0
-    assert "1 feeds added" in capsys.readouterr().out
+    assert "1 feed added, 0 already listed" in capsys.readouterr().out
     opml = parse_opml(path.read_bytes())
     assert {s.url: s.category for s in opml.sources}["https://bits.example/rss"] == "Tech"
     assert opml.categories == ("World News", "Science", "Tech")  # no empty category written
