@@ -17,6 +17,7 @@ import pytest
 from news_fixture import feeds
 from upstream import Upstream, opml
 
+from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.fetch import FetchSettings
 from aggregator.service import Service
@@ -177,6 +178,23 @@ def test_unit_file_declares_notify_watchdog_reload_and_directories() -> None:
     assert "--config /etc/aggregator/aggregator.toml" in start
     assert "--opml /etc/aggregator/feeds.opml" in start
     assert "--db /var/lib/aggregator/aggregator.db" in start
+
+
+def test_unit_file_does_not_restart_on_the_status_of_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    """A bad OPML at start exits with the status the unit names in RestartPreventExitStatus, so
+    systemd leaves it failed instead of restarting into the same error every few seconds; a
+    crash (any other failure) is still restarted."""
+    settings = dict(
+        line.split("=", 1) for line in UNIT.read_text().splitlines() if line.startswith("Restart")
+    )
+    assert settings["Restart"] == "on-failure"
+    broken = tmp_path / "feeds.opml"
+    broken.write_text('<opml version="2.0"><body><outline xmlUrl="http://[::1/x"/></body></opml>')
+    status = main(["run", "--opml", str(broken), "--db", str(tmp_path / "a.db"), "--port", "0"])
+    assert status != 0
+    assert settings["RestartPreventExitStatus"].split() == [str(status)]
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
