@@ -78,7 +78,8 @@ def _sources(story: Story) -> tuple[list[tuple[int, str, str | None]], str]:
     if story.summary is None:
         return [], ""
     shown, rest = listed_sources(story.summary)
-    rows = [(n + 1, _one_line(source_label(s)), _safe_url(s.url)) for n, s in shown]
+    every = story.summary.sources
+    rows = [(n + 1, _one_line(source_label(s, every)), _safe_url(s.url)) for n, s in shown]
     return rows, rest
 
 

@@ -156,6 +156,7 @@ class SourceRef:
     published: datetime | None = None
     item_id: str | None = None
     label: str = ""  # "Opinion", "Live", "Review", "Round-up" for sources that aren't news
+    copy_of: str = ""  # a wire copy: the id of the item whose text it carries (`wire_copies`)
 
 
 @dataclass(frozen=True, slots=True)

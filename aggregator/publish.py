@@ -282,10 +282,18 @@ def based_on(summary: Summary) -> str:
     return text
 
 
-def source_label(source: SourceRef) -> str:
+def source_label(source: SourceRef, sources: Sequence[SourceRef] = ()) -> str:
+    """ "Outlet — Title"; a source that isn't news says what it is ("Outlet (Opinion) — …"),
+    and a wire copy whose text another listed source (of `sources`, the story's) carries
+    says which ("Outlet (same text as [1]) — …")."""
     outlet, title = clean(source.outlet), clean(source.title)
-    if source.label:  # a source that isn't news (opinion, live blog, review) says so
-        outlet = f"{outlet} ({clean(source.label)})" if outlet else clean(source.label)
+    marks = [clean(source.label)] if source.label else []
+    if source.copy_of:
+        number = next((n for n, s in enumerate(sources) if s.item_id == source.copy_of), -1)
+        marks.append(f"same text as [{number + 1}]" if number >= 0 else "same text")
+    if marks:  # a source that isn't news (opinion, live blog, review) or a copy says so
+        mark = ", ".join(marks)
+        outlet = f"{outlet} ({mark})" if outlet else mark
     if outlet and title:
         return f"{outlet} — {title}"
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
@@ -315,7 +323,7 @@ def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
     previous = -1
     for n, source in shown:
         value = f' value="{n + 1}"' if n != previous + 1 else ""
-        label = html.escape(source_label(source), quote=True)
+        label = html.escape(source_label(source, summary.sources), quote=True)
         items.append(f"<li{value}>{link(source.url, label)}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"

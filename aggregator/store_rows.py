@@ -152,6 +152,7 @@ def summary_json(summary: Summary) -> tuple[str, str]:
             "published": to_iso(s.published),
             "item_id": s.item_id,
             **({"label": s.label} if s.label else {}),
+            **({"copy_of": s.copy_of} if s.copy_of else {}),
         }
         for s in summary.sources
     ]
@@ -168,6 +169,7 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
             published=from_iso(s["published"]),
             item_id=s.get("item_id"),
             label=s.get("label", ""),
+            copy_of=s.get("copy_of", ""),
         )
         for s in json.loads(row["sources"])
     )

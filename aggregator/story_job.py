@@ -26,13 +26,14 @@ from .embed import headline_embedder
 from .grouping import group_pending, regroup_articles
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
-from .models import Item, Summary
+from .models import Item, SourceRef, Summary
 from .pipeline import story_categories, summary_inputs
 from .store import Store
 from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summary_fingerprint
 from .summary_ahead import SummariesAhead
 from .summary_pool import SummaryPool
+from .wire_copies import copy_sources, with_copies
 
 __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
 
@@ -99,6 +100,7 @@ class _Prepared:
     summary: Summary | None = None  # the stored one when its inputs are unchanged
     outlets: int = 0  # distinct outlets of its originals (every one, not only the inputs')
     categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
+    copies: list[SourceRef] = dataclasses.field(default_factory=list)  # other outlets' copies
 
 
 # The memos a `run` service keeps from one round to the next: the bodies' summary candidates
@@ -488,19 +490,23 @@ class StoryJob:
 
     def _prepare(self, story_id: str) -> _Prepared:
         """What summarising a dirty story needs from the store: its items, the summary inputs
-        and their key, the published headline, and the stored summary if the key matches."""
+        and their key, the published headline, the stored summary if the key matches, and
+        the sources other outlets' copies add (`wire_copies`)."""
         members = self.store.story_items(story_id)
         originals = publishable([i for i in members if not i.duplicate_of])
         if not originals:  # nothing but a page's furniture: kept, never published
             return _Prepared(story_id)
+        # Other outlets' wire copies are listed and counted, not summarised (`wire_copies`).
+        copies = copy_sources(originals, publishable([i for i in members if i.duplicate_of]))
         texts = self.store.article_texts([i.id for i in originals])
         originals = with_article_text(originals, texts)
         inputs = summary_inputs(originals)
         key = inputs_key(self.summarizer, inputs)
-        # Unchanged inputs (a duplicate joined, a feed moved category): nothing to write.
+        # Unchanged inputs (a feed moved category, a copy joined: its source is added to the
+        # stored summary in `_finish`): not summarised again.
         headline, summary = self.store.summary_state(story_id, key)
-        outlets, categories = outlet_count(originals), story_categories(members)
-        return _Prepared(story_id, inputs, headline, key, summary, outlets, categories)
+        outlets, categories = outlet_count(originals) + len(copies), story_categories(members)
+        return _Prepared(story_id, inputs, headline, key, summary, outlets, categories, copies)
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
@@ -511,8 +517,9 @@ class StoryJob:
         empty = prepared.summary is not None and not prepared.summary.bullets
         if prepared.summary is None or empty:
             return 1 if self.store.withdraw_summary(prepared.story_id) else 0
-        # Every distinct outlet counts, not only those the summary was written from.
-        summary = dataclasses.replace(prepared.summary, outlet_count=prepared.outlets)
+        # Every distinct outlet counts, not only those the summary was written from, and
+        # other outlets' wire copies are listed after the sources it was written from.
+        summary = with_copies(prepared.summary, prepared.copies, prepared.outlets)
         # Categories count duplicates too (`_prepare` reads them from every member): an
         # article an outlet files under two categories puts the story in both.
         saved = self.store.save_summary(

@@ -624,6 +624,7 @@ def summary_fingerprint(summary: Summary) -> str:
                 s.item_id,
                 s.published.isoformat() if s.published else None,
                 *([s.label] if s.label else []),
+                *([{"copy_of": s.copy_of}] if s.copy_of else []),
             ]
             for s in summary.sources
         ],

@@ -1,6 +1,6 @@
 """Chinese, Japanese and English outlets' feeds polled by the service, read as a subscriber
-reads the published stories: one story per event and language, its sources each outlet once
-(a wire copy is not a second source), and no story of two events.
+reads the published stories: one story per event and language, a wire copy summarised once
+but its outlet listed and counted, and no story of two events.
 
 The items are the generated day of tests/cjk_news.py (invented text), one feed per outlet,
 served by a loopback server; item links point at the outlets' own (never fetched) sites.
@@ -51,7 +51,7 @@ def test_cjk_outlets_feeds_give_one_story_per_event(tmp_path: Path) -> None:
             Item(item.id, item.title, item.text, item.url, published=item.published + shift)
         )
 
-    async def scenario() -> list[tuple[str, int, list[str]]]:
+    async def scenario() -> list[tuple[str, int, list[str], set[str]]]:
         async with Upstream() as up:
             urls = [up.add_feed(f"/{o}.xml", _feed(o, its)) for o, its in by_outlet.items()]
             outlines = "".join(f"<outline type='rss' text='f' xmlUrl='{u}'/>" for u in urls)
@@ -71,24 +71,32 @@ def test_cjk_outlets_feeds_give_one_story_per_event(tmp_path: Path) -> None:
                 s.headline,
                 s.summary.outlet_count if s.summary else 0,
                 [ref.url or "" for ref in s.summary.sources] if s.summary else [],
+                {  # the links its bullets cite
+                    s.summary.sources[i].url or "" for b in s.summary.bullets for i in b.sources
+                }
+                if s.summary
+                else set(),
             )
             for s in stories
         ]
 
     published = asyncio.run(scenario())
     by_event: dict[str, list[tuple[str, int, list[str]]]] = defaultdict(list)
-    for headline, outlets, links in published:
+    cited: dict[str, set[str]] = {}
+    for headline, outlets, links, citing in published:
+        cited[headline] = {link.rsplit("/", 1)[-1] for link in citing}
         ids = {link.rsplit("/", 1)[-1] for link in links}
         events = {event_of(i) for i in ids}
         assert len(events) == 1, (headline, ids)  # no story of two events
         by_event[events.pop()].append((headline, outlets, sorted(ids)))
     # The Chinese bridge story: Xinhua, People's Daily, China News, Sina's headline-only item;
-    # Gangcheng Daily's copy of Xinhua's report is the same article, and not listed again.
+    # Gangcheng Daily's copy of Xinhua's report is the same article: summarised once (no
+    # bullet cites it), and its outlet listed and counted (`wire_copies`).
     bridge = [s for s in by_event["bridge"] if ORIGINAL in s[2]]
     assert len(bridge) == 1
     headline, outlets, ids = bridge[0]
     assert {"bridge-xinhua", "bridge-people", "bridge-chinanews", "bridge-brief"} <= set(ids)
-    assert COPY not in ids and outlets >= 4
+    assert COPY in ids and COPY not in cited[headline] and outlets >= 5
     assert "港口大桥" in headline
     japanese_quake = [s for s in by_event["quake"] if "quake-nhk" in s[2]]
     assert len(japanese_quake) == 1
