@@ -55,8 +55,9 @@ class StoryReader(Protocol):
         """Category names, in OPML order."""
         ...
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        """Stories of one category (None: all), newest updated first."""
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
+        """Stories of one category (None: all), newest updated first; only those at least
+        `min_outlets` outlets covered (`ranking.outlets`), however far back they are."""
         ...
 
     def story(self, story_id: str) -> Story | None:
@@ -88,17 +89,17 @@ class _ReadOnce:
     def __init__(self, reader: StoryReader) -> None:
         self._reader = reader
         self._categories: list[str] | None = None
-        self._stories: dict[tuple[str | None, int], list[Story]] = {}
+        self._stories: dict[tuple[str | None, int, int], list[Story]] = {}
 
     def categories(self) -> list[str]:
         if self._categories is None:
             self._categories = self._reader.categories()
         return self._categories
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        key = (category, limit)
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
+        key = (category, limit, min_outlets)
         if key not in self._stories:
-            self._stories[key] = self._reader.stories(category, limit)
+            self._stories[key] = self._reader.stories(category, limit, min_outlets)
         return self._stories[key]
 
     def story(self, story_id: str) -> Story | None:
@@ -174,16 +175,21 @@ class Site:
         """A category's feed, or every category's for the slug "all"."""
         if fmt not in FEED_MEDIA_TYPES:
             return None
-        candidates = self.settings.max_items * FEED_CANDIDATES
         name = self.category_named(slug)
-        if name is not None:
-            stories = self.reader.stories(name, candidates)
-        elif slug == ALL_SLUG:
-            name, stories = ALL_TITLE, self.reader.stories(None, candidates)
-        else:
+        if name is None and slug != ALL_SLUG:
             return None
+        stories = self._feed_candidates(name, top)
+        name = name if name is not None else ALL_TITLE
         body = render_feed(name, slug, stories, fmt, self.settings, self.now(), top=top)
         return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories))
+
+    def _feed_candidates(self, name: str | None, top: bool) -> list[Story]:
+        """What a feed of category `name` (None: all) chooses from. The top flavour reads its
+        newest widely covered stories themselves, in the order it lists them: however many
+        single-outlet stories came since, they cannot push one out."""
+        if top:
+            return self.reader.stories(name, self.settings.max_items, self.settings.top_min_outlets)
+        return self.reader.stories(name, self.settings.max_items * FEED_CANDIDATES)
 
     def feed_list(self) -> list[tuple[str, str]]:
         """(name, slug) of every feed: the categories, then "All stories"."""
@@ -246,12 +252,14 @@ class Site:
         for fmt, path in OPML_FORMATS.items():
             yield path, self.opml(fmt)
         story_ids: dict[str, None] = {}
+        listed: list[Story] = []  # in a top feed, however old
         for name, slug in self.feed_list():
             for fmt in FEED_FORMATS:
                 for top in (False, True):
                     output = self.feed(slug, fmt, top)
                     if output is not None:
                         yield feed_path(slug, fmt, top), output
+            listed += self._feed_candidates(self.category_named(slug), top=True)
             if slug == ALL_SLUG and self.category_named(slug) is None:
                 continue
             subscribe = self.subscribe(slug)
@@ -266,6 +274,7 @@ class Site:
                     yield where, output
         everything = self.reader.stories(None, self.settings.max_items * FEED_CANDIDATES)
         story_ids.update((s.id, None) for s in everything)
+        story_ids.update((s.id, None) for s in listed)
         for story_id in story_ids:
             if not _SAFE_ID.fullmatch(story_id):
                 continue  # cannot be a file name safely; served by `aggregator serve` only

@@ -52,6 +52,20 @@ NEWEST_IN_CATEGORY = (
     "(SELECT 1 FROM story_categories c WHERE c.story_id = s.id AND c.category = ?) "
     "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
 )
+# The newest of those `ranking.outlets` counts at least N outlets for: the same walk, each
+# story's summary looked up by its key, so the list reaches back as far as it must to fill
+# up, however many single-outlet stories came since.
+NEWEST_PUBLISHED_COVERED = (
+    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND EXISTS "
+    "(SELECT 1 FROM summaries m WHERE m.story_id = s.id AND m.outlet_count >= ?) "
+    "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
+)
+NEWEST_IN_CATEGORY_COVERED = (
+    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND EXISTS "
+    "(SELECT 1 FROM summaries m WHERE m.story_id = s.id AND m.outlet_count >= ?) AND EXISTS "
+    "(SELECT 1 FROM story_categories c WHERE c.story_id = s.id AND c.category = ?) "
+    "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
+)
 
 
 class Reader:
@@ -127,13 +141,15 @@ class Reader:
             for r in rows
         ]
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        """Published stories (version ≥ 1), newest change first."""
-        if category is None:
-            rows = self._rows(NEWEST_PUBLISHED, [limit])
-        else:
-            rows = self._rows(NEWEST_IN_CATEGORY, [category, limit])
-        return self._stories(rows)
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
+        """Published stories (version ≥ 1), newest change first; with `min_outlets` above 1,
+        only those with a summary of at least that many outlets (`ranking.outlets`)."""
+        where = [category] if category is not None else []
+        if min_outlets <= 1:
+            sql = NEWEST_PUBLISHED if category is None else NEWEST_IN_CATEGORY
+            return self._stories(self._rows(sql, [*where, limit]))
+        sql = NEWEST_PUBLISHED_COVERED if category is None else NEWEST_IN_CATEGORY_COVERED
+        return self._stories(self._rows(sql, [min_outlets, *where, limit]))
 
     def stories_since(self, category: str, since: datetime) -> list[Story]:
         """Published stories of a category materially changed at or after `since`."""

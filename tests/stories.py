@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.ranking import outlets
 
 T0 = datetime(2025, 2, 12, 8, 0, tzinfo=UTC)
 
@@ -55,8 +56,12 @@ class ListReader:
     def categories(self) -> list[str]:
         return list(self.names)
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        chosen = [s for s in self.items if category is None or category in s.categories]
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
+        chosen = [
+            s
+            for s in self.items
+            if (category is None or category in s.categories) and outlets(s) >= min_outlets
+        ]
         return sorted(chosen, key=lambda s: (s.updated, s.id), reverse=True)[:limit]
 
     def story(self, story_id: str) -> Story | None:

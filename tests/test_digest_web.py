@@ -10,6 +10,7 @@ from stories import T0, make_story
 
 from aggregator.models import Story
 from aggregator.publish import PublishSettings
+from aggregator.ranking import outlets
 from aggregator.web import make_app, start_server
 
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
@@ -26,8 +27,9 @@ class Reader:
     def categories(self) -> list[str]:
         return ["World News", "Science"]
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
-        return [s for s in self.items if category in (None, s.category)][:limit]
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
+        chosen = [s for s in self.items if category in (None, s.category)]
+        return [s for s in chosen if outlets(s) >= min_outlets][:limit]
 
     def story(self, story_id: str) -> Story | None:
         return next((s for s in self.items if s.id == story_id), None)

@@ -56,7 +56,7 @@ class Reader:
     def categories(self) -> list[str]:
         return ["World"]
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
         return []
 
     def story(self, story_id: str) -> Story | None:

@@ -57,6 +57,8 @@ def test_the_newest_published_stories_are_read_in_order() -> None:
     for call in (
         lambda s: s.reader().stories(None, 50),
         lambda s: s.reader().stories("World", 50),
+        lambda s: s.reader().stories(None, 50, min_outlets=2),
+        lambda s: s.reader().stories("World", 50, min_outlets=2),
         a_category,
     ):
         found = plans_of(call)

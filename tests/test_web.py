@@ -20,6 +20,7 @@ from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.models import Story
 from aggregator.publish import PublishSettings
+from aggregator.ranking import outlets
 from aggregator.web import make_app, start_server
 
 BASE = "https://news.example.org/agg/"
@@ -43,9 +44,13 @@ class FakeReader:
         self.data_calls += 1
         return list(self.names)
 
-    def stories(self, category: str | None, limit: int) -> list[Story]:
+    def stories(self, category: str | None, limit: int, min_outlets: int = 1) -> list[Story]:
         self.data_calls += 1
-        chosen = [s for s in self.items if category is None or category == s.category]
+        chosen = [
+            s
+            for s in self.items
+            if (category is None or category == s.category) and outlets(s) >= min_outlets
+        ]
         return sorted(chosen, key=lambda s: s.updated, reverse=True)[:limit]
 
     def story(self, story_id: str) -> Story | None:
