@@ -42,7 +42,7 @@ from aggregator.publish import (
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
 OPML_TYPE = "text/x-opml; charset=utf-8"
-INDEX_CANDIDATES = 60  # newest stories per category the front page ranks
+INDEX_CANDIDATES = 60  # newest stories per category the front page ranks (and as many shared)
 FEED_CANDIDATES = 3  # a feed chooses its items from max_items × this many newest stories
 MAX_PAGES = 20  # category pages beyond this are not offered
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -152,12 +152,20 @@ class Site:
 
     def index(self) -> Output:
         rows = [
-            (name, slugify(name), self.reader.stories(name, INDEX_CANDIDATES))
-            for name in self.reader.categories()
+            (name, slugify(name), self._index_candidates(name)) for name in self.reader.categories()
         ]
         page = render_index_html(rows, self.settings, self.now(), self.digests)
         stories = [s for _, _, chosen in rows for s in chosen]
         return Output(page.encode(), HTML_TYPE, _newest(stories), ranked=True)
+
+    def _index_candidates(self, name: str) -> list[Story]:
+        """What the front page ranks a category's top stories from: its newest stories and its
+        newest that several outlets covered, which outweigh newer single-outlet ones for hours
+        (`ranking.importance`) however many of those came since."""
+        newest = self.reader.stories(name, INDEX_CANDIDATES)
+        seen = {s.id for s in newest}
+        shared = self.reader.stories(name, INDEX_CANDIDATES, 2)
+        return newest + [s for s in shared if s.id not in seen]
 
     def category(self, slug: str, page: int = 1) -> Output | None:
         name = self.category_named(slug)
@@ -252,7 +260,7 @@ class Site:
         for fmt, path in OPML_FORMATS.items():
             yield path, self.opml(fmt)
         story_ids: dict[str, None] = {}
-        listed: list[Story] = []  # in a top feed, however old
+        listed: list[Story] = []  # on the front page or a top feed, however old
         for name, slug in self.feed_list():
             for fmt in FEED_FORMATS:
                 for top in (False, True):
@@ -274,6 +282,8 @@ class Site:
                     yield where, output
         everything = self.reader.stories(None, self.settings.max_items * FEED_CANDIDATES)
         story_ids.update((s.id, None) for s in everything)
+        for name in self.reader.categories():
+            listed += self._index_candidates(name)
         story_ids.update((s.id, None) for s in listed)
         for story_id in story_ids:
             if not _SAFE_ID.fullmatch(story_id):

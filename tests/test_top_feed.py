@@ -1,5 +1,5 @@
-"""The "top stories" feeds read widely covered stories from the store however many
-single-outlet stories came since (invented stories in a real store)."""
+"""The "top stories" feeds and the front page read widely covered stories from the store
+however many single-outlet stories came since (invented stories in a real store)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def story_ids(body: bytes) -> list[str]:
 
 @pytest.fixture
 def store() -> Store:
-    """An older story three outlets covered, then more single-outlet stories than the
-    newest-first window the feeds read."""
+    """An older story three outlets covered, then more single-outlet stories than any
+    newest-first window the feeds or the front page read."""
     store = Store()
     store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
     add_story(store, "pair-old", "Talks resume", outlets=3, at=NOW - timedelta(hours=10))
@@ -55,6 +55,11 @@ def test_a_top_feed_keeps_older_widely_covered_stories(store: Store, slug: str, 
 def test_a_top_feed_counts_outlets_as_configured(store: Store) -> None:
     output = site(store, top_min_outlets=3).feed("all", "atom", top=True)
     assert output is not None and story_ids(output.body) == ["pair-old"]
+
+
+def test_the_front_page_ranks_older_widely_covered_stories(store: Store) -> None:
+    page = site(store, front_page_stories=1).index().body.decode()
+    assert "Talks resume" in page and "Local note" not in page
 
 
 def test_the_export_writes_the_pages_a_top_feed_links(store: Store) -> None:
