@@ -165,32 +165,53 @@ def _pages_off(row: dict[str, Any], articles: ArticleSettings | None) -> str | N
 
 def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:
     """The digest section of `status`: each category's latest send and the next one."""
-    from .digest import next_slot
-
     configured = [c for c, to in settings.digest.recipients.items() if to]
     names = list(dict.fromkeys([*configured, *digests]))
     if not names:
         return
     header = ("DIGEST", "RECIPIENTS", "LAST", "STATUS", "NEXT")
     table = [header]
-    for name in names:
-        last = digests.get(name, {})
-        status = last.get("status") or "never sent"
-        if last.get("status") in ("failed", "sending"):
-            status = f"failed (attempt {last['attempts']})"
-            if last.get("next_attempt_at"):
-                status += f", retry {ago(last['next_attempt_at'], now)}"
-            else:
-                status += ", gave up for the day"
-        if last.get("error"):
-            status += f": {last['error']}"
-        upcoming = "-"
-        if name in configured:
-            upcoming = ago(next_slot(name, now, settings.digest).isoformat(), now)
-        recipients = len(settings.digest.recipients.get(name, ()))
-        day = f"{last['day']} ({ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
-        table.append((name, str(recipients), day, status[:100], upcoming))
+    table += [digest_row(name, digests.get(name, {}), settings, now) for name in names]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     print()
     for row in table:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+
+def digest_row(
+    name: str, last: dict[str, Any], settings: Settings, now: datetime
+) -> tuple[str, str, str, str, str]:
+    """A category's digest line: its latest run (`digest_health`'s row) and what comes next,
+    the pending retry of a failed send ("retry due" once its time has come: the service's
+    next tick sends it) before the next scheduled send."""
+    from .digest import next_slot
+
+    recipients = settings.digest.recipients.get(name, ())
+    status = last.get("status") or "never sent"
+    retry = _retry(name, last, settings, now) if recipients else None
+    if last.get("status") in ("failed", "sending"):
+        status = f"failed (attempt {last['attempts']}), {retry or 'gave up for the day'}"
+    if last.get("error"):
+        status += f": {last['error']}"
+    upcoming = "-"
+    if retry is not None:
+        upcoming = retry
+    elif recipients:
+        upcoming = ago(next_slot(name, now, settings.digest).isoformat(), now)
+    day = f"{last['day']} ({ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
+    return (name, str(len(recipients)), day, status[:100], upcoming)
+
+
+def _retry(name: str, last: dict[str, Any], settings: Settings, now: datetime) -> str | None:
+    """ "retry due" or "retry in 4m" while a failed send will be tried again (the rules of
+    `digest.due`: the latest scheduled day's run, below max_attempts); None otherwise."""
+    from .digest import latest_slot
+
+    when = from_iso(last.get("next_attempt_at"))
+    if when is None or last.get("status") not in ("failed", "sending"):
+        return None
+    if last.get("attempts", 0) >= settings.digest.max_attempts:
+        return None
+    if last.get("day") != latest_slot(name, now, settings.digest)[0].isoformat():
+        return None
+    return "retry due" if when <= now else f"retry {ago(last['next_attempt_at'], now)}"
