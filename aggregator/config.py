@@ -210,7 +210,11 @@ RANGES.update(
 
 
 def _shown(value: float) -> str:
-    return f"{value:g}"
+    """A number as written: whole numbers in full ("315360000", not "3.1536e+08")."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return str(number) if math.isfinite(number) else f"{number:g}"
 
 
 def check_range(section: str, key: str, value: object) -> None:
@@ -298,8 +302,8 @@ def _check_combinations(settings: Settings, where: str) -> None:
     if not s.min_interval <= s.interval <= s.max_interval:
         raise ConfigError(
             f"{where} [schedule]: need min_interval <= interval <= max_interval, got "
-            f"{s.min_interval.total_seconds():g} s, {s.interval.total_seconds():g} s, "
-            f"{s.max_interval.total_seconds():g} s"
+            f"{_shown(s.min_interval.total_seconds())} s, {_shown(s.interval.total_seconds())} s, "
+            f"{_shown(s.max_interval.total_seconds())} s"
         )
     if settings.summary.min_bullets > settings.summary.max_bullets:
         raise ConfigError(f"{where} [summary]: min_bullets is larger than max_bullets")

@@ -117,6 +117,19 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         ({"cluster": {"max_candidates": 0}}, {}, "'max_candidates': 0 is out of range"),
         ({"cluster": {"active_window": "5m"}}, {}, "'active_window': 300 s is out of range"),
         ({}, {"AGGREGATOR_CLUSTER_TITLE_WEIGHT": "50"}, "'title_weight': 50 is out of range"),
+        # large bounds in full, where they read "3.1536e+08" (and 2**30 lost its last digits)
+        (
+            {"retention": {"max_age": "1h"}},
+            {},
+            "3600 s is out of range: allowed 86400..315360000 s",
+        ),
+        ({"fetch": {"max_bytes": 5}}, {}, "allowed 1024..1073741824"),
+        ({"cluster": {"max_active": 0}}, {}, "allowed 1..1000000"),
+        (
+            {"schedule": {"max_interval": "30d", "min_interval": "6d"}},
+            {},
+            "got 518400 s, 900 s, 2592000 s",
+        ),
     ],
 )
 def test_out_of_range_settings_name_the_allowed_range(
