@@ -38,12 +38,14 @@ def _common(
     _log_args(parser)
 
 
-def _log_args(parser: argparse.ArgumentParser, *, quiet: bool = False) -> None:
+def _log_args(parser: argparse.ArgumentParser, *, quiet: bool = False, dest: str = "log") -> None:
     """--log-level and --log-format; `quiet` commands (whose output is their stdout) log
-    warnings and errors only unless --log-level says otherwise."""
+    warnings and errors only unless --log-level says otherwise. The program's own parser
+    takes them too (`dest` "global_log"), so they may also come before the command."""
     parser.add_argument(
         "--log-level",
-        default="WARNING" if quiet else None,
+        dest=f"{dest}_level",
+        default=None,
         type=str.upper,
         choices=LEVELS,
         help="DEBUG, INFO, WARNING (default) or ERROR"
@@ -52,10 +54,13 @@ def _log_args(parser: argparse.ArgumentParser, *, quiet: bool = False) -> None:
     )
     parser.add_argument(
         "--log-format",
+        dest=f"{dest}_format",
         default=None,
         choices=FORMATS,
         help="text (default) or json (one object per line); or set AGGREGATOR_LOG_FORMAT",
     )
+    if quiet:
+        parser.set_defaults(quiet_log_level="WARNING")
 
 
 def _port(value: str) -> int:
@@ -183,6 +188,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Poll news feeds, group them into stories, summarise and republish them.",
     )
     parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
+    _log_args(parser, dest="global_log")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments) in PARSERS.items():
         if only is None or name == only:
@@ -251,10 +257,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "poll" and args.all and not args.once:
         parser.error("poll: --all only applies to one pass: use `poll --once --all`")
     try:
+        # The command's own option, then one given before the command, then its default.
+        level = args.log_level or args.global_log_level or getattr(args, "quiet_log_level", None)
         setup_logging(
-            _log_option(args.log_level, "AGGREGATOR_LOG_LEVEL", "INFO", LEVELS),
+            _log_option(level, "AGGREGATOR_LOG_LEVEL", "INFO", LEVELS),
             _log_option(
-                getattr(args, "log_format", None), "AGGREGATOR_LOG_FORMAT", "text", FORMATS
+                args.log_format or args.global_log_format, "AGGREGATOR_LOG_FORMAT", "text", FORMATS
             ),
         )
         handler = command(args.command)

@@ -298,6 +298,36 @@ def test_the_commands_take_the_options_the_readme_says(option: str) -> None:
     assert taking == README_OPTIONS[option]
 
 
+@pytest.mark.parametrize(
+    ("argv", "level", "json"),
+    [
+        (["--log-level", "error", "status"], "ERROR", False),
+        (["--log-format", "json", "status", "--log-level", "debug"], "DEBUG", True),
+        (["--log-level", "error", "status", "--log-level", "debug"], "DEBUG", False),  # its own
+        (["--log-level", "info", "cluster"], "INFO", False),  # over its quiet default
+    ],
+)
+def test_the_log_options_may_come_before_the_command(
+    argv: list[str], level: str, json: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from aggregator.logs import JsonFormatter
+
+    lines = tmp_path / "in.jsonl"
+    lines.write_text("", encoding="utf-8")
+    place = ["--db", str(tmp_path / "none.db")] if "status" in argv else [str(lines)]
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    try:
+        code, _, err = run_cli(*argv, *place, capsys=capsys)
+        assert code == 0, err
+        assert logging.getLevelName(root.level) == level
+        assert any(isinstance(h.formatter, JsonFormatter) for h in root.handlers) == json
+    finally:
+        root.handlers[:], root.level = kept
+
+
 @pytest.mark.parametrize("name", ["cluster", "summarize"])
 def test_the_batch_commands_log_json_when_asked(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
