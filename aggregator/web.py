@@ -341,6 +341,16 @@ def make_app(
         await moved(request, slug)
         return await cached(request, lambda: site.subscribe(slug))
 
+    async def subscribe_slash(request: web.Request) -> web.StreamResponse:
+        """`/<slug>/subscribe/`, as a static export's server sends readers there: to the page,
+        for a category that has one."""
+        slug = request.match_info["slug"]
+        await moved(request, slug)
+        if await asyncio.to_thread(site.category_named, slug) not in mailed:
+            return not_found_response(settings.base_url)
+        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
+        raise web.HTTPMovedPermanently(location="../subscribe")
+
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
         await moved(request, slug)
@@ -416,6 +426,7 @@ def make_app(
     app.router.add_get("/stories/{story_id:[^/]+}/", story_slash)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe_slash)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
     return app

@@ -101,3 +101,38 @@ def test_the_subscribe_page_names_the_bare_contact_address() -> None:
     page = fetch_all(["/world-news/subscribe"], digest=digest_settings())["/world-news/subscribe"]
     assert 'href="mailto:digest@news.example.org?subject=subscribe%20World%20News"' in page[1]
     assert "&lt;" not in page[1]
+
+
+def test_the_subscribe_page_with_a_trailing_slash_leads_to_it() -> None:
+    """`/world-news/subscribe/` (where a static export's server sends readers) answered 404,
+    while `/world-news` leads to `/world-news/`; a category without a digest still has none."""
+
+    async def main() -> dict[str, tuple[int, str | None]]:
+        app = make_app(Reader(), SETTINGS, digest=digest_settings())
+        runner = await start_server(app, "127.0.0.1", 0)
+        out = {}
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession() as session:
+                for path in SLASHED:
+                    url = f"http://127.0.0.1:{port}{path}"
+                    async with session.get(url, allow_redirects=False) as resp:
+                        out[path] = (resp.status, resp.headers.get("Location"))
+        finally:
+            await runner.cleanup()
+        return out
+
+    assert asyncio.run(main()) == SLASHED
+    followed = fetch_all(["/world-news/subscribe/"], digest=digest_settings())
+    status, page = followed["/world-news/subscribe/"]
+    assert status == 200 and f"<h1>{LINE}</h1>" in page
+    assert fetch_all(["/world-news/subscribe/"])["/world-news/subscribe/"][0] == 404
+
+
+SLASHED: dict[str, tuple[int, str | None]] = {
+    "/world-news/subscribe/": (301, "../subscribe"),
+    "/science/subscribe/": (404, None),
+    "/nowhere/subscribe/": (404, None),
+    "/world-news/subscribe/x": (404, None),
+    "/world-news/subscribe//": (404, None),
+}
