@@ -76,7 +76,9 @@ class DigestSettings:
             known = ", ".join(SECURITY)
             raise ValueError(f"security must be one of {known}, not {self.security!r}")
         if not 0 <= self.smtp_port <= 65535:
-            raise ValueError(f"smtp_port must be between 1 and 65535, got {self.smtp_port}")
+            raise ValueError(
+                f"smtp_port must be between 0 (the usual port) and 65535, got {self.smtp_port}"
+            )
         if not 1 <= self.count <= 100:
             raise ValueError(f"count must be between 1 and 100, got {self.count}")
         if not 1 <= self.max_attempts <= 100:

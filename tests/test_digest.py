@@ -64,7 +64,7 @@ def test_digest_settings_from_toml_and_environment() -> None:
     ("values", "words"),
     [
         ({"security": "ssl"}, "security must be one of starttls, tls, none"),
-        ({"smtp_port": 70000}, "smtp_port must be between"),
+        ({"smtp_port": 70000}, "smtp_port must be between 0 (the usual port) and 65535, got 70000"),
         ({"count": 0}, "count must be between 1 and 100"),
         ({"send_at": "25:00"}, "send_at must be a local time"),
         ({"timezone": "Mars/Olympus"}, "unknown time zone"),
