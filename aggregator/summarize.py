@@ -7,7 +7,8 @@ The extractive method: clean each source (boilerplate, datelines), split it into
 terms by TF-IDF over all sentences of the story, and score each sentence by its similarity to the
 story's centroid and to the source titles, by how closely other outlets say the same, and by its
 position (news leads first; see `sentence_scoring`). Bullets are picked greedily by score,
-skipping any that repeat a picked one or the headline; each cites every source that contains it.
+skipping any that repeat a picked one or the headline, and any whose count a later report
+gives anew (`counted_facts`); each cites every source that contains it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from .bullets import body_sentence_facts
 from .cjk_script import has_cjk
+from .counted_facts import may_count, overtaken
 from .dedupe import outlet_key as url_outlet
 from .digests import blake2b
 from .headline import choose as choose_headline
@@ -274,6 +277,56 @@ def _title_terms(units: list[Unit]) -> dict[int, frozenset[str]]:
     return {u.source: fact_terms(u.text) for u in units if u.position < 0}
 
 
+def _facts_and_weights(
+    body: list[Unit],
+) -> tuple[dict[int, frozenset[str]], dict[str, float]]:
+    """Each body candidate's fact terms (by `id`), and each term's weight (`source_weights`)."""
+    # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
+    facts = {
+        id(u): u.facts if u.facts is not None else fact_terms_of(u.text, u.terms) for u in body
+    }
+    per_source: dict[int, set[str]] = {}
+    for u in body:
+        per_source.setdefault(u.source, set()).update(facts[id(u)])
+    return facts, source_weights(per_source.values())
+
+
+def _stale(
+    units: list[Unit], times: Sequence[datetime | None], headline: str, share: float
+) -> dict[int, Unit]:
+    """The body candidates whose count a later-published source's sentence overtakes
+    (`counted_facts.overtaken`: "two people died" once "the death toll rose to five"), each
+    (by `id`) to that sentence; `headline` the story's headline. Worked out once a story, so
+    that a second pick under another headline leaves out the same ones."""
+    if len({t for t in times if t is not None}) < 2:  # (no source later than another)
+        return {}
+    body = [u for u in units if u.position >= 0 and u.terms]
+    if len({u.source for u in body}) < 2 or not any(may_count(u.text) for u in body):
+        return {}
+    facts, weights = _facts_and_weights(body)
+    found = overtaken(
+        [(u.text, facts[id(u)], times[u.source]) for u in body],
+        fact_terms(headline),
+        weights,
+        share,
+    )
+    return {id(body[old]): body[new] for old, new in found.items()}
+
+
+def _up_to_date(ranked: list[Unit], stale: dict[int, Unit]) -> list[Unit]:
+    """The candidates in rank order without those `stale` holds, the sentence overtaking one
+    ranked where the best one it overtakes was: a subscriber reading an update reads the
+    newest figure, in the place the old one had."""
+    rank = {id(u): n for n, u in enumerate(ranked)}
+    place = dict(rank)  # (each candidate's place: a later sentence's raised to the old one's)
+    for old, new in stale.items():
+        if old in rank and id(new) in rank:
+            place[id(new)] = min(place[id(new)], rank[old])
+    kept = [u for u in ranked if id(u) not in stale]
+    kept.sort(key=lambda u: (place[id(u)], place[id(u)] != rank[id(u)]))
+    return kept
+
+
 def _one_source(units: list[Unit]) -> bool:
     """Whether every candidate comes from one source (a one-item story)."""
     return len({u.source for u in units}) <= 1
@@ -341,7 +394,8 @@ class ExtractiveSummarizer:
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
         writers = _writers(ordered, kinds, sources)
-        bullets = self._bullets(units, target, idf, choice.index, headline, writers)
+        stale = _stale(units, [it.published for it in ordered], headline, settings.novelty)
+        bullets = self._bullets(units, target, idf, choice.index, headline, writers, stale)
         cited = {n for b in bullets for n in b.sources}
         if bullets and choice.index not in cited and headline != previous_headline:
             # The headline's own source supplies no bullet: the best title of a source that
@@ -349,7 +403,7 @@ class ExtractiveSummarizer:
             supplying = [f and n in cited for n, f in enumerate(factual)]
             other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body, ordinary)
             if other.index >= 0 and other.text != headline:
-                again = self._bullets(units, target, idf, other.index, other.text, writers)
+                again = self._bullets(units, target, idf, other.index, other.text, writers, stale)
                 if any(other.index in b.sources for b in again):
                     headline, bullets = other.text, again
         return Summary(
@@ -368,11 +422,13 @@ class ExtractiveSummarizer:
         head: int,
         headline: str,
         writers: Sequence[tuple[str, str] | None],
+        stale: dict[int, Unit] | None = None,
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations;
-        one in its writer's first person is given as their words (`_voiced`)."""
+        one in its writer's first person is given as their words (`_voiced`); `stale` as
+        `_select` reads it."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
-        chosen = self._select(units, target, idf, head, headline, told)
+        chosen = self._select(units, target, idf, head, headline, told, stale)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=_voiced(u, writers), sources=(u.source,)) for u in chosen)
         return tuple(
@@ -397,9 +453,11 @@ class ExtractiveSummarizer:
         headline_source: int,
         headline_text: str,
         told_by: dict[int, set[int]],
+        stale: dict[int, Unit] | None = None,
     ) -> list[Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap,
-        in the order `_in_story_order` gives them.
+        in the order `_in_story_order` gives them; without the candidates `stale` holds (by
+        `id`: a count a later source's sentence overtakes), that sentence in their place.
 
         The best sentence of the headline's own source is tried first when it scores at least
         half the best overall (so bullets agree with the headline), else the best. `told_by`
@@ -408,6 +466,8 @@ class ExtractiveSummarizer:
         headline = Counter(tokens(headline_text))
         body = [u for u in units if u.position >= 0 and u.terms]
         ranked = sorted(body, key=lambda u: (-u.score, u.source, u.position))
+        if stale:
+            ranked = _up_to_date(ranked, stale)
         if ranked and headline_source >= 0:
             # (the best of the headline's source that the headline does not contain)
             best = next(
@@ -422,14 +482,7 @@ class ExtractiveSummarizer:
             if best is not None and best.score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(best)
                 ranked.insert(0, best)
-        # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
-        facts = {
-            id(u): u.facts if u.facts is not None else fact_terms_of(u.text, u.terms) for u in body
-        }
-        per_source: dict[int, set[str]] = {}
-        for u in body:
-            per_source.setdefault(u.source, set()).update(facts[id(u)])
-        weights = source_weights(per_source.values())
+        facts, weights = _facts_and_weights(body)
         top = max(weights.values(), default=1.0)  # (the heaviest term's weight)
         titled = fact_terms(headline_text)
         said = set(titled)
