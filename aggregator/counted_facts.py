@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
-from .novelty import _INNER_NAME, _SPELT, _normalised, _spelt, _term, coverage, fact_terms
+from .novelty import coverage, fact_term, fact_terms, inner_names, with_figures
 from .tokens import STOPWORDS, tokens
 
 __all__ = ["Count", "counts", "may_count", "overtaken", "overtakes"]
@@ -80,7 +80,7 @@ def counts(text: str) -> frozenset[Count]:
     a hedged figure ("at least 12") with its figure as said."""
     if _PERIOD.search(text):
         return frozenset()
-    plain = _SPELT.sub(_spelt, _normalised(text))  # (also "five." at a sentence's end)
+    plain = with_figures(text)  # (also "five." at a sentence's end)
     low = plain.lower()
     found: set[Count] = set()
     for match in _FIGURE_FIRST.finditer(low):
@@ -168,9 +168,9 @@ def _names_known(text: str, known: AbstractSet[str]) -> bool:
     """Whether each name inside `text` (a capitalised run of words after a word, as
     `novelty` reads them; a day or a month is none) has a word that `known` (fact terms)
     holds: two counts of the same people are told of the same places and names."""
-    for match in _INNER_NAME.finditer(text):
-        found = [t for t in tokens(match.group()) if t not in _CALENDAR]
-        if found and not any(_term(t) in known for t in found):
+    for name in inner_names(text):
+        found = [t for t in tokens(name) if t not in _CALENDAR]
+        if found and not any(fact_term(t) in known for t in found):
             return False
     return True
 

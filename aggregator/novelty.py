@@ -33,13 +33,16 @@ from .tokens import STOPWORDS, stem, tokens, words
 __all__ = [
     "PREFIX",
     "coverage",
+    "fact_term",
     "fact_terms",
     "fact_terms_of",
     "figure_terms",
+    "inner_names",
     "restates",
     "retells",
     "source_weights",
     "tells_more",
+    "with_figures",
 ]
 
 PREFIX = 6  # characters of a stem that identify a term for coverage
@@ -638,3 +641,19 @@ def retells(
     return len(both) >= RETELLS_EVENT and any(
         len(both & _event_words(title, title=True)) >= RETELLS_EVENT for title in news
     )
+
+
+def fact_term(token: str) -> str:
+    """A token as `fact_terms` files it (American spelling, cut to `PREFIX` letters)."""
+    return _term(token)
+
+
+def with_figures(text: str) -> str:
+    """`text` as `fact_terms` reads its figures (`_normalised`), and a number word before
+    punctuation as digits too ("rose to five." → "rose to 5.")."""
+    return _SPELT.sub(_spelt, _normalised(text))
+
+
+def inner_names(text: str) -> list[str]:
+    """The names inside `text` as `restates` reads them: capitalised runs after a word."""
+    return [match.group() for match in _INNER_NAME.finditer(text)]
