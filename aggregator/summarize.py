@@ -154,14 +154,27 @@ def _writers(
     ]
 
 
-def _voiced(unit: Unit, writers: Sequence[tuple[str, str] | None]) -> str:
-    """The unit's text as a bullet: a sentence of a column or essay in its writer's own first
+def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) -> list[str]:
+    """The units' texts as bullets: a sentence of a column or essay in its writer's own first
     person ("…, I started crying.") quoted and attributed (`writer_voice.in_writers_words`),
-    so no reader asks whose "I"; any other as it stands."""
-    writer = writers[unit.source]
-    if writer is None or not speaks_as_writer(unit.text):
-        return unit.text
-    return in_writers_words(unit.text, *writer)
+    so no reader asks whose "I"; a named writer quoted above "also writes", and so does an
+    unnamed one when no other source's bullet came between ("the author" then means no one
+    else); any other as it stands."""
+    texts: list[str] = []
+    named: set[tuple[str, str]] = set()
+    last = -1  # the source of the bullets since the last quote, while only it spoke
+    for unit in units:
+        writer = writers[unit.source]
+        if writer is None or not speaks_as_writer(unit.text):
+            texts.append(unit.text)
+            last = last if unit.source == last else -1
+            continue
+        again = unit.source == last or writer in named
+        texts.append(in_writers_words(unit.text, *writer, again=again))
+        if writer[0]:
+            named.add(writer)
+        last = unit.source
+    return texts
 
 
 def _fact_sources(
@@ -429,14 +442,12 @@ class ExtractiveSummarizer:
         `_select` reads it."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
         chosen = self._select(units, target, idf, head, headline, told, stale)
+        voiced = zip(chosen, _voiced(chosen, writers), strict=True)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
-            return tuple(Bullet(text=_voiced(u, writers), sources=(u.source,)) for u in chosen)
+            return tuple(Bullet(text=text, sources=(u.source,)) for u, text in voiced)
         return tuple(
-            Bullet(
-                text=_voiced(u, writers),
-                sources=self._cite(u, units, idf, told.get(id(u), ())),
-            )
-            for u in chosen
+            Bullet(text=text, sources=self._cite(u, units, idf, told.get(id(u), ())))
+            for u, text in voiced
         )
 
     def _target(self, outlet_count: int, body_words: int) -> int:

@@ -122,10 +122,12 @@ def byline(author: str | None, title: str, text: str, outlet: str = "") -> str:
 _NESTED = {"“": "‘", "”": "’", '"': "’"}
 
 
-def in_writers_words(sentence: str, writer: str, outlet: str) -> str:
+def in_writers_words(sentence: str, writer: str, outlet: str, *, again: bool = False) -> str:
     """A first-person sentence as its writer's words: `Jane Doe writes: “…”`, or, with no
     name known, `Writing for <outlet>, the author says: “…”` ("The author writes" with no
-    outlet either). Quotation marks inside become single ones, so the quote stays whole."""
+    outlet either); `again` (a bullet above quoted this writer): `Jane Doe also writes: “…”`,
+    `The author also says: “…”`. Quotation marks inside become single ones, so the quote
+    stays whole."""
     inner = sentence.strip()
     if inner.count('"') % 2 == 0:
         opened = False
@@ -140,8 +142,11 @@ def in_writers_words(sentence: str, writer: str, outlet: str) -> str:
     else:
         inner = "".join(_NESTED.get(ch, ch) for ch in inner)
     quoted = f"“{inner}”"
+    also = " also" if again else ""
     if writer:
-        return f"{writer} writes: {quoted}"
+        return f"{writer}{also} writes: {quoted}"
     if outlet.strip():
+        if again:
+            return f"The author also says: {quoted}"
         return f"Writing for {outlet.strip()}, the author says: {quoted}"
-    return f"The author writes: {quoted}"
+    return f"The author{also} writes: {quoted}"

@@ -206,3 +206,57 @@ def test_the_attribution_is_escaped_in_every_output() -> None:
 )
 def test_a_feeds_author_is_a_byline_only_when_it_names_a_person(author: str, name: str) -> None:
     assert byline(author, "The harbour plan", "I think it fails.", "Courier") == name
+
+
+def test_a_writer_quoted_above_also_writes() -> None:
+    said = "I stayed."
+    assert in_writers_words(said, "Jane Doe", "Courier", again=True) == (
+        "Jane Doe also writes: “I stayed.”"
+    )
+    assert in_writers_words(said, "", "Courier", again=True) == "The author also says: “I stayed.”"
+    assert in_writers_words(said, "", "", again=True) == "The author also writes: “I stayed.”"
+
+
+def test_an_essays_second_quoted_bullet_says_the_writer_also_writes() -> None:
+    essay = dataclasses.replace(
+        ESSAY,
+        author="Jane O'Doe",
+        text=(
+            "Somewhere on the night bus between Millbrook and Hollow Creek, I started crying. "
+            "My sister had warned me that the snow on the pass would close the road by dusk. "
+            "The county ploughs reached the stranded bus only after midnight on Tuesday."
+        ),
+    )
+    story = _story([essay])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    assert texts[:2] == [
+        "Jane O'Doe writes: “Somewhere on the night bus between Millbrook and Hollow Creek, "
+        "I started crying.”",
+        "Jane O'Doe also writes: “My sister had warned me that the snow on the pass would close "
+        "the road by dusk.”",
+    ]
+    page = render_story_html(story, SETTINGS, [])
+    assert "Jane O&#x27;Doe also writes: “My sister" in page
+    unnamed = _story([dataclasses.replace(essay, author=None)])
+    assert unnamed.summary is not None
+    assert [b.text.split(":")[0] for b in unnamed.summary.bullets[:2]] == [
+        "Writing for Courier, the author says",
+        "The author also says",
+    ]
+
+
+def test_two_unnamed_writers_of_one_outlet_are_each_introduced() -> None:
+    second = dataclasses.replace(
+        ESSAY,
+        id="essay2",
+        title="I walked home from Hollow Creek in the snow",
+        text="I walked the nine miles home from Hollow Creek after the night bus stopped.",
+        url="https://courier.example/2025/03/01/walked-home.html",
+    )
+    story = _story([ESSAY, second])
+    assert story.summary is not None
+    assert [b.text.split(":")[0] for b in story.summary.bullets] == [
+        "Writing for Courier, the author says",
+        "Writing for Courier, the author says",
+    ]
