@@ -205,15 +205,18 @@ def _names_another(
 def names_apart(item: Features, member: Features, counts: WindowCounts, thin: bool = False) -> bool:
     """Whether each headline names a distinctive person, place or organisation that the other
     item never mentions (a headline's slot filled by two different names). For a `thin` link
-    one such headline is enough when the other item names someone of its own anywhere."""
+    one such headline is enough when the other item names someone of its own anywhere, and so
+    is each item naming anywhere someone the other never mentions (headlines naming no one:
+    "three murder charges" dropped in one case and filed in another)."""
     first = _names_another(item.title, member, counts)
     second = _names_another(member.title, item, counts)
     if first and second:
         return True
-    return thin and (
-        (first and _names_another(member.names, item, counts))
-        or (second and _names_another(item.names, member, counts))
-    )
+    if not thin:
+        return False
+    names_own = _names_another(item.names, member, counts)
+    names_theirs = _names_another(member.names, item, counts)
+    return (first and names_theirs) or (second and names_own) or (names_own and names_theirs)
 
 
 def names_margin(

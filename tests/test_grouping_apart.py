@@ -148,3 +148,38 @@ def test_a_thin_link_between_items_naming_different_places_stays_apart() -> None
     never mentions, and the other item names a place of its own."""
     assert not together(SCHOOLS, "h1", "h2", ClusterSettings())
     assert together(SCHOOLS, "h1", "h2", ClusterSettings(apart_margin=0.0))
+
+
+# --- a thin link whose headlines name no one ------------------------------------------------
+
+CHARGES = [
+    item(
+        "c1",
+        "The judge dropped three of the murder charges against the surgeon",
+        "The judge dropped three murder charges against surgeon Orlan Vesk on Tuesday after "
+        "hearing from the hospital's patients and nurses about the clinic.",
+        "east.example",
+        0,
+    ),
+    item(
+        "c2",
+        "Murder charges filed against three men after a student is shot outside a bar",
+        "Murder charges were filed against three men over the killing of Dela Marsh, a "
+        "student shot outside a bar near the river late on Saturday.",
+        "west.example",
+        120,
+    ),
+]
+
+
+def test_a_thin_link_between_items_each_naming_someone_of_its_own_stays_apart() -> None:
+    """Neither headline names anyone; the three words shared ("three", "murder",
+    "charges") say what kind of event, and each item names a person the other never
+    mentions: two events of one kind."""
+    assert not together(CHARGES, "c1", "c2", ClusterSettings())
+    assert together(CHARGES, "c1", "c2", ClusterSettings(apart_margin=0.0))
+
+
+def test_a_thin_link_naming_the_same_person_still_joins() -> None:
+    same = [CHARGES[0], replace(CHARGES[1], text=CHARGES[1].text + " Orlan Vesk denies it.")]
+    assert together(same, "c1", "c2", ClusterSettings())
