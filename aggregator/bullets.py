@@ -156,6 +156,12 @@ _READER_NOTE = re.compile(
     r"(?:discuss|talk|weigh\s+in|explain|break\s+down|share)\b",
     re.IGNORECASE,
 )
+# A space markup left before a comma, a full stop or a closing bracket, or after an opening
+# one ("Playbuzz , creator", "the plan .", "( the BBC )"): wrong in every language, unlike a
+# space before ":", ";", "?" or "!", which French typography asks for. An ellipsis ("so on
+# ...", ". . .") and a figure (".45", ",5") are left as they are.
+_SPACE_BEFORE = re.compile(r"(?<=[\w\"'”’)\]%]) +(?=,(?!\d)|\)|\.(?![.\w]| \.))")
+_SPACE_AFTER = re.compile(r"(?<=\() +")
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
 _PHOTO_POINTER = re.compile(
     r"\s*\((?:pictured\b[^()]{0,40}|(?:shown|seen)\s+(?:here|above|below|left|right)|"
@@ -269,7 +275,8 @@ def stand_alone(sentence: str) -> str | None:
     A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
     ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …") refuses the
     sentence; a leading connective ("But", "However,") is dropped and the
-    rest capitalised; a sentence that still leans on its context ("He said…",
+    rest capitalised; a space left before a comma, full stop or closing bracket is dropped; a
+    sentence that still leans on its context ("He said…",
     "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
@@ -300,6 +307,8 @@ def stand_alone(sentence: str) -> str | None:
         text = rest[0].upper() + rest[1:]
     if needs_context(text):
         return None
+    if " ," in text or " ." in text or " )" in text or "( " in text:
+        text = _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", text))
     if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)
         text = text.rstrip(".") + "."
     return text

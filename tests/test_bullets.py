@@ -423,3 +423,43 @@ def test_a_programmes_blurb_is_no_bullet() -> None:
         "Meet the Press host Ann Example asked the minister about the bridge on Sunday.",
         "The council said repairs would cost about 2 million euros.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # markup's space before a comma and a full stop
+            "Posted on a trivia site , its creator collated 15 questions on grammar .",
+            "Posted on a trivia site, its creator collated 15 questions on grammar.",
+        ),
+        (  # inside brackets
+            "The council ( the city’s own ) voted to close the harbour bridge.",
+            "The council (the city’s own) voted to close the harbour bridge.",
+        ),
+        (  # a figure opening with its point or comma stays
+            "The rifle fired a .45 round, and growth was 3 ,5 percent in the year.",
+            "The rifle fired a .45 round, and growth was 3 ,5 percent in the year.",
+        ),
+        (  # a spaced ellipsis stays
+            "The council voted to close the bridge . . . and then reopened it.",
+            "The council voted to close the bridge . . . and then reopened it.",
+        ),
+        (  # French typography's space before a colon stays
+            "Le maire a dit : « Nous fermons le pont » ce mardi à Paris .",
+            "Le maire a dit : « Nous fermons le pont » ce mardi à Paris.",
+        ),
+    ],
+)
+def test_a_space_before_punctuation_is_dropped(sentence: str, expected: str) -> None:
+    assert stand_alone(sentence) == expected
+
+
+def test_a_bullet_reads_without_the_space_markup_left() -> None:
+    text = (
+        "<p>Posted on a trivia site <a href='https://example.com/q'>Quizzer</a> , its creator "
+        "collated 15 questions on spelling and grammar for readers .</p>"
+    )
+    assert body_sentences(text, []) == [
+        "Posted on a trivia site Quizzer, its creator collated 15 questions on spelling and "
+        "grammar for readers."
+    ]
