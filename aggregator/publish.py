@@ -304,9 +304,14 @@ def listed_sources(
 ) -> tuple[list[tuple[int, SourceRef]], str]:
     """The sources a story lists, with their indexes: the first `limit` and every one a bullet
     cites (so "[23]" still finds its entry); and the line for the rest ("… and 3 more
-    sources.", "… and 2 more reports from these sources.", "" when all are listed)."""
+    sources.", "… and 2 more reports from these sources.", "" when all are listed). An
+    outlet's report under the same title as another of its listed ones (one article at two
+    addresses: its page and a sister site's copy) is left to that line unless a
+    bullet cites it, so the list never reads the same line twice."""
     cited = {i for bullet in summary.bullets for i in bullet.sources}
-    shown = [(n, source) for n, source in enumerate(summary.sources) if n < limit or n in cited]
+    repeats = _repeated_reports(summary.sources, cited)
+    listable = [(n, source) for n, source in enumerate(summary.sources) if n not in repeats]
+    shown = [(n, s) for place, (n, s) in enumerate(listable) if place < limit or n in cited]
     hidden = len(summary.sources) - len(shown)
     more_outlets = summary.outlet_count - len({source.outlet for _, source in shown})
     if more_outlets > 0:
@@ -314,6 +319,22 @@ def listed_sources(
     if hidden:
         return shown, f"… and {counted(hidden, 'more report')} from these sources."
     return shown, ""
+
+
+def _repeated_reports(sources: Sequence[SourceRef], cited: set[int]) -> set[int]:
+    """Indexes of reports an outlet's other listed report repeats by title: of each outlet's
+    reports sharing a title, all but the first cited one (else the first) and the cited."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for n, source in enumerate(sources):
+        title = " ".join(clean(source.title).split()).casefold()
+        if title:
+            groups.setdefault((clean(source.outlet).casefold(), title), []).append(n)
+    repeats: set[int] = set()
+    for indexes in groups.values():
+        if len(indexes) > 1:
+            kept = next((n for n in indexes if n in cited), indexes[0])
+            repeats.update(n for n in indexes if n != kept and n not in cited)
+    return repeats
 
 
 def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:

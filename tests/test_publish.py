@@ -492,3 +492,32 @@ def test_bidirectional_overrides_are_not_published() -> None:
     # What right-to-left text needs stays: embeddings, isolates, marks.
     rtl = "\u202b\u0639\u0631\u0628\u064a\u202c \u2067x\u2069 \u200f"
     assert publish.clean(rtl) == rtl
+
+
+def test_one_outlets_report_at_two_addresses_is_listed_once() -> None:
+    """The same outlet under the same title twice (its article and a section's collection
+    page of it) reads as one line listed twice: the cited one is listed, the other is left
+    to the "more reports" line, numbers kept."""
+    summary = Summary(
+        headline="Senator to endorse the governor",
+        bullets=(Bullet("The senator will endorse the governor on Tuesday.", (1, 2)),),
+        sources=(
+            SourceRef("Courier", "Senator to endorse the governor", "https://courier.example/c"),
+            SourceRef("Courier", "Senator to endorse  the Governor", "https://courier.example/a"),
+            SourceRef("Planet", "Senator to endorse the governor", "https://planet.example/p"),
+        ),
+        outlet_count=2,
+    )
+    body = story_html_body(make_story("twice", summary=summary), SETTINGS)
+    assert "Summary based on 2 sources (3 reports):" in body
+    listed = [h for h in _Html(body.split("Summary based on")[1]).hrefs if "example/" in h]
+    assert listed == ["https://courier.example/a", "https://planet.example/p"]
+    assert '<li value="2"><a href="https://courier.example/a">' in body
+    assert "… and 1 more report from these sources." in body
+    # both cited: both listed, as the bullets' numbers must find them
+    both = dataclasses.replace(
+        summary, bullets=(Bullet("The senator will endorse the governor.", (0, 1, 2)),)
+    )
+    body = story_html_body(make_story("both", summary=both), SETTINGS)
+    listed = [h for h in _Html(body.split("Summary based on")[1]).hrefs if "example/" in h]
+    assert len(listed) == 3 and "more report" not in body
