@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from .bullets import body_sentence_facts
 from .cjk_script import has_cjk
-from .counted_facts import may_count, overtaken
+from .counted_facts import counts, may_count, overtaken, overtakes
 from .dedupe import outlet_key as url_outlet
 from .digests import blake2b
 from .headline import choose as choose_headline
@@ -326,6 +326,27 @@ def _stale(
     return {id(body[old]): body[new] for old, new in found.items()}
 
 
+def _outdated_titles(
+    titles: Sequence[str], times: Sequence[datetime | None], stale: dict[int, Unit]
+) -> set[int]:
+    """The sources whose title gives a count that an overtaking sentence of `stale` (told of
+    the story's event, as `_stale` found) overtakes, from a source published later."""
+    if not stale:
+        return set()
+    updates = [(counts(u.text), times[u.source]) for u in stale.values()]
+    out: set[int] = set()
+    for n, title in enumerate(titles):
+        when = times[n]
+        if not title or when is None or not may_count(title):
+            continue
+        found = counts(title)
+        if found and any(
+            at is not None and at > when and overtakes(newer, found) for newer, at in updates
+        ):
+            out.add(n)
+    return out
+
+
 def _up_to_date(ranked: list[Unit], stale: dict[int, Unit]) -> list[Unit]:
     """The candidates in rank order without those `stale` holds, the sentence overtaking one
     ranked where the best one it overtakes was: a subscriber reading an update reads the
@@ -407,13 +428,36 @@ class ExtractiveSummarizer:
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
         writers = _writers(ordered, kinds, sources)
-        stale = _stale(units, [it.published for it in ordered], headline, settings.novelty)
+        times = [it.published for it in ordered]
+        stale = _stale(units, times, headline, settings.novelty)
+        outdated = _outdated_titles(raw_titles, times, stale)
+        if choice.index in outdated:
+            # The headline gives a count a later report has overtaken ("Two dead in flood"
+            # under "the death toll rose to five"): a title still up to date leads instead,
+            # one giving the newer count if there is one.
+            current = [f and n not in outdated for n, f in enumerate(factual)]
+            early = counts(raw_titles[choice.index])
+            newer = [
+                f and overtakes(counts(t), early) for f, t in zip(current, raw_titles, strict=True)
+            ]
+            other = choose_headline(
+                raw_titles,
+                newer if any(newer) else current,
+                centroid,
+                idf,
+                None,
+                has_body,
+                ordinary,
+            )
+            if other.index >= 0:
+                choice, headline = other, other.text
+                stale = _stale(units, times, headline, settings.novelty)
         bullets = self._bullets(units, target, idf, choice.index, headline, writers, stale)
         cited = {n for b in bullets for n in b.sources}
         if bullets and choice.index not in cited and headline != previous_headline:
             # The headline's own source supplies no bullet: the best title of a source that
             # does leads instead, if that source then still supplies one.
-            supplying = [f and n in cited for n, f in enumerate(factual)]
+            supplying = [f and n in cited and n not in outdated for n, f in enumerate(factual)]
             other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body, ordinary)
             if other.index >= 0 and other.text != headline:
                 again = self._bullets(units, target, idf, other.index, other.text, writers, stale)

@@ -241,3 +241,61 @@ def test_a_published_story_updated_by_a_later_report_gives_its_count(tmp_path: P
     assert any(t.startswith("Two people died") for t in first)
     assert any("rose to five" in t for t in updated)
     assert not any(t.startswith(("Two people died", "Two people had died")) for t in updated)
+
+
+# --- the headline: a title giving the early count gives way --------------------------------
+
+COUNTED_FIRST = [
+    _item(
+        11,
+        "Two dead as storm floods Varnell valley",
+        "Two people died when a storm flooded the Varnell valley on Monday night, police said. "
+        "Rescue teams searched the flooded villages of Orska and Belin through the night.",
+        "north.example",
+        0,
+    ),
+    *FIRST_REPORTS[1:],
+]
+
+
+def test_a_headline_giving_an_overtaken_count_gives_way_to_a_current_title() -> None:
+    published = "Two dead as storm floods Varnell valley"  # (the story's headline so far)
+    assert summarize(COUNTED_FIRST, previous_headline=published).headline == published
+    after = summarize([*COUNTED_FIRST, UPDATE], previous_headline=published)
+    assert any("rose to five" in b.text for b in after.bullets)
+    assert after.headline != published
+    assert not counts(after.headline)  # (no title gives five: one giving no count leads)
+    update = _item(5, "Varnell flood death toll rises to five", UPDATE.text, "herald.example", 8)
+    after = summarize([*COUNTED_FIRST, update], previous_headline=published)
+    assert after.headline == "Varnell flood death toll rises to five"
+
+
+def test_a_headline_keeps_a_count_no_later_report_overtakes() -> None:
+    published = "Two dead as storm floods Varnell valley"
+    # a later report without a count, and one with a lower figure (a correction, or another
+    # place): neither makes the headline's count out of date; the headline is kept
+    quiet = _item(
+        5, "Varnell valley cleans up after floods", FIRST_REPORTS[2].text, "herald.example", 8
+    )
+    lower = _item(
+        6,
+        "Varnell floods: one dead, police say",
+        "One person died when the storm flooded the Varnell valley on Monday night, police "
+        "said on Tuesday. Rescue teams are still searching the flooded villages.",
+        "evening.example",
+        9,
+    )
+    for later in (quiet, lower):
+        after = summarize([*COUNTED_FIRST, later], previous_headline=published)
+        assert after.headline == published
+    # "three more people died" adds to the count: it does not overtake it
+    more = _item(
+        7,
+        "Varnell floods: rescue goes on",
+        "Three more people died in the storm that flooded the Varnell valley, police said on "
+        "Tuesday. Rescue teams are still searching the flooded villages.",
+        "evening.example",
+        9,
+    )
+    after = summarize([*COUNTED_FIRST, more], previous_headline=published)
+    assert after.headline == published
