@@ -111,6 +111,16 @@ def split_quote(text: str) -> bool:
     return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
+# A bullet that is one quotation and nothing else: whose words they are is nowhere in it.
+_BARE_QUOTE = re.compile(r"""^(?:“[^“”]+”|"[^"]+"|‘[^‘’]+’)$""")
+
+
+def bare_quote(text: str) -> bool:
+    """Whether the bullet is a quotation with no speaker: all of it inside one pair of
+    quotation marks ("“We will not back down.”"), so a reader cannot tell who said it."""
+    return _BARE_QUOTE.match(text.strip()) is not None
+
+
 def repeats(a: str, b: str) -> bool:
     """Whether `a` says nothing beyond `b` (token containment of 80%)."""
     ta, tb = set(tokens(a)), set(tokens(b))
@@ -234,6 +244,8 @@ def lint(
                 kinds.append("bullets in the writer's own first person")
             if split_quote(text):
                 kinds.append("bullets with a split quote")
+            if bare_quote(text):
+                kinds.append("bullets that are a bare quotation (no speaker)")
             if repeats(text, summary.headline) or (n and repeats(text, bullets[n - 1].text)):
                 kinds.append("bullets repeating the headline or the bullet above")
             if any(retells(text, b.text) for b in bullets[:n]):
@@ -333,6 +345,7 @@ ORDER = [
     "bullets retelling a bullet above (half its content words)",
     "bullets that are a source title",
     "bullets with a split quote",
+    "bullets that are a bare quotation (no speaker)",
     "bullets in the writer's own first person",
     "bullets citing no source",
     "headlines with a tag (live, in pictures, | name)",
