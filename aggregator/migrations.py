@@ -324,3 +324,22 @@ def near_hashes(db: Database) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS near_hashes (item_id TEXT PRIMARY KEY, hashes BLOB NOT NULL)"
     )
+
+
+@migrations(name="history_0004_covered_stories")
+def covered_stories(db: Database) -> None:
+    """A story's outlet count beside it (`stories.outlets`, the summary's `outlet_count`), and
+    the published stories several outlets covered in list order: the "top stories" feeds and
+    the front page read the newest of them without walking every single-outlet story."""
+    if "outlets" not in db["stories"].columns_dict:
+        db.execute("ALTER TABLE stories ADD COLUMN outlets INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE stories SET outlets = "
+        "(SELECT outlet_count FROM summaries m WHERE m.story_id = stories.id) "
+        "WHERE id IN (SELECT story_id FROM summaries WHERE outlet_count > 0)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_stories_covered "
+        "ON stories(updated DESC, first_seen DESC, id) "
+        "WHERE version > 0 AND outlets >= 2"
+    )

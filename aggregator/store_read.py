@@ -52,17 +52,18 @@ NEWEST_IN_CATEGORY = (
     "(SELECT 1 FROM story_categories c WHERE c.story_id = s.id AND c.category = ?) "
     "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
 )
-# The newest of those `ranking.outlets` counts at least N outlets for: the same walk, each
-# story's summary looked up by its key, so the list reaches back as far as it must to fill
-# up, however many single-outlet stories came since.
+# The newest of those `ranking.outlets` counts at least N outlets for (N >= 2): the same walk
+# on `idx_stories_covered`, which holds only the stories several outlets covered (the literal
+# `outlets >= 2` lets the planner take that partial index), so the list reaches back as far as
+# it must to fill up without reading a single-outlet story; a category's walk reads the other
+# categories' covered stories too, not every story stored.
 NEWEST_PUBLISHED_COVERED = (
-    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND EXISTS "
-    "(SELECT 1 FROM summaries m WHERE m.story_id = s.id AND m.outlet_count >= ?) "
-    "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
+    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND outlets >= 2 "
+    "AND outlets >= ? ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
 )
 NEWEST_IN_CATEGORY_COVERED = (
-    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND EXISTS "
-    "(SELECT 1 FROM summaries m WHERE m.story_id = s.id AND m.outlet_count >= ?) AND EXISTS "
+    "SELECT * FROM stories s WHERE version > 0 AND +merged_into IS NULL AND outlets >= 2 "
+    "AND outlets >= ? AND EXISTS "
     "(SELECT 1 FROM story_categories c WHERE c.story_id = s.id AND c.category = ?) "
     "ORDER BY updated DESC, first_seen DESC, id LIMIT ?"
 )

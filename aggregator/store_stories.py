@@ -131,13 +131,14 @@ class StoriesStore(StoreBase):
                 )
                 self.conn.execute(
                     "UPDATE stories SET version = ?, fingerprint = ?, headline = ?, updated = ?, "
-                    "added_sources = ? WHERE id = ?",
+                    "added_sources = ?, outlets = ? WHERE id = ?",
                     [
                         version,
                         fingerprint,
                         summary.headline,
                         self._distinct_updated(story_id, updated),
                         added if version > 1 else 0,
+                        summary.outlet_count,
                         story_id,
                     ],
                 )
@@ -169,7 +170,7 @@ class StoriesStore(StoreBase):
             self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, version = 0, fingerprint = NULL, "
-                "summary_inputs = NULL, added_sources = 0 WHERE id = ?",
+                "summary_inputs = NULL, added_sources = 0, outlets = 0 WHERE id = ?",
                 [story_id],
             )
             if was_published:
