@@ -23,6 +23,7 @@ from .digests import blake2b
 from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
+from .quote_speakers import attribute
 from .sentences import split_sentences
 from .text import clean_text, has_case_special, html_to_text
 from .tokens import tokens, word_count
@@ -341,7 +342,8 @@ def _fit_length(sentence: str, words: int, max_words: int, min_words: int) -> st
 
 def _join_quotes(sentences: list[str]) -> list[str]:
     """Sentences with a quote split across them joined back into one; a quote left open after
-    a few sentences is dropped whole (with the sentences it swallowed)."""
+    a few sentences is dropped whole (with the sentences it swallowed), an empty one in its
+    place."""
     out: list[str] = []
     i = 0
     while i < len(sentences):
@@ -354,6 +356,7 @@ def _join_quotes(sentences: list[str]) -> list[str]:
             out.append(current)
             i = j
         else:
+            out.append("")  # (a gap: what comes next does not follow what came before)
             i += 1  # an unclosed quote: skip its opening sentence, try again from the next
     return out
 
@@ -518,7 +521,11 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         if about is not None:
             text = text[: about.start()]
     kept = 0  # candidates whose figures were read
-    for raw in _join_quotes(split_sentences(clean_text(text))):
+    cleaned = clean_text(text)
+    sentences = _join_quotes(split_sentences(cleaned))
+    if '"' in cleaned or "”" in cleaned:  # (a quote carried on from its speaker's sentence)
+        sentences = attribute(sentences, cleaned)
+    for raw in sentences:
         sentence = raw.strip(" -—–•*·")
         if (
             not sentence

@@ -1,0 +1,151 @@
+"""Whose words a quotation is, when its own sentence does not say. Pure.
+
+News writes a speaker's quote over several paragraphs and names the speaker once:
+
+    “It is a dismaying event,” Seibert said. “The German government condemns this attack.”
+
+The second sentence, shown alone as a bullet, is a quotation from no one. `attribute` gives
+such a bare quotation to the speaker the sentence before it names ("Steffen Seibert said:
+“The German government condemns this attack.”"), with the full name when the text gives one.
+A quote given to a pronoun ("…,” he said.") or to someone unnamed ("…,” the attorney said.")
+gives nothing: its speaker is not known, and the quotation stays as it is. So does one after an
+asked question: what follows is as often the answer, in another's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .tokens import STOPWORDS
+
+__all__ = ["attribute", "full_name", "is_bare_quote", "speaker_of"]
+
+# A sentence that is all one quotation ("“We will not back down.”").
+_BARE = re.compile(r"""(?:“[^“”]+”|"[^"]+")""")
+# A quote closed by a comma, "?" or "!" and the words after it: "…,” Seibert said."
+_TAIL = re.compile(r"""[,!?]\s?["”]\s+(?P<tail>[^"“”]{3,200})$""")
+# Reporting verbs, and the form a bullet gives them: a past tense says "said", a present one
+# "says", writing stays writing. ("asked" is not one: the next quote is as often the answer.)
+_VERBS = {
+    "said": "said", "added": "said", "told": "said", "explained": "said", "noted": "said",
+    "continued": "said", "warned": "said", "insisted": "said", "stated": "said",
+    "declared": "said", "argued": "said", "recalled": "said", "acknowledged": "said",
+    "says": "says", "adds": "says", "tells": "says", "explains": "says", "notes": "says",
+    "continues": "says", "warns": "says", "insists": "says", "argues": "says",
+    "wrote": "wrote", "writes": "writes", "tweeted": "tweeted",
+}  # fmt: skip
+_VERB = re.compile(r"\b(" + "|".join(_VERBS) + r")\b")
+# Words after the speaker that are not their name: "said Jane Doe in a statement", "… on Monday"
+_AFTER_NAME = re.compile(
+    r",|\s+(?:who|in|on|at|during|after|before|as|when|while|according|to|from|via|for|"
+    r"shortly|told|last|this|earlier|later)\b"
+)
+_HONORIFIC = frozenset("mr mr. mrs mrs. ms ms. dr dr. miss sir dame".split())
+_NOT_NAME = (
+    STOPWORDS
+    | _HONORIFIC
+    | frozenset(
+        """monday tuesday wednesday thursday friday saturday sunday january february march
+        april june july august september october november december today yesterday tonight
+        police officials authorities""".split()
+    )
+)
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*|[A-Z]['’][A-Z][a-z]+|Mc[A-Z][a-z]+")
+
+
+_INITIAL = re.compile(r"[A-Z]\.")  # a middle initial: "Alan E. Kazdin"
+
+
+def is_bare_quote(sentence: str) -> bool:
+    """Whether the sentence is one quotation and nothing else: no speaker in it."""
+    return _BARE.fullmatch(sentence.strip()) is not None
+
+
+def _is_name(word: str) -> bool:
+    """Whether a word reads as (part of) a person's name: "Seibert", "O'Connell", "McCain"."""
+    return _NAME_WORD.fullmatch(word) is not None and word.lower() not in _NOT_NAME
+
+
+def _speaker(phrase: str) -> str | None:
+    """The phrase as a named speaker ("GOP strategist Ford O'Connell", "Mr. Buell"), or None
+    when it names no one ("the attorney", "he", "a top House Republican")."""
+    words = phrase.split()
+    if not words or len(words) > 8 or words[0].lower() in _NOT_NAME - _HONORIFIC:
+        return None
+    name_end = len(words)
+    if "of" in words:  # ("Petty Officer Cynthia Oldham of the Coast Guard")
+        name_end = words.index("of")
+    if not name_end or not _is_name(words[name_end - 1]):
+        return None
+    return phrase[0].upper() + phrase[1:]
+
+
+def speaker_of(sentence: str) -> tuple[str, str] | None:
+    """The named speaker a sentence gives its quote to, and the reporting verb as a bullet puts
+    it: ("Seibert", "said") for "“…,” Seibert said.", ("Harvard law professor Jack
+    Goldsmith", "said") for "“…,” said Harvard law professor Jack Goldsmith, a former …".
+    None when the quote's speaker is unnamed or the sentence gives no quote."""
+    found = _TAIL.search(sentence.strip())
+    if found is None:
+        return None
+    tail = found.group("tail").rstrip().removesuffix(".").rstrip()
+    verb = _VERB.search(tail)
+    if verb is None:
+        return None
+    said = _VERBS[verb.group(1)]
+    before = tail[: verb.start()].strip()
+    if before:  # "Seibert said", "Representative Ted Deutch, Democrat of Florida, wrote"
+        phrase = before.split(",", 1)[0].strip()
+    elif verb.group(1) in ("told", "tells"):  # ("…,” told …" names a listener, not a speaker)
+        return None
+    else:  # "said Jane Doe, the …", "said Jane Doe in a statement"
+        rest = tail[verb.end() :].strip()
+        cut = _AFTER_NAME.search(rest)
+        phrase = (rest[: cut.start()] if cut else rest).strip()
+    speaker = _speaker(phrase)
+    return None if speaker is None else (speaker, said)
+
+
+def full_name(speaker: str, text: str) -> str:
+    """The speaker's full name when they are given by surname alone ("Seibert", "Mr
+    Seibert") and the text names them in full ("… spokesman, Steffen Seibert, said"):
+    "Steffen Seibert", the longest form when the text's forms agree ("President Donald
+    Trump" over "Donald Trump"); else, or when the text names two people so ("Bernie
+    Sanders", "Sarah Sanders"), the speaker as given."""
+    words = speaker.split()
+    if len(words) > 2 or (len(words) == 2 and words[0].lower() not in _HONORIFIC):
+        return speaker
+    surname = words[-1]
+    forms: set[tuple[str, ...]] = set()
+    for found in re.finditer(r"((?:[\w'’.-]+\s+){1,2})" + re.escape(surname) + r"\b", text):
+        given = found.group(1).split()
+        run = len(given)
+        while run and (_is_name(given[run - 1]) or _INITIAL.fullmatch(given[run - 1])):
+            run -= 1
+        while run < len(given) and _INITIAL.fullmatch(given[run]):
+            run += 1  # (a name opens with a given name: "Alan E. Kazdin", not "E. Kazdin")
+        if run < len(given):
+            forms.add(tuple(given[run:]))
+    if not forms:
+        return speaker
+    longest = max(forms, key=len)
+    if any(form != longest[len(longest) - len(form) :] for form in forms):
+        return speaker  # (two people of one surname)
+    return " ".join([*longest, surname])
+
+
+def attribute(sentences: Sequence[str], text: str) -> list[str]:
+    """The sentences with each bare quotation that follows a quote given to a named speaker
+    (directly, or through bare quotations between) as that speaker's words:
+    "Steffen Seibert said: “…”". `text` is the whole text, where a full name is looked for."""
+    out: list[str] = []
+    speaker: tuple[str, str] | None = None  # of the sentence before, carried over bare quotes
+    for sentence in sentences:
+        if speaker is not None and is_bare_quote(sentence):
+            name, said = speaker
+            out.append(f"{full_name(name, text)} {said}: {sentence.strip()}")
+            continue
+        out.append(sentence)
+        speaker = speaker_of(sentence) if ('"' in sentence or "”" in sentence) else None
+    return out

@@ -1,0 +1,116 @@
+"""Tests of aggregator.quote_speakers: a quotation shown alone says whose words it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.bullets import body_sentences
+from aggregator.quote_speakers import attribute, full_name, is_bare_quote, speaker_of
+
+# An invented report in the usual shape: the speaker named in full once, quoted by surname,
+# the quote going on in the next paragraph with no attribution of its own.
+REPORT = (
+    "Tests at a military laboratory showed the river was poisoned with a banned pesticide, "
+    "the government of Lorania said on Wednesday.\n\n"
+    "The government's spokeswoman, Marta Kovalenko, said the results left no doubt.\n\n"
+    "“It is a deeply troubling discovery for every farmer along the valley,” Kovalenko "
+    "said. “The government condemns this poisoning in the strongest terms. Those "
+    "responsible will be found and brought before a court.”\n\n"
+    "The mill's owners said they had not been told of the tests."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“It is a troubling discovery,” Kovalenko said.", ("Kovalenko", "said")),
+        ('"We will rebuild the bridge," said Mayor Ana Ruiz.', ("Mayor Ana Ruiz", "said")),
+        ('"The bridge will reopen," adds Mr. Petrov.', ("Mr. Petrov", "says")),
+        ('"Prices will rise," said Jo Lund, chief economist at a bank.', ("Jo Lund", "said")),
+        ('"No one was hurt," said Officer Kim Ode of the harbour police.',
+         ("Officer Kim Ode of the harbour police", "said")),
+        ('"It was a mistake," Representative Al Ray, Democrat of Ohio, wrote on Monday.',
+         ("Representative Al Ray", "wrote")),
+        ('"We saw it coming," fire chief Dan Ivers told reporters on Friday.',
+         ("Fire chief Dan Ivers", "said")),
+        ('"Markets are calm," Lund tweeted.', ("Lund", "tweeted")),
+    ],
+)  # fmt: skip
+def test_a_quote_given_to_a_named_speaker_names_them(
+    sentence: str, speaker: tuple[str, str]
+) -> None:
+    assert speaker_of(sentence) == speaker
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        '"We will not back down," he said.',  # a pronoun: who, the sentence does not say
+        '"We will not back down," the attorney said.',  # someone unnamed
+        '"We will not back down," said a senior official, who asked not to be named.',
+        '"We will not back down," officials said Tuesday.',
+        '"We will not back down," said Tuesday.',  # a day is no speaker
+        '"Is it safe?" resident Ola Berg asked.',  # the next quote may be the answer
+        '"We will not back down," told CNN.',  # a listener, not a speaker
+        '"We will not back down," said Acme founder and CEO, Kim Lee.',  # (a title first)
+        "Kovalenko said the results left no doubt.",  # no quote
+    ],
+)
+def test_no_named_speaker_gives_nothing(sentence: str) -> None:
+    assert speaker_of(sentence) is None
+
+
+def test_a_surname_takes_the_full_name_the_text_gives() -> None:
+    assert full_name("Kovalenko", REPORT) == "Marta Kovalenko"
+    assert full_name("Ms Kovalenko", REPORT) == "Marta Kovalenko"
+    text = "President Jon Bright spoke. Jon Bright later left."
+    assert full_name("Bright", text) == "President Jon Bright"  # (the forms agree)
+    # two people of one surname: the name stays as the quote gave it
+    assert full_name("Sanders", "Bernie Sanders met Sarah Sanders.") == "Sanders"
+    assert full_name("Jo Lund", REPORT) == "Jo Lund"  # (a full name already)
+    assert full_name("Ivers", REPORT) == "Ivers"  # (nowhere in the text)
+    assert full_name("Dr. Kazdin", "said Alan E. Kazdin, a psychologist.") == "Alan E. Kazdin"
+    # (a name opens with a given name; two words before the surname at most)
+    assert full_name("Kazdin", "the work of E. Kazdin") == "Kazdin"
+    assert full_name("Oppenheim", "NBC News President Noah Oppenheim") == "President Noah Oppenheim"
+
+
+def test_a_bare_quote_after_its_speakers_quote_is_given_to_them() -> None:
+    sentences = [
+        "“It is troubling,” Kovalenko said.",
+        "“The government condemns this.”",
+        "“Those responsible will be found.”",  # (the quote goes on: still hers)
+        "The mill's owners said they had not been told.",
+        "“We knew nothing.”",  # (after a sentence that quotes no one: no speaker known)
+    ]
+    assert attribute(sentences, REPORT) == [
+        "“It is troubling,” Kovalenko said.",
+        "Marta Kovalenko said: “The government condemns this.”",
+        "Marta Kovalenko said: “Those responsible will be found.”",
+        "The mill's owners said they had not been told.",
+        "“We knew nothing.”",
+    ]
+
+
+def test_a_gap_breaks_the_speakers_turn() -> None:
+    assert attribute(['"Fine," Lund said.', "", '"Later."'], "") == [
+        '"Fine," Lund said.',
+        "",
+        '"Later."',
+    ]
+
+
+def test_is_bare_quote() -> None:
+    assert is_bare_quote("“The government condemns this.”")
+    assert is_bare_quote('"The government condemns this."')
+    assert not is_bare_quote("“It is troubling,” Kovalenko said.")
+    assert not is_bare_quote("“One.” And “two.”")
+
+
+def test_a_body_bullet_of_a_carried_on_quote_names_its_speaker() -> None:
+    bullets = body_sentences(REPORT, ["Lorania says river was poisoned"])
+    assert (
+        "Marta Kovalenko said: “The government condemns this poisoning in the strongest "
+        "terms. Those responsible will be found and brought before a court.”"
+    ) in bullets
+    assert not any(is_bare_quote(b) for b in bullets)
