@@ -55,6 +55,7 @@ _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*|[A-Z]['’][A-Z][a
 
 
 _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial: "Alan E. Kazdin"
+_BEFORE = re.compile(r"(?:[\w'’.-]+\s+){1,2}$")  # the two words before a surname
 
 
 def is_bare_quote(sentence: str) -> bool:
@@ -118,8 +119,11 @@ def full_name(speaker: str, text: str) -> str:
         return speaker
     surname = words[-1]
     forms: set[tuple[str, ...]] = set()
-    for found in re.finditer(r"((?:[\w'’.-]+\s+){1,2})" + re.escape(surname) + r"\b", text):
-        given = found.group(1).split()
+    for found in re.finditer(r"\b" + re.escape(surname) + r"\b", text):
+        before = _BEFORE.search(text, max(0, found.start() - 60), found.start())
+        if before is None:
+            continue
+        given = before.group().split()
         run = len(given)
         while run and (_is_name(given[run - 1]) or _INITIAL.fullmatch(given[run - 1])):
             run -= 1
@@ -141,10 +145,13 @@ def attribute(sentences: Sequence[str], text: str) -> list[str]:
     "Steffen Seibert said: “…”". `text` is the whole text, where a full name is looked for."""
     out: list[str] = []
     speaker: tuple[str, str] | None = None  # of the sentence before, carried over bare quotes
+    names: dict[str, str] = {}
     for sentence in sentences:
         if speaker is not None and is_bare_quote(sentence):
             name, said = speaker
-            out.append(f"{full_name(name, text)} {said}: {sentence.strip()}")
+            if name not in names:
+                names[name] = full_name(name, text)
+            out.append(f"{names[name]} {said}: {sentence.strip()}")
             continue
         out.append(sentence)
         speaker = speaker_of(sentence) if ('"' in sentence or "”" in sentence) else None
