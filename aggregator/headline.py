@@ -33,6 +33,10 @@ _SHOUTS = 0.8  # a title that shouts a word in capitals: another source's title 
 # Acronyms that are also common words: never taken for a shouted word.
 _ACRONYM_WORDS = frozenset({"who", "aids", "ice", "act", "cop", "fed", "sat", "gap", "pin"})
 _CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
+# Words too short for `_CAPS_WORD` that a title all in capitals writes so only because it
+# shouts ("US", "UK", "EU", "UN", "TV", "IT" are not here: they may be names)
+_SHORT_WORD = re.compile(r"(?<![\w'’.-])[A-Z]{1,2}(?![\w'’.-])")
+_SHORT_WORDS = frozenset("A OF IN ON TO AT BY AS AN OR BE IS IF SO NO UP DO GO WE HE ME MY".split())
 
 _PREFIX = re.compile(
     r"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|review|"
@@ -160,7 +164,13 @@ def calm(title: str, ordinary: frozenset[str]) -> str:
             return word
         return word.capitalize() if match.start() == 0 else word.lower()
 
-    return _CAPS_WORD.sub(lower, title)
+    calmed = _CAPS_WORD.sub(lower, title)
+    if title.isupper():  # (its short words too: "DUTY OF CARE" → "Duty of care")
+        calmed = _SHORT_WORD.sub(
+            lambda m: m.group().lower() if m.start() and m.group() in _SHORT_WORDS else m.group(),
+            calmed,
+        )
+    return calmed
 
 
 @dataclass(frozen=True, slots=True)

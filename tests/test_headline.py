@@ -135,6 +135,9 @@ def test_a_word_shouted_in_capitals_is_written_as_the_sources_write_it() -> None
     # a title all in capitals is written in sentence case when every word of it is ordinary,
     # else ("FERRY" the sources never write) left alone: a name could not be told apart
     assert calm("CAPTAIN SACKED", ordinary) == "Captain sacked"
+    # its short words too, but not a short name ("US", "UK") nor its first word
+    assert calm("CAPTAIN SACKED IN A CRASH", ordinary | {"crash"}) == "Captain sacked in a crash"
+    assert calm("A CAPTAIN SACKED BY US", ordinary) == "A captain sacked by US"
     assert calm("CAPTAIN SACKED ON FRIDAY", ordinary) == "CAPTAIN SACKED ON FRIDAY"
     assert calm("FERRY CAPTAIN SACKED", ordinary) == "FERRY CAPTAIN SACKED"
 
