@@ -305,6 +305,10 @@ def capture_time(day: Path) -> datetime:
     return start.replace(tzinfo=UTC) + timedelta(hours=20)
 
 
+def _item_order(item: Item) -> tuple[datetime, str, str]:
+    return (item.published or datetime.min.replace(tzinfo=UTC), item.outlet_name, item.title)
+
+
 async def run(
     days: list[Path], show: int, only: str | None = None, every: bool = False
 ) -> Counter[str]:
@@ -313,10 +317,10 @@ async def run(
         stories, items = await publish_day(day, capture_time(day))
         counts, examples = lint(stories, items)
         total.update(counts)
-        if every:
-            for story in stories:
-                if story.summary is not None:
-                    examples.append(("story", story))
+        if every:  # (in headline order: runs of one commit print alike, and diff cleanly)
+            told = [(s, s.summary) for s in stories if s.summary is not None]
+            told.sort(key=lambda pair: (pair[1].headline, [b.text for b in pair[1].bullets]))
+            examples.extend(("story", story) for story, _ in told)
         picked = [(k, st) for k, st in examples if only is None or only in k]
         for kind, story in picked[: len(picked) if every else show]:
             s = story.summary
@@ -324,7 +328,8 @@ async def run(
             print(f"[{kind}] {s.headline}")
             for b in s.bullets:
                 print(f"    - {b.text} {list(b.sources)}")
-            for i in items.get(story.id, []):
+            # (oldest first, as the summary orders its sources; ties by outlet and title)
+            for i in sorted(items.get(story.id, []), key=_item_order):
                 print(f"    > {i.outlet_name}: {i.title!r} {len(i.text.split())} words")
     return total
 
