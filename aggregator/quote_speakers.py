@@ -37,10 +37,12 @@ _VERBS = {
 }  # fmt: skip
 _VERB = re.compile(r"\b(" + "|".join(_VERBS) + r")\b")
 # Words after the speaker that are not their name: "said Jane Doe in a statement", "… on Monday"
-_AFTER_NAME = re.compile(
-    r",|\s+(?:who|in|on|at|during|after|before|as|when|while|according|to|from|via|for|"
+_AFTER_WORD = re.compile(
+    r"\s+(?:who|in|on|at|during|after|before|as|when|while|according|to|from|via|for|"
     r"shortly|told|last|this|earlier|later)\b"
 )
+# A sentence that introduces its quote: "Seibert said in a statement: “…”"
+_INTRO = re.compile(r"""(?P<head>[^"“”:]{3,200}):\s*(?:“[^“”]+”|"[^"]+")""")
 _HONORIFIC = frozenset("mr mr. mrs mrs. ms ms. dr dr. miss sir dame".split())
 _NOT_NAME = (
     STOPWORDS
@@ -79,33 +81,52 @@ def _speaker(phrase: str) -> str | None:
         name_end = words.index("of")
     if not name_end or not _is_name(words[name_end - 1]):
         return None
+    if any(w.lower() in STOPWORDS and w != "and" for w in words[:name_end]):
+        return None  # (a clause, not a name: "Asked about Navalny", "Speaking to Jane Doe")
     return phrase[0].upper() + phrase[1:]
 
 
 def speaker_of(sentence: str) -> tuple[str, str] | None:
     """The named speaker a sentence gives its quote to, and the reporting verb as a bullet puts
-    it: ("Seibert", "said") for "“…,” Seibert said.", ("Harvard law professor Jack
-    Goldsmith", "said") for "“…,” said Harvard law professor Jack Goldsmith, a former …".
-    None when the quote's speaker is unnamed or the sentence gives no quote."""
-    found = _TAIL.search(sentence.strip())
-    if found is None:
-        return None
-    tail = found.group("tail").rstrip().removesuffix(".").rstrip()
-    verb = _VERB.search(tail)
+    it: ("Seibert", "said") for "“…,” Seibert said." and for "In a statement, Seibert said:
+    “…”"; ("Harvard law professor Jack Goldsmith", "said") for "“…,” said Harvard law
+    professor Jack Goldsmith, a former …". None when the quote's speaker is unnamed or the
+    sentence gives no quote."""
+    text = sentence.strip()
+    found = _TAIL.search(text)
+    if found is not None:
+        return _named(found.group("tail").rstrip().removesuffix(".").rstrip(), after=True)
+    intro = _INTRO.fullmatch(text)
+    if intro is not None:
+        return _named(intro.group("head"), after=False)
+    return None
+
+
+def _named(clause: str, *, after: bool) -> tuple[str, str] | None:
+    """The speaker and verb of an attribution: the clause after a quote (`after`: "Seibert
+    said on Monday", "said Jane Doe, the …") or one that introduces it ("Seibert said:").
+    The speaker is the first comma-separated part that names someone ("Chancellor Angela
+    Merkel's spokesman, Steffen Seibert, said" → "Steffen Seibert")."""
+    verb = _VERB.search(clause)
     if verb is None:
         return None
-    said = _VERBS[verb.group(1)]
-    before = tail[: verb.start()].strip()
+    before = clause[: verb.start()].strip()
     if before:  # "Seibert said", "Representative Ted Deutch, Democrat of Florida, wrote"
-        phrase = before.split(",", 1)[0].strip()
-    elif verb.group(1) in ("told", "tells"):  # ("…,” told …" names a listener, not a speaker)
+        parts = before.split(",")
+    elif not after or verb.group(1) in ("told", "tells"):  # (a listener, not a speaker)
         return None
     else:  # "said Jane Doe, the …", "said Jane Doe in a statement"
-        rest = tail[verb.end() :].strip()
-        cut = _AFTER_NAME.search(rest)
-        phrase = (rest[: cut.start()] if cut else rest).strip()
-    speaker = _speaker(phrase)
-    return None if speaker is None else (speaker, said)
+        parts = []
+        for part in clause[verb.end() :].split(","):
+            cut = _AFTER_WORD.search(part)
+            parts.append(part[: cut.start()] if cut else part)
+    for n, part in enumerate(p.strip() for p in parts):
+        if n and not part[:1].isupper():  # (an apposition names: ", Jane Doe"; ", citing …")
+            continue
+        speaker = _speaker(part)
+        if speaker is not None:
+            return speaker, _VERBS[verb.group(1)]
+    return None
 
 
 def full_name(speaker: str, text: str) -> str:

@@ -34,6 +34,14 @@ REPORT = (
         ('"We saw it coming," fire chief Dan Ivers told reporters on Friday.',
          ("Fire chief Dan Ivers", "said")),
         ('"Markets are calm," Lund tweeted.', ("Lund", "tweeted")),
+        # the first part that names someone: an apposition after a title
+        ('"We are ready," said Acme founder and CEO, Kim Lee.', ("Kim Lee", "said")),
+        ("“It is troubling,” Lorania's government spokeswoman, Marta Kovalenko, said.",
+         ("Marta Kovalenko", "said")),
+        # a sentence that introduces its quote
+        ('Kovalenko said in a statement: "It is troubling."', ("Kovalenko", "said")),
+        ("In a statement, Marta Kovalenko said: “It is troubling.”",
+         ("Marta Kovalenko", "said")),
     ],
 )  # fmt: skip
 def test_a_quote_given_to_a_named_speaker_names_them(
@@ -52,7 +60,9 @@ def test_a_quote_given_to_a_named_speaker_names_them(
         '"We will not back down," said Tuesday.',  # a day is no speaker
         '"Is it safe?" resident Ola Berg asked.',  # the next quote may be the answer
         '"We will not back down," told CNN.',  # a listener, not a speaker
-        '"We will not back down," said Acme founder and CEO, Kim Lee.',  # (a title first)
+        '"We will not back down," said the report, citing Kim Lee.',  # (no apposition)
+        'Asked about Kim Lee, the minister said: "We will not back down."',  # (no name)
+        'He said: "We will not back down."',
         "Kovalenko said the results left no doubt.",  # no quote
     ],
 )
