@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from aggregator.bullets import body_sentences
+from aggregator.models import Item
 from aggregator.quote_speakers import attribute, full_name, is_bare_quote, speaker_of
+from aggregator.summarize import ExtractiveSummarizer
 
 # An invented report in the usual shape: the speaker named in full once, quoted by surname,
 # the quote going on in the next paragraph with no attribution of its own.
@@ -124,3 +128,34 @@ def test_a_body_bullet_of_a_carried_on_quote_names_its_speaker() -> None:
         "terms. Those responsible will be found and brought before a court.”"
     ) in bullets
     assert not any(is_bare_quote(b) for b in bullets)
+
+
+def test_a_published_summary_names_the_speaker_of_a_carried_on_quote() -> None:
+    when = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    items = [
+        Item(
+            id="a",
+            title="Lorania says river was poisoned with banned pesticide",
+            text=REPORT,
+            url="https://north.example/a",
+            outlet="north.example",
+            outlet_name="North",
+            published=when,
+        ),
+        Item(
+            id="b",
+            title="Banned pesticide found in Lorania's valley river",
+            text="A banned pesticide poisoned the river that waters the valley's farms, "
+            "Lorania's government said on Wednesday after tests at a military laboratory.",
+            url="https://south.example/b",
+            outlet="south.example",
+            outlet_name="South",
+            published=when,
+        ),
+    ]
+    bullets = [b.text for b in ExtractiveSummarizer().summarize(items).bullets]
+    quoted = [b for b in bullets if "strongest terms" in b]
+    assert quoted == [
+        "Marta Kovalenko said: “The government condemns this poisoning in the strongest "
+        "terms. Those responsible will be found and brought before a court.”"
+    ]
