@@ -53,11 +53,22 @@ _NOT_NAME = (
         police officials authorities""".split()
     )
 )
-_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*|[A-Z]['’][A-Z][a-z]+|Mc[A-Z][a-z]+")
+# A word of a name: "Seibert", "Jean-Pierre", "O'Connell", "McCain" (not "Argentine-born",
+# not a possessive "Merkel's")
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)*|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+")
 
 
 _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial: "Alan E. Kazdin"
-_BEFORE = re.compile(r"(?:[\w'’.-]+\s+){1,2}$")  # the two words before a surname
+_BEFORE = re.compile(r"(?:[\w'’.-]+\s+){1,3}$")  # the words before a surname
+# Words before a surname that are a title, not a first name ("President Trump", "Judge Ito")
+_TITLES = frozenset(
+    """president minister senator sen rep representative gov governor judge justice chief
+    officer deputy attorney leader host secretary chairman chairwoman chair director
+    professor prof doctor sheriff mayor pope king queen prince princess general gen captain
+    capt sergeant sgt lieutenant lt colonel col commander coach councillor councilman
+    councilwoman congressman congresswoman speaker ambassador chancellor premier detective
+    inspector constable bishop cardinal rabbi father sister brother dean lord lady""".split()
+)
 
 
 def is_bare_quote(sentence: str) -> bool:
@@ -131,10 +142,10 @@ def _named(clause: str, *, after: bool) -> tuple[str, str] | None:
 
 def full_name(speaker: str, text: str) -> str:
     """The speaker's full name when they are given by surname alone ("Seibert", "Mr
-    Seibert") and the text names them in full ("… spokesman, Steffen Seibert, said"):
-    "Steffen Seibert", the longest form when the text's forms agree ("President Donald
-    Trump" over "Donald Trump"); else, or when the text names two people so ("Bernie
-    Sanders", "Sarah Sanders"), the speaker as given."""
+    Seibert") and the text gives their first name ("… spokesman, Steffen Seibert, said"):
+    "Steffen Seibert" ("Alan E. Kazdin" with an initial). A title is no first name
+    ("President Trump", "Prime Minister David Cameron" → "David Cameron"). Else, or when the
+    text names two people so ("Bernie Sanders", "Sarah Sanders"), the speaker as given."""
     words = speaker.split()
     if len(words) > 2 or (len(words) == 2 and words[0].lower() not in _HONORIFIC):
         return speaker
@@ -146,18 +157,14 @@ def full_name(speaker: str, text: str) -> str:
             continue
         given = before.group().split()
         run = len(given)
-        while run and (_is_name(given[run - 1]) or _INITIAL.fullmatch(given[run - 1])):
+        while run and _INITIAL.fullmatch(given[run - 1]):
             run -= 1
-        while run < len(given) and _INITIAL.fullmatch(given[run]):
-            run += 1  # (a name opens with a given name: "Alan E. Kazdin", not "E. Kazdin")
-        if run < len(given):
-            forms.add(tuple(given[run:]))
-    if not forms:
-        return speaker
-    longest = max(forms, key=len)
-    if any(form != longest[len(longest) - len(form) :] for form in forms):
-        return speaker  # (two people of one surname)
-    return " ".join([*longest, surname])
+        first = given[run - 1] if run else ""
+        if _is_name(first) and first.lower() not in _TITLES:
+            forms.add(tuple(given[run - 1 :]))
+    if len(forms) != 1:
+        return speaker  # (none, or two people of one surname)
+    return " ".join([*forms.pop(), surname])
 
 
 def attribute(sentences: Sequence[str], text: str) -> list[str]:
@@ -174,6 +181,34 @@ def attribute(sentences: Sequence[str], text: str) -> list[str]:
                 names[name] = full_name(name, text)
             out.append(f"{names[name]} {said}: {sentence.strip()}")
             continue
-        out.append(sentence)
         speaker = speaker_of(sentence) if ('"' in sentence or "”" in sentence) else None
+        if speaker is not None and _surname_only(speaker[0]):
+            name = speaker[0]
+            if name not in names:
+                names[name] = full_name(name, text)
+            if names[name] != name:
+                sentence = _in_full(sentence, name, names[name])
+        out.append(sentence)
     return out
+
+
+def _surname_only(name: str) -> bool:
+    """Whether a speaker is named by surname alone ("Seibert", "Mr. Seibert")."""
+    words = name.split()
+    return len(words) == 1 or (len(words) == 2 and words[0].lower() in _HONORIFIC)
+
+
+def _in_full(sentence: str, name: str, full: str) -> str:
+    """The sentence with its attribution's `name` ("Seibert", "Mr. Seibert") written `full`
+    ("Steffen Seibert"); the quote itself is left as it is."""
+    text = sentence.strip()
+    found = _TAIL.search(text)
+    if found is not None:
+        start, end = found.start("tail"), len(text)
+    else:
+        intro = _INTRO.fullmatch(text)
+        if intro is None:
+            return sentence
+        start, end = 0, intro.end("head")
+    at = re.compile(r"\b" + re.escape(name) + r"\b").search(text, start, end)
+    return sentence if at is None else text[: at.start()] + full + text[at.end() :]

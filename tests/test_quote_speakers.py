@@ -78,15 +78,19 @@ def test_a_surname_takes_the_full_name_the_text_gives() -> None:
     assert full_name("Kovalenko", REPORT) == "Marta Kovalenko"
     assert full_name("Ms Kovalenko", REPORT) == "Marta Kovalenko"
     text = "President Jon Bright spoke. Jon Bright later left."
-    assert full_name("Bright", text) == "President Jon Bright"  # (the forms agree)
+    assert full_name("Bright", text) == "Jon Bright"  # (a title is no first name)
+    assert full_name("Bright", "Prime Minister Jon Bright.") == "Jon Bright"
+    assert full_name("Bright", "President Bright spoke.") == "Bright"
+    # (a word that opens a sentence is no first name either: "Mountaineer Jon Bright")
+    assert full_name("Bright", "Yesterday Bright spoke.") == "Bright"
     # two people of one surname: the name stays as the quote gave it
     assert full_name("Sanders", "Bernie Sanders met Sarah Sanders.") == "Sanders"
     assert full_name("Jo Lund", REPORT) == "Jo Lund"  # (a full name already)
     assert full_name("Ivers", REPORT) == "Ivers"  # (nowhere in the text)
     assert full_name("Dr. Kazdin", "said Alan E. Kazdin, a psychologist.") == "Alan E. Kazdin"
-    # (a name opens with a given name; two words before the surname at most)
+    # (a name opens with a given name)
     assert full_name("Kazdin", "the work of E. Kazdin") == "Kazdin"
-    assert full_name("Oppenheim", "NBC News President Noah Oppenheim") == "President Noah Oppenheim"
+    assert full_name("Oppenheim", "NBC News President Noah Oppenheim") == "Noah Oppenheim"
 
 
 def test_a_bare_quote_after_its_speakers_quote_is_given_to_them() -> None:
@@ -98,12 +102,25 @@ def test_a_bare_quote_after_its_speakers_quote_is_given_to_them() -> None:
         "“We knew nothing.”",  # (after a sentence that quotes no one: no speaker known)
     ]
     assert attribute(sentences, REPORT) == [
-        "“It is troubling,” Kovalenko said.",
+        "“It is troubling,” Marta Kovalenko said.",  # (see below)
         "Marta Kovalenko said: “The government condemns this.”",
         "Marta Kovalenko said: “Those responsible will be found.”",
         "The mill's owners said they had not been told.",
         "“We knew nothing.”",
     ]
+
+
+def test_an_attribution_by_surname_gives_the_full_name() -> None:
+    # a bullet stands alone: the first mention, where the name was given, is not beside it
+    assert attribute(['"Fine," Mr. Kovalenko said.'], REPORT) == ['"Fine," Marta Kovalenko said.']
+    assert attribute(['"Fine," said Kovalenko.'], REPORT) == ['"Fine," said Marta Kovalenko.']
+    assert attribute(['Kovalenko said: "Fine."'], REPORT) == ['Marta Kovalenko said: "Fine."']
+    # only the attribution: the quote and other sentences keep their words
+    assert attribute(['"Kovalenko is fine," Kovalenko said.'], REPORT) == [
+        '"Kovalenko is fine," Marta Kovalenko said.'
+    ]
+    assert attribute(["Kovalenko said nothing."], REPORT) == ["Kovalenko said nothing."]
+    assert attribute(['"Fine," Ivers said.'], REPORT) == ['"Fine," Ivers said.']  # (not given)
 
 
 def test_a_gap_breaks_the_speakers_turn() -> None:
