@@ -50,7 +50,9 @@ _NOT_NAME = (
     | frozenset(
         """monday tuesday wednesday thursday friday saturday sunday january february march
         april june july august september october november december today yesterday tonight
-        police officials authorities""".split()
+        police officials authorities scientists researchers experts doctors neighbors
+        neighbours witnesses residents investigators prosecutors analysts critics officers
+        sources lawmakers studies reports""".split()
     )
 )
 # A word of a name: "Seibert", "Jean-Pierre", "O'Connell", "McCain" (not "Argentine-born",
@@ -59,7 +61,10 @@ _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)*|[A-Z]['’][A-Z][a-z]+|Ma
 
 
 _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial: "Alan E. Kazdin"
-_BEFORE = re.compile(r"(?:[\w'’.-]+\s+){1,3}$")  # the words before a surname
+_WORD_CHAR = re.compile(r"\w")
+_NEXT_WORD = re.compile(r"[ \t]+([\w'’-]+)")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_BEFORE = re.compile(r"(?:[\w'’.-]+[ \t]+){1,3}$")  # the words before a surname, on its line
 # Words before a surname that are a title, not a first name ("President Trump", "Judge Ito")
 _TITLES = frozenset(
     """president minister senator sen rep representative gov governor judge justice chief
@@ -69,6 +74,13 @@ _TITLES = frozenset(
     councilwoman congressman congresswoman speaker ambassador chancellor premier detective
     inspector constable bishop cardinal rabbi father sister brother dean lord lady""".split()
 )
+
+
+# A sentence that reports someone's words, named by surname: "Avenatti said …", "…, Holt said."
+_SURNAME = r"(?P<name>(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][\w'’-]+)"
+_REPORTER_OPENS = re.compile(_SURNAME + r"\s+(?:" + "|".join(_VERBS) + r")\b")
+_VERB_ENDS = tuple(f" {verb}." for verb in _VERBS)
+_REPORTER_CLOSES = re.compile(r",\s+" + _SURNAME + r"\s+(?:" + "|".join(_VERBS) + r")\.$")
 
 
 def is_bare_quote(sentence: str) -> bool:
@@ -151,17 +163,25 @@ def full_name(speaker: str, text: str) -> str:
         return speaker
     surname = words[-1]
     forms: set[tuple[str, ...]] = set()
-    for found in re.finditer(r"\b" + re.escape(surname) + r"\b", text):
-        before = _BEFORE.search(text, max(0, found.start() - 60), found.start())
-        if before is None:
+    at = text.find(surname)
+    while at >= 0:
+        end = at + len(surname)
+        if (at and _WORD_CHAR.match(text, at - 1)) or _WORD_CHAR.match(text, end):
+            at = text.find(surname, end)  # (inside another word)
             continue
-        given = before.group().split()
-        run = len(given)
-        while run and _INITIAL.fullmatch(given[run - 1]):
-            run -= 1
-        first = given[run - 1] if run else ""
-        if _is_name(first) and first.lower() not in _TITLES:
-            forms.add(tuple(given[run - 1 :]))
+        after = _NEXT_WORD.match(text, end)
+        if after is not None and _is_name(after.group(1)):
+            return speaker  # (a first name itself: "Monica said …" beside "Monica Conyers")
+        if not _POSSESSIVE.match(text, end):  # ("Related Universal's …" names no one)
+            before = _BEFORE.search(text, max(0, at - 60), at)
+            given = before.group().split() if before is not None else []
+            run = len(given)
+            while run and _INITIAL.fullmatch(given[run - 1]):
+                run -= 1
+            first = given[run - 1] if run else ""
+            if _is_name(first) and first.lower() not in _TITLES:
+                forms.add(tuple(given[run - 1 :]))
+        at = text.find(surname, end)
     if len(forms) != 1:
         return speaker  # (none, or two people of one surname)
     return " ".join([*forms.pop(), surname])
@@ -188,8 +208,29 @@ def attribute(sentences: Sequence[str], text: str) -> list[str]:
                 names[name] = full_name(name, text)
             if names[name] != name:
                 sentence = _in_full(sentence, name, names[name])
+        elif speaker is None:
+            sentence = _reporter_in_full(sentence, text, names)
         out.append(sentence)
     return out
+
+
+def _reporter_in_full(sentence: str, text: str, names: dict[str, str]) -> str:
+    """A sentence that reports someone's words by surname alone, opening or closing it
+    ("Avenatti said she was not …", "…, Holt said."), with their full name, as the text
+    gives it ("Michael Avenatti said …"); `names` memoises the names worked out."""
+    found = _REPORTER_OPENS.match(sentence) if sentence[:1].isupper() else None
+    if found is None and sentence.endswith(_VERB_ENDS):
+        found = _REPORTER_CLOSES.search(sentence)
+    if found is None:
+        return sentence
+    name = found.group("name")
+    if not _is_name(name.split()[-1]) or not _surname_only(name):
+        return sentence
+    if name not in names:
+        names[name] = full_name(name, text)
+    if names[name] == name:
+        return sentence
+    return sentence[: found.start("name")] + names[name] + sentence[found.end("name") :]
 
 
 def _surname_only(name: str) -> bool:

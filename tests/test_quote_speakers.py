@@ -90,6 +90,10 @@ def test_a_surname_takes_the_full_name_the_text_gives() -> None:
     assert full_name("Dr. Kazdin", "said Alan E. Kazdin, a psychologist.") == "Alan E. Kazdin"
     # (a name opens with a given name)
     assert full_name("Kazdin", "the work of E. Kazdin") == "Kazdin"
+    # a first name is no surname; a heading on the line above is no first name
+    assert full_name("Monica", "said Monica Conyers. Her son Carl Monica") == "Monica"
+    assert full_name("Universal", "Related\nUniversal said") == "Universal"
+    assert full_name("Universal", "Related Universal's films") == "Universal"  # (a possessive)
     assert full_name("Oppenheim", "NBC News President Noah Oppenheim") == "Noah Oppenheim"
 
 
@@ -119,7 +123,17 @@ def test_an_attribution_by_surname_gives_the_full_name() -> None:
     assert attribute(['"Kovalenko is fine," Kovalenko said.'], REPORT) == [
         '"Kovalenko is fine," Marta Kovalenko said.'
     ]
-    assert attribute(["Kovalenko said nothing."], REPORT) == ["Kovalenko said nothing."]
+    # a report of her words names her in full too, opening or closing the sentence
+    assert attribute(["Kovalenko said the tests were final."], REPORT) == [
+        "Marta Kovalenko said the tests were final."
+    ]
+    assert attribute(["The tests were final, Kovalenko said."], REPORT) == [
+        "The tests were final, Marta Kovalenko said."
+    ]
+    assert attribute(["Kovalenko visited the mill."], REPORT) == ["Kovalenko visited the mill."]
+    assert attribute(["Police said the tests were final."], REPORT) == [
+        "Police said the tests were final."
+    ]
     assert attribute(['"Fine," Ivers said.'], REPORT) == ['"Fine," Ivers said.']  # (not given)
 
 
