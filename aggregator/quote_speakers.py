@@ -15,7 +15,7 @@ asked question: what follows is as often the answer, in another's words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .tokens import STOPWORDS
 
@@ -35,7 +35,8 @@ _VERBS = {
     "continues": "says", "warns": "says", "insists": "says", "argues": "says",
     "wrote": "wrote", "writes": "writes", "tweeted": "tweeted",
 }  # fmt: skip
-_VERB = re.compile(r"\b(" + "|".join(_VERBS) + r")\b")
+_VERB_ALT = "|".join(_VERBS)
+_VERB = re.compile(r"\b(" + _VERB_ALT + r")\b")
 # Words after the speaker that are not their name: "said Jane Doe in a statement", "… on Monday"
 _AFTER_WORD = re.compile(
     r"\s+(?:who|in|on|at|during|after|before|as|when|while|according|to|from|via|for|"
@@ -78,9 +79,9 @@ _TITLES = frozenset(
 
 # A sentence that reports someone's words, named by surname: "Avenatti said …", "…, Holt said."
 _SURNAME = r"(?P<name>(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][\w'’-]+)"
-_REPORTER_OPENS = re.compile(_SURNAME + r"\s+(?:" + "|".join(_VERBS) + r")\b")
+_REPORTER_OPENS = re.compile(_SURNAME + r"\s+(?:" + _VERB_ALT + r")\b")
 _VERB_ENDS = tuple(f" {verb}." for verb in _VERBS)
-_REPORTER_CLOSES = re.compile(r",\s+" + _SURNAME + r"\s+(?:" + "|".join(_VERBS) + r")\.$")
+_REPORTER_CLOSES = re.compile(r",\s+" + _SURNAME + r"\s+(?:" + _VERB_ALT + r")\.$")
 
 
 def is_bare_quote(sentence: str) -> bool:
@@ -109,6 +110,18 @@ def _speaker(phrase: str) -> str | None:
     return phrase[0].upper() + phrase[1:]
 
 
+def _attribution(text: str) -> tuple[int, int, bool] | None:
+    """Where a sentence (stripped) names whose its quote is: the span of the clause after the
+    closing quote ("…,” Seibert said.", its full stop left out; `True`) or of the one that
+    introduces the quote ("Seibert said: “…”"; `False`); None when it has neither."""
+    found = _TAIL.search(text)
+    if found is not None:
+        clause = found.group("tail").rstrip().removesuffix(".").rstrip()
+        return found.start("tail"), found.start("tail") + len(clause), True
+    intro = _INTRO.fullmatch(text)
+    return None if intro is None else (0, intro.end("head"), False)
+
+
 def speaker_of(sentence: str) -> tuple[str, str] | None:
     """The named speaker a sentence gives its quote to, and the reporting verb as a bullet puts
     it: ("Seibert", "said") for "“…,” Seibert said." and for "In a statement, Seibert said:
@@ -116,13 +129,11 @@ def speaker_of(sentence: str) -> tuple[str, str] | None:
     professor Jack Goldsmith, a former …". None when the quote's speaker is unnamed or the
     sentence gives no quote."""
     text = sentence.strip()
-    found = _TAIL.search(text)
-    if found is not None:
-        return _named(found.group("tail").rstrip().removesuffix(".").rstrip(), after=True)
-    intro = _INTRO.fullmatch(text)
-    if intro is not None:
-        return _named(intro.group("head"), after=False)
-    return None
+    found = _attribution(text)
+    if found is None:
+        return None
+    start, end, after = found
+    return _named(text[start:end], after=after)
 
 
 def _named(clause: str, *, after: bool) -> tuple[str, str] | None:
@@ -194,30 +205,31 @@ def attribute(sentences: Sequence[str], text: str) -> list[str]:
     out: list[str] = []
     speaker: tuple[str, str] | None = None  # of the sentence before, carried over bare quotes
     names: dict[str, str] = {}
+
+    def in_full(name: str) -> str:  # (each name looked up once a text)
+        if name not in names:
+            names[name] = full_name(name, text)
+        return names[name]
+
     for sentence in sentences:
         if speaker is not None and is_bare_quote(sentence):
             name, said = speaker
-            if name not in names:
-                names[name] = full_name(name, text)
-            out.append(f"{names[name]} {said}: {sentence.strip()}")
+            out.append(f"{in_full(name)} {said}: {sentence.strip()}")
             continue
         speaker = speaker_of(sentence) if ('"' in sentence or "”" in sentence) else None
         if speaker is not None and _surname_only(speaker[0]):
-            name = speaker[0]
-            if name not in names:
-                names[name] = full_name(name, text)
-            if names[name] != name:
-                sentence = _in_full(sentence, name, names[name])
+            if in_full(speaker[0]) != speaker[0]:
+                sentence = _in_full(sentence, speaker[0], in_full(speaker[0]))
         elif speaker is None:
-            sentence = _reporter_in_full(sentence, text, names)
+            sentence = _reporter_in_full(sentence, in_full)
         out.append(sentence)
     return out
 
 
-def _reporter_in_full(sentence: str, text: str, names: dict[str, str]) -> str:
+def _reporter_in_full(sentence: str, in_full: Callable[[str], str]) -> str:
     """A sentence that reports someone's words by surname alone, opening or closing it
-    ("Avenatti said she was not …", "…, Holt said."), with their full name, as the text
-    gives it ("Michael Avenatti said …"); `names` memoises the names worked out."""
+    ("Avenatti said she was not …", "…, Holt said."), with their full name, as `in_full`
+    gives it ("Michael Avenatti said …")."""
     found = _REPORTER_OPENS.match(sentence) if sentence[:1].isupper() else None
     if found is None and sentence.endswith(_VERB_ENDS):
         found = _REPORTER_CLOSES.search(sentence)
@@ -226,11 +238,10 @@ def _reporter_in_full(sentence: str, text: str, names: dict[str, str]) -> str:
     name = found.group("name")
     if not _is_name(name.split()[-1]) or not _surname_only(name):
         return sentence
-    if name not in names:
-        names[name] = full_name(name, text)
-    if names[name] == name:
+    full = in_full(name)
+    if full == name:
         return sentence
-    return sentence[: found.start("name")] + names[name] + sentence[found.end("name") :]
+    return sentence[: found.start("name")] + full + sentence[found.end("name") :]
 
 
 def _surname_only(name: str) -> bool:
@@ -243,13 +254,8 @@ def _in_full(sentence: str, name: str, full: str) -> str:
     """The sentence with its attribution's `name` ("Seibert", "Mr. Seibert") written `full`
     ("Steffen Seibert"); the quote itself is left as it is."""
     text = sentence.strip()
-    found = _TAIL.search(text)
-    if found is not None:
-        start, end = found.start("tail"), len(text)
-    else:
-        intro = _INTRO.fullmatch(text)
-        if intro is None:
-            return sentence
-        start, end = 0, intro.end("head")
-    at = re.compile(r"\b" + re.escape(name) + r"\b").search(text, start, end)
+    found = _attribution(text)
+    if found is None:
+        return sentence
+    at = re.compile(r"\b" + re.escape(name) + r"\b").search(text, found[0], found[1])
     return sentence if at is None else text[: at.start()] + full + text[at.end() :]
