@@ -522,10 +522,8 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             text = text[: about.start()]
     kept = 0  # candidates whose figures were read
     cleaned = clean_text(text)
-    sentences = _join_quotes(split_sentences(cleaned))
-    if '"' in cleaned or "”" in cleaned:  # (a quote carried on from its speaker's sentence)
-        sentences = attribute(sentences, cleaned)
-    for raw in sentences:
+    # (whose words a quote or report is: `quote_speakers`)
+    for raw in attribute(_join_quotes(split_sentences(cleaned)), cleaned):
         sentence = raw.strip(" -—–•*·")
         if (
             not sentence

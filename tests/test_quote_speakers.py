@@ -190,3 +190,13 @@ def test_a_published_summary_names_the_speaker_of_a_carried_on_quote() -> None:
         "Marta Kovalenko said: “The government condemns this poisoning in the strongest "
         "terms. Those responsible will be found and brought before a court.”"
     ]
+
+
+def test_a_body_without_quotes_names_a_reporter_in_full() -> None:
+    text = (
+        "Sheriff's spokesman Tom Ivers described the search on Monday. "
+        "Divers found the car in the harbour before dawn, Ivers said."
+    )
+    assert "Divers found the car in the harbour before dawn, Tom Ivers said." in body_sentences(
+        text, []
+    )
