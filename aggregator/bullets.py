@@ -47,6 +47,13 @@ _TERMINAL = re.compile(r"""[.!?۔؟।॥。！？]["'”’)\]」』]*$""")
 _TRUNCATED = re.compile(
     r"""(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\))["'”’)\]]*$"""
 )
+# A straight quote's sides: an opening one follows the start, a space or an opening bracket or
+# dash, and comes before a character; a closing one follows a character (not a digit: `6" pipe`
+# is an inch), and comes before the end, a space or punctuation.
+_QUOTE_SIDE = re.compile(
+    r'(?P<open>(?<![^\s(\[{—–/])"(?=[^\s"]))|(?P<close>(?<=[^\s"\d])"(?![^\s.,;:!?)\]}—–’\'-]))'
+)
+_CURLY_QUOTE = re.compile("[“”]")
 # Where a long sentence may be cut: a semicolon or a dash between clauses, and in Chinese and
 # Japanese the full-width semicolon. Their commas ("，", "、") and dashes are not: what comes
 # before them is often a clause that needs what follows ("由于…，", a Japanese verb in its
@@ -242,12 +249,33 @@ def ends_complete(text: str) -> bool:
 
 
 def balanced(text: str) -> bool:
-    """Whether quotes and brackets open and close within the text."""
-    return (
-        text.count("“") == text.count("”")
-        and text.count('"') % 2 == 0
-        and text.count("(") == text.count(")")
-    )
+    """Whether quotes and brackets open and close within the text, in order: straight quotes
+    whose sides all tell opening from closing must alternate ('author of "Front Row, says …
+    "As reporters …," he says. "The insults …' pairs its quotes wrongly: a closing quote is
+    missing), and a curly quote never closes before it opens."""
+    straight = text.count('"')
+    if straight % 2 or text.count("“") != text.count("”") or text.count("(") != text.count(")"):
+        return False
+    if straight and not _quotes_alternate(text):
+        return False
+    if "”" in text:
+        depth = 0
+        for mark in _CURLY_QUOTE.findall(text):
+            depth += 1 if mark == "“" else -1
+            if depth < 0:
+                return False
+    return True
+
+
+def _quotes_alternate(text: str) -> bool:
+    """Whether the straight quotes open and close in turn, when each one's sides say which
+    it is (a space or an opening bracket before and a character after: opening; a character
+    before and a space, punctuation or the end after: closing); when any one is unclear
+    (`a"b`, ` " `), whether they do is not known, and the answer is yes."""
+    kinds = [m.lastgroup for m in _QUOTE_SIDE.finditer(text)]
+    if len(kinds) != text.count('"'):
+        return True
+    return all(kind == ("open" if n % 2 == 0 else "close") for n, kind in enumerate(kinds))
 
 
 def needs_context(text: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.bullets import (
+    balanced,
     body_sentence_facts,
     body_sentences,
     ends_complete,
@@ -140,6 +141,38 @@ def test_a_quote_never_closed_is_dropped() -> None:
     sentences = body_sentences(text, [])
     assert all(s.count('"') % 2 == 0 for s in sentences)
     assert "Crews worked through the night to clear the main roads into town." in sentences
+
+
+def test_a_quote_whose_closing_mark_is_missing_is_not_paired_with_the_next() -> None:
+    # The book's title never closes, so its opening quote pairs with the next quote's
+    # opening: four marks, an even count, and the last sentence's quote left open.
+    text = (
+        'The correspondent, author of "Front Row at the Palace, says he is often asked why. '
+        '"Our job is to be there," he says. "The insults do not matter. '
+        "Crews worked through the night to clear the main roads into town."
+    )
+    sentences = body_sentences(text, [])
+    assert not any("Front Row" in s for s in sentences)
+    assert "Crews worked through the night to clear the main roads into town." in sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"We won," he said.', True),
+        ('He called it "fake" and "a hoax."', True),
+        ('Critics ("the few") objected.', True),
+        ('She said:"no" to the plan.', True),  # a mark whose sides are unclear: not judged
+        ('It takes a 6" pipe and a 7" pipe.', True),  # inches, not quotes
+        ('Author of "Front Row, he said. "The insults do not matter.', False),
+        ('He said "yes.', False),  # an odd count
+        ("“A “nested” quote,” he said.", True),
+        ("”Closed before it opened,“ he said.", False),
+        ("The plan (announced Monday was dropped.", False),
+    ],
+)
+def test_balanced_pairs_quotes_in_order(text: str, expected: bool) -> None:
+    assert balanced(text) is expected
 
 
 def test_cut_off_and_unpunctuated_text_is_never_a_candidate() -> None:
