@@ -125,13 +125,19 @@ _CJK_LEANS_BACK = re.compile(
 )
 # Connectives: dropped from the front when what follows is a sentence by itself. Not a word
 # that heads a phrase there ("Instead of …", "So far, …", "So much for …", "Besides 8,000
-# followers, …"): dropped, it would leave the phrase's tail ("Of being …", "Far, …").
+# followers, …", "In addition to …", "As a result of …", "After that meeting, …"): dropped, it
+# would leave the phrase's tail ("Of being …", "Far, …", "To starring on 30 Rock, …"). A link
+# to what came before that says only that it is one ("Despite this,", "In response,") goes too.
 _CONNECTIVE = re.compile(
     r"^(?:but|and|or|so(?!\s+(?:far|much|many|few|little|long|too)\b)|yet|also|however|"
     r"meanwhile|still|instead(?!\s+of\b)|then|thus|therefore|moreover|"
     r"furthermore|additionally|nevertheless|nonetheless|otherwise|besides(?=,)|likewise|similarly|"
-    r"indeed|in\s+addition|in\s+turn|as\s+a\s+result|at\s+the\s+same\s+time|by\s+contrast|"
-    r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that|that\s+said|plus(?=,))\b[,:]?\s+",
+    r"indeed|in\s+addition(?!\s+to\b)|in\s+turn|as\s+a\s+result(?!\s+of\b)|"
+    r"at\s+the\s+same\s+time(?!\s+as\b)|by\s+contrast(?!\s+(?:with|to)\b)|"
+    r"on\s+the\s+other\s+hand|in\s+fact|even\s+so|after\s+that(?=,)|that\s+said|plus(?=,)|"
+    r"(?:despite|because\s+of)\s+(?:this|that)(?=,)|for\s+(?:this|that)\s+reason(?=,)|"
+    r"in\s+(?:response|return|reply|the\s+meantime)(?=,)|as\s+such(?=,)|"
+    r"to\s+(?:this|that)\s+end(?=,))\b[,:]?\s+",
     re.IGNORECASE,
 )
 # `_PROMO` without IGNORECASE, on lower-cased text (~3x faster). Lower-casing keeps what

@@ -76,6 +76,23 @@ _NOW = re.compile(
     r"these\s+days)\b(?!-)",
     re.IGNORECASE,
 )
+# An opening phrase that points back past the sentence: "Since then, …", "If that happens, …",
+# "During that meeting, …", "Without it, …", "Like him, …", "To do that, …". (A "this" of
+# time is now: "At this point, …"; a possessive points ahead, to who follows: "In his speech,
+# Biden said …"; "that" before a clause joins it: "Now that he has won, …".)
+_BACK_PHRASE = re.compile(
+    r"^(?:even\s+)?(?:if|when|once|after|before|since|until|till|by|with|without|despite|like|"
+    r"unlike|for|from|at|in|on|under|beyond|amid|following|given|during|against|back|even|"
+    r"because\s+of|due\s+to|apart\s+from|aside\s+from|along\s+with|on\s+top\s+of|"
+    r"in\s+addition\s+to|in\s+spite\s+of|regardless\s+of|thanks\s+to|as\s+part\s+of|"
+    r"instead\s+of|other\s+than|prior\s+to|as\s+with|as\s+for|as\s+a\s+result\s+of)\s+"
+    r"(?:(?:all\s+)?(?:of\s+)?(?:that|these|those)(?:\s+[a-z][a-z-]*)?|"
+    r"this(?:\s+(?!(?:point|stage|moment|time|year|week|month|day|morning|afternoon|evening|"
+    r"weekend|season|summer|winter|spring|autumn|fall)\b)[a-z][a-z-]*)?|it|them|him|"
+    r"then(?:\s+on)?)\s*,|"
+    r"^(?:to\s+do\s+(?:so|that|this|it)|(?:in|by)\s+doing\s+(?:so|that|this|it)|in\s+so\s+doing)\s*,",
+    re.IGNORECASE,
+)
 # "Here is what happened: Police …", "This was the plan: He would …": points at what follows
 # the colon, a sentence of its own (a capital after the colon).
 _POINTS_AHEAD = re.compile(
@@ -239,7 +256,7 @@ def leans_back(text: str) -> bool:
     word = first_word(text)
     body = text.lstrip(OPEN_QUOTES)
     if word not in CONTEXT_WORDS:
-        return _elliptical(body)
+        return _BACK_PHRASE.match(body) is not None or _elliptical(body)
     if text[:1] in '"“‘' and _NAMED_IN_ATTRIBUTION.search(text):
         return False
     if word == "it":

@@ -92,6 +92,36 @@ def test_truncation(text: str, truncated: bool) -> None:
             "Besides 8,000 followers online, the band has a mailing list of fans.",
         ),
         (
+            "In addition to starring in the series, Fey is its head writer.",
+            "In addition to starring in the series, Fey is its head writer.",
+        ),
+        (
+            "As a result of the vote, the bill failed in the Senate on Monday.",
+            "As a result of the vote, the bill failed in the Senate on Monday.",
+        ),
+        (
+            "At the same time as the vote, crowds gathered outside parliament.",
+            "At the same time as the vote, crowds gathered outside parliament.",
+        ),
+        ("After that meeting, the council voted to close the bridge.", None),
+        (
+            "In addition, the council voted to close the bridge for a year.",
+            "The council voted to close the bridge for a year.",
+        ),
+        # a link back that says only that it is one
+        (
+            "Despite this, the council voted to close the bridge for a year.",
+            "The council voted to close the bridge for a year.",
+        ),
+        (
+            "In response, the council voted to close the bridge for a year.",
+            "The council voted to close the bridge for a year.",
+        ),
+        (
+            "In response to the flood, the council voted to close the bridge.",
+            "In response to the flood, the council voted to close the bridge.",
+        ),
+        (
             "Instead, the council voted to close the bridge for a year.",
             "The council voted to close the bridge for a year.",
         ),

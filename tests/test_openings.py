@@ -26,6 +26,18 @@ from aggregator.openings import leans_back, unnamed_speaker
         "Those terms prompted her to change her plans.",
         "“They will pay for this,” the president said.",
         "“He was curious to learn,” she recalled on Friday.",
+        # an opening phrase that points back
+        "Since then, cases have risen in every county.",
+        "If that happens, prices will rise across the region.",
+        "Even if that happens, experts say it will be a fraction of the total.",
+        "During that meeting, the lawyer offered the witness money.",
+        "Without it, the plan cannot go ahead this year.",
+        "Like him, the senator voted against the bill.",
+        "In this case, the court ruled for the tenants.",
+        "At that point, police arrived at the scene.",
+        "From then on, the team never lost a game.",
+        "To do that, officials say, they must declare an emergency.",
+        "“In this study, the dose was high,” the researcher said.",
         # what follows a dummy "it" or a "this" of time may lean back itself
         "It is unclear whether he ever served overseas.",
         "It seems that his ability to talk to the dead is a curse.",
@@ -142,6 +154,13 @@ def test_elliptical_openings_are_refused(sentence: str) -> None:
         "If you will, the whole town is a museum of the 1950s.",
         "Some of the babies took a nap for an hour and some didn't.",
         "Whatever the council does, the bridge stays shut until May.",
+        # an opening phrase that names what it means, or whose "this" is now
+        "At this point, nobody knows when the bridge will reopen.",
+        "In his speech, the president promised new jobs.",
+        "Now that he has won, the party is calm.",
+        "Like it or not, the law takes effect in May.",
+        "In this year's race, turnout rose by a third.",
+        "Despite the rain, crowds came to the parade.",
     ],
 )
 def test_openings_that_only_look_elliptical_stand(sentence: str) -> None:
