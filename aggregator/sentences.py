@@ -19,10 +19,11 @@ _BEFORE_NUMBER = frozenset(
 )
 # Never sentence-final in news text.
 _NEVER_FINAL = frozenset("e.g i.e cf vs v viz ca".split())
-# May end a sentence, but usually does not ("U.S. officials", "5 p.m. Friday", "Apple Inc. said").
+# May end a sentence, but usually does not ("U.S. officials", "5 p.m. Friday", "Apple Inc. said",
+# "Kawanishi et al. 2010").
 _ABBREVIATIONS = frozenset(
     "u.s u.k u.n u.s.a e.u a.m p.m etc inc ltd co corp llc plc bros dept est ft approx univ assn "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
+    "al jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
     "sun".split()
 )
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")

@@ -100,6 +100,14 @@ def test_clean_text(text: str, expected: str) -> None:
             ["Apple Inc. said profit rose.", "Shares fell."],
         ),
         ("Prices rose, e.g. Bread. Then fell.", ["Prices rose, e.g. Bread.", "Then fell."]),
+        (
+            "A study by Lee et al. (2010) found black leopards. It was by Lee et al. The end.",
+            [
+                "A study by Lee et al. (2010) found black leopards.",
+                "It was by Lee et al.",
+                "The end.",
+            ],
+        ),
         ("Wait... What happened?", ["Wait...", "What happened?"]),
         ("First line\nSecond line.", ["First line", "Second line."]),
         ("", []),
