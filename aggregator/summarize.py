@@ -198,11 +198,18 @@ def _fact_sources(
 
 
 def _units(
-    ordered: Sequence[Item], titles: list[str], factual: list[bool], settings: SummarySettings
+    ordered: Sequence[Item],
+    titles: list[str],
+    factual: list[bool],
+    writers: Sequence[tuple[str, str] | None],
+    settings: SummarySettings,
 ) -> tuple[list[Unit], int]:
     """The story's candidate units, not yet vectorised: each source's title (where it has
     one) and the body sentences of each source that supplies facts; and those sentences'
-    words together."""
+    words together. A report's sentence that says "I" outside quotation marks is left out:
+    a report's "I" is someone it does not name there (an interview's questions and answers, a
+    quote whose marks were lost: "I think that's why he won."), not its writer, whose words
+    only a column's or essay's "I" is (`_voiced`)."""
     units: list[Unit] = []
     body_words = 0
     for index, item in enumerate(ordered):
@@ -214,7 +221,10 @@ def _units(
             item.text, titles, settings.max_bullet_words, settings.min_bullet_words
         )
         body_words += sum(n for _, n, _ in body)
+        report = writers[index] is None
         for pos, (sentence, n, facts) in enumerate(body):
+            if report and speaks_as_writer(sentence):
+                continue
             units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
     return units, body_words
 
@@ -404,7 +414,8 @@ class ExtractiveSummarizer:
             "" if cut_from_text(it.title, it.text) else src.title
             for it, src in zip(ordered, sources, strict=True)
         ]
-        units, body_words = _units(ordered, titles, told, settings)
+        writers = _writers(ordered, kinds, sources)
+        units, body_words = _units(ordered, titles, told, writers, settings)
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))
@@ -427,7 +438,6 @@ class ExtractiveSummarizer:
 
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
-        writers = _writers(ordered, kinds, sources)
         times = [it.published for it in ordered]
         stale = _stale(units, times, headline, settings.novelty)
         outdated = _outdated_titles(raw_titles, times, stale)

@@ -26,11 +26,11 @@ _QUOTED = re.compile(
 )
 # A paragraph that a colon introduces is quoted, as a block: "… announced a bill:\n I will …".
 _BLOCK_QUOTE = re.compile(r":[ \t]*\n\s*[^\n]*")
-# "I" (not "I-95", not an initial "I. M. Pei" or the end of "F.B.I.", not a numeral in a range
-# "I to V"), "me", "my", "myself"; "My" only opening a sentence ("TLC's My Feet Are Killing
-# Me" names a show).
+# "I" (not "I-95", not an initial "I. M. Pei" or the end of "F.B.I." or "ARSO-I", not a numeral
+# in a range "I to V"), "me", "my", "myself"; "My" only opening a sentence ("TLC's My Feet Are
+# Killing Me" names a show).
 _SINGULAR = re.compile(
-    r"(?<![.&])\bI\b(?![-.]\w)(?!\s*(?:to|and|or|through|[-–,])\s*(?:II|III|IV|V|VI)\b)"
+    r"(?<![.&-])\bI\b(?![-.]\w)(?!\s*(?:to|and|or|through|[-–,])\s*(?:II|III|IV|V|VI)\b)"
     r"|\b(?:me|my|myself)\b|(?:^|(?<=[.!?:]\s)|(?<=\n))My\b",
     re.MULTILINE,
 )
@@ -42,6 +42,8 @@ OPENING_SENTENCES = 2
 
 def speaks_as_writer(text: str) -> bool:
     """Whether `text` says "I", "me" or "my" outside quotation marks (not "World War I")."""
+    if _ANY_SINGULAR.search(text) is None:  # (most sentences: nothing to read further)
+        return False
     if "I" in text and ROMAN_I.search(text):
         text = ROMAN_I.sub("", text)
     if ":" in text:

@@ -77,6 +77,7 @@ def test_an_opening_in_the_writers_first_person_reads_as_a_column(text: str, kin
         "‘I couldn’t read or write’: a teacher tells his story of forty years.",
         "Veterans of World War I were honoured at the ceremony on Tuesday.",
         "The F.B.I. said the suspect drove north on I-95 before dawn.",
+        "The embassy's investigator (ARSO-I) opened a case in Accra on Tuesday.",
         "The fossil includes metatarsals I to V and two phalanges.",
         "The senator announced a bill on Tuesday:\n\nI will introduce a bill to ban the tolls.",
         "Fans queued for tickets to TLC's My Feet Are Killing Me on Tuesday.",
@@ -173,6 +174,23 @@ def test_a_news_bullet_quoting_i_stays_as_it_is() -> None:
     story = _story([report])
     assert story.summary is not None
     assert said in [b.text for b in story.summary.bullets]
+
+
+def test_a_reports_sentence_saying_i_outside_quotes_is_no_bullet() -> None:
+    # A report's "I" is someone it does not name in that sentence (an interview's answer, a
+    # quote that lost its marks), not its writer: read alone, the bullet says nothing of whose.
+    answer = "I think the driver is why we all got home that night."
+    text = (
+        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
+        f"Rescuers freed all 30 passengers by morning, the county said. {answer}"
+    )
+    report = dataclasses.replace(REPORT, text=text)
+    assert item_kind(report) == "news"
+    story = _story([report])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    assert not any("I think" in t for t in texts)
 
 
 def test_the_attribution_is_escaped_in_every_output() -> None:
