@@ -167,7 +167,17 @@ _READER_NOTE = re.compile(
     r"^(?:see\s+(?:how|why|what|who)|meet\s+(?:the\s+(?!press\b)|how|why|what|who))\b|"
     r"\btakes\s+a\s+(?:closer\s+|quick\s+|brief\s+)?look\s+(?:back\s+)?(?:at|into)\b|"
     r"\bjoins\s+(?:us|the\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+|[\w'’-]+)\s+to\s+"
-    r"(?:discuss|talk|weigh\s+in|explain|break\s+down|share)\b",
+    r"(?:discuss|talk|weigh\s+in|explain|break\s+down|share)\b|"
+    # the page around the text: "Below is the full text of …", "Read on for …", "Click through
+    # the slideshow below …", "The video shown here …", "… in our gallery, above", "You'll also
+    # find …", "… published the following image.", a transcript's production notes
+    r"^(?:below|above)\s+(?:is|are)\b|^(?:read\s+on|scroll\s+(?:down|up)|click\s+(?:through|"
+    r"below|above|on|to|the))\b|^you['’]ll\s+also\s+find\b|"
+    r"\b(?:slideshow|gallery|video|photos?|pictures?|images?|montage|clip|chart|graphic|map)"
+    r",?\s+(?:(?:shown\s+)?(?:below|above)|shown\s+here)\b|\b(?:in|from)\s+(?:the|our|this)\s+(?:slideshow|"
+    r"gallery|photo\s+gallery)\b|\bthe\s+following\s+(?:image|photo|picture|video|clip|chart|"
+    r"graphic|map|tweet|post|statement)\b|\btranscripts?\s+(?:is|are)\s+(?:created|produced)\b|"
+    r"\bauthoritative\s+record\s+of\b|\bmay\s+not\s+be\s+in\s+its\s+final\s+form\b",
     re.IGNORECASE,
 )
 # A space markup left before a comma, a full stop or a closing bracket, or after an opening
@@ -215,9 +225,13 @@ _PROMO_MARKS = (
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
-    "this is your", "flagship", "a look", "joins",
+    "this is your", "flagship", "a look", "joins", "below", "above", "shown here", "slideshow",
+    "gallery", "following", "transcript", "record of", "final form",
 )  # fmt: skip
-_NOTE_OPENINGS = ("follow", "watch", "listen", "join", "check", "get", "start", "see", "meet")
+_NOTE_OPENINGS = (
+    "follow", "watch", "listen", "join", "check", "get", "start", "see", "meet", "read on",
+    "scroll", "click", "you'll", "you’ll",
+)  # fmt: skip
 
 
 def _has_link(sentence: str) -> bool:

@@ -263,6 +263,26 @@ def test_notes_to_the_reader_are_never_bullets() -> None:
     ]
 
 
+def test_pointers_to_the_page_around_the_text_are_never_bullets() -> None:
+    text = (
+        "Below is the full text of the mayor's letter to the council, in translation. "
+        "The council approved the new harbour bridge on Tuesday night. "
+        "Read on for the reactions of the harbour's ferry crews and its fishermen. "
+        "Click through the slideshow below for the bridge's best moments on film. "
+        "The video shown here explains how the bridge's central span will be lifted. "
+        "You'll also find behind the scenes videos and other great web exclusives. "
+        "The harbour office published the following image of the finished bridge. "
+        "Example transcripts are created on a rush deadline by a contractor of the station. "
+        "Prices rose above the forecast for a third month, the statistics office said. "
+        "The new span sits 30 metres above the water, the engineers said on Monday."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "Prices rose above the forecast for a third month, the statistics office said.",
+        "The new span sits 30 metres above the water, the engineers said on Monday.",
+    ]
+
+
 def test_a_doubled_full_stop_is_one() -> None:
     assert stand_alone("The council debates the new harbour bridge on Tuesday..") == (
         "The council debates the new harbour bridge on Tuesday."
