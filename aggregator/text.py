@@ -49,9 +49,18 @@ class _TextExtractor(HTMLParser):
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]{2,}|[\t\r\f\v\u00a0\u200b]")
 
 
+# Characters with no width that mark no break: a soft hyphen (a hint where a word may be split
+# at a line's end: "re\u00adported"), a word joiner, a byte-order mark inside text. Dropped, so
+# that the word reads and counts as one.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u2060\ufeff"))
+
+
 def fold_spaces(text: str) -> str:
-    """`text` with each run of `_SPACES` folded to one " ". Most texts hold none: substring
-    tests find that faster than the pattern, which is tried at every character."""
+    """`text` with each run of `_SPACES` folded to one " " and `_INVISIBLE` characters dropped.
+    Most texts hold none: substring tests find that faster than the pattern, which is tried at
+    every character."""
+    if "\u00ad" in text or "\ufeff" in text or "\u2060" in text:
+        text = text.translate(_INVISIBLE)
     if (
         "  " in text
         or "\t" in text

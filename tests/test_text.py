@@ -23,6 +23,9 @@ from aggregator.tokens import STOPWORDS, stem, tokens, words
         ("line<br>break", "line\nbreak"),
         ("  lots   of\u00a0 space  ", "lots of space"),
         ("<ul><li>a</li><li>b</li></ul>", "a\nb"),
+        # a soft hyphen, a word joiner and a byte-order mark are dropped: the word is whole
+        ("<p>re&shy;ported in Ge\u00adsetz\u2060blatt</p>", "reported in Gesetzblatt"),
+        ("\ufeffThe council met.", "The council met."),
     ],
 )
 def test_html_to_text(markup: str | None, expected: str) -> None:
