@@ -41,6 +41,7 @@ _W_FIRST_PERSON = 0.6  # the author's voice ("we hope"), not a reported fact
 _W_BARE_QUOTE = 0.8  # a quote cut from its speaker
 _W_SPEAKER_QUOTE = 1.15  # quoted words (speech, a work's title) in a sentence that frames them
 _W_SHORT = 0.7  # fewer than 10 words
+_W_EXCLAIM = 0.6  # ends on "!" in its own words: a writer's aside or a promotion, not a report
 
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|me|us)\b")
 # "I" as a Roman numeral after a name or a numbered thing ("World War I", "Phase I", "Elizabeth I").
@@ -144,6 +145,8 @@ def _quality(unit: Unit) -> float:
         factor *= _W_SPEAKER_QUOTE
     if unit.position >= 0 and unit.words < 10:
         factor *= _W_SHORT
+    if unit.position >= 0 and unit.text.endswith("!"):
+        factor *= _W_EXCLAIM
     return factor
 
 

@@ -1,5 +1,5 @@
-"""Tests of aggregator.sentence_scoring's quality factor: the author's voice is a weak bullet, a
-quote with its speaker a strong one."""
+"""Tests of aggregator.sentence_scoring's quality factor: the author's voice and an exclamation
+in the text's own words are weak bullets, a quote with its speaker a strong one."""
 
 from __future__ import annotations
 
@@ -65,4 +65,14 @@ def test_a_quote_whose_speaker_the_reader_cannot_tell_gets_no_bonus(text: str) -
 
 def test_a_title_with_a_quote_gets_no_bonus() -> None:
     title = Unit("Mayor Kovac: “We will rebuild the bridge”", 0, -1, 0.0, Counter(), {}, 7)
+    assert _quality(title) == 1.0
+
+
+def test_an_exclamation_in_the_texts_own_words_scores_lower() -> None:
+    aside = _unit("The next one, now in college at eleven, is already considering the law!")
+    report = _unit("The next one, now in college at eleven, is already considering the law.")
+    quoted = _unit('"We will rebuild the bridge!" Mayor Ana Kovac told reporters on Friday.')
+    assert _quality(aside) < _quality(report) == 1.0
+    assert _quality(quoted) > 1.0  # (a speaker's exclamation, in quotes, is theirs)
+    title = Unit("Bridge reopens at last!", 0, -1, 0.0, Counter(), {}, 4)
     assert _quality(title) == 1.0
