@@ -77,11 +77,13 @@ _CAPS_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{3,40}:\s+(?=[A-Z\"“])")
 # A dateline the text cleaner leaves (it knows the agencies' tags): a place (and region or date)
 # before a local outlet's tag ("PALO ALTO (CBS SF) — ", "MONDAY, July 2 (HealthDay News) -- "),
 # a place joined by a dash without spaces ("WASHINGTON—The …"), a place before an article
-# ("DUBAI A Bahraini court …"), and a video player's "CLOSE" before its caption.
+# ("DUBAI A Bahraini court …"), an outlet's tag alone, mid-paragraph ("… contends. (HealthDay)—A
+# little jogging …"), and a video player's "CLOSE" before its caption.
 _PLACE = r"[A-Z][A-Z.'’-]*(?:\s+[A-Z][A-Z.'’-]*){0,3}"
 _LEFT_DATELINE = re.compile(
     rf"^{_PLACE}(?:,\s+[A-Z][\w.]*(?:\s+[\w.]+){{0,2}})?\s*\([A-Z][\w .'’-]{{1,25}}\)\s*"
     r"[-—–:]{1,2}\s*(?=[A-Z\"“‘])"
+    r"|^\([A-Z][\w.&'’-]*(?:\s[A-Z][\w.&'’-]*){0,2}\)\s*(?:[-—–:]{1,2}\s*)?(?=[A-Z\"“‘])"
     rf"|^{_PLACE}[—–]\s*(?=[A-Z\"“‘])"
     r"|^[A-Z]{4,}(?:\s+[A-Z]{2,}){0,2}\s+(?=(?:The|A|An)\s+[A-Za-z][a-z])"
     r"|^CLOSE\s+(?=[A-Z])"
@@ -329,7 +331,7 @@ def stand_alone(sentence: str) -> str | None:
     "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
-    if text[1:2].isupper():  # (every dateline opens with two capitals)
+    if text[1:2].isupper():  # (every dateline opens with two capitals, or "(" and one)
         text = _LEFT_DATELINE.sub("", text, count=1)
     elif _CJK_START.match(text):
         text = _CJK_DATELINE.sub("", text, count=1)

@@ -293,11 +293,13 @@ _PLAYER_CONTROLS = re.compile(
     r"(?:CLOSE\s+)?Skip\s+in\s+Skip\s+x\s+Embed\s+x\s+Share\s*(?:CLOSE\s+)?"
 )
 # News-agency datelines: "LONDON (Reuters) -", "KATHMANDU, Nepal (AP) —", "(CNN) --",
-# "NEW YORK, March 3 (Reuters) -", "WASHINGTON —".
+# "NEW YORK, March 3 (Reuters) -", "WASHINGTON —"; and a line that opens on any outlet's credit
+# in brackets, before a capital: "(HealthDay)—", "(WANE) ", "(CBS News) ", "(KOIN) — ".
 _AGENCIES = r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS"
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.'’ ,-]{0,60}?\s*)?\((?:" + _AGENCIES + r")(?:/[\w .-]+)?\)\s*(?:[-—–:]{1,2}\s*)?"
     r"|^[A-Z][A-Z.'’ -]{2,30}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s+[—–-]{1,2}\s+(?=[A-Z\"“‘])"
+    r"|^\([A-Z][\w.&'’-]*(?:\s[A-Z][\w.&'’-]*){0,2}\)\s*(?:[-—–:]{1,2}\s*)?(?=[A-Z\"“‘])"
 )
 
 

@@ -66,6 +66,14 @@ def test_truncation(text: str, truncated: bool) -> None:
             "Meanwhile, the city council voted to close the bridge.",
             "The city council voted to close the bridge.",
         ),
+        (  # an outlet's tag opening a sentence mid-paragraph
+            "(HealthDay)—A little jogging is good for your health, researchers say.",
+            "A little jogging is good for your health, researchers say.",
+        ),
+        (
+            "(The name of the manuscript lends the film its title.)",
+            "(The name of the manuscript lends the film its title.)",
+        ),
         (
             "ROBERT HARDMAN: The director general has simply listened to the public.",
             "The director general has simply listened to the public.",
