@@ -93,6 +93,14 @@ _BACK_PHRASE = re.compile(
     r"^(?:to\s+do\s+(?:so|that|this|it)|(?:in|by)\s+doing\s+(?:so|that|this|it)|in\s+so\s+doing)\s*,",
     re.IGNORECASE,
 )
+# "All this means …", "All of that …" (not "All this week, …", a time, now; nor "All those
+# who …").
+_ALL_THIS = re.compile(
+    r"^all\s+(?:of\s+)?(?:this|that|these|those)\b(?!\s+(?:who|whose|week|weekend|month|year|"
+    r"season|summer|winter|spring|autumn|fall|morning|afternoon|evening|days|weeks|months|"
+    r"years)\b)",
+    re.IGNORECASE,
+)
 # "Here is what happened: Police …", "This was the plan: He would …": points at what follows
 # the colon, a sentence of its own (a capital after the colon).
 _POINTS_AHEAD = re.compile(
@@ -155,7 +163,10 @@ _SPEECH = (
     r"(?:said|says|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|stated|"
     r"asked|asks|recalled|recalls|insisted|insists|continued|argued|argues|warned|warns|"
     r"replied|declared|admitted|claimed|claims|conceded|joked|quipped|acknowledged|testified|"
-    r"recounted|concluded)"
+    r"recounted|concluded|continues|replies|declares|admits|concedes|jokes|quips|acknowledges|"
+    r"testifies|recounts|concludes|remarked|remarks|observed|observes|stressed|stresses|"
+    r"mumbled|mumbles|muttered|mutters|whispered|whispers|shouted|shouts|yelled|yells|"
+    r"screamed|screams|cried|cries|sighed|sighs|laughed|laughs|tweeted|tweets)"
 )
 _PRONOUN_SPEAKER = re.compile(
     rf"\b(?:he|she|they)\s+(?:\w+ly\s+)?{_SPEECH}\b|^\s*,?\s*{_SPEECH}\s+(?:he|she|they)\b",
@@ -256,7 +267,11 @@ def leans_back(text: str) -> bool:
     word = first_word(text)
     body = text.lstrip(OPEN_QUOTES)
     if word not in CONTEXT_WORDS:
-        return _BACK_PHRASE.match(body) is not None or _elliptical(body)
+        return (
+            _BACK_PHRASE.match(body) is not None
+            or (word == "all" and _ALL_THIS.match(body) is not None)
+            or _elliptical(body)
+        )
     if text[:1] in '"“‘' and _NAMED_IN_ATTRIBUTION.search(text):
         return False
     if word == "it":

@@ -38,6 +38,8 @@ from aggregator.openings import leans_back, unnamed_speaker
         "From then on, the team never lost a game.",
         "To do that, officials say, they must declare an emergency.",
         "“In this study, the dose was high,” the researcher said.",
+        "All this means the bridge will stay closed until spring.",
+        "All of that changed when the harbour flooded on Monday.",
         # what follows a dummy "it" or a "this" of time may lean back itself
         "It is unclear whether he ever served overseas.",
         "It seems that his ability to talk to the dead is a curse.",
@@ -161,6 +163,8 @@ def test_elliptical_openings_are_refused(sentence: str) -> None:
         "Like it or not, the law takes effect in May.",
         "In this year's race, turnout rose by a third.",
         "Despite the rain, crowds came to the parade.",
+        "All this week, crews worked on the bridge at night.",
+        "All those who live near the harbour were told to leave.",
     ],
 )
 def test_openings_that_only_look_elliptical_stand(sentence: str) -> None:
@@ -179,6 +183,8 @@ def test_openings_that_only_look_elliptical_stand(sentence: str) -> None:
         "A tax rise would “never pass the House,” he said.",
         "Asked about the flood, he said: “We were not ready.”",
         "“It was a mistake,” he said of the decision to close the bridge.",
+        "“I hate this,” she mumbles as the ferry leaves the harbour.",
+        "“Get out of the water,” he shouted to the swimmers near the pier.",
     ],
 )
 def test_a_speaker_given_only_as_a_pronoun_is_refused(sentence: str) -> None:
