@@ -197,6 +197,9 @@ _BOILERPLATE_LINE = r"""^(?:
       | enlarge\s+this\s+image\b.*
       | slideshow\s+\(\d+\s+(?:images|photos)\)
       | from\s+wikipedia,\s+the\s+free\s+encyclopedia
+      | [^\n]{1,300}?\s+was\s+originally\s+published\s+in\s+[^\n]{1,120}?\s+on\s+medium\b.{0,200}
+      | (?:this|the)\s+story\s+(?:is\s+currently\s+available\s+to\s+medium\s+members
+        |will\s+be\s+unlocked)\b.{0,200}
       | click\s+to\s+(?:email|share|print)\b.{0,80}
       | (?:related|recommended|more|see\s+also|also|also\s+read|watch|listen)\s*:.{0,120}
       | (?:the\s+)?(?:associated\s+press|ap|reuters|afp)\s+contributed\s+to\s+this\s+report\.?
@@ -284,7 +287,7 @@ _INLINE_BOILERPLATE = re.compile(
     r"\s*(?:\.\.\.|…|→|»|›|>>)?\s*$)"
     r"|(?:Read\s+(?:more|the\s+full\s+(?:story|article))(?:\s+(?:at|on)\s+[^.\n]{1,60})?"
     r"\s*(?:\.\.\.|…|→|»|›|>>)?\s*$)"
-    r"|\[\s*(?:…|\.\.\.|&hellip;|\+\d+\s+chars)\s*\]",
+    r"|\[\s*(?:…|\.\.\.|&hellip;|\?|\+\d+\s+chars)\s*\]",
     re.IGNORECASE,
 )
 # A video player's controls extracted with the page, ahead of the video's caption:
@@ -295,7 +298,10 @@ _PLAYER_CONTROLS = re.compile(
 # News-agency datelines: "LONDON (Reuters) -", "KATHMANDU, Nepal (AP) —", "(CNN) --",
 # "NEW YORK, March 3 (Reuters) -", "WASHINGTON —"; and a line that opens on any outlet's credit
 # in brackets, before a capital: "(HealthDay)—", "(WANE) ", "(CBS News) ", "(KOIN) — ".
-_AGENCIES = r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS"
+_AGENCIES = (
+    r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS|"
+    r"ANSA|EFE|Lusa|Kyodo|Yonhap|EPA|APA|Belga|ANP|NTB|PAP|Anadolu|Bernama|Antara|Notimex"
+)
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.'’ ,-]{0,60}?\s*)?\((?:" + _AGENCIES + r")(?:/[\w .-]+)?\)\s*(?:[-—–:]{1,2}\s*)?"
     r"|^[A-Z][A-Z.'’ -]{2,30}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s+[—–-]{1,2}\s+(?=[A-Z\"“‘])"

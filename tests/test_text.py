@@ -61,6 +61,22 @@ def test_html_to_text(markup: str | None, expected: str) -> None:
         ("(CBS News) The dam broke.", "The dam broke."),
         ("(KOIN) — The dam broke.", "The dam broke."),
         ("(The dam broke.) Crews came.", "(The dam broke.) Crews came."),
+        ("MOSCOU, 24 SET (ANSA) - O dique rompeu.", "O dique rompeu."),
+        ("The dam broke on Monday, in [?]", "The dam broke on Monday, in"),  # a lost "…"
+        (
+            "The dam broke.\nDam breaks was originally published in River Notes on Medium, where"
+            " people are continuing the conversation by highlighting and responding to this story.",
+            "The dam broke.",
+        ),
+        (
+            "The dam broke.\nThe story will be unlocked and available to all of our readers after"
+            " 30 days.",
+            "The dam broke.",
+        ),
+        (  # a fact about a publication stays
+            "The letter was originally published in The Times on Monday.",
+            "The letter was originally published in The Times on Monday.",
+        ),
         ("WASHINGTON — The dam broke.", "The dam broke."),
         ("The dam broke.\nThe Associated Press contributed to this report.", "The dam broke."),
         ("___\nThe dam broke.\n###", "The dam broke."),
