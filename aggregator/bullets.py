@@ -188,6 +188,11 @@ _READER_NOTE = re.compile(
 # ...", ". . .") and a figure (".45", ",5") are left as they are.
 _SPACE_BEFORE = re.compile(r"(?<=[\w\"'”’)\]%]) +(?=,(?!\d)|\)|\.(?![.\w]| \.))")
 _SPACE_AFTER = re.compile(r"(?<=\() +")
+# A reference's number after a word or a closing quote: "видов[3]", "“egg” [1]", "[2][10]" (not
+# an index after a one-letter name: "a[1]").
+_FOOTNOTE = re.compile(
+    r"(?:(?<=[^\W\d_]{2})|(?<=[”\"'’.)\]])) ?\[\d{1,3}\](?=[\s.,;:!?)\[\]”\"'’]|$)"
+)
 # A pointer to a photo the bullet does not carry: "(pictured)", "(pictured left)", "(above)".
 _PHOTO_POINTER = re.compile(
     r"\s*\((?:pictured\b[^()]{0,40}|(?:shown|seen)\s+(?:here|above|below|left|right)|"
@@ -358,6 +363,8 @@ def stand_alone(sentence: str) -> str | None:
         text = rest[0].upper() + rest[1:]
     if needs_context(text):
         return None
+    if "[" in text:  # a reference's number ("10—13 видов[3]", "suggests “egg” [1].")
+        text = _FOOTNOTE.sub("", text)
     if " ," in text or " ." in text or " )" in text or "( " in text:
         text = _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", text))
     if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)

@@ -66,6 +66,18 @@ def test_truncation(text: str, truncated: bool) -> None:
             "Meanwhile, the city council voted to close the bridge.",
             "The city council voted to close the bridge.",
         ),
+        (  # a reference's number goes; an index stays
+            "The weed grows in any field with moisture and disturbed soil [2][10].",
+            "The weed grows in any field with moisture and disturbed soil.",
+        ),
+        (
+            "The name album suggests “egg” [1], after the colour of the leaves.",
+            "The name album suggests “egg”, after the colour of the leaves.",
+        ),
+        (
+            "The array a[1] holds the first value of the list on every run.",
+            "The array a[1] holds the first value of the list on every run.",
+        ),
         (  # an outlet's tag opening a sentence mid-paragraph
             "(HealthDay)—A little jogging is good for your health, researchers say.",
             "A little jogging is good for your health, researchers say.",
