@@ -25,7 +25,7 @@ from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
 from .quote_speakers import attribute
 from .sentences import split_sentences
-from .text import clean_text, has_case_special, html_to_text
+from .text import OUTLET_TAG, clean_text, has_case_special, html_to_text
 from .tokens import tokens, word_count
 
 __all__ = [
@@ -83,7 +83,7 @@ _PLACE = r"[A-Z][A-Z.'’-]*(?:\s+[A-Z][A-Z.'’-]*){0,3}"
 _LEFT_DATELINE = re.compile(
     rf"^{_PLACE}(?:,\s+[A-Z][\w.]*(?:\s+[\w.]+){{0,2}})?\s*\([A-Z][\w .'’-]{{1,25}}\)\s*"
     r"[-—–:]{1,2}\s*(?=[A-Z\"“‘])"
-    r"|^\([A-Z][\w.&'’-]*(?:\s[A-Z][\w.&'’-]*){0,2}\)\s*(?:[-—–:]{1,2}\s*)?(?=[A-Z\"“‘])"
+    rf"|{OUTLET_TAG}"
     rf"|^{_PLACE}[—–]\s*(?=[A-Z\"“‘])"
     r"|^[A-Z]{4,}(?:\s+[A-Z]{2,}){0,2}\s+(?=(?:The|A|An)\s+[A-Za-z][a-z])"
     r"|^CLOSE\s+(?=[A-Z])"
@@ -283,7 +283,7 @@ def balanced(text: str) -> bool:
     straight = text.count('"')
     if straight % 2 or text.count("“") != text.count("”") or text.count("(") != text.count(")"):
         return False
-    if straight and not _quotes_alternate(text):
+    if straight and not _quotes_alternate(text, straight):
         return False
     if "”" in text:
         depth = 0
@@ -294,13 +294,14 @@ def balanced(text: str) -> bool:
     return True
 
 
-def _quotes_alternate(text: str) -> bool:
+def _quotes_alternate(text: str, count: int) -> bool:
     """Whether the straight quotes open and close in turn, when each one's sides say which
     it is (a space or an opening bracket before and a character after: opening; a character
     before and a space, punctuation or the end after: closing); when any one is unclear
-    (`a"b`, ` " `), whether they do is not known, and the answer is yes."""
+    (`a"b`, ` " `), whether they do is not known, and the answer is yes. `count`: how many
+    there are."""
     kinds = [m.lastgroup for m in _QUOTE_SIDE.finditer(text)]
-    if len(kinds) != text.count('"'):
+    if len(kinds) != count:
         return True
     return all(kind == ("open" if n % 2 == 0 else "close") for n, kind in enumerate(kinds))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -220,23 +221,38 @@ _BOILERPLATE_LINE = r"""^(?:
       | [\W_]*                                  # rules, bullets, '___', '###'
     )$"""
 _BOILERPLATE_FLAGS = re.IGNORECASE | re.VERBOSE
-# Its "… contributed reporting" alternative scans up to 80 characters at each line and backs
-# off through them: about half the pattern's cost on news paragraphs, which mostly say no
-# "contributed". So it is compiled apart and tried only when the lower-cased line holds the
-# word (or "İ", "ı", "ſ", see `has_case_special`), after the others.
+# Its "… contributed reporting" and "… was originally published in … on Medium" alternatives
+# scan up to 80 and 300 characters at each line and back off through them: together more than
+# the rest of the pattern's cost on news paragraphs, which mostly say neither word. So each is
+# compiled apart and tried only when the lower-cased line holds its word (or "İ", "ı", "ſ", see
+# `has_case_special`), after the others.
 _CONTRIBUTED = r"[^\n]{0,80}\s+contributed\s+(?:reporting|to\s+this\s+report)\.?"
-_FURNITURE_LINE = re.compile(
-    _BOILERPLATE_LINE.replace(f"      | {_CONTRIBUTED}\n", "", 1), _BOILERPLATE_FLAGS
+_MEDIUM = (
+    r"[^\n]{1,300}?\s+was\s+originally\s+published\s+in\s+[^\n]{1,120}?\s+on\s+medium\b.{0,200}"
 )
-_CONTRIBUTED_LINE = re.compile("^(?:" + _CONTRIBUTED + ")$", _BOILERPLATE_FLAGS)
+_GUARDED = (("contributed", _CONTRIBUTED), ("medium", _MEDIUM))
+_FURNITURE_LINE = re.compile(
+    functools.reduce(
+        lambda pattern, part: pattern.replace(f"      | {part[1]}\n", "", 1),
+        _GUARDED,
+        _BOILERPLATE_LINE,
+    ),
+    _BOILERPLATE_FLAGS,
+)
+_GUARDED_LINES = tuple(
+    (word, re.compile("^(?:" + part + ")$", _BOILERPLATE_FLAGS)) for word, part in _GUARDED
+)
 
 
 def _is_furniture(line: str) -> bool:
     """Whether the whole line is furniture: `_BOILERPLATE_LINE` matches it."""
     if _FURNITURE_LINE.match(line) is not None:
         return True
-    return ("contributed" in line.lower() or has_case_special(line)) and bool(
-        _CONTRIBUTED_LINE.match(line)
+    low = line.lower()
+    special = has_case_special(line)
+    return any(
+        (word in low or special) and pattern.match(line) is not None
+        for word, pattern in _GUARDED_LINES
     )
 
 
@@ -302,10 +318,12 @@ _AGENCIES = (
     r"AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|IANS|PTI|ANI|BBC|NPR|CBS|AAP|CP|TASS|"
     r"ANSA|EFE|Lusa|Kyodo|Yonhap|EPA|APA|Belga|ANP|NTB|PAP|Anadolu|Bernama|Antara|Notimex"
 )
+# (an outlet's tag in brackets opening a text, before a capital; `bullets` drops it too)
+OUTLET_TAG = r"^\([A-Z][\w.&'’-]*(?:\s[A-Z][\w.&'’-]*){0,2}\)\s*(?:[-—–:]{1,2}\s*)?(?=[A-Z\"“‘])"
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.'’ ,-]{0,60}?\s*)?\((?:" + _AGENCIES + r")(?:/[\w .-]+)?\)\s*(?:[-—–:]{1,2}\s*)?"
     r"|^[A-Z][A-Z.'’ -]{2,30}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s+[—–-]{1,2}\s+(?=[A-Z\"“‘])"
-    r"|^\([A-Z][\w.&'’-]*(?:\s[A-Z][\w.&'’-]*){0,2}\)\s*(?:[-—–:]{1,2}\s*)?(?=[A-Z\"“‘])"
+    r"|" + OUTLET_TAG
 )
 
 
