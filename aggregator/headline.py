@@ -96,10 +96,12 @@ _TO_THE_READER = re.compile(
 # A story's titles are cleaned for its sources and again to choose its headline, and again at
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
-def clean(title: str) -> str:
-    """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis."""
+def clean(title: str, outlet: str = "") -> str:
+    """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis.
+    `outlet`: the item's outlet (name and host), which a dash suffix may name
+    (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
-    text = clean_headline(title) or title.strip()
+    text = clean_headline(title, outlet) or title.strip()
     for _ in range(3):
         before = text
         text = _PREFIX.sub("", text)
@@ -120,7 +122,7 @@ def clean(title: str) -> str:
         last = text[:-1].rsplit(None, 1)[-1]
         if "." not in last and not (last[:1].isupper() and len(last) <= 5):
             text = text[:-1]
-    return text or clean_headline(title) or title.strip()
+    return text or clean_headline(title, outlet) or title.strip()
 
 
 def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str]:
@@ -212,6 +214,7 @@ def choose(
     previous: str | None = None,
     has_body: Sequence[bool] | None = None,
     ordinary: frozenset[str] = frozenset(),
+    outlets: Sequence[str] | None = None,
 ) -> HeadlineChoice:
     """The best eligible title (cleaned); the previous headline when still as good.
 
@@ -220,14 +223,15 @@ def choose(
     headline stays while a source still carries it and no title scores KEEP_MARGIN times
     better. A source with no usable sentences (`has_body[i]` false) scores
     less: the headline's own source should also supply a bullet. A title that shouts an
-    `ordinary` word in capitals scores less, and is written calmly (`calm`).
+    `ordinary` word in capitals scores less, and is written calmly (`calm`). `outlets[i]`:
+    source i's outlet, which its title's dash suffix may name (`clean`).
     """
     best: HeadlineChoice | None = None
     kept: HeadlineChoice | None = None
     for index, raw in enumerate(raw_titles):
         if not eligible[index]:
             continue
-        title = clean(raw)
+        title = clean(raw, outlets[index] if outlets is not None else "")
         if word_count(title) < 2 or is_placeholder_title(title):
             continue
         score = _score(raw, title, centroid, idf)

@@ -98,7 +98,7 @@ def source_ref(item: Item, kind: str = "news") -> SourceRef:
     )
     return SourceRef(
         outlet=outlet,
-        title=clean_title(item.title) or item.title.strip(),
+        title=clean_title(item.title, f"{item.outlet_name} {item.outlet}") or item.title.strip(),
         url=item.url,
         published=item.published,
         item_id=item.id,

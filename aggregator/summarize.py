@@ -430,8 +430,10 @@ class ExtractiveSummarizer:
             if shouts(raw_titles)
             else frozenset()  # (no title writes a word in capitals: nothing to calm)
         )
+        # (each source's outlet: the one outlet a dash suffix of its title may name)
+        names = [f"{it.outlet_name} {it.outlet}" for it in ordered]
         choice = choose_headline(
-            raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary
+            raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary, names
         )
         headline = choice.text or next((u.text for u in units if u.position == 0), "")
         score_units(units, outlets, centroid, title_centroid)
@@ -458,6 +460,7 @@ class ExtractiveSummarizer:
                 None,
                 has_body,
                 ordinary,
+                names,
             )
             if other.index >= 0:
                 choice, headline = other, other.text
@@ -468,7 +471,9 @@ class ExtractiveSummarizer:
             # The headline's own source supplies no bullet: the best title of a source that
             # does leads instead, if that source then still supplies one.
             supplying = [f and n in cited and n not in outdated for n, f in enumerate(factual)]
-            other = choose_headline(raw_titles, supplying, centroid, idf, None, has_body, ordinary)
+            other = choose_headline(
+                raw_titles, supplying, centroid, idf, None, has_body, ordinary, names
+            )
             if other.index >= 0 and other.text != headline:
                 again = self._bullets(units, target, idf, other.index, other.text, writers, stale)
                 if any(other.index in b.sources for b in again):

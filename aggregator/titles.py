@@ -29,7 +29,64 @@ _OUTLET_WORD = re.compile(
 )
 
 
-def _looks_like_outlet(segment: str, separator: str) -> bool:
+# What a dash suffix must hold to name an outlet ("… - Reuters", "… — BBC News", "… -
+# NYTimes.com"): a dash also sets off a headline's attribution ("… poisoned with Novichok -
+# Germany", "… 'elimination' - PM", "… gap wider - UN") and an episode's name ("Show 130 -
+# Temporal Anomaly"), which stay. A suffix is an outlet when it holds a word outlets' names are
+# made of, a domain, a known outlet's name or a broadcaster's call sign, or names the item's own
+# outlet.
+_OUTLET_MARKERS = frozenset(
+    "news newsroom newshub times post journal herald tribune telegraph guardian gazette "
+    "chronicle daily online press radio tv television network networks magazine today wire "
+    "weekly observer independent mail express mirror standard insider digital media "
+    "broadcasting channel dispatch courier bulletin reporter examiner inquirer enquirer "
+    "sentinel monitor ledger advertiser zeitung zeitschrift nachrichten tagblatt rundschau "
+    "journal noticias diario periódico periodico notícias jornal quotidien nouvelles giornale "
+    "notizie nieuws krant".split()
+)
+# Marker words that are also ordinary nouns: an outlet's only in a name of two words or more
+# ("The Star", "Toronto Star", "The Boston Globe").
+_NAME_MARKERS = frozenset("star sun globe world week record review age leader citizen".split())
+_KNOWN_OUTLETS = frozenset(
+    "reuters bloomberg axios politico forbes newsweek vox slate salon variety deadline "
+    "engadget techcrunch gizmodo mashable wired fortune quartz vice breitbart mediaite yahoo "
+    "msn euronews xinhua sputnik bild spiegel heise golem kotaku polygon ign buzzfeed huffpost "
+    "cnet zdnet verge atlantic economist stuff rappler philstar scoop crikey tagesschau "
+    "bbc cnn npr cnbc abc nbc cbs pbs ap afp upi dpa ansa efe pti ians ani tass ria rt dw nhk "
+    "kbs sbs rnz tvnz rte cbc ctv itv wsj ft nyt scmp zdf ard rtl rai tve rtve faz nzz msnbc "
+    "espn tmz kyodo yonhap bernama antara aljazeera".split()
+)
+_CALL_SIGN = re.compile(r"[KW][A-Z]{3}")  # a US broadcaster ("KTLA", "WRAL")
+_NOT_OUTLETS = frozenset({"WHO", "WTO", "WFP", "WMO", "WWF"})
+_NAME_TOKEN = re.compile(r"[^\W_]+")
+_DOMAIN = re.compile(r"[\w-]+(?:\.[a-z]{2,})+")
+
+
+def _tokens(text: str) -> list[str]:
+    return [token.casefold() for token in _NAME_TOKEN.findall(text)]
+
+
+def names_outlet(segment: str, outlet: str = "") -> bool:
+    """Whether a title's dash suffix reads as an outlet's name rather than an attribution
+    (see `_OUTLET_MARKERS`); `outlet` is the item's own outlet (name and host), when known."""
+    parts = segment.split()
+    if any(_DOMAIN.fullmatch(part) for part in parts):  # "NYTimes.com" (not "U.S.")
+        return True
+    tokens = _tokens(segment)
+    if not tokens:
+        return False
+    if outlet:
+        own = set(_tokens(outlet))
+        if all(token in own or token == "the" for token in tokens):
+            return True
+    if any(token in _OUTLET_MARKERS or token in _KNOWN_OUTLETS for token in tokens):
+        return True
+    if len(tokens) >= 2 and any(token in _NAME_MARKERS for token in tokens):
+        return True
+    return len(parts) == 1 and bool(_CALL_SIGN.fullmatch(parts[0])) and parts[0] not in _NOT_OUTLETS
+
+
+def _looks_like_outlet(segment: str, separator: str, outlet: str = "") -> bool:
     parts = segment.split()
     if not parts or len(parts) > (6 if separator == "|" else 5) or len(segment) > 50:
         return False
@@ -37,7 +94,7 @@ def _looks_like_outlet(segment: str, separator: str) -> bool:
         return False
     if separator == "|":  # pipes separate site furniture ("US news | The Guardian")
         return True
-    return all(_OUTLET_WORD.fullmatch(part) for part in parts)
+    return all(_OUTLET_WORD.fullmatch(part) for part in parts) and names_outlet(segment, outlet)
 
 
 def _strip_prefix_tags(text: str) -> str:
@@ -52,8 +109,9 @@ def _strip_prefix_tags(text: str) -> str:
     return text
 
 
-def clean_headline(title: str) -> str:
-    """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes."""
+def clean_headline(title: str, outlet: str = "") -> str:
+    """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes;
+    `outlet` (the item's outlet name and host, when known) is one a dash suffix may name."""
     text = _SPACES.sub(" ", title).replace("\n", " ").strip()
     text = _strip_prefix_tags(text)
     while True:
@@ -63,7 +121,7 @@ def clean_headline(title: str) -> str:
             break
         last = matches[-1]
         head, tail = text[: last.start()].strip(), text[last.end() :].strip()
-        if len(head.split()) < 2 or not _looks_like_outlet(tail, last.group(1)):
+        if len(head.split()) < 2 or not _looks_like_outlet(tail, last.group(1), outlet):
             break
         text = head
     return text.strip(" -—–|:")

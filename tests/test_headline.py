@@ -82,6 +82,19 @@ def test_choose_prefers_the_central_title_and_skips_ineligible_ones() -> None:
     assert choice.text == "Tisza dam breaks after storm, villages flood"
 
 
+def test_a_headline_keeps_its_attribution_and_loses_its_own_outlet() -> None:
+    centroid, idf = _centroid()
+    said = "Tisza dam breaks after storm, villages flood - police"
+    assert choose([said], [True], centroid, idf).text == said
+    said = "Tisza dam breaks after storm, villages flood - Hungary"
+    assert choose([said], [True], centroid, idf).text == said
+    own = "Tisza dam breaks after storm, villages flood - Ruritania Courant"
+    assert choose([own], [True], centroid, idf).text == own
+    outlets = ["Ruritania Courant courant.example"]
+    choice = choose([own], [True], centroid, idf, outlets=outlets)
+    assert choice.text == "Tisza dam breaks after storm, villages flood"
+
+
 def test_previous_headline_is_kept_unless_clearly_bettered() -> None:
     centroid, idf = _centroid()
     old = "Tisza dam breaks after storm"

@@ -163,6 +163,21 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ("Storm hits Texas coast | The Guardian", "Storm hits Texas coast"),
         ("Storm hits Texas coast — BBC News", "Storm hits Texas coast"),
         ("Storm hits Texas coast - NYTimes.com", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - The Boston Globe", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - Süddeutsche Zeitung", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - KTLA", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - AP", "Storm hits Texas coast"),
+        # A dash also sets off who says so, and an episode's name: those stay.
+        ("Critic poisoned with Novichok - Germany", "Critic poisoned with Novichok - Germany"),
+        (
+            "Jargon to blame for 'elimination' confusion - PM",
+            "Jargon to blame for 'elimination' confusion - PM",
+        ),
+        ("Pandemic widens gender poverty gap - UN", "Pandemic widens gender poverty gap - UN"),
+        ("Pandemic is far from over - WHO", "Pandemic is far from over - WHO"),
+        ("Missile test failed - U.S. Army", "Missile test failed - U.S. Army"),
+        ("Lockdown exit must weigh abuse rise - May", "Lockdown exit must weigh abuse rise - May"),
+        ("Geek Cast 130 - Temporal Anomaly", "Geek Cast 130 - Temporal Anomaly"),
         ("Storm hits Texas coast | US news | The Guardian", "Storm hits Texas coast"),
         ("Live: Storm hits Texas coast", "Storm hits Texas coast"),
         ("LIVE - Storm hits Texas coast", "Storm hits Texas coast"),
@@ -200,6 +215,17 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 )
 def test_clean_headline(title: str, expected: str) -> None:
     assert clean_headline(title) == expected
+
+
+def test_a_dash_suffix_naming_the_items_own_outlet_goes() -> None:
+    title = "Storm hits Texas coast - Ruritania Courant"
+    assert clean_headline(title) == title  # could be anyone's words
+    assert clean_headline(title, "Ruritania Courant courant.example") == "Storm hits Texas coast"
+    assert clean_headline("Storm hits Texas coast - The Post", "") == "Storm hits Texas coast"
+    # another outlet named in the suffix is still an attribution when it reads as none
+    assert clean_headline("Critic poisoned - Germany", "Courant courant.example").endswith(
+        "Germany"
+    )
 
 
 def test_words_tokens_stem() -> None:
