@@ -32,21 +32,28 @@ _OUTLET_WORD = re.compile(
 # What a dash suffix must hold to name an outlet ("… - Reuters", "… — BBC News", "… -
 # NYTimes.com"): a dash also sets off a headline's attribution ("… poisoned with Novichok -
 # Germany", "… 'elimination' - PM", "… gap wider - UN") and an episode's name ("Show 130 -
-# Temporal Anomaly"), which stay. A suffix is an outlet when it holds a word outlets' names are
-# made of, a domain, a known outlet's name or a broadcaster's call sign, or names the item's own
-# outlet.
+# Temporal Anomaly"), which stay. A suffix is an outlet when it holds a word only outlets'
+# names are made of, ends in a word most of them end in ("Washington Post", "Daily Mail"; not
+# "Post Office", "Network Rail"), holds a known outlet's name or a domain, is a broadcaster's
+# call sign, or names the item's own outlet.
 _OUTLET_MARKERS = frozenset(
-    "news newsroom newshub times post journal herald tribune telegraph guardian gazette "
-    "chronicle daily online press radio tv television network networks magazine today wire "
-    "weekly observer independent mail express mirror standard insider digital media "
-    "broadcasting channel dispatch courier bulletin reporter examiner inquirer enquirer "
-    "sentinel monitor ledger advertiser zeitung zeitschrift nachrichten tagblatt rundschau "
-    "journal noticias diario periódico periodico notícias jornal quotidien nouvelles giornale "
-    "notizie nieuws krant".split()
+    "news newsroom newshub times journal herald tribune telegraph guardian gazette chronicle "
+    "online tv television magazine broadcasting zeitung zeitschrift nachrichten tagblatt "
+    "rundschau noticias diario periódico periodico notícias jornal quotidien nouvelles "
+    "giornale notizie nieuws krant presse".split()
 )
-# Marker words that are also ordinary nouns: an outlet's only in a name of two words or more
-# ("The Star", "Toronto Star", "The Boston Globe").
-_NAME_MARKERS = frozenset("star sun globe world week record review age leader citizen".split())
+# … words that end an outlet's name but also a company's or a body's ("Royal Mail" and
+# "American Express" are read as outlets, the price of "Daily Mail" and "Sunday Express"); and
+# nouns that are an outlet's last word in a name of two or more ("The Star", "The Boston
+# Globe", "Le Monde").
+_LAST_MARKERS = frozenset(
+    "post mail express standard daily press radio network networks today wire weekly "
+    "observer independent mirror insider digital media channel dispatch courier bulletin "
+    "reporter examiner inquirer enquirer sentinel monitor ledger advertiser".split()
+)
+_NAME_MARKERS = frozenset(
+    "star sun globe age citizen mundo nación nacion welt zeit stern monde".split()
+)
 _KNOWN_OUTLETS = frozenset(
     "reuters bloomberg axios politico forbes newsweek vox slate salon variety deadline "
     "engadget techcrunch gizmodo mashable wired fortune quartz vice breitbart mediaite yahoo "
@@ -54,7 +61,10 @@ _KNOWN_OUTLETS = frozenset(
     "cnet zdnet verge atlantic economist stuff rappler philstar scoop crikey tagesschau "
     "bbc cnn npr cnbc abc nbc cbs pbs ap afp upi dpa ansa efe pti ians ani tass ria rt dw nhk "
     "kbs sbs rnz tvnz rte cbc ctv itv wsj ft nyt scmp zdf ard rtl rai tve rtve faz nzz msnbc "
-    "espn tmz kyodo yonhap bernama antara aljazeera".split()
+    "espn tmz kyodo yonhap bernama antara aljazeera figaro libération liberation país pais "
+    "clarín clarin folha infobae milenio excélsior excelsior tagesspiegel corriere repubblica "
+    "stampa volkskrant telegraaf aftonbladet expressen politiken yle nrk svt orf srf rtbf rfi "
+    "bfmtv france24 nikkei asahi mainichi yomiuri caixin ndtv".split()
 )
 _CALL_SIGN = re.compile(r"[KW][A-Z]{3}")  # a US broadcaster ("KTLA", "WRAL")
 _NOT_OUTLETS = frozenset({"WHO", "WTO", "WFP", "WMO", "WWF"})
@@ -81,7 +91,8 @@ def names_outlet(segment: str, outlet: str = "") -> bool:
             return True
     if any(token in _OUTLET_MARKERS or token in _KNOWN_OUTLETS for token in tokens):
         return True
-    if len(tokens) >= 2 and any(token in _NAME_MARKERS for token in tokens):
+    last = tokens[-1]
+    if last in _LAST_MARKERS or (len(tokens) >= 2 and last in _NAME_MARKERS):
         return True
     return len(parts) == 1 and bool(_CALL_SIGN.fullmatch(parts[0])) and parts[0] not in _NOT_OUTLETS
 

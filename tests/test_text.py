@@ -167,6 +167,8 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ("Storm hits Texas coast - Süddeutsche Zeitung", "Storm hits Texas coast"),
         ("Storm hits Texas coast - KTLA", "Storm hits Texas coast"),
         ("Storm hits Texas coast - AP", "Storm hits Texas coast"),
+        ("Tempête sur la côte - Le Monde", "Tempête sur la côte"),
+        ("Tormenta en la costa - El País", "Tormenta en la costa"),
         # A dash also sets off who says so, and an episode's name: those stay.
         ("Critic poisoned with Novichok - Germany", "Critic poisoned with Novichok - Germany"),
         (
@@ -176,6 +178,15 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ("Pandemic widens gender poverty gap - UN", "Pandemic widens gender poverty gap - UN"),
         ("Pandemic is far from over - WHO", "Pandemic is far from over - WHO"),
         ("Missile test failed - U.S. Army", "Missile test failed - U.S. Army"),
+        (
+            "Stamps to cost more from April - Post Office",
+            "Stamps to cost more from April - Post Office",
+        ),
+        ("Rail strike called off - Network Rail", "Rail strike called off - Network Rail"),
+        ("Cases to rise - World Health Organization", "Cases to rise - World Health Organization"),
+        ("Storm hits Texas coast - Daily Mail", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - The Washington Post", "Storm hits Texas coast"),
+        ("Storm hits Texas coast - The Star", "Storm hits Texas coast"),
         ("Lockdown exit must weigh abuse rise - May", "Lockdown exit must weigh abuse rise - May"),
         ("Geek Cast 130 - Temporal Anomaly", "Geek Cast 130 - Temporal Anomaly"),
         ("Storm hits Texas coast | US news | The Guardian", "Storm hits Texas coast"),
