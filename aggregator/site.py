@@ -38,6 +38,7 @@ from aggregator.publish import (
     slugify,
     utc,
 )
+from aggregator.ranking import rank
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -46,6 +47,8 @@ INDEX_CANDIDATES = 60  # newest stories per category the front page ranks (and a
 FEED_CANDIDATES = 3  # a feed chooses its items from max_items × this many newest stories
 MAX_PAGES = 20  # category pages beyond this are not offered
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
+_LEADING_MEMO = 64  # categories' leading stories kept (per data version and time)
 
 
 class StoryReader(Protocol):
@@ -125,6 +128,7 @@ class Site:
         self.now = clock or (lambda: datetime.now(UTC))
         self.digest = digest or DigestSettings()
         self.digests = self.digest.categories  # categories with a daily email
+        self._leading_memo: dict[tuple[str, str, int], list[Story]] = {}
 
     def category_named(self, slug: str) -> str | None:
         """The category with this slug (the first one when two names share a slug)."""
@@ -213,11 +217,23 @@ class Site:
         story = self.reader.story(story_id)
         if story is None:
             return None
-        more = [
-            s for s in self.reader.stories(story.category, MORE_STORIES + 1) if s.id != story.id
-        ][:MORE_STORIES]
+        more = [s for s in self._leading(story.category) if s.id != story.id][:MORE_STORIES]
         page = render_story_html(story, self.settings, more, self.digests)
-        return Output(page.encode(), HTML_TYPE, _newest([story, *more]))
+        return Output(page.encode(), HTML_TYPE, _newest([story, *more]), ranked=True)
+
+    def _leading(self, category: str) -> list[Story]:
+        """A category's stories that lead its part of the front page, most important first
+        (`ranking.rank`): "More stories" under each of its stories. Ranked once per category
+        for the same data and the same `RERANK_SECONDS` of time."""
+        now = self.now()
+        key = (category, self.reader.version(), int(utc(now).timestamp() // RERANK_SECONDS))
+        leading = self._leading_memo.get(key)
+        if leading is None:
+            leading = rank(self._index_candidates(category), now)[: MORE_STORIES + 1]
+            if len(self._leading_memo) >= _LEADING_MEMO:
+                self._leading_memo.clear()
+            self._leading_memo[key] = leading
+        return leading
 
     def subscribe(self, slug: str) -> Output | None:
         """How to get a category's daily email (only for categories that have one)."""

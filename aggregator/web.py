@@ -31,9 +31,8 @@ from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.health import report as health_report
 from aggregator.publish import WORDLESS_SLUG, PublishSettings, utc
-from aggregator.site import Output, Site, StoryReader
+from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 
-RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
 STATIC_MAX_AGE = 86400  # robots.txt and favicons
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
 CACHE_ENTRIES = 2048  # cap on cached responses for one data version

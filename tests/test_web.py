@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from aggregator.errors import ConfigError
 from aggregator.models import Story
 from aggregator.publish import PublishSettings
 from aggregator.ranking import outlets
+from aggregator.site import Site
 from aggregator.web import make_app, start_server
 
 BASE = "https://news.example.org/agg/"
@@ -320,6 +322,39 @@ def test_story_page_shows_more_stories_from_its_category() -> None:
         assert b"Summary based on 2 sources" in body
 
     serve(FakeReader(), check)
+
+
+def test_more_stories_under_a_story_are_its_categorys_leading_ones() -> None:
+    reader = FakeReader()
+    wide = make_story("w4", "Summit collapses", category="World News", hours=0)
+    assert wide.summary is not None
+    reader.items.append(replace(wide, summary=replace(wide.summary, outlet_count=6)))
+    single = make_story("w3", "Parade held", category="World News", hours=5)
+    assert single.summary is not None
+    reader.items.append(replace(single, summary=replace(single.summary, outlet_count=1)))
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        _, _, body = await get(session, root + "/stories/w1")
+        page = body.decode()
+        more = page[page.index("More stories") :]
+        # the front page's order (most outlets first), not the newest change first
+        assert more.index("stories/w4") < more.index("stories/w2") < more.index("stories/w3")
+        assert "stories/w1" not in more
+
+    serve(reader, check)
+
+
+def test_a_categorys_leading_stories_are_ranked_once_for_all_its_story_pages() -> None:
+    reader = FakeReader()
+    site = Site(reader, SETTINGS, clock=lambda: T0)
+    first = site.story("w1")
+    assert first is not None and first.ranked  # re-rendered as time changes the order
+    calls = reader.data_calls
+    assert site.story("w2") is not None
+    assert reader.data_calls == calls + 1  # the story itself; its category's ranking is kept
+    reader.token = "v2"
+    assert site.story("w2") is not None
+    assert reader.data_calls > calls + 2  # new data: ranked again
 
 
 def test_cache_serves_until_version_changes() -> None:
