@@ -18,6 +18,7 @@ from .dedupe import outlet_key as url_outlet
 from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
+from .titles import own_outlet
 
 __all__ = ["distinct_names", "order", "outlet_count", "outlet_key", "outlet_keys", "source_ref"]
 
@@ -98,7 +99,8 @@ def source_ref(item: Item, kind: str = "news") -> SourceRef:
     )
     return SourceRef(
         outlet=outlet,
-        title=clean_title(item.title, f"{item.outlet_name} {item.outlet}") or item.title.strip(),
+        title=clean_title(item.title, own_outlet(item.outlet_name, item.outlet))
+        or item.title.strip(),
         url=item.url,
         published=item.published,
         item_id=item.id,

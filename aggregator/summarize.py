@@ -57,7 +57,7 @@ from .sentence_scoring import (
 )
 from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
-from .titles import cut_from_text
+from .titles import cut_from_text, own_outlet
 from .tokens import tokens, word_count
 from .writer_voice import byline, in_writers_words, speaks_as_writer
 
@@ -431,7 +431,7 @@ class ExtractiveSummarizer:
             else frozenset()  # (no title writes a word in capitals: nothing to calm)
         )
         # (each source's outlet: the one outlet a dash suffix of its title may name)
-        names = [f"{it.outlet_name} {it.outlet}" for it in ordered]
+        names = [own_outlet(it.outlet_name, it.outlet) for it in ordered]
         choice = choose_headline(
             raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary, names
         )

@@ -76,9 +76,16 @@ def _tokens(text: str) -> list[str]:
     return [token.casefold() for token in _NAME_TOKEN.findall(text)]
 
 
+def own_outlet(name: str, key: str) -> str:
+    """The words a title's suffix may name the item's own outlet by: its name, and its host's
+    own labels ("bbc" of "bbc.co.uk"; not "co" or "uk", which an attribution may be)."""
+    labels = key.partition("/")[0].split(".")
+    return " ".join([name, *(label for n, label in enumerate(labels) if n == 0 or len(label) > 3)])
+
+
 def names_outlet(segment: str, outlet: str = "") -> bool:
     """Whether a title's dash suffix reads as an outlet's name rather than an attribution
-    (see `_OUTLET_MARKERS`); `outlet` is the item's own outlet (name and host), when known."""
+    (see `_OUTLET_MARKERS`); `outlet` is the item's own outlet (`own_outlet`), when known."""
     parts = segment.split()
     if any(_DOMAIN.fullmatch(part) for part in parts):  # "NYTimes.com" (not "U.S.")
         return True

@@ -6,7 +6,7 @@ import pytest
 
 from aggregator.sentences import split_sentences
 from aggregator.text import clean_text, html_to_text, strip_feed_template
-from aggregator.titles import clean_headline
+from aggregator.titles import clean_headline, own_outlet
 from aggregator.tokens import STOPWORDS, stem, tokens, words
 
 
@@ -233,6 +233,12 @@ def test_a_dash_suffix_naming_the_items_own_outlet_goes() -> None:
     assert clean_headline(title) == title  # could be anyone's words
     assert clean_headline(title, "Ruritania Courant courant.example") == "Storm hits Texas coast"
     assert clean_headline("Storm hits Texas coast - The Post", "") == "Storm hits Texas coast"
+    # the host's own label names the outlet; its country or kind ("co", "uk") does not
+    assert clean_headline("Storm hits coast - Courant", own_outlet("", "courant.example")) == (
+        "Storm hits coast"
+    )
+    bbc = own_outlet("BBC Ruritania", "bbc.co.uk")
+    assert clean_headline("Storm hits coast - UK", bbc) == "Storm hits coast - UK"
     # another outlet named in the suffix is still an attribution when it reads as none
     assert clean_headline("Critic poisoned - Germany", "Courant courant.example").endswith(
         "Germany"
