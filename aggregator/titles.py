@@ -66,8 +66,8 @@ _KNOWN_OUTLETS = frozenset(
     "stampa volkskrant telegraaf aftonbladet expressen politiken yle nrk svt orf srf rtbf rfi "
     "bfmtv france24 nikkei asahi mainichi yomiuri caixin ndtv".split()
 )
-_CALL_SIGN = re.compile(r"[KW][A-Z]{3}")  # a US broadcaster ("KTLA", "WRAL")
-_NOT_OUTLETS = frozenset({"WHO", "WTO", "WFP", "WMO", "WWF"})
+_CALL_SIGN = re.compile(r"[KW][A-Z]{3}")  # a US broadcaster ("KTLA", "WRAL") …
+_NOT_OUTLETS = frozenset({"WADA", "KFOR", "WIPO", "KPMG", "WWII"})  # … not a body or a war
 _NAME_TOKEN = re.compile(r"[^\W_]+")
 _DOMAIN = re.compile(r"[\w-]+(?:\.[a-z]{2,})+")
 

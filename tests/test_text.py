@@ -177,6 +177,7 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ),
         ("Pandemic widens gender poverty gap - UN", "Pandemic widens gender poverty gap - UN"),
         ("Pandemic is far from over - WHO", "Pandemic is far from over - WHO"),
+        ("Russia banned for four years - WADA", "Russia banned for four years - WADA"),
         ("Missile test failed - U.S. Army", "Missile test failed - U.S. Army"),
         (
             "Stamps to cost more from April - Post Office",
