@@ -98,7 +98,7 @@ _TO_THE_READER = re.compile(
 @functools.lru_cache(maxsize=4096)
 def clean(title: str, outlet: str = "") -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis.
-    `outlet`: the item's outlet (name and host), which a dash suffix may name
+    `outlet`: the item's own outlet (`titles.own_outlet`), which a dash suffix may name
     (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title, outlet) or title.strip()

@@ -24,6 +24,7 @@ _HEADLINE_TAG = re.compile(
     re.IGNORECASE,
 )
 _SUFFIX_SEPARATOR = re.compile(r"\s+(\||-|—|–|::|·|•)\s+")
+_FURNITURE_SEPARATORS = ("|", "::", "·", "•")  # (a dash also sets off who says so)
 _OUTLET_WORD = re.compile(
     r"(?:[A-Z0-9&@][\w.'’&!-]*|of|the|and|on|for|de|la|le|du|der|die|[\w-]+\.\w{2,})"
 )
@@ -110,7 +111,7 @@ def _looks_like_outlet(segment: str, separator: str, outlet: str = "") -> bool:
         return False
     if segment.endswith(("?", "!")) or (not segment[0].isupper() and "." not in segment):
         return False
-    if separator == "|":  # pipes separate site furniture ("US news | The Guardian")
+    if separator in _FURNITURE_SEPARATORS:  # site furniture ("US news | The Guardian")
         return True
     return all(_OUTLET_WORD.fullmatch(part) for part in parts) and names_outlet(segment, outlet)
 
@@ -129,7 +130,8 @@ def _strip_prefix_tags(text: str) -> str:
 
 def clean_headline(title: str, outlet: str = "") -> str:
     """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes;
-    `outlet` (the item's outlet name and host, when known) is one a dash suffix may name."""
+    a dash suffix goes only when it names an outlet (`names_outlet`; `outlet`: the item's own,
+    as `own_outlet` gives it, when known)."""
     text = _SPACES.sub(" ", title).replace("\n", " ").strip()
     text = _strip_prefix_tags(text)
     while True:

@@ -167,6 +167,7 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ("Storm hits Texas coast - Süddeutsche Zeitung", "Storm hits Texas coast"),
         ("Storm hits Texas coast - KTLA", "Storm hits Texas coast"),
         ("Storm hits Texas coast - AP", "Storm hits Texas coast"),
+        ("Storm hits Texas coast · Ruritania Courant", "Storm hits Texas coast"),
         ("Tempête sur la côte - Le Monde", "Tempête sur la côte"),
         ("Tormenta en la costa - El País", "Tormenta en la costa"),
         # A dash also sets off who says so, and an episode's name: those stay.
