@@ -69,7 +69,15 @@ _PROMO = re.compile(
     r"watch\s+the\s+video|listen\s+to\s+the|download\s+the\s+app|advertisement|"
     r"full\s+episode|only\s+available\s+in|watch\s+the\s+latest|latest\s+episodes|"
     r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to|"
-    r"brought\s+to\s+you\s+by)\b",
+    r"brought\s+to\s+you\s+by|"
+    # an account's or an error page's notes: "Please check your email and click on the link to
+    # activate your account.", "log into your account", "visit our help center", "If you are
+    # trying to reach a page from a bookmark, the page URL may have changed."
+    r"(?:log|sign)(?:\s*in)?\s*(?:in)?to\s+your\s+account|activate\s+your\s+account|"
+    r"check\s+your\s+(?:e-?mail|inbox|spam)|help\s+(?:center|centre)|from\s+a\s+bookmark|"
+    r"page\s+(?:url|address)\s+may\s+have\s+changed|may\s+no\s+longer\s+be\s+(?:here|available)|"
+    r"until\s+you\s+cancel|"
+    r"(?:the\s+)?page\s+you\s+(?:are\s+|were\s+|['’]re\s+)?(?:looking\s+for|requested|trying\s+to))\b",
     re.IGNORECASE,
 )
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
@@ -228,7 +236,9 @@ _TITLE_END = re.compile(  # (matched against the last word only)
 _PROMO_MARKS = (
     "newsletter", "mailing", "sign", "subscri", "click", "follow", "contact", "cookie",
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
-    "advertisement", "episode", "available", "youtube", "tune", "brought",
+    "advertisement", "episode", "available", "youtube", "tune", "brought", "account",
+    "check your", "help cent", "bookmark", "may have changed", "page you", "no longer be",
+    "you cancel",
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",

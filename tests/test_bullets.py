@@ -303,6 +303,25 @@ def test_pointers_to_the_page_around_the_text_are_never_bullets() -> None:
     ]
 
 
+def test_an_accounts_and_an_error_pages_notes_are_never_bullets() -> None:
+    text = (
+        "Please check your email and click on the link to activate your account. "
+        "The council approved the new harbour bridge on Tuesday night. "
+        "Sorry, the page you requested could not be found on this server today. "
+        "If you are trying to reach a page from a bookmark, the page URL may have changed. "
+        "If you need more information about your membership, please visit our help center. "
+        "Shop or log into your account to skip the month by the fifth of the month. "
+        "Members will be charged on the sixth of each month until you cancel the plan. "
+        "The bank froze the account of the harbour company in March, its lawyers said. "
+        "Residents were told to check their email for flood alerts, the mayor said."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "The bank froze the account of the harbour company in March, its lawyers said.",
+        "Residents were told to check their email for flood alerts, the mayor said.",
+    ]
+
+
 def test_a_doubled_full_stop_is_one() -> None:
     assert stand_alone("The council debates the new harbour bridge on Tuesday..") == (
         "The council debates the new harbour bridge on Tuesday."

@@ -135,6 +135,9 @@ _NOTE_PIECES = [
     *("join ", "Check out ", "Get the app", "click here", " stay tuned", " official YouTube "),
     *("Follow our live blog", "Follow the BBC's live updates", "ALL RIGHTS RESERVED", "ſign "),
     *(" mailing list", "Cookies policy", " terms of use", " only available in", " tune in to"),
+    *("log into your account", "Sign in to your account", " check your email", " Help Centre"),
+    *(" from a bookmark", " page URL may have changed", "The page you're looking for"),
+    *(" may no longer be here", " until you cancel"),
 ]
 
 
