@@ -77,6 +77,9 @@ _PROMO = re.compile(
     r"check\s+your\s+(?:e-?mail|inbox|spam)|help\s+(?:center|centre)|from\s+a\s+bookmark|"
     r"page\s+(?:url|address)\s+may\s+have\s+changed|may\s+no\s+longer\s+be\s+(?:here|available)|"
     r"until\s+you\s+cancel|"
+    # a Twitter page's own notes: "When you tweet with a location, Twitter stores that
+    # location.", "… always have the option to delete your (Tweet) location history."
+    r"tweet\s+with\s+a\s+location|delete\s+your\s+(?:tweet\s+)?location\s+history|location\s+information\s+to\s+your\s+tweets|"
     r"(?:the\s+)?page\s+you\s+(?:are\s+|were\s+|['’]re\s+)?(?:looking\s+for|requested|trying\s+to))\b",
     re.IGNORECASE,
 )
@@ -238,7 +241,7 @@ _PROMO_MARKS = (
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
     "advertisement", "episode", "available", "youtube", "tune", "brought", "account",
     "check your", "help cent", "bookmark", "may have changed", "page you", "no longer be",
-    "you cancel",
+    "you cancel", "tweet", "location history",
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",

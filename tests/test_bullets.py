@@ -312,6 +312,7 @@ def test_an_accounts_and_an_error_pages_notes_are_never_bullets() -> None:
         "If you need more information about your membership, please visit our help center. "
         "Shop or log into your account to skip the month by the fifth of the month. "
         "Members will be charged on the sixth of each month until you cancel the plan. "
+        "When you tweet with a location, the site stores that location for later. "
         "The bank froze the account of the harbour company in March, its lawyers said. "
         "Residents were told to check their email for flood alerts, the mayor said."
     )

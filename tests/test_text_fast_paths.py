@@ -137,7 +137,12 @@ _NOTE_PIECES = [
     *(" mailing list", "Cookies policy", " terms of use", " only available in", " tune in to"),
     *("log into your account", "Sign in to your account", " check your email", " Help Centre"),
     *(" from a bookmark", " page URL may have changed", "The page you're looking for"),
-    *(" may no longer be here", " until you cancel"),
+    *(
+        " may no longer be here",
+        " until you cancel",
+        " tweet with a location",
+        " Tweet location history",
+    ),
 ]
 
 
