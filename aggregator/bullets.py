@@ -79,8 +79,9 @@ _PROMO = re.compile(
     r"until\s+you\s+cancel|"
     # a Twitter page's own notes: "When you tweet with a location, Twitter stores that
     # location.", "… always have the option to delete your (Tweet) location history."
-    r"tweet\s+with\s+a\s+location|delete\s+your\s+(?:tweet\s+)?location\s+history|location\s+information\s+to\s+your\s+tweets|"
-    r"(?:the\s+)?page\s+you\s+(?:are\s+|were\s+|['’]re\s+)?(?:looking\s+for|requested|trying\s+to))\b",
+    r"tweet\s+with\s+a\s+location|delete\s+your\s+(?:tweet\s+)?location\s+history|"
+    r"location\s+information\s+to\s+your\s+tweets|"
+    r"page\s+you\s+(?:are\s+|were\s+|['’]re\s+)?(?:looking\s+for|requested|trying\s+to))\b",
     re.IGNORECASE,
 )
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").

@@ -69,12 +69,7 @@ _KNOWN_OUTLETS = frozenset(
 )
 _CALL_SIGN = re.compile(r"[KW][A-Z]{3}")  # a US broadcaster ("KTLA", "WRAL") …
 _NOT_OUTLETS = frozenset({"WADA", "KFOR", "WIPO", "KPMG", "WWII"})  # … not a body or a war
-_NAME_TOKEN = re.compile(r"[^\W_]+")
 _DOMAIN = re.compile(r"[\w-]+(?:\.[a-z]{2,})+")
-
-
-def _tokens(text: str) -> list[str]:
-    return [token.casefold() for token in _NAME_TOKEN.findall(text)]
 
 
 def own_outlet(name: str, key: str) -> str:
@@ -90,11 +85,11 @@ def names_outlet(segment: str, outlet: str = "") -> bool:
     parts = segment.split()
     if any(_DOMAIN.fullmatch(part) for part in parts):  # "NYTimes.com" (not "U.S.")
         return True
-    tokens = _tokens(segment)
+    tokens = words(segment)
     if not tokens:
         return False
     if outlet:
-        own = set(_tokens(outlet))
+        own = set(words(outlet))
         if all(token in own or token == "the" for token in tokens):
             return True
     if any(token in _OUTLET_MARKERS or token in _KNOWN_OUTLETS for token in tokens):
