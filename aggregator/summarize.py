@@ -59,7 +59,7 @@ from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text, own_outlet
 from .tokens import tokens, word_count
-from .writer_voice import byline, in_writers_words, speaks_as_writer
+from .writer_voice import addresses_reader, byline, in_writers_words, speaks_as_writer
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -156,16 +156,17 @@ def _writers(
 
 def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) -> list[str]:
     """The units' texts as bullets: a sentence of a column or essay in its writer's own first
-    person ("…, I started crying.") quoted and attributed (`writer_voice.in_writers_words`),
-    so no reader asks whose "I"; a named writer quoted above "also writes", and so does an
-    unnamed one when no other source's bullet came between ("the author" then means no one
-    else); any other as it stands."""
+    person ("…, I started crying.") or speaking to its reader ("…, you will miss it.") quoted
+    and attributed (`writer_voice.in_writers_words`), so no reader asks whose "I" or which
+    "you"; a named writer quoted above "also writes", and so does an unnamed one when no other
+    source's bullet came between ("the author" then means no one else); any other as it
+    stands."""
     texts: list[str] = []
     named: set[tuple[str, str]] = set()
     last = -1  # the source of the bullets since the last quote, while only it spoke
     for unit in units:
         writer = writers[unit.source]
-        if writer is None or not speaks_as_writer(unit.text):
+        if writer is None or not (speaks_as_writer(unit.text) or addresses_reader(unit.text)):
             texts.append(unit.text)
             last = last if unit.source == last else -1
             continue
@@ -209,7 +210,8 @@ def _units(
     words together. A report's sentence that says "I" outside quotation marks is left out:
     a report's "I" is someone it does not name there (an interview's questions and answers, a
     quote whose marks were lost: "I think that's why he won."), not its writer, whose words
-    only a column's or essay's "I" is (`_voiced`)."""
+    only a column's or essay's "I" is (`_voiced`). So is one that speaks to its reader ("If
+    you know your history, …"): a teaser, a how-to or an aside, never the report's fact."""
     units: list[Unit] = []
     body_words = 0
     for index, item in enumerate(ordered):
@@ -223,7 +225,7 @@ def _units(
         body_words += sum(n for _, n, _ in body)
         report = writers[index] is None
         for pos, (sentence, n, facts) in enumerate(body):
-            if report and speaks_as_writer(sentence):
+            if report and (speaks_as_writer(sentence) or addresses_reader(sentence)):
                 continue
             units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
     return units, body_words

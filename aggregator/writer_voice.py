@@ -1,11 +1,13 @@
-"""The writer's own voice: whether a text speaks in its writer's first person singular, and a
-sentence so written presented as the writer's words. Pure.
+"""The writer's own voice: whether a text speaks in its writer's first person singular or to
+its reader, and a sentence so written presented as the writer's words. Pure.
 
 A report speaks of others; a column or personal essay says "I" ("…, I started crying.").
 Said outside quotation marks in a text's opening, that voice marks the item as a personal
 essay (`item_kinds`, labelled "Opinion"); a bullet taken from a piece that is not news and
 says "I" would leave a reader asking whose, so it is quoted and attributed: `Jane Doe writes:
-“…”`, or to the outlet when no byline is known.
+“…”`, or to the outlet when no byline is known. A sentence that speaks to its reader ("If you
+know your history, …", "Five things you need to know …") is the writer's voice too, and no
+report's fact (`addresses_reader`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import re
 
 from .sentence_scoring import ROMAN_I
 
-__all__ = ["byline", "in_writers_words", "opens_in_first_person", "speaks_as_writer"]
+__all__ = [
+    "addresses_reader",
+    "byline",
+    "in_writers_words",
+    "opens_in_first_person",
+    "speaks_as_writer",
+]
 
 # Quoted words, which are someone else's: “…”, "…", ‘…’ and '…' (an apostrophe inside a word
 # closes nothing: "couldn’t"); a quote whose closing mark never comes runs to the line's end
@@ -49,6 +57,38 @@ def speaks_as_writer(text: str) -> bool:
     if ":" in text:
         text = _BLOCK_QUOTE.sub(":", text)
     return _SINGULAR.search(_QUOTED.sub("", text)) is not None
+
+
+# "you" and "your" in any case; capitalised only opening a sentence ("How to Train Your Dragon"
+# and "Us Weekly" name things).
+_ANY_SECOND = re.compile(r"\b[Yy]ou")
+_SECOND = re.compile(
+    r"\b(?:you|your|yours|yourself|yourselves)\b|(?:^|(?<=[.!?:]\s))(?:You|Your)\b",
+    re.MULTILINE,
+)
+# Phrases that say "your" to nobody: "… how to grow your own food", "your average couple".
+_IDIOMS = re.compile(r"\b(?:grow\s+your\s+own|your\s+average|you\s+name\s+it)\b", re.IGNORECASE)
+# Someone else's words: their "you" is theirs ("… is good for your health, researchers say").
+# ("tell" alone is left out: "tell him he did well" tells the reader.)
+_SAYS = re.compile(
+    r"\b(?:say|says|said|tells|told|according\s+to|asked|added|wrote|writes|warn|warns|"
+    r"warned|advise|advises|advised|suggest|suggests|suggested|recommend|recommends|"
+    r"recommended|urges|urged)\b"
+)
+
+
+def addresses_reader(text: str) -> bool:
+    """Whether `text` speaks to its reader: "you" or "your" outside quotation marks, in a
+    sentence that gives nobody's words ("If you know your history, you know …", "Five things
+    you need to know …", "Of course ask your parents first."; not "… is good for your health,
+    researchers say", nor "“You robbed me,” she told him")."""
+    if _ANY_SECOND.search(text) is None:  # (most sentences: nothing to read further)
+        return False
+    if ":" in text:
+        text = _BLOCK_QUOTE.sub(":", text)
+    if _SAYS.search(text) is not None:
+        return False
+    return _SECOND.search(_IDIOMS.sub("", _QUOTED.sub("", text))) is not None
 
 
 def opens_in_first_person(text: str) -> bool:

@@ -107,6 +107,18 @@ def writer_speaks(text: str) -> bool:
     return _FIRST_PERSON.search(_QUOTED.sub("", text)) is not None
 
 
+_TO_READER = re.compile(r"\b(?:you|your|yourself)\b|^(?:You|Your)\b")
+_SOMEONE_SAYS = re.compile(r"\b(?:says?|said|told|tells|according to|asked|writes|wrote)\b")
+
+
+def speaks_to_reader(text: str) -> bool:
+    """Whether the bullet speaks to its reader ("If you know …", "test your knowledge")
+    outside quotation marks, in words it gives to nobody: a teaser or an aside, not news."""
+    if _SOMEONE_SAYS.search(text):
+        return False
+    return _TO_READER.search(_QUOTED.sub("", text)) is not None
+
+
 def split_quote(text: str) -> bool:
     return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
@@ -242,6 +254,8 @@ def lint(
                 kinds.append("bullets with a context-needing opening")
             if writer_speaks(text):
                 kinds.append("bullets in the writer's own first person")
+            if speaks_to_reader(text):
+                kinds.append("bullets speaking to the reader")
             if split_quote(text):
                 kinds.append("bullets with a split quote")
             if bare_quote(text):
@@ -352,6 +366,7 @@ ORDER = [
     "bullets with a split quote",
     "bullets that are a bare quotation (no speaker)",
     "bullets in the writer's own first person",
+    "bullets speaking to the reader",
     "bullets citing no source",
     "headlines with a tag (live, in pictures, | name)",
     "headlines truncated",

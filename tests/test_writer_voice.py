@@ -1,4 +1,5 @@
 """A column or personal essay speaks in its writer's own first person; a report does not.
+A sentence that speaks to its reader ("you") is the writer's voice too: never a report's bullet.
 
 Invented items. An item whose opening says "I" outside quotation marks is a personal essay:
 alone it is published labelled "Opinion: …"; beside news it never heads the story; and a
@@ -23,6 +24,7 @@ from aggregator.pages import render_story_html
 from aggregator.publish import PublishSettings, headline
 from aggregator.summarize import ExtractiveSummarizer
 from aggregator.writer_voice import (
+    addresses_reader,
     byline,
     in_writers_words,
     opens_in_first_person,
@@ -278,3 +280,72 @@ def test_two_unnamed_writers_of_one_outlet_are_each_introduced() -> None:
         "Writing for Courier, the author says",
         "Writing for Courier, the author says",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If you know your American history, then you know that June 19 is Juneteenth.",
+        "Five things you need to know about the snowdrift this evening.",
+        "Of course ask your parents for permission first.",
+        "You can watch the evening bulletin overseas on the channel's app.",
+        "Trivia buffs: test your knowledge with today's quiz.",
+        "The more tickets you buy, the better your odds of winning.",
+        "Make sure when you come home that you put your own shoes away.",
+        "Nine months later, there you are at a hospital that seems strangely overcrowded.",
+    ],
+)
+def test_a_sentence_speaking_to_its_reader_addresses_the_reader(sentence: str) -> None:
+    assert addresses_reader(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday.",
+        "“You robbed me of my baby,” the mother told the court.",
+        "A little jogging is good for your health, researchers say, but too much might not be.",
+        "The mayor said that “if you hold the right view, the rules don't apply to you.”",
+        "Laura was asked ‘Why should I believe you’ by a boy during a school session.",
+        "The film How to Train Your Dragon 2 opened on Friday, Us Weekly reported.",
+        "Demand for seeds is soaring, as are searches for how to grow your own food.",
+        "The couple are your average high school sweethearts with ten children.",
+        "Youth unemployment rose to 14% in March, the agency's figures show.",
+    ],
+)
+def test_a_sentence_giving_others_words_or_naming_things_does_not(sentence: str) -> None:
+    assert not addresses_reader(sentence)
+
+
+def test_a_reports_sentence_speaking_to_its_reader_is_no_bullet() -> None:
+    aside = "If you have ever waited for a night bus, you know how long an hour can be."
+    text = (
+        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
+        f"{aside} Rescuers freed all 30 passengers by morning, the county said."
+    )
+    story = _story([dataclasses.replace(REPORT, text=text)])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    assert not any("you" in t for t in texts)
+    teaser = "Everything you need to know about the snowdrift, explained in one minute."
+    alone = _story([dataclasses.replace(REPORT, text=teaser)])
+    assert alone.summary is not None
+    assert alone.summary.bullets == ()  # (a story with no bullet is not published)
+
+
+def test_an_essays_sentence_speaking_to_its_reader_is_quoted_in_the_writers_name() -> None:
+    essay = dataclasses.replace(
+        ESSAY,
+        author="Jane Doe",
+        text=(
+            "Somewhere on the night bus between Millbrook and Hollow Creek, I started crying. "
+            "If you have never ridden the night bus past Hollow Creek in the snow, you should."
+        ),
+    )
+    story = _story([essay])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    aside = "If you have never ridden the night bus past Hollow Creek in the snow, you should."
+    assert any(t.startswith("Jane Doe") and t.endswith(f"writes: “{aside}”") for t in texts)
+    assert aside not in texts
