@@ -12,7 +12,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from aggregator.publish import (
     PublishSettings,
     category_url,
     clean,
+    digest_line,
     excerpt,
     feed_id,
     feed_title,
@@ -104,11 +105,12 @@ class _Entry:
 
 
 @functools.lru_cache(maxsize=ENTRY_MEMO)
-def _entry(story: Story, settings: PublishSettings) -> _Entry:
+def _entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
     """A story's entry, made once: a category's Atom, RSS and JSON feeds, their top-stories
     flavours and the all-stories feed carry the same one (rendering it and detecting its
     language are most of a feed's cost). Keyed by the whole story, so any change makes a new
-    entry."""
+    entry. `digest`: the "Get a daily email" line of the story's category (`digest_line`),
+    before "More stories", as on its page."""
     return _Entry(
         uri=story_uri(story),
         url=story_url(story, settings),
@@ -116,7 +118,7 @@ def _entry(story: Story, settings: PublishSettings) -> _Entry:
         language=story_language(story, settings),
         terms=tuple(_terms(story)),
         # clean again: a last guard so one odd character can never break the whole feed
-        body=clean(story_html_body(story, settings)),
+        body=clean(story_html_body(story, settings, (), digest)),
         summary=clean(excerpt(story)),
     )
 
@@ -149,18 +151,21 @@ def render_feed(
     now: datetime,
     *,
     top: bool = False,
+    digests: Collection[str] = frozenset(),
 ) -> bytes:
     """One feed as bytes: Atom, RSS or JSON Feed; `top` keeps widely covered stories only.
 
     `stories` are candidates (newest first is fine); which of them the feed carries is
     `ranking.for_feed`'s decision. Item bodies link the category page rather than other
-    headlines, so an item's content changes only when its own story does.
+    headlines, so an item's content changes only when its own story does; a story of a
+    category in `digests` (those with a daily email) also links its subscribe page.
     """
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
     chosen = _chosen(stories, settings, top)
+    entries = [_entry(s, settings, digest_line(s.category, settings, digests)) for s in chosen]
     if fmt == "json":
-        return _json_feed(name, slug, chosen, settings, top)
+        return _json_feed(name, slug, chosen, entries, settings, top)
     self_url = feed_url(slug, fmt, settings, top)
     fg = FeedGenerator()
     fg.id(feed_id(slug, settings, top))
@@ -174,8 +179,7 @@ def render_feed(
     fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
     if fmt == "rss":
         fg.ttl(max(1, settings.max_age // 60))
-    for story in chosen:
-        entry = _entry(story, settings)
+    for story, entry in zip(chosen, entries, strict=True):
         fe = fg.add_entry(order="append")
         fe.register_extension("language", _EntryLanguage, atom=True, rss=True)
         fe.language.code = entry.language
@@ -211,12 +215,16 @@ def _hex_references(xml: bytes) -> bytes:
 
 
 def _json_feed(
-    name: str, slug: str, chosen: Sequence[Story], settings: PublishSettings, top: bool
+    name: str,
+    slug: str,
+    chosen: Sequence[Story],
+    entries: Sequence[_Entry],
+    settings: PublishSettings,
+    top: bool,
 ) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     items = []
-    for story in chosen:
-        entry = _entry(story, settings)
+    for story, entry in zip(chosen, entries, strict=True):
         item: dict[str, Any] = {
             "id": entry.uri,
             "url": entry.url,

@@ -25,6 +25,7 @@ from aggregator.publish import (
     PublishSettings,
     category_url,
     clean,
+    digest_line,
     esc,
     excerpt,
     feed_url,
@@ -179,15 +180,6 @@ def _page(
     )
 
 
-def _digest_line(name: str, settings: PublishSettings, digests: Collection[str]) -> str:
-    if name not in digests:
-        return ""
-    target = subscribe_url(slugify(name), settings)
-    return (
-        f'<p class="digest">{link(target, f"Get a daily email with more {esc(name)} stories")}</p>'
-    )
-
-
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
 RTL_LANGUAGES = frozenset("ar ckb dv fa he iw ks ps sd ug ur yi".split())
 
@@ -270,7 +262,7 @@ def render_index_html(
             f'<p class="meta">{link(category_url(slug, settings), "More " + esc(name))} · '
             f"{_feed_links(slug, settings)}</p>"
         )
-        if digest := _digest_line(name, settings, digests):
+        if digest := digest_line(name, settings, digests):
             lines.append(digest)
         lines.append("</section>")
         sections.append("\n".join(lines))
@@ -313,7 +305,7 @@ def render_category_html(
     shown = ranked[start : start + settings.page_size]
     title = name if page == 1 else f"{name}, page {page}"
     parts = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{_feed_links(slug, settings)}</p>']
-    if page == 1 and (digest := _digest_line(name, settings, digests)):
+    if page == 1 and (digest := digest_line(name, settings, digests)):
         parts.append(digest)
     parts += [_story_teaser(story, settings, "h2") for story in shown]
     if not shown:
@@ -368,7 +360,7 @@ def render_story_html(
                 story,
                 settings,
                 more,
-                _digest_line(name, settings, digests),
+                digest_line(name, settings, digests),
                 linked_citations=True,
             ),
             "</article>",

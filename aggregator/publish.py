@@ -15,7 +15,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit
@@ -123,6 +123,15 @@ def category_url(slug: str, settings: PublishSettings, page: int = 1) -> str:
 def subscribe_url(slug: str, settings: PublishSettings) -> str:
     """Where to subscribe to a category's daily email."""
     return f"{settings.base_url}{slug}/subscribe"
+
+
+def digest_line(name: str, settings: PublishSettings, digests: Collection[str]) -> str:
+    """ "Get a daily email with more <name> stories", linked to its subscribe page, as HTML:
+    "" when the category has no daily email (`digests`: the categories that have one)."""
+    if name not in digests:
+        return ""
+    text = f"Get a daily email with more {esc(name)} stories"
+    return f'<p class="digest">{link(subscribe_url(slugify(name), settings), text)}</p>'
 
 
 def story_url(story: Story, settings: PublishSettings) -> str:

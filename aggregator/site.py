@@ -192,7 +192,9 @@ class Site:
             return None
         stories = self._feed_candidates(name, top)
         name = name if name is not None else ALL_TITLE
-        body = render_feed(name, slug, stories, fmt, self.settings, self.now(), top=top)
+        body = render_feed(
+            name, slug, stories, fmt, self.settings, self.now(), top=top, digests=self.digests
+        )
         return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories))
 
     def _feed_candidates(self, name: str | None, top: bool) -> list[Story]:

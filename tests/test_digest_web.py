@@ -1,10 +1,13 @@
-"""Pages link to the daily email only for categories that have one; the subscribe page."""
+"""Pages and feed items link to the daily email only for categories that have one; the
+subscribe page."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
+import feedparser
 from digest_fixture import BASE, digest_settings
 from stories import T0, make_story
 
@@ -74,8 +77,42 @@ def test_pages_link_to_the_subscribe_page_of_digest_categories_only() -> None:
     assert pages["/science/subscribe"][0] == 404
 
 
+FEEDS = [
+    f"/feeds/{slug}.{fmt}"
+    for slug in ("world-news", "science", "all")
+    for fmt in ("atom", "rss", "json")
+]
+
+
+def _item_bodies(path: str, body: str) -> dict[str, str]:
+    """A feed's item bodies (HTML) by headline."""
+    if path.endswith(".json"):
+        return {i["title"]: i["content_html"] for i in json.loads(body)["items"]}
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, path
+    return {e.title: e.content[0].value for e in parsed.entries}
+
+
+def test_feed_items_link_to_the_subscribe_page_of_digest_categories_only() -> None:
+    # As the published item reads: "… Summary based on 1 source … · Get a daily email with
+    # more World News stories · More stories", in every format and in the all-stories feed.
+    pages = fetch_all(FEEDS, digest=digest_settings())
+    link = f'<a href="{BASE}world-news/subscribe">{LINE}</a>'
+    for path in FEEDS:
+        status, body = pages[path]
+        assert status == 200, path
+        bodies = _item_bodies(path, body)
+        if "science" not in path:
+            assert link in bodies["Ceasefire agreed"], path
+            assert bodies["Ceasefire agreed"].index(LINE) < bodies["Ceasefire agreed"].index(
+                ">More stories<"
+            )
+        if "world-news" not in path:
+            assert "Get a daily email" not in bodies["Comet seen"], path
+
+
 def test_without_digests_there_is_no_line_and_no_subscribe_page() -> None:
-    pages = fetch_all(PATHS)
+    pages = fetch_all([*PATHS, *FEEDS])
     assert all("Get a daily email" not in body for _, body in pages.values())
     assert pages["/world-news/subscribe"][0] == 404
 
