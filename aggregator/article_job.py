@@ -4,7 +4,9 @@ One pass asks the store for items whose page was never tried, lets `articles.due
 decide which to fetch, honours each site's robots.txt, paces requests per host, fetches through
 the shared `Fetcher` (same slots, timeouts, size caps, redirect policy and User-Agent as feeds),
 extracts the text in a worker thread (cleaned as a feed's text is), and records every outcome,
-so no page is fetched twice.
+so no page is fetched twice, but for one whose failure may pass (no answer, a timeout, a 5xx or
+429, an unreachable robots.txt): that one is tried again later, up to three times
+(`articles.next_try`).
 A page that fails leaves the feed text in use; the failure shows in `aggregator status`.
 """
 
@@ -24,6 +26,8 @@ from .articles import (
     ArticleSettings,
     due_articles,
     extract_text,
+    next_try,
+    passing_failure,
     reads_as_article,
     robots_allows,
     robots_url,
@@ -36,10 +40,14 @@ log = logging.getLogger("aggregator.articles")
 
 _ROBOTS_MAX_BYTES = 512 * 1024
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
+_ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+_UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
 
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
+Outcome = tuple[Result, bool]  # and whether its failure may pass (the page is tried again)
 
 
 def _host(url: str | None) -> str:
@@ -93,18 +101,25 @@ class ArticleJob:
         candidates: list[Item] = await self.write(
             self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
         )
-        fetch, enough, never = due_articles(candidates, s)
+        again: list[tuple[Item, int]] = await self.write(
+            self.store.article_retries_due, now, now - s.max_age, s.per_pass, s.skip_feeds
+        )
+        tried = {item.id: attempts for item, attempts in again}
+        fetch, enough, never = due_articles(candidates + [item for item, _ in again], s)
         report = ArticlePass(enough=len(enough) + len(never))
         results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
         results += [(i.id, i.url or "", "skipped", None, "") for i in never]
+        # an item's tries so far and its next (None: no more); a retried page not fetched
+        # again (its feed text now suffices) is done
+        tries = {i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried}
         slots = asyncio.Semaphore(s.concurrency)
 
-        async def one(item: Item) -> Result:
+        async def one(item: Item) -> Outcome:
             async with slots:
                 return await self._article(fetcher, item)
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
-        done: set[asyncio.Future[Result]] = set()
+        done: set[asyncio.Future[Outcome]] = set()
         if tasks:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             done, pending = await asyncio.wait(tasks, timeout=timeout)
@@ -115,19 +130,32 @@ class ArticleJob:
         for task in tasks:
             if task not in done:
                 continue
-            result = task.result()
+            result, passing = task.result()
             results.append(result)
             report.fetched += 1
             status = result[2]
             report.statuses[status] = report.statuses.get(status, 0) + 1
+            attempts = tried.get(result[0], 0) + 1
+            retry_at = next_try(attempts, now) if passing and status != "ok" else None
+            tries[result[0]] = (attempts, retry_at)
             if status == "ok":
                 report.ok += 1
-            else:
-                report.failed += 1
+                continue
+            report.failed += 1
+            if retry_at is None:
                 log.info("article=%s status=%s error=%r", result[1], status, result[3])
+            else:
+                report.retrying += 1
+                log.info(
+                    "article=%s status=%s error=%r next_try=%s",
+                    result[1],
+                    status,
+                    result[3],
+                    retry_at.isoformat(timespec="seconds"),
+                )
         if results:
             report.stories_marked = await self.write(
-                self.store.save_articles, results, self.clock()
+                self.store.save_articles, results, self.clock(), tries
             )
         return report
 
@@ -156,31 +184,34 @@ class ArticleJob:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
 
-    async def _article(self, fetcher: PageFetcher, item: Item) -> Result:
+    async def _article(self, fetcher: PageFetcher, item: Item) -> Outcome:
         url = item.url or ""
         # A page on its own feed's host is on a host the operator listed: trusted as the feed
         # is, whether or not that feed was polled yet in this session.
         trusted = _host(url) == _host(item.feed_url)
         allowed, why = await self._robots_allow(fetcher, url, trusted)
         if not allowed:
-            return item.id, url, "blocked", why, ""
+            unavailable = why is not None and why.startswith(_UNAVAILABLE)
+            return (item.id, url, "blocked", why, ""), unavailable
         await self._pace(url)
         outcome = await fetcher.fetch_page(url, self.settings.max_bytes, trusted=trusted)
         if isinstance(outcome, FetchFailed):
-            return item.id, url, "failed", outcome.error, ""
+            passing = passing_failure(outcome.status, outcome.error)
+            return (item.id, url, "failed", outcome.error, ""), passing
         if not isinstance(outcome, Fetched):
-            return item.id, url, "failed", "unexpected 304 for a page never fetched", ""
+            return (item.id, url, "failed", "unexpected 304 for a page never fetched", ""), False
         kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind not in _HTML_TYPES:
-            return item.id, url, "failed", f"not a web page ({kind})", ""
+            return (item.id, url, "failed", f"not a web page ({kind})", ""), False
         text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
         from .tokens import word_count  # (not loaded by a pass that fetches no page)
 
         if not reads_as_article(text):
-            return item.id, url, "empty", "a list of teasers (an index page), not an article", ""
+            index = "a list of teasers (an index page), not an article"
+            return (item.id, url, "empty", index, ""), False
         if word_count(text) <= word_count(item.text):
-            return item.id, url, "empty", "no article text beyond the feed's", ""
-        return item.id, url, "ok", None, text
+            return (item.id, url, "empty", "no article text beyond the feed's", ""), False
+        return (item.id, url, "ok", None, text), False
 
     async def _pace(self, url: str) -> None:
         """Wait for the host's next request slot (`per_host_interval` apart)."""
@@ -199,12 +230,15 @@ class ArticleJob:
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             cached = self._robots.get(origin)
-            if cached is None or time.monotonic() - cached[0] > _ROBOTS_TTL:
-                cached = (time.monotonic(), *await self._fetch_robots(fetcher, origin, trusted))
+            unavailable = cached is not None and cached[1] is None
+            ttl = _ROBOTS_UNAVAILABLE_TTL if unavailable else _ROBOTS_TTL
+            now = self.clock().timestamp()  # (the job's clock: a page's next try follows it)
+            if cached is None or now - cached[0] > ttl:
+                cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
                 self._robots[origin] = cached
         text, why = cached[1], cached[2]
         if text is None:
-            return False, f"robots.txt unavailable ({why}): not fetched"
+            return False, f"{_UNAVAILABLE} ({why}): not fetched"
         if robots_allows(text, url, fetcher.user_agent):
             return True, None
         return False, "disallowed by robots.txt"

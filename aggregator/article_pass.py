@@ -16,6 +16,7 @@ class ArticlePass:
     fetched: int = 0
     ok: int = 0
     failed: int = 0
+    retrying: int = 0  # of the failed: pages whose failure may pass, to be tried again later
     enough: int = 0  # items whose feed text was full enough
     stories_marked: int = 0
     left: int = 0  # pages not fetched before the deadline: still due, tried by a later pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from .article_settings import ArticleSettings
@@ -16,10 +17,13 @@ from .item_kinds import is_advert
 from .models import Item
 
 __all__ = [
+    "RETRY_DELAYS",
     "ArticleSettings",
     "due_articles",
     "extract_text",
     "is_teaser",
+    "next_try",
+    "passing_failure",
     "reads_as_article",
     "robots_allows",
     "robots_url",
@@ -108,6 +112,34 @@ def due_articles(
         elif len(fetch) < settings.per_pass:
             fetch.append(item)
     return fetch, enough, never
+
+
+# After a page's 1st, 2nd and 3rd failed try for a passing reason, the next try waits this
+# long; a 4th failure is the last. (About 10.5 hours in all, well inside the 2 days an item's
+# page is wanted: a site down for a night, a network cut, a DNS outage at boot.)
+RETRY_DELAYS = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8))
+_PASSING_STATUSES = frozenset({408, 425, 429})  # timeout, too early, too many requests
+# Failures without an HTTP status that the same request would meet again: our own refusal of
+# a private address, a redirect chain, a link that is no http(s) URL.
+_LASTING = ("refused:", "private address refused", "redirect to a private address refused",
+            "too many redirects", "invalid URL", "unsupported URL")  # fmt: skip
+
+
+def passing_failure(status: int | None, error: str) -> bool:
+    """Whether a failed fetch may well succeed later: no answer at all (DNS, connect, reset,
+    timeout) unless we refused it ourselves, a 5xx, 408, 425 or 429. A 404, 410 or 403, a
+    page too large or not HTML, a robots.txt that disallows it are lasting answers."""
+    if status is not None:
+        return status in _PASSING_STATUSES or 500 <= status < 600
+    return not error.startswith(_LASTING)
+
+
+def next_try(attempts: int, now: datetime) -> datetime | None:
+    """When a page whose `attempts`-th try failed for a passing reason is tried again: after
+    `RETRY_DELAYS[attempts - 1]`, or never once they are spent."""
+    if 1 <= attempts <= len(RETRY_DELAYS):
+        return now + RETRY_DELAYS[attempts - 1]
+    return None
 
 
 def robots_url(url: str) -> str:

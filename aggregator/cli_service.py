@@ -57,7 +57,8 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
             f"{counted(report.stories_changed, 'story', 'stories')} changed"
         )
         if pages.fetched:
-            print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked")
+            again = f" ({pages.retrying} to try again later)" if pages.retrying else ""
+            print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked{again}")
         if pages.left:
             print(
                 f"article pages: stopped after [articles] once_budget; "

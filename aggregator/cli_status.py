@@ -135,9 +135,10 @@ def _items(row: dict[str, Any]) -> str:
 
 
 def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
-    """Article pages of a feed: how many gave text, how many failed and the latest reason;
-    "off (…)" with what turned them off: the feed's OPML outline, or `articles` (the settings:
-    `enabled = false`, or the feed in `skip_feeds`)."""
+    """Article pages of a feed: how many gave text, how many failed (and of those how many
+    are to be tried again) and the latest reason; "off (…)" with what turned them off: the
+    feed's OPML outline, or `articles` (the settings: `enabled = false`, or the feed in
+    `skip_feeds`)."""
     ok, failed = row.get("articles_ok") or 0, row.get("articles_failed") or 0
     off = _pages_off(row, articles)
     if off:
@@ -145,6 +146,8 @@ def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
     if not ok and not failed:
         return "-"
     text = f"{ok} ok, {failed} failed"
+    if retrying := row.get("articles_retrying") or 0:
+        text += f", {retrying} to retry"
     if failed and row.get("article_error"):
         text += f" (last: {row['article_error']})"
     return text[:90]

@@ -343,3 +343,18 @@ def covered_stories(db: Database) -> None:
         "ON stories(updated DESC, first_seen DESC, id) "
         "WHERE version > 0 AND outlets >= 2"
     )
+
+
+@migrations(name="articles_0004_retries")
+def article_retries(db: Database) -> None:
+    """A page whose fetch failed for a passing reason (no answer, a timeout, a 5xx or 429, an
+    unreachable robots.txt) is tried again: how many tries it had (`attempts`) and when the
+    next is due (`retry_at`; NULL: never again). Pages tried before this are done."""
+    if "attempts" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+    if "retry_at" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN retry_at TEXT")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_retry ON articles(retry_at) "
+        "WHERE retry_at IS NOT NULL"
+    )

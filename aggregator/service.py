@@ -194,6 +194,7 @@ class Service:
             total.fetched += report.fetched
             total.ok += report.ok
             total.failed += report.failed
+            total.retrying += report.retrying
             total.enough += report.enough
             total.left = report.left
             if report.stories_marked:

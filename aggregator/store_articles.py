@@ -1,9 +1,9 @@
-"""The writer's article pages: which items' pages to fetch, the fetched texts, and which texts
-grouping has yet to reconsider."""
+"""The writer's article pages: which items' pages to fetch (never tried, or due again after a
+passing failure), the fetched texts, and which texts grouping has yet to reconsider."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -36,14 +36,38 @@ class ArticlesStore(StoreBase):
         )
         return [item_from_row(r) for r in rows]
 
+    def article_retries_due(
+        self, now: datetime, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
+    ) -> list[tuple[Item, int]]:
+        """Grouped, non-duplicate items first seen since `since` whose page's next try is due
+        by `now` (it failed for a passing reason), with the tries it had; oldest due first."""
+        skip = ",".join("?" for _ in skip_feeds)
+        rows = self._rows(
+            "SELECT i.*, a.attempts AS article_attempts FROM articles a "
+            "JOIN items i ON i.id = a.item_id "
+            "WHERE a.retry_at IS NOT NULL AND a.retry_at <= ? "
+            "AND i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
+            "AND i.first_seen >= ? AND i.url IS NOT NULL "
+            "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
+            + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
+            + "ORDER BY a.retry_at, a.item_id LIMIT ?",
+            [to_iso(now), to_iso(since), *skip_feeds, limit],
+        )
+        return [(item_from_row(r), int(r["article_attempts"])) for r in rows]
+
     def save_articles(
-        self, results: Sequence[tuple[str, str, str, str | None, str]], now: datetime
+        self,
+        results: Sequence[tuple[str, str, str, str | None, str]],
+        now: datetime,
+        tries: Mapping[str, tuple[int, datetime | None]] | None = None,
     ) -> int:
         """Record (item_id, url, status, error, text) rows; an "ok" text marks its story for
-        re-summarising. Returns how many stories were marked."""
+        re-summarising. `tries`: an item's tries so far and when the next is due (None: never
+        again; an item not in it: its first, the last). Returns how many stories were marked."""
         marked = 0
         with self.db.atomic():
             for item_id, url, status, error, text in results:
+                attempts, retry_at = (tries or {}).get(item_id, (1, None))
                 self.db["articles"].upsert(
                     {
                         "item_id": item_id,
@@ -54,6 +78,8 @@ class ArticlesStore(StoreBase):
                         "chars": len(text) if status == "ok" else 0,
                         "fetched_at": to_iso(now),
                         "regrouped": 0 if status == "ok" else 1,  # only text is reconsidered
+                        "attempts": attempts,
+                        "retry_at": None if retry_at is None else to_iso(retry_at),
                     },
                     pk="item_id",
                 )

@@ -297,3 +297,103 @@ def test_a_robots_txt_not_fetched_says_why(tmp_path: Path) -> None:
     assert report.ok == 0  # type: ignore[attr-defined]
     shown = _pages(row)
     assert "private address refused" in shown and "server error" not in shown
+
+
+class Clock:
+    """The service's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_page_that_failed_for_a_passing_reason_is_tried_again_later(tmp_path: Path) -> None:
+    """A 5xx is tried again after 30 minutes (not before), and its text then fills the story;
+    a page robots.txt disallows is never asked for. `status` counts the pages to retry."""
+    from aggregator.cli_status import _pages
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            clock = Clock()
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings(),
+                              clock=clock)  # fmt: skip
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    first = await service.fetch_articles(fetcher)
+                    (row,) = service.store.status_rows()
+                    assert (first.ok, first.failed, first.retrying) == (1, 2, 1)
+                    assert _pages(row).startswith("1 ok, 2 failed, 1 to retry")
+                    clock.now += timedelta(minutes=29)
+                    assert (await service.fetch_articles(fetcher)).fetched == 0
+                    title, _, paragraphs = STORIES["broken"]
+                    up.add_feed("/broken.html", page(title, paragraphs), content_type="text/html")
+                    clock.now += timedelta(minutes=2)
+                    second = await service.fetch_articles(fetcher)
+                    (row,) = service.store.status_rows()
+                volcano = bullets_by_headline(service)["Volcano erupts on remote island"]
+            finally:
+                service.close()
+            assert (second.fetched, second.ok) == (1, 1)
+            assert len(up.requests_for("/broken.html")) == 2
+            assert any("Ash clouds" in b for b in volcano)
+            assert (row["articles_ok"], row["articles_failed"], row["articles_retrying"]) == (
+                2,
+                1,
+                0,
+            )
+            assert up.requests_for("/private/budget.html") == []
+
+    asyncio.run(scenario())
+
+
+def test_a_page_is_tried_four_times_at_most_and_a_lasting_answer_once(tmp_path: Path) -> None:
+    """A site down all along is asked four times (30 min, 2 h and 8 h apart), then left to
+    its feed text; a 404 is a lasting answer, asked once. An unreachable robots.txt is a
+    passing failure too: asked again when the pages' next try comes."""
+    from aggregator.articles import RETRY_DELAYS
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up, robots=None)
+            up.add_feed("/robots.txt", b"busy", content_type="text/plain", status=503)
+            title, _, paragraphs = STORIES["dam"]
+            up.add_feed("/dam.html", page(title, paragraphs), content_type="text/html", status=404)
+            clock = Clock()
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings(),
+                              clock=clock)  # fmt: skip
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    blocked = await service.fetch_articles(fetcher)
+                    assert (blocked.failed, blocked.retrying) == (3, 3)
+                    assert up.requests_for("/dam.html") == []
+                    up.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n")
+                    tries = []
+                    for delay in (*RETRY_DELAYS, timedelta(days=1)):
+                        clock.now += delay
+                        tries.append(await service.fetch_articles(fetcher))
+                    (row,) = service.store.status_rows()
+            finally:
+                service.close()
+            assert len(up.requests_for("/robots.txt")) == 2
+            # The robots answer came on the first retry: the 404 was asked once and is done,
+            # the 500 three times (its fourth try in all, the third fetch, was the last); the
+            # private page, allowed now, once, and it gave its text.
+            assert len(up.requests_for("/dam.html")) == 1
+            assert len(up.requests_for("/private/budget.html")) == 1
+            assert len(up.requests_for("/broken.html")) == 3
+            assert [t.fetched for t in tries] == [3, 1, 1, 0]
+            assert tries[-2].retrying == 0
+            assert (row["articles_ok"], row["articles_failed"], row["articles_retrying"]) == (
+                1,
+                2,
+                0,
+            )
+
+    asyncio.run(scenario())

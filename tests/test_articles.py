@@ -11,6 +11,8 @@ from aggregator.articles import (
     due_articles,
     extract_text,
     is_teaser,
+    next_try,
+    passing_failure,
     robots_allows,
     robots_url,
     skipped_feed,
@@ -133,3 +135,39 @@ def test_a_page_read_many_times_gives_its_text_every_time() -> None:
     texts = [extract_text(body, f"https://outlet{n}.example/dam") for n in range(6)]
     assert all("2,000 residents" in text for text in texts)
     assert len(set(texts)) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "passing"),
+    [
+        (None, "DNS lookup failed for news.example", True),
+        (None, "timed out after 30 s", True),
+        (None, "connection refused", True),
+        (None, "connection reset by peer", True),
+        (503, "HTTP 503 Service Unavailable", True),
+        (429, "HTTP 429 Too Many Requests", True),
+        (408, "HTTP 408 Request Timeout", True),
+        (404, "HTTP 404 Not Found", False),
+        (410, "HTTP 410 Gone", False),
+        (403, "HTTP 403 Forbidden", False),
+        (200, "response larger than 4 MiB", False),
+        (None, "private address refused: http://10.0.0.1/ (10.0.0.1)", False),
+        (None, "refused: 10.0.0.1 is a private address", False),
+        (None, "too many redirects (more than 5)", False),
+        (None, "unsupported URL scheme 'ftp' (only http and https)", False),
+    ],
+)
+def test_only_a_failure_that_may_pass_is_tried_again(
+    status: int | None, error: str, passing: bool
+) -> None:
+    assert passing_failure(status, error) is passing
+
+
+def test_a_page_is_tried_again_after_30_minutes_2_hours_and_8_hours_then_never() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    assert [next_try(n, now) for n in range(1, 5)] == [
+        now + timedelta(minutes=30),
+        now + timedelta(hours=2),
+        now + timedelta(hours=8),
+        None,
+    ]

@@ -75,4 +75,12 @@ def test_status_reads_each_feeds_own_items_and_pages() -> None:
     plan = found[0]
     assert "idx_articles_status" not in plan, plan
     assert "idx_items_feed_furniture" in plan, plan
-    assert plan.count("SEARCH a USING INDEX sqlite_autoindex_articles_1 (item_id=?)") == 3, plan
+    assert plan.count("SEARCH a USING INDEX sqlite_autoindex_articles_1 (item_id=?)") == 4, plan
+
+
+def test_the_pages_due_again_are_read_from_the_few_to_retry() -> None:
+    """An article pass asks for pages due again: through the partial index of the pages to
+    retry, never by reading every stored page."""
+    found = plans_of(lambda s: s.article_retries_due(NOW, NOW, 30))
+    assert "idx_articles_retry" in found[0], found
+    assert "SCAN a" not in found[0], found
