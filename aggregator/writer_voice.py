@@ -82,7 +82,8 @@ def addresses_reader(text: str) -> bool:
     sentence that gives nobody's words ("If you know your history, you know …", "Five things
     you need to know …", "Of course ask your parents first."; not "… is good for your health,
     researchers say", nor "“You robbed me,” she told him")."""
-    if _ANY_SECOND.search(text) is None:  # (most sentences: nothing to read further)
+    # (most sentences: nothing to read further; the substrings first, ~6x faster than a search)
+    if ("you" not in text and "You" not in text) or _ANY_SECOND.search(text) is None:
         return False
     if ":" in text:
         text = _BLOCK_QUOTE.sub(":", text)
