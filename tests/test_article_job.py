@@ -6,7 +6,9 @@ All pages are served by a loopback server; the texts are invented for these test
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -309,6 +311,19 @@ class Clock:
         return self.now
 
 
+@contextlib.asynccontextmanager
+async def polled(opml: Path, clock: Clock) -> AsyncIterator[tuple[Service, Fetcher]]:
+    """An in-memory service on `clock` that has polled the feeds once, and its fetcher."""
+    service = Service(opml, ":memory:", settings(), clock=clock)
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            await service.poll_cycle(fetcher)
+            yield service, fetcher
+    finally:
+        service.close()
+
+
 def test_a_page_that_failed_for_a_passing_reason_is_tried_again_later(tmp_path: Path) -> None:
     """A 5xx is tried again after 30 minutes (not before), and its text then fills the story;
     a page robots.txt disallows is never asked for. `status` counts the pages to retry."""
@@ -316,28 +331,23 @@ def test_a_page_that_failed_for_a_passing_reason_is_tried_again_later(tmp_path: 
 
     async def scenario() -> None:
         async with Upstream() as up:
-            feed = serve_site(up)
             clock = Clock()
-            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings(),
-                              clock=clock)  # fmt: skip
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    first = await service.fetch_articles(fetcher)
-                    (row,) = service.store.status_rows()
-                    assert (first.ok, first.failed, first.retrying) == (1, 2, 1)
-                    assert _pages(row).startswith("1 ok, 2 failed, 1 to retry")
-                    clock.now += timedelta(minutes=29)
-                    assert (await service.fetch_articles(fetcher)).fetched == 0
-                    title, _, paragraphs = STORIES["broken"]
-                    up.add_feed("/broken.html", page(title, paragraphs), content_type="text/html")
-                    clock.now += timedelta(minutes=2)
-                    second = await service.fetch_articles(fetcher)
-                    (row,) = service.store.status_rows()
+            async with polled(write_opml(tmp_path / "f.opml", serve_site(up)), clock) as (
+                service,
+                fetcher,
+            ):
+                first = await service.fetch_articles(fetcher)
+                (row,) = service.store.status_rows()
+                assert (first.ok, first.failed, first.retrying) == (1, 2, 1)
+                assert _pages(row).startswith("1 ok, 2 failed, 1 to retry")
+                clock.now += timedelta(minutes=29)
+                assert (await service.fetch_articles(fetcher)).fetched == 0
+                title, _, paragraphs = STORIES["broken"]
+                up.add_feed("/broken.html", page(title, paragraphs), content_type="text/html")
+                clock.now += timedelta(minutes=2)
+                second = await service.fetch_articles(fetcher)
+                (row,) = service.store.status_rows()
                 volcano = bullets_by_headline(service)["Volcano erupts on remote island"]
-            finally:
-                service.close()
             assert (second.fetched, second.ok) == (1, 1)
             assert len(up.requests_for("/broken.html")) == 2
             assert any("Ash clouds" in b for b in volcano)
@@ -364,23 +374,16 @@ def test_a_page_is_tried_four_times_at_most_and_a_lasting_answer_once(tmp_path: 
             title, _, paragraphs = STORIES["dam"]
             up.add_feed("/dam.html", page(title, paragraphs), content_type="text/html", status=404)
             clock = Clock()
-            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings(),
-                              clock=clock)  # fmt: skip
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    blocked = await service.fetch_articles(fetcher)
-                    assert (blocked.failed, blocked.retrying) == (3, 3)
-                    assert up.requests_for("/dam.html") == []
-                    up.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n")
-                    tries = []
-                    for delay in (*RETRY_DELAYS, timedelta(days=1)):
-                        clock.now += delay
-                        tries.append(await service.fetch_articles(fetcher))
-                    (row,) = service.store.status_rows()
-            finally:
-                service.close()
+            async with polled(write_opml(tmp_path / "f.opml", feed), clock) as (service, fetcher):
+                blocked = await service.fetch_articles(fetcher)
+                assert (blocked.failed, blocked.retrying) == (3, 3)
+                assert up.requests_for("/dam.html") == []
+                up.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n")
+                tries = []
+                for delay in (*RETRY_DELAYS, timedelta(days=1)):
+                    clock.now += delay
+                    tries.append(await service.fetch_articles(fetcher))
+                (row,) = service.store.status_rows()
             assert len(up.requests_for("/robots.txt")) == 2
             # The robots answer came on the first retry: the 404 was asked once and is done,
             # the 500 three times (its fourth try in all, the third fetch, was the last); the
