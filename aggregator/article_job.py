@@ -32,6 +32,7 @@ from .articles import (
     robots_allows,
     robots_url,
 )
+from .logs import fields
 from .models import Fetched, FetchFailed, FetchOutcome, Item
 
 __all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
@@ -61,6 +62,46 @@ def page_text(page: bytes, url: str) -> str:
     from .text import clean_text  # (not loaded by a pass that fetches no page)
 
     return clean_text(extract_text(page, url))
+
+
+def _log_failures(host: str, failures: list[tuple[Result, datetime | None]]) -> None:
+    """A pass's failed pages of one host: a line each when it is one page; else one line for
+    the host (how many, how many to retry, the last reason) and a line per page at DEBUG, so
+    a site down or a network cut does not flood the log with one line per page."""
+    page_level = logging.INFO if len(failures) == 1 else logging.DEBUG
+    for (_, url, status, error, _), retry in failures:
+        when = retry.isoformat(timespec="seconds") if retry else None
+        log.log(
+            page_level,
+            "article=%s status=%s error=%r%s",
+            url,
+            status,
+            error,
+            f" next_try={when}" if when else "",
+            extra=fields(article=url, status=status, error=error, next_try=when),
+        )
+    if len(failures) == 1:
+        return
+    (_, _, status, error, _), retry = failures[-1]
+    when = retry.isoformat(timespec="seconds") if retry else None
+    to_retry = sum(r is not None for _, r in failures)
+    log.info(
+        "articles host=%s failed=%d to_retry=%d last_status=%s last_error=%r%s",
+        host,
+        len(failures),
+        to_retry,
+        status,
+        error,
+        f" next_try={when}" if when else "",
+        extra=fields(
+            host=host,
+            failed=len(failures),
+            to_retry=to_retry,
+            last_status=status,
+            last_error=error,
+            next_try=when,
+        ),
+    )
 
 
 class PageFetcher(Protocol):
@@ -120,6 +161,7 @@ class ArticleJob:
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
         done: set[asyncio.Future[Outcome]] = set()
+        failed_by_host: dict[str, list[tuple[Result, datetime | None]]] = {}
         if tasks:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             done, pending = await asyncio.wait(tasks, timeout=timeout)
@@ -142,17 +184,11 @@ class ArticleJob:
                 report.ok += 1
                 continue
             report.failed += 1
-            if retry_at is None:
-                log.info("article=%s status=%s error=%r", result[1], status, result[3])
-            else:
+            if retry_at is not None:
                 report.retrying += 1
-                log.info(
-                    "article=%s status=%s error=%r next_try=%s",
-                    result[1],
-                    status,
-                    result[3],
-                    retry_at.isoformat(timespec="seconds"),
-                )
+            failed_by_host.setdefault(_host(result[1]), []).append((result, retry_at))
+        for host, failures in failed_by_host.items():
+            _log_failures(host, failures)
         if results:
             report.stories_marked = await self.write(
                 self.store.save_articles, results, self.clock(), tries

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pytest
 from upstream import Upstream
 
 from aggregator.article_pass import ArticlePass
@@ -398,5 +400,42 @@ def test_a_page_is_tried_four_times_at_most_and_a_lasting_answer_once(tmp_path: 
                 2,
                 0,
             )
+
+    asyncio.run(scenario())
+
+
+def test_a_hosts_failed_pages_are_one_log_line_each_page_at_debug(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A site down or a network cut must not flood the log with a line per page: a host's
+    failures in one pass are one INFO line (how many, how many to retry, the last reason),
+    each page at DEBUG; a host's single failure is its own INFO line."""
+
+    def lines(level: int) -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno == level]
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            clock = Clock()
+            async with polled(write_opml(tmp_path / "f.opml", serve_site(up)), clock) as (
+                service,
+                fetcher,
+            ):
+                with caplog.at_level(logging.DEBUG, logger="aggregator.articles"):
+                    await service.fetch_articles(fetcher)
+                    (summary,) = [m for m in lines(logging.INFO) if m.startswith("articles ")]
+                    assert summary.startswith("articles host=127.0.0.1 failed=2 to_retry=1 ")
+                    assert not any(m.startswith("article=") for m in lines(logging.INFO))
+                    pages = [m for m in lines(logging.DEBUG) if m.startswith("article=")]
+                    assert len(pages) == 2
+                    assert any(
+                        "/broken.html status=failed" in m and "next_try=" in m for m in pages
+                    )
+                    caplog.clear()
+                    clock.now += timedelta(minutes=31)
+                    await service.fetch_articles(fetcher)
+                    (again,) = [m for m in lines(logging.INFO) if m.startswith("article")]
+                    assert again.startswith("article=") and "/broken.html" in again
+                    assert "error='HTTP 500 Internal Server Error' next_try=" in again
 
     asyncio.run(scenario())
