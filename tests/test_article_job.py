@@ -326,30 +326,37 @@ async def polled(opml: Path, clock: Clock) -> AsyncIterator[tuple[Service, Fetch
         service.close()
 
 
+@contextlib.asynccontextmanager
+async def site_polled(tmp_path: Path) -> AsyncIterator[tuple[Upstream, Service, Fetcher, Clock]]:
+    """`serve_site` on loopback, and a service on a moved clock that has polled it once."""
+    async with Upstream() as up:
+        clock = Clock()
+        async with polled(write_opml(tmp_path / "f.opml", serve_site(up)), clock) as (
+            service,
+            fetcher,
+        ):
+            yield up, service, fetcher, clock
+
+
 def test_a_page_that_failed_for_a_passing_reason_is_tried_again_later(tmp_path: Path) -> None:
     """A 5xx is tried again after 30 minutes (not before), and its text then fills the story;
     a page robots.txt disallows is never asked for. `status` counts the pages to retry."""
     from aggregator.cli_status import _pages
 
     async def scenario() -> None:
-        async with Upstream() as up:
-            clock = Clock()
-            async with polled(write_opml(tmp_path / "f.opml", serve_site(up)), clock) as (
-                service,
-                fetcher,
-            ):
-                first = await service.fetch_articles(fetcher)
-                (row,) = service.store.status_rows()
-                assert (first.ok, first.failed, first.retrying) == (1, 2, 1)
-                assert _pages(row).startswith("1 ok, 2 failed, 1 to retry")
-                clock.now += timedelta(minutes=29)
-                assert (await service.fetch_articles(fetcher)).fetched == 0
-                title, _, paragraphs = STORIES["broken"]
-                up.add_feed("/broken.html", page(title, paragraphs), content_type="text/html")
-                clock.now += timedelta(minutes=2)
-                second = await service.fetch_articles(fetcher)
-                (row,) = service.store.status_rows()
-                volcano = bullets_by_headline(service)["Volcano erupts on remote island"]
+        async with site_polled(tmp_path) as (up, service, fetcher, clock):
+            first = await service.fetch_articles(fetcher)
+            (row,) = service.store.status_rows()
+            assert (first.ok, first.failed, first.retrying) == (1, 2, 1)
+            assert _pages(row).startswith("1 ok, 2 failed, 1 to retry")
+            clock.now += timedelta(minutes=29)
+            assert (await service.fetch_articles(fetcher)).fetched == 0
+            title, _, paragraphs = STORIES["broken"]
+            up.add_feed("/broken.html", page(title, paragraphs), content_type="text/html")
+            clock.now += timedelta(minutes=2)
+            second = await service.fetch_articles(fetcher)
+            (row,) = service.store.status_rows()
+            volcano = bullets_by_headline(service)["Volcano erupts on remote island"]
             assert (second.fetched, second.ok) == (1, 1)
             assert len(up.requests_for("/broken.html")) == 2
             assert any("Ash clouds" in b for b in volcano)
@@ -415,27 +422,20 @@ def test_a_hosts_failed_pages_are_one_log_line_each_page_at_debug(
         return [r.getMessage() for r in caplog.records if r.levelno == level]
 
     async def scenario() -> None:
-        async with Upstream() as up:
-            clock = Clock()
-            async with polled(write_opml(tmp_path / "f.opml", serve_site(up)), clock) as (
-                service,
-                fetcher,
-            ):
-                with caplog.at_level(logging.DEBUG, logger="aggregator.articles"):
-                    await service.fetch_articles(fetcher)
-                    (summary,) = [m for m in lines(logging.INFO) if m.startswith("articles ")]
-                    assert summary.startswith("articles host=127.0.0.1 failed=2 to_retry=1 ")
-                    assert not any(m.startswith("article=") for m in lines(logging.INFO))
-                    pages = [m for m in lines(logging.DEBUG) if m.startswith("article=")]
-                    assert len(pages) == 2
-                    assert any(
-                        "/broken.html status=failed" in m and "next_try=" in m for m in pages
-                    )
-                    caplog.clear()
-                    clock.now += timedelta(minutes=31)
-                    await service.fetch_articles(fetcher)
-                    (again,) = [m for m in lines(logging.INFO) if m.startswith("article")]
-                    assert again.startswith("article=") and "/broken.html" in again
-                    assert "error='HTTP 500 Internal Server Error' next_try=" in again
+        async with site_polled(tmp_path) as (_, service, fetcher, clock):
+            with caplog.at_level(logging.DEBUG, logger="aggregator.articles"):
+                await service.fetch_articles(fetcher)
+                (summary,) = [m for m in lines(logging.INFO) if m.startswith("articles ")]
+                assert summary.startswith("articles host=127.0.0.1 failed=2 to_retry=1 ")
+                assert not any(m.startswith("article=") for m in lines(logging.INFO))
+                pages = [m for m in lines(logging.DEBUG) if m.startswith("article=")]
+                assert len(pages) == 2
+                assert any("/broken.html status=failed" in m and "next_try=" in m for m in pages)
+                caplog.clear()
+                clock.now += timedelta(minutes=31)
+                await service.fetch_articles(fetcher)
+                (again,) = [m for m in lines(logging.INFO) if m.startswith("article")]
+                assert again.startswith("article=") and "/broken.html" in again
+                assert "error='HTTP 500 Internal Server Error' next_try=" in again
 
     asyncio.run(scenario())
