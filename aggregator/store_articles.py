@@ -16,6 +16,20 @@ from .store_rows import item_from_row, to_iso
 REGROUP_PENDING, REGROUP_AGAIN, REGROUP_DONE = 0, 2, 1
 
 
+def _wanted(since: datetime, skip_feeds: Sequence[str]) -> tuple[str, list[str]]:
+    """The conditions on an item `i` whose article page may be fetched, and their parameters:
+    grouped, not a duplicate, first seen since `since`, linked, of a feed whose pages are
+    wanted (not turned off in the OPML, not in `skip_feeds`)."""
+    skip = ",".join("?" for _ in skip_feeds)
+    return (
+        "i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
+        "AND i.first_seen >= ? AND i.url IS NOT NULL "
+        "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
+        + (f"AND i.feed_url NOT IN ({skip}) " if skip else ""),
+        [to_iso(since), *skip_feeds],
+    )
+
+
 class ArticlesStore(StoreBase):
     """Article pages fetched for items."""
 
@@ -24,34 +38,27 @@ class ArticlesStore(StoreBase):
     ) -> list[Item]:
         """Grouped, non-duplicate items first seen since `since` whose page was never tried,
         of feeds whose article pages may be fetched (`skip_feeds` and the OPML switch)."""
-        skip = ",".join("?" for _ in skip_feeds)
+        wanted, params = _wanted(since, skip_feeds)
         rows = self._rows(
             "SELECT i.* FROM items i LEFT JOIN articles a ON a.item_id = i.id "
-            "WHERE a.item_id IS NULL AND i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
-            "AND i.first_seen >= ? AND i.url IS NOT NULL "
-            "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
-            + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
-            + "ORDER BY i.first_seen DESC, i.guid, i.feed_url, i.id LIMIT ?",
-            [to_iso(since), *skip_feeds, limit],
+            f"WHERE a.item_id IS NULL AND {wanted}"
+            "ORDER BY i.first_seen DESC, i.guid, i.feed_url, i.id LIMIT ?",
+            [*params, limit],
         )
         return [item_from_row(r) for r in rows]
 
     def article_retries_due(
         self, now: datetime, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
     ) -> list[tuple[Item, int]]:
-        """Grouped, non-duplicate items first seen since `since` whose page's next try is due
-        by `now` (it failed for a passing reason), with the tries it had; oldest due first."""
-        skip = ",".join("?" for _ in skip_feeds)
+        """The same items whose page's next try is due by `now` (it failed for a passing
+        reason), with the tries it had; oldest due first."""
+        wanted, params = _wanted(since, skip_feeds)
         rows = self._rows(
             "SELECT i.*, a.attempts AS article_attempts FROM articles a "
             "JOIN items i ON i.id = a.item_id "
-            "WHERE a.retry_at IS NOT NULL AND a.retry_at <= ? "
-            "AND i.story_id IS NOT NULL AND i.duplicate_of IS NULL "
-            "AND i.first_seen >= ? AND i.url IS NOT NULL "
-            "AND i.feed_url NOT IN (SELECT url FROM sources WHERE articles = 0) "
-            + (f"AND i.feed_url NOT IN ({skip}) " if skip else "")
-            + "ORDER BY a.retry_at, a.item_id LIMIT ?",
-            [to_iso(now), to_iso(since), *skip_feeds, limit],
+            f"WHERE a.retry_at IS NOT NULL AND a.retry_at <= ? AND {wanted}"
+            "ORDER BY a.retry_at, a.item_id LIMIT ?",
+            [to_iso(now), *params, limit],
         )
         return [(item_from_row(r), int(r["article_attempts"])) for r in rows]
 
