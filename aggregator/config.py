@@ -4,7 +4,8 @@ Each section of the TOML file fills one module's settings dataclass::
 
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
                         keep_window (`run` holds the grouping window between rounds)
-    [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host, concurrency
+    [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
+                        concurrency, proxy, no_proxy (else the environment's: fetch_proxy)
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
     [cluster]           see aggregator.cluster_settings.ClusterSettings
     [summary]           min_bullets, max_bullets, max_words, language (readers' language)

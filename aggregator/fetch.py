@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import logging
+import os
 import re
 import socket
 from collections import defaultdict
@@ -17,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
+from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified
 
@@ -41,6 +44,7 @@ _CHUNK = 64 * 1024
 # back to the pool; a bigger one costs more to read than a new connection does: closed.
 _DRAIN = 256 * 1024
 _SPACE = re.compile(r"\s+")
+log = logging.getLogger("aggregator")
 
 
 def _accept_encoding() -> str:
@@ -62,8 +66,11 @@ class Fetcher:
     Redirects may not lead into private networks: every hop of a feed listed on a public host
     is resolved and refused when any of its addresses is loopback, private, link-local or
     otherwise internal (numeric forms such as ``0x7f000001`` and IPv4-mapped IPv6 included).
-    A feed listed directly on an intranet host still works. ``resolver`` and ``internal`` are
-    for tests (a resolver stub; which addresses count as internal).
+    A feed listed directly on an intranet host still works. Through a proxy (`[fetch] proxy`,
+    else the environment's, see `fetch_proxy`) the proxy's host is the operator's, and a hop
+    whose host does not resolve here is left to the proxy to reach; one that resolves to an
+    internal address here is refused as before. ``resolver``, ``internal`` and ``env`` are for
+    tests (a resolver stub; which addresses count as internal; the environment's variables).
     """
 
     def __init__(
@@ -72,8 +79,12 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         internal: Callable[[IPAddress], bool] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self._env = os.environ if env is None else env
+        self._proxies = Proxies()  # read at the first request (`_open`)
+        self._proxy_error: str | None = None  # an unusable proxy setting or variable
         self._session: aiohttp.ClientSession | None = None
         self._client: ModuleType | None = None  # fetch_client, once a request was made
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -107,6 +118,16 @@ class Fetcher:
         self._client = fetch_client
 
         s = self.settings
+        try:
+            self._proxies = proxies(s.proxy, s.no_proxy, self._env)
+        except ValueError as exc:  # every fetch fails with it: never silently direct
+            self._proxy_error = str(exc)
+            log.error("fetching: %s", exc)
+            self._proxies = Proxies()
+        if self._proxies:
+            log.info("%s", self._proxies.describe())
+            for proxy in {self._proxies.http, self._proxies.https} - {None}:
+                self._listed.add((fetch_client.URL(proxy).host or "").lower())
         self._resolver = self._given_resolver or fetch_client.DefaultResolver()
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
@@ -169,6 +190,8 @@ class Fetcher:
         session = self._open()
         client = self._client
         assert client is not None
+        if self._proxy_error is not None:
+            return FetchFailed(url, self._proxy_error)
         try:
             target = client.http_url(url)
         except ValueError as exc:
@@ -230,8 +253,11 @@ class Fetcher:
                     return FetchFailed(url, str(exc))
             if target.scheme == "https" and cas_pending():
                 await self._load_cas()
+            proxy = self._proxies.for_url(target.scheme, target.host or "", target.port)
             try:
-                async with session.get(target, headers=headers, allow_redirects=False) as resp:
+                async with session.get(
+                    target, headers=headers, allow_redirects=False, proxy=proxy
+                ) as resp:
                     status = resp.status
                     found = _lower(resp.headers)
                     if status in _REDIRECTS:
@@ -328,10 +354,13 @@ class Fetcher:
         """Refuse a redirect hop (from a public origin) whose host has an internal address."""
         from aggregator.fetch_client import URL
 
-        host = (URL(next_url).host or "").lower()
+        hop = URL(next_url)
+        host = (hop.host or "").lower()
         try:
             addresses = await self._addresses(host)
         except OSError:
+            if self._proxies.for_url(hop.scheme, host, hop.port) is not None:
+                return None  # the proxy resolves it: nothing here to check it against
             return FetchFailed(url, f"DNS lookup failed for {host}")
         for address in addresses:
             if self._internal(address):
@@ -371,6 +400,11 @@ class Fetcher:
             exc.os_error, PrivateAddressError
         ):
             return f"refused: {exc.os_error}"
+        if isinstance(exc, aiohttp.ClientProxyConnectionError):
+            reason = exc.os_error.strerror or _one_line(exc.os_error)
+            return f"cannot connect to the proxy {exc.host}:{exc.port}: {reason}"
+        if isinstance(exc, aiohttp.ClientHttpProxyError):
+            return f"the proxy refused the tunnel: HTTP {exc.status} {_one_line(exc.message)}"
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
             return f"DNS lookup failed for {exc.host}"
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):

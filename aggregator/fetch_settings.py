@@ -23,3 +23,15 @@ class FetchSettings:
     max_redirects: int = 5
     per_host: int = 2
     concurrency: int = 16
+    # An HTTP(S) proxy for every feed and page ("http://user:pass@proxy:3128"); "" takes
+    # https_proxy / http_proxy / all_proxy from the environment, "none" goes direct.
+    proxy: str = ""
+    # Hosts reached directly ("localhost", ".intranet.example", "10.0.0.0/8", "*"); empty:
+    # the environment's no_proxy.
+    no_proxy: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from aggregator.fetch_proxy import DIRECT, check_proxy
+
+        if self.proxy.strip() and self.proxy.strip().lower() != DIRECT:
+            check_proxy(self.proxy, "proxy")
