@@ -8,6 +8,7 @@ import sys
 
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
+from .url_secrets import hide_passwords
 from .wording import counted
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
@@ -16,7 +17,7 @@ _PICKED_UP = "a running service picks this up within one tick (or: systemctl rel
 def _refused(command: str, exc: ConfigError) -> int:
     """An edit that cannot be made (an address that is no feed, one listed or not listed, an
     unreadable OPML): said as that, not as a "configuration error"; exit 2 all the same."""
-    print(f"aggregator: {command}: {exc}", file=sys.stderr)
+    print(hide_passwords(f"aggregator: {command}: {exc}"), file=sys.stderr)
     return 2
 
 
@@ -40,11 +41,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     if added.warning:
         # The poller's wording ('malformed XML at line L, column C: reason'), as in `status`.
         print(
-            f"aggregator: warning: {source.url} parsed only in part ({added.warning}); "
-            f"{added.items} items read; added all the same",
+            hide_passwords(
+                f"aggregator: warning: {source.url} parsed only in part ({added.warning}); "
+                f"{added.items} items read; added all the same"
+            ),
             file=sys.stderr,
         )
-    print(f"added {source.url} ({source.title!r}) to {source.category!r} in {args.opml}")
+    shown = hide_passwords(source.url)
+    print(f"added {shown} ({source.title!r}) to {source.category!r} in {args.opml}")
     print(_PICKED_UP)
     return 0
 
@@ -56,7 +60,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         remove(args.opml, args.url)
     except ConfigError as exc:
         return _refused("cannot remove", exc)
-    print(f"removed {args.url} from {args.opml} (its stored items stay)")
+    print(f"removed {hide_passwords(args.url)} from {args.opml} (its stored items stay)")
     print(_PICKED_UP)
     return 0
 
@@ -69,7 +73,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _refused("cannot import", exc)
     for source in added:
-        print(f"added {source.url} to {source.category!r}")
+        print(f"added {hide_passwords(source.url)} to {source.category!r}")
     print(f"{counted(len(added), 'feed')} added, {len(skipped)} already listed, into {args.opml}")
     if added:
         print(_PICKED_UP)

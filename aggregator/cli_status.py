@@ -11,6 +11,7 @@ from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
 from .store import from_iso
+from .url_secrets import hide_passwords
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -23,7 +24,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         rows = reader.status_rows()
         if args.json:
-            print(json.dumps(_report(reader, rows, settings, now), indent=2, default=str))
+            report = json.dumps(_report(reader, rows, settings, now), indent=2, default=str)
+            print(hide_passwords(report))
             return 0
         digests = reader.digest_health()["digests"]
         health = reader.health()
@@ -62,7 +64,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        print(
+            hide_passwords("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))).rstrip()
+        )
     if not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
@@ -178,7 +182,9 @@ def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     print()
     for row in table:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        print(
+            hide_passwords("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))).rstrip()
+        )
 
 
 def digest_row(

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
@@ -270,6 +271,7 @@ class Fetcher:
                             next_url = str(resp.url.join(URL(location)))
                         except ValueError:
                             return FetchFailed(url, "invalid redirect Location", status, found)
+                        next_url = same_site_credentials(current, next_url)
                         all_permanent = all_permanent and status in _PERMANENT
                         await _drain(resp)
                     elif status == 304:
@@ -452,6 +454,33 @@ async def _drain(resp: aiohttp.ClientResponse) -> None:
                 return
     except (aiohttp.ClientError, HttpProcessingError, OSError, ValueError):
         return
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_site_credentials(origin: str, target: str) -> str:
+    """`target` (a redirect's Location, resolved) with `origin`'s `user:password@` when the hop
+    stays on the same host and port and scheme, or goes from http to https on the default
+    ports: a private feed that moves to https or to a new path still authenticates. Never to
+    another host or down to http, nor over credentials the Location gives itself."""
+    if "@" not in origin:
+        return target
+    try:
+        was, now = urlsplit(origin), urlsplit(target)
+        ports = (
+            was.port or _DEFAULT_PORTS.get(was.scheme),
+            now.port or _DEFAULT_PORTS.get(now.scheme),
+        )
+    except ValueError:
+        return target
+    if "@" not in was.netloc or "@" in now.netloc or was.hostname != now.hostname:
+        return target
+    upgrade = (was.scheme, now.scheme, *ports) == ("http", "https", 80, 443)
+    if not upgrade and (was.scheme, ports[0]) != (now.scheme, ports[1]):
+        return target
+    userinfo = was.netloc.rpartition("@")[0]
+    return now._replace(netloc=f"{userinfo}@{now.netloc}").geturl()
 
 
 _NUMERIC_HOST = re.compile(r"^(?=.*\d)[0-9a-fA-FxX.]+$")

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["DIRECT", "Proxies", "check_proxy", "proxies", "redacted"]
+from aggregator.url_secrets import hide_passwords
+
+__all__ = ["DIRECT", "Proxies", "bypassed", "check_proxy", "proxies"]
 
 DIRECT = "none"  # `[fetch] proxy = "none"`: every fetch direct, the environment ignored
 _SCHEMES = ("http", "https")
@@ -41,16 +43,6 @@ def check_proxy(url: str, where: str = "proxy") -> str:
     return text
 
 
-def redacted(url: str) -> str:
-    """A proxy URL as it may be logged: any password replaced by `***`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
-
-
 @dataclass(frozen=True, slots=True)
 class Proxies:
     """The proxy for each URL scheme (None: direct), the hosts always reached directly, and
@@ -74,9 +66,9 @@ class Proxies:
     def describe(self) -> str:
         """One log line's worth, credentials left out."""
         if self.http == self.https:
-            line = f"fetching http and https through proxy {redacted(self.http or '')}"
+            line = f"fetching http and https through proxy {hide_passwords(self.http or '')}"
         else:
-            routes = [f"{s} via {redacted(p)}" for s, p in (("http", self.http),
+            routes = [f"{s} via {hide_passwords(p)}" for s, p in (("http", self.http),
                       ("https", self.https)) if p]  # fmt: skip
             line = f"fetching through proxies: {', '.join(routes)}"
         line += f" (from {self.origin})" if self.origin else ""

@@ -14,6 +14,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from .url_secrets import hide_passwords
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -30,9 +32,13 @@ def fields(**values: Any) -> dict[str, Any]:
 
 class TextFormatter(logging.Formatter):
     """The text format; a line's time is made once a second (its local time and `strftime`
-    were a third of what a line cost), with the milliseconds as `logging.Formatter` adds them."""
+    were a third of what a line cost), with the milliseconds as `logging.Formatter` adds them.
+    A URL's password (a private feed's, a proxy's) is shown as `***`, in both formats."""
 
     _second: tuple[int, str] = (-1, "")  # the last second formatted: (epoch second, text)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide_passwords(super().format(record))
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
@@ -61,7 +67,7 @@ class JsonFormatter(logging.Formatter):
                 out.setdefault(key, value)
         if record.exc_info:
             out["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return hide_passwords(json.dumps(out, ensure_ascii=False, default=str))
 
 
 def setup_logging(level: str, fmt: str) -> None:

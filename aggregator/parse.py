@@ -23,6 +23,7 @@ from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.models import Entry, ParsedFeed
 from aggregator.text import holds_markup, html_to_text
+from aggregator.url_secrets import without_userinfo
 
 __all__ = ["parse_feed"]
 
@@ -153,9 +154,10 @@ def parse_feed(
 
 
 def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
-    """Lower-cased headers for feedparser, with an absolute Content-Location as the base URL."""
+    """Lower-cased headers for feedparser, with an absolute Content-Location as the base URL
+    (a private feed's `user:password@` left out: relative links must not take it along)."""
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-    base = url
+    url = base = without_userinfo(url)
     location = lowered.get("content-location", "").strip()
     if location:
         try:

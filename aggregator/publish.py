@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import SourceRef, Story, Summary
+from aggregator.url_secrets import without_userinfo
 from aggregator.wording import counted
 
 from .publish_settings import PublishSettings
@@ -145,7 +146,9 @@ def story_uri(story: Story) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL, else None (it must not become a link)."""
+    """The URL when it is an absolute http(s) URL, else None (it must not become a link); a
+    `user:password@` in it is left out (`https://www.bbc.co.uk@evil.example/` goes to
+    evil.example, and a private address's password is nobody's to read)."""
     if not url:
         return None
     url = url.strip()
@@ -157,6 +160,10 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
+    if "@" in parts.netloc:
+        url = without_userinfo(url)
+        if not urlsplit(url).netloc:
+            return None
     return url
 
 

@@ -20,7 +20,7 @@ from upstream import Upstream, free_port
 
 from aggregator.config import ConfigError, build_settings
 from aggregator.fetch import Fetcher, FetchSettings, is_internal
-from aggregator.fetch_proxy import bypassed, proxies, redacted
+from aggregator.fetch_proxy import bypassed, proxies
 from aggregator.models import Fetched, FetchFailed, FetchOutcome
 
 FAST = {"total_timeout": 5.0, "connect_timeout": 2.0}
@@ -249,8 +249,6 @@ def test_which_proxy_settings_and_variables_choose() -> None:
         "b.test", "c.test"
     )  # fmt: skip
     assert not proxies("", (), {})
-    assert redacted("http://u:pw@p:1") == "http://u:***@p:1"
-    assert redacted("http://p:1") == "http://p:1"
 
 
 def test_proxy_settings_are_checked_when_read() -> None:

@@ -1,0 +1,40 @@
+"""Passwords in URLs (a private feed's `https://user:password@host/feed`, a proxy's) kept out
+of what is shown: log lines, `aggregator status`, the fetcher's own messages. Pure."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+__all__ = ["hide_passwords", "without_userinfo"]
+
+# scheme://user:password@ — the user stays (it says which account), the password goes; a
+# lone `token@` goes whole (services put their tokens there).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/:@?#]*)(:[^\s/@?#]*)?@")
+
+
+def _hidden(match: re.Match[str]) -> str:
+    scheme, user, password = match.group(1, 2, 3)
+    return f"{scheme}{user}:***@" if password is not None else f"{scheme}***@"
+
+
+def hide_passwords(text: str) -> str:
+    """`text` with the password (or lone token) of every URL in it replaced by `***`."""
+    if "@" not in text:
+        return text
+    return _USERINFO.sub(_hidden, text)
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without `user:password@`: what a link resolved against a private feed's address,
+    or published from upstream, may carry (`https://www.bbc.co.uk@evil.example/` is a link to
+    evil.example, shown as such)."""
+    if "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
