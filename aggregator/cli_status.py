@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .article_settings import ArticleSettings
@@ -46,6 +46,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     table = [header]
     for r in rows:
         status = _feed_status(r)
+        quiet = _quiet(r, now)
+        if quiet:
+            status = f"{status}; {quiet}"
         feed = r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else "")
         due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
         if status.startswith("gone"):
@@ -102,6 +105,19 @@ def _feed_status(row: dict[str, Any]) -> str:
         if error == said or error.startswith(said + " "):
             error = error[len(said) :].strip()
     return f"{status}: {error}" if error else status
+
+
+QUIET = timedelta(days=7)  # a feed that answers but has brought nothing new for this long
+
+
+def _quiet(row: dict[str, Any], now: datetime) -> str:
+    """ "nothing new for 12 days" for a feed that answers well but whose newest item was first
+    seen `QUIET` or longer ago: a site that moved its feed and left the old one standing, a
+    section that closed. Empty otherwise."""
+    newest = from_iso(row.get("newest_item_at"))
+    if row.get("status") != "ok" or newest is None or now - newest < QUIET:
+        return ""
+    return f"nothing new for {(now - newest).days} days"
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:

@@ -29,6 +29,7 @@ STATUS_SQL = (
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
+    "(SELECT MAX(i.first_seen) FROM items i WHERE i.feed_url = s.url) AS newest_item_at, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.status = 'ok') AS articles_ok, "
     f"(SELECT COUNT(*) {_FEED_PAGES}{_FAILED}) AS articles_failed, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.retry_at IS NOT NULL) AS articles_retrying, "

@@ -504,3 +504,27 @@ def test_status_says_a_feeds_http_code_once() -> None:
     assert _feed_status(moved) == "error 404: redirect target: HTTP 4040"
     assert _feed_status({"status": None, "http_status": None, "error": None}) == "new"
     assert _feed_status({"status": "ok", "http_status": 200, "error": None}) == "ok"
+
+
+def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml"), upstream.url("/b.xml")))
+    db = str(tmp_path / "agg.db")
+    code, _, _ = run_cli(
+        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+    )
+    assert code == 0
+    with sqlite3.connect(db) as conn:  # /a.xml's items were all first seen 12 days ago
+        conn.execute(
+            "UPDATE items SET first_seen = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-12 days',"
+            " '-1 hour') WHERE feed_url = ?",
+            [upstream.url("/a.xml")],
+        )
+    code, out, _ = run_cli("status", "--db", db, capsys=capsys)
+    [a_row] = [line for line in out.splitlines() if upstream.url("/a.xml") + " " in line]
+    [b_row] = [line for line in out.splitlines() if upstream.url("/b.xml") + " " in line]
+    assert "ok; nothing new for 12 days" in a_row and "nothing new" not in b_row
+    code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    newest = {r["url"]: r["newest_item_at"] for r in json.loads(out)["feed_rows"]}
+    assert newest[upstream.url("/a.xml")] < newest[upstream.url("/b.xml")]
