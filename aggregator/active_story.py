@@ -55,6 +55,14 @@ class ProfileMember:
             return Headline(kept, title[0] if title else "", None)
         return kept  # type: ignore[return-value]
 
+    @property
+    def headline_text(self) -> str:
+        """Its headline's text ("" without one), without making a `Headline`."""
+        kept = self._headline
+        if kept is None:
+            return ""
+        return kept if type(kept) is str else kept.text  # type: ignore[union-attr]
+
     @headline.setter
     def headline(self, headline: Headline | None) -> None:
         title = self.packed[0]

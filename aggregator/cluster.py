@@ -53,6 +53,7 @@ from .group_leave import GroupLeave
 from .headline_route import Headline, headline_margin
 from .models import Item
 from .profile_index import Crowd
+from .series import issue_key, other_issues
 from .window_counts import Vector, dot
 
 __all__ = ["Assignment", "ClusterSettings", "Clusterer", "cluster_stream", "moved_story_id"]
@@ -369,6 +370,8 @@ class Clusterer(GroupLeave):
             candidates = candidates[: s.max_candidates]
         cutoff = now - s.active_window
         cjk = bool(candidates) and terms_hold_cjk(features)  # (its shared terms: `enough_pieces`)
+        # a dated headline's template: another issue of its series is never its story
+        issue = issue_key(headline.text) if headline is not None and candidates else None
         best: dict[str, tuple[float, float]] = {}
         folding: set[str] = set()  # stories a link may merge into another
         # the item's cosine with each story's profile, once a story (its profile holds
@@ -377,6 +380,8 @@ class Clusterer(GroupLeave):
         for member in candidates:
             story = member.story
             if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
+                continue
+            if issue is not None and other_issues(issue, member.headline_text):
                 continue
             member_vector, member_title = self._member_vectors(member)
             both_text = has_text and len(member.packed[1]) >= s.min_text_terms

@@ -414,6 +414,17 @@ def _may_hold_link(text: str) -> bool:
     return _LINK_HINT_LOWER.search(text.lower()) is not None
 
 
+def dates_apart(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` lower-cased with its English dates ("Thursday, September 3", "28 April",
+    "tomorrow") taken out, and those dates as written (lower case), in order; no dates: the
+    text and ()."""
+    low = text.lower()
+    if not any(hint in low for hint in _DATE_HINTS):
+        return low, ()
+    dates = tuple(m.group(0) for m in _DATE_LOWER.finditer(low))
+    return (_DATE_LOWER.sub(" ", low), dates) if dates else (low, ())
+
+
 def _plain_lower(text: str) -> str:
     """Text without links, addresses, handles and dates, digit groups joined, lower-cased."""
     if _may_hold_link(text):

@@ -23,6 +23,15 @@ the day's feed files (`*.xml`) and a `gold.jsonl` in the default day's format (o
 `--pieces` also lists, for the labelled day's batch path, every gold story split over several
 stories (each piece with its items' feed files and titles) and every story mixing gold stories:
 the missed and wrong pairs behind the scores, to read.
+
+(4) Two days in one stream, labels needed for one only: the labelled day's items and the
+unlabelled day's (`gesab-2020-04-28`, five months earlier) moved to the same hours, then to the
+next day, grouped together through the batch command's path. The two days' events are
+different, so every story holding items of both is a wrong merge, whatever its topic: the
+number of such stories and of cross-day item pairs is a precision check that no label of the
+second day tunes (the labelled day's own scores in the mix are printed beside it). Same-day
+news is denser than one day's, so it finds more glue than a day alone would; the kinds it
+finds are those one day holds too. With `--pieces` each mixed story is listed.
 """
 
 from __future__ import annotations
@@ -329,6 +338,53 @@ def multinews_spread(path: Path, settings: ClusterSettings) -> None:
     )
 
 
+SECOND_DAY = "real-news/gesab-2020-04-28"  # unlabelled: its events are not the labelled day's
+
+
+def two_days(day: Path, other: Path, pieces: bool = False) -> None:
+    """The labelled `day` and `other` in one stream (see (4) in the module docstring)."""
+    from read_day import feed_rows
+    from realnews import day_rows, load_gold, purity
+
+    _, gold = load_gold(day)
+    rows_a, rows_b = day_rows(day), feed_rows(other)
+    newest = [
+        max(datetime.fromisoformat(r["published"]) for r in rows) for rows in (rows_a, rows_b)
+    ]
+    print(f"\n## two days in one stream: {day.name} (labelled) and {other.name}, moved onto it")
+    print(f"{'second day':<22} {'pw P':>6} {'pw R':>6} {'pw F1':>6} {'pure':>7} "
+          f"{'mixed stories':>14} {'cross-day pairs':>16}")  # fmt: skip
+    for label, hours in (("same hours", 0), ("a day later", 24)):
+        shift = newest[0] - newest[1] + timedelta(hours=hours)
+        rows: list[Row] = [(dict(r), datetime.fromisoformat(r["published"])) for r in rows_a]
+        for r in rows_b:
+            when = datetime.fromisoformat(r["published"]) + shift
+            shifted = {**r, "id": "B:" + r["id"], "published": when.isoformat(), "category": "News"}
+            rows.append((shifted, when))
+        store = Store(":memory:")
+        try:
+            pred = group_rows(rows, store, ClusterSettings())
+        finally:
+            store.close()
+        result = score({k: pred[k] for k in gold}, gold)
+        pure, multi = purity({k: pred[k] for k in gold}, gold)
+        stories: dict[str, list[str]] = {}
+        for key, story in pred.items():
+            stories.setdefault(story, []).append(key)
+        mixed = [m for m in stories.values() if len({k.startswith("B:") for k in m}) == 2]
+        pairs = sum(
+            sum(k.startswith("B:") for k in m) * sum(not k.startswith("B:") for k in m)
+            for m in mixed
+        )
+        print(f"{label:<22} {result['pw_p']:>6.3f} {result['pw_r']:>6.3f} {result['pw_f1']:>6.3f} "
+              f"{f'{pure}/{multi}':>7} {len(mixed):>14} {pairs:>16}")  # fmt: skip
+        if pieces:
+            title = {f["id"]: f"{f['publisher'][:16]}: {f['title'][:80]}" for f, _ in rows}
+            for m in mixed:
+                print("    " + " || ".join(("B " if k.startswith("B:") else "A ") + title[k]
+                                            for k in m))  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="dev data directory")
@@ -352,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (day / "gold.jsonl").is_file() or not any(day.glob("*.xml")):
             parser.error(f"--day {day}: needs the day's *.xml feed files and a gold.jsonl")
         real_news(day, args.pieces)
+    if not args.skip_real and not args.day and (args.data / SECOND_DAY).is_dir():
+        two_days(args.data / REAL_DAY, args.data / SECOND_DAY, args.pieces)
 
     base = ClusterSettings()
     if args.threshold is not None:
