@@ -489,14 +489,16 @@ _CASED_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # first and the look-behind checks what stands before it, so that `re` scans for spaces
 # instead of trying the look-behind at every character; the same matches.)
 _MID_CAPITAL = re.compile(
-    r"[ \t](?<=[\w,%$€£)][ \t])[ \t]*([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*)"
+    r"[ \t](?<=[\w,%$€£)][ \t])[ \t]*"
+    r"([A-ZÀ-ÖØ-ÞĀ-Ž][^\W_]*(?:['’][^\W_]+)*(?:-[^\W\d_]+(?:['’][^\W_]+)*)*)"
     rf"((?:[ \t]+(?:{_PARTICLES}))*(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž]))?",
     re.UNICODE,
 )
 # The two patterns above on ASCII text, letters and digits as ranges (`tokens._ASCII_WORD`)
 _ASCII_CASED_WORD = re.compile(r"[a-zA-Z]+")
 _ASCII_MID_CAPITAL = re.compile(
-    r"[ \t](?<=[a-zA-Z0-9_,%$)][ \t])[ \t]*([A-Z][a-zA-Z0-9]*(?:'[a-zA-Z0-9]+)*)"
+    r"[ \t](?<=[a-zA-Z0-9_,%$)][ \t])[ \t]*"
+    r"([A-Z][a-zA-Z0-9]*(?:'[a-zA-Z0-9]+)*(?:-[a-zA-Z]+(?:'[a-zA-Z0-9]+)*)*)"
     rf"((?:[ \t]+(?:{_PARTICLES}))*(?=[ \t]+[A-Z]))?"
 )
 _TITLE_CASE_SHARE = 0.6
@@ -535,7 +537,11 @@ def capitalised_words(
     for source in sources:
         capitals = _ASCII_MID_CAPITAL if source.isascii() else _MID_CAPITAL
         for word, particles in capitals.findall(source):  # (a capitalised word, particles)
-            found.append(stem(word.lower().replace("’", "'").removesuffix("'s")))
+            word = word.lower().replace("’", "'")
+            if "-" in word:  # "Jong-un", "Jae-in", "Coca-Cola": each piece is the name's
+                found.extend(stem(piece.removesuffix("'s")) for piece in word.split("-"))
+            else:
+                found.append(stem(word.removesuffix("'s")))
             if particles:
                 found.extend(map(stem, particles.split()))
         if opens_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
