@@ -27,7 +27,8 @@ the missed and wrong pairs behind the scores, to read.
 (4) Two days in one stream, labels needed for one only: the labelled day's items and the
 unlabelled day's (`gesab-2020-04-28`, five months earlier) moved to the same hours, then to the
 next day, grouped together through the batch command's path. The two days' events are
-different, so every story holding items of both is a wrong merge, whatever its topic: the
+different, so every story holding items of both is a wrong merge, whatever its topic (but for
+a page both days' feeds link, a tracker or an explainer updated in place: one article): the
 number of such stories and of cross-day item pairs is a precision check that no label of the
 second day tunes (the labelled day's own scores in the mix are printed beside it). Same-day
 news is denser than one day's, so it finds more glue than a day alone would; the kinds it
@@ -371,11 +372,19 @@ def two_days(day: Path, other: Path, pieces: bool = False) -> None:
         stories: dict[str, list[str]] = {}
         for key, story in pred.items():
             stories.setdefault(story, []).append(key)
-        mixed = [m for m in stories.values() if len({k.startswith("B:") for k in m}) == 2]
-        pairs = sum(
-            sum(k.startswith("B:") for k in m) * sum(not k.startswith("B:") for k in m)
-            for m in mixed
-        )
+        # a page both days' feeds link (a tracker, an explainer updated in place) is one
+        # article: its two days' items belong together
+        page = {f["id"]: canonical_url(f["url"]) or f["id"] for f, _ in rows}
+        wrong = {
+            story: [
+                (a, b)
+                for a in m if not a.startswith("B:")
+                for b in m if b.startswith("B:") and page[a] != page[b]
+            ]
+            for story, m in stories.items()
+        }  # fmt: skip
+        mixed = [stories[story] for story, found in wrong.items() if found]
+        pairs = sum(map(len, wrong.values()))
         print(f"{label:<22} {result['pw_p']:>6.3f} {result['pw_r']:>6.3f} {result['pw_f1']:>6.3f} "
               f"{f'{pure}/{multi}':>7} {len(mixed):>14} {pairs:>16}")  # fmt: skip
         if pieces:
