@@ -49,7 +49,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         quiet = _quiet(r, now)
         if quiet:
             status = f"{status}; {quiet}"
-        feed = r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else "")
+        feed = hide_passwords(r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else ""))
+        status = hide_passwords(status)  # (an error may quote the address)
         due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
         if status.startswith("gone"):
             due = "stopped (gone)"
@@ -67,9 +68,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
-        print(
-            hide_passwords("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))).rstrip()
-        )
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     if not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import Settings
+from .url_secrets import hide_passwords
 
 
 def stale_after(settings: Settings) -> timedelta:
@@ -59,8 +60,10 @@ OPML_REFUSED = "opml_refused"  # the meta key: the sources edit the service refu
 
 
 def refused_record(path: str, error: str, since: str) -> str:
-    """The stored form of a refused sources edit: which file, why, and since when."""
-    return json.dumps({"path": path, "error": error, "since": since}, ensure_ascii=False)
+    """The stored form of a refused sources edit: which file, why (a feed address's password
+    hidden: /healthz shows it), and since when."""
+    shown = hide_passwords(error)
+    return json.dumps({"path": path, "error": shown, "since": since}, ensure_ascii=False)
 
 
 def read_refused(value: str | None) -> dict[str, str] | None:

@@ -120,3 +120,27 @@ def test_adding_a_private_feed_keeps_its_login_in_the_opml_and_hides_it_on_scree
     assert code == 0 and "added http://reader:***@127.0.0.1" in out
     assert "s3cret" not in out + err
     assert listed in path.read_text()  # the operator's file: the login is what polls it
+
+
+def test_a_refused_sources_edit_shown_on_healthz_hides_the_password() -> None:
+    from aggregator.health import read_refused, refused_record
+
+    error = "feeds.opml: line 4: feed 'Wire': invalid URL 'http://reader:s3cret@[::1/x'"
+    shown = read_refused(refused_record("feeds.opml", error, "2026-12-04T10:00:00+00:00"))
+    assert shown is not None and "s3cret" not in shown["error"]
+    assert "http://reader:***@[::1/x" in shown["error"]
+
+
+def test_status_hides_the_password_without_breaking_its_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Upstream().running_in_thread() as up:
+        up.add_feed("/members/wire.xml", PRIVATE_RSS)
+        listed = up.url("/members/wire.xml").replace("http://", "http://reader:s3cret@")
+        (tmp_path / "feeds.opml").write_text(opml(listed, up.url("/members/wire.xml")))
+        db = str(tmp_path / "agg.db")
+        run_cli("poll", "--once", "--opml", str(tmp_path / "feeds.opml"), "--db", db, capsys=capsys)
+        _, out, _ = run_cli("status", "--db", db, capsys=capsys)
+    lines = [line for line in out.splitlines() if "/members/wire.xml" in line]
+    assert len(lines) == 2 and "s3cret" not in out
+    assert len({line.index(" ok") for line in lines}) == 1  # the STATUS column lines up
