@@ -53,7 +53,8 @@ _REPORTS = [
 ]
 
 
-def test_one_person_in_two_events_does_not_join_on_the_particles_of_their_name() -> None:
+def grouped(reports: list[tuple[str, int, str, str]]) -> dict[str, str]:
+    """Each report (id, minutes after T0, title, text) from an outlet of its own, grouped."""
     items = [
         Item(
             id=item_id,
@@ -62,9 +63,13 @@ def test_one_person_in_two_events_does_not_join_on_the_particles_of_their_name()
             outlet=f"{item_id}.example",
             published=T0 + timedelta(minutes=minutes),
         )
-        for item_id, minutes, title, text in _REPORTS
+        for item_id, minutes, title, text in reports
     ]
-    stories = cluster_stream(items, ClusterSettings())
+    return cluster_stream(items, ClusterSettings())
+
+
+def test_one_person_in_two_events_does_not_join_on_the_particles_of_their_name() -> None:
+    stories = grouped(_REPORTS)
     # (read as event words, "von" and "der" joined the two events, and the contract's second
     # report followed into the wind farm's story)
     assert stories["farm"] != stories["deal"]
@@ -100,15 +105,5 @@ _HYPHENATED = [
 
 
 def test_one_person_in_two_events_does_not_join_on_the_pieces_of_a_hyphenated_name() -> None:
-    items = [
-        Item(
-            id=item_id,
-            title=title,
-            text=text,
-            outlet=f"{item_id}.example",
-            published=T0 + timedelta(minutes=minutes),
-        )
-        for item_id, minutes, title, text in _HYPHENATED
-    ]
-    stories = cluster_stream(items, ClusterSettings())
+    stories = grouped(_HYPHENATED)
     assert stories["museum"] != stories["chess"]
