@@ -36,6 +36,17 @@ def run_cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, s
     return code, out, err
 
 
+def polled(tmp_path: Path, capsys: pytest.CaptureFixture[str], *urls: str) -> tuple[str, str]:
+    """`poll --once` over an OPML of `urls` into tmp_path/agg.db: (the database, its log)."""
+    (tmp_path / "feeds.opml").write_text(opml(*urls))
+    db = str(tmp_path / "agg.db")
+    code, _, err = run_cli(
+        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
+    )
+    assert code == 0
+    return db, err
+
+
 @pytest.fixture
 def upstream() -> object:
     with Upstream().running_in_thread() as up:
@@ -155,12 +166,7 @@ def test_a_read_only_database_is_one_clear_error(
 def test_status_json_is_for_scripts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
 ) -> None:
-    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml"), upstream.url("/status/500")))
-    db = str(tmp_path / "agg.db")
-    code, _, _ = run_cli(
-        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
-    )
-    assert code == 0
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"), upstream.url("/status/500"))
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
     assert code == 0
     report = json.loads(out)
@@ -458,14 +464,10 @@ def test_status_says_where_a_feed_breaks_its_xml(
     broken = "malformed XML at line 6, column 1: unclosed token"  # the "<item" that starts line 6
     no_declaration = b'<rss version="2.0"><channel><title>T</title>\n<item><title>a & b'
     upstream.add_feed("/bare.xml", no_declaration + b"</title></item></channel></rss>")
-    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/cut.xml"), upstream.url("/bare.xml")))
-    db = str(tmp_path / "agg.db")
-    code, _, err = run_cli(
-        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
-    )
-    assert code == 0
+    db, err = polled(tmp_path, capsys, upstream.url("/cut.xml"), upstream.url("/bare.xml"))
     assert f"error='{broken}'" in err
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    assert code == 0
     by_url = {f["url"]: f for f in json.loads(out)["feed_rows"]}
     cut, bare = by_url[upstream.url("/cut.xml")], by_url[upstream.url("/bare.xml")]
     assert cut["status"] == "ok" and cut["items"] > 0  # what came before the break is kept
@@ -509,12 +511,7 @@ def test_status_says_a_feeds_http_code_once() -> None:
 def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
 ) -> None:
-    (tmp_path / "feeds.opml").write_text(opml(upstream.url("/a.xml"), upstream.url("/b.xml")))
-    db = str(tmp_path / "agg.db")
-    code, _, _ = run_cli(
-        "poll", "--once", "--db", db, "--opml", str(tmp_path / "feeds.opml"), capsys=capsys
-    )
-    assert code == 0
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"), upstream.url("/b.xml"))
     with sqlite3.connect(db) as conn:  # /a.xml's items were all first seen 12 days ago
         conn.execute(
             "UPDATE items SET first_seen = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-12 days',"
@@ -522,9 +519,11 @@ def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week
             [upstream.url("/a.xml")],
         )
     code, out, _ = run_cli("status", "--db", db, capsys=capsys)
+    assert code == 0
     [a_row] = [line for line in out.splitlines() if upstream.url("/a.xml") + " " in line]
     [b_row] = [line for line in out.splitlines() if upstream.url("/b.xml") + " " in line]
     assert "ok; nothing new for 12 days" in a_row and "nothing new" not in b_row
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    assert code == 0
     newest = {r["url"]: r["newest_item_at"] for r in json.loads(out)["feed_rows"]}
     assert newest[upstream.url("/a.xml")] < newest[upstream.url("/b.xml")]
