@@ -1,5 +1,6 @@
 """Passwords in URLs (a private feed's `https://user:password@host/feed`, a proxy's) kept out
-of what is shown: log lines, `aggregator status`, the fetcher's own messages. Pure."""
+of what is shown: log lines, `aggregator status`, `add`/`import`/`remove`, a refused sources
+edit on /healthz; and logins kept out of links. Pure."""
 
 from __future__ import annotations
 
