@@ -1,17 +1,15 @@
 """Issues of a series: headlines that are one template with a date in it ("Your Daily
 Horoscope for Thursday, September 3", "Covid-19: What happened in New Zealand on 2
-September", "Best of cartoons, April 29, 2020"). Two issues with different dates report
-different days, however alike their words: they are never one story. Pure."""
+September", "Horóscopo de hoy, jueves 3 de septiembre", "Corona-Zahlen am 3. September").
+Two issues with different dates report different days, however alike their words: they are
+never one story. Pure."""
 
 from __future__ import annotations
-
-import re
 
 from .terms import dates_apart
 
 __all__ = ["IssueKey", "issue_key", "other_issues"]
 
-_WORD = re.compile(r"\w+")
 _MIN_WORDS = 2  # a template of fewer words ("Thursday", "Friday, May 1") says too little
 
 IssueKey = tuple[tuple[str, ...], frozenset[str]]  # the template's words, the dates
@@ -19,14 +17,14 @@ IssueKey = tuple[tuple[str, ...], frozenset[str]]  # the template's words, the d
 
 def issue_key(headline: str) -> IssueKey | None:
     """A dated headline's template words (dates and stray numbers out) and its dates; None
-    for a headline without an English date or with too few words besides it."""
+    for a headline without a date or with too few words besides it."""
     rest, dates = dates_apart(headline)
     if not dates:
         return None
-    words = tuple(w for w in _WORD.findall(rest) if not w.isdigit())
+    words = tuple(w for w in rest if not w.isdigit())
     if len(words) < _MIN_WORDS:
         return None
-    return words, frozenset(" ".join(_WORD.findall(d)) for d in dates)
+    return words, frozenset(dates)
 
 
 def other_issues(key: IssueKey | None, headline: str) -> bool:

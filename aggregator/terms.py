@@ -414,15 +414,47 @@ def _may_hold_link(text: str) -> bool:
     return _LINK_HINT_LOWER.search(text.lower()) is not None
 
 
-def dates_apart(text: str) -> tuple[str, tuple[str, ...]]:
-    """`text` lower-cased with its English dates ("Thursday, September 3", "28 April",
-    "tomorrow") taken out, and those dates as written (lower case), in order; no dates: the
-    text and ()."""
+# A headline's calendar words in any language `CALENDAR_WORDS` and `_MONTH_WORDS` cover, and
+# English's (which `_DATE` reads in running text): what `dates_apart` takes out.
+_ENGLISH_MONTHS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_ENGLISH_DAYS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday
+    today tonight yesterday tomorrow""".split()
+)
+_MONTHS = _ENGLISH_MONTHS | _MONTH_WORDS
+_DAYS = _ENGLISH_DAYS | CALENDAR_WORDS | _NAMED_WEEKDAYS
+_CALENDAR = _MONTHS | _DAYS
+
+
+def _alternatives(words: frozenset[str]) -> str:
+    return "|".join(sorted(map(re.escape, words), key=lambda w: (-len(w), w)))
+
+
+# A month with the day and year written beside it ("3 September", "September 3, 2020", "3 de
+# septiembre de 2020", "3. September"), or a weekday or "today" and its like, in any of those
+# languages; lower-case text.
+_ANY_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:(?:de|of)\s+)?)?(?:{_alternatives(_MONTHS)})\b\.?"
+    rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?(?:,?\s+(?:de\s+)?\d{{4}}\b)?"
+    rf"|\b(?:{_alternatives(_DAYS)})\b"
+)
+_HEADLINE_WORD = re.compile(r"[^\W_]+")
+
+
+def dates_apart(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A headline's words (lower case) without its dates, and those dates (their words
+    joined by a space), in order: a month with the day and year written beside it, a weekday,
+    "today" and its like, in English and the other languages read here ("Thursday, September
+    3", "28 April", "jueves 3 de septiembre", "3. September 2020"). No dates: the words, ()."""
     low = text.lower()
-    if not any(hint in low for hint in _DATE_HINTS):
-        return low, ()
-    dates = tuple(m.group(0) for m in _DATE_LOWER.finditer(low))
-    return (_DATE_LOWER.sub(" ", low), dates) if dates else (low, ())
+    words = tuple(_HEADLINE_WORD.findall(low))
+    if _CALENDAR.isdisjoint(words):  # (most headlines: the pattern is not tried)
+        return words, ()
+    dates = tuple(" ".join(_HEADLINE_WORD.findall(m.group(0))) for m in _ANY_DATE.finditer(low))
+    return tuple(_HEADLINE_WORD.findall(_ANY_DATE.sub(" ", low))), dates
 
 
 def _plain_lower(text: str) -> str:

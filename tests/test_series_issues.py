@@ -49,5 +49,12 @@ def test_which_headlines_are_other_issues() -> None:
     assert not other_issues(key, "Your weekly horoscope for Friday, September 4")  # other words
     trial = issue_key("Trump to visit Kenosha on Tuesday")
     assert not other_issues(trial, "Trump visits Kenosha")
+    # other languages' dates, the day beside the month
+    horoscope = issue_key("Horóscopo de hoy, jueves 3 de septiembre")
+    assert other_issues(horoscope, "Horóscopo de hoy, viernes 4 de septiembre")
+    assert other_issues(issue_key("Corona-Zahlen am 3. September"), "Corona-Zahlen am 4. September")
+    # a figure beside the date is no part of it: one day's toll, updated, is one story
+    toll = issue_key("Death toll rises to 12, September 3")
+    assert not other_issues(toll, "Death toll rises to 15, September 3")
     assert issue_key("Hurricane Laura makes landfall in Louisiana") is None  # no date
     assert issue_key("Friday, September 4") is None  # a date and nothing else
