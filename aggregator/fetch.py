@@ -403,7 +403,9 @@ class Fetcher:
         ):
             return f"refused: {exc.os_error}"
         if isinstance(exc, aiohttp.ClientProxyConnectionError):
-            reason = exc.os_error.strerror or _one_line(exc.os_error)
+            refused = isinstance(exc.os_error, ConnectionRefusedError)
+            reason = "connection refused" if refused else exc.os_error.strerror
+            reason = reason or _one_line(exc.os_error)
             return f"cannot connect to the proxy {exc.host}:{exc.port}: {reason}"
         if isinstance(exc, aiohttp.ClientHttpProxyError):
             return f"the proxy refused the tunnel: HTTP {exc.status} {_one_line(exc.message)}"

@@ -195,7 +195,7 @@ def test_a_proxy_that_is_down_fails_each_fetch_clearly_without_its_password(
     with caplog.at_level(logging.INFO, logger="aggregator"):
         got = asyncio.run(main())
     assert isinstance(got, FetchFailed)
-    assert got.error.startswith(f"cannot connect to the proxy 127.0.0.1:{port}")
+    assert got.error == f"cannot connect to the proxy 127.0.0.1:{port}: connection refused"
     assert f"through proxy http://me:***@127.0.0.1:{port}" in caplog.text
     assert "hunter2" not in caplog.text + got.error
 
