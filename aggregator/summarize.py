@@ -59,7 +59,7 @@ from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text, own_outlet
 from .tokens import tokens, word_count
-from .writer_voice import addresses_reader, byline, in_writers_words, speaks_as_writer
+from .writer_voice import byline, in_writers_voice, in_writers_words
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -166,7 +166,7 @@ def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) ->
     last = -1  # the source of the bullets since the last quote, while only it spoke
     for unit in units:
         writer = writers[unit.source]
-        if writer is None or not (speaks_as_writer(unit.text) or addresses_reader(unit.text)):
+        if writer is None or not in_writers_voice(unit.text):
             texts.append(unit.text)
             last = last if unit.source == last else -1
             continue
@@ -225,7 +225,7 @@ def _units(
         body_words += sum(n for _, n, _ in body)
         report = writers[index] is None
         for pos, (sentence, n, facts) in enumerate(body):
-            if report and (speaks_as_writer(sentence) or addresses_reader(sentence)):
+            if report and in_writers_voice(sentence):
                 continue
             units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
     return units, body_words

@@ -441,7 +441,6 @@ _ANY_DATE = re.compile(
     rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?(?:,?\s+(?:de\s+)?\d{{4}}\b)?"
     rf"|\b(?:{_alternatives(_DAYS)})\b"
 )
-_HEADLINE_WORD = re.compile(r"[^\W_]+")
 
 
 def dates_apart(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -450,11 +449,11 @@ def dates_apart(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     "today" and its like, in English and the other languages read here ("Thursday, September
     3", "28 April", "jueves 3 de septiembre", "3. September 2020"). No dates: the words, ()."""
     low = text.lower()
-    words = tuple(_HEADLINE_WORD.findall(low))
+    words = tuple(words_once(low))
     if _CALENDAR.isdisjoint(words):  # (most headlines: the pattern is not tried)
         return words, ()
-    dates = tuple(" ".join(_HEADLINE_WORD.findall(m.group(0))) for m in _ANY_DATE.finditer(low))
-    return tuple(_HEADLINE_WORD.findall(_ANY_DATE.sub(" ", low))), dates
+    dates = tuple(" ".join(words_once(m.group(0))) for m in _ANY_DATE.finditer(low))
+    return tuple(words_once(_ANY_DATE.sub(" ", low))), dates
 
 
 def _plain_lower(text: str) -> str:

@@ -19,6 +19,7 @@ from .sentence_scoring import ROMAN_I
 __all__ = [
     "addresses_reader",
     "byline",
+    "in_writers_voice",
     "in_writers_words",
     "opens_in_first_person",
     "speaks_as_writer",
@@ -90,6 +91,12 @@ def addresses_reader(text: str) -> bool:
     if _SAYS.search(text) is not None:
         return False
     return _SECOND.search(_IDIOMS.sub("", _QUOTED.sub("", text))) is not None
+
+
+def in_writers_voice(text: str) -> bool:
+    """Whether `text` is in its writer's own voice: the first person singular
+    (`speaks_as_writer`) or speaking to the reader (`addresses_reader`)."""
+    return speaks_as_writer(text) or addresses_reader(text)
 
 
 def opens_in_first_person(text: str) -> bool:

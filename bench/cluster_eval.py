@@ -178,14 +178,19 @@ def run(items: list[Item], gold: Gold, settings: ClusterSettings) -> dict[str, f
     return result
 
 
-def run_batch(rows: list[Row], gold: Gold, settings: ClusterSettings) -> dict[str, float]:
-    """Group `rows` through the batch command's path (in-memory store) and score the result."""
+def batch_grouped(rows: list[Row], settings: ClusterSettings) -> Gold:
+    """`rows` grouped through the batch command's path (in-memory store): id → story."""
     store = Store(":memory:")
-    started = time.perf_counter()
     try:
-        pred = group_rows(rows, store, settings)
+        return group_rows(rows, store, settings)
     finally:
         store.close()
+
+
+def run_batch(rows: list[Row], gold: Gold, settings: ClusterSettings) -> dict[str, float]:
+    """Group `rows` through the batch command's path (in-memory store) and score the result."""
+    started = time.perf_counter()
+    pred = batch_grouped(rows, settings)
     elapsed = time.perf_counter() - started
     result = score(pred, gold)
     result["items_s"] = len(rows) / elapsed if elapsed > 0 else float("inf")
@@ -362,13 +367,10 @@ def two_days(day: Path, other: Path, pieces: bool = False) -> None:
             when = datetime.fromisoformat(r["published"]) + shift
             shifted = {**r, "id": "B:" + r["id"], "published": when.isoformat(), "category": "News"}
             rows.append((shifted, when))
-        store = Store(":memory:")
-        try:
-            pred = group_rows(rows, store, ClusterSettings())
-        finally:
-            store.close()
-        result = score({k: pred[k] for k in gold}, gold)
-        pure, multi = purity({k: pred[k] for k in gold}, gold)
+        pred = batch_grouped(rows, ClusterSettings())
+        labelled = {k: pred[k] for k in gold}
+        result = score(labelled, gold)
+        pure, multi = purity(labelled, gold)
         stories: dict[str, list[str]] = {}
         for key, story in pred.items():
             stories.setdefault(story, []).append(key)
