@@ -252,9 +252,10 @@ class Fetcher:
                     target = c.http_url(current)
                 except ValueError as exc:
                     return FetchFailed(url, str(exc))
-            if target.scheme == "https" and cas_pending():
-                await self._load_cas()
             proxy = self._proxies.for_url(target.scheme, target.host or "", target.port)
+            # TLS is due for an https URL, and for any URL through an https:// proxy
+            if cas_pending() and (target.scheme == "https" or _tls_proxy(proxy)):
+                await self._load_cas()
             try:
                 async with session.get(
                     target, headers=headers, allow_redirects=False, proxy=proxy
@@ -394,6 +395,14 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _is_proxy(self, exc: BaseException) -> bool:
+        """Whether a connection error's host and port are those of an https:// proxy in use."""
+        from aggregator.fetch_client import URL
+
+        at = (getattr(exc, "host", None), getattr(exc, "port", None))
+        given = {self._proxies.http, self._proxies.https} - {None}
+        return any(_tls_proxy(p) and (URL(p).host, URL(p).port) == at for p in given)
+
     def _describe(self, exc: BaseException) -> str:
         """One readable line for a network-level failure."""
         from aggregator.fetch_client import HttpProcessingError, aiohttp
@@ -412,7 +421,8 @@ class Fetcher:
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
             return f"DNS lookup failed for {exc.host}"
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-            return f"TLS certificate error: {_one_line(exc.certificate_error)}"
+            where = f" at the proxy {exc.host}:{exc.port}" if self._is_proxy(exc) else ""
+            return f"TLS certificate error{where}: {_one_line(exc.certificate_error)}"
         if isinstance(exc, aiohttp.ClientSSLError):
             return f"TLS error: {_one_line(exc)}"
         if isinstance(exc, aiohttp.ClientConnectorError):
@@ -527,6 +537,11 @@ def is_internal(address: IPAddress) -> bool:
         or address.is_multicast
         or (isinstance(address, ipaddress.IPv4Address) and address in _SHARED)
     )
+
+
+def _tls_proxy(proxy: str | None) -> bool:
+    """Whether requests through `proxy` speak TLS to the proxy itself (an https:// proxy)."""
+    return proxy is not None and proxy[:6].lower() == "https:"
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
