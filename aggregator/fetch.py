@@ -17,7 +17,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aggregator.fetch_proxy import Proxies, proxies
@@ -87,6 +87,9 @@ class Fetcher:
         self._proxies = Proxies()  # read at the first request (`_open`)
         self._proxy_error: str | None = None  # an unusable proxy setting or variable
         self._session: aiohttp.ClientSession | None = None
+        # a session per SOCKS proxy in use (fetch_socks); what their connections raise
+        self._socks: dict[str, aiohttp.ClientSession] = {}
+        self._socks_errors: tuple[type[BaseException], ...] = ()
         self._client: ModuleType | None = None  # fetch_client, once a request was made
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host)
@@ -130,6 +133,20 @@ class Fetcher:
             for proxy in {self._proxies.http, self._proxies.https} - {None}:
                 self._listed.add((fetch_client.URL(proxy).host or "").lower())
         self._resolver = self._given_resolver or fetch_client.DefaultResolver()
+        options: dict[str, Any] = {
+            # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
+            "timeout": aiohttp.ClientTimeout(
+                total=None, connect=None, sock_connect=s.connect_timeout
+            ),
+            "headers": {
+                "User-Agent": s.user_agent,
+                "Accept": ACCEPT,
+                "Accept-Encoding": _accept_encoding(),
+            },
+            "cookie_jar": aiohttp.DummyCookieJar(),
+            "auto_decompress": True,
+            "raise_for_status": False,
+        }
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=s.concurrency,
@@ -139,18 +156,30 @@ class Fetcher:
                 limit_per_host=s.per_host,
                 resolver=fetch_client.GuardedResolver(self._resolver, self._internal, self._listed),
             ),
-            # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
-            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
-            headers={
-                "User-Agent": s.user_agent,
-                "Accept": ACCEPT,
-                "Accept-Encoding": _accept_encoding(),
-            },
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=True,
-            raise_for_status=False,
+            **options,
         )
+        self._open_socks(options)
         return self._session
+
+    def _open_socks(self, options: dict[str, Any]) -> None:
+        """A session for each SOCKS proxy in use; without the socks extra, every fetch fails
+        saying so (never silently direct)."""
+        if not self._proxies:
+            return
+        from aggregator import fetch_socks
+
+        given = {self._proxies.http, self._proxies.https}
+        wanted = sorted(p for p in given if p is not None and fetch_socks.is_socks(p))
+        if not wanted:
+            return
+        if not fetch_socks.available():
+            self._proxy_error = f"{self._proxies.origin}: {fetch_socks.EXTRA_NEEDED}"
+            log.error("fetching: %s", self._proxy_error)
+            return
+        s = self.settings
+        for proxy in wanted:
+            self._socks[proxy] = fetch_socks.session(proxy, s.concurrency, s.per_host, **options)
+        self._socks_errors = fetch_socks.errors()
 
     async def __aexit__(
         self,
@@ -162,6 +191,9 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        for socks in self._socks.values():
+            await socks.close()
+        self._socks.clear()
         if self._resolver is not None:
             await self._resolver.close()
             self._resolver = None
@@ -256,8 +288,11 @@ class Fetcher:
             # TLS is due for an https URL, and for any URL through an https:// proxy
             if cas_pending() and (target.scheme == "https" or _tls_proxy(proxy)):
                 await self._load_cas()
+            via = session
+            if proxy is not None and proxy in self._socks:  # its own session's connections
+                via, proxy = self._socks[proxy], None
             try:
-                async with session.get(
+                async with via.get(
                     target, headers=headers, allow_redirects=False, proxy=proxy
                 ) as resp:
                     status = resp.status
@@ -303,6 +338,8 @@ class Fetcher:
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
             except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
                 return FetchFailed(url, self._describe(exc))
+            except self._socks_errors as exc:  # (an empty tuple catches nothing)
+                return FetchFailed(url, self._describe_socks(exc, via))
             redirects += 1
             if origin_internal is None:
                 origin_internal = await self._resolves_internal(URL(url).host or "") is True
@@ -395,13 +432,24 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _describe_socks(self, exc: BaseException, via: aiohttp.ClientSession) -> str:
+        """One readable line for a failure of a SOCKS proxy's session `via`."""
+        from aggregator import fetch_socks
+
+        proxy = next((p for p, session in self._socks.items() if session is via), "")
+        return fetch_socks.describe(exc, proxy) or self._describe(exc)
+
     def _is_proxy(self, exc: BaseException) -> bool:
         """Whether a connection error's host and port are those of an https:// proxy in use."""
         from aggregator.fetch_client import URL
 
         at = (getattr(exc, "host", None), getattr(exc, "port", None))
-        given = {self._proxies.http, self._proxies.https} - {None}
-        return any(_tls_proxy(p) and (URL(p).host, URL(p).port) == at for p in given)
+        for proxy in (self._proxies.http, self._proxies.https):
+            if proxy is not None and _tls_proxy(proxy):
+                parsed = URL(proxy)
+                if (parsed.host, parsed.port) == at:
+                    return True
+        return False
 
     def _describe(self, exc: BaseException) -> str:
         """One readable line for a network-level failure."""

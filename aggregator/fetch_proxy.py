@@ -2,9 +2,10 @@
 environment's `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` as curl and Python's
 urllib read them (lower case first, then upper case). Pure: the environment is passed in.
 
-Only HTTP proxies are spoken to (plain `http://`, or `https://` for a TLS connection to the
-proxy itself): an https feed goes through a CONNECT tunnel, a plain one as an absolute-form
-request. A proxy URL may carry `user:password@`, sent as Proxy-Authorization and never shown.
+HTTP proxies (plain `http://`, or `https://` for a TLS connection to the proxy itself): an
+https feed goes through a CONNECT tunnel, a plain one as an absolute-form request. SOCKS
+proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) with the `socks` extra (see
+`fetch_socks`). A proxy URL may carry `user:password@`, sent to the proxy and never shown.
 """
 
 from __future__ import annotations
@@ -19,22 +20,24 @@ from aggregator.url_secrets import hide_passwords
 __all__ = ["DIRECT", "Proxies", "bypassed", "check_proxy", "proxies"]
 
 DIRECT = "none"  # `[fetch] proxy = "none"`: every fetch direct, the environment ignored
-_SCHEMES = ("http", "https")
+_SCHEMES = ("http", "https")  # the variables' schemes (`http_proxy`, `https_proxy`)
+_PROXY_SCHEMES = ("http", "https", "socks5h", "socks5", "socks4a", "socks4")
 
 
 def check_proxy(url: str, where: str = "proxy") -> str:
-    """`url` when it names an HTTP(S) proxy (scheme, host, optional port and credentials);
-    ValueError naming `where` otherwise."""
+    """`url` when it names an HTTP(S) or SOCKS proxy (scheme, host, optional port and
+    credentials); ValueError naming `where` otherwise."""
     text = url.strip()
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018  (a bad port raises here)
     except ValueError as exc:
         raise ValueError(f"{where}: invalid proxy URL ({exc})") from None
-    if parts.scheme.lower() not in _SCHEMES:
+    if parts.scheme.lower() not in _PROXY_SCHEMES:
         shown = parts.scheme or "none"
         raise ValueError(
-            f"{where}: proxy scheme '{shown}' is not supported (http:// or https:// proxies only)"
+            f"{where}: proxy scheme '{shown}' is not supported (http://, https://, socks5h://, "
+            "socks5://, socks4a:// or socks4:// proxies only)"
         )
     if not parts.hostname:
         raise ValueError(f"{where}: proxy URL has no host")
@@ -117,7 +120,7 @@ def proxies(proxy: str, no_proxy: tuple[str, ...], env: Mapping[str, str]) -> Pr
             by_scheme[scheme] = check_proxy(_with_scheme(value), name)
         except ValueError as exc:
             raise ValueError(
-                f"{exc}; set [fetch] proxy (AGGREGATOR_FETCH_PROXY) to an http:// proxy, "
+                f"{exc}; set [fetch] proxy (AGGREGATOR_FETCH_PROXY) to a proxy, "
                 f'or to "{DIRECT}" to fetch directly'
             ) from None
         if name not in origins:

@@ -23,8 +23,9 @@ class FetchSettings:
     max_redirects: int = 5
     per_host: int = 2
     concurrency: int = 16
-    # An HTTP(S) proxy for every feed and page ("http://user:pass@proxy:3128"); "" takes
-    # https_proxy / http_proxy / all_proxy from the environment, "none" goes direct.
+    # An HTTP(S) or SOCKS proxy for every feed and page ("http://user:pass@proxy:3128",
+    # "socks5h://127.0.0.1:9050"); "" takes https_proxy / http_proxy / all_proxy from the
+    # environment, "none" goes direct.
     proxy: str = ""
     # Hosts reached directly ("localhost", ".intranet.example", "10.0.0.0/8", "*"); empty:
     # the environment's no_proxy.
@@ -35,3 +36,7 @@ class FetchSettings:
 
         if self.proxy.strip() and self.proxy.strip().lower() != DIRECT:
             check_proxy(self.proxy, "proxy")
+            from aggregator import fetch_socks
+
+            if fetch_socks.is_socks(self.proxy) and not fetch_socks.available():
+                raise ValueError(f"proxy: {fetch_socks.EXTRA_NEEDED}")
