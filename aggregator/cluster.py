@@ -11,8 +11,9 @@ items, and neither does a person alone (the same people are in many events).
 Terms spread over many active stories (function words of any language, topics such as
 "coronavirus") weigh nothing, and so do terms an outlet repeats across its items (show names,
 channel furniture). Multi-topic items (live blogs, bulletins, round-ups) never found a story
-others can join and join one only with a clear extra margin; a story only the item's outlet
-has covered asks a margin too. When an item clearly matches two stories, the younger is merged
+others can join and join one only with a clear extra margin; a link to or from a question or
+explainer headline (a piece around a topic: `explainers`) and a story only the item's outlet
+has covered ask a margin too. When an item clearly matches two stories, the younger is merged
 into the older, which keeps its id (`Assignment.merged`).
 
 Candidates come from an inverted index (term → profile members), so an item costs what its
@@ -47,6 +48,7 @@ from .event_links import (
     shares_own_terms,
     stands_for_story,
 )
+from .explainers import is_explainer
 from .features import Features, encode, item_features, pack, unpack
 from .furniture_moves import moved_story_id
 from .group_leave import GroupLeave
@@ -372,6 +374,7 @@ class Clusterer(GroupLeave):
         cjk = bool(candidates) and terms_hold_cjk(features)  # (its shared terms: `enough_pieces`)
         # a dated headline's template: another issue of its series is never its story
         issue = issue_key(headline.text) if headline is not None and candidates else None
+        explains = headline is not None and bool(candidates) and is_explainer(headline.text)
         best: dict[str, tuple[float, float]] = {}
         folding: set[str] = set()  # stories a link may merge into another
         # the item's cosine with each story's profile, once a story (its profile holds
@@ -467,6 +470,8 @@ class Clusterer(GroupLeave):
                 margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
             if features.multi:
                 margin -= s.multi_topic_margin
+            if explains or is_explainer(member.headline_text):  # a piece around a topic
+                margin -= s.explainer_margin
             margin -= names_margin(features, self._full_features(member), counts, s, late, own)
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)

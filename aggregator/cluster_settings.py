@@ -38,6 +38,7 @@ class ClusterSettings:
     apart_margin: float = 0.10  # asked of a link sharing no name whose headlines name others …
     series_margin: float = 0.15  # … and of any such link within a story only one outlet covers
     multi_topic_margin: float = 0.25  # extra asked of a live blog or bulletin to join a story
+    explainer_margin: float = 0.10  # … and of a link whose either headline asks or explains
     merge_margin: float = 0.10  # an item this far above threshold for two stories merges them
     merge_single_margin: float = 0.05  # … or brings a one-item story it matches this far along
     merge_on_one_name: bool = False  # … even by a link clearing the threshold only on one name
