@@ -532,6 +532,26 @@ _ASCII_MID_CAPITAL = re.compile(
     r"([A-Z][a-zA-Z0-9]*(?:'[a-zA-Z0-9]+)*(?:-[a-zA-Z]+(?:'[a-zA-Z0-9]+)*)*)"
     rf"((?:[ \t]+(?:{_PARTICLES}))*(?=[ \t]+[A-Z]))?"
 )
+# A capitalised word opening a sentence (the text's start, or after a sentence's end or an
+# opening quote) with another capitalised word right after it: the first word of a
+# name ("Boris Johnson said …", "Prince Harry has …"), which `_MID_CAPITAL` cannot see. A
+# common word there ("Police Scotland said", "Former President …") gets a vote too; the
+# window's majority (`WindowCounts.is_name`) keeps it a word. The next word must hold a lower
+# case letter, so a line in capitals says nothing.
+_START_CAPITAL = re.compile(
+    r"[.!?:;\"“‘(][ \t\n]+[\"“‘']?"
+    r"([A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]+)(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*[a-zß-öø-ÿā-ž])",
+    re.UNICODE,
+)
+_ASCII_START_CAPITAL = re.compile(
+    r"[.!?:;\"(][ \t\n]+[\"']?([A-Z][a-zA-Z]+)(?=[ \t]+[A-Z][a-zA-Z]*[a-z])"
+)
+# (the text's own first word: the same, matched at its start; the patterns above begin with
+# the mark before the word, so that `re` scans for those marks, not at every character)
+_FIRST_CAPITAL = re.compile(
+    r"[\"“‘']?([A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]+)(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*[a-zß-öø-ÿā-ž])",
+    re.UNICODE,
+)
 _TITLE_CASE_SHARE = 0.6
 
 
@@ -566,7 +586,15 @@ def capitalised_words(
     if title and not title_case:
         sources.append(canonical_forms(title))
     for source in sources:
-        capitals = _ASCII_MID_CAPITAL if source.isascii() else _MID_CAPITAL
+        ascii_only = source.isascii()
+        if source is sources[0]:  # the text's sentences (a headline's first word is any word)
+            starts = _ASCII_START_CAPITAL if ascii_only else _START_CAPITAL
+            first = _FIRST_CAPITAL.match(source)
+            words = starts.findall(source)
+            if first:
+                words.insert(0, first.group(1))
+            found.extend(stem(w.lower()) for w in words)
+        capitals = _ASCII_MID_CAPITAL if ascii_only else _MID_CAPITAL
         for word, particles in capitals.findall(source):  # (a capitalised word, particles)
             word = word.lower().replace("’", "'")
             if "-" in word:  # "Jong-un", "Jae-in", "Coca-Cola": each piece is the name's

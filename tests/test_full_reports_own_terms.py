@@ -100,13 +100,13 @@ def test_teasers_sharing_names_still_need_a_headline_that_says_what_happened() -
 
 
 POLL = (
-    "Senator Orla Venkman of the Greenway party leads the campaign polls in the Tavin region, "
+    "The senator Orla Venkman of the Greenway party leads the campaign polls in the Tavin region, "
     "a survey for the Tavin Courier found. Venkman, a former teacher, has campaigned on rail "
-    "fares and rural clinics; Senator Venkman's campaign said the Greenway party would "
+    "fares and rural clinics; the senator Venkman's campaign said the Greenway party would "
     "publish its manifesto soon."
 )
 STRIKE = (
-    "Senator Orla Venkman told striking rail workers in Pellow that the Greenway party backed "
+    "The senator Orla Venkman told striking rail workers in Pellow that the Greenway party backed "
     "their demand for safer rosters, drawing cheers from a crowd of signal staff outside the "
     "depot. Venkman said drivers had worked double shifts for a year while managers collected "
     "bonuses, and Venkman promised to summon the operator's chief executive before a "
@@ -114,16 +114,16 @@ STRIKE = (
     "leaving grain wagons idle at the junction and commuters crowding onto replacement buses. "
     "Union leader Piet Rasmund thanked Venkman but said workers wanted a signed agreement, not "
     "speeches. The operator called the walkout reckless and offered arbitration. Shop owners "
-    "near the station complained that trade had collapsed. Senator Venkman ended her visit at "
+    "near the station complained that trade had collapsed. The senator Venkman ended her visit at "
     "a canteen where volunteers served soup to pickets, and the Venkman campaign posted "
     "photographs of the rally. Economists told Venkman that a long stoppage would delay "
     "harvest exports and raise bread prices across the region. Rasmund said ballots for "
     "further action would close on Friday, and that the Pellow branch would keep its picket "
-    "lines until then. Senator Venkman repeated that the Greenway party stood with the "
+    "lines until then. The senator Venkman repeated that the Greenway party stood with the "
     "strikers."
 )
 GIFT = (
-    "Senator Orla Venkman faced questions in Marrow over a donation of forty thousand crowns "
+    "The senator Orla Venkman faced questions in Marrow over a donation of forty thousand crowns "
     "to her campaign from a property developer whose tower plans await approval. Venkman "
     "insisted the gift had been declared within the legal deadline and that she had never "
     "discussed planning matters with Venkman's donor, Edda Krall. Opposition councillors "
@@ -134,7 +134,7 @@ GIFT = (
     "that her treasurer would publish every receipt. The Greenway party chair defended "
     "Senator Venkman, while two senior Greenway members privately urged Venkman to return the "
     "money. The commissioner's office confirmed it had received the complaint but gave no "
-    "timetable. Senator Venkman later cancelled a fundraising dinner in the harbour district, "
+    "timetable. The senator Venkman later cancelled a fundraising dinner in the harbour district, "
     "citing a diary clash, and the Greenway party said its accounts were open to inspection."
 )
 
