@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from aggregator.fetch_socks import SCHEMES as SOCKS_SCHEMES
 from aggregator.url_secrets import hide_passwords
 
 __all__ = ["DIRECT", "Proxies", "bypassed", "check_proxy", "proxies"]
 
 DIRECT = "none"  # `[fetch] proxy = "none"`: every fetch direct, the environment ignored
 _SCHEMES = ("http", "https")  # the variables' schemes (`http_proxy`, `https_proxy`)
-_PROXY_SCHEMES = ("http", "https", "socks5h", "socks5", "socks4a", "socks4")
+_PROXY_SCHEMES = ("http", "https", *SOCKS_SCHEMES)
 
 
 def check_proxy(url: str, where: str = "proxy") -> str:

@@ -24,7 +24,8 @@ __all__ = ["EXTRA_NEEDED", "SCHEMES", "describe", "errors", "is_socks", "session
 SCHEMES = ("socks5h", "socks5", "socks4a", "socks4")
 _DEFAULT_PORT = 1080
 EXTRA_NEEDED = (
-    "a SOCKS proxy needs the socks extra (aiohttp-socks): pip install 'aggregator[socks]'"
+    "a SOCKS proxy needs the socks extra (aiohttp-socks): pip install 'aggregator[socks]' "
+    "(in a checkout: pip install '.[socks]')"
 )
 
 
