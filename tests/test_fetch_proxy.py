@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pytest
+from loopback_server import LoopbackServer
 from test_fetch_guard import RSS, StubResolver
 from upstream import Upstream, free_port
 
@@ -27,21 +28,12 @@ FAST = {"total_timeout": 5.0, "connect_timeout": 2.0}
 
 
 @dataclass
-class ForwardProxy:
+class ForwardProxy(LoopbackServer):
     """A minimal HTTP proxy on loopback; `routes`: absolute URL → (status, headers, body)."""
 
     routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     seen: list[tuple[str, str, str]] = field(default_factory=list)  # method, target, auth
     port: int = 0
-
-    async def __aenter__(self) -> ForwardProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._server.close()
-        await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -9,10 +9,9 @@ a proxy whose certificate that CA did not issue is refused, never used unverifie
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from throwaway_ca import run_with_throwaway_ca
 
 SCRIPT = r"""
 import asyncio, json, ssl, sys
@@ -104,22 +103,7 @@ asyncio.run(main())
 def test_an_https_proxy_is_reached_over_verified_tls_for_http_and_https_feeds(
     tmp_path: Path,
 ) -> None:
-    ca_file = tmp_path / "ca.pem"  # written by the script: its trusted CA
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "SSL_CERT_FILE": str(ca_file), "PYTHONPATH": str(root)}
-    for name in ("SSL_CERT_DIR", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        env.pop(name, None)
-        env.pop(name.upper(), None)
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ca_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_with_throwaway_ca(SCRIPT, tmp_path)
     login = "Basic cmVhZGVyOnMzY3JldA=="  # reader:s3cret
     trusted = result["trusted"]
     # an http feed in absolute form, an https feed through a tunnel inside the proxy's TLS

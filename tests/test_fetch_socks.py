@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass, field
 
 import pytest
+from loopback_server import LoopbackServer
 from test_fetch_guard import StubResolver
 from test_fetch_proxy import fetcher
 from upstream import Upstream, free_port
@@ -31,7 +32,7 @@ RSS = b"<?xml version='1.0'?><rss version='2.0'><channel><title>via socks</title
 
 
 @dataclass
-class Socks5:
+class Socks5(LoopbackServer):
     """A minimal SOCKS5 proxy on loopback: CONNECT only, every request sent to `upstream`'s
     port on 127.0.0.1. `seen`: (what was asked for: name or address, its kind, its port)."""
 
@@ -39,15 +40,6 @@ class Socks5:
     login: tuple[str, str] | None = None
     seen: list[tuple[str, str, int]] = field(default_factory=list)
     port: int = 0
-
-    async def __aenter__(self) -> Socks5:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._server.close()
-        await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -4,11 +4,9 @@ with SSL_CERT_FILE naming a throwaway CA, so a trust store that was never read f
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from throwaway_ca import run_with_throwaway_ca
 
 SCRIPT = r"""
 import asyncio, json, ssl, sys
@@ -52,20 +50,7 @@ asyncio.run(main())
 
 
 def test_the_ca_bundle_is_read_for_the_first_https_request_and_verifies_it(tmp_path: Path) -> None:
-    ca_file = tmp_path / "ca.pem"  # written by the script: its trusted CA
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "SSL_CERT_FILE": str(ca_file), "PYTHONPATH": str(root)}
-    env.pop("SSL_CERT_DIR", None)
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ca_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = run_with_throwaway_ca(SCRIPT, tmp_path)
     assert seen["pending_after_import"] is True  # importing read no CA bundle
     assert seen["plain"] == ["Fetched", True]  # nor did a plain http fetch
     assert seen["trusted"] == ["Fetched"] * 3  # the first https fetches read it, and verify
