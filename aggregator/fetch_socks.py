@@ -23,6 +23,9 @@ __all__ = ["EXTRA_NEEDED", "SCHEMES", "describe", "errors", "is_socks", "session
 
 SCHEMES = ("socks5h", "socks5", "socks4a", "socks4")
 _DEFAULT_PORT = 1080
+# SOCKS5 replies for a connection the proxy tried: general failure, not allowed, network or
+# host unreachable, refused by the host, TTL expired (RFC 1928 §6)
+_REPLY_CODES = frozenset(range(1, 7))
 EXTRA_NEEDED = (
     "a SOCKS proxy needs the socks extra (aiohttp-socks): pip install 'aggregator[socks]' "
     "(in a checkout: pip install '.[socks]')"
@@ -86,5 +89,7 @@ def describe(exc: BaseException, proxy: str) -> str | None:
     if isinstance(exc, ProxyTimeoutError):
         return f"the proxy {at} timed out"
     if isinstance(exc, ProxyError):
-        return f"the proxy {at} refused: {message}"
+        if exc.error_code in _REPLY_CODES:  # the proxy took the request but could not connect
+            return f"the proxy {at} could not connect: {message}"
+        return f"the proxy {at} refused: {message}"  # (a login refused, a protocol error)
     return None

@@ -70,6 +70,9 @@ class Socks5(LoopbackServer):
             if command != 1:  # CONNECT only
                 writer.write(b"\x05\x07\x00\x01" + bytes(6))
                 return
+            if asked.startswith("unreachable."):  # a host the proxy cannot reach
+                writer.write(b"\x05\x04\x00\x01" + bytes(6))
+                return
             self.seen.append((asked, what, port))
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
             writer.write(b"\x05\x00\x00\x01" + bytes(4) + b"\x00\x00")
@@ -139,20 +142,26 @@ def test_socks5_resolves_names_here_and_no_proxy_hosts_go_direct() -> None:
 def test_a_socks_proxy_that_is_down_or_refuses_the_login_fails_clearly() -> None:
     down = free_port()
 
-    async def main() -> tuple[FetchOutcome, FetchOutcome, Upstream]:
+    async def main() -> tuple[FetchOutcome, FetchOutcome, FetchOutcome, Upstream, int]:
         async with Upstream() as up:
             up.add_feed("/feed.xml", RSS)
             async with Socks5(up.port, ("reader", "right")) as socks:
                 wrong = f"socks5h://reader:wrong@127.0.0.1:{socks.port}"
                 async with fetcher(proxy=wrong) as f:
                     refused = await f.fetch("http://news.invalid/feed.xml")
+                async with fetcher(proxy=f"socks5h://reader:right@127.0.0.1:{socks.port}") as f:
+                    unreachable = await f.fetch_page("http://unreachable.invalid/page")
+                    at = socks.port
             async with fetcher(proxy=f"socks5h://127.0.0.1:{down}") as f:
                 gone = await f.fetch("http://news.invalid/feed.xml")
-            return refused, gone, up
+            return refused, unreachable, gone, up, at
 
-    refused, gone, up = asyncio.run(main())
-    assert isinstance(refused, FetchFailed) and refused.error.startswith("the proxy 127.0.0.1:")
-    assert "refused" in refused.error and "wrong" not in refused.error
+    refused, unreachable, gone, up, at = asyncio.run(main())
+    assert isinstance(refused, FetchFailed)
+    assert refused.error.startswith(f"the proxy 127.0.0.1:{at} refused: ")
+    assert "wrong" not in refused.error
+    assert isinstance(unreachable, FetchFailed)  # the proxy's own reply, not a refusal
+    assert unreachable.error == f"the proxy 127.0.0.1:{at} could not connect: Host unreachable"
     assert isinstance(gone, FetchFailed)
     assert gone.error == f"cannot connect to the proxy 127.0.0.1:{down}: connection refused"
     assert up.requests == []
