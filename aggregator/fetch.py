@@ -288,9 +288,9 @@ class Fetcher:
             # TLS is due for an https URL, and for any URL through an https:// proxy
             if cas_pending() and (target.scheme == "https" or _tls_proxy(proxy)):
                 await self._load_cas()
-            via = session
-            if proxy is not None and proxy in self._socks:  # its own session's connections
-                via, proxy = self._socks[proxy], None
+            # a SOCKS proxy is its own session's connector, not a request's `proxy`
+            socks = proxy if proxy in self._socks else None
+            via, proxy = (session, proxy) if socks is None else (self._socks[socks], None)
             try:
                 async with via.get(
                     target, headers=headers, allow_redirects=False, proxy=proxy
@@ -339,7 +339,7 @@ class Fetcher:
             except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
                 return FetchFailed(url, self._describe(exc))
             except self._socks_errors as exc:  # (an empty tuple catches nothing)
-                return FetchFailed(url, self._describe_socks(exc, via))
+                return FetchFailed(url, self._describe_socks(exc, socks or ""))
             redirects += 1
             if origin_internal is None:
                 origin_internal = await self._resolves_internal(URL(url).host or "") is True
@@ -432,11 +432,10 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _describe_socks(self, exc: BaseException, via: aiohttp.ClientSession) -> str:
-        """One readable line for a failure of a SOCKS proxy's session `via`."""
+    def _describe_socks(self, exc: BaseException, proxy: str) -> str:
+        """One readable line for a failure through the SOCKS proxy `proxy`."""
         from aggregator import fetch_socks
 
-        proxy = next((p for p, session in self._socks.items() if session is via), "")
         return fetch_socks.describe(exc, proxy) or self._describe(exc)
 
     def _is_proxy(self, exc: BaseException) -> bool:

@@ -575,26 +575,29 @@ def capitalised_terms(
     return name_set(capitalised_words(title, text, text_chars, title_case))
 
 
+def _opening_names(text: str) -> list[str]:
+    """The stemmed words `_START_CAPITAL` and `_FIRST_CAPITAL` find in `text`, in order."""
+    starts = _ASCII_START_CAPITAL if text.isascii() else _START_CAPITAL
+    words = starts.findall(text)
+    first = _FIRST_CAPITAL.match(text)
+    if first:
+        words.insert(0, first.group(1))
+    return [stem(w.lower()) for w in words]
+
+
 def capitalised_words(
     title: str, text: str, text_chars: int, title_case: bool | None = None
 ) -> list[str]:
     """`capitalised_terms` as found, in order, repeats included (`name_set` makes the set)."""
-    found: list[str] = []
     sources = [canonical_forms(text[:text_chars])]
     if title_case is None:
         title_case = is_title_case(title)
     if title and not title_case:
         sources.append(canonical_forms(title))
+    # the text's sentences' opening names (a headline's first word is any word)
+    found = _opening_names(sources[0])
     for source in sources:
-        ascii_only = source.isascii()
-        if source is sources[0]:  # the text's sentences (a headline's first word is any word)
-            starts = _ASCII_START_CAPITAL if ascii_only else _START_CAPITAL
-            first = _FIRST_CAPITAL.match(source)
-            words = starts.findall(source)
-            if first:
-                words.insert(0, first.group(1))
-            found.extend(stem(w.lower()) for w in words)
-        capitals = _ASCII_MID_CAPITAL if ascii_only else _MID_CAPITAL
+        capitals = _ASCII_MID_CAPITAL if source.isascii() else _MID_CAPITAL
         for word, particles in capitals.findall(source):  # (a capitalised word, particles)
             word = word.lower().replace("’", "'")
             if "-" in word:  # "Jong-un", "Jae-in", "Coca-Cola": each piece is the name's
