@@ -75,18 +75,21 @@ class OpmlReload:
             return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
-        added, removed = await self.write(self.store.sync_sources, opml.sources, self.clock())
+        changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
         if self._refused is not None:
             await self.write(self.store.set_meta, OPML_REFUSED, "")
             self._refused = None
         self._stamp = stamp
+        for url, before, after in changes.moved:
+            log.info("feed=%s moved category=%r from=%r", url, after, before)
         log.info(
-            "opml=%s feeds=%d categories=%d added=%d removed=%d",
+            "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d",
             self.path,
             len(opml.sources),
             len(opml.categories),
-            added,
-            removed,
+            changes.added,
+            changes.removed,
+            len(changes.moved),
         )
         return True
 

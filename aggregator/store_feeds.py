@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .models import FeedState, Item, Source
 from .store_db import StoreBase
@@ -107,11 +107,20 @@ def _feed_state(
     )
 
 
+class SourceChanges(NamedTuple):
+    """What `FeedsStore.sync_sources` changed: feeds added (or added back), feeds removed, and
+    each kept feed moved to another category as (url, old category, new category)."""
+
+    added: int
+    removed: int
+    moved: list[tuple[str, str, str]]
+
+
 class FeedsStore(StoreBase):
     """Sources, feed poll state and the items polls bring."""
 
-    def sync_sources(self, sources: Sequence[Source], now: datetime) -> tuple[int, int]:
-        """Make the sources table match the OPML. Returns (added, removed).
+    def sync_sources(self, sources: Sequence[Source], now: datetime) -> SourceChanges:
+        """Make the sources table match the OPML; returns what changed.
 
         Removed sources are marked inactive (never polled again); their items stay. A source
         added (or added back) is due at once, whatever its old schedule or backoff. A source
@@ -122,6 +131,7 @@ class FeedsStore(StoreBase):
             before = {r[0]: r for r in self.conn.execute(_SOURCES)}
             wanted = {s.url for s in sources}
             added = 0
+            moved: list[tuple[str, str, str]] = []
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
@@ -148,12 +158,14 @@ class FeedsStore(StoreBase):
                     )
                 if old is not None and old[2] != source.category:
                     self._move_items(source.url, source.category)
+                    if old[5]:  # (a feed added back in another category is an addition)
+                        moved.append((source.url, old[2], source.category))
             removed = [u for u, r in before.items() if r[5] and u not in wanted]
             for url in removed:
                 self.conn.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
             if changed or removed:
                 self._bump_version()
-        return added, len(removed)
+        return SourceChanges(added, len(removed), moved)
 
     def _move_items(self, feed_url: str, category: str) -> None:
         self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])

@@ -265,7 +265,9 @@ def test_an_unexpected_parser_failure_is_recorded_with_backoff(
     asyncio.run(scenario())
 
 
-def test_renaming_a_category_moves_its_stories(tmp_path: Path) -> None:
+def test_renaming_a_category_moves_its_stories(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
             url = up.add_feed("/a.xml", FEEDS["/metrotimes/news.rss"])
@@ -278,7 +280,12 @@ def test_renaming_a_category_moves_its_stories(tmp_path: Path) -> None:
                 assert len(reader.stories("World News", 10)) == 2
                 path.write_text(opml(url, category="World"))
                 os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-                await poll_once(service)
+                caplog.clear()
+                with caplog.at_level("INFO", logger="aggregator"):
+                    await poll_once(service)
+                lines = [r.getMessage() for r in caplog.records]
+                assert f"feed={url} moved category='World' from='World News'" in lines
+                assert any(line.endswith("added=0 removed=0 moved=1") for line in lines)
                 assert reader.categories() == ["World"]
                 assert len(reader.stories("World", 10)) == 2
                 assert reader.stories("World News", 10) == []

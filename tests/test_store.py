@@ -11,6 +11,7 @@ import pytest
 from aggregator.errors import StorageError
 from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
 from aggregator.store import Store, from_iso, to_iso
+from aggregator.store_feeds import SourceChanges
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SOURCES = [
@@ -54,16 +55,16 @@ def test_iso_round_trip_sorts_as_text() -> None:
 
 def test_sync_sources_adds_deactivates_and_keeps_items() -> None:
     store = Store()
-    assert store.sync_sources(SOURCES, NOW) == (2, 0)
-    assert store.sync_sources(SOURCES, NOW) == (0, 0)
+    assert store.sync_sources(SOURCES, NOW) == SourceChanges(2, 0, [])
+    assert store.sync_sources(SOURCES, NOW) == SourceChanges(0, 0, [])
     store.save_poll(FeedState("https://b.example/feed"), [item("b1", "https://b.example/feed")])
-    assert store.sync_sources(SOURCES[:1], NOW) == (0, 1)
+    assert store.sync_sources(SOURCES[:1], NOW) == SourceChanges(0, 1, [])
     assert [s.url for s in store.sources()] == ["https://a.example/feed"]
     assert [s.url for s, _ in store.feeds_due(NOW)] == ["https://a.example/feed"]
     # the removed feed's items are still stored
     assert store.db["items"].count == 1
     # re-adding it counts as added again
-    assert store.sync_sources(SOURCES, NOW) == (1, 0)
+    assert store.sync_sources(SOURCES, NOW) == SourceChanges(1, 0, [])
 
 
 def test_feeds_due_respects_next_poll_unless_everything() -> None:
@@ -306,7 +307,7 @@ def test_a_re_added_feed_is_due_at_once_whatever_its_backoff() -> None:
     )
     store.save_poll(gone, [])
     store.sync_sources(SOURCES[1:], NOW)
-    assert store.sync_sources(SOURCES, NOW) == (1, 0)
+    assert store.sync_sources(SOURCES, NOW) == SourceChanges(1, 0, [])
     due = {s.url: state for s, state in store.feeds_due(NOW)}
     assert SOURCES[0].url in due
     assert (due[SOURCES[0].url].error_count, due[SOURCES[0].url].status) == (0, None)
@@ -322,7 +323,8 @@ def test_moving_a_feed_to_another_category_refiles_its_stories() -> None:
     reader = store.reader()
     before = reader.version()
     moved = [Source(SOURCES[0].url, "Outlet A", "World"), SOURCES[1]]
-    store.sync_sources(moved, NOW)
+    changes = store.sync_sources(moved, NOW)
+    assert changes == SourceChanges(0, 0, [(SOURCES[0].url, "World News", "World")])
     assert reader.version() != before
     assert store.story_items("s1")[0].category == "World"
     assert store.dirty_stories() == ["s1"]
@@ -555,10 +557,10 @@ def test_sync_sources_sees_a_changed_field_of_a_kept_source() -> None:
     store = Store()
     store.sync_sources(SOURCES, NOW)
     renamed = [Source(SOURCES[0].url, "Renamed", SOURCES[0].category), *SOURCES[1:]]
-    assert store.sync_sources(renamed, NOW) == (0, 0)
+    assert store.sync_sources(renamed, NOW) == SourceChanges(0, 0, [])
     assert store.sources()[0].title == "Renamed"
     no_pages = [replace_articles(SOURCES[0]), *SOURCES[1:]]
-    assert store.sync_sources(no_pages, NOW) == (0, 0)
+    assert store.sync_sources(no_pages, NOW) == SourceChanges(0, 0, [])
     assert [s.articles for s in store.sources()] == [False, *(s.articles for s in SOURCES[1:])]
 
 
