@@ -28,5 +28,10 @@ class ParseError(FeedError):
     """The body could not be read as a feed at all."""
 
 
+class StoryFeedError(ParseError):
+    """The feed is one an aggregator publishes (this one or another instance): its items are
+    summaries of other feeds' items, so they are never taken in as an outlet's reports."""
+
+
 class StorageError(AggregatorError):
     """The database could not be opened or migrated."""

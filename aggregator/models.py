@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+# Each published story's permanent id in feeds (Atom id, RSS guid, JSON Feed id) starts so.
+STORY_ID_PREFIX = "urn:aggregator:story:"
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

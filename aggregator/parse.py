@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from aggregator.errors import ParseError
+from aggregator.errors import ParseError, StoryFeedError
 from aggregator.fast_parse import fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
-from aggregator.models import Entry, ParsedFeed
+from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
 from aggregator.text import holds_markup, html_to_text
 from aggregator.url_secrets import without_userinfo
 
@@ -86,6 +86,13 @@ def _fix_char_ref(match: re.Match[bytes]) -> bytes:
     return match.group(0)
 
 
+# An aggregator's published feed: `StoryFeedError`'s reason.
+STORY_FEED = (
+    "an aggregator's story feed (its items summarise other feeds' items, and would come back "
+    "as one more outlet's reports)"
+)
+
+
 def parse_feed(
     body: bytes, url: str, headers: Mapping[str, str] | None = None, *, fast: bool = True
 ) -> ParsedFeed:
@@ -93,7 +100,8 @@ def parse_feed(
 
     ``headers`` are the response headers (any case); Content-Type and Content-Location steer
     charset detection and relative-link resolution. Raises :class:`ParseError` when the body is
-    not a feed at all, and nothing else. Plain well-formed RSS 2.0 and Atom go through the
+    not a feed at all (:class:`StoryFeedError` when it is an aggregator's story feed), and
+    nothing else. Plain well-formed RSS 2.0 and Atom go through the
     lxml fast path (`fast_parse`), which gives the same result as feedparser; ``fast=False``
     always uses feedparser.
     """
@@ -137,6 +145,8 @@ def parse_feed(
             continue
         seen.add(entry.guid)
         entries.append(entry)
+    if entries and all(e.guid.startswith(STORY_ID_PREFIX) for e in entries):
+        raise StoryFeedError(url, f"{STORY_FEED}: not polled; list the outlets' own feeds instead")
 
     warning_parts = []
     if problem is not None:

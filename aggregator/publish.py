@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
-from aggregator.models import SourceRef, Story, Summary
+from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
 from aggregator.url_secrets import without_userinfo
 from aggregator.wording import counted
 
@@ -142,7 +142,7 @@ def story_url(story: Story, settings: PublishSettings) -> str:
 
 def story_uri(story: Story) -> str:
     """The story's permanent id in feeds (Atom id, RSS guid): never changes."""
-    return f"urn:aggregator:story:{quote(story.id, safe='')}"
+    return f"{STORY_ID_PREFIX}{quote(story.id, safe='')}"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -14,12 +14,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .errors import ConfigError, ParseError
+from .errors import ConfigError, ParseError, StoryFeedError
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
 from .opml import DEFAULT_CATEGORY, load_opml, parse_opml, url_problem
 from .opml_edit import add_feed, remove_feed, render_opml
-from .parse import parse_feed
+from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
 
@@ -79,8 +79,12 @@ class _Alternates(HTMLParser):
 
 
 def _as_feed(fetched: Fetched) -> Found | None:
+    """The fetched body as a feed; None when it is not one. An aggregator's story feed is
+    refused (ConfigError): found on a page, it is the feed the page offers."""
     try:
         parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
+    except StoryFeedError as exc:
+        raise ConfigError(f"{exc.url}: {STORY_FEED}; add the outlets' own feeds instead") from exc
     except ParseError:
         return None
     return Found(fetched.final_url, parsed.title, parsed.link, len(parsed.entries), parsed.warning)
