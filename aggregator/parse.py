@@ -91,6 +91,7 @@ STORY_FEED = (
     "an aggregator's story feed (its items summarise other feeds' items, and would come back "
     "as one more outlet's reports)"
 )
+STORY_FEED_STORED = "nothing of it is stored; list the outlets' own feeds instead"
 
 
 def parse_feed(
@@ -146,7 +147,7 @@ def parse_feed(
         seen.add(entry.guid)
         entries.append(entry)
     if entries and all(e.guid.startswith(STORY_ID_PREFIX) for e in entries):
-        raise StoryFeedError(url, f"{STORY_FEED}: not polled; list the outlets' own feeds instead")
+        raise StoryFeedError(url, f"{STORY_FEED}: {STORY_FEED_STORED}")
 
     warning_parts = []
     if problem is not None:
