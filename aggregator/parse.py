@@ -101,10 +101,10 @@ def parse_feed(
 
     ``headers`` are the response headers (any case); Content-Type and Content-Location steer
     charset detection and relative-link resolution. Raises :class:`ParseError` when the body is
-    not a feed at all (:class:`StoryFeedError` when it is an aggregator's story feed), and
-    nothing else. Plain well-formed RSS 2.0 and Atom go through the
-    lxml fast path (`fast_parse`), which gives the same result as feedparser; ``fast=False``
-    always uses feedparser.
+    not a feed at all, or :class:`StoryFeedError` when it is an aggregator's story feed, and
+    nothing else. Plain well-formed RSS 2.0 and Atom go through the lxml fast path
+    (`fast_parse`), which gives the same result as feedparser; ``fast=False`` always uses
+    feedparser.
     """
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")

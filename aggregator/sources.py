@@ -80,7 +80,7 @@ class _Alternates(HTMLParser):
 
 def _as_feed(fetched: Fetched) -> Found | None:
     """The fetched body as a feed; None when it is not one. An aggregator's story feed is
-    refused (ConfigError): found on a page, it is the feed the page offers."""
+    refused (ConfigError, saying why: "no feed found" would be wrong)."""
     try:
         parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
     except StoryFeedError as exc:
@@ -110,15 +110,25 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
     candidates = [urljoin(base, link) for link in page.links]
     candidates += [urljoin(root, path) for path in COMMON_PATHS]
     tried: list[str] = []
+    refused: ConfigError | None = None  # an aggregator's story feed the page offers
     for candidate in dict.fromkeys(candidates):
         if url_problem(candidate):
             continue
         tried.append(candidate)
         result = await fetcher.fetch(candidate, trusted=False)
-        if isinstance(result, Fetched) and (feed := _as_feed(result)) is not None:
+        if not isinstance(result, Fetched):
+            continue
+        try:
+            feed = _as_feed(result)
+        except ConfigError as exc:
+            refused = refused or exc
+            continue
+        if feed is not None:
             home = feed.home or base
             title = feed.title or page.title.strip() or None
             return Found(feed.url, title, home, feed.items, feed.warning)
+    if refused is not None:
+        raise refused
     raise ConfigError(
         f"{url}: not a feed, and no feed found (tried {len(tried)} addresses: the page's "
         '<link rel="alternate"> and common paths such as /feed and /rss.xml)'

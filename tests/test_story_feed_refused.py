@@ -74,6 +74,30 @@ def test_add_refuses_a_story_feed_found_on_a_page_and_leaves_the_opml_alone(
     assert path.read_bytes() == before
 
 
+def test_add_takes_an_outlets_feed_a_page_offers_after_a_story_feed(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml("https://outlet.example/rss"))
+
+    async def scenario() -> str:
+        async with Upstream() as up:
+            up.add_feed("/feeds/all.atom", story_feed("atom"), content_type="application/atom+xml")
+            up.add_feed(
+                "/rss.xml", feeds()["/metrotimes/news.rss"], content_type="application/rss+xml"
+            )
+            page = (
+                b'<!doctype html><html><head><link rel="alternate" '
+                b'type="application/atom+xml" href="/feeds/all.atom"><link rel="alternate" '
+                b'type="application/rss+xml" href="/rss.xml"></head></html>'
+            )
+            up.add_feed("/", page, content_type="text/html")
+            added = await add(path, up.url("/"))
+            assert added.source.url == up.url("/rss.xml")
+            return up.url("/rss.xml")
+
+    url = asyncio.run(scenario())
+    assert url in path.read_text()
+
+
 def test_a_story_feed_listed_by_hand_is_an_error_and_stores_nothing(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
