@@ -32,16 +32,24 @@ __all__ = ["cluster_file", "group_rows", "read_rows"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _when(value: object, where: str) -> datetime | None:
+def _when(value: object, where: str, now: datetime) -> datetime | None:
+    """`published` read as the poller reads a feed's dates: one before 1970 (a placeholder
+    such as 0001-01-01) is no date, and one after `now` is `now`."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
         raise ConfigError(f"{where}: `published` must be an ISO-8601 string")
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)  # (0001-01-01 east of UTC, 9999-12-31 west: no UTC time)
     except ValueError as exc:
         raise ConfigError(f"{where}: `published` is not ISO-8601: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        return None if parsed.year < _EPOCH.year else now
+    if parsed < _EPOCH:  # (the poller's floor for a feed's dates: `parse._EARLIEST`)
+        return None
+    return min(parsed, now)
 
 
 Row = tuple[dict[str, str], datetime | None]
@@ -63,8 +71,12 @@ def _paired(value: str) -> str:
     return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
-    """Validated rows of a JSON-lines input; a bad line raises ConfigError naming it."""
+def read_rows(
+    lines: Iterable[str], name: str = "input", now: datetime | None = None
+) -> Iterator[Row]:
+    """Validated rows of a JSON-lines input; a bad line raises ConfigError naming it. `now`
+    (default: the clock) is the latest `published` taken as written."""
+    now = now or datetime.now(UTC)
     seen: set[str] = set()
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -94,7 +106,7 @@ def read_rows(lines: Iterable[str], name: str = "input") -> Iterator[Row]:
             fields[key] = _paired(value) if value else ""
         if not fields["title"] and not fields["text"]:
             raise ConfigError(f"{where}: an item needs a `title` or a `text`")
-        yield fields, _when(row.get("published"), where)
+        yield fields, _when(row.get("published"), where, now)
 
 
 def _outlet(url: str, publisher: str) -> str:

@@ -117,6 +117,27 @@ def test_unpaired_surrogates_in_text_are_replaced_not_fatal(
     assert title.endswith(" \N{WATER WAVE} \N{REPLACEMENT CHARACTER}")
 
 
+def test_published_dates_are_read_as_the_poller_reads_a_feeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A placeholder date (0001-01-01) had crashed the grouping with an OverflowError: a date
+    before 1970 is no date, as in a feed, and one in the future is now."""
+    rows = [dict(ROWS[0], published="0001-01-01T00:00:00+05:00"), dict(ROWS[1])]
+    rows += [dict(ROWS[2], published="9999-12-31T23:59:59-05:00")]
+    rows += [dict(ROWS[0], id="q3", published="0001-01-01T00:00:00Z")]
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code, out, err = run(capsys, str(path), "--db", str(tmp_path / "kept.db"))
+    assert code == 0, err
+    assert [r["id"] for r in out] == ["q1", "x1", "q2", "q3"]
+    with sqlite3.connect(tmp_path / "kept.db") as db:
+        published = dict(db.execute("select id, published from items").fetchall())
+    # no date: the latest date given (x1's; q2's is clamped to the clock, later still)
+    assert published["x1"] == "2024-05-02T10:30:00+00:00"
+    assert published["q2"] > "2026"
+    assert published["q1"] == published["q3"] == published["q2"]
+
+
 NOTICE = (
     "Since 2009 the Keldon archive has donated its crawl data to the public library. Flowing in "
     "every day, these data are added to the collection after an embargo period, and the crawl "
