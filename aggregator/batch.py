@@ -22,6 +22,7 @@ from .dedupe import PLATFORM_HOSTS, REDIRECTOR_HOSTS, outlet_key
 from .embed import headline_embedder
 from .errors import ConfigError
 from .grouping import group_pending
+from .json_text import as_text, has_lone_surrogate
 from .models import Entry, Item, Source
 from .pipeline import entry_to_item
 from .store import Store
@@ -55,22 +56,6 @@ def _when(value: object, where: str, now: datetime) -> datetime | None:
 Row = tuple[dict[str, str], datetime | None]
 
 
-def _unpaired(value: str) -> bool:
-    """Whether a string holds a surrogate JSON let through unpaired ("\\ud800"): not text."""
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _paired(value: str) -> str:
-    """A JSON string as text: escaped surrogate pairs joined, an unpaired one replaced (U+FFFD)."""
-    if not _unpaired(value):
-        return value
-    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def read_rows(
     lines: Iterable[str], name: str = "input", now: datetime | None = None
 ) -> Iterator[Row]:
@@ -93,7 +78,7 @@ def read_rows(
             item_id = str(item_id)
         if not isinstance(item_id, str) or not item_id:
             raise ConfigError(f"{where}: `id` is missing or not a string")
-        if _unpaired(item_id):
+        if has_lone_surrogate(item_id):
             raise ConfigError(f"{where}: `id` holds an unpaired surrogate escape (\\ud800-\\udfff)")
         if item_id in seen:
             raise ConfigError(f"{where}: duplicate id {item_id!r}")
@@ -103,7 +88,7 @@ def read_rows(
             value = row.get(key)
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{where}: `{key}` must be a string")
-            fields[key] = _paired(value) if value else ""
+            fields[key] = as_text(value) if value else ""
         if not fields["title"] and not fields["text"]:
             raise ConfigError(f"{where}: an item needs a `title` or a `text`")
         yield fields, _when(row.get("published"), where, now)

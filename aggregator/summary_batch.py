@@ -18,6 +18,7 @@ from typing import IO, Any
 from dateutil import parser as dateparser
 
 from .dedupe import outlet_key as url_outlet
+from .json_text import as_text, has_lone_surrogate
 from .models import Item, Summary
 from .summarize import Summarizer
 
@@ -39,7 +40,7 @@ def _text(value: object, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise BatchError(f"item {field!r} must be text")
-    return value
+    return as_text(value)
 
 
 def _published(value: object) -> datetime | None:
@@ -61,6 +62,8 @@ def parse_story(record: object) -> tuple[str, list[Item]]:
     story_id = record.get("id")
     if not isinstance(story_id, str | int) or isinstance(story_id, bool):
         raise BatchError("'id' must be a string or a number")
+    if isinstance(story_id, str) and has_lone_surrogate(story_id):
+        raise BatchError("'id' holds an unpaired surrogate escape (\\ud800-\\udfff)")
     raw_items = record.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise BatchError("'items' must be a non-empty list")

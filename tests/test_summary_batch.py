@@ -110,3 +110,21 @@ def test_the_command_line(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1 and "missing.jsonl" in bad.stderr
+
+
+def test_unpaired_surrogates_are_replaced_in_text_and_refused_in_ids() -> None:
+    """JSON can escape half a surrogate pair ("\\ud800"), which no file or hash takes: it had
+    crashed the command (UnicodeEncodeError). In a title or text it reads as U+FFFD and an
+    escaped pair as its character; in an id it is a bad line, as `cluster` says."""
+    story = json.loads(json.dumps(DAM))
+    story["items"][0]["title"] += " \ud83c\udf0a \ud800"
+    story["items"][1]["text"] = "\udfff" + story["items"][1]["text"]
+    lines = [json.dumps(story), json.dumps({"id": "\ud800", "items": [{"title": "A b c"}]})]
+    out, err = io.StringIO(), io.StringIO()
+    result = run_batch(lines, out, err, ExtractiveSummarizer())
+    assert (result.written, result.failed) == (1, 1)
+    assert "line 2: 'id' holds an unpaired surrogate escape" in err.getvalue()
+    json.dumps(json.loads(out.getvalue()), ensure_ascii=False).encode()  # (all of it text)
+    _, items = parse_story(story)
+    assert items[0].title.endswith(" \N{WATER WAVE} \N{REPLACEMENT CHARACTER}")
+    assert items[1].text.startswith("\N{REPLACEMENT CHARACTER}Hungary")
