@@ -280,13 +280,15 @@ def build_settings(
         settings = dataclasses.replace(
             settings, **{section: _apply(current, values, f"{where} [{section}]", section)}
         )
+    env = env or {}
+    secrets = _secret_variables(settings, env)
     for section in sections:
         current = getattr(settings, section)
         prefix = f"{ENV_PREFIX}{section.upper()}_"
         overrides = {
             name[len(prefix) :].lower(): value
-            for name, value in (env or {}).items()
-            if name.startswith(prefix)
+            for name, value in env.items()
+            if name.startswith(prefix) and name not in secrets
         }
         if overrides:
             settings = dataclasses.replace(
@@ -295,6 +297,20 @@ def build_settings(
             )
     _check_combinations(settings, where)
     return settings
+
+
+def _secret_variables(settings: Settings, env: Mapping[str, str]) -> set[str]:
+    """The variables holding the LLM key and the SMTP password, which are no settings:
+    `AGGREGATOR_LLM_API_KEY`, the default key variable, is under `[llm]`'s prefix (read as
+    a setting, it had stopped every command with "unknown setting 'api_key'"). Each name as
+    the defaults, the file and the environment give it."""
+    names = {LLMSettings().api_key_env, DigestSettings().password_env}
+    names |= {settings.llm.api_key_env, settings.digest.password_env}
+    for section, key in (("llm", "api_key_env"), ("digest", "password_env")):
+        named = env.get(f"{ENV_PREFIX}{section.upper()}_{key.upper()}", "").strip()
+        if named:
+            names.add(named)
+    return names
 
 
 def _check_combinations(settings: Settings, where: str) -> None:

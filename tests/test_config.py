@@ -55,6 +55,22 @@ def test_file_values_then_environment_override() -> None:
     assert settings.publish.base_url == "https://news.example.org/"
 
 
+def test_the_variables_holding_secrets_are_no_settings() -> None:
+    """`AGGREGATOR_LLM_API_KEY`, the default variable for the model's key, is under `[llm]`'s
+    prefix: read as a setting it had stopped every command ("unknown setting 'api_key'")."""
+    settings = build_settings(env={"AGGREGATOR_LLM_API_KEY": "sk-1", "AGGREGATOR_LLM_MODEL": "m"})
+    assert settings.llm.model == "m"
+    renamed = build_settings(
+        {"digest": {"password_env": "AGGREGATOR_DIGEST_PASSWORD"}},
+        {"AGGREGATOR_DIGEST_PASSWORD": "pw", "AGGREGATOR_LLM_API_KEY_ENV": "AGGREGATOR_LLM_TOKEN",
+         "AGGREGATOR_LLM_TOKEN": "sk-2"},
+    )  # fmt: skip
+    assert renamed.llm.api_key_env == "AGGREGATOR_LLM_TOKEN"
+    assert renamed.digest.password_env == "AGGREGATOR_DIGEST_PASSWORD"
+    with pytest.raises(ConfigError, match="unknown setting 'modle'"):
+        build_settings(env={"AGGREGATOR_LLM_API_KEY": "sk-1", "AGGREGATOR_LLM_MODLE": "m"})
+
+
 @pytest.mark.parametrize(
     ("values", "env", "message"),
     [
