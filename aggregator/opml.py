@@ -101,6 +101,19 @@ def _refuse_entities(where: str):  # type: ignore[no-untyped-def]
 _PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::(\d{1,5}))?(?:[/?#][!-~]*)?")
 
 
+_FEED_SCHEME = re.compile(r"(?i)feed:(?://|(?=https?://))")
+
+
+def without_feed_scheme(url: str) -> str:
+    """`url` without the `feed:` pseudo-scheme that subscribe buttons and old exports write:
+    "feed://example.org/rss" is http://example.org/rss, "feed:https://…" is https://…."""
+    match = _FEED_SCHEME.match(url)
+    if match is None:
+        return url
+    rest = url[match.end() :]
+    return rest if match.group().endswith(":") else f"http://{rest}"
+
+
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be polled (None when it can): absolute http(s) with a valid host/port."""
     plain = _PLAIN_URL.fullmatch(url)
@@ -112,6 +125,8 @@ def url_problem(url: str) -> str | None:
     except ValueError as exc:
         return f"invalid URL {url!r} ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
+        if without_feed_scheme(url) != url:
+            return f"not an http(s) URL: {url!r} (write it as {without_feed_scheme(url)!r})"
         return f"not an http(s) URL: {url!r}"
     if not parts.hostname:
         return f"no host name in URL {url!r}"
@@ -147,14 +162,15 @@ def _is_feed(found: dict[str, str]) -> bool:
     return found.get("xmlurl") is not None or kind in {"rss", "atom", "feed"}
 
 
-def parse_opml(data: bytes, where: str = "OPML", *, empty_folders: bool = False) -> Opml:
+def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opml:
     """Parse OPML bytes. `where` names the file in every error message.
 
     Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
     that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
-    fetched. An outline with neither is an error, or with `empty_folders` (another reader's
-    export, whose empty folders are common) a warning and left out.
+    fetched. An outline with neither is an error. With `export` (another reader's export,
+    read leniently) an empty folder, common there, is a warning and left out, and a
+    `feed://` address is read as the http(s) one it stands for (`without_feed_scheme`).
     """
     title, roots = _parse_tree(data, where)
     if not roots:
@@ -173,6 +189,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, empty_folders: bool = False)
             if not url:
                 problems.append(f"line {node.line}: feed outline {label!r} has no xmlUrl")
                 return
+            if export:
+                url = without_feed_scheme(url)
             problem = url_problem(url)
             if problem:
                 problems.append(f"line {node.line}: feed {label!r}: {problem}")
@@ -198,7 +216,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, empty_folders: bool = False)
             return
         if not node.children:
             empty = f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
-            (warnings if empty_folders else problems).append(empty)
+            (warnings if export else problems).append(empty)
             return
         name = node.label() or category or DEFAULT_CATEGORY
         for child in node.children:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from .errors import ConfigError, ParseError, StoryFeedError
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
-from .opml import DEFAULT_CATEGORY, load_opml, parse_opml, url_problem
+from .opml import DEFAULT_CATEGORY, load_opml, parse_opml, url_problem, without_feed_scheme
 from .opml_edit import add_feed, remove_feed, render_opml
 from .parse import STORY_FEED, parse_feed
 
@@ -175,6 +175,7 @@ async def add(
     """Discover the feed behind `url`, check it parses, and add it to the OPML. A feed that
     parses only in part (malformed XML after some items, as a cut-off download) is added, with
     the parser's warning, as the poller would keep it and report it in `status`."""
+    url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
     listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
     if url in listed:
@@ -205,7 +206,7 @@ def remove(opml_path: Path, url: str) -> None:
 def import_opml(opml_path: Path, other: Path) -> tuple[list[Source], list[Source]]:
     """Merge the feeds of another reader's OPML export, keeping its categories. Returns
     (added, already listed). Nothing is fetched: the export lists known feeds."""
-    incoming = parse_opml(_read(other), str(other), empty_folders=True).sources
+    incoming = parse_opml(_read(other), str(other), export=True).sources
     data = _read(opml_path)
     listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
     added: list[Source] = []

@@ -12,7 +12,7 @@ from upstream import Upstream
 from aggregator.cli import main
 from aggregator.errors import ConfigError
 from aggregator.models import Source
-from aggregator.opml import parse_opml
+from aggregator.opml import parse_opml, without_feed_scheme
 from aggregator.opml_edit import add_feed, remove_feed
 from aggregator.sources import add, export_opml, import_opml, remove
 
@@ -91,7 +91,11 @@ def page(feed_href: str | None) -> bytes:
     ).encode()
 
 
-def run_add(tmp_path: Path, start: str, **kwargs: str) -> tuple[Source, bytes, Upstream]:
+def run_add(
+    tmp_path: Path, start: str, scheme: str = "http", **kwargs: str
+) -> tuple[Source, bytes, Upstream]:
+    """`add` of `start` on a test server (its address written with `scheme`: "feed" for a
+    subscribe button's feed:// link)."""
     path = tmp_path / "feeds.opml"
     path.write_bytes(HAND_WRITTEN)
 
@@ -101,7 +105,8 @@ def run_add(tmp_path: Path, start: str, **kwargs: str) -> tuple[Source, bytes, U
             up.add_feed("/home", page("/news/rss.xml"), content_type="text/html")
             up.add_feed("/bare", page(None), content_type="text/html")
             up.add_feed("/feed.xml", RSS, content_type="application/rss+xml")
-            return (await add(path, up.url(start), **kwargs)).source, up
+            url = up.url(start).replace("http", scheme, 1)
+            return (await add(path, f" {url} ", **kwargs)).source, up
 
     source, up = asyncio.run(scenario())
     return source, path.read_bytes(), up
@@ -187,6 +192,49 @@ def test_import_leaves_out_the_empty_folders_of_an_export(
     assert opml.categories == ("World News", "Science", "Tech")  # no empty category written
     with pytest.raises(ConfigError, match="'Read later' has neither an xmlUrl nor children"):
         parse_opml(other.read_bytes())  # as the sources file itself, an empty folder is an error
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("feed://news.example/rss", "http://news.example/rss"),
+        ("FEED://news.example/rss", "http://news.example/rss"),
+        ("feed:https://news.example/rss", "https://news.example/rss"),
+        ("feed:http://news.example/rss", "http://news.example/rss"),
+        ("https://feed.example/feed://x", "https://feed.example/feed://x"),
+        ("feedburner.example/rss", "feedburner.example/rss"),
+    ],
+)
+def test_the_feed_pseudo_scheme_stands_for_http(written: str, read: str) -> None:
+    assert without_feed_scheme(written) == read
+
+
+def test_import_reads_an_exports_feed_addresses_and_the_sources_file_says_how_to_write_them(
+    tmp_path: Path,
+) -> None:
+    """An old export's feed:// address had refused the whole import."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    other = tmp_path / "reader-export.opml"
+    other.write_text(
+        '<opml version="1.0"><body><outline text="Tech">'
+        '<outline type="rss" text="Bits" xmlUrl="feed://bits.example/rss"/>'
+        '<outline type="rss" text="Bytes" xmlUrl="feed:https://bytes.example/atom"/>'
+        "</outline></body></opml>"
+    )
+    added, _ = import_opml(path, other)
+    assert [s.url for s in added] == ["http://bits.example/rss", "https://bytes.example/atom"]
+    assert [s.url for s in parse_opml(path.read_bytes()).sources][-2:] == [
+        "http://bits.example/rss",
+        "https://bytes.example/atom",
+    ]
+    with pytest.raises(ConfigError, match=r"\(write it as 'http://bits.example/rss'\)"):
+        parse_opml(other.read_bytes())  # the sources file itself names one address per feed
+
+
+def test_add_of_a_subscribe_buttons_feed_link(tmp_path: Path) -> None:
+    source, _, up = run_add(tmp_path, "/news/rss.xml", category="World News", scheme="feed")
+    assert source.url == up.url("/news/rss.xml")
 
 
 def test_export_round_trips(tmp_path: Path) -> None:
