@@ -69,9 +69,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .sources import import_opml
 
     try:
-        added, skipped = import_opml(args.opml, args.file)
+        added, skipped, warnings = import_opml(args.opml, args.file)
     except ConfigError as exc:
         return _refused("cannot import", exc)
+    for warning in warnings:
+        print(f"aggregator: warning: {hide_passwords(warning)}", file=sys.stderr)
     for source in added:
         print(f"added {hide_passwords(source.url)} to {source.category!r}")
     print(f"{counted(len(added), 'feed')} added, {len(skipped)} already listed, into {args.opml}")

@@ -169,8 +169,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
     fetched. An outline with neither is an error. With `export` (another reader's export,
-    read leniently) an empty folder, common there, is a warning and left out, and a
-    `feed://` address is read as the http(s) one it stands for (`without_feed_scheme`).
+    read leniently) an empty folder, common there, and a feed whose address cannot be polled
+    are each a warning and left out, and a `feed://` address is read as the http(s) one it
+    stands for (`without_feed_scheme`).
     """
     title, roots = _parse_tree(data, where)
     if not roots:
@@ -186,14 +187,17 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
         if _is_feed(found):
             url = found.get("xmlurl")
             label = node.label() or (url or "")
-            if not url:
-                problems.append(f"line {node.line}: feed outline {label!r} has no xmlUrl")
-                return
-            if export:
+            if export and url:
                 url = without_feed_scheme(url)
-            problem = url_problem(url)
-            if problem:
-                problems.append(f"line {node.line}: feed {label!r}: {problem}")
+            problem = url_problem(url) if url else None
+            if problem or not url:
+                said = f"line {node.line}: " + (
+                    f"feed {label!r}: {problem}" if url else f"feed outline {label!r} has no xmlUrl"
+                )
+                if export:
+                    warnings.append(f"{said}; left out")
+                else:
+                    problems.append(said)
                 return
             name = category or DEFAULT_CATEGORY
             if url in seen:

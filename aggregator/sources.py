@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from .errors import ConfigError, ParseError, StoryFeedError
@@ -203,10 +204,20 @@ def remove(opml_path: Path, url: str) -> None:
     write_atomically(opml_path, remove_feed(data, url, str(opml_path)))
 
 
-def import_opml(opml_path: Path, other: Path) -> tuple[list[Source], list[Source]]:
-    """Merge the feeds of another reader's OPML export, keeping its categories. Returns
-    (added, already listed). Nothing is fetched: the export lists known feeds."""
-    incoming = parse_opml(_read(other), str(other), export=True).sources
+class Imported(NamedTuple):
+    """What `import_opml` did: feeds added, feeds already listed, and what of the export was
+    left out, and why (an empty folder, an address that cannot be polled)."""
+
+    added: list[Source]
+    listed: list[Source]
+    warnings: tuple[str, ...]
+
+
+def import_opml(opml_path: Path, other: Path) -> Imported:
+    """Merge the feeds of another reader's OPML export, keeping its categories. Nothing is
+    fetched: the export lists known feeds."""
+    export = parse_opml(_read(other), str(other), export=True)
+    incoming = export.sources
     data = _read(opml_path)
     listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
     added: list[Source] = []
@@ -220,7 +231,7 @@ def import_opml(opml_path: Path, other: Path) -> tuple[list[Source], list[Source
         added.append(source)
     if added:
         write_atomically(opml_path, data)
-    return added, skipped
+    return Imported(added, skipped, export.warnings)
 
 
 def export_opml(opml_path: Path) -> bytes:

@@ -162,7 +162,7 @@ def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None
         '<outline text="Cooking"><outline type="rss" text="Pan" xmlUrl="https://pan.example/"/>'
         "</outline></body></opml>"
     )
-    added, skipped = import_opml(path, other)
+    added, skipped, _ = import_opml(path, other)
     assert [s.url for s in added] == ["https://stars.example/rss", "https://pan.example/"]
     assert [s.url for s in skipped] == ["https://lab.example/atom"]
     opml = parse_opml(path.read_bytes())
@@ -222,7 +222,7 @@ def test_import_reads_an_exports_feed_addresses_and_the_sources_file_says_how_to
         '<outline type="rss" text="Bytes" xmlUrl="feed:https://bytes.example/atom"/>'
         "</outline></body></opml>"
     )
-    added, _ = import_opml(path, other)
+    added, _, _ = import_opml(path, other)
     assert [s.url for s in added] == ["http://bits.example/rss", "https://bytes.example/atom"]
     assert [s.url for s in parse_opml(path.read_bytes()).sources][-2:] == [
         "http://bits.example/rss",
@@ -230,6 +230,30 @@ def test_import_reads_an_exports_feed_addresses_and_the_sources_file_says_how_to
     ]
     with pytest.raises(ConfigError, match=r"\(write it as 'http://bits.example/rss'\)"):
         parse_opml(other.read_bytes())  # the sources file itself names one address per feed
+
+
+def test_import_leaves_out_a_feed_it_cannot_poll_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One relative or malformed address in a 300-feed export had refused all of it."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    other = tmp_path / "reader-export.opml"
+    other.write_text(
+        '<opml version="1.0"><body><outline text="Tech">'
+        '<outline type="rss" text="Rel" xmlUrl="/relative/feed"/>'
+        '<outline type="rss" text="Bits" xmlUrl="https://bits.example/rss"/>'
+        '<outline type="rss" text="Nowhere"/>'
+        "</outline></body></opml>"
+    )
+    assert main(["import", str(other), "--opml", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "1 feed added, 0 already listed" in out
+    assert err.splitlines() == [
+        "aggregator: warning: line 1: feed 'Rel': not an http(s) URL: '/relative/feed'; left out",
+        "aggregator: warning: line 1: feed outline 'Nowhere' has no xmlUrl; left out",
+    ]
+    assert [s.url for s in parse_opml(path.read_bytes()).sources][-1] == "https://bits.example/rss"
 
 
 def test_add_of_a_subscribe_buttons_feed_link(tmp_path: Path) -> None:
