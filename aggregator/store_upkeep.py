@@ -124,6 +124,12 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
         raise StorageError(f"{dest}: already exists; give a new name (backups never overwrite)")
     partial = dest.with_name(f".{dest.name}.partial")
     try:
+        # Made with the database's own permissions (the umask may only narrow them): a copy
+        # is never more readable than the database it copies (the unit's UMask=0077 one
+        # holds private feeds' logins). A partial file a killed backup left goes first.
+        partial.unlink(missing_ok=True)
+        mode = db_path.stat().st_mode & 0o666
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
         source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
         source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         target = sqlite3.connect(partial)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import sqlite3
+import stat
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -194,6 +196,29 @@ def test_backup_is_online_complete_and_checked(
     assert "integrity ok" in capsys.readouterr().out
     assert main(["backup", "--db", str(tmp_path / "nope.db"), str(tmp_path / "x.db")]) == 1
     assert "no database there" in capsys.readouterr().err
+
+
+def test_a_backup_is_never_more_readable_than_its_database(tmp_path: Path) -> None:
+    """Under the unit's UMask=0077 the database is 0600 (it holds private feeds' logins); a
+    backup taken from a shell with umask 022 had been 0644, readable by every local user."""
+    simulate(tmp_path, 1, RetentionSettings())
+    db = tmp_path / "agg.db"
+    db.chmod(0o600)
+    (tmp_path / ".copy.db.partial").write_bytes(b"left by a killed backup")
+    old = os.umask(0o022)
+    try:
+        report = backup(db, tmp_path / "copy.db")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(report.path.stat().st_mode) == 0o600
+    assert not (tmp_path / ".copy.db.partial").exists()
+    db.chmod(0o640)
+    os.umask(0o077)
+    try:
+        narrowed = backup(db, tmp_path / "copy2.db")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(narrowed.path.stat().st_mode) == 0o600  # the umask narrows it further
 
 
 OLD = T0 - timedelta(days=90)
