@@ -91,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         try:
-            write_atomically(args.output, data)
+            write_atomically(args.output, data, like=args.opml)
         except OSError as exc:
             raise AggregatorError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
     return 0

@@ -136,13 +136,25 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
     )
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0o077)  # (read by setting it: a command's one thread, at once undone)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: Path, data: bytes, like: Path | None = None) -> None:
     """Replace `path` with `data` in one step (a reader sees the old or the new file, never
-    half of one), keeping the file's permissions."""
+    half of one), keeping the file's permissions. A new file takes `like`'s (an export of
+    the sources is as private as the sources: they may hold feeds' logins), narrowed by the
+    umask, or the umask's own."""
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = 0o644
+        try:
+            base = like.stat().st_mode & 0o666 if like is not None else 0o666
+        except OSError:
+            base = 0o666
+        mode = base & ~_umask()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -281,6 +283,24 @@ def test_remove_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
         "https://wire.example/rss",
         "https://lab.example/atom",
     ]
+
+
+def test_an_export_is_as_private_as_the_sources_it_copies(tmp_path: Path) -> None:
+    """A new export file had been made 0644 whatever the sources' mode and the umask: the
+    sources may hold feeds' logins (`https://user:password@…`)."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    path.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        assert main(["export", "--opml", str(path), "--output", str(tmp_path / "a.opml")]) == 0
+        path.chmod(0o644)
+        os.umask(0o027)
+        assert main(["export", "--opml", str(path), "--output", str(tmp_path / "b.opml")]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.opml").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "b.opml").stat().st_mode) == 0o640
 
 
 def test_a_refused_edit_says_what_was_refused_not_configuration_error(
