@@ -337,6 +337,8 @@ class Fetcher:
                         reason = _one_line(resp.reason or "")
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
             except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
+                if socks and _name_not_resolved(exc):  # (socks5://: a lookup here failed)
+                    return FetchFailed(url, f"DNS lookup failed for {target.host}")
                 return FetchFailed(url, self._describe(exc))
             except self._socks_errors as exc:  # (an empty tuple catches nothing)
                 return FetchFailed(url, self._describe_socks(exc, socks or ""))
@@ -494,6 +496,21 @@ class Fetcher:
         if isinstance(exc, OSError) and exc.strerror:
             return f"network error: {exc.strerror}"
         return f"{type(exc).__name__}: {_one_line(exc)}".rstrip(": ")
+
+
+# getaddrinfo's own errors (negative errnos on Linux), as a SOCKS connector passes them on
+_LOOKUP_ERRNOS = frozenset(
+    getattr(socket, name)
+    for name in ("EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_ADDRFAMILY")
+    if hasattr(socket, name)
+)
+
+
+def _name_not_resolved(exc: BaseException) -> bool:
+    """Whether `exc` is a failed name lookup (aiohttp wraps it in a ClientOSError)."""
+    return isinstance(exc, socket.gaierror) or (
+        isinstance(exc, OSError) and exc.errno in _LOOKUP_ERRNOS
+    )
 
 
 async def _drain(resp: aiohttp.ClientResponse) -> None:

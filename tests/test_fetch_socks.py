@@ -139,6 +139,24 @@ def test_socks5_resolves_names_here_and_no_proxy_hosts_go_direct() -> None:
     assert ipaddress.ip_address(socks.seen[0][0]).is_loopback
 
 
+def test_socks5_says_a_name_that_does_not_resolve_here_as_a_dns_failure() -> None:
+    """It had read "network error: Name or service not known" (python-socks' own lookup)."""
+
+    async def main() -> tuple[FetchOutcome, Socks5]:
+        proxy = "socks5://127.0.0.1:{}"
+        async with (
+            Upstream() as up,
+            Socks5(up.port) as socks,
+            fetcher(proxy=proxy.format(socks.port)) as f,
+        ):
+            return await f.fetch("http://news.invalid/feed.xml"), socks
+
+    got, socks = asyncio.run(main())
+    assert isinstance(got, FetchFailed)
+    assert got.error == "DNS lookup failed for news.invalid"
+    assert socks.seen == []
+
+
 def test_a_socks_proxy_that_is_down_or_refuses_the_login_fails_clearly() -> None:
     down = free_port()
 
