@@ -146,7 +146,9 @@ def write_atomically(path: Path, data: bytes, like: Path | None = None) -> None:
     """Replace `path` with `data` in one step (a reader sees the old or the new file, never
     half of one), keeping the file's permissions. A new file takes `like`'s (an export of
     the sources is as private as the sources: they may hold feeds' logins), narrowed by the
-    umask, or the umask's own."""
+    umask, or the umask's own. A symbolic link is written through (the sources file linked
+    from a checkout stays a link, and the file it points to is what changes)."""
+    path = Path(os.path.realpath(path))
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:

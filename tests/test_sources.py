@@ -303,6 +303,20 @@ def test_an_export_is_as_private_as_the_sources_it_copies(tmp_path: Path) -> Non
     assert stat.S_IMODE((tmp_path / "b.opml").stat().st_mode) == 0o640
 
 
+def test_an_edit_writes_through_a_linked_sources_file(tmp_path: Path) -> None:
+    """A sources file linked from a checkout had been replaced by a plain file, the checkout's
+    left as it was."""
+    (tmp_path / "repo").mkdir()
+    real = tmp_path / "repo" / "feeds.opml"
+    real.write_bytes(HAND_WRITTEN)
+    link = tmp_path / "feeds.opml"
+    link.symlink_to(Path("repo") / "feeds.opml")
+    assert main(["remove", "https://b.example/feed", "--opml", str(link)]) == 0
+    assert link.is_symlink()
+    assert b"https://b.example/feed" not in real.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == ["feeds.opml"]
+
+
 def test_a_refused_edit_says_what_was_refused_not_configuration_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
