@@ -38,7 +38,13 @@ class _Outline:
     children: list[_Outline] = field(default_factory=list)
 
     def label(self) -> str:
-        return (self.attrs.get("text") or self.attrs.get("title") or "").strip()
+        return outline_label(self.attrs.get("text") or self.attrs.get("title") or "")
+
+
+def outline_label(value: str) -> str:
+    """An outline's name (a category, a feed's title) as one line: its runs of whitespace,
+    line breaks written as `&#10;` among them, one space."""
+    return " ".join(value.split())
 
 
 def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from .errors import ConfigError
 from .models import Source
-from .opml import DEFAULT_CATEGORY, _is_feed, _lowered, parse_opml
+from .opml import DEFAULT_CATEGORY, _is_feed, _lowered, outline_label, parse_opml
 
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
@@ -39,7 +39,7 @@ class _Node:
 
     @property
     def label(self) -> str:
-        return (self.attr("text") or self.attr("title") or "").strip()
+        return outline_label(self.attr("text") or self.attr("title") or "")
 
 
 @dataclass

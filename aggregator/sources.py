@@ -18,7 +18,14 @@ from urllib.parse import urljoin, urlsplit
 from .errors import ConfigError, ParseError, StoryFeedError
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
-from .opml import DEFAULT_CATEGORY, load_opml, parse_opml, url_problem, without_feed_scheme
+from .opml import (
+    DEFAULT_CATEGORY,
+    load_opml,
+    outline_label,
+    parse_opml,
+    url_problem,
+    without_feed_scheme,
+)
 from .opml_edit import add_feed, remove_feed, render_opml
 from .parse import STORY_FEED, parse_feed
 
@@ -204,8 +211,8 @@ async def add(
         raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
     source = Source(
         found.url,
-        (title or found.title or urlsplit(found.url).netloc).strip(),
-        (category or DEFAULT_CATEGORY).strip(),
+        outline_label(title or found.title or urlsplit(found.url).netloc),
+        outline_label(category or "") or DEFAULT_CATEGORY,
         found.home,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))

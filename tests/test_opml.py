@@ -192,3 +192,16 @@ def test_attribute_names_forgive_case_and_the_first_of_two_spellings_wins() -> N
     )
     (source,) = parse_opml(data).sources
     assert (source.url, source.html_url) == ("https://a.example/feed", "https://a.example/")
+
+
+def test_a_name_is_one_line() -> None:
+    """A line break written as `&#10;` had reached the category's name: `status` and the
+    pages broke their lines there, and a digest's subject would have carried it."""
+    data = (
+        b'<opml version="2.0"><body><outline text="World&#10;Bcc: x@example.org  news">'
+        b'<outline type="rss" text=" Outlet&#9;A " xmlUrl="https://a.example/rss"/>'
+        b"</outline></body></opml>"
+    )
+    opml = parse_opml(data)
+    assert opml.categories == ("World Bcc: x@example.org news",)
+    assert opml.sources[0].title == "Outlet A"

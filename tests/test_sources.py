@@ -123,6 +123,12 @@ def test_add_discovers_the_feed_a_page_links_to(tmp_path: Path) -> None:
     assert data.startswith(HAND_WRITTEN[: HAND_WRITTEN.index(b"  </body>") - 1])
 
 
+def test_add_to_a_category_named_with_other_spacing_finds_it(tmp_path: Path) -> None:
+    source, data, _ = run_add(tmp_path, "/news/rss.xml", category="  World\n  News ")
+    assert source.category == "World News"
+    assert parse_opml(data).categories == ("World News", "Science")
+
+
 def test_add_tries_common_paths_when_the_page_names_no_feed(tmp_path: Path) -> None:
     source, _, up = run_add(tmp_path, "/bare", title="Metro")
     assert source.url == up.url("/feed.xml")
