@@ -12,7 +12,7 @@ import html
 import math
 import struct
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from urllib.parse import quote
 
 from aggregator.models import Story
@@ -25,6 +25,7 @@ from aggregator.publish import (
     PublishSettings,
     category_url,
     clean,
+    clock_time,
     digest_line,
     esc,
     excerpt,
@@ -32,6 +33,7 @@ from aggregator.publish import (
     flavour_name,
     headline,
     link,
+    local_time,
     outlet_count,
     slugify,
     story_html_body,
@@ -194,9 +196,9 @@ def _lang_attrs(language: str) -> str:
     return f' lang="{esc(language)}" dir="{text_direction(language)}"'
 
 
-def _meta_line(story: Story) -> str:
+def _meta_line(story: Story, zone: tzinfo) -> str:
     count = outlet_count(story)
-    meta = time_tag(story.updated)
+    meta = time_tag(story.updated, zone)
     if count:
         meta += f" · {counted(count, 'source')}"
     return f'<p class="meta">{meta}</p>'
@@ -207,7 +209,7 @@ def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") ->
     lines = [
         f"<article{_lang_attrs(story_language(story, settings))}>",
         f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
-        _meta_line(story),
+        _meta_line(story, settings.zone()),
     ]
     if story.summary is not None and story.summary.bullets:
         lines.append(f'<p class="lead" dir="auto">{esc(story.summary.bullets[0].text)}</p>')
@@ -325,17 +327,17 @@ def render_category_html(
     )
 
 
-def _story_times(story: Story) -> str:
+def _story_times(story: Story, zone: tzinfo) -> str:
     """When the story was first seen, and when it last changed if that was later ("updated
-    07:42 UTC" on the same day)."""
-    first, last = utc(story.first_seen), utc(story.updated)
+    07:42 UTC" on the same day, the day as `zone` has it)."""
+    first, last = local_time(story.first_seen, zone), local_time(story.updated, zone)
     if last - first < timedelta(minutes=1):
-        return time_tag(last)
+        return time_tag(last, zone)
     if last.date() == first.date():
-        later = f'<time datetime="{last.isoformat()}">{last:%H:%M} UTC</time>'
+        later = f'<time datetime="{utc(last).isoformat()}">{clock_time(last)}</time>'
     else:
-        later = time_tag(last)
-    return f"{time_tag(first)} · updated {later}"
+        later = time_tag(last, zone)
+    return f"{time_tag(first, zone)} · updated {later}"
 
 
 def render_story_html(
@@ -354,7 +356,7 @@ def render_story_html(
         [
             f"<article{_lang_attrs(language)}>",
             f"<h1>{esc(headline(story))}</h1>",
-            f'<p class="meta">{_story_times(story)} · '
+            f'<p class="meta">{_story_times(story, settings.zone())} · '
             f"{link(category_url(slug, settings), category)}</p>",
             story_html_body(
                 story,

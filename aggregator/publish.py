@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
@@ -189,9 +189,21 @@ def human_date(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment.year}"
 
 
-def time_tag(moment: datetime) -> str:
-    moment = utc(moment)
-    return f'<time datetime="{moment.isoformat()}">{human_date(moment)}, {moment:%H:%M} UTC</time>'
+def local_time(moment: datetime, zone: tzinfo = UTC) -> datetime:
+    """`moment` in `zone` (a naive one read as UTC)."""
+    return utc(moment).astimezone(zone)
+
+
+def clock_time(moment: datetime) -> str:
+    """ "07:42 UTC", "08:42 BST": the hour in `moment`'s own zone, and the zone's name."""
+    return f"{moment:%H:%M} {moment.tzname() or 'UTC'}"
+
+
+def time_tag(moment: datetime, zone: tzinfo = UTC) -> str:
+    """A <time> element: the exact moment in its attribute, the date and hour in `zone` shown."""
+    local = local_time(moment, zone)
+    day = f"{local:%B} {local.day}, {local.year}"
+    return f'<time datetime="{utc(moment).isoformat()}">{day}, {clock_time(local)}</time>'
 
 
 def link(url: str | None, text: str) -> str:

@@ -3,12 +3,28 @@ the publishing code."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_BASE_URL", "PublishSettings"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+
+
+@functools.cache
+def display_zone(name: str) -> tzinfo:
+    """The time zone `name`; ValueError when there is none. zoneinfo is imported only for a
+    zone other than UTC (most starts read no zone file)."""
+    if name == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"timezone: unknown time zone {name!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,7 @@ class PublishSettings:
     top_min_outlets: int = 2  # the "top stories" feeds: stories at least this many outlets covered
     language: str = "en"  # the feeds' language, and a story's when detection is unsure
     max_age: int = 300  # Cache-Control max-age (seconds) for served pages and feeds
+    timezone: str = "UTC"  # the zone the pages show times in ("Europe/London"; an IANA name)
     # True when base_url was derived from the listen address rather than configured: then
     # feed ids are tag URIs, so they don't change with the host or port.
     listen_base_url: bool = False
@@ -37,6 +54,11 @@ class PublishSettings:
         for name in ("max_items", "page_size", "front_page_stories", "top_min_outlets"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        self.zone()  # (an unknown zone is a configuration error at start, not at a page)
+
+    def zone(self) -> tzinfo:
+        """The zone the pages show times in."""
+        return display_zone(self.timezone)
 
     @property
     def public_base_url(self) -> bool:

@@ -7,6 +7,7 @@ import struct
 from datetime import timedelta
 from html.parser import HTMLParser
 
+import pytest
 from stories import T0, make_story
 
 from aggregator.models import Story
@@ -171,6 +172,30 @@ def test_a_story_page_says_when_the_story_was_first_seen_and_when_it_last_change
     same = dataclasses.replace(story, updated=story.first_seen)
     page = render_story_html(same, SETTINGS, [])
     assert "updated" not in page.split("<h1>")[1].split("</p>")[0]
+
+
+def test_pages_show_times_in_the_operators_zone() -> None:
+    """`[publish] timezone`: a subscriber in Auckland had read a story first seen at 20:00 on
+    their day's evening as "08:00 UTC" on the day before."""
+    auckland = dataclasses.replace(SETTINGS, timezone="Pacific/Auckland")
+    story = make_story("t1", "Ceasefire agreed")  # 08:00-08:30 UTC: 21:00-21:30 NZDT
+    page = render_story_html(story, auckland, [])
+    first = '<time datetime="2025-02-12T08:00:00+00:00">February 12, 2025, 21:00 NZDT</time>'
+    later = '<time datetime="2025-02-12T08:30:00+00:00">21:30 NZDT</time>'
+    assert f"{first} · updated {later}" in page
+    # 11:30 UTC is the next day in Auckland: the update is dated, not "updated 00:30"
+    late = dataclasses.replace(story, updated=story.first_seen + timedelta(hours=3, minutes=30))
+    page = render_story_html(late, auckland, [])
+    assert (
+        "· updated <time " + 'datetime="2025-02-12T11:30:00+00:00">February 13, 2025, 00:30 NZDT'
+        in page
+    )
+    front = render_index_html([("World News", "world-news", [story])], auckland, NOW)
+    assert (
+        '<time datetime="2025-02-12T08:30:00+00:00">February 12, 2025, 21:30 NZDT</time>' in front
+    )
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        PublishSettings(timezone="Mars/Olympus")
 
 
 def _articles(markup: str) -> list[dict[str, str]]:
