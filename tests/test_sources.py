@@ -158,17 +158,24 @@ def test_add_of_something_that_is_no_feed_leaves_the_opml_alone(tmp_path: Path) 
     assert path.read_bytes() == HAND_WRITTEN
 
 
-def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None:
+def sources_and_export(tmp_path: Path, export: str) -> tuple[Path, Path]:
+    """The hand-written sources file and another reader's export beside it."""
     path = tmp_path / "feeds.opml"
     path.write_bytes(HAND_WRITTEN)
     other = tmp_path / "reader-export.opml"
-    other.write_text(
+    other.write_text(export)
+    return path, other
+
+
+def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None:
+    path, other = sources_and_export(
+        tmp_path,
         '<opml version="1.0"><head><title>Reader</title></head><body>'
         '<outline title="Science" text="Science">'
         '<outline type="rss" text="Lab" xmlUrl="https://lab.example/atom"/>'
         '<outline type="rss" text="Stars" xmlUrl="https://stars.example/rss"/></outline>'
         '<outline text="Cooking"><outline type="rss" text="Pan" xmlUrl="https://pan.example/"/>'
-        "</outline></body></opml>"
+        "</outline></body></opml>",
     )
     added, skipped, _ = import_opml(path, other)
     assert [s.url for s in added] == ["https://stars.example/rss", "https://pan.example/"]
@@ -183,15 +190,13 @@ def test_import_leaves_out_the_empty_folders_of_an_export(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A reader's export with an empty folder had been refused whole."""
-    path = tmp_path / "feeds.opml"
-    path.write_bytes(HAND_WRITTEN)
-    other = tmp_path / "reader-export.opml"
-    other.write_text(
+    path, other = sources_and_export(
+        tmp_path,
         '<opml version="1.0"><head><title>Reader</title></head><body>'
         '<outline text="Read later"/>'
         '<outline text="Tech"><outline text="Nothing yet"></outline>'
         '<outline type="rss" text="Bits" xmlUrl="https://bits.example/rss"/></outline>'
-        "</body></opml>"
+        "</body></opml>",
     )
     assert main(["import", str(other), "--opml", str(path)]) == 0
     assert "1 feed added, 0 already listed" in capsys.readouterr().out
@@ -221,14 +226,12 @@ def test_import_reads_an_exports_feed_addresses_and_the_sources_file_says_how_to
     tmp_path: Path,
 ) -> None:
     """An old export's feed:// address had refused the whole import."""
-    path = tmp_path / "feeds.opml"
-    path.write_bytes(HAND_WRITTEN)
-    other = tmp_path / "reader-export.opml"
-    other.write_text(
+    path, other = sources_and_export(
+        tmp_path,
         '<opml version="1.0"><body><outline text="Tech">'
         '<outline type="rss" text="Bits" xmlUrl="feed://bits.example/rss"/>'
         '<outline type="rss" text="Bytes" xmlUrl="feed:https://bytes.example/atom"/>'
-        "</outline></body></opml>"
+        "</outline></body></opml>",
     )
     added, _, _ = import_opml(path, other)
     assert [s.url for s in added] == ["http://bits.example/rss", "https://bytes.example/atom"]
@@ -244,15 +247,13 @@ def test_import_leaves_out_a_feed_it_cannot_poll_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """One relative or malformed address in a 300-feed export had refused all of it."""
-    path = tmp_path / "feeds.opml"
-    path.write_bytes(HAND_WRITTEN)
-    other = tmp_path / "reader-export.opml"
-    other.write_text(
+    path, other = sources_and_export(
+        tmp_path,
         '<opml version="1.0"><body><outline text="Tech">'
         '<outline type="rss" text="Rel" xmlUrl="/relative/feed"/>'
         '<outline type="rss" text="Bits" xmlUrl="https://bits.example/rss"/>'
         '<outline type="rss" text="Nowhere"/>'
-        "</outline></body></opml>"
+        "</outline></body></opml>",
     )
     assert main(["import", str(other), "--opml", str(path)]) == 0
     out, err = capsys.readouterr()
