@@ -42,6 +42,14 @@ _SOURCE_COLUMNS = (
     "articles",
 )
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
+# Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
+# full disk or a locked database, it falls back for good to INSERT OR IGNORE of the key alone,
+# which `category NOT NULL` turns into a silent no-op (a new feed never polled).
+_UPSERT_SOURCE = (
+    f"INSERT INTO sources({', '.join(_SOURCE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_SOURCE_COLUMNS))}) ON CONFLICT(url) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _SOURCE_COLUMNS[1:])
+)
 # A feed's state columns in `_feed_state`'s order.
 _FEED_COLUMNS = (
     "f.url, f.etag, f.last_modified, f.body_hash, f.status, f.http_status, f.error, "
@@ -146,8 +154,7 @@ class FeedsStore(StoreBase):
                     int(source.articles),
                 )
                 if old != values:
-                    row = dict(zip(_SOURCE_COLUMNS, values, strict=True))
-                    self.db["sources"].upsert(row, pk="url")
+                    self.conn.execute(_UPSERT_SOURCE, values)
                     changed = True
                 if old is None or not old[5]:
                     added += 1

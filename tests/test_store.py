@@ -625,3 +625,17 @@ def test_a_rewritten_text_drops_or_replaces_the_near_rows_it_had() -> None:
         assert store.conn.execute("SELECT COUNT(*) FROM near_hashes").fetchone() == (0,)
     finally:
         store.close()
+
+
+def test_a_source_is_stored_after_a_full_disk_misled_sqlite_utils_probe(tmp_path: Path) -> None:
+    """sqlite-utils probes once whether ON CONFLICT works and, when the probe meets a full disk
+    (or a locked database), upserts the key alone ever after: `category NOT NULL` made that a
+    silent no-op, and a feed added to the OPML was never polled."""
+    store = Store(tmp_path / "agg.db")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    assert store.db.supports_on_conflict is False  # the probe met the full disk, and keeps that
+    store.conn.execute("PRAGMA max_page_count = 1000000")
+    store.sync_sources(SOURCES, NOW)
+    assert [s.url for s in store.sources()] == [s.url for s in SOURCES]
+    assert [s.url for s, _ in store.feeds_due(NOW)] == [s.url for s in SOURCES]
