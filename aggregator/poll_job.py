@@ -51,6 +51,7 @@ class CycleReport:
     items_updated: int = 0
     stories_changed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    not_saved: int = 0  # feeds whose results the database could not store (they stay due)
 
 
 def tally(
@@ -64,6 +65,7 @@ def tally(
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, StorageError):  # not saved: the feed stays due
+                report.not_saved += 1
                 log.error(
                     "feed=%s status=error error=%r",
                     source.url,

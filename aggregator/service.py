@@ -27,7 +27,7 @@ from .health import OPML_REFUSED, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
-from .store import BUSY_TIMEOUT_MS, Store, is_locked, to_iso
+from .store import BUSY_TIMEOUT_MS, Store, is_locked, storage_fault, to_iso
 from .systemd import Notifier
 from .wording import counted
 
@@ -42,7 +42,15 @@ __all__ = ["CycleReport", "Service"]
 log = logging.getLogger("aggregator")
 T = TypeVar("T")
 MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once none is left)
+FAILED_CYCLE_PAUSE_MAX = 600.0  # seconds: the longest wait after cycles that could not store
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
+
+
+def failed_cycle_pause(failures: int, tick: float) -> float:
+    """Seconds to wait after `failures` cycles in a row whose results could not be stored (a
+    locked database, a full disk): a tick, doubled each time, at most FAILED_CYCLE_PAUSE_MAX.
+    Their feeds stay due, so waiting only for them would poll every one again each second."""
+    return min(tick * 2 ** max(0, failures - 1), max(tick, FAILED_CYCLE_PAUSE_MAX))
 
 
 def utcnow() -> datetime:
@@ -83,13 +91,17 @@ class Service:
         """Run `fn` (one transaction, or a read) on the writer thread.
 
         When another program holds the database's write lock past the busy timeout, `fn` runs
-        again; after WRITE_ATTEMPTS a StorageError says so. A failed attempt wrote nothing.
+        again; after WRITE_ATTEMPTS a StorageError says so. A fault of the storage (the disk
+        full, an I/O error, a read-only file) is a StorageError at once: the cycle says so and
+        the next tick tries again, as for a locked database. A failed attempt wrote nothing.
         """
         loop = asyncio.get_running_loop()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
             except Exception as exc:
+                if (fault := storage_fault(exc)) is not None:
+                    raise StorageError(fault) from exc
                 if not is_locked(exc):
                     raise
                 if attempt == WRITE_ATTEMPTS:
@@ -276,6 +288,7 @@ class Service:
         watchdog = self._start_watchdog()
         tick = self.settings.server.tick
         digests = articles = answers = None
+        failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()):
             job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
@@ -308,14 +321,26 @@ class Service:
                     if cycle.done():
                         stopper.cancel()
                         polled.set()
-                        report = self._cycle_result(cycle)
+                        retry_in = failed_cycle_pause(failed + 1, tick)
+                        report = self._cycle_result(cycle, retry_in)
                         self.notifier.status(await self._status_text(report))
                         await self.run_retention()
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)
                         break
-                    await self._sleep_until_due(stop, reload, tick)
+                    if report is not None and report.not_saved:
+                        log.error(
+                            "cycle status=error error=%r; trying again in %g s",
+                            f"{counted(report.not_saved, 'feed')} not saved",
+                            retry_in,
+                        )
+                    if report is None or report.not_saved:  # their feeds stay due: not at once
+                        failed += 1
+                        await self._pause(stop, reload, retry_in)
+                    else:
+                        failed = 0
+                        await self._sleep_until_due(stop, reload, tick)
                 if articles is not None:  # stop fetching pages before the session closes
                     articles.cancel()
                     await asyncio.gather(articles, return_exceptions=True)
@@ -352,12 +377,15 @@ class Service:
 
         return asyncio.create_task(kick(), name="watchdog")
 
-    def _cycle_result(self, cycle: asyncio.Future[CycleReport]) -> CycleReport | None:
-        """A finished cycle's report; a database failure is logged, and the next tick retries."""
+    def _cycle_result(
+        self, cycle: asyncio.Future[CycleReport], retry_in: float
+    ) -> CycleReport | None:
+        """A finished cycle's report; a database failure (locked, the disk full) is logged with
+        when the next cycle tries again (`retry_in` seconds)."""
         try:
             return cycle.result()
         except StorageError as exc:
-            log.error("cycle status=error error=%r; trying again next tick", str(exc))
+            log.error("cycle status=error error=%r; trying again in %g s", str(exc), retry_in)
             return None
 
     async def _status_text(self, report: CycleReport | None) -> str:
@@ -388,6 +416,11 @@ class Service:
         delay = tick
         if next_due is not None:
             delay = max(1.0, min(tick, (next_due - self.clock()) / timedelta(seconds=1)))
+        await self._pause(stop, reload, delay)
+
+    @staticmethod
+    async def _pause(stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:
+        """Wait `delay` seconds, or until a stop or a reload."""
         waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reload.wait())}
         await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .store_articles import ArticlesStore
-from .store_db import BUSY_TIMEOUT_MS, check_existing, is_locked, prepare
+from .store_db import BUSY_TIMEOUT_MS, check_existing, is_locked, prepare, storage_fault
 from .store_db import open_connection as _connect  # looked up at each open (tests replace it)
 from .store_feeds import FeedsStore, PollWrite
 from .store_grouping import GroupingStore
@@ -32,6 +32,7 @@ __all__ = [
     "check_existing",
     "from_iso",
     "is_locked",
+    "storage_fault",
     "to_iso",
 ]
 

@@ -43,6 +43,31 @@ BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another writer's lock bef
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+# What the machine, not the code, does to a database: the disk full, an I/O error, a file made
+# read-only or removed, a damaged file. Each says so in a line; no traceback, no crash.
+_STORAGE_FAULTS = (
+    ("SQLITE_FULL", "database or disk is full"),
+    ("SQLITE_IOERR", "disk I/O error"),
+    ("SQLITE_READONLY", "readonly database"),
+    ("SQLITE_CANTOPEN", "unable to open database file"),
+    ("SQLITE_CORRUPT", "database disk image is malformed"),
+    ("SQLITE_NOTADB", "file is not a database"),
+)
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """SQLite's own words when `exc` is a fault of the storage (a full disk, an I/O error, a
+    read-only or damaged file), else None (a locked database, a bug)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    for code, words in _STORAGE_FAULTS:
+        if name.startswith(code) or words in text:
+            return text or words
+    return None
+
+
 def is_locked(exc: BaseException) -> bool:
     """Whether `exc` is SQLite's "database is locked/busy": worth waiting and trying again."""
     if not isinstance(exc, sqlite3.OperationalError):
