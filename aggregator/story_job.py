@@ -8,6 +8,7 @@ a summary is written from, so a story whose inputs did not change is not summari
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -23,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
+from .errors import StorageError
 from .grouping import group_pending, regroup_articles
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
@@ -39,6 +41,7 @@ __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
 
 log = logging.getLogger("aggregator")
 SAVE_BATCH = 100  # summaries written per transaction
+ANSWERS_RETRY = 30.0  # seconds before model answers the database refused are published again
 Write = Callable[..., Awaitable[Any]]
 
 
@@ -533,11 +536,19 @@ class StoryJob:
         return 1 if saved else 0
 
     def resummarize_awaiting(self) -> int:
-        """Summarise again the stories whose model answer was pending (writer thread)."""
+        """Summarise again the stories whose model answer was pending (writer thread). When
+        that fails (a locked database, the disk full), they are awaited again and the job
+        forgets its memory, as a failed pass does: the next try starts from the database."""
         self.answers.clear()
         waiting, self.awaiting = sorted(self.awaiting), set()
-        self.store.mark_dirty(waiting)
-        return self.run()
+        try:
+            self.store.mark_dirty(waiting)
+            return self.run()
+        except BaseException:
+            self.awaiting.update(waiting)
+            self.answers.set()
+            self.forget()
+            raise
 
     async def settle(self, write: Write, timeout: float | None = None) -> int:
         """Wait for pending model answers and publish them, as `poll --once` does before it
@@ -555,10 +566,21 @@ class StoryJob:
         return changed
 
     async def model_answers(self, write: Write, stop: asyncio.Event) -> None:
-        """Publish model answers as they arrive (the LLM backend's background results)."""
+        """Publish model answers as they arrive (the LLM backend's background results). A
+        database that cannot take them now (locked, the disk full) is said, and the answers
+        wait `ANSWERS_RETRY` seconds: the task had ended, and no answer was published again
+        until a restart."""
         while not stop.is_set():
             await asyncio.to_thread(self.answers.wait, 1.0)
             if self.answers.is_set() and not stop.is_set():
-                changed = await write(self.resummarize_awaiting)
+                try:
+                    changed = await write(self.resummarize_awaiting)
+                except StorageError as exc:
+                    log.error(
+                        "llm: answers not published: %s; trying again in %g s", exc, ANSWERS_RETRY
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), ANSWERS_RETRY)
+                    continue
                 if changed:
                     log.info("llm: stories_changed=%d", changed)

@@ -8,14 +8,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from test_service import fast_settings, poll_once, running, wait_for
 from upstream import Upstream, opml
 
+from aggregator import story_job
+from aggregator.config import Settings
+from aggregator.errors import StorageError
 from aggregator.service import FAILED_CYCLE_PAUSE_MAX, Service, failed_cycle_pause
-from aggregator.store import storage_fault
+from aggregator.store import Store, storage_fault
+from aggregator.story_job import StoryJob
 
 
 def test_the_pause_after_failed_cycles_doubles_from_a_tick_to_a_cap() -> None:
@@ -103,3 +109,59 @@ def test_a_full_disk_fails_the_cycle_keeps_the_service_and_loses_nothing(
                 control.close()
 
     asyncio.run(scenario())
+
+
+def test_model_answers_wait_out_a_database_that_cannot_take_them(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The task publishing the model's answers had ended at the first StorageError, and no
+    answer was published again until a restart."""
+    monkeypatch.setattr(story_job, "ANSWERS_RETRY", 0.05)
+    published: list[int] = []
+
+    class Job:
+        answers = threading.Event()
+
+        def resummarize_awaiting(self) -> int:
+            self.answers.clear()
+            published.append(1)
+            return 1
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        tries = 0
+
+        async def write(fn):  # type: ignore[no-untyped-def]
+            nonlocal tries
+            tries += 1
+            if tries == 1:
+                raise StorageError("database or disk is full")
+            result = fn()
+            stop.set()
+            return result
+
+        Job.answers.set()
+        await asyncio.wait_for(StoryJob.model_answers(Job(), write, stop), 10)  # type: ignore[arg-type]
+        assert tries == 2
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        asyncio.run(scenario())
+    assert published == [1]
+    assert "llm: answers not published: database or disk is full; trying again in 0.05 s" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+def test_stories_awaiting_an_answer_are_kept_when_publishing_fails(tmp_path: Path) -> None:
+    store = Store(tmp_path / "agg.db")
+    job = StoryJob(store, Settings(), lambda: datetime(2025, 3, 1, tzinfo=UTC))
+    job.awaiting = {"s1", "s2"}
+
+    def full(ids: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    store.mark_dirty = full  # type: ignore[method-assign]
+    with pytest.raises(sqlite3.OperationalError):
+        job.resummarize_awaiting()
+    assert job.awaiting == {"s1", "s2"} and job.answers.is_set()
+    store.close()
