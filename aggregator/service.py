@@ -211,13 +211,13 @@ class Service:
             total.left = report.left
             if report.stories_marked:
                 total.stories_marked += report.stories_marked
-                await self.write(self._group_and_summarize)
+                await self.write(self._group_safely)
             if report.left or (not report.fetched and not report.enough):
                 break
         return total
 
     async def _resummarize(self) -> None:
-        changed = await self.write(self._group_and_summarize)
+        changed = await self.write(self._group_safely)
         if changed:
             log.info("articles: stories_changed=%d", changed)
 
