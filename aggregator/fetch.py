@@ -337,11 +337,11 @@ class Fetcher:
                         reason = _one_line(resp.reason or "")
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
             except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
-                if socks and _name_not_resolved(exc):  # (socks5://: a lookup here failed)
-                    return FetchFailed(url, f"DNS lookup failed for {target.host}")
+                if socks:
+                    return FetchFailed(url, self._describe_socks(exc, socks, target.host))
                 return FetchFailed(url, self._describe(exc))
             except self._socks_errors as exc:  # (an empty tuple catches nothing)
-                return FetchFailed(url, self._describe_socks(exc, socks or ""))
+                return FetchFailed(url, self._describe_socks(exc, socks or "", target.host))
             redirects += 1
             if origin_internal is None:
                 origin_internal = await self._resolves_internal(URL(url).host or "") is True
@@ -434,11 +434,16 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _describe_socks(self, exc: BaseException, proxy: str) -> str:
-        """One readable line for a failure through the SOCKS proxy `proxy`."""
+    def _describe_socks(self, exc: BaseException, proxy: str, host: str | None) -> str:
+        """One readable line for a failure through the SOCKS proxy `proxy` to `host`. With
+        socks5:// and socks4:// names are looked up here: a failed lookup reads as it does
+        direct (aiohttp passes it on as a bare ClientOSError)."""
         from aggregator import fetch_socks
 
-        return fetch_socks.describe(exc, proxy) or self._describe(exc)
+        said = fetch_socks.describe(exc, proxy)  # (the proxy's own failures first)
+        if said is None and _name_not_resolved(exc):
+            said = f"DNS lookup failed for {host}"
+        return said or self._describe(exc)
 
     def _is_proxy(self, exc: BaseException) -> bool:
         """Whether a connection error's host and port are those of an https:// proxy in use."""

@@ -131,9 +131,9 @@ def url_problem(url: str) -> str | None:
     except ValueError as exc:
         return f"invalid URL {url!r} ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
-        if without_feed_scheme(url) != url:
-            return f"not an http(s) URL: {url!r} (write it as {without_feed_scheme(url)!r})"
-        return f"not an http(s) URL: {url!r}"
+        meant = without_feed_scheme(url)
+        hint = f" (write it as {meant!r})" if meant != url else ""
+        return f"not an http(s) URL: {url!r}{hint}"
     if not parts.hostname:
         return f"no host name in URL {url!r}"
     if SPACE_OR_CONTROL.search(url):

@@ -185,7 +185,7 @@ def utc(moment: datetime) -> datetime:
 
 
 def human_date(moment: datetime) -> str:
-    moment = utc(moment)
+    """ "February 12, 2025": the day in `moment`'s own zone."""
     return f"{moment:%B} {moment.day}, {moment.year}"
 
 
@@ -202,8 +202,8 @@ def clock_time(moment: datetime) -> str:
 def time_tag(moment: datetime, zone: tzinfo = UTC) -> str:
     """A <time> element: the exact moment in its attribute, the date and hour in `zone` shown."""
     local = local_time(moment, zone)
-    day = f"{local:%B} {local.day}, {local.year}"
-    return f'<time datetime="{utc(moment).isoformat()}">{day}, {clock_time(local)}</time>'
+    shown = f"{human_date(local)}, {clock_time(local)}"
+    return f'<time datetime="{utc(moment).isoformat()}">{shown}</time>'
 
 
 def link(url: str | None, text: str) -> str:

@@ -329,12 +329,6 @@ class Service:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)
                         break
-                    if report is not None and report.not_saved:
-                        log.error(
-                            "cycle status=error error=%r; trying again in %g s",
-                            f"{counted(report.not_saved, 'feed')} not saved",
-                            retry_in,
-                        )
                     if report is None or report.not_saved:  # their feeds stay due: not at once
                         failed += 1
                         await self._pause(stop, reload, retry_in)
@@ -380,13 +374,19 @@ class Service:
     def _cycle_result(
         self, cycle: asyncio.Future[CycleReport], retry_in: float
     ) -> CycleReport | None:
-        """A finished cycle's report; a database failure (locked, the disk full) is logged with
-        when the next cycle tries again (`retry_in` seconds)."""
+        """A finished cycle's report (None when it failed). A cycle that failed on the
+        database (locked, the disk full) or could not store some feeds' results is logged
+        with when the next one tries again (`retry_in` seconds)."""
         try:
-            return cycle.result()
+            report = cycle.result()
         except StorageError as exc:
-            log.error("cycle status=error error=%r; trying again in %g s", str(exc), retry_in)
-            return None
+            report, error = None, str(exc)
+        else:
+            if not report.not_saved:
+                return report
+            error = f"{counted(report.not_saved, 'feed')} not saved"
+        log.error("cycle status=error error=%r; trying again in %g s", error, retry_in)
+        return report
 
     async def _status_text(self, report: CycleReport | None) -> str:
         """One line for `systemctl status`: the last cycle, how many feeds are failing, and a

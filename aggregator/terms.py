@@ -538,20 +538,14 @@ _ASCII_MID_CAPITAL = re.compile(
 # common word there ("Police Scotland said", "Former President …") gets a vote too; the
 # window's majority (`WindowCounts.is_name`) keeps it a word. The next word must hold a lower
 # case letter, so a line in capitals says nothing.
-_START_CAPITAL = re.compile(
-    r"[.!?:;\"“‘(][ \t\n]+[\"“‘']?"
-    r"([A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]+)(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*[a-zß-öø-ÿā-ž])",
-    re.UNICODE,
-)
+_OPENING_NAME = r"([A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]+)(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*[a-zß-öø-ÿā-ž])"
+_START_CAPITAL = re.compile(r"[.!?:;\"“‘(][ \t\n]+[\"“‘']?" + _OPENING_NAME, re.UNICODE)
 _ASCII_START_CAPITAL = re.compile(
     r"[.!?:;\"(][ \t\n]+[\"']?([A-Z][a-zA-Z]+)(?=[ \t]+[A-Z][a-zA-Z]*[a-z])"
 )
 # (the text's own first word: the same, matched at its start; the patterns above begin with
 # the mark before the word, so that `re` scans for those marks, not at every character)
-_FIRST_CAPITAL = re.compile(
-    r"[\"“‘']?([A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]+)(?=[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*[a-zß-öø-ÿā-ž])",
-    re.UNICODE,
-)
+_FIRST_CAPITAL = re.compile(r"[\"“‘']?" + _OPENING_NAME, re.UNICODE)
 _TITLE_CASE_SHARE = 0.6
 
 
