@@ -92,3 +92,8 @@ def setup_logging(level: str, fmt: str) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The article extractor's own notes on a page it reads ("discarding data: URL", "empty HTML
+    # tree") come at WARNING and ERROR for what is the upstream's page, not our fault: the
+    # article's line says what came of it. Shown with everything else at DEBUG.
+    extractor = logging.getLogger("trafilatura")
+    extractor.setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.CRITICAL)
