@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .article_pass import ArticlePass
 from .articles import (
     ArticleSettings,
+    about_item,
     due_articles,
     extract_text,
     next_try,
@@ -45,6 +46,8 @@ _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry a
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
+# (`about_item`: a page that is not the item's article, such as a login wall or an error page)
+_NOT_ABOUT = "a page about something else (a login, consent or error page?), not the article"
 
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
@@ -247,6 +250,8 @@ class ArticleJob:
             return (item.id, url, "empty", index, ""), False
         if word_count(text) <= word_count(item.text):
             return (item.id, url, "empty", "no article text beyond the feed's", ""), False
+        if not await asyncio.to_thread(about_item, text, item.title, item.text):
+            return (item.id, url, "empty", _NOT_ABOUT, ""), False
         return (item.id, url, "ok", None, text), False
 
     async def _pace(self, url: str) -> None:

@@ -19,6 +19,7 @@ from .models import Item
 __all__ = [
     "RETRY_DELAYS",
     "ArticleSettings",
+    "about_item",
     "due_articles",
     "extract_text",
     "is_teaser",
@@ -73,6 +74,42 @@ def reads_as_article(text: str) -> bool:
             cut += words
             teasers += 1
     return not (teasers >= _TEASERS and cut >= _TEASER_SHARE * total)
+
+
+# A page is about its item when it holds this share of the terms of the item's title, or of
+# its feed text (a teaser of at least `_ABOUT_TEASER_TERMS` terms)...
+_ABOUT_SHARE = 0.25
+_ABOUT_TITLE_TERMS = 3  # ...judged only when the title has this many terms (fewer tell little)
+_ABOUT_TEASER_TERMS = 4
+_ABOUT_PAGE_TERMS = 1000  # the page's terms read (its first ~12,000 characters)
+_ABOUT_TEASER_LIMIT = 60  # the teaser's terms read
+
+
+def about_item(text: str, title: str, teaser: str) -> bool:
+    """Whether a page's extracted text is about the item whose link led to it: it holds a
+    quarter or more of the terms of the item's title, or of its feed text.
+
+    A site may answer an article's address with another page: a login or subscription wall,
+    a cookie-consent or robot check, "page not found", its home page. Their text shares a
+    word or two with the item at most ("latest", "news"), and must not stand for the
+    article: its sentences would be the story's bullets. An article holds most of its
+    headline's terms. A title of fewer than `_ABOUT_TITLE_TERMS` terms ("Quote #17230")
+    tells too little: its page is taken. Each side's terms are worked out together with the
+    page's (`grouping_terms`), so both are read in the same language.
+    """
+    from .terms import grouping_terms  # (not at import: a pass of 304s loads no text code)
+
+    title_terms, page_terms = grouping_terms(title, text, _ABOUT_PAGE_TERMS)
+    wanted = set(title_terms)
+    if len(wanted) < _ABOUT_TITLE_TERMS:
+        return True
+    held = set(page_terms)
+    if len(wanted & held) >= _ABOUT_SHARE * len(wanted):
+        return True
+    teaser_terms = set(grouping_terms(teaser, text, _ABOUT_PAGE_TERMS)[0][:_ABOUT_TEASER_LIMIT])
+    return len(teaser_terms) >= _ABOUT_TEASER_TERMS and len(
+        teaser_terms & held
+    ) >= _ABOUT_SHARE * len(teaser_terms)
 
 
 def skipped_feed(feed_url: str, skip: Iterable[str]) -> bool:

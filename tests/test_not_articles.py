@@ -1,4 +1,5 @@
-"""What is not news is not published as a story: a section front's list of teasers does not
+"""What is not news is not published as a story: a section front's list of teasers, or a
+page about something else (a login wall, a consent or robot check, "page not found") does not
 stand for an item's article, and a story without a bullet is not published.
 
 The texts are invented for these tests; pages are served by a loopback server."""
@@ -14,7 +15,7 @@ from xml.sax.saxutils import escape
 from test_article_job import page, settings, write_opml
 from upstream import Upstream
 
-from aggregator.articles import reads_as_article
+from aggregator.articles import about_item, reads_as_article
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
 from aggregator.models import Entry, Item, Source
@@ -100,6 +101,116 @@ def test_a_section_front_page_leaves_the_feed_text_in_use(tmp_path: Path) -> Non
     before, after, rows = asyncio.run(scenario())
     assert before == after == [TEASER]
     assert rows == [("empty", "a list of teasers (an index page), not an article")]
+
+
+# Pages a site may serve at an article's address, as an extractor reads them.
+NOT_THE_ARTICLE = {
+    "login": "Log in to your account to continue reading this article and access all our "
+    "content. Don't have an account? Register for free today.",
+    "missing": "Sorry, the page you are looking for could not be found. It may have been "
+    "moved, renamed or deleted. Try searching our site or return to the homepage to find the "
+    "latest news and features from our newsroom.",
+    "consent": "We and our partners use cookies and similar technologies to store and access "
+    "information on your device, to personalise ads and content and to measure ads and "
+    "content. By clicking Accept all you consent to the processing of your data.",
+    "robot": "Please confirm that you are a human by completing the check below. We have "
+    "detected unusual activity from your network and need to make sure you are not a robot.",
+}
+WALL_TITLE = "Harbour wall repairs start in Tolsby"
+WALL_PAGE = "\n".join(ARTICLE[1:])
+
+
+def test_a_page_about_something_else_is_not_the_items_article() -> None:
+    for text in NOT_THE_ARTICLE.values():
+        assert not about_item(text, WALL_TITLE, TEASER)
+        assert not about_item(text, WALL_TITLE, "")
+    assert about_item(WALL_PAGE, WALL_TITLE, TEASER)
+    # The headline's terms, or the teaser's, are enough: a page that words the event its own
+    # way ("sea wall", "fishing port") still holds most of the teaser's.
+    reworded = (
+        "Crews began repairing the sea wall of the fishing port on Monday after the winter "
+        "storms. Tolsby council said the work would take until the summer."
+    )
+    assert about_item(reworded, "Work on breakwater begins", TEASER)
+    # A title of fewer than three terms tells too little: its page is taken.
+    assert about_item(NOT_THE_ARTICLE["login"], "Quote #17230", "")
+    # Terms are read in the page's language: a German page of a German headline is about it.
+    assert about_item(
+        "Der Stadtrat von Tolsby hat am Montag die Reparatur der Hafenmauer beschlossen. Die "
+        "Arbeiten sollen bis zum Sommer dauern.",
+        "Tolsby: Reparatur der Hafenmauer beginnt",
+        "",
+    )
+
+
+# Each item's own headline and teaser (a feed's text repeated across its items is furniture).
+WALLED = {
+    "login": (
+        "Keldon library to open on Sundays",
+        "The Keldon library will open on Sundays from next month, the trustees announced.",
+    ),
+    "missing": (WALL_TITLE, TEASER),
+    "consent": (
+        "Arne Road bus lane opens next week",
+        "Buses will get their own lane on Arne Road from next Tuesday, the transport office said.",
+    ),
+    "robot": (
+        "Tolsby ferry fares rise in spring",
+        "Ferry fares between Tolsby and Keldon will rise by a tenth in April, the operator said.",
+    ),
+}
+
+
+def test_a_login_wall_or_missing_page_leaves_the_feed_text_in_use(tmp_path: Path) -> None:
+    """The site answers the article's address with a login wall, an error page, a consent or
+    robot check (status 200): none of their sentences becomes a bullet; each story keeps its
+    feed text, and `status` counts each page as one without article text."""
+
+    async def scenario() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+        async with Upstream() as up:
+            items = []
+            for n, (slug, (title, teaser)) in enumerate(WALLED.items()):
+                up.add_feed(
+                    f"/{slug}.html", page("News", [NOT_THE_ARTICLE[slug]]), content_type="text/html"
+                )
+                when = format_datetime(datetime.now(UTC) - timedelta(minutes=n))
+                items.append(
+                    f"<item><title>{title}</title><link>{up.url(f'/{slug}.html')}</link>"
+                    f"<guid>{slug}</guid><pubDate>{when}</pubDate>"
+                    f"<description>{escape(teaser)}</description></item>"
+                )
+            feed = up.add_feed(
+                "/feed.xml",
+                (
+                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
+                    f"<link>{up.url('/')}</link>{''.join(items)}</channel></rss>"
+                ).encode(),
+            )
+            service = Service(
+                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    report = await service.fetch_articles(fetcher)
+                stories = service.store.reader().stories(None, 10)
+                rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
+            finally:
+                service.close()
+            for slug in WALLED:
+                assert len(up.requests_for(f"/{slug}.html")) == 1
+            assert (report.ok, report.failed) == (0, len(WALLED))
+            bullets = {
+                s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary
+            }
+            return bullets, rows
+
+    bullets, rows = asyncio.run(scenario())
+    assert bullets == {title: [teaser] for title, teaser in WALLED.values()}
+    assert rows == [
+        ("empty", "a page about something else (a login, consent or error page?), not the article")
+    ] * len(WALLED)
 
 
 def _bullets(service: Service) -> list[str]:
