@@ -77,6 +77,10 @@ _PROMO = re.compile(
     r"check\s+your\s+(?:e-?mail|inbox|spam)|help\s+(?:center|centre)|from\s+a\s+bookmark|"
     r"page\s+(?:url|address)\s+may\s+have\s+changed|may\s+no\s+longer\s+be\s+(?:here|available)|"
     r"until\s+you\s+cancel|"
+    # a paywall's and a missing page's: "Already a subscriber? Log in here to read the rest of
+    # this article.", "Get unlimited access …", "Try searching our site or return to the homepage."
+    r"read\s+the\s+rest\s+of\s+(?:this|the)\s+(?:article|story)|already\s+a\s+subscriber|"
+    r"(?:get|enjoy)\s+unlimited\s+(?:digital\s+)?access|return\s+to\s+(?:the|our)\s+home\s*page|"
     # a Twitter page's own notes: "When you tweet with a location, Twitter stores that
     # location.", "… always have the option to delete your (Tweet) location history."
     r"tweet\s+with\s+a\s+location|delete\s+your\s+(?:tweet\s+)?location\s+history|"
@@ -242,7 +246,7 @@ _PROMO_MARKS = (
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
     "advertisement", "episode", "available", "youtube", "tune", "brought", "account",
     "check your", "help cent", "bookmark", "may have changed", "page you", "no longer be",
-    "you cancel", "tweet", "location history",
+    "you cancel", "tweet", "location history", "already a", "unlimited", "home",
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",

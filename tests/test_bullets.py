@@ -323,6 +323,25 @@ def test_an_accounts_and_an_error_pages_notes_are_never_bullets() -> None:
     ]
 
 
+def test_a_paywalls_and_a_missing_pages_notes_are_never_bullets() -> None:
+    text = (
+        "The council approved the new harbour bridge on Tuesday night. "
+        "Log in here to read the rest of this article and all our coverage. "
+        "Already a subscriber? "
+        "Get unlimited digital access to our journalism for the price of a coffee. "
+        "Try searching our site or return to the homepage for the latest stories. "
+        "The mayor was already a member of the harbour board before the vote, she said. "
+        "Inmates had unlimited access to the prison's telephones for years, the report found. "
+        "Fans can read the rest of the programme on the club's website from Friday, it said."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "The mayor was already a member of the harbour board before the vote, she said.",
+        "Inmates had unlimited access to the prison's telephones for years, the report found.",
+        "Fans can read the rest of the programme on the club's website from Friday, it said.",
+    ]
+
+
 def test_a_doubled_full_stop_is_one() -> None:
     assert stand_alone("The council debates the new harbour bridge on Tuesday..") == (
         "The council debates the new harbour bridge on Tuesday."
