@@ -107,6 +107,18 @@ def _log_failures(host: str, failures: list[tuple[Result, datetime | None]]) -> 
     )
 
 
+# A page still unanswered this many seconds after it was asked for when `poll --once`'s
+# budget ends has failed for a passing reason, as if its fetch had timed out: it is tried
+# again later (`RETRY_DELAYS`), not first by the next run, which would spend its budget
+# waiting on it again. A page asked for later than that is abandoned unrecorded (still due).
+STALLED = 10.0
+
+
+def _stalled(item: Item, waited: float) -> Outcome:
+    error = f"no answer in {waited:.0f} s (poll --once's article budget ended)"
+    return (item.id, item.url or "", "failed", error, ""), True
+
+
 class PageFetcher(Protocol):
     user_agent: str
 
@@ -133,12 +145,15 @@ class ArticleJob:
         self._robots: dict[str, tuple[float, str | None, str]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
+        self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
         """Fetch the pages due now (at most `per_pass`) and record every outcome.
 
         With a `deadline` (a `time.monotonic()` value) pages still in flight then are
-        abandoned and not recorded: they stay due and a later pass fetches them.
+        abandoned: one asked for `STALLED` seconds or more before has failed for a passing
+        reason (tried again later); the others are not recorded: they stay due and a later
+        pass fetches them.
         """
         s = self.settings
         now = self.clock()
@@ -163,7 +178,7 @@ class ArticleJob:
                 return await self._article(fetcher, item)
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
-        done: set[asyncio.Future[Outcome]] = set()
+        outcomes: list[Outcome] = []
         failed_by_host: dict[str, list[tuple[Result, datetime | None]]] = {}
         if tasks:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -171,11 +186,16 @@ class ArticleJob:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-            report.left = len(pending)
-        for task in tasks:
-            if task not in done:
-                continue
-            result, passing = task.result()
+            ended = time.monotonic()
+            for task, item in zip(tasks, fetch, strict=True):
+                asked = self._asked.pop(item.id, None)
+                if task in done:
+                    outcomes.append(task.result())
+                elif asked is not None and ended - asked >= STALLED:
+                    outcomes.append(_stalled(item, ended - asked))
+                else:
+                    report.left += 1
+        for result, passing in outcomes:
             results.append(result)
             report.fetched += 1
             status = result[2]
@@ -233,6 +253,7 @@ class ArticleJob:
             unavailable = why is not None and why.startswith(_UNAVAILABLE)
             return (item.id, url, "blocked", why, ""), unavailable
         await self._pace(url)
+        self._asked[item.id] = time.monotonic()
         outcome = await fetcher.fetch_page(url, self.settings.max_bytes, trusted=trusted)
         if isinstance(outcome, FetchFailed):
             passing = passing_failure(outcome.status, outcome.error)

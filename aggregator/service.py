@@ -193,7 +193,8 @@ class Service:
     async def fetch_articles(self, fetcher: Fetcher, *, budget: float | None = None) -> ArticlePass:
         """Fetch every due article page now (as `poll --once` does), re-summarising as text
         arrives; returns the totals. With a `budget` (seconds) fetching stops then: pages not
-        fetched by then are not recorded, so they stay due for the next run."""
+        fetched by then are not recorded, so they stay due for the next run, save those long
+        unanswered (`ArticleJob.run_pass`)."""
         total = ArticlePass()
         if not self.settings.articles.enabled:
             return total

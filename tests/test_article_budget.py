@@ -1,5 +1,6 @@
 """`poll --once` spends at most `[articles] once_budget` on article pages; what it did not
-fetch stays due (not failed) and the next run fetches it. Served on loopback: one feed of
+fetch stays due (not failed) and the next run fetches it, save a page long unanswered, which
+counts as timed out. Served on loopback: one feed of
 teasers whose article pages answer at once, and some that hang until the test releases them.
 """
 
@@ -14,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
+from aggregator import article_job
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
 from aggregator.service import Service
@@ -140,5 +143,59 @@ def test_a_one_shot_pass_stops_at_its_budget_and_the_next_run_fetches_the_rest(
                 assert site.requests.count(f"/{slug}.html") == 1
             for slug in ("slow-1", "slow-2"):
                 assert site.requests.count(f"/{slug}.html") == 2  # abandoned once, then fetched
+
+    asyncio.run(scenario())
+
+
+def test_a_page_long_unanswered_when_the_budget_ends_is_tried_again_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that has not answered `STALLED` seconds after it was asked for when the budget
+    ends counts as timed out: it is tried again later (30 minutes on), so the next run does
+    not spend its budget waiting on it again."""
+    monkeypatch.setattr(article_job, "STALLED", 0.5)
+
+    async def scenario() -> None:
+        async with serving() as site:
+            opml = tmp_path / "feeds.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'><outline type='rss' "
+                f"text='River News' xmlUrl='{site.url('/feed.xml')}'/></outline></body></opml>"
+            )
+            db = tmp_path / "agg.db"
+            first = Service(opml, db, settings())
+            try:
+                await first.load_sources(strict=True)
+                async with Fetcher(first.settings.fetch) as fetcher:
+                    await first.poll_cycle(fetcher)
+                    report = await first.fetch_articles(fetcher, budget=3.0)
+                rows = first.store.db.execute(
+                    "SELECT url, status, error, retry_at FROM articles WHERE status != 'ok'"
+                ).fetchall()
+            finally:
+                first.close()
+            assert (report.ok, report.failed, report.retrying, report.left) == (2, 2, 2, 0)
+            assert sorted(url.rsplit("/", 1)[1] for url, *_ in rows) == [
+                "slow-1.html",
+                "slow-2.html",
+            ]
+            for _, status, error, retry_at in rows:
+                assert status == "failed"
+                assert error.startswith("no answer in ")
+                assert error.endswith(" s (poll --once's article budget ended)")
+                retry = datetime.fromisoformat(retry_at)
+                assert retry - datetime.now(UTC) > timedelta(minutes=25)
+
+            # The next run leaves them alone until then.
+            second = Service(opml, db, settings())
+            try:
+                await second.load_sources(strict=True)
+                async with Fetcher(second.settings.fetch) as fetcher:
+                    again = await second.fetch_articles(fetcher, budget=3.0)
+            finally:
+                second.close()
+            assert (again.fetched, again.left) == (0, 0)
+            for slug in ("slow-1", "slow-2"):
+                assert site.requests.count(f"/{slug}.html") == 1
 
     asyncio.run(scenario())
