@@ -50,3 +50,32 @@ def test_fields_are_asked_for_only_where_a_format_reads_them(
         for handler in before:
             if handler not in root.handlers:
                 root.addHandler(handler)
+
+
+def test_the_extractors_notes_on_a_page_show_only_at_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """trafilatura's WARNING and ERROR lines about an upstream's page ("empty HTML tree") are
+    not the service's errors: hidden at INFO, shown with everything else at DEBUG."""
+    root = logging.getLogger()
+    extractor = logging.getLogger("trafilatura")
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(extractor, "level", extractor.level)
+    monkeypatch.setattr(logs, "structured", logs.structured)
+    before = list(root.handlers)
+    try:
+        logs.setup_logging("INFO", "text")
+        logging.getLogger("trafilatura.core").error("empty HTML tree: None")
+        logging.getLogger("aggregator").error("ours")
+        err = capsys.readouterr().err
+        assert "ours" in err and "empty HTML tree" not in err
+        logs.setup_logging("DEBUG", "text")
+        logging.getLogger("trafilatura.core").error("empty HTML tree: None")
+        assert "empty HTML tree" in capsys.readouterr().err
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before:
+                root.removeHandler(handler)
+        for handler in before:
+            if handler not in root.handlers:
+                root.addHandler(handler)
