@@ -81,6 +81,21 @@ _PROMO = re.compile(
     # this article.", "Get unlimited access …", "Try searching our site or return to the homepage."
     r"read\s+the\s+rest\s+of\s+(?:this|the)\s+(?:article|story)|already\s+a\s+subscriber|"
     r"(?:get|enjoy)\s+unlimited\s+(?:digital\s+)?access|return\s+to\s+(?:the|our)\s+home\s*page|"
+    # a meter's, an appeal's, an ad blocker's and an error page's: "You have reached your limit
+    # of free articles", "Create a free account to keep reading", "We rely on readers like you
+    # to fund our journalism", "Please disable your ad blocker", "Our site uses cookies …",
+    # "Error 404", "The requested URL was not found on this server", "… not available in your
+    # region", "Access to this page has been denied …"
+    r"(?:limit|all)\s+of\s+(?:your\s+)?free\s+articles|read\s+all\s+(?:of\s+)?your\s+free|"
+    r"free\s+articles?\s+(?:this|per|a|each)\s+month|create\s+a\s+free\s+account|"
+    r"readers\s+like\s+you|(?:fund|support)\s+our\s+(?:journalism|reporting|newsroom)|"
+    r"journalism\s+by\s+becoming|our\s+(?:journalism|reporting)\s+free|"
+    r"(?:disable|turn\s+off|whitelist|pause)\s+(?:your\s+|the\s+)?ad\s*-?\s*blocker|"
+    r"(?:our|this)\s+(?:web\s*)?site\s+uses\s+cookies|error\s+404|404\s+(?:error|not\s+found)|"
+    r"(?:url|page)\s+was\s+not\s+found\s+on\s+this\s+server|"
+    r"(?:this|the)\s+page\s+(?:does\s+not|doesn['’]t)\s+exist|"
+    r"not\s+available\s+in\s+your\s+(?:region|country|location)|"
+    r"access\s+to\s+this\s+page\s+has\s+been\s+denied|"
     # a Twitter page's own notes: "When you tweet with a location, Twitter stores that
     # location.", "… always have the option to delete your (Tweet) location history."
     r"tweet\s+with\s+a\s+location|delete\s+your\s+(?:tweet\s+)?location\s+history|"
@@ -246,7 +261,10 @@ _PROMO_MARKS = (
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
     "advertisement", "episode", "available", "youtube", "tune", "brought", "account",
     "check your", "help cent", "bookmark", "may have changed", "page you", "no longer be",
-    "you cancel", "tweet", "location history", "already a", "unlimited", "home",
+    "you cancel", "tweet", "location history", "already a", "unlimited", "home", "free",
+    "like you", "our journalism", "our reporting", "our newsroom", "journalism by", "blocker",
+    "cookies", "404", "not found", "exist", "your region", "your country", "your location",
+    "denied",
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",

@@ -342,6 +342,36 @@ def test_a_paywalls_and_a_missing_pages_notes_are_never_bullets() -> None:
     ]
 
 
+def test_a_meters_an_appeals_and_an_error_pages_lines_are_never_bullets() -> None:
+    furniture = [
+        "You have reached your limit of free articles this month.",
+        "You've read all your free articles for this month.",
+        "Create a free account to keep reading this story.",
+        "Support independent journalism by becoming a member today.",
+        "Your support helps us keep our reporting free for everyone to read.",
+        "We rely on readers like you to fund our journalism.",
+        "Please disable your ad blocker to continue using the site.",
+        "Our website uses cookies to give you the best experience.",
+        "The requested URL was not found on this server.",
+        "Error 404: the page does not exist.",
+        "Access to this page has been denied because we believe you are using automation tools.",
+        "Sorry, this content is not available in your region.",
+    ]
+    news = [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "The fund will support independent journalism in Hungary, its director said.",
+        "Use of ad blockers rose by a third last year, the survey found.",
+        "The website uses cookies to track users across the web, regulators said.",
+        "Users can read up to ten free articles a day under the new plan, the publisher said.",
+        "Access to the border crossing has been denied to aid trucks since Monday, the UN said.",
+        "Officials said the records did not exist, according to the lawsuit filed on Monday.",
+    ]
+    lines = [*furniture]
+    for n, line in enumerate(news):  # each news sentence among the furniture
+        lines.insert(2 * n + 1, line)
+    assert body_sentences(" ".join(lines), []) == news
+
+
 def test_a_doubled_full_stop_is_one() -> None:
     assert stand_alone("The council debates the new harbour bridge on Tuesday..") == (
         "The council debates the new harbour bridge on Tuesday."
