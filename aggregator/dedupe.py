@@ -299,6 +299,8 @@ class Stored(Protocol):
     def content_hash(self) -> str: ...
     @property
     def duplicate_of(self) -> str | None: ...
+    @property
+    def feed_url(self) -> str: ...
 
 
 S = TypeVar("S", bound=Stored)
@@ -417,7 +419,7 @@ def _strong_reason(item: Item, other: Stored, keys: _Keys | None = None) -> str 
     """The stored key by which `other` is the same article as `item` ("url", "guid" or
     "content"), or None; `keys`: `item`'s `_strong_keys`, when worked out already."""
     url, guid, digest, tail = keys if keys is not None else _strong_keys(item)
-    if url is not None and _same_url(url, other):
+    if url is not None and _same_url(url, other) and not _other_article(item, other):
         return "url"
     if guid is not None and _same_guid(guid, tail, other):
         return "guid"
@@ -429,6 +431,16 @@ def _strong_reason(item: Item, other: Stored, keys: _Keys | None = None) -> str 
     ):
         return "content"
     return None
+
+
+def _other_article(item: Item, other: Stored) -> bool:
+    """Whether two items with one link are still two articles: two entries of one feed under
+    other headlines, over texts that are not near-identical. A feed that links each entry to
+    one section page ("/news/local") gives its unrelated reports one link; across feeds one
+    link is one article, whatever each outlet calls it."""
+    if item.feed_url != other.feed_url or item.title == other.title:
+        return False
+    return not near(near_shingles(item.text), other.text, NEAR_THRESHOLD)
 
 
 def _long_enough(item: Item) -> bool:

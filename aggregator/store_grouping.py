@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 
 
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
-_CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of"
+_CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of, feed_url"
 _KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
 
 
 class Candidate:
     """A stored item as `dedupe.find_duplicate` reads it: the keys it compares first (links,
-    guid, content hash) and what grouping takes of an original (story, `duplicate_of`). Its
-    title and text are read from the store when first asked (the near check reads a text
-    only when no hashes are kept, the title check only once the near check passed): most
-    candidates are rejected on their keys and hashes alone."""
+    guid, content hash; its feed) and what grouping takes of an original (story,
+    `duplicate_of`). Its title and text are read from the store when first asked (the near
+    check reads a text only when no hashes are kept, the title check only once the near check
+    passed): most candidates are rejected on their keys and hashes alone."""
 
     __slots__ = (
         "_read",
@@ -34,6 +34,7 @@ class Candidate:
         "canonical_url",
         "content_hash",
         "duplicate_of",
+        "feed_url",
         "guid",
         "id",
         "story_id",
@@ -49,6 +50,7 @@ class Candidate:
         content_hash: str | None,
         story_id: str | None,
         duplicate_of: str | None,
+        feed_url: str,
         read: Callable[..., sqlite3.Cursor],
     ) -> None:
         self.id = item_id
@@ -58,6 +60,7 @@ class Candidate:
         self.content_hash = content_hash or ""
         self.story_id = story_id
         self.duplicate_of = duplicate_of
+        self.feed_url = feed_url
         self._read = read
         self._texts: tuple[str, str] | None = None
 

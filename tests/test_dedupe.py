@@ -160,8 +160,23 @@ LATER = NOTICE.replace("Since 2009 the", "The")  # a later version of the notice
             "url",
         ),
         (  # stored canonical URL is used when present
-            _item("1", canonical_url="https://example.com/s"),
-            _item("2", url="https://example.com/s#x"),
+            _item("1", canonical_url="https://example.com/s", feed_url="f1"),
+            _item("2", url="https://example.com/s#x", feed_url="f2"),
+            "url",
+        ),
+        (  # one link in two outlets' feeds is one article, whatever each calls it
+            _item("1", url="https://example.com/s", title="Rail bill passes", feed_url="f1"),
+            _item("2", url="https://example.com/s", title="Senate acts on trains", feed_url="f2"),
+            "url",
+        ),
+        (  # an article a feed ran again retitled, its text near-identical
+            _item("1", url="https://example.com/s", title="Senate passes rail bill", text=WIRE),
+            _item(
+                "2",
+                url="https://example.com/s",
+                title="UPDATE: rail safety bill clears the Senate",
+                text=WIRE.replace("WASHINGTON (AP) — ", ""),
+            ),
             "url",
         ),
         (
@@ -223,6 +238,10 @@ def test_duplicates(a: Item, b: Item, reason: str) -> None:
             _item("1", url="https://example.com/", title="One"),
             _item("2", url="https://example.com/", title="Two"),
         ),
+        (  # ...nor does one feed linking its unrelated entries to one section page
+            _item("1", url="https://example.com/local", title="Harlow bridge shut", text=BODY),
+            _item("2", url="https://example.com/local", title="Harlow clinic opens", text=WIRE),
+        ),
         (  # equal headline, no text: too little evidence for "same article"
             _item("1", title="Live updates"),
             _item("2", title="Live updates"),
@@ -263,10 +282,10 @@ def test_near_check_can_be_disabled() -> None:
 
 
 def test_find_duplicate_prefers_strong_evidence_and_originals() -> None:
-    item = _item("new", url="https://example.com/s?utm_source=x", text=WIRE)
+    item = _item("new", url="https://example.com/s?utm_source=x", text=WIRE, feed_url="f0")
     near = _item("near", text=WIRE.replace("WASHINGTON (AP) — ", ""))
-    copy = _item("copy", url="https://example.com/s", duplicate_of="orig")
-    orig = _item("orig", url="http://www.example.com/s/")
+    copy = _item("copy", url="https://example.com/s", duplicate_of="orig", feed_url="f1")
+    orig = _item("orig", url="http://www.example.com/s/", feed_url="f2")
     unrelated = _item("other", url="https://example.com/t", text=BODY)
     assert find_duplicate(item, [near, copy, orig, unrelated]) is orig
     assert find_duplicate(item, [near, copy, unrelated]) is copy
