@@ -165,6 +165,11 @@ class ArticleJob:
         )
         tried = {item.id: attempts for item, attempts in again}
         fetch, enough, never = due_articles(candidates + [item for item, _ in again], s)
+        if fetch:  # a page several of a feed's items link to is none of theirs: never fetched
+            shared = await self.write(self.store.shared_links, fetch)
+            if shared:
+                never += [i for i in fetch if (i.feed_url, i.canonical_url) in shared]
+                fetch = [i for i in fetch if (i.feed_url, i.canonical_url) not in shared]
         report = ArticlePass(enough=len(enough) + len(never))
         results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
         results += [(i.id, i.url or "", "skipped", None, "") for i in never]

@@ -22,6 +22,7 @@ __all__ = [
     "about_item",
     "due_articles",
     "extract_text",
+    "is_home_page",
     "is_teaser",
     "next_try",
     "passing_failure",
@@ -126,11 +127,21 @@ def _http(url: str | None) -> bool:
     return bool(url) and urlsplit(url or "").scheme in ("http", "https")
 
 
+_HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php"})
+
+
+def is_home_page(url: str) -> bool:
+    """Whether a link is a site's home page (its root, no query; a fragment points into it):
+    what a feed that has no page per item links each item to, never one item's article."""
+    parts = urlsplit(url)
+    return parts.path in _HOME_PATHS and not parts.query
+
+
 def due_articles(
     candidates: Sequence[Item], settings: ArticleSettings
 ) -> tuple[list[Item], list[Item], list[Item]]:
     """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
-    items never to fetch: skipped feeds, adverts, no http(s) link).
+    items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page).
 
     Pages are taken newest first, at most `per_pass`; the rest wait for the next pass.
     """
@@ -140,6 +151,7 @@ def due_articles(
     for item in sorted(candidates, key=lambda i: (i.first_seen or i.published, i.id), reverse=True):
         if (
             not _http(item.url)
+            or is_home_page(item.url or "")
             or skipped_feed(item.feed_url, settings.skip_feeds)
             or is_advert(item.title, item.text, item.url)
         ):

@@ -47,6 +47,24 @@ class ArticlesStore(StoreBase):
         )
         return [item_from_row(r) for r in rows]
 
+    def shared_links(self, items: Sequence[Item]) -> set[tuple[str, str]]:
+        """Of these items' links, those that items of the same feed under other titles have
+        too, as (feed URL, canonical link): a home or section page the feed links every item
+        to, not any one item's article (`ArticleJob.run_pass`)."""
+        links = sorted({i.canonical_url for i in items if i.canonical_url})
+        found: set[tuple[str, str]] = set()
+        for chunk in chunks(links):
+            marks = ",".join("?" for _ in chunk)
+            found.update(
+                (row[0], row[1])
+                for row in self.conn.execute(
+                    f"SELECT feed_url, canonical_url FROM items WHERE canonical_url IN ({marks}) "
+                    "GROUP BY feed_url, canonical_url HAVING COUNT(DISTINCT title) > 1",
+                    list(chunk),
+                )
+            )
+        return found
+
     def article_retries_due(
         self, now: datetime, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
     ) -> list[tuple[Item, int]]:

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pytest
 from test_article_job import page, settings, write_opml
 from upstream import Upstream
 
@@ -263,3 +264,50 @@ def test_a_story_without_a_bullet_is_kept_but_not_published_until_it_has_one() -
         assert all(s.summary and s.summary.bullets for s in published)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("link", ["/", "/news/local"])
+def test_a_link_a_feed_gives_every_entry_is_no_ones_article(tmp_path: Path, link: str) -> None:
+    """A feed that links each entry to its home page, or to one section page: the page is
+    fetched for none of them (its text would stand for every entry's article), and the
+    entries stay apart, each its own story with its own feed text, not duplicates of one."""
+
+    async def scenario() -> tuple[list[str], dict[str, list[str]], list[str]]:
+        async with Upstream() as up:
+            up.add_feed(link, page("Tolsby Post", [TEASER, NEWS]), content_type="text/html")
+            items = "".join(
+                f"<item><title>{title}</title><link>{up.url(link)}</link><guid>{slug}</guid>"
+                f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
+                f"<description>{escape(teaser)}</description></item>"
+                for slug, (title, teaser) in WALLED.items()
+            )
+            feed = up.add_feed(
+                "/feed.xml",
+                (
+                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
+                    f"<link>{up.url('/')}</link>{items}</channel></rss>"
+                ).encode(),
+            )
+            service = Service(
+                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+                stories = service.store.reader().stories(None, 10)
+                statuses = [
+                    row[0] for row in service.store.db.execute("SELECT status FROM articles")
+                ]
+            finally:
+                service.close()
+            bullets = {
+                s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary
+            }
+            return [r.path for r in up.requests_for(link)], bullets, statuses
+
+    requests, bullets, statuses = asyncio.run(scenario())
+    assert requests == []
+    assert bullets == {title: [teaser] for title, teaser in WALLED.values()}
+    assert statuses == ["skipped"] * len(WALLED)
