@@ -157,6 +157,7 @@ class ArticleJob:
         """
         s = self.settings
         now = self.clock()
+        self._forget_stale(now)
         candidates: list[Item] = await self.write(
             self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
         )
@@ -279,6 +280,24 @@ class ArticleJob:
         if not await asyncio.to_thread(about_item, text, item.title, item.text):
             return (item.id, url, "empty", _NOT_ABOUT, ""), False
         return (item.id, url, "ok", None, text), False
+
+    def _forget_stale(self, now: datetime) -> None:
+        """Drop robots.txt answers past their time to live (they would be asked for again)
+        and pacing slots already passed. The job lives as long as the service, and items link
+        to ever more sites (a link aggregator's feed brings hundreds a day): kept for good,
+        their robots.txt texts (up to 512 KiB each) grew the service's memory month by month."""
+        wall, slots = now.timestamp(), time.monotonic()
+        for origin, (asked, text, _) in list(self._robots.items()):
+            ttl = _ROBOTS_UNAVAILABLE_TTL if text is None else _ROBOTS_TTL
+            lock = self._robots_locks.get(origin)
+            if wall - asked > ttl and not (lock is not None and lock.locked()):
+                del self._robots[origin]
+        for origin, lock in list(self._robots_locks.items()):
+            if origin not in self._robots and not lock.locked():
+                del self._robots_locks[origin]
+        for host, slot in list(self._next_slot.items()):
+            if slot <= slots:
+                del self._next_slot[host]
 
     async def _pace(self, url: str) -> None:
         """Wait for the host's next request slot (`per_host_interval` apart)."""

@@ -439,3 +439,50 @@ def test_a_hosts_failed_pages_are_one_log_line_each_page_at_debug(
                 assert "error='HTTP 500 Internal Server Error' next_try=" in again
 
     asyncio.run(scenario())
+
+
+def test_the_job_forgets_robots_answers_and_pacing_past_their_time(tmp_path: Path) -> None:
+    """The article job lives as long as the service while items link to ever more sites: a
+    robots.txt answer past its time to live (it would be asked for again) and a pacing slot
+    already passed are dropped at the next pass, so what it keeps follows the sites of the
+    last hours, not every site since the start."""
+    clock = [NOW]
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            serve_site(up)
+            service = Service(
+                write_opml(tmp_path / "feeds.opml", up.url("/feed.xml")),
+                ":memory:",
+                settings(),
+                clock=lambda: clock[0],
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+                    job = service.article_job()
+                    site = up.url("/robots.txt")
+                    assert list(job._robots) == [site]
+                    stale = NOW.timestamp() - 13 * 3600
+                    for n in range(3):  # other sites' answers, asked for 13 hours ago
+                        job._robots[f"https://site{n}.example/robots.txt"] = (stale, "", "")
+                        job._robots_locks[f"https://site{n}.example/robots.txt"] = asyncio.Lock()
+                        job._next_slot[f"site{n}.example"] = 0.0  # long passed
+                    clock[0] = NOW + timedelta(hours=1)
+                    await service.fetch_articles(fetcher)
+                    assert list(job._robots) == [site]  # (this site's answer is an hour old)
+                    assert list(job._robots_locks) == [site]
+                    assert not any(h.startswith("site") for h in job._next_slot)
+                    # 13 hours on, the site's answer is past its 12 and dropped: asked for
+                    # again only because a failed page of it is due for its next try
+                    clock[0] = NOW + timedelta(hours=13)
+                    await service.fetch_articles(fetcher)
+                    later = clock[0].timestamp()
+                    assert {o: at for o, (at, _, _) in job._robots.items()} == {site: later}
+                    assert len(up.requests_for("/robots.txt")) == 2
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
