@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import socket
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -91,9 +90,9 @@ class Fetcher:
         self._socks: dict[str, aiohttp.ClientSession] = {}
         self._socks_errors: tuple[type[BaseException], ...] = ()
         self._client: ModuleType | None = None  # fetch_client, once a request was made
-        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.settings.per_host)
-        )
+        # a host's slots and how many fetches hold or wait for them: kept while any does, so
+        # the hosts of article pages (ever more over months) are not kept for good
+        self._host_slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
         # Our own bound on concurrent fetches, taken before any timer starts: a fetch that
         # waits in aiohttp's connection pool would spend its connect timeout queueing.
         self._slots = asyncio.Semaphore(self.settings.concurrency)
@@ -239,16 +238,25 @@ class Fetcher:
         # Waiting for the host's slot and a fetch slot (and for `admit`) is queueing, not
         # fetching: the timeout starts after them. The host slot comes first, so a fetch slot
         # is held idle only while `admit` holds the fetch back.
-        async with self._host_slots[host], self._slots:
-            if admit is not None:
-                await admit()
-            try:
-                async with asyncio.timeout(self.settings.total_timeout):
-                    return await self._fetch(
-                        session, url, etag, last_modified, accept, max_bytes, target
-                    )
-            except TimeoutError:
-                return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
+        slot, users = self._host_slots.get(host) or (asyncio.Semaphore(self.settings.per_host), 0)
+        self._host_slots[host] = (slot, users + 1)
+        try:
+            async with slot, self._slots:
+                if admit is not None:
+                    await admit()
+                try:
+                    async with asyncio.timeout(self.settings.total_timeout):
+                        return await self._fetch(
+                            session, url, etag, last_modified, accept, max_bytes, target
+                        )
+                except TimeoutError:
+                    return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
+        finally:
+            slot, users = self._host_slots[host]
+            if users > 1:
+                self._host_slots[host] = (slot, users - 1)
+            else:
+                del self._host_slots[host]
 
     async def _fetch(
         self,

@@ -295,6 +295,12 @@ def test_per_host_limit_caps_concurrent_requests() -> None:
         results = await asyncio.gather(*(f.fetch(u) for u in urls))
         assert all(isinstance(r, Fetched) for r in results)
         assert up.max_in_flight == 2
+        # A host's slots are kept while fetches hold or wait for them, then let go: the
+        # hosts of article pages, ever more over months, are not kept for good.
+        assert f._host_slots == {}
+        again = await asyncio.gather(*(f.fetch(u) for u in urls[:3]))
+        assert all(isinstance(r, Fetched) for r in again) and f._host_slots == {}
+        assert up.max_in_flight == 2
 
     run(scenario, settings)
 
