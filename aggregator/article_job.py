@@ -27,6 +27,7 @@ from .articles import (
     about_item,
     due_articles,
     extract_text,
+    is_home_page,
     next_try,
     passing_failure,
     reads_as_article,
@@ -48,6 +49,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
 # (`about_item`: a page that is not the item's article, such as a login wall or an error page)
 _NOT_ABOUT = "a page about something else (a login, consent or error page?), not the article"
+# (a site that sends a removed article's address to its home page)
+_HOME = "redirected to the site's home page (the article removed?), not the article"
 
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
@@ -269,6 +272,8 @@ class ArticleJob:
         kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind not in _HTML_TYPES:
             return (item.id, url, "failed", f"not a web page ({kind})", ""), False
+        if is_home_page(outcome.final_url):  # (the link itself is none: `due_articles`)
+            return (item.id, url, "empty", _HOME, ""), False
         text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
         from .tokens import word_count  # (not loaded by a pass that fetches no page)
 

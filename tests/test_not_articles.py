@@ -311,3 +311,44 @@ def test_a_link_a_feed_gives_every_entry_is_no_ones_article(tmp_path: Path, link
     assert requests == []
     assert bullets == {title: [teaser] for title, teaser in WALLED.values()}
     assert statuses == ["skipped"] * len(WALLED)
+
+
+def test_an_article_sent_to_the_home_page_is_not_taken(tmp_path: Path) -> None:
+    """A removed article whose address redirects to the site's home page: the home page's
+    text (its list of headlines may well name the item) is not taken for the article."""
+
+    async def scenario() -> tuple[list[str], list[tuple[str, str]]]:
+        async with Upstream() as up:
+            front = [f"{title}. {teaser}" for title, teaser in WALLED.values()]
+            up.add_feed("/", page("Tolsby Post", front), content_type="text/html")
+            up.add_redirect("/2024/harbour-wall.html", "/", 301)
+            feed = up.add_feed(
+                "/feed.xml",
+                (
+                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
+                    f"<link>{up.url('/')}</link><item><title>{WALL_TITLE}</title>"
+                    f"<link>{up.url('/2024/harbour-wall.html')}</link><guid>wall</guid>"
+                    f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
+                    f"<description>{escape(TEASER)}</description></item></channel></rss>"
+                ).encode(),
+            )
+            service = Service(
+                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+                rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
+                bullets = _bullets(service)
+            finally:
+                service.close()
+            assert len(up.requests_for("/")) == 1  # (followed, then not taken)
+            return bullets, rows
+
+    bullets, rows = asyncio.run(scenario())
+    assert bullets == [TEASER]
+    assert rows == [
+        ("empty", "redirected to the site's home page (the article removed?), not the article")
+    ]
