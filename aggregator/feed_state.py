@@ -13,7 +13,12 @@ from .lang import language_tag
 from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
 from .schedule import ScheduleSettings, next_poll
 
-__all__ = ["body_hash", "state_after"]
+__all__ = ["GONE_AFTER", "body_hash", "state_after"]
+
+# A 410 Gone stops polling once it ends this many failed polls in a row, the last two of them
+# answered 410: before that it is an error, backed off as any. One answer from a server that
+# was misconfigured for a minute must not stop a feed for a year.
+GONE_AFTER = 3
 
 
 def body_hash(body: bytes) -> str:
@@ -59,8 +64,8 @@ def state_after(
             language=state.language,
         )
     if isinstance(outcome, FetchFailed):
-        gone = outcome.status == 410
         count = state.error_count + 1
+        gone = outcome.status == 410 and state.http_status == 410 and count >= GONE_AFTER
         return dataclasses.replace(
             state,
             last_polled_at=now,

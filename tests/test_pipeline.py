@@ -97,9 +97,29 @@ def test_failures_count_up_and_back_off() -> None:
     assert (first.status, first.error_count, second.error_count) == ("error", 1, 2)
     assert first.error == "HTTP 500" and first.last_success_at is None
     assert second.next_poll_at > first.next_poll_at  # type: ignore[operator]
-    gone = state_after(state, FetchFailed(SOURCE.url, "HTTP 410 Gone", status=410), NOW, SETTINGS)
-    assert gone.status == "gone"
-    assert gone.next_poll_at > NOW + timedelta(days=30)  # type: ignore[operator]
+
+
+def test_a_410_stops_polling_only_when_it_persists() -> None:
+    """One 410 Gone is an error, backed off as any (a server misconfigured for a minute must
+    not stop a feed for a year); three failed polls in a row, the last two 410, stop it."""
+    gone_answer = FetchFailed(SOURCE.url, "HTTP 410 Gone", status=410)
+    first = state_after(FeedState(SOURCE.url), gone_answer, NOW, SETTINGS)
+    assert (first.status, first.error_count) == ("error", 1)
+    assert first.next_poll_at < NOW + timedelta(days=1)  # type: ignore[operator]
+    second = state_after(first, gone_answer, NOW, SETTINGS)
+    assert (second.status, second.error_count) == ("error", 2)
+    third = state_after(second, gone_answer, NOW, SETTINGS)
+    assert third.status == "gone" and third.error == "HTTP 410 Gone"
+    assert third.next_poll_at > NOW + timedelta(days=30)  # type: ignore[operator]
+    # Errors of another kind before do not count as 410s: 500, 500, 410 is not gone.
+    failing = FetchFailed(SOURCE.url, "HTTP 500", status=500)
+    state = state_after(
+        state_after(FeedState(SOURCE.url), failing, NOW, SETTINGS), failing, NOW, SETTINGS
+    )
+    assert state_after(state, gone_answer, NOW, SETTINGS).status == "error"
+    # A feed stopped as gone that answers again is polled as before.
+    back = state_after(third, NotModified(SOURCE.url), NOW, SETTINGS)
+    assert (back.status, back.error_count) == ("not_modified", 0)
 
 
 def test_a_200_records_validators_hash_and_feed_metadata() -> None:

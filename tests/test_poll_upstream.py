@@ -61,7 +61,8 @@ def test_an_upstream_sees_redirects_gone_and_retry_after_honoured(tmp_path: Path
                 # 301: the new address is recorded (and shown by `status`); 302: it is not.
                 assert rows[moved]["moved_to"] == up.url("/new.xml")
                 assert rows[temporary]["moved_to"] is None
-                assert rows[gone]["status"] == "gone"
+                # 410: an error for now (backed off); it stops polling only if it persists.
+                assert (rows[gone]["status"], rows[gone]["http_status"]) == ("error", 410)
                 # Retry-After in seconds is not undercut by the first error's backoff.
                 retry = datetime.fromisoformat(str(rows[busy]["next_poll_at"]))
                 assert retry >= before + timedelta(seconds=7200)
@@ -84,7 +85,14 @@ def test_an_upstream_sees_redirects_gone_and_retry_after_honoured(tmp_path: Path
                 assert last_lm.headers.get("if-modified-since") == "Tue, 01 Dec 2026 10:00:00 GMT"
                 rows = _rows(service)
                 assert rows[moved]["status"] == rows[temporary]["status"] == "not_modified"
+                assert rows[gone]["status"] == "error"
+                # A third 410 in a row: the feed is gone, and no longer due for a year.
+                await _poll(service, everything=True)
+                rows = _rows(service)
                 assert rows[gone]["status"] == "gone"
+                assert datetime.fromisoformat(str(rows[gone]["next_poll_at"])) > before + timedelta(
+                    days=300
+                )
             finally:
                 service.close()
 
