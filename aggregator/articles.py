@@ -108,9 +108,9 @@ def about_item(text: str, title: str, teaser: str) -> bool:
     if len(wanted & held) >= _ABOUT_SHARE * len(wanted):
         return True
     teaser_terms = set(grouping_terms(teaser, text, _ABOUT_PAGE_TERMS)[0][:_ABOUT_TEASER_LIMIT])
-    return len(teaser_terms) >= _ABOUT_TEASER_TERMS and len(
-        teaser_terms & held
-    ) >= _ABOUT_SHARE * len(teaser_terms)
+    if len(teaser_terms) < _ABOUT_TEASER_TERMS:
+        return False
+    return len(teaser_terms & held) >= _ABOUT_SHARE * len(teaser_terms)
 
 
 def skipped_feed(feed_url: str, skip: Iterable[str]) -> bool:
