@@ -11,14 +11,17 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from aggregator import article_job
+from aggregator.article_pass import ArticlePass
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
 from aggregator.service import Service
@@ -96,49 +99,63 @@ def settings() -> Settings:
     return dataclasses.replace(base, articles=articles, fetch=fetch)
 
 
+@dataclass
+class Run:
+    """What one `poll --once`-like run left: its pages' totals and time, the feed's status row
+    and the pages not fetched with text, as (url, status, error, retry_at)."""
+
+    report: ArticlePass
+    seconds: float
+    row: dict[str, Any]
+    not_ok: list[tuple[str, str, str, str | None]]
+
+
+async def one_run(site: Site, tmp_path: Path, budget: float, *, poll: bool = True) -> Run:
+    """A run as a new process makes it: the sources loaded, a poll cycle (with `poll`), then
+    the due article pages for at most `budget` seconds, on the database in `tmp_path`."""
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        "<opml version='2.0'><body><outline text='World'><outline type='rss' "
+        f"text='River News' xmlUrl='{site.url('/feed.xml')}'/></outline></body></opml>"
+    )
+    service = Service(opml, tmp_path / "agg.db", settings())
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            if poll:
+                await service.poll_cycle(fetcher)
+            started = time.monotonic()
+            report = await service.fetch_articles(fetcher, budget=budget)
+            took = time.monotonic() - started
+        (row,) = service.store.status_rows()
+        not_ok = service.store.db.execute(
+            "SELECT url, status, error, retry_at FROM articles WHERE status != 'ok' ORDER BY url"
+        ).fetchall()
+    finally:
+        service.close()
+    return Run(report, took, row, [tuple(r) for r in not_ok])
+
+
 def test_a_one_shot_pass_stops_at_its_budget_and_the_next_run_fetches_the_rest(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
         async with serving() as site:
-            opml = tmp_path / "feeds.opml"
-            opml.write_text(
-                "<opml version='2.0'><body><outline text='World'><outline type='rss' "
-                f"text='River News' xmlUrl='{site.url('/feed.xml')}'/></outline></body></opml>"
-            )
-            db = tmp_path / "agg.db"
-            first = Service(opml, db, settings())
-            try:
-                await first.load_sources(strict=True)
-                async with Fetcher(first.settings.fetch) as fetcher:
-                    await first.poll_cycle(fetcher)
-                    started = time.monotonic()
-                    report = await first.fetch_articles(fetcher, budget=5.0)
-                    took = time.monotonic() - started
-                rows = first.store.status_rows()
-            finally:
-                first.close()
+            first = await one_run(site, tmp_path, 5.0)
             # The slow pages never answer while the pass runs: it ends at its budget (5 s, room
             # for the first extraction on a busy machine)
             # instead of waiting for them (the bound here is loose: a busy machine is slow).
-            assert took < 30
+            assert first.seconds < 30
+            report = first.report
             assert (report.ok, report.failed, report.left) == (2, 0, 2)
-            (row,) = rows
-            assert row["articles_ok"] == 2 and row["articles_failed"] == 0
+            assert first.row["articles_ok"] == 2 and first.row["articles_failed"] == 0
 
             # The next run (a new process in real life) fetches what was left, and only that.
             site.release.set()
-            second = Service(opml, db, settings())
-            try:
-                await second.load_sources(strict=True)
-                async with Fetcher(second.settings.fetch) as fetcher:
-                    again = await second.fetch_articles(fetcher, budget=30.0)
-                rows = second.store.status_rows()
-            finally:
-                second.close()
+            second = await one_run(site, tmp_path, 30.0, poll=False)
+            again = second.report
             assert (again.ok, again.failed, again.left) == (2, 0, 0)
-            (row,) = rows
-            assert row["articles_ok"] == 4 and row["articles_failed"] == 0
+            assert second.row["articles_ok"] == 4 and second.row["articles_failed"] == 0
             for slug in ("fast-1", "fast-2"):
                 assert site.requests.count(f"/{slug}.html") == 1
             for slug in ("slow-1", "slow-2"):
@@ -157,44 +174,24 @@ def test_a_page_long_unanswered_when_the_budget_ends_is_tried_again_later(
 
     async def scenario() -> None:
         async with serving() as site:
-            opml = tmp_path / "feeds.opml"
-            opml.write_text(
-                "<opml version='2.0'><body><outline text='World'><outline type='rss' "
-                f"text='River News' xmlUrl='{site.url('/feed.xml')}'/></outline></body></opml>"
-            )
-            db = tmp_path / "agg.db"
-            first = Service(opml, db, settings())
-            try:
-                await first.load_sources(strict=True)
-                async with Fetcher(first.settings.fetch) as fetcher:
-                    await first.poll_cycle(fetcher)
-                    report = await first.fetch_articles(fetcher, budget=3.0)
-                rows = first.store.db.execute(
-                    "SELECT url, status, error, retry_at FROM articles WHERE status != 'ok'"
-                ).fetchall()
-            finally:
-                first.close()
+            first = await one_run(site, tmp_path, 3.0)
+            report = first.report
             assert (report.ok, report.failed, report.retrying, report.left) == (2, 2, 2, 0)
-            assert sorted(url.rsplit("/", 1)[1] for url, *_ in rows) == [
+            assert [url.rsplit("/", 1)[1] for url, *_ in first.not_ok] == [
                 "slow-1.html",
                 "slow-2.html",
             ]
-            for _, status, error, retry_at in rows:
+            for _, status, error, retry_at in first.not_ok:
                 assert status == "failed"
                 assert error.startswith("no answer in ")
                 assert error.endswith(" s (poll --once's article budget ended)")
+                assert retry_at is not None
                 retry = datetime.fromisoformat(retry_at)
                 assert retry - datetime.now(UTC) > timedelta(minutes=25)
 
             # The next run leaves them alone until then.
-            second = Service(opml, db, settings())
-            try:
-                await second.load_sources(strict=True)
-                async with Fetcher(second.settings.fetch) as fetcher:
-                    again = await second.fetch_articles(fetcher, budget=3.0)
-            finally:
-                second.close()
-            assert (again.fetched, again.left) == (0, 0)
+            second = await one_run(site, tmp_path, 3.0, poll=False)
+            assert (second.report.fetched, second.report.left) == (0, 0)
             for slug in ("slow-1", "slow-2"):
                 assert site.requests.count(f"/{slug}.html") == 1
 

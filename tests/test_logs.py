@@ -4,6 +4,7 @@ second; records left without what no format shows."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -28,54 +29,47 @@ def test_text_lines_are_logging_formatters_lines() -> None:
     ).format(_record(60.0))
 
 
+@pytest.fixture
+def set_up_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let a test call `logs.setup_logging`: the root logger's level and handlers, the
+    extractor's level and the module's format are put back after it."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(logging.getLogger("trafilatura"), "level", logging.NOTSET)
+    monkeypatch.setattr(logs, "structured", logs.structured)
+    before = list(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        if handler not in before:
+            root.removeHandler(handler)
+    for handler in before:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+
+
 def test_fields_are_asked_for_only_where_a_format_reads_them(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, set_up_logging: None
 ) -> None:
     monkeypatch.setattr(logs, "structured", True)  # as when nothing set logging up
     monkeypatch.setattr(logging, "_srcfile", logging._srcfile)  # type: ignore[attr-defined]
     for name in ("logThreads", "logProcesses", "logMultiprocessing"):
         monkeypatch.setattr(logging, name, getattr(logging, name))
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "level", root.level)
-    before = list(root.handlers)
-    try:
-        logs.setup_logging("INFO", "text")
-        assert not logs.structured
-        logs.setup_logging("INFO", "json")
-        assert logs.structured
-    finally:
-        for handler in list(root.handlers):
-            if handler not in before:
-                root.removeHandler(handler)
-        for handler in before:
-            if handler not in root.handlers:
-                root.addHandler(handler)
+    logs.setup_logging("INFO", "text")
+    assert not logs.structured
+    logs.setup_logging("INFO", "json")
+    assert logs.structured
 
 
 def test_the_extractors_notes_on_a_page_show_only_at_debug(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str], set_up_logging: None
 ) -> None:
     """trafilatura's WARNING and ERROR lines about an upstream's page ("empty HTML tree") are
     not the service's errors: hidden at INFO, shown with everything else at DEBUG."""
-    root = logging.getLogger()
-    extractor = logging.getLogger("trafilatura")
-    monkeypatch.setattr(root, "level", root.level)
-    monkeypatch.setattr(extractor, "level", extractor.level)
-    monkeypatch.setattr(logs, "structured", logs.structured)
-    before = list(root.handlers)
-    try:
-        logs.setup_logging("INFO", "text")
-        logging.getLogger("trafilatura.core").error("empty HTML tree: None")
-        logging.getLogger("aggregator").error("ours")
-        err = capsys.readouterr().err
-        assert "ours" in err and "empty HTML tree" not in err
-        logs.setup_logging("DEBUG", "text")
-        logging.getLogger("trafilatura.core").error("empty HTML tree: None")
-        assert "empty HTML tree" in capsys.readouterr().err
-    finally:
-        for handler in list(root.handlers):
-            if handler not in before:
-                root.removeHandler(handler)
-        for handler in before:
-            if handler not in root.handlers:
-                root.addHandler(handler)
+    logs.setup_logging("INFO", "text")
+    logging.getLogger("trafilatura.core").error("empty HTML tree: None")
+    logging.getLogger("aggregator").error("ours")
+    err = capsys.readouterr().err
+    assert "ours" in err and "empty HTML tree" not in err
+    logs.setup_logging("DEBUG", "text")
+    logging.getLogger("trafilatura.core").error("empty HTML tree: None")
+    assert "empty HTML tree" in capsys.readouterr().err

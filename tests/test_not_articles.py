@@ -7,6 +7,7 @@ The texts are invented for these tests; pages are served by a loopback server.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from test_article_job import page, settings, write_opml
 from upstream import Upstream
 
+from aggregator.article_pass import ArticlePass
 from aggregator.articles import about_item, reads_as_article
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
@@ -62,46 +64,69 @@ def test_a_list_of_cut_off_teasers_does_not_read_as_an_article() -> None:
 TEASER = "Crews began repairing the harbour wall in Tolsby on Monday after the winter storms."
 
 
+def _post(up: Upstream, entries: list[tuple[str, str, str, str]]) -> str:
+    """Serve the Tolsby Post's feed of (guid, title, link path, teaser) entries, a minute
+    apart; returns its URL."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    items = "".join(
+        f"<item><title>{escape(title)}</title><link>{up.url(path)}</link><guid>{guid}</guid>"
+        f"<pubDate>{format_datetime(now - timedelta(minutes=n))}</pubDate>"
+        f"<description>{escape(teaser)}</description></item>"
+        for n, (guid, title, path, teaser) in enumerate(entries)
+    )
+    return up.add_feed(
+        "/feed.xml",
+        (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
+            f"<link>{up.url('/')}</link>{items}</channel></rss>"
+        ).encode(),
+    )
+
+
+@dataclass
+class Polled:
+    """What one poll cycle, then one pass over the article pages, left."""
+
+    report: ArticlePass
+    before: list[str]  # the bullets after the poll, before the pages
+    bullets: dict[str, list[str]]  # each published story's bullets after them, by headline
+    rows: list[tuple[str, str | None]]  # each page's (status, error)
+
+
+async def _poll_then_fetch(feed: str, tmp_path: Path) -> Polled:
+    service = Service(write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings())
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            await service.poll_cycle(fetcher)
+            before = _bullets(service)
+            report = await service.fetch_articles(fetcher)
+        stories = service.store.reader().stories(None, 10)
+        rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
+    finally:
+        service.close()
+    bullets = {s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary}
+    return Polled(report, before, bullets, [(status, error) for status, error in rows])
+
+
 def test_a_section_front_page_leaves_the_feed_text_in_use(tmp_path: Path) -> None:
     """The item's link leads to a section front: its text is not taken for the article;
     the story keeps its feed text's bullet, and the page counts as one without article
     text in `status`."""
-    now = datetime.now(UTC).replace(microsecond=0)
 
-    async def scenario() -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    async def scenario() -> Polled:
         async with Upstream() as up:
-            link = up.url("/local.html")
             up.add_feed("/local.html", page("Local News", SECTION_FRONT), content_type="text/html")
-            feed = up.add_feed(
-                "/feed.xml",
-                (
-                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
-                    f"<link>{up.url('/')}</link><item><title>Harbour wall repairs start</title>"
-                    f"<link>{link}</link><guid>wall</guid><pubDate>{format_datetime(now)}"
-                    f"</pubDate><description>{escape(TEASER)}</description></item>"
-                    "</channel></rss>"
-                ).encode(),
-            )
-            service = Service(
-                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
-            )
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    before = _bullets(service)
-                    report = await service.fetch_articles(fetcher)
-                    after = _bullets(service)
-                rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
-            finally:
-                service.close()
+            entry = ("wall", "Harbour wall repairs start", "/local.html", TEASER)
+            polled = await _poll_then_fetch(_post(up, [entry]), tmp_path)
             assert len(up.requests_for("/local.html")) == 1
-            assert (report.ok, report.failed) == (0, 1)
-            return before, after, rows
+            return polled
 
-    before, after, rows = asyncio.run(scenario())
-    assert before == after == [TEASER]
-    assert rows == [("empty", "a list of teasers (an index page), not an article")]
+    polled = asyncio.run(scenario())
+    assert (polled.report.ok, polled.report.failed) == (0, 1)
+    assert polled.before == [TEASER]
+    assert polled.bullets == {"Harbour wall repairs start": [TEASER]}
+    assert polled.rows == [("empty", "a list of teasers (an index page), not an article")]
 
 
 # Pages a site may serve at an article's address, as an extractor reads them.
@@ -167,49 +192,22 @@ def test_a_login_wall_or_missing_page_leaves_the_feed_text_in_use(tmp_path: Path
     robot check (status 200): none of their sentences becomes a bullet; each story keeps its
     feed text, and `status` counts each page as one without article text."""
 
-    async def scenario() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    async def scenario() -> Polled:
         async with Upstream() as up:
-            items = []
-            for n, (slug, (title, teaser)) in enumerate(WALLED.items()):
-                up.add_feed(
-                    f"/{slug}.html", page("News", [NOT_THE_ARTICLE[slug]]), content_type="text/html"
-                )
-                when = format_datetime(datetime.now(UTC) - timedelta(minutes=n))
-                items.append(
-                    f"<item><title>{title}</title><link>{up.url(f'/{slug}.html')}</link>"
-                    f"<guid>{slug}</guid><pubDate>{when}</pubDate>"
-                    f"<description>{escape(teaser)}</description></item>"
-                )
-            feed = up.add_feed(
-                "/feed.xml",
-                (
-                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
-                    f"<link>{up.url('/')}</link>{''.join(items)}</channel></rss>"
-                ).encode(),
-            )
-            service = Service(
-                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
-            )
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    report = await service.fetch_articles(fetcher)
-                stories = service.store.reader().stories(None, 10)
-                rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
-            finally:
-                service.close()
+            for slug, text in NOT_THE_ARTICLE.items():
+                up.add_feed(f"/{slug}.html", page("News", [text]), content_type="text/html")
+            entries = [
+                (slug, title, f"/{slug}.html", teaser) for slug, (title, teaser) in WALLED.items()
+            ]
+            polled = await _poll_then_fetch(_post(up, entries), tmp_path)
             for slug in WALLED:
                 assert len(up.requests_for(f"/{slug}.html")) == 1
-            assert (report.ok, report.failed) == (0, len(WALLED))
-            bullets = {
-                s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary
-            }
-            return bullets, rows
+            return polled
 
-    bullets, rows = asyncio.run(scenario())
-    assert bullets == {title: [teaser] for title, teaser in WALLED.values()}
-    assert rows == [
+    polled = asyncio.run(scenario())
+    assert (polled.report.ok, polled.report.failed) == (0, len(WALLED))
+    assert polled.bullets == {title: [teaser] for title, teaser in WALLED.values()}
+    assert polled.rows == [
         ("empty", "a page about something else (a login, consent or error page?), not the article")
     ] * len(WALLED)
 
@@ -272,83 +270,35 @@ def test_a_link_a_feed_gives_every_entry_is_no_ones_article(tmp_path: Path, link
     fetched for none of them (its text would stand for every entry's article), and the
     entries stay apart, each its own story with its own feed text, not duplicates of one."""
 
-    async def scenario() -> tuple[list[str], dict[str, list[str]], list[str]]:
+    async def scenario() -> Polled:
         async with Upstream() as up:
             up.add_feed(link, page("Tolsby Post", [TEASER, NEWS]), content_type="text/html")
-            items = "".join(
-                f"<item><title>{title}</title><link>{up.url(link)}</link><guid>{slug}</guid>"
-                f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
-                f"<description>{escape(teaser)}</description></item>"
-                for slug, (title, teaser) in WALLED.items()
-            )
-            feed = up.add_feed(
-                "/feed.xml",
-                (
-                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
-                    f"<link>{up.url('/')}</link>{items}</channel></rss>"
-                ).encode(),
-            )
-            service = Service(
-                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
-            )
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    await service.fetch_articles(fetcher)
-                stories = service.store.reader().stories(None, 10)
-                statuses = [
-                    row[0] for row in service.store.db.execute("SELECT status FROM articles")
-                ]
-            finally:
-                service.close()
-            bullets = {
-                s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary
-            }
-            return [r.path for r in up.requests_for(link)], bullets, statuses
+            entries = [(slug, title, link, teaser) for slug, (title, teaser) in WALLED.items()]
+            polled = await _poll_then_fetch(_post(up, entries), tmp_path)
+            assert up.requests_for(link) == []
+            return polled
 
-    requests, bullets, statuses = asyncio.run(scenario())
-    assert requests == []
-    assert bullets == {title: [teaser] for title, teaser in WALLED.values()}
-    assert statuses == ["skipped"] * len(WALLED)
+    polled = asyncio.run(scenario())
+    assert polled.bullets == {title: [teaser] for title, teaser in WALLED.values()}
+    assert polled.rows == [("skipped", None)] * len(WALLED)
 
 
 def test_an_article_sent_to_the_home_page_is_not_taken(tmp_path: Path) -> None:
     """A removed article whose address redirects to the site's home page: the home page's
     text (its list of headlines may well name the item) is not taken for the article."""
 
-    async def scenario() -> tuple[list[str], list[tuple[str, str]]]:
+    async def scenario() -> Polled:
         async with Upstream() as up:
             front = [f"{title}. {teaser}" for title, teaser in WALLED.values()]
             up.add_feed("/", page("Tolsby Post", front), content_type="text/html")
             up.add_redirect("/2024/harbour-wall.html", "/", 301)
-            feed = up.add_feed(
-                "/feed.xml",
-                (
-                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Tolsby Post</title>"
-                    f"<link>{up.url('/')}</link><item><title>{WALL_TITLE}</title>"
-                    f"<link>{up.url('/2024/harbour-wall.html')}</link><guid>wall</guid>"
-                    f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
-                    f"<description>{escape(TEASER)}</description></item></channel></rss>"
-                ).encode(),
-            )
-            service = Service(
-                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "agg.db", settings()
-            )
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    await service.fetch_articles(fetcher)
-                rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
-                bullets = _bullets(service)
-            finally:
-                service.close()
+            entry = ("wall", WALL_TITLE, "/2024/harbour-wall.html", TEASER)
+            polled = await _poll_then_fetch(_post(up, [entry]), tmp_path)
             assert len(up.requests_for("/")) == 1  # (followed, then not taken)
-            return bullets, rows
+            return polled
 
-    bullets, rows = asyncio.run(scenario())
-    assert bullets == [TEASER]
-    assert rows == [
+    polled = asyncio.run(scenario())
+    assert polled.bullets == {WALL_TITLE: [TEASER]}
+    assert polled.rows == [
         ("empty", "redirected to the site's home page (the article removed?), not the article")
     ]
