@@ -51,6 +51,8 @@ _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing fa
 _NOT_ABOUT = "a page about something else (a login, consent or error page?), not the article"
 # (a site that sends a removed article's address to its home page)
 _HOME = "redirected to the site's home page (the article removed?), not the article"
+# (a link that is no entry's own page, never fetched: counted apart in `status`)
+NO_PAGE = "no page of its own (a home page, or a link the feed's entries share)"
 
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
@@ -169,14 +171,20 @@ class ArticleJob:
         )
         tried = {item.id: attempts for item, attempts in again}
         fetch, enough, never = due_articles(candidates + [item for item, _ in again], s)
-        if fetch:  # a page several of a feed's items link to is none of theirs: never fetched
+        # items whose link is no page of their own: a home page, or one that several of a
+        # feed's entries share (never fetched; `status` says why)
+        linkless = [i for i in never if is_home_page(i.url or "")]
+        never = [i for i in never if not is_home_page(i.url or "")]
+        if fetch:
             shared = await self.write(self.store.shared_links, fetch)
             if shared:
-                never += [i for i in fetch if (i.feed_url, i.canonical_url) in shared]
+                linkless += [i for i in fetch if (i.feed_url, i.canonical_url) in shared]
                 fetch = [i for i in fetch if (i.feed_url, i.canonical_url) not in shared]
-        report = ArticlePass(enough=len(enough) + len(never))
+        report = ArticlePass(enough=len(enough) + len(never) + len(linkless))
         results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
         results += [(i.id, i.url or "", "skipped", None, "") for i in never]
+        results += [(i.id, i.url or "", "skipped", NO_PAGE, "") for i in linkless]
+        never += linkless
         # an item's tries so far and its next (None: no more); a retried page not fetched
         # again (its feed text now suffices) is done
         tries = {i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried}

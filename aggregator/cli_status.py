@@ -162,9 +162,12 @@ def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
     off = _pages_off(row, articles)
     if off:
         return f"off ({off}){f', {ok} ok before' if ok else ''}"
+    # entries that link a home page or one page they share: no page is theirs to fetch
+    linkless = row.get("articles_linkless") or 0
+    own = f", {linkless} with no page of their own" if linkless else ""
     if not ok and not failed:
-        return "-"
-    text = f"{ok} ok, {failed} failed"
+        return f"none{own} (a home page, or a link the entries share)" if linkless else "-"
+    text = f"{ok} ok, {failed} failed{own}"
     if retrying := row.get("articles_retrying") or 0:
         text += f", {retrying} to retry"
     if failed and row.get("article_error"):

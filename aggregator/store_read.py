@@ -33,6 +33,8 @@ STATUS_SQL = (
     f"(SELECT COUNT(*) {_FEED_PAGES}a.status = 'ok') AS articles_ok, "
     f"(SELECT COUNT(*) {_FEED_PAGES}{_FAILED}) AS articles_failed, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.retry_at IS NOT NULL) AS articles_retrying, "
+    f"(SELECT COUNT(*) {_FEED_PAGES}a.status = 'skipped' AND a.error IS NOT NULL) "
+    "AS articles_linkless, "
     f"(SELECT a.error {_FEED_PAGES}{_FAILED} ORDER BY a.fetched_at DESC LIMIT 1) "
     "AS article_error "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "

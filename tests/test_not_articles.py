@@ -19,6 +19,7 @@ from upstream import Upstream
 
 from aggregator.article_pass import ArticlePass
 from aggregator.articles import about_item, reads_as_article
+from aggregator.cli_status import _pages
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
 from aggregator.models import Entry, Item, Source
@@ -91,6 +92,7 @@ class Polled:
     before: list[str]  # the bullets after the poll, before the pages
     bullets: dict[str, list[str]]  # each published story's bullets after them, by headline
     rows: list[tuple[str, str | None]]  # each page's (status, error)
+    pages: str  # the feed's ARTICLE PAGES cell in `aggregator status`
 
 
 async def _poll_then_fetch(feed: str, tmp_path: Path) -> Polled:
@@ -103,10 +105,12 @@ async def _poll_then_fetch(feed: str, tmp_path: Path) -> Polled:
             report = await service.fetch_articles(fetcher)
         stories = service.store.reader().stories(None, 10)
         rows = service.store.db.execute("SELECT status, error FROM articles").fetchall()
+        (feed_row,) = service.store.status_rows()
     finally:
         service.close()
     bullets = {s.headline: [b.text for b in s.summary.bullets] for s in stories if s.summary}
-    return Polled(report, before, bullets, [(status, error) for status, error in rows])
+    pages = _pages(feed_row, service.settings.articles)
+    return Polled(report, before, bullets, [(status, error) for status, error in rows], pages)
 
 
 def test_a_section_front_page_leaves_the_feed_text_in_use(tmp_path: Path) -> None:
@@ -127,6 +131,9 @@ def test_a_section_front_page_leaves_the_feed_text_in_use(tmp_path: Path) -> Non
     assert polled.before == [TEASER]
     assert polled.bullets == {"Harbour wall repairs start": [TEASER]}
     assert polled.rows == [("empty", "a list of teasers (an index page), not an article")]
+    assert polled.pages == (
+        "0 ok, 1 failed (last: a list of teasers (an index page), not an article)"
+    )
 
 
 # Pages a site may serve at an article's address, as an extractor reads them.
@@ -280,7 +287,13 @@ def test_a_link_a_feed_gives_every_entry_is_no_ones_article(tmp_path: Path, link
 
     polled = asyncio.run(scenario())
     assert polled.bullets == {title: [teaser] for title, teaser in WALLED.values()}
-    assert polled.rows == [("skipped", None)] * len(WALLED)
+    assert polled.rows == [
+        ("skipped", "no page of its own (a home page, or a link the feed's entries share)")
+    ] * len(WALLED)
+    # `status` says why the feed's stories have no article text
+    assert polled.pages == (
+        "none, 4 with no page of their own (a home page, or a link the entries share)"
+    )
 
 
 def test_an_article_sent_to_the_home_page_is_not_taken(tmp_path: Path) -> None:
