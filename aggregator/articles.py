@@ -128,13 +128,18 @@ def _http(url: str | None) -> bool:
 
 
 _HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php"})
+# A home page in a language or for a region: "/en/", "/de-de", "/uk"
+_EDITION = re.compile(r"/[a-z]{2}(?:[-_][a-z]{2})?/?", re.IGNORECASE)
 
 
 def is_home_page(url: str) -> bool:
-    """Whether a link is a site's home page (its root, no query; a fragment points into it):
-    what a feed that has no page per item links each item to, never one item's article."""
+    """Whether a link is a site's home page (its root or a language's, no query; a fragment
+    points into it): what a feed that has no page per item links each item to, and where a
+    site sends a removed article's address; never one item's article."""
     parts = urlsplit(url)
-    return parts.path in _HOME_PATHS and not parts.query
+    if parts.query:
+        return False
+    return parts.path in _HOME_PATHS or _EDITION.fullmatch(parts.path) is not None
 
 
 def due_articles(

@@ -10,6 +10,7 @@ from aggregator.articles import (
     ArticleSettings,
     due_articles,
     extract_text,
+    is_home_page,
     is_teaser,
     next_try,
     passing_failure,
@@ -78,6 +79,25 @@ def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
     advert = make(2, title="Sponsored: cheap loans")
     assert due_articles([advert], ArticleSettings()) == ([], [], [advert])
     assert skipped_feed("https://a.example/f", ["b.example"]) is False
+
+
+@pytest.mark.parametrize(
+    ("url", "home"),
+    [
+        ("https://news.example", True),
+        ("https://news.example/", True),
+        ("https://news.example/index.html", True),
+        ("https://news.example/#top-stories", True),  # (a fragment points into the page)
+        ("https://news.example/en/", True),  # a language's or region's home page
+        ("https://news.example/de-DE", True),
+        ("https://news.example/?p=123", False),  # an article at the root, by its query
+        ("https://news.example/news", False),  # a section, which may be an article's link
+        ("https://news.example/2024/harbour-wall.html", False),
+        ("https://news.example/en/2024/harbour-wall", False),
+    ],
+)
+def test_a_home_page_is_no_ones_article(url: str, home: bool) -> None:
+    assert is_home_page(url) is home
 
 
 def test_robots() -> None:
