@@ -123,11 +123,23 @@ def _strip_prefix_tags(text: str) -> str:
     return text
 
 
+# Pictographs set before or after a headline ("🚨 BREAKING: …", "🔴 LIVE: …", "… 📚"): emoji,
+# with their variation selector, joiner, keycap mark and skin tones; arrows, dingbats and
+# symbols from U+2190 on (™ and © stay). Only at the ends: inside, one may be the news.
+_PICTOGRAPH = (
+    "\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
+    "\U0001f000-\U0001faff\ufe0f\u200d\u20e3"
+)
+_END_PICTOGRAPHS = re.compile(f"^[{_PICTOGRAPH}\\s]+|[{_PICTOGRAPH}\\s]+$")
+
+
 def clean_headline(title: str, outlet: str = "") -> str:
-    """A source title without " - Outlet" / " | Outlet" suffixes and "Live:"-style prefixes;
-    a dash suffix goes only when it names an outlet (`names_outlet`; `outlet`: the item's own,
-    as `own_outlet` gives it, when known)."""
+    """A source title without " - Outlet" / " | Outlet" suffixes, "Live:"-style prefixes and
+    pictographs at its ends; a dash suffix goes only when it names an outlet (`names_outlet`;
+    `outlet`: the item's own, as `own_outlet` gives it, when known)."""
     text = _SPACES.sub(" ", title).replace("\n", " ").strip()
+    if not text.isascii():
+        text = _END_PICTOGRAPHS.sub("", text) or text
     text = _strip_prefix_tags(text)
     while True:
         text = _HEADLINE_TAG.sub("", text).strip()

@@ -222,6 +222,14 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
         ("Live updates: Live-action remake opens", "Live-action remake opens"),
         ("BREAKING: LIVE: Storm hits Texas coast", "Storm hits Texas coast"),
         ("Updated: Storm hits Texas coast", "Storm hits Texas coast"),
+        # Pictographs at the ends go (then the tag they stood before); inside they stay.
+        ("🚨🚨 BREAKING: Storm hits Texas coast 🌀", "Storm hits Texas coast"),
+        ("🔴 LIVE: Storm hits Texas coast", "Storm hits Texas coast"),
+        ("⚡️Storm hits Texas coast", "Storm hits Texas coast"),
+        ("Storm hits Texas coast 👇🏽", "Storm hits Texas coast"),
+        ("Why ❤️ emoji sales rose", "Why ❤️ emoji sales rose"),
+        ("Nintendo Switch™ sales double", "Nintendo Switch™ sales double"),
+        ("🚨", "🚨"),  # (nothing else to keep)
         ("  Spaces   &amp; entities ", "Spaces &amp; entities"),  # text: not decoded again
         ("", ""),
     ],
