@@ -52,7 +52,7 @@ _NOT_ABOUT = "a page about something else (a login, consent or error page?), not
 # (a site that sends a removed article's address to its home page)
 _HOME = "redirected to the site's home page (the article removed?), not the article"
 # (a link that is no entry's own page, never fetched: counted apart in `status`)
-NO_PAGE = "no page of its own (a home page, or a link the feed's entries share)"
+_NO_PAGE = "no page of its own (a home page, or a link the feed's entries share)"
 
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
@@ -173,8 +173,10 @@ class ArticleJob:
         fetch, enough, never = due_articles(candidates + [item for item, _ in again], s)
         # items whose link is no page of their own: a home page, or one that several of a
         # feed's entries share (never fetched; `status` says why)
-        linkless = [i for i in never if is_home_page(i.url or "")]
-        never = [i for i in never if not is_home_page(i.url or "")]
+        linkless: list[Item] = []
+        never, others = [], never
+        for item in others:
+            (linkless if is_home_page(item.url or "") else never).append(item)
         if fetch:
             shared = await self.write(self.store.shared_links, fetch)
             if shared:
@@ -183,7 +185,7 @@ class ArticleJob:
         report = ArticlePass(enough=len(enough) + len(never) + len(linkless))
         results: list[Result] = [(i.id, i.url or "", "feed", None, "") for i in enough]
         results += [(i.id, i.url or "", "skipped", None, "") for i in never]
-        results += [(i.id, i.url or "", "skipped", NO_PAGE, "") for i in linkless]
+        results += [(i.id, i.url or "", "skipped", _NO_PAGE, "") for i in linkless]
         never += linkless
         # an item's tries so far and its next (None: no more); a retried page not fetched
         # again (its feed text now suffices) is done
