@@ -26,13 +26,13 @@ from .publish import (
     headline,
     listed_sources,
     outlet_count,
-    slugify,
     source_label,
     story_url,
     subscribe_url,
 )
 from .publish import clean as _clean
 from .publish import safe_url as _safe_url
+from .slugs import slugify
 from .wording import counted
 
 WIDTH = 76  # text part line width

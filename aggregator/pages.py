@@ -35,7 +35,6 @@ from aggregator.publish import (
     link,
     local_time,
     outlet_count,
-    slugify,
     story_html_body,
     story_language,
     story_url,
@@ -44,6 +43,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
+from aggregator.slugs import slugify
 from aggregator.wording import counted
 
 _CSS = """

@@ -11,10 +11,8 @@ plain text: control characters XML cannot carry are dropped, the rest is escaped
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import re
-import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
@@ -27,6 +25,7 @@ from aggregator.url_secrets import without_userinfo
 from aggregator.wording import counted
 
 from .publish_settings import PublishSettings
+from .slugs import slugify
 
 FeedFormat = Literal["atom", "rss", "json"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("atom", "rss", "json")
@@ -49,37 +48,9 @@ _LABEL_KINDS = {label: kind for kind, label in reversed(KIND_LABELS.items())}  #
 # ending "\u202egnp.exe" reads "exe.png": dropped from everything we publish (the embeddings,
 # isolates and marks that right-to-left text uses stay).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202d\u202e\ud800-\udfff\ufffe\uffff]")
-_SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
 
 # --- URLs -----------------------------------------------------------------------------------
-
-
-WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had until 54f219a
-
-
-def slugify(name: str) -> str:
-    """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
-    at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
-    categories get two pages and two sets of feeds (they had shared "category"); "category"
-    only for a name without any word."""
-    slug = _ascii_slug(name)
-    if slug:
-        return slug
-    words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
-    if not words:
-        return WORDLESS_SLUG
-    return WORDLESS_SLUG + "-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
-
-
-def hashed_slug(name: str) -> bool:
-    """Whether `name`'s slug is made from its hash (a name with words, none of them ASCII)."""
-    return not _ascii_slug(name) and slugify(name) != WORDLESS_SLUG
-
-
-def _ascii_slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
 
 
 def feed_path(slug: str, fmt: str, top: bool = False) -> str:

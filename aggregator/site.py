@@ -31,14 +31,12 @@ from aggregator.publish import (
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     MORE_STORIES,
-    WORDLESS_SLUG,
     PublishSettings,
     feed_path,
-    hashed_slug,
-    slugify,
     utc,
 )
 from aggregator.ranking import rank
+from aggregator.slugs import WORDLESS_SLUG, hashed_slug, slugify
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"

@@ -30,8 +30,9 @@ from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.health import report as health_report
-from aggregator.publish import WORDLESS_SLUG, PublishSettings, utc
+from aggregator.publish import PublishSettings, utc
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
+from aggregator.slugs import WORDLESS_SLUG
 
 STATIC_MAX_AGE = 86400  # robots.txt and favicons
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again

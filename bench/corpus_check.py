@@ -27,8 +27,8 @@ from aggregator.config import Settings
 from aggregator.feeds import render_feed
 from aggregator.fetch import Fetcher
 from aggregator.pages import render_category_html
-from aggregator.publish import slugify
 from aggregator.service import Service
+from aggregator.slugs import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ["World News", "Business", "Technology", "Science", "Sports"]

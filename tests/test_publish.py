@@ -16,7 +16,8 @@ from aggregator.feeds import render_feed
 from aggregator.lang import detect_language
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.pages import render_category_html, render_index_html, render_story_html
-from aggregator.publish import PublishSettings, excerpt, slugify, story_html_body
+from aggregator.publish import PublishSettings, excerpt, story_html_body
+from aggregator.slugs import slugify
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", max_items=50)

@@ -1,0 +1,35 @@
+"""Categories' slugs: the part of their pages' and feeds' addresses made from their names. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SLUG_WORDS = re.compile(r"[a-z0-9]+")
+
+WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had until 54f219a
+
+
+def slugify(name: str) -> str:
+    """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
+    at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
+    categories get two pages and two sets of feeds (they had shared "category"); "category"
+    only for a name without any word."""
+    slug = _ascii_slug(name)
+    if slug:
+        return slug
+    words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
+    if not words:
+        return WORDLESS_SLUG
+    return WORDLESS_SLUG + "-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
+
+
+def hashed_slug(name: str) -> bool:
+    """Whether `name`'s slug is made from its hash (a name with words, none of them ASCII)."""
+    return not _ascii_slug(name) and slugify(name) != WORDLESS_SLUG
+
+
+def _ascii_slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
