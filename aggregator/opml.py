@@ -10,6 +10,7 @@ from xml.parsers import expat
 
 from .errors import ConfigError
 from .models import Source
+from .slugs import slugify
 
 DEFAULT_CATEGORY = "Uncategorized"
 # What str.isspace() calls a space, and control characters: never part of a URL we poll.
@@ -177,7 +178,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     fetched. An outline with neither is an error. With `export` (another reader's export,
     read leniently) an empty folder, common there, and a feed whose address cannot be polled
     are each a warning and left out, and a `feed://` address is read as the http(s) one it
-    stands for (`without_feed_scheme`).
+    stands for (`without_feed_scheme`). Categories whose names give one address ("World News",
+    "World news"; "Sci/Tech", "Sci-Tech") are one category, named as it is first written: each
+    other spelling is a warning (two categories cannot share a page and feeds).
     """
     title, roots = _parse_tree(data, where)
     if not roots:
@@ -187,6 +190,14 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     warnings: list[str] = []
     seen: dict[str, Source] = {}
     problems: list[str] = []
+    named: dict[str, str] = {}  # slug -> the category's name, as first written
+
+    def filed(name: str, line: int) -> str:
+        first = named.setdefault(slugify(name), name)
+        if first != name:
+            said = f"line {line}: category {name!r} has the address of {first!r}"
+            warnings.append(f"{said} (/{slugify(name)}/); its feeds are filed under {first!r}")
+        return first
 
     def visit(node: _Outline, category: str | None) -> None:
         found = _lowered(node.attrs)
@@ -205,7 +216,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                 else:
                     problems.append(said)
                 return
-            name = category or DEFAULT_CATEGORY
+            name = category or filed(DEFAULT_CATEGORY, node.line)
             if url in seen:
                 warnings.append(
                     f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
@@ -228,7 +239,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             empty = f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
             (warnings if export else problems).append(empty)
             return
-        name = node.label() or category or DEFAULT_CATEGORY
+        name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
         for child in node.children:
             visit(child, name)
 
@@ -239,6 +250,13 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     if not sources:
         raise ConfigError(f"{where}: no feed outlines (outlines with an xmlUrl)")
     return Opml(title, tuple(sources), tuple(categories), tuple(warnings))
+
+
+def filed_under(name: str, categories: tuple[str, ...]) -> str:
+    """The category of `categories` with `name`'s address ("World News" for "world news"),
+    or `name` itself when none has it: a feed added there joins that category."""
+    slug = slugify(name)
+    return next((known for known in categories if slugify(known) == slug), name)
 
 
 def load_opml(path: Path) -> Opml:

@@ -9,7 +9,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +20,7 @@ from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
 from .opml import (
     DEFAULT_CATEGORY,
+    filed_under,
     load_opml,
     outline_label,
     parse_opml,
@@ -199,7 +200,8 @@ async def add(
     the parser's warning, as the poller would keep it and report it in `status`."""
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
-    listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
+    opml = parse_opml(data, str(opml_path))
+    listed = {s.url for s in opml.sources}
     if url in listed:
         raise ConfigError(f"{opml_path}: {url} is already listed")
     if fetcher is None:
@@ -212,7 +214,7 @@ async def add(
     source = Source(
         found.url,
         outline_label(title or found.title or urlsplit(found.url).netloc),
-        outline_label(category or "") or DEFAULT_CATEGORY,
+        filed_under(outline_label(category or "") or DEFAULT_CATEGORY, opml.categories),
         found.home,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
@@ -240,13 +242,15 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
     export = parse_opml(_read(other), str(other), export=True)
     incoming = export.sources
     data = _read(opml_path)
-    listed = {s.url for s in parse_opml(data, str(opml_path)).sources}
+    opml = parse_opml(data, str(opml_path))
+    listed = {s.url for s in opml.sources}
     added: list[Source] = []
     skipped: list[Source] = []
     for source in incoming:
         if source.url in listed:
             skipped.append(source)
             continue
+        source = replace(source, category=filed_under(source.category, opml.categories))
         data = add_feed(data, source, str(opml_path))
         listed.add(source.url)
         added.append(source)

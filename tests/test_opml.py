@@ -205,3 +205,22 @@ def test_a_name_is_one_line() -> None:
     opml = parse_opml(data)
     assert opml.categories == ("World Bcc: x@example.org news",)
     assert opml.sources[0].title == "Outlet A"
+
+
+def test_categories_with_one_address_are_one_category_named_as_first_written() -> None:
+    data = b"""<opml version="2.0"><body>
+  <outline text="World News"><outline text="A" xmlUrl="https://a.example/rss"/></outline>
+  <outline text="Sci/Tech"><outline text="B" xmlUrl="https://b.example/rss"/></outline>
+  <outline text="World  news"><outline text="C" xmlUrl="https://c.example/rss"/></outline>
+  <outline text="Sci-Tech"><outline text="D" xmlUrl="https://d.example/rss"/></outline>
+  <outline text="World News"><outline text="E" xmlUrl="https://e.example/rss"/></outline>
+</body></opml>"""
+    opml = parse_opml(data, "feeds.opml")
+    assert [s.category for s in opml.sources] == ["World News", "Sci/Tech"] * 2 + ["World News"]
+    assert opml.categories == ("World News", "Sci/Tech")
+    assert opml.warnings == (
+        "line 4: category 'World news' has the address of 'World News' (/world-news/); "
+        "its feeds are filed under 'World News'",
+        "line 5: category 'Sci-Tech' has the address of 'Sci/Tech' (/sci-tech/); "
+        "its feeds are filed under 'Sci/Tech'",
+    )  # the same name written twice is no clash

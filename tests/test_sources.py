@@ -123,10 +123,14 @@ def test_add_discovers_the_feed_a_page_links_to(tmp_path: Path) -> None:
     assert data.startswith(HAND_WRITTEN[: HAND_WRITTEN.index(b"  </body>") - 1])
 
 
-def test_add_to_a_category_named_with_other_spacing_finds_it(tmp_path: Path) -> None:
-    source, data, _ = run_add(tmp_path, "/news/rss.xml", category="  World\n  News ")
+@pytest.mark.parametrize("category", ["  World\n  News ", "world news", "World-News"])
+def test_add_to_a_category_named_with_other_spacing_case_or_marks_finds_it(
+    tmp_path: Path, category: str
+) -> None:
+    source, data, _ = run_add(tmp_path, "/news/rss.xml", category=category)
     assert source.category == "World News"
     assert parse_opml(data).categories == ("World News", "Science")
+    assert parse_opml(data).warnings == ()
 
 
 def test_add_tries_common_paths_when_the_page_names_no_feed(tmp_path: Path) -> None:
@@ -175,14 +179,23 @@ def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None
         '<outline type="rss" text="Lab" xmlUrl="https://lab.example/atom"/>'
         '<outline type="rss" text="Stars" xmlUrl="https://stars.example/rss"/></outline>'
         '<outline text="Cooking"><outline type="rss" text="Pan" xmlUrl="https://pan.example/"/>'
+        "</outline>"
+        '<outline text="world news"><outline type="rss" text="Far" xmlUrl="https://far.example/"/>'
         "</outline></body></opml>",
     )
     added, skipped, _ = import_opml(path, other)
-    assert [s.url for s in added] == ["https://stars.example/rss", "https://pan.example/"]
+    assert [s.url for s in added] == [
+        "https://stars.example/rss",
+        "https://pan.example/",
+        "https://far.example/",
+    ]
     assert [s.url for s in skipped] == ["https://lab.example/atom"]
     opml = parse_opml(path.read_bytes())
-    assert {s.url: s.category for s in opml.sources}["https://stars.example/rss"] == "Science"
+    filed = {s.url: s.category for s in opml.sources}
+    assert filed["https://stars.example/rss"] == "Science"
+    assert filed["https://far.example/"] == "World News"  # its "world news" is ours
     assert opml.categories == ("World News", "Science", "Cooking")
+    assert opml.warnings == ()
     assert b"<!-- my sources; keep this comment -->" in path.read_bytes()
 
 
