@@ -1,10 +1,12 @@
-"""Categories' slugs: the part of their pages' and feeds' addresses made from their names. Pure."""
+"""Categories' slugs: the part of their pages' and feeds' addresses made from their names. Pure.
+
+The OPML reader asks for every category's slug in each process that reads the sources, a
+`poll --once` of 304s among them: an ASCII name, the common case, loads neither Unicode's
+tables nor the hash functions' library."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
@@ -19,6 +21,9 @@ def slugify(name: str) -> str:
     slug = _ascii_slug(name)
     if slug:
         return slug
+    import hashlib
+    import unicodedata
+
     words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
     if not words:
         return WORDLESS_SLUG
@@ -31,5 +36,9 @@ def hashed_slug(name: str) -> bool:
 
 
 def _ascii_slug(name: str) -> str:
+    if name.isascii():
+        return "-".join(_SLUG_WORDS.findall(name.lower()))
+    import unicodedata
+
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
