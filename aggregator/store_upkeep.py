@@ -7,6 +7,7 @@ Split from `store.py` (the table-group split the architecture asks for); it work
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 from collections.abc import Set as AbstractSet
@@ -105,6 +106,19 @@ def prune(
     return PruneReport(stories, items, max(forgotten, 0))
 
 
+def _give_name(partial: Path, dest: Path) -> None:
+    """Name the finished copy `dest` unless a file took that name meanwhile (another backup):
+    a hard link cannot replace one. Where the file system has no hard links, a rename."""
+    try:
+        os.link(partial, dest)
+    except FileExistsError:
+        raise StorageError(
+            f"{dest}: already exists; give a new name (backups never overwrite)"
+        ) from None
+    except OSError:
+        os.replace(partial, dest)
+
+
 @dataclass(frozen=True, slots=True)
 class BackupReport:
     path: Path
@@ -115,11 +129,16 @@ class BackupReport:
 def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
     """An online copy of the database at `dest` (a file, or a directory to put a dated file
     in), taken with SQLite's backup API while the service keeps running; the copy is checked
-    with `PRAGMA integrity_check` before it gets its final name."""
+    with `PRAGMA integrity_check` before it gets its final name. A dated name already taken
+    (two backups in one second) gets "-2", "-3", …: a directory always receives a new file."""
     check_existing(db_path)
     if dest.is_dir():
         moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        dest = dest / f"aggregator-{moment}.db"
+        dest = next(
+            path
+            for n in itertools.count(1)
+            if not (path := dest / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db").exists()
+        )
     if dest.exists():
         raise StorageError(f"{dest}: already exists; give a new name (backups never overwrite)")
     partial = dest.with_name(f".{dest.name}.partial")
@@ -142,7 +161,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             source.close()
         if integrity != "ok":
             raise StorageError(f"{dest}: the copy failed its integrity check: {integrity}")
-        os.replace(partial, dest)
+        _give_name(partial, dest)
     except sqlite3.Error as exc:
         raise StorageError(f"{dest}: backup failed: {exc}") from exc
     except OSError as exc:

@@ -10,6 +10,7 @@ import stat
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from upstream import Upstream
@@ -192,10 +193,34 @@ def test_backup_is_online_complete_and_checked(
         assert copy.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 36
     with pytest.raises(StorageError, match="already exists"):
         backup(db, report.path)
+    # two backups into a directory in one second: each a file of its own
+    moment = datetime(2026, 12, 4, 20, 35, 35, tzinfo=UTC)
+    names = [backup(db, target, moment).path.name for _ in range(3)]
+    assert names == [f"aggregator-20261204T203535Z{n}.db" for n in ("", "-2", "-3")]
     assert main(["backup", "--db", str(db), str(tmp_path / "copy.db")]) == 0
     assert "integrity ok" in capsys.readouterr().out
     assert main(["backup", "--db", str(tmp_path / "nope.db"), str(tmp_path / "x.db")]) == 1
     assert "no database there" in capsys.readouterr().err
+
+
+def test_a_backup_never_replaces_a_file_that_took_its_name_meanwhile(tmp_path: Path) -> None:
+    simulate(tmp_path, 1, RetentionSettings())
+    db = tmp_path / "agg.db"
+    dest = tmp_path / "copy.db"
+    real_connect = sqlite3.connect
+
+    def connect(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(path).endswith(".partial"):
+            dest.write_bytes(b"another backup's copy")  # finished while this one ran
+        return real_connect(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with (
+        patch("aggregator.store_upkeep.sqlite3.connect", connect),
+        pytest.raises(StorageError, match="already exists"),
+    ):
+        backup(db, dest)
+    assert dest.read_bytes() == b"another backup's copy"
+    assert not (tmp_path / ".copy.db.partial").exists()
 
 
 def test_a_backup_is_never_more_readable_than_its_database(tmp_path: Path) -> None:
