@@ -41,7 +41,7 @@ __all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
 
 log = logging.getLogger("aggregator.articles")
 
-_ROBOTS_MAX_BYTES = 512 * 1024
+_ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309: ≥ 500 KiB)
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
@@ -128,7 +128,7 @@ class PageFetcher(Protocol):
     user_agent: str
 
     async def fetch_page(
-        self, url: str, max_bytes: int | None = None, *, trusted: bool = False
+        self, url: str, max_bytes: int | None = None, *, trusted: bool = False, cut: bool = False
     ) -> FetchOutcome: ...
 
 
@@ -351,9 +351,12 @@ class ArticleJob:
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
         await self._pace(origin)
-        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted)
+        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True)
         if isinstance(outcome, Fetched):
-            return outcome.body.decode("utf-8", "replace"), ""
+            body = outcome.body
+            if len(body) >= _ROBOTS_MAX_BYTES:  # cut: its rules up to the last whole line
+                body = body[: body.rfind(b"\n") + 1]
+            return body.decode("utf-8", "replace"), ""
         if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
             return "", ""
         if isinstance(outcome, FetchFailed):

@@ -207,10 +207,12 @@ class Fetcher:
         max_bytes: int | None = None,
         trusted: bool = True,
         admit: Callable[[], Awaitable[object]] | None = None,
+        cut: bool = False,
     ) -> FetchOutcome:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
 
-        ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap.
+        ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap; with
+        ``cut`` a larger body is cut there instead of failing (a robots.txt is read so).
         ``admit``, when given, is awaited once the fetch has its slots and before its timeout
         starts: the caller holds back fetches its own work cannot keep up with (the poll job
         waits while bodies pile up for the parser).
@@ -247,7 +249,7 @@ class Fetcher:
                 try:
                     async with asyncio.timeout(self.settings.total_timeout):
                         return await self._fetch(
-                            session, url, etag, last_modified, accept, max_bytes, target
+                            session, url, etag, last_modified, accept, max_bytes, target, cut
                         )
                 except TimeoutError:
                     return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -267,6 +269,7 @@ class Fetcher:
         accept: str | None,
         max_bytes: int | None,
         first: URL | None,
+        cut: bool = False,
     ) -> FetchOutcome:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts.
@@ -321,7 +324,7 @@ class Fetcher:
                     elif status == 304:
                         return NotModified(url, found)
                     elif 200 <= status < 300:
-                        body = await self._read_body(resp, limit)
+                        body = await self._read_body(resp, limit, cut)
                         if body is None:
                             return FetchFailed(
                                 url,
@@ -422,23 +425,33 @@ class Fetcher:
         return self.settings.user_agent
 
     async def fetch_page(
-        self, url: str, max_bytes: int | None = None, *, trusted: bool = False
+        self, url: str, max_bytes: int | None = None, *, trusted: bool = False, cut: bool = False
     ) -> FetchOutcome:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
-        slots, timeouts, redirect and address policy, the User-Agent, a size cap. `trusted`
-        says the page is on the host of a feed the operator listed (see `fetch`)."""
-        return await self.fetch(url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted)
+        slots, timeouts, redirect and address policy, the User-Agent, a size cap (`cut`: the
+        body's first `max_bytes`, where it fails otherwise). `trusted` says the page is on the
+        host of a feed the operator listed (see `fetch`)."""
+        return await self.fetch(
+            url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted, cut=cut
+        )
 
-    async def _read_body(self, resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
-        """The decompressed body, or None as soon as it passes ``limit`` bytes."""
-        if resp.content_length is not None and resp.content_length > limit:
+    async def _read_body(
+        self, resp: aiohttp.ClientResponse, limit: int, cut: bool = False
+    ) -> bytes | None:
+        """The decompressed body, or None as soon as it passes ``limit`` bytes (with `cut`,
+        its first ``limit`` bytes, read no further)."""
+        if not cut and resp.content_length is not None and resp.content_length > limit:
             return None
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > limit:
-                return None
+                if not cut:
+                    return None
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                resp.close()  # (the rest is not read: the connection is not reused)
+                break
             chunks.append(chunk)
         return b"".join(chunks)
 

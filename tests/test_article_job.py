@@ -303,6 +303,34 @@ def test_a_robots_txt_not_fetched_says_why(tmp_path: Path) -> None:
     assert "private address refused" in shown and "server error" not in shown
 
 
+@pytest.mark.parametrize("gzip", [False, True])
+def test_a_robots_txt_over_512_kib_is_read_as_far_as_that(tmp_path: Path, gzip: bool) -> None:
+    """RFC 9309 asks a crawler to read at least 500 KiB of a robots.txt; a longer one had
+    been "unavailable", which kept every page of the site unfetched. Its rules up to the last
+    whole line within 512 KiB count: the line the limit cuts ("Disallow: /da" would bar
+    /dam.html), and all after it, do not. Sent as is (its length known) and gzipped."""
+    limit = 512 * 1024
+    head = b"User-agent: *\nDisallow: /private/\n"
+    head += b"".join(b"Disallow: /archive/%06d/\n" % n for n in range(20_000))
+    head = head[: head.rfind(b"\n", 0, limit - 100) + 1]
+    head += b"#" * (limit - 13 - len(head) - 1) + b"\n"  # the cut leaves "Disallow: /da"
+    body = head + b"Disallow: /dam.html\n" + b"Disallow: /archive/x/\n" * 10_000
+
+    async def scenario() -> Upstream:
+        async with Upstream() as up:
+            feed = serve_site(up, robots=None)
+            up.add_feed("/robots.txt", body, content_type="text/plain", gzip=gzip)
+            report, _ = await poll_then_fetch_pages(
+                write_opml(tmp_path / "f.opml", feed), settings()
+            )
+            assert report.ok == 1  # the dam page; the private one is disallowed
+            return up
+
+    up = asyncio.run(scenario())
+    assert len(up.requests_for("/dam.html")) == 1
+    assert up.requests_for("/private/budget.html") == []
+
+
 class Clock:
     """The service's clock, moved by the test."""
 
