@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -23,8 +24,10 @@ from urllib.parse import urlsplit
 
 from .article_pass import ArticlePass
 from .articles import (
+    MAX_CRAWL_DELAY,
     ArticleSettings,
     about_item,
+    crawl_delay,
     due_articles,
     extract_text,
     is_home_page,
@@ -44,6 +47,7 @@ log = logging.getLogger("aggregator.articles")
 _ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309: ≥ 500 KiB)
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
+_PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
@@ -149,7 +153,9 @@ class ArticleJob:
         # origin -> (time, text, why): text None when the site could not say, and why not
         self._robots: dict[str, tuple[float, str | None, str]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
+        self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
@@ -170,7 +176,9 @@ class ArticleJob:
             self.store.article_retries_due, now, now - s.max_age, s.per_pass, s.skip_feeds
         )
         tried = {item.id: attempts for item, attempts in again}
-        fetch, enough, never = due_articles(candidates + [item for item, _ in again], s)
+        fetch, enough, never = due_articles(
+            candidates + [item for item, _ in again], s, self._per_host()
+        )
         # items whose link is no page of their own: a home page, or one that several of a
         # feed's entries share (never fetched; `status` says why)
         linkless: list[Item] = []
@@ -192,9 +200,23 @@ class ArticleJob:
         tries = {i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried}
         slots = asyncio.Semaphore(s.concurrency)
 
-        async def one(item: Item) -> Outcome:
+        async def one(item: Item) -> Outcome | None:
+            """A page's outcome; None when its site's pacing puts it past this pass. The wait
+            for the site's turn holds no slot: other sites' pages go on meanwhile."""
+            url = item.url or ""
+            # A page on its own feed's host is on a host the operator listed: trusted as the
+            # feed is, whether or not that feed was polled yet in this session.
+            trusted = _host(url) == _host(item.feed_url)
             async with slots:
-                return await self._article(fetcher, item)
+                allowed, why = await self._robots_allow(fetcher, url, trusted)
+            if not allowed:
+                unavailable = why is not None and why.startswith(_UNAVAILABLE)
+                return (item.id, url, "blocked", why, ""), unavailable
+            if not await self._take_turn(url, _PACED_SPAN):
+                return None
+            async with slots:
+                await self._pace(url)
+                return await self._article(fetcher, item, trusted)
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
         outcomes: list[Outcome] = []
@@ -208,7 +230,9 @@ class ArticleJob:
             ended = time.monotonic()
             for task, item in zip(tasks, fetch, strict=True):
                 asked = self._asked.pop(item.id, None)
-                if task in done:
+                if task in done and task.result() is None:
+                    report.paced += 1
+                elif task in done:
                     outcomes.append(task.result())
                 elif asked is not None and ended - asked >= STALLED:
                     outcomes.append(_stalled(item, ended - asked))
@@ -262,16 +286,9 @@ class ArticleJob:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
 
-    async def _article(self, fetcher: PageFetcher, item: Item) -> Outcome:
+    async def _article(self, fetcher: PageFetcher, item: Item, trusted: bool) -> Outcome:
+        """Fetch and read a page robots.txt allows, at its site's turn."""
         url = item.url or ""
-        # A page on its own feed's host is on a host the operator listed: trusted as the feed
-        # is, whether or not that feed was polled yet in this session.
-        trusted = _host(url) == _host(item.feed_url)
-        allowed, why = await self._robots_allow(fetcher, url, trusted)
-        if not allowed:
-            unavailable = why is not None and why.startswith(_UNAVAILABLE)
-            return (item.id, url, "blocked", why, ""), unavailable
-        await self._pace(url)
         self._asked[item.id] = time.monotonic()
         outcome = await fetcher.fetch_page(url, self.settings.max_bytes, trusted=trusted)
         if isinstance(outcome, FetchFailed):
@@ -307,21 +324,55 @@ class ArticleJob:
             lock = self._robots_locks.get(origin)
             if wall - asked > ttl and not (lock is not None and lock.locked()):
                 del self._robots[origin]
+                self._delays.pop(origin, None)
         for origin, lock in list(self._robots_locks.items()):
             if origin not in self._robots and not lock.locked():
                 del self._robots_locks[origin]
         for host, slot in list(self._next_slot.items()):
             if slot <= slots:
                 del self._next_slot[host]
+        for host, asked in list(self._last_asked.items()):
+            if asked + MAX_CRAWL_DELAY <= slots:
+                del self._last_asked[host]
 
-    async def _pace(self, url: str) -> None:
-        """Wait for the host's next request slot (`per_host_interval` apart)."""
+    def _interval(self, url: str) -> float:
+        """Seconds between two requests to `url`'s host: `per_host_interval`, or the
+        Crawl-delay its robots.txt asks when that is longer."""
+        return max(self.settings.per_host_interval, self._delays.get(robots_url(url), 0.0))
+
+    def _per_host(self) -> dict[str, int]:
+        """How many pages a pass takes at most of each site whose Crawl-delay is longer than
+        `per_host_interval`: as many as its pacing lets through in `_PACED_SPAN` seconds."""
+        caps: dict[str, int] = {}
+        for origin, delay in self._delays.items():
+            if delay > self.settings.per_host_interval:
+                host = (urlsplit(origin).hostname or "").lower()
+                caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
+        return caps
+
+    async def _take_turn(self, url: str, within: float) -> bool:
+        """Wait for a turn at the host, the host's requests `_interval` apart; False (no turn
+        taken) when that turn is more than `within` seconds away."""
         host = (urlsplit(url).hostname or "").lower()
         now = time.monotonic()
         start = max(now, self._next_slot.get(host, 0.0))
-        self._next_slot[host] = start + self.settings.per_host_interval
+        if start - now > within:
+            return False
+        self._next_slot[host] = start + self._interval(url)
         if start > now:
             await asyncio.sleep(start - now)
+        return True
+
+    async def _pace(self, url: str) -> None:
+        """Keep a request to the host `_interval` after the one before it (two turns taken
+        apart may reach the fetch slots together when those are all busy)."""
+        host = (urlsplit(url).hostname or "").lower()
+        last = self._last_asked.get(host)
+        if last is not None:
+            wait = last + self._interval(url) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._last_asked[host] = time.monotonic()
 
     async def _robots_allow(
         self, fetcher: PageFetcher, url: str, trusted: bool
@@ -337,6 +388,11 @@ class ArticleJob:
             if cached is None or now - cached[0] > ttl:
                 cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
                 self._robots[origin] = cached
+                delay = crawl_delay(cached[1], fetcher.user_agent) if cached[1] else 0.0
+                if delay:
+                    self._delays[origin] = delay
+                else:
+                    self._delays.pop(origin, None)
         text, why = cached[1], cached[2]
         if text is None:
             return False, f"{_UNAVAILABLE} ({why}): not fetched"
@@ -350,6 +406,7 @@ class ArticleJob:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
+        await self._take_turn(origin, math.inf)
         await self._pace(origin)
         outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True)
         if isinstance(outcome, Fetched):

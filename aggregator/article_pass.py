@@ -20,4 +20,5 @@ class ArticlePass:
     enough: int = 0  # items whose feed text was full enough
     stories_marked: int = 0
     left: int = 0  # pages not fetched before the deadline: still due, tried by a later pass
+    paced: int = 0  # pages their site's Crawl-delay put past this pass: still due too
     statuses: dict[str, int] = field(default_factory=dict)

@@ -8,7 +8,7 @@ robots.txt with protego. The fetching itself, pacing and bookkeeping live in `ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -17,9 +17,11 @@ from .item_kinds import is_advert
 from .models import Item
 
 __all__ = [
+    "MAX_CRAWL_DELAY",
     "RETRY_DELAYS",
     "ArticleSettings",
     "about_item",
+    "crawl_delay",
     "due_articles",
     "extract_text",
     "is_home_page",
@@ -143,16 +145,21 @@ def is_home_page(url: str) -> bool:
 
 
 def due_articles(
-    candidates: Sequence[Item], settings: ArticleSettings
+    candidates: Sequence[Item],
+    settings: ArticleSettings,
+    per_host: Mapping[str, int] | None = None,
 ) -> tuple[list[Item], list[Item], list[Item]]:
     """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
     items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page).
 
-    Pages are taken newest first, at most `per_pass`; the rest wait for the next pass.
+    Pages are taken newest first, at most `per_pass`, and at most `per_host[host]` of a host
+    (a site whose robots.txt asks a long Crawl-delay, so that its pages do not fill a pass
+    that other sites' pages then wait for); the rest wait for the next pass.
     """
     fetch: list[Item] = []
     enough: list[Item] = []
     never: list[Item] = []
+    taken: dict[str, int] = {}
     for item in sorted(candidates, key=lambda i: (i.first_seen or i.published, i.id), reverse=True):
         if (
             not _http(item.url)
@@ -164,6 +171,11 @@ def due_articles(
         elif not is_teaser(item.text, settings.teaser_words):
             enough.append(item)
         elif len(fetch) < settings.per_pass:
+            if per_host:
+                host = (urlsplit(item.url or "").hostname or "").lower()
+                if host in per_host and taken.get(host, 0) >= per_host[host]:
+                    continue
+                taken[host] = taken.get(host, 0) + 1
             fetch.append(item)
     return fetch, enough, never
 
@@ -200,6 +212,25 @@ def robots_url(url: str) -> str:
     """The robots.txt governing `url`."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+MAX_CRAWL_DELAY = 60.0  # seconds: a longer Crawl-delay is read as this
+
+
+def crawl_delay(robots_txt: str, user_agent: str) -> float:
+    """The seconds a robots.txt asks between two requests of `user_agent`: its Crawl-delay,
+    which RFC 9309 leaves out but many sites write, at most `MAX_CRAWL_DELAY`; 0 when it asks
+    none, or cannot be read."""
+    from protego import Protego
+
+    token = user_agent.split("/", 1)[0].strip() or "*"
+    try:
+        delay = Protego.parse(robots_txt).crawl_delay(token)
+    except Exception:
+        return 0.0
+    if delay is None or not delay > 0:  # (also NaN)
+        return 0.0
+    return min(float(delay), MAX_CRAWL_DELAY)
 
 
 def robots_allows(robots_txt: str, url: str, user_agent: str) -> bool:

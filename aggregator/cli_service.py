@@ -59,10 +59,11 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         if pages.fetched:
             again = f" ({pages.retrying} to try again later)" if pages.retrying else ""
             print(f"article pages: {pages.ok} with text, {pages.failed} failed or blocked{again}")
-        if pages.left:
+        if pages.left or pages.paced:
             print(
                 f"article pages: stopped after [articles] once_budget; "
-                f"{pages.left} or more left for the next run"
+                f"{pages.left + pages.paced} or more left for the next run"
+                + (" (their sites ask for a Crawl-delay)" if pages.paced else "")
             )
 
     try:

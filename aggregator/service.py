@@ -209,11 +209,11 @@ class Service:
             total.failed += report.failed
             total.retrying += report.retrying
             total.enough += report.enough
-            total.left = report.left
+            total.left, total.paced = report.left, report.paced
             if report.stories_marked:
                 total.stories_marked += report.stories_marked
                 await self.write(self._group_safely)
-            if report.left or (not report.fetched and not report.enough):
+            if report.left or not (report.fetched or report.enough or report.paced):
                 break
         return total
 

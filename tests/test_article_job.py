@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -329,6 +330,76 @@ def test_a_robots_txt_over_512_kib_is_read_as_far_as_that(tmp_path: Path, gzip: 
     up = asyncio.run(scenario())
     assert len(up.requests_for("/dam.html")) == 1
     assert up.requests_for("/private/budget.html") == []
+
+
+def teaser_feed(up: Upstream, name: str, slugs: list[str], host: str = "127.0.0.1") -> str:
+    """A feed of teasers linking `up`'s pages /<slug>.html, each a full report of its own,
+    with `up` named `host` in every address."""
+    items, n = [], 0
+    for n, slug in enumerate(slugs):
+        title = f"{name} report {slug}: harbour crane {slug} collapses"
+        text = [f"The harbour crane {slug} of {name} collapsed on Monday, officials said."] + [
+            f"Witnesses at the {name} dock heard crane {slug} creak for an hour, line {k}."
+            for k in range(6)
+        ]
+        up.add_feed(f"/{slug}.html", page(title, text), content_type="text/html")
+        date = format_datetime(NOW - timedelta(minutes=n))
+        items.append(
+            f"<item><title>{escape(title)}</title>"
+            f"<link>{up.url(f'/{slug}.html').replace('127.0.0.1', host)}</link>"
+            f"<guid>{name}-{slug}</guid><pubDate>{date}</pubDate>"
+            f"<description>{escape(text[0])}</description></item>"
+        )
+    body = f"<rss version='2.0'><channel><title>{name}</title>{''.join(items)}</channel></rss>"
+    return up.add_feed("/feed.xml", body.encode()).replace("127.0.0.1", host)
+
+
+def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A robots.txt's Crawl-delay (2 s here) spaces the requests to its site; a page whose
+    turn is further off than a pass may wait (3 s here) is left due for a later pass, which
+    takes only as many of the site's pages as its pacing lets through. Another site's pages
+    are fetched meanwhile: the wait holds none of the pass's slots (one here)."""
+    import aggregator.article_job as article_job
+
+    monkeypatch.setattr(article_job, "_PACED_SPAN", 3.0)
+
+    async def scenario() -> tuple[Upstream, Upstream, list[object]]:
+        async with Upstream() as slow, Upstream() as quick:
+            slow.add_feed(
+                "/robots.txt", b"User-agent: *\nCrawl-delay: 2\n", content_type="text/plain"
+            )
+            slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
+            quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
+            opml = tmp_path / "f.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
+                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
+                "</outline></body></opml>"
+            )
+            service = Service(opml, ":memory:", settings(concurrency=1))
+            reports: list[object] = []
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    job = service.article_job()
+                    reports.append(await job.run_pass(fetcher))
+                    reports.append(await job.run_pass(fetcher))
+            finally:
+                service.close()
+            return slow, quick, reports
+
+    slow, quick, (first, second) = asyncio.run(scenario())
+    assert (first.fetched, first.paced) == (4, 1)  # type: ignore[attr-defined]
+    assert (second.fetched, second.paced) == (1, 0)  # type: ignore[attr-defined]
+    asked = sorted(r.at for r in slow.requests if r.path.endswith(".html"))
+    assert len(asked) == 3 and all(b - a >= 1.95 for a, b in itertools.pairwise(asked))
+    quick_asked = [r.at for r in quick.requests if r.path.endswith(".html")]
+    assert len(quick_asked) == 2 and max(quick_asked) < asked[1]  # not behind the slow site
+    assert len(slow.requests_for("/robots.txt")) == 1
 
 
 class Clock:

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.articles import (
+    MAX_CRAWL_DELAY,
     ArticleSettings,
+    crawl_delay,
     due_articles,
     extract_text,
     is_home_page,
@@ -69,6 +71,32 @@ def test_due_articles_newest_first_capped_and_full_texts_set_apart() -> None:
     assert [i.id for i in fetch] == ["i1", "i2"]
     assert [i.id for i in enough] == ["i4"]
     assert sorted(i.id for i in never) == ["i5", "i6"]  # recorded, so never asked again
+
+
+def test_due_articles_take_at_most_a_sites_share_and_fill_the_pass_with_others() -> None:
+    slow = [make(n, url=f"https://slow.example/{n}") for n in range(1, 6)]  # the newest
+    others = [make(n) for n in range(6, 9)]
+    fetch, _, _ = due_articles(slow + others, ArticleSettings(per_pass=4), {"slow.example": 1})
+    assert [i.id for i in fetch] == ["i1", "i6", "i7", "i8"]
+
+
+@pytest.mark.parametrize(
+    ("robots", "delay"),
+    [
+        ("User-agent: *\nCrawl-delay: 10\nDisallow: /private/\n", 10.0),
+        ("User-agent: *\nCrawl-delay: 2.5\n", 2.5),
+        ("User-agent: aggregator\nCrawl-delay: 7\n\nUser-agent: *\nCrawl-delay: 1\n", 7.0),
+        ("User-agent: otherbot\nCrawl-delay: 30\n", 0.0),  # not ours
+        ("User-agent: *\nDisallow: /private/\n", 0.0),
+        ("User-agent: *\nCrawl-delay: soon\n", 0.0),
+        ("User-agent: *\nCrawl-delay: -5\n", 0.0),
+        ("User-agent: *\nCrawl-delay: nan\n", 0.0),
+        ("User-agent: *\nCrawl-delay: 86400\n", MAX_CRAWL_DELAY),  # at most a minute
+        ("\x00\xff garbage", 0.0),
+    ],
+)
+def test_crawl_delay(robots: str, delay: float) -> None:
+    assert crawl_delay(robots, "aggregator/0.1 (+https://example.org)") == delay
 
 
 def test_skipped_feeds_and_adverts_are_never_fetched() -> None:

@@ -32,6 +32,7 @@ import gzip
 import socket
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class RecordedRequest:
     path: str
     query: str
     headers: Mapping[str, str]  # lower-case names
+    at: float = field(default_factory=time.monotonic)  # when it came in
 
 
 @dataclass
