@@ -132,7 +132,13 @@ class PageFetcher(Protocol):
     user_agent: str
 
     async def fetch_page(
-        self, url: str, max_bytes: int | None = None, *, trusted: bool = False, cut: bool = False
+        self,
+        url: str,
+        max_bytes: int | None = None,
+        *,
+        trusted: bool = False,
+        cut: bool = False,
+        admit: Callable[[], Awaitable[object]] | None = None,
     ) -> FetchOutcome: ...
 
 
@@ -215,7 +221,6 @@ class ArticleJob:
             if not await self._take_turn(url, _PACED_SPAN):
                 return None
             async with slots:
-                await self._pace(url)
                 return await self._article(fetcher, item, trusted)
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
@@ -289,8 +294,14 @@ class ArticleJob:
     async def _article(self, fetcher: PageFetcher, item: Item, trusted: bool) -> Outcome:
         """Fetch and read a page robots.txt allows, at its site's turn."""
         url = item.url or ""
-        self._asked[item.id] = time.monotonic()
-        outcome = await fetcher.fetch_page(url, self.settings.max_bytes, trusted=trusted)
+
+        async def admit() -> None:  # (the fetcher's slots held: the request goes next)
+            await self._pace(url)
+            self._asked[item.id] = time.monotonic()
+
+        outcome = await fetcher.fetch_page(
+            url, self.settings.max_bytes, trusted=trusted, admit=admit
+        )
         if isinstance(outcome, FetchFailed):
             passing = passing_failure(outcome.status, outcome.error)
             return (item.id, url, "failed", outcome.error, ""), passing
@@ -364,8 +375,9 @@ class ArticleJob:
         return True
 
     async def _pace(self, url: str) -> None:
-        """Keep a request to the host `_interval` after the one before it (two turns taken
-        apart may reach the fetch slots together when those are all busy)."""
+        """Keep a request to the host `_interval` after the one before it, run as the fetcher
+        sends it: two turns taken apart may reach the fetcher together, when its slots for the
+        host were busy (a feed of the same site hanging, say)."""
         host = (urlsplit(url).hostname or "").lower()
         last = self._last_asked.get(host)
         if last is not None:
@@ -407,8 +419,9 @@ class ArticleJob:
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
         await self._take_turn(origin, math.inf)
-        await self._pace(origin)
-        outcome = await fetcher.fetch_page(origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True)
+        outcome = await fetcher.fetch_page(
+            origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True, admit=lambda: self._pace(origin)
+        )
         if isinstance(outcome, Fetched):
             body = outcome.body
             if len(body) >= _ROBOTS_MAX_BYTES:  # cut: its rules up to the last whole line

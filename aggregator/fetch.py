@@ -425,14 +425,21 @@ class Fetcher:
         return self.settings.user_agent
 
     async def fetch_page(
-        self, url: str, max_bytes: int | None = None, *, trusted: bool = False, cut: bool = False
+        self,
+        url: str,
+        max_bytes: int | None = None,
+        *,
+        trusted: bool = False,
+        cut: bool = False,
+        admit: Callable[[], Awaitable[object]] | None = None,
     ) -> FetchOutcome:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
         slots, timeouts, redirect and address policy, the User-Agent, a size cap (`cut`: the
         body's first `max_bytes`, where it fails otherwise). `trusted` says the page is on the
-        host of a feed the operator listed (see `fetch`)."""
+        host of a feed the operator listed; `admit` runs once the slots are held, just before
+        the request (see `fetch`)."""
         return await self.fetch(
-            url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted, cut=cut
+            url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted, cut=cut, admit=admit
         )
 
     async def _read_body(

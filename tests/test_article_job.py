@@ -402,6 +402,48 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     assert len(slow.requests_for("/robots.txt")) == 1
 
 
+def test_a_sites_pages_stay_apart_when_they_queued_behind_its_busy_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages whose turns were a Crawl-delay apart can reach the fetcher together, when its
+    slot for the host is held (here a slow answer on the site, and one slot a host): they
+    are still sent a delay apart, paced as the fetcher sends them, not before they queue."""
+    import aggregator.article_job as article_job
+
+    monkeypatch.setattr(article_job, "_PACED_SPAN", 5.0)
+
+    async def scenario() -> Upstream:
+        async with Upstream() as up:
+            up.add_feed(
+                "/robots.txt", b"User-agent: *\nCrawl-delay: 1\n", content_type="text/plain"
+            )
+            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
+            config = settings(per_pass=1)
+            config = dataclasses.replace(
+                config, fetch=dataclasses.replace(config.fetch, per_host=1)
+            )
+            service = Service(opml, ":memory:", config)
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    job = service.article_job()
+                    await job.run_pass(fetcher)  # robots.txt and the first page
+                    job.settings = dataclasses.replace(job.settings, per_pass=10)
+                    busy = asyncio.ensure_future(fetcher.fetch(up.url("/slow?delay=3")))
+                    await asyncio.sleep(0.2)  # (it holds the host's one slot for 3 s)
+                    report = await job.run_pass(fetcher)
+                    await busy
+                    assert (report.fetched, report.paced) == (2, 0)
+            finally:
+                service.close()
+            return up
+
+    up = asyncio.run(scenario())
+    asked = sorted(r.at for r in up.requests if r.path in ("/s2.html", "/s3.html"))
+    assert len(asked) == 2 and asked[1] - asked[0] >= 0.95
+
+
 class Clock:
     """The service's clock, moved by the test."""
 
