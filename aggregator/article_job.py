@@ -405,6 +405,15 @@ class ArticleJob:
                     self._delays[origin] = delay
                 else:
                     self._delays.pop(origin, None)
+                if delay > self.settings.per_host_interval:
+                    host = _host(origin)
+                    log.info(
+                        "articles host=%s crawl_delay=%g (its robots.txt asks it: its pages "
+                        "go that many seconds apart)",
+                        host,
+                        delay,
+                        extra=fields(host=host, crawl_delay=delay),
+                    )
         text, why = cached[1], cached[2]
         if text is None:
             return False, f"{_UNAVAILABLE} ({why}): not fetched"

@@ -355,7 +355,7 @@ def teaser_feed(up: Upstream, name: str, slugs: list[str], host: str = "127.0.0.
 
 
 def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A robots.txt's Crawl-delay (2 s here) spaces the requests to its site; a page whose
     turn is further off than a pass may wait (3 s here) is left due for a later pass, which
@@ -364,6 +364,7 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     import aggregator.article_job as article_job
 
     monkeypatch.setattr(article_job, "_PACED_SPAN", 3.0)
+    caplog.set_level(logging.INFO, logger="aggregator.articles")
 
     async def scenario() -> tuple[Upstream, Upstream, list[object]]:
         async with Upstream() as slow, Upstream() as quick:
@@ -400,6 +401,11 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     quick_asked = [r.at for r in quick.requests if r.path.endswith(".html")]
     assert len(quick_asked) == 2 and max(quick_asked) < asked[1]  # not behind the slow site
     assert len(slow.requests_for("/robots.txt")) == 1
+    said = [r.getMessage() for r in caplog.records if "crawl_delay" in r.getMessage()]
+    assert said == [
+        "articles host=127.0.0.1 crawl_delay=2 (its robots.txt asks it: its pages go that many "
+        "seconds apart)"
+    ]
 
 
 def test_a_sites_pages_stay_apart_when_they_queued_behind_its_busy_feed(
