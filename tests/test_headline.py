@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.headline import KEEP_MARGIN, calm, choose, clean, ordinary_words
+from aggregator.headline import (
+    KEEP_MARGIN,
+    MAX_HEADLINE_CHARS,
+    calm,
+    choose,
+    clean,
+    ordinary_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -180,3 +187,32 @@ def test_a_chinese_title_is_long_enough_to_be_the_headline() -> None:
     assert choose([short, long], [True, True], centroid, {}).text == long
     asks, says = "港口大桥主跨发现裂缝后封闭？", "大桥主跨发现裂缝后封闭"
     assert choose([asks, says], [True, True], centroid, {}).text == says
+
+
+POST = (
+    "Council approves the new harbour wall after the winter storms. Residents had asked for "
+    "it for years, and engineers warn that the costs will rise again next spring unless work "
+    "starts soon, while the ferry company says it will move its berth during the building "
+    "work and the fishermen want a say in where the new slipway goes"
+)
+RUN_ON = " ".join(["residents say the plan should have come years ago"] * 6)
+ORDINARY = (  # 155 characters, longer than any of the ~1,300 real titles in the dev data
+    "Ben Shapiro rips into 'damned liar' Pelosi over salon visit: 'The rules don't apply to "
+    "the important people', he says on his show as the speaker answers"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # a whole post sent as the title: its first sentence
+        (POST, "Council approves the new harbour wall after the winter storms"),
+        # one sentence past the limit: cut at a word, marked
+        (RUN_ON, RUN_ON[: RUN_ON.rindex(" ", 0, MAX_HEADLINE_CHARS)] + "…"),
+        # a title as long as real ones get is left whole
+        (ORDINARY, ORDINARY),
+    ],
+)
+def test_a_headline_is_never_longer_than_its_limit(title: str, expected: str) -> None:
+    headline = clean(title)
+    assert headline == expected and len(headline) <= MAX_HEADLINE_CHARS
