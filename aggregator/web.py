@@ -358,6 +358,15 @@ def make_app(
             return not_found_response(settings.base_url)
         return await cached(request, lambda: site.category(slug, page))
 
+    async def category_page_redirect(request: web.Request) -> web.StreamResponse:
+        """`/<slug>/page/2`, typed or linked without its slash: to the page."""
+        slug, page = request.match_info["slug"], request.match_info["page"]
+        await moved(request, slug)
+        if await asyncio.to_thread(site.category_named, slug) is None:
+            return not_found_response(settings.base_url)
+        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
+        raise web.HTTPMovedPermanently(location=f"{page}/")
+
     async def category_redirect(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
         await moved(request, slug)
@@ -428,6 +437,7 @@ def make_app(
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe_slash)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}", category_page_redirect)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
     return app
 

@@ -267,6 +267,10 @@ def test_slug_without_slash_redirects_relatively() -> None:
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         status, headers, _ = await get(session, root + "/world-news")
         assert (status, headers["Location"]) == (301, "world-news/")
+        status, headers, _ = await get(session, root + "/world-news/page/2")
+        assert (status, headers["Location"]) == (301, "2/")
+        status, _, _ = await get(session, root + "/no-such-category/page/2")
+        assert status == 404
 
     serve(FakeReader(), check)
 
