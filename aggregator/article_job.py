@@ -39,6 +39,7 @@ from .articles import (
 )
 from .logs import fields
 from .models import Fetched, FetchFailed, FetchOutcome, Item
+from .schedule import parse_retry_after
 
 __all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
 
@@ -48,6 +49,8 @@ _ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
+_BUSY = frozenset({429, 503})  # a site asking us to come back later (its Retry-After, if any)
+_BUSY_PAUSE, _MAX_PAUSE = 60.0, 3600.0  # seconds held off after a busy answer: least, most
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
@@ -162,6 +165,8 @@ class ArticleJob:
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
+        # host -> when (the job's clock, as a timestamp) it asked us to wait until
+        self._held: dict[str, float] = {}
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
@@ -213,6 +218,8 @@ class ArticleJob:
             # A page on its own feed's host is on a host the operator listed: trusted as the
             # feed is, whether or not that feed was polled yet in this session.
             trusted = _host(url) == _host(item.feed_url)
+            if self._held_for(_host(url)) > 0:
+                return None  # (the site asked us to hold off: not even its robots.txt)
             async with slots:
                 allowed, why = await self._robots_allow(fetcher, url, trusted)
             if not allowed:
@@ -303,6 +310,7 @@ class ArticleJob:
             url, self.settings.max_bytes, trusted=trusted, admit=admit
         )
         if isinstance(outcome, FetchFailed):
+            self._hold_if_busy(url, outcome)
             passing = passing_failure(outcome.status, outcome.error)
             return (item.id, url, "failed", outcome.error, ""), passing
         if not isinstance(outcome, Fetched):
@@ -345,6 +353,9 @@ class ArticleJob:
         for host, asked in list(self._last_asked.items()):
             if asked + MAX_CRAWL_DELAY <= slots:
                 del self._last_asked[host]
+        for host, until in list(self._held.items()):
+            if until <= wall:
+                del self._held[host]
 
     def _interval(self, url: str) -> float:
         """Seconds between two requests to `url`'s host: `per_host_interval`, or the
@@ -353,26 +364,57 @@ class ArticleJob:
 
     def _per_host(self) -> dict[str, int]:
         """How many pages a pass takes at most of each site whose Crawl-delay is longer than
-        `per_host_interval`: as many as its pacing lets through in `_PACED_SPAN` seconds."""
+        `per_host_interval`: as many as its pacing lets through in `_PACED_SPAN` seconds; none
+        of a site that asked us to hold off (`_hold_if_busy`)."""
         caps: dict[str, int] = {}
         for origin, delay in self._delays.items():
             if delay > self.settings.per_host_interval:
                 host = (urlsplit(origin).hostname or "").lower()
                 caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
+        for host in self._held:
+            if self._held_for(host) > 0:
+                caps[host] = 0
         return caps
 
+    def _held_for(self, host: str) -> float:
+        """Seconds the host still asks us to hold off (0: none)."""
+        until = self._held.get(host)
+        return 0.0 if until is None else max(0.0, until - self.clock().timestamp())
+
+    def _hold_if_busy(self, url: str, failed: FetchFailed) -> None:
+        """A site that answers 429 or 503 is asked nothing more for its Retry-After (a minute
+        when it names none; an hour at most): its other pages wait, due, for later passes."""
+        if failed.status not in _BUSY:
+            return
+        now = self.clock()
+        until = parse_retry_after(failed.headers.get("retry-after", ""), now)
+        pause = (until - now).total_seconds() if until is not None else _BUSY_PAUSE
+        pause = min(max(pause, _BUSY_PAUSE), _MAX_PAUSE)
+        host = _host(url)
+        held = now.timestamp() + pause
+        if held > self._held.get(host, 0.0):
+            self._held[host] = held
+            log.info(
+                "articles host=%s held=%g (it answered %s: no page of it for that many seconds)",
+                host,
+                pause,
+                failed.status,
+                extra=fields(host=host, held=pause, status=failed.status),
+            )
+
     async def _take_turn(self, url: str, within: float) -> bool:
-        """Wait for a turn at the host, the host's requests `_interval` apart; False (no turn
-        taken) when that turn is more than `within` seconds away."""
+        """Wait for a turn at the host, the host's requests `_interval` apart and none while
+        it holds us off; False (no turn) when that turn is more than `within` seconds away,
+        or the host asked us to hold off while the turn was awaited."""
         host = (urlsplit(url).hostname or "").lower()
         now = time.monotonic()
-        start = max(now, self._next_slot.get(host, 0.0))
+        start = max(now, self._next_slot.get(host, 0.0), now + self._held_for(host))
         if start - now > within:
             return False
         self._next_slot[host] = start + self._interval(url)
         if start > now:
             await asyncio.sleep(start - now)
-        return True
+        return self._held_for(host) <= 0  # (held meanwhile: not now)
 
     async def _pace(self, url: str) -> None:
         """Keep a request to the host `_interval` after the one before it, run as the fetcher
@@ -436,6 +478,10 @@ class ArticleJob:
             if len(body) >= _ROBOTS_MAX_BYTES:  # cut: its rules up to the last whole line
                 body = body[: body.rfind(b"\n") + 1]
             return body.decode("utf-8", "replace"), ""
+        if isinstance(outcome, FetchFailed):
+            self._hold_if_busy(origin, outcome)
+        if isinstance(outcome, FetchFailed) and outcome.status in _BUSY:
+            return None, outcome.error  # (the site is busy, not without rules)
         if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
             return "", ""
         if isinstance(outcome, FetchFailed):

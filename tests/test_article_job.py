@@ -408,6 +408,65 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     ]
 
 
+@pytest.mark.parametrize(("status", "retry_after", "held"), [(429, "120", 120), (503, None, 60)])
+def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    retry_after: str | None,
+    held: int,
+) -> None:
+    """A page answered 429 or 503 holds its site off for the answer's Retry-After (a minute
+    without one): the site's other pages are not asked for in that pass, nor chosen by the
+    next, and stay due (not failed) for when the site is ready again."""
+    caplog.set_level(logging.INFO, logger="aggregator.articles")
+
+    async def scenario() -> tuple[Upstream, list[Any]]:
+        async with Upstream() as up:
+            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
+            busy = {"Retry-After": retry_after} if retry_after else {}
+            for slug in ("s1", "s2", "s3"):  # (the site busy: whichever is asked first)
+                up.add_feed(f"/{slug}.html", b"slow down", content_type="text/html",
+                            status=status, headers=busy)  # fmt: skip
+            service = Service(opml, ":memory:", settings(per_host_interval=0.3))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    job = service.article_job()
+                    reports = [await job.run_pass(fetcher), await job.run_pass(fetcher)]
+            finally:
+                service.close()
+            return up, reports
+
+    up, (first, second) = asyncio.run(scenario())
+    assert (first.fetched, first.failed, first.retrying, first.paced) == (1, 1, 1, 2)
+    assert (second.fetched, second.paced) == (0, 0)  # its pages are not even chosen
+    assert len([r for r in up.requests if r.path.endswith(".html")]) == 1
+    said = [r.getMessage() for r in caplog.records if "held=" in r.getMessage()]
+    assert said == [
+        f"articles host=127.0.0.1 held={held} (it answered {status}: no page of it for that "
+        "many seconds)"
+    ]
+
+
+def test_a_robots_txt_answered_429_blocks_the_site_for_now(tmp_path: Path) -> None:
+    """A 4xx robots.txt means no rules; a 429 means come back later, not "fetch anything"."""
+
+    async def scenario() -> Upstream:
+        async with Upstream() as up:
+            feed = serve_site(up, robots=None)
+            up.add_feed("/robots.txt", b"slow down", content_type="text/plain", status=429)
+            report, _ = await poll_then_fetch_pages(
+                write_opml(tmp_path / "f.opml", feed), settings()
+            )
+            assert report.ok == 0
+            return up
+
+    up = asyncio.run(scenario())
+    assert up.requests_for("/dam.html") == []
+
+
 def test_a_sites_pages_stay_apart_when_they_queued_behind_its_busy_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
