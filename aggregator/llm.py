@@ -35,6 +35,7 @@ from typing import Any
 
 from . import __version__
 from .bullets import ends_complete
+from .headline import shortened
 from .llm_settings import LLMSettings
 from .models import Bullet, Item, Summary
 from .summarize import Summarizer
@@ -104,7 +105,7 @@ def parse_answer(content: str) -> tuple[str, list[tuple[str, list[int]]]]:
         ):
             raise LLMError("a bullet's sources are not a list of numbers")
         out.append((" ".join(bullet["text"].split()), list(cited)))
-    return " ".join(headline.split()), out
+    return shortened(" ".join(headline.split())), out
 
 
 def _supported(text: str, evidence: str, share: float) -> bool:

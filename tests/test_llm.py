@@ -250,6 +250,9 @@ def test_concurrency_is_bounded(fake: FakeLLM) -> None:
 def test_parse_answer_accepts_code_fences_and_rejects_bad_types() -> None:
     headline, bullets = parse_answer('```json\n{"headline": "H", "bullets": []}\n```')
     assert (headline, bullets) == ("H", [])
+    rambling = "The dam broke. " + "Rescue teams worked through the night in the valley " * 9
+    headline, _ = parse_answer(json.dumps({"headline": rambling, "bullets": []}))
+    assert len(headline) <= 200 and headline.endswith("…")  # a headline's limit holds
     for bad in ['{"headline": 3, "bullets": []}', '{"headline": "H", "bullets": [{"text": 1}]}']:
         with pytest.raises(LLMError, match=r"headline|text"):
             parse_answer(bad)
