@@ -1,7 +1,8 @@
 """The article job: fetch teaser items' pages in the background and record their main text.
 
 One pass asks the store for items whose page was never tried, lets `articles.due_articles`
-decide which to fetch, honours each site's robots.txt, paces requests per host, fetches through
+decide which to fetch, honours each site's robots.txt (its Crawl-delay too), paces requests
+per host and holds off a site that answers 429 or 503 for its Retry-After, fetches through
 the shared `Fetcher` (same slots, timeouts, size caps, redirect policy and User-Agent as feeds),
 extracts the text in a worker thread (cleaned as a feed's text is), and records every outcome,
 so no page is fetched twice, but for one whose failure may pass (no answer, a timeout, a 5xx or
@@ -175,7 +176,8 @@ class ArticleJob:
         With a `deadline` (a `time.monotonic()` value) pages still in flight then are
         abandoned: one asked for `STALLED` seconds or more before has failed for a passing
         reason (tried again later); the others are not recorded: they stay due and a later
-        pass fetches them.
+        pass fetches them. So do the pages whose site's turn is too far off (`paced`: its
+        Crawl-delay, or a Retry-After it answered).
         """
         s = self.settings
         now = self.clock()
@@ -217,8 +219,9 @@ class ArticleJob:
             url = item.url or ""
             # A page on its own feed's host is on a host the operator listed: trusted as the
             # feed is, whether or not that feed was polled yet in this session.
-            trusted = _host(url) == _host(item.feed_url)
-            if self._held_for(_host(url)) > 0:
+            host = _host(url)
+            trusted = host == _host(item.feed_url)
+            if self._held_for(host) > 0:
                 return None  # (the site asked us to hold off: not even its robots.txt)
             async with slots:
                 allowed, why = await self._robots_allow(fetcher, url, trusted)
@@ -369,7 +372,7 @@ class ArticleJob:
         caps: dict[str, int] = {}
         for origin, delay in self._delays.items():
             if delay > self.settings.per_host_interval:
-                host = (urlsplit(origin).hostname or "").lower()
+                host = _host(origin)
                 caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
         for host in self._held:
             if self._held_for(host) > 0:
@@ -406,7 +409,7 @@ class ArticleJob:
         """Wait for a turn at the host, the host's requests `_interval` apart and none while
         it holds us off; False (no turn) when that turn is more than `within` seconds away,
         or the host asked us to hold off while the turn was awaited."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         now = time.monotonic()
         start = max(now, self._next_slot.get(host, 0.0), now + self._held_for(host))
         if start - now > within:
@@ -420,7 +423,7 @@ class ArticleJob:
         """Keep a request to the host `_interval` after the one before it, run as the fetcher
         sends it: two turns taken apart may reach the fetcher together, when its slots for the
         host were busy (a feed of the same site hanging, say)."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         last = self._last_asked.get(host)
         if last is not None:
             wait = last + self._interval(url) - time.monotonic()
@@ -466,7 +469,7 @@ class ArticleJob:
     async def _fetch_robots(
         self, fetcher: PageFetcher, origin: str, trusted: bool
     ) -> tuple[str | None, str]:
-        """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx,
+        """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx, 429,
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
         await self._take_turn(origin, math.inf)
