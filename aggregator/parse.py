@@ -1,4 +1,4 @@
-"""Feed bytes → ParsedFeed. The only importer of feedparser.
+"""Feed bytes → ParsedFeed. The only importer of feedparser; JSON Feeds are read by `json_feed`.
 
 Pure: no network, no files, no clock. Callers run :func:`parse_feed` in a worker thread.
 feedparser (and dateutil) are imported when a document first needs them: a process whose
@@ -21,6 +21,7 @@ from aggregator.errors import ParseError, StoryFeedError
 from aggregator.fast_parse import fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
+from aggregator.json_feed import looks_like_json, read_json_feed
 from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
 from aggregator.text import holds_markup, html_to_text
 from aggregator.url_secrets import without_userinfo
@@ -97,7 +98,8 @@ STORY_FEED_STORED = "nothing of it is stored; list the outlets' own feeds instea
 def parse_feed(
     body: bytes, url: str, headers: Mapping[str, str] | None = None, *, fast: bool = True
 ) -> ParsedFeed:
-    """Parse an RSS/Atom/RDF document fetched from ``url`` into a normalised :class:`ParsedFeed`.
+    """Parse an RSS/Atom/RDF document or a JSON Feed (`json_feed`) fetched from ``url`` into
+    a normalised :class:`ParsedFeed`.
 
     ``headers`` are the response headers (any case); Content-Type and Content-Location steer
     charset detection and relative-link resolution. Raises :class:`ParseError` when the body is
@@ -112,9 +114,15 @@ def parse_feed(
     response_headers["content-type"] = _drop_false_wide_charset(
         response_headers["content-type"], body
     )
-    body = _CHAR_REF.sub(_fix_char_ref, body)
     result: Mapping[str, Any] | None = None
-    if fast:
+    if looks_like_json(body):
+        try:
+            result = read_json_feed(body)
+        except ValueError as exc:
+            raise ParseError(url, f"not a feed: {exc}") from None
+    else:
+        body = _CHAR_REF.sub(_fix_char_ref, body)
+    if fast and result is None:
         result = fast_parse(body, base, response_headers, feed_date, feed_urljoin)
     if result is None:
         feedparser = _feedparser()
@@ -357,8 +365,8 @@ def _why_not(body: bytes, problem: object) -> str:
     head = body[:2048]
     if _HTML_START.match(head):
         return "looks like an HTML page"
-    if head.lstrip()[:1] in (b"{", b"["):
-        return "looks like JSON, not RSS or Atom"
+    if head.lstrip()[:1] in (b"{", b"["):  # (an object is read as a JSON Feed, if it is one)
+        return "looks like JSON, not RSS, Atom or a JSON Feed"
     if problem is not None:
         reason = _problem(problem, body)
         return reason if reason.startswith("malformed XML") else f"malformed XML ({reason})"

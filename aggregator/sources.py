@@ -33,10 +33,19 @@ from .parse import STORY_FEED, parse_feed
 log = logging.getLogger("aggregator")
 
 FEED_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml"}
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "application/feed+json",  # JSON Feed
+        "application/json",  # (JSON Feed 1.0's advice)
+    }
 )
 # Where sites usually keep their feed, tried when a page names none.
-COMMON_PATHS = ("/feed", "/rss", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml", "/feed/")
+COMMON_PATHS = (
+    "/feed", "/rss", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml", "/feed/", "/feed.json"
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

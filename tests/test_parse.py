@@ -243,7 +243,7 @@ def test_well_formed_empty_feed_is_not_an_error() -> None:
         (b"  \r\n\t ", "empty body"),
         (fixture("html_page.html"), "looks like an HTML page"),
         (b"<head><title>Moved</title></head><body>gone</body>", "looks like an HTML page"),
-        (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', "looks like JSON"),
+        (b'[{"version": "https://jsonfeed.org/version/1.1", "items": []}]', "looks like JSON"),
         (b"\x00\x01\x02garbage\xff\xfe", "malformed XML"),
         (b"just some words", "malformed XML"),
         (b"<?xml version='1.0'?><note><to>x</to></note>", "no RSS, Atom or RDF elements"),

@@ -31,7 +31,7 @@ def story_feed(fmt: str) -> bytes:
     return render_feed("World News", "world-news", stories, fmt, SETTINGS, NOW)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("fmt", ["atom", "rss"])
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_published_story_feed_is_refused_by_the_parser(fmt: str, fast: bool) -> None:
     with pytest.raises(StoryFeedError, match="an aggregator's story feed") as caught:

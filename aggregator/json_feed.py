@@ -1,0 +1,82 @@
+"""JSON Feed (https://jsonfeed.org, versions 1 and 1.1) read into the shape feedparser gives a
+parsed RSS or Atom document, so that `parse.parse_feed` takes every format one way. Pure.
+
+The mapping: the feed's `title`, `home_page_url` (its link) and `language`; an item's `id`
+(its guid), `url` (else `external_url`), `title`, `content_html` (HTML) and `content_text`
+(plain text) as its content, `summary` as its summary, `date_published` and `date_modified`
+(RFC 3339, read as any other feed date), and its first author's `name` (1.1's `authors`, or
+1.0's `author`). A value of the wrong JSON type is left out, as a missing one would be.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["looks_like_json", "read_json_feed"]
+
+_VERSION_PREFIX = "https://jsonfeed.org/version/"
+_TEXT = {"type": "text/plain"}
+_HTML = {"type": "text/html"}
+
+
+def looks_like_json(body: bytes) -> bool:
+    """Whether the document starts as a JSON object does (after a byte order mark and space);
+    no XML document does."""
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def read_json_feed(body: bytes) -> dict[str, Any]:
+    """A JSON Feed document as feedparser's result (`feed`, `entries`, `version`, `bozo`).
+    ValueError, with the reason in words, when the body is no JSON or no JSON Feed."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"JSON that is not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or not version.startswith(_VERSION_PREFIX):
+        raise ValueError("JSON, but not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ValueError("a JSON Feed without an items list")
+    feed = {
+        "title": _string(data, "title"),
+        "title_detail": _TEXT,
+        "link": _string(data, "home_page_url"),
+        "language": _string(data, "language"),
+    }
+    entries = [_entry(item) for item in items if isinstance(item, dict)]
+    return {"feed": feed, "entries": entries, "version": "json" + version[len(_VERSION_PREFIX) :]}
+
+
+def _entry(item: dict[str, Any]) -> dict[str, Any]:
+    content = [
+        {"value": _string(item, "content_html"), **_HTML},
+        {"value": _string(item, "content_text"), **_TEXT},
+    ]
+    ident = item.get("id")  # (1.0 allowed a number)
+    return {
+        "id": str(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else "",
+        "link": _string(item, "url") or _string(item, "external_url"),
+        "title": _string(item, "title"),
+        "title_detail": _TEXT,
+        "content": [c for c in content if c["value"]],
+        "summary": _string(item, "summary"),
+        "summary_detail": _TEXT,
+        "published": _string(item, "date_published"),
+        "updated": _string(item, "date_modified"),
+        "author": _author(item),
+    }
+
+
+def _author(item: dict[str, Any]) -> str:
+    authors = item.get("authors")
+    first = authors[0] if isinstance(authors, list) and authors else item.get("author")
+    return _string(first, "name") if isinstance(first, dict) else ""
+
+
+def _string(mapping: dict[str, Any], key: str) -> str:
+    value = mapping.get(key)
+    return value if isinstance(value, str) else ""
