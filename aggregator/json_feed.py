@@ -35,6 +35,8 @@ def read_json_feed(body: bytes) -> dict[str, Any]:
         raise ValueError(f"JSON that is not UTF-8 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:  # (arrays in arrays, thousands deep: a hostile body)
+        raise ValueError("JSON nested too deeply") from None
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(version, str) or not version.startswith(_VERSION_PREFIX):
         raise ValueError("JSON, but not a JSON Feed (no jsonfeed.org version)")

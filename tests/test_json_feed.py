@@ -85,6 +85,7 @@ def test_a_json_feed_reads_as_an_rss_or_atom_feed_would() -> None:
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "malformed JSON at line 1"),
         (b'\xef\xbb\xbf  {"version": 2, "items": []}', "not a JSON Feed"),
         (b'{"title": "\xff"}', "not UTF-8"),
+        (b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
     ],
 )
 def test_json_that_is_no_json_feed_is_refused_with_its_reason(body: bytes, reason: str) -> None:
