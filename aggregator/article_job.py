@@ -19,7 +19,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -168,6 +168,7 @@ class ArticleJob:
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
         # host -> when (the job's clock, as a timestamp) it asked us to wait until
         self._held: dict[str, float] = {}
+        self._unsaved_holds: dict[str, datetime] = {}  # (stored at the pass's end)
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
@@ -182,6 +183,7 @@ class ArticleJob:
         s = self.settings
         now = self.clock()
         self._forget_stale(now)
+        await self._recall_sites(now)
         candidates: list[Item] = await self.write(
             self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
         )
@@ -274,7 +276,24 @@ class ArticleJob:
             report.stories_marked = await self.write(
                 self.store.save_articles, results, self.clock(), tries
             )
+        if self._unsaved_holds:
+            holds, self._unsaved_holds = self._unsaved_holds, {}
+            await self.write(self.store.hold_sites, holds)
         return report
+
+    async def _recall_sites(self, now: datetime) -> None:
+        """What sites asked of an earlier process (a `poll --once` from cron before this
+        one): holds still running; and drop the stored answers past their time to live."""
+        wall = now.timestamp()
+        await self.write(
+            self.store.forget_site_answers,
+            now - timedelta(seconds=_ROBOTS_TTL),
+            now - timedelta(seconds=_ROBOTS_UNAVAILABLE_TTL),
+            now,
+        )
+        for host, until in (await self.write(self.store.site_holds, now)).items():
+            if until.timestamp() > max(wall, self._held.get(host, 0.0)):
+                self._held[host] = until.timestamp()
 
     async def loop(
         self,
@@ -397,6 +416,7 @@ class ArticleJob:
         held = now.timestamp() + pause
         if held > self._held.get(host, 0.0):
             self._held[host] = held
+            self._unsaved_holds[host] = datetime.fromtimestamp(held, UTC)
             log.info(
                 "articles host=%s held=%g (it answered %s: no page of it for that many seconds)",
                 host,
@@ -443,28 +463,48 @@ class ArticleJob:
             ttl = _ROBOTS_UNAVAILABLE_TTL if unavailable else _ROBOTS_TTL
             now = self.clock().timestamp()  # (the job's clock: a page's next try follows it)
             if cached is None or now - cached[0] > ttl:
-                cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
-                self._robots[origin] = cached
-                delay = crawl_delay(cached[1], fetcher.user_agent) if cached[1] else 0.0
-                if delay:
-                    self._delays[origin] = delay
+                stored = await self._stored_robots(origin, now)
+                if stored is None:  # (asked of the site: its answer kept for the next process)
+                    cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
+                    asked = datetime.fromtimestamp(now, UTC)
+                    await self.write(self.store.save_robots_answer, origin, asked, *cached[1:])
                 else:
-                    self._delays.pop(origin, None)
-                if delay > self.settings.per_host_interval:
-                    host = _host(origin)
-                    log.info(
-                        "articles host=%s crawl_delay=%g (its robots.txt asks it: its pages "
-                        "go that many seconds apart)",
-                        host,
-                        delay,
-                        extra=fields(host=host, crawl_delay=delay),
-                    )
+                    cached = stored
+                self._robots[origin] = cached
+                self._keep_delay(origin, cached[1], fetcher.user_agent, said=stored is None)
         text, why = cached[1], cached[2]
         if text is None:
             return False, f"{_UNAVAILABLE} ({why}): not fetched"
         if robots_allows(text, url, fetcher.user_agent):
             return True, None
         return False, "disallowed by robots.txt"
+
+    def _keep_delay(self, origin: str, text: str | None, user_agent: str, said: bool) -> None:
+        """Keep the Crawl-delay of `origin`'s robots.txt; the log says it when the site has
+        just `said` it (not when it was read from the store) and it paces the site."""
+        delay = crawl_delay(text, user_agent) if text else 0.0
+        if delay:
+            self._delays[origin] = delay
+        else:
+            self._delays.pop(origin, None)
+        if said and delay > self.settings.per_host_interval:
+            host = _host(origin)
+            log.info(
+                "articles host=%s crawl_delay=%g (its robots.txt asks it: its pages go that "
+                "many seconds apart)",
+                host,
+                delay,
+                extra=fields(host=host, crawl_delay=delay),
+            )
+
+    async def _stored_robots(self, origin: str, now: float) -> tuple[float, str | None, str] | None:
+        """The answer an earlier process stored for `origin`, while within its time to live."""
+        stored = await self.write(self.store.robots_answer, origin)
+        if stored is None:
+            return None
+        asked, text, why = stored[0].timestamp(), stored[1], stored[2]
+        ttl = _ROBOTS_UNAVAILABLE_TTL if text is None else _ROBOTS_TTL
+        return (asked, text, why) if now - asked <= ttl else None
 
     async def _fetch_robots(
         self, fetcher: PageFetcher, origin: str, trusted: bool

@@ -358,3 +358,16 @@ def article_retries(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS idx_articles_retry ON articles(retry_at) "
         "WHERE retry_at IS NOT NULL"
     )
+
+
+@migrations(name="articles_0005_sites")
+def article_sites(db: Database) -> None:
+    """What sites told the article job, kept across its processes (each `poll --once` from
+    cron is one): a robots.txt answer per origin (`body` NULL: the site could not say, and
+    `why`), asked again after its time to live, and until when a site that answered 429 or
+    503 asked to be left alone."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS robots_answers (origin TEXT PRIMARY KEY, "
+        "asked_at TEXT NOT NULL, body TEXT, why TEXT NOT NULL DEFAULT '')"
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS site_holds (host TEXT PRIMARY KEY, until TEXT NOT NULL)")

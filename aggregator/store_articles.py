@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .models import Item
 from .store_db import StoreBase, chunks
-from .store_rows import item_from_row, to_iso
+from .store_rows import from_iso, item_from_row, to_iso
 
 # `articles.regrouped`: the text is still to be regrouped; regrouped, and to be weighed once
 # more against the next batch of texts; done (and so is a page without text).
@@ -169,3 +169,54 @@ class ArticlesStore(StoreBase):
             item_ids,
         )
         return {row["item_id"]: row["text"] for row in rows}
+
+    # --- what sites told the article job (`ArticleJob`), kept for its next process ----------
+
+    def robots_answer(self, origin: str) -> tuple[datetime, str | None, str] | None:
+        """The stored robots.txt answer of `origin`: when it was asked, its text (None: the
+        site could not say) and why not; None when none is stored."""
+        row = self.conn.execute(
+            "SELECT asked_at, body, why FROM robots_answers WHERE origin = ?", [origin]
+        ).fetchone()
+        asked = from_iso(row[0]) if row else None
+        return None if row is None or asked is None else (asked, row[1], row[2])
+
+    def save_robots_answer(
+        self, origin: str, asked_at: datetime, body: str | None, why: str
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO robots_answers (origin, asked_at, body, why) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(origin) DO UPDATE SET asked_at = excluded.asked_at, "
+                "body = excluded.body, why = excluded.why",
+                [origin, to_iso(asked_at), body, why],
+            )
+
+    def site_holds(self, now: datetime) -> dict[str, datetime]:
+        """The hosts that asked to be left alone until after `now`, and until when."""
+        rows = self.conn.execute(
+            "SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)]
+        )
+        return {host: when for host, until in rows if (when := from_iso(until)) is not None}
+
+    def hold_sites(self, holds: Mapping[str, datetime]) -> None:
+        """Record holds (a later one of a host replaces an earlier one, never the reverse)."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO site_holds (host, until) VALUES (?, ?) ON CONFLICT(host) DO "
+                "UPDATE SET until = excluded.until WHERE excluded.until > site_holds.until",
+                [(host, to_iso(until)) for host, until in holds.items()],
+            )
+
+    def forget_site_answers(
+        self, answered_before: datetime, unread_before: datetime, now: datetime
+    ) -> None:
+        """Drop robots.txt answers past their time to live (a text asked before
+        `answered_before`, a "could not say" before `unread_before`) and holds passed."""
+        with self.transaction():
+            self.conn.execute(
+                "DELETE FROM robots_answers WHERE asked_at < "
+                "CASE WHEN body IS NULL THEN ? ELSE ? END",
+                [to_iso(unread_before), to_iso(answered_before)],
+            )
+            self.conn.execute("DELETE FROM site_holds WHERE until <= ?", [to_iso(now)])

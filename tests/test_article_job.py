@@ -450,6 +450,46 @@ def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
     ]
 
 
+def test_the_next_process_keeps_a_sites_robots_answer_and_its_hold(tmp_path: Path) -> None:
+    """`poll --once` from cron is a process a run: what a site said (its robots.txt, a 429's
+    Retry-After) is kept in the database, so the next run neither asks for its robots.txt
+    again within the answer's 12 hours nor asks for a page while the site holds us off."""
+    clock = Clock()
+
+    async def run(up: Upstream, opml: Path) -> None:
+        service = Service(opml, tmp_path / "agg.db", settings(per_host_interval=0.3), clock=clock)
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher)
+                await service.fetch_articles(fetcher)
+        finally:
+            service.close()
+
+    def pages(up: Upstream) -> list[str]:
+        return [r.path for r in up.requests if r.path.endswith(".html")]
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            up.add_feed("/robots.txt", b"User-agent: *\nDisallow: /private/\n")
+            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
+            for slug in ("s1", "s2", "s3"):
+                up.add_feed(f"/{slug}.html", b"later", content_type="text/html", status=429,
+                            headers={"Retry-After": "600"})  # fmt: skip
+            await run(up, opml)  # one page asked: 429, the site held for 10 minutes
+            assert len(pages(up)) == 1
+            clock.now += timedelta(minutes=5)
+            await run(up, opml)  # the next run: nothing asked of the site
+            assert len(pages(up)) == 1
+            teaser_feed(up, "Site", ["s1", "s2", "s3"])  # (the pages answer again)
+            clock.now += timedelta(minutes=6)
+            await run(up, opml)  # the hold is over: the two pages never asked are fetched
+            assert len(pages(up)) == 3
+            assert len(up.requests_for("/robots.txt")) == 1  # the answer kept its 12 hours
+
+    asyncio.run(scenario())
+
+
 def test_a_robots_txt_answered_429_blocks_the_site_for_now(tmp_path: Path) -> None:
     """A 4xx robots.txt means no rules; a 429 means come back later, not "fetch anything"."""
 
