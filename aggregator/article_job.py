@@ -225,8 +225,7 @@ class ArticleJob:
             trusted = host == _host(item.feed_url)
             if self._held_for(host) > 0:
                 return None  # (the site asked us to hold off: not even its robots.txt)
-            async with slots:
-                allowed, why = await self._robots_allow(fetcher, url, trusted)
+            allowed, why = await self._robots_allow(fetcher, url, trusted, slots)
             if not allowed:
                 unavailable = why is not None and why.startswith(_UNAVAILABLE)
                 return (item.id, url, "blocked", why, ""), unavailable
@@ -452,9 +451,15 @@ class ArticleJob:
         self._last_asked[host] = time.monotonic()
 
     async def _robots_allow(
-        self, fetcher: PageFetcher, url: str, trusted: bool
+        self,
+        fetcher: PageFetcher,
+        url: str,
+        trusted: bool,
+        slots: asyncio.Semaphore,
     ) -> tuple[bool, str | None]:
-        """Whether robots.txt lets us fetch `url`, with the reason when not."""
+        """Whether robots.txt lets us fetch `url`, with the reason when not. Asking the site
+        takes one of the pass's `slots`; the site's other pages wait for its answer holding
+        none (a robots.txt slow to answer keeps no other site's pages waiting)."""
         origin = robots_url(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
@@ -465,7 +470,8 @@ class ArticleJob:
             if cached is None or now - cached[0] > ttl:
                 stored = await self._stored_robots(origin, now)
                 if stored is None:  # (asked of the site: its answer kept for the next process)
-                    cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
+                    async with slots:
+                        cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
                     asked = datetime.fromtimestamp(now, UTC)
                     await self.write(self.store.save_robots_answer, origin, asked, *cached[1:])
                 else:

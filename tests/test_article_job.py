@@ -507,6 +507,39 @@ def test_a_robots_txt_answered_429_blocks_the_site_for_now(tmp_path: Path) -> No
     assert up.requests_for("/dam.html") == []
 
 
+def test_pages_waiting_for_their_sites_robots_txt_hold_no_slot(tmp_path: Path) -> None:
+    """A site slow to answer for its robots.txt (2 s here) keeps its own pages waiting, not
+    another site's: only the request takes one of the pass's slots (one here)."""
+
+    async def scenario() -> tuple[Upstream, Upstream]:
+        async with Upstream() as slow, Upstream() as quick:
+            slow.add_feed("/robots.txt", b"User-agent: *\nAllow: /\n", delay=2.0,
+                          content_type="text/plain")  # fmt: skip
+            slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
+            quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
+            opml = tmp_path / "f.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
+                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
+                "</outline></body></opml>"
+            )
+            service = Service(opml, ":memory:", settings(concurrency=2))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    report = await service.article_job().run_pass(fetcher)
+                    assert report.fetched == 5
+            finally:
+                service.close()
+            return slow, quick
+
+    slow, quick = asyncio.run(scenario())
+    answered = slow.requests_for("/robots.txt")[0].at + 2.0
+    assert all(r.at < answered for r in quick.requests if r.path.endswith(".html"))
+
+
 def test_a_sites_pages_stay_apart_when_they_queued_behind_its_busy_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

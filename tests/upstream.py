@@ -65,6 +65,7 @@ class Resource:
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False
+    delay: float = 0.0  # seconds before the answer
 
 
 def gzip_bomb(size: int) -> bytes:
@@ -130,8 +131,10 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
         status: int = 200,
         gzip: bool = False,
+        delay: float = 0.0,
     ) -> str:
-        """Serve ``body`` at ``path`` (replacing what was there); returns its URL."""
+        """Serve ``body`` at ``path`` (replacing what was there), ``delay`` seconds after the
+        request; returns its URL."""
         self.resources[path] = Resource(
             body=body,
             status=status,
@@ -140,6 +143,7 @@ class Upstream:
             last_modified=last_modified,
             headers=dict(headers or {}),
             gzip=gzip,
+            delay=delay,
         )
         return self.url(path) if self.port else path
 
@@ -222,6 +226,8 @@ class Upstream:
         res = self.resources.get(request.path)
         if res is None:
             return web.Response(status=404, text="not found")
+        if res.delay:
+            await asyncio.sleep(res.delay)
         headers = dict(res.headers)
         if res.etag:
             headers["ETag"] = res.etag
