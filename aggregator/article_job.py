@@ -470,6 +470,7 @@ class ArticleJob:
             if cached is None or now - cached[0] > ttl:
                 stored = await self._stored_robots(origin, now)
                 if stored is None:  # (asked of the site: its answer kept for the next process)
+                    await self._take_turn(origin, math.inf)  # (its turn, awaited slotless)
                     async with slots:
                         cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
                     asked = datetime.fromtimestamp(now, UTC)
@@ -518,7 +519,6 @@ class ArticleJob:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx, 429,
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
-        await self._take_turn(origin, math.inf)
         outcome = await fetcher.fetch_page(
             origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True, admit=lambda: self._pace(origin)
         )
