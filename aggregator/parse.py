@@ -139,7 +139,7 @@ def parse_feed(
     link = _http_url(_str(feed, "link"), base)
     # Feed-like: it has entries, a title or a home link, or it is a well-formed (empty) feed.
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
-        raise ParseError(url, f"not a feed: {_why_not(body, problem)}")
+        raise ParseError(url, f"not a feed: {_why_not(body, problem, base)}")
 
     entries: list[Entry] = []
     seen: set[str] = set()
@@ -360,10 +360,19 @@ def _ttl(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
 
 
-def _why_not(body: bytes, problem: object) -> str:
-    """Readable reason a body is not a feed."""
+def _why_not(body: bytes, problem: object, base: str) -> str:
+    """Readable reason a body is not a feed; for a web page that advertises a feed, which."""
     head = body[:2048]
     if _HTML_START.match(head):
+        from aggregator.feed_links import advertised_feeds
+
+        links = (_http_url(link, base) for link in advertised_feeds(body, base)[0])
+        feeds = [link for link in links if link and link != base and len(link) <= 300]
+        if feeds:
+            return (
+                f"looks like an HTML page, which points to its feed at {feeds[0]}: list that "
+                "address instead (`aggregator add` finds a page's feed)"
+            )
         return "looks like an HTML page"
     if head.lstrip()[:1] in (b"{", b"["):  # (an object is read as a JSON Feed, if it is one)
         return "looks like JSON, not RSS, Atom or a JSON Feed"

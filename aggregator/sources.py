@@ -10,12 +10,12 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from .errors import ConfigError, ParseError, StoryFeedError
+from .feed_links import advertised_feeds
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
 from .opml import (
@@ -32,16 +32,6 @@ from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
 
-FEED_TYPES = frozenset(
-    {
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-        "application/xml",
-        "application/feed+json",  # JSON Feed
-        "application/json",  # (JSON Feed 1.0's advice)
-    }
-)
 # Where sites usually keep their feed, tried when a page names none.
 COMMON_PATHS = (
     "/feed", "/rss", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml", "/feed/", "/feed.json"
@@ -68,34 +58,6 @@ class Added:
     warning: str | None = None
 
 
-class _Alternates(HTMLParser):
-    """`<link rel="alternate" type="…rss/atom…" href>` of a page, and its <title>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "link":
-            rel = found.get("rel", "").lower().split()
-            kind = found.get("type", "").lower().split(";")[0].strip()
-            if "alternate" in rel and kind in FEED_TYPES and found.get("href"):
-                self.links.append(found["href"].strip())
-        elif tag == "title" and not self.title:
-            self._in_title = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-
-
 def _as_feed(fetched: Fetched) -> Found | None:
     """The fetched body as a feed; None when it is not one. An aggregator's story feed is
     refused (ConfigError, saying why: "no feed found" would be wrong)."""
@@ -120,13 +82,10 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
     found = _as_feed(outcome)
     if found is not None:
         return found
-    page = _Alternates()
-    with contextlib.suppress(Exception):  # broken HTML just yields fewer links
-        page.feed(outcome.body[: 2 << 20].decode("utf-8", "replace"))
     base = outcome.final_url
+    links, page_title = advertised_feeds(outcome.body, base)
     root = f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"
-    candidates = [urljoin(base, link) for link in page.links]
-    candidates += [urljoin(root, path) for path in COMMON_PATHS]
+    candidates = links + [urljoin(root, path) for path in COMMON_PATHS]
     tried: list[str] = []
     refused: ConfigError | None = None  # an aggregator's story feed the page offers
     for candidate in dict.fromkeys(candidates):
@@ -143,7 +102,7 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
             continue
         if feed is not None:
             home = feed.home or base
-            title = feed.title or page.title.strip() or None
+            title = feed.title or page_title or None
             return Found(feed.url, title, home, feed.items, feed.warning)
     if refused is not None:
         raise refused

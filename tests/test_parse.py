@@ -231,6 +231,27 @@ def test_truncated_feed_returns_what_was_found_with_a_warning() -> None:
     assert feed.warning is not None and "\n" not in feed.warning
 
 
+@pytest.mark.parametrize(
+    ("head", "said"),
+    [
+        (
+            '<link rel="alternate" type="application/rss+xml" href="/rss.xml">',
+            "looks like an HTML page, which points to its feed at https://example.com/rss.xml: "
+            "list that address instead (`aggregator add` finds a page's feed)",
+        ),
+        # a link that is no http(s) address, or holds a control character, is not repeated
+        ('<link rel="alternate" type="application/rss+xml" href="javascript:x()">', None),
+        ('<link rel="alternate" type="application/atom+xml" href="/a\x1b[31m">', None),
+        ('<link rel="stylesheet" type="text/css" href="/site.css">', None),
+    ],
+)
+def test_a_page_listed_as_a_feed_names_the_feed_it_points_to(head: str, said: str | None) -> None:
+    page = f"<!doctype html><html><head><title>Site</title>{head}</head><body></body></html>"
+    with pytest.raises(ParseError) as caught:
+        parse_feed(page.encode(), "https://example.com/news/")
+    assert caught.value.message == "not a feed: " + (said or "looks like an HTML page")
+
+
 def test_well_formed_empty_feed_is_not_an_error() -> None:
     feed = parse_feed(b"<rss version='2.0'><channel></channel></rss>", FEED_URL)
     assert (feed.title, feed.entries, feed.warning) == (None, (), None)
