@@ -127,10 +127,11 @@ def clean(title: str, outlet: str = "") -> str:
 
 
 def shortened(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:
-    """`text` as a headline of at most `limit` characters. No real outlet's title comes near
-    (the longest of ~1,300 in the dev data: 139); a feed that sends a whole post as its title
-    does. A longer one ends with its last sentence that fits and leaves four words or more;
-    else it is cut at a word, with "…"."""
+    """`text` as a headline of at most `limit` characters. No news outlet's title comes near
+    (the longest of ~1,300 on the real-news days: 139); a feed that sends a whole post as its
+    title does (7 Reddit posts of the dev feed files' 2,194 entries). A longer one ends with
+    its last sentence that fits and leaves four words or more; else it is cut at a word, with
+    "…"."""
     if len(text) <= limit:
         return text
     ends = [m.start() + 1 for m in _SENTENCE_BREAK.finditer(text, 0, limit + 2)]
