@@ -179,11 +179,15 @@ def test_article_text_fills_teasers_honours_robots_and_is_never_refetched(tmp_pa
     asyncio.run(scenario())
 
 
-def test_robots_server_error_blocks_the_site_for_now(tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", [503, 429])
+def test_robots_server_error_blocks_the_site_for_now(tmp_path: Path, status: int) -> None:
+    """A robots.txt answered 5xx, or 429, means the site cannot say now: nothing is fetched.
+    (Another 4xx means no rules; a 429 had been read so, and everything allowed.)"""
+
     async def scenario() -> None:
         async with Upstream() as up:
             feed = serve_site(up, robots=None)
-            up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=503)
+            up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=status)
             report, _ = await poll_then_fetch_pages(
                 write_opml(tmp_path / "f.opml", feed), settings()
             )
@@ -354,6 +358,21 @@ def teaser_feed(up: Upstream, name: str, slugs: list[str], host: str = "127.0.0.
     return up.add_feed("/feed.xml", body.encode()).replace("127.0.0.1", host)
 
 
+def two_sites(tmp_path: Path, slow: Upstream, quick: Upstream) -> Path:
+    """Sources of two sites' teaser feeds: `slow`'s three pages, and `quick`'s two, which it
+    serves as "localhost" (another host for the job, so that each has its own pacing)."""
+    slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
+    quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
+    opml = tmp_path / "f.opml"
+    opml.write_text(
+        "<opml version='2.0'><body><outline text='World'>"
+        f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
+        f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
+        "</outline></body></opml>"
+    )
+    return opml
+
+
 def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -371,15 +390,7 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
             slow.add_feed(
                 "/robots.txt", b"User-agent: *\nCrawl-delay: 2\n", content_type="text/plain"
             )
-            slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
-            quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
-            opml = tmp_path / "f.opml"
-            opml.write_text(
-                "<opml version='2.0'><body><outline text='World'>"
-                f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
-                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
-                "</outline></body></opml>"
-            )
+            opml = two_sites(tmp_path, slow, quick)
             service = Service(opml, ":memory:", settings(concurrency=1))
             reports: list[object] = []
             try:
@@ -490,40 +501,15 @@ def test_the_next_process_keeps_a_sites_robots_answer_and_its_hold(tmp_path: Pat
     asyncio.run(scenario())
 
 
-def test_a_robots_txt_answered_429_blocks_the_site_for_now(tmp_path: Path) -> None:
-    """A 4xx robots.txt means no rules; a 429 means come back later, not "fetch anything"."""
-
-    async def scenario() -> Upstream:
-        async with Upstream() as up:
-            feed = serve_site(up, robots=None)
-            up.add_feed("/robots.txt", b"slow down", content_type="text/plain", status=429)
-            report, _ = await poll_then_fetch_pages(
-                write_opml(tmp_path / "f.opml", feed), settings()
-            )
-            assert report.ok == 0
-            return up
-
-    up = asyncio.run(scenario())
-    assert up.requests_for("/dam.html") == []
-
-
 def test_pages_waiting_for_their_sites_robots_txt_hold_no_slot(tmp_path: Path) -> None:
     """A site slow to answer for its robots.txt (2 s here) keeps its own pages waiting, not
-    another site's: only the request takes one of the pass's slots (one here)."""
+    another site's: only the request takes one of the pass's slots (two here)."""
 
     async def scenario() -> tuple[Upstream, Upstream]:
         async with Upstream() as slow, Upstream() as quick:
             slow.add_feed("/robots.txt", b"User-agent: *\nAllow: /\n", delay=2.0,
                           content_type="text/plain")  # fmt: skip
-            slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
-            quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
-            opml = tmp_path / "f.opml"
-            opml.write_text(
-                "<opml version='2.0'><body><outline text='World'>"
-                f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
-                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
-                "</outline></body></opml>"
-            )
+            opml = two_sites(tmp_path, slow, quick)
             service = Service(opml, ":memory:", settings(concurrency=2))
             try:
                 await service.load_sources(strict=True)
