@@ -369,9 +369,9 @@ def _why_not(body: bytes, problem: object, base: str) -> str:
         links = (_http_url(link, base) for link in advertised_feeds(body, base)[0])
         feeds = [link for link in links if link and link != base and len(link) <= 300]
         if feeds:
-            return (
-                f"looks like an HTML page, which points to its feed at {feeds[0]}: list that "
-                "address instead (`aggregator add` finds a page's feed)"
+            return (  # (the address first: `status` shows a reason's first 80 characters)
+                f"its feed is at {feeds[0]} (this address is a web page: list that one "
+                "instead; `aggregator add` finds a page's feed)"
             )
         return "looks like an HTML page"
     if head.lstrip()[:1] in (b"{", b"["):  # (an object is read as a JSON Feed, if it is one)

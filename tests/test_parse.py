@@ -236,8 +236,8 @@ def test_truncated_feed_returns_what_was_found_with_a_warning() -> None:
     [
         (
             '<link rel="alternate" type="application/rss+xml" href="/rss.xml">',
-            "looks like an HTML page, which points to its feed at https://example.com/rss.xml: "
-            "list that address instead (`aggregator add` finds a page's feed)",
+            "its feed is at https://example.com/rss.xml (this address is a web page: list that "
+            "one instead; `aggregator add` finds a page's feed)",
         ),
         # a link that is no http(s) address, or holds a control character, is not repeated
         ('<link rel="alternate" type="application/rss+xml" href="javascript:x()">', None),
@@ -262,7 +262,7 @@ def test_well_formed_empty_feed_is_not_an_error() -> None:
     [
         (b"", "empty body"),
         (b"  \r\n\t ", "empty body"),
-        (fixture("html_page.html"), "looks like an HTML page"),
+        (fixture("html_page.html"), "this address is a web page"),  # (it names its feed)
         (b"<head><title>Moved</title></head><body>gone</body>", "looks like an HTML page"),
         (b'[{"version": "https://jsonfeed.org/version/1.1", "items": []}]', "looks like JSON"),
         (b"\x00\x01\x02garbage\xff\xfe", "malformed XML"),
