@@ -21,21 +21,20 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from .article_pass import ArticlePass
 from .articles import (
     MAX_CRAWL_DELAY,
     ArticleSettings,
+    RobotsRules,
     about_item,
-    crawl_delay,
     due_articles,
     extract_text,
+    host_of,
     is_home_page,
     next_try,
     passing_failure,
     reads_as_article,
-    robots_allows,
     robots_url,
 )
 from .logs import fields
@@ -65,10 +64,6 @@ _NO_PAGE = "no page of its own (a home page, or a link the feed's entries share)
 Write = Callable[..., Awaitable[Any]]
 Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, text
 Outcome = tuple[Result, bool]  # and whether its failure may pass (the page is tried again)
-
-
-def _host(url: str | None) -> str:
-    return (urlsplit(url or "").hostname or "").lower()
 
 
 def page_text(page: bytes, url: str) -> str:
@@ -160,15 +155,15 @@ class ArticleJob:
         self.write = write
         self.settings = settings
         self.clock = clock
-        # origin -> (time, text, why): text None when the site could not say, and why not
-        self._robots: dict[str, tuple[float, str | None, str]] = {}
+        # origin -> (time, rules, why): rules None when the site could not say, and why not
+        self._robots: dict[str, tuple[float, RobotsRules | None, str]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
         # host -> when (the job's clock, as a timestamp) it asked us to wait until
         self._held: dict[str, float] = {}
-        self._unsaved_holds: dict[str, datetime] = {}  # (stored at the pass's end)
+        self._unsaved_holds: set[str] = set()  # hosts whose `_held` is stored at the pass's end
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
@@ -221,8 +216,8 @@ class ArticleJob:
             url = item.url or ""
             # A page on its own feed's host is on a host the operator listed: trusted as the
             # feed is, whether or not that feed was polled yet in this session.
-            host = _host(url)
-            trusted = host == _host(item.feed_url)
+            host = host_of(url)
+            trusted = host == host_of(item.feed_url)
             if self._held_for(host) > 0:
                 return None  # (the site asked us to hold off: not even its robots.txt)
             allowed, why = await self._robots_allow(fetcher, url, trusted, slots)
@@ -268,7 +263,7 @@ class ArticleJob:
             report.failed += 1
             if retry_at is not None:
                 report.retrying += 1
-            failed_by_host.setdefault(_host(result[1]), []).append((result, retry_at))
+            failed_by_host.setdefault(host_of(result[1]), []).append((result, retry_at))
         for host, failures in failed_by_host.items():
             _log_failures(host, failures)
         if results:
@@ -276,7 +271,10 @@ class ArticleJob:
                 self.store.save_articles, results, self.clock(), tries
             )
         if self._unsaved_holds:
-            holds, self._unsaved_holds = self._unsaved_holds, {}
+            hosts, self._unsaved_holds = self._unsaved_holds, set()
+            holds = {
+                h: datetime.fromtimestamp(self._held[h], UTC) for h in hosts & self._held.keys()
+            }
             await self.write(self.store.hold_sites, holds)
         return report
 
@@ -357,10 +355,11 @@ class ArticleJob:
         """Drop robots.txt answers past their time to live (they would be asked for again)
         and pacing slots already passed. The job lives as long as the service, and items link
         to ever more sites (a link aggregator's feed brings hundreds a day): kept for good,
-        their robots.txt texts (up to 512 KiB each) grew the service's memory month by month."""
+        their robots.txt rules (read from up to 512 KiB each) grew the service's memory month
+        by month."""
         wall, slots = now.timestamp(), time.monotonic()
-        for origin, (asked, text, _) in list(self._robots.items()):
-            ttl = _ROBOTS_UNAVAILABLE_TTL if text is None else _ROBOTS_TTL
+        for origin, (asked, rules, _) in list(self._robots.items()):
+            ttl = _ROBOTS_UNAVAILABLE_TTL if rules is None else _ROBOTS_TTL
             lock = self._robots_locks.get(origin)
             if wall - asked > ttl and not (lock is not None and lock.locked()):
                 del self._robots[origin]
@@ -390,7 +389,7 @@ class ArticleJob:
         caps: dict[str, int] = {}
         for origin, delay in self._delays.items():
             if delay > self.settings.per_host_interval:
-                host = _host(origin)
+                host = host_of(origin)
                 caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
         for host in self._held:
             if self._held_for(host) > 0:
@@ -411,11 +410,11 @@ class ArticleJob:
         until = parse_retry_after(failed.headers.get("retry-after", ""), now)
         pause = (until - now).total_seconds() if until is not None else _BUSY_PAUSE
         pause = min(max(pause, _BUSY_PAUSE), _MAX_PAUSE)
-        host = _host(url)
+        host = host_of(url)
         held = now.timestamp() + pause
         if held > self._held.get(host, 0.0):
             self._held[host] = held
-            self._unsaved_holds[host] = datetime.fromtimestamp(held, UTC)
+            self._unsaved_holds.add(host)
             log.info(
                 "articles host=%s held=%g (it answered %s: no page of it for that many seconds)",
                 host,
@@ -428,7 +427,7 @@ class ArticleJob:
         """Wait for a turn at the host, the host's requests `_interval` apart and none while
         it holds us off; False (no turn) when that turn is more than `within` seconds away,
         or the host asked us to hold off while the turn was awaited."""
-        host = _host(url)
+        host = host_of(url)
         now = time.monotonic()
         start = max(now, self._next_slot.get(host, 0.0), now + self._held_for(host))
         if start - now > within:
@@ -442,7 +441,7 @@ class ArticleJob:
         """Keep a request to the host `_interval` after the one before it, run as the fetcher
         sends it: two turns taken apart may reach the fetcher together, when its slots for the
         host were busy (a feed of the same site hanging, say)."""
-        host = _host(url)
+        host = host_of(url)
         last = self._last_asked.get(host)
         if last is not None:
             wait = last + self._interval(url) - time.monotonic()
@@ -472,30 +471,36 @@ class ArticleJob:
                 if stored is None:  # (asked of the site: its answer kept for the next process)
                     await self._take_turn(origin, math.inf)  # (its turn, awaited slotless)
                     async with slots:
-                        cached = (now, *await self._fetch_robots(fetcher, origin, trusted))
+                        answer = (now, *await self._fetch_robots(fetcher, origin, trusted))
                     asked = datetime.fromtimestamp(now, UTC)
-                    await self.write(self.store.save_robots_answer, origin, asked, *cached[1:])
+                    await self.write(self.store.save_robots_answer, origin, asked, *answer[1:])
                 else:
-                    cached = stored
+                    answer = stored
+                asked_at, text, why = answer
+                # (read once, off the loop: each page of the site asks the rules read)
+                rules = None if text is None else await asyncio.to_thread(RobotsRules, text)
+                cached = (asked_at, rules, why)
                 self._robots[origin] = cached
-                self._keep_delay(origin, cached[1], fetcher.user_agent, said=stored is None)
-        text, why = cached[1], cached[2]
-        if text is None:
+                self._keep_delay(origin, rules, fetcher.user_agent, said=stored is None)
+        rules, why = cached[1], cached[2]
+        if rules is None:
             return False, f"{_UNAVAILABLE} ({why}): not fetched"
-        if robots_allows(text, url, fetcher.user_agent):
+        if rules.allows(url, fetcher.user_agent):
             return True, None
         return False, "disallowed by robots.txt"
 
-    def _keep_delay(self, origin: str, text: str | None, user_agent: str, said: bool) -> None:
+    def _keep_delay(
+        self, origin: str, rules: RobotsRules | None, user_agent: str, said: bool
+    ) -> None:
         """Keep the Crawl-delay of `origin`'s robots.txt; the log says it when the site has
         just `said` it (not when it was read from the store) and it paces the site."""
-        delay = crawl_delay(text, user_agent) if text else 0.0
+        delay = rules.crawl_delay(user_agent) if rules is not None else 0.0
         if delay:
             self._delays[origin] = delay
         else:
             self._delays.pop(origin, None)
         if said and delay > self.settings.per_host_interval:
-            host = _host(origin)
+            host = host_of(origin)
             log.info(
                 "articles host=%s crawl_delay=%g (its robots.txt asks it: its pages go that "
                 "many seconds apart)",
