@@ -358,22 +358,21 @@ def make_app(
             return not_found_response(settings.base_url)
         return await cached(request, lambda: site.category(slug, page))
 
-    async def category_page_redirect(request: web.Request) -> web.StreamResponse:
-        """`/<slug>/page/2`, typed or linked without its slash: to the page."""
-        slug, page = request.match_info["slug"], request.match_info["page"]
-        await moved(request, slug)
-        if await asyncio.to_thread(site.category_named, slug) is None:
-            return not_found_response(settings.base_url)
-        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location=f"{page}/")
-
-    async def category_redirect(request: web.Request) -> web.StreamResponse:
+    async def with_slash(request: web.Request, location: str) -> web.StreamResponse:
+        """A category's address written without its slash: to `location`, the address with
+        it (relative, so it stays right behind a reverse proxy that adds a path prefix)."""
         slug = request.match_info["slug"]
         await moved(request, slug)
         if await asyncio.to_thread(site.category_named, slug) is None:
             return not_found_response(settings.base_url)
-        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location=f"{slug}/")
+        raise web.HTTPMovedPermanently(location=location)
+
+    async def category_page_redirect(request: web.Request) -> web.StreamResponse:
+        """`/<slug>/page/2`, typed or linked without its slash: to the page."""
+        return await with_slash(request, f"{request.match_info['page']}/")
+
+    async def category_redirect(request: web.Request) -> web.StreamResponse:
+        return await with_slash(request, f"{request.match_info['slug']}/")
 
     async def feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
