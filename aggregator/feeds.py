@@ -24,7 +24,6 @@ from aggregator import PROJECT_URL, __version__
 from aggregator.models import Story
 from aggregator.publish import (
     ALL_SLUG,
-    ALL_TITLE,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
@@ -123,10 +122,10 @@ def _entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
     )
 
 
-def home_url(name: str, slug: str, settings: PublishSettings) -> str:
+def home_url(slug: str, settings: PublishSettings) -> str:
     """The web page a feed belongs to: its category's page, or for "All stories" (which has
     no page of its own) the front page, which shows every category."""
-    if slug == ALL_SLUG and name == ALL_TITLE:
+    if slug == ALL_SLUG:
         return settings.base_url
     return category_url(slug, settings)
 
@@ -173,7 +172,7 @@ def render_feed(
     fg.subtitle(_subtitle(name, settings, top))
     fg.author({"name": clean(settings.site_title) or "aggregator"})
     fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
-    fg.link(href=home_url(name, slug, settings), rel="alternate", type="text/html")
+    fg.link(href=home_url(slug, settings), rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator("aggregator", version=__version__, uri=PROJECT_URL)
     fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
@@ -241,7 +240,7 @@ def _json_feed(
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed_title(name, settings, top),
-        "home_page_url": home_url(name, slug, settings),
+        "home_page_url": home_url(slug, settings),
         "feed_url": feed_url(slug, "json", settings, top),
         "description": _subtitle(name, settings, top),
         "language": settings.language,
@@ -278,7 +277,7 @@ def render_outputs_opml(
                 text=title,
                 title=title,
                 xmlUrl=feed_url(slug, fmt, settings, top),
-                htmlUrl=home_url(name, slug, settings),
+                htmlUrl=home_url(slug, settings),
                 category=f"/{label}",
             )
     ElementTree.indent(root)

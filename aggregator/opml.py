@@ -10,7 +10,7 @@ from xml.parsers import expat
 
 from .errors import ConfigError
 from .models import Source
-from .slugs import slugify
+from .slugs import reserved_slug, slugify
 
 DEFAULT_CATEGORY = "Uncategorized"
 # What str.isspace() calls a space, and control characters: never part of a URL we poll.
@@ -194,6 +194,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
 
     def filed(name: str, line: int) -> str:
         first = named.setdefault(slugify(name), name)
+        if first == name and (reserved := reserved_slug(name)) and name not in categories:
+            said = f"line {line}: category {name!r} has the address /{slugify(name)}/"
+            warnings.append(f"{said}: /{reserved}/ is taken by the site itself")
         if first != name:
             said = f"line {line}: category {name!r} has the address of {first!r}"
             warnings.append(f"{said} (/{slugify(name)}/); its feeds are filed under {first!r}")

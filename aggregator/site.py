@@ -36,7 +36,13 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
-from aggregator.slugs import WORDLESS_SLUG, hashed_slug, slugify
+from aggregator.slugs import (
+    RESERVED_SLUGS,
+    WORDLESS_SLUG,
+    hashed_slug,
+    reserved_slug,
+    slugify,
+)
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -141,7 +147,12 @@ class Site:
         Every name without an ASCII word ("東京") used to have the slug "category"; now each has
         its own. When no category has "category" now and exactly one has a slug made that way,
         links to the old one are that category's (a reader subscribed to its feed keeps it).
+        A category named "All" or "Stories" had the reserved slug its name gives ("all"); its
+        page is now at that slug with "-category" after it.
         """
+        if slug in RESERVED_SLUGS:
+            names = self.reader.categories()
+            return next((slugify(name) for name in names if reserved_slug(name) == slug), None)
         if slug != WORDLESS_SLUG:
             return None
         names = self.reader.categories()
@@ -205,10 +216,9 @@ class Site:
 
     def feed_list(self) -> list[tuple[str, str]]:
         """(name, slug) of every feed: the categories, then "All stories"."""
-        rows = [(name, slugify(name)) for name in self.reader.categories()]
-        if ALL_SLUG not in {slug for _, slug in rows}:
-            rows.append((ALL_TITLE, ALL_SLUG))
-        return rows
+        return [(name, slugify(name)) for name in self.reader.categories()] + [
+            (ALL_TITLE, ALL_SLUG)
+        ]
 
     def opml(self, fmt: str) -> Output:
         return Output(render_outputs_opml(self.feed_list(), fmt, self.settings), OPML_TYPE)
@@ -284,7 +294,7 @@ class Site:
                     if output is not None:
                         yield feed_path(slug, fmt, top), output
             listed += self._feed_candidates(self.category_named(slug), top=True)
-            if slug == ALL_SLUG and self.category_named(slug) is None:
+            if slug == ALL_SLUG:
                 continue
             subscribe = self.subscribe(slug)
             if subscribe is not None:

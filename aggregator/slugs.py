@@ -12,13 +12,21 @@ _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
 WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had until 54f219a
 
+# Slugs a category cannot have: "all" is every category's feed (/feeds/all.atom), "stories" the
+# story pages' folder (/stories/<id>). A category named so takes the slug with this suffix.
+RESERVED_SLUGS = frozenset({"all", "stories"})
+RESERVED_SUFFIX = "-category"
+
 
 def slugify(name: str) -> str:
     """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
     at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
     categories get two pages and two sets of feeds (they had shared "category"); "category"
-    only for a name without any word."""
+    only for a name without any word. A name whose slug is reserved ("All", "Stories") gets
+    the slug with "-category" after it."""
     slug = _ascii_slug(name)
+    if slug in RESERVED_SLUGS:
+        return slug + RESERVED_SUFFIX
     if slug:
         return slug
     import hashlib
@@ -28,6 +36,12 @@ def slugify(name: str) -> str:
     if not words:
         return WORDLESS_SLUG
     return WORDLESS_SLUG + "-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:8]
+
+
+def reserved_slug(name: str) -> str | None:
+    """The reserved slug `name` would have had ("all" for "All"), or None."""
+    slug = _ascii_slug(name)
+    return slug if slug in RESERVED_SLUGS else None
 
 
 def hashed_slug(name: str) -> bool:

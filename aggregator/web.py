@@ -30,9 +30,9 @@ from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.health import report as health_report
-from aggregator.publish import PublishSettings, utc
+from aggregator.publish import ALL_SLUG, PublishSettings, utc
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
-from aggregator.slugs import WORDLESS_SLUG
+from aggregator.slugs import RESERVED_SLUGS, WORDLESS_SLUG
 
 STATIC_MAX_AGE = 86400  # robots.txt and favicons
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
@@ -324,7 +324,7 @@ def make_app(
 
     async def moved(request: web.Request, slug: str) -> None:
         """Send a link to a category's former slug on to its slug now (see Site.moved_slug)."""
-        if slug == WORDLESS_SLUG:
+        if slug == WORDLESS_SLUG or slug in RESERVED_SLUGS:
             new = await asyncio.to_thread(site.moved_slug, slug)
             if new:
                 path = request.rel_url.path
@@ -376,12 +376,14 @@ def make_app(
 
     async def feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
-        await moved(request, slug)
+        if slug != ALL_SLUG:  # every category's feed, not a category "All" of before
+            await moved(request, slug)
         return await cached(request, lambda: site.feed(slug, fmt))
 
     async def top_feed(request: web.Request) -> web.StreamResponse:
         slug, fmt = request.match_info["slug"], request.match_info["fmt"]
-        await moved(request, slug)
+        if slug != ALL_SLUG:  # every category's feed, not a category "All" of before
+            await moved(request, slug)
         return await cached(request, lambda: site.feed(slug, fmt, top=True))
 
     async def opml(request: web.Request) -> web.StreamResponse:

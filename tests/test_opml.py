@@ -224,3 +224,18 @@ def test_categories_with_one_address_are_one_category_named_as_first_written() -
         "line 5: category 'Sci-Tech' has the address of 'Sci/Tech' (/sci-tech/); "
         "its feeds are filed under 'Sci/Tech'",
     )  # the same name written twice is no clash
+
+
+def test_a_category_named_as_an_address_the_site_keeps_is_told_where_it_is() -> None:
+    data = b"""<opml version="2.0"><body>
+  <outline text="All"><outline text="A" xmlUrl="https://a.example/rss"/></outline>
+  <outline text="Stories"><outline text="B" xmlUrl="https://b.example/rss"/></outline>
+  <outline text="All"><outline text="C" xmlUrl="https://c.example/rss"/></outline>
+</body></opml>"""
+    opml = parse_opml(data, "feeds.opml")
+    assert opml.categories == ("All", "Stories")
+    assert opml.warnings == (
+        "line 2: category 'All' has the address /all-category/: /all/ is taken by the site itself",
+        "line 3: category 'Stories' has the address /stories-category/: /stories/ is taken by "
+        "the site itself",
+    )

@@ -109,6 +109,9 @@ def assert_safe_html(markup: str) -> _Html:
         ("", "category"),
         ("///", "category"),
         ("../../etc/passwd", "etc-passwd"),
+        ("All", "all-category"),  # /feeds/all.atom is every category's feed
+        ("Stories", "stories-category"),  # /stories/<id> are the story pages
+        ("All Stories", "all-stories"),
     ],
 )
 def test_slugify(name: str, slug: str) -> None:

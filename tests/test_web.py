@@ -583,6 +583,46 @@ def test_a_lone_wordless_category_keeps_its_former_links(path: str, location: st
     serve(reader, check)
 
 
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/all/", "../all-category/"),
+        ("/all", "all-category/"),
+        ("/all/page/2/", "../../../all-category/page/2/"),
+        ("/stories/page/2/", "../../../stories-category/page/2/"),
+        ("/feeds/stories.atom", "stories-category.atom"),
+    ],
+)
+def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
+    path: str, location: str
+) -> None:
+    """A category "All" had /all/ and /feeds/all.atom, which is every category's feed, and lost
+    it; "Stories" had /stories/, the story pages' folder. Their pages now have "-category" after
+    the slug, links to the old ones move there, and /feeds/all.atom stays every category's."""
+    reader = FakeReader()
+    reader.names.extend(["All", "Stories"])
+    reader.items.append(make_story("a1", "Tower reopens", category="All", hours=1))
+    reader.items.append(make_story("s1", "Bridge closes", category="Stories", hours=2))
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + path)
+        assert (status, headers["Location"]) == (301, location)
+        status, _, body = await get(session, root + "/feeds/all.atom")
+        assert status == 200 and b"Tower reopens" in body and b"Bridge closes" in body
+        status, _, body = await get(session, root + "/feeds/all-category.atom")
+        assert status == 200 and b"Tower reopens" in body and b"Bridge closes" not in body
+        status, _, body = await get(session, root + "/stories-category/")
+        assert status == 200 and b"Bridge closes" in body
+        status, _, body = await get(session, root + "/")
+        assert b"all-category/" in body
+
+    serve(reader, check)
+    files = dict(Site(reader, SETTINGS, clock=lambda: T0).files())  # the static export
+    assert b"Bridge closes" in files["feeds/all.atom"].body
+    assert b"Bridge closes" not in files["feeds/all-category.atom"].body
+    assert {"all-category/index.html", "stories-category/index.html"} <= files.keys()
+
+
 @pytest.mark.parametrize("names", [["東京", "Новости"], ["東京", "—"]])
 def test_the_former_wordless_slug_moves_nowhere_when_it_is_ambiguous_or_taken(
     names: list[str],
