@@ -75,10 +75,17 @@ def page_text(page: bytes, url: str) -> str:
     return clean_text(extract_text(page, url))
 
 
-def _log_failures(host: str, failures: list[tuple[Result, datetime | None]]) -> None:
-    """A pass's failed pages of one host: a line each when it is one page; else one line for
-    the host (how many, how many to retry, the last reason) and a line per page at DEBUG, so
-    a site down or a network cut does not flood the log with one line per page."""
+Failure = tuple[Result, datetime | None]  # a failed page's result and when it is tried again
+
+# Failures are logged when a run of back-to-back passes ends (a pass that did not fill its
+# quota), or this many seconds after the first one not logged yet, whichever comes first.
+LOG_FAILURES_AFTER = 60.0
+
+
+def _log_failures(host: str, failures: list[Failure]) -> None:
+    """A host's failed pages: a line each when it is one page; else one line for the host
+    (how many, how many to retry, the last reason) and a line per page at DEBUG, so a site
+    down or a network cut does not flood the log with one line per page."""
     page_level = logging.INFO if len(failures) == 1 else logging.DEBUG
     for (_, url, status, error, _), retry in failures:
         when = retry.isoformat(timespec="seconds") if retry else None
@@ -165,6 +172,9 @@ class ArticleJob:
         self._held: dict[str, float] = {}
         self._unsaved_holds: set[str] = set()  # hosts whose `_held` is stored at the pass's end
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
+        # host -> its failed pages not logged yet, and when the first of them was kept
+        self._failures: dict[str, list[Failure]] = {}
+        self._failures_since: float | None = None
 
     async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
         """Fetch the pages due now (at most `per_pass`) and record every outcome.
@@ -231,7 +241,6 @@ class ArticleJob:
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
         outcomes: list[Outcome] = []
-        failed_by_host: dict[str, list[tuple[Result, datetime | None]]] = {}
         if tasks:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             done, pending = await asyncio.wait(tasks, timeout=timeout)
@@ -263,9 +272,9 @@ class ArticleJob:
             report.failed += 1
             if retry_at is not None:
                 report.retrying += 1
-            failed_by_host.setdefault(host_of(result[1]), []).append((result, retry_at))
-        for host, failures in failed_by_host.items():
-            _log_failures(host, failures)
+            self._failures.setdefault(host_of(result[1]), []).append((result, retry_at))
+        if self._failures and self._failures_since is None:
+            self._failures_since = time.monotonic()
         if results:
             report.stories_marked = await self.write(
                 self.store.save_articles, results, self.clock(), tries
@@ -277,6 +286,18 @@ class ArticleJob:
             }
             await self.write(self.store.hold_sites, holds)
         return report
+
+    def log_failures(self, *, ended: bool = True) -> None:
+        """Log the failed pages kept since the last call, a host at a time (`_log_failures`).
+        Called when a run of back-to-back passes `ended`, so a site down or a network cut is
+        one line per host however many passes its pages took (a pass fetches `per_pass`);
+        otherwise only once the first of them has waited `LOG_FAILURES_AFTER` seconds."""
+        since = self._failures_since
+        if since is None or (not ended and time.monotonic() - since < LOG_FAILURES_AFTER):
+            return
+        failures, self._failures, self._failures_since = self._failures, {}, None
+        for host, pages in failures.items():
+            _log_failures(host, pages)
 
     async def _recall_sites(self, now: datetime) -> None:
         """What sites asked of an earlier process (a `poll --once` from cron before this
@@ -308,6 +329,7 @@ class ArticleJob:
             try:
                 report = await self.run_pass(fetcher)
                 busy = report.fetched >= self.settings.per_pass
+                self.log_failures(ended=not busy)
                 if report.stories_marked:
                     await after()
             except asyncio.CancelledError:
@@ -316,6 +338,7 @@ class ArticleJob:
                 log.exception("article pass failed; retrying later")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
+        self.log_failures()  # (a run of passes the stop cut short)
 
     async def _article(self, fetcher: PageFetcher, item: Item, trusted: bool) -> Outcome:
         """Fetch and read a page robots.txt allows, at its site's turn."""

@@ -215,6 +215,7 @@ class Service:
                 await self.write(self._group_safely)
             if report.left or not (report.fetched or report.enough or report.paced):
                 break
+        job.log_failures()
         return total
 
     async def _resummarize(self) -> None:

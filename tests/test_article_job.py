@@ -644,7 +644,7 @@ def test_a_page_is_tried_four_times_at_most_and_a_lasting_answer_once(tmp_path: 
     async def scenario() -> None:
         async with Upstream() as up:
             feed = serve_site(up, robots=None)
-            up.add_feed("/robots.txt", b"busy", content_type="text/plain", status=503)
+            up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=500)
             title, _, paragraphs = STORIES["dam"]
             up.add_feed("/dam.html", page(title, paragraphs), content_type="text/html", status=404)
             clock = Clock()
@@ -702,6 +702,51 @@ def test_a_hosts_failed_pages_are_one_log_line_each_page_at_debug(
                 (again,) = [m for m in lines(logging.INFO) if m.startswith("article")]
                 assert again.startswith("article=") and "/broken.html" in again
                 assert "error='HTTP 500 Internal Server Error' next_try=" in again
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("path", ["poll --once", "run"])
+def test_a_sites_pages_failing_over_many_passes_are_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    """A site that cannot be reached has more pages due than one pass fetches (`per_pass`):
+    passes follow back to back, and the site is still one INFO line, with every page counted
+    (it was a line per pass: ~126 lines for 19 hosts on a day's feeds with DNS down)."""
+
+    async def nothing() -> None:
+        pass
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = teaser_feed(up, "Far", [f"p{n}" for n in range(7)])
+            up.add_feed("/robots.txt", b"oops", content_type="text/plain", status=500)
+            opml = write_opml(tmp_path / "f.opml", feed)
+            service = Service(opml, ":memory:", settings(per_pass=2, interval=30.0))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    with caplog.at_level(logging.INFO, logger="aggregator.articles"):
+                        if path == "poll --once":
+                            report = await service.fetch_articles(fetcher)
+                            assert report.failed == 7
+                        else:
+                            stop = asyncio.Event()
+                            job = service.article_job()
+                            task = asyncio.ensure_future(job.loop(fetcher, stop, nothing))
+                            for _ in range(200):  # the burst ends: then a 30 s wait
+                                if any(
+                                    r.getMessage().startswith("article") for r in caplog.records
+                                ):
+                                    break
+                                await asyncio.sleep(0.05)
+                            stop.set()
+                            await task
+            finally:
+                service.close()
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("article")]
+        assert len(lines) == 1 and lines[0].startswith("articles host=127.0.0.1 failed=7 "), lines
 
     asyncio.run(scenario())
 
