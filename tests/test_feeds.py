@@ -15,6 +15,7 @@ from stories import make_story
 from aggregator.feeds import render_feed, render_outputs_opml
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.publish import ALL_SLUG, ALL_TITLE, PublishSettings
+from aggregator.slugs import slugify
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily")
@@ -258,6 +259,6 @@ def test_the_all_stories_feeds_link_the_front_page_which_exists() -> None:
     pages = {o.get("xmlUrl"): o.get("htmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")}
     assert pages[f"{BASE}feeds/all.atom"] == pages[f"{BASE}feeds/all/top.atom"] == BASE
     assert pages[f"{BASE}feeds/world-news.atom"] == f"{BASE}world-news/"
-    # A category that is itself called "All" keeps its own page.
-    doc = json.loads(render_feed("All", ALL_SLUG, stories, "json", SETTINGS, NOW))
-    assert doc["home_page_url"] == f"{BASE}all/"
+    # A category that is itself called "All" has its own slug, and its page.
+    doc = json.loads(render_feed("All", slugify("All"), stories, "json", SETTINGS, NOW))
+    assert doc["home_page_url"] == f"{BASE}all-category/"
