@@ -39,7 +39,7 @@ from .articles import (
 )
 from .logs import fields
 from .models import Fetched, FetchFailed, FetchOutcome, Item
-from .schedule import parse_retry_after
+from .site_holds import BUSY, busy_pause
 
 __all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
 
@@ -49,8 +49,6 @@ _ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
-_BUSY = frozenset({429, 503})  # a site asking us to come back later (its Retry-After, if any)
-_BUSY_PAUSE, _MAX_PAUSE = 60.0, 3600.0  # seconds held off after a busy answer: least, most
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
@@ -427,12 +425,10 @@ class ArticleJob:
     def _hold_if_busy(self, url: str, failed: FetchFailed) -> None:
         """A site that answers 429 or 503 is asked nothing more for its Retry-After (a minute
         when it names none; an hour at most): its other pages wait, due, for later passes."""
-        if failed.status not in _BUSY:
-            return
         now = self.clock()
-        until = parse_retry_after(failed.headers.get("retry-after", ""), now)
-        pause = (until - now).total_seconds() if until is not None else _BUSY_PAUSE
-        pause = min(max(pause, _BUSY_PAUSE), _MAX_PAUSE)
+        pause = busy_pause(failed.status, failed.headers, now)
+        if pause is None:
+            return
         host = host_of(url)
         held = now.timestamp() + pause
         if held > self._held.get(host, 0.0):
@@ -557,7 +553,7 @@ class ArticleJob:
             return body.decode("utf-8", "replace"), ""
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(origin, outcome)
-        if isinstance(outcome, FetchFailed) and outcome.status in _BUSY:
+        if isinstance(outcome, FetchFailed) and outcome.status in BUSY:
             return None, outcome.error  # (the site is busy, not without rules)
         if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
             return "", ""

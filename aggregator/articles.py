@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from .article_settings import ArticleSettings
 from .item_kinds import is_advert
 from .models import Item
+from .site_holds import host_of
 
 __all__ = [
     "MAX_CRAWL_DELAY",
@@ -116,11 +117,6 @@ def about_item(text: str, title: str, teaser: str) -> bool:
     if len(teaser_terms) < _ABOUT_TEASER_TERMS:
         return False
     return len(teaser_terms & held) >= _ABOUT_SHARE * len(teaser_terms)
-
-
-def host_of(url: str | None) -> str:
-    """A link's host name ("" for none): what pacing, holds and skipping go by."""
-    return (urlsplit(url or "").hostname or "").lower()
 
 
 def skipped_feed(feed_url: str, skip: Iterable[str]) -> bool:

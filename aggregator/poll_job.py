@@ -14,8 +14,8 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import logs
@@ -25,7 +25,8 @@ from .feed_state import body_hash, state_after
 from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
-from .models import FeedState, Fetched, Item, Source
+from .models import FeedState, Fetched, FetchFailed, Item, Source
+from .site_holds import BUSY, busy_until, host_of
 from .store import PollWrite, Store, to_iso
 
 if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first parses a body
@@ -38,6 +39,10 @@ log = logging.getLogger("aggregator")
 _QUEUED_SHOWN_MS = 1000
 Write = Callable[..., Awaitable[Any]]
 FeedResult = tuple[str, int, int]  # status, items new, items updated
+HELD = "held"  # a feed's result when its site's hold kept it from being asked
+# A held feed is polled again this long after its site's hold at most, at random, so the
+# site's feeds do not all return the same second.
+_HELD_SPREAD = 60.0
 
 
 @dataclass
@@ -52,6 +57,7 @@ class CycleReport:
     stories_changed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     not_saved: int = 0  # feeds whose results the database could not store (they stay due)
+    held: int = 0  # feeds not asked: their site had answered 429 or 503 (`site_holds`)
 
 
 def tally(
@@ -82,9 +88,18 @@ def tally(
         report.items_updated += updated
         if status in {"error", "gone"}:
             report.errors += 1
+        elif status == HELD:
+            report.held += 1
         else:
             report.ok += 1
     return report
+
+
+class _Held(Exception):
+    """A feed's site asked us to come back later (raised before its request is sent)."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
 
 
 class PollJob:
@@ -106,6 +121,8 @@ class PollJob:
         self._saves: GroupCommit[tuple[FeedState, list[Item]], PollWrite] = GroupCommit(
             lambda polls: self.write(self.store.save_polls, polls)
         )
+        self._holds: dict[str, datetime] = {}  # host -> when it may be asked again
+        self._unsaved_holds: dict[str, datetime] = {}
 
     @property
     def parser(self) -> ParsePool:
@@ -146,12 +163,17 @@ class PollJob:
         # how the network raced, so the same feeds give the same stories (`publication_runs`).
         seen = self.clock()
         due = await self.write(self.store.feeds_due, seen, everything=everything)
+        if due:  # what sites asked of the article job, or of an earlier process
+            self._recall_holds(await self.write(self.store.site_holds, seen), seen)
         results = await asyncio.gather(
             *(self._poll_feed(fetcher, source, state, seen) for source, state in due),
             return_exceptions=True,
         )
         report = tally(due, results)
         await self._saves.flush()
+        if self._unsaved_holds:
+            holds, self._unsaved_holds = self._unsaved_holds, {}
+            await self.write(self.store.hold_sites, holds)
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
         if self._parser is not None:
@@ -165,7 +187,8 @@ class PollJob:
         elapsed_ms = int((time.monotonic() - started) * 1000)
         log.log(
             logging.INFO if report.feeds else logging.DEBUG,
-            "cycle feeds=%d ok=%d errors=%d items_new=%d items_updated=%d stories_changed=%d ms=%d",
+            "cycle feeds=%d ok=%d errors=%d items_new=%d items_updated=%d stories_changed=%d "
+            "ms=%d%s",
             report.feeds,
             report.ok,
             report.errors,
@@ -173,6 +196,7 @@ class PollJob:
             report.items_updated,
             report.stories_changed,
             elapsed_ms,
+            f" held={report.held}" if report.held else "",
             extra=fields(
                 event="cycle",
                 feeds=report.feeds,
@@ -183,28 +207,87 @@ class PollJob:
                 stories_changed=report.stories_changed,
                 ms=elapsed_ms,
                 statuses=report.statuses,
+                held=report.held,
             ),
         )
         return report
+
+    def _recall_holds(self, stored: dict[str, datetime], now: datetime) -> None:
+        """Take the stored holds (the article job's, an earlier process's); drop passed ones."""
+        for host, until in list(self._holds.items()):
+            if until <= now:
+                del self._holds[host]
+        for host, until in stored.items():
+            if until > self._holds.get(host, now):
+                self._holds[host] = until
+
+    def _hold_if_busy(self, url: str, outcome: FetchFailed, now: datetime) -> None:
+        """A feed's site that answered 429 or 503 is asked nothing more, by any feed, until
+        its Retry-After (a minute at least, an hour at most: `site_holds.busy_until`)."""
+        until = busy_until(outcome.status, outcome.headers, now)
+        host = host_of(url)
+        if until is None or until <= self._holds.get(host, now):
+            return
+        self._holds[host] = self._unsaved_holds[host] = until
+        log.info(
+            "host=%s held until %s (feed %s answered %s): its feeds wait until then",
+            host,
+            to_iso(until),
+            url,
+            outcome.status,
+            extra=fields(event="hold", host=host, until=to_iso(until), status=outcome.status),
+        )
+
+    async def _put_off(
+        self, source: Source, state: FeedState, until: datetime, started: float
+    ) -> FeedResult:
+        """Put off a feed whose site holds us off: nothing asked, no error counted, its next
+        poll after the hold; the rest of its state as it was."""
+        spread = timedelta(seconds=random.uniform(0.0, _HELD_SPREAD))
+        new_state = replace(state, next_poll_at=until + spread)
+        await self._saves.submit((new_state, []))
+        log.info(
+            "feed=%s status=%s next_poll=%s (its site asked us to wait)",
+            source.url,
+            HELD,
+            to_iso(new_state.next_poll_at),
+            extra=fields(
+                event="feed",
+                feed=source.url,
+                category=source.category,
+                status=HELD,
+                next_poll_at=to_iso(new_state.next_poll_at),
+                queued_ms=int((time.monotonic() - started) * 1000),
+            ),
+        )
+        return HELD, 0, 0
 
     async def _poll_feed(
         self, fetcher: Fetcher, source: Source, state: FeedState, seen: datetime
     ) -> FeedResult:
         started = time.monotonic()
         admitted = started  # when the fetch had its slots: the wait before is queueing
+        url = state.moved_to or source.url
 
         async def admit() -> None:
             nonlocal admitted
             await self._room()
+            # (a feed of its site may have answered busy while this one waited for a slot)
+            until = self._holds.get(host_of(url)) if self._holds else None
+            if until is not None and until > self.clock():
+                raise _Held(until)
             admitted = time.monotonic()
 
-        outcome = await fetcher.fetch(
-            state.moved_to or source.url, state.etag, state.last_modified, admit=admit
-        )
+        try:
+            outcome = await fetcher.fetch(url, state.etag, state.last_modified, admit=admit)
+        except _Held as held:
+            return await self._put_off(source, state, held.until, started)
         parsed = None
         parse_error = None
         items: list[Item] = []
         now = self.clock()
+        if isinstance(outcome, FetchFailed) and outcome.status in BUSY:
+            self._hold_if_busy(url, outcome, now)
         if isinstance(outcome, Fetched) and body_hash(outcome.body) != state.body_hash:
             try:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.

@@ -49,7 +49,8 @@ def test_an_upstream_sees_redirects_gone_and_retry_after_honoured(tmp_path: Path
             moved = up.add_redirect("/old.xml", "/new.xml", status=301)
             temporary = up.add_redirect("/temp.xml", "/lm.xml", status=302)
             gone = up.url("/status/410")
-            busy = up.url("/status/429?retry_after=7200")
+            # (on another host name: its hold would keep the others of 127.0.0.1 waiting too)
+            busy = up.url("/status/429?retry_after=7200").replace("127.0.0.1", "localhost")
             path = tmp_path / "feeds.opml"
             path.write_text(opml(moved, temporary, gone, busy))
             service = Service(path, tmp_path / "agg.db", _settings())
@@ -93,6 +94,75 @@ def test_an_upstream_sees_redirects_gone_and_retry_after_honoured(tmp_path: Path
                 assert datetime.fromisoformat(str(rows[gone]["next_poll_at"])) > before + timedelta(
                     days=300
                 )
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+class Clock:
+    """The service's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_site_that_answers_busy_is_asked_for_no_feed_until_its_retry_after(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 429 with Retry-After to one feed is its site's answer to us: none of the site's feeds
+    is asked until then (not counted as errors; each polled after the hold), another site's
+    feed is, and the next process (`poll --once` from cron) keeps the hold."""
+    clock = Clock()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            busy = up.add_feed(
+                "/busy.xml", b"slow down", status=429, headers={"Retry-After": "600"}
+            )
+            same = [up.add_feed(path, FEEDS[path]) for path in list(FEEDS)[:2]]
+            other = up.add_feed("/metrotimes/news.rss", FEEDS["/metrotimes/news.rss"])
+            other = other.replace("127.0.0.1", "localhost")
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(busy, *same, other))
+
+            def asked() -> int:
+                return sum(r.path != "/metrotimes/news.rss" for r in up.requests)
+
+            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
+            try:
+                with caplog.at_level(logging.INFO, logger="aggregator"):
+                    first = await _poll(service)
+                    assert first.errors == 1  # the 429 (the others may have gone before it)
+                    before = asked()
+                    again = await _poll(service, everything=True)
+                assert (again.held, again.errors, again.ok) == (3, 0, 1)
+                assert asked() == before
+                assert len(up.requests_for("/metrotimes/news.rss")) == 2
+                rows = _rows(service)
+                for url in (busy, *same):
+                    when = datetime.fromisoformat(str(rows[url]["next_poll_at"]))
+                    assert when >= clock.now + timedelta(seconds=600)
+                said = [r.getMessage() for r in caplog.records]
+                (hold,) = [m for m in said if m.startswith("host=")]
+                assert hold.startswith("host=127.0.0.1 held until ")
+                assert hold.endswith(f"(feed {busy} answered 429): its feeds wait until then")
+                held = [m for m in said if " status=held " in m]
+                assert len(held) >= 3 and all("(its site asked us to wait)" in m for m in held)
+            finally:
+                service.close()
+            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
+            try:
+                third = await _poll(service, everything=True)
+                assert third.held == 3 and asked() == before
+                clock.now += timedelta(seconds=601)
+                up.add_feed("/busy.xml", FEEDS["/globewire/world.atom"])  # (it recovered)
+                fourth = await _poll(service, everything=True)
+                assert (fourth.held, fourth.ok, fourth.errors) == (0, 4, 0)
+                assert asked() == before + 3
             finally:
                 service.close()
 

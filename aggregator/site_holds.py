@@ -1,0 +1,39 @@
+"""Sites that asked us to come back later: which host, and until when. Pure.
+
+A site answering 429 (Too Many Requests) or 503 (Service Unavailable) to any of our requests,
+a feed's poll or an article page, is asked nothing more until its Retry-After has passed:
+its other feeds and its pages wait (`PollJob`, `ArticleJob`). Holds are stored
+(`Store.hold_sites`), so the next `poll --once` from cron keeps them too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from .schedule import parse_retry_after
+
+BUSY = frozenset({429, 503})  # a site asking us to come back later (its Retry-After, if any)
+BUSY_PAUSE, MAX_PAUSE = 60.0, 3600.0  # seconds a site is held after a busy answer: least, most
+
+
+def host_of(url: str | None) -> str:
+    """A link's host name ("" for none): what pacing, holds and skipping go by."""
+    return (urlsplit(url or "").hostname or "").lower()
+
+
+def busy_pause(status: int | None, headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds to leave a site alone after it answered `status` with `headers` (lower-case
+    names): its Retry-After, at least a minute (a minute when it names none) and at most an
+    hour; None when the answer does not ask us to come back later."""
+    if status not in BUSY:
+        return None
+    until = parse_retry_after(headers.get("retry-after", ""), now)
+    pause = (until - now).total_seconds() if until is not None else BUSY_PAUSE
+    return min(max(pause, BUSY_PAUSE), MAX_PAUSE)
+
+
+def busy_until(status: int | None, headers: Mapping[str, str], now: datetime) -> datetime | None:
+    """When a site that answered `status` may be asked again (`busy_pause`), or None."""
+    pause = busy_pause(status, headers, now)
+    return None if pause is None else now + timedelta(seconds=pause)
