@@ -244,7 +244,9 @@ class PollJob:
         """Put off a feed whose site holds us off: nothing asked, no error counted, its next
         poll after the hold; the rest of its state as it was."""
         spread = timedelta(seconds=random.uniform(0.0, _HELD_SPREAD))
-        new_state = replace(state, next_poll_at=until + spread)
+        # (never earlier than it was: `poll --once --all` asks feeds not due yet as well)
+        later = max(until + spread, state.next_poll_at or until)
+        new_state = replace(state, next_poll_at=later)
         await self._saves.submit((new_state, []))
         log.info(
             "feed=%s status=%s next_poll=%s (its site asked us to wait)",

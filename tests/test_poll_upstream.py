@@ -138,11 +138,13 @@ def test_a_site_that_answers_busy_is_asked_for_no_feed_until_its_retry_after(
                     first = await _poll(service)
                     assert first.errors == 1  # the 429 (the others may have gone before it)
                     before = asked()
+                    backoff = _rows(service)[busy]["next_poll_at"]  # the 429's own
                     again = await _poll(service, everything=True)
                 assert (again.held, again.errors, again.ok) == (3, 0, 1)
                 assert asked() == before
                 assert len(up.requests_for("/metrotimes/news.rss")) == 2
                 rows = _rows(service)
+                assert rows[busy]["next_poll_at"] == backoff  # a hold never brings it nearer
                 for url in (busy, *same):
                     when = datetime.fromisoformat(str(rows[url]["next_poll_at"]))
                     assert when >= clock.now + timedelta(seconds=600)
