@@ -221,6 +221,11 @@ class PollJob:
             if until > self._holds.get(host, now):
                 self._holds[host] = until
 
+    def _held_until(self, url: str) -> datetime | None:
+        """When the site of `url` may be asked again, if it holds us off now."""
+        until = self._holds.get(host_of(url)) if self._holds else None
+        return until if until is not None and until > self.clock() else None
+
     def _hold_if_busy(self, url: str, outcome: FetchFailed, now: datetime) -> None:
         """A feed's site that answered 429 or 503 is asked nothing more, by any feed, until
         its Retry-After (a minute at least, an hour at most: `site_holds.busy_until`)."""
@@ -275,11 +280,14 @@ class PollJob:
             nonlocal admitted
             await self._room()
             # (a feed of its site may have answered busy while this one waited for a slot)
-            until = self._holds.get(host_of(url)) if self._holds else None
-            if until is not None and until > self.clock():
+            until = self._held_until(url)
+            if until is not None:
                 raise _Held(until)
             admitted = time.monotonic()
 
+        until = self._held_until(url)  # (known already: no wait for the site's slot)
+        if until is not None:
+            return await self._put_off(source, state, until, started)
         try:
             outcome = await fetcher.fetch(url, state.etag, state.last_modified, admit=admit)
         except _Held as held:
