@@ -10,6 +10,7 @@ from typing import Any
 from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
+from .site_holds import host_of
 from .store import from_iso
 from .url_secrets import hide_passwords
 
@@ -23,6 +24,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     try:
         rows = reader.status_rows()
+        holds = reader.site_holds(now)
+        for r in rows:  # its site asked us to wait (429 or 503): none of its feeds is asked
+            until = holds.get(host_of(r["moved_to"] or r["url"]))
+            r["site_held_until"] = until.isoformat(timespec="seconds") if until else None
         if args.json:
             report = json.dumps(_report(reader, rows, settings, now), indent=2, default=str)
             print(hide_passwords(report))
@@ -54,6 +59,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
         if status.startswith("gone"):
             due = "stopped (gone)"
+        elif r["site_held_until"]:
+            due = f"{due} (site held for {ago(r['site_held_until'], now).removeprefix('in ')})"
         table.append(
             (
                 r["category"],

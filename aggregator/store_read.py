@@ -181,6 +181,17 @@ class Reader:
         """One row per active feed, for `aggregator status` (read-only)."""
         return self._rows(STATUS_SQL)
 
+    def site_holds(self, now: datetime) -> dict[str, datetime]:
+        """The hosts that asked us to wait (429 or 503) until after `now`, and until when
+        (`site_holds`); none from a database older than the table."""
+        import sqlite3
+
+        try:
+            rows = self._rows("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
+        except sqlite3.OperationalError:  # (read-only, not migrated yet)
+            return {}
+        return {r["host"]: when for r in rows if (when := from_iso(r["until"])) is not None}
+
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
         meta = {

@@ -14,6 +14,7 @@ from news_fixture import feeds
 from upstream import Upstream, opml
 
 from aggregator import logs
+from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
@@ -111,7 +112,7 @@ class Clock:
 
 
 def test_a_site_that_answers_busy_is_asked_for_no_feed_until_its_retry_after(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A 429 with Retry-After to one feed is its site's answer to us: none of the site's feeds
     is asked until then (not counted as errors; each polled after the hold), another site's
@@ -156,6 +157,12 @@ def test_a_site_that_answers_busy_is_asked_for_no_feed_until_its_retry_after(
                 assert len(held) >= 3 and all("(its site asked us to wait)" in m for m in held)
             finally:
                 service.close()
+            # `status` says why a feed waits: its site is held (for 600 s from the fake clock,
+            # which started at the real time)
+            assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
+            table = capsys.readouterr().out.splitlines()
+            assert sum(" (site held for " in line for line in table if "127.0.0.1" in line) == 3
+            assert not any(" (site held for " in line for line in table if "localhost" in line)
             service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
             try:
                 third = await _poll(service, everything=True)
