@@ -38,7 +38,7 @@ from .articles import (
     robots_url,
 )
 from .logs import fields
-from .models import Fetched, FetchFailed, FetchOutcome, Item
+from .models import Fetched, FetchFailed, FetchOutcome, Item, Redirected
 from .site_holds import BUSY, busy_pause
 
 __all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
@@ -49,6 +49,7 @@ _ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
+_MAX_SITE_HOPS = 3  # redirects to another site a page may take (each one asked as its page)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
@@ -143,7 +144,9 @@ class PageFetcher(Protocol):
         trusted: bool = False,
         cut: bool = False,
         admit: Callable[[], Awaitable[object]] | None = None,
-    ) -> FetchOutcome: ...
+        own_site: bool = False,
+        redirected_from: str | None = None,
+    ) -> FetchOutcome | Redirected: ...
 
 
 class ArticleJob:
@@ -220,22 +223,30 @@ class ArticleJob:
 
         async def one(item: Item) -> Outcome | None:
             """A page's outcome; None when its site's pacing puts it past this pass. The wait
-            for the site's turn holds no slot: other sites' pages go on meanwhile."""
-            url = item.url or ""
-            # A page on its own feed's host is on a host the operator listed: trusted as the
-            # feed is, whether or not that feed was polled yet in this session.
-            host = host_of(url)
-            trusted = host == host_of(item.feed_url)
-            if self._held_for(host) > 0:
-                return None  # (the site asked us to hold off: not even its robots.txt)
-            allowed, why = await self._robots_allow(fetcher, url, trusted, slots)
-            if not allowed:
-                unavailable = why is not None and why.startswith(_UNAVAILABLE)
-                return (item.id, url, "blocked", why, ""), unavailable
-            if not await self._take_turn(url, _PACED_SPAN):
-                return None
-            async with slots:
-                return await self._article(fetcher, item, trusted)
+            for the site's turn holds no slot: other sites' pages go on meanwhile. A redirect
+            to another site is asked as a page of that site: its hold, its robots.txt, its
+            turn (the link of a feed's redirector is the outlet's page)."""
+            url, came_from = item.url or "", None
+            for _ in range(_MAX_SITE_HOPS + 1):
+                # A page on its own feed's host is on a host the operator listed: trusted as
+                # the feed is, whether or not that feed was polled yet in this session.
+                host = host_of(url)
+                trusted = host == host_of(item.feed_url)
+                if self._held_for(host) > 0:
+                    return None  # (the site asked us to hold off: not even its robots.txt)
+                allowed, why = await self._robots_allow(fetcher, url, trusted, slots, came_from)
+                if not allowed:
+                    unavailable = why is not None and why.startswith(_UNAVAILABLE)
+                    return (item.id, url, "blocked", why, ""), unavailable
+                if not await self._take_turn(url, _PACED_SPAN):
+                    return None
+                async with slots:
+                    outcome = await self._article(fetcher, item, trusted, url, came_from)
+                if not isinstance(outcome, Redirected):
+                    return outcome
+                url, came_from = outcome.location, url
+            error = f"redirected to another site more than {_MAX_SITE_HOPS} times"
+            return (item.id, url, "failed", error, ""), False
 
         tasks = [asyncio.ensure_future(one(i)) for i in fetch]
         outcomes: list[Outcome] = []
@@ -338,17 +349,27 @@ class ArticleJob:
                 await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
         self.log_failures()  # (a run of passes the stop cut short)
 
-    async def _article(self, fetcher: PageFetcher, item: Item, trusted: bool) -> Outcome:
-        """Fetch and read a page robots.txt allows, at its site's turn."""
-        url = item.url or ""
+    async def _article(
+        self, fetcher: PageFetcher, item: Item, trusted: bool, url: str, came_from: str | None
+    ) -> Outcome | Redirected:
+        """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
+        redirected), which robots.txt allows, at its site's turn; a redirect to another site
+        is returned."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
             await self._pace(url)
             self._asked[item.id] = time.monotonic()
 
         outcome = await fetcher.fetch_page(
-            url, self.settings.max_bytes, trusted=trusted, admit=admit
+            url,
+            self.settings.max_bytes,
+            trusted=trusted,
+            admit=admit,
+            own_site=True,
+            redirected_from=came_from,
         )
+        if isinstance(outcome, Redirected):
+            return outcome
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(url, outcome)
             passing = passing_failure(outcome.status, outcome.error)
@@ -474,10 +495,12 @@ class ArticleJob:
         url: str,
         trusted: bool,
         slots: asyncio.Semaphore,
+        came_from: str | None = None,
     ) -> tuple[bool, str | None]:
         """Whether robots.txt lets us fetch `url`, with the reason when not. Asking the site
         takes one of the pass's `slots`; the site's other pages wait for its answer holding
-        none (a robots.txt slow to answer keeps no other site's pages waiting)."""
+        none (a robots.txt slow to answer keeps no other site's pages waiting). A `url` that
+        a page `came_from` redirected to has its robots.txt asked as that hop is."""
         origin = robots_url(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
@@ -490,7 +513,8 @@ class ArticleJob:
                 if stored is None:  # (asked of the site: its answer kept for the next process)
                     await self._take_turn(origin, math.inf)  # (its turn, awaited slotless)
                     async with slots:
-                        answer = (now, *await self._fetch_robots(fetcher, origin, trusted))
+                        fetched = await self._fetch_robots(fetcher, origin, trusted, came_from)
+                        answer = (now, *fetched)
                     asked = datetime.fromtimestamp(now, UTC)
                     await self.write(self.store.save_robots_answer, origin, asked, *answer[1:])
                 else:
@@ -538,13 +562,18 @@ class ArticleJob:
         return (asked, text, why) if now - asked <= ttl else None
 
     async def _fetch_robots(
-        self, fetcher: PageFetcher, origin: str, trusted: bool
+        self, fetcher: PageFetcher, origin: str, trusted: bool, came_from: str | None = None
     ) -> tuple[str | None, str]:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx, 429,
         network failure, a private address refused), which RFC 9309 treats as "disallow
         everything" for now; with the fetch's error then, for `status`."""
         outcome = await fetcher.fetch_page(
-            origin, _ROBOTS_MAX_BYTES, trusted=trusted, cut=True, admit=lambda: self._pace(origin)
+            origin,
+            _ROBOTS_MAX_BYTES,
+            trusted=trusted,
+            cut=True,
+            admit=lambda: self._pace(origin),
+            redirected_from=came_from,
         )
         if isinstance(outcome, Fetched):
             body = outcome.body

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
-from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified
+from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified, Redirected
 
 if TYPE_CHECKING:
     import aiohttp
@@ -210,6 +210,29 @@ class Fetcher:
         cut: bool = False,
     ) -> FetchOutcome:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
+        Redirects are followed (see `_get`)."""
+        outcome = await self._get(
+            url, etag, last_modified, accept, max_bytes, trusted, admit, cut, own_site=False
+        )
+        assert not isinstance(outcome, Redirected)  # (only with own_site)
+        return outcome
+
+    async def _get(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str | None,
+        max_bytes: int | None,
+        trusted: bool,
+        admit: Callable[[], Awaitable[object]] | None,
+        cut: bool,
+        *,
+        own_site: bool,
+        redirected_from: str | None = None,
+    ) -> FetchOutcome | Redirected:
+        """`fetch`; with `own_site`, a redirect to another site is returned, not followed, and
+        the caller may ask its `location` with `redirected_from`: checked as the hop it is.
 
         ``accept`` replaces the feed Accept header; ``max_bytes`` lowers the size cap; with
         ``cut`` a larger body is cut there instead of failing (a robots.txt is read so).
@@ -233,6 +256,13 @@ class Fetcher:
         host = (target.host or "").lower()
         if trusted:
             self._listed.add(host)
+        elif redirected_from is not None:  # a hop not followed at once: checked as one is
+            if await self._resolves_internal(client.URL(redirected_from).host or "") is True:
+                self._listed.add(host)  # (an intranet page may redirect within the intranet)
+            else:
+                refused = await self._check_hop(redirected_from, url)
+                if refused is not None:
+                    return refused
         elif host not in self._listed:  # a page a feed linked to, off the feeds' own hosts
             refused = await self._check_hop(url, url, "private address refused")
             if refused is not None:
@@ -249,7 +279,15 @@ class Fetcher:
                 try:
                     async with asyncio.timeout(self.settings.total_timeout):
                         return await self._fetch(
-                            session, url, etag, last_modified, accept, max_bytes, target, cut
+                            session,
+                            url,
+                            etag,
+                            last_modified,
+                            accept,
+                            max_bytes,
+                            target,
+                            cut,
+                            own_site,
                         )
                 except TimeoutError:
                     return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -270,10 +308,12 @@ class Fetcher:
         max_bytes: int | None,
         first: URL | None,
         cut: bool = False,
-    ) -> FetchOutcome:
+        own_site: bool = False,
+    ) -> FetchOutcome | Redirected:
         """The request and its redirects. Only the first host's slot is held (by `fetch`):
         taking another host's slot while holding one could deadlock two redirecting hosts.
-        `first` is `url` already parsed (by `fetch`), so it is not parsed twice."""
+        `first` is `url` already parsed (by `fetch`), so it is not parsed twice. With
+        `own_site`, a redirect to another origin ends the fetch (`Redirected`)."""
         c = self._client  # fetch_client: aiohttp's side
         assert c is not None
         URL, aiohttp, cas_pending = c.URL, c.aiohttp, c.cas_pending
@@ -321,6 +361,8 @@ class Fetcher:
                         next_url = same_site_credentials(current, next_url)
                         all_permanent = all_permanent and status in _PERMANENT
                         await _drain(resp)
+                        if own_site and URL(next_url).origin() != resp.url.origin():
+                            return Redirected(url, next_url, status)
                     elif status == 304:
                         return NotModified(url, found)
                     elif 200 <= status < 300:
@@ -432,14 +474,28 @@ class Fetcher:
         trusted: bool = False,
         cut: bool = False,
         admit: Callable[[], Awaitable[object]] | None = None,
-    ) -> FetchOutcome:
+        own_site: bool = False,
+        redirected_from: str | None = None,
+    ) -> FetchOutcome | Redirected:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
         slots, timeouts, redirect and address policy, the User-Agent, a size cap (`cut`: the
         body's first `max_bytes`, where it fails otherwise). `trusted` says the page is on the
         host of a feed the operator listed; `admit` runs once the slots are held, just before
-        the request (see `fetch`)."""
-        return await self.fetch(
-            url, accept=PAGE_ACCEPT, max_bytes=max_bytes, trusted=trusted, cut=cut, admit=admit
+        the request (see `fetch`). With `own_site` a redirect to another site (scheme, host or
+        port) is not followed but returned (`Redirected`): that site's robots.txt is not this
+        one's. Its location is then asked `redirected_from` the page, which the address policy
+        checks as a redirect hop (not as a link of a listed feed's)."""
+        return await self._get(
+            url,
+            None,
+            None,
+            PAGE_ACCEPT,
+            max_bytes,
+            trusted,
+            admit,
+            cut,
+            own_site=own_site,
+            redirected_from=redirected_from,
         )
 
     async def _read_body(

@@ -84,6 +84,17 @@ class FetchFailed:
 FetchOutcome = Fetched | NotModified | FetchFailed
 
 
+@dataclass(frozen=True, slots=True)
+class Redirected:
+    """A redirect to another site (scheme, host or port), not followed: a page fetched with
+    `own_site` (`Fetcher.fetch_page`) is asked at its new site as a page of that site, after
+    that site's robots.txt and at its turn."""
+
+    url: str
+    location: str  # absolute
+    status: int
+
+
 # --- parsing --------------------------------------------------------------------------------
 
 

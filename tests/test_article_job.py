@@ -373,6 +373,38 @@ def two_sites(tmp_path: Path, slow: Upstream, quick: Upstream) -> Path:
     return opml
 
 
+def test_a_page_that_redirects_to_another_site_is_asked_under_that_sites_robots_txt(
+    tmp_path: Path,
+) -> None:
+    """A feed behind a redirector links pages on its own site that redirect to the outlet's:
+    the outlet's robots.txt governs them (it had never been read: the fetcher followed the
+    hop), and a page it disallows is not asked of it."""
+
+    async def scenario() -> None:
+        async with Upstream() as near, Upstream() as far:
+            far_feed = teaser_feed(far, "Far", ["p1", "p2"], host="localhost")
+            far.add_feed(
+                "/robots.txt", b"User-agent: *\nDisallow: /p2.html\n", content_type="text/plain"
+            )
+            near.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n", content_type="text/plain")
+            far_base = far_feed.removesuffix("feed.xml")
+            for slug in ("p1", "p2"):
+                near.add_redirect(f"/r/{slug}.html", f"{far_base}{slug}.html", status=301)
+            body = far.resources["/feed.xml"].body.replace(
+                far_base.encode(), near.url("/r/").encode()
+            )
+            feed = near.add_feed("/feed.xml", body)
+            opml = write_opml(tmp_path / "f.opml", feed)
+            report, _ = await poll_then_fetch_pages(opml, settings())
+            assert (report.ok, report.failed) == (1, 1)
+            assert len(far.requests_for("/robots.txt")) == 1
+            assert len(far.requests_for("/p1.html")) == 1
+            assert far.requests_for("/p2.html") == []  # disallowed where it lives
+            assert len(near.requests_for("/r/p2.html")) == 1  # (the redirector allows it)
+
+    asyncio.run(scenario())
+
+
 def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

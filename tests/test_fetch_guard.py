@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from upstream import Upstream
 
 from aggregator.fetch import Fetcher, FetchSettings, is_internal
-from aggregator.models import Fetched, FetchFailed, FetchOutcome
+from aggregator.models import Fetched, FetchFailed, FetchOutcome, Redirected
 
 RSS = (
     b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
@@ -190,3 +190,32 @@ def test_a_hop_that_does_not_resolve_fails_clearly() -> None:
 )
 def test_internal_addresses(address: str, internal: bool) -> None:
     assert is_internal(ipaddress.ip_address(address)) is internal
+
+
+def test_a_page_redirected_to_another_site_is_checked_as_a_hop_when_asked_there() -> None:
+    """An article page fetched `own_site` stops at a redirect to another site (its robots.txt
+    is that site's) and is asked there `redirected_from` the page: a hop from a public page to
+    an internal host is refused, even a host a listed feed is on; a hop within its site is
+    followed."""
+    names = {"pages.test": ["127.0.0.1"], "intranet.test": ["10.1.2.3"]}
+
+    async def main() -> None:
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", RSS)
+            up.add_redirect("/away", f"http://intranet.test:{up.port}/feed.xml", 301)
+            up.add_redirect("/near", "/feed.xml", 302)
+            resolver = StubResolver(names)
+            async with Fetcher(FAST, resolver=resolver, internal=public_test_server) as fetcher:
+                # an operator's feed on the intranet host: listed, so trusted as a feed
+                await fetcher.fetch(f"http://intranet.test:{up.port}/feed.xml")
+                start = f"http://pages.test:{up.port}/away"
+                moved = await fetcher.fetch_page(start, own_site=True)
+                assert isinstance(moved, Redirected) and moved.status == 301
+                assert moved.location == f"http://intranet.test:{up.port}/feed.xml"
+                there = await fetcher.fetch_page(moved.location, redirected_from=start)
+                assert isinstance(there, FetchFailed)
+                assert "redirect to a private address refused" in there.error
+                near = await fetcher.fetch_page(f"http://pages.test:{up.port}/near", own_site=True)
+                assert isinstance(near, Fetched) and near.final_url.endswith("/feed.xml")
+
+    asyncio.run(main())
