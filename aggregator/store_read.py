@@ -3,6 +3,7 @@ which never blocks the writer."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -184,8 +185,6 @@ class Reader:
     def site_holds(self, now: datetime) -> dict[str, datetime]:
         """The hosts that asked us to wait (429 or 503) until after `now`, and until when
         (`site_holds`); none from a database older than the table."""
-        import sqlite3
-
         try:
             rows = self._rows("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
         except sqlite3.OperationalError:  # (read-only, not migrated yet)
