@@ -405,6 +405,28 @@ def test_a_page_that_redirects_to_another_site_is_asked_under_that_sites_robots_
     asyncio.run(scenario())
 
 
+def test_a_page_bounced_between_sites_is_given_up_after_three_hops(tmp_path: Path) -> None:
+    """Two sites that send a page back and forth: each hop is a page of its own (robots.txt
+    asked once per site), and after three the page fails for good, its feed text kept."""
+
+    async def scenario() -> None:
+        async with Upstream() as near, Upstream() as far:
+            feed = teaser_feed(near, "Near", ["p1"])
+            far_url = far.url("/p1.html").replace("127.0.0.1", "localhost")
+            near.add_redirect("/p1.html", far_url, status=302)
+            far.add_redirect("/p1.html", near.url("/p1.html"), status=302)
+            for up in (near, far):
+                up.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n", content_type="text/plain")
+            opml = write_opml(tmp_path / "f.opml", feed)
+            report, _ = await poll_then_fetch_pages(opml, settings())
+            assert (report.ok, report.failed, report.retrying) == (0, 1, 0)
+            assert len(near.requests_for("/p1.html")) == 2
+            assert len(far.requests_for("/p1.html")) == 2
+            assert len(far.requests_for("/robots.txt")) == 1
+
+    asyncio.run(scenario())
+
+
 def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
