@@ -427,6 +427,35 @@ def test_a_page_bounced_between_sites_is_given_up_after_three_hops(tmp_path: Pat
     asyncio.run(scenario())
 
 
+def test_a_feed_answered_busy_holds_its_sites_article_pages(tmp_path: Path) -> None:
+    """A 429 to one of a site's feeds is the site's answer: its article pages wait, due,
+    until the hold ends (one table of holds for feeds and pages), then are fetched."""
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = teaser_feed(up, "Near", ["p1", "p2"])
+            busy = up.add_feed(
+                "/busy.xml", b"slow down", status=429, headers={"Retry-After": "120"}
+            )
+            opml = tmp_path / "f.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Near' xmlUrl='{feed}'/>"
+                f"<outline type='rss' text='Busy' xmlUrl='{busy}'/>"
+                "</outline></body></opml>"
+            )
+            clock = Clock()
+            async with polled(opml, clock) as (service, fetcher):
+                first = await service.fetch_articles(fetcher)
+                assert (first.fetched, first.ok) == (0, 0)
+                assert up.requests_for("/robots.txt") == up.requests_for("/p1.html") == []
+                clock.now += timedelta(seconds=121)
+                second = await service.fetch_articles(fetcher)
+                assert (second.fetched, second.ok) == (2, 2)
+
+    asyncio.run(scenario())
+
+
 def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
