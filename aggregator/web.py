@@ -354,7 +354,9 @@ def make_app(
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
         await moved(request, slug)
-        if page < 2:  # page 1 is the category page itself
+        if page == 1:  # the category page itself (as blogs answer /page/1/)
+            return await with_slash(request, "../../")
+        if page < 1:
             return not_found_response(settings.base_url)
         return await cached(request, lambda: site.category(slug, page))
 

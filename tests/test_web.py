@@ -227,8 +227,9 @@ def test_unknown_things_are_404_and_nothing_is_writable() -> None:
             "/feeds/no-such-category.atom",
             "/feeds/world-news.txt",
             "/feeds/world-news/top.xml",
-            "/world-news/page/1/",
+            "/world-news/page/0/",
             "/world-news/page/99/",
+            "/no-such-category/page/1/",
             "/feeds/world-news.xml",
             "/a/b/c",
             "/world-news/extra",
@@ -271,6 +272,11 @@ def test_slug_without_slash_redirects_relatively() -> None:
         assert (status, headers["Location"]) == (301, "2/")
         status, _, _ = await get(session, root + "/no-such-category/page/2")
         assert status == 404
+        # page 1 is the category page itself, as blogs answer it
+        status, headers, _ = await get(session, root + "/world-news/page/1/")
+        assert (status, headers["Location"]) == (301, "../../")
+        status, headers, _ = await get(session, root + "/world-news/page/1")
+        assert (status, headers["Location"]) == (301, "1/")
 
     serve(FakeReader(), check)
 
