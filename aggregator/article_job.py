@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .article_pass import ArticlePass
 from .articles import (
@@ -38,10 +38,13 @@ from .articles import (
     robots_url,
 )
 from .logs import fields
-from .models import Fetched, FetchFailed, FetchOutcome, Item, Redirected
-from .site_holds import BUSY, busy_pause
+from .models import Fetched, FetchFailed, Item, Redirected
+from .site_holds import BUSY, SiteHolds, busy_pause
 
-__all__ = ["ArticleJob", "ArticlePass", "PageFetcher", "page_text"]
+if TYPE_CHECKING:
+    from .fetch import Fetcher
+
+__all__ = ["ArticleJob", "ArticlePass", "page_text"]
 
 log = logging.getLogger("aggregator.articles")
 
@@ -133,22 +136,6 @@ def _stalled(item: Item, waited: float) -> Outcome:
     return (item.id, item.url or "", "failed", error, ""), True
 
 
-class PageFetcher(Protocol):
-    user_agent: str
-
-    async def fetch_page(
-        self,
-        url: str,
-        max_bytes: int | None = None,
-        *,
-        trusted: bool = False,
-        cut: bool = False,
-        admit: Callable[[], Awaitable[object]] | None = None,
-        own_site: bool = False,
-        redirected_from: str | None = None,
-    ) -> FetchOutcome | Redirected: ...
-
-
 class ArticleJob:
     """Fetches article pages; `write` runs store calls on the service's writer thread."""
 
@@ -169,15 +156,13 @@ class ArticleJob:
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
-        # host -> when (the job's clock, as a timestamp) it asked us to wait until
-        self._held: dict[str, float] = {}
-        self._unsaved_holds: set[str] = set()  # hosts whose `_held` is stored at the pass's end
+        self._holds = SiteHolds()  # (on the job's clock; stored at each pass's end)
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
         # host -> its failed pages not logged yet, and when the first of them was kept
         self._failures: dict[str, list[Failure]] = {}
         self._failures_since: float | None = None
 
-    async def run_pass(self, fetcher: PageFetcher, deadline: float | None = None) -> ArticlePass:
+    async def run_pass(self, fetcher: Fetcher, deadline: float | None = None) -> ArticlePass:
         """Fetch the pages due now (at most `per_pass`) and record every outcome.
 
         With a `deadline` (a `time.monotonic()` value) pages still in flight then are
@@ -288,11 +273,8 @@ class ArticleJob:
             report.stories_marked = await self.write(
                 self.store.save_articles, results, self.clock(), tries
             )
-        if self._unsaved_holds:
-            hosts, self._unsaved_holds = self._unsaved_holds, set()
-            holds = {
-                h: datetime.fromtimestamp(self._held[h], UTC) for h in hosts & self._held.keys()
-            }
+        holds = self._holds.unsaved()
+        if holds:
             await self.write(self.store.hold_sites, holds)
         return report
 
@@ -310,21 +292,19 @@ class ArticleJob:
 
     async def _recall_sites(self, now: datetime) -> None:
         """What sites asked of an earlier process (a `poll --once` from cron before this
-        one): holds still running; and drop the stored answers past their time to live."""
-        wall = now.timestamp()
+        one) or the poll job: holds still running; and drop the stored answers past their
+        time to live, and the holds passed."""
         await self.write(
             self.store.forget_site_answers,
             now - timedelta(seconds=_ROBOTS_TTL),
             now - timedelta(seconds=_ROBOTS_UNAVAILABLE_TTL),
             now,
         )
-        for host, until in (await self.write(self.store.site_holds, now)).items():
-            if until.timestamp() > max(wall, self._held.get(host, 0.0)):
-                self._held[host] = until.timestamp()
+        self._holds.recall(await self.write(self.store.site_holds, now), now)
 
     async def loop(
         self,
-        fetcher: PageFetcher,
+        fetcher: Fetcher,
         stop: asyncio.Event,
         after: Callable[[], Awaitable[Any]],
     ) -> None:
@@ -350,7 +330,7 @@ class ArticleJob:
         self.log_failures()  # (a run of passes the stop cut short)
 
     async def _article(
-        self, fetcher: PageFetcher, item: Item, trusted: bool, url: str, came_from: str | None
+        self, fetcher: Fetcher, item: Item, trusted: bool, url: str, came_from: str | None
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
         redirected), which robots.txt allows, at its site's turn; a redirect to another site
@@ -415,9 +395,6 @@ class ArticleJob:
         for host, asked in list(self._last_asked.items()):
             if asked + MAX_CRAWL_DELAY <= slots:
                 del self._last_asked[host]
-        for host, until in list(self._held.items()):
-            if until <= wall:
-                del self._held[host]
 
     def _interval(self, url: str) -> float:
         """Seconds between two requests to `url`'s host: `per_host_interval`, or the
@@ -433,15 +410,15 @@ class ArticleJob:
             if delay > self.settings.per_host_interval:
                 host = host_of(origin)
                 caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
-        for host in self._held:
-            if self._held_for(host) > 0:
-                caps[host] = 0
+        for host in self._holds.held(self.clock()):
+            caps[host] = 0
         return caps
 
     def _held_for(self, host: str) -> float:
         """Seconds the host still asks us to hold off (0: none)."""
-        until = self._held.get(host)
-        return 0.0 if until is None else max(0.0, until - self.clock().timestamp())
+        now = self.clock()
+        until = self._holds.until(host, now)
+        return 0.0 if until is None else (until - now).total_seconds()
 
     def _hold_if_busy(self, url: str, failed: FetchFailed) -> None:
         """A site that answers 429 or 503 is asked nothing more for its Retry-After (a minute
@@ -451,10 +428,7 @@ class ArticleJob:
         if pause is None:
             return
         host = host_of(url)
-        held = now.timestamp() + pause
-        if held > self._held.get(host, 0.0):
-            self._held[host] = held
-            self._unsaved_holds.add(host)
+        if self._holds.hold(host, now + timedelta(seconds=pause)):
             log.info(
                 "articles host=%s held=%g (it answered %s: no page of it for that many seconds)",
                 host,
@@ -491,7 +465,7 @@ class ArticleJob:
 
     async def _robots_allow(
         self,
-        fetcher: PageFetcher,
+        fetcher: Fetcher,
         url: str,
         trusted: bool,
         slots: asyncio.Semaphore,
@@ -562,7 +536,7 @@ class ArticleJob:
         return (asked, text, why) if now - asked <= ttl else None
 
     async def _fetch_robots(
-        self, fetcher: PageFetcher, origin: str, trusted: bool, came_from: str | None = None
+        self, fetcher: Fetcher, origin: str, trusted: bool, came_from: str | None = None
     ) -> tuple[str | None, str]:
         """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx, 429,
         network failure, a private address refused), which RFC 9309 treats as "disallow

@@ -26,7 +26,7 @@ from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
 from .models import FeedState, Fetched, FetchFailed, Item, Source
-from .site_holds import BUSY, busy_until, host_of
+from .site_holds import BUSY, SiteHolds, busy_until, host_of
 from .store import PollWrite, Store, to_iso
 
 if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first parses a body
@@ -121,8 +121,7 @@ class PollJob:
         self._saves: GroupCommit[tuple[FeedState, list[Item]], PollWrite] = GroupCommit(
             lambda polls: self.write(self.store.save_polls, polls)
         )
-        self._holds: dict[str, datetime] = {}  # host -> when it may be asked again
-        self._unsaved_holds: dict[str, datetime] = {}
+        self._holds = SiteHolds()  # (stored at each pass's end)
 
     @property
     def parser(self) -> ParsePool:
@@ -164,15 +163,15 @@ class PollJob:
         seen = self.clock()
         due = await self.write(self.store.feeds_due, seen, everything=everything)
         if due:  # what sites asked of the article job, or of an earlier process
-            self._recall_holds(await self.write(self.store.site_holds, seen), seen)
+            self._holds.recall(await self.write(self.store.site_holds, seen), seen)
         results = await asyncio.gather(
             *(self._poll_feed(fetcher, source, state, seen) for source, state in due),
             return_exceptions=True,
         )
         report = tally(due, results)
         await self._saves.flush()
-        if self._unsaved_holds:
-            holds, self._unsaved_holds = self._unsaved_holds, {}
+        holds = self._holds.unsaved()
+        if holds:
             await self.write(self.store.hold_sites, holds)
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
@@ -212,28 +211,17 @@ class PollJob:
         )
         return report
 
-    def _recall_holds(self, stored: dict[str, datetime], now: datetime) -> None:
-        """Take the stored holds (the article job's, an earlier process's); drop passed ones."""
-        for host, until in list(self._holds.items()):
-            if until <= now:
-                del self._holds[host]
-        for host, until in stored.items():
-            if until > self._holds.get(host, now):
-                self._holds[host] = until
-
     def _held_until(self, url: str) -> datetime | None:
         """When the site of `url` may be asked again, if it holds us off now."""
-        until = self._holds.get(host_of(url)) if self._holds else None
-        return until if until is not None and until > self.clock() else None
+        return self._holds.until(host_of(url), self.clock()) if self._holds else None
 
     def _hold_if_busy(self, url: str, outcome: FetchFailed, now: datetime) -> None:
         """A feed's site that answered 429 or 503 is asked nothing more, by any feed, until
         its Retry-After (a minute at least, an hour at most: `site_holds.busy_until`)."""
         until = busy_until(outcome.status, outcome.headers, now)
         host = host_of(url)
-        if until is None or until <= self._holds.get(host, now):
+        if until is None or not self._holds.hold(host, until):
             return
-        self._holds[host] = self._unsaved_holds[host] = until
         log.info(
             "host=%s held until %s (feed %s answered %s): its feeds wait until then",
             host,

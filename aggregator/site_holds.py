@@ -37,3 +37,50 @@ def busy_until(status: int | None, headers: Mapping[str, str], now: datetime) ->
     """When a site that answered `status` may be asked again (`busy_pause`), or None."""
     pause = busy_pause(status, headers, now)
     return None if pause is None else now + timedelta(seconds=pause)
+
+
+class SiteHolds:
+    """The hosts a job holds off and until when (aware times), with the holds the store has
+    yet to get: the poll job and the article job keep one each, and share them through the
+    store (`Store.site_holds`, `Store.hold_sites`)."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+        self._unsaved: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+    def hold(self, host: str, until: datetime) -> bool:
+        """Hold `host` until `until` unless it is held as long already; whether it was."""
+        held = self._until.get(host)
+        if held is not None and until <= held:
+            return False
+        self._until[host] = until
+        self._unsaved.add(host)
+        return True
+
+    def until(self, host: str, now: datetime) -> datetime | None:
+        """When `host` may be asked again, if it is held at `now`."""
+        until = self._until.get(host)
+        return until if until is not None and until > now else None
+
+    def held(self, now: datetime) -> list[str]:
+        """The hosts held at `now`."""
+        return [host for host, until in self._until.items() if until > now]
+
+    def recall(self, stored: Mapping[str, datetime], now: datetime) -> None:
+        """Drop the holds `now` has passed; take the `stored` ones (the other job's, an earlier
+        process's) that end later than this job's."""
+        for host, until in list(self._until.items()):
+            if until <= now:
+                del self._until[host]
+                self._unsaved.discard(host)
+        for host, until in stored.items():
+            if until > max(now, self._until.get(host, now)):
+                self._until[host] = until
+
+    def unsaved(self) -> dict[str, datetime]:
+        """The holds made since the last call, for the store (taken: asked once)."""
+        hosts, self._unsaved = self._unsaved, set()
+        return {host: self._until[host] for host in hosts if host in self._until}
