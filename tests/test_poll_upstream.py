@@ -159,7 +159,12 @@ def test_a_site_that_answers_busy_is_asked_for_no_feed_until_its_retry_after(
                 service.close()
             # `status` says why a feed waits: its site is held (for 600 s from the fake clock,
             # which started at the real time)
-            assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
+            root = logging.getLogger()
+            kept = root.handlers[:], root.level  # (the command sets logging up: put it back)
+            try:
+                assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
+            finally:
+                root.handlers[:], root.level = kept
             table = capsys.readouterr().out.splitlines()
             assert sum(" (site held for " in line for line in table if "127.0.0.1" in line) == 3
             assert not any(" (site held for " in line for line in table if "localhost" in line)
