@@ -3,9 +3,10 @@ passing failure), the fetched texts, and which texts grouping has yet to reconsi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from .models import Item
 from .store_db import StoreBase, chunks
@@ -194,10 +195,7 @@ class ArticlesStore(StoreBase):
 
     def site_holds(self, now: datetime) -> dict[str, datetime]:
         """The hosts that asked to be left alone until after `now`, and until when."""
-        rows = self.conn.execute(
-            "SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)]
-        )
-        return {host: when for host, until in rows if (when := from_iso(until)) is not None}
+        return site_holds_in(self.conn.execute, now)
 
     def hold_sites(self, holds: Mapping[str, datetime]) -> None:
         """Record holds (a later one of a host replaces an earlier one, never the reverse)."""
@@ -220,3 +218,11 @@ class ArticlesStore(StoreBase):
                 [to_iso(unread_before), to_iso(answered_before)],
             )
             self.conn.execute("DELETE FROM site_holds WHERE until <= ?", [to_iso(now)])
+
+
+def site_holds_in(
+    execute: Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]], now: datetime
+) -> dict[str, datetime]:
+    """`Store.site_holds` through any connection's `execute` (the writer's, or a reader's)."""
+    rows = execute("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
+    return {host: when for host, until in rows if (when := from_iso(until)) is not None}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .health import OPML_REFUSED, read_refused
 from .models import Story
+from .store_articles import site_holds_in
 from .store_db import connect
 from .store_rows import from_iso, summary_from_row, to_iso
 
@@ -186,10 +187,9 @@ class Reader:
         """The hosts that asked us to wait (429 or 503) until after `now`, and until when
         (`site_holds`); none from a database older than the table."""
         try:
-            rows = self._rows("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
+            return site_holds_in(self._db().execute, now)
         except sqlite3.OperationalError:  # (read-only, not migrated yet)
             return {}
-        return {r["host"]: when for r in rows if (when := from_iso(r["until"])) is not None}
 
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
