@@ -25,6 +25,7 @@ from .digest import Due, Pick, due, next_slot, retry_delay, select
 from .digest_mail import compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError
+from .slugs import slugify
 from .store import Reader
 from .wording import counted
 
@@ -193,15 +194,26 @@ class DigestJob:
     async def warn_unknown_categories(self) -> None:
         """Log recipients filed under a category the OPML does not have (a typo, or renamed)."""
         sources = await self.write(self.books.store.sources)
+        aliases = await self.write(self.books.store.category_aliases)
         known = {source.category for source in sources}
         for category, addresses in self.settings.digest.recipients.items():
-            if addresses and category not in known:
+            if not addresses or category in known:
+                continue
+            renamed = aliases.get(slugify(category))
+            if renamed in known:
                 log.warning(
-                    "digest=%r has recipients but no such category in the OPML (known: %s); "
-                    "its digest stays empty",
+                    "digest=%r has recipients but the OPML renamed that category %r; "
+                    "file them under its new name in the settings: its digest stays empty",
                     category,
-                    ", ".join(sorted(known)) or "none",
+                    renamed,
                 )
+                continue
+            log.warning(
+                "digest=%r has recipients but no such category in the OPML (known: %s); "
+                "its digest stays empty",
+                category,
+                ", ".join(sorted(known)) or "none",
+            )
 
     async def loop(
         self, stop: asyncio.Event, interval: float, after: asyncio.Event | None = None

@@ -371,3 +371,13 @@ def article_sites(db: Database) -> None:
         "asked_at TEXT NOT NULL, body TEXT, why TEXT NOT NULL DEFAULT '')"
     )
     db.execute("CREATE TABLE IF NOT EXISTS site_holds (host TEXT PRIMARY KEY, until TEXT NOT NULL)")
+
+
+@migrations(name="publish_0003_category_aliases")
+def category_aliases(db: Database) -> None:
+    """A renamed category's former slugs and the category each now leads to: links to its
+    old pages and feeds are sent on (`category_renames`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS category_aliases "
+        "(slug TEXT PRIMARY KEY, category TEXT NOT NULL)"
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED, refused_record
 from .opml import load_opml
+from .slugs import slugify
 from .store import Store
 from .store_rows import to_iso
 
@@ -80,8 +81,18 @@ class OpmlReload:
             await self.write(self.store.set_meta, OPML_REFUSED, "")
             self._refused = None
         self._stamp = stamp
+        renamed = set(changes.renamed)
         for url, before, after in changes.moved:
-            log.info("feed=%s moved category=%r from=%r", url, after, before)
+            if (before, after) not in renamed:  # (said once for the whole category below)
+                log.info("feed=%s moved category=%r from=%r", url, after, before)
+        for before, after in changes.renamed:
+            log.info(
+                "category=%r renamed from=%r: links to /%s/ and its feeds lead to /%s/",
+                after,
+                before,
+                slugify(before),
+                slugify(after),
+            )
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d",
             self.path,

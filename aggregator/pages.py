@@ -327,6 +327,24 @@ def render_category_html(
     )
 
 
+def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
+    """What a static export writes at a renamed category's former address: a page that sends
+    the reader on to the category's page now (a web server answers 301 there instead)."""
+    target = category_url(slug, settings)
+    target_attr = html.escape(target, quote=True)
+    moved = f'<p>This page moved to <a href="{target_attr}">{esc(name)}</a>.</p>'
+    main = f"<h1>{esc(name)}</h1>\n{moved}"
+    return _page(
+        name,
+        main,
+        settings,
+        canonical=target,
+        description=f"{clean(name)}: {clean(settings.description)}",
+        alternates=_alternates(name, slug, settings),
+        extra_meta=[f'<meta http-equiv="refresh" content="0; url={target_attr}">'],
+    )
+
+
 def _story_times(story: Story, zone: tzinfo) -> str:
     """When the story was first seen, and when it last changed if that was later ("updated
     07:42 UTC" on the same day, the day as `zone` has it)."""

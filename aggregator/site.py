@@ -21,6 +21,7 @@ from aggregator.pages import (
     page_count,
     render_category_html,
     render_index_html,
+    render_moved_html,
     render_story_html,
     render_subscribe_html,
     robots_txt,
@@ -115,6 +116,10 @@ class _ReadOnce:
     def version(self) -> str:
         return self._reader.version()
 
+    def category_aliases(self) -> dict[str, str]:
+        aliases = getattr(self._reader, "category_aliases", None)
+        return aliases() if callable(aliases) else {}
+
 
 class Site:
     """Renders any published path from a reader's current data."""
@@ -148,18 +153,37 @@ class Site:
         its own. When no category has "category" now and exactly one has a slug made that way,
         links to the old one are that category's (a reader subscribed to its feed keeps it).
         A category named "All" or "Stories" had the reserved slug its name gives ("all"); its
-        page is now at that slug with "-category" after it.
+        page is now at that slug with "-category" after it. A category the OPML renamed
+        ("World" → "World News") left its former slug to lead to its name now
+        (`category_renames`).
         """
-        if slug in RESERVED_SLUGS:
-            names = self.reader.categories()
-            return next((slugify(name) for name in names if reserved_slug(name) == slug), None)
-        if slug != WORDLESS_SLUG:
-            return None
         names = self.reader.categories()
+        if slug in RESERVED_SLUGS:
+            return next((slugify(name) for name in names if reserved_slug(name) == slug), None)
         if any(slugify(name) == slug for name in names):
             return None
-        hashed = [slugify(name) for name in names if hashed_slug(name)]
-        return hashed[0] if len(hashed) == 1 else None
+        if slug == WORDLESS_SLUG:
+            hashed = [slugify(name) for name in names if hashed_slug(name)]
+            if len(hashed) == 1:
+                return hashed[0]
+        aliases = getattr(self.reader, "category_aliases", None)
+        renamed = aliases().get(slug) if callable(aliases) else None
+        if renamed is not None and renamed in names:
+            return slugify(renamed)
+        return None
+
+    def former_slugs(self) -> dict[str, list[str]]:
+        """Each category's slug → the former slugs the OPML's renames left leading to it."""
+        aliases = getattr(self.reader, "category_aliases", None)
+        if not callable(aliases):
+            return {}
+        names = self.reader.categories()
+        live = {slugify(name) for name in names}
+        former: dict[str, list[str]] = {}
+        for old, name in sorted(aliases().items()):
+            if old not in live and name in names:
+                former.setdefault(slugify(name), []).append(old)
+        return former
 
     # --- documents ------------------------------------------------------------------------
 
@@ -287,15 +311,22 @@ class Site:
             yield path, self.opml(fmt)
         story_ids: dict[str, None] = {}
         listed: list[Story] = []  # on the front page or a top feed, however old
+        former = self.former_slugs()
         for name, slug in self.feed_list():
             for fmt in FEED_FORMATS:
                 for top in (False, True):
                     output = self.feed(slug, fmt, top)
                     if output is not None:
                         yield feed_path(slug, fmt, top), output
+                        # A renamed category's readers poll its former address: the same feed.
+                        for old in former.get(slug, ()):
+                            yield feed_path(old, fmt, top), output
             listed += self._feed_candidates(self.category_named(slug), top=True)
             if slug == ALL_SLUG:
                 continue
+            for old in former.get(slug, ()):
+                moved = render_moved_html(name, slug, self.settings)
+                yield f"{old}/index.html", Output(moved.encode(), HTML_TYPE)
             subscribe = self.subscribe(slug)
             if subscribe is not None:
                 yield f"{slug}/subscribe/index.html", subscribe

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from .category_renames import renamed_categories, updated_aliases
 from .models import FeedState, Item, Source
 from .store_db import StoreBase
 from .store_grouping import near_rewritten
@@ -42,6 +43,7 @@ _SOURCE_COLUMNS = (
     "articles",
 )
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
+_ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
 # full disk or a locked database, it falls back for good to INSERT OR IGNORE of the key alone,
 # which `category NOT NULL` turns into a silent no-op (a new feed never polled).
@@ -116,12 +118,14 @@ def _feed_state(
 
 
 class SourceChanges(NamedTuple):
-    """What `FeedsStore.sync_sources` changed: feeds added (or added back), feeds removed, and
-    each kept feed moved to another category as (url, old category, new category)."""
+    """What `FeedsStore.sync_sources` changed: feeds added (or added back), feeds removed,
+    each kept feed moved to another category as (url, old category, new category), and each
+    category renamed as (old name, new name) (`category_renames`)."""
 
     added: int
     removed: int
     moved: list[tuple[str, str, str]]
+    renamed: tuple[tuple[str, str], ...] = ()
 
 
 class FeedsStore(StoreBase):
@@ -132,7 +136,8 @@ class FeedsStore(StoreBase):
 
         Removed sources are marked inactive (never polled again); their items stay. A source
         added (or added back) is due at once, whatever its old schedule or backoff. A source
-        moved to another category takes its items along, and their stories are re-filed.
+        moved to another category takes its items along, and their stories are re-filed. A
+        category renamed leaves its former slug to lead to its new name (`category_aliases`).
         """
         with self.transaction():
             # Rows as plain tuples of `_SOURCE_COLUMNS`, compared whole with what the OPML says.
@@ -170,9 +175,29 @@ class FeedsStore(StoreBase):
             removed = [u for u, r in before.items() if r[5] and u not in wanted]
             for url in removed:
                 self.conn.execute("UPDATE sources SET active = 0 WHERE url = ?", [url])
+            renamed = self._rename_categories(
+                {url: r[2] for url, r in before.items() if r[5]},
+                {s.url: s.category for s in sources},
+            )
             if changed or removed:
                 self._bump_version()
-        return SourceChanges(added, len(removed), moved)
+        return SourceChanges(added, len(removed), moved, renamed)
+
+    def _rename_categories(
+        self, before: dict[str, str], after: dict[str, str]
+    ) -> tuple[tuple[str, str], ...]:
+        """Record the categories an edit renamed as former slugs leading to their new names."""
+        renames = renamed_categories(before, after)
+        aliases = self.category_aliases()
+        if not renames and not aliases:
+            return ()
+        updated = updated_aliases(aliases, renames, after.values())
+        if updated != aliases:
+            self.conn.execute("DELETE FROM category_aliases")
+            self.conn.executemany(
+                "INSERT INTO category_aliases(slug, category) VALUES (?, ?)", updated.items()
+            )
+        return tuple(renames.items())
 
     def _move_items(self, feed_url: str, category: str) -> None:
         self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])
@@ -181,6 +206,10 @@ class FeedsStore(StoreBase):
             "(SELECT story_id FROM items WHERE feed_url = ? AND story_id IS NOT NULL)",
             [feed_url],
         )
+
+    def category_aliases(self) -> dict[str, str]:
+        """A renamed category's former slugs → the category each leads to now."""
+        return {r[0]: r[1] for r in self.conn.execute(_ALIASES)}
 
     def sources(self) -> list[Source]:
         rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")

@@ -168,6 +168,15 @@ class Reader:
         )
         return self._stories(rows)
 
+    def category_aliases(self) -> dict[str, str]:
+        """A renamed category's former slugs → the category each leads to now
+        (`category_renames`); none from a database older than the table."""
+        try:
+            rows = self._db().execute("SELECT slug, category FROM category_aliases")
+            return dict(rows.fetchall())
+        except sqlite3.OperationalError:  # (read-only, not migrated yet)
+            return {}
+
     def merged_into(self, story_id: str) -> str | None:
         """The story a merged story now lives in, or None if it was not merged."""
         rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])

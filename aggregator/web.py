@@ -32,7 +32,7 @@ from aggregator.feeds import OPML_FORMATS
 from aggregator.health import report as health_report
 from aggregator.publish import ALL_SLUG, PublishSettings, utc
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
-from aggregator.slugs import RESERVED_SLUGS, WORDLESS_SLUG
+from aggregator.slugs import RESERVED_SLUGS
 
 STATIC_MAX_AGE = 86400  # robots.txt and favicons
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
@@ -218,7 +218,9 @@ def relocated(path: str, old: str, new: str) -> str:
     reverse proxy that adds a path prefix.
     """
     parts = path.split("/")
-    at = next(i for i, part in enumerate(parts) if part == old or part.startswith(old + "."))
+    # "/feeds/<slug>.atom" and "/feeds/<slug>/top.atom"; else "/<slug>/…" (a slug "feeds" too)
+    feed = len(parts) > 2 and parts[1] == "feeds"
+    at = 2 if feed and (parts[2] == old or parts[2].startswith(old + ".")) else 1
     parts[at] = new + parts[at][len(old) :]
     target = "/".join(parts)
     link = posixpath.relpath(target, posixpath.dirname(path))
@@ -323,13 +325,15 @@ def make_app(
         return await cached(request, site.index)
 
     async def moved(request: web.Request, slug: str) -> None:
-        """Send a link to a category's former slug on to its slug now (see Site.moved_slug)."""
-        if slug == WORDLESS_SLUG or slug in RESERVED_SLUGS:
-            new = await asyncio.to_thread(site.moved_slug, slug)
-            if new:
-                path = request.rel_url.path
-                location = f"{new}/" if path == f"/{slug}" else relocated(path, slug, new)
-                raise web.HTTPMovedPermanently(location=location)
+        """Send a link to a category's former slug on to its slug now (see Site.moved_slug).
+        A document cached for the current data is a category's own: no query for it."""
+        path = request.rel_url.path
+        if slug not in RESERVED_SLUGS and cache.get(path, await version.get()) is not None:
+            return
+        new = await asyncio.to_thread(site.moved_slug, slug)
+        if new:
+            location = f"{new}/" if path == f"/{slug}" else relocated(path, slug, new)
+            raise web.HTTPMovedPermanently(location=location)
 
     async def category(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]

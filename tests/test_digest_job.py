@@ -393,6 +393,22 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     assert "known: Science" in caplog.text
 
 
+def test_recipients_of_a_category_the_opml_renamed_are_told_its_new_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    svc = service(tmp_path / "news.db", settings(), Clock(NOW))
+    svc.store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    svc.store.sync_sources([Source("https://a.example/feed", "A", "International")], NOW)
+    with caplog.at_level("WARNING", logger="aggregator.digest"):
+        asyncio.run(svc.digest_job().warn_unknown_categories())
+    svc.close()
+    assert (
+        "digest='World News' has recipients but the OPML renamed that category "
+        "'International'; file them under its new name in the settings"
+    ) in caplog.text
+    assert "no such category" not in caplog.text
+
+
 def test_a_refused_recipient_does_not_hold_back_the_others(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     populate(db)

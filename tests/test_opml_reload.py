@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import feedparser
 import pytest
 from news_fixture import feeds
 from test_service import fast_settings, one_feed_service, running, wait_for
@@ -133,3 +134,53 @@ def test_a_missing_sources_file_is_refused_once_and_a_restart_clears_the_record(
     asyncio.run(scenario())
     assert sum("No such file" in r.getMessage() for r in caplog.records) == 2  # once each time
     assert "REFUSED" not in status(db, capsys)
+
+
+def test_renaming_a_category_in_the_sources_keeps_its_readers_feeds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator renames "World News" to "International" while the service runs: the new
+    addresses serve the category's stories, the former ones move there permanently, and the
+    log says so."""
+    db = tmp_path / "agg.db"
+    seen: dict[str, Any] = {}
+
+    async def get(port: int, path: str) -> tuple[int, str, str]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}{path}", allow_redirects=False) as resp,
+        ):
+            return resp.status, resp.headers.get("Location", ""), await resp.text()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first, service = one_feed_service(up, tmp_path, db)
+            port = free_port()
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", port, stop))
+            try:
+                reader = service.store.reader()
+                await wait_for(lambda: reader.stories(None, 5))
+                seen["before"] = await get(port, "/feeds/world-news.atom")
+                (tmp_path / "feeds.opml").write_text(opml(first, category="International"))
+                await wait_for(lambda: reader.categories() == ["International"])
+                for path in ("/feeds/world-news.atom", "/world-news/", "/feeds/international.atom"):
+                    seen[path] = await get(port, path)
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+
+    with caplog.at_level("INFO", logger="aggregator"):
+        asyncio.run(scenario())
+    status, _, before = seen["before"]
+    assert status == 200 and "<entry" in before
+    assert seen["/feeds/world-news.atom"][:2] == (301, "international.atom")
+    assert seen["/world-news/"][:2] == (301, "../international/")
+    status, _, after = seen["/feeds/international.atom"]
+    ids = [e.id for e in feedparser.parse(before).entries]
+    assert status == 200 and ids and [e.id for e in feedparser.parse(after).entries] == ids
+    assert (
+        "category='International' renamed from='World News': links to /world-news/ and its "
+        "feeds lead to /international/"
+    ) in caplog.text

@@ -324,10 +324,35 @@ def test_moving_a_feed_to_another_category_refiles_its_stories() -> None:
     before = reader.version()
     moved = [Source(SOURCES[0].url, "Outlet A", "World"), SOURCES[1]]
     changes = store.sync_sources(moved, NOW)
-    assert changes == SourceChanges(0, 0, [(SOURCES[0].url, "World News", "World")])
+    assert changes == SourceChanges(
+        0, 0, [(SOURCES[0].url, "World News", "World")], (("World News", "World"),)
+    )
     assert reader.version() != before
     assert store.story_items("s1")[0].category == "World"
     assert store.dirty_stories() == ["s1"]
+
+
+def test_a_renamed_category_leaves_its_former_slugs_leading_to_its_new_name() -> None:
+    store = Store()
+    store.sync_sources(SOURCES, NOW)
+    reader = store.reader()
+    assert reader.category_aliases() == {}
+    renamed = [Source(SOURCES[0].url, "Outlet A", "International"), SOURCES[1]]
+    assert store.sync_sources(renamed, NOW).renamed == (("World News", "International"),)
+    assert reader.category_aliases() == {"world-news": "International"}
+    again = [Source(SOURCES[0].url, "Outlet A", "Global"), SOURCES[1]]
+    assert store.sync_sources(again, NOW).renamed == (("International", "Global"),)
+    assert reader.category_aliases() == {"world-news": "Global", "international": "Global"}
+    # the same sources again: nothing renamed, the aliases stay
+    assert store.sync_sources(again, NOW).renamed == ()
+    assert store.category_aliases() == reader.category_aliases()
+    # a category takes a former slug back: it is that category's again
+    back = [Source(SOURCES[0].url, "Outlet A", "World News"), SOURCES[1]]
+    assert store.sync_sources(back, NOW).renamed == (("Global", "World News"),)
+    assert reader.category_aliases() == {"international": "World News", "global": "World News"}
+    # a category removed with its feeds leads nowhere new
+    assert store.sync_sources([SOURCES[1]], NOW).renamed == ()
+    assert reader.category_aliases() == {"international": "World News", "global": "World News"}
 
 
 def test_reordering_categories_changes_the_published_version() -> None:

@@ -629,6 +629,73 @@ def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
     assert {"all-category/index.html", "stories-category/index.html"} <= files.keys()
 
 
+class RenamingReader(FakeReader):
+    """The OPML renamed "World" to "World News" and "Feeds" to "Science & Tech"; "Sport" to a
+    category since removed."""
+
+    def category_aliases(self) -> dict[str, str]:
+        return {"world": "World News", "feeds": "Science & Tech", "sport": "Sport News"}
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/world/", "../world-news/"),
+        ("/world", "world-news/"),
+        ("/world/page/2/", "../../../world-news/page/2/"),
+        ("/world/page/2", "../../world-news/page/2"),
+        ("/world/subscribe", "../world-news/subscribe"),
+        ("/feeds/world.atom", "world-news.atom"),
+        ("/feeds/world.json", "world-news.json"),
+        ("/feeds/world/top.rss", "../world-news/top.rss"),
+        ("/feeds/feeds.atom", "science-tech.atom"),
+        ("/feeds/feeds/top.atom", "../science-tech/top.atom"),
+        ("/feeds/", "../science-tech/"),
+    ],
+)
+def test_a_renamed_categorys_former_links_move_to_its_new_slug(path: str, location: str) -> None:
+    """A reader subscribed to a category's feed keeps its news after the OPML renames the
+    category: the former slug's pages and feeds move permanently to the new slug's."""
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + path)
+        assert (status, headers["Location"]) == (301, location)
+        status, _, body = await get(session, root + "/feeds/world-news.atom")
+        assert status == 200 and b"Ceasefire agreed" in body
+
+    serve(RenamingReader(), check)
+
+
+def test_a_former_slug_of_a_removed_category_and_live_categories_are_not_moved() -> None:
+    reader = RenamingReader()
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        for path in ("/sport/", "/feeds/sport.atom"):
+            status, _, _ = await get(session, root + path)
+            assert status == 404
+        status, _, body = await get(session, root + "/world-news/")
+        assert status == 200 and b"Ceasefire agreed" in body
+        # a cached page is served without asking where its slug moved
+        calls = reader.data_calls
+        status, _, _ = await get(session, root + "/world-news/")
+        assert status == 200 and reader.data_calls == calls
+
+    serve(reader, check)
+
+
+def test_the_static_export_writes_a_renamed_categorys_feeds_at_its_former_address_too() -> None:
+    """A static web server cannot redirect: the former feed paths get the same feeds, and the
+    former page sends the reader on to the new one."""
+    files = dict(Site(RenamingReader(), SETTINGS, clock=lambda: T0).files())
+    for path in ("feeds/world.atom", "feeds/world.rss", "feeds/world.json", "feeds/world/top.atom"):
+        assert files[path].body == files[path.replace("world", "world-news")].body
+    assert files["feeds/feeds.atom"].body == files["feeds/science-tech.atom"].body
+    page = files["world/index.html"].body.decode()
+    assert f'<meta http-equiv="refresh" content="0; url={BASE}world-news/">' in page
+    assert f'<link rel="canonical" href="{BASE}world-news/">' in page
+    assert not any(name.startswith(("sport/", "feeds/sport")) for name in files)
+
+
 @pytest.mark.parametrize("names", [["東京", "Новости"], ["東京", "—"]])
 def test_the_former_wordless_slug_moves_nowhere_when_it_is_ambiguous_or_taken(
     names: list[str],

@@ -1,0 +1,52 @@
+"""Which categories an OPML edit renamed, so that their former addresses follow them. Pure.
+
+A category is renamed when an edit leaves no feed in it and most of its feeds still listed
+now sit in one category: "World" → "World News", or "UK" merged into "Europe". Its former slug
+then leads to that category's pages and feeds (a reader subscribed to `/feeds/world.atom` keeps
+getting the news it subscribed to). A category whose feeds were removed, or spread over
+several categories with none holding most, moved nowhere: its addresses are gone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from .slugs import slugify
+
+__all__ = ["renamed_categories", "updated_aliases"]
+
+
+def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
+    """{former category: category now} for each category of `before` that `after` lacks and
+    whose feeds still listed are more than half in one category of `after`. Both map each
+    listed feed's URL to its category. A rename that keeps the slug ("World" → "world") is no
+    move of addresses, nor one whose former slug another category has now."""
+    now = set(after.values())
+    live = {slugify(name) for name in now}
+    places: dict[str, Counter[str]] = {}
+    for url, old in before.items():
+        new = after.get(url)
+        if old not in now and new is not None:
+            places.setdefault(old, Counter())[new] += 1
+    renames: dict[str, str] = {}
+    for old, counts in places.items():
+        if slugify(old) in live:
+            continue
+        ((new, held),) = counts.most_common(1)
+        if 2 * held > counts.total():
+            renames[old] = new
+    return renames
+
+
+def updated_aliases(
+    aliases: Mapping[str, str], renames: Mapping[str, str], categories: Iterable[str]
+) -> dict[str, str]:
+    """Former slug → the category it leads to, after an edit that made `renames` and left
+    `categories`. A slug that led to a renamed category leads to its new name ("World" →
+    "World News" → "International": `/world/` and `/world-news/` both lead to
+    `/international/`); a slug a category has now is that category's, no alias."""
+    updated = {slug: renames.get(name, name) for slug, name in aliases.items()}
+    updated.update((slugify(old), new) for old, new in renames.items())
+    live = {slugify(name) for name in categories}
+    return {slug: name for slug, name in updated.items() if slug not in live}

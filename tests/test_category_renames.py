@@ -1,0 +1,59 @@
+"""Which categories an OPML edit renamed (their former addresses follow them). Pure."""
+
+from __future__ import annotations
+
+from aggregator.category_renames import renamed_categories, updated_aliases
+
+BEFORE = {"a": "World", "b": "World", "c": "World", "d": "UK", "e": "Europe"}
+
+
+def test_a_category_whose_feeds_all_went_to_a_new_name_was_renamed() -> None:
+    after = {**BEFORE, "a": "World News", "b": "World News", "c": "World News"}
+    assert renamed_categories(BEFORE, after) == {"World": "World News"}
+
+
+def test_a_category_merged_into_another_leads_there() -> None:
+    after = {**BEFORE, "d": "Europe"}
+    assert renamed_categories(BEFORE, after) == {"UK": "Europe"}
+
+
+def test_a_category_split_without_a_majority_or_removed_moved_nowhere() -> None:
+    split = {**BEFORE, "a": "Asia", "b": "Africa", "c": "Americas"}
+    assert renamed_categories(BEFORE, split) == {}
+    halves = {"a": "X", "b": "Y", "d": "UK"}  # c removed: one of two left in each
+    assert renamed_categories(BEFORE, halves) == {}
+    removed = {"d": "UK", "e": "Europe"}
+    assert renamed_categories(BEFORE, removed) == {}
+
+
+def test_most_of_the_feeds_still_listed_decide_and_removed_ones_do_not_count() -> None:
+    two_of_three = {**BEFORE, "a": "Asia", "b": "Asia", "c": "Africa"}
+    assert renamed_categories(BEFORE, two_of_three) == {"World": "Asia"}
+    one_left = {"a": "Asia", "d": "UK", "e": "Europe"}  # b and c removed
+    assert renamed_categories(BEFORE, one_left) == {"World": "Asia"}
+
+
+def test_a_rename_that_keeps_the_slug_moves_no_address() -> None:
+    after = {**BEFORE, "a": "world", "b": "world", "c": "world"}
+    assert renamed_categories(BEFORE, after) == {}
+    # "World" renamed "Global" while a new category "World!" has /world/ now: it is that one's
+    taken = {**BEFORE, "a": "Global", "b": "Global", "c": "Global", "f": "World!"}
+    assert renamed_categories(BEFORE, taken) == {}
+
+
+def test_a_kept_category_is_no_rename_even_when_feeds_leave_it() -> None:
+    after = {**BEFORE, "a": "Asia", "b": "Asia"}  # "c" keeps World alive
+    assert renamed_categories(BEFORE, after) == {}
+
+
+def test_aliases_follow_a_chain_of_renames_and_give_way_to_a_category_of_that_slug() -> None:
+    first = updated_aliases({}, {"World": "World News"}, ["World News", "UK"])
+    assert first == {"world": "World News"}
+    second = updated_aliases(first, {"World News": "International"}, ["International", "UK"])
+    assert second == {"world": "International", "world-news": "International"}
+    # a new category "World" takes its address back; the other former slug still leads on
+    third = updated_aliases(second, {}, ["International", "World"])
+    assert third == {"world-news": "International"}
+    # renamed back: no alias to itself
+    back = updated_aliases(first, {"World News": "World"}, ["World", "UK"])
+    assert back == {"world-news": "World"}
