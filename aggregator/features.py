@@ -17,6 +17,7 @@ from .terms import (
 )
 
 __all__ = [
+    "TERMS_VERSION",
     "Features",
     "ItemTerms",
     "Packed",
@@ -30,6 +31,11 @@ __all__ = [
 ]
 
 _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
+
+# What `item_features` makes of a text, as a version: change it with any change to the terms,
+# names or flags an item gets (`tests/test_features.py` pins them). Stored features another
+# version made are worked out again before a window is rebuilt from them (`reterm_window`).
+TERMS_VERSION = "1"
 
 
 @dataclass(frozen=True, slots=True)

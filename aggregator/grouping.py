@@ -17,8 +17,10 @@ from typing import Protocol, TypeVar
 
 from .cluster import Clusterer
 from .dedupe import find_duplicate
+from .features import TERMS_VERSION, encode, item_features
 from .models import Item
 from .store import Store
+from .store_grouping import GROUPING_TERMS_VERSION
 from .term_pool import TermPool
 
 __all__ = ["GROUP_CHUNK", "Between", "group_pending", "publication_runs", "regroup_articles"]
@@ -261,6 +263,25 @@ def _furniture_found(
         if story is not None and story != copy.story_id:
             store.move_item(copy, story, now)
     store.mark_furniture(item_ids)
+
+
+def reterm_window(store: Store, text_tokens: int, since: datetime) -> int | None:
+    """Work out again, and store, the grouping features of the active window's items (first
+    seen since `since`) when another `TERMS_VERSION`, or another `text_tokens` setting, made
+    them: a window rebuilt from them would compare this code's terms of new items with the
+    old code's of stored ones (after an upgrade, "jok" against "joke", names read apart). How
+    many items; None when the stored features are what this code makes already."""
+    version = f"{TERMS_VERSION} text_tokens={text_tokens}"
+    if store.grouping_terms_version() == version:
+        return None
+    count = 0
+    for items in store.window_texts(since):
+        terms = [(item.id, encode(item_features(item, text_tokens))) for item in items]
+        with store.transaction():
+            store.save_grouping_terms(terms)
+        count += len(terms)
+    store.set_meta(GROUPING_TERMS_VERSION, version)
+    return count
 
 
 def regroup_articles(store: Store, clusterer: Clusterer, now: datetime) -> int:

@@ -3,7 +3,8 @@ the clusterer needs, and putting items into (and merging) stories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     import sqlite3
     from array import array
 
+
+# The meta key of `features.TERMS_VERSION` the window's stored grouping features were made by.
+GROUPING_TERMS_VERSION = "grouping_terms_version"
 
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
 _CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of, feed_url"
@@ -171,6 +175,44 @@ class GroupingStore(StoreBase):
         unique = {r[0]: r for r in rows}
         kept = {i: unpack_hashes(r[-1]) for i, r in unique.items() if r[-1] is not None}
         return [Candidate(*r[:-1], read) for r in unique.values()], kept
+
+    def grouping_terms_version(self) -> str | None:
+        """Which `features.TERMS_VERSION` and `text_tokens` made the window's stored grouping
+        features (None: a database from before the stamp, or a new one)."""
+        row = self.conn.execute(
+            "SELECT value FROM meta WHERE key = ?", [GROUPING_TERMS_VERSION]
+        ).fetchone()
+        return row[0] if row else None
+
+    def window_texts(self, since: datetime) -> Iterator[list[Item]]:
+        """The active window's grouped items (those `grouping_state` reads), a chunk at a
+        time, each with the text its stored features were made from: its article's once
+        grouping reconsidered it with that text (`regrouped`), else its feed's. The ids are
+        read first, so the caller may write between chunks."""
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL "
+                "AND first_seen >= ?",
+                [to_iso(since)],
+            )
+        ]
+        for chunk in chunks(ids):
+            rows = self.conn.execute(
+                f"SELECT {ITEM_SELECT}, (SELECT a.text FROM articles a WHERE a.item_id = "
+                "items.id AND a.status = 'ok' AND a.regrouped != 0) FROM items "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            yield [
+                item if text is None else replace(item, text=text)
+                for *values, text in rows
+                for item in (item_from_values(values),)
+            ]
+
+    def save_grouping_terms(self, terms: Sequence[tuple[str, str]]) -> None:
+        """Store items' grouping features worked out again, as (item id, encoded features)."""
+        self.conn.executemany("UPDATE items SET grouping_terms = ?2 WHERE id = ?1", terms)
 
     def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
         """Items already in a story, first seen since `since`, and their stored grouping

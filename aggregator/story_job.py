@@ -25,7 +25,7 @@ from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
 from .errors import StorageError
-from .grouping import group_pending, regroup_articles
+from .grouping import group_pending, regroup_articles, reterm_window
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
 from .models import Item, SourceRef, Summary
@@ -196,12 +196,22 @@ class StoryJob:
 
     def _restore_clusterer(self) -> None:
         """The window as the last process left it (its snapshot), else rebuilt from the
-        store's rows."""
+        store's rows, whose grouping features are first made again if another version of
+        the code made them (`reterm_window`)."""
+        since = self.clock() - self.settings.cluster.active_window
+        started = time.perf_counter()
+        made = reterm_window(self.store, self.settings.cluster.text_tokens, since)
+        if made:
+            log.info(
+                "grouping: the features of %d items in the window worked out again in %.1f s "
+                "(stored by a version of the code that reads texts differently)",
+                made,
+                time.perf_counter() - started,
+            )
         loaded = self._load_snapshot()
         if loaded is not None:
             self.clusterer = loaded
         else:
-            since = self.clock() - self.settings.cluster.active_window
             self.clusterer.restore(*self.store.grouping_state(since), take=True)
         # What the restore read and unpacked (the file's frames, the stored rows) is freed
         # between the window's blocks: malloc keeps it, under the pass's memory, unless asked.
