@@ -12,6 +12,7 @@ from aggregator.errors import StorageError
 from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
 from aggregator.store import Store, from_iso, to_iso
 from aggregator.store_feeds import SourceChanges
+from aggregator.store_read import Reader
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SOURCES = [
@@ -276,6 +277,14 @@ def test_readers_are_read_only(tmp_path: Path) -> None:
     reader = store.reader()
     with pytest.raises(sqlite3.OperationalError):
         reader._db().execute("DELETE FROM sources")
+
+
+def test_a_database_from_before_category_aliases_is_read_as_having_none(tmp_path: Path) -> None:
+    """`aggregator serve` reads a read-only database as it is, not migrated: no renames."""
+    store = Store(tmp_path / "agg.db")
+    store.db.execute("DROP TABLE category_aliases")
+    store.close()
+    assert Reader(str(tmp_path / "agg.db")).category_aliases() == {}
 
 
 def test_refiling_a_story_changes_categories_but_not_its_version() -> None:
