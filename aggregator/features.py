@@ -33,7 +33,7 @@ __all__ = [
 _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
 
 # What `item_features` makes of a text, as a version: change it with any change to the terms,
-# names or flags an item gets (`tests/test_features.py` pins them). Stored features another
+# names or flags an item gets (`tests/test_terms_version.py` pins them). Stored features another
 # version made are worked out again before a window is rebuilt from them (`reterm_window`).
 TERMS_VERSION = "1"
 
