@@ -1,9 +1,9 @@
 """Which categories an OPML edit renamed, so that their former addresses follow them. Pure.
 
-A category is renamed when an edit leaves no feed in it and most of its feeds still listed
+A category is renamed when an edit leaves no feed in it and more than half of the feeds it had
 now sit in one category: "World" → "World News", or "UK" merged into "Europe". Its former slug
 then leads to that category's pages and feeds (a reader subscribed to `/feeds/world.atom` keeps
-getting the news it subscribed to). A category whose feeds were removed, or spread over
+getting the news it subscribed to). A category whose feeds were mostly removed, or spread over
 several categories with none holding most, moved nowhere: its addresses are gone.
 """
 
@@ -19,11 +19,12 @@ __all__ = ["renamed_categories", "updated_aliases"]
 
 def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
     """{former category: category now} for each category of `before` that `after` lacks and
-    whose feeds still listed are more than half in one category of `after`. Both map each
-    listed feed's URL to its category. A rename that keeps the slug ("World" → "world") is no
+    more than half of whose feeds are in one category of `after`. Both map each listed
+    feed's URL to its category. A rename that keeps the slug ("World" → "world") is no
     move of addresses, nor one whose former slug another category has now."""
     now = set(after.values())
     live = {slugify(name) for name in now}
+    had = Counter(before.values())
     places: dict[str, Counter[str]] = {}
     for url, old in before.items():
         new = after.get(url)
@@ -34,7 +35,7 @@ def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> d
         if slugify(old) in live:
             continue
         ((new, held),) = counts.most_common(1)
-        if 2 * held > counts.total():
+        if 2 * held > had[old]:
             renames[old] = new
     return renames
 

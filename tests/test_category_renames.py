@@ -20,17 +20,20 @@ def test_a_category_merged_into_another_leads_there() -> None:
 def test_a_category_split_without_a_majority_or_removed_moved_nowhere() -> None:
     split = {**BEFORE, "a": "Asia", "b": "Africa", "c": "Americas"}
     assert renamed_categories(BEFORE, split) == {}
-    halves = {"a": "X", "b": "Y", "d": "UK"}  # c removed: one of two left in each
+    halves = {"a": "X", "b": "Y", "d": "UK"}  # c removed: one of its three feeds in each
     assert renamed_categories(BEFORE, halves) == {}
     removed = {"d": "UK", "e": "Europe"}
     assert renamed_categories(BEFORE, removed) == {}
 
 
-def test_most_of_the_feeds_still_listed_decide_and_removed_ones_do_not_count() -> None:
+def test_more_than_half_of_the_feeds_it_had_decide() -> None:
     two_of_three = {**BEFORE, "a": "Asia", "b": "Asia", "c": "Africa"}
     assert renamed_categories(BEFORE, two_of_three) == {"World": "Asia"}
-    one_left = {"a": "Asia", "d": "UK", "e": "Europe"}  # b and c removed
-    assert renamed_categories(BEFORE, one_left) == {"World": "Asia"}
+    two_kept = {"a": "Asia", "b": "Asia", "d": "UK", "e": "Europe"}  # c removed
+    assert renamed_categories(BEFORE, two_kept) == {"World": "Asia"}
+    # its other feeds removed, one moved: the category was dropped, not renamed
+    one_left = {"a": "Asia", "d": "UK", "e": "Europe"}
+    assert renamed_categories(BEFORE, one_left) == {}
 
 
 def test_a_rename_that_keeps_the_slug_moves_no_address() -> None:
