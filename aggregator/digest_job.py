@@ -132,18 +132,32 @@ class DigestJob:
         runs = await self.write(self.books.runs, since)
         return [await self.send(d) for d in due(now, self.settings.digest, runs)]
 
-    async def picks(self, category: str, now: datetime) -> list[Pick]:
-        """The stories the category's digest would carry now."""
+    def named_now(self, category: str) -> str:
+        """The name the OPML gives the digest's category now: itself, or the category an OPML
+        edit renamed it to (`category_renames`), so that its recipients keep their news as its
+        feeds' readers do."""
+        names = self.reader.categories()
+        if category in names:
+            return category
+        renamed = self.reader.category_aliases().get(slugify(category))
+        return renamed if renamed is not None and renamed in names else category
+
+    async def picks(self, category: str, now: datetime, name: str | None = None) -> list[Pick]:
+        """The stories the category's digest would carry now (`name`: the category's name now,
+        `named_now`)."""
+        if name is None:
+            name = await asyncio.to_thread(self.named_now, category)
         versions = await self.write(self.books.sent_versions, category)
         since = now - self.settings.digest.window
-        stories = await asyncio.to_thread(self.reader.stories_since, category, since)
+        stories = await asyncio.to_thread(self.reader.stories_since, name, since)
         return select(stories, versions, now, self.settings.digest)
 
     async def send(self, job: Due) -> Outcome:
         """One attempt at a digest; the outcome is recorded whatever happens."""
         digest = self.settings.digest
         now = self.clock()
-        picks = await self.picks(job.category, now)
+        name = await asyncio.to_thread(self.named_now, job.category)
+        picks = await self.picks(job.category, now, name)
         attempt = await self.write(
             self.books.begin, job.category, job.day, now, now + retry_delay(job.attempt, digest)
         )
@@ -151,7 +165,7 @@ class DigestJob:
             await self.write(self.books.empty, job.category, job.day, now)
             log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
             return Outcome(job.category, job.day, "empty")
-        msg = compose(job.category, picks, job.day, now, digest, self.settings.publish)
+        msg = compose(name, picks, job.day, now, digest, self.settings.publish)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
         try:
             refused = await asyncio.to_thread(
@@ -202,9 +216,10 @@ class DigestJob:
             renamed = aliases.get(slugify(category))
             if renamed in known:
                 log.warning(
-                    "digest=%r has recipients but the OPML renamed that category %r; "
-                    "file them under its new name in the settings: its digest stays empty",
+                    "digest=%r: the OPML renamed that category %r; its digest carries %r's "
+                    "stories: file its recipients under the new name in the settings",
                     category,
+                    renamed,
                     renamed,
                 )
                 continue
@@ -247,13 +262,14 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
     digest = job.settings.digest
     now = job.clock()
     day = now.astimezone(digest.zone).date()
-    picks = await job.picks(category, now)
+    name = await asyncio.to_thread(job.named_now, category)
+    picks = await job.picks(category, now, name)
     if not picks:
         print(f"{category}: no new stories for a digest now; nothing to send")
         return 0
     if dry_run or not send_now:
         if dry_run:
-            msg = compose(category, picks, day, now, digest, job.settings.publish)
+            msg = compose(name, picks, day, now, digest, job.settings.publish)
             print(readable(msg), end="")
             return 0
         print(f"{category}: {counted(len(picks), 'story', 'stories')} would go out now:")

@@ -393,20 +393,31 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     assert "known: Science" in caplog.text
 
 
-def test_recipients_of_a_category_the_opml_renamed_are_told_its_new_name(
+def test_the_digest_of_a_category_the_opml_renamed_carries_its_new_names_stories(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    svc = service(tmp_path / "news.db", settings(), Clock(NOW))
-    svc.store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
-    svc.store.sync_sources([Source("https://a.example/feed", "A", "International")], NOW)
-    with caplog.at_level("WARNING", logger="aggregator.digest"):
-        asyncio.run(svc.digest_job().warn_unknown_categories())
-    svc.close()
+    """Recipients filed under "World News" keep their news when the OPML renames it
+    "International", as its feeds' readers do; the operator is told to file them anew."""
+    db = tmp_path / "news.db"
+    port = free_port()
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), Clock(NOW))
+        svc.store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+        svc.store.sync_sources([Source("https://a.example/feed", "A", "International")], NOW)
+        add_story(svc.store, "s1", "Ceasefire agreed", category="International")
+        with caplog.at_level("WARNING", logger="aggregator.digest"):
+            asyncio.run(svc.digest_job().warn_unknown_categories())
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        svc.close()
     assert (
-        "digest='World News' has recipients but the OPML renamed that category "
-        "'International'; file them under its new name in the settings"
+        "digest='World News': the OPML renamed that category 'International'; its digest "
+        "carries 'International''s stories: file its recipients under the new name"
     ) in caplog.text
     assert "no such category" not in caplog.text
+    msg = received(sink)
+    assert msg["Subject"] == "International: Ceasefire agreed — March 10, 2026"
+    assert "news.example.org/international/" in msg.get_body(("plain",)).get_content()
 
 
 def test_a_refused_recipient_does_not_hold_back_the_others(tmp_path: Path) -> None:
