@@ -41,6 +41,7 @@ from aggregator.slugs import (
     RESERVED_SLUGS,
     WORDLESS_SLUG,
     hashed_slug,
+    plain_slug,
     reserved_slug,
     slugify,
 )
@@ -170,6 +171,21 @@ class Site:
         renamed = aliases().get(slug) if callable(aliases) else None
         if renamed is not None and renamed in names:
             return slugify(renamed)
+        return None
+
+    def slug_written(self, written: str, feed: bool = False) -> str | None:
+        """The slug a category's address means when written as its name ("World-News",
+        "World News", "ALL"): the one its lower-case words make, or its name's slug, when a
+        category has it (or had it: `moved_slug`; a `feed` may be every category's, "all")."""
+        names = self.reader.categories()
+        live = {slugify(name) for name in names} | ({ALL_SLUG} if feed else set())
+        for slug in dict.fromkeys((plain_slug(written), slugify(written))):
+            if not slug or slug == written:
+                continue
+            if slug in live:
+                return slug
+            if moved := self.moved_slug(slug):
+                return moved
         return None
 
     def former_slugs(self) -> dict[str, list[str]]:

@@ -44,6 +44,11 @@ def reserved_slug(name: str) -> str | None:
     return slug if slug in RESERVED_SLUGS else None
 
 
+def plain_slug(name: str) -> str:
+    """`name`'s lower-case ASCII words joined by "-", with no suffix or hash ("" for none)."""
+    return _ascii_slug(name)
+
+
 def hashed_slug(name: str) -> bool:
     """Whether `name`'s slug is made from its hash (a name with words, none of them ASCII)."""
     return not _ascii_slug(name) and slugify(name) != WORDLESS_SLUG

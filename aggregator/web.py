@@ -427,6 +427,18 @@ def make_app(
             headers={"Cache-Control": "no-store"},
         )
 
+    async def written_loosely(request: web.Request) -> web.StreamResponse:
+        """A category's page or feed whose address was written as its name ("/World-News/",
+        "/World News/", "/feeds/World-News.atom"): to the same document at its slug."""
+        written = request.match_info["written"]
+        feed = "fmt" in request.match_info
+        slug = await asyncio.to_thread(site.slug_written, written, feed)
+        if slug is None:
+            return not_found_response(settings.base_url)
+        path = request.rel_url.path
+        location = f"{quote(slug)}/" if path == f"/{written}" else relocated(path, written, slug)
+        raise web.HTTPMovedPermanently(location=location)
+
     app = web.Application(middlewares=[_not_found_page])
     app[_HOME] = settings.base_url
     app.on_response_prepare.append(_add_security_headers)
@@ -446,6 +458,11 @@ def make_app(
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}", category_page_redirect)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
+    # Any other single name, after every address of the site: a category written as its name.
+    app.router.add_get("/feeds/{written:[^/]+}.{fmt:atom|rss|json}", written_loosely)
+    app.router.add_get("/feeds/{written:[^/]+}/top.{fmt:atom|rss|json}", written_loosely)
+    app.router.add_get("/{written:[^/]+}/", written_loosely)
+    app.router.add_get("/{written:[^/]+}", written_loosely)
     return app
 
 

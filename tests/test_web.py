@@ -666,6 +666,36 @@ def test_a_renamed_categorys_former_links_move_to_its_new_slug(path: str, locati
     serve(RenamingReader(), check)
 
 
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/World-News/", "../world-news/"),
+        ("/World%20News/", "../world-news/"),
+        ("/World-News", "world-news/"),
+        ("/Science-&-Tech/", "../science-tech/"),
+        ("/feeds/World-News.atom", "world-news.atom"),
+        ("/feeds/World-News/top.rss", "../world-news/top.rss"),
+        ("/feeds/ALL.json", "all.json"),
+        ("/World/", "../world-news/"),  # a renamed category's former name
+    ],
+)
+def test_a_category_address_written_as_its_name_moves_to_its_slug(path: str, location: str) -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, _ = await get(session, root + path)
+        assert (status, headers["Location"]) == (301, location)
+
+    serve(RenamingReader(), check)
+
+
+@pytest.mark.parametrize("path", ["/Nothing-Here/", "/wp-login.php", "/ALL/", "/feeds/Sport.atom"])
+def test_a_name_no_category_has_is_not_found(path: str) -> None:
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, _, body = await get(session, root + path)
+        assert status == 404 and b"Not found" in body
+
+    serve(RenamingReader(), check)
+
+
 def test_a_former_slug_of_a_removed_category_and_live_categories_are_not_moved() -> None:
     reader = RenamingReader()
 
