@@ -175,18 +175,17 @@ class Site:
 
     def slug_written(self, written: str, feed: bool = False) -> str | None:
         """The slug a category's address means when written as its name ("World-News",
-        "World News", "ALL"): the one its lower-case words make, or its name's slug, when a
-        category has it (or had it: `moved_slug`; a `feed` may be every category's, "all")."""
+        "World News", "ALL", "東京"): the one its lower-case words make (a name without ASCII
+        words: its hashed slug), when a category has it (or had it: `moved_slug`; a `feed` may
+        be every category's, "all"). None for a name of no words ("-", "!!!")."""
+        plain = plain_slug(written)
+        slug = plain or (slugify(written) if hashed_slug(written) else "")
+        if not slug or slug == written:  # (no word at all: no category's name)
+            return None
         names = self.reader.categories()
-        live = {slugify(name) for name in names} | ({ALL_SLUG} if feed else set())
-        for slug in dict.fromkeys((plain_slug(written), slugify(written))):
-            if not slug or slug == written:
-                continue
-            if slug in live:
-                return slug
-            if moved := self.moved_slug(slug):
-                return moved
-        return None
+        if slug in {slugify(name) for name in names} | ({ALL_SLUG} if feed else set()):
+            return slug
+        return self.moved_slug(slug)
 
     def former_slugs(self) -> dict[str, list[str]]:
         """Each category's slug → the former slugs the OPML's renames left leading to it."""

@@ -427,17 +427,23 @@ def make_app(
             headers={"Cache-Control": "no-store"},
         )
 
-    async def written_loosely(request: web.Request) -> web.StreamResponse:
+    def written_loosely(
+        to: Callable[[str, str], str],
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """A category's page or feed whose address was written as its name ("/World-News/",
-        "/World News/", "/feeds/World-News.atom"): to the same document at its slug."""
-        written = request.match_info["written"]
-        feed = "fmt" in request.match_info
-        slug = await asyncio.to_thread(site.slug_written, written, feed)
-        if slug is None:
-            return not_found_response(settings.base_url)
-        path = request.rel_url.path
-        location = f"{quote(slug)}/" if path == f"/{written}" else relocated(path, written, slug)
-        raise web.HTTPMovedPermanently(location=location)
+        "/World News/", "/feeds/World-News.atom"): to the same document at its slug, at `to`
+        (slug, format) relative to the address asked (one segment, as the client sent it)."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            fmt = request.match_info.get("fmt", "")
+            slug = await asyncio.to_thread(
+                site.slug_written, request.match_info["written"], bool(fmt)
+            )
+            if slug is None:
+                return not_found_response(settings.base_url)
+            raise web.HTTPMovedPermanently(location=to(slug, fmt))
+
+        return handler
 
     app = web.Application(middlewares=[_not_found_page])
     app[_HOME] = settings.base_url
@@ -459,10 +465,13 @@ def make_app(
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}", category_page_redirect)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
     # Any other single name, after every address of the site: a category written as its name.
-    app.router.add_get("/feeds/{written:[^/]+}.{fmt:atom|rss|json}", written_loosely)
-    app.router.add_get("/feeds/{written:[^/]+}/top.{fmt:atom|rss|json}", written_loosely)
-    app.router.add_get("/{written:[^/]+}/", written_loosely)
-    app.router.add_get("/{written:[^/]+}", written_loosely)
+    feeds = "/feeds/{written:[^/]+}"
+    app.router.add_get(feeds + ".{fmt:atom|rss|json}", written_loosely(lambda s, f: f"{s}.{f}"))
+    app.router.add_get(
+        feeds + "/top.{fmt:atom|rss|json}", written_loosely(lambda s, f: f"../{s}/top.{f}")
+    )
+    app.router.add_get("/{written:[^/]+}/", written_loosely(lambda s, _: f"../{s}/"))
+    app.router.add_get("/{written:[^/]+}", written_loosely(lambda s, _: f"{s}/"))
     return app
 
 

@@ -687,13 +687,24 @@ def test_a_category_address_written_as_its_name_moves_to_its_slug(path: str, loc
     serve(RenamingReader(), check)
 
 
-@pytest.mark.parametrize("path", ["/Nothing-Here/", "/wp-login.php", "/ALL/", "/feeds/Sport.atom"])
+@pytest.mark.parametrize(
+    "path",
+    ["/Nothing-Here/", "/wp-login.php", "/ALL/", "/feeds/Sport.atom", "/-/", "/!!!/", "/%00/"],
+)
 def test_a_name_no_category_has_is_not_found(path: str) -> None:
+    """Nor is a name of no words a wordless category's, though such names had the slug
+    "category" until each got its own."""
+    reader = RenamingReader()
+    reader.names.append("東京")
+    reader.items.append(make_story("t1", "Tower reopens", category="東京", hours=1))
+
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         status, _, body = await get(session, root + path)
         assert status == 404 and b"Not found" in body
+        status, headers, _ = await get(session, root + "/東京/")
+        assert (status, headers["Location"]) == (301, "../category-130016b2/")
 
-    serve(RenamingReader(), check)
+    serve(reader, check)
 
 
 def test_a_former_slug_of_a_removed_category_and_live_categories_are_not_moved() -> None:
