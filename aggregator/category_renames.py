@@ -10,11 +10,11 @@ several categories with none holding most, moved nowhere: its addresses are gone
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from .slugs import slugify
 
-__all__ = ["renamed_categories", "updated_aliases"]
+__all__ = ["renamed_categories", "renamed_to", "updated_aliases"]
 
 
 def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
@@ -51,3 +51,9 @@ def updated_aliases(
     updated.update((slugify(old), new) for old, new in renames.items())
     live = {slugify(name) for name in categories}
     return {slug: name for slug, name in updated.items() if slug not in live}
+
+
+def renamed_to(slug: str, aliases: Mapping[str, str], names: Collection[str]) -> str | None:
+    """The category of `names` that a former slug leads to (`aliases`), or None."""
+    renamed = aliases.get(slug)
+    return renamed if renamed is not None and renamed in names else None

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
+from .category_renames import renamed_to
 from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select
 from .digest_mail import compose, readable
@@ -139,8 +140,8 @@ class DigestJob:
         names = self.reader.categories()
         if category in names:
             return category
-        renamed = self.reader.category_aliases().get(slugify(category))
-        return renamed if renamed is not None and renamed in names else category
+        aliases = self.reader.category_aliases()
+        return renamed_to(slugify(category), aliases, names) or category
 
     async def picks(self, category: str, now: datetime, name: str | None = None) -> list[Pick]:
         """The stories the category's digest would carry now (`name`: the category's name now,
@@ -213,8 +214,8 @@ class DigestJob:
         for category, addresses in self.settings.digest.recipients.items():
             if not addresses or category in known:
                 continue
-            renamed = aliases.get(slugify(category))
-            if renamed in known:
+            renamed = renamed_to(slugify(category), aliases, known)
+            if renamed is not None:
                 log.warning(
                     "digest=%r: the OPML renamed that category %r; its digest carries %r's "
                     "stories: file its recipients under the new name in the settings",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from aggregator.category_renames import renamed_to
 from aggregator.digest import DigestSettings
 from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml
 from aggregator.models import Story
@@ -92,6 +93,13 @@ def _newest(stories: list[Story]) -> datetime | None:
     return max((utc(s.updated) for s in stories), default=None)
 
 
+def aliases_of(reader: StoryReader) -> dict[str, str]:
+    """A reader's renamed categories' former slugs (`category_aliases`), if it keeps any (a
+    test's fake need not)."""
+    aliases = getattr(reader, "category_aliases", None)
+    return aliases() if callable(aliases) else {}
+
+
 class _ReadOnce:
     """A reader that asks `reader` each listing question once (for one export)."""
 
@@ -118,8 +126,7 @@ class _ReadOnce:
         return self._reader.version()
 
     def category_aliases(self) -> dict[str, str]:
-        aliases = getattr(self._reader, "category_aliases", None)
-        return aliases() if callable(aliases) else {}
+        return aliases_of(self._reader)
 
 
 class Site:
@@ -167,11 +174,8 @@ class Site:
             hashed = [slugify(name) for name in names if hashed_slug(name)]
             if len(hashed) == 1:
                 return hashed[0]
-        aliases = getattr(self.reader, "category_aliases", None)
-        renamed = aliases().get(slug) if callable(aliases) else None
-        if renamed is not None and renamed in names:
-            return slugify(renamed)
-        return None
+        renamed = renamed_to(slug, aliases_of(self.reader), names)
+        return slugify(renamed) if renamed is not None else None
 
     def slug_written(self, written: str, feed: bool = False) -> str | None:
         """The slug a category's address means when written as its name ("World-News",
@@ -189,14 +193,14 @@ class Site:
 
     def former_slugs(self) -> dict[str, list[str]]:
         """Each category's slug → the former slugs the OPML's renames left leading to it."""
-        aliases = getattr(self.reader, "category_aliases", None)
-        if not callable(aliases):
+        aliases = aliases_of(self.reader)
+        if not aliases:
             return {}
         names = self.reader.categories()
         live = {slugify(name) for name in names}
         former: dict[str, list[str]] = {}
-        for old, name in sorted(aliases().items()):
-            if old not in live and name in names:
+        for old in sorted(aliases):
+            if old not in live and (name := renamed_to(old, aliases, names)) is not None:
                 former.setdefault(slugify(name), []).append(old)
         return former
 

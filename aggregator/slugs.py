@@ -24,7 +24,7 @@ def slugify(name: str) -> str:
     categories get two pages and two sets of feeds (they had shared "category"); "category"
     only for a name without any word. A name whose slug is reserved ("All", "Stories") gets
     the slug with "-category" after it."""
-    slug = _ascii_slug(name)
+    slug = plain_slug(name)
     if slug in RESERVED_SLUGS:
         return slug + RESERVED_SUFFIX
     if slug:
@@ -40,21 +40,17 @@ def slugify(name: str) -> str:
 
 def reserved_slug(name: str) -> str | None:
     """The reserved slug `name` would have had ("all" for "All"), or None."""
-    slug = _ascii_slug(name)
+    slug = plain_slug(name)
     return slug if slug in RESERVED_SLUGS else None
-
-
-def plain_slug(name: str) -> str:
-    """`name`'s lower-case ASCII words joined by "-", with no suffix or hash ("" for none)."""
-    return _ascii_slug(name)
 
 
 def hashed_slug(name: str) -> bool:
     """Whether `name`'s slug is made from its hash (a name with words, none of them ASCII)."""
-    return not _ascii_slug(name) and slugify(name) != WORDLESS_SLUG
+    return not plain_slug(name) and slugify(name) != WORDLESS_SLUG
 
 
-def _ascii_slug(name: str) -> str:
+def plain_slug(name: str) -> str:
+    """`name`'s lower-case ASCII words joined by "-", with no suffix or hash ("" for none)."""
     if name.isascii():
         return "-".join(_SLUG_WORDS.findall(name.lower()))
     import unicodedata
