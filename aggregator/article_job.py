@@ -37,6 +37,7 @@ from .articles import (
     reads_as_article,
     robots_url,
 )
+from .errors import StorageError
 from .logs import fields
 from .models import Fetched, FetchFailed, Item, Redirected
 from .site_holds import BUSY, SiteHolds, busy_pause
@@ -53,6 +54,7 @@ _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
 _MAX_SITE_HOPS = 3  # redirects to another site a page may take (each one asked as its page)
+STORAGE_PAUSE_MAX = 600.0  # seconds: the longest wait between passes the database fails
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
@@ -311,22 +313,31 @@ class ArticleJob:
         """Run passes until `stop`; `after` runs when a pass brought text (re-summarise).
 
         A pass that filled its quota is followed at once by the next; otherwise the job
-        waits `interval` seconds. A failing pass is logged and retried after the interval.
+        waits `interval` seconds. A failing pass is logged and retried after the interval;
+        while the database fails them (a full disk, a damaged file), the wait doubles each
+        time, up to `STORAGE_PAUSE_MAX`, as the poll cycles' does.
         """
+        failed = 0  # passes in a row the database failed
         while not stop.is_set():
             busy = False
+            wait = self.settings.interval
             try:
                 report = await self.run_pass(fetcher)
+                failed = 0
                 busy = report.fetched >= self.settings.per_pass
                 self.log_failures(ended=not busy)
                 if report.stories_marked:
                     await after()
             except asyncio.CancelledError:
                 raise
+            except StorageError as exc:  # the database's fault, said by the write that met it
+                failed += 1
+                wait = min(wait * 2 ** (failed - 1), max(wait, STORAGE_PAUSE_MAX))
+                log.error("article pass failed: %s; trying again in %g s", exc, wait)
             except Exception:
                 log.exception("article pass failed; retrying later")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.05 if busy else self.settings.interval)
+                await asyncio.wait_for(stop.wait(), 0.05 if busy else wait)
         self.log_failures()  # (a run of passes the stop cut short)
 
     async def _article(

@@ -9,6 +9,7 @@ import argparse
 import gc
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -272,13 +273,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)
         return 2
     except AggregatorError as exc:
-        print(f"aggregator: error: {exc}", file=sys.stderr)
+        print(f"aggregator: error: {_on_database(exc, str(exc), args)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:  # a read that met a fault of the storage
+        from .store_db import storage_fault
+
+        if (fault := storage_fault(exc)) is None:
+            raise
+        print(f"aggregator: error: {_on_database(exc, fault, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `aggregator status | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _on_database(exc: BaseException, message: str, args: argparse.Namespace) -> str:
+    """`message`, and when `exc` says the database file is damaged, which file and what to do."""
+    from .damage import ADVICE, is_damaged
+
+    if not is_damaged(exc):
+        return message
+    where = str(getattr(args, "db", "") or "")
+    named = message if not where or message.startswith(where) else f"{where}: {message}"
+    return f"{named}; {ADVICE}"
 
 
 def run(argv: Sequence[str] | None = None) -> None:

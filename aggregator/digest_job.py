@@ -25,7 +25,7 @@ from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select
 from .digest_mail import compose, readable
 from .digest_store import DigestBooks
-from .errors import AggregatorError
+from .errors import AggregatorError, StorageError
 from .slugs import slugify
 from .store import Reader
 from .wording import counted
@@ -252,6 +252,8 @@ class DigestJob:
         while not stop.is_set():
             try:
                 await self.run_due()
+            except StorageError as exc:  # the database's fault, said by the write that met it
+                log.error("digest job failed: %s; trying again in %.0f s", exc, interval)
             except Exception:  # a bug must not end the service's other jobs
                 log.exception("digest job failed; trying again in %.0f s", interval)
             with contextlib.suppress(TimeoutError):

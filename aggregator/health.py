@@ -9,6 +9,7 @@ that a restart would not mend).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,13 +91,19 @@ def warnings(health: dict[str, Any]) -> list[str]:
 
 
 def report(
-    reader: Any, now: datetime, stale: timedelta | None, *, digests: bool
+    reader: Any,
+    now: datetime,
+    stale: timedelta | None,
+    *,
+    digests: bool,
+    faults: Sequence[str] = (),
 ) -> tuple[dict[str, Any], int]:
     """Fill in and judge what /healthz answers; `status --json` prints the same keys (and more).
 
     Reads `reader`'s data `version` and, where it offers them, its `health()` (`last_poll_at`,
     `feeds`: how many active feeds, `feeds_failing`, `consecutive_errors`, `opml_refused`) and,
-    with `digests`, its `digest_health()` (`digests`, `digests_failing`). Returns the report
+    with `digests`, its `digest_health()` (`digests`, `digests_failing`). `faults` are reasons
+    the process found itself (a damaged database file, see aggregator.damage). Returns the report
     (with `status`, and `reasons` and `warnings` when there are any) and its HTTP code.
     """
     found: dict[str, Any] = {"status": "ok", "version": reader.version()}
@@ -106,7 +113,7 @@ def report(
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())
-    reasons, warned = assess(found, now, stale), warnings(found)
+    reasons, warned = [*faults, *assess(found, now, stale)], warnings(found)
     found["status"], code = verdict(reasons, warned)
     if reasons:
         found["reasons"] = reasons

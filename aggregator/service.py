@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .article_pass import ArticlePass
 from .config import Settings
+from .damage import Damage
 from .errors import StorageError
 from .fetch import Fetcher
 from .health import OPML_REFUSED, stale_after
@@ -76,6 +77,9 @@ class Service:
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
+        # the database file found damaged, by the jobs or by the web server
+        going_on = "" if once else "what can still be read is served and polling goes on"
+        self.damage = Damage(clock, going_on=going_on)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
         self._summarizer = summarizer
@@ -101,6 +105,7 @@ class Service:
                 return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
             except Exception as exc:
                 if (fault := storage_fault(exc)) is not None:
+                    self.damage.note(exc, "polling, grouping or publishing")
                     raise StorageError(fault) from exc
                 if not is_locked(exc):
                     raise
@@ -280,6 +285,7 @@ class Service:
                     clock=self.clock,
                     digest=self.settings.digest,
                     stale_after=stale_after(self.settings),
+                    damage=self.damage,
                 )
                 runner = await start_server(app, host, port)
         except BaseException:
@@ -393,11 +399,14 @@ class Service:
     async def _status_text(self, report: CycleReport | None) -> str:
         """One line for `systemctl status`: the last cycle, how many feeds are failing, and a
         refused sources edit."""
+        damaged = "database damaged (see the log)" if self.damage.damaged else ""
         try:
             health = await self.write(self._reader.health)
         except StorageError:
-            return "database busy"
+            return damaged or "database busy"
         failing = f"{health['feeds_failing']} of {health['feeds']} feeds failing"
+        if damaged:
+            failing = f"{damaged}; {failing}"
         if health.get(OPML_REFUSED):
             failing += "; sources edit refused (see aggregator status)"
         if report is None:

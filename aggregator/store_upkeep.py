@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .damage import ADVICE
 from .errors import StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
@@ -126,6 +127,15 @@ class BackupReport:
     integrity: str
 
 
+def _damage_found(integrity: str) -> str:
+    """What a failed integrity check of a backup says: its first finding and how many more,
+    and that the database it copies is damaged (a copy made by SQLite holds its pages)."""
+    findings = [line for line in integrity.splitlines() if line and not line.startswith("***")]
+    more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
+    first = findings[0] if findings else integrity
+    return f"the copy failed its integrity check ({first}{more}); {ADVICE}"
+
+
 def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
     """An online copy of the database at `dest` (a file, or a directory to put a dated file
     in), taken with SQLite's backup API while the service keeps running; the copy is checked
@@ -160,7 +170,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             target.close()
             source.close()
         if integrity != "ok":
-            raise StorageError(f"{dest}: the copy failed its integrity check: {integrity}")
+            raise StorageError(f"{dest}: not written: {_damage_found(integrity)}")
         _give_name(partial, dest)
     except sqlite3.Error as exc:
         raise StorageError(f"{dest}: backup failed: {exc}") from exc

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from aggregator.damage import Damage
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
@@ -33,8 +34,13 @@ from aggregator.health import report as health_report
 from aggregator.publish import ALL_SLUG, PublishSettings, utc
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 from aggregator.slugs import RESERVED_SLUGS
+from aggregator.store_db import storage_fault
+
+log = logging.getLogger("aggregator")
 
 STATIC_MAX_AGE = 86400  # robots.txt and favicons
+FAULT_LOG_EVERY = 60.0  # seconds between log lines of one passing storage fault the pages meet
+UNAVAILABLE_RETRY = 300  # Retry-After (seconds) of a page the database cannot give
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
 CACHE_ENTRIES = 2048  # cap on cached responses for one data version
 OPML_PATHS = {path.removesuffix(".opml"): fmt for fmt, path in OPML_FORMATS.items()}
@@ -256,6 +262,61 @@ async def _not_found_page(
         return not_found_response(request.app.get(_HOME))
 
 
+def unavailable_response() -> web.Response:
+    """A small 503 page for a page the database cannot give now (a damaged file, an I/O
+    error): readers and their feed readers try again later, nothing caches it."""
+    body = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Unavailable</title></head>\n<body><h1>Unavailable</h1>"
+        "<p>This page cannot be read from the news database right now. Please try again "
+        "later.</p></body></html>\n"
+    )
+    return web.Response(
+        status=503,
+        text=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            **_SECURITY_HEADERS,
+            "Cache-Control": "no-store",
+            "Retry-After": str(UNAVAILABLE_RETRY),
+        },
+    )
+
+
+def _fault_of(exc: BaseException) -> str | None:
+    """SQLite's words when `exc` (or the error it wraps) is a fault of the storage."""
+    return storage_fault(exc) or (exc.__cause__ and storage_fault(exc.__cause__)) or None
+
+
+_DAMAGE = web.AppKey("damage", Damage)
+_FAULTS_TOLD = web.AppKey("faults_told", dict)  # a passing fault's words -> when last logged
+
+
+@web.middleware
+async def _storage_faults(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A page the database cannot give is a 503 and a line in the log, not a bare 500 and a
+    traceback per request. Damage is told once (`Damage.note`), a passing fault (an I/O
+    error) at most once a minute."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        fault = _fault_of(exc)
+        if fault is None:
+            raise
+        if not request.app[_DAMAGE].note(exc, f"serving {request.rel_url.path}"):
+            told, now = request.app[_FAULTS_TOLD], time.monotonic()
+            if now - told.get(fault, -FAULT_LOG_EVERY) >= FAULT_LOG_EVERY:
+                told[fault] = now
+                log.error("web: %s cannot be read: %s", request.rel_url.path, fault)
+        return unavailable_response()
+
+
 async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
     """Every response the app sends (redirects, errors, /healthz too) carries them."""
     for name, value in _SECURITY_HEADERS.items():
@@ -270,6 +331,7 @@ def make_app(
     digest: DigestSettings | None = None,
     version_ttl: float = VERSION_TTL,
     stale_after: timedelta | None = None,
+    damage: Damage | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
@@ -277,8 +339,10 @@ def make_app(
     `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
     `/healthz` answers 503 "degraded" when most feeds fail or (given `stale_after`) the last
     poll cycle is older than that; 200 "warning" (with `warnings`) while a sources edit is
-    refused, as the service still works.
+    refused, as the service still works; and "degraded" once the database file was found
+    damaged (by the pages or, given the service's `damage`, by its jobs).
     """
+    damage = damage or Damage(clock)
     now = clock or (lambda: datetime.now(UTC))
     site = Site(reader, settings, clock=clock, digest=digest)
     mailed = site.digests
@@ -416,10 +480,21 @@ def make_app(
     async def healthz(request: web.Request) -> web.StreamResponse:
         try:
             status, code = await asyncio.to_thread(
-                health_report, reader, now(), stale_after, digests=bool(mailed)
+                health_report,
+                reader,
+                now(),
+                stale_after,
+                digests=bool(mailed),
+                faults=damage.reasons(),
             )
         except Exception as exc:  # a health check reports failure; it does not raise
-            status, code = {"status": "error", "error": type(exc).__name__}, 503
+            fault = _fault_of(exc)
+            if fault is None:
+                status, code = {"status": "error", "error": type(exc).__name__}, 503
+            else:
+                damage.note(exc, "serving /healthz")
+                reasons = damage.reasons() or [f"database cannot be read: {fault}"]
+                status, code = {"status": "degraded", "reasons": reasons}, 503
         return web.Response(
             status=code,
             text=json.dumps(status, default=str),
@@ -445,8 +520,10 @@ def make_app(
 
         return handler
 
-    app = web.Application(middlewares=[_not_found_page])
+    app = web.Application(middlewares=[_not_found_page, _storage_faults])
     app[_HOME] = settings.base_url
+    app[_DAMAGE] = damage
+    app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
@@ -497,7 +574,7 @@ async def start_server(app: web.Application, host: str, port: int) -> web.AppRun
     except BaseException:
         await runner.cleanup()
         raise
-    logging.getLogger("aggregator").info("serving %s", listen_url(host, port))
+    log.info("serving %s", listen_url(host, port))
     return runner
 
 
