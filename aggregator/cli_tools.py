@@ -35,6 +35,30 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Copy what a damaged database still holds into a new file, with the writer lock held (a
+    running service must be stopped first), and say what was lost and what to do next."""
+    from .lock import writer_lock
+    from .store_recover import recover
+
+    with writer_lock(args.db, "recover"):
+        report = recover(Path(args.db), args.path)
+    for table in report.tables:
+        if table.damaged or (table.counted is not None and table.counted != table.copied):
+            of = f"of {table.counted:,}" if table.counted is not None else "(its count unreadable)"
+            print(f"{table.name}: {table.copied:,} rows copied {of}; the rest sat on damaged pages")
+    if report.orphans:
+        print(f"{report.orphans:,} rows dropped: the rows they belong to were lost")
+    copied = sum(t.copied for t in report.tables)
+    state = "every table read whole" if report.whole else "what could be read"
+    print(f"recovered {args.db} into {report.path}: {copied:,} rows, {state}; integrity ok")
+    print(
+        f"next: with the service stopped, put {report.path} in the place of {args.db} and delete "
+        f"{args.db}-wal, {args.db}-shm and {args.db}.grouping if they are there"
+    )
+    return 0
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     """With `--db`, the database's writer lock is held throughout, as `poll` and `run` hold
     it: run beside the service it stops at once, beside a `poll --once` it waits its turn.
