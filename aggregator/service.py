@@ -105,7 +105,7 @@ class Service:
                 return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
             except Exception as exc:
                 if (fault := storage_fault(exc)) is not None:
-                    self.damage.note(exc, "polling, grouping or publishing")
+                    self.damage.note(exc, "the service read or wrote it")
                     raise StorageError(fault) from exc
                 if not is_locked(exc):
                     raise

@@ -283,7 +283,8 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
 
 # What README's "Commands" section says each command takes.
 README_OPTIONS = {
-    "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "cluster"},
+    "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
+    | {"cluster"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
     | {"summarize"},

@@ -107,7 +107,7 @@ def test_commands_on_a_damaged_database_say_so_in_one_line(
     said = err.splitlines()
     assert said[-1] == f"aggregator: error: {db}: database disk image is malformed; {ADVICE}"
     (logged,) = [line for line in said if "database damaged:" in line]
-    assert logged.endswith(f"(met while polling, grouping or publishing); {ADVICE}")
+    assert logged.endswith(f"(met while the service read or wrote it); {ADVICE}")
 
 
 def test_the_web_server_answers_503_and_healthz_stays_degraded(
@@ -193,8 +193,8 @@ def test_the_service_says_once_that_its_database_is_damaged_and_goes_on(
             )
             (line,) = told("database damaged:")
             assert line == (
-                "database damaged: database disk image is malformed (met while polling, "
-                f"grouping or publishing); {ADVICE}; until the service is stopped for that, "
+                "database damaged: database disk image is malformed (met while the service "
+                f"read or wrote it); {ADVICE}; until the service is stopped for that, "
                 "what can still be read is served and polling goes on"
             )
             assert not any(r.exc_info for r in caplog.records)
