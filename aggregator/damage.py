@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from .errors import DatabaseDamaged
+
 __all__ = ["ADVICE", "Damage", "is_damaged"]
 
 log = logging.getLogger("aggregator")
@@ -35,6 +37,8 @@ def is_damaged(exc: BaseException) -> bool:
     found: BaseException | None = exc
     while found is not None and id(found) not in seen:
         seen.add(id(found))
+        if isinstance(found, DatabaseDamaged):
+            return True
         if isinstance(found, sqlite3.DatabaseError):
             name = getattr(found, "sqlite_errorname", "") or ""
             text = str(found)

@@ -35,3 +35,8 @@ class StoryFeedError(ParseError):
 
 class StorageError(AggregatorError):
     """The database could not be opened or migrated."""
+
+
+class DatabaseDamaged(StorageError):
+    """The database file is damaged (what SQLite calls "database disk image is malformed"),
+    found without an SQLite error to say so: a copy that failed its integrity check."""

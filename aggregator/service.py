@@ -397,8 +397,8 @@ class Service:
         return report
 
     async def _status_text(self, report: CycleReport | None) -> str:
-        """One line for `systemctl status`: the last cycle, how many feeds are failing, and a
-        refused sources edit."""
+        """One line for `systemctl status`: a damaged database file, the last cycle, how many
+        feeds are failing, and a refused sources edit."""
         damaged = "database damaged (see the log)" if self.damage.damaged else ""
         try:
             health = await self.write(self._reader.health)

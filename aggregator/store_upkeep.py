@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .damage import ADVICE
-from .errors import StorageError
+from .damage import is_damaged
+from .errors import DatabaseDamaged, StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
 from .store_db import chunks
@@ -127,13 +127,13 @@ class BackupReport:
     integrity: str
 
 
-def _damage_found(integrity: str) -> str:
-    """What a failed integrity check of a backup says: its first finding and how many more,
-    and that the database it copies is damaged (a copy made by SQLite holds its pages)."""
+def integrity_failure(integrity: str) -> str:
+    """What a failed integrity check of a backup says: its first finding and how many more
+    (the command adds that the database it copies is damaged: the copy holds its pages)."""
     findings = [line for line in integrity.splitlines() if line and not line.startswith("***")]
     more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
     first = findings[0] if findings else integrity
-    return f"the copy failed its integrity check ({first}{more}); {ADVICE}"
+    return f"the copy failed its integrity check ({first}{more})"
 
 
 def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
@@ -170,9 +170,13 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             target.close()
             source.close()
         if integrity != "ok":
-            raise StorageError(f"{dest}: not written: {_damage_found(integrity)}")
+            raise DatabaseDamaged(
+                f"{db_path}: not backed up ({dest} not written): {integrity_failure(integrity)}"
+            )
         _give_name(partial, dest)
     except sqlite3.Error as exc:
+        if is_damaged(exc):  # (the backup API reads the pages it copies)
+            raise StorageError(f"{db_path}: not backed up ({dest} not written): {exc}") from exc
         raise StorageError(f"{dest}: backup failed: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"{dest}: cannot write backup: {exc.strerror or exc}") from exc

@@ -19,9 +19,10 @@ from upstream import Upstream, opml
 
 from aggregator.config import Settings
 from aggregator.damage import ADVICE, Damage, is_damaged
-from aggregator.errors import StorageError
+from aggregator.errors import DatabaseDamaged, StorageError
 from aggregator.service import Service
 from aggregator.store import Reader
+from aggregator.store_upkeep import backup, integrity_failure
 from aggregator.web import make_app, start_server
 
 
@@ -49,6 +50,42 @@ def damage(db: str | Path, table: str) -> None:
     with open(db, "r+b") as handle:
         handle.seek((root - 1) * size)
         handle.write(b"\xa5" * size)
+
+
+def rows_with_a_damaged_page(db: Path, rows: int = 3000) -> Path:
+    """A database of one table `t` of `rows` rows (ids 1..rows), one of whose leaf pages, in the
+    middle of the file, is garbage: reading past it fails, the rest reads."""
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(n, "x" * 400) for n in range(1, rows + 1)])
+    conn.commit()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as handle:
+        handle.seek((pages // 2) * size)
+        handle.write(bytes(size))  # (zeros: the copy SQLite makes of it still reads)
+    return db
+
+
+def test_a_backup_of_a_damaged_file_is_refused_and_says_so(tmp_path: Path) -> None:
+    db = rows_with_a_damaged_page(tmp_path / "rows.db")
+    with pytest.raises(StorageError) as found:
+        backup(db, tmp_path / "copy.db")
+    said = str(found.value)
+    # (SQLite's integrity check either raises, as here, or lists what it found: both are damage)
+    assert said == (
+        f"{db}: not backed up ({tmp_path / 'copy.db'} not written): database disk image is "
+        "malformed"
+    )
+    assert is_damaged(found.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.db"]  # no copy, no partial
+    listed = "*** in database main ***\nPage 7: btreeInitPage() returns error code 11\nPage 9: x"
+    assert integrity_failure(listed) == (
+        "the copy failed its integrity check (Page 7: btreeInitPage() returns error code 11, "
+        "and 1 more)"
+    )
+    assert is_damaged(DatabaseDamaged(f"{db}: not backed up: {integrity_failure(listed)}"))
 
 
 def test_damage_is_told_from_other_faults_through_the_errors_that_wrap_it() -> None:
@@ -95,6 +132,12 @@ def test_commands_on_a_damaged_database_say_so_in_one_line(
     assert err.splitlines()[-1] == (
         f"aggregator: error: {db}: database disk image is malformed; {ADVICE}"
     )
+    backups = tmp_path / "backups"
+    code, _, err = run_cli("backup", f"{backups}/", "--db", db, capsys=capsys)
+    assert code == 1  # a backup that exists is whole
+    assert err.startswith(f"aggregator: error: {db}: not backed up ({backups}/aggregator-")
+    assert err.endswith(f" not written): database disk image is malformed; {ADVICE}\n")
+    assert not any(backups.iterdir())
     damage(db, "feeds")
     code, out, err = run_cli("status", "--db", db, capsys=capsys)
     assert code == 1 and not out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_cli import polled, run_cli, upstream  # noqa: F401  (a fixture)
-from test_damage import damage
+from test_damage import damage, rows_with_a_damaged_page
 from upstream import Upstream
 
 from aggregator.errors import StorageError
@@ -36,17 +36,7 @@ def count(db: str | Path, sql: str) -> int:
 
 
 def test_rows_past_a_damaged_page_are_still_copied(tmp_path: Path) -> None:
-    db = tmp_path / "rows.db"
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?, ?)", [(n, "x" * 400) for n in range(1, 3001)])
-    conn.commit()
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    size = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    with db.open("r+b") as handle:  # a leaf page in the middle of the table
-        handle.seek((pages // 2) * size)
-        handle.write(b"\xa5" * size)
+    db = rows_with_a_damaged_page(tmp_path / "rows.db")
     with pytest.raises(sqlite3.DatabaseError):
         count(db, "SELECT sum(length(pad)) FROM t")
     report = recover(db, tmp_path / "out.db")
