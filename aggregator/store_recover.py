@@ -15,7 +15,6 @@ next poll brings back the lost items their feeds still carry. The copy must pass
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from .damage import is_damaged
 from .errors import StorageError
 from .store_db import check_existing
+from .store_upkeep import new_database_file
 
 __all__ = ["RecoverReport", "TableReport", "recover"]
 
@@ -54,33 +54,20 @@ class RecoverReport:
 def recover(db_path: Path, dest: Path) -> RecoverReport:
     """Copy what `db_path` still holds into the new file `dest` (never overwritten)."""
     check_existing(db_path)
-    if dest.exists():
-        raise StorageError(f"{dest}: already exists; give a new name (recover never overwrites)")
-    partial = dest.with_name(f".{dest.name}.partial")
-    try:
-        partial.unlink(missing_ok=True)
-        mode = db_path.stat().st_mode & 0o666  # never more readable than the database
-        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
-        source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-        target = sqlite3.connect(partial, isolation_level=None)
+    with new_database_file(db_path, dest, "recover never overwrites") as partial:
         try:
-            report = _copy(source, target, dest)
-            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
-            source.close()
+            source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+            target = sqlite3.connect(partial, isolation_level=None)
+            try:
+                report = _copy(source, target, dest)
+                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                target.close()
+                source.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{dest}: cannot recover: {exc}") from exc
         if integrity != "ok":
-            raise StorageError(
-                f"{dest}: the recovered copy failed its integrity check: {integrity}"
-            )
-        partial.replace(dest)
-    except sqlite3.Error as exc:
-        raise StorageError(f"{dest}: cannot recover: {exc}") from exc
-    except OSError as exc:
-        raise StorageError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+            raise StorageError(f"{dest}: the copy failed its integrity check: {integrity}")
     return report
 
 

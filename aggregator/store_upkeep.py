@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import os
 import sqlite3
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,17 +108,36 @@ def prune(
     return PruneReport(stories, items, max(forgotten, 0))
 
 
-def _give_name(partial: Path, dest: Path) -> None:
-    """Name the finished copy `dest` unless a file took that name meanwhile (another backup):
-    a hard link cannot replace one. Where the file system has no hard links, a rename."""
+@contextlib.contextmanager
+def new_database_file(db_path: Path, dest: Path, rule: str) -> Iterator[Path]:
+    """A file to fill with a copy of `db_path` that becomes `dest` when the block ends well.
+
+    It is made beside `dest` (a partial name, removed in any case) with the database's own
+    permissions, which the umask may only narrow: a copy is never more readable than the
+    database it copies (the unit's UMask=0077 one holds private feeds' logins). `dest` is
+    never overwritten, also by a file that took the name meanwhile (a hard link cannot
+    replace one; where the file system has none, a rename): the refusal says `rule`.
+    """
+    refused = f"{dest}: already exists; give a new name ({rule})"
+    if dest.exists():
+        raise StorageError(refused)
+    partial = dest.with_name(f".{dest.name}.partial")
     try:
-        os.link(partial, dest)
-    except FileExistsError:
-        raise StorageError(
-            f"{dest}: already exists; give a new name (backups never overwrite)"
-        ) from None
-    except OSError:
-        os.replace(partial, dest)
+        partial.unlink(missing_ok=True)  # what a killed run left
+        mode = db_path.stat().st_mode & 0o666
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+        yield partial
+        try:
+            os.link(partial, dest)
+        except FileExistsError:
+            raise StorageError(refused) from None
+        except OSError:
+            os.replace(partial, dest)
+    except OSError as exc:
+        raise StorageError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,38 +169,24 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             for n in itertools.count(1)
             if not (path := dest / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db").exists()
         )
-    if dest.exists():
-        raise StorageError(f"{dest}: already exists; give a new name (backups never overwrite)")
-    partial = dest.with_name(f".{dest.name}.partial")
-    try:
-        # Made with the database's own permissions (the umask may only narrow them): a copy
-        # is never more readable than the database it copies (the unit's UMask=0077 one
-        # holds private feeds' logins). A partial file a killed backup left goes first.
-        partial.unlink(missing_ok=True)
-        mode = db_path.stat().st_mode & 0o666
-        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
-        source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-        source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        target = sqlite3.connect(partial)
+    with new_database_file(db_path, dest, "backups never overwrite") as partial:
         try:
-            source.backup(target, pages=2048)
-            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
-            source.close()
+            source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+            source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            target = sqlite3.connect(partial)
+            try:
+                source.backup(target, pages=2048)
+                target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                target.close()
+                source.close()
+        except sqlite3.Error as exc:
+            if is_damaged(exc):  # (the backup API reads the pages it copies)
+                raise StorageError(f"{db_path}: not backed up ({dest} not written): {exc}") from exc
+            raise StorageError(f"{dest}: backup failed: {exc}") from exc
         if integrity != "ok":
             raise DatabaseDamaged(
                 f"{db_path}: not backed up ({dest} not written): {integrity_failure(integrity)}"
             )
-        _give_name(partial, dest)
-    except sqlite3.Error as exc:
-        if is_damaged(exc):  # (the backup API reads the pages it copies)
-            raise StorageError(f"{db_path}: not backed up ({dest} not written): {exc}") from exc
-        raise StorageError(f"{dest}: backup failed: {exc}") from exc
-    except OSError as exc:
-        raise StorageError(f"{dest}: cannot write backup: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
     return BackupReport(dest, dest.stat().st_size, integrity)

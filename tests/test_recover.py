@@ -3,28 +3,17 @@ service takes as its database; the next poll brings back the lost items the feed
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_cli import polled, run_cli, upstream  # noqa: F401  (a fixture)
-from test_damage import damage, rows_with_a_damaged_page
+from test_damage import _root_logger_kept, damage, rows_with_a_damaged_page  # noqa: F401
 from upstream import Upstream
 
 from aggregator.errors import StorageError
 from aggregator.lock import writer_lock
 from aggregator.store_recover import recover
-
-
-@pytest.fixture(autouse=True)
-def _root_logger_kept() -> Iterator[None]:
-    """`main` sets the root logger up, as the program's start does: put it back after."""
-    root = logging.getLogger()
-    kept = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = kept
 
 
 def count(db: str | Path, sql: str) -> int:
