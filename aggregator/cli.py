@@ -280,14 +280,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)
         return 2
     except AggregatorError as exc:
-        print(f"aggregator: error: {_on_database(exc, str(exc), args)}", file=sys.stderr)
+        print(f"aggregator: error: {database_error(exc, str(exc), args)}", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:  # a read that met a fault of the storage
         from .store_db import storage_fault
 
         if (fault := storage_fault(exc)) is None:
             raise
-        print(f"aggregator: error: {_on_database(exc, fault, args)}", file=sys.stderr)
+        print(f"aggregator: error: {database_error(exc, fault, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -296,15 +296,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _on_database(exc: BaseException, message: str, args: argparse.Namespace) -> str:
-    """`message`, and when `exc` says the database file is damaged, which file and what to do."""
+def database_error(exc: BaseException, message: str, args: argparse.Namespace) -> str:
+    """`message`; when `exc` is a fault of the database's storage (a full disk, a damaged
+    file), which database, and when the file is damaged, what to do."""
     from .damage import ADVICE, is_damaged
+    from .store_db import storage_fault
 
-    if not is_damaged(exc):
+    damaged = is_damaged(exc)
+    faults = (exc, exc.__cause__) if exc.__cause__ is not None else (exc,)
+    if not damaged and all(storage_fault(e) is None for e in faults):
         return message
     where = str(getattr(args, "db", "") or "")
     named = message if not where or message.startswith(where) else f"{where}: {message}"
-    return f"{named}; {ADVICE}"
+    return f"{named}; {ADVICE}" if damaged else named
 
 
 def run(argv: Sequence[str] | None = None) -> None:

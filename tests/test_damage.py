@@ -5,6 +5,7 @@ polling what it can."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sqlite3
@@ -17,6 +18,7 @@ from test_cli import polled, run_cli, upstream  # noqa: F401  (a fixture)
 from test_service import fast_settings, running, wait_for
 from upstream import Upstream, opml
 
+from aggregator.cli import database_error
 from aggregator.config import Settings
 from aggregator.damage import ADVICE, Damage, is_damaged
 from aggregator.errors import DatabaseDamaged, StorageError
@@ -244,3 +246,22 @@ def test_the_service_says_once_that_its_database_is_damaged_and_goes_on(
 
     with caplog.at_level(logging.INFO, logger="aggregator"):
         asyncio.run(scenario())
+
+
+def test_a_command_names_the_database_a_storage_fault_is_in() -> None:
+    args = argparse.Namespace(db=Path("/var/lib/aggregator/aggregator.db"))
+    full = sqlite3.OperationalError("database or disk is full")
+    try:
+        raise StorageError("database or disk is full") from full
+    except StorageError as exc:
+        said = database_error(exc, str(exc), args)
+    assert said == "/var/lib/aggregator/aggregator.db: database or disk is full"
+    malformed = sqlite3.DatabaseError("database disk image is malformed")
+    assert database_error(malformed, str(malformed), args) == (
+        f"/var/lib/aggregator/aggregator.db: database disk image is malformed; {ADVICE}"
+    )
+    locked = StorageError("database is locked by another program (waited 90 s)")
+    assert database_error(locked, str(locked), args) == str(locked)  # not the storage's fault
+    named = StorageError("/var/lib/aggregator/aggregator.db: cannot open database: x")
+    named.__cause__ = sqlite3.OperationalError("unable to open database file")
+    assert database_error(named, str(named), args) == str(named)  # (named once)
