@@ -60,7 +60,7 @@ class Damage:
     ) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
         # what a long-running process goes on doing meanwhile ("": it stops, as `poll --once`)
-        self._going_on = going_on
+        self.going_on = going_on
         self._lock = threading.Lock()
         self.error: str | None = None  # SQLite's words when it was first met
         self.since: datetime | None = None
@@ -75,8 +75,8 @@ class Damage:
                 return True
             self.error, self.since = _words(exc), self._clock()
         going_on = ""
-        if self._going_on:
-            going_on = f"; until the service is stopped for that, {self._going_on}"
+        if self.going_on:
+            going_on = f"; until the service is stopped for that, {self.going_on}"
         log.error("database damaged: %s (met while %s); %s%s", self.error, where, ADVICE, going_on)
         return True
 

@@ -78,8 +78,7 @@ class Service:
         self.settings = settings
         self.clock = clock
         # the database file found damaged, by the jobs or by the web server
-        going_on = "" if once else "what can still be read is served and polling goes on"
-        self.damage = Damage(clock, going_on=going_on)
+        self.damage = Damage(clock, going_on="" if once else "polling goes on")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
         self._summarizer = summarizer
@@ -279,6 +278,7 @@ class Service:
         try:
             await self.load_sources(strict=True)
             if serve:
+                self.damage.going_on = "what can still be read is served and polling goes on"
                 app = make_app(
                     self.store.reader(),
                     self.settings.publish,

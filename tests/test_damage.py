@@ -239,8 +239,8 @@ def test_the_service_says_once_that_its_database_is_damaged_and_goes_on(
             (line,) = told("database damaged:")
             assert line == (
                 "database damaged: database disk image is malformed (met while the service "
-                f"read or wrote it); {ADVICE}; until the service is stopped for that, "
-                "what can still be read is served and polling goes on"
+                f"read or wrote it); {ADVICE}; until the service is stopped for that, polling "
+                "goes on"  # (`running` serves no pages; `run` says it serves what it can)
             )
             assert not any(r.exc_info for r in caplog.records)
 
