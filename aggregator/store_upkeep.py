@@ -175,7 +175,10 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             target = sqlite3.connect(partial)
             try:
-                source.backup(target, pages=2048)
+                # In one step: one read transaction over the whole copy, so the service's
+                # writes (WAL) go on beside it and never restart it, as they would between
+                # steps (a large database, written every few seconds, might never finish).
+                source.backup(target)
                 target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
                 integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
             finally:
