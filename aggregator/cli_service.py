@@ -50,6 +50,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
             pages = await service.fetch_articles(fetcher, budget=budget)
             await service.settle_summaries()  # model answers still on the way, if any
         await service.run_retention()
+        await service.run_backup()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(
             f"polled {counted(report.feeds, 'feed')} ({statuses or 'none due'}): "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from .article_settings import ArticleSettings
@@ -29,11 +30,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             until = holds.get(host_of(r["moved_to"] or r["url"]))
             r["site_held_until"] = until.isoformat(timespec="seconds") if until else None
         if args.json:
-            report = json.dumps(_report(reader, rows, settings, now), indent=2, default=str)
+            report = json.dumps(
+                _report(reader, rows, settings, now, args.db), indent=2, default=str
+            )
             print(hide_passwords(report))
             return 0
         digests = reader.digest_health()["digests"]
         health = reader.health()
+        backups = reader.backups() if settings.backup.dir else {}
     finally:
         if store is not None:
             store.close()
@@ -79,23 +83,59 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
+    if settings.backup.dir:
+        print()
+        print(backup_line(args.db, settings, backups, now))
     return 0
 
 
+def backup_line(db: Path, settings: Settings, meta: dict[str, str], now: datetime) -> str:
+    """The scheduled backups' line of `status`: where they go, the last one or the failure
+    that stopped the last attempt, and when the next is due."""
+    from .backup_job import RETRY_AFTER, backup_dir, backup_record
+
+    last, failed, error = backup_record(meta)
+    where = backup_dir(db, settings.backup)
+    every = settings.backup.every
+    if failed is not None:
+        due = failed + min(RETRY_AFTER, every)
+        state = f"the last attempt failed {ago(failed.isoformat(), now)}: {error}"
+    else:
+        due = now if last is None else last + every
+        state = f"last {ago(last.isoformat(), now) if last else 'never'}"
+    nxt = "at the next poll cycle" if due <= now else ago(due.isoformat(), now)
+    return f"BACKUPS to {where} (keeping {settings.backup.keep}): {state}; next {nxt}"
+
+
 def _report(
-    reader: Any, rows: list[dict[str, Any]], settings: Settings, now: datetime
+    reader: Any, rows: list[dict[str, Any]], settings: Settings, now: datetime, db: Path
 ) -> dict[str, Any]:
     """`status --json`: every key of /healthz, meaning the same (`feeds` is how many active
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
-    the check, and one row per feed under `feed_rows`."""
+    the check, the scheduled backups under `backup` when `[backup] dir` is set, and one row
+    per feed under `feed_rows`."""
     from .health import report, stale_after
 
     found, _ = report(reader, now, stale_after(settings), digests=True)
+    backup: dict[str, Any] = {}
+    if settings.backup.dir:
+        from .backup_job import backup_dir, backup_record
+
+        last, failed, error = backup_record(reader.backups())
+        backup = {
+            "backup": {
+                "dir": str(backup_dir(db, settings.backup)),
+                "last_at": last.isoformat() if last else None,
+                "failed_at": failed.isoformat() if failed else None,
+                "error": error or None,
+            }
+        }
     return {
         "checked_at": now.isoformat(timespec="seconds"),
         **found,
         "reasons": found.get("reasons", []),
         "warnings": found.get("warnings", []),
+        **backup,
         "feed_rows": rows,
     }
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .article_settings import ArticleSettings
+from .backup_settings import BackupSettings
 from .cluster_settings import ClusterSettings
 from .digest_settings import DigestSettings
 from .errors import ConfigError
@@ -74,6 +75,7 @@ class Settings:
     articles: ArticleSettings = field(default_factory=ArticleSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -179,6 +181,8 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("retention", "max_age"): (_DAY, 3650 * _DAY),
     ("retention", "every"): (60, 7 * _DAY),
     ("retention", "forget_after"): (_DAY, 3650 * _DAY),
+    ("backup", "every"): (3600, 30 * _DAY),
+    ("backup", "keep"): (1, 1000),
 }
 # [cluster]: similarities, shares and margins are fractions, counts are counts (a threshold of
 # 7 would leave every item a story of its own, without a word); the ones below say otherwise.

@@ -74,6 +74,7 @@ class Service:
         once: bool = False,
     ) -> None:
         self.opml_path = opml_path
+        self.db_path = Path(db_path)
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
@@ -244,6 +245,15 @@ class Service:
         stories and is stamped anew, so the snapshot a stop writes still matches the store."""
         await self.retention_job().run_logged()
 
+    async def run_backup(self) -> None:
+        """Take the scheduled backup when due (`[backup]`; off while its `dir` is empty)."""
+        if not self.settings.backup.dir or str(self.db_path) == ":memory:":
+            return
+        from .backup_job import BackupJob
+
+        job = BackupJob(self.store, self.db_path, self.write, self.settings.backup, self.clock)
+        await job.run_logged()
+
     def digest_job(self) -> DigestJob:
         """The daily email digest job over this service's store and writer thread."""
         from .digest_job import DigestJob
@@ -333,6 +343,7 @@ class Service:
                         report = self._cycle_result(cycle, retry_in)
                         self.notifier.status(await self._status_text(report))
                         await self.run_retention()
+                        await self.run_backup()
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)

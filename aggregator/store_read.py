@@ -220,6 +220,15 @@ class Reader:
             OPML_REFUSED: read_refused(meta.get(OPML_REFUSED)),
         }
 
+    def backups(self) -> dict[str, str]:
+        """The scheduled backups' meta keys (`backup_job.backup_record` reads them)."""
+        return {
+            r["key"]: r["value"]
+            for r in self._rows(
+                "SELECT key, value FROM meta WHERE key IN ('backup_at', 'backup_failed')"
+            )
+        }
+
     def digest_health(self) -> dict[str, Any]:
         """Each category's latest digest (status, attempts, error), for /healthz."""
         from .digest_store import digest_health

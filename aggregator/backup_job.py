@@ -1,0 +1,180 @@
+"""Backups on a schedule (`[backup]`): the service copies its database into a directory every
+`every`, as `aggregator backup DIR/` does, and keeps the newest `keep` of those copies.
+
+Off until `dir` is set. A relative `dir` is taken from the database's own directory (so
+`dir = "backups"` under the systemd unit is `/var/lib/aggregator/backups`, which the unit may
+write). Older copies are removed only after a new one passed its integrity check, and only
+files with the dated names backups get: a damaged database (whose copy fails the check) never
+rotates the good copies out. A pure decision (`is_due`, `surplus`) and the IO around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .backup_settings import BackupSettings
+from .errors import StorageError
+
+log = logging.getLogger("aggregator")
+
+BACKUP_AT = "backup_at"  # meta key: when the last scheduled backup was written
+BACKUP_FAILED = "backup_failed"  # meta key: when the last one failed, and why (JSON)
+RETRY_AFTER = timedelta(hours=1)  # a failed backup is tried again this much later (or `every`)
+_DATED = re.compile(r"^aggregator-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$")
+
+
+def is_due(
+    last: datetime | None, failed: datetime | None, now: datetime, settings: BackupSettings
+) -> bool:
+    """Whether a backup should be taken now: `every` after the last one, and not within
+    `RETRY_AFTER` (nor `every`, when shorter) of a failed attempt. A time in the future (a
+    clock set back) counts as due. Pure."""
+    if not settings.dir:
+        return False
+    if failed is not None and now >= failed and (last is None or failed > last):
+        return now - failed >= min(RETRY_AFTER, settings.every)
+    return last is None or last > now or now - last >= settings.every
+
+
+def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | None, str]:
+    """(when the last backup was written, when the last attempt failed, its error) from the
+    meta keys `BACKUP_AT` and `BACKUP_FAILED`; a failure older than the last backup is over.
+    Pure."""
+    last = _time(meta.get(BACKUP_AT))
+    try:
+        failure = json.loads(meta.get(BACKUP_FAILED) or "{}")
+    except ValueError:
+        failure = {}
+    failed = _time(failure.get("at")) if isinstance(failure, dict) else None
+    if failed is None or (last is not None and last >= failed):
+        return last, None, ""
+    return last, failed, str(failure.get("error") or "")
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def surplus(names: Iterable[str], keep: int) -> list[str]:
+    """The dated backup files beyond the newest `keep`, oldest first; a name that is not a
+    dated backup's is never among them. Pure."""
+    dated = []
+    for name in names:
+        found = _DATED.match(name)
+        if found:
+            dated.append(((found.group(1), int(found.group(2) or 1)), name))
+    dated.sort()
+    return [name for _, name in dated[: max(0, len(dated) - keep)]]
+
+
+def backup_dir(db_path: Path, settings: BackupSettings) -> Path:
+    """Where the copies go: `dir`, from the database's directory when relative."""
+    where = Path(settings.dir).expanduser()
+    return where if where.is_absolute() else db_path.parent / where
+
+
+@dataclass(frozen=True, slots=True)
+class BackupDone:
+    path: Path
+    bytes: int
+    seconds: float
+    removed: list[str]
+
+
+class BackupJob:
+    """Takes the scheduled backup when due, off the event loop; `write` runs a function on
+    the service's writer thread (the meta keys)."""
+
+    def __init__(
+        self,
+        store: Any,
+        db_path: Path,
+        write: Callable[..., Awaitable[Any]],
+        settings: BackupSettings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.db_path = db_path
+        self.write = write
+        self.settings = settings
+        self.clock = clock
+
+    async def run_if_due(self) -> BackupDone | None:
+        from .store_upkeep import backup, meta_values
+
+        now = self.clock()
+        last, failed, _ = backup_record(
+            await self.write(meta_values, self.store, (BACKUP_AT, BACKUP_FAILED))
+        )
+        if not is_due(last, failed, now, self.settings):
+            return None
+        where = backup_dir(self.db_path, self.settings)
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(where.mkdir, parents=True, exist_ok=True)
+            report = await asyncio.to_thread(backup, self.db_path, where, now)
+        except (StorageError, OSError) as exc:
+            error = str(exc) if isinstance(exc, StorageError) else f"{where}: {exc.strerror}"
+            await self.write(self.store.set_meta, BACKUP_FAILED, _failure(now, error))
+            raise StorageError(error) from exc
+        removed = []
+        for name in surplus((p.name for p in where.iterdir()), self.settings.keep):
+            try:
+                (where / name).unlink()
+                removed.append(name)
+            except OSError as exc:
+                log.warning("backup: cannot remove %s: %s", where / name, exc.strerror or exc)
+        await self.write(self.store.set_meta, BACKUP_AT, now.isoformat())
+        done = BackupDone(report.path, report.bytes, time.monotonic() - started, removed)
+        log.info(
+            "backup path=%s bytes=%d seconds=%.1f removed=%d",
+            done.path,
+            done.bytes,
+            done.seconds,
+            len(removed),
+            extra={
+                "fields": {
+                    "event": "backup",
+                    "path": str(done.path),
+                    "bytes": done.bytes,
+                    "removed": len(removed),
+                }
+            },
+        )
+        return done
+
+    async def run_logged(self) -> None:
+        """`run_if_due` as the service runs it: a failure is logged (and kept for `status`),
+        and tried again an hour later."""
+        try:
+            await self.run_if_due()
+        except StorageError as exc:
+            log.error(
+                "backup status=error error=%r; trying again in %s",
+                str(exc),
+                _hours(min(RETRY_AFTER, self.settings.every)),
+            )
+
+
+def _failure(now: datetime, error: str) -> str:
+    return json.dumps({"at": now.isoformat(), "error": error}, ensure_ascii=False)
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

@@ -1,0 +1,179 @@
+"""Scheduled backups (`[backup]`): a dated copy every `every`, the newest `keep` kept; a
+damaged database's failed copy never rotates the good ones out; `status` says how they go."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import polled, run_cli, upstream  # noqa: F401  (a fixture)
+from test_damage import _root_logger_kept, damage  # noqa: F401
+from upstream import Upstream
+
+from aggregator.backup_job import (
+    BACKUP_AT,
+    BACKUP_FAILED,
+    RETRY_AFTER,
+    BackupJob,
+    backup_record,
+    is_due,
+    surplus,
+)
+from aggregator.backup_settings import BackupSettings
+from aggregator.errors import StorageError
+from aggregator.store import Store
+
+T0 = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+ON = BackupSettings(dir="backups", every=DAY, keep=2)
+
+
+def test_a_backup_is_due_every_period_and_an_hour_after_a_failure() -> None:
+    assert not is_due(None, None, T0, BackupSettings())  # off without a directory
+    assert is_due(None, None, T0, ON)  # never taken
+    assert not is_due(T0, None, T0 + DAY - timedelta(seconds=1), ON)
+    assert is_due(T0, None, T0 + DAY, ON)
+    assert is_due(T0 + DAY, None, T0, ON)  # a clock set back
+    failed = T0 + timedelta(hours=3)
+    assert not is_due(T0 - DAY, failed, failed + RETRY_AFTER - timedelta(seconds=1), ON)
+    assert is_due(T0 - DAY, failed, failed + RETRY_AFTER, ON)
+    hourly = replace(ON, every=timedelta(minutes=90))
+    assert is_due(None, failed, failed + timedelta(hours=1), hourly)  # (the shorter of the two)
+
+
+def test_only_dated_backups_beyond_the_newest_are_surplus() -> None:
+    names = [
+        "aggregator-20261203T030000Z.db",
+        "aggregator-20261205T030000Z.db",
+        "aggregator-20261205T030000Z-2.db",  # a second one in the same second: newer
+        "aggregator-20261204T030000Z.db",
+        "aggregator.db",
+        "notes.txt",
+        "aggregator-manual.db",
+        ".aggregator-20261206T030000Z.db.partial",
+    ]
+    assert surplus(names, 2) == ["aggregator-20261203T030000Z.db", "aggregator-20261204T030000Z.db"]
+    assert surplus(names, 10) == []
+
+
+def test_a_failure_older_than_the_last_backup_is_over() -> None:
+    failed = json.dumps({"at": T0.isoformat(), "error": "disk full"})
+    assert backup_record({BACKUP_FAILED: failed}) == (None, T0, "disk full")
+    later = (T0 + DAY).isoformat()
+    assert backup_record({BACKUP_AT: later, BACKUP_FAILED: failed}) == (T0 + DAY, None, "")
+    assert backup_record({BACKUP_FAILED: "not json"}) == (None, None, "")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def job_on(db: Path, clock: Clock, settings: BackupSettings = ON) -> tuple[Store, BackupJob]:
+    store = Store(db)
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    return store, BackupJob(store, db, write, settings, clock)
+
+
+def test_backups_are_taken_when_due_and_the_oldest_removed(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    clock = Clock(T0)
+    store, job = job_on(db, clock)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the operator's")
+    try:
+        first = asyncio.run(job.run_if_due())
+        assert first is not None and first.path.parent == folder  # relative to the database
+        assert asyncio.run(job.run_if_due()) is None  # not due again the same day
+        taken = [first.path.name]
+        for day in (1, 2):
+            clock.now = T0 + day * DAY
+            done = asyncio.run(job.run_if_due())
+            assert done is not None
+            taken.append(done.path.name)
+        assert done.removed == [taken[0]]  # keep = 2
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*taken[1:], "notes.txt"])
+        copy = sqlite3.connect(folder / taken[-1])
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        copy.close()
+    finally:
+        store.close()
+
+
+def test_a_damaged_database_keeps_its_good_backups_and_says_why(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    upstream: Upstream,  # noqa: F811
+) -> None:
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"))
+    clock = Clock(T0)
+    store, job = job_on(Path(db), clock)
+    try:
+        good = asyncio.run(job.run_if_due())
+        assert good is not None
+    finally:
+        store.close()
+    damage(db, "stories")  # (`status` does not read it: the feeds' rows are whole)
+    clock.now = T0 + DAY
+    store, job = job_on(Path(db), clock, replace(ON, keep=1))
+    try:
+        with pytest.raises(StorageError, match="not backed up"):
+            asyncio.run(job.run_if_due())
+        assert [p.name for p in (tmp_path / "backups").iterdir()] == [good.path.name]
+        clock.now += timedelta(minutes=30)
+        assert asyncio.run(job.run_if_due()) is None  # tried again an hour later
+    finally:
+        store.close()
+    (tmp_path / "b.toml").write_text('[backup]\ndir = "backups"\n')
+    code, out, _ = run_cli(
+        "status", "--db", db, "--config", str(tmp_path / "b.toml"), capsys=capsys
+    )
+    assert code == 0
+    line = out.splitlines()[-1]
+    assert line.startswith(
+        f"BACKUPS to {tmp_path / 'backups'} (keeping 7): the last attempt failed"
+    )
+    assert "not backed up" in line
+
+
+def test_poll_once_takes_the_backup_when_due(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    upstream: Upstream,  # noqa: F811
+) -> None:
+    (tmp_path / "b.toml").write_text('[backup]\ndir = "saved"\nkeep = 3\n')
+    (tmp_path / "feeds.opml").write_text(
+        f'<opml version="2.0"><body><outline text="News"><outline type="rss" text="A" '
+        f'xmlUrl="{upstream.url("/a.xml")}"/></outline></body></opml>'
+    )
+    db = str(tmp_path / "agg.db")
+    args = ("--db", db, "--opml", str(tmp_path / "feeds.opml"), "--config")
+    code, _, err = run_cli("poll", "--once", *args, str(tmp_path / "b.toml"), capsys=capsys)
+    assert code == 0
+    (copy,) = (tmp_path / "saved").iterdir()
+    assert f"backup path={copy} " in err
+    code, out, _ = run_cli(
+        "status", "--db", db, "--config", str(tmp_path / "b.toml"), capsys=capsys
+    )
+    prefix = f"BACKUPS to {tmp_path / 'saved'} (keeping 3): last "
+    assert out.splitlines()[-1].startswith(prefix)
+    assert re.fullmatch(r"\d+s ago; next in (23h|1d)", out.splitlines()[-1][len(prefix) :])
+    code, out, _ = run_cli(
+        "status", "--json", "--db", db, "--config", str(tmp_path / "b.toml"), capsys=capsys
+    )
+    found = json.loads(out)["backup"]
+    assert found["dir"] == str(tmp_path / "saved") and found["last_at"] and not found["error"]
