@@ -17,12 +17,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .backup_settings import BackupSettings
 from .errors import StorageError
+from .health import parse_time
 
 log = logging.getLogger("aggregator")
 
@@ -49,25 +50,15 @@ def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | 
     """(when the last backup was written, when the last attempt failed, its error) from the
     meta keys `BACKUP_AT` and `BACKUP_FAILED`; a failure older than the last backup is over.
     Pure."""
-    last = _time(meta.get(BACKUP_AT))
+    last = parse_time(meta.get(BACKUP_AT))
     try:
         failure = json.loads(meta.get(BACKUP_FAILED) or "{}")
     except ValueError:
         failure = {}
-    failed = _time(failure.get("at")) if isinstance(failure, dict) else None
+    failed = parse_time(failure.get("at")) if isinstance(failure, dict) else None
     if failed is None or (last is not None and last >= failed):
         return last, None, ""
     return last, failed, str(failure.get("error") or "")
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        found = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def surplus(names: Iterable[str], keep: int) -> list[str]:

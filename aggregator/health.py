@@ -26,7 +26,8 @@ def stale_after(settings: Settings) -> timedelta:
     return 3 * max(tick, settings.schedule.min_interval) + 4 * fetch
 
 
-def _parse(value: object) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
+    """An ISO time as stored (UTC when it names no zone); None for anything else."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -48,7 +49,7 @@ def assess(health: dict[str, Any], now: datetime, stale: timedelta | None) -> li
     if feeds and failing * 2 > feeds:
         reasons.append(f"{failing} of {feeds} feeds failing")
     if stale is not None and feeds:
-        last = _parse(health.get("last_poll_at"))
+        last = parse_time(health.get("last_poll_at"))
         if last is None:
             reasons.append("no poll cycle has completed yet")
         elif now - last > stale:
