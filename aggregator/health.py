@@ -79,8 +79,15 @@ def read_refused(value: str | None) -> dict[str, str] | None:
     return found if isinstance(found, dict) else None
 
 
-def warnings(health: dict[str, Any]) -> list[str]:
-    """What needs the operator while the service still works (empty: nothing)."""
+BACKUP_FAILING = "backup_failing"  # /healthz key: the scheduled backup's failure, if failing
+BACKUP_FAILURE_SHOWN = timedelta(hours=25)  # a failure this old says nothing of today
+
+
+def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
+    """What needs the operator while the service still works (empty: nothing): a refused
+    sources edit; a scheduled backup whose last attempt failed (and none succeeded since),
+    within `BACKUP_FAILURE_SHOWN` of `now` (a failing backup is tried hourly; backups turned
+    off leave their last failure behind, which stops warning by itself)."""
     found: list[str] = []
     refused = health.get(OPML_REFUSED)
     if isinstance(refused, dict) and refused.get("error"):
@@ -88,6 +95,11 @@ def warnings(health: dict[str, Any]) -> list[str]:
             f"sources edit refused since {refused.get('since') or '?'}: {refused['error']}; "
             "the last good sources stay in force"
         )
+    failing = health.get(BACKUP_FAILING)
+    if isinstance(failing, dict):
+        at = parse_time(failing.get("at"))
+        if at is not None and (now is None or now - at <= BACKUP_FAILURE_SHOWN):
+            found.append(f"scheduled backup failed at {at.isoformat()}: {failing.get('error')}")
     return found
 
 
@@ -114,7 +126,7 @@ def report(
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())
-    reasons, warned = [*faults, *assess(found, now, stale)], warnings(found)
+    reasons, warned = [*faults, *assess(found, now, stale)], warnings(found, now)
     found["status"], code = verdict(reasons, warned)
     if reasons:
         found["reasons"] = reasons

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .health import OPML_REFUSED, read_refused
+from .health import BACKUP_FAILING, OPML_REFUSED, read_refused
 from .models import Story
 from .store_articles import site_holds_in
 from .store_db import connect
@@ -205,7 +205,9 @@ class Reader:
         meta = {
             r["key"]: r["value"]
             for r in self._rows(
-                "SELECT key, value FROM meta WHERE key IN ('last_poll_at', ?)", [OPML_REFUSED]
+                "SELECT key, value FROM meta "
+                "WHERE key IN ('last_poll_at', ?, 'backup_at', 'backup_failed')",
+                [OPML_REFUSED],
             )
         }
         feeds = self._rows(
@@ -214,11 +216,18 @@ class Reader:
             "COALESCE(SUM(f.error_count), 0) AS consecutive_errors "
             "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
         )[0]
-        return {
+        found = {
             "last_poll_at": meta.get("last_poll_at"),
             **feeds,
             OPML_REFUSED: read_refused(meta.get(OPML_REFUSED)),
         }
+        if "backup_failed" in meta:  # (scheduled backups: `backup_job`)
+            from .backup_job import backup_record
+
+            _, failed, error = backup_record(meta)
+            if failed is not None:
+                found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}
+        return found
 
     def backups(self) -> dict[str, str]:
         """The scheduled backups' meta keys (`backup_job.backup_record` reads them)."""

@@ -177,3 +177,25 @@ def test_poll_once_takes_the_backup_when_due(
     )
     found = json.loads(out)["backup"]
     assert found["dir"] == str(tmp_path / "saved") and found["last_at"] and not found["error"]
+
+
+def test_healthz_warns_while_the_scheduled_backup_fails(tmp_path: Path) -> None:
+    from aggregator.health import report
+
+    store = Store(tmp_path / "agg.db")
+    try:
+        reader = store.reader()
+        failed = json.dumps({"at": T0.isoformat(), "error": "backups: No space left on device"})
+        store.set_meta(BACKUP_FAILED, failed)
+        found, code = report(reader, T0 + timedelta(hours=2), None, digests=False)
+        assert (found["status"], code) == ("warning", 200)  # the service still works
+        assert found["warnings"] == [
+            f"scheduled backup failed at {T0.isoformat()}: backups: No space left on device"
+        ]
+        found, _ = report(reader, T0 + timedelta(hours=26), None, digests=False)
+        assert found["status"] == "ok"  # backups turned off since: it stops warning
+        store.set_meta(BACKUP_AT, (T0 + timedelta(hours=1)).isoformat())
+        found, _ = report(reader, T0 + timedelta(hours=2), None, digests=False)
+        assert found["status"] == "ok" and "backup_failing" not in found  # one succeeded
+    finally:
+        store.close()
