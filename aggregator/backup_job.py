@@ -124,7 +124,9 @@ class BackupJob:
             await self.write(self.store.set_meta, BACKUP_FAILED, _failure(now, error))
             raise StorageError(error) from exc
         removed = []
-        for name in surplus((p.name for p in where.iterdir()), self.settings.keep):
+        own = self.db_path.resolve()  # (a database named as a dated copy, in that directory)
+        names = (p.name for p in where.iterdir() if p.resolve() != own)
+        for name in surplus(names, self.settings.keep):
             try:
                 (where / name).unlink()
                 removed.append(name)

@@ -199,3 +199,19 @@ def test_healthz_warns_while_the_scheduled_backup_fails(tmp_path: Path) -> None:
         assert found["status"] == "ok" and "backup_failing" not in found  # one succeeded
     finally:
         store.close()
+
+
+def test_the_database_itself_is_never_rotated_out(tmp_path: Path) -> None:
+    db = tmp_path / "aggregator-20200101T000000Z.db"  # named as a dated copy, the oldest
+    clock = Clock(T0)
+    store, job = job_on(db, clock, BackupSettings(dir=".", every=DAY, keep=1))
+    try:
+        for day in (0, 1):
+            clock.now = T0 + day * DAY
+            assert asyncio.run(job.run_if_due()) is not None
+        assert db.exists()
+        assert sorted(p.name for p in tmp_path.glob("aggregator-2026*.db")) == [
+            "aggregator-20261206T030000Z.db"
+        ]
+    finally:
+        store.close()
