@@ -95,12 +95,21 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
             f"sources edit refused since {refused.get('since') or '?'}: {refused['error']}; "
             "the last good sources stay in force"
         )
-    failing = health.get(BACKUP_FAILING)
-    if isinstance(failing, dict):
-        at = parse_time(failing.get("at"))
-        if at is not None and (now is None or now - at <= BACKUP_FAILURE_SHOWN):
-            found.append(f"scheduled backup failed at {at.isoformat()}: {failing.get('error')}")
+    failed = backup_failing(health, now)
+    if failed is not None:
+        error = health[BACKUP_FAILING].get("error")
+        found.append(f"scheduled backup failed at {failed.isoformat()}: {error}")
     return found
+
+
+def backup_failing(health: dict[str, Any], now: datetime | None) -> datetime | None:
+    """When the scheduled backup last failed, if it is failing still: no copy since, and
+    within `BACKUP_FAILURE_SHOWN` of `now`."""
+    failing = health.get(BACKUP_FAILING)
+    at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
+    if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
+        return None
+    return at
 
 
 def report(

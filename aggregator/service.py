@@ -24,7 +24,7 @@ from .config import Settings
 from .damage import Damage
 from .errors import StorageError
 from .fetch import Fetcher
-from .health import OPML_REFUSED, stale_after
+from .health import OPML_REFUSED, backup_failing, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
@@ -409,7 +409,7 @@ class Service:
 
     async def _status_text(self, report: CycleReport | None) -> str:
         """One line for `systemctl status`: a damaged database file, the last cycle, how many
-        feeds are failing, and a refused sources edit."""
+        feeds are failing, a refused sources edit and a failing scheduled backup."""
         damaged = "database damaged (see the log)" if self.damage.damaged else ""
         try:
             health = await self.write(self._reader.health)
@@ -420,6 +420,8 @@ class Service:
             failing = f"{damaged}; {failing}"
         if health.get(OPML_REFUSED):
             failing += "; sources edit refused (see aggregator status)"
+        if backup_failing(health, self.clock()) is not None:
+            failing += "; scheduled backup failing (see aggregator status)"
         if report is None:
             last = health.get("last_poll_at") or "never"
             return f"{failing}; last cycle {last}"

@@ -215,3 +215,21 @@ def test_the_database_itself_is_never_rotated_out(tmp_path: Path) -> None:
         ]
     finally:
         store.close()
+
+
+def test_systemctl_status_says_the_scheduled_backup_fails(tmp_path: Path) -> None:
+    from aggregator.config import Settings
+    from aggregator.service import Service
+
+    (tmp_path / "feeds.opml").write_text('<opml version="2.0"><body/></opml>')
+    service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+    try:
+        failed = json.dumps({"at": T0.isoformat(), "error": "backups: Permission denied"})
+        asyncio.run(service.write(service.store.set_meta, BACKUP_FAILED, failed))
+        service.clock = lambda: T0 + timedelta(hours=1)
+        status = asyncio.run(service._status_text(None))
+        assert "; scheduled backup failing (see aggregator status)" in status
+        service.clock = lambda: T0 + timedelta(hours=26)  # backups turned off since
+        assert "backup" not in asyncio.run(service._status_text(None))
+    finally:
+        service.close()
