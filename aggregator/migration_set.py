@@ -60,6 +60,18 @@ class MigrationSet:
             return self.names()
         return [name for name in self.names() if name not in done]
 
+    def unknown(self, conn: sqlite3.Connection) -> list[str]:
+        """Migrations recorded as applied in `conn`'s database that this code does not have:
+        a newer version wrote it (read-only; none when the record is missing or unreadable)."""
+        try:
+            rows = conn.execute(
+                f"SELECT name FROM {RECORD} WHERE migration_set = ? ORDER BY id", [self.name]
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        known = set(self.names())
+        return [row[0] for row in rows if row[0] not in known]
+
     def apply(self, db: Database) -> None:
         """Apply the pending migrations with sqlite-utils' runner (imported now)."""
         from sqlite_utils.migrations import Migrations

@@ -149,6 +149,14 @@ def prepare(store: StoreBase, path: str | Path) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = wal")
             conn.execute("PRAGMA synchronous = NORMAL")
+        newer = migrations.unknown(conn)
+        if newer:  # its schema is not this code's: neither migrate nor write it
+            conn.close()
+            raise StorageError(
+                f"{path}: written by a newer version of aggregator (its schema has "
+                f"{', '.join(newer)}, which this version does not know); run that version "
+                "again, or restore a backup taken before it was installed"
+            )
         if migrations.pending(conn):
             migrations.apply(store.db)
         _check_writable(conn)

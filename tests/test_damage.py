@@ -23,7 +23,7 @@ from aggregator.config import Settings
 from aggregator.damage import ADVICE, Damage, is_damaged
 from aggregator.errors import DatabaseDamaged, StorageError
 from aggregator.service import Service
-from aggregator.store import Reader
+from aggregator.store import Reader, Store
 from aggregator.store_upkeep import backup, integrity_failure
 from aggregator.web import make_app, start_server
 
@@ -265,3 +265,31 @@ def test_a_command_names_the_database_a_storage_fault_is_in() -> None:
     named = StorageError("/var/lib/aggregator/aggregator.db: cannot open database: x")
     named.__cause__ = sqlite3.OperationalError("unable to open database file")
     assert database_error(named, str(named), args) == str(named)  # (named once)
+
+
+def test_a_database_a_newer_version_wrote_is_refused_with_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A downgrade: the schema has migrations this code does not know. It is neither
+    migrated nor written; every command says so."""
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('aggregator', '0099_from_the_future', '2027-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    said = (
+        f"aggregator: error: {db}: written by a newer version of aggregator (its schema has "
+        "0099_from_the_future, which this version does not know); run that version again, or "
+        "restore a backup taken before it was installed\n"
+    )
+    for command in (("status",), ("publish", "--output", str(tmp_path / "site"))):
+        code, _, err = run_cli(*command, "--db", str(db), capsys=capsys)
+        assert (code, err.splitlines()[-1] + "\n") == (1, said)
+    (tmp_path / "feeds.opml").write_text(opml("http://127.0.0.1:9/a.xml"))
+    sources = str(tmp_path / "feeds.opml")
+    code, _, err = run_cli("poll", "--once", "--db", str(db), "--opml", sources, capsys=capsys)
+    assert (code, err.splitlines()[-1] + "\n") == (1, said)
