@@ -11,11 +11,10 @@ rotates the good copies out. A pure decision (`is_due`, `surplus`) and the IO ar
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,12 +22,10 @@ from typing import Any
 
 from .backup_settings import BackupSettings
 from .errors import StorageError
-from .health import parse_time
+from .health import BACKUP_AT, BACKUP_FAILED, backup_record, failure_record
 
 log = logging.getLogger("aggregator")
 
-BACKUP_AT = "backup_at"  # meta key: when the last scheduled backup was written
-BACKUP_FAILED = "backup_failed"  # meta key: when the last one failed, and why (JSON)
 RETRY_AFTER = timedelta(hours=1)  # a failed backup is tried again this much later (or `every`)
 _DATED = re.compile(r"^aggregator-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$")
 
@@ -44,21 +41,6 @@ def is_due(
     if failed is not None and now >= failed and (last is None or failed > last):
         return now - failed >= min(RETRY_AFTER, settings.every)
     return last is None or last > now or now - last >= settings.every
-
-
-def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | None, str]:
-    """(when the last backup was written, when the last attempt failed, its error) from the
-    meta keys `BACKUP_AT` and `BACKUP_FAILED`; a failure older than the last backup is over.
-    Pure."""
-    last = parse_time(meta.get(BACKUP_AT))
-    try:
-        failure = json.loads(meta.get(BACKUP_FAILED) or "{}")
-    except ValueError:
-        failure = {}
-    failed = parse_time(failure.get("at")) if isinstance(failure, dict) else None
-    if failed is None or (last is not None and last >= failed):
-        return last, None, ""
-    return last, failed, str(failure.get("error") or "")
 
 
 def surplus(names: Iterable[str], keep: int) -> list[str]:
@@ -106,11 +88,11 @@ class BackupJob:
         self.clock = clock
 
     async def run_if_due(self) -> BackupDone | None:
-        from .store_upkeep import backup, meta_values
+        from .store_upkeep import backup
 
         now = self.clock()
         last, failed, _ = backup_record(
-            await self.write(meta_values, self.store, (BACKUP_AT, BACKUP_FAILED))
+            await self.write(self.store.meta_values, (BACKUP_AT, BACKUP_FAILED))
         )
         if not is_due(last, failed, now, self.settings):
             return None
@@ -121,7 +103,7 @@ class BackupJob:
             report = await asyncio.to_thread(backup, self.db_path, where, now)
         except (StorageError, OSError) as exc:
             error = str(exc) if isinstance(exc, StorageError) else f"{where}: {exc.strerror}"
-            await self.write(self.store.set_meta, BACKUP_FAILED, _failure(now, error))
+            await self.write(self.store.set_meta, BACKUP_FAILED, failure_record(now, error))
             raise StorageError(error) from exc
         removed = []
         own = self.db_path.resolve()  # (a database named as a dated copy, in that directory)
@@ -162,10 +144,6 @@ class BackupJob:
                 str(exc),
                 _hours(min(RETRY_AFTER, self.settings.every)),
             )
-
-
-def _failure(now: datetime, error: str) -> str:
-    return json.dumps({"at": now.isoformat(), "error": error}, ensure_ascii=False)
 
 
 def _hours(span: timedelta) -> str:

@@ -300,11 +300,10 @@ def database_error(exc: BaseException, message: str, args: argparse.Namespace) -
     """`message`; when `exc` is a fault of the database's storage (a full disk, a damaged
     file), which database, and when the file is damaged, what to do."""
     from .damage import ADVICE, is_damaged
-    from .store_db import storage_fault
+    from .store_db import storage_fault_in
 
     damaged = is_damaged(exc)
-    faults = (exc, exc.__cause__) if exc.__cause__ is not None else (exc,)
-    if not damaged and all(storage_fault(e) is None for e in faults):
+    if not damaged and storage_fault_in(exc) is None:
         return message
     where = str(getattr(args, "db", "") or "")
     named = message if not where or message.startswith(where) else f"{where}: {message}"

@@ -92,7 +92,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def backup_line(db: Path, settings: Settings, meta: dict[str, str], now: datetime) -> str:
     """The scheduled backups' line of `status`: where they go, the last one or the failure
     that stopped the last attempt, and when the next is due."""
-    from .backup_job import RETRY_AFTER, backup_dir, backup_record
+    from .backup_job import RETRY_AFTER, backup_dir
+    from .health import backup_record
 
     last, failed, error = backup_record(meta)
     where = backup_dir(db, settings.backup)
@@ -119,7 +120,8 @@ def _report(
     found, _ = report(reader, now, stale_after(settings), digests=True)
     backup: dict[str, Any] = {}
     if settings.backup.dir:
-        from .backup_job import backup_dir, backup_record
+        from .backup_job import backup_dir
+        from .health import backup_record
 
         last, failed, error = backup_record(reader.backups())
         backup = {

@@ -9,7 +9,7 @@ that a restart would not mend).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,6 +77,30 @@ def read_refused(value: str | None) -> dict[str, str] | None:
     except ValueError:
         return None
     return found if isinstance(found, dict) else None
+
+
+BACKUP_AT = "backup_at"  # meta key: when the last scheduled backup was written (`backup_job`)
+BACKUP_FAILED = "backup_failed"  # meta key: when the last one failed, and why (JSON)
+
+
+def failure_record(now: datetime, error: str) -> str:
+    """The stored form of a failed scheduled backup: when, and why."""
+    return json.dumps({"at": now.isoformat(), "error": error}, ensure_ascii=False)
+
+
+def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | None, str]:
+    """(when the last backup was written, when the last attempt failed, its error) from the
+    meta keys `BACKUP_AT` and `BACKUP_FAILED`; a failure older than the last backup is over.
+    Pure."""
+    last = parse_time(meta.get(BACKUP_AT))
+    try:
+        failure = json.loads(meta.get(BACKUP_FAILED) or "{}")
+    except ValueError:
+        failure = {}
+    failed = parse_time(failure.get("at")) if isinstance(failure, dict) else None
+    if failed is None or (last is not None and last >= failed):
+        return last, None, ""
+    return last, failed, str(failure.get("error") or "")
 
 
 BACKUP_FAILING = "backup_failing"  # /healthz key: the scheduled backup's failure, if failing

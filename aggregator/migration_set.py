@@ -50,27 +50,34 @@ class MigrationSet:
         """The migrations not recorded as applied in `conn`'s database (read-only). All of
         them when the record is missing, unreadable or not in the shape sqlite-utils keeps
         (its runner then creates or reshapes it)."""
-        try:
-            keys = sorted((row[5], row[1]) for row in conn.execute(f"PRAGMA table_info({RECORD})"))
-            if [column for pk, column in keys if pk] != ["id"]:
-                return self.names()
-            rows = conn.execute(f"SELECT name FROM {RECORD} WHERE migration_set = ?", [self.name])
-            done = {row[0] for row in rows}
-        except sqlite3.Error:
-            return self.names()
-        return [name for name in self.names() if name not in done]
+        return self.state(conn)[0]
 
     def unknown(self, conn: sqlite3.Connection) -> list[str]:
         """Migrations recorded as applied in `conn`'s database that this code does not have:
         a newer version wrote it (read-only; none when the record is missing or unreadable)."""
+        return self.state(conn)[1]
+
+    def state(self, conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+        """(`pending`, `unknown`), from one read of the record."""
+        recorded = self._recorded(conn)
+        if recorded is None:
+            return self.names(), []
+        known = self.names()
+        return [n for n in known if n not in recorded], [n for n in recorded if n not in known]
+
+    def _recorded(self, conn: sqlite3.Connection) -> list[str] | None:
+        """The names recorded as applied, in the order they ran; None when the record is
+        missing, unreadable or not in the shape sqlite-utils keeps."""
         try:
+            keys = sorted((row[5], row[1]) for row in conn.execute(f"PRAGMA table_info({RECORD})"))
+            if [column for pk, column in keys if pk] != ["id"]:
+                return None
             rows = conn.execute(
                 f"SELECT name FROM {RECORD} WHERE migration_set = ? ORDER BY id", [self.name]
-            ).fetchall()
+            )
+            return [row[0] for row in rows]
         except sqlite3.Error:
-            return []
-        known = set(self.names())
-        return [row[0] for row in rows if row[0] not in known]
+            return None
 
     def apply(self, db: Database) -> None:
         """Apply the pending migrations with sqlite-utils' runner (imported now)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,12 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore):
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+    def meta_values(self, keys: Sequence[str]) -> dict[str, str]:
+        """The values of those meta `keys` that are set."""
+        marks = ", ".join("?" * len(keys))
+        rows = self.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
+        return dict(rows.fetchall())
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status`."""

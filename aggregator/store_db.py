@@ -68,6 +68,15 @@ def storage_fault(exc: BaseException) -> str | None:
     return None
 
 
+def storage_fault_in(exc: BaseException) -> str | None:
+    """`storage_fault` of `exc`, or of the SQLite error it was raised from (a StorageError
+    that says one): what a command or a page met, whoever wrapped it."""
+    found = storage_fault(exc)
+    if found is None and exc.__cause__ is not None:
+        found = storage_fault(exc.__cause__)
+    return found
+
+
 def is_locked(exc: BaseException) -> bool:
     """Whether `exc` is SQLite's "database is locked/busy": worth waiting and trying again."""
     if not isinstance(exc, sqlite3.OperationalError):
@@ -149,7 +158,7 @@ def prepare(store: StoreBase, path: str | Path) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = wal")
             conn.execute("PRAGMA synchronous = NORMAL")
-        newer = migrations.unknown(conn)
+        pending, newer = migrations.state(conn)
         if newer:  # its schema is not this code's: neither migrate nor write it
             conn.close()
             raise StorageError(
@@ -157,7 +166,7 @@ def prepare(store: StoreBase, path: str | Path) -> None:
                 f"{', '.join(newer)}, which this version does not know); run that version "
                 "again, or restore a backup taken before it was installed"
             )
-        if migrations.pending(conn):
+        if pending:
             migrations.apply(store.db)
         _check_writable(conn)
     except sqlite3.Error as exc:

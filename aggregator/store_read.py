@@ -9,7 +9,14 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .health import BACKUP_FAILING, OPML_REFUSED, read_refused
+from .health import (
+    BACKUP_AT,
+    BACKUP_FAILED,
+    BACKUP_FAILING,
+    OPML_REFUSED,
+    backup_record,
+    read_refused,
+)
 from .models import Story
 from .store_articles import site_holds_in
 from .store_db import connect
@@ -202,14 +209,7 @@ class Reader:
 
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
-        meta = {
-            r["key"]: r["value"]
-            for r in self._rows(
-                "SELECT key, value FROM meta "
-                "WHERE key IN ('last_poll_at', ?, 'backup_at', 'backup_failed')",
-                [OPML_REFUSED],
-            )
-        }
+        meta = self._meta("last_poll_at", OPML_REFUSED, BACKUP_AT, BACKUP_FAILED)
         feeds = self._rows(
             "SELECT COUNT(*) AS feeds, "
             "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
@@ -221,22 +221,20 @@ class Reader:
             **feeds,
             OPML_REFUSED: read_refused(meta.get(OPML_REFUSED)),
         }
-        if "backup_failed" in meta:  # (scheduled backups: `backup_job`)
-            from .backup_job import backup_record
-
-            _, failed, error = backup_record(meta)
-            if failed is not None:
-                found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}
+        _, failed, error = backup_record(meta)  # (scheduled backups: `backup_job`)
+        if failed is not None:
+            found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}
         return found
 
     def backups(self) -> dict[str, str]:
-        """The scheduled backups' meta keys (`backup_job.backup_record` reads them)."""
-        return {
-            r["key"]: r["value"]
-            for r in self._rows(
-                "SELECT key, value FROM meta WHERE key IN ('backup_at', 'backup_failed')"
-            )
-        }
+        """The scheduled backups' meta keys (`health.backup_record` reads them)."""
+        return self._meta(BACKUP_AT, BACKUP_FAILED)
+
+    def _meta(self, *keys: str) -> dict[str, str]:
+        """The values of those meta `keys` that are set."""
+        marks = ", ".join("?" * len(keys))
+        rows = self._rows(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
+        return {r["key"]: r["value"] for r in rows}
 
     def digest_health(self) -> dict[str, Any]:
         """Each category's latest digest (status, attempts, error), for /healthz."""

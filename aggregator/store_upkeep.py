@@ -10,7 +10,7 @@ import contextlib
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,15 +24,6 @@ from .store_db import chunks
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
-
-
-def meta_values(store: Store, keys: Sequence[str]) -> dict[str, str]:
-    """The meta values of `keys` that are set."""
-    marks = ", ".join("?" * len(keys))
-    return {
-        r["key"]: r["value"]
-        for r in store._rows(f"SELECT key, value FROM meta WHERE key IN ({marks})", list(keys))
-    }
 
 
 def last_prune(store: Store) -> datetime | None:

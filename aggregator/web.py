@@ -34,7 +34,7 @@ from aggregator.health import report as health_report
 from aggregator.publish import ALL_SLUG, PublishSettings, utc
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 from aggregator.slugs import RESERVED_SLUGS
-from aggregator.store_db import storage_fault
+from aggregator.store_db import storage_fault_in
 
 log = logging.getLogger("aggregator")
 
@@ -285,11 +285,6 @@ def unavailable_response() -> web.Response:
     )
 
 
-def _fault_of(exc: BaseException) -> str | None:
-    """SQLite's words when `exc` (or the error it wraps) is a fault of the storage."""
-    return storage_fault(exc) or (exc.__cause__ and storage_fault(exc.__cause__)) or None
-
-
 _DAMAGE = web.AppKey("damage", Damage)
 _FAULTS_TOLD = web.AppKey("faults_told", dict)  # a passing fault's words -> when last logged
 
@@ -306,7 +301,7 @@ async def _storage_faults(
     except web.HTTPException:
         raise
     except Exception as exc:
-        fault = _fault_of(exc)
+        fault = storage_fault_in(exc)
         if fault is None:
             raise
         if not request.app[_DAMAGE].note(exc, f"serving {request.rel_url.path}"):
@@ -488,7 +483,7 @@ def make_app(
                 faults=damage.reasons(),
             )
         except Exception as exc:  # a health check reports failure; it does not raise
-            fault = _fault_of(exc)
+            fault = storage_fault_in(exc)
             if fault is None:
                 status, code = {"status": "error", "error": type(exc).__name__}, 503
             else:
