@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, collector
-from .errors import AggregatorError, ConfigError
+from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
 
@@ -203,6 +203,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# The exit status of a database file no retry can use (see `failure_status`).
+UNUSABLE_DATABASE = 3
+
 # Each command's module is imported when that command runs: a cron `poll --once` loads
 # neither the web server nor the grouping, summarising or publishing code it does not use.
 COMMANDS = {
@@ -281,19 +284,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except AggregatorError as exc:
         print(f"aggregator: error: {database_error(exc, str(exc), args)}", file=sys.stderr)
-        return 1
+        return failure_status(exc)
     except sqlite3.DatabaseError as exc:  # a read that met a fault of the storage
         from .store_db import storage_fault
 
         if (fault := storage_fault(exc)) is None:
             raise
         print(f"aggregator: error: {database_error(exc, fault, args)}", file=sys.stderr)
-        return 1
+        return failure_status(exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `aggregator status | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def failure_status(exc: BaseException) -> int:
+    """3 when the database file cannot be used as it is (damaged, or a newer version's), which
+    no retry changes (the unit's RestartPreventExitStatus names it); 1 for any other error."""
+    from .damage import is_damaged
+
+    found: BaseException | None = exc
+    for _ in range(8):  # (the errors that wrap one another: a handful)
+        if found is None:
+            break
+        if isinstance(found, DatabaseUnusable):
+            return UNUSABLE_DATABASE
+        found = found.__cause__
+    return UNUSABLE_DATABASE if is_damaged(exc) else 1
 
 
 def database_error(exc: BaseException, message: str, args: argparse.Namespace) -> str:

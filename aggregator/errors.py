@@ -37,6 +37,11 @@ class StorageError(AggregatorError):
     """The database could not be opened or migrated."""
 
 
-class DatabaseDamaged(StorageError):
+class DatabaseUnusable(StorageError):
+    """The database file cannot be used as it is (damaged, or its schema is a newer version's):
+    trying again changes nothing until the operator restores, recovers or upgrades."""
+
+
+class DatabaseDamaged(DatabaseUnusable):
     """The database file is damaged (what SQLite calls "database disk image is malformed"),
     found without an SQLite error to say so: a copy that failed its integrity check."""

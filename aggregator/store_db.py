@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StorageError
+from .errors import DatabaseUnusable, StorageError
 from .migrations import migrations
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def prepare(store: StoreBase, path: str | Path) -> None:
         pending, newer = migrations.state(conn)
         if newer:  # its schema is not this code's: neither migrate nor write it
             conn.close()
-            raise StorageError(
+            raise DatabaseUnusable(
                 f"{path}: written by a newer version of aggregator (its schema has "
                 f"{', '.join(newer)}, which this version does not know); run that version "
                 "again, or restore a backup taken before it was installed"

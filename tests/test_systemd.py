@@ -20,7 +20,9 @@ from upstream import Upstream, opml
 from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.fetch import FetchSettings
+from aggregator.lock import writer_lock
 from aggregator.service import Service
+from aggregator.store import Store
 from aggregator.systemd import Notifier
 
 FEEDS = feeds()
@@ -183,18 +185,35 @@ def test_unit_file_declares_notify_watchdog_reload_and_directories() -> None:
 def test_unit_file_does_not_restart_on_the_status_of_a_configuration_error(
     tmp_path: Path,
 ) -> None:
-    """A bad OPML at start exits with the status the unit names in RestartPreventExitStatus, so
+    """A bad OPML at start, and a database file that cannot be used as it is (damaged, or a
+    newer version's), exit with the statuses the unit names in RestartPreventExitStatus, so
     systemd leaves it failed instead of restarting into the same error every few seconds; a
-    crash (any other failure) is still restarted."""
+    passing fault (another program holding the database) is still restarted."""
     settings = dict(
         line.split("=", 1) for line in UNIT.read_text().splitlines() if line.startswith("Restart")
     )
     assert settings["Restart"] == "on-failure"
-    broken = tmp_path / "feeds.opml"
-    broken.write_text('<opml version="2.0"><body><outline xmlUrl="http://[::1/x"/></body></opml>')
-    status = main(["run", "--opml", str(broken), "--db", str(tmp_path / "a.db"), "--port", "0"])
-    assert status != 0
-    assert settings["RestartPreventExitStatus"].split() == [str(status)]
+    kept = settings["RestartPreventExitStatus"].split()
+    sources = tmp_path / "feeds.opml"
+    sources.write_text('<opml version="2.0"><body><outline xmlUrl="http://[::1/x"/></body></opml>')
+    db = tmp_path / "a.db"
+    run = ["run", "--opml", str(sources), "--db", str(db), "--port", "0"]
+    status = main(run)
+    assert status != 0 and str(status) in kept
+    sources.write_text(
+        '<opml version="2.0"><body><outline text="News">'
+        '<outline type="rss" text="A" xmlUrl="http://127.0.0.1:9/a.xml"/></outline></body></opml>'
+    )
+    Store(db).close()
+    with db.open("r+b") as handle:  # the file's header and schema page overwritten
+        handle.write(b"\xa5" * 2048)
+    damaged = main(run)
+    assert damaged not in (0, status) and str(damaged) in kept
+    db.unlink()
+    with writer_lock(db, "run"):  # another service on the database, which may stop
+        held = main(run)
+    assert held != 0 and str(held) not in kept
+    assert sorted(kept) == sorted({str(status), str(damaged)})
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
