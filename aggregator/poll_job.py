@@ -60,6 +60,18 @@ class CycleReport:
     held: int = 0  # feeds not asked: their site had answered 429 or 503 (`site_holds`)
 
 
+def _span(span: timedelta) -> str:
+    """A span in words for the log: "40 s", "12 min", "10 h 5 min", "2 d 3 h"."""
+    seconds = int(span.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
 def tally(
     due: Sequence[tuple[Source, FeedState]], results: Sequence[FeedResult | BaseException]
 ) -> CycleReport:
@@ -161,6 +173,17 @@ class PollJob:
         # answered first: ties of publication time are then broken by guid and feed, not by
         # how the network raced, so the same feeds give the same stories (`publication_runs`).
         seen = self.clock()
+        step = await self.write(self.store.reschedule_after_clock_step, seen)
+        if step is not None:
+            log.warning(
+                "the clock went back: %d feeds were last polled up to %s ahead of now; their "
+                "next polls are counted from now (is the system clock kept by NTP?)",
+                step.feeds,
+                _span(step.ahead),
+                extra=fields(
+                    event="clock_step", feeds=step.feeds, ahead_s=int(step.ahead.total_seconds())
+                ),
+            )
         due = await self.write(self.store.feeds_due, seen, everything=everything)
         if due:  # what sites asked of the article job, or of an earlier process
             self._holds.recall(await self.write(self.store.site_holds, seen), seen)

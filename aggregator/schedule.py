@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["GONE_DELAY", "OUTCOMES", "ScheduleSettings", "next_poll", "parse_retry_after"]
+__all__ = [
+    "GONE_DELAY",
+    "OUTCOMES",
+    "ScheduleSettings",
+    "after_clock_step",
+    "next_poll",
+    "parse_retry_after",
+]
 
 OUTCOMES = frozenset({"ok", "not_modified", "unchanged", "error", "gone"})
 GONE_DELAY = timedelta(days=365)
@@ -65,6 +72,15 @@ def next_poll(
     if retry_at is not None:
         when = max(when, min(retry_at, now + settings.error_backoff_cap))
     return when
+
+
+def after_clock_step(last_polled: datetime, next_poll: datetime | None, now: datetime) -> datetime:
+    """When to poll a feed last polled at `last_polled`, a time later than `now`: the clock
+    that stamped it has since stepped back (an RTC kept in local time, corrected by NTP). The
+    wait it was given then (to `next_poll`) is kept, counted from `now`: never sooner after
+    the real poll than that wait, and never put off by the length of the step as well."""
+    wait = next_poll - last_polled if next_poll is not None else timedelta(0)
+    return now + max(wait, timedelta(0))
 
 
 def parse_retry_after(value: str, now: datetime) -> datetime | None:

@@ -71,14 +71,18 @@ class SiteHolds:
 
     def recall(self, stored: Mapping[str, datetime], now: datetime) -> None:
         """Drop the holds `now` has passed; take the `stored` ones (the other job's, an earlier
-        process's) that end later than this job's."""
+        process's) that end later than this job's. No hold ends more than `MAX_PAUSE` after
+        `now`: one that does was made by a clock that has since stepped back."""
+        latest = now + timedelta(seconds=MAX_PAUSE)
         for host, until in list(self._until.items()):
             if until <= now:
                 del self._until[host]
                 self._unsaved.discard(host)
+            elif until > latest:
+                self._until[host] = latest
         for host, until in stored.items():
             if until > max(now, self._until.get(host, now)):
-                self._until[host] = until
+                self._until[host] = min(until, latest)
 
     def unsaved(self) -> dict[str, datetime]:
         """The holds made since the last call, for the store (taken: asked once)."""

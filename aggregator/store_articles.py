@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .models import Item
+from .site_holds import MAX_PAUSE
 from .store_db import StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
 
@@ -194,7 +195,13 @@ class ArticlesStore(StoreBase):
             )
 
     def site_holds(self, now: datetime) -> dict[str, datetime]:
-        """The hosts that asked to be left alone until after `now`, and until when."""
+        """The hosts that asked to be left alone until after `now`, and until when. A hold
+        that ends more than `MAX_PAUSE` after `now` was stored by a clock that has since
+        stepped back: it is cut to that, here and in the table."""
+        latest = to_iso(now + timedelta(seconds=MAX_PAUSE))
+        if self.conn.execute("SELECT 1 FROM site_holds WHERE until > ?", [latest]).fetchone():
+            with self.transaction():
+                self.conn.execute("UPDATE site_holds SET until = ? WHERE until > ?", [latest] * 2)
         return site_holds_in(self.conn.execute, now)
 
     def hold_sites(self, holds: Mapping[str, datetime]) -> None:
@@ -225,4 +232,5 @@ def site_holds_in(
 ) -> dict[str, datetime]:
     """`Store.site_holds` through any connection's `execute` (the writer's, or a reader's)."""
     rows = execute("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
-    return {host: when for host, until in rows if (when := from_iso(until)) is not None}
+    latest = now + timedelta(seconds=MAX_PAUSE)  # (none longer: see `Store.site_holds`)
+    return {host: min(when, latest) for host, until in rows if (when := from_iso(until))}

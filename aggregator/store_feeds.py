@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .category_renames import renamed_categories, updated_aliases
 from .models import FeedState, Item, Source
+from .schedule import after_clock_step
 from .store_db import StoreBase
 from .store_grouping import near_rewritten
 from .store_rows import (
@@ -117,6 +118,14 @@ def _feed_state(
     )
 
 
+class ClockStep(NamedTuple):
+    """Feeds found polled later than now (the clock stepped back): how many, and by how much
+    the latest of those polls is ahead of now."""
+
+    feeds: int
+    ahead: timedelta
+
+
 class SourceChanges(NamedTuple):
     """What `FeedsStore.sync_sources` changed: feeds added (or added back), feeds removed,
     each kept feed moved to another category as (url, old category, new category), and each
@@ -217,6 +226,29 @@ class FeedsStore(StoreBase):
             Source(r["url"], r["title"] or "", r["category"], r["html_url"], bool(r["articles"]))
             for r in rows
         ]
+
+    def reschedule_after_clock_step(self, now: datetime) -> ClockStep | None:
+        """Feeds last polled later than `now` were polled by a clock that has since stepped
+        back: their next poll is counted from `now` (`schedule.after_clock_step`), and their
+        times of polling are taken back to `now`, so this happens once. None: no such feed."""
+        rows = self.conn.execute(
+            "SELECT url, last_polled_at, next_poll_at FROM feeds WHERE last_polled_at > ?",
+            [to_iso(now)],
+        ).fetchall()
+        if not rows:
+            return None
+        stamp, ahead = to_iso(now), timedelta(0)
+        with self.transaction():
+            for url, polled, next_at in rows:
+                last = from_iso(polled)
+                assert last is not None
+                ahead = max(ahead, last - now)
+                self.conn.execute(
+                    "UPDATE feeds SET last_polled_at = ?, last_success_at = MIN(last_success_at, "
+                    "?), next_poll_at = ? WHERE url = ?",
+                    [stamp, stamp, to_iso(after_clock_step(last, from_iso(next_at), now)), url],
+                )
+        return ClockStep(len(rows), ahead)
 
     def feeds_due(
         self, now: datetime, *, everything: bool = False

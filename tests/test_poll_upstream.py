@@ -234,3 +234,56 @@ def test_a_feed_queued_behind_a_hanging_one_logs_its_wait_apart(
     (quick_line,) = [r for r in feed_lines if r.fields["status"] == "ok"]  # type: ignore[attr-defined]
     assert quick_line.fields["queued_ms"] >= 1000  # type: ignore[attr-defined]
     assert " queued_ms=" in quick_line.getMessage()
+
+
+def test_a_clock_that_steps_back_does_not_stall_polling(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service polled by a clock 10 h ahead (an RTC kept in local time), then NTP stepped
+    it back: the feeds, due 15 min after polls stamped 10 h from now, are polled again 15 min
+    from now (not in 10 h 15 min), and a site's hold made then ends at most an hour after it
+    is next read (not in 10 h 30 min). Said once in the log; the wait after the real poll is
+    never shortened."""
+    clock = Clock()
+    ahead = timedelta(hours=10)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            busy = up.add_feed("/busy.xml", b"later", status=429, headers={"Retry-After": "1800"})
+            fine = up.add_feed("/metrotimes/news.rss", FEEDS["/metrotimes/news.rss"])
+            fine = fine.replace("127.0.0.1", "localhost")
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(busy, fine))
+            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
+            try:
+                real = clock.now
+                clock.now = real + ahead
+                await _poll(service)
+                clock.now = real + timedelta(seconds=5)  # NTP steps the clock back
+                with caplog.at_level(logging.INFO, logger="aggregator"):
+                    nothing = await _poll(service)
+                assert nothing.feeds == 0  # each feed's wait is kept: not polled at once
+                rows = _rows(service)
+                when = datetime.fromisoformat(str(rows[fine]["next_poll_at"]))
+                assert when == (clock.now + timedelta(minutes=15)).replace(microsecond=0)
+                assert datetime.fromisoformat(str(rows[fine]["last_polled_at"])) <= clock.now
+                said = [r.getMessage() for r in caplog.records]
+                (step,) = [m for m in said if m.startswith("the clock went back")]
+                assert step.startswith("the clock went back: 2 feeds were last polled up to 9 h")
+                caplog.clear()
+                with caplog.at_level(logging.INFO, logger="aggregator"):
+                    await _poll(service)  # (said once: the stamps are now's)
+                assert not [r for r in caplog.records if "clock went back" in r.getMessage()]
+                clock.now += timedelta(minutes=16)
+                before = len(up.requests_for("/metrotimes/news.rss"))
+                second = await _poll(service)
+                assert len(up.requests_for("/metrotimes/news.rss")) == before + 1
+                assert (second.ok, second.held) == (1, 0)  # (the busy site is held, not due)
+                clock.now += timedelta(minutes=61)
+                up.add_feed("/busy.xml", FEEDS["/globewire/world.atom"])
+                third = await _poll(service, everything=True)
+                assert (third.held, third.errors) == (0, 0)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())

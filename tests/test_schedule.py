@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.schedule import GONE_DELAY, ScheduleSettings, next_poll, parse_retry_after
+from aggregator.schedule import (
+    GONE_DELAY,
+    ScheduleSettings,
+    after_clock_step,
+    next_poll,
+    parse_retry_after,
+)
 
 NOW = datetime(2026, 3, 5, 12, 0, 0, tzinfo=UTC)
 S = ScheduleSettings()  # 15 min, [5 min, 6 h], cap 1 day, jitter 0.1
@@ -167,3 +173,13 @@ def test_parse_retry_after(value: str, expected: datetime | None) -> None:
     assert got == expected
     if got is not None:
         assert got.utcoffset() == timedelta(0)
+
+
+def test_after_a_clock_step_back_a_feed_keeps_its_wait_counted_from_now() -> None:
+    """Polled at 22:00 by a clock 10 h ahead, due 22:15: with the clock back at 12:00, due
+    12:15 (not 22:15); a due time already passed, or none, is now."""
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    last = now + timedelta(hours=10)
+    assert after_clock_step(last, last + timedelta(minutes=15), now) == now + timedelta(minutes=15)
+    assert after_clock_step(last, last - timedelta(minutes=1), now) == now
+    assert after_clock_step(last, None, now) == now

@@ -37,3 +37,15 @@ def test_recall_drops_passed_holds_and_takes_longer_stored_ones() -> None:
     assert holds.held(later) == ["b.example", "c.example"]
     assert holds.until("b.example", later) == NOW + timedelta(minutes=9)  # (its own is longer)
     assert holds.unsaved() == {"b.example": NOW + timedelta(minutes=9)}  # (a's passed; c stored)
+
+
+def test_a_hold_made_by_a_clock_since_stepped_back_ends_within_an_hour() -> None:
+    """Holds made 10 h ahead (the clock since stepped back), this job's and a stored one,
+    end at most an hour after `now` instead of 10 h later than they should."""
+    holds = SiteHolds()
+    holds.hold("own.example", NOW + timedelta(hours=10, minutes=30))
+    holds.recall({"stored.example": NOW + timedelta(hours=10, minutes=5)}, NOW)
+    hour = NOW + timedelta(hours=1)
+    assert holds.until("own.example", NOW) == hour
+    assert holds.until("stored.example", NOW) == hour
+    assert holds.held(hour) == []
