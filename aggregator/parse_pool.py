@@ -112,12 +112,17 @@ class ParsePool:
                     self._room.remove(waiter)
 
     def _answered(self) -> None:
+        """One body answered: once fewer than `backlog_limit` wait, every waiting fetch is
+        let go (each checks again, and waits again if others filled the backlog first). Not
+        one per answer: a fetch let go may bring no body (a 304, an error), hence no answer
+        to let the next one go, and the fetches behind it would wait for ever."""
         self.backlog -= 1
-        while self._room:  # one body answered: one fetch may start
-            waiter = self._room.pop(0)
+        if self.backlog >= self.backlog_limit:
+            return
+        waiting, self._room = self._room, []
+        for waiter in waiting:
             if not waiter.done():
                 waiter.set_result(None)
-                break
 
     async def parse(
         self, source: Source, fetched: Fetched, now: datetime

@@ -243,6 +243,70 @@ def test_bodies_waiting_for_the_parser_are_bounded_and_every_feed_is_stored(
     assert pool.backlog == 0 and not pool._room
 
 
+def test_fetches_waiting_for_room_all_go_once_the_backlog_falls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three fetches wait while a body is parsed; when it is answered, all three go on,
+    though none of them brings a body (a 304): each answer let one fetch go, and a fetch
+    with no body gives no answer to let the next one go, so the others waited for ever (a
+    `run` stopped polling, its event loop idle, with a round of 304s and changed feeds)."""
+    release = threading.Event()
+
+    def slow_parse(
+        source: Source, fetched: Fetched, now: datetime
+    ) -> tuple[ParsedFeed, list[Item]]:
+        release.wait(10)
+        return ParsedFeed(title="A", link=None, entries=()), []
+
+    monkeypatch.setattr(parse_pool_module, "parse_items", slow_parse)
+    pool = ParsePool(workers=1, backlog=1)
+
+    async def scenario() -> None:
+        body = Fetched(url=SOURCE.url, final_url=SOURCE.url, status=200, body=b"<rss/>")
+        parsing = asyncio.create_task(pool.parse(SOURCE, body, NOW))
+        await asyncio.sleep(0.01)
+        assert pool.backlog == 1
+        waiting = [asyncio.create_task(pool.room()) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        assert not any(task.done() for task in waiting) and len(pool._room) == 3
+        release.set()
+        await parsing
+        await asyncio.wait_for(asyncio.gather(*waiting), 5)
+        assert pool.backlog == 0 and not pool._room
+
+    asyncio.run(scenario())
+
+
+def test_a_pass_of_changed_feeds_and_304s_behind_a_full_backlog_ends(tmp_path: Path) -> None:
+    """The same through a whole pass: changed feeds fill a backlog of one while feeds whose
+    answer is 304 wait behind them; every feed is polled and the pass ends."""
+    settings = dataclasses.replace(
+        Settings(), fetch=FetchSettings(total_timeout=60.0, per_host=64, concurrency=4)
+    )
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, backlog=1)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"f{n}")) for n in range(24)]
+            service = service_over(urls, tmp_path, settings)
+            service.polls.parser = pool
+            service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                    for n in range(0, 24, 3):  # a third of them changed since
+                        up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"g{n}"))
+                    report = await asyncio.wait_for(
+                        service.poll_cycle(fetcher, everything=True), 30
+                    )
+            finally:
+                service.close()
+            assert (report.feeds, report.errors, report.items_new) == (24, 0, 8 * 60)
+
+    asyncio.run(scenario())
+
+
 def test_parse_workers_exit_before_grouping_and_return_for_the_next_pass(tmp_path: Path) -> None:
     """The workers' memory is not added to grouping's: they exit when the feeds are stored,
     and the next pass that has a big body to parse starts new ones."""
