@@ -1,7 +1,7 @@
 """The `aggregator` command line: its parser, and `main`, which runs a command and turns
 errors into exit statuses. The commands live by family in `cli_service` (run, poll, serve),
 `cli_status`, `cli_outputs` (publish, digest), `cli_sources` (add, remove, import, export)
-and `cli_tools` (backup, recover, cluster, summarize)."""
+and `cli_tools` (backup, recover, restore, cluster, summarize)."""
 
 from __future__ import annotations
 
@@ -153,6 +153,11 @@ def _recover(recover: argparse.ArgumentParser) -> None:
     _common(recover, opml=False, config=False)
 
 
+def _restore(restore: argparse.ArgumentParser) -> None:
+    restore.add_argument("path", type=Path, help="the backup (or recovered copy) to put in place")
+    _common(restore, opml=False, config=False)
+
+
 def _cluster(cluster: argparse.ArgumentParser) -> None:
     cluster.add_argument("input", type=Path, metavar="INPUT.jsonl", help="one item per line")
     cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
@@ -181,6 +186,7 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "export": ("write the sources as OPML (stdout or --output)", _export),
     "backup": ("an online copy of the database (safe while the service runs)", _backup),
     "recover": ("copy what a damaged database still holds into a new file", _recover),
+    "restore": ("put a backup in the place of the database (the service stopped)", _restore),
     "cluster": ("group a JSON-lines file of items into stories (no network)", _cluster),
     "summarize": ("summarise stories from a JSON-lines file (one story per line)", _summarize),
 }
@@ -223,6 +229,7 @@ COMMANDS = {
     "export": "cli_sources:cmd_export",
     "backup": "cli_tools:cmd_backup",
     "recover": "cli_tools:cmd_recover",
+    "restore": "cli_tools:cmd_restore",
 }
 
 

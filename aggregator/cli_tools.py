@@ -53,9 +53,33 @@ def cmd_recover(args: argparse.Namespace) -> int:
     state = "every table read whole" if report.whole else "what could be read"
     print(f"recovered {args.db} into {report.path}: {copied:,} rows, {state}; integrity ok")
     print(
-        f"next: with the service stopped, put {report.path} in the place of {args.db} and delete "
-        f"{args.db}-wal, {args.db}-shm and {args.db}.grouping if they are there"
+        f"next: with the service stopped, `aggregator restore {report.path} --db {args.db}` "
+        "puts it in place"
     )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in the place of the database, with the writer lock held (a running
+    service must be stopped first; a `poll --once` is waited for), and say what it holds."""
+    from datetime import UTC, datetime
+
+    from .lock import writer_lock
+    from .store_restore import restore
+    from .store_rows import from_iso
+
+    db = Path(args.db)
+    with writer_lock(db, "restore"):
+        report = restore(args.path, db, datetime.now(UTC))
+    seen = from_iso(report.newest)
+    newest = f"; its newest item was first seen {seen:%Y-%m-%d %H:%M} UTC" if seen else ""
+    print(
+        f"restored {db} from {report.source}: {report.items:,} items, "
+        f"{report.stories:,} stories, {report.feeds:,} feeds{newest}"
+    )
+    if report.kept is not None:
+        print(f"the database it replaced is kept as {report.kept} (delete it once all is well)")
+    print("next: start the service; the feeds bring back what they still carry")
     return 0
 
 

@@ -65,12 +65,19 @@ def test_a_recovered_database_is_the_service_s_again_and_the_lost_items_come_bac
     old = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
     new = sqlite3.connect(out).execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
     assert old != new  # no grouping snapshot of the damaged file is taken for this one
-    # the service takes the copy as its database; the next poll brings the items back
+    # what it says to do next, done: the copy takes the damaged file's place (which is kept
+    # aside), and the next poll brings the items back
+    assert lines[-1] == (
+        f"next: with the service stopped, `aggregator restore {out} --db {db}` puts it in place"
+    )
+    code, said, err = run_cli("restore", str(out), "--db", db, capsys=capsys)
+    assert code == 0, err
+    assert len(list(tmp_path.glob("agg.db.replaced-*Z"))) == 1
     opml = str(tmp_path / "feeds.opml")
-    code, said, _ = run_cli("poll", "--once", "--db", str(out), "--opml", opml, capsys=capsys)
+    code, said, _ = run_cli("poll", "--once", "--db", db, "--opml", opml, capsys=capsys)
     assert code == 0
-    assert count(out, "SELECT count(*) FROM items") == items
-    code, said, _ = run_cli("status", "--db", str(out), capsys=capsys)
+    assert count(db, "SELECT count(*) FROM items") == items
+    code, said, _ = run_cli("status", "--db", db, capsys=capsys)
     assert code == 0 and upstream.url("/a.xml") in said
 
 
