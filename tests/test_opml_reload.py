@@ -17,6 +17,7 @@ from upstream import Upstream, free_port, opml
 
 from aggregator.cli import main
 from aggregator.service import Service
+from aggregator.web import VERSION_TTL
 
 FEEDS = feeds()
 BROKEN = "<opml><body><outline text='oops'"
@@ -164,6 +165,12 @@ def test_renaming_a_category_in_the_sources_keeps_its_readers_feeds(
                 seen["before"] = await get(port, "/feeds/world-news.atom")
                 (tmp_path / "feeds.opml").write_text(opml(first, category="International"))
                 await wait_for(lambda: reader.categories() == ["International"])
+                # (the server trusts the data version it read for up to VERSION_TTL: what it
+                # rendered before the edit may be served that long after it)
+                for _ in range(int(VERSION_TTL * 20) + 20):
+                    if (await get(port, "/feeds/world-news.atom"))[0] != 200:
+                        break
+                    await asyncio.sleep(0.1)
                 for path in ("/feeds/world-news.atom", "/world-news/", "/feeds/international.atom"):
                     seen[path] = await get(port, path)
             finally:
