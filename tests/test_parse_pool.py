@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,23 @@ def service_over(urls: list[str], tmp_path: Path, settings: Settings) -> Service
     path = tmp_path / "feeds.opml"
     path.write_text(f"<opml><body><outline text='News'>{outlines}</outline></body></opml>")
     return Service(path, tmp_path / "agg.db", settings)
+
+
+@contextlib.asynccontextmanager
+async def parsing_only(
+    urls: list[str], tmp_path: Path, settings: Settings, pool: ParsePool
+) -> AsyncIterator[tuple[Service, Fetcher]]:
+    """A service over `urls` that parses with `pool` and neither groups nor summarises, its
+    sources loaded, and a fetcher for its passes."""
+    service = service_over(urls, tmp_path, settings)
+    service.polls.parser = pool
+    service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(settings.fetch) as fetcher:
+            yield service, fetcher
+    finally:
+        service.close()
 
 
 def big_feed(n_items: int = 120, tag: str = "a") -> bytes:
@@ -223,15 +242,8 @@ def test_bodies_waiting_for_the_parser_are_bounded_and_every_feed_is_stored(
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"f{n}")) for n in range(30)]
-            service = service_over(urls, tmp_path, settings)
-            service.polls.parser = pool
-            service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(settings.fetch) as fetcher:
-                    report = await service.poll_cycle(fetcher)
-            finally:
-                service.close()
+            async with parsing_only(urls, tmp_path, settings, pool) as (service, fetcher):
+                report = await service.poll_cycle(fetcher)
             assert report.feeds == 30 and report.errors == 0, report.statuses
             assert report.items_new == 30 * 60
             assert sorted(r.path for r in up.requests) == sorted(f"/f{n}.xml" for n in range(30))
@@ -288,20 +300,11 @@ def test_a_pass_of_changed_feeds_and_304s_behind_a_full_backlog_ends(tmp_path: P
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"f{n}")) for n in range(24)]
-            service = service_over(urls, tmp_path, settings)
-            service.polls.parser = pool
-            service._group_and_summarize = lambda: 0  # type: ignore[method-assign]
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
-                    for n in range(0, 24, 3):  # a third of them changed since
-                        up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"g{n}"))
-                    report = await asyncio.wait_for(
-                        service.poll_cycle(fetcher, everything=True), 30
-                    )
-            finally:
-                service.close()
+            async with parsing_only(urls, tmp_path, settings, pool) as (service, fetcher):
+                await service.poll_cycle(fetcher, everything=True)
+                for n in range(0, 24, 3):  # a third of them changed since
+                    up.add_feed(f"/f{n}.xml", big_feed(60, tag=f"g{n}"))
+                report = await asyncio.wait_for(service.poll_cycle(fetcher, everything=True), 30)
             assert (report.feeds, report.errors, report.items_new) == (24, 0, 8 * 60)
 
     asyncio.run(scenario())

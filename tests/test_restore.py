@@ -4,28 +4,18 @@ cannot be restored or the service still runs."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_cli import polled, run_cli, upstream  # noqa: F401  (a fixture)
-from test_damage import damage
+from test_damage import _root_logger_kept, damage  # noqa: F401  (autouse)
 from upstream import Upstream
 
 from aggregator.damage import ADVICE
 from aggregator.lock import writer_lock
 from aggregator.store import Store
-
-
-@pytest.fixture(autouse=True)
-def _root_logger_kept() -> Iterator[None]:
-    root = logging.getLogger()
-    kept = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = kept
 
 
 def count(db: Path, table: str = "items") -> int:
