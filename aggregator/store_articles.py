@@ -198,11 +198,14 @@ class ArticlesStore(StoreBase):
         """The hosts that asked to be left alone until after `now`, and until when. A hold
         that ends more than `MAX_PAUSE` after `now` was stored by a clock that has since
         stepped back: it is cut to that, here and in the table."""
-        latest = to_iso(now + timedelta(seconds=MAX_PAUSE))
-        if self.conn.execute("SELECT 1 FROM site_holds WHERE until > ?", [latest]).fetchone():
+        stored = _stored_holds(self.conn.execute, now)
+        latest = now + timedelta(seconds=MAX_PAUSE)
+        if any(until > latest for until in stored.values()):
             with self.transaction():
-                self.conn.execute("UPDATE site_holds SET until = ? WHERE until > ?", [latest] * 2)
-        return site_holds_in(self.conn.execute, now)
+                self.conn.execute(
+                    "UPDATE site_holds SET until = ? WHERE until > ?", [to_iso(latest)] * 2
+                )
+        return _within_pause(stored, latest)
 
     def hold_sites(self, holds: Mapping[str, datetime]) -> None:
         """Record holds (a later one of a host replaces an earlier one, never the reverse)."""
@@ -230,7 +233,18 @@ class ArticlesStore(StoreBase):
 def site_holds_in(
     execute: Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]], now: datetime
 ) -> dict[str, datetime]:
-    """`Store.site_holds` through any connection's `execute` (the writer's, or a reader's)."""
+    """`Store.site_holds` through any connection's `execute` (a reader's: only the writer's
+    cuts the stored holds too)."""
+    return _within_pause(_stored_holds(execute, now), now + timedelta(seconds=MAX_PAUSE))
+
+
+def _stored_holds(
+    execute: Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]], now: datetime
+) -> dict[str, datetime]:
     rows = execute("SELECT host, until FROM site_holds WHERE until > ?", [to_iso(now)])
-    latest = now + timedelta(seconds=MAX_PAUSE)  # (none longer: see `Store.site_holds`)
-    return {host: min(when, latest) for host, until in rows if (when := from_iso(until))}
+    return {host: when for host, until in rows if (when := from_iso(until)) is not None}
+
+
+def _within_pause(holds: Mapping[str, datetime], latest: datetime) -> dict[str, datetime]:
+    """No hold longer than `MAX_PAUSE` from now (`latest`): see `Store.site_holds`."""
+    return {host: min(until, latest) for host, until in holds.items()}

@@ -91,22 +91,35 @@ def check_existing(path: str | Path) -> None:
     Opening a missing or empty file would silently create a new, empty database instead.
     """
     where = Path(path)
+    problem = sqlite_file_problem(where)
+    if problem is not None:
+        raise StorageError(f"{where}: {problem}{_HINTS.get(problem, '')}")
+
+
+_HINTS = {
+    "no database there": " (check --db; `aggregator run` or `poll --once` creates one)",
+    "empty file, not a database": " (check --db)",
+    "not an SQLite database": " (check --db)",
+}
+
+
+def sqlite_file_problem(where: Path) -> str | None:
+    """Why `where` is not an existing SQLite file, in words ("no database there", "not an
+    SQLite database", …); None when it is one."""
     if not where.exists():
-        raise StorageError(
-            f"{where}: no database there (check --db; `aggregator run` or `poll --once` "
-            "creates one)"
-        )
+        return "no database there"
     if where.is_dir():
-        raise StorageError(f"{where}: is a directory, not a database file")
+        return "is a directory, not a database file"
     try:
         with where.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))
     except OSError as exc:
-        raise StorageError(f"{where}: cannot read database: {exc.strerror or exc}") from exc
+        return f"cannot read database: {exc.strerror or exc}"
     if not head:
-        raise StorageError(f"{where}: empty file, not a database (check --db)")
+        return "empty file, not a database"
     if head != _SQLITE_MAGIC:
-        raise StorageError(f"{where}: not an SQLite database (check --db)")
+        return "not an SQLite database"
+    return None
 
 
 def open_connection(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:

@@ -3,11 +3,12 @@ restore`, run with the service stopped and the writer lock held.
 
 By hand this took five steps, and a step left out breaks the restored file: SQLite applies a
 write-ahead log left beside the database to whatever file has its name, so an old
-`aggregator.db-wal` beside a restored copy damages it. Here the copy is checked first (whole,
-an aggregator database, of a schema this version knows); the database it replaces is renamed,
+`aggregator.db-wal` beside a restored copy damages it. Here the copy is made beside the
+database (as `backup` makes one) and checked before anything else changes (whole, an
+aggregator database, of a schema this version knows); the database it replaces is renamed,
 with its write-ahead log, so the two stay a pair and nothing of it is lost; the copy is
-written beside it and renamed into place, with the old file's owner and permissions (the
-service's own user, under systemd); the grouping snapshot of the old one goes.
+renamed into place, with the old file's owner and permissions (the service's own user, under
+systemd); the grouping snapshot of the old one goes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from .damage import is_damaged
 from .errors import DatabaseUnusable, StorageError
 from .grouping_snapshot import snapshot_path
 from .migrations import migrations
-from .store_db import check_existing
+from .store_db import sqlite_file_problem
+from .store_upkeep import copy_database
 
 __all__ = ["RestoreReport", "restore"]
 
@@ -42,20 +44,17 @@ class RestoreReport:
 def restore(source: Path, db_path: Path, now: datetime) -> RestoreReport:
     """Put a copy of `source` in the place of `db_path` (see the module's docstring). Raises
     StorageError, and changes nothing, when `source` cannot be restored."""
-    try:
-        check_existing(source)
-    except StorageError as exc:  # (its words are about --db)
-        why = str(exc).removeprefix(f"{source}: ").split(" (check --db")[0]
-        raise StorageError(f"{source}: not restored: {why}") from None
+    problem = sqlite_file_problem(source)
+    if problem is not None:
+        raise StorageError(f"{source}: not restored: {problem}")
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise StorageError(f"{source}: is the database itself; name a backup to restore")
-    counts = _checked(source)
     partial = db_path.with_name(f".{db_path.name}.restoring")
     like = db_path if db_path.exists() else db_path.resolve().parent
     try:
         partial.unlink(missing_ok=True)  # what a killed run left
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        _copy(source, partial)
+        counts = _copied(source, partial)
         _take_owner(partial, like)
         kept = _set_aside(db_path, now)
         try:
@@ -76,41 +75,45 @@ def restore(source: Path, db_path: Path, now: datetime) -> RestoreReport:
     return RestoreReport(source, db_path, kept, *counts)
 
 
-def _checked(source: Path) -> tuple[int, int, int, str | None]:
-    """`source`'s items, stories, feeds and newest item, once it is known to be whole, an
-    aggregator database, and of a schema this version knows."""
+def _copied(source: Path, dest: Path) -> tuple[int, int, int, str | None]:
+    """Copy `source` into the empty file `dest`, written through to the disk, and return the
+    copy's items, stories, feeds and newest item once it is known to be whole, an aggregator
+    database, and of a schema this version knows."""
     try:
-        conn = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise StorageError(f"{source}: not restored: {exc}") from exc
-    try:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        integrity = copy_database(source, dest)
         if integrity != "ok":
             finding = f"integrity check: {integrity.splitlines()[0]}"
             raise StorageError(f"{source}: not restored: {_damaged(finding)}")
-        pending, newer = migrations.state(conn)
-        if pending == migrations.names():
-            raise StorageError(f"{source}: not restored: not an aggregator database")
-        if newer:
-            raise DatabaseUnusable(
-                f"{source}: not restored: written by a newer version of aggregator (its "
-                f"schema has {', '.join(newer)}, which this version does not know)"
+        conn = sqlite3.connect(dest)
+        try:
+            pending, newer = migrations.state(conn)
+            if pending == migrations.names():
+                raise StorageError(f"{source}: not restored: not an aggregator database")
+            if newer:
+                raise DatabaseUnusable(
+                    f"{source}: not restored: written by a newer version of aggregator (its "
+                    f"schema has {', '.join(newer)}, which this version does not know)"
+                )
+            (items, newest), (stories,), (feeds,) = (
+                conn.execute(sql).fetchone()
+                for sql in (
+                    "SELECT COUNT(*), MAX(first_seen) FROM items",
+                    "SELECT COUNT(*) FROM stories",
+                    "SELECT COUNT(*) FROM feeds",
+                )
             )
-        (items, newest), (stories,), (feeds,) = (
-            conn.execute(sql).fetchone()
-            for sql in (
-                "SELECT COUNT(*), MAX(first_seen) FROM items",
-                "SELECT COUNT(*) FROM stories",
-                "SELECT COUNT(*) FROM feeds",
-            )
-        )
-        return items, stories, feeds, newest
+        finally:
+            conn.close()
     except sqlite3.Error as exc:
         if is_damaged(exc):  # (the backup is: not the database, which stays as it is)
             raise StorageError(f"{source}: not restored: {_damaged(str(exc))}") from None
         raise StorageError(f"{source}: not restored: {exc}") from exc
+    fd = os.open(dest, os.O_RDONLY)
+    try:
+        os.fsync(fd)
     finally:
-        conn.close()
+        os.close(fd)
+    return items, stories, feeds, newest
 
 
 def _damaged(finding: str) -> str:
@@ -118,27 +121,6 @@ def _damaged(finding: str) -> str:
         f"the file is damaged ({finding}); restore an older backup, or copy what it holds "
         "into a new file with `aggregator recover` and restore that"
     )
-
-
-def _copy(source: Path, dest: Path) -> None:
-    """`source` (and any write-ahead log it has) copied into the empty file `dest`, written
-    through to the disk."""
-    try:
-        reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-        writer = sqlite3.connect(dest)
-        try:
-            reader.backup(writer)
-            writer.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        finally:
-            writer.close()
-            reader.close()
-    except sqlite3.Error as exc:
-        raise StorageError(f"{source}: not restored: {exc}") from exc
-    fd = os.open(dest, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _take_owner(path: Path, like: Path) -> None:

@@ -156,6 +156,27 @@ def integrity_failure(integrity: str) -> str:
     return f"the copy failed its integrity check ({first}{more})"
 
 
+def copy_database(source: Path, dest: Path) -> str:
+    """Copy the database `source` (read-only, its write-ahead log included) into the empty
+    file `dest` as one self-contained file, and return `dest`'s `PRAGMA integrity_check`.
+
+    In one step of SQLite's backup API: one read transaction over the whole copy, so the
+    service's writes (WAL) go on beside it and never restart it, as they would between steps
+    (a large database, written every few seconds, might never finish)."""
+    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    try:
+        reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        target = sqlite3.connect(dest)
+        try:
+            reader.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+            return str(target.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            target.close()
+    finally:
+        reader.close()
+
+
 def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
     """An online copy of the database at `dest` (a file, or a directory to put a dated file
     in), taken with SQLite's backup API while the service keeps running; the copy is checked
@@ -171,19 +192,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
         )
     with new_database_file(db_path, dest, "backups never overwrite") as partial:
         try:
-            source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-            source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            target = sqlite3.connect(partial)
-            try:
-                # In one step: one read transaction over the whole copy, so the service's
-                # writes (WAL) go on beside it and never restart it, as they would between
-                # steps (a large database, written every few seconds, might never finish).
-                source.backup(target)
-                target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                target.close()
-                source.close()
+            integrity = copy_database(db_path, partial)
         except sqlite3.Error as exc:
             if is_damaged(exc):  # (the backup API reads the pages it copies)
                 raise StorageError(f"{db_path}: not backed up ({dest} not written): {exc}") from exc
