@@ -59,18 +59,66 @@ def _end_media_description(self: Any) -> None:
     self.pop_content("media_description")
 
 
+# The longest author (or publisher) string feedparser looks for an e-mail address in: its
+# search takes time quadratic in the string (40,000 characters of "x@a.a.a…" or of digits
+# took 5.6 s, a 16 MB one would take days), while no real byline is a tenth of this.
+MAX_AUTHOR = 256
+
+
+def _sync_author_detail(self: Any, key: str = "author") -> None:
+    context = self._get_context()
+    value = context.get(key)
+    if isinstance(value, str) and len(value) > MAX_AUTHOR:
+        context[key] = value[:MAX_AUTHOR]
+    _feedparser_sync_author_detail(self, key)
+
+
+_feedparser_sync_author_detail: Any = None  # feedparser's own, once mended
+
+
+def _parse_comment(self: Any, i: int, report: int = 1) -> int:
+    rawdata = self.rawdata
+    dashes = rawdata.find("--", i + 4)
+    if dashes < 0 or rawdata.find(">", dashes + 2) < 0:
+        return len(rawdata)  # unclosed: the sanitizer drops the rest, as its own search would
+    return _feedparser_parse_comment(self, i, report)
+
+
+_feedparser_parse_comment: Any = None  # the sanitizer's own, once mended
+
+
 def _feedparser() -> Any:
-    """feedparser, imported on first use, with its reading of <media:description> mended:
-    it reads one (a photo's caption, a video's description) as if it were the item's own
-    <description>: into `summary`, or into `content` when the item's description came first.
-    Kept apart as `media_description`, it can no longer stand in for the item's text."""
+    """feedparser, imported on first use, with two mends.
+
+    Its reading of <media:description>: it reads one (a photo's caption, a video's
+    description) as if it were the item's own <description>: into `summary`, or into
+    `content` when the item's description came first. Kept apart as `media_description`, it
+    can no longer stand in for the item's text.
+
+    Two searches that take time quadratic in what they search, which a feed could hold a
+    parse with for hours (known upstream, unfixed): the search for an e-mail address in an
+    author (one longer than `MAX_AUTHOR` is cut to that first), and the sanitizer's search
+    for the end of a comment that has none ("<!--" 10,000 times without a ">" took 0.24 s,
+    16 MB of them would take hours): an unclosed comment is found by two scans instead.
+    """
+    global _feedparser_sync_author_detail, _feedparser_parse_comment
     import feedparser
+    import feedparser.mixin
     import feedparser.namespaces.mediarss
+    import feedparser.sanitizer
 
     media_rss: Any = feedparser.namespaces.mediarss.Namespace
     if media_rss.__dict__.get("_start_media_description") is not _start_media_description:
         media_rss._start_media_description = _start_media_description
         media_rss._end_media_description = _end_media_description
+    mixin: Any = feedparser.mixin._FeedParserMixin
+    if mixin.__dict__.get("_sync_author_detail") is not _sync_author_detail:
+        _feedparser_sync_author_detail = mixin._sync_author_detail
+        mixin._sync_author_detail = _sync_author_detail
+    sanitizer: Any = feedparser.sanitizer._HTMLSanitizer
+    if sanitizer.__dict__.get("parse_comment") is not _parse_comment:
+        _feedparser_parse_comment = sanitizer.parse_comment
+        sanitizer.parse_comment = _parse_comment
     return feedparser
 
 

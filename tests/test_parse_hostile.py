@@ -1,0 +1,125 @@
+"""Bodies crafted (or broken) to make a parser slow: each reads in time linear in its size.
+
+feedparser's e-mail search in an author, its sanitizer's search for a comment's end, and
+CPython's HTMLParser at the end of unclosed constructs all took time quadratic in what they
+read: 40,000 characters cost 0.2–15 s, a 16 MB body days, and the pass waited on that feed.
+Each test reads a ~1 MB body (under a second now) and asserts what the reader gets; an alarm
+guards each, so a quadratic reading fails the test after two minutes instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import pytest
+
+from aggregator.models import Fetched, Item, ParsedFeed, Source
+from aggregator.parse import MAX_AUTHOR, parse_feed
+from aggregator.parse_task import parse_items
+from aggregator.text import html_to_text
+
+T = TypeVar("T")
+NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+SOURCE = Source("http://feeds.example/a.xml", "A", "World News")
+GUARD = 120.0  # seconds: linear readings take well under one, quadratic ones hours
+SIZE = 1_000_000
+
+
+def finishes(work: Callable[[], T]) -> T:
+    """`work()`'s result, failing the test if it takes longer than `GUARD` seconds (an alarm:
+    the regular-expression engine stops for signals, not for other threads)."""
+
+    def give_up(signum: int, frame: object) -> None:
+        raise AssertionError(f"still reading after {GUARD:.0f} s: time quadratic in the input?")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, GUARD)
+    try:
+        return work()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def rss(item: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>'
+        f"<link>http://site.example/</link><item><title>One</title>"
+        f"<link>http://site.example/1</link>{item}</item></channel></rss>"
+    ).encode()
+
+
+def items_of(body: bytes, headers: dict[str, str] | None = None) -> tuple[ParsedFeed, list[Item]]:
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, body, headers or {})
+    return finishes(lambda: parse_items(SOURCE, fetched, NOW))
+
+
+@pytest.mark.parametrize("element", ["author", "dc:creator"])
+@pytest.mark.parametrize("unit", ["a.", "1", "1-"])
+def test_a_huge_author_is_read_cut_to_a_byline(element: str, unit: str) -> None:
+    author = "x@" + unit * (SIZE // len(unit)) + "!"
+    _, items = items_of(rss(f"<{element}>{author}</{element}>"))
+    assert len(items) == 1
+    assert items[0].author is not None and 0 < len(items[0].author) <= MAX_AUTHOR
+
+
+def test_an_author_with_an_address_still_reads_as_before() -> None:
+    feed = parse_feed(rss("<author>Jane Roe &lt;jane@paper.example&gt;</author>"), SOURCE.url)
+    assert feed.entries[0].author == "Jane Roe"
+
+
+def test_a_huge_atom_author_name_of_unclosed_tags_is_read() -> None:
+    name = html.escape("<a " * (SIZE // 3))
+    body = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        "<id>urn:f</id><updated>2024-03-05T10:00:00Z</updated><entry><title>One</title>"
+        '<id>urn:1</id><link href="http://site.example/1"/>'
+        f"<updated>2024-03-05T10:00:00Z</updated><author><name>{name}</name></author>"
+        "<summary>Text.</summary></entry></feed>"
+    ).encode()
+    _, items = items_of(body)
+    assert len(items) == 1 and items[0].author is not None
+
+
+def test_a_description_of_unclosed_comments_loses_only_the_comment() -> None:
+    # The sanitizer drops an unclosed comment with all that follows it, as feedparser does
+    # (the address in the author: feedparser reads this feed, not the fast path).
+    text = "Flood waters rose overnight. " + "<!--" * (SIZE // 4)
+    body = rss(f"<author>desk@paper.example</author><description>{html.escape(text)}</description>")
+    _, items = items_of(body)
+    assert items[0].text == "Flood waters rose overnight."
+
+
+def test_a_closed_comment_is_still_dropped_and_the_rest_kept() -> None:
+    text = "Before. <!-- an editor's note --> After, with a > sign."
+    item = f"<author>desk@paper.example</author><description>{html.escape(text)}</description>"
+    feed = parse_feed(rss(item), SOURCE.url)  # (the address: feedparser reads this feed)
+    assert "editor" not in feed.entries[0].text
+    assert "Before." in feed.entries[0].text and "After, with a > sign." in feed.entries[0].text
+
+
+@pytest.mark.parametrize("unit", ["<a ", "<a\n", "<a/", "<a b='", "<!--", "<![", "<?", "<x"])
+def test_html_of_unclosed_constructs_is_read_as_text(unit: str) -> None:
+    markup = "<p>Lead paragraph.</p>" + unit * (SIZE // len(unit))
+    text = finishes(lambda: html_to_text(markup))
+    assert text.startswith("Lead paragraph.")
+
+
+def test_an_unclosed_tag_after_text_is_kept_as_text() -> None:
+    assert html_to_text("<p>Rates rose</p> 2 <b <i 3") == "Rates rose\n2 <b <i 3"
+    assert html_to_text("<p>Rates rose</p> 2 <b") == "Rates rose\n2 <b"
+
+
+def test_a_json_feed_of_unclosed_tags_is_read() -> None:
+    markup = "<p>Lead paragraph.</p>" + "<a " * (SIZE // 3)
+    item = {"id": "1", "url": "http://site.example/1", "title": "One", "content_html": markup}
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [item]}
+    body = json.dumps(doc).encode()
+    _, items = items_of(body, {"content-type": "application/feed+json"})
+    assert len(items) == 1 and items[0].text.startswith("Lead paragraph.")
