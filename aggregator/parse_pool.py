@@ -27,17 +27,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse_task import parse_in_worker as _parse_in_worker
 from .parse_task import parse_items
-from .worker_pool import DEPTH, WorkerPool, usable_cpus
+from .worker_pool import DEPTH, NotStarted, WorkerPool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
 
 log = logging.getLogger("aggregator")
+# Seconds a worker may work on one body before it is killed and the feed fails with a parse
+# error: input that makes a parser slow beyond reason (a 16 MB body takes ~10 s, the slowest
+# crafted body of that size we found ~100 s) must not hold up the pass for hours.
+PARSE_TIMEOUT = 300.0
+_TIMEOUT_CHECK = 5.0  # seconds between looks at how long a body has been worked on
+_TRIES = 5  # pools a feed's body is handed to at most, when their workers die
 
 
 def parser_loaded() -> bool:
@@ -60,12 +68,14 @@ class ParsePool:
         inline_budget: int = 512 * 1024,
         spread_above: int = 8 * 2**20,
         backlog: int | None = None,
+        timeout: float = PARSE_TIMEOUT,
     ) -> None:
         self.workers = max(1, workers or usable_cpus() - 1)  # at most
         self.inline_below = inline_below
         self.inline_budget = inline_budget
         self.spread_above = spread_above
         self.backlog_limit = max(1, backlog or 4 * self.workers * DEPTH)
+        self.timeout = timeout  # seconds a worker may work on one body
         self.backlog = 0  # bodies handed to threads or workers and not answered yet
         self.backlog_peak = 0  # the most that waited at once, all passes together
         self._room: list[asyncio.Future[None]] = []  # fetches waiting for the backlog to fall
@@ -130,8 +140,11 @@ class ParsePool:
         """What :func:`parse_items` returns, computed off the event loop (the feed without its
         entries when a worker parsed it: what a poll keeps of them is in the items).
 
-        Raises what parsing raises. A worker that died (killed, out of memory) costs only the
-        feeds it was parsing: the pool is replaced and later feeds parse as usual.
+        Raises what parsing raises, ParseError when a worker works on the body for longer
+        than `timeout` seconds (the worker is killed), and BrokenProcessPool when workers
+        died on it twice. When a worker dies (killed, out of memory) the pool is replaced,
+        and the feeds it held are parsed in the new one (`_in_workers`): a feed fails only
+        for what its own body did.
         """
         size = len(fetched.body)
         self.backlog += 1
@@ -142,19 +155,80 @@ class ParsePool:
                 return await asyncio.to_thread(parse_items, source, fetched, now)
             self._waiting += size
             try:
-                return await asyncio.wrap_future(
-                    pool.submit(_parse_in_worker, source, fetched, now)
-                )
-            except BrokenProcessPool:
-                if self._pool is pool:
-                    log.error("parse worker died; starting a new pool")
-                    self._pool = None
-                    pool.shutdown(wait=False, cancel_futures=True)
-                raise
+                return await self._in_workers(pool, source, fetched, now)
             finally:
                 self._waiting -= size
         finally:
             self._answered()
+
+    async def _in_workers(
+        self, pool: WorkerPool, source: Source, fetched: Fetched, now: datetime
+    ) -> tuple[ParsedFeed, list[Item]]:
+        """Parse in `pool`, and in the pools that replace it when a worker dies: a feed whose
+        body a dying worker had not started on is parsed again (the death was another
+        body's doing), one whose body it was working on once more (a second death is put
+        down to the body). A few tries at most: workers that cannot start fail it."""
+        deaths = 0
+        for _ in range(_TRIES - 1):
+            try:
+                return await self._in_worker(pool, source, fetched, now)
+            except NotStarted:
+                self._replace(pool)
+            except BrokenProcessPool:
+                self._replace(pool)
+                deaths += 1
+                if deaths == 2:
+                    raise
+            pool = self._executor()
+        try:
+            return await self._in_worker(pool, source, fetched, now)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise
+
+    async def _in_worker(
+        self, pool: WorkerPool, source: Source, fetched: Fetched, now: datetime
+    ) -> tuple[ParsedFeed, list[Item]]:
+        """Parse in one of `pool`'s workers; a worker on it for longer than `timeout` is killed
+        (which breaks the pool: the other feeds it held are parsed again) and ParseError says
+        so."""
+        future = pool.submit(_parse_in_worker, source, fetched, now)
+        answer = asyncio.wrap_future(future)
+        try:
+            while not answer.done():
+                wait = _TIMEOUT_CHECK  # (while the body waits for a worker)
+                since = pool.running_since(future)
+                if since is not None:
+                    wait = since + self.timeout - time.monotonic()
+                    if wait <= 0 and pool.kill(future):
+                        break
+                await asyncio.wait({answer}, timeout=min(max(wait, 0.01), _TIMEOUT_CHECK))
+            else:
+                if answer.cancelled():  # (the pool was shut down as it broke)
+                    raise NotStarted("the parse workers were stopped")
+                return answer.result()
+        finally:
+            answer.cancel()  # (a no-op once answered; else its answer is not awaited)
+        self._replace(pool, "")
+        log.error(
+            "feed=%s parsing took longer than %d s: its worker was stopped",
+            source.url,
+            self.timeout,
+        )
+        raise ParseError(
+            source.url,
+            f"parsing took longer than {self.timeout:.0f} s; the body was set aside (its next "
+            "poll tries again)",
+        )
+
+    def _replace(self, pool: WorkerPool | None, why: str = "parse worker died") -> None:
+        """`pool` broke (a worker died or was killed, logged as `why`): the next parse starts
+        a new one."""
+        if pool is not None and self._pool is pool:
+            if why:
+                log.error("%s; starting a new pool", why)
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -23,6 +23,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 
 from .worker_main import read_message, write_message
 
-__all__ = ["InPlaceFallback", "Pool", "WorkerPool", "helpers", "usable_cpus"]
+__all__ = ["InPlaceFallback", "NotStarted", "Pool", "WorkerPool", "helpers", "usable_cpus"]
 
 log = logging.getLogger("aggregator")
 
@@ -44,6 +45,11 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+class NotStarted(BrokenProcessPool):
+    """A worker died, or the pool broke, before any worker started on this task: the death
+    was another task's doing (or the outside world's), and the task may be tried again."""
 
 
 class Pool(Protocol):
@@ -64,7 +70,8 @@ class Pool(Protocol):
 class WorkerPool:
     """`workers` worker processes; `submit` hands them picklable functions of picklable
     arguments. A worker that dies fails the task it held and every task not started with
-    BrokenProcessPool, and so does every later `submit` (as `ProcessPoolExecutor` does)."""
+    BrokenProcessPool (`NotStarted` for the latter), and so does every later `submit` (as
+    `ProcessPoolExecutor` does)."""
 
     def __init__(self, workers: int) -> None:
         self._lock = threading.Condition()
@@ -77,6 +84,25 @@ class WorkerPool:
     @property
     def pids(self) -> list[int]:
         return [worker.process.pid for worker in self._workers]
+
+    def running_since(self, future: Future[Any]) -> float | None:
+        """When (`time.monotonic`) a worker started on `future`'s task; None while it waits
+        for a worker (or once answered)."""
+        for worker in list(self._workers):
+            with worker.room:
+                if worker.in_flight and worker.in_flight[0] is future:
+                    return worker.started
+        return None
+
+    def kill(self, future: Future[Any]) -> bool:
+        """Kill the worker working on `future`'s task (one that takes too long); the pool
+        then breaks as when a worker dies. False when no worker is working on it (any more)."""
+        for worker in list(self._workers):
+            with worker.room:
+                if worker.in_flight and worker.in_flight[0] is future:
+                    worker.process.kill()
+                    return True
+        return False
 
     def add_worker(self) -> bool:
         """Start one more worker (a pool sized to its work grows while it runs); False when
@@ -91,7 +117,7 @@ class WorkerPool:
         future: Future[Any] = Future()
         with self._lock:
             if self.broken:
-                raise BrokenProcessPool("a worker process died")
+                raise NotStarted("a worker process died")
             if self._stopping:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             (self._urgent if urgent else self._tasks).append((future, fn, args))
@@ -123,7 +149,7 @@ class WorkerPool:
             self._lock.notify_all()
         for future, _, _ in waiting:
             if future.set_running_or_notify_cancel():
-                future.set_exception(BrokenProcessPool("a worker process died"))
+                future.set_exception(NotStarted("a worker process died"))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the workers once the tasks handed out are done (those not started are
@@ -167,6 +193,7 @@ class _Worker:
         self.answers = os.fdopen(answers_read, "rb")
         self.room = threading.Condition()  # guards `in_flight` and `gone`
         self.in_flight: deque[Future[Any]] = deque()  # sent, not answered yet, oldest first
+        self.started = 0.0  # when the worker started on the oldest task in flight
         self.gone = False  # its answers' pipe ended
         self.thread = threading.Thread(target=self._run, name="worker-feeder", daemon=True)
         self.thread.start()
@@ -211,9 +238,11 @@ class _Worker:
             return True
         with self.room:
             if self.gone:
-                future.set_exception(BrokenProcessPool("a worker process died"))
+                future.set_exception(NotStarted("a worker process died"))
                 return False
             self.in_flight.append(future)
+            if len(self.in_flight) == 1:
+                self.started = time.monotonic()
         try:
             write_message(self.tasks, message)
         except OSError:
@@ -232,6 +261,7 @@ class _Worker:
                 del answer
                 with self.room:
                     future = self.in_flight.popleft()
+                    self.started = time.monotonic()  # (on the next task in flight, if any)
                     self.room.notify_all()
                 if ok:
                     future.set_result(value)
@@ -247,8 +277,9 @@ class _Worker:
                 left = list(self.in_flight)
                 self.in_flight.clear()
                 self.room.notify_all()
-            for future in left:
-                future.set_exception(BrokenProcessPool("a worker process died"))
+            for k, future in enumerate(left):  # (the first was being worked on)
+                died = BrokenProcessPool if k == 0 else NotStarted
+                future.set_exception(died("a worker process died"))
             if left or not self.pool._stopping:
                 self.pool._break()
 

@@ -124,23 +124,79 @@ def test_a_body_that_is_no_feed_raises_parse_error_from_the_worker() -> None:
         pool.close()
 
 
-def test_a_dead_worker_costs_only_its_feeds() -> None:
+def test_a_worker_killed_by_another_costs_no_feed() -> None:
     pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
 
     async def scenario() -> None:
         await pool.parse(SOURCE, fetched(big_feed()), NOW)
         executor = pool._executor()
-        for pid in executor.pids:  # the worker is killed (OOM killer, say)
+        for pid in executor.pids:  # the worker is killed (the OOM killer, an operator)
             os.kill(pid, signal.SIGKILL)
-        with pytest.raises(BrokenProcessPool):
-            for _ in range(20):  # the pool notices the death on the next call or so
-                await pool.parse(SOURCE, fetched(big_feed()), NOW)
-                await asyncio.sleep(0.05)
-        _, items = await pool.parse(SOURCE, fetched(big_feed(5)), NOW)
-        assert len(items) == 5
+        for _ in range(5):  # the feeds it held, or sent it next, are parsed in a new pool
+            _, items = await pool.parse(SOURCE, fetched(big_feed()), NOW)
+            assert len(items) == 120
+            await asyncio.sleep(0.05)
+        assert pool._pool is not executor and pool.started == 2
 
     try:
         asyncio.run(scenario())
+    finally:
+        pool.close()
+
+
+def stalling_pool(monkeypatch: pytest.MonkeyPatch, timeout: float) -> ParsePool:
+    """A one-worker pool whose workers stall on "<!-- slow -->" and die on "<!-- die -->"."""
+    import slow_parse
+
+    monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    return ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=timeout)
+
+
+def test_a_body_parsed_for_too_long_fails_its_feed_alone(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker on one body past the timeout is killed: that feed fails with a parse error
+    saying so, the feeds queued behind it in the same worker are parsed in a new one, and the
+    pass goes on (without the timeout it would wait two minutes, for ever on a real stall)."""
+    pool = stalling_pool(monkeypatch, timeout=3.0)
+    slow = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- slow -->"))
+
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            pool.parse(SOURCE, slow, NOW),
+            *(pool.parse(SOURCE, fetched(big_feed(4, tag)), NOW) for tag in "abc"),
+            return_exceptions=True,
+        )
+
+    try:
+        stalled, *others = asyncio.run(scenario())
+        assert isinstance(stalled, ParseError)
+        assert "parsing took longer than 3 s" in stalled.message
+        assert [len(items) for _, items in others] == [4, 4, 4]  # type: ignore[misc]
+        _, items = asyncio.run(pool.parse(SOURCE, fetched(big_feed(2)), NOW))
+        assert len(items) == 2
+    finally:
+        pool.close()
+    assert "parsing took longer than 3 s: its worker was stopped" in caplog.text
+
+
+def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = stalling_pool(monkeypatch, timeout=60.0)
+    deadly = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- die -->"))
+
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            pool.parse(SOURCE, deadly, NOW),
+            *(pool.parse(SOURCE, fetched(big_feed(4, tag)), NOW) for tag in "abc"),
+            return_exceptions=True,
+        )
+
+    try:
+        died, *others = asyncio.run(scenario())
+        assert isinstance(died, BrokenProcessPool)
+        assert [len(items) for _, items in others] == [4, 4, 4]  # type: ignore[misc]
     finally:
         pool.close()
 
