@@ -169,22 +169,16 @@ class ParsePool:
         body's doing), one whose body it was working on once more (a second death is put
         down to the body). A few tries at most: workers that cannot start fail it."""
         deaths = 0
-        for _ in range(_TRIES - 1):
+        for tries_left in reversed(range(_TRIES)):
             try:
                 return await self._in_worker(pool, source, fetched, now)
-            except NotStarted:
+            except BrokenProcessPool as died:
                 self._replace(pool)
-            except BrokenProcessPool:
-                self._replace(pool)
-                deaths += 1
-                if deaths == 2:
+                deaths += not isinstance(died, NotStarted)
+                if deaths == 2 or not tries_left:
                     raise
             pool = self._executor()
-        try:
-            return await self._in_worker(pool, source, fetched, now)
-        except BrokenProcessPool:
-            self._replace(pool)
-            raise
+        raise AssertionError("unreachable: the last try returns or raises")
 
     async def _in_worker(
         self, pool: WorkerPool, source: Source, fetched: Fetched, now: datetime

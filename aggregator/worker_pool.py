@@ -88,21 +88,24 @@ class WorkerPool:
     def running_since(self, future: Future[Any]) -> float | None:
         """When (`time.monotonic`) a worker started on `future`'s task; None while it waits
         for a worker (or once answered)."""
-        for worker in list(self._workers):
-            with worker.room:
-                if worker.in_flight and worker.in_flight[0] is future:
-                    return worker.started
-        return None
+        worker = self._worker_on(future)
+        return None if worker is None else worker.started
 
     def kill(self, future: Future[Any]) -> bool:
         """Kill the worker working on `future`'s task (one that takes too long); the pool
         then breaks as when a worker dies. False when no worker is working on it (any more)."""
+        worker = self._worker_on(future)
+        if worker is not None:
+            worker.process.kill()
+        return worker is not None
+
+    def _worker_on(self, future: Future[Any]) -> _Worker | None:
+        """The worker working on `future`'s task (the oldest it holds), if any."""
         for worker in list(self._workers):
             with worker.room:
                 if worker.in_flight and worker.in_flight[0] is future:
-                    worker.process.kill()
-                    return True
-        return False
+                    return worker
+        return None
 
     def add_worker(self) -> bool:
         """Start one more worker (a pool sized to its work grows while it runs); False when

@@ -152,6 +152,19 @@ def stalling_pool(monkeypatch: pytest.MonkeyPatch, timeout: float) -> ParsePool:
     return ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=timeout)
 
 
+def parse_beside(pool: ParsePool, body: Fetched) -> list[object]:
+    """What parsing `body` and three ordinary feeds at once in `pool` gives (or raises)."""
+
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            pool.parse(SOURCE, body, NOW),
+            *(pool.parse(SOURCE, fetched(big_feed(4, tag)), NOW) for tag in "abc"),
+            return_exceptions=True,
+        )
+
+    return asyncio.run(scenario())
+
+
 def test_a_body_parsed_for_too_long_fails_its_feed_alone(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -160,16 +173,8 @@ def test_a_body_parsed_for_too_long_fails_its_feed_alone(
     pass goes on (without the timeout it would wait two minutes, for ever on a real stall)."""
     pool = stalling_pool(monkeypatch, timeout=3.0)
     slow = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- slow -->"))
-
-    async def scenario() -> list[object]:
-        return await asyncio.gather(
-            pool.parse(SOURCE, slow, NOW),
-            *(pool.parse(SOURCE, fetched(big_feed(4, tag)), NOW) for tag in "abc"),
-            return_exceptions=True,
-        )
-
     try:
-        stalled, *others = asyncio.run(scenario())
+        stalled, *others = parse_beside(pool, slow)
         assert isinstance(stalled, ParseError)
         assert "parsing took longer than 3 s" in stalled.message
         assert [len(items) for _, items in others] == [4, 4, 4]  # type: ignore[misc]
@@ -185,16 +190,8 @@ def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
 ) -> None:
     pool = stalling_pool(monkeypatch, timeout=60.0)
     deadly = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- die -->"))
-
-    async def scenario() -> list[object]:
-        return await asyncio.gather(
-            pool.parse(SOURCE, deadly, NOW),
-            *(pool.parse(SOURCE, fetched(big_feed(4, tag)), NOW) for tag in "abc"),
-            return_exceptions=True,
-        )
-
     try:
-        died, *others = asyncio.run(scenario())
+        died, *others = parse_beside(pool, deadly)
         assert isinstance(died, BrokenProcessPool)
         assert [len(items) for _, items in others] == [4, 4, 4]  # type: ignore[misc]
     finally:
