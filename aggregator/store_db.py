@@ -40,6 +40,10 @@ def _import_sqlite_utils() -> None:
 
 
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another writer's lock before failing
+# Bytes the write-ahead log is cut back to once the writer starts it over (after a checkpoint):
+# a pass's big transaction (a cold pass's grouping) grows it, and SQLite keeps the file at its
+# largest until the connection closes.
+WAL_SIZE_LIMIT = 16 * 2**20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -171,6 +175,7 @@ def prepare(store: StoreBase, path: str | Path) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = wal")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         pending, newer = migrations.state(conn)
         if newer:  # its schema is not this code's: neither migrate nor write it
             conn.close()

@@ -266,6 +266,27 @@ def test_file_database_is_wal_and_readers_do_not_block_the_writer(tmp_path: Path
     reopened.close()
 
 
+def test_the_write_ahead_log_is_cut_back_after_a_big_transaction(tmp_path: Path) -> None:
+    """A big pass grows `<db>-wal` past WAL_SIZE_LIMIT; once it is checkpointed and the writer
+    starts it over, the file is cut back to the limit instead of staying at its largest for
+    as long as the service runs."""
+    from aggregator.store_db import WAL_SIZE_LIMIT
+
+    path = tmp_path / "agg.db"
+    store = Store(path)
+    store.sync_sources(SOURCES, NOW)
+    wal = Path(f"{path}-wal")
+    text = "word " * 4000  # ~20 KB an item: a transaction of ~24 MB
+    with store.transaction():
+        for n in range(1200):
+            store.save_poll(FeedState("https://a.example/feed"), [item(f"b{n}", text=text)])
+    assert wal.stat().st_size > WAL_SIZE_LIMIT
+    store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    store.save_poll(FeedState("https://a.example/feed"), [item("small")])  # starts the log over
+    assert wal.stat().st_size <= WAL_SIZE_LIMIT
+    store.close()
+
+
 def test_unopenable_database_is_a_storage_error(tmp_path: Path) -> None:
     (tmp_path / "dir.db").mkdir()
     with pytest.raises(StorageError):
