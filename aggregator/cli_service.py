@@ -13,9 +13,17 @@ from .fetch import Fetcher
 from .lock import writer_lock
 from .opml import load_opml
 from .service import Service
+from .stall import STALLED, Stalled, exit_after
 from .wording import counted
 
 log = logging.getLogger("aggregator")
+# Seconds a stalled process gets beyond `shutdown_grace` to stop by itself (its grouping
+# window written, its database closed) before it is ended (`stall.exit_after`).
+STALLED_CLOSE = 30.0
+
+
+def _on_stall(settings: Settings) -> None:
+    exit_after(settings.server.shutdown_grace + STALLED_CLOSE)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -24,12 +32,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     host, port, settings = listen_on(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
     with writer_lock(args.db, "run"):
-        service = Service(args.opml, args.db, settings, smtp_password=password)
+        service = Service(
+            args.opml,
+            args.db,
+            settings,
+            smtp_password=password,
+            on_stall=lambda: _on_stall(settings),
+        )
         try:
             asyncio.run(service.run(host, port))
         finally:
             service.close()
-    return 0
+    return STALLED if service.stalled else 0
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -40,7 +54,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
-    service = Service(args.opml, args.db, settings, once=args.once)
+    service = Service(
+        args.opml, args.db, settings, once=args.once, on_stall=lambda: _on_stall(settings)
+    )
 
     async def once() -> None:
         await service.load_sources(strict=True)
@@ -69,12 +85,14 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         if args.once:
-            asyncio.run(once())
+            asyncio.run(service.guarded(once()))
         else:
             asyncio.run(service.run("", 0, serve=False))
+    except Stalled:
+        pass  # (logged, with what it waited for)
     finally:
         service.close()
-    return 0
+    return STALLED if service.stalled else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

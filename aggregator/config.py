@@ -3,7 +3,8 @@
 Each section of the TOML file fills one module's settings dataclass::
 
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
-                        keep_window (`run` holds the grouping window between rounds)
+                        keep_window (`run` holds the grouping window between rounds),
+                        stall_after (a pass without progress this long ends the process)
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
                         concurrency, proxy, no_proxy (else the environment's: fetch_proxy)
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
@@ -59,6 +60,10 @@ class ServerSettings:
     # beside the database once grouped (`<db>.grouping`), lets it go, and loads it back for
     # the next round's grouping (less memory between rounds, a load and a write each round).
     keep_window: bool = True
+    # A pass (a poll cycle and its upkeep; the whole of `poll --once`) that makes no progress
+    # for this long is stuck: the process logs what it waited for and exits with status 4, so
+    # systemd (or cron's next run) starts it again (`stall`).
+    stall_after: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +166,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("server", "port"): (0, 65535),  # 0: any free port
     ("server", "tick"): (1, 3600),
     ("server", "shutdown_grace"): (0, 600),
+    ("server", "stall_after"): (60, 7 * _DAY),
     ("fetch", "connect_timeout"): (0.1, 600),
     ("fetch", "total_timeout"): (0.1, 3600),
     ("fetch", "max_bytes"): (1024, 1 << 30),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from .health import OPML_REFUSED, backup_failing, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
+from .stall import Stalled, StallGuard, stall_limit, task_names, thread_cpu, thread_stacks
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, storage_fault, to_iso
 from .systemd import Notifier
 from .wording import counted
@@ -72,6 +74,7 @@ class Service:
         smtp_password: str | None = None,
         notifier: Notifier | None = None,
         once: bool = False,
+        on_stall: Callable[[], None] | None = None,
     ) -> None:
         self.opml_path = opml_path
         self.db_path = Path(db_path)
@@ -82,6 +85,14 @@ class Service:
         self.damage = Damage(clock, going_on="" if once else "polling goes on")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self.store = self._writer.submit(Store, db_path).result()
+        writer = self._writer.submit(threading.get_ident).result()
+        # A pass without progress (`stall`): `on_stall` is called once one is found (the CLI
+        # arms an exit for a process whose threads would not let it stop).
+        self.guard = StallGuard(stall_limit(settings), thread_cpu(writer))
+        self.on_stall = on_stall
+        self.stalled = False
+        self._pass_since: float | None = None  # (monotonic) when the pass in flight began
+        self._writing: tuple[str, float] | None = None  # the writer's job, and since when
         self._summarizer = summarizer
         self._stories: StoryJob | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
@@ -100,9 +111,19 @@ class Service:
         the next tick tries again, as for a locked database. A failed attempt wrote nothing.
         """
         loop = asyncio.get_running_loop()
+        name = getattr(fn, "__qualname__", type(fn).__name__)
+
+        def job() -> T:
+            self._writing = (name, time.monotonic())
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._writing = None
+                self.guard.mark()  # a job done is progress (`stall`)
+
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+                return await loop.run_in_executor(self._writer, job)
             except Exception as exc:
                 if (fault := storage_fault(exc)) is not None:
                     self.damage.note(exc, "the service read or wrote it")
@@ -264,6 +285,61 @@ class Service:
             books, self.store.reader(), self.settings, self.write, self.smtp_password, self.clock
         )
 
+    # --- stalls ---------------------------------------------------------------------------
+
+    async def guarded(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` as one pass watched for stalls (`poll --once`); raises Stalled (after
+        cancelling it) when it made no progress for the guard's limit."""
+        task = asyncio.ensure_future(work)
+
+        def stop() -> None:
+            task.cancel()
+
+        self._pass_since = time.monotonic()
+        self.guard.mark()
+        watch = asyncio.ensure_future(self._watch_for_stall(stop))
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if self.stalled:
+                raise Stalled(f"no progress for {self.guard.limit:.0f} s") from None
+            raise
+        finally:
+            self._pass_since = None
+            watch.cancel()
+
+    async def _watch_for_stall(self, stop: Callable[[], None]) -> None:
+        """While a pass is in flight, look for progress every `guard.every` seconds; once it
+        has made none for the guard's limit, log what it waits for, call `on_stall`, then
+        `stop` (which ends the pass)."""
+        guard = self.guard
+        while True:
+            await asyncio.sleep(guard.every)
+            if self._pass_since is None:
+                guard.mark()  # (between passes nothing is awaited)
+            elif guard.stalled():
+                break
+        self.stalled = True
+        now = time.monotonic()
+        writing = self._writing
+        writer = (
+            f"the writer thread has been in {writing[0]} for {now - writing[1]:.0f} s"
+            if writing is not None
+            else "the writer thread is idle"
+        )
+        log.error(
+            "stalled: no progress for %.0f s in a pass that began %.0f s ago (%s; waiting: "
+            "%s); stopping, with exit status 4, to be started again",
+            now - guard.progress_at,
+            now - (self._pass_since or now),
+            writer,
+            task_names(asyncio.all_tasks()),
+        )
+        log.error("stalled: where the other threads are:\n%s", thread_stacks())
+        if self.on_stall is not None:
+            self.on_stall()
+        stop()
+
     # --- the long-running loop ------------------------------------------------------------
 
     async def run(
@@ -304,6 +380,7 @@ class Service:
             raise
         self.notifier.ready(await self._status_text(None))
         watchdog = self._start_watchdog()
+        stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
         tick = self.settings.server.tick
         digests = articles = answers = None
         failed = 0  # cycles in a row whose results could not be stored
@@ -329,6 +406,9 @@ class Service:
                         self.notifier.ready(await self._status_text(None))
                     else:
                         await self.sources.load_logged()
+                    # (the pass is watched for stalls until its upkeep ends)
+                    self._pass_since = time.monotonic()
+                    self.guard.mark()
                     cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
                     stopper = asyncio.ensure_future(stop.wait())
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -344,6 +424,7 @@ class Service:
                         self.notifier.status(await self._status_text(report))
                         await self.run_retention()
                         await self.run_backup()
+                        self._pass_since = None
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)
@@ -359,6 +440,8 @@ class Service:
                     await asyncio.gather(articles, return_exceptions=True)
         finally:
             self.notifier.stopping()
+            self._pass_since = None
+            stalls.cancel()
             if watchdog is not None:
                 watchdog.cancel()
             for task in (articles, answers):
