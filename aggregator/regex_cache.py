@@ -42,6 +42,10 @@ __all__ = ["install"]
 # Several times what a `poll` or `run` compiles; more (other programs' patterns piling up):
 # only the ones this process used are kept.
 MAX_ENTRIES = 2000
+# Programs one process adds at most: a few patterns are made from the text at hand (a
+# speaker's name, a byline's surname), a new one for each name; a service adds ~100 a day at
+# 30 feeds. Past this, such patterns are compiled as `re` compiles them (its own cache).
+MAX_NEW = MAX_ENTRIES
 _DEBUG = 128  # re.DEBUG: printed while compiling, never cached by `re` either
 _QUANTIFIERS = frozenset({"", "+", "*", "?"})
 # Unescaped in a set, these make ranges, nested sets, set operations or escapes: not keyed by
@@ -61,6 +65,7 @@ Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 _programs: dict[Key, bytes] | None = None  # loaded at the first pattern compiled
 _used: dict[Key, bytes] = {}
 _missed = False
+_new = 0  # programs this process added
 _compile: Callable[..., Any] | None = None  # `re`'s own, once installed
 
 
@@ -128,7 +133,7 @@ def _made(pattern: str | bytes, program: Program) -> Any:
 
 def _compiled(pattern: Any, flags: int = 0) -> Any:
     """`re._compiler.compile` as `re` calls it: a pattern's program from the cache."""
-    global _programs, _missed
+    global _programs, _missed, _new
     assert _compile is not None
     if type(pattern) not in (str, bytes) or type(flags) is not int or flags & _DEBUG:
         return _compile(pattern, flags)
@@ -139,6 +144,8 @@ def _compiled(pattern: Any, flags: int = 0) -> Any:
     if packed is not None:
         _used[key] = packed
         return _made(pattern, marshal.loads(packed))
+    if _new >= MAX_NEW:
+        return _compile(pattern, flags)
     program: Program | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -155,6 +162,7 @@ def _compiled(pattern: Any, flags: int = 0) -> Any:
     if program is None or len(caught) > warned or not _same(made, again):
         return made
     _programs[key] = _used[key] = marshal.dumps(program)
+    _new += 1
     if not _missed:
         _missed = True
         atexit.register(_save)

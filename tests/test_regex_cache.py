@@ -151,3 +151,13 @@ def test_debug_and_compiled_patterns_pass_through(capsys: pytest.CaptureFixture[
     re.compile(source, re.DEBUG)
     assert "LITERAL" in capsys.readouterr().out  # printed as re does
     assert (source, re.DEBUG) not in regex_cache._used
+
+
+def test_a_process_adds_a_bounded_number_of_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patterns made from text (a name each) would otherwise pile up for as long as a
+    service runs: past MAX_NEW, a new pattern is compiled as `re` compiles it, not kept."""
+    monkeypatch.setattr(regex_cache, "MAX_NEW", regex_cache._new + 3)
+    names = [f"Name{uuid.uuid4().hex}" for _ in range(10)]
+    found = [re.compile(rf"\b{name}\b").search(f"said {name}.") for name in names]
+    assert all(match is not None for match in found)
+    assert [(rf"\b{name}\b", 0) in regex_cache._used for name in names] == [True] * 3 + [False] * 7
