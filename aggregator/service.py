@@ -29,7 +29,15 @@ from .health import OPML_REFUSED, backup_failing, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
-from .stall import Stalled, StallGuard, stall_limit, task_names, thread_cpu, thread_stacks
+from .stall import (
+    IN_PASS,
+    Stalled,
+    StallGuard,
+    stall_limit,
+    task_names,
+    thread_cpu,
+    thread_stacks,
+)
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, storage_fault, to_iso
 from .systemd import Notifier
 from .wording import counted
@@ -112,6 +120,7 @@ class Service:
         """
         loop = asyncio.get_running_loop()
         name = getattr(fn, "__qualname__", type(fn).__name__)
+        progress = IN_PASS.get()  # a job of the watched pass (`stall`)
 
         def job() -> T:
             self._writing = (name, time.monotonic())
@@ -119,7 +128,8 @@ class Service:
                 return fn(*args, **kwargs)
             finally:
                 self._writing = None
-                self.guard.mark()  # a job done is progress (`stall`)
+                if progress:
+                    self.guard.mark()
 
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
@@ -290,7 +300,9 @@ class Service:
     async def guarded(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` as one pass watched for stalls (`poll --once`); raises Stalled (after
         cancelling it) when it made no progress for the guard's limit."""
-        task = asyncio.ensure_future(work)
+        within = IN_PASS.set(True)
+        task = asyncio.ensure_future(work)  # (its writes are the pass's progress)
+        IN_PASS.reset(within)
 
         def stop() -> None:
             task.cancel()
@@ -406,9 +418,11 @@ class Service:
                         self.notifier.ready(await self._status_text(None))
                     else:
                         await self.sources.load_logged()
-                    # (the pass is watched for stalls until its upkeep ends)
+                    # The pass is watched for stalls until its upkeep ends; its writes (the
+                    # cycle's task, made now, copies this context) are its progress.
                     self._pass_since = time.monotonic()
                     self.guard.mark()
+                    within = IN_PASS.set(True)
                     cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
                     stopper = asyncio.ensure_future(stop.wait())
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -425,6 +439,7 @@ class Service:
                         await self.run_retention()
                         await self.run_backup()
                         self._pass_since = None
+                        IN_PASS.reset(within)
                     else:
                         cycle.cancel()
                         await asyncio.gather(cycle, return_exceptions=True)

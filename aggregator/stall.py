@@ -8,9 +8,9 @@ older and older news without a word, and a `poll --once` would hold the writer l
 later cron run gives up behind it.
 
 `StallGuard` watches a pass (a poll cycle and the upkeep after it; the whole of `poll
---once`) for progress: a job the writer thread finished (each batch of feeds stored, each
-grouping pass), or CPU time the writer thread spent (a long grouping pass is one job). When
-neither happened for `limit` seconds, the pass is stalled.
+--once`) for progress: a job the writer thread finished for the pass (each batch of feeds
+stored, each grouping pass: `IN_PASS`), or CPU time the writer thread spent (a long grouping
+pass is one job). When neither happened for `limit` seconds, the pass is stalled.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from .config import Settings
 
 __all__ = [
+    "IN_PASS",
     "STALLED",
     "StallGuard",
     "Stalled",
@@ -43,6 +45,9 @@ __all__ = [
 log = logging.getLogger("aggregator")
 
 STALLED = 4  # the exit status of a process that stopped because its pass stalled
+# Set in the context of a watched pass: its writer jobs are its progress (those of the jobs
+# beside it, the article pages' and the digests', which write on their own, are not).
+IN_PASS: ContextVar[bool] = ContextVar("in_pass", default=False)
 # The least `stall_after` can mean: the slowest feed a pass waits for (its fetch, then a parse
 # worker's deadline, `parse_pool.PARSE_TIMEOUT`), or a model's answer, and a minute more.
 _PARSE_DEADLINE = 300.0

@@ -96,7 +96,8 @@ def test_a_threads_cpu_clock_is_read_from_another_thread() -> None:
     assert worked - waited >= 0.2
     end.set()
     thread.join()
-    ended = cpu()  # (the thread ended: its clock is gone, its last reading stays)
+    time.sleep(0.2)  # (the thread is gone: its clock with it; the last reading stays)
+    ended = cpu()
     assert ended - worked < 0.05 and cpu() == ended
 
 
@@ -181,6 +182,50 @@ def test_run_stops_when_its_writer_is_blocked_for_good_and_says_where(
     ), errors
     stacks = next(m for m in errors if "where the other threads are" in m)
     assert "db-writer" in stacks and "release.wait" in stacks
+
+
+def test_a_pass_stuck_off_the_writer_is_found_though_other_jobs_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The cycle waits for a parse that never answers; a job beside it (as the article job
+    does) writes all the while. Its writes are not the pass's progress."""
+    from aggregator.parse_pool import ParsePool
+
+    async def never(*args: Any) -> Any:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(ParsePool, "parse", never)
+    writes: list[int] = []
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            path = one_feed(up, tmp_path)
+            service = Service(path, tmp_path / "agg.db", settings())
+            service.guard.limit = 1.0
+
+            async def beside() -> None:
+                while True:
+                    writes.append(await service.write(lambda: 1))
+                    await asyncio.sleep(0.05)
+
+            other = asyncio.create_task(beside())
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 20)
+            finally:
+                stop.set()
+                other.cancel()
+                await asyncio.wait_for(task, 10)
+                service.close()
+            assert service.stalled and len(writes) > 20
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        asyncio.run(scenario())
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(
+        "the writer thread is idle" in m and "PollJob._poll_feed" in m for m in errors
+    ), errors
 
 
 def test_a_long_job_the_writer_works_at_is_not_a_stall(tmp_path: Path) -> None:
