@@ -83,7 +83,14 @@ class Corpus:
     clusters and a 60k-item history needs thousands of events).
     """
 
-    def __init__(self, path: Path, feeds: int, seed: int = 7) -> None:
+    def __init__(
+        self,
+        path: Path,
+        feeds: int,
+        seed: int = 7,
+        start: datetime | None = None,
+        spacing: float = 90.0,
+    ) -> None:
         self.feeds = feeds
         self.seed = seed
         self.clusters: list[list[tuple[str, list[str]]]] = []
@@ -106,7 +113,8 @@ class Corpus:
         self._bands = [ranked[i : i + 64] for i in range(200, len(ranked), 64)]  # top 200 kept
         self._rank = {w: (b, i) for b, band in enumerate(self._bands) for i, w in enumerate(band)}
         self._items: dict[tuple[int, int], dict[str, Any]] = {}
-        self.start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=30)
+        self.start = start or datetime.now(UTC).replace(microsecond=0) - timedelta(hours=30)
+        self.spacing = spacing  # seconds between a feed's items
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - a bounded cache on a long-lived object
     def _offsets(self, variant: int) -> list[int]:
@@ -145,7 +153,7 @@ class Corpus:
         variant = event // len(self.clusters)
         title, body = cluster[rng.randrange(len(cluster))]
         paras = body[: rng.randint(2, max(2, len(body)))]
-        when = self.start + timedelta(seconds=serial * 90 + rng.randrange(60))
+        when = self.start + timedelta(seconds=serial * self.spacing + rng.randrange(60))
         return {
             "title": self._text(title, variant),
             "html": "".join(f"<p>{html.escape(self._text(p, variant))}</p>" for p in paras),
@@ -200,7 +208,12 @@ class Corpus:
 def serve(args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    corpus = Corpus(args.data, args.feeds)
+    corpus = Corpus(
+        args.data,
+        args.feeds,
+        start=getattr(args, "start", None),
+        spacing=getattr(args, "spacing", 90.0),
+    )
     state = {"round": COLD_ROUND, "validators": True}
     bodies: dict[int, bytes] = {}
 

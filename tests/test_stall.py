@@ -223,9 +223,9 @@ def test_a_pass_stuck_off_the_writer_is_found_though_other_jobs_write(
     with caplog.at_level(logging.INFO, logger="aggregator"):
         asyncio.run(scenario())
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert any(
-        "the writer thread is idle" in m and "PollJob._poll_feed" in m for m in errors
-    ), errors
+    assert any("the writer thread is idle" in m and "PollJob._poll_feed" in m for m in errors), (
+        errors
+    )
 
 
 def test_a_long_job_the_writer_works_at_is_not_a_stall(tmp_path: Path) -> None:
