@@ -303,7 +303,7 @@ class FeedsStore(StoreBase):
     def _pruned(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
         return {
-            r["id"] for r in self._rows_in("SELECT id FROM pruned_items WHERE id IN ({marks})", ids)
+            r["id"] for r in self._rows_in("SELECT id FROM pruned_ids WHERE id IN ({marks})", ids)
         }
 
     def _save_items(self, items: Sequence[Item]) -> PollWrite:

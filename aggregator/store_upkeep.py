@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .damage import is_damaged
@@ -24,6 +24,12 @@ from .store_db import chunks
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
+_EPOCH = date(1970, 1, 1)
+
+
+def day_number(when: datetime) -> int:
+    """`when`'s day (UTC) as days since 1970-01-01: how a pruned id's day is kept."""
+    return (when.astimezone(UTC).date() - _EPOCH).days
 
 
 def last_prune(store: Store) -> datetime | None:
@@ -69,7 +75,7 @@ def prune(
     # A merged story redirects to the one it joined: it goes only when that one goes too.
     doomed = sorted(s for s, into in candidates.items() if into is None or into in candidates)
     stories = items = 0
-    stamp = to_iso(now)
+    stamp, day = to_iso(now), day_number(now)
     for chunk in chunks(doomed, _CHUNK):
         marks = ",".join("?" * len(chunk))
         with store.db.atomic():
@@ -88,8 +94,8 @@ def prune(
                         f"DELETE FROM {table} WHERE {column} IN ({item_marks})", list(part)
                     )
                 store.db.conn.executemany(
-                    "INSERT OR IGNORE INTO pruned_items(id, pruned_at) VALUES (?, ?)",
-                    [(i, stamp) for i in part],
+                    "INSERT OR IGNORE INTO pruned_ids(id, day) VALUES (?, ?)",
+                    [(i, day) for i in part],
                 )
                 store.db.execute(f"DELETE FROM items WHERE id IN ({item_marks})", list(part))
             for table in ("summaries", "story_categories", "digest_stories"):
@@ -99,7 +105,7 @@ def prune(
             items += len(ids)
     with store.db.atomic():
         forgotten = store.db.execute(
-            "DELETE FROM pruned_items WHERE pruned_at < ?", [to_iso(forget_before)]
+            "DELETE FROM pruned_ids WHERE day < ?", [day_number(forget_before)]
         ).rowcount
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
         store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")

@@ -153,7 +153,7 @@ def soak(args: argparse.Namespace) -> None:
                         (rnd + 1) // rounds_a_day,
                         count(db, "SELECT count(*) FROM items"),
                         count(db, "SELECT count(*) FROM stories"),
-                        count(db, "SELECT count(*) FROM pruned_items"),
+                        count(db, "SELECT count(*) FROM pruned_ids"),
                         window,
                         f"{mb(db):.0f}",
                         f"{mb(wal):.0f}",
