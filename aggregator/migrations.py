@@ -388,13 +388,7 @@ def pruned_ids_by_day(db: Database) -> None:
     """Pruned item ids kept with the day they were pruned (days since 1970-01-01, UTC), not
     its ISO time: 67 bytes a row instead of 117. Kept a year at thousands a day, they grew
     the database more than anything else once retention ran. (A rowid table still: `recover`
-    reads tables by rowid.) A time that cannot be read counts as pruned today."""
+    reads tables by rowid.) The ids in `pruned_items` stay there until forgotten: copying
+    millions of them would hold the first start after an upgrade for minutes."""
     db.execute("CREATE TABLE IF NOT EXISTS pruned_ids (id TEXT PRIMARY KEY, day INTEGER NOT NULL)")
-    if "pruned_items" in db.table_names():
-        db.execute(
-            "INSERT OR IGNORE INTO pruned_ids (id, day) SELECT id, CAST(COALESCE("
-            "julianday(substr(pruned_at, 1, 10)), julianday('now', 'start of day'))"
-            " - 2440587.5 AS INTEGER) FROM pruned_items"
-        )
-        db.execute("DROP TABLE pruned_items")
     db.execute("CREATE INDEX IF NOT EXISTS idx_pruned_ids_day ON pruned_ids(day)")

@@ -140,6 +140,8 @@ class SourceChanges(NamedTuple):
 class FeedsStore(StoreBase):
     """Sources, feed poll state and the items polls bring."""
 
+    _older_pruned = True  # `pruned_items` may hold ids (looked at when asked: `older_pruned`)
+
     def sync_sources(self, sources: Sequence[Source], now: datetime) -> SourceChanges:
         """Make the sources table match the OPML; returns what changed.
 
@@ -301,10 +303,33 @@ class FeedsStore(StoreBase):
             return written
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
-        """Which of `ids` retention has pruned (see `store_upkeep.prune`)."""
-        return {
-            r["id"] for r in self._rows_in("SELECT id FROM pruned_ids WHERE id IN ({marks})", ids)
-        }
+        """Which of `ids` retention has pruned (see `store_upkeep.prune`): in `pruned_ids`, or
+        in `pruned_items`, where ids pruned before `retention_0002_pruned_ids_by_day` wait to
+        be forgotten (asked only while it holds any)."""
+        sql = "SELECT id FROM pruned_ids WHERE id IN ({marks})"
+        found = {r["id"] for r in self._rows_in(sql, ids)}
+        rest = [i for i in ids if i not in found]
+        if rest and self.older_pruned():
+            sql = "SELECT id FROM pruned_items WHERE id IN ({marks})"
+            found.update(r["id"] for r in self._rows_in(sql, rest))
+        return found
+
+    def older_pruned(self) -> bool:
+        """Whether `pruned_items` still holds ids (nothing adds to it: once empty, it stays)."""
+        if self._older_pruned:
+            row = self.conn.execute("SELECT 1 FROM pruned_items LIMIT 1").fetchone()
+            self._older_pruned = row is not None
+        return self._older_pruned
+
+    def forget_pruned(self, before: datetime, day: int) -> int:
+        """Forget the pruned ids kept since before `before` (whose day number is `day`);
+        returns how many."""
+        forgotten = self.conn.execute("DELETE FROM pruned_ids WHERE day < ?", [day]).rowcount
+        if self.older_pruned():
+            forgotten += self.conn.execute(
+                "DELETE FROM pruned_items WHERE pruned_at < ?", [to_iso(before)]
+            ).rowcount
+        return max(forgotten, 0)
 
     def _save_items(self, items: Sequence[Item]) -> PollWrite:
         """A poll's items: new ones inserted, changed ones updated (their story marked)."""

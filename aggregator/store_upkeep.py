@@ -104,9 +104,7 @@ def prune(
             stories += len(chunk)
             items += len(ids)
     with store.db.atomic():
-        forgotten = store.db.execute(
-            "DELETE FROM pruned_ids WHERE day < ?", [day_number(forget_before)]
-        ).rowcount
+        forgotten = store.forget_pruned(forget_before, day_number(forget_before))
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
         store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
         if stories:

@@ -406,31 +406,26 @@ def test_pruned_ids_are_kept_by_day_and_forgotten_after_forget_after(tmp_path: P
         store.close()
 
 
-def test_a_database_of_pruned_items_gets_them_as_pruned_ids(tmp_path: Path) -> None:
-    """`retention_0002_pruned_ids_by_day`: each id keeps its UTC day; a time that cannot be
-    read counts as today (kept a year more, never forgotten at once)."""
-    path = tmp_path / "old.db"
-    store = Store(path)
-    try:  # as the database stood before the migration
-        store.conn.execute("DROP TABLE pruned_ids")
-        store.conn.execute("CREATE TABLE pruned_items (id TEXT PRIMARY KEY, pruned_at TEXT)")
-        store.conn.execute("CREATE INDEX idx_pruned_items_pruned_at ON pruned_items(pruned_at)")
+def test_ids_pruned_before_they_were_kept_by_day_count_until_forgotten(tmp_path: Path) -> None:
+    """`retention_0002_pruned_ids_by_day` copies nothing (millions of ids would hold the first
+    start after an upgrade): ids already in `pruned_items` are found there, and forgotten by
+    their time as before; new ones go to `pruned_ids`."""
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        assert not store.older_pruned()
         store.conn.executemany(
             "INSERT INTO pruned_items VALUES (?, ?)",
-            [("a", "2026-03-01T23:59:59+00:00"), ("b", "1970-01-02T00:00:00+00:00"), ("c", "?")],
+            [("a", "2025-11-01T23:59:59+00:00"), ("b", "2026-11-01T00:00:00+00:00")],
         )
-        store.conn.execute(
-            "DELETE FROM _sqlite_migrations WHERE name = 'retention_0002_pruned_ids_by_day'"
-        )
-    finally:
-        store.close()
-    store = Store(path)
-    try:
-        days = dict(store.conn.execute("SELECT id, day FROM pruned_ids").fetchall())
-        today = (datetime.now(UTC).date() - datetime(1970, 1, 1).date()).days
-        assert days["a"] == (datetime(2026, 3, 1).date() - datetime(1970, 1, 1).date()).days
-        assert days["b"] == 1 and days["c"] in (today, today + 1)
-        assert "pruned_items" not in store.db.table_names()
-        assert store._pruned(["a", "b", "c", "d"]) == {"a", "b", "c"}
+        store._older_pruned = True  # (as a store opened on such a database starts)
+        assert store._pruned(["a", "b", "c"]) == {"a", "b"}
+        report = prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        assert report.forgotten == 1 and store._pruned(["a", "b"]) == {"b"}
+        store.conn.execute("DELETE FROM pruned_items")
+        prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        assert not store.older_pruned()  # (emptied: never asked again)
     finally:
         store.close()

@@ -687,7 +687,6 @@ def test_a_source_is_stored_after_a_full_disk_misled_sqlite_utils_probe(tmp_path
     (or a locked database), upserts the key alone ever after: `category NOT NULL` made that a
     silent no-op, and a feed added to the OPML was never polled."""
     store = Store(tmp_path / "agg.db")
-    store.conn.execute("VACUUM")  # (no free page left: a migration dropped a table)
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages}")
     assert store.db.supports_on_conflict is False  # the probe met the full disk, and keeps that
