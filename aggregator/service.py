@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import Token
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -100,7 +101,7 @@ class Service:
         self.on_stall = on_stall
         self.stalled = False
         self._pass_since: float | None = None  # (monotonic) when the pass in flight began
-        self._writing: tuple[str, float] | None = None  # the writer's job, and since when
+        self._writing: tuple[Callable[..., Any], float] | None = None  # its job, since when
         self._summarizer = summarizer
         self._stories: StoryJob | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
@@ -119,11 +120,10 @@ class Service:
         the next tick tries again, as for a locked database. A failed attempt wrote nothing.
         """
         loop = asyncio.get_running_loop()
-        name = getattr(fn, "__qualname__", type(fn).__name__)
         progress = IN_PASS.get()  # a job of the watched pass (`stall`)
 
         def job() -> T:
-            self._writing = (name, time.monotonic())
+            self._writing = (fn, time.monotonic())
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -300,15 +300,13 @@ class Service:
     async def guarded(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` as one pass watched for stalls (`poll --once`); raises Stalled (after
         cancelling it) when it made no progress for the guard's limit."""
-        within = IN_PASS.set(True)
+        within = self._begin_pass()
         task = asyncio.ensure_future(work)  # (its writes are the pass's progress)
         IN_PASS.reset(within)
 
         def stop() -> None:
             task.cancel()
 
-        self._pass_since = time.monotonic()
-        self.guard.mark()
         watch = asyncio.ensure_future(self._watch_for_stall(stop))
         try:
             return await task
@@ -319,6 +317,13 @@ class Service:
         finally:
             self._pass_since = None
             watch.cancel()
+
+    def _begin_pass(self) -> Token[bool]:
+        """A pass begins: watched for stalls from now (until `_pass_since` is None again), its
+        writes (those of this context, and of the tasks made in it from now) its progress."""
+        self._pass_since = time.monotonic()
+        self.guard.mark()
+        return IN_PASS.set(True)
 
     async def _watch_for_stall(self, stop: Callable[[], None]) -> None:
         """While a pass is in flight, look for progress every `guard.every` seconds; once it
@@ -334,11 +339,11 @@ class Service:
         self.stalled = True
         now = time.monotonic()
         writing = self._writing
-        writer = (
-            f"the writer thread has been in {writing[0]} for {now - writing[1]:.0f} s"
-            if writing is not None
-            else "the writer thread is idle"
-        )
+        writer = "the writer thread is idle"
+        if writing is not None:
+            job, since = writing
+            name = getattr(job, "__qualname__", type(job).__name__)
+            writer = f"the writer thread has been in {name} for {now - since:.0f} s"
         log.error(
             "stalled: no progress for %.0f s in a pass that began %.0f s ago (%s; waiting: "
             "%s); stopping, with exit status 4, to be started again",
@@ -418,11 +423,8 @@ class Service:
                         self.notifier.ready(await self._status_text(None))
                     else:
                         await self.sources.load_logged()
-                    # The pass is watched for stalls until its upkeep ends; its writes (the
-                    # cycle's task, made now, copies this context) are its progress.
-                    self._pass_since = time.monotonic()
-                    self.guard.mark()
-                    within = IN_PASS.set(True)
+                    # (the pass lasts until its upkeep ends; the cycle's task copies its context)
+                    within = self._begin_pass()
                     cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
                     stopper = asyncio.ensure_future(stop.wait())
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)

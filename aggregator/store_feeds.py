@@ -17,6 +17,7 @@ from .store_rows import (
     INSERT_ITEM,
     ITEM_COLUMNS,
     UPSERT_FEED,
+    day_number,
     from_iso,
     item_row,
     item_values,
@@ -321,9 +322,17 @@ class FeedsStore(StoreBase):
             self._older_pruned = row is not None
         return self._older_pruned
 
-    def forget_pruned(self, before: datetime, day: int) -> int:
-        """Forget the pruned ids kept since before `before` (whose day number is `day`);
+    def remember_pruned(self, ids: Sequence[str], when: datetime) -> None:
+        """Remember that retention pruned the items `ids` at `when` (by its day)."""
+        day = day_number(when)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO pruned_ids(id, day) VALUES (?, ?)", [(i, day) for i in ids]
+        )
+
+    def forget_pruned(self, before: datetime) -> int:
+        """Forget the ids pruned before `before`'s day (`pruned_items`': before `before`);
         returns how many."""
+        day = day_number(before)
         forgotten = self.conn.execute("DELETE FROM pruned_ids WHERE day < ?", [day]).rowcount
         if self.older_pruned():
             forgotten += self.conn.execute(

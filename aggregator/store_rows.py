@@ -6,10 +6,17 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .models import Bullet, Item, SourceRef, Summary
+
+_EPOCH = date(1970, 1, 1)
+
+
+def day_number(when: datetime) -> int:
+    """`when`'s day (UTC) as days since 1970-01-01 (how a pruned id's day is kept)."""
+    return (when.astimezone(UTC).date() - _EPOCH).days
 
 
 def to_iso(value: datetime | None) -> str | None:

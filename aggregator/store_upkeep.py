@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .damage import is_damaged
@@ -24,12 +24,6 @@ from .store_db import chunks
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
-_EPOCH = date(1970, 1, 1)
-
-
-def day_number(when: datetime) -> int:
-    """`when`'s day (UTC) as days since 1970-01-01: how a pruned id's day is kept."""
-    return (when.astimezone(UTC).date() - _EPOCH).days
 
 
 def last_prune(store: Store) -> datetime | None:
@@ -75,7 +69,7 @@ def prune(
     # A merged story redirects to the one it joined: it goes only when that one goes too.
     doomed = sorted(s for s, into in candidates.items() if into is None or into in candidates)
     stories = items = 0
-    stamp, day = to_iso(now), day_number(now)
+    stamp = to_iso(now)
     for chunk in chunks(doomed, _CHUNK):
         marks = ",".join("?" * len(chunk))
         with store.db.atomic():
@@ -93,10 +87,7 @@ def prune(
                     store.db.execute(
                         f"DELETE FROM {table} WHERE {column} IN ({item_marks})", list(part)
                     )
-                store.db.conn.executemany(
-                    "INSERT OR IGNORE INTO pruned_ids(id, day) VALUES (?, ?)",
-                    [(i, day) for i in part],
-                )
+                store.remember_pruned(part, now)
                 store.db.execute(f"DELETE FROM items WHERE id IN ({item_marks})", list(part))
             for table in ("summaries", "story_categories", "digest_stories"):
                 store.db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", list(chunk))
@@ -104,7 +95,7 @@ def prune(
             stories += len(chunk)
             items += len(ids)
     with store.db.atomic():
-        forgotten = store.forget_pruned(forget_before, day_number(forget_before))
+        forgotten = store.forget_pruned(forget_before)
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
         store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
         if stories:

@@ -108,7 +108,6 @@ def soak(args: argparse.Namespace) -> None:
             time.sleep(0.05)
 
     threading.Thread(target=sample, daemon=True).start()
-    upstream_pid[0] = server.proc.pid
     rounds_a_day = round(24 / args.step_hours)
     now = {"t": START}
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,11 +136,11 @@ def soak(args: argparse.Namespace) -> None:
                         f"http://127.0.0.1:{server.port}/_control?round={rnd}"
                     ) as resp:
                         resp.read()
-                    t, cpu = time.perf_counter(), cpu_seconds(me)
+                    t, cpu = time.perf_counter(), cpu_seconds(me, server.proc.pid)
                     await service.poll_cycle(fetcher, everything=True)
                     await service.run_retention()
                     walls.append(time.perf_counter() - t)
-                    cpus.append(cpu_seconds(me) - cpu)
+                    cpus.append(cpu_seconds(me, server.proc.pid) - cpu)
                     if (rnd + 1) % rounds_a_day:
                         continue
                     t = time.perf_counter()
@@ -176,15 +175,13 @@ def soak(args: argparse.Namespace) -> None:
             server.stop()
 
 
-upstream_pid = [0]  # (the upstream server's process, not counted as the service's)
-
-
-def cpu_seconds(process: Any) -> float:
-    """CPU seconds of the process and of its workers, living and exited (not the upstream's)."""
+def cpu_seconds(process: Any, upstream: int) -> float:
+    """CPU seconds of the process and of its workers, living and exited (not those of the
+    `upstream` server's process)."""
     times = process.cpu_times()
     total = times.user + times.system + times.children_user + times.children_system
     for child in process.children(recursive=True):
-        if child.pid == upstream_pid[0]:
+        if child.pid == upstream:
             continue
         try:
             child_times = child.cpu_times()

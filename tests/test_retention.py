@@ -389,7 +389,8 @@ def test_retention_prunes_no_story_a_rebuilt_window_holds(tmp_path: Path) -> Non
 
 
 def test_pruned_ids_are_kept_by_day_and_forgotten_after_forget_after(tmp_path: Path) -> None:
-    from aggregator.store_upkeep import day_number, prune
+    from aggregator.store_rows import day_number
+    from aggregator.store_upkeep import prune
 
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     store = Store(tmp_path / "agg.db")

@@ -101,7 +101,7 @@ def test_a_threads_cpu_clock_is_read_from_another_thread() -> None:
     assert ended - worked < 0.05 and cpu() == ended
 
 
-def settings(stall_after: float = 900.0) -> Settings:
+def settings() -> Settings:
     base = Settings()
     return dataclasses.replace(
         base,
