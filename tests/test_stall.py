@@ -132,6 +132,14 @@ class Blocked:
         return self.save(polls)
 
 
+def blocking(service: Service, limit: float, spin: float = 0.0) -> Blocked:
+    """`service` with a guard of `limit` seconds, its `save_polls` a `Blocked` (returned)."""
+    service.guard.limit = limit
+    save_polls = Blocked(service.store.save_polls, spin)
+    service.store.save_polls = save_polls  # type: ignore[method-assign]
+    return save_polls
+
+
 def one_feed(up: Upstream, tmp_path: Path) -> Path:
     path = tmp_path / "feeds.opml"
     path.write_text(opml(up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])))
@@ -158,9 +166,7 @@ def test_run_stops_when_its_writer_is_blocked_for_good_and_says_where(
             service = Service(
                 path, tmp_path / "agg.db", settings(), on_stall=lambda: calls.append(True)
             )
-            service.guard.limit = 1.0
-            save_polls = Blocked(service.store.save_polls)
-            service.store.save_polls = save_polls  # type: ignore[method-assign]
+            save_polls = blocking(service, 1.0)
             stop = asyncio.Event()
             task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
             try:
@@ -234,9 +240,7 @@ def test_a_long_job_the_writer_works_at_is_not_a_stall(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
             service = Service(one_feed(up, tmp_path), tmp_path / "agg.db", settings())
-            service.guard.limit = 0.5
-            save_polls = Blocked(service.store.save_polls, spin=2.0)  # 4x the limit
-            service.store.save_polls = save_polls  # type: ignore[method-assign]
+            blocking(service, 0.5, spin=2.0)  # 4x the limit
             try:
                 new = await service.guarded(poll(service))
                 assert new > 0 and service.store.db["items"].count == new
@@ -251,9 +255,7 @@ def test_a_one_shot_pass_that_stalls_is_cancelled_and_says_so(tmp_path: Path) ->
     async def scenario() -> None:
         async with Upstream() as up:
             service = Service(one_feed(up, tmp_path), tmp_path / "agg.db", settings())
-            service.guard.limit = 0.5
-            save_polls = Blocked(service.store.save_polls)
-            service.store.save_polls = save_polls  # type: ignore[method-assign]
+            save_polls = blocking(service, 0.5)
             try:
                 with pytest.raises(Stalled):
                     await asyncio.wait_for(service.guarded(poll(service)), 20)
