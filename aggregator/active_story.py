@@ -239,6 +239,9 @@ class ActiveStory:
     id: str
     last_seen: datetime  # the latest `now` an item joined at (drives expiry)
     last_when: datetime = EPOCH  # newest publication time of its items
+    # when it began: the earliest publication time of its items (None: `last_seen`); it
+    # takes items for `max_span` from then (see StoryWindow.expire)
+    began: datetime = None  # type: ignore[assignment]
     open: bool = True  # False while only multi-topic items are in it
     founder: ProfileMember | None = None
     # its latest members (a tuple: none cost nothing, where an empty list costs 56 bytes)
@@ -250,6 +253,10 @@ class ActiveStory:
     _outlets: str | set[str] = ""
     profile: PackedVector | None = None  # see StoryWindow._profile_vector
     profile_counted: int = -1
+
+    def __post_init__(self) -> None:
+        if self.began is None:
+            self.began = self.last_seen
 
     @property
     def members(self) -> list[str]:
@@ -295,6 +302,7 @@ class ActiveStory:
             else:
                 held.add(outlet)
         self.last_seen = max(self.last_seen, seen)
+        self.began = min(self.began, when)
         self.last_when = max(self.last_when, when)
 
     def age(self) -> tuple[datetime, str]:

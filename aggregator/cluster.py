@@ -14,7 +14,9 @@ channel furniture). Multi-topic items (live blogs, bulletins, round-ups) never f
 others can join and join one only with a clear extra margin; a link to or from a question or
 explainer headline (a piece around a topic: `explainers`) and a story only the item's outlet
 has covered ask a margin too. When an item clearly matches two stories, the younger is merged
-into the older, which keeps its id (`Assignment.merged`).
+into the older, which keeps its id (`Assignment.merged`). A story takes items for `max_span`
+from its first (a week): an event that runs on goes on in a new story, so no story grows
+into a topic, nor keeps its items in the window (and the store) for as long as it is told.
 
 Candidates come from an inverted index (term → profile members), so an item costs what its
 distinctive terms cost, not what the number of active stories costs. All counts cover the
@@ -370,7 +372,7 @@ class Clusterer(GroupLeave):
         if len(candidates) > s.max_candidates:
             candidates.sort(key=lambda m: (-hits[m], m.id))
             candidates = candidates[: s.max_candidates]
-        cutoff = now - s.active_window
+        cutoff, began = now - s.active_window, now - s.max_span
         cjk = bool(candidates) and terms_hold_cjk(features)  # (its shared terms: `enough_pieces`)
         # a dated headline's template: another issue of its series is never its story
         issue = issue_key(headline.text) if headline is not None and candidates else None
@@ -382,7 +384,12 @@ class Clusterer(GroupLeave):
         on_profiles: dict[str, tuple[float, Vector]] = {}
         for member in candidates:
             story = member.story
-            if not story.open or story.last_seen < cutoff or abs(when - member.when) > s.max_gap:
+            if (
+                not story.open
+                or story.last_seen < cutoff
+                or story.began < began
+                or abs(when - member.when) > s.max_gap
+            ):
                 continue
             if issue is not None and other_issues(issue, member.headline_text):
                 continue

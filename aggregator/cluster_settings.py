@@ -50,6 +50,7 @@ class ClusterSettings:
     story_link_hits: int = 2  # … find the stories holding this many of them …
     story_link_candidates: int = 3  # … and at most this many of those are compared
     active_window: timedelta = timedelta(days=3)  # a story quiet this long accepts no items
+    max_span: timedelta = timedelta(days=7)  # a story takes items this long from its first
     max_active: int = 50_000  # cap on active stories; the quietest are dropped first
     title_weight: float = 2.0  # weight of a title term relative to a text term
     text_tokens: int = 250  # how many leading content terms of the text are used

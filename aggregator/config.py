@@ -204,6 +204,7 @@ RANGES.update(
     {
         ("cluster", "title_weight"): (0, 10),
         ("cluster", "active_window"): (3600, 365 * _DAY),
+        ("cluster", "max_span"): (3600, 365 * _DAY),
         ("cluster", "expire_every"): (60, _DAY),
         **{
             ("cluster", name): (1, 1e6)

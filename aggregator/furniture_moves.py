@@ -42,13 +42,14 @@ class FurnitureMoves(StoryLinks):
         self,
         items: Iterable[Item],
         terms: Mapping[str, str] | None = None,
+        began: Mapping[str, datetime] | None = None,
         *,
         take: bool = False,
     ) -> None:
         """`StoryWindow.restore`, then each item the store marked as furniture is furniture
         in the story the store keeps it in (`_furnish_in_place`)."""
         items = list(items)
-        super().restore(items, terms, take=take)
+        super().restore(items, terms, began, take=take)
         for item in items:
             story = self._active_story_of(item.id) if item.furniture else None
             if story is not None:

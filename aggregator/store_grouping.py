@@ -214,10 +214,14 @@ class GroupingStore(StoreBase):
         """Store items' grouping features worked out again, as (item id, encoded features)."""
         self.conn.executemany("UPDATE items SET grouping_terms = ?2 WHERE id = ?1", terms)
 
-    def grouping_state(self, since: datetime) -> tuple[list[Item], dict[str, str]]:
-        """Items already in a story, first seen since `since`, and their stored grouping
-        features: what restoring the clusterer needs (texts only where no features are
-        stored). Read as plain rows, the window's tens of thousands of them at once."""
+    def grouping_state(
+        self, since: datetime
+    ) -> tuple[list[Item], dict[str, str], dict[str, datetime]]:
+        """Items already in a story, first seen since `since`, their stored grouping
+        features, and when those of their stories that began before `since` began (the
+        story row's `first_seen`, its earliest publication time): what restoring the
+        clusterer needs (texts only where no features are stored). Read as plain rows, the
+        window's tens of thousands of them at once."""
         rows = self.conn.execute(
             "SELECT id, title, url, outlet, published, first_seen, story_id, furniture, "
             "grouping_terms, guid, feed_url, "
@@ -256,7 +260,21 @@ class GroupingStore(StoreBase):
             )
             if stored:
                 terms[item_id] = stored
-        return items, terms
+        return items, terms, self._stories_began({item.story_id for item in items}, since)
+
+    def _stories_began(self, stories: set[str | None], since: datetime) -> dict[str, datetime]:
+        """When each of these stories began, for those that began before `since`."""
+        began: dict[str, datetime] = {}
+        for chunk in chunks([story for story in stories if story]):
+            marks = ",".join("?" * len(chunk))
+            for story, first in self.conn.execute(
+                f"SELECT id, first_seen FROM stories WHERE id IN ({marks}) AND first_seen < ?",
+                [*chunk, to_iso(since)],
+            ):
+                when = from_iso(first)
+                if when is not None:
+                    began[story] = when
+        return began
 
     def grouping_stamp(self) -> tuple[str, int]:
         """The store's random id and its grouping generation (bumped by triggers on every

@@ -190,12 +190,15 @@ class StoryWindow:
         self,
         items: Iterable[Item],
         terms: Mapping[str, str] | None = None,
+        began: Mapping[str, datetime] | None = None,
         *,
         take: bool = False,
     ) -> None:
         """Rebuild state from stored items that already have a story (the active window).
 
         `terms` maps item ids to their stored `Assignment.terms` (tokenised again when missing).
+        `began`: when stories whose first items are not among `items` began (see
+        `ActiveStory.began`; a story not in it began with its earliest item given).
         Items without `story_id`, or with `duplicate_of` set, are ignored. Only the newest
         `max_active` stories are kept. Counts are rebuilt at once; a profile member's vectors
         are computed when it is first compared, with the counts of that time.
@@ -213,6 +216,10 @@ class StoryWindow:
         gc.unfreeze()  # (what an earlier restore froze is collected again once garbage)
         try:
             self._restore(items, terms)
+            for story_id, when in (began or {}).items():
+                story = self._stories.get(story_id)
+                if story is not None:
+                    story.began = min(story.began, when)
             # The window lives as long as the process: the collector's passes over it (one
             # per generation, ~0.5 s each at 100k items) would find nothing to free, so it
             # is left out of them. Frozen objects are still freed by their reference counts;
@@ -427,9 +434,11 @@ class StoryWindow:
         self._item_score.pop(item_id, None)
 
     def expire(self, now: datetime) -> None:
-        """Drop stories quiet for longer than the active window; they accept no more items."""
+        """Drop stories quiet for longer than the active window, and those that began more
+        than `max_span` ago: they accept no more items (a later report founds a new story)."""
         cutoff = now - self.settings.active_window
-        for story in [s for s in self._stories.values() if s.last_seen < cutoff]:
+        began = now - self.settings.max_span
+        for story in [s for s in self._stories.values() if s.last_seen < cutoff or s.began < began]:
             self._drop(story)
 
     # --- bookkeeping ------------------------------------------------------------------------
@@ -618,6 +627,7 @@ class StoryWindow:
         into.log.extend(story.log)
         into.outlets |= story.outlets
         into.last_seen = max(into.last_seen, story.last_seen)
+        into.began = min(into.began, story.began)
         into.last_when = max(into.last_when, story.last_when)
         del self._stories[story.id]
         self._unpacked.pop(story, None)

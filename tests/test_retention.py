@@ -343,15 +343,16 @@ def test_a_service_that_pruned_leaves_a_snapshot_that_carries_on_as_it_would(
 
 
 def test_retention_prunes_no_story_a_rebuilt_window_holds(tmp_path: Path) -> None:
-    """A window rebuilt from rows dates its stories by when their items were first seen;
-    retention dates them by publication: a story of months-old items polled yesterday is
-    quiet to retention, but in the rebuilt window. It is kept while the window holds it."""
+    """A window rebuilt from rows dates its stories' quiet by when their items were first
+    seen; retention dates them by publication: a story of months-old items polled yesterday
+    is quiet to retention, but in the rebuilt window while it may still take items (here for
+    a year: `max_span`, a week by default, would end it at the window's first expiry). It is
+    kept while the window holds it."""
     now = [T0]
-    settings = daily_settings(
-        PRUNE_DAILY,
-        max_items=1,
-        cluster=dataclasses.replace(Settings().cluster, snapshot=False),  # (rebuilt from rows)
-    )
+    cluster = dataclasses.replace(
+        Settings().cluster, snapshot=False, max_span=timedelta(days=365)
+    )  # (rebuilt from rows)
+    settings = daily_settings(PRUNE_DAILY, max_items=1, cluster=cluster)
     db = tmp_path / "agg.db"
 
     async def scenario() -> None:
