@@ -8,10 +8,11 @@ and Atom `summary` a plain-text excerpt, and every entry carries its story's lan
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,13 +104,46 @@ class _Entry:
     summary: str  # plain text
 
 
-@functools.lru_cache(maxsize=ENTRY_MEMO)
-def _entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
-    """A story's entry, made once: a category's Atom, RSS and JSON feeds, their top-stories
-    flavours and the all-stories feed carry the same one (rendering it and detecting its
-    language are most of a feed's cost). Keyed by the whole story, so any change makes a new
-    entry. `digest`: the "Get a daily email" line of the story's category (`digest_line`),
-    before "More stories", as on its page."""
+class _EntryMemo:
+    """The entries of the `size` stories asked for most lately, one a story: its latest
+    version's. A story that changed makes a new entry, and its old one is never asked for
+    again; a memo keyed by the whole story kept those old ones until they were the least
+    lately used, so after weeks of a service it held thousands, ~8 KB each with the story
+    they keep alive, where the feeds carry a few hundred stories."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()  # (feeds are rendered by the publisher and the web server)
+        self._kept: OrderedDict[str, tuple[tuple[Story, PublishSettings, str], _Entry]] = (
+            OrderedDict()
+        )
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
+        key = (story, settings, digest)
+        with self._lock:
+            found = self._kept.get(story.id)
+            if found is not None and found[0] == key:
+                self._kept.move_to_end(story.id)
+                return found[1]
+        entry = _make_entry(story, settings, digest)
+        with self._lock:
+            self._kept[story.id] = (key, entry)
+            self._kept.move_to_end(story.id)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
+    """A story's entry. `digest`: the "Get a daily email" line of the story's category
+    (`digest_line`), before "More stories", as on its page."""
     return _Entry(
         uri=story_uri(story),
         url=story_url(story, settings),
@@ -120,6 +154,18 @@ def _entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
         body=clean(story_html_body(story, settings, (), digest)),
         summary=clean(excerpt(story)),
     )
+
+
+# A story's entry is made once: a category's Atom, RSS and JSON feeds, their top-stories
+# flavours and the all-stories feed carry the same one (rendering it and detecting its
+# language are most of a feed's cost).
+_entries = _EntryMemo(ENTRY_MEMO)
+_entry = _entries.get
+
+
+def clear_memo() -> None:
+    """Forget the entries made (`heap.forget_memos` calls it)."""
+    _entries.clear()
 
 
 def home_url(slug: str, settings: PublishSettings) -> str:

@@ -12,6 +12,7 @@ import feedparser
 import pytest
 from stories import make_story
 
+from aggregator import feeds, heap
 from aggregator.feeds import render_feed, render_outputs_opml
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.publish import ALL_SLUG, ALL_TITLE, PublishSettings
@@ -262,3 +263,29 @@ def test_the_all_stories_feeds_link_the_front_page_which_exists() -> None:
     # A category that is itself called "All" has its own slug, and its page.
     doc = json.loads(render_feed("All", slugify("All"), stories, "json", SETTINGS, NOW))
     assert doc["home_page_url"] == f"{BASE}all-category/"
+
+
+def test_the_entry_memo_keeps_one_entry_a_story_its_latest_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A story republished in many versions keeps one entry (a memo keyed by the whole story
+    kept every old version until thousands filled it); an unchanged story's entry is made
+    once for all the feeds that carry it, and the memo is bounded by stories."""
+    memo = feeds._EntryMemo(3)
+    monkeypatch.setattr(feeds, "_entries", memo)
+    monkeypatch.setattr(feeds, "_entry", memo.get)
+    made: list[str] = []
+    make = feeds._make_entry
+    monkeypatch.setattr(
+        feeds, "_make_entry", lambda story, *args: made.append(story.id) or make(story, *args)
+    )
+    for version in range(20):  # (the story grows a poll at a time)
+        story = make_story("s1", f"Ceasefire agreed, talks day {version}")
+        for fmt in ("atom", "rss", "json"):
+            body = render_feed("World News", "world-news", [story], fmt, SETTINGS, NOW)
+            assert f"talks day {version}" in body.decode()
+    assert len(memo) == 1 and made == ["s1"] * 20
+    for n in range(5):
+        render_feed("World News", "world-news", [make_story(f"o{n}")], "atom", SETTINGS, NOW)
+    assert len(memo) == 3
+    assert heap.forget_memos() and len(memo) == 0
