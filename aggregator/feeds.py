@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -49,7 +49,8 @@ from aggregator.ranking import for_feed
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
-ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth)
+ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth) …
+ENTRY_IDLE = timedelta(hours=1)  # … while asked for within this long
 # Plain-text elements of our Atom and RSS output. In them "&" and "<" are written as the
 # hexadecimal references &#x26; and &#x3C; (the RSS Best Practices Profile's advice, which the
 # W3C validator applies to Atom too), so a headline such as "AT&T" or "1&1 Ionos" is not
@@ -105,35 +106,40 @@ class _Entry:
 
 
 class _EntryMemo:
-    """The entries of the `size` stories asked for most lately, one a story: its latest
-    version's. A story that changed makes a new entry, and its old one is never asked for
-    again; a memo keyed by the whole story kept those old ones until they were the least
-    lately used, so after weeks of a service it held thousands, ~8 KB each with the story
-    they keep alive, where the feeds carry a few hundred stories."""
+    """The entries of the stories asked for lately, one a story: its latest version's. A
+    story that changed makes a new entry, and its old one is never asked for again; a memo
+    keyed by the whole story kept those old ones until they were the least lately used of
+    4,096, ~8 KB each with the story they keep alive. An entry nobody asked for in `idle`
+    goes too: its story left the feeds, or nobody reads them (the feeds carry a few hundred
+    stories, which their readers ask for every few minutes). At most `size`."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()  # (feeds are rendered by the publisher and the web server)
-        self._kept: OrderedDict[str, tuple[tuple[Story, PublishSettings, str], _Entry]] = (
-            OrderedDict()
-        )
+    def __init__(self, size: int, idle: timedelta) -> None:
+        self._size, self._idle = size, idle
+        self._lock = threading.Lock()  # (feeds are rendered by the web server's threads)
+        # story id → (the story and what else it was made from, its entry, when last asked)
+        self._kept: OrderedDict[
+            str, tuple[tuple[Story, PublishSettings, str], _Entry, datetime]
+        ] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    def get(self, story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
+    def get(self, story: Story, settings: PublishSettings, digest: str, now: datetime) -> _Entry:
+        """The story's entry, asked for at `now` (the feed's time)."""
         key = (story, settings, digest)
         with self._lock:
             found = self._kept.get(story.id)
             if found is not None and found[0] == key:
+                self._kept[story.id] = (key, found[1], max(now, found[2]))
                 self._kept.move_to_end(story.id)
                 return found[1]
         entry = _make_entry(story, settings, digest)
         with self._lock:
-            self._kept[story.id] = (key, entry)
-            self._kept.move_to_end(story.id)
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+            kept = self._kept  # least lately asked first
+            kept[story.id] = (key, entry, now)
+            kept.move_to_end(story.id)
+            while len(kept) > self._size or now - next(iter(kept.values()))[2] > self._idle:
+                kept.popitem(last=False)
         return entry
 
     def clear(self) -> None:
@@ -159,7 +165,7 @@ def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _E
 # A story's entry is made once: a category's Atom, RSS and JSON feeds, their top-stories
 # flavours and the all-stories feed carry the same one (rendering it and detecting its
 # language are most of a feed's cost).
-_entries = _EntryMemo(ENTRY_MEMO)
+_entries = _EntryMemo(ENTRY_MEMO, ENTRY_IDLE)
 _entry = _entries.get
 
 
@@ -208,7 +214,7 @@ def render_feed(
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
     chosen = _chosen(stories, settings, top)
-    entries = [_entry(s, settings, digest_line(s.category, settings, digests)) for s in chosen]
+    entries = [_entry(s, settings, digest_line(s.category, settings, digests), now) for s in chosen]
     if fmt == "json":
         return _json_feed(name, slug, chosen, entries, settings, top)
     self_url = feed_url(slug, fmt, settings, top)

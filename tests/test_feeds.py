@@ -270,8 +270,9 @@ def test_the_entry_memo_keeps_one_entry_a_story_its_latest_version(
 ) -> None:
     """A story republished in many versions keeps one entry (a memo keyed by the whole story
     kept every old version until thousands filled it); an unchanged story's entry is made
-    once for all the feeds that carry it, and the memo is bounded by stories."""
-    memo = feeds._EntryMemo(3)
+    once for all the feeds that carry it; the memo is bounded by stories, and lets go of the
+    entries nobody asked for lately."""
+    memo = feeds._EntryMemo(3, timedelta(hours=1))
     monkeypatch.setattr(feeds, "_entries", memo)
     monkeypatch.setattr(feeds, "_entry", memo.get)
     made: list[str] = []
@@ -288,4 +289,19 @@ def test_the_entry_memo_keeps_one_entry_a_story_its_latest_version(
     for n in range(5):
         render_feed("World News", "world-news", [make_story(f"o{n}")], "atom", SETTINGS, NOW)
     assert len(memo) == 3
+
+    # Two stories asked for every half hour stay; the others, asked for no more, go once an
+    # entry is made more than an hour after they were last asked for (room left or not).
+    memo = feeds._EntryMemo(10, timedelta(hours=1))
+    monkeypatch.setattr(feeds, "_entries", memo)
+    monkeypatch.setattr(feeds, "_entry", memo.get)
+    others = [make_story(f"o{n}") for n in range(5)]
+    render_feed("World News", "world-news", others, "atom", SETTINGS, NOW)
+    kept = [make_story("k1", "Storm"), make_story("k2", "Strike")]
+    for half_hours in range(1, 5):
+        later = NOW + timedelta(minutes=30 * half_hours)
+        render_feed("World News", "world-news", kept, "atom", SETTINGS, later)
+    made.clear()
+    render_feed("World News", "world-news", [*kept, make_story("new")], "atom", SETTINGS, later)
+    assert made == ["new"] and len(memo) == 3
     assert heap.forget_memos() and len(memo) == 0
