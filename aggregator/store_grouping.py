@@ -264,17 +264,15 @@ class GroupingStore(StoreBase):
 
     def _stories_began(self, stories: set[str | None], since: datetime) -> dict[str, datetime]:
         """When each of these stories began, for those that began before `since`."""
-        began: dict[str, datetime] = {}
-        for chunk in chunks([story for story in stories if story]):
-            marks = ",".join("?" * len(chunk))
-            for story, first in self.conn.execute(
-                f"SELECT id, first_seen FROM stories WHERE id IN ({marks}) AND first_seen < ?",
-                [*chunk, to_iso(since)],
-            ):
-                when = from_iso(first)
-                if when is not None:
-                    began[story] = when
-        return began
+        rows = self._rows_in(
+            "SELECT id, first_seen FROM stories WHERE id IN ({marks})", [s for s in stories if s]
+        )
+        before = to_iso(since) or ""
+        return {
+            r["id"]: when
+            for r in rows
+            if (r["first_seen"] or before) < before and (when := from_iso(r["first_seen"]))
+        }
 
     def grouping_stamp(self) -> tuple[str, int]:
         """The store's random id and its grouping generation (bumped by triggers on every
