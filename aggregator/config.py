@@ -187,6 +187,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("retention", "max_age"): (_DAY, 3650 * _DAY),
     ("retention", "every"): (60, 7 * _DAY),
     ("retention", "forget_after"): (_DAY, 3650 * _DAY),
+    ("retention", "near_copies"): (_DAY, 3650 * _DAY),
     ("backup", "every"): (3600, 30 * _DAY),
     ("backup", "keep"): (1, 1000),
 }

@@ -10,6 +10,11 @@ their items were first seen (a story of months-old items polled yesterday is in 
 everything pruned is outside the window, and the window's snapshot still stands for the
 store (`StoryJob.pruned_outside_window`). Its items go with it; their ids are remembered for
 `forget_after` so an entry that lingers in its feed is not stored (and announced) again.
+
+What an original keeps to be found by near-identical copies (its near-duplicate keys and
+shingle hashes: a fifth of the database) is dropped `near_copies` after it was first seen,
+so that part of the store, and the index pages a grouping pass writes, stay the size of the
+last week's news; copies of older items are still found by link, guid and text hash.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class RetentionSettings:
     max_age: timedelta = timedelta(days=30)  # quiet this long: pruned (unless still published)
     every: timedelta = timedelta(hours=6)  # how often the job runs
     forget_after: timedelta = timedelta(days=365)  # how long pruned item ids are remembered
+    near_copies: timedelta = timedelta(days=7)  # how long an original is found by near copies
 
 
 def is_due(last_run: datetime | None, now: datetime, settings: RetentionSettings) -> bool:
@@ -47,6 +53,13 @@ def cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta)
     return now - max(settings.max_age, active_window + timedelta(days=1))
 
 
+def near_cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta) -> datetime:
+    """Originals first seen before this are no longer found by near-identical copies. Never
+    inside the active window (plus a day), where a copy would otherwise be grouped as a report
+    of its own. Pure."""
+    return now - max(settings.near_copies, active_window + timedelta(days=1))
+
+
 @dataclass(frozen=True, slots=True)
 class PruneReport:
     """What one retention pass deleted."""
@@ -54,6 +67,7 @@ class PruneReport:
     stories: int = 0
     items: int = 0
     forgotten: int = 0  # remembered ids of pruned items that expired
+    near_dropped: int = 0  # originals whose near-duplicate keys and hashes went
 
 
 class Window(Protocol):
@@ -69,15 +83,15 @@ class Window(Protocol):
         ...
 
 
-def _prune(store: Any, window: Window | None, *args: Any) -> PruneReport:
+def _prune(store: Any, window: Window | None, *args: Any, **kwargs: Any) -> PruneReport:
     """The prune on the writer thread, as one step with the window's part: no other write
     comes between the stamp read before it and the restamp after it."""
     from . import store_upkeep
 
     if window is None:
-        return store_upkeep.prune(store, *args)
+        return store_upkeep.prune(store, *args, **kwargs)
     before = store.grouping_stamp()
-    report = store_upkeep.prune(store, *args, held=window.held_stories())
+    report = store_upkeep.prune(store, *args, held=window.held_stories(), **kwargs)
     window.pruned_outside_window(before)
     return report
 
@@ -120,18 +134,21 @@ class RetentionJob:
             cutoff(now, self.settings, self.active_window),
             now - self.settings.forget_after,
             self.keep,
+            near_before=near_cutoff(now, self.settings, self.active_window),
         )
         log.info(
-            "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d",
+            "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d near_dropped=%d",
             report.stories,
             report.items,
             report.forgotten,
+            report.near_dropped,
             extra={
                 "fields": {
                     "event": "retention",
                     "stories_pruned": report.stories,
                     "items_pruned": report.items,
                     "ids_forgotten": report.forgotten,
+                    "near_dropped": report.near_dropped,
                 }
             },
         )

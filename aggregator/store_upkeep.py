@@ -24,6 +24,7 @@ from .store_db import chunks
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
+NEAR_DROP_LIMIT = 20_000  # originals whose near keys one prune drops at most
 
 
 def last_prune(store: Store) -> datetime | None:
@@ -51,10 +52,12 @@ def prune(
     forget_before: datetime,
     keep_per_category: int,
     held: AbstractSet[str] = frozenset(),
+    near_before: datetime | None = None,
 ) -> PruneReport:
     """Delete stories quiet since `before` that no feed publishes and the grouping window
     does not hold (`held`), with their items, summaries and categories; remember the items' ids;
-    forget ids remembered before `forget_before`."""
+    forget ids remembered before `forget_before`; drop the near-duplicate keys and hashes of
+    originals first seen before `near_before` (`drop_near`)."""
     edge = to_iso(before)
     kept = _kept(store, keep_per_category) | held
     candidates = {
@@ -100,7 +103,32 @@ def prune(
         store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
         if stories:
             store._bump_version()
-    return PruneReport(stories, items, max(forgotten, 0))
+    near = 0 if near_before is None else drop_near(store, near_before)
+    return PruneReport(stories, items, max(forgotten, 0), near)
+
+
+def drop_near(store: Store, before: datetime, limit: int = NEAR_DROP_LIMIT) -> int:
+    """Drop what originals first seen before `before` keep to be found by near-identical
+    copies (`near_keys`, `near_hashes`), for at most `limit` of them (the next prune goes
+    on: the first after an upgrade meets a month of them, ~0.2 ms each here); how many.
+    Their links, guids and text hashes still find exact copies. Read through the kept hashes
+    (the last `near_copies` of originals, and those whose text a later poll rewrote), so the
+    cost follows the window, not the history; deleted a chunk a transaction, pages that new
+    rows reuse."""
+    ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT h.item_id FROM near_hashes h JOIN items i ON i.id = h.item_id "
+            "WHERE i.first_seen < ? LIMIT ?",
+            [to_iso(before), limit],
+        )
+    ]
+    for part in chunks(ids, _CHUNK):
+        marks = ",".join("?" * len(part))
+        with store.db.atomic():
+            for table in ("near_keys", "near_hashes"):
+                store.db.execute(f"DELETE FROM {table} WHERE item_id IN ({marks})", list(part))
+    return len(ids)
 
 
 @contextlib.contextmanager

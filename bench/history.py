@@ -124,15 +124,16 @@ HISTORY_RUN = textwrap.dedent(
                      summarize_s=timers["summarize"], rss=rss, peak=max(sampled["peak"], rss))
         if upkeep:
             from aggregator import store_upkeep
-            from aggregator.retention import cutoff
+            from aggregator.retention import cutoff, near_cutoff
             from aggregator.site import Site
             settings = service.settings
             now = service.clock()
             edge = cutoff(now, settings.retention, settings.cluster.active_window)
             cpu, t = tree_cpu(), time.perf_counter()
+            near = near_cutoff(now, settings.retention, settings.cluster.active_window)
             pruned = await service.write(store_upkeep.prune, service.store, now, edge,
                                          now - settings.retention.forget_after,
-                                         settings.publish.max_items)
+                                         settings.publish.max_items, near_before=near)
             emit(kind="prune", wall=time.perf_counter() - t, cpu=tree_cpu() - cpu,
                  stories=pruned.stories, items=pruned.items)
             reader = service.store.reader()

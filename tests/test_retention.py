@@ -19,7 +19,8 @@ from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.errors import StorageError
 from aggregator.fetch import Fetcher, FetchSettings
-from aggregator.retention import RetentionSettings, cutoff, is_due
+from aggregator.models import Item
+from aggregator.retention import RetentionJob, RetentionSettings, cutoff, is_due, near_cutoff
 from aggregator.service import Service
 from aggregator.store import Store
 from aggregator.store_upkeep import backup
@@ -77,6 +78,50 @@ def test_cutoff_never_reaches_into_the_active_window() -> None:
     assert cutoff(T0, settings, timedelta(days=3)) == T0 - timedelta(days=30)
     short = RetentionSettings(max_age=timedelta(days=1))
     assert cutoff(T0, short, timedelta(days=3)) == T0 - timedelta(days=4)
+
+
+def test_near_copies_edge_never_reaches_into_the_active_window() -> None:
+    assert near_cutoff(T0, RetentionSettings(), timedelta(days=3)) == T0 - timedelta(days=7)
+    short = RetentionSettings(near_copies=timedelta(days=1))
+    assert near_cutoff(T0, short, timedelta(days=3)) == T0 - timedelta(days=4)
+
+
+def test_the_job_drops_near_keys_of_originals_past_near_copies(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service's retention job keeps near keys and hashes for `near_copies` (7 days) of
+    originals, and says how many originals it dropped them for; no item or story goes."""
+    store = Store(tmp_path / "db.sqlite")
+    text = " ".join(f"{w}{n}" for n in range(6) for w in WORDS)
+
+    def original(id_: str, days: int) -> Item:
+        when = T0 - timedelta(days=days)
+        return Item(id=id_, title=id_, text=f"{id_} {text}", feed_url="https://a.example/feed",
+                    guid=id_, published=when, first_seen=when, outlet="a.example",
+                    content_hash=id_)  # fmt: skip
+
+    async def write(fn: object, *args: object, **kwargs: object) -> object:
+        return fn(*args, **kwargs)  # type: ignore[operator]
+
+    try:
+        items = [original("week-old", 8), original("days-old", 5), original("new", 1)]
+        store.insert_items(items)
+        for one in items:
+            store.assign(one, f"s-{one.id}", None, one.first_seen)
+        job = RetentionJob(store, write, RetentionSettings(), keep_per_category=5,
+                           active_window=timedelta(days=3), clock=lambda: T0)  # fmt: skip
+        with caplog.at_level("INFO", logger="aggregator"):
+            report = asyncio.run(job.run_if_due())
+        assert report is not None and (report.items, report.near_dropped) == (0, 1)
+        assert "near_dropped=1" in caplog.text
+        kept = store.conn.execute("SELECT item_id FROM near_hashes ORDER BY 1").fetchall()
+        assert kept == [("days-old",), ("new",)]
+        assert store.conn.execute(
+            "SELECT COUNT(*) FROM near_keys WHERE item_id = 'week-old'"
+        ).fetchone() == (0,)
+        assert store.db["items"].count == 3
+    finally:
+        store.close()
 
 
 def day_feed(day: int, per_day: int, keep_days: int = 2) -> bytes:

@@ -654,6 +654,50 @@ def test_a_grouped_originals_shingle_hashes_are_kept_for_later_candidates(tmp_pa
         store.close()
 
 
+def test_originals_past_near_copies_are_found_by_exact_copies_only(tmp_path: Path) -> None:
+    """Retention drops the near keys and hashes of originals first seen before its near
+    edge, and of no other: a near copy of an older original is no longer found, an exact
+    one (same text hash) still is, and a newer original is found by both; stored items,
+    their stories and a later prune are untouched."""
+    from aggregator.store_upkeep import drop_near, prune
+
+    words = " ".join(f"word{n}" for n in range(60))
+    fresh = " ".join(f"term{n}" for n in range(60))
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        store.sync_sources(SOURCES, NOW)
+        old = item("old", text=words, first_seen=NOW - timedelta(days=8))
+        new = item("new", text=fresh, first_seen=NOW - timedelta(days=2))
+        store.insert_items([old, new])
+        store.assign(old, "s1", None, NOW - timedelta(days=8))
+        store.assign(new, "s2", None, NOW - timedelta(days=2))
+        near_old = item("c1", text=words + " more", canonical_url=None, content_hash="x")
+        exact_old = item("c2", text=words, canonical_url=None, content_hash="hash-old")
+        near_new = item("c3", text=fresh + " more", canonical_url=None, content_hash="y")
+        store.insert_items([near_old, exact_old, near_new])
+
+        def found(copy: Item) -> list[str]:
+            return [c.id for c in store.duplicate_candidates_hashed(copy)[0]]
+
+        assert (found(near_old), found(exact_old), found(near_new)) == (["old"], ["old"], ["new"])
+        report = prune(
+            store, NOW, NOW - timedelta(days=30), NOW, 0, near_before=NOW - timedelta(days=7)
+        )
+        assert (report.stories, report.items, report.near_dropped) == (0, 0, 1)
+        assert (found(near_old), found(exact_old), found(near_new)) == ([], ["old"], ["new"])
+        kept = store.conn.execute("SELECT DISTINCT item_id FROM near_keys").fetchall()
+        assert kept == [("new",)]
+        assert store.conn.execute("SELECT item_id FROM near_hashes").fetchall() == [("new",)]
+        assert [i.story_id for i in store.items_by_id(["old", "new"])] == ["s1", "s2"]
+        assert drop_near(store, NOW - timedelta(days=7)) == 0  # (nothing left to drop)
+        assert drop_near(store, NOW, limit=0) == 0  # (a prune drops at most its limit) …
+        assert found(near_new) == ["new"]
+        assert drop_near(store, NOW, limit=1) == 1 and found(near_new) == []  # … then goes on
+        assert prune(store, NOW, NOW - timedelta(days=30), NOW, 0).near_dropped == 0
+    finally:
+        store.close()
+
+
 def test_a_rewritten_text_drops_or_replaces_the_near_rows_it_had() -> None:
     """A poll's edit of a grouped original's text replaces its near keys and hashes with its
     new text's, or drops them when the new text is too short to compare; a duplicate (which

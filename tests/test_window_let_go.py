@@ -361,7 +361,9 @@ def test_a_service_stamps_its_window_anew_around_retention(
         def close(self) -> None:
             pass
 
-    def prune(store: Store, *args: Any, held: frozenset[str] = frozenset()) -> PruneReport:
+    def prune(
+        store: Store, *args: Any, held: frozenset[str] = frozenset(), **_: Any
+    ) -> PruneReport:
         told.append(held)  # (a prune that deleted a grouped item)
         with store.transaction():
             store.conn.execute(
