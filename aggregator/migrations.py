@@ -392,3 +392,26 @@ def pruned_ids_by_day(db: Database) -> None:
     millions of them would hold the first start after an upgrade for minutes."""
     db.execute("CREATE TABLE IF NOT EXISTS pruned_ids (id TEXT PRIMARY KEY, day INTEGER NOT NULL)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_pruned_ids_day ON pruned_ids(day)")
+
+
+@migrations(name="grouping_0004_item_terms")
+def item_terms(db: Database) -> None:
+    """An item's grouping features in a table of their own, written as it is grouped, and
+    dropped by retention once the item left the active window (`store_upkeep.drop_terms`):
+    in `items` they were ~40% of a row that grew by them after it was written (splitting its
+    page) and stayed for as long as the item. `items.grouping_terms` of the rows written
+    before stays, read where this table has none (`grouping_state`), until retention prunes
+    them: rewriting every row would hold the first start after an upgrade for minutes.
+    An insert or change bumps the grouping generation as a change of the column did; a delete
+    does not (only terms of items outside the window, or of items deleted, go)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS item_terms (item_id TEXT PRIMARY KEY, terms TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS grouping_generation_terms_insert AFTER INSERT ON "
+        f"item_terms BEGIN {_BUMP}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS grouping_generation_terms_update AFTER UPDATE ON "
+        f"item_terms WHEN old.terms IS NOT new.terms BEGIN {_BUMP}; END"
+    )

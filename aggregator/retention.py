@@ -14,7 +14,9 @@ store (`StoryJob.pruned_outside_window`). Its items go with it; their ids are re
 What an original keeps to be found by near-identical copies (its near-duplicate keys and
 shingle hashes: a fifth of the database) is dropped `near_copies` after it was first seen,
 so that part of the store, and the index pages a grouping pass writes, stay the size of the
-last week's news; copies of older items are still found by link, guid and text hash.
+last week's news; copies of older items are still found by link, guid and text hash. An
+item's grouping features go once it left the active window (`terms_cutoff`): only a window
+restored from the rows reads them.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def near_cutoff(now: datetime, settings: RetentionSettings, active_window: timed
     return now - max(settings.near_copies, active_window + timedelta(days=1))
 
 
+def terms_cutoff(now: datetime, active_window: timedelta) -> datetime:
+    """Items first seen before this keep no grouping features: a window restored from the
+    rows reads those of the items first seen within `active_window` only (a day's margin for
+    a clock that steps back). Pure."""
+    return now - active_window - timedelta(days=1)
+
+
 @dataclass(frozen=True, slots=True)
 class PruneReport:
     """What one retention pass deleted."""
@@ -68,6 +77,7 @@ class PruneReport:
     items: int = 0
     forgotten: int = 0  # remembered ids of pruned items that expired
     near_dropped: int = 0  # originals whose near-duplicate keys and hashes went
+    terms_dropped: int = 0  # items whose grouping features went
 
 
 class Window(Protocol):
@@ -135,13 +145,16 @@ class RetentionJob:
             now - self.settings.forget_after,
             self.keep,
             near_before=near_cutoff(now, self.settings, self.active_window),
+            terms_before=terms_cutoff(now, self.active_window),
         )
         log.info(
-            "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d near_dropped=%d",
+            "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d near_dropped=%d "
+            "terms_dropped=%d",
             report.stories,
             report.items,
             report.forgotten,
             report.near_dropped,
+            report.terms_dropped,
             extra={
                 "fields": {
                     "event": "retention",
@@ -149,6 +162,7 @@ class RetentionJob:
                     "items_pruned": report.items,
                     "ids_forgotten": report.forgotten,
                     "near_dropped": report.near_dropped,
+                    "terms_dropped": report.terms_dropped,
                 }
             },
         )

@@ -152,7 +152,8 @@ class ArticlesStore(StoreBase):
         self.db.execute("UPDATE articles SET regrouped = ? WHERE item_id = ?", [state, item_id])
         if grouping_terms:
             self.db.execute(
-                "UPDATE items SET grouping_terms = ? WHERE id = ?", [grouping_terms, item_id]
+                "INSERT OR REPLACE INTO item_terms(item_id, terms) VALUES (?, ?)",
+                [item_id, grouping_terms],
             )
 
     def asked_again(self, item_ids: Sequence[str]) -> None:

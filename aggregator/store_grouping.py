@@ -23,6 +23,8 @@ GROUPING_TERMS_VERSION = "grouping_terms_version"
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
 _CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of, feed_url"
 _KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
+# An item's grouping features, stored as it is grouped (or its features worked out again).
+_KEEP_TERMS = "INSERT OR REPLACE INTO item_terms(item_id, terms) VALUES (?, ?)"
 
 
 class Candidate:
@@ -212,7 +214,7 @@ class GroupingStore(StoreBase):
 
     def save_grouping_terms(self, terms: Sequence[tuple[str, str]]) -> None:
         """Store items' grouping features worked out again, as (item id, encoded features)."""
-        self.conn.executemany("UPDATE items SET grouping_terms = ?2 WHERE id = ?1", terms)
+        self.conn.executemany(_KEEP_TERMS, terms)
 
     def grouping_state(
         self, since: datetime
@@ -222,11 +224,13 @@ class GroupingStore(StoreBase):
         story row's `first_seen`, its earliest publication time): what restoring the
         clusterer needs (texts only where no features are stored). Read as plain rows, the
         window's tens of thousands of them at once."""
+        # (`items.grouping_terms`: what rows written before `item_terms` hold)
         rows = self.conn.execute(
-            "SELECT id, title, url, outlet, published, first_seen, story_id, furniture, "
-            "grouping_terms, guid, feed_url, "
-            "CASE WHEN grouping_terms IS NULL THEN text ELSE '' END AS text "
-            "FROM items WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
+            "SELECT i.id, title, url, outlet, published, first_seen, story_id, furniture, "
+            "COALESCE(t.terms, i.grouping_terms) AS stored, guid, feed_url, "
+            "CASE WHEN COALESCE(t.terms, i.grouping_terms) IS NULL THEN text ELSE '' END "
+            "FROM items i LEFT JOIN item_terms t ON t.item_id = i.id "
+            "WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
             [to_iso(since)],
         )  # (in no order: the clusterer orders what it restores)
         items: list[Item] = []
@@ -377,10 +381,11 @@ class GroupingStore(StoreBase):
 
         self._story_takes(story_id, item, now)
         self.conn.execute(
-            "UPDATE items SET story_id = ?, duplicate_of = ?, "
-            "grouping_terms = COALESCE(?, grouping_terms), furniture = ? WHERE id = ?",
-            [story_id, duplicate_of, grouping_terms, int(furniture), item.id],
+            "UPDATE items SET story_id = ?, duplicate_of = ?, furniture = ? WHERE id = ?",
+            [story_id, duplicate_of, int(furniture), item.id],
         )
+        if grouping_terms is not None:
+            self.conn.execute(_KEEP_TERMS, [item.id, grouping_terms])
         if duplicate_of is None and (hashes := own_hashes(item.text)):
             _keep_near(self.conn, item.id, hashes)
 

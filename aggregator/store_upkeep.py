@@ -24,7 +24,7 @@ from .store_db import chunks
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
-NEAR_DROP_LIMIT = 20_000  # originals whose near keys one prune drops at most
+DROP_LIMIT = 20_000  # items whose near keys (or grouping features) one prune drops at most
 
 
 def last_prune(store: Store) -> datetime | None:
@@ -53,11 +53,13 @@ def prune(
     keep_per_category: int,
     held: AbstractSet[str] = frozenset(),
     near_before: datetime | None = None,
+    terms_before: datetime | None = None,
 ) -> PruneReport:
     """Delete stories quiet since `before` that no feed publishes and the grouping window
     does not hold (`held`), with their items, summaries and categories; remember the items' ids;
     forget ids remembered before `forget_before`; drop the near-duplicate keys and hashes of
-    originals first seen before `near_before` (`drop_near`)."""
+    originals first seen before `near_before` (`drop_near`), and the grouping features of
+    items first seen before `terms_before` (`drop_terms`)."""
     edge = to_iso(before)
     kept = _kept(store, keep_per_category) | held
     candidates = {
@@ -85,6 +87,7 @@ def prune(
                 for table, column in (
                     ("near_keys", "item_id"),
                     ("near_hashes", "item_id"),
+                    ("item_terms", "item_id"),
                     ("articles", "item_id"),
                 ):
                     store.db.execute(
@@ -104,21 +107,35 @@ def prune(
         if stories:
             store._bump_version()
     near = 0 if near_before is None else drop_near(store, near_before)
-    return PruneReport(stories, items, max(forgotten, 0), near)
+    terms = 0 if terms_before is None else drop_terms(store, terms_before)
+    return PruneReport(stories, items, max(forgotten, 0), near, terms)
 
 
-def drop_near(store: Store, before: datetime, limit: int = NEAR_DROP_LIMIT) -> int:
+def drop_near(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:
     """Drop what originals first seen before `before` keep to be found by near-identical
-    copies (`near_keys`, `near_hashes`), for at most `limit` of them (the next prune goes
-    on: the first after an upgrade meets a month of them, ~0.2 ms each here); how many.
-    Their links, guids and text hashes still find exact copies. Read through the kept hashes
-    (the last `near_copies` of originals, and those whose text a later poll rewrote), so the
-    cost follows the window, not the history; deleted a chunk a transaction, pages that new
-    rows reuse."""
+    copies (`near_keys`, `near_hashes`); how many originals (see `_drop_kept`). Their links,
+    guids and text hashes still find exact copies."""
+    return _drop_kept(store, "near_hashes", ("near_keys", "near_hashes"), before, limit)
+
+
+def drop_terms(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:
+    """Drop the grouping features of items first seen before `before` (`item_terms`): past
+    the active window, no restore reads them; how many items (see `_drop_kept`)."""
+    return _drop_kept(store, "item_terms", ("item_terms",), before, limit)
+
+
+def _drop_kept(
+    store: Store, kept: str, tables: tuple[str, ...], before: datetime, limit: int
+) -> int:
+    """Delete from `tables` the rows of items first seen before `before`, found through the
+    `kept` table joined to their items (it holds the last days' items, not the history, so
+    the cost follows the window), for at most `limit` items: the next prune goes on (the
+    first after an upgrade meets a month of them, ~0.2 ms each here). A chunk a
+    transaction; the tables are the items' own, so new rows reuse the pages freed."""
     ids = [
         r[0]
         for r in store.conn.execute(
-            "SELECT h.item_id FROM near_hashes h JOIN items i ON i.id = h.item_id "
+            f"SELECT k.item_id FROM {kept} k JOIN items i ON i.id = k.item_id "
             "WHERE i.first_seen < ? LIMIT ?",
             [to_iso(before), limit],
         )
@@ -126,7 +143,7 @@ def drop_near(store: Store, before: datetime, limit: int = NEAR_DROP_LIMIT) -> i
     for part in chunks(ids, _CHUNK):
         marks = ",".join("?" * len(part))
         with store.db.atomic():
-            for table in ("near_keys", "near_hashes"):
+            for table in tables:
                 store.db.execute(f"DELETE FROM {table} WHERE item_id IN ({marks})", list(part))
     return len(ids)
 

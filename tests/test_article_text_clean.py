@@ -67,7 +67,9 @@ def test_a_fetched_page_is_stored_and_regrouped_cleaned(tmp_path: Path) -> None:
                 async with Fetcher(service.settings.fetch) as fetcher:
                     await service.poll_cycle(fetcher)
                     report = await service.fetch_articles(fetcher)
-                (row,) = service.store.db.execute("SELECT id, grouping_terms FROM items")
+                (row,) = service.store.db.execute(
+                    "SELECT id, terms FROM items JOIN item_terms ON item_id = id"
+                )
                 texts = service.store.article_texts([row[0]])
             finally:
                 service.close()

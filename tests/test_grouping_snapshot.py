@@ -95,7 +95,8 @@ def _rows(store: Store) -> list[Any]:
     """Everything grouping and summarising stored."""
     out: list[Any] = []
     for sql in (
-        "SELECT id, story_id, duplicate_of, furniture, grouping_terms FROM items ORDER BY id",
+        "SELECT id, story_id, duplicate_of, furniture, terms FROM items "
+        "LEFT JOIN item_terms ON item_id = id ORDER BY id",
         "SELECT * FROM stories ORDER BY id",
         "SELECT * FROM summaries ORDER BY story_id, version",
         "SELECT * FROM story_categories ORDER BY story_id, category",

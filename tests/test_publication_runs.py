@@ -245,7 +245,8 @@ def grouping_state(store: Store) -> list[list[object]]:
     """Everything a pass writes: each item's story, original and features, the stories and
     their merges, and the near-duplicate keys."""
     queries = (
-        "SELECT id, story_id, duplicate_of, furniture, grouping_terms FROM items ORDER BY id",
+        "SELECT id, story_id, duplicate_of, furniture, terms FROM items "
+        "LEFT JOIN item_terms ON item_id = id ORDER BY id",
         "SELECT * FROM stories ORDER BY id",
         "SELECT * FROM near_keys ORDER BY key, item_id",
     )

@@ -66,7 +66,7 @@ def test_the_terms_version_changes_with_what_items_are_made_into() -> None:
 
 
 def _stored(store: Store, item_id: str) -> str:
-    row = store.db.execute("SELECT grouping_terms FROM items WHERE id = ?", [item_id])
+    row = store.db.execute("SELECT terms FROM item_terms WHERE item_id = ?", [item_id])
     return row.fetchone()[0]
 
 
@@ -81,7 +81,7 @@ def test_features_stored_by_another_version_are_made_again_from_the_text_they_ca
         store.regrouped("i0", None)  # grouping read its article's text
         store.save_articles([("i1", "https://o1.example/1", "ok", None, "Not read yet.")], T0)
         stale = "jok tak\t\t\t0"  # what an older tokeniser stored
-        store.db.execute("UPDATE items SET grouping_terms = ?", [stale])
+        store.db.execute("UPDATE item_terms SET terms = ?", [stale])
         store.db.execute("UPDATE items SET first_seen = ? WHERE id = 'i4'", ["2020-01-01T00:00:00"])
         store.db.execute("DELETE FROM meta WHERE key = ?", [GROUPING_TERMS_VERSION])
 
