@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     end = START + WINDOW
     store = Store(db)
     cpu = time.process_time()
-    items, terms = store.grouping_state(end - settings.active_window)
+    items, terms, began = store.grouping_state(end - settings.active_window)
     clusterer = Clusterer(settings)
-    clusterer.restore(items, terms)
+    clusterer.restore(items, terms, began)
     gc.collect()
     store.close()
     del items, terms

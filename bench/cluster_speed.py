@@ -237,10 +237,10 @@ def measure(
         store = Store(path)
         before = _rss_mb()
         started, cpu = time.perf_counter(), time.process_time()
-        items, terms = store.grouping_state(window_end - settings.active_window)
+        items, terms, began = store.grouping_state(window_end - settings.active_window)
         read = time.perf_counter() - started
         clusterer = Clusterer(settings)
-        clusterer.restore(items, terms, take=True)  # (as a pass restores)
+        clusterer.restore(items, terms, began, take=True)  # (as a pass restores)
         gc.collect()  # (what the collector passes over after a restore is a cost of it)
         restore, restore_cpu = time.perf_counter() - started, time.process_time() - cpu
         store.close()
