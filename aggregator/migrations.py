@@ -401,7 +401,8 @@ def item_terms(db: Database) -> None:
     in `items` they were ~40% of a row that grew by them after it was written (splitting its
     page) and stayed for as long as the item. `items.grouping_terms` of the rows written
     before stays, read where this table has none (`grouping_state`), until retention prunes
-    them: rewriting every row would hold the first start after an upgrade for minutes.
+    them: emptying it would write every page of `items`, most of the database, at the first
+    start after an upgrade.
     An insert or change bumps the grouping generation as a change of the column did; a delete
     does not (only terms of items outside the window, or of items deleted, go)."""
     db.execute(
