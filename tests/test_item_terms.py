@@ -4,8 +4,10 @@ keep theirs in `items.grouping_terms`, read where the table has none."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from invented_items import T0, item
 
 from aggregator.cluster import Clusterer
 from aggregator.grouping import group_pending
@@ -13,9 +15,7 @@ from aggregator.models import Item
 from aggregator.store import Store
 from aggregator.store_upkeep import drop_terms, prune
 
-T0 = datetime(2024, 3, 10, 8, 0, tzinfo=UTC)
-
-# Invented reports: two outlets on one event, a third on another.
+# Invented reports: two outlets on one event, two others on events of their own.
 REPORTS = [
     ("Harbour bridge closes after crack found in main span",
      "Engineers closed the Kestrel harbour bridge on Monday after inspectors found a crack in "
@@ -26,24 +26,15 @@ REPORTS = [
     ("Orchestra names new conductor for its centenary season",
      "The Vellmar orchestra named Ada Quist its conductor for the centenary season, which "
      "opens in September with a new symphony."),
+    ("Glacier survey finds the Ostra ice field thinning faster",
+     "A survey of the Ostra ice field found it lost four metres of thickness since 2019, "
+     "twice the rate its researchers measured in the decade before."),
 ]  # fmt: skip
 
 
-def _item(n: int, hours: float) -> Item:
-    title, text = REPORTS[n % len(REPORTS)]
-    when = T0 + timedelta(hours=hours)
-    return Item(
-        id=f"i{n}",
-        title=title,
-        text=text,
-        url=f"https://o{n}.example/{n}",
-        feed_url=f"https://o{n}.example/feed",
-        guid=f"https://o{n}.example/{n}",
-        outlet=f"o{n}.example",
-        published=when,
-        first_seen=when,
-        content_hash=f"h{n}",
-    )
+def _item(n: int, hours: int) -> Item:
+    title, text = REPORTS[n]
+    return item(f"i{n}", title, text, minutes=hours * 60)
 
 
 def _terms(store: Store) -> dict[str, str]:
