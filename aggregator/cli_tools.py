@@ -83,6 +83,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Give the database's free pages back to the file system, with the writer lock held (a
+    running service must be stopped first; a `poll --once` is waited for)."""
+    from .lock import writer_lock
+    from .store_upkeep import compact
+
+    db = Path(args.db)
+    with writer_lock(db, "compact"):
+        report = compact(db)
+    mb = 2**20
+    print(f"compacted {db}: {report.before / mb:,.1f} MB -> {report.after / mb:,.1f} MB")
+    if report.wal_left:
+        print(
+            "a reader (`serve`?) was reading the old pages: the file shrinks at the next "
+            "checkpoint, when the service starts or stops"
+        )
+    return 0
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     """With `--db`, the database's writer lock is held throughout, as `poll` and `run` hold
     it: run beside the service it stops at once, beside a `poll --once` it waits its turn.

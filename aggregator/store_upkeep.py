@@ -242,3 +242,53 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
                 f"{db_path}: not backed up ({dest} not written): {integrity_failure(integrity)}"
             )
     return BackupReport(dest, dest.stat().st_size, integrity)
+
+
+@dataclass(frozen=True, slots=True)
+class CompactReport:
+    before: int  # bytes of the database file and its write-ahead log
+    after: int
+    in_use: int  # bytes of the pages in use before (packed closer, they take less after)
+    wal_left: int  # bytes left in the write-ahead log: a reader kept the old pages
+
+
+def _file_bytes(db_path: Path) -> int:
+    wal = db_path.with_name(db_path.name + "-wal")
+    return db_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def compact(db_path: Path) -> CompactReport:
+    """Give the database's free pages back to the file system (SQLite's VACUUM), the caller
+    holding the writer lock. SQLite reuses a freed page, so a database stops growing once
+    retention runs, but its file keeps the size it grew to (after an upgrade that stores
+    less, or a big retention pass). The data, the grouping generation and every id stay as
+    they were, so a grouping snapshot still stands; readers (`serve`) may keep reading.
+    It needs free space about twice the pages in use (the vacuumed copy is built in SQLite's
+    temporary directory, then written through the write-ahead log); failing, nothing
+    changed. A reader in the middle of a read keeps the old pages until it is done: then the
+    write-ahead log stays (`wal_left`) and the file shrinks at the next checkpoint (the
+    service's start or stop, `serve`'s stop)."""
+    check_existing(db_path)
+    before = _file_bytes(db_path)
+    store = Store(db_path)
+    try:
+        pages = [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _PAGES]
+        in_use = (pages[0] - pages[1]) * pages[2]
+        try:
+            store.conn.execute("VACUUM")
+        except sqlite3.Error as exc:
+            if is_damaged(exc):
+                raise DatabaseDamaged(f"{db_path}: not compacted: {exc}") from exc
+            need = f"{2 * in_use / 2**20:,.0f} MB"
+            raise StorageError(
+                f"{db_path}: not compacted, nothing changed: {exc} (it needs about {need} "
+                "free: beside the database, and in SQLite's temporary directory, "
+                "$SQLITE_TMPDIR or else /var/tmp)"
+            ) from exc
+    finally:
+        store.close()  # (the write-ahead log copied in and emptied)
+    after = _file_bytes(db_path)
+    return CompactReport(before, after, in_use, after - db_path.stat().st_size)
+
+
+_PAGES = ("page_count", "freelist_count", "page_size")
