@@ -97,7 +97,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     if report.wal_left:
         print(
             "a reader (`serve`?) was reading the old pages: the file shrinks at the next "
-            "checkpoint, when the service starts or stops"
+            "checkpoint, once the service writes again or stops"
         )
     return 0
 

@@ -266,8 +266,8 @@ def compact(db_path: Path) -> CompactReport:
     It needs free space about twice the pages in use (the vacuumed copy is built in SQLite's
     temporary directory, then written through the write-ahead log); failing, nothing
     changed. A reader in the middle of a read keeps the old pages until it is done: then the
-    write-ahead log stays (`wal_left`) and the file shrinks at the next checkpoint (the
-    service's start or stop, `serve`'s stop)."""
+    write-ahead log stays (`wal_left`) and the file shrinks at the next checkpoint (once the
+    service writes again, or as a writer closes)."""
     check_existing(db_path)
     before = _file_bytes(db_path)
     store = Store(db_path)
