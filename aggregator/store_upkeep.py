@@ -127,16 +127,17 @@ def drop_terms(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:
 def _drop_kept(
     store: Store, kept: str, tables: tuple[str, ...], before: datetime, limit: int
 ) -> int:
-    """Delete from `tables` the rows of items first seen before `before`, found through the
-    `kept` table joined to their items (it holds the last days' items, not the history, so
-    the cost follows the window), for at most `limit` items: the next prune goes on (the
-    first after an upgrade meets a month of them, ~0.2 ms each here). A chunk a
+    """Delete from `tables` the rows of items first seen before `before`, and of items no
+    longer stored (a `recover` keeps such rows: these tables declare no foreign key), found
+    through the `kept` table joined to their items (it holds the last days' items, not the
+    history, so the cost follows the window), for at most `limit` items: the next prune goes
+    on (the first after an upgrade meets a month of them, ~0.2 ms each here). A chunk a
     transaction; the tables are the items' own, so new rows reuse the pages freed."""
     ids = [
         r[0]
         for r in store.conn.execute(
-            f"SELECT k.item_id FROM {kept} k JOIN items i ON i.id = k.item_id "
-            "WHERE i.first_seen < ? LIMIT ?",
+            f"SELECT k.item_id FROM {kept} k LEFT JOIN items i ON i.id = k.item_id "
+            "WHERE i.id IS NULL OR i.first_seen < ? LIMIT ?",
             [to_iso(before), limit],
         )
     ]

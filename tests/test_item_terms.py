@@ -13,7 +13,7 @@ from aggregator.cluster import Clusterer
 from aggregator.grouping import group_pending
 from aggregator.models import Item
 from aggregator.store import Store
-from aggregator.store_upkeep import drop_terms, prune
+from aggregator.store_upkeep import drop_near, drop_terms, prune
 
 # Invented reports: two outlets on one event, two others on events of their own.
 REPORTS = [
@@ -132,5 +132,14 @@ def test_retention_drops_the_features_of_items_past_the_window_only(tmp_path: Pa
         assert store.db["items"].count == 4 and all(i.story_id for i in store.items_by_id(["i0"]))
         prune(store, T0 + timedelta(days=90), T0 + timedelta(days=60), T0, 0)
         assert store.db["items"].count == 0 and _terms(store) == {}
+        # rows of an item no longer stored (as `recover` may leave them) go at the next drop
+        with store.transaction():
+            store.conn.execute("INSERT INTO item_terms VALUES ('gone', 'x')")
+            store.conn.execute("INSERT INTO near_hashes VALUES ('gone', x'00')")
+            store.conn.execute("INSERT INTO near_keys VALUES ('k', 'gone')")
+        assert (drop_terms(store, T0), drop_near(store, T0)) == (1, 1)
+        assert _terms(store) == {}
+        for table in ("near_hashes", "near_keys"):
+            assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
     finally:
         store.close()
