@@ -38,6 +38,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         digests = reader.digest_health()["digests"]
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
+        pages = reader.pages()
     finally:
         if store is not None:
             store.close()
@@ -83,10 +84,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
+    print()
+    print(database_line(args.db, *pages))
     if settings.backup.dir:
-        print()
         print(backup_line(args.db, settings, backups, now))
     return 0
+
+
+# Free pages worth giving back: this share of the file, and at least this many bytes.
+_WORTH_COMPACTING = (0.10, 64 * 2**20)
+
+
+def database_line(db: Path, size: int, free: int) -> str:
+    """The database's line of `status`: its size and its free pages, with the command that
+    gives them back when they are worth it."""
+    mb = 2**20
+    line = f"DATABASE {db}: {size / mb:,.0f} MB, {free / mb:,.0f} MB of it free pages"
+    share, least = _WORTH_COMPACTING
+    if free >= least and free >= share * size:
+        line += " (reused as it grows; `aggregator compact`, the service stopped, gives them back)"
+    return line
 
 
 def backup_line(db: Path, settings: Settings, meta: dict[str, str], now: datetime) -> str:
@@ -113,8 +130,9 @@ def _report(
 ) -> dict[str, Any]:
     """`status --json`: every key of /healthz, meaning the same (`feeds` is how many active
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
-    the check, the scheduled backups under `backup` when `[backup] dir` is set, and one row
-    per feed under `feed_rows`."""
+    the check, the scheduled backups under `backup` when `[backup] dir` is set, the
+    database's size and free pages under `database`, and one row per feed under
+    `feed_rows`."""
     from .health import report, stale_after
 
     found, _ = report(reader, now, stale_after(settings), digests=True)
@@ -132,12 +150,14 @@ def _report(
                 "error": error or None,
             }
         }
+    size, free = reader.pages()
     return {
         "checked_at": now.isoformat(timespec="seconds"),
         **found,
         "reasons": found.get("reasons", []),
         "warnings": found.get("warnings", []),
         **backup,
+        "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,
     }
 

@@ -230,6 +230,15 @@ class Reader:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""
         return self._meta(BACKUP_AT, BACKUP_FAILED)
 
+    def pages(self) -> tuple[int, int]:
+        """Bytes of the database's pages, and of those free (SQLite reuses them as it grows;
+        `aggregator compact` gives them back to the disk)."""
+        count, free, size = (
+            int(self._db().execute(f"PRAGMA {name}").fetchone()[0])
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+        return count * size, free * size
+
     def _meta(self, *keys: str) -> dict[str, str]:
         """The values of those meta `keys` that are set."""
         marks = ", ".join("?" * len(keys))

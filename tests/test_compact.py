@@ -3,12 +3,14 @@ it holds (and the grouping snapshot's stamp) as it was; refused while the servic
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 from test_cli import run_cli
 
+from aggregator.cli_status import database_line
 from aggregator.lock import writer_lock
 from aggregator.models import Item
 from aggregator.store import Store
@@ -105,3 +107,26 @@ def test_a_reader_keeps_reading_and_the_file_shrinks_once_it_is_done(tmp_path: P
         reader.close()
     Store(db).close()
     assert db.stat().st_size < size / 4 and len(_dump(db)) == 100
+
+
+def test_status_says_the_size_and_the_free_pages_and_when_compact_pays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    _filled(db)
+    code, out, _ = run_cli("status", "--db", str(db), capsys=capsys)
+    assert code == 0 and out.splitlines()[-1] == f"DATABASE {db}: 6 MB, 6 MB of it free pages"
+    code, out, _ = run_cli("status", "--json", "--db", str(db), capsys=capsys)
+    found = json.loads(out)["database"]
+    assert found["bytes"] == db.stat().st_size and found["free_bytes"] > 0.8 * found["bytes"]
+    compact(db)
+    code, out, _ = run_cli("status", "--json", "--db", str(db), capsys=capsys)
+    assert json.loads(out)["database"] == {"bytes": db.stat().st_size, "free_bytes": 0}
+    # the command is named once the free pages are a tenth of the file and 64 MB or more
+    mb = 2**20
+    assert database_line(db, 1000 * mb, 100 * mb).endswith(
+        "1,000 MB, 100 MB of it free pages (reused as it grows; `aggregator compact`, the "
+        "service stopped, gives them back)"
+    )
+    assert "compact" not in database_line(db, 1000 * mb, 99 * mb)
+    assert "compact" not in database_line(db, 100 * mb, 63 * mb)
