@@ -52,21 +52,26 @@ def cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta)
     """Stories quiet since before this are pruned. Never inside the clusterer's active window
     (plus a day) by publication time; the stories the window holds are kept besides (see
     the module). Pure."""
-    return now - max(settings.max_age, active_window + timedelta(days=1))
+    return _past_window(now, settings.max_age, active_window)
 
 
 def near_cutoff(now: datetime, settings: RetentionSettings, active_window: timedelta) -> datetime:
     """Originals first seen before this are no longer found by near-identical copies. Never
     inside the active window (plus a day), where a copy would otherwise be grouped as a report
     of its own. Pure."""
-    return now - max(settings.near_copies, active_window + timedelta(days=1))
+    return _past_window(now, settings.near_copies, active_window)
 
 
 def terms_cutoff(now: datetime, active_window: timedelta) -> datetime:
     """Items first seen before this keep no grouping features: a window restored from the
     rows reads those of the items first seen within `active_window` only (a day's margin for
     a clock that steps back). Pure."""
-    return now - active_window - timedelta(days=1)
+    return _past_window(now, timedelta(0), active_window)
+
+
+def _past_window(now: datetime, kept: timedelta, active_window: timedelta) -> datetime:
+    """`now` less `kept`, and at least the active window and a day."""
+    return now - max(kept, active_window + timedelta(days=1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .models import Item
 from .site_holds import MAX_PAUSE
-from .store_db import StoreBase, chunks
+from .store_db import KEEP_TERMS, StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
 
 # `articles.regrouped`: the text is still to be regrouped; regrouped, and to be weighed once
@@ -151,10 +151,7 @@ class ArticlesStore(StoreBase):
         state = REGROUP_AGAIN if again else REGROUP_DONE
         self.db.execute("UPDATE articles SET regrouped = ? WHERE item_id = ?", [state, item_id])
         if grouping_terms:
-            self.db.execute(
-                "INSERT OR REPLACE INTO item_terms(item_id, terms) VALUES (?, ?)",
-                [item_id, grouping_terms],
-            )
+            self.db.execute(KEEP_TERMS, [item_id, grouping_terms])
 
     def asked_again(self, item_ids: Sequence[str]) -> None:
         """Record that grouping weighed these items' texts against a later batch: done."""

@@ -211,6 +211,20 @@ def _check_writable(conn: sqlite3.Connection) -> None:
 IN_CHUNK = 500  # ids in one `IN (...)` list, well under SQLite's limit on variables
 
 
+# An item's grouping features, stored as it is grouped, or worked out again (`item_terms`).
+KEEP_TERMS = "INSERT OR REPLACE INTO item_terms(item_id, terms) VALUES (?, ?)"
+
+
+def page_bytes(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Bytes of the database's pages, and of those free (SQLite reuses them as it grows;
+    `aggregator compact` gives them back to the disk)."""
+    count, free, size = (
+        int(conn.execute(f"PRAGMA {name}").fetchone()[0])
+        for name in ("page_count", "freelist_count", "page_size")
+    )
+    return count * size, free * size
+
+
 def chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
     """`values` in slices of at most `size`, one `IN (...)` list each."""
     for start in range(0, len(values), size):

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .models import Item, ItemKey
-from .store_db import StoreBase, chunks
+from .store_db import KEEP_TERMS, StoreBase, chunks
 from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ GROUPING_TERMS_VERSION = "grouping_terms_version"
 # What the duplicate check reads of a candidate with it (`Candidate`), and its kept hashes.
 _CANDIDATE = "id, canonical_url, url, guid, content_hash, story_id, duplicate_of, feed_url"
 _KEPT = "(SELECT hashes FROM near_hashes WHERE item_id = items.id)"
-# An item's grouping features, stored as it is grouped (or its features worked out again).
-_KEEP_TERMS = "INSERT OR REPLACE INTO item_terms(item_id, terms) VALUES (?, ?)"
 
 
 class Candidate:
@@ -214,7 +212,7 @@ class GroupingStore(StoreBase):
 
     def save_grouping_terms(self, terms: Sequence[tuple[str, str]]) -> None:
         """Store items' grouping features worked out again, as (item id, encoded features)."""
-        self.conn.executemany(_KEEP_TERMS, terms)
+        self.conn.executemany(KEEP_TERMS, terms)
 
     def grouping_state(
         self, since: datetime
@@ -385,7 +383,7 @@ class GroupingStore(StoreBase):
             [story_id, duplicate_of, int(furniture), item.id],
         )
         if grouping_terms is not None:
-            self.conn.execute(_KEEP_TERMS, [item.id, grouping_terms])
+            self.conn.execute(KEEP_TERMS, [item.id, grouping_terms])
         if duplicate_of is None and (hashes := own_hashes(item.text)):
             _keep_near(self.conn, item.id, hashes)
 

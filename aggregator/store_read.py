@@ -19,7 +19,7 @@ from .health import (
 )
 from .models import Story
 from .store_articles import site_holds_in
-from .store_db import connect
+from .store_db import connect, page_bytes
 from .store_rows import from_iso, summary_from_row, to_iso
 
 if TYPE_CHECKING:
@@ -231,13 +231,8 @@ class Reader:
         return self._meta(BACKUP_AT, BACKUP_FAILED)
 
     def pages(self) -> tuple[int, int]:
-        """Bytes of the database's pages, and of those free (SQLite reuses them as it grows;
-        `aggregator compact` gives them back to the disk)."""
-        count, free, size = (
-            int(self._db().execute(f"PRAGMA {name}").fetchone()[0])
-            for name in ("page_count", "freelist_count", "page_size")
-        )
-        return count * size, free * size
+        """Bytes of the database's pages, and of those free (`store_db.page_bytes`)."""
+        return page_bytes(self._db().conn)
 
     def _meta(self, *keys: str) -> dict[str, str]:
         """The values of those meta `keys` that are set."""

@@ -20,7 +20,7 @@ from .damage import is_damaged
 from .errors import DatabaseDamaged, StorageError
 from .retention import PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
-from .store_db import chunks
+from .store_db import chunks, page_bytes
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
@@ -273,8 +273,8 @@ def compact(db_path: Path) -> CompactReport:
     before = _file_bytes(db_path)
     store = Store(db_path)
     try:
-        pages = [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _PAGES]
-        in_use = (pages[0] - pages[1]) * pages[2]
+        size, free = page_bytes(store.conn)
+        in_use = size - free
         try:
             store.conn.execute("VACUUM")
         except sqlite3.Error as exc:
@@ -290,6 +290,3 @@ def compact(db_path: Path) -> CompactReport:
         store.close()  # (the write-ahead log copied in and emptied)
     after = _file_bytes(db_path)
     return CompactReport(before, after, in_use, after - db_path.stat().st_size)
-
-
-_PAGES = ("page_count", "freelist_count", "page_size")

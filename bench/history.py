@@ -124,16 +124,18 @@ HISTORY_RUN = textwrap.dedent(
                      summarize_s=timers["summarize"], rss=rss, peak=max(sampled["peak"], rss))
         if upkeep:
             from aggregator import store_upkeep
-            from aggregator.retention import cutoff, near_cutoff
+            from aggregator.retention import cutoff, near_cutoff, terms_cutoff
             from aggregator.site import Site
             settings = service.settings
             now = service.clock()
             edge = cutoff(now, settings.retention, settings.cluster.active_window)
             cpu, t = tree_cpu(), time.perf_counter()
-            near = near_cutoff(now, settings.retention, settings.cluster.active_window)
+            window = settings.cluster.active_window
             pruned = await service.write(store_upkeep.prune, service.store, now, edge,
                                          now - settings.retention.forget_after,
-                                         settings.publish.max_items, near_before=near)
+                                         settings.publish.max_items,
+                                         near_before=near_cutoff(now, settings.retention, window),
+                                         terms_before=terms_cutoff(now, window))
             emit(kind="prune", wall=time.perf_counter() - t, cpu=tree_cpu() - cpu,
                  stories=pruned.stories, items=pruned.items)
             reader = service.store.reader()
