@@ -122,6 +122,14 @@ def _add(add: argparse.ArgumentParser) -> None:
     add.add_argument("url", help="a feed URL, or a web page whose feed is discovered")
     add.add_argument("--category", default=None, help="category outline (default Uncategorized)")
     add.add_argument("--title", default=None, help="name shown for the feed (default its title)")
+    add.add_argument(
+        "--exclude", default=None, metavar="REGEX",
+        help="store none of its entries whose title, link or author this matches (any case)",
+    )  # fmt: skip
+    add.add_argument(
+        "--include", default=None, metavar="REGEX",
+        help="store only its entries whose title, link or author this matches (any case)",
+    )  # fmt: skip
     _common(add, db=False)
 
 

@@ -32,6 +32,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                 args.url,
                 category=args.category,
                 title=args.title,
+                exclude=args.exclude,
+                include=args.include,
                 settings=settings.fetch,
             )
         )

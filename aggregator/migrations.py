@@ -416,3 +416,12 @@ def item_terms(db: Database) -> None:
         "CREATE TRIGGER IF NOT EXISTS grouping_generation_terms_update AFTER UPDATE ON "
         f"item_terms WHEN old.terms IS NOT new.terms BEGIN {_BUMP}; END"
     )
+
+
+@migrations(name="sources_0001_entry_rules")
+def entry_rules(db: Database) -> None:
+    """A feed's entry rules from the OPML (`exclude` and `include`, its category outlines'
+    first): JSON lists of regular expressions, `[]` for none."""
+    for column in ("exclude_rules", "include_rules"):
+        if column not in db["sources"].columns_dict:
+            db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")

@@ -23,6 +23,9 @@ class Source:
     category: str
     html_url: str | None = None
     articles: bool = True  # whether teaser items' article pages may be fetched (OPML `articles`)
+    # The OPML's entry rules (`entry_rules`), the enclosing category outlines' first:
+    exclude: tuple[str, ...] = ()  # an entry any of these matches is not stored
+    include: tuple[str, ...] = ()  # one that any of these misses is not stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ class ParsedFeed:
     language: str | None = None
     ttl_minutes: int | None = None
     warning: str | None = None  # set when the parse was best-effort (malformed XML …)
+    left_out: int = 0  # entries the OPML's rules did not store (set as items are built)
 
 
 # --- stored items and stories ---------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
+from .entry_rules import rule_problem
 from .errors import ConfigError
 from .models import Source
 from .slugs import reserved_slug, slugify
@@ -146,12 +148,42 @@ _OFF = {"off", "false", "no", "0"}
 _ON = {"on", "true", "yes", "1"}
 
 
+def _attribute(attrs: dict[str, str], name: str) -> str | None:
+    """An outline's own attribute `name`, in any case or namespaced (`x:name`), stripped."""
+    for key, value in attrs.items():
+        if key.lower() == name or key.lower().endswith(":" + name):
+            return value.strip()
+    return None
+
+
 def _articles(attrs: dict[str, str]) -> str | None:
     """The outline's article switch: `articles="off"`, or a namespaced `x:articles`."""
-    for key, value in attrs.items():
-        if key.lower() == "articles" or key.lower().endswith(":articles"):
-            return value.strip().lower()
-    return None
+    value = _attribute(attrs, "articles")
+    return None if value is None else value.lower()
+
+
+class _Rules(NamedTuple):
+    """The entry rules in force at an outline: its own and those of the outlines around it."""
+
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+
+
+def _rules(
+    node: _Outline, outer: _Rules, label: str, problems: list[str], left_out: bool = False
+) -> _Rules:
+    """`outer` with the outline's own `exclude` and `include` rules added; a rule that is not
+    a regular expression is a problem named by its line and outline (`left_out`: said so)."""
+    found = []
+    for name in ("exclude", "include"):
+        rule = _attribute(node.attrs, name) or ""
+        problem = rule_problem(rule) if rule else None
+        if problem:
+            said = f"line {node.line}: outline {label!r}: {name}={rule!r}: {problem}"
+            problems.append(said + ("; left out" if left_out else ""))
+            rule = ""
+        found.append((rule,) if rule else ())
+    return _Rules(outer.exclude + found[0], outer.include + found[1])
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -175,10 +207,13 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
     that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
-    fetched. An outline with neither is an error. With `export` (another reader's export,
-    read leniently) an empty folder, common there, and a feed whose address cannot be polled
-    are each a warning and left out, and a `feed://` address is read as the http(s) one it
-    stands for (`without_feed_scheme`). Categories whose names give one address ("World News",
+    fetched. `exclude` and `include` (regular expressions, `entry_rules`) on a feed's outline
+    and on the outlines around it say which of its entries to store; one that does not compile
+    is an error. An outline with neither an xmlUrl nor children is an error. With `export`
+    (another reader's export, read leniently) an empty folder, common there, a feed whose
+    address cannot be polled and a rule that does not compile are each a warning and left
+    out, and a `feed://` address is read as the http(s) one it stands for
+    (`without_feed_scheme`). Categories whose names give one address ("World News",
     "World news"; "Sci/Tech", "Sci-Tech") are one category, named as it is first written: each
     other spelling is a warning (two categories cannot share a page and feeds).
     """
@@ -202,11 +237,12 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             warnings.append(f"{said} (/{slugify(name)}/); its feeds are filed under {first!r}")
         return first
 
-    def visit(node: _Outline, category: str | None) -> None:
+    def visit(node: _Outline, category: str | None, outer: _Rules) -> None:
         found = _lowered(node.attrs)
         if _is_feed(found):
             url = found.get("xmlurl")
             label = node.label() or (url or "")
+            rules = _rules(node, outer, label, warnings if export else problems, export)
             if export and url:
                 url = without_feed_scheme(url)
             problem = url_problem(url) if url else None
@@ -232,7 +268,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                     '"on" nor "off"; article pages stay on'
                 )
             articles = switch not in _OFF
-            source = Source(url, label, name, found.get("htmlurl") or None, articles)
+            home = found.get("htmlurl") or None
+            source = Source(url, label, name, home, articles, rules.exclude, rules.include)
             seen[url] = source
             sources.append(source)
             if name not in categories:
@@ -243,11 +280,12 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             (warnings if export else problems).append(empty)
             return
         name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
+        rules = _rules(node, outer, node.label(), warnings if export else problems, export)
         for child in node.children:
-            visit(child, name)
+            visit(child, name, rules)
 
     for root in roots:
-        visit(root, None)
+        visit(root, None, _Rules())
     if problems:
         raise ConfigError(f"{where}: " + "; ".join(problems))
     if not sources:

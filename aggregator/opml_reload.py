@@ -93,14 +93,17 @@ class OpmlReload:
                 slugify(before),
                 slugify(after),
             )
+        for url in changes.rules_changed:
+            log.info("feed=%s entry rules changed: its next poll reads the feed whole", url)
         log.info(
-            "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d",
+            "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d",
             self.path,
             len(opml.sources),
             len(opml.categories),
             changes.added,
             changes.removed,
             len(changes.moved),
+            len(changes.rules_changed),
         )
         return True
 

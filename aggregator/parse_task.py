@@ -28,11 +28,14 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
 
 def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
     """Parse a fetched body and turn its entries into items (the item building code, like
-    the parser, loads on first use)."""
-    from .pipeline import entries_to_items
+    the parser, loads on first use); the feed says how many entries its rules left out."""
+    from .pipeline import feed_items
 
     parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
-    return parsed, entries_to_items(source, parsed, now)
+    items, left_out = feed_items(source, parsed, now)
+    if left_out:
+        parsed = dataclasses.replace(parsed, left_out=left_out)
+    return parsed, items
 
 
 def parse_in_worker(

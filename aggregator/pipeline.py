@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
+from .entry_rules import wanted
 from .item_kinds import is_advert, is_placeholder_title
 from .models import (
     Entry,
@@ -99,10 +100,17 @@ _clean_text = functools.lru_cache(maxsize=2048)(clean_text)
 
 
 def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[Item]:
+    """A feed's usable entries as items (`feed_items` without the count it left out)."""
+    return feed_items(source, parsed, now)[0]
+
+
+def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[Item], int]:
     """A feed's usable entries as items, their text cleaned of boilerplate and of the feed's
-    own per-item template. Entries with neither title nor text, or with nothing but a
-    placeholder title ("Tweet with a location", "Untitled"), are skipped; of a feed with
-    more than MAX_ENTRIES_PER_FEED entries, only the newest are kept."""
+    own per-item template, and how many entries the source's OPML rules left out
+    (`entry_rules`; the template is found over every entry, so a rule changes no kept
+    item's text). Entries with neither title nor text, or with nothing but a placeholder
+    title ("Tweet with a location", "Untitled"), are skipped; of a feed with more than
+    MAX_ENTRIES_PER_FEED entries, only the newest are kept."""
     name = outlet_name(source, parsed)
     entries = list(parsed.entries)
     if len(entries) > MAX_ENTRIES_PER_FEED:
@@ -117,6 +125,7 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
     aliases = site_aliases((e.url for e in entries), site)
     items: list[Item] = []
     seen: set[str] = set()
+    left_out = 0
     for entry, text, own, own_lines in zip(entries, texts, cleaned, split, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
@@ -125,9 +134,12 @@ def entries_to_items(source: Source, parsed: ParsedFeed, now: datetime) -> list[
         if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
+        if not wanted(source.exclude, source.include, entry.title, entry.url, entry.author):
+            left_out += 1
+            continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)
         items.append(entry_to_item(source, entry, name, now, text, own, site, aliases, own_words))
-    return items
+    return items, left_out
 
 
 def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:

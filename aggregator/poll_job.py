@@ -343,6 +343,7 @@ class PollJob:
                 status=new_state.status,
                 http=new_state.http_status,
                 items=len(items),
+                items_excluded=parsed.left_out if parsed else 0,
                 items_new=written.new,
                 items_updated=written.updated,
                 ms=elapsed_ms,
@@ -353,11 +354,12 @@ class PollJob:
             )
         log.log(
             logging.WARNING if new_state.status in {"error", "gone"} else logging.INFO,
-            "feed=%s status=%s http=%s items=%d items_new=%d items_updated=%d ms=%d%s%s",
+            "feed=%s status=%s http=%s items=%d%s items_new=%d items_updated=%d ms=%d%s%s",
             source.url,
             new_state.status,
             new_state.http_status or "-",
             len(items),
+            f" items_excluded={parsed.left_out}" if parsed and parsed.left_out else "",
             written.new,
             written.updated,
             elapsed_ms,

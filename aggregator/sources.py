@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
+from .entry_rules import rule_problem
 from .errors import ConfigError, ParseError, StoryFeedError
 from .feed_links import advertised_feeds
 from .fetch import Fetcher, FetchSettings
@@ -160,12 +161,19 @@ async def add(
     *,
     category: str | None = None,
     title: str | None = None,
+    exclude: str | None = None,
+    include: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Added:
-    """Discover the feed behind `url`, check it parses, and add it to the OPML. A feed that
+    """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
+    rules (`exclude`, `include`: regular expressions, `entry_rules`) on its outline. A feed that
     parses only in part (malformed XML after some items, as a cut-off download) is added, with
     the parser's warning, as the poller would keep it and report it in `status`."""
+    rules = {"exclude": exclude or "", "include": include or ""}
+    for name, rule in rules.items():
+        if problem := rule_problem(rule) if rule else None:
+            raise ConfigError(f"--{name} {rule!r}: {problem}")
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
@@ -184,6 +192,8 @@ async def add(
         outline_label(title or found.title or urlsplit(found.url).netloc),
         filed_under(outline_label(category or "") or DEFAULT_CATEGORY, opml.categories),
         found.home,
+        exclude=(exclude,) if exclude else (),
+        include=(include,) if include else (),
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
     return Added(source, found.items, found.warning)
@@ -218,7 +228,9 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
         if source.url in listed:
             skipped.append(source)
             continue
-        source = replace(source, category=filed_under(source.category, opml.categories))
+        # (another reader's export: its entry rules, if it wrote any, are not ours to take)
+        category = filed_under(source.category, opml.categories)
+        source = replace(source, category=category, exclude=(), include=())
         data = add_feed(data, source, str(opml_path))
         listed.add(source.url)
         added.append(source)
@@ -228,6 +240,8 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
 
 
 def export_opml(opml_path: Path) -> bytes:
-    """The sources as a clean OPML 2.0 document, for another reader."""
+    """The sources as a clean OPML 2.0 document, for another reader: without the entry rules
+    (`exclude`, `include`), which are this service's and another reader would not apply."""
     opml = load_opml(opml_path)
-    return render_opml(opml.title or "aggregator sources", list(opml.sources))
+    sources = [replace(s, exclude=(), include=()) for s in opml.sources]
+    return render_opml(opml.title or "aggregator sources", sources)

@@ -3,6 +3,8 @@ each poll's outcome and items (and items the batch command brings)."""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +45,8 @@ _SOURCE_COLUMNS = (
     "active",
     "added_at",
     "articles",
+    "exclude_rules",
+    "include_rules",
 )
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
@@ -61,9 +65,22 @@ _FEED_COLUMNS = (
     "f.link, f.language"
 )
 _DUE = (
-    f"SELECT s.url, s.title, s.category, s.html_url, {_FEED_COLUMNS} "
+    "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
+    f"{_FEED_COLUMNS} "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
 )
+
+
+def _rules_text(rules: tuple[str, ...]) -> str:
+    """A source's entry rules as stored: a JSON list."""
+    return json.dumps(list(rules), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _rules(text: str | None) -> tuple[str, ...]:
+    """A source's entry rules from their stored JSON list (every due feed's row has one;
+    most are `[]`, read once)."""
+    return tuple(json.loads(text)) if text and text != "[]" else ()
 
 
 def _feed_values(state: FeedState) -> tuple[Any, ...]:
@@ -136,6 +153,7 @@ class SourceChanges(NamedTuple):
     removed: int
     moved: list[tuple[str, str, str]]
     renamed: tuple[tuple[str, str], ...] = ()
+    rules_changed: tuple[str, ...] = ()  # feeds whose entry rules changed (read whole again)
 
 
 class FeedsStore(StoreBase):
@@ -150,6 +168,9 @@ class FeedsStore(StoreBase):
         added (or added back) is due at once, whatever its old schedule or backoff. A source
         moved to another category takes its items along, and their stories are re-filed. A
         category renamed leaves its former slug to lead to its new name (`category_aliases`).
+        A source whose entry rules changed forgets its validators and last body, so its next
+        poll reads the feed whole (entries the old rules left out are stored now, if wanted;
+        what was stored stays).
         """
         with self.transaction():
             # Rows as plain tuples of `_SOURCE_COLUMNS`, compared whole with what the OPML says.
@@ -157,6 +178,7 @@ class FeedsStore(StoreBase):
             wanted = {s.url for s in sources}
             added = 0
             moved: list[tuple[str, str, str]] = []
+            rules_changed: list[str] = []
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
@@ -169,10 +191,22 @@ class FeedsStore(StoreBase):
                     1,
                     old[6] if old else to_iso(now),
                     int(source.articles),
+                    _rules_text(source.exclude),
+                    _rules_text(source.include),
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
                     changed = True
+                if old is not None and old[8:10] != values[8:10]:
+                    # Entries the old rules left out were never stored, and the feed's
+                    # validators would answer 304 or its unchanged body go unparsed until it
+                    # changes: forgotten, so its next poll reads it whole under the new rules.
+                    self.conn.execute(
+                        "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL "
+                        "WHERE url = ?",
+                        [source.url],
+                    )
+                    rules_changed.append(source.url)
                 if old is None or not old[5]:
                     added += 1
                     self.conn.execute(
@@ -193,7 +227,7 @@ class FeedsStore(StoreBase):
             )
             if changed or removed:
                 self._bump_version()
-        return SourceChanges(added, len(removed), moved, renamed)
+        return SourceChanges(added, len(removed), moved, renamed, tuple(rules_changed))
 
     def _rename_categories(
         self, before: dict[str, str], after: dict[str, str]
@@ -226,7 +260,15 @@ class FeedsStore(StoreBase):
     def sources(self) -> list[Source]:
         rows = self._rows("SELECT * FROM sources WHERE active = 1 ORDER BY position")
         return [
-            Source(r["url"], r["title"] or "", r["category"], r["html_url"], bool(r["articles"]))
+            Source(
+                r["url"],
+                r["title"] or "",
+                r["category"],
+                r["html_url"],
+                bool(r["articles"]),
+                _rules(r["exclude_rules"]),
+                _rules(r["include_rules"]),
+            )
             for r in rows
         ]
 
@@ -265,7 +307,17 @@ class FeedsStore(StoreBase):
         sql += " ORDER BY s.position"
         # Plain tuples, each state built from its columns in place: no dict per row.
         return [
-            (Source(row[0], row[1] or "", row[2], row[3]), _feed_state(*row[4:]))
+            (
+                Source(
+                    row[0],
+                    row[1] or "",
+                    row[2],
+                    row[3],
+                    exclude=_rules(row[4]),
+                    include=_rules(row[5]),
+                ),
+                _feed_state(*row[6:]),
+            )
             for row in self.conn.execute(sql, params)
         ]
 
