@@ -130,6 +130,10 @@ def _add(add: argparse.ArgumentParser) -> None:
         "--include", default=None, metavar="REGEX",
         help="store only its entries whose title, link or author this matches (any case)",
     )  # fmt: skip
+    add.add_argument(
+        "--interval", default=None, metavar="DURATION",
+        help='its own poll interval ("5m", "2h"; default [schedule] interval)',
+    )  # fmt: skip
     _common(add, db=False)
 
 

@@ -34,6 +34,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 title=args.title,
                 exclude=args.exclude,
                 include=args.include,
+                interval=args.interval,
                 settings=settings.fetch,
             )
         )

@@ -425,3 +425,11 @@ def entry_rules(db: Database) -> None:
     for column in ("exclude_rules", "include_rules"):
         if column not in db["sources"].columns_dict:
             db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+
+
+@migrations(name="sources_0002_poll_interval")
+def poll_interval(db: Database) -> None:
+    """A feed's own poll interval from the OPML (`interval`, the nearest outline's), in
+    seconds; NULL: the settings' `[schedule] interval`."""
+    if "interval_seconds" not in db["sources"].columns_dict:
+        db.execute("ALTER TABLE sources ADD COLUMN interval_seconds REAL")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 # Each published story's permanent id in feeds (Atom id, RSS guid, JSON Feed id) starts so.
@@ -26,6 +26,7 @@ class Source:
     # The OPML's entry rules (`entry_rules`), the enclosing category outlines' first:
     exclude: tuple[str, ...] = ()  # an entry any of these matches is not stored
     include: tuple[str, ...] = ()  # one that any of these misses is not stored
+    interval: timedelta | None = None  # its own poll interval (the OPML's); None: the settings'
 
 
 @dataclass(frozen=True, slots=True)

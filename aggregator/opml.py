@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -162,18 +163,38 @@ def _articles(attrs: dict[str, str]) -> str | None:
     return None if value is None else value.lower()
 
 
+MIN_INTERVAL, MAX_INTERVAL = timedelta(minutes=1), timedelta(days=7)  # as `[schedule] interval`
+
+
 class _Rules(NamedTuple):
-    """The entry rules in force at an outline: its own and those of the outlines around it."""
+    """What an outline holds for the feeds inside it: the entry rules, its own and those of
+    the outlines around it, and the nearest poll interval."""
 
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
+    interval: timedelta | None = None
+
+
+def read_interval(value: str) -> tuple[timedelta | None, str | None]:
+    """An outline's `interval` ("30m", "2h", seconds) and None, or None and why not."""
+    from .config import parse_duration  # (loaded already wherever settings are read)
+
+    try:
+        interval = parse_duration(value)
+    except ValueError as exc:
+        return None, str(exc)
+    if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        return None, "expected a duration from 1 minute to 7 days"
+    return interval, None
 
 
 def _rules(
     node: _Outline, outer: _Rules, label: str, problems: list[str], left_out: bool = False
 ) -> _Rules:
-    """`outer` with the outline's own `exclude` and `include` rules added; a rule that is not
-    a regular expression is a problem named by its line and outline (`left_out`: said so)."""
+    """`outer` with the outline's own `exclude` and `include` rules added and its own
+    `interval` in place of the one around it; a rule that is not a regular expression or an
+    interval that is no duration is a problem named by its line and outline (`left_out`: said
+    so)."""
     found = []
     for name in ("exclude", "include"):
         rule = _attribute(node.attrs, name) or ""
@@ -183,7 +204,14 @@ def _rules(
             problems.append(said + ("; left out" if left_out else ""))
             rule = ""
         found.append((rule,) if rule else ())
-    return _Rules(outer.exclude + found[0], outer.include + found[1])
+    interval = outer.interval
+    if value := _attribute(node.attrs, "interval"):
+        own, problem = read_interval(value)
+        if problem:
+            said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
+            problems.append(said + ("; left out" if left_out else ""))
+        interval = own or interval
+    return _Rules(outer.exclude + found[0], outer.include + found[1], interval)
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -209,10 +237,12 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
     fetched. `exclude` and `include` (regular expressions, `entry_rules`) on a feed's outline
     and on the outlines around it say which of its entries to store; one that does not compile
-    is an error. An outline with neither an xmlUrl nor children is an error. With `export`
+    is an error; so is an `interval` ("30m", "2h": the feed's own poll interval, the nearest
+    outline's) that is no duration from a minute to 7 days. An outline with neither an xmlUrl
+    nor children is an error. With `export`
     (another reader's export, read leniently) an empty folder, common there, a feed whose
-    address cannot be polled and a rule that does not compile are each a warning and left
-    out, and a `feed://` address is read as the http(s) one it stands for
+    address cannot be polled, a rule that does not compile and a bad interval are each a
+    warning and left out, and a `feed://` address is read as the http(s) one it stands for
     (`without_feed_scheme`). Categories whose names give one address ("World News",
     "World news"; "Sci/Tech", "Sci-Tech") are one category, named as it is first written: each
     other spelling is a warning (two categories cannot share a page and feeds).
@@ -269,7 +299,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                 )
             articles = switch not in _OFF
             home = found.get("htmlurl") or None
-            source = Source(url, label, name, home, articles, rules.exclude, rules.include)
+            source = Source(
+                url, label, name, home, articles, rules.exclude, rules.include, rules.interval
+            )
             seen[url] = source
             sources.append(source)
             if name not in categories:

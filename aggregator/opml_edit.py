@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from .errors import ConfigError
 from .models import Source
 from .opml import DEFAULT_CATEGORY, _is_feed, _lowered, outline_label, parse_opml
+from .wording import duration
 
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
@@ -124,6 +125,8 @@ def feed_outline(source: Source) -> str:
     for name, rules in (("exclude", source.exclude), ("include", source.include)):
         if len(rules) == 1:  # (a source's own rule, as `add` gives it)
             parts.append(f'{name}="{_attr_text(rules[0])}"')
+    if source.interval is not None:
+        parts.append(f'interval="{duration(source.interval)}"')
     return f"<outline {' '.join(parts)}/>"
 
 

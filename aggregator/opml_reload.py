@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED, refused_record
 from .opml import load_opml
+from .schedule import ScheduleSettings
 from .slugs import slugify
 from .store import Store
 from .store_rows import to_iso
+from .wording import duration
 
 __all__ = ["OpmlReload"]
 
@@ -32,12 +34,18 @@ class OpmlReload:
     on the writer thread."""
 
     def __init__(
-        self, path: Path, store: Store, write: Write, clock: Callable[[], datetime]
+        self,
+        path: Path,
+        store: Store,
+        write: Write,
+        clock: Callable[[], datetime],
+        schedule: ScheduleSettings | None = None,
     ) -> None:
         self.path = path
         self.store = store
         self.write = write
         self.clock = clock
+        self.schedule = schedule or ScheduleSettings()
         self._stamp: Stamp | None = None
         # The refused edit as stored: (error, since); None once a load has cleared the store's.
         self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
@@ -76,6 +84,9 @@ class OpmlReload:
             return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
+        for source in opml.sources:
+            if source.interval is not None:
+                self._say_clamped(source.url, source.interval)
         changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
         if self._refused is not None:
             await self.write(self.store.set_meta, OPML_REFUSED, "")
@@ -106,6 +117,21 @@ class OpmlReload:
             len(changes.rules_changed),
         )
         return True
+
+    def _say_clamped(self, url: str, interval: timedelta) -> None:
+        """Warn of a feed's own interval that `[schedule]`'s bounds overrule."""
+        low, high = self.schedule.min_interval, self.schedule.max_interval
+        if low <= interval <= high:
+            return
+        bound, name = (low, "min_interval") if interval < low else (high, "max_interval")
+        log.warning(
+            "feed=%s interval=%s is %s [schedule] %s: it is polled every %s",
+            url,
+            duration(interval),
+            "below" if interval < low else "above",
+            name,
+            duration(bound),
+        )
 
     async def _refuse(self, error: str) -> bool:
         """Store a refused edit for `status` and /healthz; `since` stays that of the first

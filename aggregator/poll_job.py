@@ -26,6 +26,7 @@ from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
 from .models import FeedState, Fetched, FetchFailed, Item, Source
+from .schedule import feed_schedule
 from .site_holds import BUSY, SiteHolds, busy_until, host_of
 from .store import PollWrite, Store, to_iso
 
@@ -322,7 +323,7 @@ class PollJob:
             state,
             outcome,
             now,
-            self.settings.schedule,
+            feed_schedule(self.settings.schedule, source.interval),
             parsed=parsed,
             parse_error=parse_error,
             rand=random.random(),

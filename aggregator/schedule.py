@@ -15,6 +15,7 @@ __all__ = [
     "OUTCOMES",
     "ScheduleSettings",
     "after_clock_step",
+    "feed_schedule",
     "next_poll",
     "parse_retry_after",
 ]
@@ -33,6 +34,19 @@ class ScheduleSettings:
     max_interval: timedelta = timedelta(hours=6)
     error_backoff_cap: timedelta = timedelta(days=1)
     jitter: float = 0.1
+
+
+def feed_schedule(settings: ScheduleSettings, interval: timedelta | None) -> ScheduleSettings:
+    """The policy for a feed with its own interval (its OPML outline's), kept within
+    ``min_interval``..``max_interval``: backoff and cache hints work from it as from
+    ``interval``. None: the settings as they are."""
+    if interval is None or interval == settings.interval:
+        return settings
+    own = _clamp(interval, settings.min_interval, settings.max_interval)
+    return ScheduleSettings(
+        own, settings.min_interval, settings.max_interval, settings.error_backoff_cap,
+        settings.jitter,
+    )  # fmt: skip
 
 
 def next_poll(

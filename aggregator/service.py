@@ -105,7 +105,7 @@ class Service:
         self._summarizer = summarizer
         self._stories: StoryJob | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
-        self.sources = OpmlReload(opml_path, self.store, self.write, clock)
+        self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
         self.notifier = notifier or Notifier()

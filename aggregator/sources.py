@@ -25,6 +25,7 @@ from .opml import (
     load_opml,
     outline_label,
     parse_opml,
+    read_interval,
     url_problem,
     without_feed_scheme,
 )
@@ -163,17 +164,22 @@ async def add(
     title: str | None = None,
     exclude: str | None = None,
     include: str | None = None,
+    interval: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
-    rules (`exclude`, `include`: regular expressions, `entry_rules`) on its outline. A feed that
+    rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
+    `interval` ("30m") on its outline. A feed that
     parses only in part (malformed XML after some items, as a cut-off download) is added, with
     the parser's warning, as the poller would keep it and report it in `status`."""
     rules = {"exclude": exclude or "", "include": include or ""}
     for name, rule in rules.items():
         if problem := rule_problem(rule) if rule else None:
             raise ConfigError(f"--{name} {rule!r}: {problem}")
+    own_interval, problem = read_interval(interval) if interval else (None, None)
+    if problem:
+        raise ConfigError(f"--interval {interval!r}: {problem}")
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
@@ -194,6 +200,7 @@ async def add(
         found.home,
         exclude=(exclude,) if exclude else (),
         include=(include,) if include else (),
+        interval=own_interval,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
     return Added(source, found.items, found.warning)
@@ -228,9 +235,9 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
         if source.url in listed:
             skipped.append(source)
             continue
-        # (another reader's export: its entry rules, if it wrote any, are not ours to take)
+        # (another reader's export: entry rules or intervals, if it wrote any, are not ours)
         category = filed_under(source.category, opml.categories)
-        source = replace(source, category=category, exclude=(), include=())
+        source = replace(source, category=category, exclude=(), include=(), interval=None)
         data = add_feed(data, source, str(opml_path))
         listed.add(source.url)
         added.append(source)
@@ -241,7 +248,7 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
 
 def export_opml(opml_path: Path) -> bytes:
     """The sources as a clean OPML 2.0 document, for another reader: without the entry rules
-    (`exclude`, `include`), which are this service's and another reader would not apply."""
+    (`exclude`, `include`) and poll intervals, which are this service's own."""
     opml = load_opml(opml_path)
-    sources = [replace(s, exclude=(), include=()) for s in opml.sources]
+    sources = [replace(s, exclude=(), include=(), interval=None) for s in opml.sources]
     return render_opml(opml.title or "aggregator sources", sources)

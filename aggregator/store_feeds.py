@@ -47,6 +47,7 @@ _SOURCE_COLUMNS = (
     "articles",
     "exclude_rules",
     "include_rules",
+    "interval_seconds",
 )
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
@@ -66,7 +67,7 @@ _FEED_COLUMNS = (
 )
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
-    f"{_FEED_COLUMNS} "
+    f"s.interval_seconds, {_FEED_COLUMNS} "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
 )
 
@@ -81,6 +82,11 @@ def _rules(text: str | None) -> tuple[str, ...]:
     """A source's entry rules from their stored JSON list (every due feed's row has one;
     most are `[]`, read once)."""
     return tuple(json.loads(text)) if text and text != "[]" else ()
+
+
+def _interval(seconds: float | None) -> timedelta | None:
+    """A source's own poll interval from its stored seconds (NULL: none)."""
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def _feed_values(state: FeedState) -> tuple[Any, ...]:
@@ -193,6 +199,7 @@ class FeedsStore(StoreBase):
                     int(source.articles),
                     _rules_text(source.exclude),
                     _rules_text(source.include),
+                    source.interval.total_seconds() if source.interval else None,
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -268,6 +275,7 @@ class FeedsStore(StoreBase):
                 bool(r["articles"]),
                 _rules(r["exclude_rules"]),
                 _rules(r["include_rules"]),
+                _interval(r["interval_seconds"]),
             )
             for r in rows
         ]
@@ -315,8 +323,9 @@ class FeedsStore(StoreBase):
                     row[3],
                     exclude=_rules(row[4]),
                     include=_rules(row[5]),
+                    interval=_interval(row[6]),
                 ),
-                _feed_state(*row[6:]),
+                _feed_state(*row[7:]),
             )
             for row in self.conn.execute(sql, params)
         ]

@@ -1,6 +1,9 @@
-"""Counts in messages, pages and feeds, worded as English reads them ("1 feed", "2 feeds"). Pure."""
+"""Counts and durations in messages, pages and feeds, worded as English reads them ("1 feed",
+"2 feeds"; "15m"). Pure."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -8,3 +11,13 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     if n == 1:
         return f"{n} {noun}"
     return f"{n} {plural or noun + 's'}"
+
+
+def duration(span: timedelta) -> str:
+    """A duration as the settings write it, in its largest whole unit: "1d", "6h", "15m",
+    "90s" (a fraction of a second is dropped)."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

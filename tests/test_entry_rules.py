@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -181,7 +181,7 @@ def _titles(db: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT title FROM items ORDER BY title")]
 
 
-def test_add_writes_its_rules_on_the_new_outline_and_refuses_a_bad_one(
+def test_add_writes_its_rules_and_interval_on_the_new_outline_and_refuses_bad_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sources = tmp_path / "feeds.opml"
@@ -191,11 +191,16 @@ def test_add_writes_its_rules_on_the_new_outline_and_refuses_a_bad_one(
         refused = main(["add", feed, "--exclude", "quiz(", "--opml", str(sources)])
         assert refused == 2
         assert "--exclude 'quiz(': not a regular expression" in capsys.readouterr().err
+        late = main(["add", feed, "--interval", "never", "--opml", str(sources)])
+        assert late == 2 and "--interval 'never': expected a duration" in capsys.readouterr().err
         added = ["add", feed, "--category", "World News", "--include", "storm|harbour"]
-        assert main([*added, "--opml", str(sources)]) == 0
+        assert main([*added, "--interval", "2h", "--opml", str(sources)]) == 0
     added = parse_opml(sources.read_bytes()).sources[-1]
     assert (added.url, added.exclude, added.include) == (feed, ("/sport/",), ("storm|harbour",))
-    # an export for another reader carries no rules: they are this service's own
+    assert added.interval == timedelta(hours=2)
+    # an export for another reader carries no rules or intervals: they are this service's own
     out = tmp_path / "export.opml"
     assert main(["export", "--opml", str(sources), "--output", str(out)]) == 0
-    assert b"exclude=" not in out.read_bytes() and b"include=" not in out.read_bytes()
+    exported = out.read_bytes()
+    assert b"exclude=" not in exported and b"include=" not in exported
+    assert b"interval=" not in exported
