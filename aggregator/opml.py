@@ -149,18 +149,18 @@ _OFF = {"off", "false", "no", "0"}
 _ON = {"on", "true", "yes", "1"}
 
 
-def _attribute(attrs: dict[str, str], name: str) -> str | None:
-    """An outline's own attribute `name`, in any case or namespaced (`x:name`), stripped."""
+_OWN = frozenset({"articles", "exclude", "include", "interval"})  # this service's attributes
+
+
+def _own(attrs: dict[str, str]) -> dict[str, str]:
+    """An outline's attributes of this service (`_OWN`), by name in lower case, stripped: in
+    any case or namespaced (`x:articles`); of two that give one name, the first."""
+    out: dict[str, str] = {}
     for key, value in attrs.items():
-        if key.lower() == name or key.lower().endswith(":" + name):
-            return value.strip()
-    return None
-
-
-def _articles(attrs: dict[str, str]) -> str | None:
-    """The outline's article switch: `articles="off"`, or a namespaced `x:articles`."""
-    value = _attribute(attrs, "articles")
-    return None if value is None else value.lower()
+        name = key.lower().rpartition(":")[2]
+        if name in _OWN:
+            out.setdefault(name, value.strip())
+    return out
 
 
 MIN_INTERVAL, MAX_INTERVAL = timedelta(minutes=1), timedelta(days=7)  # as `[schedule] interval`
@@ -189,15 +189,22 @@ def read_interval(value: str) -> tuple[timedelta | None, str | None]:
 
 
 def _rules(
-    node: _Outline, outer: _Rules, label: str, problems: list[str], left_out: bool = False
+    node: _Outline,
+    own: dict[str, str],
+    outer: _Rules,
+    label: str,
+    problems: list[str],
+    left_out: bool = False,
 ) -> _Rules:
-    """`outer` with the outline's own `exclude` and `include` rules added and its own
+    """`outer` with the outline's own (`own`) `exclude` and `include` rules added and its
     `interval` in place of the one around it; a rule that is not a regular expression or an
     interval that is no duration is a problem named by its line and outline (`left_out`: said
     so)."""
+    if not own.keys() - {"articles"}:
+        return outer
     found = []
     for name in ("exclude", "include"):
-        rule = _attribute(node.attrs, name) or ""
+        rule = own.get(name, "")
         problem = rule_problem(rule) if rule else None
         if problem:
             said = f"line {node.line}: outline {label!r}: {name}={rule!r}: {problem}"
@@ -205,7 +212,7 @@ def _rules(
             rule = ""
         found.append((rule,) if rule else ())
     interval = outer.interval
-    if value := _attribute(node.attrs, "interval"):
+    if value := own.get("interval"):
         own, problem = read_interval(value)
         if problem:
             said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
@@ -272,7 +279,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
         if _is_feed(found):
             url = found.get("xmlurl")
             label = node.label() or (url or "")
-            rules = _rules(node, outer, label, warnings if export else problems, export)
+            own = _own(node.attrs)
+            rules = _rules(node, own, outer, label, warnings if export else problems, export)
             if export and url:
                 url = without_feed_scheme(url)
             problem = url_problem(url) if url else None
@@ -291,7 +299,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                     f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
                 )
                 return
-            switch = _articles(node.attrs)
+            switch = own["articles"].lower() if "articles" in own else None
             if switch is not None and switch not in _OFF | _ON:
                 warnings.append(
                     f"line {node.line}: feed {label!r}: articles={switch!r} is neither "
@@ -312,7 +320,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             (warnings if export else problems).append(empty)
             return
         name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
-        rules = _rules(node, outer, node.label(), warnings if export else problems, export)
+        own = _own(node.attrs)
+        rules = _rules(node, own, outer, node.label(), warnings if export else problems, export)
         for child in node.children:
             visit(child, name, rules)
 

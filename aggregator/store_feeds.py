@@ -73,15 +73,18 @@ _DUE = (
 
 
 def _rules_text(rules: tuple[str, ...]) -> str:
-    """A source's entry rules as stored: a JSON list."""
-    return json.dumps(list(rules), ensure_ascii=False)
+    """A source's entry rules as stored: a JSON list (`[]`, most often)."""
+    return json.dumps(list(rules), ensure_ascii=False) if rules else "[]"
+
+
+def _rules(text: str | None) -> tuple[str, ...]:
+    """A source's entry rules from their stored JSON list (`[]`, most often)."""
+    return () if not text or text == "[]" else _read_rules(text)
 
 
 @functools.lru_cache(maxsize=64)
-def _rules(text: str | None) -> tuple[str, ...]:
-    """A source's entry rules from their stored JSON list (every due feed's row has one;
-    most are `[]`, read once)."""
-    return tuple(json.loads(text)) if text and text != "[]" else ()
+def _read_rules(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 def _interval(seconds: float | None) -> timedelta | None:
