@@ -10,7 +10,6 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
-from .entry_rules import rule_problem
 from .errors import ConfigError
 from .models import Source
 from .slugs import reserved_slug, slugify
@@ -202,6 +201,8 @@ def _rules(
     so)."""
     if not own.keys() - {"articles"}:
         return outer
+    from .entry_rules import rule_problem  # (loaded only for a file that has rules)
+
     found = []
     for name in ("exclude", "include"):
         rule = own.get(name, "")
