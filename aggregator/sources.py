@@ -170,9 +170,9 @@ async def add(
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
-    `interval` ("30m") on its outline. A feed that
-    parses only in part (malformed XML after some items, as a cut-off download) is added, with
-    the parser's warning, as the poller would keep it and report it in `status`."""
+    `interval` ("30m") on its outline. A feed that parses only in part (malformed XML after
+    some items, as a cut-off download) is added, with the parser's warning, as the poller
+    would keep it and report it in `status`."""
     rules = {"exclude": exclude or "", "include": include or ""}
     for name, rule in rules.items():
         if problem := rule_problem(rule) if rule else None:
