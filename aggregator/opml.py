@@ -50,6 +50,9 @@ def outline_label(value: str) -> str:
     return " ".join(value.split())
 
 
+MAX_DEPTH = 50  # outlines in outlines: categories hold feeds, a reader's folders a few more
+
+
 def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
     parser = expat.ParserCreate()
     stack: list[_Outline] = []
@@ -66,6 +69,10 @@ def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
             in_title = True
         elif name == "outline":
             node = _Outline(dict(attrs), parser.CurrentLineNumber)
+            if len(stack) >= MAX_DEPTH:  # (a generated file gone wrong: read as a tree, and
+                raise ConfigError(  # by every edit, it would exhaust Python's recursion)
+                    f"{where}: line {node.line}: outlines nested more than {MAX_DEPTH} deep"
+                )
             (stack[-1].children if stack else roots).append(node)
             stack.append(node)
 
@@ -214,11 +221,11 @@ def _rules(
         found.append((rule,) if rule else ())
     interval = outer.interval
     if value := own.get("interval"):
-        own, problem = read_interval(value)
+        given, problem = read_interval(value)
         if problem:
             said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
             problems.append(said + ("; left out" if left_out else ""))
-        interval = own or interval
+        interval = given or interval
     return _Rules(outer.exclude + found[0], outer.include + found[1], interval)
 
 
@@ -247,13 +254,13 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     and on the outlines around it say which of its entries to store; one that does not compile
     is an error; so is an `interval` ("30m", "2h": the feed's own poll interval, the nearest
     outline's) that is no duration from a minute to 7 days. An outline with neither an xmlUrl
-    nor children is an error. With `export`
-    (another reader's export, read leniently) an empty folder, common there, a feed whose
-    address cannot be polled, a rule that does not compile and a bad interval are each a
-    warning and left out, and a `feed://` address is read as the http(s) one it stands for
-    (`without_feed_scheme`). Categories whose names give one address ("World News",
-    "World news"; "Sci/Tech", "Sci-Tech") are one category, named as it is first written: each
-    other spelling is a warning (two categories cannot share a page and feeds).
+    nor children is an error. With `export` (another reader's export, read leniently) an
+    empty folder, common there, a feed whose address cannot be polled, a rule that does not
+    compile and a bad interval are each a warning and left out, and a `feed://` address is
+    read as the http(s) one it stands for (`without_feed_scheme`). Categories whose names give
+    one address ("World News", "World news"; "Sci/Tech", "Sci-Tech") are one category, named as
+    it is first written: each other spelling is a warning (two categories cannot share a page
+    and feeds).
     """
     title, roots = _parse_tree(data, where)
     if not roots:

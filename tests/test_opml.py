@@ -67,6 +67,14 @@ def test_a_feed_listed_twice_is_kept_once_with_a_warning() -> None:
             b"<opml><body><outline text='&a;' xmlUrl='https://x.example/'/></body></opml>",
             "entity declarations are not allowed",
         ),
+        (  # a generated file gone wrong: refused, not a RecursionError
+            b"<opml><body>"
+            + b"<outline text='c'>\n" * 5000
+            + b"<outline xmlUrl='https://x.example/'/>"
+            + b"</outline>" * 5000
+            + b"</body></opml>",
+            "line 51: outlines nested more than 50 deep",
+        ),
     ],
 )
 def test_bad_opml_names_the_file_and_the_problem(data: bytes, expected: str) -> None:
