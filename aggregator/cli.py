@@ -142,6 +142,10 @@ def _remove(remove: argparse.ArgumentParser) -> None:
     _common(remove, db=False, config=False)
 
 
+def _check(check: argparse.ArgumentParser) -> None:
+    _common(check, db=False)
+
+
 def _import(merge: argparse.ArgumentParser) -> None:
     merge.add_argument("file", type=Path, metavar="FILE.opml")
     _common(merge, db=False, config=False)
@@ -198,6 +202,7 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "publish": ("write every feed and page as static files (only changed ones)", _publish),
     "add": ("add a feed (or the feed a web page points to) to the OPML", _add),
     "remove": ("remove a feed from the OPML (its items stay)", _remove),
+    "check": ("check the OPML and the settings as the service would read them", _check),
     "import": ("merge another reader's OPML export into the sources, categories kept", _import),
     "export": ("write the sources as OPML (stdout or --output)", _export),
     "backup": ("an online copy of the database (safe while the service runs)", _backup),
@@ -242,6 +247,7 @@ COMMANDS = {
     "cluster": "cli_tools:cmd_cluster",
     "add": "cli_sources:cmd_add",
     "remove": "cli_sources:cmd_remove",
+    "check": "cli_sources:cmd_check",
     "import": "cli_sources:cmd_import",
     "export": "cli_sources:cmd_export",
     "backup": "cli_tools:cmd_backup",

@@ -98,3 +98,38 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise AggregatorError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The OPML and the settings read as `run` reads them at start: a problem is the error
+    the service would stop at (exit 2); what it would only warn of is said, then what the
+    file holds. Nothing is fetched and no database is opened."""
+    from .opml import load_opml
+    from .opml_reload import feeds_named
+    from .schedule import intervals_overruled
+
+    settings = settings_from(args)
+    opml = load_opml(args.opml)
+    said = list(opml.warnings)
+    own = ((s.url, s.interval) for s in opml.sources)
+    for why, urls in intervals_overruled(settings.schedule, own).items():
+        said.append(f"{feeds_named(urls)} {why}")
+    known = set(opml.categories)
+    for category, addresses in settings.digest.recipients.items():
+        if addresses and category not in known:
+            said.append(
+                f"[digest] recipients are filed under {category!r}, which the OPML does not "
+                f"have (its categories: {', '.join(opml.categories)}): that digest stays empty"
+            )
+    for warning in said:
+        print(hide_passwords(f"aggregator: warning: {args.opml}: {warning}"), file=sys.stderr)
+    sources = opml.sources
+    parts = [f"{counted(len(sources), 'feed')} in {counted(len(known), 'category', 'categories')}"]
+    if ruled := sum(1 for s in sources if s.exclude or s.include):
+        parts.append(f"{ruled} with entry rules")
+    if timed := sum(1 for s in sources if s.interval):
+        parts.append(f"{timed} with a poll interval of their own")
+    print(f"{args.opml}: {', '.join(parts)}")
+    where = args.config or "defaults"
+    print(f"settings ({where}, then AGGREGATOR_* variables): ok")
+    return 0

@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED, refused_record
 from .opml import load_opml
-from .schedule import ScheduleSettings
+from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
 from .store import Store
 from .store_rows import to_iso
-from .wording import duration
 
 __all__ = ["OpmlReload"]
 
 log = logging.getLogger("aggregator")
+
+
+def feeds_named(urls: list[str]) -> str:
+    """`feed=URL`, or for several `feeds=N (URL, URL, …)` naming the first three."""
+    if len(urls) == 1:
+        return f"feed={urls[0]}"
+    shown = ", ".join(urls[:3]) + (", …" if len(urls) > 3 else "")
+    return f"feeds={len(urls)} ({shown})"
+
+
 Write = Callable[..., Awaitable[Any]]
 Stamp = tuple[int, int]  # modification time (ns), size
 
@@ -84,9 +93,9 @@ class OpmlReload:
             return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
-        for source in opml.sources:
-            if source.interval is not None:
-                self._say_clamped(source.url, source.interval)
+        own = ((s.url, s.interval) for s in opml.sources)
+        for said, urls in intervals_overruled(self.schedule, own).items():
+            log.warning("%s %s", feeds_named(urls), said)
         changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
         if self._refused is not None:
             await self.write(self.store.set_meta, OPML_REFUSED, "")
@@ -117,21 +126,6 @@ class OpmlReload:
             len(changes.rules_changed),
         )
         return True
-
-    def _say_clamped(self, url: str, interval: timedelta) -> None:
-        """Warn of a feed's own interval that `[schedule]`'s bounds overrule."""
-        low, high = self.schedule.min_interval, self.schedule.max_interval
-        if low <= interval <= high:
-            return
-        bound, name = (low, "min_interval") if interval < low else (high, "max_interval")
-        log.warning(
-            "feed=%s interval=%s is %s [schedule] %s: it is polled every %s",
-            url,
-            duration(interval),
-            "below" if interval < low else "above",
-            name,
-            duration(bound),
-        )
 
     async def _refuse(self, error: str) -> bool:
         """Store a refused edit for `status` and /healthz; `since` stays that of the first

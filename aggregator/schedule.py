@@ -6,7 +6,7 @@ same inputs always give the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +16,8 @@ __all__ = [
     "ScheduleSettings",
     "after_clock_step",
     "feed_schedule",
+    "interval_overruled",
+    "intervals_overruled",
     "next_poll",
     "parse_retry_after",
 ]
@@ -47,6 +49,33 @@ def feed_schedule(settings: ScheduleSettings, interval: timedelta | None) -> Sch
         own, settings.min_interval, settings.max_interval, settings.error_backoff_cap,
         settings.jitter,
     )  # fmt: skip
+
+
+def interval_overruled(settings: ScheduleSettings, interval: timedelta) -> str | None:
+    """What the bounds make of a feed's own interval when they overrule it ("interval=1d is
+    above [schedule] max_interval: it is polled every 6h"); None when it stands."""
+    from .wording import duration
+
+    low, high = settings.min_interval, settings.max_interval
+    if low <= interval <= high:
+        return None
+    side, name, bound = ("below", "min", low) if interval < low else ("above", "max", high)
+    return (
+        f"interval={duration(interval)} is {side} [schedule] {name}_interval: it is polled "
+        f"every {duration(bound)}"
+    )
+
+
+def intervals_overruled(
+    settings: ScheduleSettings, intervals: Iterable[tuple[str, timedelta | None]]
+) -> dict[str, list[str]]:
+    """Of feeds' own intervals (url, interval), those the bounds overrule: what they make of
+    them (`interval_overruled`) → the feeds, in order (a category's interval gives one)."""
+    found: dict[str, list[str]] = {}
+    for url, interval in intervals:
+        if interval and (said := interval_overruled(settings, interval)):
+            found.setdefault(said, []).append(url)
+    return found
 
 
 def next_poll(

@@ -286,9 +286,9 @@ README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
     | {"restore", "compact"}
     | {"cluster"},
-    "--opml": {"run", "poll", "digest", "add", "remove", "import", "export"},
+    "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
-    | {"summarize"},
+    | {"summarize", "check"},
     "--log-level": set(PARSERS),
     "--log-format": set(PARSERS),
 }

@@ -1,0 +1,70 @@
+"""`aggregator check`: the sources and settings read as the service reads them, before a
+restart or a reload: the error it would stop at (exit 2), what it would warn of, and what
+the file holds. No network, no database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+
+SOURCES = """<opml version="2.0"><body>
+<outline text="World News" interval="1d">
+  <outline type="rss" text="A" xmlUrl="https://a.example/feed" exclude="quiz"/>
+  <outline type="rss" text="B" xmlUrl="https://b.example/feed"/>
+</outline>
+<outline text="Sport">
+  <outline type="rss" text="C" xmlUrl="https://c.example/feed" interval="30m"/>
+</outline></body></opml>"""
+
+SETTINGS = """[digest]
+recipients = { "Sprots" = ["reader@example.org"] }
+smtp_host = "127.0.0.1"
+from_address = "news@example.org"
+"""
+
+
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], opml: str, *extra: str):  # type: ignore[no-untyped-def]
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml)
+    code = main(["check", "--opml", str(path), *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_says_what_the_sources_hold_and_what_the_service_would_warn_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS)
+    code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
+    assert code == 0
+    assert out.splitlines() == [
+        f"{tmp_path / 'feeds.opml'}: 3 feeds in 2 categories, 1 with entry rules, "
+        "3 with a poll interval of their own",
+        f"settings ({settings}, then AGGREGATOR_* variables): ok",
+    ]
+    warnings = err.splitlines()
+    assert len(warnings) == 2
+    # the category's interval, one line for its two feeds
+    assert warnings[0].endswith(
+        "feeds=2 (https://a.example/feed, https://b.example/feed) interval=1d is above "
+        "[schedule] max_interval: it is polled every 6h"
+    )
+    assert "recipients are filed under 'Sprots', which the OPML does not have" in warnings[1]
+
+
+def test_check_stops_where_the_service_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = SOURCES.replace('exclude="quiz"', 'exclude="quiz("')
+    code, out, err = run(tmp_path, capsys, broken)
+    assert (code, out) == (2, "")
+    assert "line 3: outline 'A': exclude='quiz(': not a regular expression" in err
+    settings = tmp_path / "bad.toml"
+    settings.write_text("[schedule]\ninterval = 'soon'\n")
+    code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
+    assert (code, out) == (2, "")
+    assert "interval" in err and "bad.toml" in err
