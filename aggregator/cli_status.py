@@ -11,9 +11,11 @@ from typing import Any
 from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
+from .schedule import feed_schedule
 from .site_holds import host_of
 from .store import from_iso
 from .url_secrets import hide_passwords
+from .wording import duration
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -25,6 +27,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     try:
         rows = reader.status_rows()
+        for r in rows:  # the OPML's rules of each feed, as lists (stored as JSON)
+            r["exclude"], r["include"] = json.loads(r["exclude"]), json.loads(r["include"])
         holds = reader.site_holds(now)
         for r in rows:  # its site asked us to wait (429 or 503): none of its feeds is asked
             until = holds.get(host_of(r["moved_to"] or r["url"]))
@@ -62,6 +66,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         feed = hide_passwords(r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else ""))
         status = hide_passwords(status)  # (an error may quote the address)
         due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
+        if r["interval_seconds"]:  # its own (the OPML's), within the settings' bounds
+            own = timedelta(seconds=r["interval_seconds"])
+            due = f"{due} (every {duration(feed_schedule(settings.schedule, own).interval)})"
         if status.startswith("gone"):
             due = "stopped (gone)"
         elif r["site_held_until"]:

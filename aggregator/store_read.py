@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 _FEED_PAGES = "FROM items i CROSS JOIN articles a ON a.item_id = i.id WHERE i.feed_url = s.url AND "
 _FAILED = "a.status IN ('failed', 'blocked', 'empty')"
 STATUS_SQL = (
-    "SELECT s.category, s.title, s.url, s.articles, f.moved_to, f.status, f.http_status, f.error, "
+    "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
+    "s.include_rules AS include, s.interval_seconds, "
+    "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "

@@ -5,6 +5,7 @@ edited rule applies at the feed's next poll, which reads it whole."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -134,7 +135,7 @@ def _sources(feed: str, own: str) -> str:
 
 
 def test_a_poll_stores_what_the_rules_let_through_and_an_edit_applies_at_the_next(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO, logger="aggregator")
     db, sources = tmp_path / "agg.db", tmp_path / "feeds.opml"
@@ -167,6 +168,11 @@ def test_a_poll_stores_what_the_rules_let_through_and_an_edit_applies_at_the_nex
         line.endswith("entry rules changed: its next poll reads the feed whole") for line in lines
     )
     assert any(line.endswith("rules_changed=1") for line in lines)
+    # `status --json` gives each feed's rules, as the OPML has them now
+    capsys.readouterr()
+    assert main(["status", "--db", str(db), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["feed_rows"]
+    assert (row["exclude"], row["include"]) == (["/sport/"], [])
 
 
 async def poll_all(service: Service) -> None:

@@ -15,6 +15,7 @@ from news_fixture import feeds
 from test_service import fast_settings
 from upstream import Upstream
 
+from aggregator.cli import main
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.opml import parse_opml
@@ -82,7 +83,7 @@ def test_durations_are_worded_in_their_largest_whole_unit() -> None:
 
 
 def test_a_poll_schedules_each_feed_by_its_own_interval_and_says_when_bounds_overrule(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO, logger="aggregator")
     db, sources = tmp_path / "agg.db", tmp_path / "feeds.opml"
@@ -126,3 +127,11 @@ def test_a_poll_schedules_each_feed_by_its_own_interval_and_says_when_bounds_ove
                       "every 6h")
         for line in lines
     )  # fmt: skip
+    # `status` shows a feed's own interval beside its next poll
+    capsys.readouterr()
+    assert main(["status", "--db", str(db)]) == 0
+    names = ("own.xml", "plain.xml", "daily.xml")
+    shown = capsys.readouterr().out.splitlines()
+    rows = {name: line for line in shown for name in names if f"/{name} " in line}
+    assert "(every 2h)" in rows["own.xml"] and "(every 6h)" in rows["daily.xml"]  # the bound
+    assert "(every" not in rows["plain.xml"]
