@@ -174,11 +174,12 @@ MIN_INTERVAL, MAX_INTERVAL = timedelta(minutes=1), timedelta(days=7)  # as `[sch
 
 class _Rules(NamedTuple):
     """What an outline holds for the feeds inside it: the entry rules, its own and those of
-    the outlines around it, and the nearest poll interval."""
+    the outlines around it, the nearest poll interval and the nearest article switch."""
 
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     interval: timedelta | None = None
+    articles: bool = True
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -200,14 +201,28 @@ def _rules(
     outer: _Rules,
     label: str,
     problems: list[str],
+    warnings: list[str],
     left_out: bool = False,
 ) -> _Rules:
     """`outer` with the outline's own (`own`) `exclude` and `include` rules added and its
-    `interval` in place of the one around it; a rule that is not a regular expression or an
-    interval that is no duration is a problem named by its line and outline (`left_out`: said
-    so)."""
-    if not own.keys() - {"articles"}:
+    `interval` and `articles` switch in place of those around it; a rule that is not a
+    regular expression or an interval that is no duration is a problem named by its line and
+    outline (`left_out`: said so); a switch neither on nor off is a warning in `warnings`."""
+    if not own:
         return outer
+    articles = outer.articles
+    if "articles" in own:
+        switch = own["articles"].lower()
+        if switch not in _OFF | _ON:
+            kept = "on" if articles else "off, as the outline around it says"
+            warnings.append(
+                f"line {node.line}: outline {label!r}: articles={switch!r} is neither "
+                f'"on" nor "off"; article pages stay {kept}'
+            )
+        else:
+            articles = switch in _ON
+    if not own.keys() - {"articles"}:
+        return outer._replace(articles=articles)
     from .entry_rules import rule_problem  # (loaded only for a file that has rules)
 
     found = []
@@ -226,7 +241,7 @@ def _rules(
             said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
             problems.append(said + ("; left out" if left_out else ""))
         interval = given or interval
-    return _Rules(outer.exclude + found[0], outer.include + found[1], interval)
+    return _Rules(outer.exclude + found[0], outer.include + found[1], interval, articles)
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -288,7 +303,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             url = found.get("xmlurl")
             label = node.label() or (url or "")
             own = _own(node.attrs)
-            rules = _rules(node, own, outer, label, warnings if export else problems, export)
+            said = warnings if export else problems
+            rules = _rules(node, own, outer, label, said, warnings, export)
             if export and url:
                 url = without_feed_scheme(url)
             problem = url_problem(url) if url else None
@@ -307,17 +323,11 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                     f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
                 )
                 return
-            switch = own["articles"].lower() if "articles" in own else None
-            if switch is not None and switch not in _OFF | _ON:
-                warnings.append(
-                    f"line {node.line}: feed {label!r}: articles={switch!r} is neither "
-                    '"on" nor "off"; article pages stay on'
-                )
-            articles = switch not in _OFF
             home = found.get("htmlurl") or None
             source = Source(
-                url, label, name, home, articles, rules.exclude, rules.include, rules.interval
-            )
+                url, label, name, home, rules.articles, rules.exclude, rules.include,
+                rules.interval,
+            )  # fmt: skip
             seen[url] = source
             sources.append(source)
             if name not in categories:
@@ -328,8 +338,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             (warnings if export else problems).append(empty)
             return
         name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
-        own = _own(node.attrs)
-        rules = _rules(node, own, outer, node.label(), warnings if export else problems, export)
+        said = warnings if export else problems
+        rules = _rules(node, _own(node.attrs), outer, node.label(), said, warnings, export)
         for child in node.children:
             visit(child, name, rules)
 

@@ -114,6 +114,22 @@ def test_a_feed_outline_can_turn_article_pages_off() -> None:
     assert "'sometimes'" in warning and "stay on" in warning
 
 
+def test_a_category_outline_turns_its_feeds_article_pages_off_unless_one_says_on() -> None:
+    data = b"""<opml version="2.0"><body>
+    <outline text="Paywalled" articles="off">
+      <outline text="A" xmlUrl="https://a.example/feed"/>
+      <outline text="B" xmlUrl="https://b.example/feed" articles="on"/>
+      <outline text="C" xmlUrl="https://c.example/feed" articles="maybe"/>
+    </outline>
+    <outline text="Open"><outline text="D" xmlUrl="https://d.example/feed"/></outline>
+    </body></opml>"""
+    opml = parse_opml(data)
+    switches = {s.title: s.articles for s in opml.sources}
+    assert switches == {"A": False, "B": True, "C": False, "D": True}
+    (warning,) = opml.warnings
+    assert warning.endswith("article pages stay off, as the outline around it says")
+
+
 def test_the_article_switch_survives_an_export() -> None:
     from aggregator.models import Source
     from aggregator.opml_edit import render_opml
