@@ -302,9 +302,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
         if _is_feed(found):
             url = found.get("xmlurl")
             label = node.label() or (url or "")
-            own = _own(node.attrs)
-            said = warnings if export else problems
-            rules = _rules(node, own, outer, label, said, warnings, export)
+            faults = warnings if export else problems
+            rules = _rules(node, _own(node.attrs), outer, label, faults, warnings, export)
             if export and url:
                 url = without_feed_scheme(url)
             problem = url_problem(url) if url else None
@@ -338,8 +337,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             (warnings if export else problems).append(empty)
             return
         name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
-        said = warnings if export else problems
-        rules = _rules(node, _own(node.attrs), outer, node.label(), said, warnings, export)
+        faults = warnings if export else problems
+        rules = _rules(node, _own(node.attrs), outer, node.label(), faults, warnings, export)
         for child in node.children:
             visit(child, name, rules)
 

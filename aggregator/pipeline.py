@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
-from .entry_rules import wanted
+from .entry_rules import Rules
 from .item_kinds import is_advert, is_placeholder_title
 from .models import (
     Entry,
@@ -108,9 +108,10 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     """A feed's usable entries as items, their text cleaned of boilerplate and of the feed's
     own per-item template, and how many entries the source's OPML rules left out
     (`entry_rules`; the template is found over every entry, so a rule changes no kept
-    item's text). Entries with neither title nor text, or with nothing but a placeholder
-    title ("Tweet with a location", "Untitled"), are skipped; of a feed with more than
-    MAX_ENTRIES_PER_FEED entries, only the newest are kept."""
+    item's text; a rule that runs too long fails the feed: `entry_rules.RuleTooSlow`).
+    Entries with neither title nor text, or with nothing but a placeholder title ("Tweet with
+    a location", "Untitled"), are skipped; of a feed with more than MAX_ENTRIES_PER_FEED
+    entries, only the newest are kept."""
     name = outlet_name(source, parsed)
     entries = list(parsed.entries)
     if len(entries) > MAX_ENTRIES_PER_FEED:
@@ -126,6 +127,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     items: list[Item] = []
     seen: set[str] = set()
     left_out = 0
+    rules = Rules(source.exclude, source.include, source.url)
     for entry, text, own, own_lines in zip(entries, texts, cleaned, split, strict=True):
         if not (entry.title.strip() or text) or entry.guid in seen:
             continue
@@ -134,7 +136,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
         if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
-        if not wanted(source.exclude, source.include, entry.title, entry.url, entry.author):
+        if not rules.wanted(entry.title, entry.url, entry.author):
             left_out += 1
             continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)

@@ -16,7 +16,7 @@ from test_service import fast_settings
 from upstream import Upstream
 
 from aggregator.cli import main
-from aggregator.entry_rules import rule_problem, wanted
+from aggregator.entry_rules import Rules, RuleTooSlow, rule_problem
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.models import Entry, ParsedFeed, Source
@@ -25,6 +25,11 @@ from aggregator.pipeline import entries_to_items, feed_items
 from aggregator.service import Service
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def wanted(exclude: tuple[str, ...], include: tuple[str, ...], *fields: str | None) -> bool:
+    title, url, author = fields
+    return Rules(exclude, include).wanted(title or "", url, author)
 
 
 def test_an_exclude_rule_matches_title_link_or_author_in_any_case() -> None:
@@ -45,6 +50,15 @@ def test_include_rules_must_each_match_and_exclude_wins() -> None:
     assert not wanted(("panda",), ("berlin",), "Berlin zoo welcomes a panda", None, None)
     # a match in one field is enough: the link says which section
     assert wanted((), ("/germany/",), "Vote count begins", "https://x.example/germany/1", None)
+
+
+def test_a_rule_that_backtracks_without_end_gives_up_within_the_feeds_budget() -> None:
+    rules = Rules(("(a|aa)+$",), (), "https://a.example/feed", budget=0.05)
+    assert rules.wanted("Ordinary headline", None, None)
+    with pytest.raises(RuleTooSlow) as caught:
+        rules.wanted("a" * 40 + "b", None, None)
+    assert caught.value.url == "https://a.example/feed"
+    assert caught.value.message.startswith("exclude='(a|aa)+$' ran for more than 0.05 s")
 
 
 def test_a_rule_that_is_no_regular_expression_says_why() -> None:
@@ -210,3 +224,37 @@ def test_add_writes_its_rules_and_interval_on_the_new_outline_and_refuses_bad_on
     exported = out.read_bytes()
     assert b"exclude=" not in exported and b"include=" not in exported
     assert b"interval=" not in exported
+
+
+def test_a_slow_rule_fails_its_feed_with_the_rule_named_and_the_others_are_polled(
+    tmp_path: Path,
+) -> None:
+    db, sources = tmp_path / "agg.db", tmp_path / "feeds.opml"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            slow = up.add_feed(
+                "/slow.xml",
+                _rss(up.url("")).replace(b"Harbour reopens after the storm", b"a" * 40 + b"b"),
+            )
+            plain = up.add_feed("/plain.xml", _rss(up.url("")).replace(b"/world/", b"/news/"))
+            sources.write_text(
+                '<opml version="2.0"><body><outline text="World News">'
+                f'<outline type="rss" text="Slow" xmlUrl="{slow}" exclude="(a|aa)+$"/>'
+                f'<outline type="rss" text="Plain" xmlUrl="{plain}"/>'
+                "</outline></body></opml>"
+            )
+            service = Service(sources, db, fast_settings())
+            try:
+                await poll_all(service)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db) as conn:
+        states = dict(conn.execute("SELECT url, error FROM feeds").fetchall())
+        stored = dict(conn.execute("SELECT feed_url, COUNT(*) FROM items GROUP BY 1").fetchall())
+    slow_url = next(url for url in states if url.endswith("/slow.xml"))
+    assert "exclude='(a|aa)+$' ran for more than 1 s" in states[slow_url]
+    assert slow_url not in stored  # nothing of it: the next poll, the rule mended, stores it
+    assert sum(stored.values()) == 3
