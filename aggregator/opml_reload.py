@@ -113,8 +113,11 @@ class OpmlReload:
                 slugify(before),
                 slugify(after),
             )
-        for url in changes.rules_changed:
-            log.info("feed=%s entry rules changed: its next poll reads the feed whole", url)
+        if changes.rules_changed:  # (a category's rule: one line for its feeds)
+            urls = list(changes.rules_changed)
+            one = len(urls) == 1
+            what = "its next poll reads the feed" if one else "their next polls read them"
+            log.info("%s entry rules changed: %s whole", feeds_named(urls), what)
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d",
             self.path,

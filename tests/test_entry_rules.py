@@ -258,3 +258,36 @@ def test_a_slow_rule_fails_its_feed_with_the_rule_named_and_the_others_are_polle
     assert "exclude='(a|aa)+$' ran for more than 1 s" in states[slow_url]
     assert slow_url not in stored  # nothing of it: the next poll, the rule mended, stores it
     assert sum(stored.values()) == 3
+
+
+def test_a_categorys_rule_edited_is_one_line_for_its_feeds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aggregator")
+    sources = tmp_path / "feeds.opml"
+
+    def write(rule: str) -> None:
+        sources.write_text(
+            f'<opml version="2.0"><body><outline text="World News" exclude="{rule}">'
+            '<outline type="rss" text="A" xmlUrl="https://a.example/feed"/>'
+            '<outline type="rss" text="B" xmlUrl="https://b.example/feed"/>'
+            "</outline></body></opml>"
+        )
+
+    async def scenario() -> None:
+        service = Service(sources, tmp_path / "agg.db", fast_settings())
+        try:
+            write("/sport/")
+            await service.load_sources(strict=True)
+            write("/sport/|/live/")
+            service.sources.forget()  # (the same size and, maybe, second: read it again)
+            await service.load_sources(strict=True)
+        finally:
+            service.close()
+
+    asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if "entry rules changed" in r.getMessage()]
+    assert said == [
+        "feeds=2 (https://a.example/feed, https://b.example/feed) entry rules changed: "
+        "their next polls read them whole"
+    ]
