@@ -7,8 +7,10 @@ same inputs always give the same answer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+
+from .wording import duration
 
 __all__ = [
     "GONE_DELAY",
@@ -16,7 +18,6 @@ __all__ = [
     "ScheduleSettings",
     "after_clock_step",
     "feed_schedule",
-    "interval_overruled",
     "intervals_overruled",
     "next_poll",
     "parse_retry_after",
@@ -45,17 +46,12 @@ def feed_schedule(settings: ScheduleSettings, interval: timedelta | None) -> Sch
     if interval is None or interval == settings.interval:
         return settings
     own = _clamp(interval, settings.min_interval, settings.max_interval)
-    return ScheduleSettings(
-        own, settings.min_interval, settings.max_interval, settings.error_backoff_cap,
-        settings.jitter,
-    )  # fmt: skip
+    return replace(settings, interval=own)
 
 
-def interval_overruled(settings: ScheduleSettings, interval: timedelta) -> str | None:
+def _overruled(settings: ScheduleSettings, interval: timedelta) -> str | None:
     """What the bounds make of a feed's own interval when they overrule it ("interval=1d is
     above [schedule] max_interval: it is polled every 6h"); None when it stands."""
-    from .wording import duration
-
     low, high = settings.min_interval, settings.max_interval
     if low <= interval <= high:
         return None
@@ -70,10 +66,10 @@ def intervals_overruled(
     settings: ScheduleSettings, intervals: Iterable[tuple[str, timedelta | None]]
 ) -> dict[str, list[str]]:
     """Of feeds' own intervals (url, interval), those the bounds overrule: what they make of
-    them (`interval_overruled`) → the feeds, in order (a category's interval gives one)."""
+    them (`_overruled`) → the feeds, in order (a category's interval gives one)."""
     found: dict[str, list[str]] = {}
     for url, interval in intervals:
-        if interval and (said := interval_overruled(settings, interval)):
+        if interval and (said := _overruled(settings, interval)):
             found.setdefault(said, []).append(url)
     return found
 

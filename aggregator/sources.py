@@ -173,9 +173,8 @@ async def add(
     `interval` ("30m") on its outline. A feed that parses only in part (malformed XML after
     some items, as a cut-off download) is added, with the parser's warning, as the poller
     would keep it and report it in `status`."""
-    rules = {"exclude": exclude or "", "include": include or ""}
-    for name, rule in rules.items():
-        if problem := rule_problem(rule) if rule else None:
+    for name, rule in (("exclude", exclude), ("include", include)):
+        if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
     own_interval, problem = read_interval(interval) if interval else (None, None)
     if problem:

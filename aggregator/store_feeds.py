@@ -49,6 +49,7 @@ _SOURCE_COLUMNS = (
     "include_rules",
     "interval_seconds",
 )
+_RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -207,7 +208,7 @@ class FeedsStore(StoreBase):
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
                     changed = True
-                if old is not None and old[8:10] != values[8:10]:
+                if old is not None and old[_RULES] != values[_RULES]:
                     # Entries the old rules left out were never stored, and the feed's
                     # validators would answer 304 or its unchanged body go unparsed until it
                     # changes: forgotten, so its next poll reads it whole under the new rules.
