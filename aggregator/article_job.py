@@ -38,6 +38,7 @@ from .articles import (
     robots_url,
 )
 from .errors import StorageError
+from .feed_request import cookie_for
 from .logs import fields
 from .models import Fetched, FetchFailed, Item, Redirected
 from .site_holds import BUSY, SiteHolds, busy_pause
@@ -184,6 +185,7 @@ class ArticleJob:
             self.store.article_retries_due, now, now - s.max_age, s.per_pass, s.skip_feeds
         )
         tried = {item.id: attempts for item, attempts in again}
+        own_headers = await self.write(self.store.feed_headers)  # (most often none)
         fetch, enough, never = due_articles(
             candidates + [item for item, _ in again], s, self._per_host()
         )
@@ -214,6 +216,7 @@ class ArticleJob:
             to another site is asked as a page of that site: its hold, its robots.txt, its
             turn (the link of a feed's redirector is the outlet's page)."""
             url, came_from = item.url or "", None
+            agent, cookie = own_headers.get(item.feed_url, (None, None))
             for _ in range(_MAX_SITE_HOPS + 1):
                 # A page on its own feed's host is on a host the operator listed: trusted as
                 # the feed is, whether or not that feed was polled yet in this session.
@@ -227,8 +230,11 @@ class ArticleJob:
                     return (item.id, url, "blocked", why, ""), unavailable
                 if not await self._take_turn(url, _PACED_SPAN):
                     return None
+                # the feed's own User-Agent goes with every page of its entries, its cookie
+                # only to its own site
+                headers = agent, cookie_for(item.feed_url, url, cookie)
                 async with slots:
-                    outcome = await self._article(fetcher, item, trusted, url, came_from)
+                    outcome = await self._article(fetcher, item, trusted, url, came_from, headers)
                 if not isinstance(outcome, Redirected):
                     return outcome
                 url, came_from = outcome.location, url
@@ -341,10 +347,17 @@ class ArticleJob:
         self.log_failures()  # (a run of passes the stop cut short)
 
     async def _article(
-        self, fetcher: Fetcher, item: Item, trusted: bool, url: str, came_from: str | None
+        self,
+        fetcher: Fetcher,
+        item: Item,
+        trusted: bool,
+        url: str,
+        came_from: str | None,
+        headers: tuple[str | None, str | None] = (None, None),
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
-        redirected), which robots.txt allows, at its site's turn; a redirect to another site
+        redirected), which robots.txt allows, at its site's turn, with its feed's own
+        User-Agent and Cookie (`headers`, each None for none); a redirect to another site
         is returned."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
@@ -358,6 +371,8 @@ class ArticleJob:
             admit=admit,
             own_site=True,
             redirected_from=came_from,
+            user_agent=headers[0],
+            cookie=headers[1],
         )
         if isinstance(outcome, Redirected):
             return outcome

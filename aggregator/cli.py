@@ -134,6 +134,14 @@ def _add(add: argparse.ArgumentParser) -> None:
         "--interval", default=None, metavar="DURATION",
         help='its own poll interval ("5m", "2h"; default [schedule] interval)',
     )  # fmt: skip
+    add.add_argument(
+        "--user-agent", default=None, metavar="UA",
+        help="the User-Agent its requests send, for a site that turns ours away",
+    )  # fmt: skip
+    add.add_argument(
+        "--cookie", default=None, metavar="NAME=VALUE",
+        help='a Cookie its requests to its own site send ("a=1; b=2")',
+    )  # fmt: skip
     _common(add, db=False)
 
 

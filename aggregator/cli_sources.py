@@ -35,6 +35,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                 exclude=args.exclude,
                 include=args.include,
                 interval=args.interval,
+                user_agent=args.user_agent,
+                cookie=args.cookie,
                 settings=settings.fetch,
             )
         )
@@ -129,6 +131,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{ruled} with entry rules")
     if timed := sum(1 for s in sources if s.interval):
         parts.append(f"{timed} with a poll interval of their own")
+    if headed := sum(1 for s in sources if s.user_agent or s.cookie):
+        parts.append(f"{headed} with request headers of their own")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

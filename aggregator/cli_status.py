@@ -29,6 +29,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = reader.status_rows()
         for r in rows:  # the OPML's rules of each feed, as lists (stored as JSON)
             r["exclude"], r["include"] = json.loads(r["exclude"]), json.loads(r["include"])
+            if r["cookie"] is not None:  # (it may be a login: said to be there, never shown)
+                r["cookie"] = "***"
         holds = reader.site_holds(now)
         for r in rows:  # its site asked us to wait (429 or 503): none of its feeds is asked
             until = holds.get(host_of(r["moved_to"] or r["url"]))

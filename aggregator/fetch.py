@@ -19,6 +19,7 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from aggregator.feed_request import same_site
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified, Redirected
@@ -208,12 +209,17 @@ class Fetcher:
         trusted: bool = True,
         admit: Callable[[], Awaitable[object]] | None = None,
         cut: bool = False,
+        user_agent: str | None = None,
+        cookie: str | None = None,
     ) -> FetchOutcome:
         """GET ``url`` (conditionally when validators are given); never raises per-feed errors.
-        Redirects are followed (see `_get`)."""
+        Redirects are followed (see `_get`). ``user_agent`` replaces the settings' on every
+        hop; ``cookie`` is sent to ``url`` and to redirects that stay on its site (the same
+        host and port, or http to https), never past a hop to another site."""
         outcome = await self._get(
-            url, etag, last_modified, accept, max_bytes, trusted, admit, cut, own_site=False
-        )
+            url, etag, last_modified, accept, max_bytes, trusted, admit, cut, own_site=False,
+            headers=_own_headers(user_agent, cookie),
+        )  # fmt: skip
         assert not isinstance(outcome, Redirected)  # (only with own_site)
         return outcome
 
@@ -230,6 +236,7 @@ class Fetcher:
         *,
         own_site: bool,
         redirected_from: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> FetchOutcome | Redirected:
         """`fetch`; with `own_site`, a redirect to another site is returned, not followed, and
         the caller may ask its `location` with `redirected_from`: checked as the hop it is.
@@ -288,6 +295,7 @@ class Fetcher:
                             target,
                             cut,
                             own_site,
+                            headers,
                         )
                 except TimeoutError:
                     return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -309,15 +317,19 @@ class Fetcher:
         first: URL | None,
         cut: bool = False,
         own_site: bool = False,
+        own: dict[str, str] | None = None,
     ) -> FetchOutcome | Redirected:
-        """The request and its redirects. Only the first host's slot is held (by `fetch`):
-        taking another host's slot while holding one could deadlock two redirecting hosts.
-        `first` is `url` already parsed (by `fetch`), so it is not parsed twice. With
-        `own_site`, a redirect to another origin ends the fetch (`Redirected`)."""
+        """The request and its redirects, with a feed's `own` headers (`_own_headers`). Only
+        the first host's slot is held (by `fetch`): taking another host's slot while holding
+        one could deadlock two redirecting hosts. `first` is `url` already parsed (by
+        `fetch`), so it is not parsed twice. With `own_site`, a redirect to another origin
+        ends the fetch (`Redirected`)."""
         c = self._client  # fetch_client: aiohttp's side
         assert c is not None
         URL, aiohttp, cas_pending = c.URL, c.aiohttp, c.cas_pending
         headers: dict[str, str] = {"Accept": accept} if accept else {}
+        if own:
+            headers.update(own)
         limit = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         if etag:
             headers["If-None-Match"] = etag
@@ -359,6 +371,8 @@ class Fetcher:
                         except ValueError:
                             return FetchFailed(url, "invalid redirect Location", status, found)
                         next_url = same_site_credentials(current, next_url)
+                        if "Cookie" in headers and not same_site(current, next_url):
+                            del headers["Cookie"]  # (never sent on, not even back here)
                         all_permanent = all_permanent and status in _PERMANENT
                         await _drain(resp)
                         if own_site and URL(next_url).origin() != resp.url.origin():
@@ -476,6 +490,8 @@ class Fetcher:
         admit: Callable[[], Awaitable[object]] | None = None,
         own_site: bool = False,
         redirected_from: str | None = None,
+        user_agent: str | None = None,
+        cookie: str | None = None,
     ) -> FetchOutcome | Redirected:
         """GET a web page (an article, a robots.txt) under the feed rules: host and fetch
         slots, timeouts, redirect and address policy, the User-Agent, a size cap (`cut`: the
@@ -484,7 +500,8 @@ class Fetcher:
         the request (see `fetch`). With `own_site` a redirect to another site (scheme, host or
         port) is not followed but returned (`Redirected`): that site's robots.txt is not this
         one's. Its location is then asked `redirected_from` the page, which the address policy
-        checks as a redirect hop (not as a link of a listed feed's)."""
+        checks as a redirect hop (not as a link of a listed feed's). ``user_agent`` and
+        ``cookie`` are a feed's own (see `fetch`), for a page of its entries."""
         return await self._get(
             url,
             None,
@@ -496,6 +513,7 @@ class Fetcher:
             cut,
             own_site=own_site,
             redirected_from=redirected_from,
+            headers=_own_headers(user_agent, cookie),
         )
 
     async def _read_body(
@@ -621,7 +639,14 @@ async def _drain(resp: aiohttp.ClientResponse) -> None:
         return
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+def _own_headers(user_agent: str | None, cookie: str | None) -> dict[str, str] | None:
+    """A feed's own request headers (`feed_request`), or None for the session's alone."""
+    if user_agent is None and cookie is None:
+        return None
+    own = {"User-Agent": user_agent} if user_agent else {}
+    if cookie:
+        own["Cookie"] = cookie
+    return own
 
 
 def same_site_credentials(origin: str, target: str) -> str:
@@ -633,16 +658,9 @@ def same_site_credentials(origin: str, target: str) -> str:
         return target
     try:
         was, now = urlsplit(origin), urlsplit(target)
-        ports = (
-            was.port or _DEFAULT_PORTS.get(was.scheme),
-            now.port or _DEFAULT_PORTS.get(now.scheme),
-        )
     except ValueError:
         return target
-    if "@" not in was.netloc or "@" in now.netloc or was.hostname != now.hostname:
-        return target
-    upgrade = (was.scheme, now.scheme, *ports) == ("http", "https", 80, 443)
-    if not upgrade and (was.scheme, ports[0]) != (now.scheme, ports[1]):
+    if "@" not in was.netloc or "@" in now.netloc or not same_site(origin, target):
         return target
     userinfo = was.netloc.rpartition("@")[0]
     return now._replace(netloc=f"{userinfo}@{now.netloc}").geturl()

@@ -433,3 +433,12 @@ def poll_interval(db: Database) -> None:
     seconds; NULL: the settings' `[schedule] interval`."""
     if "interval_seconds" not in db["sources"].columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN interval_seconds REAL")
+
+
+@migrations(name="sources_0003_request_headers")
+def request_headers(db: Database) -> None:
+    """A feed's own User-Agent and Cookie from the OPML (`userAgent`, `cookie`, the nearest
+    outline's); NULL: the settings' User-Agent and no cookie."""
+    for column in ("user_agent", "cookie"):
+        if column not in db["sources"].columns_dict:
+            db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT")

@@ -27,6 +27,10 @@ class Source:
     exclude: tuple[str, ...] = ()  # an entry any of these matches is not stored
     include: tuple[str, ...] = ()  # one that any of these misses is not stored
     interval: timedelta | None = None  # its own poll interval (the OPML's); None: the settings'
+    # Its own request headers (the OPML's `userAgent` and `cookie`, `feed_request`); None: ours
+    # (the settings' User-Agent) and no cookie.
+    user_agent: str | None = None
+    cookie: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

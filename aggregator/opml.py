@@ -155,7 +155,8 @@ _OFF = {"off", "false", "no", "0"}
 _ON = {"on", "true", "yes", "1"}
 
 
-_OWN = frozenset({"articles", "exclude", "include", "interval"})  # this service's attributes
+# this service's attributes
+_OWN = frozenset({"articles", "exclude", "include", "interval", "useragent", "cookie"})
 
 
 def _own(attrs: dict[str, str]) -> dict[str, str]:
@@ -180,6 +181,8 @@ class _Rules(NamedTuple):
     include: tuple[str, ...] = ()
     interval: timedelta | None = None
     articles: bool = True
+    user_agent: str | None = None
+    cookie: str | None = None
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -223,6 +226,9 @@ def _rules(
             articles = switch in _ON
     if not own.keys() - {"articles"}:
         return outer._replace(articles=articles)
+    headers = _headers(node, own, outer, label, problems, left_out)
+    if not own.keys() - {"articles", "useragent", "cookie"}:
+        return outer._replace(articles=articles, user_agent=headers[0], cookie=headers[1])
     from .entry_rules import rule_problem  # (loaded only for a file that has rules)
 
     found = []
@@ -241,7 +247,37 @@ def _rules(
             said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
             problems.append(said + ("; left out" if left_out else ""))
         interval = given or interval
-    return _Rules(outer.exclude + found[0], outer.include + found[1], interval, articles)
+    return _Rules(outer.exclude + found[0], outer.include + found[1], interval, articles, *headers)
+
+
+def _headers(
+    node: _Outline,
+    own: dict[str, str],
+    outer: _Rules,
+    label: str,
+    problems: list[str],
+    left_out: bool,
+) -> tuple[str | None, str | None]:
+    """The nearest outline's `userAgent` and `cookie` (`feed_request`): the outline's own in
+    place of those around it; one that cannot be sent is a problem, named without its value
+    when it is a cookie (it may be a login)."""
+    from .feed_request import cookie_problem, user_agent_problem
+
+    found: list[str | None] = [outer.user_agent, outer.cookie]
+    for at, (name, attr, check) in enumerate(
+        (("useragent", "userAgent", user_agent_problem), ("cookie", "cookie", cookie_problem))
+    ):
+        value = own.get(name)
+        if not value:
+            continue
+        problem = check(value)
+        if problem:
+            shown = f"{attr}={value!r}" if name == "useragent" else attr
+            said = f"line {node.line}: outline {label!r}: {shown}: {problem}"
+            problems.append(said + ("; left out" if left_out else ""))
+        else:
+            found[at] = value
+    return found[0], found[1]
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -268,7 +304,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     fetched. `exclude` and `include` (regular expressions, `entry_rules`) on a feed's outline
     and on the outlines around it say which of its entries to store; one that does not compile
     is an error; so is an `interval` ("30m", "2h": the feed's own poll interval, the nearest
-    outline's) that is no duration from a minute to 7 days. An outline with neither an xmlUrl
+    outline's) that is no duration from a minute to 7 days, and a `userAgent` or `cookie` (the
+    feed's own request headers, the nearest outline's: `feed_request`) that cannot be sent.
+    An outline with neither an xmlUrl
     nor children is an error. With `export` (another reader's export, read leniently) an
     empty folder, common there, a feed whose address cannot be polled, a rule that does not
     compile and a bad interval are each a warning and left out, and a `feed://` address is
@@ -325,7 +363,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             home = found.get("htmlurl") or None
             source = Source(
                 url, label, name, home, rules.articles, rules.exclude, rules.include,
-                rules.interval,
+                rules.interval, rules.user_agent, rules.cookie,
             )  # fmt: skip
             seen[url] = source
             sources.append(source)

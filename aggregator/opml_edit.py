@@ -127,6 +127,10 @@ def feed_outline(source: Source) -> str:
             parts.append(f'{name}="{_attr_text(rules[0])}"')
     if source.interval is not None:
         parts.append(f'interval="{duration(source.interval)}"')
+    if source.user_agent:
+        parts.append(f'userAgent="{_attr_text(source.user_agent)}"')
+    if source.cookie:
+        parts.append(f'cookie="{_attr_text(source.cookie)}"')
     return f"<outline {' '.join(parts)}/>"
 
 

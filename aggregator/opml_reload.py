@@ -118,8 +118,13 @@ class OpmlReload:
             one = len(urls) == 1
             what = "its next poll reads the feed" if one else "their next polls read them"
             log.info("%s entry rules changed: %s whole", feeds_named(urls), what)
+        if changes.headers_changed:
+            urls = list(changes.headers_changed)
+            due = "it is polled" if len(urls) == 1 else "they are polled"
+            log.info("%s request headers changed: %s at the next tick", feeds_named(urls), due)
         log.info(
-            "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d",
+            "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d "
+            "headers_changed=%d",
             self.path,
             len(opml.sources),
             len(opml.categories),
@@ -127,6 +132,7 @@ class OpmlReload:
             changes.removed,
             len(changes.moved),
             len(changes.rules_changed),
+            len(changes.headers_changed),
         )
         return True
 

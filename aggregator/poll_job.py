@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
+from .feed_request import cookie_for
 from .feed_state import body_hash, state_after
 from .fetch import Fetcher
 from .group_commit import GroupCommit
@@ -301,7 +302,14 @@ class PollJob:
         if until is not None:
             return await self._put_off(source, state, until, started)
         try:
-            outcome = await fetcher.fetch(url, state.etag, state.last_modified, admit=admit)
+            outcome = await fetcher.fetch(
+                url,
+                state.etag,
+                state.last_modified,
+                admit=admit,
+                user_agent=source.user_agent,
+                cookie=cookie_for(source.url, url, source.cookie),
+            )
         except _Held as held:
             return await self._put_off(source, state, held.until, started)
         parsed = None

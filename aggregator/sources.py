@@ -11,12 +11,13 @@ import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from .entry_rules import rule_problem
 from .errors import ConfigError, ParseError, StoryFeedError
 from .feed_links import advertised_feeds
+from .feed_request import cookie_for, cookie_problem, user_agent_problem
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
 from .opml import (
@@ -72,13 +73,16 @@ def _as_feed(fetched: Fetched) -> Found | None:
     return Found(fetched.final_url, parsed.title, parsed.link, len(parsed.entries), parsed.warning)
 
 
-async def discover(url: str, fetcher: Fetcher) -> Found:
+async def discover(
+    url: str, fetcher: Fetcher, user_agent: str | None = None, cookie: str | None = None
+) -> Found:
     """The feed at `url`, or the one a web page at `url` points to (its `<link
-    rel="alternate">`s, then common paths). ConfigError saying what was tried otherwise."""
+    rel="alternate">`s, then common paths). ConfigError saying what was tried otherwise.
+    Asked with the feed's own `user_agent` and `cookie` (the cookie on `url`'s site only)."""
     problem = url_problem(url)
     if problem:
         raise ConfigError(problem)
-    outcome = await fetcher.fetch(url)
+    outcome = await fetcher.fetch(url, user_agent=user_agent, cookie=cookie)
     if not isinstance(outcome, Fetched):
         raise ConfigError(f"{url}: {getattr(outcome, 'error', 'no content')}")
     found = _as_feed(outcome)
@@ -94,7 +98,12 @@ async def discover(url: str, fetcher: Fetcher) -> Found:
         if url_problem(candidate):
             continue
         tried.append(candidate)
-        result = await fetcher.fetch(candidate, trusted=False)
+        result = await fetcher.fetch(
+            candidate,
+            trusted=False,
+            user_agent=user_agent,
+            cookie=cookie_for(url, candidate, cookie),
+        )
         if not isinstance(result, Fetched):
             continue
         try:
@@ -165,20 +174,27 @@ async def add(
     exclude: str | None = None,
     include: str | None = None,
     interval: str | None = None,
+    user_agent: str | None = None,
+    cookie: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
-    `interval` ("30m") on its outline. A feed that parses only in part (malformed XML after
-    some items, as a cut-off download) is added, with the parser's warning, as the poller
-    would keep it and report it in `status`."""
+    `interval` ("30m") and request headers (`user_agent`, `cookie`: `feed_request`, with
+    which it is discovered too) on its outline. A feed that parses only in part (malformed
+    XML after some items, as a cut-off download) is added, with the parser's warning, as the
+    poller would keep it and report it in `status`."""
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
     own_interval, problem = read_interval(interval) if interval else (None, None)
     if problem:
         raise ConfigError(f"--interval {interval!r}: {problem}")
+    if user_agent is not None and (problem := user_agent_problem(user_agent)):
+        raise ConfigError(f"--user-agent {user_agent!r}: {problem}")
+    if cookie is not None and (problem := cookie_problem(cookie)):
+        raise ConfigError(f"--cookie: {problem}")  # (never shown: it may be a login)
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
@@ -187,11 +203,16 @@ async def add(
         raise ConfigError(f"{opml_path}: {url} is already listed")
     if fetcher is None:
         async with Fetcher(settings) as own:
-            found = await discover(url, own)
+            found = await discover(url, own, user_agent, cookie)
     else:
-        found = await discover(url, fetcher)
+        found = await discover(url, fetcher, user_agent, cookie)
     if found.url in listed:
         raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
+    if cookie_for(url, found.url, cookie) != cookie:  # (a cookie is given for one site)
+        raise ConfigError(
+            f"--cookie is for {url}'s site, and its feed is on another: {found.url}; to send "
+            "the cookie there, add that address with --cookie"
+        )
     source = Source(
         found.url,
         outline_label(title or found.title or urlsplit(found.url).netloc),
@@ -200,6 +221,8 @@ async def add(
         exclude=(exclude,) if exclude else (),
         include=(include,) if include else (),
         interval=own_interval,
+        user_agent=user_agent,
+        cookie=cookie,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
     return Added(source, found.items, found.warning)
@@ -220,6 +243,12 @@ class Imported(NamedTuple):
     warnings: tuple[str, ...]
 
 
+# What the sources file holds for this service alone: an import takes none, an export gives none.
+_OURS: dict[str, Any] = {
+    "exclude": (), "include": (), "interval": None, "user_agent": None, "cookie": None,
+}  # fmt: skip
+
+
 def import_opml(opml_path: Path, other: Path) -> Imported:
     """Merge the feeds of another reader's OPML export, keeping its categories. Nothing is
     fetched: the export lists known feeds."""
@@ -234,9 +263,9 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
         if source.url in listed:
             skipped.append(source)
             continue
-        # (another reader's export: entry rules or intervals, if it wrote any, are not ours)
+        # (another reader's export: entry rules, intervals or headers are not ours to take)
         category = filed_under(source.category, opml.categories)
-        source = replace(source, category=category, exclude=(), include=(), interval=None)
+        source = replace(source, category=category, **_OURS)
         data = add_feed(data, source, str(opml_path))
         listed.add(source.url)
         added.append(source)
@@ -247,7 +276,8 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
 
 def export_opml(opml_path: Path) -> bytes:
     """The sources as a clean OPML 2.0 document, for another reader: without the entry rules
-    (`exclude`, `include`) and poll intervals, which are this service's own."""
+    (`exclude`, `include`), poll intervals and request headers, which are this service's own
+    (and a cookie may be a login)."""
     opml = load_opml(opml_path)
-    sources = [replace(s, exclude=(), include=(), interval=None) for s in opml.sources]
+    sources = [replace(s, **_OURS) for s in opml.sources]
     return render_opml(opml.title or "aggregator sources", sources)

@@ -48,8 +48,11 @@ _SOURCE_COLUMNS = (
     "exclude_rules",
     "include_rules",
     "interval_seconds",
+    "user_agent",
+    "cookie",
 )
 _RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
+_HEADERS = slice(_SOURCE_COLUMNS.index("user_agent"), _SOURCE_COLUMNS.index("cookie") + 1)
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -68,7 +71,7 @@ _FEED_COLUMNS = (
 )
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
-    f"s.interval_seconds, {_FEED_COLUMNS} "
+    f"s.interval_seconds, s.user_agent, s.cookie, {_FEED_COLUMNS} "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
 )
 
@@ -164,6 +167,7 @@ class SourceChanges(NamedTuple):
     moved: list[tuple[str, str, str]]
     renamed: tuple[tuple[str, str], ...] = ()
     rules_changed: tuple[str, ...] = ()  # feeds whose entry rules changed (read whole again)
+    headers_changed: tuple[str, ...] = ()  # feeds whose own request headers changed (due now)
 
 
 class FeedsStore(StoreBase):
@@ -180,7 +184,8 @@ class FeedsStore(StoreBase):
         category renamed leaves its former slug to lead to its new name (`category_aliases`).
         A source whose entry rules changed forgets its validators and last body, so its next
         poll reads the feed whole (entries the old rules left out are stored now, if wanted;
-        what was stored stays).
+        what was stored stays). One whose own request headers (User-Agent, Cookie) changed is
+        due at once: the edit is most often the cure for a site that turned its polls away.
         """
         with self.transaction():
             # Rows as plain tuples of `_SOURCE_COLUMNS`, compared whole with what the OPML says.
@@ -189,6 +194,7 @@ class FeedsStore(StoreBase):
             added = 0
             moved: list[tuple[str, str, str]] = []
             rules_changed: list[str] = []
+            headers_changed: list[str] = []
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
@@ -204,6 +210,8 @@ class FeedsStore(StoreBase):
                     _rules_text(source.exclude),
                     _rules_text(source.include),
                     source.interval.total_seconds() if source.interval else None,
+                    source.user_agent,
+                    source.cookie,
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -218,6 +226,11 @@ class FeedsStore(StoreBase):
                         [source.url],
                     )
                     rules_changed.append(source.url)
+                if old is not None and old[5] and old[_HEADERS] != values[_HEADERS]:
+                    self.conn.execute(
+                        "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
+                    )
+                    headers_changed.append(source.url)
                 if old is None or not old[5]:
                     added += 1
                     self.conn.execute(
@@ -238,7 +251,9 @@ class FeedsStore(StoreBase):
             )
             if changed or removed:
                 self._bump_version()
-        return SourceChanges(added, len(removed), moved, renamed, tuple(rules_changed))
+        return SourceChanges(
+            added, len(removed), moved, renamed, tuple(rules_changed), tuple(headers_changed)
+        )
 
     def _rename_categories(
         self, before: dict[str, str], after: dict[str, str]
@@ -280,9 +295,22 @@ class FeedsStore(StoreBase):
                 _rules(r["exclude_rules"]),
                 _rules(r["include_rules"]),
                 _interval(r["interval_seconds"]),
+                r["user_agent"],
+                r["cookie"],
             )
             for r in rows
         ]
+
+    def feed_headers(self) -> dict[str, tuple[str | None, str | None]]:
+        """The active feeds that have request headers of their own: url → (User-Agent,
+        Cookie), for their entries' article pages."""
+        return {
+            url: (agent, cookie)
+            for url, agent, cookie in self.conn.execute(
+                "SELECT url, user_agent, cookie FROM sources WHERE active = 1 "
+                "AND (user_agent IS NOT NULL OR cookie IS NOT NULL)"
+            )
+        }
 
     def reschedule_after_clock_step(self, now: datetime) -> ClockStep | None:
         """Feeds last polled later than `now` were polled by a clock that has since stepped
@@ -328,8 +356,10 @@ class FeedsStore(StoreBase):
                     exclude=_rules(row[4]),
                     include=_rules(row[5]),
                     interval=_interval(row[6]),
+                    user_agent=row[7],
+                    cookie=row[8],
                 ),
-                _feed_state(*row[7:]),
+                _feed_state(*row[9:]),
             )
             for row in self.conn.execute(sql, params)
         ]

@@ -35,7 +35,7 @@ _FEED_PAGES = "FROM items i CROSS JOIN articles a ON a.item_id = i.id WHERE i.fe
 _FAILED = "a.status IN ('failed', 'blocked', 'empty')"
 STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
-    "s.include_rules AS include, s.interval_seconds, "
+    "s.include_rules AS include, s.interval_seconds, s.user_agent, s.cookie, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
