@@ -19,7 +19,6 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aggregator.feed_request import same_site
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified, Redirected
@@ -371,7 +370,7 @@ class Fetcher:
                         except ValueError:
                             return FetchFailed(url, "invalid redirect Location", status, found)
                         next_url = same_site_credentials(current, next_url)
-                        if "Cookie" in headers and not same_site(current, next_url):
+                        if "Cookie" in headers and not _same_site(current, next_url):
                             del headers["Cookie"]  # (never sent on, not even back here)
                         all_permanent = all_permanent and status in _PERMANENT
                         await _drain(resp)
@@ -649,6 +648,13 @@ def _own_headers(user_agent: str | None, cookie: str | None) -> dict[str, str] |
     return own
 
 
+def _same_site(origin: str, target: str) -> bool:
+    """`feed_request.same_site`, loaded by the first redirect that needs it."""
+    from aggregator.feed_request import same_site
+
+    return same_site(origin, target)
+
+
 def same_site_credentials(origin: str, target: str) -> str:
     """`target` (a redirect's Location, resolved) with `origin`'s `user:password@` when the hop
     stays on the same host and port and scheme, or goes from http to https on the default
@@ -660,7 +666,7 @@ def same_site_credentials(origin: str, target: str) -> str:
         was, now = urlsplit(origin), urlsplit(target)
     except ValueError:
         return target
-    if "@" not in was.netloc or "@" in now.netloc or not same_site(origin, target):
+    if "@" not in was.netloc or "@" in now.netloc or not _same_site(origin, target):
         return target
     userinfo = was.netloc.rpartition("@")[0]
     return now._replace(netloc=f"{userinfo}@{now.netloc}").geturl()

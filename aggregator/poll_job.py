@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
-from .feed_request import cookie_for
 from .feed_state import body_hash, state_after
 from .fetch import Fetcher
 from .group_commit import GroupCommit
@@ -114,6 +113,16 @@ class _Held(Exception):
 
     def __init__(self, until: datetime) -> None:
         self.until = until
+
+
+def _cookie(source: Source, url: str) -> str | None:
+    """The feed's own cookie for a poll of `url` (`feed_request.cookie_for`): none once the
+    feed moved to another site."""
+    if source.cookie is None:  # (most feeds: nothing loaded)
+        return None
+    from .feed_request import cookie_for
+
+    return cookie_for(source.url, url, source.cookie)
 
 
 class PollJob:
@@ -308,7 +317,7 @@ class PollJob:
                 state.last_modified,
                 admit=admit,
                 user_agent=source.user_agent,
-                cookie=cookie_for(source.url, url, source.cookie),
+                cookie=_cookie(source, url),
             )
         except _Held as held:
             return await self._put_off(source, state, held.until, started)
