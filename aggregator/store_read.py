@@ -35,7 +35,8 @@ _FEED_PAGES = "FROM items i CROSS JOIN articles a ON a.item_id = i.id WHERE i.fe
 _FAILED = "a.status IN ('failed', 'blocked', 'empty')"
 STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
-    "s.include_rules AS include, s.interval_seconds, s.user_agent, s.cookie, "
+    "s.include_rules AS include, s.interval_seconds AS interval_seconds, "
+    "s.user_agent AS user_agent, s.cookie AS cookie, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
@@ -51,6 +52,15 @@ STATUS_SQL = (
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
     "ORDER BY s.position"
 )
+
+# The sources' columns later migrations added, and what each reads as where it is missing.
+_LATER_SOURCE_COLUMNS = {
+    "exclude_rules": "'[]'",
+    "include_rules": "'[]'",
+    "interval_seconds": "NULL",
+    "user_agent": "NULL",
+    "cookie": "NULL",
+}
 
 # The newest published stories, read in order through `idx_stories_published` and stopping
 # at the limit (the `+` keeps the planner off the merged_into index, which would read every
@@ -198,8 +208,20 @@ class Reader:
         return found[0] if found else None
 
     def status_rows(self) -> list[dict[str, Any]]:
-        """One row per active feed, for `aggregator status` (read-only)."""
-        return self._rows(STATUS_SQL)
+        """One row per active feed, for `aggregator status` (read-only). A database this
+        version has not migrated yet (read-only to the user asking) lacks the sources' later
+        columns: each reads as its default (no rules, no interval, no headers of its own)."""
+        try:
+            return self._rows(STATUS_SQL)
+        except sqlite3.OperationalError as exc:
+            if "no such column" not in str(exc):
+                raise
+        have = {row[1] for row in self._db().execute("PRAGMA table_info(sources)")}
+        sql = STATUS_SQL
+        for column, default in _LATER_SOURCE_COLUMNS.items():
+            if column not in have:
+                sql = sql.replace(f"s.{column} AS", f"{default} AS")
+        return self._rows(sql)
 
     def site_holds(self, now: datetime) -> dict[str, datetime]:
         """The hosts that asked us to wait (429 or 503) until after `now`, and until when

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,14 @@ from aggregator.cli import main
 from aggregator.errors import ConfigError
 from aggregator.feed_request import cookie_for, cookie_problem, same_site, user_agent_problem
 from aggregator.fetch import Fetcher
-from aggregator.models import Fetched
+from aggregator.models import Fetched, Source
 from aggregator.opml import parse_opml
 from aggregator.service import Service
 from aggregator.sources import add, export_opml, import_opml
+from aggregator.store import Store
+from aggregator.store_read import Reader
 
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SECRET = "session=s3cr3t-t0ken"
 COOKIE = f"consent=yes; {SECRET}"
@@ -308,3 +312,19 @@ def test_check_counts_the_feeds_with_headers_of_their_own(
     said = capsys.readouterr()
     assert "3 feeds in 2 categories, 2 with request headers of their own" in said.out
     assert "s3cr3t" not in said.out + said.err
+
+
+def test_status_reads_a_database_not_migrated_yet(tmp_path: Path) -> None:
+    """A database the service has not migrated (read-only to whoever asks, after an upgrade)
+    lacks the sources' later columns: `status` reads them as their defaults."""
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    store.close()
+    with sqlite3.connect(db) as conn:
+        for column in ("cookie", "user_agent", "interval_seconds", "exclude_rules"):
+            conn.execute(f"ALTER TABLE sources DROP COLUMN {column}")
+    (row,) = Reader(str(db)).status_rows()
+    assert row["url"] == "https://a.example/feed"
+    assert (row["user_agent"], row["cookie"], row["interval_seconds"]) == (None, None, None)
+    assert (row["exclude"], row["include"]) == ("[]", "[]")
