@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 
 from .cli_support import digest_ready, settings_from
 from .errors import ConfigError
@@ -30,7 +31,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         )
     store = Store(args.db)
     try:
-        site = Site(store.reader(), settings.publish, digest=settings.digest)
+        # (a static site has no server to search with: its pages offer none)
+        publish = replace(settings.publish, search=False)
+        site = Site(store.reader(), publish, digest=settings.digest)
         report = export_site(site, args.output)
     finally:
         store.close()

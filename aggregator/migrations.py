@@ -442,3 +442,13 @@ def request_headers(db: Database) -> None:
     for column in ("user_agent", "cookie"):
         if column not in db["sources"].columns_dict:
             db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT")
+
+
+@migrations(name="search_0001_story_index")
+def story_search(db: Database) -> None:
+    """Full-text search over the summaries (`search_index`): the FTS5 index, its row numbers
+    and the triggers that keep them, filled from what is stored. Nothing without FTS5."""
+    from .search_index import create, searchable
+
+    if not searchable(db.execute):
+        create(db.execute)

@@ -13,7 +13,7 @@ import math
 import struct
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, tzinfo
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 from aggregator.models import Story
 from aggregator.publish import (
@@ -58,6 +58,8 @@ h3{font-size:1.05rem;margin:.9rem 0 .15rem}
 .digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
+header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
+form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer{color:#aaa}section>h2{border-color:#ddd}
 .digest{background:#1d2330}}
@@ -94,8 +96,11 @@ def favicon_ico() -> bytes:
 
 
 def robots_txt(settings: PublishSettings) -> str:
-    """Everything may be crawled; the feed list points crawlers at the feeds."""
-    return f"User-agent: *\nAllow: /\n\n# Every feed: {settings.base_url}feeds.opml\n"
+    """Everything may be crawled but search results; the feed list points crawlers at the
+    feeds."""
+    path = urlsplit(settings.base_url).path or "/"
+    search = f"Disallow: {path}search\n" if settings.search else ""
+    return f"User-agent: *\n{search}Allow: /\n\n# Every feed: {settings.base_url}feeds.opml\n"
 
 
 # --- the page frame ---------------------------------------------------------------------------
@@ -138,9 +143,11 @@ def _page(
     lang: str | None = None,
     extra_meta: Sequence[str] = (),
     header: bool = True,
+    search_box: bool = True,
 ) -> str:
-    """A whole page. Its header links the front page by the site's title; the front page
-    itself has none (its heading is that title: it was shown twice)."""
+    """A whole page. Its header links the front page by the site's title, and holds the
+    search box where the site offers search (`search_box` false: the page has its own); the
+    front page itself has none (its heading is that title: it was shown twice)."""
     site = esc(settings.site_title)
     head_title = esc(title)
     if head_title != site:
@@ -168,7 +175,13 @@ def _page(
             f"<style>{_CSS}</style>",
             "</head>",
             "<body>",
-            *([f'<header><a href="{esc(settings.base_url)}">{site}</a></header>'] * header),
+            *(
+                [
+                    f'<header><a href="{esc(settings.base_url)}">{site}</a>'
+                    f"{search_form(settings) if search_box else ''}</header>"
+                ]
+                * header
+            ),
             "<main>",
             main,
             "</main>",
@@ -180,6 +193,21 @@ def _page(
             "",
         ]
     )
+
+
+def search_form(settings: PublishSettings, query: str = "") -> str:
+    """The search box (GET /search?q=…), where the site offers search; else nothing."""
+    if not settings.search:
+        return ""
+    value = f' value="{esc(query)}"' if query else ""
+    return (
+        f'<form class="search" role="search" action="{esc(settings.base_url)}search" '
+        f'method="get"><input type="search" name="q"{value} maxlength="{MAX_QUERY}" '
+        'placeholder="Search stories" aria-label="Search stories"><button>Search</button></form>'
+    )
+
+
+MAX_QUERY = 200  # characters of a search that are read
 
 
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
@@ -249,6 +277,8 @@ def render_index_html(
 ) -> str:
     """The front page: per category its top stories, by outlets covering them and recency."""
     sections = [f"<h1>{esc(settings.site_title)}</h1>"]
+    if settings.search:
+        sections.append(search_form(settings))
     alternates = _alternates(ALL_TITLE, ALL_SLUG, settings)
     picks = front_page_picks([(name, stories) for name, _, stories in categories], settings, now)
     for (name, slug, _), top in zip(categories, picks, strict=True):
@@ -325,6 +355,44 @@ def render_category_html(
         description=description,
         alternates=_alternates(name, slug, settings),
     )
+
+
+def render_search_html(
+    query: str, found: int, stories: Sequence[Story], settings: PublishSettings, page: int = 1
+) -> str:
+    """A page of search results: the stories that hold every word of `query`, newest change
+    first, `settings.page_size` a page. Not for search engines (`noindex`)."""
+    title = f"Search: {query}" if query.strip() else "Search"
+    parts = ["<h1>Search</h1>", search_form(settings, query)]
+    if query.strip():
+        quoted = f"“{esc(query)}”"
+        if found:
+            shown = counted(found, "story", "stories")
+            parts.append(f'<p class="meta">{shown} match {quoted}, newest first</p>')
+        else:
+            parts.append(f"<p>No stories match {quoted}.</p>")
+    parts += [_story_teaser(story, settings, "h2") for story in stories]
+    pages = page_count(found, settings)
+    if pages > 1:
+        newer = link(search_url(query, page - 1, settings), "← Newer") if page > 1 else ""
+        older = link(search_url(query, page + 1, settings), "Older →") if page < pages else ""
+        parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
+    return _page(
+        title,
+        "\n".join(parts),
+        settings,
+        canonical=search_url(query, page, settings),
+        description=f"{clean(settings.site_title)}: search",
+        alternates=[],
+        extra_meta=['<meta name="robots" content="noindex">'],
+        search_box=False,
+    )
+
+
+def search_url(query: str, page: int, settings: PublishSettings) -> str:
+    """The address of a page of search results."""
+    asked = {"q": query, **({"page": str(page)} if page > 1 else {})}
+    return f"{settings.base_url}search?{urlencode(asked)}"
 
 
 def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:

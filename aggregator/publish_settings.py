@@ -41,6 +41,9 @@ class PublishSettings:
     language: str = "en"  # the feeds' language, and a story's when detection is unsure
     max_age: int = 300  # Cache-Control max-age (seconds) for served pages and feeds
     timezone: str = "UTC"  # the zone the pages show times in ("Europe/London"; an IANA name)
+    # Served pages offer search (/search, with a box in every page's header) where the
+    # database has its index (`search_index`); a static export never does.
+    search: bool = True
     # True when base_url was derived from the listen address rather than configured: then
     # feed ids are tag URIs, so they don't change with the host or port.
     listen_base_url: bool = False

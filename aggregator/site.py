@@ -18,11 +18,13 @@ from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml
 from aggregator.models import Story
 from aggregator.pages import (
     FAVICON_SVG,
+    MAX_QUERY,
     favicon_ico,
     page_count,
     render_category_html,
     render_index_html,
     render_moved_html,
+    render_search_html,
     render_story_html,
     render_subscribe_html,
     robots_txt,
@@ -234,6 +236,20 @@ class Site:
         if html_page is None:
             return None
         return Output(html_page.encode(), HTML_TYPE, _newest(stories), ranked=True)
+
+    def search(self, query: str, page: int = 1) -> Output | None:
+        """A page of the stories that hold every word of `query` (`Reader.search`); None where
+        the site offers no search (`settings.search`), or past the last page."""
+        search = getattr(self.reader, "search", None)
+        if not self.settings.search or search is None or page < 1:
+            return None
+        size = self.settings.page_size
+        query = query[:MAX_QUERY]
+        found, stories = search(query, size, (page - 1) * size)
+        if page > 1 and not stories:
+            return None
+        html_page = render_search_html(query, found, stories, self.settings, page)
+        return Output(html_page.encode(), HTML_TYPE, _newest(stories))
 
     def feed(self, slug: str, fmt: str, top: bool = False) -> Output | None:
         """A category's feed, or every category's for the slug "all"."""

@@ -207,6 +207,35 @@ class Reader:
         )
         return found[0] if found else None
 
+    def searchable(self) -> bool:
+        """Whether stories can be searched (the database has its index: `search_index`)."""
+        from .search_index import searchable
+
+        return searchable(self._db().execute)
+
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[int, list[Story]]:
+        """Published stories whose headline, bullets or sources' titles hold every word of
+        `query` (`search_index.match_expression`), newest change first: how many there are,
+        and `limit` of them from `offset`. None match a query without a word, or where the
+        database has no index."""
+        from .search_index import INDEX, ROWS, match_expression
+
+        expression = match_expression(query)
+        if expression is None or not self.searchable():
+            return 0, []
+        found = (
+            f"FROM {INDEX} f JOIN {ROWS} r ON r.row = f.rowid JOIN stories s ON s.id = r.story_id "
+            f"WHERE {INDEX} MATCH ? AND s.version > 0 AND s.merged_into IS NULL"
+        )
+        (count,) = self._db().execute(f"SELECT COUNT(*) {found}", [expression]).fetchone()
+        if not count or offset >= count:
+            return count, []
+        rows = self._rows(
+            f"SELECT s.* {found} ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ? OFFSET ?",
+            [expression, limit, offset],
+        )
+        return count, self._stories(rows)
+
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status` (read-only). A database this
         version has not migrated yet (read-only to the user asking) lacks the sources' later

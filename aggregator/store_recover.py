@@ -22,6 +22,8 @@ from pathlib import Path
 
 from .damage import is_damaged
 from .errors import StorageError
+from .search_index import INDEX, ROWS, is_index_table
+from .search_index import rebuild as rebuild_search
 from .store_db import check_existing
 from .store_upkeep import new_database_file
 
@@ -88,8 +90,12 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, dest: Path) ->
     own = [(name, sql) for name, sql in tables if not name.startswith("sqlite_")]
     target.execute("PRAGMA foreign_keys = OFF")
     target.execute("BEGIN")
-    for _, sql in own:
-        target.execute(sql)
+    for name, sql in own:  # (the search index's own tables come with it: `search_index`)
+        if not is_index_table(name) or name in (INDEX, ROWS):
+            target.execute(sql)
+    # The search index is made anew from the summaries at the end, not copied: a damaged
+    # index would answer wrong, and its triggers fire on the copy's deletions.
+    own = [(name, sql) for name, sql in own if not is_index_table(name)]
     # unique indexes first, so a row read twice is kept once; triggers last, so copying rows
     # fires none of them
     for kind, _, _, sql in schema:
@@ -105,6 +111,7 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, dest: Path) ->
         if kind in ("trigger", "view"):
             target.execute(sql)
     orphans = _drop_orphans(target)
+    rebuild_search(target.execute)
     report = RecoverReport(dest, reports, orphans)
     with contextlib.suppress(sqlite3.OperationalError):  # (a file of another schema)
         # a new store: no grouping snapshot of the old one fits it

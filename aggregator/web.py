@@ -19,7 +19,7 @@ import os
 import posixpath
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import quote
@@ -339,6 +339,9 @@ def make_app(
     """
     damage = damage or Damage(clock)
     now = clock or (lambda: datetime.now(UTC))
+    if settings.search:  # offered where the database has its index (`search_index`)
+        searchable = getattr(reader, "searchable", None)
+        settings = replace(settings, search=callable(searchable) and bool(searchable()))
     site = Site(reader, settings, clock=clock, digest=digest)
     mailed = site.digests
     cache = _Cache()
@@ -472,6 +475,23 @@ def make_app(
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location=f"../{quote(request.match_info['story_id'])}")
 
+    async def search(request: web.Request) -> web.StreamResponse:
+        """`/search?q=…&page=N`: rendered for each request (no cache: any words may come),
+        kept by browsers a minute."""
+        try:
+            page = int(request.query.get("page", "1"))
+        except ValueError:
+            page = 0
+        output = await asyncio.to_thread(site.search, request.query.get("q", ""), page)
+        if output is None:
+            return not_found_response(settings.base_url)
+        return web.Response(
+            body=output.body,
+            content_type="text/html",
+            charset="utf-8",
+            headers={"Cache-Control": "max-age=60"},
+        )
+
     async def healthz(request: web.Request) -> web.StreamResponse:
         try:
             status, code = await asyncio.to_thread(
@@ -522,6 +542,7 @@ def make_app(
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/search", search)
     app.router.add_get("/robots.txt", fixed(site.robots()))
     app.router.add_get("/favicon.ico", fixed(site.favicon("ico")))
     app.router.add_get("/favicon.svg", fixed(site.favicon("svg")))

@@ -76,7 +76,7 @@ def test_front_page_ranks_by_outlets_and_recency_with_time_count_and_lead() -> N
     body = page.split("<body>")[1]
     assert body.count("Daily") == 1 and "<h1>Daily</h1>" in body  # the site's title once
     category = render_category_html("World News", "world-news", stories, SETTINGS, NOW)
-    assert category is not None and f'<header><a href="{BASE}">Daily</a></header>' in category
+    assert category is not None and f'<header><a href="{BASE}">Daily</a><form' in category
 
 
 def test_a_story_in_two_categories_is_on_the_front_page_once_under_its_main_one() -> None:
@@ -150,7 +150,10 @@ def test_story_page_speaks_its_language() -> None:
 
 
 def test_robots_and_favicons() -> None:
-    assert robots_txt(SETTINGS).startswith("User-agent: *\nAllow: /\n")
+    # (search results are not for crawlers; the site lives under /agg/ here)
+    assert robots_txt(SETTINGS).startswith("User-agent: *\nDisallow: /agg/search\nAllow: /\n")
+    unsearched = dataclasses.replace(SETTINGS, search=False)  # (a static export)
+    assert robots_txt(unsearched).startswith("User-agent: *\nAllow: /\n")
     assert f"{BASE}feeds.opml" in robots_txt(SETTINGS)
     assert FAVICON_SVG.startswith(b"<svg")
     ico = favicon_ico()

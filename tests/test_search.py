@@ -1,0 +1,200 @@
+"""Search over published stories: the index the triggers keep (a new, changed, withdrawn,
+pruned or merged story), words folded as stories are ("zurich" finds "Zürich"), a user's
+query never read as FTS5 syntax, the /search page (escaped, paged, not for crawlers), the
+search box only where search is offered, and the index rebuilt by `recover`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from digest_fixture import add_story
+
+from aggregator.cli import main
+from aggregator.models import Bullet, SourceRef, Summary
+from aggregator.publish import PublishSettings
+from aggregator.search_index import match_expression
+from aggregator.store import Store
+from aggregator.store_recover import recover
+from aggregator.store_upkeep import prune
+from aggregator.web import make_app
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+BASE = "https://news.example.org/"
+
+
+def found(store: Store, query: str) -> list[str]:
+    count, stories = store.reader().search(query, 25)
+    assert count == len(stories)
+    return [s.id for s in stories]
+
+
+def test_a_query_is_words_never_syntax() -> None:
+    assert match_expression("Harbour crane") == '"Harbour"* AND "crane"*'
+    assert match_expression("EU's 5G plan") == '"EU" AND "s" AND "5G" AND "plan"*'
+    # FTS5's operators, quotes, columns and stars are words or nothing
+    said = match_expression('"x" OR NEAR(y z) headline:crane* -^')
+    assert said == '"x" AND "OR" AND "NEAR"* AND "y" AND "z" AND "headline"* AND "crane"*'
+    assert match_expression(" ?!… ") is None and match_expression("") is None
+    assert match_expression(" ".join(f"w{n}" for n in range(20))).count(" AND ") == 9
+    # a word is split where the index's tokenizer splits it (marks separate)
+    assert match_expression("नमस्ते") == '"नमस"* AND "त"'
+
+
+def test_the_index_follows_every_change_of_a_summary(tmp_path: Path) -> None:
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "crane", "Harbour crane collapses in Zürich", at=NOW)
+        add_story(
+            store, "budget", "Parliament passes the spring budget", at=NOW - timedelta(hours=1)
+        )
+        assert found(store, "zurich crane") == ["crane"]  # (case and diacritics folded)
+        assert found(store, "ZÜRICH") == ["crane"]
+        assert found(store, "collap") == ["crane"]  # (the start of a word)
+        assert found(store, "first fact") == ["crane", "budget"]  # bullets, newest first
+        assert found(store, "crane budget") == []  # every word must be there
+        # a new summary's text replaces the old one's
+        add_story(store, "crane", "Port crane falls in Basel", at=NOW, fingerprint="v2")
+        assert found(store, "zurich") == [] and found(store, "basel") == ["crane"]
+        # a story withdrawn from publishing, or merged into another, is not found
+        store.withdraw_summary("budget")
+        assert found(store, "parliament") == []
+        add_story(store, "other", "Basel port reopens", at=NOW)
+        store.merge_story("other", "crane", NOW)
+        assert found(store, "basel") == ["crane"]
+        # a pruned story leaves the index with its summary
+        report = prune(store, NOW + timedelta(days=60), NOW + timedelta(days=30), NOW, 0)
+        assert report.stories >= 1
+        assert found(store, "basel") == []
+        rows = store.db.execute("SELECT COUNT(*) FROM story_search_rows").fetchone()
+        assert rows == (0,)
+    finally:
+        store.close()
+
+
+def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    for n in range(30):
+        add_story(store, f"s{n:02d}", f"Flood warning number {n}", at=NOW - timedelta(minutes=n))
+    add_story(store, "x", "Quiet day <b>bold</b>", at=NOW)
+    store.close()
+    settings = PublishSettings(base_url=BASE, page_size=25)
+
+    async def scenario() -> None:
+        store = Store(db)
+        client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
+        await client.start_server()
+        try:
+            first = await client.get("/search", params={"q": "flood warning"})
+            page = await first.text()
+            assert first.status == 200 and first.headers["Cache-Control"] == "max-age=60"
+            assert "30 stories match “flood warning”, newest first" in page
+            assert page.count("<article") == 25 and "Flood warning number 0<" in page
+            assert '<meta name="robots" content="noindex">' in page
+            assert 'value="flood warning"' in page
+            assert f'href="{BASE}search?q=flood+warning&amp;page=2">Older →' in page
+            second = await (await client.get("/search?q=flood+warning&page=2")).text()
+            assert second.count("<article") == 5 and "← Newer" in second
+            assert (await client.get("/search?q=flood&page=3")).status == 404
+            assert (await client.get("/search?q=flood&page=x")).status == 404
+            # what was asked is shown escaped, and matches as words
+            odd = await (await client.get("/search", params={"q": '<b>"quiet'})).text()
+            assert "&lt;b&gt;&quot;quiet" in odd and "<b>" not in odd.split("<main>")[1]
+            assert "1 story match" in odd
+            none = await (await client.get("/search", params={"q": "volcano"})).text()
+            assert "No stories match “volcano”." in none
+            empty = await (await client.get("/search")).text()
+            assert "<h1>Search</h1>" in empty and "match" not in empty
+            # every page's header has the box; robots.txt keeps crawlers out of results
+            front = await (await client.get("/")).text()
+            assert f'action="{BASE}search"' in front
+            robots = await (await client.get("/robots.txt")).text()
+            assert "Disallow: /search\n" in robots
+        finally:
+            await client.close()
+            store.close()
+
+    asyncio.run(scenario())
+
+
+def test_no_search_where_it_is_turned_off_or_the_site_is_static(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    add_story(store, "crane", "Harbour crane collapses", at=NOW)
+    store.close()
+    off = PublishSettings(base_url=BASE, search=False)
+
+    async def scenario() -> None:
+        store = Store(db)
+        client = TestClient(TestServer(make_app(store.reader(), off, clock=lambda: NOW)))
+        await client.start_server()
+        try:
+            assert (await client.get("/search?q=crane")).status == 404
+            assert "<form" not in await (await client.get("/")).text()
+        finally:
+            await client.close()
+            store.close()
+
+    asyncio.run(scenario())
+    out = tmp_path / "site"
+    assert main(["publish", "--db", str(db), "--output", str(out)]) == 0
+    assert not any("<form" in p.read_text() for p in out.rglob("*.html"))
+    assert "Disallow" not in (out / "robots.txt").read_text()
+
+
+def test_recover_makes_the_index_anew(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    add_story(store, "crane", "Harbour crane collapses", at=NOW)
+    add_story(store, "budget", "Parliament passes the budget", at=NOW)
+    store.close()
+    with sqlite3.connect(db) as conn:  # an index that answers wrong: emptied behind its back
+        conn.execute("INSERT INTO story_search(story_search) VALUES ('delete-all')")
+    copy = tmp_path / "copy.db"
+    recover(db, copy)
+    store = Store(copy)
+    try:
+        assert found(store, "crane") == ["crane"] and found(store, "budget") == ["budget"]
+        title = "Crane mended by night crews"
+        source = SourceRef("Outlet 0", title, "https://o.example/1")
+        summary = Summary("Harbour crane repaired", (Bullet("Repaired.", (0,)),), (source,), 1)
+        store.save_summary("crane", summary, "v3", [("World News", 1.0)], NOW)
+        assert found(store, "repaired") == ["crane"] and found(store, "collapses") == []
+        assert found(store, "night crews") == ["crane"]  # a source's title
+    finally:
+        store.close()
+
+
+def test_an_index_kept_across_vacuum(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    for n in range(5):
+        add_story(store, f"s{n}", f"Story number {n} about cranes", at=NOW)
+    for n in range(4):
+        store.withdraw_summary(f"s{n}")  # (rows deleted: VACUUM renumbers a table's rows)
+    store.close()
+    assert main(["compact", "--db", str(db)]) == 0
+    store = Store(db)
+    try:
+        assert found(store, "cranes") == ["s4"]
+        add_story(store, "s9", "Story number 9 about cranes", at=NOW + timedelta(minutes=1))
+        assert found(store, "cranes") == ["s9", "s4"]
+    finally:
+        store.close()
+
+
+def test_settings_turn_search_off(tmp_path: Path) -> None:
+    config = tmp_path / "agg.toml"
+    config.write_text("[publish]\nsearch = false\n")
+    from aggregator.config import load_settings
+
+    assert load_settings(config, {}).publish.search is False
+    assert dataclasses.replace(PublishSettings(), search=True).search
