@@ -83,6 +83,7 @@ class PruneReport:
     forgotten: int = 0  # remembered ids of pruned items that expired
     near_dropped: int = 0  # originals whose near-duplicate keys and hashes went
     terms_dropped: int = 0  # items whose grouping features went
+    search_stale: int = 0  # former versions dropped from the search index (`search_index.tidy`)
 
 
 class Window(Protocol):
@@ -154,12 +155,13 @@ class RetentionJob:
         )
         log.info(
             "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d near_dropped=%d "
-            "terms_dropped=%d",
+            "terms_dropped=%d search_stale_dropped=%d",
             report.stories,
             report.items,
             report.forgotten,
             report.near_dropped,
             report.terms_dropped,
+            report.search_stale,
             extra={
                 "fields": {
                     "event": "retention",
@@ -168,6 +170,7 @@ class RetentionJob:
                     "ids_forgotten": report.forgotten,
                     "near_dropped": report.near_dropped,
                     "terms_dropped": report.terms_dropped,
+                    "search_stale_dropped": report.search_stale,
                 }
             },
         )

@@ -158,6 +158,16 @@ class StoriesStore(StoreBase):
                 self._bump_version()
         return changed
 
+    def index_search(self) -> int:
+        """Put the summaries saved since the last call in the search index, in one
+        statement (`search_index.index_pending`); how many. Nothing without the index."""
+        from .search_index import index_pending, searchable
+
+        if not searchable(self.conn.execute):
+            return 0
+        with self.transaction():
+            return index_pending(self.conn.execute)
+
     def withdraw_summary(self, story_id: str) -> bool:
         """Take a story that holds nothing to publish (only a page's furniture) out of feeds,
         pages and digests: its summary and categories go, its version returns to 0 (not

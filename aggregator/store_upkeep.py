@@ -59,7 +59,8 @@ def prune(
     does not hold (`held`), with their items, summaries and categories; remember the items' ids;
     forget ids remembered before `forget_before`; drop the near-duplicate keys and hashes of
     originals first seen before `near_before` (`drop_near`), and the grouping features of
-    items first seen before `terms_before` (`drop_terms`)."""
+    items first seen before `terms_before` (`drop_terms`); make the search index anew once
+    its stale documents outnumber its current ones (`search_index.tidy`)."""
     edge = to_iso(before)
     kept = _kept(store, keep_per_category) | held
     candidates = {
@@ -108,7 +109,11 @@ def prune(
             store._bump_version()
     near = 0 if near_before is None else drop_near(store, near_before)
     terms = 0 if terms_before is None else drop_terms(store, terms_before)
-    return PruneReport(stories, items, max(forgotten, 0), near, terms)
+    from .search_index import tidy  # (not loaded by a pass that prunes nothing)
+
+    with store.db.atomic():
+        stale = tidy(store.db.execute)
+    return PruneReport(stories, items, max(forgotten, 0), near, terms, stale)
 
 
 def drop_near(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:

@@ -354,7 +354,9 @@ class StoryJob:
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
         ahead = self._ahead()
         try:
-            return self._group_and_summarise(now, bool(regroup), ahead)
+            changed = self._group_and_summarise(now, bool(regroup), ahead)
+            self.store.index_search()  # (the pass's summaries, searchable from now)
+            return changed
         finally:
             if ahead is not None:
                 ahead.close()  # (whichever way the pass ends)

@@ -14,11 +14,16 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from digest_fixture import add_story
+from news_fixture import feeds
+from test_service import fast_settings
+from upstream import Upstream, opml
 
 from aggregator.cli import main
+from aggregator.fetch import Fetcher
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.publish import PublishSettings
-from aggregator.search_index import match_expression
+from aggregator.search_index import match_expression, tidy
+from aggregator.service import Service
 from aggregator.store import Store
 from aggregator.store_recover import recover
 from aggregator.store_upkeep import prune
@@ -29,6 +34,7 @@ BASE = "https://news.example.org/"
 
 
 def found(store: Store, query: str) -> list[str]:
+    store.index_search()  # (as the story job does at the end of each pass)
     count, stories = store.reader().search(query, 25)
     assert count == len(stories)
     return [s.id for s in stories]
@@ -83,6 +89,7 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
     for n in range(30):
         add_story(store, f"s{n:02d}", f"Flood warning number {n}", at=NOW - timedelta(minutes=n))
     add_story(store, "x", "Quiet day <b>bold</b>", at=NOW)
+    store.index_search()
     store.close()
     settings = PublishSettings(base_url=BASE, page_size=25)
 
@@ -198,3 +205,52 @@ def test_settings_turn_search_off(tmp_path: Path) -> None:
 
     assert load_settings(config, {}).publish.search is False
     assert dataclasses.replace(PublishSettings(), search=True).search
+
+
+def test_former_versions_are_never_found_and_go_once_they_outnumber_the_current(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "agg.db")
+    try:
+        for n in range(3):
+            add_story(store, f"s{n}", f"Storm number {n} nears the coast", at=NOW)
+        for version in range(4):  # each rewrite leaves the one before in the index, unfound
+            add_story(
+                store, "s0", f"Storm v{version} makes landfall", at=NOW, fingerprint=f"{version}"
+            )
+        assert found(store, "nears") == ["s2", "s1"] and found(store, "v2") == []
+        assert found(store, "landfall") == ["s0"]
+        execute = store.db.execute
+        assert tidy(execute) == 0  # (4 stale of 3 current: below the least worth a rebuild)
+        assert tidy(execute, least=1) == 4
+        assert tidy(execute, least=1) == 0
+        assert found(store, "landfall v3") == ["s0"] and found(store, "nears") == ["s2", "s1"]
+        add_story(store, "s1", "Storm number 1 passes", at=NOW, fingerprint="later")
+        assert found(store, "passes") == ["s1"] and found(store, "nears") == ["s2"]
+    finally:
+        store.close()
+
+
+def test_a_poll_makes_its_stories_searchable(tmp_path: Path) -> None:
+    db, sources = tmp_path / "agg.db", tmp_path / "feeds.opml"
+    news = feeds()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed(path, body) for path, body in news.items()]
+            sources.write_text(opml(*urls))
+            service = Service(sources, db, fast_settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    store = Store(db)
+    try:
+        count, stories = store.reader().search("chile earthquake", 25)
+        assert count == 1 and "earthquake" in stories[0].headline.lower()
+    finally:
+        store.close()
