@@ -368,7 +368,8 @@ def render_search_html(
         quoted = f"“{esc(query)}”"
         if found:
             shown = counted(found, "story", "stories")
-            parts.append(f'<p class="meta">{shown} match {quoted}, newest first</p>')
+            verb = "matches" if found == 1 else "match"
+            parts.append(f'<p class="meta">{shown} {verb} {quoted}, newest first</p>')
         else:
             parts.append(f"<p>No stories match {quoted}.</p>")
     parts += [_story_teaser(story, settings, "h2") for story in stories]

@@ -113,7 +113,7 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             # what was asked is shown escaped, and matches as words
             odd = await (await client.get("/search", params={"q": '<b>"quiet'})).text()
             assert "&lt;b&gt;&quot;quiet" in odd and "<b>" not in odd.split("<main>")[1]
-            assert "1 story match" in odd
+            assert "1 story matches “&lt;b&gt;&quot;quiet”" in odd
             none = await (await client.get("/search", params={"q": "volcano"})).text()
             assert "No stories match “volcano”." in none
             empty = await (await client.get("/search")).text()
