@@ -28,26 +28,27 @@ _PAIR = r"""[!#$%&'*+\-.^_`|~0-9A-Za-z]+=("?)[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5
 # 304 pass, does not pay for them)
 
 
-def user_agent_problem(value: str) -> str | None:
-    """Why `value` cannot be a User-Agent header; None when it can."""
+def _header_problem(value: str, most: int) -> str | None:
+    """Why `value` cannot be sent as a header of at most `most` characters; None when it can."""
     if not value:
         return "empty"
-    if len(value) > MAX_USER_AGENT:
-        return f"longer than {MAX_USER_AGENT} characters"
+    if len(value) > most:
+        return f"longer than {most} characters"
     if not re.fullmatch(_HEADER_TEXT, value):
         return "only printable ASCII characters may be sent in a header"
     return None
 
 
+def user_agent_problem(value: str) -> str | None:
+    """Why `value` cannot be a User-Agent header; None when it can."""
+    return _header_problem(value, MAX_USER_AGENT)
+
+
 def cookie_problem(value: str) -> str | None:
     """Why `value` cannot be a Cookie header (`name=value; other=value`); None when it can.
     The message never repeats the value: it may be a login."""
-    if not value:
-        return "empty"
-    if len(value) > MAX_COOKIE:
-        return f"longer than {MAX_COOKIE} characters"
-    if not re.fullmatch(_HEADER_TEXT, value):
-        return "only printable ASCII characters may be sent in a header"
+    if problem := _header_problem(value, MAX_COOKIE):
+        return problem
     for number, pair in enumerate(value.split(";"), 1):
         if not re.fullmatch(_PAIR, pair.strip()):
             return (
