@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
@@ -28,6 +29,7 @@ from aggregator.publish import (
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
+    TAG_AUTHORITY,
     PublishSettings,
     category_url,
     clean,
@@ -39,6 +41,7 @@ from aggregator.publish import (
     flavour_name,
     headline,
     kind_label,
+    search_url,
     story_html_body,
     story_language,
     story_uri,
@@ -193,6 +196,44 @@ def _chosen(stories: Sequence[Story], settings: PublishSettings, top: bool) -> l
     return for_feed(stories, settings.max_items, minimum)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFrame:
+    """What names a feed, apart from its items: its permanent id, title and description, the
+    page it belongs to, and its own address in each format."""
+
+    id: str
+    title: str
+    subtitle: str
+    home: str
+    urls: dict[str, str]
+
+
+def category_frame(name: str, slug: str, settings: PublishSettings, top: bool) -> FeedFrame:
+    """A category's feed (all stories' for the slug "all"), or its "top stories" flavour."""
+    return FeedFrame(
+        feed_id(slug, settings, top),
+        feed_title(name, settings, top),
+        _subtitle(name, settings, top),
+        home_url(slug, settings),
+        {fmt: feed_url(slug, fmt, settings, top) for fmt in FEED_FORMATS},
+    )
+
+
+def search_frame(query: str, settings: PublishSettings) -> FeedFrame:
+    """The feed of a search (`/search.atom?q=…`): its id is the words asked, spaced once, so
+    a reader that follows a search keeps one feed however the words were spaced."""
+    words = " ".join(query.split())
+    tail = f"search?{urlencode({'q': words})}"
+    site = clean(settings.site_title) or "aggregator"
+    return FeedFrame(
+        settings.base_url + tail if settings.public_base_url else f"tag:{TAG_AUTHORITY}:{tail}",
+        f"{site}: “{clean(words)}”",
+        f"Stories that hold every word of “{clean(words)}”, newest first",
+        search_url(words, settings),
+        {fmt: search_url(words, settings, fmt=fmt) for fmt in FEED_FORMATS},
+    )
+
+
 def render_feed(
     name: str,
     slug: str,
@@ -203,28 +244,30 @@ def render_feed(
     *,
     top: bool = False,
     digests: Collection[str] = frozenset(),
+    frame: FeedFrame | None = None,
 ) -> bytes:
     """One feed as bytes: Atom, RSS or JSON Feed; `top` keeps widely covered stories only.
 
     `stories` are candidates (newest first is fine); which of them the feed carries is
     `ranking.for_feed`'s decision. Item bodies link the category page rather than other
     headlines, so an item's content changes only when its own story does; a story of a
-    category in `digests` (those with a daily email) also links its subscribe page.
+    category in `digests` (those with a daily email) also links its subscribe page. The feed
+    is category `name`'s (slug `slug`), unless another `frame` names it (a search's).
     """
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
+    frame = frame or category_frame(name, slug, settings, top)
     chosen = _chosen(stories, settings, top)
     entries = [_entry(s, settings, digest_line(s.category, settings, digests), now) for s in chosen]
     if fmt == "json":
-        return _json_feed(name, slug, chosen, entries, settings, top)
-    self_url = feed_url(slug, fmt, settings, top)
+        return _json_feed(frame, chosen, entries, settings)
     fg = FeedGenerator()
-    fg.id(feed_id(slug, settings, top))
-    fg.title(feed_title(name, settings, top))
-    fg.subtitle(_subtitle(name, settings, top))
+    fg.id(frame.id)
+    fg.title(frame.title)
+    fg.subtitle(frame.subtitle)
     fg.author({"name": clean(settings.site_title) or "aggregator"})
-    fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
-    fg.link(href=home_url(slug, settings), rel="alternate", type="text/html")
+    fg.link(href=frame.urls[fmt], rel="self", type=FEED_MEDIA_TYPES[fmt])
+    fg.link(href=frame.home, rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator("aggregator", version=__version__, uri=PROJECT_URL)
     fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
@@ -266,12 +309,10 @@ def _hex_references(xml: bytes) -> bytes:
 
 
 def _json_feed(
-    name: str,
-    slug: str,
+    frame: FeedFrame,
     chosen: Sequence[Story],
     entries: Sequence[_Entry],
     settings: PublishSettings,
-    top: bool,
 ) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     items = []
@@ -291,10 +332,10 @@ def _json_feed(
         items.append(item)
     document = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": feed_title(name, settings, top),
-        "home_page_url": home_url(slug, settings),
-        "feed_url": feed_url(slug, "json", settings, top),
-        "description": _subtitle(name, settings, top),
+        "title": frame.title,
+        "home_page_url": frame.home,
+        "feed_url": frame.urls["json"],
+        "description": frame.subtitle,
         "language": settings.language,
         "authors": [{"name": clean(settings.site_title) or "aggregator"}],
         "items": items,

@@ -13,7 +13,7 @@ import math
 import struct
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, tzinfo
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from aggregator.models import Story
 from aggregator.publish import (
@@ -35,6 +35,7 @@ from aggregator.publish import (
     link,
     local_time,
     outlet_count,
+    search_url,
     story_html_body,
     story_language,
     story_url,
@@ -364,6 +365,19 @@ def render_search_html(
     first, `settings.page_size` a page. Not for search engines (`noindex`)."""
     title = f"Search: {query}" if query.strip() else "Search"
     parts = ["<h1>Search</h1>", search_form(settings, query)]
+    alternates = []
+    if any(char.isalnum() for char in query):  # (a search without words has no feed)
+        follow = []
+        for fmt in FEED_FORMATS:
+            href = html.escape(search_url(query, settings, fmt=fmt), quote=True)
+            label = esc(f"“{query}” ({FORMAT_LABELS[fmt]})")
+            alternates.append(
+                f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" title="{label}" '
+                f'href="{href}">'
+            )
+            follow.append(f'<a href="{href}">{FORMAT_LABELS[fmt]}</a>')
+        # a feed of the search: its new stories in a reader, as they come
+        parts.append(f'<p class="meta">Follow this search: {" · ".join(follow)}</p>')
     if query.strip():
         quoted = f"“{esc(query)}”"
         if found:
@@ -375,25 +389,19 @@ def render_search_html(
     parts += [_story_teaser(story, settings, "h2") for story in stories]
     pages = page_count(found, settings)
     if pages > 1:
-        newer = link(search_url(query, page - 1, settings), "← Newer") if page > 1 else ""
-        older = link(search_url(query, page + 1, settings), "Older →") if page < pages else ""
+        newer = link(search_url(query, settings, page - 1), "← Newer") if page > 1 else ""
+        older = link(search_url(query, settings, page + 1), "Older →") if page < pages else ""
         parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
     return _page(
         title,
         "\n".join(parts),
         settings,
-        canonical=search_url(query, page, settings),
+        canonical=search_url(query, settings, page),
         description=f"{clean(settings.site_title)}: search",
-        alternates=[],
+        alternates=alternates,
         extra_meta=['<meta name="robots" content="noindex">'],
         search_box=False,
     )
-
-
-def search_url(query: str, page: int, settings: PublishSettings) -> str:
-    """The address of a page of search results."""
-    asked = {"q": query, **({"page": str(page)} if page > 1 else {})}
-    return f"{settings.base_url}search?{urlencode(asked)}"
 
 
 def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
@@ -83,6 +83,12 @@ def feed_title(name: str, settings: PublishSettings, top: bool = False) -> str:
     """ "site: World News" or "site: World News, top stories"."""
     site = clean(settings.site_title) or "aggregator"
     return f"{site}: {flavour_name(name, top)}"
+
+
+def search_url(query: str, settings: PublishSettings, page: int = 1, fmt: str | None = None) -> str:
+    """The address of a page of search results, or (`fmt`) of the feed of a search."""
+    asked = {"q": query, **({"page": str(page)} if page > 1 else {})}
+    return f"{settings.base_url}search{'.' + fmt if fmt else ''}?{urlencode(asked)}"
 
 
 def category_url(slug: str, settings: PublishSettings, page: int = 1) -> str:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from aggregator.category_renames import renamed_to
 from aggregator.digest import DigestSettings
-from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml
+from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml, search_frame
 from aggregator.models import Story
 from aggregator.pages import (
     FAVICON_SVG,
@@ -40,6 +40,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
+from aggregator.search_index import match_expression
 from aggregator.slugs import (
     RESERVED_SLUGS,
     WORDLESS_SLUG,
@@ -250,6 +251,23 @@ class Site:
             return None
         html_page = render_search_html(query, found, stories, self.settings, page)
         return Output(html_page.encode(), HTML_TYPE, _newest(stories))
+
+    def search_feed(self, query: str, fmt: str) -> Output | None:
+        """The feed of a search (`/search.atom?q=…`): its newest `max_items` stories, as a
+        category's feed carries them; None where the site offers no search, for an unknown
+        format, or for a query without a word."""
+        search = getattr(self.reader, "search", None)
+        if not self.settings.search or search is None or fmt not in FEED_MEDIA_TYPES:
+            return None
+        query = query[:MAX_QUERY]
+        if match_expression(query) is None:
+            return None
+        _, stories = search(query, self.settings.max_items)
+        frame = search_frame(query, self.settings)
+        body = render_feed(
+            "", "", stories, fmt, self.settings, self.now(), digests=self.digests, frame=frame
+        )
+        return Output(body, FEED_MEDIA_TYPES[fmt], _newest(stories))
 
     def feed(self, slug: str, fmt: str, top: bool = False) -> Output | None:
         """A category's feed, or every category's for the slug "all"."""

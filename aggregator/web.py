@@ -492,6 +492,18 @@ def make_app(
             headers={"Cache-Control": "max-age=60"},
         )
 
+    async def search_feed(request: web.Request) -> web.StreamResponse:
+        """`/search.atom?q=…` (`.rss`, `.json`): a search followed in a feed reader. Rendered
+        for each request, answered 304 when the reader's copy is current (its ETag)."""
+        query, fmt = request.query.get("q", ""), request.match_info["fmt"]
+        output = await asyncio.to_thread(site.search_feed, query, fmt)
+        if output is None:
+            return not_found_response(settings.base_url)
+        entry = Rendered.build(
+            output.body, output.content_type, output.last_modified, max_age=settings.max_age
+        )
+        return _serve(request, entry)
+
     async def healthz(request: web.Request) -> web.StreamResponse:
         try:
             status, code = await asyncio.to_thread(
@@ -543,6 +555,7 @@ def make_app(
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/search", search)
+    app.router.add_get("/search.{fmt:atom|rss|json}", search_feed)
     app.router.add_get("/robots.txt", fixed(site.robots()))
     app.router.add_get("/favicon.ico", fixed(site.favicon("ico")))
     app.router.add_get("/favicon.svg", fixed(site.favicon("svg")))

@@ -10,6 +10,7 @@ import dataclasses
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -254,3 +255,52 @@ def test_a_poll_makes_its_stories_searchable(tmp_path: Path) -> None:
         assert count == 1 and "earthquake" in stories[0].headline.lower()
     finally:
         store.close()
+
+
+def test_a_search_followed_in_a_feed_reader(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    for n in range(3):
+        add_story(store, f"s{n}", f"Flood warning number {n}", at=NOW - timedelta(minutes=n))
+    add_story(store, "x", "Quiet day", at=NOW)
+    store.index_search()
+    store.close()
+    settings = PublishSettings(base_url=BASE)
+
+    async def scenario() -> None:
+        store = Store(db)
+        client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
+        await client.start_server()
+        try:
+            page = await (await client.get("/search", params={"q": "flood"})).text()
+            atom = f"{BASE}search.atom?q=flood"
+            assert '<link rel="alternate" type="application/atom+xml"' in page
+            assert f'Follow this search: <a href="{atom}">Atom</a>' in page
+            answer = await client.get("/search.atom", params={"q": "flood  warning"})
+            assert answer.status == 200
+            assert answer.headers["Content-Type"].startswith("application/atom+xml")
+            feed = ElementTree.fromstring(await answer.read())
+            ns = {"a": "http://www.w3.org/2005/Atom"}
+            # one feed however the words were spaced: its id and address are the words'
+            assert feed.findtext("a:id", namespaces=ns) == f"{BASE}search?q=flood+warning"
+            own = feed.find("a:link[@rel='self']", ns)
+            assert own is not None and own.get("href") == f"{BASE}search.atom?q=flood+warning"
+            titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+            assert titles == [f"Flood warning number {n}" for n in range(3)]
+            again = await client.get(
+                "/search.atom",
+                params={"q": "flood  warning"},
+                headers={"If-None-Match": answer.headers["ETag"]},
+            )
+            assert again.status == 304  # (a reader's copy that is current)
+            json_feed = await (await client.get("/search.json", params={"q": "flood"})).json()
+            assert json_feed["feed_url"] == f"{BASE}search.json?q=flood"
+            assert len(json_feed["items"]) == 3
+            rss = await client.get("/search.rss", params={"q": "volcano"})  # (none yet)
+            assert rss.status == 200 and b"<item>" not in await rss.read()
+            assert (await client.get("/search.rss", params={"q": "?!"})).status == 404
+        finally:
+            await client.close()
+            store.close()
+
+    asyncio.run(scenario())
