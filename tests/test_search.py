@@ -6,8 +6,10 @@ search box only where search is offered, and the index rebuilt by `recover`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -32,6 +34,19 @@ from aggregator.web import make_app
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 BASE = "https://news.example.org/"
+
+
+@contextlib.asynccontextmanager
+async def served(db: Path, settings: PublishSettings) -> AsyncIterator[TestClient]:
+    """The site of the database `db`, served on loopback, and a client of it."""
+    store = Store(db)
+    client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+        store.close()
 
 
 def found(store: Store, query: str) -> list[str]:
@@ -84,21 +99,24 @@ def test_the_index_follows_every_change_of_a_summary(tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
-    db = tmp_path / "agg.db"
+def flooded(db: Path, count: int, other: str) -> Path:
+    """A store of `count` stories "Flood warning number N", a minute apart (the newest
+    first), and one headed `other`, indexed for search."""
     store = Store(db)
-    for n in range(30):
+    for n in range(count):
         add_story(store, f"s{n:02d}", f"Flood warning number {n}", at=NOW - timedelta(minutes=n))
-    add_story(store, "x", "Quiet day <b>bold</b>", at=NOW)
+    add_story(store, "x", other, at=NOW)
     store.index_search()
     store.close()
+    return db
+
+
+def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
+    db = flooded(tmp_path / "agg.db", 30, "Quiet day <b>bold</b>")
     settings = PublishSettings(base_url=BASE, page_size=25)
 
     async def scenario() -> None:
-        store = Store(db)
-        client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
-        await client.start_server()
-        try:
+        async with served(db, settings) as client:
             first = await client.get("/search", params={"q": "flood warning"})
             page = await first.text()
             assert first.status == 200 and first.headers["Cache-Control"] == "max-age=60"
@@ -124,9 +142,6 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             assert f'action="{BASE}search"' in front
             robots = await (await client.get("/robots.txt")).text()
             assert "Disallow: /search\n" in robots
-        finally:
-            await client.close()
-            store.close()
 
     asyncio.run(scenario())
 
@@ -141,15 +156,9 @@ def test_no_search_where_it_is_turned_off_or_the_site_is_static(
     off = PublishSettings(base_url=BASE, search=False)
 
     async def scenario() -> None:
-        store = Store(db)
-        client = TestClient(TestServer(make_app(store.reader(), off, clock=lambda: NOW)))
-        await client.start_server()
-        try:
+        async with served(db, off) as client:
             assert (await client.get("/search?q=crane")).status == 404
             assert "<form" not in await (await client.get("/")).text()
-        finally:
-            await client.close()
-            store.close()
 
     asyncio.run(scenario())
     out = tmp_path / "site"
@@ -258,20 +267,11 @@ def test_a_poll_makes_its_stories_searchable(tmp_path: Path) -> None:
 
 
 def test_a_search_followed_in_a_feed_reader(tmp_path: Path) -> None:
-    db = tmp_path / "agg.db"
-    store = Store(db)
-    for n in range(3):
-        add_story(store, f"s{n}", f"Flood warning number {n}", at=NOW - timedelta(minutes=n))
-    add_story(store, "x", "Quiet day", at=NOW)
-    store.index_search()
-    store.close()
+    db = flooded(tmp_path / "agg.db", 3, "Quiet day")
     settings = PublishSettings(base_url=BASE)
 
     async def scenario() -> None:
-        store = Store(db)
-        client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
-        await client.start_server()
-        try:
+        async with served(db, settings) as client:
             page = await (await client.get("/search", params={"q": "flood"})).text()
             atom = f"{BASE}search.atom?q=flood"
             assert '<link rel="alternate" type="application/atom+xml"' in page
@@ -299,8 +299,5 @@ def test_a_search_followed_in_a_feed_reader(tmp_path: Path) -> None:
             rss = await client.get("/search.rss", params={"q": "volcano"})  # (none yet)
             assert rss.status == 200 and b"<item>" not in await rss.read()
             assert (await client.get("/search.rss", params={"q": "?!"})).status == 404
-        finally:
-            await client.close()
-            store.close()
 
     asyncio.run(scenario())
