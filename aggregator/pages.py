@@ -96,6 +96,26 @@ def favicon_ico() -> bytes:
     return directory + image
 
 
+def opensearch_xml(settings: PublishSettings) -> str:
+    """The site's OpenSearch description (https://github.com/dewitt/opensearch): a browser
+    offers the site as a search engine from it. Its short name is at most 16 characters."""
+    name = clean(settings.site_title) or "aggregator"
+    short = name if len(name) <= 16 else name[:15].rstrip() + "…"
+    base = settings.base_url
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">\n'
+        f"<ShortName>{esc(short)}</ShortName>\n"
+        f"<Description>{esc(name)}: search the stories</Description>\n"
+        "<InputEncoding>UTF-8</InputEncoding>\n"
+        f'<Url type="text/html" template="{esc(base)}search?q={{searchTerms}}"/>\n'
+        f'<Url type="application/atom+xml" template="{esc(base)}search.atom?q={{searchTerms}}"/>\n'
+        f'<Url type="application/opensearchdescription+xml" rel="self" '
+        f'template="{esc(base)}opensearch.xml"/>\n'
+        "</OpenSearchDescription>\n"
+    )
+
+
 def robots_txt(settings: PublishSettings) -> str:
     """Everything may be crawled but search results; the feed list points crawlers at the
     feeds."""
@@ -173,6 +193,13 @@ def _page(
             f'<meta property="og:url" content="{canonical_attr}">',
             *extra_meta,
             *alternates,
+            *(
+                [
+                    '<link rel="search" type="application/opensearchdescription+xml" '
+                    f'title="{site}" href="{esc(settings.base_url)}opensearch.xml">'
+                ]
+                * settings.search
+            ),
             f"<style>{_CSS}</style>",
             "</head>",
             "<body>",

@@ -20,6 +20,7 @@ from aggregator.pages import (
     FAVICON_SVG,
     MAX_QUERY,
     favicon_ico,
+    opensearch_xml,
     page_count,
     render_category_html,
     render_index_html,
@@ -52,6 +53,7 @@ from aggregator.slugs import (
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
+OPENSEARCH_TYPE = "application/opensearchdescription+xml"
 OPML_TYPE = "text/x-opml; charset=utf-8"
 INDEX_CANDIDATES = 60  # newest stories per category the front page ranks (and as many shared)
 FEED_CANDIDATES = 3  # a feed chooses its items from max_items × this many newest stories
@@ -337,6 +339,12 @@ class Site:
             contact=self.digest.contact_email,
         )
         return Output(page.encode(), HTML_TYPE)
+
+    def opensearch(self) -> Output | None:
+        """The OpenSearch description, where the site offers search."""
+        if not self.settings.search:
+            return None
+        return Output(opensearch_xml(self.settings).encode(), OPENSEARCH_TYPE)
 
     def robots(self) -> Output:
         return Output(robots_txt(self.settings).encode(), TEXT_TYPE)

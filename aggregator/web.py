@@ -556,6 +556,8 @@ def make_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/search", search)
     app.router.add_get("/search.{fmt:atom|rss|json}", search_feed)
+    if opensearch := site.opensearch():
+        app.router.add_get("/opensearch.xml", fixed(opensearch))
     app.router.add_get("/robots.txt", fixed(site.robots()))
     app.router.add_get("/favicon.ico", fixed(site.favicon("ico")))
     app.router.add_get("/favicon.svg", fixed(site.favicon("svg")))

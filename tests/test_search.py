@@ -142,6 +142,16 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             assert f'action="{BASE}search"' in front
             robots = await (await client.get("/robots.txt")).text()
             assert "Disallow: /search\n" in robots
+            # a browser offers the site as a search engine from its OpenSearch description
+            assert '<link rel="search" type="application/opensearchdescription+xml" ' in front
+            answer = await client.get("/opensearch.xml")
+            assert answer.headers["Content-Type"] == "application/opensearchdescription+xml"
+            described = ElementTree.fromstring(await answer.read())
+            ns = {"o": "http://a9.com/-/spec/opensearch/1.1/"}
+            urls = {u.get("type"): u.get("template") for u in described.findall("o:Url", ns)}
+            assert urls["text/html"] == f"{BASE}search?q={{searchTerms}}"
+            assert urls["application/atom+xml"] == f"{BASE}search.atom?q={{searchTerms}}"
+            assert described.findtext("o:ShortName", namespaces=ns) == "aggregator"
 
     asyncio.run(scenario())
 
@@ -158,6 +168,7 @@ def test_no_search_where_it_is_turned_off_or_the_site_is_static(
     async def scenario() -> None:
         async with served(db, off) as client:
             assert (await client.get("/search?q=crane")).status == 404
+            assert (await client.get("/opensearch.xml")).status == 404
             assert "<form" not in await (await client.get("/")).text()
 
     asyncio.run(scenario())
