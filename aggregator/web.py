@@ -42,6 +42,7 @@ STATIC_MAX_AGE = 86400  # robots.txt and favicons
 FAULT_LOG_EVERY = 60.0  # seconds between log lines of one passing storage fault the pages meet
 UNAVAILABLE_RETRY = 300  # Retry-After (seconds) of a page the database cannot give
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
+SEARCHES = 2  # searches read at once; more wait their turn
 CACHE_ENTRIES = 2048  # cap on cached responses for one data version
 OPML_PATHS = {path.removesuffix(".opml"): fmt for fmt, path in OPML_FORMATS.items()}
 _MIN_GZIP = 256  # bodies smaller than this are sent as they are
@@ -475,6 +476,10 @@ def make_app(
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location=f"../{quote(request.match_info['story_id'])}")
 
+    # Searches are read for each request, in threads; at most this many at once, so a flood
+    # of them leaves threads for the pages and /healthz (the default pool has a few).
+    searching = asyncio.Semaphore(SEARCHES)
+
     async def search(request: web.Request) -> web.StreamResponse:
         """`/search?q=…&page=N`: rendered for each request (no cache: any words may come),
         kept by browsers a minute."""
@@ -482,7 +487,8 @@ def make_app(
             page = int(request.query.get("page", "1"))
         except ValueError:
             page = 0
-        output = await asyncio.to_thread(site.search, request.query.get("q", ""), page)
+        async with searching:
+            output = await asyncio.to_thread(site.search, request.query.get("q", ""), page)
         if output is None:
             return not_found_response(settings.base_url)
         return web.Response(
@@ -496,7 +502,8 @@ def make_app(
         """`/search.atom?q=…` (`.rss`, `.json`): a search followed in a feed reader. Rendered
         for each request, answered 304 when the reader's copy is current (its ETag)."""
         query, fmt = request.query.get("q", ""), request.match_info["fmt"]
-        output = await asyncio.to_thread(site.search_feed, query, fmt)
+        async with searching:
+            output = await asyncio.to_thread(site.search_feed, query, fmt)
         if output is None:
             return not_found_response(settings.base_url)
         entry = Rendered.build(

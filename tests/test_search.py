@@ -9,9 +9,12 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -310,5 +313,48 @@ def test_a_search_followed_in_a_feed_reader(tmp_path: Path) -> None:
             rss = await client.get("/search.rss", params={"q": "volcano"})  # (none yet)
             assert rss.status == 200 and b"<item>" not in await rss.read()
             assert (await client.get("/search.rss", params={"q": "?!"})).status == 404
+
+    asyncio.run(scenario())
+
+
+class _SlowSearches:
+    """A reader whose searches take a while and count how many run at once."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self.running = self.most = 0
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[int, list[Any]]:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.2)
+        with self._lock:
+            self.running -= 1
+        return 0, []
+
+
+def test_a_flood_of_searches_is_read_two_at_a_time(tmp_path: Path) -> None:
+    db = flooded(tmp_path / "agg.db", 1, "Quiet day")
+
+    async def scenario() -> None:
+        store = Store(db)
+        slow = _SlowSearches(store.reader())
+        app = make_app(slow, PublishSettings(base_url=BASE), clock=lambda: NOW)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            asked = [client.get("/search", params={"q": f"flood {n}"}) for n in range(4)]
+            asked += [client.get("/search.atom", params={"q": f"flood {n}"}) for n in range(2)]
+            answers = await asyncio.gather(*asked)
+            assert [a.status for a in answers] == [200] * 6
+            assert slow.most == 2  # the others waited their turn
+        finally:
+            await client.close()
+            store.close()
 
     asyncio.run(scenario())
