@@ -9,7 +9,7 @@ import sys
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
 from .url_secrets import hide_passwords
-from .wording import counted
+from .wording import counted, feeds_named
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
 
@@ -107,7 +107,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     the service would stop at (exit 2); what it would only warn of is said, then what the
     file holds. Nothing is fetched and no database is opened."""
     from .opml import load_opml
-    from .opml_reload import feeds_named
     from .schedule import intervals_overruled
 
     settings = settings_from(args)

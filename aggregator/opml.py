@@ -207,12 +207,19 @@ def _rules(
     warnings: list[str],
     left_out: bool = False,
 ) -> _Rules:
-    """`outer` with the outline's own (`own`) `exclude` and `include` rules added and its
-    `interval` and `articles` switch in place of those around it; a rule that is not a
-    regular expression or an interval that is no duration is a problem named by its line and
-    outline (`left_out`: said so); a switch neither on nor off is a warning in `warnings`."""
+    """`outer` with the outline's own (`own`) `exclude` and `include` rules added, and its
+    `interval`, `articles` switch, `userAgent` and `cookie` in place of those around it. A
+    rule that is not a regular expression, an interval that is no duration or a header that
+    cannot be sent (`feed_request`) is a problem named by its line and outline (`left_out`:
+    said so; a cookie's value is never repeated: it may be a login); a switch neither on nor
+    off is a warning in `warnings`."""
     if not own:
         return outer
+
+    def fault(shown: str, problem: str) -> None:
+        said = f"line {node.line}: outline {label!r}: {shown}: {problem}"
+        problems.append(said + ("; left out" if left_out else ""))
+
     articles = outer.articles
     if "articles" in own:
         switch = own["articles"].lower()
@@ -224,60 +231,37 @@ def _rules(
             )
         else:
             articles = switch in _ON
-    if not own.keys() - {"articles"}:
-        return outer._replace(articles=articles)
-    headers = _headers(node, own, outer, label, problems, left_out)
-    if not own.keys() - {"articles", "useragent", "cookie"}:
-        return outer._replace(articles=articles, user_agent=headers[0], cookie=headers[1])
-    from .entry_rules import rule_problem  # (loaded only for a file that has rules)
+    exclude, include = outer.exclude, outer.include
+    if own.keys() & {"exclude", "include"}:
+        from .entry_rules import rule_problem  # (loaded only for a file that has rules)
 
-    found = []
-    for name in ("exclude", "include"):
-        rule = own.get(name, "")
-        problem = rule_problem(rule) if rule else None
-        if problem:
-            said = f"line {node.line}: outline {label!r}: {name}={rule!r}: {problem}"
-            problems.append(said + ("; left out" if left_out else ""))
-            rule = ""
-        found.append((rule,) if rule else ())
+        for name in ("exclude", "include"):
+            rule = own.get(name, "")
+            if rule and (problem := rule_problem(rule)):
+                fault(f"{name}={rule!r}", problem)
+            elif rule and name == "exclude":
+                exclude += (rule,)
+            elif rule:
+                include += (rule,)
     interval = outer.interval
     if value := own.get("interval"):
         given, problem = read_interval(value)
         if problem:
-            said = f"line {node.line}: outline {label!r}: interval={value!r}: {problem}"
-            problems.append(said + ("; left out" if left_out else ""))
+            fault(f"interval={value!r}", problem)
         interval = given or interval
-    return _Rules(outer.exclude + found[0], outer.include + found[1], interval, articles, *headers)
+    user_agent, cookie = outer.user_agent, outer.cookie
+    if own.keys() & {"useragent", "cookie"}:
+        from .feed_request import cookie_problem, user_agent_problem
 
-
-def _headers(
-    node: _Outline,
-    own: dict[str, str],
-    outer: _Rules,
-    label: str,
-    problems: list[str],
-    left_out: bool,
-) -> tuple[str | None, str | None]:
-    """The nearest outline's `userAgent` and `cookie` (`feed_request`): the outline's own in
-    place of those around it; one that cannot be sent is a problem, named without its value
-    when it is a cookie (it may be a login)."""
-    from .feed_request import cookie_problem, user_agent_problem
-
-    found: list[str | None] = [outer.user_agent, outer.cookie]
-    for at, (name, attr, check) in enumerate(
-        (("useragent", "userAgent", user_agent_problem), ("cookie", "cookie", cookie_problem))
-    ):
-        value = own.get(name)
-        if not value:
-            continue
-        problem = check(value)
-        if problem:
-            shown = f"{attr}={value!r}" if name == "useragent" else attr
-            said = f"line {node.line}: outline {label!r}: {shown}: {problem}"
-            problems.append(said + ("; left out" if left_out else ""))
-        else:
-            found[at] = value
-    return found[0], found[1]
+        if (value := own.get("useragent")) and (problem := user_agent_problem(value)):
+            fault(f"userAgent={value!r}", problem)
+        elif value:
+            user_agent = value
+        if (value := own.get("cookie")) and (problem := cookie_problem(value)):
+            fault("cookie", problem)
+        elif value:
+            cookie = value
+    return _Rules(exclude, include, interval, articles, user_agent, cookie)
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:

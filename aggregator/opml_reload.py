@@ -20,18 +20,11 @@ from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
 from .store import Store
 from .store_rows import to_iso
+from .wording import feeds_named
 
 __all__ = ["OpmlReload"]
 
 log = logging.getLogger("aggregator")
-
-
-def feeds_named(urls: list[str]) -> str:
-    """`feed=URL`, or for several `feeds=N (URL, URL, …)` naming the first three."""
-    if len(urls) == 1:
-        return f"feed={urls[0]}"
-    shown = ", ".join(urls[:3]) + (", …" if len(urls) > 3 else "")
-    return f"feeds={len(urls)} ({shown})"
 
 
 Write = Callable[..., Awaitable[Any]]

@@ -127,18 +127,22 @@ def robots_txt(settings: PublishSettings) -> str:
 # --- the page frame ---------------------------------------------------------------------------
 
 
+def _alternate(fmt: str, label: str, url: str) -> str:
+    """One autodiscovery <link>: a feed of format `fmt`, named `label` and its format."""
+    return (
+        f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" '
+        f'title="{esc(f"{label} ({FORMAT_LABELS[fmt]})")}" '
+        f'href="{html.escape(url, quote=True)}">'
+    )
+
+
 def _alternates(name: str, slug: str, settings: PublishSettings, top: bool = True) -> list[str]:
     """Autodiscovery <link>s: every format, and the "top stories" flavour too."""
-    tags = []
-    for flavour in (False, True) if top else (False,):
-        for fmt in FEED_FORMATS:
-            label = f"{flavour_name(name, flavour)} ({FORMAT_LABELS[fmt]})"
-            tags.append(
-                f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" '
-                f'title="{esc(label)}" '
-                f'href="{html.escape(feed_url(slug, fmt, settings, flavour), quote=True)}">'
-            )
-    return tags
+    return [
+        _alternate(fmt, flavour_name(name, flavour), feed_url(slug, fmt, settings, flavour))
+        for flavour in ((False, True) if top else (False,))
+        for fmt in FEED_FORMATS
+    ]
 
 
 def _feed_links(slug: str, settings: PublishSettings) -> str:
@@ -396,13 +400,9 @@ def render_search_html(
     if any(char.isalnum() for char in query):  # (a search without words has no feed)
         follow = []
         for fmt in FEED_FORMATS:
-            href = html.escape(search_url(query, settings, fmt=fmt), quote=True)
-            label = esc(f"“{query}” ({FORMAT_LABELS[fmt]})")
-            alternates.append(
-                f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" title="{label}" '
-                f'href="{href}">'
-            )
-            follow.append(f'<a href="{href}">{FORMAT_LABELS[fmt]}</a>')
+            url = search_url(query, settings, fmt=fmt)
+            alternates.append(_alternate(fmt, f"“{query}”", url))
+            follow.append(f'<a href="{html.escape(url, quote=True)}">{FORMAT_LABELS[fmt]}</a>')
         # a feed of the search: its new stories in a reader, as they come
         parts.append(f'<p class="meta">Follow this search: {" · ".join(follow)}</p>')
     if query.strip():

@@ -36,6 +36,7 @@ __all__ = [
     "create",
     "index_pending",
     "is_index_table",
+    "is_shadow",
     "match_expression",
     "rebuild",
     "searchable",
@@ -184,9 +185,14 @@ def tidy(execute: Execute, least: int = 5000) -> int:
     return stale
 
 
+def is_shadow(name: str) -> bool:
+    """Whether `name` is one of the tables FTS5 makes behind the index (made with it)."""
+    return any(name == INDEX + s for s in _SHADOWS)
+
+
 def is_index_table(name: str) -> bool:
     """Whether `name` is the index, its map or one of FTS5's own tables behind it."""
-    return name in (INDEX, ROWS) or any(name == INDEX + s for s in _SHADOWS)
+    return name in (INDEX, ROWS) or is_shadow(name)
 
 
 def _words(query: str) -> list[str]:

@@ -240,11 +240,15 @@ class Site:
             return None
         return Output(html_page.encode(), HTML_TYPE, _newest(stories), ranked=True)
 
+    def _search(self) -> Callable[..., tuple[int, list[Story]]] | None:
+        """The reader's search (`Reader.search`), where the site offers search."""
+        return getattr(self.reader, "search", None) if self.settings.search else None
+
     def search(self, query: str, page: int = 1) -> Output | None:
-        """A page of the stories that hold every word of `query` (`Reader.search`); None where
-        the site offers no search (`settings.search`), or past the last page."""
-        search = getattr(self.reader, "search", None)
-        if not self.settings.search or search is None or page < 1:
+        """A page of the stories that hold every word of `query` (its first `MAX_QUERY`
+        characters); None where the site offers no search, or past the last page."""
+        search = self._search()
+        if search is None or page < 1:
             return None
         size = self.settings.page_size
         query = query[:MAX_QUERY]
@@ -258,8 +262,8 @@ class Site:
         """The feed of a search (`/search.atom?q=…`): its newest `max_items` stories, as a
         category's feed carries them; None where the site offers no search, for an unknown
         format, or for a query without a word."""
-        search = getattr(self.reader, "search", None)
-        if not self.settings.search or search is None or fmt not in FEED_MEDIA_TYPES:
+        search = self._search()
+        if search is None or fmt not in FEED_MEDIA_TYPES:
             return None
         query = query[:MAX_QUERY]
         if match_expression(query) is None:

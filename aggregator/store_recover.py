@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .damage import is_damaged
 from .errors import StorageError
-from .search_index import INDEX, ROWS, is_index_table
+from .search_index import is_index_table, is_shadow
 from .search_index import rebuild as rebuild_search
 from .store_db import check_existing
 from .store_upkeep import new_database_file
@@ -90,8 +90,8 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, dest: Path) ->
     own = [(name, sql) for name, sql in tables if not name.startswith("sqlite_")]
     target.execute("PRAGMA foreign_keys = OFF")
     target.execute("BEGIN")
-    for name, sql in own:  # (the search index's own tables come with it: `search_index`)
-        if not is_index_table(name) or name in (INDEX, ROWS):
+    for name, sql in own:  # (FTS5's tables behind the search index come with it)
+        if not is_shadow(name):
             target.execute(sql)
     # The search index is made anew from the summaries at the end, not copied: a damaged
     # index would answer wrong, and its triggers fire on the copy's deletions.

@@ -13,6 +13,15 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {plural or noun + 's'}"
 
 
+def feeds_named(urls: list[str]) -> str:
+    """`feed=URL`, or for several `feeds=N (URL, URL, …)` naming the first three (a log
+    line's or a warning's subject)."""
+    if len(urls) == 1:
+        return f"feed={urls[0]}"
+    shown = ", ".join(urls[:3]) + (", …" if len(urls) > 3 else "")
+    return f"feeds={len(urls)} ({shown})"
+
+
 def duration(span: timedelta) -> str:
     """A duration as the settings write it, in its largest whole unit: "1d", "6h", "15m",
     "90s" (a fraction of a second is dropped)."""

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
-from test_service import fast_settings
+from test_service import fast_settings, poll_once
 from upstream import Upstream
 
 from aggregator.cli import main
 from aggregator.errors import ConfigError
-from aggregator.fetch import Fetcher
 from aggregator.opml import parse_opml
 from aggregator.schedule import ScheduleSettings, feed_schedule, next_poll
 from aggregator.service import Service
@@ -103,9 +102,7 @@ def test_a_poll_schedules_each_feed_by_its_own_interval_and_says_when_bounds_ove
             )
             service = Service(sources, db, fast_settings())
             try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
+                await poll_once(service)  # (a new database: every feed is due)
             finally:
                 service.close()
 

@@ -21,11 +21,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from digest_fixture import add_story
 from news_fixture import feeds
-from test_service import fast_settings
+from test_service import fast_settings, poll_once
 from upstream import Upstream, opml
 
 from aggregator.cli import main
-from aggregator.fetch import Fetcher
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.publish import PublishSettings
 from aggregator.search_index import match_expression, tidy
@@ -265,9 +264,7 @@ def test_a_poll_makes_its_stories_searchable(tmp_path: Path) -> None:
             sources.write_text(opml(*urls))
             service = Service(sources, db, fast_settings())
             try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
+                await poll_once(service)  # (a new database: every feed is due)
             finally:
                 service.close()
 
