@@ -209,6 +209,7 @@ class ArticleJob:
         # again (its feed text now suffices) is done
         tries = {i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried}
         slots = asyncio.Semaphore(s.concurrency)
+        pictures: dict[str, str] = {}  # the pictures of pages read for items with none
 
         async def one(item: Item) -> Outcome | None:
             """A page's outcome; None when its site's pacing puts it past this pass. The wait
@@ -234,7 +235,9 @@ class ArticleJob:
                 # only to its own site
                 headers = agent, cookie_for(item.feed_url, url, cookie)
                 async with slots:
-                    outcome = await self._article(fetcher, item, trusted, url, came_from, headers)
+                    outcome = await self._article(
+                        fetcher, item, trusted, url, came_from, headers, pictures
+                    )
                 if not isinstance(outcome, Redirected):
                     return outcome
                 url, came_from = outcome.location, url
@@ -279,7 +282,7 @@ class ArticleJob:
             self._failures_since = time.monotonic()
         if results:
             report.stories_marked = await self.write(
-                self.store.save_articles, results, self.clock(), tries
+                self.store.save_articles, results, self.clock(), tries, pictures
             )
         holds = self._holds.unsaved()
         if holds:
@@ -354,11 +357,13 @@ class ArticleJob:
         url: str,
         came_from: str | None,
         headers: tuple[str | None, str | None] = (None, None),
+        pictures: dict[str, str] | None = None,
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
         redirected), which robots.txt allows, at its site's turn, with its feed's own
         User-Agent and Cookie (`headers`, each None for none); a redirect to another site
-        is returned."""
+        is returned. An article read for an item with no picture puts the page's in
+        `pictures` (`entry_images.page_picture`)."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
             await self._pace(url)
@@ -397,6 +402,12 @@ class ArticleJob:
             return (item.id, url, "empty", "no article text beyond the feed's", ""), False
         if not await asyncio.to_thread(about_item, text, item.title, item.text):
             return (item.id, url, "empty", _NOT_ABOUT, ""), False
+        if pictures is not None and item.image is None:
+            from .entry_images import page_picture  # (with the page's text: as `word_count`)
+
+            picture = page_picture(outcome.body, outcome.final_url)
+            if picture is not None:
+                pictures[item.id] = picture
         return (item.id, url, "ok", None, text), False
 
     def _forget_stale(self, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 Used only by `parse`. It reads the document with lxml and returns what feedparser would
 return for the fields `parse` uses (feed title, link, language, ttl; entry ids, links,
-titles, text, authors, dates), as feedparser-shaped dicts, so both paths share one
+titles, text, authors, dates, pictures), as feedparser-shaped dicts, so both paths share one
 normaliser. It answers only when it is sure to agree with feedparser: a DOCTYPE, xml:base,
 a non-UTF-8 encoding, an element or markup it does not know, a repeated element, anything
 that feedparser treats specially, and it returns None and feedparser parses the document.
@@ -377,7 +377,32 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
     _dated(out, "published", found.get("pubDate"), parse_date)
     _dated(out, "updated", found.get(_DC + "date"), parse_date)
     _media_description(out, item, guess=True)
+    enclosures = []
+    for enclosure in item.iterchildren("enclosure"):
+        attributes = _attributes(enclosure)
+        href = attributes.get("url", attributes.get("uri", attributes.get("href")))
+        enclosures.append({"href": href, "type": attributes.get("type")})
+    _pictures(out, item, enclosures)
     return out
+
+
+def _attributes(el: Any) -> dict[str, str]:
+    """An element's attributes as feedparser keeps them: names in lower case, the last of
+    names that differ only in case winning (namespaced ones are named apart: never read)."""
+    return {name.lower(): value for name, value in el.attrib.items() if name[0] != "{"}
+
+
+def _pictures(out: dict[str, Any], el: Any, enclosures: list[dict[str, Any]]) -> None:
+    """The entry's Media RSS pictures and enclosures, as feedparser gives them (the keys
+    `entry_images` reads)."""
+    for key in ("content", "thumbnail"):
+        found = list(el.iterchildren(_MEDIA + key))
+        if found:
+            if key == "thumbnail" and any((t.text or "").strip() for t in found):
+                raise _Decline  # (feedparser reads the text as the address, made absolute)
+            out[f"media_{key}"] = [_attributes(media) for media in found]
+    if enclosures:
+        out["enclosures"] = enclosures
 
 
 def _media_description(out: dict[str, Any], item: Any, *, guess: bool) -> None:
@@ -490,4 +515,10 @@ def _atom_entry(entry: Any, base: str, parse_date: Any, urljoin: Any) -> dict[st
     _dated(out, "published", found.get(_ATOM + "published"), parse_date)
     _dated(out, "updated", found.get(_ATOM + "updated"), parse_date)
     _media_description(out, entry, guess=False)
+    enclosures = [
+        {"href": urljoin(base, link.get("href")), "type": link.get("type")}
+        for link in entry.iterchildren(_ATOM + "link")
+        if link.get("rel") == "enclosure"
+    ]
+    _pictures(out, entry, enclosures)
     return out

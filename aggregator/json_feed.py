@@ -4,8 +4,9 @@ parsed RSS or Atom document, so that `parse.parse_feed` takes every format one w
 The mapping: the feed's `title`, `home_page_url` (its link) and `language`; an item's `id`
 (its guid), `url` (else `external_url`), `title`, `content_html` (HTML) and `content_text`
 (plain text) as its content, `summary` as its summary, `date_published` and `date_modified`
-(RFC 3339, read as any other feed date), and its first author's `name` (1.1's `authors`, or
-1.0's `author`). A value of the wrong JSON type is left out, as a missing one would be.
+(RFC 3339, read as any other feed date), its first author's `name` (1.1's `authors`, or
+1.0's `author`), and its `image` and `banner_image` as Media RSS pictures (`entry_images`).
+A value of the wrong JSON type is left out, as a missing one would be.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
         "published": _string(item, "date_published"),
         "updated": _string(item, "date_modified"),
         "author": _author(item),
+        "media_content": [
+            {"url": url, "medium": "image"}
+            for url in (_string(item, "image"), _string(item, "banner_image"))
+            if url
+        ],
     }
 
 

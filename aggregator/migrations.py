@@ -452,3 +452,16 @@ def story_search(db: Database) -> None:
 
     if not searchable(db.execute):
         create(db.execute)
+
+
+@migrations(name="publish_0004_pictures")
+def pictures(db: Database) -> None:
+    """An item's picture from its feed, and the one its story is shown with and the index of
+    the source it is from (`entry_images`); NULL: none. Items stored before have none."""
+    for table, column, kind in (
+        ("items", "image", "TEXT"),
+        ("summaries", "image", "TEXT"),
+        ("summaries", "image_source", "INTEGER"),
+    ):
+        if column not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")

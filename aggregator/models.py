@@ -117,6 +117,7 @@ class Entry:
     author: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
+    image: str | None = None  # absolute http(s): its picture (`entry_images`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,7 @@ class Item:
     story_id: str | None = None
     duplicate_of: str | None = None
     furniture: bool = False  # grouping found its text to be a page's furniture, not an article
+    image: str | None = None  # its picture, absolute http(s) (`entry_images`)
 
 
 class ItemKey(NamedTuple):
@@ -199,6 +201,8 @@ class Summary:
     sources: tuple[SourceRef, ...]
     outlet_count: int  # distinct outlets: the N of "Summary based on N sources"
     method: str = "extractive"
+    image: str | None = None  # the story's picture (`entry_images.lead_image`): not summarised
+    image_source: int = -1  # the index in `sources` of the source whose picture it is
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
+from aggregator.entry_images import candidates
 from aggregator.errors import ParseError, StoryFeedError
 from aggregator.fast_parse import fast_parse
 from aggregator.fast_parse import parse_date as feed_date
@@ -278,7 +280,25 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         author=author,
         published=published,
         updated=updated,
+        image=_image(raw, base),
     )
+
+
+def _image(raw: Mapping[str, Any], base: str) -> str | None:
+    """The entry's picture (`entry_images.candidates`): the first that is an http(s) URL."""
+    markup = [c.get("value") for c in raw.get("content") or () if _html_typed(c.get("type"))]
+    if _html_typed(_declared_type(raw, "summary")):
+        markup.append(raw.get("summary"))
+    for candidate in candidates(raw, [m for m in markup if isinstance(m, str)]):
+        url = _http_url(candidate, base)
+        if url is not None and len(url) <= MAX_IMAGE_URL:
+            return url
+    return None
+
+
+def _html_typed(kind: object) -> bool:
+    """A text construct read as HTML: typed so, or of no declared type (`_to_text`)."""
+    return kind != "text/plain"
 
 
 def _content_id(title: str, published: str, text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
+from .entry_images import feed_logo
 from .entry_rules import Rules
 from .item_kinds import is_advert, is_placeholder_title
 from .models import (
@@ -58,6 +59,7 @@ def entry_to_item(
     site: str | None = None,
     aliases: frozenset[str] = frozenset(),
     hashed_words: Sequence[str] | None = None,
+    logo: str | None = None,
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
@@ -67,7 +69,8 @@ def entry_to_item(
     future is clamped to `now`. A missing or placeholder title ("Please enable JavaScript …",
     see `item_kinds.is_placeholder_title`) is cut from the text. `aliases` are domains that
     stand for the feed's site (see `dedupe.site_aliases`). `hashed_words`: the words of the
-    hashed text, when worked out already.
+    hashed text, when worked out already. `logo`: the picture the feed gives most entries
+    (`entry_images.feed_logo`), never an item's.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -92,6 +95,7 @@ def entry_to_item(
         content_hash=content_hash(
             title, text if hashed_text is None else hashed_text, hashed_words
         ),
+        image=entry.image if entry.image != logo else None,
     )
 
 
@@ -124,6 +128,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     texts = strip_feed_template(cleaned, split)
     site = parsed.link or source.html_url
     aliases = site_aliases((e.url for e in entries), site)
+    logo = feed_logo([e.image for e in entries])
     items: list[Item] = []
     seen: set[str] = set()
     left_out = 0
@@ -140,7 +145,8 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
             left_out += 1
             continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)
-        items.append(entry_to_item(source, entry, name, now, text, own, site, aliases, own_words))
+        item = entry_to_item(source, entry, name, now, text, own, site, aliases, own_words, logo)
+        items.append(item)
     return items, left_out
 
 

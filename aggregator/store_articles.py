@@ -87,10 +87,12 @@ class ArticlesStore(StoreBase):
         results: Sequence[tuple[str, str, str, str | None, str]],
         now: datetime,
         tries: Mapping[str, tuple[int, datetime | None]] | None = None,
+        pictures: Mapping[str, str] | None = None,
     ) -> int:
         """Record (item_id, url, status, error, text) rows; an "ok" text marks its story for
         re-summarising. `tries`: an item's tries so far and when the next is due (None: never
-        again; an item not in it: its first, the last). Returns how many stories were marked."""
+        again; an item not in it: its first, the last). `pictures`: an item's picture from its
+        page, kept where its feed gave it none. Returns how many stories were marked."""
         marked = 0
         with self.db.atomic():
             for item_id, url, status, error, text in results:
@@ -111,6 +113,11 @@ class ArticlesStore(StoreBase):
                     pk="item_id",
                 )
                 if status == "ok":
+                    if pictures and item_id in pictures:
+                        self.db.execute(
+                            "UPDATE items SET image = ? WHERE id = ? AND image IS NULL",
+                            [pictures[item_id], item_id],
+                        )
                     cursor = self.db.execute(
                         "UPDATE stories SET dirty = 1 WHERE id = "
                         "(SELECT story_id FROM items WHERE id = ?)",

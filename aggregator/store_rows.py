@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ def from_iso(value: str | None) -> datetime | None:
 
 ITEM_COLUMNS = (
     "id feed_url guid url canonical_url title text author published first_seen outlet "
-    "outlet_name category content_hash story_id duplicate_of"
+    "outlet_name category content_hash story_id duplicate_of image"
 ).split()
 
 
@@ -72,6 +73,7 @@ def item_row(item: Item) -> dict[str, Any]:
         "content_hash": item.content_hash,
         "story_id": item.story_id,
         "duplicate_of": item.duplicate_of,
+        "image": item.image,
     }
 
 
@@ -119,6 +121,7 @@ def item_from_values(values: Sequence[Any]) -> Item:
         digest,
         story_id,
         duplicate_of,
+        image,
         furniture,
     ) = values
     return Item(
@@ -139,13 +142,14 @@ def item_from_values(values: Sequence[Any]) -> Item:
         story_id=story_id,
         duplicate_of=duplicate_of,
         furniture=bool(furniture),
+        image=image,
     )
 
 
 def item_from_row(row: dict[str, Any]) -> Item:
-    """An item from a row read as a dictionary (`furniture` may be missing: False)."""
+    """An item from a row read as a dictionary (`furniture` and `image` may be missing)."""
     return item_from_values(
-        [row.get(name) if name == "furniture" else row[name] for name in ITEM_FIELDS]
+        [row.get(name) if name in ("furniture", "image") else row[name] for name in ITEM_FIELDS]
     )
 
 
@@ -180,4 +184,8 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
         )
         for s in json.loads(row["sources"])
     )
-    return Summary(row["headline"], bullets, sources, row["outlet_count"], row["method"])
+    summary = Summary(row["headline"], bullets, sources, row["outlet_count"], row["method"])
+    image = row.get("image")
+    if not image:
+        return summary
+    return replace(summary, image=image, image_source=row.get("image_source") or 0)

@@ -83,7 +83,8 @@ class StoriesStore(StoreBase):
 
         The version and `updated` time move only when the summary's fingerprint changed: that
         is a material change, and the return value says so. A change of categories alone
-        re-files the story without touching its version.
+        re-files the story without touching its version; so does a new picture (its image is
+        no part of the fingerprint: a source's new photo is no news).
         """
         rows = list(
             self._rows(
@@ -113,11 +114,13 @@ class StoriesStore(StoreBase):
                 # Plain SQL: sqlite-utils' upsert reads the table's schema on every call.
                 self.conn.execute(
                     "INSERT INTO summaries (story_id, version, headline, bullets, sources, "
-                    "outlet_count, method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "outlet_count, method, created, image, image_source) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(story_id) DO UPDATE SET version = excluded.version, "
                     "headline = excluded.headline, bullets = excluded.bullets, "
                     "sources = excluded.sources, outlet_count = excluded.outlet_count, "
-                    "method = excluded.method, created = excluded.created",
+                    "method = excluded.method, created = excluded.created, "
+                    "image = excluded.image, image_source = excluded.image_source",
                     [
                         story_id,
                         version,
@@ -127,6 +130,8 @@ class StoriesStore(StoreBase):
                         summary.outlet_count,
                         summary.method,
                         to_iso(now),
+                        summary.image,
+                        summary.image_source if summary.image else None,
                     ],
                 )
                 self.conn.execute(
@@ -142,6 +147,20 @@ class StoriesStore(StoreBase):
                         story_id,
                     ],
                 )
+            pictured = (
+                not changed
+                and self.conn.execute(
+                    "UPDATE summaries SET image = ?, image_source = ? WHERE story_id = ? "
+                    "AND (image IS NOT ? OR image_source IS NOT ?)",
+                    [
+                        summary.image,
+                        summary.image_source,
+                        story_id,
+                        summary.image,
+                        summary.image_source if summary.image else None,
+                    ],
+                ).rowcount
+            )
             if refiled:
                 self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
                 self.conn.executemany(
@@ -154,8 +173,8 @@ class StoriesStore(StoreBase):
                 "UPDATE stories SET dirty = 0, summary_inputs = ? WHERE id = ?",
                 [inputs_key, story_id],
             )
-            if changed or refiled:
-                self._bump_version()
+            if changed or refiled or pictured:
+                self._bump_version()  # (pages and feeds are made again)
         return changed
 
     def index_search(self) -> int:

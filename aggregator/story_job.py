@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
+from .entry_images import lead_image
 from .errors import StorageError
 from .grouping import group_pending, regroup_articles, reterm_window
 from .heap import forget_memos, release_free_memory
@@ -104,6 +105,7 @@ class _Prepared:
     outlets: int = 0  # distinct outlets of its originals (every one, not only the inputs')
     categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
     copies: list[SourceRef] = dataclasses.field(default_factory=list)  # other outlets' copies
+    images: dict[str, str] = dataclasses.field(default_factory=dict)  # members' pictures, by id
 
 
 # The memos a `run` service keeps from one round to the next: the bodies' summary candidates
@@ -521,7 +523,10 @@ class StoryJob:
         # stored summary in `_finish`): not summarised again.
         headline, summary = self.store.summary_state(story_id, key)
         outlets, categories = outlet_count(originals) + len(copies), story_categories(members)
-        return _Prepared(story_id, inputs, headline, key, summary, outlets, categories, copies)
+        images = {i.id: i.image for i in members if i.image}
+        return _Prepared(
+            story_id, inputs, headline, key, summary, outlets, categories, copies, images
+        )
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);
@@ -535,6 +540,10 @@ class StoryJob:
         # Every distinct outlet counts, not only those the summary was written from, and
         # other outlets' wire copies are listed after the sources it was written from.
         summary = with_copies(prepared.summary, prepared.copies, prepared.outlets)
+        # Its picture is its sources' (not the summary's work): chosen again every time.
+        found = lead_image(summary.sources, prepared.images, summary.headline)
+        image, source = found or (None, -1)
+        summary = dataclasses.replace(summary, image=image, image_source=source)
         # Categories count duplicates too (`_prepare` reads them from every member): an
         # article an outlet files under two categories puts the story in both.
         saved = self.store.save_summary(

@@ -880,3 +880,35 @@ def test_the_job_forgets_robots_answers_and_pacing_past_their_time(tmp_path: Pat
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path) -> None:
+    """The page read for its text names its picture (`og:image`): the story is shown with it;
+    an item whose feed gave a picture keeps that one."""
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up)
+            title, _, paragraphs = STORIES["dam"]
+            pictured = page(title, paragraphs).replace(
+                b"</title>",
+                b'</title><meta property="og:image" content="/photos/dam.jpg?w=1200&amp;q=80">',
+            )
+            up.add_feed("/dam.html", pictured, content_type="text/html")
+            service = Service(
+                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "a.db", settings()
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)  # (and summarises again)
+                stories = {s.headline: s for s in service.store.reader().stories(None, 100)}
+            finally:
+                service.close()
+            dam = stories["Tisza dam breaks after storm"].summary
+            assert dam is not None and dam.image == up.url("/photos/dam.jpg?w=1200&q=80")
+            volcano = stories["Volcano erupts on remote island"].summary
+            assert volcano is not None and volcano.image is None
+
+    asyncio.run(scenario())

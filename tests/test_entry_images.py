@@ -1,0 +1,193 @@
+"""Pictures: which one a feed gives an entry (both parse paths alike), a feed's logo left
+out, and which one a story is shown with. Feeds here are invented for these tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from aggregator.entry_images import candidates, feed_logo, lead_image, page_picture
+from aggregator.models import Source, SourceRef
+from aggregator.parse import parse_feed
+from aggregator.pipeline import entries_to_items
+
+URL = "https://news.example/feeds/world.xml"
+MEDIA = 'xmlns:media="http://search.yahoo.com/mrss/"'
+
+
+def rss(*items: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {MEDIA}><channel>'
+        "<title>World</title><link>https://news.example/</link>"
+        + "".join(
+            f"<item><title>Report {n}</title><link>https://news.example/{n}</link>{body}</item>"
+            for n, body in enumerate(items)
+        )
+        + "</channel></rss>"
+    ).encode()
+
+
+def images(body: bytes, content_type: str = "application/rss+xml") -> list[list[str | None]]:
+    """Each entry's picture from feedparser, then from the fast path (they must agree)."""
+    headers = {"content-type": content_type}
+    return [
+        [e.image for e in parse_feed(body, URL, headers, fast=fast).entries]
+        for fast in (False, True)
+    ]
+
+
+def test_media_content_is_chosen_by_width_before_thumbnails_and_enclosures() -> None:
+    body = rss(
+        '<enclosure url="/e.jpg" type="image/jpeg" length="1"/>'
+        '<media:thumbnail url="thumb.jpg" width="240"/>'
+        '<media:content url="https://cdn.example/140.jpg" width="140"/>'
+        '<media:content url="https://cdn.example/460.jpg" width="460"/>'
+        '<media:content url="https://cdn.example/6000.jpg" width="6000"/>'
+        '<media:content url="https://cdn.example/clip.mp4" medium="video" width="1280"/>'
+    )
+    assert images(body) == [["https://cdn.example/460.jpg"]] * 2
+
+
+def test_a_master_too_wide_is_taken_only_when_nothing_narrower_is_given() -> None:
+    body = rss(
+        '<media:content url="https://cdn.example/6000.jpg" width="6000"/>'
+        '<media:content url="https://cdn.example/2400.jpg" width="2400"/>'
+    )
+    assert images(body) == [["https://cdn.example/2400.jpg"]] * 2
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a thumbnail, relative to the feed
+        (
+            '<media:thumbnail url="img/t.jpg" width="240" height="135"/>',
+            "https://news.example/feeds/img/t.jpg",
+        ),
+        # an image enclosure, after a podcast's audio
+        (
+            '<enclosure url="https://cdn.example/a.mp3" type="audio/mpeg" length="9"/>'
+            '<enclosure url="/p/photo.png" type="image/png" length="9"/>',
+            "https://news.example/p/photo.png",
+        ),
+        # a media:content of no medium or type, named as a picture
+        (
+            '<media:content url="https://cdn.example/x/photo.JPG?w=800"/>',
+            "https://cdn.example/x/photo.JPG?w=800",
+        ),
+        # the first <img> of the text that is no tracking pixel, emoji or small icon
+        (
+            "<description>&lt;p&gt;Text&lt;img src='https://feeds.feedburner.com/~r/x/~4/y' "
+            "height='1' width='1'&gt;&lt;img src=\"https://s.w.org/images/core/emoji/72x72/1f600"
+            '.png"&gt;&lt;img src="/icons/share.png" width="16" height="16"&gt;'
+            '&lt;img src="/media/harbour.jpg" alt="The harbour"&gt;&lt;/p&gt;</description>',
+            "https://news.example/media/harbour.jpg",
+        ),
+    ],
+)
+def test_each_way_a_feed_gives_a_picture(body: str, expected: str) -> None:
+    assert images(rss(body)) == [[expected], [expected]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<media:content url="javascript:alert(1)" medium="image"/>',
+        '<media:content url="data:image/png;base64,AAAA" medium="image"/>',
+        '<media:content url="https://cdn.example/clip.mp4" medium="video"/>',
+        '<enclosure url="https://cdn.example/a.mp3" type="audio/mpeg" length="9"/>',
+        "<description>&lt;img src='https://cdn.example/pixel.gif' width='1'&gt;</description>",
+        "<description>Text &amp;lt;img src='https://cdn.example/a.jpg'&amp;gt;</description>",
+        f'<media:content url="https://cdn.example/{"a" * 2100}.jpg" medium="image"/>',
+    ],
+)
+def test_what_is_no_picture_gives_none(body: str) -> None:
+    assert images(rss(body)) == [[None], [None]]
+
+
+def test_atom_enclosures_and_json_feed_images() -> None:
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<title>World</title><id>urn:x</id><updated>2026-12-01T10:00:00Z</updated>"
+        b'<entry><title>One</title><id>urn:1</id><link href="https://news.example/1"/>'
+        b'<link rel="enclosure" type="image/webp" href="/img/one.webp"/>'
+        b"<updated>2026-12-01T10:00:00Z</updated></entry></feed>"
+    )
+    assert images(atom, "application/atom+xml") == [["https://news.example/img/one.webp"]] * 2
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "World", "items": ['
+        b'{"id": "1", "url": "https://news.example/1", "title": "One", "content_text": "x",'
+        b' "image": "https://cdn.example/1.jpg", "banner_image": "https://cdn.example/b.jpg"},'
+        b'{"id": "2", "url": "https://news.example/2", "title": "Two", "content_text": "y",'
+        b' "banner_image": "https://cdn.example/2b.jpg"},'
+        b'{"id": "3", "url": "https://news.example/3", "title": "Three", "image": 7}]}'
+    )
+    parsed = parse_feed(json_feed, URL, {"content-type": "application/feed+json"})
+    assert [e.image for e in parsed.entries] == [
+        "https://cdn.example/1.jpg",
+        "https://cdn.example/2b.jpg",
+        None,
+    ]
+
+
+def test_a_feed_that_gives_most_entries_one_picture_gives_its_logo() -> None:
+    logo = '<media:thumbnail url="https://news.example/logo.png"/>'
+    own = '<media:thumbnail url="https://cdn.example/own.jpg"/>'
+    parsed = parse_feed(rss(logo, logo, own, logo), URL, {"content-type": "application/rss+xml"})
+    source = Source(URL, "World", "World News")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    items = entries_to_items(source, parsed, now)
+    assert [i.image for i in items] == [None, None, "https://cdn.example/own.jpg", None]
+    # two entries of four sharing one picture is no logo; nor is a feed of two entries
+    assert feed_logo(["a", "a", "b", "c"]) is None
+    assert feed_logo(["a", "a"]) is None
+    assert feed_logo(["a", "a", "a", None, "b"]) == "a"
+
+
+def test_candidates_read_only_what_feeds_put_there() -> None:
+    raw = {"media_content": "not a list", "media_thumbnail": [None, {"url": 5}, {"url": " t "}]}
+    assert list(candidates(raw, [])) == ["t"]
+
+
+def test_a_story_shows_its_first_news_sources_picture() -> None:
+    sources = (
+        SourceRef("Column Daily", "A view", None, item_id="c", label="Opinion"),
+        SourceRef("Wire", "Report", None, item_id="w"),
+        SourceRef("Globe", "Report", None, item_id="g"),
+    )
+    assert lead_image(sources, {"c": "https://x/c.jpg", "g": "https://x/g.jpg"}) == (
+        "https://x/g.jpg",
+        2,
+    )
+    assert lead_image(sources, {"c": "https://x/c.jpg"}) == ("https://x/c.jpg", 0)
+    assert lead_image(sources, {}) is None
+    # the picture of the report whose title gave the headline, when it has one
+    titled = (*sources[:2], SourceRef("Globe", "Talks end - Globe", None, item_id="t"))
+    both = {"w": "https://x/w.jpg", "t": "https://x/t.jpg"}
+    assert lead_image(titled, both, "Talks  end") == ("https://x/t.jpg", 2)
+    assert lead_image(titled, both, "Other words") == ("https://x/w.jpg", 1)
+    assert lead_image(titled, {"w": "https://x/w.jpg"}, "Talks end") == ("https://x/w.jpg", 1)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            '<meta name="twitter:image" content="https://cdn.example/tw.jpg">'
+            "<meta content='/img/lead.jpg?a=1&amp;b=2' property='og:image'>",
+            "https://news.example/img/lead.jpg?a=1&b=2",
+        ),
+        (
+            '<META NAME="twitter:image:src" CONTENT="//cdn.example/t.png">',
+            "https://cdn.example/t.png",
+        ),
+        ('<meta property="og:image" content="javascript:alert(1)">', None),
+        ('<meta property="og:image" content="https://s.w.org/images/core/emoji/1.png">', None),
+        ('<meta property="og:title" content="https://cdn.example/not-a-picture.jpg">', None),
+        ("", None),
+    ],
+)
+def test_an_article_pages_picture(head: str, expected: str | None) -> None:
+    page = f"<html><head><title>T</title>{head}</head><body><p>Text</p></body></html>"
+    assert page_picture(page.encode(), "https://news.example/world/story.html") == expected
