@@ -41,6 +41,7 @@ from aggregator.publish import (
     flavour_name,
     headline,
     kind_label,
+    picture,
     search_url,
     story_html_body,
     story_language,
@@ -51,6 +52,7 @@ from aggregator.publish import (
 from aggregator.ranking import for_feed
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_MEDIA = "http://search.yahoo.com/mrss/"
 OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
 ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth) …
 ENTRY_IDLE = timedelta(hours=1)  # … while asked for within this long
@@ -85,6 +87,37 @@ class _EntryLanguage:
         return item
 
 
+class _FeedPictures:
+    """A feedgen feed extension that declares the Media RSS namespace on the root element
+    (`media:`), where a feed carries pictures; its entries then get `_EntryPicture`."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": _MEDIA}
+
+    def extend_atom(self, feed: Any) -> Any:
+        return feed
+
+    extend_rss = extend_atom
+
+
+class _EntryPicture:
+    """A feedgen entry extension: the story's picture as Media RSS (`<media:content
+    medium="image">` and `<media:thumbnail>`, one address: readers take one or the other for
+    the picture beside an item), in Atom and RSS alike."""
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+
+    def _extend(self, element: Any) -> Any:
+        if self.url:
+            attributes = {"url": self.url, "medium": "image"}
+            element.append(element.makeelement(f"{{{_MEDIA}}}content", attributes))
+            element.append(element.makeelement(f"{{{_MEDIA}}}thumbnail", {"url": self.url}))
+        return element
+
+    extend_atom = extend_rss = _extend
+
+
 def _terms(story: Story) -> list[str]:
     """The story's categories, then what it is when none of its sources is news ("Live",
     "Opinion", …), so a reader can filter on it as on any tag."""
@@ -106,6 +139,7 @@ class _Entry:
     terms: tuple[str, ...]
     body: str  # HTML
     summary: str  # plain text
+    image: str | None = None  # the story's picture (`publish.picture`), an http(s) URL
 
 
 class _EntryMemo:
@@ -162,6 +196,7 @@ def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _E
         # clean again: a last guard so one odd character can never break the whole feed
         body=clean(story_html_body(story, settings, (), digest)),
         summary=clean(excerpt(story)),
+        image=(picture(story, settings) or (None,))[0],
     )
 
 
@@ -273,10 +308,14 @@ def render_feed(
     fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
     if fmt == "rss":
         fg.ttl(max(1, settings.max_age // 60))
+    if any(entry.image for entry in entries):  # (each entry added then has `picture`)
+        fg.register_extension("picture", _FeedPictures, _EntryPicture, atom=True, rss=True)
     for story, entry in zip(chosen, entries, strict=True):
         fe = fg.add_entry(order="append")
         fe.register_extension("language", _EntryLanguage, atom=True, rss=True)
         fe.language.code = entry.language
+        if entry.image:
+            fe.picture.url = entry.image
         fe.id(entry.uri)
         fe.guid(entry.uri, permalink=False)
         fe.title(entry.title)
@@ -327,6 +366,8 @@ def _json_feed(
             "date_modified": utc(story.updated).isoformat(),
             "language": entry.language,
         }
+        if entry.image:
+            item["image"] = entry.image
         if entry.terms:
             item["tags"] = list(entry.terms)
         items.append(item)

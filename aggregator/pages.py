@@ -35,6 +35,8 @@ from aggregator.publish import (
     link,
     local_time,
     outlet_count,
+    picture,
+    picture_html,
     search_url,
     story_html_body,
     story_language,
@@ -57,12 +59,16 @@ section>h2{font-size:1.3rem;border-bottom:2px solid #222;margin-top:2rem}
 h3{font-size:1.05rem;margin:.9rem 0 .15rem}
 .meta{color:#555;font-size:.9rem;margin-top:0}.lead{margin:.2rem 0}
 .digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
+figure.picture{margin:.5rem 0 1rem}figure.picture img{display:block;max-width:100%;height:auto;
+max-height:26rem;object-fit:cover;border-radius:.3rem}figcaption{color:#555;font-size:.8rem}
+img.thumb{float:right;width:6.5rem;height:4.5rem;object-fit:cover;margin:.2rem 0 .3rem .75rem;
+border-radius:.2rem}article::after{content:"";display:block;clear:both}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
-a:visited{color:#c58af9}.meta,header,footer{color:#aaa}section>h2{border-color:#ddd}
+a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
 .digest{background:#1d2330}}
 """.strip()
 
@@ -271,6 +277,9 @@ def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") ->
         f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
         _meta_line(story, settings.zone()),
     ]
+    thumb = picture_html(story, settings, thumb=True)
+    if thumb:
+        lines.insert(1, thumb)
     if story.summary is not None and story.summary.bullets:
         lines.append(f'<p class="lead" dir="auto">{esc(story.summary.bullets[0].text)}</p>')
     lines.append("</article>")
@@ -480,6 +489,7 @@ def render_story_html(
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{_story_times(story, settings.zone())} · '
             f"{link(category_url(slug, settings), category)}</p>",
+            picture_html(story, settings),
             story_html_body(
                 story,
                 settings,
@@ -496,6 +506,9 @@ def render_story_html(
     ]
     if name:
         extra.append(f'<meta property="article:section" content="{esc(name)}">')
+    found = picture(story, settings)
+    if found is not None:  # (link previews: the outlet's picture)
+        extra.append(f'<meta property="og:image" content="{html.escape(found[0], quote=True)}">')
     return _page(
         headline(story),
         main,

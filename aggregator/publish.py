@@ -304,6 +304,40 @@ def source_label(source: SourceRef, sources: Sequence[SourceRef] = ()) -> str:
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
 
 
+def picture(story: Story, settings: PublishSettings) -> tuple[str, str] | None:
+    """The story's picture (`Summary.image`) and whose it is ("BBC News"), or None: none, a
+    site that shows none (`images` false), or an address that is no http(s) URL."""
+    summary = story.summary
+    if not settings.images or summary is None:
+        return None
+    url = safe_url(summary.image)
+    if url is None:
+        return None
+    index = summary.image_source
+    source = summary.sources[index] if 0 <= index < len(summary.sources) else None
+    credit = clean(source.outlet) if source is not None else ""
+    return url, credit
+
+
+def picture_html(story: Story, settings: PublishSettings, *, thumb: bool = False) -> str:
+    """The story's picture, "" when it has none: on its page a figure credited to its outlet
+    ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the credit as its title.
+    Loaded lazily and sending no referrer; no text of its own (the headline says what it
+    shows)."""
+    found = picture(story, settings)
+    if found is None:
+        return ""
+    url, credit = found
+    credit = f"Image: {credit}" if credit else ""
+    src = html.escape(url, quote=True)
+    lazy = 'loading="lazy" decoding="async" referrerpolicy="no-referrer"'
+    if thumb:
+        title = f' title="{esc(credit)}"' if credit else ""
+        return f'<img class="thumb" src="{src}" alt=""{title} {lazy}>'
+    caption = f'<figcaption dir="auto">{esc(credit)}</figcaption>' if credit else ""
+    return f'<figure class="picture"><img src="{src}" alt="" {lazy}>{caption}</figure>'
+
+
 def listed_sources(
     summary: Summary, limit: int = LISTED_SOURCES
 ) -> tuple[list[tuple[int, SourceRef]], str]:

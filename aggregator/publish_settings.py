@@ -44,6 +44,10 @@ class PublishSettings:
     # Served pages offer search (/search, with a box in every page's header) where the
     # database has its index (`search_index`); a static export never does.
     search: bool = True
+    # Stories are shown with a source's picture (`entry_images`): pages, Media RSS in the
+    # feeds, JSON Feed's `image`. Linked, never fetched or copied: a reader's browser loads
+    # it from the outlet. False: no picture anywhere.
+    images: bool = True
     # True when base_url was derived from the listen address rather than configured: then
     # feed ids are tag URIs, so they don't change with the host or port.
     listen_base_url: bool = False

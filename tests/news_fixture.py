@@ -67,16 +67,33 @@ def _link(host: str, title: str, query: str = "") -> str:
     return f"https://www.{host}/news/{slug}{query}"
 
 
+# Pictures some entries carry (by the start of their title); their files are never fetched.
+PICTURES = {
+    "Powerful 7.1": "https://img.dailyplanet.example/2026/quake-santiago.jpg",
+    "Chile earthquake": "https://img.globewire.example/photos/valparaiso.webp",
+}
+
+
+def _picture(title: str, kind: str) -> str:
+    url = next((u for start, u in PICTURES.items() if title.startswith(start)), None)
+    if url is None:
+        return ""
+    if kind == "rss":
+        return f"<media:content url='{escape(url)}' medium='image' width='960'/>"
+    return f"<link rel='enclosure' type='image/webp' length='48213' href='{escape(url)}'/>"
+
+
 def rss(title: str, entries: list[tuple[str, str, str, str, datetime]]) -> bytes:
     """An RSS 2.0 document; entries are (guid, link, title, text, published)."""
     items = "".join(
         f"<item><guid isPermaLink='false'>{escape(guid)}</guid><link>{escape(link)}</link>"
         f"<title>{escape(t)}</title><description>{escape('<p>' + text + '</p>')}</description>"
-        f"<pubDate>{format_datetime(when)}</pubDate></item>"
+        f"<pubDate>{format_datetime(when)}</pubDate>{_picture(t, 'rss')}</item>"
         for guid, link, t, text, when in entries
     )
     return (
-        f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
+        f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0' "
+        f"xmlns:media='http://search.yahoo.com/mrss/'><channel>"
         f"<title>{escape(title)}</title><link>https://example.invalid/</link>"
         f"<description>fixture</description>{items}</channel></rss>"
     ).encode()
@@ -86,7 +103,7 @@ def atom(title: str, entries: list[tuple[str, str, str, str, datetime]]) -> byte
     body = "".join(
         f"<entry><id>{escape(guid)}</id><link rel='alternate' href='{escape(link)}'/>"
         f"<title>{escape(t)}</title><summary type='html'>{escape('<p>' + text + '</p>')}</summary>"
-        f"<updated>{when.isoformat()}</updated></entry>"
+        f"<updated>{when.isoformat()}</updated>{_picture(t, 'atom')}</entry>"
         for guid, link, t, text, when in entries
     )
     return (
