@@ -147,18 +147,14 @@ class StoriesStore(StoreBase):
                         story_id,
                     ],
                 )
+            image = summary.image
+            source = summary.image_source if image else None
             pictured = (
                 not changed
                 and self.conn.execute(
                     "UPDATE summaries SET image = ?, image_source = ? WHERE story_id = ? "
                     "AND (image IS NOT ? OR image_source IS NOT ?)",
-                    [
-                        summary.image,
-                        summary.image_source,
-                        story_id,
-                        summary.image,
-                        summary.image_source if summary.image else None,
-                    ],
+                    [image, source, story_id, image, source],
                 ).rowcount
             )
             if refiled:

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import sqlite3
 import subprocess
@@ -738,3 +739,36 @@ def test_a_source_is_stored_after_a_full_disk_misled_sqlite_utils_probe(tmp_path
     store.sync_sources(SOURCES, NOW)
     assert [s.url for s in store.sources()] == [s.url for s in SOURCES]
     assert [s.url for s, _ in store.feeds_due(NOW)] == [s.url for s in SOURCES]
+
+
+def test_a_new_picture_is_saved_alone_and_no_picture_writes_nothing() -> None:
+    """A picture is no part of the fingerprint: a new one is written (and the pages made
+    again) without a new version; saving the same summary again writes nothing."""
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+    reader = store.reader()
+    categories = [("World News", 1.0)]
+    assert store.save_summary("s1", summary(), "fp1", categories, NOW) is True
+    site = reader.version()
+    assert store.save_summary("s1", summary(), "fp1", categories, NOW) is False
+    assert reader.version() == site  # nothing changed: pages and feeds stand
+    pictured = dataclasses.replace(summary(), image="https://a.example/1.jpg", image_source=0)
+    assert store.save_summary("s1", pictured, "fp1", categories, NOW) is False
+    assert reader.version() != site  # the pages and feeds are made again …
+    (story,) = reader.stories(None, 10)
+    assert story.version == 1  # … and the story is no newer for it
+    assert story.summary is not None and story.summary.image == "https://a.example/1.jpg"
+    assert story.summary.image_source == 0
+    site = reader.version()
+    assert store.save_summary("s1", pictured, "fp1", categories, NOW) is False
+    assert reader.version() == site
+    # the picture gone (its item's feed dropped it): once, then nothing again
+    assert store.save_summary("s1", summary(), "fp1", categories, NOW) is False
+    assert reader.version() != site
+    (story,) = reader.stories(None, 10)
+    assert story.summary is not None and story.summary.image is None
+    site = reader.version()
+    assert store.save_summary("s1", summary(), "fp1", categories, NOW) is False
+    assert reader.version() == site
