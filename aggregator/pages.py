@@ -507,8 +507,9 @@ def render_story_html(
     if name:
         extra.append(f'<meta property="article:section" content="{esc(name)}">')
     found = picture(story, settings)
-    if found is not None:  # (link previews: the outlet's picture)
+    if found is not None:  # (link previews: the outlet's picture, shown large)
         extra.append(f'<meta property="og:image" content="{html.escape(found[0], quote=True)}">')
+        extra.append('<meta name="twitter:card" content="summary_large_image">')
     return _page(
         headline(story),
         main,

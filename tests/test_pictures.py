@@ -111,6 +111,7 @@ def test_pages_show_the_picture_credited_and_name_it_for_link_previews(
     assert figure is not None and figure.group(1) == thumb.group(1)
     assert figure.group(2) == thumb.group(2)  # the outlet whose picture it is
     assert f'<meta property="og:image" content="{figure.group(1)}">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
 
 
 def test_a_picture_address_cannot_break_out_of_its_attribute() -> None:
