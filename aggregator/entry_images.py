@@ -11,7 +11,9 @@ entry both parse paths give (`parse`); the caller resolves and checks the URL.
 A feed that gives most of its entries one and the same picture gives its logo, not a
 photo of each report: `feed_logo` names it, and it is dropped (`pipeline`). An entry with no
 picture of its own takes its article page's (`page_picture`: the page's `og:image`, else its
-`twitter:image`) when that page is fetched for its text (`article_job`).
+`twitter:image`) when that page is fetched for its text (`article_job`), unless the pages of
+`SITE_PICTURE` of the feed's items give that one: the site's default for pages without a
+photo of their own (`store_articles`).
 
 A story is shown with the picture of the source its headline came from, else of its first
 listed source that has one, news before opinion, live blogs and reviews (`lead_image`).
@@ -28,11 +30,12 @@ from urllib.parse import urljoin, urlsplit
 
 from .models import SourceRef
 
-__all__ = ["MAX_URL", "candidates", "feed_logo", "lead_image", "page_picture"]
+__all__ = ["MAX_URL", "SITE_PICTURE", "candidates", "feed_logo", "lead_image", "page_picture"]
 
 WIDEST = 1600  # pixels: a picture wider than this is chosen only when no narrower one is given
 SMALLEST = 100  # pixels: an <img> declared narrower or lower than this is an icon or a pixel
 MAX_URL = 2000  # characters: a longer picture address is not kept
+SITE_PICTURE = 3  # the article pages of this many of one feed's items give one picture: a default
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.I)
 _IMG = re.compile(r"<img\b([^>]*)>", re.I)
 _ATTRIBUTE = re.compile(r"""([a-z][a-z0-9_:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)

@@ -465,3 +465,13 @@ def pictures(db: Database) -> None:
     ):
         if column not in db[table].columns_dict:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+@migrations(name="publish_0005_site_pictures")
+def site_pictures(db: Database) -> None:
+    """Pictures that a feed's article pages give several of its items: its site's default
+    for pages without a photo, never an item's (`store_articles`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS site_pictures (feed_url TEXT NOT NULL, image TEXT NOT NULL, "
+        "PRIMARY KEY (feed_url, image))"
+    )

@@ -92,7 +92,8 @@ class ArticlesStore(StoreBase):
         """Record (item_id, url, status, error, text) rows; an "ok" text marks its story for
         re-summarising. `tries`: an item's tries so far and when the next is due (None: never
         again; an item not in it: its first, the last). `pictures`: an item's picture from its
-        page, kept where its feed gave it none. Returns how many stories were marked."""
+        page, kept where its feed gave it none (`_page_picture`). Returns how many stories
+        were marked."""
         marked = 0
         with self.db.atomic():
             for item_id, url, status, error, text in results:
@@ -114,10 +115,7 @@ class ArticlesStore(StoreBase):
                 )
                 if status == "ok":
                     if pictures and item_id in pictures:
-                        self.db.execute(
-                            "UPDATE items SET image = ? WHERE id = ? AND image IS NULL",
-                            [pictures[item_id], item_id],
-                        )
+                        self._page_picture(item_id, pictures[item_id])
                     cursor = self.db.execute(
                         "UPDATE stories SET dirty = 1 WHERE id = "
                         "(SELECT story_id FROM items WHERE id = ?)",
@@ -125,6 +123,41 @@ class ArticlesStore(StoreBase):
                     )
                     marked += cursor.rowcount
         return marked
+
+    def _page_picture(self, item_id: str, picture: str) -> None:
+        """Keep an article page's picture as its item's, where the feed gave none, unless it
+        is its site's default (`entry_images.SITE_PICTURE`: the picture of that many of one
+        feed's items, remembered in `site_pictures`); found so, it leaves the items that had
+        it, and their stories are summarised again (their picture chosen anew)."""
+        from .entry_images import SITE_PICTURE  # (not at import: a pass of 304s needs none)
+
+        found = self.db.execute("SELECT feed_url FROM items WHERE id = ?", [item_id]).fetchone()
+        if found is None:
+            return
+        feed = found[0]
+        known = "SELECT 1 FROM site_pictures WHERE feed_url = ? AND image = ?"
+        if self.db.execute(known, [feed, picture]).fetchone():
+            return
+        (others,) = self.db.execute(
+            "SELECT count(*) FROM items WHERE feed_url = ? AND image = ? AND id != ?",
+            [feed, picture, item_id],
+        ).fetchone()
+        if others + 1 < SITE_PICTURE:
+            self.db.execute(
+                "UPDATE items SET image = ? WHERE id = ? AND image IS NULL", [picture, item_id]
+            )
+            return
+        self.db.execute(
+            "INSERT OR IGNORE INTO site_pictures (feed_url, image) VALUES (?, ?)", [feed, picture]
+        )
+        self.db.execute(
+            "UPDATE stories SET dirty = 1 WHERE id IN "
+            "(SELECT story_id FROM items WHERE feed_url = ? AND image = ?)",
+            [feed, picture],
+        )
+        self.db.execute(
+            "UPDATE items SET image = NULL WHERE feed_url = ? AND image = ?", [feed, picture]
+        )
 
     def articles_to_regroup(self, limit: int = 500) -> list[Item]:
         """Grouped items whose article text grouping has not reconsidered yet, oldest first,

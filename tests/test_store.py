@@ -772,3 +772,36 @@ def test_a_new_picture_is_saved_alone_and_no_picture_writes_nothing() -> None:
     site = reader.version()
     assert store.save_summary("s1", summary(), "fp1", categories, NOW) is False
     assert reader.version() == site
+
+
+def test_a_sites_default_picture_is_no_items() -> None:
+    """Article pages that give several of one feed's items one picture give the site's
+    default: it leaves the items that took it, and no later item takes it."""
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item(f"i{n}") for n in range(1, 6)])
+    with store.transaction():
+        for n in range(1, 6):
+            store.assign(item(f"i{n}"), f"s{n}", None, NOW)
+    for n in range(1, 6):
+        store.save_summary(f"s{n}", summary(), "fp", [("World News", 1.0)], NOW)
+    default, own = "https://a.example/default.png", "https://a.example/photo.jpg"
+
+    def page(item_id: str, picture: str) -> None:
+        store.save_articles([(item_id, f"https://a.example/{item_id}", "ok", None, "Text.")],
+                            NOW, pictures={item_id: picture})  # fmt: skip
+
+    def images() -> list[str | None]:
+        return [store.db["items"].get(f"i{n}")["image"] for n in range(1, 6)]
+
+    page("i1", default)
+    page("i2", default)
+    page("i5", own)
+    assert images() == [default, default, None, None, own]
+    for n in range(1, 6):
+        store.save_summary(f"s{n}", summary(), "fp", [("World News", 1.0)], NOW)
+    page("i3", default)  # the third: the site's default
+    assert images() == [None, None, None, None, own]
+    # s1 and s2 summarised again (their pictures chosen anew); s3 for its page's text
+    assert set(store.dirty_stories()) == {"s1", "s2", "s3"}
+    page("i4", default)
+    assert images() == [None, None, None, None, own]
