@@ -95,6 +95,15 @@ def _path(url: str) -> str:
         return ""
 
 
+def _attributes(tag: str) -> dict[str, str]:
+    """A start tag's attributes (the text after its name): names in lower case, the first of
+    a repeated name kept, entities decoded; an empty value is ""."""
+    found: dict[str, str] = {}
+    for name, double, single, bare in _ATTRIBUTE.findall(tag):
+        found.setdefault(name.lower(), html.unescape(double or single or bare))
+    return found
+
+
 def candidates(raw: Mapping[str, Any], html_texts: Iterable[str]) -> Iterator[str]:
     """The entry's picture addresses as given (perhaps relative), the one to show first."""
     yield from _best([m for m in _listed(raw, "media_content") if _an_image(m)], "url")
@@ -108,9 +117,7 @@ def candidates(raw: Mapping[str, Any], html_texts: Iterable[str]) -> Iterator[st
         if "<img" not in text and "<IMG" not in text:
             continue
         for tag in _IMG.finditer(text):
-            attributes: dict[str, str] = {}
-            for name, *values in _ATTRIBUTE.findall(tag.group(1)):
-                attributes.setdefault(name.lower(), html.unescape(next(v for v in values if v)))
+            attributes = _attributes(tag.group(1))
             src = attributes.get("src", "").strip()
             if not src or _NOT_A_PHOTO.search(src):
                 continue
@@ -136,11 +143,7 @@ def page_picture(page: bytes, url: str) -> str | None:
     against the page's `url`, or None: none, no http(s) address, a counter or an emoji."""
     found: dict[str, str] = {}
     for tag in _META.finditer(page, 0, _PAGE_HEAD):
-        text = tag.group(1).decode("utf-8", "replace")
-        attributes = {
-            name.lower(): html.unescape(next((v for v in values if v), ""))
-            for name, *values in _ATTRIBUTE.findall(text)
-        }
+        attributes = _attributes(tag.group(1).decode("utf-8", "replace"))
         name = (attributes.get("property") or attributes.get("name") or "").strip().lower()
         content = attributes.get("content", "").strip()
         if name in _PICTURE_NAMES and content:

@@ -285,14 +285,20 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
 
 
 def _image(raw: Mapping[str, Any], base: str) -> str | None:
-    """The entry's picture (`entry_images.candidates`): the first that is an http(s) URL."""
+    """The entry's picture (`entry_images.candidates`): the first that is an http(s) URL
+    other than the feed's own (an empty `src`, which feedparser resolves to it). A picture
+    that cannot be read is none: it never costs the entry (`parse_feed` skips an entry that
+    raises)."""
     markup = [c.get("value") for c in raw.get("content") or () if _html_typed(c.get("type"))]
     if _html_typed(_declared_type(raw, "summary")):
         markup.append(raw.get("summary"))
-    for candidate in candidates(raw, [m for m in markup if isinstance(m, str)]):
-        url = _http_url(candidate, base)
-        if url is not None and len(url) <= MAX_IMAGE_URL:
-            return url
+    try:
+        for candidate in candidates(raw, [m for m in markup if isinstance(m, str)]):
+            url = _http_url(candidate, base)
+            if url is not None and url != base and len(url) <= MAX_IMAGE_URL:
+                return url
+    except Exception:  # (an odd value the readers above did not foresee)
+        return None
     return None
 
 

@@ -3,6 +3,7 @@ out, and which one a story is shown with. Feeds here are invented for these test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -83,6 +84,12 @@ def test_a_master_too_wide_is_taken_only_when_nothing_narrower_is_given() -> Non
             '.png"&gt;&lt;img src="/icons/share.png" width="16" height="16"&gt;'
             '&lt;img src="/media/harbour.jpg" alt="The harbour"&gt;&lt;/p&gt;</description>',
             "https://news.example/media/harbour.jpg",
+        ),
+        # attributes with empty values (an image with no text of its own, a missing src)
+        (
+            '<description>&lt;p&gt;Text&lt;img src="" alt=""&gt;'
+            "&lt;img alt=\"\" src='/media/pier.jpg' title=''&gt;&lt;/p&gt;</description>",
+            "https://news.example/media/pier.jpg",
         ),
     ],
 )
@@ -191,3 +198,18 @@ def test_a_story_shows_its_first_news_sources_picture() -> None:
 def test_an_article_pages_picture(head: str, expected: str | None) -> None:
     page = f"<html><head><title>T</title>{head}</head><body><p>Text</p></body></html>"
     assert page_picture(page.encode(), "https://news.example/world/story.html") == expected
+
+
+def test_a_picture_that_cannot_be_read_never_costs_its_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(raw: object, texts: object) -> Iterator[str]:
+        raise RuntimeError("an odd value")
+        yield ""  # (a generator, as the real one)
+
+    monkeypatch.setattr("aggregator.parse.candidates", broken)
+    body = rss('<media:content url="https://cdn.example/a.jpg" medium="image"/>', "")
+    for fast in (False, True):
+        parsed = parse_feed(body, URL, {"content-type": "application/rss+xml"}, fast=fast)
+        assert [e.image for e in parsed.entries] == [None, None]
+        assert parsed.warning is None
