@@ -305,7 +305,10 @@ def render_feed(
     fg.link(href=frame.home, rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator("aggregator", version=__version__, uri=PROJECT_URL)
-    fg.updated(max(utc(s.updated) for s in chosen) if chosen else utc(now))
+    # An empty feed (a search that matches nothing yet) says the hour: its bytes, and so its
+    # ETag, stay the same for an hour, and a reader following it is answered 304.
+    empty = utc(now).replace(minute=0, second=0, microsecond=0)
+    fg.updated(max(utc(s.updated) for s in chosen) if chosen else empty)
     if fmt == "rss":
         fg.ttl(max(1, settings.max_age // 60))
     if any(entry.image for entry in entries):  # (each entry added then has `picture`)

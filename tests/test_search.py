@@ -25,6 +25,7 @@ from test_service import fast_settings, poll_once
 from upstream import Upstream, opml
 
 from aggregator.cli import main
+from aggregator.feeds import render_feed, search_frame
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.publish import PublishSettings
 from aggregator.search_index import match_expression, tidy
@@ -355,3 +356,18 @@ def test_a_flood_of_searches_is_read_two_at_a_time(tmp_path: Path) -> None:
             store.close()
 
     asyncio.run(scenario())
+
+
+def test_a_search_that_finds_nothing_keeps_its_bytes_for_the_hour() -> None:
+    """Its feed is made for each request: an empty one that said the second would never be
+    answered 304 by ETag."""
+    settings = PublishSettings(base_url=BASE)
+    frame = search_frame("volcano", settings)
+    hour = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+    def empty(at: datetime, fmt: str) -> bytes:
+        return render_feed("", "", [], fmt, settings, at, frame=frame)
+
+    for fmt in ("atom", "rss", "json"):
+        assert empty(hour + timedelta(minutes=1), fmt) == empty(hour + timedelta(minutes=59), fmt)
+    assert empty(hour, "atom") != empty(hour + timedelta(hours=1), "atom")
