@@ -186,6 +186,7 @@ class ArticleJob:
         )
         tried = {item.id: attempts for item, attempts in again}
         own_headers = await self.write(self.store.feed_headers)  # (most often none)
+        unpictured = await self.write(self.store.feeds_without_pictures)  # (most often none)
         fetch, enough, never = due_articles(
             candidates + [item for item, _ in again], s, self._per_host()
         )
@@ -236,8 +237,9 @@ class ArticleJob:
                 headers = agent, cookie_for(item.feed_url, url, cookie)
                 async with slots:
                     outcome = await self._article(
-                        fetcher, item, trusted, url, came_from, headers, pictures
-                    )
+                        fetcher, item, trusted, url, came_from, headers,
+                        None if item.feed_url in unpictured else pictures,
+                    )  # fmt: skip
                 if not isinstance(outcome, Redirected):
                     return outcome
                 url, came_from = outcome.location, url

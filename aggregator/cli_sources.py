@@ -132,6 +132,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{timed} with a poll interval of their own")
     if headed := sum(1 for s in sources if s.user_agent or s.cookie):
         parts.append(f"{headed} with request headers of their own")
+    if unpictured := sum(1 for s in sources if not s.images):
+        parts.append(f"{unpictured} with pictures off")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

@@ -475,3 +475,11 @@ def site_pictures(db: Database) -> None:
         "CREATE TABLE IF NOT EXISTS site_pictures (feed_url TEXT NOT NULL, image TEXT NOT NULL, "
         "PRIMARY KEY (feed_url, image))"
     )
+
+
+@migrations(name="sources_0004_pictures_switch")
+def pictures_switch(db: Database) -> None:
+    """Whether a feed's items keep their pictures (its OPML outline's `images`, or a
+    category's; 1: on)."""
+    if "images" not in db["sources"].columns_dict:
+        db["sources"].add_column("images", int, not_null_default=1)

@@ -31,6 +31,7 @@ class Source:
     # (the settings' User-Agent) and no cookie.
     user_agent: str | None = None
     cookie: str | None = None
+    images: bool = True  # whether its items' pictures are kept (OPML `images`, `entry_images`)
 
 
 @dataclass(frozen=True, slots=True)

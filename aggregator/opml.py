@@ -156,7 +156,7 @@ _ON = {"on", "true", "yes", "1"}
 
 
 # this service's attributes
-_OWN = frozenset({"articles", "exclude", "include", "interval", "useragent", "cookie"})
+_OWN = frozenset({"articles", "exclude", "include", "interval", "useragent", "cookie", "images"})
 
 
 def _own(attrs: dict[str, str]) -> dict[str, str]:
@@ -183,6 +183,7 @@ class _Rules(NamedTuple):
     articles: bool = True
     user_agent: str | None = None
     cookie: str | None = None
+    images: bool = True
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -208,7 +209,8 @@ def _rules(
     left_out: bool = False,
 ) -> _Rules:
     """`outer` with the outline's own (`own`) `exclude` and `include` rules added, and its
-    `interval`, `articles` switch, `userAgent` and `cookie` in place of those around it. A
+    `interval`, `articles` and `images` switches, `userAgent` and `cookie` in place of those
+    around it. A
     rule that is not a regular expression, an interval that is no duration or a header that
     cannot be sent (`feed_request`) is a problem named by its line and outline (`left_out`:
     said so; a cookie's value is never repeated: it may be a login); a switch neither on nor
@@ -220,17 +222,22 @@ def _rules(
         said = f"line {node.line}: outline {label!r}: {shown}: {problem}"
         problems.append(said + ("; left out" if left_out else ""))
 
-    articles = outer.articles
-    if "articles" in own:
-        switch = own["articles"].lower()
-        if switch not in _OFF | _ON:
-            kept = "on" if articles else "off, as the outline around it says"
-            warnings.append(
-                f"line {node.line}: outline {label!r}: articles={switch!r} is neither "
-                f'"on" nor "off"; article pages stay {kept}'
-            )
-        else:
-            articles = switch in _ON
+    def switch(name: str, now: bool, what: str) -> bool:
+        """The outline's own on/off `name`, else `now` (the one around it: a warning)."""
+        if name not in own:
+            return now
+        said = own[name].lower()
+        if said in _OFF | _ON:
+            return said in _ON
+        kept = "on" if now else "off, as the outline around it says"
+        warnings.append(
+            f"line {node.line}: outline {label!r}: {name}={said!r} is neither "
+            f'"on" nor "off"; {what} stay {kept}'
+        )
+        return now
+
+    articles = switch("articles", outer.articles, "article pages")
+    images = switch("images", outer.images, "pictures")
     exclude, include = outer.exclude, outer.include
     if own.keys() & {"exclude", "include"}:
         from .entry_rules import rule_problem  # (loaded only for a file that has rules)
@@ -261,7 +268,7 @@ def _rules(
             fault("cookie", problem)
         elif value:
             cookie = value
-    return _Rules(exclude, include, interval, articles, user_agent, cookie)
+    return _Rules(exclude, include, interval, articles, user_agent, cookie, images)
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -285,7 +292,8 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     Feeds (outlines with `xmlUrl`) take the category of the nearest enclosing outline
     that is not itself a feed; top-level feeds go to "Uncategorized". A feed outline with
     `articles="off"` (or a namespaced `prefix:articles="off"`) never has its article pages
-    fetched. `exclude` and `include` (regular expressions, `entry_rules`) on a feed's outline
+    fetched; one with `images="off"` (its own or a category's) keeps none of its pictures.
+    `exclude` and `include` (regular expressions, `entry_rules`) on a feed's outline
     and on the outlines around it say which of its entries to store; one that does not compile
     is an error; so is an `interval` ("30m", "2h": the feed's own poll interval, the nearest
     outline's) that is no duration from a minute to 7 days, and a `userAgent` or `cookie` (the
@@ -347,7 +355,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             home = found.get("htmlurl") or None
             source = Source(
                 url, label, name, home, rules.articles, rules.exclude, rules.include,
-                rules.interval, rules.user_agent, rules.cookie,
+                rules.interval, rules.user_agent, rules.cookie, rules.images,
             )  # fmt: skip
             seen[url] = source
             sources.append(source)

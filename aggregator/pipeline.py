@@ -95,7 +95,7 @@ def entry_to_item(
         content_hash=content_hash(
             title, text if hashed_text is None else hashed_text, hashed_words
         ),
-        image=entry.image if entry.image != logo else None,
+        image=entry.image if source.images and entry.image != logo else None,
     )
 
 

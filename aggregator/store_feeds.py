@@ -50,9 +50,11 @@ _SOURCE_COLUMNS = (
     "interval_seconds",
     "user_agent",
     "cookie",
+    "images",
 )
 _RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
 _HEADERS = slice(_SOURCE_COLUMNS.index("user_agent"), _SOURCE_COLUMNS.index("cookie") + 1)
+_IMAGES = _SOURCE_COLUMNS.index("images")
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -71,7 +73,7 @@ _FEED_COLUMNS = (
 )
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
-    f"s.interval_seconds, s.user_agent, s.cookie, {_FEED_COLUMNS} "
+    f"s.interval_seconds, s.user_agent, s.cookie, s.images, {_FEED_COLUMNS} "
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
 )
 
@@ -212,6 +214,7 @@ class FeedsStore(StoreBase):
                     source.interval.total_seconds() if source.interval else None,
                     source.user_agent,
                     source.cookie,
+                    int(source.images),
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -231,6 +234,8 @@ class FeedsStore(StoreBase):
                         "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
                     )
                     headers_changed.append(source.url)
+                if old is not None and old[_IMAGES] and not source.images:
+                    self._drop_pictures(source.url)
                 if old is None or not old[5]:
                     added += 1
                     self.conn.execute(
@@ -271,6 +276,16 @@ class FeedsStore(StoreBase):
             )
         return tuple(renames.items())
 
+    def _drop_pictures(self, feed_url: str) -> None:
+        """A feed whose pictures were turned off: its items keep none, and the stories that
+        showed one are summarised again (their picture chosen anew, from other sources)."""
+        self.db.execute(
+            "UPDATE stories SET dirty = 1 WHERE id IN (SELECT story_id FROM items "
+            "WHERE feed_url = ? AND image IS NOT NULL AND story_id IS NOT NULL)",
+            [feed_url],
+        )
+        self.db.execute("UPDATE items SET image = NULL WHERE feed_url = ?", [feed_url])
+
     def _move_items(self, feed_url: str, category: str) -> None:
         self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])
         self.db.execute(
@@ -297,9 +312,15 @@ class FeedsStore(StoreBase):
                 _interval(r["interval_seconds"]),
                 r["user_agent"],
                 r["cookie"],
+                bool(r["images"]),
             )
             for r in rows
         ]
+
+    def feeds_without_pictures(self) -> set[str]:
+        """The active feeds whose pictures are off (OPML `images="off"`)."""
+        rows = self.conn.execute("SELECT url FROM sources WHERE active = 1 AND images = 0")
+        return {url for (url,) in rows}
 
     def feed_headers(self) -> dict[str, tuple[str | None, str | None]]:
         """The active feeds that have request headers of their own: url → (User-Agent,
@@ -358,8 +379,9 @@ class FeedsStore(StoreBase):
                     interval=_interval(row[6]),
                     user_agent=row[7],
                     cookie=row[8],
+                    images=bool(row[9]),
                 ),
-                _feed_state(*row[9:]),
+                _feed_state(*row[10:]),
             )
             for row in self.conn.execute(sql, params)
         ]

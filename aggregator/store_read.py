@@ -36,7 +36,7 @@ _FAILED = "a.status IN ('failed', 'blocked', 'empty')"
 STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
     "s.include_rules AS include, s.interval_seconds AS interval_seconds, "
-    "s.user_agent AS user_agent, s.cookie AS cookie, "
+    "s.user_agent AS user_agent, s.cookie AS cookie, s.images AS images, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
@@ -60,6 +60,7 @@ _LATER_SOURCE_COLUMNS = {
     "interval_seconds": "NULL",
     "user_agent": "NULL",
     "cookie": "NULL",
+    "images": "1",
 }
 
 # The newest published stories, read in order through `idx_stories_published` and stopping

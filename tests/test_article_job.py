@@ -882,9 +882,10 @@ def test_the_job_forgets_robots_answers_and_pacing_past_their_time(tmp_path: Pat
     asyncio.run(scenario())
 
 
-def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path) -> None:
-    """The page read for its text names its picture (`og:image`): the story is shown with it;
-    an item whose feed gave a picture keeps that one."""
+@pytest.mark.parametrize("pictures", ["on", "off"])
+def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path, pictures: str) -> None:
+    """The page read for its text names its picture (`og:image`): the story is shown with it,
+    unless the feed's outline turned its pictures off."""
 
     async def scenario() -> None:
         async with Upstream() as up:
@@ -895,9 +896,10 @@ def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path) -> Non
                 b'</title><meta property="og:image" content="/photos/dam.jpg?w=1200&amp;q=80">',
             )
             up.add_feed("/dam.html", pictured, content_type="text/html")
-            service = Service(
-                write_opml(tmp_path / "feeds.opml", feed), tmp_path / "a.db", settings()
-            )
+            opml = write_opml(tmp_path / "feeds.opml", feed)
+            outline = f"<outline images='{pictures}' type="
+            opml.write_text(opml.read_text().replace("<outline type=", outline))
+            service = Service(opml, tmp_path / "a.db", settings())
             try:
                 await service.load_sources(strict=True)
                 async with Fetcher(service.settings.fetch) as fetcher:
@@ -907,7 +909,9 @@ def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path) -> Non
             finally:
                 service.close()
             dam = stories["Tisza dam breaks after storm"].summary
-            assert dam is not None and dam.image == up.url("/photos/dam.jpg?w=1200&q=80")
+            assert dam is not None and len(dam.bullets) >= 3  # (its page was read)
+            wanted = up.url("/photos/dam.jpg?w=1200&q=80") if pictures == "on" else None
+            assert dam.image == wanted
             volcano = stories["Volcano erupts on remote island"].summary
             assert volcano is not None and volcano.image is None
 

@@ -3,15 +3,20 @@ out, and which one a story is shown with. Feeds here are invented for these test
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from aggregator.cli import main
 from aggregator.entry_images import candidates, feed_logo, lead_image, page_picture
-from aggregator.models import Source, SourceRef
+from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
+from aggregator.opml import parse_opml
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
+from aggregator.store import Store
 
 URL = "https://news.example/feeds/world.xml"
 MEDIA = 'xmlns:media="http://search.yahoo.com/mrss/"'
@@ -213,3 +218,70 @@ def test_a_picture_that_cannot_be_read_never_costs_its_entry(
         parsed = parse_feed(body, URL, {"content-type": "application/rss+xml"}, fast=fast)
         assert [e.image for e in parsed.entries] == [None, None]
         assert parsed.warning is None
+
+
+PICTURED = """<?xml version="1.0"?><opml version="2.0"><body>
+<outline text="Video" images="off">
+  <outline type="rss" text="Clips" xmlUrl="https://clips.example/feed"/>
+  <outline type="rss" text="Stills" xmlUrl="https://stills.example/feed" images="on"/>
+</outline>
+<outline text="World">
+  <outline type="rss" text="Wire" xmlUrl="https://wire.example/feed" images="OFF"/>
+  <outline type="rss" text="Daily" xmlUrl="https://daily.example/feed" images="maybe"/>
+</outline></body></opml>"""
+
+
+def test_an_outline_turns_its_feeds_pictures_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parsed = parse_opml(PICTURED.encode(), "feeds.opml")
+    assert {s.title: s.images for s in parsed.sources} == {
+        "Clips": False,  # its category's
+        "Stills": True,  # its own, nearer
+        "Wire": False,
+        "Daily": True,  # neither on nor off: a warning, the one around it holds
+    }
+    assert any("images='maybe' is neither" in w for w in parsed.warnings)
+    (tmp_path / "feeds.opml").write_text(PICTURED)
+    assert main(["check", "--opml", str(tmp_path / "feeds.opml")]) == 0
+    assert "4 feeds in 2 categories, 2 with pictures off" in capsys.readouterr().out
+    # a feed with pictures off keeps none of its entries'
+    body = rss('<media:content url="https://cdn.example/a.jpg" medium="image"/>')
+    feed = parse_feed(body, URL, {"content-type": "application/rss+xml"})
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    off = Source(URL, "World", "World News", images=False)
+    assert [i.image for i in entries_to_items(off, feed, now)] == [None]
+    on = Source(URL, "World", "World News")
+    assert [i.image for i in entries_to_items(on, feed, now)] == ["https://cdn.example/a.jpg"]
+
+
+def test_turning_a_feeds_pictures_off_takes_them_from_its_stored_items() -> None:
+    store = Store()
+    feed = Source("https://a.example/feed", "A", "World News")
+    other = Source("https://b.example/feed", "B", "World News")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    store.sync_sources([feed, other], now)
+    stored = [
+        Item(id=f"{s.url}#1", title="T", feed_url=s.url, guid="1", image=f"{s.url}.jpg",
+             published=now, first_seen=now, content_hash=s.url)
+        for s in (feed, other)
+    ]  # fmt: skip
+    for item in stored:
+        store.save_poll(FeedState(item.feed_url), [item])
+        with store.transaction():
+            store.assign(item, f"story-{item.feed_url}", None, now)
+    for item in stored:
+        store.save_summary(f"story-{item.feed_url}", _summary(item), "fp", [], now)
+    assert store.dirty_stories() == []
+    store.sync_sources([dataclasses.replace(feed, images=False), other], now)
+    images = {i.feed_url: i.image for i in (store.story_items(f"story-{u}")[0] for u in
+              (feed.url, other.url))}  # fmt: skip
+    assert images == {feed.url: None, other.url: f"{other.url}.jpg"}
+    assert store.dirty_stories() == [f"story-{feed.url}"]  # its picture chosen anew
+    assert store.feeds_without_pictures() == {feed.url}
+
+
+def _summary(item: Item) -> Summary:
+    return Summary(
+        "T", (Bullet("A fact.", (0,)),), (SourceRef("A", "T", None, item_id=item.id),), 1
+    )
