@@ -210,11 +210,10 @@ def _rules(
 ) -> _Rules:
     """`outer` with the outline's own (`own`) `exclude` and `include` rules added, and its
     `interval`, `articles` and `images` switches, `userAgent` and `cookie` in place of those
-    around it. A
-    rule that is not a regular expression, an interval that is no duration or a header that
-    cannot be sent (`feed_request`) is a problem named by its line and outline (`left_out`:
-    said so; a cookie's value is never repeated: it may be a login); a switch neither on nor
-    off is a warning in `warnings`."""
+    around it. A rule that is not a regular expression, an interval that is no duration or a
+    header that cannot be sent (`feed_request`) is a problem named by its line and outline
+    (`left_out`: said so; a cookie's value is never repeated: it may be a login); a switch
+    neither on nor off is a warning in `warnings`."""
     if not own:
         return outer
 

@@ -122,6 +122,8 @@ def feed_outline(source: Source) -> str:
         parts.append(f'htmlUrl="{_attr_text(source.html_url)}"')
     if not source.articles:
         parts.append('articles="off"')
+    if not source.images:
+        parts.append('images="off"')
     for name, rules in (("exclude", source.exclude), ("include", source.include)):
         if len(rules) == 1:  # (a source's own rule, as `add` gives it)
             parts.append(f'{name}="{_attr_text(rules[0])}"')

@@ -246,6 +246,7 @@ class Imported(NamedTuple):
 # What the sources file holds for this service alone: an import takes none, an export gives none.
 _OURS: dict[str, Any] = {
     "exclude": (), "include": (), "interval": None, "user_agent": None, "cookie": None,
+    "images": True,
 }  # fmt: skip
 
 
@@ -276,8 +277,8 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
 
 def export_opml(opml_path: Path) -> bytes:
     """The sources as a clean OPML 2.0 document, for another reader: without the entry rules
-    (`exclude`, `include`), poll intervals and request headers, which are this service's own
-    (and a cookie may be a login)."""
+    (`exclude`, `include`), poll intervals, request headers and the pictures switch, which
+    are this service's own (and a cookie may be a login)."""
     opml = load_opml(opml_path)
     sources = [replace(s, **_OURS) for s in opml.sources]
     return render_opml(opml.title or "aggregator sources", sources)

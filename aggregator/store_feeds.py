@@ -284,7 +284,9 @@ class FeedsStore(StoreBase):
             "WHERE feed_url = ? AND image IS NOT NULL AND story_id IS NOT NULL)",
             [feed_url],
         )
-        self.db.execute("UPDATE items SET image = NULL WHERE feed_url = ?", [feed_url])
+        self.db.execute(
+            "UPDATE items SET image = NULL WHERE feed_url = ? AND image IS NOT NULL", [feed_url]
+        )
 
     def _move_items(self, feed_url: str, category: str) -> None:
         self.db.execute("UPDATE items SET category = ? WHERE feed_url = ?", [category, feed_url])

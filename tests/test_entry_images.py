@@ -16,6 +16,7 @@ from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summar
 from aggregator.opml import parse_opml
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
+from aggregator.sources import export_opml, import_opml
 from aggregator.store import Store
 
 URL = "https://news.example/feeds/world.xml"
@@ -285,3 +286,21 @@ def _summary(item: Item) -> Summary:
     return Summary(
         "T", (Bullet("A fact.", (0,)),), (SourceRef("A", "T", None, item_id=item.id),), 1
     )
+
+
+def test_export_leaves_the_pictures_switch_out_and_import_takes_none(tmp_path: Path) -> None:
+    ours = tmp_path / "feeds.opml"
+    ours.write_text(PICTURED)
+    exported = export_opml(ours)
+    assert b"images" not in exported
+    assert all(s.images for s in parse_opml(exported).sources)
+    theirs = tmp_path / "theirs.opml"
+    theirs.write_text(PICTURED.replace("clips.example", "clips2.example"))
+    mine = tmp_path / "mine.opml"
+    mine.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="World">'
+        '<outline type="rss" text="Own" xmlUrl="https://own.example/feed"/></outline></body></opml>'
+    )
+    imported = import_opml(mine, theirs)
+    assert "https://clips2.example/feed" in {s.url for s in imported.added}
+    assert all(s.images for s in parse_opml(mine.read_bytes()).sources)
