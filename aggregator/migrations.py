@@ -482,4 +482,4 @@ def pictures_switch(db: Database) -> None:
     """Whether a feed's items keep their pictures (its OPML outline's `images`, or a
     category's; 1: on)."""
     if "images" not in db["sources"].columns_dict:
-        db["sources"].add_column("images", int, not_null_default=1)
+        db.execute("ALTER TABLE sources ADD COLUMN images INTEGER NOT NULL DEFAULT 1")
