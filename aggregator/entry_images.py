@@ -43,7 +43,8 @@ _ATTRIBUTE = re.compile(r"""([a-z][a-z0-9_:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^
 _NOT_A_PHOTO = re.compile(
     r"feeds\.feedburner\.com|feedsportal\.com|stats\.wordpress\.com|pixel\.wp\.com|"
     r"s\.w\.org/images/core/emoji|gravatar\.com/avatar|doubleclick\.net|/emoji/|"
-    r"[/_.-](?:pixel|spacer|tracking|blank)[/_.-]|\bshare[-_]?button",
+    r"\b(?:pixel|spacer|blank|transparent|1x1)\.(?:gif|png)\b|/pixel(?:[/?]|$)|"
+    r"\bshare[-_]?button",
     re.I,
 )
 

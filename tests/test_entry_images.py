@@ -304,3 +304,19 @@ def test_export_leaves_the_pictures_switch_out_and_import_takes_none(tmp_path: P
     imported = import_opml(mine, theirs)
     assert "https://clips2.example/feed" in {s.url for s in imported.added}
     assert all(s.images for s in parse_opml(mine.read_bytes()).sources)
+
+
+@pytest.mark.parametrize(
+    ("src", "kept"),
+    [
+        ("https://cdn.example/2024/pixel-8-pro-review.jpg", True),  # a phone's photo
+        ("https://cdn.example/blank-check-ruling.jpg", True),
+        ("https://t.example/pixel.gif", False),
+        ("https://t.example/i/spacer.gif?x=1", False),
+        ("https://t.example/pixel?id=3", False),
+        ("https://t.example/1x1.png", False),
+        ("https://www.gravatar.com/avatar/ab12?s=96", False),
+    ],
+)
+def test_counters_are_no_photos_but_photos_named_like_them_are(src: str, kept: bool) -> None:
+    assert list(candidates({}, [f'<p><img src="{src}"></p>'])) == ([src] if kept else [])
