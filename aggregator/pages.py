@@ -46,6 +46,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
+from aggregator.search_index import match_expression
 from aggregator.slugs import slugify
 from aggregator.wording import counted
 
@@ -406,7 +407,7 @@ def render_search_html(
     title = f"Search: {query}" if query.strip() else "Search"
     parts = ["<h1>Search</h1>", search_form(settings, query)]
     alternates = []
-    if any(char.isalnum() for char in query):  # (a search without words has no feed)
+    if match_expression(query) is not None:  # (a search without words has no feed: `Site`)
         follow = []
         for fmt in FEED_FORMATS:
             url = search_url(query, settings, fmt=fmt)

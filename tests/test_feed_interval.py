@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from news_fixture import feeds
-from test_service import fast_settings, poll_once
+from test_service import poll_new
 from upstream import Upstream
 
 from aggregator.cli import main
 from aggregator.errors import ConfigError
 from aggregator.opml import parse_opml
 from aggregator.schedule import ScheduleSettings, feed_schedule, next_poll
-from aggregator.service import Service
 from aggregator.wording import duration
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -100,11 +99,7 @@ def test_a_poll_schedules_each_feed_by_its_own_interval_and_says_when_bounds_ove
                 f'<outline type="rss" text="Daily" xmlUrl="{daily}" interval="1d"/>'
                 "</outline></body></opml>"
             )
-            service = Service(sources, db, fast_settings())
-            try:
-                await poll_once(service)  # (a new database: every feed is due)
-            finally:
-                service.close()
+            await poll_new(sources, db)  # (a new database: every feed is due)
 
     asyncio.run(scenario())
     with sqlite3.connect(db) as conn:

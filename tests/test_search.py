@@ -21,7 +21,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from digest_fixture import add_story
 from news_fixture import feeds
-from test_service import fast_settings, poll_once
+from test_service import poll_new
 from upstream import Upstream, opml
 
 from aggregator.cli import main
@@ -29,7 +29,6 @@ from aggregator.feeds import render_feed, search_frame
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.publish import PublishSettings
 from aggregator.search_index import match_expression, tidy
-from aggregator.service import Service
 from aggregator.store import Store
 from aggregator.store_recover import recover
 from aggregator.store_upkeep import prune
@@ -263,11 +262,7 @@ def test_a_poll_makes_its_stories_searchable(tmp_path: Path) -> None:
         async with Upstream() as up:
             urls = [up.add_feed(path, body) for path, body in news.items()]
             sources.write_text(opml(*urls))
-            service = Service(sources, db, fast_settings())
-            try:
-                await poll_once(service)  # (a new database: every feed is due)
-            finally:
-                service.close()
+            await poll_new(sources, db)  # (a new database: every feed is due)
 
     asyncio.run(scenario())
     store = Store(db)

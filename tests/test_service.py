@@ -75,6 +75,15 @@ async def poll_once(service: Service) -> CycleReport:
         return await service.poll_cycle(fetcher)
 
 
+async def poll_new(sources: Path, db: Path) -> CycleReport:
+    """One poll pass (`poll_once`) of a service over `sources` and `db`, closed after."""
+    service = Service(sources, db, fast_settings())
+    try:
+        return await poll_once(service)
+    finally:
+        service.close()
+
+
 def test_opml_edits_apply_without_restart_and_broken_edits_keep_the_last_good(
     tmp_path: Path,
 ) -> None:
