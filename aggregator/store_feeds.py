@@ -220,14 +220,9 @@ class FeedsStore(StoreBase):
                     self.conn.execute(_UPSERT_SOURCE, values)
                     changed = True
                 if old is not None and old[_RULES] != values[_RULES]:
-                    # Entries the old rules left out were never stored, and the feed's
-                    # validators would answer 304 or its unchanged body go unparsed until it
-                    # changes: forgotten, so its next poll reads it whole under the new rules.
-                    self.conn.execute(
-                        "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL "
-                        "WHERE url = ?",
-                        [source.url],
-                    )
+                    # Entries the old rules left out were never stored: read whole on its next
+                    # poll, under the new rules.
+                    self._forget_validators(source.url)
                     rules_changed.append(source.url)
                 if old is not None and old[5] and old[_HEADERS] != values[_HEADERS]:
                     self.conn.execute(
@@ -236,6 +231,10 @@ class FeedsStore(StoreBase):
                     headers_changed.append(source.url)
                 if old is not None and old[_IMAGES] and not source.images:
                     self._drop_pictures(source.url)
+                if old is not None and not old[_IMAGES] and source.images:
+                    # Its stored items lost their pictures: it is read whole on its next poll,
+                    # and the entries it still carries give theirs back (`_save_items`).
+                    self._forget_validators(source.url)
                 if old is None or not old[5]:
                     added += 1
                     self.conn.execute(
@@ -275,6 +274,14 @@ class FeedsStore(StoreBase):
                 "INSERT INTO category_aliases(slug, category) VALUES (?, ?)", updated.items()
             )
         return tuple(renames.items())
+
+    def _forget_validators(self, feed_url: str) -> None:
+        """Its validators would answer 304, or its unchanged body go unparsed, until the feed
+        changes: forgotten, so that its next poll reads it whole."""
+        self.conn.execute(
+            "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE url = ?",
+            [feed_url],
+        )
 
     def _drop_pictures(self, feed_url: str) -> None:
         """A feed whose pictures were turned off: its items keep none, and the stories that
@@ -408,7 +415,8 @@ class FeedsStore(StoreBase):
         """Record a poll's outcome and its items in one transaction.
 
         A new (feed, guid) is inserted; a known one whose content changed is updated and its
-        story marked for re-summarising; an unchanged one is left alone.
+        story marked for re-summarising; an unchanged one is left alone, but for a picture
+        it now gives that its item lacks (`_picture_back`).
         """
         return self.save_polls([(state, items)])[0]
 
@@ -465,7 +473,8 @@ class FeedsStore(StoreBase):
         existing: dict[str, dict[str, Any]] = {
             r["id"]: r
             for r in self._rows_in(
-                "SELECT id, content_hash, story_id, duplicate_of FROM items WHERE id IN ({marks})",
+                "SELECT id, content_hash, story_id, duplicate_of, image IS NULL AS pictureless "
+                "FROM items WHERE id IN ({marks})",
                 ids,
             )
         }
@@ -479,11 +488,16 @@ class FeedsStore(StoreBase):
                     fresh.setdefault(item.id, item)
                 continue
             if old["content_hash"] == item.content_hash:
+                if item.image and old["pictureless"]:
+                    self._picture_back(item, old["story_id"])
+                    old["pictureless"] = 0
                 continue
             old["content_hash"] = item.content_hash  # the same id twice in one batch
             row = item_row(item)
             for keep in ("first_seen", "story_id", "duplicate_of", "published"):
                 row.pop(keep)
+            if item.image is None:  # (an edited entry that gives none keeps its page's picture)
+                row.pop("image")
             # A grouped original keeps its text's near keys and hashes (`assign`): they follow
             # a rewritten text (an edit of the title alone leaves them).
             rehash = old["story_id"] is not None and old["duplicate_of"] is None
@@ -501,6 +515,20 @@ class FeedsStore(StoreBase):
         if fresh:
             self.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
         return PollWrite(len(fresh), updated)
+
+    def _picture_back(self, item: Item, story_id: str | None) -> None:
+        """An unchanged entry now gives a picture its item lacks (its feed's pictures turned
+        on again, or a picture added since): kept, and its story's picture chosen anew,
+        unless it is its site's default (`site_pictures`, taken from items that had it). The
+        item's text is not touched: it counts as no update, and its summary stays as it is
+        (`story_job` writes a new picture alone)."""
+        written = self.conn.execute(
+            "UPDATE items SET image = ? WHERE id = ? AND image IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM site_pictures WHERE feed_url = ? AND image = ?)",
+            [item.image, item.id, item.feed_url, item.image],
+        ).rowcount
+        if written and story_id:
+            self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [story_id])
 
     def insert_items(self, items: Sequence[Item]) -> int:
         """Store items that have no feed poll behind them (the batch command); known ids are

@@ -3,19 +3,24 @@ out, and which one a story is shown with. Feeds here are invented for these test
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_service import fast_settings
+from upstream import Upstream, opml
 
 from aggregator.cli import main
 from aggregator.entry_images import candidates, feed_logo, lead_image, page_picture
+from aggregator.fetch import Fetcher
 from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
 from aggregator.opml import parse_opml
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
+from aggregator.service import Service
 from aggregator.sources import export_opml, import_opml
 from aggregator.store import Store
 
@@ -320,3 +325,90 @@ def test_export_leaves_the_pictures_switch_out_and_import_takes_none(tmp_path: P
 )
 def test_counters_are_no_photos_but_photos_named_like_them_are(src: str, kept: bool) -> None:
     assert list(candidates({}, [f'<p><img src="{src}"></p>'])) == ([src] if kept else [])
+
+
+def test_pictures_turned_on_again_come_back_without_a_change_of_the_feed(
+    tmp_path: Path,
+) -> None:
+    """Turned off, a feed's items lose their pictures; turned on again, the feed is read whole
+    on its next poll (its validators would answer 304) and its unchanged entries give theirs
+    back: the story shows its picture again, its summary and version untouched."""
+    sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
+    body = rss(
+        "<description>Floods cut the coast road north of the city on Tuesday, and 300 "
+        "families were moved to the school hall overnight, the council said.</description>"
+        '<media:content url="https://cdn.example/floods.jpg" medium="image" width="800"/>'
+    )
+
+    def listing(url: str, switch: str) -> str:
+        return opml(url).replace('type="rss"', f'type="rss" images="{switch}"')
+
+    def story() -> tuple[str | None, int, list[str | None]]:
+        store = Store(db)
+        try:
+            row = store.db.execute(
+                "SELECT s.image, st.version FROM summaries s JOIN stories st ON st.id = s.story_id"
+            ).fetchone()
+            items = [r[0] for r in store.db.execute("SELECT image FROM items")]
+            return row[0], row[1], items
+        finally:
+            store.close()
+
+    async def poll(everything: bool = True) -> None:
+        service = Service(sources, db, fast_settings())
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher, everything=everything)
+        finally:
+            service.close()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/world.xml", body, etag='"v1"')
+            sources.write_text(listing(url, "on"))
+            await poll()
+            picture, version, items = story()
+            assert picture == "https://cdn.example/floods.jpg" and items == [picture]
+            sources.write_text(listing(url, "off"))
+            await poll()
+            assert story() == (None, version, [None])
+            assert up.requests_for("/world.xml")[-1].headers.get("if-none-match") == '"v1"'
+            sources.write_text(listing(url, "on"))
+            await poll()
+            # asked without its validators, answered whole: the picture is back
+            assert "if-none-match" not in up.requests_for("/world.xml")[-1].headers
+            assert story() == (picture, version, [picture])
+            await poll()  # and the feed is asked as before
+            assert up.requests_for("/world.xml")[-1].headers.get("if-none-match") == '"v1"'
+
+    asyncio.run(scenario())
+
+
+def test_a_stored_items_picture_is_filled_once_and_kept_through_edits() -> None:
+    store = Store()
+    feed = Source("https://a.example/feed", "A", "World News")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    store.sync_sources([feed], now)
+
+    def item(n: int, digest: str, image: str | None) -> Item:
+        return Item(id=f"a#{n}", title=f"T{n}", feed_url=feed.url, guid=str(n), image=image,
+                    published=now, first_seen=now, content_hash=digest)  # fmt: skip
+
+    def pictures() -> list[str | None]:
+        return [r[0] for r in store.db.execute("SELECT image FROM items ORDER BY id")]
+
+    store.save_poll(FeedState(feed.url), [item(1, "h1", None), item(2, "h2", None)])
+    store.db.execute("INSERT INTO site_pictures VALUES (?, 'https://a.example/default.jpg')",
+                     [feed.url])  # fmt: skip
+    # unchanged entries that now give a picture: kept, unless it is the site's default
+    write = store.save_poll(
+        FeedState(feed.url),
+        [item(1, "h1", "https://a.example/1.jpg"), item(2, "h2", "https://a.example/default.jpg")],
+    )
+    assert pictures() == ["https://a.example/1.jpg", None] and write.updated == 0
+    # a picture is filled, never replaced; an edit that gives none keeps the one it had
+    store.save_poll(FeedState(feed.url), [item(1, "h1", "https://a.example/other.jpg")])
+    assert pictures()[0] == "https://a.example/1.jpg"
+    write = store.save_poll(FeedState(feed.url), [item(1, "h1-edited", None)])
+    assert pictures()[0] == "https://a.example/1.jpg" and write.updated == 1
