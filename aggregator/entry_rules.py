@@ -2,8 +2,9 @@
 `include` regular expressions, on a feed's outline or on a category's (for every feed in it).
 Pure.
 
-An entry is left out when any `exclude` rule matches its title, its link or its author, and
-when some `include` rule matches none of them. Rules are searched (anywhere in the field) and
+An entry is left out when any `exclude` rule matches its title, its link, its author or one of
+its categories (tags, as Miniflux's rules read them), and when some `include` rule matches
+none of them. Rules are searched (anywhere in the field) and
 ignore case (`(?-i:…)` makes part of one exact). They run on the `regex` engine (Python's
 syntax), which gives up on a search after a time: a rule that backtracks without end
 (`(a|aa)+$`) fails its feed's poll with the rule named (`RuleTooSlow`), where `re` would hold
@@ -64,13 +65,15 @@ class Rules:
         self.exclude, self.include, self.url, self.budget = exclude, include, url, budget
         self._deadline: float | None = None
 
-    def wanted(self, title: str, url: str | None, author: str | None) -> bool:
-        """Whether an entry with this title, link and author is stored: no `exclude` rule
-        matches any of them, and every `include` rule matches one. RuleTooSlow when the
-        feed's budget runs out."""
+    def wanted(
+        self, title: str, url: str | None, author: str | None, tags: tuple[str, ...] = ()
+    ) -> bool:
+        """Whether an entry with this title, link, author and categories is stored: no
+        `exclude` rule matches any of them, and every `include` rule matches one. RuleTooSlow
+        when the feed's budget runs out."""
         if not (self.exclude or self.include):
             return True
-        fields = tuple(field for field in (title, url, author) if field)
+        fields = tuple(field for field in (title, url, author, *tags) if field)
         if any(self._matches("exclude", rule, fields) for rule in self.exclude):
             return False
         return all(self._matches("include", rule, fields) for rule in self.include)

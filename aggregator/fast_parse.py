@@ -2,10 +2,11 @@
 
 Used only by `parse`. It reads the document with lxml and returns what feedparser would
 return for the fields `parse` uses (feed title, link, language, ttl; entry ids, links,
-titles, text, authors, dates, pictures), as feedparser-shaped dicts, so both paths share one
-normaliser. It answers only when it is sure to agree with feedparser: a DOCTYPE, xml:base,
-a non-UTF-8 encoding, an element or markup it does not know, a repeated element, anything
-that feedparser treats specially, and it returns None and feedparser parses the document.
+titles, text, authors, dates, pictures, categories), as feedparser-shaped dicts, so both
+paths share one normaliser. It answers only when it is sure to agree with feedparser: a
+DOCTYPE, xml:base, a non-UTF-8 encoding, an element or markup it does not know, a repeated
+element, anything that feedparser treats specially, and it returns None and feedparser
+parses the document.
 `tests/test_fast_parse.py` checks the agreement on real feed files.
 
 It does not import feedparser (~5 MB and ~100 modules in each parse worker: its HTTP client,
@@ -22,7 +23,7 @@ import datetime
 import html.entities
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
@@ -383,7 +384,34 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
         href = attributes.get("url", attributes.get("uri", attributes.get("href")))
         enclosures.append({"href": href, "type": attributes.get("type")})
     _pictures(out, item, enclosures)
+    _tags(out, item.iterchildren("category"))
     return out
+
+
+def _tags(out: dict[str, Any], categories: Iterator[Any]) -> None:
+    """The entry's categories as feedparser lists them (`_start_category`, `_end_category`,
+    `_add_tag`): each element's attributes make a tag, and its text is that tag's term when
+    it has none, else a tag of its own; a tag equal to one listed is not listed again."""
+    tags: list[dict[str, str | None]] = []
+
+    def add(term: str | None, scheme: str | None, label: str | None) -> None:
+        tag = {"term": term, "scheme": scheme, "label": label}
+        if (term or scheme or label) and tag not in tags:
+            tags.append(tag)
+
+    for category in categories:
+        attributes = _attributes(category)
+        scheme = attributes.get("scheme", attributes.get("domain"))
+        add(attributes.get("term"), scheme, attributes.get("label"))
+        value = _text(category)
+        if not value:
+            continue
+        if tags and not tags[-1]["term"]:
+            tags[-1]["term"] = value
+        else:
+            add(value, None, None)
+    if tags:
+        out["tags"] = tags
 
 
 def _attributes(el: Any) -> dict[str, str]:
@@ -521,4 +549,5 @@ def _atom_entry(entry: Any, base: str, parse_date: Any, urljoin: Any) -> dict[st
         if link.get("rel") == "enclosure"
     ]
     _pictures(out, entry, enclosures)
+    _tags(out, entry.iterchildren(_ATOM + "category"))
     return out

@@ -5,7 +5,8 @@ The mapping: the feed's `title`, `home_page_url` (its link) and `language`; an i
 (its guid), `url` (else `external_url`), `title`, `content_html` (HTML) and `content_text`
 (plain text) as its content, `summary` as its summary, `date_published` and `date_modified`
 (RFC 3339, read as any other feed date), its first author's `name` (1.1's `authors`, or
-1.0's `author`), and its `image` and `banner_image` as Media RSS pictures (`entry_images`).
+1.0's `author`), its `image` and `banner_image` as Media RSS pictures (`entry_images`), and
+its `tags` as categories.
 A value of the wrong JSON type is left out, as a missing one would be.
 """
 
@@ -78,7 +79,13 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
             for url in (_string(item, "image"), _string(item, "banner_image"))
             if url
         ],
+        "tags": [{"term": tag} for tag in _tags(item)],
     }
+
+
+def _tags(item: dict[str, Any]) -> list[str]:
+    tags = item.get("tags")
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def _author(item: dict[str, Any]) -> str:

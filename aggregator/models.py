@@ -119,6 +119,7 @@ class Entry:
     published: datetime | None = None
     updated: datetime | None = None
     image: str | None = None  # absolute http(s): its picture (`entry_images`)
+    tags: tuple[str, ...] = ()  # its categories' terms and labels (the OPML rules match them)
 
 
 @dataclass(frozen=True, slots=True)

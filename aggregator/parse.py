@@ -37,6 +37,8 @@ _HTML_START = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _MAX_WARNING = 200
+MAX_TAGS = 50  # an entry's categories kept for the OPML rules (a keyword dump gives hundreds)
+MAX_TAG = 200  # characters of one
 # Two defaults that differ in every date field: a date string that parses to different
 # dates under them was missing its year, month or day, and is rejected.
 _DEFAULTS = (datetime(1904, 1, 1), datetime(2008, 2, 2))
@@ -281,7 +283,25 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         published=published,
         updated=updated,
         image=_image(raw, base),
+        tags=_tags(raw),
     )
+
+
+def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The entry's categories (RSS `<category>`, Atom `<category term label>`, Dublin Core
+    subjects, Media RSS keywords, JSON Feed `tags`), as feedparser lists them: each term and
+    label, its spaces collapsed, once, at most `MAX_TAGS` of at most `MAX_TAG` characters."""
+    found: dict[str, None] = {}
+    for tag in raw.get("tags") or ():
+        if not isinstance(tag, Mapping):
+            continue
+        for key in ("term", "label"):
+            value = tag.get(key)
+            if isinstance(value, str) and (value := " ".join(value.split())[:MAX_TAG]):
+                found[value] = None
+        if len(found) >= MAX_TAGS:
+            break
+    return tuple(found)[:MAX_TAGS]
 
 
 def _image(raw: Mapping[str, Any], base: str) -> str | None:

@@ -141,7 +141,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
         if not text and is_placeholder_title(entry.title):  # nothing but a placeholder
             continue
         seen.add(entry.guid)
-        if not rules.wanted(entry.title, entry.url, entry.author):
+        if not rules.wanted(entry.title, entry.url, entry.author, entry.tags):
             left_out += 1
             continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)

@@ -5,6 +5,7 @@ edited rule applies at the feed's next poll, which reads it whole."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -21,6 +22,7 @@ from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.models import Entry, ParsedFeed, Source
 from aggregator.opml import parse_opml
+from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items, feed_items
 from aggregator.service import Service
 
@@ -119,6 +121,38 @@ def test_items_leave_out_what_the_rules_exclude_and_count_it() -> None:
     # the rules change no kept item: same text and content hash as without them
     every = {i.guid: (i.text, i.content_hash) for i in entries_to_items(plain, feed, NOW)}
     assert all(every[i.guid] == (i.text, i.content_hash) for i in items)
+
+
+def test_rules_match_an_entrys_categories_as_they_match_its_title() -> None:
+    """A feed's own sections and kinds (`<category>`) are fields the rules read: a video or an
+    opinion piece is left out by what the feed calls it, whatever its title and link say."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Daily</title>'
+        "<link>https://a.example/</link>"
+        + "".join(
+            f"<item><title>{title}</title><link>https://a.example/{n}</link>{tags}"
+            f"<description>Report {n} on {title.lower()}, in some detail.</description></item>"
+            for n, (title, tags) in enumerate([
+                ("Parliament passes the budget", "<category>Politics</category>"),
+                ("Watch: the budget in 60 seconds",
+                 '<category domain="https://a.example/type">video</category>'),
+                ("Why the budget fails the young", "<category>Opinion</category>"),
+                ("Storm closes the port", ""),
+            ])
+        )
+        + "</channel></rss>"
+    ).encode()  # fmt: skip
+    for fast in (False, True):
+        feed = parse_feed(body, "https://a.example/feed", {}, fast=fast)
+        source = Source("https://a.example/feed", "Daily", "World News")
+        excluded = dataclasses.replace(source, exclude=("^video$", "^opinion$"))
+        items, left_out = feed_items(excluded, feed, NOW)
+        assert [i.title for i in items] == [
+            "Parliament passes the budget",
+            "Storm closes the port",
+        ] and left_out == 2
+        only = dataclasses.replace(source, include=("^politics$",))
+        assert [i.title for i in feed_items(only, feed, NOW)[0]] == ["Parliament passes the budget"]
 
 
 ITEM = (

@@ -291,3 +291,55 @@ def test_a_worker_parsing_plain_feeds_loads_neither_feedparser_nor_the_pool() ->
     counted, loaded = result.stdout.decode().splitlines()
     assert counted == "2 2024-03-05 09:00:00+00:00 2024-03-05 15:00:00+00:00"
     assert loaded == "-"
+
+
+TAGGED_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>http://feeds.example/</link>
+<category>Channel-level, not an entry's</category>
+<item><title>One</title><link>http://feeds.example/1</link>
+  <category>Politics</category>
+  <category domain="http://feeds.example/taxonomy">news/world/europe</category>
+  <category domain="http://feeds.example/type">video</category>
+  <category domain="http://feeds.example/empty"></category>
+  <category>  Brexit   talks </category>
+  <category>Politics</category>
+</item>
+<item><title>Two</title><link>http://feeds.example/2</link>
+  <category domain="http://feeds.example/type"></category><category>after an empty one</category>
+</item>
+<item><title>Three</title><link>http://feeds.example/3</link></item>
+</channel></rss>"""
+
+TAGGED_ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>
+<updated>2024-03-05T09:00:00Z</updated>
+<entry><title>One</title><id>urn:1</id><link href="http://feeds.example/1"/>
+  <updated>2024-03-05T09:00:00Z</updated>
+  <category term="sport" label="Sport and games"/>
+  <category term="opinion" scheme="http://feeds.example/kinds"/>
+  <category scheme="http://feeds.example/kinds">Text of its own</category>
+  <category term="sport" label="Sport and games"/>
+</entry>
+</feed>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            TAGGED_RSS,
+            [
+                ("Politics", "news/world/europe", "video", "Brexit talks"),
+                ("after an empty one",),
+                (),
+            ],
+        ),
+        (TAGGED_ATOM, [("sport", "Sport and games", "opinion", "Text of its own")]),
+    ],
+    ids=["rss", "atom"],
+)
+def test_categories_read_alike_on_both_paths(body: str, expected: list[tuple[str, ...]]) -> None:
+    assert takes_fast_path(body.encode())
+    reference, fast = reference_and_fast(body.encode())
+    assert isinstance(fast, ParsedFeed) and fast == reference
+    assert [e.tags for e in fast.entries] == expected

@@ -44,6 +44,7 @@ def test_a_json_feed_reads_as_an_rss_or_atom_feed_would() -> None:
                 "date_published": "2026-12-04T10:30:00+01:00",
                 "date_modified": "2026-12-04T12:00:00Z",
                 "authors": [{"name": "Ann Lee"}, {"name": "Bo Ma"}],
+                "tags": ["Harbour", 3, " local  news ", "Harbour"],  # (a number is no tag)
             },
             {
                 "id": 7,  # version 1 allowed a number
@@ -69,7 +70,8 @@ def test_a_json_feed_reads_as_an_rss_or_atom_feed_would() -> None:
     assert "The council approved the new wall." in first.text and "<p>" not in first.text
     assert first.published == datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
     assert first.updated == datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-    assert first.author == "Ann Lee"
+    assert first.author == "Ann Lee" and first.tags == ("Harbour", "local news")
+    assert second.tags == ()
     assert (second.guid, second.url, second.author) == ("7", "https://news.example/ferry", "Cy Do")
     assert second.text == "Ferry <div> times change on Monday."
     assert third.guid == "https://blog.example/untitled"
