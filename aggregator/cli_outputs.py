@@ -31,8 +31,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         )
     store = Store(args.db)
     try:
-        # (a static site has no server to search with: its pages offer none)
-        publish = replace(settings.publish, search=False)
+        # (a static site has no server to search with, nor to fetch pictures: its pages offer
+        # no search, and name every picture at its outlet)
+        publish = replace(settings.publish, search=False, picture_proxy="off")
         site = Site(store.reader(), publish, digest=settings.digest)
         report = export_site(site, args.output)
     finally:

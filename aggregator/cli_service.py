@@ -108,7 +108,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         app = make_app(
-            reader, settings.publish, digest=settings.digest, stale_after=stale_after(settings)
+            reader,
+            settings.publish,
+            digest=settings.digest,
+            stale_after=stale_after(settings),
+            fetch=settings.fetch,
         )
         runner = await start_server(app, host, port)
         try:

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -106,6 +106,11 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         self._entered = True
         return self
+
+    def trust_hosts(self, hosts: Iterable[str]) -> None:
+        """Hosts the operator listed feeds on, as fetching those feeds would note them: a URL
+        on one of them may resolve inside the network (a picture on an intranet feed's host)."""
+        self._listed.update(host.lower() for host in hosts)
 
     def _open(self) -> aiohttp.ClientSession:
         """The session, made at the first request: a pass with nothing to fetch never imports

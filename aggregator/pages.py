@@ -22,6 +22,7 @@ from aggregator.publish import (
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
+    PICTURES,
     PublishSettings,
     category_url,
     clean,
@@ -124,10 +125,12 @@ def opensearch_xml(settings: PublishSettings) -> str:
 
 
 def robots_txt(settings: PublishSettings) -> str:
-    """Everything may be crawled but search results; the feed list points crawlers at the
-    feeds."""
+    """Everything may be crawled but search results and proxied pictures (each a fetch from
+    an outlet); the feed list points crawlers at the feeds."""
     path = urlsplit(settings.base_url).path or "/"
     search = f"Disallow: {path}search\n" if settings.search else ""
+    if settings.picture_proxy != "off":
+        search += f"Disallow: {path}{PICTURES}/\n"
     return f"User-agent: *\n{search}Allow: /\n\n# Every feed: {settings.base_url}feeds.opml\n"
 
 

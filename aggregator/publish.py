@@ -11,6 +11,7 @@ plain text: control characters XML cannot carry are dropped, the rest is escaped
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
 from collections.abc import Collection, Sequence
@@ -304,15 +305,33 @@ def source_label(source: SourceRef, sources: Sequence[SourceRef] = ()) -> str:
     return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
 
 
+PICTURES = "pictures"  # the path a proxied picture is served under (`picture_proxy`)
+
+
+def picture_key(url: str) -> str:
+    """The key of a picture's address in its proxied address (a hash: no address is shown)."""
+    return hashlib.blake2b(url.encode(), digest_size=8).hexdigest()
+
+
+def proxied(url: str, story_id: str, base_url: str, mode: str) -> str:
+    """The address the pages and feeds give for `story_id`'s picture `url`: its own, or with
+    `mode` "all" (or "http" for a plain-http one) this site's `/pictures/<story>/<key>`."""
+    if mode == "off" or (mode == "http" and not url.startswith("http:")):
+        return url
+    return f"{base_url}{PICTURES}/{quote(story_id, safe='')}/{picture_key(url)}"
+
+
 def picture(story: Story, settings: PublishSettings) -> tuple[str, str] | None:
-    """The story's picture (`Summary.image`) and whose it is ("BBC News"), or None: none, a
-    site that shows none (`images` false), or an address that is no http(s) URL."""
+    """The story's picture (`Summary.image`; through this site's `/pictures/` as
+    `picture_proxy` says) and whose it is ("BBC News"), or None: none, a site that shows none
+    (`images` false), or an address that is no http(s) URL."""
     summary = story.summary
     if not settings.images or summary is None:
         return None
     url = safe_url(summary.image)
     if url is None:
         return None
+    url = proxied(url, story.id, settings.base_url, settings.picture_proxy)
     index = summary.image_source
     source = summary.sources[index] if 0 <= index < len(summary.sources) else None
     credit = clean(source.outlet) if source is not None else ""

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 __all__ = ["DEFAULT_BASE_URL", "PublishSettings"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+PICTURE_PROXY_MODES = ("off", "http", "all")  # (`picture_proxy.MODES`)
 
 
 @functools.cache
@@ -48,6 +49,11 @@ class PublishSettings:
     # feeds, JSON Feed's `image`. Linked, never fetched or copied: a reader's browser loads
     # it from the outlet. False: no picture anywhere.
     images: bool = True
+    # Which pictures the pages and feeds name through this site's /pictures/ rather than at
+    # the outlet (`picture_proxy`): "off", "http" (plain-http ones, which an https page would
+    # block) or "all" (no reader's browser asks an outlet for anything). A static export
+    # has no server to ask: it names every picture at its outlet.
+    picture_proxy: str = "http"
     # True when base_url was derived from the listen address rather than configured: then
     # feed ids are tag URIs, so they don't change with the host or port.
     listen_base_url: bool = False
@@ -62,6 +68,9 @@ class PublishSettings:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         self.zone()  # (an unknown zone is a configuration error at start, not at a page)
+        if self.picture_proxy not in PICTURE_PROXY_MODES:
+            allowed = ", ".join(repr(m) for m in PICTURE_PROXY_MODES)
+            raise ValueError(f"picture_proxy must be one of {allowed}, got {self.picture_proxy!r}")
 
     def zone(self) -> tzinfo:
         """The zone the pages show times in."""

@@ -389,6 +389,7 @@ class Service:
                     digest=self.settings.digest,
                     stale_after=stale_after(self.settings),
                     damage=self.damage,
+                    fetch=self.settings.fetch,
                 )
                 runner = await start_server(app, host, port)
         except BaseException:

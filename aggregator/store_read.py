@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .health import (
     BACKUP_AT,
@@ -118,6 +119,12 @@ class Reader:
     def version(self) -> str:
         rows = self._rows("SELECT value FROM meta WHERE key = 'version'")
         return rows[0]["value"] if rows else "0"
+
+    def feed_hosts(self) -> set[str]:
+        """The hosts the active feeds are on: the operator's, which may be inside the network
+        (the server fetches pictures there too: `picture_proxy`)."""
+        rows = self._rows("SELECT url FROM sources WHERE active = 1")
+        return {host for r in rows if (host := (urlsplit(r["url"]).hostname or "").lower())}
 
     def categories(self) -> list[str]:
         rows = self._rows(

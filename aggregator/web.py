@@ -30,8 +30,18 @@ from aggregator.damage import Damage
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
+from aggregator.fetch import FetchSettings
 from aggregator.health import report as health_report
-from aggregator.publish import ALL_SLUG, PublishSettings, utc
+from aggregator.picture_proxy import Pictures
+from aggregator.publish import (
+    ALL_SLUG,
+    PICTURES,
+    PublishSettings,
+    picture_key,
+    proxied,
+    safe_url,
+    utc,
+)
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 from aggregator.slugs import RESERVED_SLUGS
 from aggregator.store_db import storage_fault_in
@@ -43,6 +53,7 @@ FAULT_LOG_EVERY = 60.0  # seconds between log lines of one passing storage fault
 UNAVAILABLE_RETRY = 300  # Retry-After (seconds) of a page the database cannot give
 VERSION_TTL = 1.0  # seconds a data version is trusted before asking the reader again
 SEARCHES = 2  # searches read at once; more wait their turn
+PICTURE_MAX_AGE = 7 * 86400  # Cache-Control max-age of a proxied picture (its address is its own)
 CACHE_ENTRIES = 2048  # cap on cached responses for one data version
 OPML_PATHS = {path.removesuffix(".opml"): fmt for fmt, path in OPML_FORMATS.items()}
 _MIN_GZIP = 256  # bodies smaller than this are sent as they are
@@ -328,8 +339,13 @@ def make_app(
     version_ttl: float = VERSION_TTL,
     stale_after: timedelta | None = None,
     damage: Damage | None = None,
+    fetch: FetchSettings | None = None,
+    pictures: Pictures | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
+
+    Stories' pictures named through this site (`picture_proxy`) are fetched with `fetch`'s
+    settings (`pictures`: a server side of the tests' own).
 
     With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
     `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
@@ -554,7 +570,62 @@ def make_app(
 
         return handler
 
+    if settings.picture_proxy == "off":
+        pictures = None
+    elif pictures is None:
+        pictures = Pictures(fetch, hosts=getattr(reader, "feed_hosts", None))
+    # (story id, key) pairs found to be a story's current picture, for one data version
+    current_pictures: dict[tuple[str, str], str] = {}
+    pictures_version = [""]
+
+    async def picture_url(story_id: str, key: str) -> str | None:
+        """The address of the picture `story_id` shows now, if it is proxied and its key is
+        `key`; a redirect to its current key when it has another; else None."""
+        data = await version.get()
+        if data != pictures_version[0]:
+            current_pictures.clear()
+            pictures_version[0] = data
+        url = current_pictures.get((story_id, key))
+        if url is not None:
+            return url
+        story = await asyncio.to_thread(reader.story, story_id)
+        url = safe_url(story.summary.image) if story and story.summary else None
+        if url is None or proxied(url, story_id, "", settings.picture_proxy) == url:
+            return None
+        if picture_key(url) != key:
+            raise web.HTTPFound(location=picture_key(url))
+        if len(current_pictures) >= CACHE_ENTRIES:
+            current_pictures.clear()
+        current_pictures[(story_id, key)] = url
+        return url
+
+    async def story_picture(request: web.Request) -> web.StreamResponse:
+        """`/pictures/<story>/<key>`: the picture the story shows, fetched by this server
+        (`picture_proxy`); a key names one address, so a copy of it never goes stale."""
+        if pictures is None:
+            return not_found_response(settings.base_url)
+        key = request.match_info["key"]
+        url = await picture_url(request.match_info["story_id"], key)
+        if url is None:
+            return not_found_response(settings.base_url)
+        lasting = {"Cache-Control": f"public, max-age={PICTURE_MAX_AGE}", "ETag": f'"{key}"'}
+        if f'"{key}"' in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=lasting)
+        found = await pictures.get(url)
+        if found.error:
+            return web.Response(
+                status=found.status,
+                text=f"The picture could not be fetched: {found.error}\n",
+                headers={"Cache-Control": "max-age=60"},
+            )
+        return web.Response(body=found.body, content_type=found.content_type, headers=lasting)
+
+    async def close_pictures(_app: web.Application) -> None:
+        if pictures is not None:
+            await pictures.close()
+
     app = web.Application(middlewares=[_not_found_page, _storage_faults])
+    app.on_cleanup.append(close_pictures)
     app[_HOME] = settings.base_url
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
@@ -573,6 +644,7 @@ def make_app(
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
     app.router.add_get("/stories/{story_id:[^/]+}", story)
     app.router.add_get("/stories/{story_id:[^/]+}/", story_slash)
+    app.router.add_get(f"/{PICTURES}/{{story_id:[^/]+}}/{{key:[0-9a-f]{{16}}}}", story_picture)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe_slash)

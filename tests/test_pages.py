@@ -150,10 +150,12 @@ def test_story_page_speaks_its_language() -> None:
 
 
 def test_robots_and_favicons() -> None:
-    # (search results are not for crawlers; the site lives under /agg/ here)
-    assert robots_txt(SETTINGS).startswith("User-agent: *\nDisallow: /agg/search\nAllow: /\n")
-    unsearched = dataclasses.replace(SETTINGS, search=False)  # (a static export)
-    assert robots_txt(unsearched).startswith("User-agent: *\nAllow: /\n")
+    # (search results and proxied pictures are not for crawlers; the site lives under /agg/)
+    assert robots_txt(SETTINGS).startswith(
+        "User-agent: *\nDisallow: /agg/search\nDisallow: /agg/pictures/\nAllow: /\n"
+    )
+    static = dataclasses.replace(SETTINGS, search=False, picture_proxy="off")  # (an export)
+    assert robots_txt(static).startswith("User-agent: *\nAllow: /\n")
     assert f"{BASE}feeds.opml" in robots_txt(SETTINGS)
     assert FAVICON_SVG.startswith(b"<svg")
     ico = favicon_ico()

@@ -1,0 +1,190 @@
+"""Stories' pictures through the site (`[publish] picture_proxy`): the pages and feeds name
+`/pictures/<story>/<key>`, and the server fetches that story's current picture, no other
+address, with the fetcher's guards. Pictures and outlets here are invented, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from digest_fixture import NOW, add_story
+from upstream import Upstream
+
+from aggregator.cli import main
+from aggregator.config import build_settings
+from aggregator.errors import ConfigError
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.models import Source
+from aggregator.picture_proxy import Pictures
+from aggregator.publish import PublishSettings, picture_key, proxied
+from aggregator.store import Store
+from aggregator.web import make_app
+
+BASE = "https://news.example.org/"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8  # (a photo's first bytes; enough for a test)
+
+
+def test_which_pictures_are_named_through_the_site() -> None:
+    http, https = "http://cdn.example/a.jpg", "https://cdn.example/b.jpg"
+    key = picture_key(http)
+    assert len(key) == 16 and key == picture_key(http) != picture_key(https)
+    assert proxied(http, "s 1", BASE, "http") == f"{BASE}pictures/s%201/{key}"
+    assert proxied(https, "s1", BASE, "http") == https  # (an https page may show it)
+    assert proxied(https, "s1", BASE, "all") == f"{BASE}pictures/s1/{picture_key(https)}"
+    assert proxied(http, "s1", BASE, "off") == http
+    with pytest.raises(ValueError, match="picture_proxy must be one of 'off', 'http', 'all'"):
+        PublishSettings(picture_proxy="sometimes")
+    with pytest.raises(ConfigError, match=r"\[publish\].*picture_proxy must be one of"):
+        build_settings({"publish": {"picture_proxy": "yes"}})
+
+
+def pictured(db: Path, pictures: dict[str, str]) -> None:
+    """A database with one published story per entry of `pictures` (story id → its picture)."""
+    store = Store(db)
+    try:
+        for story_id, url in pictures.items():
+            add_story(store, story_id, f"Harbour wall story {story_id}")
+            store.db.execute(
+                "UPDATE summaries SET image = ?, image_source = 0 WHERE story_id = ?",
+                [url, story_id],
+            )
+    finally:
+        store.close()
+
+
+@contextlib.asynccontextmanager
+async def served(
+    db: Path, settings: PublishSettings, pictures: Pictures | None
+) -> AsyncIterator[TestClient]:
+    store = Store(db)
+    app = make_app(store.reader(), settings, clock=lambda: NOW, pictures=pictures)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+        store.close()
+
+
+def on_loopback() -> Pictures:
+    """The server's side, allowed to fetch from this machine (the tests' outlets are here)."""
+    return Pictures(fetcher=lambda s: Fetcher(s, internal=lambda _address: False))
+
+
+def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    settings = PublishSettings(base_url=BASE)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            photo = up.add_feed("/photo.jpg", JPEG, content_type="image/jpeg")
+            page = up.add_feed("/page.html", b"<html></html>", content_type="text/html")
+            vector = up.add_feed("/v.svg", b"<svg onload='x()'/>", content_type="image/svg+xml")
+            secure = "https://cdn.example/secure.jpg"
+            pictured(db, {"s1": photo, "s2": secure, "s3": page, "s4": vector})
+            key = picture_key(photo)
+            named = f"{BASE}pictures/s1/{key}"
+            async with served(db, settings, on_loopback()) as client:
+                story = await (await client.get("/stories/s1")).text()
+                assert f'src="{named}"' in story and photo not in story
+                assert f'<meta property="og:image" content="{named}">' in story
+                assert f'src="{secure}"' in await (await client.get("/stories/s2")).text()
+                feed = await (await client.get("/feeds/all.atom")).text()
+                assert f'url="{named}"' in feed and photo not in feed
+                robots = await (await client.get("/robots.txt")).text()
+                assert "Disallow: /pictures/\n" in robots
+
+                answer = await client.get(f"/pictures/s1/{key}")
+                assert answer.status == 200 and await answer.read() == JPEG
+                assert answer.headers["Content-Type"] == "image/jpeg"
+                assert answer.headers["Cache-Control"] == "public, max-age=604800"
+                assert answer.headers["ETag"] == f'"{key}"'
+                assert answer.headers["X-Content-Type-Options"] == "nosniff"
+                # asked again: from memory, the outlet is asked once; a copy is never stale
+                again = await client.get(f"/pictures/s1/{key}")
+                assert await again.read() == JPEG and len(up.requests_for("/photo.jpg")) == 1
+                request = up.requests_for("/photo.jpg")[0]
+                assert "referer" not in request.headers and "cookie" not in request.headers
+                kept = await client.get(
+                    f"/pictures/s1/{key}", headers={"If-None-Match": f'"{key}"'}
+                )
+                assert kept.status == 304
+                # a key the story's picture no longer has leads to the one it has
+                old = await client.get("/pictures/s1/0123456789abcdef", allow_redirects=False)
+                assert old.status == 302 and old.headers["Location"] == key
+                # only the story's own picture, proxied by the mode: no open proxy
+                https_key = picture_key(secure)
+                assert (await client.get(f"/pictures/s2/{https_key}")).status == 404
+                assert (await client.get(f"/pictures/nothing/{key}")).status == 404
+                # a page or an SVG (which can carry script) is no picture
+                for story_id, url in (("s3", page), ("s4", vector)):
+                    failed = await client.get(f"/pictures/{story_id}/{picture_key(url)}")
+                    assert failed.status == 502 and "not a picture" in await failed.text()
+
+    asyncio.run(scenario())
+
+
+def test_the_proxy_fetches_inside_the_network_only_from_the_feeds_hosts(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            photo = up.add_feed("/photo.jpg", JPEG, content_type="image/jpeg")
+            elsewhere = photo.replace("127.0.0.1", "localhost")  # (the same server, unlisted)
+            pictured(db, {"s1": photo, "s2": elsewhere})
+            key = picture_key(photo)
+            # the fetcher's own guard: a picture at an address inside the network is refused
+            async with served(db, PublishSettings(base_url=BASE), None) as client:
+                refused = await client.get(f"/pictures/s1/{key}")
+                assert refused.status == 502 and "private address" in await refused.text()
+            assert up.requests_for("/photo.jpg") == []
+            # unless its host is one the operator listed a feed on (an intranet's own)
+            store = Store(db)
+            store.sync_sources([Source(up.url("/feed.xml"), "Intranet", "World News")], NOW)
+            store.close()
+            async with served(db, PublishSettings(base_url=BASE), None) as client:
+                assert await (await client.get(f"/pictures/s1/{key}")).read() == JPEG
+                other = await client.get(f"/pictures/s2/{picture_key(elsewhere)}")
+                assert other.status == 502 and "private address" in await other.text()
+            assert len(up.requests_for("/photo.jpg")) == 1
+            off = PublishSettings(base_url=BASE, picture_proxy="off")
+            async with served(db, off, on_loopback()) as client:
+                story = await (await client.get("/stories/s1")).text()
+                assert f'src="{photo}"' in story and "/pictures/" not in story
+                assert (await client.get(f"/pictures/s1/{key}")).status == 404
+                assert "pictures" not in await (await client.get("/robots.txt")).text()
+
+    asyncio.run(scenario())
+
+
+def test_a_slow_outlet_times_out_and_is_not_asked_again_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            photo = up.add_feed("/slow.jpg", JPEG, content_type="image/jpeg", delay=2.0)
+            pictured(db, {"s1": photo})
+            settings = FetchSettings(total_timeout=0.3, connect_timeout=0.3)
+            quick = Pictures(settings, fetcher=lambda s: Fetcher(s, internal=lambda _a: False))
+            async with served(db, PublishSettings(base_url=BASE), quick) as client:
+                path = f"/pictures/s1/{picture_key(photo)}"
+                answers = await asyncio.gather(*(client.get(path) for _ in range(3)))
+                assert [a.status for a in answers] == [504, 504, 504]
+                assert (await client.get(path)).status == 504
+                assert len(up.requests_for("/slow.jpg")) == 1  # one fetch for all four
+
+    asyncio.run(scenario())
+
+
+def test_a_static_export_names_pictures_at_their_outlets(tmp_path: Path) -> None:
+    db, out = tmp_path / "agg.db", tmp_path / "site"
+    pictured(db, {"s1": "http://cdn.example/a.jpg"})
+    assert main(["publish", "--db", str(db), "--output", str(out)]) == 0
+    page = (out / "stories/s1/index.html").read_text()
+    assert 'src="http://cdn.example/a.jpg"' in page and "/pictures/" not in page
+    assert "pictures" not in (out / "robots.txt").read_text()
