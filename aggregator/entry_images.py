@@ -30,7 +30,15 @@ from urllib.parse import urljoin, urlsplit
 
 from .models import SourceRef
 
-__all__ = ["MAX_URL", "SITE_PICTURE", "candidates", "feed_logo", "lead_image", "page_picture"]
+__all__ = [
+    "MAX_URL",
+    "SITE_PICTURE",
+    "candidates",
+    "feed_logo",
+    "lead_image",
+    "page_picture",
+    "plausible_host",
+]
 
 WIDEST = 1600  # pixels: a picture wider than this is chosen only when no narrower one is given
 SMALLEST = 100  # pixels: an <img> declared narrower or lower than this is an icon or a pixel
@@ -170,7 +178,23 @@ def _absolute(value: str, base: str) -> str | None:
         return None
     if not absolute.isprintable() or any(c.isspace() for c in absolute):
         return None
-    return absolute
+    return absolute if plausible_host(absolute) else None
+
+
+def plausible_host(url: str) -> bool:
+    """Whether `url`'s host could be reached: an IP address, one name (an intranet's), or a
+    name whose last label is a top-level domain's (letters, or "xn--…"). A feed that dropped
+    the slash before a path gives "a57.foxnews.com60/60/photo.jpg": no picture there."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if "." not in host or ":" in host or host.replace(".", "").isdigit():  # (IPv6: no dots)
+        return True
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    return (last.isascii() and last.isalpha()) or last.startswith("xn--")
 
 
 def feed_logo(images: Sequence[str | None]) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
-from aggregator.entry_images import candidates
+from aggregator.entry_images import candidates, plausible_host
 from aggregator.errors import ParseError, StoryFeedError
 from aggregator.fast_parse import fast_parse
 from aggregator.fast_parse import parse_date as feed_date
@@ -306,7 +306,8 @@ def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _image(raw: Mapping[str, Any], base: str) -> str | None:
     """The entry's picture (`entry_images.candidates`): the first that is an http(s) URL
-    other than the feed's own (an empty `src`, which feedparser resolves to it). A picture
+    other than the feed's own (an empty `src`, which feedparser resolves to it), on a host
+    that could be reached (`plausible_host`). A picture
     that cannot be read is none: it never costs the entry (`parse_feed` skips an entry that
     raises)."""
     markup = [c.get("value") for c in raw.get("content") or () if _html_typed(c.get("type"))]
@@ -315,7 +316,9 @@ def _image(raw: Mapping[str, Any], base: str) -> str | None:
     try:
         for candidate in candidates(raw, [m for m in markup if isinstance(m, str)]):
             url = _http_url(candidate, base)
-            if url is not None and url != base and len(url) <= MAX_IMAGE_URL:
+            if url is None or url == base or len(url) > MAX_IMAGE_URL:
+                continue
+            if plausible_host(url):
                 return url
     except Exception:  # (an odd value the readers above did not foresee)
         return None

@@ -412,3 +412,26 @@ def test_a_stored_items_picture_is_filled_once_and_kept_through_edits() -> None:
     assert pictures()[0] == "https://a.example/1.jpg"
     write = store.save_poll(FeedState(feed.url), [item(1, "h1-edited", None)])
     assert pictures()[0] == "https://a.example/1.jpg" and write.updated == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("http://a57.foxnews.com60/60/NFL-photo.jpg", False),  # the slash before a path lost
+        ("https://cdn.example.org/a.jpg", True),
+        ("https://cdn.example.org./a.jpg", True),
+        ("https://cdn.xn--p1ai/a.jpg", True),  # (an internationalised top-level domain)
+        ("http://intranet/a.jpg", True),
+        ("http://10.0.0.7/a.jpg", True),
+        ("http://[2001:db8::7]/a.jpg", True),
+    ],
+)
+def test_a_picture_on_a_host_that_cannot_be_is_none(url: str, kept: bool) -> None:
+    body = rss(
+        f'<media:content url="{url}" medium="image"/>'
+        '<media:thumbnail url="https://cdn.example.org/thumb.jpg"/>'
+    )
+    fallback = "https://cdn.example.org/thumb.jpg"
+    assert images(body) == [[url if kept else fallback]] * 2
+    page = f'<html><head><meta property="og:image" content="{url}"></head></html>'
+    assert page_picture(page.encode(), "https://news.example/a.html") == (url if kept else None)
