@@ -307,9 +307,8 @@ def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:
 def _image(raw: Mapping[str, Any], base: str) -> str | None:
     """The entry's picture (`entry_images.candidates`): the first that is an http(s) URL
     other than the feed's own (an empty `src`, which feedparser resolves to it), on a host
-    that could be reached (`plausible_host`). A picture
-    that cannot be read is none: it never costs the entry (`parse_feed` skips an entry that
-    raises)."""
+    that could be reached (`plausible_host`). A picture that cannot be read is none: it never
+    costs the entry (`parse_feed` skips an entry that raises)."""
     markup = [c.get("value") for c in raw.get("content") or () if _html_typed(c.get("type"))]
     if _html_typed(_declared_type(raw, "summary")):
         markup.append(raw.get("summary"))

@@ -11,9 +11,9 @@ a copy cached under a key never goes stale; an older key leads to the current on
 is the fetcher's, with its guards: an address that resolves inside the network is refused
 unless its host is one the operator listed a feed on, redirects are checked hop by hop, the
 size is capped (`MAX_BYTES`), and only a raster image type is passed on (never SVG, which can
-carry script). Recent pictures are kept in memory (at most `CACHE_BYTES`, each for
-`CACHE_SECONDS`; a failure for `FAILURE_SECONDS`), and many asks for one picture wait on one
-fetch.
+carry script). At most `FETCHES` run at once; recent pictures are kept in memory (at most
+`CACHE_BYTES`, each for `CACHE_SECONDS`; a failure for `FAILURE_SECONDS`), and many asks for
+one picture wait on one fetch.
 
 `publish.proxied` (pure) names the pictures; this is the server's side.
 """
@@ -34,7 +34,8 @@ __all__ = ["Picture", "Pictures"]
 
 log = logging.getLogger("aggregator")
 
-MAX_BYTES = 10 * 2**20  # a bigger picture is not passed on
+MAX_BYTES = 5 * 2**20  # a bigger picture is not passed on
+FETCHES = 4  # pictures fetched at once; more wait their turn
 CACHE_BYTES = 16 * 2**20  # pictures kept in memory, at most
 CACHE_SECONDS = 3600.0  # how long one is served from memory before it is fetched again
 FAILURE_SECONDS = 60.0  # how long a failed fetch is answered without asking again
@@ -75,6 +76,7 @@ class Pictures:
         self._kept: OrderedDict[str, tuple[float, Picture]] = OrderedDict()
         self._size = 0
         self._pending: dict[str, asyncio.Future[Picture]] = {}
+        self._slots = asyncio.Semaphore(FETCHES)  # (each may hold MAX_BYTES until it is sent)
 
     async def get(self, url: str) -> Picture:
         kept = self._kept.get(url)
@@ -84,22 +86,19 @@ class Pictures:
                 self._kept.move_to_end(url)
                 return picture
             self._forget(url)
-        pending = self._pending.get(url)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Picture] = asyncio.get_running_loop().create_future()
-        self._pending[url] = future
+        task = self._pending.get(url)
+        if task is None:  # (its own task: a reader who leaves cancels no one else's wait)
+            task = self._pending[url] = asyncio.ensure_future(self._fetch_and_keep(url))
+        return await asyncio.shield(task)
+
+    async def _fetch_and_keep(self, url: str) -> Picture:
         try:
-            picture = await self._fetch(url)
-            if picture.error:  # (once a fetch: asks answered from memory say nothing)
-                log.info("picture=%s not passed on: %s", url, picture.error)
-            future.set_result(picture)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # (retrieved: waiters get it; none waiting is no warning)
-            raise
+            async with self._slots:
+                picture = await self._fetch(url)
         finally:
             del self._pending[url]
+        if picture.error:  # (once a fetch: asks answered from memory say nothing)
+            log.info("picture=%s not passed on: %s", url, picture.error)
         self._keep(url, picture)
         return picture
 
@@ -137,6 +136,8 @@ class Pictures:
             self._size -= len(kept[1].body)
 
     async def close(self) -> None:
+        for task in list(self._pending.values()):
+            task.cancel()
         if self._fetcher is not None:
             fetcher, self._fetcher = self._fetcher, None
             await fetcher.__aexit__(None, None, None)

@@ -18,7 +18,7 @@ from aggregator.cli import main
 from aggregator.config import build_settings
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher, FetchSettings
-from aggregator.models import Source
+from aggregator.models import Fetched, FetchFailed, Source
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import PublishSettings, picture_key, proxied
 from aggregator.store import Store
@@ -188,3 +188,74 @@ def test_a_static_export_names_pictures_at_their_outlets(tmp_path: Path) -> None
     page = (out / "stories/s1/index.html").read_text()
     assert 'src="http://cdn.example/a.jpg"' in page and "/pictures/" not in page
     assert "pictures" not in (out / "robots.txt").read_text()
+
+
+class SlowOutlet:
+    """A fetcher stand-in: each fetch waits for `release`, then answers a JPEG (or 404)."""
+
+    def __init__(self, _settings: FetchSettings) -> None:
+        self.asked: list[str] = []
+        self.release = asyncio.Event()
+
+    async def __aenter__(self) -> SlowOutlet:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    def trust_hosts(self, _hosts: object) -> None:
+        return None
+
+    async def fetch(self, url: str, **_options: object) -> Fetched | FetchFailed:
+        self.asked.append(url)
+        await self.release.wait()
+        if "missing" in url:
+            return FetchFailed(url, "HTTP 404", 404)
+        return Fetched(url, url, 200, JPEG + url.encode(), {"content-type": "image/jpeg"})
+
+
+def test_pictures_in_memory_a_reader_who_leaves_and_what_is_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outlets: list[SlowOutlet] = []
+    now = [0.0]
+
+    def make(settings: FetchSettings) -> SlowOutlet:
+        outlets.append(SlowOutlet(settings))
+        return outlets[-1]
+
+    async def scenario() -> None:
+        pictures = Pictures(fetcher=make, clock=lambda: now[0])  # type: ignore[arg-type]
+        a, missing = "http://cdn.example/a.jpg", "http://cdn.example/missing.jpg"
+        leaving = asyncio.ensure_future(pictures.get(a))
+        staying = asyncio.ensure_future(pictures.get(a))
+        await asyncio.sleep(0.01)
+        leaving.cancel()  # (its reader went away: the fetch goes on for the other)
+        outlets[0].release.set()
+        assert (await staying).body == JPEG + a.encode()
+        assert outlets[0].asked == [a]
+        assert (await pictures.get(a)).body == JPEG + a.encode() and outlets[0].asked == [a]
+        failed = await pictures.get(missing)
+        assert (failed.status, failed.error) == (502, "HTTP 404")
+        now[0] += 61  # a failure is asked again after a minute, a picture after an hour
+        await pictures.get(missing)
+        await pictures.get(a)
+        assert outlets[0].asked == [a, missing, missing]
+        now[0] += 3600
+        await pictures.get(a)
+        assert outlets[0].asked == [a, missing, missing, a]
+        # the least recently used goes first once the memory is full
+        size = len((await pictures.get(a)).body)  # (each of these: the same size)
+        monkeypatch.setattr("aggregator.picture_proxy.CACHE_BYTES", 4 * size + 10)
+        others = [f"http://cdn.example/{n}.jpg" for n in "bcde"]
+        for url in others:  # (room for four: a, used longest ago, is let go)
+            await pictures.get(url)
+        asked = len(outlets[0].asked)
+        for url in others:
+            await pictures.get(url)
+        assert len(outlets[0].asked) == asked
+        await pictures.get(a)
+        assert outlets[0].asked[asked:] == [a]
+        await pictures.close()
+
+    asyncio.run(scenario())
