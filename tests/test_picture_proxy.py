@@ -5,13 +5,11 @@ address, with the fetcher's guards. Pictures and outlets here are invented, on l
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from digest_fixture import NOW, add_story
+from test_search import served
 from upstream import Upstream
 
 from aggregator.cli import main
@@ -22,7 +20,6 @@ from aggregator.models import Fetched, FetchFailed, Source
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import PublishSettings, picture_key, proxied
 from aggregator.store import Store
-from aggregator.web import make_app
 
 BASE = "https://news.example.org/"
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8  # (a photo's first bytes; enough for a test)
@@ -56,21 +53,6 @@ def pictured(db: Path, pictures: dict[str, str]) -> None:
         store.close()
 
 
-@contextlib.asynccontextmanager
-async def served(
-    db: Path, settings: PublishSettings, pictures: Pictures | None
-) -> AsyncIterator[TestClient]:
-    store = Store(db)
-    app = make_app(store.reader(), settings, clock=lambda: NOW, pictures=pictures)
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    try:
-        yield client
-    finally:
-        await client.close()
-        store.close()
-
-
 def on_loopback() -> Pictures:
     """The server's side, allowed to fetch from this machine (the tests' outlets are here)."""
     return Pictures(fetcher=lambda s: Fetcher(s, internal=lambda _address: False))
@@ -89,7 +71,7 @@ def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
             pictured(db, {"s1": photo, "s2": secure, "s3": page, "s4": vector})
             key = picture_key(photo)
             named = f"{BASE}pictures/s1/{key}"
-            async with served(db, settings, on_loopback()) as client:
+            async with served(db, settings, pictures=on_loopback()) as client:
                 story = await (await client.get("/stories/s1")).text()
                 assert f'src="{named}"' in story and photo not in story
                 assert f'<meta property="og:image" content="{named}">' in story
@@ -139,7 +121,7 @@ def test_the_proxy_fetches_inside_the_network_only_from_the_feeds_hosts(tmp_path
             pictured(db, {"s1": photo, "s2": elsewhere})
             key = picture_key(photo)
             # the fetcher's own guard: a picture at an address inside the network is refused
-            async with served(db, PublishSettings(base_url=BASE), None) as client:
+            async with served(db, PublishSettings(base_url=BASE)) as client:
                 refused = await client.get(f"/pictures/s1/{key}")
                 assert refused.status == 502 and "private address" in await refused.text()
             assert up.requests_for("/photo.jpg") == []
@@ -147,13 +129,13 @@ def test_the_proxy_fetches_inside_the_network_only_from_the_feeds_hosts(tmp_path
             store = Store(db)
             store.sync_sources([Source(up.url("/feed.xml"), "Intranet", "World News")], NOW)
             store.close()
-            async with served(db, PublishSettings(base_url=BASE), None) as client:
+            async with served(db, PublishSettings(base_url=BASE)) as client:
                 assert await (await client.get(f"/pictures/s1/{key}")).read() == JPEG
                 other = await client.get(f"/pictures/s2/{picture_key(elsewhere)}")
                 assert other.status == 502 and "private address" in await other.text()
             assert len(up.requests_for("/photo.jpg")) == 1
             off = PublishSettings(base_url=BASE, picture_proxy="off")
-            async with served(db, off, on_loopback()) as client:
+            async with served(db, off, pictures=on_loopback()) as client:
                 story = await (await client.get("/stories/s1")).text()
                 assert f'src="{photo}"' in story and "/pictures/" not in story
                 assert (await client.get(f"/pictures/s1/{key}")).status == 404
@@ -171,7 +153,7 @@ def test_a_slow_outlet_times_out_and_is_not_asked_again_at_once(tmp_path: Path) 
             pictured(db, {"s1": photo})
             settings = FetchSettings(total_timeout=0.3, connect_timeout=0.3)
             quick = Pictures(settings, fetcher=lambda s: Fetcher(s, internal=lambda _a: False))
-            async with served(db, PublishSettings(base_url=BASE), quick) as client:
+            async with served(db, PublishSettings(base_url=BASE), pictures=quick) as client:
                 path = f"/pictures/s1/{picture_key(photo)}"
                 answers = await asyncio.gather(*(client.get(path) for _ in range(3)))
                 assert [a.status for a in answers] == [504, 504, 504]

@@ -39,10 +39,12 @@ BASE = "https://news.example.org/"
 
 
 @contextlib.asynccontextmanager
-async def served(db: Path, settings: PublishSettings) -> AsyncIterator[TestClient]:
-    """The site of the database `db`, served on loopback, and a client of it."""
+async def served(db: Path, settings: PublishSettings, **options: Any) -> AsyncIterator[TestClient]:
+    """The site of the database `db` (`make_app`'s `options`), served on loopback, and a
+    client of it."""
     store = Store(db)
-    client = TestClient(TestServer(make_app(store.reader(), settings, clock=lambda: NOW)))
+    app = make_app(store.reader(), settings, clock=lambda: NOW, **options)
+    client = TestClient(TestServer(app))
     await client.start_server()
     try:
         yield client
