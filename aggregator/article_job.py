@@ -36,6 +36,7 @@ from .articles import (
     passing_failure,
     reads_as_article,
     robots_url,
+    selected_text,
 )
 from .errors import StorageError
 from .feed_request import cookie_for
@@ -71,13 +72,17 @@ Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, t
 Outcome = tuple[Result, bool]  # and whether its failure may pass (the page is tried again)
 
 
-def page_text(page: bytes, url: str) -> str:
+def page_text(page: bytes, url: str, selector: str | None = None) -> str | None:
     """An article page's main text, cleaned as a feed entry's text is (`clean_text`: bylines,
     share lines, captions, datelines), so grouping and summaries read a page's text as they
-    read a feed's: the poller cleans every entry, and the batch command every row."""
+    read a feed's: the poller cleans every entry, and the batch command every row. With its
+    feed's `selector` (OPML), the text of what that picks, None when it picks nothing."""
     from .text import clean_text  # (not loaded by a pass that fetches no page)
 
-    return clean_text(extract_text(page, url))
+    if selector is None:
+        return clean_text(extract_text(page, url))
+    picked = selected_text(page, selector)
+    return None if picked is None else clean_text(picked)
 
 
 Failure = tuple[Result, datetime | None]  # a failed page's result and when it is tried again
@@ -186,6 +191,7 @@ class ArticleJob:
         )
         tried = {item.id: attempts for item, attempts in again}
         own_headers = await self.write(self.store.feed_headers)  # (most often none)
+        selectors = await self.write(self.store.feed_selectors)  # (most often none)
         unpictured = await self.write(self.store.feeds_without_pictures)  # (most often none)
         fetch, enough, never = due_articles(
             candidates + [item for item, _ in again], s, self._per_host()
@@ -239,6 +245,7 @@ class ArticleJob:
                     outcome = await self._article(
                         fetcher, item, trusted, url, came_from, headers,
                         None if item.feed_url in unpictured else pictures,
+                        selectors.get(item.feed_url),
                     )  # fmt: skip
                 if not isinstance(outcome, Redirected):
                     return outcome
@@ -360,12 +367,14 @@ class ArticleJob:
         came_from: str | None,
         headers: tuple[str | None, str | None] = (None, None),
         pictures: dict[str, str] | None = None,
+        selector: str | None = None,
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
         redirected), which robots.txt allows, at its site's turn, with its feed's own
         User-Agent and Cookie (`headers`, each None for none); a redirect to another site
         is returned. An article read for an item with no picture puts the page's in
-        `pictures` (`entry_images.page_picture`)."""
+        `pictures` (`entry_images.page_picture`). Its text is what its feed's `selector`
+        picks, when the feed has one (else the extractor's)."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
             await self._pace(url)
@@ -394,7 +403,10 @@ class ArticleJob:
             return (item.id, url, "failed", f"not a web page ({kind})", ""), False
         if is_home_page(outcome.final_url):  # (the link itself is none: `due_articles`)
             return (item.id, url, "empty", _HOME, ""), False
-        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url)
+        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector)
+        if text is None:
+            picked = f"its feed's selector {selector!r} picks no text on this page"
+            return (item.id, url, "empty", picked, ""), False
         from .tokens import word_count  # (not loaded by a pass that fetches no page)
 
         if not reads_as_article(text):

@@ -1,12 +1,14 @@
 """Article text for teaser items: which pages are due, and the main text of a fetched page.
 
 Pure: the decisions take settings and items and return values; `extract_text` turns page bytes
-into plain text with trafilatura (the only importer of it) and `robots_allows` reads a
-robots.txt with protego. The fetching itself, pacing and bookkeeping live in `article_job`.
+into plain text with trafilatura (the only importer of it), `selected_text` with a feed's own
+CSS selector (cssselect, its only importer), and `robots_allows` reads a robots.txt with
+protego. The fetching itself, pacing and bookkeeping live in `article_job`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -35,6 +37,8 @@ __all__ = [
     "reads_as_article",
     "robots_allows",
     "robots_url",
+    "selected_text",
+    "selector_problem",
     "skipped_feed",
 ]
 
@@ -268,6 +272,52 @@ def crawl_delay(robots_txt: str, user_agent: str) -> float:
 def robots_allows(robots_txt: str, url: str, user_agent: str) -> bool:
     """`RobotsRules.allows` of a robots.txt read for this question alone."""
     return RobotsRules(robots_txt).allows(url, user_agent)
+
+
+MAX_SELECTOR = 500  # characters of an OPML `selector`
+
+
+@functools.lru_cache(maxsize=128)
+def _selector_xpath(selector: str) -> str:
+    from cssselect import GenericTranslator  # (loaded only for a feed that has a selector)
+
+    return str(GenericTranslator().css_to_xpath(selector))
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why `selector` cannot pick a page's text (not a CSS selector: the parser's reason), or
+    None."""
+    from cssselect import SelectorError
+
+    if len(selector) > MAX_SELECTOR:
+        return f"longer than {MAX_SELECTOR} characters"
+    try:
+        _selector_xpath(selector)
+    except SelectorError as exc:
+        return f"not a CSS selector: {exc}"
+    return None
+
+
+def selected_text(page: bytes, selector: str) -> str | None:
+    """The text of the elements of an HTML page that `selector` (a CSS selector, the feed's
+    OPML `selector`) picks, each on its own lines, an element inside another picked once; None
+    when it picks none or they hold no text."""
+    import lxml.html  # type: ignore[import-untyped]
+    from trafilatura.utils import load_html  # (its reading of a page's encoding, as `extract_text`)
+
+    from .text import html_to_text
+
+    try:
+        root = load_html(page)
+        found = [] if root is None else root.xpath(_selector_xpath(selector))
+    except Exception:  # (a page lxml cannot read, or a selector it cannot run)
+        return None
+    elements = [e for e in found if isinstance(e, lxml.html.HtmlElement)]
+    picked = set(elements)
+    outermost = [e for e in elements if not any(a in picked for a in e.iterancestors())]
+    texts = [html_to_text(lxml.html.tostring(e, encoding="unicode")) for e in outermost]
+    text = "\n".join(t for t in texts if t.strip()).strip()
+    return text[:MAX_ARTICLE_CHARS] or None
 
 
 def extract_text(page: bytes, url: str) -> str:

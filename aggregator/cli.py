@@ -124,11 +124,11 @@ def _add(add: argparse.ArgumentParser) -> None:
     add.add_argument("--title", default=None, help="name shown for the feed (default its title)")
     add.add_argument(
         "--exclude", default=None, metavar="REGEX",
-        help="store none of its entries whose title, link or author this matches (any case)",
+        help="store none of its entries whose title, link, author or categories this matches",
     )  # fmt: skip
     add.add_argument(
         "--include", default=None, metavar="REGEX",
-        help="store only its entries whose title, link or author this matches (any case)",
+        help="store only its entries whose title, link, author or categories this matches",
     )  # fmt: skip
     add.add_argument(
         "--interval", default=None, metavar="DURATION",
@@ -141,6 +141,10 @@ def _add(add: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--cookie", default=None, metavar="NAME=VALUE",
         help='a Cookie its requests to its own site send ("a=1; b=2")',
+    )  # fmt: skip
+    add.add_argument(
+        "--selector", default=None, metavar="CSS",
+        help='the CSS selector of its article pages\' text ("article .story-body")',
     )  # fmt: skip
     _common(add, db=False)
 

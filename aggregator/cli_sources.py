@@ -37,6 +37,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 interval=args.interval,
                 user_agent=args.user_agent,
                 cookie=args.cookie,
+                selector=args.selector,
                 settings=settings.fetch,
             )
         )
@@ -134,6 +135,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{headed} with request headers of their own")
     if unpictured := sum(1 for s in sources if not s.images):
         parts.append(f"{unpictured} with pictures off")
+    if selected := sum(1 for s in sources if s.selector):
+        parts.append(f"{selected} with an article selector")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

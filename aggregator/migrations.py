@@ -483,3 +483,11 @@ def pictures_switch(db: Database) -> None:
     category's; 1: on)."""
     if "images" not in db["sources"].columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN images INTEGER NOT NULL DEFAULT 1")
+
+
+@migrations(name="sources_0005_article_selector")
+def article_selector(db: Database) -> None:
+    """The CSS selector of a feed's article pages' text (its OPML outline's `selector`, or a
+    category's); NULL: the extractor finds it (`articles.selected_text`)."""
+    if "selector" not in db["sources"].columns_dict:
+        db.execute("ALTER TABLE sources ADD COLUMN selector TEXT")

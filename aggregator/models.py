@@ -32,6 +32,9 @@ class Source:
     user_agent: str | None = None
     cookie: str | None = None
     images: bool = True  # whether its items' pictures are kept (OPML `images`, `entry_images`)
+    # The CSS selector of its article pages' text (OPML `selector`, `articles.selected_text`);
+    # None: the extractor finds it.
+    selector: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,7 +156,9 @@ _ON = {"on", "true", "yes", "1"}
 
 
 # this service's attributes
-_OWN = frozenset({"articles", "exclude", "include", "interval", "useragent", "cookie", "images"})
+_OWN = frozenset(
+    {"articles", "exclude", "include", "interval", "useragent", "cookie", "images", "selector"}
+)
 
 
 def _own(attrs: dict[str, str]) -> dict[str, str]:
@@ -184,6 +186,7 @@ class _Rules(NamedTuple):
     user_agent: str | None = None
     cookie: str | None = None
     images: bool = True
+    selector: str | None = None
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -209,9 +212,10 @@ def _rules(
     left_out: bool = False,
 ) -> _Rules:
     """`outer` with the outline's own (`own`) `exclude` and `include` rules added, and its
-    `interval`, `articles` and `images` switches, `userAgent` and `cookie` in place of those
-    around it. A rule that is not a regular expression, an interval that is no duration or a
-    header that cannot be sent (`feed_request`) is a problem named by its line and outline
+    `interval`, `articles` and `images` switches, `userAgent`, `cookie` and `selector` in place
+    of those around it. A rule that is not a regular expression, an interval that is no
+    duration, a header that cannot be sent (`feed_request`) or a selector that is no CSS
+    selector (`articles.selector_problem`) is a problem named by its line and outline
     (`left_out`: said so; a cookie's value is never repeated: it may be a login); a switch
     neither on nor off is a warning in `warnings`."""
     if not own:
@@ -267,7 +271,15 @@ def _rules(
             fault("cookie", problem)
         elif value:
             cookie = value
-    return _Rules(exclude, include, interval, articles, user_agent, cookie, images)
+    selector = outer.selector
+    if value := own.get("selector"):
+        from .articles import selector_problem  # (loaded only for a file that has one)
+
+        if problem := selector_problem(value):
+            fault(f"selector={value!r}", problem)
+        else:
+            selector = value
+    return _Rules(exclude, include, interval, articles, user_agent, cookie, images, selector)
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -296,7 +308,9 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     and on the outlines around it say which of its entries to store; one that does not compile
     is an error; so is an `interval` ("30m", "2h": the feed's own poll interval, the nearest
     outline's) that is no duration from a minute to 7 days, and a `userAgent` or `cookie` (the
-    feed's own request headers, the nearest outline's: `feed_request`) that cannot be sent.
+    feed's own request headers, the nearest outline's: `feed_request`) that cannot be sent, and
+    a `selector` (the CSS selector of its article pages' text, the nearest outline's) that is
+    no CSS selector.
     An outline with neither an xmlUrl
     nor children is an error. With `export` (another reader's export, read leniently) an
     empty folder, common there, a feed whose address cannot be polled, a rule that does not
@@ -354,7 +368,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             home = found.get("htmlurl") or None
             source = Source(
                 url, label, name, home, rules.articles, rules.exclude, rules.include,
-                rules.interval, rules.user_agent, rules.cookie, rules.images,
+                rules.interval, rules.user_agent, rules.cookie, rules.images, rules.selector,
             )  # fmt: skip
             seen[url] = source
             sources.append(source)

@@ -133,6 +133,8 @@ def feed_outline(source: Source) -> str:
         parts.append(f'userAgent="{_attr_text(source.user_agent)}"')
     if source.cookie:
         parts.append(f'cookie="{_attr_text(source.cookie)}"')
+    if source.selector:
+        parts.append(f'selector="{_attr_text(source.selector)}"')
     return f"<outline {' '.join(parts)}/>"
 
 

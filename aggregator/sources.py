@@ -176,15 +176,16 @@ async def add(
     interval: str | None = None,
     user_agent: str | None = None,
     cookie: str | None = None,
+    selector: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
-    `interval` ("30m") and request headers (`user_agent`, `cookie`: `feed_request`, with
-    which it is discovered too) on its outline. A feed that parses only in part (malformed
-    XML after some items, as a cut-off download) is added, with the parser's warning, as the
-    poller would keep it and report it in `status`."""
+    `interval` ("30m"), request headers (`user_agent`, `cookie`: `feed_request`, with
+    which it is discovered too) and article `selector` (CSS) on its outline. A feed that
+    parses only in part (malformed XML after some items, as a cut-off download) is added,
+    with the parser's warning, as the poller would keep it and report it in `status`."""
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
@@ -193,6 +194,10 @@ async def add(
         raise ConfigError(f"--interval {interval!r}: {problem}")
     if user_agent is not None and (problem := user_agent_problem(user_agent)):
         raise ConfigError(f"--user-agent {user_agent!r}: {problem}")
+    from .articles import selector_problem  # (cssselect: loaded only to check one)
+
+    if selector is not None and (problem := selector_problem(selector)):
+        raise ConfigError(f"--selector {selector!r}: {problem}")
     if cookie is not None and (problem := cookie_problem(cookie)):
         raise ConfigError(f"--cookie: {problem}")  # (never shown: it may be a login)
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
@@ -223,6 +228,7 @@ async def add(
         interval=own_interval,
         user_agent=user_agent,
         cookie=cookie,
+        selector=selector,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
     return Added(source, found.items, found.warning)
@@ -246,7 +252,7 @@ class Imported(NamedTuple):
 # What the sources file holds for this service alone: an import takes none, an export gives none.
 _OURS: dict[str, Any] = {
     "exclude": (), "include": (), "interval": None, "user_agent": None, "cookie": None,
-    "images": True,
+    "images": True, "selector": None,
 }  # fmt: skip
 
 

@@ -51,10 +51,12 @@ _SOURCE_COLUMNS = (
     "user_agent",
     "cookie",
     "images",
+    "selector",
 )
 _RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
 _HEADERS = slice(_SOURCE_COLUMNS.index("user_agent"), _SOURCE_COLUMNS.index("cookie") + 1)
 _IMAGES = _SOURCE_COLUMNS.index("images")
+_SELECTOR = _SOURCE_COLUMNS.index("selector")
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -215,6 +217,7 @@ class FeedsStore(StoreBase):
                     source.user_agent,
                     source.cookie,
                     int(source.images),
+                    source.selector,
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -229,6 +232,8 @@ class FeedsStore(StoreBase):
                         "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
                     )
                     headers_changed.append(source.url)
+                if old is not None and old[_SELECTOR] != source.selector:
+                    self._read_pages_again(source.url)
                 if old is not None and old[_IMAGES] and not source.images:
                     self._drop_pictures(source.url)
                 if old is not None and not old[_IMAGES] and source.images:
@@ -283,6 +288,15 @@ class FeedsStore(StoreBase):
             [feed_url],
         )
 
+    def _read_pages_again(self, feed_url: str) -> None:
+        """A feed whose article selector changed: its pages that gave no text (or failed
+        for good) are tried again at the article job's next pass, read with the new one."""
+        self.conn.execute(
+            "UPDATE articles SET retry_at = fetched_at WHERE status IN ('empty', 'failed') "
+            "AND retry_at IS NULL AND item_id IN (SELECT id FROM items WHERE feed_url = ?)",
+            [feed_url],
+        )
+
     def _drop_pictures(self, feed_url: str) -> None:
         """A feed whose pictures were turned off: its items keep none, and the stories that
         showed one are summarised again (their picture chosen anew, from other sources)."""
@@ -322,6 +336,7 @@ class FeedsStore(StoreBase):
                 r["user_agent"],
                 r["cookie"],
                 bool(r["images"]),
+                r["selector"],
             )
             for r in rows
         ]
@@ -330,6 +345,14 @@ class FeedsStore(StoreBase):
         """The active feeds whose pictures are off (OPML `images="off"`)."""
         rows = self.conn.execute("SELECT url FROM sources WHERE active = 1 AND images = 0")
         return {url for (url,) in rows}
+
+    def feed_selectors(self) -> dict[str, str]:
+        """The active feeds that have an article selector of their own (OPML `selector`):
+        url → its CSS selector."""
+        rows = self.conn.execute(
+            "SELECT url, selector FROM sources WHERE active = 1 AND selector IS NOT NULL"
+        )
+        return {url: selector for url, selector in rows}
 
     def feed_headers(self) -> dict[str, tuple[str | None, str | None]]:
         """The active feeds that have request headers of their own: url → (User-Agent,

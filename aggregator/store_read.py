@@ -38,6 +38,7 @@ STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
     "s.include_rules AS include, s.interval_seconds AS interval_seconds, "
     "s.user_agent AS user_agent, s.cookie AS cookie, s.images AS images, "
+    "s.selector AS selector, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
@@ -62,6 +63,7 @@ _LATER_SOURCE_COLUMNS = {
     "user_agent": "NULL",
     "cookie": "NULL",
     "images": "1",
+    "selector": "NULL",
 }
 
 # The newest published stories, read in order through `idx_stories_published` and stopping

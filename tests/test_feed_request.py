@@ -322,9 +322,10 @@ def test_status_reads_a_database_not_migrated_yet(tmp_path: Path) -> None:
     store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
     store.close()
     with sqlite3.connect(db) as conn:
-        for column in ("cookie", "user_agent", "interval_seconds", "exclude_rules"):
+        for column in ("cookie", "user_agent", "interval_seconds", "exclude_rules", "selector"):
             conn.execute(f"ALTER TABLE sources DROP COLUMN {column}")
     (row,) = Reader(str(db)).status_rows()
     assert row["url"] == "https://a.example/feed"
     assert (row["user_agent"], row["cookie"], row["interval_seconds"]) == (None, None, None)
+    assert row["selector"] is None
     assert (row["exclude"], row["include"]) == ("[]", "[]")

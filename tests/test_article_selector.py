@@ -1,0 +1,148 @@
+"""A feed's article selector (`selector` on its OPML outline or a category's): the CSS
+selector of its article pages' text, in place of the extractor's guess. Read with the nearest
+outline's winning, refused when it is no CSS selector, a page it picks nothing on said so in
+`status`, an edit trying those pages again; `add --selector` writes it, `export` leaves it out.
+Sites and pages here are invented, served on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_article_job import settings, teaser_feed
+from upstream import Upstream
+
+from aggregator.articles import selected_text, selector_problem
+from aggregator.cli import main
+from aggregator.errors import ConfigError
+from aggregator.fetch import Fetcher
+from aggregator.opml import parse_opml
+from aggregator.service import Service
+from aggregator.sources import export_opml
+
+OPML = """<opml version="2.0"><body>
+<outline text="World News" selector="article .story-body">
+  <outline type="rss" text="Wire" xmlUrl="https://a.example/feed"/>
+  <outline type="rss" text="Daily" xmlUrl="https://b.example/feed" selector="#content > p"/>
+</outline>
+<outline text="Science">
+  <outline type="rss" text="Lab" xmlUrl="https://c.example/feed"/>
+</outline></body></opml>"""
+
+
+def test_the_nearest_outlines_selector_holds_and_a_bad_one_refuses_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parsed = parse_opml(OPML.encode(), "feeds.opml")
+    assert {s.title: s.selector for s in parsed.sources} == {
+        "Wire": "article .story-body",
+        "Daily": "#content > p",
+        "Lab": None,
+    }
+    broken = OPML.replace("#content > p", "div[")
+    with pytest.raises(ConfigError, match=r"line 4: outline 'Daily': selector='div\[': not a CSS"):
+        parse_opml(broken.encode(), "feeds.opml")
+    assert selector_problem("p::text") == "not a CSS selector: Pseudo-elements are not supported."
+    assert selector_problem("p" * 501) == "longer than 500 characters"
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(OPML)
+    assert main(["check", "--opml", str(sources)]) == 0
+    assert "3 feeds in 2 categories, 2 with an article selector" in capsys.readouterr().out
+    assert b"selector" not in export_opml(sources)  # (for another reader: not its own)
+
+
+def test_what_a_selector_picks() -> None:
+    page = (
+        "<html><head><meta charset='windows-1252'><title>T</title><script>x()</script></head>"
+        "<body><nav>Home | World</nav><article><h1>Crane falls</h1><div class='story-body'>"
+        "<p>The crane fell on Monday \u201cat dawn\u201d.</p><p>Nobody was <b>hurt</b>.</p>"
+        "<script>track()</script></div><div class='related'>Related: more cranes</div>"
+        "</article></body></html>"
+    ).encode("cp1252")
+    body = "The crane fell on Monday “at dawn”.\nNobody was hurt."
+    assert selected_text(page, "article .story-body") == body
+    # an element inside another that is picked counts once; several are read in order
+    assert (
+        selected_text(page, "article, .story-body") == f"Crane falls\n{body}\nRelated: more cranes"
+    )
+    assert selected_text(page, ".story-body p:first-child") == "The crane fell on Monday “at dawn”."
+    assert selected_text(page, ".comments") is None
+    assert selected_text(b"", "p") is None
+
+
+STORY = (
+    "<html><head><title>{title}</title></head><body><nav>Home | World | Sport</nav><article>"
+    "<h1>{title}</h1><div class='story'>{paragraphs}</div><div class='related'><h2>Read more"
+    "</h2><p>Harbour cranes across the region are inspected every spring, as the port's"
+    " rules ask of every operator, and several older cranes were replaced last year.</p>"
+    "</div></article><footer>About us</footer></body></html>"
+)
+
+
+def _pages(db: Path) -> list[tuple[str, str | None, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute("SELECT status, error, text FROM articles ORDER BY item_id"))
+
+
+def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
+    tmp_path: Path,
+) -> None:
+    sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
+
+    def listing(feed: str, selector: str) -> str:
+        return (
+            "<opml version='2.0'><body><outline text='World'><outline type='rss' text='Near' "
+            f"xmlUrl='{feed}' selector='{selector}'/></outline></body></opml>"
+        )
+
+    async def pass_with(feed: str, selector: str) -> None:
+        sources.write_text(listing(feed, selector))
+        service = Service(sources, db, settings())
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher)
+                await service.fetch_articles(fetcher)
+        finally:
+            service.close()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = teaser_feed(up, "Near", ["p1"])
+            paragraphs = [
+                "The harbour crane p1 of Near collapsed on Monday, officials said.",
+                *(f"Witnesses at the Near dock heard crane p1 creak, line {k}." for k in range(6)),
+            ]
+            title = "Near report p1: harbour crane p1 collapses"
+            html = STORY.format(title=title, paragraphs="".join(f"<p>{p}</p>" for p in paragraphs))
+            up.add_feed("/p1.html", html.encode(), content_type="text/html")
+            up.add_feed("/robots.txt", b"User-agent: *\nDisallow:\n", content_type="text/plain")
+            # a selector that picks nothing: no text, and `status` says why
+            await pass_with(feed, ".story-text")
+            ((status, error, text),) = _pages(db)
+            assert status == "empty" and text is None
+            assert error == "its feed's selector '.story-text' picks no text on this page"
+            # mended: that page is read again with it, and gives what it picks, and only that
+            await pass_with(feed, "article .story")
+            ((status, error, text),) = _pages(db)
+            assert status == "ok" and text == "\n".join(paragraphs)
+            assert len(up.requests_for("/p1.html")) == 2
+
+    asyncio.run(scenario())
+
+
+def test_add_writes_the_selector_and_refuses_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(OPML)
+    with Upstream().running_in_thread() as up:
+        feed = teaser_feed(up, "New", ["n1"])
+        opml = ["--opml", str(sources)]
+        assert main(["add", feed, "--category", "Science", "--selector", "main p", *opml]) == 0
+        assert main(["add", feed + "?2", "--selector", "p[", *opml]) == 2
+    assert "--selector 'p[': not a CSS selector" in capsys.readouterr().err
+    added = [s for s in parse_opml(sources.read_bytes()).sources if s.url == feed]
+    assert [(s.category, s.selector) for s in added] == [("Science", "main p")]
