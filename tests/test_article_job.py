@@ -106,11 +106,11 @@ def write_opml(path: Path, url: str) -> Path:
 
 
 async def poll_then_fetch_pages(
-    opml: Path, config: Settings
+    opml: Path, config: Settings, db: Path | str = ":memory:", **options: Any
 ) -> tuple[ArticlePass, list[dict[str, Any]]]:
-    """One poll cycle, then one pass over the due article pages, on an in-memory store: the
-    pass's totals and the feeds' status rows."""
-    service = Service(opml, ":memory:", config)
+    """One poll cycle, then one pass over the due article pages, on a store at `db` (default
+    in memory; `options`: the service's): the pass's totals and the feeds' status rows."""
+    service = Service(opml, db, config, **options)
     try:
         await service.load_sources(strict=True)
         async with Fetcher(service.settings.fetch) as fetcher:
@@ -552,14 +552,8 @@ def test_the_next_process_keeps_a_sites_robots_answer_and_its_hold(tmp_path: Pat
     clock = Clock()
 
     async def run(up: Upstream, opml: Path) -> None:
-        service = Service(opml, tmp_path / "agg.db", settings(per_host_interval=0.3), clock=clock)
-        try:
-            await service.load_sources(strict=True)
-            async with Fetcher(service.settings.fetch) as fetcher:
-                await service.poll_cycle(fetcher)
-                await service.fetch_articles(fetcher)
-        finally:
-            service.close()
+        config = settings(per_host_interval=0.3)
+        await poll_then_fetch_pages(opml, config, tmp_path / "agg.db", clock=clock)
 
     def pages(up: Upstream) -> list[str]:
         return [r.path for r in up.requests if r.path.endswith(".html")]

@@ -11,15 +11,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_article_job import settings, teaser_feed
+from test_article_job import poll_then_fetch_pages, settings, teaser_feed
 from upstream import Upstream
 
 from aggregator.articles import selected_text, selector_problem
 from aggregator.cli import main
 from aggregator.errors import ConfigError
-from aggregator.fetch import Fetcher
 from aggregator.opml import parse_opml
-from aggregator.service import Service
 from aggregator.sources import export_opml
 
 OPML = """<opml version="2.0"><body>
@@ -99,14 +97,7 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
 
     async def pass_with(feed: str, selector: str) -> None:
         sources.write_text(listing(feed, selector))
-        service = Service(sources, db, settings())
-        try:
-            await service.load_sources(strict=True)
-            async with Fetcher(service.settings.fetch) as fetcher:
-                await service.poll_cycle(fetcher)
-                await service.fetch_articles(fetcher)
-        finally:
-            service.close()
+        await poll_then_fetch_pages(sources, settings(), db)
 
     async def scenario() -> None:
         async with Upstream() as up:
