@@ -115,6 +115,14 @@ class OpmlReload:
             urls = list(changes.headers_changed)
             due = "it is polled" if len(urls) == 1 else "they are polled"
             log.info("%s request headers changed: %s at the next tick", feeds_named(urls), due)
+        if changes.selectors_changed:
+            urls = list(changes.selectors_changed)
+            whose = "its pages" if len(urls) == 1 else "their pages"
+            log.info(
+                "%s article selector changed: %s that gave no text are read again at the next pass",
+                feeds_named(urls),
+                whose,
+            )
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d "
             "headers_changed=%d",

@@ -172,6 +172,7 @@ class SourceChanges(NamedTuple):
     renamed: tuple[tuple[str, str], ...] = ()
     rules_changed: tuple[str, ...] = ()  # feeds whose entry rules changed (read whole again)
     headers_changed: tuple[str, ...] = ()  # feeds whose own request headers changed (due now)
+    selectors_changed: tuple[str, ...] = ()  # feeds whose article selector changed
 
 
 class FeedsStore(StoreBase):
@@ -199,6 +200,7 @@ class FeedsStore(StoreBase):
             moved: list[tuple[str, str, str]] = []
             rules_changed: list[str] = []
             headers_changed: list[str] = []
+            selectors_changed: list[str] = []
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
@@ -234,6 +236,7 @@ class FeedsStore(StoreBase):
                     headers_changed.append(source.url)
                 if old is not None and old[_SELECTOR] != source.selector:
                     self._read_pages_again(source.url)
+                    selectors_changed.append(source.url)
                 if old is not None and old[_IMAGES] and not source.images:
                     self._drop_pictures(source.url)
                 if old is not None and not old[_IMAGES] and source.images:
@@ -261,7 +264,13 @@ class FeedsStore(StoreBase):
             if changed or removed:
                 self._bump_version()
         return SourceChanges(
-            added, len(removed), moved, renamed, tuple(rules_changed), tuple(headers_changed)
+            added,
+            len(removed),
+            moved,
+            renamed,
+            tuple(rules_changed),
+            tuple(headers_changed),
+            tuple(selectors_changed),
         )
 
     def _rename_categories(

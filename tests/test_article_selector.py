@@ -7,6 +7,7 @@ Sites and pages here are invented, served on loopback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def _pages(db: Path) -> list[tuple[str, str | None, str | None]]:
 
 
 def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
 
@@ -116,7 +117,11 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
             assert status == "empty" and text is None
             assert error == "its feed's selector '.story-text' picks no text on this page"
             # mended: that page is read again with it, and gives what it picks, and only that
-            await pass_with(feed, "article .story")
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger="aggregator"):
+                await pass_with(feed, "article .story")
+            said = f"feed={feed} article selector changed: its pages that gave no text are read"
+            assert any(r.getMessage().startswith(said) for r in caplog.records)
             ((status, error, text),) = _pages(db)
             assert status == "ok" and text == "\n".join(paragraphs)
             assert len(up.requests_for("/p1.html")) == 2
