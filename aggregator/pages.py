@@ -62,9 +62,9 @@ h3{font-size:1.05rem;margin:.9rem 0 .15rem}
 .meta{color:#555;font-size:.9rem;margin-top:0}.lead{margin:.2rem 0}
 .digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
 figure.picture{margin:.5rem 0 1rem}figure.picture img{display:block;max-width:100%;height:auto;
-max-height:26rem;object-fit:cover;border-radius:.3rem}figcaption{color:#555;font-size:.8rem}
-img.thumb{float:right;width:6.5rem;height:4.5rem;object-fit:cover;margin:.2rem 0 .3rem .75rem;
-border-radius:.2rem}article::after{content:"";display:block;clear:both}
+aspect-ratio:16/9;object-fit:cover;border-radius:.3rem}figcaption{color:#555;font-size:.8rem}
+img.thumb{float:right;width:7rem;height:auto;aspect-ratio:16/9;object-fit:cover;
+margin:.2rem 0 .3rem .75rem;border-radius:.2rem}article::after{content:"";display:block;clear:both}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
