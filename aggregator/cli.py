@@ -149,6 +149,20 @@ def _add(add: argparse.ArgumentParser) -> None:
     _common(add, db=False)
 
 
+def _article(article: argparse.ArgumentParser) -> None:
+    article.add_argument("url", help="an article page")
+    article.add_argument(
+        "--selector", default=None, metavar="CSS",
+        help="read its text by this CSS selector, as a feed's OPML selector= would",
+    )  # fmt: skip
+    article.add_argument(
+        "--user-agent", default=None, metavar="UA",
+        help="ask for it with this User-Agent, as a feed's OPML userAgent= would",
+    )  # fmt: skip
+    article.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    _log_args(article, quiet=True)
+
+
 def _remove(remove: argparse.ArgumentParser) -> None:
     remove.add_argument("url", help="the feed URL, as listed (see `aggregator export`)")
     _common(remove, db=False, config=False)
@@ -215,6 +229,7 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "add": ("add a feed (or the feed a web page points to) to the OPML", _add),
     "remove": ("remove a feed from the OPML (its items stay)", _remove),
     "check": ("check the OPML and the settings as the service would read them", _check),
+    "article": ("what the article fetcher reads from a page (try a selector)", _article),
     "import": ("merge another reader's OPML export into the sources, categories kept", _import),
     "export": ("write the sources as OPML (stdout or --output)", _export),
     "backup": ("an online copy of the database (safe while the service runs)", _backup),
@@ -260,6 +275,7 @@ COMMANDS = {
     "add": "cli_sources:cmd_add",
     "remove": "cli_sources:cmd_remove",
     "check": "cli_sources:cmd_check",
+    "article": "cli_article:cmd_article",
     "import": "cli_sources:cmd_import",
     "export": "cli_sources:cmd_export",
     "backup": "cli_tools:cmd_backup",

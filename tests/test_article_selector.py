@@ -142,3 +142,44 @@ def test_add_writes_the_selector_and_refuses_a_bad_one(
     assert "--selector 'p[': not a CSS selector" in capsys.readouterr().err
     added = [s for s in parse_opml(sources.read_bytes()).sources if s.url == feed]
     assert [(s.category, s.selector) for s in added] == [("Science", "main p")]
+
+
+def test_article_shows_what_a_page_gives_before_the_selector_is_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines = [
+        f"The crane fell into the harbour at dawn on Monday, port officials said, line {n}."
+        for n in "1234"
+    ]
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    html = STORY.format(title="Crane falls", paragraphs=paragraphs).replace(
+        "<head>", "<head><meta property='og:image' content='https://cdn.example/crane.jpg'>"
+    )
+    with Upstream().running_in_thread() as up:
+        page = up.add_feed("/news/crane.html", html.encode(), content_type="text/html")
+        hidden = up.add_feed("/private/crane.html", html.encode(), content_type="text/html")
+        up.add_feed(
+            "/robots.txt", b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+        )
+        assert main(["article", page]) == 0
+        by_extractor = capsys.readouterr().out
+        assert main(["article", page, "--selector", "article .story"]) == 0
+        by_selector = capsys.readouterr().out
+        assert main(["article", page, "--selector", ".nothing"]) == 1
+        nothing = capsys.readouterr().out
+        assert main(["article", hidden, "--selector", ".story"]) == 0
+        disallowed = capsys.readouterr().out
+        assert main(["article", up.url("/gone.html")]) == 2
+        gone = capsys.readouterr().err
+        assert main(["article", page, "--selector", "p["]) == 2
+        refused = capsys.readouterr().err
+    assert by_extractor.startswith(f"{page} (200, text/html, ")
+    assert "robots.txt: allows it\npicture: https://cdn.example/crane.jpg\n" in by_extractor
+    assert "by the extractor" in by_extractor
+    assert "text (60 words, by the selector 'article .story'):\n\n" in by_selector
+    assert by_selector.endswith("\n".join(lines) + "\n")
+    assert "inspected every spring" not in by_selector
+    assert nothing.endswith("text: none found by the selector '.nothing'\n")
+    assert "robots.txt: disallows it: the service does not fetch this page" in disallowed
+    assert "gone.html: HTTP 404" in gone
+    assert "--selector 'p[': not a CSS selector" in refused

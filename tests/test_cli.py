@@ -288,7 +288,7 @@ README_OPTIONS = {
     | {"cluster"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
-    | {"summarize", "check"},
+    | {"summarize", "check", "article"},
     "--log-level": set(PARSERS),
     "--log-format": set(PARSERS),
 }

@@ -1,0 +1,78 @@
+"""`aggregator article URL`: what the article fetcher reads from one page, to try a feed's
+`selector` (or `userAgent`) before writing it in the OPML."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .cli_support import settings_from
+from .wording import counted
+
+
+async def _read(
+    url: str, selector: str | None, user_agent: str | None, args: argparse.Namespace
+) -> int:
+    from .article_job import page_text
+    from .articles import RobotsRules, reads_as_article, robots_url
+    from .entry_images import page_picture
+    from .fetch import Fetcher
+    from .models import Fetched, FetchFailed
+    from .tokens import word_count
+
+    settings = settings_from(args)
+    async with Fetcher(settings.fetch) as fetcher:
+        # (the operator's own address: fetched as a listed feed's page would be)
+        outcome = await fetcher.fetch_page(
+            url, settings.articles.max_bytes, trusted=True, user_agent=user_agent
+        )
+        if not isinstance(outcome, Fetched):
+            error = outcome.error if isinstance(outcome, FetchFailed) else "answered 304"
+            print(f"aggregator: article: {url}: {error}", file=sys.stderr)
+            return 2
+        robots = await fetcher.fetch_page(
+            robots_url(outcome.final_url), 512 * 1024, trusted=True, cut=True
+        )
+        agent = fetcher.user_agent
+    kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip() or "no type"
+    moved = f" → {outcome.final_url}" if outcome.final_url != url else ""
+    print(f"{url}{moved} ({outcome.status}, {kind}, {len(outcome.body):,} bytes)")
+    if isinstance(robots, Fetched):
+        allowed = RobotsRules(robots.body.decode("utf-8", "replace")).allows(
+            outcome.final_url, agent
+        )
+        said = "allows it" if allowed else "disallows it: the service does not fetch this page"
+        print(f"robots.txt: {said}")
+    elif isinstance(robots, FetchFailed) and robots.status and 400 <= robots.status < 500:
+        print("robots.txt: none (every page may be fetched)")
+    else:
+        print("robots.txt: the site could not say (the service tries again later)")
+    picture = await asyncio.to_thread(page_picture, outcome.body, outcome.final_url)
+    print(f"picture: {picture or 'none'}")
+    text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector)
+    how = f"the selector {selector!r}" if selector else "the extractor"
+    if not text:
+        print(f"text: none found by {how}")
+        return 1
+    shape = "" if reads_as_article(text) else "; reads as a list of teasers, not an article"
+    print(f"text ({counted(word_count(text), 'word')}, by {how}{shape}):\n")
+    print(text)
+    return 0
+
+
+def cmd_article(args: argparse.Namespace) -> int:
+    """Fetch one page and print what the article job would read from it: the page's text
+    (by `--selector`, else the extractor), its picture, and whether robots.txt lets the
+    service fetch it. Exit 1 when it has no text, 2 when it cannot be fetched."""
+    from .articles import selector_problem
+    from .feed_request import user_agent_problem
+
+    for option, value, check in (
+        ("--selector", args.selector, selector_problem),
+        ("--user-agent", args.user_agent, user_agent_problem),
+    ):
+        if value is not None and (problem := check(value)):
+            print(f"aggregator: article: {option} {value!r}: {problem}", file=sys.stderr)
+            return 2
+    return asyncio.run(_read(args.url, args.selector, args.user_agent, args))
