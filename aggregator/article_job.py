@@ -41,7 +41,7 @@ from .articles import (
 from .errors import StorageError
 from .feed_request import cookie_for
 from .logs import fields
-from .models import Fetched, FetchFailed, Item, Redirected
+from .models import Fetched, FetchFailed, FetchOutcome, Item, Redirected
 from .site_holds import BUSY, SiteHolds, busy_pause
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ __all__ = ["ArticleJob", "ArticlePass", "page_text"]
 
 log = logging.getLogger("aggregator.articles")
 
-_ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309: ≥ 500 KiB)
+ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309: ≥ 500 KiB)
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
@@ -83,6 +83,25 @@ def page_text(page: bytes, url: str, selector: str | None = None) -> str | None:
         return clean_text(extract_text(page, url))
     picked = selected_text(page, selector)
     return None if picked is None else clean_text(picked)
+
+
+def robots_answer(outcome: FetchOutcome | Redirected) -> tuple[str | None, str]:
+    """What a fetch of a robots.txt says: its text (one cut at `ROBOTS_MAX_BYTES` up to its
+    last whole line); "" (no rules) when the site has none (a 4xx other than 429); None when
+    the site can't say (5xx, 429, network failure, a private address refused), which RFC 9309
+    treats as "disallow everything" for now, with the fetch's error then, for `status`."""
+    if isinstance(outcome, Fetched):
+        body = outcome.body
+        if len(body) >= ROBOTS_MAX_BYTES:  # cut: its rules up to the last whole line
+            body = body[: body.rfind(b"\n") + 1]
+        return body.decode("utf-8", "replace"), ""
+    if isinstance(outcome, FetchFailed) and outcome.status in BUSY:
+        return None, outcome.error  # (the site is busy, not without rules)
+    if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
+        return "", ""
+    if isinstance(outcome, FetchFailed):
+        return None, outcome.error
+    return None, "unexpected 304"
 
 
 Failure = tuple[Result, datetime | None]  # a failed page's result and when it is tried again
@@ -589,28 +608,16 @@ class ArticleJob:
     async def _fetch_robots(
         self, fetcher: Fetcher, origin: str, trusted: bool, came_from: str | None = None
     ) -> tuple[str | None, str]:
-        """robots.txt text; "" (no rules) when absent; None when the site can't say (5xx, 429,
-        network failure, a private address refused), which RFC 9309 treats as "disallow
-        everything" for now; with the fetch's error then, for `status`."""
+        """The site's robots.txt, read as `robots_answer` says; a site that answers busy is
+        held off (`_hold_if_busy`)."""
         outcome = await fetcher.fetch_page(
             origin,
-            _ROBOTS_MAX_BYTES,
+            ROBOTS_MAX_BYTES,
             trusted=trusted,
             cut=True,
             admit=lambda: self._pace(origin),
             redirected_from=came_from,
         )
-        if isinstance(outcome, Fetched):
-            body = outcome.body
-            if len(body) >= _ROBOTS_MAX_BYTES:  # cut: its rules up to the last whole line
-                body = body[: body.rfind(b"\n") + 1]
-            return body.decode("utf-8", "replace"), ""
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(origin, outcome)
-        if isinstance(outcome, FetchFailed) and outcome.status in BUSY:
-            return None, outcome.error  # (the site is busy, not without rules)
-        if isinstance(outcome, FetchFailed) and outcome.status and 400 <= outcome.status < 500:
-            return "", ""
-        if isinstance(outcome, FetchFailed):
-            return None, outcome.error
-        return None, "unexpected 304"
+        return robots_answer(outcome)

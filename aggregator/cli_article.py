@@ -14,7 +14,7 @@ from .wording import counted
 async def _read(
     url: str, selector: str | None, user_agent: str | None, args: argparse.Namespace
 ) -> int:
-    from .article_job import page_text
+    from .article_job import ROBOTS_MAX_BYTES, page_text, robots_answer
     from .articles import RobotsRules, reads_as_article, robots_url
     from .entry_images import page_picture
     from .fetch import Fetcher
@@ -32,22 +32,21 @@ async def _read(
             print(f"aggregator: article: {url}: {error}", file=sys.stderr)
             return 2
         robots = await fetcher.fetch_page(
-            robots_url(outcome.final_url), 512 * 1024, trusted=True, cut=True
+            robots_url(outcome.final_url), ROBOTS_MAX_BYTES, trusted=True, cut=True
         )
         agent = fetcher.user_agent
+    rules, why = robots_answer(robots)
     kind = outcome.headers.get("content-type", "").split(";", 1)[0].strip() or "no type"
     moved = f" → {outcome.final_url}" if outcome.final_url != url else ""
     print(f"{url}{moved} ({outcome.status}, {kind}, {len(outcome.body):,} bytes)")
-    if isinstance(robots, Fetched):
-        allowed = RobotsRules(robots.body.decode("utf-8", "replace")).allows(
-            outcome.final_url, agent
-        )
-        said = "allows it" if allowed else "disallows it: the service does not fetch this page"
-        print(f"robots.txt: {said}")
-    elif isinstance(robots, FetchFailed) and robots.status and 400 <= robots.status < 500:
+    if rules is None:
+        print(f"robots.txt: the site could not say ({why}; the service tries again later)")
+    elif not rules:
         print("robots.txt: none (every page may be fetched)")
+    elif RobotsRules(rules).allows(outcome.final_url, agent):
+        print("robots.txt: allows it")
     else:
-        print("robots.txt: the site could not say (the service tries again later)")
+        print("robots.txt: disallows it: the service does not fetch this page")
     picture = await asyncio.to_thread(page_picture, outcome.body, outcome.final_url)
     print(f"picture: {picture or 'none'}")
     text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector)

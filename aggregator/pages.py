@@ -281,7 +281,7 @@ def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") ->
         f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
         _meta_line(story, settings.zone()),
     ]
-    thumb = picture_html(story, settings, thumb=True)
+    thumb = picture_html(picture(story, settings), thumb=True)
     if thumb:
         lines.insert(1, thumb)
     if story.summary is not None and story.summary.bullets:
@@ -487,13 +487,14 @@ def render_story_html(
     slug = slugify(story.category)
     category = esc(name) or "Stories"
     language = story_language(story, settings)  # (detected from its text: once)
+    found = picture(story, settings)
     main = "\n".join(
         [
             f"<article{_lang_attrs(language)}>",
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{_story_times(story, settings.zone())} · '
             f"{link(category_url(slug, settings), category)}</p>",
-            picture_html(story, settings),
+            picture_html(found),
             story_html_body(
                 story,
                 settings,
@@ -510,7 +511,6 @@ def render_story_html(
     ]
     if name:
         extra.append(f'<meta property="article:section" content="{esc(name)}">')
-    found = picture(story, settings)
     if found is not None:  # (link previews: the outlet's picture, shown large)
         extra.append(f'<meta property="og:image" content="{html.escape(found[0], quote=True)}">')
         extra.append('<meta name="twitter:card" content="summary_large_image">')

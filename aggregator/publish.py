@@ -313,10 +313,16 @@ def picture_key(url: str) -> str:
     return hashlib.blake2b(url.encode(), digest_size=8).hexdigest()
 
 
+def is_proxied(url: str, mode: str) -> bool:
+    """Whether the picture `url` is named through this site under `picture_proxy` `mode`:
+    with "all", and with "http" a plain-http one."""
+    return mode == "all" or (mode == "http" and url.startswith("http:"))
+
+
 def proxied(url: str, story_id: str, base_url: str, mode: str) -> str:
-    """The address the pages and feeds give for `story_id`'s picture `url`: its own, or with
-    `mode` "all" (or "http" for a plain-http one) this site's `/pictures/<story>/<key>`."""
-    if mode == "off" or (mode == "http" and not url.startswith("http:")):
+    """The address the pages and feeds give for `story_id`'s picture `url`: its own, or this
+    site's `/pictures/<story>/<key>` where `mode` proxies it (`is_proxied`)."""
+    if not is_proxied(url, mode):
         return url
     return f"{base_url}{PICTURES}/{quote(story_id, safe='')}/{picture_key(url)}"
 
@@ -338,12 +344,11 @@ def picture(story: Story, settings: PublishSettings) -> tuple[str, str] | None:
     return url, credit
 
 
-def picture_html(story: Story, settings: PublishSettings, *, thumb: bool = False) -> str:
-    """The story's picture, "" when it has none: on its page a figure credited to its outlet
-    ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the credit as its title.
-    Loaded lazily and sending no referrer; no text of its own (the headline says what it
-    shows)."""
-    found = picture(story, settings)
+def picture_html(found: tuple[str, str] | None, *, thumb: bool = False) -> str:
+    """A story's picture (`picture`'s answer), "" when it has none: on its page a figure
+    credited to its outlet ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the
+    credit as its title. Loaded lazily and sending no referrer; no text of its own (the
+    headline says what it shows)."""
     if found is None:
         return ""
     url, credit = found

@@ -283,8 +283,8 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
 
 def export_opml(opml_path: Path) -> bytes:
     """The sources as a clean OPML 2.0 document, for another reader: without the entry rules
-    (`exclude`, `include`), poll intervals, request headers and the pictures switch, which
-    are this service's own (and a cookie may be a login)."""
+    (`exclude`, `include`), poll intervals, request headers, the pictures switch and article
+    selectors, which are this service's own (and a cookie may be a login)."""
     opml = load_opml(opml_path)
     sources = [replace(s, **_OURS) for s in opml.sources]
     return render_opml(opml.title or "aggregator sources", sources)

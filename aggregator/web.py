@@ -37,8 +37,8 @@ from aggregator.publish import (
     ALL_SLUG,
     PICTURES,
     PublishSettings,
+    is_proxied,
     picture_key,
-    proxied,
     safe_url,
     utc,
 )
@@ -590,7 +590,7 @@ def make_app(
             return url
         story = await asyncio.to_thread(reader.story, story_id)
         url = safe_url(story.summary.image) if story and story.summary else None
-        if url is None or proxied(url, story_id, "", settings.picture_proxy) == url:
+        if url is None or not is_proxied(url, settings.picture_proxy):
             return None
         if picture_key(url) != key:
             raise web.HTTPFound(location=picture_key(url))
