@@ -53,6 +53,7 @@ from aggregator.ranking import for_feed
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _MEDIA = "http://search.yahoo.com/mrss/"
+_ATOM = "http://www.w3.org/2005/Atom"
 OPML_FORMATS = {"atom": "feeds.opml", "rss": "feeds-rss.opml", "json": "feeds-json.opml"}
 ENTRY_MEMO = 4096  # stories whose entry content is kept (several feeds' worth) …
 ENTRY_IDLE = timedelta(hours=1)  # … while asked for within this long
@@ -98,6 +99,30 @@ class _FeedPictures:
         return feed
 
     extend_rss = extend_atom
+
+
+class _FeedHubs:
+    """A feedgen feed extension: the feed's WebSub hubs as `<atom:link rel="hub">` in RSS
+    (feedgen writes an RSS channel's self link only; Atom takes them as links)."""
+
+    def __init__(self) -> None:
+        self.urls: tuple[str, ...] = ()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": _ATOM}
+
+    def extend_atom(self, feed: Any) -> Any:
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed.find("channel")
+        at = next(  # after the self link, with the channel's other elements (before its items)
+            (i + 1 for i, child in enumerate(channel) if child.tag == f"{{{_ATOM}}}link"), 0
+        )
+        for offset, url in enumerate(self.urls):
+            link = channel.makeelement(f"{{{_ATOM}}}link", {"href": url, "rel": "hub"})
+            channel.insert(at + offset, link)
+        return feed
 
 
 class _EntryPicture:
@@ -241,6 +266,7 @@ class FeedFrame:
     subtitle: str
     home: str
     urls: dict[str, str]
+    hubs: tuple[str, ...] = ()  # WebSub hubs told when it changes (a category's feeds only)
 
 
 def category_frame(name: str, slug: str, settings: PublishSettings, top: bool) -> FeedFrame:
@@ -251,6 +277,7 @@ def category_frame(name: str, slug: str, settings: PublishSettings, top: bool) -
         _subtitle(name, settings, top),
         home_url(slug, settings),
         {fmt: feed_url(slug, fmt, settings, top) for fmt in FEED_FORMATS},
+        settings.hubs,
     )
 
 
@@ -301,6 +328,11 @@ def render_feed(
     fg.title(frame.title)
     fg.subtitle(frame.subtitle)
     fg.author({"name": clean(settings.site_title) or "aggregator"})
+    for hub in frame.hubs:  # (before the alternate link: feedgen's RSS <link> is the last)
+        fg.link(href=hub, rel="hub")
+    if frame.hubs and fmt == "rss":
+        fg.register_extension("hubs", _FeedHubs, atom=False, rss=True)
+        fg.hubs.urls = frame.hubs
     fg.link(href=frame.urls[fmt], rel="self", type=FEED_MEDIA_TYPES[fmt])
     fg.link(href=frame.home, rel="alternate", type="text/html")
     fg.language(settings.language)
@@ -382,6 +414,7 @@ def _json_feed(
         "description": frame.subtitle,
         "language": settings.language,
         "authors": [{"name": clean(settings.site_title) or "aggregator"}],
+        **({"hubs": [{"type": "WebSub", "url": hub} for hub in frame.hubs]} if frame.hubs else {}),
         "items": items,
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()

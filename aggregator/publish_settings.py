@@ -54,6 +54,10 @@ class PublishSettings:
     # block) or "all" (no reader's browser asks an outlet for anything). A static export
     # has no server to ask: it names every picture at its outlet.
     picture_proxy: str = "http"
+    # WebSub hubs (https://www.w3.org/TR/websub/) the category feeds name, and which are told
+    # when one of them changes (`hub_job`), so a reader subscribed through a hub hears of a
+    # story at once instead of at its next poll. None by default: a hub must reach base_url.
+    hubs: tuple[str, ...] = ()
     # True when base_url was derived from the listen address rather than configured: then
     # feed ids are tag URIs, so they don't change with the host or port.
     listen_base_url: bool = False
@@ -68,6 +72,12 @@ class PublishSettings:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         self.zone()  # (an unknown zone is a configuration error at start, not at a page)
+        for hub in self.hubs:
+            parts = urlsplit(hub)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"hubs: a hub must be an absolute http(s) URL, got {hub!r}")
+        if len(set(self.hubs)) < len(self.hubs):
+            raise ValueError("hubs: a hub is listed twice")
         if self.picture_proxy not in PICTURE_PROXY_MODES:
             allowed = ", ".join(repr(m) for m in PICTURE_PROXY_MODES)
             raise ValueError(f"picture_proxy must be one of {allowed}, got {self.picture_proxy!r}")

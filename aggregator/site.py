@@ -38,6 +38,7 @@ from aggregator.publish import (
     MORE_STORIES,
     PublishSettings,
     feed_path,
+    feed_url,
     utc,
 )
 from aggregator.ranking import rank
@@ -50,6 +51,7 @@ from aggregator.slugs import (
     reserved_slug,
     slugify,
 )
+from aggregator.websub import hub_link_header
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -92,6 +94,8 @@ class Output:
     content_type: str
     last_modified: datetime | None = None
     ranked: bool = False  # its order depends on the time it was rendered
+    # an HTTP Link header's value (a category feed's WebSub hubs and its own address)
+    link: str | None = None
 
 
 def _newest(stories: list[Story]) -> datetime | None:
@@ -287,7 +291,8 @@ class Site:
         body = render_feed(
             name, slug, stories, fmt, self.settings, self.now(), top=top, digests=self.digests
         )
-        return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories))
+        link = hub_link_header(self.settings.hubs, feed_url(slug, fmt, self.settings, top))
+        return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories), link=link)
 
     def _feed_candidates(self, name: str | None, top: bool) -> list[Story]:
         """What a feed of category `name` (None: all) chooses from. The top flavour reads its

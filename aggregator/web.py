@@ -93,8 +93,9 @@ class Rendered:
         *,
         expires: float | None = None,
         max_age: int | None = None,
+        link: str | None = None,
     ) -> Rendered:
-        """Hash, compress (when worth it) and prepare headers once."""
+        """Hash, compress (when worth it) and prepare headers once; `link`: a Link header."""
         packed = None
         if len(body) >= _MIN_GZIP:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
@@ -106,6 +107,8 @@ class Rendered:
             common["Cache-Control"] = f"public, max-age={max_age}"
         if last_modified is not None:
             common["Last-Modified"] = _http_date(last_modified)
+        if link is not None:
+            common["Link"] = link
         plain = {**common, "ETag": f'"{etag}"'}
         packed_tag = {**common, "ETag": f'"{etag}-gz"'}
         return cls(
@@ -375,6 +378,7 @@ def make_app(
                 output.last_modified,
                 expires=RERANK_SECONDS if output.ranked else None,
                 max_age=settings.max_age,
+                link=output.link,
             )
 
         return run

@@ -19,6 +19,8 @@ from aggregator.publish import PublishSettings
 from aggregator.store import Store
 from aggregator.web import make_app, start_server
 
+HUB = "https://hub.example/"
+
 
 @dataclass
 class Instance:
@@ -45,7 +47,10 @@ def _serving(db: Path, port: int) -> Iterator[None]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     store = Store(db)
-    settings = PublishSettings(base_url=f"http://127.0.0.1:{port}/", listen_base_url=True)
+    # (a WebSub hub named, so the checks read the feeds' hub links too; none is told)
+    settings = PublishSettings(
+        base_url=f"http://127.0.0.1:{port}/", listen_base_url=True, hubs=(HUB,)
+    )
     app = make_app(store.reader(), settings, version_ttl=0)
     runner = asyncio.run_coroutine_threadsafe(start_server(app, "127.0.0.1", port), loop).result()
     try:
