@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 
 from .cli_support import digest_ready, settings_from
+from .config import Settings
 from .errors import ConfigError
 from .store import Store
 from .wording import counted
@@ -39,7 +40,28 @@ def cmd_publish(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged")
+    if publish.hubs and report.feeds_written:
+        return _tell_hubs(settings, [publish.base_url + path for path in report.feeds_written])
     return 0
+
+
+def _tell_hubs(settings: Settings, addresses: list[str]) -> int:
+    """`publish`'s WebSub notifications: each hub told of each feed file rewritten; 1 when a
+    hub failed (it hears of those feeds when they change again)."""
+    from .fetch import Fetcher
+    from .hub_job import tell_hubs
+
+    async def tell() -> int:
+        async with Fetcher(settings.fetch) as fetcher:
+            result = await tell_hubs(fetcher, dict.fromkeys(settings.publish.hubs, addresses))
+        for hub in settings.publish.hubs:
+            if hub in result.failed:
+                print(f"websub: {hub} failed: {result.failed[hub]}", file=sys.stderr)
+            else:
+                print(f"websub: told {hub} of {counted(len(addresses), 'changed feed file')}")
+        return 1 if result.failed else 0
+
+    return asyncio.run(tell())
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.errors import AggregatorError
@@ -23,6 +23,7 @@ from aggregator.site import Site
 class ExportReport:
     written: int
     unchanged: int
+    feeds_written: tuple[str, ...] = field(default=())  # paths of the feeds rewritten
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
@@ -48,6 +49,7 @@ def export_site(site: Site, output: Path) -> ExportReport:
     """Write every published document under `output`; only changed files are touched."""
     root = output.resolve()
     written = unchanged = 0
+    feeds: list[str] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
         for relative, document in site.files():
@@ -56,8 +58,10 @@ def export_site(site: Site, output: Path) -> ExportReport:
                 continue
             if _write_if_changed(target, document.body):
                 written += 1
+                if document.link is not None:  # (a category's feed, which names its hubs)
+                    feeds.append(relative)
             else:
                 unchanged += 1
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
-    return ExportReport(written, unchanged)
+    return ExportReport(written, unchanged, tuple(feeds))

@@ -14,10 +14,10 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
@@ -330,7 +330,7 @@ class Fetcher:
         ends the fetch (`Redirected`)."""
         c = self._client  # fetch_client: aiohttp's side
         assert c is not None
-        URL, aiohttp, cas_pending = c.URL, c.aiohttp, c.cas_pending
+        URL, aiohttp = c.URL, c.aiohttp
         headers: dict[str, str] = {"Accept": accept} if accept else {}
         if own:
             headers.update(own)
@@ -351,13 +351,7 @@ class Fetcher:
                     target = c.http_url(current)
                 except ValueError as exc:
                     return FetchFailed(url, str(exc))
-            proxy = self._proxies.for_url(target.scheme, target.host or "", target.port)
-            # TLS is due for an https URL, and for any URL through an https:// proxy
-            if cas_pending() and (target.scheme == "https" or _tls_proxy(proxy)):
-                await self._load_cas()
-            # a SOCKS proxy is its own session's connector, not a request's `proxy`
-            socks = proxy if proxy in self._socks else None
-            via, proxy = (session, proxy) if socks is None else (self._socks[socks], None)
+            via, proxy, socks = await self._route(session, target)
             try:
                 async with via.get(
                     target, headers=headers, allow_redirects=False, proxy=proxy
@@ -431,6 +425,62 @@ class Fetcher:
             visited.add(next_url)
             current = next_url
             target = None  # parsed at the top of the next hop
+
+    async def _route(
+        self, session: aiohttp.ClientSession, target: URL
+    ) -> tuple[aiohttp.ClientSession, str | None, str | None]:
+        """The session and proxy a request to `target` goes through, and the SOCKS proxy's
+        address when it goes through one (then its own session's connector, not a request's
+        `proxy`); the CA bundle loaded first when TLS is due (an https URL, or any URL through
+        an https:// proxy)."""
+        assert self._client is not None
+        proxy = self._proxies.for_url(target.scheme, target.host or "", target.port)
+        if self._client.cas_pending() and (target.scheme == "https" or _tls_proxy(proxy)):
+            await self._load_cas()
+        if proxy in self._socks:
+            return self._socks[proxy], None, proxy
+        return session, proxy, None
+
+    async def post_form(self, url: str, fields: Sequence[tuple[str, str]]) -> str | None:
+        """POST `fields` form-encoded to the operator's `url` (a WebSub hub); None when it
+        answers 2xx, else what went wrong, in one line. No redirect is followed (a form is not
+        sent on); the host may be internal (the operator named it); the fetch slots,
+        timeouts, proxy and User-Agent are the feeds'. Never raises for the request's faults."""
+        if not self._entered:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        session = self._open()
+        c = self._client
+        assert c is not None
+        if self._proxy_error is not None:
+            return self._proxy_error
+        try:
+            target = c.http_url(url)
+        except ValueError as exc:
+            return str(exc)
+        body = urlencode(fields)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        socks = None
+        await self._slots.acquire()  # (queueing: the timeout starts after it)
+        try:
+            async with asyncio.timeout(self.settings.total_timeout):
+                via, proxy, socks = await self._route(session, target)
+                async with via.post(
+                    target, data=body, headers=headers, allow_redirects=False, proxy=proxy
+                ) as resp:
+                    await _drain(resp)
+                    if 200 <= resp.status < 300:
+                        return None
+                    return f"HTTP {resp.status} {_one_line(resp.reason or '')}".strip()
+        except TimeoutError:
+            return f"timed out after {self.settings.total_timeout:g} s"
+        except (c.aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
+            if socks:
+                return self._describe_socks(exc, socks, target.host)
+            return self._describe(exc)
+        except self._socks_errors as exc:  # (an empty tuple catches nothing)
+            return self._describe_socks(exc, socks or "", target.host)
+        finally:
+            self._slots.release()
 
     async def _load_cas(self) -> None:
         """The CA bundle read (in a thread: file IO) before the first https request of the

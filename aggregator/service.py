@@ -3,8 +3,8 @@
 `Service` owns the store (all writes on one dedicated writer thread: the single-writer rule),
 reloads the OPML, and runs the periodic jobs, each in its own module with its pure "what is
 due" decision: polling (`poll_job`), grouping and summarising (`story_job`), article pages
-(`article_job`), retention (`retention`) and digests (`digest_job`). It also serves the
-published feeds, and talks to systemd.
+(`article_job`), retention (`retention`), digests (`digest_job`) and WebSub notifications
+(`hub_job`). It also serves the published feeds, and talks to systemd.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from .wording import counted
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
     from .digest_job import DigestJob
+    from .hub_job import HubJob
     from .story_job import StoryJob
     from .summarize import Summarizer
 
@@ -55,6 +56,7 @@ log = logging.getLogger("aggregator")
 T = TypeVar("T")
 MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once none is left)
 FAILED_CYCLE_PAUSE_MAX = 600.0  # seconds: the longest wait after cycles that could not store
+HUB_CHECK = 30.0  # seconds between checks whether the WebSub hubs have news to hear
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
 
 
@@ -107,6 +109,7 @@ class Service:
         self.polls = PollJob(self.store, self.write, settings, clock)
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
+        self._hub_job: HubJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
         self.notifier = notifier or Notifier()
         self._reader = self.store.reader()
@@ -218,6 +221,21 @@ class Service:
                 self.store, self.write, self.settings.articles, self.clock
             )
         return self._article_job
+
+    def hub_job(self) -> HubJob:
+        """The WebSub job over this service's store (one per service, so a failing hub's
+        pause carries over between passes)."""
+        if self._hub_job is None:
+            from .hub_job import HubJob
+
+            self._hub_job = HubJob(self.store, self.write, self.settings)
+        return self._hub_job
+
+    async def tell_hubs(self, fetcher: Fetcher) -> None:
+        """Tell the WebSub hubs of the feeds that changed (as `poll --once` does at its end);
+        a failing hub is logged and told at the next run."""
+        if self.settings.publish.hubs:
+            await self.hub_job().run_pass(fetcher)
 
     async def settle_summaries(self, timeout: float | None = None) -> int:
         """Wait (at most the model's timeout) for pending model answers and publish them, as
@@ -400,7 +418,7 @@ class Service:
         watchdog = self._start_watchdog()
         stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
         tick = self.settings.server.tick
-        digests = articles = answers = None
+        digests = articles = answers = hubs = None
         failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()):
@@ -414,6 +432,10 @@ class Service:
                     )
                 if self.settings.llm.enabled:
                     answers = asyncio.ensure_future(self.stories.model_answers(self.write, stop))
+                if self.settings.publish.hubs:
+                    hubs = asyncio.ensure_future(
+                        self.hub_job().loop(fetcher, stop, min(tick, HUB_CHECK))
+                    )
                 while not stop.is_set():
                     if reload.is_set():
                         reload.clear()
@@ -453,16 +475,17 @@ class Service:
                     else:
                         failed = 0
                         await self._sleep_until_due(stop, reload, tick)
-                if articles is not None:  # stop fetching pages before the session closes
-                    articles.cancel()
-                    await asyncio.gather(articles, return_exceptions=True)
+                for task in (articles, hubs):  # stop fetching before the session closes
+                    if task is not None:
+                        task.cancel()
+                        await asyncio.gather(task, return_exceptions=True)
         finally:
             self.notifier.stopping()
             self._pass_since = None
             stalls.cancel()
             if watchdog is not None:
                 watchdog.cancel()
-            for task in (articles, answers):
+            for task in (articles, answers, hubs):
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)

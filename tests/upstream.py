@@ -111,6 +111,9 @@ class Upstream:
         self._bombs: dict[int, bytes] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        # a WebSub hub at /hub/<name>: the forms it was sent, and what each name answers
+        self.hub_forms: list[tuple[str, dict[str, str]]] = []
+        self.hub_status: dict[str, int] = {}
 
     # --- registration -----------------------------------------------------------------------
 
@@ -167,6 +170,7 @@ class Upstream:
         app.router.add_route("GET", "/hang", self._hang)
         app.router.add_route("GET", "/bad-gzip", self._bad_gzip)
         app.router.add_route("GET", "/slow", self._slow)
+        app.router.add_route("POST", "/hub/{name}", self._hub)
         app.router.add_route("*", "/{tail:.*}", self._resource)
         app.middlewares.append(self._record)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
@@ -248,6 +252,14 @@ class Upstream:
             return web.Response(status=res.status, headers=headers)
         headers["Content-Type"] = res.content_type
         return web.Response(status=res.status, body=body, headers=headers)
+
+    async def _hub(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        status = self.hub_status.get(name, 204)
+        if status < 300:  # (a failing hub took nothing)
+            form = await request.post()
+            self.hub_forms.append((name, {k: str(v) for k, v in form.items()}))
+        return web.Response(status=status)
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
         headers = {}
