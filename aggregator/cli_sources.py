@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
 from .url_secrets import hide_passwords
-from .wording import counted, feeds_named
+from .wording import counted, duration, feeds_named
+
+if TYPE_CHECKING:
+    from .models import Source
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
 
@@ -81,11 +85,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"aggregator: warning: {hide_passwords(warning)}", file=sys.stderr)
     for source in added:
-        print(f"added {hide_passwords(source.url)} to {source.category!r}")
+        kept = _own_settings(source)
+        also = f" with its {', '.join(kept)}" if kept else ""
+        print(f"added {hide_passwords(source.url)} to {source.category!r}{also}")
     print(f"{counted(len(added), 'feed')} added, {len(skipped)} already listed, into {args.opml}")
     if added:
         print(_PICKED_UP)
     return 0
+
+
+def _own_settings(source: Source) -> list[str]:
+    """The settings of its own an imported feed kept (a FreshRSS export's), by name: a
+    cookie's value is never shown."""
+    kept = [f"selector {source.selector!r}"] if source.selector else []
+    if source.user_agent:
+        kept.append(f"userAgent {source.user_agent!r}")
+    if source.cookie:
+        kept.append("cookie")
+    if source.interval is not None:
+        kept.append(f"interval {duration(source.interval)}")
+    return kept
 
 
 def cmd_export(args: argparse.Namespace) -> int:

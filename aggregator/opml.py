@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
@@ -392,6 +392,75 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     if not sources:
         raise ConfigError(f"{where}: no feed outlines (outlines with an xmlUrl)")
     return Opml(title, tuple(sources), tuple(categories), tuple(warnings))
+
+
+# FreshRSS's own outline attributes (https://freshrss.org/opml, written `frss:`) that say what
+# one of ours says: the article text's CSS selector, the request headers, the poll interval
+_FRESHRSS = {
+    "cssfullcontent": "selector",
+    "curlopt_useragent": "useragent",
+    "curlopt_cookie": "cookie",
+    "ttl": "interval",
+}
+
+
+def _freshrss(node: _Outline, label: str, warnings: list[str]) -> dict[str, str]:
+    """A FreshRSS feed outline's settings (`_FRESHRSS`) as ours (`_own`'s names and forms):
+    `frss:ttl` (seconds; negative for a feed FreshRSS no longer refreshes: a warning) as an
+    `interval`; `frss:cssContentFilter`, which ours cannot do, a warning."""
+    own: dict[str, str] = {}
+    for key, value in node.attrs.items():
+        prefix, _, name = key.lower().rpartition(":")
+        value = value.strip()
+        if prefix != "frss" or not value:
+            continue
+        said = f"line {node.line}: feed {label!r}: {key}={value!r}"
+        if name == "csscontentfilter":
+            warnings.append(f"{said}: elements are not removed from article text here; left out")
+        if name not in _FRESHRSS:
+            continue
+        if name == "ttl":
+            if value.lstrip("-").isdigit() and int(value) <= 0:
+                if int(value) == 0:  # (FreshRSS's default interval)
+                    continue
+                warnings.append(f"{said}: muted in FreshRSS; polled here as any other feed")
+                continue
+            value = f"{value}s" if value.isdigit() else value
+        own.setdefault(_FRESHRSS[name], value)
+    return own
+
+
+def freshrss_settings(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Per feed address, the settings a FreshRSS export gives it in ours (`selector`,
+    `user_agent`, `cookie`, `interval`: `Source` fields), checked as the OPML's own are; what
+    cannot be taken is a warning, and left out."""
+    _, roots = _parse_tree(data, where)
+    found: dict[str, dict[str, Any]] = {}
+    warnings: list[str] = []
+
+    def visit(node: _Outline) -> None:
+        attrs = _lowered(node.attrs)
+        if not _is_feed(attrs):
+            for child in node.children:
+                visit(child)
+            return
+        url = without_feed_scheme(attrs.get("xmlurl") or "")
+        label = node.label() or url
+        own = _freshrss(node, label, warnings)
+        if not own or url in found:
+            return
+        rules = _rules(node, own, _Rules(), label, warnings, warnings, left_out=True)
+        taken = {
+            "selector": rules.selector,
+            "user_agent": rules.user_agent,
+            "cookie": rules.cookie,
+            "interval": rules.interval,
+        }
+        found[url] = {name: value for name, value in taken.items() if value is not None}
+
+    for root in roots:
+        visit(root)
+    return found, warnings
 
 
 def filed_under(name: str, categories: tuple[str, ...]) -> str:

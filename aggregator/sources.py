@@ -23,6 +23,7 @@ from .models import Fetched, Source
 from .opml import (
     DEFAULT_CATEGORY,
     filed_under,
+    freshrss_settings,
     load_opml,
     outline_label,
     parse_opml,
@@ -257,9 +258,12 @@ _OURS: dict[str, Any] = {
 
 
 def import_opml(opml_path: Path, other: Path) -> Imported:
-    """Merge the feeds of another reader's OPML export, keeping its categories. Nothing is
-    fetched: the export lists known feeds."""
-    export = parse_opml(_read(other), str(other), export=True)
+    """Merge the feeds of another reader's OPML export, keeping its categories, and the
+    article selectors, request headers and poll intervals of a FreshRSS export (its `frss:`
+    attributes, as ours). Nothing is fetched: the export lists known feeds."""
+    exported = _read(other)
+    export = parse_opml(exported, str(other), export=True)
+    freshrss, warnings = freshrss_settings(exported, str(other))
     incoming = export.sources
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
@@ -270,15 +274,16 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
         if source.url in listed:
             skipped.append(source)
             continue
-        # (another reader's export: entry rules, intervals or headers are not ours to take)
+        # (another reader's export: entry rules, intervals or headers are not ours to take,
+        # but FreshRSS's own, which say the same, are)
         category = filed_under(source.category, opml.categories)
-        source = replace(source, category=category, **_OURS)
+        source = replace(source, category=category, **{**_OURS, **freshrss.get(source.url, {})})
         data = add_feed(data, source, str(opml_path))
         listed.add(source.url)
         added.append(source)
     if added:
         write_atomically(opml_path, data)
-    return Imported(added, skipped, export.warnings)
+    return Imported(added, skipped, (*export.warnings, *warnings))
 
 
 def export_opml(opml_path: Path) -> bytes:

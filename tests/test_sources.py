@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,53 @@ def test_import_merges_another_export_keeping_categories(tmp_path: Path) -> None
     assert opml.categories == ("World News", "Science", "Cooking")
     assert opml.warnings == ()
     assert b"<!-- my sources; keep this comment -->" in path.read_bytes()
+
+
+FRESHRSS = (  # as FreshRSS exports its feeds (app/views/helpers/export/opml.phtml's attributes)
+    '<?xml version="1.0" encoding="UTF-8"?><opml version="2.0" xmlns:frss="https://freshrss.org/opml">'
+    "<head><title>FreshRSS</title></head><body>"
+    '<outline text="Tech"><outline text="Lab" type="rss" xmlUrl="https://lab.example/rss" '
+    'frss:cssFullContent="article .story-body" frss:ttl="3600" frss:cssContentFilter=".ad"/>'
+    '<outline text="Paper" type="rss" xmlUrl="https://paper.example/rss" '
+    'frss:CURLOPT_USERAGENT="Reader/1.0" frss:CURLOPT_COOKIE="session=s3cr3t" frss:ttl="-3600"/>'
+    '<outline text="Odd" type="rss" xmlUrl="https://odd.example/rss" '
+    'frss:cssFullContent="div[" frss:ttl="20" exclude="quiz"/>'
+    '<outline text="Plain" type="rss" xmlUrl="https://plain.example/rss" frss:ttl="0"/>'
+    "</outline></body></opml>"
+)
+
+
+def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, other = sources_and_export(tmp_path, FRESHRSS)
+    assert main(["import", str(other), "--opml", str(path)]) == 0
+    said = capsys.readouterr()
+    kept = {s.url: s for s in parse_opml(path.read_bytes()).sources}
+    lab, paper = kept["https://lab.example/rss"], kept["https://paper.example/rss"]
+    assert (lab.selector, lab.interval) == ("article .story-body", timedelta(hours=1))
+    assert (paper.user_agent, paper.cookie, paper.interval) == (
+        "Reader/1.0",
+        "session=s3cr3t",
+        None,
+    )
+    odd, plain = kept["https://odd.example/rss"], kept["https://plain.example/rss"]
+    assert (odd.selector, odd.interval, odd.exclude) == (None, None, ())  # (checked; ours: not)
+    assert (plain.selector, plain.interval) == (None, None)
+    lines = said.out.splitlines()
+    assert (
+        "added https://lab.example/rss to 'Tech' with its selector 'article .story-body', "
+        "interval 1h"
+    ) in lines
+    assert "added https://paper.example/rss to 'Tech' with its userAgent 'Reader/1.0', cookie" in (
+        lines
+    )
+    assert "added https://plain.example/rss to 'Tech'" in lines
+    assert "s3cr3t" not in said.out + said.err  # a cookie may be a login: never repeated
+    warned = said.err
+    assert "frss:cssContentFilter='.ad': elements are not removed from article text" in warned
+    assert "frss:ttl='-3600': muted in FreshRSS; polled here as any other feed" in warned
+    assert "outline 'Odd': selector='div[': " in warned and "interval='20s': " in warned
 
 
 def test_import_leaves_out_the_empty_folders_of_an_export(
