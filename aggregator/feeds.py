@@ -290,7 +290,7 @@ def search_frame(query: str, settings: PublishSettings) -> FeedFrame:
     return FeedFrame(
         settings.base_url + tail if settings.public_base_url else f"tag:{TAG_AUTHORITY}:{tail}",
         f"{site}: “{clean(words)}”",
-        f"Stories that hold every word of “{clean(words)}”, newest first",
+        f"Stories that match “{clean(words)}”, newest first",
         search_url(words, settings),
         {fmt: search_url(words, settings, fmt=fmt) for fmt in FEED_FORMATS},
     )

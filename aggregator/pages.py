@@ -47,7 +47,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
-from aggregator.search_index import match_expression
+from aggregator.search_query import match_expression
 from aggregator.slugs import slugify
 from aggregator.wording import counted
 
@@ -250,6 +250,10 @@ def search_form(settings: PublishSettings, query: str = "") -> str:
 
 
 MAX_QUERY = 200  # characters of a search that are read
+SEARCH_HELP = (
+    '<p class="meta">Finds the stories with every word (or a longer word it begins); '
+    '"words in quotes" as a phrase; -word leaves stories out; OR takes either of two.</p>'
+)
 
 
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
@@ -405,10 +409,11 @@ def render_category_html(
 def render_search_html(
     query: str, found: int, stories: Sequence[Story], settings: PublishSettings, page: int = 1
 ) -> str:
-    """A page of search results: the stories that hold every word of `query`, newest change
-    first, `settings.page_size` a page. Not for search engines (`noindex`)."""
+    """A page of search results: the stories that match `query` (`search_query`), newest
+    change first, `settings.page_size` a page, under a line on how to ask. Not for search
+    engines (`noindex`)."""
     title = f"Search: {query}" if query.strip() else "Search"
-    parts = ["<h1>Search</h1>", search_form(settings, query)]
+    parts = ["<h1>Search</h1>", search_form(settings, query), SEARCH_HELP]
     alternates = []
     if match_expression(query) is not None:  # (a search without words has no feed: `Site`)
         follow = []

@@ -19,7 +19,7 @@ at the end of each pass of the story job. One statement per story was four times
 FTS5 writes its pending terms out as a new segment whenever a statement opens a savepoint,
 as a statement with triggers does, so each story became a segment of its own to merge.
 
-`match_expression` (pure) makes a user's words into an FTS5 query; the rest takes a
+`search_query` (pure) makes a user's words into an FTS5 query; this module takes a
 connection. Without FTS5 in the SQLite at hand the migration creates nothing, and search is
 not offered.
 """
@@ -37,7 +37,6 @@ __all__ = [
     "index_pending",
     "is_index_table",
     "is_shadow",
-    "match_expression",
     "rebuild",
     "searchable",
     "tidy",
@@ -45,8 +44,6 @@ __all__ = [
 
 INDEX = "story_search"
 ROWS = "story_search_rows"
-MAX_TERMS = 10  # words of a query that count; the rest are left out
-MAX_TERM = 64  # characters of one word
 _BASE = "search_base"  # meta: numbers given before the current documents (`_stale`)
 _INDEXED = "search_indexed"  # meta: the last number indexed (`index_pending`)
 
@@ -193,36 +190,3 @@ def is_shadow(name: str) -> bool:
 def is_index_table(name: str) -> bool:
     """Whether `name` is the index, its map or one of FTS5's own tables behind it."""
     return name in (INDEX, ROWS) or is_shadow(name)
-
-
-def _words(query: str) -> list[str]:
-    """The words of `query` as the index's tokenizer (`unicode61`) splits text: runs of
-    letters, digits and private-use characters (categories L*, N*, Co); all else separates,
-    marks too. Folding case and diacritics is left to the tokenizer, which reads the quoted
-    words as it read the stories."""
-    import unicodedata  # (a search's own: not loaded by the writer's upkeep)
-
-    words, word = [], []
-    for char in query:
-        kind = unicodedata.category(char)
-        if kind[0] in "LN" or kind == "Co":
-            word.append(char)
-        elif word:
-            words.append("".join(word))
-            word = []
-    if word:
-        words.append("".join(word))
-    return words
-
-
-def match_expression(query: str) -> str | None:
-    """A user's query as an FTS5 expression: each word must be in the story, a word of three
-    letters or more as the start of one ("vaccin" finds "vaccination"); at most `MAX_TERMS`
-    words. None when the query has no word. Nothing of FTS5's own syntax is passed on: every
-    word is quoted (and is one token, so no phrase, which `detail=none` cannot answer)."""
-    terms = []
-    for word in dict.fromkeys(w[:MAX_TERM] for w in _words(query)):  # (each once, in order)
-        terms.append(f'"{word}"*' if len(word) >= 3 else f'"{word}"')
-        if len(terms) == MAX_TERMS:
-            break
-    return " AND ".join(terms) if terms else None

@@ -42,7 +42,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
-from aggregator.search_index import match_expression
+from aggregator.search_query import match_expression
 from aggregator.slugs import (
     RESERVED_SLUGS,
     WORDLESS_SLUG,
@@ -249,7 +249,7 @@ class Site:
         return getattr(self.reader, "search", None) if self.settings.search else None
 
     def search(self, query: str, page: int = 1) -> Output | None:
-        """A page of the stories that hold every word of `query` (its first `MAX_QUERY`
+        """A page of the stories that match `query` (its first `MAX_QUERY`
         characters); None where the site offers no search, or past the last page."""
         search = self._search()
         if search is None or page < 1:

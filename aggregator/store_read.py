@@ -3,6 +3,7 @@ which never blocks the writer."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,19 @@ STATUS_SQL = (
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
     "ORDER BY s.position"
 )
+
+PHRASE_CANDIDATES = 2000  # newest stories with a phrase's words whose text a search reads
+_WITH_TEXT = " JOIN summaries m ON m.story_id = s.id WHERE"  # (a found story's indexed text)
+
+
+def _indexed_texts(headline: str | None, bullets: str | None, sources: str | None) -> list[str]:
+    """What the search index holds of a summary (`search_index._BODY`), text by text: its
+    headline, each bullet, each source's title."""
+    texts = [headline or ""]
+    texts += [b.get("text") or "" for b in json.loads(bullets or "[]")]
+    texts += [s.get("title") or "" for s in json.loads(sources or "[]")]
+    return texts
+
 
 # The sources' columns later migrations added, and what each reads as where it is missing.
 _LATER_SOURCE_COLUMNS = {
@@ -224,25 +238,39 @@ class Reader:
         return searchable(self._db().execute)
 
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[int, list[Story]]:
-        """Published stories whose headline, bullets or sources' titles hold every word of
-        `query` (`search_index.match_expression`), newest change first: how many there are,
-        and `limit` of them from `offset`. None match a query without a word, or where the
-        database has no index."""
-        from .search_index import INDEX, ROWS, match_expression
+        """Published stories whose headline, bullets or sources' titles match `query`
+        (`search_query.parse_query`: words, "phrases", -left out, OR), newest change first:
+        how many there are, and `limit` of them from `offset`. None match a query that wants
+        no word, or where the database has no index. A query with a phrase reads the text of
+        the newest `PHRASE_CANDIDATES` stories that have its words, and finds among those."""
+        from .search_index import INDEX, ROWS
+        from .search_query import parse_query
 
-        expression = match_expression(query)
-        if expression is None or not self.searchable():
+        parsed = parse_query(query)
+        if parsed is None or not self.searchable():
             return 0, []
         found = (
             f"FROM {INDEX} f JOIN {ROWS} r ON r.row = f.rowid JOIN stories s ON s.id = r.story_id "
             f"WHERE {INDEX} MATCH ? AND s.version > 0 AND s.merged_into IS NULL"
         )
-        (count,) = self._db().execute(f"SELECT COUNT(*) {found}", [expression]).fetchone()
+        newest = "ORDER BY s.updated DESC, s.first_seen DESC, s.id"
+        if parsed.checked:
+            texts = found.replace(" WHERE", _WITH_TEXT)
+            rows = self._db().execute(
+                f"SELECT s.id, m.headline, m.bullets, m.sources {texts} {newest} LIMIT ?",
+                [parsed.expression, PHRASE_CANDIDATES],
+            )
+            ids = [row[0] for row in rows if parsed.holds(_indexed_texts(*row[1:]))]
+            chosen = ids[offset : offset + limit]
+            marks = ",".join("?" * len(chosen))
+            page = self._rows(f"SELECT * FROM stories WHERE id IN ({marks})", chosen)
+            order = {story_id: n for n, story_id in enumerate(chosen)}
+            return len(ids), self._stories(sorted(page, key=lambda r: order[r["id"]]))
+        (count,) = self._db().execute(f"SELECT COUNT(*) {found}", [parsed.expression]).fetchone()
         if not count or offset >= count:
             return count, []
         rows = self._rows(
-            f"SELECT s.* {found} ORDER BY s.updated DESC, s.first_seen DESC, s.id LIMIT ? OFFSET ?",
-            [expression, limit, offset],
+            f"SELECT s.* {found} {newest} LIMIT ? OFFSET ?", [parsed.expression, limit, offset]
         )
         return count, self._stories(rows)
 

@@ -28,7 +28,8 @@ from aggregator.cli import main
 from aggregator.feeds import render_feed, search_frame
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.publish import PublishSettings
-from aggregator.search_index import match_expression, tidy
+from aggregator.search_index import tidy
+from aggregator.search_query import match_expression, parse_query
 from aggregator.store import Store
 from aggregator.store_recover import recover
 from aggregator.store_upkeep import prune
@@ -60,16 +61,55 @@ def found(store: Store, query: str) -> list[str]:
     return [s.id for s in stories]
 
 
-def test_a_query_is_words_never_syntax() -> None:
+def test_a_query_is_our_small_grammar_never_fts5_syntax() -> None:
     assert match_expression("Harbour crane") == '"Harbour"* AND "crane"*'
-    assert match_expression("EU's 5G plan") == '"EU" AND "s" AND "5G" AND "plan"*'
-    # FTS5's operators, quotes, columns and stars are words or nothing
-    said = match_expression('"x" OR NEAR(y z) headline:crane* -^')
-    assert said == '"x" AND "OR" AND "NEAR"* AND "y" AND "z" AND "headline"* AND "crane"*'
+    assert match_expression("EU's 5G plan") == '("EU" AND "s") AND "5G" AND "plan"*'
+    # FTS5's operators, columns, stars and carets are words or nothing
+    said = match_expression("NEAR(y z) headline:crane* AND ^x NOT")
+    assert said == (
+        '("NEAR"* AND "y") AND "z" AND ("headline"* AND "crane"*) AND "AND"* AND "x" AND "NOT"*'
+    )
     assert match_expression(" ?!… ") is None and match_expression("") is None
     assert match_expression(" ".join(f"w{n}" for n in range(20))).count(" AND ") == 9
     # a word is split where the index's tokenizer splits it (marks separate)
-    assert match_expression("नमस्ते") == '"नमस"* AND "त"'
+    assert match_expression("नमस्ते") == '("नमस"* AND "त")'
+    # ours: "a phrase" (its words, as written), -left out (as written), OR between two
+    query = parse_query('"Prime Minister" -resign -"red tape" floods OR storms')
+    assert query is not None
+    assert query.expression == (
+        '(("Prime" AND "Minister") AND ("floods"* OR "storms"*)) NOT ("resign")'
+    )
+    assert (query.phrases, query.unwanted) == ((("prime", "minister"),), (("red", "tape"),))
+    assert parse_query("-only -words") is None  # (nothing wanted: nothing found)
+    assert match_expression("OR lone OR") == '"lone"*'  # (an OR with nothing to join: none)
+    assert match_expression('"unclosed quote') == '("unclosed" AND "quote")'
+    alternatives = parse_query('"prime minister" OR chancellor')
+    assert alternatives is not None and alternatives.phrases == ()  # (either: by its words)
+
+
+def test_a_phrase_stands_together_and_a_word_left_out_is_not_there(tmp_path: Path) -> None:
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "pm", "Prime Minister visits Zürich flood zone", at=NOW)
+        add_story(
+            store, "apart", "Minister says prime time for reform", at=NOW - timedelta(hours=1)
+        )
+        add_story(store, "storm", "Storm closes the Zürich port", at=NOW - timedelta(hours=2))
+        assert found(store, "prime minister") == ["pm", "apart"]  # every word, anywhere
+        assert found(store, '"prime minister"') == ["pm"]  # together, in that order
+        assert found(store, '"minister prime"') == []
+        assert found(store, '"ZURICH flood"') == ["pm"]  # (folded as the index folds)
+        assert found(store, "zurich -flood") == ["storm"]
+        assert found(store, 'zurich -"flood zone"') == ["storm"]
+        assert found(store, 'zurich -"zone flood"') == ["pm", "storm"]  # (not that phrase)
+        assert found(store, "flood OR storm") == ["pm", "storm"]
+        assert found(store, "reform OR port zurich") == ["storm"]
+        # a phrase never spans two texts (the headline's end and a bullet's start)
+        assert found(store, '"zone Prime"') == []
+        count, page = store.reader().search('"the first fact"', 1, 1)  # paged as any search
+        assert (count, [s.id for s in page]) == (3, ["apart"])
+    finally:
+        store.close()
 
 
 def test_the_index_follows_every_change_of_a_summary(tmp_path: Path) -> None:
@@ -141,6 +181,7 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             assert "No stories match “volcano”." in none
             empty = await (await client.get("/search")).text()
             assert "<h1>Search</h1>" in empty and "match" not in empty
+            assert "as a phrase; -word leaves stories out; OR takes either" in empty  # (how)
             # every page's header has the box; robots.txt keeps crawlers out of results
             front = await (await client.get("/")).text()
             assert f'action="{BASE}search"' in front
