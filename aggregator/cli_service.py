@@ -98,6 +98,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .health import stale_after
+    from .metrics import metric_networks
     from .web import make_app, start_server
 
     host, port, settings = listen_on(args, settings_from(args))
@@ -114,6 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             digest=settings.digest,
             stale_after=stale_after(settings),
             fetch=settings.fetch,
+            metrics=metric_networks(settings.server),
         )
         runner = await start_server(app, host, port)
         try:

@@ -4,7 +4,8 @@ Each section of the TOML file fills one module's settings dataclass::
 
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
                         keep_window (`run` holds the grouping window between rounds),
-                        stall_after (a pass without progress this long ends the process)
+                        stall_after (a pass without progress this long ends the process),
+                        metrics, metrics_networks (`/metrics` and who may read it)
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
                         concurrency, proxy, no_proxy (else the environment's: fetch_proxy)
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
@@ -49,6 +50,9 @@ from .summary_settings import SummarySettings
 ENV_PREFIX = "AGGREGATOR_"
 
 
+LOOPBACK = ("127.0.0.1/8", "::1/128")  # who may read /metrics by default
+
+
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     """`[server]`: where `run` and `serve` listen."""
@@ -65,6 +69,16 @@ class ServerSettings:
     # for this long is stuck: the process logs what it waited for and exits with status 4, so
     # systemd (or cron's next run) starts it again (`stall`).
     stall_after: float = 900.0
+    # `/metrics` (Prometheus' text format: `metrics`) for clients in `metrics_networks` only;
+    # off by default, and a 404 to everyone else.
+    metrics: bool = False
+    metrics_networks: tuple[str, ...] = LOOPBACK
+
+    def __post_init__(self) -> None:
+        if self.metrics or self.metrics_networks != LOOPBACK:
+            from .metrics import networks  # (not loaded by a start that serves no metrics)
+
+            networks(self.metrics_networks)  # (a network that is none: an error at start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,7 @@ def read_refused(value: str | None) -> dict[str, str] | None:
     return found if isinstance(found, dict) else None
 
 
+LAST_CYCLE = "last_cycle"  # meta key: the last poll cycle's tally (JSON: `Store.record_cycle`)
 BACKUP_AT = "backup_at"  # meta key: when the last scheduled backup was written (`backup_job`)
 BACKUP_FAILED = "backup_failed"  # meta key: when the last one failed, and why (JSON)
 

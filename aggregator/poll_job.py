@@ -216,8 +216,13 @@ class PollJob:
 
             release_free_memory()  # the bodies and texts freed: grouping's comes on top
         report.stories_changed = await after()
-        await self.write(self.store.set_meta, "last_poll_at", to_iso(self.clock()) or "")
         elapsed_ms = int((time.monotonic() - started) * 1000)
+        counts = {
+            "feeds": report.feeds, "ok": report.ok, "errors": report.errors,
+            "items_new": report.items_new, "items_updated": report.items_updated,
+            "stories_changed": report.stories_changed, "seconds": elapsed_ms / 1000,
+        }  # fmt: skip
+        await self.write(self.store.record_cycle, to_iso(self.clock()) or "", counts)
         log.log(
             logging.INFO if report.feeds else logging.DEBUG,
             "cycle feeds=%d ok=%d errors=%d items_new=%d items_updated=%d stories_changed=%d "

@@ -386,6 +386,7 @@ class Service:
         SIGHUP re-read, STATUS after each cycle, STOPPING on SIGTERM, and pings the watchdog
         from the event loop, so a hung loop is killed and restarted.
         """
+        from .metrics import metric_networks
         from .web import make_app, start_server
 
         stop = stop or asyncio.Event()
@@ -408,6 +409,7 @@ class Service:
                     stale_after=stale_after(self.settings),
                     damage=self.damage,
                     fetch=self.settings.fetch,
+                    metrics=metric_networks(self.settings.server),
                 )
                 runner = await start_server(app, host, port)
         except BaseException:

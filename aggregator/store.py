@@ -11,8 +11,9 @@ models and `store_db` opens the database.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,14 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore):
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+    def record_cycle(self, at: str, tally: Mapping[str, int | float]) -> None:
+        """When the last poll cycle ended, and what it did (`metrics` reads both)."""
+        from .health import LAST_CYCLE
+
+        with self.transaction():
+            self.set_meta("last_poll_at", at)
+            self.set_meta(LAST_CYCLE, json.dumps(dict(tally), separators=(",", ":")))
 
     def meta_values(self, keys: Sequence[str]) -> dict[str, str]:
         """The values of those meta `keys` that are set."""

@@ -15,6 +15,7 @@ from .health import (
     BACKUP_AT,
     BACKUP_FAILED,
     BACKUP_FAILING,
+    LAST_CYCLE,
     OPML_REFUSED,
     backup_record,
     read_refused,
@@ -256,11 +257,11 @@ class Reader:
         newest = "ORDER BY s.updated DESC, s.first_seen DESC, s.id"
         if parsed.checked:
             texts = found.replace(" WHERE", _WITH_TEXT)
-            rows = self._db().execute(
+            candidates = self._db().execute(
                 f"SELECT s.id, m.headline, m.bullets, m.sources {texts} {newest} LIMIT ?",
                 [parsed.expression, PHRASE_CANDIDATES],
             )
-            ids = [row[0] for row in rows if parsed.holds(_indexed_texts(*row[1:]))]
+            ids = [row[0] for row in candidates if parsed.holds(_indexed_texts(*row[1:]))]
             chosen = ids[offset : offset + limit]
             marks = ",".join("?" * len(chosen))
             page = self._rows(f"SELECT * FROM stories WHERE id IN ({marks})", chosen)
@@ -316,6 +317,31 @@ class Reader:
         if failed is not None:
             found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}
         return found
+
+    def metric_counts(self) -> dict[str, Any]:
+        """What /metrics counts beside /healthz's report (`metrics.render`): items stored,
+        stories published, the database's bytes and free bytes, the last poll cycle's
+        tally and the last scheduled backup's time."""
+        db = self._db()
+        (items,) = db.execute("SELECT COUNT(*) FROM items").fetchone()
+        (stories,) = db.execute(
+            "SELECT COUNT(*) FROM stories WHERE version > 0 AND merged_into IS NULL"
+        ).fetchone()
+        size, free = self.pages()
+        meta = self._meta(LAST_CYCLE, BACKUP_AT, BACKUP_FAILED)
+        try:
+            cycle = json.loads(meta.get(LAST_CYCLE) or "{}")
+        except ValueError:
+            cycle = {}
+        last_backup, _, _ = backup_record(meta)
+        return {
+            "items": items,
+            "stories": stories,
+            "database_bytes": size,
+            "database_free_bytes": free,
+            "last_cycle": cycle if isinstance(cycle, dict) else {},
+            "last_backup_at": last_backup.isoformat() if last_backup else None,
+        }
 
     def backups(self) -> dict[str, str]:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""

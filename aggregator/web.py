@@ -18,7 +18,7 @@ import logging
 import os
 import posixpath
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -32,6 +32,9 @@ from aggregator.errors import ConfigError
 from aggregator.feeds import OPML_FORMATS
 from aggregator.fetch import FetchSettings
 from aggregator.health import report as health_report
+from aggregator.metrics import CONTENT_TYPE as METRICS_TYPE
+from aggregator.metrics import Network, allowed
+from aggregator.metrics import render as render_metrics
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import (
     ALL_SLUG,
@@ -344,6 +347,7 @@ def make_app(
     damage: Damage | None = None,
     fetch: FetchSettings | None = None,
     pictures: Pictures | None = None,
+    metrics: Sequence[Network] | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
@@ -355,7 +359,9 @@ def make_app(
     `/healthz` answers 503 "degraded" when most feeds fail or (given `stale_after`) the last
     poll cycle is older than that; 200 "warning" (with `warnings`) while a sources edit is
     refused, as the service still works; and "degraded" once the database file was found
-    damaged (by the pages or, given the service's `damage`, by its jobs).
+    damaged (by the pages or, given the service's `damage`, by its jobs). With `metrics` (the
+    networks allowed), `/metrics` answers their clients in Prometheus' text format, and
+    everyone else as an unknown address.
     """
     damage = damage or Damage(clock)
     now = clock or (lambda: datetime.now(UTC))
@@ -556,6 +562,29 @@ def make_app(
             headers={"Cache-Control": "no-store"},
         )
 
+    async def metrics_text(request: web.Request) -> web.StreamResponse:
+        if metrics is None or not allowed(request.remote, metrics):
+            return not_found_response(settings.base_url)
+
+        def read() -> str:
+            report, _ = health_report(
+                reader, now(), stale_after, digests=bool(mailed), faults=damage.reasons()
+            )
+            counts = getattr(reader, "metric_counts", None)
+            return render_metrics(report, counts() if callable(counts) else {})
+
+        try:
+            text = await asyncio.to_thread(read)
+        except Exception as exc:  # (as /healthz: a scrape that fails says so, with a 503)
+            if storage_fault_in(exc) is not None:
+                damage.note(exc, "serving /metrics")
+            return web.Response(
+                status=503, text=f"cannot read the database: {type(exc).__name__}\n"
+            )
+        return web.Response(
+            body=text.encode(), headers={"Content-Type": METRICS_TYPE, "Cache-Control": "no-store"}
+        )
+
     def written_loosely(
         to: Callable[[str, str], str],
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -636,6 +665,8 @@ def make_app(
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/search", search)
     app.router.add_get("/search.{fmt:atom|rss|json}", search_feed)
     if opensearch := site.opensearch():
