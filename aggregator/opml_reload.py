@@ -125,7 +125,7 @@ class OpmlReload:
             )
         log.info(
             "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d "
-            "headers_changed=%d",
+            "headers_changed=%d selectors_changed=%d",
             self.path,
             len(opml.sources),
             len(opml.categories),
@@ -134,6 +134,7 @@ class OpmlReload:
             len(changes.moved),
             len(changes.rules_changed),
             len(changes.headers_changed),
+            len(changes.selectors_changed),
         )
         return True
 

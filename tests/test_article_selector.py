@@ -122,6 +122,7 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
                 await pass_with(feed, "article .story")
             said = f"feed={feed} article selector changed: its pages that gave no text are read"
             assert any(r.getMessage().startswith(said) for r in caplog.records)
+            assert any(r.getMessage().endswith(" selectors_changed=1") for r in caplog.records)
             ((status, error, text),) = _pages(db)
             assert status == "ok" and text == "\n".join(paragraphs)
             assert len(up.requests_for("/p1.html")) == 2

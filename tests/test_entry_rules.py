@@ -215,7 +215,9 @@ def test_a_poll_stores_what_the_rules_let_through_and_an_edit_applies_at_the_nex
     assert any(
         line.endswith("entry rules changed: its next poll reads the feed whole") for line in lines
     )
-    assert any(line.endswith("rules_changed=1 headers_changed=0") for line in lines)
+    assert any(
+        line.endswith("rules_changed=1 headers_changed=0 selectors_changed=0") for line in lines
+    )
     # `status --json` gives each feed's rules, as the OPML has them now
     capsys.readouterr()
     assert main(["status", "--db", str(db), "--json"]) == 0

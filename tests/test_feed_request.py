@@ -167,7 +167,9 @@ def test_a_poll_sends_them_and_an_edit_of_them_makes_the_feed_due_at_once(
     lines = [r.getMessage() for r in caplog.records]
     assert any(line.endswith("request headers changed: they are polled at the next tick")
                for line in lines)  # fmt: skip
-    assert any(line.endswith("rules_changed=0 headers_changed=2") for line in lines)
+    assert any(
+        line.endswith("rules_changed=0 headers_changed=2 selectors_changed=0") for line in lines
+    )
     assert not any("s3cr3t" in line for line in lines)
     # `status --json` says a feed has a cookie, never what it is
     capsys.readouterr()
