@@ -44,6 +44,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         digests = reader.digest_health()["digests"]
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
+        hubs = reader.websub_hubs() if settings.publish.hubs else {}
         pages = reader.pages()
     finally:
         if store is not None:
@@ -97,7 +98,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(database_line(args.db, *pages))
     if settings.backup.dir:
         print(backup_line(args.db, settings, backups, now))
+    if settings.publish.hubs:
+        print(websub_line(settings.publish.hubs, hubs, now))
     return 0
+
+
+def websub_line(hubs: tuple[str, ...], states: dict[str, dict[str, str]], now: datetime) -> str:
+    """The WebSub hubs' line of `status`: each hub, when it was last told of a changed feed,
+    or since when it fails and why."""
+    said = []
+    for hub in hubs:
+        state = states.get(hub, {})
+        if "failed_at" in state:
+            since = ago(state.get("failing_since"), now)
+            said.append(f"{hub} failing since {since}: {state.get('error')}")
+        elif "told_at" in state:
+            said.append(f"{hub} told {ago(state['told_at'], now)}")
+        else:
+            said.append(f"{hub} not told yet")
+    return "WEBSUB " + "; ".join(said)
 
 
 # Free pages worth giving back: this share of the file, and at least this many bytes.
@@ -139,7 +158,8 @@ def _report(
 ) -> dict[str, Any]:
     """`status --json`: every key of /healthz, meaning the same (`feeds` is how many active
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
-    the check, the scheduled backups under `backup` when `[backup] dir` is set, the
+    the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
+    WebSub hub last answered under `websub` when `[publish] hubs` are set, the
     database's size and free pages under `database`, and one row per feed under
     `feed_rows`."""
     from .health import report, stale_after
@@ -160,12 +180,15 @@ def _report(
             }
         }
     size, free = reader.pages()
+    hubs = reader.websub_hubs() if settings.publish.hubs else {}
+    websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
     return {
         "checked_at": now.isoformat(timespec="seconds"),
         **found,
         "reasons": found.get("reasons", []),
         "warnings": found.get("warnings", []),
         **backup,
+        **(websub if settings.publish.hubs else {}),
         "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,
     }

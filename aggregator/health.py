@@ -105,6 +105,26 @@ def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | 
 
 
 BACKUP_FAILING = "backup_failing"  # /healthz key: the scheduled backup's failure, if failing
+WEBSUB_FAILING = "websub_failing"  # /healthz key: the WebSub hubs failing, each since when
+HUBS = "websub_hubs"  # meta: {hub: {told_at} or {failing_since, failed_at, error}} (`hub_job`)
+
+
+def hub_states(value: str | None) -> dict[str, dict[str, str]]:
+    """How each WebSub hub last answered (the `HUBS` meta value): when it was last told, or
+    since when it fails, when it last failed and why; a damaged value reads as nothing known."""
+    try:
+        found = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        str(hub): {str(k): str(v) for k, v in state.items() if v is not None}
+        for hub, state in found.items()
+        if isinstance(state, dict)
+    }
+
+
 BACKUP_FAILURE_SHOWN = timedelta(hours=25)  # a failure this old says nothing of today
 
 
@@ -124,6 +144,26 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
     if failed is not None:
         error = health[BACKUP_FAILING].get("error")
         found.append(f"scheduled backup failed at {failed.isoformat()}: {error}")
+    for hub, state in websub_failing(health, now).items():
+        found.append(
+            f"WebSub hub {hub} failing since {state.get('failing_since')}: {state.get('error')}; "
+            "readers subscribed through it hear of new stories at their own next poll"
+        )
+    return found
+
+
+def websub_failing(health: dict[str, Any], now: datetime | None) -> dict[str, dict[str, str]]:
+    """The WebSub hubs failing still (`hub_job`): those whose last failure is within
+    `BACKUP_FAILURE_SHOWN` of `now` (a failing hub is asked at least hourly; one no longer
+    asked, hubs turned off, stops warning by itself)."""
+    failing = health.get(WEBSUB_FAILING)
+    if not isinstance(failing, dict):
+        return {}
+    found = {}
+    for hub, state in failing.items():
+        at = parse_time(state.get("failed_at")) if isinstance(state, dict) else None
+        if at is not None and (now is None or now - at <= BACKUP_FAILURE_SHOWN):
+            found[hub] = state
     return found
 
 
@@ -157,6 +197,10 @@ def report(
     extra = getattr(reader, "health", None)
     if callable(extra):
         found.update(extra())
+    if WEBSUB_FAILING in found:  # (only hubs failing still: see `websub_failing`)
+        found[WEBSUB_FAILING] = websub_failing(found, now) or None
+        if found[WEBSUB_FAILING] is None:
+            del found[WEBSUB_FAILING]
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from .config import Settings
 from .errors import StorageError
+from .health import HUBS, hub_states
 from .site import Site
 from .store import Store
 from .websub import feed_key, news_for, ping_fields, retry_after, topic_digest, topics
@@ -79,9 +80,12 @@ async def tell_hubs(poster: Poster, due: Mapping[str, Iterable[str]]) -> HubPass
 class HubJob:
     """The WebSub notifications of one store's published feeds."""
 
-    def __init__(self, store: Store, write: Write, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, write: Write, settings: Settings, clock: Callable[[], datetime]
+    ) -> None:
         self.store = store
         self.write = write
+        self.clock = clock  # (when a hub was told, or failed: `status`, /healthz)
         self.hubs = settings.publish.hubs
         self.publish = settings.publish
         self.reader = store.reader()
@@ -118,15 +122,32 @@ class HubJob:
                 return pinged, values.get(TOLD_VERSION)
         return {}, None
 
-    def _remember(self, told: Mapping[str, Mapping[str, str]], version: str | None) -> None:
-        """Record what each configured hub now knows, and the data version when every hub
-        knows it (writer thread); hubs no longer configured are forgotten."""
+    def _remember(
+        self,
+        told: Mapping[str, Mapping[str, str]],
+        version: str | None,
+        outcomes: Mapping[str, str | None],
+        at: str,
+    ) -> None:
+        """Record what each configured hub now knows, the data version when every hub knows
+        it, and how each hub asked at `at` answered (`outcomes`: None, or its error; `HUBS`)
+        (writer thread); hubs no longer configured are forgotten."""
         pinged, _ = self._pinged()
         pinged.update({hub: dict(digests) for hub, digests in told.items()})
         kept = {hub: pinged[hub] for hub in self.hubs if hub in pinged}
+        states = hub_states(self.store.meta_values([HUBS]).get(HUBS))
+        for hub, error in outcomes.items():
+            state = states.setdefault(hub, {})
+            if error is None:
+                states[hub] = {"told_at": at}
+            else:
+                state.update(failed_at=at, error=error)
+                state.setdefault("failing_since", at)
         with self.store.transaction():
             self.store.set_meta(PINGED, json.dumps(kept, sort_keys=True))
             self.store.set_meta(TOLD_VERSION, version or "")
+            shown = {hub: states[hub] for hub in self.hubs if hub in states}
+            self.store.set_meta(HUBS, json.dumps(shown, sort_keys=True))
 
     def retry_due(self) -> bool:
         """Whether a hub that failed has waited its pause."""
@@ -166,8 +187,10 @@ class HubJob:
             told[hub] = {**pinged.get(hub, {}), **{key: current[key] for key in news[hub]}}
             log.info("websub: told %s of %s", hub, counted(len(news[hub]), "changed feed"))
         everyone = not self._due_at  # (no hub is pausing after a failure)
-        if told or everyone or any(hub not in self.hubs for hub in pinged):
-            await self.write(self._remember, told, version if everyone else None)
+        outcomes = {hub: result.failed.get(hub) for hub in news}
+        if outcomes or everyone or any(hub not in self.hubs for hub in pinged):
+            at = self.clock().isoformat(timespec="seconds")
+            await self.write(self._remember, told, version if everyone else None, outcomes, at)
         return result
 
     async def changed(self) -> bool:

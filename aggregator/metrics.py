@@ -148,6 +148,13 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
             "1 while the scheduled backup fails",
             [("", int("backup_failing" in report))],
         )
+    failing = report.get("websub_failing")
+    if isinstance(failing, Mapping):
+        out.gauge(
+            "websub_hubs_failing",
+            "WebSub hubs whose last notification failed",
+            [("", len(failing))],
+        )
     digests = report.get("digests")
     if isinstance(digests, Mapping):
         out.gauge(

@@ -228,7 +228,7 @@ class Service:
         if self._hub_job is None:
             from .hub_job import HubJob
 
-            self._hub_job = HubJob(self.store, self.write, self.settings)
+            self._hub_job = HubJob(self.store, self.write, self.settings, self.clock)
         return self._hub_job
 
     async def tell_hubs(self, fetcher: Fetcher) -> None:

@@ -15,9 +15,12 @@ from .health import (
     BACKUP_AT,
     BACKUP_FAILED,
     BACKUP_FAILING,
+    HUBS,
     LAST_CYCLE,
     OPML_REFUSED,
+    WEBSUB_FAILING,
     backup_record,
+    hub_states,
     read_refused,
 )
 from .models import Story
@@ -301,7 +304,7 @@ class Reader:
 
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
-        meta = self._meta("last_poll_at", OPML_REFUSED, BACKUP_AT, BACKUP_FAILED)
+        meta = self._meta("last_poll_at", OPML_REFUSED, BACKUP_AT, BACKUP_FAILED, HUBS)
         feeds = self._rows(
             "SELECT COUNT(*) AS feeds, "
             "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
@@ -316,7 +319,14 @@ class Reader:
         _, failed, error = backup_record(meta)  # (scheduled backups: `backup_job`)
         if failed is not None:
             found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}
+        hubs = {h: s for h, s in hub_states(meta.get(HUBS)).items() if "failed_at" in s}
+        if hubs:  # (WebSub hubs failing: `hub_job`)
+            found[WEBSUB_FAILING] = hubs
         return found
+
+    def websub_hubs(self) -> dict[str, dict[str, str]]:
+        """How each WebSub hub last answered (`websub.hub_states`)."""
+        return hub_states(self._meta(HUBS).get(HUBS))
 
     def metric_counts(self) -> dict[str, Any]:
         """What /metrics counts beside /healthz's report (`metrics.render`): items stored,

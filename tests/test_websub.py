@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,16 +16,25 @@ from test_service import fast_settings
 from upstream import Upstream
 
 from aggregator.cli import main
+from aggregator.cli_status import websub_line
 from aggregator.config import ConfigError, Settings, build_settings
 from aggregator.feeds import render_feed, search_frame
 from aggregator.fetch import Fetcher
+from aggregator.health import report as health_report
 from aggregator.hub_job import PINGED
+from aggregator.metrics import render as render_metrics
 from aggregator.publish import PublishSettings
 from aggregator.service import Service
 from aggregator.site import Site
 from aggregator.websub import hub_link_header, news_for, retry_after
 
 HUBS = ("https://hub.example/", "https://hub2.example/websub")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -191,6 +201,24 @@ def test_the_hubs_hear_of_changed_feeds_once_and_a_failing_one_again(tmp_path: P
                     await service.tell_hubs(fetcher)
                     assert _heard(up, "one") == _feeds("business", "all")
                     assert _heard(up, "two") == []  # it failed, and is paused
+                    two = up.url("/hub/two")
+                    report, code = health_report(
+                        service.store.reader(), _now(), None, digests=False
+                    )
+                    assert code == 200 and report["status"] == "warning"  # (it still works)
+                    since = report["websub_failing"][two]["failing_since"]
+                    assert report["warnings"] == [
+                        f"WebSub hub {two} failing since {since}: "
+                        "HTTP 500 Internal Server Error; readers subscribed through it hear of new "
+                        "stories at their own next poll"
+                    ]
+                    states = service.store.reader().websub_hubs()
+                    line = websub_line(service.settings.publish.hubs, states, _now())
+                    assert line.startswith(f"WEBSUB {up.url('/hub/one')} told ")
+                    assert f"; {two} failing since " in line and line.endswith(
+                        ": HTTP 500 Internal Server Error"
+                    )
+                    assert "aggregator_websub_hubs_failing 1" in render_metrics(report, {})
                     job = service.hub_job()
                     pause = job._due_at[up.url("/hub/two")]
                     assert pause > asyncio.get_running_loop().time() + 50  # (a minute)
@@ -204,6 +232,11 @@ def test_the_hubs_hear_of_changed_feeds_once_and_a_failing_one_again(tmp_path: P
                     assert _heard(up, "two") == _feeds("business", "all")  # what it missed
                     assert _heard(up, "one") == []  # nothing new for the other
                     assert not job.retry_due()
+                    report, _ = health_report(service.store.reader(), _now(), None, digests=False)
+                    assert report["status"] == "ok" and "websub_failing" not in report
+                    assert "failing" not in websub_line(
+                        service.settings.publish.hubs, service.store.reader().websub_hubs(), _now()
+                    )
             finally:
                 service.close()
             # A restarted service, or the next cron run, tells nothing twice, rendering nothing.
