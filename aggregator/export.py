@@ -58,7 +58,8 @@ def export_site(site: Site, output: Path) -> ExportReport:
                 continue
             if _write_if_changed(target, document.body):
                 written += 1
-                if document.link is not None:  # (a category's feed, which names its hubs)
+                # a category's feed (it names its hubs) at its own address, not a former one
+                if document.link is not None and f'/{relative}>; rel="self"' in document.link:
                     feeds.append(relative)
             else:
                 unchanged += 1

@@ -234,8 +234,14 @@ class Service:
     async def tell_hubs(self, fetcher: Fetcher) -> None:
         """Tell the WebSub hubs of the feeds that changed (as `poll --once` does at its end);
         a failing hub is logged and told at the next run."""
-        if self.settings.publish.hubs:
+        if not self.settings.publish.hubs:
+            return
+        try:
             await self.hub_job().run_pass(fetcher)
+        except StorageError as exc:  # (the pass is stored: its feeds are told next time)
+            log.error("websub: could not read or record what the hubs were told: %s", exc)
+        except Exception:  # a bug here must not fail the pass that was stored
+            log.exception("websub: telling the hubs failed")
 
     async def settle_summaries(self, timeout: float | None = None) -> int:
         """Wait (at most the model's timeout) for pending model answers and publish them, as
