@@ -25,7 +25,6 @@ from feedgen.feed import FeedGenerator
 from aggregator import PROJECT_URL, __version__
 from aggregator.models import Story
 from aggregator.publish import (
-    ALL_SLUG,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
@@ -238,10 +237,7 @@ def clear_memo() -> None:
 
 
 def home_url(slug: str, settings: PublishSettings) -> str:
-    """The web page a feed belongs to: its category's page, or for "All stories" (which has
-    no page of its own) the front page, which shows every category."""
-    if slug == ALL_SLUG:
-        return settings.base_url
+    """The web page a feed belongs to: its category's page ("all": every category's)."""
     return category_url(slug, settings)
 
 

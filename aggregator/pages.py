@@ -350,7 +350,8 @@ def render_index_html(
     if not categories:
         sections.append("<p>No categories yet.</p>")
     else:
-        sections.append(f'<p class="meta">{ALL_TITLE}: {_feed_links(ALL_SLUG, settings)}</p>')
+        every = link(category_url(ALL_SLUG, settings), ALL_TITLE)
+        sections.append(f'<p class="meta">{every} · {_feed_links(ALL_SLUG, settings)}</p>')
     return _page(
         settings.site_title,
         "\n".join(sections),

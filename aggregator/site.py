@@ -233,12 +233,19 @@ class Site:
         return newest + [s for s in shared if s.id not in seen]
 
     def category(self, slug: str, page: int = 1) -> Output | None:
+        """A page of a category's stories, or of every category's for the slug "all"."""
         name = self.category_named(slug)
-        if name is None or not 1 <= page <= MAX_PAGES:
+        if (name is None and slug != ALL_SLUG) or not 1 <= page <= MAX_PAGES:
             return None
         stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
         html_page = render_category_html(
-            name, slug, stories, self.settings, self.now(), page=page, digests=self.digests
+            name or ALL_TITLE,
+            slug,
+            stories,
+            self.settings,
+            self.now(),
+            page=page,
+            digests=self.digests if name is not None else frozenset(),
         )
         if html_page is None:
             return None
@@ -391,16 +398,17 @@ class Site:
                         # A renamed category's readers poll its former address: the same feed.
                         for old in former.get(slug, ()):
                             yield feed_path(old, fmt, top), output
-            listed += self._feed_candidates(self.category_named(slug), top=True)
-            if slug == ALL_SLUG:
-                continue
-            for old in former.get(slug, ()):
+            every = slug == ALL_SLUG  # (every category's: no former slug, no digest)
+            listed += self._feed_candidates(None if every else self.category_named(slug), True)
+            for old in () if every else former.get(slug, ()):
                 moved = render_moved_html(name, slug, self.settings)
                 yield f"{old}/index.html", Output(moved.encode(), HTML_TYPE)
-            subscribe = self.subscribe(slug)
+            subscribe = None if every else self.subscribe(slug)
             if subscribe is not None:
                 yield f"{slug}/subscribe/index.html", subscribe
-            stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
+            stories = self.reader.stories(
+                None if every else name, self.settings.page_size * MAX_PAGES
+            )
             story_ids.update((s.id, None) for s in stories)
             for page in range(1, page_count(len(stories), self.settings) + 1):
                 output = self.category(slug, page)

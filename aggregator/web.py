@@ -426,7 +426,8 @@ def make_app(
 
     async def category(request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
-        await moved(request, slug)
+        if slug != ALL_SLUG:  # every category's page, not a category "All" of before
+            await moved(request, slug)
         return await cached(request, lambda: site.category(slug))
 
     async def subscribe(request: web.Request) -> web.StreamResponse:
@@ -446,7 +447,8 @@ def make_app(
 
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
-        await moved(request, slug)
+        if slug != ALL_SLUG:
+            await moved(request, slug)
         if page == 1:  # the category page itself (as blogs answer /page/1/)
             return await with_slash(request, "../../")
         if page < 1:
@@ -457,9 +459,10 @@ def make_app(
         """A category's address written without its slash: to `location`, the address with
         it (relative, so it stays right behind a reverse proxy that adds a path prefix)."""
         slug = request.match_info["slug"]
-        await moved(request, slug)
-        if await asyncio.to_thread(site.category_named, slug) is None:
-            return not_found_response(settings.base_url)
+        if slug != ALL_SLUG:
+            await moved(request, slug)
+            if await asyncio.to_thread(site.category_named, slug) is None:
+                return not_found_response(settings.base_url)
         raise web.HTTPMovedPermanently(location=location)
 
     async def category_page_redirect(request: web.Request) -> web.StreamResponse:

@@ -241,24 +241,25 @@ def test_plain_text_ampersands_are_hex_references_and_read_back_unchanged(fmt: s
     assert "AT&T and 1&1 Ionos agree a <big> deal" in titles
 
 
-def test_the_all_stories_feeds_link_the_front_page_which_exists() -> None:
-    """/all/ is no page (the front page shows every category): the "All stories" feeds and
-    their OPML entries had linked it, a 404 for a reader's "visit website"."""
+def test_the_all_stories_feeds_link_the_all_stories_page() -> None:
+    """The "All stories" feeds and their OPML entries link /all/, every category's stories
+    ranked as a category's page ranks its own (it was no page once, and they linked the front
+    page then)."""
     stories = [make_story("s1", "Storm")]
     atom = ET.fromstring(render_feed(ALL_TITLE, ALL_SLUG, stories, "atom", SETTINGS, NOW))
     alternate = [
         link.get("href") for link in atom.findall(f"{ATOM}link") if link.get("rel") == "alternate"
     ]
-    assert alternate == [BASE]
+    assert alternate == [f"{BASE}all/"]
     rss = ET.fromstring(render_feed(ALL_TITLE, ALL_SLUG, stories, "rss", SETTINGS, NOW))
-    assert rss.findtext("channel/link") == BASE
+    assert rss.findtext("channel/link") == f"{BASE}all/"
     doc = json.loads(render_feed(ALL_TITLE, ALL_SLUG, stories, "json", SETTINGS, NOW))
-    assert doc["home_page_url"] == BASE
+    assert doc["home_page_url"] == f"{BASE}all/"
     opml = ET.fromstring(
         render_outputs_opml([("World News", "world-news"), (ALL_TITLE, ALL_SLUG)], "atom", SETTINGS)
     )
     pages = {o.get("xmlUrl"): o.get("htmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")}
-    assert pages[f"{BASE}feeds/all.atom"] == pages[f"{BASE}feeds/all/top.atom"] == BASE
+    assert pages[f"{BASE}feeds/all.atom"] == pages[f"{BASE}feeds/all/top.atom"] == f"{BASE}all/"
     assert pages[f"{BASE}feeds/world-news.atom"] == f"{BASE}world-news/"
     # A category that is itself called "All" has its own slug, and its page.
     doc = json.loads(render_feed("All", slugify("All"), stories, "json", SETTINGS, NOW))

@@ -592,11 +592,9 @@ def test_a_lone_wordless_category_keeps_its_former_links(path: str, location: st
 @pytest.mark.parametrize(
     ("path", "location"),
     [
-        ("/all/", "../all-category/"),
-        ("/all", "all-category/"),
-        ("/all/page/2/", "../../../all-category/page/2/"),
         ("/stories/page/2/", "../../../stories-category/page/2/"),
         ("/feeds/stories.atom", "stories-category.atom"),
+        ("/all", "all/"),  # (every category's page)
     ],
 )
 def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
@@ -604,7 +602,8 @@ def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
 ) -> None:
     """A category "All" had /all/ and /feeds/all.atom, which is every category's feed, and lost
     it; "Stories" had /stories/, the story pages' folder. Their pages now have "-category" after
-    the slug, links to the old ones move there, and /feeds/all.atom stays every category's."""
+    the slug, links to the old ones move there, and /feeds/all.atom and /all/ stay every
+    category's."""
     reader = FakeReader()
     reader.names.extend(["All", "Stories"])
     reader.items.append(make_story("a1", "Tower reopens", category="All", hours=1))
@@ -621,10 +620,13 @@ def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
         assert status == 200 and b"Bridge closes" in body
         status, _, body = await get(session, root + "/")
         assert b"all-category/" in body
+        status, _, body = await get(session, root + "/all/")
+        assert status == 200 and b"Tower reopens" in body and b"Bridge closes" in body
 
     serve(reader, check)
     files = dict(Site(reader, SETTINGS, clock=lambda: T0).files())  # the static export
     assert b"Bridge closes" in files["feeds/all.atom"].body
+    assert b"Bridge closes" in files["all/index.html"].body
     assert b"Bridge closes" not in files["feeds/all-category.atom"].body
     assert {"all-category/index.html", "stories-category/index.html"} <= files.keys()
 
@@ -753,5 +755,34 @@ def test_the_former_wordless_slug_moves_nowhere_when_it_is_ambiguous_or_taken(
             assert status == 200 and b"Dash news" in body
         else:
             assert status == 404
+
+    serve(reader, check)
+
+
+def test_all_stories_is_a_page_of_every_categorys_stories() -> None:
+    """/all/ ranks every category's stories as a category page ranks its own, with the "All
+    stories" feeds; the front page links it; it pages as a category does."""
+    reader = FakeReader()
+    reader.items += [
+        make_story(f"x{n}", f"Filler report {n}", category="World News", hours=10 + n)
+        for n in range(30)
+    ]
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, _, body = await get(session, root + "/all/")
+        page = body.decode()
+        assert status == 200 and "<h1>All stories</h1>" in page
+        assert f'href="{BASE}feeds/all.atom"' in page and "/subscribe" not in page
+        assert f'href="{BASE}all/page/2/">More →' in page
+        status, _, body = await get(session, root + "/all/page/2/")
+        second = body.decode()
+        assert status == 200 and "<h1>All stories, page 2</h1>" in second
+        both = page + second  # (both categories' stories, 33 on two pages of 25)
+        assert all(f">{h}<" in both for h in ("Ceasefire agreed", "Comet seen", "Storm warning"))
+        assert page.count("<article") + second.count("<article") == 33
+        status, _, _ = await get(session, root + "/all/page/3/")
+        assert status == 404
+        _, _, front = await get(session, root + "/")
+        assert f'<a href="{BASE}all/">All stories</a>' in front.decode()
 
     serve(reader, check)
