@@ -130,12 +130,12 @@ def _poll(cwd: Path, *args: str) -> tuple[str, set[str]]:
 
 
 def _stored(cwd: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every table's rows (but when a pass last ran, for health), and the files the passes
-    wrote besides the database."""
+    """Every table's rows (but when a pass last ran and what it did, for health and
+    /metrics), and the files the passes wrote besides the database."""
     with sqlite3.connect(cwd / "aggregator.db") as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         rows = {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
-    rows["meta"] = [r for r in rows["meta"] if r[0] != "last_poll_at"]
+    rows["meta"] = [r for r in rows["meta"] if r[0] not in ("last_poll_at", "last_cycle")]
     skip = {"aggregator.db", "aggregator.db-wal", "aggregator.db-shm", "aggregator.db.lock"}
     files = [(str(p.relative_to(cwd)), p.read_bytes()) for p in sorted(cwd.rglob("*"))]
     rows["files"] = [f for f in files if f[0] not in skip and not Path(f[0]).is_dir()]
