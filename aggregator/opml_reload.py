@@ -117,9 +117,9 @@ class OpmlReload:
             log.info("%s request headers changed: %s at the next tick", feeds_named(urls), due)
         if changes.selectors_changed:
             urls = list(changes.selectors_changed)
-            whose = "its pages" if len(urls) == 1 else "their pages"
+            whose = "its pages are" if len(urls) == 1 else "their pages are"
             log.info(
-                "%s article selector changed: %s that gave no text are read again at the next pass",
+                "%s article selector changed: %s read again at the next pass",
                 feeds_named(urls),
                 whose,
             )

@@ -90,14 +90,28 @@ class ArticlesStore(StoreBase):
         pictures: Mapping[str, str] | None = None,
     ) -> int:
         """Record (item_id, url, status, error, text) rows; an "ok" text marks its story for
-        re-summarising. `tries`: an item's tries so far and when the next is due (None: never
-        again; an item not in it: its first, the last). `pictures`: an item's picture from its
-        page, kept where its feed gave it none (`_page_picture`). Returns how many stories
-        were marked."""
+        re-summarising, and so does a page read again that gave text before and now gives
+        none (an edited selector's). `tries`: an item's tries so far and when the next is due
+        (None: never again; an item not in it: its first, the last). `pictures`: an item's
+        picture from its page, kept where its feed gave it none (`_page_picture`). Returns
+        how many stories were marked."""
         marked = 0
         with self.db.atomic():
             for item_id, url, status, error, text in results:
                 attempts, retry_at = (tries or {}).get(item_id, (1, None))
+                had_text = (
+                    status != "ok"
+                    and self.db.execute(
+                        "SELECT 1 FROM articles WHERE item_id = ? AND status = 'ok'", [item_id]
+                    ).fetchone()
+                )
+                if had_text and status != "empty":  # read again, and not read: it keeps its
+                    self.db.execute(  # text, and is tried again as a failed page would be
+                        "UPDATE articles SET attempts = ?, retry_at = ? WHERE item_id = ?",
+                        [attempts, None if retry_at is None else to_iso(retry_at), item_id],
+                    )
+                    continue
+                lost = bool(had_text)  # (its page read: by the edited rules, no text)
                 self.db["articles"].upsert(
                     {
                         "item_id": item_id,
@@ -113,8 +127,8 @@ class ArticlesStore(StoreBase):
                     },
                     pk="item_id",
                 )
-                if status == "ok":
-                    if pictures and item_id in pictures:
+                if status == "ok" or lost:
+                    if status == "ok" and pictures and item_id in pictures:
                         self._page_picture(item_id, pictures[item_id])
                     cursor = self.db.execute(
                         "UPDATE stories SET dirty = 1 WHERE id = "

@@ -298,10 +298,13 @@ class FeedsStore(StoreBase):
         )
 
     def _read_pages_again(self, feed_url: str) -> None:
-        """A feed whose article selector changed: its pages that gave no text (or failed
-        for good) are tried again at the article job's next pass, read with the new one."""
+        """A feed whose article selector changed: its pages are read again at the article
+        job's next pass, with the new one: those that gave no text (or failed for good), and
+        those that gave text, which may be the wrong text the edit is meant to mend. Only the
+        pages the job still fetches (`[articles] max_age`: their stories are current) are
+        asked for again (`article_retries_due`)."""
         self.conn.execute(
-            "UPDATE articles SET retry_at = fetched_at WHERE status IN ('empty', 'failed') "
+            "UPDATE articles SET retry_at = fetched_at WHERE status IN ('ok', 'empty', 'failed') "
             "AND retry_at IS NULL AND item_id IN (SELECT id FROM items WHERE feed_url = ?)",
             [feed_url],
         )

@@ -7,6 +7,7 @@ Sites and pages here are invented, served on loopback."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -120,14 +121,36 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
             caplog.clear()
             with caplog.at_level(logging.INFO, logger="aggregator"):
                 await pass_with(feed, "article .story")
-            said = f"feed={feed} article selector changed: its pages that gave no text are read"
+            said = f"feed={feed} article selector changed: its pages are read again at the next"
             assert any(r.getMessage().startswith(said) for r in caplog.records)
             assert any(r.getMessage().endswith(" selectors_changed=1") for r in caplog.records)
             ((status, error, text),) = _pages(db)
             assert status == "ok" and text == "\n".join(paragraphs)
             assert len(up.requests_for("/p1.html")) == 2
+            assert any("Witnesses at the Near dock" in b for b in _bullets(db))
+            # edited again: the page that gave text is read again, and gives what it picks now
+            await pass_with(feed, "article .story p:nth-child(-n+3)")
+            ((status, error, text),) = _pages(db)
+            assert status == "ok" and text == "\n".join(paragraphs[:3])
+            assert len(up.requests_for("/p1.html")) == 3
+            assert not any(f"line {k}" in b for b in _bullets(db) for k in range(2, 6))
+            # a page gone from the site keeps the text it gave; one that gives none by the
+            # edited selector gives it up, and its story is summarised without it
+            up.add_feed("/p1.html", b"gone", status=404, content_type="text/plain")
+            await pass_with(feed, "article .story p")
+            assert _pages(db)[0][:1] == ("ok",) and len(up.requests_for("/p1.html")) == 4
+            up.add_feed("/p1.html", html.encode(), content_type="text/html")
+            await pass_with(feed, ".story-text")
+            assert _pages(db)[0][:1] == ("empty",)
+            assert not any("Witnesses at the Near dock" in b for b in _bullets(db))
 
     asyncio.run(scenario())
+
+
+def _bullets(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        (bullets,) = conn.execute("SELECT bullets FROM summaries").fetchone()
+    return [b["text"] for b in json.loads(bullets)]
 
 
 def test_add_writes_the_selector_and_refuses_a_bad_one(
