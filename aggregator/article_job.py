@@ -37,6 +37,7 @@ from .articles import (
     reads_as_article,
     robots_url,
     selected_text,
+    without_elements,
 )
 from .errors import StorageError
 from .feed_request import cookie_for
@@ -72,16 +73,20 @@ Result = tuple[str, str, str, str | None, str]  # item_id, url, status, error, t
 Outcome = tuple[Result, bool]  # and whether its failure may pass (the page is tried again)
 
 
-def page_text(page: bytes, url: str, selector: str | None = None) -> str | None:
+def page_text(
+    page: bytes, url: str, selector: str | None = None, remove: str | None = None
+) -> str | None:
     """An article page's main text, cleaned as a feed entry's text is (`clean_text`: bylines,
     share lines, captions, datelines), so grouping and summaries read a page's text as they
     read a feed's: the poller cleans every entry, and the batch command every row. With its
-    feed's `selector` (OPML), the text of what that picks, None when it picks nothing."""
+    feed's `selector` (OPML), the text of what that picks, None when it picks nothing; with
+    its `remove`, what that picks is taken out of the page first."""
     from .text import clean_text  # (not loaded by a pass that fetches no page)
 
+    read: bytes | str = page if remove is None else without_elements(page, remove)
     if selector is None:
-        return clean_text(extract_text(page, url))
-    picked = selected_text(page, selector)
+        return clean_text(extract_text(read, url))
+    picked = selected_text(read, selector)
     return None if picked is None else clean_text(picked)
 
 
@@ -264,7 +269,7 @@ class ArticleJob:
                     outcome = await self._article(
                         fetcher, item, trusted, url, came_from, headers,
                         None if item.feed_url in unpictured else pictures,
-                        selectors.get(item.feed_url),
+                        selectors.get(item.feed_url, (None, None)),
                     )  # fmt: skip
                 if not isinstance(outcome, Redirected):
                     return outcome
@@ -386,14 +391,15 @@ class ArticleJob:
         came_from: str | None,
         headers: tuple[str | None, str | None] = (None, None),
         pictures: dict[str, str] | None = None,
-        selector: str | None = None,
+        selectors: tuple[str | None, str | None] = (None, None),
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
         redirected), which robots.txt allows, at its site's turn, with its feed's own
         User-Agent and Cookie (`headers`, each None for none); a redirect to another site
         is returned. An article read for an item with no picture puts the page's in
         `pictures` (`entry_images.page_picture`). Its text is what its feed's `selector`
-        picks, when the feed has one (else the extractor's)."""
+        picks, when the feed has one (else the extractor's), less what its `remove` picks
+        (`selectors`: the two, each None for none)."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
             await self._pace(url)
@@ -422,7 +428,8 @@ class ArticleJob:
             return (item.id, url, "failed", f"not a web page ({kind})", ""), False
         if is_home_page(outcome.final_url):  # (the link itself is none: `due_articles`)
             return (item.id, url, "empty", _HOME, ""), False
-        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector)
+        selector, remove = selectors
+        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector, remove)
         if text is None:
             picked = f"its feed's selector {selector!r} picks no text on this page"
             return (item.id, url, "empty", picked, ""), False

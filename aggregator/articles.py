@@ -298,7 +298,26 @@ def selector_problem(selector: str) -> str | None:
     return None
 
 
-def selected_text(page: bytes, selector: str) -> str | None:
+def without_elements(page: bytes, selector: str) -> bytes | str:
+    """An HTML page without the elements `selector` (a CSS selector, the feed's OPML `remove`)
+    picks (their text and all inside them; the text after each stays), as text, for
+    `selected_text` or `extract_text` to read; the page as it was when it cannot be read."""
+    import lxml.html  # type: ignore[import-untyped]
+    from trafilatura.utils import load_html
+
+    try:
+        root = load_html(page)
+        if root is None:
+            return page
+        for element in root.xpath(_selector_xpath(selector)):
+            if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
+                element.drop_tree()
+        return str(lxml.html.tostring(root, encoding="unicode"))
+    except Exception:  # (a page lxml cannot read, or a selector it cannot run)
+        return page
+
+
+def selected_text(page: bytes | str, selector: str) -> str | None:
     """The text of the elements of an HTML page that `selector` (a CSS selector, the feed's
     OPML `selector`) picks, each on its own lines, an element inside another picked once; None
     when it picks none or they hold no text."""
@@ -320,7 +339,7 @@ def selected_text(page: bytes, selector: str) -> str | None:
     return text[:MAX_ARTICLE_CHARS] or None
 
 
-def extract_text(page: bytes, url: str) -> str:
+def extract_text(page: bytes | str, url: str) -> str:
     """The main text of an HTML page (paragraphs on their own lines), or "" when none."""
     import trafilatura
 

@@ -146,6 +146,10 @@ def _add(add: argparse.ArgumentParser) -> None:
         "--selector", default=None, metavar="CSS",
         help='the CSS selector of its article pages\' text ("article .story-body")',
     )  # fmt: skip
+    add.add_argument(
+        "--remove", default=None, metavar="CSS",
+        help='the CSS selector of what its article pages\' text leaves out (".related, .ad")',
+    )  # fmt: skip
     _common(add, db=False)
 
 
@@ -154,6 +158,10 @@ def _article(article: argparse.ArgumentParser) -> None:
     article.add_argument(
         "--selector", default=None, metavar="CSS",
         help="read its text by this CSS selector, as a feed's OPML selector= would",
+    )  # fmt: skip
+    article.add_argument(
+        "--remove", default=None, metavar="CSS",
+        help="leave out what this CSS selector picks, as a feed's OPML remove= would",
     )  # fmt: skip
     article.add_argument(
         "--user-agent", default=None, metavar="UA",

@@ -1,5 +1,5 @@
 """`aggregator article URL`: what the article fetcher reads from one page, to try a feed's
-`selector` (or `userAgent`) before writing it in the OPML."""
+`selector` and `remove` (or `userAgent`) before writing them in the OPML."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from .wording import counted
 
 
 async def _read(
-    url: str, selector: str | None, user_agent: str | None, args: argparse.Namespace
+    url: str,
+    selector: str | None,
+    remove: str | None,
+    user_agent: str | None,
+    args: argparse.Namespace,
 ) -> int:
     from .article_job import ROBOTS_MAX_BYTES, page_text, robots_answer
     from .articles import RobotsRules, reads_as_article, robots_url
@@ -49,8 +53,10 @@ async def _read(
         print("robots.txt: disallows it: the service does not fetch this page")
     picture = await asyncio.to_thread(page_picture, outcome.body, outcome.final_url)
     print(f"picture: {picture or 'none'}")
-    text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector)
+    text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector, remove)
     how = f"the selector {selector!r}" if selector else "the extractor"
+    if remove:
+        how += f", less what {remove!r} picks"
     if not text:
         print(f"text: none found by {how}")
         return 1
@@ -62,16 +68,18 @@ async def _read(
 
 def cmd_article(args: argparse.Namespace) -> int:
     """Fetch one page and print what the article job would read from it: the page's text
-    (by `--selector`, else the extractor), its picture, and whether robots.txt lets the
-    service fetch it. Exit 1 when it has no text, 2 when it cannot be fetched."""
+    (by `--selector`, else the extractor, less what `--remove` picks), its picture, and whether
+    robots.txt lets the service fetch it. Exit 1 when it has no text, 2 when it cannot be
+    fetched."""
     from .articles import selector_problem
     from .feed_request import user_agent_problem
 
     for option, value, check in (
         ("--selector", args.selector, selector_problem),
+        ("--remove", args.remove, selector_problem),
         ("--user-agent", args.user_agent, user_agent_problem),
     ):
         if value is not None and (problem := check(value)):
             print(f"aggregator: article: {option} {value!r}: {problem}", file=sys.stderr)
             return 2
-    return asyncio.run(_read(args.url, args.selector, args.user_agent, args))
+    return asyncio.run(_read(args.url, args.selector, args.remove, args.user_agent, args))

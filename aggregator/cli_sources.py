@@ -42,6 +42,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 user_agent=args.user_agent,
                 cookie=args.cookie,
                 selector=args.selector,
+                remove=args.remove,
                 settings=settings.fetch,
             )
         )
@@ -98,6 +99,8 @@ def _own_settings(source: Source) -> list[str]:
     """The settings of its own an imported feed kept (a FreshRSS export's), by name: a
     cookie's value is never shown."""
     kept = [f"selector {source.selector!r}"] if source.selector else []
+    if source.remove:
+        kept.append(f"remove {source.remove!r}")
     if source.user_agent:
         kept.append(f"userAgent {source.user_agent!r}")
     if source.cookie:
@@ -156,6 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{unpictured} with pictures off")
     if selected := sum(1 for s in sources if s.selector):
         parts.append(f"{selected} with an article selector")
+    if removing := sum(1 for s in sources if s.remove):
+        parts.append(f"{removing} leaving out parts of their article pages")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

@@ -491,3 +491,11 @@ def article_selector(db: Database) -> None:
     category's); NULL: the extractor finds it (`articles.selected_text`)."""
     if "selector" not in db["sources"].columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN selector TEXT")
+
+
+@migrations(name="sources_0006_article_remove")
+def article_remove(db: Database) -> None:
+    """The CSS selector of what a feed's article pages' text leaves out (its OPML outline's
+    `remove`, or a category's); NULL: nothing (`articles.without_elements`)."""
+    if "remove" not in db["sources"].columns_dict:
+        db.execute("ALTER TABLE sources ADD COLUMN remove TEXT")

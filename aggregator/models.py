@@ -35,6 +35,9 @@ class Source:
     # The CSS selector of its article pages' text (OPML `selector`, `articles.selected_text`);
     # None: the extractor finds it.
     selector: str | None = None
+    # The CSS selector of what its article pages' text leaves out (OPML `remove`: "Read more"
+    # boxes, related links; `articles.without_elements`), by the selector or the extractor.
+    remove: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,17 @@ _ON = {"on", "true", "yes", "1"}
 
 # this service's attributes
 _OWN = frozenset(
-    {"articles", "exclude", "include", "interval", "useragent", "cookie", "images", "selector"}
+    {
+        "articles",
+        "exclude",
+        "include",
+        "interval",
+        "useragent",
+        "cookie",
+        "images",
+        "selector",
+        "remove",
+    }
 )
 
 
@@ -187,6 +197,7 @@ class _Rules(NamedTuple):
     cookie: str | None = None
     images: bool = True
     selector: str | None = None
+    remove: str | None = None
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -212,10 +223,11 @@ def _rules(
     left_out: bool = False,
 ) -> _Rules:
     """`outer` with the outline's own (`own`) `exclude` and `include` rules added, and its
-    `interval`, `articles` and `images` switches, `userAgent`, `cookie` and `selector` in place
-    of those around it. A rule that is not a regular expression, an interval that is no
-    duration, a header that cannot be sent (`feed_request`) or a selector that is no CSS
-    selector (`articles.selector_problem`) is a problem named by its line and outline
+    `interval`, `articles` and `images` switches, `userAgent`, `cookie`, `selector` and
+    `remove` in place of those around it. A rule that is not a regular expression, an
+    interval that is no duration, a header that cannot be sent (`feed_request`) or a
+    selector that is no CSS selector (`articles.selector_problem`) is a problem named by its
+    line and outline
     (`left_out`: said so; a cookie's value is never repeated: it may be a login); a switch
     neither on nor off is a warning in `warnings`."""
     if not own:
@@ -271,15 +283,21 @@ def _rules(
             fault("cookie", problem)
         elif value:
             cookie = value
-    selector = outer.selector
-    if value := own.get("selector"):
+    selector, remove = outer.selector, outer.remove
+    if own.keys() & {"selector", "remove"}:
         from .articles import selector_problem  # (loaded only for a file that has one)
 
-        if problem := selector_problem(value):
+        if (value := own.get("selector")) and (problem := selector_problem(value)):
             fault(f"selector={value!r}", problem)
-        else:
+        elif value:
             selector = value
-    return _Rules(exclude, include, interval, articles, user_agent, cookie, images, selector)
+        if (value := own.get("remove")) and (problem := selector_problem(value)):
+            fault(f"remove={value!r}", problem)
+        elif value:
+            remove = value
+    return _Rules(
+        exclude, include, interval, articles, user_agent, cookie, images, selector, remove
+    )
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:
@@ -369,6 +387,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             source = Source(
                 url, label, name, home, rules.articles, rules.exclude, rules.include,
                 rules.interval, rules.user_agent, rules.cookie, rules.images, rules.selector,
+                rules.remove,
             )  # fmt: skip
             seen[url] = source
             sources.append(source)
@@ -398,6 +417,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
 # one of ours says: the article text's CSS selector, the request headers, the poll interval
 _FRESHRSS = {
     "cssfullcontent": "selector",
+    "csscontentfilter": "remove",
     "curlopt_useragent": "useragent",
     "curlopt_cookie": "cookie",
     "ttl": "interval",
@@ -415,8 +435,6 @@ def _freshrss(node: _Outline, label: str, warnings: list[str]) -> dict[str, str]
         if prefix != "frss" or not value:
             continue
         said = f"line {node.line}: feed {label!r}: {key}={value!r}"
-        if name == "csscontentfilter":
-            warnings.append(f"{said}: elements are not removed from article text here; left out")
         if name not in _FRESHRSS:
             continue
         if name == "ttl":
@@ -452,6 +470,7 @@ def freshrss_settings(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]
         rules = _rules(node, own, _Rules(), label, warnings, warnings, left_out=True)
         taken = {
             "selector": rules.selector,
+            "remove": rules.remove,
             "user_agent": rules.user_agent,
             "cookie": rules.cookie,
             "interval": rules.interval,

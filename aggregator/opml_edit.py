@@ -135,6 +135,8 @@ def feed_outline(source: Source) -> str:
         parts.append(f'cookie="{_attr_text(source.cookie)}"')
     if source.selector:
         parts.append(f'selector="{_attr_text(source.selector)}"')
+    if source.remove:
+        parts.append(f'remove="{_attr_text(source.remove)}"')
     return f"<outline {' '.join(parts)}/>"
 
 

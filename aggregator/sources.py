@@ -178,15 +178,16 @@ async def add(
     user_agent: str | None = None,
     cookie: str | None = None,
     selector: str | None = None,
+    remove: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
     `interval` ("30m"), request headers (`user_agent`, `cookie`: `feed_request`, with
-    which it is discovered too) and article `selector` (CSS) on its outline. A feed that
-    parses only in part (malformed XML after some items, as a cut-off download) is added,
-    with the parser's warning, as the poller would keep it and report it in `status`."""
+    which it is discovered too) and article `selector` and `remove` (CSS) on its outline. A
+    feed that parses only in part (malformed XML after some items, as a cut-off download) is
+    added, with the parser's warning, as the poller would keep it and report it in `status`."""
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
@@ -199,6 +200,8 @@ async def add(
 
     if selector is not None and (problem := selector_problem(selector)):
         raise ConfigError(f"--selector {selector!r}: {problem}")
+    if remove is not None and (problem := selector_problem(remove)):
+        raise ConfigError(f"--remove {remove!r}: {problem}")
     if cookie is not None and (problem := cookie_problem(cookie)):
         raise ConfigError(f"--cookie: {problem}")  # (never shown: it may be a login)
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
@@ -230,6 +233,7 @@ async def add(
         user_agent=user_agent,
         cookie=cookie,
         selector=selector,
+        remove=remove,
     )
     write_atomically(opml_path, add_feed(data, source, str(opml_path)))
     return Added(source, found.items, found.warning)
@@ -253,7 +257,7 @@ class Imported(NamedTuple):
 # What the sources file holds for this service alone: an import takes none, an export gives none.
 _OURS: dict[str, Any] = {
     "exclude": (), "include": (), "interval": None, "user_agent": None, "cookie": None,
-    "images": True, "selector": None,
+    "images": True, "selector": None, "remove": None,
 }  # fmt: skip
 
 

@@ -52,11 +52,12 @@ _SOURCE_COLUMNS = (
     "cookie",
     "images",
     "selector",
+    "remove",
 )
 _RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
 _HEADERS = slice(_SOURCE_COLUMNS.index("user_agent"), _SOURCE_COLUMNS.index("cookie") + 1)
 _IMAGES = _SOURCE_COLUMNS.index("images")
-_SELECTOR = _SOURCE_COLUMNS.index("selector")
+_SELECTORS = slice(_SOURCE_COLUMNS.index("selector"), _SOURCE_COLUMNS.index("remove") + 1)
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -172,7 +173,7 @@ class SourceChanges(NamedTuple):
     renamed: tuple[tuple[str, str], ...] = ()
     rules_changed: tuple[str, ...] = ()  # feeds whose entry rules changed (read whole again)
     headers_changed: tuple[str, ...] = ()  # feeds whose own request headers changed (due now)
-    selectors_changed: tuple[str, ...] = ()  # feeds whose article selector changed
+    selectors_changed: tuple[str, ...] = ()  # feeds whose article selector or remove changed
 
 
 class FeedsStore(StoreBase):
@@ -220,6 +221,7 @@ class FeedsStore(StoreBase):
                     source.cookie,
                     int(source.images),
                     source.selector,
+                    source.remove,
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -234,7 +236,7 @@ class FeedsStore(StoreBase):
                         "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
                     )
                     headers_changed.append(source.url)
-                if old is not None and old[_SELECTOR] != source.selector:
+                if old is not None and old[_SELECTORS] != values[_SELECTORS]:
                     self._read_pages_again(source.url)
                     selectors_changed.append(source.url)
                 if old is not None and old[_IMAGES] and not source.images:
@@ -349,6 +351,7 @@ class FeedsStore(StoreBase):
                 r["cookie"],
                 bool(r["images"]),
                 r["selector"],
+                r["remove"],
             )
             for r in rows
         ]
@@ -358,13 +361,15 @@ class FeedsStore(StoreBase):
         rows = self.conn.execute("SELECT url FROM sources WHERE active = 1 AND images = 0")
         return {url for (url,) in rows}
 
-    def feed_selectors(self) -> dict[str, str]:
-        """The active feeds that have an article selector of their own (OPML `selector`):
-        url → its CSS selector."""
+    def feed_selectors(self) -> dict[str, tuple[str | None, str | None]]:
+        """The active feeds that have article selectors of their own (OPML `selector`,
+        `remove`): url → (the CSS selector of their pages' text, that of what it leaves out),
+        each None for none."""
         rows = self.conn.execute(
-            "SELECT url, selector FROM sources WHERE active = 1 AND selector IS NOT NULL"
+            "SELECT url, selector, remove FROM sources "
+            "WHERE active = 1 AND (selector IS NOT NULL OR remove IS NOT NULL)"
         )
-        return {url: selector for url, selector in rows}
+        return {url: (selector, remove) for url, selector, remove in rows}
 
     def feed_headers(self) -> dict[str, tuple[str | None, str | None]]:
         """The active feeds that have request headers of their own: url → (User-Agent,

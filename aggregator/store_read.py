@@ -43,7 +43,7 @@ STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
     "s.include_rules AS include, s.interval_seconds AS interval_seconds, "
     "s.user_agent AS user_agent, s.cookie AS cookie, s.images AS images, "
-    "s.selector AS selector, "
+    "s.selector AS selector, s.remove AS remove, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
@@ -82,6 +82,7 @@ _LATER_SOURCE_COLUMNS = {
     "cookie": "NULL",
     "images": "1",
     "selector": "NULL",
+    "remove": "NULL",
 }
 
 # The newest published stories, read in order through `idx_stories_published` and stopping

@@ -16,7 +16,7 @@ import pytest
 from test_article_job import poll_then_fetch_pages, settings, teaser_feed
 from upstream import Upstream
 
-from aggregator.articles import selected_text, selector_problem
+from aggregator.articles import selected_text, selector_problem, without_elements
 from aggregator.cli import main
 from aggregator.errors import ConfigError
 from aggregator.opml import parse_opml
@@ -91,14 +91,15 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
 ) -> None:
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
 
-    def listing(feed: str, selector: str) -> str:
+    def listing(feed: str, selector: str, remove: str) -> str:
+        leave_out = f" remove='{remove}'" if remove else ""
         return (
             "<opml version='2.0'><body><outline text='World'><outline type='rss' text='Near' "
-            f"xmlUrl='{feed}' selector='{selector}'/></outline></body></opml>"
+            f"xmlUrl='{feed}' selector='{selector}'{leave_out}/></outline></body></opml>"
         )
 
-    async def pass_with(feed: str, selector: str) -> None:
-        sources.write_text(listing(feed, selector))
+    async def pass_with(feed: str, selector: str, remove: str = "") -> None:
+        sources.write_text(listing(feed, selector, remove))
         await poll_then_fetch_pages(sources, settings(), db)
 
     async def scenario() -> None:
@@ -143,6 +144,9 @@ def test_a_feeds_pages_are_read_by_its_selector_and_an_edit_reads_them_again(
             await pass_with(feed, ".story-text")
             assert _pages(db)[0][:1] == ("empty",)
             assert not any("Witnesses at the Near dock" in b for b in _bullets(db))
+            # an edited `remove` reads them again too: what it picks is left out
+            await pass_with(feed, "article .story p", "p:nth-child(n+3)")
+            assert _pages(db)[0][::2] == ("ok", "\n".join(paragraphs[:2]))
 
     asyncio.run(scenario())
 
@@ -153,6 +157,27 @@ def _bullets(db: Path) -> list[str]:
     return [b["text"] for b in json.loads(bullets)]
 
 
+def test_what_remove_leaves_out() -> None:
+    page = (
+        "<html><head><meta charset='windows-1252'><title>T</title></head><body><article>"
+        "<div class='story'><p>The crane fell on Monday “at dawn”.</p>"
+        "<aside class='ad'>Buy cranes</aside><p>Nobody was hurt.</p></div>"
+        "<div class='related'><p>Read more: other cranes</p></div></article></body></html>"
+    ).encode("cp1252")
+    left = without_elements(page, ".related, .ad")
+    assert isinstance(left, str) and "Buy cranes" not in left and "other cranes" not in left
+    assert selected_text(left, "article") == "The crane fell on Monday “at dawn”.\nNobody was hurt."
+    assert without_elements(b"", "p") == b""  # (nothing to read: the page as it was)
+    parsed = parse_opml(OPML.replace('selector="#content > p"', 'remove=".ad"').encode())
+    assert {s.title: (s.selector, s.remove) for s in parsed.sources} == {
+        "Wire": ("article .story-body", None),
+        "Daily": ("article .story-body", ".ad"),  # (the category's selector, its own remove)
+        "Lab": (None, None),
+    }
+    with pytest.raises(ConfigError, match=r"outline 'Daily': remove='div\[': not a CSS"):
+        parse_opml(OPML.replace('selector="#content > p"', 'remove="div["').encode(), "feeds.opml")
+
+
 def test_add_writes_the_selector_and_refuses_a_bad_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -161,11 +186,21 @@ def test_add_writes_the_selector_and_refuses_a_bad_one(
     with Upstream().running_in_thread() as up:
         feed = teaser_feed(up, "New", ["n1"])
         opml = ["--opml", str(sources)]
-        assert main(["add", feed, "--category", "Science", "--selector", "main p", *opml]) == 0
+        added = ["add", feed, "--category", "Science", "--selector", "main p"]
+        assert main([*added, "--remove", ".related", *opml]) == 0
         assert main(["add", feed + "?2", "--selector", "p[", *opml]) == 2
-    assert "--selector 'p[': not a CSS selector" in capsys.readouterr().err
-    added = [s for s in parse_opml(sources.read_bytes()).sources if s.url == feed]
-    assert [(s.category, s.selector) for s in added] == [("Science", "main p")]
+        assert main(["add", feed + "?3", "--remove", "a[", *opml]) == 2
+    said = capsys.readouterr().err
+    assert "--selector 'p[': not a CSS selector" in said and "--remove 'a[': not a CSS" in said
+    found = [s for s in parse_opml(sources.read_bytes()).sources if s.url == feed]
+    assert [(s.category, s.selector, s.remove) for s in found] == [
+        ("Science", "main p", ".related")
+    ]
+    assert main(["check", "--opml", str(sources)]) == 0
+    assert "3 with an article selector, 1 leaving out parts of their article pages" in (
+        capsys.readouterr().out
+    )
+    assert b"remove=" not in export_opml(sources)
 
 
 def test_article_shows_what_a_page_gives_before_the_selector_is_written(
@@ -197,6 +232,8 @@ def test_article_shows_what_a_page_gives_before_the_selector_is_written(
         gone = capsys.readouterr().err
         assert main(["article", page, "--selector", "p["]) == 2
         refused = capsys.readouterr().err
+        assert main(["article", page, "--remove", ".story p:nth-child(2)"]) == 0
+        removed = capsys.readouterr().out
     assert by_extractor.startswith(f"{page} (200, text/html, ")
     assert "robots.txt: allows it\npicture: https://cdn.example/crane.jpg\n" in by_extractor
     assert "by the extractor" in by_extractor
@@ -207,3 +244,7 @@ def test_article_shows_what_a_page_gives_before_the_selector_is_written(
     assert "robots.txt: disallows it: the service does not fetch this page" in disallowed
     assert "gone.html: HTTP 404" in gone
     assert "--selector 'p[': not a CSS selector" in refused
+    assert lines[1] in by_extractor
+    assert "by the extractor, less what '.story p:nth-child(2)' picks):" in removed
+    kept = [line for n, line in enumerate(lines) if n != 1]
+    assert lines[1] not in removed and removed.endswith("\n".join(kept) + "\n")

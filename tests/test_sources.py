@@ -222,7 +222,11 @@ def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
     said = capsys.readouterr()
     kept = {s.url: s for s in parse_opml(path.read_bytes()).sources}
     lab, paper = kept["https://lab.example/rss"], kept["https://paper.example/rss"]
-    assert (lab.selector, lab.interval) == ("article .story-body", timedelta(hours=1))
+    assert (lab.selector, lab.remove, lab.interval) == (
+        "article .story-body",
+        ".ad",
+        timedelta(hours=1),
+    )
     assert (paper.user_agent, paper.cookie, paper.interval) == (
         "Reader/1.0",
         "session=s3cr3t",
@@ -234,7 +238,7 @@ def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
     lines = said.out.splitlines()
     assert (
         "added https://lab.example/rss to 'Tech' with its selector 'article .story-body', "
-        "interval 1h"
+        "remove '.ad', interval 1h"
     ) in lines
     assert "added https://paper.example/rss to 'Tech' with its userAgent 'Reader/1.0', cookie" in (
         lines
@@ -242,7 +246,6 @@ def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
     assert "added https://plain.example/rss to 'Tech'" in lines
     assert "s3cr3t" not in said.out + said.err  # a cookie may be a login: never repeated
     warned = said.err
-    assert "frss:cssContentFilter='.ad': elements are not removed from article text" in warned
     assert "frss:ttl='-3600': muted in FreshRSS; polled here as any other feed" in warned
     assert "outline 'Odd': selector='div[': " in warned and "interval='20s': " in warned
 
