@@ -35,6 +35,7 @@ from aggregator.publish import (
     digest_line,
     excerpt,
     feed_id,
+    feed_picture,
     feed_title,
     feed_url,
     flavour_name,
@@ -220,7 +221,7 @@ def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _E
         # clean again: a last guard so one odd character can never break the whole feed
         body=clean(story_html_body(story, settings, (), digest)),
         summary=clean(excerpt(story)),
-        image=(picture(story, settings) or (None,))[0],
+        image=feed_picture(found[0]) if (found := picture(story, settings)) else None,
     )
 
 

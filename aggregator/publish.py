@@ -344,6 +344,20 @@ def picture(story: Story, settings: PublishSettings) -> tuple[str, str] | None:
     return url, credit
 
 
+# A YouTube video's 4:3 thumbnail (480×360, or 640×480): a 16:9 video in it has black bars
+# above and below, which pages crop (a 16:9 frame) and feed readers show.
+_LETTERBOXED = re.compile(
+    r"https?://i\d?\.ytimg\.com/vi/([A-Za-z0-9_-]{6,20})/(?:hq|sd)default\.jpg"
+)
+
+
+def feed_picture(url: str) -> str:
+    """A story's picture as feeds name it: a YouTube video's letterboxed thumbnail as its
+    16:9 one (`mqdefault.jpg`, 320×180, which every video has); any other as it is."""
+    found = _LETTERBOXED.fullmatch(url)
+    return f"https://i.ytimg.com/vi/{found[1]}/mqdefault.jpg" if found else url
+
+
 def picture_html(found: tuple[str, str] | None, *, thumb: bool = False) -> str:
     """A story's picture (`picture`'s answer), "" when it has none: on its page a figure
     credited to its outlet ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the

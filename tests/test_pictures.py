@@ -163,3 +163,24 @@ def test_a_site_that_shows_no_pictures() -> None:
     for fmt in ("atom", "rss", "json"):
         feed = render_feed("World News", "world-news", [story], fmt, hidden, story.updated)
         assert b"img.example" not in feed
+
+
+def test_feeds_name_a_youtube_videos_picture_without_its_black_bars() -> None:
+    """YouTube feeds give a video's 4:3 thumbnail (`hqdefault.jpg`), in which a 16:9 video has
+    black bars: pages crop it to 16:9; feeds name the video's 16:9 one (`mqdefault.jpg`)."""
+    story = make_story("s4")
+    assert story.summary is not None
+    video = "https://i2.ytimg.com/vi/XatcFDjEKHM/hqdefault.jpg"
+    story = dataclasses.replace(
+        story, summary=dataclasses.replace(story.summary, image=video, image_source=0)
+    )
+    settings = PublishSettings()
+    clear_memo()
+    atom = ElementTree.fromstring(render_feed("W", "w", [story], "atom", settings, story.updated))
+    entry = atom.find(f"{ATOM}entry")
+    assert entry is not None
+    named = {e.get("url") for e in entry if e.tag in (f"{MEDIA}content", f"{MEDIA}thumbnail")}
+    assert named == {"https://i.ytimg.com/vi/XatcFDjEKHM/mqdefault.jpg"}
+    feed = json.loads(render_feed("W", "w", [story], "json", settings, story.updated))
+    assert feed["items"][0]["image"] == "https://i.ytimg.com/vi/XatcFDjEKHM/mqdefault.jpg"
+    assert f'src="{video}"' in render_story_html(story, settings, [])  # (cropped there)
