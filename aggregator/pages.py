@@ -47,7 +47,8 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import rank
-from aggregator.search_query import match_expression
+from aggregator.search_query import Query, match_expression, parse_query
+from aggregator.search_query import fold_word as _fold_word
 from aggregator.slugs import slugify
 from aggregator.wording import counted
 
@@ -61,6 +62,7 @@ section>h2{font-size:1.3rem;border-bottom:2px solid #222;margin-top:2rem}
 h3{font-size:1.05rem;margin:.9rem 0 .15rem}
 .meta{color:#555;font-size:.9rem;margin-top:0}.lead{margin:.2rem 0}
 .digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
+mark{background:#fdeb9a;color:inherit;padding:0 .1em;border-radius:.15em}
 figure.picture{margin:.5rem 0 1rem}figure.picture img{display:block;max-width:100%;height:auto;
 aspect-ratio:16/9;object-fit:cover;border-radius:.3rem}figcaption{color:#555;font-size:.8rem}
 img.thumb{float:right;width:7rem;height:auto;aspect-ratio:16/9;object-fit:cover;
@@ -71,7 +73,7 @@ header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:cen
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
-.digest{background:#1d2330}}
+.digest{background:#1d2330}mark{background:#5c4d14}}
 """.strip()
 
 FAVICON_SVG = (
@@ -278,20 +280,40 @@ def _meta_line(story: Story, zone: tzinfo) -> str:
     return f'<p class="meta">{meta}</p>'
 
 
-def _story_teaser(story: Story, settings: PublishSettings, level: str = "h3") -> str:
-    """Headline, time and source count, and the lead bullet."""
+def _story_teaser(
+    story: Story, settings: PublishSettings, level: str = "h3", found: Query | None = None
+) -> str:
+    """Headline, time and source count, and the lead bullet; in search results (`found`: the
+    query), the bullet holding most of the words asked for in its place, those words marked."""
+    shown = headline(story)
+    title = _marked(shown, found) if found is not None else esc(shown)
     lines = [
         f"<article{_lang_attrs(story_language(story, settings))}>",
-        f"<{level}>{link(story_url(story, settings), esc(headline(story)))}</{level}>",
+        f"<{level}>{link(story_url(story, settings), title)}</{level}>",
         _meta_line(story, settings.zone()),
     ]
     thumb = picture_html(picture(story, settings), thumb=True)
     if thumb:
         lines.insert(1, thumb)
     if story.summary is not None and story.summary.bullets:
-        lines.append(f'<p class="lead" dir="auto">{esc(story.summary.bullets[0].text)}</p>')
+        texts = [bullet.text for bullet in story.summary.bullets]
+        if found is None:
+            lead = esc(texts[0])
+        else:  # the bullet holding most of the words asked for (the first of equals)
+            held = [len({_fold_word(t) for t, m in found.marks(text) if m}) for text in texts]
+            lead = _marked(texts[held.index(max(held))], found)
+        lines.append(f'<p class="lead" dir="auto">{lead}</p>')
     lines.append("</article>")
     return "\n".join(lines)
+
+
+def _marked(text: str, found: Query) -> str:
+    """`text` escaped (`esc`), the words of a search in it in `<mark>`."""
+    pieces = found.marks(clean(text))  # (cleaned whole: `esc` would trim each piece's spaces)
+    return "".join(
+        f"<mark>{html.escape(t, quote=True)}</mark>" if m else html.escape(t, quote=True)
+        for t, m in pieces
+    )
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -432,7 +454,8 @@ def render_search_html(
             parts.append(f'<p class="meta">{shown} {verb} {quoted}, newest first</p>')
         else:
             parts.append(f"<p>No stories match {quoted}.</p>")
-    parts += [_story_teaser(story, settings, "h2") for story in stories]
+    asked = parse_query(query)
+    parts += [_story_teaser(story, settings, "h2", asked) for story in stories]
     pages = page_count(found, settings)
     if pages > 1:
         newer = link(search_url(query, settings, page - 1), "← Newer") if page > 1 else ""

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["MAX_TERMS", "Query", "folded", "match_expression", "parse_query"]
+__all__ = ["MAX_TERMS", "Query", "fold_word", "folded", "match_expression", "parse_query"]
 
 MAX_TERMS = 10  # words of a query that count; the rest are left out
 MAX_TERM = 64  # characters of one word
@@ -35,11 +35,29 @@ class Query:
     expression: str
     phrases: tuple[Phrase, ...] = ()
     unwanted: tuple[Phrase, ...] = ()
+    # the words asked for (folded), each with whether it also stands for the words it begins
+    wanted: tuple[tuple[str, bool], ...] = ()
 
     @property
     def checked(self) -> bool:
         """Whether the stories found must be read to tell (`holds`)."""
         return bool(self.phrases or self.unwanted)
+
+    def marks(self, text: str) -> list[tuple[str, bool]]:
+        """`text` in pieces, each with whether it is a word asked for (`wanted`), to show
+        where a story matched; [(text, False)] when none is."""
+        pieces: list[tuple[str, bool]] = []
+        at = 0
+        for match in _WORD.finditer(text):
+            word = fold_word(match[0])
+            if any(word == w or (prefix and word.startswith(w)) for w, prefix in self.wanted):
+                if match.start() > at:
+                    pieces.append((text[at : match.start()], False))
+                pieces.append((match[0], True))
+                at = match.end()
+        if at < len(text):
+            pieces.append((text[at:], False))
+        return pieces
 
     def holds(self, texts: Sequence[str]) -> bool:
         """Whether a story whose indexed texts (headline, bullets, sources' titles) are
@@ -124,7 +142,15 @@ def parse_query(query: str) -> Query | None:
     # phrases asked alone (not among alternatives), and those left out
     phrases = [g[0].folded() for g in groups if len(g) == 1 and g[0].phrase and len(g[0].words) > 1]
     unwanted = [c.folded() for c in clauses if c.left_out and len(c.words) > 1]
-    return Query(expression, tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(unwanted)))
+    wanted = {
+        (fold_word(word), not clause.phrase and len(word) >= 3): None
+        for clause in clauses
+        if not clause.left_out
+        for word in clause.words
+    }
+    return Query(
+        expression, tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(unwanted)), tuple(wanted)
+    )
 
 
 def match_expression(query: str) -> str | None:
@@ -162,6 +188,13 @@ def folded(text: str) -> list[str]:
 
     bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
     return _WORD.findall(bare.casefold())
+
+
+def fold_word(word: str) -> str:
+    """One word as `folded` folds it."""
+    import unicodedata
+
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", word)).casefold()
 
 
 def _within(phrase: Phrase, texts: Sequence[list[str]]) -> bool:

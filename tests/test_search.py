@@ -165,7 +165,8 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             page = await first.text()
             assert first.status == 200 and first.headers["Cache-Control"] == "max-age=60"
             assert "30 stories match “flood warning”, newest first" in page
-            assert page.count("<article") == 25 and "Flood warning number 0<" in page
+            assert page.count("<article") == 25
+            assert ">Flood</mark> <mark>warning</mark> number 0<" in page  # (the words marked)
             assert '<meta name="robots" content="noindex">' in page
             assert 'value="flood warning"' in page
             assert f'href="{BASE}search?q=flood+warning&amp;page=2">Older →' in page
@@ -409,3 +410,26 @@ def test_a_search_that_finds_nothing_keeps_its_bytes_for_the_hour() -> None:
     for fmt in ("atom", "rss", "json"):
         assert empty(hour + timedelta(minutes=1), fmt) == empty(hour + timedelta(minutes=59), fmt)
     assert empty(hour, "atom") != empty(hour + timedelta(hours=1), "atom")
+
+
+def test_a_result_shows_the_bullet_that_matched_with_the_words_marked() -> None:
+    from stories import make_story
+
+    from aggregator.pages import render_search_html
+
+    settings = PublishSettings(base_url=BASE)
+    story = make_story("s1", 'Ceasefire <b>"agreed"</b> in Zürich')
+    page = render_search_html("third zurich", 1, [story], settings)
+    lead = page.split('<p class="lead" dir="auto">')[1].split("</p>")[0]
+    # the third bullet, not the first: it holds a word asked for; the words are marked
+    assert lead == (
+        "Ceasefire &lt;b&gt;&quot;agreed&quot;&lt;/b&gt; in <mark>Zürich</mark>: "
+        "<mark>third</mark> fact"
+    )
+    title = page.split("<h2>")[1].split("</h2>")[0]
+    assert title.endswith("in <mark>Zürich</mark></a>") and "<b>" not in title
+    # no bullet holds one (a source's title did): the lead bullet, as elsewhere
+    page = render_search_html("talks", 1, [story], settings)
+    assert '<p class="lead" dir="auto">Ceasefire &lt;b&gt;' in page and "<mark>" not in page
+    # category pages mark nothing
+    assert "<mark>" not in render_search_html("", 0, [], settings)
