@@ -142,14 +142,14 @@ def parse_query(query: str) -> Query | None:
     # phrases asked alone (not among alternatives), and those left out
     phrases = [g[0].folded() for g in groups if len(g) == 1 and g[0].phrase and len(g[0].words) > 1]
     unwanted = [c.folded() for c in clauses if c.left_out and len(c.words) > 1]
-    wanted = {
+    asked = {
         (fold_word(word), not clause.phrase and len(word) >= 3): None
         for clause in clauses
         if not clause.left_out
         for word in clause.words
     }
     return Query(
-        expression, tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(unwanted)), tuple(wanted)
+        expression, tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(unwanted)), tuple(asked)
     )
 
 
