@@ -107,6 +107,8 @@ def _own_settings(source: Source) -> list[str]:
         kept.append("cookie")
     if source.interval is not None:
         kept.append(f"interval {duration(source.interval)}")
+    if source.paused:
+        kept.append("pause (muted there)")
     return kept
 
 
@@ -161,6 +163,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{selected} with an article selector")
     if removing := sum(1 for s in sources if s.remove):
         parts.append(f"{removing} leaving out parts of their article pages")
+    if paused := sum(1 for s in sources if s.paused):
+        parts.append(f"{paused} paused")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

@@ -72,7 +72,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if r["interval_seconds"]:  # its own (the OPML's), within the settings' bounds
             own = timedelta(seconds=r["interval_seconds"])
             due = f"{due} (every {duration(feed_schedule(settings.schedule, own).interval)})"
-        if status.startswith("gone"):
+        if r["paused"]:
+            due = "paused (OPML)"
+        elif status.startswith("gone"):
             due = "stopped (gone)"
         elif r["site_held_until"]:
             due = f"{due} (site held for {ago(r['site_held_until'], now).removeprefix('in ')})"

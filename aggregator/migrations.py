@@ -499,3 +499,11 @@ def article_remove(db: Database) -> None:
     `remove`, or a category's); NULL: nothing (`articles.without_elements`)."""
     if "remove" not in db["sources"].columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN remove TEXT")
+
+
+@migrations(name="sources_0007_paused")
+def paused_sources(db: Database) -> None:
+    """Whether a listed feed is paused (its OPML outline's `paused`, or a category's): not
+    polled, its items kept (1), or polled (0)."""
+    if "paused" not in db["sources"].columns_dict:
+        db.execute("ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0")

@@ -38,6 +38,7 @@ class Source:
     # The CSS selector of what its article pages' text leaves out (OPML `remove`: "Read more"
     # boxes, related links; `articles.without_elements`), by the selector or the extractor.
     remove: str | None = None
+    paused: bool = False  # listed but not polled (OPML `paused="on"`): its items stay
 
 
 @dataclass(frozen=True, slots=True)

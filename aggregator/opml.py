@@ -167,6 +167,7 @@ _OWN = frozenset(
         "images",
         "selector",
         "remove",
+        "paused",
     }
 )
 
@@ -198,6 +199,7 @@ class _Rules(NamedTuple):
     images: bool = True
     selector: str | None = None
     remove: str | None = None
+    paused: bool = False
 
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
@@ -253,6 +255,7 @@ def _rules(
 
     articles = switch("articles", outer.articles, "article pages")
     images = switch("images", outer.images, "pictures")
+    paused = switch("paused", outer.paused, "pauses")
     exclude, include = outer.exclude, outer.include
     if own.keys() & {"exclude", "include"}:
         from .entry_rules import rule_problem  # (loaded only for a file that has rules)
@@ -296,7 +299,7 @@ def _rules(
         elif value:
             remove = value
     return _Rules(
-        exclude, include, interval, articles, user_agent, cookie, images, selector, remove
+        exclude, include, interval, articles, user_agent, cookie, images, selector, remove, paused
     )
 
 
@@ -387,7 +390,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             source = Source(
                 url, label, name, home, rules.articles, rules.exclude, rules.include,
                 rules.interval, rules.user_agent, rules.cookie, rules.images, rules.selector,
-                rules.remove,
+                rules.remove, rules.paused,
             )  # fmt: skip
             seen[url] = source
             sources.append(source)
@@ -424,25 +427,21 @@ _FRESHRSS = {
 }
 
 
-def _freshrss(node: _Outline, label: str, warnings: list[str]) -> dict[str, str]:
+def _freshrss(node: _Outline) -> dict[str, str]:
     """A FreshRSS feed outline's settings (`_FRESHRSS`) as ours (`_own`'s names and forms):
-    `frss:ttl` (seconds; negative for a feed FreshRSS no longer refreshes: a warning) as an
-    `interval`; `frss:cssContentFilter`, which ours cannot do, a warning."""
+    `frss:ttl` (seconds) as an `interval`, a negative one (a feed FreshRSS mutes: it
+    refreshes it no more) as `paused`, 0 (its default) as none."""
     own: dict[str, str] = {}
     for key, value in node.attrs.items():
         prefix, _, name = key.lower().rpartition(":")
         value = value.strip()
-        if prefix != "frss" or not value:
-            continue
-        said = f"line {node.line}: feed {label!r}: {key}={value!r}"
-        if name not in _FRESHRSS:
+        if prefix != "frss" or not value or name not in _FRESHRSS:
             continue
         if name == "ttl":
             if value.lstrip("-").isdigit() and int(value) <= 0:
-                if int(value) == 0:  # (FreshRSS's default interval)
-                    continue
-                warnings.append(f"{said}: muted in FreshRSS; polled here as any other feed")
-                continue
+                if int(value) < 0:  # (muted: FreshRSS refreshes it no more)
+                    own.setdefault("paused", "on")
+                continue  # (0: FreshRSS's default interval)
             value = f"{value}s" if value.isdigit() else value
         own.setdefault(_FRESHRSS[name], value)
     return own
@@ -450,7 +449,8 @@ def _freshrss(node: _Outline, label: str, warnings: list[str]) -> dict[str, str]
 
 def freshrss_settings(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Per feed address, the settings a FreshRSS export gives it in ours (`selector`,
-    `user_agent`, `cookie`, `interval`: `Source` fields), checked as the OPML's own are; what
+    `remove`, `user_agent`, `cookie`, `interval`, `paused`: `Source` fields), checked as the
+    OPML's own are; what
     cannot be taken is a warning, and left out."""
     _, roots = _parse_tree(data, where)
     found: dict[str, dict[str, Any]] = {}
@@ -464,13 +464,14 @@ def freshrss_settings(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]
             return
         url = without_feed_scheme(attrs.get("xmlurl") or "")
         label = node.label() or url
-        own = _freshrss(node, label, warnings)
+        own = _freshrss(node)
         if not own or url in found:
             return
         rules = _rules(node, own, _Rules(), label, warnings, warnings, left_out=True)
         taken = {
             "selector": rules.selector,
             "remove": rules.remove,
+            "paused": rules.paused or None,
             "user_agent": rules.user_agent,
             "cookie": rules.cookie,
             "interval": rules.interval,

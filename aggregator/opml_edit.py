@@ -137,6 +137,8 @@ def feed_outline(source: Source) -> str:
         parts.append(f'selector="{_attr_text(source.selector)}"')
     if source.remove:
         parts.append(f'remove="{_attr_text(source.remove)}"')
+    if source.paused:
+        parts.append('paused="on"')
     return f"<outline {' '.join(parts)}/>"
 
 

@@ -115,6 +115,13 @@ class OpmlReload:
             urls = list(changes.headers_changed)
             due = "it is polled" if len(urls) == 1 else "they are polled"
             log.info("%s request headers changed: %s at the next tick", feeds_named(urls), due)
+        if changes.paused:
+            urls = list(changes.paused)
+            log.info("%s paused: not polled until the OPML says otherwise", feeds_named(urls))
+        if changes.resumed:
+            urls = list(changes.resumed)
+            due = "it is polled" if len(urls) == 1 else "they are polled"
+            log.info("%s resumed: %s at the next tick", feeds_named(urls), due)
         if changes.selectors_changed:
             urls = list(changes.selectors_changed)
             whose = "its pages are" if len(urls) == 1 else "their pages are"

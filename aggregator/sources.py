@@ -257,7 +257,7 @@ class Imported(NamedTuple):
 # What the sources file holds for this service alone: an import takes none, an export gives none.
 _OURS: dict[str, Any] = {
     "exclude": (), "include": (), "interval": None, "user_agent": None, "cookie": None,
-    "images": True, "selector": None, "remove": None,
+    "images": True, "selector": None, "remove": None, "paused": False,
 }  # fmt: skip
 
 

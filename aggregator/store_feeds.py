@@ -53,11 +53,13 @@ _SOURCE_COLUMNS = (
     "images",
     "selector",
     "remove",
+    "paused",
 )
 _RULES = slice(_SOURCE_COLUMNS.index("exclude_rules"), _SOURCE_COLUMNS.index("include_rules") + 1)
 _HEADERS = slice(_SOURCE_COLUMNS.index("user_agent"), _SOURCE_COLUMNS.index("cookie") + 1)
 _IMAGES = _SOURCE_COLUMNS.index("images")
 _SELECTORS = slice(_SOURCE_COLUMNS.index("selector"), _SOURCE_COLUMNS.index("remove") + 1)
+_PAUSED = _SOURCE_COLUMNS.index("paused")
 _SOURCES = f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM sources"
 _ALIASES = "SELECT slug, category FROM category_aliases"
 # Written out, not sqlite-utils' `upsert`: when its one-time probe for ON CONFLICT meets a
@@ -77,7 +79,7 @@ _FEED_COLUMNS = (
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
     f"s.interval_seconds, s.user_agent, s.cookie, s.images, {_FEED_COLUMNS} "
-    "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
+    "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 AND s.paused = 0"
 )
 
 
@@ -174,6 +176,8 @@ class SourceChanges(NamedTuple):
     rules_changed: tuple[str, ...] = ()  # feeds whose entry rules changed (read whole again)
     headers_changed: tuple[str, ...] = ()  # feeds whose own request headers changed (due now)
     selectors_changed: tuple[str, ...] = ()  # feeds whose article selector or remove changed
+    paused: tuple[str, ...] = ()  # feeds an edit paused (no longer polled; their items stay)
+    resumed: tuple[str, ...] = ()  # feeds an edit resumed (due at once)
 
 
 class FeedsStore(StoreBase):
@@ -202,6 +206,8 @@ class FeedsStore(StoreBase):
             rules_changed: list[str] = []
             headers_changed: list[str] = []
             selectors_changed: list[str] = []
+            paused: list[str] = []
+            resumed: list[str] = []
             changed = False
             for position, source in enumerate(sources):
                 old = before.get(source.url)
@@ -222,6 +228,7 @@ class FeedsStore(StoreBase):
                     int(source.images),
                     source.selector,
                     source.remove,
+                    int(source.paused),
                 )
                 if old != values:
                     self.conn.execute(_UPSERT_SOURCE, values)
@@ -236,6 +243,12 @@ class FeedsStore(StoreBase):
                         "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
                     )
                     headers_changed.append(source.url)
+                if old is not None and old[5] and old[_PAUSED] != values[_PAUSED]:
+                    (paused if source.paused else resumed).append(source.url)
+                    if not source.paused:  # (due at once, as a feed added back)
+                        self.conn.execute(
+                            "UPDATE feeds SET next_poll_at = NULL WHERE url = ?", [source.url]
+                        )
                 if old is not None and old[_SELECTORS] != values[_SELECTORS]:
                     self._read_pages_again(source.url)
                     selectors_changed.append(source.url)
@@ -273,6 +286,8 @@ class FeedsStore(StoreBase):
             tuple(rules_changed),
             tuple(headers_changed),
             tuple(selectors_changed),
+            tuple(paused),
+            tuple(resumed),
         )
 
     def _rename_categories(
@@ -352,6 +367,7 @@ class FeedsStore(StoreBase):
                 bool(r["images"]),
                 r["selector"],
                 r["remove"],
+                bool(r["paused"]),
             )
             for r in rows
         ]
@@ -408,7 +424,8 @@ class FeedsStore(StoreBase):
     def feeds_due(
         self, now: datetime, *, everything: bool = False
     ) -> list[tuple[Source, FeedState]]:
-        """Active sources whose next poll time has come (all of them with `everything`)."""
+        """Active sources, not paused, whose next poll time has come (all of them with
+        `everything`)."""
         sql = _DUE
         params: list[Any] = []
         if not everything:
@@ -440,7 +457,8 @@ class FeedsStore(StoreBase):
         row = next(
             self._rows(
                 "SELECT MIN(COALESCE(f.next_poll_at, '1970-01-01T00:00:00+00:00')) AS due "
-                "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1"
+                "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1 "
+                "AND s.paused = 0"
             )
         )
         return from_iso(row["due"])

@@ -43,7 +43,7 @@ STATUS_SQL = (
     "SELECT s.category, s.title, s.url, s.articles, s.exclude_rules AS exclude, "
     "s.include_rules AS include, s.interval_seconds AS interval_seconds, "
     "s.user_agent AS user_agent, s.cookie AS cookie, s.images AS images, "
-    "s.selector AS selector, s.remove AS remove, "
+    "s.selector AS selector, s.remove AS remove, s.paused AS paused, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
@@ -83,6 +83,7 @@ _LATER_SOURCE_COLUMNS = {
     "images": "1",
     "selector": "NULL",
     "remove": "NULL",
+    "paused": "0",
 }
 
 # The newest published stories, read in order through `idx_stories_published` and stopping
@@ -306,12 +307,18 @@ class Reader:
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
         meta = self._meta("last_poll_at", OPML_REFUSED, BACKUP_AT, BACKUP_FAILED, HUBS)
-        feeds = self._rows(
+        counts = (
             "SELECT COUNT(*) AS feeds, "
             "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
             "COALESCE(SUM(f.error_count), 0) AS consecutive_errors "
             "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1"
-        )[0]
+        )
+        try:  # (a paused feed is not polled: its last error says nothing of now)
+            feeds = self._rows(counts + " AND s.paused = 0")[0]
+        except sqlite3.OperationalError as exc:  # (read-only, not migrated yet)
+            if "no such column" not in str(exc):
+                raise
+            feeds = self._rows(counts)[0]
         found = {
             "last_poll_at": meta.get("last_poll_at"),
             **feeds,

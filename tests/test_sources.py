@@ -214,7 +214,7 @@ FRESHRSS = (  # as FreshRSS exports its feeds (app/views/helpers/export/opml.pht
 )
 
 
-def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
+def test_import_keeps_a_freshrss_exports_selectors_headers_intervals_and_mutes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, other = sources_and_export(tmp_path, FRESHRSS)
@@ -232,6 +232,7 @@ def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
         "session=s3cr3t",
         None,
     )
+    assert paper.paused and not lab.paused  # (muted in FreshRSS: listed, not polled)
     odd, plain = kept["https://odd.example/rss"], kept["https://plain.example/rss"]
     assert (odd.selector, odd.interval, odd.exclude) == (None, None, ())  # (checked; ours: not)
     assert (plain.selector, plain.interval) == (None, None)
@@ -240,13 +241,13 @@ def test_import_keeps_a_freshrss_exports_selectors_headers_and_intervals(
         "added https://lab.example/rss to 'Tech' with its selector 'article .story-body', "
         "remove '.ad', interval 1h"
     ) in lines
-    assert "added https://paper.example/rss to 'Tech' with its userAgent 'Reader/1.0', cookie" in (
-        lines
-    )
+    assert (
+        "added https://paper.example/rss to 'Tech' with its userAgent 'Reader/1.0', cookie, "
+        "pause (muted there)"
+    ) in lines
     assert "added https://plain.example/rss to 'Tech'" in lines
     assert "s3cr3t" not in said.out + said.err  # a cookie may be a login: never repeated
     warned = said.err
-    assert "frss:ttl='-3600': muted in FreshRSS; polled here as any other feed" in warned
     assert "outline 'Odd': selector='div[': " in warned and "interval='20s': " in warned
 
 
