@@ -530,6 +530,7 @@ def render_story_html(
                 more,
                 digest_line(name, settings, digests),
                 linked_citations=True,
+                source_times=settings.zone(),
             ),
             "</article>",
         ]

@@ -414,15 +414,23 @@ def _repeated_reports(sources: Sequence[SourceRef], cited: set[int]) -> set[int]
     return repeats
 
 
-def _source_list(summary: Summary, limit: int = LISTED_SOURCES) -> str:
-    """The numbered source list (`listed_sources`), each a link, numbers kept."""
+def _source_list(
+    summary: Summary, limit: int = LISTED_SOURCES, zone: tzinfo | None = None
+) -> str:
+    """The numbered source list (`listed_sources`), each a link, numbers kept; with a `zone`,
+    each with when it was published there ("Dec 5, 21:28"), where its feed said."""
     shown, rest = listed_sources(summary, limit)
     items: list[str] = []
     previous = -1
     for n, source in shown:
         value = f' value="{n + 1}"' if n != previous + 1 else ""
         label = html.escape(source_label(source, summary.sources), quote=True)
-        items.append(f"<li{value}>{link(source.url, label)}</li>")
+        when = ""
+        if zone is not None and source.published is not None:
+            local = local_time(source.published, zone)
+            shown_at = f"{local:%b} {local.day}, {local:%H:%M}"
+            when = f' · <time datetime="{utc(source.published).isoformat()}">{shown_at}</time>'
+        items.append(f"<li{value}>{link(source.url, label)}{when}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"
     return text + (f"\n<p>{rest}</p>" if rest else "")
@@ -438,6 +446,7 @@ def story_html_body(
     before_more: str = "",
     *,
     linked_citations: bool = False,
+    source_times: tzinfo | None = None,
 ) -> str:
     """The body of a story item: an update note, bullets citing numbered sources, the source
     list (each a link), then `before_more` (already-safe HTML) and "More stories". Each line
@@ -447,7 +456,9 @@ def story_html_body(
 
     A bullet's "[2]" is plain text in feeds: text-mode readers (newsboat) number every link
     themselves, so a linked "[2]" would read "[2][1]" and shift the list's numbers from the
-    reader's. Pages (`linked_citations`) link it to the source."""
+    reader's. Pages (`linked_citations`) link it to the source, and list when each source
+    was published (in `source_times`, their zone): feeds do not, so an item's body stays as
+    it was for every stored story."""
     parts: list[str] = []
     note = update_note(story)
     if note:
@@ -469,7 +480,7 @@ def story_html_body(
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
         parts.append(f'<p dir="auto">{based_on(summary)}:</p>')
         if summary.sources:
-            parts.append(_source_list(summary))
+            parts.append(_source_list(summary, zone=source_times))
     if before_more:
         parts.append(before_more)
     others = [other for other in more if other.id != story.id][:MORE_STORIES]

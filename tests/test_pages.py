@@ -234,3 +234,25 @@ def test_each_story_block_carries_its_own_language_and_direction() -> None:
     assert '<li dir="auto"><a href="' in story_page  # "More stories": each its own direction
     # our own lines ending in a colon keep it at their end inside the right-to-left block
     assert '<p dir="auto">Summary based on 3 sources:</p>' in story_page
+
+
+def test_a_story_page_lists_when_each_source_published_and_feeds_do_not() -> None:
+    from aggregator.feeds import clear_memo, render_feed
+    from aggregator.models import SourceRef
+
+    story = make_story("s1")
+    assert story.summary is not None
+    sources = (
+        SourceRef("Example Times", "Talks end", "https://times.example/1", T0),
+        SourceRef("Wire Co", "Deal reached", "https://wire.example/1", None),
+    )
+    story = dataclasses.replace(story, summary=dataclasses.replace(story.summary, sources=sources))
+    page = render_story_html(story, PublishSettings(timezone="Europe/London"), [])
+    times = page.split("<ol>")[1].split("</ol>")[0]
+    # in the page's zone, with the moment in the attribute; a source with no date says none
+    assert 'Talks end</a> · <time datetime="2025-02-12T08:00:00+00:00">Feb 12, 08:00</time>' in (
+        times
+    )
+    assert "Deal reached</a></li>" in times
+    clear_memo()
+    assert b"Feb 12, 08:00" not in render_feed("W", "w", [story], "atom", PublishSettings(), T0)
