@@ -167,5 +167,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{paused} paused")
     print(f"{args.opml}: {', '.join(parts)}")
     where = args.config or "defaults"
+    if settings.publish.hubs and not settings.publish.public_base_url:
+        print(
+            f"aggregator: warning: settings ({where}): [publish] hubs are set, but base_url is "
+            f"not: the hubs are told of feeds at {settings.publish.base_url}, which they fetch "
+            "from elsewhere; set base_url to the address readers use",
+            file=sys.stderr,
+        )
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")
     return 0

@@ -414,9 +414,7 @@ def _repeated_reports(sources: Sequence[SourceRef], cited: set[int]) -> set[int]
     return repeats
 
 
-def _source_list(
-    summary: Summary, limit: int = LISTED_SOURCES, zone: tzinfo | None = None
-) -> str:
+def _source_list(summary: Summary, limit: int = LISTED_SOURCES, zone: tzinfo | None = None) -> str:
     """The numbered source list (`listed_sources`), each a link, numbers kept; with a `zone`,
     each with when it was published there ("Dec 5, 21:28"), where its feed said."""
     shown, rest = listed_sources(summary, limit)

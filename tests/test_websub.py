@@ -306,3 +306,17 @@ def test_a_notification_that_fails_says_why_and_never_raises() -> None:
     assert moved == "HTTP 307 Temporary Redirect"  # (a form is not sent on)
     assert refused and "refused" in refused.lower()
     assert bad
+
+
+def test_check_warns_of_hubs_without_a_public_base_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, config = tmp_path / "feeds.opml", tmp_path / "config.toml"
+    sources.write_text(_opml("https://a.example/feed", "https://b.example/feed"))
+    config.write_text(f'[publish]\nhubs = ["{HUBS[0]}"]\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    said = capsys.readouterr().err
+    assert "[publish] hubs are set, but base_url is not: the hubs are told of feeds at " in said
+    config.write_text(f'[publish]\nhubs = ["{HUBS[0]}"]\nbase_url = "https://news.example/"\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    assert "hubs" not in capsys.readouterr().err
