@@ -106,7 +106,7 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
         "1 while /healthz answers ok or warning, 0 while it answers degraded",
         [("", int(report.get("status") in ("ok", "warning")))],
     )
-    out.gauge("feeds", "Feeds the sources file lists", [("", report.get("feeds") or 0)])
+    out.gauge("feeds", "Feeds polled (listed, not paused)", [("", report.get("feeds") or 0)])
     out.gauge(
         "feeds_failing",
         "Feeds whose last poll failed",
