@@ -253,11 +253,7 @@ class Fetcher:
         ``trusted`` URLs are the operator's (a feed in the OPML): their host may be internal;
         any other URL (an article page) on a host that is not a listed feed's is refused when
         its host resolves internal."""
-        if not self._entered:
-            raise RuntimeError("Fetcher used outside 'async with'")
-        session = self._open()
-        client = self._client
-        assert client is not None
+        session, client = self._ready()
         if self._proxy_error is not None:
             return FetchFailed(url, self._proxy_error)
         try:
@@ -426,6 +422,14 @@ class Fetcher:
             current = next_url
             target = None  # parsed at the top of the next hop
 
+    def _ready(self) -> tuple[aiohttp.ClientSession, ModuleType]:
+        """The session and `fetch_client` a request goes through (made at the first)."""
+        if not self._entered:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        session = self._open()
+        assert self._client is not None
+        return session, self._client
+
     async def _route(
         self, session: aiohttp.ClientSession, target: URL
     ) -> tuple[aiohttp.ClientSession, str | None, str | None]:
@@ -446,11 +450,7 @@ class Fetcher:
         answers 2xx, else what went wrong, in one line. No redirect is followed (a form is not
         sent on); the host may be internal (the operator named it); the fetch slots,
         timeouts, proxy and User-Agent are the feeds'. Never raises for the request's faults."""
-        if not self._entered:
-            raise RuntimeError("Fetcher used outside 'async with'")
-        session = self._open()
-        c = self._client
-        assert c is not None
+        session, c = self._ready()
         if self._proxy_error is not None:
             return self._proxy_error
         try:
