@@ -41,6 +41,7 @@ from aggregator.publish import (
     flavour_name,
     headline,
     kind_label,
+    outlet_names,
     picture,
     search_url,
     story_html_body,
@@ -67,10 +68,13 @@ _PLAIN_TEXT = re.compile(
 
 
 class _EntryLanguage:
-    """A feedgen entry extension: xml:lang on an Atom <entry>, dc:language on an RSS <item>."""
+    """A feedgen entry extension: xml:lang on an Atom <entry>, dc:language on an RSS <item>,
+    and there the outlets behind the story as dc:creator (RSS's <author> must be an e-mail
+    address; Atom takes them as the entry's <author>)."""
 
     def __init__(self) -> None:
         self.code: str | None = None
+        self.creator: str = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": "http://purl.org/dc/elements/1.1/"}
@@ -81,6 +85,10 @@ class _EntryLanguage:
         return entry
 
     def extend_rss(self, item: Any) -> Any:
+        if self.creator:
+            element = item.makeelement("{http://purl.org/dc/elements/1.1/}creator", {})
+            element.text = self.creator
+            item.append(element)
         if self.code:
             element = item.makeelement("{http://purl.org/dc/elements/1.1/}language", {})
             element.text = self.code
@@ -165,6 +173,7 @@ class _Entry:
     body: str  # HTML
     summary: str  # plain text
     image: str | None = None  # the story's picture (`publish.picture`), an http(s) URL
+    outlets: str = ""  # "BBC News, CNN and 2 more" (`publish.outlet_names`): its authors
 
 
 class _EntryMemo:
@@ -222,6 +231,7 @@ def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _E
         body=clean(story_html_body(story, settings, (), digest)),
         summary=clean(excerpt(story)),
         image=feed_picture(found[0]) if (found := picture(story, settings)) else None,
+        outlets=outlet_names(story),
     )
 
 
@@ -346,6 +356,9 @@ def render_feed(
         fe = fg.add_entry(order="append")
         fe.register_extension("language", _EntryLanguage, atom=True, rss=True)
         fe.language.code = entry.language
+        fe.language.creator = entry.outlets
+        if entry.outlets and fmt == "atom":  # (readers show it under the headline)
+            fe.author({"name": entry.outlets})
         if entry.image:
             fe.picture.url = entry.image
         fe.id(entry.uri)
@@ -400,6 +413,8 @@ def _json_feed(
         }
         if entry.image:
             item["image"] = entry.image
+        if entry.outlets:
+            item["authors"] = [{"name": entry.outlets}]
         if entry.terms:
             item["tags"] = list(entry.terms)
         items.append(item)

@@ -239,19 +239,26 @@ def story_language(story: Story, settings: PublishSettings) -> str:
     return _text_language(story_text(story)) or story.declared_language or settings.language
 
 
-def reported_by(story: Story, names: int = 3) -> str:
-    """ "Reported by Daily Planet, Wire Co and 2 more." from the story's outlets in source
-    order ("" before it has a summary)."""
+def outlet_names(story: Story, names: int = 3) -> str:
+    """ "Daily Planet, Wire Co and 2 more": the story's outlets in source order, the first
+    `names` by name ("" before it has a summary)."""
     sources = story.summary.sources if story.summary is not None else ()
     outlets = list(dict.fromkeys(clean(s.outlet) for s in sources if clean(s.outlet)))
     if not outlets:
         return ""
     more = len(outlets) - names
     if more > 0:
-        return f"Reported by {', '.join(outlets[:names])} and {more} more."
+        return f"{', '.join(outlets[:names])} and {more} more"
     if len(outlets) == 1:
-        return f"Reported by {outlets[0]}."
-    return f"Reported by {', '.join(outlets[:-1])} and {outlets[-1]}."
+        return outlets[0]
+    return f"{', '.join(outlets[:-1])} and {outlets[-1]}"
+
+
+def reported_by(story: Story, names: int = 3) -> str:
+    """ "Reported by Daily Planet, Wire Co and 2 more." (`outlet_names`; "" before the story
+    has a summary)."""
+    outlets = outlet_names(story, names)
+    return f"Reported by {outlets}." if outlets else ""
 
 
 def excerpt(story: Story, limit: int = EXCERPT_CHARS) -> str:

@@ -306,3 +306,31 @@ def test_the_entry_memo_keeps_one_entry_a_story_its_latest_version(
     render_feed("World News", "world-news", [*kept, make_story("new")], "atom", SETTINGS, later)
     assert made == ["new"] and len(memo) == 3
     assert heap.forget_memos() and len(memo) == 0
+
+
+def test_an_item_names_the_outlets_behind_it_as_its_authors() -> None:
+    """Readers show an item's author under its headline: there, the outlets whose words the
+    summary is ("Example Times and Wire Co"; the first three and "and N more"), in each format
+    as it says authors; the feed itself stays the site's."""
+    story = make_story("s1")
+    assert story.summary is not None
+    many = tuple(
+        SourceRef(f"Outlet {n}", f"Report {n}", f"https://o{n}.example/") for n in range(5)
+    )
+    crowded = dataclasses.replace(
+        make_story("s2", hours=1),
+        summary=dataclasses.replace(story.summary, sources=many, outlet_count=5),
+    )
+    stories = [story, crowded, make_story("s3", hours=2, no_summary=True)]
+    for fmt in ("atom", "rss"):
+        parsed = feedparser.parse(render_feed("W", "w", stories, fmt, SETTINGS, NOW))
+        if fmt == "atom":
+            assert parsed.feed.author == "Daily"
+        by_id = {e.link.rsplit("/", 1)[-1]: e.get("author") for e in parsed.entries}
+        assert by_id["s1"] == "Example Times and Wire Co", fmt
+        assert by_id["s2"] == "Outlet 0, Outlet 1, Outlet 2 and 2 more", fmt
+        assert by_id.get("s3") in (None, "Daily"), fmt  # (none of its own: the feed's)
+    document = json.loads(render_feed("W", "w", stories, "json", SETTINGS, NOW))
+    authors = {i["url"].rsplit("/", 1)[-1]: i.get("authors") for i in document["items"]}
+    assert authors["s1"] == [{"name": "Example Times and Wire Co"}] and authors.get("s3") is None
+    assert document["authors"] == [{"name": "Daily"}]
