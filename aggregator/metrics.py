@@ -19,9 +19,12 @@ from aggregator import __version__
 if TYPE_CHECKING:
     from aggregator.config import ServerSettings
 
-__all__ = ["CONTENT_TYPE", "allowed", "metric_networks", "networks", "render"]
+__all__ = ["CONTENT_TYPE", "RELAY_HEADERS", "allowed", "metric_networks", "networks", "render"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# headers a reverse proxy adds to what it relays: such a request is from outside, whatever
+# the address it came from (the proxy's own, loopback most often)
+RELAY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # name, help, the last cycle's key (`Store.record_cycle`)

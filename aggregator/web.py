@@ -33,7 +33,7 @@ from aggregator.feeds import OPML_FORMATS
 from aggregator.fetch import FetchSettings
 from aggregator.health import report as health_report
 from aggregator.metrics import CONTENT_TYPE as METRICS_TYPE
-from aggregator.metrics import Network, allowed
+from aggregator.metrics import RELAY_HEADERS, Network, allowed
 from aggregator.metrics import render as render_metrics
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import (
@@ -566,7 +566,10 @@ def make_app(
         )
 
     async def metrics_text(request: web.Request) -> web.StreamResponse:
-        if metrics is None or not allowed(request.remote, metrics):
+        # (a request a reverse proxy relayed comes from the proxy's address, most often
+        # loopback: it is answered as from outside, whoever sent it)
+        relayed = any(h in request.headers for h in RELAY_HEADERS)
+        if metrics is None or relayed or not allowed(request.remote, metrics):
             return not_found_response(settings.base_url)
 
         def read() -> str:

@@ -113,6 +113,8 @@ def test_served_to_the_networks_allowed_and_unknown_to_the_rest(tmp_path: Path) 
         await client.start_server()
         try:
             response = await client.get("/metrics")
+            relayed = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+            assert relayed.status == 404  # (through a reverse proxy: from outside)
             return response.status, response.headers["Content-Type"], await response.text()
         finally:
             await client.close()
