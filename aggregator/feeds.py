@@ -8,6 +8,7 @@ and Atom `summary` a plain-text excerpt, and every entry carries its story's lan
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -44,6 +45,7 @@ from aggregator.publish import (
     outlet_names,
     picture,
     search_url,
+    story_feed_url,
     story_html_body,
     story_language,
     story_uri,
@@ -303,6 +305,18 @@ def search_frame(query: str, settings: PublishSettings) -> FeedFrame:
     )
 
 
+def story_frame(story: Story, settings: PublishSettings) -> FeedFrame:
+    """The feed of one story (`/stories/<id>/updates.atom`), which follows its updates."""
+    site = clean(settings.site_title) or "aggregator"
+    return FeedFrame(
+        f"{story_uri(story)}:updates",
+        f"{site}: {headline(story)}",
+        "Each update of this story: a new item whenever new sources or facts change it",
+        story_url(story, settings),
+        {fmt: story_feed_url(story.id, fmt, settings) for fmt in FEED_FORMATS},
+    )
+
+
 def render_feed(
     name: str,
     slug: str,
@@ -314,6 +328,7 @@ def render_feed(
     top: bool = False,
     digests: Collection[str] = frozenset(),
     frame: FeedFrame | None = None,
+    versioned: bool = False,
 ) -> bytes:
     """One feed as bytes: Atom, RSS or JSON Feed; `top` keeps widely covered stories only.
 
@@ -321,15 +336,22 @@ def render_feed(
     `ranking.for_feed`'s decision. Item bodies link the category page rather than other
     headlines, so an item's content changes only when its own story does; a story of a
     category in `digests` (those with a daily email) also links its subscribe page. The feed
-    is category `name`'s (slug `slug`), unless another `frame` names it (a search's).
+    is category `name`'s (slug `slug`), unless another `frame` names it (a search's, a
+    story's). `versioned` (a story's own feed): each version of a story is an item of its own,
+    published when the story was last updated, so a reader shows each update as news.
     """
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
     frame = frame or category_frame(name, slug, settings, top)
     chosen = _chosen(stories, settings, top)
     entries = [_entry(s, settings, digest_line(s.category, settings, digests), now) for s in chosen]
+    if versioned:
+        entries = [
+            dataclasses.replace(e, uri=f"{e.uri}:v{s.version}")
+            for s, e in zip(chosen, entries, strict=True)
+        ]
     if fmt == "json":
-        return _json_feed(frame, chosen, entries, settings)
+        return _json_feed(frame, chosen, entries, settings, versioned)
     fg = FeedGenerator()
     fg.id(frame.id)
     fg.title(frame.title)
@@ -365,7 +387,7 @@ def render_feed(
         fe.guid(entry.uri, permalink=False)
         fe.title(entry.title)
         fe.link(href=entry.url, rel="alternate", type="text/html")
-        fe.published(utc(story.first_seen))
+        fe.published(utc(story.updated if versioned else story.first_seen))
         fe.updated(utc(story.updated))
         if entry.terms:
             fe.category([{"term": term} for term in entry.terms])
@@ -397,6 +419,7 @@ def _json_feed(
     chosen: Sequence[Story],
     entries: Sequence[_Entry],
     settings: PublishSettings,
+    versioned: bool = False,
 ) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     items = []
@@ -407,7 +430,7 @@ def _json_feed(
             "title": entry.title,
             "content_html": entry.body,
             "summary": entry.summary,
-            "date_published": utc(story.first_seen).isoformat(),
+            "date_published": utc(story.updated if versioned else story.first_seen).isoformat(),
             "date_modified": utc(story.updated).isoformat(),
             "language": entry.language,
         }

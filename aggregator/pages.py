@@ -39,6 +39,7 @@ from aggregator.publish import (
     picture,
     picture_html,
     search_url,
+    story_feed_url,
     story_html_body,
     story_language,
     story_url,
@@ -145,6 +146,15 @@ def _alternate(fmt: str, label: str, url: str) -> str:
         f'<link rel="alternate" type="{FEED_MEDIA_TYPES[fmt]}" '
         f'title="{esc(f"{label} ({FORMAT_LABELS[fmt]})")}" '
         f'href="{html.escape(url, quote=True)}">'
+    )
+
+
+def _follow_links(story: Story, settings: PublishSettings) -> str:
+    """Links to a story's own feed, in each format: each update of it as an item."""
+    return " · ".join(
+        f'<a href="{html.escape(story_feed_url(story.id, fmt, settings), quote=True)}">'
+        f"{FORMAT_LABELS[fmt]}</a>"
+        for fmt in FEED_FORMATS
     )
 
 
@@ -528,13 +538,21 @@ def render_story_html(
                 story,
                 settings,
                 more,
-                digest_line(name, settings, digests),
+                "\n".join(
+                    line
+                    for line in (
+                        f'<p class="meta">Follow this story: {_follow_links(story, settings)}</p>',
+                        digest_line(name, settings, digests),
+                    )
+                    if line
+                ),
                 linked_citations=True,
                 source_times=settings.zone(),
             ),
             "</article>",
         ]
     )
+    follow = [(fmt, story_feed_url(story.id, fmt, settings)) for fmt in FEED_FORMATS]
     extra = [
         f'<meta property="article:published_time" content="{utc(story.first_seen).isoformat()}">',
         f'<meta property="article:modified_time" content="{utc(story.updated).isoformat()}">',
@@ -550,7 +568,10 @@ def render_story_html(
         settings,
         canonical=story_url(story, settings),
         description=excerpt(story, 200),
-        alternates=_alternates(name or slug, slug, settings),
+        alternates=[
+            *(_alternate(fmt, f"Updates: {headline(story)}", own) for fmt, own in follow),
+            *_alternates(name or slug, slug, settings),
+        ],
         og_type="article",
         lang=language,
         extra_meta=extra,

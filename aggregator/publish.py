@@ -118,6 +118,16 @@ def story_url(story: Story, settings: PublishSettings) -> str:
     return f"{settings.base_url}stories/{quote(story.id, safe='')}"
 
 
+def story_feed_url(story_id: str, fmt: str, settings: PublishSettings) -> str:
+    """Absolute URL of a story's own feed, which follows its updates."""
+    return f"{settings.base_url}{story_feed_path(story_id, fmt)}"
+
+
+def story_feed_path(story_id: str, fmt: str) -> str:
+    """Path of a story's own feed below the base URL: stories/<id>/updates.atom."""
+    return f"stories/{quote(story_id, safe='')}/updates.{fmt}"
+
+
 def story_uri(story: Story) -> str:
     """The story's permanent id in feeds (Atom id, RSS guid): never changes."""
     return f"{STORY_ID_PREFIX}{quote(story.id, safe='')}"

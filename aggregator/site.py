@@ -14,7 +14,13 @@ from typing import Protocol
 
 from aggregator.category_renames import renamed_to
 from aggregator.digest import DigestSettings
-from aggregator.feeds import OPML_FORMATS, render_feed, render_outputs_opml, search_frame
+from aggregator.feeds import (
+    OPML_FORMATS,
+    render_feed,
+    render_outputs_opml,
+    search_frame,
+    story_frame,
+)
 from aggregator.models import Story
 from aggregator.pages import (
     FAVICON_SVG,
@@ -39,6 +45,7 @@ from aggregator.publish import (
     PublishSettings,
     feed_path,
     feed_url,
+    story_feed_path,
     utc,
 )
 from aggregator.ranking import rank
@@ -318,6 +325,20 @@ class Site:
     def opml(self, fmt: str) -> Output:
         return Output(render_outputs_opml(self.feed_list(), fmt, self.settings), OPML_TYPE)
 
+    def story_feed(self, story_id: str, fmt: str) -> Output | None:
+        """A story's own feed (`/stories/<id>/updates.atom`): its current version as an item
+        of its own, so a reader following it gets each update as news."""
+        if fmt not in FEED_MEDIA_TYPES:
+            return None
+        story = self.reader.story(story_id)
+        if story is None:
+            return None
+        body = render_feed(
+            "", "", [story], fmt, self.settings, self.now(), digests=self.digests,
+            frame=story_frame(story, self.settings), versioned=True,
+        )  # fmt: skip
+        return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", story.updated)
+
     def story(self, story_id: str) -> Output | None:
         story = self.reader.story(story_id)
         if story is None:
@@ -426,3 +447,7 @@ class Site:
             output = self.story(story_id)
             if output is not None:
                 yield f"stories/{story_id}/index.html", output
+                for fmt in FEED_FORMATS:  # (its own feed, beside its page)
+                    own = self.story_feed(story_id, fmt)
+                    if own is not None:
+                        yield story_feed_path(story_id, fmt), own

@@ -500,6 +500,19 @@ def make_app(
                 raise web.HTTPMovedPermanently(location=quote(target, safe=""))
         return await cached(request, lambda: site.story(story_id))
 
+    async def story_feed(request: web.Request) -> web.StreamResponse:
+        """`/stories/<id>/updates.atom`: a story's own feed; a merged story's moved to the
+        story that absorbed it, as its page did."""
+        story_id, fmt = request.match_info["story_id"], request.match_info["fmt"]
+        merged_into = getattr(reader, "merged_into", None)
+        cached_feed = cache.get(request.rel_url.path, await version.get())
+        if cached_feed is None and callable(merged_into):
+            target = await asyncio.to_thread(merged_into, story_id)
+            if target:
+                moved = f"../{quote(target, safe='')}/updates.{fmt}"
+                raise web.HTTPMovedPermanently(location=moved)
+        return await cached(request, lambda: site.story_feed(story_id, fmt))
+
     async def story_slash(request: web.Request) -> web.StreamResponse:
         """`/stories/<id>/`, as a static export's server sends readers there: to the page."""
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
@@ -685,6 +698,7 @@ def make_app(
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
     app.router.add_get("/stories/{story_id:[^/]+}", story)
     app.router.add_get("/stories/{story_id:[^/]+}/", story_slash)
+    app.router.add_get("/stories/{story_id:[^/]+}/updates.{fmt:atom|rss|json}", story_feed)
     app.router.add_get(f"/{PICTURES}/{{story_id:[^/]+}}/{{key:[0-9a-f]{{16}}}}", story_picture)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)

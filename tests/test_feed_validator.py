@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,17 @@ def test_ampersands_and_angle_brackets_in_plain_text_raise_no_warning(fmt: str) 
     )
     events = compatibility.AA(result["loggedEvents"])
     assert [f"{type(e).__name__}: {e.params}" for e in events] == []
+
+
+def test_a_storys_own_feed_validates(instance: Instance) -> None:
+    with urllib.request.urlopen(instance.root + "/feeds/all.atom", timeout=10) as response:
+        body = response.read()
+    link = ET.fromstring(body).find(
+        "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}link"
+    )
+    assert link is not None
+    page = link.get("href") or ""
+    for fmt in ("atom", "rss"):
+        feed_type, errors, warnings = validate(f"{page}/updates.{fmt}")
+        assert feed_type is not None
+        assert (errors, warnings) == ([], [])

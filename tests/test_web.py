@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -307,17 +308,21 @@ def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
             assert f"{BASE}feeds/{slug}.rss" in links.hrefs
             assert ("application/atom+xml", f"{BASE}feeds/{slug}.atom") in links.alternates
             assert ("application/rss+xml", f"{BASE}feeds/{slug}.rss") in links.alternates
-        for path in ("/science-tech/", "/stories/s1"):
-            _, _, body = await get(session, root + path)
-            assert _Links(body.decode()).alternates == [
-                (media, f"{BASE}feeds/science-tech{flavour}.{fmt}")
-                for flavour in ("", "/top")
-                for fmt, media in (
-                    ("atom", "application/atom+xml"),
-                    ("rss", "application/rss+xml"),
-                    ("json", "application/feed+json"),
-                )
-            ]
+        formats = (
+            ("atom", "application/atom+xml"),
+            ("rss", "application/rss+xml"),
+            ("json", "application/feed+json"),
+        )
+        category = [
+            (media, f"{BASE}feeds/science-tech{flavour}.{fmt}")
+            for flavour in ("", "/top")
+            for fmt, media in formats
+        ]
+        _, _, body = await get(session, root + "/science-tech/")
+        assert _Links(body.decode()).alternates == category
+        _, _, body = await get(session, root + "/stories/s1")  # (its own feed first)
+        own = [(media, f"{BASE}stories/s1/updates.{fmt}") for fmt, media in formats]
+        assert _Links(body.decode()).alternates == own + category
 
     serve(FakeReader(), check)
 
@@ -786,3 +791,53 @@ def test_all_stories_is_a_page_of_every_categorys_stories() -> None:
         assert f'<a href="{BASE}all/">All stories</a>' in front.decode()
 
     serve(reader, check)
+
+
+def test_a_story_can_be_followed_in_a_feed_reader_each_update_an_item() -> None:
+    """`/stories/<id>/updates.atom` (`.rss`, `.json`): the story's current version as an item
+    of its own (its id names the version; published when it was updated), so a reader
+    following the story gets each update as news; linked from its page, found by autodiscovery;
+    a merged story's moves on as its page does; in the static export beside its page."""
+
+    class Merging(FakeReader):
+        def __init__(self) -> None:
+            super().__init__()
+            self.merged: dict[str, str] = {}
+
+        def merged_into(self, story_id: str) -> str | None:
+            return self.merged.get(story_id)
+
+    reader = Merging()
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        status, headers, body = await get(session, root + "/stories/w1/updates.atom")
+        assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+        parsed = feedparser.parse(body)
+        assert parsed.feed.title == "Daily: Ceasefire agreed"
+        assert parsed.feed.link == f"{BASE}stories/w1"
+        (entry,) = parsed.entries
+        assert entry.id == "urn:aggregator:story:w1:v1" and entry.link == f"{BASE}stories/w1"
+        assert entry.published == entry.updated  # (an update is news when it happens)
+        _, _, page = await get(session, root + "/stories/w1")
+        assert f'Follow this story: <a href="{BASE}stories/w1/updates.atom">Atom</a>' in (
+            page.decode()
+        )
+        # a material change is a new version: a new item
+        reader.items[0] = replace(reader.items[0], version=2)
+        reader.token = "v2"
+        _, _, body = await get(session, root + "/stories/w1/updates.rss")
+        (entry,) = feedparser.parse(body).entries
+        assert entry.id == "urn:aggregator:story:w1:v2"
+        _, _, body = await get(session, root + "/stories/w1/updates.json")
+        assert json.loads(body)["items"][0]["id"] == "urn:aggregator:story:w1:v2"
+        assert (await get(session, root + "/stories/nope/updates.atom"))[0] == 404
+        reader.merged["w1"] = "w2"
+        reader.token = "v3"
+        status, headers, _ = await get(session, root + "/stories/w1/updates.atom")
+        assert (status, headers["Location"]) == (301, "../w2/updates.atom")
+
+    serve(reader, check)
+    reader.merged.clear()
+    files = dict(Site(reader, SETTINGS, clock=lambda: T0).files())
+    assert b"urn:aggregator:story:w1:v2" in files["stories/w1/updates.atom"].body
+    assert "stories/w1/updates.json" in files and "stories/w1/index.html" in files
