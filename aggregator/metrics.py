@@ -99,9 +99,9 @@ class _Text:
             self.lines.append(f"{full}{labels} {shown}")
 
 
-def render(report: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
+def render(report: Mapping[str, Any], counts: Mapping[str, Any], hubs: int = 0) -> str:
     """The exposition text of one scrape: `report` is /healthz's (`health.report`), `counts`
-    the store's (`Reader.metric_counts`)."""
+    the store's (`Reader.metric_counts`), `hubs` how many WebSub hubs the site names."""
     out = _Text()
     out.gauge("info", "The running version", [(f'{{version="{_label(__version__)}"}}', 1)])
     out.gauge(
@@ -152,11 +152,11 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
             [("", int("backup_failing" in report))],
         )
     failing = report.get("websub_failing")
-    if isinstance(failing, Mapping):
+    if hubs or isinstance(failing, Mapping):
         out.gauge(
             "websub_hubs_failing",
             "WebSub hubs whose last notification failed",
-            [("", len(failing))],
+            [("", len(failing) if isinstance(failing, Mapping) else 0)],
         )
     digests = report.get("digests")
     if isinstance(digests, Mapping):

@@ -590,7 +590,9 @@ def make_app(
                 reader, now(), stale_after, digests=bool(mailed), faults=damage.reasons()
             )
             counts = getattr(reader, "metric_counts", None)
-            return render_metrics(report, counts() if callable(counts) else {})
+            return render_metrics(
+                report, counts() if callable(counts) else {}, hubs=len(settings.hubs)
+            )
 
         try:
             text = await asyncio.to_thread(read)

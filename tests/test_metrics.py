@@ -80,6 +80,8 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
     assert "aggregator_backup_failing" not in found  # (no scheduled backups)
     quiet = samples(render({"status": "warning"}, {}))
     assert quiet["aggregator_healthy"] == 1 and "aggregator_digests_failing" not in quiet
+    assert "aggregator_websub_hubs_failing" not in quiet  # (no hubs: nothing to say)
+    assert samples(render({"status": "ok"}, {}, hubs=2))["aggregator_websub_hubs_failing"] == 0
 
 
 def test_who_may_read_it() -> None:
