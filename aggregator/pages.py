@@ -149,6 +149,12 @@ def _alternate(fmt: str, label: str, url: str) -> str:
     )
 
 
+def _category_links(story: Story, settings: PublishSettings) -> str:
+    """Links to the story's categories, its main one first ("World News · Business")."""
+    names = [n for n in dict.fromkeys((story.category, *story.categories)) if clean(n)]
+    return " · ".join(link(category_url(slugify(n), settings), esc(n)) for n in names)
+
+
 def _follow_links(story: Story, settings: PublishSettings) -> str:
     """Links to a story's own feed, in each format: each update of it as an item."""
     return " · ".join(
@@ -532,7 +538,7 @@ def render_story_html(
             f"<article{_lang_attrs(language)}>",
             f"<h1>{esc(headline(story))}</h1>",
             f'<p class="meta">{_story_times(story, settings.zone())} · '
-            f"{link(category_url(slug, settings), category)}</p>",
+            f"{_category_links(story, settings) or category}</p>",
             picture_html(found),
             story_html_body(
                 story,

@@ -256,3 +256,14 @@ def test_a_story_page_lists_when_each_source_published_and_feeds_do_not() -> Non
     assert "Deal reached</a></li>" in times
     clear_memo()
     assert b"Feb 12, 08:00" not in render_feed("W", "w", [story], "atom", PublishSettings(), T0)
+
+
+def test_a_story_page_links_each_of_its_categories_its_main_one_first() -> None:
+    story = dataclasses.replace(
+        make_story("s1", category="World News"), categories=("Business", "World News")
+    )
+    page = render_story_html(story, SETTINGS, [])
+    meta = page.split("<h1>")[1].split("</p>")[0]
+    assert meta.endswith(
+        f'<a href="{BASE}world-news/">World News</a> · <a href="{BASE}business/">Business</a>'
+    )
