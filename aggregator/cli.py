@@ -103,6 +103,10 @@ def _serve(serve: argparse.ArgumentParser) -> None:
 def _status(status: argparse.ArgumentParser) -> None:
     _common(status, opml=False)
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    status.add_argument(
+        "--attention", action="store_true",
+        help="only the feeds that need it: failing, gone, quiet for a week, or paused",
+    )  # fmt: skip
 
 
 def _digest(digest: argparse.ArgumentParser) -> None:

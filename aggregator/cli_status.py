@@ -15,7 +15,7 @@ from .schedule import feed_schedule
 from .site_holds import host_of
 from .store import from_iso
 from .url_secrets import hide_passwords
-from .wording import duration
+from .wording import counted, duration
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -35,6 +35,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         for r in rows:  # its site asked us to wait (429 or 503): none of its feeds is asked
             until = holds.get(host_of(r["moved_to"] or r["url"]))
             r["site_held_until"] = until.isoformat(timespec="seconds") if until else None
+        listed = len(rows)
+        if args.attention:  # (the feeds an operator has to look at; the counts stay whole)
+            rows = [r for r in rows if needs_attention(r, now)]
         if args.json:
             report = json.dumps(
                 _report(reader, rows, settings, now, args.db), indent=2, default=str
@@ -93,7 +96,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    if not rows:
+    if not rows and listed:
+        print(f"(none of the {counted(listed, 'feed')} needs attention)")
+    elif not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now)
     print()
@@ -210,6 +215,17 @@ def _feed_status(row: dict[str, Any]) -> str:
 
 
 QUIET = timedelta(days=7)  # a feed that answers but has brought nothing new for this long
+
+
+def needs_attention(row: dict[str, Any], now: datetime) -> bool:
+    """Whether a feed's row asks for the operator: its last poll failed (or it is gone), it
+    has brought nothing new for `QUIET`, or it is paused."""
+    return (
+        (row.get("status") or "new") not in ("ok", "new")
+        or bool(row.get("error_count"))
+        or bool(_quiet(row, now))
+        or bool(row.get("paused"))
+    )
 
 
 def _quiet(row: dict[str, Any], now: datetime) -> str:

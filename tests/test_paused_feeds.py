@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,39 @@ def test_a_paused_feed_is_listed_and_kept_but_not_polled(
 
 
 def _items(db: Path) -> int:
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         (count,) = conn.execute("SELECT COUNT(*) FROM items").fetchone()
     return int(count)
+
+
+def test_status_attention_lists_only_the_feeds_that_need_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            good = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
+            bad = up.url("/status/500")
+            sources.write_text(_opml(good, bad))
+            service = Service(sources, db, fast_settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    capsys.readouterr()
+    assert main(["status", "--db", str(db), "--attention"]) == 0
+    table = capsys.readouterr().out
+    assert "/status/500" in table and "/a.xml" not in table
+    assert main(["status", "--db", str(db), "--attention", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["url"].rsplit("/", 1)[-1] for r in report["feed_rows"]] == ["500"]
+    assert report["feeds"] == 2  # (the counts stay whole)
+    with sqlite3.connect(db) as conn:  # (both answered well this time)
+        conn.execute("UPDATE feeds SET status = 'ok', error_count = 0, error = NULL")
+    assert main(["status", "--db", str(db), "--attention"]) == 0
+    assert "(none of the 2 feeds needs attention)" in capsys.readouterr().out
