@@ -47,13 +47,7 @@ def test_a_paused_feed_is_listed_and_kept_but_not_polled(
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
 
     async def poll_all() -> None:
-        service = Service(sources, db, fast_settings())
-        try:
-            await service.load_sources(strict=True)
-            async with Fetcher(service.settings.fetch) as fetcher:
-                await service.poll_cycle(fetcher, everything=True)
-        finally:
-            service.close()
+        await _poll_all(sources, db)
 
     async def scenario() -> None:
         async with Upstream() as up:
@@ -96,6 +90,17 @@ def test_a_paused_feed_is_listed_and_kept_but_not_polled(
     assert "2 feeds in 1 category, 1 paused" in capsys.readouterr().out
 
 
+async def _poll_all(sources: Path, db: Path) -> None:
+    """One pass over every feed, as `aggregator poll --once --all` makes."""
+    service = Service(sources, db, fast_settings())
+    try:
+        await service.load_sources(strict=True)
+        async with Fetcher(service.settings.fetch) as fetcher:
+            await service.poll_cycle(fetcher, everything=True)
+    finally:
+        service.close()
+
+
 def _items(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         (count,) = conn.execute("SELECT COUNT(*) FROM items").fetchone()
@@ -112,13 +117,7 @@ def test_status_attention_lists_only_the_feeds_that_need_it(
             good = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
             bad = up.url("/status/500")
             sources.write_text(_opml(good, bad))
-            service = Service(sources, db, fast_settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
-            finally:
-                service.close()
+            await _poll_all(sources, db)
 
     asyncio.run(scenario())
     capsys.readouterr()
