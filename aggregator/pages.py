@@ -65,16 +65,18 @@ h3{font-size:1.05rem;margin:.9rem 0 .15rem}
 .digest{background:#f3f5f9;padding:.5rem .75rem;border-radius:.3rem}
 mark{background:#fdeb9a;color:inherit;padding:0 .1em;border-radius:.15em}
 figure.picture{margin:.5rem 0 1rem}figure.picture img{display:block;max-width:100%;height:auto;
-aspect-ratio:16/9;object-fit:cover;border-radius:.3rem}figcaption{color:#555;font-size:.8rem}
+aspect-ratio:16/9;object-fit:cover;border-radius:.3rem;background:#eef0f3}
+figcaption{color:#555;font-size:.8rem}
 img.thumb{float:right;width:7rem;height:auto;aspect-ratio:16/9;object-fit:cover;
-margin:.2rem 0 .3rem .75rem;border-radius:.2rem}article::after{content:"";display:block;clear:both}
+margin:.2rem 0 .3rem .75rem;border-radius:.2rem;background:#eef0f3}
+article::after{content:"";display:block;clear:both}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
-.digest{background:#1d2330}mark{background:#5c4d14}}
+.digest{background:#1d2330}mark{background:#5c4d14}figure.picture img,img.thumb{background:#22262e}}
 """.strip()
 
 FAVICON_SVG = (
