@@ -338,16 +338,21 @@ def render_feed(
     category in `digests` (those with a daily email) also links its subscribe page. The feed
     is category `name`'s (slug `slug`), unless another `frame` names it (a search's, a
     story's). `versioned` (a story's own feed): each version of a story is an item of its own,
-    published when the story was last updated, so a reader shows each update as news.
+    published when the story was last updated and, from the second, titled as an update, so
+    a reader shows each update as news.
     """
     if fmt not in FEED_FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
     frame = frame or category_frame(name, slug, settings, top)
     chosen = _chosen(stories, settings, top)
     entries = [_entry(s, settings, digest_line(s.category, settings, digests), now) for s in chosen]
-    if versioned:
+    if versioned:  # (a later version says so in its title: a reader lists them all)
         entries = [
-            dataclasses.replace(e, uri=f"{e.uri}:v{s.version}")
+            dataclasses.replace(
+                e,
+                uri=f"{e.uri}:v{s.version}",
+                title=e.title if s.version <= 1 else f"{e.title} (update {s.version - 1})",
+            )
             for s, e in zip(chosen, entries, strict=True)
         ]
     if fmt == "json":

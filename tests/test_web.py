@@ -828,6 +828,7 @@ def test_a_story_can_be_followed_in_a_feed_reader_each_update_an_item() -> None:
         _, _, body = await get(session, root + "/stories/w1/updates.rss")
         (entry,) = feedparser.parse(body).entries
         assert entry.id == "urn:aggregator:story:w1:v2"
+        assert entry.title == "Ceasefire agreed (update 1)"  # (the first is the headline)
         _, _, body = await get(session, root + "/stories/w1/updates.json")
         assert json.loads(body)["items"][0]["id"] == "urn:aggregator:story:w1:v2"
         assert (await get(session, root + "/stories/nope/updates.atom"))[0] == 404
