@@ -37,12 +37,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         publish = replace(settings.publish, search=False, picture_proxy="off")
         site = Site(store.reader(), publish, digest=settings.digest)
         report = export_site(site, args.output)
+        # the feeds that name the hubs, at their own addresses (not a renamed one's former)
+        named = set(site.hub_feed_paths()) if publish.hubs else set()
     finally:
         store.close()
     print(f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged")
-    if publish.hubs and report.feeds_written:
-        return _tell_hubs(settings, [publish.base_url + path for path in report.feeds_written])
-    return 0
+    told = [publish.base_url + path for path in report.paths_written if path in named]
+    return _tell_hubs(settings, told) if told else 0
 
 
 def _tell_hubs(settings: Settings, addresses: list[str]) -> int:

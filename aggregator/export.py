@@ -23,7 +23,7 @@ from aggregator.site import Site
 class ExportReport:
     written: int
     unchanged: int
-    feeds_written: tuple[str, ...] = field(default=())  # paths of the feeds rewritten
+    paths_written: tuple[str, ...] = field(default=())  # of the files rewritten
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
@@ -49,7 +49,7 @@ def export_site(site: Site, output: Path) -> ExportReport:
     """Write every published document under `output`; only changed files are touched."""
     root = output.resolve()
     written = unchanged = 0
-    feeds: list[str] = []
+    paths: list[str] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
         for relative, document in site.files():
@@ -58,11 +58,9 @@ def export_site(site: Site, output: Path) -> ExportReport:
                 continue
             if _write_if_changed(target, document.body):
                 written += 1
-                # a category's feed (it names its hubs) at its own address, not a former one
-                if document.link is not None and f'/{relative}>; rel="self"' in document.link:
-                    feeds.append(relative)
+                paths.append(relative)
             else:
                 unchanged += 1
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
-    return ExportReport(written, unchanged, tuple(feeds))
+    return ExportReport(written, unchanged, tuple(paths))

@@ -197,10 +197,10 @@ def report(
     extra = getattr(reader, "health", None)
     if callable(extra):
         found.update(extra())
-    if WEBSUB_FAILING in found:  # (only hubs failing still: see `websub_failing`)
-        found[WEBSUB_FAILING] = websub_failing(found, now) or None
-        if found[WEBSUB_FAILING] is None:
-            del found[WEBSUB_FAILING]
+    if failing := websub_failing(found, now):  # (only hubs failing still)
+        found[WEBSUB_FAILING] = failing
+    else:
+        found.pop(WEBSUB_FAILING, None)
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())

@@ -114,13 +114,19 @@ class HubJob:
     def _pinged(self) -> tuple[dict[str, dict[str, str]], str | None]:
         """What each hub was last told, and the data version all were told of (writer
         thread); a damaged value reads as nothing told."""
-        values = self.store.meta_values([PINGED, TOLD_VERSION])
+        pinged, version, _ = self._told()
+        return pinged, version
+
+    def _told(self) -> tuple[dict[str, dict[str, str]], str | None, dict[str, dict[str, str]]]:
+        """`_pinged`'s two, and how each hub last answered (`HUBS`), in one read."""
+        values = self.store.meta_values([PINGED, TOLD_VERSION, HUBS])
+        states = hub_states(values.get(HUBS))
         with contextlib.suppress(ValueError, TypeError):
             found = json.loads(values.get(PINGED) or "{}")
             if isinstance(found, dict):
                 pinged = {h: dict(k) for h, k in found.items() if isinstance(k, dict)}
-                return pinged, values.get(TOLD_VERSION)
-        return {}, None
+                return pinged, values.get(TOLD_VERSION), states
+        return {}, None, states
 
     def _remember(
         self,
@@ -132,10 +138,9 @@ class HubJob:
         """Record what each configured hub now knows, the data version when every hub knows
         it, and how each hub asked at `at` answered (`outcomes`: None, or its error; `HUBS`)
         (writer thread); hubs no longer configured are forgotten."""
-        pinged, _ = self._pinged()
+        pinged, _, states = self._told()
         pinged.update({hub: dict(digests) for hub, digests in told.items()})
         kept = {hub: pinged[hub] for hub in self.hubs if hub in pinged}
-        states = hub_states(self.store.meta_values([HUBS]).get(HUBS))
         for hub, error in outcomes.items():
             state = states.setdefault(hub, {})
             if error is None:

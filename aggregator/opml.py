@@ -286,21 +286,19 @@ def _rules(
             fault("cookie", problem)
         elif value:
             cookie = value
-    selector, remove = outer.selector, outer.remove
-    if own.keys() & {"selector", "remove"}:
+    css = {"selector": outer.selector, "remove": outer.remove}
+    if own.keys() & css.keys():
         from .articles import selector_problem  # (loaded only for a file that has one)
 
-        if (value := own.get("selector")) and (problem := selector_problem(value)):
-            fault(f"selector={value!r}", problem)
-        elif value:
-            selector = value
-        if (value := own.get("remove")) and (problem := selector_problem(value)):
-            fault(f"remove={value!r}", problem)
-        elif value:
-            remove = value
+        for name in css:
+            if (value := own.get(name)) and (problem := selector_problem(value)):
+                fault(f"{name}={value!r}", problem)
+            elif value:
+                css[name] = value
     return _Rules(
-        exclude, include, interval, articles, user_agent, cookie, images, selector, remove, paused
-    )
+        exclude, include, interval, articles, user_agent, cookie, images, css["selector"],
+        css["remove"], paused,
+    )  # fmt: skip
 
 
 def _lowered(attrs: dict[str, str]) -> dict[str, str]:

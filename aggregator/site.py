@@ -316,6 +316,16 @@ class Site:
             return self.reader.stories(name, self.settings.max_items, self.settings.top_min_outlets)
         return self.reader.stories(name, self.settings.max_items * FEED_CANDIDATES)
 
+    def hub_feed_paths(self) -> list[str]:
+        """The paths of the feeds that name the WebSub hubs: every category's, all
+        stories' and their top flavours, in each format."""
+        return [
+            feed_path(slug, fmt, top)
+            for _, slug in self.feed_list()
+            for fmt in FEED_FORMATS
+            for top in (False, True)
+        ]
+
     def feed_list(self) -> list[tuple[str, str]]:
         """(name, slug) of every feed: the categories, then "All stories"."""
         return [(name, slugify(name)) for name in self.reader.categories()] + [

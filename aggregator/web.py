@@ -488,29 +488,26 @@ def make_app(
         fmt = OPML_PATHS[request.match_info["name"]]
         return await cached(request, lambda: site.opml(fmt))
 
-    async def story(request: web.Request) -> web.StreamResponse:
-        story_id = request.match_info["story_id"]
+    async def merged(request: web.Request, story_id: str, to: Callable[[str], str]) -> None:
+        """Send a merged story's page or feed on to the story that absorbed it (`to`: the
+        address relative to the one asked, from the new id). A document cached for the
+        current data version is known not to be merged: no query for it."""
         merged_into = getattr(reader, "merged_into", None)
-        # A merged story's page moved to the story that absorbed it. A page cached for the
-        # current data version is known not to be merged: no query for it.
-        cached_page = cache.get(request.rel_url.path, await version.get())
-        if cached_page is None and callable(merged_into):
+        if cache.get(request.rel_url.path, await version.get()) is None and callable(merged_into):
             target = await asyncio.to_thread(merged_into, story_id)
             if target:
-                raise web.HTTPMovedPermanently(location=quote(target, safe=""))
+                raise web.HTTPMovedPermanently(location=to(quote(target, safe="")))
+
+    async def story(request: web.Request) -> web.StreamResponse:
+        story_id = request.match_info["story_id"]
+        await merged(request, story_id, lambda new: new)
         return await cached(request, lambda: site.story(story_id))
 
     async def story_feed(request: web.Request) -> web.StreamResponse:
         """`/stories/<id>/updates.atom`: a story's own feed; a merged story's moved to the
         story that absorbed it, as its page did."""
         story_id, fmt = request.match_info["story_id"], request.match_info["fmt"]
-        merged_into = getattr(reader, "merged_into", None)
-        cached_feed = cache.get(request.rel_url.path, await version.get())
-        if cached_feed is None and callable(merged_into):
-            target = await asyncio.to_thread(merged_into, story_id)
-            if target:
-                moved = f"../{quote(target, safe='')}/updates.{fmt}"
-                raise web.HTTPMovedPermanently(location=moved)
+        await merged(request, story_id, lambda new: f"../{new}/updates.{fmt}")
         return await cached(request, lambda: site.story_feed(story_id, fmt))
 
     async def story_slash(request: web.Request) -> web.StreamResponse:
