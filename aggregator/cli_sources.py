@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
+from .site_words import LANGUAGES, has_words
 from .url_secrets import hide_passwords
 from .wording import counted, duration, feeds_named
 
@@ -172,6 +173,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"aggregator: warning: settings ({where}): [publish] hubs are set, but base_url is "
             f"not: the hubs are told of feeds at {settings.publish.base_url}, which they fetch "
             "from elsewhere; set base_url to the address readers use",
+            file=sys.stderr,
+        )
+    language = settings.publish.language
+    if not has_words(language):
+        print(
+            f"aggregator: warning: settings ({where}): [publish] language {language!r} has no "
+            "words of its own here: pages, feeds and the daily email say theirs in English "
+            f"(there are words for {', '.join(LANGUAGES)})",
             file=sys.stderr,
         )
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from .digest import DigestSettings, Pick
 from .models import Story
 from .publish import (
+    ENGLISH,
     PublishSettings,
     based_on,
     category_url,
@@ -32,25 +33,28 @@ from .publish import (
 )
 from .publish import clean as _clean
 from .publish import safe_url as _safe_url
+from .site_words import Words
 from .slugs import slugify
-from .wording import counted
 
 WIDTH = 76  # text part line width
 
 
-def human_day(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+def human_day(day: date, words: Words = ENGLISH) -> str:
+    """ "February 12, 2025", in the site's words."""
+    return words.date(datetime(day.year, day.month, day.day))
 
 
 def _one_line(text: str) -> str:
     return " ".join(_clean(text).split())
 
 
-def subject(category: str, picks: Sequence[Pick], day: date) -> str:
+def subject(category: str, picks: Sequence[Pick], day: date, words: Words = ENGLISH) -> str:
     """ "<Category>: <top headline> and N more — <date>"."""
-    top = _one_line(headline(picks[0].story)) if picks else "no new stories"
-    more = f" and {len(picks) - 1} more" if len(picks) > 1 else ""
-    return f"{_one_line(category)}: {top}{more} — {human_day(day)}"
+    top = _one_line(headline(picks[0].story, words)) if picks else words("digest_empty")
+    fields = {"name": _one_line(category), "headline": top, "date": human_day(day, words)}
+    if len(picks) > 1:
+        return words("digest_subject_more", n=len(picks) - 1, **fields)
+    return words("digest_subject", **fields)
 
 
 def _domain(settings: DigestSettings) -> str:
@@ -66,37 +70,38 @@ def message_id(category: str, day: date, picks: Sequence[Pick], settings: Digest
     return f"<{day:%Y%m%d}.{slugify(category)}.{digest}@{_domain(settings)}>"
 
 
-def _when(story: Story, settings: DigestSettings) -> str:
+def _when(story: Story, settings: DigestSettings, words: Words) -> str:
     local = story.updated.astimezone(settings.zone)
-    return f"{local:%B} {local.day}, {local:%H:%M} {local.tzname()}"
+    return f"{words.day_month(local)}, {local:%H:%M} {local.tzname()}"
 
 
-def _sources(story: Story) -> tuple[list[tuple[int, str, str | None]], str]:
+def _sources(story: Story, words: Words = ENGLISH) -> tuple[list[tuple[int, str, str | None]], str]:
     """The sources listed as on the story's page: (number, label, safe URL or None) for the
     first ten and every one a bullet cites ("CNN (Live) — Storm hits coast"), and the line
     for the rest ("… and 3 more sources.")."""
     if story.summary is None:
         return [], ""
-    shown, rest = listed_sources(story.summary)
+    shown, rest = listed_sources(story.summary, words=words)
     every = story.summary.sources
-    rows = [(n + 1, _one_line(source_label(s, every)), _safe_url(s.url)) for n, s in shown]
+    rows = [(n + 1, _one_line(source_label(s, every, words)), _safe_url(s.url)) for n, s in shown]
     return rows, rest
 
 
-def _count(story: Story) -> str:
+def _count(story: Story, words: Words) -> str:
     """The meta line's "3 sources" (distinct outlets, as on pages)."""
-    n = outlet_count(story)
-    return counted(n, "source")
+    return words.count("sources", outlet_count(story))
 
 
 # --- plain text -----------------------------------------------------------------------------
 
 
 def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: PublishSettings) -> str:
-    story = pick.story
-    title = ("Updated: " if pick.updated else "") + _one_line(headline(story))
+    story, words = pick.story, publish.words
+    title = _one_line(headline(story, words))
+    if pick.updated:
+        title = f"{words('digest_updated')}: {title}"
     lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent="   ")
-    lines.append(f"   {_when(story, settings)} · {_count(story)}")
+    lines.append(f"   {_when(story, settings, words)} · {_count(story, words)}")
     bullets = story.summary.bullets if story.summary else ()
     lines += [""] if bullets else []
     for bullet in bullets:
@@ -104,8 +109,8 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
         text = f"{_one_line(bullet.text)} {refs}".rstrip()
         lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
     if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
-        lines += ["", f"   {based_on(story.summary)}:"]
-    sources, rest = _sources(story)
+        lines += ["", f"   {based_on(story.summary, words)}:"]
+    sources, rest = _sources(story, words)
     for number, label, url in sources:
         lines += textwrap.wrap(
             f"[{number}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
@@ -115,18 +120,17 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     if rest:
         lines.append(f"   {rest}")
     lines.append("")
-    lines.append(f"   Read the story: {story_url(story, publish)}")
+    lines.append(f"   {words('digest_read')}: {story_url(story, publish)}")
     return "\n".join(lines)
 
 
 def _footer_lines(category: str, settings: DigestSettings, publish: PublishSettings) -> list[str]:
     slug = slugify(category)
+    words = publish.words
     site = _one_line(publish.site_title)
     return [
-        f"You get this email because the operator of {site} added you to the "
-        f"{_one_line(category)} daily digest.",
-        f"To unsubscribe, write to {settings.contact_email}; "
-        f"details: {subscribe_url(slug, publish)}",
+        words("digest_why", site=site, name=_one_line(category)),
+        words("digest_leave", address=settings.contact_email, url=subscribe_url(slug, publish)),
     ]
 
 
@@ -139,7 +143,7 @@ def text_part(
 ) -> str:
     name = _one_line(category)
     parts = [
-        f"{name}: the day's top stories, {human_day(day)}",
+        publish.words("digest_heading", name=name, date=human_day(day, publish.words)),
         category_url(slugify(category), publish),
     ]
     parts += [_text_story(n, pick, settings, publish) for n, pick in enumerate(picks, 1)]
@@ -168,20 +172,20 @@ def _a(url: str | None, text: str, style: str = _LINK) -> str:
 
 
 def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) -> str:
-    story = pick.story
+    story, words = pick.story, publish.words
     url = story_url(story, publish)
     badge = (
         '<span style="background:#fff3cd;color:#6b4e00;font-size:12px;padding:1px 6px;'
-        'border-radius:3px;font-weight:normal">Updated</span> '
+        f'border-radius:3px;font-weight:normal">{words("digest_updated")}</span> '
         if pick.updated
         else ""
     )
-    title = _a(url, _esc(headline(story)), "color:#111111;text-decoration:none")
+    title = _a(url, _esc(headline(story, words)), "color:#111111;text-decoration:none")
     out = [
         '<div style="border-top:1px solid #dddddd;padding:16px 0">',
         f'<h2 style="font-size:19px;line-height:1.3;margin:0 0 4px 0">{badge}{title}</h2>',
-        f'<p style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings))} · '
-        f"{_count(story)}</p>",
+        f'<p style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings, words))} · '
+        f"{_count(story, words)}</p>",
     ]
     cited = story.summary.sources if story.summary else ()
     bullets = story.summary.bullets if story.summary else ()
@@ -196,9 +200,9 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
             out.append(f'<li style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
         out.append("</ul>")
     if story.summary is not None:
-        note = html.escape(based_on(story.summary))
+        note = html.escape(based_on(story.summary, words))
         out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}:</p>')
-    sources, rest = _sources(story)
+    sources, rest = _sources(story, words)
     if sources:
         items, previous = [], 0
         for number, label, link in sources:
@@ -210,7 +214,7 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
         out.append(f'<ol style="{_MUTED};margin:0 0 8px 0;padding-left:24px">{"".join(items)}</ol>')
     if rest:
         out.append(f'<p style="{_MUTED};margin:0 0 8px 0">{html.escape(rest)}</p>')
-    out.append(f'<p style="margin:8px 0 0 0">{_a(url, "Read the story")}</p>')
+    out.append(f'<p style="margin:8px 0 0 0">{_a(url, words("digest_read"))}</p>')
     out.append("</div>")
     return "\n".join(out)
 
@@ -223,13 +227,12 @@ def html_part(
     publish: PublishSettings,
 ) -> str:
     slug = slugify(category)
+    words = publish.words
     name = _esc(category)
     why, _ = _footer_lines(category, settings, publish)
     contact = html.escape(settings.contact_email)
-    footer = (
-        f"{html.escape(why)}<br>To unsubscribe, write to {contact} "
-        f"({_a(subscribe_url(slug, publish), 'how subscriptions work')})."
-    )
+    how = _a(subscribe_url(slug, publish), words("digest_how"))
+    footer = f"{html.escape(why)}<br>{words('digest_leave_html', address=contact, link=how)}"
     body = "\n".join(_html_story(pick, settings, publish) for pick in picks)
     return "\n".join(
         [
@@ -243,8 +246,8 @@ def html_part(
             'line-height:1.5">',
             f'<h1 style="font-size:22px;margin:0 0 4px 0">'
             f"{_a(category_url(slug, publish), name, 'color:#111111;text-decoration:none')}</h1>",
-            f'<p style="{_MUTED};margin:0 0 16px 0">The day\'s top stories, '
-            f"{html.escape(human_day(day))}</p>",
+            f'<p style="{_MUTED};margin:0 0 16px 0">'
+            f"{html.escape(words('digest_lead', date=human_day(day, words)))}</p>",
             body,
             f'<p style="{_MUTED};border-top:1px solid #dddddd;padding-top:16px">{footer}</p>',
             "</div>",
@@ -275,15 +278,18 @@ def compose(
     name = _one_line(category)
     domain = _domain(settings)
     msg = EmailMessage()
-    msg["Subject"] = subject(category, picks, day)
+    words = publish.words
+    msg["Subject"] = subject(category, picks, day, words)
     msg["From"] = settings.from_address
     msg["To"] = settings.from_address
     if settings.contact:
         msg["Reply-To"] = settings.contact
     msg["Date"] = format_datetime(now.astimezone(settings.zone))
     msg["Message-ID"] = message_id(category, day, picks, settings)
-    msg["List-Id"] = f'"{name.replace(chr(34), "")} daily digest" <{slug}.digest.{domain}>'
-    mailto = f"mailto:{settings.contact_email}?subject={quote(f'unsubscribe {name}')}"
+    listed = words("digest_list", name=name.replace(chr(34), ""))
+    msg["List-Id"] = f'"{listed}" <{slug}.digest.{domain}>'
+    asked = words("unsubscribe_subject", name=name)
+    mailto = f"mailto:{settings.contact_email}?subject={quote(asked)}"
     msg["List-Unsubscribe"] = f"<{mailto}>, <{subscribe_url(slug, publish)}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["Precedence"] = "bulk"

@@ -42,6 +42,7 @@ from aggregator.publish import (
     flavour_name,
     headline,
     kind_label,
+    ours_in,
     outlet_names,
     picture,
     search_url,
@@ -53,6 +54,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.ranking import for_feed
+from aggregator.site_words import Words
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _MEDIA = "http://search.yahoo.com/mrss/"
@@ -153,13 +155,13 @@ class _EntryPicture:
     extend_atom = extend_rss = _extend
 
 
-def _terms(story: Story) -> list[str]:
+def _terms(story: Story, words: Words) -> list[str]:
     """The story's categories, then what it is when none of its sources is news ("Live",
-    "Opinion", …), so a reader can filter on it as on any tag."""
+    "Opinion", …, in the site's `words`), so a reader can filter on it as on any tag."""
     terms = [term for term in (clean(c) for c in dict.fromkeys(story.categories)) if term] or (
         [clean(story.category)] if clean(story.category) else []
     )
-    label = kind_label(story)
+    label = words.kind(kind_label(story))
     return [*terms, label] if label and label not in terms else terms
 
 
@@ -223,17 +225,18 @@ class _EntryMemo:
 def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _Entry:
     """A story's entry. `digest`: the "Get a daily email" line of the story's category
     (`digest_line`), before "More stories", as on its page."""
+    words = settings.words
     return _Entry(
         uri=story_uri(story),
         url=story_url(story, settings),
-        title=headline(story),
+        title=headline(story, words),
         language=story_language(story, settings),
-        terms=tuple(_terms(story)),
+        terms=tuple(_terms(story, words)),
         # clean again: a last guard so one odd character can never break the whole feed
         body=clean(story_html_body(story, settings, (), digest)),
-        summary=clean(excerpt(story)),
+        summary=clean(excerpt(story, words=words)),
         image=feed_picture(found[0]) if (found := picture(story, settings)) else None,
-        outlets=outlet_names(story),
+        outlets=outlet_names(story, words=words),
     )
 
 
@@ -242,6 +245,15 @@ def _make_entry(story: Story, settings: PublishSettings, digest: str = "") -> _E
 # language are most of a feed's cost).
 _entries = _EntryMemo(ENTRY_MEMO, ENTRY_IDLE)
 _entry = _entries.get
+
+
+def _digest_line(story: Story, settings: PublishSettings, digests: Collection[str]) -> str:
+    """The story's "Get a daily email" line (`digest_line`), in the site's `lang` inside a
+    story in another language."""
+    if story.category not in digests:
+        return ""
+    ours = ours_in(story_language(story, settings), settings)
+    return digest_line(story.category, settings, digests, ours)
 
 
 def clear_memo() -> None:
@@ -256,7 +268,7 @@ def home_url(slug: str, settings: PublishSettings) -> str:
 
 def _subtitle(name: str, settings: PublishSettings, top: bool) -> str:
     if top:
-        return f"{clean(name)}: stories at least {settings.top_min_outlets} outlets covered"
+        return settings.words.count("top_subtitle", settings.top_min_outlets, name=clean(name))
     return f"{clean(name)}: {clean(settings.description)}"
 
 
@@ -298,8 +310,8 @@ def search_frame(query: str, settings: PublishSettings) -> FeedFrame:
     site = clean(settings.site_title) or "aggregator"
     return FeedFrame(
         settings.base_url + tail if settings.public_base_url else f"tag:{TAG_AUTHORITY}:{tail}",
-        f"{site}: “{clean(words)}”",
-        f"Stories that match “{clean(words)}”, newest first",
+        f"{site}: {settings.words.quoted(clean(words))}",
+        settings.words("search_subtitle", query=settings.words.quoted(clean(words))),
         search_url(words, settings),
         {fmt: search_url(words, settings, fmt=fmt) for fmt in FEED_FORMATS},
     )
@@ -310,8 +322,8 @@ def story_frame(story: Story, settings: PublishSettings) -> FeedFrame:
     site = clean(settings.site_title) or "aggregator"
     return FeedFrame(
         f"{story_uri(story)}:updates",
-        f"{site}: {headline(story)}",
-        "Each update of this story: a new item whenever new sources or facts change it",
+        f"{site}: {headline(story, settings.words)}",
+        settings.words("story_subtitle"),
         story_url(story, settings),
         {fmt: story_feed_url(story.id, fmt, settings) for fmt in FEED_FORMATS},
     )
@@ -345,13 +357,15 @@ def render_feed(
         raise ValueError(f"unknown feed format {fmt!r}")
     frame = frame or category_frame(name, slug, settings, top)
     chosen = _chosen(stories, settings, top)
-    entries = [_entry(s, settings, digest_line(s.category, settings, digests), now) for s in chosen]
+    entries = [_entry(s, settings, _digest_line(s, settings, digests), now) for s in chosen]
     if versioned:  # (a later version says so in its title: a reader lists them all)
         entries = [
             dataclasses.replace(
                 e,
                 uri=f"{e.uri}:v{s.version}",
-                title=e.title if s.version <= 1 else f"{e.title} (update {s.version - 1})",
+                title=e.title
+                if s.version <= 1
+                else settings.words("story_update", title=e.title, n=s.version - 1),
             )
             for s, e in zip(chosen, entries, strict=True)
         ]
@@ -473,13 +487,14 @@ def render_outputs_opml(
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")
     site = clean(settings.site_title) or "aggregator"
-    ElementTree.SubElement(head, "title").text = f"{site}: every feed ({FORMAT_LABELS[fmt]})"
+    every = settings.words("every_feed", site=site, format=FORMAT_LABELS[fmt])
+    ElementTree.SubElement(head, "title").text = every
     body = ElementTree.SubElement(root, "body")
     for name, slug in categories:
         label = clean(name) or slug
         group = ElementTree.SubElement(body, "outline", text=label)  # a folder: text only
         for top in (False, True):
-            title = flavour_name(label, top)
+            title = flavour_name(label, top, settings.words)
             ElementTree.SubElement(
                 group,
                 "outline",

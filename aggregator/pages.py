@@ -12,18 +12,18 @@ import html
 import math
 import struct
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from aggregator.models import Story
 from aggregator.publish import (
     ALL_SLUG,
-    ALL_TITLE,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
     PICTURES,
     PublishSettings,
+    all_title,
     category_url,
     clean,
     clock_time,
@@ -35,6 +35,7 @@ from aggregator.publish import (
     headline,
     link,
     local_time,
+    ours_in,
     outlet_count,
     picture,
     picture_html,
@@ -51,7 +52,6 @@ from aggregator.ranking import rank
 from aggregator.search_query import Query, match_expression, parse_query
 from aggregator.search_query import fold_word as _fold_word
 from aggregator.slugs import slugify
-from aggregator.wording import counted
 
 _CSS = """
 body{font:1rem/1.5 system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:0 1rem;color:#222;
@@ -119,7 +119,7 @@ def opensearch_xml(settings: PublishSettings) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">\n'
         f"<ShortName>{esc(short)}</ShortName>\n"
-        f"<Description>{esc(name)}: search the stories</Description>\n"
+        f"<Description>{esc(settings.words('search_opensearch', site=name))}</Description>\n"
         "<InputEncoding>UTF-8</InputEncoding>\n"
         f'<Url type="text/html" template="{esc(base)}search?q={{searchTerms}}"/>\n'
         f'<Url type="application/atom+xml" template="{esc(base)}search.atom?q={{searchTerms}}"/>\n'
@@ -169,7 +169,11 @@ def _follow_links(story: Story, settings: PublishSettings) -> str:
 def _alternates(name: str, slug: str, settings: PublishSettings, top: bool = True) -> list[str]:
     """Autodiscovery <link>s: every format, and the "top stories" flavour too."""
     return [
-        _alternate(fmt, flavour_name(name, flavour), feed_url(slug, fmt, settings, flavour))
+        _alternate(
+            fmt,
+            flavour_name(name, flavour, settings.words),
+            feed_url(slug, fmt, settings, flavour),
+        )
         for flavour in ((False, True) if top else (False,))
         for fmt in FEED_FORMATS
     ]
@@ -183,7 +187,12 @@ def _feed_links(slug: str, settings: PublishSettings) -> str:
         for fmt in FEED_FORMATS
     ]
     top = html.escape(feed_url(slug, "atom", settings, top=True), quote=True)
-    return "Feeds: " + " · ".join(links) + f' · <a href="{top}">top stories</a>'
+    words = settings.words
+    return (
+        f"{words('feeds')} "
+        + " · ".join(links)
+        + f' · <a href="{top}">{words("top_stories_link")}</a>'
+    )
 
 
 def _page(
@@ -204,6 +213,7 @@ def _page(
     search box where the site offers search (`search_box` false: the page has its own); the
     front page itself has none (its heading is that title: it was shown twice)."""
     site = esc(settings.site_title)
+    ours = ours_in(lang, settings) if lang else ""  # (a story's page: the frame is ours)
     head_title = esc(title)
     if head_title != site:
         head_title = f"{head_title} · {site}"
@@ -239,7 +249,7 @@ def _page(
             "<body>",
             *(
                 [
-                    f'<header><a href="{esc(settings.base_url)}">{site}</a>'
+                    f'<header{ours}><a href="{esc(settings.base_url)}">{site}</a>'
                     f"{search_form(settings) if search_box else ''}</header>"
                 ]
                 * header
@@ -247,9 +257,9 @@ def _page(
             "<main>",
             main,
             "</main>",
-            "<footer>Each story is summarised from the outlets that covered it; "
-            f'follow the numbered links to read them. <a href="{esc(settings.base_url)}'
-            'feeds.opml">All feeds (OPML)</a></footer>',
+            f"<footer{ours}>{settings.words('footer')} "
+            f'<a href="{esc(settings.base_url)}feeds.opml">{settings.words("all_feeds")}</a>'
+            "</footer>",
             "</body>",
             "</html>",
             "",
@@ -262,18 +272,22 @@ def search_form(settings: PublishSettings, query: str = "") -> str:
     if not settings.search:
         return ""
     value = f' value="{esc(query)}"' if query else ""
+    words = settings.words
+    asks = esc(words("search_stories"))
     return (
         f'<form class="search" role="search" action="{esc(settings.base_url)}search" '
         f'method="get"><input type="search" name="q"{value} maxlength="{MAX_QUERY}" '
-        'placeholder="Search stories" aria-label="Search stories"><button>Search</button></form>'
+        f'placeholder="{asks}" aria-label="{asks}"><button>{words("search_button")}</button>'
+        "</form>"
     )
 
 
 MAX_QUERY = 200  # characters of a search that are read
-SEARCH_HELP = (
-    '<p class="meta">Finds the stories with every word (or a longer word it begins); '
-    '"words in quotes" as a phrase; -word leaves stories out; OR takes either of two.</p>'
-)
+
+
+def search_help(settings: PublishSettings) -> str:
+    """The line under the search box on how to ask (words, "phrases", -word, OR)."""
+    return f'<p class="meta">{settings.words("search_help")}</p>'
 
 
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
@@ -290,12 +304,12 @@ def _lang_attrs(language: str) -> str:
     return f' lang="{esc(language)}" dir="{text_direction(language)}"'
 
 
-def _meta_line(story: Story, zone: tzinfo) -> str:
+def _meta_line(story: Story, settings: PublishSettings, ours: str) -> str:
     count = outlet_count(story)
-    meta = time_tag(story.updated, zone)
+    meta = time_tag(story.updated, settings.zone(), settings.words)
     if count:
-        meta += f" · {counted(count, 'source')}"
-    return f'<p class="meta">{meta}</p>'
+        meta += f" · {settings.words.count('sources', count)}"
+    return f'<p class="meta"{ours}>{meta}</p>'
 
 
 def _story_teaser(
@@ -303,14 +317,15 @@ def _story_teaser(
 ) -> str:
     """Headline, time and source count, and the lead bullet; in search results (`found`: the
     query), the bullet holding most of the words asked for in its place, those words marked."""
-    shown = headline(story)
+    shown = headline(story, settings.words)
     title = _marked(shown, found) if found is not None else esc(shown)
+    language = story_language(story, settings)
     lines = [
-        f"<article{_lang_attrs(story_language(story, settings))}>",
+        f"<article{_lang_attrs(language)}>",
         f"<{level}>{link(story_url(story, settings), title)}</{level}>",
-        _meta_line(story, settings.zone()),
+        _meta_line(story, settings, ours_in(language, settings)),
     ]
-    thumb = picture_html(picture(story, settings), thumb=True)
+    thumb = picture_html(picture(story, settings), thumb=True, words=settings.words)
     if thumb:
         lines.insert(1, thumb)
     if story.summary is not None and story.summary.bullets:
@@ -365,10 +380,11 @@ def render_index_html(
     digests: Collection[str] = frozenset(),
 ) -> str:
     """The front page: per category its top stories, by outlets covering them and recency."""
+    words = settings.words
     sections = [f"<h1>{esc(settings.site_title)}</h1>"]
     if settings.search:
         sections.append(search_form(settings))
-    alternates = _alternates(ALL_TITLE, ALL_SLUG, settings)
+    alternates = _alternates(all_title(settings), ALL_SLUG, settings)
     picks = front_page_picks([(name, stories) for name, _, stories in categories], settings, now)
     for (name, slug, _), top in zip(categories, picks, strict=True):
         alternates += _alternates(name, slug, settings, top=False)
@@ -378,9 +394,10 @@ def render_index_html(
         ]
         lines += [_story_teaser(story, settings) for story in top]
         if not top:
-            lines.append("<p>No stories yet.</p>")
+            lines.append(f"<p>{words('no_stories')}</p>")
+        more = words("more_category", name=esc(name))
         lines.append(
-            f'<p class="meta">{link(category_url(slug, settings), "More " + esc(name))} · '
+            f'<p class="meta">{link(category_url(slug, settings), more)} · '
             f"{_feed_links(slug, settings)}</p>"
         )
         if digest := digest_line(name, settings, digests):
@@ -388,9 +405,9 @@ def render_index_html(
         lines.append("</section>")
         sections.append("\n".join(lines))
     if not categories:
-        sections.append("<p>No categories yet.</p>")
+        sections.append(f"<p>{words('no_categories')}</p>")
     else:
-        every = link(category_url(ALL_SLUG, settings), ALL_TITLE)
+        every = link(category_url(ALL_SLUG, settings), esc(all_title(settings)))
         sections.append(f'<p class="meta">{every} · {_feed_links(ALL_SLUG, settings)}</p>')
     return _page(
         settings.site_title,
@@ -425,16 +442,25 @@ def render_category_html(
     ranked = rank(stories, now)
     start = (page - 1) * settings.page_size
     shown = ranked[start : start + settings.page_size]
-    title = name if page == 1 else f"{name}, page {page}"
+    words = settings.words
+    title = name if page == 1 else words("category_page", name=name, page=page)
     parts = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{_feed_links(slug, settings)}</p>']
     if page == 1 and (digest := digest_line(name, settings, digests)):
         parts.append(digest)
     parts += [_story_teaser(story, settings, "h2") for story in shown]
     if not shown:
-        parts.append("<p>No stories yet.</p>")
+        parts.append(f"<p>{words('no_stories')}</p>")
     if pages > 1:
-        newer = link(category_url(slug, settings, page - 1), "← More important") if page > 1 else ""
-        older = link(category_url(slug, settings, page + 1), "More →") if page < pages else ""
+        newer = (
+            link(category_url(slug, settings, page - 1), words("more_important"))
+            if page > 1
+            else ""
+        )
+        older = (
+            link(category_url(slug, settings, page + 1), words("less_important"))
+            if page < pages
+            else ""
+        )
         parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
     description = f"{clean(name)}: {clean(settings.description)}"
     return _page(
@@ -453,38 +479,38 @@ def render_search_html(
     """A page of search results: the stories that match `query` (`search_query`), newest
     change first, `settings.page_size` a page, under a line on how to ask. Not for search
     engines (`noindex`)."""
-    title = f"Search: {query}" if query.strip() else "Search"
-    parts = ["<h1>Search</h1>", search_form(settings, query), SEARCH_HELP]
+    words = settings.words
+    title = words("search_title_for", query=query) if query.strip() else words("search_title")
+    parts = [f"<h1>{words('search_title')}</h1>", search_form(settings, query)]
+    parts.append(search_help(settings))
     alternates = []
     if match_expression(query) is not None:  # (a search without words has no feed: `Site`)
         follow = []
         for fmt in FEED_FORMATS:
             url = search_url(query, settings, fmt=fmt)
-            alternates.append(_alternate(fmt, f"“{query}”", url))
+            alternates.append(_alternate(fmt, words.quoted(query), url))
             follow.append(f'<a href="{html.escape(url, quote=True)}">{FORMAT_LABELS[fmt]}</a>')
         # a feed of the search: its new stories in a reader, as they come
-        parts.append(f'<p class="meta">Follow this search: {" · ".join(follow)}</p>')
+        parts.append(f'<p class="meta">{words("follow_search")} {" · ".join(follow)}</p>')
     if query.strip():
-        quoted = f"“{esc(query)}”"
+        quoted = words.quoted(esc(query))
         if found:
-            shown = counted(found, "story", "stories")
-            verb = "matches" if found == 1 else "match"
-            parts.append(f'<p class="meta">{shown} {verb} {quoted}, newest first</p>')
+            parts.append(f'<p class="meta">{words.count("search_found", found, query=quoted)}</p>')
         else:
-            parts.append(f"<p>No stories match {quoted}.</p>")
+            parts.append(f"<p>{words('search_none', query=quoted)}</p>")
     asked = parse_query(query)
     parts += [_story_teaser(story, settings, "h2", asked) for story in stories]
     pages = page_count(found, settings)
     if pages > 1:
-        newer = link(search_url(query, settings, page - 1), "← Newer") if page > 1 else ""
-        older = link(search_url(query, settings, page + 1), "Older →") if page < pages else ""
+        newer = link(search_url(query, settings, page - 1), words("newer")) if page > 1 else ""
+        older = link(search_url(query, settings, page + 1), words("older")) if page < pages else ""
         parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
     return _page(
         title,
         "\n".join(parts),
         settings,
         canonical=search_url(query, settings, page),
-        description=f"{clean(settings.site_title)}: search",
+        description=words("search_description", site=clean(settings.site_title)),
         alternates=alternates,
         extra_meta=['<meta name="robots" content="noindex">'],
         search_box=False,
@@ -496,7 +522,8 @@ def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
     the reader on to the category's page now (a web server answers 301 there instead)."""
     target = category_url(slug, settings)
     target_attr = html.escape(target, quote=True)
-    moved = f'<p>This page moved to <a href="{target_attr}">{esc(name)}</a>.</p>'
+    moved = settings.words("moved", link=f'<a href="{target_attr}">{esc(name)}</a>')
+    moved = f"<p>{moved}</p>"
     main = f"<h1>{esc(name)}</h1>\n{moved}"
     return _page(
         name,
@@ -509,17 +536,18 @@ def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
     )
 
 
-def _story_times(story: Story, zone: tzinfo) -> str:
+def _story_times(story: Story, settings: PublishSettings) -> str:
     """When the story was first seen, and when it last changed if that was later ("updated
-    07:42 UTC" on the same day, the day as `zone` has it)."""
+    07:42 UTC" on the same day, the day as the site's zone has it)."""
+    zone, words = settings.zone(), settings.words
     first, last = local_time(story.first_seen, zone), local_time(story.updated, zone)
     if last - first < timedelta(minutes=1):
-        return time_tag(last, zone)
+        return time_tag(last, zone, words)
     if last.date() == first.date():
         later = f'<time datetime="{utc(last).isoformat()}">{clock_time(last)}</time>'
     else:
-        later = time_tag(last, zone)
-    return f"{time_tag(first, zone)} · updated {later}"
+        later = time_tag(last, zone, words)
+    return f"{time_tag(first, zone, words)} · {words('updated_at', time=later)}"
 
 
 def render_story_html(
@@ -530,18 +558,21 @@ def render_story_html(
 ) -> str:
     """One story: headline, date, bullets, "Summary based on N sources", the daily email
     line, "More stories"."""
+    words = settings.words
     name = clean(story.category)
     slug = slugify(story.category)
-    category = esc(name) or "Stories"
+    category = esc(name) or words("stories")
     language = story_language(story, settings)  # (detected from its text: once)
+    ours = ours_in(language, settings)
     found = picture(story, settings)
+    shown = headline(story, words)
     main = "\n".join(
         [
             f"<article{_lang_attrs(language)}>",
-            f"<h1>{esc(headline(story))}</h1>",
-            f'<p class="meta">{_story_times(story, settings.zone())} · '
+            f"<h1>{esc(shown)}</h1>",
+            f'<p class="meta"{ours}>{_story_times(story, settings)} · '
             f"{_category_links(story, settings) or category}</p>",
-            picture_html(found),
+            picture_html(found, words=words, ours=ours),
             story_html_body(
                 story,
                 settings,
@@ -549,8 +580,9 @@ def render_story_html(
                 "\n".join(
                     line
                     for line in (
-                        f'<p class="meta">Follow this story: {_follow_links(story, settings)}</p>',
-                        digest_line(name, settings, digests),
+                        f'<p class="meta"{ours}>{words("follow_story")} '
+                        f"{_follow_links(story, settings)}</p>",
+                        digest_line(name, settings, digests, ours),
                     )
                     if line
                 ),
@@ -570,14 +602,15 @@ def render_story_html(
     if found is not None:  # (link previews: the outlet's picture, shown large)
         extra.append(f'<meta property="og:image" content="{html.escape(found[0], quote=True)}">')
         extra.append('<meta name="twitter:card" content="summary_large_image">')
+    updates = words("story_updates", headline=shown)
     return _page(
-        headline(story),
+        shown,
         main,
         settings,
         canonical=story_url(story, settings),
-        description=excerpt(story, 200),
+        description=excerpt(story, 200, words),
         alternates=[
-            *(_alternate(fmt, f"Updates: {headline(story)}", own) for fmt, own in follow),
+            *(_alternate(fmt, updates, own) for fmt, own in follow),
             *_alternates(name or slug, slug, settings),
         ],
         og_type="article",
@@ -600,32 +633,31 @@ def render_subscribe_html(
     `schedule` says when it goes out (e.g. "07:00 (Europe/Berlin)"); `contact` is the address
     readers write to, to subscribe or to unsubscribe.
     """
+    words = settings.words
     label = esc(name)
     address = esc(contact)
-    mail = html.escape(f"mailto:{contact}?subject={quote(f'subscribe {name}')}", quote=True)
+    asked = words("subscribe_subject", name=name)
+    mail = html.escape(f"mailto:{contact}?subject={quote(asked)}", quote=True)
     main = "\n".join(
         [
-            f"<h1>Get a daily email with more {label} stories</h1>",
-            f"<p>Every day at {esc(schedule)} the {label} digest brings the day's top "
-            f"{count} stories: each with its summary, the outlets it is based on and a link to "
-            "the full story here. Stories already sent come back only when they change.</p>",
-            "<h2>Subscribe</h2>",
-            f"<p>Subscriptions are kept by the people who run this site. To get the digest, "
-            f'write to <a href="{mail}">{address}</a> and ask to be added to the {label} '
-            "digest. There is no sign-up form, so nobody can sign up an address that is not "
-            "theirs.</p>",
-            "<h2>Unsubscribe</h2>",
-            f"<p>Write to {address} and you will be removed. Mail clients that offer "
-            "“unsubscribe” for the digest send that request for you.</p>",
-            f'<p class="meta">{link(category_url(slug, settings), f"All {label} stories")} · '
+            f"<h1>{words('digest_offer', name=label)}</h1>",
+            f"<p>{words.count('digest_when', count, schedule=esc(schedule), name=label)}</p>",
+            f"<h2>{words('subscribe')}</h2>",
+            "<p>"
+            + words("subscribe_how", address=f'<a href="{mail}">{address}</a>', name=label)
+            + "</p>",
+            f"<h2>{words('unsubscribe')}</h2>",
+            f"<p>{words('unsubscribe_how', address=address)}</p>",
+            f'<p class="meta">'
+            f"{link(category_url(slug, settings), words('all_category_stories', name=label))} · "
             f"{_feed_links(slug, settings)}</p>",
         ]
     )
     return _page(
-        f"{name} daily email",
+        words("digest_page_title", name=name),
         main,
         settings,
         canonical=subscribe_url(slug, settings),
-        description=f"Get a daily email with more {clean(name)} stories",
+        description=words("digest_offer", name=clean(name)),
         alternates=_alternates(name, slug, settings),
     )

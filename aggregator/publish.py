@@ -22,8 +22,8 @@ from urllib.parse import quote, urlencode, urlsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
+from aggregator.site_words import Words, words_for
 from aggregator.url_secrets import without_userinfo
-from aggregator.wording import counted
 
 from .publish_settings import PublishSettings
 from .slugs import slugify
@@ -39,10 +39,11 @@ FORMAT_LABELS: dict[str, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON Fee
 MORE_STORIES = 5  # "More stories" links under a story
 LISTED_SOURCES = 10  # sources listed under a story before "and M more" (cited ones always)
 ALL_SLUG = "all"  # the feed of every category's stories: /feeds/all.atom
-ALL_TITLE = "All stories"
+ALL_TITLE = "All stories"  # the all-stories feed's name in English (`Words` "all_stories")
 TAG_AUTHORITY = "aggregator,2025"  # feed ids without a public base URL: tag:aggregator,2025:…
 EXCERPT_CHARS = 300
 _LABEL_KINDS = {label: kind for kind, label in reversed(KIND_LABELS.items())}  # (the first kind)
+ENGLISH = words_for("en")
 
 # Characters XML 1.0 cannot carry (lxml refuses them), and the two bidirectional overrides
 # (U+202D, U+202E), which make a reader show what follows in reverse order, so that a title
@@ -72,18 +73,26 @@ def feed_id(slug: str, settings: PublishSettings, top: bool = False) -> str:
     return f"tag:{TAG_AUTHORITY}:{tail}"
 
 
-def flavour_name(name: str, top: bool) -> str:
-    """A feed's name: "World News", "World News, top stories"; all stories' top: "Top stories"."""
+def flavour_name(name: str, top: bool, words: Words = ENGLISH) -> str:
+    """A feed's name: "World News", "World News, top stories"; all stories' top: "Top stories"
+    (in the site's `words`)."""
     name = clean(name)
     if not top:
         return name
-    return "Top stories" if name == ALL_TITLE else f"{name}, top stories"
+    if name == words("all_stories"):
+        return words("top_stories")
+    return words("category_top", name=name)
+
+
+def all_title(settings: PublishSettings) -> str:
+    """The name of every category's stories together: "All stories", in the site's words."""
+    return settings.words("all_stories")
 
 
 def feed_title(name: str, settings: PublishSettings, top: bool = False) -> str:
     """ "site: World News" or "site: World News, top stories"."""
     site = clean(settings.site_title) or "aggregator"
-    return f"{site}: {flavour_name(name, top)}"
+    return f"{site}: {flavour_name(name, top, settings.words)}"
 
 
 def search_url(query: str, settings: PublishSettings, page: int = 1, fmt: str | None = None) -> str:
@@ -104,13 +113,16 @@ def subscribe_url(slug: str, settings: PublishSettings) -> str:
     return f"{settings.base_url}{slug}/subscribe"
 
 
-def digest_line(name: str, settings: PublishSettings, digests: Collection[str]) -> str:
+def digest_line(
+    name: str, settings: PublishSettings, digests: Collection[str], ours: str = ""
+) -> str:
     """ "Get a daily email with more <name> stories", linked to its subscribe page, as HTML:
-    "" when the category has no daily email (`digests`: the categories that have one)."""
+    "" when the category has no daily email (`digests`: the categories that have one).
+    `ours`: its `lang` inside a story in another language (`ours_in`)."""
     if name not in digests:
         return ""
-    text = f"Get a daily email with more {esc(name)} stories"
-    return f'<p class="digest">{link(subscribe_url(slugify(name), settings), text)}</p>'
+    text = settings.words("digest_offer", name=esc(name))
+    return f'<p class="digest"{ours}>{link(subscribe_url(slugify(name), settings), text)}</p>'
 
 
 def story_url(story: Story, settings: PublishSettings) -> str:
@@ -172,9 +184,9 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def human_date(moment: datetime) -> str:
-    """ "February 12, 2025": the day in `moment`'s own zone."""
-    return f"{moment:%B} {moment.day}, {moment.year}"
+def human_date(moment: datetime, words: Words = ENGLISH) -> str:
+    """ "February 12, 2025" (in `words`' language): the day in `moment`'s own zone."""
+    return words.date(moment)
 
 
 def local_time(moment: datetime, zone: tzinfo = UTC) -> datetime:
@@ -187,10 +199,10 @@ def clock_time(moment: datetime) -> str:
     return f"{moment:%H:%M} {moment.tzname() or 'UTC'}"
 
 
-def time_tag(moment: datetime, zone: tzinfo = UTC) -> str:
+def time_tag(moment: datetime, zone: tzinfo = UTC, words: Words = ENGLISH) -> str:
     """A <time> element: the exact moment in its attribute, the date and hour in `zone` shown."""
     local = local_time(moment, zone)
-    shown = f"{human_date(local)}, {clock_time(local)}"
+    shown = f"{human_date(local, words)}, {clock_time(local)}"
     return f'<time datetime="{utc(moment).isoformat()}">{shown}</time>'
 
 
@@ -212,19 +224,22 @@ def kind_label(story: Story) -> str:
     return max(labels, key=labels.count)  # (max keeps the first of equal counts)
 
 
-def headline(story: Story) -> str:
+def headline(story: Story, words: Words = ENGLISH) -> str:
     """The story's display headline (plain text, cleaned). A story with no news source says
-    what it is ("Live: …", "Opinion: …") unless its headline already does."""
+    what it is ("Live: …", "Opinion: …", in `words`' language) unless its headline already
+    does."""
     text = clean(story.headline)
     if not text and story.summary is not None:
         text = clean(story.summary.headline)
-    text = text or "Untitled story"
+    text = text or words("untitled_story")
     label = kind_label(story)
-    kind = _LABEL_KINDS.get(label, "")
-    says = re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE) if label else None
-    if label and not says and not title_says(text, kind):
-        text = f"{label}: {text}"
-    return text
+    if not label:
+        return text
+    said = words.kind(label)
+    for name in {label, said}:  # (a headline that names its kind in English or in ours)
+        if re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
+            return text
+    return text if title_says(text, _LABEL_KINDS.get(label, "")) else f"{said}: {text}"
 
 
 def outlet_count(story: Story) -> int:
@@ -249,77 +264,84 @@ def story_language(story: Story, settings: PublishSettings) -> str:
     return _text_language(story_text(story)) or story.declared_language or settings.language
 
 
-def outlet_names(story: Story, names: int = 3) -> str:
+def ours_in(language: str, settings: PublishSettings) -> str:
+    """` lang="de"` for a line of the site's own words ("Zusammenfassung aus 3 Quellen") inside
+    a block in `language` (a story's), when the two differ; else "" (it inherits the block's)."""
+    ours = settings.words.language
+    return "" if language.split("-")[0].lower() == ours else f' lang="{ours}"'
+
+
+def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     """ "Daily Planet, Wire Co and 2 more": the story's outlets in source order, the first
     `names` by name ("" before it has a summary)."""
     sources = story.summary.sources if story.summary is not None else ()
     outlets = list(dict.fromkeys(clean(s.outlet) for s in sources if clean(s.outlet)))
-    if not outlets:
-        return ""
-    more = len(outlets) - names
-    if more > 0:
-        return f"{', '.join(outlets[:names])} and {more} more"
-    if len(outlets) == 1:
-        return outlets[0]
-    return f"{', '.join(outlets[:-1])} and {outlets[-1]}"
+    return words.listed(outlets, names)
 
 
-def reported_by(story: Story, names: int = 3) -> str:
+def reported_by(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     """ "Reported by Daily Planet, Wire Co and 2 more." (`outlet_names`; "" before the story
     has a summary)."""
-    outlets = outlet_names(story, names)
-    return f"Reported by {outlets}." if outlets else ""
+    outlets = outlet_names(story, names, words)
+    return words("reported_by_names", names=outlets) if outlets else ""
 
 
-def excerpt(story: Story, limit: int = EXCERPT_CHARS) -> str:
+def excerpt(story: Story, limit: int = EXCERPT_CHARS, words: Words = ENGLISH) -> str:
     """A plain-text excerpt of the summary's bullets, cut at a word boundary; a story with no
     bullet says who reported it rather than repeat its headline."""
     bullets = story.summary.bullets if story.summary is not None else ()
-    text = " ".join(clean(b.text) for b in bullets) or reported_by(story) or headline(story)
+    text = (
+        " ".join(clean(b.text) for b in bullets)
+        or reported_by(story, words=words)
+        or headline(story, words)
+    )
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
 
 
-def update_note(story: Story) -> str | None:
+def update_note(story: Story, words: Words = ENGLISH) -> str | None:
     """ "Updated: 2 new sources" for a story changed since it was first published, else None."""
     if story.version <= 1:
         return None
     added = story.added_sources
     if added <= 0:
-        return "Updated: new details"
-    return f"Updated: {counted(added, 'new source')}"
+        return words("updated_details")
+    return words.count("updated_sources", added)
 
 
-def based_on(summary: Summary) -> str:
+def based_on(summary: Summary, words: Words = ENGLISH) -> str:
     """ "Summary based on 4 sources", N counting distinct outlets; when an outlet supplied
     several of the listed reports, "4 sources (5 reports)" so the count matches the list. A
     story with no bullet (yet: a teaser whose page has not been read) has no summary to
     speak of: "Reported by 1 source"."""
     count, reports = summary.outlet_count, len(summary.sources)
-    lead = "Summary based on" if summary.bullets else "Reported by"
-    text = f"{lead} {counted(count, 'source')}"
+    text = words.count("summary_based_on" if summary.bullets else "reported_by_count", count)
     if reports > count > 0:
-        text += f" ({reports} reports)"
+        text += " " + words.count("reports", reports)
     return text
 
 
-def source_label(source: SourceRef, sources: Sequence[SourceRef] = ()) -> str:
+def source_label(
+    source: SourceRef, sources: Sequence[SourceRef] = (), words: Words = ENGLISH
+) -> str:
     """ "Outlet — Title"; a source that isn't news says what it is ("Outlet (Opinion) — …"),
     and a wire copy whose text another listed source (of `sources`, the story's) carries
     says which ("Outlet (same text as [1]) — …")."""
     outlet, title = clean(source.outlet), clean(source.title)
-    marks = [clean(source.label)] if source.label else []
+    marks = [words.kind(clean(source.label))] if source.label else []
     if source.copy_of:
         number = next((n for n, s in enumerate(sources) if s.item_id == source.copy_of), -1)
-        marks.append(f"same text as [{number + 1}]" if number >= 0 else "same text")
+        marks.append(words("same_text_as", n=number + 1) if number >= 0 else words("same_text"))
     if marks:  # a source that isn't news (opinion, live blog, review) or a copy says so
         mark = ", ".join(marks)
         outlet = f"{outlet} ({mark})" if outlet else mark
     if outlet and title:
         return f"{outlet} — {title}"
-    return outlet or title or urlsplit(safe_url(source.url) or "").netloc or "Untitled source"
+    return (
+        outlet or title or urlsplit(safe_url(source.url) or "").netloc or words("untitled_source")
+    )
 
 
 PICTURES = "pictures"  # the path a proxied picture is served under (`picture_proxy`)
@@ -375,7 +397,9 @@ def feed_picture(url: str) -> str:
     return f"https://i.ytimg.com/vi/{found[1]}/mqdefault.jpg" if found else url
 
 
-def picture_html(found: tuple[str, str] | None, *, thumb: bool = False) -> str:
+def picture_html(
+    found: tuple[str, str] | None, *, thumb: bool = False, words: Words = ENGLISH, ours: str = ""
+) -> str:
     """A story's picture (`picture`'s answer), "" when it has none: on its page a figure
     credited to its outlet ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the
     credit as its title. Loaded lazily and sending no referrer; no text of its own (the
@@ -383,18 +407,18 @@ def picture_html(found: tuple[str, str] | None, *, thumb: bool = False) -> str:
     if found is None:
         return ""
     url, credit = found
-    credit = f"Image: {credit}" if credit else ""
+    credit = words("image_credit", outlet=credit) if credit else ""
     src = html.escape(url, quote=True)
     lazy = 'loading="lazy" decoding="async" referrerpolicy="no-referrer"'
     if thumb:
         title = f' title="{esc(credit)}"' if credit else ""
         return f'<img class="thumb" src="{src}" alt=""{title} {lazy}>'
-    caption = f'<figcaption dir="auto">{esc(credit)}</figcaption>' if credit else ""
+    caption = f'<figcaption dir="auto"{ours}>{esc(credit)}</figcaption>' if credit else ""
     return f'<figure class="picture"><img src="{src}" alt="" {lazy}>{caption}</figure>'
 
 
 def listed_sources(
-    summary: Summary, limit: int = LISTED_SOURCES
+    summary: Summary, limit: int = LISTED_SOURCES, words: Words = ENGLISH
 ) -> tuple[list[tuple[int, SourceRef]], str]:
     """The sources a story lists, with their indexes: the first `limit` and every one a bullet
     cites (so "[23]" still finds its entry); and the line for the rest ("… and 3 more
@@ -409,9 +433,9 @@ def listed_sources(
     hidden = len(summary.sources) - len(shown)
     more_outlets = summary.outlet_count - len({source.outlet for _, source in shown})
     if more_outlets > 0:
-        return shown, f"… and {counted(more_outlets, 'more source')}."
+        return shown, words.count("more_sources", more_outlets)
     if hidden:
-        return shown, f"… and {counted(hidden, 'more report')} from these sources."
+        return shown, words.count("more_reports", hidden)
     return shown, ""
 
 
@@ -431,24 +455,30 @@ def _repeated_reports(sources: Sequence[SourceRef], cited: set[int]) -> set[int]
     return repeats
 
 
-def _source_list(summary: Summary, limit: int = LISTED_SOURCES, zone: tzinfo | None = None) -> str:
+def _source_list(
+    summary: Summary,
+    words: Words,
+    limit: int = LISTED_SOURCES,
+    zone: tzinfo | None = None,
+    ours: str = "",
+) -> str:
     """The numbered source list (`listed_sources`), each a link, numbers kept; with a `zone`,
     each with when it was published there ("Dec 5, 21:28"), where its feed said."""
-    shown, rest = listed_sources(summary, limit)
+    shown, rest = listed_sources(summary, limit, words)
     items: list[str] = []
     previous = -1
     for n, source in shown:
         value = f' value="{n + 1}"' if n != previous + 1 else ""
-        label = html.escape(source_label(source, summary.sources), quote=True)
+        label = html.escape(source_label(source, summary.sources, words), quote=True)
         when = ""
         if zone is not None and source.published is not None:
             local = local_time(source.published, zone)
-            shown_at = f"{local:%b} {local.day}, {local:%H:%M}"
+            shown_at = f"{words.short_date(local)}, {local:%H:%M}"
             when = f' · <time datetime="{utc(source.published).isoformat()}">{shown_at}</time>'
         items.append(f"<li{value}>{link(source.url, label)}{when}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"
-    return text + (f"\n<p>{rest}</p>" if rest else "")
+    return text + (f"\n<p{ours}>{rest}</p>" if rest else "")
 
 
 # --- the item body --------------------------------------------------------------------------
@@ -474,13 +504,15 @@ def story_html_body(
     reader's. Pages (`linked_citations`) link it to the source, and list when each source
     was published (in `source_times`, their zone): feeds do not, so an item's body stays as
     it was for every stored story."""
+    words = settings.words
+    ours = ours_in(story_language(story, settings), settings)  # (our words in another's text)
     parts: list[str] = []
-    note = update_note(story)
+    note = update_note(story, words)
     if note:
-        parts.append(f"<p><strong>{html.escape(note)}</strong></p>")
+        parts.append(f"<p{ours}><strong>{html.escape(note)}</strong></p>")
     summary = story.summary
     if summary is None:
-        parts.append("<p>Summary not available yet.</p>")
+        parts.append(f"<p{ours}>{words('no_summary')}</p>")
     else:
         bullets = []
         for bullet in summary.bullets:
@@ -493,19 +525,19 @@ def story_html_body(
             bullets.append(f'<li dir="auto">{esc(bullet.text)}{tail}</li>')
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
-        parts.append(f'<p dir="auto">{based_on(summary)}:</p>')
+        parts.append(f'<p dir="auto"{ours}>{based_on(summary, words)}:</p>')
         if summary.sources:
-            parts.append(_source_list(summary, zone=source_times))
+            parts.append(_source_list(summary, words, zone=source_times, ours=ours))
     if before_more:
         parts.append(before_more)
     others = [other for other in more if other.id != story.id][:MORE_STORIES]
-    all_link = link(category_url(slugify(story.category), settings), "More stories")
+    all_link = link(category_url(slugify(story.category), settings), words("more_stories"))
     if others:
         items = "\n".join(
-            f'<li dir="auto">{link(story_url(other, settings), esc(headline(other)))}</li>'
+            f'<li dir="auto">{link(story_url(other, settings), esc(headline(other, words)))}</li>'
             for other in others
         )
-        parts.append(f'<p dir="auto">{all_link}:</p>\n<ul>\n{items}\n</ul>')
+        parts.append(f'<p dir="auto"{ours}>{all_link}:</p>\n<ul>\n{items}\n</ul>')
     else:
-        parts.append(f"<p>{all_link}</p>")
+        parts.append(f"<p{ours}>{all_link}</p>")
     return "\n".join(parts)

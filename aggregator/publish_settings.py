@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from urllib.parse import urlsplit
 
+from .site_words import Words, words_for
+
 __all__ = ["DEFAULT_BASE_URL", "PublishSettings"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+DEFAULT_DESCRIPTION = "News stories, each summarised from all the outlets that covered it"
 PICTURE_PROXY_MODES = ("off", "http", "all")  # (`picture_proxy.MODES`)
 
 
@@ -34,12 +37,15 @@ class PublishSettings:
 
     base_url: str = DEFAULT_BASE_URL  # public base URL; every absolute link starts here
     site_title: str = "aggregator"
-    description: str = "News stories, each summarised from all the outlets that covered it"
+    # (left as it is, said in the site's language: `site_words`' "site_description")
+    description: str = DEFAULT_DESCRIPTION
     max_items: int = 100  # stories per feed
     page_size: int = 25  # stories per category page
     front_page_stories: int = 5  # top stories per category on the front page
     top_min_outlets: int = 2  # the "top stories" feeds: stories at least this many outlets covered
-    language: str = "en"  # the feeds' language, and a story's when detection is unsure
+    # The feeds' and pages' language: a story's when detection is unsure, and the words put
+    # around the stories ("Summary based on 3 sources", dates), where `site_words` has them.
+    language: str = "en"
     max_age: int = 300  # Cache-Control max-age (seconds) for served pages and feeds
     timezone: str = "UTC"  # the zone the pages show times in ("Europe/London"; an IANA name)
     # Served pages offer search (/search, with a box in every page's header) where the
@@ -72,6 +78,8 @@ class PublishSettings:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         self.zone()  # (an unknown zone is a configuration error at start, not at a page)
+        if self.description == DEFAULT_DESCRIPTION:
+            object.__setattr__(self, "description", self.words("site_description"))
         for hub in self.hubs:
             parts = urlsplit(hub)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -81,6 +89,12 @@ class PublishSettings:
         if self.picture_proxy not in PICTURE_PROXY_MODES:
             allowed = ", ".join(repr(m) for m in PICTURE_PROXY_MODES)
             raise ValueError(f"picture_proxy must be one of {allowed}, got {self.picture_proxy!r}")
+
+    @property
+    def words(self) -> Words:
+        """The words pages, feeds and the daily email put around the stories, in `language`
+        (English where `site_words` has none for it)."""
+        return words_for(self.language)
 
     def zone(self) -> tzinfo:
         """The zone the pages show times in."""

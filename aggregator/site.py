@@ -38,11 +38,11 @@ from aggregator.pages import (
 )
 from aggregator.publish import (
     ALL_SLUG,
-    ALL_TITLE,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     MORE_STORIES,
     PublishSettings,
+    all_title,
     feed_path,
     feed_url,
     story_feed_path,
@@ -246,7 +246,7 @@ class Site:
             return None
         stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
         html_page = render_category_html(
-            name or ALL_TITLE,
+            name or all_title(self.settings),
             slug,
             stories,
             self.settings,
@@ -301,7 +301,7 @@ class Site:
         if name is None and slug != ALL_SLUG:
             return None
         stories = self._feed_candidates(name, top)
-        name = name if name is not None else ALL_TITLE
+        name = name if name is not None else all_title(self.settings)
         body = render_feed(
             name, slug, stories, fmt, self.settings, self.now(), top=top, digests=self.digests
         )
@@ -329,7 +329,7 @@ class Site:
     def feed_list(self) -> list[tuple[str, str]]:
         """(name, slug) of every feed: the categories, then "All stories"."""
         return [(name, slugify(name)) for name in self.reader.categories()] + [
-            (ALL_TITLE, ALL_SLUG)
+            (all_title(self.settings), ALL_SLUG)
         ]
 
     def opml(self, fmt: str) -> Output:

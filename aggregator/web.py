@@ -38,6 +38,7 @@ from aggregator.metrics import render as render_metrics
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import (
     ALL_SLUG,
+    ENGLISH,
     PICTURES,
     PublishSettings,
     is_proxied,
@@ -46,6 +47,7 @@ from aggregator.publish import (
     utc,
 )
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
+from aggregator.site_words import Words
 from aggregator.slugs import RESERVED_SLUGS
 from aggregator.store_db import storage_fault_in
 
@@ -232,6 +234,7 @@ def _serve(request: web.Request, entry: Rendered) -> web.Response:
 
 
 _HOME = web.AppKey("home", str)  # the front page's URL, linked from the 404 page
+_WORDS = web.AppKey("words", Words)  # the site's words, for the 404 and 503 pages
 
 
 def relocated(path: str, old: str, new: str) -> str:
@@ -251,15 +254,16 @@ def relocated(path: str, old: str, new: str) -> str:
     return link + "/" if target.endswith("/") else link
 
 
-def not_found_response(home: str | None = None) -> web.Response:
-    """A small plain 404 page; with `home`, a link to the front page (a reader who followed an
-    old item to a story since pruned can go on from there)."""
-    way_on = f'<p><a href="{html.escape(home)}">Go to the front page</a></p>' if home else ""
+def not_found_response(home: str | None = None, words: Words = ENGLISH) -> web.Response:
+    """A small plain 404 page, in the site's `words`; with `home`, a link to the front page (a
+    reader who followed an old item to a story since pruned can go on from there)."""
+    way_on = f'<p><a href="{html.escape(home)}">{words("front_page")}</a></p>' if home else ""
+    title = words("not_found")
     body = (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Not found</title></head>\n<body><h1>Not found</h1>"
-        f"<p>There is nothing at this address.</p>{way_on}</body></html>\n"
+        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"<p>{words('nothing_here')}</p>{way_on}</body></html>\n"
     )
     return web.Response(
         status=404,
@@ -277,18 +281,18 @@ async def _not_found_page(
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        return not_found_response(request.app.get(_HOME))
+        return not_found_response(request.app.get(_HOME), request.app.get(_WORDS, ENGLISH))
 
 
-def unavailable_response() -> web.Response:
+def unavailable_response(words: Words = ENGLISH) -> web.Response:
     """A small 503 page for a page the database cannot give now (a damaged file, an I/O
     error): readers and their feed readers try again later, nothing caches it."""
+    title = words("unavailable")
     body = (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Unavailable</title></head>\n<body><h1>Unavailable</h1>"
-        "<p>This page cannot be read from the news database right now. Please try again "
-        "later.</p></body></html>\n"
+        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"<p>{words('unavailable_text')}</p></body></html>\n"
     )
     return web.Response(
         status=503,
@@ -327,7 +331,7 @@ async def _storage_faults(
             if now - told.get(fault, -FAULT_LOG_EVERY) >= FAULT_LOG_EVERY:
                 told[fault] = now
                 log.error("web: %s cannot be read: %s", request.rel_url.path, fault)
-        return unavailable_response()
+        return unavailable_response(request.app.get(_WORDS, ENGLISH))
 
 
 async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -398,7 +402,7 @@ def make_app(
         if entry is None:
             entry = await asyncio.to_thread(prepared(render))
             if entry is None:
-                return not_found_response(settings.base_url)
+                return not_found_response(settings.base_url, settings.words)
             cache.put(key, current, entry)
         return _serve(request, entry)
 
@@ -441,7 +445,7 @@ def make_app(
         slug = request.match_info["slug"]
         await moved(request, slug)
         if await asyncio.to_thread(site.category_named, slug) not in mailed:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location="../subscribe")
 
@@ -452,7 +456,7 @@ def make_app(
         if page == 1:  # the category page itself (as blogs answer /page/1/)
             return await with_slash(request, "../../")
         if page < 1:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         return await cached(request, lambda: site.category(slug, page))
 
     async def with_slash(request: web.Request, location: str) -> web.StreamResponse:
@@ -462,7 +466,7 @@ def make_app(
         if slug != ALL_SLUG:
             await moved(request, slug)
             if await asyncio.to_thread(site.category_named, slug) is None:
-                return not_found_response(settings.base_url)
+                return not_found_response(settings.base_url, settings.words)
         raise web.HTTPMovedPermanently(location=location)
 
     async def category_page_redirect(request: web.Request) -> web.StreamResponse:
@@ -529,7 +533,7 @@ def make_app(
         async with searching:
             output = await asyncio.to_thread(site.search, request.query.get("q", ""), page)
         if output is None:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         return web.Response(
             body=output.body,
             content_type="text/html",
@@ -544,7 +548,7 @@ def make_app(
         async with searching:
             output = await asyncio.to_thread(site.search_feed, query, fmt)
         if output is None:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         entry = Rendered.build(
             output.body, output.content_type, output.last_modified, max_age=settings.max_age
         )
@@ -580,7 +584,7 @@ def make_app(
         # loopback: it is answered as from outside, whoever sent it)
         relayed = any(h in request.headers for h in RELAY_HEADERS)
         if metrics is None or relayed or not allowed(request.remote, metrics):
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
 
         def read() -> str:
             report, _ = health_report(
@@ -616,7 +620,7 @@ def make_app(
                 site.slug_written, request.match_info["written"], bool(fmt)
             )
             if slug is None:
-                return not_found_response(settings.base_url)
+                return not_found_response(settings.base_url, settings.words)
             raise web.HTTPMovedPermanently(location=to(slug, fmt))
 
         return handler
@@ -654,11 +658,11 @@ def make_app(
         """`/pictures/<story>/<key>`: the picture the story shows, fetched by this server
         (`picture_proxy`); a key names one address, so a copy of it never goes stale."""
         if pictures is None:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         key = request.match_info["key"]
         url = await picture_url(request.match_info["story_id"], key)
         if url is None:
-            return not_found_response(settings.base_url)
+            return not_found_response(settings.base_url, settings.words)
         lasting = {"Cache-Control": f"public, max-age={PICTURE_MAX_AGE}", "ETag": f'"{key}"'}
         if f'"{key}"' in request.headers.get("If-None-Match", ""):
             return web.Response(status=304, headers=lasting)
@@ -678,6 +682,7 @@ def make_app(
     app = web.Application(middlewares=[_not_found_page, _storage_faults])
     app.on_cleanup.append(close_pictures)
     app[_HOME] = settings.base_url
+    app[_WORDS] = settings.words
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)

@@ -232,8 +232,12 @@ def test_each_story_block_carries_its_own_language_and_direction() -> None:
     assert _articles(story_page) == [{"lang": "ur", "dir": "rtl"}]
     assert '<li dir="auto">شہر میں نیا پل کھل گیا: first fact <a href=' in story_page
     assert '<li dir="auto"><a href="' in story_page  # "More stories": each its own direction
-    # our own lines ending in a colon keep it at their end inside the right-to-left block
-    assert '<p dir="auto">Summary based on 3 sources:</p>' in story_page
+    # our own lines ending in a colon keep it at their end inside the right-to-left block, and
+    # say they are in the site's language (English), not the story's
+    assert '<p dir="auto" lang="en">Summary based on 3 sources:</p>' in story_page
+    assert '<p class="meta" lang="en"><time' in story_page
+    assert '<footer lang="en">' in story_page and '<footer lang="en">' not in page
+    assert '<p class="meta"><time' in page.split('lang="en"')[-1]  # (the English story's own)
 
 
 def test_a_story_page_lists_when_each_source_published_and_feeds_do_not() -> None:

@@ -1,0 +1,1036 @@
+"""The words pages, feeds and the daily email put around the stories, in the site's language
+(`[publish] language`). Pure.
+
+Only our own words are translated: "Summary based on 3 sources", "More stories", dates,
+the search help, the daily email's lines. Headlines and bullets stay as their sources wrote
+them; the log, the command line and `status` speak English. A language without a catalogue
+here (checked by its primary subtag: "de-AT" reads "de") gets English words.
+
+Each catalogue holds every key of the English one with the same `{fields}` (a test checks),
+and no `<`, `>` or `&`: a template's own text is safe in HTML as it is, and the values put in
+it are escaped (or already-safe HTML) where the caller says so.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["LANGUAGES", "Words", "has_words", "words_for"]
+
+# A text, or (singular, plural) for a count `n`.
+Template = str | tuple[str, str]
+
+_EN: dict[str, Template] = {
+    "stories": "Stories",
+    # pages
+    "footer": "Each story is summarised from the outlets that covered it; "
+    "follow the numbered links to read them.",
+    "all_feeds": "All feeds (OPML)",
+    "search_stories": "Search stories",
+    "search_button": "Search",
+    "search_title": "Search",
+    "search_title_for": "Search: {query}",
+    "search_help": "Finds the stories with every word (or a longer word it begins); "
+    '"words in quotes" as a phrase; -word leaves stories out; OR takes either of two.',
+    "search_description": "{site}: search",
+    "search_opensearch": "{site}: search the stories",
+    "follow_search": "Follow this search:",
+    "search_found": (
+        "{n} story matches {query}, newest first",
+        "{n} stories match {query}, newest first",
+    ),
+    "search_none": "No stories match {query}.",
+    "quoted": "“{text}”",
+    "newer": "← Newer",
+    "older": "Older →",
+    "more_important": "← More important",
+    "less_important": "More →",
+    "no_stories": "No stories yet.",
+    "no_categories": "No categories yet.",
+    "more_category": "More {name}",
+    "feeds": "Feeds:",
+    "top_stories_link": "top stories",
+    "category_page": "{name}, page {page}",
+    "moved": "This page moved to {link}.",
+    "updated_at": "updated {time}",
+    "follow_story": "Follow this story:",
+    "story_updates": "Updates: {headline}",
+    "image_credit": "Image: {outlet}",
+    "sources": ("{n} source", "{n} sources"),
+    "not_found": "Not found",
+    "nothing_here": "There is nothing at this address.",
+    "front_page": "Go to the front page",
+    "unavailable": "Unavailable",
+    "unavailable_text": "This page cannot be read from the news database right now. Please try "
+    "again later.",
+    # the daily email's page
+    "digest_offer": "Get a daily email with more {name} stories",
+    "digest_page_title": "{name} daily email",
+    "digest_when": (
+        "Every day at {schedule} the {name} digest brings the day's top story: its "
+        "summary, the outlets it is based on and a link to the full story here. A story "
+        "already sent comes back only when it changes.",
+        "Every day at {schedule} the {name} digest brings the day's top {n} stories: each "
+        "with its summary, the outlets it is based on and a link to the full story here. "
+        "Stories already sent come back only when they change.",
+    ),
+    "subscribe": "Subscribe",
+    "subscribe_how": "Subscriptions are kept by the people who run this site. To get the "
+    "digest, write to {address} and ask to be added to the {name} digest. There is no "
+    "sign-up form, so nobody can sign up an address that is not theirs.",
+    "unsubscribe": "Unsubscribe",
+    "unsubscribe_how": "Write to {address} and you will be removed. Mail clients that offer "
+    "“unsubscribe” for the digest send that request for you.",
+    "all_category_stories": "All {name} stories",
+    "subscribe_subject": "subscribe {name}",
+    "unsubscribe_subject": "unsubscribe {name}",
+    # stories, in pages, feeds and the email
+    "all_stories": "All stories",
+    "top_stories": "Top stories",
+    "category_top": "{name}, top stories",
+    "untitled_story": "Untitled story",
+    "untitled_source": "Untitled source",
+    "names_and_more": "{names} and {n} more",
+    "and": "and",
+    "reported_by_names": "Reported by {names}.",
+    "updated_details": "Updated: new details",
+    "updated_sources": ("Updated: {n} new source", "Updated: {n} new sources"),
+    "summary_based_on": ("Summary based on {n} source", "Summary based on {n} sources"),
+    "reported_by_count": ("Reported by {n} source", "Reported by {n} sources"),
+    "reports": ("({n} report)", "({n} reports)"),
+    "same_text_as": "same text as [{n}]",
+    "same_text": "same text",
+    "more_sources": ("… and {n} more source.", "… and {n} more sources."),
+    "more_reports": (
+        "… and {n} more report from these sources.",
+        "… and {n} more reports from these sources.",
+    ),
+    "no_summary": "Summary not available yet.",
+    "more_stories": "More stories",
+    "kind_opinion": "Opinion",
+    "kind_review": "Review",
+    "kind_live": "Live",
+    "kind_roundup": "Round-up",
+    # feeds
+    "top_subtitle": (
+        "{name}: stories at least {n} outlet covered",
+        "{name}: stories at least {n} outlets covered",
+    ),
+    "search_subtitle": "Stories that match {query}, newest first",
+    "story_subtitle": "Each update of this story: a new item whenever new sources or facts "
+    "change it",
+    "story_update": "{title} (update {n})",
+    "every_feed": "{site}: every feed ({format})",
+    "site_description": "News stories, each summarised from all the outlets that covered it",
+    # the daily email
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} and {n} more — {date}",
+    "digest_empty": "no new stories",
+    "digest_heading": "{name}: the day's top stories, {date}",
+    "digest_lead": "The day's top stories, {date}",
+    "digest_updated": "Updated",
+    "digest_read": "Read the story",
+    "digest_why": "You get this email because the operator of {site} added you to the {name} "
+    "daily digest.",
+    "digest_leave": "To unsubscribe, write to {address}; details: {url}",
+    "digest_leave_html": "To unsubscribe, write to {address} ({link}).",
+    "digest_how": "how subscriptions work",
+    "digest_list": "{name} daily digest",
+}
+
+_DE: dict[str, Template] = {
+    "stories": "Meldungen",
+    "footer": "Jede Meldung ist aus den Medien zusammengefasst, die darüber berichtet haben; "
+    "die nummerierten Links führen zu ihnen.",
+    "all_feeds": "Alle Feeds (OPML)",
+    "search_stories": "Meldungen suchen",
+    "search_button": "Suchen",
+    "search_title": "Suche",
+    "search_title_for": "Suche: {query}",
+    "search_help": "Findet die Meldungen mit jedem Wort (oder einem längeren, das so beginnt); "
+    '"Wörter in Anführungszeichen" als Wortgruppe; -Wort schließt Meldungen aus; OR nimmt '
+    "eines von zweien.",
+    "search_description": "{site}: Suche",
+    "search_opensearch": "{site}: die Meldungen durchsuchen",
+    "follow_search": "Dieser Suche folgen:",
+    "search_found": (
+        "{n} Meldung passt zu {query}, die neuesten zuerst",
+        "{n} Meldungen passen zu {query}, die neuesten zuerst",
+    ),
+    "search_none": "Keine Meldung passt zu {query}.",
+    "quoted": "„{text}“",
+    "newer": "← Neuere",
+    "older": "Ältere →",
+    "more_important": "← Wichtigere",
+    "less_important": "Weitere →",
+    "no_stories": "Noch keine Meldungen.",
+    "no_categories": "Noch keine Kategorien.",
+    "more_category": "Mehr: {name}",
+    "feeds": "Feeds:",
+    "top_stories_link": "Top-Meldungen",
+    "category_page": "{name}, Seite {page}",
+    "moved": "Diese Seite ist umgezogen: {link}.",
+    "updated_at": "aktualisiert: {time}",
+    "follow_story": "Dieser Meldung folgen:",
+    "story_updates": "Aktualisierungen: {headline}",
+    "image_credit": "Bild: {outlet}",
+    "sources": ("{n} Quelle", "{n} Quellen"),
+    "not_found": "Nicht gefunden",
+    "nothing_here": "Unter dieser Adresse gibt es nichts.",
+    "front_page": "Zur Startseite",
+    "unavailable": "Nicht verfügbar",
+    "unavailable_text": "Diese Seite kann gerade nicht aus der Nachrichtendatenbank gelesen "
+    "werden. Bitte versuchen Sie es später noch einmal.",
+    "digest_offer": "Täglich eine E-Mail mit weiteren Meldungen aus {name}",
+    "digest_page_title": "{name}: tägliche E-Mail",
+    "digest_when": (
+        "Jeden Tag um {schedule} bringt die E-Mail zu {name} die wichtigste Meldung des "
+        "Tages: ihre Zusammenfassung, die Medien, auf denen sie beruht, und einen Link zur "
+        "ganzen Meldung hier. Eine schon verschickte Meldung kommt nur wieder, wenn sie sich "
+        "ändert.",
+        "Jeden Tag um {schedule} bringt die E-Mail zu {name} die {n} wichtigsten Meldungen "
+        "des Tages: jede mit ihrer Zusammenfassung, den Medien, auf denen sie beruht, und "
+        "einem Link zur ganzen Meldung hier. Schon verschickte Meldungen kommen nur wieder, "
+        "wenn sie sich ändern.",
+    ),
+    "subscribe": "Abonnieren",
+    "subscribe_how": "Die Abonnements verwalten die Betreiber dieser Seite. Wer die E-Mail "
+    "bekommen möchte, schreibt an {address} und bittet, in die Liste für {name} aufgenommen "
+    "zu werden. Es gibt kein Anmeldeformular, damit niemand eine fremde Adresse eintragen "
+    "kann.",
+    "unsubscribe": "Abbestellen",
+    "unsubscribe_how": "Schreiben Sie an {address}, und Sie werden ausgetragen. "
+    "E-Mail-Programme, die für die E-Mail „Abbestellen“ anbieten, schicken diese Bitte für "
+    "Sie.",
+    "all_category_stories": "Alle Meldungen aus {name}",
+    "subscribe_subject": "abonnieren {name}",
+    "unsubscribe_subject": "abbestellen {name}",
+    "all_stories": "Alle Meldungen",
+    "top_stories": "Top-Meldungen",
+    "category_top": "{name}, Top-Meldungen",
+    "untitled_story": "Meldung ohne Titel",
+    "untitled_source": "Quelle ohne Titel",
+    "names_and_more": "{names} und {n} weitere",
+    "and": "und",
+    "reported_by_names": "Berichtet von {names}.",
+    "updated_details": "Aktualisiert: neue Einzelheiten",
+    "updated_sources": ("Aktualisiert: {n} neue Quelle", "Aktualisiert: {n} neue Quellen"),
+    "summary_based_on": (
+        "Zusammenfassung aus {n} Quelle",
+        "Zusammenfassung aus {n} Quellen",
+    ),
+    "reported_by_count": ("Berichtet von {n} Quelle", "Berichtet von {n} Quellen"),
+    "reports": ("({n} Bericht)", "({n} Berichte)"),
+    "same_text_as": "gleicher Text wie [{n}]",
+    "same_text": "gleicher Text",
+    "more_sources": ("… und {n} weitere Quelle.", "… und {n} weitere Quellen."),
+    "more_reports": (
+        "… und {n} weiterer Bericht dieser Quellen.",
+        "… und {n} weitere Berichte dieser Quellen.",
+    ),
+    "no_summary": "Noch keine Zusammenfassung.",
+    "more_stories": "Weitere Meldungen",
+    "kind_opinion": "Meinung",
+    "kind_review": "Kritik",
+    "kind_live": "Live",
+    "kind_roundup": "Überblick",
+    "top_subtitle": (
+        "{name}: Meldungen, über die mindestens {n} Medium berichtet hat",
+        "{name}: Meldungen, über die mindestens {n} Medien berichtet haben",
+    ),
+    "search_subtitle": "Meldungen zu {query}, die neuesten zuerst",
+    "story_subtitle": "Jede Aktualisierung dieser Meldung: ein neuer Eintrag, wann immer neue "
+    "Quellen oder Fakten sie ändern",
+    "story_update": "{title} (Aktualisierung {n})",
+    "every_feed": "{site}: alle Feeds ({format})",
+    "site_description": "Nachrichten, jede aus allen Medien zusammengefasst, die darüber "
+    "berichtet haben",
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} und {n} weitere — {date}",
+    "digest_empty": "keine neuen Meldungen",
+    "digest_heading": "{name}: die wichtigsten Meldungen des Tages, {date}",
+    "digest_lead": "Die wichtigsten Meldungen des Tages, {date}",
+    "digest_updated": "Aktualisiert",
+    "digest_read": "Zur Meldung",
+    "digest_why": "Sie bekommen diese E-Mail, weil die Betreiber von {site} Sie in die "
+    "tägliche Liste für {name} eingetragen haben.",
+    "digest_leave": "Zum Abbestellen schreiben Sie an {address}; mehr dazu: {url}",
+    "digest_leave_html": "Zum Abbestellen schreiben Sie an {address} ({link}).",
+    "digest_how": "wie Abonnements funktionieren",
+    "digest_list": "{name}: tägliche E-Mail",
+}
+
+_FR: dict[str, Template] = {
+    "stories": "Sujets",
+    "footer": "Chaque sujet est résumé à partir des médias qui l’ont couvert ; suivez les "
+    "liens numérotés pour les lire.",
+    "all_feeds": "Tous les flux (OPML)",
+    "search_stories": "Chercher des sujets",
+    "search_button": "Chercher",
+    "search_title": "Recherche",
+    "search_title_for": "Recherche : {query}",
+    "search_help": "Trouve les sujets contenant chaque mot (ou un mot plus long qui commence "
+    'ainsi) ; "des mots entre guillemets" comme expression ; -mot écarte des sujets ; OR '
+    "prend l’un ou l’autre.",
+    "search_description": "{site} : recherche",
+    "search_opensearch": "{site} : chercher dans les sujets",
+    "follow_search": "Suivre cette recherche :",
+    "search_found": (
+        "{n} sujet correspond à {query}, du plus récent au plus ancien",
+        "{n} sujets correspondent à {query}, du plus récent au plus ancien",
+    ),
+    "search_none": "Aucun sujet ne correspond à {query}.",
+    "quoted": "« {text} »",
+    "newer": "← Plus récents",
+    "older": "Plus anciens →",
+    "more_important": "← Plus importants",
+    "less_important": "Suite →",
+    "no_stories": "Aucun sujet pour l’instant.",
+    "no_categories": "Aucune catégorie pour l’instant.",
+    "more_category": "Plus : {name}",
+    "feeds": "Flux :",
+    "top_stories_link": "sujets principaux",
+    "category_page": "{name}, page {page}",
+    "moved": "Cette page a été déplacée : {link}.",
+    "updated_at": "mis à jour : {time}",
+    "follow_story": "Suivre ce sujet :",
+    "story_updates": "Mises à jour : {headline}",
+    "image_credit": "Image : {outlet}",
+    "sources": ("{n} source", "{n} sources"),
+    "not_found": "Introuvable",
+    "nothing_here": "Il n’y a rien à cette adresse.",
+    "front_page": "Aller à la page d’accueil",
+    "unavailable": "Indisponible",
+    "unavailable_text": "Cette page ne peut pas être lue dans la base d’actualités pour le "
+    "moment. Veuillez réessayer plus tard.",
+    "digest_offer": "Recevoir chaque jour un e-mail avec plus de sujets {name}",
+    "digest_page_title": "{name} : e-mail quotidien",
+    "digest_when": (
+        "Chaque jour à {schedule}, l’e-mail {name} apporte le sujet principal du jour : son "
+        "résumé, les médias sur lesquels il repose et un lien vers le sujet complet ici. Un "
+        "sujet déjà envoyé ne revient que s’il change.",
+        "Chaque jour à {schedule}, l’e-mail {name} apporte les {n} sujets principaux du "
+        "jour : chacun avec son résumé, les médias sur lesquels il repose et un lien vers le "
+        "sujet complet ici. Les sujets déjà envoyés ne reviennent que s’ils changent.",
+    ),
+    "subscribe": "S’abonner",
+    "subscribe_how": "Les abonnements sont gérés par les personnes qui font fonctionner ce "
+    "site. Pour recevoir l’e-mail, écrivez à {address} et demandez à être ajouté à la liste "
+    "{name}. Il n’y a pas de formulaire d’inscription : personne ne peut inscrire une adresse "
+    "qui n’est pas la sienne.",
+    "unsubscribe": "Se désabonner",
+    "unsubscribe_how": "Écrivez à {address} et vous serez retiré de la liste. Les logiciels "
+    "de messagerie qui proposent « se désabonner » pour cet e-mail envoient cette demande "
+    "pour vous.",
+    "all_category_stories": "Tous les sujets {name}",
+    "subscribe_subject": "abonnement {name}",
+    "unsubscribe_subject": "désabonnement {name}",
+    "all_stories": "Tous les sujets",
+    "top_stories": "Sujets principaux",
+    "category_top": "{name}, sujets principaux",
+    "untitled_story": "Sujet sans titre",
+    "untitled_source": "Source sans titre",
+    "names_and_more": "{names} et {n} autres",
+    "and": "et",
+    "reported_by_names": "Rapporté par {names}.",
+    "updated_details": "Mis à jour : nouveaux détails",
+    "updated_sources": (
+        "Mis à jour : {n} nouvelle source",
+        "Mis à jour : {n} nouvelles sources",
+    ),
+    "summary_based_on": ("Résumé fondé sur {n} source", "Résumé fondé sur {n} sources"),
+    "reported_by_count": ("Rapporté par {n} source", "Rapporté par {n} sources"),
+    "reports": ("({n} article)", "({n} articles)"),
+    "same_text_as": "même texte que [{n}]",
+    "same_text": "même texte",
+    "more_sources": ("… et {n} autre source.", "… et {n} autres sources."),
+    "more_reports": (
+        "… et {n} autre article de ces sources.",
+        "… et {n} autres articles de ces sources.",
+    ),
+    "no_summary": "Résumé pas encore disponible.",
+    "more_stories": "Plus de sujets",
+    "kind_opinion": "Opinion",
+    "kind_review": "Critique",
+    "kind_live": "En direct",
+    "kind_roundup": "Tour d’horizon",
+    "top_subtitle": (
+        "{name} : sujets couverts par au moins {n} média",
+        "{name} : sujets couverts par au moins {n} médias",
+    ),
+    "search_subtitle": "Sujets correspondant à {query}, du plus récent au plus ancien",
+    "story_subtitle": "Chaque mise à jour de ce sujet : un nouvel élément dès que de "
+    "nouvelles sources ou de nouveaux faits le changent",
+    "story_update": "{title} (mise à jour {n})",
+    "every_feed": "{site} : tous les flux ({format})",
+    "site_description": "L’actualité, chaque sujet résumé à partir de tous les médias qui "
+    "l’ont couvert",
+    "digest_subject": "{name} : {headline} — {date}",
+    "digest_subject_more": "{name} : {headline} et {n} autres — {date}",
+    "digest_empty": "aucun nouveau sujet",
+    "digest_heading": "{name} : les sujets principaux du jour, {date}",
+    "digest_lead": "Les sujets principaux du jour, {date}",
+    "digest_updated": "Mis à jour",
+    "digest_read": "Lire le sujet",
+    "digest_why": "Vous recevez cet e-mail parce que les responsables de {site} vous ont "
+    "ajouté à la liste quotidienne {name}.",
+    "digest_leave": "Pour vous désabonner, écrivez à {address} ; détails : {url}",
+    "digest_leave_html": "Pour vous désabonner, écrivez à {address} ({link}).",
+    "digest_how": "comment fonctionnent les abonnements",
+    "digest_list": "{name} : e-mail quotidien",
+}
+
+_ES: dict[str, Template] = {
+    "stories": "Noticias",
+    "footer": "Cada noticia se resume a partir de los medios que la cubrieron; siga los "
+    "enlaces numerados para leerlos.",
+    "all_feeds": "Todos los canales (OPML)",
+    "search_stories": "Buscar noticias",
+    "search_button": "Buscar",
+    "search_title": "Búsqueda",
+    "search_title_for": "Búsqueda: {query}",
+    "search_help": "Encuentra las noticias con cada palabra (o una más larga que empiece "
+    'así); "palabras entre comillas" como frase; -palabra excluye noticias; OR toma una de '
+    "las dos.",
+    "search_description": "{site}: búsqueda",
+    "search_opensearch": "{site}: buscar en las noticias",
+    "follow_search": "Seguir esta búsqueda:",
+    "search_found": (
+        "{n} noticia coincide con {query}, las más recientes primero",
+        "{n} noticias coinciden con {query}, las más recientes primero",
+    ),
+    "search_none": "Ninguna noticia coincide con {query}.",
+    "quoted": "«{text}»",
+    "newer": "← Más recientes",
+    "older": "Más antiguas →",
+    "more_important": "← Más importantes",
+    "less_important": "Más →",
+    "no_stories": "Todavía no hay noticias.",
+    "no_categories": "Todavía no hay categorías.",
+    "more_category": "Más: {name}",
+    "feeds": "Canales:",
+    "top_stories_link": "noticias destacadas",
+    "category_page": "{name}, página {page}",
+    "moved": "Esta página se ha trasladado: {link}.",
+    "updated_at": "actualizada: {time}",
+    "follow_story": "Seguir esta noticia:",
+    "story_updates": "Actualizaciones: {headline}",
+    "image_credit": "Imagen: {outlet}",
+    "sources": ("{n} fuente", "{n} fuentes"),
+    "not_found": "No encontrado",
+    "nothing_here": "No hay nada en esta dirección.",
+    "front_page": "Ir a la portada",
+    "unavailable": "No disponible",
+    "unavailable_text": "Ahora mismo no se puede leer esta página de la base de noticias. "
+    "Inténtelo de nuevo más tarde.",
+    "digest_offer": "Recibir cada día un correo con más noticias de {name}",
+    "digest_page_title": "{name}: correo diario",
+    "digest_when": (
+        "Cada día a las {schedule}, el correo de {name} trae la noticia principal del día: "
+        "su resumen, los medios en que se basa y un enlace a la noticia completa aquí. Una "
+        "noticia ya enviada solo vuelve si cambia.",
+        "Cada día a las {schedule}, el correo de {name} trae las {n} noticias principales "
+        "del día: cada una con su resumen, los medios en que se basa y un enlace a la "
+        "noticia completa aquí. Las noticias ya enviadas solo vuelven si cambian.",
+    ),
+    "subscribe": "Suscribirse",
+    "subscribe_how": "Las suscripciones las gestionan quienes administran este sitio. Para "
+    "recibir el correo, escriba a {address} y pida que le añadan a la lista de {name}. No "
+    "hay formulario de alta, así nadie puede apuntar una dirección que no sea suya.",
+    "unsubscribe": "Darse de baja",
+    "unsubscribe_how": "Escriba a {address} y le daremos de baja. Los programas de correo "
+    "que ofrecen «darse de baja» para este correo envían esa petición por usted.",
+    "all_category_stories": "Todas las noticias de {name}",
+    "subscribe_subject": "alta {name}",
+    "unsubscribe_subject": "baja {name}",
+    "all_stories": "Todas las noticias",
+    "top_stories": "Noticias destacadas",
+    "category_top": "{name}, noticias destacadas",
+    "untitled_story": "Noticia sin título",
+    "untitled_source": "Fuente sin título",
+    "names_and_more": "{names} y {n} más",
+    "and": "y",
+    "reported_by_names": "Informan {names}.",
+    "updated_details": "Actualizada: nuevos detalles",
+    "updated_sources": ("Actualizada: {n} fuente nueva", "Actualizada: {n} fuentes nuevas"),
+    "summary_based_on": ("Resumen basado en {n} fuente", "Resumen basado en {n} fuentes"),
+    "reported_by_count": ("Informa {n} fuente", "Informan {n} fuentes"),
+    "reports": ("({n} artículo)", "({n} artículos)"),
+    "same_text_as": "mismo texto que [{n}]",
+    "same_text": "mismo texto",
+    "more_sources": ("… y {n} fuente más.", "… y {n} fuentes más."),
+    "more_reports": (
+        "… y {n} artículo más de estas fuentes.",
+        "… y {n} artículos más de estas fuentes.",
+    ),
+    "no_summary": "El resumen aún no está disponible.",
+    "more_stories": "Más noticias",
+    "kind_opinion": "Opinión",
+    "kind_review": "Crítica",
+    "kind_live": "En directo",
+    "kind_roundup": "Resumen",
+    "top_subtitle": (
+        "{name}: noticias que cubrió al menos {n} medio",
+        "{name}: noticias que cubrieron al menos {n} medios",
+    ),
+    "search_subtitle": "Noticias que coinciden con {query}, las más recientes primero",
+    "story_subtitle": "Cada actualización de esta noticia: una nueva entrada cuando nuevas "
+    "fuentes o datos la cambian",
+    "story_update": "{title} (actualización {n})",
+    "every_feed": "{site}: todos los canales ({format})",
+    "site_description": "Noticias, cada una resumida a partir de todos los medios que la cubrieron",
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} y {n} más — {date}",
+    "digest_empty": "no hay noticias nuevas",
+    "digest_heading": "{name}: las noticias principales del día, {date}",
+    "digest_lead": "Las noticias principales del día, {date}",
+    "digest_updated": "Actualizada",
+    "digest_read": "Leer la noticia",
+    "digest_why": "Recibe este correo porque quien administra {site} le añadió a la lista "
+    "diaria de {name}.",
+    "digest_leave": "Para darse de baja, escriba a {address}; más información: {url}",
+    "digest_leave_html": "Para darse de baja, escriba a {address} ({link}).",
+    "digest_how": "cómo funcionan las suscripciones",
+    "digest_list": "{name}: correo diario",
+}
+
+_IT: dict[str, Template] = {
+    "stories": "Notizie",
+    "footer": "Ogni notizia è riassunta dalle testate che l’hanno coperta; seguite i link "
+    "numerati per leggerle.",
+    "all_feeds": "Tutti i feed (OPML)",
+    "search_stories": "Cerca notizie",
+    "search_button": "Cerca",
+    "search_title": "Ricerca",
+    "search_title_for": "Ricerca: {query}",
+    "search_help": "Trova le notizie con ogni parola (o una più lunga che inizia così); "
+    '"parole tra virgolette" come frase; -parola esclude notizie; OR accetta l’una o '
+    "l’altra.",
+    "search_description": "{site}: ricerca",
+    "search_opensearch": "{site}: cerca tra le notizie",
+    "follow_search": "Segui questa ricerca:",
+    "search_found": (
+        "{n} notizia corrisponde a {query}, dalla più recente",
+        "{n} notizie corrispondono a {query}, dalla più recente",
+    ),
+    "search_none": "Nessuna notizia corrisponde a {query}.",
+    "quoted": "«{text}»",
+    "newer": "← Più recenti",
+    "older": "Meno recenti →",
+    "more_important": "← Più importanti",
+    "less_important": "Altre →",
+    "no_stories": "Ancora nessuna notizia.",
+    "no_categories": "Ancora nessuna categoria.",
+    "more_category": "Altro: {name}",
+    "feeds": "Feed:",
+    "top_stories_link": "notizie principali",
+    "category_page": "{name}, pagina {page}",
+    "moved": "Questa pagina è stata spostata: {link}.",
+    "updated_at": "aggiornata: {time}",
+    "follow_story": "Segui questa notizia:",
+    "story_updates": "Aggiornamenti: {headline}",
+    "image_credit": "Immagine: {outlet}",
+    "sources": ("{n} fonte", "{n} fonti"),
+    "not_found": "Non trovato",
+    "nothing_here": "A questo indirizzo non c’è nulla.",
+    "front_page": "Vai alla prima pagina",
+    "unavailable": "Non disponibile",
+    "unavailable_text": "Al momento questa pagina non può essere letta dall’archivio delle "
+    "notizie. Riprovate più tardi.",
+    "digest_offer": "Ricevi ogni giorno un’e-mail con altre notizie di {name}",
+    "digest_page_title": "{name}: e-mail quotidiana",
+    "digest_when": (
+        "Ogni giorno alle {schedule} l’e-mail di {name} porta la notizia principale del "
+        "giorno: il suo riassunto, le testate su cui si basa e un link alla notizia completa "
+        "qui. Una notizia già inviata torna solo se cambia.",
+        "Ogni giorno alle {schedule} l’e-mail di {name} porta le {n} notizie principali del "
+        "giorno: ognuna con il suo riassunto, le testate su cui si basa e un link alla "
+        "notizia completa qui. Le notizie già inviate tornano solo se cambiano.",
+    ),
+    "subscribe": "Iscriviti",
+    "subscribe_how": "Le iscrizioni sono gestite da chi amministra questo sito. Per ricevere "
+    "l’e-mail, scrivete a {address} e chiedete di essere aggiunti alla lista di {name}. Non "
+    "c’è un modulo di iscrizione, così nessuno può iscrivere un indirizzo che non è suo.",
+    "unsubscribe": "Annulla l’iscrizione",
+    "unsubscribe_how": "Scrivete a {address} e sarete rimossi. I programmi di posta che "
+    "offrono «annulla iscrizione» per questa e-mail inviano la richiesta per voi.",
+    "all_category_stories": "Tutte le notizie di {name}",
+    "subscribe_subject": "iscrizione {name}",
+    "unsubscribe_subject": "cancellazione {name}",
+    "all_stories": "Tutte le notizie",
+    "top_stories": "Notizie principali",
+    "category_top": "{name}, notizie principali",
+    "untitled_story": "Notizia senza titolo",
+    "untitled_source": "Fonte senza titolo",
+    "names_and_more": "{names} e altri {n}",
+    "and": "e",
+    "reported_by_names": "Riportata da {names}.",
+    "updated_details": "Aggiornata: nuovi dettagli",
+    "updated_sources": ("Aggiornata: {n} nuova fonte", "Aggiornata: {n} nuove fonti"),
+    "summary_based_on": ("Riassunto basato su {n} fonte", "Riassunto basato su {n} fonti"),
+    "reported_by_count": ("Riportata da {n} fonte", "Riportata da {n} fonti"),
+    "reports": ("({n} articolo)", "({n} articoli)"),
+    "same_text_as": "stesso testo di [{n}]",
+    "same_text": "stesso testo",
+    "more_sources": ("… e {n} altra fonte.", "… e altre {n} fonti."),
+    "more_reports": (
+        "… e {n} altro articolo di queste fonti.",
+        "… e altri {n} articoli di queste fonti.",
+    ),
+    "no_summary": "Riassunto non ancora disponibile.",
+    "more_stories": "Altre notizie",
+    "kind_opinion": "Opinione",
+    "kind_review": "Recensione",
+    "kind_live": "Diretta",
+    "kind_roundup": "Riepilogo",
+    "top_subtitle": (
+        "{name}: notizie coperte da almeno {n} testata",
+        "{name}: notizie coperte da almeno {n} testate",
+    ),
+    "search_subtitle": "Notizie che corrispondono a {query}, dalla più recente",
+    "story_subtitle": "Ogni aggiornamento di questa notizia: una nuova voce ogni volta che "
+    "nuove fonti o nuovi fatti la cambiano",
+    "story_update": "{title} (aggiornamento {n})",
+    "every_feed": "{site}: tutti i feed ({format})",
+    "site_description": "Notizie, ognuna riassunta da tutte le testate che l’hanno coperta",
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} e altre {n} — {date}",
+    "digest_empty": "nessuna nuova notizia",
+    "digest_heading": "{name}: le notizie principali del giorno, {date}",
+    "digest_lead": "Le notizie principali del giorno, {date}",
+    "digest_updated": "Aggiornata",
+    "digest_read": "Leggi la notizia",
+    "digest_why": "Ricevete questa e-mail perché chi gestisce {site} vi ha aggiunto alla "
+    "lista quotidiana di {name}.",
+    "digest_leave": "Per annullare l’iscrizione, scrivete a {address}; dettagli: {url}",
+    "digest_leave_html": "Per annullare l’iscrizione, scrivete a {address} ({link}).",
+    "digest_how": "come funzionano le iscrizioni",
+    "digest_list": "{name}: e-mail quotidiana",
+}
+
+_NL: dict[str, Template] = {
+    "stories": "Verhalen",
+    "footer": "Elk verhaal is samengevat uit de media die erover berichtten; volg de "
+    "genummerde links om ze te lezen.",
+    "all_feeds": "Alle feeds (OPML)",
+    "search_stories": "Verhalen zoeken",
+    "search_button": "Zoeken",
+    "search_title": "Zoeken",
+    "search_title_for": "Zoeken: {query}",
+    "search_help": "Vindt de verhalen met elk woord (of een langer woord dat zo begint); "
+    '"woorden tussen aanhalingstekens" als zinsdeel; -woord laat verhalen weg; OR neemt een '
+    "van beide.",
+    "search_description": "{site}: zoeken",
+    "search_opensearch": "{site}: de verhalen doorzoeken",
+    "follow_search": "Deze zoekopdracht volgen:",
+    "search_found": (
+        "{n} verhaal past bij {query}, nieuwste eerst",
+        "{n} verhalen passen bij {query}, nieuwste eerst",
+    ),
+    "search_none": "Geen verhalen passen bij {query}.",
+    "quoted": "‘{text}’",
+    "newer": "← Nieuwer",
+    "older": "Ouder →",
+    "more_important": "← Belangrijker",
+    "less_important": "Meer →",
+    "no_stories": "Nog geen verhalen.",
+    "no_categories": "Nog geen categorieën.",
+    "more_category": "Meer: {name}",
+    "feeds": "Feeds:",
+    "top_stories_link": "topverhalen",
+    "category_page": "{name}, pagina {page}",
+    "moved": "Deze pagina is verhuisd: {link}.",
+    "updated_at": "bijgewerkt: {time}",
+    "follow_story": "Dit verhaal volgen:",
+    "story_updates": "Updates: {headline}",
+    "image_credit": "Afbeelding: {outlet}",
+    "sources": ("{n} bron", "{n} bronnen"),
+    "not_found": "Niet gevonden",
+    "nothing_here": "Op dit adres staat niets.",
+    "front_page": "Naar de voorpagina",
+    "unavailable": "Niet beschikbaar",
+    "unavailable_text": "Deze pagina kan nu niet uit de nieuwsdatabase worden gelezen. Probeer "
+    "het later opnieuw.",
+    "digest_offer": "Elke dag een e-mail met meer verhalen uit {name}",
+    "digest_page_title": "{name}: dagelijkse e-mail",
+    "digest_when": (
+        "Elke dag om {schedule} brengt de e-mail van {name} het belangrijkste verhaal van de "
+        "dag: de samenvatting, de media waarop die berust en een link naar het hele verhaal "
+        "hier. Een verhaal dat al is verstuurd, komt alleen terug als het verandert.",
+        "Elke dag om {schedule} brengt de e-mail van {name} de {n} belangrijkste verhalen "
+        "van de dag: elk met de samenvatting, de media waarop die berust en een link naar "
+        "het hele verhaal hier. Verhalen die al zijn verstuurd, komen alleen terug als ze "
+        "veranderen.",
+    ),
+    "subscribe": "Abonneren",
+    "subscribe_how": "De abonnementen worden bijgehouden door de beheerders van deze site. "
+    "Wie de e-mail wil ontvangen, schrijft naar {address} en vraagt om toegevoegd te worden "
+    "aan de lijst van {name}. Er is geen aanmeldformulier, zodat niemand een adres kan "
+    "aanmelden dat niet van hem is.",
+    "unsubscribe": "Afmelden",
+    "unsubscribe_how": "Schrijf naar {address} en u wordt verwijderd. E-mailprogramma’s die "
+    "voor deze e-mail ‘afmelden’ aanbieden, sturen dat verzoek voor u.",
+    "all_category_stories": "Alle verhalen uit {name}",
+    "subscribe_subject": "aanmelden {name}",
+    "unsubscribe_subject": "afmelden {name}",
+    "all_stories": "Alle verhalen",
+    "top_stories": "Topverhalen",
+    "category_top": "{name}, topverhalen",
+    "untitled_story": "Verhaal zonder titel",
+    "untitled_source": "Bron zonder titel",
+    "names_and_more": "{names} en {n} andere",
+    "and": "en",
+    "reported_by_names": "Gemeld door {names}.",
+    "updated_details": "Bijgewerkt: nieuwe details",
+    "updated_sources": ("Bijgewerkt: {n} nieuwe bron", "Bijgewerkt: {n} nieuwe bronnen"),
+    "summary_based_on": (
+        "Samenvatting op basis van {n} bron",
+        "Samenvatting op basis van {n} bronnen",
+    ),
+    "reported_by_count": ("Gemeld door {n} bron", "Gemeld door {n} bronnen"),
+    "reports": ("({n} bericht)", "({n} berichten)"),
+    "same_text_as": "zelfde tekst als [{n}]",
+    "same_text": "zelfde tekst",
+    "more_sources": ("… en nog {n} bron.", "… en nog {n} bronnen."),
+    "more_reports": (
+        "… en nog {n} bericht van deze bronnen.",
+        "… en nog {n} berichten van deze bronnen.",
+    ),
+    "no_summary": "Nog geen samenvatting beschikbaar.",
+    "more_stories": "Meer verhalen",
+    "kind_opinion": "Opinie",
+    "kind_review": "Recensie",
+    "kind_live": "Live",
+    "kind_roundup": "Overzicht",
+    "top_subtitle": (
+        "{name}: verhalen waarover minstens {n} medium berichtte",
+        "{name}: verhalen waarover minstens {n} media berichtten",
+    ),
+    "search_subtitle": "Verhalen die passen bij {query}, nieuwste eerst",
+    "story_subtitle": "Elke update van dit verhaal: een nieuw item zodra nieuwe bronnen of "
+    "feiten het veranderen",
+    "story_update": "{title} (update {n})",
+    "every_feed": "{site}: alle feeds ({format})",
+    "site_description": "Nieuwsverhalen, elk samengevat uit alle media die erover berichtten",
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} en {n} andere — {date}",
+    "digest_empty": "geen nieuwe verhalen",
+    "digest_heading": "{name}: de belangrijkste verhalen van de dag, {date}",
+    "digest_lead": "De belangrijkste verhalen van de dag, {date}",
+    "digest_updated": "Bijgewerkt",
+    "digest_read": "Lees het verhaal",
+    "digest_why": "U krijgt deze e-mail omdat de beheerders van {site} u hebben toegevoegd "
+    "aan de dagelijkse lijst van {name}.",
+    "digest_leave": "Afmelden: schrijf naar {address}; meer uitleg: {url}",
+    "digest_leave_html": "Afmelden: schrijf naar {address} ({link}).",
+    "digest_how": "hoe abonnementen werken",
+    "digest_list": "{name}: dagelijkse e-mail",
+}
+
+_PT: dict[str, Template] = {
+    "stories": "Notícias",
+    "footer": "Cada notícia é resumida a partir dos meios que a cobriram; siga os links "
+    "numerados para os ler.",
+    "all_feeds": "Todos os feeds (OPML)",
+    "search_stories": "Pesquisar notícias",
+    "search_button": "Pesquisar",
+    "search_title": "Pesquisa",
+    "search_title_for": "Pesquisa: {query}",
+    "search_help": "Encontra as notícias com cada palavra (ou uma mais longa que comece "
+    'assim); "palavras entre aspas" como frase; -palavra exclui notícias; OR aceita uma de '
+    "duas.",
+    "search_description": "{site}: pesquisa",
+    "search_opensearch": "{site}: pesquisar nas notícias",
+    "follow_search": "Seguir esta pesquisa:",
+    "search_found": (
+        "{n} notícia corresponde a {query}, as mais recentes primeiro",
+        "{n} notícias correspondem a {query}, as mais recentes primeiro",
+    ),
+    "search_none": "Nenhuma notícia corresponde a {query}.",
+    "quoted": "“{text}”",
+    "newer": "← Mais recentes",
+    "older": "Mais antigas →",
+    "more_important": "← Mais importantes",
+    "less_important": "Mais →",
+    "no_stories": "Ainda não há notícias.",
+    "no_categories": "Ainda não há categorias.",
+    "more_category": "Mais: {name}",
+    "feeds": "Feeds:",
+    "top_stories_link": "notícias principais",
+    "category_page": "{name}, página {page}",
+    "moved": "Esta página mudou de endereço: {link}.",
+    "updated_at": "atualizada: {time}",
+    "follow_story": "Seguir esta notícia:",
+    "story_updates": "Atualizações: {headline}",
+    "image_credit": "Imagem: {outlet}",
+    "sources": ("{n} fonte", "{n} fontes"),
+    "not_found": "Não encontrado",
+    "nothing_here": "Não há nada neste endereço.",
+    "front_page": "Ir para a página inicial",
+    "unavailable": "Indisponível",
+    "unavailable_text": "Neste momento não é possível ler esta página da base de notícias. "
+    "Tente novamente mais tarde.",
+    "digest_offer": "Receba todos os dias um e-mail com mais notícias de {name}",
+    "digest_page_title": "{name}: e-mail diário",
+    "digest_when": (
+        "Todos os dias às {schedule}, o e-mail de {name} traz a notícia principal do dia: o "
+        "seu resumo, os meios em que se baseia e um link para a notícia completa aqui. Uma "
+        "notícia já enviada só volta se mudar.",
+        "Todos os dias às {schedule}, o e-mail de {name} traz as {n} notícias principais do "
+        "dia: cada uma com o seu resumo, os meios em que se baseia e um link para a notícia "
+        "completa aqui. As notícias já enviadas só voltam se mudarem.",
+    ),
+    "subscribe": "Subscrever",
+    "subscribe_how": "As subscrições são geridas por quem administra este site. Para "
+    "receber o e-mail, escreva para {address} e peça para ser adicionado à lista de {name}. "
+    "Não há formulário de inscrição, para que ninguém possa inscrever um endereço que não "
+    "seja seu.",
+    "unsubscribe": "Cancelar a subscrição",
+    "unsubscribe_how": "Escreva para {address} e será removido. Os programas de e-mail que "
+    "oferecem “cancelar subscrição” para este e-mail enviam esse pedido por si.",
+    "all_category_stories": "Todas as notícias de {name}",
+    "subscribe_subject": "subscrever {name}",
+    "unsubscribe_subject": "cancelar {name}",
+    "all_stories": "Todas as notícias",
+    "top_stories": "Notícias principais",
+    "category_top": "{name}, notícias principais",
+    "untitled_story": "Notícia sem título",
+    "untitled_source": "Fonte sem título",
+    "names_and_more": "{names} e mais {n}",
+    "and": "e",
+    "reported_by_names": "Noticiado por {names}.",
+    "updated_details": "Atualizada: novos pormenores",
+    "updated_sources": ("Atualizada: {n} fonte nova", "Atualizada: {n} fontes novas"),
+    "summary_based_on": ("Resumo baseado em {n} fonte", "Resumo baseado em {n} fontes"),
+    "reported_by_count": ("Noticiado por {n} fonte", "Noticiado por {n} fontes"),
+    "reports": ("({n} artigo)", "({n} artigos)"),
+    "same_text_as": "mesmo texto que [{n}]",
+    "same_text": "mesmo texto",
+    "more_sources": ("… e mais {n} fonte.", "… e mais {n} fontes."),
+    "more_reports": (
+        "… e mais {n} artigo destas fontes.",
+        "… e mais {n} artigos destas fontes.",
+    ),
+    "no_summary": "Resumo ainda não disponível.",
+    "more_stories": "Mais notícias",
+    "kind_opinion": "Opinião",
+    "kind_review": "Crítica",
+    "kind_live": "Ao vivo",
+    "kind_roundup": "Resumo",
+    "top_subtitle": (
+        "{name}: notícias cobertas por pelo menos {n} meio",
+        "{name}: notícias cobertas por pelo menos {n} meios",
+    ),
+    "search_subtitle": "Notícias que correspondem a {query}, as mais recentes primeiro",
+    "story_subtitle": "Cada atualização desta notícia: um novo item sempre que novas fontes "
+    "ou factos a mudam",
+    "story_update": "{title} (atualização {n})",
+    "every_feed": "{site}: todos os feeds ({format})",
+    "site_description": "Notícias, cada uma resumida a partir de todos os meios que a cobriram",
+    "digest_subject": "{name}: {headline} — {date}",
+    "digest_subject_more": "{name}: {headline} e mais {n} — {date}",
+    "digest_empty": "sem notícias novas",
+    "digest_heading": "{name}: as notícias principais do dia, {date}",
+    "digest_lead": "As notícias principais do dia, {date}",
+    "digest_updated": "Atualizada",
+    "digest_read": "Ler a notícia",
+    "digest_why": "Recebe este e-mail porque quem gere {site} o adicionou à lista diária de "
+    "{name}.",
+    "digest_leave": "Para cancelar a subscrição, escreva para {address}; detalhes: {url}",
+    "digest_leave_html": "Para cancelar a subscrição, escreva para {address} ({link}).",
+    "digest_how": "como funcionam as subscrições",
+    "digest_list": "{name}: e-mail diário",
+}
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """How a language writes a date: month names, and where the day goes."""
+
+    months: tuple[str, ...]  # January … December
+    short_months: tuple[str, ...]  # Jan … Dec
+    long: str  # "{month} {day}, {year}": a whole date
+    day_month: str  # "{month} {day}": a date in the current year, with its full month
+    short: str  # "{month} {day}": a short date beside a time ("Dec 5, 21:28")
+    first: str = "1"  # how the first of a month is written ("1er" in French)
+
+
+_CALENDARS: dict[str, _Calendar] = {
+    "en": _Calendar(
+        tuple(
+            "January February March April May June July August September October November "
+            "December".split()
+        ),
+        tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()),
+        "{month} {day}, {year}",
+        "{month} {day}",
+        "{month} {day}",
+    ),
+    "de": _Calendar(
+        tuple(
+            "Januar Februar März April Mai Juni Juli August September Oktober November "
+            "Dezember".split()
+        ),
+        tuple("Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.".split()),
+        "{day}. {month} {year}",
+        "{day}. {month}",
+        "{day}. {month}",
+    ),
+    "fr": _Calendar(
+        tuple(
+            "janvier février mars avril mai juin juillet août septembre octobre novembre "
+            "décembre".split()
+        ),
+        tuple("janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()),
+        "{day} {month} {year}",
+        "{day} {month}",
+        "{day} {month}",
+        first="1er",
+    ),
+    "es": _Calendar(
+        tuple(
+            "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+            "diciembre".split()
+        ),
+        tuple("ene. feb. mar. abr. may. jun. jul. ago. sept. oct. nov. dic.".split()),
+        "{day} de {month} de {year}",
+        "{day} de {month}",
+        "{day} {month}",
+    ),
+    "it": _Calendar(
+        tuple(
+            "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+            "novembre dicembre".split()
+        ),
+        tuple("gen feb mar apr mag giu lug ago set ott nov dic".split()),
+        "{day} {month} {year}",
+        "{day} {month}",
+        "{day} {month}",
+        first="1º",
+    ),
+    "nl": _Calendar(
+        tuple(
+            "januari februari maart april mei juni juli augustus september oktober november "
+            "december".split()
+        ),
+        tuple("jan. feb. mrt. apr. mei jun. jul. aug. sep. okt. nov. dec.".split()),
+        "{day} {month} {year}",
+        "{day} {month}",
+        "{day} {month}",
+    ),
+    "pt": _Calendar(
+        tuple(
+            "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+            "dezembro".split()
+        ),
+        tuple("jan. fev. mar. abr. mai. jun. jul. ago. set. out. nov. dez.".split()),
+        "{day} de {month} de {year}",
+        "{day} de {month}",
+        "{day} {month}",
+    ),
+}
+
+_CATALOGUES: dict[str, dict[str, Template]] = {
+    "en": _EN,
+    "de": _DE,
+    "fr": _FR,
+    "es": _ES,
+    "it": _IT,
+    "nl": _NL,
+    "pt": _PT,
+}
+LANGUAGES: tuple[str, ...] = tuple(sorted(_CATALOGUES))  # those with words of their own
+
+# How a stored source label (`item_kinds.KIND_LABELS`) is said.
+_KIND_KEYS = {
+    "Opinion": "kind_opinion",
+    "Review": "kind_review",
+    "Live": "kind_live",
+    "Round-up": "kind_roundup",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words (`words_for`)."""
+
+    language: str  # the catalogue's ("en" for a language without one)
+    _text: Mapping[str, Template]
+    _calendar: _Calendar
+
+    def __call__(self, key: str, /, **fields: object) -> str:
+        """The text `key` with its fields filled in: words("more_category", name="Sport")."""
+        template = self._text[key]
+        if isinstance(template, tuple):
+            raise TypeError(f"{key!r} is counted: use Words.count")
+        return template.format(**fields) if fields else template
+
+    def count(self, key: str, n: int, /, **fields: object) -> str:
+        """A counted text, singular or plural for `n`: count("sources", 3) → "3 sources"."""
+        template = self._text[key]
+        if isinstance(template, str):
+            return template.format(n=n, **fields)
+        return template[0 if self._singular(n) else 1].format(n=n, **fields)
+
+    def _singular(self, n: int) -> bool:
+        # French takes the singular for 0 and 1 ("0 source"); the others for 1 alone.
+        return n in (0, 1) if self.language == "fr" else n == 1
+
+    def date(self, moment: datetime) -> str:
+        """ "February 12, 2025", "12. Februar 2025": the day in `moment`'s own zone."""
+        cal = self._calendar
+        return cal.long.format(
+            month=cal.months[moment.month - 1], day=self._day(moment.day), year=moment.year
+        )
+
+    def day_month(self, moment: datetime) -> str:
+        """ "February 12", "12. Februar": the day and its whole month, without the year."""
+        cal = self._calendar
+        return cal.day_month.format(month=cal.months[moment.month - 1], day=self._day(moment.day))
+
+    def short_date(self, moment: datetime) -> str:
+        """ "Feb 12", "12 févr.": a short date, beside a time."""
+        cal = self._calendar
+        return cal.short.format(month=cal.short_months[moment.month - 1], day=self._day(moment.day))
+
+    def _day(self, day: int) -> str:
+        return self._calendar.first if day == 1 else str(day)
+
+    def listed(self, names: Sequence[str], shown: int = 3) -> str:
+        """ "A, B and C"; past `shown` names "A, B, C and 2 more" ("" for none)."""
+        names = list(names)
+        if not names:
+            return ""
+        more = len(names) - shown
+        if more > 0:
+            return self("names_and_more", names=", ".join(names[:shown]), n=more)
+        if len(names) == 1:
+            return names[0]
+        return f"{', '.join(names[:-1])} {self('and')} {names[-1]}"
+
+    def kind(self, label: str) -> str:
+        """A stored source label ("Opinion", "Live") in this language; another as it is."""
+        key = _KIND_KEYS.get(label)
+        return self(key) if key is not None else label
+
+    def quoted(self, text: str) -> str:
+        """`text` in this language's quotation marks: “…”, „…“, « … »."""
+        return self("quoted", text=text)
+
+
+@functools.cache
+def words_for(language: str) -> Words:
+    """The words of `language` (a BCP 47 tag: its primary subtag decides; English when this
+    module has no catalogue for it)."""
+    primary = language.split("-")[0].split("_")[0].lower()
+    if primary not in _CATALOGUES:
+        primary = "en"
+    return Words(primary, _CATALOGUES[primary], _CALENDARS[primary])
+
+
+def has_words(language: str) -> bool:
+    """Whether `language` has a catalogue of its own (else its pages read English)."""
+    return words_for(language).language == language.split("-")[0].split("_")[0].lower()

@@ -1,0 +1,257 @@
+"""The words around the stories in the site's language (`[publish] language`): every catalogue
+complete, dates and counts as each language writes them, and every output in German with no
+English of ours left in it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import string
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from digest_fixture import BASE, NOW, digest_settings
+from stories import T0, make_story
+
+from aggregator.cli import main
+from aggregator.digest import Pick
+from aggregator.digest_mail import compose
+from aggregator.feeds import render_feed, render_outputs_opml
+from aggregator.models import SourceRef, Story
+from aggregator.pages import (
+    opensearch_xml,
+    render_category_html,
+    render_index_html,
+    render_search_html,
+    render_story_html,
+    render_subscribe_html,
+)
+from aggregator.publish import ALL_SLUG, PublishSettings, all_title, headline
+from aggregator.site_words import _CATALOGUES, LANGUAGES, has_words, words_for
+from aggregator.web import not_found_response, unavailable_response
+
+GERMAN = PublishSettings(base_url=BASE, site_title="Tagesblick", language="de")
+
+# Our English words that must not be left on a German site (upstream text aside).
+ENGLISH = [
+    "Summary based on",
+    "Reported by",
+    "source",
+    "More stories",
+    "More ",
+    "top stories",
+    "Top stories",
+    "All stories",
+    "Follow this",
+    "Search stories",
+    "Each story",
+    "All feeds",
+    "Untitled",
+    "Updated",
+    "update ",
+    "Image:",
+    "February",
+    "Get a daily email",
+    "No stories",
+    "newest first",
+    "Opinion",
+    "daily digest",
+    "Read the story",
+    "unsubscribe",
+    "News stories",
+    "every feed",
+]
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _templates(value: str | tuple[str, str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_catalogue_says_all_that_english_says_with_the_same_fields(language: str) -> None:
+    english, other = _CATALOGUES["en"], _CATALOGUES[language]
+    assert set(other) == set(english)
+    for key, value in english.items():
+        theirs = other[key]
+        assert isinstance(theirs, tuple) == isinstance(value, tuple), key
+        for ours, them in zip(_templates(value), _templates(theirs), strict=True):
+            assert _fields(them) == _fields(ours), (language, key)
+            assert them.strip() and not set(them) & set("<>&"), (language, key)
+
+
+def test_a_language_is_found_by_its_primary_subtag_and_english_stands_in() -> None:
+    assert words_for("de-AT").language == "de" and words_for("pt_BR").language == "pt"
+    assert words_for("ja").language == "en" and words_for("").language == "en"
+    assert has_words("de-CH") and has_words("en") and not has_words("ja")
+    assert words_for("ja")("more_stories") == "More stories"
+
+
+def test_dates_counts_and_lists_as_each_language_writes_them() -> None:
+    feb = datetime(2025, 2, 12, 9, 5, tzinfo=UTC)
+    first = datetime(2025, 3, 1, tzinfo=UTC)
+    said = {lang: words_for(lang) for lang in LANGUAGES}
+    assert said["en"].date(feb) == "February 12, 2025"
+    assert said["de"].date(feb) == "12. Februar 2025"
+    assert said["fr"].date(first) == "1er mars 2025"
+    assert said["es"].date(feb) == "12 de febrero de 2025"
+    assert said["pt"].day_month(feb) == "12 de fevereiro"
+    assert said["de"].short_date(feb) == "12. Feb."
+    assert said["en"].short_date(feb) == "Feb 12"
+    # French counts 0 in the singular; English and German in the plural
+    assert said["fr"].count("sources", 0) == "0 source"
+    assert said["en"].count("sources", 0) == "0 sources"
+    assert said["de"].count("sources", 1) == "1 Quelle"
+    assert said["de"].count("sources", 2) == "2 Quellen"
+    assert said["de"].listed(["A", "B", "C"]) == "A, B und C"
+    assert said["es"].listed(["A", "B", "C", "D", "E"]) == "A, B, C y 2 más"
+    assert said["fr"].quoted("x") == "« x »"
+
+
+def _story(story_id: str, hours: int = 0, **changes: object) -> Story:
+    story = make_story(story_id, f"Hafen {story_id}", hours=hours, category="Welt")
+    return dataclasses.replace(story, **changes)
+
+
+def _opinion() -> Story:
+    story = _story("op", 1)
+    assert story.summary is not None
+    sources = tuple(dataclasses.replace(s, label="Opinion") for s in story.summary.sources)
+    return dataclasses.replace(story, summary=dataclasses.replace(story.summary, sources=sources))
+
+
+def _german_outputs() -> dict[str, str]:
+    """Every page and feed a German site renders, by name."""
+    updated = _story("u", 2, version=3, added_sources=2)
+    wire = _story("w", 3)
+    assert wire.summary is not None
+    copies = (
+        *wire.summary.sources,
+        SourceRef("Kurier", "Einigung erzielt", "https://kurier.example/copy", copy_of="x"),
+    )
+    wire = dataclasses.replace(
+        wire, summary=dataclasses.replace(wire.summary, sources=copies, outlet_count=3)
+    )
+    stories = [_story("a"), updated, _opinion(), wire, _story("b", 4, summary=None)]
+    now = T0 + timedelta(hours=6)
+    several = dataclasses.replace(GERMAN, page_size=2)
+    outputs = {
+        "index": render_index_html([("Welt", "welt", stories)], GERMAN, now, digests={"Welt"}),
+        "category": render_category_html("Welt", "welt", stories, several, now, page=2) or "",
+        "story": render_story_html(updated, GERMAN, stories, {"Welt"}),
+        "search": render_search_html("hafen", 3, stories, several),
+        "no match": render_search_html("nichts", 0, [], GERMAN),
+        "subscribe": render_subscribe_html(
+            "Welt", "welt", GERMAN, schedule="07:00", count=10, contact="news@example.org"
+        ),
+        "opensearch": opensearch_xml(GERMAN),
+        "404": not_found_response(BASE, GERMAN.words).text or "",
+        "503": unavailable_response(GERMAN.words).text or "",
+        "opml": render_outputs_opml(
+            [("Welt", "welt"), (all_title(GERMAN), ALL_SLUG)], "atom", GERMAN
+        ).decode(),
+    }
+    for fmt in ("atom", "rss", "json"):
+        for top in (False, True):
+            outputs[f"{fmt} top={top}"] = render_feed(
+                "Welt", "welt", stories, fmt, GERMAN, now, top=top, digests={"Welt"}
+            ).decode()
+        outputs[f"story {fmt}"] = render_feed(
+            "", "", [updated], fmt, GERMAN, now, versioned=True
+        ).decode()
+    return outputs
+
+
+def test_a_german_site_says_every_word_of_its_own_in_german() -> None:
+    outputs = _german_outputs()
+    for name, text in outputs.items():
+        for word in ENGLISH:
+            assert word not in text, (name, word)
+    story = outputs["story"]
+    assert '<html lang="de">' in outputs["index"]
+    assert "Zusammenfassung aus 2 Quellen:" in story
+    assert "Aktualisiert: 2 neue Quellen" in story
+    assert "12. Februar 2025, 10:00 UTC" in story and "aktualisiert: " in story
+    assert "Täglich eine E-Mail mit weiteren Meldungen aus Welt" in story
+    assert "Weitere Meldungen" in story and "Dieser Meldung folgen:" in story
+    assert "Meinung: Hafen op" in outputs["index"]  # an opinion piece says so, in German
+    assert "(Meinung)" in outputs["atom top=False"]
+    assert "gleicher Text" in outputs["index"] + outputs["category"] + outputs["rss top=False"]
+    assert "Noch keine Zusammenfassung." in outputs["rss top=False"]
+    assert "3 Meldungen passen zu „hafen“, die neuesten zuerst" in outputs["search"]
+    assert "Keine Meldung passt zu „nichts“." in outputs["no match"]
+    assert "(Aktualisierung 2)" in outputs["story atom"]
+    assert "Top-Meldungen" in outputs["opml"] and "Alle Meldungen" in outputs["opml"]
+    atom = ET.fromstring(outputs["atom top=False"].encode())
+    subtitle = atom.find("{http://www.w3.org/2005/Atom}subtitle")
+    assert subtitle is not None and subtitle.text == (
+        "Welt: Nachrichten, jede aus allen Medien zusammengefasst, die darüber berichtet haben"
+    )
+    doc = json.loads(outputs["json top=True"])
+    assert doc["title"] == "Tagesblick: Welt, Top-Meldungen"
+    assert doc["description"] == "Welt: Meldungen, über die mindestens 2 Medien berichtet haben"
+
+
+def test_a_headline_naming_its_kind_is_not_labelled_again() -> None:
+    opinion = _opinion()
+    said = dataclasses.replace(opinion, headline="Meinung: Der Hafen muss bleiben")
+    assert headline(said, GERMAN.words) == "Meinung: Der Hafen muss bleiben"
+    english = dataclasses.replace(opinion, headline="Opinion: the port must stay")
+    assert headline(english, GERMAN.words) == "Opinion: the port must stay"
+    assert headline(opinion, GERMAN.words) == "Meinung: Hafen op"
+    assert headline(opinion) == "Opinion: Hafen op"  # (English, as before)
+
+
+def test_the_daily_email_speaks_the_sites_language() -> None:
+    picks = [Pick(_story("a"), updated=False), Pick(_story("u", 2, version=2), updated=True)]
+    msg = compose("Welt", picks, date(2026, 3, 10), NOW, digest_settings(), GERMAN)
+    assert msg["Subject"] == "Welt: Hafen a und 1 weitere — 10. März 2026"
+    assert msg["List-Id"].startswith('"Welt: tägliche E-Mail" <welt.digest.')
+    assert "subject=abbestellen%20Welt" in msg["List-Unsubscribe"]
+    text = msg.get_body(("plain",))
+    page = msg.get_body(("html",))
+    assert text is not None and page is not None
+    for part in (text.get_content(), page.get_content()):
+        for word in ENGLISH:
+            assert word not in part, word
+        assert "Zusammenfassung aus 2 Quellen:" in part
+        assert "Zur Meldung" in part and "Aktualisiert" in part
+    assert '<html lang="de">' in page.get_content()
+    assert "Welt: die wichtigsten Meldungen des Tages, 10. März 2026" in text.get_content()
+
+
+def test_check_warns_of_a_language_without_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, config = tmp_path / "feeds.opml", tmp_path / "config.toml"
+    sources.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="Welt">'
+        '<outline type="rss" text="A" xmlUrl="https://a.example/feed"/>'
+        "</outline></body></opml>"
+    )
+    config.write_text('[publish]\nlanguage = "ja"\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    said = capsys.readouterr().err
+    assert "[publish] language 'ja' has no words of its own here" in said
+    assert "de, en, es, fr, it, nl, pt" in said
+    config.write_text('[publish]\nlanguage = "de-AT"\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    assert "language" not in capsys.readouterr().err
+
+
+def test_our_words_inside_a_story_in_another_language_say_which_language_they_are() -> None:
+    story = make_story("en1", "The council approved the new bridge over the river", category="Welt")
+    page = render_story_html(story, GERMAN, [], {"Welt"})
+    assert '<article lang="en" dir="auto">' in page
+    assert '<p dir="auto" lang="de">Zusammenfassung aus 2 Quellen:</p>' in page
+    assert '<p class="digest" lang="de">' in page and '<footer lang="de">' in page
+    feed = render_feed("Welt", "welt", [story], "atom", GERMAN, NOW, digests={"Welt"}).decode()
+    assert 'lang="de"&gt;Zusammenfassung aus 2 Quellen:' in feed
+    german = make_story("de1", "Der Stadtrat hat die neue Brücke über den Fluss genehmigt")
+    page = render_story_html(dataclasses.replace(german, category="Welt"), GERMAN, [])
+    assert 'lang="de">Zusammenfassung' not in page and "<footer>" in page
