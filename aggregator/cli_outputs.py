@@ -41,7 +41,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         named = set(site.hub_feed_paths()) if publish.hubs else set()
     finally:
         store.close()
-    print(f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged")
+    removed = (
+        f", the files of {counted(report.withdrawn, 'story', 'stories')} no longer published "
+        "removed"
+        if report.withdrawn
+        else ""
+    )
+    print(
+        f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged"
+        + removed
+    )
     told = [publish.base_url + path for path in report.paths_written if path in named]
     return _tell_hubs(settings, told) if told else 0
 

@@ -11,9 +11,12 @@ from .cli_support import settings_from
 from .errors import AggregatorError, ConfigError
 from .site_words import LANGUAGES, has_words
 from .url_secrets import hide_passwords
+from .withheld import withheld_path
 from .wording import counted, duration, feeds_named
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .models import Source
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
@@ -128,6 +131,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_withheld(path: Path) -> None:
+    """The withheld list beside the OPML, as the service reads it at start (ConfigError, exit
+    2, for a line it would stop at); what it holds is said."""
+    from .withheld import parse_withheld
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the withheld list: {exc}") from exc
+    withheld = parse_withheld(text, str(path))
+    stories = counted(len(withheld.stories), "story", "stories")
+    print(f"{path}: {stories} and {counted(len(withheld.articles), 'article')} withheld")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """The OPML and the settings read as `run` reads them at start: a problem is the error
     the service would stop at (exit 2); what it would only warn of is said, then what the
@@ -167,6 +186,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if paused := sum(1 for s in sources if s.paused):
         parts.append(f"{paused} paused")
     print(f"{args.opml}: {', '.join(parts)}")
+    _check_withheld(withheld_path(args.opml))
     where = args.config or "defaults"
     if settings.publish.hubs and not settings.publish.public_base_url:
         print(

@@ -48,6 +48,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
+        withheld = reader.withheld()
         pages = reader.pages()
     finally:
         if store is not None:
@@ -107,6 +108,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(backup_line(args.db, settings, backups, now))
     if settings.publish.hubs:
         print(websub_line(settings.publish.hubs, hubs, now))
+    if withheld:
+        stories = counted(len(withheld.stories), "story", "stories")
+        print(
+            f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')} "
+            "(the list beside the OPML, as the last pass put it in force)"
+        )
     return 0
 
 
@@ -187,6 +194,7 @@ def _report(
             }
         }
     size, free = reader.pages()
+    withheld = reader.withheld()
     hubs = reader.websub_hubs() if settings.publish.hubs else {}
     websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
     return {
@@ -196,6 +204,7 @@ def _report(
         "warnings": found.get("warnings", []),
         **backup,
         **(websub if settings.publish.hubs else {}),
+        "withheld": {"stories": sorted(withheld.stories), "articles": sorted(withheld.articles)},
         "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,
     }

@@ -5,12 +5,15 @@
 rewritten only when its bytes changed (through a temporary file and a rename, so a web server
 never sends half a file); an unchanged file keeps its modification time, so web servers'
 Last-Modified/ETag validators stay valid.
-Files of stories no longer listed stay: old feed items still link to them.
+Files of stories no longer listed stay: old feed items still link to them. Those of a story
+the store holds but no longer publishes (withheld by the operator, or left with nothing to
+publish) are removed: its page is gone, as the server's is.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ class ExportReport:
     written: int
     unchanged: int
     paths_written: tuple[str, ...] = field(default=())  # of the files rewritten
+    withdrawn: int = 0  # stories whose files were removed (no longer published)
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
@@ -61,6 +65,20 @@ def export_site(site: Site, output: Path) -> ExportReport:
                 paths.append(relative)
             else:
                 unchanged += 1
+        withdrawn = _remove_withdrawn(site, root)
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
-    return ExportReport(written, unchanged, tuple(paths))
+    return ExportReport(written, unchanged, tuple(paths), withdrawn)
+
+
+def _remove_withdrawn(site: Site, root: Path) -> int:
+    """Remove the files of the stories under `root/stories/` the store no longer publishes;
+    how many stories'."""
+    stories = root / "stories"
+    if not stories.is_dir():
+        return 0
+    names = [entry.name for entry in stories.iterdir() if entry.is_dir()]
+    gone = site.withdrawn(names)
+    for name in gone:
+        shutil.rmtree(stories / name)
+    return len(gone)

@@ -20,6 +20,8 @@ from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
 from .store import Store
 from .store_rows import to_iso
+from .withheld import withheld_path
+from .withheld_reload import WithheldReload
 from .wording import feeds_named
 
 __all__ = ["OpmlReload"]
@@ -51,18 +53,23 @@ class OpmlReload:
         self._stamp: Stamp | None = None
         # The refused edit as stored: (error, since); None once a load has cleared the store's.
         self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
+        # What the operator withholds from publication, in the file beside the OPML.
+        self.withheld = WithheldReload(withheld_path(path), store, write)
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""
         self._stamp = None
+        self.withheld.forget()
 
     async def load(self, *, strict: bool) -> bool:
         """Re-read the OPML if it changed since the last load; sync sources to the store.
 
         With `strict`, a bad OPML raises ConfigError; otherwise it is logged and stored (for
         `status` and /healthz) and the last good configuration stays in force. Returns True
-        when sources were (re)loaded.
+        when sources were (re)loaded. The withheld list beside it is read as it changes too
+        (`WithheldReload`).
         """
+        await self.withheld.load(strict=strict)
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)

@@ -7,7 +7,7 @@ file always hold the same bytes. Reads go through a `StoryReader`; nothing is wr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -403,6 +403,12 @@ class Site:
         return Output(favicon_ico(), "image/x-icon")
 
     # --- every path, for the static export ------------------------------------------------
+
+    def withdrawn(self, story_ids: Sequence[str]) -> set[str]:
+        """Of `story_ids`, those the store holds and no longer publishes (withheld, or left
+        with nothing to publish): a static export removes their files (`export_site`)."""
+        withdrawn = getattr(self.reader, "withdrawn", None)
+        return withdrawn(story_ids) if withdrawn is not None else set()
 
     def files(self) -> Iterator[tuple[str, Output]]:
         """Every published document as (relative file path, output). Each list of stories is

@@ -27,6 +27,8 @@ from .models import Story
 from .store_articles import site_holds_in
 from .store_db import connect, page_bytes
 from .store_rows import from_iso, summary_from_row, to_iso
+from .store_stories import WITHHELD
+from .withheld import Withheld
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -231,6 +233,22 @@ class Reader:
         rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])
         return rows[0]["merged_into"] if rows else None
 
+    def withdrawn(self, story_ids: Sequence[str]) -> set[str]:
+        """Of `story_ids`, those stored but not published now (withheld by the operator, or
+        left with nothing to publish), and not merged into another."""
+        found: set[str] = set()
+        ids = list(story_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(
+                f"SELECT id FROM stories WHERE id IN ({marks}) AND version = 0 "
+                "AND merged_into IS NULL",
+                chunk,
+            )
+            found.update(r["id"] for r in rows)
+        return found
+
     def story(self, story_id: str) -> Story | None:
         found = self._stories(
             self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])
@@ -360,6 +378,12 @@ class Reader:
             "last_cycle": cycle if isinstance(cycle, dict) else {},
             "last_backup_at": last_backup.isoformat() if last_backup else None,
         }
+
+    def withheld(self) -> Withheld:
+        """The stories and articles the operator withholds, as the last pass put them in force
+        (`Store.set_withheld`)."""
+        found = self._meta(WITHHELD).get(WITHHELD)
+        return Withheld.from_lines(json.loads(found)) if found else Withheld()
 
     def backups(self) -> dict[str, str]:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""

@@ -3,6 +3,7 @@ categories (a material change moves the version and `updated`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,9 @@ from .store_rows import (
     summary_json,
     to_iso,
 )
+from .withheld import Withheld
+
+WITHHELD = "withheld"  # meta: the list in force (`Withheld.to_lines`, as JSON)
 
 
 def _change_time(
@@ -63,6 +67,52 @@ class StoriesStore(StoreBase):
             [story_id],
         )
         return [item_from_values(r) for r in rows]
+
+    def withheld(self) -> Withheld:
+        """The stories and articles withheld from publication (`set_withheld`)."""
+        found = self.conn.execute("SELECT value FROM meta WHERE key = ?", [WITHHELD]).fetchone()
+        return Withheld.from_lines(json.loads(found[0])) if found and found[0] else Withheld()
+
+    def set_withheld(self, withheld: Withheld) -> list[str]:
+        """Put `withheld` in force: every story it withholds or gives back more or less of
+        is summarised again at the next pass (withdrawn when nothing of it is left). The
+        stories changed, in id order."""
+        before = self.withheld()
+        if before == withheld:
+            return []
+        stories = set(before.stories ^ withheld.stories)
+        articles = sorted(before.articles ^ withheld.articles)
+        for start in range(0, len(articles), 400):
+            chunk = articles[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT DISTINCT story_id FROM items WHERE story_id IS NOT NULL AND "
+                f"(canonical_url IN ({marks}) OR url IN ({marks}))",
+                [*chunk, *chunk],
+            )
+            stories.update(row[0] for row in rows)
+        with self.transaction():
+            for story_id in stories:  # (a withheld story merged since: the one it joined)
+                found = self.conn.execute(
+                    "SELECT COALESCE(merged_into, id) FROM stories WHERE id = ?", [story_id]
+                ).fetchone()
+                if found is not None:
+                    self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [found[0]])
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [WITHHELD, json.dumps(withheld.to_lines())],
+            )
+        return sorted(stories)
+
+    def merged_from(self, story_id: str) -> set[str]:
+        """The stories merged into `story_id`, and those merged into them, and so on."""
+        rows = self.conn.execute(
+            "WITH RECURSIVE m(id) AS (SELECT id FROM stories WHERE merged_into = ? "
+            "UNION SELECT s.id FROM stories s JOIN m ON s.merged_into = m.id) SELECT id FROM m",
+            [story_id],
+        )
+        return {row[0] for row in rows}
 
     def mark_dirty(self, story_ids: Sequence[str]) -> None:
         """Have these stories summarised again at the next pass."""

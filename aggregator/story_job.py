@@ -37,6 +37,7 @@ from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summar
 from .summary_ahead import SummariesAhead
 from .summary_pool import SummaryPool
 from .wire_copies import copy_sources, with_copies
+from .withheld import Withheld
 
 __all__ = ["ModelAnswers", "StoryJob", "inputs_key", "with_article_text"]
 
@@ -190,6 +191,7 @@ class StoryJob:
         # The stories read ahead this pass (`_read_ahead`), as `_finish` needs them: a story
         # the store still marks unchanged since is not read again (`_summarise_on_workers`).
         self._read_early: dict[str, _Prepared] = {}
+        self.withheld = Withheld()  # (read from the store at each pass)
 
     def close(self) -> None:
         closer = getattr(self.summarizer, "close", None)
@@ -344,6 +346,7 @@ class StoryJob:
         """Group the items without a story, then summarise every dirty story; returns how
         many stories' published summaries changed."""
         now = self.clock()
+        self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
         if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
@@ -509,7 +512,7 @@ class StoryJob:
         """What summarising a dirty story needs from the store: its items, the summary inputs
         and their key, the published headline, the stored summary if the key matches, and
         the sources other outlets' copies add (`wire_copies`)."""
-        members = self.store.story_items(story_id)
+        members = self._published_members(story_id)
         originals = publishable([i for i in members if not i.duplicate_of])
         if not originals:  # nothing but a page's furniture: kept, never published
             return _Prepared(story_id)
@@ -527,6 +530,17 @@ class StoryJob:
         return _Prepared(
             story_id, inputs, headline, key, summary, outlets, categories, copies, images
         )
+
+    def _published_members(self, story_id: str) -> list[Item]:
+        """The story's items it may be published from: all but what the operator withholds
+        (`withheld`): none of a story withheld, or of one a withheld story merged into."""
+        members = self.store.story_items(story_id)
+        withheld = self.withheld
+        if not withheld:
+            return members
+        if withheld.stories and withheld.stories & self.store.merged_from(story_id):
+            return []
+        return withheld.published(story_id, members)
 
     def _finish(self, prepared: _Prepared, now: datetime) -> int:
         """Save a prepared story's summary (or withdraw a story with nothing to publish);

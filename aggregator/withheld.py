@@ -1,0 +1,107 @@
+"""What the operator withholds from publication: stories and articles listed in `withheld.txt`
+beside the OPML (a takedown, a wrong merge, a source's piece that must not be republished).
+Pure: reading the list, and whether an item is withheld.
+
+One entry a line, `#` starts a comment:
+
+    https://news.example.org/stories/3f2a9c1e0b7d4a55   # a story: its page's address
+    3f2a9c1e0b7d4a55                                     # or its id
+    https://www.example.com/2025/02/article.html         # an article, in whichever story
+
+A story withheld publishes nothing, now or as items join it; an article withheld is left out
+of its story's summary and source list (and so are other feeds' copies of it), and a story
+left with nothing else is not published. Grouping still sees them: a copy of a withheld
+article arriving from another feed joins its story and is withheld with it. Taking a line
+out publishes them again at the next pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .models import Item
+
+__all__ = ["FILE_NAME", "Withheld", "parse_withheld", "withheld_path"]
+
+FILE_NAME = "withheld.txt"
+_STORY_ID = re.compile(r"[0-9a-f]{16}")  # (`cluster.new_story_id`'s form)
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+_STORY_PAGE = re.compile(r"/stories/([0-9a-f]{16})(?:/(?:updates\.(?:atom|rss|json))?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """The stories (by id) and articles (by canonical URL) withheld from publication."""
+
+    stories: frozenset[str] = frozenset()
+    articles: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.stories or self.articles)
+
+    def holds(self, item: Item) -> bool:
+        """Whether the item's own article is withheld (by its link or canonical link)."""
+        if not self.articles:
+            return False
+        if item.canonical_url:
+            return item.canonical_url in self.articles
+        from .dedupe import canonical_url  # (not loaded by a pass with no list)
+
+        return (canonical_url(item.url) or "") in self.articles
+
+    def published(self, story_id: str, members: Sequence[Item]) -> list[Item]:
+        """The members of story `story_id` it may be published from: none for a withheld
+        story; else all but the withheld articles and their copies from other feeds."""
+        if story_id in self.stories:
+            return []
+        if not self.articles:
+            return list(members)
+        gone = {item.id for item in members if self.holds(item)}
+        return [i for i in members if i.id not in gone and i.duplicate_of not in gone]
+
+    def to_lines(self) -> list[str]:
+        """The list as stored (sorted): story ids, then article URLs."""
+        return sorted(self.stories) + sorted(self.articles)
+
+    @classmethod
+    def from_lines(cls, lines: Sequence[str]) -> Withheld:
+        """The list `to_lines` stored."""
+        stories = frozenset(line for line in lines if _STORY_ID.fullmatch(line))
+        return cls(stories, frozenset(line for line in lines if line not in stories))
+
+
+def withheld_path(opml: Path) -> Path:
+    """Where the list lives: beside the OPML."""
+    return opml.with_name(FILE_NAME)
+
+
+def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
+    """The list in `text`; ConfigError naming the first line that is neither a story (its
+    id, or its page's or feed's address) nor an article's http(s) address."""
+    from .dedupe import canonical_url  # (not loaded by a pass with no list)
+
+    stories: set[str] = set()
+    articles: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = _COMMENT.sub("", raw).strip()  # (a "#" inside an address is its fragment)
+        if not line:
+            continue
+        if _STORY_ID.fullmatch(line):
+            stories.add(line)
+            continue
+        found = _STORY_PAGE.search(line.split("?", 1)[0]) if " " not in line else None
+        if found is not None and line.startswith(("http://", "https://")):
+            stories.add(found[1])
+            continue
+        article = canonical_url(line) if " " not in line else None
+        if article is None:
+            raise ConfigError(
+                f"{source}: line {number}: {line[:80]!r} is neither a story (its id or its "
+                "page's address) nor an article's http(s) address"
+            )
+        articles.add(article)
+    return Withheld(frozenset(stories), frozenset(articles))

@@ -1,0 +1,82 @@
+"""The withheld list follows its file (`withheld.txt` beside the OPML), as the sources follow
+the OPML: read at start, and again whenever it changes (checked every tick, and on SIGHUP).
+A broken edit is logged once and the last good list stays in force; at start it stops the
+service, as a broken OPML does (a takedown must not be dropped silently). No file is an empty
+list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .store import Store
+from .withheld import Withheld, parse_withheld
+
+__all__ = ["WithheldReload"]
+
+log = logging.getLogger("aggregator")
+
+Write = Callable[..., Awaitable[Any]]
+_MISSING = (-1, -1)
+
+
+class WithheldReload:
+    """Puts the file's list in force in the store (`Store.set_withheld`) when it changed."""
+
+    def __init__(self, path: Path, store: Store, write: Write) -> None:
+        self.path = path
+        self.store = store
+        self.write = write
+        self._stamp: tuple[int, int] | None = None
+
+    def forget(self) -> None:
+        """Read the file at the next check even if it looks unchanged (a SIGHUP)."""
+        self._stamp = None
+
+    async def load(self, *, strict: bool) -> bool:
+        """Read the list again if the file changed; True when a list was put in force."""
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            stamp = _MISSING
+        except OSError as exc:
+            message = f"{self.path}: cannot read the withheld list: {exc.strerror or exc}"
+            if strict:
+                raise ConfigError(message) from exc
+            if self._stamp is not None:
+                log.error("%s; keeping the last good list", message)
+            self._stamp = None
+            return False
+        if stamp == self._stamp:
+            return False
+        try:
+            withheld = (
+                Withheld()
+                if stamp == _MISSING
+                else parse_withheld(self.path.read_text(encoding="utf-8"), str(self.path))
+            )
+        except (ConfigError, OSError, UnicodeDecodeError) as exc:
+            if isinstance(exc, ConfigError):
+                message = str(exc)
+            else:
+                message = f"{self.path}: cannot read the withheld list: {exc}"
+            if strict:
+                raise ConfigError(message) from exc
+            self._stamp = stamp  # (the same broken edit is not logged every tick)
+            log.error("%s; keeping the last good list", message)
+            return False
+        changed = await self.write(self.store.set_withheld, withheld)
+        self._stamp = stamp
+        if changed or withheld:
+            log.info(
+                "withheld=%s stories=%d articles=%d stories_changed=%d",
+                self.path,
+                len(withheld.stories),
+                len(withheld.articles),
+                len(changed),
+            )
+        return True
