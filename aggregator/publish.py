@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
-from aggregator.site_words import Words, words_for
+from aggregator.site_words import Words, has_words, words_for
 from aggregator.url_secrets import without_userinfo
 
 from .publish_settings import PublishSettings
@@ -226,8 +226,9 @@ def kind_label(story: Story) -> str:
 
 def headline(story: Story, words: Words = ENGLISH) -> str:
     """The story's display headline (plain text, cleaned). A story with no news source says
-    what it is ("Live: …", "Opinion: …", in `words`' language) unless its headline already
-    does."""
+    what it is ("Live: …", "Opinion: …") unless its headline already does: in the story's
+    own language where there are words for it ("En direct : …" before a French headline),
+    else in the site's `words`."""
     text = clean(story.headline)
     if not text and story.summary is not None:
         text = clean(story.summary.headline)
@@ -235,11 +236,23 @@ def headline(story: Story, words: Words = ENGLISH) -> str:
     label = kind_label(story)
     if not label:
         return text
-    said = words.kind(label)
-    for name in {label, said}:  # (a headline that names its kind in English or in ours)
+    own = _story_words(story, text, words)
+    said = own.kind(label)
+    for name in {label, words.kind(label), said}:  # (a headline that names its kind already)
         if re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
             return text
-    return text if title_says(text, _LABEL_KINDS.get(label, "")) else f"{said}: {text}"
+    if title_says(text, _LABEL_KINDS.get(label, "")):
+        return text
+    return own("kind_prefix", kind=said, headline=text)
+
+
+def _story_words(story: Story, text: str, words: Words) -> Words:
+    """The words of the story's own language (detected from its headline `text` and bullets,
+    else its feeds' declared one), where there are; else `words`."""
+    bullets = story.summary.bullets if story.summary is not None else ()
+    language = _text_language(" ".join([text, *(clean(b.text) for b in bullets)]))
+    language = language or story.declared_language
+    return words_for(language) if language and has_words(language) else words
 
 
 def outlet_count(story: Story) -> int:

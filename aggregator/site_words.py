@@ -114,6 +114,7 @@ _EN: dict[str, Template] = {
     "kind_review": "Review",
     "kind_live": "Live",
     "kind_roundup": "Round-up",
+    "kind_prefix": "{kind}: {headline}",
     # feeds
     "top_subtitle": (
         "{name}: stories at least {n} outlet covered",
@@ -237,6 +238,7 @@ _DE: dict[str, Template] = {
     "kind_review": "Kritik",
     "kind_live": "Live",
     "kind_roundup": "Überblick",
+    "kind_prefix": "{kind}: {headline}",
     "top_subtitle": (
         "{name}: Meldungen, über die mindestens {n} Medium berichtet hat",
         "{name}: Meldungen, über die mindestens {n} Medien berichtet haben",
@@ -357,6 +359,7 @@ _FR: dict[str, Template] = {
     "kind_review": "Critique",
     "kind_live": "En direct",
     "kind_roundup": "Tour d’horizon",
+    "kind_prefix": "{kind} : {headline}",
     "top_subtitle": (
         "{name} : sujets couverts par au moins {n} média",
         "{name} : sujets couverts par au moins {n} médias",
@@ -472,6 +475,7 @@ _ES: dict[str, Template] = {
     "kind_review": "Crítica",
     "kind_live": "En directo",
     "kind_roundup": "Resumen",
+    "kind_prefix": "{kind}: {headline}",
     "top_subtitle": (
         "{name}: noticias que cubrió al menos {n} medio",
         "{name}: noticias que cubrieron al menos {n} medios",
@@ -586,6 +590,7 @@ _IT: dict[str, Template] = {
     "kind_review": "Recensione",
     "kind_live": "Diretta",
     "kind_roundup": "Riepilogo",
+    "kind_prefix": "{kind}: {headline}",
     "top_subtitle": (
         "{name}: notizie coperte da almeno {n} testata",
         "{name}: notizie coperte da almeno {n} testate",
@@ -705,6 +710,7 @@ _NL: dict[str, Template] = {
     "kind_review": "Recensie",
     "kind_live": "Live",
     "kind_roundup": "Overzicht",
+    "kind_prefix": "{kind}: {headline}",
     "top_subtitle": (
         "{name}: verhalen waarover minstens {n} medium berichtte",
         "{name}: verhalen waarover minstens {n} media berichtten",
@@ -820,6 +826,7 @@ _PT: dict[str, Template] = {
     "kind_review": "Crítica",
     "kind_live": "Ao vivo",
     "kind_roundup": "Resumo",
+    "kind_prefix": "{kind}: {headline}",
     "top_subtitle": (
         "{name}: notícias cobertas por pelo menos {n} meio",
         "{name}: notícias cobertas por pelo menos {n} meios",

@@ -19,7 +19,7 @@ from aggregator.cli import main
 from aggregator.digest import Pick
 from aggregator.digest_mail import compose
 from aggregator.feeds import render_feed, render_outputs_opml
-from aggregator.models import SourceRef, Story
+from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.pages import (
     opensearch_xml,
     render_category_html,
@@ -32,6 +32,7 @@ from aggregator.publish import ALL_SLUG, PublishSettings, all_title, headline
 from aggregator.site_words import _CATALOGUES, LANGUAGES, has_words, words_for
 from aggregator.web import not_found_response, unavailable_response
 
+OPINION = "Der Stadtrat sollte den alten Hafen nicht schließen, denn die Fischer brauchen ihn."
 GERMAN = PublishSettings(base_url=BASE, site_title="Tagesblick", language="de")
 
 # Our English words that must not be left on a German site (upstream text aside).
@@ -118,11 +119,13 @@ def _story(story_id: str, hours: int = 0, **changes: object) -> Story:
     return dataclasses.replace(story, **changes)
 
 
-def _opinion() -> Story:
+def _opinion(title: str = "Der Hafen muss bleiben", text: str = OPINION) -> Story:
+    """A story of opinion pieces only (invented text)."""
     story = _story("op", 1)
     assert story.summary is not None
     sources = tuple(dataclasses.replace(s, label="Opinion") for s in story.summary.sources)
-    return dataclasses.replace(story, summary=dataclasses.replace(story.summary, sources=sources))
+    summary = Summary(title, (Bullet(text, (0,)),), sources, outlet_count=2)
+    return dataclasses.replace(story, headline=title, summary=summary)
 
 
 def _german_outputs() -> dict[str, str]:
@@ -179,7 +182,7 @@ def test_a_german_site_says_every_word_of_its_own_in_german() -> None:
     assert "12. Februar 2025, 10:00 UTC" in story and "aktualisiert: " in story
     assert "Täglich eine E-Mail mit weiteren Meldungen aus Welt" in story
     assert "Weitere Meldungen" in story and "Dieser Meldung folgen:" in story
-    assert "Meinung: Hafen op" in outputs["index"]  # an opinion piece says so, in German
+    assert "Meinung: Der Hafen muss bleiben" in outputs["index"]  # it says what it is
     assert "(Meinung)" in outputs["atom top=False"]
     assert "gleicher Text" in outputs["index"] + outputs["category"] + outputs["rss top=False"]
     assert "Noch keine Zusammenfassung." in outputs["rss top=False"]
@@ -203,8 +206,30 @@ def test_a_headline_naming_its_kind_is_not_labelled_again() -> None:
     assert headline(said, GERMAN.words) == "Meinung: Der Hafen muss bleiben"
     english = dataclasses.replace(opinion, headline="Opinion: the port must stay")
     assert headline(english, GERMAN.words) == "Opinion: the port must stay"
-    assert headline(opinion, GERMAN.words) == "Meinung: Hafen op"
-    assert headline(opinion) == "Opinion: Hafen op"  # (English, as before)
+    assert headline(opinion, GERMAN.words) == "Meinung: Der Hafen muss bleiben"
+    # the label is in the headline's own language, where there are words for it
+    assert headline(opinion) == "Meinung: Der Hafen muss bleiben"
+    live = _opinion(
+        "Les marchés reculent après les chiffres de l’emploi",
+        "Les bourses européennes ont ouvert en baisse mardi après la publication des chiffres.",
+    )
+    live = dataclasses.replace(live, summary=_labelled(live, "Live"))
+    assert (
+        headline(live, GERMAN.words)
+        == "En direct : Les marchés reculent après les chiffres de l’emploi"
+    )
+    plain = _opinion(
+        "Markets fall after the jobs figures",
+        "Stocks in Europe opened lower on Tuesday after the figures were published by the "
+        "government, and traders said they expected the central bank to wait.",
+    )
+    assert headline(plain, GERMAN.words) == "Opinion: Markets fall after the jobs figures"
+
+
+def _labelled(story: Story, label: str) -> Summary:
+    assert story.summary is not None
+    sources = tuple(dataclasses.replace(s, label=label) for s in story.summary.sources)
+    return dataclasses.replace(story.summary, sources=sources)
 
 
 def test_the_daily_email_speaks_the_sites_language() -> None:
