@@ -167,10 +167,18 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"[digest] recipients are filed under {category!r}, which the OPML does not "
                 f"have (its categories: {', '.join(opml.categories)}): that digest stays empty"
             )
-    for warning in said:
-        print(hide_passwords(f"aggregator: warning: {args.opml}: {warning}"), file=sys.stderr)
     sources = opml.sources
     parts = [f"{counted(len(sources), 'feed')} in {counted(len(known), 'category', 'categories')}"]
+    if opml.languages:  # (said with the categories they are of)
+        parts[0] += f" ({len(opml.languages)} with a language of their own)"
+    for name, language in opml.languages:
+        if not has_words(language):
+            said.append(
+                f"category {name!r} is in {language!r}, which has no words of its own here: "
+                "its pages, feeds and daily email say theirs in English"
+            )
+    for warning in said:
+        print(hide_passwords(f"aggregator: warning: {args.opml}: {warning}"), file=sys.stderr)
     if ruled := sum(1 for s in sources if s.exclude or s.include):
         parts.append(f"{ruled} with entry rules")
     if timed := sum(1 for s in sources if s.interval):

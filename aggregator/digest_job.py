@@ -26,6 +26,7 @@ from .digest import Due, Pick, due, next_slot, retry_delay, select
 from .digest_mail import compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
+from .publish_settings import PublishSettings
 from .slugs import slugify
 from .store import Reader
 from .wording import counted
@@ -143,6 +144,14 @@ class DigestJob:
         aliases = self.reader.category_aliases()
         return renamed_to(slugify(category), aliases, names) or category
 
+    def publish_for(self, category: str) -> PublishSettings:
+        """The publish settings a category's digest is written with: in the category's own
+        language where the OPML gives it one, else the site's."""
+        languages = getattr(self.reader, "category_languages", None)
+        language = languages().get(category) if languages is not None else None
+        publish = self.settings.publish
+        return publish.in_language(language) if language else publish
+
     async def picks(self, category: str, now: datetime, name: str | None = None) -> list[Pick]:
         """The stories the category's digest would carry now (`name`: the category's name now,
         `named_now`)."""
@@ -166,7 +175,8 @@ class DigestJob:
             await self.write(self.books.empty, job.category, job.day, now)
             log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
             return Outcome(job.category, job.day, "empty")
-        msg = compose(name, picks, job.day, now, digest, self.settings.publish)
+        publish = await asyncio.to_thread(self.publish_for, name)
+        msg = compose(name, picks, job.day, now, digest, publish)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
         try:
             refused = await asyncio.to_thread(
@@ -272,7 +282,7 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
         return 0
     if dry_run or not send_now:
         if dry_run:
-            msg = compose(name, picks, day, now, digest, job.settings.publish)
+            msg = compose(name, picks, day, now, digest, job.publish_for(name))
             print(readable(msg), end="")
             return 0
         print(f"{category}: {counted(len(picks), 'story', 'stories')} would go out now:")

@@ -99,7 +99,7 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     story, words = pick.story, publish.words
     title = _one_line(headline(story, words))
     if pick.updated:
-        title = f"{words('digest_updated')}: {title}"
+        title = f"{words('digest_updated')}{words('colon')} {title}"
     lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent="   ")
     lines.append(f"   {_when(story, settings, words)} · {_count(story, words)}")
     bullets = story.summary.bullets if story.summary else ()
@@ -109,7 +109,7 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
         text = f"{_one_line(bullet.text)} {refs}".rstrip()
         lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
     if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
-        lines += ["", f"   {based_on(story.summary, words)}:"]
+        lines += ["", f"   {based_on(story.summary, words)}{words('colon')}"]
     sources, rest = _sources(story, words)
     for number, label, url in sources:
         lines += textwrap.wrap(
@@ -120,7 +120,7 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     if rest:
         lines.append(f"   {rest}")
     lines.append("")
-    lines.append(f"   {words('digest_read')}: {story_url(story, publish)}")
+    lines.append(f"   {words('digest_read')}{words('colon')} {story_url(story, publish)}")
     return "\n".join(lines)
 
 
@@ -201,7 +201,7 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
         out.append("</ul>")
     if story.summary is not None:
         note = html.escape(based_on(story.summary, words))
-        out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}:</p>')
+        out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}{words("colon")}</p>')
     sources, rest = _sources(story, words)
     if sources:
         items, previous = [], 0

@@ -269,7 +269,7 @@ def home_url(slug: str, settings: PublishSettings) -> str:
 def _subtitle(name: str, settings: PublishSettings, top: bool) -> str:
     if top:
         return settings.words.count("top_subtitle", settings.top_min_outlets, name=clean(name))
-    return f"{clean(name)}: {clean(settings.description)}"
+    return f"{clean(name)}: {clean(settings.site_description)}"
 
 
 def _chosen(stories: Sequence[Story], settings: PublishSettings, top: bool) -> list[Story]:

@@ -15,6 +15,8 @@ from .models import Source
 from .slugs import reserved_slug, slugify
 
 DEFAULT_CATEGORY = "Uncategorized"
+# A language tag as a category outline gives it: "fr", "de-CH", "pt-BR" (BCP 47's shape).
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # What str.isspace() calls a space, and control characters: never part of a URL we poll.
 SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
@@ -27,6 +29,9 @@ class Opml:
     sources: tuple[Source, ...]
     categories: tuple[str, ...]  # in document order, each once
     warnings: tuple[str, ...] = ()
+    # (category, language): a category outline's `language` (the nearest outline's holds),
+    # the language of its pages, feeds and daily email (`site_words`); the site's for others
+    languages: tuple[tuple[str, str], ...] = ()
 
 
 _last_loaded: tuple[str, bytes, Opml] | None = None  # the last file read and its parse
@@ -348,6 +353,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     seen: dict[str, Source] = {}
     problems: list[str] = []
     named: dict[str, str] = {}  # slug -> the category's name, as first written
+    languages: dict[str, str] = {}  # category -> its outline's language
 
     def filed(name: str, line: int) -> str:
         first = named.setdefault(slugify(name), name)
@@ -359,7 +365,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             warnings.append(f"{said} (/{slugify(name)}/); its feeds are filed under {first!r}")
         return first
 
-    def visit(node: _Outline, category: str | None, outer: _Rules) -> None:
+    def visit(node: _Outline, category: str | None, outer: _Rules, language: str = "") -> None:
         found = _lowered(node.attrs)
         if _is_feed(found):
             url = found.get("xmlurl")
@@ -394,6 +400,13 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
             sources.append(source)
             if name not in categories:
                 categories.append(name)
+            if language and category:
+                told = languages.setdefault(name, language)
+                if told != language:
+                    warnings.append(
+                        f"line {node.line}: category {name!r} is said to be in {language!r} "
+                        f"here and in {told!r} before; {told!r} holds"
+                    )
             return
         if not node.children:
             empty = f"line {node.line}: outline {node.label()!r} has neither an xmlUrl nor children"
@@ -402,8 +415,13 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
         name = filed(node.label() or category or DEFAULT_CATEGORY, node.line)
         faults = warnings if export else problems
         rules = _rules(node, _own(node.attrs), outer, node.label(), faults, warnings, export)
+        own = (found.get("language") or "").strip()
+        if own and not LANGUAGE_TAG.fullmatch(own):
+            said = f"line {node.line}: outline {node.label()!r}: language={own[:40]!r} is no "
+            faults.append(said + 'language tag ("fr", "de-CH")' + ("; left out" if export else ""))
+            own = ""
         for child in node.children:
-            visit(child, name, rules)
+            visit(child, name, rules, own or language)
 
     for root in roots:
         visit(root, None, _Rules())
@@ -411,7 +429,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
         raise ConfigError(f"{where}: " + "; ".join(problems))
     if not sources:
         raise ConfigError(f"{where}: no feed outlines (outlines with an xmlUrl)")
-    return Opml(title, tuple(sources), tuple(categories), tuple(warnings))
+    return Opml(title, tuple(sources), tuple(categories), tuple(warnings), tuple(languages.items()))
 
 
 # FreshRSS's own outline attributes (https://freshrss.org/opml, written `frss:`) that say what

@@ -97,6 +97,9 @@ class OpmlReload:
         for said, urls in intervals_overruled(self.schedule, own).items():
             log.warning("%s %s", feeds_named(urls), said)
         changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
+        languages = dict(opml.languages)
+        if await self.write(self.store.set_category_languages, languages):
+            self._say_languages(languages)
         if self._refused is not None:
             await self.write(self.store.set_meta, OPML_REFUSED, "")
             self._refused = None
@@ -151,6 +154,22 @@ class OpmlReload:
             len(changes.selectors_changed),
         )
         return True
+
+    def _say_languages(self, languages: dict[str, str]) -> None:
+        """The log's line on the categories' own languages, as they changed; a warning for
+        one without words of its own (`site_words`)."""
+        from .site_words import has_words  # (a pass that reads no new OPML loads no words)
+
+        said = ", ".join(f"{name!r}={language}" for name, language in languages.items())
+        log.info("opml=%s category languages: %s", self.path, said or "none (the site's)")
+        for name, language in languages.items():
+            if not has_words(language):
+                log.warning(
+                    "category=%r language=%s has no words of its own here: its pages, feeds "
+                    "and daily email say theirs in English",
+                    name,
+                    language,
+                )
 
     async def _refuse(self, error: str) -> bool:
         """Store a refused edit for `status` and /healthz; `since` stays that of the first

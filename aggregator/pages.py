@@ -414,7 +414,7 @@ def render_index_html(
         "\n".join(sections),
         settings,
         canonical=settings.base_url,
-        description=settings.description,
+        description=settings.site_description,
         alternates=alternates,
         header=False,
     )
@@ -462,7 +462,7 @@ def render_category_html(
             else ""
         )
         parts.append(f'<nav class="pages"><span>{newer}</span><span>{older}</span></nav>')
-    description = f"{clean(name)}: {clean(settings.description)}"
+    description = f"{clean(name)}: {clean(settings.site_description)}"
     return _page(
         title,
         "\n".join(parts),
@@ -530,7 +530,7 @@ def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
         main,
         settings,
         canonical=target,
-        description=f"{clean(name)}: {clean(settings.description)}",
+        description=f"{clean(name)}: {clean(settings.site_description)}",
         alternates=_alternates(name, slug, settings),
         extra_meta=[f'<meta http-equiv="refresh" content="0; url={target_attr}">'],
     )

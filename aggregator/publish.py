@@ -538,7 +538,7 @@ def story_html_body(
             bullets.append(f'<li dir="auto">{esc(bullet.text)}{tail}</li>')
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
-        parts.append(f'<p dir="auto"{ours}>{based_on(summary, words)}:</p>')
+        parts.append(f'<p dir="auto"{ours}>{based_on(summary, words)}{words("colon")}</p>')
         if summary.sources:
             parts.append(_source_list(summary, words, zone=source_times, ours=ours))
     if before_more:
@@ -550,7 +550,8 @@ def story_html_body(
             f'<li dir="auto">{link(story_url(other, settings), esc(headline(other, words)))}</li>'
             for other in others
         )
-        parts.append(f'<p dir="auto"{ours}>{all_link}:</p>\n<ul>\n{items}\n</ul>')
+        colon = words("colon")
+        parts.append(f'<p dir="auto"{ours}>{all_link}{colon}</p>\n<ul>\n{items}\n</ul>')
     else:
         parts.append(f"<p{ours}>{all_link}</p>")
     return "\n".join(parts)

@@ -3,12 +3,15 @@ the publishing code."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .site_words import Words, words_for
+if TYPE_CHECKING:
+    from .site_words import Words
 
 __all__ = ["DEFAULT_BASE_URL", "PublishSettings"]
 
@@ -29,6 +32,11 @@ def display_zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"timezone: unknown time zone {name!r}") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _in_language(settings: PublishSettings, language: str) -> PublishSettings:
+    return dataclasses.replace(settings, language=language)
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,6 @@ class PublishSettings:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         self.zone()  # (an unknown zone is a configuration error at start, not at a page)
-        if self.description == DEFAULT_DESCRIPTION:
-            object.__setattr__(self, "description", self.words("site_description"))
         for hub in self.hubs:
             parts = urlsplit(hub)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -91,9 +97,22 @@ class PublishSettings:
             raise ValueError(f"picture_proxy must be one of {allowed}, got {self.picture_proxy!r}")
 
     @property
+    def site_description(self) -> str:
+        """`description`; left as it is, said in the site's language."""
+        if self.description == DEFAULT_DESCRIPTION:
+            return self.words("site_description")
+        return self.description
+
+    def in_language(self, language: str) -> PublishSettings:
+        """These settings for pages and feeds in `language` (a category's own: the OPML's)."""
+        return self if language == self.language else _in_language(self, language)
+
+    @property
     def words(self) -> Words:
         """The words pages, feeds and the daily email put around the stories, in `language`
         (English where `site_words` has none for it)."""
+        from .site_words import words_for  # (reading the settings loads no catalogue)
+
         return words_for(self.language)
 
     def zone(self) -> tzinfo:

@@ -123,6 +123,7 @@ class _ReadOnce:
         self._reader = reader
         self._categories: list[str] | None = None
         self._stories: dict[tuple[str | None, int, int], list[Story]] = {}
+        self._languages: dict[str, str] | None = None
 
     def categories(self) -> list[str]:
         if self._categories is None:
@@ -144,6 +145,18 @@ class _ReadOnce:
     def category_aliases(self) -> dict[str, str]:
         return aliases_of(self._reader)
 
+    def category_languages(self) -> dict[str, str]:
+        if self._languages is None:
+            self._languages = languages_of(self._reader)
+        return self._languages
+
+
+def languages_of(reader: StoryReader) -> dict[str, str]:
+    """The categories' own languages (`Reader.category_languages`); none from a reader
+    without them."""
+    languages = getattr(reader, "category_languages", None)
+    return languages() if languages is not None else {}
+
 
 class Site:
     """Renders any published path from a reader's current data."""
@@ -162,6 +175,12 @@ class Site:
         self.digest = digest or DigestSettings()
         self.digests = self.digest.categories  # categories with a daily email
         self._leading_memo: dict[tuple[str, str, int], list[Story]] = {}
+
+    def settings_for(self, category: str | None) -> PublishSettings:
+        """The settings a category's pages, feeds and story pages render with: in its own
+        language where the OPML gives it one (`category_languages`), else the site's."""
+        language = languages_of(self.reader).get(category) if category else None
+        return self.settings.in_language(language) if language else self.settings
 
     def category_named(self, slug: str) -> str | None:
         """The category with this slug (the first one when two names share a slug)."""
@@ -245,11 +264,12 @@ class Site:
         if (name is None and slug != ALL_SLUG) or not 1 <= page <= MAX_PAGES:
             return None
         stories = self.reader.stories(name, self.settings.page_size * MAX_PAGES)
+        settings = self.settings_for(name)
         html_page = render_category_html(
-            name or all_title(self.settings),
+            name or all_title(settings),
             slug,
             stories,
-            self.settings,
+            settings,
             self.now(),
             page=page,
             digests=self.digests if name is not None else frozenset(),
@@ -301,9 +321,10 @@ class Site:
         if name is None and slug != ALL_SLUG:
             return None
         stories = self._feed_candidates(name, top)
-        name = name if name is not None else all_title(self.settings)
+        settings = self.settings_for(name)
+        name = name if name is not None else all_title(settings)
         body = render_feed(
-            name, slug, stories, fmt, self.settings, self.now(), top=top, digests=self.digests
+            name, slug, stories, fmt, settings, self.now(), top=top, digests=self.digests
         )
         link = hub_link_header(self.settings.hubs, feed_url(slug, fmt, self.settings, top))
         return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories), link=link)
@@ -343,9 +364,10 @@ class Site:
         story = self.reader.story(story_id)
         if story is None:
             return None
+        settings = self.settings_for(story.category)
         body = render_feed(
-            "", "", [story], fmt, self.settings, self.now(), digests=self.digests,
-            frame=story_frame(story, self.settings), versioned=True,
+            "", "", [story], fmt, settings, self.now(), digests=self.digests,
+            frame=story_frame(story, settings), versioned=True,
         )  # fmt: skip
         return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", story.updated)
 
@@ -354,7 +376,7 @@ class Site:
         if story is None:
             return None
         more = [s for s in self._leading(story.category) if s.id != story.id][:MORE_STORIES]
-        page = render_story_html(story, self.settings, more, self.digests)
+        page = render_story_html(story, self.settings_for(story.category), more, self.digests)
         return Output(page.encode(), HTML_TYPE, _newest([story, *more]), ranked=True)
 
     def _leading(self, category: str) -> list[Story]:
@@ -380,7 +402,7 @@ class Site:
         page = render_subscribe_html(
             name,
             slug,
-            self.settings,
+            self.settings_for(name),
             schedule=schedule,
             count=self.digest.count,
             contact=self.digest.contact_email,

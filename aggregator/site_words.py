@@ -115,6 +115,7 @@ _EN: dict[str, Template] = {
     "kind_live": "Live",
     "kind_roundup": "Round-up",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     # feeds
     "top_subtitle": (
         "{name}: stories at least {n} outlet covered",
@@ -239,6 +240,7 @@ _DE: dict[str, Template] = {
     "kind_live": "Live",
     "kind_roundup": "Überblick",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     "top_subtitle": (
         "{name}: Meldungen, über die mindestens {n} Medium berichtet hat",
         "{name}: Meldungen, über die mindestens {n} Medien berichtet haben",
@@ -267,40 +269,40 @@ _DE: dict[str, Template] = {
 
 _FR: dict[str, Template] = {
     "stories": "Sujets",
-    "footer": "Chaque sujet est résumé à partir des médias qui l’ont couvert ; suivez les "
+    "footer": "Chaque sujet est résumé à partir des médias qui l’ont couvert\u00a0; suivez les "
     "liens numérotés pour les lire.",
     "all_feeds": "Tous les flux (OPML)",
     "search_stories": "Chercher des sujets",
     "search_button": "Chercher",
     "search_title": "Recherche",
-    "search_title_for": "Recherche : {query}",
+    "search_title_for": "Recherche\u00a0: {query}",
     "search_help": "Trouve les sujets contenant chaque mot (ou un mot plus long qui commence "
-    'ainsi) ; "des mots entre guillemets" comme expression ; -mot écarte des sujets ; OR '
-    "prend l’un ou l’autre.",
-    "search_description": "{site} : recherche",
-    "search_opensearch": "{site} : chercher dans les sujets",
-    "follow_search": "Suivre cette recherche :",
+    'ainsi)\u00a0; "des mots entre guillemets" comme expression\u00a0; -mot écarte des '
+    "sujets\u00a0; OR prend l’un ou l’autre.",
+    "search_description": "{site}\u00a0: recherche",
+    "search_opensearch": "{site}\u00a0: chercher dans les sujets",
+    "follow_search": "Suivre cette recherche\u00a0:",
     "search_found": (
         "{n} sujet correspond à {query}, du plus récent au plus ancien",
         "{n} sujets correspondent à {query}, du plus récent au plus ancien",
     ),
     "search_none": "Aucun sujet ne correspond à {query}.",
-    "quoted": "« {text} »",
+    "quoted": "«\u00a0{text}\u00a0»",
     "newer": "← Plus récents",
     "older": "Plus anciens →",
     "more_important": "← Plus importants",
     "less_important": "Suite →",
     "no_stories": "Aucun sujet pour l’instant.",
     "no_categories": "Aucune catégorie pour l’instant.",
-    "more_category": "Plus : {name}",
-    "feeds": "Flux :",
+    "more_category": "Plus\u00a0: {name}",
+    "feeds": "Flux\u00a0:",
     "top_stories_link": "sujets principaux",
     "category_page": "{name}, page {page}",
-    "moved": "Cette page a été déplacée : {link}.",
-    "updated_at": "mis à jour : {time}",
-    "follow_story": "Suivre ce sujet :",
-    "story_updates": "Mises à jour : {headline}",
-    "image_credit": "Image : {outlet}",
+    "moved": "Cette page a été déplacée\u00a0: {link}.",
+    "updated_at": "mis à jour\u00a0: {time}",
+    "follow_story": "Suivre ce sujet\u00a0:",
+    "story_updates": "Mises à jour\u00a0: {headline}",
+    "image_credit": "Image\u00a0: {outlet}",
     "sources": ("{n} source", "{n} sources"),
     "not_found": "Introuvable",
     "nothing_here": "Il n’y a rien à cette adresse.",
@@ -309,24 +311,24 @@ _FR: dict[str, Template] = {
     "unavailable_text": "Cette page ne peut pas être lue dans la base d’actualités pour le "
     "moment. Veuillez réessayer plus tard.",
     "digest_offer": "Recevoir chaque jour un e-mail avec plus de sujets {name}",
-    "digest_page_title": "{name} : e-mail quotidien",
+    "digest_page_title": "{name}\u00a0: e-mail quotidien",
     "digest_when": (
-        "Chaque jour à {schedule}, l’e-mail {name} apporte le sujet principal du jour : son "
+        "Chaque jour à {schedule}, l’e-mail {name} apporte le sujet principal du jour\u00a0: son "
         "résumé, les médias sur lesquels il repose et un lien vers le sujet complet ici. Un "
         "sujet déjà envoyé ne revient que s’il change.",
         "Chaque jour à {schedule}, l’e-mail {name} apporte les {n} sujets principaux du "
-        "jour : chacun avec son résumé, les médias sur lesquels il repose et un lien vers le "
+        "jour\u00a0: chacun avec son résumé, les médias sur lesquels il repose et un lien vers le "
         "sujet complet ici. Les sujets déjà envoyés ne reviennent que s’ils changent.",
     ),
     "subscribe": "S’abonner",
     "subscribe_how": "Les abonnements sont gérés par les personnes qui font fonctionner ce "
     "site. Pour recevoir l’e-mail, écrivez à {address} et demandez à être ajouté à la liste "
-    "{name}. Il n’y a pas de formulaire d’inscription : personne ne peut inscrire une adresse "
+    "{name}. Il n’y a pas de formulaire d’inscription\u00a0: personne ne peut inscrire une adresse "
     "qui n’est pas la sienne.",
     "unsubscribe": "Se désabonner",
     "unsubscribe_how": "Écrivez à {address} et vous serez retiré de la liste. Les logiciels "
-    "de messagerie qui proposent « se désabonner » pour cet e-mail envoient cette demande "
-    "pour vous.",
+    "de messagerie qui proposent «\u00a0se désabonner\u00a0» pour cet e-mail envoient cette "
+    "demande pour vous.",
     "all_category_stories": "Tous les sujets {name}",
     "subscribe_subject": "abonnement {name}",
     "unsubscribe_subject": "désabonnement {name}",
@@ -338,10 +340,10 @@ _FR: dict[str, Template] = {
     "names_and_more": "{names} et {n} autres",
     "and": "et",
     "reported_by_names": "Rapporté par {names}.",
-    "updated_details": "Mis à jour : nouveaux détails",
+    "updated_details": "Mis à jour\u00a0: nouveaux détails",
     "updated_sources": (
-        "Mis à jour : {n} nouvelle source",
-        "Mis à jour : {n} nouvelles sources",
+        "Mis à jour\u00a0: {n} nouvelle source",
+        "Mis à jour\u00a0: {n} nouvelles sources",
     ),
     "summary_based_on": ("Résumé fondé sur {n} source", "Résumé fondé sur {n} sources"),
     "reported_by_count": ("Rapporté par {n} source", "Rapporté par {n} sources"),
@@ -359,31 +361,32 @@ _FR: dict[str, Template] = {
     "kind_review": "Critique",
     "kind_live": "En direct",
     "kind_roundup": "Tour d’horizon",
-    "kind_prefix": "{kind} : {headline}",
+    "kind_prefix": "{kind}\u00a0: {headline}",
+    "colon": "\u00a0:",  # (French sets a colon off by a space)
     "top_subtitle": (
-        "{name} : sujets couverts par au moins {n} média",
-        "{name} : sujets couverts par au moins {n} médias",
+        "{name}\u00a0: sujets couverts par au moins {n} média",
+        "{name}\u00a0: sujets couverts par au moins {n} médias",
     ),
     "search_subtitle": "Sujets correspondant à {query}, du plus récent au plus ancien",
-    "story_subtitle": "Chaque mise à jour de ce sujet : un nouvel élément dès que de "
+    "story_subtitle": "Chaque mise à jour de ce sujet\u00a0: un nouvel élément dès que de "
     "nouvelles sources ou de nouveaux faits le changent",
     "story_update": "{title} (mise à jour {n})",
-    "every_feed": "{site} : tous les flux ({format})",
+    "every_feed": "{site}\u00a0: tous les flux ({format})",
     "site_description": "L’actualité, chaque sujet résumé à partir de tous les médias qui "
     "l’ont couvert",
-    "digest_subject": "{name} : {headline} — {date}",
-    "digest_subject_more": "{name} : {headline} et {n} autres — {date}",
+    "digest_subject": "{name}\u00a0: {headline} — {date}",
+    "digest_subject_more": "{name}\u00a0: {headline} et {n} autres — {date}",
     "digest_empty": "aucun nouveau sujet",
-    "digest_heading": "{name} : les sujets principaux du jour, {date}",
+    "digest_heading": "{name}\u00a0: les sujets principaux du jour, {date}",
     "digest_lead": "Les sujets principaux du jour, {date}",
     "digest_updated": "Mis à jour",
     "digest_read": "Lire le sujet",
     "digest_why": "Vous recevez cet e-mail parce que les responsables de {site} vous ont "
     "ajouté à la liste quotidienne {name}.",
-    "digest_leave": "Pour vous désabonner, écrivez à {address} ; détails : {url}",
+    "digest_leave": "Pour vous désabonner, écrivez à {address}\u00a0; détails\u00a0: {url}",
     "digest_leave_html": "Pour vous désabonner, écrivez à {address} ({link}).",
     "digest_how": "comment fonctionnent les abonnements",
-    "digest_list": "{name} : e-mail quotidien",
+    "digest_list": "{name}\u00a0: e-mail quotidien",
 }
 
 _ES: dict[str, Template] = {
@@ -476,6 +479,7 @@ _ES: dict[str, Template] = {
     "kind_live": "En directo",
     "kind_roundup": "Resumen",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     "top_subtitle": (
         "{name}: noticias que cubrió al menos {n} medio",
         "{name}: noticias que cubrieron al menos {n} medios",
@@ -591,6 +595,7 @@ _IT: dict[str, Template] = {
     "kind_live": "Diretta",
     "kind_roundup": "Riepilogo",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     "top_subtitle": (
         "{name}: notizie coperte da almeno {n} testata",
         "{name}: notizie coperte da almeno {n} testate",
@@ -711,6 +716,7 @@ _NL: dict[str, Template] = {
     "kind_live": "Live",
     "kind_roundup": "Overzicht",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     "top_subtitle": (
         "{name}: verhalen waarover minstens {n} medium berichtte",
         "{name}: verhalen waarover minstens {n} media berichtten",
@@ -827,6 +833,7 @@ _PT: dict[str, Template] = {
     "kind_live": "Ao vivo",
     "kind_roundup": "Resumo",
     "kind_prefix": "{kind}: {headline}",
+    "colon": ":",
     "top_subtitle": (
         "{name}: notícias cobertas por pelo menos {n} meio",
         "{name}: notícias cobertas por pelo menos {n} meios",

@@ -36,6 +36,7 @@ class PollWrite:
 
 
 _NOTHING = PollWrite(0, 0)
+CATEGORY_LANGUAGES = "category_languages"  # meta: the OPML's category languages (JSON)
 _SOURCE_COLUMNS = (
     "url",
     "title",
@@ -184,6 +185,24 @@ class FeedsStore(StoreBase):
     """Sources, feed poll state and the items polls bring."""
 
     _older_pruned = True  # `pruned_items` may hold ids (looked at when asked: `older_pruned`)
+
+    def set_category_languages(self, languages: dict[str, str]) -> bool:
+        """Keep the OPML's category languages (category → language tag) for the pages, feeds
+        and digests that read them (`Reader.category_languages`); True when they changed."""
+        value = json.dumps(languages, sort_keys=True, ensure_ascii=False)
+        found = self.conn.execute(
+            "SELECT value FROM meta WHERE key = ?", [CATEGORY_LANGUAGES]
+        ).fetchone()
+        if (found[0] if found else "{}") == value:
+            return False
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [CATEGORY_LANGUAGES, value],
+            )
+            self._bump_version()  # (published pages and feeds change their words)
+        return True
 
     def sync_sources(self, sources: Sequence[Source], now: datetime) -> SourceChanges:
         """Make the sources table match the OPML; returns what changed.

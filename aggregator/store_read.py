@@ -26,6 +26,7 @@ from .health import (
 from .models import Story
 from .store_articles import site_holds_in
 from .store_db import connect, page_bytes
+from .store_feeds import CATEGORY_LANGUAGES
 from .store_rows import from_iso, summary_from_row, to_iso
 from .store_stories import WITHHELD
 from .withheld import Withheld
@@ -378,6 +379,12 @@ class Reader:
             "last_cycle": cycle if isinstance(cycle, dict) else {},
             "last_backup_at": last_backup.isoformat() if last_backup else None,
         }
+
+    def category_languages(self) -> dict[str, str]:
+        """The categories with a language of their own (the OPML's): category → tag."""
+        found = self._meta(CATEGORY_LANGUAGES).get(CATEGORY_LANGUAGES)
+        languages = json.loads(found) if found else {}
+        return languages if isinstance(languages, dict) else {}
 
     def withheld(self) -> Withheld:
         """The stories and articles the operator withholds, as the last pass put them in force

@@ -4,22 +4,29 @@ English of ours left in it."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import string
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 from digest_fixture import BASE, NOW, digest_settings
-from stories import T0, make_story
+from digest_fixture import settings as digest_fixture_settings
+from stories import T0, ListReader, make_story
 
 from aggregator.cli import main
 from aggregator.digest import Pick
+from aggregator.digest_job import DigestJob
 from aggregator.digest_mail import compose
+from aggregator.errors import ConfigError
 from aggregator.feeds import render_feed, render_outputs_opml
 from aggregator.models import Bullet, SourceRef, Story, Summary
+from aggregator.opml import parse_opml
+from aggregator.opml_reload import OpmlReload
 from aggregator.pages import (
     opensearch_xml,
     render_category_html,
@@ -29,7 +36,9 @@ from aggregator.pages import (
     render_subscribe_html,
 )
 from aggregator.publish import ALL_SLUG, PublishSettings, all_title, headline
+from aggregator.site import Site
 from aggregator.site_words import _CATALOGUES, LANGUAGES, has_words, words_for
+from aggregator.store import Store
 from aggregator.web import not_found_response, unavailable_response
 
 OPINION = "Der Stadtrat sollte den alten Hafen nicht schließen, denn die Fischer brauchen ihn."
@@ -111,7 +120,7 @@ def test_dates_counts_and_lists_as_each_language_writes_them() -> None:
     assert said["de"].count("sources", 2) == "2 Quellen"
     assert said["de"].listed(["A", "B", "C"]) == "A, B und C"
     assert said["es"].listed(["A", "B", "C", "D", "E"]) == "A, B, C y 2 más"
-    assert said["fr"].quoted("x") == "« x »"
+    assert said["fr"].quoted("x") == "«\u00a0x\u00a0»"
 
 
 def _story(story_id: str, hours: int = 0, **changes: object) -> Story:
@@ -216,7 +225,7 @@ def test_a_headline_naming_its_kind_is_not_labelled_again() -> None:
     live = dataclasses.replace(live, summary=_labelled(live, "Live"))
     assert (
         headline(live, GERMAN.words)
-        == "En direct : Les marchés reculent après les chiffres de l’emploi"
+        == "En direct\u00a0: Les marchés reculent après les chiffres de l’emploi"
     )
     plain = _opinion(
         "Markets fall after the jobs figures",
@@ -280,3 +289,97 @@ def test_our_words_inside_a_story_in_another_language_say_which_language_they_ar
     german = make_story("de1", "Der Stadtrat hat die neue Brücke über den Fluss genehmigt")
     page = render_story_html(dataclasses.replace(german, category="Welt"), GERMAN, [])
     assert 'lang="de">Zusammenfassung' not in page and "<footer>" in page
+
+
+# --- a category's own language ------------------------------------------------------------
+
+BILINGUAL = (
+    '<?xml version="1.0"?><opml version="2.0"><body>'
+    '<outline text="World">'
+    '<outline type="rss" text="A" xmlUrl="https://a.example/feed" language="de"/></outline>'
+    '<outline text="Actualités" language="fr">'
+    '<outline type="rss" text="B" xmlUrl="https://b.example/feed"/>'
+    '<outline text="Régions"><outline type="rss" text="C" xmlUrl="https://c.example/feed"/>'
+    "</outline></outline>"
+    '<outline text="Welt" language="ja">'
+    '<outline type="rss" text="D" xmlUrl="https://d.example/feed"/></outline>'
+    "</body></opml>"
+)
+
+
+def test_a_category_outline_says_its_language_and_the_nearest_holds() -> None:
+    parsed = parse_opml(BILINGUAL.encode())
+    # a feed outline's own `language` (other readers write one) says nothing of its category
+    assert dict(parsed.languages) == {"Actualités": "fr", "Régions": "fr", "Welt": "ja"}
+    with pytest.raises(ConfigError, match=r"line 1: outline 'Welt': language='japanese!' is no"):
+        parse_opml(BILINGUAL.replace('language="ja"', 'language="japanese!"').encode())
+    twice = BILINGUAL.replace(
+        '<outline text="Welt" language="ja">', '<outline text="Actualités" language="es">'
+    )
+    assert "category 'Actualités' is said to be in 'es' here and in 'fr' before; 'fr' holds" in (
+        " ".join(parse_opml(twice.encode()).warnings)
+    )
+
+
+def test_a_categorys_pages_feeds_and_email_speak_its_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = make_story("w1", "The council approved the new bridge over the river", hours=2)
+    french = make_story(
+        "f1", "Le conseil municipal a approuvé le nouveau pont", hours=1, category="Actualités"
+    )
+
+    class Reader(ListReader):
+        def category_languages(self) -> dict[str, str]:
+            return {"Actualités": "fr"}
+
+    site = Site(
+        Reader(["World News", "Actualités"], [world, french]), PublishSettings(base_url=BASE)
+    )
+    front = site.index().body.decode()
+    assert "Summary based on 2 sources" not in front and "More World News" in front
+    assert "Plus\u00a0: Actualités" not in front  # (the front page is the site's: English)
+    page = site.category("actualites")
+    assert page is not None and "Flux\u00a0:" in page.body.decode()
+    assert '<html lang="fr">' in page.body.decode()
+    assert '<html lang="en">' in (site.category("world-news") or page).body.decode()
+    story = site.story("f1")
+    assert story is not None and "Résumé fondé sur 2 sources\u00a0:" in story.body.decode()
+    assert "Summary based on 2 sources:" in (site.story("w1") or story).body.decode()
+    feed = site.feed("actualites", "atom")
+    assert feed is not None and "Résumé fondé sur 2 sources".encode() in feed.body
+    assert b"Summary based on" in (site.feed("all", "atom") or feed).body
+
+    job = DigestJob.__new__(DigestJob)  # (its settings and reader are all `publish_for` reads)
+    job.reader, job.settings = Reader([], []), digest_fixture_settings()
+    assert job.publish_for("Actualités").words.language == "fr"
+    assert job.publish_for("World News").words.language == "en"
+
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(BILINGUAL)
+    assert main(["check", "--opml", str(sources)]) == 0
+    out = capsys.readouterr()
+    assert "4 feeds in 4 categories (3 with a language of their own)" in out.out
+    assert "category 'Welt' is in 'ja', which has no words of its own here" in out.err
+
+
+def test_the_opml_reload_keeps_the_category_languages_for_the_readers(tmp_path: Path) -> None:
+    sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
+    sources.write_text(BILINGUAL)
+    store = Store(db)
+
+    async def write(fn: Callable[..., object], *args: object) -> object:
+        return fn(*args)
+
+    reload = OpmlReload(sources, store, write, lambda: NOW)
+    try:
+        assert asyncio.run(reload.load(strict=True))
+        languages = {"Actualités": "fr", "Régions": "fr", "Welt": "ja"}
+        assert store.reader().category_languages() == languages
+        version = store.reader().version()
+        sources.write_text(BILINGUAL.replace(' language="fr"', ""))
+        assert asyncio.run(reload.load(strict=True))
+        assert store.reader().category_languages() == {"Welt": "ja"}
+        assert store.reader().version() != version  # (pages and feeds change their words)
+    finally:
+        store.close()
