@@ -59,14 +59,6 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore):
 
     # --- status ---------------------------------------------------------------------------
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-
     def record_cycle(self, at: str, tally: Mapping[str, int | float]) -> None:
         """When the last poll cycle ended, and what it did (`metrics` reads both)."""
         from .health import LAST_CYCLE

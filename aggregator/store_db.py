@@ -280,6 +280,14 @@ class StoreBase:
         for chunk in chunks(list(ids)):
             yield from self._rows(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
 
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
     def _bump_version(self) -> None:
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES ('version', '1') ON CONFLICT(key) "

@@ -196,11 +196,7 @@ class FeedsStore(StoreBase):
         if (found[0] if found else "{}") == value:
             return False
         with self.transaction():
-            self.conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [CATEGORY_LANGUAGES, value],
-            )
+            self.set_meta(CATEGORY_LANGUAGES, value)
             self._bump_version()  # (published pages and feeds change their words)
         return True
 

@@ -25,7 +25,7 @@ from .health import (
 )
 from .models import Story
 from .store_articles import site_holds_in
-from .store_db import connect, page_bytes
+from .store_db import chunks, connect, page_bytes
 from .store_feeds import CATEGORY_LANGUAGES
 from .store_rows import from_iso, summary_from_row, to_iso
 from .store_stories import WITHHELD
@@ -238,9 +238,7 @@ class Reader:
         """Of `story_ids`, those stored but not published now (withheld by the operator, or
         left with nothing to publish), and not merged into another."""
         found: set[str] = set()
-        ids = list(story_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(list(story_ids)):
             marks = ",".join("?" * len(chunk))
             rows = self._rows(
                 f"SELECT id FROM stories WHERE id IN ({marks}) AND version = 0 "

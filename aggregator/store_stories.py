@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from .models import Item, Summary
-from .store_db import StoreBase
+from .store_db import StoreBase, chunks
 from .store_rows import (
     ITEM_SELECT,
     from_iso,
@@ -81,9 +81,7 @@ class StoriesStore(StoreBase):
         if before == withheld:
             return []
         stories = set(before.stories ^ withheld.stories)
-        articles = sorted(before.articles ^ withheld.articles)
-        for start in range(0, len(articles), 400):
-            chunk = articles[start : start + 400]
+        for chunk in chunks(sorted(before.articles ^ withheld.articles)):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT DISTINCT story_id FROM items WHERE story_id IS NOT NULL AND "
@@ -98,11 +96,7 @@ class StoriesStore(StoreBase):
                 ).fetchone()
                 if found is not None:
                     self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [found[0]])
-            self.conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [WITHHELD, json.dumps(withheld.to_lines())],
-            )
+            self.set_meta(WITHHELD, json.dumps(withheld.to_lines()))
         return sorted(stories)
 
     def merged_from(self, story_id: str) -> set[str]:

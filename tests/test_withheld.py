@@ -12,17 +12,15 @@ from pathlib import Path
 
 import pytest
 from news_fixture import SOURCE_URLS, feeds, opml
-from test_service import fast_settings
+from test_paused_feeds import _poll_all
 from upstream import Upstream
 
 from aggregator.cli import main
 from aggregator.dedupe import canonical_url
 from aggregator.errors import ConfigError
 from aggregator.export import export_site
-from aggregator.fetch import Fetcher
 from aggregator.models import Item
 from aggregator.publish import PublishSettings
-from aggregator.service import Service
 from aggregator.site import Site
 from aggregator.store import Store
 from aggregator.withheld import Withheld, parse_withheld
@@ -56,17 +54,6 @@ def test_an_article_withheld_takes_its_copies_from_other_feeds_with_it() -> None
     assert withheld.published("s", [piece, copy, other]) == [other]
     assert Withheld(frozenset({"s"})).published("s", [other]) == []
     assert Withheld().published("s", [piece, other]) == [piece, other]
-
-
-async def _poll_all(sources: Path, db: Path, *, strict: bool = True) -> None:
-    """One pass over every feed, as `aggregator poll --once --all` makes."""
-    service = Service(sources, db, fast_settings())
-    try:
-        await service.load_sources(strict=strict)
-        async with Fetcher(service.settings.fetch) as fetcher:
-            await service.poll_cycle(fetcher, everything=True)
-    finally:
-        service.close()
 
 
 def _quake(db: Path) -> tuple[str, list[str], int]:
