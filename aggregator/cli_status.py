@@ -248,9 +248,16 @@ def _quiet(row: dict[str, Any], now: datetime) -> str:
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:
-    """A sources edit the service refused, above the feeds: they are the last good ones."""
-    from .health import OPML_REFUSED
+    """A sources edit (or a withheld list's) the service refused, above the feeds: the last
+    good ones stay in force."""
+    from .health import OPML_REFUSED, WITHHELD_REFUSED
 
+    withheld = health.get(WITHHELD_REFUSED)
+    if withheld:
+        said = f"{ago(withheld.get('since'), now)}: {withheld.get('error')}"
+        print(f"WITHHELD LIST EDIT REFUSED {said}")
+        print("(the last good list stays in force; fix the file and the service picks it up)")
+        print()
     refused = health.get(OPML_REFUSED)
     if not refused:
         return

@@ -59,6 +59,7 @@ def assess(health: dict[str, Any], now: datetime, stale: timedelta | None) -> li
 
 
 OPML_REFUSED = "opml_refused"  # the meta key: the sources edit the service refused, as JSON
+WITHHELD_REFUSED = "withheld_refused"  # the same for an edit of the withheld list
 
 
 def refused_record(path: str, error: str, since: str) -> str:
@@ -139,6 +140,12 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
         found.append(
             f"sources edit refused since {refused.get('since') or '?'}: {refused['error']}; "
             "the last good sources stay in force"
+        )
+    refused = health.get(WITHHELD_REFUSED)
+    if isinstance(refused, dict) and refused.get("error"):
+        found.append(
+            f"withheld list edit refused since {refused.get('since') or '?'}: "
+            f"{refused['error']}; the last good list stays in force"
         )
     failed = backup_failing(health, now)
     if failed is not None:

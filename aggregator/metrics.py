@@ -125,6 +125,11 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any], hubs: int = 0) 
         "1 while a live edit of the sources file is refused",
         [("", int(bool(report.get("opml_refused"))))],
     )
+    out.gauge(
+        "withheld_edit_refused",
+        "1 while a live edit of the withheld list is refused",
+        [("", int(bool(report.get("withheld_refused"))))],
+    )
     polled = _seconds(report.get("last_poll_at"))
     if polled is not None:
         out.gauge("last_poll_timestamp_seconds", "When the last poll cycle ended", [("", polled)])

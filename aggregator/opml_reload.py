@@ -54,7 +54,7 @@ class OpmlReload:
         # The refused edit as stored: (error, since); None once a load has cleared the store's.
         self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
         # What the operator withholds from publication, in the file beside the OPML.
-        self.withheld = WithheldReload(withheld_path(path), store, write)
+        self.withheld = WithheldReload(withheld_path(path), store, write, clock)
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""

@@ -26,7 +26,7 @@ from .config import Settings
 from .damage import Damage
 from .errors import StorageError
 from .fetch import Fetcher
-from .health import OPML_REFUSED, backup_failing, stale_after
+from .health import OPML_REFUSED, WITHHELD_REFUSED, backup_failing, stale_after
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
@@ -552,6 +552,8 @@ class Service:
             failing = f"{damaged}; {failing}"
         if health.get(OPML_REFUSED):
             failing += "; sources edit refused (see aggregator status)"
+        if health.get(WITHHELD_REFUSED):
+            failing += "; withheld list edit refused (see aggregator status)"
         if backup_failing(health, self.clock()) is not None:
             failing += "; scheduled backup failing (see aggregator status)"
         if report is None:

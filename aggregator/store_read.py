@@ -19,6 +19,7 @@ from .health import (
     LAST_CYCLE,
     OPML_REFUSED,
     WEBSUB_FAILING,
+    WITHHELD_REFUSED,
     backup_record,
     hub_states,
     read_refused,
@@ -323,7 +324,9 @@ class Reader:
 
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
-        meta = self._meta("last_poll_at", OPML_REFUSED, BACKUP_AT, BACKUP_FAILED, HUBS)
+        meta = self._meta(
+            "last_poll_at", OPML_REFUSED, WITHHELD_REFUSED, BACKUP_AT, BACKUP_FAILED, HUBS
+        )
         counts = (
             "SELECT COUNT(*) AS feeds, "
             "COALESCE(SUM(f.status IN ('error', 'gone')), 0) AS feeds_failing, "
@@ -341,6 +344,8 @@ class Reader:
             **feeds,
             OPML_REFUSED: read_refused(meta.get(OPML_REFUSED)),
         }
+        if refused := read_refused(meta.get(WITHHELD_REFUSED)):  # (`withheld_reload`)
+            found[WITHHELD_REFUSED] = refused
         _, failed, error = backup_record(meta)  # (scheduled backups: `backup_job`)
         if failed is not None:
             found[BACKUP_FAILING] = {"at": failed.isoformat(), "error": error}

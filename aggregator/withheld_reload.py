@@ -1,18 +1,22 @@
 """The withheld list follows its file (`withheld.txt` beside the OPML), as the sources follow
 the OPML: read at start, and again whenever it changes (checked every tick, and on SIGHUP).
-A broken edit is logged once and the last good list stays in force; at start it stops the
-service, as a broken OPML does (a takedown must not be dropped silently). No file is an empty
-list."""
+A broken edit is logged once and the last good list stays in force, and the refused edit
+(which file, why, since when) is kept in the store's meta table for `status`, /healthz (a
+warning) and /metrics until a good edit is read; at start it stops the service, as a broken
+OPML does (a takedown must not be dropped silently). No file is an empty list."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .health import WITHHELD_REFUSED, refused_record
 from .store import Store
+from .store_rows import to_iso
 from .withheld import Withheld, parse_withheld
 
 __all__ = ["WithheldReload"]
@@ -26,11 +30,16 @@ _MISSING = (-1, -1)
 class WithheldReload:
     """Puts the file's list in force in the store (`Store.set_withheld`) when it changed."""
 
-    def __init__(self, path: Path, store: Store, write: Write) -> None:
+    def __init__(
+        self, path: Path, store: Store, write: Write, clock: Callable[[], datetime]
+    ) -> None:
         self.path = path
         self.store = store
         self.write = write
+        self.clock = clock
         self._stamp: tuple[int, int] | None = None
+        # The refused edit as stored: (error, since); None once a good load cleared it.
+        self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
 
     def forget(self) -> None:
         """Read the file at the next check even if it looks unchanged (a SIGHUP)."""
@@ -47,7 +56,7 @@ class WithheldReload:
             message = f"{self.path}: cannot read the withheld list: {exc.strerror or exc}"
             if strict:
                 raise ConfigError(message) from exc
-            if self._stamp is not None:
+            if await self._refuse(message):
                 log.error("%s; keeping the last good list", message)
             self._stamp = None
             return False
@@ -67,9 +76,13 @@ class WithheldReload:
             if strict:
                 raise ConfigError(message) from exc
             self._stamp = stamp  # (the same broken edit is not logged every tick)
+            await self._refuse(message)
             log.error("%s; keeping the last good list", message)
             return False
         changed = await self.write(self.store.set_withheld, withheld)
+        if self._refused is not None:
+            await self.write(self._clear_refused)
+            self._refused = None
         self._stamp = stamp
         if changed or withheld:
             log.info(
@@ -79,4 +92,20 @@ class WithheldReload:
                 len(withheld.articles),
                 len(changed),
             )
+        return True
+
+    def _clear_refused(self) -> None:
+        """Forget a stored refused edit, if any (writer thread): the file in force is read."""
+        if self.store.meta_values([WITHHELD_REFUSED]).get(WITHHELD_REFUSED):
+            self.store.set_meta(WITHHELD_REFUSED, "")
+
+    async def _refuse(self, error: str) -> bool:
+        """Store a refused edit for `status` and /healthz; `since` stays that of the first
+        refusal since the last good load. False when it was stored already."""
+        if self._refused is not None and self._refused[0] == error:
+            return False
+        since = (self._refused[1] if self._refused else "") or to_iso(self.clock()) or ""
+        record = refused_record(str(self.path), error, since)
+        await self.write(self.store.set_meta, WITHHELD_REFUSED, record)
+        self._refused = (error, since)
         return True

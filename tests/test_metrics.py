@@ -67,6 +67,9 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
     assert (found["aggregator_feeds"], found["aggregator_feeds_failing"]) == (12, 7)
     assert found["aggregator_feed_errors_in_a_row"] == 30
     assert found["aggregator_sources_edit_refused"] == 1
+    assert found["aggregator_withheld_edit_refused"] == 0  # (no refused withheld list)
+    withheld = samples(render({**report, "withheld_refused": {"error": "x"}}, counts))
+    assert withheld["aggregator_withheld_edit_refused"] == 1
     assert found["aggregator_last_poll_timestamp_seconds"] == NOW.timestamp() - 120
     assert found["aggregator_last_cycle_items_new"] == 40
     assert found["aggregator_last_cycle_seconds"] == 2.5

@@ -133,6 +133,14 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
                 for r in caplog.records
             )
             assert _quake(db)[0] == ""
+            capsys.readouterr()  # the refused edit is shown until a good one is read
+            assert main(["status", "--db", str(db)]) == 0
+            assert "WITHHELD LIST EDIT REFUSED " in capsys.readouterr().out
+            assert main(["status", "--db", str(db), "--json"]) == 0
+            report = json.loads(capsys.readouterr().out)
+            assert report["status"] == "warning"
+            assert "withheld list edit refused since" in report["warnings"][0]
+            assert "line 2: 'not a line'" in report["withheld_refused"]["error"]
             with pytest.raises(ConfigError, match="line 2"):  # at start: stops, as an OPML does
                 await _poll_all(sources, db)
 
@@ -140,6 +148,9 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             await _poll_all(sources, db)
             again, links, version = _quake(db)
             assert again == story and planet in links and version >= 1
+            assert main(["status", "--db", str(db), "--json"]) == 0
+            report = json.loads(capsys.readouterr().out)
+            assert "withheld_refused" not in report and report["status"] == "ok"
             assert export() == 0 and (out / "stories" / story / "index.html").exists()
 
     asyncio.run(scenario())
