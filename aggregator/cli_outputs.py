@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from dataclasses import replace
@@ -39,6 +40,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         report = export_site(site, args.output)
         # the feeds that name the hubs, at their own addresses (not a renamed one's former)
         named = set(site.hub_feed_paths()) if publish.hubs else set()
+        pending = _pending(store) if publish.hubs else {}
     finally:
         store.close()
     removed = (
@@ -51,25 +53,65 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged"
         + removed
     )
-    told = [publish.base_url + path for path in report.paths_written if path in named]
-    return _tell_hubs(settings, told) if told else 0
+    if not publish.hubs:
+        return 0
+    feeds = {publish.base_url + path for path in named}
+    changed = [publish.base_url + path for path in report.paths_written if path in named]
+    due = {  # (what a hub missed at an earlier publish first, while it is still a feed)
+        hub: list(dict.fromkeys([*(a for a in pending.get(hub, ()) if a in feeds), *changed]))
+        for hub in publish.hubs
+    }
+    due = {hub: addresses for hub, addresses in due.items() if addresses}
+    if not due and not pending:
+        return 0
+    code, still = _tell_hubs(settings, due, set(changed)) if due else (0, {})
+    if still != pending:
+        store = Store(args.db)
+        try:
+            store.set_meta(STATIC_PENDING, json.dumps(still, sort_keys=True))
+        finally:
+            store.close()
+    return code
 
 
-def _tell_hubs(settings: Settings, addresses: list[str]) -> int:
-    """`publish`'s WebSub notifications: each hub told of each feed file rewritten; 1 when a
-    hub failed (it hears of those feeds when they change again)."""
+# meta: hub → the feed addresses a static publish could not tell it of (told at the next one)
+STATIC_PENDING = "websub_static_pending"
+
+
+def _pending(store: Store) -> dict[str, list[str]]:
+    """What earlier static publishes could not tell each hub (`STATIC_PENDING`)."""
+    found = store.meta_values([STATIC_PENDING]).get(STATIC_PENDING)
+    pending = json.loads(found) if found else {}
+    return pending if isinstance(pending, dict) else {}
+
+
+def _tell_hubs(
+    settings: Settings, due: dict[str, list[str]], changed: set[str]
+) -> tuple[int, dict[str, list[str]]]:
+    """`publish`'s WebSub notifications: each hub told of each feed file rewritten, and of
+    those it missed at an earlier publish; 1 when a hub failed, and what each failed hub is
+    still to hear of (told at the next publish)."""
     from .fetch import Fetcher
     from .hub_job import tell_hubs
 
-    async def tell() -> int:
+    async def tell() -> tuple[int, dict[str, list[str]]]:
         async with Fetcher(settings.fetch) as fetcher:
-            result = await tell_hubs(fetcher, dict.fromkeys(settings.publish.hubs, addresses))
-        for hub in settings.publish.hubs:
+            result = await tell_hubs(fetcher, due)
+        still: dict[str, list[str]] = {}
+        for hub, addresses in due.items():
             if hub in result.failed:
-                print(f"websub: {hub} failed: {result.failed[hub]}", file=sys.stderr)
-            else:
-                print(f"websub: told {hub} of {counted(len(addresses), 'changed feed file')}")
-        return 1 if result.failed else 0
+                still[hub] = addresses
+                print(
+                    f"websub: {hub} failed: {result.failed[hub]}; it is told of "
+                    f"{counted(len(addresses), 'feed file')} at the next publish",
+                    file=sys.stderr,
+                )
+                continue
+            earlier = sum(1 for address in addresses if address not in changed)
+            said = f" ({earlier} missed at an earlier publish)" if earlier else ""
+            told = counted(len(addresses), "changed feed file")
+            print(f"websub: told {hub} of {told}{said}")
+        return (1 if result.failed else 0), still
 
     return asyncio.run(tell())
 

@@ -285,7 +285,16 @@ def test_publish_tells_the_hubs_of_the_feed_files_it_rewrote(
         (site / "feeds" / "business.atom").write_text("stale")  # a file to write again
         capsys.readouterr()
         assert main(["publish", "--output", str(site), *common]) == 1
-        assert f"websub: {up.url('/hub/one')} failed: HTTP 503" in capsys.readouterr().err
+        said = capsys.readouterr().err
+        assert f"websub: {up.url('/hub/one')} failed: HTTP 503" in said
+        assert "; it is told of 1 feed file at the next publish" in said
+        up.hub_forms.clear()
+        up.hub_status["one"] = 204  # back: the next publish tells it what it missed
+        assert main(["publish", "--output", str(site), *common]) == 0  # (nothing rewritten)
+        assert _heard(up, "one") == ["https://news.example/feeds/business.atom"]
+        assert "(1 missed at an earlier publish)" in capsys.readouterr().out
+        assert main(["publish", "--output", str(site), *common]) == 0
+        assert up.hub_forms == []  # told once
     assert b'rel="hub"' in (site / "feeds" / "business.atom").read_bytes()
 
 
