@@ -137,7 +137,7 @@ def _check_withheld(path: Path) -> None:
     from .withheld import parse_withheld
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a BOM a Windows editor wrote)
     except FileNotFoundError:
         return
     except (OSError, UnicodeDecodeError) as exc:

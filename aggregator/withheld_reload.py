@@ -66,7 +66,7 @@ class WithheldReload:
             withheld = (
                 Withheld()
                 if stamp == _MISSING
-                else parse_withheld(self.path.read_text(encoding="utf-8"), str(self.path))
+                else parse_withheld(self.path.read_text(encoding="utf-8-sig"), str(self.path))
             )
         except (ConfigError, OSError, UnicodeDecodeError) as exc:
             if isinstance(exc, ConfigError):

@@ -97,7 +97,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert planet in links and len(links) == 3 and version == 1
             assert export() == 0 and (out / "stories" / story / "index.html").exists()
 
-            withheld.write_text(f"# legal request 2026-12-01\n{planet}?utm_source=x\n")
+            withheld.write_text(f"\ufeff# legal request 2026-12-01\n{planet}?utm_source=x\n")
             with caplog.at_level(logging.INFO, logger="aggregator"):
                 await _poll_all(sources, db)
             said = [r.getMessage() for r in caplog.records]
@@ -154,7 +154,8 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert export() == 0 and (out / "stories" / story / "index.html").exists()
 
     asyncio.run(scenario())
-    withheld.write_text(f"{STORY}\nhttps://paper.example/piece\n")
+    # (as a Windows editor saves it: a byte-order mark, CRLF line ends)
+    withheld.write_bytes(f"\ufeff{STORY}\r\nhttps://paper.example/piece\r\n".encode())
     capsys.readouterr()
     assert main(["check", "--opml", str(sources)]) == 0
     assert f"{withheld}: 1 story and 1 article withheld" in capsys.readouterr().out
