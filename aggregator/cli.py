@@ -109,6 +109,12 @@ def _status(status: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _story(story: argparse.ArgumentParser) -> None:
+    _common(story, opml=False, config=False)
+    story.add_argument("ref", help="its id, its page's address, or the link of an item in it")
+    story.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def _digest(digest: argparse.ArgumentParser) -> None:
     _common(digest)
     digest.add_argument("--category", required=True, help="category name, as in the OPML")
@@ -248,6 +254,7 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "recover": ("copy what a damaged database still holds into a new file", _recover),
     "restore": ("put a backup in the place of the database (the service stopped)", _restore),
     "compact": ("give the database's free pages back to the disk (the service stopped)", _compact),
+    "story": ("one story as stored: published or not, and every item in it", _story),
     "cluster": ("group a JSON-lines file of items into stories (no network)", _cluster),
     "summarize": ("summarise stories from a JSON-lines file (one story per line)", _summarize),
 }
@@ -294,6 +301,7 @@ COMMANDS = {
     "recover": "cli_tools:cmd_recover",
     "restore": "cli_tools:cmd_restore",
     "compact": "cli_tools:cmd_compact",
+    "story": "cli_story:cmd_story",
 }
 
 

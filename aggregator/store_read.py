@@ -235,6 +235,59 @@ class Reader:
         rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])
         return rows[0]["merged_into"] if rows else None
 
+    def story_record(self, story_id: str) -> dict[str, Any] | None:
+        """A story as stored, published or not (`aggregator story`): its row, categories,
+        summary's size, the stories merged into it, and its items in publication order
+        (outlet, title, links, when first seen, copy of which, furniture). None when the
+        database has no such story."""
+        rows = self._rows("SELECT * FROM stories WHERE id = ?", [story_id])
+        if not rows:
+            return None
+        row = rows[0]
+        summary = self._rows(
+            "SELECT outlet_count, bullets FROM summaries WHERE story_id = ?", [story_id]
+        )
+        merged = self._rows(
+            "WITH RECURSIVE m(id) AS (SELECT id FROM stories WHERE merged_into = ? "
+            "UNION SELECT s.id FROM stories s JOIN m ON s.merged_into = m.id) "
+            "SELECT id FROM m ORDER BY id",
+            [story_id],
+        )
+        categories = self._rows(
+            "SELECT category FROM story_categories WHERE story_id = ? "
+            "ORDER BY weight DESC, category",
+            [story_id],
+        )
+        items = self._rows(
+            "SELECT id, COALESCE(NULLIF(outlet_name, ''), outlet) AS outlet, title, url, "
+            "canonical_url, published, first_seen, duplicate_of, furniture, feed_url "
+            "FROM items WHERE story_id = ? ORDER BY published, first_seen, id",
+            [story_id],
+        )
+        return {
+            "id": row["id"],
+            "headline": row.get("headline"),
+            "category": row.get("category"),
+            "categories": [r["category"] for r in categories],
+            "version": row.get("version") or 0,
+            "merged_into": row.get("merged_into"),
+            "first_seen": row.get("first_seen"),
+            "updated": row.get("updated"),
+            "outlets": summary[0]["outlet_count"] if summary else None,
+            "bullets": len(json.loads(summary[0]["bullets"] or "[]")) if summary else 0,
+            "merged_from": [r["id"] for r in merged],
+            "items": [{**item, "furniture": bool(item["furniture"])} for item in items],
+        }
+
+    def story_of_article(self, canonical: str) -> str | None:
+        """The story an article (by its canonical link) is in, if any."""
+        rows = self._rows(
+            "SELECT story_id FROM items WHERE canonical_url = ? AND story_id IS NOT NULL "
+            "ORDER BY first_seen LIMIT 1",
+            [canonical],
+        )
+        return rows[0]["story_id"] if rows else None
+
     def withdrawn(self, story_ids: Sequence[str]) -> set[str]:
         """Of `story_ids`, those stored but not published now (withheld by the operator, or
         left with nothing to publish), and not merged into another."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,20 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert export() == 0
             assert (out / "stories" / story / "index.html").read_bytes() != page
             assert b"dailyplanet" not in (out / "stories" / story / "index.html").read_bytes()
-            capsys.readouterr()
+            capsys.readouterr()  # `aggregator story` shows what is withheld, by any reference
+            assert main(["story", planet, "--db", str(db)]) == 0
+            shown = capsys.readouterr().out
+            assert shown.startswith(f"STORY {story}: published, version 2")
+            planet_lines = [line for line in shown.splitlines() if "Powerful 7.1" in line]
+            assert planet_lines and all("withheld" in line for line in planet_lines)
+            assert re.search(r"copy of \[\d\], withheld", shown)  # (its other feed's copy too)
+            page = f"https://news.example.org/stories/{story}"
+            assert main(["story", page, "--db", str(db), "--json"]) == 0
+            record = json.loads(capsys.readouterr().out)
+            assert record["id"] == story and record["withheld"] is False
+            assert sum(item["withheld"] for item in record["items"]) == 2
+            assert main(["story", "https://nowhere.example/x", "--db", str(db)]) == 1
+            assert "no story for 'https://nowhere.example/x'" in capsys.readouterr().err
             assert main(["status", "--db", str(db)]) == 0
             said_status = capsys.readouterr().out
             assert "WITHHELD 0 stories and 1 article (the list beside the OPML" in said_status
