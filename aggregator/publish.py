@@ -497,6 +497,17 @@ def _source_list(
 # --- the item body --------------------------------------------------------------------------
 
 
+def _citation(summary: Summary, index: int, words: Words) -> str:
+    """A page's "[2]": a link to source `index`, which says whose it is when pointed at
+    ("Wire Co — Deal reached"; its `title`); the bare number when its link is no http(s)."""
+    source = summary.sources[index]
+    url = safe_url(source.url)
+    if url is None:
+        return f"[{index + 1}]"
+    label = html.escape(source_label(source, summary.sources, words), quote=True)
+    return f'<a href="{html.escape(url, quote=True)}" title="{label}">[{index + 1}]</a>'
+
+
 def story_html_body(
     story: Story,
     settings: PublishSettings,
@@ -530,7 +541,7 @@ def story_html_body(
         bullets = []
         for bullet in summary.bullets:
             refs = [
-                link(summary.sources[i].url, f"[{i + 1}]") if linked_citations else f"[{i + 1}]"
+                _citation(summary, i, words) if linked_citations else f"[{i + 1}]"
                 for i in dict.fromkeys(bullet.sources)
                 if 0 <= i < len(summary.sources)
             ]

@@ -329,12 +329,16 @@ def test_story_page_layout() -> None:
     parts = [
         "Ceasefire agreed: first fact",
         "Summary based on 2 sources",
-        "Example Times — Talks end",
+        ">Example Times — Talks end</a>",
         "More stories",
         "Storm warning",
     ]
     positions = [page.index(p) for p in parts]
     assert positions == sorted(positions)  # laid out in the target order
+    # a bullet's "[2]" says whose it is when pointed at (its title); feeds keep plain numbers
+    assert (
+        'href="http://wire.example/s1?a=1&amp;b=2" title="Wire Co — Deal reached">[2]</a>' in page
+    )
     parsed = _Html(page)
     assert f"{BASE}stories/s2" in parsed.hrefs
     assert f"{BASE}feeds/world-news.atom" in parsed.hrefs
