@@ -153,8 +153,8 @@ _DE: dict[str, Template] = {
     "search_title": "Suche",
     "search_title_for": "Suche: {query}",
     "search_help": "Findet die Meldungen mit jedem Wort (oder einem längeren, das so beginnt); "
-    '"Wörter in Anführungszeichen" als Wortgruppe; -Wort schließt Meldungen aus; OR nimmt '
-    "eines von zweien.",
+    '"Wörter in Anführungszeichen" als Wortgruppe; -Wort schließt Meldungen aus; OR findet '
+    "das eine oder das andere.",
     "search_description": "{site}: Suche",
     "search_opensearch": "{site}: die Meldungen durchsuchen",
     "follow_search": "Dieser Suche folgen:",
@@ -339,14 +339,14 @@ _FR: dict[str, Template] = {
     "untitled_source": "Source sans titre",
     "names_and_more": "{names} et {n} autres",
     "and": "et",
-    "reported_by_names": "Rapporté par {names}.",
+    "reported_by_names": "Couvert par {names}.",
     "updated_details": "Mis à jour\u00a0: nouveaux détails",
     "updated_sources": (
         "Mis à jour\u00a0: {n} nouvelle source",
         "Mis à jour\u00a0: {n} nouvelles sources",
     ),
     "summary_based_on": ("Résumé fondé sur {n} source", "Résumé fondé sur {n} sources"),
-    "reported_by_count": ("Rapporté par {n} source", "Rapporté par {n} sources"),
+    "reported_by_count": ("Couvert par {n} source", "Couvert par {n} sources"),
     "reports": ("({n} article)", "({n} articles)"),
     "same_text_as": "même texte que [{n}]",
     "same_text": "même texte",
@@ -399,8 +399,8 @@ _ES: dict[str, Template] = {
     "search_title": "Búsqueda",
     "search_title_for": "Búsqueda: {query}",
     "search_help": "Encuentra las noticias con cada palabra (o una más larga que empiece "
-    'así); "palabras entre comillas" como frase; -palabra excluye noticias; OR toma una de '
-    "las dos.",
+    'así); "palabras entre comillas" como frase; -palabra excluye noticias; OR acepta '
+    "cualquiera de las dos.",
     "search_description": "{site}: búsqueda",
     "search_opensearch": "{site}: buscar en las noticias",
     "follow_search": "Seguir esta búsqueda:",
@@ -459,11 +459,11 @@ _ES: dict[str, Template] = {
     "untitled_source": "Fuente sin título",
     "names_and_more": "{names} y {n} más",
     "and": "y",
-    "reported_by_names": "Informan {names}.",
+    "reported_by_names": "Cubierta por {names}.",
     "updated_details": "Actualizada: nuevos detalles",
     "updated_sources": ("Actualizada: {n} fuente nueva", "Actualizada: {n} fuentes nuevas"),
     "summary_based_on": ("Resumen basado en {n} fuente", "Resumen basado en {n} fuentes"),
-    "reported_by_count": ("Informa {n} fuente", "Informan {n} fuentes"),
+    "reported_by_count": ("Cubierta por {n} fuente", "Cubierta por {n} fuentes"),
     "reports": ("({n} artículo)", "({n} artículos)"),
     "same_text_as": "mismo texto que [{n}]",
     "same_text": "mismo texto",
@@ -631,8 +631,8 @@ _NL: dict[str, Template] = {
     "search_title": "Zoeken",
     "search_title_for": "Zoeken: {query}",
     "search_help": "Vindt de verhalen met elk woord (of een langer woord dat zo begint); "
-    '"woorden tussen aanhalingstekens" als zinsdeel; -woord laat verhalen weg; OR neemt een '
-    "van beide.",
+    '"woorden tussen aanhalingstekens" als zinsdeel; -woord laat verhalen weg; OR vindt het '
+    "ene of het andere.",
     "search_description": "{site}: zoeken",
     "search_opensearch": "{site}: de verhalen doorzoeken",
     "follow_search": "Deze zoekopdracht volgen:",
@@ -752,8 +752,8 @@ _PT: dict[str, Template] = {
     "search_title": "Pesquisa",
     "search_title_for": "Pesquisa: {query}",
     "search_help": "Encontra as notícias com cada palavra (ou uma mais longa que comece "
-    'assim); "palavras entre aspas" como frase; -palavra exclui notícias; OR aceita uma de '
-    "duas.",
+    'assim); "palavras entre aspas" como frase; -palavra exclui notícias; OR aceita '
+    "qualquer uma das duas.",
     "search_description": "{site}: pesquisa",
     "search_opensearch": "{site}: pesquisar nas notícias",
     "follow_search": "Seguir esta pesquisa:",
@@ -813,11 +813,11 @@ _PT: dict[str, Template] = {
     "untitled_source": "Fonte sem título",
     "names_and_more": "{names} e mais {n}",
     "and": "e",
-    "reported_by_names": "Noticiado por {names}.",
+    "reported_by_names": "Noticiada por {names}.",
     "updated_details": "Atualizada: novos pormenores",
     "updated_sources": ("Atualizada: {n} fonte nova", "Atualizada: {n} fontes novas"),
     "summary_based_on": ("Resumo baseado em {n} fonte", "Resumo baseado em {n} fontes"),
-    "reported_by_count": ("Noticiado por {n} fonte", "Noticiado por {n} fontes"),
+    "reported_by_count": ("Noticiada por {n} fonte", "Noticiada por {n} fontes"),
     "reports": ("({n} artigo)", "({n} artigos)"),
     "same_text_as": "mesmo texto que [{n}]",
     "same_text": "mesmo texto",
