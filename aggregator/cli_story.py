@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from datetime import UTC
 from typing import Any
@@ -17,8 +16,6 @@ from .errors import ConfigError
 from .store_rows import from_iso
 from .withheld import Withheld, parse_withheld
 from .wording import counted
-
-_STORY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def cmd_story(args: argparse.Namespace) -> int:
@@ -46,12 +43,10 @@ def cmd_story(args: argparse.Namespace) -> int:
 
 
 def _story_id(reader: Any, ref: str) -> str | None:
-    """The id `ref` names: an id, a story page's (or its feed's) address, or an item's link."""
-    ref = ref.strip()
-    if _STORY_ID.fullmatch(ref):
-        return ref
+    """The id `ref` names: an id, a story page's (or its feed's) address, or an item's link
+    (read as a line of the withheld list is)."""
     try:
-        listed = parse_withheld(ref)  # (the same reading as the withheld list's lines)
+        listed = parse_withheld(ref)
     except ConfigError:
         return None
     if listed.stories:

@@ -147,8 +147,7 @@ class DigestJob:
     def publish_for(self, category: str) -> PublishSettings:
         """The publish settings a category's digest is written with: in the category's own
         language where the OPML gives it one, else the site's."""
-        languages = getattr(self.reader, "category_languages", None)
-        language = languages().get(category) if languages is not None else None
+        language = self.reader.category_languages().get(category)
         publish = self.settings.publish
         return publish.in_language(language) if language else publish
 

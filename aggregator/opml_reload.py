@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
-from .health import OPML_REFUSED, refused_record
+from .health import OPML_REFUSED
 from .opml import load_opml
+from .refused_edit import RefusedEdit
 from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
 from .store import Store
-from .store_rows import to_iso
 from .withheld import withheld_path
 from .withheld_reload import WithheldReload
 from .wording import feeds_named
@@ -52,7 +52,7 @@ class OpmlReload:
         self.schedule = schedule or ScheduleSettings()
         self._stamp: Stamp | None = None
         # The refused edit as stored: (error, since); None once a load has cleared the store's.
-        self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
+        self.refused = RefusedEdit(OPML_REFUSED, path, store, write, clock)
         # What the operator withholds from publication, in the file beside the OPML.
         self.withheld = WithheldReload(withheld_path(path), store, write, clock)
 
@@ -76,7 +76,7 @@ class OpmlReload:
         except OSError as exc:
             if strict:
                 raise ConfigError(f"{self.path}: cannot read OPML: {exc.strerror}") from exc
-            if await self._refuse(f"{self.path}: cannot read OPML: {exc.strerror or exc}"):
+            if await self.refused.refuse(f"{self.path}: cannot read OPML: {exc.strerror or exc}"):
                 log.error("opml=%s error=%r; keeping the last good sources", self.path, str(exc))
             self._stamp = None  # the file back as it was is read again, and clears the refusal
             return False
@@ -87,7 +87,7 @@ class OpmlReload:
         except ConfigError as exc:
             if strict:
                 raise
-            await self._refuse(str(exc))
+            await self.refused.refuse(str(exc))
             self._stamp = stamp  # don't log the same broken edit every tick
             log.error("%s; keeping the last good sources", exc)
             return False
@@ -100,9 +100,7 @@ class OpmlReload:
         languages = dict(opml.languages)
         if await self.write(self.store.set_category_languages, languages):
             self._say_languages(languages)
-        if self._refused is not None:
-            await self.write(self.store.set_meta, OPML_REFUSED, "")
-            self._refused = None
+        await self.refused.clear()
         self._stamp = stamp
         renamed = set(changes.renamed)
         for url, before, after in changes.moved:
@@ -170,19 +168,6 @@ class OpmlReload:
                     name,
                     language,
                 )
-
-    async def _refuse(self, error: str) -> bool:
-        """Store a refused edit for `status` and /healthz; `since` stays that of the first
-        refusal since the last good load. False when it was stored already (nothing new)."""
-        if self._refused is not None and self._refused[0] == error:
-            return False
-        since = self._refused[1] if self._refused and self._refused[1] else None
-        since = since or to_iso(self.clock()) or ""
-        await self.write(
-            self.store.set_meta, OPML_REFUSED, refused_record(str(self.path), error, since)
-        )
-        self._refused = (error, since)
-        return True
 
     async def load_logged(self) -> None:
         """`load` as a tick does it: a database failure is logged and retried next tick."""

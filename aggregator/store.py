@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,6 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore):
         with self.transaction():
             self.set_meta("last_poll_at", at)
             self.set_meta(LAST_CYCLE, json.dumps(dict(tally), separators=(",", ":")))
-
-    def meta_values(self, keys: Sequence[str]) -> dict[str, str]:
-        """The values of those meta `keys` that are set."""
-        marks = ", ".join("?" * len(keys))
-        rows = self.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
-        return dict(rows.fetchall())
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status`."""

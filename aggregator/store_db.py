@@ -280,6 +280,12 @@ class StoreBase:
         for chunk in chunks(list(ids)):
             yield from self._rows(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
 
+    def meta_values(self, keys: Sequence[str]) -> dict[str, str]:
+        """The values of those meta `keys` that are set."""
+        marks = ", ".join("?" * len(keys))
+        rows = self.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
+        return dict(rows.fetchall())
+
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute(

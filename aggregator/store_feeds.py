@@ -190,10 +190,7 @@ class FeedsStore(StoreBase):
         """Keep the OPML's category languages (category → language tag) for the pages, feeds
         and digests that read them (`Reader.category_languages`); True when they changed."""
         value = json.dumps(languages, sort_keys=True, ensure_ascii=False)
-        found = self.conn.execute(
-            "SELECT value FROM meta WHERE key = ?", [CATEGORY_LANGUAGES]
-        ).fetchone()
-        if (found[0] if found else "{}") == value:
+        if self.meta_values([CATEGORY_LANGUAGES]).get(CATEGORY_LANGUAGES, "{}") == value:
             return False
         with self.transaction():
             self.set_meta(CATEGORY_LANGUAGES, value)

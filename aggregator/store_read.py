@@ -28,7 +28,7 @@ from .models import Story
 from .store_articles import site_holds_in
 from .store_db import chunks, connect, page_bytes
 from .store_feeds import CATEGORY_LANGUAGES
-from .store_rows import from_iso, summary_from_row, to_iso
+from .store_rows import MERGED_FROM, from_iso, summary_from_row, to_iso
 from .store_stories import WITHHELD
 from .withheld import Withheld
 
@@ -247,12 +247,7 @@ class Reader:
         summary = self._rows(
             "SELECT outlet_count, bullets FROM summaries WHERE story_id = ?", [story_id]
         )
-        merged = self._rows(
-            "WITH RECURSIVE m(id) AS (SELECT id FROM stories WHERE merged_into = ? "
-            "UNION SELECT s.id FROM stories s JOIN m ON s.merged_into = m.id) "
-            "SELECT id FROM m ORDER BY id",
-            [story_id],
-        )
+        merged = self._rows(f"{MERGED_FROM} ORDER BY id", [story_id])
         categories = self._rows(
             "SELECT category FROM story_categories WHERE story_id = ? "
             "ORDER BY weight DESC, category",
@@ -445,8 +440,7 @@ class Reader:
     def withheld(self) -> Withheld:
         """The stories and articles the operator withholds, as the last pass put them in force
         (`Store.set_withheld`)."""
-        found = self._meta(WITHHELD).get(WITHHELD)
-        return Withheld.from_lines(json.loads(found)) if found else Withheld()
+        return Withheld.from_stored(self._meta(WITHHELD).get(WITHHELD))
 
     def backups(self) -> dict[str, str]:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""

@@ -100,6 +100,11 @@ def item_values(item: Item) -> tuple[Any, ...]:
 # reads build items from plain tuples, without a dict per row.
 ITEM_FIELDS = (*ITEM_COLUMNS, "furniture")
 ITEM_SELECT = ", ".join(ITEM_FIELDS)
+# The stories merged into story `?`, and those merged into them, and so on.
+MERGED_FROM = (
+    "WITH RECURSIVE m(id) AS (SELECT id FROM stories WHERE merged_into = ? "
+    "UNION SELECT s.id FROM stories s JOIN m ON s.merged_into = m.id) SELECT id FROM m"
+)
 
 
 def item_from_values(values: Sequence[Any]) -> Item:

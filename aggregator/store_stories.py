@@ -3,7 +3,6 @@ categories (a material change moves the version and `updated`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +10,7 @@ from .models import Item, Summary
 from .store_db import StoreBase, chunks
 from .store_rows import (
     ITEM_SELECT,
+    MERGED_FROM,
     from_iso,
     item_from_values,
     summary_from_row,
@@ -70,8 +70,7 @@ class StoriesStore(StoreBase):
 
     def withheld(self) -> Withheld:
         """The stories and articles withheld from publication (`set_withheld`)."""
-        found = self.conn.execute("SELECT value FROM meta WHERE key = ?", [WITHHELD]).fetchone()
-        return Withheld.from_lines(json.loads(found[0])) if found and found[0] else Withheld()
+        return Withheld.from_stored(self.meta_values([WITHHELD]).get(WITHHELD))
 
     def set_withheld(self, withheld: Withheld) -> list[str]:
         """Put `withheld` in force: every story it withholds or gives back more or less of
@@ -96,17 +95,12 @@ class StoriesStore(StoreBase):
                 ).fetchone()
                 if found is not None:
                     self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [found[0]])
-            self.set_meta(WITHHELD, json.dumps(withheld.to_lines()))
+            self.set_meta(WITHHELD, withheld.stored())
         return sorted(stories)
 
     def merged_from(self, story_id: str) -> set[str]:
         """The stories merged into `story_id`, and those merged into them, and so on."""
-        rows = self.conn.execute(
-            "WITH RECURSIVE m(id) AS (SELECT id FROM stories WHERE merged_into = ? "
-            "UNION SELECT s.id FROM stories s JOIN m ON s.merged_into = m.id) SELECT id FROM m",
-            [story_id],
-        )
-        return {row[0] for row in rows}
+        return {row[0] for row in self.conn.execute(MERGED_FROM, [story_id])}
 
     def mark_dirty(self, story_ids: Sequence[str]) -> None:
         """Have these stories summarised again at the next pass."""

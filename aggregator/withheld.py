@@ -17,6 +17,7 @@ out publishes them again at the next pass.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +73,15 @@ class Withheld:
         """The list `to_lines` stored."""
         stories = frozenset(line for line in lines if _STORY_ID.fullmatch(line))
         return cls(stories, frozenset(line for line in lines if line not in stories))
+
+    def stored(self) -> str:
+        """The list as the store's meta table keeps it (its lines, as JSON)."""
+        return json.dumps(self.to_lines())
+
+    @classmethod
+    def from_stored(cls, value: str | None) -> Withheld:
+        """The list `stored` kept (none when nothing is kept)."""
+        return cls.from_lines(json.loads(value)) if value else cls()
 
 
 def withheld_path(opml: Path) -> Path:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .health import WITHHELD_REFUSED, refused_record
+from .health import WITHHELD_REFUSED
+from .refused_edit import RefusedEdit
 from .store import Store
-from .store_rows import to_iso
 from .withheld import Withheld, parse_withheld
 
 __all__ = ["WithheldReload"]
@@ -38,8 +38,7 @@ class WithheldReload:
         self.write = write
         self.clock = clock
         self._stamp: tuple[int, int] | None = None
-        # The refused edit as stored: (error, since); None once a good load cleared it.
-        self._refused: tuple[str, str] | None = ("", "")  # unknown: a former run's may be stored
+        self.refused = RefusedEdit(WITHHELD_REFUSED, path, store, write, clock)
 
     def forget(self) -> None:
         """Read the file at the next check even if it looks unchanged (a SIGHUP)."""
@@ -56,7 +55,7 @@ class WithheldReload:
             message = f"{self.path}: cannot read the withheld list: {exc.strerror or exc}"
             if strict:
                 raise ConfigError(message) from exc
-            if await self._refuse(message):
+            if await self.refused.refuse(message):
                 log.error("%s; keeping the last good list", message)
             self._stamp = None
             return False
@@ -76,13 +75,11 @@ class WithheldReload:
             if strict:
                 raise ConfigError(message) from exc
             self._stamp = stamp  # (the same broken edit is not logged every tick)
-            await self._refuse(message)
+            await self.refused.refuse(message)
             log.error("%s; keeping the last good list", message)
             return False
         changed = await self.write(self.store.set_withheld, withheld)
-        if self._refused is not None:
-            await self.write(self._clear_refused)
-            self._refused = None
+        await self.refused.clear()
         self._stamp = stamp
         if changed or withheld:
             log.info(
@@ -92,20 +89,4 @@ class WithheldReload:
                 len(withheld.articles),
                 len(changed),
             )
-        return True
-
-    def _clear_refused(self) -> None:
-        """Forget a stored refused edit, if any (writer thread): the file in force is read."""
-        if self.store.meta_values([WITHHELD_REFUSED]).get(WITHHELD_REFUSED):
-            self.store.set_meta(WITHHELD_REFUSED, "")
-
-    async def _refuse(self, error: str) -> bool:
-        """Store a refused edit for `status` and /healthz; `since` stays that of the first
-        refusal since the last good load. False when it was stored already."""
-        if self._refused is not None and self._refused[0] == error:
-            return False
-        since = (self._refused[1] if self._refused else "") or to_iso(self.clock()) or ""
-        record = refused_record(str(self.path), error, since)
-        await self.write(self.store.set_meta, WITHHELD_REFUSED, record)
-        self._refused = (error, since)
         return True

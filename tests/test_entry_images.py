@@ -10,17 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_service import fast_settings
+from test_service import poll_new
 from upstream import Upstream, opml
 
 from aggregator.cli import main
 from aggregator.entry_images import candidates, feed_logo, lead_image, page_picture
-from aggregator.fetch import Fetcher
 from aggregator.models import Bullet, FeedState, Item, Source, SourceRef, Summary
 from aggregator.opml import parse_opml
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
-from aggregator.service import Service
 from aggregator.sources import export_opml, import_opml
 from aggregator.store import Store
 
@@ -354,14 +352,8 @@ def test_pictures_turned_on_again_come_back_without_a_change_of_the_feed(
         finally:
             store.close()
 
-    async def poll(everything: bool = True) -> None:
-        service = Service(sources, db, fast_settings())
-        try:
-            await service.load_sources(strict=True)
-            async with Fetcher(service.settings.fetch) as fetcher:
-                await service.poll_cycle(fetcher, everything=everything)
-        finally:
-            service.close()
+    async def poll() -> None:
+        await poll_new(sources, db, everything=True)
 
     async def scenario() -> None:
         async with Upstream() as up:

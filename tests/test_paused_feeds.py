@@ -12,13 +12,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_service import FEEDS, fast_settings
+from test_service import FEEDS, poll_new
 from upstream import Upstream
 
 from aggregator.cli import main
-from aggregator.fetch import Fetcher
 from aggregator.opml import parse_opml
-from aggregator.service import Service
 
 
 def _opml(first: str, second: str, paused: str = "", category: str = "") -> str:
@@ -47,7 +45,7 @@ def test_a_paused_feed_is_listed_and_kept_but_not_polled(
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
 
     async def poll_all() -> None:
-        await _poll_all(sources, db)
+        await poll_new(sources, db, everything=True)
 
     async def scenario() -> None:
         async with Upstream() as up:
@@ -90,19 +88,6 @@ def test_a_paused_feed_is_listed_and_kept_but_not_polled(
     assert "2 feeds in 1 category, 1 paused" in capsys.readouterr().out
 
 
-async def _poll_all(sources: Path, db: Path, *, strict: bool = True) -> None:
-    """One pass over every feed, as `aggregator poll --once --all` makes (`strict`: as at a
-    start, a broken OPML or withheld list raises; else it is logged and the last good one
-    holds, as a running service reads an edit)."""
-    service = Service(sources, db, fast_settings())
-    try:
-        await service.load_sources(strict=strict)
-        async with Fetcher(service.settings.fetch) as fetcher:
-            await service.poll_cycle(fetcher, everything=True)
-    finally:
-        service.close()
-
-
 def _items(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         (count,) = conn.execute("SELECT COUNT(*) FROM items").fetchone()
@@ -119,7 +104,7 @@ def test_status_attention_lists_only_the_feeds_that_need_it(
             good = up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])
             bad = up.url("/status/500")
             sources.write_text(_opml(good, bad))
-            await _poll_all(sources, db)
+            await poll_new(sources, db, everything=True)
 
     asyncio.run(scenario())
     capsys.readouterr()

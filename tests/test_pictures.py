@@ -18,6 +18,7 @@ from published import Instance, published_instance
 from stories import make_story
 
 from aggregator.feeds import clear_memo, render_feed
+from aggregator.models import Story
 from aggregator.pages import render_category_html, render_story_html
 from aggregator.publish import PublishSettings
 
@@ -114,13 +115,17 @@ def test_pages_show_the_picture_credited_and_name_it_for_link_previews(
     assert '<meta name="twitter:card" content="summary_large_image">' in page
 
 
-def test_a_picture_address_cannot_break_out_of_its_attribute() -> None:
-    story = make_story("s1")
+def pictured(story_id: str, image: str, source: int = 0) -> Story:
+    """An invented story whose picture is `image`, credited to its source `source`."""
+    story = make_story(story_id)
     assert story.summary is not None
+    summary = dataclasses.replace(story.summary, image=image, image_source=source)
+    return dataclasses.replace(story, summary=summary)
+
+
+def test_a_picture_address_cannot_break_out_of_its_attribute() -> None:
     hostile = 'https://img.example/a.jpg?"><script>alert(1)</script>'
-    story = dataclasses.replace(
-        story, summary=dataclasses.replace(story.summary, image=hostile, image_source=0)
-    )
+    story = pictured("s1", hostile)
     settings = PublishSettings()
     page = render_story_html(story, settings, [])
     assert "<script>alert(1)" not in page
@@ -133,11 +138,7 @@ def test_a_picture_address_cannot_break_out_of_its_attribute() -> None:
 
 @pytest.mark.parametrize("image", ["javascript:alert(1)", "//img.example/a.jpg", "data:,x"])
 def test_what_is_no_http_address_is_never_shown(image: str) -> None:
-    story = make_story("s2")
-    assert story.summary is not None
-    story = dataclasses.replace(
-        story, summary=dataclasses.replace(story.summary, image=image, image_source=0)
-    )
+    story = pictured("s2", image)
     settings = PublishSettings()
     assert "<img" not in render_story_html(story, settings, [])
     clear_memo()
@@ -145,14 +146,7 @@ def test_what_is_no_http_address_is_never_shown(image: str) -> None:
 
 
 def test_a_site_that_shows_no_pictures() -> None:
-    story = make_story("s3")
-    assert story.summary is not None
-    story = dataclasses.replace(
-        story,
-        summary=dataclasses.replace(
-            story.summary, image="https://img.example/a.jpg", image_source=1
-        ),
-    )
+    story = pictured("s3", "https://img.example/a.jpg", source=1)
     shown, hidden = PublishSettings(), PublishSettings(images=False)
     page = render_category_html("World News", "world-news", [story], shown, story.updated)
     assert 'title="Image: Wire Co"' in (page or "")
@@ -168,12 +162,8 @@ def test_a_site_that_shows_no_pictures() -> None:
 def test_feeds_name_a_youtube_videos_picture_without_its_black_bars() -> None:
     """YouTube feeds give a video's 4:3 thumbnail (`hqdefault.jpg`), in which a 16:9 video has
     black bars: pages crop it to 16:9; feeds name the video's 16:9 one (`mqdefault.jpg`)."""
-    story = make_story("s4")
-    assert story.summary is not None
     video = "https://i2.ytimg.com/vi/XatcFDjEKHM/hqdefault.jpg"
-    story = dataclasses.replace(
-        story, summary=dataclasses.replace(story.summary, image=video, image_source=0)
-    )
+    story = pictured("s4", video)
     settings = PublishSettings()
     clear_memo()
     atom = ElementTree.fromstring(render_feed("W", "w", [story], "atom", settings, story.updated))

@@ -68,18 +68,24 @@ async def running(service: Service) -> AsyncIterator[asyncio.Task[None]]:
         service.close()
 
 
-async def poll_once(service: Service) -> CycleReport:
-    """Load the OPML and run one poll pass, as `aggregator poll --once` does."""
-    await service.load_sources(strict=True)
+async def poll_once(
+    service: Service, *, everything: bool = False, strict: bool = True
+) -> CycleReport:
+    """Load the OPML and run one poll pass, as `aggregator poll --once` does (`everything`:
+    as `--all`; not `strict`: a broken OPML or withheld list is logged and the last good one
+    holds, as a running service reads an edit)."""
+    await service.load_sources(strict=strict)
     async with Fetcher(service.settings.fetch) as fetcher:
-        return await service.poll_cycle(fetcher)
+        return await service.poll_cycle(fetcher, everything=everything)
 
 
-async def poll_new(sources: Path, db: Path) -> CycleReport:
+async def poll_new(
+    sources: Path, db: Path, *, everything: bool = False, strict: bool = True
+) -> CycleReport:
     """One poll pass (`poll_once`) of a service over `sources` and `db`, closed after."""
     service = Service(sources, db, fast_settings())
     try:
-        return await poll_once(service)
+        return await poll_once(service, everything=everything, strict=strict)
     finally:
         service.close()
 

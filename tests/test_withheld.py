@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from news_fixture import SOURCE_URLS, feeds, opml
-from test_paused_feeds import _poll_all
+from test_service import poll_new
 from upstream import Upstream
 
 from aggregator.cli import main
@@ -93,14 +93,14 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             for path, body in feeds().items():
                 up.add_feed(path, body)
             sources.write_text(opml(up.url("")))
-            await _poll_all(sources, db)
+            await poll_new(sources, db, everything=True)
             story, links, version = _quake(db)
             assert planet in links and len(links) == 3 and version == 1
             assert export() == 0 and (out / "stories" / story / "index.html").exists()
 
             withheld.write_text(f"\ufeff# legal request 2026-12-01\n{planet}?utm_source=x\n")
             with caplog.at_level(logging.INFO, logger="aggregator"):
-                await _poll_all(sources, db)
+                await poll_new(sources, db, everything=True)
             said = [r.getMessage() for r in caplog.records]
             assert f"withheld={withheld} stories=0 articles=1 stories_changed=1" in said
             same, links, version = _quake(db)
@@ -131,7 +131,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert report["withheld"] == {"stories": [], "articles": [canonical_url(planet)]}
 
             withheld.write_text(f"{planet}\nhttps://news.example.org/stories/{story}\n")
-            await _poll_all(sources, db)
+            await poll_new(sources, db, everything=True)
             assert _quake(db)[0] == ""  # in no feed or page
             assert Store(db).reader().story(story) is None
             assert export() == 1 and not (out / "stories" / story).exists()
@@ -140,7 +140,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             withheld.write_text(f"{planet}\nnot a line\n")  # a broken edit: the last list holds
             caplog.clear()
             with caplog.at_level(logging.INFO, logger="aggregator"):
-                await _poll_all(sources, db, strict=False)
+                await poll_new(sources, db, everything=True, strict=False)
             assert any(
                 "line 2: 'not a line' is neither" in r.getMessage()
                 and "keeping the last good list" in r.getMessage()
@@ -156,10 +156,10 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert "withheld list edit refused since" in report["warnings"][0]
             assert "line 2: 'not a line'" in report["withheld_refused"]["error"]
             with pytest.raises(ConfigError, match="line 2"):  # at start: stops, as an OPML does
-                await _poll_all(sources, db)
+                await poll_new(sources, db, everything=True)
 
             withheld.unlink()  # every line gone: published again, whole
-            await _poll_all(sources, db)
+            await poll_new(sources, db, everything=True)
             again, links, version = _quake(db)
             assert again == story and planet in links and version >= 1
             assert main(["status", "--db", str(db), "--json"]) == 0
