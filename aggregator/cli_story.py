@@ -51,7 +51,9 @@ def _story_id(reader: Any, ref: str) -> str | None:
         return None
     if listed.stories:
         return next(iter(listed.stories))
-    return reader.story_of_article(next(iter(listed.articles)))
+    if listed.articles:
+        return reader.story_of_article(next(iter(listed.articles)))
+    return None  # (no words at all: "", a comment)
 
 
 def _mark_withheld(found: dict[str, Any], withheld: Withheld) -> None:

@@ -123,6 +123,8 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert sum(item["withheld"] for item in record["items"]) == 2
             assert main(["story", "https://nowhere.example/x", "--db", str(db)]) == 1
             assert "no story for 'https://nowhere.example/x'" in capsys.readouterr().err
+            assert main(["story", " ", "--db", str(db)]) == 1  # (no reference at all)
+            assert "no story for ' '" in capsys.readouterr().err
             assert main(["status", "--db", str(db)]) == 0
             said_status = capsys.readouterr().out
             assert "WITHHELD 0 stories and 1 article (the list beside the OPML" in said_status
