@@ -507,3 +507,11 @@ def paused_sources(db: Database) -> None:
     polled, its items kept (1), or polled (0)."""
     if "paused" not in db["sources"].columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="publish_0006_withdrawn_version")
+def withdrawn_version(db: Database) -> None:
+    """The version a story had when it was withdrawn (NULL: never withdrawn while published):
+    published again, it goes on from there, so its own feed never repeats an entry's id."""
+    if "withdrawn_version" not in db["stories"].columns_dict:
+        db.execute("ALTER TABLE stories ADD COLUMN withdrawn_version INTEGER")

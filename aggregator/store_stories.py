@@ -126,7 +126,8 @@ class StoriesStore(StoreBase):
         """
         rows = list(
             self._rows(
-                "SELECT s.version, s.fingerprint, s.updated, m.outlet_count FROM stories s "
+                "SELECT s.version, s.withdrawn_version, s.fingerprint, s.updated, m.outlet_count "
+                "FROM stories s "
                 "LEFT JOIN summaries m ON m.story_id = s.id WHERE s.id = ?",
                 [story_id],
             )
@@ -134,7 +135,8 @@ class StoriesStore(StoreBase):
         if not rows:
             return False
         changed = rows[0]["fingerprint"] != fingerprint
-        updated = _change_time(summary, from_iso(rows[0]["updated"]), rows[0]["version"], now)
+        was = max(rows[0]["version"] or 0, rows[0]["withdrawn_version"] or 0)
+        updated = _change_time(summary, from_iso(rows[0]["updated"]), was, now)
         added = max(0, summary.outlet_count - (rows[0]["outlet_count"] or 0))
         old_categories = [
             (r["category"], r["weight"])
@@ -147,7 +149,8 @@ class StoriesStore(StoreBase):
         refiled = [name for name, _ in old_categories] != [name for name, _ in categories]
         with self.transaction():
             if changed:
-                version = (rows[0]["version"] or 0) + 1
+                # (published again after a withdrawal: on from the version it had then)
+                version = was + 1
                 bullets, sources = summary_json(summary)
                 # Plain SQL: sqlite-utils' upsert reads the table's schema on every call.
                 self.conn.execute(
@@ -180,7 +183,7 @@ class StoriesStore(StoreBase):
                         fingerprint,
                         summary.headline,
                         self._distinct_updated(story_id, updated),
-                        added if version > 1 else 0,
+                        added if rows[0]["version"] else 0,
                         summary.outlet_count,
                         story_id,
                     ],
@@ -224,7 +227,8 @@ class StoriesStore(StoreBase):
     def withdraw_summary(self, story_id: str) -> bool:
         """Take a story that holds nothing to publish (only a page's furniture) out of feeds,
         pages and digests: its summary and categories go, its version returns to 0 (not
-        published) and it is no longer dirty. Its items stay. True when it had been published.
+        published; the one it had is kept for a return) and it is no longer dirty. Its items
+        stay. True when it had been published.
         """
         rows = list(self._rows("SELECT version FROM stories WHERE id = ?", [story_id]))
         was_published = bool(rows and rows[0]["version"])
@@ -233,7 +237,8 @@ class StoriesStore(StoreBase):
             self.conn.execute("DELETE FROM story_categories WHERE story_id = ?", [story_id])
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, version = 0, fingerprint = NULL, "
-                "summary_inputs = NULL, added_sources = 0, outlets = 0 WHERE id = ?",
+                "summary_inputs = NULL, added_sources = 0, outlets = 0, "
+                "withdrawn_version = MAX(version, COALESCE(withdrawn_version, 0)) WHERE id = ?",
                 [story_id],
             )
             if was_published:
