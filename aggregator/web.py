@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -65,12 +65,22 @@ _MIN_GZIP = 256  # bodies smaller than this are sent as they are
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
     "Referrer-Policy": "no-referrer-when-downgrade",
-}
+}  # (and the app's Content-Security-Policy, `content_security_policy`, on every response)
+
+
+def content_security_policy(base_url: str) -> str:
+    """No scripts, frames or plugins; styles inline, pictures from anywhere over https. Forms
+    may go to this site only (the search box's GET): to the origin the page came from, and to
+    `base_url`'s, where the search box sends its query when a reverse proxy or a local test
+    serves the pages under another name."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+        f"base-uri 'none'; form-action 'self'{' ' + origin if origin else ''}; "
+        "frame-ancestors 'none'"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +318,7 @@ def unavailable_response(words: Words = ENGLISH) -> web.Response:
 
 
 _DAMAGE = web.AppKey("damage", Damage)
+_CSP = web.AppKey("csp", str)  # the Content-Security-Policy of every response
 _FAULTS_TOLD = web.AppKey("faults_told", dict)  # a passing fault's words -> when last logged
 
 
@@ -334,10 +345,11 @@ async def _storage_faults(
         return unavailable_response(request.app.get(_WORDS, ENGLISH))
 
 
-async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Every response the app sends (redirects, errors, /healthz too) carries them."""
     for name, value in _SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", request.app[_CSP])
 
 
 def make_app(
@@ -683,6 +695,7 @@ def make_app(
     app.on_cleanup.append(close_pictures)
     app[_HOME] = settings.base_url
     app[_WORDS] = settings.words
+    app[_CSP] = content_security_policy(settings.base_url)
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
+import socket
 import sqlite3
 import threading
 import time
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -198,6 +201,55 @@ def test_a_search_page_of_many_stories(tmp_path: Path) -> None:
             assert urls["text/html"] == f"{BASE}search?q={{searchTerms}}"
             assert urls["application/atom+xml"] == f"{BASE}search.atom?q={{searchTerms}}"
             assert described.findtext("o:ShortName", namespaces=ns) == "aggregator"
+
+    asyncio.run(scenario())
+
+
+def _form_allowed(policy: str, page_url: str, action: str) -> bool:
+    """Whether a browser lets a form of a page at `page_url` go to `action` under the
+    Content-Security-Policy `policy`: its `form-action` sources, matched as CSP Level 3
+    matches origins (no such directive: anywhere)."""
+    found = next((d.split() for d in policy.split(";") if d.split()[:1] == ["form-action"]), None)
+    if found is None:
+        return True
+    target, page = urlsplit(action), urlsplit(page_url)
+    for source in found[1:]:
+        if source == "'self'" and (target.scheme, target.netloc) == (page.scheme, page.netloc):
+            return True
+        if source == f"{target.scheme}://{target.netloc}":
+            return True
+    return False
+
+
+def test_a_browser_may_send_the_search_box_from_every_page(tmp_path: Path) -> None:
+    """The search box's form goes to the site's own search page, which the pages' policy
+    allows (a policy of `form-action 'none'` left the box dead in every browser), whether
+    the site is visited at its public address or where it is served."""
+    db = flooded(tmp_path / "agg.db", 3, "Quiet day")
+    with socket.socket() as probe:  # a free port, for a base URL that is where it is served
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    here = f"http://127.0.0.1:{port}"
+
+    async def scenario() -> None:
+        store = Store(db)
+        for base in (BASE, here + "/"):
+            app = make_app(store.reader(), PublishSettings(base_url=base), clock=lambda: NOW)
+            client = TestClient(TestServer(app, port=port))
+            await client.start_server()
+            try:
+                for path in ("/", "/search?q=flood", "/all/", "/search?q=volcano"):
+                    answer = await client.get(path)
+                    actions = re.findall(r'<form[^>]* action="([^"]+)"', await answer.text())
+                    assert actions == [f"{base}search"], path
+                    policy = answer.headers["Content-Security-Policy"]
+                    assert _form_allowed(policy, here + path, actions[0]), (path, policy)
+                    assert not _form_allowed(policy, here + path, "https://elsewhere.example/")
+                missing = await client.get("/nothing/here")  # (no form, the same policy)
+                assert missing.headers["Content-Security-Policy"] == policy
+            finally:
+                await client.close()
+        store.close()
 
     asyncio.run(scenario())
 
