@@ -115,6 +115,15 @@ def _story(story: argparse.ArgumentParser) -> None:
     story.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _subscribers(subscribers: argparse.ArgumentParser) -> None:
+    _common(subscribers, opml=False)
+    subscribers.add_argument("--category", default=None, help="only this category's")
+    subscribers.add_argument(
+        "--remove", metavar="ADDRESS", default=None, help="take this reader off (service stopped)"
+    )
+    subscribers.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def _digest(digest: argparse.ArgumentParser) -> None:
     _common(digest)
     digest.add_argument("--category", required=True, help="category name, as in the OPML")
@@ -255,6 +264,10 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "restore": ("put a backup in the place of the database (the service stopped)", _restore),
     "compact": ("give the database's free pages back to the disk (the service stopped)", _compact),
     "story": ("one story as stored: published or not, and every item in it", _story),
+    "subscribers": (
+        "readers who signed up for a daily email on the site; --remove one",
+        _subscribers,
+    ),
     "cluster": ("group a JSON-lines file of items into stories (no network)", _cluster),
     "summarize": ("summarise stories from a JSON-lines file (one story per line)", _summarize),
 }
@@ -302,6 +315,7 @@ COMMANDS = {
     "restore": "cli_tools:cmd_restore",
     "compact": "cli_tools:cmd_compact",
     "story": "cli_story:cmd_story",
+    "subscribers": "cli_subscribers:cmd_subscribers",
 }
 
 

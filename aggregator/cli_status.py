@@ -45,6 +45,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(hide_passwords(report))
             return 0
         digests = reader.digest_health()["digests"]
+        signed = reader.subscribers() if settings.digest.self_service else {}
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
@@ -101,7 +102,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"(none of the {counted(listed, 'feed')} needs attention)")
     elif not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
-    _print_digests(settings, digests, now)
+    _print_digests(settings, digests, now, signed)
     print()
     print(database_line(args.db, *pages))
     if settings.backup.dir:
@@ -174,7 +175,8 @@ def _report(
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
     the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
     WebSub hub last answered under `websub` when `[publish] hubs` are set, the
-    database's size and free pages under `database`, and one row per feed under
+    database's size and free pages under `database`, the readers signed up for each daily
+    email under `subscribers` when `[digest] self_service` is on, and one row per feed under
     `feed_rows`."""
     from .health import report, stale_after
 
@@ -205,9 +207,14 @@ def _report(
         **backup,
         **(websub if settings.publish.hubs else {}),
         "withheld": {"stories": sorted(withheld.stories), "articles": sorted(withheld.articles)},
+        **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
         "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,
     }
+
+
+def _signed(counts: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+    return {name: {"confirmed": c, "pending": p} for name, (c, p) in sorted(counts.items())}
 
 
 def _feed_status(row: dict[str, Any]) -> str:
@@ -323,15 +330,25 @@ def _pages_off(row: dict[str, Any], articles: ArticleSettings | None) -> str | N
     return None
 
 
-def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -> None:
-    """The digest section of `status`: each category's latest send and the next one."""
-    configured = [c for c, to in settings.digest.recipients.items() if to]
+def _print_digests(
+    settings: Settings,
+    digests: dict[str, Any],
+    now: datetime,
+    signed: dict[str, tuple[int, int]] | None = None,
+) -> None:
+    """The digest section of `status`: each category's latest send and the next one, and
+    the readers who signed up themselves (`signed`: confirmed, pending)."""
+    signed = signed or {}
+    configured = [c for c, to in settings.digest.recipients.items() if to or c in signed]
     names = list(dict.fromkeys([*configured, *digests]))
     if not names:
         return
     header = ("DIGEST", "RECIPIENTS", "LAST", "STATUS", "NEXT")
     table = [header]
-    table += [digest_row(name, digests.get(name, {}), settings, now) for name in names]
+    table += [
+        digest_row(name, digests.get(name, {}), settings, now, signed.get(name, (0, 0)))
+        for name in names
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     print()
     for row in table:
@@ -341,14 +358,20 @@ def _print_digests(settings: Settings, digests: dict[str, Any], now: datetime) -
 
 
 def digest_row(
-    name: str, last: dict[str, Any], settings: Settings, now: datetime
+    name: str,
+    last: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+    signed: tuple[int, int] = (0, 0),
 ) -> tuple[str, str, str, str, str]:
     """A category's digest line: its latest run (`digest_health`'s row) and what comes next,
     the pending retry of a failed send ("retry due" once its time has come: the service's
-    next tick sends it) before the next scheduled send."""
+    next tick sends it) before the next scheduled send. RECIPIENTS counts the settings' and
+    (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)"."""
     from .digest import next_slot
 
-    recipients = settings.digest.recipients.get(name, ())
+    listed = settings.digest.recipients.get(name, ())
+    recipients = [*listed, *([""] * signed[0])]
     status = last.get("status") or "never sent"
     retry = _retry(name, last, settings, now) if recipients else None
     if last.get("status") in ("failed", "sending"):
@@ -361,7 +384,11 @@ def digest_row(
     elif recipients:
         upcoming = ago(next_slot(name, now, settings.digest).isoformat(), now)
     day = f"{last['day']} ({ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
-    return (name, str(len(recipients)), day, status[:100], upcoming)
+    count = str(len(listed))
+    if signed != (0, 0):
+        count += f" + {signed[0]} signed up"
+        count += f" ({signed[1]} to confirm)" if signed[1] else ""
+    return (name, count, day, status[:100], upcoming)
 
 
 def _retry(name: str, last: dict[str, Any], settings: Settings, now: datetime) -> str | None:

@@ -62,9 +62,13 @@ def _free_port(host: str) -> int:
 
 def digest_ready(settings: Settings) -> str | None:
     """Before sending digests: their links need a public base URL, their login a password."""
-    if any(settings.digest.recipients.values()) and not settings.publish.public_base_url:
+    digest = settings.digest
+    if (any(digest.recipients.values()) or digest.self_service) and not (
+        settings.publish.public_base_url
+    ):
+        why = "has recipients" if any(digest.recipients.values()) else "takes sign-ups"
         raise ConfigError(
-            "[digest] has recipients, so set [publish] base_url to the site's public URL: "
+            f"[digest] {why}, so set [publish] base_url to the site's public URL: "
             "digest emails link to story pages there"
         )
     return smtp_password(settings.digest, os.environ)

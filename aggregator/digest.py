@@ -8,7 +8,7 @@ is `digest_job`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -77,9 +77,13 @@ def retry_delay(attempts: int, settings: DigestSettings) -> timedelta:
 
 
 def due(
-    now: datetime, settings: DigestSettings, runs: Mapping[tuple[str, date], RunState]
+    now: datetime,
+    settings: DigestSettings,
+    runs: Mapping[tuple[str, date], RunState],
+    subscribed: Collection[str] = frozenset(),
 ) -> list[Due]:
-    """Digests to send now, given each category's runs keyed by (category, local day).
+    """Digests to send now, given each category's runs keyed by (category, local day): of
+    the categories with recipients in the settings, or readers `subscribed` on the site.
 
     Only the latest scheduled send counts, so a service that was down for days sends once
     when it comes back, and not at all when that send is more than `catch_up` old (the next
@@ -88,7 +92,7 @@ def due(
     """
     out = []
     for category, addresses in settings.recipients.items():
-        if not addresses:
+        if not addresses and category not in subscribed:
             continue
         day, moment = latest_slot(category, now, settings)
         run = runs.get((category, day))

@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from .category_renames import renamed_to
 from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select
-from .digest_mail import compose, readable
+from .digest_mail import Personal, compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
 from .publish_settings import PublishSettings
 from .slugs import slugify
 from .store import Reader
 from .wording import counted
+
+if TYPE_CHECKING:
+    from .signup_store import Subscribers
 
 log = logging.getLogger("aggregator.digest")
 RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
@@ -42,19 +46,22 @@ class DeliveryError(AggregatorError):
 
 
 def deliver(
-    msg: EmailMessage,
+    msg: EmailMessage | None,
     recipients: Sequence[str],
     settings: Settings,
     password: str | None,
+    personal: Sequence[EmailMessage] = (),
 ) -> dict[str, str]:
-    """Send `msg` to `recipients` (envelope only) over SMTP. Blocking: run it in a thread.
+    """Send `msg` to `recipients` (envelope only) over SMTP, and each `personal` copy to the
+    one address in its `To`. Blocking: run it in a thread.
 
     Recipients go `RECIPIENTS_PER_MESSAGE` to a transaction (servers cap RCPT TO per message)
     over one connection. Returns the recipients the server refused while accepting others
     (address → reply); raises DeliveryError when it accepted none, or the connection failed.
     """
     digest = settings.digest
-    recipients = list(dict.fromkeys(recipients))
+    recipients = list(dict.fromkeys(recipients)) if msg is not None else []
+    copies = [(copy, parseaddr(str(copy["To"]))[1]) for copy in personal]
     refused: dict[str, tuple[int, bytes]] = {}
     context = ssl.create_default_context(cafile=digest.ca_file or None)
     sender = parseaddr(digest.from_address)[1]
@@ -72,10 +79,15 @@ def deliver(
                 client.ehlo()
             if digest.username:
                 client.login(digest.username, password or "")
-            for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE):
-                batch = recipients[start : start + RECIPIENTS_PER_MESSAGE]
+            batches = [
+                (msg, recipients[start : start + RECIPIENTS_PER_MESSAGE])
+                for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE)
+            ]
+            batches += [(copy, [address]) for copy, address in copies]
+            for message, batch in batches:
+                assert message is not None
                 try:
-                    refused.update(client.send_message(msg, from_addr=sender, to_addrs=batch))
+                    refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))
                 except smtplib.SMTPRecipientsRefused as exc:  # the whole batch; go on
                     refused.update(exc.recipients)
     except smtplib.SMTPResponseException as exc:
@@ -84,7 +96,8 @@ def deliver(
     except (smtplib.SMTPException, OSError) as exc:
         where = f"{digest.smtp_host}:{digest.port}"
         raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
-    if recipients and len(refused) == len(recipients):
+    every = len(recipients) + len(copies)
+    if every and len(refused) == every:
         raise DeliveryError(f"every recipient refused: {_replies(refused)}")
     return {address: _reply(reply) for address, reply in refused.items()}
 
@@ -119,6 +132,7 @@ class DigestJob:
         write: Write,
         password: str | None,
         clock: Callable[[], datetime],
+        subscribers: Subscribers | None = None,
     ) -> None:
         self.books = books
         self.reader = reader
@@ -126,13 +140,18 @@ class DigestJob:
         self.write = write
         self.password = password
         self.clock = clock
+        # readers who signed up on the site (`[digest] self_service`): a copy each
+        self.subscribers = subscribers if settings.digest.self_service else None
 
     async def run_due(self) -> list[Outcome]:
         """Send every digest that is due now (one at a time)."""
         now = self.clock()
         since = (now - timedelta(days=2)).date() - timedelta(days=1)
         runs = await self.write(self.books.runs, since)
-        return [await self.send(d) for d in due(now, self.settings.digest, runs)]
+        subscribed: set[str] = set()
+        if self.subscribers is not None:
+            subscribed = await self.write(self.subscribers.categories)
+        return [await self.send(d) for d in due(now, self.settings.digest, runs, subscribed)]
 
     def named_now(self, category: str) -> str:
         """The name the OPML gives the digest's category now: itself, or the category an OPML
@@ -177,10 +196,18 @@ class DigestJob:
         publish = await asyncio.to_thread(self.publish_for, name)
         msg = compose(name, picks, job.day, now, digest, publish)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
+        copies = await self.personal(job.category, name, picks, job.day, now, publish)
+        known = {address.lower() for address in recipients}  # (listed there: one copy)
+        copies = [copy for copy in copies if str(copy["To"]).lower() not in known]
+        if not recipients and not copies:  # (its last reader left since it fell due)
+            await self.write(self.books.empty, job.category, job.day, now)
+            log.info("digest=%r day=%s status=empty (no recipients)", job.category, job.day)
+            return Outcome(job.category, job.day, "empty")
         try:
             refused = await asyncio.to_thread(
-                deliver, msg, recipients, self.settings, self.password
-            )
+                deliver, msg if recipients else None, recipients, self.settings, self.password,
+                copies,
+            )  # fmt: skip
         except DeliveryError as exc:
             final = attempt >= digest.max_attempts
             retry_at = None if final else now + retry_delay(attempt, digest)
@@ -202,7 +229,7 @@ class DigestJob:
             self.clock(),
             msg["Message-ID"],
             picks,
-            len(recipients) - len(refused),
+            len(recipients) + len(copies) - len(refused),
             note,
         )
         log.info(
@@ -210,10 +237,37 @@ class DigestJob:
             job.category,
             job.day,
             len(picks),
-            len(recipients) - len(refused),
+            len(recipients) + len(copies) - len(refused),
             f" {note}" if note else "",
         )
         return Outcome(job.category, job.day, "sent", len(picks), note)
+
+    async def personal(
+        self,
+        category: str,
+        name: str,
+        picks: Sequence[Pick],
+        day: date,
+        now: datetime,
+        publish: PublishSettings,
+    ) -> list[EmailMessage]:
+        """A copy of `category`'s digest (`name`: the category's name now) for each reader who
+        signed up on the site, with their own link to unsubscribe."""
+        if self.subscribers is None:
+            return []
+        from .signup import LEAVE, sign
+
+        addresses = await self.write(self.subscribers.confirmed, category)
+        if not addresses:
+            return []
+        key = await self.write(self.subscribers.key)
+        base, slug = publish.base_url, slugify(category)
+        copies = []
+        for address in addresses:
+            leave = f"{base}{slug}/unsubscribe?t={quote(sign(key, LEAVE, category, address))}"
+            reader = Personal(address, leave)
+            copies.append(compose(name, picks, day, now, self.settings.digest, publish, reader))
+        return copies
 
     async def warn_unknown_categories(self) -> None:
         """Log recipients filed under a category the OPML does not have (a typo, or renamed)."""

@@ -12,6 +12,7 @@ import hashlib
 import html
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -62,12 +63,28 @@ def _domain(settings: DigestSettings) -> str:
     return address.rpartition("@")[2].lower() or "localhost"
 
 
-def message_id(category: str, day: date, picks: Sequence[Pick], settings: DigestSettings) -> str:
+def message_id(
+    category: str,
+    day: date,
+    picks: Sequence[Pick],
+    settings: DigestSettings,
+    address: str = "",
+) -> str:
     """Stable for the same stories: a retry of one digest repeats its Message-ID, so a
-    mailbox that already got it can drop the copy."""
+    mailbox that already got it can drop the copy. A subscriber's own copy (`address`) has
+    its own."""
     content = "\n".join(f"{p.story.id}:{p.story.version}" for p in picks)
-    digest = hashlib.sha256(f"{category}\n{content}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256(f"{category}\n{content}\n{address}".encode()).hexdigest()[:12]
     return f"<{day:%Y%m%d}.{slugify(category)}.{digest}@{_domain(settings)}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """A reader who subscribed on the site (`signup`): their copy is addressed to them and
+    carries their own link to unsubscribe at once (`leave_url`)."""
+
+    address: str
+    leave_url: str
 
 
 def _when(story: Story, settings: DigestSettings, words: Words) -> str:
@@ -124,12 +141,22 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     return "\n".join(lines)
 
 
-def _footer_lines(category: str, settings: DigestSettings, publish: PublishSettings) -> list[str]:
+def _footer_lines(
+    category: str,
+    settings: DigestSettings,
+    publish: PublishSettings,
+    personal: Personal | None = None,
+) -> list[str]:
     slug = slugify(category)
     words = publish.words
-    site = _one_line(publish.site_title)
+    site, name = _one_line(publish.site_title), _one_line(category)
+    if personal is not None:
+        return [
+            words("digest_why_self", site=site, name=name),
+            words("digest_leave_self", url=personal.leave_url),
+        ]
     return [
-        words("digest_why", site=site, name=_one_line(category)),
+        words("digest_why", site=site, name=name),
         words("digest_leave", address=settings.contact_email, url=subscribe_url(slug, publish)),
     ]
 
@@ -140,6 +167,7 @@ def text_part(
     day: date,
     settings: DigestSettings,
     publish: PublishSettings,
+    personal: Personal | None = None,
 ) -> str:
     name = _one_line(category)
     parts = [
@@ -147,7 +175,10 @@ def text_part(
         category_url(slugify(category), publish),
     ]
     parts += [_text_story(n, pick, settings, publish) for n, pick in enumerate(picks, 1)]
-    footer = [textwrap.fill(line, WIDTH) for line in _footer_lines(category, settings, publish)]
+    lines = _footer_lines(category, settings, publish, personal)
+    # (a link is never cut: it goes on a line of its own when it is longer than one)
+    footer = [textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
+              for line in lines]  # fmt: skip
     parts.append("-- \n" + "\n".join(footer))
     return "\n\n".join(parts) + "\n"
 
@@ -225,14 +256,19 @@ def html_part(
     day: date,
     settings: DigestSettings,
     publish: PublishSettings,
+    personal: Personal | None = None,
 ) -> str:
     slug = slugify(category)
     words = publish.words
     name = _esc(category)
-    why, _ = _footer_lines(category, settings, publish)
-    contact = html.escape(settings.contact_email)
-    how = _a(subscribe_url(slug, publish), words("digest_how"))
-    footer = f"{html.escape(why)}<br>{words('digest_leave_html', address=contact, link=how)}"
+    why, _ = _footer_lines(category, settings, publish, personal)
+    if personal is not None:
+        leave = _a(personal.leave_url, html.escape(words("digest_leave_link")))
+    else:
+        contact = html.escape(settings.contact_email)
+        how = _a(subscribe_url(slug, publish), words("digest_how"))
+        leave = words("digest_leave_html", address=contact, link=how)
+    footer = f"{html.escape(why)}<br>{leave}"
     body = "\n".join(_html_story(pick, settings, publish) for pick in picks)
     return "\n".join(
         [
@@ -268,11 +304,14 @@ def compose(
     now: datetime,
     settings: DigestSettings,
     publish: PublishSettings,
+    personal: Personal | None = None,
 ) -> EmailMessage:
     """The digest message: headers, then the text part and its HTML alternative.
 
     Recipients are not in the headers (they go in the SMTP envelope only): `To` is the
-    sender, as for a mailing list, so subscribers never see each other's addresses.
+    sender, as for a mailing list, so subscribers never see each other's addresses. A
+    `personal` copy is addressed to its reader, with their link to unsubscribe in one click
+    (RFC 8058's `List-Unsubscribe-Post`, which mail clients offer as a button).
     """
     slug = slugify(category)
     name = _one_line(category)
@@ -281,23 +320,63 @@ def compose(
     words = publish.words
     msg["Subject"] = subject(category, picks, day, words)
     msg["From"] = settings.from_address
-    msg["To"] = settings.from_address
+    msg["To"] = personal.address if personal else settings.from_address
     if settings.contact:
         msg["Reply-To"] = settings.contact
     msg["Date"] = format_datetime(now.astimezone(settings.zone))
-    msg["Message-ID"] = message_id(category, day, picks, settings)
+    address = personal.address if personal else ""
+    msg["Message-ID"] = message_id(category, day, picks, settings, address)
     listed = words("digest_list", name=name.replace(chr(34), ""))
     msg["List-Id"] = f'"{listed}" <{slug}.digest.{domain}>'
-    asked = words("unsubscribe_subject", name=name)
-    mailto = f"mailto:{settings.contact_email}?subject={quote(asked)}"
-    msg["List-Unsubscribe"] = f"<{mailto}>, <{subscribe_url(slug, publish)}>"
+    if personal is not None:
+        msg["List-Unsubscribe"] = f"<{personal.leave_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        asked = words("unsubscribe_subject", name=name)
+        mailto = f"mailto:{settings.contact_email}?subject={quote(asked)}"
+        msg["List-Unsubscribe"] = f"<{mailto}>, <{subscribe_url(slug, publish)}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["Precedence"] = "bulk"
     # Quoted-printable keeps both parts mostly readable as sent, and lines short for SMTP.
-    text = text_part(category, picks, day, settings, publish)
+    text = text_part(category, picks, day, settings, publish, personal)
     msg.set_content(text, cte="quoted-printable")
-    page = html_part(category, picks, day, settings, publish)
+    page = html_part(category, picks, day, settings, publish, personal)
     msg.add_alternative(page, subtype="html", cte="quoted-printable")
+    return msg
+
+
+def confirmation(
+    category: str,
+    address: str,
+    url: str,
+    now: datetime,
+    settings: DigestSettings,
+    publish: PublishSettings,
+) -> EmailMessage:
+    """The email that asks a reader who signed up on the site to confirm: plain text, with
+    the link (`url`) that subscribes them, and what to do when it was not them."""
+    words = publish.words
+    name, site = _one_line(category), _one_line(publish.site_title)
+    msg = EmailMessage()
+    msg["Subject"] = words("confirm_subject", name=name, site=site)
+    msg["From"] = settings.from_address
+    msg["To"] = address
+    if settings.contact:
+        msg["Reply-To"] = settings.contact
+    msg["Date"] = format_datetime(now.astimezone(settings.zone))
+    token = hashlib.sha256(f"{category}\n{address}\n{now.isoformat()}".encode()).hexdigest()
+    msg["Message-ID"] = f"<confirm.{token[:20]}@{_domain(settings)}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    paragraphs = [
+        words("confirm_asked", name=name, site=site, address=address),
+        words("confirm_open"),
+        url,
+        words("confirm_not_you"),
+    ]
+    text = "\n\n".join(
+        p if p == url else textwrap.fill(p, WIDTH, break_on_hyphens=False) for p in paragraphs
+    )
+    msg.set_content(text + "\n", cte="quoted-printable")
     return msg
 
 

@@ -61,6 +61,9 @@ class DigestSettings:
     from_address: str = ""  # "News <news@example.org>"
     contact: str = ""  # where readers ask to subscribe or unsubscribe (default: from_address)
     recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # category → addresses
+    # Readers sign up themselves on the subscribe pages `aggregator run` serves (double
+    # opt-in: `signup`), for every category listed in `recipients` (`[]`: theirs only).
+    self_service: bool = False
     send_at: str = "07:00"  # local time of the daily send
     send_times: dict[str, str] = field(default_factory=dict)  # category → its own send time
     timezone: str = "UTC"
@@ -106,6 +109,11 @@ class DigestSettings:
             _check_address(self.contact, "contact")
         if self.recipients and not (self.smtp_host and self.from_address):
             raise ValueError("recipients are set, so smtp_host and from_address are required")
+        if self.self_service and not self.recipients:
+            raise ValueError(
+                "self_service is on but no category has a digest: list each category readers "
+                "may sign up for in [digest.recipients] (= [] for sign-ups only)"
+            )
         unknown = set(self.send_times) - set(self.recipients)
         if unknown:
             raise ValueError(f"send_times names categories without recipients: {sorted(unknown)}")

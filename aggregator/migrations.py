@@ -515,3 +515,15 @@ def withdrawn_version(db: Database) -> None:
     published again, it goes on from there, so its own feed never repeats an entry's id."""
     if "withdrawn_version" not in db["stories"].columns_dict:
         db.execute("ALTER TABLE stories ADD COLUMN withdrawn_version INTEGER")
+
+
+@migrations(name="digest_0002_subscribers")
+def digest_subscribers(db: Database) -> None:
+    """Readers who asked for a category's daily email themselves (`[digest] self_service`):
+    `pending` until they follow the link sent to them, then `confirmed`; `asked`, when the
+    last confirmation email went (one an hour). Unsubscribing deletes the row."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS digest_subscribers (category TEXT NOT NULL, "
+        "address TEXT NOT NULL, state TEXT NOT NULL, since TEXT NOT NULL, asked TEXT, "
+        "PRIMARY KEY (category, address))"
+    )

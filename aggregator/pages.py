@@ -74,6 +74,8 @@ li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;paddin
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
+form.signup{display:flex;flex-wrap:wrap;gap:.25rem}form.signup input{font:inherit;width:18rem;
+max-width:80vw}form button{font:inherit}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
 .digest{background:#1d2330}mark{background:#5c4d14}figure.picture img,img.thumb{background:#22262e}}
@@ -283,6 +285,50 @@ def search_form(settings: PublishSettings, query: str = "") -> str:
 
 
 MAX_QUERY = 200  # characters of a search that are read
+
+
+def signup_form(action: str, settings: PublishSettings, value: str = "") -> str:
+    """The daily email's sign-up form: an address, posted to `action`."""
+    words = settings.words
+    label = esc(words("email_address"))
+    given = f' value="{esc(value)}"' if value else ""
+    return (
+        f'<form class="signup" method="post" action="{esc(action)}">'
+        f'<input type="email" name="email" required maxlength="254" autocomplete="email"'
+        f'{given} placeholder="{label}" aria-label="{label}">'
+        f"<button>{words('subscribe')}</button></form>"
+    )
+
+
+def button_form(action: str, label: str) -> str:
+    """A form of one button that posts to `action` (a link's page asks before it acts:
+    mail scanners open links, and must not subscribe or unsubscribe anyone)."""
+    return f'<form method="post" action="{esc(action)}"><button>{esc(label)}</button></form>'
+
+
+def render_signup_html(
+    title: str, paragraphs: Sequence[str], settings: PublishSettings, *, slug: str, name: str
+) -> str:
+    """A page of the sign-up's steps (asked, confirm, subscribed, unsubscribed, a link gone
+    stale): `paragraphs` are safe HTML; the page links the category. Kept out of search
+    engines."""
+    every = settings.words("all_category_stories", name=esc(name))
+    main = "\n".join(
+        [
+            f"<h1>{esc(title)}</h1>",
+            *paragraphs,
+            f'<p class="meta">{link(category_url(slug, settings), every)}</p>',
+        ]
+    )
+    return _page(
+        title,
+        main,
+        settings,
+        canonical=subscribe_url(slug, settings),
+        description=settings.words("digest_offer", name=clean(name)),
+        alternates=(),
+        extra_meta=['<meta name="robots" content="noindex">'],
+    )
 
 
 def search_help(settings: PublishSettings) -> str:
@@ -627,8 +673,11 @@ def render_subscribe_html(
     schedule: str,
     count: int,
     contact: str,
+    form: bool = False,
 ) -> str:
-    """How to get a category's daily email: the operator adds readers; nothing to fill in.
+    """How to get a category's daily email: where readers sign up themselves (`form`, the
+    `[digest] self_service` of a site `aggregator run` serves), a form for their address;
+    else whom to write to, as the operator adds readers.
 
     `schedule` says when it goes out (e.g. "07:00 (Europe/Berlin)"); `contact` is the address
     readers write to, to subscribe or to unsubscribe.
@@ -638,16 +687,27 @@ def render_subscribe_html(
     address = esc(contact)
     asked = words("subscribe_subject", name=name)
     mail = html.escape(f"mailto:{contact}?subject={quote(asked)}", quote=True)
-    main = "\n".join(
-        [
-            f"<h1>{words('digest_offer', name=label)}</h1>",
-            f"<p>{words.count('digest_when', count, schedule=esc(schedule), name=label)}</p>",
-            f"<h2>{words('subscribe')}</h2>",
+    if form:
+        how = [
+            f"<p>{words('subscribe_self_how')}</p>",
+            signup_form(subscribe_url(slug, settings), settings),
+            f"<h2>{words('unsubscribe')}</h2>",
+            f"<p>{words('unsubscribe_self_how')}</p>",
+        ]
+    else:
+        how = [
             "<p>"
             + words("subscribe_how", address=f'<a href="{mail}">{address}</a>', name=label)
             + "</p>",
             f"<h2>{words('unsubscribe')}</h2>",
             f"<p>{words('unsubscribe_how', address=address)}</p>",
+        ]
+    main = "\n".join(
+        [
+            f"<h1>{words('digest_offer', name=label)}</h1>",
+            f"<p>{words.count('digest_when', count, schedule=esc(schedule), name=label)}</p>",
+            f"<h2>{words('subscribe')}</h2>",
+            *how,
             f'<p class="meta">'
             f"{link(category_url(slug, settings), words('all_category_stories', name=label))} · "
             f"{_feed_links(slug, settings)}</p>",

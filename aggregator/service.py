@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
     from .digest_job import DigestJob
     from .hub_job import HubJob
+    from .signup_web import Signups
     from .story_job import StoryJob
     from .summarize import Summarizer
 
@@ -313,11 +314,29 @@ class Service:
         """The daily email digest job over this service's store and writer thread."""
         from .digest_job import DigestJob
         from .digest_store import DigestBooks
+        from .signup_store import Subscribers
 
         books = DigestBooks(self.store)
         return DigestJob(
-            books, self.store.reader(), self.settings, self.write, self.smtp_password, self.clock
+            books,
+            self.store.reader(),
+            self.settings,
+            self.write,
+            self.smtp_password,
+            self.clock,
+            Subscribers(self.store),
         )
+
+    def signups(self) -> Signups | None:
+        """Readers' own sign-ups to the daily emails, on the pages this service serves
+        (`[digest] self_service`); None when the settings keep subscriptions the operator's."""
+        if not self.settings.digest.self_service:
+            return None
+        from .signup_store import Subscribers
+        from .signup_web import Signups
+
+        subscribers = Subscribers(self.store)
+        return Signups(subscribers, self.write, self.settings, self.smtp_password, self.clock)
 
     # --- stalls ---------------------------------------------------------------------------
 
@@ -416,6 +435,7 @@ class Service:
                     damage=self.damage,
                     fetch=self.settings.fetch,
                     metrics=metric_networks(self.settings.server),
+                    signups=self.signups(),
                 )
                 runner = await start_server(app, host, port)
         except BaseException:
@@ -429,7 +449,7 @@ class Service:
         digests = articles = answers = hubs = None
         failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
-        if any(self.settings.digest.recipients.values()):
+        if any(self.settings.digest.recipients.values()) or self.settings.digest.self_service:
             job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
             digests = asyncio.ensure_future(job)
         try:

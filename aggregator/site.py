@@ -168,12 +168,15 @@ class Site:
         *,
         clock: Callable[[], datetime] | None = None,
         digest: DigestSettings | None = None,
+        signups: bool = False,
     ) -> None:
         self.reader = reader
         self.settings = settings
         self.now = clock or (lambda: datetime.now(UTC))
         self.digest = digest or DigestSettings()
         self.digests = self.digest.categories  # categories with a daily email
+        # (the subscribe pages hold a form: `[digest] self_service`, served by `run`)
+        self.signups = signups and self.digest.self_service
         self._leading_memo: dict[tuple[str, str, int], list[Story]] = {}
 
     def settings_for(self, category: str | None) -> PublishSettings:
@@ -406,6 +409,7 @@ class Site:
             schedule=schedule,
             count=self.digest.count,
             contact=self.digest.contact_email,
+            form=self.signups,
         )
         return Output(page.encode(), HTML_TYPE)
 

@@ -141,6 +141,37 @@ _EN: dict[str, Template] = {
     "digest_leave_html": "To unsubscribe, write to {address} ({link}).",
     "digest_how": "how subscriptions work",
     "digest_list": "{name} daily digest",
+    # readers' own subscriptions (`[digest] self_service`)
+    "subscribe_self_how": "Enter your email address and we will send you a link to confirm. "
+    "The digest starts once you follow it, so nobody can sign up an address that is not theirs.",
+    "email_address": "Your email address",
+    "unsubscribe_self_how": "Every digest ends with a link that unsubscribes you at once; mail "
+    "clients that offer “unsubscribe” use it for you.",
+    "signup_sent_title": "Check your inbox",
+    "signup_sent": "If {address} can receive email, a link to confirm your subscription to the "
+    "{name} daily email is on its way. It works for 48 hours.",
+    "signup_invalid": "That is not an email address we can send to. Please check it and try again.",
+    "signup_busy": "Too many sign-ups just now. Please try again in an hour.",
+    "confirm_title": "Confirm your subscription",
+    "confirm_ask": "Send the {name} daily email to {address}?",
+    "confirm_button": "Confirm",
+    "confirmed_title": "Subscribed",
+    "confirmed": "{address} gets the {name} daily email from the next one on.",
+    "leave_ask": "Stop sending the {name} daily email to {address}?",
+    "left_title": "Unsubscribed",
+    "left": "{address} gets no more {name} daily emails.",
+    "link_invalid_title": "Link not valid",
+    "link_invalid": "This link is not valid, or it has expired.",
+    "confirm_subject": "Confirm your subscription to the {name} daily email",
+    "confirm_asked": "Someone, probably you, asked for the {name} daily email of {site} to be "
+    "sent to {address}.",
+    "confirm_open": "To confirm, open this link within 48 hours:",
+    "confirm_not_you": "If it was not you, ignore this email: nothing more will be sent, and "
+    "the address will be forgotten.",
+    "digest_why_self": "You get this email because you subscribed to the {name} daily digest "
+    "of {site}.",
+    "digest_leave_self": "To unsubscribe, open {url}",
+    "digest_leave_link": "Unsubscribe from this email",
 }
 
 _DE: dict[str, Template] = {
@@ -265,6 +296,39 @@ _DE: dict[str, Template] = {
     "digest_leave_html": "Zum Abbestellen schreiben Sie an {address} ({link}).",
     "digest_how": "wie Abonnements funktionieren",
     "digest_list": "{name}: tägliche E-Mail",
+    "subscribe_self_how": "Geben Sie Ihre E-Mail-Adresse ein, und wir schicken Ihnen einen "
+    "Link zur Bestätigung. Die E-Mail kommt erst, wenn Sie ihm folgen, damit niemand eine "
+    "fremde Adresse eintragen kann.",
+    "email_address": "Ihre E-Mail-Adresse",
+    "unsubscribe_self_how": "Jede E-Mail endet mit einem Link, der Sie sofort austrägt; "
+    "Mailprogramme, die „Abbestellen“ anbieten, nutzen ihn für Sie.",
+    "signup_sent_title": "Sehen Sie in Ihr Postfach",
+    "signup_sent": "Wenn {address} E-Mails empfangen kann, ist ein Link zur Bestätigung Ihres "
+    "Abonnements der täglichen E-Mail {name} unterwegs. Er gilt 48 Stunden.",
+    "signup_invalid": "An diese Adresse können wir nicht schreiben. Bitte prüfen Sie sie und "
+    "versuchen Sie es noch einmal.",
+    "signup_busy": "Gerade melden sich zu viele an. Bitte versuchen Sie es in einer Stunde "
+    "noch einmal.",
+    "confirm_title": "Abonnement bestätigen",
+    "confirm_ask": "Die tägliche E-Mail {name} an {address} schicken?",
+    "confirm_button": "Bestätigen",
+    "confirmed_title": "Abonniert",
+    "confirmed": "{address} bekommt die tägliche E-Mail {name} ab der nächsten.",
+    "leave_ask": "Die tägliche E-Mail {name} nicht mehr an {address} schicken?",
+    "left_title": "Abbestellt",
+    "left": "{address} bekommt keine tägliche E-Mail {name} mehr.",
+    "link_invalid_title": "Link ungültig",
+    "link_invalid": "Dieser Link ist ungültig oder abgelaufen.",
+    "confirm_subject": "Bestätigen Sie Ihr Abonnement der täglichen E-Mail {name}",
+    "confirm_asked": "Jemand, wahrscheinlich Sie, hat darum gebeten, die tägliche E-Mail {name} "
+    "von {site} an {address} zu schicken.",
+    "confirm_open": "Zur Bestätigung öffnen Sie innerhalb von 48 Stunden diesen Link:",
+    "confirm_not_you": "Wenn Sie es nicht waren, beachten Sie diese E-Mail nicht: Es kommt "
+    "nichts mehr, und die Adresse wird vergessen.",
+    "digest_why_self": "Sie bekommen diese E-Mail, weil Sie die tägliche E-Mail {name} von "
+    "{site} abonniert haben.",
+    "digest_leave_self": "Zum Abbestellen öffnen Sie {url}",
+    "digest_leave_link": "Diese E-Mail abbestellen",
 }
 
 _FR: dict[str, Template] = {
@@ -387,6 +451,38 @@ _FR: dict[str, Template] = {
     "digest_leave_html": "Pour vous désabonner, écrivez à {address} ({link}).",
     "digest_how": "comment fonctionnent les abonnements",
     "digest_list": "{name}\u00a0: e-mail quotidien",
+    "subscribe_self_how": "Indiquez votre adresse e-mail et nous vous enverrons un lien de "
+    "confirmation. L’e-mail quotidien commence une fois ce lien suivi\u00a0: personne ne peut "
+    "inscrire une adresse qui n’est pas la sienne.",
+    "email_address": "Votre adresse e-mail",
+    "unsubscribe_self_how": "Chaque e-mail se termine par un lien qui vous désabonne "
+    "aussitôt\u00a0; les logiciels de messagerie qui proposent «\u00a0se désabonner\u00a0» "
+    "l’utilisent pour vous.",
+    "signup_sent_title": "Consultez votre boîte de réception",
+    "signup_sent": "Si {address} peut recevoir des e-mails, un lien pour confirmer votre "
+    "abonnement à l’e-mail quotidien {name} est en route. Il est valable 48\u00a0heures.",
+    "signup_invalid": "Nous ne pouvons pas écrire à cette adresse. Vérifiez-la et réessayez.",
+    "signup_busy": "Trop d’inscriptions en ce moment. Réessayez dans une heure.",
+    "confirm_title": "Confirmez votre abonnement",
+    "confirm_ask": "Envoyer l’e-mail quotidien {name} à {address}\u00a0?",
+    "confirm_button": "Confirmer",
+    "confirmed_title": "Abonnement confirmé",
+    "confirmed": "{address} recevra l’e-mail quotidien {name} à partir du prochain.",
+    "leave_ask": "Ne plus envoyer l’e-mail quotidien {name} à {address}\u00a0?",
+    "left_title": "Désabonnement confirmé",
+    "left": "{address} ne recevra plus l’e-mail quotidien {name}.",
+    "link_invalid_title": "Lien non valable",
+    "link_invalid": "Ce lien n’est pas valable ou a expiré.",
+    "confirm_subject": "Confirmez votre abonnement à l’e-mail quotidien {name}",
+    "confirm_asked": "Quelqu’un, sans doute vous, a demandé que l’e-mail quotidien {name} de "
+    "{site} soit envoyé à {address}.",
+    "confirm_open": "Pour confirmer, ouvrez ce lien dans les 48\u00a0heures\u00a0:",
+    "confirm_not_you": "Si ce n’était pas vous, ignorez cet e-mail\u00a0: rien d’autre ne sera "
+    "envoyé et l’adresse sera oubliée.",
+    "digest_why_self": "Vous recevez cet e-mail parce que vous êtes abonné à l’e-mail quotidien "
+    "{name} de {site}.",
+    "digest_leave_self": "Pour vous désabonner, ouvrez {url}",
+    "digest_leave_link": "Se désabonner de cet e-mail",
 }
 
 _ES: dict[str, Template] = {
@@ -503,6 +599,37 @@ _ES: dict[str, Template] = {
     "digest_leave_html": "Para darse de baja, escriba a {address} ({link}).",
     "digest_how": "cómo funcionan las suscripciones",
     "digest_list": "{name}: correo diario",
+    "subscribe_self_how": "Escriba su dirección de correo y le enviaremos un enlace para "
+    "confirmarla. El correo diario empieza cuando lo siga, así nadie puede apuntar una "
+    "dirección que no sea suya.",
+    "email_address": "Su dirección de correo",
+    "unsubscribe_self_how": "Cada correo termina con un enlace que le da de baja al momento; "
+    "los programas de correo que ofrecen «darse de baja» lo usan por usted.",
+    "signup_sent_title": "Revise su bandeja de entrada",
+    "signup_sent": "Si {address} puede recibir correo, va de camino un enlace para confirmar su "
+    "suscripción al correo diario de {name}. Sirve durante 48 horas.",
+    "signup_invalid": "No podemos escribir a esa dirección. Revísela e inténtelo de nuevo.",
+    "signup_busy": "Hay demasiadas altas en este momento. Inténtelo de nuevo dentro de una hora.",
+    "confirm_title": "Confirme su suscripción",
+    "confirm_ask": "¿Enviar el correo diario de {name} a {address}?",
+    "confirm_button": "Confirmar",
+    "confirmed_title": "Suscripción confirmada",
+    "confirmed": "{address} recibirá el correo diario de {name} a partir del próximo.",
+    "leave_ask": "¿Dejar de enviar el correo diario de {name} a {address}?",
+    "left_title": "Baja confirmada",
+    "left": "{address} ya no recibirá el correo diario de {name}.",
+    "link_invalid_title": "Enlace no válido",
+    "link_invalid": "Este enlace no es válido o ha caducado.",
+    "confirm_subject": "Confirme su suscripción al correo diario de {name}",
+    "confirm_asked": "Alguien, probablemente usted, ha pedido que el correo diario de {name} de "
+    "{site} se envíe a {address}.",
+    "confirm_open": "Para confirmarlo, abra este enlace en las próximas 48 horas:",
+    "confirm_not_you": "Si no fue usted, ignore este correo: no se enviará nada más y la "
+    "dirección se olvidará.",
+    "digest_why_self": "Recibe este correo porque se suscribió al correo diario de {name} de "
+    "{site}.",
+    "digest_leave_self": "Para darse de baja, abra {url}",
+    "digest_leave_link": "Darse de baja de este correo",
 }
 
 _IT: dict[str, Template] = {
@@ -619,6 +746,37 @@ _IT: dict[str, Template] = {
     "digest_leave_html": "Per annullare l’iscrizione, scrivete a {address} ({link}).",
     "digest_how": "come funzionano le iscrizioni",
     "digest_list": "{name}: e-mail quotidiana",
+    "subscribe_self_how": "Inserite il vostro indirizzo e-mail e vi invieremo un link di "
+    "conferma. L’e-mail quotidiana parte quando lo seguite, così nessuno può iscrivere un "
+    "indirizzo che non è suo.",
+    "email_address": "Il vostro indirizzo e-mail",
+    "unsubscribe_self_how": "Ogni e-mail finisce con un link che annulla subito l’iscrizione; "
+    "i programmi di posta che offrono «annulla iscrizione» lo usano per voi.",
+    "signup_sent_title": "Controllate la posta in arrivo",
+    "signup_sent": "Se {address} può ricevere e-mail, è in arrivo un link per confermare "
+    "l’iscrizione all’e-mail quotidiana di {name}. Vale 48 ore.",
+    "signup_invalid": "Non possiamo scrivere a questo indirizzo. Controllatelo e riprovate.",
+    "signup_busy": "Troppe iscrizioni in questo momento. Riprovate tra un’ora.",
+    "confirm_title": "Confermate l’iscrizione",
+    "confirm_ask": "Inviare l’e-mail quotidiana di {name} a {address}?",
+    "confirm_button": "Conferma",
+    "confirmed_title": "Iscrizione confermata",
+    "confirmed": "{address} riceverà l’e-mail quotidiana di {name} dalla prossima.",
+    "leave_ask": "Smettere di inviare l’e-mail quotidiana di {name} a {address}?",
+    "left_title": "Iscrizione annullata",
+    "left": "{address} non riceverà più l’e-mail quotidiana di {name}.",
+    "link_invalid_title": "Link non valido",
+    "link_invalid": "Questo link non è valido o è scaduto.",
+    "confirm_subject": "Confermate l’iscrizione all’e-mail quotidiana di {name}",
+    "confirm_asked": "Qualcuno, probabilmente voi, ha chiesto di inviare l’e-mail quotidiana di "
+    "{name} di {site} a {address}.",
+    "confirm_open": "Per confermare, aprite questo link entro 48 ore:",
+    "confirm_not_you": "Se non siete stati voi, ignorate questa e-mail: non verrà inviato "
+    "nient’altro e l’indirizzo sarà dimenticato.",
+    "digest_why_self": "Ricevete questa e-mail perché vi siete iscritti all’e-mail quotidiana di "
+    "{name} di {site}.",
+    "digest_leave_self": "Per annullare l’iscrizione, aprite {url}",
+    "digest_leave_link": "Annulla l’iscrizione a questa e-mail",
 }
 
 _NL: dict[str, Template] = {
@@ -740,6 +898,38 @@ _NL: dict[str, Template] = {
     "digest_leave_html": "Afmelden: schrijf naar {address} ({link}).",
     "digest_how": "hoe abonnementen werken",
     "digest_list": "{name}: dagelijkse e-mail",
+    "subscribe_self_how": "Vul je e-mailadres in en we sturen je een link om te bevestigen. "
+    "De e-mail begint pas als je die volgt, zodat niemand een adres kan aanmelden dat niet "
+    "van hem is.",
+    "email_address": "Je e-mailadres",
+    "unsubscribe_self_how": "Elke e-mail eindigt met een link die je meteen afmeldt; "
+    "mailprogramma’s die „afmelden” aanbieden, gebruiken die voor je.",
+    "signup_sent_title": "Kijk in je inbox",
+    "signup_sent": "Als {address} e-mail kan ontvangen, is er een link onderweg om je "
+    "abonnement op de dagelijkse e-mail van {name} te bevestigen. Hij werkt 48 uur.",
+    "signup_invalid": "Naar dit adres kunnen we niet schrijven. Controleer het en probeer het "
+    "opnieuw.",
+    "signup_busy": "Er melden zich nu te veel mensen aan. Probeer het over een uur opnieuw.",
+    "confirm_title": "Bevestig je abonnement",
+    "confirm_ask": "De dagelijkse e-mail van {name} naar {address} sturen?",
+    "confirm_button": "Bevestigen",
+    "confirmed_title": "Aangemeld",
+    "confirmed": "{address} krijgt de dagelijkse e-mail van {name} vanaf de volgende.",
+    "leave_ask": "De dagelijkse e-mail van {name} niet meer naar {address} sturen?",
+    "left_title": "Afgemeld",
+    "left": "{address} krijgt geen dagelijkse e-mail van {name} meer.",
+    "link_invalid_title": "Link ongeldig",
+    "link_invalid": "Deze link is ongeldig of verlopen.",
+    "confirm_subject": "Bevestig je abonnement op de dagelijkse e-mail van {name}",
+    "confirm_asked": "Iemand, waarschijnlijk jij, heeft gevraagd om de dagelijkse e-mail van "
+    "{name} van {site} naar {address} te sturen.",
+    "confirm_open": "Open deze link binnen 48 uur om te bevestigen:",
+    "confirm_not_you": "Was jij het niet, negeer deze e-mail dan: er wordt niets meer gestuurd "
+    "en het adres wordt vergeten.",
+    "digest_why_self": "Je krijgt deze e-mail omdat je je hebt aangemeld voor de dagelijkse "
+    "e-mail van {name} van {site}.",
+    "digest_leave_self": "Open {url} om je af te melden",
+    "digest_leave_link": "Afmelden voor deze e-mail",
 }
 
 _PT: dict[str, Template] = {
@@ -857,6 +1047,36 @@ _PT: dict[str, Template] = {
     "digest_leave_html": "Para cancelar a subscrição, escreva para {address} ({link}).",
     "digest_how": "como funcionam as subscrições",
     "digest_list": "{name}: e-mail diário",
+    "subscribe_self_how": "Escreva o seu endereço de e-mail e enviamos-lhe uma ligação para "
+    "confirmar. O e-mail diário começa quando a seguir, para que ninguém possa inscrever um "
+    "endereço que não seja seu.",
+    "email_address": "O seu endereço de e-mail",
+    "unsubscribe_self_how": "Cada e-mail termina com uma ligação que cancela a subscrição de "
+    "imediato; os programas de e-mail que oferecem «cancelar subscrição» usam-na por si.",
+    "signup_sent_title": "Veja a sua caixa de entrada",
+    "signup_sent": "Se {address} puder receber e-mails, vai a caminho uma ligação para "
+    "confirmar a sua subscrição do e-mail diário de {name}. É válida durante 48 horas.",
+    "signup_invalid": "Não podemos escrever para esse endereço. Verifique-o e tente de novo.",
+    "signup_busy": "Há demasiadas inscrições neste momento. Tente de novo dentro de uma hora.",
+    "confirm_title": "Confirme a sua subscrição",
+    "confirm_ask": "Enviar o e-mail diário de {name} para {address}?",
+    "confirm_button": "Confirmar",
+    "confirmed_title": "Subscrição confirmada",
+    "confirmed": "{address} recebe o e-mail diário de {name} a partir do próximo.",
+    "leave_ask": "Deixar de enviar o e-mail diário de {name} para {address}?",
+    "left_title": "Subscrição cancelada",
+    "left": "{address} já não recebe o e-mail diário de {name}.",
+    "link_invalid_title": "Ligação inválida",
+    "link_invalid": "Esta ligação não é válida ou expirou.",
+    "confirm_subject": "Confirme a sua subscrição do e-mail diário de {name}",
+    "confirm_asked": "Alguém, provavelmente você, pediu que o e-mail diário de {name} de {site} "
+    "fosse enviado para {address}.",
+    "confirm_open": "Para confirmar, abra esta ligação nas próximas 48 horas:",
+    "confirm_not_you": "Se não foi você, ignore este e-mail: não será enviado mais nada e o "
+    "endereço será esquecido.",
+    "digest_why_self": "Recebe este e-mail porque subscreveu o e-mail diário de {name} de {site}.",
+    "digest_leave_self": "Para cancelar a subscrição, abra {url}",
+    "digest_leave_link": "Cancelar a subscrição deste e-mail",
 }
 
 

@@ -442,6 +442,26 @@ class Reader:
         (`Store.set_withheld`)."""
         return Withheld.from_stored(self._meta(WITHHELD).get(WITHHELD))
 
+    def subscribers(self) -> dict[str, tuple[int, int]]:
+        """category → (confirmed, pending) readers who signed up on the site (`signup`)."""
+        from .signup_store import subscriber_counts
+
+        return subscriber_counts(self._db().conn)
+
+    def subscriber_rows(self, category: str | None = None) -> list[dict[str, str]]:
+        """The readers signed up on the site (of `category`): category, address, state and
+        since when, by category then address."""
+        from .signup_store import subscriber_rows
+
+        return subscriber_rows(self._db().conn, category)
+
+    def signup_key(self) -> bytes | None:
+        """The key the site signs its sign-up links with; None before the first sign-up."""
+        from .signup_store import SIGNUP_KEY
+
+        found = self._meta(SIGNUP_KEY).get(SIGNUP_KEY)
+        return bytes.fromhex(found) if found else None
+
     def backups(self) -> dict[str, str]:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""
         return self._meta(BACKUP_AT, BACKUP_FAILED)

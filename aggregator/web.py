@@ -1,6 +1,7 @@
 """The aiohttp web server: feeds, OPML, pages, robots.txt and favicon; cached, ETag/304, gzip.
 
-Read-only: every route is GET (HEAD comes free); nothing is written. Reader calls are synchronous
+Read-only: every route is GET (HEAD comes free); nothing is written, but for the readers' own
+sign-ups to a daily email that `aggregator run` takes (`signup_web`). Reader calls are synchronous
 SQLite reads, so they (and rendering) run in a worker thread. Rendered responses are cached in
 memory per (path, data version), each with its headers, validators and gzip body prepared once;
 the data version is asked of the reader at most every `version_ttl` seconds, so a request for a
@@ -22,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
@@ -50,6 +52,9 @@ from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 from aggregator.site_words import Words
 from aggregator.slugs import RESERVED_SLUGS
 from aggregator.store_db import storage_fault_in
+
+if TYPE_CHECKING:
+    from aggregator.signup_web import Signups
 
 log = logging.getLogger("aggregator")
 
@@ -364,6 +369,7 @@ def make_app(
     fetch: FetchSettings | None = None,
     pictures: Pictures | None = None,
     metrics: Sequence[Network] | None = None,
+    signups: Signups | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
@@ -377,14 +383,15 @@ def make_app(
     refused, as the service still works; and "degraded" once the database file was found
     damaged (by the pages or, given the service's `damage`, by its jobs). With `metrics` (the
     networks allowed), `/metrics` answers their clients in Prometheus' text format, and
-    everyone else as an unknown address.
+    everyone else as an unknown address. With `signups` (the service's, and `[digest]
+    self_service`), readers sign up for a category's daily email on its subscribe page.
     """
     damage = damage or Damage(clock)
     now = clock or (lambda: datetime.now(UTC))
     if settings.search:  # offered where the database has its index (`search_index`)
         searchable = getattr(reader, "searchable", None)
         settings = replace(settings, search=callable(searchable) and bool(searchable()))
-    site = Site(reader, settings, clock=clock, digest=digest)
+    site = Site(reader, settings, clock=clock, digest=digest, signups=signups is not None)
     mailed = site.digests
     cache = _Cache()
     version = _Version(reader, version_ttl)
@@ -690,6 +697,8 @@ def make_app(
     async def close_pictures(_app: web.Application) -> None:
         if pictures is not None:
             await pictures.close()
+        if signups is not None:
+            await signups.close()
 
     app = web.Application(middlewares=[_not_found_page, _storage_faults])
     app.on_cleanup.append(close_pictures)
@@ -699,6 +708,12 @@ def make_app(
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)
+    if signups is not None and site.signups:
+        from aggregator.signup_web import add_signup_routes
+
+        add_signup_routes(
+            app, site, signups, lambda: not_found_response(settings.base_url, settings.words)
+        )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     if metrics is not None:

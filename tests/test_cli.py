@@ -284,10 +284,11 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
 # What README's "Commands" section says each command takes.
 README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
-    | {"restore", "compact", "story"}
+    | {"restore", "compact", "story", "subscribers"}
     | {"cluster"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
+    | {"subscribers"}
     | {"summarize", "check", "article"},
     "--log-level": set(PARSERS),
     "--log-format": set(PARSERS),

@@ -1,0 +1,237 @@
+"""The sign-up routes of `aggregator run`'s web server (`[digest] self_service`): a reader's
+address posted from a subscribe page, the confirmation link, and the unsubscribe link of
+each digest (RFC 8058's one-click POST included).
+
+A link's page asks before it acts, with one button that posts: mail scanners open links,
+and must neither subscribe nor unsubscribe anyone. Whatever is asked, the answer never says
+whether an address is subscribed. Writes go through the service's writer; the confirmation
+email goes from a worker thread after the answer (`Signups`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from aiohttp import web
+
+from .config import Settings
+from .digest_mail import confirmation
+from .pages import button_form, render_signup_html, signup_form
+from .publish import esc, subscribe_url
+from .publish_settings import PublishSettings
+from .signup import CONFIRM, CONFIRM_WITHIN, LEAVE, Pace, checked_address, read_token, sign
+from .signup_store import Subscribers
+from .site import Site
+from .slugs import slugify
+
+log = logging.getLogger("aggregator.digest")
+MAX_FORM = 4096  # bytes of a sign-up form read (an address and a few fields)
+BUSY_RETRY = 3600  # seconds a client told "too many sign-ups" is asked to wait
+Write = Callable[..., Awaitable[Any]]
+
+
+class Signups:
+    """What the sign-up routes need of the service: its writer and books, and its mail."""
+
+    def __init__(
+        self,
+        books: Subscribers,
+        write: Write,
+        settings: Settings,
+        password: str | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.books = books
+        self.write = write
+        self.settings = settings
+        self.password = password
+        self.clock = clock
+        self.pace = Pace()
+        self._key: bytes | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def key(self) -> bytes:
+        if self._key is None:
+            self._key = await self.write(self.books.key)
+        return self._key
+
+    def leave_url(self, key: bytes, category: str, address: str, publish: PublishSettings) -> str:
+        """An address's own link to unsubscribe from `category`'s digest (it never expires)."""
+        token = sign(key, LEAVE, category, address)
+        return f"{publish.base_url}{slugify(category)}/unsubscribe?t={quote(token)}"
+
+    def mail_confirmation(
+        self, category: str, address: str, url: str, publish: PublishSettings
+    ) -> None:
+        """Send the confirmation email after the answer; a failed send is logged, and the
+        address may ask again at once."""
+        from .digest_job import DeliveryError, deliver
+
+        msg = confirmation(category, address, url, self.clock(), self.settings.digest, publish)
+
+        async def send() -> None:
+            try:
+                await asyncio.to_thread(deliver, msg, [address], self.settings, self.password)
+            except DeliveryError as exc:
+                log.warning("signup=%r: the confirmation email failed: %s", category, exc)
+                await self.write(self.books.not_asked, category, address)
+            else:
+                log.info("signup=%r: confirmation email sent", category)
+
+        task = asyncio.ensure_future(send())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """Let confirmation emails on their way go (for at most `timeout` seconds)."""
+        if self._sending:
+            await asyncio.wait(set(self._sending), timeout=timeout)
+
+
+def _page(
+    status: int, title: str, paragraphs: list[str], publish: PublishSettings, category: str
+) -> web.Response:
+    page = render_signup_html(title, paragraphs, publish, slug=slugify(category), name=category)
+    headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    if status == 429:
+        headers["Retry-After"] = str(BUSY_RETRY)
+    return web.Response(
+        status=status, text=page, content_type="text/html", charset="utf-8", headers=headers
+    )
+
+
+def client_of(request: web.Request) -> str:
+    """Who asks, for the pace of sign-ups: the peer's address; behind a reverse proxy on
+    this host (a loopback peer), the address the proxy relays (`X-Forwarded-For`'s last,
+    which the proxy itself added, or `X-Real-IP`), else every reader would be one client."""
+    peer = request.remote or ""
+    try:
+        local = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        local = False
+    if local:
+        relayed = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return relayed or request.headers.get("X-Real-IP", "").strip() or peer
+    return peer
+
+
+async def _form(request: web.Request) -> dict[str, str] | None:
+    """The posted form's fields (the first value of each), or None when it is too large."""
+    body = await request.content.read(MAX_FORM + 1)
+    if len(body) > MAX_FORM:
+        return None
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+def add_signup_routes(
+    app: web.Application,
+    site: Site,
+    signups: Signups,
+    not_found: Callable[[], web.Response],
+) -> None:
+    """The sign-up routes, on the subscribe pages of the categories that have a digest."""
+
+    async def category_of(request: web.Request) -> tuple[str, PublishSettings] | None:
+        name = await asyncio.to_thread(site.category_named, request.match_info["slug"])
+        if name is None or name not in site.digests:
+            return None
+        return name, await asyncio.to_thread(site.settings_for, name)
+
+    async def subscribe(request: web.Request) -> web.StreamResponse:
+        found = await category_of(request)
+        if found is None:
+            return not_found()
+        name, publish = found
+        words = publish.words
+        form = await _form(request)
+        if form is None:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM, actual_size=MAX_FORM + 1)
+        given = form.get("email", "")
+        address = checked_address(given)
+        action = subscribe_url(slugify(name), publish)
+        if address is None:
+            again = [f"<p>{words('signup_invalid')}</p>", signup_form(action, publish, given)]
+            return _page(400, words("subscribe"), again, publish, name)
+        now = signups.clock()
+        busy = [f"<p>{words('signup_busy')}</p>"]
+        if not signups.pace.client_may_ask(client_of(request), now):
+            return _page(429, words("subscribe"), busy, publish, name)
+        if await signups.write(signups.books.ask, name, address, now):
+            if not signups.pace.may_mail(now):
+                await signups.write(signups.books.not_asked, name, address)
+                return _page(429, words("subscribe"), busy, publish, name)
+            token = sign(await signups.key(), CONFIRM, name, address, now + CONFIRM_WITHIN)
+            signups.mail_confirmation(name, address, f"{action}/confirm?t={quote(token)}", publish)
+        sent = words("signup_sent", address=esc(address), name=esc(name))
+        return _page(200, words("signup_sent_title"), [f"<p>{sent}</p>"], publish, name)
+
+    async def linked(
+        request: web.Request, purpose: str
+    ) -> tuple[str, str, PublishSettings] | web.Response:
+        """The category and address of the request's link, or the page saying it is not
+        valid. An unsubscribe link works even for a category that has no digest now."""
+        token = request.query.get("t", "")
+        found = read_token(await signups.key(), token, purpose, signups.clock())
+        slug = request.match_info["slug"]
+        if found is None or slugify(found[0]) != slug:
+            category = await asyncio.to_thread(site.category_named, slug)
+            publish = await asyncio.to_thread(site.settings_for, category)
+            words = publish.words
+            offer = [f"<p>{words('link_invalid')}</p>"]
+            if category in site.digests:
+                offer.append(
+                    f'<p><a href="{esc(subscribe_url(slug, publish))}">'
+                    f"{words('digest_offer', name=esc(category))}</a></p>"
+                )
+            return _page(400, words("link_invalid_title"), offer, publish, category or slug)
+        category, address = found
+        if purpose == CONFIRM and category not in site.digests:
+            return not_found()
+        return category, address, await asyncio.to_thread(site.settings_for, category)
+
+    async def confirm(request: web.Request) -> web.StreamResponse:
+        found = await linked(request, CONFIRM)
+        if isinstance(found, web.Response):
+            return found
+        category, address, publish = found
+        token = request.query.get("t", "")
+        words, shown = publish.words, {"address": esc(address), "name": esc(category)}
+        if request.method == "POST":
+            if await signups.write(signups.books.confirm, category, address, signups.clock()):
+                log.info("signup=%r: subscribed", category)
+            said = f"<p>{words('confirmed', **shown)}</p>"
+            return _page(200, words("confirmed_title"), [said], publish, category)
+        action = f"{subscribe_url(slugify(category), publish)}/confirm?t={quote(token)}"
+        ask = [f"<p>{words('confirm_ask', **shown)}</p>"]
+        ask.append(button_form(action, words("confirm_button")))
+        return _page(200, words("confirm_title"), ask, publish, category)
+
+    async def unsubscribe(request: web.Request) -> web.StreamResponse:
+        found = await linked(request, LEAVE)
+        if isinstance(found, web.Response):
+            return found
+        category, address, publish = found
+        words, shown = publish.words, {"address": esc(address), "name": esc(category)}
+        if request.method == "POST":  # (a mail client's one-click request too: RFC 8058)
+            if await signups.write(signups.books.remove, category, address):
+                log.info("signup=%r: unsubscribed", category)
+            said = f"<p>{words('left', **shown)}</p>"
+            return _page(200, words("left_title"), [said], publish, category)
+        action = signups.leave_url(await signups.key(), category, address, publish)
+        ask = [f"<p>{words('leave_ask', **shown)}</p>"]
+        ask.append(button_form(action, words("unsubscribe")))
+        return _page(200, words("unsubscribe"), ask, publish, category)
+
+    slug = r"{slug:[a-z0-9]+(?:-[a-z0-9]+)*}"
+    app.router.add_post(f"/{slug}/subscribe", subscribe)
+    app.router.add_get(f"/{slug}/subscribe/confirm", confirm)
+    app.router.add_post(f"/{slug}/subscribe/confirm", confirm)
+    app.router.add_get(f"/{slug}/unsubscribe", unsubscribe)
+    app.router.add_post(f"/{slug}/unsubscribe", unsubscribe)

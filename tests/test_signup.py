@@ -1,0 +1,430 @@
+"""Readers' own sign-ups to a daily email (`[digest] self_service`): the address check and the
+signed links; then, served by `aggregator run` with a loopback SMTP sink, a sign-up that
+asks for confirmation, is confirmed by a button (never by opening the link), gets its own
+copy of the digest and leaves in one click; and what the form refuses (a bad address, too
+many sign-ups, a stale or altered link), where it is not offered, and that it never tells
+whether an address is subscribed."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from digest_fixture import NOW, Sink, add_story, settings, smtp_sink
+from test_digest_job import Clock
+from upstream import free_port
+
+from aggregator.cli import main
+from aggregator.cli_support import digest_ready
+from aggregator.config import Settings
+from aggregator.digest import Due, due
+from aggregator.errors import ConfigError
+from aggregator.lock import writer_lock
+from aggregator.models import Source
+from aggregator.publish import PublishSettings
+from aggregator.service import Service
+from aggregator.signup import (
+    CONFIRM,
+    CONFIRM_WITHIN,
+    LEAVE,
+    Pace,
+    checked_address,
+    read_token,
+    sign,
+)
+from aggregator.signup_store import Subscribers, subscriber_counts
+from aggregator.signup_web import Signups
+from aggregator.store import Store
+from aggregator.web import make_app
+
+KEY = bytes(range(32))
+BASE = "https://news.example.org/"
+
+
+def test_an_address_is_one_plain_address_in_lower_case() -> None:
+    assert checked_address(" Ann.Lee+news@Example.ORG ") == "ann.lee+news@example.org"
+    assert checked_address("a@xn--bcher-kva.example") == "a@xn--bcher-kva.example"
+    for refused in (
+        "",
+        "ann",
+        "ann@localhost",  # (no dotted domain)
+        "Ann Lee <ann@example.org>",  # (a name: the form asks for an address)
+        "ann@example.org, bob@example.org",
+        "ann@example.org\r\nBcc: everyone@example.org",
+        "ann lee@example.org",
+        ".ann@example.org",
+        "ann..lee@example.org",
+        "ann@-example.org",
+        "ann@example..org",
+        "ann@10.0.0.1",
+        "a" * 65 + "@example.org",
+        "ann@" + "x" * 250 + ".org",
+    ):
+        assert checked_address(refused) is None, refused
+
+
+def test_a_link_says_what_it_is_for_and_nothing_else_passes() -> None:
+    until = NOW + CONFIRM_WITHIN
+    token = sign(KEY, CONFIRM, "Wörld News", "ann@example.org", until)
+    assert read_token(KEY, token, CONFIRM, NOW) == ("Wörld News", "ann@example.org")
+    assert read_token(KEY, token, LEAVE, NOW) is None  # (a confirmation does not unsubscribe)
+    assert read_token(KEY, token, CONFIRM, until + timedelta(seconds=1)) is None  # (stale)
+    assert read_token(bytes(32), token, CONFIRM, NOW) is None  # (another site's key)
+    data, mac = token.split(".")
+    forged = sign(bytes(32), CONFIRM, "Wörld News", "eve@example.org", until).split(".")[0]
+    assert read_token(KEY, f"{forged}.{mac}", CONFIRM, NOW) is None
+    assert read_token(KEY, f"{data}.{mac[:-2]}", CONFIRM, NOW) is None
+    for junk in ("", ".", "x.y", "%%%.&&&", token + "." + token, "a" * 5000):
+        assert read_token(KEY, junk, CONFIRM, NOW) is None
+    leave = sign(KEY, LEAVE, "World News", "ann@example.org")
+    years = NOW + timedelta(days=3650)
+    assert read_token(KEY, leave, LEAVE, years) == ("World News", "ann@example.org")
+
+
+def test_the_pace_of_sign_ups_per_client_and_of_emails_in_all() -> None:
+    pace = Pace(per_client=2, per_hour=3)
+    assert [pace.client_may_ask("10.0.0.1", NOW) for _ in range(3)] == [True, True, False]
+    assert pace.client_may_ask("10.0.0.2", NOW)  # (another client)
+    assert pace.client_may_ask("10.0.0.1", NOW + timedelta(hours=1))  # (an hour on)
+    assert [pace.may_mail(NOW) for _ in range(4)] == [True, True, True, False]
+    assert pace.may_mail(NOW + timedelta(minutes=61))
+
+
+def test_self_service_needs_a_category_that_has_a_digest() -> None:
+    with pytest.raises(ValueError, match="self_service is on but no category has a digest"):
+        dataclasses.replace(settings().digest, recipients={}, self_service=True)
+
+
+def test_a_category_with_only_subscribers_of_its_own_is_due() -> None:
+    config = settings(recipients={"World News": ()}, self_service=True).digest
+    assert due(NOW, config, {}) == []
+    assert [d.category for d in due(NOW, config, {}, {"World News"})] == ["World News"]
+
+
+def test_a_digest_whose_last_reader_left_sends_nothing(tmp_path: Path) -> None:
+    """Due while a reader was subscribed, sent after they left: the day is done, no mail
+    server is asked (none listens here)."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    add_story(store, "s1", "Harbour crane collapses")
+    store.close()
+    config = settings(smtp_port=free_port(), recipients={"World News": ()}, self_service=True)
+    svc = Service(Path("feeds.opml"), db, config, clock=Clock(NOW))
+    try:
+        outcome = asyncio.run(svc.digest_job().send(Due("World News", NOW.date(), 1)))
+    finally:
+        svc.close()
+    assert outcome.status == "empty"
+
+
+def _self_service(smtp_port: int, **changes: Any) -> Settings:
+    config = settings(
+        smtp_port=smtp_port, recipients={"World News": ("alice@example.com",)}, self_service=True
+    )
+    server = dataclasses.replace(config.server, tick=0.2)
+    return dataclasses.replace(config, server=server, **changes)
+
+
+def _state(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT address, state FROM digest_subscribers").fetchall())
+
+
+async def _wait_for(condition: Any, what: str) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"waited in vain for {what}")
+
+
+def test_a_reader_signs_up_confirms_gets_their_own_copy_and_leaves_in_one_click(
+    tmp_path: Path,
+) -> None:
+    db, opml = tmp_path / "news.db", tmp_path / "feeds.opml"
+    store = Store(db)
+    add_story(store, "s1", "Harbour crane collapses", outlets=3)
+    store.close()
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="World News"><outline type="rss" text="F" '
+        f'xmlUrl="http://127.0.0.1:{free_port()}/feed"/></outline></body></opml>'
+    )
+    smtp_port, web_port = free_port(), free_port()
+    config = _self_service(smtp_port)
+    sink = Sink()
+    here = f"http://127.0.0.1:{web_port}/"
+    clock = Clock(NOW - timedelta(hours=2))  # (the day's digest is not due yet)
+
+    def mails_to(address: str) -> list[Any]:
+        found = [message_from_bytes(m.content, policy=policy.default) for m in sink.messages]
+        return [m for m in found if m["To"] == address]
+
+    async def scenario() -> None:
+        svc = Service(opml, db, config, clock=clock)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(svc.run("127.0.0.1", web_port, stop))
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(100):
+                    try:
+                        page = await (await http.get(here + "world-news/subscribe")).text()
+                        break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.1)
+                form = re.search(r'<form class="signup" method="post" action="([^"]+)"', page)
+                assert form and form[1] == f"{BASE}world-news/subscribe"
+                assert "Enter your email address and we will send you a link" in page
+                assert 'name="email"' in page and "write to digest@" not in page
+
+                answer = await http.post(here + "world-news/subscribe", data={"email": "a b"})
+                assert answer.status == 400
+                said = await answer.text()
+                assert "That is not an email address we can send to" in said
+                assert 'value="a b"' in said  # (the form again, with what was typed)
+
+                answer = await http.post(
+                    here + "world-news/subscribe", data={"email": "Reader@Example.ORG"}
+                )
+                said = await answer.text()
+                assert answer.status == 200 and answer.headers["Cache-Control"] == "no-store"
+                assert "Check your inbox" in said and "reader@example.org" in said
+                await _wait_for(lambda: mails_to("reader@example.org"), "the confirmation")
+                asked = mails_to("reader@example.org")[0]
+                assert asked["Subject"] == "Confirm your subscription to the World News daily email"
+                text = asked.get_content()
+                assert "Someone, probably you, asked for the World News daily email" in text
+                link = re.search(r"https://\S+/confirm\?t=\S+", text)
+                assert link is not None
+                assert _state(db) == {"reader@example.org": "pending"}
+
+                # asked again within the hour: the same answer, no second email
+                again = await http.post(
+                    here + "world-news/subscribe", data={"email": "reader@example.org"}
+                )
+                assert again.status == 200 and "Check your inbox" in await again.text()
+                await asyncio.sleep(0.3)
+                assert len(mails_to("reader@example.org")) == 1
+
+                # opening the link (as a mail scanner does) subscribes nobody
+                url = link[0].replace(BASE, here)
+                opened = await http.get(url)
+                shown = await opened.text()
+                assert opened.status == 200 and "Send the World News daily email to" in shown
+                assert '<form method="post" action="https://news.example.org/world-news/' in shown
+                assert _state(db) == {"reader@example.org": "pending"}
+                altered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+                refused = await http.post(altered)
+                assert refused.status == 400 and "not valid" in await refused.text()
+                confirmed = await http.post(url)
+                assert confirmed.status == 200
+                assert "from the next one on" in await confirmed.text()
+                assert _state(db) == {"reader@example.org": "confirmed"}
+
+                # the day's digest: the operator's list as before, and the reader's own copy
+                clock.now = NOW
+                await _wait_for(lambda: mails_to("reader@example.org")[1:], "the digest")
+                await _wait_for(lambda: len(sink.messages) == 3, "the listed digest")
+                own = mails_to("reader@example.org")[1]
+                listed = mails_to("News Digest <digest@news.example.org>")[0]
+                envelopes = sorted(m.rcpt_tos[0] for m in sink.messages)
+                assert envelopes == [
+                    "alice@example.com",
+                    "reader@example.org",
+                    "reader@example.org",
+                ]
+                assert own["Subject"] == listed["Subject"]
+                assert own["Message-ID"] != listed["Message-ID"]
+                assert "List-Unsubscribe-Post" not in listed
+                assert own["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+                leave = own["List-Unsubscribe"].strip("<>")
+                assert leave.startswith(f"{BASE}world-news/unsubscribe?t=")
+                body = own.get_body(("plain",)).get_content()
+                assert "because you subscribed to the World News daily digest" in body
+                assert "Harbour crane collapses" in body and "To unsubscribe, open" in body
+                assert leave in body.splitlines()  # (on a line of its own, whole)
+                assert leave.replace("&", "&amp;") in own.get_body(("html",)).get_content()
+
+                # a mail client's one-click unsubscribe (RFC 8058)
+                left = await http.post(
+                    leave.replace(BASE, here), data="List-Unsubscribe=One-Click",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )  # fmt: skip
+                assert left.status == 200 and "gets no more World News" in await left.text()
+                assert _state(db) == {}
+                gone = await http.post(leave.replace(BASE, here))  # (twice: the same answer)
+                assert gone.status == 200
+        finally:
+            stop.set()
+            await task
+            svc.close()
+
+    with smtp_sink(sink, smtp_port):
+        asyncio.run(scenario())
+
+
+@asynccontextmanager
+async def signup_site(
+    tmp_path: Path, clock: Clock, sink_port: int, **options: Any
+) -> AsyncIterator[tuple[TestClient, Store]]:
+    """The site of a database with one story, with sign-ups (unless `signups=None`)."""
+    store = Store(tmp_path / "news.db")
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    add_story(store, "s1", "Harbour crane collapses")
+    config = _self_service(sink_port)
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    signups = Signups(Subscribers(store), write, config, None, clock)
+    options = {"signups": signups, **options}
+    app = make_app(
+        store.reader(), config.publish, clock=clock, digest=config.digest, version_ttl=0, **options
+    )
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield client, store
+    finally:
+        await client.close()
+        store.close()
+
+
+def test_too_many_sign_ups_stale_links_and_sites_without_sign_ups(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    sink = Sink()
+    port = free_port()
+
+    async def scenario() -> None:
+        async with signup_site(tmp_path, clock, port) as (client, store):
+            statuses = []
+            for n in range(11):  # one client: ten sign-ups an hour
+                answer = await client.post(
+                    "/world-news/subscribe", data={"email": f"reader{n}@example.org"}
+                )
+                statuses.append(answer.status)
+            assert statuses == [200] * 10 + [429]
+            assert answer.headers["Retry-After"] == "3600"
+            assert "Too many sign-ups just now" in await answer.text()
+            assert subscriber_counts(store.conn) == {"World News": (0, 10)}
+            # behind a reverse proxy on this host, each reader it relays is a client
+            for relayed in ({"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}, {"X-Real-IP": "::2"}):
+                answer = await client.post(
+                    "/world-news/subscribe", data={"email": "other@example.org"}, headers=relayed
+                )
+                assert answer.status == 200
+            too_big = await client.post("/world-news/subscribe", data={"email": "x" * 5000})
+            assert too_big.status == 413
+            assert (
+                await client.post("/nowhere/subscribe", data={"email": "a@b.org"})
+            ).status == 404
+
+            key = Subscribers(store).key()
+            stale = sign(key, CONFIRM, "World News", "late@example.org", NOW - timedelta(hours=1))
+            answer = await client.get("/world-news/subscribe/confirm", params={"t": stale})
+            page = await answer.text()
+            assert answer.status == 400 and "This link is not valid, or it has expired." in page
+            assert 'href="https://news.example.org/world-news/subscribe"' in page
+            # a link of one category is not taken at another's address
+            other = sign(key, CONFIRM, "World News", "a@example.org", NOW + timedelta(hours=1))
+            assert (await client.post("/business/subscribe/confirm?t=" + other)).status == 400
+            # confirming twice, and unsubscribing someone who never was, say the same
+            ok = sign(key, CONFIRM, "World News", "a@example.org", NOW + timedelta(hours=1))
+            for _ in range(2):
+                answer = await client.post("/world-news/subscribe/confirm", params={"t": ok})
+                assert answer.status == 200
+            leave = sign(key, LEAVE, "World News", "never@example.org")
+            answer = await client.post("/world-news/unsubscribe", params={"t": leave})
+            assert answer.status == 200 and "never@example.org gets no more" in await answer.text()
+            assert subscriber_counts(store.conn) == {"World News": (1, 11)}
+            # pending sign-ups are forgotten once their links no longer work
+            clock.now = NOW + CONFIRM_WITHIN + timedelta(minutes=1)
+            Subscribers(store).ask("World News", "new@example.org", clock.now)
+            assert subscriber_counts(store.conn) == {"World News": (1, 1)}
+
+        # without sign-ups (`aggregator serve`, or self_service off): no form, nothing to post
+        async with signup_site(tmp_path, clock, port, signups=None) as (client, _):
+            page = await (await client.get("/world-news/subscribe")).text()
+            assert 'class="signup"' not in page and "write to" in page
+            answer = await client.post("/world-news/subscribe", data={"email": "a@b.org"})
+            assert answer.status == 405
+            assert (await client.get("/world-news/unsubscribe?t=x")).status == 404
+
+    with smtp_sink(sink, port):
+        asyncio.run(scenario())
+    sent = sorted(m.rcpt_tos[0] for m in sink.messages)  # (one email an address)
+    assert sent == sorted([*(f"reader{n}@example.org" for n in range(10)), "other@example.org"])
+
+
+def test_sign_ups_need_a_public_base_url() -> None:
+    config = _self_service(25)
+    config = dataclasses.replace(
+        config,
+        publish=PublishSettings(),  # (the listen address: emails would link nowhere)
+        digest=dataclasses.replace(config.digest, recipients={"World News": ()}),
+    )
+    with pytest.raises(ConfigError, match=r"\[digest\] takes sign-ups, so set \[publish\]"):
+        digest_ready(config)
+
+
+def test_the_operator_lists_readers_and_takes_one_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.db"
+    store = Store(db)
+    books = Subscribers(store)
+    books.confirm("World News", "ann@example.org", NOW)
+    books.ask("World News", "bob@example.org", NOW)
+    books.confirm("Business", "ann@example.org", NOW)
+    key = books.key()
+    store.close()
+    config = tmp_path / "aggregator.toml"
+    config.write_text('[publish]\nbase_url = "https://news.example.org/"\n')
+    options = ["--db", str(db), "--config", str(config)]
+    assert main(["subscribers", *options]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split() == ["Business", "confirmed", "2026-03-10T07:00", "ann@example.org"]
+    assert "to confirm" in listed[2] and listed[2].endswith("bob@example.org")
+    assert "self_service is off" in listed[-1]
+    assert main(["subscribers", *options, "--category", "World News", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["address"], r["state"]) for r in rows] == [
+        ("ann@example.org", "confirmed"),
+        ("bob@example.org", "pending"),
+    ]
+    # beside a running service: nothing written, and the reader's own links said instead
+    with writer_lock(db, "run"):
+        assert main(["subscribers", *options, "--remove", "Ann@Example.org"]) == 1
+    said = capsys.readouterr().err
+    assert "is already running on this database" in said
+    link = sign(key, LEAVE, "World News", "ann@example.org")
+    assert f"https://news.example.org/world-news/unsubscribe?t={link}" in said
+    assert main(["subscribers", *options, "--remove", "ann@example.org"]) == 0
+    assert capsys.readouterr().out == "removed ann@example.org from: Business, World News\n"
+    assert main(["subscribers", *options, "--remove", "ann@example.org"]) == 1
+    assert main(["subscribers", *options, "--remove", "not an address"]) == 2
+    with sqlite3.connect(db) as conn:
+        assert subscriber_counts(conn) == {"World News": (0, 1)}
+    # `status` counts them beside the settings' recipients
+    config.write_text(
+        '[publish]\nbase_url = "https://news.example.org/"\n[digest]\nself_service = true\n'
+        'smtp_host = "127.0.0.1"\nfrom_address = "digest@news.example.org"\n'
+        '[digest.recipients]\n"World News" = ["alice@example.com"]\n'
+    )
+    assert main(["status", *options]) == 0
+    digest = [line for line in capsys.readouterr().out.splitlines() if "World News" in line]
+    assert digest and "1 + 0 signed up (1 to confirm)" in digest[0]
+    assert main(["status", *options, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["subscribers"] == {"World News": {"confirmed": 0, "pending": 1}}
