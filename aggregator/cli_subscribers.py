@@ -42,9 +42,8 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace, base_url: str) -> int:
     from .lock import writer_lock
-    from .signup import LEAVE, sign
+    from .signup import leave_link
     from .signup_store import Subscribers
-    from .slugs import slugify
     from .store import Store
 
     address = checked_address(args.remove)
@@ -68,12 +67,7 @@ def _remove(args: argparse.Namespace, base_url: str) -> int:
         finally:
             if held is not None:
                 held.close()
-        links = [
-            f"{base_url}{slugify(r['category'])}/unsubscribe?t="
-            + sign(key, LEAVE, r["category"], address)
-            for r in rows
-            if key is not None
-        ]
+        links = [leave_link(base_url, key, r["category"], address) for r in rows if key]
         said = "; or open its own unsubscribe link: " + " ".join(links) if links else ""
         print(f"aggregator: {exc}{said}", file=sys.stderr)
         return 1

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from .category_renames import renamed_to
 from .config import Settings
@@ -255,17 +254,15 @@ class DigestJob:
         signed up on the site, with their own link to unsubscribe."""
         if self.subscribers is None:
             return []
-        from .signup import LEAVE, sign
+        from .signup import leave_link
 
         addresses = await self.write(self.subscribers.confirmed, category)
         if not addresses:
             return []
         key = await self.write(self.subscribers.key)
-        base, slug = publish.base_url, slugify(category)
         copies = []
         for address in addresses:
-            leave = f"{base}{slug}/unsubscribe?t={quote(sign(key, LEAVE, category, address))}"
-            reader = Personal(address, leave)
+            reader = Personal(address, leave_link(publish.base_url, key, category, address))
             copies.append(compose(name, picks, day, now, self.settings.digest, publish, reader))
         return copies
 

@@ -74,7 +74,8 @@ def message_id(
     mailbox that already got it can drop the copy. A subscriber's own copy (`address`) has
     its own."""
     content = "\n".join(f"{p.story.id}:{p.story.version}" for p in picks)
-    digest = hashlib.sha256(f"{category}\n{content}\n{address}".encode()).hexdigest()[:12]
+    mine = f"\n{address}" if address else ""  # (the list's own as it always was)
+    digest = hashlib.sha256(f"{category}\n{content}{mine}".encode()).hexdigest()[:12]
     return f"<{day:%Y%m%d}.{slugify(category)}.{digest}@{_domain(settings)}>"
 
 

@@ -19,12 +19,17 @@ import json
 import re
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from .slugs import slugify
 
 __all__ = [
     "ASK_AGAIN_AFTER",
     "CONFIRM_WITHIN",
     "Pace",
     "checked_address",
+    "confirm_link",
+    "leave_link",
     "read_token",
     "sign",
 ]
@@ -104,6 +109,18 @@ def read_token(key: bytes, token: str, purpose: str, now: datetime) -> tuple[str
     if not isinstance(until, int) or (until and now > datetime.fromtimestamp(until, UTC)):
         return None
     return category, address
+
+
+def leave_link(base_url: str, key: bytes, category: str, address: str) -> str:
+    """An address's own link to unsubscribe from `category`'s digest (it never expires)."""
+    token = sign(key, LEAVE, category, address)
+    return f"{base_url}{slugify(category)}/unsubscribe?t={quote(token)}"
+
+
+def confirm_link(base_url: str, key: bytes, category: str, address: str, now: datetime) -> str:
+    """The link that subscribes `address` to `category`'s digest, for `CONFIRM_WITHIN`."""
+    token = sign(key, CONFIRM, category, address, now + CONFIRM_WITHIN)
+    return f"{base_url}{slugify(category)}/subscribe/confirm?t={quote(token)}"
 
 
 class Pace:

@@ -25,7 +25,7 @@ from .digest_mail import confirmation
 from .pages import button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
 from .publish_settings import PublishSettings
-from .signup import CONFIRM, CONFIRM_WITHIN, LEAVE, Pace, checked_address, read_token, sign
+from .signup import CONFIRM, LEAVE, Pace, checked_address, confirm_link, leave_link, read_token
 from .signup_store import Subscribers
 from .site import Site
 from .slugs import slugify
@@ -60,11 +60,6 @@ class Signups:
         if self._key is None:
             self._key = await self.write(self.books.key)
         return self._key
-
-    def leave_url(self, key: bytes, category: str, address: str, publish: PublishSettings) -> str:
-        """An address's own link to unsubscribe from `category`'s digest (it never expires)."""
-        token = sign(key, LEAVE, category, address)
-        return f"{publish.base_url}{slugify(category)}/unsubscribe?t={quote(token)}"
 
     def mail_confirmation(
         self, category: str, address: str, url: str, publish: PublishSettings
@@ -167,8 +162,9 @@ def add_signup_routes(
             if not signups.pace.may_mail(now):
                 await signups.write(signups.books.not_asked, name, address)
                 return _page(429, words("subscribe"), busy, publish, name)
-            token = sign(await signups.key(), CONFIRM, name, address, now + CONFIRM_WITHIN)
-            signups.mail_confirmation(name, address, f"{action}/confirm?t={quote(token)}", publish)
+            key = await signups.key()
+            link = confirm_link(publish.base_url, key, name, address, now)
+            signups.mail_confirmation(name, address, link, publish)
         sent = words("signup_sent", address=esc(address), name=esc(name))
         return _page(200, words("signup_sent_title"), [f"<p>{sent}</p>"], publish, name)
 
@@ -224,7 +220,7 @@ def add_signup_routes(
                 log.info("signup=%r: unsubscribed", category)
             said = f"<p>{words('left', **shown)}</p>"
             return _page(200, words("left_title"), [said], publish, category)
-        action = signups.leave_url(await signups.key(), category, address, publish)
+        action = leave_link(publish.base_url, await signups.key(), category, address)
         ask = [f"<p>{words('leave_ask', **shown)}</p>"]
         ask.append(button_form(action, words("unsubscribe")))
         return _page(200, words("unsubscribe"), ask, publish, category)

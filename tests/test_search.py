@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import dataclasses
 import re
-import socket
 import sqlite3
 import threading
 import time
@@ -25,7 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from digest_fixture import add_story
 from news_fixture import feeds
 from test_service import poll_new
-from upstream import Upstream, opml
+from upstream import Upstream, free_port, opml
 
 from aggregator.cli import main
 from aggregator.feeds import render_feed, search_frame
@@ -226,9 +225,7 @@ def test_a_browser_may_send_the_search_box_from_every_page(tmp_path: Path) -> No
     allows (a policy of `form-action 'none'` left the box dead in every browser), whether
     the site is visited at its public address or where it is served."""
     db = flooded(tmp_path / "agg.db", 3, "Quiet day")
-    with socket.socket() as probe:  # a free port, for a base URL that is where it is served
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # (for a base URL that is where it is served)
     here = f"http://127.0.0.1:{port}"
 
     async def scenario() -> None:
