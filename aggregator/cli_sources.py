@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from .cli_support import settings_from
+from .cli_support import digest_ready, settings_from
 from .errors import AggregatorError, ConfigError
 from .site_words import LANGUAGES, has_words
 from .url_secrets import hide_passwords
@@ -156,16 +156,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     opml = load_opml(args.opml)
+    digest_ready(settings)  # (`run` stops there too: no public base URL, no SMTP password)
     said = list(opml.warnings)
     own = ((s.url, s.interval) for s in opml.sources)
     for why, urls in intervals_overruled(settings.schedule, own).items():
         said.append(f"{feeds_named(urls)} {why}")
     known = set(opml.categories)
     for category, addresses in settings.digest.recipients.items():
-        if addresses and category not in known:
+        if (addresses or settings.digest.self_service) and category not in known:
+            filed = "recipients are filed under" if addresses else "sign-ups are taken for"
             said.append(
-                f"[digest] recipients are filed under {category!r}, which the OPML does not "
-                f"have (its categories: {', '.join(opml.categories)}): that digest stays empty"
+                f"[digest] {filed} {category!r}, which the OPML does not have (its "
+                f"categories: {', '.join(opml.categories)}): that digest stays empty"
             )
     sources = opml.sources
     parts = [f"{counted(len(sources), 'feed')} in {counted(len(known), 'category', 'categories')}"]

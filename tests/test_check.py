@@ -19,7 +19,10 @@ SOURCES = """<opml version="2.0"><body>
   <outline type="rss" text="C" xmlUrl="https://c.example/feed" interval="30m"/>
 </outline></body></opml>"""
 
-SETTINGS = """[digest]
+SETTINGS = """[publish]
+base_url = "https://news.example.org/"
+
+[digest]
 recipients = { "Sprots" = ["reader@example.org"] }
 smtp_host = "127.0.0.1"
 from_address = "news@example.org"
@@ -68,3 +71,12 @@ def test_check_stops_where_the_service_would(
     code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
     assert (code, out) == (2, "")
     assert "interval" in err and "bad.toml" in err
+    # a digest with nowhere to link, or a login without its password, stops `run` at start
+    settings.write_text(SETTINGS.split("\n\n", 1)[1])
+    code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
+    assert (code, out) == (2, "")
+    assert "[digest] has recipients, so set [publish] base_url" in err
+    settings.write_text(SETTINGS + 'username = "news"\npassword_env = "NO_SUCH_VARIABLE_HERE"\n')
+    code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
+    assert (code, out) == (2, "")
+    assert "NO_SUCH_VARIABLE_HERE" in err
