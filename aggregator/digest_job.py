@@ -36,12 +36,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aggregator.digest")
 RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
+MESSAGES_PER_CONNECTION = 100  # transactions per connection (servers cap those, too)
 FIRST_CHECK_WAIT = 300.0  # seconds the first digest check waits for the first poll cycle
 Write = Callable[..., Awaitable[Any]]
 
 
 class DeliveryError(AggregatorError):
     """The SMTP server could not be reached, refused us, or refused every recipient."""
+
+
+def _connect(settings: Settings, password: str | None) -> smtplib.SMTP:
+    """A logged-in connection to the digest's mail server (TLS as the settings say)."""
+    digest = settings.digest
+    context = ssl.create_default_context(cafile=digest.ca_file or None)
+    if digest.security == "tls":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            digest.smtp_host, digest.port, timeout=digest.timeout, context=context
+        )
+    else:
+        client = smtplib.SMTP(digest.smtp_host, digest.port, timeout=digest.timeout)
+    try:
+        client.ehlo()
+        if digest.security == "starttls":
+            client.starttls(context=context)
+            client.ehlo()
+        if digest.username:
+            client.login(digest.username, password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def deliver(
@@ -54,41 +78,31 @@ def deliver(
     """Send `msg` to `recipients` (envelope only) over SMTP, and each `personal` copy to the
     one address in its `To`. Blocking: run it in a thread.
 
-    Recipients go `RECIPIENTS_PER_MESSAGE` to a transaction (servers cap RCPT TO per message)
-    over one connection. Returns the recipients the server refused while accepting others
-    (address → reply); raises DeliveryError when it accepted none, or the connection failed.
+    Recipients go `RECIPIENTS_PER_MESSAGE` to a transaction (servers cap RCPT TO per message),
+    `MESSAGES_PER_CONNECTION` transactions to a connection (servers cap those too). Returns
+    the recipients the server refused while accepting others (address → reply); raises
+    DeliveryError when it accepted none, or a connection failed.
     """
     digest = settings.digest
     recipients = list(dict.fromkeys(recipients)) if msg is not None else []
     copies = [(copy, parseaddr(str(copy["To"]))[1]) for copy in personal]
+    batches: list[tuple[EmailMessage, list[str]]] = [
+        (msg, recipients[start : start + RECIPIENTS_PER_MESSAGE])
+        for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE)
+        if msg is not None
+    ]
+    batches += [(copy, [address]) for copy, address in copies]
     refused: dict[str, tuple[int, bytes]] = {}
-    context = ssl.create_default_context(cafile=digest.ca_file or None)
     sender = parseaddr(digest.from_address)[1]
     try:
-        if digest.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                digest.smtp_host, digest.port, timeout=digest.timeout, context=context
-            )
-        else:
-            client = smtplib.SMTP(digest.smtp_host, digest.port, timeout=digest.timeout)
-        with client:
-            client.ehlo()
-            if digest.security == "starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if digest.username:
-                client.login(digest.username, password or "")
-            batches = [
-                (msg, recipients[start : start + RECIPIENTS_PER_MESSAGE])
-                for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE)
-            ]
-            batches += [(copy, [address]) for copy, address in copies]
-            for message, batch in batches:
-                assert message is not None
-                try:
-                    refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))
-                except smtplib.SMTPRecipientsRefused as exc:  # the whole batch; go on
-                    refused.update(exc.recipients)
+        for start in range(0, max(len(batches), 1), MESSAGES_PER_CONNECTION):
+            with _connect(settings, password) as client:
+                for message, batch in batches[start : start + MESSAGES_PER_CONNECTION]:
+                    try:
+                        sent = client.send_message(message, from_addr=sender, to_addrs=batch)
+                        refused.update(sent)
+                    except smtplib.SMTPRecipientsRefused as exc:  # the whole batch; go on
+                        refused.update(exc.recipients)
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
         raise DeliveryError(f"SMTP {exc.smtp_code} {text}".strip()) from exc

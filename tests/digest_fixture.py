@@ -102,6 +102,7 @@ class Sink:
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
     tls_used: list[bool] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)  # addresses RCPT TO refuses
+    peers: list[Any] = field(default_factory=list)  # each message's client (its connection)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -118,6 +119,7 @@ class Sink:
         wrapped = server.transport.get_extra_info("ssl_object") is not None
         self.tls_used.append(wrapped or session.ssl is not None)
         self.messages.append(envelope)
+        self.peers.append(session.peer)
         return "250 2.0.0 OK"
 
     def authenticate(

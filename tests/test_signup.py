@@ -26,6 +26,7 @@ from digest_fixture import NOW, Sink, add_story, settings, smtp_sink
 from test_digest_job import Clock
 from upstream import free_port
 
+from aggregator import digest_job
 from aggregator.cli import main
 from aggregator.cli_support import digest_ready
 from aggregator.config import Settings
@@ -127,6 +128,34 @@ def test_a_digest_whose_last_reader_left_sends_nothing(tmp_path: Path) -> None:
     finally:
         svc.close()
     assert outcome.status == "empty"
+
+
+def test_many_copies_go_over_several_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers cap the messages of a connection: the list's and the readers' copies go a
+    few to a connection, each reader's once."""
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    store = Store(db)
+    add_story(store, "s1", "Harbour crane collapses")
+    books = Subscribers(store)
+    for n in range(4):
+        books.confirm("World News", f"reader{n}@example.org", NOW)
+    books.confirm("World News", "alice@example.com", NOW)  # (listed: the list's copy only)
+    store.close()
+    port = free_port()
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = Service(Path("feeds.opml"), db, _self_service(port), clock=Clock(NOW))
+        try:
+            (outcome,) = asyncio.run(svc.digest_job().run_due())
+        finally:
+            svc.close()
+    assert outcome.status == "sent"
+    sent = sorted(address for m in sink.messages for address in m.rcpt_tos)
+    assert sent == ["alice@example.com", *(f"reader{n}@example.org" for n in range(4))]
+    assert len(sink.peers) == 5 and len(set(sink.peers)) == 3  # (2 + 2 + 1)
 
 
 def _self_service(smtp_port: int, **changes: Any) -> Settings:
