@@ -179,4 +179,15 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any], hubs: int = 0) 
             out.gauge(
                 "digest_sent_timestamp_seconds", "When a category's latest daily email went", sent
             )
+    signed = counts.get("subscribers") or {}
+    if signed:
+        out.gauge(
+            "digest_subscribers",
+            "Readers who signed up for a category's daily email on the site, by state",
+            [
+                (f'{{category="{_label(str(category))}",state="{state}"}}', n)
+                for category, (confirmed, pending) in sorted(signed.items())
+                for state, n in (("confirmed", confirmed), ("pending", pending))
+            ],
+        )
     return "\n".join(out.lines) + "\n"

@@ -409,7 +409,8 @@ class Reader:
     def metric_counts(self) -> dict[str, Any]:
         """What /metrics counts beside /healthz's report (`metrics.render`): items stored,
         stories published, the database's bytes and free bytes, the last poll cycle's
-        tally and the last scheduled backup's time."""
+        tally, the last scheduled backup's time and the readers signed up for each daily
+        email (`subscribers`: category → confirmed, pending)."""
         db = self._db()
         (items,) = db.execute("SELECT COUNT(*) FROM items").fetchone()
         (stories,) = db.execute(
@@ -429,6 +430,7 @@ class Reader:
             "database_free_bytes": free,
             "last_cycle": cycle if isinstance(cycle, dict) else {},
             "last_backup_at": last_backup.isoformat() if last_backup else None,
+            "subscribers": self.subscribers(),
         }
 
     def category_languages(self) -> dict[str, str]:

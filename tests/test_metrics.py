@@ -81,6 +81,10 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
     sent = [name for name in found if name.startswith("aggregator_digest_sent")]
     assert sent == ['aggregator_digest_sent_timestamp_seconds{category="World \\"News\\"\\\\"}']
     assert "aggregator_backup_failing" not in found  # (no scheduled backups)
+    assert not [name for name in found if "subscribers" in name]  # (no sign-ups)
+    signed = samples(render(report, {**counts, "subscribers": {"World News": (41, 2)}}))
+    assert signed['aggregator_digest_subscribers{category="World News",state="confirmed"}'] == 41
+    assert signed['aggregator_digest_subscribers{category="World News",state="pending"}'] == 2
     quiet = samples(render({"status": "warning"}, {}))
     assert quiet["aggregator_healthy"] == 1 and "aggregator_digests_failing" not in quiet
     assert "aggregator_websub_hubs_failing" not in quiet  # (no hubs: nothing to say)
