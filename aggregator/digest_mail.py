@@ -343,7 +343,7 @@ def compose(
     msg.set_content(text, cte="quoted-printable")
     page = html_part(category, picks, day, settings, publish, personal)
     msg.add_alternative(page, subtype="html", cte="quoted-printable")
-    return msg
+    return _unfolded(msg)
 
 
 def confirmation(
@@ -378,6 +378,15 @@ def confirmation(
         p if p == url else textwrap.fill(p, WIDTH, break_on_hyphens=False) for p in paragraphs
     )
     msg.set_content(text + "\n", cte="quoted-printable")
+    return _unfolded(msg)
+
+
+def _unfolded(msg: EmailMessage) -> EmailMessage:
+    """`msg` sent with its headers on one line each (up to RFC 5322's 998 characters), its
+    parts already encoded in lines of 76. The standard library folds a long header before
+    an encoded word with the space left on the line above, so the subject "… and 9 more —
+    December 6" read "more  —" (two spaces) in mail clients."""
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 

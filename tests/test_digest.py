@@ -354,6 +354,22 @@ def test_headers() -> None:
     assert message()["Message-ID"] == msg["Message-ID"]  # stable: a retry repeats it
 
 
+def test_a_long_subject_reads_as_written_and_the_parts_keep_short_lines() -> None:
+    """The standard library folds a long subject before its em dash leaving two spaces
+    ("and 2 more  — March 10"); the message goes with each header on one line."""
+    long = dataclasses.replace(
+        story("a1", 4, 1), headline="Protesters in Lebanon Demand Economic Relief"
+    )  # (folded by the standard library just before " — March 10")
+    picks = [Pick(long), Pick(story("b2", 2, 3)), Pick(story("c3", 1, 2))]
+    raw = compose("World News", picks, DAY, NOW, SETTINGS, PUBLISH).as_bytes()
+    said = message_from_bytes(raw, policy=policy.default)["Subject"]
+    assert said == subject("World News", picks, DAY)
+    assert said.endswith("Relief and 2 more — March 10, 2026") and "  " not in said
+    head, _, body = raw.partition(b"\n\n")
+    assert max(len(line) for line in head.splitlines()) <= 998
+    assert max(len(line) for line in body.splitlines()) <= 78  # (quoted-printable's 76)
+
+
 def test_subject_with_a_single_story() -> None:
     assert subject("Science", [Pick(story("z", 1, 1))], DAY) == "Science: Story z — March 10, 2026"
 
