@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import math
 import struct
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from aggregator.models import Story
@@ -39,6 +40,7 @@ from aggregator.publish import (
     outlet_count,
     picture,
     picture_html,
+    safe_url,
     search_url,
     story_feed_url,
     story_html_body,
@@ -261,6 +263,7 @@ def _page(
             "</main>",
             f"<footer{ours}>{settings.words('footer')} "
             f'<a href="{esc(settings.base_url)}feeds.opml">{settings.words("all_feeds")}</a>'
+            f' · <a href="{esc(sources_url(settings))}">{settings.words("sources_title")}</a>'
             "</footer>",
             "</body>",
             "</html>",
@@ -463,6 +466,45 @@ def render_index_html(
         description=settings.site_description,
         alternates=alternates,
         header=False,
+    )
+
+
+def sources_url(settings: PublishSettings) -> str:
+    """The sources page: the outlets every story is summarised from."""
+    return f"{settings.base_url}sources/"
+
+
+def render_sources_html(rows: Sequence[Mapping[str, Any]], settings: PublishSettings) -> str:
+    """The outlets the stories are summarised from (`Reader.outlets`' rows, in the OPML's
+    order), by category: each named as its reports are, linked to its site where the OPML or
+    its feed gives an http(s) one, with how many reports it brought in the last seven days.
+    No feed's address is shown (a feed may be a member's or carry a login)."""
+    from aggregator.pipeline import outlet_label  # (the page only: pipeline is heavy)
+
+    words = settings.words
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        name = outlet_label(row["url"], row["title"], row["html_url"], row["feed_title"])
+        site = safe_url(row["html_url"]) or safe_url(row["link"])
+        label = link(site, esc(name)) if site else esc(name)
+        count = words.count("sources_reports", int(row["reports"]))
+        groups.setdefault(row["category"], []).append(
+            f'<li>{label} <span class="meta">· {count}</span></li>'
+        )
+    sections = [f"<h1>{words('sources_title')}</h1>", f"<p>{words('sources_lead')}</p>"]
+    for category, lines in groups.items():
+        heading = link(category_url(slugify(category), settings), esc(category))
+        sections.append("\n".join(["<section>", f"<h2>{heading}</h2>", "<ul>", *lines, "</ul>",
+                                   "</section>"]))  # fmt: skip
+    if not groups:
+        sections.append(f"<p>{words('sources_none')}</p>")
+    return _page(
+        words("sources_title"),
+        "\n".join(sections),
+        settings,
+        canonical=sources_url(settings),
+        description=words("sources_description", site=clean(settings.site_title)),
+        alternates=(),
     )
 
 

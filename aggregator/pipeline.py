@@ -40,13 +40,21 @@ def item_id(feed_url: str, guid: str) -> str:
 def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
     """How to name the outlet: the OPML title the operator wrote, else the feed's own title,
     else its host. An OPML title that is just the feed's URL counts as none."""
-    opml_title = source.title.strip() if source.title else ""
-    if opml_title in {source.url, source.html_url} or opml_title.startswith(("http:", "https:")):
-        opml_title = ""
-    for name in (opml_title, (parsed.title if parsed else None)):
+    return outlet_label(source.url, source.title, source.html_url, parsed.title if parsed else None)
+
+
+def outlet_label(
+    url: str, opml_title: str | None, html_url: str | None, feed_title: str | None
+) -> str:
+    """`outlet_name` of a feed at `url` from what the OPML and the feed said (the sources
+    page names each feed as its reports are named)."""
+    title = opml_title.strip() if opml_title else ""
+    if title in {url, html_url} or title.startswith(("http:", "https:")):
+        title = ""
+    for name in (title, feed_title):
         if name and name.strip():
             return name.strip()[:200]
-    return urlsplit(source.url).hostname or source.url
+    return urlsplit(url).hostname or url
 
 
 def entry_to_item(

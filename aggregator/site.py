@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from aggregator.category_renames import renamed_to
 from aggregator.digest import DigestSettings
@@ -32,6 +32,7 @@ from aggregator.pages import (
     render_index_html,
     render_moved_html,
     render_search_html,
+    render_sources_html,
     render_story_html,
     render_subscribe_html,
     robots_txt,
@@ -70,6 +71,7 @@ MAX_PAGES = 20  # category pages beyond this are not offered
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
 _LEADING_MEMO = 64  # categories' leading stories kept (per data version and time)
+SOURCES_WINDOW = timedelta(days=7)  # the sources page counts each outlet's reports this far back
 
 
 class StoryReader(Protocol):
@@ -107,6 +109,13 @@ class Output:
 
 def _newest(stories: list[Story]) -> datetime | None:
     return max((utc(s.updated) for s in stories), default=None)
+
+
+def outlets_of(reader: StoryReader, since: datetime) -> list[dict[str, Any]]:
+    """A reader's polled feeds for the sources page (`Reader.outlets`), if it keeps any (a
+    test's fake need not)."""
+    outlets = getattr(reader, "outlets", None)
+    return list(outlets(since)) if callable(outlets) else []
 
 
 def aliases_of(reader: StoryReader) -> dict[str, str]:
@@ -149,6 +158,9 @@ class _ReadOnce:
         if self._languages is None:
             self._languages = languages_of(self._reader)
         return self._languages
+
+    def outlets(self, since: datetime) -> list[dict[str, Any]]:
+        return outlets_of(self._reader, since)
 
 
 def languages_of(reader: StoryReader) -> dict[str, str]:
@@ -251,6 +263,12 @@ class Site:
         page = render_index_html(rows, self.settings, self.now(), self.digests)
         stories = [s for _, _, chosen in rows for s in chosen]
         return Output(page.encode(), HTML_TYPE, _newest(stories), ranked=True)
+
+    def sources(self) -> Output:
+        """The outlets every story is summarised from, by category (`/sources/`), with each
+        one's reports of the last `SOURCES_WINDOW`."""
+        rows = outlets_of(self.reader, self.now() - SOURCES_WINDOW)
+        return Output(render_sources_html(rows, self.settings).encode(), HTML_TYPE)
 
     def _index_candidates(self, name: str) -> list[Story]:
         """What the front page ranks a category's top stories from: its newest stories and its
@@ -444,6 +462,7 @@ class Site:
 
     def _files(self) -> Iterator[tuple[str, Output]]:
         yield "index.html", self.index()
+        yield "sources/index.html", self.sources()
         yield "robots.txt", self.robots()
         yield "favicon.ico", self.favicon("ico")
         yield "favicon.svg", self.favicon("svg")

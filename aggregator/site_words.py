@@ -172,6 +172,13 @@ _EN: dict[str, Template] = {
     "of {site}.",
     "digest_leave_self": "To unsubscribe, open {url}",
     "digest_leave_link": "Unsubscribe from this email",
+    # the sources page
+    "sources_title": "Sources",
+    "sources_lead": "Every story here is summarised from the reports of these outlets, as "
+    "their feeds publish them.",
+    "sources_reports": ("{n} report in the last 7 days", "{n} reports in the last 7 days"),
+    "sources_none": "No sources yet.",
+    "sources_description": "{site}: the outlets its stories are summarised from",
 }
 
 _DE: dict[str, Template] = {
@@ -329,6 +336,15 @@ _DE: dict[str, Template] = {
     "{site} abonniert haben.",
     "digest_leave_self": "Zum Abbestellen öffnen Sie {url}",
     "digest_leave_link": "Diese E-Mail abbestellen",
+    "sources_title": "Quellen",
+    "sources_lead": "Jede Meldung hier ist aus den Berichten dieser Medien zusammengefasst, "
+    "wie ihre Feeds sie veröffentlichen.",
+    "sources_reports": (
+        "{n} Bericht in den letzten 7 Tagen",
+        "{n} Berichte in den letzten 7 Tagen",
+    ),
+    "sources_none": "Noch keine Quellen.",
+    "sources_description": "{site}: die Medien, aus denen die Meldungen zusammengefasst sind",
 }
 
 _FR: dict[str, Template] = {
@@ -483,6 +499,15 @@ _FR: dict[str, Template] = {
     "{name} de {site}.",
     "digest_leave_self": "Pour vous désabonner, ouvrez {url}",
     "digest_leave_link": "Se désabonner de cet e-mail",
+    "sources_title": "Sources",
+    "sources_lead": "Chaque sujet est résumé à partir des articles de ces médias, tels que "
+    "leurs flux les publient.",
+    "sources_reports": (
+        "{n} article ces 7 derniers jours",
+        "{n} articles ces 7 derniers jours",
+    ),
+    "sources_none": "Pas encore de sources.",
+    "sources_description": "{site}\u00a0: les médias dont les sujets sont résumés",
 }
 
 _ES: dict[str, Template] = {
@@ -630,6 +655,15 @@ _ES: dict[str, Template] = {
     "{site}.",
     "digest_leave_self": "Para darse de baja, abra {url}",
     "digest_leave_link": "Darse de baja de este correo",
+    "sources_title": "Fuentes",
+    "sources_lead": "Cada noticia se resume a partir de los artículos de estos medios, tal como "
+    "los publican sus canales.",
+    "sources_reports": (
+        "{n} artículo en los últimos 7 días",
+        "{n} artículos en los últimos 7 días",
+    ),
+    "sources_none": "Todavía no hay fuentes.",
+    "sources_description": "{site}: los medios de los que se resumen sus noticias",
 }
 
 _IT: dict[str, Template] = {
@@ -777,6 +811,15 @@ _IT: dict[str, Template] = {
     "{name} di {site}.",
     "digest_leave_self": "Per annullare l’iscrizione, aprite {url}",
     "digest_leave_link": "Annulla l’iscrizione a questa e-mail",
+    "sources_title": "Fonti",
+    "sources_lead": "Ogni notizia è riassunta dagli articoli di queste testate, così come i "
+    "loro feed li pubblicano.",
+    "sources_reports": (
+        "{n} articolo negli ultimi 7 giorni",
+        "{n} articoli negli ultimi 7 giorni",
+    ),
+    "sources_none": "Ancora nessuna fonte.",
+    "sources_description": "{site}: le testate da cui sono riassunte le notizie",
 }
 
 _NL: dict[str, Template] = {
@@ -930,6 +973,15 @@ _NL: dict[str, Template] = {
     "e-mail van {name} van {site}.",
     "digest_leave_self": "Open {url} om je af te melden",
     "digest_leave_link": "Afmelden voor deze e-mail",
+    "sources_title": "Bronnen",
+    "sources_lead": "Elk verhaal hier is samengevat uit de berichten van deze media, zoals hun "
+    "feeds ze publiceren.",
+    "sources_reports": (
+        "{n} bericht in de laatste 7 dagen",
+        "{n} berichten in de laatste 7 dagen",
+    ),
+    "sources_none": "Nog geen bronnen.",
+    "sources_description": "{site}: de media waaruit de verhalen zijn samengevat",
 }
 
 _PT: dict[str, Template] = {
@@ -1077,6 +1129,15 @@ _PT: dict[str, Template] = {
     "digest_why_self": "Recebe este e-mail porque subscreveu o e-mail diário de {name} de {site}.",
     "digest_leave_self": "Para cancelar a subscrição, abra {url}",
     "digest_leave_link": "Cancelar a subscrição deste e-mail",
+    "sources_title": "Fontes",
+    "sources_lead": "Cada notícia é resumida a partir dos artigos destes meios, tal como os "
+    "seus feeds os publicam.",
+    "sources_reports": (
+        "{n} artigo nos últimos 7 dias",
+        "{n} artigos nos últimos 7 dias",
+    ),
+    "sources_none": "Ainda não há fontes.",
+    "sources_description": "{site}: os meios a partir dos quais as notícias são resumidas",
 }
 
 

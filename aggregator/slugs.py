@@ -13,8 +13,9 @@ _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had until 54f219a
 
 # Slugs a category cannot have: "all" is every category's feed (/feeds/all.atom), "stories" the
-# story pages' folder (/stories/<id>). A category named so takes the slug with this suffix.
-RESERVED_SLUGS = frozenset({"all", "stories"})
+# story pages' folder (/stories/<id>), "sources" the sources page (/sources/). A category named
+# so takes the slug with this suffix.
+RESERVED_SLUGS = frozenset({"all", "stories", "sources"})
 RESERVED_SUFFIX = "-category"
 
 
@@ -22,8 +23,8 @@ def slugify(name: str) -> str:
     """Lower-case ASCII words joined by "-"; never empty. A name with no ASCII letter or digit
     at all ("東京", "Новости") is "category-" and 8 hex digits of its words' hash, so two such
     categories get two pages and two sets of feeds (they had shared "category"); "category"
-    only for a name without any word. A name whose slug is reserved ("All", "Stories") gets
-    the slug with "-category" after it."""
+    only for a name without any word. A name whose slug is reserved ("All", "Stories",
+    "Sources") gets the slug with "-category" after it."""
     slug = plain_slug(name)
     if slug in RESERVED_SLUGS:
         return slug + RESERVED_SUFFIX

@@ -450,6 +450,27 @@ class Reader:
 
         return subscriber_counts(self._db().conn)
 
+    def outlets(self, since: datetime) -> list[dict[str, Any]]:
+        """The feeds the service polls (listed, not paused), in the OPML's order: each one's
+        url, category, OPML title and html_url, the feed's own title and link, and how many
+        items it brought since `since` (`reports`): the sources page's rows."""
+        counts = dict(
+            self._db()
+            .execute(
+                "SELECT feed_url, COUNT(*) FROM items WHERE first_seen >= ? GROUP BY feed_url",
+                [to_iso(since)],
+            )
+            .fetchall()
+        )
+        rows = self._rows(
+            "SELECT s.url, s.category, s.title, s.html_url, f.title AS feed_title, f.link "
+            "FROM sources s LEFT JOIN feeds f ON f.url = s.url "
+            "WHERE s.active = 1 AND s.paused = 0 ORDER BY s.position"
+        )
+        for row in rows:
+            row["reports"] = counts.get(row["url"], 0)
+        return rows
+
     def subscriber_rows(self, category: str | None = None) -> list[dict[str, str]]:
         """The readers signed up on the site (of `category`): category, address, state and
         since when, by category then address."""

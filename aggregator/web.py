@@ -436,6 +436,12 @@ def make_app(
     async def index(request: web.Request) -> web.StreamResponse:
         return await cached(request, site.index)
 
+    async def sources(request: web.Request) -> web.StreamResponse:
+        return await cached(request, site.sources)
+
+    async def sources_slash(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently(location="sources/")  # (relative: behind a prefix too)
+
     async def moved(request: web.Request, slug: str) -> None:
         """Send a link to a category's former slug on to its slug now (see Site.moved_slug).
         A document cached for the current data is a category's own: no query for it."""
@@ -715,6 +721,8 @@ def make_app(
             app, site, signups, lambda: not_found_response(settings.base_url, settings.words)
         )
     app.router.add_get("/", index)
+    app.router.add_get("/sources/", sources)
+    app.router.add_get("/sources", sources_slash)
     app.router.add_get("/healthz", healthz)
     if metrics is not None:
         app.router.add_get("/metrics", metrics_text)

@@ -32,6 +32,7 @@ from aggregator.pages import (
     render_category_html,
     render_index_html,
     render_search_html,
+    render_sources_html,
     render_story_html,
     render_subscribe_html,
 )
@@ -161,6 +162,20 @@ def _german_outputs() -> dict[str, str]:
         "subscribe": render_subscribe_html(
             "Welt", "welt", GERMAN, schedule="07:00", count=10, contact="news@example.org"
         ),
+        "sources": render_sources_html(
+            [
+                {
+                    "url": "https://planet.example/feed",
+                    "category": "Welt",
+                    "title": "Planet",
+                    "html_url": None,
+                    "feed_title": None,
+                    "link": None,
+                    "reports": 3,
+                }
+            ],
+            GERMAN,
+        ),
         "opensearch": opensearch_xml(GERMAN),
         "404": not_found_response(BASE, GERMAN.words).text or "",
         "503": unavailable_response(GERMAN.words).text or "",
@@ -182,8 +197,14 @@ def _german_outputs() -> dict[str, str]:
 def test_a_german_site_says_every_word_of_its_own_in_german() -> None:
     outputs = _german_outputs()
     for name, text in outputs.items():
+        text = text.replace(f"{GERMAN.base_url}sources/", "")  # (an address, not a word)
         for word in ENGLISH:
             assert word not in text, (name, word)
+    assert "<h1>Quellen</h1>" in outputs["sources"]
+    assert (
+        'Planet <span class="meta">· 3 Berichte in den letzten 7 Tagen</span>'
+        in (outputs["sources"])
+    )
     story = outputs["story"]
     assert '<html lang="de">' in outputs["index"]
     assert "Zusammenfassung aus 2 Quellen:" in story

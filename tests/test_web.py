@@ -600,6 +600,9 @@ def test_a_lone_wordless_category_keeps_its_former_links(path: str, location: st
         ("/stories/page/2/", "../../../stories-category/page/2/"),
         ("/feeds/stories.atom", "stories-category.atom"),
         ("/all", "all/"),  # (every category's page)
+        ("/feeds/sources.rss", "sources-category.rss"),
+        ("/sources/page/2/", "../../../sources-category/page/2/"),
+        ("/sources", "sources/"),  # (the sources page)
     ],
 )
 def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
@@ -610,9 +613,10 @@ def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
     the slug, links to the old ones move there, and /feeds/all.atom and /all/ stay every
     category's."""
     reader = FakeReader()
-    reader.names.extend(["All", "Stories"])
+    reader.names.extend(["All", "Stories", "Sources"])
     reader.items.append(make_story("a1", "Tower reopens", category="All", hours=1))
     reader.items.append(make_story("s1", "Bridge closes", category="Stories", hours=2))
+    reader.items.append(make_story("o1", "Spring found", category="Sources", hours=3))
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         status, headers, _ = await get(session, root + path)
@@ -627,6 +631,10 @@ def test_a_category_named_all_or_stories_leaves_the_sites_addresses_alone(
         assert b"all-category/" in body
         status, _, body = await get(session, root + "/all/")
         assert status == 200 and b"Tower reopens" in body and b"Bridge closes" in body
+        status, _, body = await get(session, root + "/sources/")
+        assert status == 200 and b"<h1>Sources</h1>" in body and b"Spring found" not in body
+        status, _, body = await get(session, root + "/sources-category/")
+        assert status == 200 and b"Spring found" in body
 
     serve(reader, check)
     files = dict(Site(reader, SETTINGS, clock=lambda: T0).files())  # the static export
