@@ -77,7 +77,7 @@ nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
 form.signup{display:flex;flex-wrap:wrap;gap:.25rem}form.signup input{font:inherit;width:18rem;
-max-width:80vw}form button{font:inherit}
+max-width:80vw}form button{font:inherit}.away{position:absolute;left:-9999px;width:1px}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
 .digest{background:#1d2330}mark{background:#5c4d14}figure.picture img,img.thumb{background:#22262e}}
@@ -290,8 +290,14 @@ def search_form(settings: PublishSettings, query: str = "") -> str:
 MAX_QUERY = 200  # characters of a search that are read
 
 
+HONEYPOT = "comment"  # the sign-up form's field people never see and robots fill in (no
+# browser fills in a field of that name for its user: "website" or "url" would be)
+
+
 def signup_form(action: str, settings: PublishSettings, value: str = "") -> str:
-    """The daily email's sign-up form: an address, posted to `action`."""
+    """The daily email's sign-up form: an address, posted to `action`; and a field off
+    screen, hidden from assistive technology and the tab order, that only robots fill in
+    (`HONEYPOT`: such a sign-up is answered as any other and goes no further)."""
     words = settings.words
     label = esc(words("email_address"))
     given = f' value="{esc(value)}"' if value else ""
@@ -299,6 +305,8 @@ def signup_form(action: str, settings: PublishSettings, value: str = "") -> str:
         f'<form class="signup" method="post" action="{esc(action)}">'
         f'<input type="email" name="email" required maxlength="254" autocomplete="email"'
         f'{given} placeholder="{label}" aria-label="{label}">'
+        f'<input class="away" type="text" name="{HONEYPOT}" tabindex="-1" autocomplete="off" '
+        'aria-hidden="true">'
         f"<button>{words('subscribe')}</button></form>"
     )
 

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from .config import Settings
 from .digest_mail import confirmation
-from .pages import button_form, render_signup_html, signup_form
+from .pages import HONEYPOT, button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
 from .publish_settings import PublishSettings
 from .signup import CONFIRM, LEAVE, Pace, checked_address, confirm_link, leave_link, read_token
@@ -158,7 +158,8 @@ def add_signup_routes(
         busy = [f"<p>{words('signup_busy')}</p>"]
         if not signups.pace.client_may_ask(client_of(request), now):
             return _page(429, words("subscribe"), busy, publish, name)
-        if await signups.write(signups.books.ask, name, address, now):
+        robot = bool(form.get(HONEYPOT, "").strip())  # (told what anyone is, and no more)
+        if not robot and await signups.write(signups.books.ask, name, address, now):
             if not signups.pace.may_mail(now):
                 await signups.write(signups.books.not_asked, name, address)
                 return _page(429, words("subscribe"), busy, publish, name)

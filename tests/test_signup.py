@@ -347,6 +347,14 @@ def test_too_many_sign_ups_stale_links_and_sites_without_sign_ups(tmp_path: Path
             assert answer.headers["Retry-After"] == "3600"
             assert "Too many sign-ups just now" in await answer.text()
             assert subscriber_counts(store.conn) == {"World News": (0, 10)}
+            # a robot fills in the field people never see: answered alike, nothing more
+            robot = await client.post(
+                "/world-news/subscribe",
+                data={"email": "bot@example.org", "comment": "Great site! http://spam.example"},
+                headers={"X-Real-IP": "192.0.2.9"},
+            )
+            assert robot.status == 200 and "Check your inbox" in await robot.text()
+            assert subscriber_counts(store.conn) == {"World News": (0, 10)}
             # behind a reverse proxy on this host, each reader it relays is a client
             for relayed in ({"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}, {"X-Real-IP": "::2"}):
                 answer = await client.post(
