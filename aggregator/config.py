@@ -5,7 +5,7 @@ Each section of the TOML file fills one module's settings dataclass::
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
                         keep_window (`run` holds the grouping window between rounds),
                         stall_after (a pass without progress this long ends the process),
-                        metrics, metrics_networks (`/metrics` and who may read it)
+                        metrics, metrics_networks (`/metrics` and who may read it), proxies
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
                         concurrency, proxy, no_proxy (else the environment's: fetch_proxy)
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
@@ -73,12 +73,16 @@ class ServerSettings:
     # off by default, and a 404 to everyone else.
     metrics: bool = False
     metrics_networks: tuple[str, ...] = LOOPBACK
+    # Reverse proxies in front of the server: a request from one of these networks is from
+    # the client its `X-Forwarded-For` (last) or `X-Real-IP` names (the pace of sign-ups).
+    proxies: tuple[str, ...] = LOOPBACK
 
     def __post_init__(self) -> None:
-        if self.metrics or self.metrics_networks != LOOPBACK:
+        if self.metrics or self.metrics_networks != LOOPBACK or self.proxies != LOOPBACK:
             from .metrics import networks  # (not loaded by a start that serves no metrics)
 
             networks(self.metrics_networks)  # (a network that is none: an error at start)
+            networks(self.proxies, "proxies")
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,15 +40,15 @@ _CYCLE = (
 )  # fmt: skip
 
 
-def networks(written: Iterable[str]) -> tuple[Network, ...]:
-    """The networks of `[server] metrics_networks` ("127.0.0.1/8", "::1", "10.0.0.0/8");
-    ValueError naming the one that is none."""
+def networks(written: Iterable[str], key: str = "metrics_networks") -> tuple[Network, ...]:
+    """The networks of `[server] metrics_networks` (or `proxies`: `key`): "127.0.0.1/8",
+    "::1", "10.0.0.0/8"; ValueError naming the one that is none."""
     found = []
     for text in written:
         try:
             found.append(ipaddress.ip_network(text.strip(), strict=False))
         except ValueError:
-            raise ValueError(f"metrics_networks: {text!r} is no IP network") from None
+            raise ValueError(f"{key}: {text!r} is no IP network") from None
     return tuple(found)
 
 
@@ -58,8 +58,9 @@ def metric_networks(server: ServerSettings) -> tuple[Network, ...] | None:
 
 
 def allowed(remote: str | None, within: Sequence[Network]) -> bool:
-    """Whether a client at `remote` (an IP address, as the server saw it) may read /metrics;
-    an IPv4 address written as IPv6 (`::ffff:10.0.0.1`) counts as the IPv4 one."""
+    """Whether a client at `remote` (an IP address, as the server saw it) is in one of the
+    networks `within` (may read /metrics; is a reverse proxy); an IPv4 address written as
+    IPv6 (`::ffff:10.0.0.1`) counts as the IPv4 one."""
     if not remote:
         return False
     try:

@@ -11,9 +11,8 @@ email goes from a worker thread after the answer (`Signups`).
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -22,6 +21,7 @@ from aiohttp import web
 
 from .config import Settings
 from .digest_mail import confirmation
+from .metrics import Network, allowed, networks
 from .pages import HONEYPOT, button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
 from .publish_settings import PublishSettings
@@ -53,6 +53,7 @@ class Signups:
         self.password = password
         self.clock = clock
         self.pace = Pace()
+        self.proxies = networks(settings.server.proxies, "proxies")
         self._key: bytes | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -101,16 +102,13 @@ def _page(
     )
 
 
-def client_of(request: web.Request) -> str:
-    """Who asks, for the pace of sign-ups: the peer's address; behind a reverse proxy on
-    this host (a loopback peer), the address the proxy relays (`X-Forwarded-For`'s last,
-    which the proxy itself added, or `X-Real-IP`), else every reader would be one client."""
+def client_of(request: web.Request, proxies: Sequence[Network]) -> str:
+    """Who asks, for the pace of sign-ups: the peer's address; from a reverse proxy (a peer
+    in `[server] proxies`: loopback by default), the address the proxy relays
+    (`X-Forwarded-For`'s last, which the proxy itself added, or `X-Real-IP`), else every
+    reader would be one client."""
     peer = request.remote or ""
-    try:
-        local = ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        local = False
-    if local:
+    if allowed(peer, proxies):
         relayed = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         return relayed or request.headers.get("X-Real-IP", "").strip() or peer
     return peer
@@ -156,7 +154,7 @@ def add_signup_routes(
             return _page(400, words("subscribe"), again, publish, name)
         now = signups.clock()
         busy = [f"<p>{words('signup_busy')}</p>"]
-        if not signups.pace.client_may_ask(client_of(request), now):
+        if not signups.pace.client_may_ask(client_of(request, signups.proxies), now):
             return _page(429, words("subscribe"), busy, publish, name)
         robot = bool(form.get(HONEYPOT, "").strip())  # (told what anyone is, and no more)
         if not robot and await signups.write(signups.books.ask, name, address, now):

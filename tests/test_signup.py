@@ -29,7 +29,7 @@ from upstream import free_port
 from aggregator import digest_job
 from aggregator.cli import main
 from aggregator.cli_support import digest_ready
-from aggregator.config import Settings
+from aggregator.config import Settings, build_settings
 from aggregator.digest import Due, due
 from aggregator.errors import ConfigError
 from aggregator.lock import writer_lock
@@ -305,13 +305,19 @@ def test_a_reader_signs_up_confirms_gets_their_own_copy_and_leaves_in_one_click(
 
 @asynccontextmanager
 async def signup_site(
-    tmp_path: Path, clock: Clock, sink_port: int, **options: Any
+    tmp_path: Path,
+    clock: Clock,
+    sink_port: int,
+    proxies: tuple[str, ...] = ("127.0.0.1/8", "::1/128"),
+    **options: Any,
 ) -> AsyncIterator[tuple[TestClient, Store]]:
-    """The site of a database with one story, with sign-ups (unless `signups=None`)."""
+    """The site of a database with one story, with sign-ups (unless `signups=None`) behind
+    the reverse `proxies`."""
     store = Store(tmp_path / "news.db")
     store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
     add_story(store, "s1", "Harbour crane collapses")
     config = _self_service(sink_port)
+    config = dataclasses.replace(config, server=dataclasses.replace(config.server, proxies=proxies))
 
     async def write(fn: Any, *args: Any) -> Any:
         return fn(*args)
@@ -390,6 +396,22 @@ def test_too_many_sign_ups_stale_links_and_sites_without_sign_ups(tmp_path: Path
             Subscribers(store).ask("World News", "new@example.org", clock.now)
             assert subscriber_counts(store.conn) == {"World News": (1, 1)}
 
+        # a proxy elsewhere ([server] proxies): a loopback peer's relayed address is not
+        # believed, so every sign-up from it is one client's
+        (tmp_path / "far").mkdir()
+        async with signup_site(tmp_path / "far", clock, port, ("10.0.0.0/8",)) as (client, _):
+            statuses = []
+            for n in range(11):
+                answer = await client.post(
+                    "/world-news/subscribe",
+                    data={"email": f"far{n}@example.org"},
+                    headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                )
+                statuses.append(answer.status)
+            assert statuses == [200] * 10 + [429]
+        with pytest.raises(ConfigError, match=r"\[server\]: proxies: 'docker' is no IP network"):
+            build_settings({"server": {"proxies": ["docker"]}})
+
         # without sign-ups (`aggregator serve`, or self_service off): no form, nothing to post
         async with signup_site(tmp_path, clock, port, signups=None) as (client, _):
             page = await (await client.get("/world-news/subscribe")).text()
@@ -401,7 +423,8 @@ def test_too_many_sign_ups_stale_links_and_sites_without_sign_ups(tmp_path: Path
     with smtp_sink(sink, port):
         asyncio.run(scenario())
     sent = sorted(m.rcpt_tos[0] for m in sink.messages)  # (one email an address)
-    assert sent == sorted([*(f"reader{n}@example.org" for n in range(10)), "other@example.org"])
+    readers = [f"reader{n}@example.org" for n in range(10)] + ["other@example.org"]
+    assert sent == sorted([*readers, *(f"far{n}@example.org" for n in range(10))])
 
 
 def test_sign_ups_need_a_public_base_url() -> None:
