@@ -371,7 +371,7 @@ def digest_row(
     from .digest import next_slot
 
     listed = settings.digest.recipients.get(name, ())
-    recipients = [*listed, *([""] * signed[0])]
+    recipients = bool(listed) or signed[0] > 0  # (anyone it goes to)
     status = last.get("status") or "never sent"
     retry = _retry(name, last, settings, now) if recipients else None
     if last.get("status") in ("failed", "sending"):

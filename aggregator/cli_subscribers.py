@@ -12,6 +12,7 @@ import sys
 from .cli_support import open_for_reading, settings_from
 from .errors import StorageError
 from .signup import checked_address
+from .store import check_existing
 
 
 def cmd_subscribers(args: argparse.Namespace) -> int:
@@ -50,6 +51,7 @@ def _remove(args: argparse.Namespace, base_url: str) -> int:
     if address is None:
         print(f"not an email address: {args.remove!r}", file=sys.stderr)
         return 2
+    check_existing(args.db)  # (never a new database from a typo'd path)
     try:
         with writer_lock(args.db, "subscribers --remove"):
             store = Store(args.db)
