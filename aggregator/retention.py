@@ -99,6 +99,13 @@ class Window(Protocol):
         ...
 
 
+def _forget_unconfirmed(store: Any, now: datetime) -> int:
+    """Readers' sign-ups never confirmed, forgotten once their links no longer work."""
+    from .signup_store import Subscribers
+
+    return Subscribers(store).forget_unconfirmed(now)
+
+
 def _prune(store: Any, window: Window | None, *args: Any, **kwargs: Any) -> PruneReport:
     """The prune on the writer thread, as one step with the window's part: no other write
     comes between the stamp read before it and the restamp after it."""
@@ -153,15 +160,17 @@ class RetentionJob:
             near_before=near_cutoff(now, self.settings, self.active_window),
             terms_before=terms_cutoff(now, self.active_window),
         )
+        forgotten = await self.write(_forget_unconfirmed, self.store, now)
         log.info(
             "retention stories_pruned=%d items_pruned=%d ids_forgotten=%d near_dropped=%d "
-            "terms_dropped=%d search_stale_dropped=%d",
+            "terms_dropped=%d search_stale_dropped=%d signups_forgotten=%d",
             report.stories,
             report.items,
             report.forgotten,
             report.near_dropped,
             report.terms_dropped,
             report.search_stale,
+            forgotten,
             extra={
                 "fields": {
                     "event": "retention",
@@ -171,6 +180,7 @@ class RetentionJob:
                     "near_dropped": report.near_dropped,
                     "terms_dropped": report.terms_dropped,
                     "search_stale_dropped": report.search_stale,
+                    "signups_forgotten": forgotten,
                 }
             },
         )

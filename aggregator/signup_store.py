@@ -29,16 +29,21 @@ class Subscribers:
             self.store.set_meta(SIGNUP_KEY, found)
         return bytes.fromhex(found)
 
-    def ask(self, category: str, address: str, now: datetime) -> bool:
-        """A sign-up of `address`: True when a confirmation email should go now; False when
-        it is subscribed already, or one went within the hour. Sign-ups never confirmed
-        are forgotten once their links no longer work."""
-        conn = self.store.conn
+    def forget_unconfirmed(self, now: datetime) -> int:
+        """Forget the sign-ups never confirmed whose links no longer work; how many (at each
+        sign-up, and by retention)."""
         with self.store.transaction():
-            conn.execute(
+            return self.store.conn.execute(
                 "DELETE FROM digest_subscribers WHERE state = 'pending' AND since < ?",
                 [to_iso(now - CONFIRM_WITHIN)],
-            )
+            ).rowcount
+
+    def ask(self, category: str, address: str, now: datetime) -> bool:
+        """A sign-up of `address`: True when a confirmation email should go now; False when
+        it is subscribed already, or one went within the hour."""
+        conn = self.store.conn
+        self.forget_unconfirmed(now)
+        with self.store.transaction():
             row = conn.execute(
                 "SELECT state, asked FROM digest_subscribers WHERE category = ? AND address = ?",
                 [category, address],

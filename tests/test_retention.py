@@ -22,6 +22,7 @@ from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.models import Item
 from aggregator.retention import RetentionJob, RetentionSettings, cutoff, is_due, near_cutoff
 from aggregator.service import Service
+from aggregator.signup_store import Subscribers, subscriber_counts
 from aggregator.store import Store
 from aggregator.store_upkeep import backup
 
@@ -90,7 +91,8 @@ def test_the_job_drops_near_keys_of_originals_past_near_copies(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The service's retention job keeps near keys and hashes for `near_copies` (7 days) of
-    originals, and says how many originals it dropped them for; no item or story goes."""
+    originals, and says how many originals it dropped them for; no item or story goes. It
+    forgets readers' sign-ups never confirmed whose links no longer work."""
     store = Store(tmp_path / "db.sqlite")
     text = " ".join(f"{w}{n}" for n in range(6) for w in WORDS)
 
@@ -104,6 +106,9 @@ def test_the_job_drops_near_keys_of_originals_past_near_copies(
         return fn(*args, **kwargs)  # type: ignore[operator]
 
     try:
+        books = Subscribers(store)  # (sign-ups: one never confirmed, one whose link still works)
+        books.ask("World News", "fresh@example.org", T0 - timedelta(hours=1))
+        books.ask("World News", "stale@example.org", T0 - timedelta(days=3))
         items = [original("week-old", 8), original("days-old", 5), original("new", 1)]
         store.insert_items(items)
         for one in items:
@@ -113,7 +118,8 @@ def test_the_job_drops_near_keys_of_originals_past_near_copies(
         with caplog.at_level("INFO", logger="aggregator"):
             report = asyncio.run(job.run_if_due())
         assert report is not None and (report.items, report.near_dropped) == (0, 1)
-        assert "near_dropped=1" in caplog.text
+        assert "near_dropped=1" in caplog.text and "signups_forgotten=1" in caplog.text
+        assert subscriber_counts(store.conn) == {"World News": (0, 1)}
         kept = store.conn.execute("SELECT item_id FROM near_hashes ORDER BY 1").fetchall()
         assert kept == [("days-old",), ("new",)]
         assert store.conn.execute(
