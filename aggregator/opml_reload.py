@@ -51,7 +51,7 @@ class OpmlReload:
         self.clock = clock
         self.schedule = schedule or ScheduleSettings()
         self._stamp: Stamp | None = None
-        # The refused edit as stored: (error, since); None once a load has cleared the store's.
+        # A broken edit of the OPML, kept for `status` and /healthz until a good one is read.
         self.refused = RefusedEdit(OPML_REFUSED, path, store, write, clock)
         # What the operator withholds from publication, in the file beside the OPML.
         self.withheld = WithheldReload(withheld_path(path), store, write, clock)

@@ -42,6 +42,7 @@ from aggregator.publish import (
     picture_html,
     safe_url,
     search_url,
+    sources_url,
     story_feed_url,
     story_html_body,
     story_language,
@@ -477,11 +478,6 @@ def render_index_html(
     )
 
 
-def sources_url(settings: PublishSettings) -> str:
-    """The sources page: the outlets every story is summarised from."""
-    return f"{settings.base_url}sources/"
-
-
 def render_sources_html(rows: Sequence[Mapping[str, Any]], settings: PublishSettings) -> str:
     """The outlets the stories are summarised from (`Reader.outlets`' rows, in the OPML's
     order), by category: each named as its reports are, linked to its site where the OPML or
@@ -493,8 +489,7 @@ def render_sources_html(rows: Sequence[Mapping[str, Any]], settings: PublishSett
     groups: dict[str, list[str]] = {}
     for row in rows:
         name = outlet_label(row["url"], row["title"], row["html_url"], row["feed_title"])
-        site = safe_url(row["html_url"]) or safe_url(row["link"])
-        label = link(site, esc(name)) if site else esc(name)
+        label = link(safe_url(row["html_url"]) or row["link"], esc(name))
         count = words.count("sources_reports", int(row["reports"]))
         groups.setdefault(row["category"], []).append(
             f'<li>{label} <span class="meta">· {count}</span></li>'
@@ -502,8 +497,9 @@ def render_sources_html(rows: Sequence[Mapping[str, Any]], settings: PublishSett
     sections = [f"<h1>{words('sources_title')}</h1>", f"<p>{words('sources_lead')}</p>"]
     for category, lines in groups.items():
         heading = link(category_url(slugify(category), settings), esc(category))
-        sections.append("\n".join(["<section>", f"<h2>{heading}</h2>", "<ul>", *lines, "</ul>",
-                                   "</section>"]))  # fmt: skip
+        sections.append(
+            f"<section>\n<h2>{heading}</h2>\n<ul>\n{chr(10).join(lines)}\n</ul>\n</section>"
+        )
     if not groups:
         sections.append(f"<p>{words('sources_none')}</p>")
     return _page(

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
-from aggregator.site_words import Words, has_words, words_for
+from aggregator.site_words import Words, has_words, primary_subtag, words_for
 from aggregator.url_secrets import without_userinfo
 
 from .publish_settings import PublishSettings
@@ -106,6 +106,11 @@ def category_url(slug: str, settings: PublishSettings, page: int = 1) -> str:
     if page > 1:
         return f"{settings.base_url}{slug}/page/{page}/"
     return f"{settings.base_url}{slug}/"
+
+
+def sources_url(settings: PublishSettings) -> str:
+    """The sources page: the outlets every story is summarised from."""
+    return f"{settings.base_url}sources/"
 
 
 def subscribe_url(slug: str, settings: PublishSettings) -> str:
@@ -281,7 +286,7 @@ def ours_in(language: str, settings: PublishSettings) -> str:
     """` lang="de"` for a line of the site's own words ("Zusammenfassung aus 3 Quellen") inside
     a block in `language` (a story's), when the two differ; else "" (it inherits the block's)."""
     ours = settings.words.language
-    return "" if language.split("-")[0].lower() == ours else f' lang="{ours}"'
+    return "" if primary_subtag(language) == ours else f' lang="{ours}"'
 
 
 def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:

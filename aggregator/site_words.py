@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["LANGUAGES", "Words", "has_words", "words_for"]
+__all__ = ["LANGUAGES", "Words", "has_words", "primary_subtag", "words_for"]
 
 # A text, or (singular, plural) for a count `n`.
 Template = str | tuple[str, str]
@@ -1153,75 +1153,63 @@ class _Calendar:
     first: str = "1"  # how the first of a month is written ("1er" in French)
 
 
+def _calendar(months: str, short_months: str, *formats: str, first: str = "1") -> _Calendar:
+    """A `_Calendar` of month names written one after another, space apart."""
+    long, day_month, short = formats
+    return _Calendar(
+        tuple(months.split()), tuple(short_months.split()), long, day_month, short, first
+    )
+
+
 _CALENDARS: dict[str, _Calendar] = {
-    "en": _Calendar(
-        tuple(
-            "January February March April May June July August September October November "
-            "December".split()
-        ),
-        tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()),
+    "en": _calendar(
+        "January February March April May June July August September October November December",
+        "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
         "{month} {day}, {year}",
         "{month} {day}",
         "{month} {day}",
     ),
-    "de": _Calendar(
-        tuple(
-            "Januar Februar März April Mai Juni Juli August September Oktober November "
-            "Dezember".split()
-        ),
-        tuple("Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.".split()),
+    "de": _calendar(
+        "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+        "Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.",
         "{day}. {month} {year}",
         "{day}. {month}",
         "{day}. {month}",
     ),
-    "fr": _Calendar(
-        tuple(
-            "janvier février mars avril mai juin juillet août septembre octobre novembre "
-            "décembre".split()
-        ),
-        tuple("janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()),
+    "fr": _calendar(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+        "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
         "{day} {month} {year}",
         "{day} {month}",
         "{day} {month}",
         first="1er",
     ),
-    "es": _Calendar(
-        tuple(
-            "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-            "diciembre".split()
-        ),
-        tuple("ene. feb. mar. abr. may. jun. jul. ago. sept. oct. nov. dic.".split()),
+    "es": _calendar(
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+        "ene. feb. mar. abr. may. jun. jul. ago. sept. oct. nov. dic.",
         "{day} de {month} de {year}",
         "{day} de {month}",
         "{day} {month}",
     ),
-    "it": _Calendar(
-        tuple(
-            "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
-            "novembre dicembre".split()
-        ),
-        tuple("gen feb mar apr mag giu lug ago set ott nov dic".split()),
+    "it": _calendar(
+        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+        "novembre dicembre",
+        "gen feb mar apr mag giu lug ago set ott nov dic",
         "{day} {month} {year}",
         "{day} {month}",
         "{day} {month}",
         first="1º",
     ),
-    "nl": _Calendar(
-        tuple(
-            "januari februari maart april mei juni juli augustus september oktober november "
-            "december".split()
-        ),
-        tuple("jan. feb. mrt. apr. mei jun. jul. aug. sep. okt. nov. dec.".split()),
+    "nl": _calendar(
+        "januari februari maart april mei juni juli augustus september oktober november december",
+        "jan. feb. mrt. apr. mei jun. jul. aug. sep. okt. nov. dec.",
         "{day} {month} {year}",
         "{day} {month}",
         "{day} {month}",
     ),
-    "pt": _Calendar(
-        tuple(
-            "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
-            "dezembro".split()
-        ),
-        tuple("jan. fev. mar. abr. mai. jun. jul. ago. set. out. nov. dez.".split()),
+    "pt": _calendar(
+        "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+        "jan. fev. mar. abr. mai. jun. jul. ago. set. out. nov. dez.",
         "{day} de {month} de {year}",
         "{day} de {month}",
         "{day} {month}",
@@ -1316,11 +1304,16 @@ class Words:
         return self("quoted", text=text)
 
 
+def primary_subtag(language: str) -> str:
+    """A language tag's primary subtag, in lower case: "de-AT" → "de"."""
+    return language.split("-")[0].split("_")[0].lower()
+
+
 @functools.cache
 def words_for(language: str) -> Words:
     """The words of `language` (a BCP 47 tag: its primary subtag decides; English when this
     module has no catalogue for it)."""
-    primary = language.split("-")[0].split("_")[0].lower()
+    primary = primary_subtag(language)
     if primary not in _CATALOGUES:
         primary = "en"
     return Words(primary, _CATALOGUES[primary], _CALENDARS[primary])
@@ -1328,4 +1321,4 @@ def words_for(language: str) -> Words:
 
 def has_words(language: str) -> bool:
     """Whether `language` has a catalogue of its own (else its pages read English)."""
-    return words_for(language).language == language.split("-")[0].split("_")[0].lower()
+    return primary_subtag(language) in _CATALOGUES

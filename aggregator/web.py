@@ -392,6 +392,10 @@ def make_app(
         searchable = getattr(reader, "searchable", None)
         settings = replace(settings, search=callable(searchable) and bool(searchable()))
     site = Site(reader, settings, clock=clock, digest=digest, signups=signups is not None)
+
+    def not_found() -> web.Response:
+        return not_found_response(settings.base_url, settings.words)
+
     mailed = site.digests
     cache = _Cache()
     version = _Version(reader, version_ttl)
@@ -421,7 +425,7 @@ def make_app(
         if entry is None:
             entry = await asyncio.to_thread(prepared(render))
             if entry is None:
-                return not_found_response(settings.base_url, settings.words)
+                return not_found()
             cache.put(key, current, entry)
         return _serve(request, entry)
 
@@ -470,7 +474,7 @@ def make_app(
         slug = request.match_info["slug"]
         await moved(request, slug)
         if await asyncio.to_thread(site.category_named, slug) not in mailed:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location="../subscribe")
 
@@ -481,7 +485,7 @@ def make_app(
         if page == 1:  # the category page itself (as blogs answer /page/1/)
             return await with_slash(request, "../../")
         if page < 1:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         return await cached(request, lambda: site.category(slug, page))
 
     async def with_slash(request: web.Request, location: str) -> web.StreamResponse:
@@ -491,7 +495,7 @@ def make_app(
         if slug != ALL_SLUG:
             await moved(request, slug)
             if await asyncio.to_thread(site.category_named, slug) is None:
-                return not_found_response(settings.base_url, settings.words)
+                return not_found()
         raise web.HTTPMovedPermanently(location=location)
 
     async def category_page_redirect(request: web.Request) -> web.StreamResponse:
@@ -558,7 +562,7 @@ def make_app(
         async with searching:
             output = await asyncio.to_thread(site.search, request.query.get("q", ""), page)
         if output is None:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         return web.Response(
             body=output.body,
             content_type="text/html",
@@ -573,7 +577,7 @@ def make_app(
         async with searching:
             output = await asyncio.to_thread(site.search_feed, query, fmt)
         if output is None:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         entry = Rendered.build(
             output.body, output.content_type, output.last_modified, max_age=settings.max_age
         )
@@ -609,7 +613,7 @@ def make_app(
         # loopback: it is answered as from outside, whoever sent it)
         relayed = any(h in request.headers for h in RELAY_HEADERS)
         if metrics is None or relayed or not allowed(request.remote, metrics):
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
 
         def read() -> str:
             report, _ = health_report(
@@ -645,7 +649,7 @@ def make_app(
                 site.slug_written, request.match_info["written"], bool(fmt)
             )
             if slug is None:
-                return not_found_response(settings.base_url, settings.words)
+                return not_found()
             raise web.HTTPMovedPermanently(location=to(slug, fmt))
 
         return handler
@@ -683,11 +687,11 @@ def make_app(
         """`/pictures/<story>/<key>`: the picture the story shows, fetched by this server
         (`picture_proxy`); a key names one address, so a copy of it never goes stale."""
         if pictures is None:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         key = request.match_info["key"]
         url = await picture_url(request.match_info["story_id"], key)
         if url is None:
-            return not_found_response(settings.base_url, settings.words)
+            return not_found()
         lasting = {"Cache-Control": f"public, max-age={PICTURE_MAX_AGE}", "ETag": f'"{key}"'}
         if f'"{key}"' in request.headers.get("If-None-Match", ""):
             return web.Response(status=304, headers=lasting)
@@ -717,9 +721,7 @@ def make_app(
     if signups is not None and site.signups:
         from aggregator.signup_web import add_signup_routes
 
-        add_signup_routes(
-            app, site, signups, lambda: not_found_response(settings.base_url, settings.words)
-        )
+        add_signup_routes(app, site, signups, not_found)
     app.router.add_get("/", index)
     app.router.add_get("/sources/", sources)
     app.router.add_get("/sources", sources_slash)
