@@ -35,7 +35,10 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
     width = max(len(r["category"]) for r in rows)
     for r in rows:
         state = "confirmed" if r["state"] == "confirmed" else "to confirm"
-        print(f"{r['category'].ljust(width)}  {state:<10}  {r['since'][:16]}  {r['address']}")
+        refused = f"  (refused {r['refusals']}× in a row: {r['refused']})" if r["refusals"] else ""
+        print(
+            f"{r['category'].ljust(width)}  {state:<10}  {r['since'][:16]}  {r['address']}{refused}"
+        )
     if not settings.digest.self_service:
         print("([digest] self_service is off: these readers get no digest until it is on)")
     return 0

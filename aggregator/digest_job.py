@@ -14,7 +14,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -27,6 +27,7 @@ from .digest_mail import Personal, compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
 from .publish_settings import PublishSettings
+from .signup import REFUSALS_TO_UNSUBSCRIBE
 from .slugs import slugify
 from .store import Reader
 from .wording import counted
@@ -41,8 +42,32 @@ FIRST_CHECK_WAIT = 300.0  # seconds the first digest check waits for the first p
 Write = Callable[..., Awaitable[Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What an SMTP server did with a send: the addresses it took, and those it refused at
+    RCPT TO, for good (5xx) or for now (4xx: worth another attempt), address → reply."""
+
+    accepted: tuple[str, ...] = ()
+    refused: dict[str, str] = field(default_factory=dict)
+    deferred: dict[str, str] = field(default_factory=dict)
+
+    def __add__(self, other: Delivery) -> Delivery:
+        return Delivery(
+            self.accepted + other.accepted,
+            {**self.refused, **other.refused},
+            {**self.deferred, **other.deferred},
+        )
+
+
 class DeliveryError(AggregatorError):
-    """The SMTP server could not be reached, refused us, or refused every recipient."""
+    """The SMTP server could not be reached, refused us, or refused every recipient.
+
+    `partial` is what the server took before the failure (on a connection that broke off).
+    """
+
+    def __init__(self, message: str, partial: Delivery | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial or Delivery()
 
 
 def _connect(settings: Settings, password: str | None) -> smtplib.SMTP:
@@ -68,59 +93,102 @@ def _connect(settings: Settings, password: str | None) -> smtplib.SMTP:
     return client
 
 
+Transaction = tuple[EmailMessage, list[str]]  # a message and its envelope recipients
+
+
+def transactions(
+    msg: EmailMessage | None, recipients: Sequence[str], personal: Sequence[EmailMessage] = ()
+) -> list[Transaction]:
+    """`msg` to `recipients` (envelope only), `RECIPIENTS_PER_MESSAGE` to a transaction
+    (servers cap RCPT TO per message), then each `personal` copy to the one address in its
+    `To`."""
+    recipients = list(dict.fromkeys(recipients)) if msg is not None else []
+    batches: list[Transaction] = [
+        (msg, recipients[start : start + RECIPIENTS_PER_MESSAGE])
+        for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE)
+        if msg is not None
+    ]
+    return batches + [(copy, [_reader_of(copy)]) for copy in personal]
+
+
+def _sorted_replies(replies: dict[str, tuple[int, bytes]]) -> tuple[dict[str, str], dict[str, str]]:
+    """RCPT TO refusals split into lasting (5xx) and passing (4xx) ones."""
+    lasting = {a: _reply(r) for a, r in replies.items() if not 400 <= r[0] < 500}
+    passing = {a: _reply(r) for a, r in replies.items() if 400 <= r[0] < 500}
+    return lasting, passing
+
+
+def send_over_one_connection(
+    batch: Sequence[Transaction], settings: Settings, password: str | None
+) -> Delivery:
+    """Send each transaction of `batch` over one connection. Blocking: run it in a thread.
+
+    Raises DeliveryError when the connection or a transaction fails, carrying what the
+    server took before (`partial`).
+    """
+    digest = settings.digest
+    sender = parseaddr(digest.from_address)[1]
+    accepted: list[str] = []
+    replies: dict[str, tuple[int, bytes]] = {}
+    try:
+        with _connect(settings, password) as client:
+            for message, addresses in batch:
+                try:
+                    refused = client.send_message(message, from_addr=sender, to_addrs=addresses)
+                except smtplib.SMTPRecipientsRefused as exc:  # the whole transaction; go on
+                    refused = exc.recipients
+                replies.update(refused)
+                accepted += [address for address in addresses if address not in refused]
+    except (smtplib.SMTPException, OSError) as exc:
+        if isinstance(exc, smtplib.SMTPResponseException):
+            text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
+            said = f"SMTP {exc.smtp_code} {text}".strip()
+        else:
+            said = f"{digest.smtp_host}:{digest.port}: {type(exc).__name__}: {exc}"
+        raise DeliveryError(said, Delivery(tuple(accepted), *_sorted_replies(replies))) from exc
+    return Delivery(tuple(accepted), *_sorted_replies(replies))
+
+
 def deliver(
     msg: EmailMessage | None,
     recipients: Sequence[str],
     settings: Settings,
     password: str | None,
     personal: Sequence[EmailMessage] = (),
-) -> dict[str, str]:
-    """Send `msg` to `recipients` (envelope only) over SMTP, and each `personal` copy to the
-    one address in its `To`. Blocking: run it in a thread.
+) -> Delivery:
+    """Send `msg` to `recipients` and each `personal` copy to its reader (`transactions`),
+    `MESSAGES_PER_CONNECTION` transactions to a connection (servers cap those, too).
+    Blocking: run it in a thread.
 
-    Recipients go `RECIPIENTS_PER_MESSAGE` to a transaction (servers cap RCPT TO per message),
-    `MESSAGES_PER_CONNECTION` transactions to a connection (servers cap those too). Returns
-    the recipients the server refused while accepting others (address → reply); raises
-    DeliveryError when it accepted none, or a connection failed.
+    Raises DeliveryError when a connection failed (`partial`: what went before), or when
+    the server refused every recipient.
     """
-    digest = settings.digest
-    recipients = list(dict.fromkeys(recipients)) if msg is not None else []
-    copies = [(copy, parseaddr(str(copy["To"]))[1]) for copy in personal]
-    batches: list[tuple[EmailMessage, list[str]]] = [
-        (msg, recipients[start : start + RECIPIENTS_PER_MESSAGE])
-        for start in range(0, len(recipients), RECIPIENTS_PER_MESSAGE)
-        if msg is not None
-    ]
-    batches += [(copy, [address]) for copy, address in copies]
-    refused: dict[str, tuple[int, bytes]] = {}
-    sender = parseaddr(digest.from_address)[1]
-    try:
-        for start in range(0, max(len(batches), 1), MESSAGES_PER_CONNECTION):
-            with _connect(settings, password) as client:
-                for message, batch in batches[start : start + MESSAGES_PER_CONNECTION]:
-                    try:
-                        sent = client.send_message(message, from_addr=sender, to_addrs=batch)
-                        refused.update(sent)
-                    except smtplib.SMTPRecipientsRefused as exc:  # the whole batch; go on
-                        refused.update(exc.recipients)
-    except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
-        raise DeliveryError(f"SMTP {exc.smtp_code} {text}".strip()) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        where = f"{digest.smtp_host}:{digest.port}"
-        raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
-    every = len(recipients) + len(copies)
-    if every and len(refused) == every:
-        raise DeliveryError(f"every recipient refused: {_replies(refused)}")
-    return {address: _reply(reply) for address, reply in refused.items()}
+    sent = Delivery()
+    batches = transactions(msg, recipients, personal)
+    for start in range(0, len(batches), MESSAGES_PER_CONNECTION):
+        try:
+            sent += send_over_one_connection(
+                batches[start : start + MESSAGES_PER_CONNECTION], settings, password
+            )
+        except DeliveryError as exc:
+            raise DeliveryError(str(exc), sent + exc.partial) from exc
+    if batches and not sent.accepted:
+        raise DeliveryError(f"every recipient refused: {_replies(sent)}", sent)
+    return sent
+
+
+def _reader_of(copy: EmailMessage) -> str:
+    """The one address a reader's personal copy goes to."""
+    return parseaddr(str(copy["To"]))[1]
 
 
 def _reply(reply: tuple[int, bytes]) -> str:
     return f"{reply[0]} {reply[1].decode('utf-8', 'replace')}"
 
 
-def _replies(refused: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{address}: {_reply(reply)}" for address, reply in refused.items())
+def _replies(sent: Delivery) -> str:
+    said = {**sent.refused, **sent.deferred}
+    return "; ".join(f"{address}: {reply}" for address, reply in said.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +262,12 @@ class DigestJob:
         return select(stories, versions, now, self.settings.digest)
 
     async def send(self, job: Due) -> Outcome:
-        """One attempt at a digest; the outcome is recorded whatever happens."""
+        """One attempt at a digest; the outcome is recorded whatever happens.
+
+        Who took the day's digest, and whom the server refused for good, is recorded as each
+        connection ends: a later attempt (after a connection broke off, the server deferred
+        some readers, or a crash) goes only to the others.
+        """
         digest = self.settings.digest
         now = self.clock()
         name = await asyncio.to_thread(self.named_now, job.category)
@@ -211,30 +284,94 @@ class DigestJob:
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
         copies = await self.personal(job.category, name, picks, job.day, now, publish)
         known = {address.lower() for address in recipients}  # (listed there: one copy)
-        copies = [copy for copy in copies if str(copy["To"]).lower() not in known]
-        if not recipients and not copies:  # (its last reader left since it fell due)
+        copies = [copy for copy in copies if _reader_of(copy).lower() not in known]
+        done = await self.write(self.books.delivered, job.category, job.day)
+        if not recipients and not copies and not done:  # (its last reader left since it fell due)
             await self.write(self.books.empty, job.category, job.day, now)
             log.info("digest=%r day=%s status=empty (no recipients)", job.category, job.day)
             return Outcome(job.category, job.day, "empty")
-        try:
-            refused = await asyncio.to_thread(
-                deliver, msg if recipients else None, recipients, self.settings, self.password,
-                copies,
-            )  # fmt: skip
-        except DeliveryError as exc:
-            final = attempt >= digest.max_attempts
+        recipients = [address for address in recipients if address.lower() not in done]
+        copies = [copy for copy in copies if _reader_of(copy).lower() not in done]
+        sent, error = await self._deliver(job, msg if recipients else None, recipients, copies)
+        earlier = Delivery(
+            tuple(a for a, reply in done.items() if reply is None),
+            {a: reply for a, reply in done.items() if reply is not None},
+        )
+        return await self._record(job, attempt, now, msg, picks, earlier + sent, error)
+
+    async def _deliver(
+        self,
+        job: Due,
+        msg: EmailMessage | None,
+        recipients: Sequence[str],
+        copies: Sequence[EmailMessage],
+    ) -> tuple[Delivery, str | None]:
+        """Send over as many connections as it takes, recording each one's replies; what the
+        server did, and why it stopped short (None: it did not)."""
+        sent, error = Delivery(), None
+        batches = transactions(msg, recipients, copies)
+        for start in range(0, len(batches), MESSAGES_PER_CONNECTION):
+            chunk = batches[start : start + MESSAGES_PER_CONNECTION]
+            try:
+                part = await asyncio.to_thread(
+                    send_over_one_connection, chunk, self.settings, self.password
+                )
+            except DeliveryError as exc:
+                part, error = exc.partial, str(exc)
+            if part.accepted or part.refused:
+                await self.write(self.books.delivered_to, job.category, job.day, part)
+            sent += part
+            if error is not None:
+                break
+        if self.subscribers is not None and (sent.accepted or sent.refused):
+            dropped = await self.write(
+                self.subscribers.answered, job.category, sent.accepted, sent.refused
+            )
+            for address, reply in dropped.items():
+                log.warning(
+                    "signup=%r: unsubscribed %s: the mail server refused it on %d digests "
+                    "in a row (last: %s)",
+                    job.category,
+                    address,
+                    REFUSALS_TO_UNSUBSCRIBE,
+                    reply,
+                )
+        return sent, error
+
+    async def _record(
+        self,
+        job: Due,
+        attempt: int,
+        now: datetime,
+        msg: EmailMessage,
+        picks: Sequence[Pick],
+        sent: Delivery,
+        error: str | None,
+    ) -> Outcome:
+        """Record and log an attempt's outcome: sent once anyone has the day's digest and no
+        further attempt is due; failed (and retried, while attempts are left) otherwise."""
+        digest = self.settings.digest
+        if error is None and not sent.accepted:
+            error = f"every recipient refused: {_replies(sent)}"
+        elif error is None and sent.deferred:
+            error = f"deferred: {_replies(Delivery(deferred=sent.deferred))}"
+        final = attempt >= digest.max_attempts
+        if error is not None and not (final and sent.accepted):
             retry_at = None if final else now + retry_delay(attempt, digest)
-            await self.write(self.books.failed, job.category, job.day, str(exc), retry_at)
+            await self.write(self.books.failed, job.category, job.day, error, retry_at)
             log.warning(
                 "digest=%r day=%s status=failed attempt=%d error=%r %s",
                 job.category,
                 job.day,
                 attempt,
-                str(exc),
+                error,
                 "giving up for today" if final else f"retry_at={retry_at:%Y-%m-%dT%H:%M:%SZ}",
             )
-            return Outcome(job.category, job.day, "failed", len(picks), str(exc))
-        note = f"refused: {'; '.join(f'{a}: {r}' for a, r in refused.items())}" if refused else None
+            return Outcome(job.category, job.day, "failed", len(picks), error)
+        notes = [f"refused: {_replies(Delivery(refused=sent.refused))}"] if sent.refused else []
+        if error is not None:
+            notes.append(f"gave up on the others: {error}")
+        note = "; ".join(notes) or None
         await self.write(
             self.books.sent,
             job.category,
@@ -242,7 +379,7 @@ class DigestJob:
             self.clock(),
             msg["Message-ID"],
             picks,
-            len(recipients) + len(copies) - len(refused),
+            len(sent.accepted),
             note,
         )
         log.info(
@@ -250,7 +387,7 @@ class DigestJob:
             job.category,
             job.day,
             len(picks),
-            len(recipients) + len(copies) - len(refused),
+            len(sent.accepted),
             f" {note}" if note else "",
         )
         return Outcome(job.category, job.day, "sent", len(picks), note)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .digest import Pick, RunState
 from .store import Store, from_iso, to_iso
+
+if TYPE_CHECKING:
+    from .digest_job import Delivery
 
 
 def _run(row: dict[str, Any]) -> RunState:
@@ -62,11 +65,42 @@ class DigestBooks:
                 "next_attempt_at = excluded.next_attempt_at",
                 [category, day.isoformat(), to_iso(now), to_iso(retry_at)],
             )
+            self.store.db.execute(  # (what a crash left of a day it never got back to)
+                "DELETE FROM digest_deliveries WHERE category = ? AND day < ?",
+                [category, day.isoformat()],
+            )
         row = self._rows(
             "SELECT attempts FROM digest_runs WHERE category = ? AND day = ?",
             [category, day.isoformat()],
         )
         return int(row[0]["attempts"])
+
+    def delivered(self, category: str, day: date) -> dict[str, str | None]:
+        """The addresses (lowercased) an earlier attempt at the day's digest settled: None for
+        those the server took, its reply for those it refused for good."""
+        rows = self._rows(
+            "SELECT address, reply FROM digest_deliveries WHERE category = ? AND day = ?",
+            [category, day.isoformat()],
+        )
+        return {r["address"]: r["reply"] for r in rows}
+
+    def delivered_to(self, category: str, day: date, sent: Delivery) -> None:
+        """Remember what the server did with the day's digest on one connection."""
+        rows = [(a, None) for a in sent.accepted] + list(sent.refused.items())
+        with self.store.transaction():
+            self.store.conn.executemany(
+                "INSERT OR REPLACE INTO digest_deliveries(category, day, address, reply) "
+                "VALUES (?, ?, ?, ?)",
+                [(category, day.isoformat(), address.lower(), reply) for address, reply in rows],
+            )
+
+    def _settled(self, category: str, day: date) -> None:
+        """The day's digest needs no further attempt: forget who had it (a later `digest
+        --send-now` goes to everyone)."""
+        self.store.db.execute(
+            "DELETE FROM digest_deliveries WHERE category = ? AND day = ?",
+            [category, day.isoformat()],
+        )
 
     def sent(
         self,
@@ -103,6 +137,7 @@ class DigestBooks:
                     "sent_at = excluded.sent_at",
                     [category, pick.story.id, pick.story.version, day.isoformat(), to_iso(now)],
                 )
+            self._settled(category, day)
 
     def empty(self, category: str, day: date, now: datetime) -> None:
         """Nothing new to send today: the day is done without a message."""
@@ -113,6 +148,7 @@ class DigestBooks:
                 "error = NULL, stories = 0 WHERE category = ? AND day = ?",
                 [to_iso(now), category, day.isoformat()],
             )
+            self._settled(category, day)
 
     def failed(self, category: str, day: date, error: str, retry_at: datetime | None) -> None:
         """The attempt failed: keep the error; `retry_at` None means no further attempt."""
@@ -122,6 +158,8 @@ class DigestBooks:
                 "WHERE category = ? AND day = ?",
                 [error[:500], to_iso(retry_at), category, day.isoformat()],
             )
+            if retry_at is None:
+                self._settled(category, day)
 
 
 def digest_health(db: Any) -> dict[str, Any]:

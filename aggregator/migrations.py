@@ -527,3 +527,20 @@ def digest_subscribers(db: Database) -> None:
         "address TEXT NOT NULL, state TEXT NOT NULL, since TEXT NOT NULL, asked TEXT, "
         "PRIMARY KEY (category, address))"
     )
+
+
+@migrations(name="digest_0003_deliveries")
+def digest_deliveries(db: Database) -> None:
+    """Who took a day's digest (`reply` NULL) or was refused for good (the server's reply), so
+    that a later attempt at the day goes only to the others; and how many digests in a row
+    the server refused a reader who signed up on the site (`refusals`, the last `refused`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS digest_deliveries (category TEXT NOT NULL, "
+        "day TEXT NOT NULL, address TEXT NOT NULL, reply TEXT, "
+        "PRIMARY KEY (category, day, address))"
+    )
+    columns = db["digest_subscribers"].columns_dict
+    if "refusals" not in columns:
+        db.execute("ALTER TABLE digest_subscribers ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0")
+    if "refused" not in columns:
+        db.execute("ALTER TABLE digest_subscribers ADD COLUMN refused TEXT")

@@ -26,6 +26,7 @@ from .slugs import slugify
 __all__ = [
     "ASK_AGAIN_AFTER",
     "CONFIRM_WITHIN",
+    "REFUSALS_TO_UNSUBSCRIBE",
     "Pace",
     "checked_address",
     "confirm_link",
@@ -36,6 +37,7 @@ __all__ = [
 
 CONFIRM_WITHIN = timedelta(hours=48)  # how long a confirmation link works
 ASK_AGAIN_AFTER = timedelta(hours=1)  # one confirmation email per address and category an hour
+REFUSALS_TO_UNSUBSCRIBE = 3  # digests in a row the mail server refused an address for good
 PER_CLIENT = 10  # sign-ups one client may ask for in an hour
 PER_HOUR = 100  # confirmation emails the site sends in an hour, every client together
 MAX_ADDRESS = 254  # characters of an address (RFC 5321's path limit, less its brackets)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from .signup import ASK_AGAIN_AFTER, CONFIRM_WITHIN
+from .signup import ASK_AGAIN_AFTER, CONFIRM_WITHIN, REFUSALS_TO_UNSUBSCRIBE
 from .store import Store, to_iso
 
 SIGNUP_KEY = "signup_key"  # meta: the hex key signing confirmation and unsubscribe links
@@ -91,6 +93,37 @@ class Subscribers:
                 ).rowcount
             )
 
+    def answered(
+        self, category: str, accepted: Sequence[str], refused: dict[str, str]
+    ) -> dict[str, str]:
+        """What the mail server said to the day's digest of `category`: an address it took
+        starts its count of refusals again; one it refused for good counts one more, and at
+        `REFUSALS_TO_UNSUBSCRIBE` in a row is unsubscribed. Returns those (address → reply)."""
+        conn = self.store.conn
+        with self.store.transaction():
+            conn.executemany(
+                "UPDATE digest_subscribers SET refusals = 0, refused = NULL "
+                "WHERE category = ? AND address = ? AND refusals > 0",
+                [(category, address.lower()) for address in accepted],
+            )
+            conn.executemany(
+                "UPDATE digest_subscribers SET refusals = refusals + 1, refused = ? "
+                "WHERE category = ? AND address = ? AND state = 'confirmed'",
+                [(reply[:200], category, address.lower()) for address, reply in refused.items()],
+            )
+            dropped = dict(
+                conn.execute(
+                    "SELECT address, refused FROM digest_subscribers "
+                    "WHERE category = ? AND refusals >= ?",
+                    [category, REFUSALS_TO_UNSUBSCRIBE],
+                ).fetchall()
+            )
+            conn.execute(
+                "DELETE FROM digest_subscribers WHERE category = ? AND refusals >= ?",
+                [category, REFUSALS_TO_UNSUBSCRIBE],
+            )
+        return dropped
+
     def confirmed(self, category: str) -> list[str]:
         """The confirmed addresses of `category`'s daily email, oldest first."""
         rows = self.store.conn.execute(
@@ -126,16 +159,17 @@ def subscriber_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     return {category: (int(confirmed), int(pending)) for category, confirmed, pending in rows}
 
 
-def subscriber_rows(conn: sqlite3.Connection, category: str | None = None) -> list[dict[str, str]]:
+def subscriber_rows(conn: sqlite3.Connection, category: str | None = None) -> list[dict[str, Any]]:
     """The subscribers (of `category`), by category and address; none where the table is
     not there yet."""
     where, params = ("WHERE category = ?", [category]) if category else ("", [])
     try:
         rows = conn.execute(
-            f"SELECT category, address, state, since FROM digest_subscribers {where} "
-            "ORDER BY category, address",
-            params,
-        ).fetchall()
+            f"SELECT * FROM digest_subscribers {where} ORDER BY category, address", params
+        )
     except sqlite3.OperationalError:
         return []
-    return [dict(zip(("category", "address", "state", "since"), row, strict=True)) for row in rows]
+    names = [column[0] for column in rows.description]
+    found = [dict(zip(names, row, strict=True)) for row in rows]
+    keys = ("category", "address", "state", "since", "refusals", "refused")
+    return [{key: row.get(key, 0 if key == "refusals" else None) for key in keys} for row in found]

@@ -471,9 +471,10 @@ class Reader:
             row["reports"] = counts.get(row["url"], 0)
         return rows
 
-    def subscriber_rows(self, category: str | None = None) -> list[dict[str, str]]:
-        """The readers signed up on the site (of `category`): category, address, state and
-        since when, by category then address."""
+    def subscriber_rows(self, category: str | None = None) -> list[dict[str, Any]]:
+        """The readers signed up on the site (of `category`): category, address, state, since
+        when, and how many digests in a row the mail server refused (the last reply), by
+        category then address."""
         from .signup_store import subscriber_rows
 
         return subscriber_rows(self._db().conn, category)

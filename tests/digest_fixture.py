@@ -103,18 +103,25 @@ class Sink:
     tls_used: list[bool] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)  # addresses RCPT TO refuses
     peers: list[Any] = field(default_factory=list)  # each message's client (its connection)
+    busy: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 450 first
+    fail_data: set[int] = field(default_factory=set)  # which DATAs (1, 2, …) are answered 451
+    datas: int = 0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if address in self.unknown:
             return "550 5.1.1 No such user"
+        if self.busy.get(address, 0) > 0:
+            self.busy[address] -= 1
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            self.refuse -= 1
+        self.datas += 1
+        if self.refuse or self.datas in self.fail_data:
+            self.refuse = max(self.refuse - 1, 0)
             return "451 4.3.0 Try again later"
         wrapped = server.transport.get_extra_info("ssl_object") is not None
         self.tls_used.append(wrapped or session.ssl is not None)

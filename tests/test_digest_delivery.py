@@ -1,0 +1,190 @@
+"""A digest that does not reach everyone at once: a send broken off midway, readers the mail
+server defers, a crash before the outcome is recorded. Each later attempt goes only to those
+who did not get the day's digest; nobody gets it twice. And readers who signed up on the
+site whose address the server refuses, digest after digest, are unsubscribed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from digest_fixture import NOW, Sink, add_story, settings, smtp_sink
+from test_digest_job import Clock, populate, service
+from upstream import free_port
+
+from aggregator import digest_job
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.digest_store import DigestBooks
+from aggregator.service import Service
+from aggregator.signup_store import Subscribers
+from aggregator.store import Store
+
+READERS = tuple(f"reader{n}@example.com" for n in range(5))
+
+
+def _run(db: Path, category: str = "World News") -> dict[str, Any]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute("SELECT * FROM digest_runs WHERE category = ?", [category]).fetchone()
+        left = conn.execute("SELECT COUNT(*) FROM digest_deliveries").fetchone()[0]
+    return {**dict(row), "deliveries": left}
+
+
+def _received(sink: Sink) -> list[str]:
+    return [address for message in sink.messages for address in message.rcpt_tos]
+
+
+def test_a_send_broken_off_midway_goes_on_with_only_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    # the 4th transaction (2nd connection, 2nd message) fails: reader0-2 have it by then
+    sink = Sink(fail_data={4})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        first = asyncio.run(svc.digest_job().run_due())[0]
+        assert first.status == "failed" and "451" in (first.error or "")
+        assert _received(sink) == list(READERS[:3])
+        clock.now = NOW + timedelta(minutes=5)
+        again = asyncio.run(svc.digest_job().run_due())[0]
+        svc.close()
+    assert again.status == "sent"
+    assert _received(sink) == list(READERS)  # each once
+    run = _run(db)
+    assert run["status"] == "sent" and run["recipients"] == 5 and run["attempts"] == 2
+    assert run["deliveries"] == 0  # (settled: a later `--send-now` goes to everyone)
+
+
+def test_readers_the_server_defers_get_it_on_the_next_attempt_alone(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(busy={"bob@example.net": 1})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        first = asyncio.run(svc.digest_job().run_due())[0]
+        health = svc.store.reader().digest_health()["digests"]["World News"]
+        clock.now = NOW + timedelta(minutes=5)
+        again = asyncio.run(svc.digest_job().run_due())[0]
+        svc.close()
+    assert first.status == "failed"
+    assert "deferred: bob@example.net: 450 4.2.1 Mailbox busy" in (first.error or "")
+    assert health["status"] == "failed" and health["next_attempt_at"] is not None
+    assert again.status == "sent" and again.error is None
+    assert [m.rcpt_tos for m in sink.messages] == [["alice@example.com"], ["bob@example.net"]]
+    assert _run(db)["recipients"] == 2
+
+
+def test_a_reader_deferred_to_the_last_attempt_does_not_hold_back_the_day(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(busy={"bob@example.net": 99})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, max_attempts=2), clock)
+        asyncio.run(svc.digest_job().run_due())
+        clock.now = NOW + timedelta(minutes=5)
+        last = asyncio.run(svc.digest_job().run_due())[0]
+        clock.now = NOW + timedelta(hours=3)
+        assert asyncio.run(svc.digest_job().run_due()) == []  # the day is done
+        svc.close()
+    assert last.status == "sent"
+    assert "gave up on the others: deferred: bob@example.net: 450" in (last.error or "")
+    assert _received(sink) == ["alice@example.com"]
+    run = _run(db)
+    assert run["status"] == "sent" and run["recipients"] == 1 and run["stories"] == 3
+
+
+def test_a_crash_before_the_outcome_is_recorded_sends_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink()
+    recorded = DigestBooks.sent
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process died here")
+
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        monkeypatch.setattr(DigestBooks, "sent", crash)
+        with pytest.raises(RuntimeError):
+            asyncio.run(svc.digest_job().run_due())
+        svc.close()
+        monkeypatch.setattr(DigestBooks, "sent", recorded)
+        assert _run(db)["status"] == "sending"
+        clock.now = NOW + timedelta(minutes=5)  # (a restart, after the backoff)
+        svc = service(db, settings(smtp_port=port), clock)
+        again = asyncio.run(svc.digest_job().run_due())[0]
+        svc.close()
+    assert again.status == "sent"
+    assert _received(sink) == ["alice@example.com", "bob@example.net"]  # one message, once
+    assert _run(db)["recipients"] == 2
+
+
+def _self_service(port: int) -> Settings:
+    return settings(
+        smtp_port=port, recipients={"World News": ("alice@example.com",)}, self_service=True
+    )
+
+
+def test_a_reader_whose_address_is_refused_on_three_digests_in_a_row_is_unsubscribed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.db"
+    store = Store(db)
+    books = Subscribers(store)
+    for address in ("ann@example.org", "gone@example.org"):
+        books.confirm("World News", address, NOW)
+    store.close()
+    port = free_port()
+    sink = Sink(unknown={"gone@example.org", "ann@example.org"})
+
+    def day(n: int) -> Any:
+        now = NOW + timedelta(days=n)
+        store = Store(db)
+        add_story(store, f"s{n}", f"Story of day {n}", at=now - timedelta(hours=1))
+        store.close()
+        svc = Service(Path("feeds.opml"), db, _self_service(port), clock=Clock(now))
+        try:
+            return asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+
+    caplog.set_level(logging.WARNING, logger="aggregator.digest")
+    with smtp_sink(sink, port):
+        first = day(0)
+        sink.unknown.discard("ann@example.org")  # (her mailbox was full for a day)
+        day(1)
+        assert main(["subscribers", "--db", str(db)]) == 0
+        listed = capsys.readouterr().out
+        third = day(2)
+    assert first.status == "sent" and "gone@example.org: 550 5.1.1" in (first.error or "")
+    assert "gone@example.org  (refused 2× in a row: 550 5.1.1 No such user)" in listed
+    assert "ann@example.org\n" in listed  # taken again: her count starts over
+    assert third.status == "sent"
+    with sqlite3.connect(db) as conn:
+        left = conn.execute("SELECT address, refusals FROM digest_subscribers").fetchall()
+    assert left == [("ann@example.org", 0)]
+    assert "unsubscribed gone@example.org" in caplog.text
+    assert "refused it on 3 digests in a row (last: 550 5.1.1 No such user)" in caplog.text
+    assert _received(sink).count("ann@example.org") == 2
+    assert _received(sink).count("alice@example.com") == 3
