@@ -111,8 +111,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(websub_line(settings.publish.hubs, hubs, now))
     if withheld:
         stories = counted(len(withheld.stories), "story", "stories")
+        apart = f", {counted(len(withheld.apart), 'article')} set apart" if withheld.apart else ""
         print(
-            f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')} "
+            f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')}{apart} "
             "(the list beside the OPML, as the last pass put it in force)"
         )
     return 0
@@ -206,7 +207,11 @@ def _report(
         "warnings": found.get("warnings", []),
         **backup,
         **(websub if settings.publish.hubs else {}),
-        "withheld": {"stories": sorted(withheld.stories), "articles": sorted(withheld.articles)},
+        "withheld": {
+            "stories": sorted(withheld.stories),
+            "articles": sorted(withheld.articles),
+            "apart": sorted(withheld.apart),
+        },
         **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
         "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,

@@ -1,6 +1,7 @@
 """`aggregator story REF`: one story as the database holds it, for an operator deciding what to
 withhold or why items were grouped: whether and how it is published, and every item in it
-(outlet, title, link, when seen, and whether it is a copy, a page's furniture or withheld).
+(outlet, title, link, when seen, and whether it is a copy, a page's furniture, set apart or
+withheld).
 Reads only; safe while the service runs."""
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def _text(found: dict[str, Any]) -> str:
             marks.append(f"copy of [{original}]" if original else "copy")
         if item.get("furniture"):
             marks.append("a page's furniture")
+        if item.get("apart"):
+            marks.append("set apart")
         if item["withheld"]:
             marks.append("withheld")
         said = f" ({', '.join(marks)})" if marks else ""

@@ -46,14 +46,20 @@ class FurnitureMoves(StoryLinks):
         *,
         take: bool = False,
     ) -> None:
-        """`StoryWindow.restore`, then each item the store marked as furniture is furniture
-        in the story the store keeps it in (`_furnish_in_place`)."""
+        """`StoryWindow.restore`, then each item the store marked as furniture, or as set
+        apart, stands so in the story the store keeps it in (`_furnish_in_place`)."""
         items = list(items)
         super().restore(items, terms, began, take=take)
         for item in items:
-            story = self._active_story_of(item.id) if item.furniture else None
+            story = self._active_story_of(item.id) if item.furniture or item.apart else None
             if story is not None:
                 self._furnish_in_place(story, item.id)
+
+    def stand_apart(self, item_id: str, now: datetime) -> str | None:
+        """The operator set an active item apart from its story (`Withheld.apart`): it
+        leaves for a story of its own that nothing joins, as furniture does (`_furnish`),
+        and is published there. The story it is in after; None when it is not active."""
+        return self._furnish(item_id, now)
 
     def _furnish(self, item_id: str, now: datetime) -> str | None:
         """Make an active item furniture: a multi-topic item that stands for no story. If

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from .cluster import Clusterer
+from .cluster import Clusterer, moved_story_id
 from .dedupe import find_duplicate
 from .features import TERMS_VERSION, encode, item_features
 from .models import Item
@@ -23,7 +23,14 @@ from .store import Store
 from .store_grouping import GROUPING_TERMS_VERSION
 from .term_pool import TermPool
 
-__all__ = ["GROUP_CHUNK", "Between", "group_pending", "publication_runs", "regroup_articles"]
+__all__ = [
+    "GROUP_CHUNK",
+    "Between",
+    "group_pending",
+    "publication_runs",
+    "regroup_articles",
+    "set_apart",
+]
 
 GROUP_CHUNK = 500  # items of a run held at once with their texts (see `group_pending`)
 # A pass whose window holds at most this many items once its own are in keeps its helper
@@ -263,6 +270,28 @@ def _furniture_found(
         if story is not None and story != copy.story_id:
             store.move_item(copy, story, now)
     store.mark_furniture(item_ids)
+
+
+def set_apart(store: Store, clusterer: Clusterer, items: Sequence[Item], now: datetime) -> int:
+    """Set apart the items the operator named (`Withheld.apart`, read by
+    `Store.items_to_set_apart`): each leaves its story, with its copies, for a story of its
+    own that nothing joins (`Clusterer.stand_apart`; outside the active window, the store's
+    alone moves it: the window holds none of its story); one alone in its story stays. The
+    story it left keeps its id and is summarised again. How many moved."""
+    moved = 0
+    with store.transaction():
+        for item in items:
+            left = clusterer.story_of(item.id) or item.story_id
+            if left is None:
+                continue
+            where = clusterer.stand_apart(item.id, now)
+            if where is None and store.story_size(left) > 1:  # (not active: the store's move)
+                where = moved_story_id(item.id, left)
+            if where is not None and where != left:
+                store.move_item(item, where, now)
+                moved += 1
+            store.mark_apart(item.id)
+    return moved
 
 
 def reterm_window(store: Store, text_tokens: int, since: datetime) -> int | None:

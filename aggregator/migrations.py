@@ -544,3 +544,11 @@ def digest_deliveries(db: Database) -> None:
         db.execute("ALTER TABLE digest_subscribers ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0")
     if "refused" not in columns:
         db.execute("ALTER TABLE digest_subscribers ADD COLUMN refused TEXT")
+
+
+@migrations(name="grouping_0002_item_apart")
+def item_apart(db: Database) -> None:
+    """Whether the operator set an item apart from the story grouping put it in (an
+    `apart` line of the withheld list): it stands alone, in a story nothing else joins."""
+    if "apart" not in db["items"].columns_dict:
+        db.execute("ALTER TABLE items ADD COLUMN apart INTEGER NOT NULL DEFAULT 0")

@@ -166,6 +166,7 @@ class Item:
     story_id: str | None = None
     duplicate_of: str | None = None
     furniture: bool = False  # grouping found its text to be a page's furniture, not an article
+    apart: bool = False  # the operator set it apart from its story (`Withheld.apart`)
     image: str | None = None  # its picture, absolute http(s) (`entry_images`)
 
 

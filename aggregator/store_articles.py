@@ -187,7 +187,7 @@ class ArticlesStore(StoreBase):
     def _articles_in_state(self, state: int, limit: int) -> list[Item]:
         rows = self._rows(
             "SELECT i.*, a.text AS article_text FROM articles a JOIN items i ON i.id = a.item_id "
-            f"WHERE a.regrouped = {int(state)} AND i.story_id IS NOT NULL "
+            f"WHERE a.regrouped = {int(state)} AND i.story_id IS NOT NULL AND i.apart = 0 "
             "ORDER BY i.published, i.first_seen, i.guid, i.feed_url, i.id LIMIT ?",
             [limit],
         )  # Only an "ok" page is ever queued. The state is a literal and the status is not

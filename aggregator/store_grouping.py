@@ -3,12 +3,13 @@ the clusterer needs, and putting items into (and merging) stories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .models import Item, ItemKey
+from .store_articles import REGROUP_DONE
 from .store_db import KEEP_TERMS, StoreBase, chunks
 from .store_rows import ITEM_SELECT, from_iso, item_from_row, item_from_values, to_iso
 
@@ -224,7 +225,7 @@ class GroupingStore(StoreBase):
         window's tens of thousands of them at once."""
         # (`items.grouping_terms`: what rows written before `item_terms` hold)
         rows = self.conn.execute(
-            "SELECT i.id, title, url, outlet, published, first_seen, story_id, furniture, "
+            "SELECT i.id, title, url, outlet, published, first_seen, story_id, furniture, apart, "
             "COALESCE(t.terms, i.grouping_terms) AS stored, guid, feed_url, "
             "CASE WHEN COALESCE(t.terms, i.grouping_terms) IS NULL THEN text ELSE '' END "
             "FROM items i LEFT JOIN item_terms t ON t.item_id = i.id "
@@ -237,6 +238,7 @@ class GroupingStore(StoreBase):
         feeds: dict[str, str] = {}  # (and their feeds' URLs: one string a feed)
         for row in rows:
             item_id, title, url, outlet, published, first_seen, story_id, furniture, *rest = row
+            apart, *rest = rest
             stored, guid, feed_url, text = rest
             if published not in times:
                 times[published] = from_iso(published)
@@ -256,6 +258,7 @@ class GroupingStore(StoreBase):
                     first_seen=times[first_seen],
                     story_id=story_id,
                     furniture=bool(furniture),
+                    apart=bool(apart),
                     guid=guid or "",
                     feed_url=feed_url,
                 )
@@ -348,6 +351,38 @@ class GroupingStore(StoreBase):
             item_ids,
         )
         return {r["id"]: r["story_id"] for r in rows}
+
+    def items_to_set_apart(self, urls: Collection[str]) -> list[Item]:
+        """The grouped originals (not copies) the operator set apart from their story
+        (`Withheld.apart`, canonical URLs) that are not apart yet."""
+        found: dict[str, Item] = {}
+        for chunk in chunks(sorted(urls)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT {ITEM_SELECT} FROM items WHERE canonical_url IN ({marks}) "
+                "AND story_id IS NOT NULL AND duplicate_of IS NULL AND apart = 0 "
+                "AND furniture = 0",
+                chunk,
+            )
+            for row in rows:
+                item = item_from_values(row)
+                found[item.id] = item
+        return [found[item_id] for item_id in sorted(found)]
+
+    def story_size(self, story_id: str) -> int:
+        """How many original items (not copies) story `story_id` holds."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM items WHERE story_id = ? AND duplicate_of IS NULL", [story_id]
+        ).fetchone()
+        return int(row[0])
+
+    def mark_apart(self, item_id: str) -> None:
+        """Mark an item set apart from its story: it stands alone from now on, through
+        restarts (`grouping_state`), and its article text never regroups it."""
+        self.conn.execute("UPDATE items SET apart = 1 WHERE id = ?", [item_id])
+        self.conn.execute(  # (its article's text, if any came, is not weighed again)
+            f"UPDATE articles SET regrouped = {REGROUP_DONE} WHERE item_id = ?", [item_id]
+        )
 
     def mark_furniture(self, item_ids: Sequence[str]) -> None:
         """Mark items whose text grouping found to be a page's furniture (after they were

@@ -255,7 +255,7 @@ class Reader:
         )
         items = self._rows(
             "SELECT id, COALESCE(NULLIF(outlet_name, ''), outlet) AS outlet, title, url, "
-            "canonical_url, published, first_seen, duplicate_of, furniture, feed_url "
+            "canonical_url, published, first_seen, duplicate_of, furniture, apart, feed_url "
             "FROM items WHERE story_id = ? ORDER BY published, first_seen, id",
             [story_id],
         )
@@ -271,7 +271,10 @@ class Reader:
             "outlets": summary[0]["outlet_count"] if summary else None,
             "bullets": len(json.loads(summary[0]["bullets"] or "[]")) if summary else 0,
             "merged_from": [r["id"] for r in merged],
-            "items": [{**item, "furniture": bool(item["furniture"])} for item in items],
+            "items": [
+                {**item, "furniture": bool(item["furniture"]), "apart": bool(item["apart"])}
+                for item in items
+            ],
         }
 
     def story_of_article(self, canonical: str) -> str | None:

@@ -26,7 +26,7 @@ from .config import Settings
 from .embed import headline_embedder
 from .entry_images import lead_image
 from .errors import StorageError
-from .grouping import group_pending, regroup_articles, reterm_window
+from .grouping import group_pending, regroup_articles, reterm_window, set_apart
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
 from .models import Item, SourceRef, Summary
@@ -349,7 +349,8 @@ class StoryJob:
         self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
-        if (unassigned or regroup) and not self.restored:  # skipped when nothing is new
+        apart = self.store.items_to_set_apart(self.withheld.apart) if self.withheld.apart else []
+        if (unassigned or regroup or apart) and not self.restored:  # (not when nothing is new)
             self._restore_clusterer()
         if self._stamp is not None and self.store.grouping_stamp() != self._stamp:
             # Another command (or this process's retention) changed what the window reflects
@@ -359,7 +360,7 @@ class StoryJob:
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
         ahead = self._ahead()
         try:
-            changed = self._group_and_summarise(now, bool(regroup), ahead)
+            changed = self._group_and_summarise(now, bool(regroup), ahead, apart)
             self.store.index_search()  # (the pass's summaries, searchable from now)
             return changed
         finally:
@@ -370,9 +371,14 @@ class StoryJob:
                 release_free_memory()
 
     def _group_and_summarise(
-        self, now: datetime, regroup: bool, ahead: SummariesAhead | None
+        self,
+        now: datetime,
+        regroup: bool,
+        ahead: SummariesAhead | None,
+        apart: Sequence[Item] = (),
     ) -> int:
-        """`run` once the window is ready: group, then summarise the dirty stories."""
+        """`run` once the window is ready: group, set `apart` the items the operator named,
+        then summarise the dirty stories."""
         try:
             # group_pending reads the items itself, a chunk of a run at a time.
             # (not kept past grouping: it holds the window, which a one-shot pass lets go)
@@ -384,6 +390,9 @@ class StoryJob:
             del between
             if regroup:
                 regroup_articles(self.store, self.clusterer, now)
+            if apart:
+                moved = set_apart(self.store, self.clusterer, apart, now)
+                log.info("grouping: set apart=%d moved=%d", len(apart), moved)
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
             raise

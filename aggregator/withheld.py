@@ -1,18 +1,25 @@
 """What the operator withholds from publication: stories and articles listed in `withheld.txt`
-beside the OPML (a takedown, a wrong merge, a source's piece that must not be republished).
-Pure: reading the list, and whether an item is withheld.
+beside the OPML (a takedown, a wrong merge, a source's piece that must not be republished),
+and the articles they set apart from the story grouping put them in. Pure: reading the list,
+and whether an item is withheld.
 
 One entry a line, `#` starts a comment:
 
     https://news.example.org/stories/3f2a9c1e0b7d4a55   # a story: its page's address
     3f2a9c1e0b7d4a55                                     # or its id
     https://www.example.com/2025/02/article.html         # an article, in whichever story
+    apart https://www.example.com/2025/02/other.html     # an article set apart
 
 A story withheld publishes nothing, now or as items join it; an article withheld is left out
 of its story's summary and source list (and so are other feeds' copies of it), and a story
 left with nothing else is not published. Grouping still sees them: a copy of a withheld
 article arriving from another feed joins its story and is withheld with it. Taking a line
 out publishes them again at the next pass.
+
+An article set apart (a wrong merge, mended) leaves the story it is in, with other feeds'
+copies of it, for a story of its own that is published as any other and that nothing else
+joins (`grouping.set_apart`); the story it left keeps its id and its other reports. Taking
+the line out leaves it where it is.
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from pathlib import Path
 from .errors import ConfigError
 from .models import Item
 
-__all__ = ["FILE_NAME", "Withheld", "parse_withheld", "withheld_path"]
+__all__ = ["APART", "FILE_NAME", "Withheld", "parse_withheld", "withheld_path"]
 
 FILE_NAME = "withheld.txt"
+APART = "apart"  # the word before an article set apart from its story
+_SET_APART = f"{APART} "
 _STORY_ID = re.compile(r"[0-9a-f]{16}")  # (`cluster.new_story_id`'s form)
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _STORY_PAGE = re.compile(r"/stories/([0-9a-f]{16})(?:/(?:updates\.(?:atom|rss|json))?)?$")
@@ -40,9 +49,10 @@ class Withheld:
 
     stories: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
+    apart: frozenset[str] = frozenset()  # articles set apart from their story (canonical URLs)
 
     def __bool__(self) -> bool:
-        return bool(self.stories or self.articles)
+        return bool(self.stories or self.articles or self.apart)
 
     def holds(self, item: Item) -> bool:
         """Whether the item's own article is withheld (by its link or canonical link)."""
@@ -65,14 +75,17 @@ class Withheld:
         return [i for i in members if i.id not in gone and i.duplicate_of not in gone]
 
     def to_lines(self) -> list[str]:
-        """The list as stored (sorted): story ids, then article URLs."""
-        return sorted(self.stories) + sorted(self.articles)
+        """The list as stored (sorted): story ids, article URLs, then `apart` ones."""
+        apart = [f"{APART} {url}" for url in sorted(self.apart)]
+        return sorted(self.stories) + sorted(self.articles) + apart
 
     @classmethod
     def from_lines(cls, lines: Sequence[str]) -> Withheld:
         """The list `to_lines` stored."""
         stories = frozenset(line for line in lines if _STORY_ID.fullmatch(line))
-        return cls(stories, frozenset(line for line in lines if line not in stories))
+        apart = frozenset(line.split(" ", 1)[1] for line in lines if line.startswith(_SET_APART))
+        articles = (line for line in lines if line not in stories and " " not in line)
+        return cls(stories, frozenset(articles), apart)
 
     def stored(self) -> str:
         """The list as the store's meta table keeps it (its lines, as JSON)."""
@@ -96,9 +109,20 @@ def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
 
     stories: set[str] = set()
     articles: set[str] = set()
+    apart: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         line = _COMMENT.sub("", raw).strip()  # (a "#" inside an address is its fragment)
         if not line:
+            continue
+        word, _, rest = line.partition(" ")
+        if word.lower() == APART:
+            article = canonical_url(rest.strip()) if rest.strip() else None
+            if article is None or " " in rest.strip():
+                raise ConfigError(
+                    f"{source}: line {number}: {APART!r} takes one article's http(s) address, "
+                    f"not {rest.strip()[:80]!r}"
+                )
+            apart.add(article)
             continue
         if _STORY_ID.fullmatch(line):
             stories.add(line)
@@ -114,4 +138,4 @@ def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
                 "page's address) nor an article's http(s) address"
             )
         articles.add(article)
-    return Withheld(frozenset(stories), frozenset(articles))
+    return Withheld(frozenset(stories), frozenset(articles), frozenset(apart))

@@ -83,10 +83,11 @@ class WithheldReload:
         self._stamp = stamp
         if changed or withheld:
             log.info(
-                "withheld=%s stories=%d articles=%d stories_changed=%d",
+                "withheld=%s stories=%d articles=%d apart=%d stories_changed=%d",
                 self.path,
                 len(withheld.stories),
                 len(withheld.articles),
+                len(withheld.apart),
                 len(changed),
             )
         return True

@@ -102,7 +102,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             with caplog.at_level(logging.INFO, logger="aggregator"):
                 await poll_new(sources, db, everything=True)
             said = [r.getMessage() for r in caplog.records]
-            assert f"withheld={withheld} stories=0 articles=1 stories_changed=1" in said
+            assert f"withheld={withheld} stories=0 articles=1 apart=0 stories_changed=1" in said
             same, links, version = _quake(db)
             assert same == story and planet not in links and len(links) == 2 and version == 2
             page = (out / "stories" / story / "index.html").read_bytes()
@@ -130,7 +130,11 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
             assert "WITHHELD 0 stories and 1 article (the list beside the OPML" in said_status
             assert main(["status", "--db", str(db), "--json"]) == 0
             report = json.loads(capsys.readouterr().out)
-            assert report["withheld"] == {"stories": [], "articles": [canonical_url(planet)]}
+            assert report["withheld"] == {
+                "stories": [],
+                "articles": [canonical_url(planet)],
+                "apart": [],
+            }
 
             withheld.write_text(f"{planet}\nhttps://news.example.org/stories/{story}\n")
             await poll_new(sources, db, everything=True)

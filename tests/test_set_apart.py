@@ -1,0 +1,149 @@
+"""An article the operator sets apart (`apart URL` in the withheld list) leaves the story
+grouping put it in, with other feeds' copies of it, for a story of its own that is published
+and that nothing joins; the story it left keeps its id. A restart, a later report and its
+article page's text keep it there."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_furniture_leaves import FLOOD_TITLE, LATER_FLOOD, _filler_entries, _window
+from test_furniture_publish import FLOOD, NOW, _entry_item, _job, _published
+
+from aggregator.cli import main
+from aggregator.cluster import Clusterer, moved_story_id
+from aggregator.dedupe import canonical_url
+from aggregator.errors import ConfigError
+from aggregator.models import Item
+from aggregator.store import Store
+from aggregator.withheld import Withheld, parse_withheld
+
+# A third report of the levee's breach, in words of its own.
+THIRD = (
+    "Arne levee fails at Tolsby; boats reach trapped families",
+    "Boats reached families trapped on rooftops in Tolsby after the levee on the river Arne "
+    "gave way on Thursday; about 2,000 residents left their homes, the regional governor said.",
+)
+
+LATER_REPORT = (
+    "Arne floods Tolsby after levee gives way",
+    "Some 2,000 people left Tolsby for shelters when the levee on the river Arne gave way on "
+    "Thursday; the regional governor called in the army, and rescue crews in boats worked "
+    "through the night.",
+)
+
+
+def test_the_list_takes_articles_set_apart() -> None:
+    withheld = parse_withheld(
+        "apart https://www.paper.example/2025/02/piece.html?utm_source=rss  # a wrong merge\n"
+        "APART   https://wire.example/a\n"
+        "https://paper.example/other\n"
+    )
+    assert withheld.apart == {"https://paper.example/2025/02/piece.html", "https://wire.example/a"}
+    assert withheld.articles == {"https://paper.example/other"}
+    assert Withheld.from_lines(withheld.to_lines()) == withheld
+    assert Withheld.from_stored(withheld.stored()) == withheld
+    assert bool(Withheld(apart=frozenset({"https://wire.example/a"})))
+    # an article set apart is published: only the withheld are left out
+    piece = Item("a", "Piece", url="https://paper.example/2025/02/piece.html")
+    assert withheld.published("s", [piece]) == [piece]
+    with pytest.raises(ConfigError, match="line 2: 'apart' takes one article's http"):
+        parse_withheld("https://paper.example/x\napart\n")
+    with pytest.raises(ConfigError, match="line 1: 'apart' takes one article's http"):
+        parse_withheld("apart ftp://paper.example/piece\n")
+
+
+def _flood_items() -> tuple[Item, Item, Item, Item]:
+    """Three outlets' reports of one flood, and a fourth feed's copy of the second."""
+    first = _entry_item(1, FLOOD_TITLE, FLOOD, 0)
+    second = _entry_item(2, *LATER_FLOOD, 10)
+    third = _entry_item(3, *THIRD, 20)
+    copy = _entry_item(4, *LATER_FLOOD, 15)
+    return first, second, third, copy
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_an_article_set_apart_is_published_alone_and_nothing_joins_it(
+    tmp_path: Path, restart: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    first, second, third, copy = _flood_items()
+    store = Store(db)
+    try:
+        store.insert_items([*_filler_entries(), first, second, third, copy])
+        job = _job(store)
+        job.run()
+        story = store.story_ids([first.id])[first.id]
+        assert set(store.story_ids([second.id, third.id, copy.id]).values()) == {story}
+        stored_copy = store.items_by_id([copy.id])[0]
+        assert stored_copy.duplicate_of == second.id
+        assert sorted(_published(store)[story]) == sorted(i.id for i in _flood_items())
+
+        apart = Withheld(apart=frozenset({canonical_url(second.url or "") or ""}))
+        assert store.set_withheld(apart) == []  # (nothing is summarised again for it alone)
+        job.run()
+        own = moved_story_id(second.id, story)
+        where = store.story_ids([first.id, second.id, third.id, copy.id])
+        assert where == {first.id: story, second.id: own, third.id: story, copy.id: own}
+        published = _published(store)
+        assert sorted(published[story]) == sorted([first.id, third.id])  # it keeps its id
+        assert sorted(published[own]) == sorted([second.id, copy.id])  # a story of its own
+        assert job.clusterer.profile_ids(second.id) == []  # it stands for nothing
+        job.run()  # a later pass changes nothing
+        assert store.story_ids([second.id])[second.id] == own
+
+        if restart:  # a restarted service restores the window the service kept
+            restored = Clusterer()
+            restored.restore(*store.grouping_state(NOW - timedelta(days=3)))
+            assert _window(restored) == _window(job.clusterer)
+            for suffix in (".grouping",):  # (from the items, not a snapshot)
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            job = _job(store)
+        # a later report of the flood joins the flood's story; a copy of the article set
+        # apart (a word changed) joins that article, as its copy
+        later = _entry_item(5, *LATER_REPORT, 30)
+        wire = _entry_item(6, LATER_FLOOD[0], LATER_FLOOD[1].replace("about", "some"), 35)
+        store.insert_items([later, wire])
+        job.run()
+        assert store.story_ids([later.id, wire.id]) == {later.id: story, wire.id: own}
+        assert store.items_by_id([wire.id])[0].duplicate_of == second.id
+        # its article page arrives: it is not weighed again, and stays where it was put
+        store.save_articles([(second.id, second.url or "", "ok", None, THIRD[1])], NOW)
+        assert store.articles_to_regroup() == []
+        job.run()
+        assert store.story_ids([second.id])[second.id] == own
+    finally:
+        store.close()
+    assert main(["story", second.url or "", "--db", str(db)]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"STORY {own}: published")
+    assert re.search(r"Outlet 2: Tolsby levee.*\(set apart\)", shown)
+    assert re.search(r"Outlet 4: Tolsby levee.*\(copy of \[1\]\)", shown)
+
+
+def test_the_service_reads_apart_from_the_withheld_file_and_status_counts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="World">'
+        '<outline type="rss" text="A" xmlUrl="https://a.example/feed"/>'
+        "</outline></body></opml>"
+    )
+    (tmp_path / "withheld.txt").write_text(
+        "https://paper.example/gone\napart https://paper.example/wrong-merge\n"
+    )
+    assert main(["check", "--opml", str(opml)]) == 0
+    said = capsys.readouterr().out
+    assert "1 article withheld; 1 article set apart" in said
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    try:
+        store.set_withheld(parse_withheld((tmp_path / "withheld.txt").read_text()))
+    finally:
+        store.close()
+    assert main(["status", "--db", str(db)]) == 0
+    assert "WITHHELD 0 stories and 1 article, 1 article set apart" in capsys.readouterr().out
