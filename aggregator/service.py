@@ -192,15 +192,19 @@ class Service:
 
     def _group_and_summarize(self) -> int:
         """One pass of the story job (writer thread). Before the job is loaded, a pass with
-        no item waiting for a story, no article text to regroup and no story to summarise is
-        nothing to do (the job's own pass would find the same and change nothing)."""
+        no item waiting for a story, no article text to regroup, no story to summarise and no
+        article to set apart is nothing to do (the job's own pass would find the same and
+        change nothing)."""
         if self._stories is None and not self._story_work_waiting():
             return 0
         return self.stories.run()
 
     def _story_work_waiting(self) -> bool:
         store = self.store
-        return bool(store.has_unassigned() or store.articles_to_regroup(1) or store.dirty_stories())
+        if store.has_unassigned() or store.articles_to_regroup(1) or store.dirty_stories():
+            return True
+        apart = store.withheld().apart  # (the operator's `apart` lines not carried out yet)
+        return bool(apart and store.items_to_set_apart(apart))
 
     def _group_safely(self) -> int:
         """`_group_and_summarize`; when it fails midway the story job forgets its memory, so

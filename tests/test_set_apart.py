@@ -5,13 +5,18 @@ article page's text keep it there."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from news_fixture import SOURCE_URLS, feeds, opml
 from test_furniture_leaves import FLOOD_TITLE, LATER_FLOOD, _filler_entries, _window
 from test_furniture_publish import FLOOD, NOW, _entry_item, _job, _published
+from test_service import poll_new
+from test_withheld import _quake
+from upstream import Upstream
 
 from aggregator.cli import main
 from aggregator.cluster import Clusterer, moved_story_id
@@ -147,3 +152,34 @@ def test_the_service_reads_apart_from_the_withheld_file_and_status_counts_it(
         store.close()
     assert main(["status", "--db", str(db)]) == 0
     assert "WITHHELD 0 stories and 1 article, 1 article set apart" in capsys.readouterr().out
+
+
+def test_a_pass_with_nothing_new_carries_out_an_apart_line_of_the_file(tmp_path: Path) -> None:
+    sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
+    planet = SOURCE_URLS["quake"][0]  # Daily Planet's report, in the earthquake's story
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            for path, body in feeds().items():
+                up.add_feed(path, body)
+            sources.write_text(opml(up.url("")))
+            await poll_new(sources, db, everything=True)
+            story, links, _ = _quake(db)
+            assert planet in links and len(links) == 3
+            (tmp_path / "withheld.txt").write_text(f"apart {planet}\n")
+            report = await poll_new(sources, db, everything=True)  # (every feed unchanged)
+            assert report.items_new == 0
+            store = Store(db)
+            try:
+                reader = store.reader()
+                left = reader.story(story)
+                own = reader.story(reader.story_of_article(canonical_url(planet) or "") or "")
+            finally:
+                store.close()
+            assert left is not None and left.summary is not None
+            assert planet not in [s.url for s in left.summary.sources]
+            assert len(left.summary.sources) == 2  # it keeps its id and its other reports
+            assert own is not None and own.id != story and own.summary is not None
+            assert [s.url for s in own.summary.sources] == [planet]
+
+    asyncio.run(scenario())
