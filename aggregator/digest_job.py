@@ -150,29 +150,13 @@ def send_over_one_connection(
 
 
 def deliver(
-    msg: EmailMessage | None,
-    recipients: Sequence[str],
-    settings: Settings,
-    password: str | None,
-    personal: Sequence[EmailMessage] = (),
+    msg: EmailMessage, recipients: Sequence[str], settings: Settings, password: str | None
 ) -> Delivery:
-    """Send `msg` to `recipients` and each `personal` copy to its reader (`transactions`),
-    `MESSAGES_PER_CONNECTION` transactions to a connection (servers cap those, too).
-    Blocking: run it in a thread.
-
-    Raises DeliveryError when a connection failed (`partial`: what went before), or when
-    the server refused every recipient.
-    """
-    sent = Delivery()
-    batches = transactions(msg, recipients, personal)
-    for start in range(0, len(batches), MESSAGES_PER_CONNECTION):
-        try:
-            sent += send_over_one_connection(
-                batches[start : start + MESSAGES_PER_CONNECTION], settings, password
-            )
-        except DeliveryError as exc:
-            raise DeliveryError(str(exc), sent + exc.partial) from exc
-    if batches and not sent.accepted:
+    """Send `msg` to `recipients` (a confirmation email: one message, one connection).
+    Blocking: run it in a thread. Raises DeliveryError when the connection failed, or the
+    server took none of them."""
+    sent = send_over_one_connection(transactions(msg, recipients), settings, password)
+    if not sent.accepted:
         raise DeliveryError(f"every recipient refused: {_replies(sent)}", sent)
     return sent
 
@@ -351,10 +335,10 @@ class DigestJob:
         """Record and log an attempt's outcome: sent once anyone has the day's digest and no
         further attempt is due; failed (and retried, while attempts are left) otherwise."""
         digest = self.settings.digest
-        if error is None and not sent.accepted:
-            error = f"every recipient refused: {_replies(sent)}"
-        elif error is None and sent.deferred:
+        if error is None and sent.deferred:
             error = f"deferred: {_replies(Delivery(deferred=sent.deferred))}"
+        elif error is None and not sent.accepted:
+            error = f"every recipient refused: {_replies(sent)}"
         final = attempt >= digest.max_attempts
         if error is not None and not (final and sent.accepted):
             retry_at = None if final else now + retry_delay(attempt, digest)

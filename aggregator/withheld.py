@@ -114,13 +114,14 @@ def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
         line = _COMMENT.sub("", raw).strip()  # (a "#" inside an address is its fragment)
         if not line:
             continue
-        word, _, rest = line.partition(" ")
+        word, *rest = line.split(None, 1)
         if word.lower() == APART:
-            article = canonical_url(rest.strip()) if rest.strip() else None
-            if article is None or " " in rest.strip():
+            said = rest[0] if rest else ""
+            article = canonical_url(said) if said and not said.split()[1:] else None
+            if article is None or _STORY_PAGE.search(said.split("?", 1)[0]):
                 raise ConfigError(
                     f"{source}: line {number}: {APART!r} takes one article's http(s) address, "
-                    f"not {rest.strip()[:80]!r}"
+                    f"not {said[:80]!r}"
                 )
             apart.add(article)
             continue

@@ -44,7 +44,7 @@ LATER_REPORT = (
 def test_the_list_takes_articles_set_apart() -> None:
     withheld = parse_withheld(
         "apart https://www.paper.example/2025/02/piece.html?utm_source=rss  # a wrong merge\n"
-        "APART   https://wire.example/a\n"
+        "APART \t https://wire.example/a\n"
         "https://paper.example/other\n"
     )
     assert withheld.apart == {"https://paper.example/2025/02/piece.html", "https://wire.example/a"}
@@ -59,6 +59,10 @@ def test_the_list_takes_articles_set_apart() -> None:
         parse_withheld("https://paper.example/x\napart\n")
     with pytest.raises(ConfigError, match="line 1: 'apart' takes one article's http"):
         parse_withheld("apart ftp://paper.example/piece\n")
+    with pytest.raises(ConfigError, match="line 1: 'apart' takes one article's http"):
+        parse_withheld("apart https://news.example.org/stories/0123456789abcdef\n")
+    with pytest.raises(ConfigError, match="line 1: 'apart' takes one article's http"):
+        parse_withheld("apart https://paper.example/a https://paper.example/b\n")
 
 
 def _flood_items() -> tuple[Item, Item, Item, Item]:
