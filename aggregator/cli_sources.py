@@ -144,8 +144,8 @@ def _check_withheld(path: Path) -> None:
         raise ConfigError(f"{path}: cannot read the withheld list: {exc}") from exc
     withheld = parse_withheld(text, str(path))
     stories = counted(len(withheld.stories), "story", "stories")
-    apart = f"; {counted(len(withheld.apart), 'article')} set apart" if withheld.apart else ""
-    print(f"{path}: {stories} and {counted(len(withheld.articles), 'article')} withheld{apart}")
+    said = "".join(f"; {part}" for part in withheld.mends())
+    print(f"{path}: {stories} and {counted(len(withheld.articles), 'article')} withheld{said}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:

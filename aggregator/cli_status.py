@@ -111,9 +111,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(websub_line(settings.publish.hubs, hubs, now))
     if withheld:
         stories = counted(len(withheld.stories), "story", "stories")
-        apart = f", {counted(len(withheld.apart), 'article')} set apart" if withheld.apart else ""
+        mends = "".join(f", {part}" for part in withheld.mends())
         print(
-            f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')}{apart} "
+            f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')}{mends} "
             "(the list beside the OPML, as the last pass put it in force)"
         )
     return 0
@@ -211,6 +211,7 @@ def _report(
             "stories": sorted(withheld.stories),
             "articles": sorted(withheld.articles),
             "apart": sorted(withheld.apart),
+            "joins": [list(ids) for ids in sorted(withheld.joins)],
         },
         **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
         "database": {"bytes": size, "free_bytes": free},

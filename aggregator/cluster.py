@@ -29,7 +29,7 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 from __future__ import annotations
 
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -562,6 +562,21 @@ class Clusterer(GroupLeave):
                 or (margin >= s.merge_single_margin and len(self._stories[sid].log) == 1)
             )
         ]
+
+    def join(
+        self, story_ids: Collection[str], now: datetime, titles: Mapping[str, str]
+    ) -> tuple[str, tuple[str, ...]]:
+        """The operator's join (`Withheld.joins`): fold the active stories of `story_ids`
+        (two or more) into the oldest, as a merge of grouping's own would; its id, and the
+        ids merged away. Unlike such a merge (which an item makes, and joins), each story's
+        reports go on standing for the one they are now: its profile is made again from all
+        of them, founder and latest in time, as a restored story's is (`titles`: its items'
+        titles, by id)."""
+        story, merged = self._fold([self._stories[sid] for sid in dict.fromkeys(story_ids)])
+        story.last_seen = max(story.last_seen, now)
+        story.log.sort(key=lambda entry: entry[3])
+        self._rebuild_profile(story, titles)
+        return story.id, merged
 
     def _fold(self, group: list[ActiveStory]) -> tuple[ActiveStory, tuple[str, ...]]:
         """Merge the stories of `group` into the oldest of them; it, and the ids merged away."""

@@ -27,6 +27,7 @@ __all__ = [
     "GROUP_CHUNK",
     "Between",
     "group_pending",
+    "join_stories",
     "publication_runs",
     "regroup_articles",
     "set_apart",
@@ -292,6 +293,30 @@ def set_apart(store: Store, clusterer: Clusterer, items: Sequence[Item], now: da
                 moved += 1
             store.mark_apart(item.id)
     return moved
+
+
+def join_stories(
+    store: Store, clusterer: Clusterer, groups: Sequence[tuple[str, ...]], now: datetime
+) -> int:
+    """Make one story of each group of stories the operator joined (`Withheld.joins`, each
+    story by the id it goes by now: `Store.stories_to_join`). The active ones are folded
+    into the oldest of them (`Clusterer.join`), and the others (no longer taking items, their
+    items outside the window) go into it in the store alone; with none active, all go into
+    the oldest. Every merge is recorded, so the pages of the stories merged away lead to the
+    one kept. How many stories were merged away."""
+    merged = 0
+    active = clusterer.story_ids()
+    with store.transaction():
+        for ids in groups:
+            live = [sid for sid in ids if sid in active]
+            if len(live) > 1:
+                kept, folded = clusterer.join(live, now, store.titles_in(live))
+            else:
+                kept, folded = (live[0] if live else store.oldest_story(ids)), ()
+            for story_id in (*folded, *(sid for sid in ids if sid not in live and sid != kept)):
+                store.merge_story(story_id, kept, now)
+                merged += 1
+    return merged
 
 
 def reterm_window(store: Store, text_tokens: int, since: datetime) -> int | None:

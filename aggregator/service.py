@@ -193,8 +193,8 @@ class Service:
     def _group_and_summarize(self) -> int:
         """One pass of the story job (writer thread). Before the job is loaded, a pass with
         no item waiting for a story, no article text to regroup, no story to summarise and no
-        article to set apart is nothing to do (the job's own pass would find the same and
-        change nothing)."""
+        article to set apart or stories to join is nothing to do (the job's own pass would
+        find the same and change nothing)."""
         if self._stories is None and not self._story_work_waiting():
             return 0
         return self.stories.run()
@@ -203,8 +203,10 @@ class Service:
         store = self.store
         if store.has_unassigned() or store.articles_to_regroup(1) or store.dirty_stories():
             return True
-        apart = store.withheld().apart  # (the operator's `apart` lines not carried out yet)
-        return bool(apart and store.items_to_set_apart(apart))
+        withheld = store.withheld()  # (its `apart` and `join` lines not carried out yet)
+        if withheld.apart and store.items_to_set_apart(withheld.apart):
+            return True
+        return bool(withheld.joins and store.stories_to_join(withheld.joins))
 
     def _group_safely(self) -> int:
         """`_group_and_summarize`; when it fails midway the story job forgets its memory, so

@@ -369,6 +369,39 @@ class GroupingStore(StoreBase):
                 found[item.id] = item
         return [found[item_id] for item_id in sorted(found)]
 
+    def stories_to_join(self, groups: Collection[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """Of the groups of stories the operator joined (`Withheld.joins`), those not one
+        story yet: each story by the id it goes by now (one merged since: the story it went
+        into), those the store holds, sorted."""
+        out: list[tuple[str, ...]] = []
+        for ids in sorted(groups):
+            marks = ",".join("?" * len(ids))
+            rows = self.conn.execute(
+                f"SELECT DISTINCT COALESCE(merged_into, id) FROM stories WHERE id IN ({marks})",
+                list(ids),
+            )
+            now = sorted(row[0] for row in rows)
+            if len(now) > 1:
+                out.append(tuple(now))
+        return out
+
+    def titles_in(self, story_ids: Sequence[str]) -> dict[str, str]:
+        """Item id → title, for the original items (not copies) of these stories."""
+        rows = self._rows_in(
+            "SELECT id, title FROM items WHERE story_id IN ({marks}) AND duplicate_of IS NULL",
+            story_ids,
+        )
+        return {r["id"]: r["title"] or "" for r in rows}
+
+    def oldest_story(self, story_ids: Sequence[str]) -> str:
+        """The story of `story_ids` that began first (its `first_seen`; ties by id)."""
+        marks = ",".join("?" * len(story_ids))
+        row = self.conn.execute(
+            f"SELECT id FROM stories WHERE id IN ({marks}) ORDER BY first_seen, id LIMIT 1",
+            list(story_ids),
+        ).fetchone()
+        return str(row[0])
+
     def story_size(self, story_id: str) -> int:
         """How many original items (not copies) story `story_id` holds."""
         row = self.conn.execute(

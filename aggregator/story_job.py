@@ -26,7 +26,13 @@ from .config import Settings
 from .embed import headline_embedder
 from .entry_images import lead_image
 from .errors import StorageError
-from .grouping import group_pending, regroup_articles, reterm_window, set_apart
+from .grouping import (
+    group_pending,
+    join_stories,
+    regroup_articles,
+    reterm_window,
+    set_apart,
+)
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
 from .models import Item, SourceRef, Summary
@@ -349,8 +355,10 @@ class StoryJob:
         self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
-        apart = self.store.items_to_set_apart(self.withheld.apart) if self.withheld.apart else []
-        if (unassigned or regroup or apart) and not self.restored:  # (not when nothing is new)
+        withheld = self.withheld  # (its `apart` and `join` lines not carried out yet)
+        apart = self.store.items_to_set_apart(withheld.apart) if withheld.apart else []
+        joins = self.store.stories_to_join(withheld.joins) if withheld.joins else []
+        if (unassigned or regroup or apart or joins) and not self.restored:  # (none: none new)
             self._restore_clusterer()
         if self._stamp is not None and self.store.grouping_stamp() != self._stamp:
             # Another command (or this process's retention) changed what the window reflects
@@ -360,7 +368,7 @@ class StoryJob:
         self._stamp = None  # (the window may run ahead of the store until the pass is in)
         ahead = self._ahead()
         try:
-            changed = self._group_and_summarise(now, bool(regroup), ahead, apart)
+            changed = self._group_and_summarise(now, bool(regroup), ahead, apart, joins)
             self.store.index_search()  # (the pass's summaries, searchable from now)
             return changed
         finally:
@@ -376,9 +384,11 @@ class StoryJob:
         regroup: bool,
         ahead: SummariesAhead | None,
         apart: Sequence[Item] = (),
+        joins: Sequence[tuple[str, ...]] = (),
     ) -> int:
-        """`run` once the window is ready: group, set `apart` the items the operator named,
-        then summarise the dirty stories."""
+        """`run` once the window is ready: group, set `apart` the items the operator named
+        and make one story of each group of stories they `joins`, then summarise the dirty
+        stories."""
         try:
             # group_pending reads the items itself, a chunk of a run at a time.
             # (not kept past grouping: it holds the window, which a one-shot pass lets go)
@@ -393,6 +403,9 @@ class StoryJob:
             if apart:
                 moved = set_apart(self.store, self.clusterer, apart, now)
                 log.info("grouping: set apart=%d moved=%d", len(apart), moved)
+            if joins:
+                merged = join_stories(self.store, self.clusterer, joins, now)
+                log.info("grouping: joined=%d merged=%d", len(joins), merged)
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
             raise

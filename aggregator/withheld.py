@@ -9,6 +9,7 @@ One entry a line, `#` starts a comment:
     3f2a9c1e0b7d4a55                                     # or its id
     https://www.example.com/2025/02/article.html         # an article, in whichever story
     apart https://www.example.com/2025/02/other.html     # an article set apart
+    join 3f2a9c1e0b7d4a55 0123456789abcdef               # stories that are one
 
 A story withheld publishes nothing, now or as items join it; an article withheld is left out
 of its story's summary and source list (and so are other feeds' copies of it), and a story
@@ -20,6 +21,10 @@ An article set apart (a wrong merge, mended) leaves the story it is in, with oth
 copies of it, for a story of its own that is published as any other and that nothing else
 joins (`grouping.set_apart`); the story it left keeps its id and its other reports. Taking
 the line out leaves it where it is.
+
+Stories joined (a paraphrase grouping missed) become one under the id of the one whose first
+report is oldest, as grouping's own merges do (`grouping.join_stories`); the others' pages
+and feeds lead there. Taking the line out leaves them one.
 """
 
 from __future__ import annotations
@@ -33,11 +38,11 @@ from pathlib import Path
 from .errors import ConfigError
 from .models import Item
 
-__all__ = ["APART", "FILE_NAME", "Withheld", "parse_withheld", "withheld_path"]
+__all__ = ["APART", "FILE_NAME", "JOIN", "Withheld", "parse_withheld", "withheld_path"]
 
 FILE_NAME = "withheld.txt"
 APART = "apart"  # the word before an article set apart from its story
-_SET_APART = f"{APART} "
+JOIN = "join"  # the word before stories that are to be one
 _STORY_ID = re.compile(r"[0-9a-f]{16}")  # (`cluster.new_story_id`'s form)
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _STORY_PAGE = re.compile(r"/stories/([0-9a-f]{16})(?:/(?:updates\.(?:atom|rss|json))?)?$")
@@ -50,9 +55,20 @@ class Withheld:
     stories: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
     apart: frozenset[str] = frozenset()  # articles set apart from their story (canonical URLs)
+    joins: frozenset[tuple[str, ...]] = frozenset()  # stories to be one (ids, sorted)
 
     def __bool__(self) -> bool:
-        return bool(self.stories or self.articles or self.apart)
+        return bool(self.stories or self.articles or self.apart or self.joins)
+
+    def mends(self) -> list[str]:
+        """What the list mends besides withholding, said ("1 article set apart", "2 joins
+        of stories"), for `check` and `status`."""
+        from .wording import counted
+
+        said = [f"{counted(len(self.apart), 'article')} set apart"] if self.apart else []
+        if self.joins:
+            said.append(f"{counted(len(self.joins), 'join')} of stories")
+        return said
 
     def holds(self, item: Item) -> bool:
         """Whether the item's own article is withheld (by its link or canonical link)."""
@@ -75,17 +91,21 @@ class Withheld:
         return [i for i in members if i.id not in gone and i.duplicate_of not in gone]
 
     def to_lines(self) -> list[str]:
-        """The list as stored (sorted): story ids, article URLs, then `apart` ones."""
+        """The list as stored (sorted): story ids, article URLs, then `apart` and `join`
+        lines."""
         apart = [f"{APART} {url}" for url in sorted(self.apart)]
-        return sorted(self.stories) + sorted(self.articles) + apart
+        joins = [" ".join((JOIN, *ids)) for ids in sorted(self.joins)]
+        return sorted(self.stories) + sorted(self.articles) + apart + joins
 
     @classmethod
     def from_lines(cls, lines: Sequence[str]) -> Withheld:
         """The list `to_lines` stored."""
         stories = frozenset(line for line in lines if _STORY_ID.fullmatch(line))
-        apart = frozenset(line.split(" ", 1)[1] for line in lines if line.startswith(_SET_APART))
+        said = [line.split(" ") for line in lines if " " in line]
+        apart = frozenset(words[1] for words in said if words[0] == APART)
+        joins = frozenset(tuple(words[1:]) for words in said if words[0] == JOIN)
         articles = (line for line in lines if line not in stories and " " not in line)
-        return cls(stories, frozenset(articles), apart)
+        return cls(stories, frozenset(articles), apart, joins)
 
     def stored(self) -> str:
         """The list as the store's meta table keeps it (its lines, as JSON)."""
@@ -102,35 +122,57 @@ def withheld_path(opml: Path) -> Path:
     return opml.with_name(FILE_NAME)
 
 
+def _story_ref(said: str) -> str | None:
+    """The story a reference names (its id, or its page's or feed's address); None when it
+    names none."""
+    if _STORY_ID.fullmatch(said):
+        return said
+    found = _STORY_PAGE.search(said.split("?", 1)[0]) if " " not in said else None
+    if found is not None and said.startswith(("http://", "https://")):
+        return found[1]
+    return None
+
+
 def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
     """The list in `text`; ConfigError naming the first line that is neither a story (its
-    id, or its page's or feed's address) nor an article's http(s) address."""
+    id, or its page's or feed's address) nor an article's http(s) address, nor an `apart`
+    article or a `join` of stories."""
     from .dedupe import canonical_url  # (not loaded by a pass with no list)
 
     stories: set[str] = set()
     articles: set[str] = set()
     apart: set[str] = set()
+    joins: set[tuple[str, ...]] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         line = _COMMENT.sub("", raw).strip()  # (a "#" inside an address is its fragment)
         if not line:
             continue
         word, *rest = line.split(None, 1)
+        said = rest[0] if rest else ""
         if word.lower() == APART:
-            said = rest[0] if rest else ""
             article = canonical_url(said) if said and not said.split()[1:] else None
-            if article is None or _STORY_PAGE.search(said.split("?", 1)[0]):
+            if article is None or _story_ref(said) is not None:
                 raise ConfigError(
                     f"{source}: line {number}: {APART!r} takes one article's http(s) address, "
                     f"not {said[:80]!r}"
                 )
             apart.add(article)
             continue
-        if _STORY_ID.fullmatch(line):
-            stories.add(line)
+        if word.lower() == JOIN:
+            refs = [(ref, _story_ref(ref)) for ref in said.split()]
+            named = sorted({story for _, story in refs if story is not None})
+            wrong = [ref for ref, story in refs if story is None]
+            if wrong or len(named) < 2:
+                what = f"not {wrong[0][:80]!r}" if wrong else f"{len(named)} given"
+                raise ConfigError(
+                    f"{source}: line {number}: {JOIN!r} takes two or more stories (their ids "
+                    f"or their pages' addresses), {what}"
+                )
+            joins.add(tuple(named))
             continue
-        found = _STORY_PAGE.search(line.split("?", 1)[0]) if " " not in line else None
-        if found is not None and line.startswith(("http://", "https://")):
-            stories.add(found[1])
+        story = _story_ref(line)
+        if story is not None:
+            stories.add(story)
             continue
         article = canonical_url(line) if " " not in line else None
         if article is None:
@@ -139,4 +181,4 @@ def parse_withheld(text: str, source: str = FILE_NAME) -> Withheld:
                 "page's address) nor an article's http(s) address"
             )
         articles.add(article)
-    return Withheld(frozenset(stories), frozenset(articles), frozenset(apart))
+    return Withheld(frozenset(stories), frozenset(articles), frozenset(apart), frozenset(joins))

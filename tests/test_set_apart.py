@@ -1,7 +1,8 @@
 """An article the operator sets apart (`apart URL` in the withheld list) leaves the story
 grouping put it in, with other feeds' copies of it, for a story of its own that is published
 and that nothing joins; the story it left keeps its id. A restart, a later report and its
-article page's text keep it there."""
+article page's text keep it there. Stories the operator joins (`join STORY STORY`) become one
+under the older id, and later reports of either join it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from aggregator.cli import main
 from aggregator.cluster import Clusterer, moved_story_id
 from aggregator.dedupe import canonical_url
 from aggregator.errors import ConfigError
+from aggregator.grouping import join_stories
 from aggregator.models import Item
 from aggregator.store import Store
 from aggregator.withheld import Withheld, parse_withheld
@@ -158,7 +160,7 @@ def test_the_service_reads_apart_from_the_withheld_file_and_status_counts_it(
     assert "WITHHELD 0 stories and 1 article, 1 article set apart" in capsys.readouterr().out
 
 
-def test_a_pass_with_nothing_new_carries_out_an_apart_line_of_the_file(tmp_path: Path) -> None:
+def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(tmp_path: Path) -> None:
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
     planet = SOURCE_URLS["quake"][0]  # Daily Planet's report, in the earthquake's story
 
@@ -185,5 +187,106 @@ def test_a_pass_with_nothing_new_carries_out_an_apart_line_of_the_file(tmp_path:
             assert len(left.summary.sources) == 2  # it keeps its id and its other reports
             assert own is not None and own.id != story and own.summary is not None
             assert [s.url for s in own.summary.sources] == [planet]
+            # and a `join` line: the two stories are one at the next pass, with nothing new
+            line = f"join https://news.example.org/stories/{story} {own.id}\n"
+            (tmp_path / "withheld.txt").write_text(f"apart {planet}\n{line}")
+            await poll_new(sources, db, everything=True)
+            store = Store(db)
+            try:  # (one goes into the other: the one whose first report is older)
+                reader = store.reader()
+                merged = {reader.merged_into(own.id), reader.merged_into(story)} - {None}
+                kept = merged.pop() if len(merged) == 1 else ""
+                joined = reader.story(kept)
+            finally:
+                store.close()
+            assert kept in (story, own.id) and joined is not None and joined.summary is not None
+            assert len(joined.summary.sources) == 3 and planet in [
+                s.url for s in joined.summary.sources
+            ]
 
     asyncio.run(scenario())
+
+
+# Two reports of the flood that grouping keeps apart (they share only the river's name), and
+# a later one in the second's words.
+ARMY = (
+    "Army called in as Arne rises",
+    "Soldiers were sent to the valley on Thursday to help rescue crews, the regional governor "
+    "said, as the river kept rising after days of rain.",
+)
+ARMY_LATER = (
+    "Soldiers join rescue crews as the Arne keeps rising",
+    "Soldiers joined rescue crews in the valley on Thursday, the regional governor said, as "
+    "the river kept rising after days of heavy rain.",
+)
+
+
+def test_the_list_takes_stories_to_join() -> None:
+    withheld = parse_withheld(
+        "join 0123456789abcdef https://news.example.org/stories/fedcba9876543210  # one event\n"
+        "JOIN fedcba9876543210 0123456789abcdef 0123456789abcdef\n"
+    )
+    assert withheld.joins == {("0123456789abcdef", "fedcba9876543210")}
+    assert Withheld.from_stored(withheld.stored()) == withheld
+    assert withheld.mends() == ["1 join of stories"]
+    with pytest.raises(ConfigError, match=r"line 1: 'join' takes two or more stories .*, 1 given"):
+        parse_withheld("join 0123456789abcdef 0123456789abcdef\n")
+    with pytest.raises(ConfigError, match=r"line 1: 'join' takes two or more .*not 'https://p"):
+        parse_withheld("join 0123456789abcdef https://paper.example/piece\n")
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_stories_joined_are_one_under_the_older_id_and_take_the_others_reports(
+    tmp_path: Path, restart: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    flood = _entry_item(1, FLOOD_TITLE, FLOOD, 0)
+    army = _entry_item(2, *ARMY, 10)
+    store = Store(db)
+    try:
+        store.insert_items([*_filler_entries(), flood, army])
+        job = _job(store)
+        job.run()
+        stories = store.story_ids([flood.id, army.id])
+        assert stories[flood.id] != stories[army.id]  # two stories to grouping
+        older, younger = stories[flood.id], stories[army.id]
+        store.set_withheld(Withheld(joins=frozenset({tuple(sorted([younger, older]))})))
+        job.run()
+        assert store.story_ids([flood.id, army.id]) == {flood.id: older, army.id: older}
+        assert sorted(_published(store)[older]) == sorted([flood.id, army.id])
+        assert younger not in _published(store)
+        assert store.reader().merged_into(younger) == older  # its page leads there
+        assert store.stories_to_join(store.withheld().joins) == []  # done: no more to do
+        if restart:
+            restored = Clusterer()
+            restored.restore(*store.grouping_state(NOW - timedelta(days=3)))
+            assert _window(restored) == _window(job.clusterer)
+            Path(f"{db}.grouping").unlink(missing_ok=True)
+            job = _job(store)
+        # a later report of the story merged away joins the story kept
+        later = _entry_item(3, *ARMY_LATER, 40)
+        store.insert_items([later])
+        job.run()
+        assert store.story_ids([later.id])[later.id] == older
+    finally:
+        store.close()
+    assert main(["status", "--db", str(db)]) == 0
+    assert "WITHHELD 0 stories and 0 articles, 1 join of stories" in capsys.readouterr().out
+
+
+def test_stories_no_longer_taking_items_are_joined_in_the_store(tmp_path: Path) -> None:
+    flood = _entry_item(1, FLOOD_TITLE, FLOOD, 0)
+    army = _entry_item(2, *ARMY, 10)
+    store = Store(tmp_path / "agg.db")
+    try:
+        store.insert_items([*_filler_entries(), flood, army])
+        _job(store).run()
+        stories = store.story_ids([flood.id, army.id])
+        ids = tuple(sorted(stories.values()))
+        merged = join_stories(store, Clusterer(), store.stories_to_join({ids}), NOW)
+        assert merged == 1  # (an empty window: none active) into the one that began first
+        assert store.story_ids([flood.id, army.id]) == {flood.id: stories[flood.id]} | {
+            army.id: stories[flood.id]
+        }
+    finally:
+        store.close()
