@@ -307,7 +307,7 @@ def join_stories(
     merged = 0
     active = clusterer.story_ids()
     with store.transaction():
-        for ids in groups:
+        for ids in store.stories_to_join(groups):  # (as they are now: this pass grouped)
             live = [sid for sid in ids if sid in active]
             if len(live) > 1:
                 kept, folded = clusterer.join(live, now, store.titles_in(live))

@@ -83,11 +83,12 @@ class WithheldReload:
         self._stamp = stamp
         if changed or withheld:
             log.info(
-                "withheld=%s stories=%d articles=%d apart=%d stories_changed=%d",
+                "withheld=%s stories=%d articles=%d apart=%d joins=%d stories_changed=%d",
                 self.path,
                 len(withheld.stories),
                 len(withheld.articles),
                 len(withheld.apart),
+                len(withheld.joins),
                 len(changed),
             )
         return True
