@@ -134,15 +134,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _check_withheld(path: Path) -> None:
     """The withheld list beside the OPML, as the service reads it at start (ConfigError, exit
     2, for a line it would stop at); what it holds is said."""
-    from .withheld import parse_withheld
+    from .withheld import read_withheld
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # (a BOM a Windows editor wrote)
-    except FileNotFoundError:
+    if not path.exists():
         return
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the withheld list: {exc}") from exc
-    withheld = parse_withheld(text, str(path))
+    withheld = read_withheld(path)
     stories = counted(len(withheld.stories), "story", "stories")
     said = "".join(f"; {part}" for part in withheld.mends())
     print(f"{path}: {stories} and {counted(len(withheld.articles), 'article')} withheld{said}")

@@ -203,10 +203,7 @@ class Service:
         store = self.store
         if store.has_unassigned() or store.articles_to_regroup(1) or store.dirty_stories():
             return True
-        withheld = store.withheld()  # (its `apart` and `join` lines not carried out yet)
-        if withheld.apart and store.items_to_set_apart(withheld.apart):
-            return True
-        return bool(withheld.joins and store.stories_to_join(withheld.joins))
+        return any(store.corrections_due(store.withheld()))
 
     def _group_safely(self) -> int:
         """`_group_and_summarize`; when it fails midway the story job forgets its memory, so

@@ -28,7 +28,7 @@ from .publish_settings import PublishSettings
 from .signup import CONFIRM, LEAVE, Pace, checked_address, confirm_link, leave_link, read_token
 from .signup_store import Subscribers
 from .site import Site
-from .slugs import slugify
+from .slugs import SLUG_PATTERN, slugify
 
 log = logging.getLogger("aggregator.digest")
 MAX_FORM = 4096  # bytes of a sign-up form read (an address and a few fields)
@@ -224,7 +224,7 @@ def add_signup_routes(
         ask.append(button_form(action, words("unsubscribe")))
         return _page(200, words("unsubscribe"), ask, publish, category)
 
-    slug = r"{slug:[a-z0-9]+(?:-[a-z0-9]+)*}"
+    slug = f"{{slug:{SLUG_PATTERN}}}"
     app.router.add_post(f"/{slug}/subscribe", subscribe)
     app.router.add_get(f"/{slug}/subscribe/confirm", confirm)
     app.router.add_post(f"/{slug}/subscribe/confirm", confirm)

@@ -17,6 +17,7 @@ WORDLESS_SLUG = "category"  # the slug every name without an ASCII word had unti
 # so takes the slug with this suffix.
 RESERVED_SLUGS = frozenset({"all", "stories", "sources"})
 RESERVED_SUFFIX = "-category"
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # what `slugify` gives, as routes match it
 
 
 def slugify(name: str) -> str:

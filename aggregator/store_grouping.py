@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import sqlite3
     from array import array
 
+    from .withheld import Withheld
+
 
 # The meta key of `features.TERMS_VERSION` the window's stored grouping features were made by.
 GROUPING_TERMS_VERSION = "grouping_terms_version"
@@ -368,6 +370,13 @@ class GroupingStore(StoreBase):
                 item = item_from_values(row)
                 found[item.id] = item
         return [found[item_id] for item_id in sorted(found)]
+
+    def corrections_due(self, withheld: Withheld) -> tuple[list[Item], list[tuple[str, ...]]]:
+        """The operator's corrections in `withheld` not carried out yet: the items to set
+        apart (`items_to_set_apart`) and the groups of stories to join (`stories_to_join`)."""
+        apart = self.items_to_set_apart(withheld.apart) if withheld.apart else []
+        joins = self.stories_to_join(withheld.joins) if withheld.joins else []
+        return apart, joins
 
     def stories_to_join(self, groups: Collection[tuple[str, ...]]) -> list[tuple[str, ...]]:
         """Of the groups of stories the operator joined (`Withheld.joins`), those not one

@@ -355,9 +355,7 @@ class StoryJob:
         self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
-        withheld = self.withheld  # (its `apart` and `join` lines not carried out yet)
-        apart = self.store.items_to_set_apart(withheld.apart) if withheld.apart else []
-        joins = self.store.stories_to_join(withheld.joins) if withheld.joins else []
+        apart, joins = self.store.corrections_due(self.withheld)  # (`apart`, `join` lines)
         if (unassigned or regroup or apart or joins) and not self.restored:  # (none: none new)
             self._restore_clusterer()
         if self._stamp is not None and self.store.grouping_stamp() != self._stamp:

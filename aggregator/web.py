@@ -50,7 +50,7 @@ from aggregator.publish import (
 )
 from aggregator.site import RERANK_SECONDS, Output, Site, StoryReader
 from aggregator.site_words import Words
-from aggregator.slugs import RESERVED_SLUGS
+from aggregator.slugs import RESERVED_SLUGS, SLUG_PATTERN
 from aggregator.store_db import storage_fault_in
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ PICTURE_MAX_AGE = 7 * 86400  # Cache-Control max-age of a proxied picture (its a
 CACHE_ENTRIES = 2048  # cap on cached responses for one data version
 OPML_PATHS = {path.removesuffix(".opml"): fmt for fmt, path in OPML_FORMATS.items()}
 _MIN_GZIP = 256  # bodies smaller than this are sent as they are
-_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_SLUG = SLUG_PATTERN
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer-when-downgrade",
@@ -704,21 +704,21 @@ def make_app(
             )
         return web.Response(body=found.body, content_type=found.content_type, headers=lasting)
 
-    async def close_pictures(_app: web.Application) -> None:
+    async def close_helpers(_app: web.Application) -> None:
         if pictures is not None:
             await pictures.close()
         if signups is not None:
             await signups.close()
 
     app = web.Application(middlewares=[_not_found_page, _storage_faults])
-    app.on_cleanup.append(close_pictures)
+    app.on_cleanup.append(close_helpers)
     app[_HOME] = settings.base_url
     app[_WORDS] = settings.words
     app[_CSP] = content_security_policy(settings.base_url)
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)
-    if signups is not None and site.signups:
+    if signups is not None:
         from aggregator.signup_web import add_signup_routes
 
         add_signup_routes(app, site, signups, not_found)

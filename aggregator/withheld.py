@@ -38,7 +38,15 @@ from pathlib import Path
 from .errors import ConfigError
 from .models import Item
 
-__all__ = ["APART", "FILE_NAME", "JOIN", "Withheld", "parse_withheld", "withheld_path"]
+__all__ = [
+    "APART",
+    "FILE_NAME",
+    "JOIN",
+    "Withheld",
+    "parse_withheld",
+    "read_withheld",
+    "withheld_path",
+]
 
 FILE_NAME = "withheld.txt"
 APART = "apart"  # the word before an article set apart from its story
@@ -115,6 +123,18 @@ class Withheld:
     def from_stored(cls, value: str | None) -> Withheld:
         """The list `stored` kept (none when nothing is kept)."""
         return cls.from_lines(json.loads(value)) if value else cls()
+
+
+def read_withheld(path: Path) -> Withheld:
+    """The list in the file at `path` (none when there is no file); ConfigError when it cannot
+    be read, or a line is neither of what `parse_withheld` takes."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # (a BOM a Windows editor wrote)
+    except FileNotFoundError:
+        return Withheld()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the withheld list: {exc}") from exc
+    return parse_withheld(text, str(path))
 
 
 def withheld_path(opml: Path) -> Path:

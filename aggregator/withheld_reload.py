@@ -17,7 +17,7 @@ from .errors import ConfigError
 from .health import WITHHELD_REFUSED
 from .refused_edit import RefusedEdit
 from .store import Store
-from .withheld import Withheld, parse_withheld
+from .withheld import read_withheld
 
 __all__ = ["WithheldReload"]
 
@@ -62,21 +62,13 @@ class WithheldReload:
         if stamp == self._stamp:
             return False
         try:
-            withheld = (
-                Withheld()
-                if stamp == _MISSING
-                else parse_withheld(self.path.read_text(encoding="utf-8-sig"), str(self.path))
-            )
-        except (ConfigError, OSError, UnicodeDecodeError) as exc:
-            if isinstance(exc, ConfigError):
-                message = str(exc)
-            else:
-                message = f"{self.path}: cannot read the withheld list: {exc}"
+            withheld = read_withheld(self.path)
+        except ConfigError as exc:
             if strict:
-                raise ConfigError(message) from exc
+                raise
             self._stamp = stamp  # (the same broken edit is not logged every tick)
-            await self.refused.refuse(message)
-            log.error("%s; keeping the last good list", message)
+            await self.refused.refuse(str(exc))
+            log.error("%s; keeping the last good list", exc)
             return False
         changed = await self.write(self.store.set_withheld, withheld)
         await self.refused.clear()
