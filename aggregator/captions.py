@@ -8,6 +8,14 @@ for a caption: a short sentence with no word that may be a finite verb (a form o
 "have", a modal, a common irregular verb, a word in -ed, -n't or -s: a plural noun counts as a
 possible verb, to be safe), shaped as a noun phrase followed by prepositional phrases that end
 on a named place or date; or opening with "Photo by", "Analysis from", "Image from", ….
+A wire photo's caption has verbs but a shape of its own: what the picture shows, in the
+present tense, then where and the day it was taken ("Senator Sam Example speaks to reporters
+at the Capitol in Washington, Tuesday, Feb. 6, 2018."; "… in Paris, April 22, 2015."). It is
+one when it ends on a full date that follows a place with no preposition (a fact says "on
+Feb. 6, 2018"), or ends on a full date and shows someone in the present tense ("smiles",
+"poses", "is seen"); and so is a sentence that points at its picture (", in this photo
+provided by …", "is pictured at …") or carries a gallery's labels ("Hide Caption 7 of 43",
+"Photos: …", "CREDIT: …", an agency's "JUNE 18: " opening).
 The test reads English by design (its verbs, prepositions and capitalised names), so it finds
 no caption written in Chinese or Japanese; a sentence's length is counted by `word_count`
 (their characters two to a word), as bullets count it.
@@ -19,7 +27,7 @@ import re
 
 from .tokens import word_count
 
-__all__ = ["is_caption"]
+__all__ = ["is_caption", "is_wire_caption"]
 
 MAX_WORDS = 20  # in `word_count` words
 # Words that are (or may be) finite verbs: forms of be/have/do, modals, common irregular verbs.
@@ -81,6 +89,40 @@ _SIGN_OFF = re.compile(
 )
 _STRIP = ".,;:!?\"'“”‘’()[]—–-"
 
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_PART_OF_DAY = r"(?:\s+(?:morning|afternoon|evening|night))?"
+# A caption's closing date: "Tuesday, Feb. 6, 2018." (group 1: what comes before it; group 2:
+# "on", when the date has it).
+_FULL_DATE_END = re.compile(
+    rf"^(.*?)[\s,]+(on\s+)?(?:{_WEEKDAY}{_PART_OF_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}\.$"
+)
+# The date right after a place, with no preposition: "… in Newtown, Connecticut December 14,
+# 2014.", "… in Washington, Tuesday, Feb. 6, 2018.": what comes before the date ends on a name.
+_AFTER_PLACE = re.compile(r"[A-Z][\w.'’-]*\.?,?$")
+# What a picture shows someone doing, in the present tense (a fact's verbs are past: "was
+# signed in Paris, June 3, 1999" stays a fact; "takes effect", "begins" are not here).
+_DEPICTED = re.compile(
+    r"\b(?:(?:is|are)\s+(?:\w+\s+)?(?:seen|pictured|shown|greeted|escorted|embraced|"
+    r"comforted|hugged|photographed)|speaks|smiles|poses|gestures|waves|kneels|kneel|prays|"
+    r"pray|mourns|mourn|weeps|reacts|react|listens|listen|looks\s+on|look\s+on|sits|sit|stands|"
+    r"stand|walks|walk|hugs|hug|embraces|embrace|cheers|cheer|celebrates|celebrate|greets|"
+    r"laughs|wipes|throws\s+out|shakes\s+hands|holds\s+up|hold\s+up|waits|wait)\b"
+)
+# Pointing at the picture, or a gallery's labels.
+_PICTURE_WORDS = re.compile(
+    r"(?:^|,\s)[Ii]n\s+this\s+(?:[\w-]+\s+){0,2}(?:photo|photograph|picture|image|still|"
+    r"frame\s+grab)s?(?:,|\s+(?:provided|released|taken|made|obtained|distributed|supplied|"
+    r"issued|courtesy)\b)|\b(?:is|are)\s+pictured\s+(?:at|in|on|with|outside|inside|during|after|before)\b"
+    r"|\bHide\s+Caption\s+\d+\s+of\s+\d+|^Photos?:\s|\bCREDIT:\s"
+    r"|^(?:JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|"
+    r"DECEMBER)\s+\d{1,2}:\s"
+)
+_PICTURE_MARKS = ("this", "pictured", "Caption", "Photo", "CREDIT", ": ")
+
 
 # A pronoun with a verb run into it: "It's", "There’s", "We're" (a name's "'s" is possessive).
 _PRONOUN_VERB = re.compile(
@@ -96,11 +138,29 @@ def _may_be_verb(word: str) -> bool:
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
 
 
+def is_wire_caption(sentence: str) -> bool:
+    """Whether the sentence is a wire photo's caption or a gallery's label (see the module
+    docstring): verbs allowed, so the shape must be a caption's alone."""
+    if any(mark in sentence for mark in _PICTURE_MARKS) and _PICTURE_WORDS.search(sentence):
+        return True
+    if not sentence.endswith(".") or not sentence[-5:-1].isdigit():
+        return False
+    dated = _FULL_DATE_END.match(sentence)
+    if dated is None:
+        return False
+    before = dated[1]
+    if dated[2] is None and _AFTER_PLACE.search(before) is not None:
+        return True
+    return _DEPICTED.search(before) is not None
+
+
 def is_caption(sentence: str) -> bool:
     """Whether the sentence is a photo caption or credit line (see the module docstring)."""
     tokens = sentence.split()
     if not tokens:
         return False
+    if is_wire_caption(sentence):
+        return True
     if ("report" in sentence or "has " in sentence) and _SIGN_OFF.match(sentence) is not None:
         return True
     credit = _CREDIT.match(sentence) is not None

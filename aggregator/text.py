@@ -319,6 +319,17 @@ _RUN_IN_CAPTION = re.compile(
     r"^([^|\n]{1,300}?)\s\|\s(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")\s+"
     r"(?=[A-Z\"“‘])"
 )
+# A caption with its agency's credit in brackets, run in ahead of the paragraph: "Soldiers
+# patrol the capital [Reuters] The president said …" (the caption is group 1).
+_BRACKET_CREDIT = re.compile(
+    r"^([^\[\]\n]{1,300}?)\s\[(?:"
+    + _AGENCY
+    + r"|Al\s+Jazeera|"
+    + _NAME
+    + r"\s?/\s?"
+    + _AGENCY
+    + r")\]\s+(?=[A-Z\"“‘])"
+)
 _CAPTION_CHARS = 300
 _CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty", "iStock")  # each credit alternative holds one
 # A photographer's credit or a page's label run into the paragraph after it: "Ana Brell/Getty
@@ -429,7 +440,10 @@ def clean_text(text: str) -> str:
         if credit is not None:
             captions.append(line[: credit.start() + (line[credit.start()] in ".!?")].strip())
             continue
-        if " | " in line and (run_in := _RUN_IN_CAPTION.match(line)):
+        run_in = (" | " in line and _RUN_IN_CAPTION.match(line)) or (
+            "]" in line and _BRACKET_CREDIT.match(line)
+        )
+        if run_in:
             captions.append(run_in.group(1).strip())
             line = line[run_in.end() :]
         if _may_hold_inline_boilerplate(line) and _holds_inline_boilerplate(line):

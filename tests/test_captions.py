@@ -7,6 +7,7 @@ import pytest
 
 from aggregator.bullets import body_sentences
 from aggregator.captions import is_caption
+from aggregator.text import clean_text
 
 
 @pytest.mark.parametrize(
@@ -63,6 +64,58 @@ def test_facts_are_not_captions(sentence: str) -> None:
     assert not is_caption(sentence)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the date right after the place, with no "on"
+        "Senator Sam Example smiles as he meets reporters at the Capitol in Washington, Tuesday,"
+        " Feb. 6, 2018.",
+        "A woman kneels with her children outside the church in Exampleton, Connecticut"
+        " December 14, 2014.",
+        "The minister (R) speaks with her deputy at the end of the cabinet meeting in Paris,"
+        " April 22, 2015.",
+        "Activist Jo Sample (L) is greeted by her sister after her release from prison in"
+        " Budaiya, west of Manama, February 16, 2014.",
+        # someone shown in the present tense, on a full date
+        "Adviser Jo Sample speaks in support of a candidate at an event in Wayne, N.J., on Oct."
+        " 22, 2018.",
+        "Candidate Sam Example speaks with the editorial board in Phoenix on Wednesday, October"
+        " 17, 2018.",
+        "Former Congresswoman Jo Sample throws out the first pitch at the softball game on"
+        " Capitol Hill Wednesday evening June 18, 2014.",
+        # pointing at the picture, a gallery's labels
+        "The car is pictured at the school in Exampleton, in this evidence photo released by"
+        " the state police.",
+        "Jo Sample, in this photograph provided by the city hall, is seen at a sporting event.",
+        "Hide Caption 7 of 43 Photos: The search for the ship Divers prepare to go down.",
+        "Photos: Sinking of the Musashi The battleship under attack in the Sibuyan Sea.",
+        "Culture The Comedian’s Answer CREDIT: Sam Example The comedian performs in Denver.",
+        "JUNE 18: Former Congresswoman Jo Sample throws out the first pitch at the game.",
+    ],
+)
+def test_wire_photo_captions(sentence: str) -> None:
+    assert is_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The treaty was signed in Paris on December 12, 2015.",
+        "The final report is due December 1, 2025.",
+        "The law takes effect on January 1, 2020.",
+        "The trial begins on Monday, March 3, 2021.",
+        "Eichmann was sentenced to death on December 15, 1961.",
+        "Jerry Garcia's last concert at the venue was on July 9, 1995.",
+        "Kim appeared to get on well with him, with the two of them pictured laughing together.",
+        "The rule, signed into law Friday, March 27, 2020, expands benefits.",
+        "He speaks fluent French and has lived in Paris since 2015.",
+        "Readers can see the damage in this photo of the bridge, he said, pointing to it.",
+    ],
+)
+def test_facts_with_dates_and_pictures_are_not_captions(sentence: str) -> None:
+    assert not is_caption(sentence)
+
+
 def test_a_caption_in_a_feed_text_is_no_candidate() -> None:
     text = (
         "A paper mill in Tampere, Finland. "
@@ -79,6 +132,36 @@ def test_a_reporters_sign_off_is_no_bullet() -> None:
         "Example TV's Sam Example reports from the port city of Marseille."
     )
     assert body_sentences(text, []) == ["Floods closed the main road into Marseille on Tuesday."]
+
+
+def test_a_wire_caption_in_an_article_is_no_bullet() -> None:
+    text = (
+        "Shares of the carmaker fell 12% on Monday after it cut its forecast. "
+        "Chief executive Sam Example speaks during a news conference at the company's"
+        " headquarters in Detroit, Michigan, March 15, 2016. "
+        "The company said demand for its trucks had slowed."
+    )
+    assert body_sentences(text, []) == [
+        "Shares of the carmaker fell 12% on Monday after it cut its forecast.",
+        "The company said demand for its trucks had slowed.",
+    ]
+
+
+def test_a_caption_with_its_credit_in_brackets_leaves_the_paragraph() -> None:
+    """Al Jazeera's pages run a picture's caption and "[Reuters]" into the paragraph after
+    it; the caption goes to the end of the text (as other captions do), the paragraph opens
+    on its own first sentence."""
+    text = (
+        "Soldiers patrol the capital's main square [Reuters] The president appeared on state"
+        " television on Monday to reject calls to resign.\nHe spoke for a minute."
+    )
+    assert clean_text(text).split("\n") == [
+        "The president appeared on state television on Monday to reject calls to resign.",
+        "He spoke for a minute.",
+        "Soldiers patrol the capital's main square",
+    ]
+    kept = "The study [1] Researchers found a link.\nSee the list [A] Next."
+    assert clean_text(kept) == kept
 
 
 def test_caption_length_counts_chinese_and_japanese_characters() -> None:

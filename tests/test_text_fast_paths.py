@@ -28,6 +28,7 @@ PIECES = [
     *("Published on Sep 8, 2015", "Join us on Facebook", " newsletter", "The interactive "),
     *("(Photo: Ivo Marek)", "Ana Brell/Getty Images", "REUTERS/Ivo", " / AP ", "Buy Photo "),
     *("Photo by ", "Image", "Getty", "(Staff Photo/Ana Brell)", "Media caption ", "Enlarge "),
+    *(" [Reuters] ", " [AFP] ", "[Ivo Marek/Getty Images] ", " [Al Jazeera] ", "]"),
     *("Story highlights ", "From Wikipedia, the free encyclopedia", "Click to email "),
     *("share tweet pin", "Photo Advertisement", "JavaScript is disabled", "You need to enable "),
     *(" | AP Photo ", " | Ivo Marek/Getty Images ", " | ", "Associated Press Tue ", " 7:44 PM"),
@@ -59,7 +60,7 @@ def _clean_reference(value: str) -> str:
             cut = credit.start() + (line[credit.start()] in ".!?")
             captions.append(line[:cut].strip())
             continue
-        if run_in := text._RUN_IN_CAPTION.match(line):
+        if run_in := text._RUN_IN_CAPTION.match(line) or text._BRACKET_CREDIT.match(line):
             captions.append(run_in.group(1).strip())
             line = line[run_in.end() :]
         line = text._INLINE_BOILERPLATE.sub(" ", line)
