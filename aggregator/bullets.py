@@ -210,7 +210,13 @@ _READER_NOTE = re.compile(
     r",?\s+(?:(?:shown\s+)?(?:below|above)|shown\s+here)\b|\b(?:in|from)\s+(?:the|our|this)\s+(?:slideshow|"
     r"gallery|photo\s+gallery)\b|\bthe\s+following\s+(?:image|photo|picture|video|clip|chart|"
     r"graphic|map|tweet|post|statement)\b|\btranscripts?\s+(?:is|are)\s+(?:created|produced)\b|"
-    r"\bauthoritative\s+record\s+of\b|\bmay\s+not\s+be\s+in\s+its\s+final\s+form\b",
+    r"\bauthoritative\s+record\s+of\b|\bmay\s+not\s+be\s+in\s+its\s+final\s+form\b|"
+    # a page's asks of its reader: "Please keep posting them in the comments.", "Let us know in
+    # comments …", "Visit the Example website for more about …", "Download the Example app now!"
+    r"^please\s|^(?:let\s+us|tell\s+us|send\s+us|e-?mail\s+us|write\s+to\s+us)\b|"
+    r"^visit\s[^.]{0,80}?\bfor\s+(?:more|further|the\s+latest|updates|details)\b|"
+    r"^download\s+(?:the|our)\b[^.]{0,40}?\bapps?\b|"
+    r"\b(?:post|posting|share|leave)\b[^.]{0,60}?\bin\s+the\s+comments\b",
     re.IGNORECASE,
 )
 # A space markup left before a comma, a full stop or a closing bracket, or after an opening
@@ -269,11 +275,12 @@ _PROMO_MARKS = (
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
     "this is your", "flagship", "a look", "joins", "below", "above", "shown here", "slideshow",
-    "gallery", "following", "transcript", "record of", "final form",
+    "gallery", "following", "transcript", "record of", "final form", "comments",
 )  # fmt: skip
 _NOTE_OPENINGS = (
     "follow", "watch", "listen", "join", "check", "get", "start", "see", "meet", "read on",
-    "scroll", "click", "you'll", "you’ll",
+    "scroll", "click", "you'll", "you’ll", "please", "let us", "tell us", "send us", "email us",
+    "e-mail us", "write to us", "visit", "download",
 )  # fmt: skip
 
 
@@ -362,10 +369,35 @@ def _drop_pictured(match: re.Match[str]) -> str:
     return "," if closed and _APPOSITION_OPEN.search(match.string[: match.start()]) else ""
 
 
+# An aside's label inside brackets: "(Update: …)", "(Related: …)", "(Editor's note: …)", "(See
+# also …)", "(Below, see …)".
+_ASIDE_LABEL = re.compile(
+    r"[A-Z][\w'’/ -]{0,24}:\s|(?i:see|read|watch|click|below|above|related|via|h/t)\b"
+)
+
+
+def _unwrapped(text: str) -> str | None:
+    """A sentence wholly in brackets without them ("(The vote was the first since 2019.)"), or
+    None for an aside to the reader ("(Update: …)", "(Below, see …)"); any other text as it is."""
+    depth, close = 0, -1
+    for index, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            close = index
+            break
+    if close < 0 or text[close + 1 :] not in ("", "."):
+        return text  # (the first bracket closes before the end: "(CNN) The …")
+    inner = text[1:close].strip()
+    if not inner or _ASIDE_LABEL.match(inner):
+        return None
+    return inner if _TERMINAL.search(inner) else inner + "."
+
+
 def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
-    A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
+    A sentence wholly in brackets loses them, or is refused when it is an aside ("(Update:
+    …)"). A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
     ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …") refuses the
     sentence; a leading connective ("But", "However,") is dropped and the
     rest capitalised; a space left before a comma, full stop or closing bracket is dropped; a
@@ -381,6 +413,10 @@ def stand_alone(sentence: str) -> str | None:
             text = _CJK_INNER_CREDIT.sub("", text)
         text = _CJK_CONNECTIVE.sub("", text, count=1)
         if not text or _CJK_LEANS_BACK.match(text):
+            return None
+    if text[:1] == "(":
+        text = _unwrapped(text)
+        if text is None:
             return None
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
@@ -629,6 +665,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
                 or _caseless(sentence[0])
             )
             or sentence.rstrip("\"'”’)").endswith(("?", "؟", "？"))
+            or ("]" in sentence and sentence.count("[") != sentence.count("]"))
             or not ends_complete(sentence)
             or _TITLE_END.fullmatch(sentence.rsplit(None, 1)[-1]) is not None
             or _has_link(sentence)
@@ -693,9 +730,10 @@ def body_sentences(
 ) -> list[str]:
     """Candidate bullets of one source body, in order.
 
-    Dropped: junk (links, promos, questions, text without lower case, photo captions), cut-off
-    text, sentences without closing punctuation, sentences that restate a source title, and
-    sentences that lean on context. Long sentences are cut at a clause boundary or dropped.
+    Dropped: junk (links, promos, notes and asks to the reader, questions, text without lower
+    case, photo captions), cut-off text (a bracket closed but never opened), sentences without
+    closing punctuation, sentences that restate a source title, and sentences that lean on
+    context. Long sentences are cut at a clause boundary or dropped.
     """
     return [s for s, _, _ in body_sentence_facts(text, titles, max_words, min_words)]
 

@@ -82,9 +82,9 @@ def test_truncation(text: str, truncated: bool) -> None:
             "(HealthDay)—A little jogging is good for your health, researchers say.",
             "A little jogging is good for your health, researchers say.",
         ),
-        (
+        (  # (no outlet's tag: the sentence stays whole, out of its brackets)
             "(The name of the manuscript lends the film its title.)",
-            "(The name of the manuscript lends the film its title.)",
+            "The name of the manuscript lends the film its title.",
         ),
         (
             "ROBERT HARDMAN: The director general has simply listened to the public.",
@@ -280,6 +280,45 @@ def test_notes_to_the_reader_are_never_bullets() -> None:
     assert body_sentences(text, []) == [
         "A nurse who worked through the outbreak has died, her brother told reporters.",
         "Follow the money, the auditor told the committee on Friday afternoon.",
+    ]
+
+
+def test_a_pages_asks_of_its_reader_are_never_bullets() -> None:
+    text = (
+        "Please keep posting your photos of the flood in the comments. "
+        "The river burst its banks in three towns on Tuesday night. "
+        "Let us know in the comments or send an email to the author. "
+        "Visit the Example Health website for more about sleep and memory. "
+        "Download the Example Weekly app now! "
+        "Officials said more than 400 homes were flooded. "
+        "Visitors to the town were turned away for more than a day, the police said. "
+        "Downloads of the flood app rose tenfold, its maker said on Wednesday. "
+        "Then share your own photos of the flood in the comments. "
+        "The mayor is enduring some ribbing in the comments on the council's video."
+    )
+    assert body_sentences(text, []) == [
+        "The river burst its banks in three towns on Tuesday night.",
+        "Officials said more than 400 homes were flooded.",
+        "Visitors to the town were turned away for more than a day, the police said.",
+        "Downloads of the flood app rose tenfold, its maker said on Wednesday.",
+        "The mayor is enduring some ribbing in the comments on the council's video.",
+    ]
+
+
+def test_a_sentence_in_brackets_loses_them_and_an_aside_is_no_bullet() -> None:
+    text = (
+        "The council approved the new harbour bridge on Tuesday night. "
+        "(The bridge will be the longest in the country when it opens in 2027.) "
+        "(Update: The mayor's office responded, calling the vote a disgrace.) "
+        "(Related: The bridge that nobody wanted, and why it matters now.) "
+        "(Below, see the bridge from the air in a new video from the council.) "
+        "(Example News) The ferry company said it would cut its harbour crossings by half. "
+        "2] and a delay of a full day (Exp. 2) made the harbour crossings twice as long."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "The bridge will be the longest in the country when it opens in 2027.",
+        "The ferry company said it would cut its harbour crossings by half.",
     ]
 
 

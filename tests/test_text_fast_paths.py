@@ -144,6 +144,8 @@ _NOTE_PIECES = [
         " tweet with a location",
         " Tweet location history",
     ),
+    *("Please ", "PLEASE", "Let us know ", "tell us", "E-mail us ", "Visit ", " for more"),
+    *("Download the ", " app", " in the comments", "ſend us", "share ", " Posting "),
 ]
 
 
