@@ -376,6 +376,10 @@ _ASIDE_LABEL = re.compile(
 )
 
 
+# An interview's or a Q&A's labels: "Q: …", "A: Before anything else, sign the ticket."
+_QA_LABEL = re.compile(r"(?:Q|A|Question|Answer)\s?:\s")
+
+
 def _unwrapped(text: str) -> str | None:
     """A sentence wholly in brackets without them ("(The vote was the first since 2019.)"), or
     None for an aside to the reader ("(Update: …)", "(Below, see …)"); any other text as it is."""
@@ -397,14 +401,16 @@ def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
     A sentence wholly in brackets loses them, or is refused when it is an aside ("(Update:
-    …)"). A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to a photo
-    ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …") refuses the
-    sentence; a leading connective ("But", "However,") is dropped and the
-    rest capitalised; a space left before a comma, full stop or closing bracket is dropped; a
-    sentence that still leans on its context ("He said…",
-    "This means…") is refused.
+    …)"); a Q&A's answer ("A: …") is refused. A dateline the text cleaner left ("PALO ALTO
+    (CBS SF) — ") and a pointer to a photo ("(pictured)", ", pictured,") are dropped, a
+    caption's label ("Pictured: …") refuses the sentence; a leading connective ("But",
+    "However,") is dropped and the rest capitalised; a space left before a comma, full stop or
+    closing bracket is dropped; a sentence that still leans on its context ("He said…", "This
+    means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
+    if _QA_LABEL.match(text):
+        return None  # (an answer without its question, or a question)
     if text[1:2].isupper():  # (every dateline opens with two capitals, or "(" and one)
         text = _LEFT_DATELINE.sub("", text, count=1)
     elif _CJK_START.match(text):

@@ -305,7 +305,9 @@ def test_a_pages_asks_of_its_reader_are_never_bullets() -> None:
     ]
 
 
-def test_a_sentence_in_brackets_loses_them_and_an_aside_is_no_bullet() -> None:
+def test_brackets_asides_and_answers_without_their_questions() -> None:
+    """A sentence wholly in brackets loses them, an aside in brackets and a Q&A's answer are
+    no bullets, nor is a fragment cut off after a reference."""
     text = (
         "The council approved the new harbour bridge on Tuesday night. "
         "(The bridge will be the longest in the country when it opens in 2027.) "
@@ -313,12 +315,15 @@ def test_a_sentence_in_brackets_loses_them_and_an_aside_is_no_bullet() -> None:
         "(Related: The bridge that nobody wanted, and why it matters now.) "
         "(Below, see the bridge from the air in a new video from the council.) "
         "(Example News) The ferry company said it would cut its harbour crossings by half. "
-        "2] and a delay of a full day (Exp. 2) made the harbour crossings twice as long."
+        "2] and a delay of a full day (Exp. 2) made the harbour crossings twice as long. "
+        "A: Before anything else, sign the back of the ferry ticket you bought. "
+        "A. Sample, the ferry company's chief, said the crossings would resume in May."
     )
     assert body_sentences(text, []) == [
         "The council approved the new harbour bridge on Tuesday night.",
         "The bridge will be the longest in the country when it opens in 2027.",
         "The ferry company said it would cut its harbour crossings by half.",
+        "A. Sample, the ferry company's chief, said the crossings would resume in May.",
     ]
 
 
