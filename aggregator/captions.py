@@ -13,9 +13,10 @@ present tense, then where and the day it was taken ("Senator Sam Example speaks 
 at the Capitol in Washington, Tuesday, Feb. 6, 2018."; "… in Paris, April 22, 2015."). It is
 one when it ends on a full date that follows a place with no preposition (a fact says "on
 Feb. 6, 2018"), or ends on a full date and shows someone in the present tense ("smiles",
-"poses", "is seen"); and so is a sentence that points at its picture (", in this photo
-provided by …", "is pictured at …") or carries a gallery's labels ("Hide Caption 7 of 43",
-"Photos: …", "CREDIT: …", an agency's "JUNE 18: " opening).
+"poses", "is seen"), or ends on a weekday with the full date and then the place (AP's "…,
+Tuesday, Feb. 19, 2013, in Sun Lakes, Ariz."); and so is a sentence that points at its
+picture (", in this photo provided by …", "is pictured at …") or carries a gallery's labels
+("Hide Caption 7 of 43", "Photos: …", "CREDIT: …", an agency's "JUNE 18: " opening).
 The test reads English by design (its verbs, prepositions and capitalised names), so it finds
 no caption written in Chinese or Japanese; a sentence's length is counted by `word_count`
 (their characters two to a word), as bullets count it.
@@ -95,10 +96,14 @@ _MONTH = (
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PART_OF_DAY = r"(?:\s+(?:morning|afternoon|evening|night))?"
-# A caption's closing date: "Tuesday, Feb. 6, 2018." (group 1: what comes before it; group 2:
-# "on", when the date has it).
+# A caption's closing date: "Tuesday, Feb. 6, 2018.", and in AP's captions the place after it:
+# "…, Tuesday, Feb. 19, 2013, in Sun Lakes, Ariz.", "… on Sunday, Feb. 26, 2017, at the Dolby
+# Theatre in Los Angeles." (group 1: what comes before; 2: "on", when the date has it; 3: the
+# weekday; 4: the place after).
+_PLACE_NAME = r"[A-Z][\w'’-]*\.?(?:\s+(?:of\s+)?[A-Z][\w'’-]*\.?)*"
 _FULL_DATE_END = re.compile(
-    rf"^(.*?)[\s,]+(on\s+)?(?:{_WEEKDAY}{_PART_OF_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}\.$"
+    rf"^(.*?)[\s,]+(on\s+)?(?:({_WEEKDAY}){_PART_OF_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}"
+    rf"(,?\s+(?:in|at)\s+(?:the\s+)?{_PLACE_NAME}(?:(?:,\s+|\s+in\s+){_PLACE_NAME})*)?\.?$"
 )
 # The date right after a place, with no preposition: "… in Newtown, Connecticut December 14,
 # 2014.", "… in Washington, Tuesday, Feb. 6, 2018.": what comes before the date ends on a name.
@@ -143,12 +148,14 @@ def is_wire_caption(sentence: str) -> bool:
     docstring): verbs allowed, so the shape must be a caption's alone."""
     if any(mark in sentence for mark in _PICTURE_MARKS) and _PICTURE_WORDS.search(sentence):
         return True
-    if not sentence.endswith(".") or not sentence[-5:-1].isdigit():
+    if not sentence.endswith(".") or (", 19" not in sentence and ", 20" not in sentence):
         return False
     dated = _FULL_DATE_END.match(sentence)
     if dated is None:
         return False
     before = dated[1]
+    if dated[3] is not None and dated[4] is not None:
+        return True  # (a weekday with the year, and the place after: AP's caption, not prose)
     if dated[2] is None and _AFTER_PLACE.search(before) is not None:
         return True
     return _DEPICTED.search(before) is not None

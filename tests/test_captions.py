@@ -83,6 +83,13 @@ def test_facts_are_not_captions(sentence: str) -> None:
         " 17, 2018.",
         "Former Congresswoman Jo Sample throws out the first pitch at the softball game on"
         " Capitol Hill Wednesday evening June 18, 2014.",
+        # AP's: a weekday with the full date, then the place
+        "Senator Sam Example speaks during a town hall, Tuesday, Feb. 19, 2013, in Sun Lakes,"
+        " Ariz.",
+        "A truck makes its way down a snow covered road, Thursday, Dec. 20, 2012, in Des Moines,"
+        " Iowa.",
+        "The actor exits the stage after announcing the award on Sunday, Feb. 26, 2017, at the"
+        " Dolby Theatre in Los Angeles.",
         # pointing at the picture, a gallery's labels
         "The car is pictured at the school in Exampleton, in this evidence photo released by"
         " the state police.",
@@ -110,6 +117,9 @@ def test_wire_photo_captions(sentence: str) -> None:
         "The rule, signed into law Friday, March 27, 2020, expands benefits.",
         "He speaks fluent French and has lived in Paris since 2015.",
         "Readers can see the damage in this photo of the bridge, he said, pointing to it.",
+        "The chief of staff discussed the seat with him on December 7, 2008 in Obama's car.",
+        "The bill was signed on March 27, 2020, in Washington.",
+        "Talks resume on Monday, March 3, 2021, and the envoys meet again in Geneva.",
     ],
 )
 def test_facts_with_dates_and_pictures_are_not_captions(sentence: str) -> None:
