@@ -50,6 +50,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
         withheld = reader.withheld()
+        not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
     finally:
         if store is not None:
@@ -115,6 +116,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(
             f"WITHHELD {stories} and {counted(len(withheld.articles), 'article')}{mends} "
             "(the list beside the OPML, as the last pass put it in force)"
+        )
+    if not_held:
+        print(
+            f"WITHHELD names {counted(len(not_held), 'story', 'stories')} the database does not "
+            f"hold (mistyped, or pruned since): {' '.join(not_held)}"
         )
     return 0
 
@@ -212,6 +218,7 @@ def _report(
             "articles": sorted(withheld.articles),
             "apart": sorted(withheld.apart),
             "joins": [list(ids) for ids in sorted(withheld.joins)],
+            "not_held": reader.stories_not_held(withheld.named_stories()),
         },
         **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
         "database": {"bytes": size, "free_bytes": free},

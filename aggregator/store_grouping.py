@@ -86,6 +86,17 @@ class Candidate:
         return self._title_and_text()[1]
 
 
+def stories_not_held(conn: sqlite3.Connection, story_ids: Collection[str]) -> list[str]:
+    """Of these story ids (the operator's, in `withheld.txt`), those the database holds no
+    story under, sorted: a mistyped id, or a story pruned since."""
+    held: set[str] = set()
+    for chunk in chunks(sorted(story_ids)):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id FROM stories WHERE id IN ({marks})", chunk)
+        held.update(row[0] for row in rows)
+    return sorted(set(story_ids) - held)
+
+
 class GroupingStore(StoreBase):
     """Grouping's reads and writes: items to stories."""
 
@@ -377,6 +388,10 @@ class GroupingStore(StoreBase):
         apart = self.items_to_set_apart(withheld.apart) if withheld.apart else []
         joins = self.stories_to_join(withheld.joins) if withheld.joins else []
         return apart, joins
+
+    def stories_not_held(self, story_ids: Collection[str]) -> list[str]:
+        """Of these ids, those no stored story has (`stories_not_held`)."""
+        return stories_not_held(self.conn, story_ids)
 
     def stories_to_join(self, groups: Collection[tuple[str, ...]]) -> list[tuple[str, ...]]:
         """Of the groups of stories the operator joined (`Withheld.joins`), those not one

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -446,6 +446,13 @@ class Reader:
         """The stories and articles the operator withholds, as the last pass put them in force
         (`Store.set_withheld`)."""
         return Withheld.from_stored(self._meta(WITHHELD).get(WITHHELD))
+
+    def stories_not_held(self, story_ids: Collection[str]) -> list[str]:
+        """Of these story ids, those the database holds no story under (a mistyped id in the
+        withheld list, or a story pruned since)."""
+        from .store_grouping import stories_not_held
+
+        return stories_not_held(self._db().conn, story_ids)
 
     def subscribers(self) -> dict[str, tuple[int, int]]:
         """category → (confirmed, pending) readers who signed up on the site (`signup`)."""

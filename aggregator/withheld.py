@@ -68,6 +68,10 @@ class Withheld:
     def __bool__(self) -> bool:
         return bool(self.stories or self.articles or self.apart or self.joins)
 
+    def named_stories(self) -> list[str]:
+        """The story ids the list names, withheld or joined, sorted."""
+        return sorted(self.stories.union(*self.joins))
+
     def mends(self) -> list[str]:
         """What the list mends besides withholding, said ("1 article set apart", "2 joins
         of stories"), for `check` and `status`."""

@@ -3,7 +3,9 @@ the OPML: read at start, and again whenever it changes (checked every tick, and 
 A broken edit is logged once and the last good list stays in force, and the refused edit
 (which file, why, since when) is kept in the store's meta table for `status`, /healthz (a
 warning) and /metrics until a good edit is read; at start it stops the service, as a broken
-OPML does (a takedown must not be dropped silently). No file is an empty list."""
+OPML does (a takedown must not be dropped silently). No file is an empty list. A list put in
+force that names stories the database does not hold (a mistyped id, a story pruned since) is
+warned of once, as `status` says it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from .health import WITHHELD_REFUSED
 from .refused_edit import RefusedEdit
 from .store import Store
 from .withheld import read_withheld
+from .wording import counted
 
 __all__ = ["WithheldReload"]
 
@@ -83,4 +86,14 @@ class WithheldReload:
                 len(withheld.joins),
                 len(changed),
             )
+        if named := withheld.named_stories():
+            missing = await self.write(self.store.stories_not_held, named)
+            if missing:
+                log.warning(
+                    "withheld=%s names %s the database does not hold (mistyped, or pruned "
+                    "since): %s",
+                    self.path,
+                    counted(len(missing), "story", "stories"),
+                    " ".join(missing),
+                )
         return True

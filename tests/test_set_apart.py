@@ -7,6 +7,8 @@ under the older id, and later reports of either join it."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -160,7 +162,11 @@ def test_the_service_reads_apart_from_the_withheld_file_and_status_counts_it(
     assert "WITHHELD 0 stories and 1 article, 1 article set apart" in capsys.readouterr().out
 
 
-def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(tmp_path: Path) -> None:
+def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """… and a story id the database does not hold (mistyped) is left out, and said."""
+    typo = "0123456789abcdef"
     sources, db = tmp_path / "feeds.opml", tmp_path / "agg.db"
     planet = SOURCE_URLS["quake"][0]  # Daily Planet's report, in the earthquake's story
 
@@ -188,9 +194,14 @@ def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(tmp_path: Path
             assert own is not None and own.id != story and own.summary is not None
             assert [s.url for s in own.summary.sources] == [planet]
             # and a `join` line: the two stories are one at the next pass, with nothing new
-            line = f"join https://news.example.org/stories/{story} {own.id}\n"
+            line = f"join https://news.example.org/stories/{story} {own.id} {typo}\n"
             (tmp_path / "withheld.txt").write_text(f"apart {planet}\n{line}")
-            await poll_new(sources, db, everything=True)
+            with caplog.at_level(logging.WARNING, logger="aggregator"):
+                await poll_new(sources, db, everything=True)
+            warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            assert any(
+                "names 1 story the database does not hold" in m and m.endswith(typo) for m in warned
+            )
             store = Store(db)
             try:  # (one goes into the other: the one whose first report is older)
                 reader = store.reader()
@@ -205,6 +216,13 @@ def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(tmp_path: Path
             ]
 
     asyncio.run(scenario())
+    capsys.readouterr()
+    assert main(["status", "--db", str(db)]) == 0
+    said = capsys.readouterr().out
+    held = "WITHHELD names 1 story the database does not hold (mistyped, or pruned since)"
+    assert f"{held}: {typo}" in said
+    assert main(["status", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["withheld"]["not_held"] == [typo]
 
 
 # Two reports of the flood that grouping keeps apart (they share only the river's name), and

@@ -136,6 +136,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
                 "articles": [canonical_url(planet)],
                 "apart": [],
                 "joins": [],
+                "not_held": [],
             }
 
             withheld.write_text(f"{planet}\nhttps://news.example.org/stories/{story}\n")
