@@ -121,7 +121,8 @@ _DEPICTED = re.compile(
 _PICTURE_WORDS = re.compile(
     r"(?:^|,\s)[Ii]n\s+this\s+(?:[\w-]+\s+){0,2}(?:photo|photograph|picture|image|still|"
     r"frame\s+grab)s?(?:,|\s+(?:provided|released|taken|made|obtained|distributed|supplied|"
-    r"issued|courtesy)\b)|\b(?:is|are)\s+pictured\s+(?:at|in|on|with|outside|inside|during|after|before)\b"
+    r"issued|courtesy)\b)"
+    r"|\b(?:is|are)\s+pictured\s+(?:at|in|on|with|outside|inside|during|after|before)\b"
     r"|\bHide\s+Caption\s+\d+\s+of\s+\d+|^Photos?:\s|\bCREDIT:\s"
     r"|^(?:JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|"
     r"DECEMBER)\s+\d{1,2}:\s"

@@ -75,7 +75,7 @@ def test_facts_are_not_captions(sentence: str) -> None:
         "The minister (R) speaks with her deputy at the end of the cabinet meeting in Paris,"
         " April 22, 2015.",
         "Activist Jo Sample (L) is greeted by her sister after her release from prison in"
-        " Budaiya, west of Manama, February 16, 2014.",
+        " Exampleton, west of Sampleburg, February 16, 2014.",
         # someone shown in the present tense, on a full date
         "Adviser Jo Sample speaks in support of a candidate at an event in Wayne, N.J., on Oct."
         " 22, 2018.",
@@ -84,18 +84,18 @@ def test_facts_are_not_captions(sentence: str) -> None:
         "Former Congresswoman Jo Sample throws out the first pitch at the softball game on"
         " Capitol Hill Wednesday evening June 18, 2014.",
         # AP's: a weekday with the full date, then the place
-        "Senator Sam Example speaks during a town hall, Tuesday, Feb. 19, 2013, in Sun Lakes,"
+        "Senator Sam Example speaks during a town hall, Tuesday, Feb. 19, 2013, in Exampleton,"
         " Ariz.",
-        "A truck makes its way down a snow covered road, Thursday, Dec. 20, 2012, in Des Moines,"
+        "A truck makes its way down a snow covered road, Thursday, Dec. 20, 2012, in Sampleburg,"
         " Iowa.",
         "The actor exits the stage after announcing the award on Sunday, Feb. 26, 2017, at the"
-        " Dolby Theatre in Los Angeles.",
+        " Example Theatre in Los Angeles.",
         # pointing at the picture, a gallery's labels
         "The car is pictured at the school in Exampleton, in this evidence photo released by"
         " the state police.",
         "Jo Sample, in this photograph provided by the city hall, is seen at a sporting event.",
         "Hide Caption 7 of 43 Photos: The search for the ship Divers prepare to go down.",
-        "Photos: Sinking of the Musashi The battleship under attack in the Sibuyan Sea.",
+        "Photos: Sinking of the Example The battleship under attack in the Example Sea.",
         "Culture The Comedian’s Answer CREDIT: Sam Example The comedian performs in Denver.",
         "JUNE 18: Former Congresswoman Jo Sample throws out the first pitch at the game.",
     ],
@@ -111,13 +111,13 @@ def test_wire_photo_captions(sentence: str) -> None:
         "The final report is due December 1, 2025.",
         "The law takes effect on January 1, 2020.",
         "The trial begins on Monday, March 3, 2021.",
-        "Eichmann was sentenced to death on December 15, 1961.",
-        "Jerry Garcia's last concert at the venue was on July 9, 1995.",
-        "Kim appeared to get on well with him, with the two of them pictured laughing together.",
+        "The officer was sentenced to death on December 15, 1961.",
+        "The band's last concert at the venue was on July 9, 1995.",
+        "Sam appeared to get on well with him, with the two of them pictured laughing together.",
         "The rule, signed into law Friday, March 27, 2020, expands benefits.",
         "He speaks fluent French and has lived in Paris since 2015.",
         "Readers can see the damage in this photo of the bridge, he said, pointing to it.",
-        "The chief of staff discussed the seat with him on December 7, 2008 in Obama's car.",
+        "The aide discussed the seat with him on December 7, 2008 in Sam Example's car.",
         "The bill was signed on March 27, 2020, in Washington.",
         "Talks resume on Monday, March 3, 2021, and the envoys meet again in Geneva.",
     ],
