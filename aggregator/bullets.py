@@ -421,9 +421,10 @@ def stand_alone(sentence: str) -> str | None:
         if not text or _CJK_LEANS_BACK.match(text):
             return None
     if text[:1] == "(":
-        text = _unwrapped(text)
-        if text is None:
+        unwrapped = _unwrapped(text)
+        if unwrapped is None:
             return None
+        text = unwrapped
     if "(" in text:
         text = _PHOTO_POINTER.sub("", text)
     if "ictured" in text or "PICTURED" in text:

@@ -386,7 +386,8 @@ class DigestJob:
         publish: PublishSettings,
     ) -> list[EmailMessage]:
         """A copy of `category`'s digest (`name`: the category's name now) for each reader who
-        signed up on the site, with their own link to unsubscribe."""
+        signed up on the site, with their own link to unsubscribe. Composed in a worker
+        thread: ~3 ms a copy, which a thousand readers would hold the event loop for."""
         if self.subscribers is None:
             return []
         from .signup import leave_link
@@ -395,11 +396,23 @@ class DigestJob:
         if not addresses:
             return []
         key = await self.write(self.subscribers.key)
-        copies = []
-        for address in addresses:
-            reader = Personal(address, leave_link(publish.base_url, key, category, address))
-            copies.append(compose(name, picks, day, now, self.settings.digest, publish, reader))
-        return copies
+        digest = self.settings.digest
+
+        def copies() -> list[EmailMessage]:
+            return [
+                compose(
+                    name,
+                    picks,
+                    day,
+                    now,
+                    digest,
+                    publish,
+                    Personal(address, leave_link(publish.base_url, key, category, address)),
+                )
+                for address in addresses
+            ]
+
+        return await asyncio.to_thread(copies)
 
     async def warn_unknown_categories(self) -> None:
         """Log recipients filed under a category the OPML does not have (a typo, or renamed)."""
