@@ -70,6 +70,12 @@ _PROMO = re.compile(
     r"full\s+episode|only\s+available\s+in|watch\s+the\s+latest|latest\s+episodes|"
     r"click\s+the\s+bell|official\s+youtube\s+channel|stay\s+tuned|tune\s+in\s+to|"
     r"brought\s+to\s+you\s+by|"
+    # a programme's schedule: "<Anchor> anchors from … at 6:30pm ET", "… airing at 11:35pm EST,
+    # streaming online …", "Tune into <site> … at 12:15pm EST to watch …" (a time with its zone
+    # alone is news: "flights after 8 p.m. CT were cancelled", "a 9 p.m. (3 p.m. ET) deadline")
+    r"\b(?:anchors?|anchoring|airs|airing|streams|streaming|premieres?|premiering|tune\s+into?)"
+    r"\b.{0,80}?\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s*(?:et|est|edt|pt|pst|pdt|ct|cst|cdt|mt|mst|"
+    r"mdt|eastern|pacific|central|mountain)\b|"
     # an account's or an error page's notes: "Please check your email and click on the link to
     # activate your account.", "log into your account", "visit our help center", "If you are
     # trying to reach a page from a bookmark, the page URL may have changed."
@@ -266,6 +272,7 @@ _PROMO_MARKS = (
     "newsletter", "mailing", "sign", "subscri", "click", "follow", "contact", "cookie",
     "terms", "privacy", "reserved", "javascript", "read", "watch", "listen", "download",
     "advertisement", "episode", "available", "youtube", "tune", "brought", "account",
+    "anchor", "airs", "airing", "stream", "premier",
     "check your", "help cent", "bookmark", "may have changed", "page you", "no longer be",
     "you cancel", "tweet", "location history", "already a", "unlimited", "home", "free",
     "like you", "our journalism", "our reporting", "our newsroom", "journalism by", "blocker",
@@ -641,6 +648,14 @@ def _caseless(char: str) -> bool:
     return char.isalpha() and not char.isupper() and not char.islower()
 
 
+def _shouted(text: str) -> bool:
+    """Mostly capitals, with a label or a name in lower case at most: a broadcast transcript's
+    or a gallery's shouting ("Reporter: FOR TWELVE YEARS HIS PHOTO HAS …"), which a bullet
+    would shout on. (Capitals alone are refused before: `_candidates`.)"""
+    upper = sum(map(str.isupper, text))  # (letters of scripts without capitals count as lower)
+    return upper >= 15 and 3 * upper > 2 * sum(map(str.isalpha, text))
+
+
 # A line opening the writer's own note ("About me:", "About the author"): what follows it
 # (a biography, credits, links to follow) is about who wrote the text, not the news.
 _ABOUT_WRITER = re.compile(
@@ -681,7 +696,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         ):
             continue
         alone = stand_alone(sentence)
-        if alone is None or is_caption(alone):
+        if alone is None or is_caption(alone) or _shouted(alone):
             continue
         words = word_count(alone)
         if words < min_words:

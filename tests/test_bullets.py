@@ -679,3 +679,38 @@ def test_a_bullet_reads_without_the_space_markup_left() -> None:
         "Posted on a trivia site Quizzer, its creator collated 15 questions on spelling and "
         "grammar for readers."
     ]
+
+
+def test_a_shouted_sentence_is_no_bullet() -> None:
+    # A broadcast transcript's lines in capitals after a lower-case label, and a gallery's
+    # shouted labels; a sentence with many acronyms, or with Latin acronyms in a script without
+    # capitals, is no shouting.
+    text = (
+        "Reporter: FOR TWELVE YEARS THE MAN'S PHOTO HAS APPEARED ON THE STATE'S REGISTRY.\n"
+        "Hidden Message: WHEN YOU CAME TO THE SHOW IN KELDON.\n"
+        "NATO and the EU told the UN on Monday that the OSCE mission in Keldon would end.\n"
+        "中国与WHO、UNESCO、NATO、OECD和IAEA的代表周一在北京签署了合作协议。"
+    )
+    assert body_sentences(text, []) == [
+        "NATO and the EU told the UN on Monday that the OSCE mission in Keldon would end.",
+        "中国与WHO、UNESCO、NATO、OECD和IAEA的代表周一在北京签署了合作协议。",
+    ]
+
+
+def test_a_programmes_schedule_is_no_bullet() -> None:
+    # A time with its zone alone is news; with a programme's verbs it is the schedule.
+    text = (
+        "Evening News Exclusive: Jo Sample anchors from Keldon on Monday and Tuesday, "
+        "April 3 and 4, at 6:30pm ET.\n"
+        "The Late Hour with Sam Example is the network's talk show, airing at 11:35pm EST "
+        "and streaming online.\n"
+        "Tune into ExampleMoney.com ... at 12:15pm EST to watch the interview live.\n"
+        "The airline cancelled every flight scheduled to depart after 8 p.m. CT on Thursday.\n"
+        "The minister set a 9 p.m. (3 p.m. ET) deadline for the rebels to free the hostages.\n"
+        "The league, which streams its matches to 40 countries, said the final drew 9 million."
+    )
+    assert body_sentences(text, []) == [
+        "The airline cancelled every flight scheduled to depart after 8 p.m. CT on Thursday.",
+        "The minister set a 9 p.m. (3 p.m. ET) deadline for the rebels to free the hostages.",
+        "The league, which streams its matches to 40 countries, said the final drew 9 million.",
+    ]

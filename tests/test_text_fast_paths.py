@@ -146,6 +146,7 @@ _NOTE_PIECES = [
     ),
     *("Please ", "PLEASE", "Let us know ", "tell us", "E-mail us ", "Visit ", " for more"),
     *("Download the ", " app", " in the comments", "ſend us", "share ", " Posting "),
+    *(" anchors from ", " AIRS ", "Tune into ", " streaming", " at 6:30pm ET", " 11 p.m. Eastern"),
 ]
 
 
