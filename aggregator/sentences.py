@@ -46,8 +46,9 @@ _STARTERS = frozenset(
 
 
 def _is_boundary(word: str, next_word: str) -> bool:
-    """Whether a period after `word` (lower-cased, dots kept inside) ends the sentence."""
-    word = word.rstrip(".")
+    """Whether a period after `word` (lower-cased, dots kept inside) ends the sentence; of
+    words joined by a slash, the last is read ("South Korea/U.S. Combined Forces")."""
+    word = word.rstrip(".").rpartition("/")[2]
     next_plain = next_word.rstrip(".,;:!?").lower()
     starts_sentence = next_plain in STOPWORDS or next_plain in _STARTERS
     if word in _TITLES or word in _NEVER_FINAL:

@@ -97,6 +97,10 @@ def test_clean_text(text: str, expected: str) -> None:
         ("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"]),
         ("The U.S. Senate voted. It passed.", ["The U.S. Senate voted.", "It passed."]),
         ("He moved to the U.S. The rest stayed.", ["He moved to the U.S.", "The rest stayed."]),
+        (
+            "He led the Keldon/U.S. Combined Forces Command. He left/U.S. The rest stayed.",
+            ["He led the Keldon/U.S. Combined Forces Command.", "He left/U.S.", "The rest stayed."],
+        ),
         ("Mr. Smith met Dr. Jones. They spoke.", ["Mr. Smith met Dr. Jones.", "They spoke."]),
         ("J.K. Rowling wrote it. Fans cheered.", ["J.K. Rowling wrote it.", "Fans cheered."]),
         ("George W. Bush spoke. He left.", ["George W. Bush spoke.", "He left."]),
