@@ -314,10 +314,11 @@ _CREDIT_LINE = re.compile(
     r"|^" + _NAME + r"\s?/\s?" + _NAME + r"\.?$"
 )
 # A caption and its credit run in ahead of a page's headline: "The senator waves. | Ivo
-# Marek/AP Photo Senate passes the bill …" (the caption is group 1).
+# Marek/AP Photo Senate passes the bill …", "… | Ivo Marek/EXAMPLE Senate passes …" (the
+# outlet's own photographer, its name in capitals); the caption is group 1.
 _RUN_IN_CAPTION = re.compile(
-    r"^([^|\n]{1,300}?)\s\|\s(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")\s+"
-    r"(?=[A-Z\"“‘])"
+    r"^([^|\n]{1,300}?)\s\|\s(?:(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")"
+    r"|" + _NAME + r"\s?/\s?[A-Z][A-Z&]+)\s+(?=[A-Z\"“‘])"
 )
 # A caption with its agency's credit in brackets, run in ahead of the paragraph: "Soldiers
 # patrol the capital [Reuters] The president said …" (the caption is group 1).
@@ -330,13 +331,25 @@ _BRACKET_CREDIT = re.compile(
     + _AGENCY
     + r")\]\s+(?=[A-Z\"“‘])"
 )
+# The page's headline after such a caption, run into its standfirst: "Senate passes the dam
+# bill The measure would …" (a word in lower case, then one that opens a sentence). The
+# headline (group 1) goes to the end with the captions: the entry has its title already, and a
+# title cut from the text opens on the standfirst.
+_HEADLINE_THEN_DEK = re.compile(
+    r"^(.{10,150}?[a-z0-9'’])\s+(?=(?:The|A|An|Many|Some|This|These|It|He|She|They|In|At|On|"
+    r"For|After)\s+[a-z0-9])"
+)
 _CAPTION_CHARS = 300
 _CREDIT_MARKS = ("(", "/", "Photo", "Image", "Getty", "iStock")  # each credit alternative holds one
 # A photographer's credit or a page's label run into the paragraph after it: "Ana Brell/Getty
 # Images The dam …", "Ivo Marek / AP Senator …", "Buy Photo The council …", "Story highlights
-# The dam …".
+# The dam …", a share widget's buttons ("SHARE COPY LINK The judge …").
 _LEADING_CHROME = re.compile(
-    r"^(?:Buy\s+Photo|Story\s+highlights|" + _NAME + r"\s?/\s?" + _AGENCY + r")\s+(?=[A-Z\"“‘])"
+    r"^(?:Buy\s+Photo|Story\s+highlights|SHARE(?:\s+(?:COPY\s+LINK|TWEET|EMAIL|PRINT))+|"
+    + _NAME
+    + r"\s?/\s?"
+    + _AGENCY
+    + r")\s+(?=[A-Z\"“‘])"
 )
 # "The post X appeared first on Y." (WordPress) and similar sentences inside a paragraph.
 _INLINE_BOILERPLATE = re.compile(
@@ -427,7 +440,7 @@ def clean_text(text: str) -> str:
 
     Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`. A text
     that is nothing but a photo's caption (a feed's description) keeps the caption, without
-    its credit.
+    its credit. Captions, and a page's headline run in after one, move to the end.
     """
     out: list[str] = []
     captions: list[str] = []
@@ -446,11 +459,15 @@ def clean_text(text: str) -> str:
         if run_in:
             captions.append(run_in.group(1).strip())
             line = line[run_in.end() :]
+            headline = _HEADLINE_THEN_DEK.match(line)
+            if headline is not None:
+                captions.append(headline.group(1))
+                line = line[headline.end() :]
         if _may_hold_inline_boilerplate(line) and _holds_inline_boilerplate(line):
             line = _INLINE_BOILERPLATE.sub(" ", line)
         if "Skip x Embed" in line:
             line = _PLAYER_CONTROLS.sub("", line, count=1)
-        if "/" in line or line.startswith(("Buy", "Story")):
+        if "/" in line or line.startswith(("Buy", "Story", "SHARE")):
             line = _LEADING_CHROME.sub("", line, count=1)
         if "(" in line or "-" in line or "—" in line or "–" in line:  # (each dateline has one)
             line = _DATELINE.sub("", line, count=1)

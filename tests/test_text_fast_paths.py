@@ -32,6 +32,8 @@ PIECES = [
     *("Story highlights ", "From Wikipedia, the free encyclopedia", "Click to email "),
     *("share tweet pin", "Photo Advertisement", "JavaScript is disabled", "You need to enable "),
     *(" | AP Photo ", " | Ivo Marek/Getty Images ", " | ", "Associated Press Tue ", " 7:44 PM"),
+    *(" | Ivo Marek/DORROWPOST ", "SHARE COPY LINK ", "SHARE TWEET ", "SHARE "),
+    *(" The measure", " An ", "deal", " Many l", "Court The 49"),
     *(" contributed reporting.", " CONTRIBUTED to this report", " contrıbuted reporting"),
     *("\nAna Brell contributed reporting.\n", " contributed to thiſ report."),
     *(" Continue reading", " keep Reading the main story »", "This story was published on X."),
@@ -63,6 +65,9 @@ def _clean_reference(value: str) -> str:
         if run_in := text._RUN_IN_CAPTION.match(line) or text._BRACKET_CREDIT.match(line):
             captions.append(run_in.group(1).strip())
             line = line[run_in.end() :]
+            if headline := text._HEADLINE_THEN_DEK.match(line):
+                captions.append(headline.group(1))
+                line = line[headline.end() :]
         line = text._INLINE_BOILERPLATE.sub(" ", line)
         line = text._PLAYER_CONTROLS.sub("", line, count=1)
         line = text._LEADING_CHROME.sub("", line, count=1)
