@@ -688,6 +688,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
             )
             or sentence.rstrip("\"'”’)").endswith(("?", "؟", "？"))
             or ("]" in sentence and sentence.count("[") != sentence.count("]"))
+            or " | " in sentence  # (a page's labels, a caption's credit, a playlist's rows)
             or not ends_complete(sentence)
             or _TITLE_END.fullmatch(sentence.rsplit(None, 1)[-1]) is not None
             or _has_link(sentence)

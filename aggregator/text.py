@@ -314,11 +314,10 @@ _CREDIT_LINE = re.compile(
     r"|^" + _NAME + r"\s?/\s?" + _NAME + r"\.?$"
 )
 # A caption and its credit run in ahead of a page's headline: "The senator waves. | Ivo
-# Marek/AP Photo Senate passes the bill …", "… | Ivo Marek/EXAMPLE Senate passes …" (the
-# outlet's own photographer, its name in capitals); the caption is group 1.
+# Marek/AP Photo Senate passes the bill …" (the caption is group 1).
 _RUN_IN_CAPTION = re.compile(
-    r"^([^|\n]{1,300}?)\s\|\s(?:(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")"
-    r"|" + _NAME + r"\s?/\s?[A-Z][A-Z&]+)\s+(?=[A-Z\"“‘])"
+    r"^([^|\n]{1,300}?)\s\|\s(?:" + _NAME + r"\s?/\s?)*(?:AP\s+Photo|" + _AGENCY + r")\s+"
+    r"(?=[A-Z\"“‘])"
 )
 # A caption with its agency's credit in brackets, run in ahead of the paragraph: "Soldiers
 # patrol the capital [Reuters] The president said …" (the caption is group 1).
@@ -333,8 +332,7 @@ _BRACKET_CREDIT = re.compile(
 )
 # The page's headline after such a caption, run into its standfirst: "Senate passes the dam
 # bill The measure would …" (a word in lower case, then one that opens a sentence). The
-# headline (group 1) goes to the end with the captions: the entry has its title already, and a
-# title cut from the text opens on the standfirst.
+# headline (group 1) is made a line of its own, where it stands.
 _HEADLINE_THEN_DEK = re.compile(
     r"^(.{10,150}?[a-z0-9'’])\s+(?=(?:The|A|An|Many|Some|This|These|It|He|She|They|In|At|On|"
     r"For|After)\s+[a-z0-9])"
@@ -440,7 +438,7 @@ def clean_text(text: str) -> str:
 
     Lines ("paragraphs") are kept in order; whitespace is folded as in `html_to_text`. A text
     that is nothing but a photo's caption (a feed's description) keeps the caption, without
-    its credit. Captions, and a page's headline run in after one, move to the end.
+    its credit. Captions move to the end.
     """
     out: list[str] = []
     captions: list[str] = []
@@ -461,7 +459,7 @@ def clean_text(text: str) -> str:
             line = line[run_in.end() :]
             headline = _HEADLINE_THEN_DEK.match(line)
             if headline is not None:
-                captions.append(headline.group(1))
+                out.append(headline.group(1))
                 line = line[headline.end() :]
         if _may_hold_inline_boilerplate(line) and _holds_inline_boilerplate(line):
             line = _INLINE_BOILERPLATE.sub(" ", line)

@@ -714,3 +714,18 @@ def test_a_programmes_schedule_is_no_bullet() -> None:
         "The minister set a 9 p.m. (3 p.m. ET) deadline for the rebels to free the hostages.",
         "The league, which streams its matches to 40 countries, said the final drew 9 million.",
     ]
+
+
+def test_a_sentence_holding_a_page_separator_is_no_bullet() -> None:
+    # " | " parts a page's labels, a caption from its credit and a playlist's rows; prose
+    # never writes it.
+    text = (
+        "The mayor walks to the council floor Wednesday. | Jo Example/DORROWPOST Council "
+        "leaders reach budget deal.\n"
+        "Frost grips the valley | 1:09 The cold air that brought snow lingered for days.\n"
+        "TIMELINE | Two hikers go missing on the ridge above Keldon.\n"
+        "The council leaders reached a two-year budget deal on Wednesday evening."
+    )
+    assert body_sentences(text, []) == [
+        "The council leaders reached a two-year budget deal on Wednesday evening."
+    ]

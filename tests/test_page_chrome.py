@@ -110,15 +110,11 @@ CONTROLS = "CLOSE Skip in Skip x Embed x Share"
             "The senator waves. | Ivo Marek/AP Photo Senate passes the Orlen dam bill",
             "Senate passes the Orlen dam bill\nThe senator waves.",
         ),
-        (  # the outlet's own photographer, the outlet in capitals
-            "The senator waves. | Ivo Marek/DORROWPOST Senate passes the Orlen dam bill",
-            "Senate passes the Orlen dam bill\nThe senator waves.",
-        ),
-        (  # … and the page's headline after it, run into its standfirst, goes with it
+        (  # … and the page's headline after it, run into its standfirst, is a line of its own
             "The senator waves. | Ivo Marek/AP Photo Senate passes the Orlen dam bill The "
             "measure would fund repairs for 10 years.",
-            "The measure would fund repairs for 10 years.\nThe senator waves.\n"
-            "Senate passes the Orlen dam bill",
+            "Senate passes the Orlen dam bill\nThe measure would fund repairs for 10 years.\n"
+            "The senator waves.",
         ),
         ("SHARE COPY LINK The Orlen dam broke overnight", "The Orlen dam broke overnight"),
         ("SHARE TWEET EMAIL The Orlen dam broke overnight", "The Orlen dam broke overnight"),

@@ -66,7 +66,7 @@ def _clean_reference(value: str) -> str:
             captions.append(run_in.group(1).strip())
             line = line[run_in.end() :]
             if headline := text._HEADLINE_THEN_DEK.match(line):
-                captions.append(headline.group(1))
+                out.append(headline.group(1))
                 line = line[headline.end() :]
         line = text._INLINE_BOILERPLATE.sub(" ", line)
         line = text._PLAYER_CONTROLS.sub("", line, count=1)
