@@ -111,6 +111,11 @@ _PROMO = re.compile(
 )
 # A byline or speaker label in capitals before the sentence ("JOHN SMITH: The minister…").
 _CAPS_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{3,40}:\s+(?=[A-Z\"“])")
+# An update's label and time before what it adds ("Update: …", "UPDATE, 10:11 p.m. — …").
+_UPDATE_LABEL = re.compile(
+    r"^(?:Update[sd]?|UPDATE[SD]?)(?:[^a-z:—–]|[ap]\.m\.|:\d){0,30}?(?::\s+|\s[—–-]{1,2}\s+)"
+    r"(?=[A-Z\"“])"
+)
 # A dateline the text cleaner leaves (it knows the agencies' tags): a place (and region or date)
 # before a local outlet's tag ("PALO ALTO (CBS SF) — ", "MONDAY, July 2 (HealthDay News) -- "),
 # a place joined by a dash without spaces ("WASHINGTON—The …"), a place before an article
@@ -222,7 +227,16 @@ _READER_NOTE = re.compile(
     r"^please\s|^(?:let\s+us|tell\s+us|send\s+us|e-?mail\s+us|write\s+to\s+us)\b|"
     r"^visit\s[^.]{0,80}?\bfor\s+(?:more|further|the\s+latest|updates|details)\b|"
     r"^download\s+(?:the|our)\b[^.]{0,40}?\bapps?\b|"
-    r"\b(?:post|posting|share|leave)\b[^.]{0,60}?\bin\s+the\s+comments\b",
+    r"\b(?:post|posting|share|leave)\b[^.]{0,60}?\bin\s+the\s+comments\b|"
+    # a note on the article itself: "This story has been updated to include …", "An earlier
+    # version of this article misstated …", "Updated at 9:23 a.m. to correct the name …",
+    # "Update 2: We've added a later statement …"
+    r"\b(?:this|the)\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|had\s+been|was|"
+    r"is\s+being)\s+(?:updated|corrected|revised|amended|changed|edited)\b|"
+    r"\ban?\s+(?:earlier|previous|prior)\s+version\s+of\s+this\s+(?:story|article|post|report|"
+    r"piece)\b|^(?:updated?|corrected|editor['’]?s\s+note)\b.{0,40}?\bto\s+(?:correct|reflect|"
+    r"include|add|clarify|show|note|remove)\b|"
+    r"^(?:updated?\s*\d*\s*:\s*)?we['’]ve\s+(?:added|updated|corrected|changed)\b",
     re.IGNORECASE,
 )
 # A space markup left before a comma, a full stop or a closing bracket, or after an opening
@@ -282,12 +296,14 @@ _PROMO_MARKS = (
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
     "this is your", "flagship", "a look", "joins", "below", "above", "shown here", "slideshow",
-    "gallery", "following", "transcript", "record of", "final form", "comments",
+    "gallery", "following", "transcript", "record of", "final form", "comments", "updated",
+    "corrected", "revised", "amended", "changed", "edited", "version",
 )  # fmt: skip
 _NOTE_OPENINGS = (
     "follow", "watch", "listen", "join", "check", "get", "start", "see", "meet", "read on",
     "scroll", "click", "you'll", "you’ll", "please", "let us", "tell us", "send us", "email us",
-    "e-mail us", "write to us", "visit", "download",
+    "e-mail us", "write to us", "visit", "download", "update", "correct", "editor", "we've",
+    "we’ve",
 )  # fmt: skip
 
 
@@ -416,6 +432,8 @@ def stand_alone(sentence: str) -> str | None:
     means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
+    if text[:1] == "U" and text[1:6].lower() == "pdate":
+        text = _UPDATE_LABEL.sub("", text, count=1)
     if _QA_LABEL.match(text):
         return None  # (an answer without its question, or a question)
     if text[1:2].isupper():  # (every dateline opens with two capitals, or "(" and one)

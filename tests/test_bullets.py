@@ -729,3 +729,25 @@ def test_a_sentence_holding_a_page_separator_is_no_bullet() -> None:
     assert body_sentences(text, []) == [
         "The council leaders reached a two-year budget deal on Wednesday evening."
     ]
+
+
+def test_a_note_on_the_article_itself_is_no_bullet() -> None:
+    # What the outlet changed in the article is about the page; an update's label goes and
+    # the news it adds stays.
+    text = (
+        "This story has been updated to include comments from the Keldon council.\n"
+        "Correction: An earlier version of this article misstated the mayor's title.\n"
+        "Updated at 9:23 a.m. to correct the name of the ferry's captain.\n"
+        "Update 2: We’ve added a later statement from the ferry company.\n"
+        "Editor’s note: This post was amended on 9 June to remove a photo.\n"
+        "UPDATE, 10:11 p.m. — The ferry company said all 40 passengers were safe.\n"
+        "Update: Divers found the ferry's second anchor on Tuesday morning.\n"
+        "The council updated its flood maps to include the new harbour wall.\n"
+        "An earlier version of the bill had exempted small ferries from the rules."
+    )
+    assert body_sentences(text, []) == [
+        "The ferry company said all 40 passengers were safe.",
+        "Divers found the ferry's second anchor on Tuesday morning.",
+        "The council updated its flood maps to include the new harbour wall.",
+        "An earlier version of the bill had exempted small ferries from the rules.",
+    ]

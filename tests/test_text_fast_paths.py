@@ -152,6 +152,8 @@ _NOTE_PIECES = [
     *("Please ", "PLEASE", "Let us know ", "tell us", "E-mail us ", "Visit ", " for more"),
     *("Download the ", " app", " in the comments", "ſend us", "share ", " Posting "),
     *(" anchors from ", " AIRS ", "Tune into ", " streaming", " at 6:30pm ET", " 11 p.m. Eastern"),
+    *("This story has been ", " UPDATED", " corrected", " An earlier version of this article"),
+    *("Updated at 9 a.m. to correct", "We’ve added ", "Update 2: ", "Editor's note", " was "),
 ]
 
 
