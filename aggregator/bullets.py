@@ -236,7 +236,12 @@ _READER_NOTE = re.compile(
     r"\ban?\s+(?:earlier|previous|prior)\s+version\s+of\s+this\s+(?:story|article|post|report|"
     r"piece)\b|^(?:updated?|corrected|editor['’]?s\s+note)\b.{0,40}?\bto\s+(?:correct|reflect|"
     r"include|add|clarify|show|note|remove)\b|"
-    r"^(?:updated?\s*\d*\s*:\s*)?we['’]ve\s+(?:added|updated|corrected|changed)\b",
+    r"^(?:updated?\s*\d*\s*:\s*)?we['’]ve\s+(?:added|updated|corrected|changed)\b|"
+    # a writer's turn to the reader: "Look at the replay from side on.", "Just look at …",
+    # "Have a look at …", "Imagine the lines in Customs." (not "Imagine Dragons played …"),
+    # "Picture a volcanic eruption: …"
+    r"^(?:(?:just|now)\s+)?look\s+at\b|^(?:take|have)\s+a\s+look\b|^imagine\s+(?-i:[a-z])|"
+    r"^picture\s+(?:this|a|an)\b",
     re.IGNORECASE,
 )
 # A space markup left before a comma, a full stop or a closing bracket, or after an opening
@@ -303,7 +308,8 @@ _NOTE_OPENINGS = (
     "follow", "watch", "listen", "join", "check", "get", "start", "see", "meet", "read on",
     "scroll", "click", "you'll", "you’ll", "please", "let us", "tell us", "send us", "email us",
     "e-mail us", "write to us", "visit", "download", "update", "correct", "editor", "we've",
-    "we’ve",
+    "we’ve", "just look", "now look", "look at", "take a look", "have a look", "imagine",
+    "picture",
 )  # fmt: skip
 
 

@@ -751,3 +751,19 @@ def test_a_note_on_the_article_itself_is_no_bullet() -> None:
         "The council updated its flood maps to include the new harbour wall.",
         "An earlier version of the bill had exempted small ferries from the rules.",
     ]
+
+
+def test_a_writers_turn_to_the_reader_is_no_bullet() -> None:
+    text = (
+        "Look at the replay of the goal from side on.\n"
+        "Just look at the two runners who tie for first place on our list.\n"
+        "Have a look at the eight top moments in our gallery of the match.\n"
+        "Imagine the queues at the border on the first day of the holidays.\n"
+        "Picture a volcanic eruption: fiery lava and smoke billowing skyward.\n"
+        "Imagine Dragons played two sold-out nights at the Keldon arena.\n"
+        "Pictures of the eruption were shared by thousands of people online."
+    )
+    assert body_sentences(text, []) == [
+        "Imagine Dragons played two sold-out nights at the Keldon arena.",
+        "Pictures of the eruption were shared by thousands of people online.",
+    ]

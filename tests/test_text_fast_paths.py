@@ -154,6 +154,7 @@ _NOTE_PIECES = [
     *(" anchors from ", " AIRS ", "Tune into ", " streaming", " at 6:30pm ET", " 11 p.m. Eastern"),
     *("This story has been ", " UPDATED", " corrected", " An earlier version of this article"),
     *("Updated at 9 a.m. to correct", "We’ve added ", "Update 2: ", "Editor's note", " was "),
+    *("Look at ", "Just look at", "Have a look", "Imagine the", "Imagine Dragons", "Picture a "),
 ]
 
 
