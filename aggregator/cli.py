@@ -197,6 +197,12 @@ def _remove(remove: argparse.ArgumentParser) -> None:
 
 def _check(check: argparse.ArgumentParser) -> None:
     _common(check, db=False)
+    check.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="also check the withheld list's story ids against this database (read only)",
+    )
 
 
 def _import(merge: argparse.ArgumentParser) -> None:

@@ -131,9 +131,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_withheld(path: Path) -> None:
+def _check_withheld(path: Path, db: Path | None) -> None:
     """The withheld list beside the OPML, as the service reads it at start (ConfigError, exit
-    2, for a line it would stop at); what it holds is said."""
+    2, for a line it would stop at); what it holds is said. With a database (read only), the
+    story ids it names that the database does not hold are warned of, as `run` warns."""
     from .withheld import read_withheld
 
     if not path.exists():
@@ -142,12 +143,27 @@ def _check_withheld(path: Path) -> None:
     stories = counted(len(withheld.stories), "story", "stories")
     said = "".join(f"; {part}" for part in withheld.mends())
     print(f"{path}: {stories} and {counted(len(withheld.articles), 'article')} withheld{said}")
+    named = withheld.named_stories()
+    if db is None or not named:
+        return
+    from .store_db import check_existing
+    from .store_read import Reader
+
+    check_existing(db)  # (a missing or empty file is said, never created)
+    missing = Reader(str(db)).stories_not_held(named)
+    if missing:
+        print(
+            f"aggregator: warning: {path}: names {counted(len(missing), 'story', 'stories')} "
+            f"{db} does not hold (mistyped, or pruned since): {' '.join(missing)}",
+            file=sys.stderr,
+        )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """The OPML and the settings read as `run` reads them at start: a problem is the error
     the service would stop at (exit 2); what it would only warn of is said, then what the
-    file holds. Nothing is fetched and no database is opened."""
+    file holds. Nothing is fetched, and no database is opened unless --db names one (read
+    only: the withheld list's story ids are checked against it)."""
     from .opml import load_opml
     from .schedule import intervals_overruled
 
@@ -193,7 +209,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if paused := sum(1 for s in sources if s.paused):
         parts.append(f"{paused} paused")
     print(f"{args.opml}: {', '.join(parts)}")
-    _check_withheld(withheld_path(args.opml))
+    _check_withheld(withheld_path(args.opml), args.db)
     where = args.config or "defaults"
     if settings.publish.hubs and not settings.publish.public_base_url:
         print(

@@ -223,6 +223,15 @@ def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(
     assert f"{held}: {typo}" in said
     assert main(["status", "--json", "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["withheld"]["not_held"] == [typo]
+    # `check` says it too when given the database (read only), before a reload
+    assert main(["check", "--opml", str(sources), "--db", str(db)]) == 0
+    said = capsys.readouterr().err
+    assert f"names 1 story {db} does not hold (mistyped, or pruned since): {typo}" in said
+    assert main(["check", "--opml", str(sources)]) == 0  # (without it, no database is read)
+    assert "does not hold" not in capsys.readouterr().err
+    missing = tmp_path / "nowhere.db"
+    assert main(["check", "--opml", str(sources), "--db", str(missing)]) != 0
+    assert "no database there" in capsys.readouterr().err and not missing.exists()
 
 
 # Two reports of the flood that grouping keeps apart (they share only the river's name), and
