@@ -285,7 +285,7 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
 README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
     | {"restore", "compact", "story", "subscribers"}
-    | {"cluster"},
+    | {"cluster", "check"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
     | {"subscribers"}
