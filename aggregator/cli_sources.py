@@ -135,7 +135,7 @@ def _check_withheld(path: Path, db: Path | None) -> None:
     """The withheld list beside the OPML, as the service reads it at start (ConfigError, exit
     2, for a line it would stop at); what it holds is said. With a database (read only), the
     story ids it names that the database does not hold are warned of, as `run` warns."""
-    from .withheld import read_withheld
+    from .withheld import not_held_said, read_withheld
 
     if not path.exists():
         return
@@ -152,11 +152,7 @@ def _check_withheld(path: Path, db: Path | None) -> None:
     check_existing(db)  # (a missing or empty file is said, never created)
     missing = Reader(str(db)).stories_not_held(named)
     if missing:
-        print(
-            f"aggregator: warning: {path}: names {counted(len(missing), 'story', 'stories')} "
-            f"{db} does not hold (mistyped, or pruned since): {' '.join(missing)}",
-            file=sys.stderr,
-        )
+        print(f"aggregator: warning: {path}: {not_held_said(missing, str(db))}", file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from .schedule import feed_schedule
 from .site_holds import host_of
 from .store import from_iso
 from .url_secrets import hide_passwords
+from .withheld import not_held_said
 from .wording import counted, duration
 
 
@@ -118,10 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "(the list beside the OPML, as the last pass put it in force)"
         )
     if not_held:
-        print(
-            f"WITHHELD names {counted(len(not_held), 'story', 'stories')} the database does not "
-            f"hold (mistyped, or pruned since): {' '.join(not_held)}"
-        )
+        print(f"WITHHELD {not_held_said(not_held)}")
     return 0
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "FILE_NAME",
     "JOIN",
     "Withheld",
+    "not_held_said",
     "parse_withheld",
     "read_withheld",
     "withheld_path",
@@ -127,6 +128,15 @@ class Withheld:
     def from_stored(cls, value: str | None) -> Withheld:
         """The list `stored` kept (none when nothing is kept)."""
         return cls.from_lines(json.loads(value)) if value else cls()
+
+
+def not_held_said(missing: Sequence[str], holder: str = "the database") -> str:
+    """How the log, `status` and `check` say the list names stories `holder` does not hold
+    (`Reader.stories_not_held`): "names 1 story the database does not hold (…): <ids>"."""
+    from .wording import counted
+
+    stories, ids = counted(len(missing), "story", "stories"), " ".join(missing)
+    return f"names {stories} {holder} does not hold (mistyped, or pruned since): {ids}"
 
 
 def read_withheld(path: Path) -> Withheld:

@@ -19,8 +19,7 @@ from .errors import ConfigError
 from .health import WITHHELD_REFUSED
 from .refused_edit import RefusedEdit
 from .store import Store
-from .withheld import read_withheld
-from .wording import counted
+from .withheld import not_held_said, read_withheld
 
 __all__ = ["WithheldReload"]
 
@@ -89,11 +88,5 @@ class WithheldReload:
         if named := withheld.named_stories():
             missing = await self.write(self.store.stories_not_held, named)
             if missing:
-                log.warning(
-                    "withheld=%s names %s the database does not hold (mistyped, or pruned "
-                    "since): %s",
-                    self.path,
-                    counted(len(missing), "story", "stories"),
-                    " ".join(missing),
-                )
+                log.warning("withheld=%s %s", self.path, not_held_said(missing))
         return True
