@@ -18,7 +18,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
-from .captions import is_caption
+from .captions import is_caption, is_noun_phrase
 from .digests import blake2b
 from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
@@ -721,7 +721,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
         ):
             continue
         alone = stand_alone(sentence)
-        if alone is None or is_caption(alone) or _shouted(alone):
+        if alone is None or is_caption(alone) or is_noun_phrase(alone) or _shouted(alone):
             continue
         words = word_count(alone)
         if words < min_words:

@@ -8,6 +8,12 @@ for a caption: a short sentence with no word that may be a finite verb (a form o
 "have", a modal, a common irregular verb, a word in -ed, -n't or -s: a plural noun counts as a
 possible verb, to be safe), shaped as a noun phrase followed by prepositional phrases that end
 on a named place or date; or opening with "Photo by", "Analysis from", "Image from", ….
+Wider, and as careful: a sentence with no such word that opens with an article, with a
+name and an age or with where the picture is ("Above, "), or names a place in a picture
+(", left,"), is a noun phrase, not a fact ("The cabin of a passenger plane.", "Sam Example,
+26, with his sister Jo Example, 27.", "Above, a phone shop in Example City."), unless a
+plain verb shows (a word before "the" or, in its opening phrase, before a name; a plural
+without "-s" before a word: "The children attend …", "people support …").
 A wire photo's caption has verbs but a shape of its own: what the picture shows, in the
 present tense, then where and the day it was taken ("Senator Sam Example speaks to reporters
 at the Capitol in Washington, Tuesday, Feb. 6, 2018."; "… in Paris, April 22, 2015."). It is
@@ -24,11 +30,12 @@ no caption written in Chinese or Japanese; a sentence's length is counted by `wo
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .tokens import word_count
 
-__all__ = ["is_caption", "is_wire_caption"]
+__all__ = ["is_caption", "is_noun_phrase", "is_wire_caption"]
 
 MAX_WORDS = 20  # in `word_count` words
 # Words that are (or may be) finite verbs: forms of be/have/do, modals, common irregular verbs.
@@ -142,6 +149,62 @@ def _may_be_verb(word: str) -> bool:
     if word in _VERBS or word.endswith(("ed", "n't", "n’t")):
         return True
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
+
+
+# Where someone stands in a picture, set off by commas: "Sen. Sam Example, left, and …".
+_POSITION = re.compile(
+    r",\s+(?:(?:far|second\s+from)\s+)?(?:left|right|center|centre|top|bottom)(?=[,.])"
+)
+_POSITION_MARKS = (", left", ", right", ", cent", ", top", ", bottom", ", far", ", second")
+_POINTERS = ("Above, ", "Below, ", "Top, ", "Bottom, ", "Left, ", "Right, ", "Inset, ")
+_AGED_NAME = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,4},\s+\d{1,3},\s")
+_DETERMINERS = frozenset("a an the his her their its our my your this that these those".split())
+# Plurals without an "-s", which a plain verb may follow ("The children attend …").
+_PLURALS = frozenset(
+    "people men women children police dead staff public media data crowd team government "
+    "folk cattle clergy youth".split()
+)
+# Words that show the sentence is English (Portuguese and Tagalog open with "A" too).
+_ENGLISH = frozenset("the of and with for by from in on at an".split())
+
+
+def is_noun_phrase(sentence: str) -> bool:
+    """Whether the sentence is a noun phrase with no verb: a caption's, a credit's or a list's
+    ("The cabin of a passenger plane.", "Sen. Sam Example, left, and Gov. Jo Sample.", "Sam
+    Example, 26, with his sister Jo, 27."), which states no fact (see the module docstring)."""
+    if not sentence.endswith("."):
+        return False
+    placed = any(mark in sentence for mark in _POSITION_MARKS)
+    unplaced = _POSITION.sub("", sentence) if placed else sentence
+    if (
+        not (
+            unplaced != sentence
+            or sentence.startswith(("The ", "A ", "An ", *_POINTERS))
+            or _AGED_NAME.match(sentence) is not None
+        )
+        or word_count(sentence) > MAX_WORDS
+    ):
+        return False
+    words = [w for w in (w.strip(_STRIP) for w in unplaced.split()) if w]
+    if not any(w in _ENGLISH for w in words[1:]):
+        return False
+    if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
+        return False
+    if any(_PRONOUN_VERB.match(w) for w in words):
+        return False
+    opening = True  # (before the first preposition)
+    for word, after in itertools.pairwise(words):
+        opening = opening and word not in _PREPOSITIONS
+        if _plain(word) and (after in _DETERMINERS or (opening and after[0].isupper())):
+            return False  # a verb and its object: "… support the plan", "… warn Walker"
+        if word.lower() in _PLURALS and _plain(after):
+            return False  # a subject and its verb: "The children attend …"
+    return True
+
+
+def _plain(word: str) -> bool:
+    """A lower-case word that is neither a preposition nor a function word."""
+    return word[0].islower() and word not in _PREPOSITIONS and word not in _FUNCTION
 
 
 def is_wire_caption(sentence: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.bullets import body_sentences
-from aggregator.captions import is_caption
+from aggregator.captions import is_caption, is_noun_phrase
 from aggregator.text import clean_text
 
 
@@ -124,6 +124,61 @@ def test_wire_photo_captions(sentence: str) -> None:
 )
 def test_facts_with_dates_and_pictures_are_not_captions(sentence: str) -> None:
     assert not is_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The cabin of a Sample Airways plane.",
+        "The captain of Sample Airlines flight SA370, Sam Example.",
+        "A remembrance of an Exampleton County deputy.",
+        "The latest work by Daily Example editorial cartoonist Jo Sample.",
+        "Sen. Sam Example, left, and Gov. Jo Sample.",
+        "Sam Example, 26, with his sister Jo Example, 27, and mother Ann Example.",
+        "An unreliable trace of DNA on a glove clasp.",
+        "A lot of anger out there.",
+        "Above, a phone shop in Example City.",
+    ],
+)
+def test_a_noun_phrase_with_no_verb_states_no_fact(sentence: str) -> None:
+    assert is_noun_phrase(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a plain verb after a subject with no "-s", or before an object or a name
+        "The dead include 33-year-old Sam Example of Exampleton and his daughter.",
+        "The Example children attend Valley Christian Academy in Exampleton.",
+        "The people of Exampleton support the plan.",
+        "A group of men gather outside the town hall each Friday.",
+        "The two men exchange a handshake at the border.",
+        "Sam Example, 26, and his sister Jo, 27, own the bakery.",
+        # a verb of the list, or a possessive that may be one
+        "The cabin of the plane was empty.",
+        "The minister's visit to Wellington on Tuesday.",
+        # not English: Portuguese and Spanish open with "A" and name ages too
+        "A polícia prendeu o suspeito ontem à noite.",
+        "A medida entra em vigor na segunda-feira.",
+        # no article, no age, no place in a picture
+        "Councillors and the mayor in Exampleton.",
+        "Above, the mayor said, the clouds were gathering.",
+    ],
+)
+def test_a_sentence_with_a_plain_verb_is_no_noun_phrase(sentence: str) -> None:
+    assert not is_noun_phrase(sentence)
+
+
+def test_a_noun_phrase_in_an_article_is_no_bullet() -> None:
+    text = (
+        "The airline grounded its fleet on Monday after a fault was found in one engine. "
+        "The cabin of a Sample Airways plane. "
+        "Engineers said the checks would take a week."
+    )
+    assert body_sentences(text, []) == [
+        "The airline grounded its fleet on Monday after a fault was found in one engine.",
+        "Engineers said the checks would take a week.",
+    ]
 
 
 def test_a_caption_in_a_feed_text_is_no_candidate() -> None:
