@@ -407,6 +407,16 @@ _ASIDE_LABEL = re.compile(
 
 # An interview's or a Q&A's labels: "Q: …", "A: Before anything else, sign the ticket."
 _QA_LABEL = re.compile(r"(?:Q|A|Question|Answer)\s?:\s")
+# A page's label before what is not the news: a credit, a disclosure, a note or an advisory,
+# a film's rating and cast, a figure's number, a video's kind, a pointer to more ("Credit: …",
+# "Advisory: This film contains …", "MPAA rating: R.", "With: …", "Figure 6: …", "Raw: …",
+# "Explore further: …").
+_PAGE_LABEL = re.compile(
+    r"(?:Advisory|Disclaimer|Disclosure|Credits?|Image|Illustration|Figure\s+\d+\w?|Note|"
+    r"(?:Hidden\s+)?Message|(?:MPAA\s+)?[Rr]ating|Running\s+time|Starring|With|Raw|"
+    r"More\s+information|Explore\s+further|Journal\s+reference|Read\s+(?:more|next|also)|"
+    r"Related|Trivia\s+buffs|Drop\s+[Tt]his\s+[Ff]act)\s?:\s"
+)
 
 
 def _unwrapped(text: str) -> str | None:
@@ -430,7 +440,8 @@ def stand_alone(sentence: str) -> str | None:
     """The sentence as a stand-alone bullet, or None when it can't be one.
 
     A sentence wholly in brackets loses them, or is refused when it is an aside ("(Update:
-    …)"); a Q&A's answer ("A: …") is refused. A dateline the text cleaner left ("PALO ALTO
+    …)"); a Q&A's answer ("A: …") and a page's labelled line ("Credit: …", "Advisory: …")
+    are refused. A dateline the text cleaner left ("PALO ALTO
     (CBS SF) — ") and a pointer to a photo ("(pictured)", ", pictured,") are dropped, a
     caption's label ("Pictured: …") refuses the sentence; a leading connective ("But",
     "However,") is dropped and the rest capitalised; a space left before a comma, full stop or
@@ -442,6 +453,8 @@ def stand_alone(sentence: str) -> str | None:
         text = _UPDATE_LABEL.sub("", text, count=1)
     if _QA_LABEL.match(text):
         return None  # (an answer without its question, or a question)
+    if ":" in text[:32] and _PAGE_LABEL.match(text):
+        return None
     if text[1:2].isupper():  # (every dateline opens with two capitals, or "(" and one)
         text = _LEFT_DATELINE.sub("", text, count=1)
     elif _CJK_START.match(text):

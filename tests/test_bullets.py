@@ -327,6 +327,31 @@ def test_brackets_asides_and_answers_without_their_questions() -> None:
     ]
 
 
+def test_a_pages_labelled_lines_are_no_bullets() -> None:
+    """A credit, a disclosure, an advisory, a film's rating and cast, a figure's number, a
+    video's kind and a pointer to more, each behind its label, are the page's, not the news;
+    a label that names the news ("Kong: …", a speaker's "Mayor Sample: …") stays."""
+    text = (
+        "The council approved the new harbour bridge on Tuesday night. "
+        "Credit: Sam Example, Exampleton University Press Office. "
+        "Disclosure: The author holds no shares in any company named in this article. "
+        "Advisory: This film contains scenes of peril and mild language. "
+        "MPAA rating: PG-13 for action violence and some strong language. "
+        "With: Jo Sample, Sam Example, Ann Example and Ben Sample as the harbour master. "
+        "Figure 2: A map of the harbour bridge's route across the estuary at Exampleton. "
+        "Raw: Heavy snow closes the harbour bridge and the ferry crossings. "
+        "Explore further: Bridges in cold climates crack less than engineers expected. "
+        "Note: By submitting this form, you agree to the terms of the harbour office. "
+        "Kong: Skull Island opens in cinemas across the country on Friday, its studio said. "
+        "Mayor Sample: The bridge will open in May, a year later than first planned."
+    )
+    assert body_sentences(text, []) == [
+        "The council approved the new harbour bridge on Tuesday night.",
+        "Kong: Skull Island opens in cinemas across the country on Friday, its studio said.",
+        "Mayor Sample: The bridge will open in May, a year later than first planned.",
+    ]
+
+
 def test_pointers_to_the_page_around_the_text_are_never_bullets() -> None:
     text = (
         "Below is the full text of the mayor's letter to the council, in translation. "
