@@ -59,7 +59,14 @@ from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text, own_outlet
 from .tokens import tokens, word_count
-from .writer_voice import byline, in_writers_voice, in_writers_words
+from .writer_voice import (
+    addresses_reader,
+    byline,
+    in_writers_voice,
+    in_writers_words,
+    opens_as_we,
+    speaks_as_writer,
+)
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -207,11 +214,14 @@ def _units(
 ) -> tuple[list[Unit], int]:
     """The story's candidate units, not yet vectorised: each source's title (where it has
     one) and the body sentences of each source that supplies facts; and those sentences'
-    words together. A report's sentence that says "I" outside quotation marks is left out:
-    a report's "I" is someone it does not name there (an interview's questions and answers, a
+    words together. A report's sentence that says "I" outside quotation marks is left out: a
+    report's "I" is someone it does not name there (an interview's questions and answers, a
     quote whose marks were lost: "I think that's why he won."), not its writer, whose words
     only a column's or essay's "I" is (`_voiced`). So is one that speaks to its reader ("If
-    you know your history, …"): a teaser, a how-to or an aside, never the report's fact."""
+    you know your history, …"): a teaser, a how-to or an aside, never the report's fact. So is
+    one that opens with "We" or "Our": the outlet's voice ("Our correspondent says …") or a
+    statement's that lost its marks; unless the source has no other sentence, where the
+    outlet's "We go inside the hospice …" is all its teaser says of its piece."""
     units: list[Unit] = []
     body_words = 0
     for index, item in enumerate(ordered):
@@ -224,11 +234,21 @@ def _units(
         )
         body_words += sum(n for _, n, _ in body)
         report = writers[index] is None
+        left_out = [report and in_writers_voice(sentence) for sentence, _, _ in body]
+        if report and body and all(left_out):
+            left_out = [not _outlets_we(sentence) for sentence, _, _ in body]
         for pos, (sentence, n, facts) in enumerate(body):
-            if report and in_writers_voice(sentence):
+            if left_out[pos]:
                 continue
             units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
     return units, body_words
+
+
+def _outlets_we(sentence: str) -> bool:
+    """Whether the sentence's only voice is a "We" or "Our" opening it (no "I", no "you")."""
+    return (
+        opens_as_we(sentence) and not speaks_as_writer(sentence) and not addresses_reader(sentence)
+    )
 
 
 def _unrestated(

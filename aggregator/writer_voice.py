@@ -21,6 +21,7 @@ __all__ = [
     "byline",
     "in_writers_voice",
     "in_writers_words",
+    "opens_as_we",
     "opens_in_first_person",
     "speaks_as_writer",
 ]
@@ -93,10 +94,23 @@ def addresses_reader(text: str) -> bool:
     return _SECOND.search(_IDIOMS.sub("", _QUOTED.sub("", text))) is not None
 
 
+# A sentence opening in the first person plural, outside quotation marks: "We …", "We're …",
+# "Our …" (capitalised as a sentence opens: "WE Charity" names one; "Us Weekly" is never "us").
+_OPENS_PLURAL = re.compile(r"(?:We|Our)(?:['’](?:re|ve|d|ll))?\b(?![-.])")
+
+
+def opens_as_we(text: str) -> bool:
+    """Whether `text` opens with "We" or "Our" outside quotation marks: the writer's or the
+    outlet's voice ("We have asked the council …", "Our correspondent says …"), or a statement
+    whose marks were lost ("We are thankful for …"); whose "we", a bullet would not say."""
+    return text[:1] in "WO" and _OPENS_PLURAL.match(text) is not None
+
+
 def in_writers_voice(text: str) -> bool:
     """Whether `text` is in its writer's own voice: the first person singular
-    (`speaks_as_writer`) or speaking to the reader (`addresses_reader`)."""
-    return speaks_as_writer(text) or addresses_reader(text)
+    (`speaks_as_writer`), a sentence opening in the plural (`opens_as_we`) or speaking to the
+    reader (`addresses_reader`)."""
+    return speaks_as_writer(text) or opens_as_we(text) or addresses_reader(text)
 
 
 def opens_in_first_person(text: str) -> bool:

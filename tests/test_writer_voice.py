@@ -27,6 +27,7 @@ from aggregator.writer_voice import (
     addresses_reader,
     byline,
     in_writers_words,
+    opens_as_we,
     opens_in_first_person,
     speaks_as_writer,
 )
@@ -193,6 +194,67 @@ def test_a_reports_sentence_saying_i_outside_quotes_is_no_bullet() -> None:
     texts = [b.text for b in story.summary.bullets]
     assert "Rescuers freed all 30 passengers by morning, the county said." in texts
     assert not any("I think" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We have asked the county for its figures and will update this story.",
+        "We’re grateful for the prayers of everyone who helped on that night.",
+        "Our correspondent says the road was closed for a second day.",
+    ],
+)
+def test_a_sentence_opening_with_we_or_our_is_in_a_voice_a_bullet_would_not_name(
+    sentence: str,
+) -> None:
+    assert opens_as_we(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "“We will reopen the road tomorrow,” the county said on Tuesday.",
+        "WE Transit said the night bus would run again on Friday.",
+        "Us Weekly reported that the singer was on the night bus.",
+        "Rescuers said we should all stay home, the county's message read.",
+        "Weather forecasters expect more snow by the weekend.",
+        "Ours was the last bus out, the driver said.",
+    ],
+)
+def test_a_quote_a_name_or_a_we_inside_the_sentence_is_not(sentence: str) -> None:
+    assert not opens_as_we(sentence)
+
+
+def test_a_reports_sentence_opening_with_we_is_no_bullet_and_an_essays_is_attributed() -> None:
+    statement = "We are thankful for everyone who helped the passengers on that night."
+    text = (
+        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
+        f"Rescuers freed all 30 passengers by morning, the county said. {statement}"
+    )
+    story = _story([dataclasses.replace(REPORT, text=text)])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    assert statement not in texts
+    essay = dataclasses.replace(
+        ESSAY,
+        author="Jane Doe",
+        text=f"Somewhere on the night bus near Hollow Creek, I started crying. {statement}",
+    )
+    essay_story = _story([essay])
+    assert essay_story.summary is not None
+    said = [b.text for b in essay_story.summary.bullets]
+    assert any(t.endswith(f"writes: “{statement}”") for t in said)
+    assert statement not in said
+
+
+def test_a_teaser_saying_only_we_still_tells_what_its_piece_is() -> None:
+    # The outlet's "We go inside …" is all a video's teaser says: the story keeps it rather
+    # than going unpublished; a "you" teaser has no such say (see below).
+    teaser = "We go inside the Hollow Creek depot to see how its night drivers cope with snow."
+    story = _story([dataclasses.replace(REPORT, text=teaser)])
+    assert story.summary is not None
+    assert [b.text for b in story.summary.bullets] == [teaser]
 
 
 def test_the_attribution_is_escaped_in_every_output() -> None:
