@@ -155,8 +155,11 @@ def _may_be_verb(word: str) -> bool:
 _POSITION = re.compile(
     r",\s+(?:(?:far|second\s+from)\s+)?(?:left|right|center|centre|top|bottom)(?=[,.])"
 )
-_POSITION_MARKS = (", left", ", right", ", cent", ", top", ", bottom", ", far", ", second")
-_POINTERS = ("Above, ", "Below, ", "Top, ", "Bottom, ", "Left, ", "Right, ", "Inset, ")
+# Openings of a noun phrase: an article, or where the picture is ("Above, a shop in …").
+_OPENINGS = (
+    *("The ", "A ", "An "),
+    *("Above, ", "Below, ", "Top, ", "Bottom, ", "Left, ", "Right, ", "Inset, "),
+)
 _AGED_NAME = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,4},\s+\d{1,3},\s")
 _DETERMINERS = frozenset("a an the his her their its our my your this that these those".split())
 # Plurals without an "-s", which a plain verb may follow ("The children attend …").
@@ -174,16 +177,13 @@ def is_noun_phrase(sentence: str) -> bool:
     Example, 26, with his sister Jo, 27."), which states no fact (see the module docstring)."""
     if not sentence.endswith("."):
         return False
-    placed = any(mark in sentence for mark in _POSITION_MARKS)
-    unplaced = _POSITION.sub("", sentence) if placed else sentence
-    if (
-        not (
-            unplaced != sentence
-            or sentence.startswith(("The ", "A ", "An ", *_POINTERS))
-            or _AGED_NAME.match(sentence) is not None
-        )
-        or word_count(sentence) > MAX_WORDS
-    ):
+    opens = sentence.startswith(_OPENINGS)
+    unplaced = sentence
+    if "," in sentence:
+        if _POSITION.search(sentence) is not None:
+            unplaced = _POSITION.sub("", sentence)
+        opens = opens or unplaced != sentence or _AGED_NAME.match(sentence) is not None
+    if not opens or word_count(sentence) > MAX_WORDS:
         return False
     words = [w for w in (w.strip(_STRIP) for w in unplaced.split()) if w]
     if not any(w in _ENGLISH for w in words[1:]):
