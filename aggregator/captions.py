@@ -21,8 +21,10 @@ one when it ends on a full date that follows a place with no preposition (a fact
 Feb. 6, 2018"), or ends on a full date and shows someone in the present tense ("smiles",
 "poses", "is seen"), or ends on a weekday with the full date and then the place (AP's "…,
 Tuesday, Feb. 19, 2013, in Sun Lakes, Ariz."); and so is a sentence that points at its
-picture (", in this photo provided by …", "is pictured at …") or carries a gallery's labels
-("Hide Caption 7 of 43", "Photos: …", "CREDIT: …", an agency's "JUNE 18: " opening).
+picture (", in this photo provided by …", "… in this March 24, 2014 handout photo.", ", this
+photo released by the coast guard shows.", "A file image from the probe shows …", "is
+pictured at …") or carries a gallery's labels ("Hide Caption 7 of 43", "Photos: …", "CREDIT:
+…", "Enlarge Image Close …", an agency's "JUNE 18: " opening).
 The test reads English by design (its verbs, prepositions and capitalised names), so it finds
 no caption written in Chinese or Japanese; a sentence's length is counted by `word_count`
 (their characters two to a word), as bullets count it.
@@ -126,15 +128,30 @@ _DEPICTED = re.compile(
 )
 # Pointing at the picture, or a gallery's labels.
 _PICTURE_WORDS = re.compile(
-    r"(?:^|,\s)[Ii]n\s+this\s+(?:[\w-]+\s+){0,2}(?:photo|photograph|picture|image|still|"
-    r"frame\s+grab)s?(?:,|\s+(?:provided|released|taken|made|obtained|distributed|supplied|"
+    r"(?:^|\s)[Ii]n\s+this\s+(?:[\w,'’-]+\s+){0,4}(?:photo|photograph|picture|image|still|"
+    r"frame\s+grab)s?(?:[,.]|\s+(?:provided|released|taken|made|obtained|distributed|supplied|"
     r"issued|courtesy)\b)"
+    r"|,\s+this\s+(?:[\w-]+\s+){0,2}(?:photo|photograph|picture|image)s?\s+(?:provided|"
+    r"released|taken|made|obtained|distributed|supplied|issued)\b"
+    r"|^(?:An?|The|This)\s+(?:undated\s+)?(?:file|handout)\s+(?:photo|photograph|picture|image)"
+    r"\s+(?:from|of|shows|released|provided|taken|made|obtained|distributed|supplied|issued)\b"
+    r"|\bEnlarge\s+(?:Image|Photo)\b"
     r"|\b(?:is|are)\s+pictured\s+(?:at|in|on|with|outside|inside|during|after|before)\b"
     r"|\bHide\s+Caption\s+\d+\s+of\s+\d+|^Photos?:\s|\bCREDIT:\s"
     r"|^(?:JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|"
     r"DECEMBER)\s+\d{1,2}:\s"
 )
-_PICTURE_MARKS = ("this", "pictured", "Caption", "Photo", "CREDIT", ": ")
+_PICTURE_MARKS = (
+    "this",
+    "pictured",
+    "Caption",
+    "Photo",
+    "CREDIT",
+    ": ",
+    "file",
+    "handout",
+    "Enlarge",
+)
 
 
 # A pronoun with a verb run into it: "It's", "There’s", "We're" (a name's "'s" is possessive).

@@ -98,6 +98,12 @@ def test_facts_are_not_captions(sentence: str) -> None:
         "Photos: Sinking of the Example The battleship under attack in the Example Sea.",
         "Culture The Comedian’s Answer CREDIT: Sam Example The comedian performs in Denver.",
         "JUNE 18: Former Congresswoman Jo Sample throws out the first pitch at the game.",
+        "Two pilots fly a patrol plane during a search mission in this March 24, 2014 handout"
+        " photo.",
+        "Damage to the cargo ship is seen after the collision off the cape, this photo released"
+        " by the coast guard shows.",
+        "A file image from the probe shows the frozen surface of the moon Example.",
+        "Enlarge Image Close Example Images Sam Example celebrated late in the fourth quarter.",
     ],
 )
 def test_wire_photo_captions(sentence: str) -> None:
@@ -120,6 +126,9 @@ def test_wire_photo_captions(sentence: str) -> None:
         "The aide discussed the seat with him on December 7, 2008 in Sam Example's car.",
         "The bill was signed on March 27, 2020, in Washington.",
         "Talks resume on Monday, March 3, 2021, and the envoys meet again in Geneva.",
+        "In this year's photo competition, a picture of a heron won first prize.",
+        "The agency filed a handout of its photo archive with the court.",
+        "The file photo agency Example Images was sold to a rival on Monday.",
     ],
 )
 def test_facts_with_dates_and_pictures_are_not_captions(sentence: str) -> None:
