@@ -179,20 +179,24 @@ def test_a_news_bullet_quoting_i_stays_as_it_is() -> None:
     assert said in [b.text for b in story.summary.bullets]
 
 
-def test_a_reports_sentence_saying_i_outside_quotes_is_no_bullet() -> None:
-    # A report's "I" is someone it does not name in that sentence (an interview's answer, a
-    # quote that lost its marks), not its writer: read alone, the bullet says nothing of whose.
-    answer = "I think the driver is why we all got home that night."
-    text = (
-        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
-        f"Rescuers freed all 30 passengers by morning, the county said. {answer}"
-    )
+RESCUED = "Rescuers freed all 30 passengers by morning, the county said."
+
+
+def _report_bullets(said: str) -> list[str]:
+    """The bullets of a news report of the snowdrift whose third sentence is `said`."""
+    text = f"A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. {RESCUED} {said}"
     report = dataclasses.replace(REPORT, text=text)
     assert item_kind(report) == "news"
     story = _story([report])
     assert story.summary is not None
-    texts = [b.text for b in story.summary.bullets]
-    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    return [b.text for b in story.summary.bullets]
+
+
+def test_a_reports_sentence_saying_i_outside_quotes_is_no_bullet() -> None:
+    # A report's "I" is someone it does not name in that sentence (an interview's answer, a
+    # quote that lost its marks), not its writer: read alone, the bullet says nothing of whose.
+    texts = _report_bullets("I think the driver is why we all got home that night.")
+    assert RESCUED in texts
     assert not any("I think" in t for t in texts)
 
 
@@ -227,14 +231,8 @@ def test_a_quote_a_name_or_a_we_inside_the_sentence_is_not(sentence: str) -> Non
 
 def test_a_reports_sentence_opening_with_we_is_no_bullet_and_an_essays_is_attributed() -> None:
     statement = "We are thankful for everyone who helped the passengers on that night."
-    text = (
-        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
-        f"Rescuers freed all 30 passengers by morning, the county said. {statement}"
-    )
-    story = _story([dataclasses.replace(REPORT, text=text)])
-    assert story.summary is not None
-    texts = [b.text for b in story.summary.bullets]
-    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    texts = _report_bullets(statement)
+    assert RESCUED in texts
     assert statement not in texts
     essay = dataclasses.replace(
         ESSAY,
@@ -380,15 +378,10 @@ def test_a_sentence_giving_others_words_or_naming_things_does_not(sentence: str)
 
 
 def test_a_reports_sentence_speaking_to_its_reader_is_no_bullet() -> None:
-    aside = "If you have ever waited for a night bus, you know how long an hour can be."
-    text = (
-        "A night bus was trapped in a snowdrift near Hollow Creek on Tuesday. "
-        f"{aside} Rescuers freed all 30 passengers by morning, the county said."
+    texts = _report_bullets(
+        "If you have ever waited for a night bus, you know how long an hour can be."
     )
-    story = _story([dataclasses.replace(REPORT, text=text)])
-    assert story.summary is not None
-    texts = [b.text for b in story.summary.bullets]
-    assert "Rescuers freed all 30 passengers by morning, the county said." in texts
+    assert RESCUED in texts
     assert not any("you" in t for t in texts)
     teaser = "Everything you need to know about the snowdrift, explained in one minute."
     alone = _story([dataclasses.replace(REPORT, text=teaser)])
