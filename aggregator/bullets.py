@@ -441,12 +441,11 @@ def stand_alone(sentence: str) -> str | None:
 
     A sentence wholly in brackets loses them, or is refused when it is an aside ("(Update:
     …)"); a Q&A's answer ("A: …") and a page's labelled line ("Credit: …", "Advisory: …")
-    are refused. A dateline the text cleaner left ("PALO ALTO
-    (CBS SF) — ") and a pointer to a photo ("(pictured)", ", pictured,") are dropped, a
-    caption's label ("Pictured: …") refuses the sentence; a leading connective ("But",
-    "However,") is dropped and the rest capitalised; a space left before a comma, full stop or
-    closing bracket is dropped; a sentence that still leans on its context ("He said…", "This
-    means…") is refused.
+    are refused. A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to
+    a photo ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …")
+    refuses the sentence; a leading connective ("But", "However,") is dropped and the rest
+    capitalised; a space left before a comma, full stop or closing bracket is dropped; a
+    sentence that still leans on its context ("He said…", "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[:1] == "U" and text[1:6].lower() == "pdate":
