@@ -405,14 +405,14 @@ _ASIDE_LABEL = re.compile(
 )
 
 
-# An interview's or a Q&A's labels: "Q: …", "A: Before anything else, sign the ticket."
-_QA_LABEL = re.compile(r"(?:Q|A|Question|Answer)\s?:\s")
-# A page's label before what is not the news: a credit, a disclosure, a note or an advisory,
-# a film's rating and cast, a figure's number, a video's kind, a pointer to more ("Credit: …",
-# "Advisory: This film contains …", "MPAA rating: R.", "With: …", "Figure 6: …", "Raw: …",
-# "Explore further: …").
-_PAGE_LABEL = re.compile(
-    r"(?:Advisory|Disclaimer|Disclosure|Credits?|Image|Illustration|Figure\s+\d+\w?|Note|"
+# A label that makes the sentence no bullet: an interview's or a Q&A's ("Q: …", "A: Before
+# anything else, sign the ticket.": an answer without its question), and a page's before what
+# is not the news: a credit, a disclosure, a note or an advisory, a film's rating and cast, a
+# figure's number, a video's kind, a pointer to more ("Credit: …", "Advisory: This film
+# contains …", "MPAA rating: R.", "With: …", "Figure 6: …", "Raw: …", "Explore further: …").
+_REFUSED_LABEL = re.compile(
+    r"(?:Q|A|Question|Answer|"
+    r"Advisory|Disclaimer|Disclosure|Credits?|Image|Illustration|Figure\s+\d+\w?|Note|"
     r"(?:Hidden\s+)?Message|(?:MPAA\s+)?[Rr]ating|Running\s+time|Starring|With|Raw|"
     r"More\s+information|Explore\s+further|Journal\s+reference|Read\s+(?:more|next|also)|"
     r"Related|Trivia\s+buffs|Drop\s+[Tt]his\s+[Ff]act)\s?:\s"
@@ -450,9 +450,7 @@ def stand_alone(sentence: str) -> str | None:
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[:1] == "U" and text[1:6].lower() == "pdate":
         text = _UPDATE_LABEL.sub("", text, count=1)
-    if _QA_LABEL.match(text):
-        return None  # (an answer without its question, or a question)
-    if ":" in text[:32] and _PAGE_LABEL.match(text):
+    if ":" in text[:32] and _REFUSED_LABEL.match(text):
         return None
     if text[1:2].isupper():  # (every dateline opens with two capitals, or "(" and one)
         text = _LEFT_DATELINE.sub("", text, count=1)

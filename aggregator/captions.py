@@ -142,16 +142,8 @@ _PICTURE_WORDS = re.compile(
     r"DECEMBER)\s+\d{1,2}:\s"
 )
 _PICTURE_MARKS = (
-    "this",
-    "pictured",
-    "Caption",
-    "Photo",
-    "CREDIT",
-    ": ",
-    "file",
-    "handout",
-    "Enlarge",
-)
+    "this", "pictured", "Caption", "Photo", "CREDIT", ": ", "file", "handout", "Enlarge",
+)  # fmt: skip
 
 
 # A pronoun with a verb run into it: "It's", "There’s", "We're" (a name's "'s" is possessive).
@@ -174,9 +166,9 @@ _POSITION = re.compile(
 )
 # Openings of a noun phrase: an article, or where the picture is ("Above, a shop in …").
 _OPENINGS = (
-    *("The ", "A ", "An "),
-    *("Above, ", "Below, ", "Top, ", "Bottom, ", "Left, ", "Right, ", "Inset, "),
-)
+    "The ", "A ", "An ",
+    "Above, ", "Below, ", "Top, ", "Bottom, ", "Left, ", "Right, ", "Inset, ",
+)  # fmt: skip
 _AGED_NAME = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,4},\s+\d{1,3},\s")
 _DETERMINERS = frozenset("a an the his her their its our my your this that these those".split())
 # Plurals without an "-s", which a plain verb may follow ("The children attend …").
@@ -202,12 +194,8 @@ def is_noun_phrase(sentence: str) -> bool:
         opens = opens or unplaced != sentence or _AGED_NAME.match(sentence) is not None
     if not opens or word_count(sentence) > MAX_WORDS:
         return False
-    words = [w for w in (w.strip(_STRIP) for w in unplaced.split()) if w]
-    if not any(w in _ENGLISH for w in words[1:]):
-        return False
-    if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
-        return False
-    if any(_PRONOUN_VERB.match(w) for w in words):
+    words = _verbless_words(unplaced.split())
+    if not words or not any(w in _ENGLISH for w in words[1:]):
         return False
     opening = True  # (before the first preposition)
     for word, after in itertools.pairwise(words):
@@ -222,6 +210,17 @@ def is_noun_phrase(sentence: str) -> bool:
 def _plain(word: str) -> bool:
     """A lower-case word that is neither a preposition nor a function word."""
     return word[0].islower() and word not in _PREPOSITIONS and word not in _FUNCTION
+
+
+def _verbless_words(tokens: list[str]) -> list[str] | None:
+    """The words of a sentence's `tokens` (punctuation stripped) when none may be a finite
+    verb (`_may_be_verb`, a pronoun with one run in: "It's"); None when one may."""
+    words = [w for w in (w.strip(_STRIP) for w in tokens) if w]
+    if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
+        return None
+    if any(_PRONOUN_VERB.match(w) for w in words):
+        return None
+    return words
 
 
 def is_wire_caption(sentence: str) -> bool:
@@ -256,12 +255,8 @@ def is_caption(sentence: str) -> bool:
         return False  # (a caption ends on a name or a year)
     if word_count(sentence) > MAX_WORDS:
         return False
-    words = [w for w in (w.strip(_STRIP) for w in tokens) if w]
+    words = _verbless_words(tokens)
     if not words:
-        return False
-    if any(_may_be_verb(w.lower()) for w in words if w[0].islower()):
-        return False
-    if any(_PRONOUN_VERB.match(w) for w in words):
         return False
     if credit:
         return True
