@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from upstream import Upstream
 
 # Relative to now, so the items are always inside the story grouping window.
 BASE = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
@@ -158,3 +163,10 @@ def opml(base_url: str) -> str:
         + outline("Globe Wire Business", "/globewire/business.atom")
         + "</outline></body></opml>"
     )
+
+
+def serve_feeds(up: Upstream, sources: Path) -> None:
+    """Every fixture feed on the upstream `up`, and at `sources` the OPML that lists them."""
+    for path, body in feeds().items():
+        up.add_feed(path, body)
+    sources.write_text(opml(up.url("")))

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from news_fixture import SOURCE_URLS, feeds, opml
+from news_fixture import SOURCE_URLS, serve_feeds
 from test_furniture_leaves import FLOOD_TITLE, LATER_FLOOD, _filler_entries, _window
 from test_furniture_publish import FLOOD, NOW, _entry_item, _job, _published
 from test_service import poll_new
@@ -172,9 +172,7 @@ def test_a_pass_with_nothing_new_carries_out_apart_and_join_lines(
 
     async def scenario() -> None:
         async with Upstream() as up:
-            for path, body in feeds().items():
-                up.add_feed(path, body)
-            sources.write_text(opml(up.url("")))
+            serve_feeds(up, sources)
             await poll_new(sources, db, everything=True)
             story, links, _ = _quake(db)
             assert planet in links and len(links) == 3

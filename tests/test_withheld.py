@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from news_fixture import SOURCE_URLS, feeds, opml
+from news_fixture import SOURCE_URLS, serve_feeds
 from test_service import poll_new
 from upstream import Upstream
 
@@ -90,9 +90,7 @@ def test_withheld_articles_and_stories_leave_every_output_and_come_back(
 
     async def scenario() -> None:
         async with Upstream() as up:
-            for path, body in feeds().items():
-                up.add_feed(path, body)
-            sources.write_text(opml(up.url("")))
+            serve_feeds(up, sources)
             await poll_new(sources, db, everything=True)
             story, links, version = _quake(db)
             assert planet in links and len(links) == 3 and version == 1
