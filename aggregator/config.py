@@ -13,7 +13,8 @@ Each section of the TOML file fills one module's settings dataclass::
     [summary]           min_bullets, max_bullets, max_words, language (readers' language)
     [publish]           base_url, site_title, description, max_items, page_size,
                         front_page_stories, top_min_outlets, language, max_age, search, images,
-                        picture_proxy, timezone, hubs (WebSub hubs told of changed feeds)
+                        picture_proxy, check_pictures, timezone, hubs (WebSub hubs told of
+                        changed feeds)
     [articles]          enabled, skip_feeds, per_pass, concurrency, per_host_interval,
                         once_budget (how long `poll --once` spends on article pages)
     [digest]            SMTP server, sender, per-category recipients and send time (see digest.py)

@@ -552,3 +552,14 @@ def item_apart(db: Database) -> None:
     `apart` line of the withheld list): it stands alone, in a story nothing else joins."""
     if "apart" not in db["items"].columns_dict:
         db.execute("ALTER TABLE items ADD COLUMN apart INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="publish_0007_picture_checks")
+def picture_checks(db: Database) -> None:
+    """What a check of each picture a story was shown with found (`picture_checks`): `state`
+    loads, failed or refused, the error, how many checks it had, when it was last asked and
+    when to ask again (`retry`, NULL: never)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS picture_checks (url TEXT PRIMARY KEY, state TEXT NOT NULL, "
+        "error TEXT, tries INTEGER NOT NULL, checked TEXT NOT NULL, retry TEXT)"
+    )

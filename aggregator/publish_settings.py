@@ -68,6 +68,10 @@ class PublishSettings:
     # block) or "all" (no reader's browser asks an outlet for anything). A static export
     # has no server to ask: it names every picture at its outlet.
     picture_proxy: str = "http"
+    # Whether the server asks for each picture a story is shown with, once (its first 16 KB:
+    # `picture_checks`), so that a story whose picture does not load (a 404, a page, a host
+    # gone) is shown with its next source's, or none, rather than an empty frame.
+    check_pictures: bool = True
     # WebSub hubs (https://www.w3.org/TR/websub/) the category feeds name, and which are told
     # when one of them changes (`hub_job`), so a reader subscribed through a hub hears of a
     # story at once instead of at its next poll. None by default: a hub must reach base_url.

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
     from .digest_job import DigestJob
     from .hub_job import HubJob
+    from .picture_job import PictureJob
     from .signup_web import Signups
     from .story_job import StoryJob
     from .summarize import Summarizer
@@ -58,6 +59,7 @@ T = TypeVar("T")
 MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once none is left)
 FAILED_CYCLE_PAUSE_MAX = 600.0  # seconds: the longest wait after cycles that could not store
 HUB_CHECK = 30.0  # seconds between checks whether the WebSub hubs have news to hear
+PICTURE_CHECK = 60.0  # seconds between passes of the picture checks
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
 
 
@@ -111,6 +113,7 @@ class Service:
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
         self._hub_job: HubJob | None = None
+        self._picture_job: PictureJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
         self.notifier = notifier or Notifier()
         self._reader = self.store.reader()
@@ -287,6 +290,40 @@ class Service:
         if changed:
             log.info("articles: stories_changed=%d", changed)
 
+    def picture_job(self) -> PictureJob:
+        """The picture checks over this service's store and writer thread (one per service)."""
+        if self._picture_job is None:
+            from .picture_job import PictureJob
+
+            self._picture_job = PictureJob(self.store, self.write, self.clock)
+        return self._picture_job
+
+    def _checks_pictures(self) -> bool:
+        publish = self.settings.publish
+        return publish.images and publish.check_pictures
+
+    async def check_pictures(self, fetcher: Fetcher) -> int:
+        """Ask for the pictures stories are shown with that were never checked (as `poll
+        --once` does at its end), giving a story whose picture fails its next; returns how
+        many pictures failed."""
+        if not self._checks_pictures():
+            return 0
+        from .picture_job import MAX_ONCE_PASSES
+
+        failed = 0
+        for _ in range(MAX_ONCE_PASSES):  # (a story's next picture is asked for in the next)
+            report = await self.picture_job().run_pass(fetcher)
+            failed += report.failed
+            if not report.stories_marked:
+                break
+            await self._repicture()
+        return failed
+
+    async def _repicture(self) -> None:
+        changed = await self.write(self._group_safely)
+        if changed:
+            log.info("pictures: stories_changed=%d", changed)
+
     def retention_job(self) -> RetentionJob:
         """Pruning of old stories and items, run after a poll cycle when due."""
         return RetentionJob(
@@ -449,7 +486,7 @@ class Service:
         watchdog = self._start_watchdog()
         stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
         tick = self.settings.server.tick
-        digests = articles = answers = hubs = None
+        digests = articles = answers = hubs = pictures = None
         failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()) or self.settings.digest.self_service:
@@ -466,6 +503,12 @@ class Service:
                 if self.settings.publish.hubs:
                     hubs = asyncio.ensure_future(
                         self.hub_job().loop(fetcher, stop, min(tick, HUB_CHECK))
+                    )
+                if self._checks_pictures():
+                    pictures = asyncio.ensure_future(
+                        self.picture_job().loop(
+                            fetcher, stop, self._repicture, min(tick, PICTURE_CHECK)
+                        )
                     )
                 while not stop.is_set():
                     if reload.is_set():
@@ -506,7 +549,7 @@ class Service:
                     else:
                         failed = 0
                         await self._sleep_until_due(stop, reload, tick)
-                for task in (articles, hubs):  # stop fetching before the session closes
+                for task in (articles, hubs, pictures):  # stop fetching first
                     if task is not None:
                         task.cancel()
                         await asyncio.gather(task, return_exceptions=True)
@@ -516,7 +559,7 @@ class Service:
             stalls.cancel()
             if watchdog is not None:
                 watchdog.cancel()
-            for task in (articles, answers, hubs):
+            for task in (articles, answers, hubs, pictures):
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)

@@ -104,6 +104,11 @@ def prune(
     with store.db.atomic():
         forgotten = store.forget_pruned(forget_before)
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
+        store.db.execute(  # (checks of pictures no story shows: asked again if one does)
+            "DELETE FROM picture_checks WHERE checked < ? AND url NOT IN "
+            "(SELECT image FROM summaries WHERE image IS NOT NULL)",
+            [edge],
+        )
         store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
         if stories:
             store._bump_version()

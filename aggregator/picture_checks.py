@@ -1,0 +1,90 @@
+"""Whether a story's picture loads: what one fetch of it says, and when to ask again (pure).
+
+A picture is an outlet's address (`entry_images`), linked from pages and feeds. One that no
+longer loads (a 404, an error page served as 200, a host that is gone) would show readers an
+empty frame where the photo should be, so the server asks for each picture a story is shown
+with once (its first `SNIFF_BYTES`, enough to tell a picture by its first bytes) and a story
+whose picture fails is shown with its next source's, or with none. `judge` reads the answer:
+
+- a raster picture (by its type, or by its first bytes when the type says nothing): it loads;
+- a page, a missing file (404, 410), an SVG, a body that is no picture: it fails for good;
+- a refusal (401, 403, 429, 451): the outlet may refuse our server and not readers'
+  browsers, so the picture stays shown and is not asked again;
+- no answer, a timeout, a 5xx: it fails for now and is asked again after `RETRY_AFTER`
+  (1 hour, 6, 24); after the last it fails for good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .models import Fetched, FetchFailed, FetchOutcome, NotModified
+
+__all__ = [
+    "ACCEPT",
+    "FAILED",
+    "LOADS",
+    "REFUSED",
+    "SNIFF_BYTES",
+    "Verdict",
+    "is_picture",
+    "judge",
+]
+
+SNIFF_BYTES = 16 * 1024  # what is read of a picture to judge it (the rest is not fetched)
+ACCEPT = "image/avif,image/webp,image/apng,image/*;q=0.8"
+RETRY_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
+LOADS, FAILED, REFUSED = "loads", "failed", "refused"  # `picture_checks.state`
+_REFUSALS = frozenset({401, 403, 429, 451})
+_GONE = frozenset({404, 410})
+_GENERIC = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/binary"})
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"\x00\x00\x01\x00")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one check found: `state` (LOADS, FAILED or REFUSED), why (`error`, empty when it
+    loads) and when to ask again (`retry`: None, never)."""
+
+    state: str
+    error: str = ""
+    retry: datetime | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.state != FAILED
+
+
+def is_picture(body: bytes) -> bool:
+    """Whether `body` starts as a raster picture does (JPEG, PNG, GIF, BMP, ICO, WebP, AVIF
+    or HEIF)."""
+    if body.startswith(_MAGIC):
+        return True
+    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
+        return True
+    return body[4:8] == b"ftyp" and body[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1")
+
+
+def judge(outcome: FetchOutcome, tries: int, now: datetime) -> Verdict:
+    """The verdict on one fetch of a picture (at most `SNIFF_BYTES` of its body), the
+    `tries`-th check of its address (1 for the first)."""
+    if isinstance(outcome, Fetched):
+        kind = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
+        if "svg" in kind:
+            return Verdict(FAILED, f"not a raster picture: {kind}")
+        if kind.startswith("image/") or (kind in _GENERIC and is_picture(outcome.body)):
+            return Verdict(LOADS)
+        if is_picture(outcome.body):  # (a picture served with a wrong type still loads)
+            return Verdict(LOADS)
+        return Verdict(FAILED, f"not a picture: {kind or 'no type'}")
+    if isinstance(outcome, NotModified):  # (asked without validators: not expected)
+        return Verdict(REFUSED, "the outlet answered 304 to a plain request")
+    assert isinstance(outcome, FetchFailed)
+    if outcome.status in _REFUSALS:
+        return Verdict(REFUSED, outcome.error)
+    if outcome.status in _GONE or (outcome.status is not None and outcome.status < 500):
+        return Verdict(FAILED, outcome.error)
+    # No answer, a timeout, a server error: it may pass.
+    retry = now + RETRY_AFTER[tries - 1] if tries <= len(RETRY_AFTER) else None
+    return Verdict(FAILED, outcome.error, retry)

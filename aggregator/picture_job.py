@@ -1,0 +1,124 @@
+"""The picture job: ask once for each picture a story is shown with, so none shows as an
+empty frame (`[publish] check_pictures`).
+
+A pass takes the pictures of stored summaries never checked (or due again after a failure
+that may pass), newest first, `PER_PASS` at most, fetches the first `SNIFF_BYTES` of each
+through the shared `Fetcher` (its slots, timeouts, redirect and address policy: a host inside
+the network only where the operator listed a feed), `FETCHES` at a time, and records what
+`picture_checks.judge` says. A story shown with a picture that failed is marked, and the
+story job chooses its picture again (`entry_images.lead_image` over the pictures not known to
+fail): the next source's, or none. Its text is not summarised again: only the picture moves.
+`run` passes every `interval` seconds; `poll --once` once, after its article pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .errors import StorageError
+from .models import FetchFailed
+from .picture_checks import ACCEPT, SNIFF_BYTES, Verdict, judge
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
+    from .store import Store
+
+__all__ = ["PictureJob", "PicturePass"]
+
+log = logging.getLogger("aggregator")
+
+PER_PASS = 200  # pictures one pass asks for, at most
+UNREACHABLE_FOR = 600.0  # seconds a host that gave no answer is not asked again
+MAX_ONCE_PASSES = 20  # passes `poll --once` makes, at most (it stops once none is due)
+FETCHES = 8  # pictures asked for at once (the fetcher's per-host limit holds too)
+Write = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class PicturePass:
+    """What one pass found: pictures asked for, those that failed, stories marked."""
+
+    checked: int = 0
+    failed: int = 0
+    stories_marked: int = 0
+
+
+def _log_failures(failed: list[tuple[str, Verdict]]) -> None:
+    """One line per host whose pictures failed: how many, and the first one's error."""
+    hosts: dict[str, list[tuple[str, Verdict]]] = {}
+    for url, verdict in failed:
+        hosts.setdefault(urlsplit(url).hostname or "", []).append((url, verdict))
+    for _, found in sorted(hosts.items()):
+        url, verdict = found[0]
+        again = " (asked again later)" if verdict.retry else ""
+        more = f" and {len(found) - 1} more of its pictures" if len(found) > 1 else ""
+        log.info("pictures: %s%s do not load: %s%s", url, more, verdict.error, again)
+
+
+class PictureJob:
+    """The picture checks of one store, on its writer thread (`write`)."""
+
+    def __init__(self, store: Store, write: Write, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.write = write
+        self.clock = clock
+        # Hosts that gave no answer (no address, no connection, a timeout): their pictures
+        # are not asked for until then (monotonic time), and fail as theirs did.
+        self._unreachable: dict[str, tuple[float, FetchFailed]] = {}
+
+    async def run_pass(self, fetcher: Fetcher) -> PicturePass:
+        now = self.clock()
+        due = await self.write(self.store.pictures_to_check, now, PER_PASS)
+        if not due:
+            return PicturePass()
+        slots = asyncio.Semaphore(FETCHES)
+        started = time.monotonic()
+        unreachable = {
+            host: failed for host, (until, failed) in self._unreachable.items() if until > started
+        }
+        self._unreachable = {}
+        known = set(unreachable)  # (logged when they failed)
+
+        async def check(url: str, tries: int) -> tuple[str, int, Verdict]:
+            host = urlsplit(url).hostname or ""
+            async with slots:
+                outcome = unreachable.get(host) or await fetcher.fetch(
+                    url, accept=ACCEPT, max_bytes=SNIFF_BYTES, trusted=False, cut=True
+                )
+            if isinstance(outcome, FetchFailed) and outcome.status is None:
+                unreachable.setdefault(host, outcome)  # (its other pictures: not asked now)
+                self._unreachable.setdefault(host, (time.monotonic() + UNREACHABLE_FOR, outcome))
+            return url, tries + 1, judge(outcome, tries + 1, self.clock())
+
+        verdicts = await asyncio.gather(*(check(url, tries) for url, tries in due))
+        marked = await self.write(self.store.record_picture_checks, verdicts, self.clock())
+        failed = [(url, verdict) for url, _, verdict in verdicts if not verdict.shown]
+        _log_failures([(url, v) for url, v in failed if urlsplit(url).hostname not in known])
+        return PicturePass(len(verdicts), len(failed), marked)
+
+    async def loop(
+        self,
+        fetcher: Fetcher,
+        stop: asyncio.Event,
+        resummarize: Callable[[], Awaitable[None]],
+        interval: float,
+    ) -> None:
+        """Pass every `interval` seconds until `stop`; a pass that marked stories has them
+        given their next picture (`resummarize`). A failing database waits for the next."""
+        while not stop.is_set():
+            try:
+                report = await self.run_pass(fetcher)
+                if report.stories_marked:
+                    await resummarize()
+            except StorageError as exc:
+                log.warning("pictures: not checked now: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)

@@ -1,0 +1,265 @@
+"""A story's picture is asked for once, and one that does not load is not shown: the verdicts
+on one answer (`picture_checks.judge`), and stories polled from loopback feeds whose pictures
+are served, missing, an error page, refused or down for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+import struct
+import zlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from news_fixture import LIBRARY, QUAKE, RATES
+from upstream import Upstream, opml
+
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.models import Fetched, FetchFailed
+from aggregator.picture_checks import FAILED, LOADS, REFUSED, is_picture, judge
+from aggregator.service import Service
+from aggregator.store import Store
+from aggregator.store_upkeep import prune
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def png() -> bytes:
+    """A 1×1 PNG, made here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def fetched(body: bytes, kind: str) -> Fetched:
+    return Fetched("u", "u", 200, body, {"content-type": kind})
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+        (png(), "image/png; charset=binary"),
+        (png(), "application/octet-stream"),  # (told by its first bytes)
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", ""),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00", "binary/octet-stream"),
+        (b"GIF89a\x01\x00", "text/plain"),  # (a wrong type: the browser loads it all the same)
+    ],
+)
+def test_a_raster_picture_loads(body: bytes, kind: str) -> None:
+    assert judge(fetched(body, kind), 1, NOW).state == LOADS
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error"),
+    [
+        (fetched(b"<!doctype html><title>Not found</title>", "text/html"), "not a picture"),
+        (fetched(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"), "raster"),
+        (fetched(b"", "application/octet-stream"), "not a picture"),
+        (FetchFailed("u", "HTTP 404", 404), "404"),
+        (FetchFailed("u", "HTTP 410", 410), "410"),
+        (FetchFailed("u", "HTTP 400", 400), "400"),
+    ],
+)
+def test_a_page_a_missing_file_or_an_svg_fails_for_good(
+    outcome: Fetched | FetchFailed, error: str
+) -> None:
+    verdict = judge(outcome, 1, NOW)
+    assert (verdict.state, verdict.retry, verdict.shown) == (FAILED, None, False)
+    assert error in verdict.error
+
+
+@pytest.mark.parametrize("status", [401, 403, 429, 451])
+def test_a_refusal_keeps_the_picture_shown_and_is_not_asked_again(status: int) -> None:
+    verdict = judge(FetchFailed("u", f"HTTP {status}", status), 1, NOW)
+    assert (verdict.state, verdict.retry, verdict.shown) == (REFUSED, None, True)
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        FetchFailed("u", "DNS lookup failed for img.example"),
+        FetchFailed("u", "timed out after 15 s"),
+        FetchFailed("u", "HTTP 503", 503),
+    ],
+)
+def test_no_answer_hides_the_picture_for_now_and_asks_again_later(
+    outcome: FetchFailed,
+) -> None:
+    tries = [judge(outcome, n, NOW) for n in (1, 2, 3, 4)]
+    assert all(v.state == FAILED and not v.shown for v in tries)
+    assert [v.retry for v in tries] == [
+        NOW + timedelta(hours=1),
+        NOW + timedelta(hours=6),
+        NOW + timedelta(hours=24),
+        None,  # (after the third: for good)
+    ]
+
+
+def test_what_starts_as_no_picture_is_none() -> None:
+    for body in (b"", b"<html>", b"%PDF-1.7", b"RIFF\x00\x00\x00\x00WAVE", b"\xff\xd8"):
+        assert not is_picture(body), body
+
+
+# --- stories polled from loopback feeds -------------------------------------------------------
+
+
+def feed(title: str, entries: list[tuple[tuple[str, str, str], str | None, int]]) -> bytes:
+    """An RSS feed of fixture stories ((host, title, text), picture URL, minutes ago)."""
+    items = ""
+    for (host, headline, text), picture, ago in entries:
+        when = datetime.now(UTC) - timedelta(minutes=ago)
+        media = f"<media:content url='{escape(picture)}' medium='image'/>" if picture else ""
+        slug = "-".join(headline.lower().split()[:5])
+        items += (
+            f"<item><guid>https://www.{host}/{escape(slug)}</guid><title>{escape(headline)}"
+            f"</title><link>https://www.{host}/{escape(slug)}</link><description>"
+            f"{escape(text)}</description><pubDate>{format_datetime(when)}</pubDate>{media}</item>"
+        )
+    return (
+        "<?xml version='1.0'?><rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'>"
+        f"<channel><title>{title}</title><link>https://example.invalid/</link>"
+        f"<description>d</description>{items}</channel></rss>"
+    ).encode()
+
+
+def settings() -> Settings:
+    base = Settings()
+    return dataclasses.replace(
+        base,
+        fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
+        articles=dataclasses.replace(base.articles, enabled=False),
+        publish=dataclasses.replace(base.publish, check_pictures=True),
+    )
+
+
+def summaries(db: Path) -> dict[str, str | None]:
+    """The first words of each story's headline → the picture it is shown with."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT headline, image FROM summaries").fetchall()
+    return {" ".join(headline.split()[:2]): image for headline, image in rows}
+
+
+def test_a_story_is_shown_with_the_first_of_its_pictures_that_loads(tmp_path: Path) -> None:
+    clock = [datetime.now(UTC)]
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            ok, gone, page, refused, down = (
+                up.url(p) for p in ("/p/ok.png", "/p/gone.jpg", "/p/page.jpg", "/p/r.jpg", "/p/d")
+            )
+            up.add_feed("/p/ok.png", png(), content_type="image/png")
+            up.add_feed("/p/page.jpg", b"<html><body>Moved</body></html>", content_type="text/html")
+            up.add_feed("/p/r.jpg", b"no", status=403, content_type="text/plain")
+            up.add_feed("/p/d", b"busy", status=503, content_type="text/plain")
+            first = up.add_feed(
+                "/a.xml",
+                feed("A", [(QUAKE[0], gone, 30), (RATES[0], refused, 20), (LIBRARY, down, 10)]),
+            )
+            second = up.add_feed("/b.xml", feed("B", [(QUAKE[1], page, 25)]))
+            third = up.add_feed("/c.xml", feed("C", [(QUAKE[2], ok, 15)]))
+            (tmp_path / "feeds.opml").write_text(opml(first, second, third))
+            service = Service(
+                tmp_path / "feeds.opml", tmp_path / "agg.db", settings(), clock=lambda: clock[0]
+            )
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                    before = summaries(tmp_path / "agg.db")
+                    assert before["Central bank"] == refused
+                    assert before["City library"] == down
+                    failed = await service.check_pictures(fetcher)
+                    after = summaries(tmp_path / "agg.db")
+                    # The quake's missing file and error page are passed over for the next
+                    # source's picture, whichever its headline came from; a refusal stays shown,
+                    # a picture whose host is down for now is not.
+                    quake = next(k for k in after if k not in ("Central bank", "City library"))
+                    assert after == {quake: ok, "Central bank": refused, "City library": None}
+                    assert failed >= 1 + (before[quake] != ok)
+                    asked = len(up.requests)
+                    assert await service.check_pictures(fetcher) == 0  # nothing due: none asked
+                    assert len(up.requests) == asked
+                    assert len(up.requests_for("/p/ok.png")) == 1
+                    # The host is back: asked again once the hour has passed, it is shown.
+                    up.add_feed("/p/d", png(), content_type="image/png")
+                    clock[0] += timedelta(minutes=59)
+                    await service.check_pictures(fetcher)
+                    assert len(up.requests_for("/p/d")) == 1
+                    clock[0] += timedelta(minutes=2)
+                    assert await service.check_pictures(fetcher) == 0
+                    assert len(up.requests_for("/p/d")) == 2
+                    assert summaries(tmp_path / "agg.db")["City library"] == down
+            finally:
+                service.close()
+        with sqlite3.connect(tmp_path / "agg.db") as conn:
+            states = dict(conn.execute("SELECT url, state FROM picture_checks"))
+        # (the quake's pictures were asked for in the order it chose them, up to the one that
+        # loads: the missing file and the error page, or not, by which headline it took)
+        assert states == {ok: LOADS, refused: REFUSED, down: LOADS} | {
+            url: FAILED for url in (gone, page) if url in states
+        }
+
+    asyncio.run(scenario())
+
+
+def test_with_checks_off_no_picture_is_asked_for(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            first = up.add_feed("/a.xml", feed("A", [(QUAKE[0], up.url("/p/gone.jpg"), 30)]))
+            (tmp_path / "feeds.opml").write_text(opml(first))
+            off = settings()
+            off = dataclasses.replace(
+                off, publish=dataclasses.replace(off.publish, check_pictures=False)
+            )
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", off)
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                    assert await service.check_pictures(fetcher) == 0
+            finally:
+                service.close()
+            assert up.requests_for("/p/gone.jpg") == []
+            assert list(summaries(tmp_path / "agg.db").values()) == [up.url("/p/gone.jpg")]
+
+    asyncio.run(scenario())
+
+
+def test_retention_forgets_old_checks_of_pictures_no_story_shows() -> None:
+    store = Store(":memory:")
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    recent, old = (now - timedelta(hours=1)).isoformat(), (now - timedelta(days=40)).isoformat()
+    store.conn.execute(
+        "INSERT INTO stories (id, last_item_at, updated) VALUES ('s1', ?, ?)", [recent, recent]
+    )
+    store.conn.execute(
+        "INSERT INTO summaries (story_id, version, headline, bullets, sources, outlet_count, "
+        "method, created, image) VALUES ('s1', 1, 'h', '[]', '[]', 1, 'm', ?, ?)",
+        [recent, "https://img.example/shown.jpg"],
+    )
+    rows = [
+        ("https://img.example/shown.jpg", old),  # an old check of a picture shown: kept
+        ("https://img.example/gone.jpg", old),  # no story shows it, checked long ago: forgotten
+        ("https://img.example/new.jpg", recent),  # checked lately: kept
+    ]
+    store.conn.executemany(
+        "INSERT INTO picture_checks (url, state, tries, checked) VALUES (?, 'loads', 1, ?)", rows
+    )
+    store.conn.commit()
+    prune(store, now, now - timedelta(days=30), now - timedelta(days=90), 0)
+    kept = {url for (url,) in store.conn.execute("SELECT url FROM picture_checks")}
+    assert kept == {"https://img.example/shown.jpg", "https://img.example/new.jpg"}
+    store.close()
