@@ -65,7 +65,9 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
             budget = settings.articles.once_budget.total_seconds()
             pages = await service.fetch_articles(fetcher, budget=budget)
             await service.settle_summaries()  # model answers still on the way, if any
-            await service.check_pictures(fetcher)
+            await service.check_pictures(
+                fetcher, news=bool(report.stories_changed or pages.stories_marked)
+            )
             await service.tell_hubs(fetcher)
         await service.run_retention()
         await service.run_backup()

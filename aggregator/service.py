@@ -302,11 +302,14 @@ class Service:
         publish = self.settings.publish
         return publish.images and publish.check_pictures
 
-    async def check_pictures(self, fetcher: Fetcher) -> int:
+    async def check_pictures(self, fetcher: Fetcher, *, news: bool = True) -> int:
         """Ask for the pictures stories are shown with that were never checked (as `poll
         --once` does at its end), giving a story whose picture fails its next; returns how
-        many pictures failed."""
+        many pictures failed. Without `news` (the pass changed no story) only a check due
+        again can be waiting: none due, nothing more is read or loaded."""
         if not self._checks_pictures():
+            return 0
+        if not news and not await self.write(self.store.picture_check_due, self.clock()):
             return 0
         from .picture_job import MAX_ONCE_PASSES
 

@@ -33,6 +33,12 @@ class PicturesStore(StoreBase):
         )
         return [(url, tries) for url, tries in rows]
 
+    def picture_check_due(self, now: datetime) -> bool:
+        """Whether a picture's check is due again (the only check a pass that changed no
+        story can owe)."""
+        sql = "SELECT 1 FROM picture_checks WHERE retry <= ? LIMIT 1"
+        return self.conn.execute(sql, [to_iso(now)]).fetchone() is not None
+
     def failed_pictures(self, urls: Iterable[str]) -> set[str]:
         """Those of `urls` a check found not to load."""
         sql = f"SELECT url FROM picture_checks WHERE state = '{FAILED}' AND url IN ({{marks}})"
