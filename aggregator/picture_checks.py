@@ -38,7 +38,6 @@ RETRY_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 LOADS, FAILED, REFUSED = "loads", "failed", "refused"  # `picture_checks.state`
 _REFUSALS = frozenset({401, 403, 429, 451})
 _GONE = frozenset({404, 410})
-_GENERIC = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/binary"})
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"\x00\x00\x01\x00")
 
 
@@ -73,9 +72,8 @@ def judge(outcome: FetchOutcome, tries: int, now: datetime) -> Verdict:
         kind = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
         if "svg" in kind:
             return Verdict(FAILED, f"not a raster picture: {kind}")
-        if kind.startswith("image/") or (kind in _GENERIC and is_picture(outcome.body)):
-            return Verdict(LOADS)
-        if is_picture(outcome.body):  # (a picture served with a wrong type still loads)
+        # (a picture served with no type, a generic one or a wrong one loads all the same)
+        if kind.startswith("image/") or is_picture(outcome.body):
             return Verdict(LOADS)
         return Verdict(FAILED, f"not a picture: {kind or 'no type'}")
     if isinstance(outcome, NotModified):  # (asked without validators: not expected)

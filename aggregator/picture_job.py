@@ -8,7 +8,9 @@ the network only where the operator listed a feed), `FETCHES` at a time, and rec
 `picture_checks.judge` says. A story shown with a picture that failed is marked, and the
 story job chooses its picture again (`entry_images.lead_image` over the pictures not known to
 fail): the next source's, or none. Its text is not summarised again: only the picture moves.
-`run` passes every `interval` seconds; `poll --once` once, after its article pages.
+`run` passes every `interval` seconds; `poll --once`, after its article pages, passes until
+no story was marked (`MAX_ONCE_PASSES` at most), and only when its pass changed a story or a
+check is due again.
 """
 
 from __future__ import annotations
