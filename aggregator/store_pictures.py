@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .picture_checks import FAILED, Verdict
 from .store_db import StoreBase
 from .store_rows import to_iso
+
+if TYPE_CHECKING:  # (a pass that checks no picture never loads them)
+    from .picture_checks import Verdict
 
 __all__ = ["PicturesStore"]
 
@@ -41,6 +44,8 @@ class PicturesStore(StoreBase):
 
     def failed_pictures(self, urls: Iterable[str]) -> set[str]:
         """Those of `urls` a check found not to load."""
+        from .picture_checks import FAILED
+
         sql = f"SELECT url FROM picture_checks WHERE state = '{FAILED}' AND url IN ({{marks}})"
         return {row["url"] for row in self._rows_in(sql, list(urls))}
 
