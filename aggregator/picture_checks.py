@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from .models import Fetched, FetchFailed, FetchOutcome, NotModified
 
 __all__ = [
-    "ACCEPT",
     "FAILED",
     "LOADS",
     "REFUSED",
@@ -33,7 +32,6 @@ __all__ = [
 ]
 
 SNIFF_BYTES = 16 * 1024  # what is read of a picture to judge it (the rest is not fetched)
-ACCEPT = "image/avif,image/webp,image/apng,image/*;q=0.8"
 RETRY_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 LOADS, FAILED, REFUSED = "loads", "failed", "refused"  # `picture_checks.state`
 _REFUSALS = frozenset({401, 403, 429, 451})

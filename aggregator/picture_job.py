@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import StorageError
+from .fetch import PICTURE_ACCEPT
 from .models import FetchFailed
-from .picture_checks import ACCEPT, SNIFF_BYTES, Verdict, judge
+from .picture_checks import SNIFF_BYTES, Verdict, judge
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -93,7 +94,7 @@ class PictureJob:
             host = urlsplit(url).hostname or ""
             async with slots:
                 outcome = unreachable.get(host) or await fetcher.fetch(
-                    url, accept=ACCEPT, max_bytes=SNIFF_BYTES, trusted=False, cut=True
+                    url, accept=PICTURE_ACCEPT, max_bytes=SNIFF_BYTES, trusted=False, cut=True
                 )
             if isinstance(outcome, FetchFailed) and outcome.status is None:
                 unreachable.setdefault(host, outcome)  # (its other pictures: not asked now)

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from .fetch import Fetcher, FetchSettings
+from .fetch import PICTURE_ACCEPT, Fetcher, FetchSettings
 from .models import Fetched, FetchFailed, NotModified
 
 __all__ = ["Picture", "Pictures"]
@@ -40,7 +40,6 @@ CACHE_BYTES = 16 * 2**20  # pictures kept in memory, at most
 CACHE_SECONDS = 3600.0  # how long one is served from memory before it is fetched again
 FAILURE_SECONDS = 60.0  # how long a failed fetch is answered without asking again
 TIMEOUT = 15.0  # seconds: at most this (or the fetch settings' timeout, if shorter)
-ACCEPT = "image/avif,image/webp,image/apng,image/*;q=0.8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,9 @@ class Pictures:
             await self._fetcher.__aenter__()
         if self._hosts is not None:  # (a feed added since may have its pictures fetched)
             self._fetcher.trust_hosts(await asyncio.to_thread(self._hosts))
-        outcome = await self._fetcher.fetch(url, accept=ACCEPT, max_bytes=MAX_BYTES, trusted=False)
+        outcome = await self._fetcher.fetch(
+            url, accept=PICTURE_ACCEPT, max_bytes=MAX_BYTES, trusted=False
+        )
         if isinstance(outcome, FetchFailed):
             timed_out = outcome.error.startswith("timed out")
             return Picture(error=outcome.error, status=504 if timed_out else 502)

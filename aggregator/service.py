@@ -10,6 +10,7 @@ due" decision: polling (`poll_job`), grouping and summarising (`story_job`), art
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -285,10 +286,11 @@ class Service:
         job.log_failures()
         return total
 
-    async def _resummarize(self) -> None:
+    async def _resummarize(self, job: str = "articles") -> None:
+        """Summarise the stories a job marked (`job` names it in the log)."""
         changed = await self.write(self._group_safely)
         if changed:
-            log.info("articles: stories_changed=%d", changed)
+            log.info("%s: stories_changed=%d", job, changed)
 
     def picture_job(self) -> PictureJob:
         """The picture checks over this service's store and writer thread (one per service)."""
@@ -319,13 +321,8 @@ class Service:
             failed += report.failed
             if not report.stories_marked:
                 break
-            await self._repicture()
+            await self._resummarize("pictures")
         return failed
-
-    async def _repicture(self) -> None:
-        changed = await self.write(self._group_safely)
-        if changed:
-            log.info("pictures: stories_changed=%d", changed)
 
     def retention_job(self) -> RetentionJob:
         """Pruning of old stories and items, run after a poll cycle when due."""
@@ -510,7 +507,10 @@ class Service:
                 if self._checks_pictures():
                     pictures = asyncio.ensure_future(
                         self.picture_job().loop(
-                            fetcher, stop, self._repicture, min(tick, PICTURE_CHECK)
+                            fetcher,
+                            stop,
+                            functools.partial(self._resummarize, "pictures"),
+                            min(tick, PICTURE_CHECK),
                         )
                     )
                 while not stop.is_set():
