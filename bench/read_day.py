@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cluster_eval import DEFAULT_DATA  # noqa: E402
-from realnews import day_opml, serve_day  # noqa: E402
+from realnews import day_opml, poll_env, serve_day  # noqa: E402
 
 from aggregator.dedupe import outlet_key  # noqa: E402
 from aggregator.parse import parse_feed  # noqa: E402
@@ -93,7 +93,7 @@ def poll_stories(day: Path) -> list[list[Row]]:
         subprocess.run(
             [sys.executable, "-m", "aggregator", "poll", "--once", "--all", "--opml", str(opml),
              "--db", str(db), "--log-level", "ERROR"],
-            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+            check=True, cwd=ROOT, stdout=subprocess.DEVNULL, env=poll_env(),
         )  # fmt: skip
         conn = sqlite3.connect(db)
         found = conn.execute("SELECT story_id, published, outlet, title FROM items").fetchall()
