@@ -53,6 +53,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         withheld = reader.withheld()
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
+        pictures = reader.pictures() if settings.publish.check_pictures else None
     finally:
         if store is not None:
             store.close()
@@ -111,6 +112,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(backup_line(args.db, settings, backups, now))
     if settings.publish.hubs:
         print(websub_line(settings.publish.hubs, hubs, now))
+    if pictures is not None:
+        print("\n".join(picture_lines(pictures, now)))
     if withheld:
         stories = counted(len(withheld.stories), "story", "stories")
         mends = "".join(f", {part}" for part in withheld.mends())
@@ -154,6 +157,36 @@ def database_line(db: Path, size: int, free: int) -> str:
     return line
 
 
+_HOSTS_SHOWN = 5  # failing picture hosts `status` names, most first
+
+
+def picture_lines(found: dict[str, Any], now: datetime) -> list[str]:
+    """The picture checks' lines of `status` (`Reader.pictures`): how many of the pictures
+    stories were shown with load, do not (those stories show their next source's picture or
+    none), or were refused our server (shown all the same); then the hosts whose pictures
+    fail, most first, each with its commonest error."""
+    if not found["checked"]:
+        return ["PICTURES none checked yet"]
+    line = (
+        f"PICTURES {found['checked']:,} checked: {found['loads']:,} load, "
+        f"{found['failed']:,} do not (not shown)"
+    )
+    if found["refused"]:
+        line += f", {found['refused']:,} refused our server (shown all the same)"
+    if found["to_retry"]:
+        line += f"; {found['to_retry']:,} asked again, the next {ago(found['next_retry_at'], now)}"
+    hosts = found["failing_hosts"]
+    lines = [line]
+    for host in hosts[:_HOSTS_SHOWN]:
+        again = f", {host['to_retry']:,} asked again" if host["to_retry"] else ""
+        lines.append(f"  {host['host']}: {host['failed']:,} do not load{again} ({host['error']})")
+    if len(hosts) > _HOSTS_SHOWN:
+        rest = hosts[_HOSTS_SHOWN:]
+        more = sum(h["failed"] for h in rest)
+        lines.append(f"  and {counted(len(rest), 'more host')} ({more:,} pictures)")
+    return lines
+
+
 def backup_line(db: Path, settings: Settings, meta: dict[str, str], now: datetime) -> str:
     """The scheduled backups' line of `status`: where they go, the last one or the failure
     that stopped the last attempt, and when the next is due."""
@@ -180,7 +213,8 @@ def _report(
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
     the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
     WebSub hub last answered under `websub` when `[publish] hubs` are set, the
-    database's size and free pages under `database`, the readers signed up for each daily
+    database's size and free pages under `database`, what the picture checks found under
+    `pictures` when `[publish] check_pictures` is on, the readers signed up for each daily
     email under `subscribers` when `[digest] self_service` is on, and one row per feed under
     `feed_rows`."""
     from .health import report, stale_after
@@ -202,6 +236,7 @@ def _report(
         }
     size, free = reader.pages()
     withheld = reader.withheld()
+    pictures = {"pictures": reader.pictures()} if settings.publish.check_pictures else {}
     hubs = reader.websub_hubs() if settings.publish.hubs else {}
     websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
     return {
@@ -219,6 +254,7 @@ def _report(
             "not_held": reader.stories_not_held(withheld.named_stories()),
         },
         **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
+        **pictures,
         "database": {"bytes": size, "free_bytes": free},
         "feed_rows": rows,
     }

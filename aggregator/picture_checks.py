@@ -16,8 +16,12 @@ whose picture fails is shown with its next source's, or with none. `judge` reads
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from .models import Fetched, FetchFailed, FetchOutcome, NotModified
 
@@ -27,6 +31,7 @@ __all__ = [
     "REFUSED",
     "SNIFF_BYTES",
     "Verdict",
+    "failing_hosts",
     "is_picture",
     "judge",
 ]
@@ -84,3 +89,24 @@ def judge(outcome: FetchOutcome, tries: int, now: datetime) -> Verdict:
     # No answer, a timeout, a server error: it may pass.
     retry = now + RETRY_AFTER[tries - 1] if tries <= len(RETRY_AFTER) else None
     return Verdict(FAILED, outcome.error, retry)
+
+
+def failing_hosts(failed: Iterable[tuple[str, str | None, str | None]]) -> list[dict[str, Any]]:
+    """The pictures that fail (`url`, `error`, `retry` rows of `picture_checks`) by host, the
+    host with most first: how many fail, how many of those are asked again, and the error
+    most of them gave."""
+    hosts: dict[str, tuple[Counter[str], list[int]]] = {}
+    for url, error, retry in failed:
+        errors, again = hosts.setdefault(urlsplit(url).hostname or url, (Counter(), [0]))
+        errors[error or "no reason kept"] += 1
+        again[0] += retry is not None
+    found = [
+        {
+            "host": host,
+            "failed": errors.total(),
+            "to_retry": again[0],
+            "error": errors.most_common(1)[0][0],
+        }
+        for host, (errors, again) in hosts.items()
+    ]
+    return sorted(found, key=lambda h: (-h["failed"], h["host"]))

@@ -500,6 +500,32 @@ class Reader:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""
         return self._meta(BACKUP_AT, BACKUP_FAILED)
 
+    def pictures(self) -> dict[str, Any]:
+        """What the picture checks found (`picture_checks`): how many pictures were checked,
+        load, fail and were refused; how many that fail are asked again, the next when; and
+        those that fail by host (`picture_checks.failing_hosts`)."""
+        from .picture_checks import FAILED, LOADS, REFUSED, failing_hosts
+
+        sql = "SELECT state, COUNT(*) AS n, MIN(retry) AS next FROM picture_checks GROUP BY state"
+        states = {r["state"]: r for r in self._rows(sql)}
+        failed = self._rows(
+            f"SELECT url, error, retry FROM picture_checks WHERE state = '{FAILED}'"
+        )
+        hosts = failing_hosts((r["url"], r["error"], r["retry"]) for r in failed)
+        counts = {
+            state: states[state]["n"] if state in states else 0
+            for state in (LOADS, FAILED, REFUSED)
+        }
+        return {
+            "checked": sum(r["n"] for r in states.values()),
+            "loads": counts[LOADS],
+            "failed": counts[FAILED],
+            "refused": counts[REFUSED],
+            "to_retry": sum(h["to_retry"] for h in hosts),
+            "next_retry_at": states[FAILED]["next"] if FAILED in states else None,
+            "failing_hosts": hosts,
+        }
+
     def pages(self) -> tuple[int, int]:
         """Bytes of the database's pages, and of those free (`store_db.page_bytes`)."""
         return page_bytes(self._db().conn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import sqlite3
 import struct
 import zlib
@@ -18,10 +19,19 @@ import pytest
 from news_fixture import LIBRARY, QUAKE, RATES
 from upstream import Upstream, opml
 
+from aggregator.cli import main
+from aggregator.cli_status import picture_lines
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.models import Fetched, FetchFailed
-from aggregator.picture_checks import FAILED, LOADS, REFUSED, is_picture, judge
+from aggregator.picture_checks import (
+    FAILED,
+    LOADS,
+    REFUSED,
+    failing_hosts,
+    is_picture,
+    judge,
+)
 from aggregator.service import Service
 from aggregator.store import Store
 from aggregator.store_upkeep import prune
@@ -265,3 +275,71 @@ def test_retention_forgets_old_checks_of_pictures_no_story_shows() -> None:
     kept = {url for (url,) in store.conn.execute("SELECT url FROM picture_checks")}
     assert kept == {"https://img.example/shown.jpg", "https://img.example/new.jpg"}
     store.close()
+
+
+def test_status_says_how_many_pictures_load_and_whose_do_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    now = datetime.now(UTC)
+    later = (now + timedelta(minutes=50)).isoformat()
+    soon = (now + timedelta(minutes=20, seconds=30)).isoformat()
+    rows = [
+        ("https://img.example/a.jpg", LOADS, None, None),
+        ("https://img.example/b.jpg", LOADS, None, None),
+        ("https://cdn.gone.example/1.jpg", FAILED, "DNS lookup failed for cdn.gone.example", later),
+        ("https://cdn.gone.example/2.jpg", FAILED, "DNS lookup failed for cdn.gone.example", soon),
+        ("https://cdn.gone.example/3.jpg", FAILED, "HTTP 404: Not Found", None),
+        ("https://img.example/c.jpg", FAILED, "not a picture: text/html", None),
+        ("https://walled.example/w.jpg", REFUSED, "HTTP 403: Forbidden", None),
+    ]
+    store.conn.executemany(
+        "INSERT INTO picture_checks (url, state, error, tries, checked, retry) "
+        "VALUES (?, ?, ?, 1, ?, ?)",
+        [(url, state, error, now.isoformat(), retry) for url, state, error, retry in rows],
+    )
+    store.conn.commit()
+    store.close()
+    capsys.readouterr()
+    assert main(["status", "--db", str(db)]) == 0  # (checks off: the tests' default)
+    assert "PICTURES" not in capsys.readouterr().out
+    monkeypatch.setenv("AGGREGATOR_PUBLISH_CHECK_PICTURES", "true")
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("PICTURES") :].splitlines()
+    assert lines[0] == (
+        "PICTURES 7 checked: 2 load, 4 do not (not shown), 1 refused our server (shown all the "
+        "same); 2 asked again, the next in 20m"
+    )
+    # the hosts whose pictures fail, most first, each with the error most of them gave
+    assert lines[1] == (
+        "  cdn.gone.example: 3 do not load, 2 asked again (DNS lookup failed for cdn.gone.example)"
+    )
+    assert lines[2] == "  img.example: 1 do not load (not a picture: text/html)"
+    assert main(["status", "--json", "--db", str(db)]) == 0
+    found = json.loads(capsys.readouterr().out)["pictures"]
+    assert {k: found[k] for k in ("checked", "loads", "failed", "refused", "to_retry")} == {
+        "checked": 7, "loads": 2, "failed": 4, "refused": 1, "to_retry": 2
+    }  # fmt: skip
+    assert found["next_retry_at"] == soon
+    assert [h["host"] for h in found["failing_hosts"]] == ["cdn.gone.example", "img.example"]
+
+
+def test_status_names_the_few_hosts_with_most_failing_pictures() -> None:
+    failed = [
+        (f"https://h{n}.example/{i}.jpg", "HTTP 410: Gone", None)
+        for n in range(8)
+        for i in range(n + 1)
+    ]
+    lines = picture_lines(
+        {"checked": 36, "loads": 0, "failed": 36, "refused": 0, "to_retry": 0,
+         "next_retry_at": None, "failing_hosts": failing_hosts(failed)},
+        NOW,
+    )  # fmt: skip
+    assert lines[0] == "PICTURES 36 checked: 0 load, 36 do not (not shown)"
+    assert [line.split(":")[0] for line in lines[1:6]] == [
+        f"  h{n}.example" for n in (7, 6, 5, 4, 3)
+    ]
+    assert lines[6] == "  and 3 more hosts (6 pictures)"
+    assert picture_lines({"checked": 0}, NOW) == ["PICTURES none checked yet"]
