@@ -8,9 +8,11 @@ the network only where the operator listed a feed), `FETCHES` at a time, and rec
 `picture_checks.judge` says. A story shown with a picture that failed is marked, and the
 story job chooses its picture again (`entry_images.lead_image` over the pictures not known to
 fail): the next source's, or none. Its text is not summarised again: only the picture moves.
-`run` passes every `interval` seconds; `poll --once`, after its article pages, passes until
-no story was marked (`MAX_ONCE_PASSES` at most), and only when its pass changed a story or a
-check is due again.
+`run` passes every `interval` seconds, and at once again after a pass that found more
+waiting than it may ask for (a cold start's backlog); `poll --once`, after its article pages,
+passes until no story was marked and none is left waiting (`MAX_ONCE_PASSES` at most, the
+newest stories' pictures first), and only when its pass changed a story or a check is due
+again.
 """
 
 from __future__ import annotations
@@ -40,18 +42,25 @@ log = logging.getLogger("aggregator")
 
 PER_PASS = 200  # pictures one pass asks for, at most
 UNREACHABLE_FOR = 600.0  # seconds a host that gave no answer is not asked again
-MAX_ONCE_PASSES = 20  # passes `poll --once` makes, at most (it stops once none is due)
+MAX_ONCE_PASSES = 20  # passes `poll --once` makes, at most (it stops once none waits)
 FETCHES = 8  # pictures asked for at once (the fetcher's per-host limit holds too)
 Write = Callable[..., Awaitable[Any]]
 
 
 @dataclass
 class PicturePass:
-    """What one pass found: pictures asked for, those that failed, stories marked."""
+    """What one pass found: pictures asked for, those that failed, stories marked, and
+    whether it asked for as many as a pass may (`more`: others may be waiting)."""
 
     checked: int = 0
     failed: int = 0
     stories_marked: int = 0
+    more: bool = False
+
+    @property
+    def again(self) -> bool:
+        """Whether to pass again now: a story's next picture to ask for, or more waiting."""
+        return bool(self.stories_marked) or self.more
 
 
 def _log_failures(failed: list[tuple[str, Verdict]]) -> None:
@@ -105,7 +114,7 @@ class PictureJob:
         marked = await self.write(self.store.record_picture_checks, verdicts, self.clock())
         failed = [(url, verdict) for url, _, verdict in verdicts if not verdict.shown]
         _log_failures([(url, v) for url, v in failed if urlsplit(url).hostname not in known])
-        return PicturePass(len(verdicts), len(failed), marked)
+        return PicturePass(len(verdicts), len(failed), marked, len(due) >= PER_PASS)
 
     async def loop(
         self,
@@ -114,14 +123,18 @@ class PictureJob:
         resummarize: Callable[[], Awaitable[None]],
         interval: float,
     ) -> None:
-        """Pass every `interval` seconds until `stop`; a pass that marked stories has them
-        given their next picture (`resummarize`). A failing database waits for the next."""
+        """Pass every `interval` seconds until `stop`, at once again while pictures wait (a
+        cold start's backlog, a busy hour's); a pass that marked stories has them given their
+        next picture (`resummarize`). A failing database waits for the next."""
         while not stop.is_set():
+            wait = interval
             try:
                 report = await self.run_pass(fetcher)
                 if report.stories_marked:
                     await resummarize()
+                if report.more:
+                    wait = 0
             except StorageError as exc:
                 log.warning("pictures: not checked now: %s", exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+                await asyncio.wait_for(stop.wait(), wait)

@@ -316,12 +316,13 @@ class Service:
         from .picture_job import MAX_ONCE_PASSES
 
         failed = 0
-        for _ in range(MAX_ONCE_PASSES):  # (a story's next picture is asked for in the next)
+        for _ in range(MAX_ONCE_PASSES):  # (a story's next picture, or more, in the next)
             report = await self.picture_job().run_pass(fetcher)
             failed += report.failed
-            if not report.stories_marked:
+            if report.stories_marked:
+                await self._resummarize("pictures")
+            if not report.again:
                 break
-            await self._resummarize("pictures")
         return failed
 
     def retention_job(self) -> RetentionJob:

@@ -227,6 +227,63 @@ def test_a_story_is_shown_with_the_first_of_its_pictures_that_loads(tmp_path: Pa
     asyncio.run(scenario())
 
 
+# Stories of one report each, every one shown with a picture of its own.
+SINGLES = [
+    ("zoo.example", "Zoo welcomes twin panda cubs after long wait", "Keepers at the zoo said "
+     "the twin panda cubs were born overnight and both were healthy."),
+    ("rail.example", "Night trains return to the northern line", "The operator said sleeper "
+     "carriages would run three nights a week from the spring timetable."),
+    ("harbour.example", "Harbour bridge closed for cable repairs", "Engineers found worn "
+     "cables on the suspension span and closed it to lorries for a month."),
+    ("chess.example", "Teenager wins national chess title in final round", "The fifteen-year-"
+     "old sealed the championship with a knight sacrifice in the last game."),
+    ("orchard.example", "Frost damages apple blossom across valley orchards", "Growers "
+     "warned of a smaller harvest after two nights of hard frost hit the blossom."),
+]  # fmt: skip
+
+
+def test_every_waiting_picture_is_checked_though_a_pass_asks_for_few(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More pictures than one pass asks for: `poll --once` passes until none waits (not only
+    while a pass changes a story), and `run` passes again at once while some wait."""
+    monkeypatch.setattr("aggregator.picture_job.PER_PASS", 2)
+
+    async def nothing() -> None:  # (no story is marked: every picture loads)
+        return None
+
+    async def scenario(once: bool) -> list[int]:
+        async with Upstream() as up:
+            pictures = [up.url(f"/p/{n}.png") for n in range(len(SINGLES))]
+            for n in range(len(SINGLES)):
+                up.add_feed(f"/p/{n}.png", png(), content_type="image/png")
+            entries = [(s, pictures[n], 10 + n) for n, s in enumerate(SINGLES)]
+            (tmp_path / "feeds.opml").write_text(opml(up.add_feed("/a.xml", feed("A", entries))))
+            service = Service(tmp_path / "feeds.opml", tmp_path / f"{once}.db", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                    if once:
+                        assert await service.check_pictures(fetcher) == 0
+                    else:  # (the next pass would be an hour away)
+                        stop = asyncio.Event()
+                        loop = service.picture_job().loop(fetcher, stop, nothing, 3600)
+                        task = asyncio.ensure_future(loop)
+                        for _ in range(100):
+                            if all(up.requests_for(f"/p/{n}.png") for n in range(len(SINGLES))):
+                                break
+                            await asyncio.sleep(0.05)
+                        stop.set()
+                        await task
+            finally:
+                service.close()
+            return [n for n in range(len(SINGLES)) if up.requests_for(f"/p/{n}.png")]
+
+    for once in (True, False):
+        assert len(asyncio.run(scenario(once))) == len(SINGLES), once
+
+
 def test_with_checks_off_no_picture_is_asked_for(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Upstream() as up:
