@@ -12,6 +12,11 @@ items/s, CPU seconds (incl. child processes) and peak RSS (whole process tree) f
 - 304: the same feeds again, every answer 304 Not Modified;
 - unchanged: the same bodies again, served without validators (no ETag/Last-Modified).
 
+Three items in four carry a picture (`media:content`, a small JPEG served by the same
+server), as real news feeds do, so the cold pass pays for the picture checks our default
+(`[publish] check_pictures`) makes; reader stores them as enclosures. `--no-pictures` serves
+the corpus without them (as the figures measured before this option were).
+
 Then a growth table: one long-running process per tool polls all feeds 20 times (`run`-style
 cycles), each round bringing 10 new items per feed (~3,000 at 300 feeds), all inside the
 active window: cycle seconds, CPU seconds (the process's own, and those of the worker
@@ -90,8 +95,10 @@ class Corpus:
         seed: int = 7,
         start: datetime | None = None,
         spacing: float = 90.0,
+        pictures: str = "",
     ) -> None:
         self.feeds = feeds
+        self.pictures = pictures  # the picture server's port ("": items carry none)
         self.seed = seed
         self.clusters: list[list[tuple[str, list[str]]]] = []
         counts: Counter[str] = Counter()
@@ -161,6 +168,11 @@ class Corpus:
             "guid": f"outlet{feed}-{serial}",
             "when": when,
             "author": f"Reporter {rng.randrange(40)}",
+            "picture": (
+                f"http://127.0.0.{feed % HOSTS + 1}:{self.pictures}/pic/{feed}-{serial}.jpg"
+                if self.pictures and serial % 4
+                else ""
+            ),
         }
 
     def body(self, feed: int, rnd: int) -> bytes:
@@ -169,18 +181,25 @@ class Corpus:
         serials = range(end - 1, max(0, end - ITEMS_PER_FEED) - 1, -1)
         items = [self.item(feed, s) for s in serials]
         name = f"Outlet {feed} News"
+        media = {
+            id(i): f'<media:content url="{i["picture"]}" medium="image" type="image/jpeg"/>'
+            if i["picture"]
+            else ""
+            for i in items
+        }
+        ns = ' xmlns:media="http://search.yahoo.com/mrss/"'
         if feed % 3 == 2:  # a third of the feeds are Atom
             entries = "".join(
                 f"<entry><title>{html.escape(i['title'])}</title>"
                 f'<link rel="alternate" href="{i["link"]}"/><id>{i["guid"]}</id>'
                 f"<updated>{i['when'].isoformat()}</updated>"
                 f"<author><name>{i['author']}</name></author>"
-                f'<content type="html">{html.escape(i["html"])}</content></entry>'
+                f'<content type="html">{html.escape(i["html"])}</content>{media[id(i)]}</entry>'
                 for i in items
             )
             doc = (
                 '<?xml version="1.0" encoding="utf-8"?>'
-                f'<feed xmlns="http://www.w3.org/2005/Atom"><title>{name}</title>'
+                f'<feed xmlns="http://www.w3.org/2005/Atom"{ns}><title>{name}</title>'
                 f'<link href="https://outlet{feed}.invalid/"/><id>urn:outlet:{feed}</id>'
                 f"<updated>{items[0]['when'].isoformat()}</updated>{entries}</feed>"
             )
@@ -190,12 +209,12 @@ class Corpus:
                 f'<guid isPermaLink="false">{i["guid"]}</guid>'
                 f"<pubDate>{format_datetime(i['when'])}</pubDate>"
                 f"<dc:creator>{i['author']}</dc:creator>"
-                f"<description>{html.escape(i['html'])}</description></item>"
+                f"<description>{html.escape(i['html'])}</description>{media[id(i)]}</item>"
                 for i in items
             )
             doc = (
                 '<?xml version="1.0" encoding="utf-8"?>'
-                '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+                f'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"{ns}><channel>'
                 f"<title>{name}</title><link>https://outlet{feed}.invalid/</link>"
                 f"<description>News from outlet {feed}</description>{entries}</channel></rss>"
             )
@@ -216,6 +235,8 @@ def serve(args: argparse.Namespace) -> None:
     )
     state = {"round": COLD_ROUND, "validators": True}
     bodies: dict[int, bytes] = {}
+    # A picture: a JPEG's first bytes and 6 KB more (what a check reads is its first 16 KB).
+    picture = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(6 * 1024)
 
     def prepare() -> None:
         bodies.clear()
@@ -233,6 +254,9 @@ def serve(args: argparse.Namespace) -> None:
             )
         return web.Response(body=bodies[n], content_type="application/rss+xml")
 
+    async def pic(request: web.Request) -> web.Response:
+        return web.Response(body=picture, content_type="image/jpeg")
+
     async def control(request: web.Request) -> web.Response:
         state["round"] = int(request.query.get("round", state["round"]))
         state["validators"] = request.query.get("validators", "1") == "1"
@@ -241,9 +265,9 @@ def serve(args: argparse.Namespace) -> None:
         return web.json_response({"round": state["round"], "bytes": items})
 
     async def main() -> None:
-        prepare()
         app = web.Application()
         app.router.add_get("/feed/{n}.xml", feed)
+        app.router.add_get("/pic/{name}", pic)
         app.router.add_get("/_control", control)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -252,6 +276,8 @@ def serve(args: argparse.Namespace) -> None:
             site = web.TCPSite(runner, f"127.0.0.{host}", port)
             await site.start()
             port = port or runner.addresses[0][1]
+        corpus.pictures = str(port) if args.pictures else ""
+        prepare()
         print(port, flush=True)
         await asyncio.Event().wait()
 
@@ -279,8 +305,9 @@ class Server:
         self.proc.wait(timeout=10)
 
 
-def start_server(args: argparse.Namespace, feeds: int) -> Server:
+def start_server(args: argparse.Namespace, feeds: int, pictures: bool = False) -> Server:
     cmd = [sys.executable, __file__, "--serve", "--feeds", str(feeds), "--data", str(args.data)]
+    cmd += ["--pictures"] if pictures else []
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     port = int(proc.stdout.readline())
@@ -417,7 +444,7 @@ def table(rows: list[list[str]]) -> str:
 
 
 def passes(args: argparse.Namespace, feeds: int) -> None:
-    server = start_server(args, feeds)
+    server = start_server(args, feeds, pictures=not args.no_pictures)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmpdir = Path(tmp)
@@ -637,7 +664,13 @@ def main() -> None:
         help="the pass tables' passes to run (304 and unchanged poll what the passes before left)",
     )
     parser.add_argument("--reader-python", default=sys.executable)
+    parser.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help="the pass tables' items carry no pictures (none checked; the growth table never has)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pictures", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         args.feeds = args.feeds[0]
