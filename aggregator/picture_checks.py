@@ -12,6 +12,10 @@ whose picture fails is shown with its next source's, or with none. `judge` reads
   browsers, so the picture stays shown and is not asked again;
 - no answer, a timeout, a 5xx: it fails for now and is asked again after `RETRY_AFTER`
   (1 hour, 6, 24); after the last it fails for good.
+
+A picture the site fetches for its readers (`proxied`: `[publish] picture_proxy`) is judged
+as the proxy would pass it on: a refusal is then our readers' too, so it fails (429 for now),
+and one bigger than `PROXY_MAX_BYTES` (by its Content-Length) fails for good.
 """
 
 from __future__ import annotations
@@ -28,20 +32,31 @@ from .models import Fetched, FetchFailed, FetchOutcome, NotModified
 __all__ = [
     "FAILED",
     "LOADS",
+    "PROXY_MAX_BYTES",
     "REFUSED",
     "SNIFF_BYTES",
     "Verdict",
     "failing_hosts",
     "is_picture",
     "judge",
+    "picture_type",
 ]
 
 SNIFF_BYTES = 16 * 1024  # what is read of a picture to judge it (the rest is not fetched)
+PROXY_MAX_BYTES = 5 * 2**20  # the biggest picture the site's proxy passes on (`picture_proxy`)
 RETRY_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 LOADS, FAILED, REFUSED = "loads", "failed", "refused"  # `picture_checks.state`
 _REFUSALS = frozenset({401, 403, 429, 451})
-_GONE = frozenset({404, 410})
-_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"\x00\x00\x01\x00")
+_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+    (b"\x00\x00\x01\x00", "image/x-icon"),
+)
+_ISO_BRANDS = {b"avif": "image/avif", b"avis": "image/avif", b"heic": "image/heic"}
+_ISO_BRANDS |= {b"heix": "image/heic", b"mif1": "image/heif"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,35 +73,49 @@ class Verdict:
         return self.state != FAILED
 
 
-def is_picture(body: bytes) -> bool:
-    """Whether `body` starts as a raster picture does (JPEG, PNG, GIF, BMP, ICO, WebP, AVIF
-    or HEIF)."""
-    if body.startswith(_MAGIC):
-        return True
+def picture_type(body: bytes) -> str | None:
+    """The type of raster picture `body` starts as (JPEG, PNG, GIF, BMP, ICO, WebP, AVIF or
+    HEIF), or None."""
+    for magic, kind in _MAGIC:
+        if body.startswith(magic):
+            return kind
     if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
-        return True
-    return body[4:8] == b"ftyp" and body[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1")
+        return "image/webp"
+    return _ISO_BRANDS.get(body[8:12]) if body[4:8] == b"ftyp" else None
 
 
-def judge(outcome: FetchOutcome, tries: int, now: datetime) -> Verdict:
+def is_picture(body: bytes) -> bool:
+    """Whether `body` starts as a raster picture does (`picture_type`)."""
+    return picture_type(body) is not None
+
+
+def judge(outcome: FetchOutcome, tries: int, now: datetime, *, proxied: bool = False) -> Verdict:
     """The verdict on one fetch of a picture (at most `SNIFF_BYTES` of its body), the
-    `tries`-th check of its address (1 for the first)."""
+    `tries`-th check of its address (1 for the first); `proxied`, one the site fetches for
+    its readers."""
     if isinstance(outcome, Fetched):
         kind = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
         if "svg" in kind:
             return Verdict(FAILED, f"not a raster picture: {kind}")
+        size = outcome.headers.get("content-length", "")
+        if proxied and size.isdigit() and int(size) > PROXY_MAX_BYTES:
+            return Verdict(FAILED, f"{int(size):,} bytes: more than the site's proxy passes on")
         # (a picture served with no type, a generic one or a wrong one loads all the same)
         if kind.startswith("image/") or is_picture(outcome.body):
             return Verdict(LOADS)
         return Verdict(FAILED, f"not a picture: {kind or 'no type'}")
     if isinstance(outcome, NotModified):  # (asked without validators: not expected)
-        return Verdict(REFUSED, "the outlet answered 304 to a plain request")
+        said = "the outlet answered 304 to a plain request"
+        return Verdict(FAILED, said) if proxied else Verdict(REFUSED, said)
     assert isinstance(outcome, FetchFailed)
-    if outcome.status in _REFUSALS:
+    status = outcome.status
+    if status in _REFUSALS and not proxied:
         return Verdict(REFUSED, outcome.error)
-    if outcome.status in _GONE or (outcome.status is not None and outcome.status < 500):
+    if status in _REFUSALS and status != 429:  # (our readers' refusal too)
+        return Verdict(FAILED, f"{outcome.error} (the site fetches it for its readers)")
+    if status is not None and status < 500 and status != 429:  # (404, 410, another 4xx)
         return Verdict(FAILED, outcome.error)
-    # No answer, a timeout, a server error: it may pass.
+    # No answer, a timeout, a server error, a proxied picture's 429: it may pass.
     retry = now + RETRY_AFTER[tries - 1] if tries <= len(RETRY_AFTER) else None
     return Verdict(FAILED, outcome.error, retry)
 

@@ -78,10 +78,13 @@ def _log_failures(failed: list[tuple[str, Verdict]]) -> None:
 class PictureJob:
     """The picture checks of one store, on its writer thread (`write`)."""
 
-    def __init__(self, store: Store, write: Write, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, write: Write, clock: Callable[[], datetime], proxy: str = "off"
+    ) -> None:
         self.store = store
         self.write = write
         self.clock = clock
+        self.proxy = proxy  # `[publish] picture_proxy`: the pictures the site fetches itself
         # Hosts that gave no answer (no address, no connection, a timeout): their pictures
         # are not asked for until then (monotonic time), and fail as theirs did.
         self._unreachable: dict[str, tuple[float, FetchFailed]] = {}
@@ -91,6 +94,8 @@ class PictureJob:
         due = await self.write(self.store.pictures_to_check, now, PER_PASS)
         if not due:
             return PicturePass()
+        from .publish import is_proxied
+
         slots = asyncio.Semaphore(FETCHES)
         started = time.monotonic()
         unreachable = {
@@ -108,7 +113,8 @@ class PictureJob:
             if isinstance(outcome, FetchFailed) and outcome.status is None:
                 unreachable.setdefault(host, outcome)  # (its other pictures: not asked now)
                 self._unreachable.setdefault(host, (time.monotonic() + UNREACHABLE_FOR, outcome))
-            return url, tries + 1, judge(outcome, tries + 1, self.clock())
+            proxied = is_proxied(url, self.proxy)
+            return url, tries + 1, judge(outcome, tries + 1, self.clock(), proxied=proxied)
 
         verdicts = await asyncio.gather(*(check(url, tries) for url, tries in due))
         marked = await self.write(self.store.record_picture_checks, verdicts, self.clock())

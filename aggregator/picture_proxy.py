@@ -10,10 +10,11 @@ picture that story shows now, whose address's hash is `key` (a new picture is a 
 a copy cached under a key never goes stale; an older key leads to the current one). The fetch
 is the fetcher's, with its guards: an address that resolves inside the network is refused
 unless its host is one the operator listed a feed on, redirects are checked hop by hop, the
-size is capped (`MAX_BYTES`), and only a raster image type is passed on (never SVG, which can
-carry script). At most `FETCHES` run at once; recent pictures are kept in memory (at most
-`CACHE_BYTES`, each for `CACHE_SECONDS`; a failure for `FAILURE_SECONDS`), and many asks for
-one picture wait on one fetch.
+size is capped (`MAX_BYTES`), and only a raster picture is passed on (never SVG, which can
+carry script): by its image type, or, served with another, by its first bytes and named by
+them (`picture_checks.picture_type`, as the picture checks judge it). At most `FETCHES` run
+at once; recent pictures are kept in memory (at most `CACHE_BYTES`, each for `CACHE_SECONDS`;
+a failure for `FAILURE_SECONDS`), and many asks for one picture wait on one fetch.
 
 `publish.proxied` (pure) names the pictures; this is the server's side.
 """
@@ -29,12 +30,13 @@ from dataclasses import dataclass, replace
 
 from .fetch import PICTURE_ACCEPT, Fetcher, FetchSettings
 from .models import Fetched, FetchFailed, NotModified
+from .picture_checks import PROXY_MAX_BYTES, picture_type
 
 __all__ = ["Picture", "Pictures"]
 
 log = logging.getLogger("aggregator")
 
-MAX_BYTES = 5 * 2**20  # a bigger picture is not passed on
+MAX_BYTES = PROXY_MAX_BYTES  # a bigger picture is not passed on
 FETCHES = 4  # pictures fetched at once; more wait their turn
 CACHE_BYTES = 16 * 2**20  # pictures kept in memory, at most
 CACHE_SECONDS = 3600.0  # how long one is served from memory before it is fetched again
@@ -117,8 +119,13 @@ class Pictures:
             return Picture(error="the outlet answered 304 to a plain request", status=502)
         assert isinstance(outcome, Fetched)
         kind = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
-        if not kind.startswith("image/") or "svg" in kind:
-            return Picture(error=f"not a picture: {kind or 'no type'}", status=502)
+        if "svg" in kind:
+            return Picture(error=f"not a picture: {kind}", status=502)
+        if not kind.startswith("image/"):  # (a JPEG served as octet-stream is one all the same)
+            sniffed = picture_type(outcome.body)
+            if sniffed is None:
+                return Picture(error=f"not a picture: {kind or 'no type'}", status=502)
+            kind = sniffed
         return Picture(outcome.body, kind)
 
     def _keep(self, url: str, picture: Picture) -> None:

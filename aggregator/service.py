@@ -297,7 +297,8 @@ class Service:
         if self._picture_job is None:
             from .picture_job import PictureJob
 
-            self._picture_job = PictureJob(self.store, self.write, self.clock)
+            proxy = self.settings.publish.picture_proxy
+            self._picture_job = PictureJob(self.store, self.write, self.clock, proxy)
         return self._picture_job
 
     def _checks_pictures(self) -> bool:

@@ -31,6 +31,7 @@ from aggregator.picture_checks import (
     failing_hosts,
     is_picture,
     judge,
+    picture_type,
 )
 from aggregator.service import Service
 from aggregator.store import Store
@@ -118,6 +119,38 @@ def test_no_answer_hides_the_picture_for_now_and_asks_again_later(
     ]
 
 
+def test_a_picture_the_site_fetches_for_its_readers_is_judged_as_the_proxy_passes_it() -> None:
+    # a refusal of our server is then our readers' too: it fails (429 for now)
+    for status in (401, 403, 451):
+        verdict = judge(FetchFailed("u", f"HTTP {status}", status=status), 1, NOW, proxied=True)
+        assert verdict.state == FAILED and verdict.retry is None
+        assert "the site fetches it for its readers" in verdict.error
+    busy = judge(FetchFailed("u", "HTTP 429", status=429), 1, NOW, proxied=True)
+    assert busy.state == FAILED and busy.retry == NOW + timedelta(hours=1)
+    # more than the proxy passes on (said by its Content-Length; a check reads 16 KB)
+    big = Fetched("u", "u", 200, png(), {"content-type": "image/png", "content-length": "6000000"})
+    assert judge(big, 1, NOW, proxied=True).state == FAILED
+    assert judge(big, 1, NOW).state == LOADS  # (the reader's browser loads it from the outlet)
+    # a picture served with a generic type: the proxy names it by its first bytes
+    assert judge(fetched(png(), "application/octet-stream"), 1, NOW, proxied=True).shown
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        (png(), "image/png"),
+        (b"GIF87a", "image/gif"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"\x00\x00\x00\x1cftypavif", "image/avif"),
+        (b"\x00\x00\x00\x1cftypmp42", None),  # (a video)
+        (b"<!doctype html>", None),
+    ],
+)
+def test_a_picture_is_named_by_its_first_bytes(body: bytes, kind: str | None) -> None:
+    assert picture_type(body) == kind
+
+
 def test_what_starts_as_no_picture_is_none() -> None:
     for body in (b"", b"<html>", b"%PDF-1.7", b"RIFF\x00\x00\x00\x00WAVE", b"\xff\xd8"):
         assert not is_picture(body), body
@@ -145,13 +178,14 @@ def feed(title: str, entries: list[tuple[tuple[str, str, str], str | None, int]]
     ).encode()
 
 
-def settings() -> Settings:
+def settings(proxy: str = "off") -> Settings:
+    """Checks on; pictures linked at their outlets (`proxy` "off"), or fetched by the site."""
     base = Settings()
     return dataclasses.replace(
         base,
         fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
         articles=dataclasses.replace(base.articles, enabled=False),
-        publish=dataclasses.replace(base.publish, check_pictures=True),
+        publish=dataclasses.replace(base.publish, check_pictures=True, picture_proxy=proxy),
     )
 
 
@@ -282,6 +316,31 @@ def test_every_waiting_picture_is_checked_though_a_pass_asks_for_few(
 
     for once in (True, False):
         assert len(asyncio.run(scenario(once))) == len(SINGLES), once
+
+
+def test_a_picture_the_site_fetches_is_not_shown_when_its_outlet_refuses_the_site(
+    tmp_path: Path,
+) -> None:
+    async def scenario(proxy: str) -> str | None:
+        async with Upstream() as up:
+            up.add_feed("/p/r.jpg", b"no", status=403, content_type="text/plain")
+            first = up.add_feed("/a.xml", feed("A", [(LIBRARY, up.url("/p/r.jpg"), 10)]))
+            (tmp_path / "feeds.opml").write_text(opml(first))
+            db = tmp_path / f"{proxy}.db"
+            service = Service(tmp_path / "feeds.opml", db, settings(proxy))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+                    await service.check_pictures(fetcher)
+            finally:
+                service.close()
+            return summaries(db)["City library"]
+
+    # linked at the outlet, readers' browsers may load what our server is refused; fetched
+    # by the site for them ("http": a plain-http picture, as this one), they may not
+    assert asyncio.run(scenario("off")) is not None
+    assert asyncio.run(scenario("http")) is None
 
 
 def test_with_checks_off_no_picture_is_asked_for(tmp_path: Path) -> None:

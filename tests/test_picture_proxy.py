@@ -67,8 +67,9 @@ def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
             photo = up.add_feed("/photo.jpg", JPEG, content_type="image/jpeg")
             page = up.add_feed("/page.html", b"<html></html>", content_type="text/html")
             vector = up.add_feed("/v.svg", b"<svg onload='x()'/>", content_type="image/svg+xml")
+            binary = up.add_feed("/b.jpg", JPEG, content_type="application/octet-stream")
             secure = "https://cdn.example/secure.jpg"
-            pictured(db, {"s1": photo, "s2": secure, "s3": page, "s4": vector})
+            pictured(db, {"s1": photo, "s2": secure, "s3": page, "s4": vector, "s5": binary})
             key = picture_key(photo)
             named = f"{BASE}pictures/s1/{key}"
             async with served(db, settings, pictures=on_loopback()) as client:
@@ -107,6 +108,10 @@ def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
                 for story_id, url in (("s3", page), ("s4", vector)):
                     failed = await client.get(f"/pictures/{story_id}/{picture_key(url)}")
                     assert failed.status == 502 and "not a picture" in await failed.text()
+                # a JPEG served with a generic type is one all the same, named as one
+                sniffed = await client.get(f"/pictures/s5/{picture_key(binary)}")
+                assert sniffed.status == 200 and await sniffed.read() == JPEG
+                assert sniffed.headers["Content-Type"] == "image/jpeg"
 
     asyncio.run(scenario())
 
