@@ -414,10 +414,12 @@ def front_page_picks(
     categories: Sequence[tuple[str, Sequence[Story]]], settings: PublishSettings, now: datetime
 ) -> list[list[Story]]:
     """Each category's top stories for the front page (`categories`: name and candidates, in
-    page order), every story once: a story in several categories shows under its main one
-    when that one is on the page, else under the first that lists it, and the next story by
-    rank takes the place it leaves. Category pages and feeds still list all of theirs."""
+    page order; `front_page_share` of them each), every story once: a story in several
+    categories shows under its main one when that one is on the page, else under the first
+    that lists it, and the next story by rank takes the place it leaves. Category pages and
+    feeds still list all of theirs."""
     names = {name for name, _ in categories}
+    share = settings.front_page_share(len(categories))
     shown: set[str] = set()
     picks: list[list[Story]] = []
     for name, stories in categories:
@@ -425,7 +427,7 @@ def front_page_picks(
             story
             for story in rank(stories, now)
             if story.id not in shown and (story.category == name or story.category not in names)
-        ][: settings.front_page_stories]
+        ][:share]
         shown.update(story.id for story in top)
         picks.append(top)
     return picks

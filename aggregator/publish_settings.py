@@ -39,6 +39,9 @@ def _in_language(settings: PublishSettings, language: str) -> PublishSettings:
     return dataclasses.replace(settings, language=language)
 
 
+FRONT_PAGE_LEAST = 5  # top stories a category shows on the front page, at least, by default
+
+
 @dataclass(frozen=True)
 class PublishSettings:
     """How published feeds and pages look and where they live."""
@@ -49,7 +52,9 @@ class PublishSettings:
     description: str = DEFAULT_DESCRIPTION
     max_items: int = 100  # stories per feed
     page_size: int = 25  # stories per category page
-    front_page_stories: int = 5  # top stories per category on the front page
+    # Top stories per category on the front page; 0: as many as fill a category page
+    # (`page_size`) shared over the categories, `FRONT_PAGE_LEAST` at least (`front_page_share`).
+    front_page_stories: int = 0
     top_min_outlets: int = 2  # the "top stories" feeds: stories at least this many outlets covered
     # The feeds' and pages' language: a story's when detection is unsure, and the words put
     # around the stories ("Summary based on 3 sources", dates), where `site_words` has them.
@@ -86,9 +91,11 @@ class PublishSettings:
             raise ValueError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
-        for name in ("max_items", "page_size", "front_page_stories", "top_min_outlets"):
+        for name in ("max_items", "page_size", "top_min_outlets"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.front_page_stories < 0:
+            raise ValueError("front_page_stories must be at least 0 (0: fill a page)")
         self.zone()  # (an unknown zone is a configuration error at start, not at a page)
         for hub in self.hubs:
             parts = urlsplit(hub)
@@ -122,6 +129,14 @@ class PublishSettings:
     def zone(self) -> tzinfo:
         """The zone the pages show times in."""
         return display_zone(self.timezone)
+
+    def front_page_share(self, categories: int) -> int:
+        """Top stories each of `categories` shows on the front page: `front_page_stories`, or
+        by default a category page's length shared over them, `FRONT_PAGE_LEAST` at least (a
+        site of one category fills its front page; one of six shows five each)."""
+        if self.front_page_stories:
+            return self.front_page_stories
+        return max(FRONT_PAGE_LEAST, self.page_size // max(1, categories))
 
     @property
     def public_base_url(self) -> bool:

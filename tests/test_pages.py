@@ -104,6 +104,31 @@ def test_a_story_in_two_categories_is_on_the_front_page_once_under_its_main_one(
     assert "Summit ends" in world_part
 
 
+def test_by_default_the_front_page_fills_a_page_over_its_categories() -> None:
+    settings = PublishSettings(base_url=BASE, page_size=12)  # (front_page_stories: 0)
+
+    def shown(count: int) -> list[int]:
+        names = [f"Desk {n}" for n in range(count)]
+        categories = [
+            (
+                name,
+                f"desk-{n}",
+                [covered(f"{n}-{i}", f"{name} item {i}", 1, i, name) for i in range(20)],
+            )
+            for n, name in enumerate(names)
+        ]
+        page = render_index_html(categories, settings, NOW)
+        return [part.count(f'href="{BASE}stories/') for part in page.split("<h2>")[1:]]
+
+    assert shown(1) == [12]  # a site of one category: a page's length
+    assert shown(2) == [6, 6]
+    assert shown(4) == [5, 5, 5, 5]  # five at least
+    fixed = dataclasses.replace(settings, front_page_stories=3)
+    assert fixed.front_page_share(1) == fixed.front_page_share(9) == 3  # as the operator says
+    with pytest.raises(ValueError, match="front_page_stories"):
+        PublishSettings(front_page_stories=-1)
+
+
 def test_pages_have_canonical_description_opengraph_and_icon() -> None:
     story = make_story("s1", "Ceasefire agreed")
     pages = {
