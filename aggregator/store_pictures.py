@@ -4,7 +4,7 @@ answer said, and which stories to summarise again because of it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .store_db import StoreBase
@@ -15,24 +15,28 @@ if TYPE_CHECKING:  # (a pass that checks no picture never loads them)
 
 __all__ = ["PicturesStore"]
 
+# Pictures of summaries written this long ago or less are asked for: a database from before the
+# checks (or after a long stop) has them asked for its recent stories, not for every old one.
+CHECK_HORIZON = timedelta(days=7)
+
 
 class PicturesStore(StoreBase):
     """Pictures of published stories, checked once each (`picture_checks`)."""
 
     def pictures_to_check(self, now: datetime, limit: int) -> list[tuple[str, int]]:
-        """Pictures stories are shown with that were never checked (newest summaries first),
-        then those whose check is due again (a story no longer shows one that failed); with
-        the number of checks each had."""
+        """Pictures stories are shown with that were never checked (newest summaries first,
+        written within `CHECK_HORIZON`), then those whose check is due again (a story no
+        longer shows one that failed); with the number of checks each had."""
         rows = self.conn.execute(
             "SELECT url, tries FROM ("
             " SELECT image AS url, 0 AS tries, 0 AS due, MAX(created) AS newest FROM summaries s"
-            " WHERE image IS NOT NULL"
+            " WHERE image IS NOT NULL AND created >= ?"
             " AND NOT EXISTS (SELECT 1 FROM picture_checks c WHERE c.url = s.image)"
             " GROUP BY image"
             " UNION ALL"
             " SELECT url, tries, 1, retry FROM picture_checks WHERE retry <= ?"
             ") ORDER BY due, newest DESC LIMIT ?",
-            [to_iso(now), limit],
+            [to_iso(now - CHECK_HORIZON), to_iso(now), limit],
         )
         return [(url, tries) for url, tries in rows]
 

@@ -366,6 +366,31 @@ def test_with_checks_off_no_picture_is_asked_for(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+def test_only_pictures_of_recent_summaries_are_asked_for() -> None:
+    """A database from before the checks (or after a long stop) has its recent stories'
+    pictures asked for, not every old one's."""
+    store = Store(":memory:")
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    for story, days, picture in (
+        ("s1", 1, "new.jpg"),
+        ("s2", 6, "week.jpg"),
+        ("s3", 40, "old.jpg"),
+    ):
+        when = (now - timedelta(days=days)).isoformat()
+        store.conn.execute(
+            "INSERT INTO stories (id, last_item_at, updated) VALUES (?, ?, ?)", [story, when, when]
+        )
+        store.conn.execute(
+            "INSERT INTO summaries (story_id, version, headline, bullets, sources, outlet_count, "
+            "method, created, image) VALUES (?, 1, 'h', '[]', '[]', 1, 'm', ?, ?)",
+            [story, when, f"https://img.example/{picture}"],
+        )
+    store.conn.commit()
+    due = store.pictures_to_check(now, 10)
+    assert due == [("https://img.example/new.jpg", 0), ("https://img.example/week.jpg", 0)]
+    store.close()
+
+
 def test_retention_forgets_old_checks_of_pictures_no_story_shows() -> None:
     store = Store(":memory:")
     now = datetime(2026, 3, 2, tzinfo=UTC)
