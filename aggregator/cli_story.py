@@ -90,6 +90,8 @@ def _text(found: dict[str, Any]) -> str:
     if found.get("outlets") is not None and version:
         bullets = counted(found.get("bullets") or 0, "bullet")
         lines.append(f"summary    {counted(found['outlets'], 'outlet')}, {bullets}")
+    if version:
+        lines.append(f"picture    {_picture(found['picture'], found['picture_check'])}")
     if found["merged_from"]:
         lines.append(f"merged in  {', '.join(found['merged_from'])}")
     lines.append(f"ITEMS ({len(found['items'])})")
@@ -109,4 +111,21 @@ def _text(found: dict[str, Any]) -> str:
         when = _when(item.get("published") or item["first_seen"])
         lines.append(f"[{n}] {when}  {item['outlet']}: {item['title']}{said}")
         lines.append(f"     {item.get('url') or '-'}")
+        if item.get("picture"):
+            lines.append(f"     picture {_picture(item['picture'], item['picture_check'])}")
     return "\n".join(lines)
+
+
+def _picture(url: str | None, check: dict[str, Any] | None) -> str:
+    """A picture and what its check found: "URL (loads)", "URL (does not load: HTTP 404)",
+    "URL (not checked)"; "none"."""
+    if not url:
+        return "none"
+    if check is None:
+        return f"{url} (not checked)"
+    if check["state"] == "loads":
+        return f"{url} (loads)"
+    if check["state"] == "refused":
+        return f"{url} (refused our server, shown all the same: {check['error']})"
+    again = f"; asked again at {_when(check['retry'])}" if check["retry"] else ""
+    return f"{url} (does not load: {check['error']}{again})"

@@ -237,15 +237,16 @@ class Reader:
 
     def story_record(self, story_id: str) -> dict[str, Any] | None:
         """A story as stored, published or not (`aggregator story`): its row, categories,
-        summary's size, the stories merged into it, and its items in publication order
-        (outlet, title, links, when first seen, copy of which, furniture). None when the
-        database has no such story."""
+        summary's size and picture, the stories merged into it, and its items in publication
+        order (outlet, title, links, picture, when first seen, copy of which, furniture); what
+        a check found of each picture (`picture_checks`: state, error, retry; None if never
+        checked). None when the database has no such story."""
         rows = self._rows("SELECT * FROM stories WHERE id = ?", [story_id])
         if not rows:
             return None
         row = rows[0]
         summary = self._rows(
-            "SELECT outlet_count, bullets FROM summaries WHERE story_id = ?", [story_id]
+            "SELECT outlet_count, bullets, image FROM summaries WHERE story_id = ?", [story_id]
         )
         merged = self._rows(f"{MERGED_FROM} ORDER BY id", [story_id])
         categories = self._rows(
@@ -255,10 +256,20 @@ class Reader:
         )
         items = self._rows(
             "SELECT id, COALESCE(NULLIF(outlet_name, ''), outlet) AS outlet, title, url, "
-            "canonical_url, published, first_seen, duplicate_of, furniture, apart, feed_url "
-            "FROM items WHERE story_id = ? ORDER BY published, first_seen, id",
+            "canonical_url, published, first_seen, duplicate_of, furniture, apart, feed_url, "
+            "image AS picture FROM items WHERE story_id = ? ORDER BY published, first_seen, id",
             [story_id],
         )
+        shown = summary[0]["image"] if summary else None
+        pictures = {shown, *(item["picture"] for item in items)} - {None}
+        checks = {
+            r["url"]: {"state": r["state"], "error": r["error"], "retry": r["retry"]}
+            for r in self._rows(
+                "SELECT url, state, error, retry FROM picture_checks WHERE url IN "
+                f"({', '.join('?' * len(pictures))})",
+                sorted(pictures),
+            )
+        }
         return {
             "id": row["id"],
             "headline": row.get("headline"),
@@ -271,8 +282,15 @@ class Reader:
             "outlets": summary[0]["outlet_count"] if summary else None,
             "bullets": len(json.loads(summary[0]["bullets"] or "[]")) if summary else 0,
             "merged_from": [r["id"] for r in merged],
+            "picture": shown,
+            "picture_check": checks.get(shown) if shown else None,
             "items": [
-                {**item, "furniture": bool(item["furniture"]), "apart": bool(item["apart"])}
+                {
+                    **item,
+                    "furniture": bool(item["furniture"]),
+                    "apart": bool(item["apart"]),
+                    "picture_check": checks.get(item["picture"]) if item["picture"] else None,
+                }
                 for item in items
             ],
         }

@@ -319,7 +319,7 @@ def test_every_waiting_picture_is_checked_though_a_pass_asks_for_few(
 
 
 def test_a_picture_the_site_fetches_is_not_shown_when_its_outlet_refuses_the_site(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def scenario(proxy: str) -> str | None:
         async with Upstream() as up:
@@ -341,6 +341,23 @@ def test_a_picture_the_site_fetches_is_not_shown_when_its_outlet_refuses_the_sit
     # by the site for them ("http": a plain-http picture, as this one), they may not
     assert asyncio.run(scenario("off")) is not None
     assert asyncio.run(scenario("http")) is None
+    # `aggregator story` says which picture a story shows, and what its check found
+    for proxy in ("off", "http"):
+        db = tmp_path / f"{proxy}.db"
+        with sqlite3.connect(db) as conn:
+            (story,) = conn.execute("SELECT story_id FROM summaries").fetchone()
+        capsys.readouterr()
+        assert main(["story", story, "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+        shown = next(line for line in out.splitlines() if line.startswith("picture "))
+        item = next(line for line in out.splitlines() if line.startswith("     picture "))
+        if proxy == "off":
+            assert "/p/r.jpg (refused our server, shown all the same: HTTP 403" in shown
+            assert "/p/r.jpg (refused our server" in item
+        else:
+            assert shown == "picture    none"
+            assert "/p/r.jpg (does not load: HTTP 403" in item
+            assert item.endswith("(the site fetches it for its readers))")
 
 
 def test_with_checks_off_no_picture_is_asked_for(tmp_path: Path) -> None:
