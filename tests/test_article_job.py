@@ -18,6 +18,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
+from job_loops import run_until
 from upstream import Upstream
 
 from aggregator.article_pass import ArticlePass
@@ -810,17 +811,14 @@ def test_a_sites_pages_failing_over_many_passes_are_one_log_line(
                             report = await service.fetch_articles(fetcher)
                             assert report.failed == 7
                         else:
-                            stop = asyncio.Event()
                             job = service.article_job()
-                            task = asyncio.ensure_future(job.loop(fetcher, stop, nothing))
-                            for _ in range(200):  # the burst ends: then a 30 s wait
-                                if any(
+                            await run_until(  # the burst ends: then a 30 s wait
+                                lambda stop: job.loop(fetcher, stop, nothing),
+                                lambda: any(
                                     r.getMessage().startswith("article") for r in caplog.records
-                                ):
-                                    break
-                                await asyncio.sleep(0.05)
-                            stop.set()
-                            await task
+                                ),
+                                tries=200,
+                            )
             finally:
                 service.close()
         lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("article")]

@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from job_loops import run_until
 from news_fixture import LIBRARY, QUAKE, RATES
 from upstream import Upstream, opml
 
@@ -288,7 +289,8 @@ def test_every_waiting_picture_is_checked_though_a_pass_asks_for_few(
 
     async def scenario(once: bool) -> list[int]:
         async with Upstream() as up:
-            pictures = [up.url(f"/p/{n}.png") for n in range(len(SINGLES))]
+            every = range(len(SINGLES))
+            pictures = [up.url(f"/p/{n}.png") for n in every]
             for n in range(len(SINGLES)):
                 up.add_feed(f"/p/{n}.png", png(), content_type="image/png")
             entries = [(s, pictures[n], 10 + n) for n, s in enumerate(SINGLES)]
@@ -301,15 +303,11 @@ def test_every_waiting_picture_is_checked_though_a_pass_asks_for_few(
                     if once:
                         assert await service.check_pictures(fetcher) == 0
                     else:  # (the next pass would be an hour away)
-                        stop = asyncio.Event()
-                        loop = service.picture_job().loop(fetcher, stop, nothing, 3600)
-                        task = asyncio.ensure_future(loop)
-                        for _ in range(100):
-                            if all(up.requests_for(f"/p/{n}.png") for n in range(len(SINGLES))):
-                                break
-                            await asyncio.sleep(0.05)
-                        stop.set()
-                        await task
+                        job = service.picture_job()
+                        await run_until(
+                            lambda stop: job.loop(fetcher, stop, nothing, 3600),
+                            lambda: all(up.requests_for(f"/p/{n}.png") for n in every),
+                        )
             finally:
                 service.close()
             return [n for n in range(len(SINGLES)) if up.requests_for(f"/p/{n}.png")]
