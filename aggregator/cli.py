@@ -122,6 +122,11 @@ def _subscribers(subscribers: argparse.ArgumentParser) -> None:
         "--remove", metavar="ADDRESS", default=None, help="take this reader off (service stopped)"
     )
     subscribers.add_argument("--json", action="store_true", help="print JSON for scripts")
+    subscribers.add_argument(
+        "--read-bounces",
+        action="store_true",
+        help="read the digest's bounce mailbox now, as run does every hour (service stopped)",
+    )
 
 
 def _digest(digest: argparse.ArgumentParser) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 
 from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
-from .config import Settings
+from .config import Settings, bounce_password
 from .fetch import Fetcher
 from .lock import writer_lock
 from .opml import load_opml
@@ -29,6 +30,7 @@ def _on_stall(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     password = digest_ready(settings)
+    bounces = bounce_password(settings.digest, os.environ)
     host, port, settings = listen_on(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
     with writer_lock(args.db, "run"):
@@ -37,6 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.db,
             settings,
             smtp_password=password,
+            bounce_password=bounces,
             on_stall=lambda: _on_stall(settings),
         )
         try:

@@ -11,6 +11,7 @@ from typing import Any
 from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
+from .digest_settings import DigestSettings
 from .schedule import feed_schedule
 from .site_holds import host_of
 from .store import from_iso
@@ -54,6 +55,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
         pictures = reader.pictures() if settings.publish.check_pictures else None
+        digest = settings.digest
+        bounces = reader.bounces(listed_addresses(digest)) if digest.bounce_host else None
     finally:
         if store is not None:
             store.close()
@@ -114,6 +117,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(websub_line(settings.publish.hubs, hubs, now))
     if pictures is not None:
         print("\n".join(picture_lines(pictures, now)))
+    if bounces is not None:
+        print("\n".join(bounce_lines(settings.digest, bounces, now)))
     if withheld:
         stories = counted(len(withheld.stories), "story", "stories")
         mends = "".join(f", {part}" for part in withheld.mends())
@@ -187,6 +192,47 @@ def picture_lines(found: dict[str, Any], now: datetime) -> list[str]:
     return lines
 
 
+def listed_addresses(digest: DigestSettings) -> set[str]:
+    """The addresses `[digest.recipients]` lists, lower case."""
+    from email.utils import parseaddr
+
+    return {
+        parseaddr(address)[1].lower()
+        for addresses in digest.recipients.values()
+        for address in addresses
+    }
+
+
+def bounce_lines(digest: DigestSettings, found: dict[str, Any], now: datetime) -> list[str]:
+    """The bounce mailbox's lines of `status` (`Reader.bounces`): when it was last read, or
+    since when its reads fail and why; how many addresses bounced and what became of them;
+    then each address the settings still list that bounced enough to stop its mail."""
+    from .bounces import DAYS_TO_UNSUBSCRIBE
+
+    where = f"{digest.bounce_host}/{digest.bounce_folder}"
+    read = f"read {ago(found['read_at'], now)}" if found["read_at"] else "not read yet"
+    if found["failed"]:
+        read += (
+            f"; the last read failed {ago(found['failed']['at'], now)}: {found['failed']['error']}"
+        )
+    addresses = found["addresses"]
+    gone = [a for a in addresses if a["unsubscribed"]]
+    listed = [a for a in addresses if a["listed"] and a["days"] >= DAYS_TO_UNSUBSCRIBE]
+    line = f"BOUNCES {where}: {read}"
+    if addresses:
+        line += (
+            f"; {counted(len(addresses), 'address', 'addresses')} bounced for good, "
+            f"{len(gone)} unsubscribed"
+        )
+    lines = [line]
+    for a in listed:
+        lines.append(
+            f"  {a['address']}: bounced on {counted(a['days'], 'day')} (last {a['last_day']}: "
+            f"{a['reason']}): take it out of [digest.recipients]"
+        )
+    return lines
+
+
 def backup_line(db: Path, settings: Settings, meta: dict[str, str], now: datetime) -> str:
     """The scheduled backups' line of `status`: where they go, the last one or the failure
     that stopped the last attempt, and when the next is due."""
@@ -214,7 +260,8 @@ def _report(
     the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
     WebSub hub last answered under `websub` when `[publish] hubs` are set, the
     database's size and free pages under `database`, what the picture checks found under
-    `pictures` when `[publish] check_pictures` is on, the readers signed up for each daily
+    `pictures` when `[publish] check_pictures` is on, what the bounce mailbox's reads found
+    under `bounces` when `[digest] bounce_host` is set, the readers signed up for each daily
     email under `subscribers` when `[digest] self_service` is on, and one row per feed under
     `feed_rows`."""
     from .health import report, stale_after
@@ -237,6 +284,8 @@ def _report(
     size, free = reader.pages()
     withheld = reader.withheld()
     pictures = {"pictures": reader.pictures()} if settings.publish.check_pictures else {}
+    if settings.digest.bounce_host:
+        pictures["bounces"] = reader.bounces(listed_addresses(settings.digest))
     hubs = reader.websub_hubs() if settings.publish.hubs else {}
     websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
     return {

@@ -1,24 +1,33 @@
 """`aggregator subscribers`: the readers who signed up for a daily email on the site
-(`[digest] self_service`), and taking one off. Listing reads only and is safe while the
-service runs; removing writes, so it needs the service stopped, and says otherwise how the
-reader's own unsubscribe link does it."""
+(`[digest] self_service`), taking one off, and reading the digest's bounces once. Listing
+reads only and is safe while the service runs; removing and reading bounces write, so they
+need the service stopped (`run` reads the bounces itself), and removing says otherwise how
+the reader's own unsubscribe link does it."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .cli_support import open_for_reading, settings_from
+from .config import Settings
 from .errors import StorageError
 from .signup import checked_address
 from .store import check_existing
+from .wording import counted
+
+T = TypeVar("T")
 
 
 def cmd_subscribers(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.remove is not None:
         return _remove(args, settings.publish.base_url)
+    if args.read_bounces:
+        return _read_bounces(args, settings)
     store, reader = open_for_reading(args.db)
     try:
         rows = reader.subscriber_rows(args.category)
@@ -41,6 +50,56 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
         )
     if not settings.digest.self_service:
         print("([digest] self_service is off: these readers get no digest until it is on)")
+    return 0
+
+
+def _read_bounces(args: argparse.Namespace, settings: Settings) -> int:
+    """Read the bounce mailbox once, as `run` does every hour, and say what it found."""
+    import asyncio
+    import os
+    from datetime import UTC, datetime
+
+    from .bounce_job import BounceJob
+    from .bounces import DAYS_TO_UNSUBSCRIBE
+    from .config import bounce_password
+    from .lock import writer_lock
+    from .store import Store
+
+    password = bounce_password(settings.digest, os.environ)
+    if password is None:
+        print("no bounce mailbox: set [digest] bounce_host (see the README)", file=sys.stderr)
+        return 2
+    check_existing(args.db)
+
+    async def write(fn: Callable[..., T], *fn_args: Any) -> T:
+        return fn(*fn_args)  # (this process is the writer)
+
+    with writer_lock(args.db, "subscribers --read-bounces"):
+        store = Store(args.db)
+        try:
+            job = BounceJob(store, write, settings.digest, password, lambda: datetime.now(UTC))
+            found = asyncio.run(job.run_pass())
+        finally:
+            store.close()
+    if found.error is not None:
+        print(f"aggregator: the bounce mailbox was not read: {found.error}", file=sys.stderr)
+        return 1
+    print(
+        f"{counted(found.looked_at, 'new message')}, {counted(found.bounces, 'bounce')}; "
+        f"{counted(len(found.failed), 'address', 'addresses')} failed for good"
+    )
+    for address, reason in sorted(found.failed.items()):
+        bounced = found.counted.get(address)
+        if bounced is None:
+            state = "no reader of the digests: not counted"
+        elif bounced.unsubscribed:
+            state = f"unsubscribed from {', '.join(bounced.unsubscribed)}"
+        elif bounced.days >= DAYS_TO_UNSUBSCRIBE and bounced.listed:
+            state = "listed in [digest.recipients]: take it out"
+        else:
+            days = counted(bounced.days, "day")
+            state = f"bounced on {days} (its mail stops at {DAYS_TO_UNSUBSCRIBE})"
+        print(f"  {address}: {state}; {reason}")
     return 0
 
 

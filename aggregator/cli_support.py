@@ -10,7 +10,7 @@ import os
 import socket
 from pathlib import Path
 
-from .config import Settings, load_settings, smtp_password
+from .config import Settings, bounce_password, load_settings, smtp_password
 from .errors import ConfigError, StorageError
 from .publish_settings import PublishSettings
 from .store import Reader, Store, check_existing
@@ -61,7 +61,8 @@ def _free_port(host: str) -> int:
 
 
 def digest_ready(settings: Settings) -> str | None:
-    """Before sending digests: their links need a public base URL, their login a password."""
+    """Before sending digests: their links need a public base URL, their login a password,
+    and a bounce mailbox its own password (`bounce_password`: checked here, read by `run`)."""
     digest = settings.digest
     if (any(digest.recipients.values()) or digest.self_service) and not (
         settings.publish.public_base_url
@@ -71,6 +72,7 @@ def digest_ready(settings: Settings) -> str | None:
             f"[digest] {why}, so set [publish] base_url to the site's public URL: "
             "digest emails link to story pages there"
         )
+    bounce_password(settings.digest, os.environ)
     return smtp_password(settings.digest, os.environ)
 
 

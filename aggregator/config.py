@@ -17,7 +17,8 @@ Each section of the TOML file fills one module's settings dataclass::
                         changed feeds)
     [articles]          enabled, skip_feeds, per_pass, concurrency, per_host_interval,
                         once_budget (how long `poll --once` spends on article pages)
-    [digest]            SMTP server, sender, per-category recipients and send time (see digest.py)
+    [digest]            SMTP server, sender, per-category recipients and send time (see digest.py),
+                        the bounce mailbox (bounce_host: see bounce_job.py)
 
 An environment variable `AGGREGATOR_<SECTION>_<KEY>` (e.g. `AGGREGATOR_SERVER_PORT=9000`,
 `AGGREGATOR_PUBLISH_BASE_URL=https://news.example.org/`) overrides the file.
@@ -303,10 +304,11 @@ def build_settings(
             )
         if not isinstance(values, Mapping):
             raise ConfigError(f"{where}: [{section}] must be a table")
-        if section == "digest" and "password" in values:
+        if section == "digest" and ("password" in values or "bounce_password" in values):
             raise ConfigError(
-                f"{where} [digest]: the SMTP password is never read from the settings file; "
-                "put it in the environment variable named by password_env"
+                f"{where} [digest]: passwords are never read from the settings file; put the "
+                "SMTP password in the environment variable named by password_env (the bounce "
+                "mailbox's: bounce_password_env)"
             )
         current = getattr(settings, section)
         settings = dataclasses.replace(
@@ -338,7 +340,12 @@ def _secret_variables(settings: Settings, env: Mapping[str, str]) -> set[str]:
     the defaults, the file and the environment give it."""
     names = {LLMSettings().api_key_env, DigestSettings().password_env}
     names |= {settings.llm.api_key_env, settings.digest.password_env}
-    for section, key in (("llm", "api_key_env"), ("digest", "password_env")):
+    names |= {settings.digest.bounce_password_var}
+    for section, key in (
+        ("llm", "api_key_env"),
+        ("digest", "password_env"),
+        ("digest", "bounce_password_env"),
+    ):
         named = env.get(f"{ENV_PREFIX}{section.upper()}_{key.upper()}", "").strip()
         if named:
             names.add(named)
@@ -371,6 +378,20 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     return build_settings(values, env, str(path) if path else "config")
+
+
+def bounce_password(settings: DigestSettings, env: Mapping[str, str]) -> str | None:
+    """The bounce mailbox's password from the environment, when a bounce mailbox is read
+    (`bounce_host`). Pure; a configuration error when its variable is not set."""
+    if not settings.bounce_host:
+        return None
+    password = env.get(settings.bounce_password_var)
+    if password is None:
+        raise ConfigError(
+            f"[digest] bounce_host is set but the environment variable "
+            f"{settings.bounce_password_var} holding the bounce mailbox's password is not set"
+        )
+    return password
 
 
 def smtp_password(settings: DigestSettings, env: Mapping[str, str]) -> str | None:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-__all__ = ["DEFAULT_PORTS", "SECURITY", "DigestSettings", "parse_time"]
+__all__ = ["DEFAULT_PORTS", "IMAP_PORTS", "SECURITY", "DigestSettings", "parse_time"]
 
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+IMAP_PORTS = {"starttls": 143, "tls": 993, "none": 143}
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
@@ -73,14 +74,35 @@ class DigestSettings:
     retry_initial: timedelta = timedelta(minutes=5)
     retry_max: timedelta = timedelta(hours=1)
     max_attempts: int = 6
+    # The mailbox the digest's bounces land in (its envelope sender's, `from_address`), read
+    # over IMAP every hour by `run` (`bounce_job`): off while `bounce_host` is empty. The
+    # login is `bounce_username` (default: `username`); its password comes from the
+    # environment variable `bounce_password_env` (default: the SMTP password's).
+    bounce_host: str = ""
+    bounce_port: int = 0  # 0: the usual port for `bounce_security` (993, or 143)
+    bounce_security: str = "tls"  # tls (implicit TLS) | starttls | none
+    bounce_username: str = ""
+    bounce_password_env: str = ""
+    bounce_folder: str = "INBOX"
 
     def __post_init__(self) -> None:
         if self.security not in SECURITY:
             known = ", ".join(SECURITY)
             raise ValueError(f"security must be one of {known}, not {self.security!r}")
-        if not 0 <= self.smtp_port <= 65535:
+        for name in ("smtp_port", "bounce_port"):
+            port = getattr(self, name)
+            if not 0 <= port <= 65535:
+                raise ValueError(f"{name} must be between 0 (the usual port) and 65535, got {port}")
+        if self.bounce_security not in SECURITY:
+            known = ", ".join(SECURITY)
             raise ValueError(
-                f"smtp_port must be between 0 (the usual port) and 65535, got {self.smtp_port}"
+                f"bounce_security must be one of {known}, not {self.bounce_security!r}"
+            )
+        if self.bounce_host and not (self.bounce_username or self.username):
+            raise ValueError("bounce_host is set, so bounce_username (or username) is required")
+        if self.bounce_host and not self.recipients:
+            raise ValueError(
+                "bounce_host is set but no category has a digest ([digest.recipients])"
             )
         if not 1 <= self.count <= 100:
             raise ValueError(f"count must be between 1 and 100, got {self.count}")
@@ -121,6 +143,15 @@ class DigestSettings:
     @property
     def port(self) -> int:
         return self.smtp_port or DEFAULT_PORTS[self.security]
+
+    @property
+    def bounce_imap_port(self) -> int:
+        return self.bounce_port or IMAP_PORTS[self.bounce_security]
+
+    @property
+    def bounce_password_var(self) -> str:
+        """The environment variable holding the bounce mailbox's password."""
+        return self.bounce_password_env.strip() or self.password_env
 
     @property
     def zone(self) -> ZoneInfo:

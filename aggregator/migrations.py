@@ -563,3 +563,15 @@ def picture_checks(db: Database) -> None:
         "CREATE TABLE IF NOT EXISTS picture_checks (url TEXT PRIMARY KEY, state TEXT NOT NULL, "
         "error TEXT, tries INTEGER NOT NULL, checked TEXT NOT NULL, retry TEXT)"
     )
+
+
+@migrations(name="digest_0004_bounces")
+def digest_bounces(db: Database) -> None:
+    """Addresses the bounce mailbox says failed for good (`digest_bounces`): on how many days
+    (`days`), the last one (`last_day`), what the last report said (`reason`), when it was
+    recorded (`updated`), and whether a reader who signed up was unsubscribed for it."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS digest_bounces (address TEXT PRIMARY KEY, "
+        "days INTEGER NOT NULL, last_day TEXT NOT NULL, reason TEXT, updated TEXT NOT NULL, "
+        "unsubscribed INTEGER NOT NULL DEFAULT 0)"
+    )

@@ -3,8 +3,9 @@
 `Service` owns the store (all writes on one dedicated writer thread: the single-writer rule),
 reloads the OPML, and runs the periodic jobs, each in its own module with its pure "what is
 due" decision: polling (`poll_job`), grouping and summarising (`story_job`), article pages
-(`article_job`), retention (`retention`), digests (`digest_job`) and WebSub notifications
-(`hub_job`). It also serves the published feeds, and talks to systemd.
+(`article_job`), retention (`retention`), digests (`digest_job`) and their bounces
+(`bounce_job`), pictures' checks (`picture_job`) and WebSub notifications (`hub_job`). It also
+serves the published feeds, and talks to systemd.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .wording import counted
 
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
+    from .bounce_job import BounceJob
     from .digest_job import DigestJob
     from .hub_job import HubJob
     from .picture_job import PictureJob
@@ -87,6 +89,7 @@ class Service:
         clock: Callable[[], datetime] = utcnow,
         summarizer: Summarizer | None = None,
         smtp_password: str | None = None,
+        bounce_password: str | None = None,
         notifier: Notifier | None = None,
         once: bool = False,
         on_stall: Callable[[], None] | None = None,
@@ -116,6 +119,7 @@ class Service:
         self._hub_job: HubJob | None = None
         self._picture_job: PictureJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
+        self.bounce_password = bounce_password  # the bounce mailbox's, likewise
         self.notifier = notifier or Notifier()
         self._reader = self.store.reader()
 
@@ -369,6 +373,16 @@ class Service:
             Subscribers(self.store),
         )
 
+    def bounce_job(self) -> BounceJob | None:
+        """The bounce mailbox's reader (`[digest] bounce_host`), or None when none is set."""
+        if not self.settings.digest.bounce_host or self.bounce_password is None:
+            return None
+        from .bounce_job import BounceJob
+
+        return BounceJob(
+            self.store, self.write, self.settings.digest, self.bounce_password, self.clock
+        )
+
     def signups(self) -> Signups | None:
         """Readers' own sign-ups to the daily emails, on the pages this service serves
         (`[digest] self_service`); None when the settings keep subscriptions the operator's."""
@@ -488,12 +502,14 @@ class Service:
         watchdog = self._start_watchdog()
         stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
         tick = self.settings.server.tick
-        digests = articles = answers = hubs = pictures = None
+        digests = articles = answers = hubs = pictures = bounces = None
         failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()) or self.settings.digest.self_service:
             job = self.digest_job().loop(stop, min(tick, 60.0), after=polled)
             digests = asyncio.ensure_future(job)
+        if (bounce_job := self.bounce_job()) is not None:
+            bounces = asyncio.ensure_future(bounce_job.loop(stop))
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
                 if self.settings.articles.enabled:
@@ -564,7 +580,7 @@ class Service:
             stalls.cancel()
             if watchdog is not None:
                 watchdog.cancel()
-            for task in (articles, answers, hubs, pictures):
+            for task in (articles, answers, hubs, pictures, bounces):
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)

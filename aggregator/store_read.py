@@ -518,6 +518,12 @@ class Reader:
         """The scheduled backups' meta keys (`health.backup_record` reads them)."""
         return self._meta(BACKUP_AT, BACKUP_FAILED)
 
+    def bounces(self, listed: Collection[str]) -> dict[str, Any]:
+        """What the bounce mailbox's reads found (`bounce_store.bounce_report`)."""
+        from .bounce_store import bounce_report
+
+        return bounce_report(self._db().conn, listed)
+
     def pictures(self) -> dict[str, Any]:
         """What the picture checks found (`picture_checks`): how many pictures were checked,
         load, fail and were refused; how many that fail are asked again, the next when; and

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .damage import is_damaged
@@ -24,6 +24,7 @@ from .store_db import chunks, page_bytes
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
+BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
 DROP_LIMIT = 20_000  # items whose near keys (or grouping features) one prune drops at most
 
 
@@ -104,6 +105,10 @@ def prune(
     with store.db.atomic():
         forgotten = store.forget_pruned(forget_before)
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
+        store.db.execute(  # (bounces no longer counted: `bounces.FORGET_AFTER`)
+            "DELETE FROM digest_bounces WHERE last_day < ?",
+            [(now - BOUNCES_KEPT).date().isoformat()],
+        )
         store.db.execute(  # (checks of pictures no story shows: asked again if one does)
             "DELETE FROM picture_checks WHERE checked < ? AND url NOT IN "
             "(SELECT image FROM summaries WHERE image IS NOT NULL)",

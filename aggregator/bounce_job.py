@@ -1,0 +1,137 @@
+"""The bounce job: read the digest's bounces from its mailbox and stop mailing addresses that
+fail for good (`[digest] bounce_host`).
+
+A pass reads the folder's messages new since the last pass (`bounce_mail`, in a thread),
+judges those that may be bounces (`bounces.failures`), and counts the permanent failures of
+the addresses the digests mail (`bounce_store`): a reader who signed up on the site is
+unsubscribed at `bounces.DAYS_TO_UNSUBSCRIBE` days of bounces, and an address the settings
+list is named in a warning for the operator to take out. `run` passes every
+`BOUNCE_CHECK` seconds; `aggregator subscribers --read-bounces` passes once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .bounce_store import BounceBook, Bounced
+from .bounces import DAYS_TO_UNSUBSCRIBE, failures
+from .errors import StorageError
+
+if TYPE_CHECKING:
+    from .digest_settings import DigestSettings
+    from .store import Store
+
+__all__ = ["BOUNCE_CHECK", "BounceJob", "BouncePass"]
+
+log = logging.getLogger("aggregator")
+
+BOUNCE_CHECK = 3600.0  # seconds between reads of the bounce mailbox in `run`
+Write = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class BouncePass:
+    """What one pass found: messages looked at, bounces read, the addresses they say failed
+    for good (each with its reason), those of them the digests mail (`counted`: their days
+    of bounces; those at `DAYS_TO_UNSUBSCRIBE` no longer get a digest when they signed up),
+    and the mailbox's error when it could not be read."""
+
+    looked_at: int = 0
+    bounces: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    counted: dict[str, Bounced] = field(default_factory=dict)
+    error: str | None = None
+
+
+class BounceJob:
+    """The bounce mailbox of one store's digests, written through `write` (the writer)."""
+
+    def __init__(
+        self,
+        store: Store,
+        write: Write,
+        settings: DigestSettings,
+        password: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.book = BounceBook(store)
+        self.write = write
+        self.settings = settings
+        self.password = password
+        self.clock = clock
+
+    def _listed(self) -> set[str]:
+        """The addresses the settings send digests to, lower case."""
+        from email.utils import parseaddr
+
+        return {
+            parseaddr(address)[1].lower()
+            for addresses in self.settings.recipients.values()
+            for address in addresses
+        }
+
+    async def run_pass(self) -> BouncePass:
+        from .bounce_mail import MailboxError, MailboxMark, read_new
+
+        mark = MailboxMark.read(await self.write(self.book.mark))
+        try:
+            read = await asyncio.to_thread(read_new, self.settings, self.password, mark)
+        except MailboxError as exc:
+            await self.write(self.book.read_failed, str(exc), self.clock())
+            log.warning("bounces: mailbox not read: %s", exc)
+            return BouncePass(error=str(exc))
+        found = BouncePass(read.looked_at, len(read.bounces))
+        reports: list[tuple[str, Any, str]] = []
+        for day, raw in read.bounces:
+            said = await asyncio.to_thread(failures, raw)
+            for address in sorted(said.permanent):
+                found.failed[address] = said.reason
+                reports.append((address, day, said.reason))
+        listed = self._listed()
+        found.counted = await self.write(self.book.record, reports, listed, self.clock())
+        await self.write(self.book.read_done, read.mark.text(), self.clock())
+        for address, bounced in sorted(found.counted.items()):
+            if bounced.days < DAYS_TO_UNSUBSCRIBE:
+                continue
+            if bounced.unsubscribed:
+                log.warning(
+                    "bounces: unsubscribed %s from %s: its mail bounced on %d days (last: %s)",
+                    address,
+                    ", ".join(bounced.unsubscribed),
+                    bounced.days,
+                    bounced.reason,
+                )
+            if bounced.listed:
+                log.warning(
+                    "bounces: %s bounced on %d days (last: %s): take it out of [digest.recipients]",
+                    address,
+                    bounced.days,
+                    bounced.reason,
+                )
+        if found.bounces:
+            log.info(
+                "bounces: %d new messages, %d bounces, %d addresses failed for good, %d of "
+                "them the digests'",
+                found.looked_at,
+                found.bounces,
+                len(found.failed),
+                len(found.counted),
+            )
+        return found
+
+    async def loop(self, stop: asyncio.Event, interval: float = BOUNCE_CHECK) -> None:
+        """Pass every `interval` seconds until `stop`; a failing database waits for the
+        next."""
+        while not stop.is_set():
+            try:
+                await self.run_pass()
+            except StorageError as exc:
+                log.warning("bounces: not recorded now: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)

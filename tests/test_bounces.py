@@ -1,0 +1,292 @@
+"""The digest's bounces read back from its mailbox: which messages are bounces and whom they
+name (`bounces`), the days that stop an address's mail, and whole reads of a loopback IMAP
+folder holding invented bounces and replies (`bounce_mail`, `bounce_job`, `subscribers
+--read-bounces`, `status`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from digest_fixture import certificates
+from imap_sink import Mailbox, imap_server, today_at
+from upstream import opml
+
+from aggregator.bounces import BounceRecord, failures, looks_like_bounce, tally
+from aggregator.cli import main
+from aggregator.config import load_settings
+from aggregator.service import Service
+from aggregator.signup_store import Subscribers
+from aggregator.store import Store
+from aggregator.store_upkeep import prune
+
+GONE = "gone@reader.example"
+
+
+def dsn(recipient: str, status: str = "5.1.1", action: str = "failed") -> bytes:
+    """A delivery status notification (RFC 3464) for one recipient of a digest."""
+    said = "User unknown" if status.startswith("5") else "Mailbox full, will retry"
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.news.example>\r\n"
+        "To: bounces@news.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B0"\r\n'
+        "\r\n"
+        "--B0\r\n"
+        "Content-Type: text/plain\r\n\r\n"
+        "This is the mail system at host mx.news.example. Your message could not be "
+        "delivered to one or more recipients.\r\n\r\n"
+        "--B0\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.news.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        f"Original-Recipient: rfc822;{recipient}\r\n"
+        f"Action: {action}\r\n"
+        f"Status: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected: "
+        f"{said}\r\n\r\n"
+        "--B0\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        "From: Daily News <news@news.example>\r\n"
+        f"To: {recipient}\r\n"
+        "Subject: World News: Harbour bridge closed and 9 more\r\n\r\n"
+        "--B0--\r\n"
+    ).encode()
+
+
+def exim_bounce(recipient: str) -> bytes:
+    """A bounce in Exim's own words, before delivery reports were a standard."""
+    return (
+        "From: Mail Delivery System <Mailer-Daemon@mx.other.example>\r\n"
+        "To: bounces@news.example\r\n"
+        "Subject: Mail delivery failed: returning message to sender\r\n"
+        f"X-Failed-Recipients: {recipient}\r\n"
+        "\r\n"
+        "This message was created automatically by mail delivery software.\r\n\r\n"
+        "A message that you sent could not be delivered to one or more of its\r\n"
+        "recipients. This is a permanent error. The following address(es) failed:\r\n\r\n"
+        f"  {recipient}\r\n"
+        "    550 5.1.1 User unknown\r\n"
+    ).encode()
+
+
+REPLY = (
+    b"From: A Reader <fine@reader.example>\r\nTo: bounces@news.example\r\n"
+    b"Subject: Re: World News: Harbour bridge closed and 9 more\r\n\r\n"
+    b"Thanks, the bridge story was useful. Could it arrive an hour earlier?\r\n"
+)
+
+
+def test_a_delivery_report_names_who_failed_for_good_and_why() -> None:
+    found = failures(dsn(GONE))
+    assert found.permanent == {GONE} and not found.temporary
+    assert found.reason == f"550 5.1.1 <{GONE}>: Recipient address rejected: User unknown"
+    later = failures(dsn("full@reader.example", "4.2.2", "delayed"))
+    assert later.temporary == {"full@reader.example"} and not later.permanent
+    assert failures(exim_bounce("old@reader.example")).permanent == {"old@reader.example"}
+    # a reader's reply in the same mailbox is no bounce, and is not fetched whole
+    assert failures(REPLY).permanent == frozenset()
+    assert not looks_like_bounce({"From": "A Reader <fine@reader.example>", "Subject": "Re: x"})
+    assert looks_like_bounce({"Content-Type": "multipart/report; report-type=delivery-status"})
+    assert looks_like_bounce({"from": "MAILER-DAEMON@mx.example", "subject": "x"})
+    assert looks_like_bounce({"Subject": "Delivery Status Notification (Failure)"})
+
+
+def test_an_address_counts_a_day_of_bounces_once_and_old_ones_are_forgotten() -> None:
+    first = tally(None, date(2026, 3, 2), "550 user unknown")
+    assert first == BounceRecord(1, date(2026, 3, 2), "550 user unknown")
+    assert tally(first, date(2026, 3, 2), "again").days == 1  # (two digests, one day)
+    assert tally(first, date(2026, 3, 3), "550").days == 2
+    assert tally(first, date(2026, 4, 1), "550").days == 2  # 30 days later: still counts
+    assert tally(first, date(2026, 4, 2), "550").days == 1  # 31: the count starts again
+
+
+def _settings_env(monkeypatch: pytest.MonkeyPatch, port: int, box: Mailbox) -> None:
+    for name, value in {
+        "AGGREGATOR_DIGEST_SMTP_HOST": "127.0.0.1",
+        "AGGREGATOR_DIGEST_FROM_ADDRESS": "Daily News <news@news.example>",
+        "AGGREGATOR_DIGEST_RECIPIENTS": "World News=listed@reader.example",
+        "AGGREGATOR_DIGEST_BOUNCE_HOST": "127.0.0.1",
+        "AGGREGATOR_DIGEST_BOUNCE_PORT": str(port),
+        "AGGREGATOR_DIGEST_BOUNCE_SECURITY": "none",
+        "AGGREGATOR_DIGEST_BOUNCE_USERNAME": box.user,
+        "AGGREGATOR_DIGEST_BOUNCE_PASSWORD_ENV": "TEST_BOUNCE_PASSWORD",
+        "TEST_BOUNCE_PASSWORD": box.password,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def _signed_up(db: Path) -> None:
+    store = Store(db)
+    readers = Subscribers(store)
+    now = datetime.now(UTC) - timedelta(days=20)
+    for category, address in (
+        ("World News", GONE),
+        ("Sport", GONE),
+        ("Sport", "fine@reader.example"),
+    ):
+        readers.confirm(category, address, now)
+    store.close()
+
+
+def _subscribed(db: Path) -> set[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("SELECT category, address FROM digest_subscribers"))
+
+
+def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    _signed_up(db)
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    box.add(today_at(7, yesterday) - timedelta(days=30), dsn(GONE))  # older than a first read
+    box.add(today_at(7, yesterday), dsn(GONE))
+    box.add(today_at(7, yesterday), dsn("listed@reader.example"))
+    box.add(today_at(7, yesterday), dsn("stranger@elsewhere.example"))  # not one of ours
+    box.add(today_at(8, yesterday), REPLY)
+    with imap_server(box) as port:
+        _settings_env(monkeypatch, port, box)
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("4 new messages, 3 bounces; 3 addresses failed for good")
+        assert f"  {GONE}: bounced on 1 day (its mail stops at 2); 550 5.1.1" in out
+        assert "  stranger@elsewhere.example: no reader of the digests: not counted;" in out
+        assert _subscribed(db) == {
+            ("World News", GONE),
+            ("Sport", GONE),
+            ("Sport", "fine@reader.example"),
+        }
+        # read only: the folder is examined, nothing in it marked, moved or deleted; the
+        # reply was read by its headers only
+        assert not any(c.split()[0] in ("SELECT", "STORE", "EXPUNGE", "COPY") for c in box.commands)
+        assert box.commands.count("UID FETCH 5 (BODY.PEEK[])") == 0
+        # the next read asks only for what came since; nothing new, nothing counted twice
+        box.commands.clear()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        assert capsys.readouterr().out.startswith("0 new messages, 0 bounces")
+        assert "UID SEARCH UID 6:*" in box.commands
+        # a second day's bounce: the reader is unsubscribed from every category
+        box.add(today_at(7), dsn(GONE))
+        box.add(today_at(7), dsn("listed@reader.example"))
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+        assert f"  {GONE}: unsubscribed from Sport, World News" in out
+        assert "  listed@reader.example: listed in [digest.recipients]: take it out" in out
+        assert _subscribed(db) == {("Sport", "fine@reader.example")}
+        # the server renumbered the folder: the last week is read again, no day counts twice
+        box.validity = 8
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        assert capsys.readouterr().out.startswith("6 new messages, 5 bounces")
+        with sqlite3.connect(db) as conn:
+            days = dict(conn.execute("SELECT address, days FROM digest_bounces"))
+        assert days == {GONE: 2, "listed@reader.example": 2}
+        # status says when the mailbox was read and which listed address to take out
+        assert main(["status", "--db", str(db)]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        bounces = lines.index(next(line for line in lines if line.startswith("BOUNCES ")))
+        assert lines[bounces].startswith("BOUNCES 127.0.0.1/INBOX: read ")
+        assert lines[bounces].endswith("; 2 addresses bounced for good, 1 unsubscribed")
+        assert lines[bounces + 1].startswith("  listed@reader.example: bounced on 2 days (last ")
+        assert main(["status", "--json", "--db", str(db)]) == 0
+        report = json.loads(capsys.readouterr().out)["bounces"]
+        assert [(a["address"], a["unsubscribed"], a["listed"]) for a in report["addresses"]] == [
+            (GONE, True, False),
+            ("listed@reader.example", False, True),
+        ]
+
+
+def test_a_mailbox_that_refuses_the_login_is_said_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    _signed_up(db)
+    box = Mailbox()
+    box.add(today_at(7), dsn(GONE))
+    with imap_server(box) as port:
+        _settings_env(monkeypatch, port, box)
+        monkeypatch.setenv("TEST_BOUNCE_PASSWORD", "wrong")
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 1
+        said = (
+            "the bounce mailbox was not read: login as bounces@news.example refused: login refused"
+        )
+        assert said in capsys.readouterr().err
+        assert main(["status", "--db", str(db)]) == 0
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("BOUNCES"))
+        assert "not read yet; the last read failed " in line and "login refused" in line
+    assert len(_subscribed(db)) == 3
+    # no password variable: a configuration error before anything is read
+    monkeypatch.delenv("TEST_BOUNCE_PASSWORD")
+    assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 2
+    assert "TEST_BOUNCE_PASSWORD" in capsys.readouterr().err
+
+
+def test_retention_forgets_bounces_long_past() -> None:
+    store = Store(":memory:")
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    store.conn.executemany(
+        "INSERT INTO digest_bounces (address, days, last_day, reason, updated) "
+        "VALUES (?, 1, ?, 'r', ?)",
+        [
+            ("recent@reader.example", "2026-02-20", now.isoformat()),
+            ("old@reader.example", "2025-11-01", now.isoformat()),
+        ],
+    )
+    store.conn.commit()
+    prune(store, now, now - timedelta(days=30), now - timedelta(days=90), 0)
+    kept = {row[0] for row in store.conn.execute("SELECT address FROM digest_bounces")}
+    assert kept == {"recent@reader.example"}
+    store.close()
+
+
+def test_run_reads_the_bounce_mailbox_only_with_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = Mailbox()
+    _settings_env(monkeypatch, 1, box)
+    settings = load_settings(None, dict(os.environ))
+    (tmp_path / "feeds.opml").write_text(opml("https://feeds.news.example/world.xml"))
+    service = Service(tmp_path / "feeds.opml", tmp_path / "a.db", settings, bounce_password="x")
+    try:
+        assert service.bounce_job() is not None
+    finally:
+        service.close()
+    service = Service(tmp_path / "feeds.opml", tmp_path / "b.db", settings)
+    try:
+        assert service.bounce_job() is None
+    finally:
+        service.close()
+    # `check` (as `run` at its start) stops at a bounce mailbox without its password
+    monkeypatch.setenv("AGGREGATOR_PUBLISH_BASE_URL", "https://news.example/")
+    monkeypatch.delenv("TEST_BOUNCE_PASSWORD")
+    assert main(["check", "--opml", str(tmp_path / "feeds.opml")]) == 2
+    assert "TEST_BOUNCE_PASSWORD" in capsys.readouterr().err
+
+
+def test_the_mailbox_is_read_over_tls_trusting_the_settings_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    _signed_up(db)
+    box = Mailbox()
+    box.add(today_at(7), dsn(GONE))
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    trusted, stranger = certificates(tmp_path / "a"), certificates(tmp_path / "b")
+    with imap_server(box, tls=trusted.server) as port:
+        _settings_env(monkeypatch, port, box)
+        monkeypatch.setenv("AGGREGATOR_DIGEST_BOUNCE_SECURITY", "tls")
+        monkeypatch.setenv("AGGREGATOR_DIGEST_CA_FILE", str(stranger.ca_file))
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in capsys.readouterr().err
+        monkeypatch.setenv("AGGREGATOR_DIGEST_CA_FILE", str(trusted.ca_file))
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        assert capsys.readouterr().out.startswith("1 new message, 1 bounce;")
