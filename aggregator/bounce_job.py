@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .bounce_store import BounceBook, Bounced
 from .bounces import DAYS_TO_UNSUBSCRIBE, failures
 from .errors import StorageError
+from .wording import counted
 
 if TYPE_CHECKING:
     from .digest_settings import DigestSettings
@@ -116,11 +117,10 @@ class BounceJob:
                 )
         if found.bounces:
             log.info(
-                "bounces: %d new messages, %d bounces, %d addresses failed for good, %d of "
-                "them the digests'",
-                found.looked_at,
-                found.bounces,
-                len(found.failed),
+                "bounces: %s, %s, %s failed for good, %d of them the digests'",
+                counted(found.looked_at, "new message"),
+                counted(found.bounces, "bounce"),
+                counted(len(found.failed), "address", "addresses"),
                 len(found.counted),
             )
         return found

@@ -88,6 +88,9 @@ def failures(raw: bytes) -> Failures:
     one no detector reads)."""
     from flufl.bounce import all_failures  # (loaded with a bounce mailbox only)
 
+    # (its "Running detector: …" lines, a dozen a message, are the library's own business)
+    logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
+
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     try:
         temporary, permanent = all_failures(message)
