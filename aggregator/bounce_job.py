@@ -67,16 +67,6 @@ class BounceJob:
         self.password = password
         self.clock = clock
 
-    def _listed(self) -> set[str]:
-        """The addresses the settings send digests to, lower case."""
-        from email.utils import parseaddr
-
-        return {
-            parseaddr(address)[1].lower()
-            for addresses in self.settings.recipients.values()
-            for address in addresses
-        }
-
     async def run_pass(self) -> BouncePass:
         from .bounce_mail import MailboxError, MailboxMark, read_new
 
@@ -94,7 +84,7 @@ class BounceJob:
             for address in sorted(said.permanent):
                 found.failed[address] = said.reason
                 reports.append((address, day, said.reason))
-        listed = self._listed()
+        listed = self.settings.listed_addresses
         found.counted = await self.write(self.book.record, reports, listed, self.clock())
         await self.write(self.book.read_done, read.mark.text(), self.clock())
         for address, bounced in sorted(found.counted.items()):

@@ -5,7 +5,8 @@ thread.
 The folder is opened read-only, so no message is marked, moved or deleted: the mailbox may
 be the one the operator reads too. What was read is remembered as the folder's UIDVALIDITY
 and the highest UID seen (`MailboxMark`); a first read, or one after the server renumbered
-the folder, looks at the messages of the last `FIRST_READ` days. Only messages whose
+the folder, looks at the messages of the last `FIRST_READ` days (and marks the older ones
+read). Only messages whose
 headers may be a bounce's (`bounces.looks_like_bounce`) and of at most
 `bounces.MAX_BOUNCE_BYTES` are fetched whole, `PER_READ` at most a read.
 """
@@ -116,6 +117,8 @@ def _read(
     _ok(client.select(_quoted(settings.bounce_folder), readonly=True), settings.bounce_folder)
     _, said = client.response("UIDVALIDITY")
     validity = int(said[0]) if said and said[0] else 0
+    _, said = client.response("UIDNEXT")
+    newest = int(said[0]) - 1 if said and said[0] else 0  # (the folder's highest UID)
     if mark is not None and mark.validity == validity:
         (found,) = _ok(client.uid("SEARCH", f"UID {mark.last_uid + 1}:*"), "search")
         last = mark.last_uid
@@ -124,8 +127,12 @@ def _read(
         (found,) = _ok(client.uid("SEARCH", f"SINCE {since}"), "search")
         last = 0
     # ("n:*" names the last message even when its UID is below n)
-    uids = sorted(u for u in (int(x) for x in (found or b"").split()) if u > last)[:PER_READ]
-    read = MailboxRead(MailboxMark(validity, max([last, *uids])), len(uids))
+    every = sorted(u for u in (int(x) for x in (found or b"").split()) if u > last)
+    uids = every[:PER_READ]
+    # Read up to the newest message, older ones a first read passed over included; or, when
+    # more wait than a read takes, up to the last one taken.
+    seen = max([last, *uids, newest if len(every) <= PER_READ else 0])
+    read = MailboxRead(MailboxMark(validity, seen), len(uids))
     if not uids:
         return read
     fields = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT CONTENT-TYPE)])"

@@ -10,7 +10,7 @@ bounce_host`); here they are judged. The formats are read by `flufl.bounce` (GNU
 detectors). An address counts a bounce on each day a permanent failure for it arrives; at
 `DAYS_TO_UNSUBSCRIBE` days (within `FORGET_AFTER` of each other) a reader who signed up is
 unsubscribed, and one the settings list is named to the operator. A temporary failure (a
-full mailbox, a server down) is only counted for `status`.
+full mailbox, a server down) counts nothing: the relay tries again itself.
 """
 
 from __future__ import annotations

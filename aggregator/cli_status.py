@@ -56,7 +56,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         pages = reader.pages()
         pictures = reader.pictures() if settings.publish.check_pictures else None
         digest = settings.digest
-        bounces = reader.bounces(listed_addresses(digest)) if digest.bounce_host else None
+        bounces = reader.bounces(digest.listed_addresses) if digest.bounce_host else None
     finally:
         if store is not None:
             store.close()
@@ -192,17 +192,6 @@ def picture_lines(found: dict[str, Any], now: datetime) -> list[str]:
     return lines
 
 
-def listed_addresses(digest: DigestSettings) -> set[str]:
-    """The addresses `[digest.recipients]` lists, lower case."""
-    from email.utils import parseaddr
-
-    return {
-        parseaddr(address)[1].lower()
-        for addresses in digest.recipients.values()
-        for address in addresses
-    }
-
-
 def bounce_lines(digest: DigestSettings, found: dict[str, Any], now: datetime) -> list[str]:
     """The bounce mailbox's lines of `status` (`Reader.bounces`): when it was last read, or
     since when its reads fail and why; how many addresses bounced and what became of them;
@@ -285,7 +274,7 @@ def _report(
     withheld = reader.withheld()
     pictures = {"pictures": reader.pictures()} if settings.publish.check_pictures else {}
     if settings.digest.bounce_host:
-        pictures["bounces"] = reader.bounces(listed_addresses(settings.digest))
+        pictures["bounces"] = reader.bounces(settings.digest.listed_addresses)
     hubs = reader.websub_hubs() if settings.publish.hubs else {}
     websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
     return {

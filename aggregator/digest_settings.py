@@ -145,6 +145,17 @@ class DigestSettings:
         return self.smtp_port or DEFAULT_PORTS[self.security]
 
     @property
+    def listed_addresses(self) -> frozenset[str]:
+        """The addresses `recipients` lists, lower case, without display names."""
+        from email.utils import parseaddr
+
+        return frozenset(
+            parseaddr(address)[1].lower()
+            for addresses in self.recipients.values()
+            for address in addresses
+        )
+
+    @property
     def bounce_imap_port(self) -> int:
         return self.bounce_port or IMAP_PORTS[self.bounce_security]
 

@@ -77,6 +77,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.send(
                     f"* {len(self.box.messages)} EXISTS\r\n"
                     f"* OK [UIDVALIDITY {self.box.validity}] valid\r\n"
+                    f"* OK [UIDNEXT {self._next()}] next\r\n"
                     f"{tag} OK [READ-ONLY] done\r\n"
                 )
             elif verb == "UID":
@@ -86,6 +87,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             else:
                 self.send(f"{tag} BAD unknown\r\n")
+
+    def _next(self) -> int:
+        return (self.box.messages[-1][0] if self.box.messages else 0) + 1
 
     def uid(self, tag: str, args: str) -> None:
         sub, _, rest = args.partition(" ")

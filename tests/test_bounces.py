@@ -290,3 +290,22 @@ def test_the_mailbox_is_read_over_tls_trusting_the_settings_ca(
         monkeypatch.setenv("AGGREGATOR_DIGEST_CA_FILE", str(trusted.ca_file))
         assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
         assert capsys.readouterr().out.startswith("1 new message, 1 bounce;")
+
+
+def test_a_first_read_passes_over_older_mail_for_good(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    _signed_up(db)
+    box = Mailbox()
+    long_ago = today_at(7) - timedelta(days=40)
+    for _ in range(3):  # a mailbox's old mail, bounces among it, before the digests were read
+        box.add(long_ago, dsn(GONE))
+    with imap_server(box) as port:
+        _settings_env(monkeypatch, port, box)
+        capsys.readouterr()
+        for _ in range(2):  # the first read and the next: neither reads the old mail
+            assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+            assert capsys.readouterr().out.startswith("0 new messages, 0 bounces")
+        assert "UID SEARCH UID 4:*" in box.commands
+    assert len(_subscribed(db)) == 3
