@@ -110,7 +110,8 @@ def _reason(raw: bytes) -> str:
     else:
         status = _STATUS.search(raw)
         text = f"status {status.group(1).decode()}" if status else ""
-    return " ".join(text.split())[:200]
+    # (a stranger's words, shown in a terminal: no control characters)
+    return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())[:200]
 
 
 def _addresses(found: set[bytes] | frozenset[bytes]) -> frozenset[str]:
@@ -119,7 +120,7 @@ def _addresses(found: set[bytes] | frozenset[bytes]) -> frozenset[str]:
     out = set()
     for raw in found:
         text = raw.decode("utf-8", "replace").strip().strip("<>").strip().lower()
-        if "@" in text and not any(ch.isspace() for ch in text):
+        if "@" in text and text.isprintable() and not any(ch.isspace() for ch in text):
             out.add(text)
     return frozenset(out)
 

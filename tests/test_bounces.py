@@ -89,6 +89,9 @@ def test_a_delivery_report_names_who_failed_for_good_and_why() -> None:
     later = failures(dsn("full@reader.example", "4.2.2", "delayed"))
     assert later.temporary == {"full@reader.example"} and not later.permanent
     assert failures(exim_bounce("old@reader.example")).permanent == {"old@reader.example"}
+    # a stranger's words reach a terminal: no control characters
+    sly = dsn(GONE).replace(b"Recipient address rejected", b"\x1b]2;owned\x07rejected")
+    assert failures(sly).reason == f"550 5.1.1 <{GONE}>: ]2;ownedrejected: User unknown"
     # a reader's reply in the same mailbox is no bounce, and is not fetched whole
     assert failures(REPLY).permanent == frozenset()
     assert not looks_like_bounce({"From": "A Reader <fine@reader.example>", "Subject": "Re: x"})
