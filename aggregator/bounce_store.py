@@ -12,13 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from .bounces import DAYS_TO_UNSUBSCRIBE, BounceRecord, tally
+from .health import BOUNCE_FAILED  # meta: {"at", "error"} of the last read that failed
 from .store import Store, to_iso
 
 __all__ = ["BOUNCE_FAILED", "BOUNCE_MARK", "BOUNCE_READ", "BounceBook", "Bounced", "bounce_report"]
 
 BOUNCE_MARK = "bounce_mark"  # meta: the folder's UIDVALIDITY and the highest UID read
 BOUNCE_READ = "bounce_read_at"  # meta: when the mailbox was last read
-BOUNCE_FAILED = "bounce_failed"  # meta: {"at", "error"} of the last read that failed
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,8 @@ def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | 
 BACKUP_FAILING = "backup_failing"  # /healthz key: the scheduled backup's failure, if failing
 WEBSUB_FAILING = "websub_failing"  # /healthz key: the WebSub hubs failing, each since when
 HUBS = "websub_hubs"  # meta: {hub: {told_at} or {failing_since, failed_at, error}} (`hub_job`)
+BOUNCE_FAILED = "bounce_failed"  # meta: {"at", "error"} of the bounce mailbox's last failed read
+BOUNCES_FAILING = "bounces_failing"  # /healthz key: that failure, while it is recent
 
 
 def hub_states(value: str | None) -> dict[str, dict[str, str]]:
@@ -133,7 +135,8 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
     """What needs the operator while the service still works (empty: nothing): a refused
     sources edit; a scheduled backup whose last attempt failed (and none succeeded since),
     within `BACKUP_FAILURE_SHOWN` of `now` (a failing backup is tried hourly; backups turned
-    off leave their last failure behind, which stops warning by itself)."""
+    off leave their last failure behind, which stops warning by itself); a bounce mailbox
+    whose last read failed, likewise; failing WebSub hubs."""
     found: list[str] = []
     refused = health.get(OPML_REFUSED)
     if isinstance(refused, dict) and refused.get("error"):
@@ -151,6 +154,12 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
     if failed is not None:
         error = health[BACKUP_FAILING].get("error")
         found.append(f"scheduled backup failed at {failed.isoformat()}: {error}")
+    failing = bounces_failing(health, now)
+    if failing is not None:
+        found.append(
+            f"the digest's bounce mailbox was not read at {failing['at']}: {failing['error']}; "
+            "addresses that bounce keep getting the daily email"
+        )
     for hub, state in websub_failing(health, now).items():
         found.append(
             f"WebSub hub {hub} failing since {state.get('failing_since')}: {state.get('error')}; "
@@ -172,6 +181,17 @@ def websub_failing(health: dict[str, Any], now: datetime | None) -> dict[str, di
         if at is not None and (now is None or now - at <= BACKUP_FAILURE_SHOWN):
             found[hub] = state
     return found
+
+
+def bounces_failing(health: dict[str, Any], now: datetime | None) -> dict[str, str] | None:
+    """The bounce mailbox's last failed read (`bounce_job`), if no read succeeded since and
+    it is within `BACKUP_FAILURE_SHOWN` of `now` (reads are hourly; a mailbox no longer
+    read stops warning by itself)."""
+    failing = health.get(BOUNCES_FAILING)
+    at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
+    if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
+        return None
+    return failing  # type: ignore[return-value]
 
 
 def backup_failing(health: dict[str, Any], now: datetime | None) -> datetime | None:
@@ -208,6 +228,8 @@ def report(
         found[WEBSUB_FAILING] = failing
     else:
         found.pop(WEBSUB_FAILING, None)
+    if bounces_failing(found, now) is None:  # (only a recent failure)
+        found.pop(BOUNCES_FAILING, None)
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())

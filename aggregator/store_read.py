@@ -15,6 +15,8 @@ from .health import (
     BACKUP_AT,
     BACKUP_FAILED,
     BACKUP_FAILING,
+    BOUNCE_FAILED,
+    BOUNCES_FAILING,
     HUBS,
     LAST_CYCLE,
     OPML_REFUSED,
@@ -394,7 +396,13 @@ class Reader:
     def health(self) -> dict[str, Any]:
         """Last poll time, feed error counts and a refused sources edit, for /healthz."""
         meta = self._meta(
-            "last_poll_at", OPML_REFUSED, WITHHELD_REFUSED, BACKUP_AT, BACKUP_FAILED, HUBS
+            "last_poll_at",
+            OPML_REFUSED,
+            WITHHELD_REFUSED,
+            BACKUP_AT,
+            BACKUP_FAILED,
+            HUBS,
+            BOUNCE_FAILED,
         )
         counts = (
             "SELECT COUNT(*) AS feeds, "
@@ -421,6 +429,8 @@ class Reader:
         hubs = {h: s for h, s in hub_states(meta.get(HUBS)).items() if "failed_at" in s}
         if hubs:  # (WebSub hubs failing: `hub_job`)
             found[WEBSUB_FAILING] = hubs
+        if meta.get(BOUNCE_FAILED):  # (the bounce mailbox's last read failed: `bounce_job`)
+            found[BOUNCES_FAILING] = json.loads(meta[BOUNCE_FAILED])
         return found
 
     def websub_hubs(self) -> dict[str, dict[str, str]]:

@@ -225,6 +225,16 @@ def test_a_mailbox_that_refuses_the_login_is_said_and_changes_nothing(
         assert main(["status", "--db", str(db)]) == 0
         line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("BOUNCES"))
         assert "not read yet; the last read failed " in line and "login refused" in line
+        # /healthz and status --json warn (the service works; dead addresses get mail)
+        assert main(["status", "--json", "--db", str(db)]) == 0
+        warned = json.loads(capsys.readouterr().out)["warnings"]
+        assert any(w.startswith("the digest's bounce mailbox was not read at ") for w in warned)
+        # a read that works again ends the warning
+        monkeypatch.setenv("TEST_BOUNCE_PASSWORD", box.password)
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        capsys.readouterr()
+        assert main(["status", "--json", "--db", str(db)]) == 0
+        assert json.loads(capsys.readouterr().out)["warnings"] == []
     assert len(_subscribed(db)) == 3
     # no password variable: a configuration error before anything is read
     monkeypatch.delenv("TEST_BOUNCE_PASSWORD")
