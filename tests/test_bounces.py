@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -137,6 +140,22 @@ def _signed_up(db: Path) -> None:
     store.close()
 
 
+@contextmanager
+def reading(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    box: Mailbox,
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Path]:
+    """A database with three readers signed up (yielded), and `box` served on loopback as
+    the settings' bounce mailbox."""
+    db = tmp_path / "agg.db"
+    _signed_up(db)
+    with imap_server(box, tls) as port:
+        _settings_env(monkeypatch, port, box)
+        yield db
+
+
 def _subscribed(db: Path) -> set[tuple[str, str]]:
     with sqlite3.connect(db) as conn:
         return set(conn.execute("SELECT category, address FROM digest_subscribers"))
@@ -145,8 +164,6 @@ def _subscribed(db: Path) -> set[tuple[str, str]]:
 def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "agg.db"
-    _signed_up(db)
     box = Mailbox()
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     box.add(today_at(7, yesterday) - timedelta(days=30), dsn(GONE))  # older than a first read
@@ -154,8 +171,7 @@ def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
     box.add(today_at(7, yesterday), dsn("listed@reader.example"))
     box.add(today_at(7, yesterday), dsn("stranger@elsewhere.example"))  # not one of ours
     box.add(today_at(8, yesterday), REPLY)
-    with imap_server(box) as port:
-        _settings_env(monkeypatch, port, box)
+    with reading(tmp_path, monkeypatch, box) as db:
         capsys.readouterr()
         assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
         out = capsys.readouterr().out
@@ -209,12 +225,9 @@ def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
 def test_a_mailbox_that_refuses_the_login_is_said_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "agg.db"
-    _signed_up(db)
     box = Mailbox()
     box.add(today_at(7), dsn(GONE))
-    with imap_server(box) as port:
-        _settings_env(monkeypatch, port, box)
+    with reading(tmp_path, monkeypatch, box) as db:
         monkeypatch.setenv("TEST_BOUNCE_PASSWORD", "wrong")
         capsys.readouterr()
         assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 1
@@ -287,14 +300,11 @@ def test_run_reads_the_bounce_mailbox_only_with_its_password(
 def test_the_mailbox_is_read_over_tls_trusting_the_settings_ca(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "agg.db"
-    _signed_up(db)
     box = Mailbox()
     box.add(today_at(7), dsn(GONE))
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     trusted, stranger = certificates(tmp_path / "a"), certificates(tmp_path / "b")
-    with imap_server(box, tls=trusted.server) as port:
-        _settings_env(monkeypatch, port, box)
+    with reading(tmp_path, monkeypatch, box, trusted.server) as db:
         monkeypatch.setenv("AGGREGATOR_DIGEST_BOUNCE_SECURITY", "tls")
         monkeypatch.setenv("AGGREGATOR_DIGEST_CA_FILE", str(stranger.ca_file))
         capsys.readouterr()
@@ -308,14 +318,11 @@ def test_the_mailbox_is_read_over_tls_trusting_the_settings_ca(
 def test_a_first_read_passes_over_older_mail_for_good(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "agg.db"
-    _signed_up(db)
     box = Mailbox()
     long_ago = today_at(7) - timedelta(days=40)
     for _ in range(3):  # a mailbox's old mail, bounces among it, before the digests were read
         box.add(long_ago, dsn(GONE))
-    with imap_server(box) as port:
-        _settings_env(monkeypatch, port, box)
+    with reading(tmp_path, monkeypatch, box) as db:
         capsys.readouterr()
         for _ in range(2):  # the first read and the next: neither reads the old mail
             assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
