@@ -54,7 +54,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         withheld = reader.withheld()
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
-        pictures = reader.pictures() if settings.publish.check_pictures else None
+        pictures = reader.pictures() if settings.publish.checks_pictures else None
         digest = settings.digest
         bounces = reader.bounces(digest.listed_addresses) if digest.bounce_host else None
     finally:
@@ -249,10 +249,10 @@ def _report(
     the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
     WebSub hub last answered under `websub` when `[publish] hubs` are set, the
     database's size and free pages under `database`, what the picture checks found under
-    `pictures` when `[publish] check_pictures` is on, what the bounce mailbox's reads found
-    under `bounces` when `[digest] bounce_host` is set, the readers signed up for each daily
-    email under `subscribers` when `[digest] self_service` is on, and one row per feed under
-    `feed_rows`."""
+    `pictures` when `[publish] check_pictures` (and `images`) is on, what the bounce
+    mailbox's reads found under `bounces` when `[digest] bounce_host` is set, the readers
+    signed up for each daily email under `subscribers` when `[digest] self_service` is on,
+    and one row per feed under `feed_rows`."""
     from .health import report, stale_after
 
     found, _ = report(reader, now, stale_after(settings), digests=True)
@@ -272,7 +272,7 @@ def _report(
         }
     size, free = reader.pages()
     withheld = reader.withheld()
-    pictures = {"pictures": reader.pictures()} if settings.publish.check_pictures else {}
+    pictures = {"pictures": reader.pictures()} if settings.publish.checks_pictures else {}
     if settings.digest.bounce_host:
         pictures["bounces"] = reader.bounces(settings.digest.listed_addresses)
     hubs = reader.websub_hubs() if settings.publish.hubs else {}

@@ -130,6 +130,12 @@ class PublishSettings:
         """The zone the pages show times in."""
         return display_zone(self.timezone)
 
+    @property
+    def checks_pictures(self) -> bool:
+        """Whether the pictures stories are shown with are checked: pictures shown at all
+        (`images`) and `check_pictures`."""
+        return self.images and self.check_pictures
+
     def front_page_share(self, categories: int) -> int:
         """Top stories each of `categories` shows on the front page: `front_page_stories`, or
         by default a category page's length shared over them, `FRONT_PAGE_LEAST` at least (a

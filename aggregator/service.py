@@ -305,16 +305,12 @@ class Service:
             self._picture_job = PictureJob(self.store, self.write, self.clock, proxy)
         return self._picture_job
 
-    def _checks_pictures(self) -> bool:
-        publish = self.settings.publish
-        return publish.images and publish.check_pictures
-
     async def check_pictures(self, fetcher: Fetcher, *, news: bool = True) -> int:
         """Ask for the pictures stories are shown with that were never checked (as `poll
         --once` does at its end), giving a story whose picture fails its next; returns how
         many pictures failed. Without `news` (the pass changed no story) only a check due
         again can be waiting: none due, nothing more is read or loaded."""
-        if not self._checks_pictures():
+        if not self.settings.publish.checks_pictures:
             return 0
         if not news and not await self.write(self.store.picture_check_due, self.clock()):
             return 0
@@ -522,7 +518,7 @@ class Service:
                     hubs = asyncio.ensure_future(
                         self.hub_job().loop(fetcher, stop, min(tick, HUB_CHECK))
                     )
-                if self._checks_pictures():
+                if self.settings.publish.checks_pictures:
                     pictures = asyncio.ensure_future(
                         self.picture_job().loop(
                             fetcher,

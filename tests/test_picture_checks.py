@@ -461,6 +461,11 @@ def test_status_says_how_many_pictures_load_and_whose_do_not(
     assert main(["status", "--db", str(db)]) == 0  # (checks off: the tests' default)
     assert "PICTURES" not in capsys.readouterr().out
     monkeypatch.setenv("AGGREGATOR_PUBLISH_CHECK_PICTURES", "true")
+    monkeypatch.setenv("AGGREGATOR_PUBLISH_IMAGES", "false")  # (no picture shown: none checked)
+    assert main(["status", "--db", str(db)]) == 0
+    assert "PICTURES" not in capsys.readouterr().out
+    monkeypatch.delenv("AGGREGATOR_PUBLISH_IMAGES")
+    monkeypatch.setenv("AGGREGATOR_PUBLISH_CHECK_PICTURES", "true")
     assert main(["status", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     lines = out[out.index("PICTURES") :].splitlines()
