@@ -15,7 +15,8 @@ items/s, CPU seconds (incl. child processes) and peak RSS (whole process tree) f
 Three items in four carry a picture (`media:content`, a small JPEG served by the same
 server), as real news feeds do, so the cold pass pays for the picture checks our default
 (`[publish] check_pictures`) makes; reader stores them as enclosures. `--no-pictures` serves
-the corpus without them (as the figures measured before this option were).
+the corpus without them (as the figures measured before this option were); `--picture-delay
+S` answers each picture after S seconds, as picture hosts across a network would.
 
 Then a growth table: one long-running process per tool polls all feeds 20 times (`run`-style
 cycles), each round bringing 10 new items per feed (~3,000 at 300 feeds), all inside the
@@ -255,6 +256,8 @@ def serve(args: argparse.Namespace) -> None:
         return web.Response(body=bodies[n], content_type="application/rss+xml")
 
     async def pic(request: web.Request) -> web.Response:
+        if args.picture_delay:  # (a picture host across a network, not on loopback)
+            await asyncio.sleep(args.picture_delay)
         return web.Response(body=picture, content_type="image/jpeg")
 
     async def control(request: web.Request) -> web.Response:
@@ -308,6 +311,7 @@ class Server:
 def start_server(args: argparse.Namespace, feeds: int, pictures: bool = False) -> Server:
     cmd = [sys.executable, __file__, "--serve", "--feeds", str(feeds), "--data", str(args.data)]
     cmd += ["--pictures"] if pictures else []
+    cmd += ["--picture-delay", str(getattr(args, "picture_delay", 0.0))]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     port = int(proc.stdout.readline())
@@ -671,6 +675,13 @@ def main() -> None:
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pictures", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--picture-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds each picture takes to answer (a network's round trips; default 0)",
+    )
     args = parser.parse_args()
     if args.serve:
         args.feeds = args.feeds[0]
