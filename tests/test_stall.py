@@ -197,13 +197,7 @@ def test_a_pass_stuck_off_the_writer_is_found_though_other_jobs_write(
     does) writes all the while. Its writes are not the pass's progress."""
     from aggregator.parse_pool import ParsePool
 
-    guards: list[Any] = []
-
     async def never(*args: Any) -> Any:
-        # The pass is stuck from here: only now may the guard find it so (on a loaded
-        # machine the pass may take over a second to get here, and be found on its way).
-        for guard in guards:
-            guard.limit = 1.0
         await asyncio.Event().wait()
 
     monkeypatch.setattr(ParsePool, "parse", never)
@@ -213,8 +207,7 @@ def test_a_pass_stuck_off_the_writer_is_found_though_other_jobs_write(
         async with Upstream() as up:
             path = one_feed(up, tmp_path)
             service = Service(path, tmp_path / "agg.db", settings())
-            service.guard.limit = 5.0  # (lowered once the pass is stuck)
-            guards.append(service.guard)
+            service.guard.limit = 1.0
 
             async def beside() -> None:
                 while True:
