@@ -121,16 +121,23 @@ class StallGuard:
         return self.idle() >= self.limit
 
 
+NAMES_SHOWN = 16  # kinds of waiting task a stall names, at most (a service runs ~10)
+
+
 def task_names(tasks: Iterable[asyncio.Task[Any]]) -> str:
-    """The tasks still waiting, by what they run: "PollJob._poll_feed ×12, …"."""
+    """The tasks still waiting, by what they run, most first, then by name: "PollJob.
+    _poll_feed ×12, …". Every kind a service runs is named (the stuck one among them: with
+    eight at most, a ninth kind, the picture checks' loop, could push the stuck feed out)."""
     waiting = Counter(
         getattr(task.get_coro(), "__qualname__", task.get_name())
         for task in tasks
         if not task.done()
     )
-    return ", ".join(
-        f"{name} ×{count}" if count > 1 else name for name, count in waiting.most_common(8)
-    )
+    kinds = sorted(waiting.items(), key=lambda kind: (-kind[1], kind[0]))
+    shown = [f"{name} ×{count}" if count > 1 else name for name, count in kinds[:NAMES_SHOWN]]
+    if len(kinds) > NAMES_SHOWN:
+        shown.append(f"and {len(kinds) - NAMES_SHOWN} more")
+    return ", ".join(shown)
 
 
 def thread_stacks(depth: int = 8) -> str:

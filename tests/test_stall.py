@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import threading
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,15 @@ from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.llm_settings import LLMSettings
 from aggregator.parse_pool import PARSE_TIMEOUT
 from aggregator.service import Service
-from aggregator.stall import _PARSE_DEADLINE, STALLED, Stalled, StallGuard, stall_limit, thread_cpu
+from aggregator.stall import (
+    _PARSE_DEADLINE,
+    STALLED,
+    Stalled,
+    StallGuard,
+    stall_limit,
+    task_names,
+    thread_cpu,
+)
 from aggregator.store import Store
 
 FEEDS = feeds()
@@ -297,3 +306,21 @@ def test_poll_once_that_stalls_exits_with_status_4(
 
     assert asyncio.run(scenario()) == STALLED == 4
     assert armed == [Settings().server.shutdown_grace + cli_service.STALLED_CLOSE]
+
+
+def test_a_stall_names_every_kind_of_waiting_task() -> None:
+    """The stuck one among them: the message named eight kinds at most, so with a ninth (the
+    picture checks' loop) the stuck feed's could be left out, by the tasks' set order."""
+
+    def waiting(name: str) -> Any:  # (a task as `task_names` reads one)
+        coro = types.SimpleNamespace(__qualname__=name)
+        return types.SimpleNamespace(done=lambda: False, get_coro=lambda: coro, get_name=str)
+
+    tasks = [waiting(f"Job.kind_{n}") for n in range(12)]  # twelve kinds, the feed's last
+    tasks += [waiting("PollJob._poll_feed")] * 3
+    said = task_names(tasks)
+    assert said.startswith("PollJob._poll_feed ×3, Job.kind_0, Job.kind_1, Job.kind_10, ")
+    assert said.count("Job.kind_") == 12
+    assert task_names([waiting(f"Job.kind_{n:02}") for n in range(20)]).endswith(
+        "Job.kind_15, and 4 more"
+    )
