@@ -41,6 +41,7 @@ __all__ = ["PictureJob", "PicturePass"]
 log = logging.getLogger("aggregator")
 
 PER_PASS = 200  # pictures one pass asks for, at most
+TURNS_FROM = 5  # a pass takes its pictures from this many passes' worth, hosts in turns
 UNREACHABLE_FOR = 600.0  # seconds a host that gave no answer is not asked again
 MAX_ONCE_PASSES = 20  # passes `poll --once` makes, at most (it stops once none waits)
 FETCHES = 8  # pictures asked for at once (the fetcher's per-host limit holds too)
@@ -61,6 +62,22 @@ class PicturePass:
     def again(self) -> bool:
         """Whether to pass again now: a story's next picture to ask for, or more waiting."""
         return bool(self.stories_marked) or self.more
+
+
+def by_turns(due: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """`due` (picture, checks so far) with the hosts taking turns: each host's first, then
+    each one's second, and so on. The fetcher lets two requests at a time go to one host, so
+    a pass whose pictures came host by host (a batch of stories summarised at one time, in
+    address order) would keep all but two of its `FETCHES` waiting on the first host."""
+    hosts: dict[str, list[tuple[str, int]]] = {}
+    for entry in due:
+        hosts.setdefault(urlsplit(entry[0]).hostname or "", []).append(entry)
+    turns = [
+        (n, order, entry)
+        for order, kept in enumerate(hosts.values())
+        for n, entry in enumerate(kept)
+    ]
+    return [entry for _, _, entry in sorted(turns, key=lambda turn: turn[:2])]
 
 
 def _log_failures(failed: list[tuple[str, Verdict]]) -> None:
@@ -91,9 +108,13 @@ class PictureJob:
 
     async def run_pass(self, fetcher: Fetcher) -> PicturePass:
         now = self.clock()
-        due = await self.write(self.store.pictures_to_check, now, PER_PASS)
+        # (from a few passes' worth, so a pass has many hosts to take turns: the newest
+        # stories' pictures may come a host at a time, in address order)
+        due = await self.write(self.store.pictures_to_check, now, PER_PASS * TURNS_FROM)
         if not due:
             return PicturePass()
+        more = len(due) > PER_PASS
+        due = by_turns(due)[:PER_PASS]
         from .publish import is_proxied
 
         slots = asyncio.Semaphore(FETCHES)
@@ -120,7 +141,7 @@ class PictureJob:
         marked = await self.write(self.store.record_picture_checks, verdicts, self.clock())
         failed = [(url, verdict) for url, _, verdict in verdicts if not verdict.shown]
         _log_failures([(url, v) for url, v in failed if urlsplit(url).hostname not in known])
-        return PicturePass(len(verdicts), len(failed), marked, len(due) >= PER_PASS)
+        return PicturePass(len(verdicts), len(failed), marked, more)
 
     async def loop(
         self,

@@ -34,6 +34,7 @@ from aggregator.picture_checks import (
     judge,
     picture_type,
 )
+from aggregator.picture_job import by_turns
 from aggregator.service import Service
 from aggregator.store import Store
 from aggregator.store_upkeep import prune
@@ -150,6 +151,16 @@ def test_a_picture_the_site_fetches_for_its_readers_is_judged_as_the_proxy_passe
 )
 def test_a_picture_is_named_by_its_first_bytes(body: bytes, kind: str | None) -> None:
     assert picture_type(body) == kind
+
+
+def test_a_pass_asks_the_hosts_in_turns() -> None:
+    """Two requests go to one host at a time: pictures listed host by host would keep the
+    pass's other fetches waiting on the first host."""
+    due = [(f"https://{host}.example/{n}.jpg", 0) for host in ("a", "b", "c") for n in range(3)]
+    due.insert(1, ("https://c.example/new.jpg", 2))
+    hosts = [url.split("/")[2][0] for url, _ in by_turns(due)]
+    assert hosts == ["a", "c", "b", "a", "c", "b", "a", "c", "b", "c"]
+    assert sorted(by_turns(due)) == sorted(due)
 
 
 def test_what_starts_as_no_picture_is_none() -> None:
