@@ -44,7 +44,7 @@ PER_PASS = 200  # pictures one pass asks for, at most
 TURNS_FROM = 5  # a pass takes its pictures from this many passes' worth, hosts in turns
 UNREACHABLE_FOR = 600.0  # seconds a host that gave no answer is not asked again
 MAX_ONCE_PASSES = 20  # passes `poll --once` makes, at most (it stops once none waits)
-FETCHES = 8  # pictures asked for at once (the fetcher's per-host limit holds too)
+FETCHES = 8  # pictures `run` asks for at once (the fetcher's per-host limit holds too)
 Write = Callable[..., Awaitable[Any]]
 
 
@@ -106,7 +106,9 @@ class PictureJob:
         # are not asked for until then (monotonic time), and fail as theirs did.
         self._unreachable: dict[str, tuple[float, FetchFailed]] = {}
 
-    async def run_pass(self, fetcher: Fetcher) -> PicturePass:
+    async def run_pass(self, fetcher: Fetcher, fetches: int = FETCHES) -> PicturePass:
+        """Ask for the pictures waiting, `fetches` at a time (`poll --once`, whose feeds are
+        polled by then, may take all of the fetcher's; `run` leaves its polls room)."""
         now = self.clock()
         # (from a few passes' worth, so a pass has many hosts to take turns: the newest
         # stories' pictures may come a host at a time, in address order)
@@ -117,7 +119,7 @@ class PictureJob:
         due = by_turns(due)[:PER_PASS]
         from .publish import is_proxied
 
-        slots = asyncio.Semaphore(FETCHES)
+        slots = asyncio.Semaphore(fetches)
         started = time.monotonic()
         unreachable = {
             host: failed for host, (until, failed) in self._unreachable.items() if until > started

@@ -318,7 +318,8 @@ class Service:
 
         failed = 0
         for _ in range(MAX_ONCE_PASSES):  # (a story's next picture, or more, in the next)
-            report = await self.picture_job().run_pass(fetcher)
+            # (the pass's feeds are polled: the fetcher's slots are the checks' alone)
+            report = await self.picture_job().run_pass(fetcher, self.settings.fetch.concurrency)
             failed += report.failed
             if report.stories_marked:
                 await self._resummarize("pictures")
