@@ -2,10 +2,12 @@
 empty frame (`[publish] check_pictures`).
 
 A pass takes the pictures of stored summaries never checked (or due again after a failure
-that may pass), newest first, `PER_PASS` at most, fetches the first `SNIFF_BYTES` of each
-through the shared `Fetcher` (its slots, timeouts, redirect and address policy: a host inside
-the network only where the operator listed a feed), `FETCHES` at a time, and records what
-`picture_checks.judge` says. A story shown with a picture that failed is marked, and the
+that may pass), newest first: `PER_PASS` at most of the first `PER_PASS * TURNS_FROM`, the
+hosts taking turns (`by_turns`). It fetches the first `SNIFF_BYTES` of each through the
+shared `Fetcher` (its slots, timeouts, redirect and address policy: a host inside the network
+only where the operator listed a feed), `FETCHES` at a time in `run` (all of the fetcher's in
+`poll --once`, whose feeds are polled by then), and records what `picture_checks.judge`
+says. A story shown with a picture that failed is marked, and the
 story job chooses its picture again (`entry_images.lead_image` over the pictures not known to
 fail): the next source's, or none. Its text is not summarised again: only the picture moves.
 `run` passes every `interval` seconds, and at once again after a pass that found more
@@ -51,7 +53,7 @@ Write = Callable[..., Awaitable[Any]]
 @dataclass
 class PicturePass:
     """What one pass found: pictures asked for, those that failed, stories marked, and
-    whether it asked for as many as a pass may (`more`: others may be waiting)."""
+    whether more were waiting than it took (`more`)."""
 
     checked: int = 0
     failed: int = 0
