@@ -45,6 +45,9 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
     for r in rows:
         state = "confirmed" if r["state"] == "confirmed" else "to confirm"
         refused = f"  (refused {r['refusals']}× in a row: {r['refused']})" if r["refusals"] else ""
+        if r["bounce_days"]:  # (its mail stops at `bounces.DAYS_TO_UNSUBSCRIBE` days)
+            days = counted(r["bounce_days"], "day")
+            refused += f"  (bounced on {days}: {r['bounced']})"
         print(
             f"{r['category'].ljust(width)}  {state:<10}  {r['since'][:16]}  {r['address']}{refused}"
         )

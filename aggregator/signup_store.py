@@ -172,4 +172,18 @@ def subscriber_rows(conn: sqlite3.Connection, category: str | None = None) -> li
     names = [column[0] for column in rows.description]
     found = [dict(zip(names, row, strict=True)) for row in rows]
     keys = ("category", "address", "state", "since", "refusals", "refused")
-    return [{key: row.get(key, 0 if key == "refusals" else None) for key in keys} for row in found]
+    listed = [
+        {key: row.get(key, 0 if key == "refusals" else None) for key in keys} for row in found
+    ]
+    try:  # (the bounce mailbox's count of each address: `bounce_store`)
+        bounced = {
+            address: (days, reason)
+            for address, days, reason in conn.execute(
+                "SELECT address, days, reason FROM digest_bounces"
+            )
+        }
+    except sqlite3.OperationalError:
+        bounced = {}
+    for row in listed:
+        row["bounce_days"], row["bounced"] = bounced.get(row["address"], (0, None))
+    return listed

@@ -178,6 +178,13 @@ def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
         assert out.startswith("4 new messages, 3 bounces; 3 addresses failed for good")
         assert f"  {GONE}: bounced on 1 day (its mail stops at 2); 550 5.1.1" in out
         assert "  stranger@elsewhere.example: no reader of the digests: not counted;" in out
+        # `subscribers` shows the reader on the way out, and how far
+        assert main(["subscribers", "--db", str(db)]) == 0
+        lines = [line for line in capsys.readouterr().out.splitlines() if GONE in line]
+        assert len(lines) == 2 and all("(bounced on 1 day: 550 5.1.1" in x for x in lines)
+        assert main(["subscribers", "--json", "--db", str(db)]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert {r["address"]: r["bounce_days"] for r in rows} == {GONE: 1, "fine@reader.example": 0}
         assert _subscribed(db) == {
             ("World News", GONE),
             ("Sport", GONE),
