@@ -77,7 +77,11 @@ def _connect(settings: DigestSettings) -> imaplib.IMAP4:
         return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=settings.timeout)
     client = imaplib.IMAP4(host, port, timeout=settings.timeout)
     if security == "starttls":
-        client.starttls(ssl_context=context)
+        try:
+            client.starttls(ssl_context=context)
+        except BaseException:
+            client.shutdown()  # (the caller gets no client to log out of)
+            raise
     return client
 
 

@@ -547,7 +547,7 @@ class StoryJob:
         headline, summary = self.store.summary_state(story_id, key)
         outlets, categories = outlet_count(originals) + len(copies), story_categories(members)
         images = {i.id: i.image for i in members if i.image}
-        if images and self.settings.publish.check_pictures:  # (one that does not load: none)
+        if images and self.settings.publish.checks_pictures:  # (one that does not load: none)
             failed = self.store.failed_pictures(set(images.values()))
             images = {k: v for k, v in images.items() if v not in failed}
         return _Prepared(
