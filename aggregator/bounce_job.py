@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .bounce_store import BounceBook, Bounced
 from .bounces import DAYS_TO_UNSUBSCRIBE, failures
 from .errors import StorageError
+from .mail_thread import in_mail_thread
 from .wording import counted
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class BounceJob:
 
         mark = MailboxMark.read(await self.write(self.book.mark))
         try:
-            read = await asyncio.to_thread(read_new, self.settings, self.password, mark)
+            read = await in_mail_thread(read_new, self.settings, self.password, mark)
         except MailboxError as exc:
             await self.write(self.book.read_failed, str(exc), self.clock())
             log.warning("bounces: mailbox not read: %s", exc)

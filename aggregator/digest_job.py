@@ -26,6 +26,7 @@ from .digest import Due, Pick, due, next_slot, retry_delay, select
 from .digest_mail import Personal, compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
+from .mail_thread import in_mail_thread
 from .publish_settings import PublishSettings
 from .signup import REFUSALS_TO_UNSUBSCRIBE
 from .slugs import slugify
@@ -297,7 +298,7 @@ class DigestJob:
         for start in range(0, len(batches), MESSAGES_PER_CONNECTION):
             chunk = batches[start : start + MESSAGES_PER_CONNECTION]
             try:
-                part = await asyncio.to_thread(
+                part = await in_mail_thread(
                     send_over_one_connection, chunk, self.settings, self.password
                 )
             except DeliveryError as exc:

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from .config import Settings
 from .digest_mail import confirmation
+from .mail_thread import in_mail_thread
 from .metrics import Network, allowed, networks
 from .pages import HONEYPOT, button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
@@ -73,7 +74,7 @@ class Signups:
 
         async def send() -> None:
             try:
-                await asyncio.to_thread(deliver, msg, [address], self.settings, self.password)
+                await in_mail_thread(deliver, msg, [address], self.settings, self.password)
             except DeliveryError as exc:
                 log.warning("signup=%r: the confirmation email failed: %s", category, exc)
                 await self.write(self.books.not_asked, category, address)
@@ -84,10 +85,13 @@ class Signups:
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def close(self, timeout: float = 30.0) -> None:
-        """Let confirmation emails on their way go (for at most `timeout` seconds)."""
+    async def close(self) -> None:
+        """Let confirmation emails on their way go, for at most `shutdown_grace` seconds (one
+        cut short counts as sent: its address may ask again after the hour)."""
         if self._sending:
-            await asyncio.wait(set(self._sending), timeout=timeout)
+            await asyncio.wait(set(self._sending), timeout=self.settings.server.shutdown_grace)
+            for task in set(self._sending):
+                task.cancel()
 
 
 def _page(

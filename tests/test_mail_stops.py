@@ -1,0 +1,185 @@
+"""`run` stops at once while a mail server it talks to has stopped answering: the bounce
+mailbox's read, a digest's send and a sign-up's confirmation email are left behind, not
+waited for (`mail_thread`).
+
+The servers here accept a connection on loopback and then say nothing for as long as the
+test runs; the mail timeout is set far beyond the test's patience, so a process that waited
+for the conversation would not stop within it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest_fixture import add_story
+from upstream import free_port, opml
+
+from aggregator.store import Store
+
+PATIENCE = 60.0  # seconds a stop may take here; the mail timeout is ten times that
+MAIL_TIMEOUT = "600"
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[int, threading.Event]]:
+    """A port whose server accepts connections and never says a word; the event is set at
+    the first connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # (closed: the test is over)
+                return
+            held.append(conn)
+            accepted.set()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+def stopped(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM, then what the process wrote; it fails the test (and is killed) when it has not
+    exited within `PATIENCE`."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=PATIENCE)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output = proc.communicate()[0]
+        raise AssertionError(f"still running {PATIENCE:g} s after SIGTERM:\n{output}") from None
+
+
+def test_run_stops_at_once_while_the_bounce_mailbox_says_nothing(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    with silent_server() as (imap_port, accepted):
+        env = dict(
+            os.environ,
+            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
+            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
+            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
+            AGGREGATOR_DIGEST_RECIPIENTS="World News=reader@reader.example",
+            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
+            AGGREGATOR_DIGEST_BOUNCE_HOST="127.0.0.1",
+            AGGREGATOR_DIGEST_BOUNCE_PORT=str(imap_port),
+            AGGREGATOR_DIGEST_BOUNCE_SECURITY="none",
+            AGGREGATOR_DIGEST_BOUNCE_USERNAME="bounces@news.example",
+            AGGREGATOR_DIGEST_BOUNCE_PASSWORD_ENV="TEST_BOUNCE_PASSWORD",
+            TEST_BOUNCE_PASSWORD="mailbox-secret",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "run", "--port", str(free_port())],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert accepted.wait(PATIENCE), "the bounce mailbox was never asked"
+        finally:
+            output = stopped(proc)
+    assert proc.returncode == 0, output
+    assert "stopped" in output
+
+
+def test_run_stops_after_its_grace_while_a_digest_send_hangs(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    store = Store(tmp_path / "aggregator.db")
+    add_story(store, "s0", "Harbour bridge closed for repairs", at=now - timedelta(hours=1))
+    store.close()
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    with silent_server() as (smtp_port, accepted):
+        env = dict(
+            os.environ,
+            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
+            AGGREGATOR_SERVER_SHUTDOWN_GRACE="1",
+            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
+            AGGREGATOR_DIGEST_SMTP_PORT=str(smtp_port),
+            AGGREGATOR_DIGEST_SECURITY="none",
+            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
+            AGGREGATOR_DIGEST_RECIPIENTS="World News=reader@reader.example",
+            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
+            AGGREGATOR_DIGEST_TIMEZONE="UTC",
+            # (due since a minute ago: sent at the first check)
+            AGGREGATOR_DIGEST_SEND_AT=(now - timedelta(minutes=1)).strftime("%H:%M"),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "run", "--port", str(free_port())],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert accepted.wait(PATIENCE), "the digest was never sent"
+        finally:
+            output = stopped(proc)
+    assert proc.returncode == 0, output
+    assert "stopped" in output
+
+
+def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    port = free_port()
+    later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%H:%M")  # (no digest due)
+    with silent_server() as (smtp_port, accepted):
+        env = dict(
+            os.environ,
+            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
+            AGGREGATOR_SERVER_SHUTDOWN_GRACE="1",
+            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
+            AGGREGATOR_DIGEST_SMTP_PORT=str(smtp_port),
+            AGGREGATOR_DIGEST_SECURITY="none",
+            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
+            AGGREGATOR_DIGEST_RECIPIENTS="World News=listed@reader.example",
+            AGGREGATOR_DIGEST_SELF_SERVICE="true",
+            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
+            AGGREGATOR_DIGEST_TIMEZONE="UTC",
+            AGGREGATOR_DIGEST_SEND_AT=later,
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            form = urllib.parse.urlencode({"email": "reader@reader.example"}).encode()
+            for _ in range(int(PATIENCE * 10)):
+                try:
+                    url = f"http://127.0.0.1:{port}/world-news/subscribe"
+                    with urllib.request.urlopen(url, data=form, timeout=5) as answer:
+                        assert b"Check your inbox" in answer.read()
+                    break
+                except urllib.error.URLError:  # (not listening yet)
+                    time.sleep(0.1)
+            assert accepted.wait(PATIENCE), "the confirmation email was never sent"
+        finally:
+            output = stopped(proc)
+    assert proc.returncode == 0, output
+    assert "stopped" in output
