@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -26,6 +27,7 @@ from .term_pool import TermPool
 __all__ = [
     "GROUP_CHUNK",
     "Between",
+    "Halt",
     "group_pending",
     "join_stories",
     "publication_runs",
@@ -41,6 +43,27 @@ HELPER_ITEMS = 30_000
 # Objects allocated between the collector's passes over the youngest generation while a pass
 # groups (the interpreter's default is 700: see `_fewer_collections`)
 YOUNG_OBJECTS = 20_000
+
+
+@dataclass
+class Halt:
+    """A pass that may be told to end early (a service stopping). `group_pending` asks
+    `wanted()` before each run and before each part of a run's assignments; once it answers
+    True the pass ends there and commits what it grouped, and the rest waits, unassigned, for
+    the next pass. `halted`: it ended early; `inside_run`: it ended between a run's counting
+    and the end of its assignments, so the clusterer counted items it did not assign (its
+    window no longer stands for the store: restore it from the store before grouping again)."""
+
+    wanted: Callable[[], bool]
+    halted: bool = False
+    inside_run: bool = False
+
+    def now(self, inside_run: bool = False) -> bool:
+        """Whether to end here (recording that it did, and where)."""
+        if self.halted or not self.wanted():
+            return self.halted
+        self.halted, self.inside_run = True, inside_run
+        return True
 
 
 class Dated(Protocol):
@@ -109,6 +132,7 @@ def group_pending(
     now: datetime,
     chunk: int = GROUP_CHUNK,
     between: Between | None = None,
+    halt: Halt | None = None,
 ) -> int:
     """Assign every stored item without a story, oldest first; returns how many were assigned.
 
@@ -123,7 +147,9 @@ def group_pending(
     The runs are cut over the items' keys (`Store.unassigned_keys`) and a run's items are
     read `chunk` at a time, twice (counted, then assigned), so a large backlog never holds
     more than `chunk` texts; the pass groups as one read of them would. `between`, when
-    given, is told of each part and run grouped (it must not change the store).
+    given, is told of each part and run grouped (it must not change the store). `halt`, when
+    given, may end the pass early (see `Halt`); the window is then not expired to `now`, so
+    the next pass takes up the remaining runs where this one left them.
     """
     count = 0
     with _fewer_collections(), store.transaction():
@@ -146,9 +172,15 @@ def group_pending(
             )
         try:
             for index, (clock, run) in enumerate(runs):
+                if halt is not None and halt.now():
+                    break
                 ids = [key.id for key in run]
                 last = index == len(runs) - 1
-                count += _group_run(store, clusterer, clock, ids, chunk, now, terms, between, last)
+                count += _group_run(
+                    store, clusterer, clock, ids, chunk, now, terms, between, last, halt
+                )
+                if halt is not None and halt.halted:
+                    break
                 if between is not None and not last:
                     if big and index == len(runs) - 2:
                         between.last_run_next()
@@ -156,7 +188,8 @@ def group_pending(
         finally:
             if terms is not None:
                 terms.close()
-        clusterer.expire(now)
+        if halt is None or not halt.halted:
+            clusterer.expire(now)
     return count
 
 
@@ -205,8 +238,10 @@ def _group_run(
     terms: TermPool | None,
     between: Between | None,
     last: bool,
+    halt: Halt | None = None,
 ) -> int:
-    """Group one run of publication time (see `group_pending`); returns its length.
+    """Group one run of publication time (see `group_pending`); returns how many of its items
+    were assigned (all, unless `halt` ended it between parts).
 
     Its items are read `chunk` at a time and walked twice: all are counted (`observe`) before
     any is assigned. Between the walks, and while assigning, the store changes only the rows
@@ -230,14 +265,18 @@ def _group_run(
             between.part_done()
     if last and between is not None:
         between.last_run_counted()
+    assigned = 0
     for part in parts():
+        if halt is not None and halt.now(inside_run=True):
+            break
         if terms is not None:
             terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
         for item in part:
             _group_item(store, clusterer, clock, item, now)
+        assigned += len(part)
         if between is not None:
             between.part_done()
-    return len(ids)
+    return assigned
 
 
 def _group_item(

@@ -113,6 +113,9 @@ class Service:
         self._writing: tuple[Callable[..., Any], float] | None = None  # its job, since when
         self._summarizer = summarizer
         self._stories: StoryJob | None = None
+        # Set as `run` begins to stop: a grouping or summarising pass on the writer thread
+        # then ends at its next boundary instead of running to its end (`StoryJob.stopping`).
+        self.stopping = threading.Event()
         self.polls = PollJob(self.store, self.write, settings, clock)
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
@@ -174,6 +177,7 @@ class Service:
                 self._summarizer,
                 keep_memos=not self.once,
                 keep_window=not self.once and self.settings.server.keep_window,
+                stopping=self.stopping.is_set,
             )
         return self._stories
 
@@ -498,6 +502,7 @@ class Service:
         self.notifier.ready(await self._status_text(None))
         watchdog = self._start_watchdog()
         stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
+        stopping = asyncio.ensure_future(self._tell_writer_jobs(stop))
         tick = self.settings.server.tick
         digests = articles = answers = hubs = pictures = bounces = None
         failed = 0  # cycles in a row whose results could not be stored
@@ -573,6 +578,8 @@ class Service:
                         await asyncio.gather(task, return_exceptions=True)
         finally:
             self.notifier.stopping()
+            self.stopping.set()
+            stopping.cancel()
             self._pass_since = None
             stalls.cancel()
             if watchdog is not None:
@@ -591,6 +598,13 @@ class Service:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             log.info("stopped")
+
+    async def _tell_writer_jobs(self, stop: asyncio.Event) -> None:
+        """Once `stop` is set, the writer thread's passes end at their next boundary: the
+        in-flight polls get `shutdown_grace`, grouping and summarising what they brought wait
+        for the next process (they are kept in the store)."""
+        await stop.wait()
+        self.stopping.set()
 
     def _start_watchdog(self) -> asyncio.Task[None] | None:
         interval = self.notifier.watchdog_interval

@@ -27,6 +27,7 @@ from .embed import headline_embedder
 from .entry_images import lead_image
 from .errors import StorageError
 from .grouping import (
+    Halt,
     group_pending,
     join_stories,
     regroup_articles,
@@ -163,6 +164,7 @@ class StoryJob:
         *,
         keep_memos: bool = True,
         keep_window: bool = True,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -174,6 +176,10 @@ class StoryJob:
         # the window is written beside the database as soon as grouping is done and dropped,
         # so summarising (and a service's next fetch) runs without it (`_let_window_go`).
         self.keep_window = keep_window
+        # True once the process is stopping (`run` on SIGTERM): a pass under way then ends at
+        # its next run, part of a run or batch of summaries, committing what it did; the rest
+        # (items without a story, dirty stories) waits in the store for the next process.
+        self.stopping = stopping
         # A model's answers arrive in the background: stories get the extractive summary first
         # and are summarised again when their answer is in (see resummarize_awaiting).
         self.answers = threading.Event()
@@ -391,25 +397,31 @@ class StoryJob:
             # group_pending reads the items itself, a chunk of a run at a time.
             # (not kept past grouping: it holds the window, which a one-shot pass lets go)
             between = None if ahead is None else _Between(ahead, self.clusterer)
+            halt = Halt(self.stopping)
             try:
-                group_pending(self.store, self.clusterer, now, between=between)
+                group_pending(self.store, self.clusterer, now, between=between, halt=halt)
             finally:
                 self.clusterer.fewer_memos(False)
             del between
-            if regroup:
+            if regroup and not halt.halted:
                 regroup_articles(self.store, self.clusterer, now)
-            if apart:
+            if apart and not halt.halted:
                 moved = set_apart(self.store, self.clusterer, apart, now)
                 log.info("grouping: set apart=%d moved=%d", len(apart), moved)
-            if joins:
+            if joins and not halt.halted:
                 merged = join_stories(self.store, self.clusterer, joins, now)
                 log.info("grouping: joined=%d merged=%d", len(joins), merged)
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
             raise
-        if self.restored and not self._failed:  # the window and the store agree again
+        if halt.inside_run:  # (it counted items it did not assign: rebuilt by the next pass)
+            self.forget()
+        elif self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()
             self._unsaved = True
+        if halt.halted:  # (stopping: what is left waits in the store)
+            log.info("grouping: stopped early; the next pass groups and summarises the rest")
+            return 0
         # Grouping's text memos, its biggest: summarising reuses their room. A service's round
         # would empty them as it ends (`ROUND_MEMOS`); emptied here, the round's peak (its
         # summarising, beside the summary worker) no longer holds them.
@@ -428,6 +440,8 @@ class StoryJob:
             return self._summarise_on_workers(dirty, now)
         changed = 0
         for start in range(0, len(dirty), SAVE_BATCH):
+            if self.stopping():  # (the rest stay dirty: summarised by the next pass)
+                break
             # One transaction per batch of summaries, not one per story.
             with self.store.transaction():
                 for story_id in dirty[start : start + SAVE_BATCH]:
@@ -471,9 +485,11 @@ class StoryJob:
         try:
             in_flight: list[tuple[_Prepared, Future[Summary] | Future[bytes] | bytes | None]] = []
             for start in range(0, len(dirty) + SAVE_BATCH, SAVE_BATCH):
+                # Stopping: the batch in flight is saved, the rest stay dirty for the next pass.
+                halted = self.stopping()
                 batch: list[_Prepared] = []
                 taken: dict[_Prepared, Future[bytes] | bytes] = {}
-                for story_id in dirty[start : start + SAVE_BATCH]:
+                for story_id in () if halted else dirty[start : start + SAVE_BATCH]:
                     kept = self._read_early.pop(story_id, None)
                     answer = None
                     if early is not None and kept is not None and story_id in unchanged:
@@ -507,6 +523,8 @@ class StoryJob:
                 # and their answers freed, and the round's peak is the end of its summarising,
                 # beside the summary worker.
                 release_free_memory()
+                if halted:
+                    break
         finally:
             pool.close()
         if early is not None:

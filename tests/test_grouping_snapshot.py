@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import logging
 import os
 import random
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from aggregator import story_job
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
 from aggregator.config import Settings
@@ -515,3 +518,99 @@ def test_the_window_is_pickled_with_the_collector_off(
     assert snapshot_path(tmp_path / "news.db").exists()  # type: ignore[union-attr]
     assert collecting == [False]
     assert gc.isenabled()
+
+
+def _stopping_after(asks: int) -> Callable[[], bool]:
+    """A `stopping` that answers True from its (`asks` + 1)th question on."""
+    asked = itertools.count()
+    return lambda: next(asked) >= asks
+
+
+def _unassigned(store: Store) -> int:
+    return int(
+        store.conn.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0]
+    )
+
+
+def _summaries(store: Store) -> int:
+    return int(store.conn.execute("SELECT count(*) FROM summaries").fetchone()[0])
+
+
+def test_a_pass_told_to_stop_between_runs_keeps_its_work_and_the_next_process_ends_it_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = Store(tmp_path / "reference.db")
+    _store_pass(reference, PASS_A, CLOCK_A)
+    _job(reference, CLOCK_A).run()
+    path = tmp_path / "stopped.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    # (asked before each run and before each run's assignments: the third run never starts)
+    job = StoryJob(store, SETTINGS, lambda: CLOCK_A, stopping=_stopping_after(4))
+    assert job.run() == 0
+    assert 0 < _unassigned(store) < PASS_A[1] - 10  # two runs grouped and committed …
+    assert _summaries(store) == 0 and store.dirty_stories()  # … their stories left dirty
+    job.save_snapshot()  # (as the process closes: the window stands for the store)
+    store.close()
+    assert snapshot_path(path).exists()  # type: ignore[union-attr]
+
+    store = Store(path)
+    _no_rebuild(monkeypatch)
+    _job(store, CLOCK_A).run()
+    assert _rows(store) == _rows(reference)
+    store.close()
+    reference.close()
+
+
+def test_a_pass_told_to_stop_inside_a_run_is_rebuilt_from_the_store_and_finished(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "stopped.db"
+    store = Store(path)
+    _store_pass(store, PASS_A, CLOCK_A)
+    job = StoryJob(store, SETTINGS, lambda: CLOCK_A, stopping=_stopping_after(5))
+    assert job.run() == 0
+    left = _unassigned(store)
+    assert 0 < left < PASS_A[1]
+    # (the window counted the third run's items but assigned none: it is not written)
+    job.save_snapshot()
+    store.close()
+    assert not snapshot_path(path).exists()  # type: ignore[union-attr]
+
+    store = Store(path)
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        _job(store, CLOCK_A).run()
+    assert "restoring from the database" in caplog.text
+    assert _unassigned(store) == 0 and not store.dirty_stories()
+    grouped = {row[0] for row in store.conn.execute("SELECT story_id FROM items")}
+    assert {row[0] for row in store.conn.execute("SELECT story_id FROM summaries")} == grouped
+    store.close()
+
+
+def test_summarising_told_to_stop_saves_what_it_did_and_leaves_the_rest_dirty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = Store(tmp_path / "reference.db")
+    _store_pass(reference, PASS_A, CLOCK_A)
+    _job(reference, CLOCK_A).run()
+    store = Store(tmp_path / "stopped.db")
+    _store_pass(store, PASS_A, CLOCK_A)
+    grouped = threading.Event()  # (the service's stop comes once grouping is done)
+    group_pending = story_job.group_pending
+
+    def then_stop(*args: Any, **kwargs: Any) -> int:
+        count = group_pending(*args, **kwargs)
+        grouped.set()
+        return count
+
+    monkeypatch.setattr(story_job, "group_pending", then_stop)
+    monkeypatch.setattr(story_job, "SAVE_BATCH", 5)
+    job = StoryJob(store, SETTINGS, lambda: CLOCK_A, stopping=grouped.is_set)
+    job.run()
+    assert _unassigned(store) == 0
+    assert _summaries(store) < 5 and store.dirty_stories()  # (none, or the batch in flight)
+    monkeypatch.setattr(story_job, "group_pending", group_pending)
+    _job(store, CLOCK_A).run()
+    assert _rows(store) == _rows(reference)
+    store.close()
+    reference.close()

@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from news_fixture import feeds
@@ -23,6 +25,7 @@ import aggregator.service as service_module
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
+from aggregator.store import Store
 
 FEEDS = feeds()
 
@@ -422,3 +425,55 @@ def test_a_feed_whose_poll_cannot_be_saved_stays_due_and_the_others_go_on(
                 service.close()
 
     asyncio.run(scenario())
+
+
+def test_stopping_run_ends_the_grouping_pass_under_way_and_keeps_what_it_grouped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM does not wait for a long grouping pass: it ends at its next run of
+    publication time; what it grouped is committed and the rest waits for the next pass."""
+    from datetime import UTC, datetime, timedelta
+
+    from news_fixture import rss
+
+    from aggregator import grouping
+
+    start = datetime.now(UTC) - timedelta(hours=13)
+    entries = [  # (one an hour: a run of publication time each)
+        (
+            f"harbour-{n}",
+            f"https://www.portgazette.example/news/{n}",
+            f"Harbour report number {n}: ferry timetable {n} changes at Ostmere",
+            f"The Ostmere harbour office published timetable {n} for the island ferries.",
+            start + timedelta(hours=n),
+        )
+        for n in range(12)
+    ]
+    grouping_began = threading.Event()
+    group_item = grouping._group_item
+
+    def slow(*args: Any, **kwargs: Any) -> None:
+        grouping_began.set()
+        time.sleep(0.2)  # (an item of a big pass: the whole pass outlasts the test's patience)
+        group_item(*args, **kwargs)
+
+    monkeypatch.setattr(grouping, "_group_item", slow)
+
+    async def scenario() -> int:
+        async with Upstream() as up:
+            url = up.add_feed("/harbour.xml", rss("Port Gazette", entries))
+            (tmp_path / "feeds.opml").write_text(opml(url))
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", fast_settings())
+            async with running(service):
+                await asyncio.to_thread(grouping_began.wait, 30)
+            assert service.stopping.is_set()
+        store = Store(tmp_path / "agg.db")
+        try:
+            return store.conn.execute(
+                "SELECT count(*) FROM items WHERE story_id IS NULL"
+            ).fetchone()[0]
+        finally:
+            store.close()
+
+    left = asyncio.run(scenario())
+    assert 0 < left < len(entries)
