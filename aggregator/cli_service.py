@@ -7,7 +7,10 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Coroutine
+from typing import Any
 
+from .article_pass import ArticlePass
 from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
 from .config import Settings, bounce_password
 from .fetch import Fetcher
@@ -63,17 +66,20 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
     async def once() -> None:
         await service.load_sources(strict=True)
+        pages = ArticlePass()
         async with Fetcher(settings.fetch) as fetcher:
             report = await service.poll_cycle(fetcher, everything=args.all)
-            budget = settings.articles.once_budget.total_seconds()
-            pages = await service.fetch_articles(fetcher, budget=budget)
-            await service.settle_summaries()  # model answers still on the way, if any
-            await service.check_pictures(
-                fetcher, news=bool(report.stories_changed or pages.stories_marked)
-            )
-            await service.tell_hubs(fetcher)
-        await service.run_retention()
-        await service.run_backup()
+            if not service.stopping.is_set():
+                budget = settings.articles.once_budget.total_seconds()
+                pages = await service.fetch_articles(fetcher, budget=budget)
+                await service.settle_summaries()  # model answers still on the way, if any
+                await service.check_pictures(
+                    fetcher, news=bool(report.stories_changed or pages.stories_marked)
+                )
+                await service.tell_hubs(fetcher)
+        if not service.stopping.is_set():
+            await service.run_retention()
+            await service.run_backup()
         statuses = " ".join(f"{k}={v}" for k, v in sorted(report.statuses.items()))
         print(
             f"polled {counted(report.feeds, 'feed')} ({statuses or 'none due'}): "
@@ -92,14 +98,45 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         if args.once:
-            asyncio.run(service.guarded(once()))
+            asyncio.run(_stoppable(service, service.guarded(once())))
         else:
             asyncio.run(service.run("", 0, serve=False))
     except Stalled:
         pass  # (logged, with what it waited for)
+    except asyncio.CancelledError:  # (stopped: `_stoppable`)
+        log.info("stopped before the pass ended; the next pass does the rest")
     finally:
         service.close()
     return STALLED if service.stalled else 0
+
+
+async def _stoppable(service: Service, work: Coroutine[Any, Any, None]) -> None:
+    """`work`, a one-shot pass, stopped by SIGTERM or SIGINT as `run` is: its grouping or
+    summarising ends at its next boundary and it skips what comes after them (article pages,
+    pictures, upkeep: `service.stopping`); fetches in flight get `shutdown_grace`, after
+    which the pass is cancelled (raising CancelledError). What it stored stays stored."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    grace = service.settings.server.shutdown_grace
+
+    def stop() -> None:
+        if service.stopping.is_set():
+            return
+        log.info("stopping: letting in-flight polls finish (up to %g s)", grace)
+        service.stopping.set()
+        loop.call_later(grace, task.cancel)
+
+    signals = (signal.SIGTERM, signal.SIGINT)
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, stop)
+    except RuntimeError:  # (not the main thread: a caller that embeds the command)
+        signals = ()
+    try:
+        await task
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

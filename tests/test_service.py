@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -477,3 +478,50 @@ def test_stopping_run_ends_the_grouping_pass_under_way_and_keeps_what_it_grouped
 
     left = asyncio.run(scenario())
     assert 0 < left < len(entries)
+
+
+def test_poll_once_stops_on_sigterm_after_its_grace_keeping_what_it_stored(
+    tmp_path: Path,
+) -> None:
+    """A one-shot pass stopped by SIGTERM (a timer unit stopped, a cron job killed politely)
+    gives its fetches `shutdown_grace`, keeps what it stored and exits 0."""
+    # (a server that takes connections and never answers: its feed holds the pass)
+    with Upstream().running_in_thread() as up, socket.create_server(("127.0.0.1", 0)) as hang:
+        good = up.add_feed("/feed.xml", FEEDS["/metrotimes/news.rss"])
+        hanging = f"http://127.0.0.1:{hang.getsockname()[1]}/feed.xml"
+        (tmp_path / "feeds.opml").write_text(opml(good, hanging))
+        env = dict(
+            os.environ,
+            AGGREGATOR_SERVER_SHUTDOWN_GRACE="1",
+            AGGREGATOR_FETCH_TOTAL_TIMEOUT="600",  # (the hanging feed outlasts the test)
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "poll", "--once"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not up.requests_for("/feed.xml"):
+                time.sleep(0.05)
+            assert up.requests_for("/feed.xml")
+            time.sleep(1.0)  # (the answering feed is stored meanwhile)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                _, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+    assert proc.returncode == 0, err
+    assert "stopping: letting in-flight polls finish" in err
+    assert "stopped before the pass ended" in err
+    store = Store(tmp_path / "aggregator.db")
+    try:
+        stored = store.conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    finally:
+        store.close()
+    assert stored > 0
