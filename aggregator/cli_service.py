@@ -160,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             fetch=settings.fetch,
             metrics=metric_networks(settings.server),
         )
-        runner = await start_server(app, host, port)
+        runner = await start_server(app, host, port, settings.server.shutdown_grace)
         try:
             await stop.wait()
         finally:

@@ -494,7 +494,7 @@ class Service:
                     metrics=metric_networks(self.settings.server),
                     signups=self.signups(),
                 )
-                runner = await start_server(app, host, port)
+                runner = await start_server(app, host, port, self.settings.server.shutdown_grace)
         except BaseException:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)

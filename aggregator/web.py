@@ -766,10 +766,13 @@ def listen_url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
-async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def start_server(
+    app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0
+) -> web.AppRunner:
     """Start serving `app` on host:port, and log where; the caller stops it with
-    ``await runner.cleanup()``."""
-    runner = web.AppRunner(app)
+    ``await runner.cleanup()``, which lets requests in flight finish for `shutdown_timeout`
+    seconds (`[server] shutdown_grace`; aiohttp's own default is 60) before cancelling them."""
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -1,6 +1,6 @@
 """`run` stops at once while a mail server it talks to has stopped answering: the bounce
 mailbox's read, a digest's send and a sign-up's confirmation email are left behind, not
-waited for (`mail_thread`).
+waited for (`mail_thread`); and its web server's requests in flight get `shutdown_grace`.
 
 The servers here accept a connection on loopback and then say nothing for as long as the
 test runs; the mail timeout is set far beyond the test's patience, so a process that waited
@@ -8,6 +8,7 @@ for the conversation would not stop within it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -23,10 +24,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from aiohttp import web
 from digest_fixture import add_story
 from upstream import free_port, opml
 
 from aggregator.store import Store
+from aggregator.web import start_server
 
 PATIENCE = 60.0  # seconds a stop may take here; the mail timeout is ten times that
 MAIL_TIMEOUT = "600"
@@ -183,3 +186,35 @@ def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Pa
             output = stopped(proc)
     assert proc.returncode == 0, output
     assert "stopped" in output
+
+
+def test_the_web_server_gives_requests_in_flight_the_grace_not_a_minute() -> None:
+    async def scenario() -> bool:
+        began, cancelled = asyncio.Event(), asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            began.set()
+            try:
+                await asyncio.sleep(10 * PATIENCE)  # (a proxied picture on a slow host)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return web.Response(text="late")
+
+        app = web.Application()
+        app.router.add_get("/slow", slow)
+        port = free_port()
+        runner = await start_server(app, "127.0.0.1", port, shutdown_timeout=0.5)
+        url = f"http://127.0.0.1:{port}/slow"
+        request = asyncio.ensure_future(asyncio.to_thread(_get, url))
+        await asyncio.wait_for(began.wait(), PATIENCE)
+        await asyncio.wait_for(runner.cleanup(), PATIENCE / 2)  # (aiohttp's default: 60 s)
+        await asyncio.gather(request, return_exceptions=True)
+        return cancelled.is_set()
+
+    assert asyncio.run(scenario())
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=PATIENCE) as answer:
+        return bytes(answer.read())
