@@ -54,6 +54,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         withheld = reader.withheld()
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
+        waiting = reader.waiting()
         pictures = reader.pictures() if settings.publish.checks_pictures else None
         digest = settings.digest
         bounces = reader.bounces(digest.listed_addresses) if digest.bounce_host else None
@@ -111,6 +112,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print_digests(settings, digests, now, signed)
     print()
     print(database_line(args.db, *pages))
+    if waiting["items"] or waiting["stories"]:
+        print(waiting_line(waiting))
     if settings.backup.dir:
         print(backup_line(args.db, settings, backups, now))
     if settings.publish.hubs:
@@ -149,6 +152,16 @@ def websub_line(hubs: tuple[str, ...], states: dict[str, dict[str, str]], now: d
 
 # Free pages worth giving back: this share of the file, and at least this many bytes.
 _WORTH_COMPACTING = (0.10, 64 * 2**20)
+
+
+def waiting_line(waiting: dict[str, int]) -> str:
+    """The story job's work left in the store (`Reader.waiting`), when there is any."""
+    items, stories = waiting["items"], waiting["stories"]
+    return (
+        f"WAITING {items:,} {'item' if items == 1 else 'items'} for a story, {stories:,} "
+        f"{'story' if stories == 1 else 'stories'} for a summary: the next pass of `run` (or "
+        "`poll --once`) takes them up; a pass stopped early or failed left them"
+    )
 
 
 def database_line(db: Path, size: int, free: int) -> str:
@@ -248,7 +261,8 @@ def _report(
     feeds there are), with `reasons`, `warnings` and `digests` always present, the time of
     the check, the scheduled backups under `backup` when `[backup] dir` is set, how each
     WebSub hub last answered under `websub` when `[publish] hubs` are set, the
-    database's size and free pages under `database`, what the picture checks found under
+    database's size and free pages under `database`, the items without a story and stories
+    without a summary yet under `waiting`, what the picture checks found under
     `pictures` when `[publish] check_pictures` (and `images`) is on, what the bounce
     mailbox's reads found under `bounces` when `[digest] bounce_host` is set, the readers
     signed up for each daily email under `subscribers` when `[digest] self_service` is on,
@@ -294,6 +308,7 @@ def _report(
         **({"subscribers": _signed(reader.subscribers())} if settings.digest.self_service else {}),
         **pictures,
         "database": {"bytes": size, "free_bytes": free},
+        "waiting": reader.waiting(),
         "feed_rows": rows,
     }
 

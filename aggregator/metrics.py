@@ -140,6 +140,17 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any], hubs: int = 0) 
             out.gauge(f"last_cycle_{name}", help_text, [("", cycle[key])])
     out.gauge("items", "Items stored", [("", counts.get("items", 0))])
     out.gauge("stories", "Stories published", [("", counts.get("stories", 0))])
+    waiting = counts.get("waiting") or {}
+    out.gauge(
+        "items_waiting",
+        "Items stored without a story yet (0 between passes)",
+        [("", waiting.get("items", 0))],
+    )
+    out.gauge(
+        "stories_waiting",
+        "Stories whose summary is not written yet (0 between passes)",
+        [("", waiting.get("stories", 0))],
+    )
     out.gauge("database_bytes", "The database's size", [("", counts.get("database_bytes", 0))])
     out.gauge(
         "database_free_bytes",

@@ -457,6 +457,7 @@ class Reader:
         return {
             "items": items,
             "stories": stories,
+            "waiting": self.waiting(),
             "database_bytes": size,
             "database_free_bytes": free,
             "last_cycle": cycle if isinstance(cycle, dict) else {},
@@ -563,6 +564,15 @@ class Reader:
     def pages(self) -> tuple[int, int]:
         """Bytes of the database's pages, and of those free (`store_db.page_bytes`)."""
         return page_bytes(self._db().conn)
+
+    def waiting(self) -> dict[str, int]:
+        """The story job's work in the store: items without a story yet (`items`) and
+        stories whose summary is not written yet (`stories`). Between passes both are 0;
+        a pass that stopped early or failed leaves them to the next."""
+        db = self._db()
+        (items,) = db.execute("SELECT COUNT(*) FROM items WHERE story_id IS NULL").fetchone()
+        (stories,) = db.execute("SELECT COUNT(*) FROM stories WHERE dirty > 0").fetchone()
+        return {"items": items, "stories": stories}
 
     def _meta(self, *keys: str) -> dict[str, str]:
         """The values of those meta `keys` that are set."""

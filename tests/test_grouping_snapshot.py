@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import json
 import logging
 import os
 import random
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from aggregator import story_job
+from aggregator.cli import main
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
 from aggregator.config import Settings
@@ -537,7 +539,7 @@ def _summaries(store: Store) -> int:
 
 
 def test_a_pass_told_to_stop_between_runs_keeps_its_work_and_the_next_process_ends_it_alike(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reference = Store(tmp_path / "reference.db")
     _store_pass(reference, PASS_A, CLOCK_A)
@@ -551,15 +553,25 @@ def test_a_pass_told_to_stop_between_runs_keeps_its_work_and_the_next_process_en
     assert 0 < _unassigned(store) < PASS_A[1] - 10  # two runs grouped and committed …
     assert _summaries(store) == 0 and store.dirty_stories()  # … their stories left dirty
     job.save_snapshot()  # (as the process closes: the window stands for the store)
+    waiting = store.reader().waiting()  # (what is left is said: `status`, --json, /metrics)
+    assert waiting == {"items": _unassigned(store), "stories": len(store.dirty_stories())}
     store.close()
     assert snapshot_path(path).exists()  # type: ignore[union-attr]
+    assert main(["status", "--db", str(path)]) == 0
+    said = capsys.readouterr().out
+    assert f"WAITING {waiting['items']} items for a story, {waiting['stories']} stories" in said
+    assert main(["status", "--db", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["waiting"] == waiting
 
     store = Store(path)
     _no_rebuild(monkeypatch)
     _job(store, CLOCK_A).run()
     assert _rows(store) == _rows(reference)
+    assert store.reader().metric_counts()["waiting"] == {"items": 0, "stories": 0}
     store.close()
     reference.close()
+    assert main(["status", "--db", str(path)]) == 0
+    assert "WAITING" not in capsys.readouterr().out
 
 
 def test_a_pass_told_to_stop_inside_a_run_is_rebuilt_from_the_store_and_finished(

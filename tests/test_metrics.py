@@ -60,6 +60,7 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
         "database_free_bytes": 4096,
         "last_cycle": {"feeds": 12, "ok": 5, "errors": 7, "items_new": 40, "seconds": 2.5},
         "last_backup_at": None,
+        "waiting": {"items": 310, "stories": 42},
     }
     found = samples(render(report, counts))
     assert found[f'aggregator_info{{version="{__version__}"}}'] == 1
@@ -76,6 +77,7 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
     assert "aggregator_last_cycle_stories_changed" not in found  # (not told: not made up)
     assert (found["aggregator_items"], found["aggregator_stories"]) == (220777, 70880)
     assert found["aggregator_database_bytes"] == 815181824
+    assert (found["aggregator_items_waiting"], found["aggregator_stories_waiting"]) == (310, 42)
     assert found["aggregator_digests_failing"] == 1
     # a label value is escaped as the format asks; a digest never sent has no time
     sent = [name for name in found if name.startswith("aggregator_digest_sent")]
