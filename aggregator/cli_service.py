@@ -126,7 +126,7 @@ async def _stoppable(service: Service, work: Coroutine[Any, Any, None]) -> None:
         service.stopping.set()
         loop.call_later(grace, task.cancel)
 
-    signals = (signal.SIGTERM, signal.SIGINT)
+    signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)
     try:
         for sig in signals:
             loop.add_signal_handler(sig, stop)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 
 class AggregatorError(Exception):
     """Root of every error this package raises on purpose."""
@@ -45,3 +47,9 @@ class DatabaseUnusable(StorageError):
 class DatabaseDamaged(DatabaseUnusable):
     """The database file is damaged (what SQLite calls "database disk image is malformed"),
     found without an SQLite error to say so: a copy that failed its integrity check."""
+
+
+# Failures that say nothing of the item or story being grouped or summarised when they are
+# raised: the database's and the machine's. Any other is a defect met on that input, which the
+# story job sets aside (`grouping.SetAside`, `StoryJob._alone`) instead of failing the pass.
+NOT_THE_INPUT = (sqlite3.Error, MemoryError, StorageError)

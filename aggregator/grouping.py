@@ -9,15 +9,17 @@ not depend on how many polls they arrived in.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from .cluster import Clusterer, moved_story_id
 from .dedupe import find_duplicate
+from .errors import NOT_THE_INPUT
 from .features import TERMS_VERSION, encode, item_features
 from .models import Item
 from .store import Store
@@ -28,6 +30,7 @@ __all__ = [
     "GROUP_CHUNK",
     "Between",
     "Halt",
+    "SetAside",
     "group_pending",
     "join_stories",
     "publication_runs",
@@ -43,6 +46,8 @@ HELPER_ITEMS = 30_000
 # Objects allocated between the collector's passes over the youngest generation while a pass
 # groups (the interpreter's default is 700: see `_fewer_collections`)
 YOUNG_OBJECTS = 20_000
+
+log = logging.getLogger("aggregator")
 
 
 @dataclass
@@ -64,6 +69,33 @@ class Halt:
             return self.halted
         self.halted, self.inside_run = True, inside_run
         return True
+
+
+@dataclass
+class SetAside:
+    """Items a pass could not group: grouping raised on them (a defect met on odd input, logged
+    with its traceback), so each was given a story of its own instead, and the pass went on.
+    `window_touched`: one failed while being assigned, when the window may already hold part
+    of it (restore the window from the store before grouping again)."""
+
+    items: list[str] = field(default_factory=list)
+    window_touched: bool = False
+
+    def alone(self, store: Store, item: Item, now: datetime, exc: Exception) -> None:
+        """Give `item` a story of its own (no near-duplicate keys: its text may be the odd
+        input) and say why."""
+        log.error(
+            "grouping: item %s of %s (guid %r) could not be grouped; it has a story of its own "
+            "(%s: %s)",
+            item.id,
+            item.feed_url,
+            item.guid,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        store.assign(item, item.id, None, now, near=False)
+        self.items.append(item.id)
 
 
 class Dated(Protocol):
@@ -133,6 +165,7 @@ def group_pending(
     chunk: int = GROUP_CHUNK,
     between: Between | None = None,
     halt: Halt | None = None,
+    set_aside: SetAside | None = None,
 ) -> int:
     """Assign every stored item without a story, oldest first; returns how many were assigned.
 
@@ -149,7 +182,9 @@ def group_pending(
     more than `chunk` texts; the pass groups as one read of them would. `between`, when
     given, is told of each part and run grouped (it must not change the store). `halt`, when
     given, may end the pass early (see `Halt`); the window is then not expired to `now`, so
-    the next pass takes up the remaining runs where this one left them.
+    the next pass takes up the remaining runs where this one left them. `set_aside`, when
+    given, takes the items grouping raises on (see `SetAside`); without it the error ends the
+    pass.
     """
     count = 0
     with _fewer_collections(), store.transaction():
@@ -177,7 +212,7 @@ def group_pending(
                 ids = [key.id for key in run]
                 last = index == len(runs) - 1
                 count += _group_run(
-                    store, clusterer, clock, ids, chunk, now, terms, between, last, halt
+                    store, clusterer, clock, ids, chunk, now, terms, between, last, halt, set_aside
                 )
                 if halt is not None and halt.halted:
                     break
@@ -239,6 +274,7 @@ def _group_run(
     between: Between | None,
     last: bool,
     halt: Halt | None = None,
+    set_aside: SetAside | None = None,
 ) -> int:
     """Group one run of publication time (see `group_pending`); returns how many of its items
     were assigned (all, unless `halt` ended it between parts).
@@ -256,11 +292,29 @@ def _group_run(
             yield store.items_by_id(ids[start : start + chunk])
 
     clusterer.expire(clock)
+    alone: set[str] = set()  # (items set aside while counted: not assigned below)
     for part in parts():
-        if terms is None:
-            clusterer.observe(part)
-        else:
-            clusterer.observe(part, terms.terms(part))
+        given = None if terms is None else terms.terms(part)
+        try:
+            if given is None:
+                clusterer.observe(part)
+            else:
+                clusterer.observe(part, given)
+        except NOT_THE_INPUT:
+            raise
+        except Exception:
+            if set_aside is None:
+                raise
+            # Item by item, to find which (an item's counts are taken only once its
+            # features are made, so those counted before it stand).
+            for item in part:
+                try:
+                    clusterer.observe([item], given)
+                except NOT_THE_INPUT:
+                    raise
+                except Exception as exc:
+                    set_aside.alone(store, item, now, exc)
+                    alone.add(item.id)
         if between is not None:
             between.part_done()
     if last and between is not None:
@@ -272,7 +326,18 @@ def _group_run(
         if terms is not None:
             terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
         for item in part:
-            _group_item(store, clusterer, clock, item, now)
+            if item.id in alone:
+                continue
+            if set_aside is None:
+                _group_item(store, clusterer, clock, item, now)
+                continue
+            try:
+                _group_item(store, clusterer, clock, item, now)
+            except NOT_THE_INPUT:
+                raise
+            except Exception as exc:
+                set_aside.window_touched = True
+                set_aside.alone(store, item, now, exc)
         assigned += len(part)
         if between is not None:
             between.part_done()

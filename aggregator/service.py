@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .article_pass import ArticlePass
 from .config import Settings
 from .damage import Damage
-from .errors import StorageError
+from .errors import NOT_THE_INPUT, StorageError
 from .fetch import Fetcher
 from .health import OPML_REFUSED, WITHHELD_REFUSED, backup_failing, stale_after
 from .opml_reload import OpmlReload
@@ -219,13 +219,26 @@ class Service:
 
     def _group_safely(self) -> int:
         """`_group_and_summarize`; when it fails midway the story job forgets its memory, so
-        the next attempt starts from what the database committed."""
+        the next attempt starts from what the database committed. In `run`, a failure that is
+        not the database's or the machine's (a defect grouping or summarising did not pin on
+        one item or story: those are set aside as they fail) is logged with its traceback and
+        the cycle goes on: the service keeps polling and serving, and the next cycle tries
+        again."""
         try:
             return self._group_and_summarize()
-        except BaseException:
+        except BaseException as exc:
             if self._stories is not None:
                 self._stories.forget()
-            raise
+            if self.once or not isinstance(exc, Exception) or isinstance(exc, NOT_THE_INPUT):
+                raise
+            log.error(
+                "stories: the pass failed (%s: %s); what it had not committed is grouped and "
+                "summarised by the next cycle",
+                type(exc).__name__,
+                exc,
+                exc_info=exc,
+            )
+            return 0
 
     def article_job(self) -> ArticleJob:
         """The article-page job over this service's store and writer thread (one per service,

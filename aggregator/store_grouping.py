@@ -461,11 +461,13 @@ class GroupingStore(StoreBase):
         now: datetime,
         grouping_terms: str | None = None,
         furniture: bool = False,
+        near: bool = True,
     ) -> None:
         """Put an item into a story (creating the story row if new) and mark the story dirty.
 
         A story's `first_seen` is the earliest publication time of its items. The item's
-        grouping features and near-duplicate keys are stored with it.
+        grouping features and near-duplicate keys are stored with it (the keys unless not
+        `near`).
         """
         from .near_text import own_hashes
 
@@ -476,7 +478,7 @@ class GroupingStore(StoreBase):
         )
         if grouping_terms is not None:
             self.conn.execute(KEEP_TERMS, [item.id, grouping_terms])
-        if duplicate_of is None and (hashes := own_hashes(item.text)):
+        if near and duplicate_of is None and (hashes := own_hashes(item.text)):
             _keep_near(self.conn, item.id, hashes)
 
 

@@ -55,6 +55,11 @@ class StoriesStore(StoreBase):
             "UPDATE stories SET dirty = ? WHERE id = ? AND dirty > 0", [self.READ_AHEAD, story_id]
         )
 
+    def not_summarised(self, story_id: str) -> None:
+        """Summarising the story failed (a defect met on odd input): it keeps what it
+        published and is no longer dirty, so it is summarised again when it next changes."""
+        self.conn.execute("UPDATE stories SET dirty = 0 WHERE id = ?", [story_id])
+
     def read_ahead_unchanged(self) -> set[str]:
         """The stories marked read ahead that nothing changed since."""
         rows = self._rows("SELECT id FROM stories WHERE dirty = ?", [self.READ_AHEAD])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import threading
@@ -25,9 +26,10 @@ from .cluster import Clusterer
 from .config import Settings
 from .embed import headline_embedder
 from .entry_images import lead_image
-from .errors import StorageError
+from .errors import NOT_THE_INPUT, StorageError
 from .grouping import (
     Halt,
+    SetAside,
     group_pending,
     join_stories,
     regroup_articles,
@@ -398,8 +400,11 @@ class StoryJob:
             # (not kept past grouping: it holds the window, which a one-shot pass lets go)
             between = None if ahead is None else _Between(ahead, self.clusterer)
             halt = Halt(self.stopping)
+            alone = SetAside()
             try:
-                group_pending(self.store, self.clusterer, now, between=between, halt=halt)
+                group_pending(
+                    self.store, self.clusterer, now, between=between, halt=halt, set_aside=alone
+                )
             finally:
                 self.clusterer.fewer_memos(False)
             del between
@@ -414,8 +419,8 @@ class StoryJob:
         except BaseException:
             self._failed = True  # never written as a snapshot until forgotten
             raise
-        if halt.inside_run:  # (it counted items it did not assign: rebuilt by the next pass)
-            self.forget()
+        if halt.inside_run or alone.window_touched:  # (counted items it did not assign, or
+            self.forget()  # took part of one that failed: rebuilt by the next pass)
         elif self.restored and not self._failed:  # the window and the store agree again
             self._stamp = self.store.grouping_stamp()
             self._unsaved = True
@@ -445,7 +450,9 @@ class StoryJob:
             # One transaction per batch of summaries, not one per story.
             with self.store.transaction():
                 for story_id in dirty[start : start + SAVE_BATCH]:
-                    changed += self._summarise(story_id, now)
+                    changed += self._alone(
+                        story_id, functools.partial(self._summarise, story_id, now)
+                    )
         return changed
 
     def _ahead(self) -> SummariesAhead | None:
@@ -462,7 +469,12 @@ class StoryJob:
         them now; None when there is nothing to summarise (see `summary_ahead.Read`). The
         store marks the story read ahead until anything changes it, and what `_finish` needs
         of it is kept (not its items)."""
-        prepared = self._prepare(story_id)
+        try:
+            prepared = self._prepare(story_id)
+        except NOT_THE_INPUT:
+            raise
+        except Exception:  # (not read ahead: its own turn says why, `_prepared_alone`)
+            return None
         if prepared.summary is not None or prepared.inputs is None:
             return None
         self.store.mark_read_ahead(story_id)
@@ -497,8 +509,8 @@ class StoryJob:
                     if answer is not None and kept is not None:
                         taken[kept] = answer
                         batch.append(kept)
-                    else:
-                        batch.append(self._prepare(story_id))
+                    elif (prepared := self._prepared_alone(story_id)) is not None:
+                        batch.append(prepared)
                 # (a story taken unread is kept without its inputs: not wanted again)
                 wanted = [p for p in batch if p.summary is None and p.inputs is not None]
                 for p in wanted if early is not None else ():
@@ -514,9 +526,8 @@ class StoryJob:
                 if in_flight:
                     with self.store.transaction():
                         for prepared, future in in_flight:
-                            if future is not None:
-                                prepared.summary = pool.result(future)
-                            changed += self._finish(prepared, now)
+                            save = functools.partial(self._answered, pool, prepared, future, now)
+                            changed += self._alone(prepared.story_id, save)
                 in_flight = ahead
                 # The C heap's freed pages go back as each batch is saved (<1 ms a batch at
                 # 60k): malloc keeps what a batch's reads, the chunks pickled for the workers
@@ -530,6 +541,52 @@ class StoryJob:
         if early is not None:
             log.debug("summaries ahead: %d of %d used", early.used, early.handed)
         return changed
+
+    def _answered(
+        self,
+        pool: SummaryPool,
+        prepared: _Prepared,
+        future: Future[Summary] | Future[bytes] | bytes | None,
+        now: datetime,
+    ) -> int:
+        """Save a story a worker summarised (`future`: its answer; None: nothing to ask)."""
+        if future is not None:
+            prepared.summary = pool.result(future)
+        return self._finish(prepared, now)
+
+    def _alone(self, story_id: str, work: Callable[[], int]) -> int:
+        """`work()`, one story's summary made and saved, in a savepoint of its own; what it
+        returns. When it raises (a defect met on odd input) its writes are undone, the error
+        is logged with its traceback, and the story keeps what it published (`not_summarised`):
+        one story's failure fails neither the pass nor the others' summaries."""
+        try:
+            with self.store.transaction():
+                return work()
+        except NOT_THE_INPUT:
+            raise
+        except Exception as exc:
+            self._not_summarised(story_id, exc)
+            return 0
+
+    def _prepared_alone(self, story_id: str) -> _Prepared | None:
+        """`_prepare`, or None (said and set aside as `_alone` does) when it raises."""
+        try:
+            return self._prepare(story_id)
+        except NOT_THE_INPUT:
+            raise
+        except Exception as exc:
+            self._not_summarised(story_id, exc)
+            return None
+
+    def _not_summarised(self, story_id: str, exc: Exception) -> None:
+        log.error(
+            "summaries: story %s could not be summarised; it keeps what it published (%s: %s)",
+            story_id,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        self.store.not_summarised(story_id)
 
     def _summarise(self, story_id: str, now: datetime) -> int:
         """Summarise one dirty story (unless its inputs are unchanged) and save it; returns 1

@@ -247,9 +247,11 @@ class StoryWindow:
             if item.id in self._item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item) if stored else None) or item_features(
+            features = (decode(stored, item) if stored else None) or _made_again(
                 item, self.settings.text_tokens
             )  # (one string per term: the interned one, as the window's own)
+            if features is None:
+                continue
             seen = _seen_time(item)
             story_id = _story_id(item)
             story = self._stories.get(story_id) or self._new_story(story_id, seen)
@@ -281,9 +283,11 @@ class StoryWindow:
             if item.id in item_story:
                 continue
             stored = terms.get(item.id)
-            features = (decode(stored, item) if stored else None) or item_features(
+            features = (decode(stored, item) if stored else None) or _made_again(
                 item, self.settings.text_tokens
             )  # (one string per term: the interned one, see features.decode)
+            if features is None:
+                continue
             if self._repeats.add(features, item.id):
                 features = replace(features, multi=True)  # furniture: never a profile member
                 self._repeats.earlier(features)  # (furnished when grouped: as `assign` pops)
@@ -776,6 +780,18 @@ def _story_id(item: Item) -> str:
 
 def _seen_time(item: Item) -> datetime:
     return item.first_seen or item.published or EPOCH
+
+
+def _made_again(item: Item, text_tokens: int) -> Features | None:
+    """A restored item's features made again from its text (none were stored); None when
+    making them raises: an item a pass set aside for that (`grouping.SetAside`), left out of
+    the window as it was when grouped."""
+    try:
+        return item_features(item, text_tokens)
+    except MemoryError:
+        raise
+    except Exception:
+        return None
 
 
 def _restore_order(item: Item) -> tuple[datetime, datetime, str, str, str]:
