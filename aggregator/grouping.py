@@ -294,7 +294,14 @@ def _group_run(
     clusterer.expire(clock)
     alone: set[str] = set()  # (items set aside while counted: not assigned below)
     for part in parts():
-        given = None if terms is None else terms.terms(part)
+        given = None
+        try:
+            given = None if terms is None else terms.terms(part)
+        except NOT_THE_INPUT:
+            raise
+        except Exception:  # (the helper's tokenising raised: tokenised here, item by item)
+            if set_aside is None:
+                raise
         try:
             if given is None:
                 clusterer.observe(part)
@@ -324,7 +331,13 @@ def _group_run(
         if halt is not None and halt.now(inside_run=True):
             break
         if terms is not None:
-            terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
+            try:
+                terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
+            except NOT_THE_INPUT:
+                raise
+            except Exception:  # (hashed as compared instead, item by item below)
+                if set_aside is None:
+                    raise
         for item in part:
             if item.id in alone:
                 continue
