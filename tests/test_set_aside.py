@@ -67,7 +67,7 @@ def _grouped(tmp_path: Path, name: str) -> Store:
     return store
 
 
-@pytest.mark.parametrize("where", ["assigning", "counting"])
+@pytest.mark.parametrize("where", ["assigning", "counting", "tokenising ahead"])
 def test_an_item_grouping_fails_on_gets_a_story_of_its_own_and_the_rest_is_grouped(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -79,6 +79,16 @@ def test_an_item_grouping_fails_on_gets_a_story_of_its_own_and_the_rest_is_group
         monkeypatch.setattr(grouping, "_group_item", _raising_for(grouping._group_item))
     else:  # (making its features: counted before any item of its run is assigned)
         monkeypatch.setattr(story_window, "item_features", _raising_for(item_features))
+    if where == "tokenising ahead":  # (a big pass's helper process, here for every pass)
+        monkeypatch.setattr(grouping.TermPool, "worth_it", staticmethod(lambda items: True))
+        terms = grouping.TermPool.terms
+
+        def helper_raising(pool: grouping.TermPool, items: list[Item]) -> Any:
+            if any(i.id == "odd" for i in items):
+                raise ZeroDivisionError("a defect on odd input, in the helper")
+            return terms(pool, items)
+
+        monkeypatch.setattr(grouping.TermPool, "terms", helper_raising)
     with caplog.at_level(logging.ERROR, logger="aggregator"):
         store = _grouped(tmp_path, "odd")
     assert _stories(store) == reference  # the others as ever; the odd one alone
