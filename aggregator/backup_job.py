@@ -144,6 +144,8 @@ class BackupJob:
                 str(exc),
                 _hours(min(RETRY_AFTER, self.settings.every)),
             )
+        except Exception:  # a bug must not end the service (it would, at every start)
+            log.exception("backup status=error; trying again after the next cycle")
 
 
 def _hours(span: timedelta) -> str:

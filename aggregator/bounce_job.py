@@ -124,5 +124,7 @@ class BounceJob:
                 await self.run_pass()
             except StorageError as exc:
                 log.warning("bounces: not recorded now: %s", exc)
+            except Exception:  # a bug must not end the reads for good (the task would)
+                log.exception("bounces: the read failed; trying again in %.0f s", interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)

@@ -175,3 +175,5 @@ class OpmlReload:
             await self.load(strict=False)
         except StorageError as exc:
             log.error("opml=%s not applied: %s; trying again next tick", self.path, exc)
+        except Exception:  # a bug on an odd edit: the last good sources stay, as for a bad one
+            log.exception("opml=%s not applied; the last good sources stay", self.path)

@@ -167,5 +167,7 @@ class PictureJob:
                     wait = 0
             except StorageError as exc:
                 log.warning("pictures: not checked now: %s", exc)
+            except Exception:  # a bug must not end the checks for good (the task would)
+                log.exception("pictures: the checks failed; trying again in %.0f s", interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)

@@ -193,3 +193,5 @@ class RetentionJob:
             await self.run_if_due()
         except StorageError as exc:
             log.error("retention status=error error=%r; trying again later", str(exc))
+        except Exception:  # a bug must not end the service (it would, every cycle)
+            log.exception("retention status=error; trying again after the next cycle")

@@ -708,9 +708,13 @@ class StoryJob:
             if self.answers.is_set() and not stop.is_set():
                 try:
                     changed = await write(self.resummarize_awaiting)
-                except StorageError as exc:
+                except Exception as exc:  # (a bug too: the task had ended for good)
+                    said = str(exc) if isinstance(exc, StorageError) else type(exc).__name__
                     log.error(
-                        "llm: answers not published: %s; trying again in %g s", exc, ANSWERS_RETRY
+                        "llm: answers not published: %s; trying again in %g s",
+                        said,
+                        ANSWERS_RETRY,
+                        exc_info=None if isinstance(exc, StorageError) else exc,
                     )
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), ANSWERS_RETRY)

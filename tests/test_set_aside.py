@@ -188,3 +188,71 @@ def test_run_keeps_polling_and_serving_through_a_pass_that_fails(
     with caplog.at_level(logging.ERROR, logger="aggregator"):
         assert asyncio.run(scenario()) > 0
     assert "stories: the pass failed (RuntimeError: a defect no item" in caplog.text
+
+
+def test_a_defect_in_an_upkeep_job_is_logged_and_the_service_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Retention, the scheduled backup, re-reading the sources and the picture checks each
+    log a bug they meet and are tried again; none ends `run` (the picture checks' task
+    would have ended for good, silently)."""
+    from news_fixture import feeds
+
+    from aggregator.backup_job import BackupJob
+    from aggregator.opml_reload import OpmlReload
+    from aggregator.picture_job import PictureJob
+    from aggregator.retention import RetentionJob
+
+    def defect(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a defect in an upkeep job")
+
+    load = OpmlReload.load
+
+    async def load_once(self: OpmlReload, *, strict: bool) -> bool:
+        if not strict:  # (the service's start reads them as ever; its ticks meet the bug)
+            raise RuntimeError("a defect in an upkeep job")
+        return await load(self, strict=strict)
+
+    for job, name in ((RetentionJob, "run_if_due"), (BackupJob, "run_if_due")):
+        monkeypatch.setattr(job, name, defect)
+    monkeypatch.setattr(OpmlReload, "load", load_once)
+    passes: list[int] = []
+
+    async def checks(self: PictureJob, fetcher: Any) -> Any:
+        passes.append(1)
+        raise RuntimeError("a defect in an upkeep job")
+
+    monkeypatch.setattr(PictureJob, "run_pass", checks)
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings,
+        server=dataclasses.replace(settings.server, tick=0.1, shutdown_grace=1.0),
+        fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
+        articles=dataclasses.replace(settings.articles, enabled=False),
+        backup=dataclasses.replace(settings.backup, dir=str(tmp_path / "backups")),
+        publish=dataclasses.replace(settings.publish, check_pictures=True),
+    )
+
+    async def scenario() -> bool:
+        async with Upstream() as up:
+            url = up.add_feed("/news.rss", feeds()["/metrotimes/news.rss"])
+            (tmp_path / "feeds.opml").write_text(opml(url))
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", settings)
+            stop = asyncio.Event()
+            task = asyncio.ensure_future(service.run("127.0.0.1", 0, stop, serve=False))
+            try:
+                for _ in range(200):  # (several ticks: each meets the bugs again)
+                    if caplog.text.count("retention status=error") >= 2 or task.done():
+                        break
+                    await asyncio.sleep(0.05)
+                return task.done()
+            finally:
+                stop.set()
+                await task
+                service.close()
+
+    with caplog.at_level(logging.ERROR, logger="aggregator"):
+        assert asyncio.run(scenario()) is False
+    for said in ("retention status=error", "backup status=error", "not applied; the last good"):
+        assert said in caplog.text
+    assert passes and "pictures: the checks failed" in caplog.text
