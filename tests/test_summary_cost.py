@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import sqlite3
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -133,15 +134,17 @@ def test_a_long_body_whose_title_removes_many_sentences_is_read_to_the_end(
 
 
 class FailingOn:
-    """The extractive summarizer, failing on one story (by its first item's id)."""
+    """The extractive summarizer, failing on one story (by its first item's id) with `error`:
+    the database's by default (a fault no story is to blame for)."""
 
-    def __init__(self, bad: str) -> None:
+    def __init__(self, bad: str, error: type[Exception] = sqlite3.OperationalError) -> None:
         self.inner = ExtractiveSummarizer()
         self.bad = bad
+        self.error = error
 
     def summarize(self, items: list[Item], previous_headline: str | None = None) -> Summary:
         if items[0].id == self.bad:
-            raise RuntimeError("summarizer broke")
+            raise self.error("summarizer broke")
         return self.inner.summarize(items, previous_headline)
 
 
@@ -173,13 +176,21 @@ def test_a_failed_batch_of_summaries_stays_dirty_and_earlier_batches_stay_saved(
     order = store.dirty_stories()
     bad = order[2]  # in the second batch
     job = story_job.StoryJob(store, Settings(), lambda: NOW, FailingOn(f"i{bad[1:]}"))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(sqlite3.OperationalError):
         job.run()
     assert store.dirty_stories() == order[2:]  # the first batch saved, the failed one not
     assert store.summary_state(order[0], "")[0] is not None  # (its published headline)
     job.summarizer = ExtractiveSummarizer()
     assert job.run() == 3
     assert store.dirty_stories() == []
+    # A defect on that story's input fails it alone: the others of its batch are saved.
+    with store.transaction():
+        for n, it in enumerate(items):
+            store.assign(it, f"s{n}", None, NOW)  # (all dirty again)
+    job.summarizer = FailingOn(f"i{bad[1:]}", RuntimeError)
+    job.run()
+    assert store.dirty_stories() == []  # (the failed one too: tried again when it changes)
+    assert store.summary_state(bad, "")[0] is not None  # it keeps what it published
 
 
 def test_threads_sharing_a_small_memo_get_the_same_summaries(
