@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from invented_items import T0, filler, item
+from news_fixture import feeds
 from upstream import Upstream, opml
 
 from aggregator import grouping, story_window
@@ -144,8 +146,6 @@ def test_a_story_summarising_fails_on_keeps_what_it_published_and_the_others_are
 def test_run_keeps_polling_and_serving_through_a_pass_that_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from news_fixture import feeds
-
     failures = [RuntimeError("a defect no item or story was blamed for")]
     run = StoryJob.run
 
@@ -155,38 +155,13 @@ def test_run_keeps_polling_and_serving_through_a_pass_that_fails(
         return run(self)
 
     monkeypatch.setattr(StoryJob, "run", failing_once)
-    settings = Settings()
-    settings = dataclasses.replace(
-        settings,
-        server=dataclasses.replace(settings.server, tick=0.2, shutdown_grace=1.0),
-        fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
-        articles=dataclasses.replace(settings.articles, enabled=False),
-    )
 
-    async def scenario() -> int:
-        async with Upstream() as up:
-            url = up.add_feed("/news.rss", feeds()["/metrotimes/news.rss"])
-            (tmp_path / "feeds.opml").write_text(opml(url))
-            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", settings)
-            stop = asyncio.Event()
-            task = asyncio.ensure_future(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
-                for _ in range(200):  # (the failed pass's items, grouped by the next cycle)
-                    found = service.store.conn.execute(
-                        "SELECT count(*) FROM items WHERE story_id IS NOT NULL"
-                    ).fetchone()[0]
-                    if found or task.done():
-                        break
-                    await asyncio.sleep(0.05)
-                assert not task.done()
-            finally:
-                stop.set()
-                await task
-                service.close()
-            return int(found)
+    def grouped(service: Service) -> bool:  # (the failed pass's items, by the next cycle)
+        query = "SELECT count(*) FROM items WHERE story_id IS NOT NULL"
+        return bool(service.store.conn.execute(query).fetchone()[0])
 
     with caplog.at_level(logging.ERROR, logger="aggregator"):
-        assert asyncio.run(scenario()) > 0
+        assert asyncio.run(_run_until(tmp_path, _settings(), grouped))
     assert "stories: the pass failed (RuntimeError: a defect no item" in caplog.text
 
 
@@ -196,7 +171,6 @@ def test_a_defect_in_an_upkeep_job_is_logged_and_the_service_goes_on(
     """Retention, the scheduled backup, re-reading the sources and the picture checks each
     log a bug they meet and are tried again; none ends `run` (the picture checks' task
     would have ended for good, silently)."""
-    from news_fixture import feeds
 
     from aggregator.backup_job import BackupJob
     from aggregator.opml_reload import OpmlReload
@@ -223,36 +197,53 @@ def test_a_defect_in_an_upkeep_job_is_logged_and_the_service_goes_on(
         raise RuntimeError("a defect in an upkeep job")
 
     monkeypatch.setattr(PictureJob, "run_pass", checks)
-    settings = Settings()
+    settings = _settings(tick=0.1)
     settings = dataclasses.replace(
         settings,
-        server=dataclasses.replace(settings.server, tick=0.1, shutdown_grace=1.0),
-        fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
-        articles=dataclasses.replace(settings.articles, enabled=False),
         backup=dataclasses.replace(settings.backup, dir=str(tmp_path / "backups")),
         publish=dataclasses.replace(settings.publish, check_pictures=True),
     )
 
-    async def scenario() -> bool:
-        async with Upstream() as up:
-            url = up.add_feed("/news.rss", feeds()["/metrotimes/news.rss"])
-            (tmp_path / "feeds.opml").write_text(opml(url))
-            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", settings)
-            stop = asyncio.Event()
-            task = asyncio.ensure_future(service.run("127.0.0.1", 0, stop, serve=False))
-            try:
-                for _ in range(200):  # (several ticks: each meets the bugs again)
-                    if caplog.text.count("retention status=error") >= 2 or task.done():
-                        break
-                    await asyncio.sleep(0.05)
-                return task.done()
-            finally:
-                stop.set()
-                await task
-                service.close()
+    def met_twice(service: Service) -> bool:  # (each tick meets them again)
+        return caplog.text.count("retention status=error") >= 2
 
     with caplog.at_level(logging.ERROR, logger="aggregator"):
-        assert asyncio.run(scenario()) is False
+        assert asyncio.run(_run_until(tmp_path, settings, met_twice))
     for said in ("retention status=error", "backup status=error", "not applied; the last good"):
         assert said in caplog.text
     assert passes and "pictures: the checks failed" in caplog.text
+
+
+def _settings(tick: float = 0.2) -> Settings:
+    settings = Settings()
+    return dataclasses.replace(
+        settings,
+        server=dataclasses.replace(settings.server, tick=tick, shutdown_grace=1.0),
+        fetch=FetchSettings(total_timeout=2.0, connect_timeout=2.0),
+        articles=dataclasses.replace(settings.articles, enabled=False),
+    )
+
+
+async def _run_until(tmp_path: Path, settings: Settings, done: Callable[[Service], bool]) -> bool:
+    """`run` (not serving) on one loopback news feed until `done` (True), or for 10 s (False);
+    it fails the test when `run` ended by itself meanwhile."""
+    async with Upstream() as up:
+        url = up.add_feed("/news.rss", feeds()["/metrotimes/news.rss"])
+        (tmp_path / "feeds.opml").write_text(opml(url))
+        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", settings)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(service.run("127.0.0.1", 0, stop, serve=False))
+        try:
+            reached = False
+            for _ in range(200):
+                if task.done():
+                    break
+                if reached := done(service):
+                    break
+                await asyncio.sleep(0.05)
+            assert not task.done(), task.exception() if task.done() else None
+            return reached
+        finally:
+            stop.set()
+            await task
+            service.close()

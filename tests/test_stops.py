@@ -74,30 +74,41 @@ def stopped(proc: subprocess.Popen[str]) -> str:
         raise AssertionError(f"still running {PATIENCE:g} s after SIGTERM:\n{output}") from None
 
 
-def test_run_stops_at_once_while_the_bounce_mailbox_says_nothing(tmp_path: Path) -> None:
+def run_with(tmp_path: Path, port: int = 0, **settings: str) -> subprocess.Popen[str]:
+    """`aggregator run` in `tmp_path` (an OPML of one unreachable feed) with digests sent
+    through 127.0.0.1, the mail timeout far beyond the test's patience, and `settings` as
+    `AGGREGATOR_<NAME>` variables."""
     (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    env = dict(
+        os.environ,
+        AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
+        AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
+        AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
+        AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
+        AGGREGATOR_DIGEST_TIMEZONE="UTC",
+        **{f"AGGREGATOR_{name}": value for name, value in settings.items()},
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "aggregator", "run", "--port", str(port or free_port())],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_run_stops_at_once_while_the_bounce_mailbox_says_nothing(tmp_path: Path) -> None:
     with silent_server() as (imap_port, accepted):
-        env = dict(
-            os.environ,
-            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
-            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
-            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
-            AGGREGATOR_DIGEST_RECIPIENTS="World News=reader@reader.example",
-            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
-            AGGREGATOR_DIGEST_BOUNCE_HOST="127.0.0.1",
-            AGGREGATOR_DIGEST_BOUNCE_PORT=str(imap_port),
-            AGGREGATOR_DIGEST_BOUNCE_SECURITY="none",
-            AGGREGATOR_DIGEST_BOUNCE_USERNAME="bounces@news.example",
-            AGGREGATOR_DIGEST_BOUNCE_PASSWORD_ENV="TEST_BOUNCE_PASSWORD",
+        proc = run_with(
+            tmp_path,
+            DIGEST_RECIPIENTS="World News=reader@reader.example",
+            DIGEST_BOUNCE_HOST="127.0.0.1",
+            DIGEST_BOUNCE_PORT=str(imap_port),
+            DIGEST_BOUNCE_SECURITY="none",
+            DIGEST_BOUNCE_USERNAME="bounces@news.example",
+            DIGEST_BOUNCE_PASSWORD_ENV="AGGREGATOR_TEST_BOUNCE_PASSWORD",
             TEST_BOUNCE_PASSWORD="mailbox-secret",
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aggregator", "run", "--port", str(free_port())],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
         )
         try:
             assert accepted.wait(PATIENCE), "the bounce mailbox was never asked"
@@ -112,29 +123,15 @@ def test_run_stops_after_its_grace_while_a_digest_send_hangs(tmp_path: Path) -> 
     store = Store(tmp_path / "aggregator.db")
     add_story(store, "s0", "Harbour bridge closed for repairs", at=now - timedelta(hours=1))
     store.close()
-    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
     with silent_server() as (smtp_port, accepted):
-        env = dict(
-            os.environ,
-            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
-            AGGREGATOR_SERVER_SHUTDOWN_GRACE="1",
-            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
-            AGGREGATOR_DIGEST_SMTP_PORT=str(smtp_port),
-            AGGREGATOR_DIGEST_SECURITY="none",
-            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
-            AGGREGATOR_DIGEST_RECIPIENTS="World News=reader@reader.example",
-            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
-            AGGREGATOR_DIGEST_TIMEZONE="UTC",
+        proc = run_with(
+            tmp_path,
+            SERVER_SHUTDOWN_GRACE="1",
+            DIGEST_SMTP_PORT=str(smtp_port),
+            DIGEST_SECURITY="none",
+            DIGEST_RECIPIENTS="World News=reader@reader.example",
             # (due since a minute ago: sent at the first check)
-            AGGREGATOR_DIGEST_SEND_AT=(now - timedelta(minutes=1)).strftime("%H:%M"),
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aggregator", "run", "--port", str(free_port())],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            DIGEST_SEND_AT=(now - timedelta(minutes=1)).strftime("%H:%M"),
         )
         try:
             assert accepted.wait(PATIENCE), "the digest was never sent"
@@ -145,31 +142,18 @@ def test_run_stops_after_its_grace_while_a_digest_send_hangs(tmp_path: Path) -> 
 
 
 def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Path) -> None:
-    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
     port = free_port()
     later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%H:%M")  # (no digest due)
     with silent_server() as (smtp_port, accepted):
-        env = dict(
-            os.environ,
-            AGGREGATOR_PUBLISH_BASE_URL="https://news.example/",
-            AGGREGATOR_SERVER_SHUTDOWN_GRACE="1",
-            AGGREGATOR_DIGEST_SMTP_HOST="127.0.0.1",
-            AGGREGATOR_DIGEST_SMTP_PORT=str(smtp_port),
-            AGGREGATOR_DIGEST_SECURITY="none",
-            AGGREGATOR_DIGEST_FROM_ADDRESS="Daily News <news@news.example>",
-            AGGREGATOR_DIGEST_RECIPIENTS="World News=listed@reader.example",
-            AGGREGATOR_DIGEST_SELF_SERVICE="true",
-            AGGREGATOR_DIGEST_TIMEOUT=MAIL_TIMEOUT,
-            AGGREGATOR_DIGEST_TIMEZONE="UTC",
-            AGGREGATOR_DIGEST_SEND_AT=later,
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        proc = run_with(
+            tmp_path,
+            port,
+            SERVER_SHUTDOWN_GRACE="1",
+            DIGEST_SMTP_PORT=str(smtp_port),
+            DIGEST_SECURITY="none",
+            DIGEST_RECIPIENTS="World News=listed@reader.example",
+            DIGEST_SELF_SERVICE="true",
+            DIGEST_SEND_AT=later,
         )
         try:
             form = urllib.parse.urlencode({"email": "reader@reader.example"}).encode()
