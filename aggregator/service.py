@@ -601,16 +601,26 @@ class Service:
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
-            if digests is not None:  # a send in progress gets the grace period to finish
-                stop.set()
-                await asyncio.wait({digests}, timeout=self.settings.server.shutdown_grace)
-                digests.cancel()
-                await asyncio.gather(digests, return_exceptions=True)
-            if runner is not None:
-                await runner.cleanup()
+            # A digest's send in progress and the web server's requests in flight get the
+            # grace period to finish, side by side (not one grace after the other).
+            await asyncio.gather(
+                self._let_digests_end(digests, stop),
+                runner.cleanup() if runner is not None else asyncio.sleep(0),
+            )
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             log.info("stopped")
+
+    async def _let_digests_end(
+        self, digests: asyncio.Future[None] | None, stop: asyncio.Event
+    ) -> None:
+        """Stop the digest job, letting a send in progress finish within `shutdown_grace`."""
+        if digests is None:
+            return
+        stop.set()
+        await asyncio.wait({digests}, timeout=self.settings.server.shutdown_grace)
+        digests.cancel()
+        await asyncio.gather(digests, return_exceptions=True)
 
     async def _tell_writer_jobs(self, stop: asyncio.Event) -> None:
         """Once `stop` is set, the writer thread's passes end at their next boundary: the
