@@ -110,6 +110,8 @@ WEBSUB_FAILING = "websub_failing"  # /healthz key: the WebSub hubs failing, each
 HUBS = "websub_hubs"  # meta: {hub: {told_at} or {failing_since, failed_at, error}} (`hub_job`)
 BOUNCE_FAILED = "bounce_failed"  # meta: {"at", "error"} of the bounce mailbox's last failed read
 BOUNCES_FAILING = "bounces_failing"  # /healthz key: that failure, while it is recent
+STORIES_FAILED = "stories_failed"  # meta: {"at", "error"} of a story pass that failed
+STORIES_FAILING = "stories_failing"  # /healthz key: that failure, until a pass succeeds
 
 
 def hub_states(value: str | None) -> dict[str, dict[str, str]]:
@@ -136,7 +138,8 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
     sources edit; a scheduled backup whose last attempt failed (and none succeeded since),
     within `BACKUP_FAILURE_SHOWN` of `now` (a failing backup is tried hourly; backups turned
     off leave their last failure behind, which stops warning by itself); a bounce mailbox
-    whose last read failed, likewise; failing WebSub hubs."""
+    whose last read failed, likewise; failing WebSub hubs; a story pass that failed (no pass
+    succeeded since)."""
     found: list[str] = []
     refused = health.get(OPML_REFUSED)
     if isinstance(refused, dict) and refused.get("error"):
@@ -160,6 +163,12 @@ def warnings(health: dict[str, Any], now: datetime | None = None) -> list[str]:
             f"the digest's bounce mailbox was not read at {failing['at']}: {failing['error']}; "
             "addresses that bounce keep getting the daily email"
         )
+    failing = stories_failing(health, now)
+    if failing is not None:
+        found.append(
+            f"the story pass failed at {failing['at']}: {failing['error']}; stories are not "
+            "updated until one succeeds (see the log)"
+        )
     for hub, state in websub_failing(health, now).items():
         found.append(
             f"WebSub hub {hub} failing since {state.get('failing_since')}: {state.get('error')}; "
@@ -181,6 +190,17 @@ def websub_failing(health: dict[str, Any], now: datetime | None) -> dict[str, di
         if at is not None and (now is None or now - at <= BACKUP_FAILURE_SHOWN):
             found[hub] = state
     return found
+
+
+def stories_failing(health: dict[str, Any], now: datetime | None) -> dict[str, str] | None:
+    """The story pass's last failure (`Service._group_safely`), if no pass succeeded since
+    (which removes it) and it is within `BACKUP_FAILURE_SHOWN` of `now` (a service stopped
+    for good stops warning by itself)."""
+    failing = health.get(STORIES_FAILING)
+    at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
+    if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
+        return None
+    return failing  # type: ignore[return-value]
 
 
 def bounces_failing(health: dict[str, Any], now: datetime | None) -> dict[str, str] | None:
@@ -230,6 +250,8 @@ def report(
         found.pop(WEBSUB_FAILING, None)
     if bounces_failing(found, now) is None:  # (only a recent failure)
         found.pop(BOUNCES_FAILING, None)
+    if stories_failing(found, now) is None:  # (likewise)
+        found.pop(STORIES_FAILING, None)
     mailed = getattr(reader, "digest_health", None)
     if digests and callable(mailed):
         found.update(mailed())

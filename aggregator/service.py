@@ -11,9 +11,12 @@ serves the published feeds, and talks to systemd.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import json
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -28,7 +31,14 @@ from .config import Settings
 from .damage import Damage
 from .errors import NOT_THE_INPUT, StorageError
 from .fetch import Fetcher
-from .health import OPML_REFUSED, WITHHELD_REFUSED, backup_failing, stale_after
+from .health import (
+    OPML_REFUSED,
+    STORIES_FAILED,
+    STORIES_FAILING,
+    WITHHELD_REFUSED,
+    backup_failing,
+    stale_after,
+)
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
@@ -116,6 +126,8 @@ class Service:
         # Set as `run` begins to stop: a grouping or summarising pass on the writer thread
         # then ends at its next boundary instead of running to its end (`StoryJob.stopping`).
         self.stopping = threading.Event()
+        # Whether the last story pass failed, as recorded for /healthz (None: not known yet).
+        self._stories_failed: bool | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
@@ -225,7 +237,7 @@ class Service:
         the cycle goes on: the service keeps polling and serving, and the next cycle tries
         again."""
         try:
-            return self._group_and_summarize()
+            changed = self._group_and_summarize()
         except BaseException as exc:
             if self._stories is not None:
                 self._stories.forget()
@@ -238,7 +250,17 @@ class Service:
                 exc,
                 exc_info=exc,
             )
+            said = json.dumps({"at": to_iso(self.clock()), "error": f"{type(exc).__name__}: {exc}"})
+            with contextlib.suppress(sqlite3.Error):  # (for /healthz and `status`)
+                self.store.set_meta(STORIES_FAILED, said)
+                self._stories_failed = True
             return 0
+        if self._stories_failed is not False and not self.once:  # (None: not known yet; a
+            # failure an earlier process recorded is cleared by this pass's success)
+            with self.store.transaction():
+                self.store.conn.execute("DELETE FROM meta WHERE key = ?", [STORIES_FAILED])
+            self._stories_failed = False
+        return changed
 
     def article_job(self) -> ArticleJob:
         """The article-page job over this service's store and writer thread (one per service,
@@ -662,7 +684,8 @@ class Service:
 
     async def _status_text(self, report: CycleReport | None) -> str:
         """One line for `systemctl status`: a damaged database file, the last cycle, how many
-        feeds are failing, a refused sources edit and a failing scheduled backup."""
+        feeds are failing, a refused sources edit, a failing scheduled backup and a failing
+        story pass."""
         damaged = "database damaged (see the log)" if self.damage.damaged else ""
         try:
             health = await self.write(self._reader.health)
@@ -677,6 +700,8 @@ class Service:
             failing += "; withheld list edit refused (see aggregator status)"
         if backup_failing(health, self.clock()) is not None:
             failing += "; scheduled backup failing (see aggregator status)"
+        if health.get(STORIES_FAILING):
+            failing += "; story pass failing (see the log)"
         if report is None:
             last = health.get("last_poll_at") or "never"
             return f"{failing}; last cycle {last}"

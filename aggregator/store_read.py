@@ -20,6 +20,8 @@ from .health import (
     HUBS,
     LAST_CYCLE,
     OPML_REFUSED,
+    STORIES_FAILED,
+    STORIES_FAILING,
     WEBSUB_FAILING,
     WITHHELD_REFUSED,
     backup_record,
@@ -403,6 +405,7 @@ class Reader:
             BACKUP_FAILED,
             HUBS,
             BOUNCE_FAILED,
+            STORIES_FAILED,
         )
         counts = (
             "SELECT COUNT(*) AS feeds, "
@@ -431,6 +434,8 @@ class Reader:
             found[WEBSUB_FAILING] = hubs
         if meta.get(BOUNCE_FAILED):  # (the bounce mailbox's last read failed: `bounce_job`)
             found[BOUNCES_FAILING] = json.loads(meta[BOUNCE_FAILED])
+        if meta.get(STORIES_FAILED):  # (a story pass failed: `Service._group_safely`)
+            found[STORIES_FAILING] = json.loads(meta[STORIES_FAILED])
         return found
 
     def websub_hubs(self) -> dict[str, dict[str, str]]:

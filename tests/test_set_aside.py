@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from aggregator import grouping, story_window
 from aggregator.config import Settings
 from aggregator.features import item_features
 from aggregator.fetch import FetchSettings
+from aggregator.health import report
 from aggregator.models import Item
 from aggregator.service import Service
 from aggregator.store import Store
@@ -156,13 +157,26 @@ def test_run_keeps_polling_and_serving_through_a_pass_that_fails(
 
     monkeypatch.setattr(StoryJob, "run", failing_once)
 
+    warned: list[str] = []
+
     def grouped(service: Service) -> bool:  # (the failed pass's items, by the next cycle)
+        found, _ = report(service.store.reader(), datetime.now(UTC), None, digests=False)
+        warned.extend(w for w in found.get("warnings", []) if w not in warned)
         query = "SELECT count(*) FROM items WHERE story_id IS NOT NULL"
         return bool(service.store.conn.execute(query).fetchone()[0])
 
     with caplog.at_level(logging.ERROR, logger="aggregator"):
         assert asyncio.run(_run_until(tmp_path, _settings(), grouped))
     assert "stories: the pass failed (RuntimeError: a defect no item" in caplog.text
+    # /healthz warned while it failed; the pass that then succeeded took the warning back
+    assert any(
+        w.startswith("the story pass failed at ") and "RuntimeError: a defect no item" in w
+        for w in warned
+    )
+    store = Store(tmp_path / "agg.db")
+    found, _ = report(store.reader(), datetime.now(UTC), None, digests=False)
+    store.close()
+    assert "warnings" not in found and found["status"] == "ok"
 
 
 def test_a_defect_in_an_upkeep_job_is_logged_and_the_service_goes_on(
