@@ -47,7 +47,7 @@ class BounceBook:
         with self.store.transaction():
             self.store.set_meta(BOUNCE_MARK, mark)
             self.store.set_meta(BOUNCE_READ, to_iso(now) or "")
-            self.store.conn.execute("DELETE FROM meta WHERE key = ?", [BOUNCE_FAILED])
+            self.store.drop_meta(BOUNCE_FAILED)
 
     def read_failed(self, error: str, now: datetime) -> None:
         self.store.set_meta(BOUNCE_FAILED, json.dumps({"at": to_iso(now), "error": error}))

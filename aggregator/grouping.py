@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from .cluster import Clusterer, moved_story_id
 from .dedupe import find_duplicate
 from .errors import NOT_THE_INPUT
-from .features import TERMS_VERSION, encode, item_features
+from .features import TERMS_VERSION, ItemTerms, encode, item_features
 from .models import Item
 from .store import Store
 from .store_grouping import GROUPING_TERMS_VERSION
@@ -297,31 +297,10 @@ def _group_run(
         given = None
         try:
             given = None if terms is None else terms.terms(part)
-        except NOT_THE_INPUT:
-            raise
-        except Exception:  # (the helper's tokenising raised: tokenised here, item by item)
-            if set_aside is None:
+        except Exception as exc:  # (the helper's tokenising raised: tokenised here instead)
+            if set_aside is None or isinstance(exc, NOT_THE_INPUT):
                 raise
-        try:
-            if given is None:
-                clusterer.observe(part)
-            else:
-                clusterer.observe(part, given)
-        except NOT_THE_INPUT:
-            raise
-        except Exception:
-            if set_aside is None:
-                raise
-            # Item by item, to find which (an item's counts are taken only once its
-            # features are made, so those counted before it stand).
-            for item in part:
-                try:
-                    clusterer.observe([item], given)
-                except NOT_THE_INPUT:
-                    raise
-                except Exception as exc:
-                    set_aside.alone(store, item, now, exc)
-                    alone.add(item.id)
+        alone |= _count(store, clusterer, part, given, now, set_aside)
         if between is not None:
             between.part_done()
     if last and between is not None:
@@ -330,31 +309,59 @@ def _group_run(
     for part in parts():
         if halt is not None and halt.now(inside_run=True):
             break
-        if terms is not None:
-            try:
+        try:
+            if terms is not None:
                 terms.near(part)  # (the part's near-duplicate shingles, worked out ahead)
-            except NOT_THE_INPUT:
+        except Exception as exc:  # (hashed as compared instead, item by item below)
+            if set_aside is None or isinstance(exc, NOT_THE_INPUT):
                 raise
-            except Exception:  # (hashed as compared instead, item by item below)
-                if set_aside is None:
-                    raise
         for item in part:
             if item.id in alone:
                 continue
-            if set_aside is None:
-                _group_item(store, clusterer, clock, item, now)
-                continue
             try:
                 _group_item(store, clusterer, clock, item, now)
-            except NOT_THE_INPUT:
-                raise
             except Exception as exc:
+                if set_aside is None or isinstance(exc, NOT_THE_INPUT):
+                    raise
                 set_aside.window_touched = True
                 set_aside.alone(store, item, now, exc)
         assigned += len(part)
         if between is not None:
             between.part_done()
     return assigned
+
+
+def _count(
+    store: Store,
+    clusterer: Clusterer,
+    part: list[Item],
+    given: dict[str, ItemTerms] | None,
+    now: datetime,
+    set_aside: SetAside | None,
+) -> set[str]:
+    """Count `part` (`observe`, with its terms when `given`); the ids of the items set aside
+    because counting them raised (see `SetAside`). On such an error the part is counted again
+    item by item, to find which: an item's counts are taken only once its features are made,
+    so those counted before it stand."""
+    try:
+        if given is None:
+            clusterer.observe(part)
+        else:
+            clusterer.observe(part, given)
+        return set()
+    except Exception as exc:
+        if set_aside is None or isinstance(exc, NOT_THE_INPUT):
+            raise
+    alone = set()
+    for item in part:
+        try:
+            clusterer.observe([item], given)
+        except Exception as exc:
+            if isinstance(exc, NOT_THE_INPUT):
+                raise
+            set_aside.alone(store, item, now, exc)
+            alone.add(item.id)
+    return alone
 
 
 def _group_item(

@@ -258,7 +258,7 @@ class Service:
         if self._stories_failed is not False and not self.once:  # (None: not known yet; a
             # failure an earlier process recorded is cleared by this pass's success)
             with self.store.transaction():
-                self.store.conn.execute("DELETE FROM meta WHERE key = ?", [STORIES_FAILED])
+                self.store.drop_meta(STORIES_FAILED)
             self._stories_failed = False
         return changed
 

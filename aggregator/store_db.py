@@ -294,6 +294,10 @@ class StoreBase:
                 [key, value],
             )
 
+    def drop_meta(self, key: str) -> None:
+        """Remove the meta `key` (nothing when it is not set)."""
+        self.conn.execute("DELETE FROM meta WHERE key = ?", [key])
+
     def _bump_version(self) -> None:
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES ('version', '1') ON CONFLICT(key) "
