@@ -30,13 +30,19 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 # A Latin stop before a space and a capital, a digit or a letter of a caseless script (Arabic,
 # Hebrew, Devanagari, CJK); or a stop of a script that has its own (Urdu "۔", Arabic "؟",
 # Devanagari "।", CJK "。"), which needs no space after it.
+# The Latin alternative's runs are possessive: giving back a stop, a closer or a space could
+# never let it match (the character given back would have to be a space, or a word's first),
+# and backtracking into them took time quadratic in a run ("!!!…", a stop's run then quotes).
 _SENTENCE_END = re.compile(
-    r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?([^\W_]))|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
+    r"""([.!?…]++["'”’)\]]*+)\s++(?=["'“‘(\[]?([^\W_]))|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
 )
 # A character `_SENTENCE_END` can start at (each alternative opens with one). `re` tries a
 # pattern opening with a group at every character; this class it scans for in one loop, and
 # the full pattern is tried only where one stands (the same matches as its `finditer`).
 _STOP_CHAR = re.compile(r"[.!?…۔؟।॥。！？]")
+# A run of one alternative's stops: where the pattern fails at a run's first stop, it fails
+# at each later one too (what follows the run is the same), so the scan goes on after it.
+_STOP_RUN = re.compile(r"[.!?…]+|[۔؟।॥。！？]+")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
@@ -84,7 +90,7 @@ def _sentence_ends(paragraph: str) -> Iterator[re.Match[str]]:
     while hit is not None:
         match = match_at(paragraph, hit.start())
         if match is None:
-            hit = find(paragraph, hit.start() + 1)
+            hit = find(paragraph, _STOP_RUN.match(paragraph, hit.start()).end())  # type: ignore[union-attr]
         else:
             yield match
             hit = find(paragraph, match.end())

@@ -11,39 +11,18 @@ from __future__ import annotations
 
 import html
 import json
-import signal
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import pytest
+from linear_time import SIZE, finishes
 
 from aggregator.models import Fetched, Item, ParsedFeed, Source
 from aggregator.parse import MAX_AUTHOR, parse_feed
 from aggregator.parse_task import parse_items
 from aggregator.text import html_to_text
 
-T = TypeVar("T")
 NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 SOURCE = Source("http://feeds.example/a.xml", "A", "World News")
-GUARD = 120.0  # seconds: linear readings take well under one, quadratic ones hours
-SIZE = 1_000_000
-
-
-def finishes(work: Callable[[], T]) -> T:
-    """`work()`'s result, failing the test if it takes longer than `GUARD` seconds (an alarm:
-    the regular-expression engine stops for signals, not for other threads)."""
-
-    def give_up(signum: int, frame: object) -> None:
-        raise AssertionError(f"still reading after {GUARD:.0f} s: time quadratic in the input?")
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, GUARD)
-    try:
-        return work()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def rss(item: str) -> bytes:
