@@ -698,6 +698,27 @@ _ABOUT_WRITER = re.compile(
 )
 
 
+# A sentence's end, then marks that are no words (". ...", ". ###", "! :)", ". ■", a run of
+# "!"): an elision, a separator, an emoticon, not part of the sentence, which they made read
+# as cut off. Quotes and brackets among them close something, and stay.
+_END_THEN_MARKS = re.compile(r"""["'”’)\]]*+[.!?…]++["'”’)\]]*+(?=\s)""")
+_CLOSING_MARKS = frozenset("\"'”’“‘()[]«»「」『』")
+
+
+def without_end_marks(sentence: str) -> str:
+    """The sentence without marks after its end ("… two metres. ###" → "… two metres.")."""
+    end = len(sentence)
+    while end and not sentence[end - 1].isalnum():
+        end -= 1
+    if len(sentence) - end < 3:  # (at least a stop, a space and a mark)
+        return sentence
+    tail = sentence[end:]
+    kept = _END_THEN_MARKS.match(tail)
+    if kept is None or not _CLOSING_MARKS.isdisjoint(tail[kept.end() :]):
+        return sentence
+    return sentence[: end + kept.end()]
+
+
 def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
     """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
@@ -710,7 +731,7 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
     cleaned = clean_text(text)
     # (whose words a quote or report is: `quote_speakers`)
     for raw in attribute(_join_quotes(split_sentences(cleaned)), cleaned):
-        sentence = raw.strip(" -—–•*·")
+        sentence = without_end_marks(raw.strip(" -—–•*·"))
         if (
             not sentence
             or not any(c.islower() or _caseless(c) for c in sentence)

@@ -12,6 +12,7 @@ from aggregator.bullets import (
     is_truncated,
     needs_context,
     stand_alone,
+    without_end_marks,
 )
 from aggregator.tokens import word_count
 
@@ -234,6 +235,21 @@ def test_cut_off_and_unpunctuated_text_is_never_a_candidate() -> None:
     assert body_sentences(text, []) == [
         "Residents were evacuated from three villages after the dam failed on Monday."
     ]
+
+
+@pytest.mark.parametrize("marks", ["...", ". . .", "…", "###", "■", "👍👍", "!" * 5000])
+def test_marks_after_a_sentences_end_are_left_out(marks: str) -> None:
+    # (an elision, a press release's end mark, a separator: the sentence was dropped as cut off)
+    assert body_sentences(f"{FACT} {marks}", []) == [FACT]
+    assert body_sentences(f'The minister said: "We will not give in." {marks}', []) == [
+        'The minister said: "We will not give in."'
+    ]
+
+
+def test_closing_quotes_after_a_sentences_end_stay() -> None:
+    quoted = "She said: 'The central bank raised its main rate by half a point on Tuesday.' \""
+    assert without_end_marks(quoted) == quoted
+    assert without_end_marks(f"{FACT[:-1]}...") == f"{FACT[:-1]}..."  # cut off, left as it is
 
 
 def test_a_title_restated_as_a_sentence_is_dropped() -> None:
