@@ -484,9 +484,10 @@ class FeedsStore(StoreBase):
     def save_poll(self, state: FeedState, items: Sequence[Item]) -> PollWrite:
         """Record a poll's outcome and its items in one transaction.
 
-        A new (feed, guid) is inserted; a known one whose content changed is updated and its
-        story marked for re-summarising; an unchanged one is left alone, but for a picture
-        it now gives that its item lacks (`_picture_back`).
+        A new (feed, guid) is inserted, unless the feed gave the same entry (link, title and
+        text) under another guid (`_given_again`); a known one whose content changed is updated
+        and its story marked for re-summarising; an unchanged one is left alone, but for a
+        picture it now gives that its item lacks (`_picture_back`).
         """
         return self.save_polls([(state, items)])[0]
 
@@ -583,8 +584,30 @@ class FeedsStore(StoreBase):
             if old["story_id"]:
                 self.conn.execute("UPDATE stories SET dirty = 1 WHERE id = ?", [old["story_id"]])
         if fresh:
+            for item_id in self._given_again(list(fresh.values())):
+                del fresh[item_id]
+        if fresh:
             self.conn.executemany(INSERT_ITEM, [item_values(i) for i in fresh.values()])
         return PollWrite(len(fresh), updated)
+
+    def _given_again(self, items: Sequence[Item]) -> list[str]:
+        """Which of `items` (new guids) their feed gave already under another guid: an item of
+        the same feed, stored or earlier in `items`, has the same link and the same title and
+        text (a feed that makes its guids per request or per fetch time gives every entry
+        again at each poll). They are not stored: the entry's first guid stands for it."""
+        sql = "SELECT feed_url, content_hash, url FROM items WHERE content_hash IN ({marks})"
+        hashes = list({item.content_hash for item in items if item.url})
+        known = {(r["feed_url"], r["content_hash"], r["url"]) for r in self._rows_in(sql, hashes)}
+        again: list[str] = []
+        for item in items:
+            key = (item.feed_url, item.content_hash, item.url)
+            if item.url is None:
+                continue
+            if key in known:
+                again.append(item.id)
+            else:
+                known.add(key)
+        return again
 
     def _picture_back(self, item: Item, story_id: str | None) -> None:
         """An unchanged entry now gives a picture its item lacks (its feed's pictures turned

@@ -376,6 +376,49 @@ def test_a_story_whose_summary_inputs_did_not_change_is_not_summarised_again(
     asyncio.run(scenario())
 
 
+def test_a_feed_that_makes_new_guids_at_each_poll_stores_each_entry_once(
+    tmp_path: Path,
+) -> None:
+    # (a feed whose guids carry the request's time: every poll gives every entry "anew")
+    reports = [
+        ("harbour-bridge", "Harbour bridge closes for repairs after council vote"),
+        ("rail-strike", "Rail workers vote to strike over pay in the spring"),
+        ("museum", "City museum reopens its east wing after a two-year rebuild"),
+    ]
+
+    def rss(poll: int, entries: list[tuple[str, str]]) -> bytes:
+        items = "".join(
+            f"<item><title>{title}</title><link>https://news.example/{slug}</link>"
+            f"<guid isPermaLink='false'>{slug}-{poll}</guid><description>{title}, the "
+            "city said on Tuesday; the work and its costs were set out in a report to the "
+            "council, which takes the matter up again next month.</description></item>"
+            for slug, title in entries
+        )
+        return f"<rss version='2.0'><channel><title>A</title>{items}</channel></rss>".encode()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/a.xml", rss(1, reports))
+            (tmp_path / "feeds.opml").write_text(opml(url))
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", fast_settings())
+            try:
+                assert (await poll_once(service, everything=True)).items_new == 3
+                stories = {s.id: s.version for s in service.store.reader().stories(None, 10)}
+                up.add_feed("/a.xml", rss(2, reports))
+                report = await poll_once(service, everything=True)
+                assert (report.items_new, report.items_updated) == (0, 0)
+                assert service.store.db["items"].count == 3
+                again = {s.id: s.version for s in service.store.reader().stories(None, 10)}
+                assert again == stories
+                newer = [("ferry", "Ferry timetable changes as the bridge closes"), *reports]
+                up.add_feed("/a.xml", rss(3, newer))
+                assert (await poll_once(service, everything=True)).items_new == 1
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_typo_url_in_a_live_opml_edit_keeps_the_service_running(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Upstream() as up:

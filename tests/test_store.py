@@ -117,6 +117,32 @@ def test_repolling_never_duplicates_and_edits_update() -> None:
     assert store.db["items"].get("i1")["title"] == "Corrected"
 
 
+def test_an_entry_given_again_under_a_new_guid_is_not_stored_again() -> None:
+    store = Store()
+    state = FeedState("https://a.example/feed")
+    first = item("g1", url="https://a.example/harbour", content_hash="harbour")
+    assert store.save_poll(state, [first]).new == 1
+    again = dataclasses.replace(first, id="g2", guid="g2", published=NOW + timedelta(hours=1))
+    assert store.save_poll(state, [again]).new == 0
+    assert [row["id"] for row in store.db["items"].rows] == ["g1"]
+    # twice in one document: the first guid stands for it
+    twice = [item(g, url="https://a.example/rail", content_hash="rail") for g in ("g3", "g4")]
+    assert store.save_poll(state, twice).new == 1
+    assert store.db["items"].count == 2
+
+
+def test_a_new_guid_with_another_text_link_or_feed_is_a_new_item() -> None:
+    store = Store()
+    first = item("g1", url="https://a.example/harbour", content_hash="harbour")
+    store.save_poll(FeedState("https://a.example/feed"), [first])
+    edited = dataclasses.replace(first, id="g2", guid="g2", content_hash="harbour, edited")
+    moved = dataclasses.replace(first, id="g3", guid="g3", url="https://a.example/harbour-2")
+    linkless = [item(g, content_hash="no link") for g in ("g4", "g5")]
+    assert store.save_poll(FeedState("https://a.example/feed"), [edited, moved, *linkless]).new == 4
+    elsewhere = dataclasses.replace(first, id="b1", feed_url="https://b.example/feed")
+    assert store.save_poll(FeedState("https://b.example/feed"), [elsewhere]).new == 1
+
+
 def test_an_edit_marks_the_story_dirty_and_keeps_membership() -> None:
     store = Store()
     state = FeedState("https://a.example/feed")
