@@ -7,6 +7,7 @@ feeds all take the lxml fast path (a parse worker, most passes) never loads them
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -193,8 +194,7 @@ def parse_feed(
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
         raise ParseError(url, f"not a feed: {_why_not(body, problem, base)}")
 
-    entries: list[Entry] = []
-    seen: set[str] = set()
+    read: list[Entry] = []
     skipped = 0
     for raw in raw_entries:
         try:
@@ -202,10 +202,9 @@ def parse_feed(
         except Exception:  # one odd entry must not cost the whole feed; counted in the warning
             skipped += 1
             continue
-        if entry is None or entry.guid in seen:
-            continue
-        seen.add(entry.guid)
-        entries.append(entry)
+        if entry is not None:
+            read.append(entry)
+    entries = _once_each(read)
     if entries and all(e.guid.startswith(STORY_ID_PREFIX) for e in entries):
         raise StoryFeedError(url, f"{STORY_FEED}: {STORY_FEED_STORED}")
 
@@ -327,6 +326,33 @@ def _image(raw: Mapping[str, Any], base: str) -> str | None:
 def _html_typed(kind: object) -> bool:
     """A text construct read as HTML: typed so, or of no declared type (`_to_text`)."""
     return kind != "text/plain"
+
+
+def _once_each(entries: list[Entry]) -> list[Entry]:
+    """Each entry once, by its guid. Some feeds give all their entries one guid (the site's
+    address, "1"): a guid that several entries with other links or titles share names none
+    of them, and each is known by its link (when no other of them has it), else by its
+    content, as an entry with neither. An entry listed twice (same guid, link and title) is
+    kept once."""
+    shared: dict[str, set[tuple[str | None, str]]] = {}
+    for entry in entries:
+        shared.setdefault(entry.guid, set()).add((entry.url, entry.title))
+    links: dict[str | None, int] = {}
+    for entry in entries:
+        if len(shared[entry.guid]) > 1:
+            links[entry.url] = links.get(entry.url, 0) + 1
+    kept: list[Entry] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if len(shared[entry.guid]) > 1:
+            when = entry.published.isoformat() if entry.published else ""
+            own = entry.url if entry.url and links[entry.url] == 1 else None
+            guid = own or _content_id(entry.title, when, entry.text)
+            entry = dataclasses.replace(entry, guid=guid)
+        if entry.guid not in seen:
+            seen.add(entry.guid)
+            kept.append(entry)
+    return kept
 
 
 def _content_id(title: str, published: str, text: str) -> str:

@@ -82,10 +82,40 @@ def test_rss_unparseable_dates_become_none(sample_rss: ParsedFeed) -> None:
     assert by_guid["urn:sample:6"].published is None
 
 
-def test_rss_duplicate_guid_keeps_first_and_empty_item_dropped(sample_rss: ParsedFeed) -> None:
+def test_rss_an_item_listed_twice_keeps_the_first_and_empty_item_dropped(
+    sample_rss: ParsedFeed,
+) -> None:
     guids = [e.guid for e in sample_rss.entries]
     assert len(guids) == len(set(guids)) == 5
-    assert "Duplicate of the first guid" not in {e.title for e in sample_rss.entries}
+    assert sample_rss.entries[0].text == "The longer body text.\nSecond paragraph & more."
+
+
+def test_one_guid_on_every_item_names_none_of_them() -> None:
+    # (feeds that give all their items the site's address, or "1", as their guid)
+    items = "".join(
+        f"<item><title>{title}</title><link>https://news.example.com/{slug}</link>"
+        "<guid>https://news.example.com/</guid><description>Text.</description></item>"
+        for slug, title in [("bridge", "Bridge closes"), ("strike", "Rail strike called")]
+    )
+    linkless = "".join(
+        f"<item><title>{title}</title><guid isPermaLink='false'>1</guid></item>"
+        for title in ("Ferry delayed", "Museum reopens")
+    )
+    first = parse_feed(rss(items + linkless), FEED_URL)
+    assert [(e.guid, e.title) for e in first.entries[:2]] == [
+        ("https://news.example.com/bridge", "Bridge closes"),
+        ("https://news.example.com/strike", "Rail strike called"),
+    ]
+    assert [e.title for e in first.entries[2:]] == ["Ferry delayed", "Museum reopens"]
+    assert all(e.guid.startswith("sha1:") for e in first.entries[2:])
+    # each keeps its guid when the feed's next version puts a new item first
+    newer = (
+        "<item><title>Harbour reopens</title><link>https://news.example.com/harbour</link>"
+        "<guid>https://news.example.com/</guid></item>"
+    )
+    again = parse_feed(rss(newer + items + linkless), FEED_URL)
+    assert {e.guid for e in first.entries} < {e.guid for e in again.entries}
+    assert len(again.entries) == 5
 
 
 def test_content_location_header_sets_the_base() -> None:
