@@ -386,14 +386,19 @@ def test_a_feed_that_makes_new_guids_at_each_poll_stores_each_entry_once(
         ("museum", "City museum reopens its east wing after a two-year rebuild"),
     ]
 
-    def rss(poll: int, entries: list[tuple[str, str]]) -> bytes:
-        items = "".join(
+    def item(poll: int, slug: str, title: str) -> str:
+        if slug == "museum":  # its guid is its link, with a tracking parameter counting polls
+            link = f"https://news.example/museum?utm_source=rss&amp;utm_content={poll}"
+            return f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid></item>"
+        return (
             f"<item><title>{title}</title><link>https://news.example/{slug}</link>"
             f"<guid isPermaLink='false'>{slug}-{poll}</guid><description>{title}, the "
             "city said on Tuesday; the work and its costs were set out in a report to the "
             "council, which takes the matter up again next month.</description></item>"
-            for slug, title in entries
         )
+
+    def rss(poll: int, entries: list[tuple[str, str]]) -> bytes:
+        items = "".join(item(poll, slug, title) for slug, title in entries)
         return f"<rss version='2.0'><channel><title>A</title>{items}</channel></rss>".encode()
 
     async def scenario() -> None:
