@@ -164,9 +164,7 @@ def parse_feed(
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")
     base, response_headers = _response_headers(url, headers)
-    response_headers["content-type"] = _drop_false_wide_charset(
-        response_headers["content-type"], body
-    )
+    response_headers["content-type"] = _drop_false_charset(response_headers["content-type"], body)
     result: Mapping[str, Any] | None = None
     if looks_like_json(body):
         try:
@@ -241,18 +239,23 @@ def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str,
 
 
 _WIDE_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?utf-?(?:16|32)[^;]*", re.I)
+_CHARSET = re.compile(r";\s*charset\s*=[^;]*", re.I)
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# "<?" or "<" written in UTF-16 (little and big endian) or UTF-32, with no BOM before it
+_WIDE_STARTS = (b"<\x00?\x00", b"\x00<\x00?", b"<\x00\x00\x00", b"\x00\x00\x00<")
 
 
-def _drop_false_wide_charset(content_type: str, body: bytes) -> str:
-    """A UTF-16/32 charset declared over a body that is plainly not (no BOM, no NUL bytes in
-    its start) is a server misconfiguration: drop it so the body's own declaration decides,
-    instead of losing the whole feed."""
-    if not _WIDE_CHARSET.search(content_type):
-        return content_type
-    if body.startswith(_WIDE_BOMS) or b"\x00" in body[:256]:
-        return content_type
-    return _WIDE_CHARSET.sub("", content_type)
+def _drop_false_charset(content_type: str, body: bytes) -> str:
+    """A charset the body plainly is not in is a server's misconfiguration: it is dropped, so
+    that the body's own BOM or declaration decides, instead of losing the whole feed. That is
+    a UTF-16/32 charset over a body with no BOM and no NUL byte in its start, and a narrow one
+    (a server's default ISO-8859-1) over a body that opens with a UTF-16/32 BOM or "<"."""
+    wide = body.startswith(_WIDE_BOMS) or body.startswith(_WIDE_STARTS)
+    if _WIDE_CHARSET.search(content_type):
+        if wide or b"\x00" in body[:256]:
+            return content_type
+        return _WIDE_CHARSET.sub("", content_type)
+    return _CHARSET.sub("", content_type) if wide else content_type
 
 
 def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:

@@ -32,6 +32,28 @@ def test_a_real_utf16_body_is_still_read_as_utf16() -> None:
     assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
 
 
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", '"ISO-8859-15"'])
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [("utf-16", "utf-16"), ("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-32", "utf-32")],
+)
+def test_a_narrow_charset_declared_over_a_utf16_body_is_ignored(
+    charset: str, encoding: str, declared: str
+) -> None:
+    # (a server's default charset over a UTF-16 feed, with a BOM or without one)
+    body = RSS.format(date="").replace("?>", f' encoding="{declared}"?>', 1)
+    feed = parse_feed(
+        body.encode(encoding), "http://e.com/f", {"Content-Type": f"text/xml; charset={charset}"}
+    )
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+
+
+def test_a_narrow_charset_over_a_narrow_body_still_decides() -> None:
+    body = RSS.format(date="").encode("iso-8859-1")  # (no declaration: the header says it)
+    feed = parse_feed(body, "http://e.com/f", {"Content-Type": "text/xml; charset=iso-8859-1"})
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+
+
 @pytest.mark.parametrize(
     "date",
     [
