@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .bounces import DAYS_TO_UNSUBSCRIBE, BounceRecord, tally
-from .health import BOUNCE_FAILED  # meta: {"at", "error"} of the last read that failed
+from .health import BOUNCE_FAILED, failure_record  # meta: the last failed read
 from .store import Store, to_iso
 
 __all__ = ["BOUNCE_FAILED", "BOUNCE_MARK", "BOUNCE_READ", "BounceBook", "Bounced", "bounce_report"]
@@ -50,7 +50,7 @@ class BounceBook:
             self.store.drop_meta(BOUNCE_FAILED)
 
     def read_failed(self, error: str, now: datetime) -> None:
-        self.store.set_meta(BOUNCE_FAILED, json.dumps({"at": to_iso(now), "error": error}))
+        self.store.set_meta(BOUNCE_FAILED, failure_record(now, error))
 
     def record(
         self, reports: Sequence[tuple[str, date, str]], listed: Collection[str], now: datetime

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import Settings
+from .store_rows import to_iso
 from .url_secrets import hide_passwords
 
 
@@ -86,8 +87,9 @@ BACKUP_FAILED = "backup_failed"  # meta key: when the last one failed, and why (
 
 
 def failure_record(now: datetime, error: str) -> str:
-    """The stored form of a failed scheduled backup: when, and why."""
-    return json.dumps({"at": now.isoformat(), "error": error}, ensure_ascii=False)
+    """The stored form of a job's failed attempt (a scheduled backup, a read of the bounce
+    mailbox, a story pass): when (to the second, as every stored time), and why."""
+    return json.dumps({"at": to_iso(now), "error": error}, ensure_ascii=False)
 
 
 def backup_record(meta: Mapping[str, str]) -> tuple[datetime | None, datetime | None, str]:

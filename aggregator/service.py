@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import signal
 import sqlite3
@@ -37,6 +36,7 @@ from .health import (
     STORIES_FAILING,
     WITHHELD_REFUSED,
     backup_failing,
+    failure_record,
     stale_after,
 )
 from .opml_reload import OpmlReload
@@ -250,7 +250,7 @@ class Service:
                 exc,
                 exc_info=exc,
             )
-            said = json.dumps({"at": to_iso(self.clock()), "error": f"{type(exc).__name__}: {exc}"})
+            said = failure_record(self.clock(), f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(sqlite3.Error):  # (for /healthz and `status`)
                 self.store.set_meta(STORIES_FAILED, said)
                 self._stories_failed = True

@@ -28,6 +28,7 @@ from aggregator.backup_job import (
 )
 from aggregator.backup_settings import BackupSettings
 from aggregator.errors import StorageError
+from aggregator.health import failure_record
 from aggregator.store import Store
 
 T0 = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
@@ -61,6 +62,13 @@ def test_only_dated_backups_beyond_the_newest_are_surplus() -> None:
     ]
     assert surplus(names, 2) == ["aggregator-20261203T030000Z.db", "aggregator-20261204T030000Z.db"]
     assert surplus(names, 10) == []
+
+
+def test_a_failure_is_stored_to_the_second_in_its_own_words() -> None:
+    # (as the bounce mailbox's and the story pass's failures are: one form for /healthz)
+    stored = failure_record(T0.replace(microsecond=250_000), "disque plein : « /srv »")
+    assert stored == '{"at": "2026-12-05T03:00:00+00:00", "error": "disque plein : « /srv »"}'
+    assert backup_record({BACKUP_FAILED: stored}) == (None, T0, "disque plein : « /srv »")
 
 
 def test_a_failure_older_than_the_last_backup_is_over() -> None:
