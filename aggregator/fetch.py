@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import socket
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,26 @@ PICTURE_ACCEPT = "image/avif,image/webp,image/apng,image/*;q=0.8"  # (the proxy'
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's start (deflate): no feed or page begins so
+
+
+def _still_gzipped(body: bytes, limit: int, cut: bool) -> bytes | None:
+    """A body still gzip-compressed after the declared decoding (a file stored compressed and
+    served without Content-Encoding, or compressed twice), decompressed: None past `limit`
+    bytes (with `cut`, its first `limit`); as it came when it is not whole gzip data (its
+    parse then says why)."""
+    if not body.startswith(_GZIP_MAGIC):
+        return body
+    inflater = zlib.decompressobj(31)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return body
+    if len(out) > limit:
+        return out[:limit] if cut else None
+    return out if inflater.eof else body
+
+
 # A redirect's or an error's body up to this size is read and dropped, so its connection goes
 # back to the pool; a bigger one costs more to read than a new connection does: closed.
 _DRAIN = 256 * 1024
@@ -589,7 +610,7 @@ class Fetcher:
                 resp.close()  # (the rest is not read: the connection is not reused)
                 break
             chunks.append(chunk)
-        return b"".join(chunks)
+        return _still_gzipped(b"".join(chunks), limit, cut)
 
     def _describe_socks(self, exc: BaseException, proxy: str, host: str | None) -> str:
         """One readable line for a failure through the SOCKS proxy `proxy` to `host`. With

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
-from upstream import Upstream, free_port
+from upstream import Upstream, free_port, gzip_bomb
 
 import aggregator.fetch as fetch_module
 from aggregator.fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
@@ -233,6 +234,30 @@ def test_body_exactly_at_the_limit_is_accepted() -> None:
         result = await f.fetch(up.url(f"/big?bytes={MiB}"))
         assert isinstance(result, Fetched)
         assert len(result.body) == MiB
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_body_still_gzipped_after_its_declared_decoding_is_decompressed(declared: bool) -> None:
+    # (a feed file stored compressed and served without Content-Encoding; or, declared,
+    # compressed twice)
+    async def scenario(up: Upstream, f: Fetcher) -> None:
+        result = await f.fetch(up.add_feed("/f.xml", gzip.compress(RSS * 50), gzip=declared))
+        assert isinstance(result, Fetched)
+        assert result.body == RSS * 50
+
+    run(scenario)
+
+
+def test_an_undeclared_gzip_bomb_is_cut_off_and_broken_gzip_left_to_the_parser() -> None:
+    async def scenario(up: Upstream, f: Fetcher) -> None:
+        bomb = await f.fetch(up.add_feed("/bomb.xml", gzip_bomb(64 * MiB)))
+        assert isinstance(bomb, FetchFailed)
+        assert bomb.error == "response larger than 1 MiB"
+        cut = gzip.compress(RSS * 50)[:-20]  # (no end: not whole gzip data)
+        broken = await f.fetch(up.add_feed("/cut.xml", cut))
+        assert isinstance(broken, Fetched) and broken.body == cut
 
     run(scenario)
 
