@@ -172,7 +172,7 @@ def parse_feed(
         except ValueError as exc:
             raise ParseError(url, f"not a feed: {exc}") from None
     else:
-        body = _CHAR_REF.sub(_fix_char_ref, body)
+        body = _CHAR_REF.sub(_fix_char_ref, _declaration_first(body))
     if fast and result is None:
         result = fast_parse(body, base, response_headers, feed_date, feed_urljoin)
     if result is None:
@@ -243,6 +243,21 @@ _CHARSET = re.compile(r";\s*charset\s*=[^;]*", re.I)
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 # "<?" or "<" written in UTF-16 (little and big endian) or UTF-32, with no BOM before it
 _WIDE_STARTS = (b"<\x00?\x00", b"\x00<\x00?", b"<\x00\x00\x00", b"\x00\x00\x00<")
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _declaration_first(body: bytes) -> bytes:
+    """The body without the blank lines or spaces before its XML declaration (a template's or
+    a plugin's stray newlines, common in WordPress feeds): the declaration must open the
+    document, and the fast path's parser refuses it otherwise (feedparser read it, warning
+    "XML or text declaration not at start")."""
+    bom = _UTF8_BOM if body.startswith(_UTF8_BOM) else b""
+    if body[len(bom) : len(bom) + 1] not in (b" ", b"\t", b"\r", b"\n"):
+        return body
+    rest = body[len(bom) :].lstrip(b" \t\r\n")
+    return bom + rest if rest.startswith(b"<?xml") else body
 
 
 def _drop_false_charset(content_type: str, body: bytes) -> str:

@@ -1,4 +1,5 @@
-"""Operator-reported parse quirks: a false UTF-16 charset, placeholder year-0001 dates."""
+"""Real servers' parse quirks: false charsets, blank lines before the XML declaration,
+placeholder year-0001 dates."""
 
 from __future__ import annotations
 
@@ -52,6 +53,22 @@ def test_a_narrow_charset_over_a_narrow_body_still_decides() -> None:
     body = RSS.format(date="").encode("iso-8859-1")  # (no declaration: the header says it)
     feed = parse_feed(body, "http://e.com/f", {"Content-Type": "text/xml; charset=iso-8859-1"})
     assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+
+
+@pytest.mark.parametrize("before", ["\n\n", "   ", "\r\n\t", "\ufeff\n"])
+def test_blank_lines_before_the_xml_declaration_are_no_fault(before: str) -> None:
+    # (a template's stray newlines, common in WordPress feeds)
+    body = RSS.format(date="").replace("?>", ' encoding="utf-8"?>', 1)
+    feed = parse_feed((before + body).encode("utf-8"), "http://e.com/f")
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+    assert feed.warning is None  # (it read as malformed XML, "declaration not at start")
+
+
+def test_text_before_the_xml_declaration_is_still_said() -> None:
+    body = "<!-- cached -->\n" + RSS.format(date="")
+    feed = parse_feed(body.encode("utf-8"), "http://e.com/f")
+    assert [e.title for e in feed.entries] == ["Caf\u00e9 opens"]
+    assert feed.warning is not None and "declaration not at start" in feed.warning
 
 
 @pytest.mark.parametrize(
