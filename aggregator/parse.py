@@ -245,6 +245,19 @@ _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _WIDE_STARTS = (b"<\x00?\x00", b"\x00<\x00?", b"<\x00\x00\x00", b"\x00\x00\x00<")
 
 
+def _drop_false_charset(content_type: str, body: bytes) -> str:
+    """A charset the body plainly is not in is a server's misconfiguration: it is dropped, so
+    that the body's own BOM or declaration decides, instead of losing the whole feed. That is
+    a UTF-16/32 charset over a body with no BOM and no NUL byte in its start, and a narrow one
+    (a server's default ISO-8859-1) over a body that opens with a UTF-16/32 BOM or "<"."""
+    wide = body.startswith(_WIDE_BOMS) or body.startswith(_WIDE_STARTS)
+    if _WIDE_CHARSET.search(content_type):
+        if wide or b"\x00" in body[:256]:
+            return content_type
+        return _WIDE_CHARSET.sub("", content_type)
+    return _CHARSET.sub("", content_type) if wide else content_type
+
+
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -258,19 +271,6 @@ def _declaration_first(body: bytes) -> bytes:
         return body
     rest = body[len(bom) :].lstrip(b" \t\r\n")
     return bom + rest if rest.startswith(b"<?xml") else body
-
-
-def _drop_false_charset(content_type: str, body: bytes) -> str:
-    """A charset the body plainly is not in is a server's misconfiguration: it is dropped, so
-    that the body's own BOM or declaration decides, instead of losing the whole feed. That is
-    a UTF-16/32 charset over a body with no BOM and no NUL byte in its start, and a narrow one
-    (a server's default ISO-8859-1) over a body that opens with a UTF-16/32 BOM or "<"."""
-    wide = body.startswith(_WIDE_BOMS) or body.startswith(_WIDE_STARTS)
-    if _WIDE_CHARSET.search(content_type):
-        if wide or b"\x00" in body[:256]:
-            return content_type
-        return _WIDE_CHARSET.sub("", content_type)
-    return _CHARSET.sub("", content_type) if wide else content_type
 
 
 def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:

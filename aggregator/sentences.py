@@ -89,8 +89,9 @@ def _sentence_ends(paragraph: str) -> Iterator[re.Match[str]]:
     hit = find(paragraph)
     while hit is not None:
         match = match_at(paragraph, hit.start())
-        if match is None:
-            hit = find(paragraph, _STOP_RUN.match(paragraph, hit.start()).end())  # type: ignore[union-attr]
+        if match is None:  # (a stop stands there: its run always matches)
+            run = _STOP_RUN.match(paragraph, hit.start())
+            hit = find(paragraph, run.end() if run else hit.start() + 1)
         else:
             yield match
             hit = find(paragraph, match.end())

@@ -600,9 +600,9 @@ class FeedsStore(StoreBase):
         known = {(r["feed_url"], r["content_hash"], r["url"]) for r in self._rows_in(sql, hashes)}
         again: list[str] = []
         for item in items:
-            key = (item.feed_url, item.content_hash, item.url)
             if item.url is None:
                 continue
+            key = (item.feed_url, item.content_hash, item.url)
             if key in known:
                 again.append(item.id)
             else:
