@@ -80,7 +80,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             status = f"{status}; {quiet}"
         feed = hide_passwords(r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else ""))
         status = hide_passwords(status)  # (an error may quote the address)
-        due = "now" if not r["next_poll_at"] else ago(r["next_poll_at"], now)
+        due_at = r["next_poll_at"]
+        hold_ends, poll_at = from_iso(r["site_held_until"]), from_iso(due_at)
+        if hold_ends is not None and (poll_at is None or hold_ends > poll_at):
+            due_at = r["site_held_until"]  # (none of its site's feeds is asked before then)
+        due = "now" if not due_at else ago(due_at, now)
         if r["interval_seconds"]:  # its own (the OPML's), within the settings' bounds
             own = timedelta(seconds=r["interval_seconds"])
             due = f"{due} (every {duration(feed_schedule(settings.schedule, own).interval)})"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -509,6 +510,27 @@ def test_status_says_a_feeds_http_code_once() -> None:
     assert _feed_status(moved) == "error 404: redirect target: HTTP 4040"
     assert _feed_status({"status": None, "http_status": None, "error": None}) == "new"
     assert _feed_status({"status": "ok", "http_status": 200, "error": None}) == "ok"
+
+
+def test_status_gives_a_held_sites_feeds_their_next_poll_after_the_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"), upstream.url("/b.xml"))
+    now = datetime.now(UTC)
+    with sqlite3.connect(db) as conn:  # /a.xml due in 30 s, /b.xml in 2 h; the site held 45 m
+        for path, due in (("/a.xml", timedelta(seconds=30)), ("/b.xml", timedelta(hours=2.01))):
+            at = (now + due).isoformat(timespec="seconds")
+            conn.execute(
+                "UPDATE feeds SET next_poll_at = ? WHERE url = ?", [at, upstream.url(path)]
+            )
+        until = (now + timedelta(minutes=45, seconds=30)).isoformat(timespec="seconds")
+        conn.execute("INSERT INTO site_holds (host, until) VALUES ('127.0.0.1', ?)", [until])
+    code, out, _ = run_cli("status", "--db", db, capsys=capsys)
+    assert code == 0
+    [a_row] = [line for line in out.splitlines() if upstream.url("/a.xml") + " " in line]
+    [b_row] = [line for line in out.splitlines() if upstream.url("/b.xml") + " " in line]
+    assert "in 45m (site held for 45m)" in a_row  # (it read "in 30s (site held for 45m)")
+    assert "in 2h (site held for 45m)" in b_row
 
 
 def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week(
