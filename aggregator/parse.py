@@ -443,8 +443,16 @@ def _http_url(value: str, base: str) -> str | None:
     return absolute
 
 
+# Forms feedparser reads as another date: "2024/03/05 10:00" (as 1 December 2024) and Unix
+# time in seconds or milliseconds ("1709632800" as 6 April 2017).
+_MISREAD = re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$")
+
+
 def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
-    """``key``'s date as aware UTC: feedparser's parse first, then dateutil on the raw string."""
+    """``key``'s date as aware UTC: feedparser's parse first, then dateutil on the raw string
+    (first, for the forms feedparser misreads)."""
+    if _MISREAD.match(_str(raw, key)):
+        return _parse_date_string(_str(raw, key))
     parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else raw.get(f"{key}_parsed")
     if isinstance(parsed, tuple) and len(parsed) >= 6:
         try:
@@ -462,11 +470,23 @@ _PADDED_YEAR = re.compile(r"(?<![\d+\-:])0\d{3}(?!\d)")
 
 
 def _parse_date_string(value: str) -> datetime | None:
-    """dateutil's reading of a date feedparser could not parse; None unless a full date."""
+    """dateutil's reading of a date feedparser could not parse (its weekday and month names
+    in English, when they were not: `_in_english`); None unless a full date."""
     if not value or len(value) > 100:
         return None
     if _PADDED_YEAR.search(value):  # "0001": a placeholder that dateutil would read as 2001
         return None
+    if value.isdigit() and len(value) in (10, 13):  # Unix time (`_MISREAD`)
+        return datetime.fromtimestamp(int(value[:10]), UTC)
+    found = _dateutil_date(value)
+    if found is None:
+        english = _in_english(value)
+        if english != value:
+            found = _dateutil_date(english)
+    return found
+
+
+def _dateutil_date(value: str) -> datetime | None:
     from dateutil import parser as date_parser
 
     results = []
@@ -483,6 +503,51 @@ def _parse_date_string(value: str) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return found if found >= _EARLIEST else None
+
+
+# Month names (and their usual abbreviations) of feeds that write RFC 822 dates in their own
+# language ("Seg, 24 Set 2018 19:22:00 -0300", "mar., 05 mars 2024"): Portuguese, Spanish,
+# French, German, Italian and Dutch. No name means two months across them.
+_MONTH_NAMES = {
+    name: month
+    for month, names in enumerate(
+        (
+            "jan janeiro ene enero janv janvier januar jän jänner gen gennaio januari",
+            "fev fevereiro feb febrero févr fevr février fevrier februar febbraio februari",
+            "mar março marco marzo mars mär märz mrz mrt maart",
+            "abr abril avr avril apr aprile",
+            "mai maio may mayo mag maggio mei",
+            "jun junho junio juin juni giu giugno",
+            "jul julho julio juil juillet juli lug luglio",
+            "ago agosto août aout aug august augustus",
+            "set setembro sep sept septiembre setiembre septembre september settembre",
+            "out outubro oct octubre octobre okt oktober ott ottobre",
+            "nov novembro noviembre novembre november",
+            "dez dezembro dic diciembre déc dec décembre decembre dezember dicembre december",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_ENGLISH_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_WEEKDAY = re.compile(r"\s*[^\W\d_]+\.?,\s*")  # a leading day name and its comma
+_WORD = re.compile(r"[^\W\d_]+\.?")
+
+
+def _in_english(value: str) -> str:
+    """A date written with another language's day and month names, with the day name
+    dropped, the month's in English and Spanish and Portuguese "de" left out ("martes, 05 de
+    marzo de 2024 10:00" → "05 Mar 2024 10:00"); any other word left as it is."""
+    value = value[_WEEKDAY.match(value).end() :] if _WEEKDAY.match(value) else value
+
+    def english(word: re.Match[str]) -> str:
+        name = word[0].rstrip(".").lower()
+        if name in ("de", "del"):
+            return ""
+        month = _MONTH_NAMES.get(name)
+        return _ENGLISH_MONTHS[month - 1] if month else word[0]
+
+    return " ".join(_WORD.sub(english, value).split())
 
 
 def _tzinfo(name: str | None, offset: int | None) -> tzinfo | None:

@@ -1,7 +1,9 @@
 """Real servers' parse quirks: false charsets, blank lines before the XML declaration,
-placeholder year-0001 dates."""
+placeholder year-0001 dates, dates in the feed's own language or in forms feedparser misreads."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -91,3 +93,41 @@ def test_a_two_digit_year_still_parses() -> None:
     )
     published = feed.entries[0].published
     assert published is not None and published.year == 2024
+
+
+@pytest.mark.parametrize(
+    ("written", "hour"),
+    [
+        ("Seg, 24 Set 2018 19:22:00 -0300", (2018, 9, 24, 22, 22)),  # a Brazilian outlet's
+        ("mar., 05 mars 2024 10:00:00 +0100", (2024, 3, 5, 9, 0)),
+        ("Di, 05 Mär 2024 10:00:00 +0100", (2024, 3, 5, 9, 0)),
+        ("martes, 05 de marzo de 2024 10:00", (2024, 3, 5, 10, 0)),
+        ("gio, 12 ott 2023 10:00:00 +0200", (2023, 10, 12, 8, 0)),
+        ("mer, 04 déc 2024 08:15:00 +0100", (2024, 12, 4, 7, 15)),
+    ],
+)
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_date_in_the_feeds_own_language_is_read(
+    written: str, hour: tuple[int, ...], fast: bool
+) -> None:
+    # (it was no date: each entry dated when first seen, old ones as new on a first poll)
+    body = RSS.format(date=f"<pubDate>{written}</pubDate>").encode()
+    published = parse_feed(body, "http://e.com/f", fast=fast).entries[0].published
+    assert published == datetime(*hour, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2026/12/05 10:00", datetime(2026, 12, 5, 10, 0, tzinfo=UTC)),  # (read as 1 December)
+        ("1709632800", datetime(2024, 3, 5, 10, 0, tzinfo=UTC)),  # (read as 6 April 2017)
+        ("1709632800000", datetime(2024, 3, 5, 10, 0, tzinfo=UTC)),
+        ("2024/13/45 10:00", None),
+        ("Foo, 05 Bar 2024", None),
+    ],
+)
+def test_dates_feedparser_misreads_are_read_right_or_not_at_all(
+    written: str, expected: datetime | None
+) -> None:
+    body = RSS.format(date=f"<pubDate>{written}</pubDate>").encode()
+    assert parse_feed(body, "http://e.com/f").entries[0].published == expected
