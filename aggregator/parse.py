@@ -538,7 +538,8 @@ def _in_english(value: str) -> str:
     """A date written with another language's day and month names, with the day name
     dropped, the month's in English and Spanish and Portuguese "de" left out ("martes, 05 de
     marzo de 2024 10:00" → "05 Mar 2024 10:00"); any other word left as it is."""
-    value = value[_WEEKDAY.match(value).end() :] if _WEEKDAY.match(value) else value
+    weekday = _WEEKDAY.match(value)
+    value = value[weekday.end() :] if weekday else value
 
     def english(word: re.Match[str]) -> str:
         name = word[0].rstrip(".").lower()
