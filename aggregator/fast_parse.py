@@ -356,8 +356,10 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
         out["content"] = [{"value": content["value"], "type": "text/html"}]
     link = None
     if "link" in found:
-        link = urljoin(base, _text(found["link"]).replace("&amp;", "&"))
-        link = _LINK_REF.sub(r"&\g<1>", link)
+        written = _text(found["link"])
+        # (an empty one is "", as feedparser has it: joined, it would be the feed's address)
+        link = _LINK_REF.sub(r"&\g<1>", urljoin(base, written.replace("&amp;", "&")))
+        link = link if written.strip() else ""
     if "guid" in found:
         guid = _text(found["guid"])
         attrs = {k.lower(): v for k, v in found["guid"].attrib.items()}

@@ -123,6 +123,20 @@ def test_entities_guessed_types_relative_links_and_repaired_characters(
     assert isinstance(fast, ParsedFeed) and len(fast.entries) == 2
 
 
+@pytest.mark.parametrize("link", ["<link></link>", "<link/>", "<link>  </link>"])
+def test_an_empty_link_is_no_link_on_both_paths(link: str) -> None:
+    # (the fast path joined it to the feed's own address: the item linked to its feed)
+    body = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
+        f"<link>http://feeds.example/</link><item><title>A</title>{link}"
+        "<guid>http://feeds.example/news/a1</guid></item></channel></rss>"
+    ).encode()
+    assert takes_fast_path(body)
+    reference, fast = reference_and_fast(body)
+    assert fast == reference
+    assert isinstance(fast, ParsedFeed) and fast.entries[0].url is None
+
+
 def test_a_text_xml_body_goes_to_feedparser() -> None:
     # feedparser applies RFC 3023's us-ascii default to text/xml and warns; we keep its answer.
     assert not takes_fast_path(ODD_RSS.encode(), {"content-type": "text/xml"})
