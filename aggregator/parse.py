@@ -291,11 +291,14 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
     published = _date(raw, "published") or updated
     guid = _str(raw, "id") or link or raw_link or _content_id(title, published_raw, text)
     author = html_to_text(_str(raw, "author")) or None
+    # FeedBurner's link is its redirector's; the article's own is `feedburner:origLink` (read
+    # by feedparser: the fast path leaves such feeds to it). The guid stays as it was.
+    original = _http_url(_str(raw, "feedburner_origlink"), base)
     return Entry(
         guid=guid,
         title=title,
         text=text,
-        url=link,
+        url=original or link,
         author=author,
         published=published,
         updated=updated,

@@ -118,6 +118,22 @@ def test_one_guid_on_every_item_names_none_of_them() -> None:
     assert len(again.entries) == 5
 
 
+def test_feedburners_redirector_link_gives_way_to_the_articles_own() -> None:
+    ns = 'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"'
+    redirector = "http://feeds.paper.example/~r/news/~3/AbC/harbour"
+    items = (
+        f"<item><title>Harbour bridge closes</title><link>{redirector}</link>"
+        "<feedburner:origLink>https://paper.example/news/harbour</feedburner:origLink></item>"
+        "<item><title>Ferry delayed</title><link>http://feeds.paper.example/~r/news/~3/D/f</link>"
+        "<feedburner:origLink>javascript:alert(1)</feedburner:origLink></item>"
+    )
+    body = rss(items).replace(b"<rss version='2.0'>", f"<rss version='2.0' {ns}>".encode())
+    first, second = parse_feed(body, FEED_URL).entries
+    assert first.url == "https://paper.example/news/harbour"
+    assert first.guid == redirector  # (its id as before: stored items keep theirs)
+    assert second.url == "http://feeds.paper.example/~r/news/~3/D/f"
+
+
 def test_content_location_header_sets_the_base() -> None:
     body = rss("<item><title>x</title><link>../story.html</link></item>")
     feed = parse_feed(body, FEED_URL, {"Content-Location": "https://cdn.example.net/a/b/feed"})
