@@ -454,8 +454,9 @@ _MISREAD = re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$")
 def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
     """``key``'s date as aware UTC: feedparser's parse first, then dateutil on the raw string
     (first, for the forms feedparser misreads)."""
-    if _MISREAD.match(_str(raw, key)):
-        return _parse_date_string(_str(raw, key))
+    written = _str(raw, key)
+    if _MISREAD.match(written):
+        return _parse_date_string(written)
     parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else raw.get(f"{key}_parsed")
     if isinstance(parsed, tuple) and len(parsed) >= 6:
         try:
@@ -466,7 +467,7 @@ def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
         else:
             if found >= _EARLIEST:
                 return found
-    return _parse_date_string(_str(raw, key))
+    return _parse_date_string(written)
 
 
 _PADDED_YEAR = re.compile(r"(?<![\d+\-:])0\d{3}(?!\d)")
@@ -490,6 +491,8 @@ def _parse_date_string(value: str) -> datetime | None:
 
 
 def _dateutil_date(value: str) -> datetime | None:
+    """dateutil's reading as aware UTC, when it is a full date (the same day whatever the
+    default) on or after 1970."""
     from dateutil import parser as date_parser
 
     results = []
