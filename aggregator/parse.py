@@ -164,7 +164,7 @@ def parse_feed(
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")
     base, response_headers = _response_headers(url, headers)
-    response_headers["content-type"] = _drop_false_charset(response_headers["content-type"], body)
+    response_headers["content-type"] = _mend_charset(response_headers["content-type"], body)
     result: Mapping[str, Any] | None = None
     if looks_like_json(body):
         try:
@@ -240,22 +240,33 @@ def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str,
 
 _WIDE_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?utf-?(?:16|32)[^;]*", re.I)
 _CHARSET = re.compile(r";\s*charset\s*=[^;]*", re.I)
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-# "<?" or "<" written in UTF-16 (little and big endian) or UTF-32, with no BOM before it
-_WIDE_STARTS = (b"<\x00?\x00", b"\x00<\x00?", b"<\x00\x00\x00", b"\x00\x00\x00<")
+# What a UTF-16/32 body opens with (a BOM, else "<?" or "<"), and its encoding: the first
+# that matches tells (UTF-32's little-endian BOM opens as UTF-16's does)
+_WIDE_STARTS = (
+    (b"\x00\x00\xfe\xff", "utf-32be"),
+    (b"\xff\xfe\x00\x00", "utf-32le"),
+    (b"\xfe\xff", "utf-16be"),
+    (b"\xff\xfe", "utf-16le"),
+    (b"<\x00?\x00", "utf-16le"),
+    (b"\x00<\x00?", "utf-16be"),
+    (b"<\x00\x00\x00", "utf-32le"),
+    (b"\x00\x00\x00<", "utf-32be"),
+)
 
 
-def _drop_false_charset(content_type: str, body: bytes) -> str:
-    """A charset the body plainly is not in is a server's misconfiguration: it is dropped, so
-    that the body's own BOM or declaration decides, instead of losing the whole feed. That is
-    a UTF-16/32 charset over a body with no BOM and no NUL byte in its start, and a narrow one
-    (a server's default ISO-8859-1) over a body that opens with a UTF-16/32 BOM or "<"."""
-    wide = body.startswith(_WIDE_BOMS) or body.startswith(_WIDE_STARTS)
-    if _WIDE_CHARSET.search(content_type):
-        if wide or b"\x00" in body[:256]:
-            return content_type
+def _mend_charset(content_type: str, body: bytes) -> str:
+    """The Content-Type with the charset the body plainly is in. A server's charset decides
+    a body's encoding before its BOM or declaration do (RFC 3023, which feedparser follows),
+    and misconfigurations lost whole feeds. A UTF-16/32 body under another charset (a server's
+    default ISO-8859-1, the other byte order) or under `text/xml` with none (read as US-ASCII)
+    gets the one its BOM or opening "<" shows (RFC 7303: a BOM decides); a UTF-16/32 charset
+    over a body with no NUL byte in its start is dropped, so its declaration decides."""
+    wide = next((name for start, name in _WIDE_STARTS if body.startswith(start)), None)
+    if wide is not None:
+        return f"{_CHARSET.sub('', content_type)}; charset={wide}"
+    if _WIDE_CHARSET.search(content_type) and b"\x00" not in body[:256]:
         return _WIDE_CHARSET.sub("", content_type)
-    return _CHARSET.sub("", content_type) if wide else content_type
+    return content_type
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
