@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,6 +74,23 @@ def stopped(proc: subprocess.Popen[str]) -> str:
         raise AssertionError(f"still running {PATIENCE:g} s after SIGTERM:\n{output}") from None
 
 
+def stops_cleanly(
+    proc: subprocess.Popen[str],
+    asked: threading.Event,
+    never: str,
+    first: Callable[[], object] = lambda: None,
+) -> None:
+    """`first()`, then wait until the silent server was asked (else fail with `never`), then
+    SIGTERM `proc`, which must exit 0 within `PATIENCE`, saying "stopped"."""
+    try:
+        first()
+        assert asked.wait(PATIENCE), never
+    finally:
+        output = stopped(proc)
+    assert proc.returncode == 0, output
+    assert "stopped" in output
+
+
 def run_with(tmp_path: Path, port: int = 0, **settings: str) -> subprocess.Popen[str]:
     """`aggregator run` in `tmp_path` (an OPML of one unreachable feed) with digests sent
     through 127.0.0.1, the mail timeout far beyond the test's patience, and `settings` as
@@ -110,12 +127,7 @@ def test_run_stops_at_once_while_the_bounce_mailbox_says_nothing(tmp_path: Path)
             DIGEST_BOUNCE_PASSWORD_ENV="AGGREGATOR_TEST_BOUNCE_PASSWORD",
             TEST_BOUNCE_PASSWORD="mailbox-secret",
         )
-        try:
-            assert accepted.wait(PATIENCE), "the bounce mailbox was never asked"
-        finally:
-            output = stopped(proc)
-    assert proc.returncode == 0, output
-    assert "stopped" in output
+        stops_cleanly(proc, accepted, "the bounce mailbox was never asked")
 
 
 def test_run_stops_after_its_grace_while_a_digest_send_hangs(tmp_path: Path) -> None:
@@ -133,12 +145,7 @@ def test_run_stops_after_its_grace_while_a_digest_send_hangs(tmp_path: Path) -> 
             # (due since a minute ago: sent at the first check)
             DIGEST_SEND_AT=(now - timedelta(minutes=1)).strftime("%H:%M"),
         )
-        try:
-            assert accepted.wait(PATIENCE), "the digest was never sent"
-        finally:
-            output = stopped(proc)
-    assert proc.returncode == 0, output
-    assert "stopped" in output
+        stops_cleanly(proc, accepted, "the digest was never sent")
 
 
 def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Path) -> None:
@@ -155,7 +162,8 @@ def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Pa
             DIGEST_SELF_SERVICE="true",
             DIGEST_SEND_AT=later,
         )
-        try:
+
+        def sign_up() -> None:
             form = urllib.parse.urlencode({"email": "reader@reader.example"}).encode()
             for _ in range(int(PATIENCE * 10)):
                 try:
@@ -165,11 +173,8 @@ def test_run_stops_after_its_grace_while_a_confirmation_email_hangs(tmp_path: Pa
                     break
                 except urllib.error.URLError:  # (not listening yet)
                     time.sleep(0.1)
-            assert accepted.wait(PATIENCE), "the confirmation email was never sent"
-        finally:
-            output = stopped(proc)
-    assert proc.returncode == 0, output
-    assert "stopped" in output
+
+        stops_cleanly(proc, accepted, "the confirmation email was never sent", sign_up)
 
 
 def test_the_web_server_gives_requests_in_flight_the_grace_not_a_minute() -> None:
