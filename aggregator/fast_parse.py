@@ -28,7 +28,7 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["fast_parse", "parse_date", "urljoin"]
+__all__ = ["FEEDPARSER_ZONES", "fast_parse", "parse_date", "urljoin"]
 
 # feedparser's sanitiser's `_HTMLSanitizer.acceptable_elements` (feedparser 6).
 _ACCEPTABLE_ELEMENTS = frozenset(
@@ -89,7 +89,7 @@ _RFC822 = re.compile(
     r"([0-9]{2}):([0-9]{2}):([0-9]{2}) (?:([+-])([0-9]{2})([0-9]{2})|([A-Z]{1,4}))"
 )
 # The zone names feedparser's RFC 822 reader knows (hours east of UTC); others go to it.
-_ZONE_NAMES = {
+FEEDPARSER_ZONES = {
     **dict.fromkeys(("UT", "GMT", "Z"), 0),
     "ADT": -3, "AST": -4, "AT": -4, "EDT": -4, "EST": -5, "ET": -5, "CDT": -5, "CST": -6,
     "CT": -6, "MDT": -6, "MST": -7, "MT": -7, "PDT": -7, "PST": -8, "PT": -8,
@@ -109,7 +109,7 @@ def parse_date(value: str) -> Any:
     if found is not None:
         day, month_name, year, hour, minute, second, sign, zone_h, zone_m, name = found.groups()
         month = _MONTHS.get(month_name)
-        zone_hours = 0 if sign else _ZONE_NAMES.get(name)
+        zone_hours = 0 if sign else FEEDPARSER_ZONES.get(name)
     else:
         found = _W3CDTF.fullmatch(value)
         if found is not None:

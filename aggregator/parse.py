@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
 from aggregator.entry_images import candidates, plausible_host
 from aggregator.errors import ParseError, StoryFeedError
-from aggregator.fast_parse import fast_parse
+from aggregator.fast_parse import FEEDPARSER_ZONES, fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
@@ -46,12 +46,16 @@ _DEFAULTS = (datetime(1904, 1, 1), datetime(2008, 2, 2))
 # Dates before this are parse accidents (feedparser reads "Tue Mar 5 10:30:00 2024" as year 100)
 # or CMS placeholders such as 0001-01-01; they fall back to dateutil, then to None.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-# Zone names dateutil may meet in feed dates (hours east of UTC); others are read as UTC.
-_ZONES = {
+# Zone names met in feed dates (hours east of UTC); others are read as UTC. Names that mean
+# several zones (IST, AST, CST as China's) keep the reading feedparser gives them.
+_ZONES: dict[str, float] = {
     **dict.fromkeys(("UTC", "GMT", "UT", "Z", "WET"), 0),
-    "BST": 1, "CET": 1, "MET": 1, "WEST": 1, "CEST": 2, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "BST": 1, "CET": 1, "MET": 1, "MEZ": 1, "WEST": 1, "WAT": 1, "CEST": 2, "MEST": 2,
+    "MESZ": 2, "EET": 2, "CAT": 2, "SAST": 2, "EEST": 3, "MSK": 3, "EAT": 3, "PKT": 5, "ICT": 7,
+    "WIB": 7, "HKT": 8, "SGT": 8, "PHT": 8, "AWST": 8, "JST": 9, "KST": 9, "ACST": 9.5,
+    "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "BRT": -3, "ART": -3,
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
-    "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+    "AKST": -9, "AKDT": -8, "HST": -10,
 }  # fmt: skip
 
 
@@ -457,9 +461,12 @@ def _http_url(value: str, base: str) -> str | None:
     return absolute
 
 
-# Forms feedparser reads as another date: "2024/03/05 10:00" (as 1 December 2024) and Unix
-# time in seconds or milliseconds ("1709632800" as 6 April 2017).
-_MISREAD = re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$")
+# Forms feedparser reads as another date: "2024/03/05 10:00" (as 1 December 2024), Unix
+# time in seconds or milliseconds ("1709632800" as 6 April 2017) and W3C-DTF with a
+# half-hour offset written without its colon ("...10:30:00+0530" as +05:00).
+_MISREAD = re.compile(
+    r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$|\d{4}-\d\d-\d\d[T ][\d:.]+ ?[+-]\d\d(?!00)\d\d$"
+)
 
 
 def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
@@ -468,6 +475,9 @@ def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
     written = _str(raw, key)
     if _MISREAD.match(written):
         return _parse_date_string(written)
+    offset = _with_offset(written)
+    if offset is not None and (found := _parse_date_string(offset)) is not None:
+        return found
     parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else raw.get(f"{key}_parsed")
     if isinstance(parsed, tuple) and len(parsed) >= 6:
         try:
@@ -477,8 +487,45 @@ def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
             pass
         else:
             if found >= _EARLIEST:
+                if hour == minute == second == 0 and _clock_lost(written):
+                    return _parse_date_string(written) or found
                 return found
     return _parse_date_string(written)
+
+
+# A zone at a date's end: an offset from GMT or UTC ("GMT+1", "UTC-05:00"; feedparser reads
+# no date or UTC, dateutil reads the sign the POSIX way, reversed) or a name.
+_ZONE_TAIL = re.compile(
+    r"(?<![^\W\d_])(?:(?:GMT|UTC?)\s*([+-])(\d{1,2})(?::?(\d\d))?|([A-Z]{3,5}))\s*$", re.I
+)
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)")
+
+
+def _with_offset(value: str) -> str | None:
+    """``value`` with its zone written as a numeric offset ("... 10:00 CET" → "... 10:00
+    +0100"), when feedparser would misread the zone; None when it would not."""
+    tail = _ZONE_TAIL.search(value)
+    if tail is None:
+        return None
+    sign, hours, minutes, name = tail.groups()
+    if name is None:
+        east = (int(hours) * 60 + int(minutes or 0)) * (-1 if sign == "-" else 1)
+        if abs(east) > 14 * 60:
+            return None
+    else:
+        name = name.upper()
+        east = round(_ZONES.get(name, 0) * 60)
+        if east == 0 or name in FEEDPARSER_ZONES:  # (it reads any name it does not know as UTC)
+            return None
+    written = f"{'-' if east < 0 else '+'}{abs(east) // 60:02}{abs(east) % 60:02}"
+    return f"{value[: tail.start()].rstrip()} {written}"
+
+
+def _clock_lost(value: str) -> bool:
+    """Whether ``value`` writes a time of day other than midnight (feedparser reads
+    "2024-03-05 10:30:00 UTC", a Rails time's form, as midnight)."""
+    clock = _CLOCK.search(value)
+    return clock is not None and (int(clock[1]) or int(clock[2])) != 0
 
 
 _PADDED_YEAR = re.compile(r"(?<![\d+\-:])0\d{3}(?!\d)")
@@ -501,15 +548,23 @@ def _parse_date_string(value: str) -> datetime | None:
     return found
 
 
+# A date written day first with dots ("06.12.2026", "Mo, 06.12.2026 10:00"), as in German,
+# Russian or Polish; dateutil would read its month first.
+_DOTTED = re.compile(r"\s*(?:[^\W\d_]+\.?,?\s*)?\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d)")
+
+
 def _dateutil_date(value: str) -> datetime | None:
     """dateutil's reading as aware UTC, when it is a full date (the same day whatever the
     default) on or after 1970."""
     from dateutil import parser as date_parser
 
+    dayfirst = _DOTTED.match(value) is not None
     results = []
     for default in _DEFAULTS:
         try:
-            results.append(date_parser.parse(value, default=default, tzinfos=_tzinfo))
+            results.append(
+                date_parser.parse(value, default=default, tzinfos=_tzinfo, dayfirst=dayfirst)
+            )
         except (ValueError, OverflowError, TypeError):
             return None
     first, second = results

@@ -139,3 +139,43 @@ def test_dates_feedparser_misreads_are_read_right_or_not_at_all(
 ) -> None:
     body = RSS.format(date=f"<pubDate>{written}</pubDate>").encode()
     assert parse_feed(body, "http://e.com/f").entries[0].published == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # zone names feedparser reads as UTC
+        ("Tue, 05 Mar 2024 10:30:00 CET", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 MESZ", datetime(2024, 3, 5, 8, 30, tzinfo=UTC)),
+        ("Di, 05 Mär 2024 10:30:00 MEZ", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 aedt", datetime(2024, 3, 4, 23, 30, tzinfo=UTC)),
+        ("2024-03-05T10:30:00CET", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        # offsets from GMT or UTC (feedparser: no date, or UTC; dateutil: the sign reversed)
+        ("Tue, 05 Mar 2024 10:30:00 GMT+1", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 UTC+2", datetime(2024, 3, 5, 8, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 GMT+5:30", datetime(2024, 3, 5, 5, 0, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 UTC-05:00", datetime(2024, 3, 5, 15, 30, tzinfo=UTC)),
+        # a half-hour offset without its colon (feedparser: half an hour off)
+        ("2024-03-05T10:30:00+0530", datetime(2024, 3, 5, 5, 0, tzinfo=UTC)),
+        ("2024-03-05T10:30:00.123-0330", datetime(2024, 3, 5, 14, 0, 0, 123000, tzinfo=UTC)),
+        # a Rails time's form, which feedparser reads as midnight
+        ("2024-03-05 10:30:00 UTC", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
+        ("2024-03-05 10:30 EST", datetime(2024, 3, 5, 15, 30, tzinfo=UTC)),
+        ("2024-03-05 10:00:00 +1000", datetime(2024, 3, 5, 0, 0, tzinfo=UTC)),  # truly midnight
+        # day first with dots (read month first: 3 May)
+        ("05.03.2024 10:30", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
+        ("Di, 05.03.2024 10:30:00 +0100", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        # unchanged: names feedparser reads right, ambiguous names, numeric offsets
+        ("Tue, 05 Mar 2024 10:30:00 EST", datetime(2024, 3, 5, 15, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 IST", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:30:00 GMT+0100", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("03/05/2024 10:30", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
+    ],
+)
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_dates_zone_and_day_order_are_read_as_written(
+    written: str, expected: datetime, fast: bool
+) -> None:
+    # (CET was read as UTC, an hour late; "GMT+1" two hours off; 05.03 as 3 May)
+    body = RSS.format(date=f"<pubDate>{written}</pubDate>").encode()
+    assert parse_feed(body, "http://e.com/f", fast=fast).entries[0].published == expected
