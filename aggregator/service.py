@@ -307,8 +307,13 @@ class Service:
         fetched by then are not recorded, so they stay due for the next run, save those long
         unanswered (`ArticleJob.run_pass`)."""
         total = ArticlePass()
-        if not self.settings.articles.enabled:
+        s = self.settings.articles
+        if not s.enabled:
             return total
+        if self._article_job is None and not await self.write(
+            self.store.articles_waiting, self.clock(), self.clock() - s.max_age, s.skip_feeds
+        ):
+            return total  # (nothing due: the job and its libraries are not loaded)
         job = self.article_job()
         deadline = None if budget is None else time.monotonic() + budget
         for _ in range(MAX_ARTICLE_PASSES):

@@ -49,6 +49,21 @@ class ArticlesStore(StoreBase):
         )
         return [item_from_row(r) for r in rows]
 
+    def articles_waiting(
+        self, now: datetime, since: datetime, skip_feeds: Sequence[str] = ()
+    ) -> bool:
+        """Whether any page is due: `article_candidates` or `article_retries_due` would give
+        an item (asked without reading one)."""
+        wanted, params = _wanted(since, skip_feeds)
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM items i LEFT JOIN articles a ON a.item_id = i.id "
+            f"WHERE a.item_id IS NULL AND {wanted}) OR EXISTS (SELECT 1 FROM articles a "
+            "JOIN items i ON i.id = a.item_id "
+            f"WHERE a.retry_at IS NOT NULL AND a.retry_at <= ? AND {wanted})",
+            [*params, to_iso(now), *params],
+        ).fetchone()
+        return bool(row[0])
+
     def shared_links(self, items: Sequence[Item]) -> set[tuple[str, str]]:
         """Of these items' links, those that items of the same feed under other titles have
         too, as (feed URL, canonical link): a home or section page the feed links every item

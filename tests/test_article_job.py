@@ -714,6 +714,38 @@ def test_a_page_that_failed_for_a_passing_reason_is_tried_again_later(tmp_path: 
     asyncio.run(scenario())
 
 
+def test_each_cron_pass_finds_the_pages_due_again_and_only_those(tmp_path: Path) -> None:
+    """`poll --once` from cron is a new service each time: its first look for due pages is
+    the store's, and a retry comes due in a later process as it does in one that runs on."""
+    db = tmp_path / "news.db"
+
+    async def pass_at(clock: Clock, opml: Path) -> ArticlePass:
+        service = Service(opml, db, settings(), clock=clock)
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher)
+                return await service.fetch_articles(fetcher)
+        finally:
+            service.close()
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            opml = write_opml(tmp_path / "f.opml", serve_site(up))
+            clock = Clock()
+            first = await pass_at(clock, opml)
+            assert (first.fetched, first.ok, first.retrying) == (3, 1, 1)
+            clock.now += timedelta(minutes=29)
+            assert (await pass_at(clock, opml)).fetched == 0
+            clock.now += timedelta(minutes=2)
+            second = await pass_at(clock, opml)
+            assert (second.fetched, second.failed) == (1, 1)
+            assert len(up.requests_for("/broken.html")) == 2
+            assert len(up.requests_for("/dam.html")) == 1
+
+    asyncio.run(scenario())
+
+
 def test_a_page_is_tried_four_times_at_most_and_a_lasting_answer_once(tmp_path: Path) -> None:
     """A site down all along is asked four times (30 min, 2 h and 8 h apart), then left to
     its feed text; a 404 is a lasting answer, asked once. An unreachable robots.txt is a
