@@ -304,7 +304,13 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
     updated = _date(raw, "updated")
     # Entries with only an update date (Atom <updated>, RSS dc:date) use it as publication date.
     published = _date(raw, "published") or updated
-    guid = _str(raw, "id") or link or raw_link or _content_id(title, published_raw, text)
+    # (a link written with spaces, read since, keeps the guid it had: the link as written)
+    guid = (
+        _str(raw, "id")
+        or (raw_link if " " in raw_link else link)
+        or raw_link
+        or _content_id(title, published_raw, text)
+    )
     author = html_to_text(_str(raw, "author")) or None
     # FeedBurner's link is its redirector's; the article's own is `feedburner:origLink` (read
     # by feedparser: the fast path leaves such feeds to it). The guid stays as it was.
@@ -456,9 +462,21 @@ def _http_url(value: str, base: str) -> str | None:
     # (ASCII that is printable, space aside, holds none of them: most links, told in C)
     if absolute.isascii() and absolute.isprintable() and " " not in absolute:
         return absolute
+    absolute = _as_browsers_read(absolute, parts.netloc)
     if any(c.isspace() or c in _NOT_IN_URLS or ord(c) < 32 for c in absolute):
         return None
     return absolute
+
+
+def _as_browsers_read(url: str, netloc: str) -> str:
+    """``url`` with a space after its host as "%20", as a browser reads it ("/2024/Annual
+    report.pdf", a CMS's file name; `urlsplit` has dropped tabs and line breaks, as the
+    WHATWG URL parser does)."""
+    if " " in netloc:
+        return url  # (no host has one: refused)
+    after_host = url.find(netloc, url.find("//") + 2) + len(netloc)
+    return url[:after_host] + url[after_host:].replace(" ", "%20")
+
 
 
 # Forms feedparser reads as another date: "2024/03/05 10:00" (as 1 December 2024), Unix

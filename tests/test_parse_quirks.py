@@ -179,3 +179,23 @@ def test_a_dates_zone_and_day_order_are_read_as_written(
     # (CET was read as UTC, an hour late; "GMT+1" two hours off; 05.03 as 3 May)
     body = RSS.format(date=f"<pubDate>{written}</pubDate>").encode()
     assert parse_feed(body, "http://e.com/f", fast=fast).entries[0].published == expected
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_link_written_with_spaces_is_read_as_a_browser_reads_it(fast: bool) -> None:
+    # (it was no link: the story listed the outlet without one)
+    items = (
+        "<item><title>Annual report</title><link>https://e.com/files/Annual report.pdf</link>"
+        "</item><item><title>Minutes</title><link>/files/May minutes.pdf?v=a b</link></item>"
+        "<item><title>Broken</title><link>https://e com/x</link></item>"
+    )
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    entries = parse_feed(body, "http://e.com/feed", fast=fast).entries
+    assert [e.url for e in entries] == [
+        "https://e.com/files/Annual%20report.pdf",
+        "http://e.com/files/May%20minutes.pdf?v=a%20b",
+        None,  # (a host with a space is none)
+    ]
+    # ... and each keeps the guid it had before: its link as written
+    assert entries[0].guid == "https://e.com/files/Annual report.pdf"
+    assert entries[1].guid == "http://e.com/files/May minutes.pdf?v=a b"
