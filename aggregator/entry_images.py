@@ -113,8 +113,25 @@ def _attributes(tag: str) -> dict[str, str]:
     return found
 
 
+# A file name that names its picture's size ("..._70x70.jpg", WordPress's "...-150x150.png")
+_NAMED_SIZE = re.compile(r"[_-](\d{1,5})x(\d{1,5})(?:\.[a-z0-9]{2,5})?$", re.I)
+
+
+def _named_small(url: str) -> bool:
+    """Whether the picture's file name says it is smaller than `SMALLEST` pixels a side: a
+    thumbnail or an icon, as an `<img>` declared that small is."""
+    named = _NAMED_SIZE.search(_path(url).rpartition("/")[2])
+    return named is not None and min(int(named[1]), int(named[2])) < SMALLEST
+
+
 def candidates(raw: Mapping[str, Any], html_texts: Iterable[str]) -> Iterator[str]:
     """The entry's picture addresses as given (perhaps relative), the one to show first."""
+    for url in _given(raw, html_texts):
+        if not _named_small(url):
+            yield url
+
+
+def _given(raw: Mapping[str, Any], html_texts: Iterable[str]) -> Iterator[str]:
     yield from _best([m for m in _listed(raw, "media_content") if _an_image(m)], "url")
     yield from _best(_listed(raw, "media_thumbnail"), "url")
     for enclosure in _listed(raw, "enclosures"):

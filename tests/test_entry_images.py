@@ -325,6 +325,30 @@ def test_counters_are_no_photos_but_photos_named_like_them_are(src: str, kept: b
     assert list(candidates({}, [f'<p><img src="{src}"></p>'])) == ([src] if kept else [])
 
 
+@pytest.mark.parametrize(
+    ("src", "kept"),
+    [
+        ("https://media.example/2024/harbour_70x70.jpg?media_subtype_id=16", False),
+        ("https://blog.example/wp-content/uploads/2024/03/harbour-150x50.png", False),
+        ("https://blog.example/wp-content/uploads/2024/03/harbour-1024x683.jpg", True),
+        ("https://media.example/70x70/harbour.jpg", True),  # (a folder's name says nothing)
+        ("https://media.example/harbour.jpg?size=70x70", True),
+    ],
+)
+def test_a_picture_whose_file_name_says_it_is_a_thumbnail_is_none(src: str, kept: bool) -> None:
+    # (an enclosure says no size: a feed's 70-pixel thumbnails led their stories)
+    body = rss(f'<enclosure url="{src}" type="image/jpeg" length="20000"/>')
+    assert images(body) == [[src if kept else None]] * 2
+
+
+def test_a_thumbnail_named_small_gives_way_to_a_picture_given_after_it() -> None:
+    body = rss(
+        '<media:thumbnail url="https://media.example/harbour_70x70.jpg"/>'
+        '<enclosure url="https://media.example/harbour.jpg" type="image/jpeg" length="9"/>'
+    )
+    assert images(body) == [["https://media.example/harbour.jpg"]] * 2
+
+
 def test_pictures_turned_on_again_come_back_without_a_change_of_the_feed(
     tmp_path: Path,
 ) -> None:
