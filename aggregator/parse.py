@@ -478,7 +478,6 @@ def _as_browsers_read(url: str, netloc: str) -> str:
     return url[:after_host] + url[after_host:].replace(" ", "%20")
 
 
-
 # Forms feedparser reads as another date: "2024/03/05 10:00" (as 1 December 2024), Unix
 # time in seconds or milliseconds ("1709632800" as 6 April 2017) and W3C-DTF with a
 # half-hour offset written without its colon ("...10:30:00+0530" as +05:00).
