@@ -152,13 +152,29 @@ def is_home_page(url: str) -> bool:
     return parts.path in _HOME_PATHS or _EDITION.fullmatch(parts.path) is not None
 
 
+# Sites whose every page is a video's player: no article text to read there (the feed's
+# description is the text), only a large page, or a consent wall, to fetch.
+_VIDEO_SITES = (
+    "youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com",
+    "dai.ly", "tiktok.com",
+)  # fmt: skip
+
+
+def is_video_page(url: str) -> bool:
+    """Whether a link is a video platform's page (a YouTube channel's feed links each
+    video's), which holds no article."""
+    host = host_of(url)
+    return any(host == site or host.endswith("." + site) for site in _VIDEO_SITES)
+
+
 def due_articles(
     candidates: Sequence[Item],
     settings: ArticleSettings,
     per_host: Mapping[str, int] | None = None,
 ) -> tuple[list[Item], list[Item], list[Item]]:
     """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
-    items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page).
+    items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page or
+    to a video platform's page).
 
     Pages are taken newest first, at most `per_pass`, and at most `per_host[host]` of a host
     (a site whose robots.txt asks a long Crawl-delay, so that its pages do not fill a pass
@@ -172,6 +188,7 @@ def due_articles(
         if (
             not _http(item.url)
             or is_home_page(item.url or "")
+            or is_video_page(item.url or "")
             or skipped_feed(item.feed_url, settings.skip_feeds)
             or is_advert(item.title, item.text, item.url)
         ):

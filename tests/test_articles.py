@@ -106,6 +106,15 @@ def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
     assert due_articles([make(1)], by_host) == ([], [], [make(1)])
     advert = make(2, title="Sponsored: cheap loans")
     assert due_articles([advert], ArticleSettings()) == ([], [], [advert])
+    # a video platform's page is a player, not an article (a channel's feed links each one)
+    videos = [
+        make(3, url="https://www.youtube.com/watch?v=abc123"),
+        make(4, url="https://youtu.be/abc123"),
+        make(5, url="https://vimeo.com/123456"),
+    ]
+    assert due_articles(videos, ArticleSettings()) == ([], [], videos)
+    lookalike = make(6, url="https://notyoutube.com/watch?v=1")
+    assert due_articles([lookalike], ArticleSettings()) == ([lookalike], [], [])
     assert skipped_feed("https://a.example/f", ["b.example"]) is False
 
 
