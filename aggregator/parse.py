@@ -510,12 +510,16 @@ def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
     return _parse_date_string(written)
 
 
-# A zone at a date's end: an offset from GMT or UTC ("GMT+1", "UTC-05:00"; feedparser reads
-# no date or UTC, dateutil reads the sign the POSIX way, reversed) or a name.
+# A zone at a date's end, or before its year (Java's `Date.toString()`: "Tue Mar 05 10:30:00
+# CET 2024"): an offset from GMT or UTC ("GMT+1", "UTC-05:00"; feedparser reads no date or
+# UTC, dateutil reads the sign the POSIX way, reversed) or a name.
 _ZONE_TAIL = re.compile(
-    r"(?<![^\W\d_])(?:(?:GMT|UTC?)\s*([+-])(\d{1,2})(?::?(\d\d))?|([A-Z]{3,5}))\s*$", re.I
+    r"(?<![^\W\d_])(?:(?:GMT|UTC?)\s*([+-])(\d{1,2})(?::?(\d\d))?|([A-Z]{3,5}))"
+    r"(\s+\d{4})?\s*$",
+    re.I,
 )
-_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)")
+# A time of day: "10:30", or ISO 8601's basic form ("20240305T103000Z")
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)|\dT(\d\d)(\d\d)")
 
 
 def _with_offset(value: str) -> str | None:
@@ -524,7 +528,7 @@ def _with_offset(value: str) -> str | None:
     tail = _ZONE_TAIL.search(value)
     if tail is None:
         return None
-    sign, hours, minutes, name = tail.groups()
+    sign, hours, minutes, name, year = tail.groups()
     if name is None:
         east = (int(hours) * 60 + int(minutes or 0)) * (-1 if sign == "-" else 1)
         if abs(east) > 14 * 60:
@@ -535,14 +539,14 @@ def _with_offset(value: str) -> str | None:
         if east == 0 or name in FEEDPARSER_ZONES:  # (it reads any name it does not know as UTC)
             return None
     written = f"{'-' if east < 0 else '+'}{abs(east) // 60:02}{abs(east) % 60:02}"
-    return f"{value[: tail.start()].rstrip()} {written}"
+    return f"{value[: tail.start()].rstrip()} {written}{year or ''}"
 
 
 def _clock_lost(value: str) -> bool:
     """Whether ``value`` writes a time of day other than midnight (feedparser reads
     "2024-03-05 10:30:00 UTC", a Rails time's form, as midnight)."""
     clock = _CLOCK.search(value)
-    return clock is not None and (int(clock[1]) or int(clock[2])) != 0
+    return clock is not None and any(int(part) for part in clock.groups() if part)
 
 
 _PADDED_YEAR = re.compile(r"(?<![\d+\-:])0\d{3}(?!\d)")

@@ -150,6 +150,8 @@ def test_dates_feedparser_misreads_are_read_right_or_not_at_all(
         ("Di, 05 Mär 2024 10:30:00 MEZ", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
         ("Tue, 05 Mar 2024 10:30:00 aedt", datetime(2024, 3, 4, 23, 30, tzinfo=UTC)),
         ("2024-03-05T10:30:00CET", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("Tue Mar 05 10:30:00 CET 2024", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),  # Java's
+        ("Tue Mar 05 10:30:00 EDT 2024", datetime(2024, 3, 5, 14, 30, tzinfo=UTC)),
         # offsets from GMT or UTC (feedparser: no date, or UTC; dateutil: the sign reversed)
         ("Tue, 05 Mar 2024 10:30:00 GMT+1", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
         ("Tue, 05 Mar 2024 10:30:00 UTC+2", datetime(2024, 3, 5, 8, 30, tzinfo=UTC)),
@@ -162,6 +164,7 @@ def test_dates_feedparser_misreads_are_read_right_or_not_at_all(
         ("2024-03-05 10:30:00 UTC", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
         ("2024-03-05 10:30 EST", datetime(2024, 3, 5, 15, 30, tzinfo=UTC)),
         ("2024-03-05 10:00:00 +1000", datetime(2024, 3, 5, 0, 0, tzinfo=UTC)),  # truly midnight
+        ("20240305T103000Z", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),  # ISO 8601's basic form
         # day first with dots (read month first: 3 May)
         ("05.03.2024 10:30", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
         ("Di, 05.03.2024 10:30:00 +0100", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
