@@ -106,6 +106,39 @@ def test_ampersands_and_angle_brackets_in_plain_text_raise_no_warning(fmt: str) 
     assert [f"{type(e).__name__}: {e.params}" for e in events] == []
 
 
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_addresses_holding_characters_no_uri_may_raise_no_error(fmt: str) -> None:
+    """A picture's address as a feed gives it ("...jpg?id=16|caption=...") and source links
+    with other such characters, or with letters beyond ASCII."""
+    from datetime import UTC, datetime
+
+    from stories import make_story
+
+    from aggregator.feeds import render_feed
+    from aggregator.models import Bullet, SourceRef, Summary
+    from aggregator.publish import PublishSettings
+
+    summary = Summary(
+        headline="Yard fire",
+        bullets=(Bullet("A fire broke out.", (0, 1)),),
+        sources=(
+            SourceRef("A", "Fire", "https://a.example/a|b{c}^d`e"),
+            SourceRef("B", "Blaze", "https://b.example/M\u0101ngere-fire"),
+        ),
+        outlet_count=2,
+        image="https://media.example/yard.jpg?id=16|caption=The%20blaze",
+    )
+    story = make_story("fire1", "Yard fire", summary=summary)
+    settings = PublishSettings(base_url="https://news.example.org/")
+    body = render_feed("World", "world", [story], fmt, settings, datetime(2025, 3, 1, tzinfo=UTC))
+    assert b"yard.jpg?id=16%7Ccaption" in body
+    result = feedvalidator.validateString(
+        body, firstOccurrenceOnly=1, base=f"https://news.example.org/feeds/world.{fmt}"
+    )
+    events = compatibility.AA(result["loggedEvents"])
+    assert [f"{type(e).__name__}: {e.params}" for e in events] == []
+
+
 def test_a_storys_own_feed_validates(instance: Instance) -> None:
     with urllib.request.urlopen(instance.root + "/feeds/all.atom", timeout=10) as response:
         body = response.read()

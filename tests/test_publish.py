@@ -16,7 +16,7 @@ from aggregator.feeds import render_feed
 from aggregator.lang import detect_language
 from aggregator.models import Bullet, SourceRef, Story, Summary
 from aggregator.pages import render_category_html, render_index_html, render_story_html
-from aggregator.publish import PublishSettings, excerpt, story_html_body
+from aggregator.publish import PublishSettings, excerpt, safe_url, story_html_body
 from aggregator.slugs import slugify
 
 BASE = "https://news.example.org/agg/"
@@ -226,7 +226,7 @@ def test_hostile_text_in_feed_is_escaped_and_never_a_link(fmt: str) -> None:
     text = "".join(parsed.text)
     assert HOSTILE in text  # the hostile string is shown as text
     assert "plain & simple" in text  # XML-invalid control characters were dropped
-    assert parsed.hrefs.count('https://good.example/x?a=1&b="2"') == 1  # the list's row
+    assert parsed.hrefs.count("https://good.example/x?a=1&b=%222%22") == 1  # the list's row
     assert "[1]" in text and "[2]" in text and "[3]" not in text  # cited refs numbered only
     assert "Summary based on 4 sources" in text
 
@@ -375,6 +375,22 @@ def test_category_page_pages_through_its_stories() -> None:
     assert f'href="{BASE}world-news/"' in second
     assert f'<link rel="canonical" href="{BASE}world-news/page/2/">' in second
     assert render_category_html("World News", "world-news", stories, settings, NOW, page=3) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "published"),
+    [
+        (
+            "https://media.example/a.jpg?id=16|caption=The%20fire",
+            "https://media.example/a.jpg?id=16%7Ccaption=The%20fire",
+        ),
+        ('https://a.example/{x}^"y"<z>`', "https://a.example/%7Bx%7D%5E%22y%22%3Cz%3E%60"),
+        ("https://a.example/M\u0101ngere?q=%7C", "https://a.example/M\u0101ngere?q=%7C"),  # (kept)
+    ],
+)
+def test_a_published_address_holds_no_character_a_uri_may_not(given: str, published: str) -> None:
+    # (a feed validator refused a feed whose picture's address held "|")
+    assert safe_url(given) == published
 
 
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
