@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
 
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language
@@ -150,34 +150,62 @@ def story_uri(story: Story) -> str:
     return f"{STORY_ID_PREFIX}{quote(story.id, safe='')}"
 
 
-# ASCII that RFC 3986 allows nowhere in a URI (a feed validator refuses a picture's address
-# holding one: NZ Herald's "...jpg?media_subtype_id=16|caption=..."); browsers send it encoded.
-_NOT_IN_URIS = re.compile(r'["<>\\^`{|}]')
+# What no URI may hold (RFC 3986 allows letters, digits, "-._~", its delimiters and "%"):
+# ASCII such as NZ Herald's "...jpg?media_subtype_id=16|caption=...", and letters beyond
+# ASCII (an IRI, which an RSS or Media RSS address may not be). Browsers send it encoded.
+_NOT_IN_URIS = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+_URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 
 def safe_url(url: str | None) -> str | None:
     """The URL when it is an absolute http(s) URL, else None (it must not become a link); a
     `user:password@` in it is left out (`https://www.bbc.co.uk@evil.example/` goes to
-    evil.example, and a private address's password is nobody's to read); ASCII that no URI
-    may hold ("|", "{", "^"...) percent-encoded."""
+    evil.example, and a private address's password is nobody's to read); what no URI may
+    hold is percent-encoded, a host beyond ASCII written in IDNA (`_as_uri`)."""
     if not url:
         return None
     url = url.strip()
     if any(ch.isspace() for ch in url) or _XML_INVALID.search(url):
         return None
-    if _NOT_IN_URIS.search(url):
-        url = _NOT_IN_URIS.sub(lambda char: f"%{ord(char[0]):02X}", url)
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
+    if _NOT_IN_URIS.search(url):
+        found = _as_uri(parts)
+        if found is None:
+            return None
+        url = found
     if "@" in parts.netloc:
         url = without_userinfo(url)
         if not urlsplit(url).netloc:
             return None
     return url
+
+
+def _as_uri(parts: SplitResult) -> str | None:
+    """An address as a browser sends it: its path, query and fragment percent-encoded (UTF-8)
+    where a URI may not hold a character, its host in IDNA ("bücher.example" →
+    "xn--bcher-kva.example"); None when the host has no IDNA form, holds what no host may,
+    or its port is no number."""
+    netloc = parts.netloc
+    host = parts.hostname or ""
+    if _NOT_IN_URIS.search(host) and host.isascii():
+        return None  # (no host holds one)
+    if not netloc.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+            port = parts.port
+        except (UnicodeError, ValueError):
+            return None
+        login, at, _ = netloc.rpartition("@")
+        netloc = f"{quote(login, safe=_URI_SAFE)}{at}{ascii_host}" + (
+            f":{port}" if port is not None else ""
+        )
+    path, query, fragment = (quote(x, safe=_URI_SAFE) for x in parts[2:])
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 # --- text -----------------------------------------------------------------------------------

@@ -126,12 +126,12 @@ def test_addresses_holding_characters_no_uri_may_raise_no_error(fmt: str) -> Non
             SourceRef("B", "Blaze", "https://b.example/M\u0101ngere-fire"),
         ),
         outlet_count=2,
-        image="https://media.example/yard.jpg?id=16|caption=The%20blaze",
+        image="https://media.example/M\u0101ngere/yard.jpg?id=16|caption=The%20blaze",
     )
     story = make_story("fire1", "Yard fire", summary=summary)
     settings = PublishSettings(base_url="https://news.example.org/")
     body = render_feed("World", "world", [story], fmt, settings, datetime(2025, 3, 1, tzinfo=UTC))
-    assert b"yard.jpg?id=16%7Ccaption" in body
+    assert b"M%C4%81ngere/yard.jpg?id=16%7Ccaption" in body
     result = feedvalidator.validateString(
         body, firstOccurrenceOnly=1, base=f"https://news.example.org/feeds/world.{fmt}"
     )
