@@ -310,8 +310,9 @@ class Service:
         s = self.settings.articles
         if not s.enabled:
             return total
+        now = self.clock()
         if self._article_job is None and not await self.write(
-            self.store.articles_waiting, self.clock(), self.clock() - s.max_age, s.skip_feeds
+            self.store.articles_waiting, now, now - s.max_age, s.skip_feeds
         ):
             return total  # (nothing due: the job and its libraries are not loaded)
         job = self.article_job()
