@@ -152,17 +152,17 @@ def is_home_page(url: str) -> bool:
     return parts.path in _HOME_PATHS or _EDITION.fullmatch(parts.path) is not None
 
 
-# Sites whose every page is a video's player: no article text to read there (the feed's
-# description is the text), only a large page, or a consent wall, to fetch.
+# Sites whose every page is a video's or a podcast's player: no article text to read there
+# (the feed's description is the text), only a large page, or a consent wall, to fetch.
 _VIDEO_SITES = (
     "youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com",
-    "dai.ly", "tiktok.com",
+    "dai.ly", "tiktok.com", "soundcloud.com", "spotify.com",
 )  # fmt: skip
 
 
 def is_video_page(url: str) -> bool:
-    """Whether a link is a video platform's page (a YouTube channel's feed links each
-    video's), which holds no article."""
+    """Whether a link is a video or audio platform's page (a YouTube channel's feed links
+    each video's), which holds no article."""
     host = host_of(url)
     return any(host == site or host.endswith("." + site) for site in _VIDEO_SITES)
 

@@ -111,6 +111,7 @@ def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
         make(3, url="https://www.youtube.com/watch?v=abc123"),
         make(4, url="https://youtu.be/abc123"),
         make(5, url="https://vimeo.com/123456"),
+        make(7, url="https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk"),
     ]
     assert due_articles(videos, ArticleSettings()) == ([], [], videos)
     lookalike = make(6, url="https://notyoutube.com/watch?v=1")
