@@ -18,7 +18,6 @@ import email.parser
 import email.policy
 import imaplib
 import re
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from typing import Any
 
 from .bounces import MAX_BOUNCE_BYTES, looks_like_bounce
 from .digest_settings import DigestSettings
+from .tls_trust import trusting
 
 __all__ = ["FIRST_READ", "MailboxMark", "MailboxRead", "read_new"]
 
@@ -72,7 +72,7 @@ def _connect(settings: DigestSettings) -> imaplib.IMAP4:
     host, port, security = settings.bounce_host, settings.bounce_imap_port, settings.bounce_security
     context = None
     if security != "none":
-        context = ssl.create_default_context(cafile=settings.ca_file or None)
+        context = trusting(settings.ca_file)
     if security == "tls":
         return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=settings.timeout)
     client = imaplib.IMAP4(host, port, timeout=settings.timeout)

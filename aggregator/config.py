@@ -7,7 +7,8 @@ Each section of the TOML file fills one module's settings dataclass::
                         stall_after (a pass without progress this long ends the process),
                         metrics, metrics_networks (`/metrics` and who may read it), proxies
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
-                        concurrency, proxy, no_proxy (else the environment's: fetch_proxy)
+                        concurrency, proxy, no_proxy (else the environment's: fetch_proxy),
+                        ca_file (certificates trusted beside the system's: tls_trust)
     [schedule]          interval, min_interval, max_interval, error_backoff_cap (seconds or "15m")
     [cluster]           see aggregator.cluster_settings.ClusterSettings
     [summary]           min_bullets, max_bullets, max_words, language (readers' language)

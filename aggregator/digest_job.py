@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import smtplib
-import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +30,7 @@ from .publish_settings import PublishSettings
 from .signup import REFUSALS_TO_UNSUBSCRIBE
 from .slugs import slugify
 from .store import Reader
+from .tls_trust import trusting
 from .wording import counted
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class DeliveryError(AggregatorError):
 def _connect(settings: Settings, password: str | None) -> smtplib.SMTP:
     """A logged-in connection to the digest's mail server (TLS as the settings say)."""
     digest = settings.digest
-    context = ssl.create_default_context(cafile=digest.ca_file or None)
+    context = trusting(digest.ca_file)
     if digest.security == "tls":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             digest.smtp_host, digest.port, timeout=digest.timeout, context=context

@@ -57,7 +57,7 @@ class DigestSettings:
     security: str = "starttls"  # starttls | tls (implicit TLS) | none
     username: str = ""  # log in when set; the password comes from the environment
     password_env: str = "AGGREGATOR_SMTP_PASSWORD"  # the variable holding the password
-    ca_file: str = ""  # extra trusted CA certificates (PEM), for a private mail server
+    ca_file: str = ""  # CA certificates (PEM) trusted beside the system's: a private mail server
     timeout: float = 30.0  # seconds per SMTP connection step
     from_address: str = ""  # "News <news@example.org>"
     contact: str = ""  # where readers ask to subscribe or unsubscribe (default: from_address)

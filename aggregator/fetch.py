@@ -66,6 +66,9 @@ def _still_gzipped(body: bytes, limit: int, cut: bool) -> bytes | None:
 # back to the pool; a bigger one costs more to read than a new connection does: closed.
 _DRAIN = 256 * 1024
 _SPACE = re.compile(r"\s+")
+# OpenSSL's verify codes for a certificate whose issuer is not trusted here (no issuer found,
+# self-signed, a self-signed CA in the chain): what `[fetch] ca_file` answers
+_ISSUER_UNKNOWN = frozenset({2, 18, 19, 20, 21})
 log = logging.getLogger("aggregator")
 
 
@@ -123,6 +126,7 @@ class Fetcher:
         self._internal = internal or is_internal
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
         self._tls_lock = asyncio.Lock()
+        self._tls: Any = True  # the connectors' TLS context (True: aiohttp's own; `_open`)
         self._entered = False
 
     async def __aenter__(self) -> Fetcher:
@@ -159,6 +163,8 @@ class Fetcher:
             for proxy in {self._proxies.http, self._proxies.https} - {None}:
                 self._listed.add((fetch_client.URL(proxy).host or "").lower())
         self._resolver = self._given_resolver or fetch_client.DefaultResolver()
+        # (aiohttp's own verifying context, unless certificates of the operator's are trusted)
+        self._tls = fetch_client.trusting_too(s.ca_file) if s.ca_file else True
         options: dict[str, Any] = {
             # Only the TCP/TLS connect itself is timed (sock_connect), never a wait for a slot.
             "timeout": aiohttp.ClientTimeout(
@@ -181,6 +187,7 @@ class Fetcher:
                 # connections in use to one host.
                 limit_per_host=s.per_host,
                 resolver=fetch_client.GuardedResolver(self._resolver, self._internal, self._listed),
+                ssl=self._tls,
             ),
             **options,
         )
@@ -204,7 +211,9 @@ class Fetcher:
             return
         s = self.settings
         for proxy in wanted:
-            self._socks[proxy] = fetch_socks.session(proxy, s.concurrency, s.per_host, **options)
+            self._socks[proxy] = fetch_socks.session(
+                proxy, s.concurrency, s.per_host, self._tls, **options
+            )
         self._socks_errors = fetch_socks.errors()
 
     async def __aexit__(
@@ -654,7 +663,10 @@ class Fetcher:
             return f"DNS lookup failed for {exc.host}"
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
             where = f" at the proxy {exc.host}:{exc.port}" if self._is_proxy(exc) else ""
-            return f"TLS certificate error{where}: {_one_line(exc.certificate_error)}"
+            said = f"TLS certificate error{where}: {_one_line(exc.certificate_error)}"
+            if getattr(exc.certificate_error, "verify_code", None) in _ISSUER_UNKNOWN:
+                said += " (a private CA or a self-signed certificate: trust it in [fetch] ca_file)"
+            return said
         if isinstance(exc, aiohttp.ClientSSLError):
             return f"TLS error: {_one_line(exc)}"
         if isinstance(exc, aiohttp.ClientConnectorError):

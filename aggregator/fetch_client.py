@@ -10,7 +10,7 @@ import socket
 from collections.abc import Callable
 
 # First: aiohttp imported with its CA bundle reading put off until TLS is due (fetch_tls).
-from aggregator.fetch_tls import cas_pending
+from aggregator.fetch_tls import cas_pending, trusting_too
 
 # isort: split
 import aiohttp
@@ -29,6 +29,7 @@ __all__ = [
     "aiohttp",
     "cas_pending",
     "http_url",
+    "trusting_too",
 ]
 
 

@@ -30,9 +30,17 @@ class FetchSettings:
     # Hosts reached directly ("localhost", ".intranet.example", "10.0.0.0/8", "*"); empty:
     # the environment's no_proxy.
     no_proxy: tuple[str, ...] = ()
+    # A PEM file of certificates trusted besides the system's: a private CA, or a server's
+    # own self-signed certificate (feeds, pages and pictures on an intranet).
+    ca_file: str = ""
 
     def __post_init__(self) -> None:
         from aggregator.fetch_proxy import DIRECT, check_proxy
+
+        if self.ca_file:
+            from aggregator.tls_trust import check_ca_file
+
+            check_ca_file(self.ca_file, "ca_file")
 
         if self.proxy.strip() and self.proxy.strip().lower() != DIRECT:
             check_proxy(self.proxy, "proxy")

@@ -46,9 +46,12 @@ def available() -> bool:
     return True
 
 
-def session(proxy: str, limit: int, limit_per_host: int, **options: Any) -> aiohttp.ClientSession:
+def session(
+    proxy: str, limit: int, limit_per_host: int, tls: Any = True, **options: Any
+) -> aiohttp.ClientSession:
     """A client session whose every connection goes through the SOCKS proxy `proxy`, with the
-    direct connector's limits; `options`: the session's settings, as for the direct one."""
+    direct connector's limits and TLS context (`tls`: True for aiohttp's own); `options`: the
+    session's settings, as for the direct one."""
     import aiohttp
     from aiohttp_socks import ProxyConnector, ProxyType
 
@@ -64,6 +67,7 @@ def session(proxy: str, limit: int, limit_per_host: int, **options: Any) -> aioh
         rdns=remote,
         limit=limit,
         limit_per_host=limit_per_host,
+        ssl=tls,
     )
     return aiohttp.ClientSession(connector=connector, **options)
 

@@ -11,12 +11,15 @@ trust store, so it is left without one.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import sys
 import threading
 
-_pending: list[ssl.SSLContext] = []
+# Contexts whose CA reading is put off, each with a PEM file it trusts too ("": none).
+_pending: list[tuple[ssl.SSLContext, str]] = []
 _lock = threading.Lock()
+log = logging.getLogger("aggregator")
 
 
 def _import_aiohttp() -> None:
@@ -33,7 +36,7 @@ def _import_aiohttp() -> None:
             read(context)
         elif context.verify_mode != ssl.CERT_NONE:
             with _lock:
-                _pending.append(context)
+                _pending.append((context, ""))
 
     from aggregator.method_cache import attrs_cached
 
@@ -53,11 +56,29 @@ def cas_pending() -> bool:
     return bool(_pending)
 
 
+def trusting_too(ca_file: str) -> ssl.SSLContext:
+    """A verifying context as aiohttp's own, that trusts the certificates in `ca_file` (PEM)
+    besides the system's; both read by `load_cas`, when TLS is first due."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # (hostnames checked, CERT_REQUIRED)
+    context.set_alpn_protocols(("http/1.1",))
+    with _lock:
+        _pending.append((context, ca_file))
+    return context
+
+
 def load_cas() -> None:
-    """Read the default CA locations into every deferred context, once (blocking file IO)."""
+    """Read the default CA locations (and a context's own file) into every deferred context,
+    once (blocking file IO). An own file that cannot be read now (it was at start) is said,
+    and the system's CAs are trusted alone."""
     with _lock:
         while _pending:
-            _pending[-1].set_default_verify_paths()
+            context, ca_file = _pending[-1]
+            context.set_default_verify_paths()
+            if ca_file:
+                try:
+                    context.load_verify_locations(cafile=ca_file)
+                except (OSError, ssl.SSLError) as exc:
+                    log.error("fetching: ca_file %s not read: %s", ca_file, exc)
             _pending.pop()
 
 
