@@ -623,20 +623,37 @@ _MONTH_NAMES = {
     for name in names.split()
 }
 _ENGLISH_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-_WEEKDAY = re.compile(r"\s*[^\W\d_]+\.?,\s*")  # a leading day name and its comma
+_WEEKDAY = re.compile(r"\s*[^\W\d_]+(?:-[^\W\d_]+)?\.?,\s*")  # a leading day name, its comma
+# Day names written without a comma ("di 05 mrt 2024", "mardi 5 mars 2024"), in the same
+# languages: a leading word is dropped only when it is one of them.
+_DAY_NAMES = frozenset(
+    """seg ter qua qui sex sáb sab dom segunda terça terca quarta quinta sexta sábado sabado
+    domingo lun mar mié mie jue vie lunes martes miércoles miercoles jueves viernes mer jeu
+    ven sam dim lundi mardi mercredi jeudi vendredi samedi dimanche mo di mi do fr sa so
+    montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag gio lunedì lunedi
+    martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica ma wo
+    vr za zo maandag dinsdag woensdag donderdag vrijdag zaterdag zondag""".split()
+)
+_LEADING_WORD = re.compile(r"\s*([^\W\d_]+)(?:-[^\W\d_]+)?\.?\s+(?=\d)")
+# Words around the time ("um 10:00 Uhr", "às 10:00", "a las 10:00", "alle 10:00", "à 10h30")
+_CLOCK_WORDS = frozenset("uhr um om às as à a las alle ore h".split())
+_FRENCH_CLOCK = re.compile(r"\b(\d{1,2})h(\d\d)\b")  # "10h30"
 _WORD = re.compile(r"[^\W\d_]+\.?")
 
 
 def _in_english(value: str) -> str:
     """A date written with another language's day and month names, with the day name
     dropped, the month's in English and Spanish and Portuguese "de" left out ("martes, 05 de
-    marzo de 2024 10:00" → "05 Mar 2024 10:00"); any other word left as it is."""
-    weekday = _WEEKDAY.match(value)
-    value = value[weekday.end() :] if weekday else value
+    marzo de 2024 10:00" → "05 Mar 2024 10:00"), and the words around its time too ("um
+    10:00 Uhr", "à 10h30" → "10:30"); any other word left as it is."""
+    weekday = _WEEKDAY.match(value) or _LEADING_WORD.match(value)
+    if weekday is not None and (weekday.re is _WEEKDAY or weekday[1].lower() in _DAY_NAMES):
+        value = value[weekday.end() :]
+    value = _FRENCH_CLOCK.sub(r"\1:\2", value)
 
     def english(word: re.Match[str]) -> str:
         name = word[0].rstrip(".").lower()
-        if name in ("de", "del"):
+        if name in ("de", "del") or name in _CLOCK_WORDS:
             return ""
         month = _MONTH_NAMES.get(name)
         return _ENGLISH_MONTHS[month - 1] if month else word[0]

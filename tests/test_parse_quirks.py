@@ -112,6 +112,13 @@ def test_a_two_digit_year_still_parses() -> None:
         ("martes, 05 de marzo de 2024 10:00", (2024, 3, 5, 10, 0)),
         ("gio, 12 ott 2023 10:00:00 +0200", (2023, 10, 12, 8, 0)),
         ("mer, 04 déc 2024 08:15:00 +0100", (2024, 12, 4, 7, 15)),
+        # a day name without its comma, words around the time
+        ("di 05 mrt 2024 10:00:00 +0100", (2024, 3, 5, 9, 0)),
+        ("Dienstag, 5. März 2024, 10:00 Uhr", (2024, 3, 5, 10, 0)),
+        ("mardi 5 mars 2024 à 10h30", (2024, 3, 5, 10, 30)),
+        ("terça-feira, 5 de março de 2024 às 10:00", (2024, 3, 5, 10, 0)),
+        ("5 de marzo de 2024 a las 10:00", (2024, 3, 5, 10, 0)),
+        ("martedì 5 marzo 2024 alle 10:00", (2024, 3, 5, 10, 0)),
     ],
 )
 @pytest.mark.parametrize("fast", [True, False])
