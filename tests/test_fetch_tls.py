@@ -8,17 +8,23 @@ from pathlib import Path
 
 from throwaway_ca import run_with_throwaway_ca
 
-SCRIPT = r"""
+# What each script starts with: its imports, and a server context for a CA's certificate.
+PRELUDE = r"""
 import asyncio, json, ssl, sys
 from aggregator import fetch_tls
 from aggregator.fetch import Fetcher
+from aggregator.fetch_settings import FetchSettings
 from aiohttp import web
 
 def server_context(ca, name):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(name).configure_cert(context)
     return context
+"""
 
+SCRIPT = (
+    PRELUDE
+    + r"""
 async def main():
     import trustme
     trusted, stranger = trustme.CA(), trustme.CA()
@@ -47,6 +53,7 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 def test_the_ca_bundle_is_read_for_the_first_https_request_and_verifies_it(tmp_path: Path) -> None:
@@ -59,18 +66,9 @@ def test_the_ca_bundle_is_read_for_the_first_https_request_and_verifies_it(tmp_p
     assert "certificate" in seen["stranger"][1].lower()
 
 
-OWN_CA_SCRIPT = r"""
-import asyncio, json, ssl, sys
-from aggregator import fetch_tls
-from aggregator.fetch import Fetcher
-from aggregator.fetch_settings import FetchSettings
-from aiohttp import web
-
-def server_context(ca, name):
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(name).configure_cert(context)
-    return context
-
+OWN_CA_SCRIPT = (
+    PRELUDE
+    + r"""
 async def main():
     import trustme
     system, own, stranger = trustme.CA(), trustme.CA(), trustme.CA()
@@ -100,6 +98,7 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 def test_an_operators_own_ca_file_is_trusted_beside_the_systems(tmp_path: Path) -> None:
