@@ -7,18 +7,35 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from .lang import language_tag
 from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
 from .schedule import ScheduleSettings, next_poll
 
-__all__ = ["GONE_AFTER", "body_hash", "state_after"]
+__all__ = ["CHECK_VALIDATORS_AFTER", "GONE_AFTER", "body_hash", "state_after", "validators"]
 
 # A 410 Gone stops polling once it ends this many failed polls in a row, the last two of them
 # answered 410: before that it is an error, backed off as any. One answer from a server that
 # was misconfigured for a minute must not stop a feed for a year.
 GONE_AFTER = 3
+# A feed that has answered only 304 for this long is asked once without its validators: a
+# server whose ETag or Last-Modified does not follow its content (a cache or plugin that
+# answers 304 to everything) would otherwise hide its new entries for good. An unchanged body
+# is told by its hash and not parsed again.
+CHECK_VALIDATORS_AFTER = timedelta(days=1)
+
+
+def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified to send with the feed's next request: its stored ones, but
+    none when it last sent a body `CHECK_VALIDATORS_AFTER` ago or more (or never did, as far
+    as the store knows: a state from before this was kept)."""
+    if state.etag is None and state.last_modified is None:
+        return None, None
+    if state.fetched_at is None or now - state.fetched_at >= CHECK_VALIDATORS_AFTER:
+        return None, None
+    return state.etag, state.last_modified
 
 
 def body_hash(body: bytes) -> str:
@@ -62,6 +79,7 @@ def state_after(
             title=state.title,
             link=state.link,
             language=state.language,
+            fetched_at=state.fetched_at,
         )
     if isinstance(outcome, FetchFailed):
         count = state.error_count + 1
@@ -84,18 +102,19 @@ def state_after(
         )
     assert isinstance(outcome, Fetched)
     new_hash = body_hash(outcome.body)
-    validators = {
+    answered: dict[str, Any] = {  # what the response says of itself
         "etag": outcome.etag,
         "last_modified": outcome.last_modified,
         "moved_to": outcome.permanent_redirect or state.moved_to,
         "http_status": outcome.status,
+        "fetched_at": now,
     }
     if parse_error is not None:
         count = state.error_count + 1
         return dataclasses.replace(
             state,
             last_polled_at=now,
-            **validators,
+            **answered,
             body_hash=None,  # so a fixed upstream is parsed again even if validators match
             status="error",
             error=parse_error,
@@ -113,7 +132,7 @@ def state_after(
     return dataclasses.replace(
         state,
         last_polled_at=now,
-        **validators,
+        **answered,
         body_hash=new_hash,
         status="unchanged" if unchanged else "ok",
         error=(parsed.warning if parsed else None),

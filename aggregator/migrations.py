@@ -575,3 +575,12 @@ def digest_bounces(db: Database) -> None:
         "days INTEGER NOT NULL, last_day TEXT NOT NULL, reason TEXT, updated TEXT NOT NULL, "
         "unsubscribed INTEGER NOT NULL DEFAULT 0)"
     )
+
+
+@migrations(name="polling_0001_body_fetched_at")
+def body_fetched_at(db: Database) -> None:
+    """When each feed last sent a body (a 200): a feed that has answered only 304 for a day is
+    asked once without its validators (`feed_state.validators`). Unknown for the feeds polled
+    before: their next poll asks so."""
+    if "fetched_at" not in db["feeds"].columns_dict:
+        db.execute("ALTER TABLE feeds ADD COLUMN fetched_at TEXT")

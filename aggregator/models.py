@@ -60,6 +60,7 @@ class FeedState:
     title: str | None = None  # the feed's own title
     link: str | None = None  # the feed's own home page
     language: str | None = None  # the feed's declared language tag (BCP 47), when valid
+    fetched_at: datetime | None = None  # when it last sent a body (a 200): validators checked
 
 
 # --- fetching -------------------------------------------------------------------------------

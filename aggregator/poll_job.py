@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
-from .feed_state import body_hash, state_after
+from .feed_state import body_hash, state_after, validators
 from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
@@ -315,11 +315,12 @@ class PollJob:
         until = self._held_until(url)  # (known already: no wait for the site's slot)
         if until is not None:
             return await self._put_off(source, state, until, started)
+        etag, last_modified = validators(state, self.clock())
         try:
             outcome = await fetcher.fetch(
                 url,
-                state.etag,
-                state.last_modified,
+                etag,
+                last_modified,
                 admit=admit,
                 user_agent=source.user_agent,
                 cookie=_cookie(source, url),

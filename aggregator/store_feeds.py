@@ -75,7 +75,7 @@ _UPSERT_SOURCE = (
 _FEED_COLUMNS = (
     "f.url, f.etag, f.last_modified, f.body_hash, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, f.moved_to, f.title, "
-    "f.link, f.language"
+    "f.link, f.language, f.fetched_at"
 )
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
@@ -122,6 +122,7 @@ def _feed_values(state: FeedState) -> tuple[Any, ...]:
         state.title,
         state.link,
         state.language,
+        to_iso(state.fetched_at),
     )
 
 
@@ -137,10 +138,13 @@ def _feed_state(
     last_polled_at: str | None,
     last_success_at: str | None,
     next_poll_at: str | None,
-    *rest: str | None,
+    moved_to: str | None,
+    title: str | None,
+    link: str | None,
+    language: str | None,
+    fetched_at: str | None,
 ) -> FeedState:
-    """A feed state from its row's values (`_DUE`'s feed columns: times as stored, then
-    `moved_to`, `title`, `link`, `language`)."""
+    """A feed state from its row's values (`_DUE`'s feed columns, times as stored)."""
     return FeedState(
         url,
         etag,
@@ -153,7 +157,11 @@ def _feed_state(
         from_iso(last_polled_at),
         from_iso(last_success_at),
         from_iso(next_poll_at),
-        *rest,
+        moved_to,
+        title,
+        link,
+        language,
+        from_iso(fetched_at),
     )
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.dedupe import content_hash
-from aggregator.feed_state import body_hash, state_after
+from aggregator.feed_state import body_hash, state_after, validators
 from aggregator.models import (
     Entry,
     FeedState,
@@ -313,6 +313,7 @@ def test_not_modified_keeps_every_other_field_of_the_state() -> None:
         title="T",
         link="https://home.example/",
         language="fr",
+        fetched_at=NOW - timedelta(hours=5),
     )
     after = state_after(state, NotModified(SOURCE.url), NOW, SETTINGS)
     expected = replace(
@@ -326,3 +327,18 @@ def test_not_modified_keeps_every_other_field_of_the_state() -> None:
         next_poll_at=after.next_poll_at,
     )
     assert after == expected
+
+
+def test_the_validators_sent_are_the_stored_ones_until_a_day_passes_without_a_body() -> None:
+    state = FeedState(SOURCE.url, etag='"a"', last_modified="Wed, 21 Oct 2015 07:28:00 GMT")
+    fresh = replace(state, fetched_at=NOW - timedelta(hours=23))
+    assert validators(fresh, NOW) == ('"a"', "Wed, 21 Oct 2015 07:28:00 GMT")
+    for stale in (replace(state, fetched_at=NOW - timedelta(days=1)), state):  # (or unknown)
+        assert validators(stale, NOW) == (None, None)
+    # a body, changed, unchanged or unreadable, restarts the day; a 304 or a failure does not
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>", etag='"b"')
+    for parse_error in (None, "not a feed"):
+        after = state_after(stale, fetched, NOW, SETTINGS, parse_error=parse_error)
+        assert after.fetched_at == NOW and validators(after, NOW) == ('"b"', None)
+    for outcome in (NotModified(SOURCE.url), FetchFailed(SOURCE.url, "boom", 500)):
+        assert state_after(fresh, outcome, NOW, SETTINGS).fetched_at == fresh.fetched_at

@@ -289,3 +289,44 @@ def test_a_clock_that_steps_back_does_not_stall_polling(
                 service.close()
 
     asyncio.run(scenario())
+
+
+def _rss(*titles: str) -> bytes:
+    items = "".join(
+        f"<item><title>{t}</title><link>https://harbour.example/{n}</link><guid>{n}</guid>"
+        f"<description>{t}, the council said on Monday.</description></item>"
+        for n, t in enumerate(titles)
+    )
+    return f"<rss version='2.0'><channel><title>Harbour</title>{items}</channel></rss>".encode()
+
+
+def test_a_server_whose_304s_hide_new_entries_is_asked_without_validators_once_a_day(
+    tmp_path: Path,
+) -> None:
+    """A cache that answers 304 to its old ETag whatever the feed now holds: the entries it
+    hides come with the day's one request that sends no validators."""
+    clock = Clock()
+    start = clock.now
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
+            try:
+                assert (await _poll(service)).items_new == 1
+                up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v1"')
+                news = []
+                for hours in (1, 12, 23, 24, 25):
+                    clock.now = start + timedelta(hours=hours)
+                    news.append((await _poll(service, everything=True)).items_new)
+                asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+            finally:
+                service.close()
+        # the 304s hid the new entry for a day; the day's request without validators found
+        # it, and the next one sent the ETag again
+        assert news == [0, 0, 0, 1, 0]
+        assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"']
+
+    asyncio.run(scenario())
