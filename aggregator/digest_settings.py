@@ -86,6 +86,10 @@ class DigestSettings:
     bounce_folder: str = "INBOX"
 
     def __post_init__(self) -> None:
+        if self.ca_file:
+            from .tls_trust import check_ca_file
+
+            check_ca_file(self.ca_file, "ca_file")
         if self.security not in SECURITY:
             known = ", ".join(SECURITY)
             raise ValueError(f"security must be one of {known}, not {self.security!r}")

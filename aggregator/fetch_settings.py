@@ -30,7 +30,7 @@ class FetchSettings:
     # Hosts reached directly ("localhost", ".intranet.example", "10.0.0.0/8", "*"); empty:
     # the environment's no_proxy.
     no_proxy: tuple[str, ...] = ()
-    # A PEM file of certificates trusted besides the system's: a private CA, or a server's
+    # A PEM file of certificates trusted beside the system's: a private CA, or a server's
     # own self-signed certificate (feeds, pages and pictures on an intranet).
     ca_file: str = ""
 

@@ -49,8 +49,9 @@ def test_a_ca_file_that_holds_no_certificate_is_refused(tmp_path: Path) -> None:
     check_ca_file(str(good), "ca_file")  # (no error)
 
 
-def test_the_fetch_settings_name_a_bad_ca_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("section", ["fetch", "digest"])
+def test_the_settings_name_a_bad_ca_file(tmp_path: Path, section: str) -> None:
     config = tmp_path / "aggregator.toml"
-    config.write_text(f'[fetch]\nca_file = "{tmp_path / "none.pem"}"\n')
-    with pytest.raises(Exception, match=r"\[fetch\].*ca_file: cannot read"):
+    config.write_text(f'[{section}]\nca_file = "{tmp_path / "none.pem"}"\n')
+    with pytest.raises(Exception, match=rf"\[{section}\].*ca_file: cannot read"):
         load_settings(config, {})
