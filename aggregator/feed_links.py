@@ -1,14 +1,15 @@
-"""The feeds a web page advertises (`<link rel="alternate" type="…" href>`) and its title.
-Pure: `sources.discover` follows them, and the parser names them when a feed's address turns
-out to be a page."""
+"""The feeds a web page advertises (`<link rel="alternate" type="…" href>`) and its title,
+and the feeds a platform keeps at known addresses. Pure: `sources.discover` follows them,
+and the parser names them when a feed's address turns out to be a page."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
-__all__ = ["FEED_TYPES", "advertised_feeds"]
+__all__ = ["FEED_TYPES", "advertised_feeds", "known_feed"]
 
 FEED_TYPES = frozenset(
     {
@@ -60,3 +61,31 @@ def advertised_feeds(page: bytes, base: str) -> tuple[list[str], str]:
         with contextlib.suppress(ValueError):
             links.append(urljoin(base, href))
     return list(dict.fromkeys(links)), parser.title.strip()
+
+
+_YOUTUBE = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com"})
+_YOUTUBE_FEED = "https://www.youtube.com/feeds/videos.xml?"
+_CHANNEL = re.compile(r"/channel/(UC[\w-]{22})(?:/|$)")
+_USER = re.compile(r"/user/([\w.-]{1,100})(?:/|$)")
+_PLAYLIST = re.compile(r"[\w-]{10,64}")
+
+
+def known_feed(url: str) -> str | None:
+    """The feed of the page `url` where its platform keeps it at a known address, or None: a
+    YouTube channel's (`/channel/UC…`, `/user/NAME`) or playlist's (`/playlist?list=…`, or a
+    video watched in one). Its channel page says so too, but in the EU it is behind a
+    consent page, and a handle's (`/@name`) is found only there."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if (parts.hostname or "") not in _YOUTUBE:
+        return None
+    if channel := _CHANNEL.match(parts.path):
+        return f"{_YOUTUBE_FEED}channel_id={channel[1]}"
+    if user := _USER.match(parts.path):
+        return f"{_YOUTUBE_FEED}user={quote(user[1])}"
+    playlist = parse_qs(parts.query).get("list", [""])[0]
+    if parts.path in ("/playlist", "/watch") and _PLAYLIST.fullmatch(playlist):
+        return f"{_YOUTUBE_FEED}playlist_id={playlist}"
+    return None

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .entry_rules import rule_problem
 from .errors import ConfigError, ParseError, StoryFeedError
-from .feed_links import advertised_feeds
+from .feed_links import advertised_feeds, known_feed
 from .feed_request import cookie_for, cookie_problem, user_agent_problem
 from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
@@ -77,12 +77,19 @@ def _as_feed(fetched: Fetched) -> Found | None:
 async def discover(
     url: str, fetcher: Fetcher, user_agent: str | None = None, cookie: str | None = None
 ) -> Found:
-    """The feed at `url`, or the one a web page at `url` points to (its `<link
-    rel="alternate">`s, then common paths). ConfigError saying what was tried otherwise.
-    Asked with the feed's own `user_agent` and `cookie` (the cookie on `url`'s site only)."""
+    """The feed at `url`, or the one a web page at `url` points to (a platform's feed at its
+    known address first, then the page's `<link rel="alternate">`s, then common paths).
+    ConfigError saying what was tried otherwise. Asked with the feed's own `user_agent` and
+    `cookie` (the cookie on `url`'s site only)."""
     problem = url_problem(url)
     if problem:
         raise ConfigError(problem)
+    known = known_feed(url)  # (a YouTube channel's or playlist's: its page is not asked)
+    if known is not None:
+        result = await fetcher.fetch(known, trusted=False, user_agent=user_agent)
+        feed = _as_feed(result) if isinstance(result, Fetched) else None
+        if feed is not None:
+            return Found(feed.url, feed.title, feed.home or url, feed.items, feed.warning)
     outcome = await fetcher.fetch(url, user_agent=user_agent, cookie=cookie)
     if not isinstance(outcome, Fetched):
         raise ConfigError(f"{url}: {getattr(outcome, 'error', 'no content')}")

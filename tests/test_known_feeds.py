@@ -1,0 +1,78 @@
+"""Feeds a platform keeps at known addresses: `aggregator add` of a YouTube channel's or
+playlist's page adds its feed without asking the page (which in the EU is a consent page).
+No network: the discovery runs against a stand-in fetcher."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from aggregator.feed_links import known_feed
+from aggregator.models import Fetched, FetchFailed
+from aggregator.sources import discover
+
+CHANNEL = "UCBi2mrWuNuyYy4gbM6fU18Q"
+FEED = "https://www.youtube.com/feeds/videos.xml?"
+PLAYLIST = "PLZHQObOWTQDPD3MizzM2xVFitgF8hE_ab"
+
+
+@pytest.mark.parametrize(
+    ("page", "feed"),
+    [
+        (f"https://www.youtube.com/channel/{CHANNEL}", f"{FEED}channel_id={CHANNEL}"),
+        (f"https://youtube.com/channel/{CHANNEL}/videos", f"{FEED}channel_id={CHANNEL}"),
+        ("https://m.youtube.com/user/HarbourNews", f"{FEED}user=HarbourNews"),
+        (f"https://www.youtube.com/playlist?list={PLAYLIST}", f"{FEED}playlist_id={PLAYLIST}"),
+        (f"https://www.youtube.com/watch?v=x1&list={PLAYLIST}", f"{FEED}playlist_id={PLAYLIST}"),
+        ("https://www.youtube.com/@HarbourNews", None),  # (only its page names it)
+        ("https://www.youtube.com/watch?v=x1", None),
+        (f"https://notyoutube.example/channel/{CHANNEL}", None),
+        (f"{FEED}channel_id={CHANNEL}", None),  # (a feed already)
+        ("http://[::1", None),
+    ],
+)
+def test_a_platforms_known_feed_address(page: str, feed: str | None) -> None:
+    assert known_feed(page) == feed
+
+
+ATOM = (
+    "<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Harbour News</title>"
+    f"<link rel='alternate' href='https://www.youtube.com/channel/{CHANNEL}'/>"
+    "<entry><id>yt:video:x1</id><title>Bridge reopens</title>"
+    "<link rel='alternate' href='https://www.youtube.com/watch?v=x1'/>"
+    "<updated>2026-12-01T10:00:00+00:00</updated></entry></feed>"
+)
+
+
+class StandIn:
+    """A fetcher that serves one address and records what it was asked."""
+
+    def __init__(self, served: dict[str, bytes]) -> None:
+        self.served = served
+        self.asked: list[str] = []
+
+    async def fetch(self, url: str, *args: Any, **kwargs: Any) -> Fetched | FetchFailed:
+        self.asked.append(url)
+        body = self.served.get(url)
+        if body is None:
+            return FetchFailed(url, "HTTP 404", 404)
+        return Fetched(url, url, 200, body, {"content-type": "application/atom+xml"})
+
+
+def test_adding_a_channels_page_finds_its_feed_without_asking_the_page() -> None:
+    page = f"https://www.youtube.com/channel/{CHANNEL}"
+    fetcher = StandIn({f"{FEED}channel_id={CHANNEL}": ATOM.encode()})
+    found = asyncio.run(discover(page, fetcher))  # type: ignore[arg-type]
+    feed = f"{FEED}channel_id={CHANNEL}"
+    assert (found.url, found.title, found.items) == (feed, "Harbour News", 1)
+    assert fetcher.asked == [feed]  # (the page, a consent wall in the EU, is not asked)
+
+
+def test_a_known_address_that_gives_no_feed_falls_back_to_the_page() -> None:
+    page = f"https://www.youtube.com/channel/{CHANNEL}"
+    fetcher = StandIn({})
+    with pytest.raises(Exception, match="HTTP 404"):
+        asyncio.run(discover(page, fetcher))  # type: ignore[arg-type]
+    assert fetcher.asked == [f"{FEED}channel_id={CHANNEL}", page]
