@@ -70,16 +70,28 @@ _USER = re.compile(r"/user/([\w.-]{1,100})(?:/|$)")
 _PLAYLIST = re.compile(r"[\w-]{10,64}")
 
 
+_REDDIT = frozenset({"reddit.com", "www.reddit.com", "old.reddit.com", "new.reddit.com"})
+_SUBREDDIT = re.compile(r"/(r|user|u)/([\w-]{2,50})/?$")
+
+
 def known_feed(url: str) -> str | None:
     """The feed of the page `url` where its platform keeps it at a known address, or None: a
     YouTube channel's (`/channel/UC…`, `/user/NAME`) or playlist's (`/playlist?list=…`, or a
-    video watched in one). Its channel page says so too, but in the EU it is behind a
-    consent page, and a handle's (`/@name`) is found only there."""
+    video watched in one), a subreddit's or a Reddit user's (`/r/NAME`, `/user/NAME`). Their
+    pages say so too, but YouTube's is a consent page in the EU and Reddit's often refuses
+    programs; a YouTube handle's (`/@name`) is found only on its page."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    if (parts.hostname or "") not in _YOUTUBE:
+    host = parts.hostname or ""
+    if host in _REDDIT:
+        found = _SUBREDDIT.match(parts.path)
+        if found is None:
+            return None
+        kind = "r" if found[1] == "r" else "user"
+        return f"https://www.reddit.com/{kind}/{found[2]}/.rss"
+    if host not in _YOUTUBE:
         return None
     if channel := _CHANNEL.match(parts.path):
         return f"{_YOUTUBE_FEED}channel_id={channel[1]}"

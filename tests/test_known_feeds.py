@@ -26,6 +26,11 @@ PLAYLIST = "PLZHQObOWTQDPD3MizzM2xVFitgF8hE_ab"
         ("https://m.youtube.com/user/HarbourNews", f"{FEED}user=HarbourNews"),
         (f"https://www.youtube.com/playlist?list={PLAYLIST}", f"{FEED}playlist_id={PLAYLIST}"),
         (f"https://www.youtube.com/watch?v=x1&list={PLAYLIST}", f"{FEED}playlist_id={PLAYLIST}"),
+        ("https://www.reddit.com/r/worldnews/", "https://www.reddit.com/r/worldnews/.rss"),
+        ("https://old.reddit.com/r/worldnews", "https://www.reddit.com/r/worldnews/.rss"),
+        ("https://reddit.com/u/harbour_news", "https://www.reddit.com/user/harbour_news/.rss"),
+        ("https://www.reddit.com/r/worldnews/comments/abc/title/", None),  # (one thread)
+        ("https://www.reddit.com/r/worldnews/.rss", None),  # (a feed already)
         ("https://www.youtube.com/@HarbourNews", None),  # (only its page names it)
         ("https://www.youtube.com/watch?v=x1", None),
         (f"https://notyoutube.example/channel/{CHANNEL}", None),
