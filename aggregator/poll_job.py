@@ -338,7 +338,7 @@ class PollJob:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.
                 parsed, items = await self.parser.parse(source, outcome, seen)
             except ParseError as exc:
-                parse_error = exc.message
+                parse_error = _with_known_feed(exc.message, url)
             except Exception as exc:  # a bug on odd input: record it, back off, keep going
                 log.exception("feed=%s unexpected error while parsing", source.url)
                 parse_error = f"internal error while parsing: {type(exc).__name__}: {exc}"[:300]
@@ -392,3 +392,16 @@ class PollJob:
             extra=extra,
         )
         return new_state.status or "error", written.new, written.updated
+
+
+def _with_known_feed(reason: str, url: str) -> str:
+    """Why a body is no feed, naming the feed its platform keeps for the page `url` when
+    there is one (a YouTube channel's page listed as a feed, answered with a consent page)."""
+    if reason.startswith("its feed is at"):
+        return reason  # (the page named it)
+    from .feed_links import known_feed
+
+    known = known_feed(url)
+    if known is None:
+        return reason
+    return f"its feed is at {known} (this address is a web page: list that one instead)"

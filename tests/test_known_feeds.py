@@ -81,3 +81,17 @@ def test_a_known_address_that_gives_no_feed_falls_back_to_the_page() -> None:
     with pytest.raises(Exception, match="HTTP 404"):
         asyncio.run(discover(page, fetcher))  # type: ignore[arg-type]
     assert fetcher.asked == [f"{FEED}channel_id={CHANNEL}", page]
+
+
+def test_a_channels_page_listed_as_a_feed_says_where_its_feed_is() -> None:
+    from aggregator.poll_job import _with_known_feed
+
+    page = f"https://www.youtube.com/channel/{CHANNEL}"
+    # (the EU's consent page names no feed: its platform's address is named instead)
+    said = _with_known_feed("looks like an HTML page", page)
+    assert said.startswith(f"its feed is at {FEED}channel_id={CHANNEL} (this address is a web")
+    named = "its feed is at https://www.youtube.com/feeds/videos.xml?x (this address is …)"
+    assert _with_known_feed(named, page) == named  # (what the page names comes first)
+    assert _with_known_feed("looks like an HTML page", "https://harbour.example/") == (
+        "looks like an HTML page"
+    )
