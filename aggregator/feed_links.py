@@ -9,7 +9,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
-__all__ = ["FEED_TYPES", "advertised_feeds", "known_feed"]
+__all__ = ["FEED_ELSEWHERE", "FEED_TYPES", "advertised_feeds", "feed_elsewhere", "known_feed"]
 
 FEED_TYPES = frozenset(
     {
@@ -22,6 +22,16 @@ FEED_TYPES = frozenset(
     }
 )
 _READ = 2 << 20  # the first 2 MiB of a page: its <head> is long done by then
+FEED_ELSEWHERE = "its feed is at"  # how `feed_elsewhere`'s reason opens
+
+
+def feed_elsewhere(feed: str) -> str:
+    """Why a page listed as a feed is none, naming its feed (the address first: `status`
+    shows a reason's first 80 characters)."""
+    return (
+        f"{FEED_ELSEWHERE} {feed} (this address is a web page: list that one instead; "
+        "`aggregator add` finds a page's feed)"
+    )
 
 
 class _Alternates(HTMLParser):

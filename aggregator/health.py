@@ -196,34 +196,34 @@ def websub_failing(health: dict[str, Any], now: datetime | None) -> dict[str, di
 
 def stories_failing(health: dict[str, Any], now: datetime | None) -> dict[str, str] | None:
     """The story pass's last failure (`Service._group_safely`), if no pass succeeded since
-    (which removes it) and it is within `BACKUP_FAILURE_SHOWN` of `now` (a service stopped
-    for good stops warning by itself)."""
-    failing = health.get(STORIES_FAILING)
-    at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
-    if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
-        return None
-    return failing  # type: ignore[return-value]
+    (which removes it) and it is recent (a service stopped for good stops warning by itself)."""
+    return _recent_failure(health, STORIES_FAILING, now)
 
 
 def bounces_failing(health: dict[str, Any], now: datetime | None) -> dict[str, str] | None:
     """The bounce mailbox's last failed read (`bounce_job`), if no read succeeded since and
     it is within `BACKUP_FAILURE_SHOWN` of `now` (reads are hourly; a mailbox no longer
     read stops warning by itself)."""
-    failing = health.get(BOUNCES_FAILING)
-    at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
-    if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
-        return None
-    return failing  # type: ignore[return-value]
+    return _recent_failure(health, BOUNCES_FAILING, now)
 
 
 def backup_failing(health: dict[str, Any], now: datetime | None) -> datetime | None:
     """When the scheduled backup last failed, if it is failing still: no copy since, and
     within `BACKUP_FAILURE_SHOWN` of `now`."""
-    failing = health.get(BACKUP_FAILING)
+    failing = _recent_failure(health, BACKUP_FAILING, now)
+    return None if failing is None else parse_time(failing["at"])
+
+
+def _recent_failure(
+    health: dict[str, Any], key: str, now: datetime | None
+) -> dict[str, str] | None:
+    """The failure record (`failure_record`: {"at", "error"}) under `key`, when its time is
+    within `BACKUP_FAILURE_SHOWN` of `now` (any time, without `now`)."""
+    failing = health.get(key)
     at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
     if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
         return None
-    return at
+    return failing  # type: ignore[return-value]
 
 
 def report(

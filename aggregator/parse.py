@@ -680,15 +680,12 @@ def _why_not(body: bytes, problem: object, base: str) -> str:
     """Readable reason a body is not a feed; for a web page that advertises a feed, which."""
     head = body[:2048]
     if _HTML_START.match(head):
-        from aggregator.feed_links import advertised_feeds
+        from aggregator.feed_links import advertised_feeds, feed_elsewhere
 
         links = (_http_url(link, base) for link in advertised_feeds(body, base)[0])
         feeds = [link for link in links if link and link != base and len(link) <= 300]
         if feeds:
-            return (  # (the address first: `status` shows a reason's first 80 characters)
-                f"its feed is at {feeds[0]} (this address is a web page: list that one "
-                "instead; `aggregator add` finds a page's feed)"
-            )
+            return feed_elsewhere(feeds[0])
         return "looks like an HTML page"
     if head.lstrip()[:1] in (b"{", b"["):  # (an object is read as a JSON Feed, if it is one)
         return "looks like JSON, not RSS, Atom or a JSON Feed"

@@ -397,11 +397,9 @@ class PollJob:
 def _with_known_feed(reason: str, url: str) -> str:
     """Why a body is no feed, naming the feed its platform keeps for the page `url` when
     there is one (a YouTube channel's page listed as a feed, answered with a consent page)."""
-    if reason.startswith("its feed is at"):
-        return reason  # (the page named it)
-    from .feed_links import known_feed
+    from .feed_links import FEED_ELSEWHERE, feed_elsewhere, known_feed
 
+    if reason.startswith(FEED_ELSEWHERE):
+        return reason  # (the page named it)
     known = known_feed(url)
-    if known is None:
-        return reason
-    return f"its feed is at {known} (this address is a web page: list that one instead)"
+    return reason if known is None else feed_elsewhere(known)
