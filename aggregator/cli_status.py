@@ -75,9 +75,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     table = [header]
     for r in rows:
         status = _feed_status(r)
-        quiet = _quiet(r, now)
-        if quiet:
-            status = f"{status}; {quiet}"
+        for note in (_quiet(r, now), _false_304s(r, now)):
+            if note:
+                status = f"{status}; {note}"
         feed = hide_passwords(r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else ""))
         status = hide_passwords(status)  # (an error may quote the address)
         due_at = r["next_poll_at"]
@@ -356,6 +356,13 @@ def _quiet(row: dict[str, Any], now: datetime) -> str:
     if row.get("status") != "ok" or newest is None or now - newest < QUIET:
         return ""
     return f"nothing new for {(now - newest).days} days"
+
+
+def _false_304s(row: dict[str, Any], now: datetime) -> str:
+    """ "asked in full: its 304s hid new entries (2d ago)" for a feed whose server answered 304
+    for a feed that had changed (`feed_state.check_304s`); empty otherwise."""
+    found = row.get("false_304_at")
+    return f"asked in full: its 304s hid new entries ({ago(found, now)})" if found else ""
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:

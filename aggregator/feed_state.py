@@ -14,7 +14,16 @@ from .lang import language_tag
 from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
 from .schedule import ScheduleSettings, next_poll
 
-__all__ = ["CHECK_VALIDATORS_AFTER", "GONE_AFTER", "body_hash", "state_after", "validators"]
+__all__ = [
+    "CHECK_VALIDATORS_AFTER",
+    "GONE_AFTER",
+    "RECHECK_304S_AFTER",
+    "after_304_check",
+    "body_hash",
+    "check_304s",
+    "state_after",
+    "validators",
+]
 
 # A 410 Gone stops polling once it ends this many failed polls in a row, the last two of them
 # answered 410: before that it is an error, backed off as any. One answer from a server that
@@ -25,17 +34,45 @@ GONE_AFTER = 3
 # answers 304 to everything) would otherwise hide its new entries for good. An unchanged body
 # is told by its hash and not parsed again.
 CHECK_VALIDATORS_AFTER = timedelta(days=1)
+# A feed whose server answered 304 to the validators of a body it had since changed is asked
+# without them (`false_304_at`). After this long, the next new entries it brings are checked
+# the same way again, and its validators are sent again once its server answers that right.
+RECHECK_304S_AFTER = timedelta(days=30)
 
 
 def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified to send with the feed's next request: its stored ones, but
     none when it last sent a body `CHECK_VALIDATORS_AFTER` ago or more (or never did, as far
-    as the store knows: a state from before this was kept)."""
-    if state.etag is None and state.last_modified is None:
+    as the store knows: a state from before this was kept), and none while its server's 304s
+    are known to hide new entries (`false_304_at`)."""
+    if (state.etag is None and state.last_modified is None) or state.false_304_at is not None:
         return None, None
     if state.fetched_at is None or now - state.fetched_at >= CHECK_VALIDATORS_AFTER:
         return None, None
     return state.etag, state.last_modified
+
+
+def check_304s(before: FeedState, sent: tuple[str | None, str | None], now: datetime) -> bool:
+    """Whether a poll that brought new entries asks again with the validators of the body
+    before them, `before`'s (a 304 to those is false: the feed has changed since): when
+    they were not sent because the feed had answered 304 and nothing else for
+    `CHECK_VALIDATORS_AFTER` (not the first poll of a state whose bodies' time is unknown),
+    or because its 304s were found false `RECHECK_304S_AFTER` ago or more."""
+    if sent != (None, None) or (before.etag is None and before.last_modified is None):
+        return False
+    if before.false_304_at is not None:
+        return now - before.false_304_at >= RECHECK_304S_AFTER
+    return before.status == "not_modified" and before.fetched_at is not None
+
+
+def after_304_check(state: FeedState, outcome: FetchOutcome, now: datetime) -> FeedState:
+    """`state` once `check_304s`'s request is answered: a 304 is false (its validators are
+    not sent from now on), a body is right (they are sent again); a failure tells nothing."""
+    if isinstance(outcome, NotModified):
+        return dataclasses.replace(state, false_304_at=now)
+    if isinstance(outcome, Fetched):
+        return dataclasses.replace(state, false_304_at=None)
+    return state
 
 
 def body_hash(body: bytes) -> str:
@@ -80,6 +117,7 @@ def state_after(
             link=state.link,
             language=state.language,
             fetched_at=state.fetched_at,
+            false_304_at=state.false_304_at,
         )
     if isinstance(outcome, FetchFailed):
         count = state.error_count + 1

@@ -584,3 +584,11 @@ def body_fetched_at(db: Database) -> None:
     before: their next poll asks so."""
     if "fetched_at" not in db["feeds"].columns_dict:
         db.execute("ALTER TABLE feeds ADD COLUMN fetched_at TEXT")
+
+
+@migrations(name="polling_0002_false_304_at")
+def false_304_at(db: Database) -> None:
+    """When each feed's server was last found answering 304 to the validators of a body it
+    had since changed: such a feed is asked without them (`feed_state.check_304s`)."""
+    if "false_304_at" not in db["feeds"].columns_dict:
+        db.execute("ALTER TABLE feeds ADD COLUMN false_304_at TEXT")

@@ -61,6 +61,7 @@ class FeedState:
     link: str | None = None  # the feed's own home page
     language: str | None = None  # the feed's declared language tag (BCP 47), when valid
     fetched_at: datetime | None = None  # when it last sent a body (a 200): validators checked
+    false_304_at: datetime | None = None  # when its 304s were last found hiding new entries
 
 
 # --- fetching -------------------------------------------------------------------------------

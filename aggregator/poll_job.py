@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
-from .feed_state import body_hash, state_after, validators
+from .feed_state import (
+    RECHECK_304S_AFTER,
+    after_304_check,
+    body_hash,
+    check_304s,
+    state_after,
+    validators,
+)
 from .fetch import Fetcher
 from .group_commit import GroupCommit
 from .logs import fields
@@ -353,6 +360,8 @@ class PollJob:
         )
         del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
+        if written.new and check_304s(state, (etag, last_modified), now):
+            new_state = await self._check_304s(fetcher, source, url, state, new_state, admit)
         # `ms` is the feed's own time (request, parse, save); a wait for its host's slot
         # (behind a slow feed of the same host) or for the parser is `queued_ms`, so a log
         # line never blames a server for another's slowness.
@@ -392,6 +401,51 @@ class PollJob:
             extra=extra,
         )
         return new_state.status or "error", written.new, written.updated
+
+    async def _check_304s(
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        url: str,
+        before: FeedState,
+        state: FeedState,
+        admit: Callable[[], Awaitable[None]],
+    ) -> FeedState:
+        """Ask `url` again with the validators of the body before its new entries
+        (`feed_state.check_304s`): a 304 to those is false, and the feed is asked without
+        them from now on; a body (its first bytes, the rest left unread) clears that."""
+        try:
+            outcome = await fetcher.fetch(
+                url,
+                before.etag,
+                before.last_modified,
+                max_bytes=1,
+                cut=True,
+                admit=admit,
+                user_agent=source.user_agent,
+                cookie=_cookie(source, url),
+            )
+        except _Held:
+            return state
+        checked = after_304_check(state, outcome, self.clock())
+        if checked.false_304_at == state.false_304_at:
+            return state
+        await self._saves.submit((checked, []))
+        if checked.false_304_at is not None:
+            log.warning(
+                "feed=%s its server answered 304 for the feed as it was before its new entries:"
+                " asked without ETag or Last-Modified from now on (checked again in %d days)",
+                source.url,
+                RECHECK_304S_AFTER.days,
+                extra=fields(event="false_304", feed=source.url, category=source.category),
+            )
+        else:
+            log.info(
+                "feed=%s its server's 304s are right again: ETag and Last-Modified sent again",
+                source.url,
+                extra=fields(event="false_304_cleared", feed=source.url),
+            )
+        return checked
 
 
 def _with_known_feed(reason: str, url: str) -> str:

@@ -54,6 +54,7 @@ STATUS_SQL = (
     "s.selector AS selector, s.remove AS remove, s.paused AS paused, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
+    "f.false_304_at AS false_304_at, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
     "(SELECT MAX(i.first_seen) FROM items i WHERE i.feed_url = s.url) AS newest_item_at, "
@@ -93,6 +94,7 @@ _LATER_SOURCE_COLUMNS = {
     "remove": "NULL",
     "paused": "0",
 }
+_LATER_FEED_COLUMNS = {"false_304_at": "NULL"}
 
 # The newest published stories, read in order through `idx_stories_published` and stopping
 # at the limit (the `+` keeps the planner off the merged_into index, which would read every
@@ -373,18 +375,19 @@ class Reader:
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status` (read-only). A database this
-        version has not migrated yet (read-only to the user asking) lacks the sources' later
-        columns: each reads as its default (no rules, no interval, no headers of its own)."""
+        version has not migrated yet (read-only to the user asking) lacks the later columns:
+        each reads as its default (no rules, no interval, no headers of its own)."""
         try:
             return self._rows(STATUS_SQL)
         except sqlite3.OperationalError as exc:
             if "no such column" not in str(exc):
                 raise
-        have = {row[1] for row in self._db().execute("PRAGMA table_info(sources)")}
         sql = STATUS_SQL
-        for column, default in _LATER_SOURCE_COLUMNS.items():
-            if column not in have:
-                sql = sql.replace(f"s.{column} AS", f"{default} AS")
+        for table, later in (("sources", _LATER_SOURCE_COLUMNS), ("feeds", _LATER_FEED_COLUMNS)):
+            have = {row[1] for row in self._db().execute(f"PRAGMA table_info({table})")}
+            for column, default in later.items():
+                if column not in have:
+                    sql = sql.replace(f"{table[0]}.{column} AS", f"{default} AS")
         return self._rows(sql)
 
     def site_holds(self, now: datetime) -> dict[str, datetime]:

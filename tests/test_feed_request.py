@@ -318,7 +318,7 @@ def test_check_counts_the_feeds_with_headers_of_their_own(
 
 def test_status_reads_a_database_not_migrated_yet(tmp_path: Path) -> None:
     """A database the service has not migrated (read-only to whoever asks, after an upgrade)
-    lacks the sources' later columns: `status` reads them as their defaults."""
+    lacks the sources' and feeds' later columns: `status` reads them as their defaults."""
     db = tmp_path / "agg.db"
     store = Store(db)
     store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
@@ -326,8 +326,9 @@ def test_status_reads_a_database_not_migrated_yet(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         for column in ("cookie", "user_agent", "interval_seconds", "exclude_rules", "selector"):
             conn.execute(f"ALTER TABLE sources DROP COLUMN {column}")
+        conn.execute("ALTER TABLE feeds DROP COLUMN false_304_at")
     (row,) = Reader(str(db)).status_rows()
     assert row["url"] == "https://a.example/feed"
     assert (row["user_agent"], row["cookie"], row["interval_seconds"]) == (None, None, None)
-    assert row["selector"] is None
+    assert row["selector"] is None and row["false_304_at"] is None
     assert (row["exclude"], row["include"]) == ("[]", "[]")

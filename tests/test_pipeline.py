@@ -4,7 +4,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.dedupe import content_hash
-from aggregator.feed_state import body_hash, state_after, validators
+from aggregator.feed_state import (
+    after_304_check,
+    body_hash,
+    check_304s,
+    state_after,
+    validators,
+)
 from aggregator.models import (
     Entry,
     FeedState,
@@ -314,6 +320,7 @@ def test_not_modified_keeps_every_other_field_of_the_state() -> None:
         link="https://home.example/",
         language="fr",
         fetched_at=NOW - timedelta(hours=5),
+        false_304_at=NOW - timedelta(days=3),
     )
     after = state_after(state, NotModified(SOURCE.url), NOW, SETTINGS)
     expected = replace(
@@ -342,3 +349,28 @@ def test_the_validators_sent_are_the_stored_ones_until_a_day_passes_without_a_bo
         assert after.fetched_at == NOW and validators(after, NOW) == ('"b"', None)
     for outcome in (NotModified(SOURCE.url), FetchFailed(SOURCE.url, "boom", 500)):
         assert state_after(fresh, outcome, NOW, SETTINGS).fetched_at == fresh.fetched_at
+
+
+def test_a_feed_whose_304s_hid_new_entries_is_asked_without_validators_and_checked_again() -> None:
+    """`check_304s` asks again with the old validators only after a day of nothing but 304s
+    (or a month after its 304s were found false); `after_304_check` reads the answer."""
+    day = NOW - timedelta(days=1, hours=1)
+    quiet = FeedState(SOURCE.url, etag='"a"', status="not_modified", fetched_at=day)
+    assert check_304s(quiet, (None, None), NOW)
+    assert not check_304s(quiet, ('"a"', None), NOW)  # (sent: its 304s were never asked)
+    assert not check_304s(replace(quiet, etag=None), (None, None), NOW)  # nothing to check
+    assert not check_304s(replace(quiet, status="ok"), (None, None), NOW)  # a body came
+    assert not check_304s(replace(quiet, fetched_at=None), (None, None), NOW)  # unknown
+    false = after_304_check(quiet, NotModified(SOURCE.url), NOW)
+    assert false.false_304_at == NOW
+    assert validators(replace(false, fetched_at=NOW), NOW) == (None, None)
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>", etag='"b"')
+    asked = state_after(false, fetched, NOW + timedelta(days=2), SETTINGS)
+    assert asked.false_304_at == NOW  # (a body keeps it)
+    assert not check_304s(asked, (None, None), NOW + timedelta(days=29))
+    assert check_304s(asked, (None, None), NOW + timedelta(days=30))
+    month = NOW + timedelta(days=30)
+    right = after_304_check(state_after(asked, fetched, month, SETTINGS), fetched, month)
+    assert right.false_304_at is None and validators(right, month) == ('"b"', None)
+    failed = FetchFailed(SOURCE.url, "boom", 500)
+    assert after_304_check(asked, failed, NOW + timedelta(days=30)) == asked  # tells nothing

@@ -18,6 +18,7 @@ from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.service import CycleReport, Service
+from aggregator.store import to_iso
 
 FEEDS = feeds()
 BODY = FEEDS["/dailyplanet/world.xml"]
@@ -300,11 +301,69 @@ def _rss(*titles: str) -> bytes:
     return f"<rss version='2.0'><channel><title>Harbour</title>{items}</channel></rss>".encode()
 
 
-def test_a_server_whose_304s_hide_new_entries_is_asked_without_validators_once_a_day(
-    tmp_path: Path,
+def test_a_server_whose_304s_hide_new_entries_is_found_out_and_asked_in_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A cache that answers 304 to its old ETag whatever the feed now holds: the entries it
-    hides come with the day's one request that sends no validators."""
+    hides come with the day's one request that sends no validators; asked again with the
+    ETag of the body before them, it answers 304 once more, so it is asked without one from
+    then on and new entries come at once. A month later, its 304s right again (a new ETag
+    with the feed's change), the ETag is sent again."""
+    clock = Clock()
+    start = clock.now
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, db, _settings(), clock=clock)
+            try:
+                assert (await _poll(service)).items_new == 1
+                up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v1"')
+                news = []
+                for hours in (1, 12, 23, 24, 25):
+                    clock.now = start + timedelta(hours=hours)
+                    news.append((await _poll(service, everything=True)).items_new)
+                three = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut")
+                up.add_feed("/h.xml", three, etag='"v1"')
+                clock.now = start + timedelta(hours=26)
+                news.append((await _poll(service, everything=True)).items_new)
+                asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+                assert _rows(service)[url]["false_304_at"] == to_iso(start + timedelta(hours=24))
+                assert main(["status", "--db", str(db)]) == 0
+                said = capsys.readouterr().out
+                assert "ok; asked in full: its 304s hid new entries (" in said
+                # a month on: fixed, the server's ETag now follows its feed
+                four = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut", "Quay opens")
+                up.add_feed("/h.xml", four, etag='"v4"')
+                for hours in (31 * 24, 31 * 24 + 1):
+                    clock.now = start + timedelta(hours=hours)
+                    news.append((await _poll(service, everything=True)).items_new)
+                later = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+                assert _rows(service)[url]["false_304_at"] is None
+            finally:
+                service.close()
+        # the 304s hid the new entry for a day; the day's request without validators found
+        # it, and the one after it with the old ETag was answered 304: none sent since
+        assert news == [0, 0, 0, 1, 0, 1, 1, 0]
+        assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"', None, None]
+        # the month's first new entry asks the ETag of the body before it again: a body
+        # now, so the next poll sends the new ETag and is answered 304
+        assert later[len(asked) :] == [None, '"v1"', '"v4"']
+
+    asyncio.run(scenario())
+    assert main(["status", "--db", str(db)]) == 0
+    assert "its 304s" not in capsys.readouterr().out
+
+
+def test_a_server_that_changed_as_its_304s_were_checked_keeps_its_validators(
+    tmp_path: Path,
+) -> None:
+    """The day's request without validators finds an entry that came in the last hour, from
+    a server whose ETag follows its feed: asked with the old ETag, it sends a body, and the
+    feed's validators are sent as before."""
     clock = Clock()
     start = clock.now
 
@@ -316,17 +375,17 @@ def test_a_server_whose_304s_hide_new_entries_is_asked_without_validators_once_a
             service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
             try:
                 assert (await _poll(service)).items_new == 1
-                up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v1"')
                 news = []
                 for hours in (1, 12, 23, 24, 25):
+                    if hours == 24:
+                        up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v2"')
                     clock.now = start + timedelta(hours=hours)
                     news.append((await _poll(service, everything=True)).items_new)
                 asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+                assert _rows(service)[url]["false_304_at"] is None
             finally:
                 service.close()
-        # the 304s hid the new entry for a day; the day's request without validators found
-        # it, and the next one sent the ETag again
         assert news == [0, 0, 0, 1, 0]
-        assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"']
+        assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"', '"v2"']
 
     asyncio.run(scenario())
