@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .lang import language_tag
@@ -38,6 +39,10 @@ CHECK_VALIDATORS_AFTER = timedelta(days=1)
 # without them (`false_304_at`). After this long, the next new entries it brings are checked
 # the same way again, and its validators are sent again once its server answers that right.
 RECHECK_304S_AFTER = timedelta(days=30)
+# A Last-Modified later than this past the response is kept as none: a server's clock or a
+# date written into its configuration (one from 2041 is seen) would make every If-Modified-Since
+# a 304. RFC 9110 forbids a Last-Modified later than the response's own Date.
+LAST_MODIFIED_AHEAD = timedelta(days=1)
 
 
 def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
@@ -73,6 +78,21 @@ def after_304_check(state: FeedState, outcome: FetchOutcome, now: datetime) -> F
     if isinstance(outcome, Fetched):
         return dataclasses.replace(state, false_304_at=None)
     return state
+
+
+def _possible(last_modified: str | None, now: datetime) -> str | None:
+    """A response's Last-Modified as it came, or None when it is a date later than
+    `LAST_MODIFIED_AHEAD` past `now` (a value that is no date is kept: sent back verbatim,
+    a server that wrote it can read it)."""
+    if last_modified is None:
+        return None
+    try:
+        when = parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError, IndexError):
+        return last_modified
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return None if when - now > LAST_MODIFIED_AHEAD else last_modified
 
 
 def body_hash(body: bytes) -> str:
@@ -142,7 +162,7 @@ def state_after(
     new_hash = body_hash(outcome.body)
     answered: dict[str, Any] = {  # what the response says of itself
         "etag": outcome.etag,
-        "last_modified": outcome.last_modified,
+        "last_modified": _possible(outcome.last_modified, now),
         "moved_to": outcome.permanent_redirect or state.moved_to,
         "http_status": outcome.status,
         "fetched_at": now,

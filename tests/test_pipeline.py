@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -374,3 +375,20 @@ def test_a_feed_whose_304s_hid_new_entries_is_asked_without_validators_and_check
     assert right.false_304_at is None and validators(right, month) == ('"b"', None)
     failed = FetchFailed(SOURCE.url, "boom", 500)
     assert after_304_check(asked, failed, NOW + timedelta(days=30)) == asked  # tells nothing
+
+
+def test_a_last_modified_in_the_future_is_not_sent_back() -> None:
+    """A Last-Modified from 2041 (a server's configuration) would make every If-Modified-Since
+    a 304: kept as none. A day ahead is a clock, kept; a value that is no date is kept."""
+    state = FeedState(SOURCE.url)
+    for value, kept in (
+        ("Sat, 16 Nov 2041 19:11:00 GMT", None),
+        (format_datetime(NOW + timedelta(days=2), usegmt=True), None),
+        (format_datetime(NOW + timedelta(hours=20), usegmt=True), "same"),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "same"),
+        ("Wed, 21 Oct 2015 07:28:00", "same"),  # (no zone: read as UTC)
+        ("yesterday", "same"),
+    ):
+        fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>", last_modified=value)
+        after = state_after(state, fetched, NOW, SETTINGS)
+        assert after.last_modified == (value if kept else None), value
