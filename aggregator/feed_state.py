@@ -17,6 +17,7 @@ from .schedule import ScheduleSettings, next_poll
 
 __all__ = [
     "CHECK_VALIDATORS_AFTER",
+    "CHECK_VALIDATORS_POLLS",
     "GONE_AFTER",
     "RECHECK_304S_AFTER",
     "after_304_check",
@@ -33,8 +34,11 @@ GONE_AFTER = 3
 # A feed that has answered only 304 for this long is asked once without its validators: a
 # server whose ETag or Last-Modified does not follow its content (a cache or plugin that
 # answers 304 to everything) would otherwise hide its new entries for good. An unchanged body
-# is told by its hash and not parsed again.
+# is told by its hash and not parsed again. A feed polled less often waits as many of its
+# polls (the time since its last one, times this many), so that a daily feed's every request
+# is not one without validators.
 CHECK_VALIDATORS_AFTER = timedelta(days=1)
+CHECK_VALIDATORS_POLLS = 4
 # A feed whose server answered 304 to the validators of a body it had since changed is asked
 # without them (`false_304_at`). After this long, the next new entries it brings are checked
 # the same way again, and its validators are sent again once its server answers that right.
@@ -47,12 +51,16 @@ LAST_MODIFIED_AHEAD = timedelta(days=1)
 
 def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified to send with the feed's next request: its stored ones, but
-    none when it last sent a body `CHECK_VALIDATORS_AFTER` ago or more (or never did, as far
-    as the store knows: a state from before this was kept), and none while its server's 304s
-    are known to hide new entries (`false_304_at`)."""
+    none when it last sent a body `CHECK_VALIDATORS_AFTER` ago or more, and
+    `CHECK_VALIDATORS_POLLS` of its polls (or never did, as far as the store knows: a state
+    from before this was kept), and none while its server's 304s are known to hide new
+    entries (`false_304_at`)."""
     if (state.etag is None and state.last_modified is None) or state.false_304_at is not None:
         return None, None
-    if state.fetched_at is None or now - state.fetched_at >= CHECK_VALIDATORS_AFTER:
+    if state.fetched_at is None:
+        return None, None
+    polls = CHECK_VALIDATORS_POLLS * (now - (state.last_polled_at or now))
+    if now - state.fetched_at >= max(CHECK_VALIDATORS_AFTER, polls):
         return None, None
     return state.etag, state.last_modified
 

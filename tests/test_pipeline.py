@@ -352,6 +352,17 @@ def test_the_validators_sent_are_the_stored_ones_until_a_day_passes_without_a_bo
         assert state_after(fresh, outcome, NOW, SETTINGS).fetched_at == fresh.fetched_at
 
 
+def test_a_feed_polled_daily_is_asked_without_validators_after_four_of_its_polls() -> None:
+    """Not at every poll: the day is stretched to four of the feed's polls, read from the time
+    since its last one."""
+    state = FeedState(SOURCE.url, etag='"a"', fetched_at=NOW - timedelta(days=3))
+    daily = replace(state, last_polled_at=NOW - timedelta(days=1))
+    assert validators(daily, NOW) == ('"a"', None)
+    assert validators(replace(daily, fetched_at=NOW - timedelta(days=4)), NOW) == (None, None)
+    hourly = replace(state, last_polled_at=NOW - timedelta(hours=1))
+    assert validators(hourly, NOW) == (None, None)
+
+
 def test_a_feed_whose_304s_hid_new_entries_is_asked_without_validators_and_checked_again() -> None:
     """`check_304s` asks again with the old validators only after a day of nothing but 304s
     (or a month after its 304s were found false); `after_304_check` reads the answer."""
