@@ -16,11 +16,13 @@ from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, 
 from .schedule import ScheduleSettings, next_poll
 
 __all__ = [
+    "BLANK_AT_MOST",
     "CHECK_VALIDATORS_AFTER",
     "CHECK_VALIDATORS_POLLS",
     "GONE_AFTER",
     "RECHECK_304S_AFTER",
     "after_304_check",
+    "as_answered",
     "body_hash",
     "check_304s",
     "state_after",
@@ -47,6 +49,8 @@ RECHECK_304S_AFTER = timedelta(days=30)
 # date written into its configuration (one from 2041 is seen) would make every If-Modified-Since
 # a 304. RFC 9110 forbids a Last-Modified later than the response's own Date.
 LAST_MODIFIED_AHEAD = timedelta(days=1)
+# A body longer than this is never read as empty (`as_answered`: no copy of a feed's bytes).
+BLANK_AT_MOST = 1024
 
 
 def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
@@ -63,6 +67,21 @@ def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]
     if now - state.fetched_at >= max(CHECK_VALIDATORS_AFTER, polls):
         return None, None
     return state.etag, state.last_modified
+
+
+def as_answered(outcome: FetchOutcome, sent: tuple[str | None, str | None]) -> FetchOutcome:
+    """`outcome` as its server meant it: an empty body (a 200 with `Content-Length: 0`, a 204)
+    in reply to a request that sent validators is a "not modified" (PHP sites behind some
+    caches answer so), not a feed that is no feed; without validators it stays a body, which
+    parsing refuses ("not a feed: empty body")."""
+    if (
+        isinstance(outcome, Fetched)
+        and len(outcome.body) <= BLANK_AT_MOST
+        and not outcome.body.strip()
+        and sent != (None, None)
+    ):
+        return NotModified(outcome.url, outcome.headers, outcome.status)
+    return outcome
 
 
 def check_304s(before: FeedState, sent: tuple[str | None, str | None], now: datetime) -> bool:
@@ -127,7 +146,7 @@ def state_after(
             last_modified=state.last_modified,
             body_hash=state.body_hash,
             status="not_modified",
-            http_status=304,
+            http_status=outcome.status,
             error=None,
             error_count=0,
             last_polled_at=now,

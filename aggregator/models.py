@@ -83,10 +83,12 @@ class Fetched:
 
 @dataclass(frozen=True, slots=True)
 class NotModified:
-    """A 304: nothing to parse, nothing to store but the feed's state."""
+    """A 304 (or an empty body in reply to validators, `feed_state.as_answered`): nothing to
+    parse, nothing to store but the feed's state."""
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 304  # the HTTP status it came with
 
 
 @dataclass(frozen=True, slots=True)

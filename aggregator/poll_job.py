@@ -22,8 +22,10 @@ from . import logs
 from .config import Settings
 from .errors import ParseError, StorageError
 from .feed_state import (
+    BLANK_AT_MOST,
     RECHECK_304S_AFTER,
     after_304_check,
+    as_answered,
     body_hash,
     check_304s,
     state_after,
@@ -334,6 +336,7 @@ class PollJob:
             )
         except _Held as held:
             return await self._put_off(source, state, held.until, started)
+        outcome = as_answered(outcome, (etag, last_modified))
         parsed = None
         parse_error = None
         items: list[Item] = []
@@ -413,13 +416,14 @@ class PollJob:
     ) -> FeedState:
         """Ask `url` again with the validators of the body before its new entries
         (`feed_state.check_304s`): a 304 to those is false, and the feed is asked without
-        them from now on; a body (its first bytes, the rest left unread) clears that."""
+        them from now on; a body (its opening, enough to tell it from an empty one; the rest
+        left unread) clears that."""
         try:
             outcome = await fetcher.fetch(
                 url,
                 before.etag,
                 before.last_modified,
-                max_bytes=1,
+                max_bytes=2 * BLANK_AT_MOST,
                 cut=True,
                 admit=admit,
                 user_agent=source.user_agent,
@@ -427,7 +431,8 @@ class PollJob:
             )
         except _Held:
             return state
-        checked = after_304_check(state, outcome, self.clock())
+        answered = as_answered(outcome, (before.etag, before.last_modified))
+        checked = after_304_check(state, answered, self.clock())
         if checked.false_304_at == state.false_304_at:
             return state
         await self._saves.submit((checked, []))

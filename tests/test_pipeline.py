@@ -6,7 +6,9 @@ import pytest
 
 from aggregator.dedupe import content_hash
 from aggregator.feed_state import (
+    BLANK_AT_MOST,
     after_304_check,
+    as_answered,
     body_hash,
     check_304s,
     state_after,
@@ -403,3 +405,22 @@ def test_a_last_modified_in_the_future_is_not_sent_back() -> None:
         fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>", last_modified=value)
         after = state_after(state, fetched, NOW, SETTINGS)
         assert after.last_modified == (value if kept else None), value
+
+
+def test_an_empty_body_in_reply_to_validators_is_read_as_not_modified() -> None:
+    """A PHP site behind a cache answers "not modified" as a 200 with `Content-Length: 0`:
+    no error, no backoff, the stored body's hash kept. Without validators sent, an empty body
+    stays a body (parsing refuses it)."""
+    sent = ('"a"', None)
+    for status, body in ((200, b""), (200, b" \r\n"), (204, b"")):
+        empty = Fetched(SOURCE.url, SOURCE.url, status, body, headers={"x": "y"})
+        read = as_answered(empty, sent)
+        assert read == NotModified(SOURCE.url, {"x": "y"}, status)
+        assert as_answered(empty, (None, None)) is empty
+        state = FeedState(SOURCE.url, etag='"a"', body_hash="h", status="ok")
+        after = state_after(state, read, NOW, SETTINGS)
+        assert (after.status, after.http_status, after.body_hash) == ("not_modified", status, "h")
+    feed = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>")
+    assert as_answered(feed, sent) is feed
+    blank = Fetched(SOURCE.url, SOURCE.url, 200, b" " * (BLANK_AT_MOST + 1))
+    assert as_answered(blank, sent) is blank  # (never copied to be stripped)

@@ -389,3 +389,32 @@ def test_a_server_that_changed_as_its_304s_were_checked_keeps_its_validators(
         assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"', '"v2"']
 
     asyncio.run(scenario())
+
+
+def test_an_empty_200_to_a_conditional_request_is_not_an_error(tmp_path: Path) -> None:
+    """A server that says "not modified" with a 200 and no body: the feed stays healthy and
+    keeps its entries. The day's request without validators gets the same empty body, which
+    is then an error: a feed that is truly empty is not hidden."""
+    clock = Clock()
+    start = clock.now
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
+            try:
+                assert (await _poll(service)).items_new == 1
+                up.add_feed("/h.xml", b"")  # (whatever the request: 200, no body)
+                seen = []
+                for hours in (1, 12, 23, 24):
+                    clock.now = start + timedelta(hours=hours)
+                    report = await _poll(service, everything=True)
+                    row = _rows(service)[url]
+                    seen.append((report.errors, row["status"], row["http_status"], row["items"]))
+            finally:
+                service.close()
+        assert seen == [(0, "not_modified", 200, 1)] * 3 + [(1, "error", 200, 1)]
+
+    asyncio.run(scenario())
