@@ -160,11 +160,23 @@ _VIDEO_SITES = (
 )  # fmt: skip
 
 
+# Aggregators whose entry links lead on to the article only through a script (Google News's
+# `/rss/articles/…`): the page fetched is the aggregator's, and asking it once for every entry
+# would have the feed's own host hold us off for asking too often.
+_SCRIPT_REDIRECTORS = ("news.google.com",)
+
+
 def is_video_page(url: str) -> bool:
     """Whether a link is a video or audio platform's page (a YouTube channel's feed links
     each video's), which holds no article."""
     host = host_of(url)
     return any(host == site or host.endswith("." + site) for site in _VIDEO_SITES)
+
+
+def is_script_redirect(url: str) -> bool:
+    """Whether a link is an aggregator's page that leads to the article only through a
+    script (the entry's `<source>` names its publisher: `dedupe.source_outlet`)."""
+    return host_of(url) in _SCRIPT_REDIRECTORS
 
 
 def due_articles(
@@ -173,8 +185,8 @@ def due_articles(
     per_host: Mapping[str, int] | None = None,
 ) -> tuple[list[Item], list[Item], list[Item]]:
     """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
-    items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page or
-    to a video platform's page).
+    items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page, to
+    a video platform's page or through a script's redirect).
 
     Pages are taken newest first, at most `per_pass`, and at most `per_host[host]` of a host
     (a site whose robots.txt asks a long Crawl-delay, so that its pages do not fill a pass
@@ -189,6 +201,7 @@ def due_articles(
             not _http(item.url)
             or is_home_page(item.url or "")
             or is_video_page(item.url or "")
+            or is_script_redirect(item.url or "")
             or skipped_feed(item.feed_url, settings.skip_feeds)
             or is_advert(item.title, item.text, item.url)
         ):

@@ -276,6 +276,21 @@ def item_outlet(
     return site_key or outlet_key(fallback)
 
 
+def source_outlet(link: str | None, source: str | None) -> str:
+    """The outlet of an entry that names its publisher (`Entry.source_url`) when its own link
+    cannot tell: a redirector's (a Google News feed links every entry through Google's) or
+    none. Empty when the link tells, or the source is itself a redirector or a platform."""
+    if not source:
+        return ""
+    link_key = outlet_key(link)
+    if link_key and _host(link) not in REDIRECTOR_HOSTS and link_key not in REDIRECTOR_HOSTS:
+        return ""
+    key = outlet_key(source)
+    if not key or key in REDIRECTOR_HOSTS or key in PLATFORM_HOSTS:
+        return ""
+    return key
+
+
 # --- duplicates: what is read of a stored item ---
 
 

@@ -131,6 +131,10 @@ class Entry:
     updated: datetime | None = None
     image: str | None = None  # absolute http(s): its picture (`entry_images`)
     tags: tuple[str, ...] = ()  # its categories' terms and labels (the OPML rules match them)
+    # The publisher an aggregator's entry names as its origin (RSS `<source url>`, Atom
+    # `<source>`): its page or feed (absolute http(s)) and its name.
+    source_url: str | None = None
+    source_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ _SPACE = re.compile(r"\s+")
 _MAX_WARNING = 200
 MAX_TAGS = 50  # an entry's categories kept for the OPML rules (a keyword dump gives hundreds)
 MAX_TAG = 200  # characters of one
+MAX_SOURCE_NAME = 200  # characters of an entry's `<source>` name
 # Two defaults that differ in every date field: a date string that parses to different
 # dates under them was missing its year, month or day, and is rejected.
 _DEFAULTS = (datetime(1904, 1, 1), datetime(2008, 2, 2))
@@ -325,7 +326,25 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         updated=updated,
         image=_image(raw, base),
         tags=_tags(raw),
+        **_source(raw, base),
     )
+
+
+def _source(raw: Mapping[str, Any], base: str) -> dict[str, str]:
+    """The entry's `source_url` and `source_name`, where it names a publisher as its origin
+    (RSS `<source url="…">Name</source>`, Atom `<source>` with its page and title): what a
+    Google News feed says of each entry, whose own link is Google's."""
+    found = raw.get("source")
+    if not isinstance(found, Mapping):
+        return {}
+    out = {}
+    url = _http_url(str(found.get("href") or found.get("link") or ""), base)
+    if url:
+        out["source_url"] = url
+    name = html_to_text(str(found.get("title") or "")).strip()[:MAX_SOURCE_NAME]
+    if name:
+        out["source_name"] = name
+    return out
 
 
 def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:

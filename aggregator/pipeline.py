@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from .dedupe import canonical_url, clean_link, content_hash, item_outlet, site_aliases
+from .dedupe import (
+    canonical_url,
+    clean_link,
+    content_hash,
+    item_outlet,
+    site_aliases,
+    source_outlet,
+)
 from .entry_images import feed_logo
 from .entry_rules import Rules
 from .item_kinds import is_advert, is_placeholder_title
@@ -76,12 +83,15 @@ def entry_to_item(
     never makes an unchanged entry look edited. A missing date becomes `now`; a date in the
     future is clamped to `now`. A missing or placeholder title ("Please enable JavaScript …",
     see `item_kinds.is_placeholder_title`) is cut from the text. `aliases` are domains that
-    stand for the feed's site (see `dedupe.site_aliases`). `hashed_words`: the words of the
-    hashed text, when worked out already. `logo`: the picture the feed gives most entries
-    (`entry_images.feed_logo`), never an item's.
+    stand for the feed's site (see `dedupe.site_aliases`); an entry whose link is a
+    redirector's and which names its publisher (`Entry.source_url`, a Google News feed's) is
+    that publisher's (`dedupe.source_outlet`), named as the entry names it. `hashed_words`:
+    the words of the hashed text, when worked out already. `logo`: the picture the feed gives
+    most entries (`entry_images.feed_logo`), never an item's.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
+    origin = source_outlet(entry.url, entry.source_url)  # (an aggregator's entry: its publisher)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
@@ -97,8 +107,8 @@ def entry_to_item(
         author=entry.author,
         published=published,
         first_seen=now,
-        outlet=item_outlet(entry.url, site or source.html_url, source.url, aliases),
-        outlet_name=name,
+        outlet=origin or item_outlet(entry.url, site or source.html_url, source.url, aliases),
+        outlet_name=(entry.source_name or origin) if origin else name,
         category=source.category,
         content_hash=content_hash(
             title, text if hashed_text is None else hashed_text, hashed_words

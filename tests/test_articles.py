@@ -114,6 +114,9 @@ def test_skipped_feeds_and_adverts_are_never_fetched() -> None:
         make(7, url="https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk"),
     ]
     assert due_articles(videos, ArticleSettings()) == ([], [], videos)
+    # an aggregator's link that leads on only through a script (its feed names the publisher)
+    google = make(8, url="https://news.google.com/rss/articles/CBMiQ2h0dHBz?oc=5")
+    assert due_articles([google], ArticleSettings()) == ([], [], [google])
     lookalike = make(6, url="https://notyoutube.com/watch?v=1")
     assert due_articles([lookalike], ArticleSettings()) == ([lookalike], [], [])
     assert skipped_feed("https://a.example/f", ["b.example"]) is False

@@ -395,6 +395,48 @@ def test_each_video_channel_is_its_own_outlet() -> None:
     assert len(outlets) == 2
 
 
+def test_an_aggregators_entries_are_the_publishers_their_sources_name() -> None:
+    """A Google News feed links every entry through Google's host and names the publisher in
+    `<source>`: each entry is its publisher's, named as the entry names it. A source is read
+    only where the link cannot tell (a link of its own keeps its domain), and a source that
+    is itself a redirector or a platform tells nothing."""
+    source = Source(url="https://news.google.com/rss/topics/x", title="", category="World News")
+    sources = [
+        ("https://www.harbourgazette.example", "Harbour Gazette"),
+        ("https://marrowtimes.example/rss.xml", None),
+        ("https://t.co/abc", "Shortened"),
+        (None, "Named only"),
+    ]
+    entries = tuple(
+        Entry(
+            guid=f"g{k}",
+            title=f"Story {k}",
+            text="",
+            url=f"https://news.google.com/rss/articles/CBMi{k}?oc=5",
+            source_url=url,
+            source_name=name,
+        )
+        for k, (url, name) in enumerate(sources)
+    )
+    own = Entry(
+        guid="own",
+        title="Own link",
+        text="",
+        url="https://www.pellowpost.example/a",
+        source_url="https://www.harbourgazette.example",
+        source_name="Harbour Gazette",
+    )
+    parsed = ParsedFeed("World - Google News", "https://news.google.com/", (*entries, own))
+    found = [(i.outlet, i.outlet_name) for i in entries_to_items(source, parsed, T0)]
+    assert found == [
+        ("harbourgazette.example", "Harbour Gazette"),
+        ("marrowtimes.example", "marrowtimes.example"),
+        ("google.com", "World - Google News"),
+        ("google.com", "World - Google News"),
+        ("pellowpost.example", "World - Google News"),
+    ]
+
+
 # --- merges ---------------------------------------------------------------------------------
 
 

@@ -377,3 +377,29 @@ def test_one_impossible_character_reference_does_not_cost_the_feed(ref: str) -> 
     entries = parse_feed(body, "https://feed.example/rss").entries
     assert [e.guid for e in entries] == ["g1", "g2"]
     assert entries[0].title == "Bad \ufffd title"
+
+
+def test_an_entry_keeps_the_publisher_its_source_names() -> None:
+    """RSS `<source url>` (a Google News feed's) and Atom `<source>` (a planet's): the page or
+    feed and the name; a source address that is no http(s) link is none."""
+    rss = b"""<rss version="2.0"><channel><title>World - News digest</title>
+    <item><title>Quay reopens - Harbour Gazette</title>
+      <link>https://news.google.com/rss/articles/CBMiQ?oc=5</link>
+      <source url="https://www.harbourgazette.example">Harbour Gazette</source></item>
+    <item><title>Ferry resumes</title><link>https://news.google.com/rss/articles/CBMiF</link>
+      <source url="javascript:alert(1)">Marrow &amp; Times</source></item>
+    <item><title>No source</title><link>https://marrowtimes.example/n</link></item>
+    </channel></rss>"""
+    entries = parse_feed(rss, "https://news.google.com/rss", {}).entries
+    assert [(e.source_url, e.source_name) for e in entries] == [
+        ("https://www.harbourgazette.example", "Harbour Gazette"),
+        (None, "Marrow & Times"),
+        (None, None),
+    ]
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>Planet</title>
+    <entry><title>Post</title><id>urn:p</id><link href="https://blog.example/p"/>
+      <updated>2024-03-05T10:00:00Z</updated>
+      <source><id>urn:s</id><title>Jane's notes</title>
+        <link rel="alternate" href="https://jane.example/"/></source></entry></feed>"""
+    (entry,) = parse_feed(atom, "https://planet.example/atom.xml", {}).entries
+    assert (entry.source_url, entry.source_name) == ("https://jane.example/", "Jane's notes")

@@ -1,0 +1,90 @@
+"""A feed that collects other publishers' entries behind its own links (a Google News topic
+feed): each entry counts as, and is named after, the publisher its `<source>` names."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+from upstream import Upstream, opml
+
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher
+from aggregator.service import Service
+
+NOW = datetime.now(UTC)
+PUBLISHERS = [
+    ("Harbour Gazette", "https://www.harbourgazette.example", "Corvane dam spillway opened"),
+    ("Marrow Times", "https://marrowtimes.example", "Corvane dam gates opened after rain"),
+]
+REPORT = (
+    "Engineers at the Corvane dam opened the spillway gates on Sunday after three days of "
+    "heavy rain. Towns in the Lusk valley below the dam were told to prepare for flooding, "
+    "and 1,200 residents were moved to shelters. The regional water authority said the "
+    "reservoir stood at 98 percent of capacity."
+)
+
+
+def _collected() -> bytes:
+    """Google News's shape: Google's link, a description of the title and the publisher,
+    the publisher named in the title and in `<source>`."""
+    items = ""
+    for k, (name, site, title) in enumerate(PUBLISHERS):
+        link = f"https://news.google.com/rss/articles/CBMi{k}x?oc=5"
+        description = html.escape(f'<a href="{link}">{title}</a>&nbsp;&nbsp;{name}')
+        items += (
+            f"<item><title>{title} - {name}</title><link>{link}</link>"
+            f'<guid isPermaLink="false">CBMi{k}x</guid>'
+            f"<pubDate>{format_datetime(NOW - timedelta(minutes=k + 1), usegmt=True)}</pubDate>"
+            f'<description>{description}</description><source url="{site}">{name}</source>'
+            "</item>"
+        )
+    return (
+        "<rss version='2.0'><channel><title>World - Google News</title>"
+        f"<link>https://news.google.com/topics/w</link>{items}</channel></rss>"
+    ).encode()
+
+
+def _own() -> bytes:
+    return (
+        "<rss version='2.0'><channel><title>Raven Wire</title>"
+        "<link>https://www.ravenwire.example/</link><item>"
+        "<title>Corvane dam spillway opened after heavy rain</title>"
+        "<link>https://www.ravenwire.example/corvane</link>"
+        f"<pubDate>{format_datetime(NOW - timedelta(minutes=5), usegmt=True)}</pubDate>"
+        f"<description>{REPORT}</description></item></channel></rss>"
+    ).encode()
+
+
+def test_a_collecting_feeds_entries_are_their_publishers_in_a_published_story(
+    tmp_path: Path,
+) -> None:
+    db, site = tmp_path / "agg.db", tmp_path / "site"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed("/own.xml", _own()), up.add_feed("/gn.xml", _collected())]
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(*urls))
+            service = Service(path, db, Settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    assert main(["publish", "--db", str(db), "--output", str(site)]) == 0
+    published = html.unescape((site / "feeds" / "world-news.rss").read_text())
+    words = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+    # three publishers, each named as its entry names it, its title without the name
+    assert "Summary based on 3 sources:" in words
+    assert "Harbour Gazette — Corvane dam spillway opened " in words
+    assert "Marrow Times — Corvane dam gates opened after rain " in words
+    assert "Google News" not in words
