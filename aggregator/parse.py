@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
 from aggregator.entry_images import candidates, plausible_host
@@ -320,7 +320,7 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         guid=guid,
         title=title,
         text=text,
-        url=original or link,
+        url=original or _unwrapped(link) or link,
         author=author,
         published=published,
         updated=updated,
@@ -328,6 +328,36 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         tags=_tags(raw),
         **_source(raw, base),
     )
+
+
+# Redirectors that write the article's address into their link's query (host, path, the
+# parameters that may hold it): Bing News's feeds link every entry so, as Google's own do.
+_WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("www.bing.com", "/news/apiclick.aspx"): ("url",),
+    ("bing.com", "/news/apiclick.aspx"): ("url",),
+    ("www.google.com", "/url"): ("url", "q"),
+    ("google.com", "/url"): ("url", "q"),
+    ("news.google.com", "/news/url"): ("url",),
+}
+
+
+def _unwrapped(link: str | None) -> str | None:
+    """The article's own address a redirector's `link` carries in its query (`_WRAPPERS`),
+    or None: the entry then links to it, so its outlet, page and duplicates are the
+    article's. The guid stays the link as written."""
+    if not link or "?" not in link:
+        return None
+    parts = urlsplit(link)
+    names = _WRAPPERS.get(((parts.hostname or "").lower(), parts.path.lower()))
+    if not names:
+        return None
+    query = parse_qs(parts.query)
+    for name in names:
+        for value in query.get(name, ()):
+            target = _http_url(value, link)
+            if target and urlsplit(target).hostname != parts.hostname:
+                return target
+    return None
 
 
 def _source(raw: Mapping[str, Any], base: str) -> dict[str, str]:

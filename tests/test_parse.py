@@ -403,3 +403,32 @@ def test_an_entry_keeps_the_publisher_its_source_names() -> None:
         <link rel="alternate" href="https://jane.example/"/></source></entry></feed>"""
     (entry,) = parse_feed(atom, "https://planet.example/atom.xml", {}).entries
     assert (entry.source_url, entry.source_name) == ("https://jane.example/", "Jane's notes")
+
+
+def test_a_redirectors_link_that_carries_the_articles_address_links_the_article() -> None:
+    """Bing News and Google Alerts link every entry through their own host, the article's
+    address in the query: the entry links the article (its outlet, page and duplicates are
+    the article's); the guid stays the link as written, so stored items keep their ids."""
+    bing = (
+        "https://www.bing.com/news/apiclick.aspx?ref=FexRss&amp;aid=&amp;tid=7a"
+        "&amp;url=https%3a%2f%2fwww.harbourgazette.example%2f2026%2fdam&amp;c=11&amp;mkt=en-gb"
+    )
+    alert = (
+        "https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://marrowtimes.example/a%3Fp%3D2"
+    )
+    odd = "https://www.google.com/url?q=javascript:alert(1)"
+    body = (
+        "<rss version='2.0'><channel><title>Digest</title>"
+        + "".join(
+            f"<item><title>Story {n}</title><link>{link}</link></item>"
+            for n, link in enumerate((bing, alert, odd))
+        )
+        + "</channel></rss>"
+    ).encode()
+    entries = parse_feed(body, "https://www.bing.com/news/search?format=rss", {}).entries
+    assert [e.url for e in entries] == [
+        "https://www.harbourgazette.example/2026/dam",
+        "https://marrowtimes.example/a?p=2",
+        "https://www.google.com/url?q=javascript:alert(1)",
+    ]
+    assert entries[0].guid == bing.replace("&amp;", "&")
