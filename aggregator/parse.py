@@ -320,7 +320,7 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         guid=guid,
         title=title,
         text=text,
-        url=original or _unwrapped(link) or link,
+        url=original or _unwrapped(link) or _submitted(link, raw, base) or link,
         author=author,
         published=published,
         updated=updated,
@@ -357,6 +357,40 @@ def _unwrapped(link: str | None) -> str | None:
             target = _http_url(value, link)
             if target and urlsplit(target).hostname != parts.hostname:
                 return target
+    return None
+
+
+# A Reddit post's own page, and the "[link]" its description gives to what was submitted.
+_REDDIT_HOSTS = ("reddit.com", "redd.it")
+_SUBMITTED = re.compile(r"""<a\s[^>]*?href=["']([^"']+)["'][^>]*>\s*\[link\]\s*</a>""", re.I)
+# Hosts of pictures and clips, whose pages hold no article: their posts keep Reddit's link.
+_MEDIA_HOSTS = ("imgur.com", "gfycat.com", "redgifs.com", "streamable.com")
+
+
+def _on(host: str, sites: tuple[str, ...]) -> bool:
+    return any(host == site or host.endswith("." + site) for site in sites)
+
+
+def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | None:
+    """The article a Reddit post submitted, for a post linked to its Reddit page: the
+    "[link]" of its description when it leads off Reddit (not to a picture or clip host), so
+    that a news subreddit's post is the article's, its page fetched and its duplicates found.
+    None otherwise (a text post, a picture)."""
+    if not link or not _on((urlsplit(link).hostname or "").lower(), _REDDIT_HOSTS):
+        return None
+    markup = [str(raw.get("summary") or "")]
+    for content in raw.get("content") or ():
+        if isinstance(content, Mapping):
+            markup.append(str(content.get("value") or ""))
+    for value in markup:
+        found = _SUBMITTED.search(value) if "[link]" in value else None
+        if found is None:
+            continue
+        target = _http_url(html.unescape(found.group(1)), base)
+        host = (urlsplit(target).hostname or "").lower() if target else ""
+        if target and not _on(host, _REDDIT_HOSTS) and not _on(host, _MEDIA_HOSTS):
+            return target
+        return None
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -432,3 +433,43 @@ def test_a_redirectors_link_that_carries_the_articles_address_links_the_article(
         "https://www.google.com/url?q=javascript:alert(1)",
     ]
     assert entries[0].guid == bing.replace("&amp;", "&")
+
+
+def test_a_reddit_post_that_submitted_an_article_links_the_article() -> None:
+    """A news subreddit's post links its Reddit page; the "[link]" of its description is the
+    article it submitted: the entry links that (its outlet, page and duplicates are the
+    article's). A text post, a picture's post and a post of Reddit's own media keep Reddit's
+    link; the guid stays Reddit's."""
+
+    def post(n: int, submitted: str) -> str:
+        page = f"https://www.reddit.com/r/worldnews/comments/{n}x/post_{n}/"
+        description = html.escape(
+            f'<table><tr><td>submitted by <a href="https://www.reddit.com/user/u{n}"> /u/u{n} '
+            f'</a> <br/> <a href="{submitted}">[link]</a> <a href="{page}">[12 comments]</a>'
+            "</td></tr></table>"
+        )
+        return (
+            f"<item><title>Post {n}</title><link>{page}</link><guid>{page}</guid>"
+            f"<description>{description}</description></item>"
+        )
+
+    submitted = [
+        "https://www.harbourgazette.example/world/dam-opened?utm_source=reddit",
+        "https://www.reddit.com/r/worldnews/comments/2x/post_2/",
+        "https://i.imgur.com/Ab12Cd.jpg",
+        "https://v.redd.it/q1w2e3",
+    ]
+    body = (
+        "<rss version='2.0'><channel><title>worldnews</title>"
+        + "".join(post(n, link) for n, link in enumerate(submitted, 1))
+        + "</channel></rss>"
+    ).encode()
+    for fast in (True, False):
+        feed = parse_feed(body, "https://www.reddit.com/r/worldnews/.rss", {}, fast=fast)
+        assert [e.url for e in feed.entries] == [
+            "https://www.harbourgazette.example/world/dam-opened?utm_source=reddit",
+            "https://www.reddit.com/r/worldnews/comments/2x/post_2/",
+            "https://www.reddit.com/r/worldnews/comments/3x/post_3/",
+            "https://www.reddit.com/r/worldnews/comments/4x/post_4/",
+        ]
+        assert feed.entries[0].guid == "https://www.reddit.com/r/worldnews/comments/1x/post_1/"
