@@ -345,8 +345,8 @@ def _unwrapped(link: str | None) -> str | None:
     """The article's own address a redirector's `link` carries in its query (`_WRAPPERS`),
     or None: the entry then links to it, so its outlet, page and duplicates are the
     article's. The guid stays the link as written."""
-    if not link or "?" not in link:
-        return None
+    if not link or "?" not in link or not ("bing.com" in link or "google.com" in link):
+        return None  # (most links, told without splitting them)
     parts = urlsplit(link)
     names = _WRAPPERS.get(((parts.hostname or "").lower(), parts.path.lower()))
     if not names:
@@ -376,7 +376,9 @@ def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | Non
     "[link]" of its description when it leads off Reddit (not to a picture or clip host), so
     that a news subreddit's post is the article's, its page fetched and its duplicates found.
     None otherwise (a text post, a picture)."""
-    if not link or not _on((urlsplit(link).hostname or "").lower(), _REDDIT_HOSTS):
+    if not link or "redd" not in link:
+        return None  # (most links, told without splitting them)
+    if not _on((urlsplit(link).hostname or "").lower(), _REDDIT_HOSTS):
         return None
     markup = [str(raw.get("summary") or "")]
     for content in raw.get("content") or ():
