@@ -45,6 +45,27 @@ _CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's start (deflate): no feed or page begins so
 
 
+# Answers that are a bot check, not the resource, by the header their firewall writes (a
+# documented one each): a browser passes the check by running its script, a feed reader
+# cannot, whatever the status (Cloudflare's comes as 403, 429 or 503; AWS WAF's as 202 or 405).
+_BOT_CHECKS = (
+    ("cf-mitigated", ("challenge",), "Cloudflare"),
+    ("x-amzn-waf-action", ("challenge", "captcha"), "AWS WAF"),
+)
+
+
+def bot_check(headers: Mapping[str, str]) -> str | None:
+    """What to say of an answer that is a firewall's bot check (`headers` in lower case),
+    or None for any other answer."""
+    for name, values, firewall in _BOT_CHECKS:
+        if headers.get(name, "").strip().lower() in values:
+            return (
+                f"{firewall}'s bot check, which browsers pass and feed readers cannot "
+                "(the site may offer its feed elsewhere, or let readers in if asked)"
+            )
+    return None
+
+
 def _still_gzipped(body: bytes, limit: int, cut: bool) -> bytes | None:
     """A body still gzip-compressed after the declared decoding (a file stored compressed and
     served without Content-Encoding, or compressed twice), decompressed: None past `limit`
@@ -402,6 +423,11 @@ class Fetcher:
                         await _drain(resp)
                         if own_site and URL(next_url).origin() != resp.url.origin():
                             return Redirected(url, next_url, status)
+                    elif (wall := bot_check(found)) is not None:
+                        await _drain(resp)
+                        reason = _one_line(resp.reason or "")
+                        said = f"HTTP {status} {reason}".strip()
+                        return FetchFailed(url, f"{said}: {wall}", status, found)
                     elif status == 304:
                         return NotModified(url, found)
                     elif 200 <= status < 300:

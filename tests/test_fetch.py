@@ -366,3 +366,31 @@ def test_upstream_can_serve_from_a_background_thread() -> None:
 def test_literal_hosts_are_recognised(host: str | None, internal: bool | None) -> None:
     address = fetch_module._address(host)
     assert (None if address is None else fetch_module.is_internal(address)) is internal
+
+
+def test_a_firewalls_bot_check_is_said_as_one_whatever_its_status() -> None:
+    """Cloudflare's challenge (403, or 429 that is no rate limit) and AWS WAF's (202: a 2xx
+    whose body is a script page, once "not a feed") fail saying what they are; the same
+    statuses without the header stay what they were."""
+    page = b"<!DOCTYPE html><title>Just a moment...</title>"
+
+    async def scenario(up: Upstream, f: Fetcher) -> None:
+        checks = [
+            ("/cf.xml", 403, {"cf-mitigated": "challenge", "Server": "cloudflare"}),
+            ("/cf429.xml", 429, {"cf-mitigated": "challenge"}),
+            ("/aws.xml", 202, {"x-amzn-waf-action": "challenge"}),
+            ("/captcha.xml", 405, {"x-amzn-waf-action": "captcha"}),
+        ]
+        for path, status, headers in checks:
+            url = up.add_feed(path, page, status=status, headers=headers)
+            got = await f.fetch(url)
+            assert isinstance(got, FetchFailed) and got.status == status, path
+            firewall = "Cloudflare" if path.startswith("/cf") else "AWS WAF"
+            assert f"{firewall}'s bot check, which browsers pass and feed readers" in got.error
+            assert got.error.startswith(f"HTTP {status} ")
+        plain = await f.fetch(up.add_feed("/plain.xml", page, status=403))
+        assert isinstance(plain, FetchFailed) and plain.error == "HTTP 403 Forbidden"
+        accepted = await f.fetch(up.add_feed("/accepted.xml", RSS, status=202))
+        assert isinstance(accepted, Fetched) and accepted.body == RSS
+
+    run(scenario)
