@@ -4,8 +4,10 @@ it is asked again (redirects, 410 Gone, Retry-After, validators)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -301,6 +303,22 @@ def _rss(*titles: str) -> bytes:
     return f"<rss version='2.0'><channel><title>Harbour</title>{items}</channel></rss>".encode()
 
 
+@contextlib.asynccontextmanager
+async def _harbour(db: Path, clock: Clock) -> AsyncIterator[tuple[Upstream, str, Service]]:
+    """A one-feed upstream whose ETag is "v1", and a service that has polled it once (one
+    entry stored); the service is closed after."""
+    async with Upstream() as up:
+        url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
+        path = db.parent / "feeds.opml"
+        path.write_text(opml(url))
+        service = Service(path, db, _settings(), clock=clock)
+        try:
+            assert (await _poll(service)).items_new == 1
+            yield up, url, service
+        finally:
+            service.close()
+
+
 def test_a_server_whose_304s_hide_new_entries_is_found_out_and_asked_in_full(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -314,37 +332,29 @@ def test_a_server_whose_304s_hide_new_entries_is_found_out_and_asked_in_full(
     db = tmp_path / "agg.db"
 
     async def scenario() -> None:
-        async with Upstream() as up:
-            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, db, _settings(), clock=clock)
-            try:
-                assert (await _poll(service)).items_new == 1
-                up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v1"')
-                news = []
-                for hours in (1, 12, 23, 24, 25):
-                    clock.now = start + timedelta(hours=hours)
-                    news.append((await _poll(service, everything=True)).items_new)
-                three = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut")
-                up.add_feed("/h.xml", three, etag='"v1"')
-                clock.now = start + timedelta(hours=26)
+        async with _harbour(db, clock) as (up, url, service):
+            up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v1"')
+            news = []
+            for hours in (1, 12, 23, 24, 25):
+                clock.now = start + timedelta(hours=hours)
                 news.append((await _poll(service, everything=True)).items_new)
-                asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
-                assert _rows(service)[url]["false_304_at"] == to_iso(start + timedelta(hours=24))
-                assert main(["status", "--db", str(db)]) == 0
-                said = capsys.readouterr().out
-                assert "ok; asked in full: its 304s hid new entries (" in said
-                # a month on: fixed, the server's ETag now follows its feed
-                four = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut", "Quay opens")
-                up.add_feed("/h.xml", four, etag='"v4"')
-                for hours in (31 * 24, 31 * 24 + 1):
-                    clock.now = start + timedelta(hours=hours)
-                    news.append((await _poll(service, everything=True)).items_new)
-                later = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
-                assert _rows(service)[url]["false_304_at"] is None
-            finally:
-                service.close()
+            three = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut")
+            up.add_feed("/h.xml", three, etag='"v1"')
+            clock.now = start + timedelta(hours=26)
+            news.append((await _poll(service, everything=True)).items_new)
+            asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+            assert _rows(service)[url]["false_304_at"] == to_iso(start + timedelta(hours=24))
+            assert main(["status", "--db", str(db)]) == 0
+            said = capsys.readouterr().out
+            assert "ok; asked in full: its 304s hid new entries (" in said
+            # a month on: fixed, the server's ETag now follows its feed
+            four = _rss("Bridge reopens", "Ferry resumes", "Tunnel shut", "Quay opens")
+            up.add_feed("/h.xml", four, etag='"v4"')
+            for hours in (31 * 24, 31 * 24 + 1):
+                clock.now = start + timedelta(hours=hours)
+                news.append((await _poll(service, everything=True)).items_new)
+            later = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+            assert _rows(service)[url]["false_304_at"] is None
         # the 304s hid the new entry for a day; the day's request without validators found
         # it, and the one after it with the old ETag was answered 304: none sent since
         assert news == [0, 0, 0, 1, 0, 1, 1, 0]
@@ -368,23 +378,15 @@ def test_a_server_that_changed_as_its_304s_were_checked_keeps_its_validators(
     start = clock.now
 
     async def scenario() -> None:
-        async with Upstream() as up:
-            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
-            try:
-                assert (await _poll(service)).items_new == 1
-                news = []
-                for hours in (1, 12, 23, 24, 25):
-                    if hours == 24:
-                        up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v2"')
-                    clock.now = start + timedelta(hours=hours)
-                    news.append((await _poll(service, everything=True)).items_new)
-                asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
-                assert _rows(service)[url]["false_304_at"] is None
-            finally:
-                service.close()
+        async with _harbour(tmp_path / "agg.db", clock) as (up, url, service):
+            news = []
+            for hours in (1, 12, 23, 24, 25):
+                if hours == 24:
+                    up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"), etag='"v2"')
+                clock.now = start + timedelta(hours=hours)
+                news.append((await _poll(service, everything=True)).items_new)
+            asked = [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+            assert _rows(service)[url]["false_304_at"] is None
         assert news == [0, 0, 0, 1, 0]
         assert asked == [None, '"v1"', '"v1"', '"v1"', None, '"v1"', '"v2"']
 
@@ -399,22 +401,14 @@ def test_an_empty_200_to_a_conditional_request_is_not_an_error(tmp_path: Path) -
     start = clock.now
 
     async def scenario() -> None:
-        async with Upstream() as up:
-            url = up.add_feed("/h.xml", _rss("Bridge reopens"), etag='"v1"')
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings(), clock=clock)
-            try:
-                assert (await _poll(service)).items_new == 1
-                up.add_feed("/h.xml", b"")  # (whatever the request: 200, no body)
-                seen = []
-                for hours in (1, 12, 23, 24):
-                    clock.now = start + timedelta(hours=hours)
-                    report = await _poll(service, everything=True)
-                    row = _rows(service)[url]
-                    seen.append((report.errors, row["status"], row["http_status"], row["items"]))
-            finally:
-                service.close()
+        async with _harbour(tmp_path / "agg.db", clock) as (up, url, service):
+            up.add_feed("/h.xml", b"")  # (whatever the request: 200, no body)
+            seen = []
+            for hours in (1, 12, 23, 24):
+                clock.now = start + timedelta(hours=hours)
+                report = await _poll(service, everything=True)
+                row = _rows(service)[url]
+                seen.append((report.errors, row["status"], row["http_status"], row["items"]))
         assert seen == [(0, "not_modified", 200, 1)] * 3 + [(1, "error", 200, 1)]
 
     asyncio.run(scenario())
