@@ -13,7 +13,9 @@ It does not import feedparser (~5 MB and ~100 modules in each parse worker: its 
 `chardet`, `sgmllib`, its other date formats): the few things of feedparser's it needs are
 copied here (its sanitiser's element names, its Windows-1252 table, its guess of HTML, its
 link joining, its reading of the two usual date forms), each checked against feedparser's own
-in the tests; a date in any other form is read by feedparser's own date parser, imported then.
+in the tests; a date in any other form is read by feedparser's own date parser, imported then,
+and an element it does not know is weighed by feedparser's own handler names and namespaces
+(`_aside`), imported when a document first holds one.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 _MEDIA = "{http://search.yahoo.com/mrss/}"
+_FEEDBURNER = "{http://rssnamespace.org/feedburner/ext/1.0}"
 _MEDIA_LEAVES = frozenset({_MEDIA + "thumbnail", _MEDIA + "content"})
 # A photo's caption and credit, on the item or inside its <media:content>: `parse` reads the
 # caption as `media_description`, never as the item's own description.
@@ -162,8 +165,13 @@ _RSS_ITEM = (
         "enclosure",
     }
     | _MEDIA_ITEM
+    | {_ATOM + "link", _FEEDBURNER + "origLink", _MEDIA + "group"}
 )
-_RSS_REPEATABLE = frozenset({"category", "enclosure"}) | _MEDIA_REPEATABLE
+_RSS_REPEATABLE = frozenset({"category", "enclosure", _ATOM + "link"}) | _MEDIA_REPEATABLE
+# An item's `<atom:link>` of another kind (The New York Times' rel="standout"): feedparser
+# lists it in the entry's `links`, which `parse` does not read; an alternate or enclosure one
+# would be its link or a picture.
+_ITEM_LINKS_ASIDE = frozenset({"standout", "related", "self", "replies", "via"})
 _ATOM_FEED_NAMES = "title link id updated subtitle rights generator icon logo entry category author"
 _ATOM_FEED = frozenset(_ATOM + n for n in _ATOM_FEED_NAMES.split())
 _ATOM_ENTRY = (
@@ -175,7 +183,9 @@ _ATOM_ENTRY = (
 _ATOM_REPEATABLE = frozenset({_ATOM + "category", _ATOM + "link"}) | _MEDIA_REPEATABLE
 _ATOM_PERSON = frozenset({_ATOM + "name", _ATOM + "email", _ATOM + "uri"})
 
-_CONTAINERS = frozenset({"image", "item", _ATOM + "entry", _ATOM + "author", _MEDIA + "content"})
+_CONTAINERS = frozenset(
+    {"image", "item", _ATOM + "entry", _ATOM + "author", _MEDIA + "content", _MEDIA + "group"}
+)
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 
@@ -291,12 +301,18 @@ def _guessed(out: dict[str, Any], key: str, value: str) -> None:
         out[f"{key}_detail"] = {"type": "text/plain"}
 
 
-def _children(el: Any, known: frozenset[str], repeatable: frozenset[str]) -> dict[str, Any]:
+def _children(
+    el: Any, known: frozenset[str], repeatable: frozenset[str], *, aside: bool = False
+) -> dict[str, Any]:
+    """`el`'s child elements by tag (the first of each); with `aside`, an element of its own
+    that feedparser keeps under a key `parse` never reads is passed over (`_aside`)."""
     found: dict[str, Any] = {}
     for child in el:
         if not isinstance(child.tag, str):  # comments, processing instructions
             continue
         if child.tag not in known:
+            if aside and _aside(child, el):
+                continue
             raise _Decline
         if child.tag in found and child.tag not in repeatable:
             raise _Decline
@@ -304,6 +320,50 @@ def _children(el: Any, known: frozenset[str], repeatable: frozenset[str]) -> dic
             raise _Decline
         found.setdefault(child.tag, child)
     return found
+
+
+# What `parse` reads of feedparser's feed and entries (and their `_detail`, `_parsed` forms).
+_READ = frozenset(
+    "author content enclosures feedburner_origlink href id image language link links "
+    "media_content media_description media_thumbnail published source summary tags title "
+    "ttl updated".split()
+)
+_ASIDE: dict[tuple[str, str | None], bool] = {}  # (tag, declared prefix) -> `_aside`'s answer
+
+
+def _aside(child: Any, parent: Any) -> bool:
+    """Whether feedparser keeps `child`, an element the fast path does not know, under a key
+    that `parse` never reads and nothing else: a text or empty element (no children, no
+    namespace of its own) with no handler of feedparser's (`_start_…`, `_end_…`) under its
+    key (the namespace's prefix as feedparser names it, "_", its name in lower case), that
+    key not one `parse` reads. Its own namespace may be declared on it (FeedBurner's
+    `<feedburner:info xmlns:feedburner="…">`), no other. A site's own fields (`<nid>`,
+    `dowjones:articletype`, `yt:channelId`, `feedburner:info`) no longer send a whole document
+    to feedparser."""
+    if len(child):
+        return False
+    if child.nsmap != parent.nsmap:  # (its own namespace declared on it, and nothing else)
+        own = {k: v for k, v in child.nsmap.items() if parent.nsmap.get(k) != v}
+        if child.prefix in parent.nsmap or own != {child.prefix: etree.QName(child).namespace}:
+            return False
+    found = _ASIDE.get((child.tag, child.prefix))
+    if found is None:
+        found = _ASIDE[child.tag, child.prefix] = _kept_aside(child.tag, child.prefix)
+    return found
+
+
+def _kept_aside(tag: str, prefix: str | None) -> bool:
+    from feedparser.api import StrictFeedParser  # type: ignore[import-untyped]
+
+    namespace, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+    if "backend.userland.com/rss" in namespace.lower():
+        return False
+    known = {uri.lower(): name for uri, name in StrictFeedParser.namespaces.items()}
+    named = known.get(namespace.lower(), prefix or "") if namespace else ""
+    key = f"{named.lower()}_{local.lower()}" if named else local.lower()
+    if key in _READ or key.endswith(("_detail", "_parsed")):
+        return False
+    return not any(hasattr(StrictFeedParser, f"{way}{key}") for way in ("_start_", "_end_"))
 
 
 def _dated(out: dict[str, Any], key: str, el: Any, parse_date: Callable[[str], Any]) -> None:
@@ -324,10 +384,12 @@ def _rss(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
     channels = [c for c in root if c.tag == "channel"]
     if len(channels) != 1 or len(root) != 1:
         raise _Decline
-    found = _children(channels[0], _RSS_CHANNEL, frozenset({"category", "item", _ATOM + "link"}))
+    found = _children(
+        channels[0], _RSS_CHANNEL, frozenset({"category", "item", _ATOM + "link"}), aside=True
+    )
     feed = _root_language(root)
     for link in channels[0].iterchildren(_ATOM + "link"):
-        if link.get("rel") != "self":
+        if link.get("rel") not in ("self", "hub"):  # (a WebSub hub's: FeedBurner's, WordPress's)
             raise _Decline
     if "image" in found:
         _children(found["image"], _RSS_IMAGE, frozenset())
@@ -344,7 +406,14 @@ def _rss(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
 
 
 def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
-    found = _children(item, _RSS_ITEM, _RSS_REPEATABLE)
+    found = _children(item, _RSS_ITEM, _RSS_REPEATABLE, aside=True)
+    for link in item.iterchildren(_ATOM + "link"):
+        if (
+            link.get("rel") not in _ITEM_LINKS_ASIDE
+            or not link.get("href")
+            or link.attrib.get("type") not in (None, "text/html", "application/atom+xml")
+        ):
+            raise _Decline
     out: dict[str, Any] = {}
     if "title" in found:
         _guessed(out, "title", _text(found["title"]))
@@ -379,6 +448,8 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
         out["author"] = author
     _dated(out, "published", found.get("pubDate"), parse_date)
     _dated(out, "updated", found.get(_DC + "date"), parse_date)
+    if _FEEDBURNER + "origLink" in found:  # (the article's own link: `parse` reads it)
+        out["feedburner_origlink"] = _text(found[_FEEDBURNER + "origLink"])
     _media_description(out, item, guess=True)
     enclosures = []
     for enclosure in item.iterchildren("enclosure"):
@@ -426,7 +497,9 @@ def _pictures(out: dict[str, Any], el: Any, enclosures: list[dict[str, Any]]) ->
     """The entry's Media RSS pictures and enclosures, as feedparser gives them (the keys
     `entry_images` reads)."""
     for key in ("content", "thumbnail"):
-        found = list(el.iterchildren(_MEDIA + key))
+        # (in document order, an item's own and its <media:group>'s: feedparser reads the
+        # group as if its pictures were the item's)
+        found = [m for m in el.iter(_MEDIA + key) if m.getparent().tag != _MEDIA + "content"]
         if found:
             if key == "thumbnail" and any((t.text or "").strip() for t in found):
                 raise _Decline  # (feedparser reads the text as the address, made absolute)
@@ -438,7 +511,9 @@ def _pictures(out: dict[str, Any], el: Any, enclosures: list[dict[str, Any]]) ->
 def _media_description(out: dict[str, Any], item: Any, *, guess: bool) -> None:
     """The item's one Media RSS description as `parse` has feedparser keep it: plain text
     unless typed html (RSS, not Atom, guesses HTML from the text as for a title)."""
-    for media in item.iterchildren(_MEDIA + "content"):
+    for group in item.iterchildren(_MEDIA + "group"):  # (pictures only: CNN's, Fox News')
+        _children(group, _MEDIA_LEAVES, _MEDIA_LEAVES)
+    for media in item.iter(_MEDIA + "content"):
         _children(media, _MEDIA_TEXTS, frozenset({_MEDIA + "credit"}))
     found = list(item.iter(_MEDIA + "description"))
     if not found:
@@ -466,7 +541,7 @@ def _root_language(root: Any) -> dict[str, Any]:
 
 
 def _atom(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
-    found = _children(root, _ATOM_FEED, _ATOM_REPEATABLE | {_ATOM + "entry"})
+    found = _children(root, _ATOM_FEED, _ATOM_REPEATABLE | {_ATOM + "entry"}, aside=True)
     feed = _root_language(root)
     title = found.get(_ATOM + "title")
     if title is not None:
@@ -519,7 +594,7 @@ def _atom_id_and_link(
 
 
 def _atom_entry(entry: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
-    found = _children(entry, _ATOM_ENTRY, _ATOM_REPEATABLE)
+    found = _children(entry, _ATOM_ENTRY, _ATOM_REPEATABLE, aside=True)
     out: dict[str, Any] = {}
     if _ATOM + "title" in found:
         _atom_text(out, "title", found[_ATOM + "title"])

@@ -357,3 +357,67 @@ def test_categories_read_alike_on_both_paths(body: str, expected: list[tuple[str
     reference, fast = reference_and_fast(body.encode())
     assert isinstance(fast, ParsedFeed) and fast == reference
     assert [e.tags for e in fast.entries] == expected
+
+
+SITE_FIELDS_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
+  xmlns:media="http://search.yahoo.com/mrss/" xmlns:ledger="http://ledger.example/rss/"
+  xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>
+<title>Harbour Ledger</title><link>http://feeds.example/</link>
+<atom:link rel="self" href="http://feeds.example/rss"/>
+<atom:link rel="hub" href="http://hub.example/"/>
+<feedburner:info xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" uri="ledger"/>
+<ledger:edition>Late</ledger:edition>
+<item><title>Quay reopens</title><link>http://feedproxy.example/~r/ledger/1</link>
+  <nid>84412</nid><ledger:articletype>News</ledger:articletype>
+  <atom:link rel="standout" href="http://feeds.example/1"/>
+  <feedburner:origLink>http://feeds.example/world/quay-reopens</feedburner:origLink>
+  <media:group>
+    <media:content url="http://img.example/quay-wide.jpg" medium="image" width="1100"/>
+    <media:content url="http://img.example/quay-square.jpg" medium="image" width="300"/>
+  </media:group>
+  <media:thumbnail url="http://img.example/quay-thumb.jpg" width="60"/>
+  <description>The quay reopened on Monday after repairs.</description></item>
+</channel></rss>"""
+
+
+def test_a_sites_own_fields_and_picture_groups_take_the_fast_path_and_read_alike() -> None:
+    """A site's own fields (`<nid>`, a namespace of its own, FeedBurner's `info` declaring
+    its namespace on itself), a hub link, a "standout" link, FeedBurner's original link and
+    a `<media:group>` of pictures: the fast path reads the document as feedparser does."""
+    body = SITE_FIELDS_RSS.encode()
+    assert takes_fast_path(body)
+    reference, fast = reference_and_fast(body)
+    assert isinstance(fast, ParsedFeed) and fast == reference
+    (entry,) = fast.entries
+    assert entry.url == "http://feeds.example/world/quay-reopens"
+    assert entry.image == "http://img.example/quay-wide.jpg"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a field under a key `parse` reads (feedparser keeps `<links>` as the entry's links)
+        ("<nid>84412</nid>", "<links>3</links>"),
+        # a known prefix bound again on the field (Daily Mail's mistyped Media RSS namespace)
+        (
+            "<nid>84412</nid>",
+            '<media:description xmlns:media="//mrss.example/">C</media:description>',
+        ),
+        # a site's field with elements inside it
+        ("<nid>84412</nid>", "<nid><part>8</part></nid>"),
+        # a field declaring a namespace other than its own
+        ("<nid>84412</nid>", '<nid xmlns:x="http://x.example/">84412</nid>'),
+        # an item's alternate link is its link
+        ('rel="standout"', 'rel="alternate"'),
+        # a group holding more than pictures
+        ('<media:thumbnail url="http://img.example/quay-thumb.jpg" width="60"/>', ""),
+    ],
+)
+def test_what_the_fast_path_cannot_be_sure_of_still_goes_to_feedparser(old: str, new: str) -> None:
+    if not new:  # (the last case: a title inside the group)
+        old, new = "<media:group>", "<media:group><media:title>Quay</media:title>"
+    body = SITE_FIELDS_RSS.replace(old, new, 1).encode()
+    assert not takes_fast_path(body)
+    reference, fast = reference_and_fast(body)
+    assert fast == reference
