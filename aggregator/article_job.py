@@ -43,7 +43,7 @@ from .errors import StorageError
 from .feed_request import cookie_for
 from .logs import fields
 from .models import Fetched, FetchFailed, FetchOutcome, Item, Redirected
-from .site_holds import BUSY, SiteHolds, busy_pause
+from .site_holds import BUSY, SiteHolds, bot_check, busy_pause
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -56,6 +56,10 @@ ROBOTS_MAX_BYTES = 512 * 1024  # a longer robots.txt is read this far (RFC 9309:
 _ROBOTS_TTL = 12 * 3600.0  # seconds a robots.txt answer is kept
 _ROBOTS_UNAVAILABLE_TTL = 600.0  # ...and "the site could not say", so a retry asks again
 _PACED_SPAN = 60.0  # seconds of a pass one site's pacing may fill; later pages wait a pass
+# A site whose page answered with a firewall's bot check is asked for no page for this long
+# (its pages wait, due): every page of it would meet the same check. Its feeds are polled as
+# before (a firewall often lets a site's feed through and checks its pages).
+BOT_CHECK_PAUSE = timedelta(hours=6)
 _MAX_SITE_HOPS = 3  # redirects to another site a page may take (each one asked as its page)
 STORAGE_PAUSE_MAX = 600.0  # seconds: the longest wait between passes the database fails
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
@@ -189,6 +193,7 @@ class ArticleJob:
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
         self._holds = SiteHolds()  # (on the job's clock; stored at each pass's end)
+        self._checked: dict[str, datetime] = {}  # host -> until when its bot check is obeyed
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
         # host -> its failed pages not logged yet, and when the first of them was kept
         self._failures: dict[str, list[Failure]] = {}
@@ -254,7 +259,7 @@ class ArticleJob:
                 # the feed is, whether or not that feed was polled yet in this session.
                 host = host_of(url)
                 trusted = host == host_of(item.feed_url)
-                if self._held_for(host) > 0:
+                if self._held_for(host) > 0 or host in self._checked:
                     return None  # (the site asked us to hold off: not even its robots.txt)
                 allowed, why = await self._robots_allow(fetcher, url, trusted, slots, came_from)
                 if not allowed:
@@ -419,6 +424,7 @@ class ArticleJob:
             return outcome
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(url, outcome)
+            self._pause_if_checked(url, outcome)
             passing = passing_failure(outcome.status, outcome.error)
             return (item.id, url, "failed", outcome.error, ""), passing
         if not isinstance(outcome, Fetched):
@@ -481,15 +487,37 @@ class ArticleJob:
     def _per_host(self) -> dict[str, int]:
         """How many pages a pass takes at most of each site whose Crawl-delay is longer than
         `per_host_interval`: as many as its pacing lets through in `_PACED_SPAN` seconds; none
-        of a site that asked us to hold off (`_hold_if_busy`)."""
+        of a site that asked us to hold off (`_hold_if_busy`) or answered with a bot check
+        (`_pause_if_checked`; a pause past its time is forgotten here)."""
         caps: dict[str, int] = {}
         for origin, delay in self._delays.items():
             if delay > self.settings.per_host_interval:
                 host = host_of(origin)
                 caps[host] = min(caps.get(host, 1 << 30), max(1, int(_PACED_SPAN // delay)))
-        for host in self._holds.held(self.clock()):
+        now = self.clock()
+        for host in self._holds.held(now):
             caps[host] = 0
+        for host, until in list(self._checked.items()):
+            if until > now:
+                caps[host] = 0
+            else:
+                del self._checked[host]
         return caps
+
+    def _pause_if_checked(self, url: str, failed: FetchFailed) -> None:
+        """A site whose page answered with a firewall's bot check is asked for no page for
+        `BOT_CHECK_PAUSE` (not stored: a `poll --once` finds it out with one page)."""
+        if bot_check(failed.headers) is None:
+            return
+        host = host_of(url)
+        if host not in self._checked:
+            log.info(
+                "articles host=%s answers with a bot check: none of its pages for %d hours",
+                host,
+                BOT_CHECK_PAUSE.total_seconds() // 3600,
+                extra=fields(host=host, paused=BOT_CHECK_PAUSE.total_seconds()),
+            )
+        self._checked[host] = self.clock() + BOT_CHECK_PAUSE
 
     def _held_for(self, host: str) -> float:
         """Seconds the host still asks us to hold off (0: none)."""
@@ -517,7 +545,8 @@ class ArticleJob:
     async def _take_turn(self, url: str, within: float) -> bool:
         """Wait for a turn at the host, the host's requests `_interval` apart and none while
         it holds us off; False (no turn) when that turn is more than `within` seconds away,
-        or the host asked us to hold off while the turn was awaited."""
+        or the host asked us to hold off (or answered with a bot check) while the turn was
+        awaited."""
         host = host_of(url)
         now = time.monotonic()
         start = max(now, self._next_slot.get(host, 0.0), now + self._held_for(host))
@@ -526,7 +555,8 @@ class ArticleJob:
         self._next_slot[host] = start + self._interval(url)
         if start > now:
             await asyncio.sleep(start - now)
-        return self._held_for(host) <= 0  # (held meanwhile: not now)
+        # (held meanwhile, or one of its pages met a bot check: not now)
+        return self._held_for(host) <= 0 and host not in self._checked
 
     async def _pace(self, url: str) -> None:
         """Keep a request to the host `_interval` after the one before it, run as the fetcher

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified, Redirected
+from aggregator.site_holds import bot_check
 
 if TYPE_CHECKING:
     import aiohttp
@@ -43,27 +44,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's start (deflate): no feed or page begins so
-
-
-# Answers that are a bot check, not the resource, by the header their firewall writes (a
-# documented one each): a browser passes the check by running its script, a feed reader
-# cannot, whatever the status (Cloudflare's comes as 403, 429 or 503; AWS WAF's as 202 or 405).
-_BOT_CHECKS = (
-    ("cf-mitigated", ("challenge",), "Cloudflare"),
-    ("x-amzn-waf-action", ("challenge", "captcha"), "AWS WAF"),
-)
-
-
-def bot_check(headers: Mapping[str, str]) -> str | None:
-    """What to say of an answer that is a firewall's bot check (`headers` in lower case),
-    or None for any other answer."""
-    for name, values, firewall in _BOT_CHECKS:
-        if headers.get(name, "").strip().lower() in values:
-            return (
-                f"{firewall}'s bot check, which browsers pass and feed readers cannot "
-                "(the site may offer its feed elsewhere, or let readers in if asked)"
-            )
-    return None
 
 
 def _still_gzipped(body: bytes, limit: int, cut: bool) -> bytes | None:

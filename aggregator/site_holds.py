@@ -16,6 +16,26 @@ from .schedule import parse_retry_after
 BUSY = frozenset({429, 503})  # a site asking us to come back later (its Retry-After, if any)
 BUSY_PAUSE, MAX_PAUSE = 60.0, 3600.0  # seconds a site is held after a busy answer: least, most
 
+# Answers that are a bot check, not the resource, by the header their firewall writes (a
+# documented one each): a browser passes the check by running its script, a feed reader
+# cannot, whatever the status (Cloudflare's comes as 403, 429 or 503; AWS WAF's as 202 or 405).
+_BOT_CHECKS = (
+    ("cf-mitigated", ("challenge",), "Cloudflare"),
+    ("x-amzn-waf-action", ("challenge", "captcha"), "AWS WAF"),
+)
+
+
+def bot_check(headers: Mapping[str, str]) -> str | None:
+    """What to say of an answer that is a firewall's bot check (`headers` in lower case),
+    or None for any other answer."""
+    for name, values, firewall in _BOT_CHECKS:
+        if headers.get(name, "").strip().lower() in values:
+            return (
+                f"{firewall}'s bot check, which browsers pass and feed readers cannot "
+                "(the site may offer its feed elsewhere, or let readers in if asked)"
+            )
+    return None
+
 
 def host_of(url: str | None) -> str:
     """A link's host name ("" for none): what pacing, holds and skipping go by."""

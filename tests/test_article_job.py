@@ -546,6 +546,45 @@ def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
     ]
 
 
+def test_a_site_whose_page_meets_a_bot_check_is_asked_for_no_page_for_hours(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page answered with Cloudflare's bot check fails saying so, and the site's other pages
+    are not asked for (they stay due, not failed) in that pass or the next: each would meet
+    the same check. Its feed is polled as before."""
+    caplog.set_level(logging.INFO, logger="aggregator.articles")
+
+    async def scenario() -> tuple[Upstream, list[Any], list[dict[str, Any]]]:
+        async with Upstream() as up:
+            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
+            wall = {"cf-mitigated": "challenge"}
+            for slug in ("s1", "s2", "s3"):
+                up.add_feed(f"/{slug}.html", b"<title>Just a moment...</title>",
+                            content_type="text/html", status=403, headers=wall)  # fmt: skip
+            service = Service(opml, ":memory:", settings(per_host_interval=0.3))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    job = service.article_job()
+                    reports = [await job.run_pass(fetcher), await job.run_pass(fetcher)]
+                    await service.poll_cycle(fetcher, everything=True)
+                rows = service.store.status_rows()
+            finally:
+                service.close()
+            return up, reports, rows
+
+    up, (first, second), rows = asyncio.run(scenario())
+    assert (first.fetched, first.failed, first.paced) == (1, 1, 2)
+    assert (second.fetched, second.paced) == (0, 0)  # its pages are not even chosen
+    assert len([r for r in up.requests if r.path.endswith(".html")]) == 1
+    assert len(up.requests_for("/feed.xml")) == 2 and rows[0]["status"] == "unchanged"
+    said = [r.getMessage() for r in caplog.records if "bot check" in r.getMessage()]
+    assert said == [
+        "articles host=127.0.0.1 answers with a bot check: none of its pages for 6 hours"
+    ]
+
+
 def test_the_next_process_keeps_a_sites_robots_answer_and_its_hold(tmp_path: Path) -> None:
     """`poll --once` from cron is a process a run: what a site said (its robots.txt, a 429's
     Retry-After) is kept in the database, so the next run neither asks for its robots.txt
