@@ -504,6 +504,31 @@ def test_a_sites_crawl_delay_spaces_its_pages_and_other_sites_do_not_wait(
     ]
 
 
+async def _two_passes(
+    tmp_path: Path, status: int, headers: dict[str, str], body: bytes
+) -> tuple[Upstream, list[ArticlePass], list[dict[str, Any]]]:
+    """A site whose three teasers' pages all answer `status` with `headers` and `body`: a
+    poll, two passes over its pages, a poll of every feed again; the upstream, the passes'
+    reports and the feeds' status rows."""
+    async with Upstream() as up:
+        opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
+        for slug in ("s1", "s2", "s3"):  # (whichever is asked first)
+            up.add_feed(f"/{slug}.html", body, content_type="text/html",
+                        status=status, headers=headers)  # fmt: skip
+        service = Service(opml, ":memory:", settings(per_host_interval=0.3))
+        try:
+            await service.load_sources(strict=True)
+            async with Fetcher(service.settings.fetch) as fetcher:
+                await service.poll_cycle(fetcher)
+                job = service.article_job()
+                reports = [await job.run_pass(fetcher), await job.run_pass(fetcher)]
+                await service.poll_cycle(fetcher, everything=True)
+            rows = service.store.status_rows()
+        finally:
+            service.close()
+        return up, reports, rows
+
+
 @pytest.mark.parametrize(("status", "retry_after", "held"), [(429, "120", 120), (503, None, 60)])
 def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
     tmp_path: Path,
@@ -517,25 +542,8 @@ def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
     next, and stay due (not failed) for when the site is ready again."""
     caplog.set_level(logging.INFO, logger="aggregator.articles")
 
-    async def scenario() -> tuple[Upstream, list[Any]]:
-        async with Upstream() as up:
-            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
-            busy = {"Retry-After": retry_after} if retry_after else {}
-            for slug in ("s1", "s2", "s3"):  # (the site busy: whichever is asked first)
-                up.add_feed(f"/{slug}.html", b"slow down", content_type="text/html",
-                            status=status, headers=busy)  # fmt: skip
-            service = Service(opml, ":memory:", settings(per_host_interval=0.3))
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    job = service.article_job()
-                    reports = [await job.run_pass(fetcher), await job.run_pass(fetcher)]
-            finally:
-                service.close()
-            return up, reports
-
-    up, (first, second) = asyncio.run(scenario())
+    busy = {"Retry-After": retry_after} if retry_after else {}
+    up, (first, second), _ = asyncio.run(_two_passes(tmp_path, status, busy, b"slow down"))
     assert (first.fetched, first.failed, first.retrying, first.paced) == (1, 1, 1, 2)
     assert (second.fetched, second.paced) == (0, 0)  # its pages are not even chosen
     assert len([r for r in up.requests if r.path.endswith(".html")]) == 1
@@ -554,27 +562,9 @@ def test_a_site_whose_page_meets_a_bot_check_is_asked_for_no_page_for_hours(
     the same check. Its feed is polled as before."""
     caplog.set_level(logging.INFO, logger="aggregator.articles")
 
-    async def scenario() -> tuple[Upstream, list[Any], list[dict[str, Any]]]:
-        async with Upstream() as up:
-            opml = write_opml(tmp_path / "f.opml", teaser_feed(up, "Site", ["s1", "s2", "s3"]))
-            wall = {"cf-mitigated": "challenge"}
-            for slug in ("s1", "s2", "s3"):
-                up.add_feed(f"/{slug}.html", b"<title>Just a moment...</title>",
-                            content_type="text/html", status=403, headers=wall)  # fmt: skip
-            service = Service(opml, ":memory:", settings(per_host_interval=0.3))
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher)
-                    job = service.article_job()
-                    reports = [await job.run_pass(fetcher), await job.run_pass(fetcher)]
-                    await service.poll_cycle(fetcher, everything=True)
-                rows = service.store.status_rows()
-            finally:
-                service.close()
-            return up, reports, rows
-
-    up, (first, second), rows = asyncio.run(scenario())
+    wall = {"cf-mitigated": "challenge"}
+    page = b"<title>Just a moment...</title>"
+    up, (first, second), rows = asyncio.run(_two_passes(tmp_path, 403, wall, page))
     assert (first.fetched, first.failed, first.paced) == (1, 1, 2)
     assert (second.fetched, second.paced) == (0, 0)  # its pages are not even chosen
     assert len([r for r in up.requests if r.path.endswith(".html")]) == 1
