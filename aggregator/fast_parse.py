@@ -333,11 +333,11 @@ _ASIDE: dict[tuple[str, str | None], bool] = {}  # (tag, declared prefix) -> `_a
 
 def _aside(child: Any, parent: Any) -> bool:
     """Whether feedparser keeps `child`, an element the fast path does not know, under a key
-    that `parse` never reads and nothing else: a text or empty element (no children, no
-    namespace of its own) with no handler of feedparser's (`_start_…`, `_end_…`) under its
-    key (the namespace's prefix as feedparser names it, "_", its name in lower case), that
-    key not one `parse` reads. Its own namespace may be declared on it (FeedBurner's
-    `<feedburner:info xmlns:feedburner="…">`), no other. A site's own fields (`<nid>`,
+    that `parse` never reads and nothing else: a text or empty element (no children; no
+    namespace declared on it but its own, as FeedBurner declares its on `<feedburner:info>`)
+    with no handler of feedparser's (`_start_…`, `_end_…`) under its key (the namespace's
+    prefix as feedparser names it, "_", its name in lower case), that key not one `parse`
+    reads. A site's own fields (`<nid>`,
     `dowjones:articletype`, `yt:channelId`, `feedburner:info`) no longer send a whole document
     to feedparser."""
     if len(child):
