@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from .article_settings import ArticleSettings
 from .item_kinds import is_advert
 from .models import Item
-from .site_holds import host_of
+from .site_holds import host_of, on_site
 
 __all__ = [
     "MAX_CRAWL_DELAY",
@@ -169,8 +169,7 @@ _SCRIPT_REDIRECTORS = ("news.google.com",)
 def is_video_page(url: str) -> bool:
     """Whether a link is a video or audio platform's page (a YouTube channel's feed links
     each video's), which holds no article."""
-    host = host_of(url)
-    return any(host == site or host.endswith("." + site) for site in _VIDEO_SITES)
+    return on_site(host_of(url), _VIDEO_SITES)
 
 
 def is_script_redirect(url: str) -> bool:

@@ -26,6 +26,7 @@ from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
 from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
+from aggregator.site_holds import host_of, on_site
 from aggregator.text import holds_markup, html_to_text
 from aggregator.url_secrets import without_userinfo
 
@@ -313,8 +314,8 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         or _content_id(title, published_raw, text)
     )
     author = html_to_text(_str(raw, "author")) or None
-    # FeedBurner's link is its redirector's; the article's own is `feedburner:origLink` (read
-    # by feedparser: the fast path leaves such feeds to it). The guid stays as it was.
+    # FeedBurner's link is its redirector's; the article's own is `feedburner:origLink`. The
+    # guid stays as it was.
     original = _http_url(_str(raw, "feedburner_origlink"), base)
     return Entry(
         guid=guid,
@@ -332,10 +333,9 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
 
 # Redirectors that write the article's address into their link's query (host, path, the
 # parameters that may hold it): Bing News's feeds link every entry so, as Google's own do.
+# (hosts without "www.")
 _WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("www.bing.com", "/news/apiclick.aspx"): ("url",),
     ("bing.com", "/news/apiclick.aspx"): ("url",),
-    ("www.google.com", "/url"): ("url", "q"),
     ("google.com", "/url"): ("url", "q"),
     ("news.google.com", "/news/url"): ("url",),
 }
@@ -348,7 +348,8 @@ def _unwrapped(link: str | None) -> str | None:
     if not link or "?" not in link or not ("bing.com" in link or "google.com" in link):
         return None  # (most links, told without splitting them)
     parts = urlsplit(link)
-    names = _WRAPPERS.get(((parts.hostname or "").lower(), parts.path.lower()))
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    names = _WRAPPERS.get((host, parts.path.lower()))
     if not names:
         return None
     query = parse_qs(parts.query)
@@ -367,10 +368,6 @@ _SUBMITTED = re.compile(r"""<a\s[^>]*?href=["']([^"']+)["'][^>]*>\s*\[link\]\s*<
 _MEDIA_HOSTS = ("imgur.com", "gfycat.com", "redgifs.com", "streamable.com")
 
 
-def _on(host: str, sites: tuple[str, ...]) -> bool:
-    return any(host == site or host.endswith("." + site) for site in sites)
-
-
 def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | None:
     """The article a Reddit post submitted, for a post linked to its Reddit page: the
     "[link]" of its description when it leads off Reddit (not to a picture or clip host), so
@@ -378,7 +375,7 @@ def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | Non
     None otherwise (a text post, a picture)."""
     if not link or "redd" not in link:
         return None  # (most links, told without splitting them)
-    if not _on((urlsplit(link).hostname or "").lower(), _REDDIT_HOSTS):
+    if not on_site(host_of(link), _REDDIT_HOSTS):
         return None
     markup = [str(raw.get("summary") or "")]
     for content in raw.get("content") or ():
@@ -389,8 +386,8 @@ def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | Non
         if found is None:
             continue
         target = _http_url(html.unescape(found.group(1)), base)
-        host = (urlsplit(target).hostname or "").lower() if target else ""
-        if target and not _on(host, _REDDIT_HOSTS) and not _on(host, _MEDIA_HOSTS):
+        host = host_of(target)
+        if target and not on_site(host, _REDDIT_HOSTS) and not on_site(host, _MEDIA_HOSTS):
             return target
         return None
     return None

@@ -7,7 +7,7 @@ its other feeds and its pages wait (`PollJob`, `ArticleJob`). Holds are stored
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -40,6 +40,11 @@ def bot_check(headers: Mapping[str, str]) -> str | None:
 def host_of(url: str | None) -> str:
     """A link's host name ("" for none): what pacing, holds and skipping go by."""
     return (urlsplit(url or "").hostname or "").lower()
+
+
+def on_site(host: str, sites: Iterable[str]) -> bool:
+    """Whether `host` is one of `sites` or a host under one ("m.youtube.com", "youtube.com")."""
+    return any(host == site or host.endswith("." + site) for site in sites)
 
 
 def busy_pause(status: int | None, headers: Mapping[str, str], now: datetime) -> float | None:
