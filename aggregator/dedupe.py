@@ -31,6 +31,7 @@ __all__ = [
     "MIN_NEAR_WORDS",
     "canonical_url",
     "clean_link",
+    "collected_from",
     "content_hash",
     "duplicate_reason",
     "find_duplicate",
@@ -274,6 +275,25 @@ def item_outlet(
     if link_key and not hidden:
         return link_key
     return site_key or outlet_key(fallback)
+
+
+def collected_from(
+    link: str | None, site: str | None, aliases: frozenset[str] = frozenset()
+) -> str:
+    """The publisher whose article a feed's entry links to, when that is not the feed's own
+    site: the link's outlet (`outlet_key`), an ordinary domain that is neither the site's nor
+    one of its `aliases` (a Reddit or Hacker News feed, Google Alerts, a newsletter's links, a
+    sister paper's report in an outlet's feed). Empty when the link is the site's, goes
+    through a redirector or is on a platform, or when the site is unknown, a redirector's or
+    a platform's: then the feed tells who published the entry."""
+    site_key, link_key = outlet_key(site), outlet_key(link)
+    if not site_key or site_key in REDIRECTOR_HOSTS or site_key in PLATFORM_HOSTS:
+        return ""
+    if not link_key or link_key in REDIRECTOR_HOSTS or link_key in PLATFORM_HOSTS:
+        return ""
+    if _host(link) in REDIRECTOR_HOSTS or link_key == site_key or link_key in aliases:
+        return ""
+    return link_key
 
 
 def source_outlet(link: str | None, source: str | None) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .dedupe import (
     canonical_url,
     clean_link,
+    collected_from,
     content_hash,
     item_outlet,
     site_aliases,
@@ -85,13 +86,17 @@ def entry_to_item(
     see `item_kinds.is_placeholder_title`) is cut from the text. `aliases` are domains that
     stand for the feed's site (see `dedupe.site_aliases`); an entry whose link is a
     redirector's and which names its publisher (`Entry.source_url`, a Google News feed's) is
-    that publisher's (`dedupe.source_outlet`), named as the entry names it. `hashed_words`:
+    that publisher's (`dedupe.source_outlet`), named as the entry names it; one whose link is
+    another publisher's than the feed's site (`dedupe.collected_from`) is named by that
+    publisher's domain. `hashed_words`:
     the words of the hashed text, when worked out already. `logo`: the picture the feed gives
     most entries (`entry_images.feed_logo`), never an item's.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
     origin = source_outlet(entry.url, entry.source_url)  # (an aggregator's entry: its publisher)
+    # (a collected entry's link names its publisher, by its domain: the feed's name is not it)
+    foreign = "" if origin else collected_from(entry.url, site or source.html_url, aliases)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
@@ -108,7 +113,7 @@ def entry_to_item(
         published=published,
         first_seen=now,
         outlet=origin or item_outlet(entry.url, site or source.html_url, source.url, aliases),
-        outlet_name=(entry.source_name or origin) if origin else name,
+        outlet_name=(entry.source_name or origin) if origin else foreign or name,
         category=source.category,
         content_hash=content_hash(
             title, text if hashed_text is None else hashed_text, hashed_words

@@ -117,7 +117,10 @@ def distinct_names(
     name covers several outlets (`outlets`, one key a source, as `outlet_key` gives), the
     outlet with most sources under that name keeps it (on a tie the one its feed is on, by
     `homes`, the hosts of the sources' feeds; then the first listed), and the others are
-    named by their outlet's host."""
+    named by their outlet's host. A source named by its outlet's domain alone (a collecting
+    feed's entry, `dedupe.collected_from`) takes the name the outlet's own feed gives it in
+    the story ("BBC News", not "bbc.co.uk")."""
+    sources = _own_names(sources, outlets)
     keys: dict[str, Counter[str]] = {}
     home: dict[str, set[str]] = {}
     for index, (source, key) in enumerate(zip(sources, outlets, strict=True)):
@@ -135,6 +138,21 @@ def distinct_names(
         if owner[source.outlet] == key or key.startswith("item:")
         else dataclasses.replace(source, outlet=key)
         for source, key in zip(sources, outlets, strict=True)
+    ]
+
+
+def _own_names(sources: Sequence[SourceRef], outlets: Sequence[str]) -> Sequence[SourceRef]:
+    """`sources`, each named by its domain alone taking the first other name its outlet has."""
+    bare = [source.outlet.casefold() == key for source, key in zip(sources, outlets, strict=True)]
+    if not any(bare):
+        return sources
+    names: dict[str, str] = {}
+    for source, key, domain in zip(sources, outlets, bare, strict=True):
+        if not domain:
+            names.setdefault(key, source.outlet)
+    return [
+        dataclasses.replace(source, outlet=names[key]) if domain and key in names else source
+        for source, key, domain in zip(sources, outlets, bare, strict=True)
     ]
 
 

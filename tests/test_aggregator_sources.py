@@ -61,14 +61,30 @@ def _own() -> bytes:
     ).encode()
 
 
-def test_a_collecting_feeds_entries_are_their_publishers_in_a_published_story(
-    tmp_path: Path,
-) -> None:
+def _linked() -> bytes:
+    """A link aggregator's shape (Hacker News, a subreddit, a newsletter's links): each entry
+    links straight to the publisher's article, the feed's own site elsewhere."""
+    items = ""
+    for k, (_, site, title) in enumerate(PUBLISHERS):
+        items += (
+            f"<item><title>{title}</title><link>{site}/corvane-{k}</link>"
+            f"<comments>https://news.linkdigest.example/item?id={k}</comments>"
+            f"<pubDate>{format_datetime(NOW - timedelta(minutes=k + 1), usegmt=True)}</pubDate>"
+            f"<description>{REPORT}</description></item>"
+        )
+    return (
+        "<rss version='2.0'><channel><title>Link Digest</title>"
+        f"<link>https://news.linkdigest.example/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def _published(tmp_path: Path, feeds: dict[str, bytes]) -> str:
+    """The World News feed's text after one pass over `feeds` (path → body) on loopback."""
     db, site = tmp_path / "agg.db", tmp_path / "site"
 
     async def scenario() -> None:
         async with Upstream() as up:
-            urls = [up.add_feed("/own.xml", _own()), up.add_feed("/gn.xml", _collected())]
+            urls = [up.add_feed(path, body) for path, body in feeds.items()]
             path = tmp_path / "feeds.opml"
             path.write_text(opml(*urls))
             service = Service(path, db, Settings())
@@ -82,9 +98,27 @@ def test_a_collecting_feeds_entries_are_their_publishers_in_a_published_story(
     asyncio.run(scenario())
     assert main(["publish", "--db", str(db), "--output", str(site)]) == 0
     published = html.unescape((site / "feeds" / "world-news.rss").read_text())
-    words = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+
+
+def test_a_collecting_feeds_entries_are_their_publishers_in_a_published_story(
+    tmp_path: Path,
+) -> None:
+    words = _published(tmp_path, {"/own.xml": _own(), "/gn.xml": _collected()})
     # three publishers, each named as its entry names it, its title without the name
     assert "Summary based on 3 sources:" in words
     assert "Harbour Gazette — Corvane dam spillway opened " in words
     assert "Marrow Times — Corvane dam gates opened after rain " in words
     assert "Google News" not in words
+
+
+def test_a_link_aggregators_entries_are_named_by_their_publishers_domains(
+    tmp_path: Path,
+) -> None:
+    words = _published(tmp_path, {"/own.xml": _own(), "/links.xml": _linked()})
+    assert "Summary based on 3 sources:" in words
+    # (the entries carry the wire text of the first: listed as its copies, each publisher named)
+    assert "F0 — Corvane dam spillway opened after heavy rain " in words
+    assert "harbourgazette.example (same text as [1]) — Corvane dam spillway opened " in words
+    assert "marrowtimes.example (same text as [1]) — Corvane dam gates opened after rain " in words
+    assert "Link Digest" not in words

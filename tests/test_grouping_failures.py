@@ -385,6 +385,43 @@ def test_a_feed_collecting_several_publishers_keeps_each_publisher() -> None:
     assert set(_feed_outlets(site, two)) == {"marrowtimes.example"}
 
 
+def _feed_names(site: str, links: list[str]) -> list[str]:
+    source = Source(url="https://feeds.example/x.xml", title="News Digest", category="News")
+    entries = tuple(
+        Entry(guid=f"g{k}", title=f"Story {k}", text="", url=u) for k, u in enumerate(links)
+    )
+    return [
+        i.outlet_name for i in entries_to_items(source, ParsedFeed("Digest", site, entries), T0)
+    ]
+
+
+def test_a_collected_entry_is_named_after_its_publishers_domain() -> None:
+    """An entry linking to another publisher's article (a Reddit or Hacker News feed, Google
+    Alerts, a sister paper's report) is named by that publisher's domain, not by the feed
+    that carried it; the feed's own entries, and entries on a domain that stands for its
+    site, keep the feed's name."""
+    site = "https://www.newsdigest.example/"
+    links = [
+        "https://www.harbourgazette.example/a",
+        "https://news.newsdigest.example/own",
+        "https://nyti.ms/3Qrs",  # (a publisher's own short link)
+        "https://t.co/abc",  # (a redirector: the feed's site names it)
+        "https://www.youtube.com/watch?v=x",  # (a platform: the same)
+    ]
+    assert _feed_names(site, links) == [
+        "harbourgazette.example",
+        "News Digest",
+        "nytimes.com",
+        "News Digest",
+        "News Digest",
+    ]
+    cdn = [f"https://cdn.hgmedia.example/2024/story-{k}" for k in range(3)]
+    assert _feed_names(site, cdn) == ["News Digest"] * 3  # (the site's alias)
+    # a feed whose site is unknown, or a platform's, cannot tell its own links from others'
+    assert _feed_names("", links[:1]) == ["News Digest"]
+    assert _feed_names("https://www.youtube.com/channel/UCx", links[:1]) == ["News Digest"]
+
+
 def test_each_video_channel_is_its_own_outlet() -> None:
     outlets = set()
     for channel in ("UCalpha", "UCbeta"):
@@ -433,7 +470,7 @@ def test_an_aggregators_entries_are_the_publishers_their_sources_name() -> None:
         ("marrowtimes.example", "marrowtimes.example"),
         ("google.com", "World - Google News"),
         ("google.com", "World - Google News"),
-        ("pellowpost.example", "World - Google News"),
+        ("pellowpost.example", "pellowpost.example"),
     ]
 
 

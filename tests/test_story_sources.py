@@ -106,6 +106,26 @@ def test_one_name_over_two_outlets_names_the_other_by_its_host() -> None:
     assert names == {"i001": "Example Times", "i002": "examplepost.example", "i003": "Outlet 3"}
 
 
+def test_a_report_named_by_its_domain_takes_its_outlets_own_name() -> None:
+    """A collecting feed's entry is named by its publisher's domain; in a story that also
+    holds the publisher's own report, it goes by the name the publisher's feed gives."""
+    from dataclasses import replace
+
+    from aggregator.story_sources import distinct_names
+
+    own = source_ref(replace(dam_item(1), outlet_name="Harbour Gazette"))
+    collected = source_ref(replace(dam_item(2), outlet_name="outlet1.example"))
+    alone = source_ref(replace(dam_item(3), outlet_name="outlet3.example"))
+    keys = ["outlet1.example", "outlet1.example", "outlet3.example"]
+    named = distinct_names([collected, own, alone], keys)
+    assert [ref.outlet for ref in named] == [
+        "Harbour Gazette",
+        "Harbour Gazette",
+        "outlet3.example",
+    ]
+    assert named[0].title == collected.title and named[0].url == collected.url
+
+
 def test_one_outlets_several_reports_keep_its_name() -> None:
     from dataclasses import replace
 
