@@ -172,6 +172,22 @@ def is_video_page(url: str) -> bool:
     return on_site(host_of(url), _VIDEO_SITES)
 
 
+# Social platforms whose pages are an app's shell or a sign-in wall, never an article; a
+# Mastodon server's account and post pages are told by their address (`dedupe.account_outlet`).
+_SOCIAL_SITES = (
+    "bsky.app", "threads.net", "threads.com", "twitter.com", "x.com", "facebook.com",
+    "instagram.com",
+)  # fmt: skip
+
+
+def is_social_post(url: str) -> bool:
+    """Whether a link is a social account's page or one of its posts (a Mastodon or Bluesky
+    account's feed links each post's), whose text the feed gave already."""
+    from .dedupe import account_outlet
+
+    return on_site(host_of(url), _SOCIAL_SITES) or bool(account_outlet(url))
+
+
 def is_script_redirect(url: str) -> bool:
     """Whether a link is an aggregator's page that leads to the article only through a
     script (the entry's `<source>` names its publisher: `dedupe.source_outlet`)."""
@@ -185,7 +201,7 @@ def due_articles(
 ) -> tuple[list[Item], list[Item], list[Item]]:
     """Split never-tried candidates into (pages to fetch now, items whose feed text suffices,
     items never to fetch: skipped feeds, adverts, no http(s) link, a link to a home page, to
-    a video platform's page or through a script's redirect).
+    a video platform's page, a social post or through a script's redirect).
 
     Pages are taken newest first, at most `per_pass`, and at most `per_host[host]` of a host
     (a site whose robots.txt asks a long Crawl-delay, so that its pages do not fill a pass
@@ -200,6 +216,7 @@ def due_articles(
             not _http(item.url)
             or is_home_page(item.url or "")
             or is_video_page(item.url or "")
+            or is_social_post(item.url or "")
             or is_script_redirect(item.url or "")
             or skipped_feed(item.feed_url, settings.skip_feeds)
             or is_advert(item.title, item.text, item.url)

@@ -29,6 +29,7 @@ from aggregator.tokens import word_count, words
 
 __all__ = [
     "MIN_NEAR_WORDS",
+    "account_outlet",
     "canonical_url",
     "clean_link",
     "collected_from",
@@ -37,6 +38,7 @@ __all__ = [
     "find_duplicate",
     "is_duplicate",
     "item_outlet",
+    "key_name",
     "near_keys",
     "outlet_key",
     "shingles",
@@ -196,8 +198,12 @@ REDIRECTOR_HOSTS = frozenset(
 PLATFORM_HOSTS = frozenset(
     """youtube.com youtu.be vimeo.com dailymotion.com soundcloud.com twitter.com x.com
     facebook.com instagram.com tiktok.com medium.com substack.com podbean.com
-    anchor.fm spotify.com""".split()
+    anchor.fm spotify.com bsky.app threads.net threads.com""".split()
 )
+# A social account's page or one of its posts, on any host: Mastodon and the servers that
+# speak its addresses ("/@name", "/@name/<id>", "/@name@their.server/<id>"), Threads
+# ("/@name/post/<id>"). Another path under "/@name" (a blog's author page, a slug) is none.
+_ACCOUNT_PATH = re.compile(r"/@([^/@\s]+)(?:@([^/\s]+))?(?:/\d+|/post/[0-9A-Za-z_-]+)?/?")
 
 
 def _host(url: str | None) -> str:
@@ -218,8 +224,33 @@ def _platform_outlet(url: str) -> str:
         return ""
     if not parts or parts[0] in ("watch", "embed", "shorts", "video", "videos", "status"):
         return ""
-    keep = 2 if parts[0] in ("channel", "c", "user", "u", "p", "show") and len(parts) > 1 else 1
+    keep = 1
+    if parts[0] in ("channel", "c", "user", "u", "p", "show", "profile") and len(parts) > 1:
+        keep = 2
     return outlet_key(url) + "/" + "/".join(parts[:keep]).lower()
+
+
+def account_outlet(url: str | None) -> str:
+    """The social account a link is the page of, or a post of, as an outlet of its own:
+    "mastodon.social/@harbourgazette" (an account on another server is named by its own:
+    "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example".
+    Empty for any other link."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    found = _ACCOUNT_PATH.fullmatch(parts.path)
+    if found:
+        name, server = found.group(1).lower(), (found.group(2) or "").lower().rstrip(".")
+        return f"{_strip_prefixes(server or host, _OUTLET_HOST_PREFIXES)}/@{name}"
+    if outlet_key(url) == "bsky.app" and parts.path.startswith("/profile/"):
+        return _platform_outlet(url)
+    return ""
 
 
 ALIAS_MIN_ITEMS = 3  # a feed's items on one other domain that make it the site's own
@@ -236,6 +267,8 @@ def site_aliases(links: Iterable[str | None], site: str | None) -> frozenset[str
     """
     site_key = outlet_key(site)
     if not site_key or site_key in REDIRECTOR_HOSTS or site_key in PLATFORM_HOSTS:
+        return frozenset()
+    if account_outlet(site):  # (an account's links to a site are that site's articles)
         return frozenset()
     others: dict[str, int] = {}
     for link in links:
@@ -263,6 +296,9 @@ def item_outlet(
     keeps that domain: feeds that collect several publishers' articles should count each
     publisher. `fallback` (the feed URL) serves when nothing else has a host.
     """
+    account = account_outlet(link)
+    if account:  # (a social account's post: the account is the outlet)
+        return account
     link_host = _host(link)
     link_key, site_key = outlet_key(link), outlet_key(site)
     hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
@@ -291,9 +327,23 @@ def collected_from(
         return ""
     if not link_key or link_key in REDIRECTOR_HOSTS or link_key in PLATFORM_HOSTS:
         return ""
-    if _host(link) in REDIRECTOR_HOSTS or link_key == site_key or link_key in aliases:
+    if _host(link) in REDIRECTOR_HOSTS or link_key in aliases:
         return ""
-    return link_key
+    # (an account's post is the account's, on its server as anywhere)
+    site_id, link_id = account_outlet(site) or site_key, account_outlet(link) or link_key
+    return "" if link_id == site_id else link_id
+
+
+def key_name(key: str) -> str:
+    """How an outlet key reads as a name: a domain as it is, a social account as its handle
+    ("mastodon.social/@harbour" → "@harbour@mastodon.social", "bsky.app/profile/h.example"
+    → "@h.example")."""
+    host, _, path = key.partition("/")
+    if path.startswith("@"):
+        return f"{path}@{host}"
+    if host == "bsky.app" and path.startswith("profile/"):
+        return "@" + path.removeprefix("profile/")
+    return key
 
 
 def source_outlet(link: str | None, source: str | None) -> str:

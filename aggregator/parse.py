@@ -192,8 +192,8 @@ def parse_feed(
     feed = result.get("feed") or {}
     raw_entries = result.get("entries") or []
     problem = result.get("bozo_exception") if result.get("bozo") else None
-    title = _title(feed) or None
     link = _http_url(_str(feed, "link"), base)
+    title = _account_title(_title(feed), link) or None
     # Feed-like: it has entries, a title or a home link, or it is a well-formed (empty) feed.
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
         raise ParseError(url, f"not a feed: {_why_not(body, problem, base)}")
@@ -512,6 +512,16 @@ def _title(mapping: Mapping[str, Any]) -> str:
     if kind == "text/plain" and isinstance(value, str) and holds_markup(value):
         kind = "text/html"
     return _to_text(value, kind)
+
+
+def _account_title(title: str, link: str | None) -> str:
+    """A Bluesky account's feed title ("@harbour.example - Harbour Gazette") as its display
+    name, which names the account as the outlet's own feed names the outlet."""
+    if link and title.startswith("@") and urlsplit(link).hostname == "bsky.app":
+        handle, dash, name = title.partition(" - ")
+        if dash and name.strip() and " " not in handle:
+            return name.strip()
+    return title
 
 
 # A feed polled again repeats most of its entries: their text is not extracted again.

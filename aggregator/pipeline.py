@@ -18,6 +18,7 @@ from .dedupe import (
     collected_from,
     content_hash,
     item_outlet,
+    key_name,
     site_aliases,
     source_outlet,
 )
@@ -97,6 +98,8 @@ def entry_to_item(
     origin = source_outlet(entry.url, entry.source_url)  # (an aggregator's entry: its publisher)
     # (a collected entry's link names its publisher, by its domain: the feed's name is not it)
     foreign = "" if origin else collected_from(entry.url, site or source.html_url, aliases)
+    if foreign:
+        foreign = key_name(foreign)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text

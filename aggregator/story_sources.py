@@ -13,7 +13,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .dedupe import PLATFORM_HOSTS
+from .dedupe import PLATFORM_HOSTS, key_name
 from .dedupe import outlet_key as url_outlet
 from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
@@ -62,9 +62,10 @@ def outlet_keys(items: Sequence[Item]) -> list[str]:
 
 
 def _is_channel(key: str) -> bool:
-    """Whether an outlet key is a channel or account on a platform ("youtube.com/channel/…")."""
-    host, slash, _ = key.partition("/")
-    return bool(slash) and host in PLATFORM_HOSTS
+    """Whether an outlet key is a channel or account on a platform ("youtube.com/channel/…",
+    "mastodon.social/@…": `dedupe.account_outlet`)."""
+    host, slash, path = key.partition("/")
+    return bool(slash) and (host in PLATFORM_HOSTS or path.startswith("@"))
 
 
 def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[str]:
@@ -143,7 +144,10 @@ def distinct_names(
 
 def _own_names(sources: Sequence[SourceRef], outlets: Sequence[str]) -> Sequence[SourceRef]:
     """`sources`, each named by its domain alone taking the first other name its outlet has."""
-    bare = [source.outlet.casefold() == key for source, key in zip(sources, outlets, strict=True)]
+    bare = [
+        source.outlet.casefold() in (key, key_name(key))
+        for source, key in zip(sources, outlets, strict=True)
+    ]
     if not any(bare):
         return sources
     names: dict[str, str] = {}

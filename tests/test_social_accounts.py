@@ -1,0 +1,232 @@
+"""Social accounts as sources: a Mastodon or Bluesky account's feed is an outlet of its own
+(all accounts of one server are not one outlet), named as its feed names it, counted as the
+outlet whose name it carries, and its post pages are never fetched as articles."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+from upstream import Upstream
+
+from aggregator.article_settings import ArticleSettings
+from aggregator.articles import due_articles, is_social_post
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.dedupe import account_outlet, item_outlet, key_name
+from aggregator.fetch import Fetcher
+from aggregator.models import Entry, Item, ParsedFeed, Source
+from aggregator.parse import parse_feed
+from aggregator.pipeline import entries_to_items
+from aggregator.service import Service
+
+NOW = datetime.now(UTC)
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SERVER = "social.example"
+REPORT = (
+    "Engineers at the Corvane dam opened the spillway gates on Sunday after three days of "
+    "heavy rain. Towns in the Lusk valley below the dam were told to prepare for flooding, "
+    "and 1,200 residents were moved to shelters. The regional water authority said the "
+    "reservoir stood at 98 percent of capacity."
+)
+
+
+def _when(minutes: int) -> str:
+    return format_datetime(NOW - timedelta(minutes=minutes), usegmt=True)
+
+
+def _mastodon(account: str, name: str, post: str, minutes: int) -> bytes:
+    """A Mastodon account's RSS, as servers write it: no titles, the post as HTML, a link
+    to the article and a hashtag in it."""
+    link = f"https://{SERVER}/@{account}/1130{minutes}"
+    text = html.escape(
+        f'<p>{post} <a href="https://www.{account.lower()}.example/corvane" rel="nofollow">'
+        f'<span class="invisible">https://www.</span><span>{account.lower()}.example/corvane'
+        f'</span></a> <a href="https://{SERVER}/tags/floods" class="mention hashtag" rel="tag">'
+        "#<span>floods</span></a></p>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+        f"<title>{name}</title><description>Public posts from @{account}@{SERVER}"
+        f"</description><link>https://{SERVER}/@{account}</link>"
+        f'<item><guid isPermaLink="true">{link}</guid><link>{link}</link>'
+        f"<pubDate>{_when(minutes)}</pubDate><description>{text}</description>"
+        "<category>floods</category></item></channel></rss>"
+    ).encode()
+
+
+def _bluesky(handle: str, name: str, post: str, minutes: int) -> bytes:
+    """A Bluesky account's RSS: "@handle - Name" for a title, plain-text posts."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<description>{name}</description><link>https://bsky.app/profile/{handle}</link>"
+        f"<title>@{handle} - {name}</title><item>"
+        f"<link>https://bsky.app/profile/{handle}/post/3lcorvane</link>"
+        f"<description>{post}</description><pubDate>{_when(minutes)}</pubDate>"
+        f'<guid isPermaLink="false">at://did:plc:harbour/app.bsky.feed.post/3lcorvane</guid>'
+        "</item></channel></rss>"
+    ).encode()
+
+
+def _site(name: str, site: str) -> bytes:
+    return (
+        f"<rss version='2.0'><channel><title>{name}</title><link>{site}/</link><item>"
+        "<title>Corvane dam spillway opened after heavy rain</title>"
+        f"<link>{site}/corvane</link><pubDate>{_when(5)}</pubDate>"
+        f"<description>{REPORT}</description></item></channel></rss>"
+    ).encode()
+
+
+def _opml(urls: list[str]) -> str:
+    """The sources, each outline's text its address (no name of the operator's)."""
+    outlines = "".join(f'<outline type="rss" text="{u}" xmlUrl="{u}"/>' for u in urls)
+    return (
+        f'<opml version="2.0"><body><outline text="World News">{outlines}</outline></body></opml>'
+    )
+
+
+def test_social_accounts_are_outlets_of_their_own_in_a_published_story(tmp_path: Path) -> None:
+    db, site = tmp_path / "agg.db", tmp_path / "site"
+    feeds = {
+        "/harbour.xml": _site("Harbour Gazette", "https://www.harbourgazette.example"),
+        "/harbour-bsky.xml": _bluesky(
+            "harbourgazette.example",
+            "Harbour Gazette",
+            "The Corvane dam spillway gates were opened on Sunday after heavy rain, and "
+            "1,200 residents of the Lusk valley were moved to shelters. "
+            "https://www.harbourgazette.example/corvane",
+            3,
+        ),
+        "/marrow.xml": _mastodon(
+            "MarrowTimes",
+            "Marrow Times",
+            "Engineers opened the Corvane dam spillway gates on Sunday after three days of "
+            "heavy rain, and towns in the Lusk valley were told to prepare for flooding.",
+            2,
+        ),
+        "/pellow.xml": _mastodon(
+            "PellowPost",
+            "Pellow Post",
+            "The Corvane dam reservoir stood at 98 percent of capacity when engineers opened "
+            "the spillway gates on Sunday after heavy rain in the Lusk valley.",
+            1,
+        ),
+    }
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            urls = [up.add_feed(path, body) for path, body in feeds.items()]
+            path = tmp_path / "feeds.opml"
+            path.write_text(_opml(urls))
+            service = Service(path, db, Settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher, everything=True)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db) as conn:
+        outlets = {row[0] for row in conn.execute("SELECT outlet FROM items")}
+    assert outlets == {
+        "harbourgazette.example",
+        "bsky.app/profile/harbourgazette.example",
+        f"{SERVER}/@marrowtimes",
+        f"{SERVER}/@pellowpost",
+    }
+    assert main(["publish", "--db", str(db), "--output", str(site)]) == 0
+    published = html.unescape((site / "feeds" / "world-news.rss").read_text())
+    words = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+    # the Bluesky account is the Gazette's own (same name); the two Mastodon accounts of one
+    # server are two outlets, each named as its feed names it
+    assert "Summary based on 3 sources (4 reports):" in words
+    assert "Harbour Gazette — The Corvane dam spillway gates were opened on Sunday" in words
+    assert "Marrow Times — Engineers opened the Corvane dam spillway gates" in words
+    assert "Pellow Post — The Corvane dam reservoir stood at 98 percent" in words
+    assert "@harbourgazette.example" not in words and SERVER not in words
+
+
+def test_an_accounts_page_or_post_is_the_account() -> None:
+    cases = {
+        f"https://{SERVER}/@MarrowTimes/113012": f"{SERVER}/@marrowtimes",
+        f"https://{SERVER}/@MarrowTimes": f"{SERVER}/@marrowtimes",
+        f"https://{SERVER}/@marrow@other.example/113": "other.example/@marrow",
+        "https://www.threads.net/@harbour/post/C4xYz9": "threads.net/@harbour",
+        "https://bsky.app/profile/harbour.example/post/3lc": "bsky.app/profile/harbour.example",
+        "https://bsky.app/profile/harbour.example": "bsky.app/profile/harbour.example",
+        # a site's author page under a story's slug, a hashtag page, an article: no account
+        "https://www.harbourgazette.example/@reporter/corvane-dam-opened": "",
+        f"https://{SERVER}/tags/floods": "",
+        "https://www.harbourgazette.example/corvane": "",
+    }
+    assert {url: account_outlet(url) for url in cases} == cases
+    assert key_name(f"{SERVER}/@marrowtimes") == f"@marrowtimes@{SERVER}"
+    assert key_name("bsky.app/profile/harbour.example") == "@harbour.example"
+    assert key_name("harbourgazette.example") == "harbourgazette.example"
+    # two accounts of one server are two outlets, whatever the feed's site
+    assert item_outlet(f"https://{SERVER}/@a/1", f"https://{SERVER}/@a") == f"{SERVER}/@a"
+    assert item_outlet(f"https://{SERVER}/@b/2", f"https://{SERVER}/@a") == f"{SERVER}/@b"
+
+
+def _items(site: str, links: list[str], title: str = "Feed") -> list[tuple[str, str]]:
+    source = Source(url="https://feeds.example/x.xml", title="", category="News")
+    entries = tuple(
+        Entry(guid=f"g{k}", title="", text=f"Post {k} about the dam.", url=u)
+        for k, u in enumerate(links)
+    )
+    parsed = ParsedFeed(title, site, entries)
+    return [(i.outlet, i.outlet_name) for i in entries_to_items(source, parsed, T0)]
+
+
+def test_an_accounts_feed_is_the_account_and_a_hashtags_feed_names_each_poster() -> None:
+    posts = [f"https://{SERVER}/@MarrowTimes/1", f"https://{SERVER}/@MarrowTimes/2"]
+    account = f"{SERVER}/@marrowtimes"
+    assert _items(f"https://{SERVER}/@MarrowTimes", posts, "Marrow Times") == [
+        (account, "Marrow Times"),
+        (account, "Marrow Times"),
+    ]
+    # an account's posts of a link to a site (3 or more) do not make that site the account's
+    shared = [f"https://www.harbourgazette.example/{k}" for k in range(3)]
+    assert {name for _, name in _items(f"https://{SERVER}/@MarrowTimes", shared)} == {
+        "harbourgazette.example"
+    }
+    mixed = [posts[0], f"https://{SERVER}/@PellowPost/3"]
+    assert _items(f"https://{SERVER}/tags/floods", mixed, "#floods") == [
+        (account, f"@marrowtimes@{SERVER}"),
+        (f"{SERVER}/@pellowpost", f"@pellowpost@{SERVER}"),
+    ]
+
+
+def test_a_bluesky_feeds_title_is_the_accounts_name() -> None:
+    body = _bluesky("harbourgazette.example", "Harbour Gazette", "A post.", 1)
+    assert parse_feed(body, "https://bsky.app/x/rss").title == "Harbour Gazette"
+    # the same shape of title elsewhere is a title
+    other = body.replace(b"https://bsky.app/profile/", b"https://www.example.com/")
+    assert parse_feed(other, "https://www.example.com/rss").title == (
+        "@harbourgazette.example - Harbour Gazette"
+    )
+
+
+def test_a_social_post_is_never_fetched_as_an_article() -> None:
+    posts = [
+        f"https://{SERVER}/@MarrowTimes/113012",
+        "https://bsky.app/profile/harbour.example/post/3lcorvane",
+        "https://x.com/harbour/status/1",
+        "https://www.facebook.com/harbour/posts/1",
+    ]
+    assert all(is_social_post(url) for url in posts)
+    assert not is_social_post("https://www.harbourgazette.example/corvane")
+    items = [
+        Item(id=f"i{k}", title="Dam", text="Short post.", url=url, first_seen=T0)
+        for k, url in enumerate([*posts, "https://www.harbourgazette.example/corvane"])
+    ]
+    fetch, _, never = due_articles(items, ArticleSettings())
+    assert [i.url for i in fetch] == ["https://www.harbourgazette.example/corvane"]
+    assert sorted(i.url for i in never) == sorted(posts)
