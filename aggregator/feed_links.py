@@ -82,14 +82,26 @@ _PLAYLIST = re.compile(r"[\w-]{10,64}")
 
 _REDDIT = frozenset({"reddit.com", "www.reddit.com", "old.reddit.com", "new.reddit.com"})
 _SUBREDDIT = re.compile(r"/(r|user|u)/([\w-]{2,50})/?$")
+_BLUESKY = re.compile(r"/profile/([\w.:-]{3,253})/?")
+# A Mastodon account's page on its server, or a remote one's seen from another server
+# ("/@name@their.server"); the servers that speak Mastodon's addresses keep its feed beside it.
+_ACCOUNT = re.compile(r"/@(\w{1,100})(?:@([\w-]+(?:\.[\w-]+)+))?/?")
+_MEDIUM = frozenset({"medium.com", "www.medium.com"})
+# Platforms whose "/@name" pages give no feed (YouTube's handle pages name theirs).
+_NO_ACCOUNT_FEED = frozenset(
+    {"threads.net", "www.threads.net", "threads.com", "www.threads.com", "tiktok.com",
+     "www.tiktok.com", "x.com", "twitter.com", "www.instagram.com", "instagram.com"}
+)  # fmt: skip
 
 
 def known_feed(url: str) -> str | None:
     """The feed of the page `url` where its platform keeps it at a known address, or None: a
     YouTube channel's (`/channel/UC…`, `/user/NAME`) or playlist's (`/playlist?list=…`, or a
-    video watched in one), a subreddit's or a Reddit user's (`/r/NAME`, `/user/NAME`). Their
-    pages say so too, but YouTube's is a consent page in the EU and Reddit's often refuses
-    programs; a YouTube handle's (`/@name`) is found only on its page."""
+    video watched in one), a subreddit's or a Reddit user's (`/r/NAME`, `/user/NAME`), a
+    Bluesky account's (`/profile/HANDLE`), a Mastodon account's (`/@name` on any server but
+    a platform's; `/@name@server` on its own server) and a Medium author's. Their pages say
+    so too, but YouTube's is a consent page in the EU and Reddit's often refuses programs; a
+    YouTube handle's (`/@name`) is found only on its page."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -101,8 +113,17 @@ def known_feed(url: str) -> str | None:
             return None
         kind = "r" if found[1] == "r" else "user"
         return f"https://www.reddit.com/{kind}/{found[2]}/.rss"
+    if host == "bsky.app":
+        profile = _BLUESKY.fullmatch(parts.path)
+        return f"https://bsky.app/profile/{profile[1]}/rss" if profile else None
     if host not in _YOUTUBE:
-        return None
+        account = _ACCOUNT.fullmatch(parts.path)
+        if account is None or host in _NO_ACCOUNT_FEED:
+            return None
+        if host in _MEDIUM:
+            return f"https://medium.com/feed/@{account[1]}"
+        server = account[2] or parts.netloc.rpartition("@")[2]
+        return f"https://{server}/@{account[1]}.rss"
     if channel := _CHANNEL.match(parts.path):
         return f"{_YOUTUBE_FEED}channel_id={channel[1]}"
     if user := _USER.match(parts.path):

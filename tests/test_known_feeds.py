@@ -36,6 +36,17 @@ PLAYLIST = "PLZHQObOWTQDPD3MizzM2xVFitgF8hE_ab"
         (f"https://notyoutube.example/channel/{CHANNEL}", None),
         (f"{FEED}channel_id={CHANNEL}", None),  # (a feed already)
         ("http://[::1", None),
+        (
+            "https://bsky.app/profile/harbour.example",
+            "https://bsky.app/profile/harbour.example/rss",
+        ),
+        ("https://bsky.app/profile/harbour.example/post/3lc", None),  # (one post)
+        ("https://social.example/@HarbourNews", "https://social.example/@HarbourNews.rss"),
+        ("https://social.example/@harbour@news.example", "https://news.example/@harbour.rss"),
+        ("https://social.example/@HarbourNews.rss", None),  # (a feed already)
+        ("https://social.example/@HarbourNews/113012", None),  # (one post)
+        ("https://medium.com/@harbour", "https://medium.com/feed/@harbour"),
+        ("https://www.threads.net/@harbour", None),  # (no feed)
     ],
 )
 def test_a_platforms_known_feed_address(page: str, feed: str | None) -> None:
@@ -73,6 +84,19 @@ def test_adding_a_channels_page_finds_its_feed_without_asking_the_page() -> None
     feed = f"{FEED}channel_id={CHANNEL}"
     assert (found.url, found.title, found.items) == (feed, "Harbour News", 1)
     assert fetcher.asked == [feed]  # (the page, a consent wall in the EU, is not asked)
+
+
+def test_adding_a_mastodon_accounts_page_finds_its_feed_without_asking_the_page() -> None:
+    page = "https://social.example/@HarbourNews"
+    rss = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour News</title>"
+        f"<link>{page}</link><item><guid>{page}/1</guid><link>{page}/1</link>"
+        "<description>&lt;p&gt;Bridge reopens.&lt;/p&gt;</description></item></channel></rss>"
+    )
+    fetcher = StandIn({f"{page}.rss": rss.encode()})
+    found = asyncio.run(discover(page, fetcher))  # type: ignore[arg-type]
+    assert (found.url, found.title, found.items) == (f"{page}.rss", "Harbour News", 1)
+    assert fetcher.asked == [f"{page}.rss"]
 
 
 def test_a_known_address_that_gives_no_feed_falls_back_to_the_page() -> None:
