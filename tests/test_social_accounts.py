@@ -24,6 +24,7 @@ from aggregator.models import Entry, Item, ParsedFeed, Source
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
 from aggregator.service import Service
+from aggregator.summarize import ExtractiveSummarizer
 
 NOW = datetime.now(UTC)
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -230,3 +231,31 @@ def test_a_social_post_is_never_fetched_as_an_article() -> None:
     fetch, _, never = due_articles(items, ArticleSettings())
     assert [i.url for i in fetch] == ["https://www.harbourgazette.example/corvane"]
     assert sorted(i.url for i in never) == sorted(posts)
+
+
+def test_posts_alone_make_a_summary_without_their_links_and_hashtags() -> None:
+    """Two accounts' posts, each ending with the article's link and a hashtag (no title, as
+    Mastodon writes them): the story has a headline and a bullet, neither with a link or tag."""
+    posts = [
+        (
+            "MarrowTimes",
+            "Marrow Times",
+            "Engineers opened the Corvane dam spillway gates on Sunday after three days of "
+            "heavy rain, and towns in the Lusk valley were told to prepare for flooding.",
+        ),
+        (
+            "PellowPost",
+            "Pellow Post",
+            "The Corvane dam reservoir stood at 98 percent of capacity when engineers opened "
+            "the spillway gates on Sunday after heavy rain in the Lusk valley.",
+        ),
+    ]
+    items: list[Item] = []
+    for account, name, post in posts:
+        url = f"https://feeds.example/{account}.rss"
+        parsed = parse_feed(_mastodon(account, name, post, 2), url)
+        items += entries_to_items(Source(url=url, title="", category="World News"), parsed, NOW)
+    summary = ExtractiveSummarizer().summarize(items)
+    assert summary.outlet_count == 2
+    assert summary.headline.startswith("Engineers opened the Corvane dam spillway gates")
+    assert [b.text for b in summary.bullets] == [posts[1][2]]

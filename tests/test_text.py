@@ -154,6 +154,16 @@ def test_clean_text(text: str, expected: str) -> None:
         ("पुल खुल गया। यातायात कल शुरू होगा।", ["पुल खुल गया।", "यातायात कल शुरू होगा।"]),
         ("桥开通了。明天通车！真的吗？", ["桥开通了。", "明天通车！", "真的吗？"]),
         ("He left at 5 p.m. on Friday. Всё.", ["He left at 5 p.m. on Friday.", "Всё."]),
+        # a post's link and hashtags after its last stop are no part of its sentence
+        (
+            "The dam opened. https://harbour.example/a #floods #lusk",
+            ["The dam opened.", "https://harbour.example/a #floods #lusk"],
+        ),
+        ("The dam opened. www.harbour.example/a", ["The dam opened.", "www.harbour.example/a"]),
+        ("The dam opened. #floods", ["The dam opened.", "#floods"]),
+        # (after an abbreviation, a link or a hashtag goes on the sentence as a word would)
+        ("It rose in the U.S. https://x.example/a", ["It rose in the U.S. https://x.example/a"]),
+        ("Visit www.harbour.example now.", ["Visit www.harbour.example now."]),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
