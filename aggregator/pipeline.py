@@ -4,15 +4,18 @@ arguments."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from .dedupe import (
+    PLATFORM_HOSTS,
+    REDIRECTOR_HOSTS,
     canonical_url,
     clean_link,
     collected_from,
@@ -64,6 +67,33 @@ def outlet_label(
         if name and name.strip():
             return name.strip()[:200]
     return urlsplit(url).hostname or url
+
+
+def site_names(
+    sources: Iterable[tuple[str, str, str | None, str | None, str | None]],
+) -> dict[str, str]:
+    """Outlet → the name its own feed goes by, from the listed sources' (URL, OPML title,
+    htmlUrl, feed title, feed home page) (`Store.source_sites`): the first source of a site
+    names it. A site on a redirector or a platform (not a channel or account there) names
+    none."""
+    names: dict[str, str] = {}
+    for url, title, html_url, feed_title, link in sources:
+        site = link or html_url
+        key = item_outlet(site, site) if site else ""
+        if key and key not in REDIRECTOR_HOSTS and key not in PLATFORM_HOSTS:
+            names.setdefault(key, outlet_label(url, title, html_url, feed_title))
+    return names
+
+
+def named_after_sites(items: Sequence[Item], names: Mapping[str, str]) -> list[Item]:
+    """`items`, each named by its outlet's domain or handle alone (a collecting feed's entry:
+    `dedupe.collected_from`) taking the name the outlet's own listed feed goes by
+    (`site_names`): "The Harbour Gazette", not "harbourgazette.example"."""
+    out = []
+    for item in items:
+        name = names.get(item.outlet) if item.outlet_name == key_name(item.outlet) else None
+        out.append(dataclasses.replace(item, outlet_name=name) if name else item)
+    return out
 
 
 def entry_to_item(

@@ -444,6 +444,16 @@ class FeedsStore(StoreBase):
                 )
         return ClockStep(len(rows), ahead)
 
+    def source_sites(self) -> list[tuple[str, str, str | None, str | None, str | None]]:
+        """Each listed source's (URL, OPML title, OPML htmlUrl, the feed's own title, the
+        feed's own home page), in the sources' order: what names an outlet after its feed
+        (`pipeline.site_names`). Paused sources count: their outlets keep their names."""
+        sql = (
+            "SELECT s.url, s.title, s.html_url, f.title, f.link FROM sources s "
+            "LEFT JOIN feeds f ON f.url = s.url WHERE s.active = 1 ORDER BY s.position"
+        )
+        return [(r[0], r[1] or "", r[2], r[3], r[4]) for r in self.conn.execute(sql)]
+
     def feeds_due(
         self, now: datetime, *, everything: bool = False
     ) -> list[tuple[Source, FeedState]]:

@@ -39,7 +39,7 @@ from .grouping import (
 from .heap import forget_memos, release_free_memory
 from .item_kinds import publishable
 from .models import Item, SourceRef, Summary
-from .pipeline import story_categories, summary_inputs
+from .pipeline import named_after_sites, site_names, story_categories, summary_inputs
 from .store import Store
 from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summary_fingerprint
@@ -206,6 +206,9 @@ class StoryJob:
         # the store still marks unchanged since is not read again (`_summarise_on_workers`).
         self._read_early: dict[str, _Prepared] = {}
         self.withheld = Withheld()  # (read from the store at each pass)
+        # Outlet → the name its own listed feed goes by (`pipeline.site_names`): read from
+        # the store when a pass first summarises, so sources edited since are followed.
+        self._site_names: dict[str, str] | None = None
 
     def close(self) -> None:
         closer = getattr(self.summarizer, "close", None)
@@ -361,6 +364,7 @@ class StoryJob:
         many stories' published summaries changed."""
         now = self.clock()
         self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
+        self._site_names = None
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
         apart, joins = self.store.corrections_due(self.withheld)  # (`apart`, `join` lines)
@@ -631,8 +635,12 @@ class StoryJob:
 
     def _published_members(self, story_id: str) -> list[Item]:
         """The story's items it may be published from: all but what the operator withholds
-        (`withheld`): none of a story withheld, or of one a withheld story merged into."""
-        members = self.store.story_items(story_id)
+        (`withheld`): none of a story withheld, or of one a withheld story merged into. An
+        item named by its outlet's domain takes the name of the outlet's own listed feed
+        (`pipeline.named_after_sites`)."""
+        if self._site_names is None:
+            self._site_names = site_names(self.store.source_sites())
+        members = named_after_sites(self.store.story_items(story_id), self._site_names)
         withheld = self.withheld
         if not withheld:
             return members

@@ -78,15 +78,22 @@ def _linked() -> bytes:
     ).encode()
 
 
-def _published(tmp_path: Path, feeds: dict[str, bytes]) -> str:
-    """The World News feed's text after one pass over `feeds` (path → body) on loopback."""
+def _published(
+    tmp_path: Path, feeds: dict[str, bytes], titles: dict[str, str] | None = None
+) -> str:
+    """The World News feed's text after one pass over `feeds` (path → body) on loopback,
+    each listed under its title in `titles` (path → title), else as F0, F1, …"""
     db, site = tmp_path / "agg.db", tmp_path / "site"
 
     async def scenario() -> None:
         async with Upstream() as up:
             urls = [up.add_feed(path, body) for path, body in feeds.items()]
             path = tmp_path / "feeds.opml"
-            path.write_text(opml(*urls))
+            text = opml(*urls)
+            for n, feed in enumerate(feeds):
+                if titles and feed in titles:
+                    text = text.replace(f'text="F{n}"', f'text="{titles[feed]}"')
+            path.write_text(text)
             service = Service(path, db, Settings())
             try:
                 await service.load_sources(strict=True)
@@ -122,3 +129,32 @@ def test_a_link_aggregators_entries_are_named_by_their_publishers_domains(
     assert "harbourgazette.example (same text as [1]) — Corvane dam spillway opened " in words
     assert "marrowtimes.example (same text as [1]) — Corvane dam gates opened after rain " in words
     assert "Link Digest" not in words
+
+
+def _council() -> bytes:
+    """The Harbour Gazette's own feed, on another event than the digest's entries."""
+    return (
+        "<rss version='2.0'><channel><title>Harbour Gazette</title>"
+        "<link>https://www.harbourgazette.example/</link><item>"
+        "<title>Council votes to close Quay Street to traffic</title>"
+        "<link>https://www.harbourgazette.example/quay</link>"
+        f"<pubDate>{format_datetime(NOW - timedelta(minutes=5), usegmt=True)}</pubDate>"
+        "<description>The city council voted 9 to 4 on Monday to close Quay Street to cars "
+        "from June, after two years of complaints from shop owners about traffic."
+        "</description></item></channel></rss>"
+    ).encode()
+
+
+def test_a_collected_entry_takes_the_name_of_its_publishers_listed_feed(
+    tmp_path: Path,
+) -> None:
+    """The publisher of a link aggregator's entry has a feed of its own in the sources: the
+    entry goes by the name that feed is listed under, in a story the feed's items are not in."""
+    words = _published(
+        tmp_path,
+        {"/own.xml": _council(), "/links.xml": _linked()},
+        {"/own.xml": "The Harbour Gazette"},
+    )
+    assert "The Harbour Gazette (same text as [1]) — Corvane dam spillway opened " in words
+    assert "marrowtimes.example — Corvane dam gates opened after rain " in words
+    assert "harbourgazette.example" not in words

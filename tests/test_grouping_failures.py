@@ -422,6 +422,44 @@ def test_a_collected_entry_is_named_after_its_publishers_domain() -> None:
     assert _feed_names("https://www.youtube.com/channel/UCx", links[:1]) == ["News Digest"]
 
 
+def test_an_outlets_name_is_the_one_its_own_listed_feed_goes_by() -> None:
+    from aggregator.pipeline import named_after_sites, site_names
+
+    hg, mt = "https://www.harbourgazette.example/", "https://marrowtimes.example/"
+    names = site_names(
+        [
+            ("https://feeds.example/hg.xml", "The Harbour Gazette", None, "HG", hg),
+            ("https://feeds.example/hg2.xml", "Gazette Sport", None, "HG", hg + "sport"),
+            ("https://feeds.example/mt.xml", "", mt, "Marrow Times", None),
+            ("https://feeds.example/yt.xml", "", None, "Channel", "https://www.youtube.com/"),
+            ("https://feeds.example/fb.xml", "", None, "Burner", "https://feedburner.com/x"),
+            ("https://feeds.example/m.rss", "", None, "Pellow Post", "https://so.example/@pp"),
+            ("https://feeds.example/new.xml", "", None, None, None),  # (never polled yet)
+        ]
+    )
+    assert names == {
+        "harbourgazette.example": "The Harbour Gazette",  # (the first listed feed of the site)
+        "marrowtimes.example": "Marrow Times",
+        "so.example/@pp": "Pellow Post",
+    }
+    named = [
+        ("harbourgazette.example", "harbourgazette.example"),
+        ("harbourgazette.example", "Link Digest"),  # (named by its feed: kept)
+        ("so.example/@pp", "@pp@so.example"),
+        ("other.example", "other.example"),  # (no feed of its own listed)
+    ]
+    found = [
+        Item(id=f"n{k}", title="Dam", text="", outlet=outlet, outlet_name=name)
+        for k, (outlet, name) in enumerate(named)
+    ]
+    assert [i.outlet_name for i in named_after_sites(found, names)] == [
+        "The Harbour Gazette",
+        "Link Digest",
+        "Pellow Post",
+        "other.example",
+    ]
+
+
 def test_each_video_channel_is_its_own_outlet() -> None:
     outlets = set()
     for channel in ("UCalpha", "UCbeta"):
