@@ -119,17 +119,15 @@ def entry_to_item(
     redirector's and which names its publisher (`Entry.source_url`, a Google News feed's) is
     that publisher's (`dedupe.source_outlet`), named as the entry names it; one whose link is
     another publisher's than the feed's site (`dedupe.collected_from`) is named by that
-    publisher's domain. `hashed_words`:
-    the words of the hashed text, when worked out already. `logo`: the picture the feed gives
-    most entries (`entry_images.feed_logo`), never an item's.
+    publisher's domain (or handle). `hashed_words`: the words of the hashed text, when worked
+    out already. `logo`: the picture the feed gives most entries (`entry_images.feed_logo`),
+    never an item's.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
     origin = source_outlet(entry.url, entry.source_url)  # (an aggregator's entry: its publisher)
     # (a collected entry's link names its publisher, by its domain: the feed's name is not it)
     foreign = "" if origin else collected_from(entry.url, site or source.html_url, aliases)
-    if foreign:
-        foreign = key_name(foreign)
     title = entry.title.strip()[:MAX_TITLE_CHARS]
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
@@ -146,7 +144,7 @@ def entry_to_item(
         published=published,
         first_seen=now,
         outlet=origin or item_outlet(entry.url, site or source.html_url, source.url, aliases),
-        outlet_name=(entry.source_name or origin) if origin else foreign or name,
+        outlet_name=(entry.source_name or origin) if origin else key_name(foreign) or name,
         category=source.category,
         content_hash=content_hash(
             title, text if hashed_text is None else hashed_text, hashed_words
