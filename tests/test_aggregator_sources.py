@@ -3,19 +3,13 @@ feed): each entry counts as, and is named after, the publisher its `<source>` na
 
 from __future__ import annotations
 
-import asyncio
 import html
-import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from upstream import Upstream, opml
-
-from aggregator.cli import main
-from aggregator.config import Settings
-from aggregator.fetch import Fetcher
-from aggregator.service import Service
+from served_pass import poll_served, published_words
+from upstream import opml
 
 NOW = datetime.now(UTC)
 PUBLISHERS = [
@@ -83,29 +77,15 @@ def _published(
 ) -> str:
     """The World News feed's text after one pass over `feeds` (path → body) on loopback,
     each listed under its title in `titles` (path → title), else as F0, F1, …"""
-    db, site = tmp_path / "agg.db", tmp_path / "site"
 
-    async def scenario() -> None:
-        async with Upstream() as up:
-            urls = [up.add_feed(path, body) for path, body in feeds.items()]
-            path = tmp_path / "feeds.opml"
-            text = opml(*urls)
-            for n, feed in enumerate(feeds):
-                if titles and feed in titles:
-                    text = text.replace(f'text="F{n}"', f'text="{titles[feed]}"')
-            path.write_text(text)
-            service = Service(path, db, Settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
-            finally:
-                service.close()
+    def listing(urls: list[str]) -> str:
+        text = opml(*urls)
+        for n, feed in enumerate(feeds):
+            if titles and feed in titles:
+                text = text.replace(f'text="F{n}"', f'text="{titles[feed]}"')
+        return text
 
-    asyncio.run(scenario())
-    assert main(["publish", "--db", str(db), "--output", str(site)]) == 0
-    published = html.unescape((site / "feeds" / "world-news.rss").read_text())
-    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+    return published_words(poll_served(tmp_path, feeds, listing), tmp_path)
 
 
 def test_a_collecting_feeds_entries_are_their_publishers_in_a_published_story(

@@ -4,26 +4,20 @@ outlet whose name it carries, and its post pages are never fetched as articles."
 
 from __future__ import annotations
 
-import asyncio
 import html
-import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from upstream import Upstream
+from served_pass import poll_served, published_words
 
 from aggregator.article_settings import ArticleSettings
 from aggregator.articles import due_articles, is_social_post
-from aggregator.cli import main
-from aggregator.config import Settings
 from aggregator.dedupe import account_outlet, item_outlet, key_name
-from aggregator.fetch import Fetcher
 from aggregator.models import Entry, Item, ParsedFeed, Source
 from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
-from aggregator.service import Service
 from aggregator.summarize import ExtractiveSummarizer
 
 NOW = datetime.now(UTC)
@@ -93,7 +87,6 @@ def _opml(urls: list[str]) -> str:
 
 
 def test_social_accounts_are_outlets_of_their_own_in_a_published_story(tmp_path: Path) -> None:
-    db, site = tmp_path / "agg.db", tmp_path / "site"
     feeds = {
         "/harbour.xml": _site("Harbour Gazette", "https://www.harbourgazette.example"),
         "/harbour-bsky.xml": _bluesky(
@@ -120,20 +113,7 @@ def test_social_accounts_are_outlets_of_their_own_in_a_published_story(tmp_path:
         ),
     }
 
-    async def scenario() -> None:
-        async with Upstream() as up:
-            urls = [up.add_feed(path, body) for path, body in feeds.items()]
-            path = tmp_path / "feeds.opml"
-            path.write_text(_opml(urls))
-            service = Service(path, db, Settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch) as fetcher:
-                    await service.poll_cycle(fetcher, everything=True)
-            finally:
-                service.close()
-
-    asyncio.run(scenario())
+    db = poll_served(tmp_path, feeds, _opml)
     with sqlite3.connect(db) as conn:
         outlets = {row[0] for row in conn.execute("SELECT outlet FROM items")}
     assert outlets == {
@@ -142,9 +122,7 @@ def test_social_accounts_are_outlets_of_their_own_in_a_published_story(tmp_path:
         f"{SERVER}/@marrowtimes",
         f"{SERVER}/@pellowpost",
     }
-    assert main(["publish", "--db", str(db), "--output", str(site)]) == 0
-    published = html.unescape((site / "feeds" / "world-news.rss").read_text())
-    words = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(published)).split())
+    words = published_words(db, tmp_path)
     # the Bluesky account is the Gazette's own (same name); the two Mastodon accounts of one
     # server are two outlets, each named as its feed names it
     assert "Summary based on 3 sources (4 reports):" in words
