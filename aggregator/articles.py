@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from .article_settings import ArticleSettings
 from .item_kinds import is_advert
 from .models import Item
+from .platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet
 from .site_holds import host_of, on_site
 
 __all__ = [
@@ -152,14 +153,6 @@ def is_home_page(url: str) -> bool:
     return parts.path in _HOME_PATHS or _EDITION.fullmatch(parts.path) is not None
 
 
-# Sites whose every page is a video's or a podcast's player: no article text to read there
-# (the feed's description is the text), only a large page, or a consent wall, to fetch.
-_VIDEO_SITES = (
-    "youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com",
-    "dai.ly", "tiktok.com", "soundcloud.com", "spotify.com",
-)  # fmt: skip
-
-
 # Aggregators whose entry links lead on to the article only through a script (Google News's
 # `/rss/articles/…`): the page fetched is the aggregator's, and asking it once for every entry
 # would have the feed's own host hold us off for asking too often.
@@ -169,23 +162,13 @@ _SCRIPT_REDIRECTORS = ("news.google.com",)
 def is_video_page(url: str) -> bool:
     """Whether a link is a video or audio platform's page (a YouTube channel's feed links
     each video's), which holds no article."""
-    return on_site(host_of(url), _VIDEO_SITES)
-
-
-# Social platforms whose pages are an app's shell or a sign-in wall, never an article; a
-# Mastodon server's account and post pages are told by their address (`dedupe.account_outlet`).
-_SOCIAL_SITES = (
-    "bsky.app", "threads.net", "threads.com", "twitter.com", "x.com", "facebook.com",
-    "instagram.com",
-)  # fmt: skip
+    return on_site(host_of(url), VIDEO_HOSTS)
 
 
 def is_social_post(url: str) -> bool:
     """Whether a link is a social account's page or one of its posts (a Mastodon or Bluesky
     account's feed links each post's), whose text the feed gave already."""
-    from .dedupe import account_outlet
-
-    return on_site(host_of(url), _SOCIAL_SITES) or bool(account_outlet(url))
+    return on_site(host_of(url), SOCIAL_HOSTS) or bool(account_outlet(url))
 
 
 def is_script_redirect(url: str) -> bool:

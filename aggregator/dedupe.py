@@ -24,6 +24,7 @@ from aggregator.cjk_script import has_cjk
 from aggregator.digests import blake2b
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
+from aggregator.platforms import account_outlet
 from aggregator.terms import grouping_terms
 from aggregator.tokens import word_count, words
 
@@ -200,10 +201,6 @@ PLATFORM_HOSTS = frozenset(
     facebook.com instagram.com tiktok.com medium.com substack.com podbean.com
     anchor.fm spotify.com bsky.app threads.net threads.com""".split()
 )
-# A social account's page or one of its posts, on any host: Mastodon and the servers that
-# speak its addresses ("/@name", "/@name/<id>", "/@name@their.server/<id>"), Threads
-# ("/@name/post/<id>"). Another path under "/@name" (a blog's author page, a slug) is none.
-_ACCOUNT_PATH = re.compile(r"/@([^/@\s]+)(?:@([^/\s]+))?(?:/\d+|/post/[0-9A-Za-z_-]+)?/?")
 
 
 def _host(url: str | None) -> str:
@@ -228,29 +225,6 @@ def _platform_outlet(url: str) -> str:
     if parts[0] in ("channel", "c", "user", "u", "p", "show", "profile") and len(parts) > 1:
         keep = 2
     return outlet_key(url) + "/" + "/".join(parts[:keep]).lower()
-
-
-def account_outlet(url: str | None) -> str:
-    """The social account a link is the page of, or a post of, as an outlet of its own:
-    "mastodon.social/@harbourgazette" (an account on another server is named by its own:
-    "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example".
-    Empty for any other link."""
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower().rstrip(".")
-    except ValueError:
-        return ""
-    if not host:
-        return ""
-    found = _ACCOUNT_PATH.fullmatch(parts.path)
-    if found:
-        name, server = found.group(1).lower(), (found.group(2) or "").lower().rstrip(".")
-        return f"{_strip_prefixes(server or host, _OUTLET_HOST_PREFIXES)}/@{name}"
-    if outlet_key(url) == "bsky.app" and parts.path.startswith("/profile/"):
-        return _platform_outlet(url)
-    return ""
 
 
 ALIAS_MIN_ITEMS = 3  # a feed's items on one other domain that make it the site's own

@@ -63,7 +63,7 @@ def outlet_keys(items: Sequence[Item]) -> list[str]:
 
 def _is_channel(key: str) -> bool:
     """Whether an outlet key is a channel or account on a platform ("youtube.com/channel/…",
-    "mastodon.social/@…": `dedupe.account_outlet`)."""
+    "mastodon.social/@…": `platforms.account_outlet`)."""
     host, slash, path = key.partition("/")
     return bool(slash) and (host in PLATFORM_HOSTS or path.startswith("@"))
 

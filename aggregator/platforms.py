@@ -1,0 +1,62 @@
+"""Platforms' addresses: the hosts whose pages are a player or an app rather than an
+article, and which links are a social account's page or one of its posts. Pure, and light
+(parse workers read it)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+__all__ = ["SOCIAL_HOSTS", "VIDEO_HOSTS", "account_outlet"]
+
+# Sites whose every page is a video's or a podcast's player: no article text to read there
+# (the feed's description is the text), only a large page, or a consent wall, to fetch.
+VIDEO_HOSTS = (
+    "youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com",
+    "dai.ly", "tiktok.com", "soundcloud.com", "spotify.com",
+)  # fmt: skip
+# Social platforms whose pages are an app's shell or a sign-in wall, never an article; a
+# Mastodon server's account and post pages are told by their address (`account_outlet`).
+SOCIAL_HOSTS = (
+    "bsky.app", "threads.net", "threads.com", "twitter.com", "x.com", "facebook.com",
+    "instagram.com",
+)  # fmt: skip
+
+# A social account's page or one of its posts, on any host: Mastodon and the servers that
+# speak its addresses ("/@name", "/@name/<id>", "/@name@their.server/<id>"), Threads
+# ("/@name/post/<id>"). Another path under "/@name" (a blog's author page, a slug) is none.
+_ACCOUNT_PATH = re.compile(r"/@([^/@\s]+)(?:@([^/\s]+))?(?:/\d+|/post/[0-9A-Za-z_-]+)?/?")
+_BLUESKY_PATH = re.compile(r"/profile/([^/\s]+)(?:/.*)?")
+_HOST_PREFIXES = ("www.", "m.", "mobile.")
+
+
+def _plain(host: str) -> str:
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix):
+            return host[len(prefix) :]
+    return host
+
+
+def account_outlet(url: str | None) -> str:
+    """The social account a link is the page of, or a post of, as an outlet of its own:
+    "mastodon.social/@harbourgazette" (an account on another server is named by its own:
+    "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example".
+    Empty for any other link."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+        host = _plain((parts.hostname or "").lower().rstrip("."))
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    found = _ACCOUNT_PATH.fullmatch(parts.path)
+    if found:
+        name, server = found.group(1).lower(), (found.group(2) or "").lower().rstrip(".")
+        return f"{_plain(server) if server else host}/@{name}"
+    if host == "bsky.app":
+        profile = _BLUESKY_PATH.fullmatch(parts.path)
+        if profile:
+            return f"bsky.app/profile/{profile.group(1).lower()}"
+    return ""
