@@ -34,11 +34,12 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 # never let it match (the character given back would have to be a space, or a word's first),
 # and backtracking into them took time quadratic in a run ("!!!…", a stop's run then quotes).
 _SENTENCE_END = re.compile(
-    r"""([.!?…]++["'”’)\]]*+)\s++(?=["'“‘(\[]?([^\W_]|\#(?=\w)))"""
+    r"""([.!?…]++["'”’)\]]*+)\s++(?=["'“‘(\[]?([^\W_]|[\#@](?=\w)))"""
     r"""|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
 )
 # A lower-case word after a stop goes on the sentence ("5 p.m. on Friday"), but for a link: a
-# post's "… flooding. https://…" (a hashtag, "#floods", after a stop is read as a capital is).
+# post's "… flooding. https://…" (a hashtag or a mention, "#floods", "@editor", after a stop
+# is read as a capital is).
 _LINK_STARTS = ("http://", "https://", "www.")
 # A character `_SENTENCE_END` can start at (each alternative opens with one). `re` tries a
 # pattern opening with a group at every character; this class it scans for in one loop, and

@@ -161,6 +161,7 @@ def test_clean_text(text: str, expected: str) -> None:
         ),
         ("The dam opened. www.harbour.example/a", ["The dam opened.", "www.harbour.example/a"]),
         ("The dam opened. #floods", ["The dam opened.", "#floods"]),
+        ("The dam opened. @editor #floods", ["The dam opened.", "@editor #floods"]),
         # (after an abbreviation, a link or a hashtag goes on the sentence as a word would)
         ("It rose in the U.S. https://x.example/a", ["It rose in the U.S. https://x.example/a"]),
         ("Visit www.harbour.example now.", ["Visit www.harbour.example now."]),
