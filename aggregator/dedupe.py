@@ -242,8 +242,6 @@ def site_aliases(links: Iterable[str | None], site: str | None) -> frozenset[str
     site_key = outlet_key(site)
     if not site_key or site_key in REDIRECTOR_HOSTS or site_key in PLATFORM_HOSTS:
         return frozenset()
-    if account_outlet(site):  # (an account's links to a site are that site's articles)
-        return frozenset()
     others: dict[str, int] = {}
     for link in links:
         key = outlet_key(link)
@@ -276,7 +274,8 @@ def item_outlet(
     link_host = _host(link)
     link_key, site_key = outlet_key(link), outlet_key(site)
     hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
-    aliased = bool(link_key) and link_key in aliases
+    # (an account whose posts share one site's articles is that site's: they are the site's)
+    aliased = bool(link_key) and link_key in aliases and not account_outlet(site)
     if site_key and (hidden or aliased or link_key in PLATFORM_HOSTS or not link_key):
         if site_key in PLATFORM_HOSTS:
             return _platform_outlet(site or "") or site_key

@@ -26,6 +26,7 @@ from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
 from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
+from aggregator.platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet
 from aggregator.site_holds import host_of, on_site
 from aggregator.text import holds_markup, html_to_text
 from aggregator.url_secrets import without_userinfo
@@ -321,7 +322,11 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         guid=guid,
         title=title,
         text=text,
-        url=original or _unwrapped(link) or _submitted(link, raw, base) or link,
+        url=original
+        or _unwrapped(link)
+        or _submitted(link, raw, base)
+        or _shared(link, raw, base)
+        or link,
         author=author,
         published=published,
         updated=updated,
@@ -377,11 +382,7 @@ def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | Non
         return None  # (most links, told without splitting them)
     if not on_site(host_of(link), _REDDIT_HOSTS):
         return None
-    markup = [str(raw.get("summary") or "")]
-    for content in raw.get("content") or ():
-        if isinstance(content, Mapping):
-            markup.append(str(content.get("value") or ""))
-    for value in markup:
+    for value in _markups(raw):
         found = _SUBMITTED.search(value) if "[link]" in value else None
         if found is None:
             continue
@@ -391,6 +392,47 @@ def _submitted(link: str | None, raw: Mapping[str, Any], base: str) -> str | Non
             return target
         return None
     return None
+
+
+# A link's address in markup, and one written out in text (each tried where it can start, its
+# run bounded: linear in hostile markup, "href=\"" over and over with no quote closing it).
+_HREF = re.compile(r"""\shref=["']([^"'\s<>]{1,2048})["']""", re.I)
+_WRITTEN_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _shared(link: str | None, raw: Mapping[str, Any], base: str) -> str | None:
+    """The one article a social post shares, for a post linked to its own page (a Mastodon
+    or Bluesky account's feed): the only link in its text that leads off its server to no
+    account, platform, picture or clip, so that the post is the article's, its page fetched
+    and its duplicates found, as a Reddit post's "[link]" is. None when it links none, or
+    several (its mentions and hashtags are its server's pages and count for nothing)."""
+    if not link or ("/@" not in link and "bsky.app/" not in link) or not account_outlet(link):
+        return None  # (most links, told without splitting them)
+    own = host_of(link)
+    found: set[str] = set()
+    for value in _markups(raw):
+        if "<a" in value:
+            hrefs = [html.unescape(href) for href in _HREF.findall(value)]
+        else:  # (a link written out in plain text ends before the sentence's stop)
+            hrefs = [href.rstrip(".,;:!?)") for href in _WRITTEN_LINK.findall(value)]
+        for href in hrefs:
+            target = _http_url(href, base)
+            host = host_of(target) if target else ""
+            if target is None or "." not in host or host == own or account_outlet(target):
+                continue
+            if on_site(host, _MEDIA_HOSTS) or on_site(host, VIDEO_HOSTS + SOCIAL_HOSTS):
+                continue
+            found.add(target)
+    return found.pop() if len(found) == 1 else None
+
+
+def _markups(raw: Mapping[str, Any]) -> list[str]:
+    """An entry's description and contents, as written (markup or text)."""
+    markup = [str(raw.get("summary") or "")]
+    for content in raw.get("content") or ():
+        if isinstance(content, Mapping):
+            markup.append(str(content.get("value") or ""))
+    return markup
 
 
 def _source(raw: Mapping[str, Any], base: str) -> dict[str, str]:

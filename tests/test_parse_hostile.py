@@ -102,3 +102,18 @@ def test_a_json_feed_of_unclosed_tags_is_read() -> None:
     body = json.dumps(doc).encode()
     _, items = items_of(body, {"content-type": "application/feed+json"})
     assert len(items) == 1 and items[0].text.startswith("Lead paragraph.")
+
+
+@pytest.mark.parametrize("unit", ['<a href="', ' href="x', "https://"])
+def test_a_posts_huge_text_of_unclosed_links_is_read(unit: str) -> None:
+    """A social post's text is searched for the one article it shares (`parse._shared`):
+    addresses that never close are read in linear time, and share nothing."""
+    post = "https://social.example/@harbour/1130"
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<link>https://social.example/@harbour</link><item>"
+        f"<link>{post}</link><description>{html.escape(unit * (SIZE // len(unit)))}"
+        "</description></item></channel></rss>"
+    ).encode()
+    feed = finishes(lambda: parse_feed(body, SOURCE.url))
+    assert feed.entries[0].url == post

@@ -35,15 +35,22 @@ def _when(minutes: int) -> str:
     return format_datetime(NOW - timedelta(minutes=minutes), usegmt=True)
 
 
-def _mastodon(account: str, name: str, post: str, minutes: int) -> bytes:
-    """A Mastodon account's RSS, as servers write it: no titles, the post as HTML, a link
-    to the article and a hashtag in it."""
+def _mastodon(account: str, name: str, post: str, minutes: int, shares: bool = False) -> bytes:
+    """A Mastodon account's RSS, as servers write it: no titles, the post as HTML with a
+    mention and a hashtag in it (pages of its server), and the account's site's article when
+    it `shares` one."""
     link = f"https://{SERVER}/@{account}/1130{minutes}"
+    article = ""
+    if shares:
+        article = (
+            f' <a href="https://www.{account.lower()}.example/corvane" rel="nofollow">'
+            f'<span class="invisible">https://www.</span><span>{account.lower()}.example/'
+            "corvane</span></a>"
+        )
     text = html.escape(
-        f'<p>{post} <a href="https://www.{account.lower()}.example/corvane" rel="nofollow">'
-        f'<span class="invisible">https://www.</span><span>{account.lower()}.example/corvane'
-        f'</span></a> <a href="https://{SERVER}/tags/floods" class="mention hashtag" rel="tag">'
-        "#<span>floods</span></a></p>"
+        f'<p>{post}{article} <a href="https://{SERVER}/@editor" class="u-url mention">@'
+        f'<span>editor</span></a> <a href="https://{SERVER}/tags/floods" class="mention '
+        'hashtag" rel="tag">#<span>floods</span></a></p>'
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
@@ -93,8 +100,7 @@ def test_social_accounts_are_outlets_of_their_own_in_a_published_story(tmp_path:
             "harbourgazette.example",
             "Harbour Gazette",
             "The Corvane dam spillway gates were opened on Sunday after heavy rain, and "
-            "1,200 residents of the Lusk valley were moved to shelters. "
-            "https://www.harbourgazette.example/corvane",
+            "1,200 residents of the Lusk valley were moved to shelters.",
             3,
         ),
         "/marrow.xml": _mastodon(
@@ -171,11 +177,12 @@ def test_an_accounts_feed_is_the_account_and_a_hashtags_feed_names_each_poster()
         (account, "Marrow Times"),
         (account, "Marrow Times"),
     ]
-    # an account's posts of a link to a site (3 or more) do not make that site the account's
+    # an account's entries linking one site's articles (3 or more) are that site's, under
+    # the account's name (an outlet's own account); fewer are named by the site's domain
     shared = [f"https://www.harbourgazette.example/{k}" for k in range(3)]
-    assert {name for _, name in _items(f"https://{SERVER}/@MarrowTimes", shared)} == {
-        "harbourgazette.example"
-    }
+    hg = "harbourgazette.example"
+    assert set(_items(f"https://{SERVER}/@MarrowTimes", shared)) == {(hg, "Feed")}
+    assert set(_items(f"https://{SERVER}/@MarrowTimes", shared[:2])) == {(hg, hg)}
     mixed = [posts[0], f"https://{SERVER}/@PellowPost/3"]
     assert _items(f"https://{SERVER}/tags/floods", mixed, "#floods") == [
         (account, f"@marrowtimes@{SERVER}"),
@@ -237,3 +244,60 @@ def test_posts_alone_make_a_summary_without_their_links_and_hashtags() -> None:
     assert summary.outlet_count == 2
     assert summary.headline.startswith("Engineers opened the Corvane dam spillway gates")
     assert [b.text for b in summary.bullets] == [posts[1][2]]
+
+
+def test_a_post_sharing_one_article_is_the_articles() -> None:
+    """Its link is the article's (fetched for text, a duplicate of the article from the
+    outlet's own feed), its guid the post's; a post linking none or several, or sharing a
+    video or another post, keeps its own link."""
+    post = _mastodon("MarrowTimes", "Marrow Times", "The Corvane dam opened.", 2, shares=True)
+    (entry,) = parse_feed(post, "https://feeds.example/m.rss").entries
+    assert entry.url == "https://www.marrowtimes.example/corvane"
+    assert entry.guid == f"https://{SERVER}/@MarrowTimes/11302"
+    alone = _mastodon("MarrowTimes", "Marrow Times", "The Corvane dam opened.", 2)
+    assert parse_feed(alone, "https://feeds.example/m.rss").entries[0].url == entry.guid
+    mention = html.escape(f'<a href="https://{SERVER}/@editor"').encode()
+    assert mention in alone
+    for links in (
+        '<a href="https://www.youtube.com/watch?v=x1">video</a>',
+        '<a href="https://other.example/@someone/1">a post</a>',
+        '<a href="https://a.example/1">one</a> <a href="https://b.example/2">two</a>',
+    ):
+        body = alone.replace(mention, html.escape(links + " ").encode() + mention)
+        assert parse_feed(body, "https://feeds.example/m.rss").entries[0].url == entry.guid
+    # a Bluesky post writes its link out; an article's own entry is left as it is
+    written = _bluesky("h.example", "Harbour", "Dam opened. https://www.h.example/dam.", 1)
+    assert parse_feed(written, "https://x/rss").entries[0].url == "https://www.h.example/dam"
+    site = _site("Harbour Gazette", "https://www.harbourgazette.example").replace(
+        b"98 percent", b"98 percent (https://other.example/chart)"
+    )
+    own = parse_feed(site, "https://feeds.example/hg.xml").entries[0]
+    assert own.url == "https://www.harbourgazette.example/corvane"
+
+
+def test_an_outlets_post_sharing_its_article_is_one_report_with_it(tmp_path: Path) -> None:
+    feeds = {
+        "/harbour.xml": _site("Harbour Gazette", "https://www.harbourgazette.example"),
+        "/harbour-posts.xml": _mastodon(
+            "HarbourGazette", "Harbour Gazette", "Spillway gates opened at Corvane.", 3, True
+        ),
+        "/marrow-posts.xml": _mastodon(
+            "MarrowTimes",
+            "Marrow Times",
+            "Engineers opened the Corvane dam spillway gates on Sunday after three days of "
+            "heavy rain, and towns in the Lusk valley were told to prepare for flooding.",
+            2,
+            True,
+        ),
+    }
+    db = poll_served(tmp_path, feeds, _opml)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT url, outlet, duplicate_of IS NOT NULL FROM items").fetchall()
+    assert sorted(rows) == [
+        ("https://www.harbourgazette.example/corvane", "harbourgazette.example", 0),
+        ("https://www.harbourgazette.example/corvane", "harbourgazette.example", 1),
+        ("https://www.marrowtimes.example/corvane", "marrowtimes.example", 0),
+    ]
+    words = published_words(db, tmp_path)
+    assert "Summary based on 2 sources" in words
+    assert "marrowtimes.example — Engineers opened the Corvane dam spillway gates" in words
