@@ -274,7 +274,7 @@ def item_outlet(
     link_host = _host(link)
     link_key, site_key = outlet_key(link), outlet_key(site)
     hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
-    # (an account whose posts share one site's articles is that site's: they are the site's)
+    # (an account's posts of its site's articles count as that site, not as the account)
     aliased = bool(link_key) and link_key in aliases and not account_outlet(site)
     if site_key and (hidden or aliased or link_key in PLATFORM_HOSTS or not link_key):
         if site_key in PLATFORM_HOSTS:
