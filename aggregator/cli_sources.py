@@ -160,6 +160,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     the service would stop at (exit 2); what it would only warn of is said, then what the
     file holds. Nothing is fetched, and no database is opened unless --db names one (read
     only: the withheld list's story ids are checked against it)."""
+    from .feed_links import known_feed
     from .opml import load_opml
     from .schedule import intervals_overruled
 
@@ -179,6 +180,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"categories: {', '.join(opml.categories)}): that digest stays empty"
             )
     sources = opml.sources
+    for source in sources:  # (a platform's page pasted as a feed: polls would fail on it)
+        feed = known_feed(source.url)
+        if feed is not None:
+            said.append(
+                f"{source.url} is a web page, not a feed: its feed is at {feed} (list that "
+                "instead; `aggregator add` of the page does)"
+            )
     parts = [f"{counted(len(sources), 'feed')} in {counted(len(known), 'category', 'categories')}"]
     if opml.languages:  # (said with the categories they are of)
         parts[0] += f" ({len(opml.languages)} with a language of their own)"

@@ -59,6 +59,26 @@ def test_check_says_what_the_sources_hold_and_what_the_service_would_warn_of(
     assert "recipients are filed under 'Sprots', which the OPML does not have" in warnings[1]
 
 
+def test_check_names_the_feed_of_a_platforms_page_listed_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = SOURCES.replace("https://b.example/feed", "https://social.example/@HarbourNews")
+    pages = pages.replace("https://c.example/feed", "https://www.reddit.com/r/worldnews/")
+    code, _, err = run(tmp_path, capsys, pages)
+    assert code == 0
+    told = [line for line in err.splitlines() if "is a web page" in line]
+    assert [line.partition("feeds.opml: ")[2] for line in told] == [
+        "https://social.example/@HarbourNews is a web page, not a feed: its feed is at "
+        "https://social.example/@HarbourNews.rss (list that instead; `aggregator add` of the "
+        "page does)",
+        "https://www.reddit.com/r/worldnews/ is a web page, not a feed: its feed is at "
+        "https://www.reddit.com/r/worldnews/.rss (list that instead; `aggregator add` of the "
+        "page does)",
+    ]
+    _, _, err = run(tmp_path, capsys, SOURCES)
+    assert "is a web page" not in err
+
+
 def test_check_stops_where_the_service_would(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
