@@ -34,7 +34,8 @@ from .models import (
     ParsedFeed,
     Source,
 )
-from .text import clean_text, line_words, strip_feed_template
+from .platforms import account_outlet
+from .text import clean_text, line_words, post_text, strip_feed_template
 from .titles import title_from_text
 
 MAX_TEXT_CHARS = 20_000
@@ -176,11 +177,18 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
         oldest = datetime.min.replace(tzinfo=now.tzinfo)
         entries.sort(key=lambda e: e.published or e.updated or oldest, reverse=True)
         entries = entries[:MAX_ENTRIES_PER_FEED]
+    site = parsed.link or source.html_url
     cleaned = [_clean_text(entry.text) for entry in entries]
+    # A social account's posts (or a hashtag feed's) read as prose: their closing links and
+    # tags left out, a tag inside a sentence read as its word.
+    posts = bool(account_outlet(site))
+    cleaned = [
+        post_text(text) if posts or account_outlet(entry.guid) else text
+        for entry, text in zip(entries, cleaned, strict=True)
+    ]
     # Each text is split into words once: for the template check and for its content hash.
     split = [line_words(text) for text in cleaned]
     texts = strip_feed_template(cleaned, split)
-    site = parsed.link or source.html_url
     aliases = site_aliases((e.url for e in entries), site)
     logo = feed_logo([e.image for e in entries])
     items: list[Item] = []

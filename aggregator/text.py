@@ -481,6 +481,37 @@ _TEMPLATE_SHARE = 0.4  # a line shape recurring in this share of a feed's items 
 _TEMPLATE_MAX_LINE = 300  # characters; longer lines are prose, never a template
 
 
+# A hashtag inside a sentence ("the #Lusk valley"; "#1" is a number, not a tag).
+_INLINE_TAG = re.compile(r"(?<![\w#&])#([^\W\d_]\w*)")
+
+
+def post_text(text: str) -> str:
+    """A social post's text as prose: the links, hashtags and mentions that end a paragraph
+    left out ("… flooding. https://… #floods @editor"), a hashtag inside a sentence read as
+    its word ("the #Lusk valley" → "the Lusk valley"). A paragraph of them alone goes; a
+    link or a mention inside a sentence stays. Linear in the text."""
+    if "#" not in text and "@" not in text and "://" not in text:
+        return text
+    paragraphs = [_without_closing_tags(p) for p in text.split("\n")]
+    return _INLINE_TAG.sub(r"\1", "\n".join(p for p in paragraphs if p)).strip()
+
+
+def _without_closing_tags(paragraph: str) -> str:
+    """`paragraph` without the run of links, hashtags and mentions it ends with (read word
+    by word from its end)."""
+    end = len(paragraph.rstrip())
+    while end > 0:
+        start = paragraph.rfind(" ", 0, end) + 1
+        word = paragraph[start:end]
+        tag = len(word) > 1 and word[0] in "#@" and word[1].isalpha()
+        if not tag and not word.startswith(("https://", "http://")):
+            break
+        while start > 0 and paragraph[start - 1].isspace():
+            start -= 1
+        end = start
+    return paragraph[:end]
+
+
 def _line_shape(line_words: list[str], common: set[str]) -> str | None:
     """The line with words rare in the feed masked; None if it is mostly rare words."""
     if not line_words:

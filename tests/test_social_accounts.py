@@ -219,8 +219,9 @@ def test_a_social_post_is_never_fetched_as_an_article() -> None:
 
 
 def test_posts_alone_make_a_summary_without_their_links_and_hashtags() -> None:
-    """Two accounts' posts, each ending with the article's link and a hashtag (no title, as
-    Mastodon writes them): the story has a headline and a bullet, neither with a link or tag."""
+    """Two accounts' posts, each ending with a mention and a hashtag, one with a hashtag in
+    a sentence (no title, as Mastodon writes them): the story has a headline and a bullet,
+    neither with a tag: the closing ones are left out, the other is read as its word."""
     posts = [
         (
             "MarrowTimes",
@@ -232,7 +233,7 @@ def test_posts_alone_make_a_summary_without_their_links_and_hashtags() -> None:
             "PellowPost",
             "Pellow Post",
             "The Corvane dam reservoir stood at 98 percent of capacity when engineers opened "
-            "the spillway gates on Sunday after heavy rain in the Lusk valley.",
+            "the spillway gates on Sunday after heavy rain in the #Lusk valley.",
         ),
     ]
     items: list[Item] = []
@@ -243,7 +244,8 @@ def test_posts_alone_make_a_summary_without_their_links_and_hashtags() -> None:
     summary = ExtractiveSummarizer().summarize(items)
     assert summary.outlet_count == 2
     assert summary.headline.startswith("Engineers opened the Corvane dam spillway gates")
-    assert [b.text for b in summary.bullets] == [posts[1][2]]
+    assert [b.text for b in summary.bullets] == [posts[1][2].replace("#Lusk", "Lusk")]
+    assert not any("#" in i.text or "@" in i.text or "#" in i.title for i in items)
 
 
 def test_a_post_sharing_one_article_is_the_articles() -> None:

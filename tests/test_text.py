@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.sentences import split_sentences
-from aggregator.text import clean_text, html_to_text, strip_feed_template
+from aggregator.text import clean_text, html_to_text, post_text, strip_feed_template
 from aggregator.titles import clean_headline, own_outlet
 from aggregator.tokens import STOPWORDS, stem, tokens, words
 
@@ -345,3 +345,28 @@ def test_us_and_who_as_ordinary_words_stay_stop_words() -> None:
     assert tokens("WHO SAYS US WILL ACT") == ["act"]
     # `words` keeps its contract: lower-cased words, dotted initials as letters.
     assert words("The W.H.O. said") == ["the", "w", "h", "o", "said"]
+
+
+@pytest.mark.parametrize(
+    ("post", "prose"),
+    [
+        (
+            "Towns in the #Lusk valley were told to prepare. https://h.example/a @editor #floods",
+            "Towns in the Lusk valley were told to prepare.",
+        ),
+        (
+            "Dam opened. #floods\n#lusk @editor\nSecond note, #Tag inside.",
+            "Dam opened.\nSecond note, Tag inside.",
+        ),
+        # numbers, addresses, languages and a mention or link inside a sentence stay
+        ("#1 seed wins. Mail a@b.example today.", "#1 seed wins. Mail a@b.example today."),
+        (
+            "Via @harbour: see https://h.example/a now.",
+            "Via @harbour: see https://h.example/a now.",
+        ),
+        ("C# and F# are languages.", "C# and F# are languages."),
+        ("#floods #lusk", ""),
+    ],
+)
+def test_a_posts_text_reads_as_prose(post: str, prose: str) -> None:
+    assert post_text(post) == prose

@@ -67,3 +67,12 @@ def test_a_story_whose_articles_are_runs_of_stops_is_summarised() -> None:
     ]
     summary = finishes(lambda: ExtractiveSummarizer().summarize(items))
     assert summary.headline == "Dunmore bridge reopens after flood"
+
+
+@pytest.mark.parametrize("unit", ["#a ", "@a ", "https://a.example "])
+def test_a_post_of_tags_or_links_ending_in_a_word_reads_in_linear_time(unit: str) -> None:
+    from aggregator.text import post_text
+
+    run = unit * (SIZE // len(unit))
+    assert finishes(lambda: post_text(run + "end")) == (run + "end").replace("#a", "a").strip()
+    assert finishes(lambda: post_text("Start " + run)) == "Start"
