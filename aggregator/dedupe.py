@@ -310,12 +310,14 @@ def collected_from(
 def key_name(key: str) -> str:
     """How an outlet key reads as a name: a domain as it is, a social account as its handle
     ("mastodon.social/@harbour" → "@harbour@mastodon.social", "bsky.app/profile/h.example"
-    → "@h.example")."""
+    → "@h.example", "t.me/harbour" → "@harbour")."""
     host, _, path = key.partition("/")
     if path.startswith("@"):
         return f"{path}@{host}"
     if host == "bsky.app" and path.startswith("profile/"):
         return "@" + path.removeprefix("profile/")
+    if host == "t.me" and path:
+        return "@" + path
     return key
 
 

@@ -19,7 +19,7 @@ VIDEO_HOSTS = (
 # Mastodon server's account and post pages are told by their address (`account_outlet`).
 SOCIAL_HOSTS = (
     "bsky.app", "threads.net", "threads.com", "twitter.com", "x.com", "facebook.com",
-    "instagram.com",
+    "instagram.com", "t.me", "telegram.me",
 )  # fmt: skip
 
 # A social account's page or one of its posts, on any host: Mastodon and the servers that
@@ -27,6 +27,14 @@ SOCIAL_HOSTS = (
 # ("/@name/post/<id>"). Another path under "/@name" (a blog's author page, a slug) is none.
 _ACCOUNT_PATH = re.compile(r"/@([^/@\s]+)(?:@([^/\s]+))?(?:/\d+|/post/[0-9A-Za-z_-]+)?/?")
 _BLUESKY_PATH = re.compile(r"/profile/([^/\s]+)(?:/.*)?")
+# A Telegram channel's page or post ("/name", "/name/123", "/s/name" as its preview shows it;
+# a feed of one, from RSSHub or a bridge, links each post so). Telegram's own pages are none.
+_TELEGRAM_PATH = re.compile(r"/(?:s/)?([A-Za-z][A-Za-z0-9_]{3,31})(?:/\d+)?/?")
+_TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me"})
+_TELEGRAM_PAGES = frozenset(
+    {"joinchat", "addstickers", "addemoji", "addtheme", "share", "proxy", "socks", "login",
+     "setlanguage", "iv", "contact", "confirmphone", "invoice", "boost"}
+)  # fmt: skip
 _HOST_PREFIXES = ("www.", "m.", "mobile.")
 
 
@@ -40,8 +48,8 @@ def _plain(host: str) -> str:
 def account_outlet(url: str | None) -> str:
     """The social account a link is the page of, or a post of, as an outlet of its own:
     "mastodon.social/@harbourgazette" (an account on another server is named by its own:
-    "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example".
-    Empty for any other link."""
+    "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example",
+    "t.me/harbourgazette" (a Telegram channel's). Empty for any other link."""
     if not url:
         return ""
     try:
@@ -59,4 +67,8 @@ def account_outlet(url: str | None) -> str:
         profile = _BLUESKY_PATH.fullmatch(parts.path)
         if profile:
             return f"bsky.app/profile/{profile.group(1).lower()}"
+    if host in _TELEGRAM_HOSTS:
+        channel = _TELEGRAM_PATH.fullmatch(parts.path)
+        if channel and channel.group(1).lower() not in _TELEGRAM_PAGES:
+            return f"t.me/{channel.group(1).lower()}"
     return ""

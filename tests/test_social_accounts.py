@@ -146,6 +146,9 @@ def test_an_accounts_page_or_post_is_the_account() -> None:
         "https://www.threads.net/@harbour/post/C4xYz9": "threads.net/@harbour",
         "https://bsky.app/profile/harbour.example/post/3lc": "bsky.app/profile/harbour.example",
         "https://bsky.app/profile/harbour.example": "bsky.app/profile/harbour.example",
+        "https://t.me/HarbourGazette/123": "t.me/harbourgazette",  # (a Telegram channel's)
+        "https://t.me/s/HarbourGazette": "t.me/harbourgazette",
+        "https://t.me/joinchat/AbCdEf": "",  # (Telegram's own pages: none)
         # a site's author page under a story's slug, a hashtag page, an article: no account
         "https://www.harbourgazette.example/@reporter/corvane-dam-opened": "",
         f"https://{SERVER}/tags/floods": "",
@@ -154,6 +157,7 @@ def test_an_accounts_page_or_post_is_the_account() -> None:
     assert {url: account_outlet(url) for url in cases} == cases
     assert key_name(f"{SERVER}/@marrowtimes") == f"@marrowtimes@{SERVER}"
     assert key_name("bsky.app/profile/harbour.example") == "@harbour.example"
+    assert key_name("t.me/harbourgazette") == "@harbourgazette"
     assert key_name("harbourgazette.example") == "harbourgazette.example"
     # two accounts of one server are two outlets, whatever the feed's site
     assert item_outlet(f"https://{SERVER}/@a/1", f"https://{SERVER}/@a") == f"{SERVER}/@a"
@@ -183,6 +187,11 @@ def test_an_accounts_feed_is_the_account_and_a_hashtags_feed_names_each_poster()
     hg = "harbourgazette.example"
     assert set(_items(f"https://{SERVER}/@MarrowTimes", shared)) == {(hg, "Feed")}
     assert set(_items(f"https://{SERVER}/@MarrowTimes", shared[:2])) == {(hg, hg)}
+    # a Telegram channel's feed (RSSHub's: the channel's preview page for its link)
+    telegram = ["https://t.me/HarbourGazette/10", "https://t.me/HarbourGazette/11"]
+    assert set(_items("https://t.me/s/HarbourGazette", telegram, "Harbour Gazette")) == {
+        ("t.me/harbourgazette", "Harbour Gazette")
+    }
     mixed = [posts[0], f"https://{SERVER}/@PellowPost/3"]
     assert _items(f"https://{SERVER}/tags/floods", mixed, "#floods") == [
         (account, f"@marrowtimes@{SERVER}"),
@@ -206,6 +215,7 @@ def test_a_social_post_is_never_fetched_as_an_article() -> None:
         "https://bsky.app/profile/harbour.example/post/3lcorvane",
         "https://x.com/harbour/status/1",
         "https://www.facebook.com/harbour/posts/1",
+        "https://t.me/HarbourGazette/10",
     ]
     assert all(is_social_post(url) for url in posts)
     assert not is_social_post("https://www.harbourgazette.example/corvane")
@@ -267,6 +277,14 @@ def test_a_post_sharing_one_article_is_the_articles() -> None:
     ):
         body = alone.replace(mention, html.escape(links + " ").encode() + mention)
         assert parse_feed(body, "https://feeds.example/m.rss").entries[0].url == entry.guid
+    # a Telegram channel's post (RSSHub's) shares its article as a Mastodon post does
+    said = html.escape('<p>The dam opened. <a href="https://m.example/dam">m.example/dam</a></p>')
+    channel = (
+        "<rss version='2.0'><channel><title>Marrow Times</title>"
+        "<link>https://t.me/s/MarrowTimes</link><item><link>https://t.me/MarrowTimes/10</link>"
+        f"<description>{said}</description></item></channel></rss>"
+    ).encode()
+    assert parse_feed(channel, "https://rsshub.example/t").entries[0].url == "https://m.example/dam"
     # a Bluesky post writes its link out; an article's own entry is left as it is
     written = _bluesky("h.example", "Harbour", "Dam opened. https://www.h.example/dam.", 1)
     assert parse_feed(written, "https://x/rss").entries[0].url == "https://www.h.example/dam"
