@@ -296,6 +296,8 @@ def collected_from(
     through a redirector or is on a platform, or when the site is unknown, a redirector's or
     a platform's: then the feed tells who published the entry."""
     site_key, link_key = outlet_key(site), outlet_key(link)
+    if link_key == site_key and not account_outlet(link):  # (its own site's: most entries)
+        return ""
     if not site_key or site_key in REDIRECTOR_HOSTS or site_key in PLATFORM_HOSTS:
         return ""
     if not link_key or link_key in REDIRECTOR_HOSTS or link_key in PLATFORM_HOSTS:

@@ -400,9 +400,6 @@ _HREF = re.compile(r"""\shref=["']([^"'\s<>]{1,2048})["']""", re.I)
 _WRITTEN_LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
-_POST_MARKS = ("/@", "bsky.app/", "t.me/", "telegram.me/")  # (in every post's address)
-
-
 def _shared(link: str | None, raw: Mapping[str, Any], base: str) -> str | None:
     """The one article a social post shares, for a post linked to its own page (a Mastodon
     or Bluesky account's feed, a Telegram channel's): the only link in its text that leads
@@ -410,8 +407,8 @@ def _shared(link: str | None, raw: Mapping[str, Any], base: str) -> str | None:
     article's, its page fetched and its duplicates found, as a Reddit post's "[link]" is.
     None when it links none, or several (its mentions and hashtags are its server's pages
     and count for nothing)."""
-    if not link or not any(map(link.__contains__, _POST_MARKS)) or not account_outlet(link):
-        return None  # (most links, told without splitting them)
+    if not link or not account_outlet(link):  # (most links: told without splitting them)
+        return None
     own = host_of(link)
     found: set[str] = set()
     for value in _markups(raw):

@@ -179,8 +179,8 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
         entries = entries[:MAX_ENTRIES_PER_FEED]
     site = parsed.link or source.html_url
     cleaned = [_clean_text(entry.text) for entry in entries]
-    # A social account's posts (or a hashtag feed's) read as prose: their closing links and
-    # tags left out, a tag inside a sentence read as its word.
+    # A social account's posts (or a Mastodon hashtag feed's, whose guids are its posts')
+    # read as prose: their closing links and tags left out, a tag inside a sentence its word.
     posts = bool(account_outlet(site))
     cleaned = [
         post_text(text) if posts or account_outlet(entry.guid) else text

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["SOCIAL_HOSTS", "VIDEO_HOSTS", "account_outlet"]
+__all__ = ["POST_MARKS", "SOCIAL_HOSTS", "VIDEO_HOSTS", "account_outlet"]
 
 # Sites whose every page is a video's or a podcast's player: no article text to read there
 # (the feed's description is the text), only a large page, or a consent wall, to fetch.
@@ -36,6 +36,9 @@ _TELEGRAM_PAGES = frozenset(
      "setlanguage", "iv", "contact", "confirmphone", "invoice", "boost"}
 )  # fmt: skip
 _HOST_PREFIXES = ("www.", "m.", "mobile.")
+# What every account's or post's address holds ("/@name", Bluesky's, Telegram's): a link
+# without one is told at once, unsplit (most links).
+POST_MARKS = ("/@", "bsky.app/", "t.me/", "telegram.me/")
 
 
 def _plain(host: str) -> str:
@@ -50,7 +53,7 @@ def account_outlet(url: str | None) -> str:
     "mastodon.social/@harbourgazette" (an account on another server is named by its own:
     "/@name@other.example/1" → "other.example/@name"), "bsky.app/profile/harbour.example",
     "t.me/harbourgazette" (a Telegram channel's). Empty for any other link."""
-    if not url:
+    if not url or not any(map(url.__contains__, POST_MARKS)):
         return ""
     try:
         parts = urlsplit(url.strip())
