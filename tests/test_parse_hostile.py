@@ -117,3 +117,17 @@ def test_a_posts_huge_text_of_unclosed_links_is_read(unit: str) -> None:
     ).encode()
     feed = finishes(lambda: parse_feed(body, SOURCE.url))
     assert feed.entries[0].url == post
+
+
+@pytest.mark.parametrize("unit", ['<a href="x" ', "<a ", "[link]"])
+def test_a_reddit_posts_huge_markup_of_anchors_is_read(unit: str) -> None:
+    """A post's "[link]" is searched for in its markup (`parse._submitted`): a JSON Feed's
+    `content_html` reaches it unsanitised, and anchors that never close read in linear time."""
+    post = "https://www.reddit.com/r/news/comments/1/title/"
+    markup = unit * (SIZE // len(unit)) + "[link]"
+    item = {"id": "1", "url": post, "content_html": markup}
+    body = json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [item]}
+    )
+    feed = finishes(lambda: parse_feed(body.encode(), SOURCE.url))
+    assert feed.entries[0].url == post
