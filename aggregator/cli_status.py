@@ -51,6 +51,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
+        push = reader.push_states() if settings.fetch.websub_callback else None
         withheld = reader.withheld()
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
@@ -122,6 +123,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(backup_line(args.db, settings, backups, now))
     if settings.publish.hubs:
         print(websub_line(settings.publish.hubs, hubs, now))
+    if push is not None:
+        print(push_line(push))
     if pictures is not None:
         print("\n".join(picture_lines(pictures, now)))
     if bounces is not None:
@@ -152,6 +155,24 @@ def websub_line(hubs: tuple[str, ...], states: dict[str, dict[str, str]], now: d
         else:
             said.append(f"{hub} not told yet")
     return "WEBSUB " + "; ".join(said)
+
+
+def push_line(push: dict[str, Any]) -> str:
+    """The line of `status` on this server's subscriptions at the hubs upstream feeds name
+    (`push`)."""
+    states: dict[str, int] = push.get("states") or {}
+    named = push.get("feeds_naming_a_hub", 0)
+    active = states.get("active", 0)
+    said = [f"{counted(active, 'feed')} pushed by {'its hub' if active == 1 else 'their hubs'}"]
+    if states.get("requested"):
+        said.append(f"{states['requested']} awaiting the hub's check")
+    failing = states.get("failed", 0) + states.get("denied", 0)
+    if failing:
+        said.append(f"{failing} refused (the last: {push.get('error')}), asked again later")
+    if states.get("leaving"):
+        said.append(f"{states['leaving']} being unsubscribed")
+    said.append(f"{counted(named, 'listed feed')} naming a hub")
+    return "PUSH " + "; ".join(said)
 
 
 # Free pages worth giving back: this share of the file, and at least this many bytes.
@@ -302,6 +323,7 @@ def _report(
         "warnings": found.get("warnings", []),
         **backup,
         **(websub if settings.publish.hubs else {}),
+        **({"push": reader.push_states()} if settings.fetch.websub_callback else {}),
         "withheld": {
             "stories": sorted(withheld.stories),
             "articles": sorted(withheld.articles),

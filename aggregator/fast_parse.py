@@ -388,9 +388,14 @@ def _rss(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]:
         channels[0], _RSS_CHANNEL, frozenset({"category", "item", _ATOM + "link"}), aside=True
     )
     feed = _root_language(root)
+    links = []
     for link in channels[0].iterchildren(_ATOM + "link"):
-        if link.get("rel") not in ("self", "hub"):  # (a WebSub hub's: FeedBurner's, WordPress's)
+        rel, href = link.get("rel"), link.get("href")
+        if rel not in ("self", "hub") or not href:  # (a WebSub hub's: FeedBurner's, WordPress's)
             raise _Decline
+        links.append({"rel": rel, "href": urljoin(base, href)})
+    if links:
+        feed["links"] = links
     if "image" in found:
         _children(found["image"], _RSS_IMAGE, frozenset())
     if "title" in found:
@@ -547,6 +552,13 @@ def _atom(root: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, Any]
     if title is not None:
         _atom_text(feed, "title", title)
     _atom_id_and_link(feed, found, root, base, urljoin)
+    links = [
+        {"rel": link.get("rel"), "href": urljoin(base, link.get("href"))}
+        for link in root.iterchildren(_ATOM + "link")
+        if link.get("rel") in ("self", "hub")
+    ]
+    if links:
+        feed["links"] = links
     entries = [
         _atom_entry(e, base, parse_date, urljoin) for e in root.iterchildren(_ATOM + "entry")
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from .lang import language_tag
 from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
+from .push import discover
 from .schedule import ScheduleSettings, next_poll
 
 __all__ = [
@@ -165,6 +166,8 @@ def state_after(
             language=state.language,
             fetched_at=state.fetched_at,
             false_304_at=state.false_304_at,
+            hub=state.hub,
+            topic=state.topic,
         )
     if isinstance(outcome, FetchFailed):
         count = state.error_count + 1
@@ -214,6 +217,9 @@ def state_after(
             ),
         )
     unchanged = parsed is None and new_hash == state.body_hash
+    hub, topic = state.hub, state.topic
+    if parsed is not None:  # (what the document and the response name now)
+        hub, topic = discover(parsed.hubs, parsed.self_url, outcome.headers, outcome.final_url)
     return dataclasses.replace(
         state,
         last_polled_at=now,
@@ -226,6 +232,8 @@ def state_after(
         title=(parsed.title if parsed and parsed.title else state.title),
         link=(parsed.link if parsed and parsed.link else state.link),
         language=(language_tag(parsed.language) if parsed else None) or state.language,
+        hub=hub,
+        topic=topic,
         next_poll_at=next_poll(
             now,
             outcome="unchanged" if unchanged else "ok",

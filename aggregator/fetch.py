@@ -482,11 +482,14 @@ class Fetcher:
             return self._socks[proxy], None, proxy
         return session, proxy, None
 
-    async def post_form(self, url: str, fields: Sequence[tuple[str, str]]) -> str | None:
-        """POST `fields` form-encoded to the operator's `url` (a WebSub hub); None when it
-        answers 2xx, else what went wrong, in one line. No redirect is followed (a form is not
-        sent on); the host may be internal (the operator named it); the fetch slots,
-        timeouts, proxy and User-Agent are the feeds'. Never raises for the request's faults."""
+    async def post_form(
+        self, url: str, fields: Sequence[tuple[str, str]], *, guarded: bool = False
+    ) -> str | None:
+        """POST `fields` form-encoded to `url` (a WebSub hub); None when it answers 2xx, else
+        what went wrong, in one line. No redirect is followed (a form is not sent on); the
+        host may be internal when the operator named it, and, `guarded` (a hub a feed named),
+        only when a listed feed is on it; the fetch slots, timeouts, proxy and User-Agent are
+        the feeds'. Never raises for the request's faults."""
         session, c = self._ready()
         if self._proxy_error is not None:
             return self._proxy_error
@@ -494,6 +497,10 @@ class Fetcher:
             target = c.http_url(url)
         except ValueError as exc:
             return str(exc)
+        if guarded and (target.host or "").lower() not in self._listed:
+            refused = await self._check_hop(url, url, "private address refused")
+            if refused is not None:
+                return refused.error
         body = urlencode(fields)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         socks = None

@@ -33,9 +33,25 @@ class FetchSettings:
     # A PEM file of certificates trusted beside the system's: a private CA, or a server's
     # own self-signed certificate (feeds, pages and pictures on an intranet).
     ca_file: str = ""
+    # The address at which WebSub hubs reach this server ("https://news.example.org"): with
+    # it, `run` subscribes to the hubs the feeds name and polls a feed as soon as its hub
+    # says it changed (`push`); empty: no subscriptions.
+    websub_callback: str = ""
 
     def __post_init__(self) -> None:
         from aggregator.fetch_proxy import DIRECT, check_proxy
+
+        if self.websub_callback:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.websub_callback.strip())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "websub_callback: the address hubs reach this server at must be an "
+                    f"absolute http(s) URL, got {self.websub_callback!r}"
+                )
+            if parts.query or parts.fragment:
+                raise ValueError("websub_callback: an address without a query or fragment")
 
         if self.ca_file:
             from aggregator.tls_trust import check_ca_file

@@ -52,9 +52,25 @@ def read_json_feed(body: bytes) -> dict[str, Any]:
         "title_detail": _TEXT,
         "link": _string(data, "home_page_url"),
         "language": _string(data, "language"),
+        "links": _push_links(data),
     }
     entries = [_entry(item) for item in items if isinstance(item, dict)]
     return {"feed": feed, "entries": entries, "version": "json" + version[len(_VERSION_PREFIX) :]}
+
+
+def _push_links(data: dict[str, Any]) -> list[dict[str, str]]:
+    """Its WebSub hubs (`hubs`, each `{"type": "WebSub", "url": …}`) and its own address
+    (`feed_url`), as feedparser gives an Atom feed's links."""
+    hubs = data.get("hubs")
+    links = [
+        {"rel": "hub", "href": hub["url"]}
+        for hub in (hubs if isinstance(hubs, list) else [])
+        if isinstance(hub, dict)
+        and str(hub.get("type", "")).lower() == "websub"
+        and isinstance(hub.get("url"), str)
+    ]
+    own = _string(data, "feed_url")
+    return [*links, {"rel": "self", "href": own}] if own else links
 
 
 def _entry(item: dict[str, Any]) -> dict[str, Any]:

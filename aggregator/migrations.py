@@ -592,3 +592,23 @@ def false_304_at(db: Database) -> None:
     had since changed: such a feed is asked without them (`feed_state.check_304s`)."""
     if "false_304_at" not in db["feeds"].columns_dict:
         db.execute("ALTER TABLE feeds ADD COLUMN false_304_at TEXT")
+
+
+@migrations(name="polling_0003_websub")
+def websub_subscriptions(db: Database) -> None:
+    """The WebSub hub each feed names and the topic to subscribe to (`feeds.hub`, `topic`:
+    `push.discover`), and this server's subscriptions at hubs (`push_subscriptions`, one row
+    per callback `key`: its feed, hub, topic and secret, its `state` (`push.State`), when it
+    was last asked for, its lease's end, failures in a row, when to ask again, the last
+    error, and the last notification's time and how many came)."""
+    columns = db["feeds"].columns_dict
+    for column in ("hub", "topic"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE feeds ADD COLUMN {column} TEXT")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS push_subscriptions (key TEXT PRIMARY KEY, "
+        "feed_url TEXT NOT NULL, hub TEXT NOT NULL, topic TEXT NOT NULL, secret TEXT NOT NULL, "
+        "state TEXT NOT NULL, requested_at TEXT, lease_until TEXT, "
+        "failures INTEGER NOT NULL DEFAULT 0, next_try_at TEXT, error TEXT, pushed_at TEXT, "
+        "pushes INTEGER NOT NULL DEFAULT 0)"
+    )

@@ -62,6 +62,8 @@ class FeedState:
     language: str | None = None  # the feed's declared language tag (BCP 47), when valid
     fetched_at: datetime | None = None  # when it last sent a body (a 200): validators checked
     false_304_at: datetime | None = None  # when its 304s were last found hiding new entries
+    hub: str | None = None  # the WebSub hub it names, and the topic to subscribe to (`push`)
+    topic: str | None = None
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -148,6 +150,8 @@ class ParsedFeed:
     ttl_minutes: int | None = None
     warning: str | None = None  # set when the parse was best-effort (malformed XML …)
     left_out: int = 0  # entries the OPML's rules did not store (set as items are built)
+    hubs: tuple[str, ...] = ()  # the WebSub hubs it names (`push`)
+    self_url: str | None = None  # the address it names as its own (`rel="self"`)
 
 
 # --- stored items and stories ---------------------------------------------------------------

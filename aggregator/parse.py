@@ -225,7 +225,29 @@ def parse_feed(
         language=_str(feed, "language") or None,
         ttl_minutes=_ttl(_str(feed, "ttl")),
         warning="; ".join(warning_parts)[:_MAX_WARNING] or None,
+        **_push_links(feed, base),
     )
+
+
+def _push_links(feed: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """The WebSub hubs a feed names (`rel="hub"`, at most three, once each) and the address it
+    names as its own (its first `rel="self"`): ParsedFeed's `hubs` and `self_url`."""
+    links = feed.get("links")
+    if not links or not isinstance(links, list):
+        return {}
+    hubs: list[str] = []
+    own = None
+    for link in links:
+        if not isinstance(link, Mapping) or link.get("rel") not in ("hub", "self"):
+            continue
+        href = _http_url(str(link.get("href") or ""), base)
+        if href is None:
+            continue
+        if link["rel"] == "self":
+            own = own or href
+        elif href not in hubs and len(hubs) < 3:
+            hubs.append(href)
+    return {"hubs": tuple(hubs), "self_url": own}
 
 
 def _response_headers(url: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:

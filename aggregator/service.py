@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .digest_job import DigestJob
     from .hub_job import HubJob
     from .picture_job import PictureJob
+    from .push_job import PushJob
     from .signup_web import Signups
     from .story_job import StoryJob
     from .summarize import Summarizer
@@ -73,6 +74,7 @@ MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once 
 FAILED_CYCLE_PAUSE_MAX = 600.0  # seconds: the longest wait after cycles that could not store
 HUB_CHECK = 30.0  # seconds between checks whether the WebSub hubs have news to hear
 PICTURE_CHECK = 60.0  # seconds between passes of the picture checks
+PUSH_CHECK = 60.0  # seconds between passes of the WebSub subscriptions (`push_job`)
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
 
 
@@ -132,6 +134,7 @@ class Service:
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
         self._article_job: ArticleJob | None = None
         self._hub_job: HubJob | None = None
+        self.push: PushJob | None = None  # (`run` with `[fetch] websub_callback`: `push_job`)
         self._picture_job: PictureJob | None = None
         self.smtp_password = smtp_password  # for the digest job; never logged or stored
         self.bounce_password = bounce_password  # the bounce mailbox's, likewise
@@ -209,7 +212,14 @@ class Service:
         return await self.sources.load(strict=strict)
 
     async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
-        """Poll every due feed (or all), then group and summarise what changed."""
+        """Poll every due feed (or all), then group and summarise what changed. Feeds whose
+        hubs said they changed are due first (`push`)."""
+        if self.push is not None and self.push.pending:
+            pushed = self.push.take()
+            try:
+                await self.write(self.store.poll_pushed, pushed, self.clock())
+            except StorageError:
+                self.push.pending |= pushed  # (the next cycle tries again)
         return await self.polls.run(
             fetcher, lambda: self.write(self._group_safely), everything=everything
         )
@@ -522,6 +532,10 @@ class Service:
         watchdog: asyncio.Task[None] | None = None
         try:
             await self.load_sources(strict=True)
+            if serve and self.settings.fetch.websub_callback:
+                from .push_job import PushJob
+
+                self.push = PushJob(self.store, self.write, self.settings, self.clock)
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"
                 app = make_app(
@@ -534,6 +548,7 @@ class Service:
                     fetch=self.settings.fetch,
                     metrics=metric_networks(self.settings.server),
                     signups=self.signups(),
+                    push=self.push,
                 )
                 runner = await start_server(app, host, port, self.settings.server.shutdown_grace)
         except BaseException:
@@ -545,7 +560,7 @@ class Service:
         stalls = asyncio.ensure_future(self._watch_for_stall(stop.set))
         stopping = asyncio.ensure_future(self._tell_writer_jobs(stop))
         tick = self.settings.server.tick
-        digests = articles = answers = hubs = pictures = bounces = None
+        digests = articles = answers = hubs = pictures = bounces = pushes = None
         failed = 0  # cycles in a row whose results could not be stored
         polled = asyncio.Event()  # the first poll cycle is done: digests carry fresh news
         if any(self.settings.digest.recipients.values()) or self.settings.digest.self_service:
@@ -564,6 +579,10 @@ class Service:
                 if self.settings.publish.hubs:
                     hubs = asyncio.ensure_future(
                         self.hub_job().loop(fetcher, stop, min(tick, HUB_CHECK))
+                    )
+                if self.push is not None:
+                    pushes = asyncio.ensure_future(
+                        self.push.loop(fetcher, stop, min(tick, PUSH_CHECK))
                     )
                 if self.settings.publish.checks_pictures:
                     pictures = asyncio.ensure_future(
@@ -613,7 +632,7 @@ class Service:
                     else:
                         failed = 0
                         await self._sleep_until_due(stop, reload, tick)
-                for task in (articles, hubs, pictures):  # stop fetching first
+                for task in (articles, hubs, pictures, pushes):  # stop fetching first
                     if task is not None:
                         task.cancel()
                         await asyncio.gather(task, return_exceptions=True)
@@ -625,7 +644,7 @@ class Service:
             stalls.cancel()
             if watchdog is not None:
                 watchdog.cancel()
-            for task in (articles, answers, hubs, pictures, bounces):
+            for task in (articles, answers, hubs, pictures, bounces, pushes):
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
@@ -728,10 +747,10 @@ class Service:
             delay = max(1.0, min(tick, (next_due - self.clock()) / timedelta(seconds=1)))
         await self._pause(stop, reload, delay)
 
-    @staticmethod
-    async def _pause(stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:
-        """Wait `delay` seconds, or until a stop or a reload."""
-        waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reload.wait())}
+    async def _pause(self, stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:
+        """Wait `delay` seconds, or until a stop, a reload or a hub's notification."""
+        events = (stop, reload) if self.push is None else (stop, reload, self.push.pushed)
+        waiters = {asyncio.ensure_future(event.wait()) for event in events}
         await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()

@@ -23,6 +23,7 @@ from .store_db import open_connection as _connect  # looked up at each open (tes
 from .store_feeds import FeedsStore, PollWrite
 from .store_grouping import GroupingStore
 from .store_pictures import PicturesStore
+from .store_push import PushStore
 from .store_read import STATUS_SQL, Reader
 from .store_rows import from_iso, to_iso
 from .store_stories import StoriesStore
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore, PicturesStore):
+class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore, PicturesStore, PushStore):
     """The single writer. Not thread-safe: call it from one thread (the service's writer)."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:

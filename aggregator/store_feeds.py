@@ -75,7 +75,7 @@ _UPSERT_SOURCE = (
 _FEED_COLUMNS = (
     "f.url, f.etag, f.last_modified, f.body_hash, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, f.moved_to, f.title, "
-    "f.link, f.language, f.fetched_at, f.false_304_at"
+    "f.link, f.language, f.fetched_at, f.false_304_at, f.hub, f.topic"
 )
 _DUE = (
     "SELECT s.url, s.title, s.category, s.html_url, s.exclude_rules, s.include_rules, "
@@ -124,6 +124,8 @@ def _feed_values(state: FeedState) -> tuple[Any, ...]:
         state.language,
         to_iso(state.fetched_at),
         to_iso(state.false_304_at),
+        state.hub,
+        state.topic,
     )
 
 
@@ -145,6 +147,8 @@ def _feed_state(
     language: str | None,
     fetched_at: str | None,
     false_304_at: str | None,
+    hub: str | None,
+    topic: str | None,
 ) -> FeedState:
     """A feed state from its row's values (`_DUE`'s feed columns, times as stored)."""
     return FeedState(
@@ -165,6 +169,8 @@ def _feed_state(
         language,
         from_iso(fetched_at),
         from_iso(false_304_at),
+        hub,
+        topic,
     )
 
 

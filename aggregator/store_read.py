@@ -441,6 +441,31 @@ class Reader:
             found[STORIES_FAILING] = json.loads(meta[STORIES_FAILED])
         return found
 
+    def push_states(self) -> dict[str, Any]:
+        """This server's subscriptions at upstream hubs (`push`): how many are in each state,
+        how many listed feeds name a hub, and the newest refusal ("hub: error"); nothing
+        from a database older than them."""
+        db = self._db()
+        try:
+            states = dict(
+                db.execute("SELECT state, COUNT(*) FROM push_subscriptions GROUP BY state")
+            )
+            (named,) = db.execute(
+                "SELECT COUNT(*) FROM sources s JOIN feeds f ON f.url = s.url "
+                "WHERE s.active = 1 AND s.paused = 0 AND f.hub IS NOT NULL"
+            ).fetchone()
+            error = db.execute(
+                "SELECT hub, error FROM push_subscriptions WHERE state IN ('failed', 'denied') "
+                "AND error IS NOT NULL ORDER BY requested_at DESC LIMIT 1"
+            ).fetchone()
+        except sqlite3.OperationalError:  # (no such table or column yet)
+            return {}
+        return {
+            "states": states,
+            "feeds_naming_a_hub": named,
+            "error": None if error is None else f"{error[0]}: {error[1]}",
+        }
+
     def websub_hubs(self) -> dict[str, dict[str, str]]:
         """How each WebSub hub last answered (`websub.hub_states`)."""
         return hub_states(self._meta(HUBS).get(HUBS))

@@ -82,7 +82,7 @@ INSERT_ITEM = (
 )
 FEED_COLUMNS = (
     "url etag last_modified body_hash status http_status error error_count last_polled_at "
-    "last_success_at next_poll_at moved_to title link language fetched_at false_304_at"
+    "last_success_at next_poll_at moved_to title link language fetched_at false_304_at hub topic"
 ).split()
 UPSERT_FEED = (
     f"INSERT INTO feeds ({', '.join(FEED_COLUMNS)}) "

@@ -54,6 +54,7 @@ from aggregator.slugs import RESERVED_SLUGS, SLUG_PATTERN
 from aggregator.store_db import storage_fault_in
 
 if TYPE_CHECKING:
+    from aggregator.push_job import PushJob
     from aggregator.signup_web import Signups
 
 log = logging.getLogger("aggregator")
@@ -370,6 +371,7 @@ def make_app(
     pictures: Pictures | None = None,
     metrics: Sequence[Network] | None = None,
     signups: Signups | None = None,
+    push: PushJob | None = None,
 ) -> web.Application:
     """The web application serving `reader`'s stories as pages and feeds.
 
@@ -385,6 +387,8 @@ def make_app(
     networks allowed), `/metrics` answers their clients in Prometheus' text format, and
     everyone else as an unknown address. With `signups` (the service's, and `[digest]
     self_service`), readers sign up for a category's daily email on its subscribe page.
+    With `push` (the service's, and `[fetch] websub_callback`), hubs check its subscription
+    requests and notify it at `/websub/<key>`.
     """
     damage = damage or Damage(clock)
     now = clock or (lambda: datetime.now(UTC))
@@ -722,6 +726,10 @@ def make_app(
         from aggregator.signup_web import add_signup_routes
 
         add_signup_routes(app, site, signups, not_found)
+    if push is not None:
+        from aggregator.push_web import add_push_routes
+
+        add_push_routes(app, push, (fetch or FetchSettings()).max_bytes)
     app.router.add_get("/", index)
     app.router.add_get("/sources/", sources)
     app.router.add_get("/sources", sources_slash)

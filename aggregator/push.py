@@ -1,0 +1,214 @@
+"""Push from upstream hubs (WebSub subscribing, https://www.w3.org/TR/websub/): which hub a
+feed names, which subscriptions are due, and whether a notification is the hub's. Pure: no IO
+(`push_job` asks the hubs and stores; `push_web` answers them).
+
+A feed names its hub and its own address (its topic) in an HTTP `Link` header or in the
+document (`<atom:link rel="hub">`, `rel="self"`; JSON Feed's `hubs`, `feed_url`); the header
+wins, as the spec's discovery says. With `[fetch] websub_callback` set, `run` subscribes to
+each listed feed's hub with a callback of its own (`/websub/<key>`: a random key per
+subscription, so the address tells no one which feed it is) and a secret, renews the lease a
+day before it ends, and unsubscribes from feeds no longer listed. A notification whose
+signature checks makes its feed due at once: it is polled as any feed is (conditional GET,
+the same parse and store), so a hub's copy is never trusted over the feed's own, and a hub
+that stops pushing loses nothing (the feed is still polled on its schedule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, NamedTuple
+
+__all__ = [
+    "LEASE_SECONDS",
+    "Action",
+    "Subscription",
+    "discover",
+    "lease_end",
+    "link_header",
+    "plan",
+    "poll_after_push",
+    "retry_at",
+    "signature_ok",
+    "subscribe_fields",
+]
+
+LEASE_SECONDS = 7 * 86400  # the lease asked for (hubs give what they will)
+RENEW_BEFORE = timedelta(days=1)  # a lease is renewed this long before it ends (or at half)
+VERIFY_WAIT = timedelta(minutes=10)  # a request the hub never verified counts as failed then
+FIRST_RETRY = timedelta(minutes=1)  # a failed request is asked again after this, doubling …
+LAST_RETRY = timedelta(days=1)  # … up to a day
+PUSH_GAP = timedelta(seconds=60)  # a pushed feed is polled at most once a minute
+MAX_SECRET = 199  # bytes (the spec: under 200)
+
+Mode = Literal["subscribe", "unsubscribe"]
+Step = Literal["subscribe", "unsubscribe", "drop"]  # (drop: forget a row the hub never held)
+# (state of a subscription) requested: asked, the hub's check awaited; active: verified,
+# leased; failed: asked and refused or never verified (asked again after a pause); denied: the
+# hub said no (asked again after a pause); leaving: unsubscribing (the row goes once verified)
+State = Literal["requested", "active", "failed", "denied", "leaving"]
+
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
+_REL = re.compile(r";\s*rel\s*=\s*(?:\"([^\"]*)\"|([^\s;,]+))", re.IGNORECASE)
+_LINK_READ = 4096  # characters of a `Link` header read (the hub comes first in practice)
+_SIGNATURE = re.compile(r"^\s*(sha1|sha256|sha384|sha512)=([0-9a-fA-F]+)\s*$")
+
+
+def _http(url: str | None) -> str | None:
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) and len(url) <= 2000 else None
+
+
+def link_header(value: str | None) -> tuple[list[str], list[str]]:
+    """The hubs and `self` addresses an HTTP `Link` header names (absolute http(s) only)."""
+    hubs: list[str] = []
+    selves: list[str] = []
+    for match in _LINK.finditer((value or "")[:_LINK_READ]):
+        rels: set[str] = set()
+        for rel in _REL.finditer(match.group(2)):
+            rels.update((rel.group(1) or rel.group(2) or "").lower().split())
+        url = _http(match.group(1))
+        if url is None:
+            continue
+        if "hub" in rels:
+            hubs.append(url)
+        if "self" in rels:
+            selves.append(url)
+    return hubs, selves
+
+
+def discover(
+    hubs: Iterable[str], self_url: str | None, headers: Mapping[str, str], url: str
+) -> tuple[str | None, str | None]:
+    """The hub to subscribe at and the topic to subscribe to, for a feed fetched from `url`
+    whose document names `hubs` and `self_url` and whose response had `headers` (lower-case
+    names): the `Link` header's when it names a hub, else the document's; the topic is the
+    `self` address given beside the hub, else the address fetched. (None, None): no hub."""
+    header_hubs, header_selves = link_header(headers.get("link"))
+    if header_hubs:
+        return header_hubs[0], (header_selves or [self_url or url])[0]
+    found = [hub for hub in (_http(h) for h in hubs) if hub is not None]
+    if not found:
+        return None, None
+    return found[0], _http(self_url) or url
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One feed's subscription as stored (`push_subscriptions`)."""
+
+    feed_url: str
+    hub: str
+    topic: str
+    key: str  # the callback's last part
+    secret: str
+    state: State
+    requested_at: datetime | None = None
+    lease_until: datetime | None = None
+    failures: int = 0
+    next_try_at: datetime | None = None
+    error: str | None = None
+
+
+class Action(NamedTuple):
+    """A request due to a hub: `mode` for `feed_url`'s `topic` (`key`: an existing
+    subscription's, None for a new one), or a subscription to forget (`drop`)."""
+
+    mode: Step
+    feed_url: str
+    hub: str
+    topic: str
+    key: str | None
+
+
+def retry_at(failures: int, now: datetime) -> datetime:
+    """When a request that failed `failures` times in a row is made again."""
+    pause = FIRST_RETRY * 2 ** min(max(failures - 1, 0), 20)
+    return now + min(pause, LAST_RETRY)
+
+
+def _renew_at(sub: Subscription) -> datetime | None:
+    if sub.lease_until is None or sub.requested_at is None:
+        return None
+    lease = sub.lease_until - sub.requested_at
+    return sub.lease_until - min(RENEW_BEFORE, lease / 2)
+
+
+def plan(
+    subscriptions: Iterable[Subscription],
+    wanted: Mapping[str, tuple[str, str]],
+    now: datetime,
+) -> list[Action]:
+    """The requests due now: `wanted` maps each listed, unpaused feed with a hub to its (hub,
+    topic). A wanted feed with no subscription to that hub and topic is subscribed; an active
+    one is renewed before its lease ends; a failed, denied or never-verified one is asked
+    again after its pause. A subscription nobody wants any more (its feed gone, paused, or
+    naming another hub or topic) is unsubscribed if the hub may hold it (asked again after a
+    pause while the hub does not verify it), else dropped."""
+    actions: list[Action] = []
+    current: set[str] = set()
+    for sub in subscriptions:
+        waited = sub.next_try_at is None or sub.next_try_at <= now
+        if wanted.get(sub.feed_url) != (sub.hub, sub.topic) or sub.feed_url in current:
+            if sub.state in ("active", "requested") or (sub.state == "leaving" and waited):
+                actions.append(Action("unsubscribe", sub.feed_url, sub.hub, sub.topic, sub.key))
+            elif sub.state != "leaving":
+                actions.append(Action("drop", sub.feed_url, sub.hub, sub.topic, sub.key))
+            continue
+        current.add(sub.feed_url)
+        if sub.state == "active":
+            renew = _renew_at(sub)
+            due = (renew is None or renew <= now) and waited
+        elif sub.state == "requested":
+            due = waited and (sub.requested_at is None or sub.requested_at + VERIFY_WAIT <= now)
+        else:  # failed, denied, leaving (wanted again)
+            due = waited
+        if due:
+            actions.append(Action("subscribe", sub.feed_url, sub.hub, sub.topic, sub.key))
+    for feed_url, (hub, topic) in wanted.items():
+        if feed_url not in current:
+            actions.append(Action("subscribe", feed_url, hub, topic, None))
+    return actions
+
+
+def subscribe_fields(mode: Mode, topic: str, callback: str, secret: str) -> list[tuple[str, str]]:
+    """The form a subscription request sends its hub."""
+    fields = [("hub.mode", mode), ("hub.topic", topic), ("hub.callback", callback)]
+    if mode == "subscribe":
+        fields += [("hub.lease_seconds", str(LEASE_SECONDS)), ("hub.secret", secret)]
+    return fields
+
+
+def signature_ok(secret: str, header: str | None, body: bytes) -> bool:
+    """Whether a notification's `X-Hub-Signature` ("sha256=<hex>", or sha1, sha384, sha512)
+    is the body's HMAC under the subscription's secret."""
+    found = _SIGNATURE.match(header or "")
+    if found is None:
+        return False
+    method, given = found.group(1), found.group(2).lower()
+    expected = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
+def poll_after_push(last_polled_at: datetime | None, now: datetime) -> datetime:
+    """When a feed whose hub pushed is polled: now, or a minute after its last poll (a hub
+    that pushes on and on gets one poll a minute)."""
+    if last_polled_at is None or last_polled_at > now:
+        return now
+    return max(now, last_polled_at + PUSH_GAP)
+
+
+def lease_end(lease_seconds: str | None, now: datetime) -> datetime:
+    """When a verified lease ends: the hub's `hub.lease_seconds` from now (ours asked for when
+    it gives none or nonsense; at most a year)."""
+    try:
+        seconds = int(lease_seconds or "")
+    except ValueError:
+        seconds = LEASE_SECONDS
+    if seconds <= 0:
+        seconds = LEASE_SECONDS
+    return now + timedelta(seconds=min(seconds, 366 * 86400))

@@ -1,0 +1,114 @@
+"""The writer's side of push from upstream hubs (`push`): the subscriptions this server holds
+at hubs, what each hub answered, and feeds a hub said changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from .push import Subscription, poll_after_push
+from .store_db import StoreBase
+from .store_rows import from_iso, to_iso
+
+__all__ = ["PushStore"]
+
+_COLUMNS = (
+    "feed_url, hub, topic, key, secret, state, requested_at, lease_until, failures, "
+    "next_try_at, error"
+)
+
+
+def _subscription(row: tuple[Any, ...]) -> Subscription:
+    feed_url, hub, topic, key, secret, state = row[:6]
+    return Subscription(
+        feed_url,
+        hub,
+        topic,
+        key,
+        secret,
+        state,
+        requested_at=from_iso(row[6]),
+        lease_until=from_iso(row[7]),
+        failures=row[8] or 0,
+        next_try_at=from_iso(row[9]),
+        error=row[10],
+    )
+
+
+class PushStore(StoreBase):
+    """Subscriptions at upstream WebSub hubs (`push_subscriptions`)."""
+
+    def push_wanted(self) -> dict[str, tuple[str, str]]:
+        """Each listed, unpaused feed whose last body named a hub: its (hub, topic)."""
+        rows = self.conn.execute(
+            "SELECT s.url, f.hub, f.topic FROM sources s JOIN feeds f ON f.url = s.url "
+            "WHERE s.active = 1 AND s.paused = 0 AND f.hub IS NOT NULL AND f.topic IS NOT NULL "
+            "ORDER BY s.position"
+        )
+        return {url: (hub, topic) for url, hub, topic in rows}
+
+    def push_subscriptions(self) -> list[Subscription]:
+        """Every subscription held or asked for, oldest first."""
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM push_subscriptions ORDER BY rowid")
+        return [_subscription(row) for row in rows]
+
+    def push_subscription(self, key: str) -> Subscription | None:
+        """The subscription of the callback `key`, if any."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE key = ?", [key]
+        ).fetchone()
+        return None if row is None else _subscription(row)
+
+    def push_asked(self, sub: Subscription) -> None:
+        """Store a subscription as its request left it (a new one, or one asked again)."""
+        self.conn.execute(
+            f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+            "requested_at = excluded.requested_at, lease_until = excluded.lease_until, "
+            "failures = excluded.failures, next_try_at = excluded.next_try_at, "
+            "error = excluded.error",
+            [
+                sub.feed_url,
+                sub.hub,
+                sub.topic,
+                sub.key,
+                sub.secret,
+                sub.state,
+                to_iso(sub.requested_at),
+                to_iso(sub.lease_until),
+                sub.failures,
+                to_iso(sub.next_try_at),
+                sub.error,
+            ],
+        )
+
+    def push_forget(self, key: str) -> None:
+        """Drop a subscription (unsubscribed, or never held by its hub)."""
+        self.conn.execute("DELETE FROM push_subscriptions WHERE key = ?", [key])
+
+    def push_pushed(self, key: str, now: datetime) -> None:
+        """Count a notification that checked, at `now`."""
+        self.conn.execute(
+            "UPDATE push_subscriptions SET pushes = pushes + 1, pushed_at = ? WHERE key = ?",
+            [to_iso(now), key],
+        )
+
+    def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
+        """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""
+        found = 0
+        with self.transaction():
+            for url in dict.fromkeys(feed_urls):
+                row = self.conn.execute(
+                    "SELECT last_polled_at, next_poll_at FROM feeds WHERE url = ?", [url]
+                ).fetchone()
+                if row is None:
+                    continue
+                found += 1
+                due = poll_after_push(from_iso(row[0]), now)
+                planned = from_iso(row[1])
+                if planned is None or due < planned:
+                    self.conn.execute(
+                        "UPDATE feeds SET next_poll_at = ? WHERE url = ?", [to_iso(due), url]
+                    )
+        return found

@@ -1,0 +1,398 @@
+"""Push from upstream hubs (WebSub subscribing): discovery on both parse paths, the
+subscriptions' plan, signatures, and a service subscribing at a loopback hub, polling a feed
+the moment the hub says it changed, and unsubscribing once the feed leaves the OPML."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from test_service import fast_settings, wait_for
+from upstream import Upstream, free_port, opml
+
+import aggregator.push as push_module
+from aggregator.cli_status import push_line
+from aggregator.config import Settings
+from aggregator.fast_parse import fast_parse
+from aggregator.fetch import FetchSettings
+from aggregator.parse import feed_date, feed_urljoin, parse_feed
+from aggregator.push import (
+    FIRST_RETRY,
+    LAST_RETRY,
+    LEASE_SECONDS,
+    VERIFY_WAIT,
+    Subscription,
+    discover,
+    lease_end,
+    link_header,
+    plan,
+    poll_after_push,
+    retry_at,
+    signature_ok,
+)
+from aggregator.service import Service
+
+NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+HUB, TOPIC, FEED = (
+    "https://hub.example/",
+    "https://paper.example/feed.xml",
+    "https://paper.example/rss",
+)
+
+
+def rss(hub: str | None, own: str | None, items: int = 1) -> bytes:
+    links = ""
+    if hub:
+        links += f'<atom:link rel="hub" href="{hub}"/>'
+    if own:
+        links += f'<atom:link rel="self" type="application/rss+xml" href="{own}"/>'
+    entries = "".join(
+        f"<item><title>Harbour crane number {n} collapses in the storm</title>"
+        f"<link>https://paper.example/crane-{n}</link><guid>https://paper.example/crane-{n}</guid>"
+        f"<description>The crane number {n} at Corvane harbour fell on Tuesday.</description>"
+        "<pubDate>Thu, 05 Mar 2026 09:00:00 GMT</pubDate></item>"
+        for n in range(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Corvane Courier</title>'
+        f"<link>https://paper.example/</link>{links}{entries}</channel></rss>"
+    ).encode()
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+
+def test_both_parse_paths_read_the_hub_and_the_feeds_own_address() -> None:
+    body = rss("https://hub.example/", "/feed.xml")
+    assert fast_parse(body, FEED, {"content-type": "application/rss+xml"}, feed_date, feed_urljoin)
+    fast, reference = parse_feed(body, FEED), parse_feed(body, FEED, fast=False)
+    assert fast == reference
+    assert fast.hubs == ("https://hub.example/",) and fast.self_url == TOPIC
+
+
+def test_an_atom_feed_and_a_json_feed_name_their_hubs() -> None:
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<title>Channel</title><id>urn:c</id><updated>2026-03-05T09:00:00Z</updated>"
+        b'<link rel="hub" href="https://hub.example/"/>'
+        b'<link rel="self" href="https://video.example/feeds?channel=1"/>'
+        b'<link rel="alternate" href="https://video.example/channel/1"/></feed>'
+    )
+    fast, reference = parse_feed(atom, FEED), parse_feed(atom, FEED, fast=False)
+    assert fast == reference and fast.hubs == ("https://hub.example/",)
+    assert fast.self_url == "https://video.example/feeds?channel=1"
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", '
+        b'"feed_url": "https://j.example/feed.json", "items": [], "hubs": ['
+        b'{"type": "WebSub", "url": "https://hub.example/"}, {"type": "rssCloud", "url": "x"}]}'
+    )
+    parsed = parse_feed(json_feed, FEED)
+    assert parsed.hubs == ("https://hub.example/",)
+    assert parsed.self_url == "https://j.example/feed.json"
+
+
+def test_a_hub_that_is_no_web_address_is_no_hub() -> None:
+    parsed = parse_feed(rss("javascript:alert(1)", "ftp://paper.example/feed"), FEED)
+    assert parsed.hubs == () and parsed.self_url is None
+    assert discover(parsed.hubs, parsed.self_url, {}, FEED) == (None, None)
+
+
+def test_the_link_header_wins_over_the_document() -> None:
+    header = '<https://h1.example/>; rel="hub", <https://paper.example/self>; rel="self"'
+    assert link_header(header) == (["https://h1.example/"], ["https://paper.example/self"])
+    assert discover([HUB], TOPIC, {"link": header}, FEED) == (
+        "https://h1.example/",
+        "https://paper.example/self",
+    )
+    assert discover([HUB], TOPIC, {}, FEED) == (HUB, TOPIC)
+    assert discover([HUB], None, {}, FEED) == (HUB, FEED)  # (no self: the address fetched)
+    assert link_header('<https://a.example/>; rel="hub self"') == (
+        ["https://a.example/"],
+        ["https://a.example/"],
+    )
+
+
+# --- what is due --------------------------------------------------------------------------------
+
+
+def sub(state: str, **more: Any) -> Subscription:
+    return Subscription(FEED, HUB, TOPIC, "k" * 32, "s", state, **more)  # type: ignore[arg-type]
+
+
+def test_a_new_feed_is_subscribed_and_an_active_one_renewed_a_day_before_its_lease_ends() -> None:
+    wanted = {FEED: (HUB, TOPIC)}
+    assert [a.mode for a in plan([], wanted, NOW)] == ["subscribe"]
+    held = sub("active", requested_at=NOW - timedelta(days=5), lease_until=NOW + timedelta(days=2))
+    assert plan([held], wanted, NOW) == []
+    later = NOW + timedelta(days=1, minutes=1)
+    (renew,) = plan([held], wanted, later)
+    assert (renew.mode, renew.key) == ("subscribe", held.key)
+    short = sub("active", requested_at=NOW, lease_until=NOW + timedelta(hours=2))
+    assert plan([short], wanted, NOW + timedelta(minutes=59)) == []  # (renewed at half)
+    assert len(plan([short], wanted, NOW + timedelta(hours=1))) == 1
+
+
+def test_a_request_the_hub_never_checked_or_refused_is_asked_again_after_its_pause() -> None:
+    wanted = {FEED: (HUB, TOPIC)}
+    asked = sub("requested", requested_at=NOW, next_try_at=NOW + timedelta(minutes=2))
+    assert plan([asked], wanted, NOW + VERIFY_WAIT - timedelta(seconds=1)) == []
+    assert len(plan([asked], wanted, NOW + VERIFY_WAIT)) == 1
+    failed = sub("failed", failures=3, next_try_at=NOW + timedelta(minutes=4))
+    assert plan([failed], wanted, NOW) == []
+    assert len(plan([failed], wanted, NOW + timedelta(minutes=4))) == 1
+    assert retry_at(1, NOW) == NOW + FIRST_RETRY
+    assert retry_at(3, NOW) == NOW + 4 * FIRST_RETRY
+    assert retry_at(40, NOW) == NOW + LAST_RETRY
+
+
+def test_a_feed_gone_or_moved_to_another_hub_is_unsubscribed_and_a_refused_one_dropped() -> None:
+    held = sub("active", requested_at=NOW, lease_until=NOW + timedelta(days=7))
+    (gone,) = plan([held], {}, NOW)
+    assert (gone.mode, gone.key) == ("unsubscribe", held.key)
+    moved = plan([held], {FEED: ("https://other-hub.example/", TOPIC)}, NOW)
+    assert [(a.mode, a.hub) for a in moved] == [
+        ("unsubscribe", HUB),
+        ("subscribe", "https://other-hub.example/"),
+    ]
+    assert [a.mode for a in plan([sub("denied")], {}, NOW)] == ["drop"]
+    leaving = sub("leaving", next_try_at=NOW + timedelta(minutes=1))
+    assert plan([leaving], {}, NOW) == []  # (asked, waiting for the hub's check)
+    assert [a.mode for a in plan([leaving], {FEED: (HUB, TOPIC)}, NOW)] == []
+    assert [a.mode for a in plan([leaving], {}, NOW + timedelta(minutes=1))] == ["unsubscribe"]
+
+
+def test_signatures_leases_and_the_pace_of_pushed_polls() -> None:
+    body = b"<rss/>"
+    good = "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
+    assert signature_ok("secret", good, body)
+    assert signature_ok("secret", "sha1=" + hmac.new(b"secret", body, "sha1").hexdigest(), body)
+    assert not signature_ok("other", good, body)
+    assert not signature_ok("secret", good, body + b" ")
+    assert not signature_ok("secret", None, body)
+    assert not signature_ok("secret", "md5=abc", body)
+    assert lease_end("3600", NOW) == NOW + timedelta(hours=1)
+    assert lease_end("junk", NOW) == lease_end(None, NOW) == NOW + timedelta(seconds=LEASE_SECONDS)
+    assert poll_after_push(None, NOW) == NOW
+    assert poll_after_push(NOW - timedelta(seconds=20), NOW) == NOW + timedelta(seconds=40)
+    assert poll_after_push(NOW - timedelta(hours=1), NOW) == NOW
+
+
+def test_the_callback_setting_is_checked() -> None:
+    assert FetchSettings(websub_callback="https://news.example.org").websub_callback
+    for bad in ("news.example.org", "ftp://news.example.org", "https://news.example.org/?a=1"):
+        with pytest.raises(ValueError, match="websub_callback"):
+            FetchSettings(websub_callback=bad)
+
+
+# --- a service and a hub on loopback ---------------------------------------------------------
+
+
+class Hub:
+    """A WebSub hub on loopback: takes (un)subscription requests, checks each with the
+    subscriber's callback (before it answers the request when `at_once`, as some hubs do),
+    and sends signed notifications."""
+
+    def __init__(self, at_once: bool = False) -> None:
+        self.at_once = at_once
+        self.forms: list[dict[str, str]] = []
+        self.checked: list[tuple[str, bool]] = []  # (mode, whether the challenge came back)
+        self.port = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hub", self._request)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hub"
+
+    async def _request(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        self.forms.append(form)
+        if self.at_once:
+            await self._check(form)
+            return web.Response(status=204)
+        task = asyncio.create_task(self._check(form))
+        self._tasks.add(task)
+        return web.Response(status=202)
+
+    async def _check(self, form: dict[str, str]) -> None:
+        query = {
+            "hub.mode": form["hub.mode"],
+            "hub.topic": form["hub.topic"],
+            "hub.challenge": "c-" + str(len(self.forms)),
+            "hub.lease_seconds": "3600",
+        }
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(form["hub.callback"], params=query) as resp,
+        ):
+            echoed = resp.status == 200 and await resp.text() == query["hub.challenge"]
+        self.checked.append((form["hub.mode"], echoed))
+
+    async def notify(self, body: bytes, secret: str | None = None) -> int:
+        form = next(f for f in self.forms if f["hub.mode"] == "subscribe")
+        key = (secret or form["hub.secret"]).encode()
+        signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                form["hub.callback"], data=body, headers={"X-Hub-Signature": signature}
+            ) as resp,
+        ):
+            return resp.status
+
+
+def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _push_settings(web_port: int) -> Settings:
+    settings = fast_settings()
+    return dataclasses.replace(
+        settings,
+        fetch=dataclasses.replace(settings.fetch, websub_callback=f"http://127.0.0.1:{web_port}"),
+    )
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["checked-later", "checked-at-once"])
+def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once: bool
+) -> None:
+    db, web_port = tmp_path / "agg.db", free_port()
+    monkeypatch.setattr(push_module, "PUSH_GAP", timedelta(0))  # (polled seconds before)
+
+    async def scenario() -> None:
+        hub = Hub(at_once)
+        await hub.start()
+        async with Upstream() as up:
+            url = up.url("/a.xml")
+            up.add_feed("/a.xml", rss(hub.url, url, items=1))
+            other = up.add_feed("/b.xml", rss(None, None, items=1))
+            (tmp_path / "feeds.opml").write_text(opml(url, other))
+            service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", web_port, stop))
+            try:
+                await wait_for(lambda: ("subscribe", True) in hub.checked)
+                (form,) = hub.forms
+                assert form["hub.topic"] == url and form["hub.mode"] == "subscribe"
+                callback = form["hub.callback"]
+                assert callback.startswith(f"http://127.0.0.1:{web_port}/websub/")
+                assert url not in callback  # (the address tells no one which feed it is)
+                await wait_for(
+                    lambda: _rows(db, "SELECT state FROM push_subscriptions") == [("active",)]
+                )
+                states = service.store.reader().push_states()
+                assert states["states"] == {"active": 1} and states["feeds_naming_a_hub"] == 1
+                assert push_line(states) == (
+                    "PUSH 1 feed pushed by its hub; 1 listed feed naming a hub"
+                )
+                (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
+                asked = datetime.fromisoformat(lease[0])
+                assert datetime.fromisoformat(lease[1]) - asked == timedelta(hours=1)
+
+                # a notification whose signature does not check is acknowledged and ignored
+                polls = len(up.requests_for("/a.xml"))
+                assert await hub.notify(rss(hub.url, url, items=2), secret="wrong") == 202
+                await asyncio.sleep(1.0)
+                assert len(up.requests_for("/a.xml")) == polls
+                assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(0,)]
+
+                # a signed one has the feed polled now, not at its next scheduled poll
+                up.add_feed("/a.xml", rss(hub.url, url, items=2))
+                assert await hub.notify(rss(hub.url, url, items=2)) == 202
+                await wait_for(
+                    lambda: (
+                        _rows(db, "SELECT COUNT(*) FROM items WHERE feed_url = '" + url + "'")
+                        == [(2,)]
+                    ),
+                    timeout=10,
+                )
+                assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(1,)]
+                (next_poll,) = _rows(db, f"SELECT next_poll_at FROM feeds WHERE url = '{url}'")
+                assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(
+                    minutes=1
+                )  # (polled on the push: the schedule's next poll is far off)
+
+                # no subscription behind a key, or another topic: the hub is told so
+                async with aiohttp.ClientSession() as http:
+                    unknown = callback.rsplit("/", 1)[0] + "/" + "x" * 32
+                    async with http.post(unknown, data=b"<rss/>") as resp:
+                        assert resp.status == 410
+                    check = {"hub.mode": "subscribe", "hub.topic": other, "hub.challenge": "z"}
+                    async with http.get(callback, params=check) as resp:
+                        assert resp.status == 404
+
+                # the feed leaves the OPML: the hub is asked to let it go, and checks that
+                (tmp_path / "feeds.opml").write_text(opml(other))
+                await wait_for(lambda: ("unsubscribe", True) in hub.checked)
+                assert hub.forms[-1]["hub.mode"] == "unsubscribe"
+                assert hub.forms[-1]["hub.callback"] == callback
+                await wait_for(lambda: _rows(db, "SELECT * FROM push_subscriptions") == [])
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+                await hub.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_hub_a_feed_names_inside_the_network_off_its_hosts_is_never_asked(
+    tmp_path: Path,
+) -> None:
+    """A feed may name any address as its hub: one that resolves inside the network is asked
+    only when a listed feed is on that host (a form posted to an intranet service would
+    otherwise be the feed's to aim)."""
+    db, web_port = tmp_path / "agg.db", free_port()
+
+    async def scenario() -> None:
+        hub = Hub()
+        await hub.start()
+        async with Upstream() as up:
+            url = up.url("/a.xml")
+            up.add_feed("/a.xml", rss(f"http://localhost:{hub.port}/hub", url))
+            (tmp_path / "feeds.opml").write_text(opml(url))
+            service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
+            stop = asyncio.Event()
+            task = asyncio.create_task(service.run("127.0.0.1", web_port, stop))
+            try:
+                await wait_for(
+                    lambda: (
+                        _rows(db, "SELECT state, error FROM push_subscriptions")[:1]
+                        and _rows(db, "SELECT state FROM push_subscriptions")[0][0] == "failed"
+                    )
+                )
+                ((error,),) = _rows(db, "SELECT error FROM push_subscriptions")
+                assert "private address refused" in error
+                assert hub.forms == []
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                service.close()
+                await hub.close()
+
+    asyncio.run(scenario())
