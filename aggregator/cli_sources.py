@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .cli_support import digest_ready, settings_from
 from .errors import AggregatorError, ConfigError
+from .push import reachable_from_outside
 from .site_words import LANGUAGES, has_words
 from .url_secrets import hide_passwords
 from .withheld import withheld_path
@@ -220,6 +221,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"aggregator: warning: settings ({where}): [publish] hubs are set, but base_url is "
             f"not: the hubs are told of feeds at {settings.publish.base_url}, which they fetch "
             "from elsewhere; set base_url to the address readers use",
+            file=sys.stderr,
+        )
+    callback = settings.fetch.websub_callback
+    if callback and not reachable_from_outside(callback):
+        print(
+            f"aggregator: warning: settings ({where}): [fetch] websub_callback {callback} is an "
+            "address inside this machine or network: hubs on the internet cannot reach it, so "
+            "their feeds are only polled; set the address the server is reached at from outside",
             file=sys.stderr,
         )
     language = settings.publish.language

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
+from urllib.parse import urlsplit
 
 __all__ = [
     "LEASE_SECONDS",
@@ -32,6 +34,7 @@ __all__ = [
     "link_header",
     "plan",
     "poll_after_push",
+    "reachable_from_outside",
     "retry_at",
     "signature_ok",
     "subscribe_fields",
@@ -79,6 +82,19 @@ def link_header(value: str | None) -> tuple[list[str], list[str]]:
         if "self" in rels:
             selves.append(url)
     return hubs, selves
+
+
+def reachable_from_outside(url: str) -> bool:
+    """Whether an address may be reached from the internet by its name alone: not
+    `localhost` nor a loopback, private or link-local address (a name is taken on trust)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return address.is_global
 
 
 def discover(

@@ -20,6 +20,7 @@ from test_service import fast_settings, wait_for
 from upstream import Upstream, free_port, opml
 
 import aggregator.push as push_module
+from aggregator.cli import main
 from aggregator.cli_status import push_line
 from aggregator.config import Settings
 from aggregator.fast_parse import fast_parse
@@ -36,6 +37,7 @@ from aggregator.push import (
     link_header,
     plan,
     poll_after_push,
+    reachable_from_outside,
     retry_at,
     signature_ok,
 )
@@ -396,3 +398,19 @@ def test_a_hub_a_feed_names_inside_the_network_off_its_hosts_is_never_asked(
                 await hub.close()
 
     asyncio.run(scenario())
+
+
+def test_check_warns_of_a_callback_no_hub_outside_could_reach(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, config = tmp_path / "feeds.opml", tmp_path / "config.toml"
+    sources.write_text(opml("https://a.example/feed"))
+    config.write_text('[fetch]\nwebsub_callback = "http://127.0.0.1:8080"\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    said = capsys.readouterr().err
+    assert "[fetch] websub_callback http://127.0.0.1:8080 is an address inside" in said
+    for inside in ("http://localhost:8080", "http://10.1.2.3", "http://[::1]:8080"):
+        assert not reachable_from_outside(inside)
+    config.write_text('[fetch]\nwebsub_callback = "https://news.example.org"\n')
+    assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
+    assert "websub_callback" not in capsys.readouterr().err
