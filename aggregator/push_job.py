@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from .config import Settings
 from .errors import StorageError
 from .push import (
+    LAST_RETRY,
     Action,
     Subscription,
     lease_end,
@@ -114,8 +115,9 @@ class PushJob:
                 secrets.token_hex(24),
                 "requested",
             )
-        failures = old.failures + 1
         leaving = action.mode == "unsubscribe"
+        # (a subscription let go counts its unsubscribe requests afresh: `GIVE_UP`)
+        failures = 1 if leaving and old.state != "leaving" else old.failures + 1
         renewing = old.state == "active" and not leaving  # (its lease still holds)
         # Stored as asked before the request goes: a hub may check it before it answers.
         asked = dataclasses.replace(
@@ -159,7 +161,7 @@ class PushJob:
             reason = query.get("hub.reason", "")[:300] or "no reason given"
             log.warning("websub: %s denied the subscription to %s: %s", sub.hub, topic, reason)
             denied = dataclasses.replace(
-                sub, state="denied", error=f"denied: {reason}", next_try_at=retry_at(6, now)
+                sub, state="denied", error=f"denied: {reason}", next_try_at=now + LAST_RETRY
             )
             await self.write(self.store.push_asked, denied)
             return ""

@@ -25,6 +25,7 @@ from aggregator.cli_status import push_line
 from aggregator.config import Settings
 from aggregator.fast_parse import fast_parse
 from aggregator.fetch import FetchSettings
+from aggregator.models import Source
 from aggregator.parse import feed_date, feed_urljoin, parse_feed
 from aggregator.push import (
     FIRST_RETRY,
@@ -41,7 +42,9 @@ from aggregator.push import (
     retry_at,
     signature_ok,
 )
+from aggregator.push_job import GIVE_UP, PushJob
 from aggregator.service import Service
+from aggregator.store import Store
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 HUB, TOPIC, FEED = (
@@ -414,3 +417,81 @@ def test_check_warns_of_a_callback_no_hub_outside_could_reach(
     config.write_text('[fetch]\nwebsub_callback = "https://news.example.org"\n')
     assert main(["check", "--opml", str(sources), "--config", str(config)]) == 0
     assert "websub_callback" not in capsys.readouterr().err
+
+
+class Poster:
+    """A hub's answers, scripted: None (2xx) or an error, one per request, in order."""
+
+    def __init__(self, *answers: str | None) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[str, dict[str, str]]] = []
+
+    async def post_form(
+        self, url: str, fields: list[tuple[str, str]], *, guarded: bool = False
+    ) -> str | None:
+        assert guarded  # (a hub a feed named)
+        self.sent.append((url, dict(fields)))
+        return self.answers.pop(0)
+
+
+def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go_is_forgotten(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "agg.db")
+    clock = [NOW]
+    store.sync_sources([Source(FEED, "Courier", "World News")], NOW)
+    store.conn.execute(
+        "INSERT INTO feeds (url, hub, topic) VALUES (?, ?, ?) "
+        "ON CONFLICT(url) DO UPDATE SET hub = excluded.hub, topic = excluded.topic",
+        [FEED, HUB, TOPIC],
+    )
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    settings = _push_settings(8080)
+    job = PushJob(store, write, settings, lambda: clock[0])
+
+    async def scenario() -> None:
+        refusing = Poster("HTTP 400 Bad Request")
+        assert await job.run_pass(refusing) == 1
+        (failed,) = store.push_subscriptions()
+        assert (failed.state, failed.error) == ("failed", "HTTP 400 Bad Request")
+        assert failed.next_try_at == NOW + FIRST_RETRY
+        assert await job.run_pass(refusing) == 0  # (its pause)
+        clock[0] = NOW + FIRST_RETRY
+        accepting = Poster(None)
+        assert await job.run_pass(accepting) == 1
+        ((hub, form),) = accepting.sent
+        assert hub == HUB and form["hub.mode"] == "subscribe" and form["hub.topic"] == TOPIC
+        assert form["hub.callback"] == "http://127.0.0.1:8080/websub/" + failed.key
+        assert form["hub.secret"] == failed.secret and len(failed.secret) < 200
+        assert store.push_subscription(failed.key).state == "requested"  # type: ignore[union-attr]
+        denial = {"hub.mode": "denied", "hub.topic": TOPIC, "hub.reason": "no such topic"}
+        assert await job.verify(failed.key, denial) == ""
+        denied = store.push_subscription(failed.key)
+        assert denied is not None and denied.state == "denied"
+        assert denied.error == "denied: no such topic"
+        assert denied.next_try_at == clock[0] + LAST_RETRY
+        assert await job.verify("x" * 32, denial) is None  # (no such key)
+
+        # the feed leaves: a hub that accepts the request but never checks it is asked
+        # again, and after `GIVE_UP` requests the subscription is forgotten
+        store.conn.execute(
+            "UPDATE push_subscriptions SET state = 'active', failures = 0, next_try_at = NULL"
+        )
+        store.sync_sources([], clock[0])
+        silent = Poster(*[None] * GIVE_UP)
+        for n in range(GIVE_UP):
+            assert await job.run_pass(silent) == 1
+            (leaving,) = store.push_subscriptions()
+            assert leaving.state == "leaving" and leaving.failures == n + 1
+            clock[0] = leaving.next_try_at  # type: ignore[assignment]
+        assert [form["hub.mode"] for _, form in silent.sent] == ["unsubscribe"] * GIVE_UP
+        assert await job.run_pass(silent) == 0
+        assert store.push_subscriptions() == []
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()
