@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -154,6 +154,9 @@ class PollJob:
             lambda polls: self.write(self.store.save_polls, polls)
         )
         self._holds = SiteHolds()  # (stored at each pass's end)
+        # feed → the end of the lease of its hub's pushes (`push_job`: `run` with a WebSub
+        # callback); such a feed is polled at the slowest pace, its hub telling of changes
+        self.leases: Mapping[str, datetime] = {}
 
     @property
     def parser(self) -> ParsePool:
@@ -352,11 +355,16 @@ class PollJob:
             except Exception as exc:  # a bug on odd input: record it, back off, keep going
                 log.exception("feed=%s unexpected error while parsing", source.url)
                 parse_error = f"internal error while parsing: {type(exc).__name__}: {exc}"[:300]
+        schedule = feed_schedule(self.settings.schedule, source.interval)
+        if self.leases:
+            from .push import pushed_schedule
+
+            schedule = pushed_schedule(schedule, self.leases.get(source.url), now)
         new_state = state_after(
             state,
             outcome,
             now,
-            feed_schedule(self.settings.schedule, source.interval),
+            schedule,
             parsed=parsed,
             parse_error=parse_error,
             rand=random.random(),

@@ -20,10 +20,12 @@ import hmac
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
+
+from .schedule import ScheduleSettings
 
 __all__ = [
     "LEASE_SECONDS",
@@ -34,6 +36,7 @@ __all__ = [
     "link_header",
     "plan",
     "poll_after_push",
+    "pushed_schedule",
     "reachable_from_outside",
     "retry_at",
     "signature_ok",
@@ -216,6 +219,19 @@ def poll_after_push(last_polled_at: datetime | None, now: datetime) -> datetime:
     if last_polled_at is None or last_polled_at > now:
         return now
     return max(now, last_polled_at + PUSH_GAP)
+
+
+def pushed_schedule(
+    settings: ScheduleSettings, lease_until: datetime | None, now: datetime
+) -> ScheduleSettings:
+    """The polling policy of a feed its hub pushes: polled every `max_interval`, a safety net
+    (its hub makes it due when it changes), while the lease outlasts that interval; else the
+    feed's own policy, so a lease that ends unrenewed never leaves it unpolled for long."""
+    if lease_until is None or lease_until - now <= settings.max_interval:
+        return settings
+    if settings.interval >= settings.max_interval:
+        return settings
+    return replace(settings, interval=settings.max_interval)
 
 
 def lease_end(lease_seconds: str | None, now: datetime) -> datetime:

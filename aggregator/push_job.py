@@ -60,6 +60,9 @@ class PushJob:
         self.clock = clock
         self.callback = settings.fetch.websub_callback.rstrip("/") + CALLBACK_PATH
         self.pending: set[str] = set()  # feeds whose hubs pushed, not yet made due
+        # feed → the end of its verified lease (the poll job polls them at the slowest pace:
+        # `push.pushed_schedule`); changed in place, the poll job holds it
+        self.leases: dict[str, datetime] = {}
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
 
     def take(self) -> set[str]:
@@ -85,6 +88,7 @@ class PushJob:
         now = self.clock()
         wanted = await self.write(self.store.push_wanted)
         held = await self.write(self.store.push_subscriptions)
+        self._lease(held, wanted)
         actions = plan(held, wanted, now)
         if not actions:
             return 0
@@ -96,6 +100,18 @@ class PushJob:
         if asked:
             log.info("websub: %s made to hubs", counted(asked, "subscription request"))
         return asked
+
+    def _lease(self, held: list[Subscription], wanted: Mapping[str, tuple[str, str]]) -> None:
+        """Keep `leases` to the verified subscriptions of feeds still wanted at their hub."""
+        leases = {
+            sub.feed_url: sub.lease_until
+            for sub in held
+            if sub.state == "active"
+            and sub.lease_until is not None
+            and wanted.get(sub.feed_url) == (sub.hub, sub.topic)
+        }
+        self.leases.clear()
+        self.leases.update(leases)
 
     async def _ask(
         self, poster: Poster, action: Action, by_key: Mapping[str, Subscription], now: datetime
@@ -164,12 +180,17 @@ class PushJob:
                 sub, state="denied", error=f"denied: {reason}", next_try_at=now + LAST_RETRY
             )
             await self.write(self.store.push_asked, denied)
+            self.leases.pop(sub.feed_url, None)
+            self.pending.add(sub.feed_url)  # (polled now, and at its own pace from then on)
+            self.pushed.set()
             return ""
         challenge = query.get("hub.challenge", "")
         if not challenge:
             return None
         if mode == "unsubscribe" and sub.state == "leaving":
             await self.write(self.store.push_forget, key)
+            if self.leases.get(sub.feed_url) == sub.lease_until:
+                self.leases.pop(sub.feed_url, None)
             log.info("websub: unsubscribed from %s at %s", topic, sub.hub)
             return challenge
         if mode != "subscribe" or sub.state == "leaving":
@@ -185,6 +206,7 @@ class PushJob:
             error=None,
         )
         await self.write(self.store.push_asked, active)
+        self.leases[sub.feed_url] = lease
         if sub.state != "active":
             log.info("websub: subscribed to %s at %s until %s", topic, sub.hub, lease.date())
         return challenge

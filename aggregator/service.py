@@ -536,6 +536,7 @@ class Service:
                 from .push_job import PushJob
 
                 self.push = PushJob(self.store, self.write, self.settings, self.clock)
+                self.polls.leases = self.push.leases
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"
                 app = make_app(

@@ -38,11 +38,13 @@ from aggregator.push import (
     link_header,
     plan,
     poll_after_push,
+    pushed_schedule,
     reachable_from_outside,
     retry_at,
     signature_ok,
 )
 from aggregator.push_job import GIVE_UP, PushJob
+from aggregator.schedule import ScheduleSettings, feed_schedule
 from aggregator.service import Service
 from aggregator.store import Store
 
@@ -192,6 +194,16 @@ def test_signatures_leases_and_the_pace_of_pushed_polls() -> None:
     assert poll_after_push(NOW - timedelta(hours=1), NOW) == NOW
 
 
+def test_a_pushed_feed_is_polled_at_the_slowest_pace_while_its_lease_outlasts_it() -> None:
+    settings = ScheduleSettings()
+    day = NOW + timedelta(days=1)
+    assert pushed_schedule(settings, day, NOW).interval == settings.max_interval
+    assert pushed_schedule(settings, NOW + timedelta(hours=6), NOW) == settings
+    assert pushed_schedule(settings, None, NOW) == settings
+    own = feed_schedule(settings, timedelta(hours=2))
+    assert pushed_schedule(own, day, NOW).interval == timedelta(hours=6)
+
+
 def test_the_callback_setting_is_checked() -> None:
     assert FetchSettings(websub_callback="https://news.example.org").websub_callback
     for bad in ("news.example.org", "ftp://news.example.org", "https://news.example.org/?a=1"):
@@ -247,7 +259,7 @@ class Hub:
             "hub.mode": form["hub.mode"],
             "hub.topic": form["hub.topic"],
             "hub.challenge": "c-" + str(len(self.forms)),
-            "hub.lease_seconds": "3600",
+            "hub.lease_seconds": "86400",
         }
         async with (
             aiohttp.ClientSession() as http,
@@ -317,7 +329,7 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                 )
                 (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
                 asked = datetime.fromisoformat(lease[0])
-                assert datetime.fromisoformat(lease[1]) - asked == timedelta(hours=1)
+                assert datetime.fromisoformat(lease[1]) - asked == timedelta(days=1)
 
                 # a notification whose signature does not check is acknowledged and ignored
                 polls = len(up.requests_for("/a.xml"))
@@ -338,9 +350,8 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                 )
                 assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(1,)]
                 (next_poll,) = _rows(db, f"SELECT next_poll_at FROM feeds WHERE url = '{url}'")
-                assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(
-                    minutes=1
-                )  # (polled on the push: the schedule's next poll is far off)
+                # (its hub pushes for a day: it is polled at the slowest pace, 6 hours)
+                assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(hours=5)
 
                 # no subscription behind a key, or another topic: the hub is told so
                 async with aiohttp.ClientSession() as http:
@@ -473,6 +484,7 @@ def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go
         assert denied is not None and denied.state == "denied"
         assert denied.error == "denied: no such topic"
         assert denied.next_try_at == clock[0] + LAST_RETRY
+        assert job.take() == {FEED} and FEED not in job.leases  # (polled at its own pace)
         assert await job.verify("x" * 32, denial) is None  # (no such key)
 
         # the feed leaves: a hub that accepts the request but never checks it is asked
