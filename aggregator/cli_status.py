@@ -124,7 +124,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if settings.publish.hubs:
         print(websub_line(settings.publish.hubs, hubs, now))
     if push is not None:
-        print(push_line(push))
+        print(push_line(push, settings.schedule.max_interval))
     if pictures is not None:
         print("\n".join(picture_lines(pictures, now)))
     if bounces is not None:
@@ -157,13 +157,16 @@ def websub_line(hubs: tuple[str, ...], states: dict[str, dict[str, str]], now: d
     return "WEBSUB " + "; ".join(said)
 
 
-def push_line(push: dict[str, Any]) -> str:
+def push_line(push: dict[str, Any], slowest: timedelta) -> str:
     """The line of `status` on this server's subscriptions at the hubs upstream feeds name
-    (`push`)."""
+    (`push`); `slowest`: `[schedule] max_interval`, at which pushed feeds are polled."""
     states: dict[str, int] = push.get("states") or {}
     named = push.get("feeds_naming_a_hub", 0)
     active = states.get("active", 0)
-    said = [f"{counted(active, 'feed')} pushed by {'its hub' if active == 1 else 'their hubs'}"]
+    said = [
+        f"{counted(active, 'feed')} pushed by {'its hub' if active == 1 else 'their hubs'}"
+        + (f" (polled every {duration(slowest)} besides)" if active else "")
+    ]
     if states.get("requested"):
         said.append(f"{states['requested']} awaiting the hub's check")
     failing = states.get("failed", 0) + states.get("denied", 0)

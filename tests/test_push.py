@@ -324,8 +324,9 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                 )
                 states = service.store.reader().push_states()
                 assert states["states"] == {"active": 1} and states["feeds_naming_a_hub"] == 1
-                assert push_line(states) == (
-                    "PUSH 1 feed pushed by its hub; 1 listed feed naming a hub"
+                assert push_line(states, timedelta(hours=6)) == (
+                    "PUSH 1 feed pushed by its hub (polled every 6h besides); "
+                    "1 listed feed naming a hub"
                 )
                 (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
                 asked = datetime.fromisoformat(lease[0])
