@@ -25,6 +25,7 @@ from .errors import StorageError
 from .push import (
     LAST_RETRY,
     Action,
+    State,
     Subscription,
     lease_end,
     plan,
@@ -156,7 +157,7 @@ class PushJob:
                 error,
                 retry_at(failures, now).isoformat(timespec="seconds"),
             )
-            failed = "leaving" if leaving else ("active" if renewing else "failed")
+            failed: State = "leaving" if leaving else ("active" if renewing else "failed")
             await self.write(
                 self.store.push_asked, dataclasses.replace(asked, state=failed, error=error)
             )

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from test_service import fast_settings, wait_for
+from test_service import fast_settings, running, wait_for
 from upstream import Upstream, free_port, opml
 
 import aggregator.push as push_module
@@ -309,70 +309,68 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
             up.add_feed("/a.xml", rss(hub.url, url, items=1))
             other = up.add_feed("/b.xml", rss(None, None, items=1))
             (tmp_path / "feeds.opml").write_text(opml(url, other))
-            service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", web_port, stop))
             try:
-                await wait_for(lambda: ("subscribe", True) in hub.checked)
-                (form,) = hub.forms
-                assert form["hub.topic"] == url and form["hub.mode"] == "subscribe"
-                callback = form["hub.callback"]
-                assert callback.startswith(f"http://127.0.0.1:{web_port}/websub/")
-                assert url not in callback  # (the address tells no one which feed it is)
-                await wait_for(
-                    lambda: _rows(db, "SELECT state FROM push_subscriptions") == [("active",)]
-                )
-                states = service.store.reader().push_states()
-                assert states["states"] == {"active": 1} and states["feeds_naming_a_hub"] == 1
-                assert push_line(states, timedelta(hours=6)) == (
-                    "PUSH 1 feed pushed by its hub (polled every 6h besides); "
-                    "1 listed feed naming a hub"
-                )
-                (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
-                asked = datetime.fromisoformat(lease[0])
-                assert datetime.fromisoformat(lease[1]) - asked == timedelta(days=1)
+                service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
+                async with running(service, web_port):
+                    await wait_for(lambda: ("subscribe", True) in hub.checked)
+                    (form,) = hub.forms
+                    assert form["hub.topic"] == url and form["hub.mode"] == "subscribe"
+                    callback = form["hub.callback"]
+                    assert callback.startswith(f"http://127.0.0.1:{web_port}/websub/")
+                    assert url not in callback  # (the address tells no one which feed it is)
+                    await wait_for(
+                        lambda: _rows(db, "SELECT state FROM push_subscriptions") == [("active",)]
+                    )
+                    states = service.store.reader().push_states()
+                    assert states["states"] == {"active": 1} and states["feeds_naming_a_hub"] == 1
+                    assert push_line(states, timedelta(hours=6)) == (
+                        "PUSH 1 feed pushed by its hub (polled every 6h besides); "
+                        "1 listed feed naming a hub"
+                    )
+                    (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
+                    asked = datetime.fromisoformat(lease[0])
+                    assert datetime.fromisoformat(lease[1]) - asked == timedelta(days=1)
 
-                # a notification whose signature does not check is acknowledged and ignored
-                polls = len(up.requests_for("/a.xml"))
-                assert await hub.notify(rss(hub.url, url, items=2), secret="wrong") == 202
-                await asyncio.sleep(1.0)
-                assert len(up.requests_for("/a.xml")) == polls
-                assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(0,)]
+                    # a notification whose signature does not check is acknowledged and ignored
+                    polls = len(up.requests_for("/a.xml"))
+                    assert await hub.notify(rss(hub.url, url, items=2), secret="wrong") == 202
+                    await asyncio.sleep(1.0)
+                    assert len(up.requests_for("/a.xml")) == polls
+                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(0,)]
 
-                # a signed one has the feed polled now, not at its next scheduled poll
-                up.add_feed("/a.xml", rss(hub.url, url, items=2))
-                assert await hub.notify(rss(hub.url, url, items=2)) == 202
-                await wait_for(
-                    lambda: (
-                        _rows(db, "SELECT COUNT(*) FROM items WHERE feed_url = '" + url + "'")
-                        == [(2,)]
-                    ),
-                    timeout=10,
-                )
-                assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(1,)]
-                (next_poll,) = _rows(db, f"SELECT next_poll_at FROM feeds WHERE url = '{url}'")
-                # (its hub pushes for a day: it is polled at the slowest pace, 6 hours)
-                assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(hours=5)
+                    # a signed one has the feed polled now, not at its next scheduled poll
+                    up.add_feed("/a.xml", rss(hub.url, url, items=2))
+                    assert await hub.notify(rss(hub.url, url, items=2)) == 202
+                    await wait_for(
+                        lambda: (
+                            _rows(db, "SELECT COUNT(*) FROM items WHERE feed_url = '" + url + "'")
+                            == [(2,)]
+                        ),
+                        timeout=10,
+                    )
+                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(1,)]
+                    (next_poll,) = _rows(db, f"SELECT next_poll_at FROM feeds WHERE url = '{url}'")
+                    # (its hub pushes for a day: it is polled at the slowest pace, 6 hours)
+                    assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(
+                        hours=5
+                    )
 
-                # no subscription behind a key, or another topic: the hub is told so
-                async with aiohttp.ClientSession() as http:
-                    unknown = callback.rsplit("/", 1)[0] + "/" + "x" * 32
-                    async with http.post(unknown, data=b"<rss/>") as resp:
-                        assert resp.status == 410
-                    check = {"hub.mode": "subscribe", "hub.topic": other, "hub.challenge": "z"}
-                    async with http.get(callback, params=check) as resp:
-                        assert resp.status == 404
+                    # no subscription behind a key, or another topic: the hub is told so
+                    async with aiohttp.ClientSession() as http:
+                        unknown = callback.rsplit("/", 1)[0] + "/" + "x" * 32
+                        async with http.post(unknown, data=b"<rss/>") as resp:
+                            assert resp.status == 410
+                        check = {"hub.mode": "subscribe", "hub.topic": other, "hub.challenge": "z"}
+                        async with http.get(callback, params=check) as resp:
+                            assert resp.status == 404
 
-                # the feed leaves the OPML: the hub is asked to let it go, and checks that
-                (tmp_path / "feeds.opml").write_text(opml(other))
-                await wait_for(lambda: ("unsubscribe", True) in hub.checked)
-                assert hub.forms[-1]["hub.mode"] == "unsubscribe"
-                assert hub.forms[-1]["hub.callback"] == callback
-                await wait_for(lambda: _rows(db, "SELECT * FROM push_subscriptions") == [])
+                    # the feed leaves the OPML: the hub is asked to let it go, and checks that
+                    (tmp_path / "feeds.opml").write_text(opml(other))
+                    await wait_for(lambda: ("unsubscribe", True) in hub.checked)
+                    assert hub.forms[-1]["hub.mode"] == "unsubscribe"
+                    assert hub.forms[-1]["hub.callback"] == callback
+                    await wait_for(lambda: _rows(db, "SELECT * FROM push_subscriptions") == [])
             finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
                 await hub.close()
 
     asyncio.run(scenario())
@@ -393,23 +391,15 @@ def test_a_hub_a_feed_names_inside_the_network_off_its_hosts_is_never_asked(
             url = up.url("/a.xml")
             up.add_feed("/a.xml", rss(f"http://localhost:{hub.port}/hub", url))
             (tmp_path / "feeds.opml").write_text(opml(url))
-            service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
-            stop = asyncio.Event()
-            task = asyncio.create_task(service.run("127.0.0.1", web_port, stop))
             try:
-                await wait_for(
-                    lambda: (
-                        _rows(db, "SELECT state, error FROM push_subscriptions")[:1]
-                        and _rows(db, "SELECT state FROM push_subscriptions")[0][0] == "failed"
-                    )
-                )
+                service = Service(tmp_path / "feeds.opml", db, _push_settings(web_port))
+                async with running(service, web_port):
+                    state = "SELECT state FROM push_subscriptions"
+                    await wait_for(lambda: _rows(db, state) == [("failed",)])
                 ((error,),) = _rows(db, "SELECT error FROM push_subscriptions")
                 assert "private address refused" in error
                 assert hub.forms == []
             finally:
-                stop.set()
-                await asyncio.wait_for(task, 10)
-                service.close()
                 await hub.close()
 
     asyncio.run(scenario())

@@ -59,11 +59,11 @@ async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no
 
 
 @contextlib.asynccontextmanager
-async def running(service: Service) -> AsyncIterator[asyncio.Task[None]]:
-    """`service.run` (no web server) in the background; on exit it is stopped, awaited and
-    the service closed."""
+async def running(service: Service, port: int | None = None) -> AsyncIterator[asyncio.Task[None]]:
+    """`service.run` (with its web server on `port` when given) in the background; on exit it
+    is stopped, awaited and the service closed."""
     stop = asyncio.Event()
-    task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+    task = asyncio.create_task(service.run("127.0.0.1", port or 0, stop, serve=port is not None))
     try:
         yield task
     finally:
