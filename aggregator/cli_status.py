@@ -52,6 +52,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
         push = reader.push_states() if settings.fetch.websub_callback else None
+        leases = reader.push_leases() if settings.fetch.websub_callback else {}
         withheld = reader.withheld()
         not_held = reader.stories_not_held(withheld.named_stories())
         pages = reader.pages()
@@ -89,6 +90,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if r["interval_seconds"]:  # its own (the OPML's), within the settings' bounds
             own = timedelta(seconds=r["interval_seconds"])
             due = f"{due} (every {duration(feed_schedule(settings.schedule, own).interval)})"
+        lease = from_iso(leases.get(r["url"]))
+        if lease is not None and lease > now:
+            due = f"{due} (its hub pushes)"
         if r["paused"]:
             due = "paused (OPML)"
         elif status.startswith("gone"):

@@ -191,6 +191,16 @@ def render(report: Mapping[str, Any], counts: Mapping[str, Any], hubs: int = 0) 
             out.gauge(
                 "digest_sent_timestamp_seconds", "When a category's latest daily email went", sent
             )
+    pushing = counts.get("push") or {}
+    if pushing:  # (a server that subscribes at the hubs upstream feeds name: `push`)
+        out.gauge(
+            "push_subscriptions",
+            "Subscriptions at the WebSub hubs upstream feeds name, by state",
+            [
+                (f'{{state="{state}"}}', pushing.get(state, 0))
+                for state in ("active", "requested", "failed", "denied", "leaving")
+            ],
+        )
     signed = counts.get("subscribers") or {}
     if signed:
         out.gauge(

@@ -466,6 +466,17 @@ class Reader:
             "error": None if error is None else f"{error[0]}: {error[1]}",
         }
 
+    def push_leases(self) -> dict[str, str]:
+        """Each feed whose hub pushes to this server: the end of its verified lease (ISO)."""
+        try:
+            rows = self._db().execute(
+                "SELECT feed_url, MAX(lease_until) FROM push_subscriptions "
+                "WHERE state = 'active' AND lease_until IS NOT NULL GROUP BY feed_url"
+            )
+            return dict(rows.fetchall())
+        except sqlite3.OperationalError:  # (no such table yet)
+            return {}
+
     def websub_hubs(self) -> dict[str, dict[str, str]]:
         """How each WebSub hub last answered (`websub.hub_states`)."""
         return hub_states(self._meta(HUBS).get(HUBS))
@@ -473,8 +484,9 @@ class Reader:
     def metric_counts(self) -> dict[str, Any]:
         """What /metrics counts beside /healthz's report (`metrics.render`): items stored,
         stories published, the database's bytes and free bytes, the last poll cycle's
-        tally, the last scheduled backup's time and the readers signed up for each daily
-        email (`subscribers`: category → confirmed, pending)."""
+        tally, the last scheduled backup's time, the readers signed up for each daily email
+        (`subscribers`: category → confirmed, pending) and the subscriptions at upstream
+        hubs in each state (`push`)."""
         db = self._db()
         (items,) = db.execute("SELECT COUNT(*) FROM items").fetchone()
         (stories,) = db.execute(
@@ -496,6 +508,7 @@ class Reader:
             "last_cycle": cycle if isinstance(cycle, dict) else {},
             "last_backup_at": last_backup.isoformat() if last_backup else None,
             "subscribers": self.subscribers(),
+            "push": self.push_states().get("states") or {},
         }
 
     def category_languages(self) -> dict[str, str]:

@@ -91,6 +91,11 @@ def test_the_text_says_health_counts_the_last_cycle_and_digests() -> None:
     assert quiet["aggregator_healthy"] == 1 and "aggregator_digests_failing" not in quiet
     assert "aggregator_websub_hubs_failing" not in quiet  # (no hubs: nothing to say)
     assert samples(render({"status": "ok"}, {}, hubs=2))["aggregator_websub_hubs_failing"] == 0
+    assert not [name for name in quiet if "push" in name]  # (no subscriptions at hubs)
+    pushed = samples(render({"status": "ok"}, {"push": {"active": 12, "failed": 1}}))
+    assert pushed['aggregator_push_subscriptions{state="active"}'] == 12
+    assert pushed['aggregator_push_subscriptions{state="failed"}'] == 1
+    assert pushed['aggregator_push_subscriptions{state="leaving"}'] == 0
 
 
 def test_who_may_read_it() -> None:

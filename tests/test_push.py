@@ -296,7 +296,10 @@ def _push_settings(web_port: int) -> Settings:
 
 @pytest.mark.parametrize("at_once", [False, True], ids=["checked-later", "checked-at-once"])
 def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    at_once: bool,
 ) -> None:
     db, web_port = tmp_path / "agg.db", free_port()
     monkeypatch.setattr(push_module, "PUSH_GAP", timedelta(0))  # (polled seconds before)
@@ -321,12 +324,20 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                     await wait_for(
                         lambda: _rows(db, "SELECT state FROM push_subscriptions") == [("active",)]
                     )
-                    states = service.store.reader().push_states()
+                    reader = service.store.reader()
+                    assert reader.metric_counts()["push"] == {"active": 1}
+                    assert list(reader.push_leases()) == [url]
+                    states = reader.push_states()
                     assert states["states"] == {"active": 1} and states["feeds_naming_a_hub"] == 1
                     assert push_line(states, timedelta(hours=6)) == (
                         "PUSH 1 feed pushed by its hub (polled every 6h besides); "
                         "1 listed feed naming a hub"
                     )
+                    callback_setting = f"http://127.0.0.1:{web_port}"
+                    monkeypatch.setenv("AGGREGATOR_FETCH_WEBSUB_CALLBACK", callback_setting)
+                    assert main(["status", "--db", str(db)]) == 0
+                    said = capsys.readouterr().out
+                    assert "(its hub pushes)" in said and "PUSH 1 feed pushed by its hub" in said
                     (lease,) = _rows(db, "SELECT requested_at, lease_until FROM push_subscriptions")
                     asked = datetime.fromisoformat(lease[0])
                     assert datetime.fromisoformat(lease[1]) - asked == timedelta(days=1)
