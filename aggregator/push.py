@@ -9,8 +9,9 @@ each listed feed's hub with a callback of its own (`/websub/<key>`: a random key
 subscription, so the address tells no one which feed it is) and a secret, renews the lease a
 day before it ends, and unsubscribes from feeds no longer listed. A notification whose
 signature checks makes its feed due at once: it is polled as any feed is (conditional GET,
-the same parse and store), so a hub's copy is never trusted over the feed's own, and a hub
-that stops pushing loses nothing (the feed is still polled on its schedule).
+the same parse and store), so a hub's copy is never trusted over the feed's own. While the
+lease lasts the feed is also polled at the slowest pace (`pushed_schedule`), so a hub that
+stops pushing costs at most that long.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ VERIFY_WAIT = timedelta(minutes=10)  # a request the hub never verified counts a
 FIRST_RETRY = timedelta(minutes=1)  # a failed request is asked again after this, doubling …
 LAST_RETRY = timedelta(days=1)  # … up to a day
 PUSH_GAP = timedelta(seconds=60)  # a pushed feed is polled at most once a minute
-MAX_SECRET = 199  # bytes (the spec: under 200)
 
 Mode = Literal["subscribe", "unsubscribe"]
 Step = Literal["subscribe", "unsubscribe", "drop"]  # (drop: forget a row the hub never held)

@@ -186,7 +186,7 @@ class PushJob:
             self.pushed.set()
             return ""
         challenge = query.get("hub.challenge", "")
-        if not challenge:
+        if not challenge or len(challenge) > 1024:  # (echoed as it came: kept short)
             return None
         if mode == "unsubscribe" and sub.state == "leaving":
             await self.write(self.store.push_forget, key)
