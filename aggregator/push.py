@@ -60,6 +60,12 @@ State = Literal["requested", "active", "failed", "denied", "leaving"]
 
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 _REL = re.compile(r";\s*rel\s*=\s*(?:\"([^\"]*)\"|([^\s;,]+))", re.IGNORECASE)
+# YouTube's channel feeds name no hub, but Google's hub pushes them under another address
+# (https://developers.google.com/youtube/v3/guides/push_notifications)
+_YOUTUBE_CHANNEL = re.compile(
+    r"https?://(?:www\.)?youtube\.com/feeds/videos\.xml\?channel_id=(UC[A-Za-z0-9_-]{22})"
+)
+YOUTUBE_HUB = "https://pubsubhubbub.appspot.com/"
 _LINK_READ = 4096  # characters of a `Link` header read (the hub comes first in practice)
 _SIGNATURE = re.compile(r"^\s*(sha1|sha256|sha384|sha512)=([0-9a-fA-F]+)\s*$")
 
@@ -106,14 +112,19 @@ def discover(
     """The hub to subscribe at and the topic to subscribe to, for a feed fetched from `url`
     whose document names `hubs` and `self_url` and whose response had `headers` (lower-case
     names): the `Link` header's when it names a hub, else the document's; the topic is the
-    `self` address given beside the hub, else the address fetched. (None, None): no hub."""
+    `self` address given beside the hub, else the address fetched. A YouTube channel's feed,
+    which names none, is pushed by Google's hub under the topic YouTube documents. (None,
+    None): no hub."""
     header_hubs, header_selves = link_header(headers.get("link"))
     if header_hubs:
         return header_hubs[0], (header_selves or [self_url or url])[0]
     found = [hub for hub in (_http(h) for h in hubs) if hub is not None]
-    if not found:
-        return None, None
-    return found[0], _http(self_url) or url
+    if found:
+        return found[0], _http(self_url) or url
+    channel = _YOUTUBE_CHANNEL.fullmatch(url) or _YOUTUBE_CHANNEL.fullmatch(self_url or "")
+    if channel is not None:  # (a YouTube channel's feed: Google's hub, its own topic)
+        return YOUTUBE_HUB, f"https://www.youtube.com/xml/feeds/videos.xml?channel_id={channel[1]}"
+    return None, None
 
 
 @dataclass(frozen=True, slots=True)

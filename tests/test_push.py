@@ -129,6 +129,34 @@ def test_the_link_header_wins_over_the_document() -> None:
     )
 
 
+def test_a_youtube_channels_feed_is_pushed_by_googles_hub_under_youtubes_topic() -> None:
+    """YouTube's channel feeds name no hub; Google's hub pushes them, under the topic
+    YouTube documents (https and /xml/), not the feed's own address."""
+    channel = "UC" + "harbourGazette_0123456"[:22]
+    own = f"http://www.youtube.com/feeds/videos.xml?channel_id={channel}"
+    atom = (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:yt="http://www.youtube.com/xml/schemas/2015">'
+        f'<link rel="self" href="{own}"/><id>yt:channel:{channel}</id>'
+        f"<yt:channelId>{channel}</yt:channelId><title>Harbour Gazette</title>"
+        f'<link rel="alternate" href="https://www.youtube.com/channel/{channel}"/>'
+        "<published>2026-01-05T10:00:00+00:00</published></feed>"
+    ).encode()
+    parsed = parse_feed(atom, own.replace("http:", "https:"))
+    assert parsed.hubs == ()
+    topic = f"https://www.youtube.com/xml/feeds/videos.xml?channel_id={channel}"
+    assert discover(parsed.hubs, parsed.self_url, {}, own) == (
+        "https://pubsubhubbub.appspot.com/",
+        topic,
+    )
+    assert discover((), None, {}, own.replace("http:", "https:")) == (
+        "https://pubsubhubbub.appspot.com/",
+        topic,
+    )
+    playlist = "https://www.youtube.com/feeds/videos.xml?playlist_id=PL0123"
+    assert discover((), None, {}, playlist) == (None, None)  # (the hub pushes channels only)
+
+
 # --- what is due --------------------------------------------------------------------------------
 
 
