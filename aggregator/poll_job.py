@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -188,9 +189,11 @@ class PollJob:
         after: Callable[[], Awaitable[int]],
         *,
         everything: bool = False,
+        pushed: AbstractSet[str] = frozenset(),
     ) -> CycleReport:
         """Poll every due feed (or all), then `after` (grouping and summarising what changed;
-        it returns how many stories changed)."""
+        it returns how many stories changed). `pushed`: feeds due because their hubs said
+        they changed (`push`)."""
         started = time.monotonic()
         # Every item found in this pass is first seen at the pass's start, whichever feed
         # answered first: ties of publication time are then broken by guid and feed, not by
@@ -211,7 +214,10 @@ class PollJob:
         if due:  # what sites asked of the article job, or of an earlier process
             self._holds.recall(await self.write(self.store.site_holds, seen), seen)
         results = await asyncio.gather(
-            *(self._poll_feed(fetcher, source, state, seen) for source, state in due),
+            *(
+                self._poll_feed(fetcher, source, state, seen, source.url in pushed)
+                for source, state in due
+            ),
             return_exceptions=True,
         )
         report = tally(due, results)
@@ -309,7 +315,12 @@ class PollJob:
         return HELD, 0, 0
 
     async def _poll_feed(
-        self, fetcher: Fetcher, source: Source, state: FeedState, seen: datetime
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        state: FeedState,
+        seen: datetime,
+        pushed: bool = False,
     ) -> FeedResult:
         started = time.monotonic()
         admitted = started  # when the fetch had its slots: the wait before is queueing
@@ -369,6 +380,13 @@ class PollJob:
             parse_error=parse_error,
             rand=random.random(),
         )
+        if pushed:  # (a hub ahead of its origin's cache: asked again soon, once)
+            from .push import recheck_after_push
+
+            again = recheck_after_push(
+                new_state.next_poll_at, new_state.status, now, self.settings.schedule.min_interval
+            )
+            new_state = replace(new_state, next_poll_at=again)
         del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
         if written.new and check_304s(state, (etag, last_modified), now):

@@ -39,6 +39,7 @@ __all__ = [
     "poll_after_push",
     "pushed_schedule",
     "reachable_from_outside",
+    "recheck_after_push",
     "retry_at",
     "signature_ok",
     "subscribe_fields",
@@ -243,6 +244,18 @@ def pushed_schedule(
     if settings.interval >= settings.max_interval:
         return settings
     return replace(settings, interval=settings.max_interval)
+
+
+def recheck_after_push(
+    next_poll_at: datetime | None, status: str | None, now: datetime, soon: timedelta
+) -> datetime | None:
+    """When a feed polled because its hub pushed is polled next: `soon` after `now` when the
+    poll found the feed as it was (a 304 or the same body: an origin or its cache behind the
+    hub), once, else when its schedule says."""
+    if status not in ("not_modified", "unchanged"):
+        return next_poll_at
+    again = now + soon
+    return again if next_poll_at is None or again < next_poll_at else next_poll_at
 
 
 def lease_end(lease_seconds: str | None, now: datetime) -> datetime:

@@ -214,14 +214,16 @@ class Service:
     async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
         """Poll every due feed (or all), then group and summarise what changed. Feeds whose
         hubs said they changed are due first (`push`)."""
+        pushed: set[str] = set()
         if self.push is not None and self.push.pending:
             pushed = self.push.take()
             try:
                 await self.write(self.store.poll_pushed, pushed, self.clock())
             except StorageError:
                 self.push.pending |= pushed  # (the next cycle tries again)
+                pushed = set()
         return await self.polls.run(
-            fetcher, lambda: self.write(self._group_safely), everything=everything
+            fetcher, lambda: self.write(self._group_safely), everything=everything, pushed=pushed
         )
 
     def _group_and_summarize(self) -> int:

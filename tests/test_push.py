@@ -40,6 +40,7 @@ from aggregator.push import (
     poll_after_push,
     pushed_schedule,
     reachable_from_outside,
+    recheck_after_push,
     retry_at,
     signature_ok,
 )
@@ -232,6 +233,17 @@ def test_a_pushed_feed_is_polled_at_the_slowest_pace_while_its_lease_outlasts_it
     assert pushed_schedule(own, day, NOW).interval == timedelta(hours=6)
 
 
+def test_a_pushed_poll_that_finds_the_feed_as_it_was_is_made_again_soon() -> None:
+    later, soon = NOW + timedelta(hours=6), timedelta(minutes=5)
+    assert recheck_after_push(later, "not_modified", NOW, soon) == NOW + soon
+    assert recheck_after_push(later, "unchanged", NOW, soon) == NOW + soon
+    assert recheck_after_push(later, "ok", NOW, soon) == later  # (it brought the news)
+    assert recheck_after_push(later, "error", NOW, soon) == later  # (its backoff stands)
+    assert recheck_after_push(NOW + timedelta(minutes=1), "unchanged", NOW, soon) == NOW + (
+        timedelta(minutes=1)
+    )
+
+
 def test_the_callback_setting_is_checked() -> None:
     assert FetchSettings(websub_callback="https://news.example.org").websub_callback
     for bad in ("news.example.org", "ftp://news.example.org", "https://news.example.org/?a=1"):
@@ -377,7 +389,17 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                     assert len(up.requests_for("/a.xml")) == polls
                     assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(0,)]
 
-                    # a signed one has the feed polled now, not at its next scheduled poll
+                    # a signed one has the feed polled now; when the feed is as it was (its
+                    # origin behind the hub) it is asked again soon, not at its next schedule
+                    assert await hub.notify(rss(hub.url, url, items=2)) == 202
+                    await wait_for(lambda: len(up.requests_for("/a.xml")) == polls + 1)
+                    due = f"SELECT next_poll_at FROM feeds WHERE url = '{url}'"
+                    await wait_for(
+                        lambda: (
+                            datetime.fromisoformat(_rows(db, due)[0][0])
+                            < datetime.now(UTC) + timedelta(minutes=6)
+                        )
+                    )
                     up.add_feed("/a.xml", rss(hub.url, url, items=2))
                     assert await hub.notify(rss(hub.url, url, items=2)) == 202
                     await wait_for(
@@ -387,7 +409,7 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                         ),
                         timeout=10,
                     )
-                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(1,)]
+                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(2,)]
                     (next_poll,) = _rows(db, f"SELECT next_poll_at FROM feeds WHERE url = '{url}'")
                     # (its hub pushes for a day: it is polled at the slowest pace, 6 hours)
                     assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(
