@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import hmac
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -330,7 +331,9 @@ def _push_settings(web_port: int) -> Settings:
     settings = fast_settings()
     return dataclasses.replace(
         settings,
-        fetch=dataclasses.replace(settings.fetch, websub_callback=f"http://127.0.0.1:{web_port}"),
+        fetch=dataclasses.replace(
+            settings.fetch, websub_callback=f"http://127.0.0.1:{web_port}", max_bytes=64 * 1024
+        ),
     )
 
 
@@ -424,6 +427,20 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                         check = {"hub.mode": "subscribe", "hub.topic": other, "hub.challenge": "z"}
                         async with http.get(callback, params=check) as resp:
                             assert resp.status == 404
+                        # (no challenge, an unknown mode, a body over `max_bytes`)
+                        for odd in ({"hub.mode": "subscribe", "hub.topic": url}, {"a": "b"}):
+                            async with http.get(callback, params=odd) as resp:
+                                assert resp.status == 404
+                        async with http.post(callback, data=b"x" * (65 * 1024)) as resp:
+                            assert resp.status == 413
+
+                        async def chunks() -> AsyncIterator[bytes]:  # (no length given)
+                            for _ in range(20):
+                                yield b"x" * 4096
+
+                        async with http.post(callback, data=chunks()) as resp:
+                            assert resp.status == 413
+                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(2,)]
 
                     # the feed leaves the OPML: the hub is asked to let it go, and checks that
                     (tmp_path / "feeds.opml").write_text(opml(other))
