@@ -598,7 +598,8 @@ def false_304_at(db: Database) -> None:
 def websub_subscriptions(db: Database) -> None:
     """The WebSub hub each feed names and the topic to subscribe to (`feeds.hub`, `topic`:
     `push.discover`), and this server's subscriptions at hubs (`push_subscriptions`, one row
-    per callback `key`: its feed, hub, topic and secret, its `state` (`push.State`), when it
+    per callback `key`: its feed, hub, topic and secret, the callback address it was asked
+    for, its `state` (`push.State`), when it
     was last asked for, its lease's end, failures in a row, when to ask again, the last
     error, and the last notification's time and how many came)."""
     columns = db["feeds"].columns_dict
@@ -610,5 +611,5 @@ def websub_subscriptions(db: Database) -> None:
         "feed_url TEXT NOT NULL, hub TEXT NOT NULL, topic TEXT NOT NULL, secret TEXT NOT NULL, "
         "state TEXT NOT NULL, requested_at TEXT, lease_until TEXT, "
         "failures INTEGER NOT NULL DEFAULT 0, next_try_at TEXT, error TEXT, pushed_at TEXT, "
-        "pushes INTEGER NOT NULL DEFAULT 0)"
+        "pushes INTEGER NOT NULL DEFAULT 0, callback TEXT NOT NULL DEFAULT '')"
     )

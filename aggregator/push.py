@@ -143,6 +143,7 @@ class Subscription:
     failures: int = 0
     next_try_at: datetime | None = None
     error: str | None = None
+    callback: str = ""  # the address the hub was given (the key on `[fetch] websub_callback`)
 
 
 class Action(NamedTuple):
@@ -173,18 +174,25 @@ def plan(
     subscriptions: Iterable[Subscription],
     wanted: Mapping[str, tuple[str, str]],
     now: datetime,
+    callback: str,
 ) -> list[Action]:
     """The requests due now: `wanted` maps each listed, unpaused feed with a hub to its (hub,
-    topic). A wanted feed with no subscription to that hub and topic is subscribed; an active
-    one is renewed before its lease ends; a failed, denied or never-verified one is asked
-    again after its pause. A subscription nobody wants any more (its feed gone, paused, or
-    naming another hub or topic) is unsubscribed if the hub may hold it (asked again after a
-    pause while the hub does not verify it), else dropped."""
+    topic); `callback` is where hubs reach this server now. A wanted feed with no
+    subscription to that hub and topic at that callback is subscribed; an active one is
+    renewed before its lease ends; a failed, denied or never-verified one is asked again
+    after its pause. A subscription nobody wants any more (its feed gone, paused, naming
+    another hub or topic, or the server moved to another callback) is unsubscribed if the hub
+    may hold it (asked again after a pause while the hub does not verify it), else
+    dropped."""
     actions: list[Action] = []
     current: set[str] = set()
     for sub in subscriptions:
         waited = sub.next_try_at is None or sub.next_try_at <= now
-        if wanted.get(sub.feed_url) != (sub.hub, sub.topic) or sub.feed_url in current:
+        if (
+            wanted.get(sub.feed_url) != (sub.hub, sub.topic)
+            or sub.callback != callback
+            or sub.feed_url in current
+        ):
             if sub.state in ("active", "requested") or (sub.state == "leaving" and waited):
                 actions.append(Action("unsubscribe", sub.feed_url, sub.hub, sub.topic, sub.key))
             elif sub.state != "leaving":

@@ -90,7 +90,7 @@ class PushJob:
         wanted = await self.write(self.store.push_wanted)
         held = await self.write(self.store.push_subscriptions)
         self._lease(held, wanted)
-        actions = plan(held, wanted, now)
+        actions = plan(held, wanted, now, self.callback)
         if not actions:
             return 0
         by_key = {sub.key: sub for sub in held}
@@ -131,6 +131,7 @@ class PushJob:
                 secrets.token_urlsafe(24),
                 secrets.token_hex(24),
                 "requested",
+                callback=self.callback,
             )
         leaving = action.mode == "unsubscribe"
         # (a subscription let go counts its unsubscribe requests afresh: `GIVE_UP`)
@@ -146,7 +147,7 @@ class PushJob:
             error=None,
         )
         await self.write(self.store.push_asked, asked)
-        fields = subscribe_fields(action.mode, action.topic, self.callback + old.key, old.secret)
+        fields = subscribe_fields(action.mode, action.topic, old.callback + old.key, old.secret)
         error = await poster.post_form(action.hub, fields, guarded=True)
         if error is not None:  # (a hub that refused checks nothing)
             log.warning(

@@ -15,7 +15,7 @@ __all__ = ["PushStore"]
 
 _COLUMNS = (
     "feed_url, hub, topic, key, secret, state, requested_at, lease_until, failures, "
-    "next_try_at, error"
+    "next_try_at, error, callback"
 )
 
 
@@ -33,6 +33,7 @@ def _subscription(row: tuple[Any, ...]) -> Subscription:
         failures=row[8] or 0,
         next_try_at=from_iso(row[9]),
         error=row[10],
+        callback=row[11],
     )
 
 
@@ -63,7 +64,8 @@ class PushStore(StoreBase):
     def push_asked(self, sub: Subscription) -> None:
         """Store a subscription as its request left it (a new one, or one asked again)."""
         self.conn.execute(
-            f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO push_subscriptions ({_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
             "requested_at = excluded.requested_at, lease_until = excluded.lease_until, "
             "failures = excluded.failures, next_try_at = excluded.next_try_at, "
@@ -80,6 +82,7 @@ class PushStore(StoreBase):
                 sub.failures,
                 to_iso(sub.next_try_at),
                 sub.error,
+                sub.callback,
             ],
         )
 

@@ -162,31 +162,48 @@ def test_a_youtube_channels_feed_is_pushed_by_googles_hub_under_youtubes_topic()
 # --- what is due --------------------------------------------------------------------------------
 
 
+CALLBACK = "https://news.example.org/websub/"
+
+
 def sub(state: str, **more: Any) -> Subscription:
+    more.setdefault("callback", CALLBACK)
     return Subscription(FEED, HUB, TOPIC, "k" * 32, "s", state, **more)  # type: ignore[arg-type]
+
+
+def due(subs: list[Subscription], wanted: dict[str, tuple[str, str]], now: datetime) -> list[Any]:
+    return plan(subs, wanted, now, CALLBACK)
+
+
+def test_a_server_that_moved_subscribes_anew_there_and_lets_the_old_address_go() -> None:
+    held = sub("active", requested_at=NOW, lease_until=NOW + timedelta(days=7))
+    moved = dataclasses.replace(held, callback="http://old.example/websub/")
+    assert [(a.mode, a.key) for a in due([moved], {FEED: (HUB, TOPIC)}, NOW)] == [
+        ("unsubscribe", held.key),
+        ("subscribe", None),
+    ]
 
 
 def test_a_new_feed_is_subscribed_and_an_active_one_renewed_a_day_before_its_lease_ends() -> None:
     wanted = {FEED: (HUB, TOPIC)}
-    assert [a.mode for a in plan([], wanted, NOW)] == ["subscribe"]
+    assert [a.mode for a in due([], wanted, NOW)] == ["subscribe"]
     held = sub("active", requested_at=NOW - timedelta(days=5), lease_until=NOW + timedelta(days=2))
-    assert plan([held], wanted, NOW) == []
+    assert due([held], wanted, NOW) == []
     later = NOW + timedelta(days=1, minutes=1)
-    (renew,) = plan([held], wanted, later)
+    (renew,) = due([held], wanted, later)
     assert (renew.mode, renew.key) == ("subscribe", held.key)
     short = sub("active", requested_at=NOW, lease_until=NOW + timedelta(hours=2))
-    assert plan([short], wanted, NOW + timedelta(minutes=59)) == []  # (renewed at half)
-    assert len(plan([short], wanted, NOW + timedelta(hours=1))) == 1
+    assert due([short], wanted, NOW + timedelta(minutes=59)) == []  # (renewed at half)
+    assert len(due([short], wanted, NOW + timedelta(hours=1))) == 1
 
 
 def test_a_request_the_hub_never_checked_or_refused_is_asked_again_after_its_pause() -> None:
     wanted = {FEED: (HUB, TOPIC)}
     asked = sub("requested", requested_at=NOW, next_try_at=NOW + timedelta(minutes=2))
-    assert plan([asked], wanted, NOW + VERIFY_WAIT - timedelta(seconds=1)) == []
-    assert len(plan([asked], wanted, NOW + VERIFY_WAIT)) == 1
+    assert due([asked], wanted, NOW + VERIFY_WAIT - timedelta(seconds=1)) == []
+    assert len(due([asked], wanted, NOW + VERIFY_WAIT)) == 1
     failed = sub("failed", failures=3, next_try_at=NOW + timedelta(minutes=4))
-    assert plan([failed], wanted, NOW) == []
-    assert len(plan([failed], wanted, NOW + timedelta(minutes=4))) == 1
+    assert due([failed], wanted, NOW) == []
+    assert len(due([failed], wanted, NOW + timedelta(minutes=4))) == 1
     assert retry_at(1, NOW) == NOW + FIRST_RETRY
     assert retry_at(3, NOW) == NOW + 4 * FIRST_RETRY
     assert retry_at(40, NOW) == NOW + LAST_RETRY
@@ -194,18 +211,18 @@ def test_a_request_the_hub_never_checked_or_refused_is_asked_again_after_its_pau
 
 def test_a_feed_gone_or_moved_to_another_hub_is_unsubscribed_and_a_refused_one_dropped() -> None:
     held = sub("active", requested_at=NOW, lease_until=NOW + timedelta(days=7))
-    (gone,) = plan([held], {}, NOW)
+    (gone,) = due([held], {}, NOW)
     assert (gone.mode, gone.key) == ("unsubscribe", held.key)
-    moved = plan([held], {FEED: ("https://other-hub.example/", TOPIC)}, NOW)
+    moved = due([held], {FEED: ("https://other-hub.example/", TOPIC)}, NOW)
     assert [(a.mode, a.hub) for a in moved] == [
         ("unsubscribe", HUB),
         ("subscribe", "https://other-hub.example/"),
     ]
-    assert [a.mode for a in plan([sub("denied")], {}, NOW)] == ["drop"]
+    assert [a.mode for a in due([sub("denied")], {}, NOW)] == ["drop"]
     leaving = sub("leaving", next_try_at=NOW + timedelta(minutes=1))
-    assert plan([leaving], {}, NOW) == []  # (asked, waiting for the hub's check)
-    assert [a.mode for a in plan([leaving], {FEED: (HUB, TOPIC)}, NOW)] == []
-    assert [a.mode for a in plan([leaving], {}, NOW + timedelta(minutes=1))] == ["unsubscribe"]
+    assert due([leaving], {}, NOW) == []  # (asked, waiting for the hub's check)
+    assert [a.mode for a in due([leaving], {FEED: (HUB, TOPIC)}, NOW)] == []
+    assert [a.mode for a in due([leaving], {}, NOW + timedelta(minutes=1))] == ["unsubscribe"]
 
 
 def test_signatures_leases_and_the_pace_of_pushed_polls() -> None:
@@ -514,11 +531,10 @@ class Poster:
         return self.answers.pop(0)
 
 
-def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go_is_forgotten(
-    tmp_path: Path,
-) -> None:
+def _job(tmp_path: Path, clock: list[datetime]) -> tuple[Store, PushJob]:
+    """A store listing FEED, whose last body named HUB and TOPIC, and a push job over it
+    (writes made in place, its clock `clock[0]`, its callback on port 8080)."""
     store = Store(tmp_path / "agg.db")
-    clock = [NOW]
     store.sync_sources([Source(FEED, "Courier", "World News")], NOW)
     store.conn.execute(
         "INSERT INTO feeds (url, hub, topic) VALUES (?, ?, ?) "
@@ -529,8 +545,42 @@ def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go
     async def write(fn: Any, *args: Any) -> Any:
         return fn(*args)
 
-    settings = _push_settings(8080)
-    job = PushJob(store, write, settings, lambda: clock[0])
+    return store, PushJob(store, write, _push_settings(8080), lambda: clock[0])
+
+
+def test_a_server_whose_callback_moved_lets_the_old_one_go_and_subscribes_at_the_new(
+    tmp_path: Path,
+) -> None:
+    clock = [NOW]
+    store, job = _job(tmp_path, clock)
+
+    async def scenario() -> None:
+        assert await job.run_pass(Poster(None)) == 1
+        (first,) = store.push_subscriptions()
+        challenge = {"hub.mode": "subscribe", "hub.topic": TOPIC, "hub.challenge": "c"}
+        assert await job.verify(first.key, challenge) == "c"
+        job.callback = "https://moved.example/websub/"  # (the setting changed, and `run` again)
+        moving = Poster(None, None)
+        assert await job.run_pass(moving) == 2
+        said = [(form["hub.mode"], form["hub.callback"]) for _, form in moving.sent]
+        (new,) = [s for s in store.push_subscriptions() if s.key != first.key]
+        assert said == [
+            ("unsubscribe", "http://127.0.0.1:8080/websub/" + first.key),
+            ("subscribe", "https://moved.example/websub/" + new.key),
+        ]
+        assert store.push_subscription(first.key).state == "leaving"  # type: ignore[union-attr]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()
+
+
+def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go_is_forgotten(
+    tmp_path: Path,
+) -> None:
+    clock = [NOW]
+    store, job = _job(tmp_path, clock)
 
     async def scenario() -> None:
         refusing = Poster("HTTP 400 Bad Request")
