@@ -158,6 +158,8 @@ class PollJob:
         # feed → the end of the lease of its hub's pushes (`push_job`: `run` with a WebSub
         # callback); such a feed is polled at the slowest pace, its hub telling of changes
         self.leases: Mapping[str, datetime] = {}
+        # feed → rechecks made since its hub pushed and a poll found it unchanged
+        self._behind: dict[str, int] = {}
 
     @property
     def parser(self) -> ParsePool:
@@ -380,13 +382,22 @@ class PollJob:
             parse_error=parse_error,
             rand=random.random(),
         )
-        if pushed:  # (a hub ahead of its origin's cache: asked again soon, once)
+        tries = 0 if pushed else self._behind.get(source.url)
+        if tries is not None:  # (a hub ahead of its origin or its cache: asked again soon)
             from .push import recheck_after_push
 
-            again = recheck_after_push(
-                new_state.next_poll_at, new_state.status, now, self.settings.schedule.min_interval
+            again, tries = recheck_after_push(
+                new_state.next_poll_at,
+                new_state.status,
+                now,
+                self.settings.schedule.min_interval,
+                tries,
             )
             new_state = replace(new_state, next_poll_at=again)
+            if tries is None:
+                self._behind.pop(source.url, None)
+            else:
+                self._behind[source.url] = tries
         del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
         if written.new and check_304s(state, (etag, last_modified), now):

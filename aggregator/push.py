@@ -51,6 +51,7 @@ VERIFY_WAIT = timedelta(minutes=10)  # a request the hub never verified counts a
 FIRST_RETRY = timedelta(minutes=1)  # a failed request is asked again after this, doubling …
 LAST_RETRY = timedelta(days=1)  # … up to a day
 PUSH_GAP = timedelta(seconds=60)  # a pushed feed is polled at most once a minute
+RECHECKS = 4  # polls after a push that found the feed unchanged (`recheck_after_push`)
 
 Mode = Literal["subscribe", "unsubscribe"]
 Step = Literal["subscribe", "unsubscribe", "drop"]  # (drop: forget a row the hub never held)
@@ -255,15 +256,24 @@ def pushed_schedule(
 
 
 def recheck_after_push(
-    next_poll_at: datetime | None, status: str | None, now: datetime, soon: timedelta
-) -> datetime | None:
-    """When a feed polled because its hub pushed is polled next: `soon` after `now` when the
-    poll found the feed as it was (a 304 or the same body: an origin or its cache behind the
-    hub), once, else when its schedule says."""
-    if status not in ("not_modified", "unchanged"):
-        return next_poll_at
-    again = now + soon
-    return again if next_poll_at is None or again < next_poll_at else next_poll_at
+    next_poll_at: datetime | None,
+    status: str | None,
+    now: datetime,
+    soon: timedelta,
+    tries: int = 0,
+) -> tuple[datetime | None, int | None]:
+    """When a feed polled because its hub pushed is polled next, and how many rechecks that
+    makes (None: no more). A hub pushes when the feed changed, so a poll that finds it as it
+    was (a 304 or the same body: the origin, or its cache, behind the hub) is made again
+    `soon` later, then twice, four and eight times that (`RECHECKS` in all: 75 minutes at
+    five), until one finds the change; any other outcome keeps its schedule (news came, or
+    an error has its backoff). `tries`: the rechecks made since the push."""
+    if status not in ("not_modified", "unchanged") or tries >= RECHECKS:
+        return next_poll_at, None
+    again = now + soon * 2**tries
+    if next_poll_at is not None and next_poll_at < again:
+        again = next_poll_at
+    return again, tries + 1
 
 
 def lease_end(lease_seconds: str | None, now: datetime) -> datetime:

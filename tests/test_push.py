@@ -251,15 +251,16 @@ def test_a_pushed_feed_is_polled_at_the_slowest_pace_while_its_lease_outlasts_it
     assert pushed_schedule(own, day, NOW).interval == timedelta(hours=6)
 
 
-def test_a_pushed_poll_that_finds_the_feed_as_it_was_is_made_again_soon() -> None:
+def test_a_pushed_poll_that_finds_the_feed_as_it_was_is_made_again_soon_and_later() -> None:
     later, soon = NOW + timedelta(hours=6), timedelta(minutes=5)
-    assert recheck_after_push(later, "not_modified", NOW, soon) == NOW + soon
-    assert recheck_after_push(later, "unchanged", NOW, soon) == NOW + soon
-    assert recheck_after_push(later, "ok", NOW, soon) == later  # (it brought the news)
-    assert recheck_after_push(later, "error", NOW, soon) == later  # (its backoff stands)
-    assert recheck_after_push(NOW + timedelta(minutes=1), "unchanged", NOW, soon) == NOW + (
-        timedelta(minutes=1)
-    )
+    assert recheck_after_push(later, "not_modified", NOW, soon) == (NOW + soon, 1)
+    assert recheck_after_push(later, "unchanged", NOW, soon, 1) == (NOW + 2 * soon, 2)
+    assert recheck_after_push(later, "unchanged", NOW, soon, 3) == (NOW + 8 * soon, 4)
+    assert recheck_after_push(later, "unchanged", NOW, soon, 4) == (later, None)  # (enough)
+    assert recheck_after_push(later, "ok", NOW, soon, 2) == (later, None)  # (the news came)
+    assert recheck_after_push(later, "error", NOW, soon) == (later, None)  # (its backoff)
+    sooner = NOW + timedelta(minutes=1)
+    assert recheck_after_push(sooner, "unchanged", NOW, soon) == (sooner, 1)
 
 
 def test_the_callback_setting_is_checked() -> None:
