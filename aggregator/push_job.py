@@ -66,6 +66,17 @@ class PushJob:
         self.leases: dict[str, datetime] = {}
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
 
+    async def catch_up(self) -> None:
+        """Make every feed its hub pushes due (at start: what the hubs said while no server
+        listened is lost, and such a feed is otherwise polled only at the slowest pace)."""
+        try:
+            held = await self.write(self.store.push_subscriptions)
+            pushed = [sub.feed_url for sub in held if sub.state == "active"]
+            if pushed:
+                await self.write(self.store.poll_pushed, pushed, self.clock())
+        except StorageError as exc:  # (their next polls come at the slow pace, as before)
+            log.error("websub: the pushed feeds could not be made due at start: %s", exc)
+
     def take(self) -> set[str]:
         """The feeds pushed since the last call (the poll loop makes them due)."""
         taken, self.pending = self.pending, set()

@@ -539,6 +539,7 @@ class Service:
 
                 self.push = PushJob(self.store, self.write, self.settings, self.clock)
                 self.polls.leases = self.push.leases
+                await self.push.catch_up()
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"
                 app = make_app(

@@ -48,7 +48,7 @@ from aggregator.push import (
 from aggregator.push_job import GIVE_UP, PushJob
 from aggregator.schedule import ScheduleSettings, feed_schedule
 from aggregator.service import Service
-from aggregator.store import Store
+from aggregator.store import Store, to_iso
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 HUB, TOPIC, FEED = (
@@ -570,6 +570,13 @@ def test_a_server_whose_callback_moved_lets_the_old_one_go_and_subscribes_at_the
             ("subscribe", "https://moved.example/websub/" + new.key),
         ]
         assert store.push_subscription(first.key).state == "leaving"  # type: ignore[union-attr]
+
+        # a start polls every feed its hub pushes (what hubs said meanwhile is lost)
+        store.conn.execute("UPDATE push_subscriptions SET state = 'active'")
+        store.conn.execute("UPDATE feeds SET next_poll_at = ?", [to_iso(NOW + timedelta(hours=6))])
+        clock[0] = NOW + timedelta(hours=1)
+        await job.catch_up()
+        assert store.feed_state(FEED).next_poll_at == clock[0]
 
     try:
         asyncio.run(scenario())
