@@ -114,13 +114,15 @@ class PushJob:
         return asked
 
     def _lease(self, held: list[Subscription], wanted: Mapping[str, tuple[str, str]]) -> None:
-        """Keep `leases` to the verified subscriptions of feeds still wanted at their hub."""
+        """Keep `leases` to the verified subscriptions of feeds still wanted at their hub, at
+        this server's callback."""
         leases = {
             sub.feed_url: sub.lease_until
             for sub in held
             if sub.state == "active"
             and sub.lease_until is not None
             and wanted.get(sub.feed_url) == (sub.hub, sub.topic)
+            and sub.callback == self.callback
         }
         self.leases.clear()
         self.leases.update(leases)
