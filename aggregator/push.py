@@ -35,6 +35,7 @@ __all__ = [
     "discover",
     "lease_end",
     "link_header",
+    "paced",
     "plan",
     "poll_after_push",
     "pushed_schedule",
@@ -52,6 +53,7 @@ FIRST_RETRY = timedelta(minutes=1)  # a failed request is asked again after this
 LAST_RETRY = timedelta(days=1)  # … up to a day
 PUSH_GAP = timedelta(seconds=60)  # a pushed feed is polled at most once a minute
 RECHECKS = 4  # polls after a push that found the feed unchanged (`recheck_after_push`)
+PER_HUB = 20  # requests one pass makes of one hub (`paced`): the rest wait for the next
 
 Mode = Literal["subscribe", "unsubscribe"]
 Step = Literal["subscribe", "unsubscribe", "drop"]  # (drop: forget a row the hub never held)
@@ -213,6 +215,21 @@ def plan(
         if feed_url not in current:
             actions.append(Action("subscribe", feed_url, hub, topic, None))
     return actions
+
+
+def paced(actions: Iterable[Action], per_hub: int = PER_HUB) -> list[Action]:
+    """The requests one pass makes: at most `per_hub` of each hub, in order (a first pass
+    over hundreds of YouTube channels asks Google's hub a few dozen a minute, not in one
+    burst); dropping a row asks no hub and is never held back."""
+    kept: list[Action] = []
+    asked: dict[str, int] = {}
+    for action in actions:
+        if action.mode != "drop":
+            if asked.get(action.hub, 0) >= per_hub:
+                continue
+            asked[action.hub] = asked.get(action.hub, 0) + 1
+        kept.append(action)
+    return kept
 
 
 def subscribe_fields(mode: Mode, topic: str, callback: str, secret: str) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from .push import (
     State,
     Subscription,
     lease_end,
+    paced,
     plan,
     retry_at,
     signature_ok,
@@ -101,7 +102,7 @@ class PushJob:
         wanted = await self.write(self.store.push_wanted)
         held = await self.write(self.store.push_subscriptions)
         self._lease(held, wanted)
-        actions = plan(held, wanted, now, self.callback)
+        actions = paced(plan(held, wanted, now, self.callback))
         if not actions:
             return 0
         by_key = {sub.key: sub for sub in held}

@@ -37,6 +37,7 @@ from aggregator.push import (
     discover,
     lease_end,
     link_header,
+    paced,
     plan,
     poll_after_push,
     pushed_schedule,
@@ -172,6 +173,18 @@ def sub(state: str, **more: Any) -> Subscription:
 
 def due(subs: list[Subscription], wanted: dict[str, tuple[str, str]], now: datetime) -> list[Any]:
     return plan(subs, wanted, now, CALLBACK)
+
+
+def test_a_pass_asks_each_hub_a_few_dozen_requests_at_most() -> None:
+    wanted = {
+        f"https://paper.example/{n}.xml": (HUB, f"https://paper.example/{n}") for n in range(50)
+    }
+    wanted["https://other.example/feed"] = ("https://hub2.example/", "https://other.example/")
+    gone = [sub("denied")]  # (dropped: no request)
+    actions = paced(due(gone, wanted, NOW), per_hub=20)
+    assert [a.mode for a in actions].count("drop") == 1
+    asked = [a.hub for a in actions if a.mode != "drop"]
+    assert asked.count(HUB) == 20 and asked.count("https://hub2.example/") == 1
 
 
 def test_a_server_that_moved_subscribes_anew_there_and_lets_the_old_address_go() -> None:
