@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -42,6 +42,7 @@ from .store import PollWrite, Store, to_iso
 
 if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first parses a body
     from .parse_pool import ParsePool
+    from .push import Pace
 
 __all__ = ["CycleReport", "FeedResult", "PollJob", "tally"]
 
@@ -157,9 +158,7 @@ class PollJob:
         self._holds = SiteHolds()  # (stored at each pass's end)
         # feed → the end of the lease of its hub's pushes (`push_job`: `run` with a WebSub
         # callback); such a feed is polled at the slowest pace, its hub telling of changes
-        self.leases: Mapping[str, datetime] = {}
-        # feed → rechecks made since its hub pushed and a poll found it unchanged
-        self._behind: dict[str, int] = {}
+        self.pace: Pace | None = None
 
     @property
     def parser(self) -> ParsePool:
@@ -270,6 +269,24 @@ class PollJob:
         )
         return report
 
+    async def _unpushed(
+        self, source: Source, state: FeedState, new: int, now: datetime
+    ) -> FeedState:
+        """A feed whose hub did not tell of its new items: its next poll at its own pace (and
+        every one after, until its hub pushes again: `push.Pace`)."""
+        own = feed_schedule(self.settings.schedule, source.interval).interval
+        if state.next_poll_at is None or state.next_poll_at > now + own:
+            state = replace(state, next_poll_at=now + own)
+            await self._saves.submit((state, []))
+        log.warning(
+            "websub: feed=%s brought %d new items its hub did not tell of; it is polled at its "
+            "own pace until the hub pushes again",
+            source.url,
+            new,
+            extra=fields(event="push_missed", feed=source.url, items_new=new),
+        )
+        return state
+
     def _held_until(self, url: str) -> datetime | None:
         """When the site of `url` may be asked again, if it holds us off now."""
         return self._holds.until(host_of(url), self.clock()) if self._holds else None
@@ -369,10 +386,10 @@ class PollJob:
                 log.exception("feed=%s unexpected error while parsing", source.url)
                 parse_error = f"internal error while parsing: {type(exc).__name__}: {exc}"[:300]
         schedule = feed_schedule(self.settings.schedule, source.interval)
-        if self.leases:
-            from .push import pushed_schedule
-
-            schedule = pushed_schedule(schedule, self.leases.get(source.url), now)
+        pace = self.pace
+        by_push = pace is not None and (pushed or source.url in pace.behind)
+        if pace is not None:
+            schedule = pace.schedule(source.url, schedule, now, pushed)
         new_state = state_after(
             state,
             outcome,
@@ -382,24 +399,20 @@ class PollJob:
             parse_error=parse_error,
             rand=random.random(),
         )
-        tries = 0 if pushed else self._behind.get(source.url)
-        if tries is not None:  # (a hub ahead of its origin or its cache: asked again soon)
-            from .push import recheck_after_push
-
-            again, tries = recheck_after_push(
+        if pace is not None and by_push:  # (a hub ahead of its origin: asked again soon)
+            again = pace.next_poll(
+                source.url,
                 new_state.next_poll_at,
                 new_state.status,
                 now,
                 self.settings.schedule.min_interval,
-                tries,
+                pushed,
             )
             new_state = replace(new_state, next_poll_at=again)
-            if tries is None:
-                self._behind.pop(source.url, None)
-            else:
-                self._behind[source.url] = tries
         del outcome  # (its body is not held while the save waits for its transaction)
         written = await self._saves.submit((new_state, items))
+        if pace is not None and pace.missed_news(source.url, by_push, written.new):
+            new_state = await self._unpushed(source, new_state, written.new, now)
         if written.new and check_304s(state, (etag, last_modified), now):
             new_state = await self._check_304s(fetcher, source, url, state, new_state, admit)
         # `ms` is the feed's own time (request, parse, save); a wait for its host's slot

@@ -21,7 +21,7 @@ import hmac
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
@@ -31,6 +31,7 @@ from .schedule import ScheduleSettings
 __all__ = [
     "LEASE_SECONDS",
     "Action",
+    "Pace",
     "Subscription",
     "discover",
     "lease_end",
@@ -291,6 +292,56 @@ def recheck_after_push(
     if next_poll_at is not None and next_poll_at < again:
         again = next_poll_at
     return again, tries + 1
+
+
+@dataclass
+class Pace:
+    """How the poll job paces the feeds hubs push (`run`'s only): the leases (`PushJob`
+    keeps them), the rechecks made since a push found its feed unchanged, and the feeds whose
+    hubs missed a change, polled at their own pace until their hub pushes again."""
+
+    leases: Mapping[str, datetime] = field(default_factory=dict)
+    behind: dict[str, int] = field(default_factory=dict)
+    missed: set[str] = field(default_factory=set)
+
+    def schedule(
+        self, url: str, settings: ScheduleSettings, now: datetime, pushed: bool
+    ) -> ScheduleSettings:
+        """The policy of a poll of `url` (`pushed`: one its hub's push made due)."""
+        if pushed:
+            self.missed.discard(url)  # (its hub pushes again)
+        if url in self.missed:
+            return settings
+        return pushed_schedule(settings, self.leases.get(url), now)
+
+    def next_poll(
+        self,
+        url: str,
+        next_poll_at: datetime | None,
+        status: str | None,
+        now: datetime,
+        soon: timedelta,
+        pushed: bool,
+    ) -> datetime | None:
+        """A poll's next poll, as the rechecks after a push have it (`recheck_after_push`)."""
+        tries = 0 if pushed else self.behind.get(url)
+        if tries is None:
+            return next_poll_at
+        again, tries = recheck_after_push(next_poll_at, status, now, soon, tries)
+        if tries is None:
+            self.behind.pop(url, None)
+        else:
+            self.behind[url] = tries
+        return again
+
+    def missed_news(self, url: str, by_push: bool, new_items: int) -> bool:
+        """Whether a poll shows that `url`'s hub missed a change: one at the slow pace (not
+        made by a push or its rechecks: `by_push`) that brought new items. Such a feed is
+        polled at its own pace from then on, until its hub pushes."""
+        if by_push or not new_items or url not in self.leases or url in self.missed:
+            return False
+        self.missed.add(url)
+        return True
 
 
 def lease_end(lease_seconds: str | None, now: datetime) -> datetime:

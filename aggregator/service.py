@@ -538,7 +538,9 @@ class Service:
                 from .push_job import PushJob
 
                 self.push = PushJob(self.store, self.write, self.settings, self.clock)
-                self.polls.leases = self.push.leases
+                from .push import Pace
+
+                self.polls.pace = Pace(self.push.leases)
                 await self.push.catch_up()
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"

@@ -33,6 +33,7 @@ from aggregator.push import (
     LAST_RETRY,
     LEASE_SECONDS,
     VERIFY_WAIT,
+    Pace,
     Subscription,
     discover,
     lease_end,
@@ -264,6 +265,19 @@ def test_a_pushed_feed_is_polled_at_the_slowest_pace_while_its_lease_outlasts_it
     assert pushed_schedule(own, day, NOW).interval == timedelta(hours=6)
 
 
+def test_a_hub_that_missed_a_change_has_its_feed_polled_at_its_own_pace_until_it_pushes() -> None:
+    settings = ScheduleSettings()
+    pace = Pace({FEED: NOW + timedelta(days=5)})
+    assert pace.schedule(FEED, settings, NOW, pushed=False).interval == settings.max_interval
+    assert not pace.missed_news(FEED, by_push=True, new_items=3)  # (the push told of them)
+    assert not pace.missed_news(FEED, by_push=False, new_items=0)
+    assert not pace.missed_news(TOPIC, by_push=False, new_items=3)  # (no lease: not pushed)
+    assert pace.missed_news(FEED, by_push=False, new_items=2)
+    assert pace.schedule(FEED, settings, NOW, pushed=False) == settings
+    assert pace.schedule(FEED, settings, NOW, pushed=True).interval == settings.max_interval
+    assert pace.missed == set()
+
+
 def test_a_pushed_poll_that_finds_the_feed_as_it_was_is_made_again_soon_and_later() -> None:
     later, soon = NOW + timedelta(hours=6), timedelta(minutes=5)
     assert recheck_after_push(later, "not_modified", NOW, soon) == (NOW + soon, 1)
@@ -373,6 +387,7 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
     at_once: bool,
 ) -> None:
     db, web_port = tmp_path / "agg.db", free_port()
@@ -449,6 +464,20 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                     assert datetime.fromisoformat(next_poll[0]) > datetime.now(UTC) + timedelta(
                         hours=5
                     )
+
+                    # its hub misses a change that the slow-paced poll finds: the feed goes
+                    # back to its own pace (15 minutes) until the hub pushes again
+                    up.add_feed("/a.xml", rss(hub.url, url, items=3))
+                    with sqlite3.connect(db) as conn:
+                        conn.execute(
+                            "UPDATE feeds SET next_poll_at = ? WHERE url = ?",
+                            [datetime.now(UTC).isoformat(), url],
+                        )
+                    count = f"SELECT COUNT(*) FROM items WHERE feed_url = '{url}'"
+                    await wait_for(lambda: _rows(db, count) == [(3,)], timeout=10)
+                    await wait_for(lambda: "its hub did not tell of" in caplog.text, timeout=5)
+                    soon = datetime.now(UTC) + timedelta(minutes=16)
+                    await wait_for(lambda: datetime.fromisoformat(_rows(db, due)[0][0]) < soon)
 
                     # no subscription behind a key, or another topic: the hub is told so
                     async with aiohttp.ClientSession() as http:
