@@ -156,8 +156,7 @@ class PollJob:
             lambda polls: self.write(self.store.save_polls, polls)
         )
         self._holds = SiteHolds()  # (stored at each pass's end)
-        # feed → the end of the lease of its hub's pushes (`push_job`: `run` with a WebSub
-        # callback); such a feed is polled at the slowest pace, its hub telling of changes
+        # how feeds that hubs push are paced (`run` with a WebSub callback: `PushJob.pace`)
         self.pace: Pace | None = None
 
     @property

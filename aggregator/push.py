@@ -296,11 +296,12 @@ def recheck_after_push(
 
 @dataclass
 class Pace:
-    """How the poll job paces the feeds hubs push (`run`'s only): the leases (`PushJob`
-    keeps them), the rechecks made since a push found its feed unchanged, and the feeds whose
-    hubs missed a change, polled at their own pace until their hub pushes again."""
+    """How the poll job paces the feeds hubs push (`run`'s only, `PushJob.pace`): the leases
+    (feed → the end of its verified lease, kept by the push job), the rechecks made since a
+    push found its feed unchanged, and the feeds whose hubs missed a change, polled at their
+    own pace until their hub pushes again."""
 
-    leases: Mapping[str, datetime] = field(default_factory=dict)
+    leases: dict[str, datetime] = field(default_factory=dict)
     behind: dict[str, int] = field(default_factory=dict)
     missed: set[str] = field(default_factory=set)
 

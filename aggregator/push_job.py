@@ -25,6 +25,7 @@ from .errors import StorageError
 from .push import (
     LAST_RETRY,
     Action,
+    Pace,
     State,
     Subscription,
     lease_end,
@@ -62,10 +63,14 @@ class PushJob:
         self.clock = clock
         self.callback = settings.fetch.websub_callback.rstrip("/") + CALLBACK_PATH
         self.pending: set[str] = set()  # feeds whose hubs pushed, not yet made due
-        # feed → the end of its verified lease (the poll job polls them at the slowest pace:
-        # `push.pushed_schedule`); changed in place, the poll job holds it
-        self.leases: dict[str, datetime] = {}
+        self.pace = Pace()  # (the poll job's: the leases kept here pace its polls)
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
+
+    @property
+    def leases(self) -> dict[str, datetime]:
+        """Feed → the end of its verified lease (such feeds are polled at the slowest pace:
+        `push.pushed_schedule`)."""
+        return self.pace.leases
 
     async def catch_up(self) -> None:
         """Make every feed its hub pushes due (at start: what the hubs said while no server
@@ -125,8 +130,7 @@ class PushJob:
             and wanted.get(sub.feed_url) == (sub.hub, sub.topic)
             and sub.callback == self.callback
         }
-        self.leases.clear()
-        self.leases.update(leases)
+        self.pace.leases = leases
 
     async def _ask(
         self, poster: Poster, action: Action, by_key: Mapping[str, Subscription], now: datetime

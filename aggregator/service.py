@@ -538,9 +538,7 @@ class Service:
                 from .push_job import PushJob
 
                 self.push = PushJob(self.store, self.write, self.settings, self.clock)
-                from .push import Pace
-
-                self.polls.pace = Pace(self.push.leases)
+                self.polls.pace = self.push.pace
                 await self.push.catch_up()
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"
