@@ -13,7 +13,6 @@ from typing import Any
 
 from .lang import language_tag
 from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
-from .push import discover
 from .schedule import ScheduleSettings, next_poll
 
 __all__ = [
@@ -219,6 +218,8 @@ def state_after(
     unchanged = parsed is None and new_hash == state.body_hash
     hub, topic = state.hub, state.topic
     if parsed is not None:  # (what the document and the response name now)
+        from .push import discover  # (a pass whose feeds all answer 304 never loads it)
+
         hub, topic = discover(parsed.hubs, parsed.self_url, outcome.headers, outcome.final_url)
     return dataclasses.replace(
         state,

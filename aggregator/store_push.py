@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .push import Subscription, poll_after_push
 from .store_db import StoreBase
 from .store_rows import from_iso, to_iso
+
+if TYPE_CHECKING:  # (loaded by the push job's first call: a poll pass never needs it)
+    from .push import Subscription
 
 __all__ = ["PushStore"]
 
@@ -20,6 +22,8 @@ _COLUMNS = (
 
 
 def _subscription(row: tuple[Any, ...]) -> Subscription:
+    from .push import Subscription
+
     feed_url, hub, topic, key, secret, state = row[:6]
     return Subscription(
         feed_url,
@@ -99,6 +103,8 @@ class PushStore(StoreBase):
 
     def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
         """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""
+        from .push import poll_after_push
+
         found = 0
         with self.transaction():
             for url in dict.fromkeys(feed_urls):
