@@ -211,6 +211,8 @@ class PollJob:
                 ),
             )
         due = await self.write(self.store.feeds_due, seen, everything=everything)
+        if self.pace is not None:
+            pushed = self.pace.pushed_polls(pushed, {source.url for source, _ in due}, seen)
         if due:  # what sites asked of the article job, or of an earlier process
             self._holds.recall(await self.write(self.store.site_holds, seen), seen)
         results = await asyncio.gather(

@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
@@ -55,6 +56,7 @@ LAST_RETRY = timedelta(days=1)  # … up to a day
 PUSH_GAP = timedelta(seconds=60)  # a pushed feed is polled at most once a minute
 RECHECKS = 4  # polls after a push that found the feed unchanged (`recheck_after_push`)
 PER_HUB = 20  # requests one pass makes of one hub (`paced`): the rest wait for the next
+WAIT_FOR_POLL = timedelta(days=1)  # a push whose feed no pass polled since is forgotten
 
 Mode = Literal["subscribe", "unsubscribe"]
 Step = Literal["subscribe", "unsubscribe", "drop"]  # (drop: forget a row the hub never held)
@@ -299,11 +301,29 @@ class Pace:
     """How the poll job paces the feeds hubs push (`run`'s only, `PushJob.pace`): the leases
     (feed → the end of its verified lease, kept by the push job), the rechecks made since a
     push found its feed unchanged, and the feeds whose hubs missed a change, polled at their
-    own pace until their hub pushes again."""
+    own pace until their hub pushes again, and the pushes whose polls are still to come."""
 
     leases: dict[str, datetime] = field(default_factory=dict)
     behind: dict[str, int] = field(default_factory=dict)
     missed: set[str] = field(default_factory=set)
+    waiting: dict[str, datetime] = field(default_factory=dict)  # feed → when its hub pushed
+
+    def pushed_polls(
+        self, pushed: AbstractSet[str], due: AbstractSet[str], now: datetime
+    ) -> set[str]:
+        """Which of a pass's `due` feeds it polls because their hubs pushed: pushed since the
+        last pass, or before it when a poll a moment earlier put their polls off
+        (`poll_after_push`); a pushed feed not due yet waits for the pass that polls it, so
+        that poll is a push's too (rechecked when it finds the feed as it was)."""
+        for url in pushed:
+            self.waiting[url] = now
+        polled = {url for url in due if url in self.waiting}
+        for url in polled:
+            del self.waiting[url]
+        for url, at in list(self.waiting.items()):  # (a feed removed, or its site held long)
+            if now - at > WAIT_FOR_POLL:
+                del self.waiting[url]
+        return polled
 
     def schedule(
         self, url: str, settings: ScheduleSettings, now: datetime, pushed: bool

@@ -278,6 +278,16 @@ def test_a_hub_that_missed_a_change_has_its_feed_polled_at_its_own_pace_until_it
     assert pace.missed == set()
 
 
+def test_a_push_whose_poll_is_put_off_makes_that_poll_a_pushed_one() -> None:
+    pace, later = Pace(), NOW + timedelta(seconds=40)
+    assert pace.pushed_polls({FEED}, {TOPIC}, NOW) == set()  # (polled a moment ago: waits)
+    assert pace.pushed_polls(set(), {FEED, TOPIC}, later) == {FEED}
+    assert pace.pushed_polls(set(), {FEED}, later) == set()  # (once)
+    assert pace.pushed_polls({TOPIC}, set(), NOW) == set()
+    assert pace.pushed_polls(set(), set(), NOW + timedelta(days=2)) == set()
+    assert pace.waiting == {}  # (a feed no pass polled for a day: its push forgotten)
+
+
 def test_a_pushed_poll_that_finds_the_feed_as_it_was_is_made_again_soon_and_later() -> None:
     later, soon = NOW + timedelta(hours=6), timedelta(minutes=5)
     assert recheck_after_push(later, "not_modified", NOW, soon) == (NOW + soon, 1)
@@ -479,6 +489,19 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                     soon = datetime.now(UTC) + timedelta(minutes=16)
                     await wait_for(lambda: datetime.fromisoformat(_rows(db, due)[0][0]) < soon)
 
+                    # a push a moment after a poll has its poll put off (`PUSH_GAP`), and that
+                    # poll is still the push's: finding the feed as it was, it is made again
+                    # soon (not at the feed's own pace, 15 minutes)
+                    monkeypatch.setattr(push_module, "PUSH_GAP", timedelta(seconds=5))
+                    polls = len(up.requests_for("/a.xml"))
+                    assert await hub.notify(rss(hub.url, url, items=3)) == 202
+                    await asyncio.sleep(0.3)
+                    assert len(up.requests_for("/a.xml")) == polls  # (put off)
+                    await wait_for(lambda: len(up.requests_for("/a.xml")) == polls + 1, timeout=10)
+                    soon = datetime.now(UTC) + timedelta(minutes=6)
+                    await wait_for(lambda: datetime.fromisoformat(_rows(db, due)[0][0]) < soon)
+                    monkeypatch.setattr(push_module, "PUSH_GAP", timedelta(0))
+
                     # no subscription behind a key, or another topic: the hub is told so
                     async with aiohttp.ClientSession() as http:
                         unknown = callback.rsplit("/", 1)[0] + "/" + "x" * 32
@@ -500,7 +523,7 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
 
                         async with http.post(callback, data=chunks()) as resp:
                             assert resp.status == 413
-                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(2,)]
+                    assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(3,)]
 
                     # the feed leaves the OPML: the hub is asked to let it go, and checks that
                     (tmp_path / "feeds.opml").write_text(opml(other))
