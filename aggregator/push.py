@@ -243,15 +243,36 @@ def subscribe_fields(mode: Mode, topic: str, callback: str, secret: str) -> list
     return fields
 
 
+class Signature:
+    """A notification's `X-Hub-Signature` ("sha256=<hex>", or sha1, sha384, sha512) checked
+    against its body's HMAC under the subscription's secret, the body given as it arrives
+    (never held whole)."""
+
+    def __init__(self, secret: str, header: str | None) -> None:
+        found = _SIGNATURE.match(header or "")
+        self._given = found.group(2).lower() if found else ""
+        self._mac = (
+            hmac.new(secret.encode(), digestmod=getattr(hashlib, found.group(1))) if found else None
+        )
+
+    @property
+    def given(self) -> bool:
+        """Whether the header names a signature this can check (else none is worth reading)."""
+        return self._mac is not None
+
+    def update(self, chunk: bytes) -> None:
+        if self._mac is not None:
+            self._mac.update(chunk)
+
+    def ok(self) -> bool:
+        return self._mac is not None and hmac.compare_digest(self._mac.hexdigest(), self._given)
+
+
 def signature_ok(secret: str, header: str | None, body: bytes) -> bool:
-    """Whether a notification's `X-Hub-Signature` ("sha256=<hex>", or sha1, sha384, sha512)
-    is the body's HMAC under the subscription's secret."""
-    found = _SIGNATURE.match(header or "")
-    if found is None:
-        return False
-    method, given = found.group(1), found.group(2).lower()
-    expected = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
-    return hmac.compare_digest(expected, given)
+    """Whether `header` is `body`'s signature under `secret` (`Signature`)."""
+    signature = Signature(secret, header)
+    signature.update(body)
+    return signature.ok()
 
 
 def poll_after_push(last_polled_at: datetime | None, now: datetime) -> datetime:

@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,13 +26,13 @@ from .push import (
     LAST_RETRY,
     Action,
     Pace,
+    Signature,
     State,
     Subscription,
     lease_end,
     paced,
     plan,
     retry_at,
-    signature_ok,
     subscribe_fields,
 )
 from .store import Store
@@ -231,14 +231,21 @@ class PushJob:
             log.info("websub: subscribed to %s at %s until %s", topic, sub.hub, lease.date())
         return challenge
 
-    async def receive(self, key: str, body: bytes, signature: str | None) -> bool | None:
+    async def receive(
+        self, key: str, body: AsyncIterable[bytes], signature: str | None
+    ) -> bool | None:
         """A notification from a hub: None when the key holds no subscription (the hub may
-        drop it), False when its signature does not check (ignored), True when its feed is
-        made due."""
+        drop it; its body is not read), False when its signature does not check (ignored),
+        True when its feed is made due. The body is hashed as it arrives (what `body`
+        raises, such as a size limit's error, goes through)."""
         sub = await self.write(self.store.push_subscription, key)
         if sub is None or sub.state == "leaving":
             return None
-        if not signature_ok(sub.secret, signature, body):
+        checked = Signature(sub.secret, signature)
+        if checked.given:
+            async for chunk in body:
+                checked.update(chunk)
+        if not checked.ok():
             log.warning(
                 "websub: a notification for %s failed its signature check; ignored", sub.topic
             )

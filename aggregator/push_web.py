@@ -5,6 +5,7 @@ writer (`PushJob`)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -15,6 +16,20 @@ if TYPE_CHECKING:
 __all__ = ["add_push_routes"]
 
 _KEY = "{key:[A-Za-z0-9_-]{24,64}}"
+
+
+class _TooLarge(Exception):
+    """A notification's body ran past the limit."""
+
+
+async def _body(request: web.Request, max_bytes: int) -> AsyncIterator[bytes]:
+    """`request`'s body as it arrives, raising `_TooLarge` past `max_bytes`."""
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _TooLarge
+        yield chunk
 
 
 def add_push_routes(app: web.Application, push: PushJob, max_bytes: int) -> None:
@@ -30,16 +45,14 @@ def add_push_routes(app: web.Application, push: PushJob, max_bytes: int) -> None
     async def notified(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:
             return web.Response(status=413, text="Too large.\n")
-        chunks, size = [], 0
-        while chunk := await request.content.read(65536):
-            size += len(chunk)
-            if size > max_bytes:
-                return web.Response(status=413, text="Too large.\n")
-            chunks.append(chunk)
-        body = b"".join(chunks)
-        found = await push.receive(
-            request.match_info["key"], body, request.headers.get("X-Hub-Signature")
-        )
+        try:
+            found = await push.receive(
+                request.match_info["key"],
+                _body(request, max_bytes),
+                request.headers.get("X-Hub-Signature"),
+            )
+        except _TooLarge:
+            return web.Response(status=413, text="Too large.\n")
         if found is None:  # (the hub may end a subscription nobody holds)
             return web.Response(status=410, text="No such subscription.\n")
         # (a notification that failed its signature check is acknowledged all the same, as

@@ -521,8 +521,12 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                             for _ in range(20):
                                 yield b"x" * 4096
 
-                        async with http.post(callback, data=chunks()) as resp:
+                        signed = {"X-Hub-Signature": "sha256=" + "0" * 64}  # (read: checked)
+                        async with http.post(callback, data=chunks(), headers=signed) as resp:
                             assert resp.status == 413
+                        # (a body that cannot be checked, no signature given, is not read)
+                        async with http.post(callback, data=chunks()) as resp:
+                            assert resp.status == 202
                     assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(3,)]
 
                     # the feed leaves the OPML: the hub is asked to let it go, and checks that
