@@ -395,10 +395,16 @@ def _false_304s(row: dict[str, Any], now: datetime) -> str:
 
 
 def _print_refused(health: dict[str, Any], now: datetime) -> None:
-    """A sources edit (or a withheld list's) the service refused, above the feeds: the last
-    good ones stay in force."""
-    from .health import OPML_REFUSED, WITHHELD_REFUSED
+    """The service's network down, and a sources edit (or a withheld list's) the service
+    refused, above the feeds: the last good ones stay in force."""
+    from .health import NETWORK_DOWN, OPML_REFUSED, WITHHELD_REFUSED
 
+    down = health.get(NETWORK_DOWN)
+    if isinstance(down, dict):
+        span = ago(down.get("since"), now).removesuffix(" ago")
+        print(f"NETWORK DOWN for {span}: no feed's host can be reached ({down.get('error')})")
+        print("(feeds are not asked, nor counted failing, until one answers; see the log)")
+        print()
     withheld = health.get(WITHHELD_REFUSED)
     if withheld:
         said = f"{ago(withheld.get('since'), now)}: {withheld.get('error')}"

@@ -435,9 +435,13 @@ class Fetcher:
                         reason = _one_line(resp.reason or "")
                         return FetchFailed(url, f"HTTP {status} {reason}".strip(), status, found)
             except (aiohttp.ClientError, c.HttpProcessingError, OSError, ValueError) as exc:
+                at_start = redirects == 0  # (a redirect answered: the network works)
                 if socks:
-                    return FetchFailed(url, self._describe_socks(exc, socks, target.host))
-                return FetchFailed(url, self._describe(exc))
+                    said = self._describe_socks(exc, socks, target.host)
+                    lost = at_start and _name_not_resolved(exc)
+                    return FetchFailed(url, said, unreached=lost)
+                lost = at_start and _unreached(exc)
+                return FetchFailed(url, self._describe(exc), unreached=lost)
             except self._socks_errors as exc:  # (an empty tuple catches nothing)
                 return FetchFailed(url, self._describe_socks(exc, socks or "", target.host))
             redirects += 1
@@ -712,6 +716,20 @@ _LOOKUP_ERRNOS = frozenset(
     for name in ("EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_ADDRFAMILY")
     if hasattr(socket, name)
 )
+
+
+def _unreached(exc: BaseException) -> bool:
+    """Whether a failure came before any connection to the host: a failed name lookup, a
+    connect that timed out or found no route (not a refusal: the host's machine answered
+    that, nor a TLS failure), or the proxy not reached."""
+    from aggregator.fetch_client import aiohttp
+
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return False
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        return not isinstance(os_error, PrivateAddressError | ConnectionRefusedError)
+    return isinstance(exc, aiohttp.ConnectionTimeoutError) or _name_not_resolved(exc)
 
 
 def _name_not_resolved(exc: BaseException) -> bool:

@@ -41,10 +41,18 @@ def parse_time(value: object) -> datetime | None:
 def assess(health: dict[str, Any], now: datetime, stale: timedelta | None) -> list[str]:
     """Reasons the service is degraded (empty: healthy).
 
-    Degraded when most feeds (more than half) are failing, or when `stale` is given and no poll
-    cycle has finished within it.
+    Degraded when most feeds (more than half) are failing, when the service's own network is
+    down (no feed's host can be reached: feeds are then not asked, and not counted failing), or
+    when `stale` is given and no poll cycle has finished within it.
     """
     reasons: list[str] = []
+    down = health.get(NETWORK_DOWN)
+    if isinstance(down, dict):
+        since = down.get("since") or "?"
+        error = down.get("error") or "no host reached"
+        reasons.append(
+            f"the network is down since {since}: no feed's host can be reached ({error})"
+        )
     feeds = int(health.get("feeds") or 0)
     failing = int(health.get("feeds_failing") or 0)
     if feeds and failing * 2 > feeds:
@@ -114,6 +122,8 @@ BOUNCE_FAILED = "bounce_failed"  # meta: {"at", "error"} of the bounce mailbox's
 BOUNCES_FAILING = "bounces_failing"  # /healthz key: that failure, while it is recent
 STORIES_FAILED = "stories_failed"  # meta: {"at", "error"} of a story pass that failed
 STORIES_FAILING = "stories_failing"  # /healthz key: that failure, until a pass succeeds
+# meta and /healthz key: {"since", "error"} while the service's own network is down (`network`)
+NETWORK_DOWN = "network_down"
 
 
 def hub_states(value: str | None) -> dict[str, dict[str, str]]:

@@ -101,6 +101,9 @@ class FetchFailed:
     error: str  # readable words, one line
     status: int | None = None  # HTTP status when there was a response
     headers: Mapping[str, str] = field(default_factory=dict)
+    # no connection was made to the host (a failed name lookup, a connect timed out or with
+    # no route): the service's own network may be down (`network`)
+    unreached: bool = False
 
 
 FetchOutcome = Fetched | NotModified | FetchFailed

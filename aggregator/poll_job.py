@@ -10,6 +10,7 @@ module carries them out and logs one line per feed and one per pass (`tally` sum
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -34,11 +35,14 @@ from .feed_state import (
 )
 from .fetch import Fetcher
 from .group_commit import GroupCommit
+from .health import NETWORK_DOWN
 from .logs import fields
-from .models import FeedState, Fetched, FetchFailed, Item, Source
+from .models import FeedState, Fetched, FetchFailed, FetchOutcome, Item, Source
+from .network import FIRST_TRY, LAST_TRY, Network
 from .schedule import feed_schedule
 from .site_holds import BUSY, SiteHolds, busy_until, host_of
 from .store import PollWrite, Store, to_iso
+from .wording import counted
 
 if TYPE_CHECKING:  # the pool (and multiprocessing) loads when a pass first parses a body
     from .parse_pool import ParsePool
@@ -52,6 +56,7 @@ _QUEUED_SHOWN_MS = 1000
 Write = Callable[..., Awaitable[Any]]
 FeedResult = tuple[str, int, int]  # status, items new, items updated
 HELD = "held"  # a feed's result when its site's hold kept it from being asked
+OFFLINE = "offline"  # ... when the service's own network was down (`network`)
 # A held feed is polled again this long after its site's hold at most, at random, so the
 # site's feeds do not all return the same second.
 _HELD_SPREAD = 60.0
@@ -70,6 +75,7 @@ class CycleReport:
     statuses: dict[str, int] = field(default_factory=dict)
     not_saved: int = 0  # feeds whose results the database could not store (they stay due)
     held: int = 0  # feeds not asked: their site had answered 429 or 503 (`site_holds`)
+    offline: int = 0  # feeds not asked, or not reached, while the network was down
 
 
 def _span(span: timedelta) -> str:
@@ -114,9 +120,15 @@ def tally(
             report.errors += 1
         elif status == HELD:
             report.held += 1
+        elif status == OFFLINE:
+            report.offline += 1
         else:
             report.ok += 1
     return report
+
+
+class _Offline(Exception):
+    """The service's network went down while a feed waited for its turn (`network`)."""
 
 
 class _Held(Exception):
@@ -156,6 +168,8 @@ class PollJob:
             lambda polls: self.write(self.store.save_polls, polls)
         )
         self._holds = SiteHolds()  # (stored at each pass's end)
+        self.network = Network()  # (whether the service's own network is down)
+        self._network_said: bool | None = None  # (whether the store says it is down)
         # how feeds that hubs push are paced (`run` with a WebSub callback: `PushJob.pace`)
         self.pace: Pace | None = None
 
@@ -215,14 +229,22 @@ class PollJob:
             pushed = self.pace.pushed_polls(pushed, {source.url for source, _ in due}, seen)
         if due:  # what sites asked of the article job, or of an earlier process
             self._holds.recall(await self.write(self.store.site_holds, seen), seen)
+        await self._say_network(seen)
+        probes: AbstractSet[str] | None = None  # (None: every due feed is asked)
+        if self.network.down and due:
+            hosts = [host_of(state.moved_to or source.url) for source, state in due]
+            probes = {due[index][0].url for index in self.network.probes(hosts, seen)}
         results = await asyncio.gather(
             *(
-                self._poll_feed(fetcher, source, state, seen, source.url in pushed)
+                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
                 for source, state in due
             ),
             return_exceptions=True,
         )
         report = tally(due, results)
+        quiet = probes is not None and not probes  # (down, and no feed asked: said before)
+        if report.offline and not quiet:
+            self._log_offline(report)
         await self._saves.flush()
         holds = self._holds.unsaved()
         if holds:
@@ -244,7 +266,7 @@ class PollJob:
         }  # fmt: skip
         await self.write(self.store.record_cycle, to_iso(self.clock()) or "", counts)
         log.log(
-            logging.INFO if report.feeds else logging.DEBUG,
+            logging.INFO if report.feeds and not quiet else logging.DEBUG,
             "cycle feeds=%d ok=%d errors=%d items_new=%d items_updated=%d stories_changed=%d "
             "ms=%d%s",
             report.feeds,
@@ -254,7 +276,8 @@ class PollJob:
             report.items_updated,
             report.stories_changed,
             elapsed_ms,
-            f" held={report.held}" if report.held else "",
+            (f" held={report.held}" if report.held else "")
+            + (f" offline={report.offline}" if report.offline else ""),
             extra=fields(
                 event="cycle",
                 feeds=report.feeds,
@@ -266,9 +289,75 @@ class PollJob:
                 ms=elapsed_ms,
                 statuses=report.statuses,
                 held=report.held,
+                offline=report.offline,
             ),
         )
         return report
+
+    def _log_offline(self, report: CycleReport) -> None:
+        """One line for a pass made while the network was down (its feeds are not logged)."""
+        feeds = counted(report.offline, "feed")
+        extra = fields(event="network_down_pass", offline=report.offline)
+        since, next_try = self.network.down_since, self.network.try_at
+        if since is None or next_try is None:  # (back before the pass ended)
+            log.info("%s put off while the network was down: polled now", feeds, extra=extra)
+            return
+        log.info(
+            "network down since %s: %s not asked or not reached (%s); asked again at %s",
+            to_iso(since),
+            feeds,
+            self.network.example(),
+            to_iso(next_try),
+            extra=extra,
+        )
+
+    async def _say_network(self, now: datetime) -> None:
+        """Keep the store's word on the network (for `/healthz` and `status`) to what this
+        job knows: set while it is down, dropped once it is up (at a process's first pass
+        too: an earlier one may have stopped while it was down)."""
+        down = self.network.down_since
+        if self._network_said is (down is not None):
+            return
+        if down is None:
+            await self.write(self.store.drop_meta, NETWORK_DOWN)
+        else:
+            said = {"since": to_iso(down), "error": self.network.example()}
+            await self.write(self.store.set_meta, NETWORK_DOWN, json.dumps(said))
+        self._network_said = down is not None
+
+    async def _network_changed(
+        self, source: Source, outcome: FetchOutcome, state: FeedState
+    ) -> bool:
+        """Learn from a fetch whether the network is down (`network.Network`), logging and
+        storing a change; whether it is down now."""
+        now = self.clock()
+        host = host_of(outcome.url)
+        if isinstance(outcome, FetchFailed) and outcome.unreached:
+            reached_before = state.error_count == 0 and state.last_success_at is not None
+            if self.network.failed(host, outcome.error, now, answered_before=reached_before):
+                log.warning(
+                    "the network seems down: %s feeds' hosts that answered before cannot be "
+                    "reached, and no host answers (%s); feeds are not asked, and no error is "
+                    "counted, until one does: a few are asked every %d s to %d min",
+                    len(self.network.unreached),
+                    "; ".join(self.network.unreached.values()),
+                    FIRST_TRY.seconds,
+                    LAST_TRY.seconds // 60,
+                    extra=fields(event="network_down", error=self.network.example()),
+                )
+                await self._say_network(now)
+        elif not isinstance(outcome, FetchFailed) or outcome.status is not None:
+            since = self.network.answered()
+            if since is not None:
+                log.info(
+                    "the network is back: %s answered after %s down; the feeds put off are "
+                    "polled now",
+                    host,
+                    _span(now - since),
+                    extra=fields(event="network_back", feed=source.url),
+                )
+                await self._say_network(now)
+        return self.network.down
 
     async def _unpushed(
         self, source: Source, state: FeedState, new: int, now: datetime
@@ -308,6 +397,12 @@ class PollJob:
             extra=fields(event="hold", host=host, until=to_iso(until), status=outcome.status),
         )
 
+    def _offline(self, source: Source) -> FeedResult:
+        """A feed not asked, or not reached, while the network is down: nothing stored, so
+        it stays due and is polled once the network is back (`network`)."""
+        log.debug("feed=%s status=%s (the network is down)", source.url, OFFLINE)
+        return OFFLINE, 0, 0
+
     async def _put_off(
         self, source: Source, state: FeedState, until: datetime, started: float
     ) -> FeedResult:
@@ -341,14 +436,22 @@ class PollJob:
         state: FeedState,
         seen: datetime,
         pushed: bool = False,
+        probes: AbstractSet[str] | None = None,
     ) -> FeedResult:
+        """Poll one feed (`pushed`: its hub said it changed; `probes`: the feeds a pass made
+        while the network was down asks, None for all)."""
         started = time.monotonic()
         admitted = started  # when the fetch had its slots: the wait before is queueing
         url = state.moved_to or source.url
 
+        def put_off() -> bool:  # (the network is down: only a pass's probes are asked)
+            return self.network.down and (probes is None or source.url not in probes)
+
         async def admit() -> None:
             nonlocal admitted
             await self._room()
+            if put_off():
+                raise _Offline
             # (a feed of its site may have answered busy while this one waited for a slot)
             until = self._held_until(url)
             if until is not None:
@@ -358,6 +461,8 @@ class PollJob:
         until = self._held_until(url)  # (known already: no wait for the site's slot)
         if until is not None:
             return await self._put_off(source, state, until, started)
+        if put_off():
+            return self._offline(source)
         etag, last_modified = validators(state, self.clock())
         try:
             outcome = await fetcher.fetch(
@@ -370,6 +475,11 @@ class PollJob:
             )
         except _Held as held:
             return await self._put_off(source, state, held.until, started)
+        except _Offline:
+            return self._offline(source)
+        lost = isinstance(outcome, FetchFailed) and outcome.unreached
+        if (lost or self.network.unreached) and await self._network_changed(source, outcome, state):
+            return self._offline(source)  # (no error counted: the feed stays due)
         outcome = as_answered(outcome, (etag, last_modified))
         parsed = None
         parse_error = None

@@ -31,6 +31,7 @@ from .damage import Damage
 from .errors import NOT_THE_INPUT, StorageError
 from .fetch import Fetcher
 from .health import (
+    NETWORK_DOWN,
     OPML_REFUSED,
     STORIES_FAILED,
     STORIES_FAILING,
@@ -731,6 +732,8 @@ class Service:
             failing += "; scheduled backup failing (see aggregator status)"
         if health.get(STORIES_FAILING):
             failing += "; story pass failing (see the log)"
+        if health.get(NETWORK_DOWN):
+            failing += "; network down: no feed's host reached (see the log)"
         if report is None:
             last = health.get("last_poll_at") or "never"
             return f"{failing}; last cycle {last}"
@@ -746,9 +749,12 @@ class Service:
             next_due = await self.write(self.store.next_due)
         except StorageError:
             next_due = None
+        now = self.clock()
+        if self.polls.network.try_at is not None:  # (the network is down: feeds due are
+            next_due = self.polls.network.try_at  # asked no sooner)
         delay = tick
         if next_due is not None:
-            delay = max(1.0, min(tick, (next_due - self.clock()) / timedelta(seconds=1)))
+            delay = max(1.0, min(tick, (next_due - now) / timedelta(seconds=1)))
         await self._pause(stop, reload, delay)
 
     async def _pause(self, stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:

@@ -19,6 +19,7 @@ from .health import (
     BOUNCES_FAILING,
     HUBS,
     LAST_CYCLE,
+    NETWORK_DOWN,
     OPML_REFUSED,
     STORIES_FAILED,
     STORIES_FAILING,
@@ -409,6 +410,7 @@ class Reader:
             HUBS,
             BOUNCE_FAILED,
             STORIES_FAILED,
+            NETWORK_DOWN,
         )
         counts = (
             "SELECT COUNT(*) AS feeds, "
@@ -439,6 +441,8 @@ class Reader:
             found[BOUNCES_FAILING] = json.loads(meta[BOUNCE_FAILED])
         if meta.get(STORIES_FAILED):  # (a story pass failed: `Service._group_safely`)
             found[STORIES_FAILING] = json.loads(meta[STORIES_FAILED])
+        if meta.get(NETWORK_DOWN):  # (no host reached: `PollJob`, `network`)
+            found[NETWORK_DOWN] = json.loads(meta[NETWORK_DOWN])
         return found
 
     def push_states(self) -> dict[str, Any]:

@@ -1,0 +1,218 @@
+"""The service's own network down: feeds are not asked, no error is counted, and polling
+resumes at the first answer (`aggregator.network`)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from upstream import Upstream, free_port
+
+from aggregator import network as network_module
+from aggregator.cli import main
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.health import NETWORK_DOWN, assess
+from aggregator.models import FetchFailed
+from aggregator.network import DOWN_AFTER, FIRST_TRY, LAST_TRY, PROBES, Network
+from aggregator.service import Service
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HOSTS = [f"{name}.test" for name in "alpha bravo charlie delta echo foxtrot golf".split()]
+
+
+class SwitchedResolver(AbstractResolver):
+    """Every name is the test server's address while `up`; no name resolves while down."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.lookups = 0
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.lookups += 1
+        if not self.up:
+            raise OSError(f"stub: no network to look up {host}")
+        address = ipaddress.ip_address("127.0.0.1")
+        return [
+            {
+                "hostname": host,
+                "host": str(address),
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def rss(name: str) -> bytes:
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>{name}</title>"
+        f"<link>https://{name}.example/</link><item><title>{name} reports a harbour fire"
+        f"</title><link>https://{name}.example/1</link><description>A fire broke out at the "
+        "harbour of Corvane on Monday.</description></item></channel></rss>"
+    ).encode()
+
+
+def test_hosts_that_answered_before_unreached_with_no_answer_between_mean_the_network_is_down() -> (
+    None
+):
+    network = Network()
+    assert not network.failed("gone.test", "DNS lookup failed", NOW, answered_before=False)
+    for host in HOSTS[: DOWN_AFTER - 1]:
+        assert not network.failed(host, f"DNS lookup failed for {host}", NOW, answered_before=True)
+    assert network.answered() is None  # (an answer between: nothing is down)
+    assert network.unreached == {}
+    for host in HOSTS[:DOWN_AFTER]:
+        went = network.failed(host, f"DNS lookup failed for {host}", NOW, answered_before=True)
+    assert went and network.down and network.down_since == NOW
+    assert network.example() == f"DNS lookup failed for {HOSTS[0]}"
+    assert not network.failed("more.test", "x", NOW, answered_before=True)  # (once)
+    assert network.answered() == NOW  # (back)
+    assert not network.down and network.try_at is None
+
+
+def test_while_down_a_few_feeds_of_other_hosts_are_asked_ever_more_rarely() -> None:
+    network = Network()
+    for host in HOSTS[:DOWN_AFTER]:
+        network.failed(host, "x", NOW, answered_before=True)
+    assert network.try_at == NOW + FIRST_TRY
+    hosts = ["a.test", "a.test", "b.test", "c.test", "d.test", "e.test", "f.test"]
+    assert network.probes(hosts, NOW) == set()  # (not yet)
+    at = NOW + FIRST_TRY
+    first = network.probes(hosts, at)
+    assert first == {0, 2, 3} and len(first) == PROBES  # (one feed of each host)
+    assert network.try_at == at + FIRST_TRY
+    assert network.probes(hosts, at + FIRST_TRY / 2) == set()
+    at = network.try_at
+    assert network.probes(hosts, at) == {3, 4, 5}  # (further along: other hosts)
+    pauses = []
+    for _ in range(8):
+        at = network.try_at
+        network.probes(hosts, at)
+        pauses.append(network.try_at - at)
+    assert pauses[0] == 4 * FIRST_TRY and pauses[-1] == LAST_TRY
+    assert pauses == sorted(pauses)
+
+
+def test_a_failed_lookup_is_unreached_and_a_refusal_or_an_http_error_is_not() -> None:
+    async def scenario() -> None:
+        resolver = SwitchedResolver()
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", rss("alpha"))
+            up.add_feed("/broken.xml", b"", status=500)
+            up.add_redirect("/moved.xml", f"http://nowhere.test:{up.port}/feed.xml")
+            settings = FetchSettings(total_timeout=5.0, connect_timeout=2.0)
+            async with Fetcher(settings, resolver=resolver) as fetcher:
+                broken = await fetcher.fetch(f"http://alpha.test:{up.port}/broken.xml")
+                assert isinstance(broken, FetchFailed) and not broken.unreached
+                refused = await fetcher.fetch(f"http://alpha.test:{free_port()}/feed.xml")
+                assert isinstance(refused, FetchFailed) and not refused.unreached
+                resolver.up = False
+                lost = await fetcher.fetch(f"http://bravo.test:{up.port}/feed.xml")
+                assert isinstance(lost, FetchFailed) and lost.unreached
+                assert lost.error == "DNS lookup failed for bravo.test"
+
+    asyncio.run(scenario())
+
+
+def _opml(path: Path, port: int) -> None:
+    feeds = "".join(
+        f"<outline type='rss' text='{host}' xmlUrl='http://{host}:{port}/{host}.xml'/>"
+        for host in HOSTS
+    )
+    path.write_text(
+        f"<opml version='2.0'><body><outline text='World'>{feeds}</outline></body></opml>"
+    )
+
+
+def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_it_is_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(network_module, "FIRST_TRY", timedelta(0))  # (feeds asked at each
+    monkeypatch.setattr(network_module, "LAST_TRY", timedelta(0))  # pass while it is down)
+
+    async def scenario() -> None:
+        resolver = SwitchedResolver()
+        async with Upstream() as up:
+            for host in HOSTS:
+                up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
+            _opml(tmp_path / "feeds.opml", up.port)
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+                    assert report.ok == len(HOSTS)
+                with sqlite3.connect(tmp_path / "agg.db") as conn:  # (every feed due)
+                    conn.execute("UPDATE feeds SET next_poll_at = ?", [NOW.isoformat()])
+                # (a fetcher of its own for each phase: no connection or address kept)
+                resolver.up = False
+                async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+                    assert service.polls.network.down
+                    before = resolver.lookups
+                    for _ in range(3):  # (passes made while it is down: a few feeds asked)
+                        report = await service.poll_cycle(fetcher)
+                    assert resolver.lookups - before == 3 * PROBES
+                    network = service.polls.network
+                    assert network.down
+                    # (the feeds that failed before it was known wait for their next poll)
+                    assert report.offline >= len(HOSTS) - DOWN_AFTER + 1 and report.errors == 0
+                    rows = service.store.status_rows()
+                    # (at most the feeds that failed before it was known: one error each)
+                    assert max(r["error_count"] for r in rows) <= 1
+                    waiting = [r["url"] for r in rows if r["error_count"] == 0]
+                    assert len(waiting) >= len(HOSTS) - DOWN_AFTER + 1
+                    health = service.store.reader().health()
+                    assert health[NETWORK_DOWN]["error"].startswith("DNS lookup failed for")
+                    (reason,) = assess(health, datetime.now(UTC), None)
+                    assert reason.startswith("the network is down since")
+                    assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
+                    said = capsys.readouterr().out
+                    assert said.startswith("NETWORK DOWN for ") and "DNS lookup failed" in said
+                    asked = len(up.requests)
+                    resolver.up = True
+                    report = await service.poll_cycle(fetcher)  # (probes: one answers)
+                    assert not network.down
+                    assert NETWORK_DOWN not in service.store.reader().health()
+                    report = await service.poll_cycle(fetcher)  # (the feeds put off)
+                    polled = {r.path.strip("/").removesuffix(".xml") for r in up.requests[asked:]}
+                    assert {url.split("/")[-1].removesuffix(".xml") for url in waiting} <= polled
+                    rows = service.store.status_rows()
+                    assert all(r["status"] != "error" for r in rows if r["url"] in waiting)
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_network_down_at_stop_is_not_reported_by_the_next_process(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Upstream() as up:
+            for host in HOSTS:
+                up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
+            _opml(tmp_path / "feeds.opml", up.port)
+            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+            try:
+                await service.load_sources(strict=True)
+                service.store.set_meta(NETWORK_DOWN, '{"since": "2026-03-02T09:00:00+00:00"}')
+                async with Fetcher(service.settings.fetch, resolver=SwitchedResolver()) as fetcher:
+                    await service.poll_cycle(fetcher)
+                assert NETWORK_DOWN not in service.store.reader().health()
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
