@@ -47,6 +47,7 @@ from .site_holds import BUSY, SiteHolds, bot_check, busy_pause
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
+    from .network import Network
 
 __all__ = ["ArticleJob", "ArticlePass", "page_text"]
 
@@ -192,6 +193,7 @@ class ArticleJob:
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
+        self.network: Network | None = None  # (the poll job's: no page asked while it is down)
         self._holds = SiteHolds()  # (on the job's clock; stored at each pass's end)
         self._checked: dict[str, datetime] = {}  # host -> until when its bot check is obeyed
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
@@ -206,8 +208,11 @@ class ArticleJob:
         abandoned: one asked for `STALLED` seconds or more before has failed for a passing
         reason (tried again later); the others are not recorded: they stay due and a later
         pass fetches them. So do the pages whose site's turn is too far off (`paced`: its
-        Crawl-delay, or a Retry-After it answered).
+        Crawl-delay, or a Retry-After it answered). While the service's own network is down
+        (`network`) no page is asked: none would be reached, and each would count a failure.
         """
+        if self.network is not None and self.network.down:
+            return ArticlePass()
         s = self.settings
         now = self.clock()
         self._forget_stale(now)

@@ -284,6 +284,7 @@ class Service:
             self._article_job = ArticleJob(
                 self.store, self.write, self.settings.articles, self.clock
             )
+            self._article_job.network = self.polls.network
         return self._article_job
 
     def hub_job(self) -> HubJob:
@@ -361,6 +362,7 @@ class Service:
 
             proxy = self.settings.publish.picture_proxy
             self._picture_job = PictureJob(self.store, self.write, self.clock, proxy)
+            self._picture_job.network = self.polls.network
         return self._picture_job
 
     async def check_pictures(self, fetcher: Fetcher, *, news: bool = True) -> int:

@@ -216,3 +216,33 @@ def test_a_network_down_at_stop_is_not_reported_by_the_next_process(tmp_path: Pa
 
     asyncio.run(scenario())
 
+
+def test_article_pages_and_pictures_are_not_asked_while_the_network_is_down() -> None:
+    from aggregator.article_job import ArticleJob, ArticlePass
+    from aggregator.articles import ArticleSettings
+    from aggregator.picture_job import PictureJob, PicturePass
+
+    asked: list[object] = []
+
+    class Store:  # (each of its calls named)
+        def __getattr__(self, name: str) -> str:
+            return name
+
+    async def write(call: object, *args: object, **kwargs: object) -> list[object]:
+        asked.append(call)  # (a pass starts by asking the store what is due)
+        return []
+
+    async def scenario() -> None:
+        down = Network(down_since=NOW)
+        articles = ArticleJob(Store(), write, ArticleSettings(), lambda: NOW)
+        pictures = PictureJob(Store(), write, lambda: NOW)  # type: ignore[arg-type]
+        articles.network = pictures.network = down
+        async with Fetcher(FetchSettings()) as fetcher:
+            assert await articles.run_pass(fetcher) == ArticlePass()
+            assert await pictures.run_pass(fetcher) == PicturePass()
+            assert asked == []
+            down.answered()
+            await pictures.run_pass(fetcher)
+            assert asked == ["pictures_to_check"]  # (up again: what is due is asked)
+
+    asyncio.run(scenario())
