@@ -318,8 +318,9 @@ class PollJob:
         down = self.network.down_since
         if self._network_said is (down is not None):
             return
-        if down is None:
-            await self.write(self.store.drop_meta, NETWORK_DOWN)
+        if down is None:  # (read first: a pass that finds nothing to drop writes nothing)
+            if await self.write(self.store.meta_values, [NETWORK_DOWN]):
+                await self.write(self.store.drop_meta, NETWORK_DOWN)
         else:
             said = {"since": to_iso(down), "error": self.network.example()}
             await self.write(self.store.set_meta, NETWORK_DOWN, json.dumps(said))
