@@ -170,6 +170,8 @@ class PollJob:
         self._holds = SiteHolds()  # (stored at each pass's end)
         self.network = Network()  # (whether the service's own network is down)
         self._network_said: bool | None = None  # (whether the store says it is down)
+        # feeds whose errors were counted before the network was found down (due once it is up)
+        self._lost_first: set[str] = set()
         # how feeds that hubs push are paced (`run` with a WebSub callback: `PushJob.pace`)
         self.pace: Pace | None = None
 
@@ -335,7 +337,10 @@ class PollJob:
         host = host_of(outcome.url)
         if isinstance(outcome, FetchFailed) and outcome.unreached:
             reached_before = state.error_count == 0 and state.last_success_at is not None
+            if reached_before and not self.network.down:
+                self._lost_first.add(source.url)  # (counted, unless this makes it down)
             if self.network.failed(host, outcome.error, now, answered_before=reached_before):
+                self._lost_first.discard(source.url)
                 log.warning(
                     "the network seems down: %s feeds' hosts that answered before cannot be "
                     "reached, and no host answers (%s); feeds are not asked, and no error is "
@@ -349,7 +354,9 @@ class PollJob:
                 await self._say_network(now)
         elif not isinstance(outcome, FetchFailed) or outcome.status is not None:
             since = self.network.answered()
+            lost, self._lost_first = self._lost_first, set()
             if since is not None:
+                await self.write(self.store.make_due, lost, now)
                 log.info(
                     "the network is back: %s answered after %s down; the feeds put off are "
                     "polled now",

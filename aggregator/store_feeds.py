@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -501,6 +501,16 @@ class FeedsStore(StoreBase):
             )
         )
         return from_iso(row["due"])
+
+    def make_due(self, feed_urls: Iterable[str], now: datetime) -> None:
+        """Have those feeds polled at the next pass (their next poll `now`, unless sooner)."""
+        with self.transaction():
+            for url in feed_urls:
+                self.conn.execute(
+                    "UPDATE feeds SET next_poll_at = ? WHERE url = ? "
+                    "AND (next_poll_at IS NULL OR next_poll_at > ?)",
+                    [to_iso(now), url, to_iso(now)],
+                )
 
     def feed_state(self, url: str) -> FeedState:
         """A feed's stored state, read as `feeds_due` reads it (a new state if none is stored)."""
