@@ -4,9 +4,11 @@ resumes at the first answer (`aggregator.network`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -127,14 +129,24 @@ def test_a_failed_lookup_is_unreached_and_a_refusal_or_an_http_error_is_not() ->
     asyncio.run(scenario())
 
 
-def _opml(path: Path, port: int) -> None:
+@contextlib.asynccontextmanager
+async def _served(tmp_path: Path) -> AsyncIterator[tuple[Upstream, Service]]:
+    """A loaded service over a feed of each of `HOSTS`, all served here."""
     feeds = "".join(
-        f"<outline type='rss' text='{host}' xmlUrl='http://{host}:{port}/{host}.xml'/>"
+        f"<outline type='rss' text='{host}' xmlUrl='http://{host}:{{port}}/{host}.xml'/>"
         for host in HOSTS
     )
-    path.write_text(
-        f"<opml version='2.0'><body><outline text='World'>{feeds}</outline></body></opml>"
-    )
+    async with Upstream() as up:
+        for host in HOSTS:
+            up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
+        listed = f"<opml version='2.0'><body><outline text='World'>{feeds}</outline></body></opml>"
+        (tmp_path / "feeds.opml").write_text(listed.replace("{port}", str(up.port)))
+        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+        try:
+            await service.load_sources(strict=True)
+            yield up, service
+        finally:
+            service.close()
 
 
 def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_it_is_back(
@@ -145,75 +157,59 @@ def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_i
 
     async def scenario() -> None:
         resolver = SwitchedResolver()
-        async with Upstream() as up:
-            for host in HOSTS:
-                up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
-            _opml(tmp_path / "feeds.opml", up.port)
-            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
-            try:
-                await service.load_sources(strict=True)
-                async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+        async with _served(tmp_path) as (up, service):
+            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                report = await service.poll_cycle(fetcher)
+                assert report.ok == len(HOSTS)
+            with sqlite3.connect(tmp_path / "agg.db") as conn:  # (every feed due)
+                conn.execute("UPDATE feeds SET next_poll_at = ?", [NOW.isoformat()])
+            # (a fetcher of its own for each phase: no connection or address kept)
+            resolver.up = False
+            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                report = await service.poll_cycle(fetcher)
+                assert service.polls.network.down
+                before = resolver.lookups
+                for _ in range(3):  # (passes made while it is down: a few feeds asked)
                     report = await service.poll_cycle(fetcher)
-                    assert report.ok == len(HOSTS)
-                with sqlite3.connect(tmp_path / "agg.db") as conn:  # (every feed due)
-                    conn.execute("UPDATE feeds SET next_poll_at = ?", [NOW.isoformat()])
-                # (a fetcher of its own for each phase: no connection or address kept)
-                resolver.up = False
-                async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
-                    report = await service.poll_cycle(fetcher)
-                    assert service.polls.network.down
-                    before = resolver.lookups
-                    for _ in range(3):  # (passes made while it is down: a few feeds asked)
-                        report = await service.poll_cycle(fetcher)
-                    assert resolver.lookups - before == 3 * PROBES
-                    network = service.polls.network
-                    assert network.down
-                    # (the feeds that failed before it was known wait for their next poll)
-                    assert report.offline >= len(HOSTS) - DOWN_AFTER + 1 and report.errors == 0
-                    rows = service.store.status_rows()
-                    # (at most the feeds that failed before it was known: one error each)
-                    assert max(r["error_count"] for r in rows) <= 1
-                    waiting = [r["url"] for r in rows if r["error_count"] == 0]
-                    assert len(waiting) >= len(HOSTS) - DOWN_AFTER + 1
-                    health = service.store.reader().health()
-                    assert health[NETWORK_DOWN]["error"].startswith("DNS lookup failed for")
-                    (reason,) = assess(health, datetime.now(UTC), None)
-                    assert reason.startswith("the network is down since")
-                    assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
-                    said = capsys.readouterr().out
-                    assert said.startswith("NETWORK DOWN for ") and "DNS lookup failed" in said
-                    asked = len(up.requests)
-                    resolver.up = True
-                    report = await service.poll_cycle(fetcher)  # (probes: one answers)
-                    assert not network.down
-                    assert NETWORK_DOWN not in service.store.reader().health()
-                    report = await service.poll_cycle(fetcher)  # (the feeds put off)
-                    polled = {r.path.strip("/").removesuffix(".xml") for r in up.requests[asked:]}
-                    assert {url.split("/")[-1].removesuffix(".xml") for url in waiting} <= polled
-                    rows = service.store.status_rows()
-                    # (those that failed before it was known too: due once it was back)
-                    assert [r["error_count"] for r in rows] == [0] * len(HOSTS)
-            finally:
-                service.close()
+                assert resolver.lookups - before == 3 * PROBES
+                network = service.polls.network
+                assert network.down
+                # (the feeds that failed before it was known wait for their next poll)
+                assert report.offline >= len(HOSTS) - DOWN_AFTER + 1 and report.errors == 0
+                rows = service.store.status_rows()
+                # (at most the feeds that failed before it was known: one error each)
+                assert max(r["error_count"] for r in rows) <= 1
+                waiting = [r["url"] for r in rows if r["error_count"] == 0]
+                assert len(waiting) >= len(HOSTS) - DOWN_AFTER + 1
+                health = service.store.reader().health()
+                assert health[NETWORK_DOWN]["error"].startswith("DNS lookup failed for")
+                (reason,) = assess(health, datetime.now(UTC), None)
+                assert reason.startswith("the network is down since")
+                assert main(["status", "--db", str(tmp_path / "agg.db")]) == 0
+                said = capsys.readouterr().out
+                assert said.startswith("NETWORK DOWN for ") and "DNS lookup failed" in said
+                asked = len(up.requests)
+                resolver.up = True
+                report = await service.poll_cycle(fetcher)  # (probes: one answers)
+                assert not network.down
+                assert NETWORK_DOWN not in service.store.reader().health()
+                report = await service.poll_cycle(fetcher)  # (the feeds put off)
+                polled = {r.path.strip("/").removesuffix(".xml") for r in up.requests[asked:]}
+                assert {url.split("/")[-1].removesuffix(".xml") for url in waiting} <= polled
+                rows = service.store.status_rows()
+                # (those that failed before it was known too: due once it was back)
+                assert [r["error_count"] for r in rows] == [0] * len(HOSTS)
 
     asyncio.run(scenario())
 
 
 def test_a_network_down_at_stop_is_not_reported_by_the_next_process(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with Upstream() as up:
-            for host in HOSTS:
-                up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
-            _opml(tmp_path / "feeds.opml", up.port)
-            service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
-            try:
-                await service.load_sources(strict=True)
-                service.store.set_meta(NETWORK_DOWN, '{"since": "2026-03-02T09:00:00+00:00"}')
-                async with Fetcher(service.settings.fetch, resolver=SwitchedResolver()) as fetcher:
-                    await service.poll_cycle(fetcher)
-                assert NETWORK_DOWN not in service.store.reader().health()
-            finally:
-                service.close()
+        async with _served(tmp_path) as (_, service):
+            service.store.set_meta(NETWORK_DOWN, '{"since": "2026-03-02T09:00:00+00:00"}')
+            async with Fetcher(service.settings.fetch, resolver=SwitchedResolver()) as fetcher:
+                await service.poll_cycle(fetcher)
+            assert NETWORK_DOWN not in service.store.reader().health()
 
     asyncio.run(scenario())
 
