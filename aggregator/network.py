@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-__all__ = ["DOWN_AFTER", "FIRST_TRY", "LAST_TRY", "PROBES", "Network"]
+__all__ = ["DOWN_AFTER", "FIRST_TRY", "LAST_TRY", "PROBES", "Network", "pause_before_pass"]
 
 DOWN_AFTER = 3  # hosts that answered before, unreached with no answer between: the network down
 PROBES = 3  # feeds (each of another host) asked in a pass while the network is down
@@ -84,3 +84,17 @@ class Network:
     def example(self) -> str:
         """One failure that made the network down, for the log and `/healthz`."""
         return next(iter(self.unreached.values()), "")
+
+
+def pause_before_pass(
+    next_due: datetime | None, try_at: datetime | None, now: datetime, tick: float
+) -> float:
+    """Seconds the service waits before its next poll pass: until the next feed is due, at
+    most `tick` (the OPML is read again each pass), at least a second. While the network is
+    down (`try_at`: `Network.try_at`), feeds already due wait for the next try, and one not
+    due yet for its time."""
+    if try_at is not None:
+        next_due = try_at if next_due is None else max(try_at, next_due)
+    if next_due is None:
+        return tick
+    return max(1.0, min(tick, (next_due - now) / timedelta(seconds=1)))

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import Token
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,7 @@ from .health import (
     failure_record,
     stale_after,
 )
+from .network import pause_before_pass
 from .opml_reload import OpmlReload
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
@@ -751,12 +752,7 @@ class Service:
             next_due = await self.write(self.store.next_due)
         except StorageError:
             next_due = None
-        now = self.clock()
-        if self.polls.network.try_at is not None:  # (the network is down: feeds due are
-            next_due = self.polls.network.try_at  # asked no sooner)
-        delay = tick
-        if next_due is not None:
-            delay = max(1.0, min(tick, (next_due - now) / timedelta(seconds=1)))
+        delay = pause_before_pass(next_due, self.polls.network.try_at, self.clock(), tick)
         await self._pause(stop, reload, delay)
 
     async def _pause(self, stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:

@@ -22,7 +22,7 @@ from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.health import NETWORK_DOWN, assess
 from aggregator.models import FetchFailed
-from aggregator.network import DOWN_AFTER, FIRST_TRY, LAST_TRY, PROBES, Network
+from aggregator.network import DOWN_AFTER, FIRST_TRY, LAST_TRY, PROBES, Network, pause_before_pass
 from aggregator.service import Service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -243,3 +243,13 @@ def test_article_pages_and_pictures_are_not_asked_while_the_network_is_down() ->
             assert asked == ["pictures_to_check"]  # (up again: what is due is asked)
 
     asyncio.run(scenario())
+
+
+def test_while_down_the_service_waits_for_the_next_try_and_for_a_feed_not_due_yet() -> None:
+    soon, later = NOW + timedelta(seconds=40), NOW + timedelta(seconds=90)
+    past = NOW - timedelta(minutes=5)
+    assert pause_before_pass(past, None, NOW, 600) == 1.0  # (up: feeds due, at once)
+    assert pause_before_pass(later, None, NOW, 30) == 30  # (at most a tick)
+    assert pause_before_pass(past, soon, NOW, 600) == 40  # (down: the next try)
+    assert pause_before_pass(later, past, NOW, 600) == 90  # (a try due, no feed due yet)
+    assert pause_before_pass(None, soon, NOW, 600) == 40
