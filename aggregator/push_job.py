@@ -18,7 +18,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import Settings
 from .errors import StorageError
@@ -37,6 +37,9 @@ from .push import (
 )
 from .store import Store
 from .wording import counted
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = ["GIVE_UP", "PushJob"]
 
@@ -65,6 +68,7 @@ class PushJob:
         self.pending: set[str] = set()  # feeds whose hubs pushed, not yet made due
         self.pace = Pace()  # (the poll job's: the leases kept here pace its polls)
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
+        self.network: Network | None = None  # (the poll job's: nothing asked while it is down)
 
     @property
     def leases(self) -> dict[str, datetime]:
@@ -102,7 +106,10 @@ class PushJob:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def run_pass(self, poster: Poster) -> int:
-        """Make the requests due now; how many were made."""
+        """Make the requests due now; how many were made (none while the service's own
+        network is down: each would fail, and wait longer before it is asked again)."""
+        if self.network is not None and self.network.down:
+            return 0
         now = self.clock()
         wanted = await self.write(self.store.push_wanted)
         held = await self.write(self.store.push_subscriptions)

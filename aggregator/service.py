@@ -295,6 +295,7 @@ class Service:
             from .hub_job import HubJob
 
             self._hub_job = HubJob(self.store, self.write, self.settings, self.clock)
+            self._hub_job.network = self.polls.network
         return self._hub_job
 
     async def tell_hubs(self, fetcher: Fetcher) -> None:
@@ -543,6 +544,7 @@ class Service:
 
                 self.push = PushJob(self.store, self.write, self.settings, self.clock)
                 self.polls.pace = self.push.pace
+                self.push.network = self.polls.network
                 await self.push.catch_up()
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"

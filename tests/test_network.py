@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import socket
 import sqlite3
@@ -24,6 +25,7 @@ from aggregator.health import NETWORK_DOWN, assess
 from aggregator.models import FetchFailed
 from aggregator.network import DOWN_AFTER, FIRST_TRY, LAST_TRY, PROBES, Network, pause_before_pass
 from aggregator.service import Service
+from aggregator.store import Store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOSTS = [f"{name}.test" for name in "alpha bravo charlie delta echo foxtrot golf".split()]
@@ -253,3 +255,28 @@ def test_while_down_the_service_waits_for_the_next_try_and_for_a_feed_not_due_ye
     assert pause_before_pass(past, soon, NOW, 600) == 40  # (down: the next try)
     assert pause_before_pass(later, past, NOW, 600) == 90  # (a try due, no feed due yet)
     assert pause_before_pass(None, soon, NOW, 600) == 40
+
+
+def test_our_own_hubs_are_not_told_while_the_network_is_down(tmp_path: Path) -> None:
+    from aggregator.hub_job import HubJob, HubPass
+
+    class Poster:
+        async def post_form(self, url: str, fields: object, **_: object) -> str | None:
+            raise AssertionError("a hub was asked")
+
+    written: list[object] = []
+
+    async def write(call: object, *args: object) -> object:
+        written.append(call)
+        return None
+
+    settings = Settings()
+    hubs = dataclasses.replace(settings.publish, hubs=("https://hub.example/",))
+    store = Store(tmp_path / "agg.db")
+    try:
+        job = HubJob(store, write, dataclasses.replace(settings, publish=hubs), lambda: NOW)
+        job.network = Network(down_since=NOW)
+        assert asyncio.run(job.run_pass(Poster())) == HubPass()  # type: ignore[arg-type]
+        assert written == []
+    finally:
+        store.close()

@@ -27,6 +27,7 @@ from aggregator.config import Settings
 from aggregator.fast_parse import fast_parse
 from aggregator.fetch import FetchSettings
 from aggregator.models import Source
+from aggregator.network import Network
 from aggregator.parse import feed_date, feed_urljoin, parse_feed
 from aggregator.push import (
     FIRST_RETRY,
@@ -703,3 +704,17 @@ def test_a_refusing_or_denying_hub_is_asked_again_later_and_one_never_letting_go
         asyncio.run(scenario())
     finally:
         store.close()
+
+
+def test_no_hub_is_asked_while_the_services_network_is_down(tmp_path: Path) -> None:
+    clock = [NOW]
+    _, job = _job(tmp_path, clock)
+    network = job.network = Network(down_since=NOW)
+
+    async def scenario() -> None:
+        poster = Poster(None)
+        assert await job.run_pass(poster) == 0 and poster.sent == []
+        network.answered()
+        assert await job.run_pass(poster) == 1  # (the subscription asked once it is back)
+
+    asyncio.run(scenario())
