@@ -5,9 +5,9 @@ feed fails at once: a name lookup fails, a connect times out. Counted as each fe
 that outage would back every feed off (its interval doubling up to a day) and leave it stale
 for hours after the network is back. Instead, once hosts that answered before cannot be
 reached and no host answers in between, the network counts as down: feeds are not asked and
-no error is counted, a few feeds of different hosts are asked each pass (after 30 s, doubling
-to 5 minutes) to find when it is back, and the first answer ends it: the feeds waiting are
-due, and polled at once.
+no error is counted, a few feeds of different hosts are asked now and then (30 s after, the
+pause doubling to 5 minutes) to find when it is back, and the first answer ends it: the feeds
+waiting are due, and polled at once.
 """
 
 from __future__ import annotations
