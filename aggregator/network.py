@@ -33,6 +33,7 @@ class Network:
     down_since: datetime | None = None
     tries: int = 0  # passes that asked feeds while down
     try_at: datetime | None = None  # while down, when feeds are asked next
+    said: str = ""  # while down, a failure that made it so
 
     @property
     def down(self) -> bool:
@@ -56,7 +57,13 @@ class Network:
         if len(self.unreached) < DOWN_AFTER:
             return False
         self.down_since, self.try_at = now, now + FIRST_TRY
+        self.said = next(iter(self.unreached.values()))
         return True
+
+    def resume(self, since: datetime, said: str, now: datetime) -> None:
+        """Down since `since`, as an earlier process found it (`said`, its failure): a few
+        feeds are asked first, now, rather than all of them failing again."""
+        self.down_since, self.said, self.try_at, self.tries = since, said, now, 0
 
     def probes(self, hosts: Sequence[str], now: datetime) -> set[int]:
         """Which of a pass's due feeds (their hosts, in order) it asks while the network is
@@ -83,7 +90,7 @@ class Network:
 
     def example(self) -> str:
         """One failure that made the network down, for the log and `/healthz`."""
-        return next(iter(self.unreached.values()), "")
+        return self.said or next(iter(self.unreached.values()), "")
 
 
 def pause_before_pass(

@@ -233,16 +233,24 @@ class PollJob:
             self._holds.recall(await self.write(self.store.site_holds, seen), seen)
         await self._say_network(seen)
         probes: AbstractSet[str] | None = None  # (None: every due feed is asked)
-        if self.network.down and due:
-            hosts = [host_of(state.moved_to or source.url) for source, state in due]
-            probes = {due[index][0].url for index in self.network.probes(hosts, seen)}
-        results = await asyncio.gather(
-            *(
-                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
-                for source, state in due
-            ),
-            return_exceptions=True,
-        )
+        if self.network.down:
+            pool = due
+            if not due and self.network.try_at is not None and seen >= self.network.try_at:
+                # (a try with no feed due asks a few of any: else nothing would find it back)
+                pool = await self.write(self.store.feeds_due, seen, everything=True)
+            hosts = [host_of(state.moved_to or source.url) for source, state in pool]
+            chosen = sorted(self.network.probes(hosts, seen)) if pool else []
+            probes = {pool[index][0].url for index in chosen}
+            if pool is not due:
+                due = [pool[index] for index in chosen]
+        results = await self._poll_all(fetcher, due, seen, pushed, probes)
+        if probes and not self.network.down:  # (a probe answered: the rest are asked now)
+            waited = [index for index, result in enumerate(results) if result == _NOT_ASKED]
+            again = [due[index] for index in waited]
+            for index, result in zip(
+                waited, await self._poll_all(fetcher, again, seen, pushed, None), strict=True
+            ):
+                results[index] = result
         report = tally(due, results)
         quiet = probes is not None and not probes  # (down, and no feed asked: said before)
         if report.offline and not quiet:
@@ -296,6 +304,23 @@ class PollJob:
         )
         return report
 
+    async def _poll_all(
+        self,
+        fetcher: Fetcher,
+        due: Sequence[tuple[Source, FeedState]],
+        seen: datetime,
+        pushed: AbstractSet[str],
+        probes: AbstractSet[str] | None,
+    ) -> list[FeedResult | BaseException]:
+        """Poll `due` feeds at once (`_poll_feed`), each one's result or exception in order."""
+        return await asyncio.gather(
+            *(
+                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
+                for source, state in due
+            ),
+            return_exceptions=True,
+        )
+
     def _log_offline(self, report: CycleReport) -> None:
         """One line for a pass made while the network was down (its feeds are not logged)."""
         feeds = counted(report.offline, "feed")
@@ -317,12 +342,17 @@ class PollJob:
         """Keep the store's word on the network (for `/healthz` and `status`) to what this
         job knows: set while it is down, dropped once it is up (at a process's first pass
         too: an earlier one may have stopped while it was down)."""
+        if self._network_said is None:  # (a process's first pass: what an earlier one said)
+            stored = (await self.write(self.store.meta_values, [NETWORK_DOWN])).get(NETWORK_DOWN)
+            self._network_said = stored is not None
+            earlier = _network_said(stored)
+            if earlier is not None and not self.network.down:
+                self.network.resume(*earlier, now)
         down = self.network.down_since
         if self._network_said is (down is not None):
             return
-        if down is None:  # (read first: a pass that finds nothing to drop writes nothing)
-            if await self.write(self.store.meta_values, [NETWORK_DOWN]):
-                await self.write(self.store.drop_meta, NETWORK_DOWN)
+        if down is None:
+            await self.write(self.store.drop_meta, NETWORK_DOWN)
         else:
             said = {"since": to_iso(down), "error": self.network.example()}
             await self.write(self.store.set_meta, NETWORK_DOWN, json.dumps(said))
@@ -409,7 +439,7 @@ class PollJob:
         """A feed not asked, or not reached, while the network is down: nothing stored, so
         it stays due and is polled once the network is back (`network`)."""
         log.debug("feed=%s status=%s (the network is down)", source.url, OFFLINE)
-        return OFFLINE, 0, 0
+        return _NOT_ASKED
 
     async def _put_off(
         self, source: Source, state: FeedState, until: datetime, started: float
@@ -486,7 +516,8 @@ class PollJob:
         except _Offline:
             return self._offline(source)
         lost = isinstance(outcome, FetchFailed) and outcome.unreached
-        if (lost or self.network.unreached) and await self._network_changed(source, outcome, state):
+        watched = lost or self.network.unreached or self.network.down
+        if watched and await self._network_changed(source, outcome, state):
             return self._offline(source)  # (no error counted: the feed stays due)
         outcome = as_answered(outcome, (etag, last_modified))
         parsed = None
@@ -620,6 +651,22 @@ class PollJob:
                 extra=fields(event="false_304_cleared", feed=source.url),
             )
         return checked
+
+
+_NOT_ASKED = (OFFLINE, 0, 0)  # (`_offline`'s result)
+
+
+def _network_said(stored: str | None) -> tuple[datetime, str] | None:
+    """Since when and why the stored word says the network is down (None: it does not, or
+    says nothing readable)."""
+    try:
+        said = json.loads(stored or "")
+        since = datetime.fromisoformat(said["since"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if since.tzinfo is None:
+        return None
+    return since, str(said.get("error") or "")
 
 
 def _with_known_feed(reason: str, url: str) -> str:

@@ -192,12 +192,12 @@ def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_i
                 assert said.startswith("NETWORK DOWN for ") and "DNS lookup failed" in said
                 asked = len(up.requests)
                 resolver.up = True
-                report = await service.poll_cycle(fetcher)  # (probes: one answers)
-                assert not network.down
+                report = await service.poll_cycle(fetcher)  # (a probe answers: the rest now)
+                assert not network.down and report.offline == 0
                 assert NETWORK_DOWN not in service.store.reader().health()
-                report = await service.poll_cycle(fetcher)  # (the feeds put off)
                 polled = {r.path.strip("/").removesuffix(".xml") for r in up.requests[asked:]}
                 assert {url.split("/")[-1].removesuffix(".xml") for url in waiting} <= polled
+                await service.poll_cycle(fetcher)
                 rows = service.store.status_rows()
                 # (those that failed before it was known too: due once it was back)
                 assert [r["error_count"] for r in rows] == [0] * len(HOSTS)
@@ -205,13 +205,34 @@ def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_i
     asyncio.run(scenario())
 
 
-def test_a_network_down_at_stop_is_not_reported_by_the_next_process(tmp_path: Path) -> None:
+def test_a_network_an_earlier_process_found_down_is_tried_with_a_few_feeds_first(
+    tmp_path: Path,
+) -> None:
+    said = '{"since": "2026-03-02T09:00:00+00:00", "error": "DNS lookup failed for alpha.test"}'
+
     async def scenario() -> None:
-        async with _served(tmp_path) as (_, service):
-            service.store.set_meta(NETWORK_DOWN, '{"since": "2026-03-02T09:00:00+00:00"}')
-            async with Fetcher(service.settings.fetch, resolver=SwitchedResolver()) as fetcher:
-                await service.poll_cycle(fetcher)
+        resolver = SwitchedResolver()
+        async with _served(tmp_path) as (up, service):
+            service.store.set_meta(NETWORK_DOWN, said)  # (a `poll --once` from cron, say)
+            resolver.up = False
+            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                report = await service.poll_cycle(fetcher)
+                assert resolver.lookups == PROBES and report.offline == len(HOSTS)
+                assert report.errors == 0
+                with sqlite3.connect(tmp_path / "agg.db") as conn:  # (no feed due)
+                    conn.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")
+                service.polls.network.try_at = datetime.now(UTC)  # (but a try is)
+                report = await service.poll_cycle(fetcher)
+                assert resolver.lookups == 2 * PROBES  # (a few feeds of any are asked)
+            health = service.store.reader().health()
+            assert health[NETWORK_DOWN]["since"] == "2026-03-02T09:00:00+00:00"
+        async with _served(tmp_path) as (up, service):  # (the next run: the network is back)
+            resolver.up = True
+            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+                report = await service.poll_cycle(fetcher)
+            assert report.ok == len(HOSTS)  # (a probe answered: every feed asked in that pass)
             assert NETWORK_DOWN not in service.store.reader().health()
+            assert len({r.path for r in up.requests}) == len(HOSTS)
 
     asyncio.run(scenario())
 
