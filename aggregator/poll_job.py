@@ -339,9 +339,10 @@ class PollJob:
         )
 
     async def _say_network(self, now: datetime) -> None:
-        """Keep the store's word on the network (for `/healthz` and `status`) to what this
-        job knows: set while it is down, dropped once it is up (at a process's first pass
-        too: an earlier one may have stopped while it was down)."""
+        """Keep the store's word on the network (for `/healthz`, `status` and the next
+        process) to what this job knows: set while it is down, dropped once it is up. At a
+        process's first pass an earlier one's word is taken up: the network is down still,
+        and a few feeds are asked first (`Network.resume`)."""
         if self._network_said is None:  # (a process's first pass: what an earlier one said)
             stored = (await self.write(self.store.meta_values, [NETWORK_DOWN])).get(NETWORK_DOWN)
             self._network_said = stored is not None
