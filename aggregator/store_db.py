@@ -322,7 +322,12 @@ class StoreBase:
                 raise
             conn.execute(f"RELEASE SAVEPOINT {name}")
             return
-        conn.execute("BEGIN")
+        # IMMEDIATE: the write lock is taken now, waiting (`busy_timeout`) if it must. A
+        # deferred BEGIN takes it at the first write after its reads, where SQLite cannot
+        # wait (the reads' snapshot may be stale): another program's write, or a reader
+        # holding the lock a moment while it rebuilds the WAL's index, failed the
+        # transaction at once with "database is locked".
+        conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
