@@ -44,6 +44,7 @@ class Network:
         when (it is back now); else None."""
         self.unreached.clear()
         was, self.down_since, self.tries, self.try_at = self.down_since, None, 0, None
+        self.said = ""
         return was
 
     def failed(self, host: str, error: str, now: datetime, *, answered_before: bool) -> bool:
