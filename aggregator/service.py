@@ -422,7 +422,7 @@ class Service:
         from .signup_store import Subscribers
 
         books = DigestBooks(self.store)
-        return DigestJob(
+        job = DigestJob(
             books,
             self.store.reader(),
             self.settings,
@@ -431,6 +431,8 @@ class Service:
             self.clock,
             Subscribers(self.store),
         )
+        job.network = self.polls.network
+        return job
 
     def bounce_job(self) -> BounceJob | None:
         """The bounce mailbox's reader (`[digest] bounce_host`), or None when none is set."""

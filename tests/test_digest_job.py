@@ -496,3 +496,20 @@ def test_recipients_go_in_batches_over_one_connection(
         ["reader4@example.com"],
     ]
     assert "reader2@example.com: 550" in (outcome.error or "")
+
+
+def test_no_digest_is_tried_while_the_services_network_is_down(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        svc.polls.network.down_since = NOW  # (no feed's host could be reached)
+        assert asyncio.run(run_due(svc)) == []  # (not tried: no attempt spent)
+        assert sink.messages == []
+        svc.polls.network.answered()
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        svc.close()
+    assert len(sink.messages) == 1
