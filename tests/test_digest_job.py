@@ -499,13 +499,10 @@ def test_recipients_go_in_batches_over_one_connection(
 
 
 def test_no_digest_is_tried_while_the_services_network_is_down(tmp_path: Path) -> None:
-    db = tmp_path / "news.db"
+    db, port, sink = tmp_path / "news.db", free_port(), Sink()
     populate(db)
-    port = free_port()
-    clock = Clock(NOW)
-    sink = Sink()
     with smtp_sink(sink, port):
-        svc = service(db, settings(smtp_port=port), clock)
+        svc = service(db, settings(smtp_port=port), Clock(NOW))
         svc.polls.network.down_since = NOW  # (no feed's host could be reached)
         assert asyncio.run(run_due(svc)) == []  # (not tried: no attempt spent)
         assert sink.messages == []
