@@ -126,6 +126,7 @@ class Fetcher:
         self._resolver: AbstractResolver | None = None
         self._internal = internal or is_internal
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
+        self._local: set[str] = set()  # ... of those, the ones found inside the network
         self._tls_lock = asyncio.Lock()
         self._tls: Any = True  # the connectors' TLS context (True: aiohttp's own; `_open`)
         self._entered = False
@@ -138,6 +139,16 @@ class Fetcher:
         """Hosts the operator listed feeds on, as fetching those feeds would note them: a URL
         on one of them may resolve inside the network (a picture on an intranet feed's host)."""
         self._listed.update(host.lower() for host in hosts)
+
+    def is_local(self, url: str) -> bool:
+        """Whether `url`'s host is inside the network, by its address as written or as last
+        resolved (a bridge such as RSSHub on this machine): its answers say nothing of the
+        way out, which may be down (`network`)."""
+        host = (urlsplit(url).hostname or "").lower()
+        address = _address(host)
+        if address is not None:
+            return self._internal(address)
+        return host in self._local
 
     def _open(self) -> aiohttp.ClientSession:
         """The session, made at the first request: a pass with nothing to fetch never imports
@@ -187,7 +198,9 @@ class Fetcher:
                 # redirect hops onto another host included: never more than per_host
                 # connections in use to one host.
                 limit_per_host=s.per_host,
-                resolver=fetch_client.GuardedResolver(self._resolver, self._internal, self._listed),
+                resolver=fetch_client.GuardedResolver(
+                    self._resolver, self._internal, self._listed, self._local
+                ),
                 ssl=self._tls,
             ),
             **options,

@@ -39,21 +39,30 @@ class GuardedResolver(AbstractResolver):
     between our redirect check and the connection (rebinding) gains nothing."""
 
     def __init__(
-        self, inner: AbstractResolver, internal: Callable[[IPAddress], bool], listed: set[str]
+        self,
+        inner: AbstractResolver,
+        internal: Callable[[IPAddress], bool],
+        listed: set[str],
+        local: set[str] | None = None,
     ) -> None:
         self.inner = inner
         self.internal = internal
         self.listed = listed
+        # listed hosts found inside the network (a bridge on this machine): `Fetcher.is_local`
+        self.local = local if local is not None else set()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         results = await self.inner.resolve(host, port, family)
-        if host.lower() not in self.listed:
-            for result in results:
-                address = _address(result["host"])
-                if address is None or self.internal(address):
+        name = host.lower()
+        for result in results:
+            address = _address(result["host"])
+            if address is None or self.internal(address):
+                if name not in self.listed:
                     raise PrivateAddressError(f"{host} resolves to a private address ({address})")
+                self.local.add(name)
+                break
         return results
 
     async def close(self) -> None:

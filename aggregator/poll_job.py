@@ -360,13 +360,16 @@ class PollJob:
         self._network_said = down is not None
 
     async def _network_changed(
-        self, source: Source, outcome: FetchOutcome, state: FeedState
+        self, source: Source, outcome: FetchOutcome, state: FeedState, local: bool
     ) -> bool:
         """Learn from a fetch whether the network is down (`network.Network`), logging and
-        storing a change; whether it is down now."""
+        storing a change; whether it is down now. A feed inside the network (`local`: a
+        bridge on this machine, which may answer from its cache) tells nothing either way."""
         now = self.clock()
         host = host_of(outcome.url)
-        if isinstance(outcome, FetchFailed) and outcome.unreached:
+        if local:
+            pass
+        elif isinstance(outcome, FetchFailed) and outcome.unreached:
             reached_before = state.error_count == 0 and state.last_success_at is not None
             if reached_before and not self.network.down:
                 self._lost_first.add(source.url)  # (counted, unless this makes it down)
@@ -518,7 +521,7 @@ class PollJob:
             return self._offline(source)
         lost = isinstance(outcome, FetchFailed) and outcome.unreached
         watched = lost or self.network.unreached or self.network.down
-        if watched and await self._network_changed(source, outcome, state):
+        if watched and await self._network_changed(source, outcome, state, fetcher.is_local(url)):
             return self._offline(source)  # (no error counted: the feed stays due)
         outcome = as_answered(outcome, (etag, last_modified))
         parsed = None

@@ -20,9 +20,9 @@ from upstream import Upstream, free_port
 from aggregator import network as network_module
 from aggregator.cli import main
 from aggregator.config import Settings
-from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.fetch import Fetcher, FetchSettings, IPAddress, is_internal
 from aggregator.health import NETWORK_DOWN, assess
-from aggregator.models import FetchFailed
+from aggregator.models import FetchFailed, FetchOutcome, NotModified
 from aggregator.network import DOWN_AFTER, FIRST_TRY, LAST_TRY, PROBES, Network, pause_before_pass
 from aggregator.service import Service
 from aggregator.store import Store
@@ -58,6 +58,16 @@ class SwitchedResolver(AbstractResolver):
 
     async def close(self) -> None:
         pass
+
+
+def outside(address: IPAddress) -> bool:
+    """Internal, but for the test server's own address: its host names play sites outside."""
+    return address != ipaddress.ip_address("127.0.0.1") and is_internal(address)
+
+
+def _fetcher(resolver: SwitchedResolver) -> Fetcher:
+    """A fetcher looking names up with `resolver`, the test server's host names outside."""
+    return Fetcher(Settings().fetch, resolver=resolver, internal=outside)
 
 
 def rss(name: str) -> bytes:
@@ -118,7 +128,7 @@ def test_a_failed_lookup_is_unreached_and_a_refusal_or_an_http_error_is_not() ->
             up.add_feed("/broken.xml", b"", status=500)
             up.add_redirect("/moved.xml", f"http://nowhere.test:{up.port}/feed.xml")
             settings = FetchSettings(total_timeout=5.0, connect_timeout=2.0)
-            async with Fetcher(settings, resolver=resolver) as fetcher:
+            async with Fetcher(settings, resolver=resolver, internal=outside) as fetcher:
                 broken = await fetcher.fetch(f"http://alpha.test:{up.port}/broken.xml")
                 assert isinstance(broken, FetchFailed) and not broken.unreached
                 refused = await fetcher.fetch(f"http://alpha.test:{free_port()}/feed.xml")
@@ -160,14 +170,18 @@ def test_a_service_whose_network_goes_down_counts_no_errors_and_polls_all_once_i
     async def scenario() -> None:
         resolver = SwitchedResolver()
         async with _served(tmp_path) as (up, service):
-            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+            async with Fetcher(
+                service.settings.fetch, resolver=resolver, internal=outside
+            ) as fetcher:
                 report = await service.poll_cycle(fetcher)
                 assert report.ok == len(HOSTS)
             with sqlite3.connect(tmp_path / "agg.db") as conn:  # (every feed due)
                 conn.execute("UPDATE feeds SET next_poll_at = ?", [NOW.isoformat()])
             # (a fetcher of its own for each phase: no connection or address kept)
             resolver.up = False
-            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+            async with Fetcher(
+                service.settings.fetch, resolver=resolver, internal=outside
+            ) as fetcher:
                 report = await service.poll_cycle(fetcher)
                 assert service.polls.network.down
                 before = resolver.lookups
@@ -215,7 +229,9 @@ def test_a_network_an_earlier_process_found_down_is_tried_with_a_few_feeds_first
         async with _served(tmp_path) as (up, service):
             service.store.set_meta(NETWORK_DOWN, said)  # (a `poll --once` from cron, say)
             resolver.up = False
-            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+            async with Fetcher(
+                service.settings.fetch, resolver=resolver, internal=outside
+            ) as fetcher:
                 report = await service.poll_cycle(fetcher)
                 assert resolver.lookups == PROBES and report.offline == len(HOSTS)
                 assert report.errors == 0
@@ -228,7 +244,9 @@ def test_a_network_an_earlier_process_found_down_is_tried_with_a_few_feeds_first
             assert health[NETWORK_DOWN]["since"] == "2026-03-02T09:00:00+00:00"
         async with _served(tmp_path) as (up, service):  # (the next run: the network is back)
             resolver.up = True
-            async with Fetcher(service.settings.fetch, resolver=resolver) as fetcher:
+            async with Fetcher(
+                service.settings.fetch, resolver=resolver, internal=outside
+            ) as fetcher:
                 report = await service.poll_cycle(fetcher)
             assert report.ok == len(HOSTS)  # (a probe answered: every feed asked in that pass)
             assert NETWORK_DOWN not in service.store.reader().health()
@@ -301,3 +319,60 @@ def test_our_own_hubs_are_not_told_while_the_network_is_down(tmp_path: Path) -> 
         assert written == []
     finally:
         store.close()
+
+
+def test_a_feed_inside_the_network_neither_finds_it_down_nor_back() -> None:
+    async def scenario() -> None:
+        resolver = SwitchedResolver()
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", rss("alpha"))
+            async with Fetcher(FetchSettings(), resolver=resolver) as fetcher:
+                bridge = f"http://bridge.test:{up.port}/feed.xml"  # (it resolves to loopback)
+                assert not fetcher.is_local(bridge)  # (not looked up yet)
+                await fetcher.fetch(bridge)
+                assert fetcher.is_local(bridge)
+                assert fetcher.is_local("http://127.0.0.1:8080/feed.xml")
+                assert fetcher.is_local("http://[::1]/feed.xml")
+                assert not fetcher.is_local("http://8.8.8.8/feed.xml")  # (public: never asked)
+                assert not fetcher.is_local("http://news.example/feed.xml")
+
+    asyncio.run(scenario())
+
+
+def test_a_bridge_answering_from_its_cache_does_not_hide_the_network_down(
+    tmp_path: Path,
+) -> None:
+    sites = [f"http://{host}/feed.xml" for host in HOSTS[:DOWN_AFTER]]
+    bridge = "http://127.0.0.1:1200/telegram/channel/example"  # (an RSSHub on this machine)
+
+    class Outage:  # (the feeds' sites unreached; the bridge answers from its cache)
+        def is_local(self, url: str) -> bool:
+            return url == bridge
+
+        async def fetch(self, url: str, *args: object, **kwargs: object) -> FetchOutcome:
+            if url == bridge:
+                await asyncio.sleep(0.2)  # (asked with the others, answering after they failed)
+                return NotModified(url)
+            await asyncio.sleep(0.05)
+            return FetchFailed(url, f"DNS lookup failed for {url}", unreached=True)
+
+    async def scenario() -> None:
+        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+        try:
+            outlines = "".join(f"<outline type='rss' text='{u}' xmlUrl='{u}'/>" for u in sites)
+            outlines += f"<outline type='rss' text='Bridge' xmlUrl='{bridge}'/>"
+            (tmp_path / "feeds.opml").write_text(
+                f"<opml version='2.0'><body><outline text='World'>{outlines}</outline>"
+                "</body></opml>"
+            )
+            await service.load_sources(strict=True)
+            with sqlite3.connect(tmp_path / "agg.db") as conn:  # (each answered last time)
+                conn.execute(
+                    "UPDATE feeds SET last_success_at = ?, error_count = 0", [NOW.isoformat()]
+                )
+            await service.poll_cycle(Outage(), everything=True)  # type: ignore[arg-type]
+            assert service.polls.network.down
+        finally:
+            service.close()
+
+    asyncio.run(scenario())
