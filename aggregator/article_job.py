@@ -43,11 +43,11 @@ from .errors import StorageError
 from .feed_request import cookie_for
 from .logs import fields
 from .models import Fetched, FetchFailed, FetchOutcome, Item, Redirected
+from .network import Network
 from .site_holds import BUSY, SiteHolds, bot_check, busy_pause
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
-    from .network import Network
 
 __all__ = ["ArticleJob", "ArticlePass", "page_text"]
 
@@ -193,7 +193,7 @@ class ArticleJob:
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
-        self.network: Network | None = None  # (the poll job's: no page asked while it is down)
+        self.network = Network()  # (the poll job's, given by the service)
         self._holds = SiteHolds()  # (on the job's clock; stored at each pass's end)
         self._checked: dict[str, datetime] = {}  # host -> until when its bot check is obeyed
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested
@@ -211,7 +211,7 @@ class ArticleJob:
         Crawl-delay, or a Retry-After it answered). While the service's own network is down
         (`network`) no page is asked: none would be reached, and each would count a failure.
         """
-        if self.network is not None and self.network.down:
+        if self.network.down:
             return ArticlePass()
         s = self.settings
         now = self.clock()

@@ -26,6 +26,7 @@ from .digest_mail import Personal, compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
 from .mail_thread import in_mail_thread
+from .network import Network
 from .publish_settings import PublishSettings
 from .signup import REFUSALS_TO_UNSUBSCRIBE
 from .slugs import slugify
@@ -34,7 +35,6 @@ from .tls_trust import trusting
 from .wording import counted
 
 if TYPE_CHECKING:
-    from .network import Network
     from .signup_store import Subscribers
 
 log = logging.getLogger("aggregator.digest")
@@ -209,13 +209,13 @@ class DigestJob:
         self.clock = clock
         # readers who signed up on the site (`[digest] self_service`): a copy each
         self.subscribers = subscribers if settings.digest.self_service else None
-        self.network: Network | None = None  # (the poll job's: nothing sent while it is down)
+        self.network = Network()  # (the poll job's, given by the service)
 
     async def run_due(self) -> list[Outcome]:
         """Send every digest that is due now (one at a time). None is tried while the
         service's own network is down: its attempts would fail and run out (the day's digest
         given up), and it would carry no news the outage let in; it goes once it is back."""
-        if self.network is not None and self.network.down:
+        if self.network.down:
             return []
         now = self.clock()
         since = (now - timedelta(days=2)).date() - timedelta(days=1)

@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 from aggregator.fetch_proxy import Proxies, proxies
 from aggregator.fetch_settings import DEFAULT_USER_AGENT, FetchSettings
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, NotModified, Redirected
-from aggregator.site_holds import bot_check
+from aggregator.site_holds import bot_check, host_of
 
 if TYPE_CHECKING:
     import aiohttp
@@ -144,7 +144,7 @@ class Fetcher:
         """Whether `url`'s host is inside the network, by its address as written or as last
         resolved (a bridge such as RSSHub on this machine): its answers say nothing of the
         way out, which may be down (`network`)."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         address = _address(host)
         if address is not None:
             return self._internal(address)

@@ -20,18 +20,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .config import Settings
 from .errors import StorageError
 from .health import HUBS, hub_states
+from .network import Network
 from .site import Site
 from .store import Store
 from .websub import feed_key, news_for, ping_fields, retry_after, topic_digest, topics
 from .wording import counted
-
-if TYPE_CHECKING:
-    from .network import Network
 
 __all__ = ["HubJob", "HubPass", "tell_hubs"]
 
@@ -97,7 +95,7 @@ class HubJob:
         self._version: str | None = None  # the published data's version at the last pass
         self._failures: dict[str, int] = {}  # hub → failed passes in a row
         self._due_at: dict[str, float] = {}  # hub → monotonic time it may be told again
-        self.network: Network | None = None  # (the poll job's: no hub told while it is down)
+        self.network = Network()  # (the poll job's, given by the service)
         if self.hubs and not self.publish.public_base_url:
             log.warning(
                 "websub: publish.base_url is not set, so the hubs are told of feeds at %s, "
@@ -166,7 +164,7 @@ class HubJob:
     async def run_pass(self, poster: Poster) -> HubPass:
         """Tell each hub that is not pausing after a failure of the feeds it has not heard of
         (none while the service's own network is down: each would fail, and pause)."""
-        if not self.hubs or (self.network is not None and self.network.down):
+        if not self.hubs or self.network.down:
             return HubPass()
         self._version = version = await asyncio.to_thread(self.reader.version)
         pinged, told_version = await self.write(self._pinged)

@@ -32,11 +32,11 @@ from urllib.parse import urlsplit
 from .errors import StorageError
 from .fetch import PICTURE_ACCEPT
 from .models import FetchFailed
+from .network import Network
 from .picture_checks import SNIFF_BYTES, Verdict, judge
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
-    from .network import Network
     from .store import Store
 
 __all__ = ["PictureJob", "PicturePass"]
@@ -108,14 +108,14 @@ class PictureJob:
         # Hosts that gave no answer (no address, no connection, a timeout): their pictures
         # are not asked for until then (monotonic time), and fail as theirs did.
         self._unreachable: dict[str, tuple[float, FetchFailed]] = {}
-        self.network: Network | None = None  # (the poll job's: nothing asked while it is down)
+        self.network = Network()  # (the poll job's, given by the service)
 
     async def run_pass(self, fetcher: Fetcher, fetches: int = FETCHES) -> PicturePass:
         """Ask for the pictures waiting, `fetches` at a time (`poll --once`, whose feeds are
         polled by then, may take all of the fetcher's; `run` leaves its polls room). None is
         asked while the service's own network is down (`network`): each would fail, and a
         picture that fails is not shown for hours."""
-        if self.network is not None and self.network.down:
+        if self.network.down:
             return PicturePass()
         now = self.clock()
         # (from a few passes' worth, so a pass has many hosts to take turns: the newest

@@ -390,7 +390,7 @@ class PollJob:
             since = self.network.answered()
             lost, self._lost_first = self._lost_first, set()
             if since is not None:
-                await self.write(self.store.make_due, lost, now)
+                await self.write(self.store.make_due, dict.fromkeys(lost, now))
                 log.info(
                     "the network is back: %s answered after %s down; the feeds put off are "
                     "polled now",

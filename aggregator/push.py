@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -102,15 +101,15 @@ def link_header(value: str | None) -> tuple[list[str], list[str]]:
 
 def reachable_from_outside(url: str) -> bool:
     """Whether an address may be reached from the internet by its name alone: not
-    `localhost` nor a loopback, private or link-local address (a name is taken on trust)."""
+    `localhost` nor an address inside the network, as the fetcher judges one (`is_internal`;
+    a name is taken on trust)."""
+    from .fetch import _address, is_internal
+
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_global
+    address = _address(host)
+    return address is None or not is_internal(address)
 
 
 def discover(

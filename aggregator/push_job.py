@@ -18,10 +18,11 @@ import logging
 import secrets
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .config import Settings
 from .errors import StorageError
+from .network import Network
 from .push import (
     LAST_RETRY,
     Action,
@@ -37,9 +38,6 @@ from .push import (
 )
 from .store import Store
 from .wording import counted
-
-if TYPE_CHECKING:
-    from .network import Network
 
 __all__ = ["GIVE_UP", "PushJob"]
 
@@ -68,7 +66,7 @@ class PushJob:
         self.pending: set[str] = set()  # feeds whose hubs pushed, not yet made due
         self.pace = Pace()  # (the poll job's: the leases kept here pace its polls)
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
-        self.network: Network | None = None  # (the poll job's: nothing asked while it is down)
+        self.network = Network()  # (the poll job's, given by the service)
 
     @property
     def leases(self) -> dict[str, datetime]:
@@ -108,7 +106,7 @@ class PushJob:
     async def run_pass(self, poster: Poster) -> int:
         """Make the requests due now; how many were made (none while the service's own
         network is down: each would fail, and wait longer before it is asked again)."""
-        if self.network is not None and self.network.down:
+        if self.network.down:
             return 0
         now = self.clock()
         wanted = await self.write(self.store.push_wanted)

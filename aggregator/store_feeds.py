@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -502,14 +502,30 @@ class FeedsStore(StoreBase):
         )
         return from_iso(row["due"])
 
-    def make_due(self, feed_urls: Iterable[str], now: datetime) -> None:
-        """Have those feeds polled at the next pass (their next poll `now`, unless sooner)."""
+    def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
+        """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""
+        from .push import poll_after_push
+
+        due: dict[str, datetime] = {}
         with self.transaction():
-            for url in feed_urls:
+            for url in dict.fromkeys(feed_urls):
+                row = self.conn.execute(
+                    "SELECT last_polled_at FROM feeds WHERE url = ?", [url]
+                ).fetchone()
+                if row is not None:
+                    due[url] = poll_after_push(from_iso(row[0]), now)
+            self.make_due(due)
+        return len(due)
+
+    def make_due(self, due: Mapping[str, datetime]) -> None:
+        """Bring feeds' next polls forward: each to its time in `due` (feed → when), unless
+        it comes sooner already."""
+        with self.transaction():
+            for url, when in due.items():
                 self.conn.execute(
                     "UPDATE feeds SET next_poll_at = ? WHERE url = ? "
                     "AND (next_poll_at IS NULL OR next_poll_at > ?)",
-                    [to_iso(now), url, to_iso(now)],
+                    [to_iso(when), url, to_iso(when)],
                 )
 
     def feed_state(self, url: str) -> FeedState:

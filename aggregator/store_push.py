@@ -1,9 +1,9 @@
 """The writer's side of push from upstream hubs (`push`): the subscriptions this server holds
-at hubs, what each hub answered, and feeds a hub said changed."""
+at hubs and what each hub answered (a feed a hub said changed is made due by
+`FeedsStore.poll_pushed`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -100,24 +100,3 @@ class PushStore(StoreBase):
             "UPDATE push_subscriptions SET pushes = pushes + 1, pushed_at = ? WHERE key = ?",
             [to_iso(now), key],
         )
-
-    def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
-        """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""
-        from .push import poll_after_push
-
-        found = 0
-        with self.transaction():
-            for url in dict.fromkeys(feed_urls):
-                row = self.conn.execute(
-                    "SELECT last_polled_at, next_poll_at FROM feeds WHERE url = ?", [url]
-                ).fetchone()
-                if row is None:
-                    continue
-                found += 1
-                due = poll_after_push(from_iso(row[0]), now)
-                planned = from_iso(row[1])
-                if planned is None or due < planned:
-                    self.conn.execute(
-                        "UPDATE feeds SET next_poll_at = ? WHERE url = ?", [to_iso(due), url]
-                    )
-        return found
