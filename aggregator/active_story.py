@@ -55,14 +55,6 @@ class ProfileMember:
             return Headline(kept, title[0] if title else "", None)
         return kept  # type: ignore[return-value]
 
-    @property
-    def headline_text(self) -> str:
-        """Its headline's text ("" without one), without making a `Headline`."""
-        kept = self._headline
-        if kept is None:
-            return ""
-        return kept if type(kept) is str else kept.text  # type: ignore[union-attr]
-
     @headline.setter
     def headline(self, headline: Headline | None) -> None:
         title = self.packed[0]
@@ -74,13 +66,21 @@ class ProfileMember:
         self._headline = headline.text if plain else headline  # type: ignore[union-attr]
 
     @property
+    def headline_text(self) -> str:
+        """Its headline's text ("" without one), without making a `Headline`."""
+        kept = self._headline
+        if kept is None:
+            return ""
+        return kept if type(kept) is str else kept.text  # type: ignore[union-attr]
+
+    @property
     def indexed(self) -> tuple[str, ...]:
         """The terms it is filed under in the index (aggregator.profile_index, which sets
         them). Filed under its own `index_terms` (`indexed_by`), it keeps only how many
         lead terms those take, and its packed features give them again (~40 terms: ~320
         bytes a member not kept; the index reads them only to take it out)."""
         filed = self._indexed
-        return filed if type(filed) is tuple else index_terms(self.packed, filed)
+        return index_terms(self.packed, filed) if isinstance(filed, int) else filed
 
     @indexed.setter
     def indexed(self, terms: tuple[str, ...]) -> None:
@@ -108,6 +108,8 @@ class ProfileMember:
         own = self._own_terms()
         at = dict(zip(own, range(len(own)), strict=False)).__getitem__
         kind = bytes if len(own) <= 256 else _two_bytes
+        terms: Places
+        title_terms: Places
         try:
             terms, title_terms = kind(map(at, vector)), kind(map(at, title))
         except (KeyError, OverflowError):
@@ -297,7 +299,7 @@ class ActiveStory:
         if outlet and held != outlet:
             if not held:
                 self._outlets = outlet
-            elif type(held) is str:
+            elif isinstance(held, str):
                 self._outlets = {held, outlet}
             else:
                 held.add(outlet)

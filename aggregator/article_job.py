@@ -248,7 +248,9 @@ class ArticleJob:
         never += linkless
         # an item's tries so far and its next (None: no more); a retried page not fetched
         # again (its feed text now suffices) is done
-        tries = {i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried}
+        tries: dict[str, tuple[int, datetime | None]] = {
+            i.id: (tried[i.id], None) for i in (*enough, *never) if i.id in tried
+        }
         slots = asyncio.Semaphore(s.concurrency)
         pictures: dict[str, str] = {}  # the pictures of pages read for items with none
 
@@ -298,10 +300,11 @@ class ArticleJob:
             ended = time.monotonic()
             for task, item in zip(tasks, fetch, strict=True):
                 asked = self._asked.pop(item.id, None)
-                if task in done and task.result() is None:
+                answer = task.result() if task in done else None
+                if task in done and answer is None:
                     report.paced += 1
-                elif task in done:
-                    outcomes.append(task.result())
+                elif answer is not None:
+                    outcomes.append(answer)
                 elif asked is not None and ended - asked >= STALLED:
                     outcomes.append(_stalled(item, ended - asked))
                 else:

@@ -331,7 +331,7 @@ def without_elements(page: bytes, selector: str) -> bytes | str:
     """An HTML page without the elements `selector` (a CSS selector, the feed's OPML `remove`)
     picks (their text and all inside them; the text after each stays), as text, for
     `selected_text` or `extract_text` to read; the page as it was when it cannot be read."""
-    import lxml.html  # type: ignore[import-untyped]
+    import lxml.html
     from trafilatura.utils import load_html
 
     try:
@@ -350,7 +350,7 @@ def selected_text(page: bytes | str, selector: str) -> str | None:
     """The text of the elements of an HTML page that `selector` (a CSS selector, the feed's
     OPML `selector`) picks, each on its own lines, an element inside another picked once; None
     when it picks none or they hold no text."""
-    import lxml.html  # type: ignore[import-untyped]
+    import lxml.html
     from trafilatura.utils import load_html  # (its reading of a page's encoding, as `extract_text`)
 
     from .text import html_to_text

@@ -60,7 +60,8 @@ _CURLY_QUOTE = re.compile("[“”]")
 # joining form), as before an English comma.
 _CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+|；")
 _WIDE_STOP = re.compile(r"""[。！？]["'”’)\]」』]*$""")  # a Chinese or Japanese sentence's end
-_WIDE_PAIRS = ("「」", "『』", "（）")  # their quotes and brackets, which `balanced` leaves out
+# their quotes and brackets, which `balanced` leaves out
+_WIDE_PAIRS = (("「", "」"), ("『", "』"), ("（", "）"))
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
 _PROMO = re.compile(
     r"\b(?:newsletters?|mailing\s+list|sign\s+up|(?:un)?subscribe|subscription|click\s+here|"

@@ -517,8 +517,8 @@ class Clusterer(GroupLeave):
             kind = type(posting)
             if kind is ProfileMember:  # filed alone (see aggregator.profile_index)
                 if sdf[term] <= distinct:
-                    postings.append((posting,))
-            elif kind is not Crowd and len(posting) <= longest and sdf[term] <= distinct:
+                    postings.append((posting,))  # type: ignore[arg-type]
+            elif kind is not Crowd and len(posting) <= longest and sdf[term] <= distinct:  # type: ignore[arg-type]
                 postings.append(posting)  # type: ignore[arg-type]
         if least < 2:
             return Counter(chain.from_iterable(postings))
@@ -527,10 +527,10 @@ class Clusterer(GroupLeave):
         postings.sort(key=len, reverse=True)
         seen = set(postings[0])
         again: list[ProfileMember] = []  # a member once for each posting it is in, less one
-        for posting in islice(postings, 1, len(postings) - 1):
-            if common := seen.intersection(posting):
+        for members in islice(postings, 1, len(postings) - 1):
+            if common := seen.intersection(members):
                 again.extend(common)
-            seen.update(posting)
+            seen.update(members)
         again.extend(seen.intersection(postings[-1]))
         if not again:
             return {}

@@ -143,7 +143,12 @@ def send_over_one_connection(
                 accepted += [address for address in addresses if address not in refused]
     except (smtplib.SMTPException, OSError) as exc:
         if isinstance(exc, smtplib.SMTPResponseException):
-            text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
+            said_bytes = exc.smtp_error  # (a server's reply, as bytes; or a message as text)
+            text = (
+                said_bytes.decode("utf-8", "replace")
+                if isinstance(said_bytes, bytes)
+                else str(said_bytes or "")
+            )
             said = f"SMTP {exc.smtp_code} {text}".strip()
         else:
             said = f"{digest.smtp_host}:{digest.port}: {type(exc).__name__}: {exc}"

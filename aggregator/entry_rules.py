@@ -33,14 +33,14 @@ class RuleTooSlow(ParseError):
 
 @functools.lru_cache(maxsize=256)
 def _compiled(rule: str) -> regex.Pattern[str]:
-    import regex  # type: ignore[import-untyped]  # (loaded only where rules are used)
+    import regex  # (loaded only where rules are used)
 
     return regex.compile(rule, regex.IGNORECASE)
 
 
 def rule_problem(rule: str) -> str | None:
     """Why `rule` cannot be used (not a regular expression: the engine's reason), or None."""
-    import regex  # type: ignore[import-untyped]
+    import regex
 
     try:
         _compiled(rule)

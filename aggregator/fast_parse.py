@@ -353,7 +353,7 @@ def _aside(child: Any, parent: Any) -> bool:
 
 
 def _kept_aside(tag: str, prefix: str | None) -> bool:
-    from feedparser.api import StrictFeedParser  # type: ignore[import-untyped]
+    from feedparser.api import StrictFeedParser
 
     namespace, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
     if "backend.userland.com/rss" in namespace.lower():

@@ -172,8 +172,9 @@ class Fetcher:
             self._proxies = Proxies()
         if self._proxies:
             log.info("%s", self._proxies.describe())
-            for proxy in {self._proxies.http, self._proxies.https} - {None}:
-                self._listed.add((fetch_client.URL(proxy).host or "").lower())
+            for proxy in (self._proxies.http, self._proxies.https):
+                if proxy is not None:
+                    self._listed.add((fetch_client.URL(proxy).host or "").lower())
         self._resolver = self._given_resolver or fetch_client.DefaultResolver()
         # (aiohttp's own verifying context, unless certificates of the operator's are trusted)
         self._tls = fetch_client.trusting_too(s.ca_file) if s.ca_file else True

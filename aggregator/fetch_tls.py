@@ -40,7 +40,7 @@ def _import_aiohttp() -> None:
 
     from aggregator.method_cache import attrs_cached
 
-    ssl.SSLContext.set_default_verify_paths = later  # type: ignore[method-assign]
+    ssl.SSLContext.set_default_verify_paths = later  # type: ignore[method-assign,assignment]
     try:
         with attrs_cached():  # aiohttp's attrs classes' methods: compiled once, kept
             import aiohttp.connector  # noqa: F401

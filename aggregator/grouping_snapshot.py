@@ -144,7 +144,7 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
     return size
 
 
-def _dump(clusterer: Clusterer, body: IO[bytes]) -> None:
+def _dump(clusterer: Clusterer, body: _Checked) -> None:
     """Pickle the window straight into the file (the pickler writes each 64 KB frame as it
     is done), with the reductions below: what the write holds on top of the window is the
     pickler's memo, a table of every object saved, which `_Reductions` keeps small."""
@@ -271,7 +271,7 @@ class _SetterCache(dict[type, tuple[Any, ...]]):
         names = _slot_names(cls)
         if names is None:
             raise TypeError(f"{cls.__qualname__} is not a record of slots")
-        found = {}
+        found: dict[str, Any] = {}
         for klass in reversed(cls.__mro__):  # (a subclass's descriptor wins)
             found.update(vars(klass))
         self[cls] = setters = tuple(found[name].__set__ for name in names)
@@ -347,7 +347,7 @@ def _slots_reduction(cls: type) -> Callable[[Any], Any]:
     values are read in one call (`attrgetter`) unless a slot is unset (`_Unset`: left so)."""
     names = _slot_names(cls) or ()
     if not names:
-        empty = (copyreg.__newobj__, _CLASS_ARGS[cls])
+        empty = (copyreg.__newobj__, _CLASS_ARGS[cls])  # type: ignore[attr-defined]
         return lambda obj: empty
     get = attrgetter(*names)  # (of one name: the value, not a tuple)
     read: Callable[[Any], Any] = get if len(names) > 1 else (lambda obj: (get(obj),))
@@ -400,7 +400,7 @@ def _whole_extend(cls: type) -> Callable[[Any, list[Any]], None]:
     code = f"def extend(obj, values):\n    {targets}, = values\n    obj.__class__ = cls\n"
     space: dict[str, Any] = {"cls": cls}
     exec(code, space)  # (names are the class's own slots, checked above)
-    return space["extend"]  # type: ignore[no-any-return]
+    return space["extend"]
 
 
 def _part_extend(cls: type) -> Callable[[Any, list[Any]], None]:
@@ -455,8 +455,8 @@ def _slot_names(cls: type) -> tuple[str, ...] | None:
 
 def _pickles_itself(cls: type) -> bool:
     return (
-        cls.__reduce_ex__ is not object.__reduce_ex__  # type: ignore[comparison-overlap]
-        or cls.__reduce__ is not object.__reduce__  # type: ignore[comparison-overlap]
+        cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
         or getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__
         or hasattr(cls, "__setstate__")
         or cls.__new__ is not object.__new__

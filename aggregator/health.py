@@ -233,7 +233,7 @@ def _recent_failure(
     at = parse_time(failing.get("at")) if isinstance(failing, dict) else None
     if at is None or (now is not None and now - at > BACKUP_FAILURE_SHOWN):
         return None
-    return failing  # type: ignore[return-value]
+    return failing
 
 
 def report(

@@ -31,7 +31,7 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from . import __version__
 from .bullets import ends_complete
@@ -237,6 +237,7 @@ class LLMSummarizer:
             "\x00".join((self.settings.base_url, self.settings.model, prompt)).encode()
         ).hexdigest()
         with self._lock:
+            cached: tuple[str, tuple[Bullet, ...]] | Literal[False] | None
             cached = self._cache.get(key, False)
             if cached is not False:
                 self._cache.move_to_end(key)

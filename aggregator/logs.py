@@ -48,7 +48,8 @@ class TextFormatter(logging.Formatter):
         if second != cached:
             text = time.strftime(self.default_time_format, self.converter(second))
             self._second = (second, text)  # one assignment: threads see a whole pair
-        return self.default_msec_format % (text, record.msecs)
+        msec = self.default_msec_format  # (as `logging.Formatter.formatTime` reads it)
+        return msec % (text, record.msecs) if msec else text
 
 
 class JsonFormatter(logging.Formatter):
@@ -78,7 +79,7 @@ def setup_logging(level: str, fmt: str) -> None:
     """
     global structured
     structured = fmt == "json"
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

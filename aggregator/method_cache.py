@@ -139,7 +139,7 @@ def _attrs_code(source: str, filename: str, flags: int) -> CodeType:
         return code_for(filename, flags, source)
     (number,) = found
     kept = _TYPE_HASH.sub(lambda m: f"{m.group(1)}{_PLACEHOLDER},", source)
-    return _replaced(code_for(filename, flags, kept), _PLACEHOLDER, number)  # type: ignore[no-any-return]
+    return _replaced(code_for(filename, flags, kept), _PLACEHOLDER, number)
 
 
 def _attrs_compile(
@@ -189,18 +189,18 @@ def attrs_cached() -> Iterator[None]:
     make = sys.modules.get(_ATTRS_MAKE)
     own = None
     if make is None:
-        sys.meta_path.insert(0, _AttrsFinder)  # type: ignore[arg-type]
+        sys.meta_path.insert(0, _AttrsFinder)
     else:
         own = vars(make).get("compile")
-        make.compile = _attrs_compile
+        make.compile = _attrs_compile  # type: ignore[attr-defined]
     try:
         yield
     finally:
         with contextlib.suppress(ValueError):
-            sys.meta_path.remove(_AttrsFinder)  # type: ignore[arg-type]
+            sys.meta_path.remove(_AttrsFinder)
         make = sys.modules.get(_ATTRS_MAKE)
         if make is not None and vars(make).get("compile") is _attrs_compile:
             if own is None:
                 del make.compile
             else:
-                make.compile = own
+                make.compile = own  # type: ignore[attr-defined]

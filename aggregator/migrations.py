@@ -17,7 +17,7 @@ migrations = MigrationSet("aggregator")  # applied by sqlite-utils' Migrations
 
 @migrations(name="0001_initial")
 def initial(db: Database) -> None:
-    db["sources"].create(
+    db.table("sources").create(
         {
             "url": str,
             "title": str,
@@ -31,7 +31,7 @@ def initial(db: Database) -> None:
         not_null={"url", "category"},
         defaults={"active": 1, "position": 0},
     )
-    db["feeds"].create(
+    db.table("feeds").create(
         {
             "url": str,
             "etag": str,
@@ -52,8 +52,8 @@ def initial(db: Database) -> None:
         not_null={"url"},
         defaults={"error_count": 0},
     )
-    db["feeds"].create_index(["next_poll_at"])
-    db["stories"].create(
+    db.table("feeds").create_index(["next_poll_at"])
+    db.table("stories").create(
         {
             "id": str,
             "category": str,
@@ -70,9 +70,9 @@ def initial(db: Database) -> None:
         not_null={"id"},
         defaults={"version": 0, "dirty": 1},
     )
-    db["stories"].create_index(["updated"])
-    db["stories"].create_index(["dirty"])
-    db["items"].create(
+    db.table("stories").create_index(["updated"])
+    db.table("stories").create_index(["dirty"])
+    db.table("items").create(
         {
             "id": str,
             "feed_url": str,
@@ -96,19 +96,19 @@ def initial(db: Database) -> None:
         not_null={"id", "feed_url", "guid"},
         foreign_keys=[("story_id", "stories", "id")],
     )
-    db["items"].create_index(["feed_url", "guid"], unique=True)
-    db["items"].create_index(["canonical_url"])
-    db["items"].create_index(["content_hash"])
-    db["items"].create_index(["guid"])
-    db["items"].create_index(["story_id"])
-    db["items"].create_index(["published"])
-    db["story_categories"].create(
+    db.table("items").create_index(["feed_url", "guid"], unique=True)
+    db.table("items").create_index(["canonical_url"])
+    db.table("items").create_index(["content_hash"])
+    db.table("items").create_index(["guid"])
+    db.table("items").create_index(["story_id"])
+    db.table("items").create_index(["published"])
+    db.table("story_categories").create(
         {"story_id": str, "category": str, "weight": float},
         pk=("story_id", "category"),
         foreign_keys=[("story_id", "stories", "id")],
     )
-    db["story_categories"].create_index(["category"])
-    db["summaries"].create(
+    db.table("story_categories").create_index(["category"])
+    db.table("summaries").create(
         {
             "story_id": str,
             "version": int,
@@ -122,13 +122,13 @@ def initial(db: Database) -> None:
         pk="story_id",
         foreign_keys=[("story_id", "stories", "id")],
     )
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migrations(name="digest_0001_runs_and_sent_stories")
 def digest_tables(db: Database) -> None:
     # One row per category and local day: the digest's delivery state (sent once per day).
-    db["digest_runs"].create(
+    db.table("digest_runs").create(
         {
             "category": str,
             "day": str,  # local date, YYYY-MM-DD
@@ -147,7 +147,7 @@ def digest_tables(db: Database) -> None:
         defaults={"attempts": 0},
     )
     # The newest version of each story a category's digest has carried (no repeats).
-    db["digest_stories"].create(
+    db.table("digest_stories").create(
         {"category": str, "story_id": str, "version": int, "day": str, "sent_at": str},
         pk=("category", "story_id"),
         not_null={"category", "story_id", "version"},
@@ -158,19 +158,19 @@ def digest_tables(db: Database) -> None:
 def stories_summary_inputs(db: Database) -> None:
     """A key of the items a story's summary was written from: a story whose summary inputs
     did not change (a duplicate joined, its feed moved category) is not summarised again."""
-    db["stories"].add_column("summary_inputs", str)
+    db.table("stories").add_column("summary_inputs", str)
 
 
 @migrations(name="publish_0001_story_added_sources")
 def story_added_sources(db: Database) -> None:
     """How many outlets a story's latest material update added ("Updated: 2 new sources")."""
-    db["stories"].add_column("added_sources", int, not_null_default=0)
+    db.table("stories").add_column("added_sources", int, not_null_default=0)
 
 
 @migrations(name="articles_0001_article_pages")
 def article_pages(db: Database) -> None:
     """One row per item whose article page was considered: never fetched twice."""
-    db["articles"].create(
+    db.table("articles").create(
         {
             "item_id": str,
             "url": str,
@@ -183,37 +183,37 @@ def article_pages(db: Database) -> None:
         pk="item_id",
         not_null={"item_id", "status"},
     )
-    db["articles"].create_index(["status"])
+    db.table("articles").create_index(["status"])
 
 
 @migrations(name="issue5_grouping_terms_and_near_keys")
 def grouping_terms_and_near_keys(db: Database) -> None:
     """Each item's grouping features (restoring the clusterer needs no tokenising), and the
     keys under which near-identical texts (wire copies) find each other."""
-    db["items"].add_column("grouping_terms", str)
-    db["near_keys"].create({"key": str, "item_id": str}, pk=("key", "item_id"))
-    db["near_keys"].create_index(["item_id"])
-    db["stories"].create_index(["merged_into"])
+    db.table("items").add_column("grouping_terms", str)
+    db.table("near_keys").create({"key": str, "item_id": str}, pk=("key", "item_id"))
+    db.table("near_keys").create_index(["item_id"])
+    db.table("stories").create_index(["merged_into"])
 
 
 @migrations(name="retention_0001_pruned_items")
 def pruned_items(db: Database) -> None:
     """Ids of items retention deleted, so an entry still in its feed is not stored again."""
-    db["pruned_items"].create({"id": str, "pruned_at": str}, pk="id")
-    db["pruned_items"].create_index(["pruned_at"])
+    db.table("pruned_items").create({"id": str, "pruned_at": str}, pk="id")
+    db.table("pruned_items").create_index(["pruned_at"])
 
 
 @migrations(name="publish_0002_feed_language")
 def feed_language(db: Database) -> None:
     """The language a feed declares, the fallback for its stories' language."""
-    db["feeds"].add_column("language", str)
+    db.table("feeds").add_column("language", str)
 
 
 @migrations(name="articles_0002_regroup_queue")
 def article_regroup_queue(db: Database) -> None:
     """Whether grouping has reconsidered an item with its article text (0: not yet). Pages
     fetched before this existed count as done."""
-    db["articles"].add_column("regrouped", int, not_null_default=0)
+    db.table("articles").add_column("regrouped", int, not_null_default=0)
     db.execute("UPDATE articles SET regrouped = 1")
     db.execute("CREATE INDEX idx_articles_to_regroup ON articles(item_id) WHERE regrouped = 0")
 
@@ -221,14 +221,14 @@ def article_regroup_queue(db: Database) -> None:
 @migrations(name="articles_0003_per_feed_switch")
 def article_switch(db: Database) -> None:
     """Whether a feed's article pages may be fetched (its OPML outline's `articles`)."""
-    db["sources"].add_column("articles", int, not_null_default=1)
+    db.table("sources").add_column("articles", int, not_null_default=1)
 
 
 @migrations(name="grouping_0001_item_furniture")
 def item_furniture(db: Database) -> None:
     """Whether grouping found an item's text to be a page's furniture (an archive notice
     repeated under unrelated titles): such an item supplies no story's summary."""
-    db["items"].add_column("furniture", int, not_null_default=0)
+    db.table("items").add_column("furniture", int, not_null_default=0)
 
 
 @migrations(name="grouping_0002_articles_asked_again")
@@ -331,7 +331,7 @@ def covered_stories(db: Database) -> None:
     """A story's outlet count beside it (`stories.outlets`, the summary's `outlet_count`), and
     the published stories several outlets covered in list order: the "top stories" feeds and
     the front page read the newest of them without walking every single-outlet story."""
-    if "outlets" not in db["stories"].columns_dict:
+    if "outlets" not in db.table("stories").columns_dict:
         db.execute("ALTER TABLE stories ADD COLUMN outlets INTEGER NOT NULL DEFAULT 0")
     db.execute(
         "UPDATE stories SET outlets = "
@@ -350,9 +350,9 @@ def article_retries(db: Database) -> None:
     """A page whose fetch failed for a passing reason (no answer, a timeout, a 5xx or 429, an
     unreachable robots.txt) is tried again: how many tries it had (`attempts`) and when the
     next is due (`retry_at`; NULL: never again). Pages tried before this are done."""
-    if "attempts" not in db["articles"].columns_dict:
+    if "attempts" not in db.table("articles").columns_dict:
         db.execute("ALTER TABLE articles ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
-    if "retry_at" not in db["articles"].columns_dict:
+    if "retry_at" not in db.table("articles").columns_dict:
         db.execute("ALTER TABLE articles ADD COLUMN retry_at TEXT")
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_articles_retry ON articles(retry_at) "
@@ -423,7 +423,7 @@ def entry_rules(db: Database) -> None:
     """A feed's entry rules from the OPML (`exclude` and `include`, its category outlines'
     first): JSON lists of regular expressions, `[]` for none."""
     for column in ("exclude_rules", "include_rules"):
-        if column not in db["sources"].columns_dict:
+        if column not in db.table("sources").columns_dict:
             db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
@@ -431,7 +431,7 @@ def entry_rules(db: Database) -> None:
 def poll_interval(db: Database) -> None:
     """A feed's own poll interval from the OPML (`interval`, the nearest outline's), in
     seconds; NULL: the settings' `[schedule] interval`."""
-    if "interval_seconds" not in db["sources"].columns_dict:
+    if "interval_seconds" not in db.table("sources").columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN interval_seconds REAL")
 
 
@@ -440,7 +440,7 @@ def request_headers(db: Database) -> None:
     """A feed's own User-Agent and Cookie from the OPML (`userAgent`, `cookie`, the nearest
     outline's); NULL: the settings' User-Agent and no cookie."""
     for column in ("user_agent", "cookie"):
-        if column not in db["sources"].columns_dict:
+        if column not in db.table("sources").columns_dict:
             db.execute(f"ALTER TABLE sources ADD COLUMN {column} TEXT")
 
 
@@ -481,7 +481,7 @@ def site_pictures(db: Database) -> None:
 def pictures_switch(db: Database) -> None:
     """Whether a feed's items keep their pictures (its OPML outline's `images`, or a
     category's; 1: on)."""
-    if "images" not in db["sources"].columns_dict:
+    if "images" not in db.table("sources").columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN images INTEGER NOT NULL DEFAULT 1")
 
 
@@ -489,7 +489,7 @@ def pictures_switch(db: Database) -> None:
 def article_selector(db: Database) -> None:
     """The CSS selector of a feed's article pages' text (its OPML outline's `selector`, or a
     category's); NULL: the extractor finds it (`articles.selected_text`)."""
-    if "selector" not in db["sources"].columns_dict:
+    if "selector" not in db.table("sources").columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN selector TEXT")
 
 
@@ -497,7 +497,7 @@ def article_selector(db: Database) -> None:
 def article_remove(db: Database) -> None:
     """The CSS selector of what a feed's article pages' text leaves out (its OPML outline's
     `remove`, or a category's); NULL: nothing (`articles.without_elements`)."""
-    if "remove" not in db["sources"].columns_dict:
+    if "remove" not in db.table("sources").columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN remove TEXT")
 
 
@@ -505,7 +505,7 @@ def article_remove(db: Database) -> None:
 def paused_sources(db: Database) -> None:
     """Whether a listed feed is paused (its OPML outline's `paused`, or a category's): not
     polled, its items kept (1), or polled (0)."""
-    if "paused" not in db["sources"].columns_dict:
+    if "paused" not in db.table("sources").columns_dict:
         db.execute("ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0")
 
 
@@ -513,7 +513,7 @@ def paused_sources(db: Database) -> None:
 def withdrawn_version(db: Database) -> None:
     """The version a story had when it was withdrawn (NULL: never withdrawn while published):
     published again, it goes on from there, so its own feed never repeats an entry's id."""
-    if "withdrawn_version" not in db["stories"].columns_dict:
+    if "withdrawn_version" not in db.table("stories").columns_dict:
         db.execute("ALTER TABLE stories ADD COLUMN withdrawn_version INTEGER")
 
 
@@ -539,7 +539,7 @@ def digest_deliveries(db: Database) -> None:
         "day TEXT NOT NULL, address TEXT NOT NULL, reply TEXT, "
         "PRIMARY KEY (category, day, address))"
     )
-    columns = db["digest_subscribers"].columns_dict
+    columns = db.table("digest_subscribers").columns_dict
     if "refusals" not in columns:
         db.execute("ALTER TABLE digest_subscribers ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0")
     if "refused" not in columns:
@@ -550,7 +550,7 @@ def digest_deliveries(db: Database) -> None:
 def item_apart(db: Database) -> None:
     """Whether the operator set an item apart from the story grouping put it in (an
     `apart` line of the withheld list): it stands alone, in a story nothing else joins."""
-    if "apart" not in db["items"].columns_dict:
+    if "apart" not in db.table("items").columns_dict:
         db.execute("ALTER TABLE items ADD COLUMN apart INTEGER NOT NULL DEFAULT 0")
 
 
@@ -582,7 +582,7 @@ def body_fetched_at(db: Database) -> None:
     """When each feed last sent a body (a 200): a feed that has answered only 304 for a day is
     asked once without its validators (`feed_state.validators`). Unknown for the feeds polled
     before: their next poll asks so."""
-    if "fetched_at" not in db["feeds"].columns_dict:
+    if "fetched_at" not in db.table("feeds").columns_dict:
         db.execute("ALTER TABLE feeds ADD COLUMN fetched_at TEXT")
 
 
@@ -590,7 +590,7 @@ def body_fetched_at(db: Database) -> None:
 def false_304_at(db: Database) -> None:
     """When each feed's server was last found answering 304 to the validators of a body it
     had since changed: such a feed is asked without them (`feed_state.check_304s`)."""
-    if "false_304_at" not in db["feeds"].columns_dict:
+    if "false_304_at" not in db.table("feeds").columns_dict:
         db.execute("ALTER TABLE feeds ADD COLUMN false_304_at TEXT")
 
 
@@ -602,7 +602,7 @@ def websub_subscriptions(db: Database) -> None:
     for, its `state` (`push.State`), when it
     was last asked for, its lease's end, failures in a row, when to ask again, the last
     error, and the last notification's time and how many came)."""
-    columns = db["feeds"].columns_dict
+    columns = db.table("feeds").columns_dict
     for column in ("hub", "topic"):
         if column not in columns:
             db.execute(f"ALTER TABLE feeds ADD COLUMN {column} TEXT")

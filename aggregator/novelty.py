@@ -21,7 +21,7 @@ or 1: "29 years"), and it says that figure in turn; exact figures must be equal,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
@@ -61,12 +61,12 @@ def fact_terms(text: str) -> frozenset[str]:
 def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
     """`fact_terms(text)`, the text's `tokens` given (any order, repeats or not)."""
     if not isinstance(terms, (list, tuple, set, frozenset)):
-        terms = list(terms)
+        terms = list(terms)  # (read twice below)
     found = figure_terms(text, terms)
     return _terms_of(terms) if found is None else found
 
 
-def figure_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str] | None:
+def figure_terms(text: str, found: Collection[str] | None = None) -> frozenset[str] | None:
     """`fact_terms(text)` of a text that is not read word by word: one in Chinese or Japanese,
     or one with a figure, a number word or a country's long name (`_normalised` reads it);
     None for any other, whose fact terms are its tokens' terms (`fact_terms_of` finds them
@@ -77,8 +77,6 @@ def figure_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str
     if _DIGIT.search(text) is None:
         if found is None:
             found = tokens(text)
-        elif not isinstance(found, (list, tuple, set, frozenset)):
-            found = list(found)
         if _HINTS.isdisjoint(found):
             return None
     return _rewritten_terms(text, found)
@@ -91,11 +89,11 @@ _TERMS: dict[str, str] = {}
 _TERMS_MAX = 1 << 16
 
 
-def _terms_of(found: Iterable[str]) -> frozenset[str]:
+def _terms_of(found: Collection[str]) -> frozenset[str]:
     terms = list(map(_TERMS.get, found))
     if None in terms:
-        terms = [_term(t) for t in found]
-    return frozenset(terms)
+        return frozenset(_term(t) for t in found)
+    return frozenset(terms)  # type: ignore[arg-type]
 
 
 def _term(token: str) -> str:
@@ -294,7 +292,7 @@ _REWRITTEN: dict[str, frozenset[str]] = {}
 _REWRITTEN_MAX = 1024
 
 
-def _rewritten_terms(text: str, found: Iterable[str] | None = None) -> frozenset[str]:
+def _rewritten_terms(text: str, found: Collection[str] | None = None) -> frozenset[str]:
     """`fact_terms` of a text with a figure, a number word or a country's long name; `found`
     its tokens, when known."""
     terms = _REWRITTEN.get(text)
@@ -395,7 +393,7 @@ def source_weights(per_source: Iterable[Iterable[str]]) -> dict[str, float]:
     return weights
 
 
-def _unsaid_figures(terms: frozenset[str], covered: set[str]) -> tuple[set[str], set[str]]:
+def _unsaid_figures(terms: frozenset[str], covered: AbstractSet[str]) -> tuple[set[str], set[str]]:
     """The numbers of `terms` not in `covered`, and those of them that a figure close to one
     of `covered` says (hedged: `_near`)."""
     unsaid = {t for t in terms if t.isdigit() and t not in covered}

@@ -109,7 +109,7 @@ def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
     return "".join(title_parts).strip(), roots
 
 
-def _refuse_entities(where: str):  # type: ignore[no-untyped-def]
+def _refuse_entities(where: str):
     def handler(*_args: object) -> None:
         raise ConfigError(f"{where}: entity declarations are not allowed in OPML")
 

@@ -86,8 +86,8 @@ class ProfileIndex(dict[str, M | tuple[M, ...] | list[M] | set[M] | Crowd]):
                     self[term] = Crowd(len(posting))
             elif type(posting) is Crowd:
                 posting.n += 1
-            else:
-                self[term] = (posting, member)
+            else:  # (one member: `type() is` narrows nothing for mypy)
+                self[term] = (posting, member)  # type: ignore[assignment]
 
     def file_many(self, filings: list[tuple[M, tuple[str, ...]]]) -> None:
         """`file` each (member, terms) in turn, in bulk when the index is empty (a restore):

@@ -54,7 +54,7 @@ def write(
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as handle:
-            handle.write(marshal.dumps((stamp, entries)))
+            handle.write(marshal.dumps((stamp, entries)))  # type: ignore[arg-type]
         os.replace(temporary, path)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):

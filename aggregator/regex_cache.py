@@ -33,6 +33,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from re import _compiler, _parser  # type: ignore[attr-defined]
+from types import FrameType
 from typing import Any
 
 from . import pycache_file
@@ -178,7 +179,7 @@ def _same(made: Any, again: Any) -> bool:
 def _warn_again(found: warnings.WarningMessage) -> None:
     """Issue a warning caught while `re` compiled, from the line it would have come from had
     this function not been between `re` and its compiler: the frame above the one caught."""
-    frame = sys._getframe(2)  # `_compiled`'s caller
+    frame: FrameType | None = sys._getframe(2)  # `_compiled`'s caller
     level = 3
     while frame is not None:
         if frame.f_code.co_filename == found.filename and frame.f_lineno == found.lineno:

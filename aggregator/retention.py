@@ -114,7 +114,7 @@ def _prune(store: Any, window: Window | None, *args: Any, **kwargs: Any) -> Prun
     if window is None:
         return store_upkeep.prune(store, *args, **kwargs)
     before = store.grouping_stamp()
-    report = store_upkeep.prune(store, *args, held=window.held_stories(), **kwargs)
+    report = store_upkeep.prune(store, *args, held=window.held_stories(), **kwargs)  # type: ignore[misc]
     window.pruned_outside_window(before)
     return report
 

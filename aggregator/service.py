@@ -708,10 +708,11 @@ class Service:
         """A finished cycle's report (None when it failed). A cycle that failed on the
         database (locked, the disk full) or could not store some feeds' results is logged
         with when the next one tries again (`retry_in` seconds)."""
+        report: CycleReport | None = None
         try:
             report = cycle.result()
         except StorageError as exc:
-            report, error = None, str(exc)
+            error = str(exc)
         else:
             if not report.not_saved:
                 return report

@@ -127,7 +127,7 @@ class ArticlesStore(StoreBase):
                     )
                     continue
                 lost = bool(had_text)  # (its page read: by the edited rules, no text)
-                self.db["articles"].upsert(
+                self.db.table("articles").upsert(
                     {
                         "item_id": item_id,
                         "url": url,

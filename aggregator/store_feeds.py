@@ -630,7 +630,7 @@ class FeedsStore(StoreBase):
                     "SELECT text FROM items WHERE id = ?", [item.id]
                 ).fetchone()
                 rehash = before != item.text
-            self.db["items"].update(item.id, row)
+            self.db.table("items").update(item.id, row)
             if rehash:
                 near_rewritten(self.conn, item.id, item.text)
             updated += 1

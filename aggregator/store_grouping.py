@@ -188,7 +188,7 @@ class GroupingStore(StoreBase):
             ).fetchall()
         unique = {r[0]: r for r in rows}
         kept = {i: unpack_hashes(r[-1]) for i, r in unique.items() if r[-1] is not None}
-        return [Candidate(*r[:-1], read) for r in unique.values()], kept
+        return [Candidate(*r[:-1], read) for r in unique.values()], kept  # type: ignore[call-arg]
 
     def grouping_terms_version(self) -> str | None:
         """Which `features.TERMS_VERSION` and `text_tokens` made the window's stored grouping

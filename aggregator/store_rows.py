@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from .models import Bullet, Item, SourceRef, Summary
 
@@ -18,6 +18,14 @@ _EPOCH = date(1970, 1, 1)
 def day_number(when: datetime) -> int:
     """`when`'s day (UTC) as days since 1970-01-01 (how a pruned id's day is kept)."""
     return (when.astimezone(UTC).date() - _EPOCH).days
+
+
+@overload
+def to_iso(value: datetime) -> str: ...
+@overload
+def to_iso(value: None) -> None: ...
+@overload
+def to_iso(value: datetime | None) -> str | None: ...
 
 
 def to_iso(value: datetime | None) -> str | None:

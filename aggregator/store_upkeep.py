@@ -114,7 +114,7 @@ def prune(
             "(SELECT image FROM summaries WHERE image IS NOT NULL)",
             [edge],
         )
-        store.db["meta"].upsert({"key": "retention_at", "value": stamp}, pk="key")
+        store.db.table("meta").upsert({"key": "retention_at", "value": stamp}, pk="key")
         if stories:
             store._bump_version()
     near = 0 if near_before is None else drop_near(store, near_before)

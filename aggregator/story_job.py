@@ -516,12 +516,17 @@ class StoryJob:
                     elif (prepared := self._prepared_alone(story_id)) is not None:
                         batch.append(prepared)
                 # (a story taken unread is kept without its inputs: not wanted again)
-                wanted = [p for p in batch if p.summary is None and p.inputs is not None]
-                for p in wanted if early is not None else ():
-                    if (future := early.take(p.story_id, (p.inputs, p.headline))) is not None:
-                        taken[p] = future
+                wanted = {
+                    p: (p.inputs, p.headline)
+                    for p in batch
+                    if p.summary is None and p.inputs is not None
+                }
+                if early is not None:
+                    for p, task in wanted.items():
+                        if (early_answer := early.take(p.story_id, task)) is not None:
+                            taken[p] = early_answer
                 asked = [p for p in wanted if p not in taken]
-                futures = iter(pool.submit([(p.inputs, p.headline) for p in asked]))
+                futures = iter(pool.submit([wanted[p] for p in asked]))
                 ahead = [
                     (p, taken.get(p) or (next(futures) if p in asked else None)) for p in batch
                 ]

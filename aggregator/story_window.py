@@ -699,7 +699,7 @@ class Waiting:
         terms = (*features.title, *features.text, *features.names)
         found: list[int | None] = list(map(self._numbers.get, terms))
         try:  # (a term new to the table is None in `found`, which no array holds)
-            numbers = array("I" if len(self._terms) > 0x10000 else "H", found)  # type: ignore[arg-type]
+            numbers = array("I" if len(self._terms) > 0x10000 else "H", found)  # type: ignore[type-var]
         except TypeError:
             numbers = self._number(terms)
         flags = features.title_case | features.multi << 1 | (numbers.typecode == "I") << 2

@@ -141,7 +141,7 @@ class TermPool(InPlaceFallback):
     def _take(self, kind: str, items: Sequence[Item]) -> list[tuple[list[Text], Future[Any]]]:
         """The tasks of `kind` at the head of the queue that hold `items` (the part asked)."""
         wanted = {item.id for item in items}
-        mine = []
+        mine: list[tuple[list[Text], Future[Any]]] = []
         while self._tasks:
             what, texts, future = self._tasks[0]
             if (what != kind and mine) or (what == kind and texts and texts[0][0] not in wanted):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from .features import ItemTerms, item_terms
 from .near_text import clear_memo as forget_near_texts
@@ -19,7 +20,7 @@ __all__ = ["Answer", "NearAnswer", "Text", "near_in_worker", "tokenise", "tokeni
 
 Text = tuple[str, str, str]  # an item's id, title and the start of its text
 # a task's answer: the distinct terms, and each item's three lists as indexes into them
-Indexes = "array[int]"  # (array is not subscriptable at run time)
+Indexes: TypeAlias = "array[int]"  # (array is not subscriptable at run time)
 Answer = tuple[list[str], list[tuple[Indexes, Indexes, Indexes]]]
 # a near task's answer: each text's key and shingle hashes (`near_text`)
 NearAnswer = list[tuple[bytes, Indexes]]

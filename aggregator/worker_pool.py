@@ -185,7 +185,7 @@ class _Worker:
         )
         try:
             self.process = subprocess.Popen(
-                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],
+                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],  # type: ignore[attr-defined]
                 stdin=subprocess.DEVNULL,
                 pass_fds=(tasks_read, answers_write),
             )
