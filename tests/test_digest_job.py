@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import smtplib
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -510,3 +512,27 @@ def test_no_digest_is_tried_while_the_services_network_is_down(tmp_path: Path) -
         assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
         svc.close()
     assert len(sink.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [(b"4.3.2 Try again later", "SMTP 421 4.3.2 Try again later"), ("closing", "SMTP 421 closing")],
+)
+def test_a_servers_error_reply_is_reported_as_bytes_or_as_text(
+    monkeypatch: pytest.MonkeyPatch, reply: bytes | str, said: str
+) -> None:
+    class Refusing:
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def send_message(self, *args: object, **kwargs: object) -> dict[str, Any]:
+            raise smtplib.SMTPResponseException(421, reply)
+
+    monkeypatch.setattr(digest_job, "_connect", lambda *args: Refusing())
+    message = EmailMessage()
+    with pytest.raises(digest_job.DeliveryError) as failed:
+        digest_job.send_over_one_connection([(message, ["reader@example.com"])], settings(), None)
+    assert str(failed.value) == said
