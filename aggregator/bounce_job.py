@@ -6,7 +6,9 @@ judges those that may be bounces (`bounces.failures`), and counts the permanent 
 the addresses the digests mail (`bounce_store`): a reader who signed up on the site is
 unsubscribed at `bounces.DAYS_TO_UNSUBSCRIBE` days of bounces, and an address the settings
 list is named in a warning for the operator to take out. `run` passes every
-`BOUNCE_CHECK` seconds; `aggregator subscribers --read-bounces` passes once.
+`BOUNCE_CHECK` seconds, none while the service's own network is down (`network`: the
+mailbox would fail to be read, and be said failing, for what is no fault of its own);
+`aggregator subscribers --read-bounces` passes once, as asked.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .bounce_store import BounceBook, Bounced
 from .bounces import DAYS_TO_UNSUBSCRIBE, failures
 from .errors import StorageError
 from .mail_thread import in_mail_thread
+from .network import Network
 from .wording import counted
 
 if TYPE_CHECKING:
@@ -67,6 +70,7 @@ class BounceJob:
         self.settings = settings
         self.password = password
         self.clock = clock
+        self.network = Network()  # (the poll job's, given by the service)
 
     async def run_pass(self) -> BouncePass:
         from .bounce_mail import MailboxError, MailboxMark, read_new
@@ -121,7 +125,8 @@ class BounceJob:
         next."""
         while not stop.is_set():
             try:
-                await self.run_pass()
+                if not self.network.down:
+                    await self.run_pass()
             except StorageError as exc:
                 log.warning("bounces: not recorded now: %s", exc)
             except Exception:  # a bug must not end the reads for good (the task would)

@@ -440,9 +440,11 @@ class Service:
             return None
         from .bounce_job import BounceJob
 
-        return BounceJob(
+        job = BounceJob(
             self.store, self.write, self.settings.digest, self.bounce_password, self.clock
         )
+        job.network = self.polls.network
+        return job
 
     def signups(self) -> Signups | None:
         """Readers' own sign-ups to the daily emails, on the pages this service serves

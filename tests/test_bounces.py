@@ -5,6 +5,7 @@ folder holding invented bounces and replies (`bounce_mail`, `bounce_job`, `subsc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -336,3 +337,33 @@ def test_a_first_read_passes_over_older_mail_for_good(
             assert capsys.readouterr().out.startswith("0 new messages, 0 bounces")
         assert "UID SEARCH UID 4:*" in box.commands
     assert len(_subscribed(db)) == 3
+
+
+def test_run_reads_no_bounces_while_its_network_is_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = Mailbox()
+    box.add(today_at(7), dsn(GONE))
+    with reading(tmp_path, monkeypatch, box) as db:
+        settings = load_settings(None, dict(os.environ))
+        (tmp_path / "feeds.opml").write_text(opml("https://feeds.news.example/world.xml"))
+        service = Service(tmp_path / "feeds.opml", db, settings, bounce_password=box.password)
+        try:
+            job = service.bounce_job()
+            assert job is not None and job.network is service.polls.network
+            service.polls.network.down_since = datetime.now(UTC)  # (no feed's host answers)
+
+            async def one_pass() -> None:
+                stop = asyncio.Event()
+                task = asyncio.ensure_future(job.loop(stop, interval=0.05))
+                await asyncio.sleep(0.2)
+                stop.set()
+                await task
+
+            asyncio.run(one_pass())
+            assert box.commands == []  # not even a login: no failed read is said
+            service.polls.network.answered()
+            asyncio.run(one_pass())
+            assert any(c.startswith("LOGIN") for c in box.commands)
+        finally:
+            service.close()
