@@ -39,6 +39,7 @@ from .articles import (
     selected_text,
     without_elements,
 )
+from .backoff import doubled
 from .errors import StorageError
 from .feed_request import cookie_for
 from .logs import fields
@@ -387,7 +388,7 @@ class ArticleJob:
                 raise
             except StorageError as exc:  # the database's fault, said by the write that met it
                 failed += 1
-                wait = min(wait * 2 ** (failed - 1), max(wait, STORAGE_PAUSE_MAX))
+                wait = doubled(wait, failed - 1, max(wait, STORAGE_PAUSE_MAX))
                 log.error("article pass failed: %s; trying again in %g s", exc, wait)
             except Exception:
                 log.exception("article pass failed; retrying later")

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from .backoff import doubled_delta
 from .digest_settings import (
     DigestSettings,
 )
@@ -72,8 +73,7 @@ def next_slot(category: str, now: datetime, settings: DigestSettings) -> datetim
 
 def retry_delay(attempts: int, settings: DigestSettings) -> timedelta:
     """Wait after the `attempts`-th failed try: doubling from retry_initial up to retry_max."""
-    delay = settings.retry_initial * (2 ** max(0, attempts - 1))
-    return min(delay, settings.retry_max)
+    return doubled_delta(settings.retry_initial, attempts - 1, settings.retry_max)
 
 
 def due(

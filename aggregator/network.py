@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .backoff import doubled_delta
+
 __all__ = ["DOWN_AFTER", "FIRST_TRY", "LAST_TRY", "PROBES", "Network", "pause_before_pass"]
 
 DOWN_AFTER = 3  # hosts that answered before, unreached with no answer between: the network down
@@ -85,7 +87,7 @@ class Network:
             chosen.add(index)
             if len(chosen) == PROBES:
                 break
-        self.try_at = now + min(FIRST_TRY * 2**self.tries, LAST_TRY)
+        self.try_at = now + doubled_delta(FIRST_TRY, self.tries, LAST_TRY)
         self.tries += 1
         return chosen
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
+from .backoff import doubled_delta
 from .schedule import ScheduleSettings
 
 __all__ = [
@@ -164,8 +165,7 @@ class Action(NamedTuple):
 
 def retry_at(failures: int, now: datetime) -> datetime:
     """When a request that failed `failures` times in a row is made again."""
-    pause = FIRST_RETRY * 2 ** min(max(failures - 1, 0), 20)
-    return now + min(pause, LAST_RETRY)
+    return now + doubled_delta(FIRST_RETRY, failures - 1, LAST_RETRY)
 
 
 def _renew_at(sub: Subscription) -> datetime | None:

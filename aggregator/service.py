@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .article_pass import ArticlePass
+from .backoff import doubled
 from .config import Settings
 from .damage import Damage
 from .errors import NOT_THE_INPUT, StorageError
@@ -84,7 +85,7 @@ def failed_cycle_pause(failures: int, tick: float) -> float:
     """Seconds to wait after `failures` cycles in a row whose results could not be stored (a
     locked database, a full disk): a tick, doubled each time, at most FAILED_CYCLE_PAUSE_MAX.
     Their feeds stay due, so waiting only for them would poll every one again each second."""
-    return min(tick * 2 ** max(0, failures - 1), max(tick, FAILED_CYCLE_PAUSE_MAX))
+    return doubled(tick, failures - 1, max(tick, FAILED_CYCLE_PAUSE_MAX))
 
 
 def utcnow() -> datetime:

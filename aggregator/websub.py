@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from aggregator.publish import FEED_FORMATS, feed_url
 from aggregator.publish_settings import PublishSettings
 
+from .backoff import doubled
+
 __all__ = [
     "FIRST_RETRY",
     "LAST_RETRY",
@@ -84,4 +86,4 @@ def ping_fields(topic: str) -> list[tuple[str, str]]:
 
 def retry_after(failures: int) -> float:
     """Seconds before a hub that failed `failures` times in a row is told again."""
-    return min(LAST_RETRY, FIRST_RETRY * 2 ** max(0, failures - 1))
+    return doubled(FIRST_RETRY, failures - 1, LAST_RETRY)

@@ -120,6 +120,17 @@ def test_while_down_a_few_feeds_of_other_hosts_are_asked_ever_more_rarely() -> N
     assert pauses == sorted(pauses)
 
 
+def test_a_network_down_for_days_is_still_tried_every_few_minutes() -> None:
+    network = Network()
+    for host in HOSTS[:DOWN_AFTER]:
+        network.failed(host, "x", NOW, answered_before=True)
+    at = NOW
+    for _ in range(3000):  # (ten days; the pause once overflowed a timedelta after 3 h 17 min)
+        at = network.try_at or at
+        network.probes(["a.test", "b.test", "c.test", "d.test"], at)
+    assert network.try_at == at + LAST_TRY and network.tries == 3000
+
+
 def test_a_failed_lookup_is_unreached_and_a_refusal_or_an_http_error_is_not() -> None:
     async def scenario() -> None:
         resolver = SwitchedResolver()
