@@ -15,6 +15,7 @@ from itertools import chain, islice, repeat
 from operator import mul
 from struct import Struct
 from sys import intern
+from typing import TypeAlias
 
 from .features import Packed
 from .headline_route import Headline
@@ -191,7 +192,7 @@ class ProfileMember:
         if type(terms) is tuple:
             return terms, title_terms  # type: ignore[return-value]
         at = (self._own_terms() if own is None else tuple(own)).__getitem__
-        named = None if title_terms is None else tuple(map(at, title_terms))
+        named = None if title_terms is None else tuple(map(at, title_terms))  # type: ignore[arg-type]
         return tuple(map(at, terms)), named  # type: ignore[arg-type]
 
     def _own_terms(self) -> tuple[str, ...]:
@@ -202,10 +203,10 @@ class ProfileMember:
 
 # A vector's terms as kept: their places among the member's own different terms (`bytes`,
 # or an array of 2-byte places), or the terms themselves
-Places = bytes | array | tuple[str, ...]
+Places: TypeAlias = "bytes | array[int] | tuple[str, ...]"
 
 
-def _two_bytes(places: Iterable[int]) -> array:
+def _two_bytes(places: Iterable[int]) -> array[int]:
     return array("H", places)
 
 

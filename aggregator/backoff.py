@@ -26,4 +26,4 @@ def doubled_delta(first: timedelta, times: int, most: timedelta) -> timedelta:
     doublings = min(max(times, 0), _MOST_DOUBLINGS)
     if first.total_seconds() * 2.0**doublings >= most.total_seconds():
         return most
-    return first * 2**doublings
+    return first * (1 << doublings)

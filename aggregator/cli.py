@@ -333,7 +333,9 @@ COMMANDS = {
 def command(name: str) -> Callable[[argparse.Namespace], int]:
     """The function that runs command `name` (its module imported now)."""
     module, function = COMMANDS[name].split(":")
-    return getattr(importlib.import_module(f".{module}", __package__), function)
+    run: Callable[[argparse.Namespace], int]
+    run = getattr(importlib.import_module(f".{module}", __package__), function)
+    return run
 
 
 def _log_option(value: str | None, env_name: str, default: str, allowed: Sequence[str]) -> str:

@@ -53,7 +53,8 @@ def _story_id(reader: Any, ref: str) -> str | None:
     if listed.stories:
         return next(iter(listed.stories))
     if listed.articles:
-        return reader.story_of_article(next(iter(listed.articles)))
+        story: str | None = reader.story_of_article(next(iter(listed.articles)))
+        return story
     return None  # (no words at all: "", a comment)
 
 

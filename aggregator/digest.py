@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from .backoff import doubled_delta
-from .digest_settings import (
-    DigestSettings,
-)
+from .digest_settings import DigestSettings as DigestSettings  # (re-exported)
 from .models import Story
 from .ranking import rank
 

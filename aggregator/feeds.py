@@ -506,4 +506,5 @@ def render_outputs_opml(
                 category=f"/{label}",
             )
     ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    written: bytes = ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return written + b"\n"

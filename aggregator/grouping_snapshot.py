@@ -400,7 +400,8 @@ def _whole_extend(cls: type) -> Callable[[Any, list[Any]], None]:
     code = f"def extend(obj, values):\n    {targets}, = values\n    obj.__class__ = cls\n"
     space: dict[str, Any] = {"cls": cls}
     exec(code, space)  # (names are the class's own slots, checked above)
-    return space["extend"]
+    extend: Callable[[Any, list[Any]], None] = space["extend"]
+    return extend
 
 
 def _part_extend(cls: type) -> Callable[[Any, list[Any]], None]:
@@ -455,11 +456,11 @@ def _slot_names(cls: type) -> tuple[str, ...] | None:
 
 def _pickles_itself(cls: type) -> bool:
     return (
-        cls.__reduce_ex__ is not object.__reduce_ex__
-        or cls.__reduce__ is not object.__reduce__
+        cls.__reduce_ex__ is not object.__reduce_ex__  # type: ignore[comparison-overlap]
+        or cls.__reduce__ is not object.__reduce__  # type: ignore[comparison-overlap]
         or getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__
         or hasattr(cls, "__setstate__")
-        or cls.__new__ is not object.__new__
+        or cls.__new__ is not object.__new__  # type: ignore[comparison-overlap]
     )
 
 
@@ -507,6 +508,6 @@ class _Checked:
         return data
 
     def readinto(self, buffer: Any) -> int:
-        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        n: int = self.raw.readinto(buffer)  # type: ignore[attr-defined]
         self._seen(memoryview(buffer)[:n])
         return n

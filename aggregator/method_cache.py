@@ -80,7 +80,8 @@ def _save() -> None:
 
 def _future_flags(depth: int) -> int:
     """The `__future__` flags a builtin called from `depth` frames up would inherit."""
-    return sys._getframe(depth + 1).f_code.co_flags & _FUTURE_MASK
+    flags: int = sys._getframe(depth + 1).f_code.co_flags & _FUTURE_MASK
+    return flags
 
 
 def code_for(filename: str, flags: int, source: str) -> CodeType:
@@ -134,12 +135,14 @@ def _attrs_code(source: str, filename: str, flags: int) -> CodeType:
     """What compiling attrs' `source` gives, from the cache; its type hash put back."""
     found = {int(m.group(2)) for m in _TYPE_HASH.finditer(source)}
     if len(found) > 1 or str(_PLACEHOLDER) in source:
-        return compile(source, filename, "exec", flags, dont_inherit=True)
+        code: CodeType = compile(source, filename, "exec", flags, dont_inherit=True)
+        return code
     if not found:
         return code_for(filename, flags, source)
     (number,) = found
     kept = _TYPE_HASH.sub(lambda m: f"{m.group(1)}{_PLACEHOLDER},", source)
-    return _replaced(code_for(filename, flags, kept), _PLACEHOLDER, number)
+    replaced: CodeType = _replaced(code_for(filename, flags, kept), _PLACEHOLDER, number)
+    return replaced
 
 
 def _attrs_compile(

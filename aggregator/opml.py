@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
@@ -109,8 +110,8 @@ def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
     return "".join(title_parts).strip(), roots
 
 
-def _refuse_entities(where: str):
-    def handler(*_args: object) -> None:
+def _refuse_entities(where: str) -> Callable[..., NoReturn]:
+    def handler(*_args: object) -> NoReturn:
         raise ConfigError(f"{where}: entity declarations are not allowed in OPML")
 
     return handler

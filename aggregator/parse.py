@@ -93,7 +93,8 @@ def _parse_comment(self: Any, i: int, report: int = 1) -> int:
     dashes = rawdata.find("--", i + 4)
     if dashes < 0 or rawdata.find(">", dashes + 2) < 0:
         return len(rawdata)  # unclosed: the sanitizer drops the rest, as its own search would
-    return _feedparser_parse_comment(self, i, report)
+    end: int = _feedparser_parse_comment(self, i, report)
+    return end
 
 
 _feedparser_parse_comment: Any = None  # the sanitizer's own, once mended

@@ -200,7 +200,8 @@ class ParsePool:
             else:
                 if answer.cancelled():  # (the pool was shut down as it broke)
                     raise NotStarted("the parse workers were stopped")
-                return answer.result()
+                done: tuple[ParsedFeed, list[Item]] = answer.result()
+                return done
         finally:
             answer.cancel()  # (a no-op once answered; else its answer is not awaited)
         self._replace(pool, "")

@@ -25,7 +25,7 @@ from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
 from aggregator.site_words import Words, has_words, primary_subtag, words_for
 from aggregator.url_secrets import without_userinfo
 
-from .publish_settings import PublishSettings
+from .publish_settings import PublishSettings as PublishSettings  # (re-exported)
 from .slugs import slugify
 
 FeedFormat = Literal["atom", "rss", "json"]

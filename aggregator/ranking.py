@@ -27,7 +27,8 @@ def importance(story: Story, now: datetime) -> float:
     in the future counts as now.
     """
     age_hours = max(0.0, (utc(now) - utc(story.updated)).total_seconds() / 3600)
-    return outlets(story) * 0.5 ** (age_hours / HALF_LIFE_HOURS)
+    decay: float = 0.5 ** (age_hours / HALF_LIFE_HOURS)
+    return outlets(story) * decay
 
 
 def rank(stories: Iterable[Story], now: datetime) -> list[Story]:

@@ -139,7 +139,7 @@ class StoriesStore(StoreBase):
         )
         if not rows:
             return False
-        changed = rows[0]["fingerprint"] != fingerprint
+        changed: bool = rows[0]["fingerprint"] != fingerprint
         was = max(rows[0]["version"] or 0, rows[0]["withdrawn_version"] or 0)
         updated = _change_time(summary, from_iso(rows[0]["updated"]), was, now)
         added = max(0, summary.outlet_count - (rows[0]["outlet_count"] or 0))

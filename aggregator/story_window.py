@@ -698,22 +698,23 @@ class Waiting:
             return
         terms = (*features.title, *features.text, *features.names)
         found: list[int | None] = list(map(self._numbers.get, terms))
+        numbers: array[int]
         try:  # (a term new to the table is None in `found`, which no array holds)
-            numbers = array("I" if len(self._terms) > 0x10000 else "H", found)  # type: ignore[type-var]
+            numbers = array("I" if len(self._terms) > 0x10000 else "H", found)  # type: ignore[arg-type]
         except TypeError:
             numbers = self._number(terms)
         flags = features.title_case | features.multi << 1 | (numbers.typecode == "I") << 2
         head = _HEAD.pack(flags, len(features.title), len(features.text))
         self._items[item_id] = head + numbers.tobytes()
 
-    def _number(self, terms: tuple[str, ...]) -> array:
+    def _number(self, terms: tuple[str, ...]) -> array[int]:
         """The numbers of `terms`, those new to the table numbered first (in any order: a
         number only has to name its term; by set operations, not term by term)."""
         numbers, table = self._numbers, self._terms
         new = set(terms).difference(numbers)
         numbers.update(zip(new, range(len(table), len(table) + len(new)), strict=True))
         table.extend(new)  # (the set's order again: it has not changed)
-        found = list(map(numbers.get, terms))
+        found = list(map(numbers.__getitem__, terms))
         return array("I" if len(table) > 0x10000 else "H", found)
 
     def take(self, item_id: str) -> Features | None:

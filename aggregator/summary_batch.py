@@ -49,7 +49,7 @@ def _published(value: object) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, UTC)
     try:
-        parsed = dateparser.parse(str(value))
+        parsed: datetime = dateparser.parse(str(value))
     except (ValueError, OverflowError) as exc:
         raise BatchError(f"unreadable 'published' date {value!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

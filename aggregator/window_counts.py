@@ -15,7 +15,7 @@ from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from operator import mul
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .features import Features, Packed
 
@@ -40,7 +40,7 @@ Vector = dict[str, float]
 # A vector kept for later: its terms in order and their weights as C doubles (a dict of 80
 # terms with its float objects takes ~3.5 KB, this ~1.5 KB); `unpack_vector` gives an equal
 # dict back, in the same order, so sums over it are the same to the last bit.
-PackedVector = tuple[tuple[str, ...], array]
+PackedVector: TypeAlias = "tuple[tuple[str, ...], array[float]]"
 
 
 class Counts(Counter[str]):
@@ -225,7 +225,7 @@ def dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
     # (the same products summed in the same order, by `map`: no generator frame per term)
-    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))  # type: ignore[no-any-return]
 
 
 def unit(vector: Vector) -> Vector:
