@@ -9,7 +9,7 @@ import dataclasses
 import ipaddress
 import socket
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -153,8 +153,11 @@ def test_a_failed_lookup_is_unreached_and_a_refusal_or_an_http_error_is_not() ->
 
 
 @contextlib.asynccontextmanager
-async def _served(tmp_path: Path) -> AsyncIterator[tuple[Upstream, Service]]:
-    """A loaded service over a feed of each of `HOSTS`, all served here."""
+async def _served(
+    tmp_path: Path, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[tuple[Upstream, Service]]:
+    """A loaded service over a feed of each of `HOSTS`, all served here (on `clock`, when
+    given)."""
     feeds = "".join(
         f"<outline type='rss' text='{host}' xmlUrl='http://{host}:{{port}}/{host}.xml'/>"
         for host in HOSTS
@@ -164,7 +167,7 @@ async def _served(tmp_path: Path) -> AsyncIterator[tuple[Upstream, Service]]:
             up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
         listed = f"<opml version='2.0'><body><outline text='World'>{feeds}</outline></body></opml>"
         (tmp_path / "feeds.opml").write_text(listed.replace("{port}", str(up.port)))
-        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings())
+        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings(), clock=clock)
         try:
             await service.load_sources(strict=True)
             yield up, service
@@ -385,5 +388,37 @@ def test_a_bridge_answering_from_its_cache_does_not_hide_the_network_down(
             assert service.polls.network.down
         finally:
             service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_service_rides_out_an_outage_of_days_trying_every_five_minutes(tmp_path: Path) -> None:
+    now = [NOW]
+
+    async def scenario() -> None:
+        resolver = SwitchedResolver()
+        async with _served(tmp_path, clock=lambda: now[0]) as (_, service):
+            # (a fetcher of its own for each phase: no connection or address kept)
+            async with Fetcher(service.settings.fetch, resolver=resolver, internal=outside) as f:
+                assert (await service.poll_cycle(f)).ok == len(HOSTS)
+            with sqlite3.connect(tmp_path / "agg.db") as conn:  # (every feed due)
+                conn.execute("UPDATE feeds SET next_poll_at = ?", [NOW.isoformat()])
+            resolver.up = False
+            async with Fetcher(service.settings.fetch, resolver=resolver, internal=outside) as f:
+                await service.poll_cycle(f)
+                network = service.polls.network
+                assert network.down and network.try_at is not None
+                for _ in range(60):  # (past the 42nd try, where its pause overflowed)
+                    now[0] = network.try_at
+                    before = resolver.lookups
+                    report = await service.poll_cycle(f)
+                    assert report.errors == 0 and resolver.lookups - before == PROBES
+                assert network.try_at == now[0] + LAST_TRY
+                assert now[0] - NOW > timedelta(hours=4)
+            resolver.up = True
+            async with Fetcher(service.settings.fetch, resolver=resolver, internal=outside) as f:
+                now[0] = network.try_at
+                report = await service.poll_cycle(f)
+                assert not network.down and report.offline == 0 and report.ok == len(HOSTS)
 
     asyncio.run(scenario())
