@@ -47,7 +47,10 @@ def _published(value: object) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError) as exc:  # (out of range, NaN)
+            raise BatchError(f"unreadable 'published' time {value!r}") from exc
     try:
         parsed: datetime = dateparser.parse(str(value))
     except (ValueError, OverflowError) as exc:

@@ -74,14 +74,16 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_still_run() -> No
         json.dumps({"id": "x", "items": []}),
         json.dumps({"id": "y", "items": [{"title": 5}]}),
         json.dumps({"id": "z", "items": [{"title": "A", "published": "not a date"}]}),
+        json.dumps({"id": "w", "items": [{"title": "A", "published": 1e20}]}),  # (no year)
         "",
         json.dumps(DAM),
     ]
     out, err = io.StringIO(), io.StringIO()
     result = run_batch(lines, out, err, ExtractiveSummarizer())
-    assert (result.written, result.failed) == (1, 4)
+    assert (result.written, result.failed) == (1, 5)
     messages = err.getvalue().splitlines()
-    assert [m.split(":")[0] for m in messages] == ["line 1", "line 2", "line 3", "line 4"]
+    assert [m.split(":")[0] for m in messages] == ["line 1", "line 2", "line 3", "line 4", "line 5"]
+    assert "unreadable 'published' time 1e+20" in messages[4]
     assert "'items' must be a non-empty list" in messages[1]
     assert json.loads(out.getvalue())["id"] == "dam"
 
