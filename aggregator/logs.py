@@ -71,6 +71,31 @@ class JsonFormatter(logging.Formatter):
         return hide_passwords(json.dumps(out, ensure_ascii=False, default=str))
 
 
+class ClientErrors(logging.Filter):
+    """aiohttp's server logs a request it cannot parse (a header past 8 KB, a malformed
+    request line: the client's fault, which anyone on the internet can send) at ERROR with a
+    traceback, save a bad method. On its logger (`aiohttp.server`) this makes such a record
+    one INFO line, `bad request from ADDRESS refused (400: REASON)`, kept only where INFO is
+    shown; the server's own errors (5xx, a handler's bug) stay as they are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        code = getattr(exc, "code", None)
+        if (
+            exc is None
+            or not isinstance(code, int)
+            or not 400 <= code < 500
+            or not any(kind.__name__ == "HttpProcessingError" for kind in type(exc).__mro__)
+        ):
+            return True
+        said = " ".join(str(getattr(exc, "message", "") or type(exc).__name__).split())
+        remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        record.msg, record.args = "bad request from %s refused (%d: %s)", (remote, code, said[:200])
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info = record.exc_text = None
+        return logging.getLogger().isEnabledFor(logging.INFO)
+
+
 def setup_logging(level: str, fmt: str) -> None:
     """Log to stderr (journald under systemd) at `level` in `fmt` ("text" or "json").
 
@@ -93,6 +118,11 @@ def setup_logging(level: str, fmt: str) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    server = logging.getLogger("aiohttp.server")
+    for old_filter in list(server.filters):
+        if isinstance(old_filter, ClientErrors):
+            server.removeFilter(old_filter)
+    server.addFilter(ClientErrors())
     # The article extractor's own notes on a page it reads ("discarding data: URL", "empty HTML
     # tree") come at WARNING and ERROR for what is the upstream's page, not our fault: the
     # article's line says what came of it. Shown with everything else at DEBUG.

@@ -37,6 +37,7 @@ def set_up_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(root, "level", root.level)
     monkeypatch.setattr(logging.getLogger("trafilatura"), "level", logging.NOTSET)
     monkeypatch.setattr(logs, "structured", logs.structured)
+    monkeypatch.setattr(logging.getLogger("aiohttp.server"), "filters", [])
     before = list(root.handlers)
     yield
     for handler in list(root.handlers):
@@ -58,6 +59,8 @@ def test_fields_are_asked_for_only_where_a_format_reads_them(
     assert not logs.structured
     logs.setup_logging("INFO", "json")
     assert logs.structured
+    server = logging.getLogger("aiohttp.server")  # (client errors as one line: test_web)
+    assert sum(isinstance(f, logs.ClientErrors) for f in server.filters) == 1
 
 
 def test_the_extractors_notes_on_a_page_show_only_at_debug(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -18,6 +19,7 @@ import pytest
 from multidict import CIMultiDict
 from stories import T0, make_story
 
+from aggregator import logs
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.models import Story
@@ -850,3 +852,43 @@ def test_a_story_can_be_followed_in_a_feed_reader_each_update_an_item() -> None:
     files = dict(Site(reader, SETTINGS, clock=lambda: T0).files())
     assert b"urn:aggregator:story:w1:v2" in files["stories/w1/updates.atom"].body
     assert "stories/w1/updates.json" in files and "stories/w1/index.html" in files
+
+
+async def raw_request(root: str, request: bytes) -> bytes:
+    """Send `request` as written; what the server answers before it closes."""
+    host, port = root.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return data
+
+
+@pytest.mark.parametrize("shown", [logging.INFO, logging.WARNING])
+def test_a_request_the_server_cannot_parse_is_one_line_not_an_error(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, shown: int
+) -> None:
+    # (what anyone on the internet can send: aiohttp logged it at ERROR, with a traceback)
+    monkeypatch.setattr(logging.getLogger("aiohttp.server"), "filters", [logs.ClientErrors()])
+    caplog.set_level(shown)
+    answers: list[bytes] = []
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        huge = b"GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + b"x" * 10_000 + b"\r\n\r\n"
+        answers.append(await raw_request(root, huge))
+        answers.append(await raw_request(root, b"GET / HTTP/1.1\r\nHost x\r\n\r\n"))
+
+    serve(FakeReader(), check)
+    assert [answer.split(b"\r\n")[0][-15:] for answer in answers] == [b"400 Bad Request"] * 2
+    said = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert all(r.levelno == logging.INFO and r.exc_info is None for r in said)
+    if shown == logging.INFO:
+        lines = [r.getMessage() for r in said]
+        assert len(lines) == 2 and all(
+            x.startswith("bad request from 127.0.0.1 refused (400: ") for x in lines
+        )
+        assert "Got more than 8190 bytes" in lines[0]
+    else:
+        assert said == []
