@@ -167,7 +167,8 @@ async def _served(
             up.add_feed(f"/{host}.xml", rss(host.split(".")[0]))
         listed = f"<opml version='2.0'><body><outline text='World'>{feeds}</outline></body></opml>"
         (tmp_path / "feeds.opml").write_text(listed.replace("{port}", str(up.port)))
-        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings(), clock=clock)
+        timed = {} if clock is None else {"clock": clock}
+        service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", Settings(), **timed)
         try:
             await service.load_sources(strict=True)
             yield up, service
