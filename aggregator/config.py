@@ -107,6 +107,7 @@ class Settings:
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_LONGEST = 100 * 365.25 * 86400  # seconds: any longer duration is a typo
 
 
 def parse_duration(value: object) -> timedelta:
@@ -116,11 +117,15 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"expected a duration of 0 or more seconds, got {value!r}")
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"expected a duration such as 90, '15m' or '2h', got {value!r}")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"expected a duration such as 90, '15m' or '2h', got {value!r}")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > _LONGEST:  # (past it, `timedelta` raised OverflowError, a traceback)
+        raise ValueError(f"expected a duration of at most 100 years, got {value!r}")
+    return timedelta(seconds=seconds)
 
 
 def _convert(value: object, kind: Any) -> object:
