@@ -240,6 +240,7 @@ def serve(args: argparse.Namespace) -> None:
     )
     state = {"round": COLD_ROUND, "validators": True}
     bodies: dict[int, bytes] = {}
+    delay = getattr(args, "picture_delay", 0.0)  # (bench/soak.py's server has no pictures)
     # A picture: a JPEG's first bytes and 6 KB more (what a check reads is its first 16 KB).
     picture = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(6 * 1024)
 
@@ -260,8 +261,8 @@ def serve(args: argparse.Namespace) -> None:
         return web.Response(body=bodies[n], content_type="application/rss+xml")
 
     async def pic(request: web.Request) -> web.Response:
-        if args.picture_delay:  # (a picture host across a network, not on loopback)
-            await asyncio.sleep(args.picture_delay)
+        if delay:  # (a picture host across a network, not on loopback)
+            await asyncio.sleep(delay)
         return web.Response(body=picture, content_type="image/jpeg")
 
     async def control(request: web.Request) -> web.Response:
@@ -283,7 +284,7 @@ def serve(args: argparse.Namespace) -> None:
             site = web.TCPSite(runner, f"127.0.0.{host}", port)
             await site.start()
             port = port or runner.addresses[0][1]
-        corpus.pictures = str(port) if args.pictures else ""
+        corpus.pictures = str(port) if getattr(args, "pictures", False) else ""
         prepare()
         print(port, flush=True)
         await asyncio.Event().wait()
