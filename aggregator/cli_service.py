@@ -15,6 +15,7 @@ from .cli_support import digest_ready, listen_on, open_for_reading, settings_fro
 from .config import Settings, bounce_password
 from .fetch import Fetcher
 from .lock import writer_lock
+from .open_files import raise_open_files_limit
 from .opml import load_opml
 from .service import Service
 from .stall import STALLED, Stalled, exit_after
@@ -36,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     bounces = bounce_password(settings.digest, os.environ)
     host, port, settings = listen_on(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
+    raise_open_files_limit()
     with writer_lock(args.db, "run"):
         service = Service(
             args.opml,
@@ -55,6 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_poll(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
+    raise_open_files_limit()
     with writer_lock(args.db, "poll --once" if args.once else "poll"):
         return _poll(args, settings)
 
@@ -146,6 +149,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     host, port, settings = listen_on(args, settings_from(args))
     store, reader = open_for_reading(args.db)
+    raise_open_files_limit()
 
     async def serve() -> None:
         stop = asyncio.Event()

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +97,45 @@ class ClientErrors(logging.Filter):
         return logging.getLogger().isEnabledFor(logging.INFO)
 
 
+class AcceptFailures(logging.Filter):
+    """asyncio logs a failed `accept` of the web server's socket (out of open files) at ERROR
+    with a traceback, and on Python 3.11 retries a hundred times at once: a client holding
+    too many connections made thousands of such records a second. On its logger (`asyncio`)
+    this lets one through a minute, as a line without traceback that counts the others."""
+
+    EVERY = 60.0  # seconds between two such lines
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.clock = clock
+        self.said_at: float | None = None
+        self.unsaid = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        now = self.clock()
+        if self.said_at is not None and now - self.said_at < self.EVERY:
+            self.unsaid += 1
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        why = (exc.strerror if isinstance(exc, OSError) else None) or "out of system resource"
+        more = f" ({self.unsaid} more since the last such line)" if self.unsaid else ""
+        record.msg, record.args = "the web server cannot take connections: %s%s", (why, more)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        self.said_at, self.unsaid = now, 0
+        return True
+
+
+def _install(logger: logging.Logger, wanted: logging.Filter) -> None:
+    """`wanted` on `logger`, in place of one of its class set by an earlier call."""
+    for old in list(logger.filters):
+        if type(old) is type(wanted):
+            logger.removeFilter(old)
+    logger.addFilter(wanted)
+
+
 def setup_logging(level: str, fmt: str) -> None:
     """Log to stderr (journald under systemd) at `level` in `fmt` ("text" or "json").
 
@@ -118,11 +158,8 @@ def setup_logging(level: str, fmt: str) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    server = logging.getLogger("aiohttp.server")
-    for old_filter in list(server.filters):
-        if isinstance(old_filter, ClientErrors):
-            server.removeFilter(old_filter)
-    server.addFilter(ClientErrors())
+    _install(logging.getLogger("aiohttp.server"), ClientErrors())
+    _install(logging.getLogger("asyncio"), AcceptFailures())
     # The article extractor's own notes on a page it reads ("discarding data: URL", "empty HTML
     # tree") come at WARNING and ERROR for what is the upstream's page, not our fault: the
     # article's line says what came of it. Shown with everything else at DEBUG.

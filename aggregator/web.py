@@ -774,13 +774,20 @@ def listen_url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
+# Seconds a connection may sit idle, or take to send a whole request, before it is closed (as
+# nginx closes its keep-alive connections; aiohttp's own default is an hour, so a client could
+# hold hundreds of connections that send nothing, each an open file, for that long).
+KEEPALIVE = 75.0
+
+
 async def start_server(
     app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0
 ) -> web.AppRunner:
     """Start serving `app` on host:port, and log where; the caller stops it with
     ``await runner.cleanup()``, which lets requests in flight finish for `shutdown_timeout`
-    seconds (`[server] shutdown_grace`; aiohttp's own default is 60) before cancelling them."""
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
+    seconds (`[server] shutdown_grace`; aiohttp's own default is 60) before cancelling them.
+    A connection idle for `KEEPALIVE` seconds, or still short of a whole request, is closed."""
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, keepalive_timeout=KEEPALIVE)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

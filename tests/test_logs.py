@@ -4,6 +4,7 @@ second; records left without what no format shows."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -76,3 +77,27 @@ def test_the_extractors_notes_on_a_page_show_only_at_debug(
     logs.setup_logging("DEBUG", "text")
     logging.getLogger("trafilatura.core").error("empty HTML tree: None")
     assert "empty HTML tree" in capsys.readouterr().err
+
+
+def test_failed_accepts_are_one_line_a_minute_that_counts_the_others() -> None:
+    now = [100.0]
+    accepts = logs.AcceptFailures(clock=lambda: now[0])
+
+    def failed() -> logging.LogRecord:
+        try:
+            raise OSError(24, "Too many open files")
+        except OSError:
+            exc_info = sys.exc_info()
+        msg = "socket.accept() out of system resource\nsocket: <socket fd=13>"
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, msg, (), exc_info)
+
+    kept = [r for r in (failed() for _ in range(500)) if accepts.filter(r)]
+    assert len(kept) == 1
+    assert kept[0].levelno == logging.WARNING and kept[0].exc_info is None
+    assert kept[0].getMessage() == "the web server cannot take connections: Too many open files"
+    now[0] += 61
+    again = failed()
+    assert accepts.filter(again)
+    assert again.getMessage().endswith("(499 more since the last such line)")
+    other = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "Task was destroyed", (), None)
+    assert accepts.filter(other) and other.levelno == logging.ERROR

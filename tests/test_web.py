@@ -20,6 +20,7 @@ from multidict import CIMultiDict
 from stories import T0, make_story
 
 from aggregator import logs
+from aggregator import web as web_module
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
 from aggregator.models import Story
@@ -892,3 +893,24 @@ def test_a_request_the_server_cannot_parse_is_one_line_not_an_error(
         assert "Got more than 8190 bytes" in lines[0]
     else:
         assert said == []
+
+
+def test_a_connection_that_sends_no_whole_request_is_closed_after_the_keepalive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (aiohttp's own default held such a connection, an open file, for an hour)
+    monkeypatch.setattr(web_module, "KEEPALIVE", 0.3)
+    waited: list[float] = []
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        host, port = root.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")  # (and never the blank line)
+        await writer.drain()
+        started = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # (closed, nothing said)
+        waited.append(asyncio.get_running_loop().time() - started)
+        writer.close()
+
+    serve(FakeReader(), check)
+    assert 0.2 < waited[0] < 5
