@@ -39,6 +39,7 @@ def set_up_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(logging.getLogger("trafilatura"), "level", logging.NOTSET)
     monkeypatch.setattr(logs, "structured", logs.structured)
     monkeypatch.setattr(logging.getLogger("aiohttp.server"), "filters", [])
+    monkeypatch.setattr(logging.getLogger("asyncio"), "filters", [])
     before = list(root.handlers)
     yield
     for handler in list(root.handlers):
@@ -62,6 +63,8 @@ def test_fields_are_asked_for_only_where_a_format_reads_them(
     assert logs.structured
     server = logging.getLogger("aiohttp.server")  # (client errors as one line: test_web)
     assert sum(isinstance(f, logs.ClientErrors) for f in server.filters) == 1
+    accepts = logging.getLogger("asyncio").filters  # (one line a minute: below)
+    assert sum(isinstance(f, logs.AcceptFailures) for f in accepts) == 1
 
 
 def test_the_extractors_notes_on_a_page_show_only_at_debug(
