@@ -183,6 +183,8 @@ class ArticleJob:
         write: Write,
         settings: ArticleSettings,
         clock: Callable[[], datetime],
+        *,
+        network: Network | None = None,
     ) -> None:
         self.store = store
         self.write = write
@@ -194,7 +196,7 @@ class ArticleJob:
         self._delays: dict[str, float] = {}  # origin -> its robots.txt's Crawl-delay, if any
         self._next_slot: dict[str, float] = {}  # host -> monotonic time of its next request
         self._last_asked: dict[str, float] = {}  # host -> monotonic time of its last request
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
         self._holds = SiteHolds()  # (on the job's clock; stored at each pass's end)
         self._checked: dict[str, datetime] = {}  # host -> until when its bot check is obeyed
         self._asked: dict[str, float] = {}  # item id -> monotonic time its page was requested

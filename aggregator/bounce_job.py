@@ -64,13 +64,15 @@ class BounceJob:
         settings: DigestSettings,
         password: str,
         clock: Callable[[], datetime],
+        *,
+        network: Network | None = None,
     ) -> None:
         self.book = BounceBook(store)
         self.write = write
         self.settings = settings
         self.password = password
         self.clock = clock
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
 
     async def run_pass(self) -> BouncePass:
         from .bounce_mail import MailboxError, MailboxMark, read_new

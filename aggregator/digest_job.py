@@ -205,6 +205,8 @@ class DigestJob:
         password: str | None,
         clock: Callable[[], datetime],
         subscribers: Subscribers | None = None,
+        *,
+        network: Network | None = None,
     ) -> None:
         self.books = books
         self.reader = reader
@@ -214,7 +216,7 @@ class DigestJob:
         self.clock = clock
         # readers who signed up on the site (`[digest] self_service`): a copy each
         self.subscribers = subscribers if settings.digest.self_service else None
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
 
     async def run_due(self) -> list[Outcome]:
         """Send every digest that is due now (one at a time). None is tried while the

@@ -82,7 +82,13 @@ class HubJob:
     """The WebSub notifications of one store's published feeds."""
 
     def __init__(
-        self, store: Store, write: Write, settings: Settings, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        write: Write,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        network: Network | None = None,
     ) -> None:
         self.store = store
         self.write = write
@@ -95,7 +101,7 @@ class HubJob:
         self._version: str | None = None  # the published data's version at the last pass
         self._failures: dict[str, int] = {}  # hub → failed passes in a row
         self._due_at: dict[str, float] = {}  # hub → monotonic time it may be told again
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
         if self.hubs and not self.publish.public_base_url:
             log.warning(
                 "websub: publish.base_url is not set, so the hubs are told of feeds at %s, "

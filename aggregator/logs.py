@@ -91,9 +91,9 @@ class ClientErrors(logging.Filter):
             return True
         said = " ".join(str(getattr(exc, "message", "") or type(exc).__name__).split())
         remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-        record.msg, record.args = "bad request from %s refused (%d: %s)", (remote, code, said[:200])
-        record.levelno, record.levelname = logging.INFO, "INFO"
-        record.exc_info = record.exc_text = None
+        _one_line(
+            record, logging.INFO, "bad request from %s refused (%d: %s)", remote, code, said[:200]
+        )
         return logging.getLogger().isEnabledFor(logging.INFO)
 
 
@@ -121,11 +121,18 @@ class AcceptFailures(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         why = (exc.strerror if isinstance(exc, OSError) else None) or "out of system resource"
         more = f" ({self.unsaid} more since the last such line)" if self.unsaid else ""
-        record.msg, record.args = "the web server cannot take connections: %s%s", (why, more)
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.exc_info = record.exc_text = None
+        _one_line(
+            record, logging.WARNING, "the web server cannot take connections: %s%s", why, more
+        )
         self.said_at, self.unsaid = now, 0
         return True
+
+
+def _one_line(record: logging.LogRecord, level: int, msg: str, *args: object) -> None:
+    """Make `record` say `msg % args` at `level`, without its traceback."""
+    record.msg, record.args = msg, args
+    record.levelno, record.levelname = level, logging.getLevelName(level)
+    record.exc_info = record.exc_text = None
 
 
 def _install(logger: logging.Logger, wanted: logging.Filter) -> None:

@@ -99,7 +99,13 @@ class PictureJob:
     """The picture checks of one store, on its writer thread (`write`)."""
 
     def __init__(
-        self, store: Store, write: Write, clock: Callable[[], datetime], proxy: str = "off"
+        self,
+        store: Store,
+        write: Write,
+        clock: Callable[[], datetime],
+        proxy: str = "off",
+        *,
+        network: Network | None = None,
     ) -> None:
         self.store = store
         self.write = write
@@ -108,7 +114,7 @@ class PictureJob:
         # Hosts that gave no answer (no address, no connection, a timeout): their pictures
         # are not asked for until then (monotonic time), and fail as theirs did.
         self._unreachable: dict[str, tuple[float, FetchFailed]] = {}
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
 
     async def run_pass(self, fetcher: Fetcher, fetches: int = FETCHES) -> PicturePass:
         """Ask for the pictures waiting, `fetches` at a time (`poll --once`, whose feeds are

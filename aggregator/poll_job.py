@@ -365,11 +365,11 @@ class PollJob:
         """Learn from a fetch whether the network is down (`network.Network`), logging and
         storing a change; whether it is down now. A feed inside the network (`local`: a
         bridge on this machine, which may answer from its cache) tells nothing either way."""
+        if local:
+            return self.network.down
         now = self.clock()
         host = host_of(outcome.url)
-        if local:
-            pass
-        elif isinstance(outcome, FetchFailed) and outcome.unreached:
+        if isinstance(outcome, FetchFailed) and outcome.unreached:
             reached_before = state.error_count == 0 and state.last_success_at is not None
             if reached_before and not self.network.down:
                 self._lost_first.add(source.url)  # (counted, unless this makes it down)

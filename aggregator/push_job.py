@@ -57,7 +57,13 @@ class PushJob:
     """Subscriptions at upstream hubs for one store's feeds."""
 
     def __init__(
-        self, store: Store, write: Write, settings: Settings, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        write: Write,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        network: Network | None = None,
     ) -> None:
         self.store = store
         self.write = write
@@ -66,7 +72,7 @@ class PushJob:
         self.pending: set[str] = set()  # feeds whose hubs pushed, not yet made due
         self.pace = Pace()  # (the poll job's: the leases kept here pace its polls)
         self.pushed = asyncio.Event()  # set when `pending` gains a feed
-        self.network = Network()  # (the poll job's, given by the service)
+        self.network = network if network is not None else Network()  # (the poll job's: `run`)
 
     @property
     def leases(self) -> dict[str, datetime]:

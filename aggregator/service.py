@@ -284,9 +284,12 @@ class Service:
             from .article_job import ArticleJob
 
             self._article_job = ArticleJob(
-                self.store, self.write, self.settings.articles, self.clock
+                self.store,
+                self.write,
+                self.settings.articles,
+                self.clock,
+                network=self.polls.network,
             )
-            self._article_job.network = self.polls.network
         return self._article_job
 
     def hub_job(self) -> HubJob:
@@ -295,8 +298,9 @@ class Service:
         if self._hub_job is None:
             from .hub_job import HubJob
 
-            self._hub_job = HubJob(self.store, self.write, self.settings, self.clock)
-            self._hub_job.network = self.polls.network
+            self._hub_job = HubJob(
+                self.store, self.write, self.settings, self.clock, network=self.polls.network
+            )
         return self._hub_job
 
     async def tell_hubs(self, fetcher: Fetcher) -> None:
@@ -364,8 +368,9 @@ class Service:
             from .picture_job import PictureJob
 
             proxy = self.settings.publish.picture_proxy
-            self._picture_job = PictureJob(self.store, self.write, self.clock, proxy)
-            self._picture_job.network = self.polls.network
+            self._picture_job = PictureJob(
+                self.store, self.write, self.clock, proxy, network=self.polls.network
+            )
         return self._picture_job
 
     async def check_pictures(self, fetcher: Fetcher, *, news: bool = True) -> int:
@@ -423,7 +428,7 @@ class Service:
         from .signup_store import Subscribers
 
         books = DigestBooks(self.store)
-        job = DigestJob(
+        return DigestJob(
             books,
             self.store.reader(),
             self.settings,
@@ -431,9 +436,8 @@ class Service:
             self.smtp_password,
             self.clock,
             Subscribers(self.store),
+            network=self.polls.network,
         )
-        job.network = self.polls.network
-        return job
 
     def bounce_job(self) -> BounceJob | None:
         """The bounce mailbox's reader (`[digest] bounce_host`), or None when none is set."""
@@ -441,11 +445,14 @@ class Service:
             return None
         from .bounce_job import BounceJob
 
-        job = BounceJob(
-            self.store, self.write, self.settings.digest, self.bounce_password, self.clock
+        return BounceJob(
+            self.store,
+            self.write,
+            self.settings.digest,
+            self.bounce_password,
+            self.clock,
+            network=self.polls.network,
         )
-        job.network = self.polls.network
-        return job
 
     def signups(self) -> Signups | None:
         """Readers' own sign-ups to the daily emails, on the pages this service serves
@@ -547,9 +554,10 @@ class Service:
             if serve and self.settings.fetch.websub_callback:
                 from .push_job import PushJob
 
-                self.push = PushJob(self.store, self.write, self.settings, self.clock)
+                self.push = PushJob(
+                    self.store, self.write, self.settings, self.clock, network=self.polls.network
+                )
                 self.polls.pace = self.push.pace
-                self.push.network = self.polls.network
                 await self.push.catch_up()
             if serve:
                 self.damage.going_on = "what can still be read is served and polling goes on"
