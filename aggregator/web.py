@@ -11,6 +11,7 @@ cached path never leaves the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import html
@@ -18,6 +19,7 @@ import json
 import logging
 import os
 import posixpath
+import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -780,22 +782,46 @@ def listen_url(host: str, port: int) -> str:
 KEEPALIVE = 75.0
 
 
+def dual_stack_socket(port: int) -> socket.socket:
+    """A listening socket on every IPv6 and IPv4 address ("::" with IPV6_V6ONLY off), as most
+    servers read "::". asyncio's own for "::" takes IPv6 alone: IPv4 clients were refused, and
+    so were the links published without a base URL, which point at 127.0.0.1. A system that
+    keeps the two apart (the option refused) listens on IPv6 alone."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 async def start_server(
     app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0
 ) -> web.AppRunner:
-    """Start serving `app` on host:port, and log where; the caller stops it with
-    ``await runner.cleanup()``, which lets requests in flight finish for `shutdown_timeout`
-    seconds (`[server] shutdown_grace`; aiohttp's own default is 60) before cancelling them.
-    A connection idle for `KEEPALIVE` seconds, or still short of a whole request, is closed."""
+    """Start serving `app` on host:port ("::": every IPv6 and IPv4 address), and log where;
+    the caller stops it with ``await runner.cleanup()``, which lets requests in flight finish
+    for `shutdown_timeout` seconds (`[server] shutdown_grace`; aiohttp's own default is 60)
+    before cancelling them. A connection idle for `KEEPALIVE` seconds, or still short of a
+    whole request, is closed."""
     runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, keepalive_timeout=KEEPALIVE)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
     try:
+        site: web.BaseSite = (
+            web.SockSite(runner, dual_stack_socket(port))
+            if host == "::"
+            else web.TCPSite(runner, host, port)
+        )
         await site.start()
     except OSError as exc:
         await runner.cleanup()
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from exc
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise ConfigError(f"cannot listen on {where}: {reason}") from exc
     except BaseException:
         await runner.cleanup()
         raise
@@ -806,6 +832,7 @@ async def start_server(
 __all__ = [
     "Rendered",
     "StoryReader",
+    "dual_stack_socket",
     "listen_url",
     "make_app",
     "not_found_response",

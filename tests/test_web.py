@@ -429,6 +429,48 @@ def test_a_busy_port_is_a_clear_configuration_error() -> None:
     asyncio.run(scenario())
 
 
+def _has_ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6(), reason="no IPv6 on this machine")
+def test_listening_on_every_address_takes_ipv4_and_ipv6_clients() -> None:
+    """asyncio's "::" took IPv6 alone: 127.0.0.1, where the links published without a base URL
+    point, was refused."""
+
+    async def scenario() -> list[int]:
+        runner = await start_server(make_app(FakeReader(), SETTINGS), "::", 0)
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession() as session:
+                return [
+                    (await get(session, f"http://{host}:{port}/healthz"))[0]
+                    for host in ("127.0.0.1", "[::1]")
+                ]
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(scenario()) == [200, 200]
+
+
+@pytest.mark.skipif(not _has_ipv6(), reason="no IPv6 on this machine")
+def test_a_busy_port_on_every_address_is_a_clear_configuration_error() -> None:
+    async def scenario() -> None:
+        with socket.socket() as busy:  # (IPv4 alone: the IPv6 socket's v4 half collides)
+            busy.bind(("0.0.0.0", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            with pytest.raises(ConfigError, match=rf"cannot listen on \[::\]:{port}: "):
+                await start_server(make_app(FakeReader(), SETTINGS), "::", port)
+
+    asyncio.run(scenario())
+
+
 def test_every_feed_flavour_opml_robots_and_favicons_are_served() -> None:
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         expected = {
