@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 from collections import deque
@@ -31,6 +32,7 @@ __all__ = [
     "checked_address",
     "confirm_link",
     "leave_link",
+    "pace_key",
     "read_token",
     "sign",
 ]
@@ -123,6 +125,23 @@ def confirm_link(base_url: str, key: bytes, category: str, address: str, now: da
     """The link that subscribes `address` to `category`'s digest, for `CONFIRM_WITHIN`."""
     token = sign(key, CONFIRM, category, address, now + CONFIRM_WITHIN)
     return f"{base_url}{slugify(category)}/subscribe/confirm?t={quote(token)}"
+
+
+def pace_key(client: str) -> str:
+    """Who a client is for the pace of sign-ups: an IPv6 address by its /64 (a home or a
+    server is given a /64 and picks any address in it, so one per address would let it ask
+    without end, and push every other client out of `Pace`'s memory), an IPv4 address seen
+    through an IPv6 socket (``::ffff:192.0.2.1``) as that IPv4 address; anything else as it
+    is."""
+    try:
+        address = ipaddress.ip_address(client.strip().split("%")[0])
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 class Pace:

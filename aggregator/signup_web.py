@@ -26,7 +26,16 @@ from .metrics import Network, allowed, networks
 from .pages import HONEYPOT, button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
 from .publish_settings import PublishSettings
-from .signup import CONFIRM, LEAVE, Pace, checked_address, confirm_link, leave_link, read_token
+from .signup import (
+    CONFIRM,
+    LEAVE,
+    Pace,
+    checked_address,
+    confirm_link,
+    leave_link,
+    pace_key,
+    read_token,
+)
 from .signup_store import Subscribers
 from .site import Site
 from .slugs import SLUG_PATTERN, slugify
@@ -107,15 +116,15 @@ def _page(
 
 
 def client_of(request: web.Request, proxies: Sequence[Network]) -> str:
-    """Who asks, for the pace of sign-ups: the peer's address; from a reverse proxy (a peer
-    in `[server] proxies`: loopback by default), the address the proxy relays
-    (`X-Forwarded-For`'s last, which the proxy itself added, or `X-Real-IP`), else every
-    reader would be one client."""
+    """Who asks, for the pace of sign-ups (`signup.pace_key` of an address): the peer's
+    address; from a reverse proxy (a peer in `[server] proxies`: loopback by default), the
+    address the proxy relays (`X-Forwarded-For`'s last, which the proxy itself added, or
+    `X-Real-IP`), else every reader would be one client."""
     peer = request.remote or ""
     if allowed(peer, proxies):
         relayed = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        return relayed or request.headers.get("X-Real-IP", "").strip() or peer
-    return peer
+        return pace_key(relayed or request.headers.get("X-Real-IP", "").strip() or peer)
+    return pace_key(peer)
 
 
 async def _form(request: web.Request) -> dict[str, str] | None:

@@ -42,6 +42,7 @@ from aggregator.signup import (
     LEAVE,
     Pace,
     checked_address,
+    pace_key,
     read_token,
     sign,
 )
@@ -101,6 +102,44 @@ def test_the_pace_of_sign_ups_per_client_and_of_emails_in_all() -> None:
     assert pace.client_may_ask("10.0.0.1", NOW + timedelta(hours=1))  # (an hour on)
     assert [pace.may_mail(NOW) for _ in range(4)] == [True, True, True, False]
     assert pace.may_mail(NOW + timedelta(minutes=61))
+
+
+def test_an_ipv6_client_is_paced_by_its_64_and_a_mapped_ipv4_one_as_ipv4() -> None:
+    """Each address of a /64 had been a client of its own: one host could ask without end."""
+    assert pace_key("2001:db8:5:7:1::9") == pace_key("2001:db8:5:7:ffff::1") == "2001:db8:5:7::/64"
+    assert pace_key("2001:db8:5:8::1") == "2001:db8:5:8::/64"  # (the next /64: another client)
+    assert pace_key("::ffff:192.0.2.7") == pace_key("192.0.2.7") == "192.0.2.7"
+    assert pace_key("fe80::1%eth0") == "fe80::/64"
+    assert pace_key("not an address") == "not an address"
+    pace = Pace(per_client=2, per_hour=100)
+    hosts = [pace_key(f"2001:db8:5:7::{n:x}") for n in range(3)]
+    assert [pace.client_may_ask(h, NOW) for h in hosts] == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "client"),
+    [
+        ("2001:db8:5:7::1", {}, "2001:db8:5:7::/64"),
+        ("::ffff:192.0.2.7", {}, "192.0.2.7"),
+        ("127.0.0.1", {"X-Forwarded-For": "198.51.100.1, 2001:db8:9:9::abc"}, "2001:db8:9:9::/64"),
+        ("::1", {"X-Real-IP": "2001:db8:9:9::def"}, "2001:db8:9:9::/64"),
+        ("203.0.113.5", {"X-Forwarded-For": "2001:db8:9:9::1"}, "203.0.113.5"),  # (no proxy)
+    ],
+)
+def test_the_client_a_sign_up_is_paced_as(peer: str, headers: dict[str, str], client: str) -> None:
+    from unittest import mock
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from aggregator.metrics import networks
+    from aggregator.signup_web import client_of
+
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        (peer, 4711) if name == "peername" else default
+    )
+    request = make_mocked_request("POST", "/world-news/subscribe", headers, transport=transport)
+    assert client_of(request, networks(("127.0.0.1/8", "::1/128"), "proxies")) == client
 
 
 def test_self_service_needs_a_category_that_has_a_digest() -> None:
