@@ -44,6 +44,7 @@ PER_CLIENT = 10  # sign-ups one client may ask for in an hour
 PER_HOUR = 100  # confirmation emails the site sends in an hour, every client together
 MAX_ADDRESS = 254  # characters of an address (RFC 5321's path limit, less its brackets)
 _HOUR = timedelta(hours=1)
+_BRACKETED = re.compile(r"\[([^\]]*)\](?::\d*)?\Z")  # an IPv6 address in brackets, a port after
 _CLIENTS = 10_000  # clients remembered at most (the oldest are forgotten first)
 # A plain address: dot-atom local part (RFC 5322's atext) at a dotted domain of LDH labels.
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
@@ -131,10 +132,17 @@ def pace_key(client: str) -> str:
     """Who a client is for the pace of sign-ups: an IPv6 address by its /64 (a home or a
     server is given a /64 and picks any address in it, so one per address would let it ask
     without end, and push every other client out of `Pace`'s memory), an IPv4 address seen
-    through an IPv6 socket (``::ffff:192.0.2.1``) as that IPv4 address; anything else as it
-    is."""
+    through an IPv6 socket (``::ffff:192.0.2.1``) as that IPv4 address, with or without the
+    port some proxies write after it (``192.0.2.1:4711``, ``[2001:db8::1]:4711``: the
+    client's own port, another each connection); anything else as it is."""
+    written = client.strip()
+    bracketed = _BRACKETED.match(written)
+    if bracketed:
+        written = bracketed[1]
+    elif written.count(":") == 1:  # (an IPv4 address and a port; IPv6 has two colons or more)
+        written = written.partition(":")[0]
     try:
-        address = ipaddress.ip_address(client.strip().split("%")[0])
+        address = ipaddress.ip_address(written.split("%")[0])
     except ValueError:
         return client
     if isinstance(address, ipaddress.IPv6Address):

@@ -110,6 +110,11 @@ def test_an_ipv6_client_is_paced_by_its_64_and_a_mapped_ipv4_one_as_ipv4() -> No
     assert pace_key("2001:db8:5:8::1") == "2001:db8:5:8::/64"  # (the next /64: another client)
     assert pace_key("::ffff:192.0.2.7") == pace_key("192.0.2.7") == "192.0.2.7"
     assert pace_key("fe80::1%eth0") == "fe80::/64"
+    # with the client's port, as some proxies relay it: still the one client
+    assert pace_key("192.0.2.7:51234") == pace_key("192.0.2.7:51235") == "192.0.2.7"
+    assert (
+        pace_key("[2001:db8:5:7::1]:51234") == pace_key("[2001:db8:5:7::2]") == "2001:db8:5:7::/64"
+    )
     assert pace_key("not an address") == "not an address"
     pace = Pace(per_client=2, per_hour=100)
     hosts = [pace_key(f"2001:db8:5:7::{n:x}") for n in range(3)]
