@@ -7,7 +7,8 @@ The mapping: the feed's `title`, `home_page_url` (its link) and `language`; an i
 (RFC 3339, read as any other feed date), its first author's `name` (1.1's `authors`, or
 1.0's `author`), its `image` and `banner_image` as Media RSS pictures (`entry_images`), and
 its `tags` as categories.
-A value of the wrong JSON type is left out, as a missing one would be.
+A value of the wrong JSON type is left out, as a missing one would be; half a surrogate
+pair, which JSON may escape, is U+FFFD (it had failed the feed's every poll, at storing).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from .json_text import as_text
 
 __all__ = ["looks_like_json", "read_json_feed"]
 
@@ -80,7 +83,7 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
     ]
     ident = item.get("id")  # (1.0 allowed a number)
     return {
-        "id": str(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else "",
+        "id": _ident(ident),
         "link": _string(item, "url") or _string(item, "external_url"),
         "title": _string(item, "title"),
         "title_detail": _TEXT,
@@ -99,9 +102,15 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _ident(ident: object) -> str:
+    if isinstance(ident, str):
+        return as_text(ident)
+    return str(ident) if isinstance(ident, int) and not isinstance(ident, bool) else ""
+
+
 def _tags(item: dict[str, Any]) -> list[str]:
     tags = item.get("tags")
-    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
+    return [as_text(tag) for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def _author(item: dict[str, Any]) -> str:
@@ -111,5 +120,7 @@ def _author(item: dict[str, Any]) -> str:
 
 
 def _string(mapping: dict[str, Any], key: str) -> str:
+    """The string at `key` (half a surrogate pair, which JSON may escape and no database or
+    file takes, made U+FFFD: `json_text.as_text`), else ""."""
     value = mapping.get(key)
-    return value if isinstance(value, str) else ""
+    return as_text(value) if isinstance(value, str) else ""

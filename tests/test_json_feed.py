@@ -95,6 +95,26 @@ def test_json_that_is_no_json_feed_is_refused_with_its_reason(body: bytes, reaso
         parse_feed(body, URL)
 
 
+def test_half_a_surrogate_pair_in_a_json_feed_is_a_replacement_character() -> None:
+    """JSON may escape half a pair ("\\ud800"): no database takes it, and storing failed the
+    feed at every poll."""
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "Fjord Post \\ud800",'
+        b' "items": [{"id": "s\\udfff1", "url": "https://fjord.example/a\\ud800",'
+        b' "title": "Lone \\udfff surrogate at the \\ud83d\\ude00 bakery",'
+        b' "content_text": "A bakery \\ud83d sold bread.", "tags": ["b\\ud800"],'
+        b' "authors": [{"name": "Ann \\ud800"}]}]}'
+    )
+    feed = parse_feed(body, URL)
+    (entry,) = feed.entries
+    assert feed.title == "Fjord Post \ufffd"
+    assert entry.title == "Lone \ufffd surrogate at the \U0001f600 bakery"  # (a whole pair kept)
+    assert entry.text == "A bakery \ufffd sold bread." and entry.guid == "s\ufffd1"
+    assert entry.tags == ("b\ufffd",) and entry.author == "Ann \ufffd"
+    for value in (feed.title, entry.title, entry.text, entry.guid, entry.url or "", entry.author):
+        value.encode()  # (what storing needs)
+
+
 def test_an_empty_json_feed_is_a_feed() -> None:
     assert parse_feed(document([]), URL).entries == ()
 
