@@ -20,6 +20,7 @@ __all__ = [
     "CHECK_VALIDATORS_AFTER",
     "CHECK_VALIDATORS_POLLS",
     "GONE_AFTER",
+    "NO_VALIDATORS_304",
     "RECHECK_304S_AFTER",
     "after_304_check",
     "as_answered",
@@ -51,6 +52,8 @@ RECHECK_304S_AFTER = timedelta(days=30)
 LAST_MODIFIED_AHEAD = timedelta(days=1)
 # A body longer than this is never read as empty (`as_answered`: no copy of a feed's bytes).
 BLANK_AT_MOST = 1024
+# The error of a 304 in reply to a request that sent no validators (`as_answered`).
+NO_VALIDATORS_304 = "HTTP 304 (not modified) to a request that named no earlier version"
 
 
 def validators(state: FeedState, now: datetime) -> tuple[str | None, str | None]:
@@ -73,7 +76,8 @@ def as_answered(outcome: FetchOutcome, sent: tuple[str | None, str | None]) -> F
     """`outcome` as its server meant it: an empty body (a 200 with `Content-Length: 0`, a 204)
     in reply to a request that sent validators is a "not modified" (PHP sites behind some
     caches answer so), not a feed that is no feed; without validators it stays a body, which
-    parsing refuses ("not a feed: empty body")."""
+    parsing refuses ("not a feed: empty body"). A 304 to a request that sent none is a
+    failure (`NO_VALIDATORS_304`)."""
     if (
         isinstance(outcome, Fetched)
         and len(outcome.body) <= BLANK_AT_MOST
@@ -81,6 +85,10 @@ def as_answered(outcome: FetchOutcome, sent: tuple[str | None, str | None]) -> F
         and sent != (None, None)
     ):
         return NotModified(outcome.url, outcome.headers, outcome.status)
+    if isinstance(outcome, NotModified) and sent == (None, None):
+        # (nothing was named to be unmodified: a server that always says 304 had been a feed
+        # polled fine forever, with no item ever)
+        return FetchFailed(outcome.url, NO_VALIDATORS_304, 304, outcome.headers)
     return outcome
 
 
@@ -171,8 +179,12 @@ def state_after(
     if isinstance(outcome, FetchFailed):
         count = state.error_count + 1
         gone = outcome.status == 410 and state.http_status == 410 and count >= GONE_AFTER
+        # The address a permanent redirect gave that is missing (404, 410) is left: the next
+        # poll asks the listed one again (it may serve the feed itself, or redirect anew)
+        lost = state.moved_to is not None and outcome.status in (404, 410)
         return dataclasses.replace(
             state,
+            moved_to=None if lost else state.moved_to,
             last_polled_at=now,
             status="gone" if gone else "error",
             http_status=outcome.status,
@@ -196,13 +208,17 @@ def state_after(
         "http_status": outcome.status,
         "fetched_at": now,
     }
+    if parse_error is not None or (parsed is not None and parsed.cut_short):
+        # A body that cannot be read, or is cut short, is asked for whole next time: its
+        # validators are not kept (a 304 to them had hidden a parse error as "not modified")
+        answered["etag"] = answered["last_modified"] = None
     if parse_error is not None:
         count = state.error_count + 1
         return dataclasses.replace(
             state,
             last_polled_at=now,
             **answered,
-            body_hash=None,  # so a fixed upstream is parsed again even if validators match
+            body_hash=None,  # so a fixed upstream is parsed again
             status="error",
             error=parse_error,
             error_count=count,

@@ -155,6 +155,7 @@ class ParsedFeed:
     left_out: int = 0  # entries the OPML's rules did not store (set as items are built)
     hubs: tuple[str, ...] = ()  # the WebSub hubs it names (`push`)
     self_url: str | None = None  # the address it names as its own (`rel="self"`)
+    cut_short: bool = False  # the document ended inside its entries (its last one left out)
 
 
 # --- stored items and stories ---------------------------------------------------------------

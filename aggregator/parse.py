@@ -200,6 +200,12 @@ def parse_feed(
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
         raise ParseError(url, f"not a feed: {_why_not(body, problem, base)}")
 
+    # A document that ends before its root element does (a body cut in transfer: a gzip
+    # stream that stopped, a proxy's limit) may end inside its last entry: that one is left
+    # out, as its text or title may be cut (stored, it had replaced the whole one's).
+    cut_short = problem is not None and bool(raw_entries) and _ends_early(body)
+    if cut_short:
+        raw_entries = raw_entries[:-1]
     read: list[Entry] = []
     skipped = 0
     for raw in raw_entries:
@@ -226,8 +232,19 @@ def parse_feed(
         language=_str(feed, "language") or None,
         ttl_minutes=_ttl(_str(feed, "ttl")),
         warning="; ".join(warning_parts)[:_MAX_WARNING] or None,
+        cut_short=cut_short,
         **_push_links(feed, base),
     )
+
+
+# The end tag of an RSS, Atom or RDF document's root element.
+_ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>")
+
+
+def _ends_early(body: bytes) -> bool:
+    """Whether an XML document stops before its root element's end tag, in its last 16 KB
+    (junk after the tag, such as a PHP warning, does not count: the document is whole)."""
+    return _ROOT_END.search(body, max(len(body) - 16384, 0)) is None
 
 
 def _push_links(feed: Mapping[str, Any], base: str) -> dict[str, Any]:

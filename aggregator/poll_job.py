@@ -315,11 +315,36 @@ class PollJob:
         """Poll `due` feeds at once (`_poll_feed`), each one's result or exception in order."""
         return await asyncio.gather(
             *(
-                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
+                self._poll_guarded(fetcher, source, state, seen, source.url in pushed, probes)
                 for source, state in due
             ),
             return_exceptions=True,
         )
+
+    async def _poll_guarded(
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        state: FeedState,
+        seen: datetime,
+        pushed: bool,
+        probes: AbstractSet[str] | None,
+    ) -> FeedResult:
+        """`_poll_feed`, whose failure on odd input (a bug) is recorded as the feed's error and
+        backed off as any: unsaved, the feed had stayed due and was polled again every
+        second. A poll not saved (StorageError) stays due, as before."""
+        try:
+            return await self._poll_feed(fetcher, source, state, seen, pushed, probes)
+        except (StorageError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            log.error("feed=%s status=crash error=%r", source.url, exc, exc_info=exc)
+            failed = FetchFailed(source.url, f"internal error: {type(exc).__name__}: {exc}"[:300])
+            schedule = feed_schedule(self.settings.schedule, source.interval)
+            now = self.clock()
+            after = state_after(state, failed, now, schedule, rand=random.random())
+            await self._saves.submit((after, []))
+            return "error", 0, 0
 
     def _log_offline(self, report: CycleReport) -> None:
         """One line for a pass made while the network was down (its feeds are not logged)."""

@@ -183,7 +183,12 @@ def _http_date(value: str) -> datetime | None:
         return None
     if parsed is None:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # ("31 Dec 9999 23:59:59 -2359" is past the last day in UTC)
+        return None
 
 
 def _clamp(value: timedelta, low: timedelta, high: timedelta) -> timedelta:

@@ -412,3 +412,146 @@ def test_an_empty_200_to_a_conditional_request_is_not_an_error(tmp_path: Path) -
         assert seen == [(0, "not_modified", 200, 1)] * 3 + [(1, "error", 200, 1)]
 
     asyncio.run(scenario())
+
+
+def test_a_server_that_answers_304_to_a_plain_request_is_an_error(tmp_path: Path) -> None:
+    """A 304 to a request that named no version had been "not modified", a feed polled fine
+    forever with nothing ever stored."""
+
+    async def scenario() -> tuple[int, dict[str, object]]:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", b"", status=304)
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                report = await _poll(service)
+                return report.errors, _rows(service)[url]
+            finally:
+                service.close()
+
+    errors, row = asyncio.run(scenario())
+    assert errors == 1 and (row["status"], row["http_status"]) == ("error", 304)
+    assert row["error"] == "HTTP 304 (not modified) to a request that named no earlier version"
+
+
+def test_a_page_that_is_no_feed_is_not_hidden_by_the_304_to_its_etag(tmp_path: Path) -> None:
+    """The validators of a body that failed to parse were kept: asked with them, the server
+    answered 304, and the feed read "not modified", its error gone, until the day's request
+    without them."""
+
+    async def scenario() -> tuple[list[str], list[str | None]]:
+        async with Upstream() as up:
+            page = b"<!doctype html><html><body><p>Down for maintenance</p></body></html>"
+            url = up.add_feed("/h.xml", page, etag='"b1"', content_type="text/html")
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                statuses = []
+                for _ in range(3):
+                    await _poll(service, everything=True)
+                    statuses.append(str(_rows(service)[url]["status"]))
+            finally:
+                service.close()
+            return statuses, [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
+
+    statuses, asked = asyncio.run(scenario())
+    assert statuses == ["error"] * 3 and asked == [None] * 3
+
+
+def test_a_document_cut_short_keeps_the_stored_text_of_its_last_entry(tmp_path: Path) -> None:
+    """A body cut inside its last item (a transfer that stopped: the length was right for
+    what was sent) had replaced that item's stored text with the cut one; the next request
+    asks for the whole document again."""
+    whole = _rss("Bridge reopens", "Ferry resumes")
+    cut = whole[: whole.index(b"Ferry resumes, the council") + len(b"Ferry")]
+
+    async def scenario() -> tuple[dict[str, str], list[str | None], int]:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", whole, etag='"v1"')
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                assert (await _poll(service)).items_new == 2
+                up.add_feed("/h.xml", cut, etag='"v2"')
+                await _poll(service, everything=True)
+                up.add_feed("/h.xml", whole, etag='"v2"')  # (the whole body, its server says)
+                updated = (await _poll(service, everything=True)).items_updated
+                texts = dict(service.store.db.execute("SELECT title, text FROM items"))
+            finally:
+                service.close()
+            return (
+                texts,
+                [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")],
+                updated,
+            )
+
+    texts, asked, updated = asyncio.run(scenario())
+    assert texts["Ferry resumes"] == "Ferry resumes, the council said on Monday."
+    assert asked == [None, '"v1"', None] and updated == 0
+
+
+def test_a_feed_whose_new_address_goes_missing_is_asked_at_its_listed_one(
+    tmp_path: Path,
+) -> None:
+    """A permanent redirect's target that answers 404 or 410 had been asked until the feed
+    was stopped as gone, while the listed address served it again."""
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        async with Upstream() as up:
+            old = up.add_redirect("/old.xml", "/new.xml", status=301)
+            up.add_feed("/new.xml", BODY)
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(old))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                statuses = []
+                await _poll(service)
+                del up.resources["/new.xml"]
+                up.add_feed("/old.xml", BODY)  # (the listed address serves the feed again)
+                for _ in range(2):
+                    await _poll(service, everything=True)
+                    statuses.append(str(_rows(service)[old]["status"]))
+            finally:
+                service.close()
+            return statuses, [r.path for r in up.requests]
+
+    statuses, paths = asyncio.run(scenario())
+    assert paths == ["/old.xml", "/new.xml", "/new.xml", "/old.xml"]
+    assert statuses == ["error", "unchanged"]
+
+
+def test_a_poll_that_fails_on_a_bug_is_an_error_backed_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unsaved, a feed whose poll raised stayed due: `run` asked it again every second."""
+    from aggregator import poll_job
+
+    def broken(*_: object) -> object:
+        raise RuntimeError("odd input")
+
+    monkeypatch.setattr(poll_job, "as_answered", broken)
+
+    async def scenario() -> dict[str, object]:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", BODY)
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(url))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                assert (await _poll(service)).errors == 1
+                assert (await _poll(service)).feeds == 0  # (not due again at once)
+                return _rows(service)[url]
+            finally:
+                service.close()
+
+    with caplog.at_level(logging.ERROR, logger="aggregator"):
+        row = asyncio.run(scenario())
+    assert (row["status"], row["error"], row["error_count"]) == (
+        "error",
+        "internal error: RuntimeError: odd input",
+        1,
+    )
+    assert any("status=crash" in r.getMessage() for r in caplog.records)

@@ -59,6 +59,8 @@ H = timedelta(hours=1)
         ("ok", None, 10**12, 6 * H),
         # junk is ignored
         ("ok", {"cache-control": "max-age=soon", "expires": "tomorrow"}, None, 15 * M),
+        # past the last day once in UTC: junk too (it had raised OverflowError, every poll)
+        ("ok", {"expires": "Fri, 31 Dec 9999 23:59:59 -2359"}, None, 15 * M),
         ("ok", None, 0, 15 * M),
         ("ok", None, -5, 15 * M),
     ],
@@ -166,6 +168,7 @@ def test_unknown_outcome_is_a_programming_error() -> None:
         ("-5", None),
         ("1.5", None),
         ("Thu, 32 Mar 2026 13:30:00 GMT", None),
+        ("Fri, 31 Dec 9999 23:59:59 -2359", None),  # (past the last day once in UTC)
     ],
 )
 def test_parse_retry_after(value: str, expected: datetime | None) -> None:
