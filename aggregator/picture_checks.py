@@ -100,8 +100,9 @@ def judge(outcome: FetchOutcome, tries: int, now: datetime, *, proxied: bool = F
         size = outcome.headers.get("content-length", "")
         if proxied and size.isdigit() and int(size) > PROXY_MAX_BYTES:
             return Verdict(FAILED, f"{int(size):,} bytes: more than the site's proxy passes on")
-        # (a picture served with no type, a generic one or a wrong one loads all the same)
-        if kind.startswith("image/") or is_picture(outcome.body):
+        # (a picture served with no type, a generic one or a wrong one loads all the same;
+        # what is no raster picture does not, whatever its type says)
+        if is_picture(outcome.body):
             return Verdict(LOADS)
         return Verdict(FAILED, f"not a picture: {kind or 'no type'}")
     if isinstance(outcome, NotModified):  # (asked without validators: not expected)

@@ -118,14 +118,13 @@ class Pictures:
         if isinstance(outcome, NotModified):  # (asked without validators: not expected)
             return Picture(error="the outlet answered 304 to a plain request", status=502)
         assert isinstance(outcome, Fetched)
-        kind = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
-        if "svg" in kind:
-            return Picture(error=f"not a picture: {kind}", status=502)
-        if not kind.startswith("image/"):  # (a JPEG served as octet-stream is one all the same)
-            sniffed = picture_type(outcome.body)
-            if sniffed is None:
-                return Picture(error=f"not a picture: {kind or 'no type'}", status=502)
-            kind = sniffed
+        # The type passed on is the one its bytes are (a JPEG served as octet-stream is one
+        # all the same), never the outlet's header: "image/png, text/html" over a page had
+        # been served as a page on the site's own address.
+        kind = picture_type(outcome.body)
+        if kind is None:
+            said = outcome.headers.get("content-type", "").split(";")[0].strip().lower()
+            return Picture(error=f"not a picture: {said or 'no type'}", status=502)
         return Picture(outcome.body, kind)
 
     def _keep(self, url: str, picture: Picture) -> None:

@@ -81,6 +81,9 @@ def test_a_raster_picture_loads(body: bytes, kind: str) -> None:
         (fetched(b"<!doctype html><title>Not found</title>", "text/html"), "not a picture"),
         (fetched(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"), "raster"),
         (fetched(b"", "application/octet-stream"), "not a picture"),
+        # a type that names a picture over what is none (browsers show no picture)
+        (fetched(b"<html><p>Moved</p></html>", "image/png, text/html"), "not a picture"),
+        (fetched(b"", "image/jpeg"), "not a picture"),
         (FetchFailed("u", "HTTP 404", 404), "404"),
         (FetchFailed("u", "HTTP 410", 410), "410"),
         (FetchFailed("u", "HTTP 400", 400), "400"),

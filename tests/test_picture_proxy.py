@@ -68,8 +68,15 @@ def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
             page = up.add_feed("/page.html", b"<html></html>", content_type="text/html")
             vector = up.add_feed("/v.svg", b"<svg onload='x()'/>", content_type="image/svg+xml")
             binary = up.add_feed("/b.jpg", JPEG, content_type="application/octet-stream")
+            # a page whose type names a picture first (browsers read it as a page)
+            posing = up.add_feed(
+                "/p.png", b"<html><form>Log in</form></html>", content_type="image/png, text/html"
+            )
             secure = "https://cdn.example/secure.jpg"
-            pictured(db, {"s1": photo, "s2": secure, "s3": page, "s4": vector, "s5": binary})
+            pictured(
+                db,
+                {"s1": photo, "s2": secure, "s3": page, "s4": vector, "s5": binary, "s6": posing},
+            )
             key = picture_key(photo)
             named = f"{BASE}pictures/s1/{key}"
             async with served(db, settings, pictures=on_loopback()) as client:
@@ -104,8 +111,8 @@ def test_a_plain_http_picture_is_served_by_the_site(tmp_path: Path) -> None:
                 https_key = picture_key(secure)
                 assert (await client.get(f"/pictures/s2/{https_key}")).status == 404
                 assert (await client.get(f"/pictures/nothing/{key}")).status == 404
-                # a page or an SVG (which can carry script) is no picture
-                for story_id, url in (("s3", page), ("s4", vector)):
+                # a page or an SVG (which can carry script) is no picture, whatever its type
+                for story_id, url in (("s3", page), ("s4", vector), ("s6", posing)):
                     failed = await client.get(f"/pictures/{story_id}/{picture_key(url)}")
                     assert failed.status == 502 and "not a picture" in await failed.text()
                 # a JPEG served with a generic type is one all the same, named as one
