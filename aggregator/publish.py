@@ -49,7 +49,11 @@ ENGLISH = words_for("en")
 # (U+202D, U+202E), which make a reader show what follows in reverse order, so that a title
 # ending "\u202egnp.exe" reads "exe.png": dropped from everything we publish (the embeddings,
 # isolates and marks that right-to-left text uses stay).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202d\u202e\ud800-\udfff\ufffe\uffff]")
+# (C1 controls too: XML allows them but a validator flags them, and U+009B is the 8-bit CSI,
+# an escape sequence's start in a terminal reader such as newsboat)
+_XML_INVALID = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ud800-\udfff\ufffe\uffff]"
+)
 
 
 # --- URLs -----------------------------------------------------------------------------------

@@ -523,6 +523,31 @@ def test_bidirectional_overrides_are_not_published() -> None:
     assert publish.clean(rtl) == rtl
 
 
+def test_c1_control_characters_are_not_published() -> None:
+    """U+0080-U+009F (a JSON Feed's "\\u009b" among them, the 8-bit CSI that starts a
+    terminal's escape sequence) had reached headlines, bullets, pages and feeds."""
+    import json
+
+    from aggregator.models import Bullet, SourceRef, Summary
+    from aggregator.pages import render_story_html
+
+    title = "Hamar \x81\x8d\x9b2J cathedral gets a glass roof\x90"
+    summary = Summary(
+        headline=title,
+        bullets=(Bullet("The roof opened on Saturday\x9b, the museum said.", (0,)),),
+        sources=(SourceRef("Fjord \x85Post", title, "https://fjord.example/1"),),
+        outlet_count=1,
+    )
+    story = make_story("c1", title, summary=summary)
+    atom = render_feed("World News", "world-news", [story], "atom", SETTINGS, NOW)
+    doc = json.loads(render_feed("World News", "world-news", [story], "json", SETTINGS, NOW))
+    for output in (render_story_html(story, SETTINGS, []), atom.decode(), json.dumps(doc)):
+        assert "Hamar 2J cathedral gets a glass roof" in output and "Saturday, the" in output
+        assert not any("\x80" <= ch <= "\x9f" for ch in output)
+        assert "\\u009b" not in output and "\\u0081" not in output  # (JSON escapes)
+    assert publish.clean("Caf\xe9 \xa0 \xff") == "Caf\xe9 \xa0 \xff"  # (Latin-1 letters stay)
+
+
 def test_one_outlets_report_at_two_addresses_is_listed_once() -> None:
     """The same outlet under the same title twice (its article and a section's collection
     page of it) reads as one line listed twice: the cited one is listed, the other is left
