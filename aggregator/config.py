@@ -170,6 +170,10 @@ def _convert(value: object, kind: Any) -> object:
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list | tuple):
             raise ValueError(f"expected a list, got {value!r}")
+        item = typing.get_args(kind)[0] if typing.get_args(kind) else object
+        if item is str and not all(isinstance(v, str) for v in value):
+            # (a number or a table among them had failed later: a traceback, or every poll)
+            raise ValueError(f"expected a list of text, got {value!r}")
         return tuple(value)
     raise ValueError(f"unsupported setting type {kind!r}")
 
@@ -217,6 +221,32 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("retention", "near_copies"): (_DAY, 3650 * _DAY),
     ("backup", "every"): (3600, 30 * _DAY),
     ("backup", "keep"): (1, 1000),
+    # (upper bounds besides: a count past SQLite's integers failed every page or pass that
+    # read with it; a word limit below a sentence's length published nothing, silently)
+    ("publish", "page_size"): (1, 1000),
+    ("publish", "front_page_stories"): (0, 1000),
+    ("publish", "top_min_outlets"): (1, 1000),
+    ("summary", "min_bullet_words"): (1, 100),
+    ("summary", "max_bullet_words"): (10, 1000),
+    ("summary", "words_per_bullet"): (1, 10000),
+    ("articles", "teaser_words"): (0, 100_000),
+    ("articles", "max_age"): (0, 3650 * _DAY),
+    ("articles", "per_pass"): (1, 100_000),
+    ("articles", "concurrency"): (1, 256),
+    ("articles", "per_host_interval"): (0, _DAY),
+    ("articles", "interval"): (0.1, _DAY),
+    ("articles", "max_bytes"): (1024, 1 << 30),
+    ("llm", "timeout"): (0.1, 3600),
+    ("llm", "concurrency"): (1, 256),
+    ("llm", "per_minute"): (1, 1e6),
+    ("llm", "max_sources"): (1, 1000),
+    ("llm", "max_source_chars"): (100, 1e7),
+    ("llm", "cache_size"): (0, 1e7),
+    ("digest", "timeout"): (0.1, 3600),
+    ("digest", "window"): (60, 365 * _DAY),
+    ("digest", "catch_up"): (0, 30 * _DAY),
+    ("digest", "retry_initial"): (1, _DAY),
+    ("digest", "retry_max"): (1, 30 * _DAY),
 }
 # [cluster]: similarities, shares and margins are fractions, counts are counts (a threshold of
 # 7 would leave every item a story of its own, without a word); the ones below say otherwise.

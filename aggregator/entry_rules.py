@@ -44,7 +44,7 @@ def rule_problem(rule: str) -> str | None:
 
     try:
         _compiled(rule)
-    except regex.error as exc:
+    except (regex.error, ValueError) as exc:  # ("(?a)(?u)x": flags at odds, a ValueError)
         return f"not a regular expression: {exc}"
     except RecursionError:  # (a pattern nested thousands deep)
         return "not a regular expression: nested too deep"

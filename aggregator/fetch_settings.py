@@ -64,3 +64,10 @@ class FetchSettings:
 
             if fetch_socks.is_socks(self.proxy) and not fetch_socks.available():
                 raise ValueError(f"proxy: {fetch_socks.EXTRA_NEEDED}")
+
+        from aggregator.feed_request import user_agent_problem
+
+        # (checked as an OPML outline's is: a line break had failed every feed at every poll,
+        # said as "invalid URL")
+        if problem := user_agent_problem(self.user_agent):
+            raise ValueError(f"user_agent: {problem}")

@@ -59,7 +59,35 @@ def outline_label(value: str) -> str:
 MAX_DEPTH = 50  # outlines in outlines: categories hold feeds, a reader's folders a few more
 
 
+# An XML declaration's encoding, and those expat reads itself (others, Shift_JIS, EUC-KR, Big5
+# and the like, it refuses: "multi-byte encodings are not supported", a traceback).
+_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+_EXPAT_READS = frozenset({"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1"})
+
+
+def _readable(data: bytes, where: str) -> bytes:
+    """`data` as expat reads it: a document declared in another encoding decoded (Python's
+    codecs) and given back as UTF-8, its declaration saying so."""
+    declared = _DECLARED.match(data)
+    if declared is None:
+        return data
+    name = declared[1].decode("ascii", "replace").strip()
+    if name.lower() in _EXPAT_READS or name.lower().startswith("latin"):
+        return data
+    try:
+        text = data.decode(name)
+    except LookupError:
+        raise ConfigError(f"{where}: unknown encoding {name!r} in its XML declaration") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{where}: not {name} at byte {exc.start} (its XML declaration says it is)"
+        ) from None
+    at = text.index(name, text.index("encoding"))
+    return (text[:at] + "UTF-8" + text[at + len(name) :]).encode()
+
+
 def _parse_tree(data: bytes, where: str) -> tuple[str, list[_Outline]]:
+    data = _readable(data, where)
     parser = expat.ParserCreate()
     stack: list[_Outline] = []
     roots: list[_Outline] = []

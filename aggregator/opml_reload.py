@@ -91,6 +91,14 @@ class OpmlReload:
             self._stamp = stamp  # don't log the same broken edit every tick
             log.error("%s; keeping the last good sources", exc)
             return False
+        except Exception as exc:  # a bug on an odd edit: refused as a broken one, said once
+            said = f"{self.path}: cannot be read: {type(exc).__name__}: {exc}"
+            log.exception("%s; keeping the last good sources", said)
+            if strict:
+                raise ConfigError(said) from exc
+            await self.refused.refuse(said)
+            self._stamp = stamp
+            return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
         own = ((s.url, s.interval) for s in opml.sources)

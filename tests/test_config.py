@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.config import Settings, build_settings, load_settings, parse_duration
+from aggregator.config import (
+    RANGES,
+    Settings,
+    build_settings,
+    check_range,
+    load_settings,
+    parse_duration,
+)
 from aggregator.errors import ConfigError
 
 
@@ -87,6 +94,17 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         ({}, {"AGGREGATOR_SERVER_PORT": "abc"}, "'port': expected a whole number, got 'abc'"),
         ({"server": {"tick": "soon"}}, {}, "'tick': expected a number, got 'soon'"),
         ({"fetch": {"per_host": [2]}}, {}, "'per_host': expected a whole number, got [2]"),
+        # a list's items are text: a number among them had been a traceback (hubs, networks),
+        # or, in no_proxy, every feed's crash at every poll
+        ({"publish": {"hubs": [1]}}, {}, "'hubs': expected a list of text, got [1]"),
+        ({"server": {"metrics_networks": [1]}}, {}, "'metrics_networks': expected a list of"),
+        ({"server": {"proxies": [{}]}}, {}, "'proxies': expected a list of text"),
+        ({"fetch": {"no_proxy": [1]}}, {}, "'no_proxy': expected a list of text"),
+        ({"articles": {"skip_feeds": [1]}}, {}, "'skip_feeds': expected a list of text"),
+        # checked as an outline's userAgent is (a line break had failed every feed's poll)
+        ({"fetch": {"user_agent": "a\nb"}}, {}, "user_agent: only printable ASCII characters"),
+        ({"fetch": {"user_agent": ""}}, {}, "user_agent: empty"),
+        ({"digest": {"recipients": {"World": [1]}}}, {}, "'recipients': expected a list of"),
     ],
 )
 def test_bad_settings_are_config_errors(
@@ -143,6 +161,16 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         ),
         ({"fetch": {"max_bytes": 5}}, {}, "allowed 1024..1073741824"),
         ({"cluster": {"max_active": 0}}, {}, "allowed 1..1000000"),
+        # past SQLite's integers: every category page and search had answered 500
+        (
+            {"publish": {"page_size": 10**20}},
+            {},
+            "'page_size': 1e+20 is out of range: allowed 1..1000",
+        ),
+        ({"articles": {"per_pass": 10**20}}, {}, "'per_pass'"),
+        ({"llm": {"cache_size": -5}}, {}, "'cache_size': -5 is out of range"),
+        # a bullet's words capped below a sentence's: nothing published, silently
+        ({"summary": {"max_bullet_words": 3, "min_bullet_words": 3}}, {}, "'max_bullet_words'"),
         (
             {"schedule": {"max_interval": "30d", "min_interval": "6d"}},
             {},
@@ -156,6 +184,12 @@ def test_out_of_range_settings_name_the_allowed_range(
     with pytest.raises(ConfigError) as info:
         build_settings(values, env, "settings.toml")
     assert message in str(info.value)
+
+
+def test_every_default_is_within_its_range() -> None:
+    defaults = Settings()
+    for section, key in RANGES:
+        check_range(section, key, getattr(getattr(defaults, section), key))
 
 
 def test_settings_at_the_edges_of_their_ranges_are_accepted() -> None:

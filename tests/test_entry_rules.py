@@ -67,6 +67,10 @@ def test_a_rule_that_is_no_regular_expression_says_why() -> None:
     problem = rule_problem("quiz(")
     assert problem is not None and problem.startswith("not a regular expression: missing )")
     assert rule_problem("quiz|poll") is None
+    # flags at odds are a ValueError of the engine's, not its error: a traceback before
+    for rule in ("(?V0)(?V1)x", "(?a)(?u)x"):
+        said = rule_problem(rule)
+        assert said is not None and said.startswith("not a regular expression: ")
 
 
 OPML = """<opml version="2.0"><body>

@@ -263,3 +263,21 @@ def test_a_category_named_as_an_address_the_site_keeps_is_told_where_it_is() -> 
         "line 3: category 'Stories' has the address /stories-category/: /stories/ is taken by "
         "the site itself",
     )
+
+
+def test_an_opml_in_a_multi_byte_encoding_is_read() -> None:
+    """expat reads UTF-8, UTF-16 and single-byte encodings only: a Shift_JIS or Big5 file
+    had been a traceback ("multi-byte encodings are not supported")."""
+    doc = (
+        '<?xml version="1.0" encoding="Shift_JIS"?><opml version="2.0"><body>'
+        '<outline text="ニュース"><outline type="rss" text="港の新聞" '
+        'xmlUrl="https://minato.example/rss"/></outline></body></opml>'
+    )
+    (source,) = parse_opml(doc.encode("shift_jis")).sources
+    assert (source.category, source.title) == ("ニュース", "港の新聞")
+    big5 = doc.replace("Shift_JIS", "Big5").replace("ニュース", "新聞").replace("港の新聞", "港報")
+    assert parse_opml(big5.encode("big5")).sources[0].category == "新聞"
+    with pytest.raises(ConfigError, match=r"feeds\.opml: unknown encoding 'x-nowhere'"):
+        parse_opml(doc.replace("Shift_JIS", "x-nowhere").encode(), "feeds.opml")
+    with pytest.raises(ConfigError, match=r"feeds\.opml: not Big5 at byte"):
+        parse_opml(big5.replace("港報", "\udcff").encode("utf-8", "surrogateescape"), "feeds.opml")

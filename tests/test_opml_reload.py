@@ -191,3 +191,40 @@ def test_renaming_a_category_in_the_sources_keeps_its_readers_feeds(
         "category='International' renamed from='World News': links to /world-news/ and its "
         "feeds lead to /international/"
     ) in caplog.text
+
+
+def test_an_edit_the_reader_fails_on_is_refused_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not a ConfigError (a bug on an odd edit): logged with its traceback at every tick and
+    never said as refused, so `status` and /healthz showed nothing."""
+    from aggregator import opml_reload
+    from aggregator.errors import ConfigError
+
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml("https://a.example/feed"))
+
+    def odd(*_: object, **__: object) -> None:
+        raise RuntimeError("odd edit")
+
+    async def scenario() -> dict[str, Any]:
+        service = Service(path, tmp_path / "agg.db", fast_settings())
+        try:
+            assert await service.load_sources(strict=True)
+            monkeypatch.setattr(opml_reload, "load_opml", odd)
+            path.write_text(opml("https://b.example/feed"))
+            for _ in range(3):
+                assert not await service.load_sources(strict=False)
+            refused: dict[str, Any] = service.store.reader().health()["opml_refused"]
+            path.write_text(opml("https://c.example/feed"))
+            with pytest.raises(ConfigError, match="cannot be read: RuntimeError: odd edit"):
+                await service.load_sources(strict=True)
+            return refused
+        finally:
+            service.close()
+
+    with caplog.at_level("ERROR", logger="aggregator"):
+        refused = asyncio.run(scenario())
+    assert refused["error"] == f"{path}: cannot be read: RuntimeError: odd edit"
+    said = [r for r in caplog.records if "odd edit" in r.getMessage()]
+    assert len(said) == 2  # (once for the three ticks, once for the strict load)
