@@ -42,16 +42,12 @@ class FetchSettings:
         from aggregator.fetch_proxy import DIRECT, check_proxy
 
         if self.websub_callback:
-            from urllib.parse import urlsplit
+            from aggregator.url_check import http_address_problem
 
-            parts = urlsplit(self.websub_callback.strip())
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if problem := http_address_problem(self.websub_callback.strip()):
                 raise ValueError(
-                    "websub_callback: the address hubs reach this server at must be an "
-                    f"absolute http(s) URL, got {self.websub_callback!r}"
+                    f"websub_callback (the address hubs reach this server at): {problem}"
                 )
-            if parts.query or parts.fragment:
-                raise ValueError("websub_callback: an address without a query or fragment")
 
         if self.ca_file:
             from aggregator.tls_trust import check_ca_file

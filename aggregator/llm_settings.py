@@ -27,6 +27,12 @@ class LLMSettings:
     def __post_init__(self) -> None:
         if self.enabled and not (self.base_url.startswith(("http://", "https://")) and self.model):
             raise ValueError("an enabled LLM needs an http(s) base_url and a model")
+        if self.enabled:
+            from .url_check import http_address_problem
+
+            # (one that is none, "http://[::1", had been a traceback at every request)
+            if problem := http_address_problem(self.base_url, bare=False):
+                raise ValueError(f"base_url: {problem}")
         if self.timeout <= 0 or self.concurrency < 1 or self.per_minute < 1:
             raise ValueError("need timeout > 0, concurrency >= 1 and per_minute >= 1")
         if not 0 < self.support <= 1 or self.max_sources < 1 or self.max_source_chars < 100:

@@ -86,9 +86,11 @@ class PublishSettings:
     listen_base_url: bool = False
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
+        from .url_check import http_address_problem
+
+        object.__setattr__(self, "base_url", self.base_url.strip())
+        if problem := http_address_problem(self.base_url):
+            raise ValueError(f"base_url: {problem}")
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
         for name in ("max_items", "page_size", "top_min_outlets"):

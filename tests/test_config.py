@@ -104,6 +104,17 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         # checked as an outline's userAgent is (a line break had failed every feed's poll)
         ({"fetch": {"user_agent": "a\nb"}}, {}, "user_agent: only printable ASCII characters"),
         ({"fetch": {"user_agent": ""}}, {}, "user_agent: empty"),
+        # an address every link is made from: a space, a query or a bad port had been
+        # published inside every link
+        ({"publish": {"base_url": "https://exa mple.org/"}}, {}, "base_url: no spaces"),
+        ({"publish": {"base_url": "https://news.example/?a=1"}}, {}, "without a query"),
+        ({"publish": {"base_url": "https://news.example:99999/"}}, {}, "Port out of range"),
+        ({"fetch": {"websub_callback": "https://x.example:99999/"}}, {}, "websub_callback"),
+        (
+            {"llm": {"enabled": True, "base_url": "http://[::1", "model": "m"}},
+            {},
+            "base_url: not an address (Invalid IPv6 URL)",
+        ),
         ({"digest": {"recipients": {"World": [1]}}}, {}, "'recipients': expected a list of"),
     ],
 )
@@ -184,6 +195,11 @@ def test_out_of_range_settings_name_the_allowed_range(
     with pytest.raises(ConfigError) as info:
         build_settings(values, env, "settings.toml")
     assert message in str(info.value)
+
+
+def test_a_base_url_written_with_space_around_it_is_read_without() -> None:
+    settings = build_settings(env={"AGGREGATOR_PUBLISH_BASE_URL": " https://news.example.org\n"})
+    assert settings.publish.base_url == "https://news.example.org/"
 
 
 def test_every_default_is_within_its_range() -> None:
