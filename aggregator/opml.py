@@ -57,6 +57,7 @@ def outline_label(value: str) -> str:
 
 
 MAX_DEPTH = 50  # outlines in outlines: categories hold feeds, a reader's folders a few more
+MAX_SLUG_BYTES = 200  # a category's address (its slug), in UTF-8: a file name in a static export
 
 
 # An XML declaration's encoding, and those expat reads itself (others, Shift_JIS, EUC-KR, Big5
@@ -385,7 +386,15 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
     languages: dict[str, str] = {}  # category -> its outline's language
 
     def filed(name: str, line: int) -> str:
-        first = named.setdefault(slugify(name), name)
+        slug = slugify(name)
+        if len(slug.encode()) > MAX_SLUG_BYTES and slug not in named:
+            # (its files' names, "<slug>.atom", past a file system's 255 bytes: `publish`
+            # failed "File name too long" after `check` and `poll` took it)
+            problems.append(
+                f"line {line}: category {name[:40]!r}… is too long a name: its address would "
+                f"be {len(slug.encode())} bytes (at most {MAX_SLUG_BYTES})"
+            )
+        first = named.setdefault(slug, name)
         if first == name and (reserved := reserved_slug(name)) and name not in categories:
             said = f"line {line}: category {name!r} has the address /{slugify(name)}/"
             warnings.append(f"{said}: /{reserved}/ is taken by the site itself")

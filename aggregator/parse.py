@@ -237,14 +237,22 @@ def parse_feed(
     )
 
 
-# The end tag of an RSS, Atom or RDF document's root element.
+# The end tag of an RSS, Atom or RDF document's root element, and an entry's.
 _ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>")
+_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)(?:\s[^<>]*)?>")
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 
 
 def _ends_early(body: bytes) -> bool:
-    """Whether an XML document stops before its root element's end tag, in its last 16 KB
-    (junk after the tag, such as a PHP warning, does not count: the document is whole)."""
-    return _ROOT_END.search(body, max(len(body) - 16384, 0)) is None
+    """Whether an XML document stops inside its last entry: before its root element's end tag
+    (in its last 16 KB; junk after the tag, such as a PHP warning, leaves it whole) and
+    before the end tag of the entry begun last."""
+    if _ROOT_END.search(body, max(len(body) - 16384, 0)) is not None:
+        return False
+    begun = -1  # (the last whole start tag: a cut one began no entry the parser gives)
+    for begun_at in _ENTRY_START.finditer(body):  # (a rare document: read whole)
+        begun = begun_at.end()
+    return begun >= 0 and _ENTRY_END.search(body, begun) is None
 
 
 def _push_links(feed: Mapping[str, Any], base: str) -> dict[str, Any]:

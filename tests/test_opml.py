@@ -281,3 +281,17 @@ def test_an_opml_in_a_multi_byte_encoding_is_read() -> None:
         parse_opml(doc.replace("Shift_JIS", "x-nowhere").encode(), "feeds.opml")
     with pytest.raises(ConfigError, match=r"feeds\.opml: not Big5 at byte"):
         parse_opml(big5.replace("港報", "\udcff").encode("utf-8", "surrogateescape"), "feeds.opml")
+
+
+def test_a_category_whose_address_is_too_long_for_a_file_name_is_refused() -> None:
+    """`check` and `poll` took a 5,000-character name; `publish` then failed "File name too
+    long" (its feeds' files are named by the address)."""
+    name = "Harbour " * 30 + "News"
+    doc = (
+        f'<opml version="2.0"><body><outline text="{name}">'
+        '<outline type="rss" text="A" xmlUrl="https://a.example/rss"/></outline></body></opml>'
+    )
+    with pytest.raises(ConfigError, match=r"line 1: category 'Harbour .*is too long a name"):
+        parse_opml(doc.encode())
+    fits = doc.replace(name, "Harbour " * 20 + "News")  # (164 bytes)
+    assert parse_opml(fits.encode()).sources[0].category == "Harbour " * 20 + "News"
