@@ -710,7 +710,9 @@ class Fetcher:
         if isinstance(exc, aiohttp.ServerDisconnectedError):
             return "server closed the connection without a complete response"
         if isinstance(exc, aiohttp.ClientPayloadError):
-            if "encoding" in str(exc).lower():
+            # (a body that does not decompress; a chunked body cut short is a
+            # TransferEncodingError, whose name had read as this too)
+            if "decode content-encoding" in str(exc).lower():
                 return "bad content encoding in response body"
             return "connection closed mid-body (incomplete response)"
         if isinstance(exc, aiohttp.ClientResponseError | HttpProcessingError):
@@ -871,5 +873,8 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _one_line(value: object) -> str:
-    return _SPACE.sub(" ", str(value)).strip()
+def _one_line(value: object, most: int = 300) -> str:
+    """`value` said on one line, at most `most` characters (a server's garbage quoted back by
+    aiohttp, an HTTP/0.9 or TLS answer, had been stored as an error of ~8 KB)."""
+    said = _SPACE.sub(" ", str(value)).strip()
+    return said if len(said) <= most else said[: most - 1] + "…"
