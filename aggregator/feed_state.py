@@ -167,7 +167,7 @@ def state_after(
                 headers=outcome.headers,
                 rand=rand,
             ),
-            moved_to=state.moved_to,
+            moved_to=outcome.permanent_redirect or state.moved_to,
             title=state.title,
             link=state.link,
             language=state.language,

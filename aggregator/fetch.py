@@ -422,8 +422,9 @@ class Fetcher:
                         reason = _one_line(resp.reason or "")
                         said = f"HTTP {status} {reason}".strip()
                         return FetchFailed(url, f"{said}: {wall}", status, found)
-                    elif status == 304:
-                        return NotModified(url, found)
+                    elif status == 304:  # (after permanent redirects: remembered as a body's)
+                        moved = current if all_permanent and current != url else None
+                        return NotModified(url, found, permanent_redirect=moved)
                     elif 200 <= status < 300:
                         body = await self._read_body(resp, limit, cut)
                         if body is None:

@@ -91,6 +91,7 @@ class NotModified:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     status: int = 304  # the HTTP status it came with
+    permanent_redirect: str | None = None  # where permanent redirects led first (as Fetched)
 
 
 @dataclass(frozen=True, slots=True)

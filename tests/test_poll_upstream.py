@@ -555,3 +555,27 @@ def test_a_poll_that_fails_on_a_bug_is_an_error_backed_off(
         1,
     )
     assert any("status=crash" in r.getMessage() for r in caplog.records)
+
+
+def test_a_permanent_redirect_answered_304_at_its_end_is_remembered(tmp_path: Path) -> None:
+    """A 301 to an address that answers 304 to the feed's ETag had been asked through the
+    redirect at every poll, until a day's request without validators brought a body."""
+
+    async def scenario() -> list[str]:
+        async with Upstream() as up:
+            old = up.add_feed("/old.xml", BODY, etag='"m"')
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(old))
+            service = Service(path, tmp_path / "agg.db", _settings())
+            try:
+                await _poll(service)
+                up.add_feed("/new.xml", BODY, etag='"m"')
+                up.add_redirect("/old.xml", "/new.xml", status=301)
+                for _ in range(2):
+                    await _poll(service, everything=True)
+                assert _rows(service)[old]["status"] == "not_modified"
+            finally:
+                service.close()
+            return [r.path for r in up.requests]
+
+    assert asyncio.run(scenario()) == ["/old.xml", "/old.xml", "/new.xml", "/new.xml"]
