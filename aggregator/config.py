@@ -243,7 +243,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("llm", "max_source_chars"): (100, 1e7),
     ("llm", "cache_size"): (0, 1e7),
     ("digest", "timeout"): (0.1, 3600),
-    ("digest", "window"): (60, 365 * _DAY),
+    ("digest", "window"): (60, 36500 * _DAY),
     ("digest", "catch_up"): (0, 30 * _DAY),
     ("digest", "retry_initial"): (1, _DAY),
     ("digest", "retry_max"): (1, 30 * _DAY),

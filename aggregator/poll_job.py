@@ -315,13 +315,13 @@ class PollJob:
         """Poll `due` feeds at once (`_poll_feed`), each one's result or exception in order."""
         return await asyncio.gather(
             *(
-                self._poll_guarded(fetcher, source, state, seen, source.url in pushed, probes)
+                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
                 for source, state in due
             ),
             return_exceptions=True,
         )
 
-    async def _poll_guarded(
+    async def _poll_feed(
         self,
         fetcher: Fetcher,
         source: Source,
@@ -330,11 +330,11 @@ class PollJob:
         pushed: bool,
         probes: AbstractSet[str] | None,
     ) -> FeedResult:
-        """`_poll_feed`, whose failure on odd input (a bug) is recorded as the feed's error and
-        backed off as any: unsaved, the feed had stayed due and was polled again every
-        second. A poll not saved (StorageError) stays due, as before."""
+        """Poll one feed (`_poll_one`), whose failure on odd input (a bug) is recorded as the
+        feed's error and backed off as any: unsaved, the feed had stayed due and was polled
+        again every second. A poll not saved (StorageError) stays due, as before."""
         try:
-            return await self._poll_feed(fetcher, source, state, seen, pushed, probes)
+            return await self._poll_one(fetcher, source, state, seen, pushed, probes)
         except (StorageError, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -496,7 +496,7 @@ class PollJob:
         )
         return HELD, 0, 0
 
-    async def _poll_feed(
+    async def _poll_one(
         self,
         fetcher: Fetcher,
         source: Source,
