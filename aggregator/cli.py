@@ -139,7 +139,9 @@ def _digest(digest: argparse.ArgumentParser) -> None:
 
 def _publish(publish: argparse.ArgumentParser) -> None:
     _common(publish, opml=False)
-    publish.add_argument("--output", type=Path, required=True, help="directory to write into")
+    publish.add_argument(
+        "--output", type=_given_path, required=True, help="directory to write into"
+    )
 
 
 def _add(add: argparse.ArgumentParser) -> None:
@@ -216,7 +218,9 @@ def _import(merge: argparse.ArgumentParser) -> None:
 
 
 def _export(export: argparse.ArgumentParser) -> None:
-    export.add_argument("--output", type=Path, default=None, help="file to write (default stdout)")
+    export.add_argument(
+        "--output", type=_given_path, default=None, help="file to write (default stdout)"
+    )
     _common(export, db=False, config=False)
 
 
@@ -282,6 +286,14 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "cluster": ("group a JSON-lines file of items into stories (no network)", _cluster),
     "summarize": ("summarise stories from a JSON-lines file (one story per line)", _summarize),
 }
+
+
+def _given_path(value: str) -> Path:
+    """A path that is written (an empty one, a variable that was not set, had been read as
+    the current directory)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
+    return Path(value)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -13,12 +13,14 @@ publish) are removed: its page is gone, as the server's is.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.errors import AggregatorError
+from aggregator.feeds import OPML_FORMATS
 from aggregator.site import Site
 
 
@@ -49,11 +51,39 @@ def _write_if_changed(target: Path, body: bytes) -> bool:
     return True
 
 
+# An address in a published OPML: one of the site's own feeds (`/feeds/<slug>.atom`, …/top.rss).
+_OWN_FEED = re.compile(r"/feeds/[^/\s]+(?:/top)?\.(?:atom|rss|json)\Z")
+_XML_URL = re.compile(rb"""\sxmlUrl\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _sources_in_the_way(root: Path) -> str | None:
+    """The name of an OPML file in `root` that the export would overwrite and that lists
+    feeds other than a published site's own (the sources file: `--output .` in the
+    service's directory had replaced ./feeds.opml with the site's own feeds), else None."""
+    for name in OPML_FORMATS.values():
+        try:
+            body = (root / name).read_bytes()
+        except OSError:  # (none there: nothing to lose)
+            continue
+        for match in _XML_URL.finditer(body):
+            address = (match[1] or match[2] or b"").decode("utf-8", "replace").strip()
+            if not _OWN_FEED.search(address):
+                return name
+    return None
+
+
 def export_site(site: Site, output: Path) -> ExportReport:
-    """Write every published document under `output`; only changed files are touched."""
+    """Write every published document under `output`; only changed files are touched. An
+    output directory whose OPML lists other feeds (the sources) is refused untouched."""
     root = output.resolve()
     written = unchanged = 0
     paths: list[str] = []
+    if (name := _sources_in_the_way(root)) is not None:
+        raise AggregatorError(
+            f"{output}: not written: its {name} lists other feeds than a published site's own "
+            "(the sources?), which the export's own would replace; publish into another "
+            "directory"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
         for relative, document in site.files():

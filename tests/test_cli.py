@@ -452,6 +452,28 @@ def test_publish_says_the_default_base_url_is_not_public_even_when_written_out(
     )
 
 
+def test_publish_never_writes_over_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--output .` (or an unset variable's "") in the service's directory had replaced
+    ./feeds.opml, the sources, with the site's own feeds, and said it had written the site."""
+    db = tmp_path / "aggregator.db"
+    Store(db).close()
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(opml("https://harbour.example/rss"))
+    before = sources.read_bytes()
+    code, _, err = run_cli("publish", "--db", str(db), "--output", str(tmp_path), capsys=capsys)
+    assert code == 1 and sources.read_bytes() == before
+    assert "its feeds.opml lists other feeds than a published site's own" in err
+    code, _, err = run_cli("publish", "--db", str(db), "--output", "", capsys=capsys)
+    assert code == 2 and "--output: an empty path" in err
+    # a directory the site was published into before is written again
+    out = tmp_path / "site"
+    for _ in range(2):
+        assert run_cli("publish", "--db", str(db), "--output", str(out), capsys=capsys)[0] == 0
+    assert b"/feeds/all.atom" in (out / "feeds.opml").read_bytes()
+
+
 def test_status_says_where_a_feed_breaks_its_xml(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
 ) -> None:
