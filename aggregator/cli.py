@@ -415,6 +415,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `aggregator status | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file, or the output, it could not read or write: one line
+        import contextlib
+        import logging
+
+        logging.getLogger("aggregator").debug("the error's traceback", exc_info=exc)
+        where = f"{exc.filename}: " if exc.filename else "cannot write its output: "
+        print(f"aggregator: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # (nothing more is written there at exit)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def failure_status(exc: BaseException) -> int:

@@ -6,9 +6,12 @@ service notices the change within one tick, as it does any edit.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
+import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -142,7 +145,15 @@ def write_atomically(path: Path, data: bytes, like: Path | None = None) -> None:
     half of one), keeping the file's permissions. A new file takes `like`'s (an export of
     the sources is as private as the sources: they may hold feeds' logins), narrowed by the
     umask, or the umask's own. A symbolic link is written through (the sources file linked
-    from a checkout stays a link, and the file it points to is what changes)."""
+    from a checkout stays a link, and the file it points to is what changes). A device or a
+    pipe (`/dev/stdout`, a FIFO) is written into: replaced, it had become a plain file."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # (a device or a pipe: /dev/stdout)
+            with open(path, "wb") as stream:  # written into, never replaced by a file
+                stream.write(data)
+            return
+    except FileNotFoundError:
+        pass
     path = Path(os.path.realpath(path))
     try:
         mode = path.stat().st_mode & 0o7777
@@ -152,7 +163,10 @@ def write_atomically(path: Path, data: bytes, like: Path | None = None) -> None:
         except OSError:
             base = 0o666
         mode = base & ~_umask()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:  # (named by the file written, not by the temporary one's name)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -171,6 +185,33 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
+
+
+@contextlib.contextmanager
+def _editing(path: Path) -> Iterator[None]:
+    """One edit of the sources file at a time: an exclusive `flock` on the directory that
+    holds it (through a symbolic link the linked file's; no lock file left beside it). Two
+    `add`s at once had each written the file as it read it, the second dropping the first's
+    feed while both said "added". A directory that cannot be opened is edited unlocked: the
+    edit's own read or write says why it fails."""
+    real = Path(os.path.realpath(path))
+    try:
+        handle = os.open(real.parent, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # (edits are quick: waited for)
+        yield
+    finally:
+        os.close(handle)
+
+
+def edit(path: Path, change: Callable[[bytes], bytes]) -> None:
+    """Write `change` of the sources file's bytes as they are now, under `_editing`: an edit
+    made meanwhile by another command is read, and kept."""
+    with _editing(path):
+        write_atomically(path, change(_read(path)))
 
 
 async def add(
@@ -242,14 +283,19 @@ async def add(
         selector=selector,
         remove=remove,
     )
-    write_atomically(opml_path, add_feed(data, source, str(opml_path)))
+
+    def added(now: bytes) -> bytes:  # (the file as it is once the feed was found)
+        if found.url in {s.url for s in parse_opml(now, str(opml_path)).sources}:
+            raise ConfigError(f"{opml_path}: {found.url} is already listed")
+        return add_feed(now, source, str(opml_path))
+
+    edit(opml_path, added)
     return Added(source, found.items, found.warning)
 
 
 def remove(opml_path: Path, url: str) -> None:
     """Remove the feed `url` from the OPML (its stored items stay in the database)."""
-    data = _read(opml_path)
-    write_atomically(opml_path, remove_feed(data, url, str(opml_path)))
+    edit(opml_path, lambda data: remove_feed(data, url, str(opml_path)))
 
 
 class Imported(NamedTuple):
@@ -276,24 +322,25 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
     export = parse_opml(exported, str(other), export=True)
     freshrss, warnings = freshrss_settings(exported, str(other))
     incoming = export.sources
-    data = _read(opml_path)
-    opml = parse_opml(data, str(opml_path))
-    listed = {s.url for s in opml.sources}
     added: list[Source] = []
     skipped: list[Source] = []
-    for source in incoming:
-        if source.url in listed:
-            skipped.append(source)
-            continue
-        # (another reader's export: entry rules, intervals or headers are not ours to take,
-        # but FreshRSS's own, which say the same, are)
-        category = filed_under(source.category, opml.categories)
-        source = replace(source, category=category, **{**_OURS, **freshrss.get(source.url, {})})
-        data = add_feed(data, source, str(opml_path))
-        listed.add(source.url)
-        added.append(source)
-    if added:
-        write_atomically(opml_path, data)
+    with _editing(opml_path):
+        data = _read(opml_path)
+        opml = parse_opml(data, str(opml_path))
+        listed = {s.url for s in opml.sources}
+        for source in incoming:
+            if source.url in listed:
+                skipped.append(source)
+                continue
+            # (another reader's export: entry rules, intervals or headers are not ours to
+            # take, but FreshRSS's own, which say the same, are)
+            category = filed_under(source.category, opml.categories)
+            source = replace(source, category=category, **{**_OURS, **freshrss.get(source.url, {})})
+            data = add_feed(data, source, str(opml_path))
+            listed.add(source.url)
+            added.append(source)
+        if added:
+            write_atomically(opml_path, data)
     return Imported(added, skipped, (*export.warnings, *warnings))
 
 

@@ -574,3 +574,18 @@ def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week
     assert code == 0
     newest = {r["url"]: r["newest_item_at"] for r in json.loads(out)["feed_rows"]}
     assert newest[upstream.url("/a.xml")] < newest[upstream.url("/b.xml")]
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """`status > /dev/full` had ended in a traceback (an OSError in a print)."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    db = tmp_path / "aggregator.db"
+    Store(db).close()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "aggregator", "status", "--db", str(db)],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "aggregator: error: cannot write its output: No space left on device\n"

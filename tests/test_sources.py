@@ -476,3 +476,58 @@ def test_a_running_service_picks_up_an_added_feed(tmp_path: Path) -> None:
                 )
 
     asyncio.run(scenario())
+
+
+def test_edits_made_at_once_all_land(tmp_path: Path) -> None:
+    """Six `add`s at once had each written the file as it read it: two feeds were left, and
+    every command said "added"."""
+    import threading
+    import time
+
+    from aggregator.sources import edit
+
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    urls = [f"https://outlet{n}.example/rss" for n in range(8)]
+
+    def slowly_added(url: str) -> None:
+        def change(data: bytes) -> bytes:
+            time.sleep(0.05)  # (the time an edit takes: another reads the file meanwhile)
+            return add_feed(data, Source(url, url, "World News"), str(path))
+
+        edit(path, change)
+
+    threads = [threading.Thread(target=slowly_added, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listed = {s.url for s in parse_opml(path.read_bytes()).sources}
+    assert set(urls) <= listed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.opml"]  # (no lock file)
+
+
+def test_export_writes_into_a_pipe_and_says_a_full_output_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--output` naming a FIFO (or /dev/stdout) had replaced it with a plain file (as root,
+    /dev/full became one); an output that cannot be written had been a traceback."""
+    import threading
+
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["export", "--opml", str(path), "--output", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and b"https://b.example/feed" in got[0]
+    capsys.readouterr()
+    if Path("/dev/full").exists():
+        assert main(["export", "--opml", str(path), "--output", "/dev/full"]) == 1
+        assert capsys.readouterr().err == (
+            "aggregator: error: /dev/full: cannot write: No space left on device\n"
+        )
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
