@@ -366,11 +366,16 @@ def _feed_status(row: dict[str, Any]) -> str:
 QUIET = timedelta(days=7)  # a feed that answers but has brought nothing new for this long
 
 
+# A feed's last poll went well: new, a body, or "nothing changed" (a 304, or the same body
+# again; `--attention` had listed every feed that answered 304, and never one quiet so).
+_ANSWERING = ("ok", "new", "not_modified", "unchanged")
+
+
 def needs_attention(row: dict[str, Any], now: datetime) -> bool:
     """Whether a feed's row asks for the operator: its last poll failed (or it is gone), it
     has brought nothing new for `QUIET`, or it is paused."""
     return (
-        (row.get("status") or "new") not in ("ok", "new")
+        (row.get("status") or "new") not in _ANSWERING
         or bool(row.get("error_count"))
         or bool(_quiet(row, now))
         or bool(row.get("paused"))
@@ -382,7 +387,7 @@ def _quiet(row: dict[str, Any], now: datetime) -> str:
     seen `QUIET` or longer ago: a site that moved its feed and left the old one standing, a
     section that closed. Empty otherwise."""
     newest = from_iso(row.get("newest_item_at"))
-    if row.get("status") != "ok" or newest is None or now - newest < QUIET:
+    if row.get("status") not in _ANSWERING or newest is None or now - newest < QUIET:
         return ""
     return f"nothing new for {(now - newest).days} days"
 

@@ -570,6 +570,13 @@ def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week
     [a_row] = [line for line in out.splitlines() if upstream.url("/a.xml") + " " in line]
     [b_row] = [line for line in out.splitlines() if upstream.url("/b.xml") + " " in line]
     assert "ok; nothing new for 12 days" in a_row and "nothing new" not in b_row
+    # answered 304 (or the same body) since, as a quiet feed does: quiet all the same, and
+    # the feed that answers 304 but brought news lately needs no look
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE feeds SET status = 'not_modified'")
+    code, out, _ = run_cli("status", "--attention", "--db", db, capsys=capsys)
+    assert code == 0
+    assert "not_modified; nothing new for 12 days" in out and upstream.url("/b.xml") not in out
     code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
     assert code == 0
     newest = {r["url"]: r["newest_item_at"] for r in json.loads(out)["feed_rows"]}
