@@ -71,6 +71,8 @@ def read_rows(
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{where}: not JSON: {exc.msg}") from exc
+        except RecursionError:  # (arrays in arrays, thousands deep: had been a traceback)
+            raise ConfigError(f"{where}: not JSON: nested too deeply") from None
         if not isinstance(row, dict):
             raise ConfigError(f"{where}: expected a JSON object")
         item_id = row.get("id")

@@ -134,14 +134,21 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         summary = dataclasses.replace(settings.summary, max_words=args.max_words)
         settings = dataclasses.replace(settings, summary=summary)
     summarizer = make_summarizer(settings)
-    if str(args.input) == "-":
-        result = run_batch(sys.stdin, sys.stdout, sys.stderr, summarizer)
-    else:
-        try:
+    # An input it cannot take (missing, a directory, not UTF-8) is said as that, exit 2, as
+    # `cluster` says it (it had been exit 1, or a traceback for bytes that are not UTF-8).
+    try:
+        if str(args.input) == "-":
+            result = run_batch(sys.stdin, sys.stdout, sys.stderr, summarizer)
+        else:
             with args.input.open(encoding="utf-8") as handle:
                 result = run_batch(handle, sys.stdout, sys.stderr, summarizer)
-        except OSError as exc:
-            raise AggregatorError(f"{args.input}: {exc.strerror or exc}") from exc
+    except OSError as exc:
+        print(f"aggregator: cannot summarize: {args.input}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        said = f"not UTF-8 text (byte {exc.start} of a line)"
+        print(f"aggregator: cannot summarize: {args.input}: {said}", file=sys.stderr)
+        return 2
     if result.failed:
         print(f"aggregator: {result.failed} line(s) skipped", file=sys.stderr)
     return 1 if result.failed else 0

@@ -128,6 +128,10 @@ def run_batch(
             err.write(f"line {number}: invalid JSON: {exc.msg} (column {exc.colno})\n")
             failed += 1
             continue
+        except RecursionError:  # (arrays in arrays, thousands deep: had been a traceback)
+            err.write(f"line {number}: invalid JSON: nested too deeply\n")
+            failed += 1
+            continue
         except BatchError as exc:
             err.write(f"line {number}: {exc}\n")
             failed += 1

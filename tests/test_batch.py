@@ -69,6 +69,8 @@ def test_cluster_keeps_a_database_only_when_asked(
         (json.dumps({"id": "z", "title": "t", "published": "yesterday"}), "not ISO-8601"),
         (json.dumps({"id": "z"}), "needs a `title` or a `text`"),
         ('{"id": "z\\ud800", "title": "t"}', "items.jsonl:2: `id` holds an unpaired surrogate"),
+        # (arrays in arrays, thousands deep: had been a traceback)
+        ('{"id": "z", "title": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
     ],
 )
 def test_a_bad_line_is_a_clear_error(

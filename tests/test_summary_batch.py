@@ -75,15 +75,17 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_still_run() -> No
         json.dumps({"id": "y", "items": [{"title": 5}]}),
         json.dumps({"id": "z", "items": [{"title": "A", "published": "not a date"}]}),
         json.dumps({"id": "w", "items": [{"title": "A", "published": 1e20}]}),  # (no year)
+        '{"id": "d", "items": ' + "[" * 100_000 + "]" * 100_000 + "}",  # (had been a traceback)
         "",
         json.dumps(DAM),
     ]
     out, err = io.StringIO(), io.StringIO()
     result = run_batch(lines, out, err, ExtractiveSummarizer())
-    assert (result.written, result.failed) == (1, 5)
+    assert (result.written, result.failed) == (1, 6)
     messages = err.getvalue().splitlines()
-    assert [m.split(":")[0] for m in messages] == ["line 1", "line 2", "line 3", "line 4", "line 5"]
+    assert [m.split(":")[0] for m in messages] == [f"line {n}" for n in range(1, 7)]
     assert "unreadable 'published' time 1e+20" in messages[4]
+    assert messages[5] == "line 6: invalid JSON: nested too deeply"
     assert "'items' must be a non-empty list" in messages[1]
     assert json.loads(out.getvalue())["id"] == "dam"
 
@@ -111,7 +113,18 @@ def test_the_command_line(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert bad.returncode == 1 and "missing.jsonl" in bad.stderr
+    assert bad.returncode == 2 and "cannot summarize: " in bad.stderr
+    assert "missing.jsonl: No such file or directory" in bad.stderr
+    # bytes that are not UTF-8 are said so, as `cluster` says them (a traceback before)
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
+    latin = subprocess.run(
+        [sys.executable, "-m", "aggregator", "summarize", str(tmp_path / "latin1.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert latin.returncode == 2 and "latin1.jsonl: not UTF-8 text" in latin.stderr
+    assert "Traceback" not in latin.stderr
 
 
 def test_unpaired_surrogates_are_replaced_in_text_and_refused_in_ids() -> None:
