@@ -10,13 +10,16 @@ from urllib.parse import urlsplit
 __all__ = ["hide_passwords", "without_userinfo"]
 
 # scheme://user:password@ — the user stays (it says which account), the password goes; a
-# lone `token@` goes whole (services put their tokens there).
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/:@?#]*)(:[^\s/@?#]*)?@")
+# lone `token@` goes whole (services put their tokens there). The user information runs to
+# the authority's last "@", as a browser reads it: a password written with an "@" in it
+# ("p@ss") had shown what came after that "@".
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#]*)@")
 
 
 def _hidden(match: re.Match[str]) -> str:
-    scheme, user, password = match.group(1, 2, 3)
-    return f"{scheme}{user}:***@" if password is not None else f"{scheme}***@"
+    scheme, info = match.group(1, 2)
+    user, colon, _ = info.partition(":")
+    return f"{scheme}{user}:***@" if colon else f"{scheme}***@"
 
 
 def hide_passwords(text: str) -> str:

@@ -93,6 +93,9 @@ def test_the_login_never_follows_a_redirect_off_the_site() -> None:
         ("http://proxy:3128 and me@example.org", "http://proxy:3128 and me@example.org"),
         ("https://host/path?to=a@b", "https://host/path?to=a@b"),
         ("https://0123abcd@host/feed", "https://***@host/feed"),
+        # a password written with an "@" in it: up to the last one, as a browser reads it
+        ("added http://user:p@ss@h:8761/a.xml", "added http://user:***@h:8761/a.xml"),
+        ("https://me@mail.example:pa@ss@h/", "https://me@mail.example:***@h/"),
     ],
 )
 def test_hide_passwords(text: str, shown: str) -> None:
