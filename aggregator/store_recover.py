@@ -56,7 +56,8 @@ class RecoverReport:
 def recover(db_path: Path, dest: Path) -> RecoverReport:
     """Copy what `db_path` still holds into the new file `dest` (never overwritten)."""
     check_existing(db_path)
-    with new_database_file(db_path, dest, "recover never overwrites") as partial:
+    with new_database_file(db_path, dest, "recover never overwrites") as made:
+        partial = made.partial
         try:
             source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
             target = sqlite3.connect(partial, isolation_level=None)

@@ -10,7 +10,8 @@ import contextlib
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -164,36 +165,62 @@ def _drop_kept(
     return len(ids)
 
 
-@contextlib.contextmanager
-def new_database_file(db_path: Path, dest: Path, rule: str) -> Iterator[Path]:
-    """A file to fill with a copy of `db_path` that becomes `dest` when the block ends well.
+@dataclass(slots=True)
+class NewFile:
+    """`new_database_file`'s file: `partial` to fill; `dest`, the name it takes at the end."""
 
-    It is made beside `dest` (a partial name, removed in any case) with the database's own
-    permissions, which the umask may only narrow: a copy is never more readable than the
-    database it copies (the unit's UMask=0077 one holds private feeds' logins). `dest` is
-    never overwritten, also by a file that took the name meanwhile (a hard link cannot
-    replace one; where the file system has none, a rename): the refusal says `rule`.
+    partial: Path
+    dest: Path
+
+
+@contextlib.contextmanager
+def new_database_file(
+    db_path: Path, dest: Path, rule: str, more: Iterable[Path] = ()
+) -> Iterator[NewFile]:
+    """A file to fill with a copy of `db_path` that becomes `dest` when the block ends well
+    (or the first of `more` free then, when another process took `dest` meanwhile: two
+    backups into one directory in one second).
+
+    It is made beside `dest` (a partial name of its own, removed in any case: two copies at
+    once had shared one, each removing the other's) with the database's own permissions,
+    which the umask may only narrow: a copy is never more readable than the database it
+    copies (the unit's UMask=0077 one holds private feeds' logins). `dest` is never
+    overwritten, also by a file that took the name meanwhile (a hard link cannot replace one;
+    where the file system has none, a rename): the refusal says `rule`.
     """
-    refused = f"{dest}: already exists; give a new name ({rule})"
     if dest.exists():
-        raise StorageError(refused)
-    partial = dest.with_name(f".{dest.name}.partial")
+        raise StorageError(f"{dest}: already exists; give a new name ({rule})")
+    partial: Path | None = None
     try:
-        partial.unlink(missing_ok=True)  # what a killed run left
         mode = db_path.stat().st_mode & 0o666
-        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
-        yield partial
-        try:
-            os.link(partial, dest)
-        except FileExistsError:
-            raise StorageError(refused) from None
-        except OSError:
-            os.replace(partial, dest)
+        handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+        partial = Path(name)
+        os.close(handle)
+        os.chmod(partial, mode & ~_umask())
+        made = NewFile(partial, dest)
+        yield made
+        for name_to_take in itertools.chain([dest], more):
+            try:
+                os.link(partial, name_to_take)
+            except FileExistsError:
+                continue
+            except OSError:
+                os.replace(partial, name_to_take)
+            made.dest = name_to_take
+            return
+        raise StorageError(f"{dest}: already exists; give a new name ({rule})")
     except OSError as exc:
         raise StorageError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,14 +266,18 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
     with `PRAGMA integrity_check` before it gets its final name. A dated name already taken
     (two backups in one second) gets "-2", "-3", …: a directory always receives a new file."""
     check_existing(db_path)
+    more: Iterator[Path] = iter(())
     if dest.is_dir():
         moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        dest = next(
-            path
+        folder = dest
+        names = (
+            folder / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db"
             for n in itertools.count(1)
-            if not (path := dest / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db").exists()
         )
-    with new_database_file(db_path, dest, "backups never overwrite") as partial:
+        dest = next(path for path in names if not path.exists())
+        more = names  # (the names after it, should another backup take it meanwhile)
+    with new_database_file(db_path, dest, "backups never overwrite", more) as made:
+        partial = made.partial
         try:
             integrity = copy_database(db_path, partial)
         except sqlite3.Error as exc:
@@ -257,7 +288,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
             raise DatabaseDamaged(
                 f"{db_path}: not backed up ({dest} not written): {integrity_failure(integrity)}"
             )
-    return BackupReport(dest, dest.stat().st_size, integrity)
+    return BackupReport(made.dest, made.dest.stat().st_size, integrity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,3 +241,43 @@ def test_systemctl_status_says_the_scheduled_backup_fails(tmp_path: Path) -> Non
         assert "backup" not in asyncio.run(service._status_text(None))
     finally:
         service.close()
+
+
+def test_two_backups_into_one_directory_at_once_both_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They had shared one partial file, each removing the other's (both could fail and
+    leave nothing); now each has its own, and the second takes the next dated name."""
+    import threading
+    import time
+
+    from aggregator import store_upkeep
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    copy = store_upkeep.copy_database
+
+    def slow_copy(source: Path, dest: Path) -> str:
+        time.sleep(0.2)  # (both pick the same free name before either takes it)
+        return copy(source, dest)
+
+    monkeypatch.setattr(store_upkeep, "copy_database", slow_copy)
+    out = tmp_path / "backups"
+    out.mkdir()
+    now = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    made: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: made.append(store_upkeep.backup(db, out, now).path))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(p.name for p in made) == [
+        "aggregator-20261205T030000Z-2.db",
+        "aggregator-20261205T030000Z.db",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in made)  # (no partial)
+    for path in made:
+        assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
