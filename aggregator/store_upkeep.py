@@ -271,8 +271,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
         moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
         folder = dest
         names = (
-            folder / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db"
-            for n in itertools.count(1)
+            folder / f"aggregator-{moment}{f'-{n}' if n > 1 else ''}.db" for n in itertools.count(1)
         )
         dest = next(path for path in names if not path.exists())
         more = names  # (the names after it, should another backup take it meanwhile)
