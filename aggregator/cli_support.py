@@ -47,6 +47,27 @@ def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, S
     return host, port, settings
 
 
+def _up_to_date(path: Path) -> bool:
+    """Whether the database at `path` holds this version's schema: every migration applied,
+    none unknown (read only; False when it cannot be read so, and the writing open says
+    why)."""
+    import sqlite3
+
+    from .migrations import migrations
+
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return False
+    try:
+        pending, unknown = migrations.state(conn)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return not pending and not unknown
+
+
 def _free_port(host: str) -> int:
     """A port free on `host` now, for port 0 ("any free port"). The number is fixed before the
     server binds, because the links it publishes are made from it: the server had listened on
@@ -78,8 +99,12 @@ def digest_ready(settings: Settings) -> str | None:
 
 def open_for_reading(path: Path) -> tuple[Store | None, Reader]:
     """An existing database, its schema brought up to date when it can be written; a
-    read-only one is still read. Never creates a database from a typo'd path."""
+    read-only one is still read. Never creates a database from a typo'd path. One whose
+    schema is this version's is read without opening it for writing: `status` or `story`
+    beside a service in the middle of a write had waited 30 s for it, then failed "locked"."""
     check_existing(path)
+    if _up_to_date(path):
+        return None, Reader(str(path))
     try:
         store = Store(path)
     except StorageError as exc:

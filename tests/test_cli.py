@@ -596,3 +596,23 @@ def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
         )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == "aggregator: error: cannot write its output: No space left on device\n"
+
+
+def test_status_and_story_read_beside_a_write_under_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    """They opened the database for writing: beside a service in the middle of a write they
+    waited 30 s for it, then failed "database is locked"."""
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"))
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE feeds SET error_count = error_count")
+        code, out, _ = run_cli("status", "--db", db, capsys=capsys)
+        assert code == 0 and upstream.url("/a.xml") in out
+        (story_id,) = writer.execute("SELECT id FROM stories LIMIT 1").fetchone()
+        code, out, _ = run_cli("story", story_id, "--db", db, capsys=capsys)
+        assert code == 0 and f"STORY {story_id}" in out
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
