@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from xml.parsers import expat
 
 from .errors import ConfigError
@@ -163,6 +163,26 @@ def without_feed_scheme(url: str) -> str:
         return url
     rest = url[match.end() :]
     return rest if match.group().endswith(":") else f"http://{rest}"
+
+
+def feed_key(url: str) -> str:
+    """`url` as one feed whatever its spelling: scheme and host in lower case, no default
+    port, no fragment, no empty query ("HTTP://Example.org:80/rss#x?" is
+    "http://example.org/rss"). `add` and `import` had listed such a spelling again: one feed
+    polled twice."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if ":" in host:  # (an IPv6 address, bracketed again)
+        host = f"[{host}]"
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def url_problem(url: str) -> str | None:

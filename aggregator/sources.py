@@ -25,6 +25,7 @@ from .fetch import Fetcher, FetchSettings
 from .models import Fetched, Source
 from .opml import (
     DEFAULT_CATEGORY,
+    feed_key,
     filed_under,
     freshrss_settings,
     load_opml,
@@ -255,15 +256,15 @@ async def add(
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
-    listed = {s.url for s in opml.sources}
-    if url in listed:
+    listed = {feed_key(s.url) for s in opml.sources}
+    if feed_key(url) in listed:
         raise ConfigError(f"{opml_path}: {url} is already listed")
     if fetcher is None:
         async with Fetcher(settings) as own:
             found = await discover(url, own, user_agent, cookie)
     else:
         found = await discover(url, fetcher, user_agent, cookie)
-    if found.url in listed:
+    if feed_key(found.url) in listed:
         raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
     if cookie_for(url, found.url, cookie) != cookie:  # (a cookie is given for one site)
         raise ConfigError(
@@ -285,7 +286,9 @@ async def add(
     )
 
     def added(now: bytes) -> bytes:  # (the file as it is once the feed was found)
-        if found.url in {s.url for s in parse_opml(now, str(opml_path)).sources}:
+        if feed_key(found.url) in {
+            feed_key(s.url) for s in parse_opml(now, str(opml_path)).sources
+        }:
             raise ConfigError(f"{opml_path}: {found.url} is already listed")
         return add_feed(now, source, str(opml_path))
 
@@ -327,9 +330,9 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
     with _editing(opml_path):
         data = _read(opml_path)
         opml = parse_opml(data, str(opml_path))
-        listed = {s.url for s in opml.sources}
+        listed = {feed_key(s.url) for s in opml.sources}
         for source in incoming:
-            if source.url in listed:
+            if feed_key(source.url) in listed:
                 skipped.append(source)
                 continue
             # (another reader's export: entry rules, intervals or headers are not ours to
@@ -337,7 +340,7 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
             category = filed_under(source.category, opml.categories)
             source = replace(source, category=category, **{**_OURS, **freshrss.get(source.url, {})})
             data = add_feed(data, source, str(opml_path))
-            listed.add(source.url)
+            listed.add(feed_key(source.url))
             added.append(source)
         if added:
             write_atomically(opml_path, data)

@@ -531,3 +531,23 @@ def test_export_writes_into_a_pipe_and_says_a_full_output_in_one_line(
             "aggregator: error: /dev/full: cannot write: No space left on device\n"
         )
         assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_a_listed_feed_spelled_otherwise_is_already_listed(tmp_path: Path) -> None:
+    """`add` and `import` compared addresses as written: "HTTPS://B.example:443/feed#top" was
+    listed again, one feed polled twice."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    for spelled in ("HTTPS://B.example:443/feed#top", "https://b.example/feed?"):
+        with pytest.raises(ConfigError, match="is already listed"):
+            asyncio.run(add(path, spelled))
+    export = tmp_path / "export.opml"
+    export.write_text(
+        '<opml version="2.0"><body><outline text="News">'
+        '<outline type="rss" text="B" xmlUrl="https://B.EXAMPLE/feed"/>'
+        '<outline type="rss" text="New" xmlUrl="https://new.example/rss"/>'
+        "</outline></body></opml>"
+    )
+    imported = import_opml(path, export)
+    assert [s.url for s in imported.added] == ["https://new.example/rss"]
+    assert [s.url for s in imported.listed] == ["https://B.EXAMPLE/feed"]
