@@ -408,7 +408,8 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         import tomllib  # only with a settings file (most cron runs have none)
 
         try:
-            values = tomllib.loads(path.read_text(encoding="utf-8"))
+            # (utf-8-sig: a byte order mark, which Windows editors write, is no TOML error)
+            values = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

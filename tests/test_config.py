@@ -133,6 +133,8 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
     path.write_text("[server\nport = ")
     with pytest.raises(ConfigError, match=r"settings.toml: invalid TOML"):
         load_settings(path, {})
+    path.write_bytes(b"\xef\xbb\xbf[server]\nport = 8282\n")  # (a Windows editor's BOM)
+    assert load_settings(path, {}).server.port == 8282
     with pytest.raises(ConfigError, match="cannot read config"):
         load_settings(tmp_path / "missing.toml", {})
     assert load_settings(None, {}) == Settings()
