@@ -21,6 +21,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from .store import check_existing
     from .store_upkeep import backup
 
+    if not args.path.strip():  # (an unset variable: had backed up into the current directory)
+        raise ConfigError("backup: an empty path (an unset variable?)")
     dest = Path(args.path)
     if args.path.endswith(("/", os.sep)) and not dest.is_dir():
         check_existing(args.db)  # (no directory is made for a backup that cannot be taken)

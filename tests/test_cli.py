@@ -376,6 +376,9 @@ def test_backup_to_a_path_ending_in_a_slash_makes_that_directory(
         "backup", "--db", str(tmp_path / "none.db"), f"{tmp_path}/other/", capsys=capsys
     )
     assert code == 1 and "no database there" in err and not (tmp_path / "other").exists()
+    # an empty path (an unset variable) had put a backup in the current directory
+    code, _, err = run_cli("backup", "--db", str(db), "", capsys=capsys)
+    assert code == 2 and "backup: an empty path" in err
 
 
 def test_port_0_is_one_free_port_that_the_links_and_the_log_name(tmp_path: Path) -> None:
