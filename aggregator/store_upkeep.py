@@ -7,6 +7,8 @@ Split from `store.py` (the table-group split the architecture asks for); it work
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
 import itertools
 import os
 import sqlite3
@@ -191,11 +193,13 @@ def new_database_file(
     if dest.exists():
         raise StorageError(f"{dest}: already exists; give a new name ({rule})")
     partial: Path | None = None
+    handle = -1
     try:
+        _remove_left_partials(dest)
         mode = db_path.stat().st_mode & 0o666
         handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
         partial = Path(name)
-        os.close(handle)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # (held while it is filled: not a leftover)
         os.chmod(partial, mode & ~_umask())
         made = NewFile(partial, dest)
         yield made
@@ -215,6 +219,22 @@ def new_database_file(
         if partial is not None:
             with contextlib.suppress(OSError):
                 partial.unlink()
+        if handle >= 0:
+            os.close(handle)
+
+
+def _remove_left_partials(dest: Path) -> None:
+    """Remove the partial files of `dest` that a killed copy left (`.NAME.*.partial`, and
+    the one name all copies shared before), not one another process is filling: each holds
+    an `flock` on its own while it fills it, which its death releases."""
+    for left in dest.parent.glob(f".{glob.escape(dest.name)}*.partial"):
+        with contextlib.suppress(OSError):
+            handle = os.open(left, os.O_RDONLY)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                left.unlink()
+            finally:
+                os.close(handle)
 
 
 def _umask() -> int:
