@@ -9,6 +9,7 @@ produce a file the service would reject.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.parsers import expat
 from xml.sax.saxutils import escape
@@ -150,26 +151,46 @@ def _checked(data: bytes, where: str) -> bytes:
 def add_feed(data: bytes, source: Source, where: str = "OPML") -> bytes:
     """`data` with a feed outline for `source` added at the end of its category (a new
     category outline at the end when there is none). ConfigError if the URL is listed."""
+    return add_feeds(data, [source], where)
+
+
+def add_feeds(data: bytes, sources: Sequence[Source], where: str = "OPML") -> bytes:
+    """`add_feed` of each of `sources`, in order, in one edit: the document is read and
+    checked once for each category among them, not once a feed (an import of 4,000 feeds,
+    read whole for each, had taken 148 s)."""
+    by_category: dict[str, list[Source]] = {}
+    for source in sources:
+        by_category.setdefault(source.category or DEFAULT_CATEGORY, []).append(source)
+    for category, group in by_category.items():
+        data = _add_to(data, category, group, where)
+    return data
+
+
+def _add_to(data: bytes, category: str, sources: Sequence[Source], where: str) -> bytes:
+    """`data` with feed outlines for `sources` added at the end of `category`."""
     tree = _tree(data, where)
-    for node in tree.every:
-        if node.is_feed and node.attr("xmlUrl") == source.url:
+    listed = {node.attr("xmlUrl") for node in tree.every if node.is_feed}
+    for source in sources:
+        if source.url in listed:
             raise ConfigError(f"{where}: {source.url} is already listed")
+        listed.add(source.url)
     encoding = _encoding(data)
 
     def encode(text: str) -> bytes:
         return text.encode(encoding, "xmlcharrefreplace")
 
-    line = encode(feed_outline(source))
-    category = source.category or DEFAULT_CATEGORY
+    lines = [encode(feed_outline(source)) for source in sources]
     home = next((n for n in tree.outlines if not n.is_feed and n.label == category), None)
     if home is not None and home.children:
         last = home.children[-1]
         indent = _line_indent(data, last.start)
-        return _checked(data[: last.end] + b"\n" + indent + line + data[last.end :], where)
+        added = b"".join(b"\n" + indent + line for line in lines)
+        return _checked(data[: last.end] + added + data[last.end :], where)
     if home is not None:  # an empty category, written <outline text="X"/>
         indent = _line_indent(data, home.start)
         head = data[home.start : home.end - 2].rstrip()
-        block = head + b">\n" + indent + b"  " + line + b"\n" + indent + b"</outline>"
+        inner = b"".join(indent + b"  " + line + b"\n" for line in lines)
+        block = head + b">\n" + inner + indent + b"</outline>"
         return _checked(data[: home.start] + block + data[home.end :], where)
     label = encode(_attr_text(category))
     if tree.outlines:
@@ -181,9 +202,10 @@ def add_feed(data: bytes, source: Source, where: str = "OPML") -> bytes:
             raise ConfigError(f"{where}: no <body> to add to")
         indent = b"  "
         at = tree.body_close
+    inner = b"".join(indent + b"  " + line + b"\n" for line in lines)
     block = (
         b"\n" + indent + b'<outline text="' + label + b'" title="' + label + b'">\n'
-        + indent + b"  " + line + b"\n" + indent + b"</outline>"
+        + inner + indent + b"</outline>"
     )  # fmt: skip
     if not tree.outlines:
         block += b"\n"

@@ -35,7 +35,7 @@ from .opml import (
     url_problem,
     without_feed_scheme,
 )
-from .opml_edit import add_feed, remove_feed, render_opml
+from .opml_edit import add_feed, add_feeds, remove_feed, render_opml
 from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
@@ -339,11 +339,10 @@ def import_opml(opml_path: Path, other: Path) -> Imported:
             # take, but FreshRSS's own, which say the same, are)
             category = filed_under(source.category, opml.categories)
             source = replace(source, category=category, **{**_OURS, **freshrss.get(source.url, {})})
-            data = add_feed(data, source, str(opml_path))
             listed.add(feed_key(source.url))
             added.append(source)
-        if added:
-            write_atomically(opml_path, data)
+        if added:  # (in one edit: read and checked once a category, not once a feed)
+            write_atomically(opml_path, add_feeds(data, added, str(opml_path)))
     return Imported(added, skipped, (*export.warnings, *warnings))
 
 

@@ -551,3 +551,29 @@ def test_a_listed_feed_spelled_otherwise_is_already_listed(tmp_path: Path) -> No
     imported = import_opml(path, export)
     assert [s.url for s in imported.added] == ["https://new.example/rss"]
     assert [s.url for s in imported.listed] == ["https://B.EXAMPLE/feed"]
+
+
+def test_feeds_added_in_one_edit_read_as_added_one_by_one() -> None:
+    """`import` adds its feeds in one edit (`add_feeds`: a 4,000-feed export, the file read
+    whole for each feed, had taken 148 s): the same bytes as adding them one at a time, a
+    new category made once, in the order its feeds came."""
+    from aggregator.opml_edit import add_feeds
+
+    sources = [
+        Source("https://one.example/rss", "One", "Science"),
+        Source("https://two.example/rss", "Two", "Sport"),
+        Source("https://three.example/rss", "Three", "Science"),
+        Source("https://four.example/rss", "Four", "World News"),
+    ]
+    one_by_one = HAND_WRITTEN
+    for source in sources:
+        one_by_one = add_feed(one_by_one, source)
+    at_once = add_feeds(HAND_WRITTEN, sources)
+    assert at_once == one_by_one
+    listed = [(s.url, s.category) for s in parse_opml(at_once).sources]
+    assert ("https://four.example/rss", "World News") in listed
+    assert listed.index(("https://one.example/rss", "Science")) < listed.index(
+        ("https://three.example/rss", "Science")
+    )
+    with pytest.raises(ConfigError, match=r"https://one\.example/rss is already listed"):
+        add_feeds(HAND_WRITTEN, [sources[0], sources[0]])
