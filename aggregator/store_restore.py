@@ -75,6 +75,21 @@ def restore(source: Path, db_path: Path, now: datetime) -> RestoreReport:
     return RestoreReport(source, db_path, kept, *counts)
 
 
+def _lacking_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of this version's schema that `conn`'s database does not have."""
+    from .store import Store
+
+    fresh = Store(":memory:")
+    try:
+        wanted = {
+            r[0] for r in fresh.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    finally:
+        fresh.close()
+    found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return sorted(wanted - found)
+
+
 def _copied(source: Path, dest: Path) -> tuple[int, int, int, str | None]:
     """Copy `source` into the empty file `dest`, written through to the disk, and return the
     copy's items, stories, feeds and newest item once it is known to be whole, an aggregator
@@ -93,6 +108,13 @@ def _copied(source: Path, dest: Path) -> tuple[int, int, int, str | None]:
                 raise DatabaseUnusable(
                     f"{source}: not restored: written by a newer version of aggregator (its "
                     f"schema has {', '.join(newer)}, which this version does not know)"
+                )
+            if not pending and (lacking := _lacking_tables(conn)):
+                # (a table dropped by hand: restored, every page and feed had failed "no
+                # such table")
+                raise StorageError(
+                    f"{source}: not restored: its schema is this version's but it lacks "
+                    f"{', '.join(lacking)}"
                 )
             (items, newest), (stories,), (feeds,) = (
                 conn.execute(sql).fetchone()

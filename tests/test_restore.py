@@ -128,6 +128,16 @@ def test_nothing_changes_when_the_service_runs_or_the_backup_cannot_be_restored(
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
     code, _, err = run_cli("restore", str(other), "--db", str(db), capsys=capsys)
     assert err == f"aggregator: error: {other}: not restored: not an aggregator database\n"
+    # a table dropped by hand: restored, every page and feed had failed "no such table"
+    lacking = tmp_path / "lacking.db"
+    lacking.write_bytes(copy.read_bytes())
+    with sqlite3.connect(lacking) as conn:
+        conn.execute("DROP TABLE summaries")
+    code, _, err = run_cli("restore", str(lacking), "--db", str(db), capsys=capsys)
+    assert code == 1 and err == (
+        f"aggregator: error: {lacking}: not restored: its schema is this version's but it "
+        "lacks summaries\n"
+    )
     newer = sqlite3.connect(copy)
     newer.execute(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
