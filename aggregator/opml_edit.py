@@ -180,17 +180,18 @@ def _add_to(data: bytes, category: str, sources: Sequence[Source], where: str) -
         return text.encode(encoding, "xmlcharrefreplace")
 
     lines = [encode(feed_outline(source)) for source in sources]
+    nl = b"\r\n" if b"\r\n" in data else b"\n"  # (a file written on Windows stays so)
     home = next((n for n in tree.outlines if not n.is_feed and n.label == category), None)
     if home is not None and home.children:
         last = home.children[-1]
         indent = _line_indent(data, last.start)
-        added = b"".join(b"\n" + indent + line for line in lines)
+        added = b"".join(nl + indent + line for line in lines)
         return _checked(data[: last.end] + added + data[last.end :], where)
     if home is not None:  # an empty category, written <outline text="X"/>
         indent = _line_indent(data, home.start)
         head = data[home.start : home.end - 2].rstrip()
-        inner = b"".join(indent + b"  " + line + b"\n" for line in lines)
-        block = head + b">\n" + inner + indent + b"</outline>"
+        inner = b"".join(indent + b"  " + line + nl for line in lines)
+        block = head + b">" + nl + inner + indent + b"</outline>"
         return _checked(data[: home.start] + block + data[home.end :], where)
     label = encode(_attr_text(category))
     if tree.outlines:
@@ -202,13 +203,13 @@ def _add_to(data: bytes, category: str, sources: Sequence[Source], where: str) -
             raise ConfigError(f"{where}: no <body> to add to")
         indent = b"  "
         at = tree.body_close
-    inner = b"".join(indent + b"  " + line + b"\n" for line in lines)
+    inner = b"".join(indent + b"  " + line + nl for line in lines)
     block = (
-        b"\n" + indent + b'<outline text="' + label + b'" title="' + label + b'">\n'
+        nl + indent + b'<outline text="' + label + b'" title="' + label + b'">' + nl
         + inner + indent + b"</outline>"
     )  # fmt: skip
     if not tree.outlines:
-        block += b"\n"
+        block += nl
     return _checked(data[:at] + block + data[at:], where)
 
 

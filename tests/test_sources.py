@@ -577,3 +577,14 @@ def test_feeds_added_in_one_edit_read_as_added_one_by_one() -> None:
     )
     with pytest.raises(ConfigError, match=r"https://one\.example/rss is already listed"):
         add_feeds(HAND_WRITTEN, [sources[0], sources[0]])
+
+
+def test_an_edit_keeps_a_file_written_with_windows_line_endings_so() -> None:
+    """`add` had ended its new lines, and so the line before them, with a bare LF in a file
+    written with CR LF."""
+    windows = HAND_WRITTEN.replace(b"\n", b"\r\n")
+    edited = add_feed(windows, Source("https://new.example/rss", "New", "Science"))
+    edited = add_feed(edited, Source("https://other.example/rss", "Other", "Sport"))
+    edited = remove_feed(edited, "https://b.example/feed")
+    assert edited.count(b"\n") == edited.count(b"\r\n") > 0
+    assert b"https://new.example/rss" in edited and b"https://b.example/feed" not in edited
