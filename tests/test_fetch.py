@@ -293,24 +293,31 @@ def test_total_timeout_bounds_slow_servers(path: str) -> None:
     run(scenario, settings)
 
 
-def test_a_chunked_body_cut_short_is_an_incomplete_response() -> None:
-    """A chunked body that stops before its last chunk had been "bad content encoding" (the
-    name of aiohttp's TransferEncodingError)."""
+def _answered_with(answer: bytes) -> FetchOutcome:
+    """A fetch from a loopback server that reads the request, sends `answer` and hangs up."""
     from loopback_server import LoopbackServer
 
-    class Cut(LoopbackServer):
+    class Raw(LoopbackServer):
         async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n")
-            writer.write(b"<rss version='2'\r\n")  # (one chunk of 16 bytes, then nothing)
+            writer.write(answer)
             await writer.drain()
             writer.close()
 
     async def scenario() -> FetchOutcome:
-        async with Cut() as server, Fetcher(FAST) as fetcher:
+        async with Raw() as server, Fetcher(FAST) as fetcher:
             return await fetcher.fetch(f"http://127.0.0.1:{server.port}/feed.xml")
 
-    result = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_a_chunked_body_cut_short_is_an_incomplete_response() -> None:
+    """A chunked body that stops before its last chunk had been "bad content encoding" (the
+    name of aiohttp's TransferEncodingError)."""
+    result = _answered_with(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n"
+        b"<rss version='2'\r\n"  # (one chunk of 16 bytes, then nothing)
+    )
     assert isinstance(result, FetchFailed)
     assert result.error == "connection closed mid-body (incomplete response)"
 
@@ -318,20 +325,7 @@ def test_a_chunked_body_cut_short_is_an_incomplete_response() -> None:
 def test_a_garbage_answer_is_said_in_a_line_of_bounded_length() -> None:
     """aiohttp quotes the bytes it could not read: ~8 KB of an HTTP/0.9 or TLS answer had
     been stored and shown as the feed's error."""
-    from loopback_server import LoopbackServer
-
-    class Garbage(LoopbackServer):
-        async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"\x16\x03\x01" + b"garbage " * 1000 + b"\r\n\r\n")
-            await writer.drain()
-            writer.close()
-
-    async def scenario() -> FetchOutcome:
-        async with Garbage() as server, Fetcher(FAST) as fetcher:
-            return await fetcher.fetch(f"http://127.0.0.1:{server.port}/feed.xml")
-
-    result = asyncio.run(scenario())
+    result = _answered_with(b"\x16\x03\x01" + b"garbage " * 1000 + b"\r\n\r\n")
     assert isinstance(result, FetchFailed)
     assert result.error.startswith("invalid HTTP response: ") and len(result.error) <= 330
 

@@ -414,6 +414,18 @@ def test_an_empty_200_to_a_conditional_request_is_not_an_error(tmp_path: Path) -
     asyncio.run(scenario())
 
 
+@contextlib.asynccontextmanager
+async def _service_of(tmp_path: Path, *urls: str) -> AsyncIterator[Service]:
+    """A service polling `urls` (its database in `tmp_path`), closed after."""
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml(*urls))
+    service = Service(path, tmp_path / "agg.db", _settings())
+    try:
+        yield service
+    finally:
+        service.close()
+
+
 def test_a_server_that_answers_304_to_a_plain_request_is_an_error(tmp_path: Path) -> None:
     """A 304 to a request that named no version had been "not modified", a feed polled fine
     forever with nothing ever stored."""
@@ -421,14 +433,9 @@ def test_a_server_that_answers_304_to_a_plain_request_is_an_error(tmp_path: Path
     async def scenario() -> tuple[int, dict[str, object]]:
         async with Upstream() as up:
             url = up.add_feed("/h.xml", b"", status=304)
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, url) as service:
                 report = await _poll(service)
                 return report.errors, _rows(service)[url]
-            finally:
-                service.close()
 
     errors, row = asyncio.run(scenario())
     assert errors == 1 and (row["status"], row["http_status"]) == ("error", 304)
@@ -444,16 +451,11 @@ def test_a_page_that_is_no_feed_is_not_hidden_by_the_304_to_its_etag(tmp_path: P
         async with Upstream() as up:
             page = b"<!doctype html><html><body><p>Down for maintenance</p></body></html>"
             url = up.add_feed("/h.xml", page, etag='"b1"', content_type="text/html")
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, url) as service:
                 statuses = []
                 for _ in range(3):
                     await _poll(service, everything=True)
                     statuses.append(str(_rows(service)[url]["status"]))
-            finally:
-                service.close()
             return statuses, [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")]
 
     statuses, asked = asyncio.run(scenario())
@@ -470,18 +472,13 @@ def test_a_document_cut_short_keeps_the_stored_text_of_its_last_entry(tmp_path: 
     async def scenario() -> tuple[dict[str, str], list[str | None], int]:
         async with Upstream() as up:
             url = up.add_feed("/h.xml", whole, etag='"v1"')
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, url) as service:
                 assert (await _poll(service)).items_new == 2
                 up.add_feed("/h.xml", cut, etag='"v2"')
                 await _poll(service, everything=True)
                 up.add_feed("/h.xml", whole, etag='"v2"')  # (the whole body, its server says)
                 updated = (await _poll(service, everything=True)).items_updated
                 texts = dict(service.store.db.execute("SELECT title, text FROM items"))
-            finally:
-                service.close()
             return (
                 texts,
                 [r.headers.get("if-none-match") for r in up.requests_for("/h.xml")],
@@ -503,10 +500,7 @@ def test_a_feed_whose_new_address_goes_missing_is_asked_at_its_listed_one(
         async with Upstream() as up:
             old = up.add_redirect("/old.xml", "/new.xml", status=301)
             up.add_feed("/new.xml", BODY)
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(old))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, old) as service:
                 statuses = []
                 await _poll(service)
                 del up.resources["/new.xml"]
@@ -514,8 +508,6 @@ def test_a_feed_whose_new_address_goes_missing_is_asked_at_its_listed_one(
                 for _ in range(2):
                     await _poll(service, everything=True)
                     statuses.append(str(_rows(service)[old]["status"]))
-            finally:
-                service.close()
             return statuses, [r.path for r in up.requests]
 
     statuses, paths = asyncio.run(scenario())
@@ -537,15 +529,10 @@ def test_a_poll_that_fails_on_a_bug_is_an_error_backed_off(
     async def scenario() -> dict[str, object]:
         async with Upstream() as up:
             url = up.add_feed("/h.xml", BODY)
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(url))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, url) as service:
                 assert (await _poll(service)).errors == 1
                 assert (await _poll(service)).feeds == 0  # (not due again at once)
                 return _rows(service)[url]
-            finally:
-                service.close()
 
     with caplog.at_level(logging.ERROR, logger="aggregator"):
         row = asyncio.run(scenario())
@@ -564,18 +551,13 @@ def test_a_permanent_redirect_answered_304_at_its_end_is_remembered(tmp_path: Pa
     async def scenario() -> list[str]:
         async with Upstream() as up:
             old = up.add_feed("/old.xml", BODY, etag='"m"')
-            path = tmp_path / "feeds.opml"
-            path.write_text(opml(old))
-            service = Service(path, tmp_path / "agg.db", _settings())
-            try:
+            async with _service_of(tmp_path, old) as service:
                 await _poll(service)
                 up.add_feed("/new.xml", BODY, etag='"m"')
                 up.add_redirect("/old.xml", "/new.xml", status=301)
                 for _ in range(2):
                     await _poll(service, everything=True)
                 assert _rows(service)[old]["status"] == "not_modified"
-            finally:
-                service.close()
             return [r.path for r in up.requests]
 
     assert asyncio.run(scenario()) == ["/old.xml", "/old.xml", "/new.xml", "/new.xml"]

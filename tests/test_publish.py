@@ -496,25 +496,31 @@ def test_a_storys_language_is_detected_once_for_all_its_listings() -> None:
     assert publish._text_language.cache_info().misses == 3
 
 
-def test_bidirectional_overrides_are_not_published() -> None:
-    """U+202E makes a reader show what follows reversed ("\u202egnp.exe" reads "exe.png"):
-    a feed could make a headline or a source title say what it does not."""
+def _outputs(story_id: str, headline: str, bullet: str, outlet: str) -> list[str]:
+    """A one-source story's page, Atom feed and JSON Feed (as JSON text: escapes shown)."""
     import json
 
     from aggregator.models import Bullet, SourceRef, Summary
     from aggregator.pages import render_story_html
 
-    spoof = "Ship sinks off coast \u202egnp.exe"
     summary = Summary(
-        headline=spoof,
-        bullets=(Bullet("A cargo ship sank off the coast on Tuesday \u202dnight.", (0,)),),
-        sources=(SourceRef("Evil \u202eOutlet", spoof, "https://evil.example/1"),),
+        headline=headline,
+        bullets=(Bullet(bullet, (0,)),),
+        sources=(SourceRef(outlet, headline, f"https://{story_id}.example/1"),),
         outlet_count=1,
     )
-    story = make_story("rlo1", spoof, summary=summary)
+    story = make_story(story_id, headline, summary=summary)
     atom = render_feed("World News", "world-news", [story], "atom", SETTINGS, NOW)
     doc = json.loads(render_feed("World News", "world-news", [story], "json", SETTINGS, NOW))
-    for output in (render_story_html(story, SETTINGS, []), atom.decode(), json.dumps(doc)):
+    return [render_story_html(story, SETTINGS, []), atom.decode(), json.dumps(doc)]
+
+
+def test_bidirectional_overrides_are_not_published() -> None:
+    """U+202E makes a reader show what follows reversed ("\u202egnp.exe" reads "exe.png"):
+    a feed could make a headline or a source title say what it does not."""
+    spoof = "Ship sinks off coast \u202egnp.exe"
+    bullet = "A cargo ship sank off the coast on Tuesday \u202dnight."
+    for output in _outputs("rlo1", spoof, bullet, "Evil \u202eOutlet"):
         assert "gnp.exe" in output and "Tuesday night" in output
         assert "\u202e" not in output and "\u202d" not in output
         assert "\\u202e" not in output and "\\u202d" not in output  # (JSON escapes)
@@ -526,22 +532,9 @@ def test_bidirectional_overrides_are_not_published() -> None:
 def test_c1_control_characters_are_not_published() -> None:
     """U+0080-U+009F (a JSON Feed's "\\u009b" among them, the 8-bit CSI that starts a
     terminal's escape sequence) had reached headlines, bullets, pages and feeds."""
-    import json
-
-    from aggregator.models import Bullet, SourceRef, Summary
-    from aggregator.pages import render_story_html
-
     title = "Hamar \x81\x8d\x9b2J cathedral gets a glass roof\x90"
-    summary = Summary(
-        headline=title,
-        bullets=(Bullet("The roof opened on Saturday\x9b, the museum said.", (0,)),),
-        sources=(SourceRef("Fjord \x85Post", title, "https://fjord.example/1"),),
-        outlet_count=1,
-    )
-    story = make_story("c1", title, summary=summary)
-    atom = render_feed("World News", "world-news", [story], "atom", SETTINGS, NOW)
-    doc = json.loads(render_feed("World News", "world-news", [story], "json", SETTINGS, NOW))
-    for output in (render_story_html(story, SETTINGS, []), atom.decode(), json.dumps(doc)):
+    bullet = "The roof opened on Saturday\x9b, the museum said."
+    for output in _outputs("c1", title, bullet, "Fjord \x85Post"):
         assert "Hamar 2J cathedral gets a glass roof" in output and "Saturday, the" in output
         assert not any("\x80" <= ch <= "\x9f" for ch in output)
         assert "\\u009b" not in output and "\\u0081" not in output  # (JSON escapes)

@@ -95,34 +95,28 @@ def test_items_without_publisher_fall_back_to_the_link_host() -> None:
     assert items[0].outlet == "a.example"
 
 
+def _summarize(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator", "summarize", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_the_command_line(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps(DAM) + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "aggregator", "summarize", str(source), "--max-words", "40"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _summarize(str(source), "--max-words", "40")
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert record["id"] == "dam" and record["headline"]
-    bad = subprocess.run(
-        [sys.executable, "-m", "aggregator", "summarize", str(tmp_path / "missing.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = _summarize(str(tmp_path / "missing.jsonl"))
     assert bad.returncode == 2 and "cannot summarize: " in bad.stderr
     assert "missing.jsonl: No such file or directory" in bad.stderr
     # bytes that are not UTF-8 are said so, as `cluster` says them (a traceback before)
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
-    latin = subprocess.run(
-        [sys.executable, "-m", "aggregator", "summarize", str(tmp_path / "latin1.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    latin = _summarize(str(tmp_path / "latin1.jsonl"))
     assert latin.returncode == 2 and "latin1.jsonl: not UTF-8 text" in latin.stderr
     assert "Traceback" not in latin.stderr
 
