@@ -91,11 +91,15 @@ class _Clause:
 
 def _clauses(query: str) -> tuple[list[_Clause], set[int]]:
     """The query's clauses (`MAX_TERMS` words at most), and which of them follow an `OR`
-    that joins them to the clause before (both wanted)."""
+    that joins them to the clause before (both wanted). The query is read composed (NFC): a
+    letter and its accent written apart ("n" + U+0303, as macOS may send "ñ") had split the
+    word, and nothing matched."""
+    import unicodedata
+
     clauses: list[_Clause] = []
     joined: set[int] = set()
     terms = 0
-    for match in _PARTS.finditer(query):
+    for match in _PARTS.finditer(unicodedata.normalize("NFC", query)):
         left_out, phrase = bool(match[1] or match[3]), match[2] is not None
         text = match[2] if phrase else match[4]
         if not phrase and not left_out and text == "OR":

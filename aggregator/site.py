@@ -332,7 +332,7 @@ class Site:
         body = render_feed(
             "", "", stories, fmt, self.settings, self.now(), digests=self.digests, frame=frame
         )
-        return Output(body, FEED_MEDIA_TYPES[fmt], _newest(stories))
+        return Output(body, f"{FEED_MEDIA_TYPES[fmt]}; charset=utf-8", _newest(stories))
 
     def feed(self, slug: str, fmt: str, top: bool = False) -> Output | None:
         """A category's feed, or every category's for the slug "all"."""

@@ -207,9 +207,11 @@ def _accepts_gzip(header: str) -> bool:
     """Whether an Accept-Encoding header admits gzip (q=0 refuses it)."""
     if header in ("gzip, deflate", "gzip, deflate, br", "gzip", "gzip, deflate, br, zstd"):
         return True  # the common headers, without parsing
+    named: dict[str, float] = {}  # gzip's own quality wins over the wildcard's (RFC 9110)
     for part in header.split(","):
         coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+        coding = coding.strip().lower()
+        if coding not in ("gzip", "x-gzip", "*"):
             continue
         quality = 1.0
         for param in params.split(";"):
@@ -219,8 +221,8 @@ def _accepts_gzip(header: str) -> bool:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        return quality > 0
-    return False
+        named.setdefault("*" if coding == "*" else "gzip", quality)
+    return named.get("gzip", named.get("*", 0.0)) > 0
 
 
 def _not_modified(request: web.Request, entry: Rendered) -> bool:

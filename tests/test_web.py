@@ -188,6 +188,12 @@ def test_gzip_when_accepted() -> None:
         assert status == 304
         _, refused, _ = await get(session, url, Accept_Encoding="gzip;q=0, identity")
         assert "Content-Encoding" not in refused
+        # gzip's own q=0 wins over a wildcard, wherever it is written (RFC 9110)
+        for said in ("*, gzip;q=0", "gzip;q=0, *"):
+            _, refused, _ = await get(session, url, Accept_Encoding=said)
+            assert "Content-Encoding" not in refused
+        _, wild, _ = await get(session, url, Accept_Encoding="*")
+        assert wild["Content-Encoding"] == "gzip"
 
     serve(FakeReader(), check)
 
