@@ -139,6 +139,15 @@ def send_over_one_connection(
                     refused = client.send_message(message, from_addr=sender, to_addrs=addresses)
                 except smtplib.SMTPRecipientsRefused as exc:  # the whole transaction; go on
                     refused = exc.recipients
+                except smtplib.SMTPDataError as exc:
+                    if len(addresses) != 1 or not 500 <= exc.smtp_code < 600:
+                        raise  # (a 4xx: the server's trouble for now; the send is retried)
+                    # A one-reader copy refused for good at DATA ("552 mailbox full") is that
+                    # reader's refusal, as at RCPT: it had ended the connection, and every
+                    # reader after them went without, day after day.
+                    reply = exc.smtp_error
+                    reply = reply if isinstance(reply, bytes) else str(reply).encode()
+                    refused = {addresses[0]: (exc.smtp_code, reply)}
                 replies.update(refused)
                 accepted += [address for address in addresses if address not in refused]
     except (smtplib.SMTPException, OSError) as exc:
@@ -281,7 +290,8 @@ class DigestJob:
         msg = compose(name, picks, job.day, now, digest, publish)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
         copies = await self.personal(job.category, name, picks, job.day, now, publish)
-        known = {address.lower() for address in recipients}  # (listed there: one copy)
+        # (listed there, also as "Bob <bob@example.net>": one copy, not a second of its own)
+        known = {parseaddr(address)[1].lower() for address in recipients}
         copies = [copy for copy in copies if _reader_of(copy).lower() not in known]
         done = await self.write(self.books.delivered, job.category, job.day)
         if not recipients and not copies and not done:  # (its last reader left since it fell due)

@@ -26,6 +26,11 @@ def _check_address(value: str, what: str) -> None:
     address = parseaddr(value)[1]
     if any(ch in value for ch in "\r\n") or not _ADDRESS.match(address or ""):
         raise ValueError(f"{what}: not an email address: {value!r}")
+    if not address.isascii():  # (a mail server without SMTPUTF8 refused the whole send)
+        raise ValueError(
+            f"{what}: {address!r} is not written in ASCII, which not every mail server takes "
+            "(a domain can be written in its xn-- form)"
+        )
 
 
 def _load_zone(name: str) -> ZoneInfo:

@@ -42,17 +42,23 @@ class Subscribers:
 
     def ask(self, category: str, address: str, now: datetime) -> bool:
         """A sign-up of `address`: True when a confirmation email should go now; False when
-        it is subscribed already, or one went within the hour."""
+        it is subscribed already, or one went to it within the hour, for any category (one a
+        category had let a form send as many to someone else's address as it has
+        categories)."""
         conn = self.store.conn
         self.forget_unconfirmed(now)
         with self.store.transaction():
             row = conn.execute(
-                "SELECT state, asked FROM digest_subscribers WHERE category = ? AND address = ?",
+                "SELECT state FROM digest_subscribers WHERE category = ? AND address = ?",
                 [category, address],
             ).fetchone()
-            if row is not None and (
-                row[0] == "confirmed" or (row[1] and row[1] > to_iso(now - ASK_AGAIN_AFTER))
-            ):
+            if row is not None and row[0] == "confirmed":
+                return False
+            lately = conn.execute(
+                "SELECT 1 FROM digest_subscribers WHERE address = ? AND asked > ? LIMIT 1",
+                [address, to_iso(now - ASK_AGAIN_AFTER)],
+            ).fetchone()
+            if lately is not None:
                 return False
             conn.execute(
                 "INSERT INTO digest_subscribers (category, address, state, since, asked) "

@@ -105,6 +105,7 @@ class Sink:
     peers: list[Any] = field(default_factory=list)  # each message's client (its connection)
     busy: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 450 first
     fail_data: set[int] = field(default_factory=set)  # which DATAs (1, 2, …) are answered 451
+    full: set[str] = field(default_factory=set)  # addresses whose copy DATA answers 552
     datas: int = 0
 
     async def handle_RCPT(
@@ -120,6 +121,8 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.datas += 1
+        if self.full.intersection(envelope.rcpt_tos):
+            return "552 5.2.2 Mailbox full"
         if self.refuse or self.datas in self.fail_data:
             self.refuse = max(self.refuse - 1, 0)
             return "451 4.3.0 Try again later"

@@ -101,6 +101,12 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         ({"server": {"proxies": [{}]}}, {}, "'proxies': expected a list of text"),
         ({"fetch": {"no_proxy": [1]}}, {}, "'no_proxy': expected a list of text"),
         ({"articles": {"skip_feeds": [1]}}, {}, "'skip_feeds': expected a list of text"),
+        # a mail server without SMTPUTF8 had refused the whole send for one such address
+        (
+            {"digest": {"recipients": {"World": ["ann@example.org", "jörg@example.org"]}}},
+            {},
+            "'jörg@example.org' is not written in ASCII",
+        ),
         # checked as an outline's userAgent is (a line break had failed every feed's poll)
         ({"fetch": {"user_agent": "a\nb"}}, {}, "user_agent: only printable ASCII characters"),
         ({"fetch": {"user_agent": ""}}, {}, "user_agent: empty"),

@@ -188,3 +188,59 @@ def test_a_reader_whose_address_is_refused_on_three_digests_in_a_row_is_unsubscr
     assert "refused it on 3 digests in a row (last: 550 5.1.1 No such user)" in caplog.text
     assert _received(sink).count("ann@example.org") == 2
     assert _received(sink).count("alice@example.com") == 3
+
+
+def test_a_readers_copy_refused_at_data_is_their_refusal_and_the_others_get_theirs(
+    tmp_path: Path,
+) -> None:
+    """ "552 mailbox full" at DATA for one reader's copy had ended the connection: every
+    reader after them went without, and the day was given up after its attempts."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    books = Subscribers(store)
+    readers = ("ann@example.org", "full@example.org", "cy@example.org", "di@example.org")
+    for address in readers:
+        books.confirm("World News", address, NOW)
+    add_story(store, "s0", "Story of the day", at=NOW - timedelta(hours=1))
+    store.close()
+    port = free_port()
+    sink = Sink(full={"full@example.org"})
+    with smtp_sink(sink, port):
+        svc = Service(Path("feeds.opml"), db, _self_service(port), clock=Clock(NOW))
+        try:
+            run = asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+    got = _received(sink)
+    assert run.status == "sent" and "full@example.org: 552 5.2.2 Mailbox full" in (run.error or "")
+    assert all(got.count(address) == 1 for address in ("ann@example.org", "cy@example.org"))
+    assert "di@example.org" in got and "full@example.org" not in got
+    with sqlite3.connect(db) as conn:
+        counted = dict(conn.execute("SELECT address, refusals FROM digest_subscribers"))
+    assert counted["full@example.org"] == 1 and counted["cy@example.org"] == 0
+
+
+def test_a_reader_listed_by_name_in_the_settings_and_signed_up_gets_one_copy(
+    tmp_path: Path,
+) -> None:
+    """Listed as "Bob <bob@example.net>" and signed up as bob@example.net, he had got the
+    list's message and a copy of his own."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    Subscribers(store).confirm("World News", "bob@example.net", NOW)
+    add_story(store, "s0", "Story of the day", at=NOW - timedelta(hours=1))
+    store.close()
+    port = free_port()
+    sink = Sink()
+    listed = settings(
+        smtp_port=port,
+        recipients={"World News": ("alice@example.com", "Bob <bob@example.net>")},
+        self_service=True,
+    )
+    with smtp_sink(sink, port):
+        svc = Service(Path("feeds.opml"), db, listed, clock=Clock(NOW))
+        try:
+            run = asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+    assert run.status == "sent" and _received(sink).count("bob@example.net") == 1

@@ -147,6 +147,20 @@ def test_the_client_a_sign_up_is_paced_as(peer: str, headers: dict[str, str], cl
     assert client_of(request, networks(("127.0.0.1/8", "::1/128"), "proxies")) == client
 
 
+def test_one_confirmation_an_address_an_hour_whatever_the_category(tmp_path: Path) -> None:
+    """Paced by category and address, a form could send someone else's address as many
+    confirmations an hour as the site has categories."""
+    store = Store(tmp_path / "news.db")
+    try:
+        books = Subscribers(store)
+        assert books.ask("World News", "victim@example.org", NOW)
+        assert not books.ask("Business", "victim@example.org", NOW + timedelta(minutes=1))
+        assert books.ask("Business", "victim@example.org", NOW + timedelta(minutes=61))
+        assert books.ask("Business", "other@example.org", NOW + timedelta(minutes=1))
+    finally:
+        store.close()
+
+
 def test_self_service_needs_a_category_that_has_a_digest() -> None:
     with pytest.raises(ValueError, match="self_service is on but no category has a digest"):
         dataclasses.replace(settings().digest, recipients={}, self_service=True)
