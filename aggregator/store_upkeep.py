@@ -217,8 +217,9 @@ def new_database_file(
         raise StorageError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
     finally:
         if partial is not None:
-            with contextlib.suppress(OSError):
-                partial.unlink()
+            for leftover in (partial, Path(f"{partial}-journal")):  # (SQLite's, of a failed copy)
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
         if handle >= 0:
             os.close(handle)
 
@@ -233,6 +234,7 @@ def _remove_left_partials(dest: Path) -> None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 left.unlink()
+                Path(f"{left}-journal").unlink(missing_ok=True)
             finally:
                 os.close(handle)
 

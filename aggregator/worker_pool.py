@@ -79,7 +79,13 @@ class WorkerPool:
         self._tasks: deque[Task] = deque()
         self._stopping = False
         self.broken = False
-        self._workers = [_Worker(self) for _ in range(workers)]
+        self._workers: list[_Worker] = []
+        try:
+            for _ in range(workers):
+                self._workers.append(_Worker(self))
+        except BaseException:  # (a process or thread the system refuses: none left behind)
+            self.shutdown(wait=True)
+            raise
 
     @property
     def pids(self) -> list[int]:
@@ -189,6 +195,10 @@ class _Worker:
                 stdin=subprocess.DEVNULL,
                 pass_fds=(tasks_read, answers_write),
             )
+        except BaseException:  # (no process: its two ends of the pipes go too)
+            os.close(tasks_write)
+            os.close(answers_read)
+            raise
         finally:
             os.close(tasks_read)
             os.close(answers_write)
@@ -199,7 +209,14 @@ class _Worker:
         self.started = 0.0  # when the worker started on the oldest task in flight
         self.gone = False  # its answers' pipe ended
         self.thread = threading.Thread(target=self._run, name="worker-feeder", daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        except BaseException:  # (no thread to feed it: the process and its pipes go)
+            self.process.kill()
+            self.process.wait()
+            self.tasks.close()
+            self.answers.close()
+            raise
 
     def _run(self) -> None:
         """Hand the worker tasks, `DEPTH` at most at a time (the next one waits in its pipe

@@ -281,3 +281,24 @@ def test_two_backups_into_one_directory_at_once_both_land(
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in made)  # (no partial)
     for path in made:
         assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_failed_backup_leaves_no_partial_file_nor_its_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup that failed (a full disk) had left SQLite's `<partial>-journal` each time."""
+    from aggregator import store_upkeep
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+
+    def full(source: Path, dest: Path) -> str:
+        Path(f"{dest}-journal").write_bytes(b"a rollback journal")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_upkeep, "copy_database", full)
+    out = tmp_path / "backups"
+    out.mkdir()
+    with pytest.raises(StorageError, match="backup failed: database or disk is full"):
+        store_upkeep.backup(db, out)
+    assert list(out.iterdir()) == []

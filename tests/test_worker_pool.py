@@ -243,3 +243,29 @@ def test_digests_blake2b_is_hashlibs() -> None:
         blake2b(b"pier", digest_size=16).digest()
         == hashlib.blake2b(b"pier", digest_size=16).digest()
     )
+
+
+def test_a_pool_the_system_will_not_start_leaves_no_process_or_pipe_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under a process limit (systemd's TasksMax) the second worker failed to start: the
+    first was left running, and each failed pass leaked two pipe ends, every tick."""
+    import subprocess
+
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def limited(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        if started:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        started.append(real(*args, **kwargs))  # type: ignore[call-overload]
+        return started[0]
+
+    monkeypatch.setattr(worker_pool.subprocess, "Popen", limited)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        started.clear()
+        with pytest.raises(BlockingIOError):
+            WorkerPool(2)
+        assert started[0].wait(10) is not None  # (the first worker ended with the pool)
+    assert len(os.listdir("/proc/self/fd")) == before
