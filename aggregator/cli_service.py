@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from .article_pass import ArticlePass
@@ -50,8 +51,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             asyncio.run(service.run(host, port))
         finally:
-            service.close()
+            with _stops_held():
+                service.close()
     return STALLED if service.stalled else 0
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """SIGTERM and SIGINT held off while the stopping service writes its last (the grouping
+    window's snapshot, the database's close): the loop's handlers are gone by then, and a
+    second signal had ended the process 143 (or 130) with that undone. A stop that hangs is
+    still ended by systemd's SIGKILL (TimeoutStopSec)."""
+    held = (signal.SIGTERM, signal.SIGINT)
+    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:

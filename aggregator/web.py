@@ -658,7 +658,10 @@ def make_app(
             )
             if slug is None:
                 return not_found()
-            raise web.HTTPMovedPermanently(location=to(slug, fmt))
+            # (`to` is given the format of a feed's address, or the number of a page's)
+            raise web.HTTPMovedPermanently(
+                location=to(slug, fmt or request.match_info.get("page", ""))
+            )
 
         return handler
 
@@ -765,6 +768,14 @@ def make_app(
     app.router.add_get(feeds + ".{fmt:atom|rss|json}", written_loosely(lambda s, f: f"{s}.{f}"))
     app.router.add_get(
         feeds + "/top.{fmt:atom|rss|json}", written_loosely(lambda s, f: f"../{s}/top.{f}")
+    )
+    # (past page 1 too: "/World-News/page/2/" had been a 404)
+    app.router.add_get(
+        "/{written:[^/]+}/page/{page:[0-9]+}/",
+        written_loosely(lambda s, p: f"../../../{s}/page/{p}/"),
+    )
+    app.router.add_get(
+        "/{written:[^/]+}/page/{page:[0-9]+}", written_loosely(lambda s, p: f"../../{s}/page/{p}/")
     )
     app.router.add_get("/{written:[^/]+}/", written_loosely(lambda s, _: f"../{s}/"))
     app.router.add_get("/{written:[^/]+}", written_loosely(lambda s, _: f"{s}/"))

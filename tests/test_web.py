@@ -743,6 +743,9 @@ def test_a_renamed_categorys_former_links_move_to_its_new_slug(path: str, locati
         ("/feeds/World-News/top.rss", "../world-news/top.rss"),
         ("/feeds/ALL.json", "all.json"),
         ("/World/", "../world-news/"),  # a renamed category's former name
+        # past page 1 too (a 404 before)
+        ("/World-News/page/2/", "../../../world-news/page/2/"),
+        ("/World-News/page/3", "../../world-news/page/3/"),
     ],
 )
 def test_a_category_address_written_as_its_name_moves_to_its_slug(path: str, location: str) -> None:
@@ -755,7 +758,16 @@ def test_a_category_address_written_as_its_name_moves_to_its_slug(path: str, loc
 
 @pytest.mark.parametrize(
     "path",
-    ["/Nothing-Here/", "/wp-login.php", "/ALL/", "/feeds/Sport.atom", "/-/", "/!!!/", "/%00/"],
+    [
+        "/Nothing-Here/",
+        "/wp-login.php",
+        "/ALL/",
+        "/feeds/Sport.atom",
+        "/-/",
+        "/!!!/",
+        "/%00/",
+        "/Nothing-Here/page/2/",
+    ],
 )
 def test_a_name_no_category_has_is_not_found(path: str) -> None:
     """Nor is a name of no words a wordless category's, though such names had the slug
