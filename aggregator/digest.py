@@ -31,6 +31,7 @@ class RunState:
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = None
+    last_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,8 @@ def due(
 
     Only the latest scheduled send counts, so a service that was down for days sends once
     when it comes back, and not at all when that send is more than `catch_up` old (the next
-    one is closer). A run already sent (or with nothing to send) is done for the day; a
+    one is closer). A run already sent (or with nothing to send) is done for the day, unless
+    it was sent by hand before the day's time (then the scheduled send still goes); a
     failed or interrupted one is retried with backoff until `max_attempts`.
     """
     out = []
@@ -98,7 +100,14 @@ def due(
             if now - moment <= settings.catch_up:
                 out.append(Due(category, day, 1))
             continue
-        if run.status in ("sent", "empty") or run.attempts >= settings.max_attempts:
+        if run.status in ("sent", "empty"):
+            # Sent by hand earlier that day (`digest --send-now`, before the scheduled time):
+            # the scheduled send still goes, with what is new since (it had been skipped)
+            early = run.last_attempt_at is not None and run.last_attempt_at < moment
+            if early and now - moment <= settings.catch_up:
+                out.append(Due(category, day, run.attempts + 1))
+            continue
+        if run.attempts >= settings.max_attempts:
             continue
         if run.next_attempt_at is None or run.next_attempt_at <= now:
             out.append(Due(category, day, run.attempts + 1))

@@ -26,6 +26,7 @@ def _run(row: dict[str, Any]) -> RunState:
         next_attempt_at=from_iso(row["next_attempt_at"]),
         sent_at=from_iso(row["sent_at"]),
         error=row["error"],
+        last_attempt_at=from_iso(row["last_attempt_at"]),
     )
 
 

@@ -100,9 +100,16 @@ def at(hour: int, minute: int = 0, day: int = 10) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
-def run(status: str, attempts: int = 1, retry: datetime | None = None, day: int = 10) -> dict:
+def run(
+    status: str,
+    attempts: int = 1,
+    retry: datetime | None = None,
+    day: int = 10,
+    tried: datetime | None = None,  # its last attempt (default: at the day's time)
+) -> dict:
     key = ("World News", date(2026, 3, day))
-    return {key: RunState("World News", key[1], status, attempts, retry)}
+    last = tried or at(7, 0, day=day)
+    return {key: RunState("World News", key[1], status, attempts, retry, last_attempt_at=last)}
 
 
 @pytest.mark.parametrize(
@@ -119,6 +126,12 @@ def run(status: str, attempts: int = 1, retry: datetime | None = None, day: int 
         (at(7, 30), run("sending", 1, at(7, 5)), (10, 2)),  # crashed mid-send: retried
         (at(9, 0), run("failed", 6, None), None),  # gave up after max_attempts
         (at(7, 0, day=11), run("sent", day=10), (11, 1)),  # the next day
+        # sent by hand before the day's time (`digest --send-now`): the scheduled send still
+        # goes (it had been skipped), once
+        (at(6, 59), run("sent", tried=at(6, 10)), None),
+        (at(7, 0), run("sent", tried=at(6, 10)), (10, 2)),
+        (at(7, 1), run("empty", 2, tried=at(7, 0)), None),
+        (at(9, 0), run("sent", tried=at(8, 30)), None),  # by hand after it: done
     ],
 )
 def test_due(now: datetime, runs: dict, expected: tuple[int, int] | None) -> None:
