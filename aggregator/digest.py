@@ -125,19 +125,30 @@ class Pick:
     updated: bool = False
 
 
+def window_start(now: datetime, last_sent: datetime | None, settings: DigestSettings) -> datetime:
+    """Where a digest sent `now` reads from: `window` back, or the last send when that is
+    earlier (a send late by up to `catch_up`, after an outage: the stories since the last one,
+    which a fixed window had partly dropped)."""
+    since = now - settings.window
+    if last_sent is not None and last_sent < since:
+        since = max(last_sent, since - settings.catch_up)
+    return since
+
+
 def select(
     stories: Iterable[Story],
     sent_versions: Mapping[str, int],
     now: datetime,
     settings: DigestSettings,
+    since: datetime | None = None,
 ) -> list[Pick]:
-    """The top `count` summarised stories changed within `window` before `now`, ranked as on
-    the front page.
+    """The top `count` summarised stories changed since `since` (default: `window` before
+    `now`), ranked as on the front page.
 
     A story an earlier digest of this category carried comes back only when it has materially
     changed since (a higher version), marked as updated.
     """
-    since = now - settings.window
+    since = since if since is not None else now - settings.window
     fresh = [
         s
         for s in stories

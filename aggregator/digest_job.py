@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .category_renames import renamed_to
 from .config import Settings
-from .digest import Due, Pick, due, next_slot, retry_delay, select
+from .digest import Due, Pick, due, next_slot, retry_delay, select, window_start
 from .digest_mail import Personal, compose, readable
 from .digest_store import DigestBooks
 from .errors import AggregatorError, StorageError
@@ -264,9 +264,10 @@ class DigestJob:
         if name is None:
             name = await asyncio.to_thread(self.named_now, category)
         versions = await self.write(self.books.sent_versions, category)
-        since = now - self.settings.digest.window
+        last = await self.write(self.books.last_sent, category)
+        since = window_start(now, last, self.settings.digest)
         stories = await asyncio.to_thread(self.reader.stories_since, name, since)
-        return select(stories, versions, now, self.settings.digest)
+        return select(stories, versions, now, self.settings.digest, since)
 
     async def send(self, job: Due) -> Outcome:
         """One attempt at a digest; the outcome is recorded whatever happens.

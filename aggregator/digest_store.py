@@ -44,6 +44,14 @@ class DigestBooks:
         rows = self._rows("SELECT * FROM digest_runs WHERE day >= ?", [since.isoformat()])
         return {(r["category"], date.fromisoformat(r["day"])): _run(r) for r in rows}
 
+    def last_sent(self, category: str) -> datetime | None:
+        """When the category's digest last went out (None: never)."""
+        row = self._rows(
+            "SELECT MAX(sent_at) AS at FROM digest_runs WHERE category = ? AND status = 'sent'",
+            [category],
+        )
+        return from_iso(row[0]["at"]) if row else None
+
     def sent_versions(self, category: str) -> dict[str, int]:
         """story id → the newest version an earlier digest of `category` carried."""
         rows = self._rows(

@@ -18,7 +18,15 @@ from digest_fixture import BASE, NOW, digest_settings
 from stories import make_story
 
 from aggregator.config import build_settings, smtp_password
-from aggregator.digest import Pick, RunState, due, latest_slot, retry_delay, select
+from aggregator.digest import (
+    Pick,
+    RunState,
+    due,
+    latest_slot,
+    retry_delay,
+    select,
+    window_start,
+)
 from aggregator.digest_mail import compose, readable, subject
 from aggregator.errors import ConfigError
 from aggregator.models import Bullet, SourceRef, Summary
@@ -428,3 +436,18 @@ def test_the_default_zone_is_utc_and_loaded_only_when_asked_for() -> None:
         "False",
         "zoneinfo.ZoneInfo(key='UTC') 2024-05-02 23:00:00+00:00",
     ], run.stderr
+
+
+def test_a_late_send_reads_from_the_last_one() -> None:
+    """A send 3 h late (the network back) read a fixed day back: a story changed in the
+    hour after the last send went out in no digest."""
+    now = at(10, 0, day=11)  # yesterday's went at 07:00, today's is 3 h late
+    assert window_start(now, None, SETTINGS) == now - SETTINGS.window
+    assert window_start(now, at(7, 0, day=10), SETTINGS) == at(7, 0, day=10)
+    assert window_start(now, at(9, 0, day=11), SETTINGS) == now - SETTINGS.window
+    weeks = window_start(now, at(7, 0, day=1), SETTINGS)  # (long silent: catch_up at most)
+    assert weeks == now - SETTINGS.window - SETTINGS.catch_up
+    late = story("s1", 1, 25)  # changed 25 h before the send, 2 h after the last one
+    assert select([late], {}, NOW, SETTINGS) == []
+    since = NOW - timedelta(hours=27)
+    assert [p.story.id for p in select([late], {}, NOW, SETTINGS, since)] == ["s1"]
