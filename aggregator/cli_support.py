@@ -54,10 +54,11 @@ def _up_to_date(path: Path) -> bool:
     import sqlite3
 
     from .migrations import migrations
+    from .store_db import open_connection
 
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
+        conn = open_connection(path, readonly=True)
+    except StorageError:
         return False
     try:
         pending, unknown = migrations.state(conn)

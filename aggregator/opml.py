@@ -62,17 +62,24 @@ MAX_SLUG_BYTES = 200  # a category's address (its slug), in UTF-8: a file name i
 
 # An XML declaration's encoding, and those expat reads itself (others, Shift_JIS, EUC-KR, Big5
 # and the like, it refuses: "multi-byte encodings are not supported", a traceback).
-_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+_DECLARED = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
+)
 _EXPAT_READS = frozenset({"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1"})
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding an XML document's declaration names, or None."""
+    declared = _DECLARED.match(data)
+    return declared[1].decode("ascii") if declared else None
 
 
 def _readable(data: bytes, where: str) -> bytes:
     """`data` as expat reads it: a document declared in another encoding decoded (Python's
     codecs) and given back as UTF-8, its declaration saying so."""
-    declared = _DECLARED.match(data)
-    if declared is None:
+    name = declared_encoding(data)
+    if name is None:
         return data
-    name = declared[1].decode("ascii", "replace").strip()
     if name.lower() in _EXPAT_READS or name.lower().startswith("latin"):
         return data
     try:

@@ -8,7 +8,6 @@ produce a file the service would reject.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.parsers import expat
@@ -16,10 +15,15 @@ from xml.sax.saxutils import escape
 
 from .errors import ConfigError
 from .models import Source
-from .opml import DEFAULT_CATEGORY, _is_feed, _lowered, outline_label, parse_opml
+from .opml import (
+    DEFAULT_CATEGORY,
+    _is_feed,
+    _lowered,
+    declared_encoding,
+    outline_label,
+    parse_opml,
+)
 from .wording import duration
-
-_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
 
 @dataclass
@@ -107,8 +111,7 @@ def _line_indent(data: bytes, offset: int) -> bytes:
 
 
 def _encoding(data: bytes) -> str:
-    match = _ENCODING.match(data)
-    return match.group(1).decode("ascii") if match else "utf-8"
+    return declared_encoding(data) or "utf-8"
 
 
 def _attr_text(value: str) -> str:

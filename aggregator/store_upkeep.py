@@ -11,8 +11,8 @@ import fcntl
 import glob
 import itertools
 import os
+import secrets
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -196,11 +196,10 @@ def new_database_file(
     handle = -1
     try:
         _remove_left_partials(dest)
-        mode = db_path.stat().st_mode & 0o666
-        handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
-        partial = Path(name)
+        mode = db_path.stat().st_mode & 0o666  # (the umask narrows it as the file is made)
+        partial = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
+        handle = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode)
         fcntl.flock(handle, fcntl.LOCK_EX)  # (held while it is filled: not a leftover)
-        os.chmod(partial, mode & ~_umask())
         made = NewFile(partial, dest)
         yield made
         for name_to_take in itertools.chain([dest], more):
@@ -237,12 +236,6 @@ def _remove_left_partials(dest: Path) -> None:
                 Path(f"{left}-journal").unlink(missing_ok=True)
             finally:
                 os.close(handle)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @dataclass(frozen=True, slots=True)
