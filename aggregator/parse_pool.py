@@ -25,6 +25,7 @@ poll job awaits it before starting a fetch, once the fetch has its slots, so at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -98,7 +99,16 @@ class ParsePool:
         if self._pool is None and size <= self._inline_left and parser_loaded():
             self._inline_left -= size
             return None
-        pool = self._executor()
+        try:
+            pool = self._executor()
+        except (OSError, RuntimeError) as refused:  # (a process limit: systemd's TasksMax)
+            log.warning(
+                "no parse worker could start (%s: %s); a body of %d bytes parses in a thread",
+                type(refused).__name__,
+                refused,
+                size,
+            )
+            return None
         behind = self._waiting + size > self.spread_above or self.backlog >= self.backlog_limit
         if behind and len(pool.pids) < self.workers:
             log.debug(
@@ -106,8 +116,9 @@ class ParsePool:
                 self.backlog,
                 self._waiting,
             )
-            if pool.add_worker():
-                self.started += 1
+            with contextlib.suppress(OSError, RuntimeError):  # (refused: the ones running do)
+                if pool.add_worker():
+                    self.started += 1
         return pool
 
     async def room(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import TypeVar
 
 from . import bullets
@@ -44,6 +45,7 @@ class SummaryPool(InPlaceFallback):
     dies, the stories it held and every later one are summarised in place instead."""
 
     LOST = "summary worker died; summarising the rest of this pass in place"
+    REFUSED = "no summary worker could start (%s); summarising this pass in place"
 
     def __init__(self, summarizer: ExtractiveSummarizer, workers: int | None = None) -> None:
         self.summarizer = summarizer
@@ -51,7 +53,7 @@ class SummaryPool(InPlaceFallback):
         # its memory (~30 MB) to a pass's peak. By default the workers are the writer
         # thread's helpers, which the term worker shares (`worker_pool.helpers`).
         self.workers = max(1, workers or usable_cpus() - 1)
-        super().__init__(WorkerPool(workers) if workers else helpers())
+        super().__init__(partial(WorkerPool, workers) if workers else helpers)
 
     @staticmethod
     def worth_it(summarizer: object, stories: int) -> bool:

@@ -64,6 +64,7 @@ class TermPool(InPlaceFallback):
     terms (TERMS) or its near-duplicate shingles (NEAR, asked for with `near`) are wanted."""
 
     LOST = "term worker died; tokenising the rest of this pass in place"
+    REFUSED = "no term worker could start (%s); tokenising this pass in place"
 
     def __init__(
         self,
@@ -83,7 +84,7 @@ class TermPool(InPlaceFallback):
         # (what, their texts, the worker's future), in the order asked, oldest first
         self._tasks: deque[tuple[str, list[Text], Future[Any]]] = deque()
         self._queued = 0  # items in `_tasks`
-        super().__init__(helpers() if self._waiting else None)  # (nothing to do: no worker)
+        super().__init__(helpers if self._waiting else None)  # (nothing to do: no worker)
         self._fill()
 
     @classmethod

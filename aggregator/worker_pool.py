@@ -368,9 +368,18 @@ class InPlaceFallback:
     """Holds a pool whose work falls back to the calling thread when a worker dies."""
 
     LOST = "worker died; doing the rest of this pass in place"  # what the log says then
+    REFUSED = "no worker could start (%s); doing this pass in place"
 
-    def __init__(self, pool: Pool | None) -> None:
-        self._pool = pool
+    def __init__(self, start: Callable[[], Pool] | None) -> None:
+        """`start` makes the pool (None: no pool, all in place). When the system starts no
+        process or thread for it (a process limit such as systemd's `TasksMax`), the
+        refusal is logged and the pass is done in place: slower, not failed."""
+        self._pool: Pool | None = None
+        if start is not None:
+            try:
+                self._pool = start()
+            except (OSError, RuntimeError) as refused:  # (RuntimeError: no thread)
+                log.warning(self.REFUSED, f"{type(refused).__name__}: {refused}")
 
     @property
     def alive(self) -> bool:

@@ -90,6 +90,27 @@ def test_a_worker_process_parses_exactly_as_in_process() -> None:
     assert parsed == dataclasses.replace(here, entries=()) and len(here.entries) == 120
 
 
+def test_a_body_no_worker_can_start_for_parses_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under a process limit (systemd's TasksMax) every big feed failed ("internal error")."""
+    import aggregator.worker_pool as worker_pool
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(worker_pool.subprocess, "Popen", refused)
+    body = big_feed()
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0)
+    try:
+        _, items = asyncio.run(pool.parse(SOURCE, fetched(body), NOW))
+        assert pool._pool is None and pool.started == 0
+    finally:
+        pool.close()
+    assert items == parse_items(SOURCE, fetched(body), NOW)[1] and len(items) == 120
+    assert "no parse worker could start (BlockingIOError" in caplog.text
+
+
 def test_a_worker_empties_its_text_memos_after_each_feed_and_parses_alike() -> None:
     """What a parse worker runs (here, in this process): the memos of cleaned texts are
     empty once each feed is parsed, so they do not grow the worker for the rest of the

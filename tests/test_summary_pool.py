@@ -132,6 +132,31 @@ def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
         pool.close()
 
 
+def test_workers_that_cannot_start_leave_the_summaries_to_the_calling_thread(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under a process limit the pass had failed (a traceback every tick, nothing summarised)."""
+    import aggregator.worker_pool as worker_pool
+
+    polls = stored_items()
+    stories = [([it], None) for _, items in polls for it in items]
+    here = ExtractiveSummarizer()
+    expected = [here.summarize(items, headline) for items, headline in stories]
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(worker_pool.subprocess, "Popen", refused)
+    for workers in (1, None):  # (a pool of its own, and a share of the helpers)
+        pool = SummaryPool(here, workers=workers)
+        try:
+            assert [pool.result(f) for f in pool.submit(stories)] == expected
+            assert pool.submit_to_workers(stories) is None
+        finally:
+            pool.close()
+    assert caplog.text.count("no summary worker could start (BlockingIOError") == 2
+
+
 def memo_bodies() -> int:
     """How many bodies the summariser's memo holds in this process (run in a worker)."""
     from aggregator import bullets

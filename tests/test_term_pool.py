@@ -77,6 +77,26 @@ def test_a_pass_tokenising_ahead_on_a_worker_groups_as_in_place(
     assert len({row[1] for row in in_place[0]}) > 3
 
 
+def test_a_pass_no_worker_can_start_for_groups_in_place(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under a process limit (systemd's TasksMax) the story pass failed with a traceback
+    every tick: no worker could start, and nothing was grouped."""
+    import aggregator.worker_pool as worker_pool
+
+    items = many_hours()
+    in_place = group(items, chunk=4)
+    monkeypatch.setattr(term_pool, "MIN_ITEMS", 1)
+    monkeypatch.setattr(term_pool, "usable_cpus", lambda: 2)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(worker_pool.subprocess, "Popen", refused)
+    assert group(items, chunk=4) == in_place
+    assert "no term worker could start (BlockingIOError" in caplog.text
+
+
 def parts_of(items: list[Item], size: int) -> list[list[str]]:
     ids = [i.id for i in items]
     return [ids[start : start + size] for start in range(0, len(ids), size)]
