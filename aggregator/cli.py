@@ -6,6 +6,7 @@ and `cli_tools` (backup, recover, restore, cluster, summarize)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, collector
+from .early_signals import held_while_starting
 from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
@@ -315,6 +317,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 # The exit status of a database file no retry can use (see `failure_status`).
 UNUSABLE_DATABASE = 3
+# The long-running commands (and `poll --once`, a timer's service): a SIGTERM while they start
+# stops them once their loop runs (`early_signals`).
+SERVICES = ("run", "poll", "serve")
 
 # Each command's module is imported when that command runs: a cron `poll --once` loads
 # neither the web server nor the grouping, summarising or publishing code it does not use.
@@ -394,9 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.log_format or args.global_log_format, "AGGREGATOR_LOG_FORMAT", "text", FORMATS
             ),
         )
-        handler = command(args.command)
-        _resume_collector()
-        return handler(args)
+        with held_while_starting() if args.command in SERVICES else contextlib.nullcontext():
+            handler = command(args.command)
+            _resume_collector()
+            return handler(args)
     except ConfigError as exc:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -416,7 +422,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:  # a file, or the output, it could not read or write: one line
-        import contextlib
         import logging
 
         logging.getLogger("aggregator").debug("the error's traceback", exc_info=exc)

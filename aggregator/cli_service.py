@@ -14,6 +14,7 @@ from typing import Any
 from .article_pass import ArticlePass
 from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
 from .config import Settings, bounce_password
+from .early_signals import stop_asked
 from .fetch import Fetcher
 from .lock import writer_lock
 from .open_files import raise_open_files_limit
@@ -49,11 +50,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             on_stall=lambda: _on_stall(settings),
         )
         try:
-            asyncio.run(service.run(host, port))
+            asyncio.run(_until_stopped(service, host, port))
         finally:
             with _stops_held():
                 service.close()
     return STALLED if service.stalled else 0
+
+
+async def _until_stopped(service: Service, host: str, port: int, *, serve: bool = True) -> None:
+    """`service.run`, stopped at once by a SIGTERM that came while the process started."""
+    stop = asyncio.Event()
+    with contextlib.suppress(RuntimeError):  # (not the main thread: no signals to take)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if stop_asked():
+        log.info("stopping: SIGTERM while starting")
+        stop.set()
+    await service.run(host, port, stop, serve=serve)
 
 
 @contextlib.contextmanager
@@ -120,7 +132,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
         if args.once:
             asyncio.run(_stoppable(service, service.guarded(once())))
         else:
-            asyncio.run(service.run("", 0, serve=False))
+            asyncio.run(_until_stopped(service, "", 0, serve=False))
     except Stalled:
         pass  # (logged, with what it waited for)
     except asyncio.CancelledError:  # (stopped: `_stoppable`)
@@ -152,6 +164,8 @@ async def _stoppable(service: Service, work: Coroutine[Any, Any, None]) -> None:
             loop.add_signal_handler(sig, stop)
     except RuntimeError:  # (not the main thread: a caller that embeds the command)
         signals = ()
+    if stop_asked():
+        stop()
     try:
         await task
     finally:
@@ -173,6 +187,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if stop_asked():
+            return
         app = make_app(
             reader,
             settings.publish,

@@ -229,3 +229,36 @@ def test_a_second_signal_while_the_service_writes_its_last_is_held_off() -> None
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert (done.returncode, done.stdout.split()) == (0, ["closed", "['term']"])
+
+
+def test_a_sigterm_while_run_starts_stops_it_cleanly_once_its_loop_runs(tmp_path: Path) -> None:
+    """A SIGTERM (and a SIGHUP) that came while `run` started, before its event loop took the
+    signals (here: while the database opens), had ended the process 143 (129)."""
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    script = (
+        "import os, signal, sys\n"
+        "import aggregator.cli_service as cli_service\n"
+        "from aggregator.cli import main\n"
+        "real = cli_service.Service\n"
+        "def opening(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGHUP)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(*args, **kwargs)\n"
+        "cli_service.Service = opening\n"
+        "code = main(sys.argv[1:])\n"
+        "print('handler after:', signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)\n"
+        "sys.exit(code)\n"
+    )
+    for command in (["run", "--port", str(free_port())], ["poll"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "stopping: SIGTERM while starting" in done.stderr
+        assert "cycle feeds=" not in done.stderr  # (stopped before its first poll)
+        assert "handler after: True" in done.stdout
