@@ -14,7 +14,9 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, parseaddr
 from urllib.parse import quote
 
@@ -319,7 +321,7 @@ def compose(
     domain = _domain(settings)
     msg = EmailMessage()
     words = publish.words
-    msg["Subject"] = subject(category, picks, day, words)
+    msg["Subject"] = _Encoded.of("Subject", subject(category, picks, day, words))
     msg["From"] = settings.from_address
     msg["To"] = personal.address if personal else settings.from_address
     if settings.contact:
@@ -328,7 +330,7 @@ def compose(
     address = personal.address if personal else ""
     msg["Message-ID"] = message_id(category, day, picks, settings, address)
     listed = words("digest_list", name=name.replace(chr(34), ""))
-    msg["List-Id"] = f'"{listed}" <{slug}.digest.{domain}>'
+    msg["List-Id"] = _Encoded.of("List-Id", listed, quoted=True, then=f" <{slug}.digest.{domain}>")
     if personal is not None:
         msg["List-Unsubscribe"] = f"<{personal.leave_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -359,7 +361,7 @@ def confirmation(
     words = publish.words
     name, site = _one_line(category), _one_line(publish.site_title)
     msg = EmailMessage()
-    msg["Subject"] = words("confirm_subject", name=name, site=site)
+    msg["Subject"] = _Encoded.of("Subject", words("confirm_subject", name=name, site=site))
     msg["From"] = settings.from_address
     msg["To"] = address
     if settings.contact:
@@ -379,6 +381,33 @@ def confirmation(
     )
     msg.set_content(text + "\n", cte="quoted-printable")
     return _unfolded(msg)
+
+
+class _Encoded(str):
+    """A header's text (what `msg[name]` reads) sent as we encoded it: non-ASCII text in
+    RFC 2047 encoded words of at most 75 characters, one to a line. The standard library,
+    its lines let run long (`_unfolded`), had sent the whole Subject as one longer word, and
+    written an encoded word inside List-Id's quoted string, both against RFC 2047 (mail
+    clients may show them raw)."""
+
+    name: str
+    encoded: str
+
+    @classmethod
+    def of(cls, name: str, text: str, *, quoted: bool = False, then: str = "") -> _Encoded:
+        """Header `name` of `text` (a phrase in double quotes when ASCII and `quoted`), with
+        `then` (ASCII) after it."""
+        if text.isascii():
+            words = f'"{text}"' if quoted else text
+        else:
+            words = Header(text, "utf-8", header_name=name).encode(linesep="\n")
+        header = cls(f'"{text}"{then}' if quoted else f"{text}{then}")
+        header.name, header.encoded = name, words + then
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        """The header as sent (lines ended as `policy` ends them)."""
+        return f"{self.name}: {self.encoded}".replace("\n", policy.linesep) + policy.linesep
 
 
 def _unfolded(msg: EmailMessage) -> EmailMessage:

@@ -27,12 +27,13 @@ from aggregator.digest import (
     select,
     window_start,
 )
-from aggregator.digest_mail import compose, readable, subject
+from aggregator.digest_mail import compose, confirmation, readable, subject
 from aggregator.errors import ConfigError
 from aggregator.models import Bullet, SourceRef, Summary
 from aggregator.pages import render_story_html
 from aggregator.publish import PublishSettings
 from aggregator.ranking import rank
+from aggregator.slugs import slugify
 
 PUBLISH = PublishSettings(base_url=BASE, site_title="Example News")
 DAY = date(2026, 3, 10)
@@ -389,6 +390,27 @@ def test_a_long_subject_reads_as_written_and_the_parts_keep_short_lines() -> Non
     head, _, body = raw.partition(b"\n\n")
     assert max(len(line) for line in head.splitlines()) <= 998
     assert max(len(line) for line in body.splitlines()) <= 78  # (quoted-printable's 76)
+
+
+def test_a_category_not_in_ascii_goes_in_short_encoded_words_outside_quotes() -> None:
+    """RFC 2047: an encoded word is at most 75 characters and never inside a quoted string.
+    The whole Subject had gone as one word of 81 and more, and List-Id as
+    `"Weltnachrichten aus =?utf-8?q?=C3=9Cbersee?= … daily digest"` (shown raw by clients)."""
+    picks = [Pick(story("a1", 4, 1)), Pick(story("b2", 2, 3))]
+    for category in ("Weltnachrichten aus Übersee und anderswo", "世界新闻", "Économie"):
+        raw = compose(category, picks, DAY, NOW, SETTINGS, PUBLISH).as_bytes()
+        head = raw.partition(b"\n\n")[0].decode("ascii")
+        words = re.findall(r"=\?utf-8\?[qb]\?[^?]*\?=", head)
+        assert words and max(len(word) for word in words) <= 75
+        (list_id,) = re.findall(r"^List-Id:.*(?:\n .*)*", head, re.M)
+        assert '"' not in list_id  # (the phrase is the encoded words)
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert msg["Subject"] == subject(category, picks, DAY)
+        slug = slugify(category)
+        assert msg["List-Id"] == f"{category} daily digest <{slug}.digest.news.example.org>"
+    confirm = confirmation("世界新闻", "a@reader.example", BASE, NOW, SETTINGS, PUBLISH)
+    head = confirm.as_bytes().partition(b"\n\n")[0].decode("ascii")
+    assert max(len(w) for w in re.findall(r"=\?utf-8\?[qb]\?[^?]*\?=", head)) <= 75
 
 
 def test_subject_with_a_single_story() -> None:
