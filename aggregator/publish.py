@@ -553,6 +553,11 @@ def _citation(summary: Summary, index: int, words: Words) -> str:
     return f'<a href="{html.escape(url, quote=True)}" title="{label}">[{index + 1}]</a>'
 
 
+def _lang_unless(language: str, around: str) -> str:
+    """A `lang` attribute for text in `language` inside text in `around` (none when alike)."""
+    return "" if language == around else f' lang="{esc(language)}"'
+
+
 def story_html_body(
     story: Story,
     settings: PublishSettings,
@@ -574,7 +579,8 @@ def story_html_body(
     was published (in `source_times`, their zone): feeds do not, so an item's body stays as
     it was for every stored story."""
     words = settings.words
-    ours = ours_in(story_language(story, settings), settings)  # (our words in another's text)
+    language = story_language(story, settings)
+    ours = ours_in(language, settings)  # (our words in another's text)
     parts: list[str] = []
     note = update_note(story, words)
     if note:
@@ -603,8 +609,9 @@ def story_html_body(
     all_link = link(category_url(slugify(story.category), settings), words("more_stories"))
     if others:
         items = "\n".join(
-            f'<li dir="auto">{link(story_url(other, settings), esc(headline(other, words)))}</li>'
-            for other in others
+            f'<li dir="auto"{_lang_unless(story_language(other, settings), language)}>'
+            f"{link(story_url(other, settings), esc(headline(other, words)))}</li>"
+            for other in others  # (each headline in its own language, not this story's)
         )
         colon = words("colon")
         parts.append(f'<p dir="auto"{ours}>{all_link}{colon}</p>\n<ul>\n{items}\n</ul>')

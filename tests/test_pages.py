@@ -19,7 +19,7 @@ from aggregator.pages import (
     render_story_html,
     robots_txt,
 )
-from aggregator.publish import PublishSettings
+from aggregator.publish import PublishSettings, story_url
 
 BASE = "https://news.example.org/agg/"
 SETTINGS = PublishSettings(base_url=BASE, site_title="Daily", front_page_stories=2)
@@ -256,7 +256,11 @@ def test_each_story_block_carries_its_own_language_and_direction() -> None:
     story_page = render_story_html(urdu, SETTINGS, [english])
     assert _articles(story_page) == [{"lang": "ur", "dir": "rtl"}]
     assert '<li dir="auto">شہر میں نیا پل کھل گیا: first fact <a href=' in story_page
-    assert '<li dir="auto"><a href="' in story_page  # "More stories": each its own direction
+    # "More stories": each its own direction, and its own language (it had read as Urdu)
+    assert f'<li dir="auto" lang="en"><a href="{story_url(english, SETTINGS)}">' in story_page
+    assert '<li dir="auto" lang="ur">' in render_story_html(english, SETTINGS, [urdu])
+    other = covered("en2", "Harbour reopens after the storm", outlets=2, hours=3)
+    assert '<li dir="auto"><a href="' in render_story_html(english, SETTINGS, [other])
     # our own lines ending in a colon keep it at their end inside the right-to-left block, and
     # say they are in the site's language (English), not the story's
     assert '<p dir="auto" lang="en">Summary based on 3 sources:</p>' in story_page
