@@ -12,7 +12,7 @@ from dataclasses import replace
 from .cli_support import digest_ready, settings_from
 from .config import Settings
 from .errors import ConfigError
-from .store import Store
+from .store import Store, check_existing
 from .wording import counted
 
 log = logging.getLogger("aggregator")
@@ -23,9 +23,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from .site import Site
 
     settings = settings_from(args)
-    if not args.db.exists():
-        print(f"no database at {args.db}: run `aggregator poll --once` first", file=sys.stderr)
-        return 1
+    check_existing(args.db)  # (a missing, empty or foreign file is said, never made one)
     if not settings.publish.public_base_url:
         log.warning(
             "publish.base_url is not set to a public URL: links will point at %s",
@@ -136,9 +134,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             "publish.base_url is not set to a public URL: links point at %s",
             settings.publish.base_url,
         )
-    if not args.db.exists():
-        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
-        return 1
+    check_existing(args.db)
     service = Service(args.opml, args.db, settings, smtp_password=password)
     try:
         job = service.digest_job()

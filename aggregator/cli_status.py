@@ -21,9 +21,6 @@ from .wording import counted, duration
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    if not args.db.exists() and not args.json:
-        print(f"no database at {args.db}: run `aggregator poll --once` or `aggregator run`")
-        return 0
     settings = settings_from(args)
     store, reader = open_for_reading(args.db)
     now = datetime.now(UTC)

@@ -141,6 +141,28 @@ def test_serve_never_turns_a_missing_or_foreign_file_into_a_database(
         assert path.read_bytes() == content
 
 
+@pytest.mark.parametrize("content", [None, b"", b"not a database at all, just text\n"])
+@pytest.mark.parametrize("command", ["status", "publish"])
+def test_reading_commands_say_a_missing_or_foreign_file_and_make_nothing_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, command: str
+) -> None:
+    """`status` on a missing file had exited 0; `publish` had read a text file as a damaged
+    database (exit 3, "restore a backup") and made an empty file a database."""
+    path = tmp_path / "agregator.db"  # a typo
+    if content is not None:
+        path.write_bytes(content)
+    extra = ["--output", str(tmp_path / "site")] if command == "publish" else []
+    code, _, err = run_cli(command, "--db", str(path), *extra, capsys=capsys)
+    assert code == 1
+    expected = {None: "no database there", b"": "empty file"}.get(content, "not an SQLite")
+    assert expected in err and "damaged" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        [path.name] if content is not None else []
+    )
+    if content is not None:
+        assert path.read_bytes() == content
+
+
 def test_a_read_only_database_is_one_clear_error(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -326,7 +348,8 @@ def test_the_log_options_may_come_before_the_command(
 
     lines = tmp_path / "in.jsonl"
     lines.write_text("", encoding="utf-8")
-    place = ["--db", str(tmp_path / "none.db")] if "status" in argv else [str(lines)]
+    Store(tmp_path / "agg.db").close()
+    place = ["--db", str(tmp_path / "agg.db")] if "status" in argv else [str(lines)]
     root = logging.getLogger()
     kept = root.handlers[:], root.level
     try:
