@@ -20,6 +20,7 @@ import logging
 import os
 import posixpath
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -117,14 +118,18 @@ class Rendered:
         expires: float | None = None,
         max_age: int | None = None,
         link: str | None = None,
+        dated: Callable[[str, datetime | None], datetime | None] | None = None,
     ) -> Rendered:
-        """Hash, compress (when worth it) and prepare headers once; `link`: a Link header."""
+        """Hash, compress (when worth it) and prepare headers once; `link`: a Link header;
+        `dated(etag, last_modified)`: the Last-Modified to send instead (`ChangeTimes`)."""
         packed = None
         if len(body) >= _MIN_GZIP:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
             if len(packed) >= len(body):
                 packed = None
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+        if dated is not None:
+            last_modified = dated(etag, last_modified)
         common = {**_SECURITY_HEADERS, "Vary": "Accept-Encoding"}
         if max_age is not None:
             common["Cache-Control"] = f"public, max-age={max_age}"
@@ -147,6 +152,46 @@ class Rendered:
             packed_tag,
             frozenset({f'"{etag}"', f'"{etag}-gz"', f'W/"{etag}"', f'W/"{etag}-gz"'}),
         )
+
+
+class ChangeTimes:
+    """When each document's body last changed, as this server saw it: its Last-Modified.
+
+    The newest story's `updated` (a source's own date) does not move when a story dated
+    before it comes in, when one drops out past a feed's cap, or when two merge: the body
+    changed under the same Last-Modified, a reader asking If-Modified-Since was answered
+    304, and libcurl's readers (newsboat) dropped the new body of a 200 dated no later than
+    their copy. A changed body is dated now (a second past the last date at least), an
+    unchanged one keeps its date, and one first seen since the start is dated no earlier
+    than the start (what changed while the server was down is never called unchanged); never
+    earlier than its newest story. The memory holds the latest `limit` documents."""
+
+    def __init__(self, started: datetime, limit: int = CACHE_ENTRIES) -> None:
+        self._started = started.replace(microsecond=0)
+        self._limit = limit
+        self._seen: dict[str, tuple[str, datetime]] = {}  # key: (etag, its Last-Modified)
+        self._lock = threading.Lock()  # (bodies are rendered on worker threads)
+
+    def dated(self, key: str, now: datetime) -> Callable[[str, datetime | None], datetime | None]:
+        """`Rendered.build`'s `dated` for document `key` rendered at `now`."""
+
+        def date(etag: str, newest: datetime | None) -> datetime | None:
+            if newest is None:  # (no story: no date to send)
+                return None
+            with self._lock:
+                seen = self._seen.pop(key, None)
+                if seen is None:
+                    when = max(newest, self._started)
+                elif seen[0] == etag:
+                    when = seen[1]
+                else:
+                    when = max(newest, now.replace(microsecond=0), seen[1] + timedelta(seconds=1))
+                if len(self._seen) >= self._limit:
+                    self._seen.pop(next(iter(self._seen)))
+                self._seen[key] = (etag, when)
+            return when
+
+        return date
 
 
 class _Cache:
@@ -406,9 +451,10 @@ def make_app(
 
     mailed = site.digests
     cache = _Cache()
+    changes = ChangeTimes(now())
     version = _Version(reader, version_ttl)
 
-    def prepared(render: Callable[[], Output | None]) -> Callable[[], Rendered | None]:
+    def prepared(render: Callable[[], Output | None], key: str) -> Callable[[], Rendered | None]:
         def run() -> Rendered | None:
             output = render()
             if output is None:
@@ -420,6 +466,7 @@ def make_app(
                 expires=RERANK_SECONDS if output.ranked else None,
                 max_age=settings.max_age,
                 link=output.link,
+                dated=changes.dated(key, now()),
             )
 
         return run
@@ -431,7 +478,7 @@ def make_app(
         current = await version.get()
         entry = cache.get(key, current)
         if entry is None:
-            entry = await asyncio.to_thread(prepared(render))
+            entry = await asyncio.to_thread(prepared(render, key))
             if entry is None:
                 return not_found()
             cache.put(key, current, entry)
@@ -587,7 +634,11 @@ def make_app(
         if output is None:
             return not_found()
         entry = Rendered.build(
-            output.body, output.content_type, output.last_modified, max_age=settings.max_age
+            output.body,
+            output.content_type,
+            output.last_modified,
+            max_age=settings.max_age,
+            dated=changes.dated(request.rel_url.path_qs, now()),
         )
         return _serve(request, entry)
 

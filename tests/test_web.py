@@ -10,7 +10,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from html.parser import HTMLParser
 
 import aiohttp
@@ -169,6 +169,41 @@ def test_etag_and_last_modified_revalidation() -> None:
         assert status == 200
 
     serve(FakeReader(), check)
+
+
+def test_last_modified_moves_whenever_the_body_changes_and_only_then() -> None:
+    """A story dated before the newest one changed the feed under the same Last-Modified:
+    If-Modified-Since got 304, and newsboat (libcurl) dropped the 200 it got by its ETag."""
+    reader = FakeReader()
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        url = root + "/feeds/world-news.atom"
+        _, first, _ = await get(session, url)
+        reader.token = "v2"  # new data that leaves this feed as it was
+        reader.items.append(make_story("s2", "Comet fades", category="Science & Tech", hours=1))
+        _, same, _ = await get(session, url)
+        assert (same["ETag"], same["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+        reader.token = "v3"  # a story dated before the feed's newest
+        reader.items.append(make_story("w0", "Bridge reopens", category="World News", hours=2))
+        status, later, body = await get(session, url, If_Modified_Since=first["Last-Modified"])
+        assert status == 200 and b"Bridge reopens" in body and later["ETag"] != first["ETag"]
+        assert parsedate_to_datetime(later["Last-Modified"]) > parsedate_to_datetime(
+            first["Last-Modified"]
+        )
+        status, _, _ = await get(session, url, If_Modified_Since=later["Last-Modified"])
+        assert status == 304
+
+    serve(reader, check)
+
+
+def test_a_body_first_seen_since_the_start_is_dated_no_earlier_than_the_start() -> None:
+    """What changed while the server was down is not called unchanged by an old date."""
+    started = T0 + timedelta(days=1)
+    date = web_module.ChangeTimes(started).dated("/feeds/a.atom", started)
+    assert date("e1", T0) == started and date("e1", T0) == started
+    assert date("e1", None) is None  # (nothing dated: no Last-Modified)
+    later = T0 + timedelta(days=2)
+    assert date("e2", later) == later  # (never before its newest story)
 
 
 def test_gzip_when_accepted() -> None:
