@@ -579,13 +579,19 @@ class Clusterer(GroupLeave):
         return story.id, merged
 
     def _fold(self, group: list[ActiveStory]) -> tuple[ActiveStory, tuple[str, ...]]:
-        """Merge the stories of `group` into the oldest of them; it, and the ids merged away."""
+        """Merge the stories of `group` into the oldest of them; it, and the ids merged away.
+        When the oldest was never published and another was, the story goes on by the
+        oldest published one's id (`published`): readers had that one."""
         oldest = min(group, key=ActiveStory.age)
+        shown = [s.id for s in sorted(group, key=ActiveStory.age) if s.id in self.published]
         merged = []
         for story in group:
             if story is not oldest:
                 self._absorb(oldest, story)
                 merged.append(story.id)
+        if shown and oldest.id not in self.published:
+            merged[merged.index(shown[0])] = oldest.id
+            self._rename(oldest, shown[0])
         return oldest, tuple(merged)
 
 

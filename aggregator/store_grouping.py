@@ -301,6 +301,18 @@ class GroupingStore(StoreBase):
         found = dict(rows)
         return str(found.get("store_id", "")), int(found.get("grouping_generation") or 0)
 
+    def published_among(self, story_ids: Collection[str]) -> frozenset[str]:
+        """Those of `story_ids` that have been published (a version out): a merge keeps
+        their id (`StoryWindow.published`)."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(story_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id FROM stories WHERE version > 0 AND id IN ({marks})", list(chunk)
+            )
+            found.update(row[0] for row in rows)
+        return frozenset(found)
+
     def merge_story(self, absorbed: str, into: str, now: datetime) -> None:
         """Move a story's items into another, older one and record the merge: the absorbed
         id then resolves to `into` (`Reader.merged_into`), so links to it keep working."""

@@ -405,6 +405,7 @@ class StoryJob:
             between = None if ahead is None else _Between(ahead, self.clusterer)
             halt = Halt(self.stopping)
             alone = SetAside()
+            self.clusterer.published = self.store.published_among(self.clusterer.story_ids())
             try:
                 group_pending(
                     self.store, self.clusterer, now, between=between, halt=halt, set_aside=alone

@@ -47,6 +47,11 @@ class StoryWindow:
     """The active stories, their profile members, the index and the window's counts."""
 
     _fewer = 0  # the bounded memos keep their limits shifted right by this (`fewer_memos`)
+    # The active stories readers have been shown (a version published), as the pass found
+    # them before it grouped: of stories merged, the oldest keeps its profile and its items,
+    # and, when it was never published, takes the oldest published one's id (`_fold`), so a
+    # reader keeps the item they had, updated, not a new one with its headline.
+    published: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -86,6 +91,7 @@ class StoryWindow:
         for memo in ("_full", "_unpacked", "_tallies"):
             state[memo] = OrderedDict()
         state.pop("_fewer", None)  # (a loaded window keeps whole memos)
+        state.pop("published", None)  # (asked again by each pass)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -637,6 +643,14 @@ class StoryWindow:
         self._unpacked.pop(story, None)
         self._counts.n_stories = len(self._stories)
         _untie(story)
+
+    def _rename(self, story: ActiveStory, story_id: str) -> None:
+        """`story` goes by `story_id` from now on (one of the ids just merged into it)."""
+        del self._stories[story.id]
+        story.id = story_id
+        self._stories[story_id] = story
+        for item_id in story.members:
+            self._item_story[item_id] = story_id
 
     def _drop(self, story: ActiveStory) -> None:
         del self._stories[story.id]

@@ -110,6 +110,28 @@ def test_a_teaser_alone_in_its_story_joins_the_story_its_article_matches() -> No
     assert clusterer.assign(follow, later).story_id == quake
 
 
+def test_a_merge_keeps_the_id_readers_were_shown_when_the_oldest_was_never_published() -> None:
+    """The teaser's story was published and the older quake story not yet (its pages were
+    awaited): the merge had kept the quake's id, so readers lost the item they had and got
+    its headline again as a new one. The story keeps the oldest's profile and items, under
+    the published id."""
+    clusterer = Clusterer()
+    quake = _quake(clusterer)
+    clusterer.assign(_item("r", "fin.example", *RATES, 5), T0)
+    teaser = _item("t", "wire.example", *TEASER, 10)
+    assert clusterer.assign(teaser, T0).new_story
+    clusterer.published = frozenset({"t", "r"})
+    later = T0 + timedelta(minutes=30)
+    moved = clusterer.regroup(replace(teaser, text=ARTICLE), later)
+    assert moved is not None and (moved.story_id, moved.merged) == ("t", (quake,))
+    assert {clusterer.story_of(i) for i in ("q0", "q1", "q2", "t")} == {"t"}
+    assert quake not in clusterer.story_ids() and clusterer.story_of("r") == "r"
+    assert clusterer._stories["t"].age()[0] == T0  # (the quake's founder leads it still)
+    _consistent(clusterer)
+    follow = _item("f", "late.example", "Iquique evacuations", ARTICLE, 40)
+    assert clusterer.assign(follow, later).story_id == "t"
+
+
 def _two_quake_stories(clusterer: Clusterer) -> None:
     """Two reports of the quake in story q0, a third in story q2 of its own (it was placed
     while the clusterer asked more than any pair can give)."""
@@ -284,5 +306,29 @@ def test_grouping_reconsiders_each_article_once(tmp_path: Path) -> None:
         assert store.articles_to_regroup() == []
         pending = store.db.execute("SELECT COUNT(*) FROM articles WHERE regrouped = 0")
         assert pending.fetchone()[0] == 0  # nothing lingers in the queue's index
+    finally:
+        store.close()
+
+
+def test_the_store_follows_a_merge_that_keeps_the_published_id() -> None:
+    """The never-published quake story's items move into the published teaser's story, and
+    the quake's id leads there (`StoryJob` asks `published_among` before each pass)."""
+    store = Store(":memory:")
+    try:
+        clusterer = Clusterer()
+        quake = [_item(f"q{n}", f"o{n}.example", *text, n) for n, text in enumerate(QUAKE)]
+        teaser = _item("t", "wire.example", *TEASER, 10)
+        store.insert_items([replace(i, guid=i.id) for i in (*quake, teaser)])
+        group_pending(store, clusterer, T0 + timedelta(minutes=20))
+        ids = store.story_ids(["q0", "t"])
+        assert ids["q0"] != ids["t"]
+        store.db.execute("UPDATE stories SET version = 1 WHERE id = ?", [ids["t"]])
+        clusterer.published = store.published_among(clusterer.story_ids())
+        assert clusterer.published == {ids["t"]}
+        store.save_articles([("t", "http://x.example/t", "ok", None, ARTICLE)], T0)
+        regroup_articles(store, clusterer, T0 + timedelta(minutes=30))
+        after = store.story_ids(["q0", "q1", "q2", "t"])
+        assert set(after.values()) == {ids["t"]}
+        assert store.reader().merged_into(ids["q0"]) == ids["t"]
     finally:
         store.close()
