@@ -8,7 +8,9 @@ produce a file the service would reject.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import codecs
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from xml.parsers import expat
 from xml.sax.saxutils import escape
@@ -114,6 +116,48 @@ def _encoding(data: bytes) -> str:
     return declared_encoding(data) or "utf-8"
 
 
+_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _bytewise(name: str) -> bool:
+    """Whether text in encoding `name` can be spliced at expat's byte offsets: one byte a
+    character, ASCII as ASCII (UTF-8 too: its markup is ASCII)."""
+    if name.lower().replace("_", "-") in ("utf-8", "utf8", "us-ascii", "ascii"):
+        return True
+    try:
+        every = bytes(range(256)).decode(name, "replace")
+    except LookupError:
+        return True  # (the reader says it is unknown)
+    return len(every) == 256 and every[:128] == bytes(range(128)).decode("ascii")
+
+
+def _edited(data: bytes, where: str, edit: Callable[[bytes], bytes]) -> bytes:
+    """`edit(data)`; a document in an encoding whose bytes cannot be spliced at expat's
+    offsets (UTF-16, Shift_JIS: expat reads no multi-byte encoding but its own) is edited as
+    UTF-8 and written back in its own encoding (a character it cannot hold as a reference)."""
+    bom, name = next(((b, n) for b, n in _BOMS if data.startswith(b)), (b"", None))
+    declared = declared_encoding(data)
+    if name is None and (declared is None or _bytewise(declared)):
+        return edit(data)
+    name = name or declared or "utf-8"
+    try:
+        text = data[len(bom) :].decode(name)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: not {name} at byte {exc.start + len(bom)}") from None
+    said = _SAID.match(text)
+    if said is not None:  # (its declaration names the encoding: UTF-8 while edited)
+        text = text[: said.start(1)] + "UTF-8" + text[said.end(1) :]
+    done = edit(text.encode("utf-8")).decode("utf-8")
+    if said is not None:
+        again = _SAID.match(done)
+        assert again is not None  # (the edit leaves the declaration as it was)
+        done = done[: again.start(1)] + said[1] + done[again.end(1) :]
+    return bom + done.encode(name, "xmlcharrefreplace")
+
+
+_SAID = re.compile(r"""\A\ufeff?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
 def _attr_text(value: str) -> str:
     return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
@@ -164,9 +208,13 @@ def add_feeds(data: bytes, sources: Sequence[Source], where: str = "OPML") -> by
     by_category: dict[str, list[Source]] = {}
     for source in sources:
         by_category.setdefault(source.category or DEFAULT_CATEGORY, []).append(source)
-    for category, group in by_category.items():
-        data = _add_to(data, category, group, where)
-    return data
+
+    def edit(data: bytes) -> bytes:
+        for category, group in by_category.items():
+            data = _add_to(data, category, group, where)
+        return data
+
+    return _edited(data, where, edit)
 
 
 def _add_to(data: bytes, category: str, sources: Sequence[Source], where: str) -> bytes:
@@ -229,6 +277,10 @@ def _cut(data: bytes, start: int, end: int) -> bytes:
 def remove_feed(data: bytes, url: str, where: str = "OPML") -> bytes:
     """`data` without the feed outline(s) for `url`; a category left empty goes too (an empty
     category is not valid). ConfigError if the URL is not listed or it is the last feed."""
+    return _edited(data, where, lambda data: _remove(data, url, where))
+
+
+def _remove(data: bytes, url: str, where: str) -> bytes:
     tree = _tree(data, where)
     parents: dict[int, _Node | None] = {}
 

@@ -237,10 +237,24 @@ async def add(
     which it is discovered too) and article `selector` and `remove` (CSS) on its outline. A
     feed that parses only in part (malformed XML after some items, as a cut-off download) is
     added, with the parser's warning, as the poller would keep it and report it in `status`."""
+    given = {
+        "category": category,
+        "title": title,
+        "exclude": exclude,
+        "include": include,
+        "interval": interval,
+        "user-agent": user_agent,
+        "cookie": cookie,
+        "selector": selector,
+        "remove": remove,
+    }
+    for name, value in given.items():  # (a script's unset variable: never taken as "none")
+        if value is not None and not value.strip():
+            raise ConfigError(f"--{name} is empty")
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
-    own_interval, problem = read_interval(interval) if interval else (None, None)
+    own_interval, problem = read_interval(interval) if interval is not None else (None, None)
     if problem:
         raise ConfigError(f"--interval {interval!r}: {problem}")
     if user_agent is not None and (problem := user_agent_problem(user_agent)):

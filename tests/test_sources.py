@@ -588,3 +588,41 @@ def test_an_edit_keeps_a_file_written_with_windows_line_endings_so() -> None:
     edited = remove_feed(edited, "https://b.example/feed")
     assert edited.count(b"\n") == edited.count(b"\r\n") > 0
     assert b"https://new.example/rss" in edited and b"https://b.example/feed" not in edited
+
+
+@pytest.mark.parametrize(
+    ("name", "bom"),
+    [("UTF-16", b"\xff\xfe"), ("UTF-16", b"\xfe\xff"), ("Shift_JIS", b""), ("Big5", b"")],
+)
+def test_a_file_in_an_encoding_not_spliced_by_bytes_is_edited_and_kept_in_it(
+    name: str, bom: bytes
+) -> None:
+    """`check` and `run` read it; `add` and `remove` had failed: a traceback ("multi-byte
+    encodings are not supported") or, for UTF-16, a file no longer XML (its new lines in
+    UTF-8)."""
+    codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(bom, name)
+    text = HAND_WRITTEN.decode().replace('encoding="UTF-8"', f'encoding="{name}"')
+    text = text.replace("World News", "港報")  # (a name each of them can write)
+    data = bom + text.encode(codec)
+    edited = add_feed(data, Source("https://new.example/rss", "New", "港報"))
+    edited = add_feed(edited, Source("https://snow.example/rss", "Snow ☃", "Ünïcode"))
+    edited = remove_feed(edited, "https://lab.example/atom")
+    assert edited.startswith(bom)
+    back = edited[len(bom) :].decode(codec)
+    assert f'encoding="{name}"' in back and "<!-- wire services first -->" in back
+    sources = {s.url: s for s in parse_opml(edited).sources}
+    assert sources["https://new.example/rss"].category == "港報"
+    assert sources["https://snow.example/rss"].title == "Snow ☃"  # (a reference where need be)
+    assert sources["https://snow.example/rss"].category == "Ünïcode"
+    assert "https://lab.example/atom" not in sources and "Science" not in back
+    assert back.replace("\n", "").startswith(text.split("<outline")[0].replace("\n", ""))
+
+
+def test_an_option_given_empty_is_refused_not_taken_for_none(tmp_path: Path) -> None:
+    """`add --interval ''` (a script's unset variable) had added the feed without one."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    for option in ("interval", "exclude", "category", "selector", "user_agent"):
+        with pytest.raises(ConfigError, match=f"--{option.replace('_', '-')} is empty"):
+            asyncio.run(add(path, "https://new.example/rss", **{option: " "}))
+    assert path.read_bytes() == HAND_WRITTEN
