@@ -10,7 +10,7 @@ import os
 import socket
 from pathlib import Path
 
-from .config import Settings, bounce_password, load_settings, smtp_password
+from .config import Settings, bounce_password, load_settings, smtp_password, unread_variables
 from .errors import ConfigError, StorageError
 from .publish_settings import PublishSettings
 from .store import Reader, Store, check_existing
@@ -19,8 +19,17 @@ log = logging.getLogger("aggregator")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings file named by `--config` (if any), then `AGGREGATOR_*` variables."""
-    return load_settings(args.config, os.environ)
+    """The settings file named by `--config` (if any), then `AGGREGATOR_*` variables (one
+    that names no section is warned of: a misspelling would be ignored)."""
+    settings = load_settings(args.config, os.environ)
+    for name in unread_variables(settings, os.environ):
+        sections = ", ".join(f.name for f in dataclasses.fields(settings))
+        log.warning(
+            "%s is no setting (AGGREGATOR_<SECTION>_<KEY>, the sections: %s); ignored",
+            name,
+            sections,
+        )
+    return settings
 
 
 def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Settings]:

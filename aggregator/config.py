@@ -369,6 +369,22 @@ def build_settings(
     return settings
 
 
+# `AGGREGATOR_*` variables that are no `AGGREGATOR_<SECTION>_<KEY>` setting (`cli` reads them)
+OTHER_VARIABLES = frozenset({f"{ENV_PREFIX}LOG_LEVEL", f"{ENV_PREFIX}LOG_FORMAT"})
+
+
+def unread_variables(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """The `AGGREGATOR_*` variables of `env` no setting reads: a section misspelled
+    (`AGGREGATOR_SERVR_PORT`), which would be ignored. Pure."""
+    sections = tuple(f"{ENV_PREFIX}{f.name.upper()}_" for f in dataclasses.fields(Settings))
+    known = OTHER_VARIABLES | _secret_variables(settings, env)
+    return sorted(
+        name
+        for name in env
+        if name.startswith(ENV_PREFIX) and not name.startswith(sections) and name not in known
+    )
+
+
 def _secret_variables(settings: Settings, env: Mapping[str, str]) -> set[str]:
     """The variables holding the LLM key and the SMTP password, which are no settings:
     `AGGREGATOR_LLM_API_KEY`, the default key variable, is under `[llm]`'s prefix (read as

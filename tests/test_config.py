@@ -10,6 +10,7 @@ from aggregator.config import (
     check_range,
     load_settings,
     parse_duration,
+    unread_variables,
 )
 from aggregator.errors import ConfigError
 
@@ -229,3 +230,33 @@ def test_the_one_shot_article_budget_reads_as_a_duration() -> None:
     assert settings.articles.once_budget == timedelta(minutes=2)
     env = build_settings({}, {"AGGREGATOR_ARTICLES_ONCE_BUDGET": "0"})
     assert env.articles.once_budget == timedelta(0)  # `poll --once` then leaves pages to `run`
+
+
+def test_a_variable_that_names_no_section_is_said_not_silently_ignored() -> None:
+    """`AGGREGATOR_SERVR_PORT=9000` had left the port at its default without a word."""
+    env = {
+        "AGGREGATOR_SERVR_PORT": "9000",  # (misspelled)
+        "AGGREGATOR_SERVER_PORT": "9001",
+        "AGGREGATOR_LOG_LEVEL": "DEBUG",  # (read by the command line)
+        "AGGREGATOR_SMTP_PASSWORD": "secret",  # (the default password variable)
+        "AGGREGATOR_DIGEST_BOUNCE_PASSWORD_ENV": "AGGREGATOR_MAILBOX_KEY",
+        "AGGREGATOR_MAILBOX_KEY": "secret",  # (named by a setting)
+        "HOME": "/root",
+    }
+    settings = build_settings({}, env)
+    assert settings.server.port == 9001
+    assert unread_variables(settings, env) == ["AGGREGATOR_SERVR_PORT"]
+
+
+def test_commands_warn_of_a_variable_that_names_no_section(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from aggregator.cli import main
+
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><body><outline text="News">'
+        '<outline type="rss" text="A" xmlUrl="https://a.example/rss"/></outline></body></opml>'
+    )
+    monkeypatch.setenv("AGGREGATOR_PUBLSH_BASE_URL", "https://news.example/")
+    assert main(["check", "--opml", str(tmp_path / "feeds.opml")]) == 0
+    assert "AGGREGATOR_PUBLSH_BASE_URL is no setting" in caplog.text
