@@ -48,24 +48,30 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's start (deflate): no feed or pag
 
 def _still_gzipped(body: bytes, limit: int, cut: bool) -> bytes | None:
     """A body still gzip-compressed after the declared decoding (a file stored compressed and
-    served without Content-Encoding, or compressed twice), decompressed: None past `limit`
-    bytes (with `cut`, its first `limit`); as it came when it is not whole gzip data (its
-    parse then says why)."""
-    if not body.startswith(_GZIP_MAGIC):
-        return body
-    inflater = zlib.decompressobj(31)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error:
-        return body
-    if len(out) > limit:
-        return out[:limit] if cut else None
-    return out if inflater.eof else body
+    served without Content-Encoding, or compressed twice: "gzip, gzip", which aiohttp does
+    not decode), decompressed, up to three layers: None past `limit` bytes (with `cut`, its
+    first `limit`); as it came when it is not whole gzip data (its parse then says why)."""
+    for _ in range(3):
+        if not body.startswith(_GZIP_MAGIC):
+            return body
+        inflater = zlib.decompressobj(31)
+        try:
+            out = inflater.decompress(body, limit + 1)
+        except zlib.error:
+            return body
+        if len(out) > limit:
+            return out[:limit] if cut else None
+        if not inflater.eof:
+            return body
+        body = out
+    return body
 
 
 # A redirect's or an error's body up to this size is read and dropped, so its connection goes
 # back to the pool; a bigger one costs more to read than a new connection does: closed.
 _DRAIN = 256 * 1024
+# aiohttp's words for a body compressed in a way it cannot decode here (zstd, br)
+_UNASKED = re.compile(r"decode content-encoding: ([^.]+)\. Please install", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 # OpenSSL's verify codes for a certificate whose issuer is not trusted here (no issuer found,
 # self-signed, a self-signed CA in the chain): what `[fetch] ca_file` answers
@@ -717,6 +723,12 @@ class Fetcher:
                 return "bad content encoding in response body"
             return "connection closed mid-body (incomplete response)"
         if isinstance(exc, aiohttp.ClientResponseError | HttpProcessingError):
+            unasked = _UNASKED.search(str(exc.message))
+            if unasked:  # (aiohttp names a package to install: we never asked for it)
+                return (
+                    f"compressed as {unasked[1]}, which the request did not accept "
+                    f"(Accept-Encoding: {_accept_encoding()})"
+                )
             return f"invalid HTTP response: {_one_line(exc.message)}"
         if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
             return "connection reset by peer"
