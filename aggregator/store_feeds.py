@@ -327,6 +327,8 @@ class FeedsStore(StoreBase):
         aliases = self.category_aliases()
         if not renames and not aliases:
             return ()
+        for old, new in renames.items():  # the items of its feeds removed before go too
+            self._refile_removed(old, new)
         updated = updated_aliases(aliases, renames, after.values())
         if updated != aliases:
             self.conn.execute("DELETE FROM category_aliases")
@@ -334,6 +336,22 @@ class FeedsStore(StoreBase):
                 "INSERT INTO category_aliases(slug, category) VALUES (?, ?)", updated.items()
             )
         return tuple(renames.items())
+
+    def _refile_removed(self, old: str, new: str) -> None:
+        """Category `old` was renamed `new`: the items of its feeds no longer listed (their
+        feeds are not moved: `_move_items`) are filed under `new` too, and their stories
+        summarised again; a story of both had shown both names, the former one leading to
+        the new one's pages."""
+        gone = "feed_url IN (SELECT url FROM sources WHERE active = 0)"
+        self.db.execute(
+            "UPDATE stories SET dirty = 1 WHERE id IN (SELECT story_id FROM items "
+            f"WHERE category = ? AND {gone} AND story_id IS NOT NULL)",
+            [old],
+        )
+        self.db.execute(f"UPDATE items SET category = ? WHERE category = ? AND {gone}", [new, old])
+        self.db.execute(
+            "UPDATE sources SET category = ? WHERE category = ? AND active = 0", [new, old]
+        )
 
     def _forget_validators(self, feed_url: str) -> None:
         """Its validators would answer 304, or its unchanged body go unparsed, until the feed

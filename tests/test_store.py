@@ -389,6 +389,27 @@ def test_moving_a_feed_to_another_category_refiles_its_stories() -> None:
     assert store.dirty_stories() == ["s1"]
 
 
+def test_a_rename_refiles_the_items_of_the_categorys_feeds_removed_before() -> None:
+    """A story with items of a feed removed earlier had shown both names after a rename."""
+    store = Store()
+    third = Source("https://c.example/feed", "Outlet C", "World News")
+    store.sync_sources([*SOURCES, third], NOW)
+    store.save_poll(FeedState(SOURCES[0].url), [item("i1")])
+    store.save_poll(FeedState(third.url), [item("i2", feed=third.url, outlet="c.example")])
+    with store.transaction():
+        store.assign(item("i1"), "s1", None, NOW)
+        store.assign(item("i2", feed=third.url, outlet="c.example"), "s1", None, NOW)
+    store.save_summary("s1", summary(), "fp1", [("World News", 1.0)], NOW)
+    store.sync_sources(SOURCES, NOW)  # outlet C removed; its item stays
+    renamed = [Source(SOURCES[0].url, "Outlet A", "International"), SOURCES[1]]
+    assert store.sync_sources(renamed, NOW).renamed == (("World News", "International"),)
+    assert {i.category for i in store.story_items("s1")} == {"International"}
+    assert store.dirty_stories() == ["s1"]
+    business = [Source(SOURCES[0].url, "Outlet A", "Business"), SOURCES[1]]
+    store.sync_sources(business, NOW)  # (merged into another: the same)
+    assert {i.category for i in store.story_items("s1")} == {"Business"}
+
+
 def test_a_renamed_category_leaves_its_former_slugs_leading_to_its_new_name() -> None:
     store = Store()
     store.sync_sources(SOURCES, NOW)
