@@ -220,8 +220,9 @@ class ArticleJob:
         now = self.clock()
         self._forget_stale(now)
         await self._recall_sites(now)
+        caps = self._per_host()
         candidates: list[Item] = await self.write(
-            self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds
+            self.store.article_candidates, now - s.max_age, s.per_pass * 4, s.skip_feeds, caps
         )
         again: list[tuple[Item, int]] = await self.write(
             self.store.article_retries_due, now, now - s.max_age, s.per_pass, s.skip_feeds
@@ -230,9 +231,7 @@ class ArticleJob:
         own_headers = await self.write(self.store.feed_headers)  # (most often none)
         selectors = await self.write(self.store.feed_selectors)  # (most often none)
         unpictured = await self.write(self.store.feeds_without_pictures)  # (most often none)
-        fetch, enough, never = due_articles(
-            candidates + [item for item, _ in again], s, self._per_host()
-        )
+        fetch, enough, never = due_articles(candidates + [item for item, _ in again], s, caps)
         # items whose link is no page of their own: a home page, or one that several of a
         # feed's entries share (never fetched; `status` says why)
         linkless: list[Item] = []
@@ -281,6 +280,8 @@ class ArticleJob:
                 # only to its own site
                 headers = agent, cookie_for(item.feed_url, url, cookie)
                 async with slots:
+                    if self._held_for(host) > 0 or host in self._checked:
+                        return None  # (it answered another page busy while this one waited)
                     outcome = await self._article(
                         fetcher, item, trusted, url, came_from, headers,
                         None if item.feed_url in unpictured else pictures,

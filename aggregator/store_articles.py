@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .models import Item
-from .site_holds import MAX_PAUSE
+from .site_holds import MAX_PAUSE, host_of
 from .store_db import KEEP_TERMS, StoreBase, chunks
 from .store_rows import from_iso, item_from_row, to_iso
 
@@ -32,22 +32,56 @@ def _wanted(since: datetime, skip_feeds: Sequence[str]) -> tuple[str, list[str]]
     )
 
 
+def _host(url: str | None) -> str:
+    """`site_holds.host_of`, "" for a link it cannot read."""
+    try:
+        return host_of(url)
+    except ValueError:  # ("http://[::1/x")
+        return ""
+
+
 class ArticlesStore(StoreBase):
     """Article pages fetched for items."""
 
     def article_candidates(
-        self, since: datetime, limit: int, skip_feeds: Sequence[str] = ()
+        self,
+        since: datetime,
+        limit: int,
+        skip_feeds: Sequence[str] = (),
+        caps: Mapping[str, int] | None = None,
     ) -> list[Item]:
         """Grouped, non-duplicate items first seen since `since` whose page was never tried,
-        of feeds whose article pages may be fetched (`skip_feeds` and the OPML switch)."""
+        of feeds whose article pages may be fetched (`skip_feeds` and the OPML switch), newest
+        first. With `caps` (host → the most pages of it a pass takes; 0: a site that asked us
+        to hold off), the items of a host past its cap are passed over, not counted in
+        `limit`: a held site's hundreds of pages had filled every pass's candidates, and no
+        other site's page was fetched for as long as it was held (days, when it answered 429
+        again at each hold's end)."""
         wanted, params = _wanted(since, skip_feeds)
-        rows = self._rows(
-            "SELECT i.* FROM items i LEFT JOIN articles a ON a.item_id = i.id "
+        order = "ORDER BY i.first_seen DESC, i.guid, i.feed_url, i.id"
+        never = (
+            "FROM items i LEFT JOIN articles a ON a.item_id = i.id "
             f"WHERE a.item_id IS NULL AND {wanted}"
-            "ORDER BY i.first_seen DESC, i.guid, i.feed_url, i.id LIMIT ?",
-            [*params, limit],
         )
-        return [item_from_row(r) for r in rows]
+        if not caps:
+            rows = self._rows(f"SELECT i.* {never}{order} LIMIT ?", [*params, limit])
+            return [item_from_row(r) for r in rows]
+        chosen: list[str] = []
+        taken: dict[str, int] = {}
+        for item_id, url in self.conn.execute(f"SELECT i.id, i.url {never}{order}", params):
+            host = _host(url)
+            if host in caps:
+                if taken.get(host, 0) >= caps[host]:
+                    continue
+                taken[host] = taken.get(host, 0) + 1
+            chosen.append(item_id)
+            if len(chosen) >= limit:
+                break
+        found = {
+            r["id"]: item_from_row(r)
+            for r in self._rows_in("SELECT * FROM items WHERE id IN ({marks})", chosen)
+        }
+        return [found[i] for i in chosen if i in found]
 
     def articles_waiting(
         self, now: datetime, since: datetime, skip_feeds: Sequence[str] = ()

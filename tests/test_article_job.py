@@ -554,6 +554,46 @@ def test_a_site_that_answers_busy_is_asked_nothing_more_for_its_retry_after(
     ]
 
 
+def test_a_held_sites_many_pages_leave_room_for_other_sites_pages(tmp_path: Path) -> None:
+    """A busy site's pages (newer, and more than a pass's candidates) had filled every
+    pass's candidates while it was held: no other site's page was fetched, for days when it
+    answered 429 again at each hold's end."""
+
+    async def scenario() -> None:
+        async with Upstream() as busy, Upstream() as quick:
+            slugs = [f"b{n:02d}" for n in range(12)]
+            busy_feed = teaser_feed(busy, "Busy", slugs)
+            for slug in slugs:
+                busy.add_feed(f"/{slug}.html", b"slow down", status=429,
+                              headers={"Retry-After": "3600"})  # fmt: skip
+            quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
+            opml = tmp_path / "f.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Busy' xmlUrl='{busy_feed}'/>"
+                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
+                "</outline></body></opml>"
+            )
+            service = Service(opml, ":memory:", settings(per_pass=2, concurrency=1))
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    job = service.article_job()
+                    passes = [await job.run_pass(fetcher) for _ in range(3)]
+            finally:
+                service.close()
+            asked = [r.path for r in busy.requests if r.path.endswith(".html")]
+            assert len(asked) == 1  # (held from its first answer on)
+            assert {r.path for r in quick.requests if r.path.endswith(".html")} == {
+                "/q1.html",
+                "/q2.html",
+            }
+            assert sum(p.ok for p in passes) == 2
+
+    asyncio.run(scenario())
+
+
 def test_a_site_whose_page_meets_a_bot_check_is_asked_for_no_page_for_hours(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
