@@ -67,6 +67,10 @@ STORAGE_PAUSE_MAX = 600.0  # seconds: the longest wait between passes the databa
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 _UNAVAILABLE = "robots.txt unavailable"  # (the site could not say: a passing failure)
+# Seconds a robots.txt may take (a few hundred bytes): one that never answered had held a
+# `poll --once` for its whole budget (the fetch's 30 s timeout is the budget's), and nothing
+# was recorded, so each run waited on it again. Unanswered, the site cannot say, for now.
+ROBOTS_TIMEOUT = 10.0
 # (`about_item`: a page that is not the item's article, such as a login wall or an error page)
 _NOT_ABOUT = "a page about something else (a login, consent or error page?), not the article"
 # (a site that sends a removed article's address to its home page)
@@ -658,15 +662,26 @@ class ArticleJob:
         self, fetcher: Fetcher, origin: str, trusted: bool, came_from: str | None = None
     ) -> tuple[str | None, str]:
         """The site's robots.txt, read as `robots_answer` says; a site that answers busy is
-        held off (`_hold_if_busy`)."""
-        outcome = await fetcher.fetch_page(
-            origin,
-            ROBOTS_MAX_BYTES,
-            trusted=trusted,
-            cut=True,
-            admit=lambda: self._pace(origin),
-            redirected_from=came_from,
-        )
+        held off (`_hold_if_busy`); one that has not answered in `ROBOTS_TIMEOUT` seconds
+        cannot say."""
+        wait = min(ROBOTS_TIMEOUT, fetcher.settings.total_timeout)
+        try:
+            async with asyncio.timeout(None) as limit:
+
+                async def admit() -> None:  # (timed from the request: not its slots' wait)
+                    await self._pace(origin)
+                    limit.reschedule(asyncio.get_running_loop().time() + wait)
+
+                outcome = await fetcher.fetch_page(
+                    origin,
+                    ROBOTS_MAX_BYTES,
+                    trusted=trusted,
+                    cut=True,
+                    admit=admit,
+                    redirected_from=came_from,
+                )
+        except TimeoutError:
+            return None, f"no answer in {wait:g} s"
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(origin, outcome)
         return robots_answer(outcome)

@@ -309,6 +309,40 @@ def test_a_robots_txt_not_fetched_says_why(tmp_path: Path) -> None:
     assert "private address refused" in shown and "server error" not in shown
 
 
+def test_a_robots_txt_that_never_answers_is_unavailable_for_now_and_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A robots.txt that accepts the request and says nothing had held each `poll --once`
+    for its whole budget (its fetch's timeout is the budget's), recording nothing: the next
+    run waited on it again. It cannot say, for now: its pages are tried again later."""
+    import aggregator.article_job as article_job
+
+    monkeypatch.setattr(article_job, "ROBOTS_TIMEOUT", 0.5)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            feed = serve_site(up, robots=None)
+            up.add_feed("/robots.txt", b"", content_type="text/plain", delay=60)
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    first = await service.fetch_articles(fetcher)
+                    second = await service.fetch_articles(fetcher)
+                    origin = up.url("/robots.txt")
+                    saved = service.store.robots_answer(origin)
+            finally:
+                service.close()
+            assert (first.ok, first.failed, first.retrying) == (0, 3, 3)
+            assert second.fetched == 0  # (the answer is kept: not asked again at once)
+            assert len(up.requests_for("/robots.txt")) == 1
+            assert up.requests_for("/dam.html") == []
+            assert saved is not None and saved[1:] == (None, "no answer in 0.5 s")
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("gzip", [False, True])
 def test_a_robots_txt_over_512_kib_is_read_as_far_as_that(tmp_path: Path, gzip: bool) -> None:
     """RFC 9309 asks a crawler to read at least 500 KiB of a robots.txt; a longer one had
