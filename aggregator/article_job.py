@@ -14,9 +14,11 @@ A page that fails leaves the feed text in use; the failure shows in `aggregator 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -84,20 +86,45 @@ Outcome = tuple[Result, bool]  # and whether its failure may pass (the page is t
 
 
 def page_text(
-    page: bytes, url: str, selector: str | None = None, remove: str | None = None
+    page: bytes,
+    url: str,
+    selector: str | None = None,
+    remove: str | None = None,
+    content_type: str = "",
 ) -> str | None:
     """An article page's main text, cleaned as a feed entry's text is (`clean_text`: bylines,
     share lines, captions, datelines), so grouping and summaries read a page's text as they
     read a feed's: the poller cleans every entry, and the batch command every row. With its
     feed's `selector` (OPML), the text of what that picks, None when it picks nothing; with
-    its `remove`, what that picks is taken out of the page first."""
+    its `remove`, what that picks is taken out of the page first. The page is read in the
+    charset its `content_type` names, as browsers read it (`page_in_charset`)."""
     from .text import clean_text  # (not loaded by a pass that fetches no page)
 
-    read: bytes | str = page if remove is None else without_elements(page, remove)
+    decoded = page_in_charset(page, content_type)
+    read: bytes | str = decoded if remove is None else without_elements(decoded, remove)
     if selector is None:
         return clean_text(extract_text(read, url))
     picked = selected_text(read, selector)
     return None if picked is None else clean_text(picked)
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def page_in_charset(page: bytes, content_type: str) -> bytes | str:
+    """`page` decoded in the charset its Content-Type names (HTML's order: a byte order mark
+    first, then the header, then the page's own `<meta charset>`); as it came without one
+    (or with one Python does not know): the extractor then reads its meta tag or guesses.
+    A page served as `text/html; charset=windows-1252` with no meta tag had been guessed a
+    Central European code page ("bibliothčque"), and published so."""
+    said = _CHARSET.search(content_type)
+    if said is None or page.startswith(_BOMS):
+        return page
+    try:
+        return page.decode(said[1], "replace")
+    except LookupError:
+        return page
 
 
 def robots_answer(outcome: FetchOutcome | Redirected) -> tuple[str | None, str]:
@@ -451,7 +478,14 @@ class ArticleJob:
         if is_home_page(outcome.final_url):  # (the link itself is none: `due_articles`)
             return (item.id, url, "empty", _HOME, ""), False
         selector, remove = selectors
-        text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector, remove)
+        text = await asyncio.to_thread(
+            page_text,
+            outcome.body,
+            outcome.final_url,
+            selector,
+            remove,
+            outcome.headers.get("content-type", ""),
+        )
         if text is None:
             picked = f"its feed's selector {selector!r} picks no text on this page"
             return (item.id, url, "empty", picked, ""), False

@@ -327,7 +327,7 @@ def selector_problem(selector: str) -> str | None:
     return None
 
 
-def without_elements(page: bytes, selector: str) -> bytes | str:
+def without_elements(page: bytes | str, selector: str) -> bytes | str:
     """An HTML page without the elements `selector` (a CSS selector, the feed's OPML `remove`)
     picks (their text and all inside them; the text after each stays), as text, for
     `selected_text` or `extract_text` to read; the page as it was when it cannot be read."""

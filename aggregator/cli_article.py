@@ -53,7 +53,14 @@ async def _read(
         print("robots.txt: disallows it: the service does not fetch this page")
     picture = await asyncio.to_thread(page_picture, outcome.body, outcome.final_url)
     print(f"picture: {picture or 'none'}")
-    text = await asyncio.to_thread(page_text, outcome.body, outcome.final_url, selector, remove)
+    text = await asyncio.to_thread(
+        page_text,
+        outcome.body,
+        outcome.final_url,
+        selector,
+        remove,
+        outcome.headers.get("content-type", ""),
+    )
     how = f"the selector {selector!r}" if selector else "the extractor"
     if remove:
         how += f", less what {remove!r} picks"

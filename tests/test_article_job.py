@@ -6,6 +6,7 @@ All pages are served by a loopback server; the texts are invented for these test
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import dataclasses
 import itertools
@@ -341,6 +342,54 @@ def test_a_robots_txt_that_never_answers_is_unavailable_for_now_and_recorded(
             assert saved is not None and saved[1:] == (None, "no answer in 0.5 s")
 
     asyncio.run(scenario())
+
+
+def test_a_page_is_read_in_the_charset_its_content_type_names(tmp_path: Path) -> None:
+    """A page served `text/html; charset=windows-1252` without a meta tag had been guessed a
+    Central European code page ("Le maire inaugure la bibliothčque") and published so."""
+    from aggregator.article_job import page_text
+
+    paragraphs = [
+        "Le maire a inauguré la bibliothèque du quartier, où les élèves fêteront les œuvres.",
+        *(
+            f"Les élèves du collège {k} ont lu des œuvres à la fête de la bibliothèque."
+            for k in range(6)
+        ),
+    ]
+    html = page("La bibliothèque", paragraphs).decode()
+    cp1252 = html.encode("windows-1252")
+    text = page_text(cp1252, "http://x.example/p", content_type="text/html; charset=windows-1252")
+    assert text is not None and "bibliothèque" in text and "œuvres" in text
+    # a byte order mark outranks the header, as browsers read it
+    marked = codecs.BOM_UTF8 + html.encode()
+    text = page_text(marked, "http://x.example/p", content_type="text/html; charset=iso-8859-1")
+    assert text is not None and "élèves" in text and "Ã" not in text
+    # a charset nobody knows is no charset: the page's own reading stands
+    assert page_text(html.encode(), "http://x.example/p", content_type="text/html; charset=x-no")
+
+    async def scenario() -> list[str]:
+        async with Upstream() as up:
+            up.add_feed("/v1.html", cp1252, content_type="text/html; charset=windows-1252")
+            up.add_feed("/robots.txt", b"", content_type="text/plain")
+            item = (
+                f"<item><title>La bibliothèque du quartier</title><link>{up.url('/v1.html')}"
+                f"</link><guid>v1</guid><description>{escape(paragraphs[0])}</description></item>"
+            )
+            feed = up.add_feed("/feed.xml", f"<rss version='2.0'><channel><title>Ville</title>"
+                               f"{item}</channel></rss>".encode())  # fmt: skip
+            service = Service(write_opml(tmp_path / "f.opml", feed), ":memory:", settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                    await service.fetch_articles(fetcher)
+                rows = service.store.db.execute("SELECT text FROM articles").fetchall()
+            finally:
+                service.close()
+            return [row[0] for row in rows]
+
+    (stored,) = asyncio.run(scenario())
+    assert "les élèves du collège 3 ont lu des œuvres" in stored.lower()
 
 
 @pytest.mark.parametrize("gzip", [False, True])
