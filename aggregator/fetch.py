@@ -421,8 +421,13 @@ class Fetcher:
                             del headers["Cookie"]  # (never sent on, not even back here)
                         all_permanent = all_permanent and status in _PERMANENT
                         await _drain(resp)
-                        if own_site and URL(next_url).origin() != resp.url.origin():
-                            return Redirected(url, next_url, status)
+                        if own_site:
+                            try:
+                                target_origin = c.http_url(next_url).origin()
+                            except ValueError as exc:  # (file:, javascript:, mailto:, …)
+                                return FetchFailed(url, f"redirect to {exc}", status, found)
+                            if target_origin != resp.url.origin():
+                                return Redirected(url, next_url, status)
                     elif (wall := bot_check(found)) is not None:
                         await _drain(resp)
                         reason = _one_line(resp.reason or "")

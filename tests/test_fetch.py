@@ -158,6 +158,15 @@ def test_redirect_to_non_http_scheme_fails() -> None:
         result = await f.fetch(up.url("/ftp"))
         assert isinstance(result, FetchFailed)
         assert "unsupported URL scheme 'ftp'" in result.error
+        # an article page's (asked site by site) too: it had read "URL should be absolute"
+        for target in ("file:///etc/passwd", "javascript:alert(1)"):
+            up.add_redirect("/page", target, 302)
+            page = await f.fetch_page(up.url("/page"), own_site=True)
+            assert isinstance(page, FetchFailed)
+            scheme = target.split(":")[0]
+            assert (
+                page.error == f"redirect to unsupported URL scheme '{scheme}' (only http and https)"
+            )
 
     run(scenario)
 
