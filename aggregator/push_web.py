@@ -5,10 +5,11 @@ writer (`PushJob`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+from .request_body import BodyFailed, body_chunks
 
 if TYPE_CHECKING:
     from .push_job import PushJob
@@ -16,20 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["add_push_routes"]
 
 _KEY = "{key:[A-Za-z0-9_-]{24,64}}"
-
-
-class _TooLarge(Exception):
-    """A notification's body ran past the limit."""
-
-
-async def _body(request: web.Request, max_bytes: int) -> AsyncIterator[bytes]:
-    """`request`'s body as it arrives, raising `_TooLarge` past `max_bytes`."""
-    size = 0
-    while chunk := await request.content.read(65536):
-        size += len(chunk)
-        if size > max_bytes:
-            raise _TooLarge
-        yield chunk
 
 
 def add_push_routes(app: web.Application, push: PushJob, max_bytes: int) -> None:
@@ -48,11 +35,11 @@ def add_push_routes(app: web.Application, push: PushJob, max_bytes: int) -> None
         try:
             found = await push.receive(
                 request.match_info["key"],
-                _body(request, max_bytes),
+                body_chunks(request, max_bytes),
                 request.headers.get("X-Hub-Signature"),
             )
-        except _TooLarge:
-            return web.Response(status=413, text="Too large.\n")
+        except BodyFailed as failed:
+            return failed.response()
         if found is None:  # (the hub may end a subscription nobody holds)
             return web.Response(status=410, text="No such subscription.\n")
         # (a notification that failed its signature check is acknowledged all the same, as

@@ -26,6 +26,7 @@ from .metrics import Network, allowed, networks
 from .pages import HONEYPOT, button_form, render_signup_html, signup_form
 from .publish import esc, subscribe_url
 from .publish_settings import PublishSettings
+from .request_body import BodyFailed, whole_body
 from .signup import (
     CONFIRM,
     LEAVE,
@@ -127,11 +128,11 @@ def client_of(request: web.Request, proxies: Sequence[Network]) -> str:
     return pace_key(peer)
 
 
-async def _form(request: web.Request) -> dict[str, str] | None:
-    """The posted form's fields (the first value of each), or None when it is too large."""
-    body = await request.content.read(MAX_FORM + 1)
-    if len(body) > MAX_FORM:
-        return None
+async def _form(request: web.Request) -> dict[str, str]:
+    """The posted form's fields (the first value of each), read whole: BodyFailed when it
+    is too large, too slow or cut off (the first piece alone had been read: an address cut
+    at a packet's end was signed up)."""
+    body = await whole_body(request, MAX_FORM)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {name: values[0] for name, values in fields.items()}
 
@@ -156,9 +157,10 @@ def add_signup_routes(
             return not_found()
         name, publish = found
         words = publish.words
-        form = await _form(request)
-        if form is None:
-            raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM, actual_size=MAX_FORM + 1)
+        try:
+            form = await _form(request)
+        except BodyFailed as failed:
+            return failed.response()
         given = form.get("email", "")
         address = checked_address(given)
         action = subscribe_url(slugify(name), publish)

@@ -21,6 +21,7 @@ from test_service import fast_settings, running, wait_for
 from upstream import Upstream, free_port, opml
 
 import aggregator.push as push_module
+import aggregator.request_body as request_body
 from aggregator.cli import main
 from aggregator.cli_status import push_line
 from aggregator.config import Settings
@@ -528,6 +529,15 @@ def test_a_service_subscribes_polls_at_once_when_the_hub_says_so_and_unsubscribe
                         # (a body that cannot be checked, no signature given, is not read)
                         async with http.post(callback, data=chunks()) as resp:
                             assert resp.status == 202
+                        # a signed body that stops coming is let go (it held its connection)
+                        monkeypatch.setattr(request_body, "BODY_TIMEOUT", 0.3)
+
+                        async def stalls() -> AsyncIterator[bytes]:
+                            yield b"x" * 4096
+                            await asyncio.sleep(3)
+
+                        async with http.post(callback, data=stalls(), headers=signed) as resp:
+                            assert resp.status == 408
                     assert _rows(db, "SELECT pushes FROM push_subscriptions") == [(3,)]
 
                     # the feed leaves the OPML: the hub is asked to let it go, and checks that

@@ -485,6 +485,60 @@ def test_too_many_sign_ups_stale_links_and_sites_without_sign_ups(tmp_path: Path
     assert sent == sorted([*readers, *(f"far{n}@example.org" for n in range(10))])
 
 
+async def _raw_post(port: int, head_length: int, parts: list[bytes], pause: float) -> bytes:
+    """A sign-up POST saying `Content-Length: head_length`, its body sent as `parts` with
+    `pause` seconds between them; what the server answered."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /world-news/subscribe HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n" % head_length
+    )
+    for n, part in enumerate(parts):
+        if n:
+            await asyncio.sleep(pause)
+        writer.write(part)
+        await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    length = re.search(rb"Content-Length: (\d+)", head)
+    body = await reader.readexactly(int(length[1])) if length else b""
+    writer.close()
+    return head + body
+
+
+def test_a_form_is_read_whole_and_a_body_that_never_comes_is_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only the first piece of a form had been read: an address cut at a packet's end was
+    signed up ("reader@example.o"); a body that never came held its connection for ever, and
+    a client that hung up mid-body left a traceback at ERROR."""
+    import aggregator.request_body as request_body
+
+    monkeypatch.setattr(request_body, "BODY_TIMEOUT", 0.5)
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with signup_site(tmp_path, clock, free_port()) as (client, store):
+            port = client.port
+            form = b"email=reader%40example.org&comment="
+            answer = await _raw_post(port, len(form), [form[:24], form[24:]], 0.2)
+            assert answer.startswith(b"HTTP/1.1 200") and b"reader@example.org can" in answer
+            asked = store.conn.execute("SELECT address FROM digest_subscribers").fetchall()
+            assert asked == [("reader@example.org",)]
+            slow = await _raw_post(port, 100, [form], 0.0)  # (its last 65 bytes never come)
+            assert slow.startswith(b"HTTP/1.1 408") and b"Connection: close" in slow
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST /world-news/subscribe HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: 100\r\n\r\nemail=")  # fmt: skip
+            await writer.drain()
+            writer.close()  # (hung up mid-body)
+            await asyncio.sleep(0.3)
+            assert (await client.get("/world-news/subscribe")).status == 200
+
+    asyncio.run(scenario())
+    assert "Error handling request" not in caplog.text and "Traceback" not in caplog.text
+
+
 def test_sign_ups_need_a_public_base_url() -> None:
     config = _self_service(25)
     config = dataclasses.replace(
