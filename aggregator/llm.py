@@ -17,13 +17,16 @@ HTTP goes through the standard library (this summarizer is synchronous, like the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import http.client
 import json
 import logging
 import os
 import queue
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -31,15 +34,18 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from . import __version__
 from .bullets import ends_complete
 from .headline import shortened
 from .llm_settings import LLMSettings
 from .models import Bullet, Item, Summary
-from .summarize import Summarizer
-from .tokens import tokens
+from .summarize import Summarizer, item_language
+from .summary_settings import SummarySettings
+from .tokens import tokens, word_count
 
 __all__ = ["LLMError", "LLMSettings", "LLMSummarizer", "build_prompt", "ground", "parse_answer"]
 
@@ -55,6 +61,9 @@ SYSTEM_PROMPT = (
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nor|without|neither|nobody|nothing)\b|n[’']t\b", re.IGNORECASE
+)
 
 
 class LLMError(Exception):
@@ -73,6 +82,20 @@ def build_prompt(
     indexes = [i for i, s in enumerate(summary.sources) if not s.label] or list(
         range(len(summary.sources))
     )
+    # The language its bullets are in, when they are in one: a source in another supplies
+    # the model no fact, as it supplies the extractive summary none (`summarize`); a German
+    # report's bullets had been published beside two English reports' ones.
+    cited = [
+        by_id.get(summary.sources[i].item_id or "") for b in summary.bullets for i in b.sources
+    ]
+    spoken = {item_language(item) for item in cited if item is not None} - {None}
+    if len(spoken) == 1:
+        indexes = [
+            i
+            for i in indexes
+            if (item := by_id.get(summary.sources[i].item_id or "")) is None
+            or item_language(item) in (None, *spoken)
+        ]
     indexes = indexes[: settings.max_sources]
     parts = []
     for number, index in enumerate(indexes, start=1):
@@ -89,6 +112,8 @@ def parse_answer(content: str) -> tuple[str, list[tuple[str, list[int]]]]:
         data = json.loads(_FENCE.sub("", content.strip()))
     except (json.JSONDecodeError, TypeError) as exc:
         raise LLMError(f"answer is not JSON: {exc}") from exc
+    except RecursionError:  # (nested thousands deep)
+        raise LLMError("answer is not JSON: nested too deeply") from None
     if not isinstance(data, Mapping):
         raise LLMError("answer is not a JSON object")
     headline = data.get("headline")
@@ -116,7 +141,12 @@ def _supported(text: str, evidence: str, share: float) -> bool:
         return False
     numbers = {n.rstrip(".,") for n in _NUMBER.findall(text)}
     evidence_numbers = {n.rstrip(".,") for n in _NUMBER.findall(evidence)}
-    return numbers <= evidence_numbers
+    if not numbers <= evidence_numbers:
+        return False
+    # A negation is no content word, and reverses what the rest says: "did not reopen"
+    # shares every word of "reopened" and had passed. A bullet that denies needs sources
+    # that deny something ("not", "never", "no one", "didn't" …).
+    return _NEGATION.search(text) is None or _NEGATION.search(evidence) is not None
 
 
 def ground(
@@ -146,6 +176,11 @@ class _RateLimit:
         self.next = 0.0
         self.lock = threading.Lock()
 
+    def hold(self, seconds: float) -> None:
+        """No request starts for `seconds` (a 429's or a 503's Retry-After)."""
+        with self.lock:
+            self.next = max(self.next, time.monotonic() + seconds)
+
     def wait(self) -> None:
         with self.lock:
             now = time.monotonic()
@@ -153,6 +188,109 @@ class _RateLimit:
             self.next = start + self.gap
         if start > now:
             time.sleep(start - now)
+
+
+MAX_REPLY = 4 * 1024 * 1024  # bytes of a reply read at most
+MAX_HOLD = 600.0  # seconds a Retry-After holds the requests off at most
+
+
+def completions_url(base_url: str) -> str:
+    """`base_url` with `/chat/completions` added to its path (a query, as Azure's
+    `?api-version=…`, kept after it: it had been added after the query)."""
+    parts = urlsplit(base_url)
+    return urlunsplit(
+        parts._replace(path=parts.path.rstrip("/") + "/chat/completions", fragment="")
+    )
+
+
+class _Watch:
+    """The time a whole request may take: the socket of the request under way is shut down
+    when it is up. urllib's timeout is each read's: a server that sends its answer a byte a
+    second had held a request (and its worker) for ever."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def connected(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):  # (closed already)
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: urllib would send the key on to the address it names,
+    any site's (and as a GET)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _opener(watch: _Watch) -> urllib.request.OpenerDirector:
+    """An opener whose connections `watch` can shut, that follows no redirect."""
+
+    def watched(kind: type[http.client.HTTPConnection]) -> Any:
+        def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            conn = kind(host, **kwargs)
+            connect = conn.connect
+
+            def connect_watched() -> None:
+                connect()
+                watch.connected(conn.sock)
+
+            conn.connect = connect_watched  # type: ignore[method-assign]
+            return conn
+
+        return make
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(watched(http.client.HTTPConnection), req)
+
+    class Secure(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            context = getattr(self, "_context", None)
+            return self.do_open(watched(http.client.HTTPSConnection), req, context=context)
+
+    return urllib.request.build_opener(Plain, Secure, _NoRedirects)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After (seconds or an HTTP date) asks for, at most `MAX_HOLD`."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = (
+            float(value)
+            if value.isdigit()
+            else (parsedate_to_datetime(value).timestamp() - time.time())
+        )
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return min(max(seconds, 0.0), MAX_HOLD)
 
 
 class _Requests:
@@ -205,7 +343,16 @@ class LLMSummarizer:
         self._pool: _Requests | None = None
         self._inflight: set[str] = set()
         self._failed: OrderedDict[str, None] = OrderedDict()  # inputs the model failed on
-        self._key = (os.environ if env is None else env).get(settings.api_key_env, "")
+        self._written: OrderedDict[str, None] = OrderedDict()  # headlines of its summaries
+        self._key = (os.environ if env is None else env).get(settings.api_key_env, "").strip()
+        # (never sent, never shown: a header cannot carry it; a line break had put it, whole,
+        # in the log's traceback of each request)
+        self._key_problem = (
+            f"the API key in {settings.api_key_env} holds a space, a control character or one "
+            "outside ASCII"
+            if any(not 33 <= ord(ch) < 127 for ch in self._key)
+            else None
+        )
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._rate = _RateLimit(settings.per_minute)
         self._cache: OrderedDict[str, tuple[str, tuple[Bullet, ...]]] = OrderedDict()
@@ -262,8 +409,20 @@ class LLMSummarizer:
         if cached is None:
             return base
         headline, bullets = cached
-        if previous_headline and _supported(previous_headline, prompt, self.settings.support):
-            headline = previous_headline  # a grounded published headline stays
+        # A grounded published headline stays; in the background, only one the model wrote:
+        # the extractive headline is published while the model is asked, and had stayed.
+        ours = not self.background or previous_headline in self._written
+        if (
+            previous_headline
+            and ours
+            and _supported(previous_headline, prompt, self.settings.support)
+        ):
+            headline = previous_headline
+        with self._lock:
+            self._written[headline] = None
+            self._written.move_to_end(headline)
+            while len(self._written) > self.settings.cache_size:
+                self._written.popitem(last=False)
         return replace(base, headline=headline, bullets=bullets, method="llm")
 
     def _remember(self, key: str, answer: tuple[str, tuple[Bullet, ...]] | None) -> None:
@@ -305,7 +464,7 @@ class LLMSummarizer:
                 source = base.sources[index]
                 item = by_id.get(source.item_id or "")
                 evidence.append(f"{source.title}\n{item.text if item else ''}")
-            kept = ground(raw, evidence, self.settings.support)
+            kept = self._within_limits(ground(raw, evidence, self.settings.support))
             if not kept:
                 raise LLMError("no bullet is supported by the sources it cites")
             if not _supported(headline, "\n".join(evidence), min(self.settings.support, 0.6)):
@@ -321,8 +480,38 @@ class LLMSummarizer:
             log.warning("llm: falling back to extractive: %s", exc)
             return None
 
+    def _within_limits(self, bullets: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+        """The bullets the `[summary]` limits let through, in order: none longer than
+        `max_bullet_words`, none saying again most of what one before said, at most
+        `max_bullets` and `max_words` in all (a model's 27 bullets of 502 words had been
+        published whole where the extractive summary keeps to them)."""
+        limits = getattr(self.fallback, "settings", None)
+        if not isinstance(limits, SummarySettings):
+            return bullets
+        kept: list[tuple[str, list[int]]] = []
+        said: list[set[str]] = []
+        words = 0
+        for text, cited in bullets:
+            count = word_count(text)
+            terms = set(tokens(text))
+            if count > limits.max_bullet_words or any(
+                len(terms & before) >= 0.8 * min(len(terms), len(before)) for before in said
+            ):
+                continue
+            if len(kept) >= limits.max_bullets or words + count > limits.max_words:
+                break
+            kept.append((text, cited))
+            said.append(terms)
+            words += count
+        return kept
+
     def _complete(self, prompt: str) -> str:
-        """One chat-completions request; the reply's content, or LLMError."""
+        """One chat-completions request; the reply's content, or LLMError. The whole request
+        takes at most `timeout` seconds (`_Watch`); a redirect is not followed; a 429's or a
+        503's Retry-After holds the next requests off (`MAX_HOLD` at most). No error's text
+        that could hold the key is passed on."""
+        if self._key_problem is not None:
+            raise LLMError(self._key_problem)
         s = self.settings
         body = json.dumps(
             {
@@ -341,24 +530,38 @@ class LLMSummarizer:
         }
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        url = s.base_url.rstrip("/") + "/chat/completions"
+        url = completions_url(s.base_url)
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         with self._slots:
             self._rate.wait()
             self.requests += 1
+            watch = _Watch(s.timeout)
             try:
-                with urllib.request.urlopen(request, timeout=s.timeout) as response:
-                    raw = response.read(4 * 1024 * 1024)
+                with watch, _opener(watch).open(request, timeout=s.timeout) as response:
+                    raw = response.read(MAX_REPLY)
             except urllib.error.HTTPError as exc:
-                raise LLMError(f"HTTP {exc.code} from {url}") from exc
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise LLMError(f"request to {url} failed: {reason}") from exc
+                said = f"HTTP {exc.code} from {url}"
+                if exc.code in (301, 302, 303, 307, 308):
+                    said += f" (a redirect to {exc.headers.get('Location', '?')}: not followed)"
+                if exc.code in (429, 503) and (
+                    wait := _retry_after(exc.headers.get("Retry-After"))
+                ):
+                    self._rate.hold(wait)
+                    said += f"; no request for {wait:g} s, as it asked"
+                raise LLMError(said) from None
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+                if watch.expired:
+                    raise LLMError(f"no whole answer from {url} in {s.timeout:g} s") from None
+                reason = getattr(exc, "reason", None)
+                shown = reason if isinstance(reason, str | OSError) else type(exc).__name__
+                raise LLMError(f"request to {url} failed: {shown}") from None
+        if watch.expired:  # (the read ended at the shutdown, with part of the reply)
+            raise LLMError(f"no whole answer from {url} in {s.timeout:g} s")
         try:
             reply: Any = json.loads(raw)
             content = reply["choices"][0]["message"]["content"]
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError) as exc:
-            raise LLMError("reply is not a chat completion") from exc
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+            raise LLMError("reply is not a chat completion") from None
         if not isinstance(content, str):
             raise LLMError("reply has no text content")
         return content

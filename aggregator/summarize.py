@@ -133,7 +133,8 @@ _languages: OrderedDict[bytes, str | None] = OrderedDict()
 _languages_lock = threading.Lock()  # summaries may be written on more than one thread
 
 
-def _item_language(item: Item) -> str | None:
+def item_language(item: Item) -> str | None:
+    """The language an item's title and text are written in (None: not told), memoised."""
     text = f"{item.title}\n{item.text}"
     key = blake2b(text.encode(), digest_size=16).digest()
     with _languages_lock:
@@ -195,7 +196,7 @@ def _fact_sources(
     has_news = any(supplies_facts(k) for k in kinds)
     told = [supplies_bullets(k) or not has_news for k in kinds]
     if sum(told) > 1:  # (one source of facts writes in one language)
-        languages = [_item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
+        languages = [item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
         words = [word_count(it.text) for it in ordered]
         language = story_language(languages, told, words, preferred)
         if language is not None:

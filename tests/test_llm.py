@@ -59,6 +59,7 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.mode = "good"
+        self.elsewhere = ""
         self.answer: Any = GOOD
         self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
@@ -86,6 +87,28 @@ class FakeLLM:
                 with fake.lock:
                     fake.in_flight -= 1
                 try:
+                    if fake.mode == "redirect":  # (elsewhere: another server's address)
+                        self.send_response(302)
+                        self.send_header("Location", fake.elsewhere)
+                        self.end_headers()
+                        return
+                    if fake.mode == "429":
+                        self.send_response(429)
+                        self.send_header("Retry-After", "120")
+                        self.end_headers()
+                        return
+                    if fake.mode == "not-http":
+                        self.wfile.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+                        return
+                    if fake.mode == "trickle":  # (headers at once, then a byte at a time)
+                        self.send_response(200)
+                        self.send_header("Content-Length", "1000")
+                        self.end_headers()
+                        for _ in range(1000):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                        return
                     if fake.mode == "500":
                         self.send_response(500)
                         self.end_headers()
@@ -93,6 +116,10 @@ class FakeLLM:
                         return
                     if fake.mode == "garbage":
                         payload = b"<html>not json</html>"
+                    elif fake.mode == "not-utf-8":
+                        payload = b'{"choices": "\xff\xfe"}'
+                    elif fake.mode == "deep":
+                        payload = b"[" * 100000 + b"]" * 100000
                     else:
                         content = (
                             fake.answer if isinstance(fake.answer, str) else json.dumps(fake.answer)
@@ -183,6 +210,160 @@ def test_failures_fall_back_to_extractive(fake: FakeLLM, mode: str) -> None:
     fake.mode, fake.answer, fake.delay = "good", GOOD, 0.0
     assert llm.summarize(ITEMS).method == "llm"  # a failure is not cached: asked again
     assert not llm.fell_back
+
+
+@pytest.mark.parametrize("mode", ["not-http", "not-utf-8", "deep", "trickle", "429"])
+def test_replies_no_client_reads_fall_back_in_one_line(
+    fake: FakeLLM, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A status line that is no HTTP, a reply not in UTF-8 or nested 100,000 deep had
+    escaped the fallback (a traceback a story; `summarize` stopped); a reply sent a byte at a
+    time had held its request past `timeout` for ever (each read had its own timeout); a
+    429's Retry-After was not heeded."""
+    fake.mode = mode
+    llm = summarizer(fake, timeout=0.5)
+    assert llm.summarize(ITEMS) == ExtractiveSummarizer().summarize(ITEMS)
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "aggregator.llm"]
+    assert said.startswith("llm: falling back to extractive: ") and "Traceback" not in caplog.text
+    if mode == "trickle":
+        assert said.endswith("no whole answer from " + fake.url + "/chat/completions in 0.5 s")
+    if mode == "429":  # (the next request waits as it was asked: 120 s)
+        assert said.endswith("; no request for 120 s, as it asked")
+        assert llm._rate.next - time.monotonic() > 100
+
+
+def test_the_key_goes_nowhere_but_the_endpoint_and_is_never_shown(
+    fake: FakeLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A redirect had been followed with the key to any address it named (as a GET); a key
+    ending in a line break (a CRLF environment file) had been printed whole, a traceback a
+    story, and one with a control character inside would have been."""
+    other = FakeLLM()
+    try:
+        fake.mode, fake.elsewhere = "redirect", other.url + "/steal"
+        llm = summarizer(fake, api_key_env="K")
+        assert llm.summarize(ITEMS).method == "extractive"
+        assert other.requests == [] and other.headers == []
+        assert f"HTTP 302 from {fake.url}/chat/completions (a redirect to {other.url}/steal" in (
+            caplog.text
+        )
+        fake.mode = "good"
+        settings = LLMSettings(enabled=True, base_url=fake.url, model="m", api_key_env="K")
+        stripped = LLMSummarizer(settings, ExtractiveSummarizer(), env={"K": "sekrit\r\n"})
+        assert stripped.summarize(ITEMS).method == "llm"
+        assert fake.headers[-1]["authorization"] == "Bearer sekrit"
+        asked = len(fake.requests)
+        broken = LLMSummarizer(settings, ExtractiveSummarizer(), env={"K": "sek\nrit"})
+        assert broken.summarize(ITEMS).method == "extractive"
+        assert len(fake.requests) == asked  # (not sent)
+        assert "the API key in K holds a space, a control character" in caplog.text
+        assert "sek" not in caplog.text.replace("sekrit", "") and "rit\n" not in caplog.text
+    finally:
+        other.close()
+
+
+def test_a_base_url_with_a_query_keeps_it_after_the_path_and_one_with_a_login_is_refused(
+    fake: FakeLLM,
+) -> None:
+    """Azure's `?api-version=…`: `/chat/completions` had been added after the query."""
+    from aggregator.llm import completions_url
+
+    assert completions_url("https://x.example/openai/deployments/d?api-version=2024-02-01") == (
+        "https://x.example/openai/deployments/d/chat/completions?api-version=2024-02-01"
+    )
+    llm = summarizer(fake, base_url=fake.url + "/?api-version=1")
+    assert llm.summarize(ITEMS).method == "llm"
+    for bad, said in (
+        ("http://u:p@127.0.0.1/v1", "no user or password"),
+        ("http://h/v1#x", "fragment"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            LLMSettings(enabled=True, base_url=bad, model="m")
+
+
+def test_the_summary_limits_hold_for_a_models_bullets(fake: FakeLLM) -> None:
+    """A model answering with every sentence had its 27 bullets published whole."""
+    from aggregator.summary_settings import SummarySettings
+
+    fake.answer = {
+        "headline": GOOD["headline"],
+        "bullets": [
+            *GOOD["bullets"],
+            {
+                "text": "The Tisza dam broke on Monday night, flooding three villages.",
+                "sources": [1],
+            },
+            {"text": "Engineers said the dam had not been inspected since 2009.", "sources": [2]},
+        ],
+    }
+    settings = LLMSettings(enabled=True, base_url=fake.url, model="m", per_minute=6000)
+    limited = SummarySettings(min_bullets=1, max_bullets=2)
+    llm = LLMSummarizer(settings, ExtractiveSummarizer(limited), env={})
+    assert [b.text for b in llm.summarize(ITEMS).bullets] == [
+        b["text"] for b in GOOD["bullets"][:2]
+    ]
+    few_words = SummarySettings(min_bullets=1, max_words=17)
+    llm = LLMSummarizer(settings, ExtractiveSummarizer(few_words), env={})
+    assert len(llm.summarize(ITEMS).bullets) == 2  # (9 + 5 words; the third would pass 17)
+
+
+def test_a_bullet_that_denies_what_its_sources_say_is_dropped(fake: FakeLLM) -> None:
+    """Every word of "did not break" is in "broke": a negation is no content word."""
+    fake.answer = {
+        "headline": GOOD["headline"],
+        "bullets": [
+            {"text": "The Tisza dam did not break on Monday night.", "sources": [1]},
+            *GOOD["bullets"],
+        ],
+    }
+    assert [b.text for b in summarizer(fake).summarize(ITEMS).bullets] == [
+        b["text"] for b in GOOD["bullets"]
+    ]
+    # a source that denies something lets a denial through (the 2009 inspection)
+    assert ground([("The dam had not been inspected since 2009.", [1])],
+                  [ITEMS[1].text], 0.7)  # fmt: skip
+
+
+def test_in_the_background_the_models_headline_replaces_the_extractive_one(fake: FakeLLM) -> None:
+    """The extractive headline, published while the model was asked, had stayed for good
+    (a grounded published headline stays): the model's never was."""
+    answered = threading.Event()
+    settings = LLMSettings(enabled=True, base_url=fake.url, model="m", per_minute=6000)
+    llm = LLMSummarizer(
+        settings, ExtractiveSummarizer(), env={}, background=True, on_answer=answered.set
+    )
+    try:
+        first = llm.summarize(ITEMS)
+        assert first.method == "extractive" and llm.pending
+        assert answered.wait(10)
+        second = llm.summarize(ITEMS, previous_headline=first.headline)
+        assert (second.method, second.headline) == ("llm", GOOD["headline"])
+        fake.answer = {**GOOD, "headline": "Dam on the Tisza fails after heavy rain"}
+        answered.clear()
+        changed = [ITEMS[0], dataclasses.replace(ITEMS[1], text=ITEMS[1].text + " More.")]
+        llm.summarize(changed, previous_headline=second.headline)
+        assert answered.wait(10)
+        third = llm.summarize(changed, previous_headline=second.headline)
+        assert third.headline == GOOD["headline"]  # (the model's own, published, stays)
+    finally:
+        llm.close()
+
+
+def test_a_source_in_another_language_is_not_put_to_the_model(fake: FakeLLM) -> None:
+    german = Item(
+        id="c",
+        title="Damm an der Theiß gebrochen",
+        text=(
+            "Der Damm an der Theiß ist in der Nacht zum Montag nach tagelangem Regen "
+            "gebrochen. Rettungskräfte brachten 2.000 Bewohner in Sicherheit."
+        ),
+        url="https://c.example/damm",
+        outlet="c.example",
+        outlet_name="Tagesblatt",
+    )
+    summarizer(fake).summarize([*ITEMS, german])
+    user = fake.requests[0]["messages"][1]["content"]
+    assert "Daily Planet" in user and "Globe Wire" in user and "Tagesblatt" not in user
 
 
 def test_a_bullet_citing_a_missing_source_is_dropped(fake: FakeLLM) -> None:

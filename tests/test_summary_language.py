@@ -118,4 +118,4 @@ def test_an_items_language_is_worked_out_once_and_the_memo_stays_bounded(
     assert calls[2:] == [f"{ES.title}\n{ES.text}"]
     assert len(summarize_module._languages) == 2
     for one in (EN_1, EN_2, ES):
-        assert summarize_module._item_language(one) == detect_language(f"{one.title}\n{one.text}")
+        assert summarize_module.item_language(one) == detect_language(f"{one.title}\n{one.text}")
