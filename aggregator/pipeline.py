@@ -10,7 +10,7 @@ import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .dedupe import (
@@ -216,23 +216,39 @@ def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:
     """A story's categories weighted by distinct outlets, main one first.
 
     Every category holding at least CATEGORY_SHARE of the story's outlets is kept, so a story
-    never vanishes from a category that covers it substantially.
+    never vanishes from a category that covers it substantially. Of categories with as many
+    outlets, the one with more of its items leads, then the one that had it first, then
+    the name (the name alone had decided: a US story two outlets covered, one filed under
+    "US" and one under "Australia", led Australia's front page).
     """
     # (imported here: a parse worker builds items with this module and never needs it, nor
     # the headline and summary code it brings)
     from .story_sources import outlet_key as outlet_of
 
     outlets_by_category: dict[str, set[str]] = defaultdict(set)
+    count: dict[str, int] = defaultdict(int)
+    first: dict[str, datetime] = {}
     for item in items:
         if item.category:
             outlets_by_category[item.category].add(outlet_of(item))
+            count[item.category] += 1
+            when = item.published or item.first_seen
+            if when is not None and (item.category not in first or when < first[item.category]):
+                first[item.category] = when
     total = sum(len(v) for v in outlets_by_category.values())
     if not total:
         return []
-    weighted = sorted(
-        ((name, len(outlets) / total) for name, outlets in outlets_by_category.items()),
-        key=lambda pair: (-pair[1], pair[0]),
+    latest = datetime.max.replace(tzinfo=UTC)
+    ranked = sorted(
+        outlets_by_category,
+        key=lambda name: (
+            -len(outlets_by_category[name]),
+            -count[name],
+            first.get(name, latest),
+            name,
+        ),
     )
+    weighted = [(name, len(outlets_by_category[name]) / total) for name in ranked]
     return [weighted[0]] + [pair for pair in weighted[1:] if pair[1] >= CATEGORY_SHARE]
 
 

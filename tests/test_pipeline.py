@@ -164,8 +164,9 @@ def test_a_parse_error_is_recorded_and_forgets_the_body() -> None:
     assert after.body_hash is None
 
 
-def _item(outlet: str, category: str) -> Item:
-    return Item(id=outlet + category, title="t", outlet=outlet, category=category)
+def _item(outlet: str, category: str, hours_ago: int = 1) -> Item:
+    when = NOW - timedelta(hours=hours_ago)
+    return Item(id=outlet + category, title="t", outlet=outlet, category=category, published=when)
 
 
 @pytest.mark.parametrize(
@@ -178,9 +179,19 @@ def _item(outlet: str, category: str) -> Item:
             [("World", 2 / 3), ("Business", 1 / 3)],
         ),
         (
-            # one outlet with two feeds in one category counts once
+            # one outlet with two feeds in one category counts once (and, as many outlets,
+            # the category with more of the story's items leads)
             [_item("a", "World"), _item("a", "World"), _item("b", "Business")],
-            [("Business", 0.5), ("World", 0.5)],
+            [("World", 0.5), ("Business", 0.5)],
+        ),
+        (
+            # as many outlets and items: the category that had it first leads, not the name
+            [_item("a", "US", 3), _item("b", "Australia", 2)],
+            [("US", 0.5), ("Australia", 0.5)],
+        ),
+        (
+            [_item("a", "US", 2), _item("b", "Australia", 3)],
+            [("Australia", 0.5), ("US", 0.5)],
         ),
         (
             [_item(x, "World") for x in "abcde"] + [_item("f", "Sports")],
