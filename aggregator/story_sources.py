@@ -10,6 +10,7 @@ that name would cover two outlets of one story, the other one is named by its ho
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -73,18 +74,30 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
     the story taken as that outlet: a news site's own video channel ("CNN" on YouTube beside
     "CNN" on cnn.com) is the same outlet, and one outlet with two names of its own would read
     "CNN, youtube.com/channel/…" under "2 sources"."""
-    names = [item.outlet_name.strip().casefold() for item in items]
     channels = [_is_channel(key) for key in keys]
-    by_name: dict[str, set[str]] = {}
-    for name, key, channel in zip(names, keys, channels, strict=True):
-        if name and not channel:
-            by_name.setdefault(name, set()).add(key)
     merged = list(keys)
-    for index, (name, channel) in enumerate(zip(names, channels, strict=True)):
-        owners = by_name.get(name, set())
-        if channel and len(owners) == 1:
-            merged[index] = next(iter(owners))
+    # its exact name first, then its name bare of what tells a channel from its site ("CNN
+    # (video)", "Fox News Video", "GMA News TV" are CNN's, Fox News', GMA News' own)
+    for named in (lambda n: n.strip().casefold(), _bare_name):
+        names = [named(item.outlet_name) for item in items]
+        by_name: dict[str, set[str]] = {}
+        for name, key, channel in zip(names, keys, channels, strict=True):
+            if name and not channel:
+                by_name.setdefault(name, set()).add(key)
+        for index, (name, channel) in enumerate(zip(names, channels, strict=True)):
+            owners = by_name.get(name, set())
+            if channel and merged[index] == keys[index] and len(owners) == 1:
+                merged[index] = next(iter(owners))
     return merged
+
+
+_DECORATION = re.compile(r"\([^)]*\)|\b(?:video|videos|youtube|tv|channel|official|news)\b")
+
+
+def _bare_name(name: str) -> str:
+    """An outlet's name without what a site's channel adds to it (parentheses, "video",
+    "YouTube", "TV", "News", "Official"): "CNN (video)" and "CNN" are both "cnn"."""
+    return " ".join(_DECORATION.sub(" ", name.casefold()).split())
 
 
 def outlet_count(items: Iterable[Item]) -> int:

@@ -182,3 +182,11 @@ def test_an_outlets_own_video_channel_counts_as_the_outlet() -> None:
     assert outlet_count([site, namesake, channel]) == 3
     # Two sites under one name stay two outlets, as before (a sister site's report).
     assert outlet_count([site, namesake]) == 2
+    # The channel under its site's name with what tells a channel apart ("(video)", "TV",
+    # "News"): the outlet's own (they had counted as two, "Summary based on 2 sources", and
+    # put a one-outlet story in the "top stories" feeds)
+    for named in ("Outlet 1 (video)", "Outlet 1 TV", "Outlet 1 News Video", "OUTLET 1 YouTube"):
+        assert outlet_count([site, dataclasses.replace(channel, outlet_name=named)]) == 1
+    assert (
+        outlet_count([site, namesake, dataclasses.replace(channel, outlet_name="Outlet 1 TV")]) == 3
+    )
