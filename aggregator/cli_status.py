@@ -22,7 +22,7 @@ from .wording import counted, duration
 
 def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    store, reader = open_for_reading(args.db)
+    store, reader = open_for_reading(args.db, upgrade=False)
     now = datetime.now(UTC)
     try:
         rows = reader.status_rows()

@@ -21,7 +21,7 @@ from .wording import counted
 
 def cmd_story(args: argparse.Namespace) -> int:
     """Print the story `args.ref` names (its id, its page's address, or an item's link)."""
-    store, reader = open_for_reading(args.db)
+    store, reader = open_for_reading(args.db, upgrade=False)
     try:
         story_id = _story_id(reader, args.ref)
         if story_id is None:

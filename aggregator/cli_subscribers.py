@@ -28,7 +28,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
         return _remove(args, settings.publish.base_url)
     if args.read_bounces:
         return _read_bounces(args, settings)
-    store, reader = open_for_reading(args.db)
+    store, reader = open_for_reading(args.db, upgrade=False)
     try:
         rows = reader.subscriber_rows(args.category)
     finally:

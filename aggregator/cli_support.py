@@ -56,10 +56,10 @@ def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, S
     return host, port, settings
 
 
-def _up_to_date(path: Path) -> bool:
-    """Whether the database at `path` holds this version's schema: every migration applied,
-    none unknown (read only; False when it cannot be read so, and the writing open says
-    why)."""
+def _schema(path: Path) -> tuple[int, int] | None:
+    """How many of this version's migrations the database at `path` lacks, and how many it
+    has that this version does not know (read only; None when it cannot be read so, and the
+    writing open says why)."""
     import sqlite3
 
     from .migrations import migrations
@@ -68,14 +68,14 @@ def _up_to_date(path: Path) -> bool:
     try:
         conn = open_connection(path, readonly=True)
     except StorageError:
-        return False
+        return None
     try:
         pending, unknown = migrations.state(conn)
     except sqlite3.Error:
-        return False
+        return None
     finally:
         conn.close()
-    return not pending and not unknown
+    return len(pending), len(unknown)
 
 
 def _free_port(host: str) -> int:
@@ -107,14 +107,26 @@ def digest_ready(settings: Settings) -> str | None:
     return smtp_password(settings.digest, os.environ)
 
 
-def open_for_reading(path: Path) -> tuple[Store | None, Reader]:
+def open_for_reading(path: Path, *, upgrade: bool = True) -> tuple[Store | None, Reader]:
     """An existing database, its schema brought up to date when it can be written; a
     read-only one is still read. Never creates a database from a typo'd path. One whose
     schema is this version's is read without opening it for writing: `status` or `story`
-    beside a service in the middle of a write had waited 30 s for it, then failed "locked"."""
+    beside a service in the middle of a write had waited 30 s for it, then failed "locked".
+
+    Without `upgrade` (a command that only looks: `status`, `story`, `subscribers`) an
+    earlier version's database is not brought up to date: StorageError says so. A newly
+    installed version's `status` had migrated the database of the service still running
+    the old one, which then refused it at its next start (exit 3, not restarted)."""
     check_existing(path)
-    if _up_to_date(path):
+    schema = _schema(path)
+    if schema == (0, 0):
         return None, Reader(str(path))
+    if not upgrade and schema is not None and schema[0] and not schema[1]:
+        raise StorageError(
+            f"{path}: written by an earlier version of aggregator ({schema[0]} schema "
+            "changes to make): this command only reads; `aggregator run` or `poll --once` "
+            "of this version brings it up to date"
+        )
     try:
         store = Store(path)
     except StorageError as exc:

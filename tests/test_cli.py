@@ -163,6 +163,30 @@ def test_reading_commands_say_a_missing_or_foreign_file_and_make_nothing_of_it(
         assert path.read_bytes() == content
 
 
+def test_commands_that_only_look_never_upgrade_an_earlier_versions_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newly installed version's `status` had migrated the database of the service still
+    running the old version, which then refused it at its next start (exit 3)."""
+    import sqlite3
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    with sqlite3.connect(db) as conn:  # (as an earlier version left it: one migration short)
+        last = conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid DESC").fetchone()
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", last)
+    for command in (["status"], ["story", "x"], ["subscribers"]):
+        code, _, err = run_cli(*command, "--db", str(db), capsys=capsys)
+        assert code == 1 and "written by an earlier version" in err, (command, err)
+        assert "`aggregator run` or `poll --once`" in err
+    with sqlite3.connect(db) as conn:
+        assert (
+            conn.execute("SELECT 1 FROM _sqlite_migrations WHERE name = ?", last).fetchone() is None
+        )
+    Store(db).close()  # (the service's open brings it up to date)
+    assert run_cli("status", "--db", str(db), capsys=capsys)[0] == 0
+
+
 def test_a_read_only_database_is_one_clear_error(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
