@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,19 @@ def is_due(
     return last is None or last > now or now - last >= settings.every
 
 
-def surplus(names: Iterable[str], keep: int) -> list[str]:
+def surplus(names: Iterable[str], keep: int, now: datetime | None = None) -> list[str]:
     """The dated backup files beyond the newest `keep`, oldest first; a name that is not a
-    dated backup's is never among them. Pure."""
+    dated backup's is never among them. A copy dated after `now` was taken while the clock
+    ran ahead (it was set back since): it is older than any dated up to now, the copy just
+    taken among them (ranked newest by its date, it had had the one just taken removed at
+    once, every day). Pure."""
+    stamp = None if now is None else now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     dated = []
     for name in names:
         found = _DATED.match(name)
         if found:
-            dated.append(((found.group(1), int(found.group(2) or 1)), name))
+            ahead = stamp is not None and found.group(1) > stamp
+            dated.append(((not ahead, found.group(1), int(found.group(2) or 1)), name))
     dated.sort()
     return [name for _, name in dated[: max(0, len(dated) - keep)]]
 
@@ -108,7 +113,7 @@ class BackupJob:
         removed = []
         own = self.db_path.resolve()  # (a database named as a dated copy, in that directory)
         names = (p.name for p in where.iterdir() if p.resolve() != own)
-        for name in surplus(names, self.settings.keep):
+        for name in surplus(names, self.settings.keep, now):
             try:
                 (where / name).unlink()
                 removed.append(name)

@@ -62,6 +62,13 @@ def test_only_dated_backups_beyond_the_newest_are_surplus() -> None:
     ]
     assert surplus(names, 2) == ["aggregator-20261203T030000Z.db", "aggregator-20261204T030000Z.db"]
     assert surplus(names, 10) == []
+    # the clock ran ahead (to March 2027) and was set back: those copies are the oldest,
+    # never the one just taken (it had been removed at once, every day, and status said ok)
+    ahead = ["aggregator-20270301T060000Z.db", "aggregator-20270302T060000Z.db"]
+    now = datetime(2026, 12, 7, 12, 40, 15, tzinfo=UTC)
+    taken = "aggregator-20261207T124015Z.db"
+    assert surplus([*ahead, taken], 2, now) == ["aggregator-20270301T060000Z.db"]
+    assert surplus([*ahead, taken], 1, now) == ahead
 
 
 def test_a_failure_is_stored_to_the_second_in_its_own_words() -> None:
