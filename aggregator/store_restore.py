@@ -41,6 +41,44 @@ class RestoreReport:
     newest: str | None  # when the copy's newest item was first seen (stored text)
 
 
+def open_elsewhere(db_path: Path) -> str | None:
+    """Another process that has the database open (`aggregator serve`, which takes no
+    writer lock), as "process 123 (aggregator serve …)"; None when none is seen (Linux's
+    `/proc`, what this user may look at)."""
+    try:
+        mine = db_path.stat()
+    except OSError:
+        return None
+    proc = Path("/proc")
+    try:
+        pids = [p for p in proc.iterdir() if p.name.isdigit() and int(p.name) != os.getpid()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            links = list((pid / "fd").iterdir())
+        except OSError:  # (gone, or another user's)
+            continue
+        for link in links:
+            try:
+                found = link.stat()
+            except OSError:
+                continue
+            if (found.st_dev, found.st_ino) == (mine.st_dev, mine.st_ino):
+                try:
+                    command = (
+                        (pid / "cmdline")
+                        .read_bytes()
+                        .replace(b"\0", b" ")
+                        .decode("utf-8", "replace")
+                    )
+                except OSError:
+                    command = "?"
+                shown = " ".join(command.split()[:6])[:120]
+                return f"process {pid.name} ({shown})"
+    return None
+
+
 def restore(source: Path, db_path: Path, now: datetime) -> RestoreReport:
     """Put a copy of `source` in the place of `db_path` (see the module's docstring). Raises
     StorageError, and changes nothing, when `source` cannot be restored."""
@@ -49,6 +87,11 @@ def restore(source: Path, db_path: Path, now: datetime) -> RestoreReport:
         raise StorageError(f"{source}: not restored: {problem}")
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise StorageError(f"{source}: is the database itself; name a backup to restore")
+    if readers := open_elsewhere(db_path):
+        raise StorageError(
+            f"{db_path}: not restored: {readers} has it open (stop it first: it would go on "
+            "with what it read of the database replaced)"
+        )
     partial = db_path.with_name(f".{db_path.name}.restoring")
     like = db_path if db_path.exists() else db_path.resolve().parent
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,6 +103,33 @@ def test_the_restored_file_belongs_to_the_user_the_old_one_belonged_to(tmp_path:
     assert main(["restore", str(copy), "--db", str(state / "agg.db")]) == 0
     made = (state / "agg.db").stat()
     assert (made.st_uid, made.st_mode & 0o777) == (61235, 0o600)
+
+
+def test_a_database_another_process_reads_is_not_restored_under_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve` takes no writer lock: a restore beside it went ahead, and it served pages of
+    the database replaced until restarted."""
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    before = db.read_bytes()
+    copy = tmp_path / "backup.db"
+    Store(copy).close()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); "
+         "c.execute('SELECT 1 FROM meta').fetchall(); print('open', flush=True); time.sleep(60)",
+         str(db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+        code, _, err = run_cli("restore", str(copy), "--db", str(db), capsys=capsys)
+    finally:
+        reader.kill()
+        reader.wait()
+    assert code == 1 and f"not restored: process {reader.pid} (" in err
+    assert "has it open (stop it first" in err and db.read_bytes() == before
+    assert run_cli("restore", str(copy), "--db", str(db), capsys=capsys)[0] == 0
 
 
 def test_nothing_changes_when_the_service_runs_or_the_backup_cannot_be_restored(
