@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -72,6 +73,9 @@ class JsonFormatter(logging.Formatter):
         return hide_passwords(json.dumps(out, ensure_ascii=False, default=str))
 
 
+_QUOTED_BYTES = re.compile(r"(?:bytearray\()?b['\"]")
+
+
 class ClientErrors(logging.Filter):
     """aiohttp's server logs a request it cannot parse (a header past 8 KB, a malformed
     request line: the client's fault, which anyone on the internet can send) at ERROR with a
@@ -90,6 +94,9 @@ class ClientErrors(logging.Filter):
         ):
             return True
         said = " ".join(str(getattr(exc, "message", "") or type(exc).__name__).split())
+        # the request's own bytes aiohttp quotes (an oversized header's value: a reader's
+        # Cookie or Authorization for another site behind the same proxy) are not kept
+        said = _QUOTED_BYTES.split(said, maxsplit=1)[0].rstrip(" :") or type(exc).__name__
         remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
         _one_line(
             record, logging.INFO, "bad request from %s refused (%d: %s)", remote, code, said[:200]

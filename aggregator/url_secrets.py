@@ -1,6 +1,6 @@
-"""Passwords in URLs (a private feed's `https://user:password@host/feed`, a proxy's) kept out
-of what is shown: log lines, `aggregator status`, `add`/`import`/`remove`, a refused sources
-edit on /healthz; and logins kept out of links. Pure."""
+"""Passwords in URLs (a private feed's `https://user:password@host/feed` or `?token=…`, a
+proxy's) kept out of what is shown: log lines, `aggregator status`, `add`/`import`/`remove`,
+a refused sources edit on /healthz; and logins kept out of links. Pure."""
 
 from __future__ import annotations
 
@@ -22,11 +22,22 @@ def _hidden(match: re.Match[str]) -> str:
     return f"{scheme}{user}:***@" if colon else f"{scheme}***@"
 
 
+# A query parameter that holds a secret by its name (a private feed's `?token=…`, `&apikey=…`):
+# its value goes, the name stays (it says which parameter).
+_SECRET_PARAMETER = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_.-]*[_.-])?(?:token|key|apikey|secret|password|passwd|pwd|pass|auth|"
+    r"sig|signature|session|sessionid|sid|hash)=)[^&;#\s\"'<>]+"
+)
+
+
 def hide_passwords(text: str) -> str:
-    """`text` with the password (or lone token) of every URL in it replaced by `***`."""
-    if "@" not in text:
-        return text
-    return _USERINFO.sub(_hidden, text)
+    """`text` with the password (or lone token) of every URL in it replaced by `***`, and
+    the value of every query parameter named for a secret (`?token=`, `&api_key=`)."""
+    if "@" in text:
+        text = _USERINFO.sub(_hidden, text)
+    if "=" in text:
+        text = _SECRET_PARAMETER.sub(r"\1***", text)
+    return text
 
 
 def without_userinfo(url: str) -> str:

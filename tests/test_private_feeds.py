@@ -96,6 +96,20 @@ def test_the_login_never_follows_a_redirect_off_the_site() -> None:
         # a password written with an "@" in it: up to the last one, as a browser reads it
         ("added http://user:p@ss@h:8761/a.xml", "added http://user:***@h:8761/a.xml"),
         ("https://me@mail.example:pa@ss@h/", "https://me@mail.example:***@h/"),
+        # a secret in the query, by its parameter's name (it had been logged whole)
+        (
+            "feed=http://bob:pw@h/f.xml?token=T5 status=error",
+            "feed=http://bob:***@h/f.xml?token=*** status=error",
+        ),
+        (
+            '{"feed": "https://h/f?cat=2&api_key=K1;x=1"}',
+            '{"feed": "https://h/f?cat=2&api_key=***;x=1"}',
+        ),
+        ("https://h/rss?access_token=Q#top", "https://h/rss?access_token=***#top"),
+        (
+            "https://h/rss?monkey=banana&keyword=x&sort=date",
+            "https://h/rss?monkey=banana&keyword=x&sort=date",
+        ),
     ],
 )
 def test_hide_passwords(text: str, shown: str) -> None:

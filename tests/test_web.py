@@ -972,7 +972,8 @@ def test_a_request_the_server_cannot_parse_is_one_line_not_an_error(
     answers: list[bytes] = []
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
-        huge = b"GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + b"x" * 10_000 + b"\r\n\r\n"
+        huge = b"GET / HTTP/1.1\r\nHost: x\r\nCookie: sid=READERSECRET; t=" + b"x" * 10_000
+        huge += b"\r\n\r\n"  # (a reader's cookie for another site behind the same proxy)
         answers.append(await raw_request(root, huge))
         answers.append(await raw_request(root, b"GET / HTTP/1.1\r\nHost x\r\n\r\n"))
 
@@ -985,7 +986,7 @@ def test_a_request_the_server_cannot_parse_is_one_line_not_an_error(
         assert len(lines) == 2 and all(
             x.startswith("bad request from 127.0.0.1 refused (400: ") for x in lines
         )
-        assert "Got more than 8190 bytes" in lines[0]
+        assert "Got more than 8190 bytes" in lines[0] and "READERSECRET" not in caplog.text
     else:
         assert said == []
 
