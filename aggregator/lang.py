@@ -89,6 +89,54 @@ def detect_language(text: str) -> str | None:
     return best
 
 
+# Scripts written by one language (or read as one's: Han alone as Chinese), by their blocks;
+# Arabic script is told apart by the letters Urdu and Persian add. Cyrillic, Devanagari and
+# the rest serve several languages: no guess.
+_SCRIPTS: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
+    ("he", ((0x0590, 0x05FF),)),
+    ("el", ((0x0370, 0x03FF),)),
+    ("ko", ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))),
+    ("ja", ((0x3040, 0x30FF),)),
+    ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF))),
+    ("th", ((0x0E00, 0x0E7F),)),
+    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
+)
+_URDU = frozenset("ٹڈڑںےۓھہ")
+_PERSIAN = frozenset("پچژگکی")
+
+
+def script_language(text: str) -> str | None:
+    """The language `text`'s script says, for a text mostly in a script one language writes
+    (Hebrew, Greek, Korean, Japanese kana, Han as Chinese, Thai; Arabic script as Urdu or
+    Persian by the letters they add, else Arabic); None otherwise. For labelling a story
+    (`lang`) the common-word count (`detect_language`) cannot place: it had been the site's
+    language ("en") for an Arabic or Chinese story."""
+    counts: Counter[str] = Counter()
+    letters = 0
+    for char in text[:2000]:
+        if not char.isalpha():
+            continue
+        letters += 1
+        code = ord(char)
+        for language, blocks in _SCRIPTS:
+            if any(low <= code <= high for low, high in blocks):
+                counts[language] += 1
+                break
+    if not counts:
+        return None
+    if counts["ja"]:  # (kana beside Han: Japanese)
+        counts["ja"] += counts.pop("zh", 0)
+    language, found = counts.most_common(1)[0]
+    if found * 2 < letters:
+        return None
+    if language == "ar":
+        if any(char in _URDU for char in text[:2000]):
+            return "ur"
+        if any(char in _PERSIAN for char in text[:2000]):
+            return "fa"
+    return language
+
+
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 

@@ -48,6 +48,7 @@ from aggregator.publish import (
     story_language,
     story_url,
     subscribe_url,
+    text_direction,
     time_tag,
     utc,
 )
@@ -74,6 +75,7 @@ img.thumb{float:right;width:7rem;height:auto;aspect-ratio:16/9;object-fit:cover;
 margin:.2rem 0 .3rem .75rem;border-radius:.2rem;background:#eef0f3}
 article::after{content:"";display:block;clear:both}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
+ul{padding-inline:1.5rem}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}
@@ -346,15 +348,6 @@ def render_signup_html(
 def search_help(settings: PublishSettings) -> str:
     """The line under the search box on how to ask (words, "phrases", -word, OR)."""
     return f'<p class="meta">{settings.words("search_help")}</p>'
-
-
-# Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
-RTL_LANGUAGES = frozenset("ar ckb dv fa he iw ks ps sd ug ur yi".split())
-
-
-def text_direction(language: str) -> str:
-    """ "rtl" for a language written right to left, else "auto" (the text decides)."""
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "auto"
 
 
 def _lang_attrs(language: str) -> str:
@@ -638,7 +631,9 @@ def _story_times(story: Story, settings: PublishSettings) -> str:
     if last - first < timedelta(minutes=1):
         return time_tag(last, zone, words)
     if last.date() == first.date():
-        later = f'<time datetime="{utc(last).isoformat()}">{clock_time(last)}</time>'
+        later = (
+            f'<time datetime="{utc(last).isoformat(timespec="seconds")}">{clock_time(last)}</time>'
+        )
     else:
         later = time_tag(last, zone, words)
     return f"{time_tag(first, zone, words)} · {words('updated_at', time=later)}"

@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
 
 from aggregator.item_kinds import KIND_LABELS, title_says
-from aggregator.lang import detect_language
+from aggregator.lang import detect_language, script_language
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
 from aggregator.site_words import Words, has_words, primary_subtag, words_for
 from aggregator.url_secrets import without_userinfo
@@ -248,7 +248,7 @@ def time_tag(moment: datetime, zone: tzinfo = UTC, words: Words = ENGLISH) -> st
     """A <time> element: the exact moment in its attribute, the date and hour in `zone` shown."""
     local = local_time(moment, zone)
     shown = f"{human_date(local, words)}, {clock_time(local)}"
-    return f'<time datetime="{utc(moment).isoformat()}">{shown}</time>'
+    return f'<time datetime="{utc(moment).isoformat(timespec="seconds")}">{shown}</time>'
 
 
 def link(url: str | None, text: str) -> str:
@@ -314,19 +314,45 @@ def story_text(story: Story) -> str:
 # A story is listed in several feeds, formats and pages, its text the same in each: its
 # language is detected once (memoised by the text itself, a few thousand stories' worth).
 _text_language = functools.lru_cache(maxsize=2048)(detect_language)
+_script_language = functools.lru_cache(maxsize=2048)(script_language)
 
 
 def story_language(story: Story, settings: PublishSettings) -> str:
     """The story's language: detected from its text, else what its sources' feeds declare,
-    else the configured language of our feeds."""
-    return _text_language(story_text(story)) or story.declared_language or settings.language
+    else what its script says (`script_language`), else the configured language of our
+    feeds."""
+    text = story_text(story)
+    return (
+        _text_language(text)
+        or story.declared_language
+        or _script_language(text)
+        or settings.language
+    )
+
+
+# Languages written right to left (primary language subtags; "ckb" is Central Kurdish).
+RTL_LANGUAGES = frozenset("ar ckb dv fa he iw ks ps sd ug ur yi".split())
+
+
+_AUTO = ' dir="auto"'  # (a line of ours in a story of its language: its text decides)
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" for a language written right to left, else "auto" (the text decides)."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "auto"
 
 
 def ours_in(language: str, settings: PublishSettings) -> str:
-    """` lang="de"` for a line of the site's own words ("Zusammenfassung aus 3 Quellen") inside
-    a block in `language` (a story's), when the two differ; else "" (it inherits the block's)."""
+    """` lang="de" dir="ltr"` for a line of the site's own words ("Zusammenfassung aus 3
+    Quellen") inside a block in `language` (a story's), when the two differ; else "" (it
+    inherits the block's). Its direction is its own: inside a right-to-left story, a line
+    that ends in a category's name (`· Odd "Here"`, `· U.S.`) had had its last marks drawn
+    at its start."""
     ours = settings.words.language
-    return "" if primary_subtag(language) == ours else f' lang="{ours}"'
+    if primary_subtag(language) == ours:
+        return ""
+    way = "rtl" if text_direction(ours) == "rtl" else "ltr"
+    return f' lang="{ours}" dir="{way}"'
 
 
 def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
@@ -471,7 +497,7 @@ def picture_html(
     if thumb:
         title = f' title="{esc(credit)}"' if credit else ""
         return f'<img class="thumb" src="{src}" alt=""{title} {lazy}>'
-    caption = f'<figcaption dir="auto"{ours}>{esc(credit)}</figcaption>' if credit else ""
+    caption = f"<figcaption{ours or _AUTO}>{esc(credit)}</figcaption>" if credit else ""
     return f'<figure class="picture"><img src="{src}" alt="" {lazy}>{caption}</figure>'
 
 
@@ -532,7 +558,8 @@ def _source_list(
         if zone is not None and source.published is not None:
             local = local_time(source.published, zone)
             shown_at = f"{words.short_date(local)}, {local:%H:%M}"
-            when = f' · <time datetime="{utc(source.published).isoformat()}">{shown_at}</time>'
+            stamp = utc(source.published).isoformat(timespec="seconds")  # (HTML: 3 digits)
+            when = f' · <time datetime="{stamp}">{shown_at}</time>'
         items.append(f"<li{value}>{link(source.url, label)}{when}</li>")
         previous = n
     text = f"<ol>\n{chr(10).join(items)}\n</ol>"
@@ -600,7 +627,7 @@ def story_html_body(
             bullets.append(f'<li dir="auto">{esc(bullet.text)}{tail}</li>')
         if bullets:
             parts.append("<ul>\n" + "\n".join(bullets) + "\n</ul>")
-        parts.append(f'<p dir="auto"{ours}>{based_on(summary, words)}{words("colon")}</p>')
+        parts.append(f"<p{ours or _AUTO}>{based_on(summary, words)}{words('colon')}</p>")
         if summary.sources:
             parts.append(_source_list(summary, words, zone=source_times, ours=ours))
     if before_more:
@@ -614,7 +641,7 @@ def story_html_body(
             for other in others  # (each headline in its own language, not this story's)
         )
         colon = words("colon")
-        parts.append(f'<p dir="auto"{ours}>{all_link}{colon}</p>\n<ul>\n{items}\n</ul>')
+        parts.append(f"<p{ours or _AUTO}>{all_link}{colon}</p>\n<ul>\n{items}\n</ul>")
     else:
         parts.append(f"<p{ours}>{all_link}</p>")
     return "\n".join(parts)

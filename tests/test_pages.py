@@ -174,6 +174,26 @@ def test_story_page_speaks_its_language() -> None:
     assert '<html lang="de">' in render_story_html(story, SETTINGS, [])
 
 
+@pytest.mark.parametrize(
+    ("headline", "lang", "way"),
+    [
+        ("الرئيس يفتتح جسرا جديدا في المدينة", "ar", "rtl"),
+        ("شہر میں نیا پل کھل گیا", "ur", "rtl"),
+        ("北京举办国际科技博览会", "zh", "auto"),
+        ("東京都で新しい地下鉄路線が開業", "ja", "auto"),
+    ],
+)
+def test_a_story_in_a_script_one_language_writes_says_that_language(
+    headline: str, lang: str, way: str
+) -> None:
+    """Where the common-word count has nothing to go on and no feed declared a language,
+    such a story had been `lang="en"` (read with an English voice, Han drawn as Japanese's
+    or the other way round). (Generated text.)"""
+    story = make_story("s1", headline)
+    page = render_story_html(story, SETTINGS, [])
+    assert f'<html lang="{lang}">' in page and f'<article lang="{lang}" dir="{way}">' in page
+
+
 def test_robots_and_favicons() -> None:
     # (search results and proxied pictures are not for crawlers; the site lives under /agg/)
     assert robots_txt(SETTINGS).startswith(
@@ -263,9 +283,10 @@ def test_each_story_block_carries_its_own_language_and_direction() -> None:
     assert '<li dir="auto"><a href="' in render_story_html(english, SETTINGS, [other])
     # our own lines ending in a colon keep it at their end inside the right-to-left block, and
     # say they are in the site's language (English), not the story's
-    assert '<p dir="auto" lang="en">Summary based on 3 sources:</p>' in story_page
-    assert '<p class="meta" lang="en"><time' in story_page
-    assert '<footer lang="en">' in story_page and '<footer lang="en">' not in page
+    # (left to right: the meta line's category name ends with its own marks at its end)
+    assert '<p lang="en" dir="ltr">Summary based on 3 sources:</p>' in story_page
+    assert '<p class="meta" lang="en" dir="ltr"><time' in story_page
+    assert '<footer lang="en" dir="ltr">' in story_page and '<footer lang="en"' not in page
     assert '<p class="meta"><time' in page.split('lang="en"')[-1]  # (the English story's own)
 
 

@@ -303,10 +303,12 @@ def test_our_words_inside_a_story_in_another_language_say_which_language_they_ar
     story = make_story("en1", "The council approved the new bridge over the river", category="Welt")
     page = render_story_html(story, GERMAN, [], {"Welt"})
     assert '<article lang="en" dir="auto">' in page
-    assert '<p dir="auto" lang="de">Zusammenfassung aus 2 Quellen:</p>' in page
-    assert '<p class="digest" lang="de">' in page and '<footer lang="de">' in page
+    assert '<p lang="de" dir="ltr">Zusammenfassung aus 2 Quellen:</p>' in page
+    assert (
+        '<p class="digest" lang="de" dir="ltr">' in page and '<footer lang="de" dir="ltr">' in page
+    )
     feed = render_feed("Welt", "welt", [story], "atom", GERMAN, NOW, digests={"Welt"}).decode()
-    assert 'lang="de"&gt;Zusammenfassung aus 2 Quellen:' in feed
+    assert 'lang="de" dir="ltr"&gt;Zusammenfassung aus 2 Quellen:' in feed
     german = make_story("de1", "Der Stadtrat hat die neue Brücke über den Fluss genehmigt")
     page = render_story_html(dataclasses.replace(german, category="Welt"), GERMAN, [])
     assert 'lang="de">Zusammenfassung' not in page and "<footer>" in page
