@@ -78,15 +78,18 @@ _SECURITY_HEADERS = {
 }  # (and the app's Content-Security-Policy, `content_security_policy`, on every response)
 
 
-def content_security_policy(base_url: str) -> str:
-    """No scripts, frames or plugins; styles inline, pictures from anywhere over https. Forms
-    may go to this site only (the search box's GET): to the origin the page came from, and to
-    `base_url`'s, where the search box sends its query when a reverse proxy or a local test
-    serves the pages under another name."""
+def content_security_policy(base_url: str, picture_proxy: str = "http") -> str:
+    """No scripts, frames or plugins; styles inline, pictures from anywhere over https (and
+    over http when the site names plain-http pictures at their outlets, `picture_proxy =
+    "off"`: each had been an empty frame, blocked by this policy). Forms may go to this site
+    only (the search box's GET): to the origin the page came from, and to `base_url`'s, where
+    the search box sends its query when a reverse proxy or a local test serves the pages
+    under another name."""
     parts = urlsplit(base_url)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+    pictures = "https: http:" if picture_proxy == "off" else "https:"
     return (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' {pictures} data:; "
         f"base-uri 'none'; form-action 'self'{' ' + origin if origin else ''}; "
         "frame-ancestors 'none'"
     )
@@ -776,7 +779,7 @@ def make_app(
     app.on_cleanup.append(close_helpers)
     app[_HOME] = settings.base_url
     app[_WORDS] = settings.words
-    app[_CSP] = content_security_policy(settings.base_url)
+    app[_CSP] = content_security_policy(settings.base_url, settings.picture_proxy)
     app[_DAMAGE] = damage
     app[_FAULTS_TOLD] = {}
     app.on_response_prepare.append(_add_security_headers)

@@ -148,8 +148,14 @@ def test_the_proxy_fetches_inside_the_network_only_from_the_feeds_hosts(tmp_path
             assert len(up.requests_for("/photo.jpg")) == 1
             off = PublishSettings(base_url=BASE, picture_proxy="off")
             async with served(db, off, pictures=on_loopback()) as client:
-                story = await (await client.get("/stories/s1")).text()
+                answer = await client.get("/stories/s1")
+                story = await answer.text()
                 assert f'src="{photo}"' in story and "/pictures/" not in story
+                # its policy lets the page load it (it had blocked it: an empty frame)
+                assert (
+                    "img-src 'self' https: http: data:;"
+                    in answer.headers["Content-Security-Policy"]
+                )
                 assert (await client.get(f"/pictures/s1/{key}")).status == 404
                 assert "pictures" not in await (await client.get("/robots.txt")).text()
 
