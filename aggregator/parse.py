@@ -339,14 +339,35 @@ def _declaration_first(body: bytes) -> bytes:
     return bom + rest if rest.startswith(b"<?xml") else body
 
 
+def _pictures_only(raw: Mapping[str, Any]) -> bool:
+    """Whether the entry's media are all pictures (its media description is a caption)."""
+    media = raw.get("media_content") or ()
+    return bool(media) and all(isinstance(m, Mapping) and _picture(m) for m in media)
+
+
+_PICTURE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
+
+
+def _picture(media: Mapping[str, Any]) -> bool:
+    """Whether a <media:content> is a picture: by its medium, its type, else its address."""
+    medium = str(media.get("medium") or "").lower()
+    kind = str(media.get("type") or "").lower()
+    if medium or kind:
+        return medium == "image" or kind.startswith("image/")
+    return bool(_PICTURE_PATH.search(urlsplit(str(media.get("url") or "")).path))
+
+
 def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
     """One feedparser entry → Entry, or None when it carries nothing worth keeping."""
     title = _title(raw)
     texts = [_to_text(c.get("value"), c.get("type")) for c in raw.get("content") or ()]
     texts.append(_detail_text(raw, "summary"))
     # The item's own content or description; a media description (a video's) only when the
-    # item has no text of its own, as Miniflux does.
-    text = max(texts, key=len) or _detail_text(raw, "media_description")
+    # item has no text of its own, as Miniflux does; never a picture's (its caption: "Vote-
+    # by-mail ballots in sorting trays at an election office …" had become a story's bullet).
+    text = max(texts, key=len) or (
+        "" if _pictures_only(raw) else _detail_text(raw, "media_description")
+    )
     raw_link = _str(raw, "link")
     link = _http_url(raw_link, base)
     if not (title or text or link):

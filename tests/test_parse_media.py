@@ -110,10 +110,26 @@ def test_content_encoded_is_still_preferred_when_longer() -> None:
     assert both_paths(rss(item)).text == body_text.strip()
 
 
-def test_an_item_without_text_of_its_own_falls_back_to_its_media_description() -> None:
-    item = f"<media:content url='https://img.example/1.jpg'><media:description>{CAPTION}"
+@pytest.mark.parametrize(
+    "media",
+    [
+        "url='https://img.example/1.jpg'",
+        "url='https://img.example/1' medium='image'",
+        "url='https://img.example/1' type='image/jpeg'",
+    ],
+)
+def test_a_pictures_caption_is_never_the_text_of_an_item_without_its_own(media: str) -> None:
+    """A picture's caption had become the text of an item with none ("Vote-by-mail ballots
+    in sorting trays at an election office …" a story's only bullet)."""
+    item = f"<media:content {media}><media:description>{CAPTION}"
     item += "</media:description><media:credit>Ann Photo</media:credit></media:content>"
     assert takes_fast_path(rss(item))
+    assert both_paths(rss(item)).text == ""
+
+
+def test_an_item_without_text_of_its_own_falls_back_to_its_videos_description() -> None:
+    item = "<media:content url='https://video.example/1.mp4' medium='video'><media:description>"
+    item += f"{CAPTION}</media:description></media:content>"
     assert both_paths(rss(item)).text == CAPTION
 
 
