@@ -154,6 +154,19 @@ _ROUNDUP_TITLE = re.compile(
     re.IGNORECASE,
 )
 
+# A pastime, not news (never published, as adverts are): a horoscope, a day's puzzle or word
+# game, a "find the …" picture ("Your Daily Horoscope for Thursday" had been a World story).
+_PASTIME_TITLE = re.compile(
+    r"^\s*(?:your\s+|today['’]?s\s+|the\s+)?(?:(?:daily|weekly|monthly|free)\s+)?"
+    r"(?:horoscopes?|astrology\s+forecast|star\s+signs?)\b|\bhoroscopes?\s+(?:for|today)\b|"
+    r"^\s*(?:(?:daily|today['’]?s|the)\s+)?(?:sudoku|crossword|word\s+search|wordle|jigsaw|"
+    r"puzzle\s+of\s+the\s+day)(?:\s*(?:[:|—–-]|#?\d|no\.|answer|hint|clue|$))|"
+    r"^\s*can\s+you\s+(?:find|spot|solve)\b[^?]{0,80}\b(?:picture|photo|image|puzzle|"
+    r"riddle|hidden|seconds)\b|^\s*spot\s+the\s+difference\b|"
+    r"\b(?:brain\s*teaser|tricky\s+\w+\s+challenge)\b",
+    re.IGNORECASE,
+)
+
 # A programme's dated edition: its name, a separator, then the date ("Evening News: May 2,
 # 2024 [HD]", "Best of cartoons, May 2, 2024", "… | May 2, 2024 Full Episode").
 _EDITION_TITLE = re.compile(
@@ -229,6 +242,12 @@ _ADVERT_HINTS = _Hinted(
     _ADVERT_TITLE, ("[", "(", "sponsored", "presented", "paid", "partnership"), anchored=True
 )
 _PLACEHOLDER_HINTS = _Hinted(_PLACEHOLDER_TITLE, ("javascript",), anchored=True)
+_PASTIME_HINTS = _Hinted(
+    _PASTIME_TITLE,
+    ("horoscope", "astrolog", "star sign", "sudoku", "crossword", "word search", "wordle",
+     "jigsaw", "teaser", "puzzle", "can you", "spot the", "challenge"),
+    anchored=False,
+)  # fmt: skip
 _LIVE_HINTS = _Hinted(_LIVE_TITLE, ("live", "happened", "latest"), anchored=False)
 _REVIEW_HINTS = _Hinted(_REVIEW_TITLE, ("review", "/", "\u2605", "\u2606"), anchored=False)
 _OPINION_HINTS = _Hinted(
@@ -296,13 +315,15 @@ def title_says(title: str, kind: str) -> bool:
 
 
 def is_advert(title: str, text: str = "", url: str | None = None) -> bool:
-    """Whether an entry is an advert or sponsored content (never published)."""
+    """Whether an entry is an advert, sponsored content or a pastime (a horoscope, a puzzle):
+    never published."""
     return _advert(title, _lower(title), text, *_host_path(url))
 
 
 def _advert(title: str, low: str | None, text: str, host: str, path: str) -> bool:
     return bool(
         _ADVERT_HINTS.search(title, low)
+        or _PASTIME_HINTS.search(title, low)
         or _ADVERT_TEXT.search(text[:200])
         or _ADVERT_PATH.search(path)
         or (host and _ADVERT_HOSTS.search(host))

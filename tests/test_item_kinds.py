@@ -147,6 +147,31 @@ def test_item_kind(title: str, url: str, text: str, kind: str) -> None:
     assert publishable([replace(piece, furniture=True)]) == []
 
 
+@pytest.mark.parametrize(
+    ("title", "never"),
+    [
+        ("Your Daily Horoscope for Thursday, September 3", True),
+        ("Horoscopes for September 3", True),
+        ("Sudoku: September 3", True),
+        ("Daily Crossword", True),
+        ("Wordle 1,234 answer and hints", True),
+        ("Can you find the queen bee in this picture?", True),
+        ("Tricky grammar challenge leaves readers stumped", True),
+        # news that names a pastime is news
+        ("Wordle sold to New York Times", False),
+        ("The crossword setter who fooled a nation", False),
+        ("Scientists solve puzzle of dark matter", False),
+        ("Zodiac killer cipher cracked after 51 years", False),
+        ("Can you find a job after 50?", False),
+    ],
+)
+def test_a_pastime_is_never_published(title: str, never: bool) -> None:
+    """ "Your Daily Horoscope for Thursday" had been a story of the day, on both days read."""
+    assert is_advert(title) is never
+    item = Item(id="p", title=title, url="https://news.example/p")
+    assert (publishable([item]) == []) is never
+
+
 def test_is_advert_on_plain_values() -> None:
     assert is_advert("[Sponsored] Win a cruise")
     assert is_advert("Travel deals", "Advertisement: book now and save.")
