@@ -33,6 +33,9 @@ _NO_BODY = 0.75  # a title whose source has no bullet-worthy sentence
 _SHOUTS = 0.8  # a title that shouts a word in capitals: another source's title may say it calmly
 # Acronyms that are also common words: never taken for a shouted word.
 _ACRONYM_WORDS = frozenset({"who", "aids", "ice", "act", "cop", "fed", "sat", "gap", "pin"})
+# An English word's ending that no acronym or name in capitals has: a word a title shouts
+# that its story's short texts never write ("Iron on the Moon is RUSTING").
+_WORD_ENDING = re.compile(r"[AEIOUY][A-Z]*(?:ING|IED|[^E]ED|LY|TION|TIONS|MENT|MENTS|NESS|IEST)$")
 _CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
 # Words too short for `_CAPS_WORD` that a title all in capitals writes so only because it
 # shouts ("US", "UK", "EU", "UN", "TV", "IT" are not here: they may be names)
@@ -157,7 +160,11 @@ def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str
             elif word.isupper():
                 capitals.add(word.lower())
     for title in titles:
-        lower.update(w for w in _CAPS_WORD.findall(title) if w.islower())
+        for word in _CAPS_WORD.findall(title):
+            if word.islower():
+                lower.add(word)
+            elif word.isupper() and _WORD_ENDING.search(word):
+                lower.add(word.lower())  # ("RATIONED", "RUSTING": no acronym ends so)
     lower.update(w for w in STOPWORDS if len(w) >= 3)
     return frozenset(lower - capitals - _ACRONYM_WORDS)
 

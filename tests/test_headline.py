@@ -162,6 +162,19 @@ def test_a_word_shouted_in_capitals_is_written_as_the_sources_write_it() -> None
     assert calm("FERRY CAPTAIN SACKED", ordinary) == "FERRY CAPTAIN SACKED"
 
 
+def test_a_shouted_word_with_an_ending_no_acronym_has_is_calmed_without_a_text_saying_it() -> None:
+    """A one-source story's teaser seldom holds the word its title shouts: "Iron on the Moon
+    is RUSTING" had kept its shout. An ending such as -ING, -ED or -LY says it is a word."""
+    for title, calmed in (
+        ("Iron on the Moon is RUSTING", "Iron on the Moon is rusting"),
+        ("Alcohol may be RATIONED as stocks run low", "Alcohol may be rationed as stocks run low"),
+        ("Mum says she was DYING", "Mum says she was dying"),
+        ("NATO SUMMIT opens in MADRID", "NATO SUMMIT opens in MADRID"),  # (names, acronyms)
+        ("SEED round for ING bank", "SEED round for ING bank"),
+    ):
+        assert calm(title, ordinary_words([title], ["A short teaser."])) == calmed
+
+
 def test_a_calm_title_is_preferred_to_one_that_shouts() -> None:
     titles = [
         "Ferry captain is SACKED after harbour crash",
