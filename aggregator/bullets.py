@@ -213,6 +213,14 @@ _READER_NOTE = re.compile(
     r"\btakes\s+a\s+(?:closer\s+|quick\s+|brief\s+)?look\s+(?:back\s+)?(?:at|into)\b|"
     r"\bjoins\s+(?:us|the\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+|[\w'’-]+)\s+to\s+"
     r"(?:discuss|talk|weigh\s+in|explain|break\s+down|share)\b|"
+    # a programme's guest line and its presenter's: "Dr. Deborah Birx joins 'Fox & Friends.'",
+    # "… joins Dana Perino on 'The Daily Briefing.'", "CNN's Alisyn Camerota speaks with a
+    # panel …", and an event named and nothing told of it: "… holds a press conference."
+    r"\bjoins\s+(?:[\w'’.-]+\s+){0,3}?(?:on\s+)?['‘\"“][^'’\"”]{2,60}['’\"”]\s*\.?['’\"”]?\s*$|"
+    r"^[\w.&-]+(?:\s+[\w.&-]+){0,3}['’]s\s+(?:[A-Z][\w'’.-]*\s+){1,3}(?:speaks|talks)\s+"
+    r"(?:with|to)\b|"
+    r"^[^.;:]{0,80}?\b(?:holds|gives|delivers)\s+(?:a\s+)?(?:news\s+|press\s+)?(?:conference|"
+    r"briefing|remarks|speech|statement)\s*\.?\s*$|"
     # the page around the text: "Below is the full text of …", "Read on for …", "Click through
     # the slideshow below …", "The video shown here …", "… in our gallery, above", "You'll also
     # find …", "… published the following image.", a transcript's production notes
@@ -301,7 +309,9 @@ _PROMO_MARKS = (
 )  # fmt: skip
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
-    "this is your", "flagship", "a look", "joins", "below", "above", "shown here", "slideshow",
+    "this is your", "flagship", "a look", "joins", "speaks with", "speaks to", "talks with",
+    "talks to", "conference.", "briefing.", "remarks.", "speech.", "statement.", "below",
+    "above", "shown here", "slideshow",
     "gallery", "following", "transcript", "record of", "final form", "comments", "updated",
     "corrected", "revised", "amended", "changed", "edited", "version",
 )  # fmt: skip

@@ -673,12 +673,18 @@ def test_a_programmes_blurb_is_no_bullet() -> None:
         "Our science desk takes a look at why old bridges crack in cold weather. "
         "Councillor Sam Example joins the Morning Rundown to weigh in on the repair bill. "
         "Meet the Press host Ann Example asked the minister about the bridge on Sunday. "
-        "The council said repairs would cost about 2 million euros."
+        "The council said repairs would cost about 2 million euros. "
+        # a guest line, a presenter's, and an event named with nothing told of it
+        "Transport Secretary Jo Example joins Ann Host on 'The Morning Desk.' "
+        "Keldon TV's Bo Example speaks with commuters stuck at the detour. "
+        "The mayor holds a press conference. "
+        "The mayor holds a press conference on Tuesday to announce a ferry service."
     )
     assert body_sentences(text, []) == [
         "The Keldon bridge was closed on Monday after inspectors found cracks in two pillars.",
         "Meet the Press host Ann Example asked the minister about the bridge on Sunday.",
         "The council said repairs would cost about 2 million euros.",
+        "The mayor holds a press conference on Tuesday to announce a ferry service.",
     ]
 
 
