@@ -18,6 +18,7 @@ __all__ = [
     "HIRAGANA",
     "KATAKANA",
     "OPENING_CHARS",
+    "cjk_pairs",
     "has_cjk",
     "opens_cjk",
 ]
@@ -39,6 +40,23 @@ FULL_WIDTH_CHAR = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # one
 # Characters after a number that make it a date or a time (3月, 2日, 10時): it says when.
 DATE_CHARS = "年月日号時时分秒"
 OPENING_CHARS = 400  # characters `opens_cjk` looks at
+
+
+def cjk_pairs(text: str) -> str:
+    """`text` with each run of Han or kana written as its overlapping pairs of characters,
+    spaced ("北京举办" → "北京 京举 举办"; one character alone stays): what a word-splitting
+    index (FTS5's `unicode61`, which reads an unspaced run as one word) can find a word inside
+    a sentence by. Text without them is returned as it is."""
+    if not has_cjk(text):
+        return text
+
+    def paired(match: re.Match[str]) -> str:
+        run = match.group()
+        if len(run) == 1:
+            return run
+        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+    return CJK_RUN.sub(paired, text)
 
 
 def has_cjk(text: str) -> bool:

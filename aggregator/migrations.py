@@ -613,3 +613,13 @@ def websub_subscriptions(db: Database) -> None:
         "failures INTEGER NOT NULL DEFAULT 0, next_try_at TEXT, error TEXT, pushed_at TEXT, "
         "pushes INTEGER NOT NULL DEFAULT 0, callback TEXT NOT NULL DEFAULT '')"
     )
+
+
+@migrations(name="search_0002_chinese_and_japanese_in_pairs")
+def search_cjk_pairs(db: Database) -> None:
+    """The search index made anew when it holds Chinese or Japanese: their text is indexed
+    as pairs of characters now (`cjk_pairs`), and a search asks for pairs."""
+    from .search_index import has_cjk_documents, rebuild, searchable
+
+    if searchable(db.execute) and has_cjk_documents(db.execute):
+        rebuild(db.execute)

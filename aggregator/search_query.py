@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cjk_script import cjk_pairs, has_cjk
+
 __all__ = ["MAX_TERMS", "Query", "fold_word", "folded", "match_expression", "parse_query"]
 
 MAX_TERMS = 10  # words of a query that count; the rest are left out
@@ -81,7 +83,14 @@ class _Clause:
         "EU's"); a wanted word of three letters or more outside quotes also as the start of a
         longer one ("vaccin": vaccination), a word in quotes or left out as written."""
         exact = self.phrase or self.left_out
-        quoted = [f'"{w}"' if exact or len(w) < 3 else f'"{w}"*' for w in self.words]
+        quoted = [
+            f'"{w}"*'
+            if len(w) == 1 and has_cjk(w)
+            else f'"{w}"'
+            if exact or len(w) < 3
+            else f'"{w}"*'
+            for w in self.words
+        ]  # (a Chinese or Japanese character alone: the pairs it begins, `cjk_pairs`)
         unique = list(dict.fromkeys(quoted))
         return unique[0] if len(unique) == 1 else "(" + " AND ".join(unique) + ")"
 
@@ -180,7 +189,8 @@ def words_of(text: str) -> list[str]:
             word = []
     if word:
         words.append("".join(word))
-    return words
+    # Chinese and Japanese as the index holds them: pairs of characters (`cjk_pairs`)
+    return [pair for w in words for pair in cjk_pairs(w).split()] if has_cjk(text) else words
 
 
 def folded(text: str) -> list[str]:
@@ -191,7 +201,7 @@ def folded(text: str) -> list[str]:
     import unicodedata
 
     bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
-    return _WORD.findall(bare.casefold())
+    return _WORD.findall(cjk_pairs(bare.casefold()))
 
 
 def fold_word(word: str) -> str:

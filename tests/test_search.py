@@ -116,6 +116,44 @@ def test_a_phrase_stands_together_and_a_word_left_out_is_not_there(tmp_path: Pat
         store.close()
 
 
+def test_a_chinese_or_japanese_word_is_found_inside_a_sentence(tmp_path: Path) -> None:
+    """The tokenizer reads an unspaced run of Han or kana as one word: only a search for a
+    run's start had found it ("北京" in "北京举办…" yes, "博览会" or "開業" no). (Generated
+    text.)"""
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "zh", "北京举办国际科技博览会 吸引数千家企业参展", at=NOW)
+        add_story(store, "ja", "東京都で新しい地下鉄路線が開業", at=NOW - timedelta(hours=1))
+        add_story(store, "en", "Beijing hosts a science fair", at=NOW - timedelta(hours=2))
+        assert found(store, "博览会") == ["zh"]
+        assert found(store, "北京") == ["zh"]
+        assert found(store, "開業") == ["ja"] and found(store, "地下鉄路線") == ["ja"]
+        assert found(store, "下鉄") == ["ja"]  # (inside a word too: no word breaks to go by)
+        assert found(store, "北京 science") == []  # (every word, as ever)
+        assert found(store, "北京 OR Beijing") == ["zh", "en"]
+        assert found(store, "博") == ["zh"]  # (one character: the pairs it begins)
+        assert found(store, '"地下鉄路線"') == ["ja"] and found(store, '"路線地下鉄"') == []
+    finally:
+        store.close()
+
+
+def test_an_index_made_before_pairs_is_made_anew_when_it_holds_chinese_or_japanese(
+    tmp_path: Path,
+) -> None:
+    from aggregator.migrations import search_cjk_pairs
+
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "zh", "北京举办国际科技博览会", at=NOW)
+        assert found(store, "博览会") == ["zh"]
+        store.db.execute("INSERT INTO story_search(story_search) VALUES ('delete-all')")
+        assert found(store, "博览会") == []  # (as an index of before held it: not findable)
+        search_cjk_pairs(store.db)
+        assert found(store, "博览会") == ["zh"]
+    finally:
+        store.close()
+
+
 def test_the_index_follows_every_change_of_a_summary(tmp_path: Path) -> None:
     store = Store(tmp_path / "agg.db")
     try:
