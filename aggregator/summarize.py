@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Sequence
@@ -98,6 +99,25 @@ class Summarizer(Protocol):
 
 _HEADLINE_CONTAINS = 0.8  # a bullet this much contained in the headline adds nothing
 _SAME_FACT_COSINE = 0.8  # a source sentence this similar to a bullet states its fact
+# A figure that tells a fact apart (not a year, not a digit alone): "1,200", "3.3", "12,000".
+_TELLING_FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{2,})(?![\w,]|\.\d)")
+
+
+def _same_figure(a: Unit, b: Unit) -> bool:
+    """Whether two sentences tell one fact in other words: the same telling figure and three
+    more terms in common ("… could axe up to 1,200 jobs" and "… comments came as the airport
+    announced it may have to axe up to 1,200 …": neither similar nor contained enough)."""
+    figures = {f for f in _TELLING_FIGURE.findall(a.text) if not 1900 <= _number(f) <= 2100}
+    if not figures or figures.isdisjoint(_TELLING_FIGURE.findall(b.text)):
+        return False
+    shared = [t for t in a.terms.keys() & b.terms.keys() if not t[:1].isdigit()]
+    return len(shared) >= 3
+
+
+def _number(figure: str) -> float:
+    return float(figure.replace(",", ""))
+
+
 _FIGURE_REDUNDANCY = 0.5  # the cosine at which a sentence with its title's new figure repeats
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 _LEAD_NEWS_MARGIN = 0.25  # another bullet holding this much more of the headline leads instead
@@ -702,6 +722,7 @@ class ExtractiveSummarizer:
         return (
             contained(a.terms, a.weight, b.terms, idf) >= limit
             or contained(b.terms, b.weight, a.terms, idf) >= limit
+            or _same_figure(a, b)
         )
 
     def _cite(

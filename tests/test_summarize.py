@@ -715,6 +715,23 @@ def test_a_bullet_retelling_another_in_other_words_is_left_out() -> None:
     assert texts == [lead, "The squad trained at the club's ground on Friday."]
 
 
+def test_a_bullet_telling_the_same_figure_of_the_same_thing_again_is_left_out() -> None:
+    # The airport's job cuts as two outlets tell them: the same figure, the same few words,
+    # and each outlet's own around them (neither similar nor contained enough).
+    lead = "Portmere airport could axe up to 1,200 jobs as passenger numbers collapse."
+    again = (
+        "Chief executive Ann Example's comments came as the airport announced it may have "
+        "to axe up to 1,200 jobs in the months ahead."
+    )
+    story = two_outlets(
+        ("Portmere airport may cut 1,200 jobs", f"{lead} Flights fell by 97% in April."),
+        ("Airport boss warns of a long recovery", f"{again} Talks with unions begin on Monday."),
+    )
+    texts = [b.text for b in summarize(story).bullets]
+    assert lead in texts and again not in texts
+    assert "Talks with unions begin on Monday." in texts  # (its own other fact stays)
+
+
 # The mayor's seat-belt advice as two outlets tell it, in words of their own (under half of
 # them in common).
 SEAT_BELTS_SAID = (
