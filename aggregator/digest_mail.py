@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import Policy
@@ -29,10 +30,13 @@ from .publish import (
     category_url,
     headline,
     listed_sources,
+    ours_in,
     outlet_count,
     source_label,
+    story_language,
     story_url,
     subscribe_url,
+    text_direction,
 )
 from .publish import clean as _clean
 from .publish import safe_url as _safe_url
@@ -120,27 +124,29 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
     title = _one_line(headline(story, words))
     if pick.updated:
         title = f"{words('digest_updated')}{words('colon')} {title}"
-    lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent="   ")
-    lines.append(f"   {_when(story, settings, words)} · {_count(story, words)}")
+    # (everything under the headline starts where its text does: "10. " is wider than "9. ")
+    pad = " " * len(f"{number}. ")
+    lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent=pad)
+    lines.append(f"{pad}{_when(story, settings, words)} · {_count(story, words)}")
     bullets = story.summary.bullets if story.summary else ()
     lines += [""] if bullets else []
     for bullet in bullets:
         refs = "".join(f"[{i + 1}]" for i in dict.fromkeys(bullet.sources))
         text = f"{_one_line(bullet.text)} {refs}".rstrip()
-        lines += textwrap.wrap(text, WIDTH, initial_indent="   - ", subsequent_indent="     ")
+        lines += textwrap.wrap(text, WIDTH, initial_indent=f"{pad}- ", subsequent_indent=f"{pad}  ")
     if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
-        lines += ["", f"   {based_on(story.summary, words)}{words('colon')}"]
+        lines += ["", f"{pad}{based_on(story.summary, words)}{words('colon')}"]
     sources, rest = _sources(story, words)
-    for number, label, url in sources:
+    for n, label, url in sources:
         lines += textwrap.wrap(
-            f"[{number}] {label}", WIDTH, initial_indent="   ", subsequent_indent="       "
+            f"[{n}] {label}", WIDTH, initial_indent=pad, subsequent_indent=f"{pad}    "
         )
         if url:
-            lines.append(f"       {url}")
+            lines.append(f"{pad}    {url}")
     if rest:
-        lines.append(f"   {rest}")
+        lines.append(f"{pad}{rest}")
     lines.append("")
-    lines.append(f"   {words('digest_read')}{words('colon')} {story_url(story, publish)}")
+    lines.append(f"{pad}{words('digest_read')}{words('colon')} {story_url(story, publish)}")
     return "\n".join(lines)
 
 
@@ -215,27 +221,32 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
         else ""
     )
     title = _a(url, _esc(headline(story, words)), "color:#111111;text-decoration:none")
+    # The story in its own language and direction, our words in theirs (as on its page): an
+    # Arabic story had been drawn left to right, its "[1]" and full stop at the wrong end.
+    language = story_language(story, publish)
+    ours = ours_in(language, publish)
     out = [
-        '<div style="border-top:1px solid #dddddd;padding:16px 0">',
+        f'<div lang="{html.escape(language, quote=True)}" dir="{text_direction(language)}" '
+        'style="border-top:1px solid #dddddd;padding:16px 0">',
         f'<h2 style="font-size:19px;line-height:1.3;margin:0 0 4px 0">{badge}{title}</h2>',
-        f'<p style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings, words))} · '
+        f'<p{ours} style="{_MUTED};margin:0 0 8px 0">{_esc(_when(story, settings, words))} · '
         f"{_count(story, words)}</p>",
     ]
     cited = story.summary.sources if story.summary else ()
     bullets = story.summary.bullets if story.summary else ()
     if bullets:
-        out.append('<ul style="margin:0 0 8px 0;padding-left:20px">')
+        out.append('<ul style="margin:0 0 8px 0;padding-left:20px;padding-right:20px">')
         for bullet in bullets:
             refs = "".join(
                 _a(cited[i].url, f"[{i + 1}]")
                 for i in dict.fromkeys(bullet.sources)
                 if 0 <= i < len(cited)
             )
-            out.append(f'<li style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
+            out.append(f'<li dir="auto" style="margin:4px 0">{_esc(bullet.text)} {refs}</li>')
         out.append("</ul>")
     if story.summary is not None:
         note = html.escape(based_on(story.summary, words))
-        out.append(f'<p style="{_MUTED};margin:8px 0 4px 0">{note}{words("colon")}</p>')
+        out.append(f'<p{ours} style="{_MUTED};margin:8px 0 4px 0">{note}{words("colon")}</p>')
     sources, rest = _sources(story, words)
     if sources:
         items, previous = [], 0
@@ -282,7 +293,7 @@ def html_part(
             f"<title>{name}</title></head>",
             f'<body style="margin:0;padding:0;background:#ffffff;color:#222222;{_FONT}">',
             '<div style="max-width:640px;margin:0 auto;padding:16px;font-size:16px;'
-            'line-height:1.5">',
+            'line-height:1.5;overflow-wrap:break-word;word-wrap:break-word">',
             f'<h1 style="font-size:22px;margin:0 0 4px 0">'
             f"{_a(category_url(slug, publish), name, 'color:#111111;text-decoration:none')}</h1>",
             f'<p style="{_MUTED};margin:0 0 16px 0">'
@@ -319,7 +330,7 @@ def compose(
     slug = slugify(category)
     name = _one_line(category)
     domain = _domain(settings)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_PARTS_POLICY)
     words = publish.words
     msg["Subject"] = _Encoded.of("Subject", subject(category, picks, day, words))
     msg["From"] = settings.from_address
@@ -360,7 +371,7 @@ def confirmation(
     the link (`url`) that subscribes them, and what to do when it was not them."""
     words = publish.words
     name, site = _one_line(category), _one_line(publish.site_title)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_PARTS_POLICY)
     msg["Subject"] = _Encoded.of("Subject", words("confirm_subject", name=name, site=site))
     msg["From"] = settings.from_address
     msg["To"] = address
@@ -383,6 +394,11 @@ def confirmation(
     return _unfolded(msg)
 
 
+# The parts encoded in lines of at most 76 characters (RFC 2045's quoted-printable limit; the
+# default policy's 78 had been used); `_unfolded` then lets the headers run long.
+_PARTS_POLICY = policy.default.clone(max_line_length=76)
+
+
 class _Encoded(str):
     """A header's text (what `msg[name]` reads) sent as we encoded it: non-ASCII text in
     RFC 2047 encoded words of at most 75 characters, one to a line. The standard library,
@@ -400,7 +416,7 @@ class _Encoded(str):
         if text.isascii():
             words = f'"{text}"' if quoted else text
         else:
-            words = Header(text, "utf-8", header_name=name).encode(linesep="\n")
+            words = Header(text, "utf-8", header_name=name, maxlinelen=74).encode(linesep="\n")
         header = cls(f'"{text}"{then}' if quoted else f"{text}{then}")
         header.name, header.encoded = name, words + then
         return header

@@ -389,7 +389,7 @@ def test_a_long_subject_reads_as_written_and_the_parts_keep_short_lines() -> Non
     assert said.endswith("Relief and 2 more — March 10, 2026") and "  " not in said
     head, _, body = raw.partition(b"\n\n")
     assert max(len(line) for line in head.splitlines()) <= 998
-    assert max(len(line) for line in body.splitlines()) <= 78  # (quoted-printable's 76)
+    assert max(len(line) for line in body.splitlines()) <= 76  # (quoted-printable's own limit)
 
 
 def test_a_category_not_in_ascii_goes_in_short_encoded_words_outside_quotes() -> None:
@@ -411,6 +411,38 @@ def test_a_category_not_in_ascii_goes_in_short_encoded_words_outside_quotes() ->
     confirm = confirmation("世界新闻", "a@reader.example", BASE, NOW, SETTINGS, PUBLISH)
     head = confirm.as_bytes().partition(b"\n\n")[0].decode("ascii")
     assert max(len(w) for w in re.findall(r"=\?utf-8\?[qb]\?[^?]*\?=", head)) <= 75
+
+
+def test_the_text_part_keeps_each_storys_lines_under_its_headline_past_the_ninth() -> None:
+    """Under "10. …" the date, bullets and sources had started a column left of the
+    headline's text (a fixed three-space indent); the parts' lines keep to 76 characters."""
+    picks = [Pick(story(f"s{n}", 2, 2)) for n in range(11)]
+    msg = message_from_bytes(
+        compose("World News", picks, DAY, NOW, SETTINGS, PUBLISH).as_bytes(), policy=policy.default
+    )
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
+    lines = text.splitlines()
+    for number in (9, 10, 11):
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{number}. "))
+        pad = " " * len(f"{number}. ")
+        block = lines[at + 1 : lines.index("", at + 2) if "" in lines[at + 2 :] else None]
+        assert block and all(line.startswith(pad) and line[len(pad)] != " " for line in block)
+        assert any(line.startswith(f"{pad}- ") for line in lines[at : at + 8])  # its bullets
+
+
+def test_the_html_part_writes_each_story_in_its_language_and_direction() -> None:
+    """An Arabic or Urdu story had been drawn left to right ("[1] .…" at its wrong end), and a
+    long word ran past a phone's screen. (Generated Urdu text.)"""
+    urdu = dataclasses.replace(make_story("u1", "شہر میں نیا پل کھل گیا"), declared_language="ur")
+    picks = [Pick(story("a1", 4, 1)), Pick(dataclasses.replace(urdu, updated=NOW))]
+    msg = message_from_bytes(
+        compose("World News", picks, DAY, NOW, SETTINGS, PUBLISH).as_bytes(), policy=policy.default
+    )
+    page = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_content()
+    assert '<div lang="ur" dir="rtl" style="border-top' in page
+    assert '<div lang="en" dir="auto" style="border-top' in page
+    assert '<p lang="en" dir="ltr" style=' in page  # (our words inside the Urdu story)
+    assert "overflow-wrap:break-word" in page and '<li dir="auto"' in page
 
 
 def test_subject_with_a_single_story() -> None:
