@@ -316,7 +316,7 @@ class Fetcher:
         if trusted:
             self._listed.add(host)
         elif redirected_from is not None:  # a hop not followed at once: checked as one is
-            if await self._resolves_internal(client.URL(redirected_from).host or "") is True:
+            if self._inside(client.URL(redirected_from).host or ""):
                 self._listed.add(host)  # (an intranet page may redirect within the intranet)
             else:
                 refused = await self._check_hop(redirected_from, url)
@@ -472,7 +472,7 @@ class Fetcher:
                 return FetchFailed(url, self._describe_socks(exc, socks or "", target.host))
             redirects += 1
             if origin_internal is None:
-                origin_internal = await self._resolves_internal(URL(url).host or "") is True
+                origin_internal = self._inside(URL(url).host or "")
             if origin_internal:  # an intranet feed may redirect within the intranet
                 self._listed.add((URL(next_url).host or "").lower())
             else:
@@ -578,12 +578,17 @@ class Fetcher:
         found = [_address(r["host"]) for r in results]
         return [a if a is not None else ipaddress.IPv4Address("0.0.0.0") for a in found]
 
-    async def _resolves_internal(self, host: str) -> bool | None:
-        """Whether any of `host`'s addresses is internal; None when it does not resolve."""
-        try:
-            return any(self._internal(a) for a in await self._addresses(host.lower()))
-        except OSError:
-            return None
+    def _inside(self, host: str) -> bool:
+        """Whether `host` is a listed feed's host that this fetcher found inside the network
+        when it connected to it (`GuardedResolver`): an intranet's, whose redirects may stay
+        inside. Its name is not looked up again: a name that answers one address and then
+        another (DNS rebinding, a TTL of 0) had been found "inside" by that second answer,
+        after redirecting to 127.0.0.1, and its redirect's host trusted for good."""
+        name = host.lower().strip("[]")
+        if name in self._local:
+            return True
+        address = _address(name)  # (an address as written: no answer to change)
+        return address is not None and name in self._listed and self._internal(address)
 
     async def _check_hop(
         self, url: str, next_url: str, refusal: str = "redirect to a private address refused"

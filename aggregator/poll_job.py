@@ -138,6 +138,14 @@ class _Held(Exception):
         self.until = until
 
 
+def _listed_host(source: Source, url: str) -> bool:
+    """Whether `url` (the feed's address, or where a permanent redirect moved it) is on the
+    host the operator listed it on: only that host may be inside the network. A feed moved to
+    another host had made it trusted for the process, and its later DNS answers (127.0.0.1)
+    were fetched, article pages and pictures on it too."""
+    return host_of(url) == host_of(source.url)
+
+
 def _cookie(source: Source, url: str) -> str | None:
     """The feed's own cookie for a poll of `url` (`feed_request.cookie_for`): none once the
     feed moved to another site."""
@@ -539,6 +547,7 @@ class PollJob:
                 admit=admit,
                 user_agent=source.user_agent,
                 cookie=_cookie(source, url),
+                trusted=_listed_host(source, url),
             )
         except _Held as held:
             return await self._put_off(source, state, held.until, started)
@@ -657,6 +666,7 @@ class PollJob:
                 admit=admit,
                 user_agent=source.user_agent,
                 cookie=_cookie(source, url),
+                trusted=_listed_host(source, url),
             )
         except _Held:
             return state

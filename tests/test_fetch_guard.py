@@ -219,3 +219,47 @@ def test_a_page_redirected_to_another_site_is_checked_as_a_hop_when_asked_there(
                 assert isinstance(near, Fetched) and near.final_url.endswith("/feed.xml")
 
     asyncio.run(main())
+
+
+def test_a_public_name_that_answers_inside_afterwards_makes_no_redirect_trusted() -> None:
+    """The origin's name was looked up again after its redirect: a name that answered a
+    public address, redirected, then answered 127.0.0.2 (DNS rebinding, a TTL of 0) was
+    taken for an intranet's, and the host it redirected to was trusted for good."""
+
+    async def main() -> tuple[FetchOutcome, Upstream, set[str]]:
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", RSS)
+            up.add_redirect("/start", f"http://intranet.test:{up.port}/feed.xml", 302)
+            names = {"feeds.test": [["127.0.0.1"], ["127.0.0.2"]], "intranet.test": ["127.0.0.2"]}
+            resolver = StubResolver(names)  # type: ignore[arg-type]
+            async with Fetcher(FAST, resolver=resolver, internal=public_test_server) as fetcher:
+                outcome = await fetcher.fetch(f"http://feeds.test:{up.port}/start")
+                return outcome, up, set(fetcher._listed)
+
+    outcome, up, listed = asyncio.run(main())
+    assert isinstance(outcome, FetchFailed)
+    assert "redirect to a private address refused" in outcome.error
+    assert "intranet.test" not in listed and up.requests_for("/feed.xml") == []
+
+
+def test_a_feed_moved_to_another_host_is_not_the_operators_to_trust() -> None:
+    """A feed's permanent redirect to another host made that host trusted for the process
+    (fetched as listed): its later answer 127.0.0.2 was fetched, article pages and pictures
+    on it too. Only the host the operator listed may be inside."""
+    from aggregator.models import Source
+    from aggregator.poll_job import _listed_host
+
+    source = Source("http://pub.test:8000/moving.xml", "Moving", "World")
+    assert _listed_host(source, "http://pub.test:8000/moving.xml")
+    assert _listed_host(source, "https://PUB.test/new-place.xml")  # (its own host)
+    assert not _listed_host(source, "http://rebind.test:9000/feed.xml")
+
+    async def main() -> FetchOutcome:
+        async with Upstream() as up:
+            up.add_feed("/feed.xml", RSS)
+            resolver = StubResolver({"rebind.test": ["127.0.0.2"]})
+            async with Fetcher(FAST, resolver=resolver, internal=public_test_server) as fetcher:
+                return await fetcher.fetch(f"http://rebind.test:{up.port}/feed.xml", trusted=False)
+
+    outcome = asyncio.run(main())
+    assert isinstance(outcome, FetchFailed) and "private address refused" in outcome.error
