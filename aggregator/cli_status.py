@@ -44,7 +44,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(hide_passwords(report))
             return 0
         digests = reader.digest_health()["digests"]
-        signed = reader.subscribers() if settings.digest.self_service else {}
+        signed = _signed_up(reader, settings) if settings.digest.self_service else {}
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
@@ -497,12 +497,41 @@ def _print_digests(
         digest_row(name, digests.get(name, {}), settings, now, signed.get(name, (0, 0)))
         for name in names
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    widths = [max(shown_width(row[i]) for row in table) for i in range(len(header))]
     print()
     for row in table:
-        print(
-            hide_passwords("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))).rstrip()
-        )
+        cells = (cell + " " * (widths[i] - shown_width(cell)) for i, cell in enumerate(row))
+        print(hide_passwords("  ".join(cells)).rstrip())
+
+
+def shown_width(text: str) -> int:
+    """Columns `text` takes in a terminal: a wide character (CJK, most emoji) two, a
+    combining mark none (a category named with an emoji had shifted its row)."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _signed_up(reader: Any, settings: Settings) -> dict[str, tuple[int, int]]:
+    """category → (confirmed, pending) readers who signed up on the site and whom the
+    settings do not list already (one copy goes to such a reader: counted twice, the
+    RECIPIENTS column had said one reader more than get it)."""
+    from email.utils import parseaddr
+
+    counts: dict[str, tuple[int, int]] = {}
+    for row in reader.subscriber_rows():
+        listed = {
+            parseaddr(to)[1].lower() for to in settings.digest.recipients.get(row["category"], ())
+        }
+        if row["address"].lower() in listed:
+            continue
+        confirmed, pending = counts.get(row["category"], (0, 0))
+        mine = row["state"] == "confirmed"
+        counts[row["category"]] = (confirmed + mine, pending + (not mine))
+    return counts
 
 
 def digest_row(

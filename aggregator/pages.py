@@ -730,12 +730,20 @@ def render_subscribe_html(
     address = esc(contact)
     asked = words("subscribe_subject", name=name)
     mail = html.escape(f"mailto:{contact}?subject={quote(asked)}", quote=True)
+    leaving = words("unsubscribe_subject", name=name)
+    leave_link = (
+        f'<a href="{html.escape(f"mailto:{contact}?subject={quote(leaving)}", quote=True)}">'
+        f"{address}</a>"
+    )
     if form:
         how = [
             f"<p>{words('subscribe_self_how')}</p>",
             signup_form(subscribe_url(slug, settings), settings),
             f"<h2>{words('unsubscribe')}</h2>",
             f"<p>{words('unsubscribe_self_how')}</p>",
+            # (the readers the settings list get no link of their own: their email's
+            # "write to …, details:" leads here)
+            f"<p>{words('unsubscribe_listed_how', address=leave_link)}</p>",
         ]
     else:
         how = [

@@ -147,6 +147,8 @@ _EN: dict[str, Template] = {
     "email_address": "Your email address",
     "unsubscribe_self_how": "Every digest ends with a link that unsubscribes you at once; mail "
     "clients that offer “unsubscribe” use it for you.",
+    "unsubscribe_listed_how": "If the site’s operator added you to the list, write to {address} "
+    "and you will be removed.",
     "signup_sent_title": "Check your inbox",
     "signup_sent": "If {address} can receive email, a link to confirm your subscription to the "
     "{name} daily email is on its way. It works for 48 hours.",
@@ -309,6 +311,8 @@ _DE: dict[str, Template] = {
     "email_address": "Ihre E-Mail-Adresse",
     "unsubscribe_self_how": "Jede E-Mail endet mit einem Link, der Sie sofort austrägt; "
     "Mailprogramme, die „Abbestellen“ anbieten, nutzen ihn für Sie.",
+    "unsubscribe_listed_how": "Hat der Betreiber der Website Sie in die Liste aufgenommen, "
+    "schreiben Sie an {address}, und Sie werden ausgetragen.",
     "signup_sent_title": "Sehen Sie in Ihr Postfach",
     "signup_sent": "Wenn {address} E-Mails empfangen kann, ist ein Link zur Bestätigung Ihres "
     "Abonnements der täglichen E-Mail {name} unterwegs. Er gilt 48 Stunden.",
@@ -474,6 +478,8 @@ _FR: dict[str, Template] = {
     "unsubscribe_self_how": "Chaque e-mail se termine par un lien qui vous désabonne "
     "aussitôt\u00a0; les logiciels de messagerie qui proposent «\u00a0se désabonner\u00a0» "
     "l’utilisent pour vous.",
+    "unsubscribe_listed_how": "Si l’exploitant du site vous a inscrit lui-même, écrivez à "
+    "{address} et vous serez désinscrit.",
     "signup_sent_title": "Consultez votre boîte de réception",
     "signup_sent": "Si {address} peut recevoir des e-mails, un lien pour confirmer votre "
     "abonnement à l’e-mail quotidien {name} est en route. Il est valable 48\u00a0heures.",
@@ -630,6 +636,8 @@ _ES: dict[str, Template] = {
     "email_address": "Su dirección de correo",
     "unsubscribe_self_how": "Cada correo termina con un enlace que le da de baja al momento; "
     "los programas de correo que ofrecen «darse de baja» lo usan por usted.",
+    "unsubscribe_listed_how": "Si el responsable del sitio le añadió a la lista, escriba a "
+    "{address} y le daremos de baja.",
     "signup_sent_title": "Revise su bandeja de entrada",
     "signup_sent": "Si {address} puede recibir correo, va de camino un enlace para confirmar su "
     "suscripción al correo diario de {name}. Sirve durante 48 horas.",
@@ -786,6 +794,8 @@ _IT: dict[str, Template] = {
     "email_address": "Il vostro indirizzo e-mail",
     "unsubscribe_self_how": "Ogni e-mail finisce con un link che annulla subito l’iscrizione; "
     "i programmi di posta che offrono «annulla iscrizione» lo usano per voi.",
+    "unsubscribe_listed_how": "Se vi ha iscritto il gestore del sito, scrivete a {address} "
+    "e sarete cancellati.",
     "signup_sent_title": "Controllate la posta in arrivo",
     "signup_sent": "Se {address} può ricevere e-mail, è in arrivo un link per confermare "
     "l’iscrizione all’e-mail quotidiana di {name}. Vale 48 ore.",
@@ -947,6 +957,8 @@ _NL: dict[str, Template] = {
     "email_address": "Je e-mailadres",
     "unsubscribe_self_how": "Elke e-mail eindigt met een link die je meteen afmeldt; "
     "mailprogramma’s die „afmelden” aanbieden, gebruiken die voor je.",
+    "unsubscribe_listed_how": "Heeft de beheerder van de site je zelf aangemeld, schrijf dan "
+    "naar {address} en je wordt afgemeld.",
     "signup_sent_title": "Kijk in je inbox",
     "signup_sent": "Als {address} e-mail kan ontvangen, is er een link onderweg om je "
     "abonnement op de dagelijkse e-mail van {name} te bevestigen. Hij werkt 48 uur.",
@@ -1105,6 +1117,8 @@ _PT: dict[str, Template] = {
     "email_address": "O seu endereço de e-mail",
     "unsubscribe_self_how": "Cada e-mail termina com uma ligação que cancela a subscrição de "
     "imediato; os programas de e-mail que oferecem «cancelar subscrição» usam-na por si.",
+    "unsubscribe_listed_how": "Se foi o responsável do site a incluí-lo na lista, escreva para "
+    "{address} e a subscrição será cancelada.",
     "signup_sent_title": "Veja a sua caixa de entrada",
     "signup_sent": "Se {address} puder receber e-mails, vai a caminho uma ligação para "
     "confirmar a sua subscrição do e-mail diário de {name}. É válida durante 48 horas.",

@@ -173,3 +173,21 @@ SLASHED: dict[str, tuple[int, str | None]] = {
     "/world-news/subscribe/x": (404, None),
     "/world-news/subscribe//": (404, None),
 }
+
+
+def test_a_sign_up_page_also_tells_the_readers_the_operator_listed_how_to_leave() -> None:
+    """The emails of readers the settings list say "write to …; details:" and link the
+    subscribe page; with sign-ups on, it told only of the link their copy does not have."""
+    from aggregator.pages import render_subscribe_html
+
+    settings = PublishSettings(base_url=BASE)
+    page = render_subscribe_html(
+        "World News", "world-news", settings, schedule="07:00 (UTC)", count=10,
+        contact="news@news.example", form=True,
+    )  # fmt: skip
+    assert "Every digest ends with a link that unsubscribes you at once" in page
+    assert (
+        "If the site’s operator added you to the list, write to "
+        '<a href="mailto:news@news.example?subject=unsubscribe%20World%20News">'
+        "news@news.example</a> and you will be removed."
+    ) in page

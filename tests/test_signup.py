@@ -600,6 +600,13 @@ def test_the_operator_lists_readers_and_takes_one_off(
     assert main(["status", *options]) == 0
     digest = [line for line in capsys.readouterr().out.splitlines() if "World News" in line]
     assert digest and "1 + 0 signed up (1 to confirm)" in digest[0]
+    # a reader both listed and signed up gets one copy: counted once (they had been two)
+    config.write_text(
+        config.read_text().replace('["alice@example.com"]', '["Bob <BOB@example.org>"]')
+    )
+    assert main(["status", *options]) == 0
+    digest = [line for line in capsys.readouterr().out.splitlines() if "World News" in line]
+    assert digest and digest[0].split()[2] == "1" and "signed up" not in digest[0]
     assert main(["status", *options, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["subscribers"] == {"World News": {"confirmed": 0, "pending": 1}}
