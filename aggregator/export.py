@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,22 +34,62 @@ class ExportReport:
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
+    """Write `body` at `target` unless it holds it already. A new file is readable by all
+    (a web server's own user reads it) and a replaced one keeps its mode (an operator's 0640
+    for a web server's group had been made 0644); the directories made for it are readable
+    and searchable by all, whatever the umask (the unit's 0077 had made them 0700, and a web
+    server running as another user was refused every page)."""
     try:
         if target.read_bytes() == body:
             return False
+        mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        mode = 0o644
+    _make_dirs(target.parent)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=_TMP)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+_TMP = ".tmp"
+# A file a write that was stopped left (`.<name>.<random>.tmp`): removed by the next export.
+_LEFT_TMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def _make_dirs(where: Path) -> None:
+    """`where` and the directories above it that are missing, each 0755."""
+    missing: list[Path] = []
+    while not where.exists():
+        missing.append(where)
+        where = where.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        os.chmod(directory, 0o755)
+
+
+def _clear_left_files(root: Path) -> int:
+    """Remove the temporary files a stopped export left under `root` (a SIGTERM mid-write:
+    each had stayed for good); how many."""
+    removed = 0
+    seen: set[tuple[int, int]] = set()
+    for top, directories, names in os.walk(root, followlinks=True):  # (a linked volume too)
+        found = os.stat(top)
+        if (found.st_dev, found.st_ino) in seen:  # (a link back up: walked once)
+            directories.clear()
+            continue
+        seen.add((found.st_dev, found.st_ino))
+        for name in names:
+            if _LEFT_TMP.match(name):
+                Path(top, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 # An address in a published OPML: one of the site's own feeds (`/feeds/<slug>.atom`, …/top.rss).
@@ -84,31 +125,52 @@ def export_site(site: Site, output: Path) -> ExportReport:
             "(the sources?), which the export's own would replace; publish into another "
             "directory"
         )
+    written_stories: set[str] = set()
+
+    def write(relative: str, body: bytes) -> None:
+        nonlocal written, unchanged
+        # Never outside the output directory: the path's own parts are ours (slugs, hex
+        # ids), so it is judged as written; a directory in it may be a link the operator
+        # made to another volume (one had been skipped, its pages missing, without a word).
+        target = root / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            return
+        if _write_if_changed(target, body):
+            written += 1
+            paths.append(relative)
+        else:
+            unchanged += 1
+        if relative.startswith("stories/"):
+            written_stories.add(relative.split("/")[1])
+
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        _make_dirs(root)
+        _clear_left_files(root)
         for relative, document in site.files():
-            target = (root / relative).resolve()
-            if not target.is_relative_to(root):  # never outside the output directory
-                continue
-            if _write_if_changed(target, document.body):
-                written += 1
-                paths.append(relative)
-            else:
-                unchanged += 1
-        withdrawn = _remove_withdrawn(site, root)
+            write(relative, document.body)
+        withdrawn = _remove_withdrawn(site, root, written_stories, write)
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
     return ExportReport(written, unchanged, tuple(paths), withdrawn)
 
 
-def _remove_withdrawn(site: Site, root: Path) -> int:
-    """Remove the files of the stories under `root/stories/` the store no longer publishes;
-    how many stories'."""
+def _remove_withdrawn(
+    site: Site, root: Path, written: set[str], write: Callable[[str, bytes], None]
+) -> int:
+    """Remove the files of the stories under `root/stories/` the store no longer publishes,
+    and put at a merged story's address what stands there now (`Site.merged_files`; none
+    when the story it joined is not published: its files go too); how many stories' files
+    were removed."""
     stories = root / "stories"
     if not stories.is_dir():
         return 0
     names = [entry.name for entry in stories.iterdir() if entry.is_dir()]
     gone = site.withdrawn(names)
+    for old, files in site.merged_files([n for n in names if n not in written]).items():
+        if not files:
+            gone.add(old)
+        for relative, document in files:
+            write(relative, document.body)
     for name in gone:
         shutil.rmtree(stories / name)
     return len(gone)

@@ -623,6 +623,23 @@ def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
     )
 
 
+def render_story_moved_html(name: str, story: Story, settings: PublishSettings) -> str:
+    """What a static export writes at a merged story's address: a page that sends the reader
+    on to the story it joined (`name`, its headline; a web server answers 301 there)."""
+    target = story_url(story, settings)
+    target_attr = html.escape(target, quote=True)
+    moved = settings.words("moved", link=f'<a href="{target_attr}">{esc(name)}</a>')
+    return _page(
+        name,
+        f"<h1>{esc(name)}</h1>\n<p>{moved}</p>",
+        settings,
+        canonical=target,
+        description=excerpt(story, 200, settings.words),
+        alternates=[],
+        extra_meta=[f'<meta http-equiv="refresh" content="0; url={target_attr}">'],
+    )
+
+
 def _story_times(story: Story, settings: PublishSettings) -> str:
     """When the story was first seen, and when it last changed if that was later ("updated
     07:42 UTC" on the same day, the day as the site's zone has it)."""

@@ -34,6 +34,7 @@ from aggregator.pages import (
     render_search_html,
     render_sources_html,
     render_story_html,
+    render_story_moved_html,
     render_subscribe_html,
     robots_txt,
 )
@@ -46,6 +47,7 @@ from aggregator.publish import (
     all_title,
     feed_path,
     feed_url,
+    headline,
     story_feed_path,
     utc,
 )
@@ -453,6 +455,30 @@ class Site:
         with nothing to publish): a static export removes their files (`export_site`)."""
         withdrawn = getattr(self.reader, "withdrawn", None)
         return withdrawn(story_ids) if withdrawn is not None else set()
+
+    def merged_files(self, story_ids: Sequence[str]) -> dict[str, list[tuple[str, Output]]]:
+        """Of `story_ids` (stories a static export holds files of), those merged into another:
+        each with what stands at its address now (a page that sends readers on to the story
+        it joined, and that story's own feeds at its feeds' addresses, as the server answers
+        301 there), none when the story it joined is not published (withheld, say: its
+        files go too). They had stayed as they were before the merge, for good."""
+        merged_targets = getattr(self.reader, "merged_targets", None)
+        targets = merged_targets(story_ids) if merged_targets is not None else {}
+        out: dict[str, list[tuple[str, Output]]] = {}
+        for old, new in targets.items():
+            story = self.reader.story(new)
+            if story is None or not _SAFE_ID.fullmatch(old):
+                out[old] = []
+                continue
+            settings = self.settings_for(story.category)
+            page = render_story_moved_html(headline(story, settings.words), story, settings)
+            files = [(f"stories/{old}/index.html", Output(page.encode(), HTML_TYPE))]
+            for fmt in FEED_FORMATS:
+                own = self.story_feed(new, fmt)
+                if own is not None:
+                    files.append((story_feed_path(old, fmt), own))
+            out[old] = files
+        return out
 
     def files(self) -> Iterator[tuple[str, Output]]:
         """Every published document as (relative file path, output). Each list of stories is

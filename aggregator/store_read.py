@@ -325,6 +325,19 @@ class Reader:
             found.update(r["id"] for r in rows)
         return found
 
+    def merged_targets(self, story_ids: Sequence[str]) -> dict[str, str]:
+        """Of `story_ids`, those merged into another: each with the story it lives in now."""
+        found: dict[str, str] = {}
+        for chunk in chunks(list(story_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(
+                f"SELECT id, merged_into FROM stories WHERE id IN ({marks}) "
+                "AND merged_into IS NOT NULL",
+                chunk,
+            )
+            found.update((r["id"], r["merged_into"]) for r in rows)
+        return found
+
     def story(self, story_id: str) -> Story | None:
         found = self._stories(
             self._rows("SELECT * FROM stories WHERE id = ? AND version > 0", [story_id])

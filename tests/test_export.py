@@ -87,3 +87,66 @@ def test_cli_publish_needs_a_database(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 1
     assert "no database" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_merged_storys_address_leads_to_the_story_it_joined_and_goes_with_it(
+    tmp_path: Path,
+) -> None:
+    """A merged story's files had stayed as they were before the merge, for good: and when
+    the story it joined was withheld, its content stayed published at its own address."""
+    from digest_fixture import NOW, add_story
+
+    from aggregator.store import Store
+
+    db, out = tmp_path / "agg.db", tmp_path / "site"
+    store = Store(db)
+    try:
+        add_story(store, "a1", "Harbour crane collapses")
+        add_story(store, "b2", "Crane falls at the harbour", at=NOW)
+        settings = PublishSettings(base_url=BASE)
+        export_site(Site(store.reader(), settings), out)
+        assert b"Crane falls" in (out / "stories/b2/index.html").read_bytes()
+        store.merge_story("b2", "a1", NOW)
+        export_site(Site(store.reader(), settings), out)
+        page = (out / "stories/b2/index.html").read_text()
+        assert f'<meta http-equiv="refresh" content="0; url={BASE}stories/a1">' in page
+        assert "Crane falls" not in page
+        for fmt in ("atom", "rss", "json"):
+            moved = (out / f"stories/b2/updates.{fmt}").read_bytes()
+            assert moved == (out / f"stories/a1/updates.{fmt}").read_bytes()
+        store.db.execute("UPDATE stories SET version = 0 WHERE id = 'a1'")  # (withheld)
+        report = export_site(Site(store.reader(), settings), out)
+        assert not (out / "stories/a1").exists() and not (out / "stories/b2").exists()
+        assert report.withdrawn == 2
+    finally:
+        store.close()
+
+
+def test_an_export_is_readable_by_a_web_servers_user_whatever_the_umask(tmp_path: Path) -> None:
+    """Under the unit's UMask=0077 the directories had been 0700: a web server running as
+    another user was refused every page. A file the operator gave a mode keeps it; a stopped
+    export's temporary files are cleared; a directory that is a link to another volume is
+    written through (it had been skipped without a word)."""
+    out, volume = tmp_path / "site", tmp_path / "volume"
+    source = reader()
+    before = os.umask(0o077)
+    try:
+        export_site(site(source), out)
+    finally:
+        os.umask(before)
+    assert (out / "stories").stat().st_mode & 0o777 == 0o755
+    assert (out / "stories/w1").stat().st_mode & 0o777 == 0o755
+    assert (out / "stories/w1/index.html").stat().st_mode & 0o777 == 0o644
+    os.chmod(out / "index.html", 0o640)
+    left = out / "stories/w1/.updates.rss.abcd1234.tmp"
+    left.write_bytes(b"")
+    volume.mkdir()
+    for story in (out / "stories").iterdir():
+        story.rename(volume / story.name)
+    (out / "stories").rmdir()
+    (out / "stories").symlink_to(volume)
+    source.items[0] = dataclasses.replace(source.items[0], headline="Ceasefire holds", version=2)
+    export_site(site(source), out)
+    assert (out / "index.html").stat().st_mode & 0o777 == 0o640
+    assert b"Ceasefire holds" in (volume / "w1/index.html").read_bytes()
+    assert not left.exists() and not list(volume.rglob("*.tmp"))
