@@ -71,7 +71,7 @@ def _schema(path: Path) -> tuple[int, int] | None:
         return None
     try:
         pending, unknown = migrations.state(conn)
-    except sqlite3.Error:
+    except sqlite3.Error:  # (damaged: the writing open says so, exit 3)
         return None
     finally:
         conn.close()

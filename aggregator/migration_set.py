@@ -76,7 +76,11 @@ class MigrationSet:
                 f"SELECT name FROM {RECORD} WHERE migration_set = ? ORDER BY id", [self.name]
             )
             return [row[0] for row in rows]
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            from .damage import is_damaged
+
+            if is_damaged(exc):  # (a damaged file is said as one, not read as unmigrated)
+                raise
             return None
 
     def apply(self, db: Database) -> None:

@@ -185,6 +185,15 @@ def test_commands_that_only_look_never_upgrade_an_earlier_versions_database(
         )
     Store(db).close()  # (the service's open brings it up to date)
     assert run_cli("status", "--db", str(db), capsys=capsys)[0] == 0
+    # a damaged schema is said as damage (exit 3), not read as an earlier version's
+    with sqlite3.connect(db) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\xff" * (page - 100))
+    for command in (["status"], ["story", "x"], ["subscribers"]):
+        code, _, err = run_cli(*command, "--db", str(db), capsys=capsys)
+        assert code == 3 and "the database file is damaged" in err, (command, err)
 
 
 def test_a_read_only_database_is_one_clear_error(
