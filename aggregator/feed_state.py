@@ -243,7 +243,15 @@ def state_after(
         **answered,
         body_hash=new_hash,
         status="unchanged" if unchanged else "ok",
-        error=(parsed.warning if parsed else None),
+        # (the same body read no better: a feed parsed only in part says so until mended; its
+        # warning had gone at its next poll, the body unchanged and unread)
+        error=(
+            parsed.warning
+            if parsed
+            else state.error
+            if unchanged and state.status in ("ok", "unchanged")
+            else None
+        ),
         error_count=0,
         last_success_at=now,
         title=(parsed.title if parsed and parsed.title else state.title),

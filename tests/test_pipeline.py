@@ -1,3 +1,4 @@
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -154,6 +155,22 @@ def test_an_identical_body_is_unchanged() -> None:
     fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>")
     state = FeedState(SOURCE.url, body_hash=body_hash(b"<rss/>"))
     assert state_after(state, fetched, NOW, SETTINGS).status == "unchanged"
+
+
+def test_a_feed_parsed_only_in_part_says_so_while_its_body_stays_the_same() -> None:
+    """Its warning had gone at its next poll: the same body is not parsed again, and the
+    feed read "unchanged", its error cleared, though it was as broken as before."""
+    fetched = Fetched(SOURCE.url, SOURCE.url, 200, b"<rss><item>")
+    warned = dataclasses.replace(parsed(), warning="malformed XML at line 1: no element found")
+    first = state_after(FeedState(SOURCE.url), fetched, NOW, SETTINGS, parsed=warned)
+    assert (first.status, first.error) == ("ok", "malformed XML at line 1: no element found")
+    again = state_after(first, fetched, NOW, SETTINGS)  # (the same body, not parsed)
+    assert (again.status, again.error) == ("unchanged", first.error)
+    mended = state_after(again, Fetched(SOURCE.url, SOURCE.url, 200, b"<rss/>"), NOW,
+                         SETTINGS, parsed=parsed())  # fmt: skip
+    assert (mended.status, mended.error) == ("ok", None)
+    failed = dataclasses.replace(first, status="error", error="timed out")
+    assert state_after(failed, fetched, NOW, SETTINGS).error is None  # (not an old failure's)
 
 
 def test_a_parse_error_is_recorded_and_forgets_the_body() -> None:
