@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from .fast_parse import MAX_ENTRIES_READ
 from .json_text import as_text
 
 __all__ = ["looks_like_json", "read_json_feed"]
@@ -57,7 +58,7 @@ def read_json_feed(body: bytes) -> dict[str, Any]:
         "language": _string(data, "language"),
         "links": _push_links(data),
     }
-    entries = [_entry(item) for item in items if isinstance(item, dict)]
+    entries = [_entry(item) for item in items[:MAX_ENTRIES_READ] if isinstance(item, dict)]
     return {"feed": feed, "entries": entries, "version": "json" + version[len(_VERSION_PREFIX) :]}
 
 

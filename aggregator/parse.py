@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
 from aggregator.entry_images import candidates, plausible_host
 from aggregator.errors import ParseError, StoryFeedError
-from aggregator.fast_parse import FEEDPARSER_ZONES, fast_parse
+from aggregator.fast_parse import FEEDPARSER_ZONES, MAX_ENTRIES_READ, fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
@@ -192,7 +192,7 @@ def parse_feed(
             raise ParseError(url, f"not a feed: parser failed ({_one_line(exc)})") from exc
 
     feed = result.get("feed") or {}
-    raw_entries = result.get("entries") or []
+    raw_entries = (result.get("entries") or [])[:MAX_ENTRIES_READ]
     problem = result.get("bozo_exception") if result.get("bozo") else None
     link = _http_url(_str(feed, "link"), base)
     title = _account_title(_title(feed), link) or None
