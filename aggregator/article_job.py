@@ -52,7 +52,7 @@ from .site_holds import BUSY, SiteHolds, bot_check, busy_pause
 if TYPE_CHECKING:
     from .fetch import Fetcher
 
-__all__ = ["ArticleJob", "ArticlePass", "page_text"]
+__all__ = ["ArticleJob", "ArticlePass", "fetched_text", "page_text"]
 
 log = logging.getLogger("aggregator.articles")
 
@@ -106,6 +106,13 @@ def page_text(
         return clean_text(extract_text(read, url))
     picked = selected_text(read, selector)
     return None if picked is None else clean_text(picked)
+
+
+def fetched_text(page: Fetched, selector: str | None, remove: str | None) -> str | None:
+    """`page_text` of a fetched page, in the charset its Content-Type names."""
+    return page_text(
+        page.body, page.final_url, selector, remove, page.headers.get("content-type", "")
+    )
 
 
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
@@ -478,14 +485,7 @@ class ArticleJob:
         if is_home_page(outcome.final_url):  # (the link itself is none: `due_articles`)
             return (item.id, url, "empty", _HOME, ""), False
         selector, remove = selectors
-        text = await asyncio.to_thread(
-            page_text,
-            outcome.body,
-            outcome.final_url,
-            selector,
-            remove,
-            outcome.headers.get("content-type", ""),
-        )
+        text = await asyncio.to_thread(fetched_text, outcome, selector, remove)
         if text is None:
             picked = f"its feed's selector {selector!r} picks no text on this page"
             return (item.id, url, "empty", picked, ""), False

@@ -18,7 +18,7 @@ async def _read(
     user_agent: str | None,
     args: argparse.Namespace,
 ) -> int:
-    from .article_job import ROBOTS_MAX_BYTES, page_text, robots_answer
+    from .article_job import ROBOTS_MAX_BYTES, fetched_text, robots_answer
     from .articles import RobotsRules, reads_as_article, robots_url
     from .entry_images import page_picture
     from .fetch import Fetcher
@@ -53,14 +53,7 @@ async def _read(
         print("robots.txt: disallows it: the service does not fetch this page")
     picture = await asyncio.to_thread(page_picture, outcome.body, outcome.final_url)
     print(f"picture: {picture or 'none'}")
-    text = await asyncio.to_thread(
-        page_text,
-        outcome.body,
-        outcome.final_url,
-        selector,
-        remove,
-        outcome.headers.get("content-type", ""),
-    )
+    text = await asyncio.to_thread(fetched_text, outcome, selector, remove)
     how = f"the selector {selector!r}" if selector else "the extractor"
     if remove:
         how += f", less what {remove!r} picks"

@@ -146,6 +146,14 @@ class Reader:
             self._local.db = db
         return db
 
+    def _rows_in(self, sql: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows of `sql`, whose `{marks}` is an `IN` list, over `ids` a chunk at a time."""
+        return [
+            row
+            for chunk in chunks(list(ids))
+            for row in self._rows(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
+        ]
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self._db().query(sql, params))
 
@@ -314,29 +322,19 @@ class Reader:
     def withdrawn(self, story_ids: Sequence[str]) -> set[str]:
         """Of `story_ids`, those stored but not published now (withheld by the operator, or
         left with nothing to publish), and not merged into another."""
-        found: set[str] = set()
-        for chunk in chunks(list(story_ids)):
-            marks = ",".join("?" * len(chunk))
-            rows = self._rows(
-                f"SELECT id FROM stories WHERE id IN ({marks}) AND version = 0 "
-                "AND merged_into IS NULL",
-                chunk,
-            )
-            found.update(r["id"] for r in rows)
-        return found
+        rows = self._rows_in(
+            "SELECT id FROM stories WHERE id IN ({marks}) AND version = 0 AND merged_into IS NULL",
+            story_ids,
+        )
+        return {r["id"] for r in rows}
 
     def merged_targets(self, story_ids: Sequence[str]) -> dict[str, str]:
         """Of `story_ids`, those merged into another: each with the story it lives in now."""
-        found: dict[str, str] = {}
-        for chunk in chunks(list(story_ids)):
-            marks = ",".join("?" * len(chunk))
-            rows = self._rows(
-                f"SELECT id, merged_into FROM stories WHERE id IN ({marks}) "
-                "AND merged_into IS NOT NULL",
-                chunk,
-            )
-            found.update((r["id"], r["merged_into"]) for r in rows)
-        return found
+        rows = self._rows_in(
+            "SELECT id, merged_into FROM stories WHERE id IN ({marks}) AND merged_into IS NOT NULL",
+            story_ids,
+        )
+        return {r["id"]: r["merged_into"] for r in rows}
 
     def story(self, story_id: str) -> Story | None:
         found = self._stories(

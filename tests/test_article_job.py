@@ -447,14 +447,16 @@ def two_sites(tmp_path: Path, slow: Upstream, quick: Upstream) -> Path:
     serves as "localhost" (another host for the job, so that each has its own pacing)."""
     slow_feed = teaser_feed(slow, "Slow", ["s1", "s2", "s3"])
     quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
-    opml = tmp_path / "f.opml"
-    opml.write_text(
-        "<opml version='2.0'><body><outline text='World'>"
-        f"<outline type='rss' text='Slow' xmlUrl='{slow_feed}'/>"
-        f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
-        "</outline></body></opml>"
+    return sources_of(tmp_path / "f.opml", {"Slow": slow_feed, "Quick": quick_feed})
+
+
+def sources_of(path: Path, feeds: dict[str, str]) -> Path:
+    """An OPML at `path` listing `feeds` (name → address) in one category."""
+    outlines = "".join(f"<outline type='rss' text='{n}' xmlUrl='{u}'/>" for n, u in feeds.items())
+    path.write_text(
+        f"<opml version='2.0'><body><outline text='World'>{outlines}</outline></body></opml>"
     )
-    return opml
+    return path
 
 
 def test_a_page_that_redirects_to_another_site_is_asked_under_that_sites_robots_txt(
@@ -650,13 +652,7 @@ def test_a_held_sites_many_pages_leave_room_for_other_sites_pages(tmp_path: Path
                 busy.add_feed(f"/{slug}.html", b"slow down", status=429,
                               headers={"Retry-After": "3600"})  # fmt: skip
             quick_feed = teaser_feed(quick, "Quick", ["q1", "q2"], host="localhost")
-            opml = tmp_path / "f.opml"
-            opml.write_text(
-                "<opml version='2.0'><body><outline text='World'>"
-                f"<outline type='rss' text='Busy' xmlUrl='{busy_feed}'/>"
-                f"<outline type='rss' text='Quick' xmlUrl='{quick_feed}'/>"
-                "</outline></body></opml>"
-            )
+            opml = sources_of(tmp_path / "f.opml", {"Busy": busy_feed, "Quick": quick_feed})
             service = Service(opml, ":memory:", settings(per_pass=2, concurrency=1))
             try:
                 await service.load_sources(strict=True)
