@@ -142,16 +142,51 @@ def export_site(site: Site, output: Path) -> ExportReport:
             unchanged += 1
         if relative.startswith("stories/"):
             written_stories.add(relative.split("/")[1])
+        else:
+            site_files.add(relative)
 
+    site_files: set[str] = set()
     try:
         _make_dirs(root)
         _clear_left_files(root)
         for relative, document in site.files():
             write(relative, document.body)
         withdrawn = _remove_withdrawn(site, root, written_stories, write)
+        _remove_former(root, site_files)
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
     return ExportReport(written, unchanged, tuple(paths), withdrawn)
+
+
+# The site's own files (not stories') the last export wrote, one relative path a line: the
+# next removes those it no longer writes (a removed category's pages and feeds, a renamed
+# one's later pages), and nothing else in the directory.
+_WRITTEN = ".aggregator-export"
+
+
+def _remove_former(root: Path, now: set[str]) -> None:
+    """Remove the files the last export wrote (its `_WRITTEN` list) that this one did not,
+    with the directories they leave empty, and list this export's. A removed category's
+    feeds and pages had stayed as they were, for good (the server answers 404 there), and
+    a renamed one's pages past the first (301 there)."""
+    listed = root / _WRITTEN
+    try:
+        before = set(listed.read_text(encoding="utf-8").splitlines())
+    except FileNotFoundError:
+        before = set()
+    for relative in sorted(before - now):
+        if not relative or ".." in Path(relative).parts or relative.startswith(("/", "stories/")):
+            continue
+        target = root / relative
+        target.unlink(missing_ok=True)
+        for parent in target.parents:  # (the directories it leaves empty, up to the root)
+            if parent == root or not parent.is_relative_to(root):
+                break
+            try:
+                parent.rmdir()
+            except OSError:  # (not empty, or gone)
+                break
+    _write_if_changed(listed, "".join(f"{r}\n" for r in sorted(now)).encode())
 
 
 def _remove_withdrawn(

@@ -37,6 +37,8 @@ def test_export_writes_every_feed_and_page_with_the_served_bytes(tmp_path: Path)
     source = reader()
     report = export_site(site(source), tmp_path)
     files = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    assert ".aggregator-export" in files  # (what it wrote: the next removes what it no longer)
+    files.discard(".aggregator-export")
     for expected in (
         "index.html",
         "robots.txt",
@@ -66,7 +68,11 @@ def test_export_writes_every_feed_and_page_with_the_served_bytes(tmp_path: Path)
 def test_a_second_export_rewrites_only_what_changed(tmp_path: Path) -> None:
     source = reader()
     export_site(site(source), tmp_path)
-    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    stamps = {
+        p: p.stat().st_mtime_ns
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.name != ".aggregator-export"
+    }
     for path in stamps:
         os.utime(path, ns=(1, 1))
     again = export_site(site(source), tmp_path)
@@ -150,3 +156,23 @@ def test_an_export_is_readable_by_a_web_servers_user_whatever_the_umask(tmp_path
     assert (out / "index.html").stat().st_mode & 0o777 == 0o640
     assert b"Ceasefire holds" in (volume / "w1/index.html").read_bytes()
     assert not left.exists() and not list(volume.rglob("*.tmp"))
+
+
+def test_a_removed_categorys_files_go_and_nothing_else_in_the_directory(tmp_path: Path) -> None:
+    """A removed category's pages and feeds had stayed as they were, for good (the server
+    answers 404 there). What the export did not write stays."""
+    source = reader()
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "science").mkdir()
+    (tmp_path / "science" / "logo.png").write_bytes(b"png")  # (the operator's own, in there)
+    export_site(site(source), tmp_path)
+    assert (tmp_path / "feeds/science.atom").exists()
+    source.names.remove("Science")
+    source.items[:] = [s for s in source.items if s.category != "Science"]
+    export_site(site(source), tmp_path)
+    assert not (tmp_path / "feeds/science.atom").exists()
+    assert not (tmp_path / "feeds/science").exists()  # (its top feeds' directory, emptied)
+    assert not (tmp_path / "science/index.html").exists()
+    assert (tmp_path / "science/logo.png").read_bytes() == b"png"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "feeds/world-news.atom").exists()
