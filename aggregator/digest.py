@@ -141,9 +141,12 @@ def select(
     now: datetime,
     settings: DigestSettings,
     since: datetime | None = None,
+    *,
+    known: Collection[str] = (),
 ) -> list[Pick]:
     """The top `count` summarised stories changed since `since` (default: `window` before
-    `now`), ranked as on the front page.
+    `now`), or whose newest report came in since (`known`, the store's: the report's source
+    dated it before), ranked as on the front page.
 
     A story an earlier digest of this category carried comes back only when it has materially
     changed since (a higher version), marked as updated.
@@ -154,7 +157,8 @@ def select(
         for s in stories
         if s.version > 0
         and s.summary is not None
-        and since <= s.updated <= now
+        and (since <= s.updated or s.id in known)
+        and s.updated <= now
         and sent_versions.get(s.id, 0) < s.version
     ]
     return [Pick(s, s.id in sent_versions) for s in rank(fresh, now)[: settings.count]]

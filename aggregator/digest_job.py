@@ -267,7 +267,9 @@ class DigestJob:
         last = await self.write(self.books.last_sent, category)
         since = window_start(now, last, self.settings.digest)
         stories = await asyncio.to_thread(self.reader.stories_since, name, since)
-        return select(stories, versions, now, self.settings.digest, since)
+        # (each is one changed since, or whose newest report came in since: `stories_since`)
+        known = {s.id for s in stories}
+        return select(stories, versions, now, self.settings.digest, since, known=known)
 
     async def send(self, job: Due) -> Outcome:
         """One attempt at a digest; the outcome is recorded whatever happens.

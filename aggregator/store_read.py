@@ -227,12 +227,16 @@ class Reader:
         return self._stories(self._rows(sql, [min_outlets, *where, limit]))
 
     def stories_since(self, category: str, since: datetime) -> list[Story]:
-        """Published stories of a category materially changed at or after `since`."""
+        """Published stories of a category materially changed at or after `since`, or with a
+        report that came in since (its source dated before: a story published just before a
+        digest's send and polled after it had gone out in no digest)."""
+        at = to_iso(since)
         rows = self._rows(
             "SELECT s.* FROM stories s JOIN story_categories c ON c.story_id = s.id "
             "WHERE c.category = ? AND s.version > 0 AND s.merged_into IS NULL "
-            "AND s.updated >= ? ORDER BY s.updated DESC, s.id",
-            [category, to_iso(since)],
+            "AND (s.updated >= ? OR s.id IN (SELECT story_id FROM items "
+            "WHERE first_seen >= ? AND story_id IS NOT NULL)) ORDER BY s.updated DESC, s.id",
+            [category, at, at],
         )
         return self._stories(rows)
 

@@ -31,7 +31,7 @@ from aggregator import digest_job
 from aggregator.config import Settings
 from aggregator.models import Source
 from aggregator.service import Service
-from aggregator.store import Store
+from aggregator.store import Store, to_iso
 
 
 class Clock:
@@ -116,6 +116,30 @@ def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) ->
     second = received(sink).get_body(("plain",)).get_content()
     assert "A new story" in second and "Updated: Story number 1 grows" in second
     assert "Story number 0" not in second and "Story number 2" not in second
+
+
+def test_a_story_dated_before_a_send_but_come_in_after_it_goes_out_the_next_day(
+    tmp_path: Path,
+) -> None:
+    """A story is dated by its sources: one published minutes before the day's send and
+    polled after it was older than the next window's start, and went out in no digest."""
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port), clock)
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        late = NOW + timedelta(minutes=10)  # (polled then; its source dated it before the send)
+        add_story(svc.store, "s8", "A story come in late", at=NOW - timedelta(minutes=5))
+        svc.store.db.execute("UPDATE items SET first_seen = ? WHERE id = 's8-i'", [to_iso(late)])
+        clock.now = NOW + timedelta(days=1)
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        clock.now = NOW + timedelta(days=2)
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["empty"]  # (once, not again)
+        svc.close()
+    assert "A story come in late" in received(sink).get_body(("plain",)).get_content()
 
 
 def test_a_refused_send_is_retried_with_backoff_and_visible(tmp_path: Path) -> None:
