@@ -128,8 +128,8 @@ def parse_date(value: str) -> Any:
         if sign == "-":
             hours, minutes = -hours, -minutes
         try:
-            stamp = datetime.datetime(
-                int(year), month, int(day), int(hour), int(minute), int(second)
+            stamp = datetime.datetime(  # (a leap second, 23:59:60, as its second before)
+                int(year), month, int(day), int(hour), int(minute), min(int(second), 59)
             )
             return (stamp - datetime.timedelta(minutes=minutes, hours=hours)).utctimetuple()
         except (ValueError, OverflowError):

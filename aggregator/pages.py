@@ -645,7 +645,9 @@ def _story_times(story: Story, settings: PublishSettings) -> str:
     07:42 UTC" on the same day, the day as the site's zone has it)."""
     zone, words = settings.zone(), settings.words
     first, last = local_time(story.first_seen, zone), local_time(story.updated, zone)
-    if last - first < timedelta(minutes=1):
+    # (apart in UTC: two times of one zone subtract as wall-clock times, and across a change
+    # of the clocks an hour's update had read as none)
+    if utc(story.updated) - utc(story.first_seen) < timedelta(minutes=1):
         return time_tag(last, zone, words)
     if last.date() == first.date():
         later = (

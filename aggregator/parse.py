@@ -713,8 +713,12 @@ def _as_browsers_read(url: str, netloc: str) -> str:
 # time in seconds or milliseconds ("1709632800" as 6 April 2017) and W3C-DTF with a
 # half-hour offset written without its colon ("...10:30:00+0530" as +05:00).
 _MISREAD = re.compile(
-    r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$|\d{4}-\d\d-\d\d[T ][\d:.]+ ?[+-]\d\d(?!00)\d\d$"
+    r"\d{4}/\d{1,2}/\d{1,2}(?!\d)|\d{10}(?:\d{3})?$|"
+    r"\d{4}-\d\d-\d\d[T ][\d:.]+ ?[+-]\d\d(?!00)\d\d$|"
+    r"\d{4}-?W\d\d"  # an ISO week date ("2024-W10-2": feedparser had read December 1)
 )
+_WEEK_DATE = re.compile(r"\d{4}-?W\d\d")
+_LEAP_SECOND = re.compile(r"(\d\d:\d\d):60(?!\d)")
 
 
 def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
@@ -792,6 +796,15 @@ def _parse_date_string(value: str) -> datetime | None:
         return None
     if value.isdigit() and len(value) in (10, 13):  # Unix time (`_MISREAD`)
         return datetime.fromtimestamp(int(value[:10]), UTC)
+    if _WEEK_DATE.match(value):
+        from dateutil import parser as date_parser
+
+        try:
+            week: datetime = date_parser.isoparse(value)
+        except (ValueError, OverflowError):
+            return None
+        return week.replace(tzinfo=UTC) if week.tzinfo is None else week.astimezone(UTC)
+    value = _LEAP_SECOND.sub(r"\1:59", value)  # (23:59:60, a leap second: its second before)
     found = _dateutil_date(value)
     if found is None:
         english = _in_english(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -222,6 +222,19 @@ def test_a_story_page_says_when_the_story_was_first_seen_and_when_it_last_change
     same = dataclasses.replace(story, updated=story.first_seen)
     page = render_story_html(same, SETTINGS, [])
     assert "updated" not in page.split("<h1>")[1].split("</p>")[0]
+
+
+def test_an_update_across_a_change_of_the_clocks_is_shown() -> None:
+    """01:30 EDT and, an hour later, 01:30 EST (3 November 2024, New York): the two local
+    times had subtracted to nothing, and the update was not shown."""
+    york = dataclasses.replace(SETTINGS, timezone="America/New_York")
+    first = datetime(2024, 11, 3, 5, 30, tzinfo=UTC)
+    story = dataclasses.replace(
+        make_story("t2", "Ceasefire agreed"), first_seen=first, updated=first + timedelta(hours=1)
+    )
+    page = render_story_html(story, york, [])
+    assert "November 3, 2024, 01:30 EDT</time> · updated <time" in page
+    assert '<time datetime="2024-11-03T06:30:00+00:00">01:30 EST</time>' in page
 
 
 def test_pages_show_times_in_the_operators_zone() -> None:

@@ -180,6 +180,12 @@ def test_entry_links(link: str, expected: str | None) -> None:
         ("Mar 2024", None),
         ("0001-01-01T00:00:00Z", None),
         ("Sun, 31 Feb 2024 25:61:00 GMT", None),
+        # an ISO week date (feedparser had read December 1) and a leap second (it had been
+        # no date in RSS, the next minute in Atom)
+        ("2024-W10-2", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("2024-W10-2T10:30:00Z", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
+        ("Sat, 31 Dec 2016 23:59:60 +0000", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
     ],
 )
 def test_dates(raw: str, expected: datetime | None) -> None:
