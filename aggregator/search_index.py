@@ -14,10 +14,11 @@ times an insertion (274 µs against 50 on the soak's summaries). `tidy` makes th
 from the summaries once such stale documents outnumber the current ones.
 
 The triggers on `summaries` only give a saved summary its new number (and drop a deleted
-one's); `index_pending` then indexes every number given since it last ran, in one statement,
-at the end of each pass of the story job. One statement per story was four times dearer:
-FTS5 writes its pending terms out as a new segment whenever a statement opens a savepoint,
-as a statement with triggers does, so each story became a segment of its own to merge.
+one's); `index_pending` then indexes every number given since it last ran, a statement a
+batch of 2,000 (`_index`), at the end of each pass of the story job. One statement per story
+was four times dearer: FTS5 writes its pending terms out as a new segment whenever a
+statement opens a savepoint, as a statement with triggers does, so each story became a
+segment of its own to merge.
 
 `search_query` (pure) makes a user's words into an FTS5 query; this module takes a
 connection. Without FTS5 in the SQLite at hand the migration creates nothing, and search is
