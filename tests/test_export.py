@@ -176,3 +176,24 @@ def test_a_removed_categorys_files_go_and_nothing_else_in_the_directory(tmp_path
     assert (tmp_path / "science/logo.png").read_bytes() == b"png"
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert (tmp_path / "feeds/world-news.atom").exists()
+
+
+def test_a_storys_page_is_written_before_any_page_or_feed_that_links_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written in the site's order (lists first), a front page or feed rewritten by an export
+    under way had linked new stories whose pages were not there yet."""
+    import aggregator.export as export
+
+    order: list[str] = []
+    real = export._write_if_changed
+
+    def noted(target: Path, body: bytes) -> bool:
+        order.append(str(target.relative_to(tmp_path)))
+        return real(target, body)
+
+    monkeypatch.setattr(export, "_write_if_changed", noted)
+    export_site(site(reader()), tmp_path)
+    stories = [n for n, path in enumerate(order) if path.startswith("stories/")]
+    lists = [n for n, path in enumerate(order) if not path.startswith("stories/")]
+    assert stories and lists and max(stories) < min(lists)
