@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import smtplib
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -87,7 +89,10 @@ def test_one_send_per_day_across_a_restart(tmp_path: Path) -> None:
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
 
-def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def day_one_sent(tmp_path: Path) -> Iterator[tuple[Service, Clock, Sink]]:
+    """A service over three stories whose first day's digest went out (to `Sink`), on a clock
+    the test moves; closed at the end."""
     db = tmp_path / "news.db"
     populate(db)
     port = free_port()
@@ -95,7 +100,15 @@ def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) ->
     sink = Sink()
     with smtp_sink(sink, port):
         svc = service(db, settings(smtp_port=port), clock)
-        asyncio.run(run_due(svc))
+        try:
+            assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+            yield svc, clock, sink
+        finally:
+            svc.close()
+
+
+def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) -> None:
+    with day_one_sent(tmp_path) as (svc, clock, sink):
         # The next day: one new story, one materially changed, one unchanged.
         clock.now = NOW + timedelta(days=1)
         add_story(svc.store, "s9", "A new story", at=clock.now - timedelta(hours=1))
@@ -111,7 +124,6 @@ def test_stories_already_sent_are_not_repeated_unless_changed(tmp_path: Path) ->
         # A third day with nothing new: no email at all.
         clock.now = NOW + timedelta(days=2)
         assert [o.status for o in asyncio.run(run_due(svc))] == ["empty"]
-        svc.close()
     assert len(sink.messages) == 2
     second = received(sink).get_body(("plain",)).get_content()
     assert "A new story" in second and "Updated: Story number 1 grows" in second
@@ -123,14 +135,7 @@ def test_a_story_dated_before_a_send_but_come_in_after_it_goes_out_the_next_day(
 ) -> None:
     """A story is dated by its sources: one published minutes before the day's send and
     polled after it was older than the next window's start, and went out in no digest."""
-    db = tmp_path / "news.db"
-    populate(db)
-    port = free_port()
-    clock = Clock(NOW)
-    sink = Sink()
-    with smtp_sink(sink, port):
-        svc = service(db, settings(smtp_port=port), clock)
-        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+    with day_one_sent(tmp_path) as (svc, clock, sink):
         late = NOW + timedelta(minutes=10)  # (polled then; its source dated it before the send)
         add_story(svc.store, "s8", "A story come in late", at=NOW - timedelta(minutes=5))
         svc.store.db.execute("UPDATE items SET first_seen = ? WHERE id = 's8-i'", [to_iso(late)])
@@ -138,7 +143,6 @@ def test_a_story_dated_before_a_send_but_come_in_after_it_goes_out_the_next_day(
         assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
         clock.now = NOW + timedelta(days=2)
         assert [o.status for o in asyncio.run(run_due(svc))] == ["empty"]  # (once, not again)
-        svc.close()
     assert "A story come in late" in received(sink).get_body(("plain",)).get_content()
 
 
