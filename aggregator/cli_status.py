@@ -521,12 +521,13 @@ def _signed_up(reader: Any, settings: Settings) -> dict[str, tuple[int, int]]:
     RECIPIENTS column had said one reader more than get it)."""
     from email.utils import parseaddr
 
+    listed = {
+        category: {parseaddr(to)[1].lower() for to in recipients}
+        for category, recipients in settings.digest.recipients.items()
+    }
     counts: dict[str, tuple[int, int]] = {}
     for row in reader.subscriber_rows():
-        listed = {
-            parseaddr(to)[1].lower() for to in settings.digest.recipients.get(row["category"], ())
-        }
-        if row["address"].lower() in listed:
+        if row["address"].lower() in listed.get(row["category"], ()):
             continue
         confirmed, pending = counts.get(row["category"], (0, 0))
         mine = row["state"] == "confirmed"

@@ -209,7 +209,6 @@ class _Watch:
     second had held a request (and its worker) for ever."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.expired = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()

@@ -30,19 +30,10 @@ class LLMSettings:
         if self.enabled:
             from .url_check import http_address_problem
 
-            # (one that is none, "http://[::1", had been a traceback at every request)
-            if problem := http_address_problem(self.base_url, bare=False):
+            # (one that is none, "http://[::1", had been a traceback at every request; a
+            # query, as Azure's ?api-version=, is kept after the added path)
+            if problem := http_address_problem(self.base_url, query=True, login=False):
                 raise ValueError(f"base_url: {problem}")
-            from urllib.parse import urlsplit
-
-            parts = urlsplit(self.base_url)
-            if parts.fragment:  # (a query, as Azure's ?api-version=, is kept after the path)
-                raise ValueError(f"base_url: no fragment (#…) in it, got {self.base_url!r}")
-            if parts.username is not None or parts.password is not None:
-                raise ValueError(  # (never shown: it may be the key)
-                    "base_url: no user or password in it: the key goes in the variable "
-                    "api_key_env names"
-                )
         if self.timeout <= 0 or self.concurrency < 1 or self.per_minute < 1:
             raise ValueError("need timeout > 0, concurrency >= 1 and per_minute >= 1")
         if not 0 < self.support <= 1 or self.max_sources < 1 or self.max_source_chars < 100:

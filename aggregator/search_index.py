@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from .cjk_script import cjk_pairs
+from .cjk_script import cjk_pairs, has_cjk
 
 __all__ = [
     "INDEX",
@@ -193,8 +193,6 @@ def rebuild(execute: Execute) -> None:
 def has_cjk_documents(execute: Execute) -> bool:
     """Whether any summary's headline holds Chinese or Japanese (its index then wants making
     anew when it was made before `cjk_pairs`)."""
-    from .cjk_script import has_cjk
-
     return any(has_cjk(head or "") for (head,) in execute("SELECT headline FROM summaries"))
 
 
