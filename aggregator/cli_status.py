@@ -74,7 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     table = [header]
     for r in rows:
         status = _feed_status(r)
-        for note in (_quiet(r, now), _false_304s(r, now)):
+        for note in (_quiet(r, now), _false_304s(r, now), _unpublished(r)):
             if note:
                 status = f"{status}; {note}"
         feed = hide_passwords(r["url"] + (f" -> {r['moved_to']}" if r["moved_to"] else ""))
@@ -370,11 +370,12 @@ _ANSWERING = ("ok", "new", "not_modified", "unchanged")
 
 def needs_attention(row: dict[str, Any], now: datetime) -> bool:
     """Whether a feed's row asks for the operator: its last poll failed (or it is gone), it
-    has brought nothing new for `QUIET`, or it is paused."""
+    has brought nothing new for `QUIET`, none of its items is published, or it is paused."""
     return (
         (row.get("status") or "new") not in _ANSWERING
         or bool(row.get("error_count"))
         or bool(_quiet(row, now))
+        or bool(_unpublished(row))
         or bool(row.get("paused"))
     )
 
@@ -387,6 +388,22 @@ def _quiet(row: dict[str, Any], now: datetime) -> str:
     if row.get("status") not in _ANSWERING or newest is None or now - newest < QUIET:
         return ""
     return f"nothing new for {(now - newest).days} days"
+
+
+UNPUBLISHED_AFTER = 3  # a feed's items in stories, none published: said from this many
+
+
+def _unpublished(row: dict[str, Any]) -> str:
+    """ "none of its 12 items published yet (headlines only: no text to summarise)" for a
+    feed whose items are in stories none of which is published: a story needs a sentence to
+    summarise (a Google News feed's headlines, a title-only feed with article pages off or
+    unreadable). Empty otherwise, and for a feed with fewer than `UNPUBLISHED_AFTER` such
+    items."""
+    grouped = row.get("in_stories") or 0
+    if grouped < UNPUBLISHED_AFTER or row.get("published"):
+        return ""
+    why = "no sentence to summarise" if row.get("with_text") else "headlines only"
+    return f"none of its {grouped} items published yet ({why})"
 
 
 def _false_304s(row: dict[str, Any], now: datetime) -> str:

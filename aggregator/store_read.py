@@ -59,6 +59,14 @@ STATUS_SQL = (
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
     "(SELECT MAX(i.first_seen) FROM items i WHERE i.feed_url = s.url) AS newest_item_at, "
+    # its items in a story, in a published one, and those with text of their own (more than
+    # their headline again: a Google News entry's text is its headline and publisher)
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
+    "AND i.furniture = 0) AS in_stories, "
+    "(SELECT COUNT(*) FROM items i JOIN stories t ON t.id = i.story_id WHERE i.feed_url = s.url "
+    "AND t.version > 0) AS published, "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
+    "AND i.furniture = 0 AND LENGTH(i.text) > LENGTH(COALESCE(i.title, '')) + 60) AS with_text, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.status = 'ok') AS articles_ok, "
     f"(SELECT COUNT(*) {_FEED_PAGES}{_FAILED}) AS articles_failed, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.retry_at IS NOT NULL) AS articles_retrying, "

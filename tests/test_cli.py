@@ -642,6 +642,36 @@ def test_status_says_when_a_feed_that_answers_has_brought_nothing_new_for_a_week
     assert newest[upstream.url("/a.xml")] < newest[upstream.url("/b.xml")]
 
 
+HEADLINES_ONLY = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Headlines</title><link>https://headlines.example/</link>
+<description>Headlines</description>
+<item><title>Harbour bridge reopens after storm repairs</title><guid>h1</guid>
+<link>{base}/h1</link></item>
+<item><title>City council approves new tram line budget</title><guid>h2</guid>
+<link>{base}/h2</link></item>
+<item><title>Museum returns stolen painting to Dutch owners</title><guid>h3</guid>
+<link>{base}/h3</link></item>
+</channel></rss>"""
+
+
+def test_status_says_when_none_of_a_feeds_items_is_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
+) -> None:
+    # A feed of headlines alone (pages failing) gives no story a sentence to summarise: its
+    # items are stored and grouped, and nothing of it is published. `status` said "ok".
+    upstream.add_feed("/headlines.xml", HEADLINES_ONLY.format(base=upstream.url("")))
+    db, _ = polled(tmp_path, capsys, upstream.url("/a.xml"), upstream.url("/headlines.xml"))
+    code, out, _ = run_cli("status", "--attention", "--db", db, capsys=capsys)
+    assert code == 0
+    [row] = [line for line in out.splitlines() if upstream.url("/headlines.xml") in line]
+    assert "ok; none of its 3 items published yet (headlines only)" in row
+    assert upstream.url("/a.xml") + " " not in out  # (its stories are published)
+    code, out, _ = run_cli("status", "--json", "--db", db, capsys=capsys)
+    rows = {r["url"]: r for r in json.loads(out)["feed_rows"]}
+    assert rows[upstream.url("/headlines.xml")]["published"] == 0
+    assert rows[upstream.url("/a.xml")]["published"] >= 1
+
+
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     """`status > /dev/full` had ended in a traceback (an OSError in a print)."""
     if not Path("/dev/full").exists():
