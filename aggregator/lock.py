@@ -49,6 +49,14 @@ def lock_path(db_path: Path | str) -> Path:
     return Path(f"{db_path}.lock")
 
 
+def _stop_first(command: str) -> str:
+    """What to do when a service holds the lock: a poll may leave the polling to it; the
+    other commands (`restore`, `compact`, …) need it stopped, which under systemd is a unit's."""
+    if command.split()[0] in {"run", "poll"}:
+        return "stop it first (or let it do the polling)"
+    return "stop it first (under systemd: `sudo systemctl stop aggregator`), then run this again"
+
+
 def _read_holder(handle: int) -> Holder:
     try:
         os.lseek(handle, 0, os.SEEK_SET)
@@ -89,7 +97,7 @@ def writer_lock(
                 if holder.long_running:
                     raise StorageError(
                         f"{db_path}: {holder.describe()} is already running on this database; "
-                        "stop it first (or let it do the polling)"
+                        f"{_stop_first(command)}"
                     ) from None
                 if time.monotonic() >= deadline:
                     raise StorageError(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.errors import StorageError
 from aggregator.lock import lock_path, writer_lock
 
 
@@ -38,3 +39,22 @@ def test_a_waiter_names_a_holder_that_writes_its_name_after_taking_the_lock(
     assert len(waiting) == 1
     assert "`aggregator poll --once` (pid 4242)" in waiting[0]
     assert len(naps) == 3
+
+
+@pytest.mark.parametrize("command", ["restore", "compact", "recover", "subscribers --remove"])
+def test_a_command_that_needs_the_service_stopped_is_not_told_to_let_it_poll(
+    tmp_path: Path, command: str
+) -> None:
+    db = tmp_path / "agg.db"
+    with writer_lock(db, "run"), pytest.raises(StorageError) as raised, writer_lock(db, command):
+        pass
+    said = str(raised.value)
+    assert "`aggregator run`" in said and "is already running on this database" in said
+    assert "let it do the polling" not in said and "systemctl stop aggregator" in said
+
+
+def test_a_second_poll_beside_the_service_may_leave_the_polling_to_it(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    with writer_lock(db, "run"), pytest.raises(StorageError) as raised, writer_lock(db, "poll"):
+        pass
+    assert "stop it first (or let it do the polling)" in str(raised.value)
