@@ -83,6 +83,12 @@ def writer_lock(
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
+        folder = path.parent
+        if isinstance(exc, FileNotFoundError) and not folder.is_dir():
+            # (a typo'd --db, or a directory not made yet: said as that, not as a lock file)
+            raise StorageError(
+                f"{db_path}: no directory {folder} (check --db, or make it)"
+            ) from exc
         raise StorageError(f"{path}: cannot create lock file: {exc.strerror or exc}") from exc
     try:
         started = time.monotonic()

@@ -58,3 +58,11 @@ def test_a_second_poll_beside_the_service_may_leave_the_polling_to_it(tmp_path: 
     with writer_lock(db, "run"), pytest.raises(StorageError) as raised, writer_lock(db, "poll"):
         pass
     assert "stop it first (or let it do the polling)" in str(raised.value)
+
+
+def test_a_database_in_a_directory_that_is_not_there_is_said_as_that(tmp_path: Path) -> None:
+    db = tmp_path / "typo" / "agg.db"
+    with pytest.raises(StorageError) as raised, writer_lock(db, "restore"):
+        pass
+    assert str(raised.value) == f"{db}: no directory {tmp_path / 'typo'} (check --db, or make it)"
+    assert not (tmp_path / "typo").exists()
