@@ -11,6 +11,7 @@ from .cli_support import digest_ready, settings_from
 from .errors import AggregatorError, ConfigError
 from .push import reachable_from_outside
 from .site_words import LANGUAGES, has_words
+from .slugs import same_address
 from .url_secrets import hide_passwords
 from .withheld import withheld_path
 from .wording import counted, duration, feeds_named
@@ -176,6 +177,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     for category, addresses in settings.digest.recipients.items():
         if (addresses or settings.digest.self_service) and category not in known:
             filed = "recipients are filed under" if addresses else "sign-ups are taken for"
+            spelled = same_address(category, known)
+            if spelled is not None:  # (as `run` says it: the digest carries that category's)
+                said.append(
+                    f"[digest] {filed} {category!r}, which the OPML spells {spelled!r}: its "
+                    "digest carries that category's stories; file them under that name"
+                )
+                continue
             said.append(
                 f"[digest] {filed} {category!r}, which the OPML does not have (its "
                 f"categories: {', '.join(opml.categories)}): that digest stays empty"

@@ -29,7 +29,7 @@ from .mail_thread import in_mail_thread
 from .network import Network
 from .publish_settings import PublishSettings
 from .signup import REFUSALS_TO_UNSUBSCRIBE
-from .slugs import slugify
+from .slugs import same_address, slugify
 from .store import Reader
 from .tls_trust import trusting
 from .wording import counted
@@ -248,6 +248,9 @@ class DigestJob:
         names = self.reader.categories()
         if category in names:
             return category
+        spelled = same_address(category, names)  # ("Asia pacific" for the OPML's "Asia Pacific")
+        if spelled is not None:
+            return spelled
         aliases = self.reader.category_aliases()
         return renamed_to(slugify(category), aliases, names) or category
 
@@ -448,6 +451,15 @@ class DigestJob:
         known = {source.category for source in sources}
         for category, addresses in self.settings.digest.recipients.items():
             if not addresses or category in known:
+                continue
+            spelled = same_address(category, known)
+            if spelled is not None:
+                log.warning(
+                    "digest=%r: the OPML spells that category %r; its digest carries its "
+                    "stories: file its recipients under that name in the settings",
+                    category,
+                    spelled,
+                )
                 continue
             renamed = renamed_to(slugify(category), aliases, known)
             if renamed is not None:

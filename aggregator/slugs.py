@@ -7,6 +7,7 @@ tables nor the hash functions' library."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 
@@ -59,3 +60,10 @@ def plain_slug(name: str) -> str:
 
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return "-".join(_SLUG_WORDS.findall(ascii_name.lower()))
+
+
+def same_address(name: str, names: Iterable[str]) -> str | None:
+    """The one of `names` spelled otherwise than `name` but with its address ("World news" for
+    "World News"): the category it stands for, or None."""
+    slug = slugify(name)
+    return next((other for other in sorted(names) if slugify(other) == slug), None)

@@ -59,6 +59,22 @@ def test_check_says_what_the_sources_hold_and_what_the_service_would_warn_of(
     assert "recipients are filed under 'Sprots', which the OPML does not have" in warnings[1]
 
 
+def test_check_names_the_opmls_spelling_of_a_digest_category_spelled_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "world news" has the address of the OPML's "World News": the same category, whose
+    stories its digest carries, not one the OPML lacks."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS.replace('"Sprots"', '"world news"'))
+    code, _, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
+    assert code == 0
+    assert (
+        "[digest] recipients are filed under 'world news', which the OPML spells 'World News': "
+        "its digest carries that category's stories; file them under that name"
+    ) in err
+    assert "does not have" not in err
+
+
 def test_check_names_the_feed_of_a_platforms_page_listed_as_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

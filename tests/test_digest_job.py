@@ -423,6 +423,35 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     assert "known: Science" in caplog.text
 
 
+def test_the_digest_of_a_category_spelled_otherwise_in_the_settings_carries_its_stories(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Recipients filed under "world news" get the OPML's "World News" (one address, one
+    category), and the operator is told the OPML's spelling, not that no such category is."""
+    db = tmp_path / "news.db"
+    port = free_port()
+    sink = Sink()
+    config = settings(smtp_port=port)
+    recipients = {"world news": config.digest.recipients["World News"]}
+    config = dataclasses.replace(
+        config, digest=dataclasses.replace(config.digest, recipients=recipients)
+    )
+    with smtp_sink(sink, port):
+        svc = service(db, config, Clock(NOW))
+        svc.store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+        add_story(svc.store, "s1", "Ceasefire agreed")
+        with caplog.at_level("WARNING", logger="aggregator.digest"):
+            asyncio.run(svc.digest_job().warn_unknown_categories())
+        assert [o.status for o in asyncio.run(run_due(svc))] == ["sent"]
+        svc.close()
+    assert (
+        "digest='world news': the OPML spells that category 'World News'; its digest carries "
+        "its stories: file its recipients under that name"
+    ) in caplog.text
+    assert "no such category" not in caplog.text
+    assert received(sink)["Subject"] == "World News: Ceasefire agreed — March 10, 2026"
+
+
 def test_the_digest_of_a_category_the_opml_renamed_carries_its_new_names_stories(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
