@@ -75,9 +75,10 @@ def http_url(url: str) -> URL:
         parsed = URL(url.strip())
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid URL: {_one_line(exc)}") from exc
+    if not parsed.scheme:  # ("example.org/feed": had been "unsupported URL scheme 'none'")
+        raise ValueError("no http:// or https:// in front of the address")
     if parsed.scheme not in ("http", "https"):
-        shown = parsed.scheme or "none"
-        raise ValueError(f"unsupported URL scheme '{shown}' (only http and https)")
+        raise ValueError(f"unsupported URL scheme '{parsed.scheme}' (only http and https)")
     if not parsed.host:
         raise ValueError("invalid URL: no host")
     return parsed

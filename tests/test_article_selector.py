@@ -248,3 +248,14 @@ def test_article_shows_what_a_page_gives_before_the_selector_is_written(
     assert "by the extractor, less what '.story p:nth-child(2)' picks):" in removed
     kept = [line for n, line in enumerate(lines) if n != 1]
     assert lines[1] not in removed and removed.endswith("\n".join(kept) + "\n")
+
+
+def test_article_of_an_address_without_its_scheme_says_what_to_write(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["article", "news.example.org/2026/crane.html"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "aggregator: article: news.example.org/2026/crane.html: "
+        "no http:// or https:// in front of the address\n"
+    )

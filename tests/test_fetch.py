@@ -213,7 +213,8 @@ def test_connection_refused() -> None:
     [
         ("ftp://example.com/feed", "unsupported URL scheme 'ftp' (only http and https)"),
         ("file:///etc/passwd", "unsupported URL scheme 'file' (only http and https)"),
-        ("feed.xml", "unsupported URL scheme 'none' (only http and https)"),
+        ("feed.xml", "no http:// or https:// in front of the address"),
+        ("example.org/feed.xml", "no http:// or https:// in front of the address"),
         ("http:///nohost", "invalid URL: no host"),
     ],
 )
