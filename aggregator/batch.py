@@ -11,6 +11,7 @@ day's backlog). The result is one `{"id": …, "story": …}` per input item.
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -146,10 +147,14 @@ def group_rows(rows: list[Row], store: Store, settings: ClusterSettings) -> dict
 
 
 def cluster_file(path: Path, db: Path | None, settings: ClusterSettings) -> list[tuple[str, str]]:
-    """Group the items of a JSON-lines file; (id, story) in input order."""
+    """Group the items of a JSON-lines file (`-`: stdin, as `summarize` reads it); (id, story)
+    in input order."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            rows = list(read_rows(fh, str(path)))
+        if str(path) == "-":
+            rows = list(read_rows(sys.stdin, "-"))
+        else:
+            with path.open(encoding="utf-8") as fh:
+                rows = list(read_rows(fh, str(path)))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:

@@ -249,7 +249,9 @@ def _compact(compact: argparse.ArgumentParser) -> None:
 
 
 def _cluster(cluster: argparse.ArgumentParser) -> None:
-    cluster.add_argument("input", type=Path, metavar="INPUT.jsonl", help="one item per line")
+    cluster.add_argument(
+        "input", type=Path, metavar="INPUT.jsonl", help="one item per line; - for stdin"
+    )
     cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
     cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
     _log_args(cluster, quiet=True)

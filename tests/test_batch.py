@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import sqlite3
@@ -48,6 +49,20 @@ def test_cluster_prints_each_items_story_in_input_order(
     stories = {r["id"]: r["story"] for r in out}
     assert stories["q1"] == stories["q2"] == "q1" and stories["x1"] == "x1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["items.jsonl"]  # no database left
+
+
+def test_cluster_reads_its_items_from_stdin_given_a_dash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `summarize -` does: it had said "cannot read: No such file or directory"."""
+    lines = "\n".join(json.dumps(r) for r in ROWS) + "\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    code, out, _ = run(capsys, "-")
+    assert code == 0
+    assert [(r["id"], r["story"]) for r in out] == [("q1", "q1"), ("x1", "x1"), ("q2", "q1")]
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ROWS[0]) + "\nnot json\n"))
+    code, out, err = run(capsys, "-")
+    assert (code, out) == (2, []) and err.startswith("aggregator: cannot cluster: -:2: not JSON")
 
 
 def test_cluster_keeps_a_database_only_when_asked(
