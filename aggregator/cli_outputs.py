@@ -17,6 +17,12 @@ from .wording import counted
 
 log = logging.getLogger("aggregator")
 
+# (what to do, where a command warns that its links point at this machine)
+SET_BASE_URL = (
+    "set [publish] base_url in the settings file (or AGGREGATOR_PUBLISH_BASE_URL) to the "
+    "address readers use"
+)
+
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from .export import export_site
@@ -26,8 +32,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     check_existing(args.db)  # (a missing, empty or foreign file is said, never made one)
     if not settings.publish.public_base_url:
         log.warning(
-            "publish.base_url is not set to a public URL: links will point at %s",
+            "publish.base_url is not set to a public URL: links will point at %s; %s",
             settings.publish.base_url,
+            SET_BASE_URL,
         )
     store = Store(args.db)
     try:
@@ -131,8 +138,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
         password = digest_ready(settings)
     elif not settings.publish.public_base_url:
         log.warning(
-            "publish.base_url is not set to a public URL: links point at %s",
+            "publish.base_url is not set to a public URL: links point at %s; %s",
             settings.publish.base_url,
+            SET_BASE_URL,
         )
     check_existing(args.db)
     service = Service(args.opml, args.db, settings, smtp_password=password)

@@ -506,9 +506,11 @@ def test_publish_says_the_default_base_url_is_not_public_even_when_written_out(
         capsys=capsys,
     )  # fmt: skip
     assert code == 0
-    assert "base_url is not set to a public URL: links will point at http://127.0.0.1:8080/" in (
-        caplog.text
-    )
+    assert (
+        "base_url is not set to a public URL: links will point at http://127.0.0.1:8080/; set "
+        "[publish] base_url in the settings file (or AGGREGATOR_PUBLISH_BASE_URL) to the address "
+        "readers use"
+    ) in caplog.text
 
 
 def test_publish_never_writes_over_the_sources(
