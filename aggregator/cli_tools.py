@@ -41,8 +41,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
     """Copy what a damaged database still holds into a new file, with the writer lock held (a
     running service must be stopped first), and say what was lost and what to do next."""
     from .lock import writer_lock
+    from .store import check_existing
     from .store_recover import recover
 
+    check_existing(args.db)  # (a typo'd --db: said before a lock file is left beside it)
     with writer_lock(args.db, "recover"):
         report = recover(Path(args.db), args.path)
     for table in report.tables:
@@ -89,9 +91,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
     """Give the database's free pages back to the file system, with the writer lock held (a
     running service must be stopped first; a `poll --once` is waited for)."""
     from .lock import writer_lock
+    from .store import check_existing
     from .store_upkeep import compact
 
     db = Path(args.db)
+    check_existing(db)  # (a typo'd --db: said before a lock file is left beside it)
     with writer_lock(db, "compact"):
         report = compact(db)
     mb = 2**20

@@ -11,7 +11,7 @@ import pytest
 from test_cli import run_cli
 
 from aggregator.cli_status import database_line
-from aggregator.lock import writer_lock
+from aggregator.lock import lock_path, writer_lock
 from aggregator.models import Item
 from aggregator.store import Store
 from aggregator.store_upkeep import compact
@@ -87,6 +87,7 @@ def test_the_command_says_what_it_gave_back_and_waits_for_no_service(
     missing = tmp_path / "nothere.db"
     code, _, err = run_cli("compact", "--db", str(missing), capsys=capsys)
     assert code != 0 and "no database there" in err and not missing.exists()
+    assert not lock_path(missing).exists()  # (nothing left beside a typo'd --db)
 
 
 def test_a_reader_keeps_reading_and_the_file_shrinks_once_it_is_done(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from test_damage import _root_logger_kept, damage, rows_with_a_damaged_page  # n
 from upstream import Upstream
 
 from aggregator.errors import StorageError
-from aggregator.lock import writer_lock
+from aggregator.lock import lock_path, writer_lock
 from aggregator.store_recover import recover
 
 
@@ -108,6 +108,12 @@ def test_recover_keeps_a_whole_database_whole_and_never_overwrites(
         code, _, err = run_cli("recover", str(tmp_path / "other.db"), "--db", db, capsys=capsys)
     assert code == 1 and "already running" in err
     assert not (tmp_path / "other.db").exists()
+    missing = tmp_path / "nothere.db"  # (a typo'd --db: said, and nothing left beside it)
+    code, _, err = run_cli(
+        "recover", str(tmp_path / "other.db"), "--db", str(missing), capsys=capsys
+    )
+    assert code == 1 and "no database there" in err
+    assert not lock_path(missing).exists() and not (tmp_path / "other.db").exists()
 
 
 def test_a_file_whose_list_of_tables_is_damaged_cannot_be_recovered(tmp_path: Path) -> None:
