@@ -124,6 +124,10 @@ async def discover(
             refused = refused or exc
             continue
         if feed is not None:
+            if refused is not None and not feed.items:
+                # (beside an aggregator's story feed, an empty one is most likely its empty
+                # category's: an aggregator's front page had given its first empty category)
+                continue
             home = feed.home or base
             title = feed.title or page_title or None
             return Found(feed.url, title, home, feed.items, feed.warning)

@@ -74,6 +74,32 @@ def test_add_refuses_a_story_feed_found_on_a_page_and_leaves_the_opml_alone(
     assert path.read_bytes() == before
 
 
+def test_add_takes_no_empty_feed_a_page_offers_beside_a_story_feed(tmp_path: Path) -> None:
+    """An aggregator's front page offers its category feeds after its stories' feed: the first
+    empty category's feed (no story yet to tell it by) had been added."""
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml("https://outlet.example/rss"))
+    before = path.read_bytes()
+    empty = render_feed("Broken", "broken", [], "atom", SETTINGS, NOW)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            up.add_feed("/feeds/all.atom", story_feed("atom"), content_type="application/atom+xml")
+            up.add_feed("/feeds/broken.atom", empty, content_type="application/atom+xml")
+            page = (
+                b'<!doctype html><html><head><link rel="alternate" '
+                b'type="application/atom+xml" href="/feeds/all.atom"><link rel="alternate" '
+                b'type="application/atom+xml" href="/feeds/broken.atom"></head></html>'
+            )
+            up.add_feed("/", page, content_type="text/html")
+            with pytest.raises(ConfigError, match="an aggregator's story feed") as caught:
+                await add(path, up.url("/"))
+            assert str(caught.value).startswith(up.url("/feeds/all.atom"))
+
+    asyncio.run(scenario())
+    assert path.read_bytes() == before
+
+
 def test_add_takes_an_outlets_feed_a_page_offers_after_a_story_feed(tmp_path: Path) -> None:
     path = tmp_path / "feeds.opml"
     path.write_text(opml("https://outlet.example/rss"))
