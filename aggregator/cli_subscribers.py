@@ -52,7 +52,9 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
             f"{r['category'].ljust(width)}  {state:<10}  {r['since'][:16]}  {r['address']}{refused}"
         )
     if not settings.digest.self_service:
-        print("([digest] self_service is off: these readers get no digest until it is on)")
+        # (an operator who left out --config reads the defaults, not the service's file)
+        where = f"in {args.config}" if args.config else "without --config (the defaults)"
+        print(f"([digest] self_service is off {where}: these readers get no digest until it is on)")
     return 0
 
 

@@ -568,7 +568,14 @@ def test_the_operator_lists_readers_and_takes_one_off(
     listed = capsys.readouterr().out.splitlines()
     assert listed[0].split() == ["Business", "confirmed", "2026-03-10T07:00", "ann@example.org"]
     assert "to confirm" in listed[2] and listed[2].endswith("bob@example.org")
-    assert "self_service is off" in listed[-1]
+    assert listed[-1] == (
+        f"([digest] self_service is off in {config}: these readers get no digest until it is on)"
+    )
+    assert main(["subscribers", "--db", str(db)]) == 0  # (the service's file not given)
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "([digest] self_service is off without --config (the defaults): these readers get no "
+        "digest until it is on)"
+    )
     assert main(["subscribers", *options, "--category", "World News", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["address"], r["state"]) for r in rows] == [
