@@ -100,7 +100,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             (
                 r["category"],
                 feed,
-                status[:80],
+                status_cell(status),
                 ago(r["last_success_at"], now),
                 _items(r),
                 str(r["error_count"] or 0),
@@ -345,6 +345,17 @@ def _report(
 
 def _signed(counts: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
     return {name: {"confirmed": c, "pending": p} for name, (c, p) in sorted(counts.items())}
+
+
+STATUS_WIDTH = 120  # a feed's status in the table; the whole in `--json` and the log
+
+
+def status_cell(status: str) -> str:
+    """A feed's status as the table shows it: cut with "…" past `STATUS_WIDTH`, so a cut is
+    seen (at 80, unmarked, "not a feed: its feed is at …" had lost most of the address)."""
+    if len(status) <= STATUS_WIDTH:
+        return status
+    return status[: STATUS_WIDTH - 1] + "…"
 
 
 def _feed_status(row: dict[str, Any]) -> str:

@@ -595,6 +595,21 @@ def test_status_says_a_feeds_http_code_once() -> None:
     assert _feed_status({"status": "ok", "http_status": 200, "error": None}) == "ok"
 
 
+def test_status_shows_the_feed_a_page_points_to_and_marks_a_cut() -> None:
+    from aggregator.cli_status import _feed_status, status_cell
+
+    page = {"status": "error", "http_status": 200}
+    feed = "https://www.theguardian.com/uk/business/rss"
+    said = (
+        f"not a feed: its feed is at {feed} (this address is a web page: list that one "
+        "instead; `aggregator add` finds a page's feed)"
+    )
+    cell = status_cell(_feed_status({**page, "error": said}))
+    assert cell.startswith(f"error 200: not a feed: its feed is at {feed} (")
+    assert len(cell) == 120 and cell.endswith("…")
+    assert status_cell("error: connection refused") == "error: connection refused"
+
+
 def test_status_gives_a_held_sites_feeds_their_next_poll_after_the_hold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
 ) -> None:
