@@ -300,7 +300,13 @@ def _remove(data: bytes, url: str, where: str) -> bytes:
                 parent = parents[id(target)]
             doomed.append(target)
     if not doomed:
-        raise ConfigError(f"{where}: {url} is not listed")
+        raise ConfigError(f"{where}: {url} is not listed (`aggregator export` lists the feeds)")
+    if all(node.attr("xmlUrl") == url for node in tree.every if node.is_feed):
+        # (said as itself: it had been "cannot remove …: no <outline> elements: nothing to poll")
+        raise ConfigError(
+            f"{where}: {url} is its last feed, and the sources need one: add another first, "
+            'or pause it (paused="on" on its outline)'
+        )
     for node in sorted(doomed, key=lambda n: n.start, reverse=True):
         data = _cut(data, node.start, node.end)
     try:

@@ -357,6 +357,27 @@ def test_remove_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
     ]
 
 
+def test_remove_of_the_last_feed_says_so_and_leaves_the_file_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_text(
+        '<opml version="2.0"><body><outline text="World">'
+        '<outline type="rss" text="A" xmlUrl="https://a.example/feed"/></outline></body></opml>'
+    )
+    before = path.read_bytes()
+    assert main(["remove", "https://a.example/feed", "--opml", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"aggregator: cannot remove: {path}: https://a.example/feed is its last feed, and the "
+        'sources need one: add another first, or pause it (paused="on" on its outline)\n'
+    )
+    assert path.read_bytes() == before
+    assert main(["remove", "https://b.example/feed", "--opml", str(path)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "https://b.example/feed is not listed (`aggregator export` lists the feeds)\n"
+    )
+
+
 def test_an_export_is_as_private_as_the_sources_it_copies(tmp_path: Path) -> None:
     """A new export file had been made 0644 whatever the sources' mode and the umask: the
     sources may hold feeds' logins (`https://user:password@…`)."""
