@@ -130,8 +130,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     configured = sorted(settings.digest.recipients)
     if category not in settings.digest.recipients:
         known = ", ".join(repr(c) for c in configured) or "none"
+        # (what to do: name the file that lists it, or list it there)
+        if args.config is None:
+            todo = "give --config the settings file that lists it"
+        else:
+            todo = f'list it in {args.config} (`"{category}" = ["reader@…"]`)'
         raise ConfigError(
-            f"no digest for category {category!r} in [digest] recipients (configured: {known})"
+            f"no digest for category {category!r} in [digest.recipients] (configured: {known}); "
+            f"{todo}"
         )
     password = None
     if args.send_now:

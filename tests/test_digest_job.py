@@ -350,6 +350,24 @@ def test_cli_dry_run_prints_both_parts_and_sends_nothing(tmp_path: Path) -> None
     assert unknown.returncode == 2 and "no digest for category 'Nope'" in unknown.stderr
 
 
+def test_cli_digest_of_a_category_with_none_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aggregator.cli import main
+
+    config = write_config(tmp_path, free_port())
+    db = str(tmp_path / "aggregator.db")
+    assert main(["digest", "--category", "Nope", "--db", db, "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        "aggregator: configuration error: no digest for category 'Nope' in [digest.recipients] "
+        f'(configured: \'World News\'); list it in {config} (`"Nope" = ["reader@…"]`)\n'
+    )
+    assert main(["digest", "--category", "World News", "--db", db]) == 2  # (no --config)
+    assert capsys.readouterr().err.endswith(
+        "(configured: none); give --config the settings file that lists it\n"
+    )
+
+
 def test_cli_send_now_sends_and_records_it(tmp_path: Path) -> None:
     populate(tmp_path / "aggregator.db")
     port = free_port()
