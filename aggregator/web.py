@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gzip
 import hashlib
 import html
@@ -867,6 +868,18 @@ def dual_stack_socket(port: int) -> socket.socket:
     return sock
 
 
+def _listen_problem(exc: OSError) -> str:
+    """Why the server cannot listen, and what to change: a host name that does not resolve
+    (a lookup's error number, which `os.strerror` had read as "Unknown error -2"), or a port
+    another server holds."""
+    if isinstance(exc, socket.gaierror):
+        return f"{exc.strerror or exc}: check --host ([server] host)"
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return f"{reason}: another server listens there; stop it, or choose another --port"
+    return reason
+
+
 async def start_server(
     app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0
 ) -> web.AppRunner:
@@ -886,9 +899,8 @@ async def start_server(
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
         where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        raise ConfigError(f"cannot listen on {where}: {reason}") from exc
+        raise ConfigError(f"cannot listen on {where}: {_listen_problem(exc)}") from exc
     except BaseException:
         await runner.cleanup()
         raise

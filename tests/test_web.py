@@ -464,10 +464,22 @@ def test_a_busy_port_is_a_clear_configuration_error() -> None:
             busy.bind(("127.0.0.1", 0))
             busy.listen()
             port = busy.getsockname()[1]
-            with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}") as said:
                 await start_server(make_app(FakeReader(), SETTINGS), "127.0.0.1", port)
+            assert str(said.value).endswith(
+                "Address already in use: another server listens there; stop it, or choose "
+                "another --port"
+            )
 
     asyncio.run(scenario())
+
+
+def test_a_host_that_does_not_resolve_is_said_as_that() -> None:
+    """A lookup's error had been read as an error number: "Unknown error -2"."""
+    from aggregator.web import _listen_problem
+
+    lookup = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert _listen_problem(lookup) == "Name or service not known: check --host ([server] host)"
 
 
 def _has_ipv6() -> bool:
