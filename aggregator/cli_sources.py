@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -118,10 +119,24 @@ def _own_settings(source: Source) -> list[str]:
     return kept
 
 
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (through a link, or written otherwise)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # (one of them not there: not the same file)
+        return False
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .sources import export_opml, write_atomically
 
     data = export_opml(args.opml)
+    if args.output is not None and _same_file(args.output, args.opml):
+        # (the export leaves out each feed's own settings: written over the sources, it had
+        # dropped their pauses, rules, intervals, headers and selectors, and said nothing)
+        raise AggregatorError(
+            f"{args.output}: is the sources file itself ({args.opml}); export to another file"
+        )
     if args.output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

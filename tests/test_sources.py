@@ -378,6 +378,25 @@ def test_remove_of_the_last_feed_says_so_and_leaves_the_file_alone(
     )
 
 
+def test_export_never_writes_over_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export leaves out each feed's own settings: written over the sources file (or a link
+    to it), it had dropped them without a word."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN.replace(b'text="Wire"', b'text="Wire" paused="on"'))
+    before = path.read_bytes()
+    (tmp_path / "link.opml").symlink_to(path)
+    for output in (str(path), str(tmp_path / "link.opml"), f"{tmp_path}/./feeds.opml"):
+        assert main(["export", "--opml", str(path), "--output", output]) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"aggregator: error: {Path(output)}: is the sources file itself ({path}); export to "
+            "another file\n"
+        )
+        assert path.read_bytes() == before
+
+
 def test_an_export_is_as_private_as_the_sources_it_copies(tmp_path: Path) -> None:
     """A new export file had been made 0644 whatever the sources' mode and the umask: the
     sources may hold feeds' logins (`https://user:password@…`)."""
