@@ -47,6 +47,7 @@ from .event_links import (
     several_named,
     shares_a_figure,
     shares_a_name,
+    shares_own_name,
     shares_own_terms,
     stands_for_story,
 )
@@ -378,6 +379,10 @@ class Clusterer(GroupLeave):
         issue = issue_key(headline.text) if headline is not None and candidates else None
         explains = headline is not None and bool(candidates) and is_explainer(headline.text)
         best: dict[str, tuple[float, float]] = {}
+        # a story only the item's outlet covers: its best link without that margin, and how
+        # many of its members share with the item a name only the story holds
+        unowed: dict[str, tuple[float, float]] = {}
+        vouching: dict[str, int] = {}
         folding: set[str] = set()  # stories a link may merge into another
         # the item's cosine with each story's profile, once a story (its profile holds
         # still while the item is ranked: ~40% of the look-ups are a story's second member)
@@ -470,18 +475,27 @@ class Clusterer(GroupLeave):
             if not leans:
                 folding.add(story.id)
             late = max(abs(when - member.when) - _HALF_DAY, timedelta(0)) / timedelta(days=1)
+            owed = 0.0  # the same-outlet margin, unless the story's own names waive it
             own = story.only_from(outlet)
             if own and not shares_a_figure(
                 features, self._full_features(member), counts, s.same_outlet_figure_digits
             ):
-                margin -= s.same_outlet_margin + s.same_outlet_daily_margin * late
+                owed = s.same_outlet_margin + s.same_outlet_daily_margin * late
+                if shares_own_name(features, self._full_features(member), counts, held):
+                    vouching[story.id] = vouching.get(story.id, 0) + 1
             if features.multi:
                 margin -= s.multi_topic_margin
             if explains or is_explainer(member.headline_text):  # a piece around a topic
                 margin -= s.explainer_margin
             margin -= names_margin(features, self._full_features(member), counts, s, late, own)
+            if owed and (story.id not in unowed or (margin, score) > unowed[story.id]):
+                unowed[story.id] = (margin, score)
+            margin -= owed
             if story.id not in best or (margin, score) > best[story.id]:
                 best[story.id] = (margin, score)
+        for sid, members in vouching.items():
+            if s.same_outlet_own_names and members >= s.same_outlet_own_names:
+                best[sid] = max(best[sid], unowed[sid])
         ranked = [(m, sc, sid, sid in folding) for sid, (m, sc) in best.items()]
         ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return ranked

@@ -34,6 +34,7 @@ class ClusterSettings:
     same_outlet_margin: float = 0.20  # extra asked to join a story only the item's outlet covers
     same_outlet_daily_margin: float = 0.05  # … and per day the two items lie apart beyond 12 h
     same_outlet_figure_digits: int = 3  # both waived: a shared figure this long, no year (0: off)
+    same_outlet_own_names: int = 2  # … or this many members share a name only the story holds
     nameless_daily_margin: float = 0.05  # asked per day beyond 12 h of a link sharing no name
     apart_margin: float = 0.10  # asked of a link sharing no name whose headlines name others …
     series_margin: float = 0.15  # … and of any such link within a story only one outlet covers

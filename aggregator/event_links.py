@@ -52,6 +52,7 @@ __all__ = [
     "several_named",
     "shares_a_figure",
     "shares_a_name",
+    "shares_own_name",
     "shares_own_terms",
     "stands_for_story",
 ]
@@ -175,6 +176,17 @@ def shares_a_name(item: Features, member: Features, counts: WindowCounts) -> boo
     two items a day apart are as often the same kind of event in two places (two fires, two
     countries' tracing apps) as one event."""
     return any(counts.is_name(t) and counts.distinctive(t) for t in item.unique & member.unique)
+
+
+def shares_own_name(
+    item: Features, member: Features, counts: WindowCounts, held: AbstractSet[str] = frozenset()
+) -> bool:
+    """Whether the two items name one person, place or organisation that no other active
+    story holds (the member's story only; `held`: the item's own story's terms, in a regroup,
+    which is not another): the event's own people and places (a victim, a street), not a
+    famous name, a country or a channel's presenters, which sit in other stories too."""
+    sdf = counts.sdf
+    return any(sdf[t] - (t in held) <= 1 and counts.is_name(t) for t in item.unique & member.unique)
 
 
 def _is_year(term: str) -> bool:
