@@ -27,7 +27,7 @@ from .dedupe import (
 )
 from .entry_images import feed_logo
 from .entry_rules import Rules
-from .item_kinds import is_advert, is_placeholder_title
+from .item_kinds import is_advert, is_placeholder_title, item_kind
 from .models import (
     Entry,
     Item,
@@ -36,7 +36,7 @@ from .models import (
 )
 from .platforms import account_outlet
 from .text import clean_text, line_words, post_text, strip_feed_template
-from .titles import title_from_text
+from .titles import furniture_prefixes, title_from_text, without_prefix
 
 MAX_TEXT_CHARS = 20_000
 MAX_ENTRIES_PER_FEED = 500  # a flooding feed contributes its newest entries only
@@ -108,6 +108,7 @@ def entry_to_item(
     aliases: frozenset[str] = frozenset(),
     hashed_words: Sequence[str] | None = None,
     logo: str | None = None,
+    prefixes: frozenset[str] = frozenset(),
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
@@ -122,17 +123,19 @@ def entry_to_item(
     another publisher's than the feed's site (`dedupe.collected_from`) is named by that
     publisher's domain (or handle). `hashed_words`: the words of the hashed text, when worked
     out already. `logo`: the picture the feed gives most entries (`entry_images.feed_logo`),
-    never an item's.
+    never an item's. `prefixes`: the feed's furniture prefixes (`titles.furniture_prefixes`),
+    left out of the title ("24 Oras: …", a programme's name); the hash takes the title whole.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
     origin = source_outlet(entry.url, entry.source_url)  # (an aggregator's entry: its publisher)
     # (a collected entry's link names its publisher, by its domain: the feed's name is not it)
     foreign = "" if origin else collected_from(entry.url, site or source.html_url, aliases)
-    title = entry.title.strip()[:MAX_TITLE_CHARS]
+    whole = entry.title.strip()[:MAX_TITLE_CHARS]
+    title = without_prefix(whole, prefixes)
     text = (entry.text if text is None else text).strip()[:MAX_TEXT_CHARS]
     if not title or (text and is_placeholder_title(title)):  # no headline: cut one from the text
-        title = title_from_text(text)
+        title = whole = title_from_text(text)
     return Item(
         id=item_id(source.url, entry.guid),
         title=title,
@@ -148,7 +151,7 @@ def entry_to_item(
         outlet_name=(entry.source_name or origin) if origin else key_name(foreign) or name,
         category=source.category,
         content_hash=content_hash(
-            title, text if hashed_text is None else hashed_text, hashed_words
+            whole, text if hashed_text is None else hashed_text, hashed_words
         ),
         image=entry.image if source.images and entry.image != logo else None,
     )
@@ -191,6 +194,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     texts = strip_feed_template(cleaned, split)
     aliases = site_aliases((e.url for e in entries), site)
     logo = feed_logo([e.image for e in entries])
+    prefixes = _furniture(entries, texts)
     items: list[Item] = []
     seen: set[str] = set()
     left_out = 0
@@ -207,9 +211,19 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
             left_out += 1
             continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)
-        item = entry_to_item(source, entry, name, now, text, own, site, aliases, own_words, logo)
+        item = entry_to_item(
+            source, entry, name, now, text, own, site, aliases, own_words, logo, prefixes
+        )
         items.append(item)
     return items, left_out
+
+
+def _furniture(entries: Sequence[Entry], texts: Sequence[str]) -> frozenset[str]:
+    """The feed's furniture prefixes (`titles.furniture_prefixes`) but those that tell an
+    item's kind ("Opinion: …", "Review: …", "JANE DOE: …"), which the title keeps."""
+    titles = [entry.title.strip() for entry in entries]
+    found = furniture_prefixes(titles, texts)
+    return frozenset(p for p in found if item_kind(Item(id="", title=f"{p}: x")) == "news")
 
 
 def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .sentences import iter_sentences
 from .text import _SPACES
@@ -199,3 +200,52 @@ def cut_from_text(title: str, text: str) -> bool:
         if len(said) >= len(head):  # (the sentence the title's words end in)
             break
     return len(said) > len(head) and said[: len(head)] == head
+
+
+# --- a feed's programme prefix ----------------------------------------------------------------
+
+# A title's kicker: up to four words before a colon that opens it ("24 Oras: …", "Saksi: …",
+# "Coronavirus: …"), starting with a capital or a figure; not a quotation ("'Crying on the
+# phone': …") nor a sentence ("Why? …").
+_KICKER = re.compile(r"([A-Z0-9][^\W_]*(?:[ '’&.-]+[^\W_]+){0,3})\s*:\s+(?=\S)")
+FURNITURE_MIN_TITLES = 3  # a prefix on fewer of a feed's titles is no furniture
+FURNITURE_SHARE = 1 / 3  # … nor one on less than this share of them
+FURNITURE_SAID = 0.1  # … nor one that more than this share of their texts say (a topic)
+
+
+def _kicker(title: str) -> str | None:
+    match = _KICKER.match(title)
+    return match.group(1) if match else None
+
+
+def furniture_prefixes(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str]:
+    """The prefixes a feed sets before many of its titles that name no part of the news: a
+    programme's or a section's name ("24 Oras: …", "Saksi: …" on most items of a channel's
+    feed). A prefix is the feed's furniture when at least FURNITURE_MIN_TITLES and
+    FURNITURE_SHARE of the titles open with it, and the texts under them hardly ever say it
+    (FURNITURE_SAID): a topic's kicker ("Coronavirus: …") is what its reports are about, and
+    they say so. `texts`: each title's text, as the feed's template left it."""
+    found: dict[str, list[int]] = {}
+    for index, title in enumerate(titles):
+        prefix = _kicker(title)
+        if prefix is not None:
+            found.setdefault(prefix, []).append(index)
+    floor = max(FURNITURE_MIN_TITLES, FURNITURE_SHARE * len(titles))
+    prefixes = set()
+    for prefix, indexes in found.items():
+        if len(indexes) < floor:
+            continue
+        said = re.compile(rf"(?<!\w){re.escape(prefix)}(?!\w)", re.IGNORECASE)
+        if sum(said.search(texts[i]) is not None for i in indexes) <= FURNITURE_SAID * len(indexes):
+            prefixes.add(prefix)
+    return frozenset(prefixes)
+
+
+def without_prefix(title: str, prefixes: frozenset[str]) -> str:
+    """`title` without the furniture prefix it opens with (`furniture_prefixes`), when what
+    follows is a headline of three words or more; else `title` as it is."""
+    match = _KICKER.match(title) if prefixes else None
+    if match is None or match.group(1) not in prefixes:
+        return title
+    rest = title[match.end() :]
+    return rest if len(words(rest)) >= 3 else title

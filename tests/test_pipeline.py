@@ -483,3 +483,42 @@ def test_an_empty_body_in_reply_to_validators_is_read_as_not_modified() -> None:
     assert as_answered(feed, sent) is feed
     blank = Fetched(SOURCE.url, SOURCE.url, 200, b" " * (BLANK_AT_MOST + 1))
     assert as_answered(blank, sent) is blank  # (never copied to be stripped)
+
+
+def test_a_programme_name_the_feed_sets_before_most_titles_is_left_out_of_them() -> None:
+    def entry(n: int, title: str, text: str) -> Entry:
+        return Entry(guid=f"g{n}", title=title, text=text)
+
+    programme = [
+        entry(0, "Night Desk: Harbour ferry runs aground off Keldon", "A ferry ran aground."),
+        entry(1, "Night Desk: Keldon council votes to close two libraries", "Two will close."),
+        entry(2, "Night Desk: Storm cuts power to 4,000 homes", "Crews are out tonight."),
+        entry(3, "Night Desk: Hi", "Too short a title to stand alone."),
+        entry(4, "Mayor opens the new bridge to traffic", "The bridge opened today."),
+        entry(5, "Ferry operator apologises to passengers", "The operator said sorry."),
+    ]
+    items = entries_to_items(SOURCE, parsed(*programme), NOW)
+    assert [i.title for i in items[:4]] == [
+        "Harbour ferry runs aground off Keldon",
+        "Keldon council votes to close two libraries",
+        "Storm cuts power to 4,000 homes",
+        "Night Desk: Hi",  # (what would be left says too little)
+    ]
+    # the hash takes the feed's own title: an entry is not edited when the prefix stops counting
+    assert items[0].content_hash == content_hash(programme[0].title, programme[0].text)
+
+    # a topic's kicker is what its reports are about, and they say so; a kind's label stays
+    topic = [
+        entry(0, "Flooding: Keldon rivers rise again", "Flooding closed two roads overnight."),
+        entry(1, "Flooding: Marrow school shut", "The school is shut after flooding."),
+        entry(2, "Flooding: Stent farmers count losses", "Crops lie under water."),
+        entry(3, "Mayor opens the new bridge to traffic", "The bridge opened today."),
+    ]
+    labels = [entry(n, f"Opinion: the council has lost its way {n}", "A view.") for n in range(4)]
+    for feed in (topic, labels):
+        items = entries_to_items(SOURCE, parsed(*feed), NOW)
+        assert [i.title for i in items] == [e.title for e in feed]
+
+    # on fewer than a third of the feed's titles, a prefix is the headline's own
+    few = programme[:2] + [entry(n, f"Ordinary headline number {n}", "Text.") for n in range(6, 12)]
+    assert entries_to_items(SOURCE, parsed(*few), NOW)[0].title == programme[0].title
