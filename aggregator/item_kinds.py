@@ -99,6 +99,13 @@ _LABEL_TEXT = re.compile(
     r"(?:COMMENT|OPINION|ANALYSIS|EDITORIAL|COLUMN|COMMENTARY|PERSPECTIVE|VIEWPOINT)"
     r"(?:\s*[:|—–-]\s*|\s+)(?=[\"'“‘]|[A-Z][a-z’'])"
 )
+# A programme's host giving their own view: a title that opens with a bare name and a colon
+# ("Hannity: Democrats are …", "Daniel Dale: 'It's almost …'") over a text that names them as
+# the outlet's own ("CNN's Don Lemon discusses …", "Fox News' Laura Ingraham …") or only tags
+# them as its programme ("… #FoxNews #Hannity"). A newsmaker's words under their name ("Kenosha
+# mayor: …", "Jane Roe: Council leader quits") are reported: their text names them otherwise.
+_SPEAKER_TITLE = re.compile(r"([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2}):\s")
+_OUTLET_NAME = re.compile(r"\s*\([^()]*\)\s*$")  # ("CNN (video)": the channel's note)
 _KICKER_WORDS = frozenset(
     "BREAKING NEWS JUST IN EXCLUSIVE WORLD WATCH UPDATE UPDATED VIDEO PHOTOS PICTURES PICTURED "
     "REVEALED LIVE SPECIAL REPORT FACT CHECK FIRST LOOK DEVELOPING ALERT URGENT OFFICIAL "
@@ -359,6 +366,7 @@ def item_kind(item: Item) -> Kind:
         or _OPINION_PATH.search(path)
         or _byline_title(title)
         or _opinion_text(item.text or "")
+        or _host_segment(title, item.text or "", item.outlet_name)
     ):
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
@@ -366,6 +374,29 @@ def item_kind(item: Item) -> Kind:
     if opens_in_first_person(item.text or ""):
         return "essay"
     return "news"
+
+
+def _host_segment(title: str, text: str, outlet: str) -> bool:
+    """Whether the title's opening name is the outlet's own host or writer (`_SPEAKER_TITLE`):
+    the text calls them "<outlet>'s <name>", or tags them ("#Name") and names them nowhere
+    else."""
+    match = _SPEAKER_TITLE.match(title) if ":" in title else None
+    if match is None or not text:
+        return False
+    name = match.group(1)
+    last = name.rsplit(" ", 1)[-1]
+    if last not in text:
+        return False
+    surname = re.escape(last)
+    tag = re.compile(rf"#{re.escape(name.replace(' ', ''))}\b", re.IGNORECASE)
+    if tag.search(text) and not re.search(rf"(?<!#)\b{surname}\b", text):
+        return True
+    own = _OUTLET_NAME.sub("", outlet).strip()
+    if not own:
+        return False
+    owner = "|".join(re.escape(o) for o in {own, own.split()[0]})
+    given = r"(?:[A-Z][\w.'’-]*\s+){0,2}"
+    return re.search(rf"\b(?:{owner})['’]s?\s+{given}{surname}\b", text) is not None
 
 
 def _opinion_text(text: str) -> bool:

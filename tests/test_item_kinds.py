@@ -183,3 +183,45 @@ def test_title_says_its_own_kind() -> None:
     assert title_says("Tenet review – Nolan dazzles", "review")
     assert not title_says("Biden visits flood zone", "live")
     assert not title_says("Biden visits flood zone", "news")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "kind"),
+    [
+        # the outlet's own host, by the outlet's name or by the programme's tag alone
+        (
+            "Roe: The council couldn't resist the spotlight",
+            "Harbour TV's Jane Roe discusses the council's latest briefing.",
+            "opinion",
+        ),
+        (
+            "Sam Example: 'It's almost too silly to check'",
+            "Harbour's Sam Example checks the mayor's claims about the bridge.",
+            "opinion",
+        ),
+        (
+            "Doe: Voters are tired of the council",
+            "Voters from every suburb are leaving the council's party. #HarbourTV #Doe",
+            "opinion",
+        ),
+        # a newsmaker under their own name, reported: named otherwise, or tagged and named
+        (
+            "Keldon mayor: I am disappointed by the visit",
+            "The mayor tells Harbour TV's Jane Roe he wishes the minister had waited.",
+            "news",
+        ),
+        (
+            "Doe: I will stand again for mayor",
+            "Mayor Jane Doe said on Monday she will stand again. #HarbourTV #Doe",
+            "news",
+        ),
+        (
+            "Roe: Minister quits over bridge",
+            "Minister Jane Roe quit on Monday, Harbour TV's political editor reports.",
+            "news",
+        ),
+    ],
+)
+def test_a_programmes_host_giving_their_view_is_opinion(title: str, text: str, kind: str) -> None:
+    piece = Item(id="1", title=title, text=text, url="https://tv.example/v/1")
+    assert item_kind(replace(piece, outlet_name="Harbour TV (video)")) == kind
