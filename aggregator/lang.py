@@ -147,3 +147,25 @@ def language_tag(value: str | None) -> str | None:
         return None
     primary, *rest = value.split("-")
     return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+
+
+# A quotation: “…”, "…" or ‘…’ (an apostrophe inside a word closes none: "couldn’t").
+_QUOTATION = re.compile(r"“[^”]*”|\"[^\"]*\"|(?<!\w)‘(?:[^’]|’(?=\w))*’(?!\w)")
+QUOTE_SHARE = 0.6  # a quotation holding this share of a sentence's words is what it says
+
+
+def quoted(text: str) -> tuple[str, str]:
+    """`text`'s quotations and the rest of it (two strings, each joined by spaces)."""
+    quotes = _QUOTATION.findall(text)
+    return " ".join(quotes), _QUOTATION.sub(" ", text) if quotes else text
+
+
+def quote_language(sentence: str) -> str | None:
+    """The language of the quotation `sentence` mostly is (QUOTE_SHARE of its words), as
+    `detect_language` tells it; None for a sentence that is not, or a quote too short to tell."""
+    if "“" not in sentence and '"' not in sentence and "‘" not in sentence:
+        return None
+    quotes, _ = quoted(sentence)
+    if len(_words(quotes.lower())) < QUOTE_SHARE * len(_words(sentence.lower())):
+        return None
+    return detect_language(quotes)

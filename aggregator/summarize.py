@@ -30,7 +30,7 @@ from .digests import blake2b
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_bullets, supplies_facts
-from .lang import detect_language
+from .lang import detect_language, quote_language, quoted
 from .models import Bullet, Item, SourceRef, Summary
 from .novelty import (
     RESTATES_MIN,
@@ -242,7 +242,9 @@ def _units(
     you know your history, …"): a teaser, a how-to or an aside, never the report's fact. So is
     one that opens with "We" or "Our": the outlet's voice ("Our correspondent says …") or a
     statement's that lost its marks; unless the source has no other sentence, where the
-    outlet's "We go inside the hospice …" is all its teaser says of its piece."""
+    outlet's "We go inside the hospice …" is all its teaser says of its piece. So is one that
+    is mostly a quotation in another language than the source's own words (`quote_language`):
+    a reader of an English headline gets no Tagalog quote for its bullet."""
     units: list[Unit] = []
     body_words = 0
     for index, item in enumerate(ordered):
@@ -258,11 +260,21 @@ def _units(
         left_out = [report and in_writers_voice(sentence) for sentence, _, _ in body]
         if report and body and all(left_out):
             left_out = [not _outlets_we(sentence) for sentence, _, _ in body]
+        quotes = [quote_language(sentence) for sentence, _, _ in body]
+        if any(quotes):  # (a quotation in another language than the report's own words)
+            own = _own_words_language(item)
+            other = [q is not None and own is not None and q != own for q in quotes]
+            left_out = [a or b for a, b in zip(left_out, other, strict=True)]
         for pos, (sentence, n, facts) in enumerate(body):
             if left_out[pos]:
                 continue
             units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
     return units, body_words
+
+
+def _own_words_language(item: Item) -> str | None:
+    """The language of a source's own words: its title and its text outside quotations."""
+    return detect_language(f"{item.title}\n{quoted(item.text)[1]}")
 
 
 def _outlets_we(sentence: str) -> bool:

@@ -119,3 +119,35 @@ def test_an_items_language_is_worked_out_once_and_the_memo_stays_bounded(
     assert len(summarize_module._languages) == 2
     for one in (EN_1, EN_2, ES):
         assert summarize_module.item_language(one) == detect_language(f"{one.title}\n{one.text}")
+
+
+def test_a_quote_in_another_language_than_its_reports_own_words_is_no_bullet() -> None:
+    # an English report whose teaser quotes an official in Spanish
+    quote = item(
+        4,
+        "Harbour bridge to reopen in May? The council is already working on it",
+        "“Vamos a abrir el puente en mayo para que los viajeros no tengan que usar el ferry "
+        "todos los días,” the council's deputy engineer said. The council said the repairs "
+        "would cost four million dollars and take most of the spring.",
+        "dailyherald.example",
+    )
+    texts = bullet_texts([quote])
+    assert texts and all("puente" not in t for t in texts)
+    assert any("four million dollars" in t for t in texts)
+    # a quote in the report's own language stays, as does a short one in another
+    english = item(
+        5,
+        "Harbour bridge to reopen in May",
+        "“We will open the bridge in May so that commuters no longer need the ferry every "
+        "day,” the council's deputy engineer said on Monday.",
+        "dailyherald.example",
+    )
+    assert any("ferry every day" in t for t in bullet_texts([english]))
+    short = item(
+        6,
+        "Harbour bridge to reopen in May",
+        "The council's deputy engineer said the bridge would reopen in May, calling the "
+        "repairs “un trabajo enorme” that had taken most of the spring and four million dollars.",
+        "dailyherald.example",
+    )
+    assert any("trabajo" in t for t in bullet_texts([short]))
