@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .bullets import is_truncated
-from .item_kinds import is_placeholder_title
+from .item_kinds import caps_bylines, is_placeholder_title
 from .sentence_scoring import normalise
 from .titles import clean_headline
 from .tokens import STOPWORDS, tokens, word_count
@@ -122,11 +122,32 @@ def clean(title: str, outlet: str = "") -> str:
         if text == before:
             break
     text = _ELLIPSIS.sub("", text)
+    text = _named_calmly(text)
     if text.endswith(".") and _FULL_STOP.search(text) and not _SENTENCE_BREAK.search(text):
         last = text[:-1].rsplit(None, 1)[-1]
         if "." not in last and not (last[:1].isupper() and len(last) <= 5):
             text = text[:-1]
     return shortened(text or clean_headline(title, outlet) or title.strip())
+
+
+def _named_calmly(title: str) -> str:
+    """The title with its columnist's name in capitals (`item_kinds.caps_bylines`) written as
+    a name is ("STEPHEN GLOVER: Never mind …" → "Stephen Glover: Never mind …")."""
+    spans = caps_bylines(title)
+    for start, end in reversed(spans):
+        title = title[:start] + _NAME_PART.sub(_as_name, title[start:end]) + title[end:]
+    return title
+
+
+_NAME_PART = re.compile(r"[A-Z]+")
+
+
+def _as_name(match: re.Match[str]) -> str:
+    part = match.group()
+    before = match.string[match.start() - 1 : match.start()]
+    if part == "S" and before in "'’" and match.start() > 0:  # ("GLOVER'S": a possessive)
+        return "s"
+    return part[0] + part[1:].lower()
 
 
 def shortened(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:

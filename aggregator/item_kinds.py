@@ -26,6 +26,7 @@ from .writer_voice import opens_in_first_person
 __all__ = [
     "KIND_LABELS",
     "Kind",
+    "caps_bylines",
     "is_advert",
     "is_placeholder_title",
     "item_kind",
@@ -308,6 +309,24 @@ def _byline_title(title: str) -> bool:
         first = _CAPS_NAME.match(title)
         names = () if first is None else (first,)
     return any(not set(re.findall(r"[A-Z]+", name.group(1))) & _KICKER_WORDS for name in names)
+
+
+# "…, writes JANE DOE": a byline in capitals after "writes" (`_WRITES_BYLINE` in any case).
+_WRITES_CAPS = re.compile(r",\s*writes\s+([A-Z][A-Z'’.-]+(?:\s+[A-Z][A-Z'’.-]+){1,2})\s*$")
+
+
+def caps_bylines(title: str) -> list[tuple[int, int]]:
+    """Where a mixed-case title names its columnist in capitals ("JANE DOE: Never mind …",
+    "…, writes JANE DOE"): the names' spans (kickers such as "BREAKING NEWS:" are none)."""
+    if not any(ch.islower() for ch in title) or not any(ch.isupper() for ch in title[1:]):
+        return []
+    found = [m.span(1) for m in _CAPS_NAME.finditer(title)]
+    found += [m.span(1) for m in _WRITES_CAPS.finditer(title)]
+    return [
+        (start, end)
+        for start, end in found
+        if not set(re.findall(r"[A-Z]+", title[start:end])) & _KICKER_WORDS
+    ]
 
 
 def title_says(title: str, kind: str) -> bool:

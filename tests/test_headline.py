@@ -229,3 +229,31 @@ ORDINARY = (  # 155 characters, longer than any of the ~1,300 real titles in the
 def test_a_headline_is_never_longer_than_its_limit(title: str, expected: str) -> None:
     headline = clean(title)
     assert headline == expected and len(headline) <= MAX_HEADLINE_CHARS
+
+
+CALM_NAMES = [
+    ("JANE DOE: Never mind the harbour plan", "Jane Doe: Never mind the harbour plan"),
+    (
+        "ROBERT ROE is delighted the council backed down",
+        "Robert Roe is delighted the council backed down",
+    ),
+    (
+        "The bridge will sink the city, writes SAM O'NEILL",
+        "The bridge will sink the city, writes Sam O'Neill",
+    ),
+    (
+        "Harbour chaos: JANE DOE-SMITH watches the council",
+        "Harbour chaos: Jane Doe-Smith watches the council",
+    ),
+]
+# kickers, a title all in capitals and a name inside a report's headline stay
+KEPT_CAPS = [
+    "MARKET SNAPSHOT: Stocks fall on China worries",
+    "STORM HITS THE COAST",
+    "Gun show cancelled after GEORGE ROE was named",
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), CALM_NAMES + [(title, title) for title in KEPT_CAPS])
+def test_a_columnists_name_in_capitals_is_written_as_a_name(raw: str, expected: str) -> None:
+    assert clean(raw) == expected

@@ -81,7 +81,8 @@ def test_a_live_blog_alone_is_published_as_a_live_page() -> None:
 
 def test_a_column_alone_is_labelled_opinion() -> None:
     story = _story([COLUMN])
-    title = "Opinion: The harbour plan will sink the city, writes JANE DOE"
+    # (the columnist's name in capitals is written as a name)
+    title = "Opinion: The harbour plan will sink the city, writes Jane Doe"
     assert _outputs(story)[0] == title
     assert "Courier (Opinion)" in render_story_html(story, SETTINGS, [])
 
