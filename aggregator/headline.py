@@ -42,11 +42,13 @@ _CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
 _SHORT_WORD = re.compile(r"(?<![\w'’.-])[A-Z]{1,2}(?![\w'’.-])")
 _SHORT_WORDS = frozenset("A OF IN ON TO AT BY AS AN OR BE IS IF SO NO UP DO GO WE HE ME MY".split())
 
+# (with the same tags in Tagalog: "Alamin" find out, "Panoorin" watch, "Basahin" read,
+# "Abangan" look out for, "Tingnan" see)
 _PREFIX = re.compile(
     r"^\s*(?:opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|review|"
     r"watch|listen|video|photos?|pictures|gallery|in\s+pictures|live(?:\s+updates?)?|breaking|"
     r"exclusive|explainer|factbox|fact\s+check|the\s+latest|update(?:\s*\d+)?|just\s+in|"
-    r"developing)\s*[:|—–-]\s*",
+    r"developing|alamin|panoorin|basahin|abangan|tingnan)\s*[:|—–-]\s*",
     re.IGNORECASE,
 )
 _SUFFIX = re.compile(

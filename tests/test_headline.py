@@ -26,6 +26,9 @@ from aggregator.headline import (
             "Firefighters rescue dog from frozen lake",
         ),
         ("The Brexit deal is a disaster | Polly Toynbee", "The Brexit deal is a disaster"),
+        # the same tags in Tagalog: "find out", "watch", "read", "look out for"
+        ("ALAMIN: Mga bayang may bagong tulay", "Mga bayang may bagong tulay"),
+        ("Panoorin: Bagong tulay sa Keldon, binuksan", "Bagong tulay sa Keldon, binuksan"),
         # a programme on a channel: the channel goes, the episode's date stays
         ("Morning Desk | Radio Ruritania (3 September 2020)", "Morning Desk (3 September 2020)"),
         ("Opinion: Why the budget gets it wrong", "Why the budget gets it wrong"),
