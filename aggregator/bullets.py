@@ -189,7 +189,7 @@ _CONNECTIVE = re.compile(
 # IGNORECASE matches except for "İ" (grows), "ı" and "ſ" (match "i" and "s" only under it).
 _PROMO_LOWER = re.compile(_PROMO.pattern)
 # Notes to the reader rather than news: content warnings, helplines, "follow our live blog",
-# calls to watch, listen, join or check out, "Get access to … on our app", a newsletter's
+# calls to watch, listen, join, check out or stay, "Get access to … on our app", a newsletter's
 # own lines ("What else you need to know today.", "…: This is your morning tip sheet."), and a
 # programme's blurb ("Start your day the right way with …", "<Show> is <Channel>'s flagship
 # newscast, …").
@@ -205,6 +205,10 @@ _READER_NOTE = re.compile(
     r"\bthis\s+is\s+your\s+(?:[\w-]+\s+){0,2}?(?:tip\s+sheet|briefing|newsletter|digest|"
     r"round-?up|guide)\b|"
     r"^start\s+your\s+(?:day|morning|evening|week|weekend)\b|"
+    # a page's call to stay on it ("Stay here for the latest data …", "Stay with us for …"),
+    # and a programme's call to watch in Tagalog ("Tutukan ang …", "Panoorin ang …")
+    r"^stay\s+(?:here|with\s+us|on\s+this\s+page)\b|"
+    r"^(?:tutukan|panoorin|abangan|subaybayan)\s+(?:ang|ngayong|sa|mamaya)\b|"
     r"\bis\s+(?:[\w'’.&-]+\s+){0,3}?flagship\s+(?:news(?:cast|\s+programme|\s+program|\s+show)|"
     r"(?:current\s+affairs\s+|morning\s+|breakfast\s+)?(?:programme|program|show))\b|"
     # a video's or programme's blurb: "See how …", "Meet the woman who …" (not "Meet the
@@ -320,7 +324,7 @@ _NOTE_OPENINGS = (
     "scroll", "click", "you'll", "you’ll", "please", "let us", "tell us", "send us", "email us",
     "e-mail us", "write to us", "visit", "download", "update", "correct", "editor", "we've",
     "we’ve", "just look", "now look", "look at", "take a look", "have a look", "imagine",
-    "picture",
+    "picture", "stay ", "tutukan", "panoorin", "abangan", "subaybayan",
 )  # fmt: skip
 
 

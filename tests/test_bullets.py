@@ -477,9 +477,12 @@ def test_a_newsletters_own_lines_are_no_bullets() -> None:
         "Residents get access to the new park from next week, the council said. "
         "Catch the latest news every day, brought to you by Example News in the service of all. "
         "Start your day the right way with a combination of news, sport and weather. "
+        "Stay here for the latest data on the harbour works, news and updates. "
+        "Tutukan ang mga nagbabagang balita ng buong puwersa ng Example News. "
         "Example Tonight is Example TV's flagship newscast, anchored by Sam Example and Jo Sample. "
         "Evening Report is the flagship news programme of Example Radio. "
         "Start times for the harbour ferries change from Monday, the operator said. "
+        "Stay-at-home orders for the harbour district end on Monday, the council said. "
         "The ferry is the company's flagship vessel and carries 400 cars, the operator said."
     )
     assert body_sentences(text, []) == [
@@ -487,6 +490,7 @@ def test_a_newsletters_own_lines_are_no_bullets() -> None:
         "Voters need to know where to vote, the clerk said on Monday.",
         "Residents get access to the new park from next week, the council said.",
         "Start times for the harbour ferries change from Monday, the operator said.",
+        "Stay-at-home orders for the harbour district end on Monday, the council said.",
         "The ferry is the company's flagship vessel and carries 400 cars, the operator said.",
     ]
 
