@@ -36,7 +36,13 @@ from .models import (
 )
 from .platforms import account_outlet
 from .text import clean_text, line_words, post_text, strip_feed_template
-from .titles import furniture_prefixes, title_from_text, without_prefix
+from .titles import (
+    furniture_prefixes,
+    text_labels,
+    title_from_text,
+    without_label,
+    without_prefix,
+)
 
 MAX_TEXT_CHARS = 20_000
 MAX_ENTRIES_PER_FEED = 500  # a flooding feed contributes its newest entries only
@@ -195,6 +201,9 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     aliases = site_aliases((e.url for e in entries), site)
     logo = feed_logo([e.image for e in entries])
     prefixes = _furniture(entries, texts)
+    labels = _labels(texts)
+    if labels:
+        texts = [without_label(text, labels) for text in texts]
     items: list[Item] = []
     seen: set[str] = set()
     left_out = 0
@@ -224,6 +233,26 @@ def _furniture(entries: Sequence[Entry], texts: Sequence[str]) -> frozenset[str]
     titles = [entry.title.strip() for entry in entries]
     found = furniture_prefixes(titles, texts)
     return frozenset(p for p in found if item_kind(Item(id="", title=f"{p}: x")) == "news")
+
+
+# A sentence the bullets would keep whole after a label that is no kind's nor theirs.
+_LABELLED = "The council approved the new harbour bridge on Tuesday night."
+
+
+def _labels(texts: Sequence[str]) -> frozenset[str]:
+    """The feed's text labels (`titles.text_labels`) but those that mark an item's kind or
+    that the bullets read ("Credit: …", "Update: …", "Q: …"), which the text keeps."""
+    found = text_labels(texts)
+    if not found:
+        return found
+    from .bullets import stand_alone  # (few feeds label their texts: not a parse worker's load)
+
+    return frozenset(
+        label
+        for label in found
+        if item_kind(Item(id="", title="x", text=f"{label}: {_LABELLED}")) == "news"
+        and stand_alone(f"{label}: {_LABELLED}") == f"{label}: {_LABELLED}"
+    )
 
 
 def story_categories(items: Sequence[Item]) -> list[tuple[str, float]]:

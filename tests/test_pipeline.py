@@ -522,3 +522,31 @@ def test_a_programme_name_the_feed_sets_before_most_titles_is_left_out_of_them()
     # on fewer than a third of the feed's titles, a prefix is the headline's own
     few = programme[:2] + [entry(n, f"Ordinary headline number {n}", "Text.") for n in range(6, 12)]
     assert entries_to_items(SOURCE, parsed(*few), NOW)[0].title == programme[0].title
+
+
+def test_a_section_label_the_feed_sets_before_its_texts_is_left_out_of_them() -> None:
+    def entry(n: int, text: str) -> Entry:
+        return Entry(guid=f"g{n}", title=f"Headline number {n} of the day", text=text)
+
+    texts = [
+        "Harbour: The new ferry terminal opened to passengers on Monday morning.",
+        "Harbour: Two tugboats collided near the breakwater, the port said.",
+        "Harbour: Dock workers voted to accept the pay offer on Friday.",
+        "COMMENT: The council has lost its way on the harbour plan.",
+        "COMMENT: Nobody asked the fishers what they think of the plan.",
+        "COMMENT: The bridge will sink the city, whatever its backers say.",
+        "Credit: Example Photo Agency. The ferry terminal in the morning sun.",
+        "Credit: Example Photo Agency. Tugboats in the harbour at dusk.",
+        "Credit: Example Photo Agency. Dock workers at the vote on Friday.",
+        "Harbour: Mayor opens the bridge.",  # (each text the label opens loses it)
+    ]
+    items = entries_to_items(SOURCE, parsed(*(entry(n, t) for n, t in enumerate(texts))), NOW)
+    assert [i.text for i in items] == [
+        "The new ferry terminal opened to passengers on Monday morning.",
+        "Two tugboats collided near the breakwater, the port said.",
+        "Dock workers voted to accept the pay offer on Friday.",
+        *texts[3:9],  # a kind's label in capitals and one the bullets read stay
+        "Mayor opens the bridge.",
+    ]
+    # the hash takes the text as the feed sent it
+    assert items[0].content_hash == content_hash(items[0].title, texts[0])
