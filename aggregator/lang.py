@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-# The most frequent short words of each language, leaving out words two languages share
-# often (e.g. "de", "la", "a", "in", "die" in English text).
+# The most frequent short words of each language. A word frequent in two of them is in both
+# lists or in neither ("la", "a", "in", "die"), else it counts for the one that lists it:
+# Dutch's "de" and "en" had made a Spanish text with a few "de" Dutch, or no guess.
 _COMMON: dict[str, frozenset[str]] = {
     "en": frozenset(
         "the and of to is was for that with are on as have has said from by at this be "
@@ -18,26 +19,26 @@ _COMMON: dict[str, frozenset[str]] = {
     ),
     "de": frozenset(
         "der und das ist nicht mit den sich auf dem ein eine wird sind auch als nach "
-        "bei für von werden hat zum zur wurde einer über noch nur".split()
+        "bei für von werden hat zum zur wurde einer über noch nur um des".split()
     ),
     "fr": frozenset(
         "le les des est et une dans pour pas qui sur que du au avec sont ont cette "
-        "mais aux été par plus ses leur être selon".split()
+        "mais aux été par plus ses leur être selon se il".split()
     ),
     "es": frozenset(
         "el los las del que y una por con para es se su al como más pero sus fue "
-        "este esta han según sobre también entre".split()
+        "este esta han según sobre también entre no ha lo".split()
     ),
     "pt": frozenset(
         "o os as do da dos das que e um uma em no na para com não por mais foi "
-        "ao pelo pela são seu sua também sobre entre".split()
+        "ao pelo pela são seu sua também sobre entre se".split()
     ),
     "it": frozenset(
         "il lo gli della di che è e del per una con non sono nel alla dei delle "
-        "anche più ha stato dalla questo come".split()
+        "anche più ha stato dalla questo come se da al".split()
     ),
     "nl": frozenset(
-        "de het een van en is dat op te zijn voor met niet aan er ook als bij "
+        "het een van is dat op zijn voor met niet aan ook als bij wordt uit deze geen "
         "door maar om werd heeft worden naar".split()
     ),
     "tl": frozenset(

@@ -17,6 +17,25 @@ from aggregator.lang import detect_language, language_tag
         ("O governo anunciou que as negociações com os sindicatos não foram retomadas.", "pt"),
         ("Il governo ha detto che le trattative con i sindacati sono state sospese.", "it"),
         ("De regering heeft gezegd dat het overleg met de bonden niet wordt hervat.", "nl"),
+        # Words two languages use often count for both or neither: Dutch's "de" and "en"
+        # had made the first two and the last Dutch and the third no guess (the last is now
+        # too thin to tell).
+        (
+            "El alcalde de Toledo anuncia un plan de tráfico para el centro de la ciudad. "
+            "La medida entrará en vigor en marzo y afectará a miles de vecinos.",
+            "es",
+        ),
+        (
+            "Il y a des embouteillages en Savoie depuis le début de la matinée, "
+            "en raison de la neige.",
+            "fr",
+        ),
+        (
+            "Un sismo de magnitud 6,1 sacudió la costa de Perú este lunes. "
+            "No se reportan víctimas.",
+            "es",
+        ),
+        ("Detenido en Sevilla un hombre acusado de estafar a cientos de personas en la red.", None),
         ("Bakit nagdudulot ng pimple ang face mask at paano ito maiiwasan sa mga tao?", "tl"),
         ("Ceasefire", None),  # too little to tell
         ("", None),
