@@ -28,13 +28,14 @@ _ABBREVIATIONS = frozenset(
 )
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 # A Latin stop before a space and a capital, a digit or a letter of a caseless script (Arabic,
-# Hebrew, Devanagari, CJK); or a stop of a script that has its own (Urdu "۔", Arabic "؟",
+# Hebrew, Devanagari, CJK), perhaps after an opening mark (a quote, "„", "«" and a space or
+# not, Spanish's "¿" and "¡"); or a stop of a script that has its own (Urdu "۔", Arabic "؟",
 # Devanagari "।", CJK "。"), which needs no space after it.
 # The Latin alternative's runs are possessive: giving back a stop, a closer or a space could
 # never let it match (the character given back would have to be a space, or a word's first),
 # and backtracking into them took time quadratic in a run ("!!!…", a stop's run then quotes).
 _SENTENCE_END = re.compile(
-    r"""([.!?…]++["'”’)\]]*+)\s++(?=["'“‘(\[]?([^\W_]|[\#@](?=\w)))"""
+    r"""([.!?…]++["'”’»)\]]*+)\s++(?=(?:["'“‘„(\[¿¡]|«\s?)?([^\W_]|[\#@](?=\w)))"""
     r"""|([۔؟।॥。！？]+["'”’)\]」』]*)\s*(?=\S)"""
 )
 # A lower-case word after a stop goes on the sentence ("5 p.m. on Friday"), but for a link: a
@@ -48,7 +49,7 @@ _STOP_CHAR = re.compile(r"[.!?…۔؟।॥。！？]")
 # A run of one alternative's stops: where the pattern fails at a run's first stop, it fails
 # at each later one too (what follows the run is the same), so the scan goes on after it.
 _STOP_RUN = re.compile(r"[.!?…]+|[۔؟।॥。！？]+")
-_NEXT_WORD = re.compile(r"""["'“‘(\[]?([^\s"'”’)\]]+)""")
+_NEXT_WORD = re.compile(r"""(?:["'“‘„(\[¿¡]|«\s?)?([^\s"'”’»)\]]+)""")
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
     "but and so yet however meanwhile still also then now later earlier instead in on at for "

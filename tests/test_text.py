@@ -154,6 +154,17 @@ def test_clean_text(text: str, expected: str) -> None:
         ("पुल खुल गया। यातायात कल शुरू होगा।", ["पुल खुल गया।", "यातायात कल शुरू होगा।"]),
         ("桥开通了。明天通车！真的吗？", ["桥开通了。", "明天通车！", "真的吗？"]),
         ("He left at 5 p.m. on Friday. Всё.", ["He left at 5 p.m. on Friday.", "Всё."]),
+        # a sentence may open with a mark: Spanish's "¿" and "¡", "«" (and a space), "„"
+        (
+            "El puente abrió el lunes. ¿Habrá peaje? Nadie lo sabe. ¡Es gratis!",
+            ["El puente abrió el lunes.", "¿Habrá peaje?", "Nadie lo sabe.", "¡Es gratis!"],
+        ),
+        ("Мост открыт. «Мы рады», — сказал он.", ["Мост открыт.", "«Мы рады», — сказал он."]),
+        ("Le pont est ouvert. « Enfin », dit-il.", ["Le pont est ouvert.", "« Enfin », dit-il."]),
+        (
+            "Die Brücke ist offen. „Endlich“, sagte er.",
+            ["Die Brücke ist offen.", "„Endlich“, sagte er."],
+        ),
         # a post's link and hashtags after its last stop are no part of its sentence
         (
             "The dam opened. https://harbour.example/a #floods #lusk",
