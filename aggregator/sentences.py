@@ -15,16 +15,16 @@ _TITLES = frozenset(
 # Before a number: "No. 10", "Jan. 5", "Fig. 3", "Vol. 2".
 _BEFORE_NUMBER = frozenset(
     "no nos vol fig figs art p pp ch sec para op jan feb mar apr jun jul aug sep sept oct nov dec "
-    "approx".split()
+    "approx nr".split()
 )
-# Never sentence-final in news text.
-_NEVER_FINAL = frozenset("e.g i.e cf vs v viz ca".split())
+# Never sentence-final in news text (German's "bzw.", "vgl.", "sog." as well).
+_NEVER_FINAL = frozenset("e.g i.e cf vs v viz ca bzw vgl sog ggf inkl evtl zzgl bspw".split())
 # May end a sentence, but usually does not ("U.S. officials", "5 p.m. Friday", "Apple Inc. said",
 # "Kawanishi et al. 2010").
 _ABBREVIATIONS = frozenset(
     "u.s u.k u.n u.s.a e.u a.m p.m etc inc ltd co corp llc plc bros dept est ft approx univ assn "
     "al jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
-    "sun".split()
+    "sun mio mrd usw".split()
 )
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 # A Latin stop before a space and a capital, a digit or a letter of a caseless script (Arabic,
@@ -50,6 +50,14 @@ _STOP_CHAR = re.compile(r"[.!?…۔؟।॥。！？]")
 # at each later one too (what follows the run is the same), so the scan goes on after it.
 _STOP_RUN = re.compile(r"[.!?…]+|[۔؟।॥。！？]+")
 _NEXT_WORD = re.compile(r"""(?:["'“‘„(\[¿¡]|«\s?)?([^\s"'”’»)\]]+)""")
+# A number's period is an ordinal's where a language writes one so ("3. Dezember", "am 3.
+# September", "der 2. Weltkrieg", "5. maj"): before a month's name English does not write
+# too, or after a word that comes before an ordinal (German's articles, "am", "ab", "bis", …).
+_ORDINAL_MONTHS = frozenset(
+    "januar jänner februar feber märz mai juni juli oktober dezember marts maj desember".split()
+)
+_BEFORE_ORDINAL = frozenset("am im vom zum zur beim dem den der des die das ab bis seit".split())
+_NUMBER = re.compile(r"\d{1,3}")  # (not a year: "bis 2030. Die …" ends there)
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
     "but and so yet however meanwhile still also then now later earlier instead in on at for "
@@ -57,11 +65,14 @@ _STARTERS = frozenset(
 )
 
 
-def _is_boundary(word: str, next_word: str) -> bool:
-    """Whether a period after `word` (lower-cased, dots kept inside) ends the sentence; of
-    words joined by a slash, the last is read ("South Korea/U.S. Combined Forces")."""
+def _is_boundary(word: str, next_word: str, previous: str = "") -> bool:
+    """Whether a period after `word` (lower-cased, dots kept inside; `previous` the word
+    before it) ends the sentence; of words joined by a slash, the last is read ("South
+    Korea/U.S. Combined Forces")."""
     word = word.rstrip(".").rpartition("/")[2]
     next_plain = next_word.rstrip(".,;:!?").lower()
+    if _NUMBER.fullmatch(word) and (next_plain in _ORDINAL_MONTHS or previous in _BEFORE_ORDINAL):
+        return False
     starts_sentence = next_plain in STOPWORDS or next_plain in _STARTERS
     if word in _TITLES or word in _NEVER_FINAL:
         return False
@@ -128,11 +139,12 @@ def iter_sentences(text: str) -> Iterator[str]:
                 end = match.end(1)
                 stop = match.group(1)
                 if stop.startswith(".") and len(stop.rstrip("\"'”’)]")) == 1:
-                    before = paragraph[start : match.start(1)].rsplit(None, 1)
+                    before = paragraph[start : match.start(1)].rsplit(None, 2)
                     last_word = before[-1] if before else ""
                     word = last_word.lower().lstrip("(\"'“‘[")
+                    previous = before[-2].lower() if len(before) > 1 else ""
                     following = _NEXT_WORD.match(paragraph, match.end())
-                    if not _is_boundary(word, following.group(1) if following else ""):
+                    if not _is_boundary(word, following.group(1) if following else "", previous):
                         continue
             sentence = paragraph[start:end].strip()
             if sentence:

@@ -154,6 +154,22 @@ def test_clean_text(text: str, expected: str) -> None:
         ("पुल खुल गया। यातायात कल शुरू होगा।", ["पुल खुल गया।", "यातायात कल शुरू होगा।"]),
         ("桥开通了。明天通车！真的吗？", ["桥开通了。", "明天通车！", "真的吗？"]),
         ("He left at 5 p.m. on Friday. Всё.", ["He left at 5 p.m. on Friday.", "Всё."]),
+        # a number's period before a month or after "am", "der", … is an ordinal's; German
+        # abbreviations
+        (
+            "Das Gesetz gilt ab dem 1. Januar. Es wurde am 3. September beschlossen.",
+            ["Das Gesetz gilt ab dem 1. Januar.", "Es wurde am 3. September beschlossen."],
+        ),
+        (
+            "Im 2. Quartal fiel er, z. B. um 1,2 Mio. Euro bzw. 3 %. Der Rest blieb.",
+            ["Im 2. Quartal fiel er, z. B. um 1,2 Mio. Euro bzw. 3 %.", "Der Rest blieb."],
+        ),
+        ("Es sinkt bis 2030. Die Kosten steigen.", ["Es sinkt bis 2030.", "Die Kosten steigen."]),
+        (
+            "Sie kommt am 5. Mai. Er war 3. Danach ging er.",
+            ["Sie kommt am 5. Mai.", "Er war 3.", "Danach ging er."],
+        ),
+        ("The score was 3. September sales fell.", ["The score was 3.", "September sales fell."]),
         # a sentence may open with a mark: Spanish's "¿" and "¡", "«" (and a space), "„"
         (
             "El puente abrió el lunes. ¿Habrá peaje? Nadie lo sabe. ¡Es gratis!",
