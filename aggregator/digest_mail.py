@@ -32,6 +32,7 @@ from .publish import (
     listed_sources,
     ours_in,
     outlet_count,
+    page_language,
     source_label,
     story_language,
     story_url,
@@ -258,8 +259,8 @@ def _html_story(pick: Pick, settings: DigestSettings, publish: PublishSettings) 
             previous = number
         out.append(f'<ol style="{_MUTED};margin:0 0 8px 0;padding-left:24px">{"".join(items)}</ol>')
     if rest:
-        out.append(f'<p style="{_MUTED};margin:0 0 8px 0">{html.escape(rest)}</p>')
-    out.append(f'<p style="margin:8px 0 0 0">{_a(url, words("digest_read"))}</p>')
+        out.append(f'<p{ours} style="{_MUTED};margin:0 0 8px 0">{html.escape(rest)}</p>')
+    out.append(f'<p{ours} style="margin:8px 0 0 0">{_a(url, words("digest_read"))}</p>')
     out.append("</div>")
     return "\n".join(out)
 
@@ -287,7 +288,7 @@ def html_part(
     return "\n".join(
         [
             "<!doctype html>",
-            f'<html lang="{html.escape(publish.language, quote=True)}">',
+            f'<html lang="{html.escape(page_language(publish), quote=True)}">',
             '<head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{name}</title></head>",

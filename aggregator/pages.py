@@ -38,6 +38,7 @@ from aggregator.publish import (
     local_time,
     ours_in,
     outlet_count,
+    page_language,
     picture,
     picture_html,
     safe_url,
@@ -229,7 +230,7 @@ def _page(
     return "\n".join(
         [
             "<!doctype html>",
-            f'<html lang="{esc(lang or settings.language)}">',
+            f'<html lang="{esc(lang or page_language(settings))}">',
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',

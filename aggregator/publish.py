@@ -342,6 +342,15 @@ def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "auto"
 
 
+def page_language(settings: PublishSettings) -> str:
+    """The language of a page or an email around the stories (`<html lang>`): the settings'
+    language where there are words for it, else the language of the words it is written in
+    (a category in Urdu, which has none, reads English: its page had said lang="ur" over
+    "Search stories" and "Summary based on 3 sources"). Each story says its own."""
+    language = settings.language
+    return language if has_words(language) else settings.words.language
+
+
 def ours_in(language: str, settings: PublishSettings) -> str:
     """` lang="de" dir="ltr"` for a line of the site's own words ("Zusammenfassung aus 3
     Quellen") inside a block in `language` (a story's), when the two differ; else "" (it

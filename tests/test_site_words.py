@@ -280,6 +280,28 @@ def test_the_daily_email_speaks_the_sites_language() -> None:
     assert "Welt: die wichtigsten Meldungen des Tages, 10. März 2026" in text.get_content()
 
 
+def test_pages_and_email_in_a_language_without_words_say_theirs_is_english() -> None:
+    # (a category in Urdu, which has no catalogue: its page's words are English, not Urdu)
+    urdu = PublishSettings(base_url=BASE).in_language("ur")
+    story = make_story("u1", "شہر میں نیا پل کھل گیا۔", category="خبریں")
+    page = render_category_html("خبریں", "khabrain", [story], urdu, NOW)
+    assert page is not None and '<html lang="en">' in page and "Search stories" in page
+    assert '<article lang="ur" dir="rtl">' in page  # (the story says its own)
+    offer = render_subscribe_html(
+        "خبریں", "khabrain", urdu, schedule="07:00", count=10, contact="e@x"
+    )
+    assert '<html lang="en">' in offer
+    assert '<html lang="ur">' in render_story_html(story, urdu, [])
+    msg = compose(
+        "خبریں", [Pick(story, updated=False)], date(2026, 3, 10), NOW, digest_settings(), urdu
+    )
+    mail = msg.get_body(("html",))
+    assert mail is not None
+    body = mail.get_content()
+    assert '<html lang="en">' in body and '<div lang="ur" dir="rtl"' in body
+    assert '<p lang="en" dir="ltr" style="margin:8px 0 0 0"><a ' in body  # "Read the story"
+
+
 def test_check_warns_of_a_language_without_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
