@@ -379,12 +379,25 @@ def reported_by(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     return words("reported_by_names", names=outlets) if outlets else ""
 
 
+# Stops of scripts written without spaces between sentences (Chinese, Japanese).
+_WIDE_STOPS = ("。", "！", "？", "」", "』")
+
+
+def _run_on(sentences: Sequence[str]) -> str:
+    """Sentences as one paragraph: a space after each, but none after a Chinese or Japanese
+    stop ("…地震。当局表示…"), which these scripts never follow with one."""
+    return "".join(
+        text if n == len(sentences) - 1 or text.endswith(_WIDE_STOPS) else f"{text} "
+        for n, text in enumerate(sentences)
+    )
+
+
 def excerpt(story: Story, limit: int = EXCERPT_CHARS, words: Words = ENGLISH) -> str:
     """A plain-text excerpt of the summary's bullets, cut at a word boundary; a story with no
     bullet says who reported it rather than repeat its headline."""
     bullets = story.summary.bullets if story.summary is not None else ()
     text = (
-        " ".join(clean(b.text) for b in bullets)
+        _run_on([clean(b.text) for b in bullets])
         or reported_by(story, words=words)
         or headline(story, words)
     )

@@ -568,3 +568,21 @@ def test_one_outlets_report_at_two_addresses_is_listed_once() -> None:
     body = story_html_body(make_story("both", summary=both), SETTINGS)
     listed = [h for h in _Html(body.split("Summary based on")[1]).hrefs if "example/" in h]
     assert len(listed) == 3 and "more report" not in body
+
+
+def test_an_excerpt_puts_no_space_after_a_chinese_or_japanese_stop() -> None:
+    summary = Summary(
+        headline="港口新桥通车",
+        bullets=(
+            Bullet("港口新桥周一通车。", (0,)),
+            Bullet("市政府表示，每天约有两万辆车经过。", (0,)),
+            Bullet("The bridge cost $2 million.", (0,)),
+            Bullet("Tolls start in May.", (0,)),
+        ),
+        sources=(SourceRef("Harbour Daily", "港口新桥通车", "https://harbour.example/b"),),
+        outlet_count=1,
+    )
+    assert excerpt(make_story("zh", summary=summary)) == (
+        "港口新桥周一通车。市政府表示，每天约有两万辆车经过。The bridge cost $2 million. "
+        "Tolls start in May."
+    )
