@@ -201,7 +201,18 @@ _TAGALOG = """ang mga ng nang sa si sina ni nina kay kina ay at na o pero ngunit
     sarili noon pang pag nasa mas lalo pati gaya tulad kahit maging naging siyang
     umano umano'y aniya anila nitong itong yung ding bilang halos tila sapagkat
     noong nung ngayon ngayong kahapon kamakalawa kamakailan mamaya""".split()
-_EXTRA_LISTS = {"tl": _TAGALOG}
+# Urdu's, which the package has no list for either (its Persian list spells the words Urdu
+# shares otherwise: "که", not "کہ"): postpositions ("کے", "میں", "سے", "پر"), the verbs "to
+# be", "to do", "to go" and "to say" in their news forms, pronouns, conjunctions, and the
+# weekdays and words for today and yesterday. Two Urdu reports of a town's fire and its
+# flood joined on them.
+_URDU = """کے کی کا کو میں سے نے پر تک اور ہے ہیں تھا تھی تھے ہو ہوا ہوئی ہوئے ہونے ہوگا ہوگی
+    گا گی گے کہ یہ وہ اس ان انہوں انھوں ایک بھی تو نہ نہیں کیا کیے کئے کر کرنے کرتے کرتا کرتی
+    کریں گیا گئی گئے گئیں دیا دی دیے دیں لیے لئے ساتھ بعد پہلے جو جس جن جب اب کسی کوئی کچھ
+    یا لیکن مگر بلکہ اگر کیونکہ تاکہ جبکہ جہاں والے والی والا رہا رہی رہے سکتا سکتی سکتے
+    چاہیے مطابق بارے طرف طور دوران علاوہ ذریعے حوالے کہا کہنا بتایا اپنے اپنی اپنا ہم آپ
+    پیر منگل بدھ جمعرات جمعہ ہفتہ ہفتے اتوار آج گزشتہ روز""".split()
+_EXTRA_LISTS = {"tl": _TAGALOG, "ur": _URDU}
 
 
 @functools.cache

@@ -60,6 +60,28 @@ def test_tagalog_items_sharing_only_function_words_stay_apart() -> None:
     assert result["tl1"] != result["tl2"]
 
 
+def test_urdu_items_sharing_only_function_words_stay_apart() -> None:
+    # Urdu has no list in the stop-word package either: its postpositions and verbs ("کے",
+    # "میں", "مطابق", "گیا") and the weekday made a town's fire and its flood one story
+    items = [
+        item("ur1", "مالوارا کے بازار میں بدھ کو آگ لگ گئی",
+             "مالوارا کے مرکزی بازار میں بدھ کی صبح آگ لگ گئی۔ فائر بریگیڈ کے مطابق اس میں "
+             "کوئی زخمی نہیں ہوا لیکن سولہ دکانیں جل گئیں۔",
+             "one.example", 0),
+        item("ur2", "مالوارا میں بدھ کو سیلاب سے کئی گھر متاثر",
+             "مالوارا میں بدھ کو شدید بارش کے بعد سیلاب آ گیا۔ انتظامیہ کے مطابق متاثرہ علاقوں "
+             "کے لوگوں کو محفوظ مقامات پر منتقل کر دیا گیا ہے۔",
+             "two.example", 40),
+        item("ur3", "مالوارا کے مرکزی بازار میں آگ، سولہ دکانیں جل گئیں",
+             "مالوارا کے مرکزی بازار میں لگنے والی آگ سے سولہ دکانیں جل گئیں۔ فائر بریگیڈ نے "
+             "بتایا کہ کوئی زخمی نہیں ہوا۔",
+             "three.example", 60),
+    ]  # fmt: skip
+    result = stories([*filler(12), *items])
+    assert result["ur1"] != result["ur2"]
+    assert result["ur1"] == result["ur3"]  # (the same fire, another outlet)
+
+
 def test_weekdays_and_dates_of_other_languages_are_not_event_terms() -> None:
     from aggregator.terms import grouping_terms
 
