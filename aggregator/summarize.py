@@ -30,7 +30,7 @@ from .digests import blake2b
 from .headline import choose as choose_headline
 from .headline import ordinary_words, shouts
 from .item_kinds import item_kind, published, supplies_bullets, supplies_facts
-from .lang import detect_language, quote_language, quoted
+from .lang import detect_language, quote_language, quoted, script_language
 from .models import Bullet, Item, SourceRef, Summary
 from .novelty import (
     RESTATES_MIN,
@@ -154,14 +154,16 @@ _languages_lock = threading.Lock()  # summaries may be written on more than one 
 
 
 def item_language(item: Item) -> str | None:
-    """The language an item's title and text are written in (None: not told), memoised."""
+    """The language an item's title and text are written in (None: not told), memoised: by
+    their common words, else by their script (`script_language`: an Arabic or Chinese
+    report, which no word count places, had been quoted among an English story's bullets)."""
     text = f"{item.title}\n{item.text}"
     key = blake2b(text.encode(), digest_size=16).digest()
     with _languages_lock:
         if key in _languages:
             _languages.move_to_end(key)
             return _languages[key]
-    found = detect_language(text)
+    found = detect_language(text) or script_language(text)
     with _languages_lock:
         _languages[key] = found
         while len(_languages) > _LANGUAGES_MAX:

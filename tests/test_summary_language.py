@@ -63,6 +63,32 @@ def test_a_source_in_another_language_is_listed_but_not_quoted() -> None:
     assert summary.outlet_count == 3
 
 
+ZH = item(
+    4,
+    "港口大桥主跨发现裂缝 封闭两周",
+    "工程师周一在港口大桥主跨发现裂缝，市议会随即封闭大桥。市议会表示，封闭将持续至少两周。"
+    "通勤者被告知改乘渡轮，渡轮每十分钟一班。",
+    "zhnews.example",
+)
+AR = item(
+    5,
+    "إغلاق جسر الميناء بعد اكتشاف تشققات",
+    "أغلقت السلطات جسر الميناء أمام حركة المرور يوم الاثنين بعد أن اكتشف المهندسون تشققات في "
+    "الجزء الرئيسي. وقال مجلس المدينة إن الإغلاق سيستمر أسبوعين على الأقل.",
+    "arnews.example",
+)
+
+
+@pytest.mark.parametrize("other", [ZH, AR], ids=["chinese", "arabic"])
+def test_a_source_in_a_script_no_word_count_places_is_listed_but_not_quoted(other: Item) -> None:
+    # (their language is told by their script: they had been quoted bullet after bullet)
+    summary = summarize([EN_1, EN_2, other])
+    assert summary.bullets and all(b.text.isascii() for b in summary.bullets)
+    assert [s.title for s in summary.sources].count(other.title) == 1
+    alone = summarize([other])
+    assert alone.bullets and not any(b.text.isascii() for b in alone.bullets)
+
+
 def test_a_tie_goes_to_the_readers_language() -> None:
     english = summarize([EN_1, ES])
     assert "bridge" in english.headline
@@ -119,6 +145,7 @@ def test_an_items_language_is_worked_out_once_and_the_memo_stays_bounded(
     assert len(summarize_module._languages) == 2
     for one in (EN_1, EN_2, ES):
         assert summarize_module.item_language(one) == detect_language(f"{one.title}\n{one.text}")
+    assert summarize_module.item_language(ZH) == "zh"  # (its script tells it)
 
 
 def test_a_quote_in_another_language_than_its_reports_own_words_is_no_bullet() -> None:
