@@ -45,6 +45,16 @@ _COMMON: dict[str, frozenset[str]] = {
         "ang ng mga sa ay hindi ito siya kanyang nang kay niya ni naman ayon dahil "
         "bilang kanilang nito rin din lamang lang".split()
     ),
+    # Russian and Ukrainian: Cyrillic serves both (and others), so each by the words the
+    # other does not write ("что", "и", "с" against "що", "і", "з").
+    "ru": frozenset(
+        "что это как его был была были он она они также после только или уже было "
+        "который которые может году чтобы если когда их этом ещё еще и с от из к".split()
+    ),
+    "uk": frozenset(
+        "що це як його був була були він вона вони також після тільки або вже було "
+        "який які може році щоб якщо коли їх цьому ще та і з від".split()
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_HITS = 3  # fewer common words than this: no answer

@@ -37,6 +37,18 @@ from aggregator.lang import detect_language, language_tag
         ),
         ("Detenido en Sevilla un hombre acusado de estafar a cientos de personas en la red.", None),
         ("Bakit nagdudulot ng pimple ang face mask at paano ito maiiwasan sa mga tao?", "tl"),
+        # Cyrillic: Russian and Ukrainian by the words only one of them writes
+        (
+            "Государственная дума приняла закон о бюджете. Его поддержали 300 депутатов, "
+            "которые голосовали за, и он вступит в силу с января.",
+            "ru",
+        ),
+        (
+            "Верховна Рада ухвалила закон про бюджет. Його підтримали 250 депутатів, які "
+            "голосували за, і він набуде чинності з січня.",
+            "uk",
+        ),
+        ("Мост открыт. Движение начнётся завтра.", None),
         ("Ceasefire", None),  # too little to tell
         ("", None),
         ("東京で地震", None),
