@@ -101,15 +101,29 @@ def names_outlet(segment: str, outlet: str = "") -> bool:
     return len(parts) == 1 and bool(_CALL_SIGN.fullmatch(parts[0])) and parts[0] not in _NOT_OUTLETS
 
 
+def _capital(char: str) -> bool:
+    """Whether a name may start with `char`: a capital, or a letter of a script without case
+    (Arabic, Hebrew, Chinese: "… - الجزيرة نت", "… - BBC News اردو")."""
+    return char.isupper() or (char.isalpha() and not char.islower())
+
+
+def _outlet_word(part: str) -> bool:
+    """Whether `part` may be a word of an outlet's name: `_OUTLET_WORD`, or one that opens
+    with a capital of any script ("РИА Новости") or a letter without case."""
+    return bool(_OUTLET_WORD.fullmatch(part)) or (
+        _capital(part[0]) and all(c.isalnum() or c in ".'’&!-" for c in part)
+    )
+
+
 def _looks_like_outlet(segment: str, separator: str, outlet: str = "") -> bool:
     parts = segment.split()
     if not parts or len(parts) > (6 if separator == "|" else 5) or len(segment) > 50:
         return False
-    if segment.endswith(("?", "!")) or (not segment[0].isupper() and "." not in segment):
+    if segment.endswith(("?", "!", "؟")) or (not _capital(segment[0]) and "." not in segment):
         return False
     if separator in _FURNITURE_SEPARATORS:  # site furniture ("US news | The Guardian")
         return True
-    return all(_OUTLET_WORD.fullmatch(part) for part in parts) and names_outlet(segment, outlet)
+    return all(map(_outlet_word, parts)) and names_outlet(segment, outlet)
 
 
 def _strip_prefix_tags(text: str) -> str:

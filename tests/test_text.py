@@ -297,6 +297,24 @@ def test_a_dash_suffix_naming_the_items_own_outlet_goes() -> None:
     )
 
 
+def test_an_outlet_suffix_in_another_script_goes_as_a_latin_one_does() -> None:
+    # a name in a script without case (Arabic, Hebrew), or with capitals beyond A-Z
+    # (Cyrillic, Greek), had never read as one: the suffix stayed in every headline
+    arabic = own_outlet("صحيفة الميناء", "almina.example")
+    assert clean_headline("افتتاح جسر الميناء الجديد - صحيفة الميناء", arabic) == (
+        "افتتاح جسر الميناء الجديد"
+    )
+    cyrillic = own_outlet("Вестник Гавани", "vestnik.example")
+    assert clean_headline("Новый мост открыт — Вестник Гавани", cyrillic) == "Новый мост открыт"
+    assert clean_headline("Новый мост открыт — Вестник Гавани") == (
+        "Новый мост открыт — Вестник Гавани"  # (could be anyone's words)
+    )
+    assert clean_headline("نیا پل کھل گیا - Harbour News اردو") == "نیا پل کھل گیا"
+    # an attribution stays, in any script
+    assert clean_headline("Новый мост опасен — Мэр", cyrillic).endswith("Мэр")
+    assert clean_headline("الجسر غير آمن - المحافظ", arabic).endswith("المحافظ")
+
+
 def test_words_tokens_stem() -> None:
     assert words("The Mayor’s DOGS ran, 3 times!") == ["the", "mayor", "dogs", "ran", "3", "times"]
     assert tokens("The Mayor’s dogs ran 3 times") == ["mayor", "dog", "ran", "3", "time"]
