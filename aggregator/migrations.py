@@ -623,3 +623,13 @@ def search_cjk_pairs(db: Database) -> None:
 
     if searchable(db.execute) and has_cjk_documents(db.execute):
         rebuild(db.execute)
+
+
+@migrations(name="search_0003_arabic_without_the_article")
+def search_arabic_bare(db: Database) -> None:
+    """The search index made anew when it holds Arabic: its words are indexed without the
+    article written onto them now (`bare_arabic`), and a search asks for them so."""
+    from .search_index import has_arabic_documents, rebuild, searchable
+
+    if searchable(db.execute) and has_arabic_documents(db.execute):
+        rebuild(db.execute)

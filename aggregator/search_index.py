@@ -32,6 +32,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from .arabic_script import bare_arabic, has_arabic
 from .cjk_script import cjk_pairs, has_cjk
 
 __all__ = [
@@ -125,22 +126,27 @@ def _index(execute: Execute, after: int) -> None:
     """The current summaries numbered after `after`, as documents: Chinese and Japanese
     written as pairs of characters (`cjk_pairs`), so a word inside a sentence is found
     ("北京" in "北京举办…": the tokenizer reads an unspaced run as one word, and only a search
-    for its start had found it). A statement a batch (one a story was four times dearer:
-    module docstring)."""
+    for its start had found it), and Arabic words without the article written onto them
+    (`bare_arabic`: "الزلزال" and "للزلزال" are found by "زلزال", and by each other). A
+    statement a batch (one a story was four times dearer: module docstring)."""
     rows = execute(
         f"SELECT r.row, s.headline, {_BODY.format(row='s')} FROM {ROWS} r "
         "JOIN summaries s ON s.story_id = r.story_id WHERE r.row > ? ORDER BY r.row",
         [after],
     )
     while batch := rows.fetchmany(_BATCH):
-        documents = [
-            (row, cjk_pairs(head or ""), cjk_pairs(body or "")) for row, head, body in batch
-        ]
+        documents = [(row, _searchable(head), _searchable(body)) for row, head, body in batch]
         execute(
             f"INSERT INTO {INDEX}(rowid, headline, body) SELECT json_extract(value, '$[0]'), "
             "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)",
             [json.dumps(documents, ensure_ascii=False)],
         )
+
+
+def _searchable(text: str | None) -> str:
+    """A document's text as the index holds it: Chinese and Japanese as pairs of characters
+    (`cjk_pairs`), Arabic words without their article (`bare_arabic`)."""
+    return cjk_pairs(bare_arabic(text or ""))
 
 
 def _set(execute: Execute, key: str, value: int) -> None:
@@ -194,6 +200,12 @@ def has_cjk_documents(execute: Execute) -> bool:
     """Whether any summary's headline holds Chinese or Japanese (its index then wants making
     anew when it was made before `cjk_pairs`)."""
     return any(has_cjk(head or "") for (head,) in execute("SELECT headline FROM summaries"))
+
+
+def has_arabic_documents(execute: Execute) -> bool:
+    """Whether any summary's headline holds Arabic script (its index then wants making anew
+    when it was made before `bare_arabic`)."""
+    return any(has_arabic(head or "") for (head,) in execute("SELECT headline FROM summaries"))
 
 
 def tidy(execute: Execute, least: int = 5000) -> int:

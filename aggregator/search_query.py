@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .arabic_script import bare_arabic
 from .cjk_script import cjk_pairs, has_cjk
 
 __all__ = ["MAX_TERMS", "Query", "fold_word", "folded", "match_expression", "parse_query"]
@@ -180,7 +181,7 @@ def words_of(text: str) -> list[str]:
     import unicodedata  # (a search's own: not loaded by the writer's upkeep)
 
     words, word = [], []
-    for char in text:
+    for char in bare_arabic(text):  # (Arabic words as the index holds them: `bare_arabic`)
         kind = unicodedata.category(char)
         if kind[0] in "LN" or kind == "Co":
             word.append(char)
@@ -200,7 +201,7 @@ def folded(text: str) -> list[str]:
     stories a phrase may ask for stays quick."""
     import unicodedata
 
-    bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
+    bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", bare_arabic(text)))
     return _WORD.findall(cjk_pairs(bare.casefold()))
 
 
@@ -208,7 +209,7 @@ def fold_word(word: str) -> str:
     """One word as `folded` folds it."""
     import unicodedata
 
-    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", word)).casefold()
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", bare_arabic(word))).casefold()
 
 
 def _within(phrase: Phrase, texts: Sequence[list[str]]) -> bool:

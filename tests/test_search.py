@@ -26,6 +26,7 @@ from news_fixture import feeds
 from test_service import poll_new
 from upstream import Upstream, free_port, opml
 
+from aggregator.arabic_script import bare_arabic
 from aggregator.cli import main
 from aggregator.feeds import render_feed, search_frame
 from aggregator.models import Bullet, SourceRef, Summary
@@ -150,6 +151,45 @@ def test_an_index_made_before_pairs_is_made_anew_when_it_holds_chinese_or_japane
         assert found(store, "博览会") == []  # (as an index of before held it: not findable)
         search_cjk_pairs(store.db)
         assert found(store, "博览会") == ["zh"]
+    finally:
+        store.close()
+
+
+def test_an_arabic_word_is_found_with_or_without_its_article(tmp_path: Path) -> None:
+    """Arabic writes "the" and the words before it onto the word ("الزلزال", "للزلزال"): a
+    search for one form had not found the others. (Invented text.)"""
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "a1", "زلزال قوي يضرب الساحل", at=NOW)
+        add_story(
+            store, "a2", "فرق الإنقاذ تصل إلى المدينة بعد الزلزال", at=NOW - timedelta(hours=1)
+        )
+        add_story(store, "a3", "مساعدات للمتضررين من الزلزال والفيضان", at=NOW - timedelta(hours=2))
+        add_story(store, "a4", "الحكومة تعلن خطة للتعليم", at=NOW - timedelta(hours=3))
+        for query in ("زلزال", "الزلزال", "والزلزال", "للزلزال"):
+            assert found(store, query) == ["a1", "a2", "a3"], query
+        assert found(store, "الفيضان") == ["a3"] and found(store, "حكومة") == ["a4"]
+        assert found(store, '"الزلزال والفيضان"') == ["a3"]  # (a phrase, read alike)
+        # a word the article's letters begin, with too little after them, stays whole
+        assert bare_arabic("الله والد التي بالغ") == "الله والد التي بالغ"
+        marked = parse_query("الزلزال")
+        assert marked is not None
+        assert ("للزلزال", True) in marked.marks("مساعدات للزلزال")  # (shown where it matched)
+    finally:
+        store.close()
+
+
+def test_an_index_made_before_is_made_anew_when_it_holds_arabic(tmp_path: Path) -> None:
+    from aggregator.migrations import search_arabic_bare
+
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "a1", "فرق الإنقاذ تصل إلى المدينة بعد الزلزال", at=NOW)
+        assert found(store, "زلزال") == ["a1"]
+        store.db.execute("INSERT INTO story_search(story_search) VALUES ('delete-all')")
+        assert found(store, "زلزال") == []  # (as an index of before held it: not findable)
+        search_arabic_bare(store.db)
+        assert found(store, "زلزال") == ["a1"]
     finally:
         store.close()
 
