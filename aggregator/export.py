@@ -1,7 +1,7 @@
 """Static export: every feed and page as files any web server can serve.
 
 `aggregator publish --output DIR` writes the same bytes the server would send for each path
-(`index.html` for a directory-style URL such as `/world-news/` or `/stories/<id>`). A file is
+(`index.html` for a directory-style URL such as `/world-news/` or `/stories/<id>/`). A file is
 rewritten only when its bytes changed (through a temporary file and a rename, so a web server
 never sends half a file); an unchanged file keeps its modification time, so web servers'
 Last-Modified/ETag validators stay valid.

@@ -118,8 +118,9 @@ def sources_url(settings: PublishSettings) -> str:
 
 
 def subscribe_url(slug: str, settings: PublishSettings) -> str:
-    """Where to subscribe to a category's daily email."""
-    return f"{settings.base_url}{slug}/subscribe"
+    """Where to subscribe to a category's daily email: a directory-style address, as every
+    page's is, so a static export's server answers it without a redirect."""
+    return f"{settings.base_url}{slug}/subscribe/"
 
 
 def digest_line(
@@ -135,8 +136,9 @@ def digest_line(
 
 
 def story_url(story: Story, settings: PublishSettings) -> str:
-    """Absolute URL of a story page."""
-    return f"{settings.base_url}stories/{quote(story.id, safe='')}"
+    """Absolute URL of a story page: stories/<id>/, the directory its own feeds are in, so a
+    static export's server answers it without a redirect."""
+    return f"{settings.base_url}stories/{quote(story.id, safe='')}/"
 
 
 def story_feed_url(story_id: str, fmt: str, settings: PublishSettings) -> str:

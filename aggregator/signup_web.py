@@ -218,7 +218,7 @@ def add_signup_routes(
                 log.info("signup=%r: subscribed", category)
             said = f"<p>{words('confirmed', **shown)}</p>"
             return _page(200, words("confirmed_title"), [said], publish, category)
-        action = f"{subscribe_url(slugify(category), publish)}/confirm?t={quote(token)}"
+        action = f"{subscribe_url(slugify(category), publish)}confirm?t={quote(token)}"
         ask = [f"<p>{words('confirm_ask', **shown)}</p>"]
         ask.append(button_form(action, words("confirm_button")))
         return _page(200, words("confirm_title"), ask, publish, category)
@@ -240,7 +240,8 @@ def add_signup_routes(
         return _page(200, words("unsubscribe"), ask, publish, category)
 
     slug = f"{{slug:{SLUG_PATTERN}}}"
-    app.router.add_post(f"/{slug}/subscribe", subscribe)
+    app.router.add_post(f"/{slug}/subscribe/", subscribe)
+    app.router.add_post(f"/{slug}/subscribe", subscribe)  # (a form on a page of before)
     app.router.add_get(f"/{slug}/subscribe/confirm", confirm)
     app.router.add_post(f"/{slug}/subscribe/confirm", confirm)
     app.router.add_get(f"/{slug}/unsubscribe", unsubscribe)

@@ -431,7 +431,7 @@ def make_app(
     Stories' pictures named through this site (`picture_proxy`) are fetched with `fetch`'s
     settings (`pictures`: a server side of the tests' own).
 
-    With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe`.
+    With `digest`, pages of categories that have a daily email link to `/<slug>/subscribe/`.
     `version_ttl`: how long (seconds) a data version is trusted before asking the reader again.
     `/healthz` answers 503 "degraded" when most feeds fail or (given `stale_after`) the last
     poll cycle is older than that; 200 "warning" (with `warnings`) while a sources edit is
@@ -527,15 +527,15 @@ def make_app(
         await moved(request, slug)
         return await cached(request, lambda: site.subscribe(slug))
 
-    async def subscribe_slash(request: web.Request) -> web.StreamResponse:
-        """`/<slug>/subscribe/`, as a static export's server sends readers there: to the page,
-        for a category that has one."""
+    async def subscribe_unslashed(request: web.Request) -> web.StreamResponse:
+        """`/<slug>/subscribe`, as pages and emails linked it before: to the page, for a
+        category that has one."""
         slug = request.match_info["slug"]
         await moved(request, slug)
         if await asyncio.to_thread(site.category_named, slug) not in mailed:
             return not_found()
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location="../subscribe")
+        raise web.HTTPMovedPermanently(location="subscribe/")
 
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
@@ -591,8 +591,10 @@ def make_app(
                 raise web.HTTPMovedPermanently(location=to(quote(target, safe="")))
 
     async def story(request: web.Request) -> web.StreamResponse:
+        """`/stories/<id>/`: a story's page; a merged story's moved to the story that
+        absorbed it."""
         story_id = request.match_info["story_id"]
-        await merged(request, story_id, lambda new: new)
+        await merged(request, story_id, lambda new: f"../{new}/")
         return await cached(request, lambda: site.story(story_id))
 
     async def story_feed(request: web.Request) -> web.StreamResponse:
@@ -602,10 +604,15 @@ def make_app(
         await merged(request, story_id, lambda new: f"../{new}/updates.{fmt}")
         return await cached(request, lambda: site.story_feed(story_id, fmt))
 
-    async def story_slash(request: web.Request) -> web.StreamResponse:
-        """`/stories/<id>/`, as a static export's server sends readers there: to the page."""
+    async def story_unslashed(request: web.Request) -> web.StreamResponse:
+        """`/stories/<id>`, as pages, feeds and emails linked it before: to the page (a merged
+        story's straight to the story that absorbed it)."""
+        story_id = request.match_info["story_id"]
+        await merged(request, story_id, lambda new: f"{new}/")
+        if await asyncio.to_thread(reader.story, story_id) is None:
+            return not_found()  # (no redirect to a page that is not there)
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location=f"../{quote(request.match_info['story_id'])}")
+        raise web.HTTPMovedPermanently(location=f"{quote(story_id, safe='')}/")
 
     # Searches are read for each request, in threads; at most this many at once, so a flood
     # of them leaves threads for the pages and /healthz (the default pool has a few).
@@ -808,13 +815,13 @@ def make_app(
     app.router.add_get("/{name:feeds(?:-rss|-json)?}.opml", opml)
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss|json}}", feed)
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
-    app.router.add_get("/stories/{story_id:[^/]+}", story)
-    app.router.add_get("/stories/{story_id:[^/]+}/", story_slash)
+    app.router.add_get("/stories/{story_id:[^/]+}/", story)
+    app.router.add_get("/stories/{story_id:[^/]+}", story_unslashed)
     app.router.add_get("/stories/{story_id:[^/]+}/updates.{fmt:atom|rss|json}", story_feed)
     app.router.add_get(f"/{PICTURES}/{{story_id:[^/]+}}/{{key:[0-9a-f]{{16}}}}", story_picture)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
-    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
-    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe_slash)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe_unslashed)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}", category_page_redirect)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)

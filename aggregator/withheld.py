@@ -5,7 +5,7 @@ and whether an item is withheld.
 
 One entry a line, `#` starts a comment:
 
-    https://news.example.org/stories/3f2a9c1e0b7d4a55   # a story: its page's address
+    https://news.example.org/stories/3f2a9c1e0b7d4a55/  # a story: its page's address
     3f2a9c1e0b7d4a55                                     # or its id
     https://www.example.com/2025/02/article.html         # an article, in whichever story
     apart https://www.example.com/2025/02/other.html     # an article set apart

@@ -221,7 +221,7 @@ def main() -> int:
         try:
             ours, theirs = ready.get(timeout=60)
             feed = "/feeds/world-news.atom"
-            pages = {"feed": feed, "index": "/", "story": f"/stories/{story_id}"}
+            pages = {"feed": feed, "index": "/", "story": f"/stories/{story_id}/"}
             for name, path in pages.items():
                 body, _ = fetch(ours, path, **{"Accept-Encoding": "identity"})
                 (static / f"{name}.bin").write_bytes(body)

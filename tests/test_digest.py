@@ -261,14 +261,16 @@ def test_message_has_both_parts_with_the_same_stories_and_absolute_links() -> No
     assert parser.links and all(link.startswith(("https://", "http://")) for link in parser.links)
     assert not parser.tags & {"script", "img", "link", "style", "iframe"}
     story_links = [u for u in parser.links if u.startswith(f"{BASE}stories/")]
-    assert story_links == [f"{BASE}stories/{i}" for i in ("a1", "a1", "b2", "b2", "h%2F1", "h%2F1")]
+    assert story_links == [
+        f"{BASE}stories/{i}/" for i in ("a1", "a1", "b2", "b2", "h%2F1", "h%2F1")
+    ]
     for url in dict.fromkeys(story_links):
         assert f"Read the story: {url}" in text
     for words in ("Story a1", "Story b2", "Summary based on 4 sources", "Updated: Story b2"):
         assert words in text
         assert words.replace("Updated: ", "") in page
     assert ">Updated</span>" in page
-    assert f'<a href="{BASE}world-news/subscribe"' in page and "details: details" not in page
+    assert f'<a href="{BASE}world-news/subscribe/"' in page and "details: details" not in page
     assert "March 10, 07:00 CET" in text  # times in the configured zone
     assert "https://outlet" not in text or "https://times.example/a1" in text
     assert "https://times.example/a1" in text and "https://times.example/a1" in page
@@ -367,7 +369,7 @@ def test_headers() -> None:
     assert msg["List-Id"] == '"World News daily digest" <world-news.digest.news.example.org>'
     assert msg["List-Unsubscribe"].strip() == (
         "<mailto:digest@news.example.org?subject=unsubscribe%20World%20News>, "
-        f"<{BASE}world-news/subscribe>"
+        f"<{BASE}world-news/subscribe/>"
     )
     pattern = r"<20260310\.world-news\.[0-9a-f]{12}@news\.example\.org>"
     assert re.fullmatch(pattern, msg["Message-ID"])

@@ -267,7 +267,7 @@ def test_the_service_sends_digests_and_serves_the_subscribe_page(tmp_path: Path)
                     break
                 await asyncio.sleep(0.1)
             pages = await asyncio.gather(
-                *(asyncio.to_thread(get, p) for p in ("/world-news/subscribe", "/", "/healthz"))
+                *(asyncio.to_thread(get, p) for p in ("/world-news/subscribe/", "/", "/healthz"))
             )
         finally:
             stop.set()
@@ -281,7 +281,7 @@ def test_the_service_sends_digests_and_serves_the_subscribe_page(tmp_path: Path)
     assert "Get a daily email with more World News stories" in subscribe
     assert "digest@news.example.org" in subscribe and "08:00 (Europe/Berlin)" in subscribe
     assert "<form" not in subscribe.replace('<form class="search"', "")  # no sign-up form
-    assert 'href="https://news.example.org/world-news/subscribe"' in front
+    assert 'href="https://news.example.org/world-news/subscribe/"' in front
     assert '"digests_failing": 0' in health and '"status": "sent"' in health
 
 
@@ -335,7 +335,7 @@ def test_cli_dry_run_prints_both_parts_and_sends_nothing(tmp_path: Path) -> None
     out = done.stdout
     assert "Subject: World News: Story number 2 and 2 more — " in out
     assert "----- text/plain -----" in out and "----- text/html -----" in out
-    assert "https://news.example.org/stories/s2" in out
+    assert "https://news.example.org/stories/s2/" in out
     listing = aggregator(
         "digest", "--category", "World News", "--config", str(config), cwd=tmp_path
     )

@@ -59,22 +59,22 @@ def fetch_all(paths: list[str], **app_kwargs: object) -> dict[str, tuple[int, st
     return asyncio.run(main())
 
 
-PATHS = ["/", "/world-news/", "/stories/w1", "/stories/s1", "/world-news/subscribe"]
+PATHS = ["/", "/world-news/", "/stories/w1/", "/stories/s1/", "/world-news/subscribe/"]
 
 
 def test_pages_link_to_the_subscribe_page_of_digest_categories_only() -> None:
     digest = digest_settings(contact="editors@news.example.org", count=7)
-    pages = fetch_all([*PATHS, "/science/subscribe"], digest=digest)
-    link = f'<a href="{BASE}world-news/subscribe">{LINE}</a>'
-    for path in ("/", "/world-news/", "/stories/w1"):
+    pages = fetch_all([*PATHS, "/science/subscribe/"], digest=digest)
+    link = f'<a href="{BASE}world-news/subscribe/">{LINE}</a>'
+    for path in ("/", "/world-news/", "/stories/w1/"):
         assert link in pages[path][1], path
-    assert "Get a daily email" not in pages["/stories/s1"][1]
-    status, page = pages["/world-news/subscribe"]
+    assert "Get a daily email" not in pages["/stories/s1/"][1]
+    status, page = pages["/world-news/subscribe/"]
     assert status == 200 and f"<h1>{LINE}</h1>" in page
     assert "08:00 (Europe/Berlin)" in page and "top 7 stories" in page
     assert "mailto:editors@news.example.org?subject=subscribe%20World%20News" in page
     assert "<form" not in page and "<input" not in page
-    assert pages["/science/subscribe"][0] == 404
+    assert pages["/science/subscribe/"][0] == 404
 
 
 FEEDS = [
@@ -97,7 +97,7 @@ def test_feed_items_link_to_the_subscribe_page_of_digest_categories_only() -> No
     # As the published item reads: "… Summary based on 1 source … · Get a daily email with
     # more World News stories · More stories", in every format and in the all-stories feed.
     pages = fetch_all(FEEDS, digest=digest_settings())
-    link = f'<a href="{BASE}world-news/subscribe">{LINE}</a>'
+    link = f'<a href="{BASE}world-news/subscribe/">{LINE}</a>'
     for path in FEEDS:
         status, body = pages[path]
         assert status == 200, path
@@ -114,35 +114,39 @@ def test_feed_items_link_to_the_subscribe_page_of_digest_categories_only() -> No
 def test_without_digests_there_is_no_line_and_no_subscribe_page() -> None:
     pages = fetch_all([*PATHS, *FEEDS])
     assert all("Get a daily email" not in body for _, body in pages.values())
-    assert pages["/world-news/subscribe"][0] == 404
+    assert pages["/world-news/subscribe/"][0] == 404
 
 
 def test_the_subscribe_page_accepts_no_writes() -> None:
-    async def main() -> int:
+    async def main() -> list[int]:
         app = make_app(Reader(), SETTINGS, digest=digest_settings())
         runner = await start_server(app, "127.0.0.1", 0)
+        statuses = []
         try:
             port = runner.addresses[0][1]
             async with aiohttp.ClientSession() as session:
-                url = f"http://127.0.0.1:{port}/world-news/subscribe"
-                async with session.post(url, data={"email": "x@example.com"}) as resp:
-                    return resp.status
+                for path in ("/world-news/subscribe/", "/world-news/subscribe"):
+                    url = f"http://127.0.0.1:{port}{path}"
+                    async with session.post(url, data={"email": "x@example.com"}) as resp:
+                        statuses.append(resp.status)
         finally:
             await runner.cleanup()
+        return statuses
 
-    assert asyncio.run(main()) == 405
+    assert asyncio.run(main()) == [405, 405]
 
 
 def test_the_subscribe_page_names_the_bare_contact_address() -> None:
     # No `contact`: readers write to the sender, configured with a display name.
-    page = fetch_all(["/world-news/subscribe"], digest=digest_settings())["/world-news/subscribe"]
+    page = fetch_all(["/world-news/subscribe/"], digest=digest_settings())["/world-news/subscribe/"]
     assert 'href="mailto:digest@news.example.org?subject=subscribe%20World%20News"' in page[1]
     assert "&lt;" not in page[1]
 
 
-def test_the_subscribe_page_with_a_trailing_slash_leads_to_it() -> None:
-    """`/world-news/subscribe/` (where a static export's server sends readers) answered 404,
-    while `/world-news` leads to `/world-news/`; a category without a digest still has none."""
+def test_the_subscribe_page_without_its_trailing_slash_leads_to_it() -> None:
+    """The subscribe page is `/world-news/subscribe/`, as a static export's server answers it;
+    `/world-news/subscribe`, which pages and emails linked before, leads there, as
+    `/world-news` leads to `/world-news/`; a category without a digest still has none."""
 
     async def main() -> dict[str, tuple[int, str | None]]:
         app = make_app(Reader(), SETTINGS, digest=digest_settings())
@@ -160,16 +164,16 @@ def test_the_subscribe_page_with_a_trailing_slash_leads_to_it() -> None:
         return out
 
     assert asyncio.run(main()) == SLASHED
-    followed = fetch_all(["/world-news/subscribe/"], digest=digest_settings())
-    status, page = followed["/world-news/subscribe/"]
+    followed = fetch_all(["/world-news/subscribe"], digest=digest_settings())
+    status, page = followed["/world-news/subscribe"]
     assert status == 200 and f"<h1>{LINE}</h1>" in page
-    assert fetch_all(["/world-news/subscribe/"])["/world-news/subscribe/"][0] == 404
+    assert fetch_all(["/world-news/subscribe"])["/world-news/subscribe"][0] == 404
 
 
 SLASHED: dict[str, tuple[int, str | None]] = {
-    "/world-news/subscribe/": (301, "../subscribe"),
-    "/science/subscribe/": (404, None),
-    "/nowhere/subscribe/": (404, None),
+    "/world-news/subscribe": (301, "subscribe/"),
+    "/science/subscribe": (404, None),
+    "/nowhere/subscribe": (404, None),
     "/world-news/subscribe/x": (404, None),
     "/world-news/subscribe//": (404, None),
 }

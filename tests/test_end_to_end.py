@@ -128,7 +128,7 @@ def test_poll_then_serve_publishes_grouped_stories(workdir: Path, upstream: Upst
         assert SOURCE_URLS["library"][0] in body_of(library)
         assert "Summary based on 1 source" in body_of(library)
         # links point at the server that was started, since no public base URL is configured
-        story_path = f"/stories/{quake.id.rsplit(':', 1)[-1]}"
+        story_path = f"/stories/{quake.id.rsplit(':', 1)[-1]}/"
         assert quake.link == f"http://127.0.0.1:{server.port}{story_path}"
         code, ctype, page = server.get(story_path)
         assert code == 200 and ctype.startswith("text/html")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 import pytest
 from stories import T0, ListReader, make_story
 
 from aggregator.cli import main
+from aggregator.digest import DigestSettings
 from aggregator.export import export_site
 from aggregator.publish import PublishSettings
 from aggregator.site import Site
@@ -88,6 +90,35 @@ def test_a_second_export_rewrites_only_what_changed(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.rglob("*.tmp")]
 
 
+_IDS = re.compile(r'<id>[^<]*</id>|<guid[^>]*>[^<]*</guid>|"id": "[^"]*"')
+
+
+def test_every_link_of_an_export_names_a_file_a_static_server_sends_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """Story and subscribe pages had been linked without their trailing slash
+    (`/stories/<id>`): a static server answers such a directory with a redirect, one more
+    round trip for every story a reader opens. Every address a page, feed or OPML of the
+    export names on the site is now a file, or a directory-style address (ending in "/")
+    whose index.html is there."""
+    digest = DigestSettings(
+        smtp_host="127.0.0.1",
+        from_address="news@news.example.org",
+        recipients={"World News": ("reader@example.org",)},
+    )
+    settings = dataclasses.replace(SETTINGS, search=False, picture_proxy="off")  # (as `publish`)
+    export_site(Site(reader(), settings, clock=lambda: T0, digest=digest), tmp_path)
+    linked: set[str] = set()
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".atom", ".rss", ".json", ".opml"}:
+            text = _IDS.sub("", path.read_text())  # (a feed's id is no address to follow)
+            linked.update(re.findall(re.escape(BASE) + r"""([^"'<>\\\s#?]*)""", text))
+    assert {"stories/w1/", "world-news/subscribe/", "feeds/all.atom"} <= linked
+    for address in linked:
+        target = tmp_path / address / "index.html" if address.endswith("/") or not address else None
+        assert (target or tmp_path / address).is_file(), address
+
+
 def test_cli_publish_needs_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["publish", "--db", str(tmp_path / "none.db"), "--output", str(tmp_path / "o")])
     assert code == 1
@@ -115,7 +146,7 @@ def test_a_merged_storys_address_leads_to_the_story_it_joined_and_goes_with_it(
         store.merge_story("b2", "a1", NOW)
         export_site(Site(store.reader(), settings), out)
         page = (out / "stories/b2/index.html").read_text()
-        assert f'<meta http-equiv="refresh" content="0; url={BASE}stories/a1">' in page
+        assert f'<meta http-equiv="refresh" content="0; url={BASE}stories/a1/">' in page
         assert "Crane falls" not in page
         for fmt in ("atom", "rss", "json"):
             moved = (out / f"stories/b2/updates.{fmt}").read_bytes()

@@ -148,6 +148,6 @@ def test_a_storys_own_feed_validates(instance: Instance) -> None:
     assert link is not None
     page = link.get("href") or ""
     for fmt in ("atom", "rss"):
-        feed_type, errors, warnings = validate(f"{page}/updates.{fmt}")
+        feed_type, errors, warnings = validate(f"{page}updates.{fmt}")
         assert feed_type is not None
         assert (errors, warnings) == ([], [])

@@ -583,8 +583,8 @@ def test_a_merged_storys_page_redirects_to_the_story_that_absorbed_it() -> None:
             return {"young": "old"}.get(story_id)
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
-        status, headers, _ = await get(session, root + "/stories/young")
-        assert (status, headers["Location"]) == (301, "old")
+        status, headers, _ = await get(session, root + "/stories/young/")
+        assert (status, headers["Location"]) == (301, "../old/")
 
     serve(MergingReader(), check)
 

@@ -96,7 +96,7 @@ def test_a_story_in_two_categories_is_on_the_front_page_once_under_its_main_one(
     )
     asia_part, world_part = page.split("<h2>")[1:3]
     assert "Port strike spreads" not in asia_part
-    assert world_part.count(f'href="{BASE}stories/s"') == 1
+    assert world_part.count(f'href="{BASE}stories/s/"') == 1
     # the place it leaves goes to the next story by rank (three per category here)
     assert "Typhoon nears coast" in asia_part and "Rail line opens" in asia_part
     # under the first category that lists it, then not again
@@ -137,7 +137,7 @@ def test_pages_have_canonical_description_opengraph_and_icon() -> None:
             "World News", "world-news", [story], SETTINGS, NOW
         )
         or "",
-        f"{BASE}stories/s1": render_story_html(story, SETTINGS, []),
+        f"{BASE}stories/s1/": render_story_html(story, SETTINGS, []),
     }
     for url, page in pages.items():
         head = Head(page)
@@ -146,7 +146,7 @@ def test_pages_have_canonical_description_opengraph_and_icon() -> None:
         assert head.meta["description"] and head.meta["og:title"] and head.meta["og:type"]
         assert any(ln.get("rel") == "icon" for ln in head.links)
         assert "viewport" in head.meta
-    story_head = Head(pages[f"{BASE}stories/s1"])
+    story_head = Head(pages[f"{BASE}stories/s1/"])
     assert story_head.meta["og:type"] == "article"
     assert story_head.meta["og:description"].startswith("Ceasefire agreed: first fact")
     assert story_head.meta["article:published_time"] == "2025-02-12T08:00:00+00:00"
@@ -158,7 +158,7 @@ def test_daily_email_line_only_for_categories_with_digests() -> None:
     line = "Get a daily email with more World News stories"
     assert line not in render_story_html(story, SETTINGS, more)
     page = render_story_html(story, SETTINGS, more, {"World News"})
-    assert f'<a href="{BASE}world-news/subscribe">{line}</a>' in page
+    assert f'<a href="{BASE}world-news/subscribe/">{line}</a>' in page
     order = ["Summary based on 2 sources", line, "More stories", "Storm warning"]
     assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
     assert line not in render_story_html(story, SETTINGS, more, {"Business"})

@@ -138,7 +138,7 @@ def test_feed_parses_with_absolute_links_titles_and_ids(fmt: str) -> None:
     self_links = [ln.href for ln in parsed.feed.links if ln.rel == "self"]
     assert self_links == [f"{BASE}feeds/world-news.{fmt}"]
     assert [e.title for e in parsed.entries] == ["Storm", "Ceasefire agreed"]
-    assert [e.link for e in parsed.entries] == [f"{BASE}stories/s2", f"{BASE}stories/s1"]
+    assert [e.link for e in parsed.entries] == [f"{BASE}stories/s2/", f"{BASE}stories/s1/"]
     assert [e.id for e in parsed.entries] == ["urn:aggregator:story:s2", "urn:aggregator:story:s1"]
     first = parsed.entries[1]
     assert first.published_parsed[:5] == (2025, 2, 12, 9, 0)
@@ -317,7 +317,7 @@ def test_more_stories_excludes_self_and_caps_at_five() -> None:
     more = [story] + [make_story(f"o{i}", f"Other {i}", hours=i) for i in range(8)]
     parsed = _Html(story_html_body(story, SETTINGS, more))
     linked = [h for h in parsed.hrefs if h.startswith(f"{BASE}stories/")]
-    assert linked == [f"{BASE}stories/o{i}" for i in range(5)]
+    assert linked == [f"{BASE}stories/o{i}/" for i in range(5)]
 
 
 def test_story_page_layout() -> None:
@@ -340,7 +340,7 @@ def test_story_page_layout() -> None:
         'href="http://wire.example/s1?a=1&amp;b=2" title="Wire Co — Deal reached">[2]</a>' in page
     )
     parsed = _Html(page)
-    assert f"{BASE}stories/s2" in parsed.hrefs
+    assert f"{BASE}stories/s2/" in parsed.hrefs
     assert f"{BASE}feeds/world-news.atom" in parsed.hrefs
     assert f"{BASE}feeds/world-news.rss" in parsed.hrefs
 
@@ -359,7 +359,7 @@ def test_index_lists_categories_feeds_and_headlines() -> None:
         assert f"{BASE}{slug}/" in parsed.hrefs
         assert f"{BASE}feeds/{slug}.atom" in parsed.hrefs
         assert f"{BASE}feeds/{slug}.rss" in parsed.hrefs
-    assert f"{BASE}stories/s1" in parsed.hrefs
+    assert f"{BASE}stories/s1/" in parsed.hrefs
     assert "Science &amp; Tech" in page
 
 

@@ -130,7 +130,7 @@ def test_content_types_and_feed_content() -> None:
         expected = {
             "/": "text/html; charset=utf-8",
             "/world-news/": "text/html; charset=utf-8",
-            "/stories/w1": "text/html; charset=utf-8",
+            "/stories/w1/": "text/html; charset=utf-8",
             "/feeds/world-news.atom": "application/atom+xml; charset=utf-8",
             "/feeds/science-tech.rss": "application/rss+xml; charset=utf-8",
         }
@@ -140,7 +140,7 @@ def test_content_types_and_feed_content() -> None:
         _, _, body = await get(session, root + "/feeds/world-news.atom")
         parsed = feedparser.parse(body)
         assert [e.title for e in parsed.entries] == ["Storm warning", "Ceasefire agreed"]
-        assert parsed.entries[0].link == f"{BASE}stories/w2"  # from base_url, not the Host
+        assert parsed.entries[0].link == f"{BASE}stories/w2/"  # from base_url, not the Host
         status, headers, body = await get(session, root + "/healthz")
         assert status == 200 and headers["Content-Type"].startswith("application/json")
         assert b'"status": "ok"' in body
@@ -269,6 +269,7 @@ def test_unknown_things_are_404_and_nothing_is_writable() -> None:
         for path in (
             "/no-such-category/",
             "/stories/missing",
+            "/stories/missing/",
             "/feeds/no-such-category.atom",
             "/feeds/world-news.txt",
             "/feeds/world-news/top.xml",
@@ -326,18 +327,20 @@ def test_slug_without_slash_redirects_relatively() -> None:
     serve(FakeReader(), check)
 
 
-def test_a_story_url_with_a_trailing_slash_redirects_to_the_story() -> None:
-    """Web servers send `/stories/<id>` of a static export on to `/stories/<id>/` (a directory
-    with its index.html): a link or bookmark of that form also works on this server."""
+def test_a_story_url_without_its_trailing_slash_redirects_to_the_story() -> None:
+    """A story's page is `/stories/<id>/`, as a static export's server answers it (a directory
+    with its index.html); the address pages, feeds and emails linked before, without the
+    slash, leads there; an unknown story's is 404 at once."""
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
-        status, headers, _ = await get(session, root + "/stories/w1/")
-        assert (status, headers["Location"]) == (301, "../w1")
+        status, headers, _ = await get(session, root + "/stories/w1")
+        assert (status, headers["Location"]) == (301, "w1/")
         identity = {"Accept-Encoding": "identity"}
-        async with session.get(root + "/stories/w1/", headers=identity) as followed:  # followed
+        async with session.get(root + "/stories/w1", headers=identity) as followed:  # followed
             assert followed.status == 200
-            assert str(followed.url) == root + "/stories/w1"
+            assert str(followed.url) == root + "/stories/w1/"
             assert b"Summary based on 2 sources" in await followed.read()
+        assert (await get(session, root + "/stories/nope"))[0] == 404
 
     serve(FakeReader(), check)
 
@@ -364,7 +367,7 @@ def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
         ]
         _, _, body = await get(session, root + "/science-tech/")
         assert _Links(body.decode()).alternates == category
-        _, _, body = await get(session, root + "/stories/s1")  # (its own feed first)
+        _, _, body = await get(session, root + "/stories/s1/")  # (its own feed first)
         own = [(media, f"{BASE}stories/s1/updates.{fmt}") for fmt, media in formats]
         assert _Links(body.decode()).alternates == own + category
 
@@ -373,11 +376,11 @@ def test_index_links_every_category_and_its_feeds_with_autodiscovery() -> None:
 
 def test_story_page_shows_more_stories_from_its_category() -> None:
     async def check(session: aiohttp.ClientSession, root: str) -> None:
-        _, _, body = await get(session, root + "/stories/w1")
+        _, _, body = await get(session, root + "/stories/w1/")
         links = _Links(body.decode())
-        assert f"{BASE}stories/w2" in links.hrefs  # same category
-        assert f"{BASE}stories/s1" not in links.hrefs  # other category
-        assert f"{BASE}stories/w1" not in links.hrefs  # not itself
+        assert f"{BASE}stories/w2/" in links.hrefs  # same category
+        assert f"{BASE}stories/s1/" not in links.hrefs  # other category
+        assert f"{BASE}stories/w1/" not in links.hrefs  # not itself
         assert b"Summary based on 2 sources" in body
 
     serve(FakeReader(), check)
@@ -393,7 +396,7 @@ def test_more_stories_under_a_story_are_its_categorys_leading_ones() -> None:
     reader.items.append(replace(single, summary=replace(single.summary, outlet_count=1)))
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
-        _, _, body = await get(session, root + "/stories/w1")
+        _, _, body = await get(session, root + "/stories/w1/")
         page = body.decode()
         more = page[page.index("More stories") :]
         # the front page's order (most outlets first), not the newest change first
@@ -570,8 +573,8 @@ def test_category_pages_page_through_ranked_stories() -> None:
         assert status == 200 and f'href="{BASE}world-news/page/2/"'.encode() in first
         status, _, second = await get(session, root + "/world-news/page/2/")
         assert status == 200
-        shown = {s.id for s in reader.items if f'{BASE}stories/{s.id}"'.encode() in first}
-        later = {s.id for s in reader.items if f'{BASE}stories/{s.id}"'.encode() in second}
+        shown = {s.id for s in reader.items if f'{BASE}stories/{s.id}/"'.encode() in first}
+        later = {s.id for s in reader.items if f'{BASE}stories/{s.id}/"'.encode() in second}
         assert len(shown) == 25 and len(later) == 7 and not shown & later
         status, _, _ = await get(session, root + "/world-news/page/3/")
         assert status == 404
@@ -591,13 +594,13 @@ def test_daily_email_line_follows_the_digest_categories() -> None:
         try:
             root = f"http://127.0.0.1:{runner.addresses[0][1]}"
             async with aiohttp.ClientSession() as session:
-                _, _, world = await get(session, root + "/stories/w1")
-                _, _, science = await get(session, root + "/stories/s1")
-                subscribe_status, _, _ = await get(session, root + "/world-news/subscribe")
-                no_digest_status, _, _ = await get(session, root + "/science-tech/subscribe")
+                _, _, world = await get(session, root + "/stories/w1/")
+                _, _, science = await get(session, root + "/stories/s1/")
+                subscribe_status, _, _ = await get(session, root + "/world-news/subscribe/")
+                no_digest_status, _, _ = await get(session, root + "/science-tech/subscribe/")
         finally:
             await runner.cleanup()
-        assert f'href="{BASE}world-news/subscribe"'.encode() in world
+        assert f'href="{BASE}world-news/subscribe/"'.encode() in world
         assert b"Get a daily email" not in science
         assert subscribe_status == 200 and no_digest_status == 404
 
@@ -646,13 +649,15 @@ def test_a_merged_story_redirects_and_a_cached_page_asks_nothing() -> None:
 
     async def check(session: aiohttp.ClientSession, root: str) -> None:
         for _ in range(3):
-            status, _, _ = await get(session, root + "/stories/w1")
+            status, _, _ = await get(session, root + "/stories/w1/")
             assert status == 200
         assert reader.merge_lookups == 1  # then served from the cache
         reader.merged["w1"] = "w2"
         reader.token = "v2"  # a merge changes the data version
-        status, headers, _ = await get(session, root + "/stories/w1")
-        assert (status, headers["Location"]) == (301, "w2")
+        status, headers, _ = await get(session, root + "/stories/w1/")
+        assert (status, headers["Location"]) == (301, "../w2/")
+        status, headers, _ = await get(session, root + "/stories/w1")  # (an older link: one hop)
+        assert (status, headers["Location"]) == (301, "w2/")
 
     serve(reader, check)
 
@@ -758,6 +763,7 @@ class RenamingReader(FakeReader):
         ("/world/page/2/", "../../../world-news/page/2/"),
         ("/world/page/2", "../../world-news/page/2"),
         ("/world/subscribe", "../world-news/subscribe"),
+        ("/world/subscribe/", "../../world-news/subscribe/"),
         ("/feeds/world.atom", "world-news.atom"),
         ("/feeds/world.json", "world-news.json"),
         ("/feeds/world/top.rss", "../world-news/top.rss"),
@@ -932,11 +938,11 @@ def test_a_story_can_be_followed_in_a_feed_reader_each_update_an_item() -> None:
         assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
         parsed = feedparser.parse(body)
         assert parsed.feed.title == "Daily: Ceasefire agreed"
-        assert parsed.feed.link == f"{BASE}stories/w1"
+        assert parsed.feed.link == f"{BASE}stories/w1/"
         (entry,) = parsed.entries
-        assert entry.id == "urn:aggregator:story:w1:v1" and entry.link == f"{BASE}stories/w1"
+        assert entry.id == "urn:aggregator:story:w1:v1" and entry.link == f"{BASE}stories/w1/"
         assert entry.published == entry.updated  # (an update is news when it happens)
-        _, _, page = await get(session, root + "/stories/w1")
+        _, _, page = await get(session, root + "/stories/w1/")
         assert f'Follow this story: <a href="{BASE}stories/w1/updates.atom">Atom</a>' in (
             page.decode()
         )

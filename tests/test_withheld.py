@@ -33,12 +33,13 @@ def test_the_list_takes_story_ids_story_addresses_and_article_addresses() -> Non
     withheld = parse_withheld(
         "# taken down on request\n"
         f"{STORY}\n"
-        "  https://news.example.org/stories/0123456789abcdef   # its page\n"
+        "  https://news.example.org/stories/0123456789abcdef/  # its page\n"
+        "https://news.example.org/stories/00112233445566ff   # its page, as linked before\n"
         "https://news.example.org/agg/stories/fedcba9876543210/updates.atom\n"
         "https://www.paper.example/2025/02/piece.html?utm_source=rss#comments\n"
         "\n"
     )
-    assert withheld.stories == {STORY, "0123456789abcdef", "fedcba9876543210"}
+    assert withheld.stories == {STORY, "0123456789abcdef", "00112233445566ff", "fedcba9876543210"}
     assert withheld.articles == {"https://paper.example/2025/02/piece.html"}
     assert Withheld.from_lines(withheld.to_lines()) == withheld
     with pytest.raises(ConfigError, match=r"withheld.txt: line 2: 'not a link' is neither"):
