@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 from aggregator.models import Story
 from aggregator.publish import (
     ALL_SLUG,
+    ENGLISH,
     FEED_FORMATS,
     FEED_MEDIA_TYPES,
     FORMAT_LABELS,
@@ -56,6 +57,7 @@ from aggregator.publish import (
 from aggregator.ranking import rank
 from aggregator.search_query import Query, match_expression, parse_query
 from aggregator.search_query import fold_word as _fold_word
+from aggregator.site_words import Words
 from aggregator.slugs import slugify
 
 _CSS = """
@@ -602,6 +604,21 @@ def render_search_html(
         alternates=alternates,
         extra_meta=['<meta name="robots" content="noindex">'],
         search_box=False,
+    )
+
+
+def render_not_found_html(home: str | None = None, words: Words = ENGLISH) -> str:
+    """A small plain page for an address the site does not have, in the site's `words`; with
+    `home`, a link to the front page (a reader who followed an old item to a story since
+    pruned can go on from there). The server answers it with a 404; a static export writes it
+    as 404.html, which static hosts send for such an address."""
+    way_on = f'<p><a href="{html.escape(home)}">{words("front_page")}</a></p>' if home else ""
+    title = words("not_found")
+    return (
+        f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"<p>{words('nothing_here')}</p>{way_on}</body></html>\n"
     )
 
 

@@ -31,6 +31,7 @@ from aggregator.pages import (
     render_category_html,
     render_index_html,
     render_moved_html,
+    render_not_found_html,
     render_search_html,
     render_sources_html,
     render_story_html,
@@ -73,6 +74,7 @@ MAX_PAGES = 20  # category pages beyond this are not offered
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 RERANK_SECONDS = 600.0  # pages ranked by age are re-rendered at least this often
 _LEADING_MEMO = 64  # categories' leading stories kept (per data version and time)
+NOT_FOUND_FILE = "404.html"  # the export's 404 page, where static hosts look for it
 SOURCES_WINDOW = timedelta(days=7)  # the sources page counts each outlet's reports this far back
 
 
@@ -439,6 +441,11 @@ class Site:
             return None
         return Output(opensearch_xml(self.settings).encode(), OPENSEARCH_TYPE)
 
+    def not_found(self) -> Output:
+        """The page for an address the site does not have (404.html in a static export)."""
+        page = render_not_found_html(self.settings.base_url, self.settings.words)
+        return Output(page.encode(), HTML_TYPE)
+
     def robots(self) -> Output:
         return Output(robots_txt(self.settings).encode(), TEXT_TYPE)
 
@@ -490,6 +497,7 @@ class Site:
         yield "index.html", self.index()
         yield "sources/index.html", self.sources()
         yield "robots.txt", self.robots()
+        yield NOT_FOUND_FILE, self.not_found()
         yield "favicon.ico", self.favicon("ico")
         yield "favicon.svg", self.favicon("svg")
         for fmt, path in OPML_FORMATS.items():

@@ -15,7 +15,6 @@ import contextlib
 import errno
 import gzip
 import hashlib
-import html
 import json
 import logging
 import os
@@ -41,6 +40,7 @@ from aggregator.health import report as health_report
 from aggregator.metrics import CONTENT_TYPE as METRICS_TYPE
 from aggregator.metrics import RELAY_HEADERS, Network, allowed
 from aggregator.metrics import render as render_metrics
+from aggregator.pages import render_not_found_html
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import (
     ALL_SLUG,
@@ -324,19 +324,10 @@ def relocated(path: str, old: str, new: str) -> str:
 
 
 def not_found_response(home: str | None = None, words: Words = ENGLISH) -> web.Response:
-    """A small plain 404 page, in the site's `words`; with `home`, a link to the front page (a
-    reader who followed an old item to a story since pruned can go on from there)."""
-    way_on = f'<p><a href="{html.escape(home)}">{words("front_page")}</a></p>' if home else ""
-    title = words("not_found")
-    body = (
-        f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
-        f"<p>{words('nothing_here')}</p>{way_on}</body></html>\n"
-    )
+    """The 404 page (`render_not_found_html`: a static export's 404.html holds the same)."""
     return web.Response(
         status=404,
-        text=body,
+        text=render_not_found_html(home, words),
         content_type="text/html",
         charset="utf-8",
         headers={**_SECURITY_HEADERS, "Cache-Control": "no-store"},

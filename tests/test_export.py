@@ -44,6 +44,7 @@ def test_export_writes_every_feed_and_page_with_the_served_bytes(tmp_path: Path)
     for expected in (
         "index.html",
         "robots.txt",
+        "404.html",
         "favicon.ico",
         "favicon.svg",
         "feeds.opml",
@@ -117,6 +118,22 @@ def test_every_link_of_an_export_names_a_file_a_static_server_sends_as_it_is(
     for address in linked:
         target = tmp_path / address / "index.html" if address.endswith("/") or not address else None
         assert (target or tmp_path / address).is_file(), address
+
+
+def test_an_export_holds_the_servers_404_page_where_static_hosts_look_for_it(
+    tmp_path: Path,
+) -> None:
+    """An address the export does not have had the web server's own bare error page, where the
+    live server's links the front page (an old item's story since pruned): the export now
+    writes the same page as 404.html, which GitHub Pages, GitLab Pages, Netlify and
+    Cloudflare Pages send for such an address (nginx: `error_page 404 /404.html`)."""
+    from aggregator.web import not_found_response
+
+    french = dataclasses.replace(SETTINGS, language="fr")
+    export_site(Site(reader(), french, clock=lambda: T0), tmp_path)
+    served = not_found_response(french.base_url, french.words)
+    assert (tmp_path / "404.html").read_bytes() == served.body
+    assert f'<a href="{BASE}">' in (tmp_path / "404.html").read_text()
 
 
 def test_cli_publish_needs_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
