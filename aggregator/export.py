@@ -177,7 +177,8 @@ def _remove_former(root: Path, now: set[str]) -> None:
     """Remove the files the last export wrote (its `_WRITTEN` list) that this one did not,
     with the directories they leave empty, and list this export's. A removed category's
     feeds and pages had stayed as they were, for good (the server answers 404 there), and
-    a renamed one's pages past the first (301 there)."""
+    a renamed one's pages past the first (301 there: those it still has are now pages that
+    send readers on)."""
     listed = root / _WRITTEN
     try:
         before = set(listed.read_text(encoding="utf-8").splitlines())

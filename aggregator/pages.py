@@ -622,10 +622,13 @@ def render_not_found_html(home: str | None = None, words: Words = ENGLISH) -> st
     )
 
 
-def render_moved_html(name: str, slug: str, settings: PublishSettings) -> str:
+def render_moved_html(
+    name: str, slug: str, settings: PublishSettings, target: str | None = None
+) -> str:
     """What a static export writes at a renamed category's former address: a page that sends
-    the reader on to the category's page now (a web server answers 301 there instead)."""
-    target = category_url(slug, settings)
+    the reader on to the category's page now, or to `target`, its page there of the same kind
+    (a later page, the subscribe page; a web server answers 301 there instead)."""
+    target = target or category_url(slug, settings)
     target_attr = html.escape(target, quote=True)
     moved = settings.words("moved", link=f'<a href="{target_attr}">{esc(name)}</a>')
     moved = f"<p>{moved}</p>"

@@ -46,10 +46,12 @@ from aggregator.publish import (
     MORE_STORIES,
     PublishSettings,
     all_title,
+    category_url,
     feed_path,
     feed_url,
     headline,
     story_feed_path,
+    subscribe_url,
     utc,
 )
 from aggregator.ranking import rank
@@ -493,6 +495,18 @@ class Site:
         once = Site(_ReadOnce(self.reader), self.settings, clock=self.now, digest=self.digest)
         yield from once._files()
 
+    def _moved(
+        self, name: str, slug: str, olds: Sequence[str], where: str, target: str | None = None
+    ) -> Iterator[tuple[str, Output]]:
+        """The page that sends a renamed category's readers on to `target` (its page now),
+        at `where` (a path below a slug) under each of its former slugs `olds`, where the
+        server answers 301."""
+        if not olds:
+            return
+        page = render_moved_html(name, slug, self.settings, target).encode()
+        for old in olds:
+            yield f"{old}/{where}index.html", Output(page, HTML_TYPE)
+
     def _files(self) -> Iterator[tuple[str, Output]]:
         yield "index.html", self.index()
         yield "sources/index.html", self.sources()
@@ -516,12 +530,14 @@ class Site:
                             yield feed_path(old, fmt, top), output
             every = slug == ALL_SLUG  # (every category's: no former slug, no digest)
             listed += self._feed_candidates(None if every else self.category_named(slug), True)
-            for old in () if every else former.get(slug, ()):
-                moved = render_moved_html(name, slug, self.settings)
-                yield f"{old}/index.html", Output(moved.encode(), HTML_TYPE)
+            olds = () if every else former.get(slug, ())
+            yield from self._moved(name, slug, olds, "")
             subscribe = None if every else self.subscribe(slug)
             if subscribe is not None:
                 yield f"{slug}/subscribe/index.html", subscribe
+                # (linked from the daily emails sent before the rename)
+                target = subscribe_url(slug, self.settings)
+                yield from self._moved(name, slug, olds, "subscribe/", target)
             stories = self.reader.stories(
                 None if every else name, self.settings.page_size * MAX_PAGES
             )
@@ -531,6 +547,9 @@ class Site:
                 if output is not None:
                     where = f"{slug}/index.html" if page == 1 else f"{slug}/page/{page}/index.html"
                     yield where, output
+                    if page > 1:
+                        target = category_url(slug, self.settings, page)
+                        yield from self._moved(name, slug, olds, f"page/{page}/", target)
         everything = self.reader.stories(None, self.settings.max_items * FEED_CANDIDATES)
         story_ids.update((s.id, None) for s in everything)
         for name in self.reader.categories():

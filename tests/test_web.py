@@ -868,6 +868,29 @@ def test_the_static_export_writes_a_renamed_categorys_feeds_at_its_former_addres
     assert not any(name.startswith(("sport/", "feeds/sport")) for name in files)
 
 
+def test_the_static_export_sends_on_from_every_former_page_of_a_renamed_category() -> None:
+    """Its later pages and its subscribe page (which the daily emails sent before the rename
+    link) were not there at the former address, where the server answers 301: each former
+    page now sends the reader on to its page at the new address."""
+    reader = RenamingReader()
+    reader.items += [
+        make_story(f"x{n}", f"Extra {n}", category="World News", hours=n) for n in range(30)
+    ]
+    digest = DigestSettings(
+        smtp_host="127.0.0.1",
+        from_address="news@news.example.org",
+        recipients={"World News": ("reader@example.org",)},
+    )
+    files = dict(Site(reader, SETTINGS, clock=lambda: T0, digest=digest).files())
+    pages = [p.removeprefix("world-news/") for p in files if p.startswith("world-news/")]
+    assert sorted(pages) == ["index.html", "page/2/index.html", "subscribe/index.html"]
+    for page in pages:
+        target = f"{BASE}world-news/{page.removesuffix('index.html')}"
+        moved = files[f"world/{page}"].body.decode()
+        assert f'<meta http-equiv="refresh" content="0; url={target}">' in moved, page
+        assert f'<link rel="canonical" href="{target}">' in moved
+
+
 @pytest.mark.parametrize("names", [["東京", "Новости"], ["東京", "—"]])
 def test_the_former_wordless_slug_moves_nowhere_when_it_is_ambiguous_or_taken(
     names: list[str],
