@@ -599,9 +599,11 @@ def make_app(
         """`/stories/<id>`, as pages, feeds and emails linked it before: to the page (a merged
         story's straight to the story that absorbed it)."""
         story_id = request.match_info["story_id"]
-        await merged(request, story_id, lambda new: f"{new}/")
-        if await asyncio.to_thread(reader.story, story_id) is None:
-            return not_found()  # (no redirect to a page that is not there)
+        # (its page cached for the current data is a published story's: no query for it)
+        if cache.get(f"{request.rel_url.path}/", await version.get()) is None:
+            await merged(request, story_id, lambda new: f"{new}/")
+            if await asyncio.to_thread(reader.story, story_id) is None:
+                return not_found()  # (no redirect to a page that is not there)
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
         raise web.HTTPMovedPermanently(location=f"{quote(story_id, safe='')}/")
 

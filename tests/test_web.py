@@ -639,11 +639,15 @@ def test_a_merged_story_redirects_and_a_cached_page_asks_nothing() -> None:
         def __init__(self) -> None:
             super().__init__()
             self.merged: dict[str, str] = {}
-            self.merge_lookups = 0
+            self.merge_lookups = self.reads = 0
 
         def merged_into(self, story_id: str) -> str | None:
             self.merge_lookups += 1
             return self.merged.get(story_id)
+
+        def story(self, story_id: str) -> Story | None:
+            self.reads += 1
+            return super().story(story_id)
 
     reader = Merging()
 
@@ -658,6 +662,13 @@ def test_a_merged_story_redirects_and_a_cached_page_asks_nothing() -> None:
         assert (status, headers["Location"]) == (301, "../w2/")
         status, headers, _ = await get(session, root + "/stories/w1")  # (an older link: one hop)
         assert (status, headers["Location"]) == (301, "w2/")
+        # an older link of a page cached for the current data asks nothing either
+        status, _, _ = await get(session, root + "/stories/w2/")
+        lookups, reads = reader.merge_lookups, reader.reads
+        for _ in range(3):
+            status, headers, _ = await get(session, root + "/stories/w2")
+            assert (status, headers["Location"]) == (301, "w2/")
+        assert (reader.merge_lookups, reader.reads) == (lookups, reads)
 
     serve(reader, check)
 
