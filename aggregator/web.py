@@ -496,15 +496,19 @@ def make_app(
     async def sources_slash(request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently(location="sources/")  # (relative: behind a prefix too)
 
-    async def moved(request: web.Request, slug: str) -> None:
-        """Send a link to a category's former slug on to its slug now (see Site.moved_slug).
-        A document cached for the current data is a category's own: no query for it."""
+    async def moved(request: web.Request, slug: str, slash: bool = False) -> None:
+        """Send a link to a category's former slug on to its slug now (see Site.moved_slug);
+        `slash`: the link is a page's address written without its slash, sent straight to
+        the page (not to the same address under the new slug, a second hop). A document
+        cached for the current data is a category's own: no query for it."""
         path = request.rel_url.path
         if slug not in RESERVED_SLUGS and cache.get(path, await version.get()) is not None:
             return
         new = await asyncio.to_thread(site.moved_slug, slug)
         if new:
             location = f"{new}/" if path == f"/{slug}" else relocated(path, slug, new)
+            if slash and not location.endswith("/"):
+                location += "/"
             raise web.HTTPMovedPermanently(location=location)
 
     async def category(request: web.Request) -> web.StreamResponse:
@@ -522,7 +526,7 @@ def make_app(
         """`/<slug>/subscribe`, as pages and emails linked it before: to the page, for a
         category that has one."""
         slug = request.match_info["slug"]
-        await moved(request, slug)
+        await moved(request, slug, slash=True)
         if await asyncio.to_thread(site.category_named, slug) not in mailed:
             return not_found()
         # Relative, so it stays right behind a reverse proxy that adds a path prefix.
@@ -543,7 +547,7 @@ def make_app(
         it (relative, so it stays right behind a reverse proxy that adds a path prefix)."""
         slug = request.match_info["slug"]
         if slug != ALL_SLUG:
-            await moved(request, slug)
+            await moved(request, slug, slash=True)
             if await asyncio.to_thread(site.category_named, slug) is None:
                 return not_found()
         raise web.HTTPMovedPermanently(location=location)
