@@ -253,16 +253,19 @@ class StoriesStore(StoreBase):
     def _distinct_updated(self, story_id: str, updated: datetime) -> str:
         """`updated` as stored: when other stories changed in the same second (sources without
         dates share the time we first saw them), microseconds keep the times distinct, so
-        feed entries never share one `updated`. Fractions still sort correctly as text."""
+        feed entries never share one `updated`: one after the latest of them (their count
+        had been taken again once a story left the second, changed anew). Fractions still
+        sort correctly as text."""
         second = updated.replace(microsecond=0)
         same = self._rows(
-            "SELECT COUNT(*) AS n FROM stories WHERE id != ? AND updated >= ? AND updated < ?",
+            "SELECT MAX(updated) AS latest FROM stories "
+            "WHERE id != ? AND updated >= ? AND updated < ?",
             [story_id, to_iso(second), to_iso(second + timedelta(seconds=1))],
         )
-        taken = next(iter(same))["n"]
-        if not taken:
+        latest = from_iso(next(iter(same))["latest"])
+        if latest is None:
             return to_iso(second) or ""
-        stamp = second.astimezone(UTC).replace(microsecond=min(taken, 999_999))
+        stamp = second.astimezone(UTC).replace(microsecond=min(latest.microsecond + 1, 999_999))
         return stamp.isoformat()
 
     def summary_state(self, story_id: str, inputs_key: str) -> tuple[str | None, Summary | None]:

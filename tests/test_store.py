@@ -489,6 +489,18 @@ def test_stories_changed_in_one_second_get_distinct_updated_times() -> None:
     assert [s.id for s in stories] == ["s2", "s1", "s0"]  # the later change sorts first
     since = store.reader().stories_since("World News", NOW)
     assert len(since) == 3
+    # s0 changes again (to the next second), and s3 comes in that second: it had taken the
+    # count of the others there, s2's time (a feed with two entries of one atom:updated)
+    again = Summary("H0 again", (Bullet("Another fact.", (0,)),), (undated,), 1)
+    store.save_summary("s0", again, "fp0b", [("World News", 1.0)], NOW)
+    store.save_poll(FeedState("https://a.example/feed"), [item("i3", guid="g3")])
+    with store.transaction():
+        store.assign(item("i3", guid="g3"), "s3", None, NOW)
+    summary = Summary("H3", (Bullet("Fact three.", (0,)),), (undated,), 1)
+    store.save_summary("s3", summary, "fp3", [("World News", 1.0)], NOW)
+    stories = store.reader().stories("World News", 10)
+    assert len({s.updated for s in stories}) == 4
+    assert [s.id for s in stories] == ["s0", "s3", "s2", "s1"]
 
 
 def test_a_story_carries_the_language_most_of_its_sources_feeds_declare() -> None:
