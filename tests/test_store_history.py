@@ -85,3 +85,38 @@ def test_the_pages_due_again_are_read_from_the_few_to_retry() -> None:
     found = plans_of(lambda s: s.article_retries_due(NOW, NOW, 30))
     assert "idx_articles_retry" in found[0], found
     assert "SCAN a" not in found[0], found
+
+
+def test_status_reads_no_text_of_a_feed_whose_stories_are_published() -> None:
+    """Whether a feed's items are published stops at its first published one; its items'
+    texts are weighed only for a feed none of whose items is (they had been read whole for
+    every feed: the status query then read the whole database)."""
+    store = Store()
+    db = store.conn
+    for feed, version in (("https://a.example/feed", 1), ("https://b.example/feed", 0)):
+        db.execute("INSERT INTO feeds (url, status) VALUES (?, 'ok')", (feed,))
+        db.execute(
+            "INSERT INTO sources (url, category, title, active, position) "
+            "VALUES (?, 'World', 't', 1, 0)",
+            (feed,),
+        )
+        db.execute("INSERT INTO stories (id, version) VALUES (?, ?)", (feed, version))
+        for n in range(5):
+            db.execute(
+                "INSERT INTO items (id, feed_url, guid, title, text, story_id) "
+                "VALUES (?, ?, ?, 'A title', ?, ?)",
+                (f"{feed}#{n}", feed, str(n), "A sentence of text. " * 10, feed),
+            )
+    weighed: list[str] = []
+
+    def length(value: object) -> int | None:
+        weighed.append(str(value))
+        return None if value is None else len(str(value))
+
+    db.create_function("length", 1, length)  # (in place of SQLite's own, to see what it reads)
+    rows = {r["url"]: r for r in store.status_rows()}
+    assert rows["https://a.example/feed"]["published"]
+    assert not rows["https://b.example/feed"]["published"]
+    assert rows["https://b.example/feed"]["in_stories"] == 5
+    assert rows["https://b.example/feed"]["with_text"] == 5
+    assert sum(text.startswith("A sentence") for text in weighed) == 5, weighed
