@@ -414,7 +414,9 @@ def _host_segment(title: str, text: str, outlet: str) -> bool:
     if not own:
         return False
     owner = "|".join(re.escape(o) for o in {own, own.split()[0]})
-    given = r"(?:[A-Z][\w.'’-]*\s+){0,2}"
+    # a title's one word needs the given name before it ("CNN's Don Lemon"): "the BBC's Ukraine
+    # correspondent" names no host of "Ukraine: …"
+    given = r"(?:[A-Z][\w.'’-]*\s+)" + ("{1,2}" if name == last else "{0,2}")
     return re.search(rf"\b(?:{owner})['’]s?\s+{given}{surname}\b", text) is not None
 
 

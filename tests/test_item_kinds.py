@@ -220,6 +220,12 @@ def test_title_says_its_own_kind() -> None:
             "Minister Jane Roe quit on Monday, Harbour TV's political editor reports.",
             "news",
         ),
+        # a place's or topic's kicker the outlet's own desk is named after: no host's name
+        (
+            "Keldon: Ferry sinks in harbour storm",
+            "Two crew were rescued, Harbour TV's Keldon correspondent Jane Roe reports.",
+            "news",
+        ),
     ],
 )
 def test_a_programmes_host_giving_their_view_is_opinion(title: str, text: str, kind: str) -> None:
