@@ -247,10 +247,12 @@ def furniture_prefixes(titles: Sequence[str], texts: Sequence[str]) -> frozenset
     floor = max(FURNITURE_MIN_TITLES, FURNITURE_SHARE * len(titles))
     prefixes = set()
     for prefix, indexes in found.items():
-        if len(indexes) < floor:
+        # (only a text tells: over titles without one, a topic's kicker is never said either)
+        told = [texts[i] for i in indexes if texts[i].strip()]
+        if len(indexes) < floor or len(told) < FURNITURE_MIN_TITLES:
             continue
         said = re.compile(rf"(?<!\w){re.escape(prefix)}(?!\w)", re.IGNORECASE)
-        if sum(said.search(texts[i]) is not None for i in indexes) <= FURNITURE_SAID * len(indexes):
+        if sum(said.search(text) is not None for text in told) <= FURNITURE_SAID * len(told):
             prefixes.add(prefix)
     return frozenset(prefixes)
 

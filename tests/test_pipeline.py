@@ -550,3 +550,14 @@ def test_a_section_label_the_feed_sets_before_its_texts_is_left_out_of_them() ->
     ]
     # the hash takes the text as the feed sent it
     assert items[0].content_hash == content_hash(items[0].title, texts[0])
+
+
+def test_a_kicker_over_titles_without_text_stays() -> None:
+    # Only a text tells a programme's name from a topic's kicker: a feed of headlines alone
+    # never says either, and its topic's kicker had been cut from its titles.
+    headlines = [
+        Entry(guid=f"g{n}", title=f"Flooding: Keldon river rises at bridge {n}", text="")
+        for n in range(4)
+    ] + [Entry(guid="g9", title="Mayor opens the new bridge to traffic", text="")]
+    items = entries_to_items(SOURCE, parsed(*headlines), NOW)
+    assert [i.title for i in items] == [e.title for e in headlines]
