@@ -251,10 +251,21 @@ def furniture_prefixes(titles: Sequence[str], texts: Sequence[str]) -> frozenset
         told = [texts[i] for i in indexes if texts[i].strip()]
         if len(indexes) < floor or len(told) < FURNITURE_MIN_TITLES:
             continue
-        said = re.compile(rf"(?<!\w){re.escape(prefix)}(?!\w)", re.IGNORECASE)
-        if sum(said.search(text) is not None for text in told) <= FURNITURE_SAID * len(told):
+        if sum(_says(text, prefix) for text in told) <= FURNITURE_SAID * len(told):
             prefixes.add(prefix)
     return frozenset(prefixes)
+
+
+def _says(text: str, prefix: str) -> bool:
+    """Whether `text` says `prefix`: whole, or each of its words of three letters or more
+    (a topic's "Israel-Gaza war: …" over reports of "the war in Gaza", which Israel fights)."""
+    pattern = r"(?<!\w){}(?!\w)"
+    if re.search(pattern.format(re.escape(prefix)), text, re.IGNORECASE):
+        return True
+    named = re.findall(r"[^\W\d_]{3,}", prefix)
+    return len(named) > 1 and all(
+        re.search(pattern.format(re.escape(word)), text, re.IGNORECASE) for word in named
+    )
 
 
 def without_prefix(title: str, prefixes: frozenset[str]) -> str:

@@ -561,3 +561,19 @@ def test_a_kicker_over_titles_without_text_stays() -> None:
     ] + [Entry(guid="g9", title="Mayor opens the new bridge to traffic", text="")]
     items = entries_to_items(SOURCE, parsed(*headlines), NOW)
     assert [i.title for i in items] == [e.title for e in headlines]
+
+
+def test_a_topics_kicker_of_several_words_its_reports_say_word_by_word_stays() -> None:
+    # "Keldon floods: …" over reports of "floods in Keldon": said, though never as one phrase
+    said = [
+        "The floods in Keldon closed two roads overnight.",
+        "Marrow school shut as floods reached Keldon's edge.",
+        "Farmers near Keldon count their losses from the floods.",
+        "Crews pumped water from homes after Keldon's floods.",
+    ]
+    topic = [
+        Entry(guid=f"g{n}", title=f"Keldon floods: River rises at bridge {n}", text=text)
+        for n, text in enumerate(said)
+    ] + [Entry(guid="g9", title="Mayor opens the new bridge", text="It opened today.")]
+    items = entries_to_items(SOURCE, parsed(*topic), NOW)
+    assert [i.title for i in items] == [e.title for e in topic]
