@@ -207,7 +207,8 @@ _READER_NOTE = re.compile(
     r"^start\s+your\s+(?:day|morning|evening|week|weekend)\b|"
     # a page's call to stay on it ("Stay here for the latest data …", "Stay with us for …"),
     # and a programme's call to watch in Tagalog ("Tutukan ang …", "Panoorin ang …")
-    r"^stay\s+(?:here|with\s+us|on\s+this\s+page)\b|"
+    # (for something, or alone: "Stay here, police told residents" is a report's words)
+    r"^stay\s+(?:here|with\s+us|on\s+this\s+page)(?:\s+(?:for|to|as)\b|\s*[.!]?\s*$)|"
     r"^(?:tutukan|panoorin|abangan|subaybayan)\s+(?:ang|ngayong|sa|mamaya)\b|"
     r"\bis\s+(?:[\w'’.&-]+\s+){0,3}?flagship\s+(?:news(?:cast|\s+programme|\s+program|\s+show)|"
     r"(?:current\s+affairs\s+|morning\s+|breakfast\s+)?(?:programme|program|show))\b|"

@@ -483,6 +483,7 @@ def test_a_newsletters_own_lines_are_no_bullets() -> None:
         "Evening Report is the flagship news programme of Example Radio. "
         "Start times for the harbour ferries change from Monday, the operator said. "
         "Stay-at-home orders for the harbour district end on Monday, the council said. "
+        "Stay here, the police told residents of the harbour district as the fire spread. "
         "The ferry is the company's flagship vessel and carries 400 cars, the operator said."
     )
     assert body_sentences(text, []) == [
@@ -491,6 +492,7 @@ def test_a_newsletters_own_lines_are_no_bullets() -> None:
         "Residents get access to the new park from next week, the council said.",
         "Start times for the harbour ferries change from Monday, the operator said.",
         "Stay-at-home orders for the harbour district end on Monday, the council said.",
+        "Stay here, the police told residents of the harbour district as the fire spread.",
         "The ferry is the company's flagship vessel and carries 400 cars, the operator said.",
     ]
 
