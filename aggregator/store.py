@@ -24,7 +24,7 @@ from .store_feeds import FeedsStore, PollWrite
 from .store_grouping import GroupingStore
 from .store_pictures import PicturesStore
 from .store_push import PushStore
-from .store_read import STATUS_SQL, Reader
+from .store_read import STATUS_SQL, Reader, with_published
 from .store_rows import from_iso, to_iso
 from .store_stories import StoriesStore
 
@@ -71,7 +71,7 @@ class Store(FeedsStore, GroupingStore, StoriesStore, ArticlesStore, PicturesStor
 
     def status_rows(self) -> list[dict[str, Any]]:
         """One row per active feed, for `aggregator status`."""
-        return list(self._rows(STATUS_SQL))
+        return with_published(list(self._rows(STATUS_SQL)), self._rows)
 
     def reader(self) -> Reader:
         return Reader(self.path, self if self.path == ":memory:" else None)

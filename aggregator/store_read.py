@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -63,19 +63,6 @@ STATUS_SQL = (
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
     "(SELECT MAX(i.first_seen) FROM items i WHERE i.feed_url = s.url) AS newest_item_at, "
-    # whether any of its items is in a published story (the first one found ends the look);
-    # and, for a feed none of whose items is, its items in a story and those with text of
-    # their own (more than their headline again: a Google News entry's text is its headline
-    # and publisher). Counted for every feed, they had read each item's row and whole text:
-    # the query had taken four times as long on a database of 300k items.
-    f"{_PUBLISHED} AS published, "
-    f"CASE WHEN {_PUBLISHED} THEN NULL ELSE "
-    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
-    "AND i.furniture = 0) END AS in_stories, "
-    f"CASE WHEN {_PUBLISHED} THEN NULL ELSE "
-    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
-    "AND i.furniture = 0 AND LENGTH(i.text) > LENGTH(COALESCE(i.title, '')) + 60) END "
-    "AS with_text, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.status = 'ok') AS articles_ok, "
     f"(SELECT COUNT(*) {_FEED_PAGES}{_FAILED}) AS articles_failed, "
     f"(SELECT COUNT(*) {_FEED_PAGES}a.retry_at IS NOT NULL) AS articles_retrying, "
@@ -86,6 +73,40 @@ STATUS_SQL = (
     "FROM sources s JOIN feeds f ON f.url = s.url WHERE s.active = 1 "
     "ORDER BY s.position"
 )
+
+# Whether a feed's items are published (the first one found ends the look); and, for a feed
+# none of whose items is, its items in a story and those with text of their own (more than
+# their headline again: a Google News entry's text is its headline and publisher). Counted
+# for every feed, they had read each item's row and whole text: the status query had taken
+# four times as long on a database of 300k items. A query of its own: it reads the stories,
+# which a damaged file may have lost while the feeds' rows are whole.
+PUBLISHED_SQL = (
+    f"SELECT s.url, {_PUBLISHED} AS published, "
+    f"CASE WHEN {_PUBLISHED} THEN NULL ELSE "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
+    "AND i.furniture = 0) END AS in_stories, "
+    f"CASE WHEN {_PUBLISHED} THEN NULL ELSE "
+    "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.story_id IS NOT NULL "
+    "AND i.furniture = 0 AND LENGTH(i.text) > LENGTH(COALESCE(i.title, '')) + 60) END "
+    "AS with_text "
+    "FROM sources s WHERE s.active = 1"
+)
+_PUBLISHED_KEYS = ("published", "in_stories", "with_text")
+
+
+def with_published(
+    rows: list[dict[str, Any]], query: Callable[[str], Iterable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The status `rows` with `PUBLISHED_SQL`'s columns; each None (not known) where the
+    stories cannot be read (a damaged file: the feeds' rows are still said)."""
+    try:
+        published = {r.pop("url"): r for r in query(PUBLISHED_SQL)}
+    except sqlite3.DatabaseError:
+        published = {}
+    for row in rows:
+        row.update(published.get(row["url"], dict.fromkeys(_PUBLISHED_KEYS)))
+    return rows
+
 
 PHRASE_CANDIDATES = 2000  # newest stories with a phrase's words whose text a search reads
 _WITH_TEXT = " JOIN summaries m ON m.story_id = s.id WHERE"  # (a found story's indexed text)
@@ -410,6 +431,9 @@ class Reader:
         """One row per active feed, for `aggregator status` (read-only). A database this
         version has not migrated yet (read-only to the user asking) lacks the later columns:
         each reads as its default (no rules, no interval, no headers of its own)."""
+        return with_published(self._feed_rows(), self._rows)
+
+    def _feed_rows(self) -> list[dict[str, Any]]:
         try:
             return self._rows(STATUS_SQL)
         except sqlite3.OperationalError as exc:
