@@ -397,8 +397,8 @@ def item_kind(item: Item) -> Kind:
 
 def _host_segment(title: str, text: str, outlet: str) -> bool:
     """Whether the title's opening name is the outlet's own host or writer (`_SPEAKER_TITLE`):
-    the text calls them "<outlet>'s <name>", or tags them ("#Name") and names them nowhere
-    else."""
+    the text calls them "<outlet>'s <name>", or tags them beside the outlet ("#FoxNews
+    #Name") and names them nowhere else."""
     match = _SPEAKER_TITLE.match(title) if ":" in title else None
     if match is None or not text:
         return False
@@ -407,12 +407,20 @@ def _host_segment(title: str, text: str, outlet: str) -> bool:
     if last not in text:
         return False
     surname = re.escape(last)
-    tag = re.compile(rf"#{re.escape(name.replace(' ', ''))}\b", re.IGNORECASE)
-    if tag.search(text) and not re.search(rf"(?<!#)\b{surname}\b", text):
-        return True
     own = _OUTLET_NAME.sub("", outlet).strip()
     if not own:
         return False
+    # a tag of the name beside the outlet's own ("#FoxNews #Hannity"): a topic's tag alone
+    # ("Our #Brexit explainer" under "Brexit: …") is no programme's
+    tag = re.compile(rf"#{re.escape(name.replace(' ', ''))}\b", re.IGNORECASE)
+    tags = {own.replace(" ", ""), own.split()[0]}
+    outlet_tag = re.compile(rf"#(?:{'|'.join(map(re.escape, tags))})\b", re.IGNORECASE)
+    if (
+        tag.search(text)
+        and outlet_tag.search(text)
+        and not re.search(rf"(?<!#)\b{surname}\b", text)
+    ):
+        return True
     owner = "|".join(re.escape(o) for o in {own, own.split()[0]})
     # a title's one word needs the given name before it ("CNN's Don Lemon"): "the BBC's Ukraine
     # correspondent" names no host of "Ukraine: …"

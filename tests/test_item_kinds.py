@@ -220,6 +220,12 @@ def test_title_says_its_own_kind() -> None:
             "Minister Jane Roe quit on Monday, Harbour TV's political editor reports.",
             "news",
         ),
+        # a topic's tag without the outlet's: no programme's
+        (
+            "Brexit: What happens next for the harbour's ferries",
+            "Our #Brexit explainer reads the new customs rules for the ferries.",
+            "news",
+        ),
         # a place's or topic's kicker the outlet's own desk is named after: no host's name
         (
             "Keldon: Ferry sinks in harbour storm",
