@@ -254,6 +254,8 @@ KEPT_CAPS = [
     "MARKET SNAPSHOT: Stocks fall on China worries",
     "STORM HITS THE COAST",
     "Gun show cancelled after GEORGE ROE was named",
+    "IMF WARNS of a harbour slowdown",  # (an acronym and a shouted word, not a name)
+    "EN VIVO: Sigue la votación del puerto",
 ]
 
 
