@@ -63,7 +63,8 @@ def _event_term(term: str, counts: WindowCounts) -> bool:
 
 
 def _anchored(headline: Features, other: Features, counts: WindowCounts) -> bool:
-    return any(t in other.unique and _event_term(t, counts) for t in headline.title)
+    held = other.unique
+    return counts.events_among([t for t in headline.title if t in held]) > 0
 
 
 def names_what_happened(
@@ -73,8 +74,7 @@ def names_what_happened(
     least `unanchored_terms` distinctive terms that are not names."""
     if _anchored(item, member, counts) or _anchored(member, item, counts):
         return True
-    shared = item.unique & member.unique
-    return sum(_event_term(t, counts) for t in shared) >= unanchored_terms
+    return counts.events_among(item.unique & member.unique) >= unanchored_terms
 
 
 def shares_own_terms(
@@ -160,7 +160,7 @@ def stands_for_story(
     in her underwear") and join the story of one of them; through its other half it would
     bring the other event's reports into that story, and fold the other event's story in.
     What it shares with the rest of the story is what made it a member."""
-    shared = [t for t in item.unique & member.unique if counts.distinctive(t)]
+    shared = counts.distinct(item.unique & member.unique)
     if not shared:
         return True
     alone = True  # (no other member: nothing to tell it by)
@@ -211,7 +211,8 @@ def shares_a_figure(item: Features, member: Features, counts: WindowCounts, digi
 def _names_another(
     terms: tuple[str, ...] | frozenset[str], other: Features, counts: WindowCounts
 ) -> bool:
-    return any(t not in other.unique and counts.is_name(t) and counts.distinctive(t) for t in terms)
+    held = other.unique
+    return bool(counts.distinct(counts.names_among([t for t in terms if t not in held])))
 
 
 def names_apart(item: Features, member: Features, counts: WindowCounts, thin: bool = False) -> bool:
@@ -243,9 +244,8 @@ def names_margin(
     two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
     outlet's so far. A link sharing no name and only the fewest distinctive terms a link may
     rest on is thin."""
-    sdf, limit = counts.sdf.get, counts.distinct_limit()  # (`counts.distinctive`, once)
-    distinct = [t for t in item.unique & member.unique if sdf(t, 0) <= limit]
-    named = any(map(counts.is_name, distinct))  # (`shares_a_name`, on the terms found once)
+    distinct = counts.distinct(item.unique & member.unique)
+    named = bool(counts.names_among(distinct))  # (`shares_a_name`, on the terms found once)
     thin = not named and len(distinct) <= settings.min_shared_terms
     apart = names_apart(item, member, counts, thin)
     margin = settings.series_margin if apart and own_outlet else 0.0

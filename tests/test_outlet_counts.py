@@ -160,3 +160,24 @@ def test_vectors_leave_out_furniture_as_counts_change() -> None:
             assert [list(v.items()) for v in found] == list(
                 _reference_vectors(counts, features.title, features.text, outlet)
             )
+
+
+def test_a_checks_terms_are_read_as_each_term_asked_alone() -> None:
+    """`distinct`, `names_among` and `events_among` (a check's terms in one call) answer what
+    `distinctive` and `is_name` answer term by term, as the counts and the number of stories
+    change (terms counted nowhere included)."""
+    rng = random.Random(11)
+    counts = WindowCounts(ClusterSettings(distinctive_min=3, distinctive_share=0.05))
+    vocabulary = [f"t{n}" for n in range(80)]
+    for step in range(400):
+        term = rng.choice(vocabulary)
+        counts.df[term] += rng.randint(0, 3)
+        counts.names[term] += rng.randint(0, 2)
+        counts.uncased[term] += rng.randint(0, 1)
+        counts.sdf[term] += rng.randint(0, 2)
+        counts.n_stories = rng.randint(0, 300)
+        terms = rng.sample([*vocabulary, "nowhere"], rng.randint(0, 30))
+        assert counts.distinct(terms) == [t for t in terms if counts.distinctive(t)]
+        assert counts.names_among(terms) == [t for t in terms if counts.is_name(t)]
+        events = sum(counts.distinctive(t) and not counts.is_name(t) for t in terms)
+        assert counts.events_among(iter(terms)) == events, step
