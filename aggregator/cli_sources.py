@@ -90,8 +90,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         added, skipped, warnings = import_opml(args.opml, args.file)
     except ConfigError as exc:
         return _refused("cannot import", exc)
-    for warning in warnings:
-        print(f"aggregator: warning: {hide_passwords(warning)}", file=sys.stderr)
+    for warning in warnings:  # ("line 7: …" of the file imported, not of the sources)
+        print(f"aggregator: warning: {args.file}: {hide_passwords(warning)}", file=sys.stderr)
     for source in added:
         kept = _own_settings(source)
         also = f" with its {', '.join(kept)}" if kept else ""

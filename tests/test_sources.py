@@ -323,9 +323,10 @@ def test_import_leaves_out_a_feed_it_cannot_poll_and_says_so(
     assert main(["import", str(other), "--opml", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "1 feed added, 0 already listed" in out
-    assert err.splitlines() == [
-        "aggregator: warning: line 1: feed 'Rel': not an http(s) URL: '/relative/feed'; left out",
-        "aggregator: warning: line 1: feed outline 'Nowhere' has no xmlUrl; left out",
+    assert err.splitlines() == [  # (the line of the file imported, named: not the sources')
+        f"aggregator: warning: {other}: line 1: feed 'Rel': not an http(s) URL: "
+        "'/relative/feed'; left out",
+        f"aggregator: warning: {other}: line 1: feed outline 'Nowhere' has no xmlUrl; left out",
     ]
     assert [s.url for s in parse_opml(path.read_bytes()).sources][-1] == "https://bits.example/rss"
 
