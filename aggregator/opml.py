@@ -571,12 +571,22 @@ def filed_under(name: str, categories: tuple[str, ...]) -> str:
     return next((known for known in categories if slugify(known) == slug), name)
 
 
+def unreadable(path: Path, exc: OSError) -> str:
+    """Why the sources file cannot be read, and, when it is not there, what to do."""
+    if isinstance(exc, FileNotFoundError):  # (a mistyped --opml, or a first run elsewhere)
+        return (
+            f"{path}: no sources file there (check --opml; the feeds.opml that comes with "
+            "aggregator is one to start from)"
+        )
+    return f"{path}: cannot read OPML: {exc.strerror or exc}"
+
+
 def load_opml(path: Path) -> Opml:
     """Read and parse an OPML file; every problem is a ConfigError naming the file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
+        raise ConfigError(unreadable(path, exc)) from exc
     global _last_loaded
     last = _last_loaded
     if last is not None and last[0] == str(path) and last[1] == data:

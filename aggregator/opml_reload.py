@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED
-from .opml import load_opml
+from .opml import load_opml, unreadable
 from .refused_edit import RefusedEdit
 from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
@@ -75,8 +75,8 @@ class OpmlReload:
             stamp = (stat.st_mtime_ns, stat.st_size)
         except OSError as exc:
             if strict:
-                raise ConfigError(f"{self.path}: cannot read OPML: {exc.strerror}") from exc
-            if await self.refused.refuse(f"{self.path}: cannot read OPML: {exc.strerror or exc}"):
+                raise ConfigError(unreadable(self.path, exc)) from exc
+            if await self.refused.refuse(unreadable(self.path, exc)):
                 log.error("opml=%s error=%r; keeping the last good sources", self.path, str(exc))
             self._stamp = None  # the file back as it was is read again, and clears the refusal
             return False

@@ -32,6 +32,7 @@ from .opml import (
     outline_label,
     parse_opml,
     read_interval,
+    unreadable,
     url_problem,
     without_feed_scheme,
 )
@@ -189,7 +190,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read OPML: {exc.strerror or exc}") from exc
+        raise ConfigError(unreadable(path, exc)) from exc
 
 
 @contextlib.contextmanager

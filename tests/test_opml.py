@@ -86,8 +86,15 @@ def test_bad_opml_names_the_file_and_the_problem(data: bytes, expected: str) -> 
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read OPML"):
-        load_opml(tmp_path / "missing.opml")
+    missing = tmp_path / "missing.opml"
+    with pytest.raises(ConfigError) as info:
+        load_opml(missing)
+    assert str(info.value) == (
+        f"{missing}: no sources file there (check --opml; the feeds.opml that comes with "
+        "aggregator is one to start from)"
+    )
+    with pytest.raises(ConfigError, match="cannot read OPML: Is a directory"):
+        load_opml(tmp_path)
 
 
 def test_shipped_default_opml_is_real() -> None:
