@@ -426,6 +426,11 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         try:
             # (utf-8-sig: a byte order mark, which Windows editors write, is no TOML error)
             values = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError as exc:  # (a mistyped --config: what to do, said)
+            raise ConfigError(
+                f"{path}: no settings file there (check --config; it is optional, and "
+                "systemd/aggregator.toml is one to start from)"
+            ) from exc
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -142,8 +142,12 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         load_settings(path, {})
     path.write_bytes(b"\xef\xbb\xbf[server]\nport = 8282\n")  # (a Windows editor's BOM)
     assert load_settings(path, {}).server.port == 8282
-    with pytest.raises(ConfigError, match="cannot read config"):
+    with pytest.raises(
+        ConfigError, match=r"missing.toml: no settings file there \(check --config;"
+    ):
         load_settings(tmp_path / "missing.toml", {})
+    with pytest.raises(ConfigError, match="cannot read config: Is a directory"):
+        load_settings(tmp_path, {})
     assert load_settings(None, {}) == Settings()
 
 
