@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import smtplib
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -160,9 +161,25 @@ def send_over_one_connection(
             )
             said = f"SMTP {exc.smtp_code} {text}".strip()
         else:
-            said = f"{digest.smtp_host}:{digest.port}: {type(exc).__name__}: {exc}"
+            said = f"{digest.smtp_host}:{digest.port}: {_unreached(exc)}"
         raise DeliveryError(said, Delivery(tuple(accepted), *_sorted_replies(replies))) from exc
     return Delivery(tuple(accepted), *_sorted_replies(replies))
+
+
+# (a mail server not reached, in words, and what to look at: it had read
+# "ConnectionRefusedError: [Errno 111] Connection refused")
+_CHECK_SERVER = "check [digest] smtp_host, smtp_port and security"
+
+
+def _unreached(exc: BaseException) -> str:
+    """Why the mail server was not reached or dropped us, as an operator reads it."""
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused; {_CHECK_SERVER}"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name does not resolve ({exc.strerror or exc}); {_CHECK_SERVER}"
+    if isinstance(exc, TimeoutError):
+        return f"no answer in time; {_CHECK_SERVER}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def deliver(
