@@ -94,7 +94,12 @@ def _run(run: argparse.ArgumentParser) -> None:
 def _poll(poll: argparse.ArgumentParser) -> None:
     _common(poll)
     poll.add_argument("--once", action="store_true", help="one pass over due feeds, then exit")
-    poll.add_argument("--all", action="store_true", help="poll every feed, ignoring the schedule")
+    poll.add_argument(
+        "--all",
+        action="store_true",
+        help="with --once: poll every feed, ignoring the schedule (not a paused one, nor a "
+        "site's that asked us to wait after a 429 or 503)",
+    )
 
 
 def _serve(serve: argparse.ArgumentParser) -> None:
