@@ -88,6 +88,8 @@ async def discover(
     `cookie` (the cookie on `url`'s site only)."""
     problem = url_problem(url)
     if problem:
+        if "://" not in url and not url.startswith(("/", ".", "feed:")):
+            problem += f" (write it as 'https://{url}')"  # ("example.org/feed", as typed)
         raise ConfigError(problem)
     known = known_feed(url)  # (a YouTube channel's or playlist's: its page is not asked)
     if known is not None:

@@ -379,6 +379,19 @@ def test_remove_of_the_last_feed_says_so_and_leaves_the_file_alone(
     )
 
 
+def test_add_of_an_address_typed_without_its_scheme_says_how_to_write_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    assert main(["add", "news.example.org/feed.xml", "--opml", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "aggregator: cannot add: not an http(s) URL: 'news.example.org/feed.xml' "
+        "(write it as 'https://news.example.org/feed.xml')\n"
+    )
+    assert path.read_bytes() == HAND_WRITTEN
+
+
 def test_export_never_writes_over_the_sources(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
