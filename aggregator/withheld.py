@@ -159,8 +159,8 @@ def withheld_path(opml: Path) -> Path:
 def _story_ref(said: str) -> str | None:
     """The story a reference names (its id, or its page's or feed's address); None when it
     names none."""
-    if _STORY_ID.fullmatch(said):
-        return said
+    if _STORY_ID.fullmatch(said.lower()):  # (an id typed or pasted in capitals is that id)
+        return said.lower()
     found = _STORY_PAGE.search(said.split("?", 1)[0]) if " " not in said else None
     if found is not None and said.startswith(("http://", "https://")):
         return found[1]

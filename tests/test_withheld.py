@@ -46,6 +46,8 @@ def test_the_list_takes_story_ids_story_addresses_and_article_addresses() -> Non
         parse_withheld(f"{STORY}\nnot a link\n")
     with pytest.raises(ConfigError, match="line 1"):
         parse_withheld("ftp://paper.example/piece\n")
+    # an id typed or pasted in capitals is that id (the whole list had been refused)
+    assert parse_withheld("0123456789ABCDEF\n").stories == {"0123456789abcdef"}
 
 
 def test_an_article_withheld_takes_its_copies_from_other_feeds_with_it() -> None:
