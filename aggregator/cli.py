@@ -322,6 +322,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of the command `name` (built by `build_parser`)."""
+    for action in parser._actions:  # (argparse keeps its subparsers only here)
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
+
+
 # The exit status of a database file no retry can use (see `failure_status`).
 UNUSABLE_DATABASE = 3
 # The long-running commands (and `poll --once`, a timer's service): a SIGTERM while they start
@@ -395,8 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Led by a command's name, the arguments are that command's: only its parser is built.
     parser = build_parser(given[0] if given and given[0] in PARSERS else None)
     args = parser.parse_args(given)
-    if args.command == "poll" and args.all and not args.once:
-        parser.error("poll: --all only applies to one pass: use `poll --once --all`")
+    if args.command == "poll" and args.all and not args.once:  # (poll's usage, not all's)
+        _command_parser(parser, "poll").error(
+            "--all only applies to one pass: use `poll --once --all`"
+        )
     try:
         # The command's own option, then one given before the command, then its default.
         level = args.log_level or args.global_log_level or getattr(args, "quiet_log_level", None)

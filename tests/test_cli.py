@@ -79,7 +79,7 @@ def test_a_typo_in_an_opml_url_is_a_configuration_error(
         (["run", "--port", "http"], {}, "not a port number: 'http'"),
         (["status"], {"AGGREGATOR_LOG_LEVEL": "verbose"}, "AGGREGATOR_LOG_LEVEL='verbose'"),
         (["status"], {"AGGREGATOR_LOG_FORMAT": "xml"}, "expected one of text, json"),
-        (["poll", "--all"], {}, "--all only applies to one pass"),
+        (["poll", "--all"], {}, "aggregator poll: error: --all only applies to one pass"),
         (["status", "--opml", "x.opml"], {}, "unrecognized arguments: --opml"),
         (["serve", "--opml", "x.opml"], {}, "unrecognized arguments: --opml"),
         (["poll", "--once"], {"AGGREGATOR_FETCH_PER_HOST": "0"}, "allowed 1..64"),
