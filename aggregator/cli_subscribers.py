@@ -72,7 +72,8 @@ def _read_bounces(args: argparse.Namespace, settings: Settings) -> int:
 
     password = bounce_password(settings.digest, os.environ)
     if password is None:
-        print("no bounce mailbox: set [digest] bounce_host (see the README)", file=sys.stderr)
+        said = "no bounce mailbox: set [digest] bounce_host (see the README)"
+        print(f"aggregator: error: {said}", file=sys.stderr)
         return 2
     check_existing(args.db)
 
@@ -116,7 +117,7 @@ def _remove(args: argparse.Namespace, base_url: str) -> int:
 
     address = checked_address(args.remove)
     if address is None:
-        print(f"not an email address: {args.remove!r}", file=sys.stderr)
+        print(f"aggregator: error: not an email address: {args.remove!r}", file=sys.stderr)
         return 2
     check_existing(args.db)  # (never a new database from a typo'd path)
     try:

@@ -594,6 +594,7 @@ def test_the_operator_lists_readers_and_takes_one_off(
     assert capsys.readouterr().out == "removed ann@example.org from: Business, World News\n"
     assert main(["subscribers", *options, "--remove", "ann@example.org"]) == 1
     assert main(["subscribers", *options, "--remove", "not an address"]) == 2
+    assert capsys.readouterr().err.startswith("aggregator: error: not an email address")
     typo = ["--db", str(tmp_path / "nwes.db"), "--config", str(config)]
     assert main(["subscribers", *typo, "--remove", "ann@example.org"]) != 0
     assert not (tmp_path / "nwes.db").exists()  # (no database made from a typo)
