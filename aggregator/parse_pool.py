@@ -236,8 +236,14 @@ class ParsePool:
             self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def let_go(self) -> WorkerPool | None:
+        """End the pass: the workers, for the caller to stop (a later :meth:`parse` starts
+        new ones); None when none had started."""
+        pool, self._pool = self._pool, None
         self._inline_left = self.inline_budget
+        return pool
+
+    def close(self) -> None:
+        pool = self.let_go()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

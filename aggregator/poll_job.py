@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -76,6 +77,7 @@ class CycleReport:
     not_saved: int = 0  # feeds whose results the database could not store (they stay due)
     held: int = 0  # feeds not asked: their site had answered 429 or 503 (`site_holds`)
     offline: int = 0  # feeds not asked, or not reached, while the network was down
+    in_flight: int = 0  # feeds still in flight at the report, left by their passes (`run`)
 
 
 def _span(span: timedelta) -> str:
@@ -125,6 +127,17 @@ def tally(
         else:
             report.ok += 1
     return report
+
+
+@dataclass
+class _Poll:
+    """One feed's poll in flight: its task, and whether its pass left it (`PollJob.run`)."""
+
+    source: Source
+    state: FeedState
+    task: asyncio.Task[FeedResult]
+    since: float = field(default_factory=time.monotonic)
+    left: bool = False
 
 
 class _Offline(Exception):
@@ -182,6 +195,14 @@ class PollJob:
         self._lost_first: set[str] = set()
         # how feeds that hubs push are paced (`run` with a WebSub callback: `PushJob.pace`)
         self.pace: Pace | None = None
+        self._in_flight: dict[str, _Poll] = {}  # feed → its poll, until its answer is stored
+        self._late: list[tuple[_Poll, FeedResult | BaseException]] = []  # left, answered since
+        self.late = asyncio.Event()  # set when a feed left in flight answers
+
+    @property
+    def in_flight(self) -> set[str]:
+        """The feeds whose polls are in flight (a pass asks none of them again)."""
+        return set(self._in_flight)
 
     @property
     def parser(self) -> ParsePool:
@@ -214,10 +235,18 @@ class PollJob:
         *,
         everything: bool = False,
         pushed: AbstractSet[str] = frozenset(),
+        leave_after: float | None = None,
+        join_after: float = math.inf,
     ) -> CycleReport:
         """Poll every due feed (or all), then `after` (grouping and summarising what changed;
         it returns how many stories changed). `pushed`: feeds due because their hubs said
-        they changed (`push`)."""
+        they changed (`push`).
+
+        With `leave_after` (`run`), once none of the pass's feeds has answered for that many
+        seconds, those still in flight are left running and the pass goes on: each is stored
+        as it answers, counted in the first report made after that (whose grouping takes its
+        items), and asked by no pass until then. A feed left in flight for `join_after`
+        seconds is waited for by the next pass (the stall guard watches that wait)."""
         started = time.monotonic()
         # Every item found in this pass is first seen at the pass's start, whichever feed
         # answered first: ties of publication time are then broken by guid and feed, not by
@@ -234,7 +263,8 @@ class PollJob:
                     event="clock_step", feeds=step.feeds, ahead_s=int(step.ahead.total_seconds())
                 ),
             )
-        due = await self.write(self.store.feeds_due, seen, everything=everything)
+        busy = set(self._in_flight)  # (before the read: a poll stored after it is still busy)
+        due = self._idle(await self.write(self.store.feeds_due, seen, everything=everything), busy)
         if self.pace is not None:
             pushed = self.pace.pushed_polls(pushed, {source.url for source, _ in due}, seen)
         if due:  # what sites asked of the article job, or of an earlier process
@@ -245,32 +275,48 @@ class PollJob:
             pool = due
             if not due and self.network.try_at is not None and seen >= self.network.try_at:
                 # (a try with no feed due asks a few of any: else nothing would find it back)
-                pool = await self.write(self.store.feeds_due, seen, everything=True)
+                pool = self._idle(
+                    await self.write(self.store.feeds_due, seen, everything=True), busy
+                )
             hosts = [host_of(state.moved_to or source.url) for source, state in pool]
             chosen = sorted(self.network.probes(hosts, seen)) if pool else []
             probes = {pool[index][0].url for index in chosen}
             if pool is not due:
                 due = [pool[index] for index in chosen]
-        results = await self._poll_all(fetcher, due, seen, pushed, probes)
+        leave = (leave_after, join_after)
+        results = await self._poll_all(fetcher, due, seen, pushed, probes, *leave)
         if probes and not self.network.down:  # (a probe answered: the rest are asked now)
             waited = [index for index, result in enumerate(results) if result == _NOT_ASKED]
             again = [due[index] for index in waited]
             for index, result in zip(
-                waited, await self._poll_all(fetcher, again, seen, pushed, None), strict=True
+                waited,
+                await self._poll_all(fetcher, again, seen, pushed, None, *leave),
+                strict=True,
             ):
                 results[index] = result
-        report = tally(due, results)
-        quiet = probes is not None and not probes  # (down, and no feed asked: said before)
-        if report.offline and not quiet:
-            self._log_offline(report)
         await self._saves.flush()
         holds = self._holds.unsaved()
         if holds:
             await self.write(self.store.hold_sites, holds)
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
-        if self._parser is not None:
-            await asyncio.to_thread(self._parser.close)
+        # A body of a feed left in flight still being parsed keeps them to a later pass's end.
+        if self._parser is not None and not self._parser.backlog:
+            workers = self._parser.let_go()  # (at once: a parse from now starts new ones)
+            if workers is not None:
+                await asyncio.to_thread(workers.shutdown, wait=True, cancel_futures=True)
+        # The pass's answers, and those of feeds left in flight by earlier passes stored
+        # since the last report: the grouping that follows takes their items.
+        answered = [(feed, result) for feed, result in zip(due, results, strict=True)]
+        answered = [(feed, result) for feed, result in answered if result is not _LEFT]
+        late, self._late = self._late, []
+        self.late.clear()
+        answered += [((poll.source, poll.state), result) for poll, result in late]
+        report = tally([feed for feed, _ in answered], [result for _, result in answered])
+        report.in_flight = len(self._in_flight)
+        quiet = probes is not None and not probes  # (down, and no feed asked: said before)
+        if report.offline and not quiet:
+            self._log_offline(report)
         if report.items_new or report.items_updated:  # grouping follows (a pass that
             from .heap import release_free_memory  # brings nothing asks libc for nothing)
 
@@ -295,7 +341,8 @@ class PollJob:
             report.stories_changed,
             elapsed_ms,
             (f" held={report.held}" if report.held else "")
-            + (f" offline={report.offline}" if report.offline else ""),
+            + (f" offline={report.offline}" if report.offline else "")
+            + (f" in_flight={report.in_flight}" if report.in_flight else ""),
             extra=fields(
                 event="cycle",
                 feeds=report.feeds,
@@ -308,6 +355,7 @@ class PollJob:
                 statuses=report.statuses,
                 held=report.held,
                 offline=report.offline,
+                in_flight=report.in_flight,
             ),
         )
         return report
@@ -319,15 +367,74 @@ class PollJob:
         seen: datetime,
         pushed: AbstractSet[str],
         probes: AbstractSet[str] | None,
+        leave_after: float | None = None,
+        join_after: float = math.inf,
     ) -> list[FeedResult | BaseException]:
-        """Poll `due` feeds at once (`_poll_feed`), each one's result or exception in order."""
-        return await asyncio.gather(
-            *(
-                self._poll_feed(fetcher, source, state, seen, source.url in pushed, probes)
-                for source, state in due
-            ),
-            return_exceptions=True,
-        )
+        """Poll `due` feeds at once (`_poll_feed`), each one's result or exception in order;
+        `_LEFT` for one left in flight (see `run`)."""
+        polls = [self._start(fetcher, source, state, seen, source.url in pushed, probes)
+                 for source, state in due]  # fmt: skip
+        overdue = time.monotonic() - join_after
+        joined = [poll.task for poll in self._in_flight.values()
+                  if poll.left and poll.since <= overdue]  # fmt: skip
+        try:
+            await _answers([poll.task for poll in polls], joined, leave_after)
+        except BaseException:  # (cancelled: so are its polls, as `gather` cancels its own)
+            for poll in polls:
+                poll.task.cancel()
+            await asyncio.gather(*(poll.task for poll in polls), return_exceptions=True)
+            raise
+        results: list[FeedResult | BaseException] = []
+        for poll in polls:
+            if not poll.task.done():
+                poll.left = True
+                results.append(_LEFT)
+            else:
+                results.append(_outcome(poll.task))
+        return results
+
+    def _start(
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        state: FeedState,
+        seen: datetime,
+        pushed: bool,
+        probes: AbstractSet[str] | None,
+    ) -> _Poll:
+        """Start polling one feed, in flight until its answer is stored."""
+        task = asyncio.ensure_future(self._poll_feed(fetcher, source, state, seen, pushed, probes))
+        poll = _Poll(source, state, task)
+        self._in_flight[source.url] = poll
+        task.add_done_callback(lambda _: self._answered(poll))
+        return poll
+
+    def _answered(self, poll: _Poll) -> None:
+        """A poll ended (its answer stored, or not saved): its feed may be asked again; one
+        its pass left is counted by the next report."""
+        if self._in_flight.get(poll.source.url) is poll:
+            del self._in_flight[poll.source.url]
+        if poll.left and not poll.task.cancelled():
+            self._late.append((poll, _outcome(poll.task)))
+            self.late.set()
+
+    @staticmethod
+    def _idle(
+        due: list[tuple[Source, FeedState]], busy: AbstractSet[str]
+    ) -> list[tuple[Source, FeedState]]:
+        """`due` without the feeds whose polls are in flight (`busy`)."""
+        return [feed for feed in due if feed[0].url not in busy] if busy else due
+
+    async def end_polls(self, grace: float) -> None:
+        """Let the polls in flight (those their passes left) end within `grace` seconds, then
+        cancel the rest (as a stop does: `Service.run`); what they stored stays stored."""
+        tasks = [poll.task for poll in self._in_flight.values()]
+        if tasks and grace > 0:
+            log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
+            await asyncio.wait(tasks, timeout=grace)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _poll_feed(
         self,
@@ -693,6 +800,44 @@ class PollJob:
 
 
 _NOT_ASKED = (OFFLINE, 0, 0)  # (`_offline`'s result)
+_LEFT = ("in_flight", 0, 0)  # (`_poll_all`'s result for a feed left in flight)
+
+
+def _outcome(task: asyncio.Task[FeedResult]) -> FeedResult | BaseException:
+    """A finished poll's result or exception (as `gather(return_exceptions=True)` gives)."""
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception() or task.result()
+
+
+async def _answers(
+    tasks: Sequence[asyncio.Task[FeedResult]],
+    joined: Sequence[asyncio.Task[FeedResult]],
+    leave_after: float | None,
+) -> None:
+    """Wait for `tasks` and `joined`; with `leave_after`, once no task answered for that many
+    seconds and every joined one is done, the tasks still in flight are left running."""
+    pending = {task for task in (*tasks, *joined) if not task.done()}
+    answered = asyncio.Event()
+
+    def one(task: asyncio.Future[FeedResult]) -> None:
+        pending.discard(task)
+        answered.set()
+
+    for task in pending:
+        task.add_done_callback(one)
+    try:
+        while pending:
+            answered.clear()
+            try:
+                async with asyncio.timeout(leave_after):
+                    await answered.wait()
+            except TimeoutError:
+                if not any(task in pending for task in joined):
+                    return
+    finally:
+        for task in (*tasks, *joined):
+            task.remove_done_callback(one)
 
 
 def _network_said(stored: str | None) -> tuple[datetime, str] | None:

@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import Token
 from datetime import UTC, datetime
@@ -76,6 +77,9 @@ T = TypeVar("T")
 MAX_ARTICLE_PASSES = 1000  # a bound on `fetch_articles`' passes (it stops once none is left)
 FAILED_CYCLE_PAUSE_MAX = 600.0  # seconds: the longest wait after cycles that could not store
 HUB_CHECK = 30.0  # seconds between checks whether the WebSub hubs have news to hear
+# Seconds `run`'s pass waits for its feeds' next answer: once none came for this long, the
+# feeds still in flight are left to answer in the background (`PollJob.run`).
+LEAVE_SLOW_FEEDS_AFTER = 5.0
 PICTURE_CHECK = 60.0  # seconds between passes of the picture checks
 PUSH_CHECK = 60.0  # seconds between passes of the WebSub subscriptions (`push_job`)
 WRITE_ATTEMPTS = 3  # a write that finds the database locked waits BUSY_TIMEOUT_MS this often
@@ -125,6 +129,7 @@ class Service:
         self.on_stall = on_stall
         self.stalled = False
         self._pass_since: float | None = None  # (monotonic) when the pass in flight began
+        self._polls_end_by: float | None = None  # (loop time) when a stop's grace ends
         self._writing: tuple[Callable[..., Any], float] | None = None  # its job, since when
         self._summarizer = summarizer
         self._stories: StoryJob | None = None
@@ -214,19 +219,36 @@ class Service:
         """Re-read the OPML if it changed since the last load (see `OpmlReload.load`)."""
         return await self.sources.load(strict=strict)
 
-    async def poll_cycle(self, fetcher: Fetcher, *, everything: bool = False) -> CycleReport:
+    async def poll_cycle(
+        self,
+        fetcher: Fetcher,
+        *,
+        everything: bool = False,
+        leave_after: float | None = None,
+        join_after: float = math.inf,
+    ) -> CycleReport:
         """Poll every due feed (or all), then group and summarise what changed. Feeds whose
-        hubs said they changed are due first (`push`)."""
+        hubs said they changed are due first (`push`). `leave_after`, `join_after`: how the
+        pass leaves slow feeds in flight (`PollJob.run`; `run` only)."""
         pushed: set[str] = set()
         if self.push is not None and self.push.pending:
             pushed = self.push.take()
+            # (a feed in flight may have been asked before its hub's news: asked after it)
+            busy = pushed & self.polls.in_flight
+            self.push.pending |= busy
+            pushed -= busy
             try:
                 await self.write(self.store.poll_pushed, pushed, self.clock())
             except StorageError:
                 self.push.pending |= pushed  # (the next cycle tries again)
                 pushed = set()
         return await self.polls.run(
-            fetcher, lambda: self.write(self._group_safely), everything=everything, pushed=pushed
+            fetcher,
+            lambda: self.write(self._group_safely),
+            everything=everything,
+            pushed=pushed,
+            leave_after=leave_after,
+            join_after=join_after,
         )
 
     def _group_and_summarize(self) -> int:
@@ -592,7 +614,7 @@ class Service:
         if (bounce_job := self.bounce_job()) is not None:
             bounces = asyncio.ensure_future(bounce_job.loop(stop))
         try:
-            async with Fetcher(self.settings.fetch) as fetcher:
+            async with Fetcher(self.settings.fetch) as fetcher, self._ending_polls(stop):
                 if self.settings.articles.enabled:
                     articles = asyncio.ensure_future(
                         self.article_job().loop(fetcher, stop, self._resummarize)
@@ -628,13 +650,19 @@ class Service:
                         await self.sources.load_logged()
                     # (the pass lasts until its upkeep ends; the cycle's task copies its context)
                     within = self._begin_pass()
-                    cycle = asyncio.ensure_future(self.poll_cycle(fetcher))
+                    cycle = asyncio.ensure_future(
+                        self.poll_cycle(
+                            fetcher, leave_after=LEAVE_SLOW_FEEDS_AFTER, join_after=self.guard.limit
+                        )
+                    )
                     stopper = asyncio.ensure_future(stop.wait())
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
                     if not cycle.done():
                         self.notifier.stopping()
                         log.info("stopping: letting in-flight polls finish")
-                        await asyncio.wait({cycle}, timeout=self.settings.server.shutdown_grace)
+                        grace = self.settings.server.shutdown_grace
+                        self._polls_end_by = loop.time() + grace  # (those left in flight too)
+                        await asyncio.wait({cycle}, timeout=grace)
                     if cycle.done():
                         stopper.cancel()
                         polled.set()
@@ -680,6 +708,23 @@ class Service:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             log.info("stopped")
+
+    @contextlib.asynccontextmanager
+    async def _ending_polls(self, stop: asyncio.Event) -> AsyncIterator[None]:
+        """Around `run`'s loop: on the way out, the polls their passes left in flight get
+        what is left of `shutdown_grace` after a stop (the polls of a cycle the stop came in
+        got it from then), none after a failure; then the rest are cancelled (before the
+        fetcher they use closes)."""
+        self._polls_end_by = None
+        try:
+            yield
+        finally:
+            loop = asyncio.get_running_loop()
+            grace = 0.0
+            if stop.is_set():
+                ends = self._polls_end_by or loop.time() + self.settings.server.shutdown_grace
+                grace = max(0.0, ends - loop.time())
+            await self.polls.end_polls(grace)
 
     async def _let_digests_end(
         self, digests: asyncio.Future[None] | None, stop: asyncio.Event
@@ -765,15 +810,18 @@ class Service:
         self, stop: asyncio.Event, reload: asyncio.Event, tick: float
     ) -> None:
         try:
-            next_due = await self.write(self.store.next_due)
+            next_due = await self.write(self.store.next_due, self.polls.in_flight)
         except StorageError:
             next_due = None
         delay = pause_before_pass(next_due, self.polls.network.try_at, self.clock(), tick)
         await self._pause(stop, reload, delay)
 
     async def _pause(self, stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:
-        """Wait `delay` seconds, or until a stop, a reload or a hub's notification."""
-        events = (stop, reload) if self.push is None else (stop, reload, self.push.pushed)
+        """Wait `delay` seconds, or until a stop, a reload, a hub's notification or the answer
+        of a feed a pass left in flight (the next pass counts and groups it)."""
+        events = [stop, reload, self.polls.late]
+        if self.push is not None:
+            events.append(self.push.pushed)
         waiters = {asyncio.ensure_future(event.wait()) for event in events}
         await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -509,16 +509,16 @@ class FeedsStore(StoreBase):
             for row in self.conn.execute(sql, params)
         ]
 
-    def next_due(self) -> datetime | None:
-        """When the next active feed is due (the epoch for a never-polled one); None: no feeds."""
-        row = next(
-            self._rows(
-                "SELECT MIN(COALESCE(f.next_poll_at, '1970-01-01T00:00:00+00:00')) AS due "
-                "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1 "
-                "AND s.paused = 0"
-            )
-        )
-        return from_iso(row["due"])
+    def next_due(self, skip: Collection[str] = ()) -> datetime | None:
+        """When the next active feed is due (the epoch for a never-polled one), those in
+        `skip` (polls in flight) left out; None: no other feeds."""
+        due = "COALESCE(f.next_poll_at, '1970-01-01T00:00:00+00:00')"
+        feeds = "FROM feeds f JOIN sources s ON s.url = f.url WHERE s.active = 1 AND s.paused = 0"
+        if not skip:
+            row = next(self._rows(f"SELECT MIN({due}) AS due {feeds}"))
+            return from_iso(row["due"])
+        rows = self.conn.execute(f"SELECT f.url, {due} {feeds} ORDER BY 2 LIMIT ?", [len(skip) + 1])
+        return next((from_iso(when) for url, when in rows if url not in skip), None)
 
     def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
         """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""

@@ -66,6 +66,7 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False
     delay: float = 0.0  # seconds before the answer
+    gate: asyncio.Event | None = None  # the answer waits until it is set
 
 
 def gzip_bomb(size: int) -> bytes:
@@ -135,9 +136,10 @@ class Upstream:
         status: int = 200,
         gzip: bool = False,
         delay: float = 0.0,
+        gate: asyncio.Event | None = None,
     ) -> str:
         """Serve ``body`` at ``path`` (replacing what was there), ``delay`` seconds after the
-        request; returns its URL."""
+        request and once ``gate`` (when given) is set; returns its URL."""
         self.resources[path] = Resource(
             body=body,
             status=status,
@@ -147,6 +149,7 @@ class Upstream:
             headers=dict(headers or {}),
             gzip=gzip,
             delay=delay,
+            gate=gate,
         )
         return self.url(path) if self.port else path
 
@@ -232,6 +235,8 @@ class Upstream:
             return web.Response(status=404, text="not found")
         if res.delay:
             await asyncio.sleep(res.delay)
+        if res.gate is not None:
+            await res.gate.wait()
         headers = dict(res.headers)
         if res.etag:
             headers["ETag"] = res.etag

@@ -1,0 +1,337 @@
+"""`run` leaves a pass's slow feeds in flight: what the others brought is grouped at once, a
+slow feed's answer is stored when it comes and grouped by a later pass, and no pass asks a
+feed in flight again (`PollJob.run`'s `leave_after`). `poll --once` waits for every feed."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from news_fixture import feeds
+from upstream import Upstream, opml
+
+import aggregator.service as service_module
+from aggregator.config import Settings
+from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.parse_pool import ParsePool
+from aggregator.push import PUSH_GAP
+from aggregator.service import Service
+
+FEEDS = feeds()
+PATIENCE = 30.0
+
+
+def settings(grace: float = 1.0, tick: float = 0.2) -> Settings:
+    base = Settings()
+    return dataclasses.replace(
+        base,
+        server=dataclasses.replace(base.server, tick=tick, shutdown_grace=grace),
+        # (a held feed must not time out while the test holds it)
+        fetch=FetchSettings(total_timeout=PATIENCE * 2, connect_timeout=1.0),
+        articles=dataclasses.replace(base.articles, enabled=False),
+    )
+
+
+@pytest.fixture(autouse=True)
+def leave_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service_module, "LEAVE_SLOW_FEEDS_AFTER", 0.1, raising=False)
+
+
+def two_feeds(up: Upstream, tmp_path: Path, gate: asyncio.Event, **slow: Any) -> tuple[str, str]:
+    """A fast feed, and a slow one that answers once `gate` is set (`slow`: how), both
+    listed in `tmp_path`/feeds.opml."""
+    fast = up.add_feed("/fast.xml", FEEDS["/dailyplanet/world.xml"])
+    body = slow.pop("body", FEEDS["/globewire/world.atom"])
+    late = up.add_feed("/slow.xml", body, gate=gate, **slow)
+    (tmp_path / "feeds.opml").write_text(opml(fast, late))
+    return fast, late
+
+
+def grouped(db: Path, feed: str) -> int:
+    """How many of `feed`'s items have a story (read apart from the service's connection)."""
+    with sqlite3.connect(db) as conn:
+        sql = "SELECT COUNT(*) FROM items WHERE feed_url = ? AND story_id IS NOT NULL"
+        return int(conn.execute(sql, [feed]).fetchone()[0])
+
+
+def feed_row(db: Path, feed: str) -> sqlite3.Row:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        row: sqlite3.Row = conn.execute("SELECT * FROM feeds WHERE url = ?", [feed]).fetchone()
+        return row
+
+
+async def until(predicate: Any, what: str) -> None:
+    for _ in range(int(PATIENCE / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+@asynccontextmanager
+async def running(service: Service, stop: asyncio.Event) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, PATIENCE)
+        service.close()
+
+
+def cycles(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("cycle ")]
+
+
+def counts(line: str) -> dict[str, int]:
+    """A cycle line's counts (`in_flight` 0 when it says none)."""
+    said = {"in_flight": 0} | {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+    return said
+
+
+def test_a_slow_feed_is_left_in_flight_and_its_items_grouped_by_a_later_pass(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                # the fast feed's items are grouped while the slow feed has not answered
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert not gate.is_set() and len(up.requests_for("/slow.xml")) == 1
+                # passes go on meanwhile, and none asks the slow feed again
+                passes = len(cycles(caplog))
+                await until(lambda: len(cycles(caplog)) >= passes + 3, "more passes")
+                assert len(up.requests_for("/slow.xml")) == 1
+                assert service.polls.in_flight == {slow}
+                # the pause before the next pass does not count a feed in flight as due
+                never_polled = await service.write(service.store.next_due)
+                next_due = await service.write(service.store.next_due, {slow})
+                assert never_polled is not None and next_due is not None
+                assert never_polled.year == 1970 and next_due > datetime.now(UTC)
+                gate.set()
+                await until(lambda: grouped(db, slow) > 0, "the slow feed's items grouped")
+                assert len(up.requests_for("/slow.xml")) == 1
+                assert service.polls.in_flight == set()
+                assert feed_row(db, slow)["status"] == "ok"
+
+    with caplog.at_level(logging.DEBUG, logger="aggregator"):
+        asyncio.run(scenario())
+    said = [counts(m) for m in cycles(caplog)]
+    # each feed is counted once, by the pass that collects its answer (the slow one's after
+    # a pass said it was in flight)
+    assert sum(c["feeds"] for c in said) == sum(c["items_new"] for c in said) == 2
+    first = next(n for n, c in enumerate(said) if c["in_flight"] == 1)
+    assert sum(c["feeds"] for c in said[first + 1 :]) == 1
+
+
+def test_a_slow_feeds_answer_starts_the_pass_that_groups_it(tmp_path: Path) -> None:
+    """The pause before the next pass (here up to a long tick, the fast feed due in 15
+    minutes) ends when a feed left in flight answers."""
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(tick=3 * PATIENCE))
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                gate.set()
+                await until(lambda: grouped(db, slow) > 0, "the slow feed's items grouped")
+
+    asyncio.run(scenario())
+
+
+def test_a_slow_feed_that_fails_is_recorded_and_backed_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate, status=500, body=b"down")
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                gate.set()
+                await until(lambda: feed_row(db, slow) is not None, "the slow feed's answer")
+                await until(lambda: len(cycles(caplog)) and "errors=1" in cycles(caplog)[-1],
+                            "a pass counting the error")  # fmt: skip
+            row = feed_row(db, slow)
+            assert (row["status"], row["http_status"], row["error_count"]) == ("error", 500, 1)
+            assert row["next_poll_at"] > row["last_polled_at"]
+            assert len(up.requests_for("/slow.xml")) == 1
+
+    with caplog.at_level(logging.DEBUG, logger="aggregator"):
+        asyncio.run(scenario())
+
+
+def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
+    """Its answer within the grace is stored; one that does not come by then is cancelled,
+    and its feed stays due, as an in-flight poll's at a stop always was."""
+
+    async def scenario(answers: bool) -> sqlite3.Row:
+        db = tmp_path / f"answers-{answers}.db"
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            grace = PATIENCE / 3 if answers else 0.3
+            service = Service(tmp_path / "feeds.opml", db, settings(grace))
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                stop.set()
+                if answers:
+                    gate.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+            return feed_row(db, slow)
+
+    row = asyncio.run(scenario(answers=False))
+    assert (row["status"], row["last_polled_at"]) == (None, None)
+    row = asyncio.run(scenario(answers=True))
+    assert row["status"] == "ok" and row["last_polled_at"] is not None
+
+
+def test_a_push_for_a_feed_in_flight_is_polled_after_its_answer(tmp_path: Path) -> None:
+    """The poll in flight may have been asked before the hub's news: the push waits for its
+    answer (made due then, its next poll is not lost under the answer's schedule)."""
+    from aggregator.push_job import PushJob
+
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            pushing = settings()
+            fetch = dataclasses.replace(pushing.fetch, websub_callback="http://127.0.0.1:9")
+            pushing = dataclasses.replace(pushing, fetch=fetch)
+            service = Service(tmp_path / "feeds.opml", db, pushing)
+            service.push = PushJob(service.store, service.write, pushing, service.clock)
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                service.push.pending.add(slow)  # (its hub pushed)
+                service.push.pushed.set()
+                await until(lambda: not service.push.pushed.is_set(), "a pass took the push")
+                assert service.push.pending == {slow}
+                gate.set()
+                await until(lambda: not service.push.pending, "a pass took the push")
+                row = feed_row(db, slow)
+                # (a minute after its last poll: `push.poll_after_push`; else in 15 minutes)
+                last, then = (
+                    datetime.fromisoformat(row[k]) for k in ("last_polled_at", "next_poll_at")
+                )
+                assert then - last <= PUSH_GAP
+
+    asyncio.run(scenario())
+
+
+def test_a_body_left_parsing_keeps_the_parse_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers are let go at a pass's end only while no body waits for them: a feed left
+    in flight may be parsing."""
+    db = tmp_path / "agg.db"
+    real_parse, real_let_go = ParsePool.parse, ParsePool.let_go
+    parsing = asyncio.Event()
+    backlogs: list[int] = []
+
+    async def parse(self: ParsePool, source: Any, fetched: Any, now: Any) -> Any:
+        if source.url.endswith("/slow.xml"):
+            self.backlog += 1  # (a body handed to the workers: held there until released)
+            try:
+                await parsing.wait()
+            finally:
+                self.backlog -= 1
+        return await real_parse(self, source, fetched, now)
+
+    def let_go(self: ParsePool) -> Any:
+        backlogs.append(self.backlog)
+        return real_let_go(self)
+
+    monkeypatch.setattr(ParsePool, "parse", parse)
+    monkeypatch.setattr(ParsePool, "let_go", let_go)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, asyncio.Event())
+            up.resources["/slow.xml"].gate = None  # (it answers at once, then parses)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                await until(lambda: len(up.requests_for("/slow.xml")) == 1, "asked")
+                assert service.polls.in_flight == {slow}
+                parsing.set()
+                await until(lambda: grouped(db, slow) > 0, "the slow feed's items grouped")
+                await until(lambda: len(backlogs) > 0, "the workers let go")
+
+    asyncio.run(scenario())
+    assert set(backlogs) == {0}
+
+
+def test_poll_once_waits_for_its_slow_feeds(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            try:
+                await service.load_sources(strict=True)
+                asyncio.get_running_loop().call_later(0.5, gate.set)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    report = await service.poll_cycle(fetcher)
+                assert gate.is_set()
+                assert (report.feeds, report.ok, report.items_new, report.in_flight) == (2, 2, 2, 0)
+                assert grouped(db, fast) == grouped(db, slow) == 1
+                assert service.polls.in_flight == set()
+            finally:
+                service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_feed_left_in_flight_that_never_answers_is_a_stall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Left in flight for the guard's limit, a later pass waits for it: a feed that never
+    answers stalls that pass, and the service stops to be started again."""
+
+    async def never(*args: Any) -> Any:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(ParsePool, "parse", never)
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            path = tmp_path / "feeds.opml"
+            path.write_text(opml(up.add_feed("/a.xml", FEEDS["/dailyplanet/world.xml"])))
+            service = Service(path, tmp_path / "agg.db", settings())
+            service.guard.limit = 1.0
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)  # it stops by itself
+            assert service.stalled
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        asyncio.run(scenario())
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("stalled: no progress for" in m and "PollJob._poll_feed" in m for m in errors)
