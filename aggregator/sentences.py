@@ -71,9 +71,12 @@ def _is_boundary(word: str, next_word: str, previous: str = "") -> bool:
     Korea/U.S. Combined Forces")."""
     word = word.rstrip(".").rpartition("/")[2]
     next_plain = next_word.rstrip(".,;:!?").lower()
-    if _NUMBER.fullmatch(word) and (next_plain in _ORDINAL_MONTHS or previous in _BEFORE_ORDINAL):
-        return False
     starts_sentence = next_plain in STOPWORDS or next_plain in _STARTERS
+    # (after "am" or "die" only before a word no English sentence starts with: "I am 25. I …")
+    if _NUMBER.fullmatch(word) and (
+        next_plain in _ORDINAL_MONTHS or (previous in _BEFORE_ORDINAL and not starts_sentence)
+    ):
+        return False
     if word in _TITLES or word in _NEVER_FINAL:
         return False
     if word in _BEFORE_NUMBER and next_word[:1].isdigit():

@@ -170,6 +170,8 @@ def test_clean_text(text: str, expected: str) -> None:
             ["Sie kommt am 5. Mai.", "Er war 3.", "Danach ging er."],
         ),
         ("The score was 3. September sales fell.", ["The score was 3.", "September sales fell."]),
+        # English's "am" before an age ends its sentence as before
+        ("I am 25. I moved here.", ["I am 25.", "I moved here."]),
         # a sentence may open with a mark: Spanish's "¿" and "¡", "«" (and a space), "„"
         (
             "El puente abrió el lunes. ¿Habrá peaje? Nadie lo sabe. ¡Es gratis!",
