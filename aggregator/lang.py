@@ -58,6 +58,10 @@ _COMMON: dict[str, frozenset[str]] = {
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_HITS = 3  # fewer common words than this: no answer
+# Cyrillic letters Russian and Ukrainian never write: Serbian's and Macedonian's ("ј", "љ",
+# "њ", "ћ", "ђ", "џ", "ѓ", "ќ", "ѕ") and Belarusian's "ў". Those languages write "и", "с",
+# "од"/"от" or "і", "з" too, and were read as Russian or Ukrainian.
+_OTHER_CYRILLIC = re.compile("[јљњћђџѓќѕўЈЉЊЋЂЏЃЌЅЎ]")
 # word → the languages it is common in (one lookup a word, not one per language)
 _LANGUAGES_OF: dict[str, list[str]] = {}
 for _code, _common in _COMMON.items():
@@ -96,6 +100,8 @@ def detect_language(text: str) -> str | None:
     ranked = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < MIN_HITS or top < 1.5 * second:
+        return None
+    if best in ("ru", "uk") and _OTHER_CYRILLIC.search(text):
         return None
     return best
 
