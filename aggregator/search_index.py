@@ -203,9 +203,11 @@ def has_cjk_documents(execute: Execute) -> bool:
 
 
 def has_arabic_documents(execute: Execute) -> bool:
-    """Whether any summary's headline holds Arabic script (its index then wants making anew
-    when it was made before `bare_arabic`)."""
-    return any(has_arabic(head or "") for (head,) in execute("SELECT headline FROM summaries"))
+    """Whether any summary's headline, bullets or sources' titles hold Arabic script (its
+    index then wants making anew when it was made before `bare_arabic`): an English story's
+    Arabic source is indexed under its title too, and had stayed unfindable."""
+    rows = execute("SELECT headline, bullets, sources FROM summaries")
+    return any(has_arabic(f"{h or ''} {b or ''} {s or ''}") for h, b, s in rows)
 
 
 def tidy(execute: Execute, least: int = 5000) -> int:

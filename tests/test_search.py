@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import re
 import sqlite3
 import threading
@@ -190,6 +191,31 @@ def test_an_index_made_before_is_made_anew_when_it_holds_arabic(tmp_path: Path) 
         assert found(store, "زلزال") == []  # (as an index of before held it: not findable)
         search_arabic_bare(store.db)
         assert found(store, "زلزال") == ["a1"]
+    finally:
+        store.close()
+
+
+def test_an_index_made_before_is_made_anew_when_only_a_source_is_arabic(tmp_path: Path) -> None:
+    """An English story's Arabic source is indexed under its title: the index is made anew
+    for it too, though no headline is Arabic. (Invented text.)"""
+    from aggregator.migrations import search_arabic_bare
+
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "e1", "Rescue teams reach the coastal city", at=NOW)
+        (held,) = store.db.execute("SELECT sources FROM summaries WHERE story_id = 'e1'").fetchone()
+        sources = json.loads(held)
+        sources[0]["title"] = "فرق الإنقاذ تصل إلى المدينة بعد الزلزال"
+        with store.transaction():
+            store.db.execute(
+                "UPDATE summaries SET sources = ? WHERE story_id = 'e1'",
+                [json.dumps(sources, ensure_ascii=False)],
+            )
+        assert found(store, "زلزال") == ["e1"]
+        store.db.execute("INSERT INTO story_search(story_search) VALUES ('delete-all')")
+        assert found(store, "زلزال") == []  # (as an index of before held it: not findable)
+        search_arabic_bare(store.db)
+        assert found(store, "زلزال") == ["e1"]
     finally:
         store.close()
 
