@@ -523,14 +523,13 @@ def make_app(
         return await cached(request, lambda: site.subscribe(slug))
 
     async def subscribe_unslashed(request: web.Request) -> web.StreamResponse:
-        """`/<slug>/subscribe`, as pages and emails linked it before: to the page, for a
-        category that has one."""
+        """`/<slug>/subscribe`, as pages and emails linked it before: the page itself, for a
+        category that has one (see `story_unslashed`)."""
         slug = request.match_info["slug"]
         await moved(request, slug, slash=True)
         if await asyncio.to_thread(site.category_named, slug) not in mailed:
             return not_found()
-        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location="subscribe/")
+        return await cached(request, lambda: site.subscribe(slug))
 
     async def category_page(request: web.Request) -> web.StreamResponse:
         slug, page = request.match_info["slug"], int(request.match_info["page"])
@@ -600,16 +599,14 @@ def make_app(
         return await cached(request, lambda: site.story_feed(story_id, fmt))
 
     async def story_unslashed(request: web.Request) -> web.StreamResponse:
-        """`/stories/<id>`, as pages, feeds and emails linked it before: to the page (a merged
-        story's straight to the story that absorbed it)."""
+        """`/stories/<id>`, as pages, feeds and emails linked it before: the page itself (a
+        merged story's moved straight to the story that absorbed it). Not a redirect: the
+        release before answered the page's address now (with its slash) by a permanent
+        redirect to this one, which browsers keep, and a redirect back had been a loop for
+        them. Its links are absolute and its canonical link names the address now."""
         story_id = request.match_info["story_id"]
-        # (its page cached for the current data is a published story's: no query for it)
-        if cache.get(f"{request.rel_url.path}/", await version.get()) is None:
-            await merged(request, story_id, lambda new: f"{new}/")
-            if await asyncio.to_thread(reader.story, story_id) is None:
-                return not_found()  # (no redirect to a page that is not there)
-        # Relative, so it stays right behind a reverse proxy that adds a path prefix.
-        raise web.HTTPMovedPermanently(location=f"{quote(story_id, safe='')}/")
+        await merged(request, story_id, lambda new: f"{new}/")
+        return await cached(request, lambda: site.story(story_id))
 
     # Searches are read for each request, in threads; at most this many at once, so a flood
     # of them leaves threads for the pages and /healthz (the default pool has a few).
