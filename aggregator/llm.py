@@ -375,9 +375,15 @@ class LLMSummarizer:
             self._pool.shutdown()
             self._pool = None
 
-    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
-        """The model's summary when it answers validly, else the extractive one."""
-        base = self.fallback.summarize(items, previous_headline)
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
+        """The model's summary when it answers validly, else the extractive one (`language`:
+        the one a tie of the items' languages goes to, as there)."""
+        base = self.fallback.summarize(items, previous_headline, language)
         prompt, indexes = build_prompt(base, items, self.settings)
         key = hashlib.sha256(
             "\x00".join((self.settings.base_url, self.settings.model, prompt)).encode()

@@ -205,14 +205,30 @@ class FeedsStore(StoreBase):
 
     def set_category_languages(self, languages: dict[str, str]) -> bool:
         """Keep the OPML's category languages (category → language tag) for the pages, feeds
-        and digests that read them (`Reader.category_languages`); True when they changed."""
+        and digests that read them (`Reader.category_languages`); True when they changed.
+        The stories of a category whose language changed are summarised again (a tie of
+        their sources' languages goes to it)."""
         value = json.dumps(languages, sort_keys=True, ensure_ascii=False)
-        if self.meta_values([CATEGORY_LANGUAGES]).get(CATEGORY_LANGUAGES, "{}") == value:
+        before = self.category_languages()
+        if json.dumps(before, sort_keys=True, ensure_ascii=False) == value:
             return False
+        changed = sorted(c for c in {*before, *languages} if before.get(c) != languages.get(c))
         with self.transaction():
             self.set_meta(CATEGORY_LANGUAGES, value)
             self._bump_version()  # (published pages and feeds change their words)
+            for category in changed:
+                self.db.execute(
+                    "UPDATE stories SET dirty = 1 WHERE category = ? AND merged_into IS NULL",
+                    [category],
+                )
         return True
+
+    def category_languages(self) -> dict[str, str]:
+        """The categories with a language of their own, as `set_category_languages` kept them
+        (a story's summary breaks a tie of its sources' languages with its category's)."""
+        found = self.meta_values([CATEGORY_LANGUAGES]).get(CATEGORY_LANGUAGES)
+        languages = json.loads(found) if found else {}
+        return languages if isinstance(languages, dict) else {}
 
     def sync_sources(self, sources: Sequence[Source], now: datetime) -> SourceChanges:
         """Make the sources table match the OPML; returns what changed.

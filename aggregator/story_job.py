@@ -45,6 +45,7 @@ from .story_sources import outlet_count
 from .summarize import ExtractiveSummarizer, Summarizer, make_summarizer, summary_fingerprint
 from .summary_ahead import SummariesAhead
 from .summary_pool import SummaryPool
+from .summary_task import StoryInputs
 from .wire_copies import copy_sources, with_copies
 from .withheld import Withheld
 
@@ -89,10 +90,13 @@ def with_article_text(originals: list[Item], texts: Mapping[str, str]) -> list[I
     return out
 
 
-def inputs_key(summarizer: Summarizer, inputs: Sequence[Item]) -> str:
-    """Names what a summary is written from: the items' content and the summariser. Pure."""
+def inputs_key(summarizer: Summarizer, inputs: Sequence[Item], language: str | None = None) -> str:
+    """Names what a summary is written from: the items' content, the summariser and the
+    language a tie of the items' languages goes to (its category's, when it has one). Pure."""
     kind = type(summarizer)
     how = f"{kind.__module__}.{kind.__qualname__} {getattr(summarizer, 'settings', '')!r}"
+    if language:  # (a story of a category without a language keeps the key it had)
+        how += f" language={language}"
     digest = hashlib.sha1(how.encode(), usedforsecurity=False)
     for item in inputs:
         parts = (item.id, item.content_hash, item.outlet_name, item.url or "")
@@ -112,6 +116,7 @@ class _Prepared:
     headline: str | None = None
     key: str | None = None
     summary: Summary | None = None  # the stored one when its inputs are unchanged
+    language: str | None = None  # its main category's own language (`category_languages`)
     outlets: int = 0  # distinct outlets of its originals (every one, not only the inputs')
     categories: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # `members'`
     copies: list[SourceRef] = dataclasses.field(default_factory=list)  # other outlets' copies
@@ -209,6 +214,7 @@ class StoryJob:
         # Outlet → the name its own listed feed goes by (`pipeline.site_names`): read from
         # the store when a pass first summarises, so sources edited since are followed.
         self._site_names: dict[str, str] | None = None
+        self._category_languages: dict[str, str] | None = None  # (the same: `_languages`)
 
     def close(self) -> None:
         closer = getattr(self.summarizer, "close", None)
@@ -365,6 +371,7 @@ class StoryJob:
         now = self.clock()
         self.withheld = self.store.withheld()  # (the operator's list in force: `withheld`)
         self._site_names = None
+        self._category_languages = None
         unassigned = self.store.has_unassigned()
         regroup = self.store.articles_to_regroup(1)
         apart, joins = self.store.corrections_due(self.withheld)  # (`apart`, `join` lines)
@@ -469,7 +476,7 @@ class StoryJob:
         assert isinstance(self.summarizer, ExtractiveSummarizer)
         return SummariesAhead(self.summarizer, self.store.dirty_stories, self._read_ahead)
 
-    def _read_ahead(self, story_id: str) -> tuple[list[Item], str | None] | None:
+    def _read_ahead(self, story_id: str) -> StoryInputs | None:
         """A dirty story's summary inputs and published headline as summarising would read
         them now; None when there is nothing to summarise (see `summary_ahead.Read`). The
         store marks the story read ahead until anything changes it, and what `_finish` needs
@@ -484,7 +491,7 @@ class StoryJob:
             return None
         self.store.mark_read_ahead(story_id)
         self._read_early[story_id] = dataclasses.replace(prepared, inputs=None)
-        return prepared.inputs, prepared.headline
+        return prepared.inputs, prepared.headline, prepared.language
 
     def _summarise_on_workers(
         self, dirty: Sequence[str], now: datetime, early: SummariesAhead | None = None
@@ -517,8 +524,8 @@ class StoryJob:
                     elif (prepared := self._prepared_alone(story_id)) is not None:
                         batch.append(prepared)
                 # (a story taken unread is kept without its inputs: not wanted again)
-                wanted = {
-                    p: (p.inputs, p.headline)
+                wanted: dict[_Prepared, StoryInputs] = {
+                    p: (p.inputs, p.headline, p.language)
                     for p in batch
                     if p.summary is None and p.inputs is not None
                 }
@@ -603,7 +610,9 @@ class StoryJob:
         when its published summary changed."""
         prepared = self._prepare(story_id)
         if prepared.summary is None and prepared.inputs is not None:
-            prepared.summary = self.summarizer.summarize(prepared.inputs, prepared.headline)
+            prepared.summary = self.summarizer.summarize(
+                prepared.inputs, prepared.headline, prepared.language
+            )
             answers = self.summarizer if isinstance(self.summarizer, ModelAnswers) else None
             if answers is not None and answers.fell_back:
                 prepared.key = None  # an LLM fallback is not this summarizer's answer: ask again
@@ -626,18 +635,26 @@ class StoryJob:
         texts = self.store.article_texts([i.id for i in originals])
         originals = with_article_text(originals, texts)
         inputs = summary_inputs(originals)
-        key = inputs_key(self.summarizer, inputs)
+        outlets, categories = outlet_count(originals) + len(copies), story_categories(members)
+        # A tie of its sources' languages goes to its main category's own language, if any.
+        language = self._languages().get(categories[0][0]) if categories else None
+        key = inputs_key(self.summarizer, inputs, language)
         # Unchanged inputs (a feed moved category, a copy joined: its source is added to the
         # stored summary in `_finish`): not summarised again.
         headline, summary = self.store.summary_state(story_id, key)
-        outlets, categories = outlet_count(originals) + len(copies), story_categories(members)
         images = {i.id: i.image for i in members if i.image}
         if images and self.settings.publish.checks_pictures:  # (one that does not load: none)
             failed = self.store.failed_pictures(set(images.values()))
             images = {k: v for k, v in images.items() if v not in failed}
         return _Prepared(
-            story_id, inputs, headline, key, summary, outlets, categories, copies, images
+            story_id, inputs, headline, key, summary, language, outlets, categories, copies, images
         )
+
+    def _languages(self) -> dict[str, str]:
+        """The categories' own languages (the OPML's), read once a pass."""
+        if self._category_languages is None:
+            self._category_languages = self.store.category_languages()
+        return self._category_languages
 
     def _published_members(self, story_id: str) -> list[Item]:
         """The story's items it may be published from: all but what the operator withholds

@@ -87,10 +87,17 @@ DEFAULT_SETTINGS = SummarySettings()
 class Summarizer(Protocol):
     """Anything that turns a story's items into a summary (extractive, LLM, a test fake)."""
 
-    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
         """Summarise one story; `items` are its distinct (deduplicated) items, any order.
 
-        `previous_headline` is the story's published headline, kept unless clearly bettered.
+        `previous_headline` is the story's published headline, kept unless clearly bettered;
+        `language` the one a tie of its sources' languages goes to (its category's), None:
+        the readers'.
         """
         ...
 
@@ -129,8 +136,9 @@ def story_language(
 ) -> str | None:
     """The one language a story's headline and bullets are written in, when its fact-supplying
     sources come in several (an outlet's report and its video in another language): the
-    language most of them are in, on a tie the readers' (`preferred`), else the one with more
-    words. None when they are in one language or none is known (nothing is left out)."""
+    language most of them are in, on a tie `preferred` (a tag: "es-MX" prefers "es"; the
+    story's category's, else the readers'), else the one with more words. None when they
+    are in one language or none is known (nothing is left out)."""
     count: Counter[str] = Counter()
     text: Counter[str] = Counter()
     for language, supplies, size in zip(languages, factual, words, strict=True):
@@ -139,7 +147,8 @@ def story_language(
             text[language] += size
     if len(count) < 2:
         return None
-    return max(count, key=lambda code: (count[code], code == preferred, text[code]))
+    want = preferred.replace("_", "-").split("-")[0].lower()
+    return max(count, key=lambda code: (count[code], code == want, text[code]))
 
 
 # An item's language (`detect_language` of its title and text), memoised by a digest of both:
@@ -442,12 +451,19 @@ class ExtractiveSummarizer:
     def __init__(self, settings: SummarySettings = DEFAULT_SETTINGS) -> None:
         self.settings = settings
 
-    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
         """Summarise one story's items; raises ValueError when there are none.
 
         Adverts and page furniture are left out; opinion, reviews, live blogs and round-ups
         are listed as sources (labelled) but supply no facts when the story has news items.
-        `previous_headline` is kept unless a clearly better one has arrived.
+        `previous_headline` is kept unless a clearly better one has arrived. A tie between
+        its sources' languages goes to `language` (the story's category's, where the OPML
+        gives it one), else to the readers' (`settings.language`).
         """
         kinds_by_id = {item.id: item_kind(item) for item in items}
         kept = [it for it in items if published(kinds_by_id[it.id])] or list(items)
@@ -464,7 +480,8 @@ class ExtractiveSummarizer:
                 [url_outlet(it.feed_url) or "" for it in ordered],
             )
         )
-        factual, told = _fact_sources(ordered, kinds, settings.language or "en")
+        preferred = language or settings.language or "en"
+        factual, told = _fact_sources(ordered, kinds, preferred)
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.
         titles = [
@@ -765,9 +782,10 @@ def summarize(
     items: Sequence[Item],
     settings: SummarySettings = DEFAULT_SETTINGS,
     previous_headline: str | None = None,
+    language: str | None = None,
 ) -> Summary:
     """Summarise one story's items with the extractive summarizer."""
-    return ExtractiveSummarizer(settings).summarize(items, previous_headline)
+    return ExtractiveSummarizer(settings).summarize(items, previous_headline, language)
 
 
 def make_summarizer(

@@ -67,10 +67,10 @@ class SummaryPool(InPlaceFallback):
         )
 
     def submit(self, stories: Stories) -> list[Future[Summary]]:
-        """Summarise `stories` ((items, published headline) each); one future per story, in
-        order. The workers get their share and the calling thread summarises the rest itself
-        before returning: `OWN_SHARE` of an equal share, since it also reads and saves every
-        story (on two cores: 3 in 8)."""
+        """Summarise `stories` ((items, published headline, language) each); one future per
+        story, in order. The workers get their share and the calling thread summarises the rest
+        itself before returning: `OWN_SHARE` of an equal share, since it also reads and saves
+        every story (on two cores: 3 in 8)."""
         equal = len(stories) / (self.workers + 1)
         mine = int(equal * OWN_SHARE) if self._pool is not None else len(stories)
         theirs = len(stories) - mine
@@ -114,7 +114,7 @@ class SummaryPool(InPlaceFallback):
         if pool is None:
             return None
         settings = self.summarizer.settings
-        texts = (item.text for items, _ in chunk for item in items)
+        texts = (item.text for items, _, _ in chunk for item in items)
         known = bullets.packed_entries(texts, settings.max_bullet_words, settings.min_bullet_words)
         try:
             task = pool.submit(work, settings, chunk, known)
@@ -156,13 +156,12 @@ class SummaryPool(InPlaceFallback):
             return unpack_summary(answer) if isinstance(answer, bytes) else answer
         except _Redo as redo:
             self._broken()
-            items, headline = redo.story
-            return self.summarizer.summarize(items, headline)
+            return self.summarizer.summarize(*redo.story)
 
     def _summarise_here(self, chunk: list[StoryInputs], outs: list[Future[Summary]]) -> None:
-        for out, (items, headline) in zip(outs, chunk, strict=True):
+        for out, story in zip(outs, chunk, strict=True):
             try:
-                out.set_result(self.summarizer.summarize(items, headline))
+                out.set_result(self.summarizer.summarize(*story))
             except Exception as exc:  # raised when its result is asked for, as in place
                 out.set_exception(exc)
 

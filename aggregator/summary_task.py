@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 _summarizer: ExtractiveSummarizer | None = None  # each worker's own
-StoryInputs = tuple[Sequence[Item], str | None]  # a summary's inputs, the published headline
+# A summary's inputs: the items, the published headline, the language a tie of the items'
+# languages goes to (the story's category's; None: the settings')
+StoryInputs = tuple[Sequence[Item], str | None, str | None]
 Stories = Sequence[StoryInputs]
 Lent = dict[tuple[bytes, int, int], bytes]  # bodies' candidates, packed (`bullets.lent`)
 
@@ -54,7 +56,8 @@ def summarise_in_worker(
     summarizer = _worker_summarizer(settings)
     try:
         with bullets.lent(known) as made:
-            return [summarizer.summarize(items, headline) for items, headline in stories], made
+            answers = [summarizer.summarize(*story) for story in stories]
+            return answers, made
     finally:
         if f"{__package__}.term_task" not in sys.modules:
             # A worker that only summarises (the pass's summarising) empties its memos after

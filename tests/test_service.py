@@ -330,9 +330,9 @@ class CountingSummarizer:
         self.settings = self.inner.settings
         self.calls = 0
 
-    def summarize(self, items, previous_headline=None):  # type: ignore[no-untyped-def]
+    def summarize(self, items, previous_headline=None, language=None):  # type: ignore[no-untyped-def]
         self.calls += 1
-        return self.inner.summarize(items, previous_headline)
+        return self.inner.summarize(items, previous_headline, language)
 
 
 def test_a_story_whose_summary_inputs_did_not_change_is_not_summarised_again(

@@ -121,14 +121,14 @@ def test_summaries_ahead_are_used_only_while_their_inputs_hold(
     assert (True, False) in taken  # the quake story grew: read again and summarised again
 
 
-def stories(n: int) -> dict[str, tuple[list[Item], str | None]]:
-    return {it.id: ([it], None) for it in filler(n)}
+def stories(n: int) -> dict[str, tuple[list[Item], str | None, str | None]]:
+    return {it.id: ([it], None, None) for it in filler(n)}
 
 
 def handed_out(
     monkeypatch: pytest.MonkeyPatch,
-    dirty: dict[str, tuple[list[Item], str | None]],
-    read: Callable[[str], tuple[list[Item], str | None] | None] | None = None,
+    dirty: dict[str, tuple[list[Item], str | None, str | None]],
+    read: Callable[[str], tuple[list[Item], str | None, str | None] | None] | None = None,
 ) -> SummariesAhead:
     """Summaries ahead on two cores, after a run that left `dirty` dirty: each story read (by
     `read`, else from `dirty`) and handed to the workers."""
@@ -146,7 +146,7 @@ def test_nothing_is_read_or_started_for_few_stories_or_one_run(
     dirty = stories(5)
     read: list[str] = []
 
-    def reader(story_id: str) -> tuple[list[Item], str | None]:
+    def reader(story_id: str) -> tuple[list[Item], str | None, str | None]:
         read.append(story_id)
         return dirty[story_id]
 
@@ -169,7 +169,7 @@ def test_a_changed_story_or_headline_is_not_taken(
     assert pool is not None
     try:
         assert ahead.handed == 5  # every story but the one with nothing to summarise
-        grown = ([*dirty[first][0], item("late", "A later report", minutes=90)], None)
+        grown = ([*dirty[first][0], item("late", "A later report", minutes=90)], None, None)
         assert ahead.take(first, grown) is None
         assert ahead.take(second, (dirty[second][0], "Its published headline")) is None
         assert ahead.take(empty, dirty[first]) is None  # (never handed)
@@ -208,12 +208,12 @@ def test_answers_in_wait_as_their_bytes_and_are_taken_so(
 
 def test_the_digest_names_every_field_and_the_headline() -> None:
     story = filler(1)[0]
-    base = inputs_digest(([story], None))
-    assert inputs_digest(([story], None)) == base
+    base = inputs_digest(([story], None, None))
+    assert inputs_digest(([story], None, None)) == base
     assert inputs_digest(([story], "")) != base
-    assert inputs_digest(([dataclasses.replace(story, outlet_name="Other")], None)) != base
+    assert inputs_digest(([dataclasses.replace(story, outlet_name="Other")], None, None)) != base
     later = story.published + timedelta(seconds=1)  # (not in the content hash)
-    assert inputs_digest(([dataclasses.replace(story, published=later)], None)) != base
+    assert inputs_digest(([dataclasses.replace(story, published=later)], None, None)) != base
 
 
 def test_once_the_workers_are_lost_nothing_more_is_read_ahead(

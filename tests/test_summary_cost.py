@@ -142,10 +142,12 @@ class FailingOn:
         self.bad = bad
         self.error = error
 
-    def summarize(self, items: list[Item], previous_headline: str | None = None) -> Summary:
+    def summarize(
+        self, items: list[Item], previous_headline: str | None = None, language: str | None = None
+    ) -> Summary:
         if items[0].id == self.bad:
             raise self.error("summarizer broke")
-        return self.inner.summarize(items, previous_headline)
+        return self.inner.summarize(items, previous_headline, language)
 
 
 def test_a_failed_batch_of_summaries_stays_dirty_and_earlier_batches_stay_saved(

@@ -6,15 +6,21 @@ video in Spanish.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 from invented_items import source_item as item
 
 from aggregator import summarize as summarize_module
-from aggregator.config import build_settings
+from aggregator import summary_task
+from aggregator.config import Settings, build_settings
 from aggregator.lang import detect_language
-from aggregator.models import Item
+from aggregator.models import Item, Summary
+from aggregator.store import Store
+from aggregator.story_job import StoryJob, inputs_key
 from aggregator.summarize import (
     ExtractiveSummarizer,
     SummarySettings,
@@ -22,6 +28,7 @@ from aggregator.summarize import (
     story_language,
     summarize,
 )
+from aggregator.summary_pool import SummaryPool
 
 EN_1 = item(
     1,
@@ -178,3 +185,87 @@ def test_a_quote_in_another_language_than_its_reports_own_words_is_no_bullet() -
         "dailyherald.example",
     )
     assert any("trabajo" in t for t in bullet_texts([short]))
+
+
+def test_a_tie_goes_to_the_language_of_the_storys_category() -> None:
+    # (an English site; the story's category is marked language="es" in the OPML)
+    for tag in ("es", "es-MX", "ES"):
+        spanish = ExtractiveSummarizer().summarize([EN_1, ES], None, tag)
+        assert "puente" in spanish.headline
+        assert spanish.bullets and all("bridge" not in b.text for b in spanish.bullets)
+    english = ExtractiveSummarizer(SummarySettings(language="es")).summarize([EN_1, ES], None, "en")
+    assert "bridge" in english.headline
+    # a majority is not a tie: the category's language does not outweigh it
+    assert "puente" not in summarize([EN_1, EN_2, ES], language="es").headline
+
+
+def test_the_categorys_language_reaches_the_summary_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aggregator import bullets
+
+    monkeypatch.setattr(bullets, "MEMO_ITEMS", bullets.MEMO_ITEMS)  # (a worker's setting)
+    monkeypatch.setattr(summary_task, "_summarizer", None)
+    story = ([EN_1, ES], None, "es")
+    (summary,), _ = summary_task.summarise_in_worker(SummarySettings(), [story], {})
+    assert "puente" in summary.headline
+    pool = SummaryPool(ExtractiveSummarizer(), workers=1)
+    try:
+        (future,) = pool.submit_to_workers([story]) or []
+        assert "puente" in pool.result(future).headline
+    finally:
+        pool.close()
+
+
+class _Asked(ExtractiveSummarizer):
+    """The extractive summarizer, noting the language each story's tie goes to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: dict[str, str | None] = {}
+
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
+        self.asked[items[0].category or ""] = language
+        return super().summarize(items, previous_headline, language)
+
+
+def test_the_story_job_breaks_ties_with_the_opml_language_of_the_storys_category() -> None:
+    now = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+    other = item(9, "Apple growers report a record harvest", "A record harvest. " * 5, "x.example")
+    store = Store(":memory:")
+    try:
+        store.set_category_languages({"Noticias": "es"})
+        store.insert_items(
+            [
+                dataclasses.replace(
+                    it,
+                    category=category,
+                    first_seen=now,
+                    guid=it.id,
+                    feed_url=f"https://{it.outlet}/feed",
+                    content_hash=it.id,
+                )
+                for it, category in ((EN_1, "Noticias"), (ES, "Noticias"), (other, "World"))
+            ]
+        )
+        asked = _Asked()
+        StoryJob(store, Settings(), lambda: now, asked).run()
+        assert asked.asked == {"World": None, "Noticias": "es"}
+        # its language changed in the OPML: its stories are summarised again, with it
+        asked.asked.clear()
+        assert store.set_category_languages({"Noticias": "en"})
+        StoryJob(store, Settings(), lambda: now, asked).run()
+        assert asked.asked == {"Noticias": "en"}
+        plain = ExtractiveSummarizer()
+        assert (
+            inputs_key(plain, [ES], "es")
+            != inputs_key(plain, [ES])
+            == inputs_key(plain, [ES], None)
+        )
+    finally:
+        store.close()

@@ -115,9 +115,9 @@ def test_stories_summarised_on_workers_are_stored_exactly_as_in_place(
 
 def test_a_dead_worker_costs_only_time(tmp_path: Path) -> None:
     polls = stored_items()
-    stories = [([it], None) for _, items in polls for it in items]
+    stories = [([it], None, None) for _, items in polls for it in items]
     here = ExtractiveSummarizer()
-    expected = [here.summarize(items, headline) for items, headline in stories]
+    expected = [here.summarize(*story) for story in stories]
     pool = SummaryPool(here, workers=1)
     try:
         futures = pool.submit(stories)
@@ -139,9 +139,9 @@ def test_workers_that_cannot_start_leave_the_summaries_to_the_calling_thread(
     import aggregator.worker_pool as worker_pool
 
     polls = stored_items()
-    stories = [([it], None) for _, items in polls for it in items]
+    stories = [([it], None, None) for _, items in polls for it in items]
     here = ExtractiveSummarizer()
-    expected = [here.summarize(items, headline) for items, headline in stories]
+    expected = [here.summarize(*story) for story in stories]
 
     def refused(*args: object, **kwargs: object) -> None:
         raise BlockingIOError(11, "Resource temporarily unavailable")
@@ -171,10 +171,10 @@ def test_a_worker_summarises_as_in_place_without_keeping_bodies() -> None:
     from aggregator import bullets
     from aggregator.worker_pool import WorkerPool
 
-    stories = [([it], None) for _, items in stored_items() for it in items]
+    stories = [([it], None, None) for _, items in stored_items() for it in items]
     here = ExtractiveSummarizer()
     bullets.clear_memo()
-    expected = [here.summarize(items, headline) for items, headline in stories]
+    expected = [here.summarize(*story) for story in stories]
     assert any(summary.bullets for summary in expected)
     assert bullets.memo_entries()  # (here, the memo serves a later pass of the same process)
     kept = bullets.memo_entries()
@@ -202,7 +202,7 @@ def test_a_worker_lent_candidates_from_another_story_writes_the_same_summaries(
     # Stories that gain items: a worker lent the bodies the calling process summarised
     # before (one story at a time, as a `run` service's passes) writes what it would unlent.
     items = [it for _, group in stored_items() for it in group]
-    grown = [(items[: n + 1], None) for n in range(len(items))]
+    grown = [(items[: n + 1], None, None) for n in range(len(items))]
     bullets.clear_memo()
     plain = [summary_task.summarise_in_worker(SETTINGS, [story], {})[0][0] for story in grown]
     bullets.clear_memo()

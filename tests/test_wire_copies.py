@@ -48,9 +48,14 @@ class _Counting(ExtractiveSummarizer):
 
     calls = 0
 
-    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
         self.calls += 1
-        return super().summarize(items, previous_headline)
+        return super().summarize(items, previous_headline, language)
 
 
 def _job(store: Store, summarizer: Summarizer | None = None) -> StoryJob:
@@ -156,7 +161,12 @@ def test_a_new_outlets_copy_republishes_and_a_same_outlet_copy_writes_nothing() 
 class _Model:
     """A model's summary (as the LLM backend answers): one bullet citing every source."""
 
-    def summarize(self, items: Sequence[Item], previous_headline: str | None = None) -> Summary:
+    def summarize(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None = None,
+        language: str | None = None,
+    ) -> Summary:
         sources = tuple(source_ref(item) for item in items)
         bullet = Bullet("Marrow's container terminal closes for three weeks.", (0,))
         return Summary(TITLE, (bullet,), sources, len(sources), method="llm")

@@ -162,7 +162,7 @@ def _every_helper_task(pool: WorkerPool) -> None:
     near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
     assert near[0][1]
     work = summary_task.summarise_in_worker
-    summaries, made = pool.submit(work, SummarySettings(), [(items, None)], {}).result()
+    summaries, made = pool.submit(work, SummarySettings(), [(items, None, None)], {}).result()
     assert summaries[0].headline and summaries[0].bullets
     assert made  # (its bodies' memo keys were hashed)
 
@@ -209,7 +209,7 @@ def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> No
         try:
             if tokenises:
                 pool.submit(term_task.tokenise_in_worker, [("a", "Pier", text)], 40).result()
-            summaries, _ = pool.submit(work, settings, [(items, None)], {}).result()
+            summaries, _ = pool.submit(work, settings, [(items, None, None)], {}).result()
             assert summaries[0].bullets
             sizes = pool.submit(eval, SUMMARY_MEMOS).result()
             assert (sizes == [0, 0]) is emptied, sizes
