@@ -735,6 +735,22 @@ def without_end_marks(sentence: str) -> str:
     return sentence[: end + kept.end()]
 
 
+# An answer that says nothing without the question before it: one opening with a yes or a no
+# ("Yes, …", "No: …", "Sí, …", "Nein, …", "نعم، …") or ending on one, or on the word that
+# stands for the question's words ("Experts say yes.", "… advierten que sí.", "… think so.",
+# "… hoffen nicht."). Read only right after a question (which is no bullet either).
+_BARE_ANSWER = re.compile(
+    r"(?i:(?:^(?:yes|no|s[ií]|ja|nein|oui|non|sim|n[aã]o|да|нет|نعم|لا|ہاں|نہیں)\s*[,:;—–]"
+    r"|(?<!\w)(?:yes|no|not|so|s[ií]|ja|nein|nicht|doch|oui|non|sim|n[aã]o|да|нет|نعم|لا|"
+    r"ہاں|نہیں)\W*$))"
+)
+
+
+def _question(sentence: str) -> bool:
+    """Whether a sentence asks (ends on a question mark, before closing quotes)."""
+    return sentence.rstrip("\"'”’)").endswith(("?", "؟", "？"))
+
+
 def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidate]:
     """The body's sentences that pass every check except the title check, in order."""
     if "<" in text and ">" in text:
@@ -746,8 +762,10 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
     kept = 0  # candidates whose figures were read
     cleaned = clean_text(text)
     # (whose words a quote or report is: `quote_speakers`)
+    asked = False  # (the sentence before was a question)
     for raw in attribute(_join_quotes(split_sentences(cleaned)), cleaned):
         sentence = without_end_marks(raw.strip(" -—–•*·"))
+        after_question, asked = asked, _question(sentence)
         if (
             not sentence
             or not any(c.islower() or _caseless(c) for c in sentence)
@@ -757,7 +775,8 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
                 or sentence[0] in _OPEN_QUOTES
                 or _caseless(sentence[0])
             )
-            or sentence.rstrip("\"'”’)").endswith(("?", "؟", "？"))
+            or asked
+            or (after_question and _BARE_ANSWER.search(sentence) is not None)
             or ("]" in sentence and sentence.count("[") != sentence.count("]"))
             or " | " in sentence  # (a page's labels, a caption's credit, a playlist's rows)
             or not ends_complete(sentence)

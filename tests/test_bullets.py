@@ -654,6 +654,44 @@ def test_questions_in_other_scripts_are_complete_but_not_bullets() -> None:
     assert body_sentences(f"<p>{statement} {question}</p>", []) == [statement]
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "after"),
+    [
+        (
+            "¿Habrá réplicas?",
+            "Los expertos del instituto sismológico de Almara advierten que sí.",
+            "Las autoridades abrieron tres albergues para las familias afectadas.",
+        ),
+        (
+            "Will there be aftershocks?",
+            "Experts at the Almara seismological institute say yes.",
+            "Officials opened three shelters for families who lost their homes.",
+        ),
+        (
+            "Is the bridge safe to use?",
+            "No, the engineers of the Almara council said in their report on Tuesday.",
+            "Officials opened three shelters for families who lost their homes.",
+        ),
+        (
+            "Gibt es Nachbeben?",
+            "Die Fachleute des Instituts in Almara glauben es nicht.",
+            "Die Behörden öffneten drei Notunterkünfte für obdachlose Familien.",
+        ),
+    ],
+)
+def test_an_answer_goes_with_the_question_it_answers(
+    question: str, answer: str, after: str
+) -> None:
+    """A question is no bullet, and neither is the yes or no that answers it, meaningless
+    alone; a sentence after a question that says something of its own stays, as does the
+    same answer after a statement."""
+    opening = "A 6.1 earthquake shook the coast of Almara province early on Tuesday morning."
+    assert body_sentences(f"{opening} {question} {answer} {after}", []) == [opening, after]
+    assert body_sentences(f"{opening} {answer} {after}", []) == [opening, answer, after]
+    told = "The council will vote on a relief package for the town on Friday."
+    assert body_sentences(f"{opening} {question} {told}", []) == [opening, told]
+
+
 def test_the_writers_note_about_themselves_is_no_bullet() -> None:
     # A video's description ends with its presenter's note about himself, then credits.
     text = (
