@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .cjk_script import CJK_CHAR as _CJK_CHAR
 from .sentences import iter_sentences
 from .text import _SPACES
 from .tokens import words
@@ -172,14 +173,18 @@ def clean_headline(title: str, outlet: str = "") -> str:
 # --- titles cut from text -------------------------------------------------------------------
 
 TITLE_CHARS = 120  # a title cut from an item's text is at most this long (plus "…")
+# A Chinese or Japanese character counts this many of them: 120 are ~20 English words, ~40
+# such characters (which `word_count` counts two to a word)
+_CJK_WIDTH = 3
+_CJK_MARKS = frozenset("。！？；，、：")  # where a Chinese or Japanese sentence or clause ends
 _TITLE_MIN_WORDS = 4  # a first paragraph shorter than this is a label ("Columnist"), not a title
 
 
 def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
     """A title for an item without one: its text's opening, up to the end of the first
     paragraph of at least a few words (a label such as "Columnist" runs on into the next), cut
-    at a word before `limit` characters with "…". Always a prefix of the text, so it is never
-    taken for a headline of the item's own."""
+    at a word before `limit` characters with "…" (Chinese and Japanese at a mark: `_cut_wide`).
+    Always a prefix of the text, so it is never taken for a headline of the item's own."""
     end = 0
     while True:
         brk = text.find("\n", end)
@@ -191,9 +196,32 @@ def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
             break
         end += 1
     head = text[:end]
+    if _CJK_CHAR.search(head[:limit]) is not None:
+        return _cut_wide(head, limit)
     if len(head) <= limit:
         return head
     return head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _cut_wide(head: str, limit: int) -> str:
+    """A Chinese or Japanese text's opening as a title: its characters `_CJK_WIDTH` each
+    against `limit` (one carries about what an English word does), cut before the last
+    sentence or clause mark that fits ("…地震，" → "…地震…") where that keeps at least a
+    third of the width, else at the last space, else at the width."""
+    width = 0
+    mark = space = -1
+    for at, char in enumerate(head):
+        width += _CJK_WIDTH if _CJK_CHAR.match(char) or char in _CJK_MARKS else 1
+        if width > limit:
+            break
+        if char in _CJK_MARKS and width >= limit / 3:
+            mark = at
+        elif char == " ":
+            space = at
+    else:
+        return head
+    cut = mark if mark > 0 else space if space > 0 else at
+    return head[:cut].rstrip() + "…"
 
 
 def cut_from_text(title: str, text: str) -> bool:

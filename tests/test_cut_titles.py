@@ -114,3 +114,43 @@ def test_a_cut_title_holding_a_short_first_sentence_does_not_lead_as_a_fragment(
     headline = summarize(items).headline
     assert headline.endswith(".")  # a whole sentence, not a title cut off mid-sentence
     assert headline not in {item.title.rstrip("…") for item in items}
+
+
+ZH = (
+    "凯尔登市议会周二投票决定禁止货车通过阿斯特大桥，检查人员此前在大桥的两个桥墩上发现了裂缝，"
+    "维修工程预计至少需要六个月。市议会工程师表示，货车将改道奥尔德米尔环路。"
+)
+JA = (
+    "ケルドン市議会は火曜日、点検でアスター橋の二本の支柱にひびが見つかったことを受け、"
+    "大型トラックの通行を禁止することを決めた。修理には少なくとも半年かかる見通しだ。"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            ZH,
+            "凯尔登市议会周二投票决定禁止货车通过阿斯特大桥…",  # (the next mark is the 43rd)
+        ),
+        (JA, "ケルドン市議会は火曜日、点検でアスター橋の二本の支柱にひびが見つかったことを受け…"),
+        # no mark that fits: cut at the width (a character counts three of the limit)
+        (
+            "凯尔登市议会周二投票决定禁止货车通过阿斯特大桥" * 3,
+            ("凯尔登市议会周二投票决定禁止货车通过阿斯特大桥" * 2)[:40] + "…",
+        ),
+        ("凯尔登大桥今起禁行货车。", "凯尔登大桥今起禁行货车。"),  # (short: whole)
+    ],
+)
+def test_a_chinese_or_japanese_title_is_cut_at_a_mark_within_its_width(
+    text: str, title: str
+) -> None:
+    """A character carries about what an English word does: 120 of them, with no space to cut
+    at, made a title of a whole paragraph. The title now ends before the last sentence or
+    clause mark of a fitting width (a character counts three of the limit), and is still a
+    prefix of the text."""
+    cut = title_from_text(text)
+    assert cut == title
+    assert text.startswith(cut.removesuffix("…"))
+    assert title_from_text(LEAD + MORE) == title_from_text(LEAD + MORE, 120)  # (English as before)
+    assert len(title_from_text(LEAD + MORE)) <= 121
