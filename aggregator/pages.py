@@ -79,6 +79,16 @@ margin:.2rem 0 .3rem .75rem;border-radius:.2rem;background:#eef0f3}
 article::after{content:"";display:block;clear:both}
 li{margin:.3rem 0}ol{font-size:.9rem}article{border-bottom:1px solid #ddd;padding-bottom:.5rem}
 ul{padding-inline:1.5rem}
+:lang(ar),:lang(fa){font-family:"Noto Naskh Arabic","Noto Sans Arabic","Geeza Pro",
+"Segoe UI",Tahoma,sans-serif}
+:lang(ur){font-family:"Noto Nastaliq Urdu","Jameel Noori Nastaleeq","Urdu Typesetting",
+"Noto Naskh Arabic","Geeza Pro",Tahoma,sans-serif;line-height:1.9}
+:lang(zh){font-family:"Noto Sans CJK SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+sans-serif}:lang(zh-TW),:lang(zh-HK),:lang(zh-Hant){font-family:"Noto Sans CJK TC",
+"PingFang TC","Microsoft JhengHei",sans-serif}
+:lang(ja){font-family:"Noto Sans CJK JP","Hiragino Sans","Hiragino Kaku Gothic ProN",
+"Yu Gothic",Meiryo,sans-serif}
+:lang(ko){font-family:"Noto Sans CJK KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif}
 nav.pages{display:flex;justify-content:space-between;margin:1rem 0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
 form.search{display:flex;gap:.25rem}form.search input{font:inherit;width:12rem;max-width:60vw}

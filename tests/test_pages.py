@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import struct
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -192,6 +193,34 @@ def test_a_story_in_a_script_one_language_writes_says_that_language(
     story = make_story("s1", headline)
     page = render_story_html(story, SETTINGS, [])
     assert f'<html lang="{lang}">' in page and f'<article lang="{lang}" dir="{way}">' in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "font"),
+    [
+        ("ur", '"Noto Nastaliq Urdu"'),
+        ("ar", '"Noto Naskh Arabic"'),
+        ("zh-CN", '"Noto Sans CJK SC"'),
+        ("zh-TW", '"Noto Sans CJK TC"'),
+        ("ja", '"Noto Sans CJK JP"'),
+    ],
+)
+def test_the_pages_name_fonts_for_the_scripts_stories_are_written_in(lang: str, font: str) -> None:
+    """Urdu letters showed as boxes on a machine without an Urdu font: the system's own font
+    for a language is named for its `lang` (common ones of each system), and the generic
+    family last."""
+    page = render_story_html(make_story("s1", "شہر میں نیا پل کھل گیا"), SETTINGS, [])
+    css = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    rules = dict(re.findall(r"((?::lang\([\w-]+\),?)+)\{font-family:([^;}]+)", css))
+    # (the last rule whose `:lang` the tag matches, as a browser's cascade picks it)
+    families = [
+        [family.strip() for family in fonts.split(",")]
+        for selectors, fonts in rules.items()
+        for name in re.findall(r":lang\(([\w-]+)\)", selectors)
+        if lang == name or lang.startswith(f"{name}-")
+    ]
+    assert families and font in families[-1]
+    assert families[-1][-1] in ("sans-serif", "serif")
 
 
 def test_robots_and_favicons() -> None:
