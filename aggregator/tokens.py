@@ -6,6 +6,7 @@ import functools
 import itertools
 import re
 
+from .arabic_script import bare_arabic, has_arabic
 from .cjk_script import CJK_RUN, has_cjk
 
 STOPWORDS = frozenset(
@@ -113,6 +114,11 @@ def _words(text: str) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
+    if not text.isascii() and has_arabic(text):
+        # An Arabic word with or without its article and the letters written onto it is one
+        # term, as search reads it ("الإنقاذ", "إنقاذ" and "والإنقاذ"): two sentences telling
+        # one fact, one with articles and one without, had read as different.
+        text = bare_arabic(text)
     found = _tokens_with_acronyms(text) if _may_hold_acronym(text) else _plain_tokens(words(text))
     return _cjk_terms(found) if has_cjk(text) else found
 

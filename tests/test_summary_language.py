@@ -29,6 +29,7 @@ from aggregator.summarize import (
     summarize,
 )
 from aggregator.summary_pool import SummaryPool
+from aggregator.tokens import tokens
 
 EN_1 = item(
     1,
@@ -269,3 +270,27 @@ def test_the_story_job_breaks_ties_with_the_opml_language_of_the_storys_category
         )
     finally:
         store.close()
+
+
+def test_arabic_sentences_telling_one_fact_with_and_without_articles_are_one_bullet() -> None:
+    # (two outlets' reports of a quake; the second writes the rescue line without articles)
+    first = item(
+        6,
+        "زلزال قوي يضرب سواحل تشيلي",
+        "ضرب زلزال قوي السواحل الوسطى لتشيلي يوم الاثنين. وقالت السلطات إنها أجلت أكثر من "
+        "12500 شخص من مدينة فالبارايسو خوفا من موجات تسونامي. وأضاف المسؤولون أن فرق الإنقاذ "
+        "تعمل في المناطق المتضررة.",
+        "almina.example",
+    )
+    second = item(
+        7,
+        "إجلاء الآلاف بعد زلزال في تشيلي",
+        "أجلت السلطات التشيلية الآلاف من سكان مدينة فالبارايسو بعد الزلزال. وقالت سلطات "
+        "المدينة إنها أجلت أكثر من 12500 شخص من فالبارايسو خوفا من تسونامي. وقال مسؤولون إن "
+        "فرق إنقاذ تعمل في مناطق متضررة.",
+        "alkhabar.example",
+    )
+    texts = [b.text for b in summarize([first, second]).bullets]
+    assert texts and sum("فرق" in t and "تعمل" in t for t in texts) == 1
+    assert tokens("والإنقاذ في المناطق") == tokens("إنقاذ في مناطق")
+    assert tokens("التي الله") == ["التي", "الله"]  # (fewer than three letters left: whole)
