@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -584,9 +584,28 @@ class FeedsStore(StoreBase):
         state after its own items, as before; a poll that brought no items, a 304, writes its
         state alone)."""
         with self.transaction():
+            polls = self._filed(polls)
             written = [self._save_items(items) if items else _NOTHING for _, items in polls]
             self.conn.executemany(UPSERT_FEED, [_feed_values(state) for state, _ in polls])
             return written
+
+    def _filed(
+        self, polls: Sequence[tuple[FeedState, Sequence[Item]]]
+    ) -> Sequence[tuple[FeedState, Sequence[Item]]]:
+        """The polls' items filed under their feeds' categories as listed now: a poll `run`
+        left in flight answers under the category it was asked with, and an edit that moved
+        its feed meanwhile (`_move_items`) would have left its items under the old one."""
+        urls = [state.url for state, items in polls if items]
+        if not urls:
+            return polls
+        sql = "SELECT url, category FROM sources WHERE url IN ({marks})"
+        listed = {row["url"]: row["category"] for row in self._rows_in(sql, urls)}
+        return [
+            (state, [replace(item, category=listed[state.url]) for item in items])
+            if any(item.category != listed.get(state.url, item.category) for item in items)
+            else (state, items)
+            for state, items in polls
+        ]
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` retention has pruned (see `store_upkeep.prune`): in `pruned_ids`, or

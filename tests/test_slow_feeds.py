@@ -182,6 +182,35 @@ def test_a_slow_feed_that_fails_is_recorded_and_backed_off(
         asyncio.run(scenario())
 
 
+def test_a_feed_moved_while_in_flight_files_its_answer_under_its_new_category(
+    tmp_path: Path,
+) -> None:
+    """The edit moved the items stored before; those the answer asked under the old category
+    brings are filed under the new one too (the old one may be gone)."""
+    db = tmp_path / "agg.db"
+
+    def categories(feed: str) -> set[str]:
+        with sqlite3.connect(db) as conn:
+            sql = "SELECT DISTINCT category FROM items WHERE feed_url = ?"
+            return {row[0] for row in conn.execute(sql, [feed])}
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                (tmp_path / "feeds.opml").write_text(opml(fast, slow, category="Elsewhere"))
+                await until(lambda: categories(fast) == {"Elsewhere"}, "the edit taken")
+                gate.set()
+                await until(lambda: grouped(db, slow) > 0, "the slow feed's items grouped")
+                assert categories(slow) == {"Elsewhere"}
+
+    asyncio.run(scenario())
+
+
 def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
     """Its answer within the grace is stored; one that does not come by then is cancelled,
     and its feed stays due, as an in-flight poll's at a stop always was."""
