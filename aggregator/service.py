@@ -679,7 +679,7 @@ class Service:
                         break
                     if report is None or report.not_saved:  # their feeds stay due: not at once
                         failed += 1
-                        await self._pause(stop, reload, retry_in)
+                        await self._pause(stop, reload, retry_in, late=False)
                     else:
                         failed = 0
                         await self._sleep_until_due(stop, reload, tick)
@@ -816,10 +816,14 @@ class Service:
         delay = pause_before_pass(next_due, self.polls.network.try_at, self.clock(), tick)
         await self._pause(stop, reload, delay)
 
-    async def _pause(self, stop: asyncio.Event, reload: asyncio.Event, delay: float) -> None:
-        """Wait `delay` seconds, or until a stop, a reload, a hub's notification or the answer
-        of a feed a pass left in flight (the next pass counts and groups it)."""
-        events = [stop, reload, self.polls.late]
+    async def _pause(
+        self, stop: asyncio.Event, reload: asyncio.Event, delay: float, *, late: bool = True
+    ) -> None:
+        """Wait `delay` seconds, or until a stop, a reload, a hub's notification or (`late`)
+        the answer of a feed a pass left in flight (the next pass counts and groups it). The
+        pause after a failed cycle does not end at such an answer: a pass that failed before
+        its report leaves the answer's signal set, and its pause would have ended at once."""
+        events = [stop, reload] + ([self.polls.late] if late else [])
         if self.push is not None:
             events.append(self.push.pushed)
         waiters = {asyncio.ensure_future(event.wait()) for event in events}

@@ -211,6 +211,36 @@ def test_a_feed_moved_while_in_flight_files_its_answer_under_its_new_category(
     asyncio.run(scenario())
 
 
+def test_a_slow_feeds_answer_does_not_cut_short_the_pause_after_a_failed_cycle(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cycles that cannot store wait longer each time (`failed_cycle_pause`): an answer that
+    came while they fail, before any reached its report, does not make them try at once."""
+    from aggregator.errors import StorageError
+
+    db = tmp_path / "agg.db"
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise StorageError("the disk is full")
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, _ = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                service.store.feeds_due = broken  # type: ignore[method-assign]
+                gate.set()
+                await until(lambda: not service.polls.in_flight, "the slow feed's answer")
+                await asyncio.sleep(2.0)
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        asyncio.run(scenario())
+    failed = [r for r in caplog.records if r.getMessage().startswith("cycle status=error")]
+    assert 1 <= len(failed) <= 6  # (0.2 s, then 0.4, 0.8, 1.6: thousands at once before)
+
+
 def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
     """Its answer within the grace is stored; one that does not come by then is cancelled,
     and its feed stays due, as an in-flight poll's at a stop always was."""
