@@ -427,7 +427,9 @@ class PollJob:
 
     async def end_polls(self, grace: float) -> None:
         """Let the polls in flight (those their passes left) end within `grace` seconds, then
-        cancel the rest (as a stop does: `Service.run`); what they stored stays stored."""
+        cancel the rest (as a stop does: `Service.run`); what they stored stays stored, and
+        so do the holds their sites asked for (a pass stores those at its end: the next
+        process would have asked such a site again at once)."""
         tasks = [poll.task for poll in self._in_flight.values()]
         if tasks and grace > 0:
             log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
@@ -435,6 +437,12 @@ class PollJob:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        holds = self._holds.unsaved()
+        if holds:
+            try:
+                await self.write(self.store.hold_sites, holds)
+            except StorageError as exc:
+                log.warning("the sites' holds could not be stored: %s", exc)
 
     async def _poll_feed(
         self,

@@ -267,6 +267,30 @@ def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
     assert row["status"] == "ok" and row["last_polled_at"] is not None
 
 
+def test_a_hold_a_feed_left_in_flight_brings_within_the_grace_is_stored(tmp_path: Path) -> None:
+    """Its site's 429 holds the next process off it too: a pass stores the holds at its end,
+    and the stop's end stores those no pass took."""
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            busy = {"status": 429, "body": b"slow down", "headers": {"Retry-After": "600"}}
+            fast, slow = two_feeds(up, tmp_path, gate, **busy)
+            service = Service(tmp_path / "feeds.opml", db, settings(PATIENCE / 3))
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                stop.set()
+                gate.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db) as conn:
+        assert [host for (host,) in conn.execute("SELECT host FROM site_holds")] == ["127.0.0.1"]
+
+
 def test_a_push_for_a_feed_in_flight_is_polled_after_its_answer(tmp_path: Path) -> None:
     """The poll in flight may have been asked before the hub's news: the push waits for its
     answer (made due then, its next poll is not lost under the answer's schedule)."""
