@@ -584,28 +584,36 @@ class FeedsStore(StoreBase):
         state after its own items, as before; a poll that brought no items, a 304, writes its
         state alone)."""
         with self.transaction():
-            polls = self._filed(polls)
-            written = [self._save_items(items) if items else _NOTHING for _, items in polls]
-            self.conn.executemany(UPSERT_FEED, [_feed_values(state) for state, _ in polls])
+            polls, removed = self._filed(polls)
+            written = [
+                self._save_items(items) if items and state.url not in removed else _NOTHING
+                for state, items in polls
+            ]
+            self.conn.executemany(
+                UPSERT_FEED, [_feed_values(state) for state, _ in polls if state.url not in removed]
+            )
             return written
 
     def _filed(
         self, polls: Sequence[tuple[FeedState, Sequence[Item]]]
-    ) -> Sequence[tuple[FeedState, Sequence[Item]]]:
-        """The polls' items filed under their feeds' categories as listed now: a poll `run`
-        left in flight answers under the category it was asked with, and an edit that moved
-        its feed meanwhile (`_move_items`) would have left its items under the old one."""
-        urls = [state.url for state, items in polls if items]
-        if not urls:
-            return polls
-        sql = "SELECT url, category FROM sources WHERE url IN ({marks})"
-        listed = {row["url"]: row["category"] for row in self._rows_in(sql, urls)}
-        return [
+    ) -> tuple[Sequence[tuple[FeedState, Sequence[Item]]], set[str]]:
+        """The polls' items filed under their feeds' categories as listed now, and the feeds
+        no longer listed (their answers are not stored: a feed removed is not polled, and one
+        added back is due at once, read whole). A poll `run` left in flight answers as its
+        feed was listed when asked: an edit meanwhile had moved its stored items to another
+        category, or removed it, and the answer had filed new ones under the old category,
+        or published a removed feed's."""
+        sql = "SELECT url, category, active FROM sources WHERE url IN ({marks})"
+        rows = list(self._rows_in(sql, [state.url for state, _ in polls]))
+        listed = {row["url"]: row["category"] for row in rows}
+        removed = {row["url"] for row in rows if not row["active"]}
+        filed = [
             (state, [replace(item, category=listed[state.url]) for item in items])
             if any(item.category != listed.get(state.url, item.category) for item in items)
             else (state, items)
             for state, items in polls
         ]
+        return filed, removed
 
     def _pruned(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` retention has pruned (see `store_upkeep.prune`): in `pruned_ids`, or

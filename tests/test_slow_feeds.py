@@ -211,6 +211,37 @@ def test_a_feed_moved_while_in_flight_files_its_answer_under_its_new_category(
     asyncio.run(scenario())
 
 
+def listed(db: Path, feed: str) -> bool:
+    with sqlite3.connect(db) as conn:
+        sql = "SELECT active FROM sources WHERE url = ?"
+        return bool(conn.execute(sql, [feed]).fetchone()[0])
+
+
+def test_a_feed_removed_while_in_flight_stores_nothing_of_its_answer(tmp_path: Path) -> None:
+    """A feed removed is not polled: its answer asked before the edit publishes none of its
+    items (and, added back, it is read whole)."""
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                (tmp_path / "feeds.opml").write_text(opml(fast))
+                await until(lambda: not listed(db, slow), "the edit taken")
+                gate.set()
+                await until(lambda: not service.polls.in_flight, "the slow feed's answer")
+                with sqlite3.connect(db) as conn:
+                    sql = "SELECT COUNT(*) FROM items WHERE feed_url = ?"
+                    assert conn.execute(sql, [slow]).fetchone()[0] == 0
+                assert feed_row(db, slow)["body_hash"] is None
+
+    asyncio.run(scenario())
+
+
 def test_a_slow_feeds_answer_does_not_cut_short_the_pause_after_a_failed_cycle(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
