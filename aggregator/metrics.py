@@ -37,6 +37,8 @@ _CYCLE = (
     ("stories_changed", "Stories the last poll cycle's grouping and summaries changed",
      "stories_changed"),
     ("seconds", "How long the last poll cycle took", "seconds"),
+    ("feeds_in_flight", "Feeds still being asked at the last poll cycle's end, left by their "
+     "passes (`run`)", "in_flight"),
 )  # fmt: skip
 
 

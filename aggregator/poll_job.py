@@ -327,6 +327,7 @@ class PollJob:
             "feeds": report.feeds, "ok": report.ok, "errors": report.errors,
             "items_new": report.items_new, "items_updated": report.items_updated,
             "stories_changed": report.stories_changed, "seconds": elapsed_ms / 1000,
+            "in_flight": report.in_flight,
         }  # fmt: skip
         await self.write(self.store.record_cycle, to_iso(self.clock()) or "", counts)
         log.log(

@@ -118,6 +118,11 @@ def test_a_slow_feed_is_left_in_flight_and_its_items_grouped_by_a_later_pass(
                 await until(lambda: len(cycles(caplog)) >= passes + 3, "more passes")
                 assert len(up.requests_for("/slow.xml")) == 1
                 assert service.polls.in_flight == {slow}
+                # /metrics says so too
+                from aggregator.metrics import render
+
+                scraped = render({}, service.store.reader().metric_counts())
+                assert "aggregator_last_cycle_feeds_in_flight 1\n" in scraped
                 # the pause before the next pass does not count a feed in flight as due
                 never_polled = await service.write(service.store.next_due)
                 next_due = await service.write(service.store.next_due, {slow})
