@@ -8,13 +8,14 @@ until a good edit is loaded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED
+from .models import Source
 from .opml import load_opml, unreadable
 from .refused_edit import RefusedEdit
 from .schedule import ScheduleSettings, intervals_overruled
@@ -55,6 +56,8 @@ class OpmlReload:
         self.refused = RefusedEdit(OPML_REFUSED, path, store, write, clock)
         # What the operator withholds from publication, in the file beside the OPML.
         self.withheld = WithheldReload(withheld_path(path), store, write, clock)
+        # Told the sources an edit lists, before they are stored (`PollJob.relisted`).
+        self.before_sync: Callable[[Sequence[Source]], None] | None = None
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""
@@ -104,6 +107,8 @@ class OpmlReload:
         own = ((s.url, s.interval) for s in opml.sources)
         for said, urls in intervals_overruled(self.schedule, own).items():
             log.warning("%s %s", feeds_named(urls), said)
+        if self.before_sync is not None:
+            self.before_sync(opml.sources)
         changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
         languages = dict(opml.languages)
         if await self.write(self.store.set_category_languages, languages):

@@ -124,6 +124,8 @@ def tally(
             report.held += 1
         elif status == OFFLINE:
             report.offline += 1
+        elif status == RELISTED:  # (neither: asked again)
+            pass
         else:
             report.ok += 1
     return report
@@ -198,6 +200,7 @@ class PollJob:
         self._in_flight: dict[str, _Poll] = {}  # feed → its poll, until its answer is stored
         self._late: list[tuple[_Poll, FeedResult | BaseException]] = []  # left, answered since
         self.late = asyncio.Event()  # set when a feed left in flight answers
+        self._relisted: set[str] = set()  # feeds in flight an edit listed otherwise since
 
     @property
     def in_flight(self) -> set[str]:
@@ -415,9 +418,23 @@ class PollJob:
         its pass left is counted by the next report."""
         if self._in_flight.get(poll.source.url) is poll:
             del self._in_flight[poll.source.url]
+            self._relisted.discard(poll.source.url)
         if poll.left and not poll.task.cancelled():
             self._late.append((poll, _outcome(poll.task)))
             self.late.set()
+
+    def relisted(self, sources: Sequence[Source]) -> None:
+        """An OPML edit listing `sources` is about to be stored: the feeds in flight (left by
+        their passes) that it removes, or lists with other entry rules, request headers,
+        pictures or pause, store nothing of their answers. Asked as listed before, an answer
+        had undone the edit's own changes (a feed due at once, or read whole, asked again
+        at its old pace; one paused or removed published). An answer stored before this is
+        followed by the edit's changes, as any."""
+        listed = {source.url: source for source in sources}
+        for url, poll in self._in_flight.items():
+            now = listed.get(url)
+            if now is None or _as_asked(now) != _as_asked(poll.source):
+                self._relisted.add(url)
 
     @staticmethod
     def _idle(
@@ -714,6 +731,15 @@ class PollJob:
             )
             new_state = replace(new_state, next_poll_at=again)
         del outcome  # (its body is not held while the save waits for its transaction)
+        if source.url in self._relisted:  # (an edit listed it otherwise since: `relisted`)
+            log.info(
+                "feed=%s status=%s (the OPML changed it while it was asked: its answer is not "
+                "stored, and it is asked as listed now)",
+                source.url,
+                RELISTED,
+                extra=fields(event="feed", feed=source.url, status=RELISTED),
+            )
+            return RELISTED, 0, 0
         written = await self._saves.submit((new_state, items))
         if pace is not None and pace.missed_news(source.url, by_push, written.new):
             new_state = await self._unpushed(source, new_state, written.new, now)
@@ -809,6 +835,16 @@ class PollJob:
 
 
 _NOT_ASKED = (OFFLINE, 0, 0)  # (`_offline`'s result)
+RELISTED = "relisted"  # a poll's status whose answer an OPML edit made stale (`relisted`)
+
+
+def _as_asked(source: Source) -> tuple[object, ...]:
+    """What of a feed's listing an answer stored under it carries: its entry rules, request
+    headers, pictures and pause (`FeedsStore.sync_sources` acts on a change of these)."""
+    return (source.exclude, source.include, source.user_agent, source.cookie, source.images,
+            source.paused)  # fmt: skip
+
+
 _LEFT = ("in_flight", 0, 0)  # (`_poll_all`'s result for a feed left in flight)
 
 

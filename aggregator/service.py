@@ -140,6 +140,7 @@ class Service:
         self._stories_failed: bool | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
         self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
+        self.sources.before_sync = self.polls.relisted
         self._article_job: ArticleJob | None = None
         self._hub_job: HubJob | None = None
         self.push: PushJob | None = None  # (`run` with `[fetch] websub_callback`: `push_job`)

@@ -216,10 +216,46 @@ def test_a_feed_moved_while_in_flight_files_its_answer_under_its_new_category(
     asyncio.run(scenario())
 
 
-def listed(db: Path, feed: str) -> bool:
+def listed_as(db: Path, feed: str) -> sqlite3.Row:
     with sqlite3.connect(db) as conn:
-        sql = "SELECT active FROM sources WHERE url = ?"
-        return bool(conn.execute(sql, [feed]).fetchone()[0])
+        conn.row_factory = sqlite3.Row
+        row: sqlite3.Row = conn.execute("SELECT * FROM sources WHERE url = ?", [feed]).fetchone()
+        return row
+
+
+def listed(db: Path, feed: str) -> bool:
+    return bool(listed_as(db, feed)["active"])
+
+
+def test_an_edit_of_a_feeds_headers_while_in_flight_is_not_undone_by_its_answer(
+    tmp_path: Path,
+) -> None:
+    """The edit makes the feed due at once, asked with its new User-Agent (the cure for a
+    site that turns polls away): the answer to the old one is not stored over that, as it
+    had been (the feed asked again at its old pace, a 403's backoff)."""
+    db = tmp_path / "agg.db"
+    agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate, status=403, body=b"go away")
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                path = tmp_path / "feeds.opml"
+                edited = f'xmlUrl="{slow}" userAgent="{agent}"'
+                path.write_text(path.read_text().replace(f'xmlUrl="{slow}"', edited))
+                await until(lambda: listed_as(db, slow)["user_agent"] == agent, "the edit")
+                gate.set()
+                asked = lambda: up.requests_for("/slow.xml")  # noqa: E731
+                await until(lambda: len(asked()) == 2, "asked again at once")
+                assert asked()[-1].headers.get("user-agent") == agent
+                await until(lambda: not service.polls.in_flight, "its answer stored")
+                assert feed_row(db, slow)["error_count"] == 1  # (the answer to the old one: none)
+
+    asyncio.run(scenario())
 
 
 def test_a_feed_removed_while_in_flight_stores_nothing_of_its_answer(tmp_path: Path) -> None:
