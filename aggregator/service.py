@@ -823,11 +823,24 @@ class Service:
         """Wait `delay` seconds, or until a stop, a reload, a hub's notification or (`late`)
         the answer of a feed a pass left in flight (the next pass counts and groups it). The
         pause after a failed cycle does not end at such an answer: a pass that failed before
-        its report leaves the answer's signal set, and its pause would have ended at once."""
-        events = [stop, reload] + ([self.polls.late] if late else [])
+        its report leaves the answer's signal set, and its pause would have ended at once.
+        Ended by such an answer alone, the pause goes on LEAVE_SLOW_FEEDS_AFTER more (within
+        `delay`) for the answers near it: slow feeds answering seconds apart had each made a
+        pass (a cycle line, a grouping, the summaries of the stories it touched made again)."""
+        events = [stop, reload]
         if self.push is not None:
             events.append(self.push.pushed)
         waiters = {asyncio.ensure_future(event.wait()) for event in events}
-        await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
+        answered = asyncio.ensure_future(self.polls.late.wait()) if late else None
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + delay
+        try:
+            some = waiters | ({answered} if answered is not None else set())
+            await asyncio.wait(some, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            if answered is not None and answered.done() and not any(w.done() for w in waiters):
+                gather = min(ends - loop.time(), LEAVE_SLOW_FEEDS_AFTER)
+                if gather > 0:
+                    await asyncio.wait(waiters, timeout=gather, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (*waiters, *([answered] if answered is not None else [])):
+                waiter.cancel()

@@ -162,6 +162,38 @@ def test_a_slow_feeds_answer_starts_the_pass_that_groups_it(tmp_path: Path) -> N
     asyncio.run(scenario())
 
 
+def test_slow_feeds_answering_seconds_apart_are_taken_by_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pass ended by a slow feed's answer waits as long as a pass waits for its feeds'
+    answers (here 1 s) for those near it: each had made a pass of its own (ten here)."""
+    monkeypatch.setattr(service_module, "LEAVE_SLOW_FEEDS_AFTER", 1.0)
+    db = tmp_path / "agg.db"
+
+    async def scenario() -> None:
+        gates = [asyncio.Event() for _ in range(10)]
+        async with Upstream() as up:
+            fast = up.add_feed("/fast.xml", FEEDS["/dailyplanet/world.xml"])
+            slow = [up.add_feed(f"/slow{n}.xml", b"down", status=500, gate=gate)
+                    for n, gate in enumerate(gates)]  # fmt: skip
+            (tmp_path / "feeds.opml").write_text(opml(fast, *slow))
+            service = Service(tmp_path / "feeds.opml", db, settings(tick=PATIENCE))
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == set(slow)
+                for gate in gates:
+                    gate.set()
+                    await asyncio.sleep(0.05)
+                await until(lambda: not service.polls.in_flight, "the slow feeds' answers")
+                await until(lambda: sum(counts(c)["errors"] for c in cycles(caplog)) == 10,
+                            "a pass counting them")  # fmt: skip
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        asyncio.run(scenario())
+    taking = [line for line in cycles(caplog) if counts(line)["errors"]]
+    assert len(taking) <= 2, taking
+
+
 def test_a_slow_feed_that_fails_is_recorded_and_backed_off(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
