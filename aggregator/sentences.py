@@ -61,7 +61,9 @@ _NUMBER = re.compile(r"\d{1,3}")  # (not a year: "bis 2030. Die …" ends there)
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(
     "but and so yet however meanwhile still also then now later earlier instead in on at for "
-    "after before when while if as by from with".split()
+    "after before when while if as by from with "
+    # German's articles and demonstratives ("5 Mio. Die Firma …", "usw. Der Markt …")
+    "der die das den dem des ein eine einer eines dieser diese dieses zudem jedoch danach".split()
 )
 
 

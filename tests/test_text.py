@@ -165,6 +165,16 @@ def test_clean_text(text: str, expected: str) -> None:
             ["Im 2. Quartal fiel er, z. B. um 1,2 Mio. Euro bzw. 3 %.", "Der Rest blieb."],
         ),
         ("Es sinkt bis 2030. Die Kosten steigen.", ["Es sinkt bis 2030.", "Die Kosten steigen."]),
+        # an abbreviation that may end a sentence does before a German one
+        (
+            "Der Umsatz lag bei 5 Mio. Die Firma wächst. Äpfel, Birnen usw. Der Markt schloss.",
+            [
+                "Der Umsatz lag bei 5 Mio.",
+                "Die Firma wächst.",
+                "Äpfel, Birnen usw.",
+                "Der Markt schloss.",
+            ],
+        ),
         (
             "Sie kommt am 5. Mai. Er war 3. Danach ging er.",
             ["Sie kommt am 5. Mai.", "Er war 3.", "Danach ging er."],
