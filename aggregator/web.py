@@ -518,17 +518,10 @@ def make_app(
         return await cached(request, lambda: site.category(slug))
 
     async def subscribe(request: web.Request) -> web.StreamResponse:
+        """`/<slug>/subscribe/`, for a category that has a daily email; `/<slug>/subscribe`,
+        as pages and emails linked it before, is the page too (see `story`)."""
         slug = request.match_info["slug"]
-        await moved(request, slug)
-        return await cached(request, lambda: site.subscribe(slug))
-
-    async def subscribe_unslashed(request: web.Request) -> web.StreamResponse:
-        """`/<slug>/subscribe`, as pages and emails linked it before: the page itself, for a
-        category that has one (see `story_unslashed`)."""
-        slug = request.match_info["slug"]
-        await moved(request, slug, slash=True)
-        if await asyncio.to_thread(site.category_named, slug) not in mailed:
-            return not_found()
+        await moved(request, slug, slash=not request.rel_url.path.endswith("/"))
         return await cached(request, lambda: site.subscribe(slug))
 
     async def category_page(request: web.Request) -> web.StreamResponse:
@@ -586,9 +579,14 @@ def make_app(
 
     async def story(request: web.Request) -> web.StreamResponse:
         """`/stories/<id>/`: a story's page; a merged story's moved to the story that
-        absorbed it."""
+        absorbed it. `/stories/<id>`, as pages, feeds and emails linked it before, is the page
+        too, not a redirect: the release before answered the page's address now (with its
+        slash) by a permanent redirect to that one, which browsers keep, and a redirect back
+        had been a loop for them. Its links are absolute and its canonical link names the
+        address now."""
         story_id = request.match_info["story_id"]
-        await merged(request, story_id, lambda new: f"../{new}/")
+        up = "../" if request.rel_url.path.endswith("/") else ""
+        await merged(request, story_id, lambda new: f"{up}{new}/")
         return await cached(request, lambda: site.story(story_id))
 
     async def story_feed(request: web.Request) -> web.StreamResponse:
@@ -597,16 +595,6 @@ def make_app(
         story_id, fmt = request.match_info["story_id"], request.match_info["fmt"]
         await merged(request, story_id, lambda new: f"../{new}/updates.{fmt}")
         return await cached(request, lambda: site.story_feed(story_id, fmt))
-
-    async def story_unslashed(request: web.Request) -> web.StreamResponse:
-        """`/stories/<id>`, as pages, feeds and emails linked it before: the page itself (a
-        merged story's moved straight to the story that absorbed it). Not a redirect: the
-        release before answered the page's address now (with its slash) by a permanent
-        redirect to this one, which browsers keep, and a redirect back had been a loop for
-        them. Its links are absolute and its canonical link names the address now."""
-        story_id = request.match_info["story_id"]
-        await merged(request, story_id, lambda new: f"{new}/")
-        return await cached(request, lambda: site.story(story_id))
 
     # Searches are read for each request, in threads; at most this many at once, so a flood
     # of them leaves threads for the pages and /healthz (the default pool has a few).
@@ -810,12 +798,12 @@ def make_app(
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}.{{fmt:atom|rss|json}}", feed)
     app.router.add_get(f"/feeds/{{slug:{_SLUG}}}/top.{{fmt:atom|rss|json}}", top_feed)
     app.router.add_get("/stories/{story_id:[^/]+}/", story)
-    app.router.add_get("/stories/{story_id:[^/]+}", story_unslashed)
+    app.router.add_get("/stories/{story_id:[^/]+}", story)
     app.router.add_get("/stories/{story_id:[^/]+}/updates.{fmt:atom|rss|json}", story_feed)
     app.router.add_get(f"/{PICTURES}/{{story_id:[^/]+}}/{{key:[0-9a-f]{{16}}}}", story_picture)
     app.router.add_get(f"/{{slug:{_SLUG}}}/", category)
     app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe/", subscribe)
-    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe_unslashed)
+    app.router.add_get(f"/{{slug:{_SLUG}}}/subscribe", subscribe)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}/", category_page)
     app.router.add_get(f"/{{slug:{_SLUG}}}/page/{{page:[0-9]+}}", category_page_redirect)
     app.router.add_get(f"/{{slug:{_SLUG}}}", category_redirect)
