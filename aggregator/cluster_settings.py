@@ -27,7 +27,7 @@ class ClusterSettings:
     common_min_stories: int = 100  # … once this many stories are active
     outlet_share: float = 0.25  # a term in this share of an outlet's items is its furniture …
     outlet_min_items: int = 6  # … once the outlet has this many active items …
-    outlet_min_repeats: int = 3  # … and the term is in at least this many of them
+    outlet_min_repeats: int = 5  # … and the term is in at least this many of them
     min_text_terms: int = 15  # with fewer text terms an item is matched on its title alone
     profile_recent: int = 12  # a story is matched through its founder and this many latest items
     max_gap: timedelta = timedelta(days=2)  # items further apart in time are never compared
