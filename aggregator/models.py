@@ -239,10 +239,22 @@ class Story:
     id: str
     category: str  # main category
     headline: str
-    first_seen: datetime
+    first_seen: datetime  # as its listed sources date it (`first_reported`)
     updated: datetime  # last material change
     version: int
     summary: Summary | None = None
     categories: tuple[str, ...] = ()
     added_sources: int = 0  # outlets its latest material update added ("Updated: 2 new sources")
     declared_language: str | None = None  # what most of its sources' feeds declare
+
+
+def first_reported(first_seen: datetime, updated: datetime, summary: Summary | None) -> datetime:
+    """When a story was first reported as its readers can check it: the earliest date of the
+    sources its summary lists, no later than `updated`; `first_seen` when none is dated.
+
+    `first_seen` is the earliest of all its items, and some are not listed: an outlet's
+    collection page under an article's headline (the fuller one stands for both), an item
+    since moved to another story. A page had read "13:10 · updated 14:31" above one source
+    dated 14:31."""
+    dates = [ref.published for ref in summary.sources if ref.published] if summary else []
+    return min(min(dates), updated) if dates else first_seen

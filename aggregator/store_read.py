@@ -29,7 +29,7 @@ from .health import (
     hub_states,
     read_refused,
 )
-from .models import Story
+from .models import Story, first_reported
 from .store_articles import site_holds_in
 from .store_db import chunks, connect, page_bytes
 from .store_feeds import CATEGORY_LANGUAGES
@@ -243,7 +243,11 @@ class Reader:
                 id=r["id"],
                 category=r["category"] or "",
                 headline=r["headline"] or "",
-                first_seen=from_iso(r["first_seen"]) or datetime.fromtimestamp(0, UTC),
+                first_seen=first_reported(
+                    from_iso(r["first_seen"]) or datetime.fromtimestamp(0, UTC),
+                    from_iso(r["updated"]) or datetime.fromtimestamp(0, UTC),
+                    sums.get(r["id"]),
+                ),
                 updated=from_iso(r["updated"]) or datetime.fromtimestamp(0, UTC),
                 version=r["version"] or 0,
                 summary=sums.get(r["id"]),

@@ -190,3 +190,41 @@ def test_an_outlets_own_video_channel_counts_as_the_outlet() -> None:
     assert (
         outlet_count([site, namesake, dataclasses.replace(channel, outlet_name="Outlet 1 TV")]) == 3
     )
+
+
+def test_a_story_is_dated_by_the_sources_it_lists(tmp_path: Path) -> None:
+    """An outlet's collection page under its article's headline stands behind the article
+    in the summary (the fuller one is listed): the story is first reported when its listed
+    source is, not at the unlisted page's earlier time, in its page and its feed item."""
+    from aggregator.feeds import render_feed
+    from aggregator.pages import render_story_html
+    from aggregator.publish import PublishSettings
+
+    article = dataclasses.replace(dam_item(1), published=NOW - timedelta(minutes=5))
+    hub = dataclasses.replace(
+        article,
+        id="hub",
+        guid="hub",
+        text="",
+        url="https://www.outlet1.example/collections/dam/",
+        published=NOW - timedelta(hours=2),
+        content_hash="hub",
+    )
+    service = Service(tmp_path / "feeds.opml", ":memory:", Settings(), clock=lambda: NOW)
+    try:
+        state = FeedState(url=article.feed_url, status="ok")
+        service._writer.submit(service.store.save_poll, state, [hub, article]).result()
+        service.stories.restored = True
+        service._writer.submit(service._group_and_summarize).result()
+        (story,) = service.store.reader().stories(None, 10)
+    finally:
+        service.close()
+    assert story.summary is not None
+    assert [ref.item_id for ref in story.summary.sources] == [article.id]
+    assert story.first_seen == article.published
+    page = render_story_html(story, PublishSettings(), [])
+    assert page.count("<time ") == 2  # (the story's one time and its source's)
+    assert "updated" not in page
+    assert "10:00 UTC" not in page  # (the hub page's time)
+    feed = render_feed("World News", "world-news", [story], "atom", PublishSettings(), NOW)
+    assert b"<published>2024-05-01T11:55:00+00:00</published>" in feed
