@@ -41,9 +41,11 @@ _COMMON: dict[str, frozenset[str]] = {
         "het een van is dat op zijn voor met niet aan ook als bij wordt uit deze geen "
         "door maar om werd heeft worden naar".split()
     ),
+    # (Tagalog's linker "na" is Portuguese's "na" too: a Taglish headline had read as neither,
+    # one as Portuguese)
     "tl": frozenset(
         "ang ng mga sa ay hindi ito siya kanyang nang kay niya ni naman ayon dahil "
-        "bilang kanilang nito rin din lamang lang".split()
+        "bilang kanilang nito rin din lamang lang na".split()
     ),
     # Russian and Ukrainian: Cyrillic serves both (and others), so each by the words the
     # other does not write ("что", "и", "с" against "що", "і", "з").

@@ -37,6 +37,11 @@ from aggregator.lang import detect_language, language_tag
         ),
         ("Detenido en Sevilla un hombre acusado de estafar a cientos de personas en la red.", None),
         ("Bakit nagdudulot ng pimple ang face mask at paano ito maiiwasan sa mga tao?", "tl"),
+        # Tagalog's "na" (Portuguese's too) counts for both: mixed with English terms such a
+        # text had been no guess, or Portuguese
+        ("Mga pabrika na bubuksan sa ECQ. Mga lugar na isasailalim sa quarantine na.", "tl"),
+        ("Klinika na pinagmulan ng kumalat na test kits sa lungsod, isinara na", "tl"),
+        ("A prefeitura abriu uma nova ponte na cidade e o trânsito na região melhorou.", "pt"),
         # Cyrillic: Russian and Ukrainian by the words only one of them writes
         (
             "Государственная дума приняла закон о бюджете. Его поддержали 300 депутатов, "
