@@ -390,6 +390,7 @@ def item_kind(item: Item) -> Kind:
         or _byline_title(title)
         or _opinion_text(item.text or "")
         or _host_segment(title, item.text or "", item.outlet_name)
+        or _own_name_heading(title, item.author, item.outlet_name)
     ):
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
@@ -430,6 +431,24 @@ def _host_segment(title: str, text: str, outlet: str) -> bool:
     # correspondent" names no host of "Ukraine: …"
     given = r"(?:[A-Z][\w.'’-]*\s+)" + ("{1,2}" if name == last else "{0,2}")
     return re.search(rf"\b(?:{owner})['’]s?\s+{given}{surname}\b", text) is not None
+
+
+# A feed's author that is a person's name: two to four capitalised words ("George Doe").
+_PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
+
+
+def _own_name_heading(title: str, author: str | None, outlet: str) -> bool:
+    """Whether the title opens with its own writer's surname and a colon ("Doe: In this
+    crisis …" by George Doe): a columnist's piece under their name. A reporter never heads a report
+    with their own name, so a newsmaker's words ("Sison: …" by another byline) stay news."""
+    match = _SPEAKER_TITLE.match(title) if author and ":" in title else None
+    if match is None or author is None:
+        return False
+    writer = " ".join(re.sub(r"^[Bb]y\s+", "", author).split())
+    if not _PERSON.match(writer) or writer.casefold() == outlet.strip().casefold():
+        return False
+    name = match.group(1)  # (a surname: a whole name may be a podcast's, its own author)
+    return " " not in name and writer.endswith(" " + name)
 
 
 def _opinion_text(text: str) -> bool:

@@ -237,3 +237,23 @@ def test_title_says_its_own_kind() -> None:
 def test_a_programmes_host_giving_their_view_is_opinion(title: str, text: str, kind: str) -> None:
     piece = Item(id="1", title=title, text=text, url="https://tv.example/v/1")
     assert item_kind(replace(piece, outlet_name="Harbour TV (video)")) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "author", "kind"),
+    [
+        # the writer's own name heads their column
+        ("Roe: In this storm, the council is under one-man rule", "Jane Roe", "opinion"),
+        ("Roe: Why the harbour plan fails", "By Jane Roe", "opinion"),
+        # a newsmaker's words under their name, by another writer, or by a desk
+        ("Roe: Council will reopen the harbour", "Sam Example", "news"),
+        ("Roe: Council will reopen the harbour", "Harbour Herald", "news"),
+        ("Roe: Council will reopen the harbour", "Roe", "news"),
+        ("Keldon Weekly: The harbour's episode 4", "Keldon Weekly", "news"),
+    ],
+)
+def test_a_columnists_own_name_heading_their_piece_is_opinion(
+    title: str, author: str, kind: str
+) -> None:
+    piece = Item(id="1", title=title, text="The harbour reopened.", author=author)
+    assert item_kind(replace(piece, outlet_name="Harbour Herald")) == kind
