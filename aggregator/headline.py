@@ -35,7 +35,27 @@ _SHOUTS = 0.8  # a title that shouts a word in capitals: another source's title 
 _ACRONYM_WORDS = frozenset({"who", "aids", "ice", "act", "cop", "fed", "sat", "gap", "pin"})
 # An English word's ending that no acronym or name in capitals has: a word a title shouts
 # that its story's short texts never write ("Iron on the Moon is RUSTING").
-_WORD_ENDING = re.compile(r"[AEIOUY][A-Z]*(?:ING|IED|[^E]ED|LY|TION|TIONS|MENT|MENTS|NESS|IEST)$")
+_WORD_ENDING = re.compile(
+    r"[AEIOUY][A-Z]*(?:ING|IED|[^E]ED|LY|TION|TIONS|MENT|MENTS|NESS|IEST|ABLE|IBLE|LESS|FUL)$"
+)
+# Numbers written as words ("… for the FIFTH year", "FOUR new items", "by a THIRD"): no acronym
+# or name is one, so a title writes one in capitals only to shout it.
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions billion billions trillion first "
+    "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth hundredth "
+    "thousandth millionth half halves thirds quarter quarters twice thrice double triple "
+    "quadruple".split()
+)
+# Irregular past forms headlines shout ("Man CAUGHT on camera", "… was STOLEN"): verbs, never
+# an acronym's letters.
+_PAST_FORMS = frozenset(
+    "caught told sold found made lost fled fought bought brought thought taught sought slain "
+    "swept kept wept struck stolen taken given seen thrown beaten bitten broken chosen driven "
+    "eaten fallen forgotten frozen hidden ridden risen shaken spoken sworn torn woken worn "
+    "written flung swung stung hung".split()
+)
 _CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
 # Words too short for `_CAPS_WORD` that a title all in capitals writes so only because it
 # shouts ("US", "UK", "EU", "UN", "TV", "IT" are not here: they may be names)
@@ -172,8 +192,9 @@ def shortened(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:
 
 def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str]:
     """Words a story's sources write in lower case (in titles or texts) and never in capitals
-    in their texts, and English function words ("you", "should"): in capitals in a title, such
-    a word is shouted, not an acronym."""
+    in their texts, English function words ("you", "should"), numbers written as words
+    ("FIFTH") and irregular past forms ("CAUGHT"): in capitals in a title, such a word is
+    shouted, not an acronym."""
     lower: set[str] = set()
     capitals: set[str] = set()
     for text in texts:
@@ -189,6 +210,8 @@ def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str
             elif word.isupper() and _WORD_ENDING.search(word):
                 lower.add(word.lower())  # ("RATIONED", "RUSTING": no acronym ends so)
     lower.update(w for w in STOPWORDS if len(w) >= 3)
+    lower.update(_NUMBER_WORDS)
+    lower.update(_PAST_FORMS)
     return frozenset(lower - capitals - _ACRONYM_WORDS)
 
 

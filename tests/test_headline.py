@@ -178,6 +178,28 @@ def test_a_shouted_word_with_an_ending_no_acronym_has_is_calmed_without_a_text_s
         assert calm(title, ordinary_words([title], ["A short teaser."])) == calmed
 
 
+def test_shouted_numbers_past_forms_and_word_endings_are_calmed_and_acronyms_kept() -> None:
+    """A one-source story's title shouting a number word ("FIFTH"), an irregular past form
+    ("CAUGHT") or a word ending as no acronym does ("IMPOSSIBLE", "HOPELESS") is written
+    calmly; acronyms and names in capitals stay, and so does a number its text writes as a
+    name ("Channel FOUR")."""
+    for title, calmed in (
+        (
+            "Keldon is ranked best for FIFTH year in a row",
+            "Keldon is ranked best for fifth year in a row",
+        ),
+        ("Cafe is launching FOUR new dishes", "Cafe is launching four new dishes"),
+        ("Man CAUGHT on camera stealing NASA badge", "Man caught on camera stealing NASA badge"),
+        ("Is it IMPOSSIBLE to join the IMF?", "Is it impossible to join the IMF?"),
+        ("Fans left HOPELESS as FIFA and UEFA meet", "Fans left hopeless as FIFA and UEFA meet"),
+        ("MPs back COVID plan for US and UK", "MPs back COVID plan for US and UK"),
+        ("NATO SUMMIT opens in MADRID", "NATO SUMMIT opens in MADRID"),
+    ):
+        assert calm(title, ordinary_words([title], ["A short teaser."])) == calmed
+    title = "Storm coverage on Channel FOUR tonight"
+    assert calm(title, ordinary_words([title], ["Watch it on Channel FOUR."])) == title
+
+
 def test_a_calm_title_is_preferred_to_one_that_shouts() -> None:
     titles = [
         "Ferry captain is SACKED after harbour crash",
