@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .cjk_script import CJK_CHAR as _CJK_CHAR
 from .sentences import iter_sentences
 from .text import _SPACES
-from .tokens import words
+from .tokens import word_count, words
 
 # One "Live:"-style tag and its separator at the start of a title (`clean_headline` strips them
 # one by one). A hyphen with no space either side ends a tag only after "UPDATE 2" or a tag in
@@ -303,7 +303,9 @@ def without_prefix(title: str, prefixes: frozenset[str]) -> str:
     if match is None or match.group(1) not in prefixes:
         return title
     rest = title[match.end() :]
-    return rest if len(words(rest)) >= 3 else title
+    # (Chinese and Japanese by their characters: `words` takes an unspaced run for one word)
+    length = word_count(rest) if _CJK_CHAR.search(rest) else len(words(rest))
+    return rest if length >= 3 else title
 
 
 def text_labels(texts: Sequence[str]) -> frozenset[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from aggregator.models import Item
 from aggregator.summarize import summarize
-from aggregator.titles import cut_from_text, title_from_text
+from aggregator.titles import cut_from_text, title_from_text, without_prefix
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -154,3 +154,14 @@ def test_a_chinese_or_japanese_title_is_cut_at_a_mark_within_its_width(
     assert text.startswith(cut.removesuffix("…"))
     assert title_from_text(LEAD + MORE) == title_from_text(LEAD + MORE, 120)  # (English as before)
     assert len(title_from_text(LEAD + MORE)) <= 121
+
+
+def test_a_programme_prefix_goes_before_a_headline_of_three_words_in_any_script() -> None:
+    """A feed's programme prefix is dropped when a headline of three words or more follows;
+    a Chinese or Japanese one counts by its characters (two to a word), not as one word."""
+    prefixes = frozenset({"NHKニュース", "Saksi"})
+    assert without_prefix("NHKニュース: 東京で大雨警報が出る", prefixes) == "東京で大雨警報が出る"
+    assert without_prefix("NHKニュース: 大雨", prefixes) == "NHKニュース: 大雨"
+    assert without_prefix("NHKニュース: 大雨警報", prefixes) == "NHKニュース: 大雨警報"
+    assert without_prefix("Saksi: Fire in Keldon port", prefixes) == "Fire in Keldon port"
+    assert without_prefix("Saksi: Big fire", prefixes) == "Saksi: Big fire"
