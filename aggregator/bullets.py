@@ -312,6 +312,27 @@ _PROMO_MARKS = (
     "cookies", "404", "not found", "exist", "your region", "your country", "your location",
     "denied",
 )  # fmt: skip
+# A programme's plug in Tagalog sharing a sentence with the news ("Abangan sa 24 Oras ang
+# detalye: arestado na ang suspek …", "Arestado na ang suspek …, abangan sa 24 Oras ang
+# detalye."): the plug goes and the news stays, as a sentence of its own.
+_PLUG_VERBS = r"(?:abangan|tutukan|panoorin|subaybayan)\s+(?:ang|ngayong|sa|mamaya)\b"
+_PLUG_HEAD = re.compile(rf"^(?i:{_PLUG_VERBS})[^:;—–.!?]{{0,80}}?(?::|;|\s[—–-]{{1,2}})\s+(?=\w)")
+_PLUG_TAIL = re.compile(rf"\s*[,;]\s+(?i:{_PLUG_VERBS})[^.!?:;]{{0,80}}([.!?])$")
+
+
+_PLUG_MARKS = ("angan ", "tukan ", "noorin ", "baybayan ")  # (each plug needs one)
+
+
+def without_plug(sentence: str) -> str:
+    """The sentence without a programme's plug it opens or ends with (`_PLUG_HEAD`,
+    `_PLUG_TAIL`), the news left capitalised and closed; any other sentence as it is."""
+    head = _PLUG_HEAD.match(sentence)
+    if head is not None:
+        rest = sentence[head.end() :]
+        sentence = rest[0].upper() + rest[1:]
+    return _PLUG_TAIL.sub(r"\1", sentence)
+
+
 _NOTE_MARKS = (
     "warning", "distressing", "upsetting", "disturbing", "discretion", "need to know",
     "this is your", "flagship", "a look", "joins", "speaks with", "speaks to", "talks with",
@@ -765,6 +786,8 @@ def _candidates(text: str, max_words: int, min_words: int) -> Iterator[_Candidat
     asked = False  # (the sentence before was a question)
     for raw in attribute(_join_quotes(split_sentences(cleaned)), cleaned):
         sentence = without_end_marks(raw.strip(" -—–•*·"))
+        if any(map(sentence.__contains__, _PLUG_MARKS)):
+            sentence = without_plug(sentence)
         after_question, asked = asked, _question(sentence)
         if (
             not sentence

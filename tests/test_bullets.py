@@ -466,6 +466,27 @@ def test_a_doubled_full_stop_is_one() -> None:
     )  # (an ellipsis: `is_truncated` refuses the sentence as cut off)
 
 
+def test_a_programmes_plug_in_the_news_sentence_goes_and_the_news_stays() -> None:
+    """A Tagalog plug ("Abangan sa …", watch for it in …) sharing a sentence with the news
+    had taken the news with it, or stayed on its end; a plug alone is still no bullet."""
+    text = (
+        "Abangan sa Example Oras mamaya ang buong detalye: arestado na ang suspek sa "
+        "pamamaril sa Keldon noong Lunes ng gabi. "
+        "Dalawang tao ang sugatan sa pamamaril sa palengke ng Keldon, abangan sa Example "
+        "Oras ang buong ulat. "
+        "Subaybayan ang Example Saksi — sarado ang tulay ng Keldon hanggang Biyernes ayon sa "
+        "konseho. "
+        "Abangan sa Example Oras ang buong detalye. "
+        "Sinabi ng pulis na abangan sa Lunes ang resulta ng imbestigasyon sa Keldon."
+    )
+    assert body_sentences(text, []) == [
+        "Arestado na ang suspek sa pamamaril sa Keldon noong Lunes ng gabi.",
+        "Dalawang tao ang sugatan sa pamamaril sa palengke ng Keldon.",
+        "Sarado ang tulay ng Keldon hanggang Biyernes ayon sa konseho.",
+        "Sinabi ng pulis na abangan sa Lunes ang resulta ng imbestigasyon sa Keldon.",
+    ]
+
+
 def test_a_newsletters_own_lines_are_no_bullets() -> None:
     text = (
         "Get access to Example Evening News on Example Play if you are watching overseas. "
