@@ -391,6 +391,7 @@ def item_kind(item: Item) -> Kind:
         or _opinion_text(item.text or "")
         or _host_segment(title, item.text or "", item.outlet_name)
         or _own_name_heading(title, item.author, item.outlet_name)
+        or _untold_host_question(title, item.text or "", item.outlet_name)
     ):
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
@@ -418,11 +419,9 @@ def _host_segment(title: str, text: str, outlet: str) -> bool:
     # a tag of the name beside the outlet's own ("#FoxNews #Hannity"): a topic's tag alone
     # ("Our #Brexit explainer" under "Brexit: …") is no programme's
     tag = re.compile(rf"#{re.escape(name.replace(' ', ''))}\b", re.IGNORECASE)
-    tags = {own.replace(" ", ""), own.split()[0]}
-    outlet_tag = re.compile(rf"#(?:{'|'.join(map(re.escape, tags))})\b", re.IGNORECASE)
     if (
         tag.search(text)
-        and outlet_tag.search(text)
+        and _outlet_tag(own).search(text)
         and not re.search(rf"(?<!#)\b{surname}\b", text)
     ):
         return True
@@ -433,14 +432,44 @@ def _host_segment(title: str, text: str, outlet: str) -> bool:
     return re.search(rf"\b(?:{owner})['’]s?\s+{given}{surname}\b", text) is not None
 
 
+def _outlet_tag(own: str) -> re.Pattern[str]:
+    """The outlet's own tag in a text ("#FoxNews", "#Fox" for "Fox News")."""
+    tags = {own.replace(" ", ""), own.split()[0]}
+    return re.compile(rf"#(?:{'|'.join(map(re.escape, tags))})\b", re.IGNORECASE)
+
+
+# A host's question under their bare name ("Tucker: Are the lockdowns working?"); not a
+# newsmaker's quoted question ("Roe: 'Why wait?'").
+_NAME_QUESTION = re.compile(r"([A-Z][a-z][\w'’-]*):\s+(?![\"'“‘])[^?]{8,}\?\s*$")
+
+
+def _untold_host_question(title: str, text: str, outlet: str) -> bool:
+    """Whether the title asks a question under one bare name (`_NAME_QUESTION`) that the
+    text never says, over a text tagged as the outlet's own video ("… #FoxNews"): a channel's
+    host asking it on their programme. A newsmaker's report says who they are, and a topic's
+    or place's kicker ("Coronavirus: …", "Portland: …") is what the text tells of."""
+    match = _NAME_QUESTION.match(title) if title.endswith("?") else None
+    if match is None or "#" not in text:
+        return False
+    word = match.group(1)
+    own = _OUTLET_NAME.sub("", outlet).strip()
+    return (
+        bool(own)
+        and word.upper() not in _KICKER_WORDS
+        and word.lower() not in text.lower()
+        and _outlet_tag(own).search(text) is not None
+    )
+
+
 # A feed's author that is a person's name: two to four capitalised words ("George Doe").
 _PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
 
 
 def _own_name_heading(title: str, author: str | None, outlet: str) -> bool:
     """Whether the title opens with its own writer's surname and a colon ("Doe: In this
-    crisis …" by George Doe): a columnist's piece under their name. A reporter never heads a report
-    with their own name, so a newsmaker's words ("Sison: …" by another byline) stay news."""
+    crisis …" by George Doe): a columnist's piece under their name. A reporter never heads a
+    report with their own name, so a newsmaker's words ("Sison: …" by another byline) stay
+    news."""
     match = _SPEAKER_TITLE.match(title) if author and ":" in title else None
     if match is None or author is None:
         return False

@@ -257,3 +257,64 @@ def test_a_columnists_own_name_heading_their_piece_is_opinion(
 ) -> None:
     piece = Item(id="1", title=title, text="The harbour reopened.", author=author)
     assert item_kind(replace(piece, outlet_name="Harbour Herald")) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "kind"),
+    [
+        # a host's question under their bare name, the channel's own video, the name unsaid
+        (
+            "Tucker: Are the harbour lockdowns working?",
+            "Many councillors could not seem less interested in asking. #HarbourTV",
+            "opinion",
+        ),
+        # a newsmaker's report names them; a topic's or place's kicker is what it tells of
+        (
+            "Biden: Is the harbour deal done?",
+            "President Biden answers questions on the harbour deal. #HarbourTV",
+            "news",
+        ),
+        (
+            "Keldon: Will the ferry run again?",
+            "Keldon's ferry has been idle for a month. #HarbourTV",
+            "news",
+        ),
+        # a quoted question is the newsmaker's; a claim, another outlet's tag, no tag: news
+        (
+            "Roe: 'Why should we wait?'",
+            "The minister asks for a vote on the bridge. #HarbourTV",
+            "news",
+        ),
+        (
+            "Tucker: Harbour lockdowns are not working",
+            "Many councillors could not seem less interested in asking. #HarbourTV",
+            "news",
+        ),
+        (
+            "Tucker: Are the harbour lockdowns working?",
+            "Many councillors could not seem less interested in asking. #OtherNews",
+            "news",
+        ),
+        (
+            "Tucker: Are the harbour lockdowns working?",
+            "Many councillors could not seem less interested in asking.",
+            "news",
+        ),
+        # a kicker word in capitals or a programme of several words is no host's name
+        (
+            "ALAMIN: Are the harbour rules changing?",
+            "The council reads the new rules. #HarbourTV",
+            "news",
+        ),
+        (
+            "Harbour Specials: A hospital in the port?",
+            "A secret clinic was found in the port. #HarbourTV",
+            "news",
+        ),
+    ],
+)
+def test_a_hosts_question_under_their_bare_name_on_the_channels_video_is_opinion(
+    title: str, text: str, kind: str
+) -> None:
+    piece = Item(id="1", title=title, text=text, url="https://tv.example/v/1")
+    assert item_kind(replace(piece, outlet_name="Harbour TV (video)")) == kind
