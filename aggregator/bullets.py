@@ -898,7 +898,7 @@ def _pick(
         if _restates(terms, every) and any(_restates(terms, t) for t in title_terms):
             continue
         if fitted:
-            out.append((fitted, words, None if facts is None else frozenset(facts.split(" "))))
+            out.append((fitted, words, None if facts is None else frozenset(facts.split())))
         if len(out) >= MAX_SENTENCES:
             break
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from invented_items import source_item as item
 
-from aggregator.bullets import body_sentences
+from aggregator.bullets import body_sentence_facts, body_sentences
 from aggregator.summarize import ExtractiveSummarizer, SummarySettings
 from aggregator.tokens import tokens, word_count
 
@@ -128,3 +128,17 @@ def test_a_long_cjk_sentence_is_cut_at_its_full_width_semicolon_only() -> None:
     assert bullets == [head, short]
     # A comma ("，", "、") is no clause break (what precedes it often needs what follows), and
     # a semicolon inside 「」 leaves the quote open: those sentences are left out, not cut.
+
+
+def test_a_cjk_sentence_without_fact_terms_is_summarised_without_error() -> None:
+    """A Japanese sentence whose words give no fact term (all of it one run the terms leave
+    out) had its terms kept as one empty term, and the summary of its story failed on it."""
+    text = (
+        "気象庁によると、港城市の沖を震源とする地震があり、市内で震度5弱を観測しました。"
+        "津波の心配はありません。政府は被害状況の確認を急いでいます。"
+    )
+    assert all("" not in facts for _, _, facts in body_sentence_facts(text, []) if facts)
+    story = [item(1, "港城市の沖で地震、震度5弱", text, "example.jp")]
+    summary = ExtractiveSummarizer(SummarySettings()).summarize(story)
+    assert summary.headline == "港城市の沖で地震、震度5弱"
+    assert summary.bullets
