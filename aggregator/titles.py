@@ -192,7 +192,7 @@ def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
             end = len(text)
             break
         end = brk
-        if len(words(text[:end])) >= _TITLE_MIN_WORDS or end > limit:
+        if _paragraph_words(text[:end]) >= _TITLE_MIN_WORDS or end > limit:
             break
         end += 1
     head = text[:end]
@@ -201,6 +201,12 @@ def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
     if len(head) <= limit:
         return head
     return head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _paragraph_words(text: str) -> int:
+    """How many words `text` holds: Chinese and Japanese by their characters (`word_count`,
+    two to a word), where `words` takes an unspaced run for one word; others by `words`."""
+    return word_count(text) if _CJK_CHAR.search(text) else len(words(text))
 
 
 def _cut_wide(head: str, limit: int) -> str:
@@ -230,18 +236,45 @@ def cut_from_text(title: str, text: str) -> bool:
     page's heading), the text opens with the title's words and the sentence they end in runs
     on (a short first sentence may be whole in the title: "Fire in Keldon. Two were…")."""
     head = words(title)
-    if len(head) < 3:
+    if _paragraph_words(title) < 3:
         return False
     body = text.lstrip()
     first, _, rest = body.partition("\n")
     if rest.strip() and words(first) == head:
         body = rest.lstrip()
+    if _CJK_CHAR.search(title):
+        return _cut_from_wide(title, body)
     said: list[str] = []
     for sentence in iter_sentences(body[: 4 * len(title) + 400]):
         said += words(sentence)
         if len(said) >= len(head):  # (the sentence the title's words end in)
             break
     return len(said) > len(head) and said[: len(head)] == head
+
+
+_WIDE_STOPS = frozenset("。！？!?")  # (a sentence's end in Chinese and Japanese text)
+
+
+def _cut_from_wide(title: str, body: str) -> bool:
+    """`cut_from_text` of a Chinese or Japanese title, read by characters (an unspaced run is
+    one of `words`, which a cut inside it would not match): without its "…" and spaces, it
+    opens the body's, and the body's sentence runs on after it."""
+    head = "".join(_ELLIPSIS_END.sub("", title).split())
+    flat = "".join(body[: 4 * len(title) + 400].split())
+    if not head or not flat.startswith(head) or len(flat) == len(head):
+        return False
+    after = flat[len(head) :].lstrip(_CLOSERS)  # (a quote the title's sentence closes)
+    return (
+        bool(after)
+        and after[0] not in _WIDE_STOPS
+        and head.rstrip(_CLOSERS)[-1:] not in _WIDE_STOPS
+    )
+
+
+_CLOSERS = "」』”’\"')）]】"
+
+
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)+\s*$")
 
 
 # --- a feed's programme prefix ----------------------------------------------------------------

@@ -165,3 +165,41 @@ def test_a_programme_prefix_goes_before_a_headline_of_three_words_in_any_script(
     assert without_prefix("NHKニュース: 大雨警報", prefixes) == "NHKニュース: 大雨警報"
     assert without_prefix("Saksi: Fire in Keldon port", prefixes) == "Fire in Keldon port"
     assert without_prefix("Saksi: Big fire", prefixes) == "Saksi: Big fire"
+
+
+JA_LEAD = "港城市の港湾局によると、港口大橋は来週の月曜日から三か月間、補修のために閉鎖されます。"
+JA_MORE = "期間中、渡し船の便は倍に増えます。市民は無料の連絡バスを使えます。"
+ZH_RUN = "港城市交通运输局今天宣布港口大桥将从下周一起封闭三个月进行维修期间渡轮班次将增加一倍。"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "cut"),
+    [
+        (title_from_text(JA_LEAD + JA_MORE, 60), JA_LEAD + JA_MORE, True),  # cut at "、"
+        (title_from_text(ZH_RUN + JA_MORE, 60), ZH_RUN + JA_MORE, True),  # cut at the width
+        ("港口大橋を三か月閉鎖へ", JA_LEAD + JA_MORE, False),  # a headline
+        ("港口大橋を三か月閉鎖へ", "港口大橋を三か月閉鎖へ\n" + JA_LEAD + JA_MORE, False),
+        (JA_LEAD, JA_LEAD + JA_MORE, False),  # a whole first sentence
+        (JA_LEAD.rstrip("。"), JA_LEAD + JA_MORE, False),  # … without its stop
+        ("港城市の", JA_LEAD + JA_MORE, False),  # under three words: too short to tell
+    ],
+)
+def test_a_chinese_or_japanese_title_cut_from_its_text_is_told_by_its_characters(
+    title: str, text: str, cut: bool
+) -> None:
+    """An unspaced run is one of `words`: a cut title of two such runs had passed for a
+    headline, and one cut inside a run never matched its text."""
+    assert cut_from_text(title, text) is cut
+
+
+def test_a_japanese_items_cut_title_gives_way_to_its_whole_lead_sentence() -> None:
+    text = JA_LEAD + JA_MORE
+    summary = summarize([_item(1, title_from_text(text, 60), text)])
+    assert summary.headline == JA_LEAD
+
+
+def test_a_japanese_heading_line_of_a_few_words_is_an_untitled_items_title() -> None:
+    """A first paragraph of four words or more, counted by characters, is the title; a
+    shorter one ("速報") is a label and the title runs on, as in English."""
+    assert title_from_text("港口大橋を三か月閉鎖へ\n" + JA_LEAD) == "港口大橋を三か月閉鎖へ"
+    assert title_from_text("速報\n" + JA_LEAD).startswith("速報\n港城市の港湾局によると")
