@@ -318,8 +318,6 @@ _PROMO_MARKS = (
 _PLUG_VERBS = r"(?:abangan|tutukan|panoorin|subaybayan)\s+(?:ang|ngayong|sa|mamaya)\b"
 _PLUG_HEAD = re.compile(rf"^(?i:{_PLUG_VERBS})[^:;—–.!?]{{0,80}}?(?::|;|\s[—–-]{{1,2}})\s+(?=\w)")
 _PLUG_TAIL = re.compile(rf"\s*[,;]\s+(?i:{_PLUG_VERBS})[^.!?:;]{{0,80}}([.!?])$")
-
-
 _PLUG_MARKS = ("angan ", "tukan ", "noorin ", "baybayan ")  # (each plug needs one)
 
 

@@ -253,6 +253,8 @@ def cut_from_text(title: str, text: str) -> bool:
 
 
 _WIDE_STOPS = frozenset("。！？!?")  # (a sentence's end in Chinese and Japanese text)
+_CLOSERS = "」』”’\"')）]】"  # (what may close a sentence after its stop)
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)+\s*$")
 
 
 def _cut_from_wide(title: str, body: str) -> bool:
@@ -269,12 +271,6 @@ def _cut_from_wide(title: str, body: str) -> bool:
         and after[0] not in _WIDE_STOPS
         and head.rstrip(_CLOSERS)[-1:] not in _WIDE_STOPS
     )
-
-
-_CLOSERS = "」』”’\"')）]】"
-
-
-_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)+\s*$")
 
 
 # --- a feed's programme prefix ----------------------------------------------------------------
@@ -336,9 +332,7 @@ def without_prefix(title: str, prefixes: frozenset[str]) -> str:
     if match is None or match.group(1) not in prefixes:
         return title
     rest = title[match.end() :]
-    # (Chinese and Japanese by their characters: `words` takes an unspaced run for one word)
-    length = word_count(rest) if _CJK_CHAR.search(rest) else len(words(rest))
-    return rest if length >= 3 else title
+    return rest if _paragraph_words(rest) >= 3 else title
 
 
 def text_labels(texts: Sequence[str]) -> frozenset[str]:
