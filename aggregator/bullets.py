@@ -319,6 +319,22 @@ _PLUG_VERBS = r"(?:abangan|tutukan|panoorin|subaybayan)\s+(?:ang|ngayong|sa|mama
 _PLUG_HEAD = re.compile(rf"^(?i:{_PLUG_VERBS})[^:;—–.!?]{{0,80}}?(?::|;|\s[—–-]{{1,2}})\s+(?=\w)")
 _PLUG_TAIL = re.compile(rf"\s*[,;]\s+(?i:{_PLUG_VERBS})[^.!?:;]{{0,80}}([.!?])$")
 _PLUG_MARKS = ("angan ", "tukan ", "noorin ", "baybayan ")  # (each plug needs one)
+# What tells a plug ending a sentence from the news's own "abangan" (look out for: "Ayon sa
+# PAGASA, abangan ang malakas na ulan ngayong gabi."): it speaks of the report ("ang buong
+# ulat", "ang detalye") or names only the programme ("abangan sa 24 Oras mamaya"), not a day.
+_PLUG_REPORT = re.compile(r"\b(?:detalye|ulat|balita|kuwento|kwento|report|panayam|video)\b", re.I)
+_PLUG_PROGRAMME = re.compile(
+    r"^\s*[,;]\s+\w+\s+(?:(?:ang|sa|ngayong|mamaya)\s+)+"
+    r"(?!(?:Lunes|Martes|Miyerkules|Huwebes|Biyernes|Sabado|Linggo)\b)"
+    r"[A-Z0-9][\w-]*(?:\s+(?:[A-Z0-9][\w-]*|mamaya|ngayong|gabi))*\s*[.!?]$"
+)
+
+
+def _plug_tail(match: re.Match[str]) -> str:
+    plug = match.group(0)
+    if _PLUG_REPORT.search(plug) or _PLUG_PROGRAMME.match(plug):
+        return match.group(1)
+    return plug
 
 
 def without_plug(sentence: str) -> str:
@@ -328,7 +344,7 @@ def without_plug(sentence: str) -> str:
     if head is not None:
         rest = sentence[head.end() :]
         sentence = rest[0].upper() + rest[1:]
-    return _PLUG_TAIL.sub(r"\1", sentence)
+    return _PLUG_TAIL.sub(_plug_tail, sentence)
 
 
 _NOTE_MARKS = (

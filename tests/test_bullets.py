@@ -13,6 +13,7 @@ from aggregator.bullets import (
     needs_context,
     stand_alone,
     without_end_marks,
+    without_plug,
 )
 from aggregator.tokens import word_count
 
@@ -485,6 +486,20 @@ def test_a_programmes_plug_in_the_news_sentence_goes_and_the_news_stays() -> Non
         "Sarado ang tulay ng Keldon hanggang Biyernes ayon sa konseho.",
         "Sinabi ng pulis na abangan sa Lunes ang resulta ng imbestigasyon sa Keldon.",
     ]
+
+
+def test_the_news_own_look_out_for_is_no_plug() -> None:
+    """An "abangan" after a comma is the news's own look-out when it names neither the report
+    nor only the programme (a forecast's rain, a day's decision): the sentence stays whole."""
+    for sentence in (
+        "Ayon sa PAGASA, abangan ang malakas na ulan sa Metro Manila ngayong gabi.",
+        "Nagbabala ang PAGASA sa publiko, abangan ang pag-ulan sa hapon.",
+        "Umakyat ang presyo ng bigas; abangan ang pagbaba nito sa susunod na buwan.",
+        "Nagpulong ang konseho ng Keldon, abangan sa Lunes.",
+    ):
+        assert without_plug(sentence) == sentence
+    for plug in ("abangan sa Example Oras mamaya", "tutukan ang Example Saksi ngayong gabi"):
+        assert without_plug(f"Sarado ang tulay ng Keldon, {plug}.") == "Sarado ang tulay ng Keldon."
 
 
 def test_a_newsletters_own_lines_are_no_bullets() -> None:
