@@ -441,6 +441,13 @@ def _outlet_tag(own: str) -> re.Pattern[str]:
 # A host's question under their bare name ("Tucker: Are the lockdowns working?"); not a
 # newsmaker's quoted question ("Roe: 'Why wait?'").
 _NAME_QUESTION = re.compile(r"([A-Z][a-z][\w'’-]*):\s+(?![\"'“‘])[^?]{8,}\?\s*$")
+# A news video's section or explainer kicker before a question ("Explained: What is …?",
+# "Weather: Will it snow?"): no host's name, and its text need not say it.
+_QUESTION_KICKERS = frozenset(
+    "EXPLAINED EXPLAINER EXPLAINERS WEATHER CLIMATE ECONOMY WAR CRISIS CULTURE SPORTS "
+    "ENTERTAINMENT EDUCATION SCIENCE LIFESTYLE OPINION COMMENT VERDICT QUESTION QUESTIONS "
+    "ANSWERED ASKED DEBATE INTERVIEW WORLDVIEW EXPLAINING".split()
+)
 
 
 def _untold_host_question(title: str, text: str, outlet: str) -> bool:
@@ -453,10 +460,15 @@ def _untold_host_question(title: str, text: str, outlet: str) -> bool:
         return False
     word = match.group(1)
     own = _OUTLET_NAME.sub("", outlet).strip()
+    # (a place's or topic's other forms share its first letters: "Ukraine" over "Ukrainian
+    # forces …", "Brexit" over "Brexiteers …", "China" over "Chinese …")
+    stem = re.escape(word[:4])
     return (
         bool(own)
         and word.upper() not in _KICKER_WORDS
+        and word.upper() not in _QUESTION_KICKERS
         and word.lower() not in text.lower()
+        and re.search(rf"(?<![^\W\d_]){stem}", text, re.IGNORECASE) is None
         and _outlet_tag(own).search(text) is not None
     )
 

@@ -300,6 +300,22 @@ def test_a_columnists_own_name_heading_their_piece_is_opinion(
             "Many councillors could not seem less interested in asking.",
             "news",
         ),
+        # a place's other form, or a section's or explainer's kicker, is no host's name
+        (
+            "Ukraine: Can the harbour counteroffensive succeed?",
+            "Ukrainian forces push south towards the port. #HarbourTV",
+            "news",
+        ),
+        (
+            "Explained: What is the harbour protocol?",
+            "Our political editor on the deal. #HarbourTV",
+            "news",
+        ),
+        (
+            "Weather: Will it snow in Keldon this weekend?",
+            "A cold front moves in on Saturday. #HarbourTV",
+            "news",
+        ),
         # a kicker word in capitals or a programme of several words is no host's name
         (
             "ALAMIN: Are the harbour rules changing?",
