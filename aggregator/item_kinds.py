@@ -390,7 +390,7 @@ def item_kind(item: Item) -> Kind:
         or _byline_title(title)
         or _opinion_text(item.text or "")
         or _host_segment(title, item.text or "", item.outlet_name)
-        or _own_name_heading(title, item.author, item.outlet_name)
+        or _own_name_heading(title, item.author, item.outlet_name, item.text or "")
         or _untold_host_question(title, item.text or "", item.outlet_name)
     ):
         return "opinion"
@@ -477,11 +477,12 @@ def _untold_host_question(title: str, text: str, outlet: str) -> bool:
 _PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
 
 
-def _own_name_heading(title: str, author: str | None, outlet: str) -> bool:
+def _own_name_heading(title: str, author: str | None, outlet: str, text: str = "") -> bool:
     """Whether the title opens with its own writer's surname and a colon ("Doe: In this
     crisis …" by George Doe): a columnist's piece under their name. A reporter never heads a
     report with their own name, so a newsmaker's words ("Sison: …" by another byline) stay
-    news."""
+    news, and so do those of a newsmaker sharing the writer's surname, whom the text names
+    ("Kim: …" by Jack Kim over "Kim Jong Un said …"): a column does not name its writer."""
     match = _SPEAKER_TITLE.match(title) if author and ":" in title else None
     if match is None or author is None:
         return False
@@ -489,7 +490,9 @@ def _own_name_heading(title: str, author: str | None, outlet: str) -> bool:
     if not _PERSON.match(writer) or writer.casefold() == outlet.strip().casefold():
         return False
     name = match.group(1)  # (a surname: a whole name may be a podcast's, its own author)
-    return " " not in name and writer.endswith(" " + name)
+    if " " in name or not writer.endswith(" " + name):
+        return False
+    return re.search(rf"\b{re.escape(name)}\b", text.replace(writer, "")) is None
 
 
 def _opinion_text(text: str) -> bool:

@@ -259,6 +259,20 @@ def test_a_columnists_own_name_heading_their_piece_is_opinion(
     assert item_kind(replace(piece, outlet_name="Harbour Herald")) == kind
 
 
+def test_a_newsmaker_sharing_the_writers_surname_stays_news() -> None:
+    """A reporter's surname may be the newsmaker's ("Kim: …" by Jack Kim): the text names the
+    newsmaker, where a column does not name its writer."""
+    piece = Item(
+        id="1",
+        title="Roe: Council will reopen the harbour",
+        text="Mayor Ann Roe said the harbour would reopen on Monday.",
+        author="Sam Roe",
+        outlet_name="Harbour Herald",
+    )
+    assert item_kind(piece) == "news"
+    assert item_kind(replace(piece, text="By Sam Roe. The harbour plan fails.")) == "opinion"
+
+
 @pytest.mark.parametrize(
     ("title", "text", "kind"),
     [
