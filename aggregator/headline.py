@@ -39,13 +39,15 @@ _WORD_ENDING = re.compile(
     r"[AEIOUY][A-Z]*(?:ING|IED|[^E]ED|LY|TION|TIONS|MENT|MENTS|NESS|IEST|ABLE|IBLE|LESS|FUL)$"
 )
 # Numbers written as words ("… for the FIFTH year", "FOUR new items", "by a THIRD"): no acronym
-# or name is one, so a title writes one in capitals only to shout it.
+# is one, so a title writes one in capitals only to shout it. Left out are those that are
+# names written in capitals: "TWICE" and "SEVENTEEN" (K-pop groups: "K-pop group TWICE tops
+# chart").
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "sixteen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred hundreds thousand thousands million millions billion billions trillion first "
     "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth hundredth "
-    "thousandth millionth half halves thirds quarter quarters twice thrice double triple "
+    "thousandth millionth half halves thirds quarter quarters thrice double triple "
     "quadruple".split()
 )
 # Irregular past forms headlines shout ("Man CAUGHT on camera", "… was STOLEN"): verbs, never
@@ -57,6 +59,9 @@ _PAST_FORMS = frozenset(
     "written flung swung stung hung".split()
 )
 _CAPS_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])")
+# A word in capitals in a text with its possessive ("TEN's new single"): the text
+# writes it in capitals, a name.
+_CAPS_POSSESSIVE = re.compile(r"(?<![\w'’-])([^\W\d_]{3,})['’]s(?![\w'’-])")
 # Words too short for `_CAPS_WORD` that a title all in capitals writes so only because it
 # shouts ("US", "UK", "EU", "UN", "TV", "IT" are not here: they may be names)
 _SHORT_WORD = re.compile(r"(?<![\w'’.-])[A-Z]{1,2}(?![\w'’.-])")
@@ -203,6 +208,8 @@ def ordinary_words(titles: Sequence[str], texts: Sequence[str]) -> frozenset[str
                 lower.add(word)
             elif word.isupper():
                 capitals.add(word.lower())
+        if "'" in text or "’" in text:
+            capitals.update(w.lower() for w in _CAPS_POSSESSIVE.findall(text) if w.isupper())
     for title in titles:
         for word in _CAPS_WORD.findall(title):
             if word.islower():

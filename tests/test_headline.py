@@ -200,6 +200,19 @@ def test_shouted_numbers_past_forms_and_word_endings_are_calmed_and_acronyms_kep
     assert calm(title, ordinary_words([title], ["Watch it on Channel FOUR."])) == title
 
 
+def test_a_name_spelt_as_a_number_word_stays_in_capitals() -> None:
+    """Groups named in capitals by a number word ("TWICE", "SEVENTEEN") are no shout, nor is
+    a word the text writes in capitals with its possessive ("TEN's")."""
+    for title in (
+        "K-pop girl group TWICE announces world tour",
+        "K-pop band SEVENTEEN tops Billboard chart",
+    ):
+        assert calm(title, ordinary_words([title], ["The band sold a million copies."])) == title
+    title = "Singer TEN tops the chart in Keldon"
+    assert calm(title, ordinary_words([title], ["TEN's new single sold well."])) == title
+    assert calm(title, ordinary_words([title], ["TEN’s new single sold well."])) == title
+
+
 def test_a_calm_title_is_preferred_to_one_that_shouts() -> None:
     titles = [
         "Ferry captain is SACKED after harbour crash",
