@@ -509,7 +509,14 @@ class ExtractiveSummarizer:
         choice = choose_headline(
             raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary, names
         )
-        headline = choice.text or next((u.text for u in units if u.position == 0), "")
+        # (with no title and no lead sentence fit to head it, one left unstopped or too long,
+        # the cut title heads the story with its "…", rather than no headline at all)
+        cut_titles = (it.title.strip() for it, t in zip(ordered, titles, strict=True) if not t)
+        headline = (
+            choice.text
+            or next((u.text for u in units if u.position == 0), "")
+            or next((c for c in cut_titles if c), "")
+        )
         score_units(units, outlets, centroid, title_centroid)
 
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})

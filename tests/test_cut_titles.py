@@ -203,3 +203,20 @@ def test_a_japanese_heading_line_of_a_few_words_is_an_untitled_items_title() -> 
     shorter one ("速報") is a label and the title runs on, as in English."""
     assert title_from_text("港口大橋を三か月閉鎖へ\n" + JA_LEAD) == "港口大橋を三か月閉鎖へ"
     assert title_from_text("速報\n" + JA_LEAD).startswith("速報\n港城市の港湾局によると")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        JA_LEAD.rstrip("。"),  # one sentence without its stop
+        "The harbour authority said on Monday that the bridge " * 12 + "would close. More later.",
+    ],
+)
+def test_an_untitled_items_cut_title_heads_its_story_when_no_lead_sentence_can(
+    text: str,
+) -> None:
+    """A cut title gives way to the lead sentence; when no sentence of the text can head the
+    story (unstopped, too long), the cut title does, with its "…", not an empty headline."""
+    title = title_from_text(text, 60)
+    assert cut_from_text(title, text)
+    assert summarize([_item(1, title, text)]).headline == title
