@@ -319,32 +319,36 @@ _PLUG_VERBS = r"(?:abangan|tutukan|panoorin|subaybayan)\s+(?:ang|ngayong|sa|mama
 _PLUG_HEAD = re.compile(rf"^(?i:{_PLUG_VERBS})[^:;—–.!?]{{0,80}}?(?::|;|\s[—–-]{{1,2}})\s+(?=\w)")
 _PLUG_TAIL = re.compile(rf"\s*[,;]\s+(?i:{_PLUG_VERBS})[^.!?:;]{{0,80}}([.!?])$")
 _PLUG_MARKS = ("angan ", "tukan ", "noorin ", "baybayan ")  # (each plug needs one)
-# What tells a plug ending a sentence from the news's own "abangan" (look out for: "Ayon sa
-# PAGASA, abangan ang malakas na ulan ngayong gabi."): it speaks of the report ("ang buong
-# ulat", "ang detalye") or names only the programme ("abangan sa 24 Oras mamaya"), not a day.
+# What tells a plug from the news's own "abangan" (look out for: "Ayon sa PAGASA, abangan ang
+# malakas na ulan ngayong gabi.", "Abangan ang pagdating ng bagyo; inaasahang tatama ito …"):
+# it speaks of the report ("ang buong ulat", "ang detalye") or names only the programme
+# ("abangan sa 24 Oras mamaya", "Subaybayan ang Saksi —"), not a day.
 _PLUG_REPORT = re.compile(r"\b(?:detalye|ulat|balita|kuwento|kwento|report|panayam|video)\b", re.I)
 _PLUG_PROGRAMME = re.compile(
-    r"^\s*[,;]\s+\w+\s+(?:(?:ang|sa|ngayong|mamaya)\s+)+"
+    r"\w+\s+(?:(?:ang|sa|ngayong|mamaya)\s+)+"
     r"(?!(?:Lunes|Martes|Miyerkules|Huwebes|Biyernes|Sabado|Linggo)\b)"
-    r"[A-Z0-9][\w-]*(?:\s+(?:[A-Z0-9][\w-]*|mamaya|ngayong|gabi))*\s*[.!?]$"
+    r"[A-Z0-9][\w-]*(?:\s+(?:[A-Z0-9][\w-]*|mamaya|ngayong|gabi))*"
 )
 
 
-def _plug_tail(match: re.Match[str]) -> str:
-    plug = match.group(0)
-    if _PLUG_REPORT.search(plug) or _PLUG_PROGRAMME.match(plug):
-        return match.group(1)
-    return plug
+def _is_plug(words: str) -> bool:
+    """Whether a plug verb's words (`_PLUG_VERBS` and what follows, without the separator)
+    speak of the report or name only the programme."""
+    return bool(_PLUG_REPORT.search(words)) or _PLUG_PROGRAMME.fullmatch(words) is not None
 
 
 def without_plug(sentence: str) -> str:
     """The sentence without a programme's plug it opens or ends with (`_PLUG_HEAD`,
-    `_PLUG_TAIL`), the news left capitalised and closed; any other sentence as it is."""
+    `_PLUG_TAIL`, read as a plug by `_is_plug`), the news left capitalised and closed; any
+    other sentence as it is."""
     head = _PLUG_HEAD.match(sentence)
-    if head is not None:
+    if head is not None and _is_plug(sentence[: head.end()].rstrip(" :;—–-")):
         rest = sentence[head.end() :]
         sentence = rest[0].upper() + rest[1:]
-    return _PLUG_TAIL.sub(_plug_tail, sentence)
+    tail = _PLUG_TAIL.search(sentence)
+    if tail is not None and _is_plug(tail.group(0)[:-1].lstrip(" ,;")):
+        sentence = sentence[: tail.start()] + tail.group(1)
+    return sentence
 
 
 _NOTE_MARKS = (

@@ -489,13 +489,15 @@ def test_a_programmes_plug_in_the_news_sentence_goes_and_the_news_stays() -> Non
 
 
 def test_the_news_own_look_out_for_is_no_plug() -> None:
-    """An "abangan" after a comma is the news's own look-out when it names neither the report
-    nor only the programme (a forecast's rain, a day's decision): the sentence stays whole."""
+    """An "abangan" is the news's own look-out when it names neither the report nor only the
+    programme (a forecast's rain, a storm's coming, a day's decision): the sentence stays
+    whole, at either end."""
     for sentence in (
         "Ayon sa PAGASA, abangan ang malakas na ulan sa Metro Manila ngayong gabi.",
         "Nagbabala ang PAGASA sa publiko, abangan ang pag-ulan sa hapon.",
         "Umakyat ang presyo ng bigas; abangan ang pagbaba nito sa susunod na buwan.",
         "Nagpulong ang konseho ng Keldon, abangan sa Lunes.",
+        "Abangan ang pagdating ng bagyo sa Keldon; inaasahang tatama ito sa lupa sa Biyernes.",
     ):
         assert without_plug(sentence) == sentence
     for plug in ("abangan sa Example Oras mamaya", "tutukan ang Example Saksi ngayong gabi"):
