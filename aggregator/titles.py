@@ -252,7 +252,9 @@ def cut_from_text(title: str, text: str) -> bool:
     return len(said) > len(head) and said[: len(head)] == head
 
 
-_WIDE_STOPS = frozenset("。！？!?")  # (a sentence's end in Chinese and Japanese text)
+# A sentence's end in Chinese and Japanese text, and in a Latin one holding a few such
+# characters ("Xi Jinping (习近平) meets Biden." is a whole sentence, as without them)
+_WIDE_STOPS = frozenset("。！？．!?.")
 _CLOSERS = "」』”’\"')）]】"  # (what may close a sentence after its stop)
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)+\s*$")
 

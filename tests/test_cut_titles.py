@@ -182,6 +182,9 @@ ZH_RUN = "港城市交通运输局今天宣布港口大桥将从下周一起封�
         (JA_LEAD, JA_LEAD + JA_MORE, False),  # a whole first sentence
         (JA_LEAD.rstrip("。"), JA_LEAD + JA_MORE, False),  # … without its stop
         ("港城市の", JA_LEAD + JA_MORE, False),  # under three words: too short to tell
+        # a Latin title naming someone in Chinese characters, whole as its first sentence
+        ("Keldon mayor Li Wei (李伟) resigns", "Keldon mayor Li Wei (李伟) resigns. More.", False),
+        ("Keldon mayor Li Wei (李伟)", "Keldon mayor Li Wei (李伟) resigns. More.", True),
     ],
 )
 def test_a_chinese_or_japanese_title_cut_from_its_text_is_told_by_its_characters(
