@@ -74,6 +74,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     table = [header]
     for r in rows:
         status = _feed_status(r)
+        if asking := _asking(r, now):  # (what its last poll said follows, if it had one)
+            status = f"{asking}; last poll {status}" if r["status"] else asking
         for note in (_quiet(r, now), _false_304s(r, now), _unpublished(r)):
             if note:
                 status = f"{status}; {note}"
@@ -415,6 +417,20 @@ def _unpublished(row: dict[str, Any]) -> str:
         return ""
     why = "no sentence to summarise" if row.get("with_text") else "headlines only"
     return f"none of its {grouped} items published yet ({why})"
+
+
+def _asking(row: dict[str, Any], now: datetime) -> str:
+    """ "asking for 23 s" for a feed `run` has asked and not heard from yet (a pass left it
+    in flight: `PollJob._mark_asking`); empty otherwise."""
+    since = from_iso(row.get("asking_since"))
+    if since is None:
+        return ""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 120:
+        return f"asking for {seconds} s"
+    if seconds < 7200:
+        return f"asking for {seconds // 60} min"
+    return f"asking for {seconds // 3600} h"
 
 
 def _false_304s(row: dict[str, Any], now: datetime) -> str:

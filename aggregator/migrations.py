@@ -633,3 +633,11 @@ def search_arabic_bare(db: Database) -> None:
 
     if searchable(db.execute) and has_arabic_documents(db.execute):
         rebuild(db.execute)
+
+
+@migrations(name="polling_0004_asking_since")
+def asking_since(db: Database) -> None:
+    """Since when `run` has been asking each feed its pass left in flight (`feeds.asking_since`,
+    NULL once its answer is stored): `status` says "asking for 23 s" of a feed that hangs."""
+    if "asking_since" not in db.table("feeds").columns_dict:
+        db.execute("ALTER TABLE feeds ADD COLUMN asking_since TEXT")

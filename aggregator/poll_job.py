@@ -133,13 +133,16 @@ def tally(
 
 @dataclass
 class _Poll:
-    """One feed's poll in flight: its task, and whether its pass left it (`PollJob.run`)."""
+    """One feed's poll in flight: its task, since when (`asked`: the clock's time), whether
+    its pass left it (`PollJob.run`), and whether the store says it is asked (`marked`)."""
 
     source: Source
     state: FeedState
     task: asyncio.Task[FeedResult]
+    asked: datetime
     since: float = field(default_factory=time.monotonic)
     left: bool = False
+    marked: bool = False
 
 
 class _Offline(Exception):
@@ -201,6 +204,7 @@ class PollJob:
         self._late: list[tuple[_Poll, FeedResult | BaseException]] = []  # left, answered since
         self.late = asyncio.Event()  # set when a feed left in flight answers
         self._relisted: set[str] = set()  # feeds in flight an edit listed otherwise since
+        self._unmark: set[str] = set()  # marked as asked, ended without storing an answer
 
     @property
     def in_flight(self) -> set[str]:
@@ -301,6 +305,7 @@ class PollJob:
         holds = self._holds.unsaved()
         if holds:
             await self.write(self.store.hold_sites, holds)
+        await self._mark_asking()
         # The parse workers (tens of MB each) are idle until the next pass: they exit before
         # grouping, whose memory they would otherwise add to (the next pass starts new ones).
         # A body of a feed left in flight still being parsed keeps them to a later pass's end.
@@ -408,7 +413,7 @@ class PollJob:
     ) -> _Poll:
         """Start polling one feed, in flight until its answer is stored."""
         task = asyncio.ensure_future(self._poll_feed(fetcher, source, state, seen, pushed, probes))
-        poll = _Poll(source, state, task)
+        poll = _Poll(source, state, task, self.clock())
         self._in_flight[source.url] = poll
         task.add_done_callback(lambda _: self._answered(poll))
         return poll
@@ -419,9 +424,31 @@ class PollJob:
         if self._in_flight.get(poll.source.url) is poll:
             del self._in_flight[poll.source.url]
             self._relisted.discard(poll.source.url)
+        if poll.marked and not _stored(poll.task):
+            self._unmark.add(poll.source.url)
         if poll.left and not poll.task.cancelled():
             self._late.append((poll, _outcome(poll.task)))
             self.late.set()
+
+    async def _mark_asking(self) -> None:
+        """Tell the store which feeds this pass left in flight, so that `status` (another
+        process) can say a feed hangs, and which marked ones ended without storing their
+        answers; one write, and none in a pass that changed neither (a stored answer clears
+        its own mark: a pass leaving no feed writes nothing more than before)."""
+        asked = [poll for poll in self._in_flight.values() if poll.left and not poll.marked]
+        done, self._unmark = self._unmark, set()
+        if not asked and not done:
+            return
+        for poll in asked:
+            poll.marked = True
+        marks = [(poll.source.url, poll.asked, poll.state.last_polled_at) for poll in asked]
+        try:
+            await self.write(self.store.mark_asking, marks, done)
+        except StorageError as exc:  # (`status` misses them; the next pass tries again)
+            log.warning("the feeds in flight could not be recorded: %s", exc)
+            for poll in asked:
+                poll.marked = False
+            self._unmark |= done
 
     def relisted(self, sources: Sequence[Source]) -> None:
         """An OPML edit listing `sources` is about to be stored: the feeds in flight (left by
@@ -461,6 +488,7 @@ class PollJob:
                 await self.write(self.store.hold_sites, holds)
             except StorageError as exc:
                 log.warning("the sites' holds could not be stored: %s", exc)
+        await self._mark_asking()  # (the cancelled polls' marks cleared)
 
     async def _poll_feed(
         self,
@@ -846,6 +874,13 @@ def _as_asked(source: Source) -> tuple[object, ...]:
 
 
 _LEFT = ("in_flight", 0, 0)  # (`_poll_all`'s result for a feed left in flight)
+
+
+def _stored(task: asyncio.Task[FeedResult]) -> bool:
+    """Whether a finished poll stored its feed's answer (which cleared the feed's mark)."""
+    if task.cancelled() or task.exception() is not None:
+        return False
+    return task.result()[0] != RELISTED
 
 
 def _outcome(task: asyncio.Task[FeedResult]) -> FeedResult | BaseException:

@@ -574,6 +574,8 @@ class Service:
         watchdog: asyncio.Task[None] | None = None
         try:
             await self.load_sources(strict=True)
+            # (marks of feeds in flight a process that crashed left: none is asked now)
+            await self.write(self.store.clear_asking)
             if serve and self.settings.fetch.websub_callback:
                 from .push_job import PushJob
 

@@ -536,6 +536,30 @@ class FeedsStore(StoreBase):
         rows = self.conn.execute(f"SELECT f.url, {due} {feeds} ORDER BY 2 LIMIT ?", [len(skip) + 1])
         return next((from_iso(when) for url, when in rows if url not in skip), None)
 
+    def mark_asking(
+        self, asked: Sequence[tuple[str, datetime, datetime | None]], done: Collection[str] = ()
+    ) -> None:
+        """Record the feeds a pass of `run` left in flight (`asked`: each one's address, since
+        when it is asked, and its last poll as the pass read it) and clear the marks of those
+        in `done` (polls ended without storing an answer); one transaction. A stored answer
+        clears its feed's mark itself (`UPSERT_FEED`); one stored before this write came
+        changed the feed's last poll, and its feed is left unmarked."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE feeds SET asking_since = ? WHERE url = ? AND last_polled_at IS ?",
+                [(to_iso(since), url, to_iso(last)) for url, since, last in asked],
+            )
+            self.conn.executemany(
+                "UPDATE feeds SET asking_since = NULL WHERE url = ?", [(url,) for url in done]
+            )
+
+    def clear_asking(self) -> int:
+        """Clear every feed's in-flight mark (`mark_asking`): at `run`'s start (a service that
+        crashed left its marks) and stop. Returns how many were cleared."""
+        with self.transaction():
+            sql = "UPDATE feeds SET asking_since = NULL WHERE asking_since IS NOT NULL"
+            return max(self.conn.execute(sql).rowcount, 0)
+
     def poll_pushed(self, feed_urls: Iterable[str], now: datetime) -> int:
         """Make feeds whose hubs pushed due (`push.poll_after_push`); how many were found."""
         from .push import poll_after_push

@@ -59,7 +59,7 @@ STATUS_SQL = (
     "s.selector AS selector, s.remove AS remove, s.paused AS paused, "
     "f.moved_to, f.status, f.http_status, f.error, "
     "f.error_count, f.last_polled_at, f.last_success_at, f.next_poll_at, "
-    "f.false_304_at AS false_304_at, "
+    "f.false_304_at AS false_304_at, f.asking_since AS asking_since, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url) AS items, "
     "(SELECT COUNT(*) FROM items i WHERE i.feed_url = s.url AND i.furniture = 1) AS furniture, "
     "(SELECT MAX(i.first_seen) FROM items i WHERE i.feed_url = s.url) AS newest_item_at, "
@@ -133,7 +133,7 @@ _LATER_SOURCE_COLUMNS = {
     "remove": "NULL",
     "paused": "0",
 }
-_LATER_FEED_COLUMNS = {"false_304_at": "NULL"}
+_LATER_FEED_COLUMNS = {"false_304_at": "NULL", "asking_since": "NULL"}
 
 # The newest published stories, read in order through `idx_stories_published` and stopping
 # at the limit (the `+` keeps the planner off the merged_into index, which would read every

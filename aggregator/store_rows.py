@@ -96,6 +96,7 @@ UPSERT_FEED = (
     f"INSERT INTO feeds ({', '.join(FEED_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(FEED_COLUMNS))}) ON CONFLICT(url) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in FEED_COLUMNS[1:])
+    + ", asking_since = NULL"  # (the answer is in: `FeedsStore.mark_asking`)
 )
 
 

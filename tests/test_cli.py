@@ -722,3 +722,14 @@ def test_status_and_story_read_beside_a_write_under_way(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_feed_asked_and_not_answered_says_for_how_long() -> None:
+    from aggregator.cli_status import _asking
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    row = {"asking_since": "2026-11-27T11:59:37+00:00"}
+    assert _asking(row, now) == "asking for 23 s"
+    assert _asking({"asking_since": "2026-11-27T11:55:00+00:00"}, now) == "asking for 5 min"
+    assert _asking({"asking_since": "2026-11-27T09:00:00+00:00"}, now) == "asking for 3 h"
+    assert _asking({"asking_since": None}, now) == _asking({}, now) == ""

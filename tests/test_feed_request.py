@@ -327,8 +327,10 @@ def test_status_reads_a_database_not_migrated_yet(tmp_path: Path) -> None:
         for column in ("cookie", "user_agent", "interval_seconds", "exclude_rules", "selector"):
             conn.execute(f"ALTER TABLE sources DROP COLUMN {column}")
         conn.execute("ALTER TABLE feeds DROP COLUMN false_304_at")
+        conn.execute("ALTER TABLE feeds DROP COLUMN asking_since")
     (row,) = Reader(str(db)).status_rows()
     assert row["url"] == "https://a.example/feed"
     assert (row["user_agent"], row["cookie"], row["interval_seconds"]) == (None, None, None)
     assert row["selector"] is None and row["false_304_at"] is None
+    assert row["asking_since"] is None
     assert (row["exclude"], row["include"]) == ("[]", "[]")

@@ -20,6 +20,7 @@ from news_fixture import feeds
 from upstream import Upstream, opml
 
 import aggregator.service as service_module
+from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.parse_pool import ParsePool
@@ -68,6 +69,12 @@ def feed_row(db: Path, feed: str) -> sqlite3.Row:
         conn.row_factory = sqlite3.Row
         row: sqlite3.Row = conn.execute("SELECT * FROM feeds WHERE url = ?", [feed]).fetchone()
         return row
+
+
+def asking(db: Path, feed: str) -> str | None:
+    """Since when the store says `feed` is asked (None: it does not)."""
+    row = feed_row(db, feed)
+    return None if row is None else str(row["asking_since"] or "") or None
 
 
 async def until(predicate: Any, what: str) -> None:
@@ -142,6 +149,58 @@ def test_a_slow_feed_is_left_in_flight_and_its_items_grouped_by_a_later_pass(
     assert sum(c["feeds"] for c in said) == sum(c["items_new"] for c in said) == 2
     first = next(n for n, c in enumerate(said) if c["in_flight"] == 1)
     assert sum(c["feeds"] for c in said[first + 1 :]) == 1
+
+
+def test_status_says_a_feed_left_in_flight_is_being_asked_until_its_answer_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status` is another process: it reads that a feed hangs from the store, marked when
+    the pass leaves it and cleared by its answer's own write."""
+    db = tmp_path / "agg.db"
+
+    def status() -> str:
+        capsys.readouterr()
+        assert main(["status", "--db", str(db)]) == 0
+        return capsys.readouterr().out
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                await until(lambda: asking(db, slow), "the slow feed marked")
+                assert asking(db, fast) is None
+                said = {feed: line for line in status().splitlines() for feed in (fast, slow)
+                        if f" {feed} " in line}  # fmt: skip
+                assert re.search(r" {2}asking for \d+ s {2}", said[slow]), said
+                assert "asking" not in said[fast]
+                gate.set()
+                await until(lambda: grouped(db, slow) > 0, "the slow feed's items grouped")
+                assert asking(db, slow) is None
+                assert "asking" not in status()
+
+    asyncio.run(scenario())
+
+
+def test_run_clears_the_marks_of_feeds_in_flight_a_crashed_process_left(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    stale = "2026-01-01T00:00:00+00:00"
+
+    async def scenario() -> None:
+        async with Upstream() as up:
+            fast = up.add_feed("/fast.xml", FEEDS["/dailyplanet/world.xml"])
+            (tmp_path / "feeds.opml").write_text(opml(fast))
+            service = Service(tmp_path / "feeds.opml", db, settings())
+            with sqlite3.connect(db) as conn:  # (a feed no longer listed: no poll clears it)
+                sql = "INSERT INTO feeds(url, asking_since) VALUES (?, ?)"
+                conn.execute(sql, ["https://gone.example/feed", stale])
+            async with running(service, asyncio.Event()):
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert feed_row(db, "https://gone.example/feed")["asking_since"] is None
+
+    asyncio.run(scenario())
 
 
 def test_a_slow_feeds_answer_starts_the_pass_that_groups_it(tmp_path: Path) -> None:
@@ -286,6 +345,8 @@ def test_an_edit_of_a_feeds_headers_while_in_flight_is_not_undone_by_its_answer(
                 assert asked()[-1].headers.get("user-agent") == agent
                 await until(lambda: not service.polls.in_flight, "its answer stored")
                 assert feed_row(db, slow)["error_count"] == 1  # (the answer to the old one: none)
+                # (the answer not stored, the next pass clears the mark it would have)
+                await until(lambda: asking(db, slow) is None, "unmarked")
 
     asyncio.run(scenario())
 
@@ -367,6 +428,7 @@ def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
 
     row = asyncio.run(scenario(answers=False))
     assert (row["status"], row["last_polled_at"]) == (None, None)
+    assert row["asking_since"] is None  # (marked as asked when left: not after the stop)
     row = asyncio.run(scenario(answers=True))
     assert row["status"] == "ok" and row["last_polled_at"] is not None
 

@@ -864,3 +864,32 @@ def test_a_sites_default_picture_is_no_items() -> None:
     assert set(store.dirty_stories()) == {"s1", "s2", "s3"}
     page("i4", default)
     assert images() == [None, None, None, None, own]
+
+
+def test_a_feed_marked_as_asked_is_unmarked_by_its_stored_answer_and_no_earlier() -> None:
+    """`run` marks the feeds a pass left in flight (`status` reads it); the answer's own
+    write clears the mark, and a mark that comes after the answer was stored is not made."""
+    store = Store()
+    before = FeedState("https://a.example/feed", status="ok", last_polled_at=NOW)
+    other = FeedState("https://b.example/feed", status="ok", last_polled_at=NOW)
+    store.save_polls([(before, []), (other, [])])
+
+    def asking() -> dict[str, str | None]:
+        rows = store.conn.execute("SELECT url, asking_since FROM feeds ORDER BY url")
+        return dict(rows.fetchall())
+
+    asked = NOW + timedelta(minutes=5)
+    store.mark_asking([(before.url, asked, NOW)])
+    assert asking() == {before.url: to_iso(asked), other.url: None}
+    store.save_poll(dataclasses.replace(before, last_polled_at=asked), [])
+    assert asking()[before.url] is None
+    # (the other feed answered and was stored before the pass's mark was written)
+    store.save_poll(dataclasses.replace(other, last_polled_at=asked), [])
+    store.mark_asking([(other.url, asked, NOW)])
+    assert asking()[other.url] is None
+    # a poll that ended storing nothing is unmarked by name; a start clears every mark
+    store.mark_asking([(before.url, asked, asked)])
+    store.mark_asking([], [before.url])
+    assert asking()[before.url] is None
+    store.mark_asking([(before.url, asked, asked)])
+    assert store.clear_asking() == 1 and set(asking().values()) == {None}
