@@ -36,7 +36,7 @@ from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse_task import parse_in_worker as _parse_in_worker
 from .parse_task import parse_items
-from .worker_pool import DEPTH, NotStarted, WorkerPool, usable_cpus
+from .worker_pool import DEPTH, NotStarted, StartFailed, WorkerPool, usable_cpus
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -47,6 +47,7 @@ log = logging.getLogger("aggregator")
 PARSE_TIMEOUT = 300.0
 _TIMEOUT_CHECK = 5.0  # seconds between looks at how long a body has been worked on
 _TRIES = 5  # pools a feed's body is handed to at most, when their workers die
+_FAILED_STARTS = 2  # pools in a row whose workers could not start: parsing stays in-process
 
 
 def parser_loaded() -> bool:
@@ -84,6 +85,8 @@ class ParsePool:
         self._pool: WorkerPool | None = None
         self._inline_left = inline_budget  # bytes of big bodies this pass may parse in threads
         self._waiting = 0  # bytes handed to the workers and not answered yet
+        self._failed_starts = 0  # pools in a row whose workers could not start
+        self.in_place: str | None = None  # why no worker is started any more (None: they are)
 
     def _executor(self) -> WorkerPool:
         if self._pool is None:
@@ -94,7 +97,7 @@ class ParsePool:
     def _worker_for(self, size: int) -> WorkerPool | None:
         """Where a body of `size` bytes parses: None for a thread, else the workers, which
         gain one while more than `spread_above` bytes wait for them."""
-        if size < self.inline_below:
+        if size < self.inline_below or self.in_place is not None:
             return None
         if self._pool is None and size <= self._inline_left and parser_loaded():
             self._inline_left -= size
@@ -178,18 +181,50 @@ class ParsePool:
         """Parse in `pool`, and in the pools that replace it when a worker dies: a feed whose
         body a dying worker had not started on is parsed again (the death was another
         body's doing), one whose body it was working on once more (a second death is put
-        down to the body). A few tries at most: workers that cannot start fail it."""
+        down to the body). A few tries at most. Workers that could not start cost no feed:
+        past a few such pools, or once the package changed on disk, the body parses in a
+        thread (`_failed_start`)."""
         deaths = 0
         for tries_left in reversed(range(_TRIES)):
             try:
-                return await self._in_worker(pool, source, fetched, now)
+                parsed = await self._in_worker(pool, source, fetched, now)
+            except StartFailed as failed:
+                self._failed_start(pool, failed)
+                if not tries_left:
+                    break
             except BrokenProcessPool as died:
                 self._replace(pool)
                 deaths += not isinstance(died, NotStarted)
                 if deaths == 2 or not tries_left:
                     raise
+            else:
+                self._failed_starts = 0
+                return parsed
+            if self.in_place is not None:
+                break
             pool = self._executor()
-        raise AssertionError("unreachable: the last try returns or raises")
+        return await asyncio.to_thread(parse_items, source, fetched, now)
+
+    def _failed_start(self, pool: WorkerPool, failed: StartFailed) -> None:
+        """`pool`'s worker ended as it started, or runs other code than this process (the
+        package was upgraded on disk): another pool is started, unless this was the
+        `_FAILED_STARTS`th in a row, or the code changed (a new worker would import the same
+        files); then workers are given up until the service restarts, which the log says
+        once. Counted once a pool (its other feeds see the same failure)."""
+        if self._pool is not pool:
+            return
+        self._replace(pool, "")
+        self._failed_starts += 1
+        if not failed.stale and self._failed_starts < _FAILED_STARTS:
+            log.warning("a parse worker could not start (%s); starting another", failed)
+            return
+        self.in_place = str(failed)
+        log.error(
+            "parse workers are not used any more: %s; feeds are parsed in the service's own "
+            "process (slower; none is lost) until the service is restarted: restart it "
+            "(systemctl restart aggregator) to use the parse workers again",
+            failed,
+        )
 
     async def _in_worker(
         self, pool: WorkerPool, source: Source, fetched: Fetched, now: datetime

@@ -58,6 +58,7 @@ from .stall import (
 from .store import BUSY_TIMEOUT_MS, Store, is_locked, storage_fault, to_iso
 from .systemd import Notifier
 from .wording import counted
+from .worker_main import code_stamp
 
 if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .article_job import ArticleJob
@@ -118,6 +119,7 @@ class Service:
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
+        code_stamp()  # (the code this process runs: a worker started after an upgrade differs)
         # the database file found damaged, by the jobs or by the web server
         self.damage = Damage(clock, going_on="" if once else "polling goes on")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")

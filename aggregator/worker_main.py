@@ -1,7 +1,9 @@
 """A worker process's loop (`worker_pool`): read a task, run it, answer, until the pipe closes.
 
 Imports nothing of the project: each task's function is imported when its task is unpickled,
-so a worker loads only the modules its work needs.
+so a worker loads only the modules its work needs. Its first message says which code it runs
+(`code_stamp`): a worker started after the package was upgraded on disk imports code its
+service did not load, and the pool does not use it (`worker_pool`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,36 @@ from typing import IO
 __all__ = ["serve"]
 
 HEADER = 8  # a message's length, little-endian, before its pickle
+READY = b"ready "  # a worker's first message, before its code stamp
+
+PACKAGE = os.path.dirname(os.path.abspath(__file__))  # the package's folder
+_stamp: bytes | None = None  # this process's `code_stamp`, taken once
+
+
+def code_stamp() -> bytes:
+    """What this process's package is, taken the first time it is asked (a service asks at
+    its start, `Service`): each module file's name, size and time of change, hashed. A
+    worker's differs from its service's once the files changed on disk (an upgrade with pip,
+    an edited checkout), though the version may be the same."""
+    global _stamp
+    if _stamp is None:
+        _stamp = package_stamp(PACKAGE)
+    return _stamp
+
+
+def package_stamp(folder: str) -> bytes:
+    """The stamp of the package in `folder` as it is on disk now (see `code_stamp`)."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a Python built without its own blake2
+        from hashlib import blake2b
+    with os.scandir(folder) as entries:
+        files = sorted(
+            (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+            for entry in entries
+            if entry.name.endswith(".py")
+        )
+    return blake2b(repr(files).encode(), digest_size=16).hexdigest().encode()
 
 
 def _read(stream: IO[bytes]) -> bytes | None:
@@ -37,11 +69,12 @@ def read_message(stream: IO[bytes]) -> bytes | None:
 
 
 def serve(tasks_fd: int, answers_fd: int) -> None:
-    """Answer each `(function, args)` read from `tasks_fd` with `(True, result)` or
-    `(False, exception)` on `answers_fd`; return when the pool closes its end. An exception
-    that cannot be pickled is sent as a RuntimeError naming it."""
+    """Say `READY` and the code stamp on `answers_fd`, then answer each `(function, args)`
+    read from `tasks_fd` with `(True, result)` or `(False, exception)`; return when the pool
+    closes its end. An exception that cannot be pickled is sent as a RuntimeError naming it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C stops the parent; its pipe ends us)
     with os.fdopen(tasks_fd, "rb") as tasks, os.fdopen(answers_fd, "wb") as answers:
+        write_message(answers, READY + code_stamp())
         while (message := _read(tasks)) is not None:
             try:
                 function, args = pickle.loads(message)

@@ -30,9 +30,17 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from .worker_main import read_message, write_message
+from .worker_main import PACKAGE, READY, code_stamp, package_stamp, read_message, write_message
 
-__all__ = ["InPlaceFallback", "NotStarted", "Pool", "WorkerPool", "helpers", "usable_cpus"]
+__all__ = [
+    "InPlaceFallback",
+    "NotStarted",
+    "Pool",
+    "StartFailed",
+    "WorkerPool",
+    "helpers",
+    "usable_cpus",
+]
 
 log = logging.getLogger("aggregator")
 
@@ -50,6 +58,34 @@ def usable_cpus() -> int:
 class NotStarted(BrokenProcessPool):
     """A worker died, or the pool broke, before any worker started on this task: the death
     was another task's doing (or the outside world's), and the task may be tried again."""
+
+
+class StartFailed(NotStarted):
+    """A worker ended before it said it was ready, or said it runs other code than its
+    service (`stale`: the package changed on disk since the service started, as an upgrade
+    with pip does): no task was the cause, and none was worked on by the code it was meant
+    for."""
+
+    def __init__(self, why: str, *, stale: bool = False) -> None:
+        super().__init__(why)
+        self.stale = stale
+
+
+STALE = (
+    "the package's files changed since the service started (an upgrade?): a new worker "
+    "would run code other than the service's"
+)
+
+
+def _not_ready(hello: bytes | None) -> StartFailed | None:
+    """Why a worker whose first message was `hello` is not used (None: it is ready)."""
+    if hello is None:  # (one that died importing what an upgrade left half written, too)
+        if package_stamp(PACKAGE) != code_stamp():
+            return StartFailed(STALE, stale=True)
+        return StartFailed("a worker process ended as it started")
+    if hello != READY + code_stamp():
+        return StartFailed(STALE, stale=True)
+    return None
 
 
 class Pool(Protocol):
@@ -80,6 +116,7 @@ class WorkerPool:
         self._stopping = False
         self.broken = False
         self._workers: list[_Worker] = []
+        self.start_failed: StartFailed | None = None  # why a worker was not used, if one was not
         try:
             for _ in range(workers):
                 self._workers.append(_Worker(self))
@@ -156,9 +193,13 @@ class WorkerPool:
             self._urgent.clear()
             self._tasks.clear()
             self._lock.notify_all()
+        failed = self.start_failed
         for future, _, _ in waiting:
             if future.set_running_or_notify_cancel():
-                future.set_exception(NotStarted("a worker process died"))
+                if failed is not None:
+                    future.set_exception(StartFailed(str(failed), stale=failed.stale))
+                else:
+                    future.set_exception(NotStarted("a worker process died"))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the workers once the tasks handed out are done (those not started are
@@ -178,6 +219,15 @@ class WorkerPool:
                 worker.thread.join()
 
 
+def _command(tasks: int, answers: int) -> list[str]:
+    """How a worker process is started: this interpreter, on the `worker_main` loop."""
+    code = (
+        f"import sys; sys.path[:] = {sys.path!r}; from aggregator.worker_main import serve; "
+        f"serve({tasks}, {answers})"
+    )
+    return [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code]  # type: ignore[attr-defined]
+
+
 class _Worker:
     """One worker process and the thread that feeds it, one task at a time."""
 
@@ -185,13 +235,9 @@ class _Worker:
         self.pool = pool
         tasks_read, tasks_write = os.pipe()
         answers_read, answers_write = os.pipe()
-        code = (
-            f"import sys; sys.path[:] = {sys.path!r}; from aggregator.worker_main import serve; "
-            f"serve({tasks_read}, {answers_write})"
-        )
         try:
             self.process = subprocess.Popen(
-                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],  # type: ignore[attr-defined]
+                _command(tasks_read, answers_write),
                 stdin=subprocess.DEVNULL,
                 pass_fds=(tasks_read, answers_write),
             )
@@ -270,10 +316,16 @@ class _Worker:
         return True
 
     def _read(self) -> None:
-        """Answer the tasks in flight in the order sent; at the pipe's end, fail those left
-        (a worker that died) and break the pool."""
+        """Once the worker said it is ready (`_not_ready`), answer the tasks in flight in the
+        order sent; at the pipe's end, fail those left (a worker that died) and break the
+        pool. A worker not ready is stopped, its tasks failed with `StartFailed`."""
+        failed: StartFailed | None = None
         try:
-            while (answer := read_message(self.answers)) is not None:
+            failed = _not_ready(read_message(self.answers))
+            if failed is not None:
+                self.pool.start_failed = failed
+                self.process.kill()
+            while failed is None and (answer := read_message(self.answers)) is not None:
                 try:
                     ok, value = pickle.loads(answer)
                 except Exception as exc:
@@ -298,8 +350,11 @@ class _Worker:
                 self.in_flight.clear()
                 self.room.notify_all()
             for k, future in enumerate(left):  # (the first was being worked on)
-                died = BrokenProcessPool if k == 0 else NotStarted
-                future.set_exception(died("a worker process died"))
+                if failed is not None:
+                    future.set_exception(StartFailed(str(failed), stale=failed.stale))
+                else:
+                    died = BrokenProcessPool if k == 0 else NotStarted
+                    future.set_exception(died("a worker process died"))
             if left or not self.pool._stopping:
                 self.pool._break()
 

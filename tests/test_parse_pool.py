@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import threading
@@ -18,7 +19,7 @@ import psutil
 import pytest
 from upstream import Upstream
 
-import aggregator.parse  # noqa: F401  (loaded, as in a service that parsed a small body)
+import aggregator.parse  # (loaded, as in a service that parsed a small body)
 import aggregator.parse_pool as parse_pool_module
 from aggregator.config import Settings
 from aggregator.errors import ParseError
@@ -467,3 +468,141 @@ def test_the_pool_leaves_a_core_to_the_service(
     monkeypatch.setattr(parse_pool_module, "usable_cpus", lambda: cpus)
     assert ParsePool().workers == workers
     assert ParsePool(workers=2).workers == 2  # (asked for: as many)
+
+
+UPGRADE_SCRIPT = """
+import asyncio, json, logging, pathlib, sys
+from datetime import UTC, datetime
+
+import aggregator
+from aggregator.models import Fetched, Source
+from aggregator.parse_pool import ParsePool
+from aggregator.worker_main import code_stamp
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+code_stamp()  # (as a service does at its start)
+source = Source("http://feeds.example/a.xml", "A", "World News")
+items = "".join(
+    f"<item><title>Story {i} about the harbour bridge</title><guid>g{i}</guid>"
+    f"<link>http://news.example/{i}</link><description>Paragraph {i}.</description></item>"
+    for i in range(40)
+)
+body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
+fetched = Fetched(source.url, source.url, 200, body.encode(), {})
+now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+async def main() -> None:
+    pool = ParsePool(inline_below=0, inline_budget=0)
+    before = (await pool.parse(source, fetched, now))[1]
+    pool.close()  # (the pass ends: the next one starts new workers)
+    package = pathlib.Path(aggregator.__file__).parent
+    assert package == pathlib.Path(sys.argv[2]), package  # (the copy, never the checkout)
+    for name, text in json.loads(sys.argv[1]).items():  # the upgrade, on disk
+        with open(package / name, "a") as module:
+            module.write(text)
+    outcomes = []
+    for _ in range(3):  # three passes after the upgrade
+        answers = await asyncio.gather(
+            *(pool.parse(source, fetched, now) for _ in range(4)), return_exceptions=True
+        )
+        outcomes += [repr(a) if isinstance(a, BaseException) or a[1] != before else "ok"
+                     for a in answers]
+        pool.close()
+    print(json.dumps({"outcomes": outcomes, "in_place": pool.in_place}))
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    "upgrade",
+    [
+        # a module a worker imports, half written as pip replaced it
+        {"worker_main.py": "\nraise ImportError('half-installed')\n"},
+        # a new version whose task no longer fits what this process sends it
+        {"parse_task.py": "\ndef parse_in_worker(*args):\n    raise TypeError('new code')\n"},
+        # an edit that changes nothing a worker does: still other code than the service's
+        {"parse_task.py": "\n# a comment\n"},
+    ],
+    ids=["worker-dies-on-import", "incompatible-task", "harmless-edit"],
+)
+def test_an_upgrade_on_disk_while_the_service_runs_costs_no_feed(
+    tmp_path: Path, upgrade: dict[str, str]
+) -> None:
+    """The parse workers start for each pass, as fresh interpreters that import the package
+    from disk: after `pip install` of another version they ran code other than the
+    service's, or died importing it, and the service's feeds failed until a restart. A copy
+    of the package is upgraded between two passes: every body still parses (in the service's
+    own process from then on), and the log says once to restart."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "site" / "aggregator"
+    package = Path(aggregator.parse.__file__).parent
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(copy.parent)}
+    run = subprocess.run(
+        [sys.executable, "-c", UPGRADE_SCRIPT, json.dumps(upgrade), str(copy)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,  # (not the checkout: `-c` puts the working directory first on the path)
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    said = json.loads(run.stdout)
+    assert said["outcomes"] == ["ok"] * 12
+    assert said["in_place"]
+    restart = [line for line in run.stderr.splitlines() if "restart" in line]
+    assert len(restart) == 1 and restart[0].startswith("ERROR parse workers are not used")
+
+
+def test_a_worker_that_ends_as_it_starts_is_replaced_and_then_given_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The package unchanged, a worker that ends before it is ready (the system killed it,
+    a broken interpreter) is replaced; when the next one ends so too, bodies parse in this
+    process from then on, said once. No feed fails for it."""
+    import sys
+
+    import aggregator.worker_pool as worker_pool
+
+    real = worker_pool._command
+    failing = [2]  # workers that end as they start, before the real ones
+
+    def command(tasks: int, answers: int) -> list[str]:
+        if failing[0]:
+            failing[0] -= 1
+            return [sys.executable, "-c", "raise SystemExit(3)"]
+        return real(tasks, answers)
+
+    monkeypatch.setattr(worker_pool, "_command", command)
+    body = big_feed(40)
+    expected = parse_items(SOURCE, fetched(body), NOW)[1]
+
+    async def parse_twice(failures: int) -> tuple[ParsePool, list[list[Item]]]:
+        failing[0] = failures
+        pool = ParsePool(inline_below=0, inline_budget=0)
+        try:
+            answers = [(await pool.parse(SOURCE, fetched(body), NOW))[1] for _ in range(2)]
+            return pool, answers
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="aggregator"):
+        pool, answers = asyncio.run(parse_twice(1))
+    assert answers == [expected, expected] and pool.in_place is None and pool.started == 2
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["a parse worker could not start (a worker process ended as it started); "
+                    "starting another"]  # fmt: skip
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="aggregator"):
+        pool, answers = asyncio.run(parse_twice(2))
+    assert answers == [expected, expected] and pool.started == 2  # (none after the second)
+    assert pool.in_place == "a worker process ended as it started"
+    assert [r.levelname for r in caplog.records] == ["WARNING", "ERROR"]
+    assert "restart" in caplog.records[-1].getMessage()

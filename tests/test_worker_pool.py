@@ -269,3 +269,21 @@ def test_a_pool_the_system_will_not_start_leaves_no_process_or_pipe_behind(
             WorkerPool(2)
         assert started[0].wait(10) is not None  # (the first worker ended with the pool)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_worker_running_other_code_than_its_pool_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker's first word is the stamp of the package it imported: one that differs from
+    the pool's process's (the package upgraded on disk) is stopped before its answers are
+    read, its tasks failed as not started (no task was its cause)."""
+    monkeypatch.setattr(worker_pool, "code_stamp", lambda: b"the service's own")
+    pool = WorkerPool(1)
+    try:
+        future = pool.submit(pow, 2, 10)
+        with pytest.raises(worker_pool.StartFailed) as failed:
+            future.result(timeout=60)
+        assert failed.value.stale and pool.broken
+        assert isinstance(pool.start_failed, worker_pool.StartFailed)
+    finally:
+        pool.shutdown(wait=True)
