@@ -174,6 +174,7 @@ async def _stoppable(service: Service, work: Coroutine[Any, Any, None]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .client_cap import client_cap
     from .health import stale_after
     from .metrics import metric_networks
     from .web import make_app, start_server
@@ -197,7 +198,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             fetch=settings.fetch,
             metrics=metric_networks(settings.server),
         )
-        runner = await start_server(app, host, port, settings.server.shutdown_grace)
+        cap = client_cap(settings.server)
+        runner = await start_server(app, host, port, settings.server.shutdown_grace, cap)
         try:
             await stop.wait()
         finally:

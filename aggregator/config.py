@@ -5,7 +5,8 @@ Each section of the TOML file fills one module's settings dataclass::
     [server]            host, port, tick (seconds between scheduler passes), shutdown_grace,
                         keep_window (`run` holds the grouping window between rounds),
                         stall_after (a pass without progress this long ends the process),
-                        metrics, metrics_networks (`/metrics` and who may read it), proxies
+                        metrics, metrics_networks (`/metrics` and who may read it), proxies,
+                        max_client_connections (per client address; proxies not counted)
     [fetch]             user_agent, connect_timeout, total_timeout, max_bytes, per_host,
                         concurrency, proxy, no_proxy (else the environment's: fetch_proxy),
                         ca_file (certificates trusted beside the system's: tls_trust)
@@ -79,6 +80,9 @@ class ServerSettings:
     # Reverse proxies in front of the server: a request from one of these networks is from
     # the client its `X-Forwarded-For` (last) or `X-Real-IP` names (the pace of sign-ups).
     proxies: tuple[str, ...] = LOOPBACK
+    # Connections one client (an IPv4 address, an IPv6 /64) may hold to the web server; one
+    # more is answered 503 (`client_cap`). The `proxies`' connections are not counted. 0: no cap.
+    max_client_connections: int = 100
 
     def __post_init__(self) -> None:
         if self.metrics or self.metrics_networks != LOOPBACK or self.proxies != LOOPBACK:
@@ -198,6 +202,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("server", "tick"): (1, 3600),
     ("server", "shutdown_grace"): (0, 600),
     ("server", "stall_after"): (60, 7 * _DAY),
+    ("server", "max_client_connections"): (0, 1 << 20),
     ("fetch", "connect_timeout"): (0.1, 600),
     ("fetch", "total_timeout"): (0.1, 3600),
     ("fetch", "max_bytes"): (1024, 1 << 30),

@@ -563,6 +563,7 @@ class Service:
         SIGHUP re-read, STATUS after each cycle, STOPPING on SIGTERM, and pings the watchdog
         from the event loop, so a hung loop is killed and restarted.
         """
+        from .client_cap import client_cap
         from .metrics import metric_networks
         from .web import make_app, start_server
 
@@ -600,7 +601,9 @@ class Service:
                     signups=self.signups(),
                     push=self.push,
                 )
-                runner = await start_server(app, host, port, self.settings.server.shutdown_grace)
+                server = self.settings.server
+                cap = client_cap(server)
+                runner = await start_server(app, host, port, server.shutdown_grace, cap)
         except BaseException:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)

@@ -26,11 +26,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from aggregator.client_cap import ClientCap
 from aggregator.damage import Damage
 from aggregator.digest import DigestSettings
 from aggregator.errors import ConfigError
@@ -869,15 +870,36 @@ def _listen_problem(exc: OSError) -> str:
     return reason
 
 
+class CappedRunner(web.AppRunner):
+    """An `AppRunner` whose listening sockets take each connection through `cap`."""
+
+    def __init__(self, app: web.Application, cap: ClientCap, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.cap = cap
+
+    @property
+    def server(self) -> Any:  # (what the sites listen with: the web server, capped)
+        server = super().server
+        return None if server is None else self.cap.protocol(server)
+
+
 async def start_server(
-    app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0
+    app: web.Application,
+    host: str,
+    port: int,
+    shutdown_timeout: float = 10.0,
+    cap: ClientCap | None = None,
 ) -> web.AppRunner:
     """Start serving `app` on host:port ("::": every IPv6 and IPv4 address), and log where;
     the caller stops it with ``await runner.cleanup()``, which lets requests in flight finish
     for `shutdown_timeout` seconds (`[server] shutdown_grace`; aiohttp's own default is 60)
     before cancelling them. A connection idle for `KEEPALIVE` seconds, or still short of a
-    whole request, is closed."""
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, keepalive_timeout=KEEPALIVE)
+    whole request, is closed; with `cap`, one beyond a client's share is answered 503."""
+    settings: dict[str, Any] = {
+        "shutdown_timeout": shutdown_timeout,
+        "keepalive_timeout": KEEPALIVE,
+    }
+    runner = web.AppRunner(app, **settings) if cap is None else CappedRunner(app, cap, **settings)
     await runner.setup()
     try:
         site: web.BaseSite = (
