@@ -877,10 +877,14 @@ _LEFT = ("in_flight", 0, 0)  # (`_poll_all`'s result for a feed left in flight)
 
 
 def _stored(task: asyncio.Task[FeedResult]) -> bool:
-    """Whether a finished poll stored its feed's answer (which cleared the feed's mark)."""
+    """Whether a finished poll stored its feed's answer with a new poll time, which cleared
+    the feed's mark and keeps a mark written after it from being made (`mark_asking` asks
+    for the poll time the pass read). A feed not asked while the network is down stores
+    nothing, and one its site's hold put off stores its next poll alone (its poll time as
+    it was): both are unmarked by name, as a poll cancelled or set aside is."""
     if task.cancelled() or task.exception() is not None:
         return False
-    return task.result()[0] != RELISTED
+    return task.result()[0] not in {RELISTED, OFFLINE, HELD}
 
 
 def _outcome(task: asyncio.Task[FeedResult]) -> FeedResult | BaseException:

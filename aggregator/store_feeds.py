@@ -544,13 +544,13 @@ class FeedsStore(StoreBase):
         in `done` (polls ended without storing an answer); one transaction. A stored answer
         clears its feed's mark itself (`UPSERT_FEED`); one stored before this write came
         changed the feed's last poll, and its feed is left unmarked."""
-        with self.transaction():
+        with self.transaction():  # (cleared first: a feed in `done` may be asked again)
+            self.conn.executemany(
+                "UPDATE feeds SET asking_since = NULL WHERE url = ?", [(url,) for url in done]
+            )
             self.conn.executemany(
                 "UPDATE feeds SET asking_since = ? WHERE url = ? AND last_polled_at IS ?",
                 [(to_iso(since), url, to_iso(last)) for url, since, last in asked],
-            )
-            self.conn.executemany(
-                "UPDATE feeds SET asking_since = NULL WHERE url = ?", [(url,) for url in done]
             )
 
     def clear_asking(self) -> int:

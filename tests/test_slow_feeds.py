@@ -584,3 +584,96 @@ def test_a_feed_left_in_flight_that_never_answers_is_a_stall(
         asyncio.run(scenario())
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("stalled: no progress for" in m and "PollJob._poll_feed" in m for m in errors)
+
+
+def _job_over_one_feed() -> tuple[Any, Any, Any, Any]:
+    """A `PollJob` over an in-memory store holding one feed polled once, whose polls the
+    caller plays (`_poll_feed` replaced), and a reader of the feed's mark."""
+    from aggregator.models import FeedState, Source
+    from aggregator.poll_job import PollJob
+    from aggregator.store import Store
+
+    polled = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store()
+    state = FeedState("https://a.example/feed", status="ok", last_polled_at=polled)
+    store.save_polls([(state, [])])
+
+    async def write(call: Any, *args: Any, **kwargs: Any) -> Any:
+        return call(*args, **kwargs)
+
+    job = PollJob(store, write, Settings(), clock=lambda: polled.replace(hour=13))
+
+    def mark() -> str | None:
+        sql = "SELECT asking_since FROM feeds WHERE url = ?"
+        return store.conn.execute(sql, [state.url]).fetchone()[0]
+
+    return job, Source(state.url, "A", "News"), state, mark
+
+
+@pytest.mark.parametrize("ending", ["offline", "held"])
+def test_a_feed_left_in_flight_that_ends_without_a_new_poll_time_is_unmarked(
+    ending: str,
+) -> None:
+    """A poll that ends without storing a poll time (the network went down: nothing stored;
+    its site's hold put it off: only its next poll stored) leaves no mark behind, even when
+    its store came before the pass's mark (which then still finds the poll time it read)."""
+    from aggregator.poll_job import _NOT_ASKED, HELD
+
+    async def scenario() -> None:
+        job, source, state, mark = _job_over_one_feed()
+        saved, finish = asyncio.Event(), asyncio.Event()
+
+        async def poll_feed(*_: Any) -> Any:
+            if ending == "held":
+                later = dataclasses.replace(state, next_poll_at=state.last_polled_at)
+                await job._saves.submit((later, []))
+            saved.set()
+            await finish.wait()
+            return _NOT_ASKED if ending == "offline" else (HELD, 0, 0)
+
+        job._poll_feed = poll_feed
+        poll = job._start(None, source, state, state.last_polled_at, False, None)
+        poll.left = True
+        await saved.wait()
+        await job._mark_asking()
+        assert mark() is not None
+        finish.set()
+        await poll.task
+        await asyncio.sleep(0)
+        await job._mark_asking()  # (the next pass's)
+        assert mark() is None
+
+    asyncio.run(scenario())
+
+
+def test_a_feed_asked_again_after_a_poll_that_stored_nothing_stays_marked() -> None:
+    """A poll whose answer an OPML edit set aside ends unstored, and the next pass asks the
+    feed again and leaves it too: the one write of that pass clears the old mark and makes
+    the new one (not the other way round)."""
+    from aggregator.poll_job import RELISTED
+
+    async def scenario() -> None:
+        job, source, state, mark = _job_over_one_feed()
+        finish = asyncio.Event()
+
+        async def poll_feed(*_: Any) -> Any:
+            await finish.wait()
+            return RELISTED, 0, 0
+
+        job._poll_feed = poll_feed
+        first = job._start(None, source, state, state.last_polled_at, False, None)
+        first.left = True
+        await job._mark_asking()
+        assert mark() is not None
+        finish.set()
+        await first.task
+        await asyncio.sleep(0)
+        finish.clear()
+        again = job._start(None, source, state, state.last_polled_at, False, None)
+        again.left = True
+        await job._mark_asking()
+        assert mark() is not None
+        finish.set()
+        await again.task
+
+    asyncio.run(scenario())
