@@ -34,18 +34,41 @@ def code_stamp() -> bytes:
 
 
 def package_stamp(folder: str) -> bytes:
-    """The stamp of the package in `folder` as it is on disk now (see `code_stamp`)."""
+    """The stamp of the package in `folder` as it is on disk now (see `code_stamp`). Never
+    raises: a folder that cannot be read (pip moves the old files aside before it writes the
+    new ones) has a stamp of its own, and a package inside a zip archive is its archive's."""
     try:
         from _blake2 import blake2b
     except ImportError:  # pragma: no cover - a Python built without its own blake2
         from hashlib import blake2b
-    with os.scandir(folder) as entries:
-        files = sorted(
-            (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
-            for entry in entries
-            if entry.name.endswith(".py")
-        )
+    files: list[tuple[str, int, int]]
+    try:
+        with os.scandir(folder) as entries:
+            files = sorted(
+                (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                for entry in entries
+                if entry.name.endswith(".py")
+            )
+    except NotADirectoryError:  # (a package imported from a zip archive: the archive's own)
+        files = [_archive(folder)]
+    except OSError as exc:  # (gone, or going: pip moves the old files aside, then writes)
+        files = [("unreadable", exc.errno or 0, 0)]
     return blake2b(repr(files).encode(), digest_size=16).hexdigest().encode()
+
+
+def _archive(folder: str) -> tuple[str, int, int]:
+    """The name, size and time of change of the zip archive `folder` is inside."""
+    path = folder
+    while not os.path.isfile(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return ("unreadable", 0, 0)
+        path = parent
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return ("unreadable", exc.errno or 0, 0)
+    return (path, stat.st_size, stat.st_mtime_ns)
 
 
 def _read(stream: IO[bytes]) -> bytes | None:

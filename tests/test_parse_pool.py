@@ -606,3 +606,88 @@ def test_a_worker_that_ends_as_it_starts_is_replaced_and_then_given_up(
     assert pool.in_place == "a worker process ended as it started"
     assert [r.levelname for r in caplog.records] == ["WARNING", "ERROR"]
     assert "restart" in caplog.records[-1].getMessage()
+
+
+MOVED_ASIDE_SCRIPT = """
+import asyncio, json, os, pathlib, sys
+from datetime import UTC, datetime
+
+import aggregator
+from aggregator.models import Fetched, Source
+from aggregator.parse_pool import ParsePool, parse_items
+from aggregator.worker_main import code_stamp
+
+code_stamp()  # (as a service does at its start)
+source = Source("http://feeds.example/a.xml", "A", "World News")
+items = "".join(
+    f"<item><title>Story {i}</title><guid>g{i}</guid><link>http://news.example/{i}</link></item>"
+    for i in range(40)
+)
+body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
+fetched = Fetched(source.url, source.url, 200, body.encode(), {})
+now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+async def main() -> None:
+    parse_items(source, fetched, now)  # (as a service that parsed a small body in place)
+    pool = ParsePool(inline_below=0, inline_budget=0)
+    before = (await pool.parse(source, fetched, now))[1]
+    pool.close()
+    package = pathlib.Path(aggregator.__file__).parent
+    assert package == pathlib.Path(sys.argv[1]), package  # (the copy, never the checkout)
+    os.rename(package, f"{package}.stash")  # (pip's uninstall step, before it writes anew)
+    answers = await asyncio.gather(
+        *(pool.parse(source, fetched, now) for _ in range(4)), return_exceptions=True
+    )
+    pool.close()
+    outcomes = [repr(a) if isinstance(a, BaseException) or a[1] != before else "ok"
+                for a in answers]
+    print(json.dumps({"outcomes": outcomes, "in_place": pool.in_place}))
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_pass_while_pip_has_moved_the_package_aside_costs_no_feed(tmp_path: Path) -> None:
+    """pip's upgrade first moves the installed package's files aside: a worker started then
+    cannot import it and ends, and the package's folder cannot be read. That is a change of
+    the files too (each feed had failed as a worker that died twice)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "site" / "aggregator"
+    package = Path(aggregator.parse.__file__).parent
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    run = subprocess.run(
+        [sys.executable, "-c", MOVED_ASIDE_SCRIPT, str(copy)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    said = json.loads(run.stdout)
+    assert said["outcomes"] == ["ok"] * 4
+    assert said["in_place"] and "changed" in said["in_place"]
+
+
+def test_a_package_in_a_zip_archive_is_stamped_by_its_archive(tmp_path: Path) -> None:
+    """A service that imports the package from a zip (a zipapp) starts: its stamp is the
+    archive's, which another archive in its place changes."""
+    import zipfile
+
+    from aggregator.worker_main import package_stamp
+
+    archive = tmp_path / "app.pyz"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("aggregator/__init__.py", "")
+    stamp = package_stamp(str(archive / "aggregator"))
+    assert stamp == package_stamp(str(archive / "aggregator"))
+    with zipfile.ZipFile(archive, "a") as zipped:
+        zipped.writestr("aggregator/worker_main.py", "# a new version")
+    assert package_stamp(str(archive / "aggregator")) != stamp
+    assert package_stamp(str(tmp_path / "gone" / "aggregator")) != stamp
