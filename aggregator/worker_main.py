@@ -20,17 +20,49 @@ READY = b"ready "  # a worker's first message, before its code stamp
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))  # the package's folder
 _stamp: bytes | None = None  # this process's `code_stamp`, taken once
+_source: bytes | None = None  # ... and `package_source`, taken with it
 
 
 def code_stamp() -> bytes:
     """What this process's package is, taken the first time it is asked (a service asks at
     its start, `Service`): each module file's name, size and time of change, hashed. A
     worker's differs from its service's once the files changed on disk (an upgrade with pip,
-    an edited checkout), though the version may be the same."""
-    global _stamp
+    an edited checkout), though the version may be the same. The files' contents are
+    hashed too (`code_source`): files written again as they were (a reinstall of the same
+    code) change the stamp, not the code."""
+    global _stamp, _source
     if _stamp is None:
+        _source = package_source(PACKAGE)
         _stamp = package_stamp(PACKAGE)
     return _stamp
+
+
+def code_source() -> bytes:
+    """The hash of the package's module files' contents when `code_stamp` was taken."""
+    code_stamp()
+    assert _source is not None
+    return _source
+
+
+def package_source(folder: str) -> bytes:
+    """The hash of the contents of the module files in `folder` as they are now (b"": they
+    cannot all be read, as in a zip archive or while pip moves them)."""
+    from hashlib import blake2b
+
+    hashed = blake2b(digest_size=16)
+    try:
+        with os.scandir(folder) as entries:
+            paths = sorted(entry.path for entry in entries if entry.name.endswith(".py"))
+        for path in paths:
+            with open(path, "rb") as module:
+                hashed.update(
+                    b"%s %d\n"
+                    % (os.path.basename(path).encode(), os.fstat(module.fileno()).st_size)
+                )
+                hashed.update(module.read())
+    except OSError:
+        return b""
+    return hashed.hexdigest().encode()
 
 
 def package_stamp(folder: str) -> bytes:
@@ -97,7 +129,7 @@ def serve(tasks_fd: int, answers_fd: int) -> None:
     closes its end. An exception that cannot be pickled is sent as a RuntimeError naming it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C stops the parent; its pipe ends us)
     with os.fdopen(tasks_fd, "rb") as tasks, os.fdopen(answers_fd, "wb") as answers:
-        write_message(answers, READY + code_stamp())
+        write_message(answers, READY + package_stamp(PACKAGE))
         while (message := _read(tasks)) is not None:
             try:
                 function, args = pickle.loads(message)

@@ -30,7 +30,16 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from .worker_main import PACKAGE, READY, code_stamp, package_stamp, read_message, write_message
+from .worker_main import (
+    PACKAGE,
+    READY,
+    code_source,
+    code_stamp,
+    package_source,
+    package_stamp,
+    read_message,
+    write_message,
+)
 
 __all__ = [
     "InPlaceFallback",
@@ -80,12 +89,31 @@ STALE = (
 def _not_ready(hello: bytes | None) -> StartFailed | None:
     """Why a worker whose first message was `hello` is not used (None: it is ready)."""
     if hello is None:  # (one that died importing what an upgrade left half written, too)
-        if package_stamp(PACKAGE) != code_stamp():
+        now = package_stamp(PACKAGE)
+        if now != code_stamp() and not _same_code(now):
             return StartFailed(STALE, stale=True)
         return StartFailed("a worker process ended as it started")
-    if hello != READY + code_stamp():
+    if hello != READY + code_stamp() and not _same_code(hello.removeprefix(READY)):
         return StartFailed(STALE, stale=True)
     return None
+
+
+_same: set[bytes] = set()  # stamps other than the service's found to be of its very code
+
+
+def _same_code(stamp: bytes) -> bool:
+    """Whether a worker whose files had `stamp` runs the service's code all the same: the
+    files on disk still have that stamp, and hold what they held when the service started
+    (written again as they were, by a reinstall of the same code). Read once a stamp."""
+    if stamp in _same:
+        return True
+    source = code_source()
+    if not source or package_stamp(PACKAGE) != stamp or package_source(PACKAGE) != source:
+        return False
+    if package_stamp(PACKAGE) != stamp:  # (changed while they were read)
+        return False
+    _same.add(stamp)
+    return True
 
 
 class Pool(Protocol):

@@ -691,3 +691,75 @@ def test_a_package_in_a_zip_archive_is_stamped_by_its_archive(tmp_path: Path) ->
         zipped.writestr("aggregator/worker_main.py", "# a new version")
     assert package_stamp(str(archive / "aggregator")) != stamp
     assert package_stamp(str(tmp_path / "gone" / "aggregator")) != stamp
+
+
+REINSTALLED_SCRIPT = """
+import asyncio, json, logging, os, pathlib, sys
+from datetime import UTC, datetime
+
+import aggregator
+from aggregator.models import Fetched, Source
+from aggregator.parse_pool import ParsePool
+from aggregator.worker_main import code_stamp
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+code_stamp()  # (as a service does at its start)
+source = Source("http://feeds.example/a.xml", "A", "World News")
+items = "".join(
+    f"<item><title>Story {i}</title><guid>g{i}</guid><link>http://news.example/{i}</link></item>"
+    for i in range(40)
+)
+body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
+fetched = Fetched(source.url, source.url, 200, body.encode(), {})
+now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+async def main() -> None:
+    pool = ParsePool(inline_below=0, inline_budget=0)
+    before = (await pool.parse(source, fetched, now))[1]
+    pool.close()
+    package = pathlib.Path(aggregator.__file__).parent
+    assert package == pathlib.Path(sys.argv[1]), package  # (the copy, never the checkout)
+    for module in package.glob("*.py"):  # the same files written again, later
+        module.write_bytes(module.read_bytes())
+        os.utime(module, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 10**9))
+    outcomes = []
+    for _ in range(2):  # two passes after it
+        answers = await asyncio.gather(
+            *(pool.parse(source, fetched, now) for _ in range(4)), return_exceptions=True
+        )
+        outcomes += [repr(a) if isinstance(a, BaseException) or a[1] != before else "ok"
+                     for a in answers]
+        pool.close()
+    print(json.dumps({"outcomes": outcomes, "in_place": pool.in_place}))
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_same_files_written_again_keep_the_parse_workers(tmp_path: Path) -> None:
+    """A reinstall of the same code (`pip install .` of an unchanged checkout, run by a
+    deploy script or configuration management without a restart) writes every file again:
+    their times change, the code does not, and the workers are still used."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "site" / "aggregator"
+    package = Path(aggregator.parse.__file__).parent
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    run = subprocess.run(
+        [sys.executable, "-c", REINSTALLED_SCRIPT, str(copy)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    said = json.loads(run.stdout)
+    assert said["outcomes"] == ["ok"] * 8
+    assert said["in_place"] is None, said
+    assert "restart" not in run.stderr

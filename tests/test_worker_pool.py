@@ -278,6 +278,7 @@ def test_a_worker_running_other_code_than_its_pool_is_not_used(
     the pool's process's (the package upgraded on disk) is stopped before its answers are
     read, its tasks failed as not started (no task was its cause)."""
     monkeypatch.setattr(worker_pool, "code_stamp", lambda: b"the service's own")
+    monkeypatch.setattr(worker_pool, "code_source", lambda: b"what its files held")
     pool = WorkerPool(1)
     try:
         future = pool.submit(pow, 2, 10)
