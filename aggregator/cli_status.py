@@ -12,6 +12,7 @@ from .article_settings import ArticleSettings
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
 from .digest_settings import DigestSettings
+from .lock import polling
 from .schedule import feed_schedule
 from .site_holds import host_of
 from .store import from_iso
@@ -30,6 +31,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             r["exclude"], r["include"] = json.loads(r["exclude"]), json.loads(r["include"])
             if r["cookie"] is not None:  # (it may be a login: said to be there, never shown)
                 r["cookie"] = "***"
+        if not polling(args.db):  # (marks a `run` that died left: nothing is asked now)
+            for r in rows:
+                r["asking_since"] = None
         holds = reader.site_holds(now)
         for r in rows:  # its site asked us to wait (429 or 503): none of its feeds is asked
             until = holds.get(host_of(r["moved_to"] or r["url"]))

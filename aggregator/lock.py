@@ -127,3 +127,28 @@ def writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+def polling(db_path: Path | str) -> bool:
+    """Whether a long-running `run` (or `poll`) may hold the database's writer lock now, as
+    its lock file says: a holder's name is cleared when it lets go, and one that died (a
+    crash, SIGKILL, a stop that timed out) left the process id of a process gone. True when
+    it cannot be told (a lock file that cannot be read, a holder not named)."""
+    try:
+        data = json.loads(lock_path(db_path).read_bytes() or b"{}")
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    if not isinstance(data, dict) or data.get("command") not in {"run", "poll"}:
+        return not isinstance(data, dict)
+    pid = data.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (another user's process: alive)
+        return True
+    return True

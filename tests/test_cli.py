@@ -733,3 +733,42 @@ def test_a_feed_asked_and_not_answered_says_for_how_long() -> None:
     assert _asking({"asking_since": "2026-11-27T11:55:00+00:00"}, now) == "asking for 5 min"
     assert _asking({"asking_since": "2026-11-27T09:00:00+00:00"}, now) == "asking for 3 h"
     assert _asking({"asking_since": None}, now) == _asking({}, now) == ""
+
+
+def test_status_says_asking_only_while_a_run_may_be_asking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A feed's mark (`asking_since`) is `run`'s: one a process that died left (killed, a
+    stop that timed out, and not started again, which clears them) is not shown as asked."""
+    import os
+
+    from aggregator.models import FeedState, Source
+
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    feed = "https://a.example/feed"
+    polled = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store.sync_sources([Source(feed, "A", "News")], polled)
+    store.save_polls([(FeedState(feed, status="ok", last_polled_at=polled), [])])
+    store.mark_asking([(feed, datetime.now(UTC), polled)])
+    store.close()
+
+    def said() -> tuple[str, object]:
+        code, out, _ = run_cli("status", "--db", str(db), capsys=capsys)
+        assert code == 0
+        code, report, _ = run_cli("status", "--json", "--db", str(db), capsys=capsys)
+        (row,) = json.loads(report)["feed_rows"]
+        return next(line for line in out.splitlines() if feed in line), row["asking_since"]
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    for holder, asked in [
+        ({"pid": os.getpid(), "command": "run"}, True),  # (a running one)
+        ({"pid": int(dead.stdout), "command": "run"}, False),  # (one that died)
+        (None, False),  # (let go: the name cleared)
+        ({"pid": os.getpid(), "command": "poll --once"}, False),  # (leaves no feed)
+    ]:
+        lock_path(db).write_text("" if holder is None else json.dumps(holder))
+        line, since = said()
+        assert ("asking for" in line) is asked, (holder, line)
+        assert (since is not None) is asked
