@@ -26,6 +26,25 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _ASCII_WORD = re.compile(r"[a-zA-Z0-9]+(?:'[a-zA-Z0-9]+)*")
 
 
+# After a sibilant (sh, ch, x, ss) a plural or a verb's -s is written -es, and both letters
+# go: "crashes", "launches", "taxes", "passes" are "crash", "launch", "tax", "pass", as their
+# -ed and -ing forms are. A word whose own e follows such a sibilant ("cache", "niche",
+# "headache", "impasse", "axe") loses it, so it meets its plural ("caches" → "cach"), its -ed
+# form already stemmed so ("cached"). -zes and -oes keep their e ("prizes", "shoes").
+_SIBILANT_ES = ("shes", "ches", "xes", "sses")
+_SIBILANT_E = ("che", "sse", "xe")
+# -sse words of five letters keep their e: most are names or foreign words that an -ss word
+# would meet ("Jesse" "Jess", "Hesse" "Hess", "masse" "mass"), with no plural to meet.
+_SHORTEST_SSE = 6
+
+
+def _own_e_after_sibilant(word: str) -> bool:
+    """Whether a word ends in an e of its own after a sibilant (`_SIBILANT_E`)."""
+    if not word.endswith(_SIBILANT_E) or word in _SIBILANT_E:
+        return False  # (the ending alone, "che", is a word, not an ending)
+    return len(word) >= _SHORTEST_SSE or not word.endswith("sse")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a word stems the same every time; vocabularies are small
 def stem(word: str) -> str:
     """A deliberately light stemmer: folds plurals and a few verb endings."""
@@ -36,6 +55,8 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-2] if word.endswith(_SIBILANT_ES) else word[:-1]
+    if _own_e_after_sibilant(word):
         return word[:-1]
     return word
 

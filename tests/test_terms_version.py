@@ -35,7 +35,7 @@ TEXTS = [
      "Follow our live coverage: cases rise in Europe; Ligue 1 postpones matches; Covid-19 "
      "vaccine trials begin in Oxford."),
 ]  # fmt: skip
-PINNED = {"1": "cdcc96bb8bd15a34"}  # TERMS_VERSION → the digest of what TEXTS make
+PINNED = {"1": "cdcc96bb8bd15a34", "2": "92509bdf3b07154c"}  # TERMS_VERSION → TEXTS' digest
 
 
 def _item(n: int, title: str, text: str, minutes: int = 0) -> Item:
@@ -96,5 +96,24 @@ def test_features_stored_by_another_version_are_made_again_from_the_text_they_ca
         # another `text_tokens` setting makes other features: all made again
         assert reterm_window(store, TOKENS // 2, since) == 4
         assert _stored(store, "i1") == encode(item_features(items[1], TOKENS // 2))
+    finally:
+        store.close()
+
+
+def test_a_window_stored_with_version_1_stems_gets_this_versions_terms() -> None:
+    """Version 1 stemmed an -es plural after a sibilant to its e ("crashes" → "crashe"):
+    a database it stamped is made again, so its item meets a new report of the "crash"."""
+    store = Store(":memory:")
+    try:
+        item = _item(0, "Two crashes close the ring road", "Two crashes closed the ring road.")
+        store.insert_items([item])
+        group_pending(store, Clusterer(), T0)
+        store.db.execute("UPDATE item_terms SET terms = ?", ["crashe close ring road\t\t\t0"])
+        store.set_meta(GROUPING_TERMS_VERSION, f"1 text_tokens={TOKENS}")
+
+        assert reterm_window(store, TOKENS, T0 - timedelta(days=1)) == 1
+        stored = _stored(store, "i0").split("\t")[0].split()
+        assert "crash" in stored
+        assert "crashe" not in stored
     finally:
         store.close()

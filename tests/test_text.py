@@ -336,6 +336,37 @@ def test_words_tokens_stem() -> None:
     assert "the" in STOPWORDS
 
 
+@pytest.mark.parametrize(
+    ("forms", "stemmed"),
+    [
+        (("florches", "florch", "florched", "florching"), "florch"),
+        (("glumshes", "glumsh", "glumshed"), "glumsh"),
+        (("plixes", "plix", "plixed", "plixing"), "plix"),
+        (("vlasses", "vlass", "vlassed", "vlassing"), "vlass"),
+        (("zeniche", "zeniches", "zeniched"), "zenich"),  # a singular's own e after "ch"
+        (("trapasse", "trapasses"), "trapass"),
+        (("glaxe", "glaxes"), "glax"),
+    ],
+)
+def test_an_es_after_a_sibilant_goes_whole(forms: tuple[str, ...], stemmed: str) -> None:
+    assert {stem(w) for w in forms} == {stemmed}
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("blizes", "blize"),  # -zes: the singular may end in -ze ("prizes")
+        ("gloes", "gloe"),  # -oes: the singular may end in -oe ("shoes")
+        ("frases", "frase"),  # one s: the singular may end in -se ("cases")
+        ("vesse", "vesse"),  # a five-letter -sse word: a name an -ss one would meet
+        ("che", "che"),  # the ending alone is a word, not an ending
+        ("xe", "xe"),
+    ],
+)
+def test_other_es_endings_keep_their_e(word: str, stemmed: str) -> None:
+    assert stem(word) == stemmed
+
+
 FORUM = [
     "submitted by alice to pics\n[link] [275 comments]",
     "submitted by bob_99 to funny\n[link] [12 comments]",
