@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     from .models import Source
 
 _PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
+
+
+def _warn(text: str) -> None:
+    """A command's warning on stderr ("aggregator: warning: …"), unless the log level is
+    above WARNING (`--log-level ERROR`: errors only, as the log's own warnings are)."""
+    if logging.getLogger("aggregator").isEnabledFor(logging.WARNING):
+        print(hide_passwords(f"aggregator: warning: {text}"), file=sys.stderr)
 
 
 def _refused(command: str, exc: ConfigError) -> int:
@@ -58,12 +66,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     source = added.source
     if added.warning:
         # The poller's wording ('malformed XML at line L, column C: reason'), as in `status`.
-        print(
-            hide_passwords(
-                f"aggregator: warning: {source.url} parsed only in part ({added.warning}); "
-                f"{added.items} items read; added all the same"
-            ),
-            file=sys.stderr,
+        _warn(
+            f"{source.url} parsed only in part ({added.warning}); "
+            f"{added.items} items read; added all the same"
         )
     shown = hide_passwords(source.url)
     print(f"added {shown} ({source.title!r}) to {source.category!r} in {args.opml}")
@@ -91,7 +96,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _refused("cannot import", exc)
     for warning in warnings:  # ("line 7: …" of the file imported, not of the sources)
-        print(f"aggregator: warning: {args.file}: {hide_passwords(warning)}", file=sys.stderr)
+        _warn(f"{args.file}: {warning}")
     for source in added:
         kept = _own_settings(source)
         also = f" with its {', '.join(kept)}" if kept else ""
@@ -169,7 +174,7 @@ def _check_withheld(path: Path, db: Path | None) -> None:
     check_existing(db)  # (a missing or empty file is said, never created)
     missing = Reader(str(db)).stories_not_held(named)
     if missing:
-        print(f"aggregator: warning: {path}: {not_held_said(missing, str(db))}", file=sys.stderr)
+        _warn(f"{path}: {not_held_said(missing, str(db))}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -221,7 +226,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "its pages, feeds and daily email say theirs in English"
             )
     for warning in said:
-        print(hide_passwords(f"aggregator: warning: {args.opml}: {warning}"), file=sys.stderr)
+        _warn(f"{args.opml}: {warning}")
     if ruled := sum(1 for s in sources if s.exclude or s.include):
         parts.append(f"{ruled} with entry rules")
     if timed := sum(1 for s in sources if s.interval):
@@ -240,27 +245,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     _check_withheld(withheld_path(args.opml), args.db)
     where = args.config or "defaults"
     if settings.publish.hubs and not settings.publish.public_base_url:
-        print(
-            f"aggregator: warning: settings ({where}): [publish] hubs are set, but base_url is "
+        _warn(
+            f"settings ({where}): [publish] hubs are set, but base_url is "
             f"not: the hubs are told of feeds at {settings.publish.base_url}, which they fetch "
-            "from elsewhere; set base_url to the address readers use",
-            file=sys.stderr,
+            "from elsewhere; set base_url to the address readers use"
         )
     callback = settings.fetch.websub_callback
     if callback and not reachable_from_outside(callback):
-        print(
-            f"aggregator: warning: settings ({where}): [fetch] websub_callback {callback} is an "
+        _warn(
+            f"settings ({where}): [fetch] websub_callback {callback} is an "
             "address inside this machine or network: hubs on the internet cannot reach it, so "
-            "their feeds are only polled; set the address the server is reached at from outside",
-            file=sys.stderr,
+            "their feeds are only polled; set the address the server is reached at from outside"
         )
     language = settings.publish.language
     if not has_words(language):
-        print(
-            f"aggregator: warning: settings ({where}): [publish] language {language!r} has no "
+        _warn(
+            f"settings ({where}): [publish] language {language!r} has no "
             "words of its own here: pages, feeds and the daily email say theirs in English "
-            f"(there are words for {', '.join(LANGUAGES)})",
-            file=sys.stderr,
+            f"(there are words for {', '.join(LANGUAGES)})"
         )
     print(f"settings ({where}, then AGGREGATOR_* variables): ok")
     return 0

@@ -116,3 +116,41 @@ def test_check_stops_where_the_service_would(
     code, out, err = run(tmp_path, capsys, SOURCES, "--config", str(settings))
     assert (code, out) == (2, "")
     assert "NO_SUCH_VARIABLE_HERE" in err
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "warned"),
+    [
+        ([], ["--log-level", "error"], False),
+        (["--log-level", "error"], [], False),  # the program's option, before the command
+        (["--log-level", "error"], ["--log-level", "warning"], True),  # its own wins
+        ([], ["--log-level", "debug"], True),
+    ],
+)
+def test_check_says_its_warnings_only_where_the_log_level_shows_warnings(
+    before: list[str],
+    after: list[str],
+    warned: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--log-level ERROR` asks for errors only: the warnings `check` prints go as the log's
+    own do; what the file holds is still said (stdout), and an error still stops it."""
+    import logging
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS)
+    path = tmp_path / "feeds.opml"
+    path.write_text(SOURCES)
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    try:
+        code = main([*before, "check", "--opml", str(path), "--config", str(settings), *after])
+    finally:
+        root.handlers[:], root.level = kept
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "3 feeds in 2 categories" in out
+    assert ("aggregator: warning:" in err) is warned
+    if warned:
+        assert "which the OPML does not have" in err
