@@ -221,7 +221,7 @@ def _check(check: argparse.ArgumentParser) -> None:
 
 def _import(merge: argparse.ArgumentParser) -> None:
     merge.add_argument("file", type=Path, metavar="FILE.opml")
-    _common(merge, db=False, config=False)
+    _common(merge, db=False)  # (settings: the site's own address, whose feeds are left out)
 
 
 def _export(export: argparse.ArgumentParser) -> None:

@@ -41,6 +41,7 @@ def _refused(command: str, exc: ConfigError) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from .own_site import site_bases
     from .sources import add
 
     settings = settings_from(args)
@@ -59,6 +60,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 selector=args.selector,
                 remove=args.remove,
                 settings=settings.fetch,
+                own=site_bases(settings),
             )
         )
     except ConfigError as exc:
@@ -89,10 +91,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .own_site import site_bases
     from .sources import import_opml
 
+    own = site_bases(settings_from(args))
     try:
-        added, skipped, warnings = import_opml(args.opml, args.file)
+        added, skipped, warnings = import_opml(args.opml, args.file, own)
     except ConfigError as exc:
         return _refused("cannot import", exc)
     for warning in warnings:  # ("line 7: …" of the file imported, not of the sources)
@@ -184,6 +188,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     only: the withheld list's story ids are checked against it)."""
     from .feed_links import known_feed
     from .opml import load_opml
+    from .own_site import OWN_SITE, own_base_of, site_bases
     from .schedule import intervals_overruled
 
     settings = settings_from(args)
@@ -208,6 +213,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"[digest] {filed} {category!r}, which the OPML does not have (its "
                 f"categories: {', '.join(opml.categories)}): that digest stays empty"
             )
+    bases = site_bases(settings)
+    for source in opml.sources:  # (as `run` skips them: `OpmlReload`)
+        if (base := own_base_of(source.url, bases)) is not None:
+            said.append(f"{source.url} {OWN_SITE.format(base=base)}; it is not polled")
     sources = opml.sources
     for source in sources:  # (a platform's page pasted as a feed: polls would fail on it)
         feed = known_feed(source.url)

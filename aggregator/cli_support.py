@@ -33,11 +33,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def listen_on(args: argparse.Namespace, settings: Settings) -> tuple[str, int, Settings]:
-    """Where to listen; without a configured public base URL, links point at that address."""
+    """Where to listen (also put in the settings' `[server]`); without a configured public
+    base URL, links point at that address."""
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     if port == 0:
         port = _free_port(host)
+    # (the address it listens at, as the settings say it: the site's own, never a source)
+    server = dataclasses.replace(settings.server, host=host, port=port)
+    settings = dataclasses.replace(settings, server=server)
     if settings.publish.base_url == PublishSettings().base_url:
         every_interface = host in ("", "0.0.0.0", "::")
         shown = "127.0.0.1" if every_interface else host

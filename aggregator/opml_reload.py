@@ -17,6 +17,7 @@ from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED
 from .models import Source
 from .opml import load_opml, unreadable
+from .own_site import OWN_SITE, own_base_of
 from .refused_edit import RefusedEdit
 from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
@@ -45,12 +46,14 @@ class OpmlReload:
         write: Write,
         clock: Callable[[], datetime],
         schedule: ScheduleSettings | None = None,
+        own: Sequence[str] = (),
     ) -> None:
         self.path = path
         self.store = store
         self.write = write
         self.clock = clock
         self.schedule = schedule or ScheduleSettings()
+        self.own = tuple(own)  # the site's own base addresses (`own_site`): never polled
         self._stamp: Stamp | None = None
         # A broken edit of the OPML, kept for `status` and /healthz until a good one is read.
         self.refused = RefusedEdit(OPML_REFUSED, path, store, write, clock)
@@ -104,12 +107,13 @@ class OpmlReload:
             return False
         for warning in opml.warnings:
             log.warning("opml=%s %s", self.path, warning)
-        own = ((s.url, s.interval) for s in opml.sources)
+        sources = self._not_own(opml.sources)
+        own = ((s.url, s.interval) for s in sources)
         for said, urls in intervals_overruled(self.schedule, own).items():
             log.warning("%s %s", feeds_named(urls), said)
         if self.before_sync is not None:
-            self.before_sync(opml.sources)
-        changes = await self.write(self.store.sync_sources, opml.sources, self.clock())
+            self.before_sync(sources)
+        changes = await self.write(self.store.sync_sources, sources, self.clock())
         languages = dict(opml.languages)
         if await self.write(self.store.set_category_languages, languages):
             self._say_languages(languages)
@@ -155,7 +159,7 @@ class OpmlReload:
             "opml=%s feeds=%d categories=%d added=%d removed=%d moved=%d rules_changed=%d "
             "headers_changed=%d selectors_changed=%d",
             self.path,
-            len(opml.sources),
+            len(sources),
             len(opml.categories),
             changes.added,
             changes.removed,
@@ -165,6 +169,18 @@ class OpmlReload:
             len(changes.selectors_changed),
         )
         return True
+
+    def _not_own(self, sources: Sequence[Source]) -> list[Source]:
+        """`sources` without those at the site's own addresses, each warned of (its feeds
+        polled would bring its own summaries back as an outlet's, in a loop)."""
+        kept = []
+        for source in sources:
+            if (base := own_base_of(source.url, self.own)) is not None:
+                said = OWN_SITE.format(base=base)
+                log.warning("opml=%s feed=%s %s; not polled", self.path, source.url, said)
+            else:
+                kept.append(source)
+        return kept
 
     def _say_languages(self, languages: dict[str, str]) -> None:
         """The log's line on the categories' own languages, as they changed; a warning for

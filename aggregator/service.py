@@ -44,6 +44,7 @@ from .health import (
 )
 from .network import pause_before_pass
 from .opml_reload import OpmlReload
+from .own_site import site_bases
 from .poll_job import CycleReport, PollJob
 from .retention import RetentionJob
 from .stall import (
@@ -141,7 +142,9 @@ class Service:
         # Whether the last story pass failed, as recorded for /healthz (None: not known yet).
         self._stories_failed: bool | None = None
         self.polls = PollJob(self.store, self.write, settings, clock)
-        self.sources = OpmlReload(opml_path, self.store, self.write, clock, settings.schedule)
+        self.sources = OpmlReload(
+            opml_path, self.store, self.write, clock, settings.schedule, site_bases(settings)
+        )
         self.sources.before_sync = self.polls.relisted
         self._article_job: ArticleJob | None = None
         self._hub_job: HubJob | None = None

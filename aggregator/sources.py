@@ -11,7 +11,7 @@ import logging
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -37,6 +37,7 @@ from .opml import (
     without_feed_scheme,
 )
 from .opml_edit import add_feed, add_feeds, remove_feed, render_opml
+from .own_site import OWN_SITE, own_base_of
 from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
@@ -237,13 +238,16 @@ async def add(
     remove: str | None = None,
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
+    own: Sequence[str] = (),
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
     `interval` ("30m"), request headers (`user_agent`, `cookie`: `feed_request`, with
     which it is discovered too) and article `selector` and `remove` (CSS) on its outline. A
     feed that parses only in part (malformed XML after some items, as a cut-off download) is
-    added, with the parser's warning, as the poller would keep it and report it in `status`."""
+    added, with the parser's warning, as the poller would keep it and report it in `status`.
+    An address of the service's own site (under one of `own`: `own_site`) is refused, as is
+    a feed found there, before anything is written."""
     given = {
         "category": category,
         "title": title,
@@ -275,16 +279,18 @@ async def add(
     if cookie is not None and (problem := cookie_problem(cookie)):
         raise ConfigError(f"--cookie: {problem}")  # (never shown: it may be a login)
     url = without_feed_scheme(url.strip())  # (a subscribe button's feed:// link)
+    _not_own(url, own)  # (nothing asked of our own server)
     data = _read(opml_path)
     opml = parse_opml(data, str(opml_path))
     listed = {feed_key(s.url) for s in opml.sources}
     if feed_key(url) in listed:
         raise ConfigError(f"{opml_path}: {url} is already listed")
     if fetcher is None:
-        async with Fetcher(settings) as own:
-            found = await discover(url, own, user_agent, cookie)
+        async with Fetcher(settings) as client:
+            found = await discover(url, client, user_agent, cookie)
     else:
         found = await discover(url, fetcher, user_agent, cookie)
+    _not_own(found.url, own)  # (a page elsewhere that points to our feed, a redirect to it)
     if feed_key(found.url) in listed:
         raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
     if cookie_for(url, found.url, cookie) != cookie:  # (a cookie is given for one site)
@@ -317,6 +323,12 @@ async def add(
     return Added(source, found.items, found.warning)
 
 
+def _not_own(url: str, own: Sequence[str]) -> None:
+    """ConfigError when `url` is an address of the service's own site."""
+    if (base := own_base_of(url, own)) is not None:
+        raise ConfigError(f"{url} {OWN_SITE.format(base=base)}")
+
+
 def remove(opml_path: Path, url: str) -> None:
     """Remove the feed `url` from the OPML (its stored items stay in the database)."""
     edit(opml_path, lambda data: remove_feed(data, url, str(opml_path)))
@@ -338,14 +350,20 @@ _OURS: dict[str, Any] = {
 }  # fmt: skip
 
 
-def import_opml(opml_path: Path, other: Path) -> Imported:
+def import_opml(opml_path: Path, other: Path, own: Sequence[str] = ()) -> Imported:
     """Merge the feeds of another reader's OPML export, keeping its categories, and the
     article selectors, request headers and poll intervals of a FreshRSS export (its `frss:`
-    attributes, as ours). Nothing is fetched: the export lists known feeds."""
+    attributes, as ours). Nothing is fetched: the export lists known feeds. A feed of the
+    service's own site (under one of `own`: its published /feeds.opml) is left out, said."""
     exported = _read(other)
     export = parse_opml(exported, str(other), export=True)
     freshrss, warnings = freshrss_settings(exported, str(other))
-    incoming = export.sources
+    incoming = []
+    for source in export.sources:
+        if (base := own_base_of(source.url, own)) is not None:
+            warnings = [*warnings, f"{source.url} {OWN_SITE.format(base=base)}; left out"]
+        else:
+            incoming.append(source)
     added: list[Source] = []
     skipped: list[Source] = []
     with _editing(opml_path):

@@ -343,7 +343,8 @@ README_OPTIONS = {
     | {"restore", "compact", "story", "subscribers"}
     | {"cluster", "check"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
-    "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "cluster"}
+    "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "import"}
+    | {"cluster"}
     | {"subscribers"}
     | {"summarize", "check", "article"},
     "--log-level": set(PARSERS),

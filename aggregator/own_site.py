@@ -1,0 +1,104 @@
+"""The service's own site, which is never a source: its feeds carry its own summaries, which
+polled would come back as one more outlet's reports, summarised again, in a loop.
+
+The site is at the addresses its links are made from (`[publish] base_url`, when configured)
+and at the address the server listens on (`[server] host` and `port`, or `run`'s `--host` and
+`--port`): an address under either is the site's. A listening address that is loopback or
+every interface is reached at any loopback name (`localhost`, `127.0.0.1`, `[::1]`) on its
+port; http and https on their default ports are one site. Pure: nothing is asked of the
+network (a name that resolves to this machine otherwise is not known here).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+__all__ = ["OWN_SITE", "own_base_of", "own_bases", "site_bases"]
+
+# Why an address of the site is refused (`add`, `import`) or skipped (the OPML's reload).
+OWN_SITE = (
+    "is this service's own site ({base}): its feeds carry its own summaries, which polled "
+    "would come back as one more outlet's reports, in a loop; list the outlets' own feeds"
+)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_EVERY_INTERFACE = ("", "0.0.0.0", "::")
+
+
+def own_bases(base_url: str, public: bool, host: str, port: int) -> tuple[str, ...]:
+    """The base addresses of the site: where the server listens (`host`, `port`) and, when
+    `public` (configured, not the default), `base_url`."""
+    shown = "0.0.0.0" if host in _EVERY_INTERFACE else host
+    listen = f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+    return tuple(dict.fromkeys([base_url, listen] if public else [listen]))
+
+
+def site_bases(settings: Settings) -> tuple[str, ...]:
+    """`own_bases` of `settings` (`run` puts the address it listens at in `[server]`)."""
+    publish, server = settings.publish, settings.server
+    return own_bases(publish.base_url, publish.public_base_url, server.host, server.port)
+
+
+def own_base_of(url: str, bases: Sequence[str]) -> str | None:
+    """The base of `bases` that `url` is under (the site's own address), else None."""
+    place = _split(url)
+    if place is None:
+        return None
+    for base in bases:
+        site = _split(base)
+        if site is not None and _same_host(place, site) and _same_port(place, site):
+            path = place.path or "/"
+            prefix = site.path or "/"
+            if not prefix.endswith("/"):
+                prefix += "/"
+            if path.startswith(prefix) or f"{path}/" == prefix:
+                return base
+    return None
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (a port that is no number raises here)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts
+
+
+def _host(parts: SplitResult) -> str:
+    return (parts.hostname or "").lower().rstrip(".")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_host(place: SplitResult, site: SplitResult) -> bool:
+    host, own = _host(place), _host(site)
+    if host == own:
+        return True
+    # (a server on loopback or every interface is reached at any loopback name)
+    return (own in _EVERY_INTERFACE or _loopback(own)) and _loopback(host)
+
+
+def _same_port(place: SplitResult, site: SplitResult) -> bool:
+    if place.port is None and site.port is None:  # (http and https: one site)
+        return True
+    return _port(place) == _port(site)
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
