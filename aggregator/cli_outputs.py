@@ -58,6 +58,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"{args.output}: {counted(report.written, 'file')} written, {report.unchanged} unchanged"
         + removed
     )
+    for name in report.kept:
+        log.info(
+            "%s: left as it is: not written by an export (the directory's own); remove it "
+            "for the site's own page there",
+            args.output / name,
+        )
     if not publish.hubs:
         return 0
     feeds = {publish.base_url + path for path in named}

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from aggregator.errors import AggregatorError
 from aggregator.feeds import OPML_FORMATS
-from aggregator.site import Site
+from aggregator.pages import GENERATOR_META
+from aggregator.site import NOT_FOUND_FILE, Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class ExportReport:
     unchanged: int
     paths_written: tuple[str, ...] = field(default=())  # of the files rewritten
     withdrawn: int = 0  # stories whose files were removed (no longer published)
+    kept: tuple[str, ...] = ()  # the directory's own files left as they are (`_operators_own`)
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
@@ -92,6 +94,20 @@ def _clear_left_files(root: Path) -> int:
     return removed
 
 
+_MARK = GENERATOR_META.encode()
+
+
+def _operators_own(target: Path, body: bytes) -> bool:
+    """Whether `target` is a file the export did not write, kept where it would write
+    `body` (an operator's own 404.html in a web root that serves more than the site): it
+    carries no mark of ours, nor is it our page as an earlier version wrote it (unmarked)."""
+    try:
+        found = target.read_bytes()
+    except FileNotFoundError:
+        return False
+    return _MARK not in found and found != body.replace(_MARK, b"")
+
+
 # An address in a published OPML: one of the site's own feeds (`/feeds/<slug>.atom`, …/top.rss).
 _OWN_FEED = re.compile(r"/feeds/[^/\s]+(?:/top)?\.(?:atom|rss|json)\Z")
 _XML_URL = re.compile(rb"""\sxmlUrl\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -115,7 +131,8 @@ def _sources_in_the_way(root: Path) -> str | None:
 
 def export_site(site: Site, output: Path) -> ExportReport:
     """Write every published document under `output`; only changed files are touched. An
-    output directory whose OPML lists other feeds (the sources) is refused untouched."""
+    output directory whose OPML lists other feeds (the sources) is refused untouched; a
+    404.html the export did not write (`_operators_own`) is left as it is (`kept`)."""
     root = output.resolve()
     written = unchanged = 0
     paths: list[str] = []
@@ -126,6 +143,7 @@ def export_site(site: Site, output: Path) -> ExportReport:
             "directory"
         )
     written_stories: set[str] = set()
+    kept: list[str] = []
 
     def write(relative: str, body: bytes) -> None:
         nonlocal written, unchanged
@@ -134,6 +152,9 @@ def export_site(site: Site, output: Path) -> ExportReport:
         # made to another volume (one had been skipped, its pages missing, without a word).
         target = root / relative
         if ".." in Path(relative).parts or Path(relative).is_absolute():
+            return
+        if relative == NOT_FOUND_FILE and _operators_own(target, body):
+            kept.append(relative)  # (not listed as the export's: never removed by it)
             return
         if _write_if_changed(target, body):
             written += 1
@@ -161,10 +182,10 @@ def export_site(site: Site, output: Path) -> ExportReport:
         for relative, body in lists:
             write(relative, body)
         withdrawn = _remove_withdrawn(site, root, written_stories, write)
-        _remove_former(root, site_files)
+        _remove_former(root, site_files, set(kept))
     except OSError as exc:
         raise AggregatorError(f"{output}: cannot write the export: {exc.strerror or exc}") from exc
-    return ExportReport(written, unchanged, tuple(paths), withdrawn)
+    return ExportReport(written, unchanged, tuple(paths), withdrawn, tuple(kept))
 
 
 # The site's own files (not stories') the last export wrote, one relative path a line: the
@@ -173,18 +194,18 @@ def export_site(site: Site, output: Path) -> ExportReport:
 _WRITTEN = ".aggregator-export"
 
 
-def _remove_former(root: Path, now: set[str]) -> None:
+def _remove_former(root: Path, now: set[str], kept: set[str]) -> None:
     """Remove the files the last export wrote (its `_WRITTEN` list) that this one did not,
     with the directories they leave empty, and list this export's. A removed category's
     feeds and pages had stayed as they were, for good (the server answers 404 there), and
     a renamed one's pages past the first (301 there: those it still has are now pages that
-    send readers on)."""
+    send readers on). What it `kept` (an operator's file where it had written one) stays."""
     listed = root / _WRITTEN
     try:
         before = set(listed.read_text(encoding="utf-8").splitlines())
     except FileNotFoundError:
         before = set()
-    for relative in sorted(before - now):
+    for relative in sorted(before - now - kept):
         if not relative or ".." in Path(relative).parts or relative.startswith(("/", "stories/")):
             continue
         target = root / relative

@@ -617,6 +617,11 @@ def render_search_html(
     )
 
 
+# The mark of the site's 404 page, by which a static export knows a 404.html it wrote from an
+# operator's own (`export`).
+GENERATOR_META = '<meta name="generator" content="aggregator">'
+
+
 def render_not_found_html(home: str | None = None, words: Words = ENGLISH) -> str:
     """A small plain page for an address the site does not have, in the site's `words`; with
     `home`, a link to the front page (a reader who followed an old item to a story since
@@ -627,7 +632,7 @@ def render_not_found_html(home: str | None = None, words: Words = ENGLISH) -> st
     return (
         f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"{GENERATOR_META}<title>{title}</title></head>\n<body><h1>{title}</h1>"
         f"<p>{words('nothing_here')}</p>{way_on}</body></html>\n"
     )
 

@@ -136,6 +136,57 @@ def test_an_export_holds_the_servers_404_page_where_static_hosts_look_for_it(
     assert f'<a href="{BASE}">' in (tmp_path / "404.html").read_text()
 
 
+def test_an_export_leaves_an_operators_own_404_page_alone(tmp_path: Path) -> None:
+    """A web root that serves more than the site may hold the operator's own 404.html: the
+    export had written over it. It writes over only a 404.html it wrote (its mark, or the
+    page an earlier version wrote without it), says what it left, and never removes it."""
+    own = b"<!doctype html><title>Lost?</title><p>Try the archive.</p>\n"
+    (tmp_path / "404.html").write_bytes(own)
+    report = export_site(site(reader()), tmp_path)
+    assert (tmp_path / "404.html").read_bytes() == own
+    assert report.kept == ("404.html",)
+    assert "404.html" not in (tmp_path / ".aggregator-export").read_text().split()
+    assert export_site(site(reader()), tmp_path).kept == ("404.html",)
+    assert (tmp_path / "404.html").read_bytes() == own
+
+    (tmp_path / "404.html").unlink()  # (the operator lets the site's page stand there)
+    assert export_site(site(reader()), tmp_path).kept == ()
+    ours = (tmp_path / "404.html").read_bytes()
+    assert b'<meta name="generator" content="aggregator">' in ours
+
+
+def test_an_export_writes_over_its_own_404_page_marked_or_from_an_earlier_version(
+    tmp_path: Path,
+) -> None:
+    export_site(site(reader()), tmp_path)
+    ours = (tmp_path / "404.html").read_bytes()
+    mark = b'<meta name="generator" content="aggregator">'
+    (tmp_path / "404.html").write_bytes(ours.replace(mark, b""))  # (written before the mark)
+    assert export_site(site(reader()), tmp_path).kept == ()
+    assert (tmp_path / "404.html").read_bytes() == ours
+    french = dataclasses.replace(SETTINGS, language="fr")  # (its words changed: still ours)
+    assert export_site(Site(reader(), french, clock=lambda: T0), tmp_path).kept == ()
+    assert (tmp_path / "404.html").read_bytes() != ours
+
+
+def test_cli_publish_logs_the_404_page_it_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from aggregator.store import Store
+
+    Store(tmp_path / "agg.db").close()
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "404.html").write_text("<h1>mine</h1>")
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        code = main(["publish", "--db", str(tmp_path / "agg.db"), "--output", str(out)])
+    assert code == 0
+    assert (out / "404.html").read_text() == "<h1>mine</h1>"
+    assert f"{out / '404.html'}: left as it is: not written by an export" in caplog.text
+
+
 def test_cli_publish_needs_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["publish", "--db", str(tmp_path / "none.db"), "--output", str(tmp_path / "o")])
     assert code == 1
