@@ -1,6 +1,10 @@
 """aggregator: a self-hosted news aggregator that groups stories and republishes summaries."""
 
-from . import regex_cache
+from . import early_signals
+
+early_signals.hold_from_start()  # (first: a service stopped while it starts stops cleanly)
+
+from . import regex_cache  # noqa: E402
 
 regex_cache.install()  # before most modules compile their patterns
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, collector
-from .early_signals import held_while_starting
+from .early_signals import SERVICES, held_while_starting
 from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
@@ -333,9 +333,6 @@ def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.Argu
 
 # The exit status of a database file no retry can use (see `failure_status`).
 UNUSABLE_DATABASE = 3
-# The long-running commands (and `poll --once`, a timer's service): a SIGTERM while they start
-# stops them once their loop runs (`early_signals`).
-SERVICES = ("run", "poll", "serve")
 
 # Each command's module is imported when that command runs: a cron `poll --once` loads
 # neither the web server nor the grouping, summarising or publishing code it does not use.

@@ -2,19 +2,34 @@
 migrations), before its event loop takes them over: their default actions had ended the
 process mid-start (SIGTERM: exit 143, SIGHUP: 129). A SIGTERM is noted and the service
 stops as soon as its loop runs (exit 0, as a later one); a SIGHUP is dropped (the sources
-are read at start anyway)."""
+are read at start anyway).
+
+They are held from the first line of the package when the process is the `aggregator`
+program running a service (`hold_from_start`, called by `aggregator/__init__`), and by
+`cli.main` for the command it runs (`held_while_starting`). This module imports only what
+the interpreter has already loaded, so the hold comes before any of the start's imports.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Iterator
-from types import FrameType
+import _signal  # type: ignore[import-not-found]  # (`signal` without its enums: loaded already)
+import itertools
+import sys
 
-__all__ = ["held_while_starting", "stop_asked"]
+TYPE_CHECKING = False  # (as `typing`'s, which this module does not load)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType, TracebackType
+    from typing import Any
 
-_HELD = (signal.SIGTERM, signal.SIGHUP)
+__all__ = ["SERVICES", "held_while_starting", "hold_from_start", "service_command", "stop_asked"]
+
+# The long-running commands (and `poll --once`, a timer's service): a SIGTERM while they start
+# stops them once their loop runs.
+SERVICES = ("run", "poll", "serve")
+_HELD = (_signal.SIGTERM, _signal.SIGHUP)
+# The program's own options that take a value, which may come before the command.
+_VALUED = ("--log-level", "--log-format")
 _noted: set[int] = set()
 
 
@@ -24,22 +39,59 @@ def _note(signum: int, frame: FrameType | None) -> None:
 
 def stop_asked() -> bool:
     """Whether a SIGTERM came before the event loop took the signal over."""
-    return signal.SIGTERM in _noted
+    return _signal.SIGTERM in _noted
 
 
-@contextlib.contextmanager
-def held_while_starting() -> Iterator[None]:
+def service_command(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
+    """Whether the process's command line (`sys.argv`, `sys.orig_argv`) is the `aggregator`
+    program (its script, or `python -m aggregator`) running one of `SERVICES`."""
+    program = argv[0].rsplit("/", 1)[-1] if argv else ""
+    as_module = any(a == "-m" and b == "aggregator" for a, b in itertools.pairwise(orig_argv))
+    if program != "aggregator" and not (program == "-m" and as_module):
+        return False
+    words = iter(argv[1:])
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word in SERVICES
+    return False
+
+
+def hold_from_start() -> None:
+    """SIGTERM noted and SIGHUP dropped from now on, when this process is the program
+    starting a service (an embedding program, or a test, that imports the package is left
+    alone). Only the interpreter's own start comes before this; a SIGTERM then ends the
+    process as a signal does, which systemd counts as a clean stop of a service."""
+    if service_command(sys.argv, getattr(sys, "orig_argv", ())):
+        for sig in _HELD:
+            _signal.signal(sig, _note)
+
+
+class held_while_starting:  # (named as the function it was: `with held_while_starting():`)
     """SIGTERM and SIGHUP noted, not acted on, until the loop takes them (its handlers replace
-    these); the handlers from before are back afterwards. Only in the main thread (a command
-    run on another thread, as an embedding caller may, takes no signals)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    _noted.clear()
-    before = {sig: signal.signal(sig, _note) for sig in _HELD}
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
+    these); the handlers from before are back afterwards. A SIGTERM noted since the program
+    began (`hold_from_start`) stays noted. Only in the main thread (a command run on another
+    thread, as an embedding caller may, takes no signals)."""
+
+    def __init__(self) -> None:
+        self.before: dict[int, Any] = {}
+
+    def __enter__(self) -> None:
+        held = all(_signal.getsignal(sig) is _note for sig in _HELD)
+        try:
+            self.before = {sig: _signal.signal(sig, _note) for sig in _HELD}
+        except ValueError:  # (not the main thread)
+            return
+        if not held:
+            _noted.clear()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for sig, handler in self.before.items():
+            _signal.signal(sig, handler)
         _noted.clear()

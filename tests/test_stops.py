@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from digest_fixture import add_story
 from upstream import free_port, opml
@@ -262,3 +263,79 @@ def test_a_sigterm_while_run_starts_stops_it_cleanly_once_its_loop_runs(tmp_path
         assert "stopping: SIGTERM while starting" in done.stderr
         assert "cycle feeds=" not in done.stderr  # (stopped before its first poll)
         assert "handler after: True" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "orig_argv", "held"),
+    [
+        (["/opt/venv/bin/aggregator", "run"], [], True),
+        (["aggregator", "--log-level", "debug", "poll", "--once"], [], True),
+        (["aggregator", "--log-format", "json", "serve"], [], True),
+        (["-m", "run", "--port", "0"], ["python3", "-m", "aggregator", "run"], True),
+        (["aggregator", "status"], [], False),  # (a one-shot command: a SIGTERM ends it)
+        (["aggregator", "--log-level", "run"], [], False),  # ("run" is the level's value)
+        (["aggregator"], [], False),
+        (["-m", "run"], ["python3", "-m", "other"], False),  # (another program's `-m`)
+        (["/usr/bin/pytest", "run"], [], False),  # (a program that imports the package)
+        ([], [], False),
+    ],
+)
+def test_the_signals_are_held_from_the_start_only_for_the_programs_services(
+    argv: list[str], orig_argv: list[str], held: bool
+) -> None:
+    from aggregator.early_signals import service_command
+
+    assert service_command(argv, orig_argv) is held
+
+
+def _started(tmp_path: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """The program started with `command` and a SIGTERM and a SIGHUP sent to it right after
+    its package was imported, while it imports the modules of its command (before `cli.main`
+    ran, which the hold came from until now)."""
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    script = (
+        "import os, signal, sys\n"
+        f"sys.argv = ['/opt/venv/bin/aggregator', *{command!r}]\n"
+        "import aggregator\n"
+        "os.kill(os.getpid(), signal.SIGHUP)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "from aggregator.cli import run\n"
+        "run()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+
+
+def test_a_sigterm_before_the_command_line_is_read_stops_a_service_cleanly(
+    tmp_path: Path,
+) -> None:
+    """A stop in the program's first tens of milliseconds (its imports, before `cli.main`)
+    had ended it 143: the hold now comes from the package's first line."""
+    for command in (["run", "--port", str(free_port())], ["poll"]):
+        done = _started(tmp_path, command)
+        assert done.returncode == 0, done.stderr
+        assert "stopping: SIGTERM while starting" in done.stderr
+        assert "cycle feeds=" not in done.stderr  # (stopped before its first poll)
+
+
+def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: Path) -> None:
+    """Only a service holds the signals: any other command, and a program that imports the
+    package, keep the interpreter's defaults."""
+    done = _started(tmp_path, ["status"])
+    assert done.returncode == -signal.SIGHUP  # (the first signal sent ends it)
+    script = (
+        "import signal, sys\n"
+        "sys.argv = ['embedder.py', 'run']\n"
+        "import aggregator\n"
+        "print(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)\n"
+    )
+    embedded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert embedded.stdout.split() == ["True"]
