@@ -27,17 +27,22 @@ def _common(
     """The options a command uses (a command never accepts one it would ignore)."""
     if opml:
         parser.add_argument(
-            "--opml", type=Path, default=Path("feeds.opml"), help="sources (default ./feeds.opml)"
+            "--opml",
+            type=_given_path,
+            default=Path("feeds.opml"),
+            help="sources (default ./feeds.opml)",
         )
     if db:
         parser.add_argument(
             "--db",
-            type=Path,
+            type=_given_path,
             default=Path("aggregator.db"),
             help="database (default ./aggregator.db)",
         )
     if config:
-        parser.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+        parser.add_argument(
+            "--config", type=_given_path, default=None, help="optional TOML settings file"
+        )
     _log_args(parser)
 
 
@@ -200,7 +205,9 @@ def _article(article: argparse.ArgumentParser) -> None:
         "--user-agent", default=None, metavar="UA",
         help="ask for it with this User-Agent, as a feed's OPML userAgent= would",
     )  # fmt: skip
-    article.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    article.add_argument(
+        "--config", type=_given_path, default=None, help="optional TOML settings file"
+    )
     _log_args(article, quiet=True)
 
 
@@ -213,14 +220,14 @@ def _check(check: argparse.ArgumentParser) -> None:
     _common(check, db=False)
     check.add_argument(
         "--db",
-        type=Path,
+        type=_given_path,
         default=None,
         help="also check the withheld list's story ids against this database (read only)",
     )
 
 
 def _import(merge: argparse.ArgumentParser) -> None:
-    merge.add_argument("file", type=Path, metavar="FILE.opml")
+    merge.add_argument("file", type=_given_path, metavar="FILE.opml")
     _common(merge, db=False)  # (settings: the site's own address, whose feeds are left out)
 
 
@@ -240,12 +247,14 @@ def _backup(backup: argparse.ArgumentParser) -> None:
 
 
 def _recover(recover: argparse.ArgumentParser) -> None:
-    recover.add_argument("path", type=Path, help="the new database file to write")
+    recover.add_argument("path", type=_given_path, help="the new database file to write")
     _common(recover, opml=False, config=False)
 
 
 def _restore(restore: argparse.ArgumentParser) -> None:
-    restore.add_argument("path", type=Path, help="the backup (or recovered copy) to put in place")
+    restore.add_argument(
+        "path", type=_given_path, help="the backup (or recovered copy) to put in place"
+    )
     _common(restore, opml=False, config=False)
 
 
@@ -255,17 +264,23 @@ def _compact(compact: argparse.ArgumentParser) -> None:
 
 def _cluster(cluster: argparse.ArgumentParser) -> None:
     cluster.add_argument(
-        "input", type=Path, metavar="INPUT.jsonl", help="one item per line; - for stdin"
+        "input", type=_given_path, metavar="INPUT.jsonl", help="one item per line; - for stdin"
     )
-    cluster.add_argument("--db", type=Path, default=None, help="keep the database here")
-    cluster.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    cluster.add_argument("--db", type=_given_path, default=None, help="keep the database here")
+    cluster.add_argument(
+        "--config", type=_given_path, default=None, help="optional TOML settings file"
+    )
     _log_args(cluster, quiet=True)
 
 
 def _summarize(batch: argparse.ArgumentParser) -> None:
-    batch.add_argument("input", type=Path, help="JSON lines: {id, items: [...]}; - for stdin")
+    batch.add_argument(
+        "input", type=_given_path, help="JSON lines: {id, items: [...]}; - for stdin"
+    )
     batch.add_argument("--max-words", type=int, default=None, help="cap on a summary's words")
-    batch.add_argument("--config", type=Path, default=None, help="optional TOML settings file")
+    batch.add_argument(
+        "--config", type=_given_path, default=None, help="optional TOML settings file"
+    )
     _log_args(batch, quiet=True)
 
 
@@ -298,8 +313,8 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 
 
 def _given_path(value: str) -> Path:
-    """A path that is written (an empty one, a variable that was not set, had been read as
-    the current directory)."""
+    """A path given on the command line (an empty one, a variable that was not set, had been
+    read as the current directory: "./: cannot read OPML: Is a directory")."""
     if not value.strip():
         raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
     return Path(value)

@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -42,6 +43,8 @@ from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
 
+# An address's scheme ("mailto:", "javascript:"), not a host's port ("localhost:8080/feed").
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:(?![0-9])", re.IGNORECASE)
 # Where sites usually keep their feed, tried when a page names none.
 COMMON_PATHS = (
     "/feed", "/rss", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml", "/feed/", "/feed.json"
@@ -89,7 +92,7 @@ async def discover(
     `cookie` (the cookie on `url`'s site only)."""
     problem = url_problem(url)
     if problem:
-        if "://" not in url and not url.startswith(("/", ".", "feed:")):
+        if "://" not in url and not url.startswith(("/", ".", "feed:")) and not _SCHEME.match(url):
             problem += f" (write it as 'https://{url}')"  # ("example.org/feed", as typed)
         raise ConfigError(problem)
     known = known_feed(url)  # (a YouTube channel's or playlist's: its page is not asked)
@@ -259,6 +262,8 @@ async def add(
         "selector": selector,
         "remove": remove,
     }
+    if not url.strip():
+        raise ConfigError("no address given (an unset variable?)")
     for name, value in given.items():  # (a script's unset variable: never taken as "none")
         if value is not None and not value.strip():
             raise ConfigError(f"--{name} is empty")

@@ -773,3 +773,24 @@ def test_status_says_asking_only_while_a_run_may_be_asking(
         line, since = said()
         assert ("asking for" in line) is asked, (holder, line)
         assert (since is not None) is asked
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--opml", ""],
+        ["check", "--opml", "feeds.opml", "--config", " "],
+        ["status", "--db", ""],
+        ["import", ""],
+        ["cluster", ""],
+        ["restore", "", "--db", "agg.db"],
+    ],
+)
+def test_an_empty_path_is_refused_as_such(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty path (a script's unset variable) had been read as the current directory:
+    "./: cannot read OPML: Is a directory"."""
+    code, _, err = run_cli(*argv, capsys=capsys)
+    assert code == 2
+    assert "an empty path (an unset variable?)" in err
+    assert "directory" not in err

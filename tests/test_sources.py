@@ -163,6 +163,31 @@ def test_add_of_something_that_is_no_feed_leaves_the_opml_alone(tmp_path: Path) 
     assert path.read_bytes() == HAND_WRITTEN
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("", "no address given (an unset variable?)"),
+        ("example.org/feed", "(write it as 'https://example.org/feed')"),
+        ("localhost:8080/feed", "(write it as 'https://localhost:8080/feed')"),  # (a port)
+        ("javascript:alert(1)", "not an http(s) URL: 'javascript:alert(1)'"),
+        ("mailto:news@example.org", "not an http(s) URL: 'mailto:news@example.org'"),
+    ],
+)
+def test_add_says_what_is_wrong_with_an_address_that_cannot_be_polled(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    """Only an address written without its scheme is told to have https:// in front: a
+    "javascript:" one had been told to be written 'https://javascript:alert(1)'."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    with pytest.raises(ConfigError) as raised:
+        asyncio.run(add(path, url))
+    assert said in str(raised.value)
+    if "write it as" not in said:
+        assert "write it as" not in str(raised.value)
+    assert path.read_bytes() == HAND_WRITTEN
+
+
 def sources_and_export(tmp_path: Path, export: str) -> tuple[Path, Path]:
     """The hand-written sources file and another reader's export beside it."""
     path = tmp_path / "feeds.opml"
