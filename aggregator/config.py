@@ -329,6 +329,24 @@ def _apply(obj: Any, values: Mapping[str, object], where: str, section: str = ""
         raise ConfigError(f"{where}: {exc}") from exc
 
 
+def _outside_sections(name: str, where: str, settings: Settings) -> str:
+    """What to say of a setting `name` written before any [section] of the file (TOML reads
+    it as the top level's, which had been called an unknown section)."""
+    owners = [
+        f"[{section.name}]"
+        for section in dataclasses.fields(settings)
+        if name in {f.name for f in dataclasses.fields(getattr(settings, section.name))}
+    ]
+    if owners:
+        under = " or ".join(owners)
+        return f"{where}: setting {name!r} is outside any section: write it under {under}"
+    known = ", ".join(sorted(f.name for f in dataclasses.fields(settings)))
+    return (
+        f"{where}: setting {name!r} is outside any section, and no section has one of that "
+        f"name (the sections: {known})"
+    )
+
+
 def build_settings(
     file_values: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
@@ -339,6 +357,8 @@ def build_settings(
     sections = {f.name for f in dataclasses.fields(Settings)}
     file_values = file_values or {}
     for section, values in file_values.items():
+        if section not in sections and not isinstance(values, Mapping):
+            raise ConfigError(_outside_sections(section, where, settings))
         if section not in sections:
             raise ConfigError(
                 f"{where}: unknown section [{section}] (known: {', '.join(sorted(sections))})"

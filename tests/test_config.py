@@ -89,6 +89,9 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         ({"server": {"port": "eighty"}}, {}, "setting 'port'"),
         ({"server": {"port": 80.5}}, {}, "whole number"),
         ({"server": 5}, {}, "must be a table"),
+        # a setting written before any [section]: TOML's top level, not an unknown section
+        ({"port": 5}, {}, "setting 'port' is outside any section: write it under [server]"),
+        ({"nosuch": 5}, {}, "'nosuch' is outside any section, and no section has one of that"),
         ({}, {"AGGREGATOR_SERVER_PORT": "x"}, "environment AGGREGATOR_SERVER_*"),
         ({"publish": {"base_url": "ftp://x"}}, {}, "[publish]"),
         # Python's own wording ("invalid literal for int() with base 10") is not shown.
