@@ -264,9 +264,13 @@ async def add(
     }
     if not url.strip():
         raise ConfigError("no address given (an unset variable?)")
+    if not _is_text(url):
+        raise ConfigError(f"{url!r}: not text (bytes that are not UTF-8)")
     for name, value in given.items():  # (a script's unset variable: never taken as "none")
         if value is not None and not value.strip():
             raise ConfigError(f"--{name} is empty")
+        if value is not None and not _is_text(value):
+            raise ConfigError(f"--{name} {value!r}: not text (bytes that are not UTF-8)")
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")
@@ -326,6 +330,17 @@ async def add(
 
     edit(opml_path, added)
     return Added(source, found.items, found.warning)
+
+
+def _is_text(value: str) -> bool:
+    """Whether `value` can be written as UTF-8: an argument's bytes that were not UTF-8 are
+    read as lone surrogates, which the sources file cannot hold (the edit had been refused
+    as a fault of the file, "not valid XML at line 6")."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _not_own(url: str, own: Sequence[str]) -> None:

@@ -188,6 +188,30 @@ def test_add_says_what_is_wrong_with_an_address_that_cannot_be_polled(
     assert path.read_bytes() == HAND_WRITTEN
 
 
+@pytest.mark.parametrize(
+    ("url", "given", "said"),
+    [
+        ("https://a.example/feed\udcff", {}, "'https://a.example/feed\\udcff': not text"),
+        ("https://a.example/feed", {"category": "Welt\udcfc"}, "--category 'Welt\\udcfc': not"),
+        ("https://a.example/feed", {"title": "\udcff"}, "--title '\\udcff': not text"),
+        ("https://a.example/feed", {"exclude": "\udcff"}, "--exclude '\\udcff': not text"),
+    ],
+)
+def test_add_refuses_an_argument_whose_bytes_are_not_utf8(
+    tmp_path: Path, url: str, given: dict[str, str], said: str
+) -> None:
+    """Bytes that are not UTF-8 in an argument (a Latin-1 terminal's "Welt\xfc") are read as
+    lone surrogates, which the sources file cannot hold: the edit had been refused as a fault
+    of the file ("feeds.opml: not valid XML at line 6"), after the feed was fetched."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    with pytest.raises(ConfigError) as raised:
+        asyncio.run(add(path, url, **given))
+    assert said in str(raised.value)
+    assert "(bytes that are not UTF-8)" in str(raised.value)
+    assert path.read_bytes() == HAND_WRITTEN
+
+
 def sources_and_export(tmp_path: Path, export: str) -> tuple[Path, Path]:
     """The hand-written sources file and another reader's export beside it."""
     path = tmp_path / "feeds.opml"
