@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .cli_support import digest_ready, settings_from
 from .errors import AggregatorError, ConfigError
+from .logs import logs_json
 from .push import reachable_from_outside
 from .site_words import LANGUAGES, has_words
 from .slugs import same_address
@@ -28,8 +29,12 @@ _PICKED_UP = "a running service picks this up within one tick (or: systemctl rel
 
 def _warn(text: str) -> None:
     """A command's warning on stderr ("aggregator: warning: …"), unless the log level is
-    above WARNING (`--log-level ERROR`: errors only, as the log's own warnings are)."""
-    if logging.getLogger("aggregator").isEnabledFor(logging.WARNING):
+    above WARNING (`--log-level ERROR`: errors only, as the log's own warnings are); with
+    `--log-format json`, a warning of the log (one JSON object, as a script reads stderr)."""
+    log = logging.getLogger("aggregator")
+    if logs_json():
+        log.warning("%s", text)
+    elif log.isEnabledFor(logging.WARNING):
         print(hide_passwords(f"aggregator: warning: {text}"), file=sys.stderr)
 
 

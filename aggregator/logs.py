@@ -150,6 +150,14 @@ def _install(logger: logging.Logger, wanted: logging.Filter) -> None:
     logger.addFilter(wanted)
 
 
+def logs_json() -> bool:
+    """Whether `setup_logging` set the log to JSON lines (`--log-format json`)."""
+    return any(
+        h.get_name() == "aggregator" and isinstance(h.formatter, JsonFormatter)
+        for h in logging.getLogger().handlers
+    )
+
+
 def setup_logging(level: str, fmt: str) -> None:
     """Log to stderr (journald under systemd) at `level` in `fmt` ("text" or "json").
 

@@ -154,3 +154,28 @@ def test_check_says_its_warnings_only_where_the_log_level_shows_warnings(
     assert ("aggregator: warning:" in err) is warned
     if warned:
         assert "which the OPML does not have" in err
+
+
+def test_check_says_its_warnings_as_json_lines_with_log_format_json(tmp_path: Path) -> None:
+    """A script that reads stderr as JSON lines (`--log-format json`) had met check's
+    "aggregator: warning: …" lines among them."""
+    import json
+    import subprocess
+    import sys
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS)
+    (tmp_path / "feeds.opml").write_text(SOURCES)
+    argv = ["check", "--config", str(settings), "--log-format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "aggregator", *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [r["level"] for r in records] == ["WARNING", "WARNING"]
+    assert "which the OPML does not have" in records[1]["message"]
