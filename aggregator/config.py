@@ -385,6 +385,8 @@ def build_settings(
             for name, value in env.items()
             if name.startswith(prefix) and name not in secrets
         }
+        if section == "digest" and (said := _password_variable(overrides, settings)):
+            raise ConfigError(said)
         if overrides:
             settings = dataclasses.replace(
                 settings,
@@ -392,6 +394,28 @@ def build_settings(
             )
     _check_combinations(settings, where)
     return settings
+
+
+def _password_variable(overrides: Mapping[str, str], settings: Settings) -> str | None:
+    """What to say of `AGGREGATOR_DIGEST_PASSWORD` (or `_BOUNCE_PASSWORD`) set when another
+    variable holds the password: a guess at its name, which had been said as an unknown
+    setting among the section's thirty."""
+    digest = settings.digest
+    for key, whose, named, setting in (
+        ("password", "the SMTP", digest.password_env, "password_env"),
+        (
+            "bounce_password",
+            "the bounce mailbox's",
+            digest.bounce_password_var,
+            "bounce_password_env",
+        ),
+    ):
+        if key in overrides:
+            return (
+                f"{ENV_PREFIX}DIGEST_{key.upper()} is no setting: {whose} password is read from "
+                f"the variable {named} ([digest] {setting} names another)"
+            )
+    return None
 
 
 # `AGGREGATOR_*` variables that are no `AGGREGATOR_<SECTION>_<KEY>` setting (`cli` reads them)

@@ -89,6 +89,14 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         ({"server": {"port": "eighty"}}, {}, "setting 'port'"),
         ({"server": {"port": 80.5}}, {}, "whole number"),
         ({"server": 5}, {}, "must be a table"),
+        # a guess at the password's variable, said as one (it had been an unknown setting)
+        (
+            {},
+            {"AGGREGATOR_DIGEST_PASSWORD": "pw"},
+            "AGGREGATOR_DIGEST_PASSWORD is no setting: the SMTP password is read from the "
+            "variable AGGREGATOR_SMTP_PASSWORD",
+        ),
+        ({}, {"AGGREGATOR_DIGEST_BOUNCE_PASSWORD": "pw"}, "the bounce mailbox's password is"),
         # a setting written before any [section]: TOML's top level, not an unknown section
         ({"port": 5}, {}, "setting 'port' is outside any section: write it under [server]"),
         ({"nosuch": 5}, {}, "'nosuch' is outside any section, and no section has one of that"),
