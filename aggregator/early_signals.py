@@ -31,6 +31,10 @@ _HELD = (_signal.SIGTERM, _signal.SIGHUP)
 # The program's own options that take a value, which may come before the command.
 _VALUED = ("--log-level", "--log-format")
 _noted: set[int] = set()
+# The handlers `hold_from_start` replaced (the interpreter's defaults), put back when the
+# command's own hold ends (`held_while_starting`): a SIGTERM after it (the process's exit, a
+# flush to a stalled pipe) ends the process as it did before the hold.
+_from_start: dict[int, Any] = {}
 
 
 def _note(signum: int, frame: FrameType | None) -> None:
@@ -65,14 +69,17 @@ def hold_from_start() -> None:
     process as a signal does, which systemd counts as a clean stop of a service."""
     if service_command(sys.argv, getattr(sys, "orig_argv", ())):
         for sig in _HELD:
-            _signal.signal(sig, _note)
+            before = _signal.signal(sig, _note)
+            if before is not _note:
+                _from_start[sig] = before
 
 
 class held_while_starting:  # (named as the function it was: `with held_while_starting():`)
     """SIGTERM and SIGHUP noted, not acted on, until the loop takes them (its handlers replace
-    these); the handlers from before are back afterwards. A SIGTERM noted since the program
-    began (`hold_from_start`) stays noted. Only in the main thread (a command run on another
-    thread, as an embedding caller may, takes no signals)."""
+    these); the handlers from before are back afterwards, those from before the program's own
+    hold (`hold_from_start`) when it held them. A SIGTERM noted since the program began stays
+    noted. Only in the main thread (a command run on another thread, as an embedding caller
+    may, takes no signals)."""
 
     def __init__(self) -> None:
         self.before: dict[int, Any] = {}
@@ -80,9 +87,14 @@ class held_while_starting:  # (named as the function it was: `with held_while_st
     def __enter__(self) -> None:
         held = all(_signal.getsignal(sig) is _note for sig in _HELD)
         try:
-            self.before = {sig: _signal.signal(sig, _note) for sig in _HELD}
+            before = {sig: _signal.signal(sig, _note) for sig in _HELD}
         except ValueError:  # (not the main thread)
             return
+        # (the program's hold from its first line ends with the command's: the defaults back)
+        self.before = {
+            sig: _from_start.pop(sig, handler) if handler is _note else handler
+            for sig, handler in before.items()
+        }
         if not held:
             _noted.clear()
 

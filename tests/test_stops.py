@@ -339,3 +339,31 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert embedded.stdout.split() == ["True"]
+
+
+def test_a_sigterm_after_a_services_command_ended_ends_the_process_as_before(
+    tmp_path: Path,
+) -> None:
+    """The hold from the package's first line ends with the command's: a SIGTERM once the
+    command returned (the interpreter's exit, a flush to a stalled pipe) ends the process by
+    the signal, as it did before the hold came first; it had been noted, for nothing."""
+    script = (
+        "import os, signal, sys, time\n"
+        "sys.argv = ['/opt/venv/bin/aggregator', 'poll', '--once', '--opml', 'none.opml']\n"
+        "import aggregator\n"
+        "from aggregator.cli import main\n"
+        "print(main(), signal.getsignal(signal.SIGHUP) == signal.SIG_DFL, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "time.sleep(5)\n"
+        "print('still running', flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+    assert done.stdout.split() == ["2", "True"], done.stderr  # (no sources file: exit 2)
+    assert done.returncode == -signal.SIGTERM
