@@ -399,16 +399,15 @@ def build_settings(
 def _password_variable(overrides: Mapping[str, str], settings: Settings) -> str | None:
     """What to say of `AGGREGATOR_DIGEST_PASSWORD` (or `_BOUNCE_PASSWORD`) set when another
     variable holds the password: a guess at its name, which had been said as an unknown
-    setting among the section's thirty."""
+    setting among the section's thirty. The variables named as `build_settings` will read
+    them: an `AGGREGATOR_DIGEST_PASSWORD_ENV` (or `_BOUNCE_PASSWORD_ENV`) among `overrides`
+    names them over the file's."""
     digest = settings.digest
+    smtp = overrides.get("password_env", "").strip() or digest.password_env
+    bounce = overrides.get("bounce_password_env", "").strip() or digest.bounce_password_env
     for key, whose, named, setting in (
-        ("password", "the SMTP", digest.password_env, "password_env"),
-        (
-            "bounce_password",
-            "the bounce mailbox's",
-            digest.bounce_password_var,
-            "bounce_password_env",
-        ),
+        ("password", "the SMTP", smtp, "password_env"),
+        ("bounce_password", "the bounce mailbox's", bounce.strip() or smtp, "bounce_password_env"),
     ):
         if key in overrides:
             return (

@@ -97,6 +97,28 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
             "variable AGGREGATOR_SMTP_PASSWORD",
         ),
         ({}, {"AGGREGATOR_DIGEST_BOUNCE_PASSWORD": "pw"}, "the bounce mailbox's password is"),
+        # (the variable named as it is read: by the environment's password_env, when set)
+        (
+            {},
+            {"AGGREGATOR_DIGEST_PASSWORD": "pw", "AGGREGATOR_DIGEST_PASSWORD_ENV": "SMTP_KEY"},
+            "the SMTP password is read from the variable SMTP_KEY ",
+        ),
+        (
+            {"digest": {"password_env": "FILE_KEY"}},
+            {
+                "AGGREGATOR_DIGEST_BOUNCE_PASSWORD": "pw",
+                "AGGREGATOR_DIGEST_PASSWORD_ENV": "ENV_KEY",
+            },
+            "the bounce mailbox's password is read from the variable ENV_KEY ",
+        ),
+        (
+            {},
+            {
+                "AGGREGATOR_DIGEST_BOUNCE_PASSWORD": "pw",
+                "AGGREGATOR_DIGEST_BOUNCE_PASSWORD_ENV": "B",
+            },
+            "the bounce mailbox's password is read from the variable B ",
+        ),
         # a setting written before any [section]: TOML's top level, not an unknown section
         ({"port": 5}, {}, "setting 'port' is outside any section: write it under [server]"),
         ({"nosuch": 5}, {}, "'nosuch' is outside any section, and no section has one of that"),
