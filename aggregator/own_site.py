@@ -12,6 +12,7 @@ network (a name that resolves to this machine otherwise is not known here).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
@@ -74,16 +75,35 @@ def _split(url: str) -> SplitResult | None:
 
 
 def _host(parts: SplitResult) -> str:
-    return (parts.hostname or "").lower().rstrip(".")
+    """The host in one spelling: a name in lower case without the root's dot; an address as
+    `ipaddress` writes it (`[0:0::1]` as `::1`, an IPv4 one in IPv6, `[::ffff:127.0.0.1]`, and
+    one written short, `127.1`, as the IPv4 address a client connects to)."""
+    name = (parts.hostname or "").lower().rstrip(".")
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        if not name or name.strip("0123456789.") or name.count(".") > 3:
+            return name
+        try:  # (as the resolver reads it: no request)
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except OSError:
+            return name
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
 
 
 def _loopback(host: str) -> bool:
+    """Whether `host` (`_host`'s) is this machine's: a loopback name or address, or an
+    unspecified one (`0.0.0.0`, `::`), which a client's connection takes for loopback."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _same_host(place: SplitResult, site: SplitResult) -> bool:
@@ -95,10 +115,15 @@ def _same_host(place: SplitResult, site: SplitResult) -> bool:
 
 
 def _same_port(place: SplitResult, site: SplitResult) -> bool:
-    if place.port is None and site.port is None:  # (http and https: one site)
-        return True
-    return _port(place) == _port(site)
+    here, there = _port(place), _port(site)
+    if here == _default_port(place) and there == _default_port(site):
+        return True  # (http and https, each on its default port, written or not: one site)
+    return here == there
+
+
+def _default_port(parts: SplitResult) -> int:
+    return _DEFAULT_PORTS[parts.scheme.lower()]
 
 
 def _port(parts: SplitResult) -> int:
-    return parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
+    return parts.port or _default_port(parts)

@@ -21,6 +21,7 @@ from aggregator.sources import add, import_opml
 PUBLIC = own_bases("https://news.example.org/", True, "127.0.0.1", 8080)
 UNDER_A_PATH = own_bases("https://example.org/news/", True, "127.0.0.1", 8080)
 EVERY_INTERFACE = own_bases("http://127.0.0.1:8080/", False, "0.0.0.0", 9000)
+IPV6 = own_bases("http://127.0.0.1:8080/", False, "2001:db8::1", 8080)
 
 
 @pytest.mark.parametrize(
@@ -34,10 +35,20 @@ EVERY_INTERFACE = own_bases("http://127.0.0.1:8080/", False, "0.0.0.0", 9000)
         ("https://example.org/news", UNDER_A_PATH, "https://example.org/news/"),
         ("https://example.org/news/feeds/x.rss", UNDER_A_PATH, "https://example.org/news/"),
         ("http://127.0.0.2:9000/feeds/x.atom", EVERY_INTERFACE, "http://0.0.0.0:9000/"),
+        # (one address or port written another way: still the site's)
+        ("http://news.example.org:80/feed", PUBLIC, "https://news.example.org/"),
+        ("http://0.0.0.0:8080/feeds/all.atom", PUBLIC, "http://127.0.0.1:8080/"),
+        ("http://[::ffff:127.0.0.1]:8080/", PUBLIC, "http://127.0.0.1:8080/"),
+        ("http://127.1:8080/", PUBLIC, "http://127.0.0.1:8080/"),
+        ("http://[2001:DB8:0::1]:8080/x", IPV6, "http://[2001:db8::1]:8080/"),
         # not ours: another site, another port, beside the site's path, no http(s) address
         ("https://example.org/newsroom/feed", UNDER_A_PATH, None),
         ("https://example.org/feed", UNDER_A_PATH, None),
         ("https://news.example.org:8443/feed", PUBLIC, None),
+        ("https://news.example.org:80/feed", PUBLIC, None),  # (https on another port)
+        ("http://[2001:db8::2]:8080/x", IPV6, None),
+        ("http://127.0.0.1:8080/x", IPV6, None),
+        ("http://1.2.3.4.5:8080/x", PUBLIC, None),
         ("http://127.0.0.1:8081/feed", PUBLIC, None),
         ("https://other.example.org/feed", PUBLIC, None),
         ("http://127.0.0.1:8080/feed", EVERY_INTERFACE, None),  # (the default base: unused)
