@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, collector
-from .early_signals import SERVICES, held_while_starting
+from .early_signals import SERVICES, StoppedStarting, held_while_starting
 from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
@@ -433,6 +433,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler = command(args.command)
             _resume_collector()
             return handler(args)
+    except StoppedStarting as exc:  # (a SIGTERM while it waited to start: a clean stop)
+        import logging
+
+        logging.getLogger("aggregator").info("%s", exc)
+        return 0
     except ConfigError as exc:
         print(f"aggregator: configuration error: {exc}", file=sys.stderr)
         return 2

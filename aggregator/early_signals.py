@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any
 
-__all__ = ["SERVICES", "held_while_starting", "hold_from_start", "service_command", "stop_asked"]
+__all__ = [
+    "SERVICES",
+    "StoppedStarting",
+    "held_while_starting",
+    "hold_from_start",
+    "service_command",
+    "stop_asked",
+]
 
 # The long-running commands (and `poll --once`, a timer's service): a SIGTERM while they start
 # stops them once their loop runs.
@@ -39,6 +46,11 @@ _from_start: dict[int, Any] = {}
 
 def _note(signum: int, frame: FrameType | None) -> None:
     _noted.add(signum)
+
+
+class StoppedStarting(Exception):  # (a stop, not a fault: the program exits 0)
+    """A service's start that waits (for the database's writer lock) ends so on a SIGTERM
+    noted meanwhile, rather than waiting on with the stop unheeded: its message is logged."""
 
 
 def stop_asked() -> bool:

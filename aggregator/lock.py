@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .early_signals import StoppedStarting, stop_asked
 from .errors import StorageError
 
 log = logging.getLogger("aggregator")
@@ -75,7 +76,8 @@ def writer_lock(
     wait: float = DEFAULT_WAIT,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
-    """Hold the database's writer lock for the block; raise StorageError when it can't be had."""
+    """Hold the database's writer lock for the block; raise StorageError when it can't be had,
+    and StoppedStarting when a service that waits for it is asked to stop."""
     if str(db_path) == ":memory:":
         yield
         return
@@ -104,6 +106,11 @@ def writer_lock(
                     raise StorageError(
                         f"{db_path}: {holder.describe()} is already running on this database; "
                         f"{_stop_first(command)}"
+                    ) from None
+                if stop_asked():  # (a service's start held a SIGTERM: `early_signals`)
+                    raise StoppedStarting(
+                        f"stopping: SIGTERM while waiting for {holder.describe()} to finish "
+                        f"with {db_path}"
                     ) from None
                 if time.monotonic() >= deadline:
                     raise StorageError(

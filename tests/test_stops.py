@@ -367,3 +367,49 @@ def test_a_sigterm_after_a_services_command_ended_ends_the_process_as_before(
     )
     assert done.stdout.split() == ["2", "True"], done.stderr  # (no sources file: exit 2)
     assert done.returncode == -signal.SIGTERM
+
+
+def test_a_sigterm_while_a_service_waits_for_the_writer_lock_stops_it_at_once(
+    tmp_path: Path,
+) -> None:
+    """`run` (or `poll --once`) started while a one-shot command (`compact`, say) holds the
+    database's writer lock waits for it, up to ten minutes; a SIGTERM then was noted and not
+    heeded until the lock came (systemd's SIGKILL came first). It now stops at once, exit 0."""
+    import fcntl
+    import json
+
+    from aggregator.lock import lock_path
+
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    db = tmp_path / "agg.db"
+    handle = os.open(lock_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(handle, json.dumps({"pid": os.getpid(), "command": "compact"}).encode())
+        for command in (["run", "--port", str(free_port())], ["poll", "--once"]):
+            script = (
+                "import sys\n"
+                f"sys.argv = ['/opt/venv/bin/aggregator', *{command!r}, '--db', {str(db)!r}]\n"
+                "from aggregator.cli import run\n"
+                "run()\n"
+            )
+            process = subprocess.Popen(
+                [sys.executable, "-c", script],
+                cwd=tmp_path,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert process.stderr is not None
+                said = process.stderr.readline()
+                assert "waiting for `aggregator compact`" in said, said
+                process.send_signal(signal.SIGTERM)
+                code = process.wait(timeout=10)  # (the lock is not let go meanwhile)
+                rest = process.stderr.read()
+            finally:
+                process.kill()
+                process.wait()
+            assert code == 0, rest
+            assert "stopping: SIGTERM while waiting for `aggregator compact`" in rest
+    finally:
+        os.close(handle)
