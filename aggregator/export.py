@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,11 +101,18 @@ _MARK = GENERATOR_META.encode()
 def _operators_own(target: Path, body: bytes) -> bool:
     """Whether `target` is a file the export did not write, kept where it would write
     `body` (an operator's own 404.html in a web root that serves more than the site): it
-    carries no mark of ours, nor is it our page as an earlier version wrote it (unmarked)."""
+    carries no mark of ours, nor is it our page as an earlier version wrote it (unmarked). Nor
+    is what the export never writes nor could read back: a link to nothing (a volume not
+    mounted), a directory or a pipe, a file it may not read (each had been written over, or
+    had failed the whole export)."""
     try:
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return True
         found = target.read_bytes()
     except FileNotFoundError:
-        return False
+        return os.path.lexists(target)
+    except OSError:
+        return True
     return _MARK not in found and found != body.replace(_MARK, b"")
 
 

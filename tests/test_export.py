@@ -155,6 +155,38 @@ def test_an_export_leaves_an_operators_own_404_page_alone(tmp_path: Path) -> Non
     assert b'<meta name="generator" content="aggregator">' in ours
 
 
+def test_an_export_leaves_a_404_page_it_cannot_have_written_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link to nothing (its volume not mounted) had been replaced by the export's file; a
+    directory, or a file it may not read, had failed the whole export."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "404.html").symlink_to(tmp_path / "unmounted" / "404.html")
+    assert export_site(site(reader()), out).kept == ("404.html",)
+    assert (out / "404.html").is_symlink()
+    assert (out / "index.html").is_file()
+
+    (out / "404.html").unlink()
+    (out / "404.html").mkdir()
+    assert export_site(site(reader()), out).kept == ("404.html",)
+    assert (out / "404.html").is_dir()
+
+    (out / "404.html").rmdir()
+    (out / "404.html").write_text("<h1>mine</h1>")
+    real = Path.read_bytes
+
+    def unreadable(path: Path) -> bytes:
+        if path.name == "404.html":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)  # (as root, a mode 0 file is read)
+    assert export_site(site(reader()), out).kept == ("404.html",)
+    monkeypatch.undo()
+    assert (out / "404.html").read_text() == "<h1>mine</h1>"
+
+
 def test_an_export_writes_over_its_own_404_page_marked_or_from_an_earlier_version(
     tmp_path: Path,
 ) -> None:
