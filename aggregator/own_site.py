@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["OWN_SITE", "own_base_of", "own_bases", "site_bases"]
 
 # Why an address of the site is refused (`add`, `import`) or skipped (the OPML's reload).
+# It names where the address is the site's from: a local upstream (an RSS-Bridge) on the port
+# of `[server]` that only `poll` runs beside is refused, and is let in by another port there.
 OWN_SITE = (
-    "is this service's own site ({base}): its feeds carry its own summaries, which polled "
-    "would come back as one more outlet's reports, in a loop; list the outlets' own feeds"
+    "is this service's own site ({base}, by [publish] base_url or where it listens: [server] "
+    "host and port): its feeds carry its own summaries, which polled would come back as one "
+    "more outlet's reports, in a loop; list the outlets' own feeds"
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -50,6 +50,7 @@ IPV6 = own_bases("http://127.0.0.1:8080/", False, "2001:db8::1", 8080)
         ("http://127.0.0.1:8080/x", IPV6, None),
         ("http://1.2.3.4.5:8080/x", PUBLIC, None),
         ("http://127.0.0.1:8081/feed", PUBLIC, None),
+        ("http://localhost:3000/?action=display&bridge=X", PUBLIC, None),  # (an RSS-Bridge)
         ("https://other.example.org/feed", PUBLIC, None),
         ("http://127.0.0.1:8080/feed", EVERY_INTERFACE, None),  # (the default base: unused)
         ("http://192.0.2.7:9000/feed", EVERY_INTERFACE, None),
@@ -90,6 +91,7 @@ def test_add_command_refuses_the_listening_address_and_says_why(
     assert code == 2
     assert "cannot add: http://127.0.0.1:8080/feeds/all.atom is this service's own site" in err
     assert "in a loop" in err
+    assert "where it listens: [server] host and port" in err  # (a local upstream's way in)
     assert path.read_bytes() == before
 
 
