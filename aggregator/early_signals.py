@@ -35,7 +35,8 @@ __all__ = [
 # stops them once their loop runs.
 SERVICES = ("run", "poll", "serve")
 _HELD = (_signal.SIGTERM, _signal.SIGHUP)
-# The program's own options that take a value, which may come before the command.
+# The program's own options that take a value, which may come before the command (or any
+# prefix of one, as argparse reads them).
 _VALUED = ("--log-level", "--log-format")
 _noted: set[int] = set()
 # The handlers `hold_from_start` replaced (the interpreter's defaults), put back when the
@@ -67,8 +68,8 @@ def service_command(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
         return False
     words = iter(argv[1:])
     for word in words:
-        if word in _VALUED:
-            next(words, None)
+        if word.startswith("--log-") and any(v.startswith(word) for v in _VALUED):
+            next(words, None)  # (argparse takes a prefix: `--log-l debug`)
         elif not word.startswith("-"):
             return word in SERVICES
     return False

@@ -271,6 +271,9 @@ def test_a_sigterm_while_run_starts_stops_it_cleanly_once_its_loop_runs(tmp_path
         (["/opt/venv/bin/aggregator", "run"], [], True),
         (["aggregator", "--log-level", "debug", "poll", "--once"], [], True),
         (["aggregator", "--log-format", "json", "serve"], [], True),
+        (["aggregator", "--log-l", "debug", "run"], [], True),  # (argparse's prefix)
+        (["aggregator", "--log-form", "json", "poll"], [], True),
+        (["aggregator", "--log-format=json", "poll"], [], True),
         (["-m", "run", "--port", "0"], ["python3", "-m", "aggregator", "run"], True),
         (["aggregator", "status"], [], False),  # (a one-shot command: a SIGTERM ends it)
         (["aggregator", "--log-level", "run"], [], False),  # ("run" is the level's value)
