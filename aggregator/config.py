@@ -357,7 +357,9 @@ def build_settings(
     sections = {f.name for f in dataclasses.fields(Settings)}
     file_values = file_values or {}
     for section, values in file_values.items():
-        if section not in sections and not isinstance(values, Mapping):
+        tables = isinstance(values, list) and values and all(isinstance(v, Mapping) for v in values)
+        if section not in sections and not isinstance(values, Mapping) and not tables:
+            # (a value before any [section]; `[[name]]`, tables, is a section's name)
             raise ConfigError(_outside_sections(section, where, settings))
         if section not in sections:
             raise ConfigError(

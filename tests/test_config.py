@@ -122,6 +122,8 @@ def test_the_variables_holding_secrets_are_no_settings() -> None:
         # a setting written before any [section]: TOML's top level, not an unknown section
         ({"port": 5}, {}, "setting 'port' is outside any section: write it under [server]"),
         ({"nosuch": 5}, {}, "'nosuch' is outside any section, and no section has one of that"),
+        ({"feeds": [{"url": "x"}]}, {}, "unknown section [feeds]"),  # (`[[feeds]]`)
+        ({"ports": [8080]}, {}, "'ports' is outside any section"),
         ({}, {"AGGREGATOR_SERVER_PORT": "x"}, "environment AGGREGATOR_SERVER_*"),
         ({"publish": {"base_url": "ftp://x"}}, {}, "[publish]"),
         # Python's own wording ("invalid literal for int() with base 10") is not shown.
