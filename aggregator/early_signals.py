@@ -80,11 +80,15 @@ def hold_from_start() -> None:
     starting a service (an embedding program, or a test, that imports the package is left
     alone). Only the interpreter's own start comes before this; a SIGTERM then ends the
     process as a signal does, which systemd counts as a clean stop of a service."""
-    if service_command(sys.argv, getattr(sys, "orig_argv", ())):
-        for sig in _HELD:
+    if not service_command(sys.argv, getattr(sys, "orig_argv", ())):
+        return
+    for sig in _HELD:
+        try:
             before = _signal.signal(sig, _note)
-            if before is not _note:
-                _from_start[sig] = before
+        except ValueError:  # (imported on another thread: the package loads, holding nothing)
+            return
+        if before is not _note:
+            _from_start[sig] = before
 
 
 class held_while_starting:  # (named as the function it was: `with held_while_starting():`)

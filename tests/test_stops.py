@@ -342,6 +342,21 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert embedded.stdout.split() == ["True"]
+    on_a_thread = (  # (the package first imported on another thread: signals are not its)
+        "import sys, threading\n"
+        "sys.argv = ['/opt/venv/bin/aggregator', 'run']\n"
+        "thread = threading.Thread(target=lambda: print(__import__('aggregator').__name__))\n"
+        "thread.start()\n"
+        "thread.join()\n"
+    )
+    embedded = subprocess.run(
+        [sys.executable, "-c", on_a_thread],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert embedded.stdout.split() == ["aggregator"], embedded.stderr
 
 
 def test_a_sigterm_after_a_services_command_ended_ends_the_process_as_before(
