@@ -270,7 +270,8 @@ async def add(
         if value is not None and not value.strip():
             raise ConfigError(f"--{name} is empty")
         if value is not None and not _is_text(value):
-            raise ConfigError(f"--{name} {value!r}: not text (bytes that are not UTF-8)")
+            shown = "" if name == "cookie" else f" {value!r}"  # (a cookie may be a login)
+            raise ConfigError(f"--{name}{shown}: not text (bytes that are not UTF-8)")
     for name, rule in (("exclude", exclude), ("include", include)):
         if rule and (problem := rule_problem(rule)):
             raise ConfigError(f"--{name} {rule!r}: {problem}")

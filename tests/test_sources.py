@@ -195,6 +195,8 @@ def test_add_says_what_is_wrong_with_an_address_that_cannot_be_polled(
         ("https://a.example/feed", {"category": "Welt\udcfc"}, "--category 'Welt\\udcfc': not"),
         ("https://a.example/feed", {"title": "\udcff"}, "--title '\\udcff': not text"),
         ("https://a.example/feed", {"exclude": "\udcff"}, "--exclude '\\udcff': not text"),
+        # (a cookie is never shown: it may be a login)
+        ("https://a.example/feed", {"cookie": "session=s3cret\udcff"}, "--cookie: not text"),
     ],
 )
 def test_add_refuses_an_argument_whose_bytes_are_not_utf8(
@@ -209,6 +211,7 @@ def test_add_refuses_an_argument_whose_bytes_are_not_utf8(
         asyncio.run(add(path, url, **given))
     assert said in str(raised.value)
     assert "(bytes that are not UTF-8)" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
     assert path.read_bytes() == HAND_WRITTEN
 
 
