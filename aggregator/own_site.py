@@ -5,7 +5,8 @@ The site is at the addresses its links are made from (`[publish] base_url`, when
 and at the address the server listens on (`[server] host` and `port`, or `run`'s `--host` and
 `--port`): an address under either is the site's. A listening address that is loopback or
 every interface is reached at any loopback name (`localhost`, `127.0.0.1`, `[::1]`) on its
-port; http and https on their default ports are one site. Pure: nothing is asked of the
+port, but one loopback address (`127.0.0.1`) not at another (`[::1]`, `127.0.0.2`); http and
+https on their default ports are one site. Pure: nothing is asked of the
 network (a name that resolves to this machine otherwise is not known here).
 """
 
@@ -113,8 +114,24 @@ def _same_host(place: SplitResult, site: SplitResult) -> bool:
     host, own = _host(place), _host(site)
     if host == own:
         return True
-    # (a server on loopback or every interface is reached at any loopback name)
-    return (own in _EVERY_INTERFACE or _loopback(own)) and _loopback(host)
+    if not _loopback(host) or not (own in _EVERY_INTERFACE or _loopback(own)):
+        return False
+    # (a server on loopback or every interface is reached at any loopback name; one on one
+    # loopback address is not at another, `127.0.0.2` or `[::1]`, where a local upstream may
+    # listen on the same port)
+    here, there = _address(host), _address(own)
+    if here is None or there is None or there.is_unspecified:
+        return True
+    if here.is_unspecified:  # (a connection to 0.0.0.0 goes to 127.0.0.1; to [::], [::1])
+        here = ipaddress.ip_address("127.0.0.1" if here.version == 4 else "::1")
+    return here == there
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def _same_port(place: SplitResult, site: SplitResult) -> bool:

@@ -21,6 +21,8 @@ from aggregator.sources import add, import_opml
 PUBLIC = own_bases("https://news.example.org/", True, "127.0.0.1", 8080)
 UNDER_A_PATH = own_bases("https://example.org/news/", True, "127.0.0.1", 8080)
 EVERY_INTERFACE = own_bases("http://127.0.0.1:8080/", False, "0.0.0.0", 9000)
+EVERY_INTERFACE_V6 = own_bases("http://127.0.0.1:8080/", False, "::", 8080)
+ON_LOCALHOST = own_bases("http://127.0.0.1:8080/", False, "localhost", 8080)
 IPV6 = own_bases("http://127.0.0.1:8080/", False, "2001:db8::1", 8080)
 
 
@@ -31,7 +33,10 @@ IPV6 = own_bases("http://127.0.0.1:8080/", False, "2001:db8::1", 8080)
         ("http://NEWS.example.org./", PUBLIC, "https://news.example.org/"),  # case, dot, http
         ("https://news.example.org:443/all/", PUBLIC, "https://news.example.org/"),
         ("http://localhost:8080/feeds/all.json", PUBLIC, "http://127.0.0.1:8080/"),
-        ("http://[::1]:8080/", PUBLIC, "http://127.0.0.1:8080/"),
+        ("http://[::1]:8080/", EVERY_INTERFACE_V6, "http://0.0.0.0:8080/"),
+        ("http://[::]:8080/", EVERY_INTERFACE_V6, "http://0.0.0.0:8080/"),
+        ("http://localhost.:8080/", PUBLIC, "http://127.0.0.1:8080/"),
+        ("http://[::1]:8080/", ON_LOCALHOST, "http://localhost:8080/"),
         ("https://example.org/news", UNDER_A_PATH, "https://example.org/news/"),
         ("https://example.org/news/feeds/x.rss", UNDER_A_PATH, "https://example.org/news/"),
         ("http://127.0.0.2:9000/feeds/x.atom", EVERY_INTERFACE, "http://0.0.0.0:9000/"),
@@ -53,6 +58,10 @@ IPV6 = own_bases("http://127.0.0.1:8080/", False, "2001:db8::1", 8080)
         ("http://localhost:3000/?action=display&bridge=X", PUBLIC, None),  # (an RSS-Bridge)
         ("https://other.example.org/feed", PUBLIC, None),
         ("http://127.0.0.1:8080/feed", EVERY_INTERFACE, None),  # (the default base: unused)
+        # (another loopback address than the one it listens on: a local upstream's, there)
+        ("http://[::1]:8080/feed", PUBLIC, None),
+        ("http://127.0.0.2:8080/feed", PUBLIC, None),
+        ("http://[::]:8080/feed", PUBLIC, None),
         ("http://192.0.2.7:9000/feed", EVERY_INTERFACE, None),
         ("ftp://news.example.org/", PUBLIC, None),
         ("http://news.example.org:port/", PUBLIC, None),
