@@ -774,6 +774,7 @@ def test_status_says_asking_only_while_a_run_may_be_asking(
         assert ("asking for" in line) is asked, (holder, line)
         assert (since is not None) is asked
 
+
 @pytest.mark.parametrize(
     "argv",
     [
