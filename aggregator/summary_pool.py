@@ -27,7 +27,7 @@ from .summary_task import (
     summarise_packed_in_worker,
     unpack_summary,
 )
-from .worker_pool import InPlaceFallback, WorkerPool, helpers, usable_cpus
+from .worker_pool import InPlaceFallback, WorkerPool, helpers, helpers_usable, usable_cpus
 
 __all__ = ["MIN_STORIES", "SummaryPool"]
 
@@ -59,11 +59,13 @@ class SummaryPool(InPlaceFallback):
     def worth_it(summarizer: object, stories: int) -> bool:
         """Whether `stories` dirty stories are worth workers: the extractive summariser only
         (a model's answers come back on its own threads), enough of them, and a second core
-        (on one, a worker would only add its memory)."""
+        (on one, a worker would only add its memory), and helpers that may start (not after
+        an upgrade on disk: `helpers_usable`)."""
         return (
             type(summarizer) is ExtractiveSummarizer
             and stories >= MIN_STORIES
             and usable_cpus() > 1
+            and helpers_usable()
         )
 
     def submit(self, stories: Stories) -> list[Future[Summary]]:

@@ -34,7 +34,7 @@ from .features import ItemTerms, text_read
 from .models import Item
 from .near_text import remember
 from .term_task import Answer, NearAnswer, Text, near_in_worker, tokenise, tokenise_in_worker
-from .worker_pool import InPlaceFallback, helpers, usable_cpus
+from .worker_pool import InPlaceFallback, helpers, helpers_usable, usable_cpus
 
 __all__ = ["MIN_ITEMS", "TermPool"]
 
@@ -114,8 +114,9 @@ class TermPool(InPlaceFallback):
     @staticmethod
     def worth_it(items: int) -> bool:
         """Whether a pass over `items` items is worth a worker: enough of them, and a second
-        core (on one, the worker would only take turns with the clusterer)."""
-        return items >= MIN_ITEMS and usable_cpus() > 1
+        core (on one, the worker would only take turns with the clusterer), and helpers that
+        may start (not after an upgrade on disk: `helpers_usable`)."""
+        return items >= MIN_ITEMS and usable_cpus() > 1 and helpers_usable()
 
     def _fill(self) -> None:
         """Hand the worker tasks until `AHEAD` items wait or every task is handed out."""

@@ -11,7 +11,9 @@ The writer thread's helpers (the term worker and the summary workers) share one 
 (`helpers`): a pass that tokenises ahead and summarises ahead at once runs both in the same
 processes, not beside each other. `InPlaceFallback` is the shape shared by the pools whose
 work the calling thread can do itself: a dead worker is logged once, the pool is given up,
-and the rest of the pass is done in place.
+and the rest of the pass is done in place. A helper that runs other code than its service (the
+package upgraded on disk) gives the helpers up for the passes after too, said once
+(`helpers_usable`), until the files hold the service's code again.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ __all__ = [
     "StartFailed",
     "WorkerPool",
     "helpers",
+    "helpers_usable",
     "usable_cpus",
 ]
 
@@ -128,6 +131,11 @@ class Pool(Protocol):
     @property
     def pids(self) -> list[int]:
         """The workers' process ids."""
+        ...
+
+    @property
+    def start_failed(self) -> StartFailed | None:
+        """Why a worker was not used, if one was not."""
         ...
 
 
@@ -400,6 +408,10 @@ class _Share:
     def pids(self) -> list[int]:
         return self.pool.pids
 
+    @property
+    def start_failed(self) -> StartFailed | None:
+        return self.pool.start_failed
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, urgent: bool = False) -> Future[Any]:
         future = self.pool.submit(fn, *args, urgent=urgent)
         if len(self._mine) > 64:
@@ -447,6 +459,48 @@ def _let_go(pool: WorkerPool, wait: bool, cancel_futures: bool) -> None:
     pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+HELPERS_REFUSED = (
+    "helper workers are not used any more: %s; grouping terms and summaries are worked out "
+    "in the service's own process (slower; nothing is lost) until the service is restarted: "
+    "restart it (systemctl restart aggregator) to use the helper workers again"
+)
+HELPERS_BACK = "the package's files hold the service's code again: helper workers are used again"
+_refused: bytes | None = None  # the package's stamp on disk when a helper ran other code
+_refused_lock = threading.Lock()
+
+
+def helpers_usable() -> bool:
+    """Whether helper workers may start: not while the package on disk is other code than
+    this process's, as a helper found it (`_helpers_refused`), for a worker started now
+    would import it too. While refused, one look at the files' stamp a call (~2 ms), their
+    contents read once a new stamp (`_same_code`): files that hold what they held when the
+    service started (the same version installed again) give the helpers back, said once."""
+    global _refused
+    with _refused_lock:
+        if _refused is None:
+            return True
+        now = package_stamp(PACKAGE)
+        if now == _refused:
+            return False
+        if now != code_stamp() and not _same_code(now):
+            _refused = now  # (changed again, still not the service's code)
+            return False
+        _refused = None
+    log.info(HELPERS_BACK)
+    return True
+
+
+def _helpers_refused(failed: StartFailed) -> None:
+    """A helper ran other code than this process (`failed.stale`): the helpers are not
+    started again while the files stay so (`helpers_usable`); said once, not every pass."""
+    global _refused
+    with _refused_lock:
+        first = _refused is None
+        _refused = package_stamp(PACKAGE)
+    if first:
+        log.error(HELPERS_REFUSED, failed)
+
+
 class InPlaceFallback:
     """Holds a pool whose work falls back to the calling thread when a worker dies."""
 
@@ -454,11 +508,12 @@ class InPlaceFallback:
     REFUSED = "no worker could start (%s); doing this pass in place"
 
     def __init__(self, start: Callable[[], Pool] | None) -> None:
-        """`start` makes the pool (None: no pool, all in place). When the system starts no
-        process or thread for it (a process limit such as systemd's `TasksMax`), the
-        refusal is logged and the pass is done in place: slower, not failed."""
+        """`start` makes the pool (None: no pool, all in place; so too while the package on
+        disk is other code, `helpers_usable`). When the system starts no process or thread
+        for it (a process limit such as systemd's `TasksMax`), the refusal is logged and the
+        pass is done in place: slower, not failed."""
         self._pool: Pool | None = None
-        if start is not None:
+        if start is not None and helpers_usable():
             try:
                 self._pool = start()
             except (OSError, RuntimeError) as refused:  # (RuntimeError: no thread)
@@ -470,9 +525,15 @@ class InPlaceFallback:
         return self._pool is not None
 
     def _broken(self) -> None:
-        """Give the pool up (once): the rest of the pass is done in place."""
+        """Give the pool up (once): the rest of the pass is done in place. A worker that ran
+        other code than this process gives the helpers up for later passes too, said once
+        for them all (`_helpers_refused`), not as a death every pass."""
         if self._pool is not None:
-            log.error(self.LOST)
+            failed = self._pool.start_failed
+            if failed is not None and failed.stale:
+                _helpers_refused(failed)
+            else:
+                log.error(self.LOST)
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 

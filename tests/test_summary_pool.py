@@ -3,6 +3,7 @@ way; a worker that dies costs nothing but time."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -287,3 +288,62 @@ def test_summarising_on_workers_gives_the_heap_back_after_each_batch(
     # The heap is trimmed before summarising, after each batch's saves, and as the round ends.
     batches = [saves for saves in "".join(events).split("t") if saves]
     assert len(batches) >= 3 and all(len(saves) <= story_job.SAVE_BATCH for saves in batches)
+
+
+def test_helpers_running_other_code_are_given_up_once_until_the_files_are_the_services_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After an upgrade on disk a helper worker runs other code than its service: it had been
+    a death each pass ("worker died; doing the rest of this pass in place"), a worker started
+    and refused every pass until a restart. Now the first pass says once to restart, later
+    passes start no helper and summarise in place, and files that hold the service's code
+    again (the same version installed back) give the helpers back."""
+    import aggregator.term_pool as term_pool
+    import aggregator.worker_pool as worker_pool
+    from aggregator.term_pool import TermPool
+
+    workers_stamp = worker_pool.package_stamp(worker_pool.PACKAGE)  # what a worker says
+    disk = {"stamp": b"the new version's files", "source": b"the new version"}
+    monkeypatch.setattr(worker_pool, "code_stamp", lambda: b"the service's files at start")
+    monkeypatch.setattr(worker_pool, "code_source", lambda: b"the service's code")
+    monkeypatch.setattr(worker_pool, "package_stamp", lambda folder: disk["stamp"])
+    monkeypatch.setattr(worker_pool, "package_source", lambda folder: disk["source"])
+    monkeypatch.setattr(worker_pool, "_same", set())
+    monkeypatch.setattr(worker_pool, "_refused", None)
+    for module in (worker_pool, summary_pool, term_pool):
+        monkeypatch.setattr(module, "usable_cpus", lambda: 2)
+    started: list[int] = []
+    real_command = worker_pool._command
+    monkeypatch.setattr(
+        worker_pool, "_command", lambda *pipes: started.append(1) or real_command(*pipes)
+    )
+    polls = stored_items()
+    stories = [([it], None, None) for _, items in polls for it in items][:40]
+    here = ExtractiveSummarizer()
+    expected = [here.summarize(*story) for story in stories]
+
+    def one_pass() -> bool:
+        """A pass's summaries, as in place; whether the helpers were still in use after."""
+        pool = SummaryPool(here)
+        try:
+            assert [pool.result(f) for f in pool.submit(stories)] == expected
+            return pool.alive
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        assert [one_pass() for _ in range(3)] == [False, False, False]
+        assert len(started) == 1  # (none after the first pass)
+        assert not SummaryPool.worth_it(here, 10_000) and not TermPool.worth_it(10_000)
+        disk.update(stamp=b"another version's files", source=b"another version")
+        assert not one_pass() and len(started) == 1
+        said = [(r.levelname, r.getMessage()) for r in caplog.records]
+        assert len(said) == 1 and said[0][0] == "ERROR", said
+        assert said[0][1].startswith("helper workers are not used any more: the package's")
+        assert "restart" in said[0][1]
+
+        # the service's version installed back: its files written anew, as they were
+        disk.update(stamp=workers_stamp, source=b"the service's code")
+        assert one_pass() and len(started) == 2
+        assert SummaryPool.worth_it(here, 10_000) and TermPool.worth_it(10_000)
+    assert [r.getMessage() for r in caplog.records][1:] == [worker_pool.HELPERS_BACK]
