@@ -10,10 +10,12 @@ import contextlib
 import gc
 import importlib
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__, collector
 from .early_signals import SERVICES, StoppedStarting, held_while_starting
@@ -320,11 +322,22 @@ def _given_path(value: str) -> Path:
     return Path(value)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but an argument that starts as a negative number does (`-5m`,
+    `-1e3`) is a value, not an option: `add URL --interval -5m` had said "expected one
+    argument" where `--interval=-5m` says what is wrong with the duration. argparse takes
+    only `-5` and `-0.5` so; no option here starts with a digit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with `only` (a command's name), one that knows that command
     alone. Reading a command's arguments needs no other command's parser, and building all
     of them (fourteen then) was ~1% of the CPU of a `poll --once` whose feeds answer 304."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="aggregator",
         description="Poll news feeds, group them into stories, summarise and republish them.",
     )

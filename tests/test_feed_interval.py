@@ -128,3 +128,21 @@ def test_a_poll_schedules_each_feed_by_its_own_interval_and_says_when_bounds_ove
     rows = {name: line for line in shown for name in names if f"/{name} " in line}
     assert "(every 2h)" in rows["own.xml"] and "(every 6h)" in rows["daily.xml"]  # the bound
     assert "(every" not in rows["plain.xml"]
+
+
+@pytest.mark.parametrize("interval", ["-5m", "-1e3", "-0.5h"])
+def test_a_negative_interval_after_a_space_is_refused_as_a_duration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], interval: str
+) -> None:
+    """argparse read `-5m` after `--interval` as an option of its own ("expected one
+    argument"); written with `=` it reached the duration's check. Both now say the same."""
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(OPML)
+    said = []
+    for given in (["--interval", interval], [f"--interval={interval}"]):
+        argv = ["add", "https://d.example/feed", *given, "--opml", str(sources)]
+        assert main(argv) == 2
+        said.append(capsys.readouterr().err)
+    assert said[0] == said[1]
+    assert said[0].startswith(f"aggregator: cannot add: --interval '{interval}': expected")
+    assert sources.read_text() == OPML
