@@ -61,7 +61,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     for name in report.kept:
         log.info(
             "%s: left as it is: not written by an export (the directory's own); remove it "
-            "for the site's own page there",
+            "for the site's own file there",
             args.output / name,
         )
     if not publish.hubs:

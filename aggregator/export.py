@@ -96,15 +96,34 @@ def _clear_left_files(root: Path) -> int:
 
 
 _MARK = GENERATOR_META.encode()
+# robots.txt as every version has written it, whatever the settings: an operator's edit (a
+# line added or changed) is no longer one.
+_OUR_ROBOTS = re.compile(
+    rb"User-agent: \*\n(?:Disallow: \S+\n)*Allow: /\n\n# Every feed: \S*feeds\.opml\n"
+)
+# The files at the top a web root that serves more than the site may hold as its own: the
+# export writes them only where there is none, or where it wrote them (`_written_by_us`).
+JUDGED = frozenset({NOT_FOUND_FILE, "robots.txt", "favicon.ico", "favicon.svg"})
 
 
-def _operators_own(target: Path, body: bytes) -> bool:
+def _written_by_us(relative: str, found: bytes, body: bytes) -> bool:
+    """Whether `found`, the file at `relative` (one of `JUDGED`), is one an export wrote,
+    where it now writes `body`. The 404 page carries our mark (or is the page an earlier
+    version wrote without it); robots.txt is ours in its every form (`_OUR_ROBOTS`); a favicon
+    is its very bytes (unchanged since the first version: a change must list the former)."""
+    if relative == NOT_FOUND_FILE:
+        return _MARK in found or found == body.replace(_MARK, b"")
+    if relative == "robots.txt":
+        return _OUR_ROBOTS.fullmatch(found) is not None
+    return found == body
+
+
+def _operators_own(target: Path, relative: str, body: bytes) -> bool:
     """Whether `target` is a file the export did not write, kept where it would write
-    `body` (an operator's own 404.html in a web root that serves more than the site): it
-    carries no mark of ours, nor is it our page as an earlier version wrote it (unmarked). Nor
-    is what the export never writes nor could read back: a link to nothing (a volume not
-    mounted), a directory or a pipe, a file it may not read (each had been written over, or
-    had failed the whole export)."""
+    `body` (an operator's own 404.html, robots.txt or favicon in a web root that serves more
+    than the site): one not `_written_by_us`. So is what the export never writes nor could
+    read back: a link to nothing (a volume not mounted), a directory or a pipe, a file it
+    may not read (each had been written over, or had failed the whole export)."""
     try:
         if not stat.S_ISREG(os.stat(target).st_mode):
             return True
@@ -113,7 +132,7 @@ def _operators_own(target: Path, body: bytes) -> bool:
         return os.path.lexists(target)
     except OSError:
         return True
-    return _MARK not in found and found != body.replace(_MARK, b"")
+    return not _written_by_us(relative, found, body)
 
 
 # An address in a published OPML: one of the site's own feeds (`/feeds/<slug>.atom`, …/top.rss).
@@ -140,7 +159,8 @@ def _sources_in_the_way(root: Path) -> str | None:
 def export_site(site: Site, output: Path) -> ExportReport:
     """Write every published document under `output`; only changed files are touched. An
     output directory whose OPML lists other feeds (the sources) is refused untouched; a
-    404.html the export did not write (`_operators_own`) is left as it is (`kept`)."""
+    404.html, robots.txt or favicon the export did not write (`_operators_own`) is left as it
+    is (`kept`)."""
     root = output.resolve()
     written = unchanged = 0
     paths: list[str] = []
@@ -161,7 +181,7 @@ def export_site(site: Site, output: Path) -> ExportReport:
         target = root / relative
         if ".." in Path(relative).parts or Path(relative).is_absolute():
             return
-        if relative == NOT_FOUND_FILE and _operators_own(target, body):
+        if relative in JUDGED and _operators_own(target, relative, body):
             kept.append(relative)  # (not listed as the export's: never removed by it)
             return
         if _write_if_changed(target, body):

@@ -328,3 +328,45 @@ def test_a_storys_page_is_written_before_any_page_or_feed_that_links_it(
     stories = [n for n, path in enumerate(order) if path.startswith("stories/")]
     lists = [n for n, path in enumerate(order) if not path.startswith("stories/")]
     assert stories and lists and max(stories) < min(lists)
+
+
+@pytest.mark.parametrize(
+    ("name", "own"),
+    [
+        ("robots.txt", b"User-agent: *\nDisallow: /private/\n"),
+        ("favicon.ico", b"\x00\x00\x01\x00 the operator's own icon"),
+        ("favicon.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="8"/></svg>\n'),
+    ],
+)
+def test_an_export_leaves_an_operators_own_robots_txt_and_favicons_alone(
+    tmp_path: Path, name: str, own: bytes
+) -> None:
+    """A web root that serves more than the site holds its own robots.txt (its Disallow
+    rules) and favicon: every export had written over them, as over its 404.html before."""
+    (tmp_path / name).write_bytes(own)
+    for _ in range(2):
+        assert export_site(site(reader()), tmp_path).kept == (name,)
+        assert (tmp_path / name).read_bytes() == own
+    assert name not in (tmp_path / ".aggregator-export").read_text().split()
+    (tmp_path / name).unlink()  # (the operator lets the site's own stand there)
+    assert export_site(site(reader()), tmp_path).kept == ()
+    assert (tmp_path / name).read_bytes() != own
+
+
+def test_an_export_writes_over_its_own_robots_txt_whatever_settings_wrote_it(
+    tmp_path: Path,
+) -> None:
+    """robots.txt carries no mark: the export's own is known by its form, in every version
+    and settings (search and picture Disallows or none, any base_url); one the operator
+    edited is theirs."""
+    plain = dataclasses.replace(SETTINGS, search=False, picture_proxy="off")
+    moved = dataclasses.replace(SETTINGS, base_url="https://example.org/news/")
+    for before, after in [(SETTINGS, plain), (plain, moved), (moved, SETTINGS)]:
+        export_site(Site(reader(), before, clock=lambda: T0), tmp_path)
+        written = (tmp_path / "robots.txt").read_bytes()
+        assert export_site(Site(reader(), after, clock=lambda: T0), tmp_path).kept == ()
+        assert (tmp_path / "robots.txt").read_bytes() != written
+    edited = (tmp_path / "robots.txt").read_bytes() + b"Disallow: /drafts/\n"
+    (tmp_path / "robots.txt").write_bytes(edited)
+    assert export_site(site(reader()), tmp_path).kept == ("robots.txt",)
+    assert (tmp_path / "robots.txt").read_bytes() == edited
