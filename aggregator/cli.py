@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, collector
-from .early_signals import SERVICES, StoppedStarting, held_while_starting
+from .early_signals import SERVICES, StoppedStarting, held_while_starting, interrupt_as_usual
 from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
@@ -434,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--all only applies to one pass: use `poll --once --all`"
         )
     try:
+        interrupt_as_usual()  # (a Ctrl-C from here on is the KeyboardInterrupt caught below)
         # The command's own option, then one given before the command, then its default.
         level = args.log_level or args.global_log_level or getattr(args, "quiet_log_level", None)
         setup_logging(

@@ -2,7 +2,9 @@
 migrations), before its event loop takes them over: their default actions had ended the
 process mid-start (SIGTERM: exit 143, SIGHUP: 129). A SIGTERM is noted and the service
 stops as soon as its loop runs (exit 0, as a later one); a SIGHUP is dropped (the sources
-are read at start anyway).
+are read at start anyway). A Ctrl-C (SIGINT) while the program loads ends it at once, 130,
+without the traceback of a KeyboardInterrupt raised inside an import (`_interrupted`); from
+`cli.main` on it raises KeyboardInterrupt again, which `main` turns into 130.
 
 They are held from the first line of the package when the process is the `aggregator`
 program running a service (`hold_from_start`, called by `aggregator/__init__`), and by
@@ -27,6 +29,8 @@ __all__ = [
     "StoppedStarting",
     "held_while_starting",
     "hold_from_start",
+    "interrupt_as_usual",
+    "program_command",
     "service_command",
     "stop_asked",
 ]
@@ -59,12 +63,18 @@ def stop_asked() -> bool:
     return _signal.SIGTERM in _noted
 
 
+def program_command(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
+    """Whether the process's command line (`sys.argv`, `sys.orig_argv`) is the `aggregator`
+    program's (its script, or `python -m aggregator`), whatever its command."""
+    program = argv[0].rsplit("/", 1)[-1] if argv else ""
+    as_module = any(a == "-m" and b == "aggregator" for a, b in itertools.pairwise(orig_argv))
+    return program == "aggregator" or (program == "-m" and as_module)
+
+
 def service_command(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
     """Whether the process's command line (`sys.argv`, `sys.orig_argv`) is the `aggregator`
     program (its script, or `python -m aggregator`) running one of `SERVICES`."""
-    program = argv[0].rsplit("/", 1)[-1] if argv else ""
-    as_module = any(a == "-m" and b == "aggregator" for a, b in itertools.pairwise(orig_argv))
-    if program != "aggregator" and not (program == "-m" and as_module):
+    if not program_command(argv, orig_argv):
         return False
     words = iter(argv[1:])
     for word in words:
@@ -75,20 +85,44 @@ def service_command(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
     return False
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C while the program loads, before `cli.main`: the interpreter's KeyboardInterrupt
+    came out of whatever import ran, a traceback of it; the program now ends at once, 130
+    (as `main` returns for one), saying nothing. Nothing is written yet to lose."""
+    raise SystemExit(130)
+
+
 def hold_from_start() -> None:
-    """SIGTERM noted and SIGHUP dropped from now on, when this process is the program
-    starting a service (an embedding program, or a test, that imports the package is left
-    alone). Only the interpreter's own start comes before this; a SIGTERM then ends the
-    process as a signal does, which systemd counts as a clean stop of a service."""
-    if not service_command(sys.argv, getattr(sys, "orig_argv", ())):
+    """When this process is the program (an embedding program, or a test, that imports the
+    package is left alone): a Ctrl-C ends it quietly (`_interrupted`) until `cli.main`
+    (`interrupt_as_usual`), unless SIGINT was ignored (a job started in the background), and
+    when it starts a service, SIGTERM is noted and SIGHUP dropped from now on. Only the
+    interpreter's own start comes before this; a SIGTERM then ends the process as a signal
+    does, which systemd counts as a clean stop of a service."""
+    argv, orig_argv = sys.argv, getattr(sys, "orig_argv", ())
+    if not program_command(argv, orig_argv):
+        return
+    try:
+        if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+            _signal.signal(_signal.SIGINT, _interrupted)
+    except ValueError:  # (imported on another thread: the package loads, holding nothing)
+        return
+    if not service_command(argv, orig_argv):
         return
     for sig in _HELD:
-        try:
-            before = _signal.signal(sig, _note)
-        except ValueError:  # (imported on another thread: the package loads, holding nothing)
-            return
+        before = _signal.signal(sig, _note)
         if before is not _note:
             _from_start[sig] = before
+
+
+def interrupt_as_usual() -> None:
+    """The program's command begins (`cli.main`): a Ctrl-C raises KeyboardInterrupt again, the
+    interpreter's default, for `main` to turn into 130 and a service's loop to take over."""
+    if _signal.getsignal(_signal.SIGINT) is _interrupted:
+        try:  # noqa: SIM105 (`contextlib` is not loaded yet when the package starts)
+            _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+        except ValueError:  # (`main` run on another thread: the main thread's handler stays)
+            pass
 
 
 class held_while_starting:  # (named as the function it was: `with held_while_starting():`)

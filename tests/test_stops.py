@@ -359,6 +359,75 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
     assert embedded.stdout.split() == ["aggregator"], embedded.stderr
 
 
+def test_a_ctrl_c_while_the_program_loads_ends_it_130_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """A SIGINT while the program imports its modules (before `cli.main`) had printed a
+    KeyboardInterrupt's traceback out of whatever import ran: it now ends the program at once,
+    130 and nothing said, any command; from `main` on it is the KeyboardInterrupt `main` turns
+    into 130 (its handler the interpreter's again)."""
+    (tmp_path / "feeds.opml").write_text(opml(f"http://127.0.0.1:{free_port()}/world.xml"))
+    for command in (["run", "--port", str(free_port())], ["poll", "--once"], ["status"]):
+        script = (
+            "import os, signal, sys\n"
+            f"sys.argv = ['/opt/venv/bin/aggregator', *{command!r}]\n"
+            "import aggregator\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "from aggregator.cli import run\n"
+            "run()\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+        assert (done.returncode, done.stderr, done.stdout) == (130, "", ""), command
+    script = (
+        "import signal, sys\n"
+        "sys.argv = ['/opt/venv/bin/aggregator', 'status', '--db', 'none.db']\n"
+        "import aggregator\n"
+        "from aggregator.cli import main\n"
+        "main()\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+    assert done.stdout.split()[-1:] == ["True"], done.stderr
+
+
+def test_a_ctrl_c_is_left_as_it_was_outside_the_program_and_in_the_background() -> None:
+    """A program that imports the package keeps Python's KeyboardInterrupt; a program started
+    with SIGINT ignored (a job a script sent to the background) keeps ignoring it."""
+    script = (
+        "import signal, sys\n"
+        "sys.argv = [sys.argv[1], 'run']\n"
+        "if sys.argv[0] == 'aggregator':\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "import aggregator\n"
+        "ignored = sys.argv[0] == 'aggregator'\n"
+        "kept = signal.SIG_IGN if ignored else signal.default_int_handler\n"
+        "print(signal.getsignal(signal.SIGINT) is kept)\n"
+    )
+    for program in ("embedder.py", "aggregator"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, program],
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+        assert done.stdout.split() == ["True"], done.stderr
+
+
 def test_a_sigterm_after_a_services_command_ended_ends_the_process_as_before(
     tmp_path: Path,
 ) -> None:
