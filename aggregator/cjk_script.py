@@ -16,11 +16,13 @@ __all__ = [
     "FULL_WIDTH_CHAR",
     "HAN",
     "HIRAGANA",
+    "KANA_LETTER",
     "KATAKANA",
     "OPENING_CHARS",
     "cjk_pairs",
     "has_cjk",
     "opens_cjk",
+    "writes_japanese",
 ]
 
 # Character-class ranges (for `[...]` in a pattern). Han holds the iteration mark 々, the
@@ -31,6 +33,9 @@ HIRAGANA = "\u3040-\u309f"
 KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 CJK_CHAR = re.compile(f"[{HAN}{HIRAGANA}{KATAKANA}]")  # one Han or kana character
 CJK_RUN = re.compile(f"[{HAN}{HIRAGANA}{KATAKANA}]+")  # a run of them
+# A kana letter: hiragana, or katakana but its middle dot "・", which Chinese text writes too
+# (between a foreign name's parts). Only Japanese writes kana.
+KANA_LETTER = re.compile(f"[{HIRAGANA}\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 # Full-width digits and Latin letters ("２０２６", "ＡＩ") read as their ASCII forms.
 FULL_WIDTH = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B))}
@@ -70,3 +75,10 @@ def opens_cjk(text: str) -> bool:
     characters to scan, on every item; a text that turns to Chinese only later keeps its
     runs whole.)"""
     return not text.isascii() and CJK_CHAR.search(text, 0, OPENING_CHARS) is not None
+
+
+def writes_japanese(text: str) -> bool:
+    """Whether kana letters stand in a text's opening (its first `OPENING_CHARS`
+    characters): Japanese, whose particles and verb endings are kana, where Chinese writes
+    its function words in Han."""
+    return not text.isascii() and KANA_LETTER.search(text, 0, OPENING_CHARS) is not None

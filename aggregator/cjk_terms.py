@@ -4,10 +4,12 @@ Chinese and Japanese are written without spaces, so a run of Han or kana is one 
 whitespace tokeniser, and two reports of one event share no such word. Here a run becomes
 terms the way CJK search engines index it (Lucene's CJK bigrams), with what carries no event
 left out:
-- Han characters: overlapping character pairs, cut first at function characters (的 了 是
-  在 …, which join words and never name an event) and leaving out pairs that nearly every
-  report of any event holds (中国, 表示, 记者, 政府 …: `STOP_PAIRS`). One Han character alone
-  is no term (a Japanese verb stem before its kana, "月" of a date).
+- Han characters: overlapping character pairs, cut first, in Chinese, at function characters
+  (的 了 是 在 …, which join words and never name an event) and leaving out pairs that nearly
+  every report of any event holds (中国, 表示, 记者, 政府 …: `STOP_PAIRS`). Japanese writes its
+  function words in kana, and its Han runs are content words whole (被害, 一時, 首都, 将来):
+  they are cut at common pairs only. One Han character alone is no term (a Japanese verb stem
+  before its kana, "月" of a date).
 - Hiragana: left out. In Japanese news it writes particles and verb endings (の, は, した).
 - Katakana: one term per run (ウクライナ, トヨタ): loanwords, foreign people and places.
 - Digits: kept as numbers (a toll, a count), except before a date or time character (3月,
@@ -35,6 +37,7 @@ from .cjk_script import (
     HIRAGANA,
     KATAKANA,
     has_cjk,
+    writes_japanese,
 )
 
 if TYPE_CHECKING:
@@ -97,21 +100,25 @@ _NAME_SUFFIX = re.compile(
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _KATA_NAME = re.compile(f"[{KATAKANA}]{{2,}}")
 # Where a Han run is cut: a function character, else a common pair (tried in that order at
-# each character, left to right).
+# each character, left to right); in Japanese (`writes_japanese`) a common pair only.
 _CUT = re.compile("[" + "".join(sorted(FUNCTION_CHARS)) + "]|" + "|".join(sorted(STOP_PAIRS)))
+_CUT_JAPANESE = re.compile("|".join(sorted(STOP_PAIRS)))
 _LOOK_TERMS = 40  # text terms `terms_hold_cjk` looks at
 _UNIT = re.compile(f"[{HAN}{HIRAGANA}{KATAKANA}]|[^\\W_{HAN}{HIRAGANA}{KATAKANA}]+")
 
 
-def _han_pairs(run: str, out: list[str]) -> None:
-    """The character pairs of a Han run, cut at function characters and common pairs."""
-    for chunk in _CUT.split(run):
+def _han_pairs(run: str, out: list[str], cut: re.Pattern[str]) -> None:
+    """The character pairs of a Han run, cut where `cut` matches."""
+    for chunk in cut.split(run):
         out.extend([chunk[i : i + 2] for i in range(len(chunk) - 1)])
 
 
-def cjk_words(words: Iterable[str]) -> list[str]:
+def cjk_words(words: Iterable[str], *, japanese: bool) -> list[str]:
     """Lower-cased words (`tokens.words`) with their Chinese and Japanese runs made into
-    grouping terms (see the module); other words are kept as they are."""
+    grouping terms (see the module); other words are kept as they are. `japanese`: the
+    words are a Japanese text's (`cjk_script.writes_japanese`), whose Han runs are not cut at
+    Chinese function characters."""
+    cut = _CUT_JAPANESE if japanese else _CUT
     out: list[str] = []
     for word in words:
         if not has_cjk(word):
@@ -122,7 +129,7 @@ def cjk_words(words: Iterable[str]) -> list[str]:
         for piece in _PIECE.finditer(word):
             kind = piece.lastgroup
             if kind == "han":
-                _han_pairs(piece.group(), out)
+                _han_pairs(piece.group(), out, cut)
             elif kind == "kata":
                 run = piece.group()
                 if len(run) > 1 and run not in _STOP_KATAKANA:
@@ -136,7 +143,9 @@ def cjk_words(words: Iterable[str]) -> list[str]:
 
 def cjk_names(text: str) -> list[str]:
     """Terms a Chinese or Japanese text writes as names, in order: katakana runs and the Han
-    pair before a place, body or title suffix (see the module)."""
+    pair before a place, body or title suffix (see the module); in Chinese, not a pair
+    holding a function character, which is no term there."""
+    function_chars = frozenset() if writes_japanese(text) else FUNCTION_CHARS
     found: list[str] = []
     for match in _KATA_NAME.finditer(text):
         run = match.group()
@@ -148,7 +157,7 @@ def cjk_names(text: str) -> list[str]:
         pair = text[max(start, 0) : match.start()]
         if start < taken or len(pair) < 2 or not all(map(_HAN_CHAR.match, pair)):
             continue
-        if pair in STOP_PAIRS or any(c in FUNCTION_CHARS for c in pair):
+        if pair in STOP_PAIRS or any(c in function_chars for c in pair):
             continue
         found.append(pair)
         taken = match.end()

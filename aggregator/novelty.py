@@ -24,7 +24,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk
+from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk, writes_japanese
 from .cjk_terms import cjk_words
 from .term_forms import canonical_forms
 from .terms import american
@@ -52,7 +52,8 @@ def fact_terms(text: str) -> frozenset[str]:
     """The distinctive terms of a text: content-word stems in American spelling, cut to
     `PREFIX` characters, its figures with their units (`_normalised`, `_figures`). In
     Chinese and Japanese, the terms grouping uses (`cjk_terms.cjk_words`): character pairs
-    cut at function characters, without common pairs, hiragana and the numbers of dates."""
+    (cut at Chinese function characters), without common pairs, hiragana and the numbers of
+    dates."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
     return fact_terms_of(text, tokens(text))
@@ -373,7 +374,7 @@ def _cjk_fact_terms(text: str) -> frozenset[str]:
     (without stopwords, one-letter words and bare numbers), and its figures whole."""
     text = text.translate(FULL_WIDTH)
     terms: set[str] = set()
-    for term in cjk_words(words(text)):
+    for term in cjk_words(words(text), japanese=writes_japanese(text)):
         if term.isdigit():
             continue  # (a figure is taken whole below)
         if has_cjk(term):

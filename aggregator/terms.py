@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .cjk_script import has_cjk, opens_cjk
+from .cjk_script import has_cjk, opens_cjk, writes_japanese
 from .cjk_terms import cjk_names, cjk_words
 from .item_kinds import names_post
 from .term_forms import canonical_forms as _canonical_forms
@@ -491,15 +491,18 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     title_words = words_once(_plain_lower(canonical_forms(title)))
     text = text[: text_limit * 12] if text_limit > 0 else ""
     text_words = words_once(_plain_lower(canonical_forms(text))) if text else []
-    if has_cjk(title):  # Chinese and Japanese runs: character pairs (`cjk_terms`)
-        title_words = cjk_words(title_words)
+    title_cjk, text_cjk = has_cjk(title), opens_cjk(text)
+    # Japanese when either says so: one item's title and text are cut alike (`cjk_words`)
+    japanese = (title_cjk or text_cjk) and (writes_japanese(title) or writes_japanese(text))
+    if title_cjk:  # Chinese and Japanese runs: character pairs (`cjk_terms`)
+        title_words = cjk_words(title_words, japanese=japanese)
     later: list[str] = []  # text words not made into terms yet (see below)
-    if opens_cjk(text):
+    if text_cjk:
         # made into terms a few at a time, as many as the language guess and `text_limit`
         # need (a Chinese text of 3,000 characters is ~2,500 terms; most are not used)
         later, text_words = text_words, []
         while later and len(text_words) < _GUESS_WORDS:
-            text_words += cjk_words(later[:_CJK_BATCH])
+            text_words += cjk_words(later[:_CJK_BATCH], japanese=japanese)
             del later[:_CJK_BATCH]
     language = guess_language(title_words + text_words)
     drop = _drops() if language else {}
@@ -516,7 +519,7 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
 
     text_terms = content(text_words)
     while later and len(text_terms) < text_limit:
-        text_terms += content(cjk_words(later[:_CJK_BATCH]))
+        text_terms += content(cjk_words(later[:_CJK_BATCH], japanese=japanese))
         del later[:_CJK_BATCH]
     return content(title_words), text_terms[:text_limit]
 

@@ -14,6 +14,7 @@ import pytest
 from cjk_news import COPY, ENGLISH, ORIGINAL, event_of
 
 from aggregator.batch import cluster_file
+from aggregator.cjk_script import writes_japanese
 from aggregator.cjk_terms import piece_count, shared_pieces
 from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.dedupe import duplicate_reason, find_duplicate, near_keys
@@ -65,6 +66,40 @@ def test_japanese_keeps_kanji_pairs_and_katakana_words_and_drops_hiragana() -> N
     assert "ウクライナ" in text and "120" in text and "支援" in text
     assert not any(c in t for t in text for c in "のはで")  # particles
     assert "記者" not in text and "2" not in text  # newsroom word; "2日" is a date
+
+
+def test_japanese_kanji_words_are_not_cut_at_chinese_function_characters() -> None:
+    """Japanese writes its particles in kana; in its Han runs 被, 一, 都, 和, 将, 就 are parts of
+    words (被害, 一部, 首都, 平和, 将来, 就任), which the Chinese cuts left in pieces: this
+    sentence had no term at all."""
+    assert grouping_terms("", "政府は被害状況の確認を急いでいます。", 250)[1] == ["被害"]
+    title, text = grouping_terms(
+        "首都で停電 一部地域で被害",
+        "首都の一部で停電が起き、平和記念式典は将来に延期されました。新しい大臣が就任しました。",
+        250,
+    )
+    assert {"首都", "一部", "被害", "停電"} <= set(title)
+    assert {"首都", "一部", "平和", "将来", "就任", "停電"} <= set(text)
+    assert "政府" not in text and "状況" not in text  # common pairs are still left out
+    # a headline without kana is cut as its Japanese text is
+    title = grouping_terms("被害拡大 一部地域", "堤防が決壊しました。", 250)[0]
+    assert title == ["被害", "害拡", "拡大", "一部"]
+
+
+def test_chinese_runs_are_still_cut_at_function_characters_beside_a_middle_dot() -> None:
+    """Chinese writes "・" between a foreign name's parts too: that is no kana."""
+    assert not writes_japanese("唐纳德・史密斯在会上的讲话")
+    assert writes_japanese("ゼレンスキー大統領") and writes_japanese("被害が出た")
+    assert grouping_terms("唐纳德・史密斯在会上的讲话", "", 0)[0] == [
+        "唐纳", "纳德", "史密", "密斯", "会上", "讲话"
+    ]  # fmt: skip
+
+
+def test_a_japanese_place_with_a_function_character_is_a_name() -> None:
+    names = capitalised_terms(
+        "京都府で大雪", "京都府の山間部で大雪となり、一部の道路が通行止めに。", 3000
+    )
+    assert "京都" in names
 
 
 def test_names_are_katakana_words_and_pairs_before_a_place_or_title() -> None:
@@ -123,6 +158,45 @@ def test_unrelated_items_sharing_common_pairs_or_a_topic_stay_apart() -> None:
         ("tunnel-opening", "bridge-xinhua"),
     ]:
         assert story[a] != story[b], (a, b)
+
+
+def _reports(*rows: tuple[str, str, str]) -> dict[str, str]:
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    items = [
+        Item(
+            id=i,
+            title=title,
+            text=text,
+            url=f"https://{i}.example/news/1",
+            outlet=f"{i}.example",
+            published=t0 + timedelta(minutes=7 * k),
+            first_seen=t0 + timedelta(minutes=7 * k),
+        )
+        for k, (i, title, text) in enumerate(rows)
+    ]
+    return cluster_stream(items, ClusterSettings())
+
+
+def test_japanese_reports_told_in_kanji_words_join_and_common_words_join_nothing() -> None:
+    """One appointment told twice (平和, 就任, 首都, 被爆者 and 将来 among its words) joins;
+    another appointment, and two government items sharing only 政府, 日本, 発表, do not."""
+    story = _reports(
+        ("envoy-a", "平和大使に歌手の森川さんが就任",
+         "歌手の森川さんが平和大使に就任し、首都で式典が開かれました。森川さんは被爆者の証言を"
+         "将来に伝えたいと話しました。"),
+        ("envoy-b", "森川さん 平和大使就任の式典",
+         "首都で平和大使の就任式典があり、歌手の森川さんが出席しました。被爆者の証言を将来の"
+         "世代に伝えたいと述べました。"),
+        ("envoy-other", "元選手の山口さん 観光大使に就任",
+         "元選手の山口さんが市の観光大使に就任し、式典が開かれました。地元の魅力を伝えたいと"
+         "話しました。"),
+        ("economy", "政府 日本経済の見通しを発表",
+         "政府は日本経済の今後の見通しを発表しました。個人消費の回復が続くとしています。"),
+        ("aid", "日本政府 新たな支援策を発表",
+         "日本政府は物価高への新たな支援策を発表しました。低所得世帯に給付金を支給します。"),
+    )  # fmt: skip
+    assert story["envoy-a"] == story["envoy-b"] != story["envoy-other"]
+    assert len({story["economy"], story["aid"], story["envoy-a"]}) == 3
 
 
 def _headlines(*rows: tuple[str, str]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from invented_items import source_item as item
 
 from aggregator.bullets import body_sentence_facts, body_sentences
+from aggregator.novelty import coverage, fact_terms
 from aggregator.summarize import ExtractiveSummarizer, SummarySettings
 from aggregator.tokens import tokens, word_count
 
@@ -142,3 +143,34 @@ def test_a_cjk_sentence_without_fact_terms_is_summarised_without_error() -> None
     summary = ExtractiveSummarizer(SummarySettings()).summarize(story)
     assert summary.headline == "港城市の沖で地震、震度5弱"
     assert summary.bullets
+
+
+def test_japanese_fact_terms_keep_kanji_words_and_a_retold_fact_is_one_bullet() -> None:
+    """A Japanese sentence told in words holding 被, 一, 都 had no fact term and so was always
+    new: two sources' "the government is checking the damage" were both bullets."""
+    said = fact_terms("政府は被害状況の確認を急いでいます。")
+    assert said == {"被害"}
+    assert coverage(fact_terms("政府も被害の状況の確認を進めています。"), set(said), {}) == 1.0
+    assert fact_terms("首都の一部で停電が起きています。") == {"首都", "一部", "停電"}
+    story = [
+        item(
+            1,
+            "白石川の堤防一部決壊 住宅地に浸水被害",
+            "西川市を流れる白石川の堤防の一部が4日未明に決壊し、周辺の住宅地で浸水被害が"
+            "広がっています。市は約800世帯に避難指示を出しました。"
+            "政府は被害状況の確認を急いでいます。",
+            "kawa.example",
+        ),
+        item(
+            2,
+            "西川市で堤防決壊 浸水被害",
+            "4日未明、白石川の堤防が一部決壊して、西川市の住宅地に浸水被害が出ました。"
+            "決壊した堤防では、国土交通省が復旧工事を始めています。"
+            "政府も被害の状況の確認を進めています。",
+            "nishi.example",
+        ),
+    ]
+    bullets = [b.text for b in ExtractiveSummarizer(SummarySettings()).summarize(story).bullets]
+    assert len(bullets) >= 3
+    assert sum("確認" in b for b in bullets) <= 1
+    assert sum("浸水被害" in b for b in bullets) == 1

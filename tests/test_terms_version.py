@@ -35,7 +35,11 @@ TEXTS = [
      "Follow our live coverage: cases rise in Europe; Ligue 1 postpones matches; Covid-19 "
      "vaccine trials begin in Oxford."),
 ]  # fmt: skip
-PINNED = {"1": "cdcc96bb8bd15a34", "2": "92509bdf3b07154c"}  # TERMS_VERSION → TEXTS' digest
+PINNED = {
+    "1": "cdcc96bb8bd15a34",
+    "2": "92509bdf3b07154c",
+    "3": "1a59ed9fead21155",
+}  # TERMS_VERSION → TEXTS' digest
 
 
 def _item(n: int, title: str, text: str, minutes: int = 0) -> Item:
