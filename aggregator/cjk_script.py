@@ -19,6 +19,7 @@ __all__ = [
     "KANA_LETTER",
     "KATAKANA",
     "OPENING_CHARS",
+    "SPAN_CHARS",
     "cjk_pairs",
     "has_cjk",
     "opens_cjk",
@@ -44,6 +45,9 @@ FULL_WIDTH = str.maketrans(
 FULL_WIDTH_CHAR = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # one `FULL_WIDTH` reads
 # Characters after a number that make it a date or a time (3月, 2日, 10時): it says when.
 DATE_CHARS = "年月日号時时分秒"
+# After a date or time character, these make it a span (3時間 three hours, 5日間, 10年间): how
+# much, not when, so its number is a figure.
+SPAN_CHARS = "間间"
 OPENING_CHARS = 400  # characters `opens_cjk` looks at
 
 

@@ -13,7 +13,8 @@ left out:
 - Hiragana: left out. In Japanese news it writes particles and verb endings (の, は, した).
 - Katakana: one term per run (ウクライナ, トヨタ): loanwords, foreign people and places.
 - Digits: kept as numbers (a toll, a count), except before a date or time character (3月,
-  2日, 10時): dates say when, not what, as in `terms`. Full-width digits and letters are
+  2日, 10時): dates say when, not what, as in `terms`. A span (3時間, 5日間) is a count: its
+  number is kept, its characters are no pair. Full-width digits and letters are
   read as their ASCII forms.
 
 There are no capitals to tell a name. Names here are what is written as one: a katakana run,
@@ -36,6 +37,7 @@ from .cjk_script import (
     HAN,
     HIRAGANA,
     KATAKANA,
+    SPAN_CHARS,
     has_cjk,
     writes_japanese,
 )
@@ -58,11 +60,12 @@ __all__ = [
 ]
 
 # A word as `tokens.words` finds it, cut into script runs: Han, katakana, hiragana, and
-# digits and other letters (with the date or time character after them, if any). The long
-# vowel mark "ー" is in the katakana block.
+# digits and other letters (with the span, "時間", or else the date or time character after
+# them, if any). The long vowel mark "ー" is in the katakana block.
 _PIECE = re.compile(
     f"(?P<han>[{HAN}]+)|(?P<kata>[{KATAKANA}]+)|(?P<hira>[{HIRAGANA}]+)"
-    f"|(?P<other>[^{HAN}{HIRAGANA}{KATAKANA}]+)(?P<date>[{DATE_CHARS}])?"
+    f"|(?P<other>[^{HAN}{HIRAGANA}{KATAKANA}]+)"
+    f"(?:(?P<span>[{DATE_CHARS}][{SPAN_CHARS}])|(?P<date>[{DATE_CHARS}]))?"
 )
 
 # Characters that join words and never name an event (Chinese grammar; in Japanese the same

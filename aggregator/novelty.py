@@ -24,7 +24,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from .cjk_script import DATE_CHARS, FULL_WIDTH, has_cjk, writes_japanese
+from .cjk_script import DATE_CHARS, FULL_WIDTH, SPAN_CHARS, has_cjk, writes_japanese
 from .cjk_terms import cjk_words
 from .term_forms import canonical_forms
 from .terms import american
@@ -361,11 +361,13 @@ def _near(figure: str, said: Iterable[str]) -> bool:
     return False
 
 
-# A figure in Chinese or Japanese text, not of a date or time ("6.1级", "8万", not "2日"). Its
-# point is dropped so that it stays one term of digits ("6.1" is "61": a figure not said yet
-# is a new fact, and `coverage` tells figures by their digits); "6" and "1" apart would be
-# said by any "震度6弱" and "1週間".
-_CJK_FIGURE = re.compile(rf"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![{DATE_CHARS}])")
+# A figure in Chinese or Japanese text, not of a date or time ("6.1级", "8万", a span "3時間",
+# not "2日"). Its point is dropped so that it stays one term of digits ("6.1" is "61": a figure
+# not said yet is a new fact, and `coverage` tells figures by their digits); "6" and "1" apart
+# would be said by any "震度6弱" and "1週間".
+_CJK_FIGURE = re.compile(
+    rf"(?<![0-9A-Za-z.])[0-9]+(?:\.[0-9]+)?(?![0-9.])(?![{DATE_CHARS}](?![{SPAN_CHARS}]))"
+)
 
 
 def _cjk_fact_terms(text: str) -> frozenset[str]:

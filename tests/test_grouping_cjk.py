@@ -86,6 +86,15 @@ def test_japanese_kanji_words_are_not_cut_at_chinese_function_characters() -> No
     assert title == ["被害", "害拡", "拡大", "一部"]
 
 
+def test_a_span_of_hours_or_days_keeps_its_number_and_makes_no_pair() -> None:
+    """ "3時間" is three hours, a count: not "3時", a time, followed by a pair "間通" that
+    any "…時間通行止め" shares."""
+    text = grouping_terms(
+        "", "国道は約3時間通行止めとなり、会議は5日間開かれた。10時に再開。", 250
+    )[1]
+    assert text == ["国道", "3", "通行", "行止", "会議", "5", "再開"]
+
+
 def test_chinese_runs_are_still_cut_at_function_characters_beside_a_middle_dot() -> None:
     """Chinese writes "・" between a foreign name's parts too: that is no kana."""
     assert not writes_japanese("唐纳德・史密斯在会上的讲话")

@@ -174,3 +174,11 @@ def test_japanese_fact_terms_keep_kanji_words_and_a_retold_fact_is_one_bullet() 
     assert len(bullets) >= 3
     assert sum("確認" in b for b in bullets) <= 1
     assert sum("浸水被害" in b for b in bullets) == 1
+
+
+def test_a_japanese_span_is_a_figure_a_bullet_tells() -> None:
+    """Another count of hours is a new fact; the same count told again is not."""
+    said = set(fact_terms("国道は約3時間にわたって通行止めとなりました。"))
+    assert "3" in said
+    assert coverage(fact_terms("通行止めは約3時間続きました。"), said, {}) == 1.0
+    assert coverage(fact_terms("通行止めは約5時間続きました。"), said, {}) == 0.0
