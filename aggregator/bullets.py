@@ -62,7 +62,10 @@ _CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+|\s+--\s+|；")
 _WIDE_STOP = re.compile(r"""[。！？]["'”’)\]」』]*$""")  # a Chinese or Japanese sentence's end
 # their quotes and brackets, which `balanced` leaves out
 _WIDE_PAIRS = (("「", "」"), ("『", "』"), ("（", "）"))
-_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|(?:^|\s)@\w")
+# (an address is tried from its word's start up to the word's first "@" after its first
+# character: "\S+@\S+\.\w" tried at each character of a word of "a@a@…" backtracked over
+# the rest of it from each "@", time cubic in the word)
+_URLISH = re.compile(r"https?://|www\.|(?<!\S)\S[^\s@]*@\S+\.\w|(?:^|\s)@\w")
 _PROMO = re.compile(
     r"\b(?:newsletters?|mailing\s+list|sign\s+up|(?:un)?subscribe|subscription|click\s+here|"
     r"follow\s+us|contact\s+details|cookies?\s+policy|terms\s+of\s+(?:use|service)|"

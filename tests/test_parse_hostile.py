@@ -131,3 +131,21 @@ def test_a_reddit_posts_huge_markup_of_anchors_is_read(unit: str) -> None:
     )
     feed = finishes(lambda: parse_feed(body.encode(), SOURCE.url))
     assert feed.entries[0].url == post
+
+
+def test_a_long_word_inside_a_picture_tag_reads_in_linear_time() -> None:
+    from aggregator.entry_images import candidates
+
+    word = "a" * SIZE  # (quadratic before: 30,000 letters took 10 s)
+    tag = f'<p>Flood.</p><img {word} src="https://pictures.example/flood.jpg" {word}>'
+    assert finishes(lambda: list(candidates({}, [tag]))) == ["https://pictures.example/flood.jpg"]
+    assert finishes(lambda: list(candidates({}, ["<p>Flood.</p>" + "<img " * (SIZE // 5)]))) == []
+
+
+def test_a_page_head_of_long_or_unclosed_meta_tags_reads_in_linear_time() -> None:
+    from aggregator.entry_images import page_picture
+
+    picture = b'<meta property="og:image" content="https://pictures.example/flood.jpg">'
+    for rest in (b"<meta " + b"a" * SIZE + b">", b"<meta " * (SIZE // 6)):
+        found = finishes(lambda rest=rest: page_picture(picture + rest, "https://news.example/"))
+        assert found == "https://pictures.example/flood.jpg"

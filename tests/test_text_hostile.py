@@ -76,3 +76,28 @@ def test_a_post_of_tags_or_links_ending_in_a_word_reads_in_linear_time(unit: str
     run = unit * (SIZE // len(unit))
     assert finishes(lambda: post_text(run + "end")) == (run + "end").replace("#a", "a").strip()
     assert finishes(lambda: post_text("Start " + run)) == "Start"
+
+
+@pytest.mark.parametrize(("host", "is_link"), [("b.org", True), ("b", False)])
+def test_a_word_of_many_at_signs_is_read_for_an_address_in_linear_time(
+    host: str, is_link: bool
+) -> None:
+    from aggregator.bullets import body_sentences
+
+    word = "a@" * (SIZE // 20) + host  # (cubic before: 3,000 characters took 8 s)
+    opening = "Crews reopened the Dunmore bridge on Tuesday and wrote to"
+    text = f"{opening} {word} about it. The river fell by two metres overnight, officials said."
+    sentences = finishes(lambda: body_sentences(text, []))
+    assert sentences[-1] == "The river fell by two metres overnight, officials said."
+    assert any(s.startswith(opening) for s in sentences) is not is_link
+
+
+@pytest.mark.parametrize("unit", ["‘couldn’t ", "“flood "])
+def test_unclosed_quotation_marks_are_read_in_linear_time(unit: str) -> None:
+    from aggregator.lang import quoted
+
+    quote = '"We will reopen the bridge,"'
+    run = unit * (SIZE // len(unit))  # (quadratic before: 100,000 characters of ‘ took minutes)
+    quotes, rest = finishes(lambda: quoted(f"{quote} she said. {run}and then"))
+    assert quotes == quote  # (an apostrophe inside a word closes no quotation)
+    assert rest == f"  she said. {run}and then"
