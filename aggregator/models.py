@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
 # Each published story's permanent id in feeds (Atom id, RSS guid, JSON Feed id) starts so.
@@ -157,6 +157,9 @@ class ParsedFeed:
     hubs: tuple[str, ...] = ()  # the WebSub hubs it names (`push`)
     self_url: str | None = None  # the address it names as its own (`rel="self"`)
     cut_short: bool = False  # the document ended inside its entries (its last one left out)
+    # the one time of day it stamps every entry at (`fixed_times.fixed_clock`; set as items
+    # are built)
+    fixed_clock: time | None = None
 
 
 # --- stored items and stories ---------------------------------------------------------------

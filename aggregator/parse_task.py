@@ -28,13 +28,16 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
 
 def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
     """Parse a fetched body and turn its entries into items (the item building code, like
-    the parser, loads on first use); the feed says how many entries its rules left out."""
+    the parser, loads on first use); the feed says how many entries its rules left out, and
+    the one time of day it stamps every entry at, if it does (`fixed_times.fixed_clock`)."""
+    from .fixed_times import fixed_clock
     from .pipeline import feed_items
 
     parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
     items, left_out = feed_items(source, parsed, now)
-    if left_out:
-        parsed = dataclasses.replace(parsed, left_out=left_out)
+    clock = fixed_clock(when for e in parsed.entries if (when := e.published or e.updated))
+    if left_out or clock is not None:
+        parsed = dataclasses.replace(parsed, left_out=left_out, fixed_clock=clock)
     return parsed, items
 
 

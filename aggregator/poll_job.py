@@ -35,6 +35,7 @@ from .feed_state import (
     validators,
 )
 from .fetch import Fetcher
+from .fixed_times import redated
 from .group_commit import GroupCommit
 from .health import NETWORK_DOWN
 from .logs import fields
@@ -729,6 +730,8 @@ class PollJob:
             try:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.
                 parsed, items = await self.parser.parse(source, outcome, seen)
+                if state.last_success_at is not None:  # (its new items went out since)
+                    items = redated(items, parsed.fixed_clock, seen)
             except ParseError as exc:
                 parse_error = _with_known_feed(exc.message, url)
             except Exception as exc:  # a bug on odd input: record it, back off, keep going
