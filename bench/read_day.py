@@ -18,7 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cluster_eval import DEFAULT_DATA  # noqa: E402
-from realnews import day_opml, poll_env, serve_day  # noqa: E402
+from realnews import day_opml, poll_env, serve_day, shift_to_now  # noqa: E402
 
 from aggregator.dedupe import outlet_key  # noqa: E402
 from aggregator.parse import parse_feed  # noqa: E402
@@ -85,7 +85,7 @@ def batch_stories(day: Path) -> list[list[Row]]:
 def poll_stories(day: Path) -> list[list[Row]]:
     rows = feed_rows(day)
     newest = max(datetime.fromisoformat(r["published"]) for r in rows)
-    shift = datetime.now(UTC) - timedelta(minutes=10) - newest
+    shift = shift_to_now(newest, datetime.now(UTC))
     with serve_day(day, shift) as (base, names), tempfile.TemporaryDirectory() as tmp:
         opml = Path(tmp) / "feeds.opml"
         opml.write_text(day_opml(base, names), encoding="utf-8")

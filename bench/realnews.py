@@ -1,10 +1,11 @@
 """The labelled real-news day, run through the real pipeline and through the batch command.
 
 `poll_day` serves the day's feed files on loopback with every date moved by one common shift
-(so the capture looks recent), runs `aggregator poll --once --all` on them, and reads back
-the stored stories; `batch_day` writes the same entries as JSON lines and runs
-`aggregator cluster` on them. Both return gold key → predicted story. Evaluation only: the
-files stay in ../shared and nothing of them is written into the repository.
+of whole quarter hours (so the capture looks recent, and a feed's fixed time of day stays
+one), runs `aggregator poll --once --all` on them, and reads back the stored stories;
+`batch_day` writes the same entries as JSON lines and runs `aggregator cluster` on them.
+Both return gold key → predicted story. Evaluation only: the files stay in ../shared and
+nothing of them is written into the repository.
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ def shift_dates(body: bytes, shift: timedelta) -> bytes:
     text = _RFC822.sub(lambda m: _shift_rfc822(m, shift), text)
     text = _ISO.sub(lambda m: _shift_iso(m, shift), text)
     return text.encode("utf-8", errors="surrogateescape")
+
+
+def shift_to_now(newest: datetime, now: datetime) -> timedelta:
+    """The shift that puts a day's `newest` date 10 to 25 minutes before `now`: a whole number
+    of quarter hours, so a feed stamping every entry at one quarter hour of the day
+    (`aggregator.fixed_times`) still does once moved."""
+    quarter = timedelta(minutes=15)
+    return (now - timedelta(minutes=10) - newest) // quarter * quarter
 
 
 def load_gold(day: Path) -> tuple[list[dict[str, str]], Gold]:
@@ -133,7 +142,7 @@ def _gold_lookup(gold: Gold) -> dict[str, str]:
 def poll_day(day: Path, python: str = sys.executable) -> tuple[Gold, float]:
     """`aggregator poll --once --all` over the served day; gold key → story, and seconds."""
     _, gold = load_gold(day)
-    shift = datetime.now(UTC) - timedelta(minutes=10) - capture_time(day)
+    shift = shift_to_now(capture_time(day), datetime.now(UTC))
     with serve_day(day, shift) as (base, names), tempfile.TemporaryDirectory() as tmp:
         opml = Path(tmp) / "feeds.opml"
         opml.write_text(day_opml(base, names), encoding="utf-8")
