@@ -120,7 +120,8 @@ class Service:
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
-        code_stamp()  # (the code this process runs: a worker started after an upgrade differs)
+        # (the code this process runs: a worker started after an upgrade differs)
+        code_stamp(contents=not once)
         # the database file found damaged, by the jobs or by the web server
         self.damage = Damage(clock, going_on="" if once else "polling goes on")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")

@@ -23,25 +23,27 @@ _stamp: bytes | None = None  # this process's `code_stamp`, taken once
 _source: bytes | None = None  # ... and `package_source`, taken with it
 
 
-def code_stamp() -> bytes:
+def code_stamp(*, contents: bool = True) -> bytes:
     """What this process's package is, taken the first time it is asked (a service asks at
     its start, `Service`): each module file's name, size and time of change, hashed. A
     worker's differs from its service's once the files changed on disk (an upgrade with pip,
-    an edited checkout), though the version may be the same. The files' contents are
-    hashed too (`code_source`): files written again as they were (a reinstall of the same
-    code) change the stamp, not the code."""
+    an edited checkout), though the version may be the same. With `contents` the files'
+    contents are hashed too (`code_source`): files written again as they were (a reinstall
+    of the same code) change the stamp, not the code. A pass that ends its process (`poll
+    --once`) leaves them out: reading ~2 MB of sources cost every cron run ~6 ms, and its
+    workers after a reinstall in its seconds are only left for in-place parsing."""
     global _stamp, _source
     if _stamp is None:
-        _source = package_source(PACKAGE)
+        _source = package_source(PACKAGE) if contents else b""
         _stamp = package_stamp(PACKAGE)
     return _stamp
 
 
 def code_source() -> bytes:
-    """The hash of the package's module files' contents when `code_stamp` was taken."""
+    """The hash of the package's module files' contents when `code_stamp` was taken (b"":
+    not taken, so no other stamp is known to be of the same code)."""
     code_stamp()
-    assert _source is not None
-    return _source
+    return _source or b""
 
 
 def package_source(folder: str) -> bytes:

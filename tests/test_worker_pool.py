@@ -288,3 +288,37 @@ def test_a_worker_running_other_code_than_its_pool_is_not_used(
         assert isinstance(pool.start_failed, worker_pool.StartFailed)
     finally:
         pool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("once", [True, False])
+def test_only_a_lasting_service_reads_its_package_sources(tmp_path, once: bool) -> None:
+    """`run` hashes its module files' contents at start (a reinstall of the same code keeps
+    its workers); `poll --once` only stamps them: reading ~2 MB of sources cost every cron
+    pass, and its workers after a reinstall within its seconds parse in place."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from aggregator.service import Service\n"
+        "from aggregator.worker_main import code_source\n"
+        "from test_service import fast_settings\n"
+        "tmp = Path(sys.argv[1])\n"
+        "(tmp / 'feeds.opml').write_text('<opml version=\"2.0\"><body/></opml>')\n"
+        f"service = Service(tmp / 'feeds.opml', tmp / 'agg.db', fast_settings(), once={once})\n"
+        "print(bool(code_source()))\n"
+        "service.close()\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == str(not once)
