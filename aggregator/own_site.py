@@ -12,6 +12,7 @@ network (a name that resolves to this machine otherwise is not known here).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Sequence
@@ -55,9 +56,12 @@ def own_base_of(url: str, bases: Sequence[str]) -> str | None:
     place = _split(url)
     if place is None:
         return None
-    for base in bases:
-        site = _split(base)
-        if site is not None and _same_host(place, site) and _same_port(place, site):
+    host = None  # (`_host` of `place`, made when a base's port matches)
+    for base, site, own in _sites(tuple(bases)):
+        if not _same_port(place, site):
+            continue
+        host = _host(place) if host is None else host
+        if _same_host(host, own):
             path = place.path or "/"
             prefix = site.path or "/"
             if not prefix.endswith("/"):
@@ -65,6 +69,13 @@ def own_base_of(url: str, bases: Sequence[str]) -> str | None:
             if path.startswith(prefix) or f"{path}/" == prefix:
                 return base
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _sites(bases: tuple[str, ...]) -> tuple[tuple[str, SplitResult, str], ...]:
+    """Each base of `bases` that is a site's address, split, with its `_host` (made once:
+    the OPML's reload asks for every feed against the same bases)."""
+    return tuple((base, site, _host(site)) for base in bases if (site := _split(base)) is not None)
 
 
 def _split(url: str) -> SplitResult | None:
@@ -110,8 +121,8 @@ def _loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _same_host(place: SplitResult, site: SplitResult) -> bool:
-    host, own = _host(place), _host(site)
+def _same_host(host: str, own: str) -> bool:
+    """Whether a URL at `host` reaches a site at `own` (both `_host`'s)."""
     if host == own:
         return True
     if not _loopback(host) or not (own in _EVERY_INTERFACE or _loopback(own)):

@@ -73,6 +73,13 @@ def test_an_address_is_the_sites_own_under_its_base_url_or_listening_address(
     assert own_base_of(url, bases) == base
 
 
+def test_a_base_that_is_no_site_address_is_passed_over() -> None:
+    bases = ["ftp://files.example.org/", "http://127.0.0.1:8080/"]  # (a list: any sequence)
+    assert own_base_of("http://localhost:8080/feeds/all.atom", bases) == bases[1]
+    assert own_base_of("http://127.0.0.2:8080/feed", bases) is None
+    assert own_base_of("ftp://files.example.org/x", bases) is None
+
+
 SOURCES = """<opml version="2.0"><body><outline text="World">
   <outline type="rss" text="A" xmlUrl="https://a.example/feed"/>
   <outline type="rss" text="Ours" xmlUrl="http://localhost:8080/feeds/world.atom"/>
