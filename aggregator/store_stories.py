@@ -47,7 +47,10 @@ class StoriesStore(StoreBase):
     READ_AHEAD = 2
 
     def dirty_stories(self) -> list[str]:
-        return [r["id"] for r in self._rows("SELECT id FROM stories WHERE dirty > 0 ORDER BY id")]
+        """The dirty stories' ids, in order. Read from the dirty index, then sorted (`ORDER BY
+        id` had SQLite walk every story in id order, ~5 ms at 6,000 stories, none dirty)."""
+        rows = self._rows("SELECT id FROM stories WHERE dirty > 0 ORDER BY +id")
+        return [r["id"] for r in rows]
 
     def mark_read_ahead(self, story_id: str) -> None:
         """The dirty story was read as it is now (see the class)."""

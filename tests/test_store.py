@@ -195,6 +195,19 @@ def test_a_story_read_ahead_stays_dirty_and_any_change_takes_its_mark() -> None:
     assert store.dirty_stories() == ["s2"] and store.read_ahead_unchanged() == set()
 
 
+def test_dirty_stories_are_listed_in_id_order_whatever_order_they_changed_in() -> None:
+    store = Store()
+    store.save_poll(FeedState("https://a.example/feed"), [item(f"i{n}") for n in range(4)])
+    with store.transaction():
+        for n, story in enumerate(["s3", "s10", "s1", "s2"]):
+            store.assign(item(f"i{n}"), story, None, NOW)
+    store.save_summary("s2", summary(), "fp2", [("World News", 1.0)], NOW)
+    assert store.dirty_stories() == ["s1", "s10", "s3"]  # (as text, as the ids sort)
+    for story in ("s1", "s10", "s3"):
+        store.save_summary(story, summary(), f"fp-{story}", [("World News", 1.0)], NOW)
+    assert store.dirty_stories() == []
+
+
 def test_summary_versions_bump_only_on_material_change() -> None:
     store = Store()
     store.save_poll(FeedState("https://a.example/feed"), [item("i1")])
