@@ -161,8 +161,9 @@ def _listed_host(source: Source, url: str) -> bool:
     """Whether `url` (the feed's address, or where a permanent redirect moved it) is on the
     host the operator listed it on: only that host may be inside the network. A feed moved to
     another host had made it trusted for the process, and its later DNS answers (127.0.0.1)
-    were fetched, article pages and pictures on it too."""
-    return host_of(url) == host_of(source.url)
+    were fetched, article pages and pictures on it too. (Most feeds are asked at the address
+    listed: that one is not split.)"""
+    return url == source.url or host_of(url) == host_of(source.url)
 
 
 def _cookie(source: Source, url: str) -> str | None:
