@@ -102,17 +102,20 @@ def hold_from_start() -> None:
     argv, orig_argv = sys.argv, getattr(sys, "orig_argv", ())
     if not program_command(argv, orig_argv):
         return
+    # (Imported on another thread, the first handler set raises ValueError, signals being the
+    # main thread's: the package loads, holding nothing. With SIGINT ignored, that first one
+    # is SIGTERM's.)
     try:
         if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
             _signal.signal(_signal.SIGINT, _interrupted)
-    except ValueError:  # (imported on another thread: the package loads, holding nothing)
+        if not service_command(argv, orig_argv):
+            return
+        for sig in _HELD:
+            before = _signal.signal(sig, _note)
+            if before is not _note:
+                _from_start[sig] = before
+    except ValueError:
         return
-    if not service_command(argv, orig_argv):
-        return
-    for sig in _HELD:
-        before = _signal.signal(sig, _note)
-        if before is not _note:
-            _from_start[sig] = before
 
 
 def interrupt_as_usual() -> None:

@@ -342,21 +342,24 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert embedded.stdout.split() == ["True"]
-    on_a_thread = (  # (the package first imported on another thread: signals are not its)
-        "import sys, threading\n"
-        "sys.argv = ['/opt/venv/bin/aggregator', 'run']\n"
-        "thread = threading.Thread(target=lambda: print(__import__('aggregator').__name__))\n"
-        "thread.start()\n"
-        "thread.join()\n"
-    )
-    embedded = subprocess.run(
-        [sys.executable, "-c", on_a_thread],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert embedded.stdout.split() == ["aggregator"], embedded.stderr
+    # (SIGINT ignored too: a service started in the background)
+    for sigint in ("signal.default_int_handler", "signal.SIG_IGN"):
+        on_a_thread = (  # (the package first imported on another thread: signals are not its)
+            "import signal, sys, threading\n"
+            f"signal.signal(signal.SIGINT, {sigint})\n"
+            "sys.argv = ['/opt/venv/bin/aggregator', 'run']\n"
+            "thread = threading.Thread(target=lambda: print(__import__('aggregator').__name__))\n"
+            "thread.start()\n"
+            "thread.join()\n"
+        )
+        embedded = subprocess.run(
+            [sys.executable, "-c", on_a_thread],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert embedded.stdout.split() == ["aggregator"], (sigint, embedded.stderr)
 
 
 def test_a_ctrl_c_while_the_program_loads_ends_it_130_without_a_traceback(
