@@ -81,8 +81,22 @@ def opens_cjk(text: str) -> bool:
     return not text.isascii() and CJK_CHAR.search(text, 0, OPENING_CHARS) is not None
 
 
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_HIRAGANA_CHAR = re.compile(f"[{HIRAGANA}]")
+
+
 def writes_japanese(text: str) -> bool:
-    """Whether kana letters stand in a text's opening (its first `OPENING_CHARS`
-    characters): Japanese, whose particles and verb endings are kana, where Chinese writes
-    its function words in Han."""
-    return not text.isascii() and KANA_LETTER.search(text, 0, OPENING_CHARS) is not None
+    """Whether a text's opening (its first `OPENING_CHARS` characters) is written as Japanese
+    is: with kana for its particles and verb endings, where Chinese writes its function words
+    in Han. A few kana among many Han characters are a Chinese text's Japanese name (a brand,
+    "优衣库（ユニクロ）", a shop's "の"): Japanese is one hiragana letter in twenty of its Han and
+    kana letters (its particles; a headline's one: "京都府で大雪"), or one kana letter in eight
+    (a headline of katakana words: "ゼレンスキー大統領", "都心積雪12センチ")."""
+    if text.isascii():
+        return False
+    kana = len(KANA_LETTER.findall(text, 0, OPENING_CHARS))
+    if not kana:
+        return False
+    letters = kana + len(_HAN_CHAR.findall(text, 0, OPENING_CHARS))
+    hiragana = len(_HIRAGANA_CHAR.findall(text, 0, OPENING_CHARS))
+    return hiragana * 20 >= letters or kana * 8 >= letters

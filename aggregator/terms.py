@@ -492,8 +492,9 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
     text = text[: text_limit * 12] if text_limit > 0 else ""
     text_words = words_once(_plain_lower(canonical_forms(text))) if text else []
     title_cjk, text_cjk = has_cjk(title), opens_cjk(text)
-    # Japanese when either says so: one item's title and text are cut alike (`cjk_words`)
-    japanese = (title_cjk or text_cjk) and (writes_japanese(title) or writes_japanese(text))
+    # Japanese when the two together are: one item's title and text are cut alike
+    # (`cjk_words`), a headline without kana as its text, a Chinese title as its text
+    japanese = (title_cjk or text_cjk) and writes_japanese(f"{title}\n{text}")
     if title_cjk:  # Chinese and Japanese runs: character pairs (`cjk_terms`)
         title_words = cjk_words(title_words, japanese=japanese)
     later: list[str] = []  # text words not made into terms yet (see below)

@@ -104,6 +104,34 @@ def test_chinese_runs_are_still_cut_at_function_characters_beside_a_middle_dot()
     ]  # fmt: skip
 
 
+def test_chinese_text_holding_a_japanese_name_is_still_cut_as_chinese() -> None:
+    """A Chinese report may write a Japanese brand in katakana, or a shop's "の": a few kana
+    among its Han characters. Read as Japanese, its runs were not cut at function characters
+    and gave pairs such as 的一, 将于, 是为, 为了 (and 库在, 在华 in its title)."""
+    title = "优衣库在华门店下周起全部关闭"
+    text = (
+        "据报道，日本快时尚品牌优衣库（ユニクロ）宣布，其在中国的一部分门店将于下周起关闭。"
+        "公司表示，此举是为了应对市场变化。"
+    )
+    assert not writes_japanese(text) and not writes_japanese(f"{title}\n{text}")
+    assert not writes_japanese(
+        "台北市政府今天宣布，位于信义区的「小林の店」将于下月关闭，市民对此表示遗憾。"
+    )
+    plain = grouping_terms(title, text.replace("（ユニクロ）", ""), 250)
+    titled, terms = grouping_terms(title, text, 250)
+    assert titled == plain[0]
+    assert [t for t in terms if t != "ユニクロ"] == plain[1]
+    assert not {"的一", "将于", "是为", "为了"} & set(terms)
+    # Japanese headlines with one particle, and a katakana name with its title, are Japanese
+    for japanese in (
+        "京都府で大雪",
+        "西川市で堤防決壊 浸水被害",
+        "ゼレンスキー大統領",
+        "首都圏大雪 鉄道一部区間運休 都心積雪12センチ",
+    ):
+        assert writes_japanese(japanese), japanese
+
+
 def test_a_japanese_place_with_a_function_character_is_a_name() -> None:
     names = capitalised_terms(
         "京都府で大雪", "京都府の山間部で大雪となり、一部の道路が通行止めに。", 3000
