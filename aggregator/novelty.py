@@ -38,6 +38,9 @@ __all__ = [
     "fact_terms_of",
     "figure_terms",
     "inner_names",
+    "loose_terms",
+    "names_new",
+    "paraphrases",
     "restates",
     "retells",
     "source_weights",
@@ -319,6 +322,7 @@ def clear_memo() -> None:
     last big allocation)."""
     _TERMS.clear()
     _REWRITTEN.clear()
+    _LOOSE_TERMS.clear()
 
 
 def _scaled(match: re.Match[str]) -> str:
@@ -492,6 +496,12 @@ def _describes(text: str, match: re.Match[str], known: AbstractSet[str]) -> bool
     return any(_term(t) in known for t in tokens(after.group(3)))
 
 
+def names_new(text: str, known: AbstractSet[str]) -> bool:
+    """Whether `text` names someone inside it none of whose words `known` (fact terms) holds
+    (`_names_new`)."""
+    return _names_new(text, known)
+
+
 def _names_new(text: str, known: AbstractSet[str], loosely: bool = False) -> bool:
     """Whether `text` names someone inside it none of whose words `known` (fact terms) holds,
     and who describes no known name after it (`_describes`); `loosely`, a name's describing
@@ -658,3 +668,150 @@ def with_figures(text: str) -> str:
 def inner_names(text: str) -> list[str]:
     """The names inside `text` as `restates` reads them: capitalised runs after a word."""
     return [match.group() for match in _INNER_NAME.finditer(text)]
+
+
+# --- one fact in other words: a paraphrase one bullet holds ---------------------------------
+
+PARAPHRASE_MIN = 3  # loose terms a sentence and the one telling its fact have in common
+PARAPHRASE_SPARE = 6  # loose terms from which one may be missing from the other (not an act)
+LOOSE = 5  # characters of a term that identify it loosely ("drainage" meets "drain")
+
+# Words outlets use for one act or thing, each group read as its first word. Small and
+# general by design: a synonym of one sense only, so two different acts stay apart
+# ("fired" is left out: sacked, or a gun).
+_SAME_WORDS = (
+    "resign resigned resigns resignation quit quits stepped",
+    "hit hits struck strike strikes",
+    "home homes house houses",
+    "arrest arrested arrests detained custody",
+    "dismiss dismissed threw thrown tossed",
+    "start started starts began begin begins",
+    "launch launched launches unveiled unveils introduced introduces debuted debuts",
+    "big large huge massive",
+    "buy bought buys purchase purchased acquired acquire acquires",
+    "child children kids kid",
+    "car cars vehicle vehicles",
+    "rise rose rises risen increased increase climbed grew surged jumped",
+    "fall fell falls fallen declined plunged slumped",
+    "ban banned bans prohibited barred",
+    "warn warned warns warning cautioned",
+    "missing disappeared vanished",
+    "problem problems issue issues bug bugs glitch glitches flaw flaws",
+    "deal deals agreement agreements accord",
+    "study studies research researchers",
+    "jail prison",
+    "die died dies dead death",
+)
+# Words that say who told the fact, not the fact: left out of the comparison.
+_ATTRIBUTION = ("say", "says", "said", "tell", "tells", "told", "according", "added", "noted")
+_WHEN = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday yesterday today tomorrow "
+    "january february march april may june july august september october november december".split()
+)
+
+
+def _loose_map() -> dict[str, str]:
+    """Fact term -> loose term of each word of `_SAME_WORDS` ("" for `_ATTRIBUTION`)."""
+    table: dict[str, str] = {}
+    for group in _SAME_WORDS:
+        first, *rest = group.split()
+        for word in (first, *rest):
+            table[_term(stem(word))] = _term(stem(first))[:LOOSE]
+    for word in _ATTRIBUTION:
+        table[_term(stem(word))] = ""
+    return table
+
+
+_LOOSE = _loose_map()
+_WHEN_TERMS = frozenset(_term(stem(w)) for w in _WHEN)
+
+
+# Past forms of verbs that do not end in "-ed", and words after which a verb's plain form
+# stands: a word that may be the act a sentence reports.
+_PAST = frozenset(
+    "won lost hit quit left went came made took gave found held met ran fell rose sent set "
+    "paid built bought sold led began broke chose drove flew fought got grew kept knew laid "
+    "let put rode sank saw shot shut sat spent stood stole struck swore threw wore wrote "
+    "became brought caught dug fled forgot froze hung lit meant sought slid sped spoke "
+    "split spread sprang stuck stung swept swam taught tore told thought understood woke".split()
+)
+_BEFORE_VERB = frozenset("will would to could can may might must should shall did does do".split())
+
+
+def _an_act(text: str, term: str) -> bool:
+    """Whether a loose term of `text` comes from a word that may be its verb: a past form
+    ("-ed", "won"), or a plain form after "will", "to", "did" …. "The minister resigned on
+    Tuesday" is no paraphrase of "The minister denied on Tuesday …", whatever else both say."""
+    found = words(text)
+    for n, word in enumerate(found):
+        if _loose_of(word) != term:
+            continue
+        if word.endswith("ed") or word in _PAST or (n and found[n - 1] in _BEFORE_VERB):
+            return True
+    return False
+
+
+def _loose_of(word: str) -> str:
+    """A word's loose term ("" for a word of attribution)."""
+    return _loose_term(_term(stem(word)))
+
+
+def loose_terms(terms: frozenset[str]) -> frozenset[str]:
+    """A sentence's fact terms read loosely: a figure's unit term left out, a word of
+    `_SAME_WORDS` as its group's first word, others cut to `LOOSE` characters, words of
+    attribution ("said", "told") dropped. "The minister resigned on Tuesday" and "On
+    Tuesday the minister stepped down" give the same ones."""
+    return frozenset(filter(None, map(_loose_term, terms)))
+
+
+_LOOSE_TERMS: dict[str, str] = {}  # (memo: fact term -> loose term, "" for none)
+
+
+def _loose_term(term: str) -> str:
+    """A fact term's loose term: "" for a figure's unit term or a word of attribution."""
+    loose = _LOOSE_TERMS.get(term)
+    if loose is None:
+        if len(_LOOSE_TERMS) > _TERMS_MAX:
+            _LOOSE_TERMS.clear()
+        if term[0] in "=~":
+            loose = ""
+        else:
+            loose = _LOOSE.get(term)
+            if loose is None:
+                loose = term if term.isdigit() else term[:LOOSE]
+        _LOOSE_TERMS[term] = loose
+    return loose
+
+
+def paraphrases(
+    text: str,
+    terms: frozenset[str],
+    loose: frozenset[str],
+    other_text: str,
+    other: frozenset[str],
+    other_loose: frozenset[str],
+    said: AbstractSet[str],
+) -> bool:
+    """Whether a sentence (`text`, its fact terms `terms` and `loose_terms` `loose`) tells
+    nothing that another (`other_text`, `other`, `other_loose`) does not, in other words:
+    the other holds each of its loose terms (`PARAPHRASE_MIN` or more in common), or all but
+    one of `PARAPHRASE_SPARE` or more that is no verb (`_an_act`: "safety" may go, "denied"
+    may not), and it states no figure and names no one that `said` (fact terms, the other's
+    among them) lacks, gives no day or month the other contradicts, and says "not" only if
+    the other does. "The minister resigned on Tuesday after the report" tells nothing that
+    "On Tuesday, the minister stepped down following the report's publication" does not;
+    "The minister resigned on Wednesday …", "The minister denied on Tuesday that the report
+    …" and "The minister resigned over 3 reports" tell something else."""
+    if len(loose & other_loose) < PARAPHRASE_MIN:
+        return False
+    missing = loose - other_loose
+    if missing and (
+        len(missing) > 1 or len(loose) < PARAPHRASE_SPARE or _an_act(text, next(iter(missing)))
+    ):
+        return False
+    when, other_when = terms & _WHEN_TERMS, other & _WHEN_TERMS
+    if when and other_when and when.isdisjoint(other_when):
+        return False
+    if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
+        return False
+    return not _tells_new(text, terms, said)

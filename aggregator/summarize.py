@@ -33,11 +33,15 @@ from .item_kinds import item_kind, published, supplies_bullets, supplies_facts
 from .lang import detect_language, quote_language, quoted, script_language
 from .models import Bullet, Item, SourceRef, Summary
 from .novelty import (
+    PARAPHRASE_MIN,
     RESTATES_MIN,
     TELLS_MORE,
     coverage,
     fact_terms,
     fact_terms_of,
+    loose_terms,
+    names_new,
+    paraphrases,
     restates,
     retells,
     source_weights,
@@ -60,6 +64,7 @@ from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text, own_outlet
 from .tokens import tokens, word_count
+from .tokens import words as text_words
 from .writer_voice import (
     addresses_reader,
     byline,
@@ -129,6 +134,8 @@ _FIGURE_REDUNDANCY = 0.5  # the cosine at which a sentence with its title's new 
 _LEAD_FROM_HEADLINE = 0.5  # the headline source's best sentence leads if it scores this share
 _LEAD_NEWS_MARGIN = 0.25  # another bullet holding this much more of the headline leads instead
 _OWN_TITLE_SAID = 0.5  # a retelling is left out only if this share of its own title is said
+_FULLER = 2  # loose terms a paraphrase must add to take the place of the bullet it tells
+_FULLER_SHARE = 0.25  # ... and this share of the bullet's
 
 
 def story_language(
@@ -437,6 +444,12 @@ def _up_to_date(ranked: list[Unit], stale: dict[int, Unit]) -> list[Unit]:
     return kept
 
 
+def _verbatim(text: str, other: str) -> bool:
+    """Whether `other` holds `text`'s words in a run ("Nash, one of <name>'s sled dogs, was
+    killed" in "<kennel's name> Nash, one of …": a page's caption run into the sentence)."""
+    return f" {' '.join(text_words(text))} " in f" {' '.join(text_words(other))} "
+
+
 def _one_source(units: list[Unit]) -> bool:
     """Whether every candidate comes from one source (a one-item story)."""
     return len({u.source for u in units}) <= 1
@@ -641,6 +654,7 @@ class ExtractiveSummarizer:
         own: dict[int, frozenset[str]] | None = None  # (each source's title's fact terms)
         chosen: list[Unit] = []
         told: list[frozenset[str]] = []  # (the chosen bullets' fact terms)
+        loose: list[frozenset[str]] = []  # (and their `loose_terms`)
         words = 0
         for unit in ranked:
             if len(chosen) >= target:
@@ -649,8 +663,13 @@ class ExtractiveSummarizer:
             # (the chosen bullets sharing `RESTATES_MIN` terms with it, the only ones it may
             # retell or tell more of: most often none)
             near = [n for n, other in enumerate(told) if len(mine & other) >= RESTATES_MIN]
+            mine_loose = loose_terms(mine)
+            # (those sharing `PARAPHRASE_MIN` loose terms: the only ones it may paraphrase)
+            alike = [
+                n for n, other in enumerate(loose) if len(mine_loose & other) >= PARAPHRASE_MIN
+            ]
             fits = words + unit.words <= self.settings.max_words
-            if not (fits or near):
+            if not (fits or near or alike):
                 continue
             if contained(unit.terms, unit.weight, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
@@ -659,7 +678,12 @@ class ExtractiveSummarizer:
                 if near
                 else None
             )
+            if replaced is None and alike:
+                replaced = self._fuller(
+                    unit, mine, mine_loose, alike, chosen, told, loose, titled, idf
+                )
             if replaced is not None:
+                loose[:] = [loose_terms(t) for t in told]
                 # (the bullet tells the replaced one's fact: its sources told it too)
                 told_by.setdefault(id(unit), set()).update(
                     told_by.get(id(replaced), ()), (replaced.source,)
@@ -690,8 +714,22 @@ class ExtractiveSummarizer:
                     retells(unit.text, mine, chosen[n].text, told[n], titled, news) for n in near
                 ):
                     continue
+            same = next(
+                (
+                    n
+                    for n in alike
+                    if paraphrases(
+                        unit.text, mine, mine_loose, chosen[n].text, told[n], loose[n], said
+                    )
+                ),
+                None,
+            )
+            if same is not None:  # (its source told the bullet's fact: the bullet cites it)
+                told_by.setdefault(id(chosen[same]), set()).add(unit.source)
+                continue
             chosen.append(unit)
             told.append(mine)
+            loose.append(mine_loose)
             said.update(mine)
             words += unit.words
         if not chosen:
@@ -736,6 +774,58 @@ class ExtractiveSummarizer:
                 return None
             said = set(titled).union(*(t for m, t in enumerate(told) if m != n))
             if any(restates(unit.text, mine, told[m], said) for m in near if m != n):
+                return None
+            replaced = chosen[n]
+            chosen[n] = unit
+            told[n] = mine
+            return replaced
+        return None
+
+    def _fuller(
+        self,
+        unit: Unit,
+        mine: frozenset[str],
+        mine_loose: frozenset[str],
+        alike: list[int],
+        chosen: list[Unit],
+        told: list[frozenset[str]],
+        loose: list[frozenset[str]],
+        titled: frozenset[str],
+        idf: dict[str, float],
+    ) -> Unit | None:
+        """Put `unit` in the place of the first chosen bullet of `alike` (those sharing
+        `PARAPHRASE_MIN` of its `loose_terms` `mine_loose`) that it tells in other words and
+        more (`novelty.paraphrases`, the bullet read against `unit`; `unit` has `_FULLER`
+        loose terms the bullet lacks, and `_FULLER_SHARE` of its count, and names no one
+        new), when the summary still fits the word cap and `unit` repeats none of the
+        others; the bullet it replaced, or None. "The minister resigned on Tuesday" is
+        chosen, then "On Tuesday the minister stepped down after the report found she had
+        misled parliament": one fact, and the second says more."""
+        for n in alike:
+            more = len(mine_loose - loose[n])
+            if more < _FULLER or more < _FULLER_SHARE * len(loose[n]):
+                continue  # (a word or two more is another wording, not more told)
+            if len(loose[n] - mine_loose) > 1:
+                continue  # (it does not hold the bullet: `paraphrases` would say so, dearer)
+            said = set(titled).union(mine, *(t for m, t in enumerate(told) if m != n))
+            if not paraphrases(
+                chosen[n].text, told[n], loose[n], unit.text, mine, mine_loose, said
+            ):
+                continue
+            if _verbatim(chosen[n].text, unit.text):
+                continue  # (the bullet's own words and more: the same report, not another's)
+            if names_new(unit.text, set(titled).union(*told)):
+                continue  # (who it adds: `tells_more` weighs that; a page's name is no news)
+            words = sum(u.words for u in chosen) - chosen[n].words + unit.words
+            if words > self.settings.max_words:
+                return None
+            if any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n):
+                return None
+            if any(
+                paraphrases(unit.text, mine, mine_loose, chosen[m].text, told[m], loose[m], said)
+                for m in alike
+                if m != n
+            ):
                 return None
             replaced = chosen[n]
             chosen[n] = unit

@@ -1,0 +1,167 @@
+"""One fact told in other words is one bullet; different facts about one subject stay two."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.models import Item
+from aggregator.novelty import fact_terms, loose_terms, paraphrases
+from aggregator.summarize import summarize
+
+BASE = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+
+def told(text: str, other: str) -> bool:
+    """Whether `text` tells nothing that `other` does not (said: the other's terms)."""
+    terms, other_terms = fact_terms(text), fact_terms(other)
+    return paraphrases(
+        text,
+        terms,
+        loose_terms(terms),
+        other,
+        other_terms,
+        loose_terms(other_terms),
+        set(other_terms),
+    )
+
+
+def item(n: int, outlet: str, title: str, text: str) -> Item:
+    return Item(
+        id=f"item-{n}",
+        title=title,
+        text=text,
+        url=f"https://{outlet}.example/{n}",
+        published=BASE + timedelta(minutes=n),
+        outlet=f"{outlet}.example",
+        outlet_name=outlet.title(),
+        content_hash=f"h{n}",
+    )
+
+
+def test_loose_terms_read_other_words_for_one_act_alike() -> None:
+    resigned = loose_terms(fact_terms("The minister resigned on Tuesday."))
+    stepped = loose_terms(fact_terms("The minister stepped down on Tuesday, she told reporters."))
+    assert resigned <= stepped  # ("stepped" is "resigned"; "told" says who, not what)
+    assert not {"told", "tell", "said"} & stepped
+    assert loose_terms(fact_terms("The battery drainage")) == {"batte", "drain"}
+
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        (
+            "The minister resigned on Tuesday after the audit report.",
+            "On Tuesday, the minister stepped down following the audit report's publication.",
+        ),
+        (
+            "A stray bullet struck the girl as she ran to the safety of her home.",
+            "A stray bullet hit the little girl as she ran back to her house, police said.",
+        ),
+        (
+            "The regulator banned the sale of the pesticide.",
+            "The regulator has prohibited the sale of the pesticide across the country.",
+        ),
+    ],
+)
+def test_a_paraphrase_the_other_holds_tells_nothing_more(short: str, full: str) -> None:
+    assert told(short, full)
+    assert not told(full, short)  # (the fuller one says more: it is not the repeat)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (  # the same minister, the same day and report: another act
+            "The minister resigned on Tuesday after the audit report.",
+            "The minister denied on Tuesday that the audit report found fraud.",
+        ),
+        (  # the same minister, day, audit and contracts: another act
+            "The transport minister resigned on Tuesday after the audit of the rail contracts.",
+            "The transport minister denied on Tuesday that the audit of the rail contracts "
+            "found fraud.",
+        ),
+        (  # the same subject, another verb after "will"
+            "The council will approve the stadium plan at its meeting on Monday.",
+            "The council will debate the stadium plan at its meeting on Monday.",
+        ),
+        (  # different numbers are different facts
+            "Three people died when the footbridge collapsed in the storm.",
+            "Five people died when the footbridge collapsed in the storm, police said.",
+        ),
+        (  # different days
+            "The minister resigned on Tuesday after the audit report.",
+            "The minister resigned on Wednesday after the audit report was published.",
+        ),
+        (  # one says "not"
+            "The council approved the new stadium plan on Monday.",
+            "The council has not approved the new stadium plan on Monday.",
+        ),
+        (  # someone else
+            "The minister resigned on Tuesday after the audit report.",
+            "Her deputy Ana Corvell resigned on Tuesday after the audit report.",
+        ),
+    ],
+)
+def test_different_facts_about_one_subject_are_no_paraphrase(one: str, other: str) -> None:
+    assert not told(one, other)
+    assert not told(other, one)
+
+
+SHORT = "A stray bullet struck the girl as she ran to the safety of her home."
+FULL = (
+    "A stray bullet hit the little girl as she ran back to her house near the bakery, "
+    "police and family say."
+)
+VIGIL = "Neighbours held a vigil on Sunday evening."
+HOSPITAL = "The girl was taken to a children's hospital by ambulance."
+
+
+@pytest.mark.parametrize("short_first", [True, False])
+def test_a_story_tells_a_paraphrased_fact_once_in_the_fuller_bullet(short_first: bool) -> None:
+    short = item(1, "alpha", "Stray bullet hits girl", f"{SHORT} {HOSPITAL} The mayor spoke.")
+    full = item(2, "beta", "Girl hurt by stray bullet", f"{FULL} {VIGIL}")
+    summary = summarize([short, full] if short_first else [full, short])
+    texts = [b.text for b in summary.bullets]
+    assert FULL in texts
+    assert SHORT not in texts
+    kept = next(b for b in summary.bullets if b.text == FULL)
+    # (both outlets told the fact: the bullet cites both, the story counts both)
+    assert {summary.sources[n].outlet for n in kept.sources} == {"Alpha", "Beta"}
+    assert summary.outlet_count == 2
+    assert HOSPITAL in texts  # (other facts of the girl's story stay)
+    assert VIGIL in texts
+
+
+def test_facts_about_one_subject_in_the_same_words_stay_apart() -> None:
+    """The audit's finding and the minister's denial share the minister, the day and the
+    audit: neither tells the other."""
+    first = (
+        "The transport minister resigned on Tuesday after the audit of the rail contracts. "
+        "The audit found that three contracts had been awarded without a tender."
+    )
+    denied = (
+        "The transport minister denied on Tuesday that the audit of the rail contracts had "
+        "found any fraud by her office."
+    )
+    summary = summarize(
+        [
+            item(1, "alpha", "Transport minister resigns", first),
+            item(2, "beta", "Minister rejects fraud claims", f"{denied} Others asked for more."),
+        ]
+    )
+    texts = [b.text for b in summary.bullets]
+    assert denied in texts
+    assert "The audit found that three contracts had been awarded without a tender." in texts
+
+
+def test_a_caption_run_into_a_bullet_does_not_take_its_place() -> None:
+    """A page's caption before the sentence's own words adds names, not news."""
+    bare = "Bolt, one of the musher's sled dogs, was killed by a snowmobile on the trail."
+    text = f"{bare} The race organisers suspended the rider. Trail Kennel Photo {bare} More."
+    summary = summarize([item(1, "alpha", "Sled dog killed in race", text)])
+    assert [b.text for b in summary.bullets][:2] == [
+        bare,
+        "The race organisers suspended the rider.",
+    ]
