@@ -32,6 +32,7 @@ from .tokens import STOPWORDS, stem, tokens, words
 
 __all__ = [
     "PREFIX",
+    "adds_act",
     "coverage",
     "fact_term",
     "fact_terms",
@@ -742,13 +743,39 @@ def _an_act(text: str, term: str) -> bool:
     """Whether a loose term of `text` comes from a word that may be its verb: a past form
     ("-ed", "won"), or a plain form after "will", "to", "did" …. "The minister resigned on
     Tuesday" is no paraphrase of "The minister denied on Tuesday …", whatever else both say."""
+    return term in _acts(text)
+
+
+# Words after which a verb's plain form tells what may, will or is to happen, not what did.
+_NOT_DONE = _BEFORE_VERB - {"did", "does", "do"}
+
+
+def _acts(text: str) -> dict[str, set[bool]]:
+    """The loose terms of `text`'s words that may be its verbs (`_an_act`), each with whether
+    it tells what happened (a past form, or after "did") or what may or is to (after "to",
+    "will", "may" …): True, False or both."""
     found = words(text)
+    acts: dict[str, set[bool]] = {}
     for n, word in enumerate(found):
-        if _loose_of(word) != term:
+        before = found[n - 1] if n else ""
+        if before in _BEFORE_VERB:
+            done = before not in _NOT_DONE
+        elif word.endswith("ed") or word in _PAST:
+            done = True
+        else:
             continue
-        if word.endswith("ed") or word in _PAST or (n and found[n - 1] in _BEFORE_VERB):
-            return True
-    return False
+        term = _loose_of(word)
+        if term:
+            acts.setdefault(term, set()).add(done)
+    return acts
+
+
+def adds_act(text: str, loose: frozenset[str], other_loose: frozenset[str]) -> bool:
+    """Whether a sentence (`text`, its `loose_terms` `loose`) holds a word that may be a verb
+    (`_an_act`) among its loose terms that another's (`other_loose`) lacks: an act of its
+    own ("lost", "refused", "received") beside or instead of the other's."""
+    extra = loose - other_loose
+    return bool(extra) and not extra.isdisjoint(_acts(text))
 
 
 def _loose_of(word: str) -> str:
@@ -798,8 +825,11 @@ def paraphrases(
     one of `PARAPHRASE_SPARE` or more that is no verb (`_an_act`: "safety" may go, "denied"
     may not), and it states no figure and names no one that `said` (fact terms, the other's
     among them) lacks, gives no day or month the other contradicts, and says "not" only if
-    the other does. "The minister resigned on Tuesday after the report" tells nothing that
-    "On Tuesday, the minister stepped down following the report's publication" does not;
+    the other does; and each word of it that may be a verb (`_acts`), telling what happened,
+    is one of the other's too, telling it alike ("resigned" is not told by "refused to
+    resign", nor "died" by "death threats"). "The minister resigned on Tuesday after the
+    report" tells nothing that "On Tuesday, the minister stepped down following the
+    report's publication" does not;
     "The minister resigned on Wednesday …", "The minister denied on Tuesday that the report
     …" and "The minister resigned over 3 reports" tell something else."""
     if len(loose & other_loose) < PARAPHRASE_MIN:
@@ -814,4 +844,13 @@ def paraphrases(
         return False
     if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
         return False
+    other_acts = _acts(other_text)
+    for term, done in _acts(text).items():
+        if term not in loose:
+            continue
+        moods = other_acts.get(term)
+        if moods is None and True in done:
+            return False  # (what it did is a noun of the other: "died", "death threats")
+        if moods is not None and done.isdisjoint(moods):
+            return False  # (it happened in one, may or is to in the other: "to resign")
     return not _tells_new(text, terms, said)

@@ -36,6 +36,7 @@ from .novelty import (
     PARAPHRASE_MIN,
     RESTATES_MIN,
     TELLS_MORE,
+    adds_act,
     coverage,
     fact_terms,
     fact_terms_of,
@@ -797,16 +798,19 @@ class ExtractiveSummarizer:
         `PARAPHRASE_MIN` of its `loose_terms` `mine_loose`) that it tells in other words and
         more (`novelty.paraphrases`, the bullet read against `unit`; `unit` has `_FULLER`
         loose terms the bullet lacks, and `_FULLER_SHARE` of its count, and names no one
-        new), when the summary still fits the word cap and `unit` repeats none of the
-        others; the bullet it replaced, or None. "The minister resigned on Tuesday" is
-        chosen, then "On Tuesday the minister stepped down after the report found she had
-        misled parliament": one fact, and the second says more."""
+        new nor any act the bullet lacks: `novelty.adds_act`), when the summary still fits
+        the word cap and `unit` repeats none of the others; the bullet it replaced, or None.
+        "The minister resigned on Tuesday" is chosen, then "On Tuesday the minister stepped
+        down following the audit report's publication": one fact, and the second says more;
+        not "… refused to resign on Tuesday despite the audit report", another fact."""
         for n in alike:
             more = len(mine_loose - loose[n])
             if more < _FULLER or more < _FULLER_SHARE * len(loose[n]):
                 continue  # (a word or two more is another wording, not more told)
             if len(loose[n] - mine_loose) > 1:
                 continue  # (it does not hold the bullet: `paraphrases` would say so, dearer)
+            if adds_act(unit.text, mine_loose, loose[n]):
+                continue  # (an act of its own: "refused to resign", "lost" for "added")
             said = set(titled).union(mine, *(t for m, t in enumerate(told) if m != n))
             if not paraphrases(
                 chosen[n].text, told[n], loose[n], unit.text, mine, mine_loose, said

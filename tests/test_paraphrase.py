@@ -165,3 +165,78 @@ def test_a_caption_run_into_a_bullet_does_not_take_its_place() -> None:
         bare,
         "The race organisers suspended the rider.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("done", "other"),
+    [
+        (  # the act as a noun of the other
+            "The reporter died after the cartel story.",
+            "The reporter received death threats after the cartel story ran in print.",
+        ),
+        (  # what happened in one, what is refused in the other
+            "The transport minister resigned on Tuesday after the audit report.",
+            "The transport minister refused to resign on Tuesday despite the damning audit report.",
+        ),
+        (  # what happened in one, what is expected in the other
+            "The transport minister resigned after the audit report.",
+            "The transport minister is expected to resign next week after the audit report.",
+        ),
+    ],
+)
+def test_an_act_told_otherwise_by_the_other_is_no_paraphrase(done: str, other: str) -> None:
+    assert not told(done, other)
+
+
+@pytest.mark.parametrize(
+    ("title", "first", "fuller"),
+    [
+        (
+            "Transport minister under pressure",
+            "The transport minister resigned on Tuesday after the audit report.",
+            "The transport minister refused to resign on Tuesday despite the damning audit report.",
+        ),
+        (
+            "Transport minister under pressure",
+            "The transport minister resigned after the audit report.",
+            "The transport minister is expected to resign next week after the audit report.",
+        ),
+        (
+            "Reporter targeted after cartel story",
+            "The reporter died after the cartel story.",
+            "The reporter received death threats after the cartel story ran in print.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("first_in", [True, False])
+def test_a_longer_sentence_with_another_act_takes_no_bullets_place(
+    title: str, first: str, fuller: str, first_in: bool
+) -> None:
+    """A sentence holding a bullet's words with an act of its own ("refused to", "lost",
+    "received death threats") tells another fact: it does not take the bullet's place, and
+    the bullet's outlet is not cited for it."""
+    items = [
+        item(1, "alpha", title, f"{first} Trains ran late across the north."),
+        item(2, "beta", f"{title} today", f"{fuller} Unions called a rally."),
+    ]
+    summary = summarize(items if first_in else items[::-1])
+    texts = [b.text for b in summary.bullets]
+    assert first in texts
+    for bullet in summary.bullets:
+        if bullet.text == fuller:
+            assert {summary.sources[n].outlet for n in bullet.sources} == {"Beta"}
+
+
+def test_a_longer_sentence_with_another_act_keeps_its_own_outlet() -> None:
+    """A "lost" beside an "added" (a word of attribution, read as none): another fact."""
+    first = "The US economy added 200,000 jobs last month."
+    other = "The US economy lost 200,000 jobs last month as factories closed."
+    title = "Jobs report surprises markets"
+    summary = summarize(
+        [
+            item(1, "alpha", title, f"{first} Bond yields moved little."),
+            item(2, "beta", f"{title} today", f"{other} The dollar slipped."),
+        ]
+    )
+    assert [b.text for b in summary.bullets][:1] == [first]
+    assert other not in [b.text for b in summary.bullets]
