@@ -227,22 +227,24 @@ def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) ->
 
 def _fact_sources(
     ordered: Sequence[Item], kinds: Sequence[str], preferred: str
-) -> tuple[list[bool], list[bool]]:
+) -> tuple[list[bool], list[bool], list[str | None]]:
     """Which of a story's sources may supply its headline, and which its bullets: its news
     items (every source, when it has none), its personal essays for bullets too; and of those
     only the ones in the story's one language when they write in several (`story_language`):
-    the others' sources are listed, not quoted."""
+    the others' sources are listed, not quoted. And the language of each that supplies
+    bullets (`item_language`; None for the others)."""
     has_news = any(supplies_facts(k) for k in kinds)
     told = [supplies_bullets(k) or not has_news for k in kinds]
+    languages = [item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
     if sum(told) > 1:  # (one source of facts writes in one language)
-        languages = [item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
         words = [word_count(it.text) for it in ordered]
         language = story_language(languages, told, words, preferred)
         if language is not None:
             keep = [lang in (None, language) for lang in languages]
             told = [f and k for f, k in zip(told, keep, strict=True)]
+            languages = [lang if f else None for lang, f in zip(languages, told, strict=True)]
     headed = [f and (supplies_facts(k) or not has_news) for f, k in zip(told, kinds, strict=True)]
-    return (headed if any(headed) else told), told
+    return (headed if any(headed) else told), told, languages
 
 
 def _units(
@@ -451,6 +453,13 @@ def _verbatim(text: str, other: str) -> bool:
     return f" {' '.join(text_words(text))} " in f" {' '.join(text_words(other))} "
 
 
+def _in_english(languages: Sequence[str | None]) -> bool:
+    """Whether the sources supplying a story's bullets (`languages`: theirs, None for one not
+    known or supplying none) write in English: the paraphrases `novelty.paraphrases` reads
+    are English's (its synonyms, verbs, days and "not")."""
+    return "en" in languages and all(lang in ("en", None) for lang in languages)
+
+
 def _one_source(units: list[Unit]) -> bool:
     """Whether every candidate comes from one source (a one-item story)."""
     return len({u.source for u in units}) <= 1
@@ -495,7 +504,8 @@ class ExtractiveSummarizer:
             )
         )
         preferred = language or settings.language or "en"
-        factual, told = _fact_sources(ordered, kinds, preferred)
+        factual, told, languages = _fact_sources(ordered, kinds, preferred)
+        loosely = _in_english(languages)
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.
         titles = [
@@ -560,7 +570,7 @@ class ExtractiveSummarizer:
             if other.index >= 0:
                 choice, headline = other, other.text
                 stale = _stale(units, times, headline, settings.novelty)
-        bullets = self._bullets(units, target, idf, choice.index, headline, writers, stale)
+        bullets = self._bullets(units, target, idf, choice.index, headline, writers, stale, loosely)
         cited = {n for b in bullets for n in b.sources}
         if bullets and choice.index not in cited and headline != previous_headline:
             # The headline's own source supplies no bullet: the best title of a source that
@@ -570,7 +580,9 @@ class ExtractiveSummarizer:
                 raw_titles, supplying, centroid, idf, None, has_body, ordinary, names
             )
             if other.index >= 0 and other.text != headline:
-                again = self._bullets(units, target, idf, other.index, other.text, writers, stale)
+                again = self._bullets(
+                    units, target, idf, other.index, other.text, writers, stale, loosely
+                )
                 if any(other.index in b.sources for b in again):
                     headline, bullets = other.text, again
         return Summary(
@@ -590,12 +602,13 @@ class ExtractiveSummarizer:
         headline: str,
         writers: Sequence[tuple[str, str] | None],
         stale: dict[int, Unit] | None = None,
+        loosely: bool = True,
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations;
-        one in its writer's first person is given as their words (`_voiced`); `stale` as
-        `_select` reads it."""
+        one in its writer's first person is given as their words (`_voiced`); `stale` and
+        `loosely` as `_select` reads them."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
-        chosen = self._select(units, target, idf, head, headline, told, stale)
+        chosen = self._select(units, target, idf, head, headline, told, stale, loosely)
         voiced = zip(chosen, _voiced(chosen, writers), strict=True)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=text, sources=(u.source,)) for u, text in voiced)
@@ -619,10 +632,13 @@ class ExtractiveSummarizer:
         headline_text: str,
         told_by: dict[int, set[int]],
         stale: dict[int, Unit] | None = None,
+        loosely: bool = True,
     ) -> list[Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap,
         in the order `_in_story_order` gives them; without the candidates `stale` holds (by
         `id`: a count a later source's sentence overtakes), that sentence in their place.
+        `loosely`: a story in English, whose paraphrases (`novelty.paraphrases`, its synonyms,
+        verbs, days and "not" English words) are told once.
 
         The best sentence of the headline's own source is tried first when it scores at least
         half the best overall (so bullets agree with the headline), else the best. `told_by`
@@ -664,7 +680,7 @@ class ExtractiveSummarizer:
             # (the chosen bullets sharing `RESTATES_MIN` terms with it, the only ones it may
             # retell or tell more of: most often none)
             near = [n for n, other in enumerate(told) if len(mine & other) >= RESTATES_MIN]
-            mine_loose = loose_terms(mine)
+            mine_loose = loose_terms(mine) if loosely else frozenset()
             # (those sharing `PARAPHRASE_MIN` loose terms: the only ones it may paraphrase)
             alike = [
                 n for n, other in enumerate(loose) if len(mine_loose & other) >= PARAPHRASE_MIN
@@ -684,7 +700,8 @@ class ExtractiveSummarizer:
                     unit, mine, mine_loose, alike, chosen, told, loose, titled, idf
                 )
             if replaced is not None:
-                loose[:] = [loose_terms(t) for t in told]
+                if loosely:
+                    loose[:] = [loose_terms(t) for t in told]
                 # (the bullet tells the replaced one's fact: its sources told it too)
                 told_by.setdefault(id(unit), set()).update(
                     told_by.get(id(replaced), ()), (replaced.source,)

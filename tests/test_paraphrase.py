@@ -240,3 +240,19 @@ def test_a_longer_sentence_with_another_act_keeps_its_own_outlet() -> None:
     )
     assert [b.text for b in summary.bullets][:1] == [first]
     assert other not in [b.text for b in summary.bullets]
+
+
+@pytest.mark.parametrize("first_in", [True, False])
+def test_a_story_in_another_language_is_not_read_by_the_english_rules(first_in: bool) -> None:
+    """The loose reading's verbs, synonyms and "not" are English words: in Chinese,
+    "refused to resign" (拒绝辞职) holds every character pair of "resigned" (辞职) but one, and
+    no English verb marks the act: it does not take the bullet's place."""
+    title = "交通部长辞职风波"
+    first = "交通部长周二在审计报告发布后辞职。"
+    refused = "交通部长周二在审计报告发布后拒绝辞职，并称审计报告有误。"
+    items = [
+        item(1, "alpha", title, f"{first}北方多趟列车晚点。"),
+        item(2, "beta", f"{title}今日", f"{refused}工会呼吁集会。"),
+    ]
+    summary = summarize(items if first_in else items[::-1])
+    assert first in [b.text for b in summary.bullets]
