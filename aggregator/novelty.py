@@ -725,6 +725,16 @@ def _loose_map() -> dict[str, str]:
 
 _LOOSE = _loose_map()
 _WHEN_TERMS = frozenset(_term(stem(w)) for w in _WHEN)
+# The month "May" inside a sentence: "may" is a stopword, no fact term.
+_MAY = re.compile(r"(?<=[\w,] )May\b")
+
+
+def _when(text: str, terms: frozenset[str]) -> frozenset[str]:
+    """The days and months a sentence (`text`, its fact terms `terms`) gives."""
+    when = terms & _WHEN_TERMS
+    if "May" in text and _MAY.search(text):
+        when |= {"may"}
+    return when
 
 
 # Past forms of verbs that do not end in "-ed", and words after which a verb's plain form
@@ -839,7 +849,7 @@ def paraphrases(
         len(missing) > 1 or len(loose) < PARAPHRASE_SPARE or _an_act(text, next(iter(missing)))
     ):
         return False
-    when, other_when = terms & _WHEN_TERMS, other & _WHEN_TERMS
+    when, other_when = _when(text, terms), _when(other_text, other)
     if when and other_when and when.isdisjoint(other_when):
         return False
     if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):

@@ -94,6 +94,14 @@ def test_a_paraphrase_the_other_holds_tells_nothing_more(short: str, full: str) 
             "The minister resigned on Tuesday after the audit report.",
             "The minister resigned on Wednesday after the audit report was published.",
         ),
+        (  # different days, in lower case ("Tuesday" is a name of its own)
+            "The transport minister resigned yesterday after the audit of the rail contracts.",
+            "The transport minister resigned today after the audit of the rail contracts.",
+        ),
+        (  # different months, one of them "May" (a stopword, no fact term)
+            "The transport minister resigned in May after the audit of the rail contracts.",
+            "The transport minister resigned in March after the audit of the rail contracts.",
+        ),
         (  # one says "not"
             "The council approved the new stadium plan on Monday.",
             "The council has not approved the new stadium plan on Monday.",
