@@ -833,15 +833,15 @@ def paraphrases(
     nothing that another (`other_text`, `other`, `other_loose`) does not, in other words:
     the other holds each of its loose terms (`PARAPHRASE_MIN` or more in common), or all but
     one of `PARAPHRASE_SPARE` or more that is no verb (`_an_act`: "safety" may go, "denied"
-    may not), and it states no figure and names no one that `said` (fact terms, the other's
-    among them) lacks, gives no day or month the other contradicts, and says "not" only if
-    the other does; and each word of it that may be a verb (`_acts`), telling what happened,
-    is one of the other's too, telling it alike ("resigned" is not told by "refused to
-    resign", nor "died" by "death threats"). "The minister resigned on Tuesday after the
-    report" tells nothing that "On Tuesday, the minister stepped down following the
-    report's publication" does not;
-    "The minister resigned on Wednesday …", "The minister denied on Tuesday that the report
-    …" and "The minister resigned over 3 reports" tell something else."""
+    may not); it states no figure the other lacks and names no one that `said` (fact terms,
+    the other's among them) lacks, gives no day or month the other contradicts, and says
+    "not" only if the other does; and each word of it that may be a verb (`_acts`) and tells
+    what happened is one of the other's too, telling it alike ("resigned" is not told by
+    "refused to resign", nor "died" by "death threats"). "The minister resigned on Tuesday
+    after the report" tells nothing that "On Tuesday, the minister stepped down following
+    the report's publication" does not; "The minister resigned on Wednesday …", "The
+    minister denied on Tuesday that the report …" and "The minister resigned over 3
+    reports" tell something else."""
     if len(loose & other_loose) < PARAPHRASE_MIN:
         return False
     missing = loose - other_loose
@@ -863,4 +863,6 @@ def paraphrases(
             return False  # (what it did is a noun of the other: "died", "death threats")
         if moods is not None and done.isdisjoint(moods):
             return False  # (it happened in one, may or is to in the other: "to resign")
+    if _states_new_figure(text, terms, other):
+        return False  # (three dead is not told by five dead, whoever else says three)
     return not _tells_new(text, terms, said)

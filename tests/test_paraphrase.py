@@ -264,3 +264,14 @@ def test_a_story_in_another_language_is_not_read_by_the_english_rules(first_in: 
     ]
     summary = summarize(items if first_in else items[::-1])
     assert first in [b.text for b in summary.bullets]
+
+
+def test_another_number_keeps_two_sentences_apart_whoever_else_gives_it() -> None:
+    """Five dead does not tell three dead because another bullet or the headline says three."""
+    three = "Three people died when the old footbridge collapsed in the storm."
+    five = "Five people died when the old footbridge collapsed in the storm, police said."
+    terms, other = fact_terms(three), fact_terms(five)
+    elsewhere = fact_terms("Three ambulances reached the scene within minutes.")
+    assert not paraphrases(
+        three, terms, loose_terms(terms), five, other, loose_terms(other), set(other) | elsewhere
+    )
