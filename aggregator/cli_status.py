@@ -491,6 +491,9 @@ def _items(row: dict[str, Any]) -> str:
     return f"{row['items']} ({furniture} furniture)" if furniture else str(row["items"])
 
 
+PAGES_WIDTH = 90  # a feed's ARTICLE PAGES cell in the table; the whole error in `--json`
+
+
 def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
     """Article pages of a feed: how many gave text, how many failed (and of those how many
     are to be tried again) and the latest reason; "off (…)" with what turned them off: the
@@ -509,8 +512,12 @@ def _pages(row: dict[str, Any], articles: ArticleSettings | None = None) -> str:
     if retrying := row.get("articles_retrying") or 0:
         text += f", {retrying} to retry"
     if failed and row.get("article_error"):
-        text += f" (last: {row['article_error']})"
-    return text[:90]
+        error = str(row["article_error"])
+        room = PAGES_WIDTH - len(text) - len(" (last: )")
+        if len(error) > room:  # cut with "…", the parenthesis closed: a cut is seen
+            error = error[: max(room - 1, 0)] + "…"
+        text += f" (last: {error})"
+    return text
 
 
 def _pages_off(row: dict[str, Any], articles: ArticleSettings | None) -> str | None:

@@ -611,6 +611,20 @@ def test_status_shows_the_feed_a_page_points_to_and_marks_a_cut() -> None:
     assert status_cell("error: connection refused") == "error: connection refused"
 
 
+def test_status_cuts_a_long_article_error_visibly() -> None:
+    """An ARTICLE PAGES cell past its width is cut inside its "(last: …)" with "…" and the
+    parenthesis closed: it had been cut at 90 characters mid-word, unmarked and unclosed."""
+    from aggregator.cli_status import PAGES_WIDTH, _pages
+
+    said = "robots.txt unavailable (DNS lookup failed for www.theguardian.com): not fetched"
+    row = {"articles_ok": 0, "articles_failed": 44, "articles_retrying": 44}
+    cell = _pages({**row, "article_error": said})
+    assert cell.startswith("0 ok, 44 failed, 44 to retry (last: robots.txt unavailable (DNS")
+    assert len(cell) == PAGES_WIDTH and cell.endswith("…)")
+    short = _pages({**row, "article_error": "HTTP 404"})
+    assert short == "0 ok, 44 failed, 44 to retry (last: HTTP 404)"
+
+
 def test_status_gives_a_held_sites_feeds_their_next_poll_after_the_hold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], upstream: Upstream
 ) -> None:
