@@ -193,7 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     only: the withheld list's story ids are checked against it)."""
     from .feed_links import known_feed
     from .opml import load_opml
-    from .own_site import OWN_SITE, own_base_of, site_bases
+    from .own_site import own_base_of, own_site_said, site_bases
     from .schedule import intervals_overruled
 
     settings = settings_from(args)
@@ -221,7 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     bases = site_bases(settings)
     for source in opml.sources:  # (as `run` skips them: `OpmlReload`)
         if (base := own_base_of(source.url, bases)) is not None:
-            said.append(f"{source.url} {OWN_SITE.format(base=base)}; it is not polled")
+            said.append(f"{source.url} {own_site_said(base, bases)}; it is not polled")
     sources = opml.sources
     for source in sources:  # (a platform's page pasted as a feed: polls would fail on it)
         feed = known_feed(source.url)

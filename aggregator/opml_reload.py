@@ -17,7 +17,7 @@ from .errors import ConfigError, StorageError
 from .health import OPML_REFUSED
 from .models import Source
 from .opml import load_opml, unreadable
-from .own_site import OWN_SITE, own_base_of
+from .own_site import own_base_of, own_site_said
 from .refused_edit import RefusedEdit
 from .schedule import ScheduleSettings, intervals_overruled
 from .slugs import slugify
@@ -176,7 +176,7 @@ class OpmlReload:
         kept = []
         for source in sources:
             if (base := own_base_of(source.url, self.own)) is not None:
-                said = OWN_SITE.format(base=base)
+                said = own_site_said(base, self.own)
                 log.warning("opml=%s feed=%s %s; not polled", self.path, source.url, said)
             else:
                 kept.append(source)

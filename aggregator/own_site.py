@@ -22,15 +22,19 @@ from urllib.parse import SplitResult, urlsplit
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["OWN_SITE", "own_base_of", "own_bases", "site_bases"]
+__all__ = ["OWN_SITE", "own_base_of", "own_bases", "own_site_said", "site_bases"]
 
 # Why an address of the site is refused (`add`, `import`) or skipped (the OPML's reload).
 # It names where the address is the site's from: a local upstream (an RSS-Bridge) on the port
 # of `[server]` that only `poll` runs beside is refused, and is let in by another port there.
 OWN_SITE = (
-    "is this service's own site ({base}, by [publish] base_url or where it listens: [server] "
-    "host and port): its feeds carry its own summaries, which polled would come back as one "
-    "more outlet's reports, in a loop; list the outlets' own feeds"
+    "is this service's own site ({base}, {whence}): its feeds carry its own summaries, which "
+    "polled would come back as one more outlet's reports, in a loop; list the outlets' own feeds"
+)
+_BY_BASE_URL = "by [publish] base_url"
+_BY_LISTENING = (
+    "where it listens: [server] host and port; for a local upstream on that port, set another "
+    "port there: `run --port` moves only that run's server"
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -76,6 +80,14 @@ def _sites(bases: tuple[str, ...]) -> tuple[tuple[str, SplitResult, str], ...]:
     """Each base of `bases` that is a site's address, split, with its `_host` (made once:
     the OPML's reload asks for every feed against the same bases)."""
     return tuple((base, site, _host(site)) for base in bases if (site := _split(base)) is not None)
+
+
+def own_site_said(base: str, bases: Sequence[str]) -> str:
+    """`OWN_SITE` for `base`, one of `bases` (`own_bases`: the listening address last), naming
+    where that address is the site's from: the operator's way around it differs (a local
+    upstream on the listening port is let in by another port in `[server]`)."""
+    listening = bool(bases) and base == bases[-1]
+    return OWN_SITE.format(base=base, whence=_BY_LISTENING if listening else _BY_BASE_URL)
 
 
 def _split(url: str) -> SplitResult | None:

@@ -38,7 +38,7 @@ from .opml import (
     without_feed_scheme,
 )
 from .opml_edit import add_feed, add_feeds, remove_feed, render_opml
-from .own_site import OWN_SITE, own_base_of
+from .own_site import own_base_of, own_site_said
 from .parse import STORY_FEED, parse_feed
 
 log = logging.getLogger("aggregator")
@@ -347,7 +347,7 @@ def _is_text(value: str) -> bool:
 def _not_own(url: str, own: Sequence[str]) -> None:
     """ConfigError when `url` is an address of the service's own site."""
     if (base := own_base_of(url, own)) is not None:
-        raise ConfigError(f"{url} {OWN_SITE.format(base=base)}")
+        raise ConfigError(f"{url} {own_site_said(base, own)}")
 
 
 def remove(opml_path: Path, url: str) -> None:
@@ -382,7 +382,7 @@ def import_opml(opml_path: Path, other: Path, own: Sequence[str] = ()) -> Import
     incoming = []
     for source in export.sources:
         if (base := own_base_of(source.url, own)) is not None:
-            warnings = [*warnings, f"{source.url} {OWN_SITE.format(base=base)}; left out"]
+            warnings = [*warnings, f"{source.url} {own_site_said(base, own)}; left out"]
         else:
             incoming.append(source)
     added: list[Source] = []

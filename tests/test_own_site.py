@@ -14,7 +14,7 @@ import pytest
 from aggregator.cli import main
 from aggregator.config import Settings
 from aggregator.errors import ConfigError
-from aggregator.own_site import own_base_of, own_bases
+from aggregator.own_site import own_base_of, own_bases, own_site_said
 from aggregator.service import Service
 from aggregator.sources import add, import_opml
 
@@ -78,6 +78,18 @@ def test_a_base_that_is_no_site_address_is_passed_over() -> None:
     assert own_base_of("http://localhost:8080/feeds/all.atom", bases) == bases[1]
     assert own_base_of("http://127.0.0.2:8080/feed", bases) is None
     assert own_base_of("ftp://files.example.org/x", bases) is None
+
+
+def test_the_refusal_names_where_the_address_is_the_sites_own_from() -> None:
+    """Either [publish] base_url or where `run` listens, not "one or the other": the way
+    around differs, and a local upstream on the listening port is let in by another port in
+    [server] (not `run --port`, which `add`, `check` and `poll` do not see)."""
+    by_url = own_site_said("https://news.example.org/", PUBLIC)
+    assert "(https://news.example.org/, by [publish] base_url)" in by_url
+    assert "listens" not in by_url
+    by_port = own_site_said("http://127.0.0.1:8080/", PUBLIC)
+    assert "(http://127.0.0.1:8080/, where it listens: [server] host and port" in by_port
+    assert "base_url" not in by_port and "`run --port`" in by_port
 
 
 SOURCES = """<opml version="2.0"><body><outline text="World">
