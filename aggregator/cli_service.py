@@ -12,7 +12,13 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from .article_pass import ArticlePass
-from .cli_support import digest_ready, listen_on, open_for_reading, settings_from
+from .cli_support import (
+    digest_ready,
+    listen_on,
+    no_server_there,
+    open_for_reading,
+    settings_from,
+)
 from .config import Settings, bounce_password
 from .early_signals import stop_asked
 from .fetch import Fetcher
@@ -39,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     bounces = bounce_password(settings.digest, os.environ)
     host, port, settings = listen_on(args, settings)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
+    no_server_there(host, port)  # and a port another server holds
     raise_open_files_limit()
     with writer_lock(args.db, "run"):
         service = Service(

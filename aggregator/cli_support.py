@@ -95,6 +95,36 @@ def _free_port(host: str) -> int:
         raise ConfigError(f"cannot listen on {host}:0: {exc.strerror or exc}") from exc
 
 
+def no_server_there(host: str, port: int) -> None:
+    """ConfigError when another server listens on `host`:`port` already, said before `run`
+    opens its database: it had made a new database and synced the sources into it (a feed of
+    the site's own address dropped) before its server met the port taken. A host given by name
+    is left to the server's own bind; so is any other problem (its message says it)."""
+    import errno
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host or "0.0.0.0")
+    except ValueError:
+        return
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # (as the server binds: a port a closed connection left in TIME_WAIT is free)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if host == "::":  # (every IPv6 and IPv4 address, as `web.dual_stack_socket`)
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return
+            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            raise ConfigError(
+                f"cannot listen on {where}: {os.strerror(exc.errno)}: another server listens "
+                "there; stop it, or choose another --port"
+            ) from exc
+
+
 def digest_ready(settings: Settings) -> str | None:
     """Before sending digests: their links need a public base URL, their login a password,
     and a bounce mailbox its own password (`bounce_password`: checked here, read by `run`)."""

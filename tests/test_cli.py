@@ -457,6 +457,28 @@ def test_port_0_is_one_free_port_that_the_links_and_the_log_name(tmp_path: Path)
         listen_on(args, Settings())
 
 
+def test_run_on_a_port_another_server_holds_stops_before_its_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new operator's `run` beside another server on 8080 had made a database and synced
+    the sources into it (a local upstream on that port dropped as the site's own) before its
+    server met the port taken; it now stops first, exit 2, with the same words."""
+    import socket
+
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(opml("http://127.0.0.1:1/feed.xml"))
+    db = tmp_path / "agg.db"
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        args = ["run", "--opml", str(sources), "--db", str(db), "--port", str(port)]
+        assert main(args) == 2
+    _, err = capsys.readouterr()
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use: another server" in err
+    assert not db.exists() and not lock_path(db).exists()
+
+
 @pytest.mark.parametrize(
     ("options", "warned"),
     [
