@@ -5,11 +5,14 @@ Philstar's "00:00:00 +0800" (its zone's midnight) on every entry, the Straits Ti
 "05:00:00 +0800" (its morning edition's hour). Read as times, a report filed that evening is
 up to a day old when first seen: it ranks low on the front page and in readers, and grouping
 compares it across the wrong gaps. The day is right; the time is not. Such a stamp says the
-entry went out in the 24 hours after it (its day, its edition). A new entry of a feed polled
-before went out since that poll: when that falls within its stamp's day, it is dated when
-first seen, as an undated one is (`redated`). On a feed's first poll nothing tells when its
-entries went out, and stamps stand; an entry first seen a day or more after its stamp keeps
-it too (an earlier day's report).
+entry went out in the 24 hours after it (its day, its edition). A new entry of a feed read
+before went out since that read: when the read came after its stamp (so the stamp is not
+when it went out) and it is first seen within its stamp's day, it is dated when first seen,
+as an undated one is (`redated`). On a feed's first poll nothing tells when its entries went
+out, and stamps stand; so do those of entries stamped after the last read (a true 06:00
+issue read at 05:00 and next at 09:00, or a day's reports after days unread: paused,
+failing, the service stopped), and of one first seen a day or more after its stamp (an
+earlier day's report).
 """
 
 from __future__ import annotations
@@ -45,20 +48,22 @@ def fixed_clock(dates: Iterable[datetime]) -> time | None:
     return clock if whole else None
 
 
-def redated(items: Sequence[Item], clock: time | None, now: datetime) -> list[Item]:
+def redated(items: Sequence[Item], clock: time | None, now: datetime, read: datetime) -> list[Item]:
     """A polled feed's items, first seen `now`, with those dated at its fixed `clock`
-    (`fixed_clock`) within the day before `now` dated `now`. Only for a feed polled before:
-    its new items went out since (its known ones keep their stored date)."""
+    (`fixed_clock`) within the day before `now`, and at or before the feed's last successful
+    read `read`, dated `now`. Only for a feed read before: its new items went out since (its
+    known ones keep their stored date); one stamped after that read may have gone out at its
+    stamp, which stands."""
     if clock is None:
         return list(items)
     return [
-        dataclasses.replace(item, published=now) if _stamped_today(item, clock, now) else item
+        dataclasses.replace(item, published=now) if _stamped_today(item, clock, now, read) else item
         for item in items
     ]
 
 
-def _stamped_today(item: Item, clock: time, now: datetime) -> bool:
+def _stamped_today(item: Item, clock: time, now: datetime, read: datetime) -> bool:
     stamp = item.published
-    if stamp is None or not stamp <= now < stamp + _DAY:
+    if stamp is None or not stamp <= read or not stamp <= now < stamp + _DAY:
         return False
     return stamp.astimezone(UTC).time() == clock

@@ -732,7 +732,7 @@ class PollJob:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.
                 parsed, items = await self.parser.parse(source, outcome, seen)
                 if state.last_success_at is not None:  # (its new items went out since)
-                    items = redated(items, parsed.fixed_clock, seen)
+                    items = redated(items, parsed.fixed_clock, seen, state.last_success_at)
             except ParseError as exc:
                 parse_error = _with_known_feed(exc.message, url)
             except Exception as exc:  # a bug on odd input: record it, back off, keep going

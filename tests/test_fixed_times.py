@@ -41,21 +41,31 @@ def test_fixed_clock(clocks: list[str], fixed: time | None) -> None:
     assert fixed_clock(_at(1 + n, clock) for n, clock in enumerate(clocks)) == fixed
 
 
+READ = NOW - timedelta(minutes=15)  # the feed's last successful read
+
+
 @pytest.mark.parametrize(
-    ("stamp", "clock", "dated"),
+    ("stamp", "clock", "read", "dated"),
     [
-        (_at(26, "16:00:00"), time(16), NOW),  # today in Manila, filed by 20:00: first seen
-        (_at(27, "11:45:00"), time(11, 45), NOW),  # (any fixed clock, a quarter hour before)
-        (_at(26, "12:00:00"), time(12), _at(26, "12:00:00")),  # a day old: its day kept
-        (_at(24, "16:00:00"), time(16), _at(24, "16:00:00")),  # an earlier day's report
-        (_at(26, "16:00:00"), None, _at(26, "16:00:00")),  # a feed of real times
-        (_at(26, "17:00:00"), time(16), _at(26, "17:00:00")),  # not at the fixed clock
-        (None, time(16), None),
+        (_at(26, "16:00:00"), time(16), READ, NOW),  # today in Manila, filed by 20:00: first seen
+        (_at(27, "11:45:00"), time(11, 45), READ, NOW),  # (any clock, read at or after it)
+        (_at(26, "12:00:00"), time(12), READ, _at(26, "12:00:00")),  # a day old: its day kept
+        (_at(24, "16:00:00"), time(16), READ, _at(24, "16:00:00")),  # an earlier day's report
+        (_at(26, "16:00:00"), None, READ, _at(26, "16:00:00")),  # a feed of real times
+        (_at(26, "17:00:00"), time(16), READ, _at(26, "17:00:00")),  # not at the fixed clock
+        (None, time(16), READ, None),
+        # stamped after the last read: it may have gone out then (a 06:00 issue read at 05:00
+        # and next at 09:00; a day's reports after days unread), and keeps its stamp
+        (_at(27, "06:00:00"), time(6), _at(27, "05:00:00"), _at(27, "06:00:00")),
+        (_at(26, "16:00:00"), time(16), _at(24, "02:00:00"), _at(26, "16:00:00")),
+        (_at(27, "06:00:00"), time(6), _at(27, "06:00:00"), NOW),  # read at its stamp: not out
     ],
 )
-def test_redated(stamp: datetime | None, clock: time | None, dated: datetime | None) -> None:
+def test_redated(
+    stamp: datetime | None, clock: time | None, read: datetime, dated: datetime | None
+) -> None:
     item = Item(id="i", title="Harbour ferry resumes", published=stamp, first_seen=NOW)
-    assert [i.published for i in redated([item], clock, NOW)] == [dated]
+    assert [i.published for i in redated([item], clock, NOW, read)] == [dated]
 
 
 def _feed(*items: tuple[str, str]) -> bytes:
@@ -117,3 +127,66 @@ def test_a_days_feed_new_report_is_dated_when_first_seen(tmp_path: Path) -> None
         MORNING[2][0]: datetime(2026, 11, 24, 16, 0, tzinfo=UTC),
         EVENING[0]: evening,
     }
+
+
+def _served_passes(tmp_path: Path, passes: list[tuple[bytes, datetime]]) -> dict[str, datetime]:
+    """Each pass serves its body and polls the feed at its time; the stored items' dates."""
+    served = {"body": b""}
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=served["body"], content_type="application/rss+xml")
+
+    async def scenario() -> None:
+        app = web.Application()
+        app.router.add_get("/daily.xml", handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/daily.xml"
+        try:
+            for body, when in passes:
+                served["body"] = body
+                await poll_pass(tmp_path, [url], lambda when=when: when)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+    store = Store(tmp_path / "agg.db")
+    try:
+        rows = dict(store.db.execute("SELECT title, published FROM items").fetchall())
+    finally:
+        store.close()
+    return {title: datetime.fromisoformat(when) for title, when in rows.items()}
+
+
+def test_a_day_stamped_after_the_last_read_keeps_its_stamp(tmp_path: Path) -> None:
+    """A feed last read days ago (paused, failing, the service stopped): today's reports,
+    stamped at Manila's midnight after that read, may have gone out at any time since. Their
+    stamps stand, as on a feed's first poll; they are not all put at the top as news of the
+    minute."""
+    old = "Mon, 23 Nov 2026 00:00:00 +0800"
+    first = [(f"Report {n} of Monday on the port works", old) for n in range(3)]
+    today = [(f"Report {n} of Friday on the harbour ferries", TODAY) for n in range(4)]
+    dates = _served_passes(
+        tmp_path,
+        [(_feed(*first), datetime(2026, 11, 23, 2, 0, tzinfo=UTC)), (_feed(*first, *today), NOW)],
+    )
+    assert {dates[title] for title, _ in today} == {datetime(2026, 11, 26, 16, 0, tzinfo=UTC)}
+
+
+def test_a_real_time_of_day_after_the_last_read_is_kept(tmp_path: Path) -> None:
+    """A newsletter out at 06:00 every day: read at 05:00 and next at 09:00 (a longer
+    interval, an error between), today's issue went out at its stamp, not when seen."""
+    days = [
+        (f"Morning briefing for November {d}", f"{d} Nov 2026 06:00:00 +0000") for d in (24, 25, 26)
+    ]
+    issue = ("Morning briefing for November 27", "Fri, 27 Nov 2026 06:00:00 +0000")
+    dates = _served_passes(
+        tmp_path,
+        [
+            (_feed(*days), datetime(2026, 11, 27, 5, 0, tzinfo=UTC)),
+            (_feed(*days, issue), datetime(2026, 11, 27, 9, 0, tzinfo=UTC)),
+        ],
+    )
+    assert dates[issue[0]] == datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
