@@ -166,6 +166,17 @@ def _listed_host(source: Source, url: str) -> bool:
     return url == source.url or host_of(url) == host_of(source.url)
 
 
+def _last_read(state: FeedState) -> datetime | None:
+    """When the feed was last read, what it gave then stored, so that an item new now went
+    out since (`fixed_times.redated`). None on its first poll, and when its last
+    body was forgotten and it is read whole (a recovered store that lost items, an edit of its
+    entry rules, its pictures turned on: what is stored now may have been in the feed then);
+    a body it could not read forgets it too, but its last good read stands."""
+    if state.body_hash is None and state.status != "error":
+        return None
+    return state.last_success_at
+
+
 def _cookie(source: Source, url: str) -> str | None:
     """The feed's own cookie for a poll of `url` (`feed_request.cookie_for`): none once the
     feed moved to another site."""
@@ -731,8 +742,9 @@ class PollJob:
             try:
                 # Parsing and cleaning are CPU work: off the event loop, in worker processes.
                 parsed, items = await self.parser.parse(source, outcome, seen)
-                if state.last_success_at is not None:  # (its new items went out since)
-                    items = redated(items, parsed.fixed_clock, seen, state.last_success_at)
+                read = _last_read(state)
+                if read is not None:  # (its new items went out since)
+                    items = redated(items, parsed.fixed_clock, seen, read)
             except ParseError as exc:
                 parse_error = _with_known_feed(exc.message, url)
             except Exception as exc:  # a bug on odd input: record it, back off, keep going

@@ -4,6 +4,7 @@ stamp is dated when first seen (`aggregator.fixed_times`)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -129,8 +130,13 @@ def test_a_days_feed_new_report_is_dated_when_first_seen(tmp_path: Path) -> None
     }
 
 
-def _served_passes(tmp_path: Path, passes: list[tuple[bytes, datetime]]) -> dict[str, datetime]:
-    """Each pass serves its body and polls the feed at its time; the stored items' dates."""
+def _served_passes(
+    tmp_path: Path,
+    passes: list[tuple[bytes, datetime]],
+    between: Callable[[Store], object] | None = None,
+) -> dict[str, datetime]:
+    """Each pass serves its body and polls the feed at its time (`between` done to the store
+    after the first); the stored items' dates."""
     served = {"body": b""}
 
     async def handler(request: web.Request) -> web.Response:
@@ -145,7 +151,13 @@ def _served_passes(tmp_path: Path, passes: list[tuple[bytes, datetime]]) -> dict
         await site.start()
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/daily.xml"
         try:
-            for body, when in passes:
+            for n, (body, when) in enumerate(passes):
+                if n == 1 and between is not None:
+                    store = Store(tmp_path / "agg.db")
+                    try:
+                        between(store)
+                    finally:
+                        store.close()
                 served["body"] = body
                 await poll_pass(tmp_path, [url], lambda when=when: when)
         finally:
@@ -190,3 +202,47 @@ def test_a_real_time_of_day_after_the_last_read_is_kept(tmp_path: Path) -> None:
         ],
     )
     assert dates[issue[0]] == datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+
+
+def test_entries_read_again_whole_keep_their_stamps(tmp_path: Path) -> None:
+    """A feed read whole again, its last body forgotten (a recovered database that lost
+    items, an edit of its entry rules): an entry stored now may have been in the feed at its
+    last read, and is not known to have gone out since; its stamp stands."""
+    lost = MORNING[0][0]
+
+    def recovered(store: Store) -> None:  # (as `store_recover` leaves a store that lost items)
+        with store.transaction():
+            store.conn.execute("DELETE FROM items WHERE title = ?", [lost])
+            store.conn.execute(
+                "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL, "
+                "next_poll_at = NULL"
+            )
+
+    dates = _served_passes(
+        tmp_path,
+        [(_feed(*MORNING), NOW - timedelta(hours=10)), (_feed(*MORNING), NOW)],
+        recovered,
+    )
+    assert dates[lost] == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("body_hash", "status", "read"),
+    [
+        ("b0d1", "ok", READ),
+        ("b0d1", "not_modified", READ),
+        ("b0d1", "error", READ),  # (a fetch that failed: its last body is known)
+        (None, "error", READ),  # a body it could not read: its last good read stands
+        (None, "ok", None),  # forgotten: read whole (a recovered store, an edit of its rules)
+        (None, None, None),  # (never read)
+    ],
+)
+def test_when_a_feed_was_last_read(
+    body_hash: str | None, status: str | None, read: datetime | None
+) -> None:
+    from aggregator.models import FeedState
+    from aggregator.poll_job import _last_read
+
+    state = FeedState(url="u", body_hash=body_hash, status=status, last_success_at=READ)
+    assert _last_read(state) == read
+    assert _last_read(FeedState(url="u", body_hash=body_hash, status=status)) is None
