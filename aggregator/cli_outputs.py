@@ -155,7 +155,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             SET_BASE_URL,
         )
     check_existing(args.db)
-    service = Service(args.opml, args.db, settings, smtp_password=password)
+    service = Service(args.opml, args.db, settings, smtp_password=password, lasting=False)
     try:
         job = service.digest_job()
         return asyncio.run(

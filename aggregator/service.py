@@ -114,14 +114,17 @@ class Service:
         notifier: Notifier | None = None,
         once: bool = False,
         on_stall: Callable[[], None] | None = None,
+        lasting: bool | None = None,
     ) -> None:
         self.opml_path = opml_path
         self.db_path = Path(db_path)
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
         self.clock = clock
-        # (the code this process runs: a worker started after an upgrade differs)
-        code_stamp(contents=not once)
+        # (the code this process runs: a worker started after an upgrade differs; its files'
+        # contents only for a process that lasts, `run` or `poll` without --once, not for one
+        # that ends with its pass or command, `poll --once` or `digest`)
+        code_stamp(contents=not once if lasting is None else lasting)
         # the database file found damaged, by the jobs or by the web server
         self.damage = Damage(clock, going_on="" if once else "polling goes on")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")

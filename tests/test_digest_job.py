@@ -615,3 +615,23 @@ def test_a_servers_error_reply_is_reported_as_bytes_or_as_text(
     with pytest.raises(digest_job.DeliveryError) as failed:
         digest_job.send_over_one_connection([(message, ["reader@example.com"])], settings(), None)
     assert str(failed.value) == said
+
+
+def test_the_digest_command_does_not_read_its_package_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A digest run from cron ends with its process and starts no worker: it stamps its
+    module files, as `poll --once` does, without reading their ~2 MB (`code_source`)."""
+    from aggregator import worker_main
+    from aggregator.cli import main
+
+    read: list[str] = []
+    monkeypatch.setattr(worker_main, "_stamp", None)
+    monkeypatch.setattr(worker_main, "_source", None)
+    monkeypatch.setattr(worker_main, "package_source", lambda folder: read.append(folder) or b"")
+    populate(tmp_path / "aggregator.db")
+    config = write_config(tmp_path, free_port())
+    monkeypatch.chdir(tmp_path)
+    assert main(["digest", "--category", "World News", "--dry-run", "--config", str(config)]) == 0
+    assert "World News" in capsys.readouterr().out
+    assert worker_main._stamp is not None and read == []
