@@ -43,8 +43,9 @@ from .publish import clean as _clean
 from .publish import safe_url as _safe_url
 from .site_words import Words
 from .slugs import slugify
+from .text_wrap import wrap
 
-WIDTH = 76  # text part line width
+WIDTH = 76  # text part line width, in columns (a Chinese character is two: `text_wrap`)
 
 
 def human_day(day: date, words: Words = ENGLISH) -> str:
@@ -127,21 +128,19 @@ def _text_story(number: int, pick: Pick, settings: DigestSettings, publish: Publ
         title = f"{words('digest_updated')}{words('colon')} {title}"
     # (everything under the headline starts where its text does: "10. " is wider than "9. ")
     pad = " " * len(f"{number}. ")
-    lines = textwrap.wrap(f"{number}. {title}", WIDTH, subsequent_indent=pad)
+    lines = wrap(f"{number}. {title}", WIDTH, subsequent_indent=pad)
     lines.append(f"{pad}{_when(story, settings, words)} · {_count(story, words)}")
     bullets = story.summary.bullets if story.summary else ()
     lines += [""] if bullets else []
     for bullet in bullets:
         refs = "".join(f"[{i + 1}]" for i in dict.fromkeys(bullet.sources))
         text = f"{_one_line(bullet.text)} {refs}".rstrip()
-        lines += textwrap.wrap(text, WIDTH, initial_indent=f"{pad}- ", subsequent_indent=f"{pad}  ")
+        lines += wrap(text, WIDTH, initial_indent=f"{pad}- ", subsequent_indent=f"{pad}  ")
     if story.summary is not None:  # "Summary based on 4 sources (5 reports)", as on pages
         lines += ["", f"{pad}{based_on(story.summary, words)}{words('colon')}"]
     sources, rest = _sources(story, words)
     for n, label, url in sources:
-        lines += textwrap.wrap(
-            f"[{n}] {label}", WIDTH, initial_indent=pad, subsequent_indent=f"{pad}    "
-        )
+        lines += wrap(f"[{n}] {label}", WIDTH, initial_indent=pad, subsequent_indent=f"{pad}    ")
         if url:
             lines.append(f"{pad}    {url}")
     if rest:

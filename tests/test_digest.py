@@ -6,6 +6,7 @@ import dataclasses
 import re
 import subprocess
 import sys
+import textwrap
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -507,3 +508,34 @@ def test_a_late_send_reads_from_the_last_one() -> None:
     assert select([late], {}, NOW, SETTINGS) == []
     since = NOW - timedelta(hours=27)
     assert [p.story.id for p in select([late], {}, NOW, SETTINGS, since)] == ["s1"]
+
+
+def test_the_text_part_wraps_chinese_and_japanese_by_columns() -> None:
+    """A Chinese bullet had been one line of 70 characters, 140 columns on a monospaced
+    screen, and a Japanese headline without spaces was never broken: lines are now measured
+    in columns (a wide character two) and break between wide characters, never before a
+    closing mark. (Generated text.)"""
+    from aggregator.text_wrap import columns, wrap
+
+    zh = (
+        "博览会今天开幕，来自三十个国家的上千家企业参展。"
+        "主办方表示，本届展出面积达到十万平方米，比上届增加两成，参展企业数量创下新高。"
+    )
+    ja = (
+        "東京都心で今朝、積雪が観測されました。"
+        "気象庁によりますと、都心での積雪は二年ぶりで、交通機関に乱れが出ています。"
+    )
+    source = SourceRef("Outlet", ja, "https://a.example/1")
+    summary = Summary(ja, (Bullet(zh, (0,)),), (source,), outlet_count=1)
+    picks = [Pick(make_story("z1", ja, summary=summary))]
+    msg = message_from_bytes(
+        compose("World News", picks, DAY, NOW, SETTINGS, PUBLISH).as_bytes(), policy=policy.default
+    )
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
+    lines = text.splitlines()
+    assert all(columns(line) <= 76 for line in lines if "://" not in line)
+    assert not any(line.lstrip().startswith(("，", "。", "、")) for line in lines)
+    joined = "".join(line.strip().removeprefix("- ") for line in lines)
+    assert zh in joined and ja in joined  # (nothing lost or spaced where it was cut)
+    english = "The council voted on Tuesday to raise local rates by four percent, officials said."
+    assert wrap(english, 30, initial_indent="- ") == textwrap.wrap(english, 30, initial_indent="- ")
