@@ -44,7 +44,8 @@ class Subscribers:
         """A sign-up of `address`: True when a confirmation email should go now; False when
         it is subscribed already, or one went to it within the hour, for any category (one a
         category had let a form send as many to someone else's address as it has
-        categories)."""
+        categories). A category asked for within that hour is kept pending, unasked: the
+        page of the address's next confirmation offers it (`also_asked`)."""
         conn = self.store.conn
         self.forget_unconfirmed(now)
         with self.store.transaction():
@@ -58,7 +59,12 @@ class Subscribers:
                 "SELECT 1 FROM digest_subscribers WHERE address = ? AND asked > ? LIMIT 1",
                 [address, to_iso(now - ASK_AGAIN_AFTER)],
             ).fetchone()
-            if lately is not None:
+            if lately is not None:  # (kept to be offered once another category is confirmed)
+                conn.execute(
+                    "INSERT INTO digest_subscribers (category, address, state, since) "
+                    "VALUES (?, ?, 'pending', ?) ON CONFLICT (category, address) DO NOTHING",
+                    [category, address, to_iso(now)],
+                )
                 return False
             conn.execute(
                 "INSERT INTO digest_subscribers (category, address, state, since, asked) "
@@ -67,6 +73,17 @@ class Subscribers:
                 [category, address, to_iso(now), to_iso(now)],
             )
         return True
+
+    def also_asked(self, address: str, besides: str, now: datetime) -> list[str]:
+        """The other categories `address` asked for and has not confirmed, within a link's
+        48 hours, oldest first: offered on the page of a confirmation (one email an hour
+        went, for the first of them only)."""
+        rows = self.store.conn.execute(
+            "SELECT category FROM digest_subscribers WHERE address = ? AND category != ? "
+            "AND state = 'pending' AND since >= ? ORDER BY since, category",
+            [address, besides, to_iso(now - CONFIRM_WITHIN)],
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def not_asked(self, category: str, address: str) -> None:
         """The confirmation email could not be sent: the address may ask again at once."""

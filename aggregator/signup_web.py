@@ -214,14 +214,31 @@ def add_signup_routes(
         token = request.query.get("t", "")
         words, shown = publish.words, {"address": esc(address), "name": esc(category)}
         if request.method == "POST":
-            if await signups.write(signups.books.confirm, category, address, signups.clock()):
+            now = signups.clock()
+            if await signups.write(signups.books.confirm, category, address, now):
                 log.info("signup=%r: subscribed", category)
-            said = f"<p>{words('confirmed', **shown)}</p>"
-            return _page(200, words("confirmed_title"), [said], publish, category)
+            said = [f"<p>{words('confirmed', **shown)}</p>"]
+            said += await also_asked(category, address, now)
+            return _page(200, words("confirmed_title"), said, publish, category)
         action = f"{subscribe_url(slugify(category), publish)}confirm?t={quote(token)}"
         ask = [f"<p>{words('confirm_ask', **shown)}</p>"]
         ask.append(button_form(action, words("confirm_button")))
         return _page(200, words("confirm_title"), ask, publish, category)
+
+    async def also_asked(category: str, address: str, now: datetime) -> list[str]:
+        """A button to confirm each other category the address asked for within the hour
+        of this one's email (which went alone: one an address an hour). Only who holds the
+        address's link sees them, and each subscribes nobody until pressed."""
+        offers = []
+        others = await signups.write(signups.books.also_asked, address, category, now)
+        for other in others:
+            if other not in site.digests:
+                continue
+            publish = await asyncio.to_thread(site.settings_for, other)
+            link = confirm_link(publish.base_url, await signups.key(), other, address, now)
+            ask = publish.words("confirm_ask", address=esc(address), name=esc(other))
+            offers += [f"<p>{ask}</p>", button_form(link, publish.words("confirm_button"))]
+        return offers
 
     async def unsubscribe(request: web.Request) -> web.StreamResponse:
         found = await linked(request, LEAVE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import json
 import re
 import sqlite3
@@ -42,6 +43,7 @@ from aggregator.signup import (
     LEAVE,
     Pace,
     checked_address,
+    confirm_link,
     pace_key,
     read_token,
     sign,
@@ -619,3 +621,60 @@ def test_the_operator_lists_readers_and_takes_one_off(
     assert main(["status", *options, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["subscribers"] == {"World News": {"confirmed": 0, "pending": 1}}
+
+
+def test_a_second_category_asked_within_the_hour_is_offered_on_the_confirmation(
+    tmp_path: Path,
+) -> None:
+    """One confirmation an address an hour: a reader who signed up for two categories in a
+    row was told a link was on its way for the second, and none came. The second is kept,
+    and the page of the first's confirmation offers it, one button that posts."""
+    clock = Clock(NOW)
+    store = Store(tmp_path / "news.db")
+    books = Subscribers(store)
+    assert books.ask("World News", "reader@example.org", NOW)
+    assert not books.ask("Business", "reader@example.org", NOW + timedelta(minutes=1))
+    assert books.also_asked("reader@example.org", "World News", NOW) == ["Business"]
+    assert books.also_asked("reader@example.org", "World News", NOW + CONFIRM_WITHIN * 2) == []
+    store.sync_sources(
+        [
+            Source("https://a.example/feed", "A", "World News"),
+            Source("https://b.example/feed", "B", "Business"),
+        ],
+        NOW,
+    )
+    config = _self_service(free_port())
+    recipients = {"World News": ("alice@example.com",), "Business": ()}
+    config = dataclasses.replace(
+        config, digest=dataclasses.replace(config.digest, recipients=recipients)
+    )
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    async def scenario() -> None:
+        signups = Signups(books, write, config, None, clock)
+        app = make_app(
+            store.reader(), config.publish, clock=clock, digest=config.digest, version_ttl=0,
+            signups=signups,
+        )  # fmt: skip
+        async with TestClient(TestServer(app)) as client:
+            link = confirm_link(BASE, await signups.key(), "World News", "reader@example.org", NOW)
+            done = await client.post(link.replace(BASE, "/"))
+            page = await done.text()
+            assert done.status == 200 and "from the next one on" in page
+            assert "Send the Business daily email to reader@example.org?" in page
+            offered = re.search(r'<form method="post" action="([^"]+/business/[^"]+)"', page)
+            assert offered is not None
+            assert books.also_asked("reader@example.org", "World News", NOW) == ["Business"]
+            again = await client.post(html.unescape(offered[1]).replace(BASE, "/"))
+            assert again.status == 200 and "Send the" not in await again.text()
+
+    try:
+        asyncio.run(scenario())
+        states = store.conn.execute(
+            "SELECT category, state FROM digest_subscribers ORDER BY category"
+        ).fetchall()
+        assert states == [("Business", "confirmed"), ("World News", "confirmed")]
+    finally:
+        store.close()
