@@ -102,6 +102,12 @@ def _read_bounces(args: argparse.Namespace, settings: Settings) -> int:
             state = f"unsubscribed from {', '.join(bounced.unsubscribed)}"
         elif bounced.days >= DAYS_TO_UNSUBSCRIBE and bounced.listed:
             state = "listed in [digest.recipients]: take it out"
+        elif bounced.listed:  # (the settings' list is the operator's to mend: it goes on)
+            days = counted(bounced.days, "day")
+            state = (
+                f"bounced on {days}; listed in [digest.recipients], "
+                f"to take out at {DAYS_TO_UNSUBSCRIBE}"
+            )
         else:
             days = counted(bounced.days, "day")
             state = f"bounced on {days} (its mail stops at {DAYS_TO_UNSUBSCRIBE})"

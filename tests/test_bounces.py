@@ -178,6 +178,9 @@ def test_readers_whose_mail_bounces_on_two_days_are_unsubscribed(
         out = capsys.readouterr().out
         assert out.startswith("4 new messages, 3 bounces; 3 addresses failed for good")
         assert f"  {GONE}: bounced on 1 day (its mail stops at 2); 550 5.1.1" in out
+        # (a listed address's mail goes on: the operator is told to take it out at two)
+        listed = "  listed@reader.example: bounced on 1 day; listed in [digest.recipients], "
+        assert f"{listed}to take out at 2; 550 5.1.1" in out
         assert "  stranger@elsewhere.example: no reader of the digests: not counted;" in out
         # `subscribers` shows the reader on the way out, and how far
         assert main(["subscribers", "--db", str(db)]) == 0
