@@ -179,6 +179,10 @@ def _unreached(exc: BaseException) -> str:
         return f"the host name does not resolve ({exc.strerror or exc}); {_CHECK_SERVER}"
     if isinstance(exc, TimeoutError):
         return f"no answer in time; {_CHECK_SERVER}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
+        exc.__context__, TimeoutError
+    ):  # (smtplib's wording of a reply that never came: "Connection unexpectedly closed")
+        return f"connected, then no answer in time; {_CHECK_SERVER}"
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import os
 import smtplib
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -189,6 +190,25 @@ def test_unreachable_server_gives_up_after_max_attempts(tmp_path: Path) -> None:
     state = svc.store.reader().digest_health()["digests"]["World News"]
     assert state["status"] == "failed" and state["next_attempt_at"] is None
     svc.close()
+
+
+def test_a_server_that_never_greets_is_said_to_give_no_answer(tmp_path: Path) -> None:
+    """A server that takes the connection and says nothing (a TLS port asked in plain text)
+    had read "SMTPServerDisconnected: Connection unexpectedly closed: timed out"."""
+    db = tmp_path / "news.db"
+    populate(db)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # (the system completes the connection; nobody ever answers)
+        port = silent.getsockname()[1]
+        svc = service(db, settings(smtp_port=port, timeout=0.5), Clock(NOW))
+        (first,) = asyncio.run(run_due(svc))
+        svc.close()
+    assert first.status == "failed"
+    assert (first.error or "").endswith(
+        f":{port}: connected, then no answer in time; "
+        "check [digest] smtp_host, smtp_port and security"
+    )
 
 
 def test_starttls_with_a_self_signed_certificate_and_login(tmp_path: Path) -> None:
