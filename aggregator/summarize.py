@@ -785,18 +785,12 @@ class ExtractiveSummarizer:
                 continue
             if not tells_more(unit.text, mine, chosen[n].text, told[n], set(titled), weights):
                 continue
-            words = sum(u.words for u in chosen) - chosen[n].words + unit.words
-            if words > self.settings.max_words:
-                return None
-            if any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n):
+            if not self._fits_in_place(unit, n, chosen, idf):
                 return None
             said = set(titled).union(*(t for m, t in enumerate(told) if m != n))
             if any(restates(unit.text, mine, told[m], said) for m in near if m != n):
                 return None
-            replaced = chosen[n]
-            chosen[n] = unit
-            told[n] = mine
-            return replaced
+            return _put_in_place(unit, mine, n, chosen, told)
         return None
 
     def _fuller(
@@ -837,10 +831,7 @@ class ExtractiveSummarizer:
                 continue  # (the bullet's own words and more: the same report, not another's)
             if names_new(unit.text, set(titled).union(*told)):
                 continue  # (who it adds: `tells_more` weighs that; a page's name is no news)
-            words = sum(u.words for u in chosen) - chosen[n].words + unit.words
-            if words > self.settings.max_words:
-                return None
-            if any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n):
+            if not self._fits_in_place(unit, n, chosen, idf):
                 return None
             if any(
                 paraphrases(unit.text, mine, mine_loose, chosen[m].text, told[m], loose[m], said)
@@ -848,11 +839,16 @@ class ExtractiveSummarizer:
                 if m != n
             ):
                 return None
-            replaced = chosen[n]
-            chosen[n] = unit
-            told[n] = mine
-            return replaced
+            return _put_in_place(unit, mine, n, chosen, told)
         return None
+
+    def _fits_in_place(self, unit: Unit, n: int, chosen: list[Unit], idf: dict[str, float]) -> bool:
+        """Whether `unit` in the place of chosen bullet `n` keeps the summary within its word
+        cap and repeats none of the other bullets."""
+        words = sum(u.words for u in chosen) - chosen[n].words + unit.words
+        if words > self.settings.max_words:
+            return False
+        return not any(self._redundant(unit, u, idf) for m, u in enumerate(chosen) if m != n)
 
     def _redundant(self, a: Unit, b: Unit, idf: dict[str, float], figure: bool = False) -> bool:
         """Whether two candidates say the same thing (similar, or one contains the other).
@@ -952,3 +948,13 @@ def summary_fingerprint(summary: Summary) -> str:
     import hashlib  # (OpenSSL's: the caller's, not a summary worker's: `digests`)
 
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _put_in_place(
+    unit: Unit, mine: frozenset[str], n: int, chosen: list[Unit], told: list[frozenset[str]]
+) -> Unit:
+    """Put `unit` (its fact terms `mine`) in the place of chosen bullet `n`; the one replaced."""
+    replaced = chosen[n]
+    chosen[n] = unit
+    told[n] = mine
+    return replaced
