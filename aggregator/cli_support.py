@@ -4,6 +4,7 @@ reading, and the digest's start-up checks."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
 import os
@@ -108,12 +109,20 @@ def no_server_there(host: str, port: int) -> None:
     except ValueError:
         return
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # (as the server binds: a port a closed connection left in TIME_WAIT is free)
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if host == "::":  # (every IPv6 and IPv4 address, as `web.dual_stack_socket`)
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    try:
+        probe = socket.socket(family, socket.SOCK_STREAM)
+    except OSError:  # (no IPv6 here: the server's bind says so)
+        return
+    with probe:
         try:
+            # (as the server binds: a port a closed connection left in TIME_WAIT is free)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                # "::" as written is every IPv6 and IPv4 address (`web.dual_stack_socket`);
+                # any other IPv6 host, "::0" too, is bound by asyncio for IPv6 alone
+                only = 0 if host == "::" else 1
+                with contextlib.suppress(OSError):
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, only)
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:

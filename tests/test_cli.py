@@ -479,6 +479,28 @@ def test_run_on_a_port_another_server_holds_stops_before_its_database(
     assert not db.exists() and not lock_path(db).exists()
 
 
+def test_an_ipv6_host_beside_an_ipv4_server_on_its_port_is_not_refused() -> None:
+    """Every IPv6 address written another way than "::" ("::0") is bound for IPv6 alone, as
+    the server binds it: an IPv4 server on the port had been taken for one that holds it."""
+    import socket
+
+    from aggregator.cli_support import no_server_there
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("0.0.0.0", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        no_server_there("::0", port)
+        no_server_there("0:0:0:0:0:0:0:0", port)
+        with pytest.raises(ConfigError, match="another server listens there"):
+            no_server_there("::", port)
+        with pytest.raises(ConfigError, match="another server listens there"):
+            no_server_there("127.0.0.1", port)
+
+
 @pytest.mark.parametrize(
     ("options", "warned"),
     [
