@@ -69,7 +69,8 @@ class Subscribers:
             conn.execute(
                 "INSERT INTO digest_subscribers (category, address, state, since, asked) "
                 "VALUES (?, ?, 'pending', ?, ?) ON CONFLICT (category, address) "
-                "DO UPDATE SET asked = excluded.asked",
+                # (a row kept unasked, or whose email failed, lives as long as this link)
+                "DO UPDATE SET asked = excluded.asked, since = excluded.since",
                 [category, address, to_iso(now), to_iso(now)],
             )
         return True

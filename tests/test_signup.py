@@ -678,3 +678,20 @@ def test_a_second_category_asked_within_the_hour_is_offered_on_the_confirmation(
         assert states == [("Business", "confirmed"), ("World News", "confirmed")]
     finally:
         store.close()
+
+
+def test_a_kept_category_asked_again_is_kept_as_long_as_its_new_link(tmp_path: Path) -> None:
+    """A category kept unasked within the hour, asked again after it, is mailed its link and
+    kept as long as that link works: it had kept the time of its first asking, was forgotten
+    a day or two early (with the time its email went), and a third sign-up within the hour of
+    that email sent another."""
+    store = Store(tmp_path / "news.db")
+    books = Subscribers(store)
+    address = "reader@example.org"
+    assert books.ask("World News", address, NOW)
+    assert not books.ask("Business", address, NOW + timedelta(minutes=1))
+    mailed = NOW + CONFIRM_WITHIN - timedelta(minutes=30)
+    assert books.ask("Business", address, mailed)
+    assert not books.ask("Business", address, NOW + CONFIRM_WITHIN + timedelta(minutes=2))
+    later = mailed + CONFIRM_WITHIN - timedelta(minutes=1)
+    assert books.also_asked(address, "World News", later) == ["Business"]
