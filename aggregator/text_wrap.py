@@ -18,10 +18,19 @@ __all__ = ["columns", "wrap"]
 # no line starts with these (closing marks, small kana's marks), nor ends with the openers
 _CLOSING = frozenset("，。、．・：；！？）」』】〕〉》〗〙〛”’ヽヾゝゞ々ー～…‥,.:;!?)]}%")
 _OPENING = frozenset("（「『【〔〈《〖〘〚“‘([{")
+_ZWJ = "\u200d"  # (joins the emoji either side of it into one: 👨‍👩‍👧)
+
+
+def _joins(ch: str) -> bool:
+    """Whether `ch` is drawn with the character before it: a mark (a decomposed が's ゙), a
+    joiner or a variation selector, a skin tone (👍🏽): no line breaks before it."""
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf") or "\U0001f3fb" <= ch <= "\U0001f3ff"
+    )
 
 
 def _width(ch: str) -> int:
-    if unicodedata.combining(ch):
+    if unicodedata.combining(ch) or (_joins(ch) and unicodedata.category(ch) != "Mc"):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
@@ -45,6 +54,8 @@ def _pieces(text: str) -> list[str]:
             ch != " "
             and ch not in _CLOSING
             and last not in _OPENING
+            and last != _ZWJ
+            and not _joins(ch)
             and (_width(ch) == 2 or _width(last) == 2)
         ):
             pieces.append(ch)  # (before or after a wide character)

@@ -539,3 +539,20 @@ def test_the_text_part_wraps_chinese_and_japanese_by_columns() -> None:
     assert zh in joined and ja in joined  # (nothing lost or spaced where it was cut)
     english = "The council voted on Tuesday to raise local rates by four percent, officials said."
     assert wrap(english, 30, initial_indent="- ") == textwrap.wrap(english, 30, initial_indent="- ")
+
+
+def test_the_text_part_never_breaks_inside_a_drawn_character() -> None:
+    """A line had started with an emoji's skin tone, a joiner of an emoji of several (its
+    joiner counted a column) or a decomposed kana's mark, cut from the character it is
+    drawn with. (Generated text.)"""
+    import unicodedata
+
+    from aggregator.text_wrap import columns, wrap
+
+    for drawn in ("👍🏽", "👨\u200d👩\u200d👧", "が"):
+        text = "中" * 37 + unicodedata.normalize("NFD", drawn) + "中" * 40
+        lines = wrap(text, 76)
+        assert "".join(lines) == unicodedata.normalize("NFD", text)
+        assert all(columns(line) <= 76 for line in lines)
+        assert not any(line[0] in "\u200d\u3099\U0001f3fd" for line in lines), lines
+    assert columns("\u200d\ufe0f\u3099") == 0
