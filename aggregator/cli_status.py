@@ -560,14 +560,12 @@ def _print_digests(
 
 
 def shown_width(text: str) -> int:
-    """Columns `text` takes in a terminal: a wide character (CJK, most emoji) two, a
-    combining mark none (a category named with an emoji had shifted its row)."""
-    import unicodedata
+    """Columns `text` takes in a terminal (`text_wrap.columns`: a wide character, CJK and
+    most emoji, two; a combining mark none: a category named with an emoji had shifted its
+    row)."""
+    from .text_wrap import columns
 
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
+    return columns(text)
 
 
 def _signed_up(reader: Any, settings: Settings) -> dict[str, tuple[int, int]]:

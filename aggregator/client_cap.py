@@ -25,7 +25,7 @@ from .metrics import Network, allowed, networks
 if TYPE_CHECKING:
     from .config import ServerSettings
 
-__all__ = ["BUSY", "ClientCap", "client_cap", "client_key"]
+__all__ = ["BUSY", "ClientCap", "address_key", "client_cap", "client_key"]
 
 log = logging.getLogger("aggregator")
 
@@ -52,12 +52,19 @@ def client_cap(server: ServerSettings) -> ClientCap | None:
 
 
 def client_key(peer: str | None, proxies: Sequence[Network]) -> str | None:
-    """Whose a connection from `peer` is: its IPv4 address (also written as IPv6), or its IPv6
-    /64; None for one not counted (a reverse proxy's, or no IP address)."""
+    """Whose a connection from `peer` is (`address_key`); None for one not counted (a
+    reverse proxy's, or no IP address)."""
     if not peer or allowed(peer, proxies):
         return None
+    return address_key(peer)
+
+
+def address_key(written: str) -> str | None:
+    """Who an IP address is as a client: an IPv4 address (also written as IPv6:
+    ``::ffff:192.0.2.1``) as itself, an IPv6 address by its /64 (a home or a server is given
+    a /64 and picks any address in it); None for what is no IP address."""
     try:
-        address = ipaddress.ip_address(peer.split("%")[0])
+        address = ipaddress.ip_address(written.split("%")[0])
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address):

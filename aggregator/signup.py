@@ -15,13 +15,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from .client_cap import address_key
 from .slugs import slugify
 
 __all__ = [
@@ -141,15 +141,7 @@ def pace_key(client: str) -> str:
         written = bracketed[1]
     elif written.count(":") == 1:  # (an IPv4 address and a port; IPv6 has two colons or more)
         written = written.partition(":")[0]
-    try:
-        address = ipaddress.ip_address(written.split("%")[0])
-    except ValueError:
-        return client
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
+    return address_key(written) or client
 
 
 class Pace:
