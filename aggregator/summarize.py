@@ -140,13 +140,19 @@ _FULLER_SHARE = 0.25  # ... and this share of the bullet's
 
 
 def story_language(
-    languages: Sequence[str | None], factual: Sequence[bool], words: Sequence[int], preferred: str
+    languages: Sequence[str | None],
+    factual: Sequence[bool],
+    words: Sequence[int],
+    preferred: str,
+    declared: bool = False,
 ) -> str | None:
     """The one language a story's headline and bullets are written in, when its fact-supplying
-    sources come in several (an outlet's report and its video in another language): the
-    language most of them are in, on a tie `preferred` (a tag: "es-MX" prefers "es"; the
-    story's category's, else the readers'), else the one with more words. None when they
-    are in one language or none is known (nothing is left out)."""
+    sources come in several (an outlet's report and its video in another language): with
+    `declared` (`preferred` is the story's category's own, from the OPML), that language
+    whenever a source in it has text of its own; else the language most of them are in, on a
+    tie `preferred` (a tag: "es-MX" prefers "es"; the category's, else the readers'), else
+    the one with more words. None when they are in one language or none is known (nothing is
+    left out)."""
     count: Counter[str] = Counter()
     text: Counter[str] = Counter()
     for language, supplies, size in zip(languages, factual, words, strict=True):
@@ -156,6 +162,8 @@ def story_language(
     if len(count) < 2:
         return None
     want = preferred.replace("_", "-").split("-")[0].lower()
+    if declared and text[want] > 0:
+        return want
     return max(count, key=lambda code: (count[code], code == want, text[code]))
 
 
@@ -226,7 +234,7 @@ def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) ->
 
 
 def _fact_sources(
-    ordered: Sequence[Item], kinds: Sequence[str], preferred: str
+    ordered: Sequence[Item], kinds: Sequence[str], preferred: str, declared: bool = False
 ) -> tuple[list[bool], list[bool], list[str | None]]:
     """Which of a story's sources may supply its headline, and which its bullets: its news
     items (every source, when it has none), its personal essays for bullets too; and of those
@@ -238,7 +246,7 @@ def _fact_sources(
     languages = [item_language(it) if f else None for it, f in zip(ordered, told, strict=True)]
     if sum(told) > 1:  # (one source of facts writes in one language)
         words = [word_count(it.text) for it in ordered]
-        language = story_language(languages, told, words, preferred)
+        language = story_language(languages, told, words, preferred, declared)
         if language is not None:
             keep = [lang in (None, language) for lang in languages]
             told = [f and k for f, k in zip(told, keep, strict=True)]
@@ -484,9 +492,10 @@ class ExtractiveSummarizer:
 
         Adverts and page furniture are left out; opinion, reviews, live blogs and round-ups
         are listed as sources (labelled) but supply no facts when the story has news items.
-        `previous_headline` is kept unless a clearly better one has arrived. A tie between
-        its sources' languages goes to `language` (the story's category's, where the OPML
-        gives it one), else to the readers' (`settings.language`).
+        `previous_headline` is kept unless a clearly better one has arrived. Sources in
+        several languages are written from `language`'s (the story's category's, where the
+        OPML gives it one) when one in it has text, else from the majority's, a tie going to
+        the readers' (`settings.language`).
         """
         kinds_by_id = {item.id: item_kind(item) for item in items}
         kept = [it for it in items if published(kinds_by_id[it.id])] or list(items)
@@ -504,7 +513,7 @@ class ExtractiveSummarizer:
             )
         )
         preferred = language or settings.language or "en"
-        factual, told, languages = _fact_sources(ordered, kinds, preferred)
+        factual, told, languages = _fact_sources(ordered, kinds, preferred, language is not None)
         loosely = _in_english(languages)
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.

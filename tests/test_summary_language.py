@@ -196,8 +196,28 @@ def test_a_tie_goes_to_the_language_of_the_storys_category() -> None:
         assert spanish.bullets and all("bridge" not in b.text for b in spanish.bullets)
     english = ExtractiveSummarizer(SummarySettings(language="es")).summarize([EN_1, ES], None, "en")
     assert "bridge" in english.headline
-    # a majority is not a tie: the category's language does not outweigh it
-    assert "puente" not in summarize([EN_1, EN_2, ES], language="es").headline
+    # without a language of its category, a majority is not a tie: the readers' does not
+    # outweigh it
+    readers = ExtractiveSummarizer(SummarySettings(language="es")).summarize([EN_1, EN_2, ES])
+    assert "puente" not in readers.headline
+
+
+def test_the_categorys_own_language_outweighs_a_majority_when_a_source_writes_it() -> None:
+    # (two English reports and one Spanish one, in a category the OPML marks language="es":
+    # its subscribers read Spanish, and the English reports stay listed and counted)
+    summary = summarize([EN_1, EN_2, ES], language="es")
+    assert "puente" in summary.headline
+    assert summary.bullets
+    assert all(detect_language(b.text) == "es" for b in summary.bullets)
+    assert summary.outlet_count == 3
+    assert {s.title for s in summary.sources} >= {EN_1.title, EN_2.title, ES.title}
+    # a Spanish headline with no text of its own writes no bullet: the majority's language
+    title_only = dataclasses.replace(ES, text="")
+    assert "puente" not in summarize([EN_1, EN_2, title_only], language="es").headline
+    # the pure rule
+    assert story_language(["en", "en", "es"], [True] * 3, [40, 40, 30], "es", True) == "es"
+    assert story_language(["en", "en", "es"], [True] * 3, [40, 40, 30], "es") == "en"
+    assert story_language(["en", "en", "es"], [True] * 3, [40, 40, 0], "es", True) == "en"
 
 
 def test_the_categorys_language_reaches_the_summary_workers(
