@@ -88,15 +88,63 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
             owners = by_name.get(name, set())
             if channel and merged[index] == keys[index] and len(owners) == 1:
                 merged[index] = next(iter(owners))
+    # then a site's feed under its own title, which names the outlet in one part of it ("CNN"
+    # in "CNN.com - RSS Channel - App International Edition", "GMA News" in "GMA News Online
+    # / News"), or by its domain ("Fox News" of foxnews.com, "Daily Mail" of dailymail.co.uk)
+    by_form: dict[str, set[str]] = {}
+    for item, key, channel in zip(items, keys, channels, strict=True):
+        if not channel:
+            for form in _site_forms(item.outlet_name, key):
+                by_form.setdefault(form, set()).add(key)
+    for index, (item, channel) in enumerate(zip(items, channels, strict=True)):
+        if not channel or merged[index] != keys[index]:
+            continue
+        owners = set().union(*(by_form.get(form, set()) for form in _channel_forms(item)))
+        if len(owners) == 1:
+            merged[index] = next(iter(owners))
     return merged
 
 
-_DECORATION = re.compile(r"\([^)]*\)|\b(?:video|videos|youtube|tv|channel|official|news)\b")
+_TITLE_PARTS = re.compile(r"\s[-–—|/>:]\s|\s?\|\s?|:\s")
+_DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+
+
+def _site_forms(name: str, key: str) -> set[str]:
+    """What a site's feed title and outlet may name the site by, to match its channel's name:
+    the title's first and last parts bare (`_bare_name`; a part written as a domain, "CNN.com",
+    by its first label: a section's name sits between or after the outlet's, "BBC News - Home",
+    "Breaking News | Daily Telegraph") and, for an outlet that is a domain, its first label
+    ("foxnews")."""
+    forms = set()
+    parts = _TITLE_PARTS.split(name)
+    for part in {parts[0], parts[-1]}:
+        part = part.strip()
+        if _DOMAIN_NAME.fullmatch(part):
+            part = part.split(".")[0]
+        forms.add(_bare_name(part))
+    host = key.partition("/")[0]
+    if "/" not in key and "." in host:
+        forms.add(_compact(host.removeprefix("www.").split(".")[0]))
+    return forms - {""}
+
+
+def _channel_forms(item: Item) -> set[str]:
+    """A channel's name bare (`_bare_name`) and written as a domain's label would ("Fox News":
+    "fox", "foxnews")."""
+    return {_bare_name(item.outlet_name), _compact(item.outlet_name)} - {""}
+
+
+def _compact(name: str) -> str:
+    """A name in lower case without spaces or marks: as a domain's label writes it."""
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
+_DECORATION = re.compile(r"\([^)]*\)|\b(?:video|videos|youtube|tv|channel|official|news|online)\b")
 
 
 def _bare_name(name: str) -> str:
     """An outlet's name without what a site's channel adds to it (parentheses, "video",
-    "YouTube", "TV", "News", "Official"): "CNN (video)" and "CNN" are both "cnn"."""
+    "YouTube", "TV", "News", "Official", "Online"): "CNN (video)" and "CNN" are both "cnn"."""
     return " ".join(_DECORATION.sub(" ", name.casefold()).split())
 
 

@@ -192,6 +192,38 @@ def test_an_outlets_own_video_channel_counts_as_the_outlet() -> None:
     )
 
 
+def test_a_channel_is_its_site_under_the_name_the_sites_own_feed_title_gives() -> None:
+    # Feeds added without a title of the operator's are named by their own titles, where a
+    # site's feed names its section too ("Harbour Gazette - Top Stories", "HarbourGazette.com
+    # - RSS Channel - World Edition", "Breaking News | Harbour Gazette Online") and its channel
+    # is "Harbour Gazette": one outlet ("Summary based on 2 sources" before).
+    site = dataclasses.replace(
+        dam_item(1), outlet="harbourgazette.example", url="https://harbourgazette.example/dam"
+    )
+    channel = dataclasses.replace(
+        dam_item(2), id="video", outlet="youtube.com/channel/uchg", outlet_name="Harbour Gazette",
+        url="https://www.youtube.com/watch?v=abc", feed_url="https://www.youtube.com/feeds/x",
+    )  # fmt: skip
+    for title in (
+        "Harbour Gazette - Top Stories",
+        "HarbourGazette.com - RSS Channel - World Edition",
+        "Breaking News | Harbour Gazette Online",
+        "Latest",  # (named by its domain: harbourgazette.example)
+    ):
+        named = dataclasses.replace(site, outlet_name=title)
+        assert outlet_keys([named, channel]) == ["harbourgazette.example"] * 2, title
+        summary = summarize([named, channel])
+        assert summary.outlet_count == 1 and len(summary.sources) == 2
+        assert "https://www.youtube.com/watch?v=abc" in {s.url for s in summary.sources}
+    # another channel, a channel under a section's name, or one that two sites could own, stays
+    # an outlet of its own
+    site = dataclasses.replace(site, outlet_name="Harbour Gazette - Top Stories - Coast")
+    for other in ("Coast Review", "Top Stories", "Harbour Gazette Sport"):
+        assert outlet_count([site, dataclasses.replace(channel, outlet_name=other)]) == 2, other
+    sister = dataclasses.replace(dam_item(3), outlet_name="Harbour Gazette | Evening Edition")
+    assert outlet_count([site, sister, channel]) == 3
+
+
 def test_a_story_is_dated_by_the_sources_it_lists(tmp_path: Path) -> None:
     """An outlet's collection page under its article's headline stands behind the article
     in the summary (the fuller one is listed): the story is first reported when its listed
