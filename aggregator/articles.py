@@ -177,6 +177,19 @@ def is_script_redirect(url: str) -> bool:
     return host_of(url) in _SCRIPT_REDIRECTORS
 
 
+def gives_headlines_only(feed_url: str) -> bool:
+    """Whether a feed is an aggregator's whose entries are headlines only, linked to pages
+    that lead on through a script (a Google News topic or search feed: `is_script_redirect`):
+    nothing of it is summarised, so a story no other source reports is never published."""
+    return is_script_redirect(feed_url)
+
+
+HEADLINES_ONLY_SAID = (
+    "a Google News feed gives headlines only (its entries' pages lead on through a script and "
+    "are not read): a story only it reports has no sentence to summarise and is not published"
+)
+
+
 def due_articles(
     candidates: Sequence[Item],
     settings: ArticleSettings,

@@ -46,6 +46,7 @@ def _refused(command: str, exc: ConfigError) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from .articles import HEADLINES_ONLY_SAID, gives_headlines_only
     from .own_site import site_bases
     from .sources import add
 
@@ -78,6 +79,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             f"{added.items} items read; added all the same"
         )
     shown = hide_passwords(source.url)
+    if gives_headlines_only(source.url):
+        _warn(f"{shown}: {HEADLINES_ONLY_SAID}")
     print(f"added {shown} ({source.title!r}) to {source.category!r} in {args.opml}")
     print(_PICKED_UP)
     return 0
@@ -191,6 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     the service would stop at (exit 2); what it would only warn of is said, then what the
     file holds. Nothing is fetched, and no database is opened unless --db names one (read
     only: the withheld list's story ids are checked against it)."""
+    from .articles import HEADLINES_ONLY_SAID, gives_headlines_only
     from .feed_links import known_feed
     from .opml import load_opml
     from .own_site import own_base_of, own_site_said, site_bases
@@ -230,6 +234,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"{source.url} is a web page, not a feed: its feed is at {feed} (list that "
                 "instead; `aggregator add` of the page does)"
             )
+    for source in sources:  # (an operator who never sees its stories should know why)
+        if gives_headlines_only(source.url):
+            said.append(f"{source.url}: {HEADLINES_ONLY_SAID}")
     parts = [f"{counted(len(sources), 'feed')} in {counted(len(known), 'category', 'categories')}"]
     if opml.languages:  # (said with the categories they are of)
         parts[0] += f" ({len(opml.languages)} with a language of their own)"

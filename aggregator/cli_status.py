@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .article_settings import ArticleSettings
+from .articles import gives_headlines_only
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
 from .digest_settings import DigestSettings
@@ -413,13 +414,18 @@ UNPUBLISHED_AFTER = 3  # a feed's items in stories, none published: said from th
 def _unpublished(row: dict[str, Any]) -> str:
     """ "none of its 12 items published yet (headlines only: no text to summarise)" for a
     feed whose items are in stories none of which is published: a story needs a sentence to
-    summarise (a Google News feed's headlines, a title-only feed with article pages off or
-    unreadable). Empty otherwise, and for a feed with fewer than `UNPUBLISHED_AFTER` such
-    items."""
+    summarise (a Google News feed's headlines, said as such; a title-only feed with article
+    pages off or unreadable). Empty otherwise, and for a feed with fewer than
+    `UNPUBLISHED_AFTER` such items."""
     grouped = row.get("in_stories") or 0
     if grouped < UNPUBLISHED_AFTER or row.get("published"):
         return ""
-    why = "no sentence to summarise" if row.get("with_text") else "headlines only"
+    if gives_headlines_only(row.get("url") or ""):
+        why = "a Google News feed: headlines only, their pages not read"
+    elif row.get("with_text"):
+        why = "no sentence to summarise"
+    else:
+        why = "headlines only"
     return f"none of its {grouped} items published yet ({why})"
 
 

@@ -138,3 +138,11 @@ def test_a_collected_entry_takes_the_name_of_its_publishers_listed_feed(
     assert "The Harbour Gazette (same text as [1]) — Corvane dam spillway opened " in words
     assert "marrowtimes.example — Corvane dam gates opened after rain " in words
     assert "harbourgazette.example" not in words
+
+
+def test_a_google_news_feeds_entries_alone_are_not_published(tmp_path: Path) -> None:
+    # Each is a headline over its publisher's name, its page Google's script: no sentence to
+    # summarise, so no story of them alone is published (the operator is told: `check`,
+    # `add`, `status`); beside a report with text they are listed and counted (above).
+    words = _published(tmp_path, {"/gn.xml": _collected()})
+    assert "Corvane" not in words and "Summary based on" not in words

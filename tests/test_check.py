@@ -179,3 +179,33 @@ def test_check_says_its_warnings_as_json_lines_with_log_format_json(tmp_path: Pa
     records = [json.loads(line) for line in done.stderr.splitlines()]
     assert [r["level"] for r in records] == ["WARNING", "WARNING"]
     assert "which the OPML does not have" in records[1]["message"]
+
+
+def test_check_and_add_say_that_a_google_news_feeds_stories_alone_are_not_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its entries are headlines whose pages lead on through a script: nothing to summarise,
+    # so an operator who lists one and sees none of its stories was not told why.
+    topic = "https://news.google.com/rss/search?q=corvane+dam&hl=en-GB"
+    listed = SOURCES.replace("https://b.example/feed", topic.replace("&", "&amp;"))
+    code, _, err = run(tmp_path, capsys, listed)
+    assert code == 0
+    told = [line for line in err.splitlines() if "Google News" in line]
+    assert len(told) == 1 and told[0].partition("feeds.opml: ")[2].startswith(
+        f"{topic}: a Google News feed gives headlines only"
+    )
+    assert "not published" in told[0]
+    _, _, err = run(tmp_path, capsys, SOURCES)
+    assert "Google News" not in err
+
+    from aggregator import sources
+    from aggregator.models import Source
+
+    async def added(opml: Path, url: str, **_: object) -> sources.Added:
+        return sources.Added(Source(url, "Corvane dam - Google News", "World News"), 12)
+
+    monkeypatch.setattr(sources, "add", added)
+    for url, said in ((topic, True), ("https://a.example/feed", False)):
+        assert main(["add", "--opml", str(tmp_path / "feeds.opml"), url]) == 0
+        _, err = capsys.readouterr()
+        assert ("a Google News feed gives headlines only" in err) is said

@@ -748,6 +748,20 @@ def test_status_says_when_none_of_a_feeds_items_is_published(
     assert rows[upstream.url("/a.xml")]["published"] >= 1
 
 
+def test_status_says_a_google_news_feed_gives_headlines_only() -> None:
+    from aggregator.cli_status import _unpublished
+
+    row = {"in_stories": 4, "with_text": 4, "published": 0}
+    google = {**row, "url": "https://news.google.com/rss/topics/CAAqJgg?hl=en-GB"}
+    assert _unpublished(google) == (
+        "none of its 4 items published yet (a Google News feed: headlines only, their pages "
+        "not read)"
+    )
+    other = {**row, "url": "https://headlines.example/feed"}
+    assert _unpublished(other) == "none of its 4 items published yet (no sentence to summarise)"
+    assert _unpublished({**google, "published": 1}) == ""
+
+
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     """`status > /dev/full` had ended in a traceback (an OSError in a print)."""
     if not Path("/dev/full").exists():
