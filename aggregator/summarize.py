@@ -495,8 +495,25 @@ class ExtractiveSummarizer:
         `previous_headline` is kept unless a clearly better one has arrived. Sources in
         several languages are written from `language`'s (the story's category's, where the
         OPML gives it one) when one in it has text, else from the majority's, a tie going to
-        the readers' (`settings.language`).
+        the readers' (`settings.language`); when its sources in `language` give no sentence
+        (a video's one-line description), from the majority's too: a story without a bullet
+        is not published.
         """
+        summary = self._written(items, previous_headline, language, language is not None)
+        if language is None or summary.bullets:
+            return summary
+        if len({item_language(it) for it in items} - {None}) < 2:  # (nothing outweighed)
+            return summary
+        return self._written(items, previous_headline, language, False)
+
+    def _written(
+        self,
+        items: Sequence[Item],
+        previous_headline: str | None,
+        language: str | None,
+        declared: bool,
+    ) -> Summary:
+        """`summarize`, the category's `language` outweighing a majority when `declared`."""
         kinds_by_id = {item.id: item_kind(item) for item in items}
         kept = [it for it in items if published(kinds_by_id[it.id])] or list(items)
         if not kept:
@@ -513,7 +530,7 @@ class ExtractiveSummarizer:
             )
         )
         preferred = language or settings.language or "en"
-        factual, told, languages = _fact_sources(ordered, kinds, preferred, language is not None)
+        factual, told, languages = _fact_sources(ordered, kinds, preferred, declared)
         loosely = _in_english(languages)
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.

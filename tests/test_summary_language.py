@@ -220,6 +220,19 @@ def test_the_categorys_own_language_outweighs_a_majority_when_a_source_writes_it
     assert story_language(["en", "en", "es"], [True] * 3, [40, 40, 0], "es", True) == "en"
 
 
+def test_a_category_language_source_without_a_sentence_does_not_unpublish_the_story() -> None:
+    # A Spanish video whose description is a line of the channel's own ("Suscríbete a nuestro
+    # canal."), or a Google News entry (its headline and publisher), has text but no sentence
+    # to summarise: written from it alone, the story had no bullet and was withdrawn; it is
+    # written from the majority's reports, as without it.
+    for scrap in ("Suscríbete a nuestro canal.", "Vídeo", f"{ES.title}  El Diario del Puerto"):
+        clip = dataclasses.replace(ES, text=scrap)
+        for tag in ("es", "es-MX"):
+            summary = summarize([EN_1, EN_2, clip], language=tag)
+            assert summary.bullets, (scrap, tag)
+            assert summary == summarize([EN_1, EN_2, clip]), (scrap, tag)
+
+
 def test_the_categorys_language_reaches_the_summary_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
