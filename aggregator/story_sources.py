@@ -92,15 +92,19 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
     # in "CNN.com - RSS Channel - App International Edition", "GMA News" in "GMA News Online
     # / News"), or by its domain ("Fox News" of foxnews.com, "Daily Mail" of dailymail.co.uk)
     by_form: dict[str, set[str]] = {}
+    borne: set[tuple[str, str]] = set()  # (a form, the site whose domain bears it out)
     for item, key, channel in zip(items, keys, channels, strict=True):
         if not channel:
-            for form in _site_forms(item.outlet_name, key):
+            for form, sure in _site_forms(item.outlet_name, key).items():
                 by_form.setdefault(form, set()).add(key)
+                if sure:
+                    borne.add((form, key))
     for index, (item, channel) in enumerate(zip(items, channels, strict=True)):
         if not channel or merged[index] != keys[index]:
             continue
-        owners = set().union(*(by_form.get(form, set()) for form in _channel_forms(item)))
-        if len(owners) == 1:
+        forms = _channel_forms(item)
+        owners = set().union(*(by_form.get(form, set()) for form in forms))
+        if len(owners) == 1 and any((form, *owners) in borne for form in forms):
             merged[index] = next(iter(owners))
     return merged
 
@@ -109,23 +113,35 @@ _TITLE_PARTS = re.compile(r"\s[-–—|/>:]\s|\s?\|\s?|:\s")
 _DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 
 
-def _site_forms(name: str, key: str) -> set[str]:
-    """What a site's feed title and outlet may name the site by, to match its channel's name:
-    the title's first and last parts bare (`_bare_name`; a part written as a domain, "CNN.com",
-    by its first label: a section's name sits between or after the outlet's, "BBC News - Home",
-    "Breaking News | Daily Telegraph") and, for an outlet that is a domain, its first label
-    ("foxnews")."""
-    forms = set()
+def _site_forms(name: str, key: str) -> dict[str, bool]:
+    """What a site's feed title and outlet may name the site by, to match its channel's name,
+    each with whether the site's domain bears it out: for an outlet that is a domain, its
+    first label ("foxnews"), and the title's first and last parts bare (`_bare_name`; a part
+    written as a domain, "CNN.com", by its first label), borne out where that label holds
+    them or they hold it (`_borne_out`). A section's name sits first or last as often as the
+    outlet's ("BBC News - Home", "Breaking News | Daily Telegraph", "WSJ.com: World News"):
+    a part not borne out names no channel ("World News" is not the site's), but still makes
+    a name two sites could own."""
+    host = key.partition("/")[0]
+    label = _compact(host.removeprefix("www.").split(".")[0]) if "/" not in key else ""
+    forms = {label: True} if "." in host and label else {}
     parts = _TITLE_PARTS.split(name)
     for part in {parts[0], parts[-1]}:
         part = part.strip()
         if _DOMAIN_NAME.fullmatch(part):
             part = part.split(".")[0]
-        forms.add(_bare_name(part))
-    host = key.partition("/")[0]
-    if "/" not in key and "." in host:
-        forms.add(_compact(host.removeprefix("www.").split(".")[0]))
-    return forms - {""}
+        bare = _bare_name(part)
+        if bare:
+            forms[bare] = forms.get(bare, False) or ("." in host and _borne_out(bare, label))
+    return forms
+
+
+def _borne_out(bare: str, label: str) -> bool:
+    """Whether a title's part (bare) and the site's domain label name one outlet: one holds
+    the other, three letters or more ("gma" of gmanetwork.com, "cnn" of cnn.com, "mail" of
+    dailymail.co.uk; not "world" of wsj.com)."""
+    written = _compact(bare)
+    return min(len(written), len(label)) >= 3 and (written in label or label in written)
 
 
 def _channel_forms(item: Item) -> set[str]:

@@ -224,6 +224,42 @@ def test_a_channel_is_its_site_under_the_name_the_sites_own_feed_title_gives() -
     assert outlet_count([site, sister, channel]) == 3
 
 
+def _site_and_channel(outlet: str, title: str, channel: str) -> list[Item]:
+    site = dataclasses.replace(
+        dam_item(1), outlet=outlet, outlet_name=title, url=f"https://{outlet}/dam"
+    )
+    clip = dataclasses.replace(
+        dam_item(2), id="video", outlet="youtube.com/channel/ucx", outlet_name=channel,
+        url="https://www.youtube.com/watch?v=abc", feed_url="https://www.youtube.com/feeds/x",
+    )  # fmt: skip
+    return [site, clip]
+
+
+def test_a_section_named_first_or_last_in_a_sites_feed_title_names_no_channel() -> None:
+    # A feed title names a section first or last as often as the outlet ("Breaking News |
+    # Harbour Gazette", "Harbour Gazette - World", "Latest News - Harbour Gazette"): a channel
+    # of that section's name ("Breaking News", "World News", "LIVE") is another outlet.
+    for title, channel in (
+        ("Breaking News | Harbour Gazette", "Breaking News"),
+        ("Harbour Gazette - World", "World News"),
+        ("Harbour Gazette: World News", "WORLD"),
+        ("Latest News - Harbour Gazette", "Latest News"),
+        ("Harbour Gazette - Live", "LIVE"),
+        ("Harbour Gazette - Politics", "Politics"),
+        ("港湾日报 - 国际", "国际"),
+    ):
+        items = _site_and_channel("harbourgazette.example", title, channel)
+        assert outlet_count(items) == 2, (title, channel)
+    # the part its domain bears out still names it
+    for title, channel in (
+        ("Breaking News | Harbour Gazette", "Harbour Gazette"),
+        ("Harbour Online / World", "Harbour News"),  # (harbourgazette.example)
+        ("HarbourGazette.com - RSS Channel - World", "Harbour Gazette"),
+    ):
+        items = _site_and_channel("harbourgazette.example", title, channel)
+        assert outlet_count(items) == 1, (title, channel)
+
+
 def test_a_story_is_dated_by_the_sources_it_lists(tmp_path: Path) -> None:
     """An outlet's collection page under its article's headline stands behind the article
     in the summary (the fuller one is listed): the story is first reported when its listed
