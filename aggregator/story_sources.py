@@ -116,7 +116,8 @@ _DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 def _site_forms(name: str, key: str) -> dict[str, bool]:
     """What a site's feed title and outlet may name the site by, to match its channel's name,
     each with whether the site's domain bears it out: for an outlet that is a domain, its
-    first label ("foxnews"), and the title's first and last parts bare (`_bare_name`; a part
+    first label after a dot (".foxnews": a channel's whole name only, `_channel_forms`, is
+    matched with it), and the title's first and last parts bare (`_bare_name`; a part
     written as a domain, "CNN.com", by its first label), borne out where that label holds
     them or they hold it (`_borne_out`). A section's name sits first or last as often as the
     outlet's ("BBC News - Home", "Breaking News | Daily Telegraph", "WSJ.com: World News"):
@@ -124,7 +125,8 @@ def _site_forms(name: str, key: str) -> dict[str, bool]:
     a name two sites could own."""
     host = key.partition("/")[0]
     label = _compact(host.removeprefix("www.").split(".")[0]) if "/" not in key else ""
-    forms = {label: True} if "." in host and label else {}
+    # (a label that is a channel's word only, "news" of news.com.au, names no channel "News")
+    forms = {f".{label}": True} if "." in host and _bare_name(label) else {}
     parts = _TITLE_PARTS.split(name)
     for part in {parts[0], parts[-1]}:
         part = part.strip()
@@ -146,8 +148,10 @@ def _borne_out(bare: str, label: str) -> bool:
 
 def _channel_forms(item: Item) -> set[str]:
     """A channel's name bare (`_bare_name`) and written as a domain's label would ("Fox News":
-    "fox", "foxnews")."""
-    return {_bare_name(item.outlet_name), _compact(item.outlet_name)} - {""}
+    "fox", "foxnews"), and that after a dot, the one a domain's label is matched with
+    (".foxnews": "ABC News" is not abc.es's, nor "Fox News" fox.com's)."""
+    compact = _compact(item.outlet_name)
+    return {_bare_name(item.outlet_name), compact, f".{compact}"} - {"", "."}
 
 
 def _compact(name: str) -> str:

@@ -260,6 +260,21 @@ def test_a_section_named_first_or_last_in_a_sites_feed_title_names_no_channel() 
         assert outlet_count(items) == 1, (title, channel)
 
 
+def test_a_channel_is_a_site_by_its_domain_only_under_the_whole_name() -> None:
+    # "ABC News" written as a domain's label is "abcnews", not "abc": beside abc.example (a
+    # paper called "ABC", its feed titled by a section) the channel is another outlet;
+    # "Harbour News TV" is not harbour.example's, nor "News" news.example's. Under its whole
+    # name it is the site's.
+    for outlet, channel in (
+        ("abc.example", "ABC News"),
+        ("harbour.example", "Harbour News TV"),
+        ("news.example", "News"),  # (a channel's word only names no site)
+    ):
+        assert outlet_count(_site_and_channel(outlet, "Just In", channel)) == 2, outlet
+    for outlet, channel in (("abcnews.example", "ABC News"), ("harbour.example", "Harbour")):
+        assert outlet_count(_site_and_channel(outlet, "Just In", channel)) == 1, outlet
+
+
 def test_a_story_is_dated_by_the_sources_it_lists(tmp_path: Path) -> None:
     """An outlet's collection page under its article's headline stands behind the article
     in the summary (the fuller one is listed): the story is first reported when its listed
