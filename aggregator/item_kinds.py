@@ -6,9 +6,9 @@ Adverts are never published. Furniture (a page's notice repeated under unrelated
 grouping found it: `Item.furniture`) is kept in the store but never published: a story of
 furniture alone gets no summary. The other non-news kinds may be listed as a story's sources,
 labelled, but don't supply a news story's facts or headline; a personal essay (a piece told
-in its writer's own first person, with no other mark of a column) is labelled "Opinion" and
-never heads a news story, but its sentences may be bullets, in its writer's name
-(`writer_voice`): it is often the newsmaker's own account.
+in its writer's own first person, or titled in it, with no other mark of a column) is
+labelled "Opinion" and never heads a news story, but its sentences may be bullets, in its
+writer's name (`writer_voice`): it is often the newsmaker's own account.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .models import Item
 from .text import has_case_special
-from .writer_voice import opens_in_first_person
+from .writer_voice import opens_in_first_person, titled_in_first_person
 
 __all__ = [
     "KIND_LABELS",
@@ -396,7 +396,7 @@ def item_kind(item: Item) -> Kind:
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
         return "roundup"
-    if opens_in_first_person(item.text or ""):
+    if opens_in_first_person(item.text or "") or titled_in_first_person(title):
         return "essay"
     return "news"
 

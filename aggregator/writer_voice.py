@@ -24,6 +24,7 @@ __all__ = [
     "opens_as_we",
     "opens_in_first_person",
     "speaks_as_writer",
+    "titled_in_first_person",
 ]
 
 # Quoted words, which are someone else's: “…”, "…", ‘…’ and '…' (an apostrophe inside a word
@@ -124,6 +125,26 @@ def opens_in_first_person(text: str) -> bool:
     if len(ends) >= OPENING_SENTENCES:
         head = head[: ends[OPENING_SENTENCES - 1]]
     return speaks_as_writer(head)
+
+
+# A title whose sentence is the writer's own "I": "I'm more worried about …", "I wouldn't
+# want to be …", "Why I left …" (the word after it in lower case: "I'm A Celebrity", "I May
+# Destroy You" and any Title Case headline name a show or say nothing).
+_TITLE_AS_I = re.compile(r"(?:(?:Why|How|What|Where|When)\s+)?I(?:['’](?:m|ve|d|ll))?\s+[a-z]")
+# Someone else's words: a speaker named after a colon or dash, or a verb of saying.
+_TITLE_SPEAKER = re.compile(
+    r"\s[:|—–-]\s|:\s|\b(?:says?|said|tells?|told|admits?|reveals?|insists?|claims?|warns?|"
+    r"vows?|writes?|asks?)\b"
+)
+
+
+def titled_in_first_person(title: str) -> bool:
+    """Whether a title opens in its writer's own first person singular, outside quotation
+    marks and naming no speaker ("I wouldn't want to be in the mayor's shoes", "Why I left
+    the city"): a column's or personal essay's title, which a report's never is (it quotes:
+    "‘I was scared’: …", "I will not resign, says mayor", "Mayor: I am disappointed")."""
+    title = title.strip()
+    return _TITLE_AS_I.match(title) is not None and _TITLE_SPEAKER.search(title) is None
 
 
 _WRITES = re.compile(r",\s*writes\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*$")

@@ -30,6 +30,7 @@ from aggregator.writer_voice import (
     opens_as_we,
     opens_in_first_person,
     speaks_as_writer,
+    titled_in_first_person,
 )
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -90,6 +91,47 @@ def test_an_opening_in_the_writers_first_person_reads_as_a_column(text: str, kin
 def test_a_report_quoting_or_naming_i_is_not_a_column(text: str) -> None:
     assert not opens_in_first_person(text)
     assert item_kind(dataclasses.replace(REPORT, text=text)) == "news"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "I wouldn't want to be in the mayor's shoes this winter",
+        "I’m more worried about the phone makers than the council and its parking app",
+        "I've stopped reading the harbour reports",
+        "Why I sold my flat on the hill",
+    ],
+)
+def test_a_title_in_the_writers_own_i_reads_as_a_column(title: str) -> None:
+    assert titled_in_first_person(title)
+    # a text with no "I" of its own: the teaser a column's feed gives
+    piece = dataclasses.replace(
+        REPORT, title=title, text="The new app might be the first tracker that helps us all."
+    )
+    assert item_kind(piece) == "essay"
+    story = _story([piece])
+    assert story.summary is not None
+    assert headline(story) == f"Opinion: {title}"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "I will not resign, says harbour mayor",
+        "‘I was very scared’: driver tells of night in the snowdrift",
+        "I was very scared - bus driver",
+        "Harbour mayor: I am disappointed in the council",
+        "I'm A Celebrity: the new camp opens in Wales",
+        "I May Destroy You wins the drama award",
+        "I'm More Worried About the Phone Makers Than the Council",
+        "What should I do about my pension?",
+        "I-95 reopens after the snowdrift",
+        "Snowdrift traps night bus near Hollow Creek",
+    ],
+)
+def test_a_title_quoting_someone_naming_a_show_or_in_title_case_is_not(title: str) -> None:
+    assert not titled_in_first_person(title)
+    assert item_kind(dataclasses.replace(REPORT, title=title)) == "news"
 
 
 def test_only_the_opening_counts() -> None:
