@@ -337,24 +337,34 @@ def without_prefix(title: str, prefixes: frozenset[str]) -> str:
     return rest if _paragraph_words(rest) >= 3 else title
 
 
+# A day's name heading a newsletter's teaser ("Tuesday: The state's health director …"): the
+# edition's dateline, which changes every day, so no feed sets one label three times.
+_WEEKDAY_LABELS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
+
 def text_labels(texts: Sequence[str]) -> frozenset[str]:
     """The labels a feed sets before FURNITURE_MIN_TITLES or more of its texts, in mixed case
-    and before a sentence ("Coronavirus: Parties and travel plans …", a section's name): a
-    label in capitals ("COMMENT:") may mark a kind, and is the bullets' to read."""
+    and before a sentence ("Coronavirus: Parties and travel plans …", a section's name), and
+    a day's name before any one ("Tuesday: …", a newsletter edition's dateline): a label in
+    capitals ("COMMENT:") may mark a kind, and is the bullets' to read."""
     found: dict[str, int] = {}
     for text in texts:
         match = _KICKER.match(text)
         if match is None or not text[match.end() : match.end() + 1].isupper():
             continue
         label = match.group(1)
-        if any(ch.islower() for ch in label):
+        if label in _WEEKDAY_LABELS:
+            found[label] = FURNITURE_MIN_TITLES
+        elif any(ch.islower() for ch in label):
             found[label] = found.get(label, 0) + 1
     return frozenset(label for label, n in found.items() if n >= FURNITURE_MIN_TITLES)
 
 
 def without_label(text: str, labels: frozenset[str]) -> str:
-    """`text` without the feed's label it opens with (`text_labels`)."""
+    """`text` without the feed's label it opens with (`text_labels`), before a sentence."""
     match = _KICKER.match(text) if labels else None
     if match is None or match.group(1) not in labels:
         return text
+    if not text[match.end() : match.end() + 1].isupper():
+        return text  # (a list's line, "Tuesday: closed.")
     return text[match.end() :]

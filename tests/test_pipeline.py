@@ -552,6 +552,25 @@ def test_a_section_label_the_feed_sets_before_its_texts_is_left_out_of_them() ->
     assert items[0].content_hash == content_hash(items[0].title, texts[0])
 
 
+def test_a_newsletters_weekday_dateline_is_left_out_of_its_one_text() -> None:
+    # a daily newsletter heads each edition's teaser with its day: never three times the same
+    texts = [
+        "Tuesday: The state's health director discusses the week's figures. Also: a ferry.",
+        "The council approved the harbour bridge on Tuesday night.",
+        "Storm: Tuesday brought the heaviest rain of the year to Keldon.",
+        "Tuesday: nothing more.",  # (no sentence after it: a list's line, left alone)
+    ]
+    items = entries_to_items(
+        SOURCE,
+        parsed(*(Entry(guid=f"g{n}", title=f"Headline {n}", text=t) for n, t in enumerate(texts))),
+        NOW,
+    )
+    assert [i.text for i in items] == [
+        "The state's health director discusses the week's figures. Also: a ferry.",
+        *texts[1:],
+    ]
+
+
 def test_a_kicker_over_titles_without_text_stays() -> None:
     # Only a text tells a programme's name from a topic's kicker: a feed of headlines alone
     # never says either, and its topic's kicker had been cut from its titles.
