@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
+from .lang import detect_language
 from .models import Item
 from .text import has_case_special
 from .writer_voice import opens_in_first_person, titled_in_first_person
@@ -396,9 +397,15 @@ def item_kind(item: Item) -> Kind:
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
         return "roundup"
-    if opens_in_first_person(item.text or "") or titled_in_first_person(title):
+    if opens_in_first_person(item.text or "") or _titled_as_writer(title, item.text or ""):
         return "essay"
     return "news"
+
+
+def _titled_as_writer(title: str, text: str) -> bool:
+    """Whether the title is in its writer's own "I" (`titled_in_first_person`), and in English:
+    Italian's "I" before a lower-case word is its article ("I medici di famiglia …")."""
+    return titled_in_first_person(title) and detect_language(f"{title}\n{text}") in (None, "en")
 
 
 def _host_segment(title: str, text: str, outlet: str) -> bool:

@@ -134,6 +134,16 @@ def test_a_title_quoting_someone_naming_a_show_or_in_title_case_is_not(title: st
     assert item_kind(dataclasses.replace(REPORT, title=title)) == "news"
 
 
+def test_an_italian_title_opening_with_its_article_i_is_news() -> None:
+    # Italian's plural article is "I", before a lower-case word: "I medici …" is a report's
+    piece = dataclasses.replace(
+        REPORT,
+        title="I medici di famiglia scioperano da lunedì",
+        text="Lo sciopero dei medici di famiglia è stato confermato per tutta la settimana.",
+    )
+    assert item_kind(piece) == "news"
+
+
 def test_only_the_opening_counts() -> None:
     later = "A bus was trapped on Tuesday. Rescuers came by morning. I was there too, says one."
     assert speaks_as_writer(later) and not opens_in_first_person(later)
