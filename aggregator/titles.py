@@ -361,10 +361,11 @@ def text_labels(texts: Sequence[str]) -> frozenset[str]:
 
 
 def without_label(text: str, labels: frozenset[str]) -> str:
-    """`text` without the feed's label it opens with (`text_labels`), before a sentence."""
+    """`text` without the feed's label it opens with (`text_labels`), before a sentence (one
+    that opens with a figure or a quote too: "5,000 people …", "‘We waited …’")."""
     match = _KICKER.match(text) if labels else None
     if match is None or match.group(1) not in labels:
         return text
-    if not text[match.end() : match.end() + 1].isupper():
+    if text[match.end() : match.end() + 1].islower():
         return text  # (a list's line, "Tuesday: closed.")
     return text[match.end() :]

@@ -571,6 +571,27 @@ def test_a_newsletters_weekday_dateline_is_left_out_of_its_one_text() -> None:
     ]
 
 
+def test_a_feeds_label_goes_before_a_sentence_that_opens_with_a_figure_or_a_quote() -> None:
+    texts = [
+        "Harbour: The new ferry terminal opened to passengers on Monday morning.",
+        "Harbour: Two tugboats collided near the breakwater, the port said.",
+        "Harbour: Dock workers voted to accept the pay offer on Friday.",
+        "Harbour: 5,000 people walked the new bridge on its first day.",
+        "Harbour: ‘We waited ten years for this,’ says the ferry's captain.",
+        "Harbour: nothing more.",  # (a list's line: no sentence after the label)
+    ]
+    items = entries_to_items(
+        SOURCE,
+        parsed(*(Entry(guid=f"g{n}", title=f"Headline {n}", text=t) for n, t in enumerate(texts))),
+        NOW,
+    )
+    assert [i.text for i in items][3:] == [
+        "5,000 people walked the new bridge on its first day.",
+        "‘We waited ten years for this,’ says the ferry's captain.",
+        "Harbour: nothing more.",
+    ]
+
+
 def test_a_kicker_over_titles_without_text_stays() -> None:
     # Only a text tells a programme's name from a topic's kicker: a feed of headlines alone
     # never says either, and its topic's kicker had been cut from its titles.
