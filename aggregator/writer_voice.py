@@ -133,9 +133,30 @@ def opens_in_first_person(text: str) -> bool:
 _TITLE_AS_I = re.compile(r"(?:(?:Why|How|What|Where|When)\s+)?I(?:['’](?:m|ve|d|ll))?\s+[a-z]")
 # Someone else's words: a speaker named after a colon or dash, or a verb of saying.
 _TITLE_SPEAKER = re.compile(
-    r"\s[:|—–-]\s|:\s|\b(?:says?|said|tells?|told|admits?|reveals?|insists?|claims?|warns?|"
+    r"\s[:|-]\s|[—–]|:\s|\b(?:says?|said|tells?|told|admits?|reveals?|insists?|claims?|warns?|"
     r"vows?|writes?|asks?)\b"
 )
+# The clause after a title's last comma: a short one with no "I" of its own that no
+# conjunction opens names the speaker, whatever the verb ("I was wrong, minister concedes",
+# "I'm done, striker posts"); a column's goes on in its "I" ("…, but I doubt it").
+_LAST_CLAUSE = re.compile(r",\s*([^,]+?)[\s.!?]*$")
+_SPEAKER_WORDS_MAX = 6
+_JOINS = frozenset(
+    "and but so or yet nor because then though although while when if which who that".split()
+)
+
+
+def _speaker_after_comma(title: str) -> bool:
+    """Whether the title's last comma is followed by its speaker (`_LAST_CLAUSE`)."""
+    match = _LAST_CLAUSE.search(title)
+    if match is None:
+        return False
+    words = match.group(1).split()
+    return (
+        0 < len(words) <= _SPEAKER_WORDS_MAX
+        and words[0].lower() not in _JOINS
+        and not speaks_as_writer(match.group(1))
+    )
 
 
 def titled_in_first_person(title: str) -> bool:
@@ -144,7 +165,11 @@ def titled_in_first_person(title: str) -> bool:
     the city"): a column's or personal essay's title, which a report's never is (it quotes:
     "‘I was scared’: …", "I will not resign, says mayor", "Mayor: I am disappointed")."""
     title = title.strip()
-    return _TITLE_AS_I.match(title) is not None and _TITLE_SPEAKER.search(title) is None
+    return (
+        _TITLE_AS_I.match(title) is not None
+        and _TITLE_SPEAKER.search(title) is None
+        and not _speaker_after_comma(title)
+    )
 
 
 _WRITES = re.compile(r",\s*writes\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*$")

@@ -134,6 +134,28 @@ def test_a_title_quoting_someone_naming_a_show_or_in_title_case_is_not(title: st
     assert item_kind(dataclasses.replace(REPORT, title=title)) == "news"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "I was wrong, harbour minister concedes",
+        "I will run again, senator announces",
+        "I'm done, striker posts after the final",
+        "I am not leaving, mayor tweets",
+        "I won't quit, promises coach",
+        "I'm not going anywhere, Mayor Doe",
+        "I'm not going anywhere—Mayor Doe",
+    ],
+)
+def test_a_title_naming_its_speaker_after_a_comma_or_dash_is_a_report(title: str) -> None:
+    assert not titled_in_first_person(title)
+    assert item_kind(dataclasses.replace(REPORT, title=title)) == "news"
+
+
+def test_a_title_whose_i_goes_on_after_a_comma_is_still_a_column() -> None:
+    assert titled_in_first_person("I like the bridge plan, but I doubt it will be built")
+    assert titled_in_first_person("I sold my flat on the hill, and I don't regret it")
+
+
 def test_an_italian_title_opening_with_its_article_i_is_news() -> None:
     # Italian's plural article is "I", before a lower-case word: "I medici …" is a report's
     piece = dataclasses.replace(
