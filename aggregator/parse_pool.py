@@ -36,7 +36,15 @@ from .errors import ParseError
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse_task import parse_in_worker as _parse_in_worker
 from .parse_task import parse_items
-from .worker_pool import DEPTH, NotStarted, StartFailed, WorkerPool, usable_cpus
+from .worker_main import PACKAGE, package_stamp
+from .worker_pool import (
+    DEPTH,
+    NotStarted,
+    StartFailed,
+    WorkerPool,
+    still_other_code,
+    usable_cpus,
+)
 
 __all__ = ["ParsePool", "parse_items"]
 
@@ -87,6 +95,8 @@ class ParsePool:
         self._waiting = 0  # bytes handed to the workers and not answered yet
         self._failed_starts = 0  # pools in a row whose workers could not start
         self.in_place: str | None = None  # why no worker is started any more (None: they are)
+        self._other_code: bytes | None = None  # the files' stamp once found other code
+        self._looked = False  # whether this pass looked whether the files are ours again
 
     def _executor(self) -> WorkerPool:
         if self._pool is None:
@@ -97,7 +107,7 @@ class ParsePool:
     def _worker_for(self, size: int) -> WorkerPool | None:
         """Where a body of `size` bytes parses: None for a thread, else the workers, which
         gain one while more than `spread_above` bytes wait for them."""
-        if size < self.inline_below or self.in_place is not None:
+        if size < self.inline_below or not self._workers_usable():
             return None
         if self._pool is None and size <= self._inline_left and parser_loaded():
             self._inline_left -= size
@@ -123,6 +133,23 @@ class ParsePool:
                 if pool.add_worker():
                     self.started += 1
         return pool
+
+    def _workers_usable(self) -> bool:
+        """Whether workers may parse: not once given up (`in_place`), unless they were given
+        up because the package's files held other code and, at this pass's first look, they
+        hold the service's again (an upgrade rolled back, the same version installed back):
+        then the workers are used again, said once."""
+        if self.in_place is None:
+            return True
+        if self._other_code is None or self._looked:
+            return False
+        self._looked = True
+        self._other_code = still_other_code(self._other_code)
+        if self._other_code is not None:
+            return False
+        self.in_place, self._failed_starts = None, 0
+        log.info("the package's files hold the service's code again: parse workers are used again")
+        return True
 
     async def room(self) -> None:
         """Return once fewer than `backlog_limit` bodies wait for the parser."""
@@ -219,10 +246,14 @@ class ParsePool:
             log.warning("a parse worker could not start (%s); starting another", failed)
             return
         self.in_place = str(failed)
+        if failed.stale:  # (looked at again each pass: files put back give the workers back)
+            self._other_code = package_stamp(PACKAGE)
+            self._looked = True
         log.error(
             "parse workers are not used any more: %s; feeds are parsed in the service's own "
-            "process (slower; none is lost) until the service is restarted: restart it "
-            "(systemctl restart aggregator) to use the parse workers again",
+            "process (slower; none is lost) until the service is restarted, or its files hold "
+            "its code again: restart it (systemctl restart aggregator) to use the parse "
+            "workers again",
             failed,
         )
 
@@ -276,6 +307,7 @@ class ParsePool:
         new ones); None when none had started."""
         pool, self._pool = self._pool, None
         self._inline_left = self.inline_budget
+        self._looked = False
         return pool
 
     def close(self) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "WorkerPool",
     "helpers",
     "helpers_usable",
+    "still_other_code",
     "usable_cpus",
 ]
 
@@ -479,15 +480,24 @@ def helpers_usable() -> bool:
     with _refused_lock:
         if _refused is None:
             return True
-        now = package_stamp(PACKAGE)
-        if now == _refused:
+        _refused = still_other_code(_refused)
+        if _refused is not None:
             return False
-        if now != code_stamp() and not _same_code(now):
-            _refused = now  # (changed again, still not the service's code)
-            return False
-        _refused = None
     log.info(HELPERS_BACK)
     return True
+
+
+def still_other_code(refused: bytes) -> bytes | None:
+    """The package's stamp on disk while its files are still other code than this process's
+    (they had `refused` when a worker was found running other code); None once they hold
+    the service's code again (the same version installed back, an upgrade rolled back). A
+    look at the stamp (~2 ms), and the contents read once a new stamp (`_same_code`)."""
+    now = package_stamp(PACKAGE)
+    if now == refused:
+        return refused
+    if now != code_stamp() and not _same_code(now):
+        return now  # (changed again, still not the service's code)
+    return None
 
 
 def _helpers_refused(failed: StartFailed) -> None:

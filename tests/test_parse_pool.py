@@ -767,3 +767,88 @@ def test_the_same_files_written_again_keep_the_parse_workers(tmp_path: Path) -> 
     assert said["outcomes"] == ["ok"] * 8
     assert said["in_place"] is None, said
     assert "restart" not in run.stderr
+
+
+ROLLED_BACK_SCRIPT = """
+import asyncio, json, logging, os, pathlib, sys
+from datetime import UTC, datetime
+
+import aggregator
+from aggregator.models import Fetched, Source
+from aggregator.parse_pool import ParsePool
+from aggregator.worker_main import code_stamp
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+code_stamp()  # (as a service does at its start)
+source = Source("http://feeds.example/a.xml", "A", "World News")
+items = "".join(
+    f"<item><title>Story {i}</title><guid>g{i}</guid><link>http://news.example/{i}</link></item>"
+    for i in range(40)
+)
+body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
+fetched = Fetched(source.url, source.url, 200, body.encode(), {})
+now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+async def a_pass(pool, before):
+    answers = await asyncio.gather(
+        *(pool.parse(source, fetched, now) for _ in range(4)), return_exceptions=True
+    )
+    pool.close()
+    return [repr(a) if isinstance(a, BaseException) or a[1] != before else "ok" for a in answers]
+
+
+async def main() -> None:
+    pool = ParsePool(inline_below=0, inline_budget=0)
+    before = (await pool.parse(source, fetched, now))[1]
+    pool.close()
+    package = pathlib.Path(aggregator.__file__).parent
+    assert package == pathlib.Path(sys.argv[1]), package  # (the copy, never the checkout)
+    module = package / "parse_task.py"
+    original = module.read_bytes()
+    module.write_bytes(original + b"\\n# a new version\\n")  # the upgrade
+    outcomes = await a_pass(pool, before)
+    upgraded = {"in_place": pool.in_place, "started": pool.started}
+    module.write_bytes(original)  # rolled back: the files as at start, at a later time
+    mtime = module.stat().st_mtime_ns + 10**9
+    os.utime(module, ns=(mtime, mtime))
+    for _ in range(2):  # two passes after it
+        outcomes += await a_pass(pool, before)
+    print(json.dumps({"outcomes": outcomes, "upgraded": upgraded, "in_place": pool.in_place,
+                      "started": pool.started}))
+
+
+asyncio.run(main())
+"""
+
+
+def test_parse_workers_come_back_once_an_upgrade_is_rolled_back(tmp_path: Path) -> None:
+    """Given up while the package's files held other code than the service's, the parse
+    workers are used again, without a restart, once the files hold the service's code again
+    (the upgrade rolled back: the old files written back, at new times)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "site" / "aggregator"
+    package = Path(aggregator.parse.__file__).parent
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    run = subprocess.run(
+        [sys.executable, "-c", ROLLED_BACK_SCRIPT, str(copy)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    said = json.loads(run.stdout)
+    assert said["outcomes"] == ["ok"] * 12
+    assert said["upgraded"]["in_place"] and "changed" in said["upgraded"]["in_place"]
+    assert said["in_place"] is None, said
+    assert said["started"] == said["upgraded"]["started"] + 2  # (a pool each pass after)
+    back = [line for line in run.stderr.splitlines() if "used again" in line]
+    assert back == [
+        "INFO the package's files hold the service's code again: parse workers are used again"
+    ]
