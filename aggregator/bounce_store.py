@@ -25,12 +25,14 @@ BOUNCE_READ = "bounce_read_at"  # meta: when the mailbox was last read
 class Bounced:
     """An address of the digests' that bounced: on how many days, what the last bounce
     said, the categories it was unsubscribed from (a reader who signed up on the site, at
-    `DAYS_TO_UNSUBSCRIBE` days), and whether the settings list it."""
+    `DAYS_TO_UNSUBSCRIBE` days), whether the settings list it, and whether it was signed up
+    on the site when the bounce was counted (an address may be both)."""
 
     days: int
     reason: str
     unsubscribed: tuple[str, ...]
     listed: bool
+    signed_up: bool = False
 
 
 class BounceBook:
@@ -91,7 +93,7 @@ class BounceBook:
                     )
                 prior = counted[address].unsubscribed if address in counted else ()
                 counted[address] = Bounced(
-                    after.days, reason, categories or prior, address in listed
+                    after.days, reason, categories or prior, address in listed, bool(signed)
                 )
         return counted
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cli_support import open_for_reading, settings_from
 from .config import Settings
@@ -18,6 +18,9 @@ from .errors import StorageError
 from .signup import checked_address
 from .store import check_existing
 from .wording import counted
+
+if TYPE_CHECKING:
+    from .bounce_store import Bounced
 
 T = TypeVar("T")
 
@@ -95,24 +98,33 @@ def _read_bounces(args: argparse.Namespace, settings: Settings) -> int:
         f"{counted(len(found.failed), 'address', 'addresses')} failed for good"
     )
     for address, reason in sorted(found.failed.items()):
-        bounced = found.counted.get(address)
-        if bounced is None:
-            state = "no reader of the digests: not counted"
-        elif bounced.unsubscribed:
-            state = f"unsubscribed from {', '.join(bounced.unsubscribed)}"
-        elif bounced.days >= DAYS_TO_UNSUBSCRIBE and bounced.listed:
-            state = "listed in [digest.recipients]: take it out"
-        elif bounced.listed:  # (the settings' list is the operator's to mend: it goes on)
-            days = counted(bounced.days, "day")
-            state = (
-                f"bounced on {days}; listed in [digest.recipients], "
-                f"to take out at {DAYS_TO_UNSUBSCRIBE}"
-            )
-        else:
-            days = counted(bounced.days, "day")
-            state = f"bounced on {days} (its mail stops at {DAYS_TO_UNSUBSCRIBE})"
+        state = _bounce_state(found.counted.get(address), DAYS_TO_UNSUBSCRIBE)
         print(f"  {address}: {state}; {reason}")
     return 0
+
+
+def _bounce_state(bounced: Bounced | None, limit: int) -> str:
+    """What a permanent failure did to an address (`limit`: the days that end its sign-ups):
+    its sign-ups on the site, and its place in the settings' list, each said, as an address
+    may be in both (unsubscribed from its sign-ups, the settings' list still mails it)."""
+    if bounced is None:
+        return "no reader of the digests: not counted"
+    days = counted(bounced.days, "day")
+    if bounced.unsubscribed:
+        parts = [f"unsubscribed from {', '.join(bounced.unsubscribed)}"]
+    elif bounced.signed_up:
+        whose = "its sign-ups' mail" if bounced.listed else "its mail"
+        parts = [f"bounced on {days} ({whose} stops at {limit})"]
+    else:
+        parts = [] if bounced.days >= limit else [f"bounced on {days}"]
+    if bounced.listed:  # (the settings' list is the operator's to mend: it goes on)
+        if bounced.days >= limit:
+            still = "still listed" if parts else "listed"
+            went_on = ", which goes on mailing it" if parts else ""
+            parts.append(f"{still} in [digest.recipients]{went_on}: take it out")
+        else:
+            parts.append(f"listed in [digest.recipients], to take out at {limit}")
+    return "; ".join(parts)
 
 
 def _remove(args: argparse.Namespace, base_url: str) -> int:

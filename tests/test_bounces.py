@@ -370,3 +370,33 @@ def test_run_reads_no_bounces_while_its_network_is_down(
             assert any(c.startswith("LOGIN") for c in box.commands)
         finally:
             service.close()
+
+
+def test_an_address_both_listed_and_signed_up_is_reported_as_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An address the settings list that also signed up on the site: its sign-ups end at
+    the days that stop a reader's mail, while the settings' list goes on mailing it; the
+    report says both, never "unsubscribed" alone (which read as if its mail had stopped)."""
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    box.add(today_at(7, yesterday), dsn("listed@reader.example"))
+    with reading(tmp_path, monkeypatch, box) as db:
+        store = Store(db)
+        Subscribers(store).confirm("Sport", "listed@reader.example", datetime.now(UTC))
+        store.close()
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+        assert (
+            "  listed@reader.example: bounced on 1 day (its sign-ups' mail stops at 2); "
+            "listed in [digest.recipients], to take out at 2; 550 5.1.1"
+        ) in out
+        box.add(today_at(7), dsn("listed@reader.example"))
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+        assert (
+            "  listed@reader.example: unsubscribed from Sport; still listed in "
+            "[digest.recipients], which goes on mailing it: take it out; 550 5.1.1"
+        ) in out
+        assert ("Sport", "listed@reader.example") not in _subscribed(db)
