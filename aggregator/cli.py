@@ -190,7 +190,26 @@ def _add(add: argparse.ArgumentParser) -> None:
         "--remove", default=None, metavar="CSS",
         help='the CSS selector of what its article pages\' text leaves out (".related, .ad")',
     )  # fmt: skip
+    add.add_argument(
+        "--timeout", type=_seconds, default=None, metavar="SECONDS",
+        help="the most it waits for the site in all (default [fetch] total_timeout)",
+    )  # fmt: skip
     _common(add, db=False)
+
+
+def _seconds(value: str) -> float:
+    """A number of seconds to wait, in the range `[fetch] total_timeout` takes."""
+    from .config import check_range
+
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    try:
+        check_range("fetch", "total_timeout", seconds)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return seconds
 
 
 def _article(article: argparse.ArgumentParser) -> None:

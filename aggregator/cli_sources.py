@@ -67,6 +67,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 remove=args.remove,
                 settings=settings.fetch,
                 own=site_bases(settings),
+                timeout=args.timeout,
             )
         )
     except ConfigError as exc:

@@ -5,6 +5,7 @@ service notices the change within one tick, as it does any edit.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -40,6 +41,7 @@ from .opml import (
 from .opml_edit import add_feed, add_feeds, remove_feed, render_opml
 from .own_site import own_base_of, own_site_said
 from .parse import STORY_FEED, parse_feed
+from .wording import counted
 
 log = logging.getLogger("aggregator")
 
@@ -84,12 +86,18 @@ def _as_feed(fetched: Fetched) -> Found | None:
 
 
 async def discover(
-    url: str, fetcher: Fetcher, user_agent: str | None = None, cookie: str | None = None
+    url: str,
+    fetcher: Fetcher,
+    user_agent: str | None = None,
+    cookie: str | None = None,
+    asked: list[str] | None = None,
 ) -> Found:
     """The feed at `url`, or the one a web page at `url` points to (a platform's feed at its
     known address first, then the page's `<link rel="alternate">`s, then common paths).
     ConfigError saying what was tried otherwise. Asked with the feed's own `user_agent` and
-    `cookie` (the cookie on `url`'s site only)."""
+    `cookie` (the cookie on `url`'s site only). Each address is put on `asked` as it is asked
+    for (what a caller that stops waiting names)."""
+    asked = [] if asked is None else asked
     problem = url_problem(url)
     if problem:
         if "://" not in url and not url.startswith(("/", ".", "feed:")) and not _SCHEME.match(url):
@@ -97,10 +105,12 @@ async def discover(
         raise ConfigError(problem)
     known = known_feed(url)  # (a YouTube channel's or playlist's: its page is not asked)
     if known is not None:
+        asked.append(known)
         result = await fetcher.fetch(known, trusted=False, user_agent=user_agent)
         feed = _as_feed(result) if isinstance(result, Fetched) else None
         if feed is not None:
             return Found(feed.url, feed.title, feed.home or url, feed.items, feed.warning)
+    asked.append(url)
     outcome = await fetcher.fetch(url, user_agent=user_agent, cookie=cookie)
     if not isinstance(outcome, Fetched):
         raise ConfigError(f"{url}: {getattr(outcome, 'error', 'no content')}")
@@ -117,6 +127,7 @@ async def discover(
         if url_problem(candidate):
             continue
         tried.append(candidate)
+        asked.append(candidate)
         result = await fetcher.fetch(
             candidate,
             trusted=False,
@@ -242,6 +253,7 @@ async def add(
     settings: FetchSettings | None = None,
     fetcher: Fetcher | None = None,
     own: Sequence[str] = (),
+    timeout: float | None = None,
 ) -> Added:
     """Discover the feed behind `url`, check it parses, and add it to the OPML, with its entry
     rules (`exclude`, `include`: regular expressions, `entry_rules`) and its own poll
@@ -250,7 +262,9 @@ async def add(
     feed that parses only in part (malformed XML after some items, as a cut-off download) is
     added, with the parser's warning, as the poller would keep it and report it in `status`.
     An address of the service's own site (under one of `own`: `own_site`) is refused, as is
-    a feed found there, before anything is written."""
+    a feed found there, before anything is written. Discovery waits `timeout` seconds in all
+    (default: the settings' `total_timeout`, a fetch's own bound), then stops with a
+    ConfigError naming the address that did not answer; the OPML is then left as it was."""
     given = {
         "category": category,
         "title": title,
@@ -295,11 +309,7 @@ async def add(
     listed = {feed_key(s.url) for s in opml.sources}
     if feed_key(url) in listed:
         raise ConfigError(f"{opml_path}: {url} is already listed")
-    if fetcher is None:
-        async with Fetcher(settings) as client:
-            found = await discover(url, client, user_agent, cookie)
-    else:
-        found = await discover(url, fetcher, user_agent, cookie)
+    found = await _discover_within(url, user_agent, cookie, settings, fetcher, timeout)
     _not_own(found.url, own)  # (a page elsewhere that points to our feed, a redirect to it)
     if feed_key(found.url) in listed:
         raise ConfigError(f"{opml_path}: {found.url} (the feed of {url}) is already listed")
@@ -331,6 +341,49 @@ async def add(
 
     edit(opml_path, added)
     return Added(source, found.items, found.warning)
+
+
+async def _discover_within(
+    url: str,
+    user_agent: str | None,
+    cookie: str | None,
+    settings: FetchSettings | None,
+    fetcher: Fetcher | None,
+    timeout: float | None,
+) -> Found:
+    """`discover`, waiting `timeout` seconds in all (None: the settings' `total_timeout`);
+    each fetch is bounded so too. A ConfigError says which address did not answer in time,
+    and what was asked before it."""
+    settings = settings or FetchSettings()
+    wait = settings.total_timeout if timeout is None else timeout
+    asked: list[str] = []
+    try:
+        async with asyncio.timeout(wait):
+            if fetcher is not None:
+                return await discover(url, fetcher, user_agent, cookie, asked)
+            bounded = replace(
+                settings,
+                total_timeout=wait,
+                connect_timeout=min(settings.connect_timeout, wait),
+            )
+            async with Fetcher(bounded) as client:
+                return await discover(url, client, user_agent, cookie, asked)
+    except TimeoutError:
+        raise ConfigError(_no_answer(url, asked, wait, timeout is not None)) from None
+
+
+def _no_answer(url: str, asked: Sequence[str], wait: float, given: bool) -> str:
+    """What discovery that ran out of time says: the address it was waiting for, and how
+    many it had asked before it."""
+    bound = "--timeout" if given else "[fetch] total_timeout; --timeout SECONDS sets another"
+    waiting = asked[-1] if asked else url
+    if waiting == url:
+        return f"{url}: no answer within {wait:g} s ({bound})"
+    before = counted(len(asked) - 1, "address", "addresses")
+    return (
+        f"{url}: no feed found within {wait:g} s ({bound}): {waiting} did not answer in time "
+        f"({before} asked before it)"
+    )
 
 
 def _is_text(value: str) -> bool:

@@ -732,3 +732,41 @@ def test_an_option_given_empty_is_refused_not_taken_for_none(tmp_path: Path) -> 
         with pytest.raises(ConfigError, match=f"--{option.replace('_', '-')} is empty"):
             asyncio.run(add(path, "https://new.example/rss", **{option: " "}))
     assert path.read_bytes() == HAND_WRITTEN
+
+
+def test_add_waits_its_timeout_in_all_and_says_which_address_did_not_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Discovery had waited the fetch timeout for each address it tried (a page whose feed
+    link hangs, then eight common paths: minutes at the default 30 s), then said "no feed
+    found". It now waits `--timeout` (default `[fetch] total_timeout`) in all, names the
+    address that did not answer, and leaves the sources file as it was."""
+    import socket
+
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[fetch]\ntotal_timeout = 0.5\n")
+    silent = socket.socket()  # (listens, never answers: the kernel takes the connection)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    hang = f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+    opml = ["--opml", str(path)]
+    with silent, Upstream().running_in_thread() as up:
+        up.add_feed("/home", page(hang), content_type="text/html")
+        home = up.url("/home")
+        assert main(["add", home, "--timeout", "0.5", *opml]) == 2
+        assert capsys.readouterr().err == (
+            f"aggregator: cannot add: {home}: no feed found within 0.5 s (--timeout): "
+            f"{hang} did not answer in time (1 address asked before it)\n"
+        )
+        assert main(["add", hang, "--config", str(settings), *opml]) == 2
+        assert capsys.readouterr().err == (
+            f"aggregator: cannot add: {hang}: no answer within 0.5 s ([fetch] total_timeout; "
+            "--timeout SECONDS sets another)\n"
+        )
+        assert up.requests_for("/feed") == []  # (the common paths were not waited for)
+    assert path.read_bytes() == HAND_WRITTEN
+    with pytest.raises(SystemExit):
+        main(["add", home, "--timeout", "0", *opml])
+    assert "argument --timeout: 0 is out of range" in capsys.readouterr().err
