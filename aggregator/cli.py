@@ -22,11 +22,20 @@ from .early_signals import SERVICES, StoppedStarting, held_while_starting, inter
 from .errors import AggregatorError, ConfigError, DatabaseUnusable
 from .logs import FORMATS, LEVELS, setup_logging
 
+# --db's help for the commands that edit the sources: the database only says whether a
+# service runs on it (and so reads the edit), never written.
+_SERVICE_DB = "the service's database, to tell whether it runs (default ./aggregator.db)"
+
 
 def _common(
-    parser: argparse.ArgumentParser, *, opml: bool = True, db: bool = True, config: bool = True
+    parser: argparse.ArgumentParser,
+    *,
+    opml: bool = True,
+    db: bool | str = True,
+    config: bool = True,
 ) -> None:
-    """The options a command uses (a command never accepts one it would ignore)."""
+    """The options a command uses (a command never accepts one it would ignore); `db` may be
+    --db's own help."""
     if opml:
         parser.add_argument(
             "--opml",
@@ -39,7 +48,7 @@ def _common(
             "--db",
             type=_given_path,
             default=Path("aggregator.db"),
-            help="database (default ./aggregator.db)",
+            help=db if isinstance(db, str) else "database (default ./aggregator.db)",
         )
     if config:
         parser.add_argument(
@@ -194,7 +203,7 @@ def _add(add: argparse.ArgumentParser) -> None:
         "--timeout", type=_seconds, default=None, metavar="SECONDS",
         help="the most it waits for the site in all (default [fetch] total_timeout)",
     )  # fmt: skip
-    _common(add, db=False)
+    _common(add, db=_SERVICE_DB)
 
 
 def _seconds(value: str) -> float:
@@ -234,7 +243,7 @@ def _article(article: argparse.ArgumentParser) -> None:
 
 def _remove(remove: argparse.ArgumentParser) -> None:
     remove.add_argument("url", help="the feed URL, as listed (see `aggregator export`)")
-    _common(remove, db=False, config=False)
+    _common(remove, db=_SERVICE_DB, config=False)
 
 
 def _check(check: argparse.ArgumentParser) -> None:
@@ -249,7 +258,8 @@ def _check(check: argparse.ArgumentParser) -> None:
 
 def _import(merge: argparse.ArgumentParser) -> None:
     merge.add_argument("file", type=_given_path, metavar="FILE.opml")
-    _common(merge, db=False)  # (settings: the site's own address, whose feeds are left out)
+    # (settings: the site's own address, whose feeds are left out)
+    _common(merge, db=_SERVICE_DB)
 
 
 def _export(export: argparse.ArgumentParser) -> None:

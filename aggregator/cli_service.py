@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_opml(args.opml)  # a bad OPML is reported before any database is created
     no_server_there(host, port)  # and a port another server holds
     raise_open_files_limit()
-    with writer_lock(args.db, "run"):
+    with writer_lock(args.db, "run", opml=args.opml):
         service = Service(
             args.opml,
             args.db,
@@ -94,7 +94,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     load_opml(args.opml)  # a bad OPML is reported before any database is created
     raise_open_files_limit()
-    with writer_lock(args.db, "poll --once" if args.once else "poll"):
+    with writer_lock(args.db, "poll --once" if args.once else "poll", opml=args.opml):
         return _poll(args, settings)
 
 

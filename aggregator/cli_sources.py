@@ -22,9 +22,46 @@ from .wording import counted, duration, feeds_named
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .lock import Holder
     from .models import Source
 
-_PICKED_UP = "a running service picks this up within one tick (or: systemctl reload aggregator)"
+
+def picked_up(opml: Path, db: Path) -> str:
+    """Whether a service reads an edit of `opml`: one that runs on `db` (its lock file names
+    it, and the sources file it reads), said as what happens next."""
+    from .lock import service_on
+
+    holder = service_on(db)
+    reads = holder.opml if holder is not None else None
+    return picked_up_said(holder, reads == os.path.realpath(opml), opml, db, db.exists())
+
+
+def picked_up_said(
+    holder: Holder | None, same_file: bool, opml: Path, db: Path, db_exists: bool
+) -> str:
+    """What `add`, `remove` and `import` end by saying: that the service running on `db`
+    (`holder`) picks the edit up, only when it reads this very file (`same_file`); else
+    that it reads another, or that none runs and which command reads it next."""
+    if holder is None:
+        where = f"no service is running on {db}" if db_exists else f"no database at {db}"
+        return (
+            f"{where} (--db names the service's): the next `aggregator run` or `poll` with "
+            f"--opml {opml} reads this"
+        )
+    if holder.command == "?":  # (a lock file that cannot be read: as root, or with --db)
+        return (
+            f"a service may be running on {db} (its lock file cannot be read): if it reads "
+            f"{opml}, it picks this up within one tick"
+        )
+    who = holder.describe()
+    if holder.opml is None:  # (a service of a version that did not name its file)
+        return f"{who} runs on {db}: if it reads {opml}, it picks this up within one tick"
+    if not same_file:
+        return (
+            f"{who} runs on {db} with the sources {holder.opml}, not this file: it does not "
+            "see this change"
+        )
+    return f"{who}, running on {db}, picks this up within one tick"
 
 
 def _warn(text: str) -> None:
@@ -83,7 +120,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if gives_headlines_only(source.url):
         _warn(f"{shown}: {HEADLINES_ONLY_SAID}")
     print(f"added {shown} ({source.title!r}) to {source.category!r} in {args.opml}")
-    print(_PICKED_UP)
+    print(picked_up(args.opml, args.db))
     return 0
 
 
@@ -95,7 +132,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _refused("cannot remove", exc)
     print(f"removed {hide_passwords(args.url)} from {args.opml} (its stored items stay)")
-    print(_PICKED_UP)
+    print(picked_up(args.opml, args.db))
     return 0
 
 
@@ -116,7 +153,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"added {hide_passwords(source.url)} to {source.category!r}{also}")
     print(f"{counted(len(added), 'feed')} added, {len(skipped)} already listed, into {args.opml}")
     if added:
-        print(_PICKED_UP)
+        print(picked_up(args.opml, args.db))
     return 0
 
 

@@ -36,6 +36,7 @@ class Holder:
 
     pid: int | None
     command: str  # e.g. "run", "poll", "poll --once"
+    opml: str | None = None  # the sources file a service reads (its real path); None: unsaid
 
     @property
     def long_running(self) -> bool:
@@ -62,10 +63,19 @@ def _read_holder(handle: int) -> Holder:
     try:
         os.lseek(handle, 0, os.SEEK_SET)
         data = json.loads(os.read(handle, 4096) or b"{}")
-        pid = data.get("pid")
-        return Holder(pid if isinstance(pid, int) else None, str(data.get("command") or "?"))
+        return _holder(data)
     except (OSError, ValueError, AttributeError):
         return Holder(None, "?")
+
+
+def _holder(data: dict[str, object]) -> Holder:
+    """The holder a lock file's JSON names."""
+    pid, opml = data.get("pid"), data.get("opml")
+    return Holder(
+        pid if isinstance(pid, int) else None,
+        str(data.get("command") or "?"),
+        opml if isinstance(opml, str) else None,
+    )
 
 
 @contextlib.contextmanager
@@ -75,9 +85,12 @@ def writer_lock(
     *,
     wait: float = DEFAULT_WAIT,
     sleep: Callable[[float], None] = time.sleep,
+    opml: Path | str | None = None,
 ) -> Iterator[None]:
     """Hold the database's writer lock for the block; raise StorageError when it can't be had,
-    and StoppedStarting when a service that waits for it is asked to stop."""
+    and StoppedStarting when a service that waits for it is asked to stop. A service names
+    the sources file it reads (`opml`), for `add` and `remove` to tell whether it sees their
+    edits (`service_on`)."""
     if str(db_path) == ":memory:":
         yield
         return
@@ -125,7 +138,10 @@ def writer_lock(
                 sleep(0.2)
         os.ftruncate(handle, 0)
         os.lseek(handle, 0, os.SEEK_SET)
-        os.write(handle, json.dumps({"pid": os.getpid(), "command": command}).encode())
+        named: dict[str, object] = {"pid": os.getpid(), "command": command}
+        if opml is not None:
+            named["opml"] = os.path.realpath(opml)
+        os.write(handle, json.dumps(named).encode())
         try:
             yield
         finally:
@@ -141,21 +157,30 @@ def polling(db_path: Path | str) -> bool:
     its lock file says: a holder's name is cleared when it lets go, and one that died (a
     crash, SIGKILL, a stop that timed out) left the process id of a process gone. True when
     it cannot be told (a lock file that cannot be read, a holder not named)."""
+    return service_on(db_path) is not None
+
+
+def service_on(db_path: Path | str) -> Holder | None:
+    """The long-running `run` (or `poll`) that holds the database's writer lock now, as its
+    lock file names it (see `polling`); None when none does. A holder of unknown command
+    (`Holder(None, "?")`) when it cannot be told."""
     try:
         data = json.loads(lock_path(db_path).read_bytes() or b"{}")
     except FileNotFoundError:
-        return False
+        return None
     except (OSError, ValueError):
-        return True
-    if not isinstance(data, dict) or data.get("command") not in {"run", "poll"}:
-        return not isinstance(data, dict)
-    pid = data.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        return True
+        return Holder(None, "?")
+    if not isinstance(data, dict):
+        return Holder(None, "?")
+    if data.get("command") not in {"run", "poll"}:
+        return None
+    holder = _holder(data)
+    if holder.pid is None or holder.pid <= 0:
+        return Holder(None, "?")
     try:
-        os.kill(pid, 0)
+        os.kill(holder.pid, 0)
     except ProcessLookupError:
-        return False
+        return None
     except OSError:  # (another user's process: alive)
-        return True
-    return True
+        return holder
+    return holder

@@ -341,7 +341,8 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
 README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
     | {"restore", "compact", "story", "subscribers"}
-    | {"cluster", "check"},
+    | {"cluster", "check"}
+    | {"add", "remove", "import"},
     "--opml": {"run", "poll", "digest", "add", "remove", "import", "export", "check"},
     "--config": {"run", "poll", "serve", "status", "digest", "publish", "add", "import"}
     | {"cluster"}

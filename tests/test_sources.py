@@ -770,3 +770,43 @@ def test_add_waits_its_timeout_in_all_and_says_which_address_did_not_answer(
     with pytest.raises(SystemExit):
         main(["add", home, "--timeout", "0", *opml])
     assert "argument --timeout: 0 is out of range" in capsys.readouterr().err
+
+
+def test_add_and_remove_say_a_service_picks_the_edit_up_only_when_one_reads_this_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`add` and `remove` had always ended "a running service picks this up", with no service
+    running, or one reading another sources file. The service's lock file names the file it
+    reads; the commands say what is true."""
+    from aggregator.lock import writer_lock
+
+    path, other, db = tmp_path / "feeds.opml", tmp_path / "other.opml", tmp_path / "agg.db"
+    path.write_bytes(HAND_WRITTEN)
+    other.write_bytes(HAND_WRITTEN)
+    feed = "https://wire.example/rss"
+
+    def said(*args: str) -> str:
+        assert main([*args, "--db", str(db)]) == 0
+        return capsys.readouterr().out.splitlines()[-1]
+
+    assert said("remove", feed, "--opml", str(path)) == (
+        f"no database at {db} (--db names the service's): the next `aggregator run` or "
+        f"`poll` with --opml {path} reads this"
+    )
+    db.touch()
+    assert said("remove", feed, "--opml", str(other)).startswith(
+        f"no service is running on {db} (--db names the service's)"
+    )
+    with Upstream().running_in_thread() as up, writer_lock(db, "run", opml=path):
+        up.add_feed("/news/rss.xml", RSS, content_type="application/rss+xml")
+        service = f"`aggregator run` (pid {os.getpid()})"
+        assert said("add", up.url("/news/rss.xml"), "--opml", str(path)) == (
+            f"{service}, running on {db}, picks this up within one tick"
+        )
+        assert said("add", up.url("/news/rss.xml"), "--opml", str(other)) == (
+            f"{service} runs on {db} with the sources {path}, not this file: it does not see "
+            "this change"
+        )
+    assert said("remove", up.url("/news/rss.xml"), "--opml", str(path)).startswith(
+        f"no service is running on {db}"
+    )  # (the lock let go: no service)
