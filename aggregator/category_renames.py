@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
-from .slugs import slugify
+from .slugs import same_address, slugify
 
-__all__ = ["renamed_categories", "renamed_to", "updated_aliases"]
+__all__ = ["category_now", "renamed_categories", "renamed_to", "updated_aliases"]
 
 
 def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
@@ -57,3 +57,15 @@ def renamed_to(slug: str, aliases: Mapping[str, str], names: Collection[str]) ->
     """The category of `names` that a former slug leads to (`aliases`), or None."""
     renamed = aliases.get(slug)
     return renamed if renamed is not None and renamed in names else None
+
+
+def category_now(category: str, names: Collection[str], aliases: Mapping[str, str]) -> str | None:
+    """The category of `names` (the OPML's now) that a digest filed under `category` carries:
+    itself, one spelled otherwise with its address ("Asia pacific" for "Asia Pacific"), or
+    the one an edit renamed it to (`aliases`); None when it has none (removed)."""
+    if category in names:
+        return category
+    spelled = same_address(category, names)
+    if spelled is not None:
+        return spelled
+    return renamed_to(slugify(category), aliases, names)

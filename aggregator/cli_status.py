@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 0
         digests = reader.digest_health()["digests"]
         signed = _signed_up(reader, settings) if settings.digest.self_service else {}
+        opml_now = (reader.categories(), reader.category_aliases())
         health = reader.health()
         backups = reader.backups() if settings.backup.dir else {}
         hubs = reader.websub_hubs() if settings.publish.hubs else {}
@@ -122,7 +125,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"(none of the {counted(listed, 'feed')} needs attention)")
     elif not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
-    _print_digests(settings, digests, now, signed)
+    _print_digests(settings, digests, now, signed, opml_now)
     print()
     print(database_line(args.db, *pages))
     if waiting["items"] or waiting["stories"]:
@@ -544,18 +547,25 @@ def _print_digests(
     digests: dict[str, Any],
     now: datetime,
     signed: dict[str, tuple[int, int]] | None = None,
+    opml_now: tuple[list[str], dict[str, str]] = ([], {}),
 ) -> None:
     """The digest section of `status`: each category's latest send and the next one, and
-    the readers who signed up themselves (`signed`: confirmed, pending)."""
+    the readers who signed up themselves (`signed`: confirmed, pending); a digest whose
+    category the OPML no longer has (`opml_now`: its categories and renamed ones' aliases, as
+    the service last read it), or that the settings no longer name, is shown as such with
+    what became of its readers."""
     signed = signed or {}
     configured = [c for c, to in settings.digest.recipients.items() if to or c in signed]
-    names = list(dict.fromkeys([*configured, *digests]))
+    names = list(dict.fromkeys([*configured, *digests, *signed]))
     if not names:
         return
+    gone = removed_digests(names, settings.digest.recipients, *opml_now)
     header = ("DIGEST", "RECIPIENTS", "LAST", "STATUS", "NEXT")
     table = [header]
     table += [
-        digest_row(name, digests.get(name, {}), settings, now, signed.get(name, (0, 0)))
+        digest_row(
+            name, digests.get(name, {}), settings, now, signed.get(name, (0, 0)), gone.get(name)
+        )
         for name in names
     ]
     widths = [max(shown_width(row[i]) for row in table) for i in range(len(header))]
@@ -563,6 +573,36 @@ def _print_digests(
     for row in table:
         cells = (cell + " " * (widths[i] - shown_width(cell)) for i, cell in enumerate(row))
         print(hide_passwords("  ".join(cells)).rstrip())
+    for name, why in gone.items():
+        confirmed, pending = signed.get(name, (0, 0))
+        if confirmed or pending:
+            readers = counted(confirmed + pending, "reader")
+            print(
+                f"  {name}: {why}, so its digest sends nothing; its {readers} who signed up "
+                "stay signed up (their unsubscribe links work) and get it again once it is "
+                f"back (`aggregator subscribers --category {shlex.quote(name)}` lists them)"
+            )
+
+
+def removed_digests(
+    names: list[str],
+    recipients: Mapping[str, tuple[str, ...]],
+    categories: list[str],
+    aliases: Mapping[str, str],
+) -> dict[str, str]:
+    """Digest → why it sends nothing: its category is not in the OPML now (nor spelled
+    otherwise, nor renamed: `category_now`), or the settings do not name it (readers signed
+    up for it before it was taken out of `[digest.recipients]`). Pure. With no categories
+    known (a database no service has filled), none is said to be removed."""
+    from .category_renames import category_now
+
+    gone = {}
+    for name in names:
+        if categories and category_now(name, categories, aliases) is None:
+            gone[name] = "no such category in the OPML now (removed?)"
+        elif name not in recipients:
+            gone[name] = "not in [digest.recipients] now"
+    return gone
 
 
 def shown_width(text: str) -> int:
@@ -600,21 +640,25 @@ def digest_row(
     settings: Settings,
     now: datetime,
     signed: tuple[int, int] = (0, 0),
+    gone: str | None = None,
 ) -> tuple[str, str, str, str, str]:
     """A category's digest line: its latest run (`digest_health`'s row) and what comes next,
     the pending retry of a failed send ("retry due" once its time has come: the service's
     next tick sends it) before the next scheduled send. RECIPIENTS counts the settings' and
-    (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)"."""
+    (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)". A digest that sends
+    nothing (`gone`: why, `removed_digests`) says why, and no next send."""
     from .digest import next_slot
 
     listed = settings.digest.recipients.get(name, ())
-    recipients = bool(listed) or signed[0] > 0  # (anyone it goes to)
+    recipients = gone is None and (bool(listed) or signed[0] > 0)  # (anyone it goes to)
     status = last.get("status") or "never sent"
     retry = _retry(name, last, settings, now) if recipients else None
     if last.get("status") in ("failed", "sending"):
         status = f"failed (attempt {last['attempts']}), {retry or 'gave up for the day'}"
     if last.get("error"):
         status += f": {last['error']}"
+    if gone is not None:
+        status = f"{gone}: sends nothing"
     upcoming = "-"
     if retry is not None:
         upcoming = retry

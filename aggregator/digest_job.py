@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
-from .category_renames import renamed_to
+from .category_renames import category_now, renamed_to
 from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select, window_start
 from .digest_mail import Personal, compose, readable
@@ -269,11 +269,7 @@ class DigestJob:
         names = self.reader.categories()
         if category in names:
             return category
-        spelled = same_address(category, names)  # ("Asia pacific" for the OPML's "Asia Pacific")
-        if spelled is not None:
-            return spelled
-        aliases = self.reader.category_aliases()
-        return renamed_to(slugify(category), aliases, names) or category
+        return category_now(category, names, self.reader.category_aliases()) or category
 
     def publish_for(self, category: str) -> PublishSettings:
         """The publish settings a category's digest is written with: in the category's own
@@ -466,12 +462,16 @@ class DigestJob:
         return await asyncio.to_thread(copies)
 
     async def warn_unknown_categories(self) -> None:
-        """Log recipients filed under a category the OPML does not have (a typo, or renamed)."""
+        """Log recipients filed under a category the OPML does not have (a typo, renamed, or
+        removed); readers who signed up on the site count as recipients."""
         sources = await self.write(self.books.store.sources)
         aliases = await self.write(self.books.store.category_aliases)
         known = {source.category for source in sources}
+        signed: set[str] = set()
+        if self.subscribers is not None:
+            signed = await self.write(self.subscribers.categories)
         for category, addresses in self.settings.digest.recipients.items():
-            if not addresses or category in known:
+            if not (addresses or category in signed) or category in known:
                 continue
             spelled = same_address(category, known)
             if spelled is not None:

@@ -465,6 +465,25 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     assert "known: Science" in caplog.text
 
 
+def test_readers_signed_up_for_a_category_missing_from_the_opml_are_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A digest the settings give no address of their own, whose readers signed up on the
+    site, had not been warned of when its category left the OPML: they got nothing, and the
+    log said nothing."""
+    from aggregator.signup_store import Subscribers
+
+    config = settings(recipients={"World News": (), "Sport": ()}, self_service=True)
+    svc = service(tmp_path / "news.db", config, Clock(NOW))
+    svc.store.sync_sources([Source("https://a.example/feed", "A", "Science")], NOW)
+    Subscribers(svc.store).confirm("World News", "ann@example.org", NOW)
+    with caplog.at_level("WARNING", logger="aggregator.digest"):
+        asyncio.run(svc.digest_job().warn_unknown_categories())
+    svc.close()
+    assert "digest='World News' has recipients but no such category" in caplog.text
+    assert "Sport" not in caplog.text  # (no reader, no address: nothing is lost)
+
+
 def test_the_digest_of_a_category_spelled_otherwise_in_the_settings_carries_its_stories(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

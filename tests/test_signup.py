@@ -695,3 +695,42 @@ def test_a_kept_category_asked_again_is_kept_as_long_as_its_new_link(tmp_path: P
     assert not books.ask("Business", address, NOW + CONFIRM_WITHIN + timedelta(minutes=2))
     later = mailed + CONFIRM_WITHIN - timedelta(minutes=1)
     assert books.also_asked(address, "World News", later) == ["Business"]
+
+
+def test_status_shows_a_digest_whose_category_was_removed_as_such_and_keeps_its_readers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A digest whose category the operator took out of the OPML had stood in `status` as if
+    it went on ("in 5h"), while it could carry nothing. It is shown as removed, with no next
+    send, and its readers who signed up are counted and kept (never dropped: the category
+    may come back); a renamed category's digest is not removed (it carries the new name's)."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    feeds = [("https://a.example/feed", "World News"), ("https://b.example/feed", "Science")]
+    store.sync_sources([Source(url, url[8], category) for url, category in feeds], NOW)
+    readers = Subscribers(store)
+    for address in ("ann@example.org", "bob@example.org"):
+        readers.confirm("Science", address, NOW)
+    readers.confirm("World News", "cy@example.org", NOW)
+    store.sync_sources([Source(feeds[0][0], "a", "World News")], NOW)  # Science removed
+    store.close()
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        '[publish]\nbase_url = "https://news.example.org/"\n[digest]\nself_service = true\n'
+        'smtp_host = "127.0.0.1"\nfrom_address = "digest@news.example.org"\n'
+        '[digest.recipients]\n"World News" = []\n"Science" = []\n'
+    )
+    assert main(["status", "--db", str(db), "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (science,) = [line for line in lines if line.startswith("Science ") and "signed" in line]
+    assert "0 + 2 signed up" in science
+    assert science.split("  ")[-1].strip() == "-"  # (no next send)
+    assert "no such category in the OPML now (removed?): sends nothing" in science
+    (world,) = [line for line in lines if line.startswith("World News ") and "signed" in line]
+    assert "0 + 1 signed up" in world and "removed" not in world and "never sent" in world
+    assert (
+        "  Science: no such category in the OPML now (removed?), so its digest sends nothing; "
+        "its 2 readers who signed up stay signed up"
+    ) in "\n".join(lines)
+    with sqlite3.connect(db) as conn:
+        assert subscriber_counts(conn)["Science"] == (2, 0)  # (kept)
