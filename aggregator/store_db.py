@@ -143,7 +143,16 @@ def open_connection(path: str | Path, *, readonly: bool = False) -> sqlite3.Conn
         conn.execute("PRAGMA recursive_triggers = ON")
         return conn
     except sqlite3.Error as exc:
-        raise StorageError(f"{path}: cannot open database: {exc}") from exc
+        raise StorageError(f"{path}: {_not_opened(path, exc)}") from exc
+
+
+def _not_opened(path: str | Path, exc: sqlite3.Error) -> str:
+    """Why SQLite could not open `path`: a directory is said as one (a `--db` given the
+    data directory), as `check_existing` says it, not as SQLite's "unable to open database
+    file"."""
+    if Path(path).is_dir():
+        return "is a directory, not a database file (check --db: name the file in it)"
+    return f"cannot open database: {exc}"
 
 
 def database(conn: sqlite3.Connection) -> Database:

@@ -141,6 +141,26 @@ def test_serve_never_turns_a_missing_or_foreign_file_into_a_database(
         assert path.read_bytes() == content
 
 
+@pytest.mark.parametrize("command", ["poll", "run"])
+def test_a_writing_command_given_a_directory_as_its_database_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """`--db` given the data directory (`/var/lib/aggregator`) had said SQLite's "cannot
+    open database: unable to open database file"; it is said as a directory, as `status`
+    says it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    sources = tmp_path / "feeds.opml"
+    sources.write_text(opml("https://a.example/feed"))
+    extra = ["--once"] if command == "poll" else ["--port", "0"]
+    code, _, err = run_cli(
+        command, "--db", str(data), "--opml", str(sources), *extra, capsys=capsys
+    )
+    assert code == 1
+    assert f"{data}: is a directory, not a database file (check --db" in err
+    assert "unable to open" not in err and sorted(p.name for p in data.iterdir()) == []
+
+
 @pytest.mark.parametrize("content", [None, b"", b"not a database at all, just text\n"])
 @pytest.mark.parametrize("command", ["status", "publish"])
 def test_reading_commands_say_a_missing_or_foreign_file_and_make_nothing_of_it(
