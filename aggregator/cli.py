@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, collector
 from .early_signals import SERVICES, StoppedStarting, held_while_starting, interrupt_as_usual
@@ -360,6 +360,25 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's error, but a mistyped command is answered with the one it is closest
+        to ("did you mean 'status'?"), not only with the list of all twenty."""
+        super().error(_command_typo(message) or message)
+
+
+def _command_typo(message: str) -> str | None:
+    """For argparse's "invalid choice" of the command, the words naming the command meant;
+    None when there is no close one (or the message is another)."""
+    import difflib
+
+    found = re.match(r"argument COMMAND: invalid choice: '([^']*)'", message)
+    if found is None:
+        return None
+    close = difflib.get_close_matches(found[1], PARSERS, n=1)
+    if not close:
+        return None
+    return f"no command {found[1]!r}: did you mean {close[0]!r}? (`aggregator --help` lists them)"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

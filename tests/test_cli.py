@@ -888,3 +888,24 @@ def test_an_empty_path_is_refused_as_such(
     assert code == 2
     assert "an empty path (an unset variable?)" in err
     assert "directory" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["staus"], "aggregator: error: no command 'staus': did you mean 'status'?"),
+        (
+            ["--log-level", "INFO", "subscriber"],
+            "no command 'subscriber': did you mean 'subscribers'?",
+        ),
+        (["zzz"], "argument COMMAND: invalid choice: 'zzz' (choose from"),  # (none close)
+    ],
+)
+def test_a_mistyped_command_is_answered_with_the_one_meant(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo had been answered with the list of all twenty commands to read through."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err
