@@ -34,6 +34,10 @@ def check_proxy(url: str, where: str = "proxy") -> str:
         parts.port  # noqa: B018  (a bad port raises here)
     except ValueError as exc:
         raise ValueError(f"{where}: invalid proxy URL ({exc})") from None
+    if "://" not in text:  # ("proxy:3128", which had been read as a scheme "proxy")
+        raise ValueError(
+            f"{where}: {text!r} has no scheme: write it as 'http://{text}' (or socks5h://…)"
+        )
     if parts.scheme.lower() not in _PROXY_SCHEMES:
         shown = parts.scheme or "none"
         raise ValueError(

@@ -254,6 +254,12 @@ def test_proxy_settings_are_checked_when_read() -> None:
         ("ftp://127.0.0.1:2121", "proxy scheme 'ftp' is not supported"),
         ("http://proxy.corp:3128/path", "scheme, host and port only"),
         ("http://:3128", "has no host"),
+        # (written as the environment's variables are: it had read "proxy scheme
+        # 'proxy.corp' is not supported")
+        (
+            "proxy.corp:3128",
+            "'proxy.corp:3128' has no scheme: write it as 'http://proxy.corp:3128'",
+        ),
     ):
         with pytest.raises(ConfigError, match=says):
             build_settings({"fetch": {"proxy": bad}})
