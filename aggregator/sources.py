@@ -352,8 +352,10 @@ async def _discover_within(
     timeout: float | None,
 ) -> Found:
     """`discover`, waiting `timeout` seconds in all (None: the settings' `total_timeout`);
-    each fetch is bounded so too. A ConfigError says which address did not answer in time,
-    and what was asked before it."""
+    each fetch keeps its own bound (`total_timeout`, or less when `timeout` is less), so an
+    address that hangs ends there and the next is asked: a `--timeout` above it gets past a
+    feed link that never answers to a common path that does. A ConfigError says which
+    address did not answer in time, and what was asked before it."""
     settings = settings or FetchSettings()
     wait = settings.total_timeout if timeout is None else timeout
     asked: list[str] = []
@@ -363,7 +365,7 @@ async def _discover_within(
                 return await discover(url, fetcher, user_agent, cookie, asked)
             bounded = replace(
                 settings,
-                total_timeout=wait,
+                total_timeout=min(settings.total_timeout, wait),
                 connect_timeout=min(settings.connect_timeout, wait),
             )
             async with Fetcher(bounded) as client:

@@ -810,3 +810,32 @@ def test_add_and_remove_say_a_service_picks_the_edit_up_only_when_one_reads_this
     assert said("remove", up.url("/news/rss.xml"), "--opml", str(path)).startswith(
         f"no service is running on {db}"
     )  # (the lock let go: no service)
+
+
+def test_a_longer_timeout_gets_add_past_a_feed_link_that_never_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page whose advertised feed hangs, while a common path serves the feed: each fetch
+    keeps the `[fetch] total_timeout` bound, so a `--timeout` above it (as the error
+    advises) reaches the common path; had each fetch been given the whole wait, the hung
+    link used all of it, whatever `--timeout` said."""
+    import socket
+
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(HAND_WRITTEN)
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[fetch]\ntotal_timeout = 0.5\n")
+    silent = socket.socket()  # (listens, never answers)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    hang = f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+    with silent, Upstream().running_in_thread() as up:
+        up.add_feed("/home", page(hang), content_type="text/html")
+        up.add_feed("/feed", RSS, content_type="application/rss+xml")
+        args = ["add", up.url("/home"), "--opml", str(path), "--config", str(settings)]
+        assert main([*args, "--db", str(tmp_path / "none.db")]) == 2
+        assert f"{hang} did not answer in time" in capsys.readouterr().err
+        assert path.read_bytes() == HAND_WRITTEN
+        assert main([*args, "--timeout", "30", "--db", str(tmp_path / "none.db")]) == 0
+        assert f"added {up.url('/feed')}" in capsys.readouterr().out
+    assert up.url("/feed") in path.read_text()
