@@ -33,7 +33,17 @@ def picked_up(opml: Path, db: Path) -> str:
 
     holder = service_on(db)
     reads = holder.opml if holder is not None else None
-    return picked_up_said(holder, reads == os.path.realpath(opml), opml, db, db.exists())
+    exists = holder is not None or _exists(db)  # (asked only when no service is named)
+    return picked_up_said(holder, reads == os.path.realpath(opml), opml, db, exists)
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; True when that cannot be told (a directory the user may not
+    read: the unit's state directory without sudo), never an error after the edit."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
 
 
 def picked_up_said(

@@ -7,6 +7,7 @@ import os
 import stat
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from news_fixture import feeds
@@ -839,3 +840,31 @@ def test_a_longer_timeout_gets_add_past_a_feed_link_that_never_answers(
         assert main([*args, "--timeout", "30", "--db", str(tmp_path / "none.db")]) == 0
         assert f"added {up.url('/feed')}" in capsys.readouterr().out
     assert up.url("/feed") in path.read_text()
+
+
+def test_an_edit_beside_a_database_it_may_not_look_at_ends_well(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--db` in a directory the user may not read (systemd's `DynamicUser` state directory,
+    without sudo): the edit is made, and the command says a service may be running there
+    and exits 0; the database's existence, which cannot be told there, had raised
+    "Permission denied" after the sources file was written, exit 1."""
+    path, private = tmp_path / "feeds.opml", tmp_path / "private"
+    path.write_bytes(HAND_WRITTEN)
+    db = private / "aggregator.db"
+
+    def denied(real: Any) -> Any:
+        def call(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if self.parent == private:  # (root reads any directory: denied by hand)
+                raise PermissionError(13, "Permission denied", str(self))
+            return real(self, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(Path, "stat", denied(Path.stat))
+    monkeypatch.setattr(Path, "read_bytes", denied(Path.read_bytes))
+    feed = "https://wire.example/rss"
+    assert main(["remove", feed, "--opml", str(path), "--db", str(db)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith(f"a service may be running on {db} (its lock file cannot be read)")
+    assert feed not in path.read_text()
