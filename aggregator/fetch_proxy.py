@@ -35,8 +35,10 @@ def check_proxy(url: str, where: str = "proxy") -> str:
     except ValueError as exc:
         raise ValueError(f"{where}: invalid proxy URL ({exc})") from None
     if "://" not in text:  # ("proxy:3128", which had been read as a scheme "proxy")
+        shown = hide_passwords(f"http://{text}")  # (its password never shown)
         raise ValueError(
-            f"{where}: {text!r} has no scheme: write it as 'http://{text}' (or socks5h://…)"
+            f"{where}: {shown.removeprefix('http://')!r} has no scheme: write it as "
+            f"{shown!r} (or socks5h://…)"
         )
     if parts.scheme.lower() not in _PROXY_SCHEMES:
         shown = parts.scheme or "none"

@@ -260,6 +260,12 @@ def test_proxy_settings_are_checked_when_read() -> None:
             "proxy.corp:3128",
             "'proxy.corp:3128' has no scheme: write it as 'http://proxy.corp:3128'",
         ),
+        # (its password is not shown: the error is printed and logged)
+        (
+            "user:s3cret@proxy.corp:3128",
+            r"'user:\*\*\*@proxy.corp:3128' has no scheme: write it as "
+            r"'http://user:\*\*\*@proxy.corp:3128'",
+        ),
     ):
         with pytest.raises(ConfigError, match=says):
             build_settings({"fetch": {"proxy": bad}})
