@@ -577,11 +577,24 @@ def _print_digests(
         confirmed, pending = signed.get(name, (0, 0))
         if confirmed or pending:
             readers = counted(confirmed + pending, "reader")
+            sends = "sends nothing" if _silent(name, why, settings) else _LEFTOVERS
             print(
-                f"  {name}: {why}, so its digest sends nothing; its {readers} who signed up "
+                f"  {name}: {why}, so its digest {sends}; its {readers} who signed up "
                 "stay signed up (their unsubscribe links work) and get it again once it is "
                 f"back (`aggregator subscribers --category {shlex.quote(name)}` lists them)"
             )
+
+
+# What the digest of a category gone from the OPML that the settings still name carries:
+# `digest.due` keeps its schedule, and the stories stored under the category (which stay)
+# that changed since its last send go out once more.
+_LEFTOVERS = "carries only the stories already filed under it"
+
+
+def _silent(name: str, gone: str | None, settings: Settings) -> bool:
+    """Whether a digest `removed_digests` names (`gone`) sends nothing: one the settings do
+    not name (`digest.due` sends theirs only); one gone from the OPML alone still sends."""
+    return gone is not None and name not in settings.digest.recipients
 
 
 def removed_digests(
@@ -645,20 +658,24 @@ def digest_row(
     """A category's digest line: its latest run (`digest_health`'s row) and what comes next,
     the pending retry of a failed send ("retry due" once its time has come: the service's
     next tick sends it) before the next scheduled send. RECIPIENTS counts the settings' and
-    (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)". A digest that sends
-    nothing (`gone`: why, `removed_digests`) says why, and no next send."""
+    (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)". A digest gone from the
+    OPML or the settings (`gone`: why, `removed_digests`) says why; one that sends nothing
+    (`_silent`) has no next send."""
     from .digest import next_slot
 
     listed = settings.digest.recipients.get(name, ())
-    recipients = gone is None and (bool(listed) or signed[0] > 0)  # (anyone it goes to)
+    silent = _silent(name, gone, settings)
+    recipients = not silent and (bool(listed) or signed[0] > 0)  # (anyone it goes to)
     status = last.get("status") or "never sent"
     retry = _retry(name, last, settings, now) if recipients else None
     if last.get("status") in ("failed", "sending"):
         status = f"failed (attempt {last['attempts']}), {retry or 'gave up for the day'}"
     if last.get("error"):
         status += f": {last['error']}"
-    if gone is not None:
+    if silent:
         status = f"{gone}: sends nothing"
+    elif gone is not None:  # (its stories stored under it go out once more: `_LEFTOVERS`)
+        status = f"{gone}: {_LEFTOVERS.removeprefix('carries ')}"
     upcoming = "-"
     if retry is not None:
         upcoming = retry

@@ -674,3 +674,46 @@ def test_the_digest_command_does_not_read_its_package_sources(
     assert main(["digest", "--category", "World News", "--dry-run", "--config", str(config)]) == 0
     assert "World News" in capsys.readouterr().out
     assert worker_main._stamp is not None and read == []
+
+
+def test_status_of_a_digest_whose_category_left_the_opml_says_what_it_still_sends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A category taken out of the OPML that the settings still name keeps its schedule, and
+    its stories stored under it that changed since its last send go out: `status` had said
+    "sends nothing", with no next send, while the next tick sent them; one the settings no
+    longer name sends nothing indeed."""
+    from aggregator.cli_status import _print_digests
+
+    db = tmp_path / "news.db"
+    store = Store(db)
+    wire, lab = (
+        Source("https://a.example/feed", "A", "World News"),
+        Source("https://b.example/feed", "B", "Science"),
+    )
+    store.sync_sources([wire, lab], NOW)
+    store.close()
+    populate(db)  # (three stories under World News)
+    store = Store(db)
+    store.sync_sources([lab], NOW)  # World News taken out of the OPML
+    store.close()
+    port = free_port()
+    config = settings(smtp_port=port)
+    _print_digests(config, {}, NOW, {}, (["Science"], {}))
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if "World News" in line]
+    assert "(removed?)" in row and "sends nothing" not in row
+    assert row.split("  ")[-1].strip() != "-"  # (a next send)
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = service(db, config, Clock(NOW))
+        assert [(o.category, o.status) for o in asyncio.run(run_due(svc))] == [
+            ("World News", "sent")
+        ]
+        svc.close()
+    assert "Story number 2" in received(sink)["Subject"]
+    unlisted = dataclasses.replace(
+        config, digest=dataclasses.replace(config.digest, recipients={"Science": ("a@b.example",)})
+    )
+    _print_digests(unlisted, {"World News": {}}, NOW, {}, (["Science"], {}))
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if "World News" in line]
+    assert "sends nothing" in row and row.split("  ")[-1].strip() == "-"

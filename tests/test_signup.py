@@ -724,13 +724,15 @@ def test_status_shows_a_digest_whose_category_was_removed_as_such_and_keeps_its_
     lines = capsys.readouterr().out.splitlines()
     (science,) = [line for line in lines if line.startswith("Science ") and "signed" in line]
     assert "0 + 2 signed up" in science
-    assert science.split("  ")[-1].strip() == "-"  # (no next send)
-    assert "no such category in the OPML now (removed?): sends nothing" in science
+    assert science.split("  ")[-1].strip() != "-"  # (listed: its schedule goes on)
+    assert (
+        "no such category in the OPML now (removed?): only the stories already filed under it"
+    ) in science
     (world,) = [line for line in lines if line.startswith("World News ") and "signed" in line]
     assert "0 + 1 signed up" in world and "removed" not in world and "never sent" in world
     assert (
-        "  Science: no such category in the OPML now (removed?), so its digest sends nothing; "
-        "its 2 readers who signed up stay signed up"
+        "  Science: no such category in the OPML now (removed?), so its digest carries only "
+        "the stories already filed under it; its 2 readers who signed up stay signed up"
     ) in "\n".join(lines)
     with sqlite3.connect(db) as conn:
         assert subscriber_counts(conn)["Science"] == (2, 0)  # (kept)
