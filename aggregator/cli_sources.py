@@ -34,7 +34,17 @@ def picked_up(opml: Path, db: Path) -> str:
     holder = service_on(db)
     reads = holder.opml if holder is not None else None
     exists = holder is not None or _exists(db)  # (asked only when no service is named)
-    return picked_up_said(holder, reads == os.path.realpath(opml), opml, db, exists)
+    return picked_up_said(holder, reads is not None and same_file(reads, opml), opml, db, exists)
+
+
+def same_file(service_reads: str, opml: Path) -> bool:
+    """Whether the path a service opens (`service_reads`) leads to the file `opml` names now
+    (through links as they are now: one moved since the service started leads elsewhere);
+    when either is missing, whether both name one path."""
+    try:
+        return os.path.samefile(service_reads, opml)
+    except OSError:
+        return os.path.realpath(service_reads) == os.path.realpath(opml)
 
 
 def _exists(path: Path) -> bool:

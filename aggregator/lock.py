@@ -36,7 +36,7 @@ class Holder:
 
     pid: int | None
     command: str  # e.g. "run", "poll", "poll --once"
-    opml: str | None = None  # the sources file a service reads (its real path); None: unsaid
+    opml: str | None = None  # the sources file a service reads (absolute, as given); None: unsaid
 
     @property
     def long_running(self) -> bool:
@@ -140,7 +140,9 @@ def writer_lock(
         os.lseek(handle, 0, os.SEEK_SET)
         named: dict[str, object] = {"pid": os.getpid(), "command": command}
         if opml is not None:
-            named["opml"] = os.path.realpath(opml)
+            # (as given, made absolute, not resolved: the service opens this path each tick,
+            # so a link to it moved since leads to what it reads now: `same_file`)
+            named["opml"] = os.path.abspath(opml)
         os.write(handle, json.dumps(named).encode())
         try:
             yield

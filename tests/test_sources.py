@@ -868,3 +868,28 @@ def test_an_edit_beside_a_database_it_may_not_look_at_ends_well(
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith(f"a service may be running on {db} (its lock file cannot be read)")
     assert feed not in path.read_text()
+
+
+def test_a_service_reading_through_a_link_moved_since_it_started_reads_the_new_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The service opens its `--opml` path each tick, through links as they are then: after
+    the link is moved to another file, an edit of that file is picked up and one of the
+    former is not; the lock file had named the file the link led to at start."""
+    from aggregator.lock import writer_lock
+
+    first, second, live = tmp_path / "v1.opml", tmp_path / "v2.opml", tmp_path / "feeds.opml"
+    first.write_bytes(HAND_WRITTEN)
+    second.write_bytes(HAND_WRITTEN)
+    live.symlink_to(first)
+    db = tmp_path / "agg.db"
+    db.touch()
+    feed = "https://wire.example/rss"
+    with writer_lock(db, "run", opml=live):
+        live.unlink()
+        live.symlink_to(second)  # (a deployment moves the link)
+        for path, picked in ((second, True), (live, True), (first, False)):
+            assert main(["remove", feed, "--opml", str(path), "--db", str(db)]) == 0
+            said = capsys.readouterr().out.splitlines()[-1]
+            assert said.endswith("picks this up within one tick") is picked, said
+            path.write_bytes(HAND_WRITTEN)  # (listed again for the next)
