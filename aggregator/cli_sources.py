@@ -32,6 +32,11 @@ def picked_up(opml: Path, db: Path) -> str:
     from .lock import service_on
 
     holder = service_on(db)
+    if holder is None and _is_dir(db):  # (the data directory given for the file in it)
+        return (
+            f"{db} is a directory, not a database file (check --db: name the file in it), so "
+            "whether a running service reads this cannot be told"
+        )
     reads = holder.opml if holder is not None else None
     exists = holder is not None or _exists(db)  # (asked only when no service is named)
     return picked_up_said(holder, reads is not None and same_file(reads, opml), opml, db, exists)
@@ -45,6 +50,14 @@ def same_file(service_reads: str, opml: Path) -> bool:
         return os.path.samefile(service_reads, opml)
     except OSError:
         return os.path.realpath(service_reads) == os.path.realpath(opml)
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether `path` is a directory; False when that cannot be told."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _exists(path: Path) -> bool:

@@ -893,3 +893,24 @@ def test_a_service_reading_through_a_link_moved_since_it_started_reads_the_new_f
             said = capsys.readouterr().out.splitlines()[-1]
             assert said.endswith("picks this up within one tick") is picked, said
             path.write_bytes(HAND_WRITTEN)  # (listed again for the next)
+
+
+def test_an_edit_given_the_data_directory_as_db_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--db` naming the service's data directory, not the file in it: the edit is made and
+    the command says which it was given; it had said "no service is running on" the
+    directory, while one ran on the database in it."""
+    from aggregator.lock import writer_lock
+
+    path, data = tmp_path / "feeds.opml", tmp_path / "data"
+    path.write_bytes(HAND_WRITTEN)
+    data.mkdir()
+    with writer_lock(data / "aggregator.db", "run", opml=path):
+        assert (
+            main(["remove", "https://wire.example/rss", "--opml", str(path), "--db", str(data)])
+            == 0
+        )
+    said = capsys.readouterr().out.splitlines()[-1]
+    assert said.startswith(f"{data} is a directory, not a database file (check --db"), said
+    assert "no service is running" not in said
