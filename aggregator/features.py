@@ -35,7 +35,7 @@ _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
 # What `item_features` makes of a text, as a version: change it with any change to the terms,
 # names or flags an item gets (`tests/test_terms_version.py` pins them). Stored features another
 # version made are worked out again before a window is rebuilt from them (`reterm_window`).
-TERMS_VERSION = "3"
+TERMS_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,50 @@ def _own_e_after_sibilant(word: str) -> bool:
     return len(word) >= _SHORTEST_SSE or not word.endswith("sse")
 
 
+# Plurals that are no singular plus s. A noun in -o may take -es ("heroes", "tornadoes",
+# "potatoes", "vetoes", "echoes") and loses both letters, as its -ed form already did
+# ("vetoed" → "veto"); the nouns in -oe keep their e ("shoes", "toes", "canoes" → "shoe",
+# "toe", "canoe"), and so do words of four letters ("goes", "does", "woes").
+_OE_NOUNS = frozenset(
+    "shoe toe foe hoe roe doe woe canoe oboe floe sloe aloe throe tiptoe mistletoe backhoe"
+    " felloe pekoe faroe".split()
+)
+# A noun in -is makes its plural -es: "crises", "analyses", "theses", "diagnoses" are
+# "crisis", "analysis", "thesis", "diagnosis". Only endings no other plural has: "bases"
+# (base or basis), "axes" (axe or axis) and "ellipses" stay as they were.
+_IS_PLURALS = ("crises", "yses", "theses", "gnoses", "choses")
+# A noun in -us makes its plural -uses ("viruses", "bonuses", "campuses", "focuses",
+# "geniuses" → "virus", …). Words in -use after a, e or o ("cause", "house", "reuse") keep
+# their e and their plurals lose the s; after another letter a word of five letters or more
+# loses its e ("abuse", "excuse", "accuse", "confuse" → "abus", …) to meet its plural and its
+# -ed and -ing forms, which lost it already ("abused" → "abus"). Shorter ones ("fuse", "muse",
+# "buses") stay as they were: grouping puts the e back on "fused" ("fuse").
+_SHORTEST_US_PLURAL = 6
+_USE_KEEPS_E = "aeo"
+
+
+def _irregular_plural(word: str) -> str | None:
+    """The stem of an -oes, -es for -is, or -uses plural (see above); None for other words."""
+    if word.endswith("oes"):
+        if len(word) > 4 and word[:-1] not in _OE_NOUNS and not word.endswith("shoes"):
+            return word[:-2]
+        return None
+    if word.endswith(_IS_PLURALS):
+        return word[:-2] + "is"
+    if word.endswith("uses") and len(word) >= _SHORTEST_US_PLURAL and word[-5] not in _USE_KEEPS_E:
+        return word[:-2]
+    return None
+
+
+def _own_e_after_us(word: str) -> bool:
+    """Whether a word ends in an -use whose e goes (see `_SHORTEST_US_PLURAL`)."""
+    return (
+        word.endswith("use")
+        and len(word) >= _SHORTEST_US_PLURAL - 1
+        and word[-4] not in _USE_KEEPS_E
+    )
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a word stems the same every time; vocabularies are small
 def stem(word: str) -> str:
     """A deliberately light stemmer: folds plurals and a few verb endings."""
@@ -55,8 +99,10 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        if word.endswith("es") and (irregular := _irregular_plural(word)) is not None:
+            return irregular
         return word[:-2] if word.endswith(_SIBILANT_ES) else word[:-1]
-    if _own_e_after_sibilant(word):
+    if _own_e_after_sibilant(word) or _own_e_after_us(word):
         return word[:-1]
     return word
 

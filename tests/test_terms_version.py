@@ -39,6 +39,7 @@ PINNED = {
     "1": "cdcc96bb8bd15a34",
     "2": "92509bdf3b07154c",
     "3": "1a59ed9fead21155",
+    "4": "1a59ed9fead21155",  # (-oes, -uses and -es for -is plurals: none in TEXTS)
 }  # TERMS_VERSION → TEXTS' digest
 
 
@@ -119,5 +120,24 @@ def test_a_window_stored_with_version_1_stems_gets_this_versions_terms() -> None
         stored = _stored(store, "i0").split("\t")[0].split()
         assert "crash" in stored
         assert "crashe" not in stored
+    finally:
+        store.close()
+
+
+def test_a_window_stored_with_version_3_stems_gets_this_versions_terms() -> None:
+    """Version 3 kept an -uses plural's e ("viruses" → "viruse"): a database it stamped is made
+    again, so its item meets a new report of the "virus"."""
+    store = Store(":memory:")
+    try:
+        item = _item(0, "Two viruses close the clinic", "Two viruses closed the clinic.")
+        store.insert_items([item])
+        group_pending(store, Clusterer(), T0)
+        store.db.execute("UPDATE item_terms SET terms = ?", ["viruse close clinic\t\t\t0"])
+        store.set_meta(GROUPING_TERMS_VERSION, f"3 text_tokens={TOKENS}")
+
+        assert reterm_window(store, TOKENS, T0 - timedelta(days=1)) == 1
+        stored = _stored(store, "i0").split("\t")[0].split()
+        assert "virus" in stored
+        assert "viruse" not in stored
     finally:
         store.close()

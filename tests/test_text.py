@@ -356,7 +356,7 @@ def test_an_es_after_a_sibilant_goes_whole(forms: tuple[str, ...], stemmed: str)
     ("word", "stemmed"),
     [
         ("blizes", "blize"),  # -zes: the singular may end in -ze ("prizes")
-        ("gloes", "gloe"),  # -oes: the singular may end in -oe ("shoes")
+        ("canoes", "canoe"),  # -oes of a noun in -oe ("shoes", "toes")
         ("frases", "frase"),  # one s: the singular may end in -se ("cases")
         ("vesse", "vesse"),  # a five-letter -sse word: a name an -ss one would meet
         ("che", "che"),  # the ending alone is a word, not an ending
@@ -364,6 +364,50 @@ def test_an_es_after_a_sibilant_goes_whole(forms: tuple[str, ...], stemmed: str)
     ],
 )
 def test_other_es_endings_keep_their_e(word: str, stemmed: str) -> None:
+    assert stem(word) == stemmed
+
+
+@pytest.mark.parametrize(
+    ("forms", "stemmed"),
+    [
+        (("viruses", "virus"), "virus"),
+        (("bonuses", "bonus"), "bonus"),
+        (("focuses", "focus", "focused"), "focus"),
+        (("crises", "crisis"), "crisis"),
+        (("analyses", "analysis"), "analysis"),
+        (("diagnoses", "diagnosis"), "diagnosis"),
+        (("hypotheses", "hypothesis"), "hypothesis"),
+        (("tornadoes", "tornado"), "tornado"),
+        (("heroes", "hero"), "hero"),
+        (("potatoes", "potato"), "potato"),
+        (("vetoes", "veto", "vetoed"), "veto"),
+        (("abuse", "abuses", "abused", "abusing"), "abus"),  # an -use word loses its e
+        (("excuse", "excuses", "excused"), "excus"),
+    ],
+)
+def test_irregular_plurals_meet_their_singular(forms: tuple[str, ...], stemmed: str) -> None:
+    assert {stem(w) for w in forms} == {stemmed}
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("shoes", "shoe"),  # nouns in -oe keep it
+        ("toes", "toe"),
+        ("horseshoes", "horseshoe"),
+        ("goes", "goe"),  # four letters: as before
+        ("bases", "base"),  # base or basis: left as it was
+        ("cases", "case"),
+        ("causes", "cause"),  # -use after a vowel keeps its e
+        ("houses", "house"),
+        ("house", "house"),
+        ("uses", "use"),
+        ("fuses", "fuse"),  # a short -use word keeps its e, to meet "fused" in grouping
+        ("fuse", "fuse"),
+        ("these", "these"),
+    ],
+)
+def test_plurals_of_singulars_in_e_are_not_folded(word: str, stemmed: str) -> None:
     assert stem(word) == stemmed
 
 
