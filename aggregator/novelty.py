@@ -41,6 +41,7 @@ __all__ = [
     "inner_names",
     "loose_terms",
     "names_new",
+    "opposed",
     "paraphrases",
     "restates",
     "retells",
@@ -451,7 +452,14 @@ RESTATES_MIN = 3  # ... and at least this many terms shared
 _INNER_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
 
 
-def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[str]) -> bool:
+def restates(
+    text: str,
+    terms: frozenset[str],
+    other: frozenset[str],
+    said: set[str],
+    *,
+    other_text: str | None = None,
+) -> bool:
     """Whether a candidate (`text`, its `fact_terms` `terms`) retells a bullet chosen before it
     (`other`, its fact terms) in other words: the two share at least `RESTATES` of the smaller
     one's terms (at least `RESTATES_MIN`), and the candidate states no figure and names no one
@@ -460,9 +468,13 @@ def restates(text: str, terms: frozenset[str], other: frozenset[str], said: set[
     (the headline and the bullets so far) does not. Outlets retell one fact ("The fair has
     been cancelled", "Organisers of the fair have revealed it would not go ahead") in words
     that cover too little of it for `coverage`; what a retelling adds besides (a time, an
-    adjective, who said it) is no fact a subscriber misses."""
+    adjective, who said it) is no fact a subscriber misses. Given the bullet's `other_text`,
+    words of opposite acts or directions keep the two apart (`opposed`: "Shares rose 5% on
+    Monday" is no retelling of "Shares fell 5% on Monday")."""
     shared = len(terms & other)
     if shared < RESTATES_MIN or shared < RESTATES * min(len(terms), len(other)):
+        return False
+    if other_text is not None and opposed(text, other_text):
         return False
     if _states_new_figure(text, terms, said):
         return False
@@ -521,6 +533,61 @@ def _names_new(text: str, known: AbstractSet[str], loosely: bool = False) -> boo
     return False
 
 
+# Words of opposite acts or directions, in pairs of groups: two sentences alike but for one
+# of a pair's words in one and the other's in the other tell opposite facts ("Shares rose 5%"
+# / "Shares fell 5%", "The council approved the plan" / "The council rejected the plan").
+# Small and general: words of one sense only ("close" may be near, so only "closed").
+_OPPOSITES = (
+    ("rise rises rose risen rising", "fall falls fell fallen falling"),
+    ("up", "down"),
+    ("increase increases increased increasing", "decrease decreases decreased decreasing"),
+    ("higher", "lower"),
+    ("above", "below"),
+    ("more", "less fewer"),
+    ("gain gains gained", "loss losses lost"),
+    ("win wins won winning", "lose loses lost losing"),
+    ("approve approves approved approving accept accepts accepted",
+     "reject rejects rejected rejecting"),
+    ("opened reopened", "closed"),
+    ("acquitted", "convicted"),
+    ("lifted", "imposed"),
+)  # fmt: skip
+
+
+def _opposite_sides() -> dict[str, list[tuple[int, int]]]:
+    sides: dict[str, list[tuple[int, int]]] = {}
+    for n, pair in enumerate(_OPPOSITES):
+        for side, group in enumerate(pair):
+            for word in group.split():
+                sides.setdefault(word, []).append((n, side))
+    return sides
+
+
+_SIDES = _opposite_sides()  # word → (pair, side) of each pair it is in ("lost": two)
+
+
+def _sides_of(text: str) -> dict[int, set[int]]:
+    """The sides of `_OPPOSITES` a text's words stand on, by pair."""
+    found: dict[int, set[int]] = {}
+    for word in words(text):
+        for pair, side in _SIDES.get(word, ()):
+            found.setdefault(pair, set()).add(side)
+    return found
+
+
+def opposed(text: str, other_text: str) -> bool:
+    """Whether two texts tell opposite acts or directions: one has a word of a pair of
+    `_OPPOSITES` on a side the other lacks, and the other one on the side the first lacks
+    ("rose" / "fell", "won" / "lost", "approved" / "rejected", "up" / "down")."""
+    mine = _sides_of(text)
+    if not mine:
+        return False
+    theirs = _sides_of(other_text)
+    return any(
+        pair in theirs and mine[pair] - theirs[pair] and theirs[pair] - mine[pair] for pair in mine
+    )
+
+
 # A negation: a sentence may hold all of another's words and tell the opposite ("no child in
 # the UK has died of it" / "children in the UK have died of it").
 _NEGATION = re.compile(
@@ -549,7 +616,7 @@ def tells_more(
         return False
     if _other_numbers(terms, other):
         return False  # ("Level 3" does not tell "Level 4")
-    if _NEGATION.search(text) or _NEGATION.search(other_text):
+    if _NEGATION.search(text) or _NEGATION.search(other_text) or opposed(text, other_text):
         return False
     return _tells_new(text, terms, said | other)
 
@@ -644,6 +711,8 @@ def retells(
     if not news:
         return False
     if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
+        return False
+    if opposed(text, other_text):
         return False
     if any(q not in other_text for q in _QUOTED.findall(text)):
         return False  # (words quoted: a statement of its own)
@@ -853,6 +922,8 @@ def paraphrases(
     if when and other_when and when.isdisjoint(other_when):
         return False
     if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
+        return False
+    if opposed(text, other_text):
         return False
     other_acts = _acts(other_text)
     for term, done in _acts(text).items():

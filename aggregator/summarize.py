@@ -42,6 +42,7 @@ from .novelty import (
     fact_terms_of,
     loose_terms,
     names_new,
+    opposed,
     paraphrases,
     restates,
     retells,
@@ -744,9 +745,15 @@ class ExtractiveSummarizer:
                 figure = any(t.isdigit() and t not in said for t in titled_too)
             if any(self._redundant(unit, other, idf, figure) for other in chosen):
                 continue
-            if chosen and coverage(mine, said, weights) >= self.settings.novelty:
+            if (
+                chosen
+                and coverage(mine, said, weights) >= self.settings.novelty
+                and not any(opposed(unit.text, chosen[n].text) for n in near)
+            ):
                 continue
-            if any(restates(unit.text, mine, told[n], said) for n in near):
+            if any(
+                restates(unit.text, mine, told[n], said, other_text=chosen[n].text) for n in near
+            ):
                 continue
             if near:
                 own = own if own is not None else _title_terms(units)
@@ -814,7 +821,11 @@ class ExtractiveSummarizer:
             if not self._fits_in_place(unit, n, chosen, idf):
                 return None
             said = set(titled).union(*(t for m, t in enumerate(told) if m != n))
-            if any(restates(unit.text, mine, told[m], said) for m in near if m != n):
+            if any(
+                restates(unit.text, mine, told[m], said, other_text=chosen[m].text)
+                for m in near
+                if m != n
+            ):
                 return None
             return _put_in_place(unit, mine, n, chosen, told)
         return None
@@ -887,14 +898,14 @@ class ExtractiveSummarizer:
         similar = self.settings.redundancy
         if figure:
             similar = max(similar, _FIGURE_REDUNDANCY)
-        if cosine(a.vector, b.vector) >= similar:
-            return True
         limit = max(self.settings.attribution, 0.7)
-        return (
-            contained(a.terms, a.weight, b.terms, idf) >= limit
+        alike = (
+            cosine(a.vector, b.vector) >= similar
+            or contained(a.terms, a.weight, b.terms, idf) >= limit
             or contained(b.terms, b.weight, a.terms, idf) >= limit
             or _same_figure(a, b)
         )
+        return alike and not opposed(a.text, b.text)  # ("rose 5%" does not repeat "fell 5%")
 
     def _cite(
         self,

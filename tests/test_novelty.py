@@ -8,6 +8,7 @@ from aggregator.novelty import (
     coverage,
     fact_terms,
     fact_terms_of,
+    opposed,
     restates,
     retells,
     source_weights,
@@ -282,3 +283,40 @@ def test_a_bullet_that_tells_a_titles_news_again_in_other_words(text: str, expec
     assert got is expected
     if expected:  # (under half of the smaller one's terms in common: `restates` misses it)
         assert not restates(text, fact_terms(text), fact_terms(_SAID), set(headline))
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("Shares in Velmar Bank rose 5% on Monday after the results.",
+         "Shares in Velmar Bank fell 5% on Monday after the results."),
+        ("The Tolvane side won the cup final against Portmere on Sunday.",
+         "The Tolvane side lost the cup final against Portmere on Sunday."),
+        ("The county council approved the bypass plan at its meeting on Tuesday.",
+         "The county council rejected the bypass plan at its meeting on Tuesday."),
+        ("Petrol prices are up 4 cents a litre this week across the region.",
+         "Petrol prices are down 4 cents a litre this week across the region."),
+        ("The report found an increase in hospital admissions for flu this winter.",
+         "The report found a decrease in hospital admissions for flu this winter."),
+    ],
+)  # fmt: skip
+def test_sentences_alike_but_for_opposite_words_tell_two_facts(text: str, other: str) -> None:
+    assert opposed(text, other)
+    said = set(fact_terms(other))
+    assert restates(text, fact_terms(text), fact_terms(other), said)  # (by their terms alone)
+    assert not restates(text, fact_terms(text), fact_terms(other), said, other_text=other)
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        # the same side in other words, or a word of each side in one of them
+        ("The county council approved the bypass plan on Tuesday.",
+         "On Tuesday the county council meeting approved the bypass plan."),
+        ("Shares rose 5% on Monday after falling 3% last week.",
+         "Shares fell 3% last week and rose 5% on Monday."),
+        ("Shares rose 5% on Monday.", "Velmar Bank's shares rose again on Monday."),
+    ],
+)  # fmt: skip
+def test_sentences_on_one_side_are_not_opposed(text: str, other: str) -> None:
+    assert not opposed(text, other)

@@ -164,6 +164,22 @@ def test_facts_about_one_subject_in_the_same_words_stay_apart() -> None:
     assert "The audit found that three contracts had been awarded without a tender." in texts
 
 
+def test_two_outlets_telling_opposite_moves_keep_both_bullets() -> None:
+    """One outlet has the shares rising, the other falling, in the same words: two facts
+    (one of them wrong), which the subscriber sees both of, not one as the other's repeat."""
+    rose = "Shares in Velmar Bank rose 5% on Monday after the quarterly results were published."
+    fell = "Shares in Velmar Bank fell 5% on Monday after the quarterly results were published."
+    summary = summarize(
+        [
+            item(1, "alpha", "Velmar Bank results out", f"{rose} Its chief will leave in June."),
+            item(2, "beta", "Velmar Bank results", f"{fell} Analysts had expected more loans."),
+        ]
+    )
+    texts = [b.text for b in summary.bullets]
+    assert rose in texts
+    assert fell in texts
+
+
 def test_a_caption_run_into_a_bullet_does_not_take_its_place() -> None:
     """A page's caption before the sentence's own words adds names, not news."""
     bare = "Bolt, one of the musher's sled dogs, was killed by a snowmobile on the trail."
