@@ -41,6 +41,7 @@ __all__ = [
     "inner_names",
     "loose_terms",
     "names_new",
+    "negates",
     "opposed",
     "paraphrases",
     "restates",
@@ -593,6 +594,35 @@ def opposed(text: str, other_text: str) -> bool:
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.I
 )
+# ... in the other languages whose common words `lang.detect_language` knows, read when a
+# story is written in one of them (`negates`): English's "no" is Portuguese's "in the", and
+# German's "nicht", French's "ne … pas" or Dutch's "geen" are no English words. Words that
+# mean something else too stay out (French "personne", a person).
+_NEGATIONS = {
+    "en": _NEGATION,
+    "de": r"nicht|nichts|kein|keine|keinen|keinem|keiner|keines|nie|niemals|niemand|weder"
+    r"|ohne",
+    "fr": r"ne|pas|jamais|aucun|aucune|rien|ni|sans|n(?=['’])",
+    "es": r"no|nunca|jamás|ningún|ninguno|ninguna|nadie|nada|ni|sin|tampoco",
+    "pt": r"não|nunca|jamais|nenhum|nenhuma|ninguém|nada|nem|sem",
+    "it": r"non|mai|nessuno|nessuna|niente|nulla|né|senza",
+    "nl": r"niet|geen|nooit|niemand|niets|noch|zonder",
+    "tl": r"hindi|wala|walang|huwag",
+    "ru": r"не|нет|никогда|никто|ничего|ни|без",
+    "uk": r"не|ні|ніколи|ніхто|нічого|без",
+}
+_NEGATION_OF = {
+    lang: words if isinstance(words, re.Pattern) else re.compile(rf"\b(?:{words})\b", re.I)
+    for lang, words in _NEGATIONS.items()
+}
+
+
+def negates(text: str, language: str | None = None) -> bool:
+    """Whether a text says "not" in the story's `language` (an ISO 639-1 code; English when
+    not known or not listed)."""
+    return _NEGATION_OF.get(language or "en", _NEGATION).search(text) is not None
+
+
 TELLS_MORE = 0.75  # weighted share of a chosen bullet's terms that a sentence telling it holds
 
 
@@ -603,11 +633,14 @@ def tells_more(
     other: frozenset[str],
     said: set[str],
     weights: Mapping[str, float],
+    *,
+    language: str | None = None,
 ) -> bool:
     """Whether a candidate (`text`, its `fact_terms` `terms`) tells a chosen bullet's fact
     (`other_text`, its fact terms `other`) and more: it holds at least `TELLS_MORE` of the
     bullet's weighted terms itself (`coverage`; the headline's do not count, or a bullet
-    repeating the headline would be told by any sentence on the story), neither says "not",
+    repeating the headline would be told by any sentence on the story), neither says "not"
+    (`negates`, in the story's `language`),
     and it states a figure or names someone (a name inside the sentence none of whose words
     is in the bullet or `said`, the headline's terms) that the bullet does not. "<striker> is one
     of three players who tested positive, after a holiday in <island>" tells "Three players
@@ -616,7 +649,7 @@ def tells_more(
         return False
     if _other_numbers(terms, other):
         return False  # ("Level 3" does not tell "Level 4")
-    if _NEGATION.search(text) or _NEGATION.search(other_text) or opposed(text, other_text):
+    if negates(text, language) or negates(other_text, language) or opposed(text, other_text):
         return False
     return _tells_new(text, terms, said | other)
 
@@ -680,6 +713,8 @@ def retells(
     other: frozenset[str],
     headline: AbstractSet[str],
     titles: Sequence[tuple[str, frozenset[str]]],
+    *,
+    language: str | None = None,
 ) -> bool:
     """Whether a candidate (`text`, its fact terms `terms`) tells a chosen bullet's fact
     (`other_text`, `other`) again in words of its own, sharing less than `restates` asks:
@@ -692,7 +727,8 @@ def retells(
     - the same who: each name in it is in the bullet or the `headline` (a capitalised word
       joined to a lower-case one, "Soviet-era", describes);
     - no figure the two lack (an age after a name is none), no words quoted that the bullet
-      does not quote, no "not" that the other lacks, and not half as long again;
+      does not quote, no "not" that the other lacks (`negates`, in the story's `language`:
+      "nicht", "kein" in German), and not half as long again;
     - at least `RETELLS` of the smaller one's terms in common (`RESTATES_MIN` or more).
     What such a sentence adds (who said it where, a description, other words for the same
     act) is no fact a subscriber misses; a reason, a reaction or a quote is, and is kept."""
@@ -710,7 +746,7 @@ def retells(
     ]
     if not news:
         return False
-    if bool(_NEGATION.search(text)) != bool(_NEGATION.search(other_text)):
+    if negates(text, language) != negates(other_text, language):
         return False
     if opposed(text, other_text):
         return False

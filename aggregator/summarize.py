@@ -469,6 +469,14 @@ def _in_english(languages: Sequence[str | None]) -> bool:
     return "en" in languages and all(lang in ("en", None) for lang in languages)
 
 
+def _one_language(languages: Sequence[str | None]) -> str | None:
+    """The one language the sources supplying a story's bullets write in (`languages`: theirs,
+    None for one not known or supplying none); None when they write in several or none is
+    known."""
+    known = set(filter(None, languages))
+    return known.pop() if len(known) == 1 else None
+
+
 def _one_source(units: list[Unit]) -> bool:
     """Whether every candidate comes from one source (a one-item story)."""
     return len({u.source for u in units}) <= 1
@@ -533,6 +541,7 @@ class ExtractiveSummarizer:
         preferred = language or settings.language or "en"
         factual, told, languages = _fact_sources(ordered, kinds, preferred, declared)
         loosely = _in_english(languages)
+        written_in = _one_language(languages)  # (None: several, or none known)
         # A title cut from its own text (a feed without headlines) is no headline: it would
         # drop the sentence it was cut from as restating a title, and lead as a fragment.
         titles = [
@@ -597,7 +606,9 @@ class ExtractiveSummarizer:
             if other.index >= 0:
                 choice, headline = other, other.text
                 stale = _stale(units, times, headline, settings.novelty)
-        bullets = self._bullets(units, target, idf, choice.index, headline, writers, stale, loosely)
+        bullets = self._bullets(
+            units, target, idf, choice.index, headline, writers, stale, loosely, written_in
+        )
         cited = {n for b in bullets for n in b.sources}
         if bullets and choice.index not in cited and headline != previous_headline:
             # The headline's own source supplies no bullet: the best title of a source that
@@ -608,7 +619,7 @@ class ExtractiveSummarizer:
             )
             if other.index >= 0 and other.text != headline:
                 again = self._bullets(
-                    units, target, idf, other.index, other.text, writers, stale, loosely
+                    units, target, idf, other.index, other.text, writers, stale, loosely, written_in
                 )
                 if any(other.index in b.sources for b in again):
                     headline, bullets = other.text, again
@@ -630,12 +641,13 @@ class ExtractiveSummarizer:
         writers: Sequence[tuple[str, str] | None],
         stale: dict[int, Unit] | None = None,
         loosely: bool = True,
+        language: str | None = None,
     ) -> tuple[Bullet, ...]:
         """The bullets under `headline` (the title of source `head`), each with its citations;
-        one in its writer's first person is given as their words (`_voiced`); `stale` and
-        `loosely` as `_select` reads them."""
+        one in its writer's first person is given as their words (`_voiced`); `stale`,
+        `loosely` and `language` as `_select` reads them."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
-        chosen = self._select(units, target, idf, head, headline, told, stale, loosely)
+        chosen = self._select(units, target, idf, head, headline, told, stale, loosely, language)
         voiced = zip(chosen, _voiced(chosen, writers), strict=True)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=text, sources=(u.source,)) for u, text in voiced)
@@ -660,12 +672,14 @@ class ExtractiveSummarizer:
         told_by: dict[int, set[int]],
         stale: dict[int, Unit] | None = None,
         loosely: bool = True,
+        language: str | None = None,
     ) -> list[Unit]:
         """Greedy pick by score, skipping titles, repeats and what would overflow the word cap,
         in the order `_in_story_order` gives them; without the candidates `stale` holds (by
         `id`: a count a later source's sentence overtakes), that sentence in their place.
         `loosely`: a story in English, whose paraphrases (`novelty.paraphrases`, its synonyms,
-        verbs, days and "not" English words) are told once.
+        verbs, days and "not" English words) are told once. `language`: the story's, when its
+        bullets' sources write in one (`_one_language`), in which repeats read "not".
 
         The best sentence of the headline's own source is tried first when it scores at least
         half the best overall (so bullets agree with the headline), else the best. `told_by`
@@ -718,7 +732,7 @@ class ExtractiveSummarizer:
             if contained(unit.terms, unit.weight, headline, idf) >= _HEADLINE_CONTAINS:
                 continue
             replaced = (
-                self._replaces(unit, mine, near, chosen, told, titled, weights, top, idf)
+                self._replaces(unit, mine, near, chosen, told, titled, weights, top, idf, language)
                 if near
                 else None
             )
@@ -762,7 +776,10 @@ class ExtractiveSummarizer:
                         (u.text, own[u.source]) for u in units if u.position < 0
                     ]
                 if _own_news(own.get(unit.source), said) and any(
-                    retells(unit.text, mine, chosen[n].text, told[n], titled, news) for n in near
+                    retells(
+                        unit.text, mine, chosen[n].text, told[n], titled, news, language=language
+                    )
+                    for n in near
                 ):
                     continue
             same = next(
@@ -800,6 +817,7 @@ class ExtractiveSummarizer:
         weights: dict[str, float],
         top: float,
         idf: dict[str, float],
+        language: str | None = None,
     ) -> Unit | None:
         """Put `unit` (its fact terms `mine`) in the place of the first chosen bullet of `near`
         (those sharing `RESTATES_MIN` terms with it) whose fact it tells with more
@@ -816,7 +834,9 @@ class ExtractiveSummarizer:
             rest = sum(1 for t in other - mine if t[0] not in "=~")
             if rest * TELLS_MORE > (1.0 - TELLS_MORE) * top * shared:
                 continue
-            if not tells_more(unit.text, mine, chosen[n].text, told[n], set(titled), weights):
+            if not tells_more(
+                unit.text, mine, chosen[n].text, told[n], set(titled), weights, language=language
+            ):
                 continue
             if not self._fits_in_place(unit, n, chosen, idf):
                 return None

@@ -8,6 +8,7 @@ from aggregator.novelty import (
     coverage,
     fact_terms,
     fact_terms_of,
+    negates,
     opposed,
     restates,
     retells,
@@ -320,3 +321,58 @@ def test_sentences_alike_but_for_opposite_words_tell_two_facts(text: str, other:
 )  # fmt: skip
 def test_sentences_on_one_side_are_not_opposed(text: str, other: str) -> None:
     assert not opposed(text, other)
+
+
+@pytest.mark.parametrize(
+    ("language", "bullet", "text", "expected"),
+    [
+        # a "not" of the story's language keeps the fuller sentence from telling the bullet
+        ("de", "Drei Spieler aus Portmere wurden positiv getestet, teilte der Verein mit.",
+         "Stürmer Dario Venn ist einer von drei Spielern aus Portmere, die nicht positiv "
+         "getestet wurden.", False),
+        ("de", "Drei Spieler aus Portmere wurden positiv getestet, teilte der Verein mit.",
+         "Stürmer Dario Venn ist einer von drei Spielern aus Portmere, die positiv getestet "
+         "wurden.", True),
+        ("nl", "Drie spelers van Portmere zijn positief getest, meldde de club.",
+         "Spits Dario Venn is een van drie spelers van Portmere die niet positief getest "
+         "zijn.", False),
+        # English's "no" is Portuguese's "in the": no negation there
+        ("pt", "Três jogadores do Portmere testaram positivo no domingo, disse o clube.",
+         "O atacante Dario Venn é um dos três jogadores do Portmere que testaram positivo no "
+         "domingo.", True),
+    ],
+)  # fmt: skip
+def test_a_negation_is_read_in_the_storys_language(
+    language: str, bullet: str, text: str, expected: bool
+) -> None:
+    headline = set(fact_terms("Portmere"))
+    weights = source_weights([fact_terms(bullet), fact_terms(text)])
+    got = tells_more(
+        text, fact_terms(text), bullet, fact_terms(bullet), headline, weights, language=language
+    )
+    assert got is expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Der Minister ist nicht zurückgetreten."),
+        ("de", "Es gab keine Verletzten."),
+        ("de", "Er war nie im Amt."),
+        ("fr", "Le ministre n'a pas démissionné."),
+        ("fr", "Le ministre ne démissionnera jamais."),
+        ("es", "El ministro no dimitió."),
+        ("it", "Il ministro non si è dimesso."),
+        ("pt", "O ministro não renunciou."),
+        ("nl", "Er vielen geen gewonden."),
+    ],
+)
+def test_negations_of_each_language(language: str, text: str) -> None:
+    assert negates(text, language)
+
+
+def test_a_negation_is_read_in_english_when_the_language_is_not_known() -> None:
+    assert negates("The minister has not resigned.")
+    assert negates("The minister has not resigned.", "sv")  # (no list: English's)
+    assert not negates("Der Minister ist nicht zurückgetreten.")
+    assert not negates("O ministro falou no parlamento.", "pt")
