@@ -567,10 +567,29 @@ def _opposite_sides() -> dict[str, list[tuple[int, int]]]:
 _SIDES = _opposite_sides()  # word → (pair, side) of each pair it is in ("lost": two)
 
 
+# Words that tell a direction only before a figure ("up 4 cents", "down by 13 points", "more
+# than 200", "fewer than 10"): elsewhere they are a phrasal verb's ("stepped down", "gave up",
+# "set up") or a clause's of its own ("…, less than in 2007"), and two retellings of one fact
+# ("The minister stepped down" / "The minister gave up her post") are no opposite facts.
+_BEFORE_FIGURE = {"up": ("by",), "down": ("by",), "more": ("than",), "less": ("than",),
+                  "fewer": ("than",)}  # fmt: skip
+
+
+def _tells_figure(seq: list[str], at: int) -> bool:
+    """Whether `seq[at]` stands before a figure, maybe with its one word between."""
+    after = seq[at + 1 : at + 3]
+    if after and after[0] in _BEFORE_FIGURE[seq[at]]:
+        after = after[1:]
+    return bool(after) and after[0][0].isdigit()
+
+
 def _sides_of(text: str) -> dict[int, set[int]]:
     """The sides of `_OPPOSITES` a text's words stand on, by pair."""
     found: dict[int, set[int]] = {}
-    for word in words(text):
+    seq = words(text)
+    for at, word in enumerate(seq):
+        if word in _BEFORE_FIGURE and not _tells_figure(seq, at):
+            continue
         for pair, side in _SIDES.get(word, ()):
             found.setdefault(pair, set()).add(side)
     return found

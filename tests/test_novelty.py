@@ -297,6 +297,10 @@ def test_a_bullet_that_tells_a_titles_news_again_in_other_words(text: str, expec
          "The county council rejected the bypass plan at its meeting on Tuesday."),
         ("Petrol prices are up 4 cents a litre this week across the region.",
          "Petrol prices are down 4 cents a litre this week across the region."),
+        ("Petrol prices are up by 4% this week across the region.",
+         "Petrol prices are down by 4% this week across the region."),
+        ("More than 200 homes in Velmar were flooded on Sunday night.",
+         "Fewer than 200 homes in Velmar were flooded on Sunday night."),
         ("The report found an increase in hospital admissions for flu this winter.",
          "The report found a decrease in hospital admissions for flu this winter."),
     ],
@@ -317,6 +321,13 @@ def test_sentences_alike_but_for_opposite_words_tell_two_facts(text: str, other:
         ("Shares rose 5% on Monday after falling 3% last week.",
          "Shares fell 3% last week and rose 5% on Monday."),
         ("Shares rose 5% on Monday.", "Velmar Bank's shares rose again on Monday."),
+        # "up", "down", "more", "less" tell a direction before a figure only
+        ("The Harlow minister stepped down on Tuesday.",
+         "The Harlow minister gave up her post on Tuesday."),
+        ("The storm brought down power lines across Velmar.",
+         "The storm tore up power lines across Velmar."),
+        ("More than 200 homes in Velmar were flooded.",
+         "Over 200 homes in Velmar were flooded, less than in 2007."),
     ],
 )  # fmt: skip
 def test_sentences_on_one_side_are_not_opposed(text: str, other: str) -> None:

@@ -180,6 +180,21 @@ def test_two_outlets_telling_opposite_moves_keep_both_bullets() -> None:
     assert fell in texts
 
 
+def test_a_phrasal_verbs_up_or_down_does_not_keep_a_repeat() -> None:
+    """One fact in two phrasal verbs ("stepped down", "gave up her post"): "up" and "down" are
+    no opposite directions but before a figure: the second outlet's retelling is no bullet."""
+    down = "The Harlow transport minister stepped down on Tuesday after weeks of pressure."
+    up = "The Harlow transport minister gave up her post on Tuesday after weeks of pressure."
+    summary = summarize(
+        [
+            item(1, "alpha", "Harlow minister quits", f"{down} Her deputy takes over in May."),
+            item(2, "beta", "Harlow minister resigns", f"{up} The rail contract is on hold."),
+        ]
+    )
+    texts = [b.text for b in summary.bullets]
+    assert (down in texts) != (up in texts)
+
+
 def test_a_caption_run_into_a_bullet_does_not_take_its_place() -> None:
     """A page's caption before the sentence's own words adds names, not news."""
     bare = "Bolt, one of the musher's sled dogs, was killed by a snowmobile on the trail."
