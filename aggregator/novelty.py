@@ -616,12 +616,13 @@ _NEGATION = re.compile(
 # ... in the other languages whose common words `lang.detect_language` knows, read when a
 # story is written in one of them (`negates`): English's "no" is Portuguese's "in the", and
 # German's "nicht", French's "ne … pas" or Dutch's "geen" are no English words. Words that
-# mean something else too stay out (French "personne", a person).
+# mean something else too stay out (French "personne", a person; "pas", a step, and a word of
+# "Pas-de-Calais": written French says "ne" or "n'" with it anyway).
 _NEGATIONS = {
     "en": _NEGATION,
     "de": r"nicht|nichts|kein|keine|keinen|keinem|keiner|keines|nie|niemals|niemand|weder"
     r"|ohne",
-    "fr": r"ne|pas|jamais|aucun|aucune|rien|ni|sans|n(?=['’])",
+    "fr": r"ne|jamais|aucun|aucune|rien|ni|sans|n(?=['’])",
     "es": r"no|nunca|jamás|ningún|ninguno|ninguna|nadie|nada|ni|sin|tampoco",
     "pt": r"não|nunca|jamais|nenhum|nenhuma|ninguém|nada|nem|sem",
     "it": r"non|mai|nessuno|nessuna|niente|nulla|né|senza",

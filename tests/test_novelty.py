@@ -347,6 +347,13 @@ def test_sentences_on_one_side_are_not_opposed(text: str, other: str) -> None:
         ("nl", "Drie spelers van Portmere zijn positief getest, meldde de club.",
          "Spits Dario Venn is een van drie spelers van Portmere die niet positief getest "
          "zijn.", False),
+        # "pas" alone is a step, or a word of a name: the French "not" is "ne … pas"
+        ("fr", "Trois joueurs de Portmere ont été testés positifs, a indiqué le club.",
+         "L'attaquant Dario Venn est l'un des trois joueurs de Portmere testés positifs, après "
+         "un séjour dans le Pas-de-Calais.", True),
+        ("fr", "Trois joueurs de Portmere ont été testés positifs, a indiqué le club.",
+         "L'attaquant Dario Venn est l'un des trois joueurs de Portmere qui n'ont pas été "
+         "testés positifs.", False),
         # English's "no" is Portuguese's "in the": no negation there
         ("pt", "Três jogadores do Portmere testaram positivo no domingo, disse o clube.",
          "O atacante Dario Venn é um dos três jogadores do Portmere que testaram positivo no "
@@ -387,3 +394,8 @@ def test_a_negation_is_read_in_english_when_the_language_is_not_known() -> None:
     assert negates("The minister has not resigned.", "sv")  # (no list: English's)
     assert not negates("Der Minister ist nicht zurückgetreten.")
     assert not negates("O ministro falou no parlamento.", "pt")
+
+
+def test_a_step_in_french_is_no_negation() -> None:
+    assert not negates("Un premier pas vers un accord dans le Pas-de-Calais.", "fr")
+    assert negates("Il n'y a pas eu de blessés dans le Pas-de-Calais.", "fr")
