@@ -23,7 +23,7 @@ from .cjk_script import has_cjk, opens_cjk, writes_japanese
 from .cjk_terms import cjk_names, cjk_words
 from .item_kinds import names_post
 from .term_forms import canonical_forms as _canonical_forms
-from .tokens import STOPWORDS, words_once
+from .tokens import STOPWORDS, regular_stem, words_once
 from .tokens import stem as _stem
 
 _light_stem = _stem.__wrapped__
@@ -146,22 +146,32 @@ def _american(word: str) -> str:
 american = _american  # (summaries' `novelty` folds spellings with the same rule)
 
 
-def _grouping_stem(word: str) -> str:
+def _grouping_stem(word: str, english: bool = True) -> str:
     """A grouping term: the light stemmer's stem of the word without accents, in American
     spelling, with the e its -ed and -ing forms lost put back (`fold_marks`, `_american`,
     `_restore_e`). A plural in -ings is
     its singular's term: "rankings" = "ranking" = "rank" (the light stemmer takes one ending
-    off, so a plural lost only its s)."""
+    off, so a plural lost only its s). Not `english`: a word of a text in another language,
+    whose plurals English's irregular ones are not (`tokens.regular_stem`: "crises" is
+    French's plural of "crise")."""
     word = _american(fold_marks(word))
     if len(word) > _SHORTEST_INGS and word.endswith("ings"):
         word = word[:-1]
-    stemmed = _light_stem(word)
+    stemmed = _light_stem(word) if english else regular_stem(word)
     if stemmed is word or not word.endswith(("ed", "ing")):  # (nothing for `_restore_e`: most
         return stemmed  # words, asked before it slices the word twice)
     return _restore_e(word, stemmed)
 
 
 stem = functools.lru_cache(maxsize=100_000)(_grouping_stem)  # news repeats its words
+
+
+@functools.lru_cache(maxsize=100_000)
+def _foreign_stem(word: str) -> str:
+    """The grouping term of a word of a text in a language other than English."""
+    return _grouping_stem(word, english=False)
+
+
 _stem_once = _grouping_stem  # (for words whose term is memoised anyway)
 # An item's features ask for the same title and text opening twice in a row (its grouping
 # terms, then its names): rewrite each once.
@@ -515,7 +525,9 @@ def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], l
         if not _MONTH_WORDS.isdisjoint(seq):
             seq = _without_dates(seq)
         return [
-            stem(w) for w in seq if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
+            _foreign_stem(w)
+            for w in seq
+            if w not in STOPWORDS and not (drop.get(w, 0) & bit) and _keep(w)
         ]
 
     text_terms = content(text_words)

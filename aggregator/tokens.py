@@ -91,7 +91,19 @@ def _own_e_after_us(word: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 16)  # a word stems the same every time; vocabularies are small
 def stem(word: str) -> str:
-    """A deliberately light stemmer: folds plurals and a few verb endings."""
+    """A deliberately light stemmer: folds plurals (English's irregular ones too,
+    `_irregular_plural`) and a few verb endings."""
+    if word.endswith("es") and (irregular := _irregular_plural(word)) is not None:
+        return irregular
+    if _own_e_after_us(word):
+        return word[:-1]
+    return regular_stem(word)
+
+
+def regular_stem(word: str) -> str:
+    """`stem` without English's irregular plurals, for text in another language: French's
+    "crise" / "crises" and Spanish's "héroe" / "héroes" are singular and plural as they stand
+    (English's rules would make "crisis" and "hero" of the plurals only)."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 5 and word.endswith("ing"):
@@ -99,10 +111,8 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        if word.endswith("es") and (irregular := _irregular_plural(word)) is not None:
-            return irregular
         return word[:-2] if word.endswith(_SIBILANT_ES) else word[:-1]
-    if _own_e_after_sibilant(word) or _own_e_after_us(word):
+    if _own_e_after_sibilant(word):
         return word[:-1]
     return word
 

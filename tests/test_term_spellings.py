@@ -340,3 +340,32 @@ def test_two_reports_writing_a_noun_in_its_es_plural_and_singular_join(
     assert _pair(CRASHES, CRASH)
     _without(monkeypatch, "sibilant")
     assert not _pair(CRASHES, CRASH)  # "crashe" and "crash": no event term in common
+
+
+@pytest.mark.parametrize(
+    ("singular", "plural"),
+    [
+        # English's irregular plurals are no plurals of another language's words in -e
+        (("La crise sanitaire frappe les hôpitaux de Lyon",
+          "Le gouvernement a annoncé de nouvelles mesures contre la crise dans la région."),
+         ("Les crises sanitaires frappent les hôpitaux de Lyon",
+          "Le gouvernement a annoncé de nouvelles mesures contre les crises dans la région.")),
+        (("Un héroe de la pandemia en Madrid",
+          "Un médico es el héroe de la pandemia en el hospital de Madrid."),
+         ("Los héroes de la pandemia en Madrid",
+          "Los médicos son los héroes de la pandemia en los hospitales de Madrid.")),
+    ],
+)  # fmt: skip
+def test_a_plural_in_another_language_meets_its_singular(
+    singular: tuple[str, str], plural: tuple[str, str]
+) -> None:
+    one = grouping_terms(*singular, 40)
+    many = grouping_terms(*plural, 40)
+    assert one[0][0] == many[0][0]  # ("crise", "heroe")
+    assert set(one[1]) & set(many[1]) >= {one[0][0]}
+
+
+def test_an_english_irregular_plural_still_meets_its_singular() -> None:
+    one = grouping_terms("The crisis at the port deepens", "The crisis began on Monday.", 40)
+    many = grouping_terms("Crises at the port deepen", "The crises began on Monday.", 40)
+    assert one[0][0] == many[0][0] == "crisis"
