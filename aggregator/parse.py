@@ -49,6 +49,9 @@ _DEFAULTS = (datetime(1904, 1, 1), datetime(2008, 2, 2))
 # Dates before this are parse accidents (feedparser reads "Tue Mar 5 10:30:00 2024" as year 100)
 # or CMS placeholders such as 0001-01-01; they fall back to dateutil, then to None.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+# The Unix epoch's day: a date on it is a zero timestamp written out (a CMS's "no date", in
+# any zone: "Thu, 01 Jan 1970 00:00:00 GMT", "Wed, 31 Dec 1969 19:00:00 -0500"), no news.
+_EPOCH_DAY_END = datetime(1970, 1, 2, tzinfo=UTC)
 # Zone names met in feed dates (hours east of UTC); others are read as UTC. Names that mean
 # several zones (IST, AST, CST as China's) keep the reading feedparser gives them.
 _ZONES: dict[str, float] = {
@@ -722,6 +725,12 @@ _LEAP_SECOND = re.compile(r"(\d\d:\d\d):60(?!\d)")
 
 
 def _date(raw: Mapping[str, Any], key: str) -> datetime | None:
+    """``key``'s date as aware UTC, None for none or the Unix epoch's day (a placeholder)."""
+    found = _read_date(raw, key)
+    return None if found is None or found < _EPOCH_DAY_END else found
+
+
+def _read_date(raw: Mapping[str, Any], key: str) -> datetime | None:
     """``key``'s date as aware UTC: feedparser's parse first, then dateutil on the raw string
     (first, for the forms feedparser misreads)."""
     written = _str(raw, key)

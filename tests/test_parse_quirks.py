@@ -94,6 +94,31 @@ def test_a_year_0001_placeholder_date_is_no_date_not_2001(date: str) -> None:
     assert feed.entries[0].published is None
 
 
+@pytest.mark.parametrize(
+    "date",
+    [
+        "<pubDate>Thu, 01 Jan 1970 00:00:00 GMT</pubDate>",
+        "<pubDate>Wed, 31 Dec 1969 19:00:00 -0500</pubDate>",  # the same instant, west
+        "<pubDate>Thu, 01 Jan 1970 01:00:00 +0100</pubDate>",
+        "<pubDate>1970-01-01T00:00:00Z</pubDate>",
+        "<pubDate>0</pubDate><dc:date>1970-01-01T00:00:00Z</dc:date>",  # the update date too
+    ],
+)
+def test_a_unix_epoch_placeholder_date_is_no_date(date: str) -> None:
+    dublin_core = "<rss xmlns:dc='http://purl.org/dc/elements/1.1/' "
+    body = RSS.format(date=date).replace("<rss ", dublin_core)
+    feed = parse_feed(body.encode(), "http://e.com/f")
+    assert feed.entries[0].published is None
+
+
+def test_a_date_the_day_after_the_epoch_is_kept() -> None:
+    feed = parse_feed(
+        RSS.format(date="<pubDate>Fri, 02 Jan 1970 10:00:00 GMT</pubDate>").encode(),
+        "http://e.com/f",
+    )
+    assert feed.entries[0].published == datetime(1970, 1, 2, 10, tzinfo=UTC)
+
+
 def test_a_two_digit_year_still_parses() -> None:
     feed = parse_feed(
         RSS.format(date="<pubDate>Tue, 05 Mar 24 10:30:00 +0000</pubDate>").encode(),

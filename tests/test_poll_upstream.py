@@ -561,3 +561,23 @@ def test_a_permanent_redirect_answered_304_at_its_end_is_remembered(tmp_path: Pa
             return [r.path for r in up.requests]
 
     assert asyncio.run(scenario()) == ["/old.xml", "/old.xml", "/new.xml", "/new.xml"]
+
+
+def test_an_entry_dated_at_the_unix_epoch_is_dated_when_first_seen(tmp_path: Path) -> None:
+    """A CMS's zero timestamp ("Thu, 01 Jan 1970 00:00:00 GMT") had been stored as the
+    entry's date: its story was shown dated January 1, 1970. It is now no date, so the
+    entry is dated when first seen, as an undated one is."""
+    body = _rss("Bridge reopens").replace(
+        b"</guid>", b"</guid><pubDate>Thu, 01 Jan 1970 00:00:00 GMT</pubDate>"
+    )
+
+    async def scenario() -> tuple[str, str]:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", body)
+            async with _service_of(tmp_path, url) as service:
+                assert (await _poll(service)).items_new == 1
+                row = service.store.db.execute("SELECT published, first_seen FROM items").fetchone()
+            return str(row[0]), str(row[1])
+
+    published, first_seen = asyncio.run(scenario())
+    assert published == first_seen and not published.startswith("1970")
