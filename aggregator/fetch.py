@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from aiohttp.abc import AbstractResolver
     from yarl import URL
 
-__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal"]
+__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal", "is_link_local"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -133,6 +133,7 @@ class Fetcher:
         self._internal = internal or is_internal
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
         self._local: set[str] = set()  # ... of those, the ones found inside the network
+        self._hops: set[str] = set()  # ... hosts an intranet host redirected to (`_intranet_hop`)
         self._tls_lock = asyncio.Lock()
         self._tls: Any = True  # the connectors' TLS context (True: aiohttp's own; `_open`)
         self._entered = False
@@ -206,7 +207,7 @@ class Fetcher:
                 # connections in use to one host.
                 limit_per_host=s.per_host,
                 resolver=fetch_client.GuardedResolver(
-                    self._resolver, self._internal, self._listed, self._local
+                    self._resolver, self._internal, self._listed, self._local, self._hops
                 ),
                 ssl=self._tls,
             ),
@@ -317,11 +318,12 @@ class Fetcher:
             self._listed.add(host)
         elif redirected_from is not None:  # a hop not followed at once: checked as one is
             if self._inside(client.URL(redirected_from).host or ""):
-                self._listed.add(host)  # (an intranet page may redirect within the intranet)
+                # (an intranet page may redirect within the intranet)
+                refused = await self._intranet_hop(redirected_from, url)
             else:
                 refused = await self._check_hop(redirected_from, url)
-                if refused is not None:
-                    return refused
+            if refused is not None:
+                return refused
         elif host not in self._listed:  # a page a feed linked to, off the feeds' own hosts
             refused = await self._check_hop(url, url, "private address refused")
             if refused is not None:
@@ -474,11 +476,11 @@ class Fetcher:
             if origin_internal is None:
                 origin_internal = self._inside(URL(url).host or "")
             if origin_internal:  # an intranet feed may redirect within the intranet
-                self._listed.add((URL(next_url).host or "").lower())
+                refused = await self._intranet_hop(url, next_url)
             else:
                 refused = await self._check_hop(url, next_url)
-                if refused is not None:
-                    return refused
+            if refused is not None:
+                return refused
             if next_url in visited:
                 return FetchFailed(url, f"redirect loop at {next_url}", status, found)
             if redirects > self.settings.max_redirects:
@@ -589,6 +591,26 @@ class Fetcher:
             return True
         address = _address(name)  # (an address as written: no answer to change)
         return address is not None and name in self._listed and self._internal(address)
+
+    async def _intranet_hop(self, url: str, next_url: str) -> FetchFailed | None:
+        """Trust a redirect hop from an intranet host, unless it leads to a link-local address
+        (a cloud's metadata service, 169.254.169.254) on a host the operator did not list."""
+        from aggregator.fetch_client import URL
+
+        host = (URL(next_url).host or "").lower()
+        if host in self._listed:
+            return None
+        literal = _address(host)
+        try:
+            addresses = [literal] if literal is not None else await self._addresses(host)
+        except OSError:
+            addresses = []  # (not found here: the connection says so, or the proxy reaches it)
+        for address in addresses:
+            if is_link_local(address):
+                return FetchFailed(url, f"redirect to a link-local address refused: {next_url}")
+        self._listed.add(host)
+        self._hops.add(host)  # (its resolver still refuses a link-local answer: rebinding)
+        return None
 
     async def _check_hop(
         self, url: str, next_url: str, refusal: str = "redirect to a private address refused"
@@ -853,6 +875,13 @@ def _address(host: str | None) -> IPAddress | None:
         except OSError:
             return None
     return None
+
+
+def is_link_local(address: IPAddress) -> bool:
+    """169.254.0.0/16 or fe80::/10, also IPv4-mapped: where a cloud's metadata service answers."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_link_local
 
 
 def is_internal(address: IPAddress) -> bool:

@@ -19,7 +19,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from aggregator.fetch import IPAddress, PrivateAddressError, _address, _one_line
+from aggregator.fetch import IPAddress, PrivateAddressError, _address, _one_line, is_link_local
 
 __all__ = [
     "URL",
@@ -44,12 +44,16 @@ class GuardedResolver(AbstractResolver):
         internal: Callable[[IPAddress], bool],
         listed: set[str],
         local: set[str] | None = None,
+        hops: set[str] | None = None,
     ) -> None:
         self.inner = inner
         self.internal = internal
         self.listed = listed
         # listed hosts found inside the network (a bridge on this machine): `Fetcher.is_local`
         self.local = local if local is not None else set()
+        # hosts an intranet host redirected to: listed, but never answered at a link-local
+        # address (`Fetcher._intranet_hop`)
+        self.hops = hops if hops is not None else set()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -59,7 +63,9 @@ class GuardedResolver(AbstractResolver):
         for result in results:
             address = _address(result["host"])
             if address is None or self.internal(address):
-                if name not in self.listed:
+                if name not in self.listed or (
+                    name in self.hops and (address is None or is_link_local(address))
+                ):
                     raise PrivateAddressError(f"{host} resolves to a private address ({address})")
                 self.local.add(name)
                 break

@@ -161,6 +161,32 @@ def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it()
     assert isinstance(outcome, Fetched) and outcome.body == RSS
 
 
+@pytest.mark.parametrize(
+    ("hop", "names"),
+    [
+        ("169.254.169.254", {}),  # a cloud's metadata service, as written
+        ("[fe80::1]", {}),
+        ("[::ffff:169.254.169.254]", {}),
+        ("metadata.test", {"metadata.test": ["169.254.169.254"]}),  # by name
+        ("flip.test", {"flip.test": [["127.0.0.1"], ["169.254.169.254"]]}),  # rebinding
+    ],
+)
+def test_an_intranet_feed_may_not_redirect_to_a_link_local_address(
+    hop: str, names: dict[str, Sequence[str] | Sequence[Sequence[str]]]
+) -> None:
+    """An intranet host's redirects are followed within the intranet, but not to where a
+    cloud's metadata service answers: a page's text from there would be published."""
+    outcome, up = fetch(
+        lambda up: f"http://{hop}:{up.port}/feed.xml",
+        {"intranet.test": ["127.0.0.1"], **names},
+        internal=is_internal,
+        start="intranet.test",
+    )
+    assert isinstance(outcome, FetchFailed)
+    assert "link-local" in outcome.error or "private address" in outcome.error
+    assert up.requests_for("/feed.xml") == []
+
+
 def test_a_hop_that_does_not_resolve_fails_clearly() -> None:
     outcome, _ = fetch(
         lambda up: f"http://nowhere.test:{up.port}/feed.xml", {"feeds.test": ["127.0.0.1"]}
