@@ -40,7 +40,10 @@ def _on_stall(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .settings_watch import SettingsWatch
+
     settings = settings_from(args)
+    watch = SettingsWatch(args.config, settings, os.environ)
     password = digest_ready(settings)
     bounces = bounce_password(settings.digest, os.environ)
     host, port, settings = listen_on(args, settings)
@@ -55,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             smtp_password=password,
             bounce_password=bounces,
             on_stall=lambda: _on_stall(settings),
+            settings_watch=watch,
         )
         try:
             asyncio.run(_until_stopped(service, host, port))

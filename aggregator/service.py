@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # jobs a pass may not need are imported when first used
     from .hub_job import HubJob
     from .picture_job import PictureJob
     from .push_job import PushJob
+    from .settings_watch import SettingsWatch
     from .signup_web import Signups
     from .story_job import StoryJob
     from .summarize import Summarizer
@@ -115,8 +116,11 @@ class Service:
         once: bool = False,
         on_stall: Callable[[], None] | None = None,
         lasting: bool | None = None,
+        settings_watch: SettingsWatch | None = None,
     ) -> None:
         self.opml_path = opml_path
+        # the settings file `run` started with, its edits said (they wait for a restart)
+        self.settings_watch = settings_watch
         self.db_path = Path(db_path)
         self.once = once  # the process stops after one pass (`poll --once`)
         self.settings = settings
@@ -559,6 +563,16 @@ class Service:
             self.on_stall()
         stop()
 
+    def _check_settings(self, *, reloading: bool = False) -> None:
+        """Say an edit of the settings file (`settings_watch`); a fault of it is logged, never
+        raised into the loop."""
+        if self.settings_watch is None:
+            return
+        try:
+            self.settings_watch.check(reloading=reloading)
+        except Exception:  # (a bug on an odd file: the service goes on with its settings)
+            log.exception("settings file: its edit could not be checked")
+
     # --- the long-running loop ------------------------------------------------------------
 
     async def run(
@@ -660,9 +674,11 @@ class Service:
                         log.info("reloading: re-reading %s", self.opml_path)
                         self.sources.forget()
                         await self.sources.load_logged()
+                        self._check_settings(reloading=True)
                         self.notifier.ready(await self._status_text(None))
                     else:
                         await self.sources.load_logged()
+                        self._check_settings()
                     # (the pass lasts until its upkeep ends; the cycle's task copies its context)
                     within = self._begin_pass()
                     cycle = asyncio.ensure_future(
