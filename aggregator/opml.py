@@ -450,9 +450,12 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                     problems.append(said)
                 return
             name = category or filed(DEFAULT_CATEGORY, node.line)
-            if url in seen:
+            key = feed_key(url)  # (one feed however spelt: "HTTP://Host:80/rss#top")
+            if key in seen:
+                first = seen[key]
+                spelt = "" if first.url == url else f" (as {first.url})"
                 warnings.append(
-                    f"line {node.line}: {url} is listed again; kept in {seen[url].category!r}"
+                    f"line {node.line}: {url} is listed again{spelt}; kept in {first.category!r}"
                 )
                 return
             home = found.get("htmlurl") or None
@@ -461,7 +464,7 @@ def parse_opml(data: bytes, where: str = "OPML", *, export: bool = False) -> Opm
                 rules.interval, rules.user_agent, rules.cookie, rules.images, rules.selector,
                 rules.remove, rules.paused,
             )  # fmt: skip
-            seen[url] = source
+            seen[key] = source
             sources.append(source)
             if name not in categories:
                 categories.append(name)

@@ -42,6 +42,34 @@ def test_a_feed_listed_twice_is_kept_once_with_a_warning() -> None:
 
 
 @pytest.mark.parametrize(
+    "again",
+    [
+        "HTTPS://A.Example/world.xml",
+        "https://a.example:443/world.xml",
+        "https://a.example/world.xml#latest",
+        " https://a.example/world.xml ",
+    ],
+)
+def test_a_feed_listed_again_in_another_spelling_is_kept_once(again: str) -> None:
+    """A hand-edited OPML that lists a feed twice, spelt two ways, had polled it twice (`add`
+    and `import` refuse such a spelling already)."""
+    data = (
+        '<opml version="2.0"><body><outline text="World">'
+        '<outline text="A" xmlUrl="https://a.example/world.xml"/></outline>'
+        f'<outline text="Markets"><outline text="A again" xmlUrl="{again}"/>'
+        '<outline text="B" xmlUrl="https://a.example/world.xml?page=2"/></outline></body></opml>'
+    )
+    opml = parse_opml(data.encode(), "feeds.opml")
+    assert [(s.url, s.category) for s in opml.sources] == [
+        ("https://a.example/world.xml", "World"),
+        ("https://a.example/world.xml?page=2", "Markets"),  # (another query: another feed)
+    ]
+    [warning] = opml.warnings
+    assert "is listed again" in warning and warning.endswith("kept in 'World'")
+    assert "(as https://a.example/world.xml)" in warning or again.strip() == opml.sources[0].url
+
+
+@pytest.mark.parametrize(
     ("data", "expected"),
     [
         (b"this is not xml", "not valid XML at line 1"),

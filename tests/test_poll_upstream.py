@@ -581,3 +581,19 @@ def test_an_entry_dated_at_the_unix_epoch_is_dated_when_first_seen(tmp_path: Pat
 
     published, first_seen = asyncio.run(scenario())
     assert published == first_seen and not published.startswith("1970")
+
+
+def test_a_feed_listed_twice_in_two_spellings_is_asked_once_a_poll(tmp_path: Path) -> None:
+    """The same feed in the OPML as written and with a fragment and an upper-case scheme had
+    been two feeds: its server asked twice a poll, its items stored twice."""
+
+    async def scenario() -> tuple[int, int, int]:
+        async with Upstream() as up:
+            url = up.add_feed("/h.xml", _rss("Bridge reopens", "Ferry resumes"))
+            again = "HTTP" + url.removeprefix("http") + "#latest"
+            async with _service_of(tmp_path, url, again) as service:
+                report = await _poll(service)
+                stored = service.store.db.execute("SELECT count(*) FROM items").fetchone()[0]
+            return report.feeds, len(up.requests_for("/h.xml")), int(stored)
+
+    assert asyncio.run(scenario()) == (1, 1, 2)
