@@ -925,8 +925,17 @@ def _tzinfo(name: str | None, offset: int | None) -> tzinfo | None:
     return None if hours is None else timezone(timedelta(hours=hours))
 
 
+_LONGEST_TTL = 10**9  # minutes: a longer `<ttl>` is this (the schedule caps it far below)
+
+
 def _ttl(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+    """An RSS `<ttl>` in minutes; None for none, 0 or no number. One of more digits than
+    `_LONGEST_TTL` is that, unread: Python refuses a number of over 4,300 digits, which had
+    failed the whole feed."""
+    digits = value.strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return _LONGEST_TTL if len(digits) > len(str(_LONGEST_TTL)) else int(digits)
 
 
 def _why_not(body: bytes, problem: object, base: str) -> str:

@@ -127,9 +127,21 @@ def parse_retry_after(value: str, now: datetime) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isascii() and value.isdigit():
-        return now + timedelta(seconds=min(int(value), _MAX_SECONDS))
+    seconds = _seconds(value)
+    if seconds is not None:
+        return now + timedelta(seconds=seconds)
     return _http_date(value)
+
+
+def _seconds(value: str) -> int | None:
+    """Delta-seconds as a header writes them, at most `_MAX_SECONDS`; None unless ASCII digits.
+    A number of more digits than the cap's is the cap, never converted: Python refuses to read
+    one of over 4,300 digits, and a header of 5,000 nines had failed the feed's whole poll."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    value = value.lstrip("0") or "0"
+    return _MAX_SECONDS if len(value) > len(str(_MAX_SECONDS)) else min(int(value), _MAX_SECONDS)
 
 
 def _backoff(error_count: int, rand: float, settings: ScheduleSettings) -> timedelta:
@@ -148,11 +160,11 @@ def _cache_hints(headers: Mapping[str, str], now: datetime) -> list[timedelta]:
         return []
     max_age = directives.get("max-age")
     if max_age is not None:
-        if not (max_age.isascii() and max_age.isdigit()):
+        lifetime_s = _seconds(max_age)
+        if lifetime_s is None:
             return []
-        age = headers.get("age", "").strip()
-        used = int(age) if age.isascii() and age.isdigit() else 0
-        return [timedelta(seconds=min(max(int(max_age) - used, 0), _MAX_SECONDS))]
+        used = _seconds(headers.get("age", "")) or 0
+        return [timedelta(seconds=max(lifetime_s - used, 0))]
     expires = _http_date(headers.get("expires", ""))
     if expires is None:
         return []

@@ -597,3 +597,39 @@ def test_a_feed_listed_twice_in_two_spellings_is_asked_once_a_poll(tmp_path: Pat
             return report.feeds, len(up.requests_for("/h.xml")), int(stored)
 
     assert asyncio.run(scenario()) == (1, 1, 2)
+
+
+def test_a_number_of_thousands_of_digits_in_a_header_or_ttl_fails_no_poll(
+    tmp_path: Path,
+) -> None:
+    """`Cache-Control: max-age=`, `Retry-After:` and `<ttl>` of 5,000 nines: Python refuses to
+    read a number of over 4,300 digits, and each had failed its feed's poll as an internal
+    error (its entries not stored, a traceback logged each time). They now read as the
+    longest wait there is, capped as any."""
+    nines = "9" * 5000
+    with_ttl = _rss("Ferry resumes").replace(b"<item>", f"<ttl>{nines}</ttl><item>".encode(), 1)
+
+    async def scenario() -> tuple[dict[str, dict[str, object]], datetime]:
+        async with Upstream() as up:
+            cached = up.add_feed(
+                "/a.xml", _rss("Bridge reopens"), headers={"Cache-Control": f"max-age={nines}"}
+            )
+            lasting = up.add_feed("/b.xml", with_ttl)
+            up.add_feed("/c.xml", b"busy", status=503, headers={"Retry-After": nines})
+            # (on another host name: its hold would keep the others of 127.0.0.1 waiting too)
+            busy = up.url("/c.xml").replace("127.0.0.1", "localhost")
+            async with _service_of(tmp_path, cached, lasting, busy) as service:
+                before = datetime.now(UTC).replace(microsecond=0)
+                report = await _poll(service)
+                assert (report.feeds, report.errors, report.items_new) == (3, 1, 2)
+                return _rows(service), before
+
+    rows, before = asyncio.run(scenario())
+    assert sorted((str(row["status"]), "localhost" in url) for url, row in rows.items()) == [
+        ("error", True),
+        ("ok", False),
+        ("ok", False),
+    ]
+    busy_row = next(row for url, row in rows.items() if "localhost" in url)
+    assert busy_row["http_status"] == 503 and "internal error" not in str(busy_row["error"])
+    assert datetime.fromisoformat(str(busy_row["next_poll_at"])) > before + timedelta(hours=1)
