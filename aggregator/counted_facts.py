@@ -54,7 +54,7 @@ _PERIOD = re.compile(
     r"|\bsince\b",  # (a total since a date or an event spans more than the story's event)
     re.IGNORECASE,
 )
-_NUMBER = r"(~?)(\d+|one|two)"
+_NUMBER = r"(~?)(\d{1,15}(?!\d)|one|two)"  # (a longer run is no count: `novelty._DIGITS`)
 # "<figure> [whom] [are now known to have] <word>": the figure and the words after it up to
 # a stop or a comma (the word for the count is looked for among the first seven).
 _FIGURE_FIRST = re.compile(rf"(?<![\w.,]){_NUMBER}(?=((?:\s+[a-z]+){{1,7}}))")

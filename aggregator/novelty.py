@@ -144,12 +144,18 @@ _COUNTRIES = (
     (re.compile(r"\b(?:the\s+)?(?:United Kingdom|U\.K\.(?!\w)|Great Britain|Britain)"
                 r"(?![\w.])"), "the UK"),
 )  # fmt: skip
+# A figure's digits: at most 15 (a longer run, "99999…" from a broken or hostile feed, is no
+# figure: read as one it had overflowed a float or passed Python's 4,300-digit limit, which
+# failed its whole story's summary)
+_DIGITS = r"\d{1,15}"
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]*\d)")
-_SCALED = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?) (thousand|million|billion|trillion)\b", re.I)
+_SCALED = re.compile(
+    rf"(?<![\d.,])({_DIGITS}(?:\.{_DIGITS})?) (thousand|million|billion|trillion)\b", re.I
+)
 _SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _HALF = re.compile(r"\bhalf an? (thousand|million|billion|trillion)\b", re.I)
-_DOZEN = re.compile(r"\b(?:(?:a|one)|(\d+|two))[\s-]+dozen\b", re.I)
-_DECADES = re.compile(r"\b(\d+|one|two)[\s-]+decades?\b", re.I)
+_DOZEN = re.compile(rf"\b(?:(?:a|one)|({_DIGITS}|two))[\s-]+dozen\b", re.I)
+_DECADES = re.compile(rf"\b({_DIGITS}|one|two)[\s-]+decades?\b", re.I)
 _DECADE = re.compile(
     r"\b(?:(?:a|one)\s+decade|(the|past|last|next|this|that|coming|previous|full|whole)\s+"
     r"decade|decade(?=[\s-]+(?:long|old)\b))\b",
@@ -188,7 +194,7 @@ def _hedged(text: str) -> str:
     return "".join(parts)
 
 
-_FIGURE = re.compile(r"(?<![\w.,])(~?)(\d+)(?![\w.,]*\d)(?:[\s-]+([^\W\d_]+))?")
+_FIGURE = re.compile(rf"(?<![\w.,])(~?)({_DIGITS})(?![\w.,]*\d)(?:[\s-]+([^\W\d_]+))?")
 
 
 def _spelt(match: re.Match[str]) -> str:

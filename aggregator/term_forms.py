@@ -89,9 +89,11 @@ def _quantity(match: re.Match[str]) -> str:
             if scale in _AMBIGUOUS and match.string[max(0, match.start() - 1)] not in _CURRENCY:
                 return match.group(0)  # "100m": metres as often as millions
             value = Decimal(found["num"].replace(",", "")) * _SCALES[scale]
+        # (a figure of more digits than the decimal context's 28 cannot be rounded to cents:
+        # "9999…9 thousand" had failed its whole story's summary; it is kept as written)
+        form = _form(value)
     except (InvalidOperation, KeyError):
         return match.group(0)
-    form = _form(value)
     return form or match.group(0)
 
 
