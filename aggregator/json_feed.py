@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from .fast_parse import MAX_ENTRIES_READ
@@ -38,7 +39,7 @@ def read_json_feed(body: bytes) -> dict[str, Any]:
     """A JSON Feed document as feedparser's result (`feed`, `entries`, `version`, `bozo`).
     ValueError, with the reason in words, when the body is no JSON or no JSON Feed."""
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        data = json.loads(body.decode("utf-8-sig"), parse_int=_integer)
     except UnicodeDecodeError as exc:
         raise ValueError(f"JSON that is not UTF-8 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
@@ -118,6 +119,13 @@ def _author(item: dict[str, Any]) -> str:
     authors = item.get("authors")
     first = authors[0] if isinstance(authors, list) and authors else item.get("author")
     return _string(first, "name") if isinstance(first, dict) else ""
+
+
+def _integer(digits: str) -> int | None:
+    """A JSON integer; None (as `null`: no value) for one of more digits than Python reads
+    (`sys.get_int_max_str_digits`, 4,300), which had refused the whole feed for one number."""
+    limit = sys.get_int_max_str_digits()
+    return int(digits) if not limit or len(digits.lstrip("-")) <= limit else None
 
 
 def _string(mapping: dict[str, Any], key: str) -> str:

@@ -156,3 +156,40 @@ def test_add_finds_the_json_feed_a_page_points_to_and_the_poller_reads_it(tmp_pa
     assert rows == [("Council approves harbour wall", wall)]
     opml = parse_opml(sources.read_bytes())
     assert [s.title for s in opml.sources] == ["Other", "Harbour Notes"]
+
+
+def test_a_json_feed_with_a_number_of_thousands_of_digits_keeps_its_items(
+    tmp_path: Path,
+) -> None:
+    """One item's number of 5,000 digits (Python reads no integer of over 4,300) had refused
+    the whole feed as "not a feed"; it now reads as no value, and every item is stored."""
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    body = document(
+        [{"id": "1", "url": "https://harbour.example/wall", "title": "Council approves wall",
+          "content_text": "The council approved a new harbour wall on Monday.",
+          "date_published": now},
+         {"id": "2", "url": "https://harbour.example/ferry", "title": "Ferry resumes",
+          "content_text": "The island ferry resumed on Monday.", "date_published": now,
+          "_views": 0}]
+    ).replace(b'"_views": 0', b'"_views": ' + b"9" * 5000)  # fmt: skip
+    sources = tmp_path / "feeds.opml"
+
+    async def scenario() -> tuple[list[str], str]:
+        async with Upstream() as up:
+            url = up.add_feed("/feed.json", body, content_type="application/feed+json")
+            sources.write_text(
+                f"<opml version='2.0'><body><outline text='Blogs'><outline text='Harbour' "
+                f"xmlUrl='{url}'/></outline></body></opml>"
+            )
+            service = Service(sources, ":memory:", Settings())
+            try:
+                await service.load_sources(strict=True)
+                async with Fetcher(service.settings.fetch) as fetcher:
+                    await service.poll_cycle(fetcher)
+                titles = [r[0] for r in service.store.db.execute("SELECT title FROM items")]
+                status = service.store.db.execute("SELECT status FROM feeds").fetchone()[0]
+            finally:
+                service.close()
+            return sorted(titles), str(status)
+
+    assert asyncio.run(scenario()) == (["Council approves wall", "Ferry resumes"], "ok")
