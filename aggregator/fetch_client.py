@@ -60,7 +60,7 @@ class GuardedResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self.inner.resolve(host, port, family)
         name = host.lower()
-        for result in results:
+        for result in results:  # (every answer: the connector tries the next when one fails)
             address = _address(result["host"])
             if address is None or self.internal(address):
                 if name not in self.listed or (
@@ -68,7 +68,6 @@ class GuardedResolver(AbstractResolver):
                 ):
                     raise PrivateAddressError(f"{host} resolves to a private address ({address})")
                 self.local.add(name)
-                break
         return results
 
     async def close(self) -> None:

@@ -169,6 +169,8 @@ def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it()
         ("[::ffff:169.254.169.254]", {}),
         ("metadata.test", {"metadata.test": ["169.254.169.254"]}),  # by name
         ("flip.test", {"flip.test": [["127.0.0.1"], ["169.254.169.254"]]}),  # rebinding
+        # (rebinding to two addresses: the link-local one is tried when the first fails)
+        ("flip.test", {"flip.test": [["127.0.0.1"], ["127.0.0.1", "169.254.169.254"]]}),
     ],
 )
 def test_an_intranet_feed_may_not_redirect_to_a_link_local_address(
