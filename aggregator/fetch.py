@@ -877,22 +877,27 @@ def _address(host: str | None) -> IPAddress | None:
     return None
 
 
-def is_link_local(address: IPAddress) -> bool:
-    """169.254.0.0/16 or fe80::/10, also IPv4-mapped: where a cloud's metadata service answers."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_link_local
-
-
-def is_internal(address: IPAddress) -> bool:
-    """Loopback, private, link-local, shared, multicast, reserved or unspecified, also when
-    wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): no public feed redirects there."""
+def _unwrapped(address: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 one wraps (IPv4-mapped, 6to4, NAT64), else `address`."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour
         if embedded is None and address in _NAT64:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
-            return is_internal(embedded)
+            return embedded
+    return address
+
+
+def is_link_local(address: IPAddress) -> bool:
+    """169.254.0.0/16 or fe80::/10, also wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): where a
+    cloud's metadata service answers."""
+    return _unwrapped(address).is_link_local
+
+
+def is_internal(address: IPAddress) -> bool:
+    """Loopback, private, link-local, shared, multicast, reserved or unspecified, also when
+    wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): no public feed redirects there."""
+    address = _unwrapped(address)
     return (
         address.is_private
         or address.is_loopback

@@ -167,6 +167,8 @@ def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it()
         ("169.254.169.254", {}),  # a cloud's metadata service, as written
         ("[fe80::1]", {}),
         ("[::ffff:169.254.169.254]", {}),
+        ("[64:ff9b::a9fe:a9fe]", {}),  # NAT64, as `is_internal` unwraps it
+        ("[2002:a9fe:a9fe::1]", {}),  # 6to4
         ("metadata.test", {"metadata.test": ["169.254.169.254"]}),  # by name
         ("flip.test", {"flip.test": [["127.0.0.1"], ["169.254.169.254"]]}),  # rebinding
         # (rebinding to two addresses: the link-local one is tried when the first fails)
