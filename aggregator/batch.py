@@ -32,11 +32,13 @@ from .text import clean_text, strip_feed_template
 __all__ = ["cluster_file", "group_rows", "read_rows"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY_END = datetime(1970, 1, 2, tzinfo=UTC)  # the poller's floor (`parse._date`)
 
 
 def _when(value: object, where: str, now: datetime) -> datetime | None:
-    """`published` read as the poller reads a feed's dates: one before 1970 (a placeholder
-    such as 0001-01-01) is no date, and one after `now` is `now`."""
+    """`published` read as the poller reads a feed's dates: one before 2 January 1970 (a
+    placeholder such as 0001-01-01, a zero timestamp) is no date, and one after `now` is
+    `now`."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
@@ -49,7 +51,7 @@ def _when(value: object, where: str, now: datetime) -> datetime | None:
         raise ConfigError(f"{where}: `published` is not ISO-8601: {value!r}") from exc
     except OverflowError:
         return None if parsed.year < _EPOCH.year else now
-    if parsed < _EPOCH:  # (the poller's floor for a feed's dates: `parse._EARLIEST`)
+    if parsed < _EPOCH_DAY_END:  # (the Unix epoch's day too: a CMS's "no date")
         return None
     return min(parsed, now)
 

@@ -7,10 +7,12 @@ import io
 import json
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from aggregator.batch import read_rows
 from aggregator.cli import main
 from aggregator.lock import lock_path, writer_lock
 
@@ -227,3 +229,14 @@ def test_cluster_stops_at_once_while_the_service_writes_the_database(
     assert code == 1 and out == []
     assert "`aggregator run`" in err and "already running on this database" in err
     assert not db.exists()  # nothing was written
+
+
+@pytest.mark.parametrize(
+    "published", ["1970-01-01T00:00:00Z", "1969-12-31T19:00:00-05:00", "1970-01-01T08:00:00"]
+)
+def test_a_date_on_the_unix_epochs_day_is_no_date_as_in_a_feed(published: str) -> None:
+    """A CMS's zero timestamp is no date in a feed (`parse._date`); it had been kept here."""
+    [(_, when)] = read_rows([json.dumps(dict(ROWS[0], published=published))])
+    assert when is None
+    [(_, kept)] = read_rows([json.dumps(dict(ROWS[0], published="1970-01-02T10:00:00Z"))])
+    assert kept == datetime(1970, 1, 2, 10, tzinfo=UTC)
