@@ -397,9 +397,18 @@ def item_kind(item: Item) -> Kind:
         return "opinion"
     if _ROUNDUP_HINTS.search(title, low) or _EDITION_HINTS.search(title, low):
         return "roundup"
-    if opens_in_first_person(item.text or "") or _titled_as_writer(title, item.text or ""):
+    if _opens_as_writer(title, item.text or "") or _titled_as_writer(title, item.text or ""):
         return "essay"
     return "news"
+
+
+def _opens_as_writer(title: str, text: str) -> bool:
+    """Whether the text opens in its writer's own "I" (`opens_in_first_person`), read in the
+    item's language where it says "I" at all: an Italian report's "I" is its article ("I
+    carabinieri hanno …")."""
+    return opens_in_first_person(text) and opens_in_first_person(
+        text, detect_language(f"{title}\n{text}")
+    )
 
 
 def _titled_as_writer(title: str, text: str) -> bool:

@@ -210,19 +210,23 @@ def _writers(
     ]
 
 
-def _voiced(units: Sequence[Unit], writers: Sequence[tuple[str, str] | None]) -> list[str]:
+def _voiced(
+    units: Sequence[Unit],
+    writers: Sequence[tuple[str, str] | None],
+    language: str | None = None,
+) -> list[str]:
     """The units' texts as bullets: a sentence of a column or essay in its writer's own first
     person ("…, I started crying.") or speaking to its reader ("…, you will miss it.") quoted
     and attributed (`writer_voice.in_writers_words`), so no reader asks whose "I" or which
     "you"; a named writer quoted above "also writes", and so does an unnamed one when no other
     source's bullet came between ("the author" then means no one else); any other as it
-    stands."""
+    stands. `language`: the bullets' one language, where known (`in_writers_voice`)."""
     texts: list[str] = []
     named: set[tuple[str, str]] = set()
     last = -1  # the source of the bullets since the last quote, while only it spoke
     for unit in units:
         writer = writers[unit.source]
-        if writer is None or not in_writers_voice(unit.text):
+        if writer is None or not in_writers_voice(unit.text, language):
             texts.append(unit.text)
             last = last if unit.source == last else -1
             continue
@@ -261,20 +265,22 @@ def _units(
     titles: list[str],
     factual: list[bool],
     writers: Sequence[tuple[str, str] | None],
+    languages: Sequence[str | None],
     settings: SummarySettings,
 ) -> tuple[list[Unit], int]:
-    """The story's candidate units, not yet vectorised: each source's title (where it has
-    one) and the body sentences of each source that supplies facts; and those sentences'
-    words together. A report's sentence that says "I" outside quotation marks is left out: a
-    report's "I" is someone it does not name there (an interview's questions and answers, a
-    quote whose marks were lost: "I think that's why he won."), not its writer, whose words
-    only a column's or essay's "I" is (`_voiced`). So is one that speaks to its reader ("If
-    you know your history, …"): a teaser, a how-to or an aside, never the report's fact. So is
-    one that opens with "We" or "Our": the outlet's voice ("Our correspondent says …") or a
-    statement's that lost its marks; unless the source has no other sentence, where the
-    outlet's "We go inside the hospice …" is all its teaser says of its piece. So is one that
-    is mostly a quotation in another language than the source's own words (`quote_language`):
-    a reader of an English headline gets no Tagalog quote for its bullet."""
+    """The story's candidate units, not yet vectorised: each source's title (where it has one)
+    and the body sentences of each source that supplies facts; and those sentences' words
+    together (`languages`: each source's, `_fact_sources`). A report's sentence that says "I"
+    outside quotation marks is left out (in its source's language: Italian's "I" is its
+    article): a report's "I" is someone it does not name there (an interview's questions and
+    answers, a quote whose marks were lost: "I think that's why he won."), not its writer, whose
+    words only a column's or essay's "I" is (`_voiced`). So is one that speaks to its reader
+    ("If you know your history, …"): a teaser, a how-to or an aside, never the report's fact. So
+    is one that opens with "We" or "Our": the outlet's voice ("Our correspondent says …") or a
+    statement's that lost its marks; unless the source has no other sentence, where the outlet's
+    "We go inside the hospice …" is all its teaser says of its piece. So is one that is mostly a
+    quotation in another language than the source's own words (`quote_language`): a reader of an
+    English headline gets no Tagalog quote for its bullet."""
     units: list[Unit] = []
     body_words = 0
     for index, item in enumerate(ordered):
@@ -287,7 +293,8 @@ def _units(
         )
         body_words += sum(n for _, n, _ in body)
         report = writers[index] is None
-        left_out = [report and in_writers_voice(sentence) for sentence, _, _ in body]
+        language = languages[index]  # (Italian's "I" is its article: `speaks_as_writer`)
+        left_out = [report and in_writers_voice(sentence, language) for sentence, _, _ in body]
         if report and body and all(left_out):
             left_out = [not _outlets_we(sentence) for sentence, _, _ in body]
         quotes = [quote_language(sentence) for sentence, _, _ in body]
@@ -549,7 +556,7 @@ class ExtractiveSummarizer:
             for it, src in zip(ordered, sources, strict=True)
         ]
         writers = _writers(ordered, kinds, sources)
-        units, body_words = _units(ordered, titles, told, writers, settings)
+        units, body_words = _units(ordered, titles, told, writers, languages, settings)
 
         idf = vectorise(units)
         centroid = story_centroid(units, len(ordered))
@@ -648,7 +655,7 @@ class ExtractiveSummarizer:
         `loosely` and `language` as `_select` reads them."""
         told: dict[int, set[int]] = {}  # (a bullet that took another's place: its sources)
         chosen = self._select(units, target, idf, head, headline, told, stale, loosely, language)
-        voiced = zip(chosen, _voiced(chosen, writers), strict=True)
+        voiced = zip(chosen, _voiced(chosen, writers, language), strict=True)
         if _one_source(units):  # nothing else to cite: the general path's answer, for free
             return tuple(Bullet(text=text, sources=(u.source,)) for u, text in voiced)
         return tuple(

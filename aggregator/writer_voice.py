@@ -46,15 +46,19 @@ _SINGULAR = re.compile(
     re.MULTILINE,
 )
 _ANY_SINGULAR = re.compile(r"\b(?:I|me|my|My|myself)\b")  # (what `_SINGULAR` needs, loosely)
+_ITALIAN_ARTICLE = re.compile(r"\bI\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s+|$)")
 OPENING_CHARS = 400  # how much of a text's start is read for its voice
 OPENING_SENTENCES = 2
 
 
-def speaks_as_writer(text: str) -> bool:
-    """Whether `text` says "I", "me" or "my" outside quotation marks (not "World War I")."""
+def speaks_as_writer(text: str, language: str | None = None) -> bool:
+    """Whether `text` says "I", "me" or "my" outside quotation marks (not "World War I");
+    `language` the text's where known: in Italian, "I" is the plural article ("I medici …")."""
     if _ANY_SINGULAR.search(text) is None:  # (most sentences: nothing to read further)
         return False
+    if language == "it":
+        text = _ITALIAN_ARTICLE.sub("", text)
     if "I" in text and ROMAN_I.search(text):
         text = ROMAN_I.sub("", text)
     if ":" in text:
@@ -107,24 +111,25 @@ def opens_as_we(text: str) -> bool:
     return text[:1] in "WO" and _OPENS_PLURAL.match(text) is not None
 
 
-def in_writers_voice(text: str) -> bool:
+def in_writers_voice(text: str, language: str | None = None) -> bool:
     """Whether `text` is in its writer's own voice: the first person singular
-    (`speaks_as_writer`), a sentence opening in the plural (`opens_as_we`) or speaking to the
-    reader (`addresses_reader`)."""
-    return speaks_as_writer(text) or opens_as_we(text) or addresses_reader(text)
+    (`speaks_as_writer`, with the text's `language` where known), a sentence opening in the
+    plural (`opens_as_we`) or speaking to the reader (`addresses_reader`)."""
+    return speaks_as_writer(text, language) or opens_as_we(text) or addresses_reader(text)
 
 
-def opens_in_first_person(text: str) -> bool:
+def opens_in_first_person(text: str, language: str | None = None) -> bool:
     """Whether a text's opening (its first two sentences, within `OPENING_CHARS`) speaks in
     the writer's first person singular: a column's or essay's voice, which a report's lead
-    does not take (what its people say stands in quotation marks)."""
+    does not take (what its people say stands in quotation marks); `language` as
+    `speaks_as_writer` reads it."""
     head = text[:OPENING_CHARS].lstrip()
     if _ANY_SINGULAR.search(head) is None:  # (most reports: nothing to read further)
         return False
     ends = [m.end() for m in _SENTENCE_END.finditer(head)]
     if len(ends) >= OPENING_SENTENCES:
         head = head[: ends[OPENING_SENTENCES - 1]]
-    return speaks_as_writer(head)
+    return speaks_as_writer(head, language)
 
 
 # A title whose sentence is the writer's own "I": "I'm more worried about …", "I wouldn't

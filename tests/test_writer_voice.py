@@ -166,6 +166,38 @@ def test_an_italian_title_opening_with_its_article_i_is_news() -> None:
     assert item_kind(piece) == "news"
 
 
+ITALIAN = dataclasses.replace(
+    REPORT,
+    title="Sciopero dei medici di famiglia in tutta la regione",
+    text=(
+        "I medici di famiglia della regione scioperano da lunedì per tre giorni. "
+        "I sindacati chiedono più personale negli ambulatori e turni più brevi. "
+        "La giunta regionale ha convocato un incontro per giovedì mattina."
+    ),
+)
+
+
+def test_an_italian_report_opening_with_its_article_i_is_news() -> None:
+    # The text's "I medici …" is Italian's plural article, no writer's "I"
+    assert item_kind(ITALIAN) == "news"
+    assert opens_in_first_person(ITALIAN.text or "", "en")
+    assert not opens_in_first_person(ITALIAN.text or "", "it")
+
+
+def test_an_italian_reports_sentences_opening_with_i_are_its_bullets() -> None:
+    story = _story([ITALIAN])
+    assert story.summary is not None
+    texts = [b.text for b in story.summary.bullets]
+    assert any(t.startswith("I sindacati chiedono") for t in texts), texts
+    assert not any("scrive" in t or "«" in t or "“" in t for t in texts), texts
+
+
+def test_in_italian_only_the_article_is_read_away() -> None:
+    assert not speaks_as_writer("I carabinieri sono arrivati alle nove.", "it")
+    assert speaks_as_writer("Il sindaco me lo ha detto ieri sera.", "it")  # ("me": the writer)
+    assert speaks_as_writer("I carabinieri sono arrivati alle nove.")  # (unknown: as English)
+
+
 def test_only_the_opening_counts() -> None:
     later = "A bus was trapped on Tuesday. Rescuers came by morning. I was there too, says one."
     assert speaks_as_writer(later) and not opens_in_first_person(later)
