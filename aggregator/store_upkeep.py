@@ -21,19 +21,14 @@ from pathlib import Path
 
 from .damage import is_damaged
 from .errors import DatabaseDamaged, StorageError
-from .retention import PruneReport
-from .store import BUSY_TIMEOUT_MS, Store, check_existing, from_iso, to_iso
+from .retention import PRUNED_AT, PruneReport
+from .store import BUSY_TIMEOUT_MS, Store, check_existing, to_iso
 from .store_db import chunks, page_bytes
 from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
 
 _CHUNK = 400
 BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
 DROP_LIMIT = 20_000  # items whose near keys (or grouping features) one prune drops at most
-
-
-def last_prune(store: Store) -> datetime | None:
-    rows = list(store._rows("SELECT value FROM meta WHERE key = 'retention_at'"))
-    return from_iso(rows[0]["value"]) if rows else None
 
 
 def _kept(store: Store, keep_per_category: int) -> set[str]:
@@ -117,7 +112,7 @@ def prune(
             "(SELECT image FROM summaries WHERE image IS NOT NULL)",
             [edge],
         )
-        store.db.table("meta").upsert({"key": "retention_at", "value": stamp}, pk="key")
+        store.db.table("meta").upsert({"key": PRUNED_AT, "value": stamp}, pk="key")
         if stories:
             store._bump_version()
     near = 0 if near_before is None else drop_near(store, near_before)

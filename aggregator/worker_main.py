@@ -9,7 +9,6 @@ service did not load, and the pool does not use it (`worker_pool`).
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 from typing import IO
 
@@ -129,6 +128,8 @@ def serve(tasks_fd: int, answers_fd: int) -> None:
     """Say `READY` and the code stamp on `answers_fd`, then answer each `(function, args)`
     read from `tasks_fd` with `(True, result)` or `(False, exception)`; return when the pool
     closes its end. An exception that cannot be pickled is sent as a RuntimeError naming it."""
+    import pickle  # (here: a service imports this module for `code_stamp` alone)
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C stops the parent; its pipe ends us)
     with os.fdopen(tasks_fd, "rb") as tasks, os.fdopen(answers_fd, "wb") as answers:
         write_message(answers, READY + package_stamp(PACKAGE))

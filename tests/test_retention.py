@@ -126,6 +126,10 @@ def test_the_job_drops_near_keys_of_originals_past_near_copies(
             "SELECT COUNT(*) FROM near_keys WHERE item_id = 'week-old'"
         ).fetchone() == (0,)
         assert store.db["items"].count == 3
+        # The prune's time is read back: not due again until `every` has passed.
+        assert asyncio.run(job.run_if_due()) is None
+        job.clock = lambda: T0 + RetentionSettings().every
+        assert asyncio.run(job.run_if_due()) is not None
     finally:
         store.close()
 

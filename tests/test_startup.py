@@ -47,6 +47,7 @@ NOT_NEEDED = (
     "concurrent.futures.process",
     "tomllib",
     "zoneinfo",  # digest send times only: the default settings name UTC and send nothing
+    "aggregator.store_upkeep",  # the prune's own code: the pass only reads when it last ran
 )
 # With article fetching off, the page fetching and extraction code is not loaded either, and
 # an up-to-date database is read and written without sqlite-utils (nor what it imports).
@@ -192,4 +193,5 @@ def test_a_304_pass_and_a_cron_pass_with_nothing_due_leave_stories_and_outputs_a
 
     assert "polled 0 feeds (none due)" in third
     assert sorted(m for m in ("aiohttp", "yarl") if m in loaded) == []  # no HTTP client
+    assert "pickle" not in loaded  # (the workers' messages: no worker was started)
     assert _stored(tmp_path) == after_304
