@@ -452,7 +452,9 @@ class Clusterer(GroupLeave):
                         found = on_profiles[story.id] = (dot(vector, profile), profile)
                     if found[0] > full:
                         full, matched = found
-                leans = both_text and not s.merge_on_one_name
+                # (asked only while it can matter: a story another of its members linked
+                # without leaning may merge whatever this link rests on)
+                leans = both_text and not s.merge_on_one_name and story.id not in folding
                 leans = leans and rests_on_a_name(
                     vector, matched, counts, s.threshold, features.title
                 )

@@ -246,6 +246,8 @@ def names_margin(
     rest on is thin."""
     distinct = counts.distinct(item.unique & member.unique)
     named = bool(counts.names_among(distinct))  # (`shares_a_name`, on the terms found once)
+    if named and not own_outlet:  # (whether their headlines name others asks nothing then)
+        return 0.0
     thin = not named and len(distinct) <= settings.min_shared_terms
     apart = names_apart(item, member, counts, thin)
     margin = settings.series_margin if apart and own_outlet else 0.0
