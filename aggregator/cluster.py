@@ -29,7 +29,7 @@ it decides over, and the bookkeeping that keeps it in step, is `aggregator.story
 from __future__ import annotations
 
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -470,9 +470,12 @@ class Clusterer(GroupLeave):
                 if route is not None:
                     margin = route[0] if margin is None else max(margin, route[0])
                     score = max(score, route[1])
-            if margin is None or (
-                headline is not None and not self._stands_for(story, member, features)
-            ):
+            if margin is None:
+                continue
+            theirs = self._full_features(member)
+            # the distinctive terms the two share, read by two checks below
+            shared = counts.distinct(features.unique & theirs.unique)
+            if headline is not None and not self._stands_for(story, member, features, shared):
                 continue
             if not leans:
                 folding.add(story.id)
@@ -489,7 +492,7 @@ class Clusterer(GroupLeave):
                 margin -= s.multi_topic_margin
             if explains or is_explainer(member.headline_text):  # a piece around a topic
                 margin -= s.explainer_margin
-            margin -= names_margin(features, self._full_features(member), counts, s, late, own)
+            margin -= names_margin(features, theirs, counts, s, late, own, shared)
             if owed and (story.id not in unowed or (margin, score) > unowed[story.id]):
                 unowed[story.id] = (margin, score)
             margin -= owed
@@ -502,7 +505,13 @@ class Clusterer(GroupLeave):
         ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return ranked
 
-    def _stands_for(self, story: ActiveStory, member: ProfileMember, features: Features) -> bool:
+    def _stands_for(
+        self,
+        story: ActiveStory,
+        member: ProfileMember,
+        features: Features,
+        shared: Sequence[str] | None = None,
+    ) -> bool:
         """Whether a profile member may stand for its story in a link to an arriving item with
         these features: the founder always, a later member through what it shares with the
         rest of the profile (`event_links.stands_for_story`). A regroup (no headline) is not
@@ -511,7 +520,7 @@ class Clusterer(GroupLeave):
         if member is story.founder:
             return True
         rest = (self._full_features(m) for m in story.profile_members() if m is not member)
-        return stands_for_story(features, self._full_features(member), rest, self._counts)
+        return stands_for_story(features, self._full_features(member), rest, self._counts, shared)
 
     def _hits(self, terms: Iterable[str], least: int) -> dict[ProfileMember, int]:
         """Profile members filed under at least `least` of `terms` → how many, counting only

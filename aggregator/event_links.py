@@ -32,7 +32,7 @@ names someone of its own: "high school" in London and "a high number" of pupils 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
@@ -152,15 +152,21 @@ def headlines_share_what(
 
 
 def stands_for_story(
-    item: Features, member: Features, rest: Iterable[Features], counts: WindowCounts
+    item: Features,
+    member: Features,
+    rest: Iterable[Features],
+    counts: WindowCounts,
+    shared: Sequence[str] | None = None,
 ) -> bool:
     """Whether a member that joined a story may stand for it in a link to `item`: one of the
     distinctive terms the two share is held by another of the story's profile members too.
     An item can report two events side by side ("Star A backs B's campaign; star C performs
     in her underwear") and join the story of one of them; through its other half it would
     bring the other event's reports into that story, and fold the other event's story in.
-    What it shares with the rest of the story is what made it a member."""
-    shared = counts.distinct(item.unique & member.unique)
+    What it shares with the rest of the story is what made it a member. `shared`: the
+    distinctive terms the two share, when the caller has them already."""
+    if shared is None:
+        shared = counts.distinct(item.unique & member.unique)
     if not shared:
         return True
     alone = True  # (no other member: nothing to tell it by)
@@ -239,12 +245,15 @@ def names_margin(
     settings: ClusterSettings,
     late: float,
     own_outlet: bool,
+    distinct: Sequence[str] | None = None,
 ) -> float:
     """What a link asks beyond the threshold for who it names: `late` is how many days the
     two items lie apart beyond 12 hours; `own_outlet` says the story is only the item's
     outlet's so far. A link sharing no name and only the fewest distinctive terms a link may
-    rest on is thin."""
-    distinct = counts.distinct(item.unique & member.unique)
+    rest on is thin. `distinct`: the distinctive terms the two share, when the caller has
+    them already."""
+    if distinct is None:
+        distinct = counts.distinct(item.unique & member.unique)
     named = bool(counts.names_among(distinct))  # (`shares_a_name`, on the terms found once)
     if named and not own_outlet:  # (whether their headlines name others asks nothing then)
         return 0.0

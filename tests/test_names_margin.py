@@ -10,7 +10,7 @@ import pytest
 from invented_items import filler, item
 
 from aggregator.cluster import ClusterSettings
-from aggregator.event_links import names_apart, names_margin
+from aggregator.event_links import names_apart, names_margin, stands_for_story
 from aggregator.features import Features, item_features
 from aggregator.models import Item
 from aggregator.window_counts import WindowCounts
@@ -104,6 +104,8 @@ def test_names_margin_is_the_whole_rule(own: bool, late: float) -> None:
     for one, other in permutations(features, 2):
         found = names_margin(one, other, counts, settings, late, own)
         assert found == _full_rule(one, other, counts, settings, late, own)
+        shared = counts.distinct(one.unique & other.unique)  # (as ranking hands them over)
+        assert names_margin(one, other, counts, settings, late, own, shared) == found
         named += bool(counts.names_among(counts.distinct(one.unique & other.unique)))
     assert 0 < named < 30  # (pairs on both sides of the shortcut)
 
@@ -119,3 +121,16 @@ def test_a_named_link_apart_in_its_headlines_pays_the_series_margin_in_its_own_o
     assert names_apart(one, other, counts)
     assert names_margin(one, other, counts, settings, 1.0, True) == settings.series_margin
     assert names_margin(one, other, counts, settings, 1.0, False) == 0.0
+
+
+def test_a_member_stands_for_its_story_alike_with_its_shared_terms_handed_over() -> None:
+    settings = ClusterSettings()
+    counts, features = _counted(ITEMS, settings)
+    answers = set()
+    for one, other in permutations(features, 2):
+        rest = [f for f in features if f is not one and f is not other][:2]
+        shared = counts.distinct(one.unique & other.unique)
+        found = stands_for_story(one, other, rest, counts)
+        assert stands_for_story(one, other, rest, counts, shared) == found
+        answers.add(found)
+    assert answers == {True, False}
