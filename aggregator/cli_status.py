@@ -305,7 +305,8 @@ def _report(
     `pictures` when `[publish] check_pictures` (and `images`) is on, what the bounce
     mailbox's reads found under `bounces` when `[digest] bounce_host` is set, the readers
     signed up for each daily email under `subscribers` when `[digest] self_service` is on,
-    and one row per feed under `feed_rows`."""
+    the digests whose category left the OPML or the settings under `digests_removed`
+    (`removed_report`), and one row per feed under `feed_rows`."""
     from .health import report, stale_after
 
     found, _ = report(reader, now, stale_after(settings), digests=True)
@@ -330,11 +331,15 @@ def _report(
         pictures["bounces"] = reader.bounces(settings.digest.listed_addresses)
     hubs = reader.websub_hubs() if settings.publish.hubs else {}
     websub = {"websub": {hub: hubs.get(hub, {}) for hub in settings.publish.hubs}}
+    signed = _signed_up(reader, settings) if settings.digest.self_service else {}
+    names = digest_names(settings, found.get("digests", {}), signed)
+    opml_now = (reader.categories(), reader.category_aliases())
     return {
         "checked_at": now.isoformat(timespec="seconds"),
         **found,
         "reasons": found.get("reasons", []),
         "warnings": found.get("warnings", []),
+        "digests_removed": removed_report(names, settings, opml_now),
         **backup,
         **(websub if settings.publish.hubs else {}),
         **({"push": reader.push_states()} if settings.fetch.websub_callback else {}),
@@ -555,8 +560,7 @@ def _print_digests(
     the service last read it), or that the settings no longer name, is shown as such with
     what became of its readers."""
     signed = signed or {}
-    configured = [c for c, to in settings.digest.recipients.items() if to or c in signed]
-    names = list(dict.fromkeys([*configured, *digests, *signed]))
+    names = digest_names(settings, digests, signed)
     if not names:
         return
     gone = removed_digests(names, settings.digest.recipients, *opml_now)
@@ -585,6 +589,32 @@ def _print_digests(
             )
 
 
+def digest_names(
+    settings: Settings, digests: Mapping[str, Any], signed: Mapping[str, tuple[int, int]]
+) -> list[str]:
+    """The digests `status` shows, in order: the settings' with anyone to send to (listed or
+    signed up), then those with a run stored, then those readers signed up for."""
+    configured = [c for c, to in settings.digest.recipients.items() if to or c in signed]
+    return list(dict.fromkeys([*configured, *digests, *signed]))
+
+
+def removed_report(
+    names: list[str], settings: Settings, opml_now: tuple[list[str], dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """`status --json`'s `digests_removed`: per digest `removed_digests` names, `not_in`
+    ("opml" or "recipients"), `reason` (the words `status` shows) and `sends_nothing`
+    (`_silent`: else it carries only the stories already filed under it). Pure."""
+    gone = removed_digests(names, settings.digest.recipients, *opml_now)
+    return {
+        name: {
+            "not_in": "recipients" if why == _NOT_LISTED else "opml",
+            "reason": why,
+            "sends_nothing": _silent(name, why, settings),
+        }
+        for name, why in sorted(gone.items())
+    }
+
+
 # What the digest of a category gone from the OPML that the settings still name carries:
 # `digest.due` keeps its schedule, and the stories stored under the category (which stay)
 # that changed since its last send go out once more.
@@ -595,6 +625,10 @@ def _silent(name: str, gone: str | None, settings: Settings) -> bool:
     """Whether a digest `removed_digests` names (`gone`) sends nothing: one the settings do
     not name (`digest.due` sends theirs only); one gone from the OPML alone still sends."""
     return gone is not None and name not in settings.digest.recipients
+
+
+_NOT_IN_OPML = "no such category in the OPML now (removed?)"
+_NOT_LISTED = "not in [digest.recipients] now"
 
 
 def removed_digests(
@@ -612,9 +646,9 @@ def removed_digests(
     gone = {}
     for name in names:
         if categories and category_now(name, categories, aliases) is None:
-            gone[name] = "no such category in the OPML now (removed?)"
+            gone[name] = _NOT_IN_OPML
         elif name not in recipients:
-            gone[name] = "not in [digest.recipients] now"
+            gone[name] = _NOT_LISTED
     return gone
 
 

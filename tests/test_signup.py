@@ -736,3 +736,45 @@ def test_status_shows_a_digest_whose_category_was_removed_as_such_and_keeps_its_
     ) in "\n".join(lines)
     with sqlite3.connect(db) as conn:
         assert subscriber_counts(conn)["Science"] == (2, 0)  # (kept)
+
+
+def test_status_json_names_the_digests_removed_from_the_opml_or_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status --json` had no field for a digest `status` shows as removed: one whose category
+    left the OPML (the settings still list it: it carries the stories filed under it) and one
+    readers signed up for that the settings no longer name (it sends nothing). Both are under
+    `digests_removed`, with why and whether it sends; a live digest is not."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    feeds = [
+        ("https://a.example/feed", "World News"),
+        ("https://b.example/feed", "Science"),
+        ("https://c.example/feed", "Business"),
+    ]
+    store.sync_sources([Source(url, url[8], category) for url, category in feeds], NOW)
+    readers = Subscribers(store)
+    for category in ("World News", "Science", "Business"):
+        readers.confirm(category, "ann@example.org", NOW)
+    store.sync_sources([Source(url, url[8], c) for url, c in feeds if c != "Science"], NOW)
+    store.close()
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        '[publish]\nbase_url = "https://news.example.org/"\n[digest]\nself_service = true\n'
+        'smtp_host = "127.0.0.1"\nfrom_address = "digest@news.example.org"\n'
+        '[digest.recipients]\n"World News" = []\n"Science" = []\n'
+    )
+    assert main(["status", "--db", str(db), "--config", str(config), "--json"]) == 0
+    removed = json.loads(capsys.readouterr().out)["digests_removed"]
+    assert removed == {
+        "Business": {
+            "not_in": "recipients",
+            "reason": "not in [digest.recipients] now",
+            "sends_nothing": True,
+        },
+        "Science": {
+            "not_in": "opml",
+            "reason": "no such category in the OPML now (removed?)",
+            "sends_nothing": False,
+        },
+    }
