@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from .article_settings import ArticleSettings
 from .item_kinds import is_advert
 from .models import Item
-from .platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet
+from .platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet, is_google_news_host
 from .site_holds import host_of, on_site
 
 __all__ = [
@@ -153,12 +153,6 @@ def is_home_page(url: str) -> bool:
     return parts.path in _HOME_PATHS or _EDITION.fullmatch(parts.path) is not None
 
 
-# Aggregators whose entry links lead on to the article only through a script (Google News's
-# `/rss/articles/…`): the page fetched is the aggregator's, and asking it once for every entry
-# would have the feed's own host hold us off for asking too often.
-_SCRIPT_REDIRECTORS = ("news.google.com",)
-
-
 def is_video_page(url: str) -> bool:
     """Whether a link is a video or audio platform's page (a YouTube channel's feed links
     each video's), which holds no article."""
@@ -173,8 +167,10 @@ def is_social_post(url: str) -> bool:
 
 def is_script_redirect(url: str) -> bool:
     """Whether a link is an aggregator's page that leads to the article only through a
-    script (the entry's `<source>` names its publisher: `dedupe.source_outlet`)."""
-    return host_of(url) in _SCRIPT_REDIRECTORS
+    script (the entry's `<source>` names its publisher: `dedupe.source_outlet`): Google News's
+    `/rss/articles/…`, on any of its country hosts. The page fetched would be the aggregator's,
+    and asking it once for every entry would have the feed's own host hold us off."""
+    return is_google_news_host(host_of(url))
 
 
 def gives_headlines_only(feed_url: str) -> bool:

@@ -24,7 +24,7 @@ from aggregator.cjk_script import has_cjk
 from aggregator.digests import blake2b
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
-from aggregator.platforms import account_outlet
+from aggregator.platforms import account_outlet, is_google_news_host
 from aggregator.terms import grouping_terms
 from aggregator.tokens import word_count, words
 
@@ -196,6 +196,15 @@ REDIRECTOR_HOSTS = frozenset(
     ow.ly buff.ly dlvr.it trib.al fb.me lnkd.in tinyurl.com rss.app feedly.com
     flipboard.com apple.news""".split()
 )
+
+
+def _behind_redirector(link: str | None) -> bool:
+    """Whether a link's host is a redirector's (`REDIRECTOR_HOSTS`, or Google News's on any
+    of its country hosts: news.google.co.uk's entries are Google's as news.google.com's)."""
+    host = _host(link)
+    return host in REDIRECTOR_HOSTS or is_google_news_host(host)
+
+
 PLATFORM_HOSTS = frozenset(
     """youtube.com youtu.be vimeo.com dailymotion.com soundcloud.com twitter.com x.com
     facebook.com instagram.com tiktok.com medium.com substack.com podbean.com
@@ -246,7 +255,7 @@ def site_aliases(links: Iterable[str | None], site: str | None) -> frozenset[str
     for link in links:
         key = outlet_key(link)
         ordinary = key not in PLATFORM_HOSTS and key not in REDIRECTOR_HOSTS
-        if key and key != site_key and ordinary and _host(link) not in REDIRECTOR_HOSTS:
+        if key and key != site_key and ordinary and not _behind_redirector(link):
             others[key] = others.get(key, 0) + 1
     if len(others) == 1 and min(others.values()) >= ALIAS_MIN_ITEMS:
         return frozenset(others)
@@ -271,9 +280,8 @@ def item_outlet(
     account = account_outlet(link)
     if account:  # (a social account's post: the account is the outlet)
         return account
-    link_host = _host(link)
     link_key, site_key = outlet_key(link), outlet_key(site)
-    hidden = link_host in REDIRECTOR_HOSTS or link_key in REDIRECTOR_HOSTS
+    hidden = _behind_redirector(link) or link_key in REDIRECTOR_HOSTS
     # (an account's posts of its site's articles count as that site, not as the account)
     aliased = bool(link_key) and link_key in aliases and not account_outlet(site)
     if site_key and (hidden or aliased or link_key in PLATFORM_HOSTS or not link_key):
@@ -302,7 +310,7 @@ def collected_from(
         return ""
     if not link_key or link_key in REDIRECTOR_HOSTS or link_key in PLATFORM_HOSTS:
         return ""
-    if _host(link) in REDIRECTOR_HOSTS or link_key in aliases:
+    if _behind_redirector(link) or link_key in aliases:
         return ""
     # (an account's post is the account's, on its server as anywhere)
     site_id, link_id = account_outlet(site) or site_key, account_outlet(link) or link_key
@@ -330,7 +338,7 @@ def source_outlet(link: str | None, source: str | None) -> str:
     if not source:
         return ""
     link_key = outlet_key(link)
-    if link_key and _host(link) not in REDIRECTOR_HOSTS and link_key not in REDIRECTOR_HOSTS:
+    if link_key and not _behind_redirector(link) and link_key not in REDIRECTOR_HOSTS:
         return ""
     key = outlet_key(source)
     if not key or key in REDIRECTOR_HOSTS or key in PLATFORM_HOSTS:

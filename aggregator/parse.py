@@ -26,7 +26,7 @@ from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
 from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
-from aggregator.platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet
+from aggregator.platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet, is_google_news_host
 from aggregator.site_holds import host_of, on_site
 from aggregator.text import holds_markup, html_to_text
 from aggregator.url_secrets import without_userinfo
@@ -410,7 +410,7 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
 
 # Redirectors that write the article's address into their link's query (host, path, the
 # parameters that may hold it): Bing News's feeds link every entry so, as Google's own do.
-# (hosts without "www.")
+# (hosts without "www."; Google News's country hosts are read as news.google.com)
 _WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("bing.com", "/news/apiclick.aspx"): ("url",),
     ("google.com", "/url"): ("url", "q"),
@@ -422,10 +422,12 @@ def _unwrapped(link: str | None) -> str | None:
     """The article's own address a redirector's `link` carries in its query (`_WRAPPERS`),
     or None: the entry then links to it, so its outlet, page and duplicates are the
     article's. The guid stays the link as written."""
-    if not link or "?" not in link or not ("bing.com" in link or "google.com" in link):
+    if not link or "?" not in link or not ("bing.com" in link or "google." in link):
         return None  # (most links, told without splitting them)
     parts = urlsplit(link)
     host = (parts.hostname or "").lower().removeprefix("www.")
+    if is_google_news_host(host):
+        host = "news.google.com"
     names = _WRAPPERS.get((host, parts.path.lower()))
     if not names:
         return None

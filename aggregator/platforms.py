@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["POST_MARKS", "SOCIAL_HOSTS", "VIDEO_HOSTS", "account_outlet"]
+__all__ = ["POST_MARKS", "SOCIAL_HOSTS", "VIDEO_HOSTS", "account_outlet", "is_google_news_host"]
 
 # Sites whose every page is a video's or a podcast's player: no article text to read there
 # (the feed's description is the text), only a large page, or a consent wall, to fetch.
@@ -21,6 +21,17 @@ SOCIAL_HOSTS = (
     "bsky.app", "threads.net", "threads.com", "twitter.com", "x.com", "facebook.com",
     "instagram.com", "t.me", "telegram.me",
 )  # fmt: skip
+
+# Google News: news.google.com and the regional hosts its old feeds still use, on Google's
+# country domains: news.google.de, news.google.co.uk, news.google.com.au (nothing under them,
+# nor a look-alike: news.google.evil.example, notnews.google.com).
+_GOOGLE_NEWS_HOST = re.compile(r"news\.google\.(?:com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})")
+
+
+def is_google_news_host(host: str) -> bool:
+    """Whether a (lower-case) host name is Google News's, any country's."""
+    return _GOOGLE_NEWS_HOST.fullmatch(host) is not None
+
 
 # A social account's page or one of its posts, on any host: Mastodon and the servers that
 # speak its addresses ("/@name", "/@name/<id>", "/@name@their.server/<id>"), Threads

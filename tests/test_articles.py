@@ -12,7 +12,9 @@ from aggregator.articles import (
     crawl_delay,
     due_articles,
     extract_text,
+    gives_headlines_only,
     is_home_page,
+    is_script_redirect,
     is_teaser,
     next_try,
     passing_failure,
@@ -20,6 +22,7 @@ from aggregator.articles import (
     robots_url,
     skipped_feed,
 )
+from aggregator.dedupe import source_outlet
 from aggregator.models import Item
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -232,3 +235,35 @@ def test_a_page_is_tried_again_after_30_minutes_2_hours_and_8_hours_then_never()
         now + timedelta(hours=8),
         None,
     ]
+
+
+@pytest.mark.parametrize(
+    ("host", "google_news"),
+    [
+        ("news.google.com", True),
+        ("news.google.co.uk", True),  # old regional hosts: the same service
+        ("news.google.de", True),
+        ("news.google.com.au", True),
+        ("NEWS.GOOGLE.FR", True),
+        ("news.google.evil.example", False),  # look-alikes
+        ("notnews.google.com", False),
+        ("news.google.co.uk.evil.example", False),
+        ("news.google.com.evil", False),
+        ("evilnews.google.de", False),
+        ("google.co.uk", False),
+    ],
+)
+def test_a_google_news_feed_is_told_on_any_of_its_country_hosts(
+    host: str, google_news: bool
+) -> None:
+    """A Google News feed on a regional host (news.google.co.uk, .de, .com.au) had been
+    taken for a publisher's: its entries' pages, which lead on only through a script, were
+    fetched, `status` and `check` did not say it gives headlines only, and its entries were
+    not counted as the publisher each names. A look-alike host is none."""
+    link = f"https://{host}/rss/articles/CBMiQ2h0dHBz?oc=5"
+    assert is_script_redirect(link) is google_news
+    assert gives_headlines_only(f"https://{host}/rss/search?q=dam") is google_news
+    page = make(1, url=link)
+    assert due_articles([page], ArticleSettings())[2] == ([page] if google_news else [])
+    named = source_outlet(link, "https://www.harbourgazette.example/")
+    assert named == ("harbourgazette.example" if google_news else "")

@@ -424,11 +424,12 @@ def test_a_redirectors_link_that_carries_the_articles_address_links_the_article(
         "https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://marrowtimes.example/a%3Fp%3D2"
     )
     odd = "https://www.google.com/url?q=javascript:alert(1)"
+    regional = "https://news.google.co.uk/news/url?sa=t&amp;url=https://calder.example/b"
     body = (
         "<rss version='2.0'><channel><title>Digest</title>"
         + "".join(
             f"<item><title>Story {n}</title><link>{link}</link></item>"
-            for n, link in enumerate((bing, alert, odd))
+            for n, link in enumerate((bing, alert, odd, regional))
         )
         + "</channel></rss>"
     ).encode()
@@ -437,6 +438,7 @@ def test_a_redirectors_link_that_carries_the_articles_address_links_the_article(
         "https://www.harbourgazette.example/2026/dam",
         "https://marrowtimes.example/a?p=2",
         "https://www.google.com/url?q=javascript:alert(1)",
+        "https://calder.example/b",  # (Google News's old regional hosts wrap so too)
     ]
     assert entries[0].guid == bing.replace("&amp;", "&")
 
