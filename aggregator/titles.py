@@ -338,15 +338,46 @@ def without_prefix(title: str, prefixes: frozenset[str]) -> str:
 
 
 # A day's name heading a newsletter's teaser ("Tuesday: The state's health director …"): the
-# edition's dateline, which changes every day, so no feed sets one label three times.
-_WEEKDAY_LABELS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+# edition's dateline, which changes every day, so no feed sets one label three times. In the
+# languages read: English, Spanish, French ("Mardi : …"), German, Italian, Portuguese (its
+# "-feira" names: "Segunda" and "Quinta" alone are other words too) and Dutch.
+_WEEKDAY_LABELS = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    Lunes Martes Miércoles Miercoles Jueves Viernes Sábado Sabado Domingo
+    Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche
+    Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonnabend Sonntag
+    Lunedì Lunedi Martedì Martedi Mercoledì Mercoledi Giovedì Giovedi Venerdì Venerdi Sabato
+    Domenica
+    Segunda-feira Terça-feira Terca-feira Quarta-feira Quinta-feira Sexta-feira
+    Segunda-Feira Terça-Feira Terca-Feira Quarta-Feira Quinta-Feira Sexta-Feira
+    Maandag Dinsdag Woensdag Donderdag Vrijdag Zaterdag Zondag""".split()
+)
+# A day's label further on: the text is a list of days ("Montag: Ruhetag. Dienstag: 10 bis
+# 18 Uhr."), each line its own, none a dateline.
+_LATER_WEEKDAY = re.compile(
+    r"(?<!\w)(?:{})\s*:".format("|".join(sorted(_WEEKDAY_LABELS, key=len, reverse=True)))
+)
+DATELINE_MIN_WORDS = 3  # after a day's label, to be a sentence ("Dienstag: Ruhetag." is none)
+
+
+def _dateline(text: str, end: int) -> bool:
+    """Whether the day's label that `text` opens with (ending at `end`) is a dateline: a
+    sentence follows it, with a capital and DATELINE_MIN_WORDS words or more (a German noun
+    alone, "Ruhetag.", is a list's line), and no other day's label does (a list of days)."""
+    rest = text[end:]
+    return (
+        rest[:1].isupper()
+        and _paragraph_words(rest) >= DATELINE_MIN_WORDS
+        and _LATER_WEEKDAY.search(rest) is None
+    )
 
 
 def text_labels(texts: Sequence[str]) -> frozenset[str]:
     """The labels a feed sets before FURNITURE_MIN_TITLES or more of its texts, in mixed case
     and before a sentence ("Coronavirus: Parties and travel plans …", a section's name), and
-    a day's name before any one ("Tuesday: …", a newsletter edition's dateline): a label in
-    capitals ("COMMENT:") may mark a kind, and is the bullets' to read."""
+    a day's name before any one ("Tuesday: …", "Mardi : …", a newsletter edition's dateline,
+    `_dateline`): a label in capitals ("COMMENT:") may mark a kind, and is the bullets' to
+    read."""
     found: dict[str, int] = {}
     for text in texts:
         match = _KICKER.match(text)
@@ -354,7 +385,8 @@ def text_labels(texts: Sequence[str]) -> frozenset[str]:
             continue
         label = match.group(1)
         if label in _WEEKDAY_LABELS:
-            found[label] = FURNITURE_MIN_TITLES
+            if _dateline(text, match.end()):
+                found[label] = FURNITURE_MIN_TITLES
         elif any(ch.islower() for ch in label):
             found[label] = found.get(label, 0) + 1
     return frozenset(label for label, n in found.items() if n >= FURNITURE_MIN_TITLES)
@@ -368,4 +400,6 @@ def without_label(text: str, labels: frozenset[str]) -> str:
         return text
     if text[match.end() : match.end() + 1].islower():
         return text  # (a list's line, "Tuesday: closed.")
+    if match.group(1) in _WEEKDAY_LABELS and not _dateline(text, match.end()):
+        return text  # (a list of days, "Monday: Closed. Tuesday: 9 to 5.")
     return text[match.end() :]

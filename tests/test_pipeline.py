@@ -571,6 +571,49 @@ def test_a_newsletters_weekday_dateline_is_left_out_of_its_one_text() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("dateline", "sentence", "subject", "list_line"),
+    [
+        ("Martes: ", "El consejo aprobó el puente.", "Tormenta: Martes trajo la lluvia.",
+         "Martes: cerrado."),
+        ("Mardi : ", "Le conseil a voté le pont.", "Orage : Mardi a noyé la ville.",
+         "Mardi : fermé."),
+        ("Mardi\u202f: ", "Le conseil a voté le pont.", "Orage : Mardi a noyé la ville.",
+         "Mardi\u202f: fermé."),
+        ("Dienstag: ", "Der Rat stimmte der Brücke zu.", "Sturm: Dienstag brachte Regen.",
+         "Dienstag: Ruhetag."),
+        ("Martedì: ", "Il consiglio ha approvato il ponte.", "Tempesta: Martedì ha piovuto.",
+         "Martedì: chiuso."),
+        ("Terça-feira: ", "O conselho aprovou a ponte.", "Tempestade: Terça-feira choveu.",
+         "Terça-feira: fechado."),
+        ("Dinsdag: ", "De raad keurde de brug goed.", "Storm: Dinsdag bracht veel regen.",
+         "Dinsdag: gesloten."),
+        ("Tuesday: ", "The council approved the bridge.", "Storm: Tuesday brought rain.",
+         "Tuesday: Closed."),
+    ],
+)  # fmt: skip
+def test_a_newsletters_weekday_dateline_is_left_out_in_each_language_read(
+    dateline: str, sentence: str, subject: str, list_line: str
+) -> None:
+    """A day's label before a newsletter's teaser had been dropped in English only ("Martes:",
+    "Mardi :" with the French space before its colon, "Dienstag:" … stayed). It goes before a
+    sentence in each language; it stays before a lower-case word or a noun alone (a list's
+    line: German capitalises "Ruhetag"), in a list of days, and where the day is a
+    sentence's subject after another label."""
+    texts = [
+        dateline + sentence,
+        subject,
+        list_line,
+        f"{dateline}{sentence} {dateline.strip()} {sentence}",  # (a list of days)
+    ]
+    items = entries_to_items(
+        SOURCE,
+        parsed(*(Entry(guid=f"g{n}", title=f"Headline {n}", text=t) for n, t in enumerate(texts))),
+        NOW,
+    )
+    assert [i.text for i in items] == [sentence, *texts[1:]]
+
+
 def test_a_feeds_label_goes_before_a_sentence_that_opens_with_a_figure_or_a_quote() -> None:
     texts = [
         "Harbour: The new ferry terminal opened to passengers on Monday morning.",
