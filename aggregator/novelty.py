@@ -42,6 +42,7 @@ __all__ = [
     "loose_terms",
     "names_new",
     "negates",
+    "negates_against",
     "opposed",
     "paraphrases",
     "restates",
@@ -649,6 +650,46 @@ def negates(text: str, language: str | None = None) -> bool:
     return _NEGATION_OF.get(language or "en", _NEGATION).search(text) is not None
 
 
+# "Without" denies what follows it, not the clause's act: "<official> was seen at the salon
+# without wearing a mask" still says she was seen, and tells no "not" against "<official> says
+# the salon set her up"; "the bill passed without <senator>'s vote" does against "<senator>
+# voted for the bill". Read up to `_WITHOUT_SPAN` words after it, to a punctuation mark or
+# "and"/"or"/"but".
+_WITHOUT = {"en": "without", "de": "ohne", "fr": "sans", "es": "sin", "pt": "sem",
+            "it": "senza", "nl": "zonder", "ru": "без", "uk": "без"}  # fmt: skip
+_WITHOUT_SPAN = 4
+_WITHOUT_END = re.compile(r"[^\w\s'’-]|\b(?:and|or|but)\b", re.I)
+
+
+def negates_against(text: str, other_text: str, language: str | None = None) -> bool:
+    """Whether a text says "not" (`negates`, in the story's `language`) of something
+    `other_text` may tell: a "without" (`_WITHOUT`) counts only when a fact term of the
+    words it governs is one of `other_text`'s ("without the senator's vote" against "the
+    senator voted for it"; "without wearing a mask" against "the salon set her up" does
+    not)."""
+    without = _WITHOUT.get(language or "en", "without")
+    for match in _NEGATION_OF.get(language or "en", _NEGATION).finditer(text):
+        if match.group().casefold() != without or _without_told(text, match.end(), other_text):
+            return True
+    return False
+
+
+def _without_told(text: str, at: int, other_text: str) -> bool:
+    """Whether `other_text` holds a fact term of the words a "without" ending at `at`
+    governs, or one of which the other is the start ("vot" of "voted", "vote")."""
+    rest = text[at:]
+    end = _WITHOUT_END.search(rest)
+    governed = fact_terms(" ".join((rest[: end.start()] if end else rest).split()[:_WITHOUT_SPAN]))
+    if not governed:
+        return False
+    theirs = fact_terms(other_text)
+    return any(
+        t == o or (min(len(t), len(o)) >= 3 and (t.startswith(o) or o.startswith(t)))
+        for t in governed
+        for o in theirs
+    )
+
+
 TELLS_MORE = 0.75  # weighted share of a chosen bullet's terms that a sentence telling it holds
 
 
@@ -754,7 +795,8 @@ def retells(
       joined to a lower-case one, "Soviet-era", describes);
     - no figure the two lack (an age after a name is none), no words quoted that the bullet
       does not quote, no "not" that the other lacks (`negates`, in the story's `language`:
-      "nicht", "kein" in German), and not half as long again;
+      "nicht", "kein" in German; a bullet's "without" only against what it governs,
+      `negates_against`), and not half as long again;
     - at least `RETELLS` of the smaller one's terms in common (`RESTATES_MIN` or more).
     What such a sentence adds (who said it where, a description, other words for the same
     act) is no fact a subscriber misses; a reason, a reaction or a quote is, and is kept."""
@@ -772,8 +814,8 @@ def retells(
     ]
     if not news:
         return False
-    if negates(text, language) != negates(other_text, language):
-        return False
+    if negates(text, language) != negates_against(other_text, text, language):
+        return False  # (the bullet's "without" it does not tell: no "not" against it)
     if opposed(text, other_text):
         return False
     if any(q not in other_text for q in _QUOTED.findall(text)):

@@ -9,6 +9,7 @@ from aggregator.novelty import (
     fact_terms,
     fact_terms_of,
     negates,
+    negates_against,
     opposed,
     restates,
     retells,
@@ -399,3 +400,55 @@ def test_a_negation_is_read_in_english_when_the_language_is_not_known() -> None:
 def test_a_step_in_french_is_no_negation() -> None:
     assert not negates("Un premier pas vers un accord dans le Pas-de-Calais.", "fr")
     assert negates("Il n'y a pas eu de blessés dans le Pas-de-Calais.", "fr")
+
+
+_SET_UP_TITLE = "Dana Holt says salon owes her an apology for 'set up'"
+_SET_UP_TITLES = [
+    (_SET_UP_TITLE, fact_terms(_SET_UP_TITLE)),
+    (t := "Rival calls Holt's Port Arden salon trip latest example of 'privilege'", fact_terms(t)),
+    (t := "Commentator on Dana Holt's visit to the hair salon", fact_terms(t)),
+]
+_SET_UP = (
+    "Councillor Dana Holt said she fell for a 'set up' by the salon where she was filmed having "
+    "her hair done without wearing a face mask and added the salon owes her an apology."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the bullet's "without" denies the mask, which the retelling does not tell
+        ("Council leader Dana Holt says the hair salon set her up.", True),
+        # a real "not", a "without" of its own, a figure: kept
+        ("Council leader Dana Holt says the hair salon did not set her up.", False),
+        ("Council leader Dana Holt says the hair salon set her up without warning.", False),
+        ("Council leader Dana Holt says the hair salon set her up 2 times.", False),
+        # what the bullet's "without" denies, told: no retelling
+        ("Council leader Dana Holt says she was wearing a face mask when the salon set her up.",
+         False),
+    ],
+)  # fmt: skip
+def test_a_bullets_without_in_a_retelling(text: str, expected: bool) -> None:
+    headline = fact_terms(_SET_UP_TITLE)
+    got = retells(text, fact_terms(text), _SET_UP, fact_terms(_SET_UP), headline, _SET_UP_TITLES)
+    assert got is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "other", "expected"),
+    [
+        ("She was filmed at the salon without wearing a face mask.", "The salon set her up.",
+         False),
+        ("She was filmed at the salon without wearing a face mask.", "She wore a face mask.",
+         True),
+        ("The bill passed without the senator's vote.", "The senator voted for the bill.", True),
+        ("The bill passed without a vote, and the senator left.", "The senator left.", False),
+        ("The bill did not pass.", "The senator left.", True),
+        ("Das Gesetz kam ohne Abstimmung durch.", "Der Senator stimmte ab.", False),
+        ("Das Gesetz kam ohne Abstimmung durch.", "Die Abstimmung war am Montag.", True),
+    ],
+)  # fmt: skip
+def test_a_without_negates_only_what_it_governs(text: str, other: str, expected: bool) -> None:
+    language = "de" if "Gesetz" in text else None
+    assert negates_against(text, other, language) is expected
+    assert negates(text, language)  # (alone, it still reads as a "not")
