@@ -791,8 +791,9 @@ def retells(
       hold ("<mayor> says riders should wear seat belts in taxis": "there may be some
       benefit in wearing a seat belt in taxis" and "now advising people to use seat belts in
       taxis");
-    - the same who: each name in it is in the bullet or the `headline` (a capitalised word
-      joined to a lower-case one, "Soviet-era", describes);
+    - the same who: each name in it is in the bullet, the `headline` or one of the story's
+      `titles`, which its source list shows (a capitalised word joined to a lower-case one,
+      "Soviet-era", describes);
     - no figure the two lack (an age after a name is none), no words quoted that the bullet
       does not quote, no "not" that the other lacks (`negates`, in the story's `language`:
       "nicht", "kein" in German; a bullet's "without" only against what it governs,
@@ -820,8 +821,12 @@ def retells(
         return False
     if any(q not in other_text for q in _QUOTED.findall(text)):
         return False  # (words quoted: a statement of its own)
-    if _tells_new(text, terms, headline | other, loosely=True):
-        return False
+    known = headline | other
+    named = set(known).union(*(title for _, title in titles))
+    if _states_new_figure(text, terms, known, loosely=True) or _names_new(
+        text, named, loosely=True
+    ):
+        return False  # (a name the story's titles tell is on its page: no one new)
     both = _event_words(text) & _event_words(other_text)
     return len(both) >= RETELLS_EVENT and any(
         len(both & _event_words(title, title=True)) >= RETELLS_EVENT for title in news

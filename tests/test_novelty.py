@@ -419,6 +419,11 @@ _SET_UP = (
     [
         # the bullet's "without" denies the mask, which the retelling does not tell
         ("Council leader Dana Holt says the hair salon set her up.", True),
+        # a town a title of the story tells (its source list shows it) names no one new
+        ("Council leader Dana Holt says Port Arden hair salon set her up.", True),
+        # ... a town no title tells does, and a real "not" stays a "not" with the town
+        ("Council leader Dana Holt says Wexbury hair salon set her up.", False),
+        ("Council leader Dana Holt says Port Arden hair salon did not set her up.", False),
         # a real "not", a "without" of its own, a figure: kept
         ("Council leader Dana Holt says the hair salon did not set her up.", False),
         ("Council leader Dana Holt says the hair salon set her up without warning.", False),
