@@ -82,19 +82,24 @@ def _log_args(parser: argparse.ArgumentParser, *, quiet: bool = False, dest: str
         parser.set_defaults(quiet_log_level="WARNING")
 
 
-def _port(value: str) -> int:
+def _ranged(value: str, kind: Callable[[str], float], section: str, key: str, what: str) -> float:
+    """`value` read as `kind` within the range the settings' `[section] key` takes."""
     # Imported here: this module loads before `run` pauses the collector (see `run`).
     from .config import check_range
 
     try:
-        port = int(value)
+        number = kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+        raise argparse.ArgumentTypeError(f"not {what}: {value!r}") from None
     try:
-        check_range("server", "port", port)
+        check_range(section, key, number)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return port
+    return number
+
+
+def _port(value: str) -> int:
+    return int(_ranged(value, int, "server", "port", "a port number"))
 
 
 def _server_args(parser: argparse.ArgumentParser) -> None:
@@ -208,17 +213,7 @@ def _add(add: argparse.ArgumentParser) -> None:
 
 def _seconds(value: str) -> float:
     """A number of seconds to wait, in the range `[fetch] total_timeout` takes."""
-    from .config import check_range
-
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    try:
-        check_range("fetch", "total_timeout", seconds)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return seconds
+    return _ranged(value, float, "fetch", "total_timeout", "a number of seconds")
 
 
 def _article(article: argparse.ArgumentParser) -> None:

@@ -697,7 +697,8 @@ def test_a_package_in_a_zip_archive_is_stamped_by_its_archive(tmp_path: Path) ->
     assert package_stamp(str(tmp_path / "gone" / "aggregator")) != stamp
 
 
-REINSTALLED_SCRIPT = """
+# A service's start in a copy of the package (argv[1]), one feed's body to parse in workers.
+COPY_SCRIPT_HEAD = """
 import asyncio, json, logging, os, pathlib, sys
 from datetime import UTC, datetime
 
@@ -716,7 +717,11 @@ items = "".join(
 body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
 fetched = Fetched(source.url, source.url, 200, body.encode(), {})
 now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+"""
 
+REINSTALLED_SCRIPT = (
+    COPY_SCRIPT_HEAD
+    + """
 
 async def main() -> None:
     pool = ParsePool(inline_below=0, inline_budget=0)
@@ -740,6 +745,7 @@ async def main() -> None:
 
 asyncio.run(main())
 """
+)
 
 
 def test_the_same_files_written_again_keep_the_parse_workers(tmp_path: Path) -> None:
@@ -769,26 +775,9 @@ def test_the_same_files_written_again_keep_the_parse_workers(tmp_path: Path) -> 
     assert "restart" not in run.stderr
 
 
-ROLLED_BACK_SCRIPT = """
-import asyncio, json, logging, os, pathlib, sys
-from datetime import UTC, datetime
-
-import aggregator
-from aggregator.models import Fetched, Source
-from aggregator.parse_pool import ParsePool
-from aggregator.worker_main import code_stamp
-
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-code_stamp()  # (as a service does at its start)
-source = Source("http://feeds.example/a.xml", "A", "World News")
-items = "".join(
-    f"<item><title>Story {i}</title><guid>g{i}</guid><link>http://news.example/{i}</link></item>"
-    for i in range(40)
-)
-body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>{items}</channel></rss>"
-fetched = Fetched(source.url, source.url, 200, body.encode(), {})
-now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
-
+ROLLED_BACK_SCRIPT = (
+    COPY_SCRIPT_HEAD
+    + """
 
 async def a_pass(pool, before):
     answers = await asyncio.gather(
@@ -820,6 +809,7 @@ async def main() -> None:
 
 asyncio.run(main())
 """
+)
 
 
 def test_parse_workers_come_back_once_an_upgrade_is_rolled_back(tmp_path: Path) -> None:
