@@ -690,7 +690,8 @@ class ExtractiveSummarizer:
 
         The best sentence of the headline's own source is tried first when it scores at least
         half the best overall (so bullets agree with the headline), else the best. `told_by`
-        gets the sources of the bullets a chosen one took the place of (by `id`).
+        gets the sources of the bullets a chosen one took the place of, and of the sentences
+        left out as telling its fact again (by `id`): the bullet cites them.
         """
         headline = Counter(tokens(headline_text))
         body = [u for u in units if u.position >= 0 and u.terms]
@@ -782,12 +783,26 @@ class ExtractiveSummarizer:
                     news = [(headline_text, titled)] + [
                         (u.text, own[u.source]) for u in units if u.position < 0
                     ]
-                if _own_news(own.get(unit.source), said) and any(
-                    retells(
-                        unit.text, mine, chosen[n].text, told[n], titled, news, language=language
+                again = None  # (the bullet whose fact it tells in words of its own)
+                if _own_news(own.get(unit.source), said):
+                    again = next(
+                        (
+                            n
+                            for n in near
+                            if retells(
+                                unit.text,
+                                mine,
+                                chosen[n].text,
+                                told[n],
+                                titled,
+                                news,
+                                language=language,
+                            )
+                        ),
+                        None,
                     )
-                    for n in near
-                ):
+                if again is not None:  # (its source told the bullet's fact: the bullet cites it)
+                    told_by.setdefault(id(chosen[again]), set()).add(unit.source)
                     continue
             same = next(
                 (

@@ -763,8 +763,10 @@ def test_a_bullet_telling_a_titles_news_again_in_other_words_is_left_out() -> No
         "Taxi drivers' groups said they would ask the council to pay for new belts in older cabs."
     )
     story = seat_belts("Mayor backs seat belts in Portmere taxis", fact)
-    texts = [b.text for b in summarize(story).bullets]
-    assert texts == [SEAT_BELTS_SAID, "Crashes in cabs rose last year.", fact]
+    bullets = summarize(story).bullets
+    assert [b.text for b in bullets] == [SEAT_BELTS_SAID, "Crashes in cabs rose last year.", fact]
+    # the outlet that told the advice again is cited by the bullet that tells it
+    assert bullets[0].sources == (0, 1)
 
 
 def test_a_retelling_whose_own_title_tells_other_news_stays() -> None:
