@@ -665,11 +665,17 @@ def negates_against(text: str, other_text: str, language: str | None = None) -> 
     """Whether a text says "not" (`negates`, in the story's `language`) of something
     `other_text` may tell: a "without" (`_WITHOUT`) counts only when a fact term of the
     words it governs is one of `other_text`'s ("without the senator's vote" against "the
-    senator voted for it"; "without wearing a mask" against "the salon set her up" does
-    not)."""
+    senator voted for it"), or `other_text` tells an act the text does not (`_acts`: "left
+    without paying" against "paid before she left", whose "paid" no stem meets); "filmed without
+    a mask, and it set her up" against "the salon set her up" does not."""
     without = _WITHOUT.get(language or "en", "without")
+    acts_within: bool | None = None  # (worked out at the first "without" that needs it)
     for match in _NEGATION_OF.get(language or "en", _NEGATION).finditer(text):
         if match.group().casefold() != without or _without_told(text, match.end(), other_text):
+            return True
+        if acts_within is None:
+            acts_within = _acts(other_text).keys() <= _acts(text).keys()
+        if not acts_within:
             return True
     return False
 

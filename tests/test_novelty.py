@@ -431,6 +431,8 @@ _SET_UP = (
         # what the bullet's "without" denies, told: no retelling
         ("Council leader Dana Holt says she was wearing a face mask when the salon set her up.",
          False),
+        # an act the bullet does not tell, which may deny its "without": kept
+        ("Council leader Dana Holt says she wore a face mask when the salon set her up.", False),
     ],
 )  # fmt: skip
 def test_a_bullets_without_in_a_retelling(text: str, expected: bool) -> None:
@@ -442,8 +444,13 @@ def test_a_bullets_without_in_a_retelling(text: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "other", "expected"),
     [
+        ("She was filmed at the salon without wearing a face mask, and it set her up.",
+         "The salon set her up.", False),
+        # an act the "without" text does not tell: "paid" meets no stem of "paying"
         ("She was filmed at the salon without wearing a face mask.", "The salon set her up.",
-         False),
+         True),
+        ("He left the salon without paying.", "He paid.", True),
+        ("He left the salon without paying.", "He left the salon.", False),
         ("She was filmed at the salon without wearing a face mask.", "She wore a face mask.",
          True),
         ("The bill passed without the senator's vote.", "The senator voted for the bill.", True),
@@ -457,3 +464,24 @@ def test_a_without_negates_only_what_it_governs(text: str, other: str, expected:
     language = "de" if "Gesetz" in text else None
     assert negates_against(text, other, language) is expected
     assert negates(text, language)  # (alone, it still reads as a "not")
+
+
+def test_a_sentence_telling_an_act_a_bullets_without_may_deny_is_kept() -> None:
+    # "paid" meets no stem of "paying": the act the bullet's "without" denies, told in
+    # another form, keeps the sentence (it says the opposite of the bullet)
+    bullet = (
+        "Salon owner Kim Lee says councillor Dana Holt left the Port Arden salon without "
+        "paying her bill."
+    )
+    heads = [
+        "Dana Holt left Port Arden salon without paying, owner says",
+        "Owner says Dana Holt left salon without paying her bill",
+    ]
+    titles = [(t, fact_terms(t)) for t in heads]
+    for text in (
+        "Councillor Dana Holt paid the Port Arden salon owner Kim Lee before she left.",
+        "Councillor Dana Holt left the Port Arden salon after she paid.",
+    ):
+        assert not retells(
+            text, fact_terms(text), bullet, fact_terms(bullet), fact_terms(heads[0]), titles
+        )
