@@ -95,34 +95,11 @@ def test_a_days_feed_new_report_is_dated_when_first_seen(tmp_path: Path) -> None
     """Every entry at Manila's midnight. The feed's first pass (10:00 there) cannot tell when
     its reports went out: their stamps stand. A report that is new at a pass at 20:00 went
     out since the first: it is dated then, and the known ones keep their dates."""
-    served = {"body": _feed(*MORNING)}
     morning, evening = NOW - timedelta(hours=10), NOW
-
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=served["body"], content_type="application/rss+xml")
-
-    async def scenario() -> None:
-        app = web.Application()
-        app.router.add_get("/daily.xml", handler)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}/daily.xml"
-        try:
-            await poll_pass(tmp_path, [url], lambda: morning)
-            served["body"] = _feed(*MORNING, EVENING)
-            await poll_pass(tmp_path, [url], lambda: evening)
-        finally:
-            await runner.cleanup()
-
-    asyncio.run(scenario())
-    store = Store(tmp_path / "agg.db")
-    try:
-        rows = dict(store.db.execute("SELECT title, published FROM items").fetchall())
-    finally:
-        store.close()
-    assert {title: datetime.fromisoformat(when) for title, when in rows.items()} == {
+    dates = _served_passes(
+        tmp_path, [(_feed(*MORNING), morning), (_feed(*MORNING, EVENING), evening)]
+    )
+    assert dates == {
         MORNING[0][0]: datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
         MORNING[1][0]: datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
         MORNING[2][0]: datetime(2026, 11, 24, 16, 0, tzinfo=UTC),

@@ -7,7 +7,10 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
@@ -470,6 +473,31 @@ def test_the_pool_leaves_a_core_to_the_service(
     assert ParsePool(workers=2).workers == 2  # (asked for: as many)
 
 
+def in_a_copy(
+    tmp_path: Path, script: str, *args: str, new_times: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`script` run in a fresh interpreter that imports a copy of the package
+    (`tmp_path/site/aggregator`, its path the script's last argument, after `args`), from
+    `tmp_path` (not the checkout: `-c` puts the working directory first on the path);
+    `new_times`: the copy's files get the time of the copy, not the checkout's."""
+    copy = tmp_path / "site" / "aggregator"
+    package = Path(aggregator.parse.__file__).parent
+    shutil.copytree(
+        package,
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__"),
+        copy_function=shutil.copy if new_times else shutil.copy2,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, *args, str(copy)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
 UPGRADE_SCRIPT = """
 import asyncio, json, logging, pathlib, sys
 from datetime import UTC, datetime
@@ -537,22 +565,8 @@ def test_an_upgrade_on_disk_while_the_service_runs_costs_no_feed(
     of the package is upgraded between two passes: every body still parses (in the service's
     own process from then on), and the log says once to restart."""
     import json
-    import shutil
-    import subprocess
-    import sys
 
-    copy = tmp_path / "site" / "aggregator"
-    package = Path(aggregator.parse.__file__).parent
-    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {**os.environ, "PYTHONPATH": str(copy.parent)}
-    run = subprocess.run(
-        [sys.executable, "-c", UPGRADE_SCRIPT, json.dumps(upgrade), str(copy)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,  # (not the checkout: `-c` puts the working directory first on the path)
-        timeout=120,
-    )
+    run = in_a_copy(tmp_path, UPGRADE_SCRIPT, json.dumps(upgrade))
     assert run.returncode == 0, run.stderr
     said = json.loads(run.stdout)
     assert said["outcomes"] == ["ok"] * 12
@@ -654,25 +668,10 @@ def test_a_pass_while_pip_has_moved_the_package_aside_costs_no_feed(tmp_path: Pa
     cannot import it and ends, and the package's folder cannot be read. That is a change of
     the files too (each feed had failed as a worker that died twice)."""
     import json
-    import shutil
-    import subprocess
-    import sys
 
-    copy = tmp_path / "site" / "aggregator"
-    package = Path(aggregator.parse.__file__).parent
     # (files of new times: where the checkout is installed too (editable, as CI's), a worker
     # that cannot import the moved copy imports the checkout, which must not stamp as it)
-    shutil.copytree(
-        package, copy, ignore=shutil.ignore_patterns("__pycache__"), copy_function=shutil.copy
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", MOVED_ASIDE_SCRIPT, str(copy)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(copy.parent)},
-        cwd=tmp_path,
-        timeout=120,
-    )
+    run = in_a_copy(tmp_path, MOVED_ASIDE_SCRIPT, new_times=True)
     assert run.returncode == 0, run.stderr
     said = json.loads(run.stdout)
     assert said["outcomes"] == ["ok"] * 4
@@ -753,21 +752,8 @@ def test_the_same_files_written_again_keep_the_parse_workers(tmp_path: Path) -> 
     deploy script or configuration management without a restart) writes every file again:
     their times change, the code does not, and the workers are still used."""
     import json
-    import shutil
-    import subprocess
-    import sys
 
-    copy = tmp_path / "site" / "aggregator"
-    package = Path(aggregator.parse.__file__).parent
-    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    run = subprocess.run(
-        [sys.executable, "-c", REINSTALLED_SCRIPT, str(copy)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(copy.parent)},
-        cwd=tmp_path,
-        timeout=120,
-    )
+    run = in_a_copy(tmp_path, REINSTALLED_SCRIPT)
     assert run.returncode == 0, run.stderr
     said = json.loads(run.stdout)
     assert said["outcomes"] == ["ok"] * 8
@@ -817,21 +803,8 @@ def test_parse_workers_come_back_once_an_upgrade_is_rolled_back(tmp_path: Path) 
     workers are used again, without a restart, once the files hold the service's code again
     (the upgrade rolled back: the old files written back, at new times)."""
     import json
-    import shutil
-    import subprocess
-    import sys
 
-    copy = tmp_path / "site" / "aggregator"
-    package = Path(aggregator.parse.__file__).parent
-    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    run = subprocess.run(
-        [sys.executable, "-c", ROLLED_BACK_SCRIPT, str(copy)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(copy.parent)},
-        cwd=tmp_path,
-        timeout=120,
-    )
+    run = in_a_copy(tmp_path, ROLLED_BACK_SCRIPT)
     assert run.returncode == 0, run.stderr
     said = json.loads(run.stdout)
     assert said["outcomes"] == ["ok"] * 12

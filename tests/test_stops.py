@@ -33,6 +33,20 @@ from aggregator.store import Store
 from aggregator.web import start_server
 
 PATIENCE = 60.0  # seconds a stop may take here; the mail timeout is ten times that
+
+
+def _python(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -c` run with `argv` (a script and its arguments), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+
+
 MAIL_TIMEOUT = "600"
 
 
@@ -226,9 +240,7 @@ def test_a_second_signal_while_the_service_writes_its_last_is_held_off() -> None
         "os.kill(os.getpid(), signal.SIGTERM)\n"
         "print(said)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = _python(script)
     assert (done.returncode, done.stdout.split()) == (0, ["closed", "['term']"])
 
 
@@ -251,14 +263,7 @@ def test_a_sigterm_while_run_starts_stops_it_cleanly_once_its_loop_runs(tmp_path
         "sys.exit(code)\n"
     )
     for command in (["run", "--port", str(free_port())], ["poll"]):
-        done = subprocess.run(
-            [sys.executable, "-c", script, *command],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=PATIENCE,
-            check=False,
-        )
+        done = _python(script, *command, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert "stopping: SIGTERM while starting" in done.stderr
         assert "cycle feeds=" not in done.stderr  # (stopped before its first poll)
@@ -305,14 +310,7 @@ def _started(tmp_path: Path, command: list[str]) -> subprocess.CompletedProcess[
         "from aggregator.cli import run\n"
         "run()\n"
     )
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-        check=False,
-    )
+    return _python(script, cwd=tmp_path)
 
 
 def test_a_sigterm_before_the_command_line_is_read_stops_a_service_cleanly(
@@ -338,9 +336,7 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
         "import aggregator\n"
         "print(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)\n"
     )
-    embedded = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
-    )
+    embedded = _python(script)
     assert embedded.stdout.split() == ["True"]
     # (SIGINT ignored too: a service started in the background)
     for sigint in ("signal.default_int_handler", "signal.SIG_IGN"):
@@ -352,13 +348,7 @@ def test_a_sigterm_at_the_start_of_another_command_ends_it_as_before(tmp_path: P
             "thread.start()\n"
             "thread.join()\n"
         )
-        embedded = subprocess.run(
-            [sys.executable, "-c", on_a_thread],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        embedded = _python(on_a_thread)
         assert embedded.stdout.split() == ["aggregator"], (sigint, embedded.stderr)
 
 
@@ -379,14 +369,7 @@ def test_a_ctrl_c_while_the_program_loads_ends_it_130_without_a_traceback(
             "from aggregator.cli import run\n"
             "run()\n"
         )
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=PATIENCE,
-            check=False,
-        )
+        done = _python(script, cwd=tmp_path)
         assert (done.returncode, done.stderr, done.stdout) == (130, "", ""), command
     script = (
         "import signal, sys\n"
@@ -396,14 +379,7 @@ def test_a_ctrl_c_while_the_program_loads_ends_it_130_without_a_traceback(
         "main()\n"
         "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-        check=False,
-    )
+    done = _python(script, cwd=tmp_path)
     assert done.stdout.split()[-1:] == ["True"], done.stderr
 
 
@@ -421,13 +397,7 @@ def test_a_ctrl_c_is_left_as_it_was_outside_the_program_and_in_the_background() 
         "print(signal.getsignal(signal.SIGINT) is kept)\n"
     )
     for program in ("embedder.py", "aggregator"):
-        done = subprocess.run(
-            [sys.executable, "-c", script, program],
-            capture_output=True,
-            text=True,
-            timeout=PATIENCE,
-            check=False,
-        )
+        done = _python(script, program)
         assert done.stdout.split() == ["True"], done.stderr
 
 
@@ -447,14 +417,7 @@ def test_a_sigterm_after_a_services_command_ended_ends_the_process_as_before(
         "time.sleep(5)\n"
         "print('still running', flush=True)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-        check=False,
-    )
+    done = _python(script, cwd=tmp_path)
     assert done.stdout.split() == ["2", "True"], done.stderr  # (no sources file: exit 2)
     assert done.returncode == -signal.SIGTERM
 
