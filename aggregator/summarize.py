@@ -777,13 +777,13 @@ class ExtractiveSummarizer:
                 restates(unit.text, mine, told[n], said, other_text=chosen[n].text) for n in near
             ):
                 continue
+            again = None  # (the bullet whose fact it tells in words of its own)
             if near:
                 own = own if own is not None else _title_terms(units)
                 if news is None:  # (the story's titles, each telling its news: once a story)
                     news = [(headline_text, titled)] + [
                         (u.text, own[u.source]) for u in units if u.position < 0
                     ]
-                again = None  # (the bullet whose fact it tells in words of its own)
                 if _own_news(own.get(unit.source), said):
                     again = next(
                         (
@@ -801,21 +801,19 @@ class ExtractiveSummarizer:
                         ),
                         None,
                     )
-                if again is not None:  # (its source told the bullet's fact: the bullet cites it)
-                    told_by.setdefault(id(chosen[again]), set()).add(unit.source)
-                    continue
-            same = next(
-                (
-                    n
-                    for n in alike
-                    if paraphrases(
-                        unit.text, mine, mine_loose, chosen[n].text, told[n], loose[n], said
-                    )
-                ),
-                None,
-            )
-            if same is not None:  # (its source told the bullet's fact: the bullet cites it)
-                told_by.setdefault(id(chosen[same]), set()).add(unit.source)
+            if again is None:
+                again = next(
+                    (
+                        n
+                        for n in alike
+                        if paraphrases(
+                            unit.text, mine, mine_loose, chosen[n].text, told[n], loose[n], said
+                        )
+                    ),
+                    None,
+                )
+            if again is not None:  # (its source told the bullet's fact: the bullet cites it)
+                told_by.setdefault(id(chosen[again]), set()).add(unit.source)
                 continue
             chosen.append(unit)
             told.append(mine)
