@@ -462,8 +462,9 @@ def _let_go(pool: WorkerPool, wait: bool, cancel_futures: bool) -> None:
 
 HELPERS_REFUSED = (
     "helper workers are not used any more: %s; grouping terms and summaries are worked out "
-    "in the service's own process (slower; nothing is lost) until the service is restarted: "
-    "restart it (systemctl restart aggregator) to use the helper workers again"
+    "in the service's own process (slower; nothing is lost) until the service is restarted, "
+    "or its files hold its code again: restart it (systemctl restart aggregator) to use the "
+    "helper workers again"
 )
 HELPERS_BACK = "the package's files hold the service's code again: helper workers are used again"
 _refused: bytes | None = None  # the package's stamp on disk when a helper ran other code
