@@ -637,10 +637,11 @@ def removed_digests(
     categories: list[str],
     aliases: Mapping[str, str],
 ) -> dict[str, str]:
-    """Digest → why it sends nothing: its category is not in the OPML now (nor spelled
-    otherwise, nor renamed: `category_now`), or the settings do not name it (readers signed
-    up for it before it was taken out of `[digest.recipients]`). Pure. With no categories
-    known (a database no service has filled), none is said to be removed."""
+    """Digest → why it is shown as removed (`_silent` tells whether it still sends): its
+    category is not in the OPML now (nor spelled otherwise, nor renamed: `category_now`), or
+    the settings do not name it (readers signed up for it before it was taken out of
+    `[digest.recipients]`). Pure. With no categories known (a database no service has
+    filled), none is said to be removed."""
     from .category_renames import category_now
 
     gone = {}
