@@ -496,7 +496,9 @@ def render_sources_html(rows: Sequence[Mapping[str, Any]], settings: PublishSett
     words = settings.words
     groups: dict[str, list[str]] = {}
     for row in rows:
-        name = outlet_label(row["url"], row["title"], row["html_url"], row["feed_title"])
+        name = outlet_label(
+            row["url"], row["title"], row["html_url"], row["feed_title"], row["link"]
+        )
         label = link(safe_url(row["html_url"]) or row["link"], esc(name))
         count = words.count("sources_reports", int(row["reports"]))
         groups.setdefault(row["category"], []).append(

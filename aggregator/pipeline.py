@@ -34,6 +34,7 @@ from .models import (
     ParsedFeed,
     Source,
 )
+from .outlet_names import feed_title_name
 from .platforms import account_outlet
 from .text import clean_text, line_words, post_text, strip_feed_template
 from .titles import (
@@ -57,22 +58,35 @@ def item_id(feed_url: str, guid: str) -> str:
 
 
 def outlet_name(source: Source, parsed: ParsedFeed | None) -> str:
-    """How to name the outlet: the OPML title the operator wrote, else the feed's own title,
-    else its host. An OPML title that is just the feed's URL counts as none."""
-    return outlet_label(source.url, source.title, source.html_url, parsed.title if parsed else None)
+    """How to name the outlet: the OPML title the operator wrote, else the outlet the feed's
+    own title names (`feed_title_name`: "BBC News" of "BBC News - Home"), else its host. An
+    OPML title that is just the feed's URL counts as none."""
+    return outlet_label(
+        source.url,
+        source.title,
+        source.html_url,
+        parsed.title if parsed else None,
+        parsed.link if parsed else None,
+    )
 
 
 def outlet_label(
-    url: str, opml_title: str | None, html_url: str | None, feed_title: str | None
+    url: str,
+    opml_title: str | None,
+    html_url: str | None,
+    feed_title: str | None,
+    link: str | None = None,
 ) -> str:
-    """`outlet_name` of a feed at `url` from what the OPML and the feed said (the sources
-    page names each feed as its reports are named)."""
+    """`outlet_name` of a feed at `url` from what the OPML and the feed said, `link` the
+    feed's own home page (the sources page names each feed as its reports are named)."""
     title = opml_title.strip() if opml_title else ""
     if title in {url, html_url} or title.startswith(("http:", "https:")):
         title = ""
-    for name in (title, feed_title):
-        if name and name.strip():
-            return name.strip()[:200]
+    if title:
+        return title[:200]
+    if feed_title and feed_title.strip():
+        site = next((u for u in (link, html_url) if u and u.startswith(("http:", "https:"))), url)
+        return feed_title_name(feed_title.strip(), site)[:200]
     return urlsplit(url).hostname or url
 
 
@@ -88,7 +102,7 @@ def site_names(
         site = link or html_url
         key = item_outlet(site, site) if site else ""
         if key and key not in REDIRECTOR_HOSTS and key not in PLATFORM_HOSTS:
-            names.setdefault(key, outlet_label(url, title, html_url, feed_title))
+            names.setdefault(key, outlet_label(url, title, html_url, feed_title, link))
     return names
 
 

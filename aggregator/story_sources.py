@@ -10,7 +10,6 @@ that name would cover two outlets of one story, the other one is named by its ho
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -19,9 +18,17 @@ from .dedupe import outlet_key as url_outlet
 from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
+from .outlet_names import DOMAIN_NAME, TITLE_PARTS, bare_name, borne_out, compact
 from .titles import own_outlet
 
-__all__ = ["distinct_names", "order", "outlet_count", "outlet_key", "outlet_keys", "source_ref"]
+__all__ = [
+    "distinct_names",
+    "order",
+    "outlet_count",
+    "outlet_key",
+    "outlet_keys",
+    "source_ref",
+]
 
 
 def outlet_key(item: Item) -> str:
@@ -78,7 +85,7 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
     merged = list(keys)
     # its exact name first, then its name bare of what tells a channel from its site ("CNN
     # (video)", "Fox News Video", "GMA News TV" are CNN's, Fox News', GMA News' own)
-    for named in (lambda n: n.strip().casefold(), _bare_name):
+    for named in (lambda n: n.strip().casefold(), bare_name):
         names = [named(item.outlet_name) for item in items]
         by_name: dict[str, set[str]] = {}
         for name, key, channel in zip(names, keys, channels, strict=True):
@@ -109,63 +116,37 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
     return merged
 
 
-_TITLE_PARTS = re.compile(r"\s[-–—|/>:]\s|\s?\|\s?|:\s")
-_DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+")
-
-
 def _site_forms(name: str, key: str) -> dict[str, bool]:
     """What a site's feed title and outlet may name the site by, to match its channel's name,
     each with whether the site's domain bears it out: for an outlet that is a domain, its
     first label after a dot (".foxnews": a channel's whole name only, `_channel_forms`, is
-    matched with it), and the title's first and last parts bare (`_bare_name`; a part
+    matched with it), and the title's first and last parts bare (`bare_name`; a part
     written as a domain, "CNN.com", by its first label), borne out where that label holds
-    them or they hold it (`_borne_out`). A section's name sits first or last as often as the
+    them or they hold it (`borne_out`). A section's name sits first or last as often as the
     outlet's ("BBC News - Home", "Breaking News | Daily Telegraph", "WSJ.com: World News"):
     a part not borne out names no channel ("World News" is not the site's), but still makes
     a name two sites could own."""
     host = key.partition("/")[0]
-    label = _compact(host.removeprefix("www.").split(".")[0]) if "/" not in key else ""
+    label = compact(host.removeprefix("www.").split(".")[0]) if "/" not in key else ""
     # (a label that is a channel's word only, "news" of news.com.au, names no channel "News")
-    forms = {f".{label}": True} if "." in host and _bare_name(label) else {}
-    parts = _TITLE_PARTS.split(name)
+    forms = {f".{label}": True} if "." in host and bare_name(label) else {}
+    parts = TITLE_PARTS.split(name)
     for part in {parts[0], parts[-1]}:
         part = part.strip()
-        if _DOMAIN_NAME.fullmatch(part):
+        if DOMAIN_NAME.fullmatch(part):
             part = part.split(".")[0]
-        bare = _bare_name(part)
+        bare = bare_name(part)
         if bare:
-            forms[bare] = forms.get(bare, False) or ("." in host and _borne_out(bare, label))
+            forms[bare] = forms.get(bare, False) or ("." in host and borne_out(bare, label))
     return forms
 
 
-def _borne_out(bare: str, label: str) -> bool:
-    """Whether a title's part (bare) and the site's domain label name one outlet: one holds
-    the other, three letters or more ("gma" of gmanetwork.com, "cnn" of cnn.com, "mail" of
-    dailymail.co.uk; not "world" of wsj.com)."""
-    written = _compact(bare)
-    return min(len(written), len(label)) >= 3 and (written in label or label in written)
-
-
 def _channel_forms(item: Item) -> set[str]:
-    """A channel's name bare (`_bare_name`) and written as a domain's label would ("Fox News":
+    """A channel's name bare (`bare_name`) and written as a domain's label would ("Fox News":
     "fox", "foxnews"), and that after a dot, the one a domain's label is matched with
     (".foxnews": "ABC News" is not abc.es's, nor "Fox News" fox.com's)."""
-    compact = _compact(item.outlet_name)
-    return {_bare_name(item.outlet_name), compact, f".{compact}"} - {"", "."}
-
-
-def _compact(name: str) -> str:
-    """A name in lower case without spaces or marks: as a domain's label writes it."""
-    return "".join(char for char in name.casefold() if char.isalnum())
-
-
-_DECORATION = re.compile(r"\([^)]*\)|\b(?:video|videos|youtube|tv|channel|official|news|online)\b")
-
-
-def _bare_name(name: str) -> str:
-    """An outlet's name without what a site's channel adds to it (parentheses, "video",
-    "YouTube", "TV", "News", "Official", "Online"): "CNN (video)" and "CNN" are both "cnn"."""
-    return " ".join(_DECORATION.sub(" ", name.casefold()).split())
+    written = compact(item.outlet_name)
+    return {bare_name(item.outlet_name), written, f".{written}"} - {"", "."}
 
 
 def outlet_count(items: Iterable[Item]) -> int:

@@ -314,7 +314,13 @@ def test_feed_title_names_the_outlet_when_the_opml_gives_none() -> None:
     for title in ("", SOURCE.url):
         source = replace(SOURCE, title=title)
         (item,) = entries_to_items(source, parsed(entry), NOW)
-        assert item.outlet_name == "Outlet - World"
+        assert item.outlet_name == "Outlet"  # its site's name, without the section's
+    (item,) = entries_to_items(source, parsed(entry, title="Latest | Outlet Online"), NOW)
+    assert item.outlet_name == "Outlet Online"
+    # the operator's own title is taken as written
+    source = replace(SOURCE, title="Outlet - World")
+    (item,) = entries_to_items(source, parsed(entry), NOW)
+    assert item.outlet_name == "Outlet - World"
 
 
 def test_adverts_never_become_items() -> None:
