@@ -368,10 +368,15 @@ def ours_in(language: str, settings: PublishSettings) -> str:
 
 def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     """ "Daily Planet, Wire Co and 2 more": the story's outlets in source order, the first
-    `names` by name ("" before it has a summary)."""
+    `names` by name ("" before it has a summary). A name written two ways ("Fox News" on its
+    channel, "FOX News" on its site's feed) is one outlet's, listed once as first written."""
     sources = story.summary.sources if story.summary is not None else ()
-    outlets = list(dict.fromkeys(clean(s.outlet) for s in sources if clean(s.outlet)))
-    return words.listed(outlets, names)
+    outlets: dict[str, str] = {}
+    for source in sources:
+        name = clean(source.outlet)
+        if name:
+            outlets.setdefault(" ".join(name.casefold().split()), name)
+    return words.listed(list(outlets.values()), names)
 
 
 def reported_by(story: Story, names: int = 3, words: Words = ENGLISH) -> str:

@@ -586,3 +586,18 @@ def test_an_excerpt_puts_no_space_after_a_chinese_or_japanese_stop() -> None:
         "港口新桥周一通车。市政府表示，每天约有两万辆车经过。The bridge cost $2 million. "
         "Tolls start in May."
     )
+
+
+def test_an_outlet_named_two_ways_is_listed_once_as_the_stories_author() -> None:
+    """An outlet's channel and its site's feed may write its name in different cases: the
+    byline of "Summary based on 2 sources (3 reports)" lists two outlets, not three."""
+    sources = (
+        SourceRef("Harbour News", "Clip of the vote", "https://video.example/1"),
+        SourceRef("HARBOUR NEWS", "Council votes", "https://harbour.example/a"),
+        SourceRef("Wire Co", "Vote passes", "https://wire.example/b"),
+    )
+    summary = Summary("Council votes", (Bullet("The council voted.", (1,)),), sources, 2)
+    story = make_story("s1", "Council votes", summary=summary)
+    assert publish.outlet_names(story) == "Harbour News and Wire Co"
+    entry = feedparser.parse(render_feed("World", "world", [story], "atom", SETTINGS, NOW))
+    assert entry.entries[0].author == "Harbour News and Wire Co"
