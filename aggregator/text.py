@@ -100,7 +100,25 @@ def html_to_text(markup: str | None) -> str:
         except Exception:  # HTMLParser is lenient; this is a last resort
             last = markup.rfind(">") + 1  # (a "<" after it starts no tag: not searched)
             text = html.unescape(_ANY_TAG.sub(" ", markup[:last]) + markup[last:])
+    if "\u00b4" in text:
+        text = acute_as_quotes(text)
     return fold_newlines(fold_spaces(text))
+
+
+# An acute accent written for a quotation mark, as one outlet's system writes every
+# apostrophe: "Harbour´s", "`never again´".
+_ACUTE_QUOTED = re.compile("`([^`\u00b4\n]{1,200})\u00b4")
+_ACUTE_AFTER = re.compile(r"(?<=\w)\u00b4")
+_ACUTE_BEFORE = re.compile(r"\u00b4(?=\w)")
+
+
+def acute_as_quotes(text: str) -> str:
+    """`text` with an acute accent ("´") standing as an apostrophe or a quotation mark
+    written as one: after a letter "’" ("Harbour´s" → "Harbour’s"), before one "‘", and a
+    grave accent it closes an opening "‘" ("`never again´" → "‘never again’"). A backtick
+    it does not close stays (code: "`make test`")."""
+    text = _ACUTE_QUOTED.sub("\u2018\\1\u2019", text)
+    return _ACUTE_BEFORE.sub("\u2018", _ACUTE_AFTER.sub("\u2019", text))
 
 
 # The last resort's tags: from a "<" to the next ">". Searched for only up to the last ">":

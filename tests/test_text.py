@@ -502,3 +502,31 @@ def test_us_and_who_as_ordinary_words_stay_stop_words() -> None:
 )
 def test_a_posts_text_reads_as_prose(post: str, prose: str) -> None:
     assert post_text(post) == prose
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("Harbour Gazette´s plan", "Harbour Gazette’s plan"),
+        ("Shops pledge `never again´ trading", "Shops pledge ‘never again’ trading"),
+        ("<p>It´s ´quoted´ &amp; kept</p>", "It’s ‘quoted’ & kept"),
+        ("Run `make test` first", "Run `make test` first"),  # a backtick no acute closes
+        ("An accent ´ alone", "An accent ´ alone"),
+    ],
+)
+def test_an_acute_accent_written_for_a_quotation_mark_reads_as_one(
+    markup: str, expected: str
+) -> None:
+    assert html_to_text(markup) == expected
+
+
+def test_a_feed_title_with_acute_apostrophes_reads_with_apostrophes() -> None:
+    from aggregator.parse import parse_feed
+
+    rss = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>Valley´s `new normal´ plan</title><link>https://valley.example/a</link>"
+        "<description>The council´s plan.</description></item></channel></rss>"
+    ).encode()
+    (entry,) = parse_feed(rss, "https://valley.example/feed", {}).entries
+    assert (entry.title, entry.text) == ("Valley’s ‘new normal’ plan", "The council’s plan.")
