@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from .dedupe import outlet_key
-
 __all__ = ["DOMAIN_NAME", "TITLE_PARTS", "bare_name", "borne_out", "compact", "feed_title_name"]
 
 TITLE_PARTS = re.compile(r"\s[-–—|/>:]\s|\s?\|\s?|:\s")
@@ -32,6 +30,8 @@ def feed_title_name(title: str, site: str) -> str:
     parts = [part.strip() for part in TITLE_PARTS.split(title)]
     if len(parts) < 2 or not all(parts):
         return title
+    from .dedupe import outlet_key  # (here: the pages' bylines read `bare_name` alone)
+
     key = outlet_key(site)
     domain = "." in key and "/" not in key and key.rsplit(".", 1)[1].isalpha()  # (no address)
     label = compact(key.split(".")[0]) if domain else ""

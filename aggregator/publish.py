@@ -22,6 +22,7 @@ from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language, script_language
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
+from aggregator.outlet_names import bare_name
 from aggregator.site_words import Words, has_words, primary_subtag, words_for
 from aggregator.url_secrets import without_userinfo
 
@@ -369,14 +370,24 @@ def ours_in(language: str, settings: PublishSettings) -> str:
 def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     """ "Daily Planet, Wire Co and 2 more": the story's outlets in source order, the first
     `names` by name ("" before it has a summary). A name written two ways ("Fox News" on its
-    channel, "FOX News" on its site's feed) is one outlet's, listed once as first written."""
-    sources = story.summary.sources if story.summary is not None else ()
+    channel, "FOX News" on its site's feed) is one outlet's, listed once as first written;
+    so are names alike but for what a site's channel adds ("GMA News", "GMA News Online":
+    `bare_name`) when the summary counts fewer outlets than names."""
+    summary = story.summary
+    if summary is None:
+        return ""
     outlets: dict[str, str] = {}
-    for source in sources:
+    for source in summary.sources:
         name = clean(source.outlet)
         if name:
             outlets.setdefault(" ".join(name.casefold().split()), name)
-    return words.listed(list(outlets.values()), names)
+    listed = list(outlets.values())
+    if len(listed) > summary.outlet_count:
+        bare: dict[str, str] = {}
+        for name in listed:
+            bare.setdefault(bare_name(name) or name.casefold(), name)
+        listed = list(bare.values())
+    return words.listed(listed, names)
 
 
 def reported_by(story: Story, names: int = 3, words: Words = ENGLISH) -> str:

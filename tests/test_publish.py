@@ -601,3 +601,19 @@ def test_an_outlet_named_two_ways_is_listed_once_as_the_stories_author() -> None
     assert publish.outlet_names(story) == "Harbour News and Wire Co"
     entry = feedparser.parse(render_feed("World", "world", [story], "atom", SETTINGS, NOW))
     assert entry.entries[0].author == "Harbour News and Wire Co"
+
+
+def test_a_sites_channel_beside_its_site_is_listed_once_when_counted_once() -> None:
+    """ "GMA-like" names for one outlet (its channel, "Valley News", and its site's feed,
+    "Valley News Online") under "Summary based on 2 sources": one name in the byline; two
+    outlets whose names are alike but counted apart keep both."""
+    sources = (
+        SourceRef("Valley News", "Clip of the flood", "https://video.example/1"),
+        SourceRef("Valley News Online", "Flood hits valley", "https://valleynetwork.example/a"),
+        SourceRef("Wire Co", "Valley flooded", "https://wire.example/b"),
+    )
+    bullets = (Bullet("The valley flooded.", (1,)),)
+    story = make_story("s1", "Flood", summary=Summary("Flood", bullets, sources, 2))
+    assert publish.outlet_names(story) == "Valley News and Wire Co"
+    apart = make_story("s2", "Flood", summary=Summary("Flood", bullets, sources, 3))
+    assert publish.outlet_names(apart) == "Valley News, Valley News Online and Wire Co"
