@@ -108,17 +108,36 @@ def html_to_text(markup: str | None) -> str:
 # An acute accent written for a quotation mark, as one outlet's system writes every
 # apostrophe: "Harbour´s", "`never again´".
 _ACUTE_QUOTED = re.compile("`([^`\u00b4\n]{1,200})\u00b4")
-_ACUTE_AFTER = re.compile(r"(?<=\w)\u00b4")
-_ACUTE_BEFORE = re.compile(r"\u00b4(?=\w)")
+_ACUTES = re.compile("\u00b4+")
 
 
 def acute_as_quotes(text: str) -> str:
     """`text` with an acute accent ("´") standing as an apostrophe or a quotation mark
     written as one: after a letter "’" ("Harbour´s" → "Harbour’s"), before one "‘", and a
     grave accent it closes an opening "‘" ("`never again´" → "‘never again’"). A backtick
-    it does not close stays (code: "`make test`")."""
-    text = _ACUTE_QUOTED.sub("\u2018\\1\u2019", text)
-    return _ACUTE_BEFORE.sub("\u2018", _ACUTE_AFTER.sub("\u2019", text))
+    it does not close stays (code: "`make test`"), and so does an acute written for a prime
+    (`_is_prime`: "6´2´´", "40°26´46´´N", "the 3´ end", "N,N´-dimethyl")."""
+    return _ACUTES.sub(_acute_as_quote, _ACUTE_QUOTED.sub("\u2018\\1\u2019", text))
+
+
+def _acute_as_quote(match: re.Match[str]) -> str:
+    """The quotation mark a run of acute accents in `match.string` stands for, else itself."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if len(match.group()) > 1 or _is_prime(text, start, after):
+        return match.group()
+    if before.isalnum() or before == "_":
+        return "\u2019"
+    return "\u2018" if after.isalnum() or after == "_" else match.group()
+
+
+def _is_prime(text: str, start: int, after: str) -> bool:
+    """Whether the acute at `start` of `text` is a prime: after a number or a lone letter
+    ("5´", "N´") and before no letter ("1990´s" and "I´m" are apostrophes)."""
+    before = text[start - 1] if start else " "
+    lone = before.isalpha() and (start < 2 or not text[start - 2].isalnum())
+    return (before.isdigit() or lone) and not after.isalpha()
 
 
 # The last resort's tags: from a "<" to the next ">". Searched for only up to the last ">":

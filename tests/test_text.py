@@ -530,3 +530,29 @@ def test_a_feed_title_with_acute_apostrophes_reads_with_apostrophes() -> None:
     ).encode()
     (entry,) = parse_feed(rss, "https://valley.example/feed", {}).entries
     assert (entry.title, entry.text) == ("Valley’s ‘new normal’ plan", "The council’s plan.")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "A guard 6´2´´ tall",  # feet and inches
+        "Found at 40°26´46´´N",  # minutes and seconds
+        "Cut at the 5´ end and the 3´-UTR",  # a strand's ends
+        "Treated with N,N´-dimethylurea",  # a chemist's prime
+    ],
+)
+def test_an_acute_accent_written_for_a_prime_stays(markup: str) -> None:
+    assert html_to_text(markup) == markup
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("I´m told the 1990´s ended", "I’m told the 1990’s ended"),
+        ("The growers´ market", "The growers’ market"),
+    ],
+)
+def test_an_acute_accent_after_a_lone_letter_or_a_number_is_an_apostrophe_before_a_word(
+    markup: str, expected: str
+) -> None:
+    assert html_to_text(markup) == expected
