@@ -23,7 +23,9 @@ def feed_title_name(title: str, site: str) -> str:
     """The outlet a feed's own title names, without the section it adds ("BBC News - Home" →
     "BBC News", "Articles | Mail Online" → "Mail Online"): of its parts (split at " - ",
     " | ", " > ", ": " …), the one the domain of the feed's `site` bears out (`borne_out`, or
-    the part's initials: "Sydney Morning Herald" of smh.com.au; of several, the shortest),
+    the part's initials: "Sydney Morning Herald" of smh.com.au; of several, one that holds
+    the domain's label whole before one the label holds, "Business Standard" of
+    business-standard.com before "Business News", then the shortest),
     else the one part that is more than section words ("Lakeland Herald - Top Stories") with
     a word the domain holds, when there is a domain ("herald" of lkherald.example); else the
     title whole ("Metro Evening Headlines", "Weather - Top Stories" of metro.example)."""
@@ -35,7 +37,11 @@ def feed_title_name(title: str, site: str) -> str:
     key = outlet_key(site)
     domain = "." in key and "/" not in key and key.rsplit(".", 1)[1].isalpha()  # (no address)
     label = compact(key.split(".")[0]) if domain else ""
-    borne = sorted((part for part in parts if label and _names_site(part, label)), key=len)
+    ranks = [_names_site(part, label) if label else 0 for part in parts]
+    best = max(ranks)
+    borne = sorted(
+        (part for part, rank in zip(parts, ranks, strict=True) if best and rank == best), key=len
+    )
     if len(borne) == 1 or (borne and len(borne[0]) < len(borne[1])):
         return borne[0]  # (the shortest: "Al Jazeera – … Video from Al Jazeera")
     named = [part for part in parts if not _is_section(part)]
@@ -44,12 +50,18 @@ def feed_title_name(title: str, site: str) -> str:
     return title
 
 
-def _names_site(part: str, label: str) -> bool:
-    """Whether a feed title's part names the site of domain label `label`: borne out by it
-    (a part written as a domain by its first label), or its words' initials are it."""
+def _names_site(part: str, label: str) -> int:
+    """How surely a feed title's part names the site of domain label `label`: 2 when it holds
+    the label whole (a part written as a domain by its first label) or its words' initials
+    are it, 1 when it is only borne out (`borne_out`: "Business" of businessstandard), else 0."""
     written = part.split(".")[0] if DOMAIN_NAME.fullmatch(part) else part
     initials = "".join(word[0] for word in written.casefold().split() if word[0].isalnum())
-    return borne_out(bare_name(written), label) or (len(initials) >= 3 and initials == label)
+    bare = bare_name(written)
+    if (borne_out(bare, label) and label in compact(written)) or (
+        len(initials) >= 3 and initials == label
+    ):
+        return 2
+    return 1 if borne_out(bare, label) else 0
 
 
 def _shares_word(part: str, label: str) -> bool:

@@ -25,6 +25,14 @@ from aggregator.outlet_names import feed_title_name
             "https://coastcourier.example",
             "Coast Courier",
         ),
+        # one that holds the domain's label whole before one the label holds
+        (
+            "Business News - Business Standard",
+            "https://business-standard.example/",
+            "Business Standard",
+        ),
+        ("Money | This is Money", "https://www.thisismoney.example/", "This is Money"),
+        ("Harbour - Harbour Gazette", "https://harbourgazette.example/", "Harbour Gazette"),
         # no part borne out: the one that is more than section words
         ("Lakeland Herald - Top Stories", "https://www.lkherald.example/", "Lakeland Herald"),
         ("Lakeland Herald - Top Stories", "http://127.0.0.1:8080/feed.xml", "Lakeland Herald"),
