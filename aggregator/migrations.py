@@ -641,3 +641,27 @@ def asking_since(db: Database) -> None:
     NULL once its answer is stored): `status` says "asking for 23 s" of a feed that hangs."""
     if "asking_since" not in db.table("feeds").columns_dict:
         db.execute("ALTER TABLE feeds ADD COLUMN asking_since TEXT")
+
+
+@migrations(name="sources_0008_outlet_names_without_sections")
+def outlet_names_without_sections(db: Database) -> None:
+    """Items named by their feed's own title whole ("BBC News - Home", as they were stored
+    before `outlet_names.feed_title_name`) named as that feed's new items are ("BBC News"):
+    else one outlet reads under both names in a story's byline and sources. Items the OPML
+    names, or that name their own publisher, keep their names."""
+    from .pipeline import opml_outlet_name, outlet_label
+
+    rows = db.execute(
+        "SELECT s.url, s.title, s.html_url, f.title, f.link FROM sources s "
+        "JOIN feeds f ON f.url = s.url WHERE f.title IS NOT NULL"
+    ).fetchall()
+    for url, opml_title, html_url, feed_title, link in rows:
+        whole = feed_title.strip()[:200]
+        if not whole or opml_outlet_name(url, opml_title, html_url):
+            continue
+        name = outlet_label(url, opml_title, html_url, feed_title, link)
+        if name != whole:
+            db.execute(
+                "UPDATE items SET outlet_name = ? WHERE feed_url = ? AND outlet_name = ?",
+                [name, url, whole],
+            )

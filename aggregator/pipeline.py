@@ -79,15 +79,22 @@ def outlet_label(
 ) -> str:
     """`outlet_name` of a feed at `url` from what the OPML and the feed said, `link` the
     feed's own home page (the sources page names each feed as its reports are named)."""
-    title = opml_title.strip() if opml_title else ""
-    if title in {url, html_url} or title.startswith(("http:", "https:")):
-        title = ""
+    title = opml_outlet_name(url, opml_title, html_url)
     if title:
         return title[:200]
     if feed_title and feed_title.strip():
         site = next((u for u in (link, html_url) if u and u.startswith(("http:", "https:"))), url)
         return feed_title_name(feed_title.strip(), site)[:200]
     return urlsplit(url).hostname or url
+
+
+def opml_outlet_name(url: str, opml_title: str | None, html_url: str | None) -> str:
+    """The outlet name the operator's OPML gives the feed at `url`: its title, "" when it has
+    none or that is just the feed's or its site's address."""
+    title = opml_title.strip() if opml_title else ""
+    if title in {url, html_url} or title.startswith(("http:", "https:")):
+        return ""
+    return title
 
 
 def site_names(

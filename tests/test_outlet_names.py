@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from aggregator.outlet_names import feed_title_name
+from aggregator.store import Store
 
 
 @pytest.mark.parametrize(
@@ -49,3 +53,55 @@ def test_a_feed_title_names_its_outlet_without_its_section(
     title: str, site: str, name: str
 ) -> None:
     assert feed_title_name(title, site) == name
+
+
+def test_items_stored_under_their_feeds_whole_title_take_the_outlets_name(
+    tmp_path: Path,
+) -> None:
+    """A story would read "Harbour Gazette - Home, Harbour Gazette and Wire Co" under
+    "Summary based on 2 sources" with an item stored before and one after the upgrade."""
+    path = tmp_path / "a.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    home = "https://harbourgazette.example/"
+    conn.executemany(
+        "INSERT INTO sources (url, title, category, html_url) VALUES (?, ?, 'World', ?)",
+        [("https://harbourgazette.example/rss", "", home), ("https://ridge.example/rss", "", "")],
+    )
+    conn.execute(  # (a source the operator names keeps the name)
+        "INSERT INTO sources (url, title, category) VALUES "
+        "('https://valley.example/rss', 'Valley - World', 'World')"
+    )
+    conn.executemany(
+        "INSERT INTO feeds (url, title, link) VALUES (?, ?, ?)",
+        [
+            ("https://harbourgazette.example/rss", "Harbour Gazette - Home", home),
+            ("https://ridge.example/rss", "Ridge Post", "https://ridge.example/"),
+            ("https://valley.example/rss", "Valley - Home", "https://valley.example/"),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO items (id, feed_url, guid, outlet_name) VALUES (?, ?, ?, ?)",
+        [
+            ("a", "https://harbourgazette.example/rss", "a", "Harbour Gazette - Home"),
+            ("b", "https://harbourgazette.example/rss", "b", "Wire Co"),  # (its publisher's)
+            ("c", "https://ridge.example/rss", "c", "Ridge Post"),
+            ("d", "https://valley.example/rss", "d", "Valley - World"),
+        ],
+    )
+    name = "sources_0008_outlet_names_without_sections"
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [name])
+    conn.commit()
+    conn.close()
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    names = dict(conn.execute("SELECT id, outlet_name FROM items ORDER BY id"))
+    ran = conn.execute("SELECT COUNT(*) FROM _sqlite_migrations WHERE name = ?", [name])
+    assert ran.fetchone() == (1,)
+    conn.close()
+    assert names == {
+        "a": "Harbour Gazette",
+        "b": "Wire Co",
+        "c": "Ridge Post",
+        "d": "Valley - World",
+    }
