@@ -14,7 +14,7 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
 from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
@@ -369,25 +369,31 @@ def ours_in(language: str, settings: PublishSettings) -> str:
 
 def outlet_names(story: Story, names: int = 3, words: Words = ENGLISH) -> str:
     """ "Daily Planet, Wire Co and 2 more": the story's outlets in source order, the first
-    `names` by name ("" before it has a summary). A name written two ways ("Fox News" on its
-    channel, "FOX News" on its site's feed) is one outlet's, listed once as first written;
-    so are names alike but for what a site's channel adds ("GMA News", "GMA News Online":
-    `bare_name`) when the summary counts fewer outlets than names."""
+    `names` by name ("" before it has a summary). While the summary counts fewer outlets than
+    names, names written two ways ("Fox News" on its channel, "FOX News" on its site's feed)
+    are listed once as first written, then names alike but for what a site's channel adds
+    ("GMA News", "GMA News Online": `bare_name`); outlets counted apart keep their names."""
     summary = story.summary
     if summary is None:
         return ""
-    outlets: dict[str, str] = {}
-    for source in summary.sources:
-        name = clean(source.outlet)
-        if name:
-            outlets.setdefault(" ".join(name.casefold().split()), name)
-    listed = list(outlets.values())
-    if len(listed) > summary.outlet_count:
-        bare: dict[str, str] = {}
-        for name in listed:
-            bare.setdefault(bare_name(name) or name.casefold(), name)
-        listed = list(bare.values())
+    listed = [name for name in dict.fromkeys(clean(s.outlet) for s in summary.sources) if name]
+    for alike in (_folded, bare_name):
+        if len(listed) > summary.outlet_count:
+            listed = _first_of_each(listed, alike)
     return words.listed(listed, names)
+
+
+def _folded(name: str) -> str:
+    """A name as it reads whatever its case and spaces."""
+    return " ".join(name.casefold().split())
+
+
+def _first_of_each(names: Sequence[str], alike: Callable[[str], str]) -> list[str]:
+    """`names` less each that is `alike` an earlier one (one with no such form: by itself)."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(alike(name) or _folded(name), name)
+    return list(first.values())
 
 
 def reported_by(story: Story, names: int = 3, words: Words = ENGLISH) -> str:

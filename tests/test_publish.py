@@ -617,3 +617,24 @@ def test_a_sites_channel_beside_its_site_is_listed_once_when_counted_once() -> N
     assert publish.outlet_names(story) == "Valley News and Wire Co"
     apart = make_story("s2", "Flood", summary=Summary("Flood", bullets, sources, 3))
     assert publish.outlet_names(apart) == "Valley News, Valley News Online and Wire Co"
+
+
+def test_outlets_named_alike_are_listed_apart_when_counted_apart() -> None:
+    """Two outlets whose names differ in case only, or but for what a channel adds, under
+    "Summary based on 3 sources": no name is dropped from the byline but to match the count."""
+    sources = (
+        SourceRef("THE HARBOUR", "Vote passes", "https://harbour.example/a"),
+        SourceRef("The Harbour", "Council votes", "https://theharbour.example/b"),
+        SourceRef("Wire Co", "Vote passes", "https://wire.example/c"),
+    )
+    bullets = (Bullet("The council voted.", (1,)),)
+    story = make_story("s1", "Vote", summary=Summary("Vote", bullets, sources, 3))
+    assert publish.outlet_names(story) == "THE HARBOUR, The Harbour and Wire Co"
+    sources = (
+        SourceRef("Valley News", "Clip of the flood", "https://video.example/1"),
+        SourceRef("Ridge News", "Flood", "https://ridge.example/b"),
+        SourceRef("VALLEY NEWS", "Flood hits valley", "https://valley.example/a"),
+        SourceRef("Ridge", "Flood", "https://ridge.example.org/c"),
+    )
+    story = make_story("s2", "Flood", summary=Summary("Flood", bullets, sources, 3))
+    assert publish.outlet_names(story) == "Valley News, Ridge News and Ridge"
