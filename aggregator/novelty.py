@@ -21,14 +21,14 @@ or 1: "29 years"), and it says that figure in turn; exact figures must be equal,
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from .cjk_script import DATE_CHARS, FULL_WIDTH, SPAN_CHARS, has_cjk, writes_japanese
 from .cjk_terms import cjk_words
 from .term_forms import canonical_forms
 from .terms import american
-from .tokens import STOPWORDS, stem, tokens, words
+from .tokens import STOPWORDS, has_english_plurals, regular_stem, stem, tokens, words
 
 __all__ = [
     "PREFIX",
@@ -55,38 +55,44 @@ __all__ = [
 PREFIX = 6  # characters of a stem that identify a term for coverage
 
 
-def fact_terms(text: str) -> frozenset[str]:
+def fact_terms(text: str, english: bool = True) -> frozenset[str]:
     """The distinctive terms of a text: content-word stems in American spelling, cut to
     `PREFIX` characters, its figures with their units (`_normalised`, `_figures`). In
     Chinese and Japanese, the terms grouping uses (`cjk_terms.cjk_words`): character pairs
     (cut at Chinese function characters), without common pairs, hiragana and the numbers of
-    dates."""
+    dates. Not `english` (a story in another language): stemmed without English's
+    irregular plurals (`tokens.tokens`), so French's "crise" and "crises" are one term."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
-    return fact_terms_of(text, tokens(text))
+    return fact_terms_of(text, tokens(text, english), english)
 
 
-def fact_terms_of(text: str, terms: Iterable[str]) -> frozenset[str]:
-    """`fact_terms(text)`, the text's `tokens` given (any order, repeats or not)."""
+def fact_terms_of(text: str, terms: Iterable[str], english: bool = True) -> frozenset[str]:
+    """`fact_terms(text, english)`, the text's `tokens` given (any order, repeats or not)."""
     if not isinstance(terms, (list, tuple, set, frozenset)):
         terms = list(terms)  # (read twice below)
-    found = figure_terms(text, terms)
+    found = figure_terms(text, terms, english)
     return _terms_of(terms) if found is None else found
 
 
-def figure_terms(text: str, found: Collection[str] | None = None) -> frozenset[str] | None:
-    """`fact_terms(text)` of a text that is not read word by word: one in Chinese or Japanese,
-    or one with a figure, a number word or a country's long name (`_normalised` reads it);
-    None for any other, whose fact terms are its tokens' terms (`fact_terms_of` finds them
-    cheaply). What a sentence's candidate keeps beside it (`bullets`), so that a story
-    summarised again does not read its figures again. `found`: the text's tokens, when known."""
+def figure_terms(
+    text: str, found: Collection[str] | None = None, english: bool = True
+) -> frozenset[str] | None:
+    """`fact_terms(text, english)` of a text that is not read word by word: one in Chinese or
+    Japanese, or one with a figure, a number word or a country's long name (`_normalised`
+    reads it); None for any other, whose fact terms are its tokens' terms (`fact_terms_of`
+    finds them cheaply). What a sentence's candidate keeps beside it (`bullets`), so that a
+    story summarised again does not read its figures again. `found`: the text's tokens (in
+    `english` or not), when known."""
     if has_cjk(text):
         return _cjk_fact_terms(text)
     if _DIGIT.search(text) is None:
         if found is None:
-            found = tokens(text)
+            found = tokens(text, english)
         if _HINTS.isdisjoint(found):
             return None
+    if not english and has_english_plurals(text):  # (rare: not memoised)
+        return _read_terms(text, found, regular_stem)
     return _rewritten_terms(text, found)
 
 
@@ -311,18 +317,27 @@ def _rewritten_terms(text: str, found: Collection[str] | None = None) -> frozens
     its tokens, when known."""
     terms = _REWRITTEN.get(text)
     if terms is None:
-        plain, named = _named_numbers(text)
-        normalised = _normalised(plain)
-        if found is None or normalised != text:
-            found = tokens(normalised)
-        terms = _terms_of(found)
-        if named:
-            terms |= named
-        if _DIGIT.search(normalised):
-            terms |= _figures(normalised)
+        terms = _read_terms(text, found, stem)
         if len(_REWRITTEN) >= _REWRITTEN_MAX:
             _REWRITTEN.clear()
         _REWRITTEN[text] = terms
+    return terms
+
+
+def _read_terms(
+    text: str, found: Collection[str] | None, stemmer: Callable[[str], str]
+) -> frozenset[str]:
+    """`_rewritten_terms`, not memoised, its words stemmed by `stemmer` (`stem` in English,
+    `regular_stem` in another language)."""
+    plain, named = _named_numbers(text)
+    normalised = _normalised(plain)
+    if found is None or normalised != text:
+        found = tokens(normalised, stemmer is stem)
+    terms = _terms_of(found)
+    if named:
+        terms |= named
+    if _DIGIT.search(normalised):
+        terms |= _figures(normalised, stemmer)
     return terms
 
 
@@ -339,7 +354,7 @@ def _scaled(match: re.Match[str]) -> str:
     return str(round(float(match.group(1)) * _SCALE[match.group(2).lower()]))
 
 
-def _figures(text: str) -> frozenset[str]:
+def _figures(text: str, stemmer: Callable[[str], str] = stem) -> frozenset[str]:
     """A normalised text's figures as terms beside its digits: "=29:year" for "29 years",
     "~30:year" for "~30 years" (hedged); a figure without a unit word is left out."""
     found: set[str] = set()
@@ -349,7 +364,7 @@ def _figures(text: str) -> frozenset[str]:
         unit = word.lower()
         if unit in STOPWORDS:
             continue
-        found.add(f"{hedge or '='}{digits}:{_term(stem(unit))}")
+        found.add(f"{hedge or '='}{digits}:{_term(stemmer(unit))}")
     return frozenset(found)
 
 

@@ -65,7 +65,7 @@ from .sentence_scoring import (
 from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
 from .titles import cut_from_text, own_outlet
-from .tokens import tokens, word_count
+from .tokens import has_english_plurals, tokens, word_count
 from .tokens import words as text_words
 from .writer_voice import (
     addresses_reader,
@@ -387,19 +387,31 @@ def _own_news(title: frozenset[str] | None, said: set[str]) -> bool:
     return title is None or len(title & said) >= _OWN_TITLE_SAID * len(title)
 
 
-def _title_terms(units: list[Unit]) -> dict[int, frozenset[str]]:
-    """Each source's title's fact terms (its title unit's), by source."""
-    return {u.source: fact_terms(u.text) for u in units if u.position < 0}
+def _english(language: str | None) -> bool:
+    """Whether a story's fact terms read English's irregular plurals (`novelty.fact_terms`):
+    in English, and when its one language is not known (`_one_language`)."""
+    return language is None or language == "en"
+
+
+def _title_terms(units: list[Unit], english: bool = True) -> dict[int, frozenset[str]]:
+    """Each source's title's fact terms (its title unit's, `english` or not), by source."""
+    return {u.source: fact_terms(u.text, english) for u in units if u.position < 0}
+
+
+def _unit_facts(unit: Unit, english: bool = True) -> frozenset[str]:
+    """A candidate's fact terms, `english` or not (`novelty.fact_terms`)."""
+    if not english and has_english_plurals(unit.text):  # (its terms are English's)
+        return fact_terms(unit.text, english)
+    # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
+    return unit.facts if unit.facts is not None else fact_terms_of(unit.text, unit.terms)
 
 
 def _facts_and_weights(
-    body: list[Unit],
+    body: list[Unit], english: bool = True
 ) -> tuple[dict[int, frozenset[str]], dict[str, float]]:
-    """Each body candidate's fact terms (by `id`), and each term's weight (`source_weights`)."""
-    # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
-    facts = {
-        id(u): u.facts if u.facts is not None else fact_terms_of(u.text, u.terms) for u in body
-    }
+    """Each body candidate's fact terms (by `id`; `english` or not), and each term's weight
+    (`source_weights`)."""
+    facts = {id(u): _unit_facts(u, english) for u in body}
     per_source: dict[int, set[str]] = {}
     for u in body:
         per_source.setdefault(u.source, set()).update(facts[id(u)])
@@ -407,7 +419,11 @@ def _facts_and_weights(
 
 
 def _stale(
-    units: list[Unit], times: Sequence[datetime | None], headline: str, share: float
+    units: list[Unit],
+    times: Sequence[datetime | None],
+    headline: str,
+    share: float,
+    english: bool = True,
 ) -> dict[int, Unit]:
     """The body candidates whose count a later-published source's sentence overtakes
     (`counted_facts.overtaken`: "two people died" once "the death toll rose to five"), each
@@ -418,10 +434,10 @@ def _stale(
     body = [u for u in units if u.position >= 0 and u.terms]
     if len({u.source for u in body}) < 2 or not any(may_count(u.text) for u in body):
         return {}
-    facts, weights = _facts_and_weights(body)
+    facts, weights = _facts_and_weights(body, english)
     found = overtaken(
         [(u.text, facts[id(u)], times[u.source]) for u in body],
-        fact_terms(headline),
+        fact_terms(headline, english),
         weights,
         share,
     )
@@ -589,7 +605,7 @@ class ExtractiveSummarizer:
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
         times = [it.published for it in ordered]
-        stale = _stale(units, times, headline, settings.novelty)
+        stale = _stale(units, times, headline, settings.novelty, _english(written_in))
         outdated = _outdated_titles(raw_titles, times, stale)
         if choice.index in outdated:
             # The headline gives a count a later report has overtaken ("Two dead in flood"
@@ -612,7 +628,7 @@ class ExtractiveSummarizer:
             )
             if other.index >= 0:
                 choice, headline = other, other.text
-                stale = _stale(units, times, headline, settings.novelty)
+                stale = _stale(units, times, headline, settings.novelty, _english(written_in))
         bullets = self._bullets(
             units, target, idf, choice.index, headline, writers, stale, loosely, written_in
         )
@@ -686,7 +702,8 @@ class ExtractiveSummarizer:
         `id`: a count a later source's sentence overtakes), that sentence in their place.
         `loosely`: a story in English, whose paraphrases (`novelty.paraphrases`, its synonyms,
         verbs, days and "not" English words) are told once. `language`: the story's, when its
-        bullets' sources write in one (`_one_language`), in which repeats read "not".
+        bullets' sources write in one (`_one_language`), in which repeats read "not" and
+        fact terms plurals (English's irregular ones in English only: `_english`).
 
         The best sentence of the headline's own source is tried first when it scores at least
         half the best overall (so bullets agree with the headline), else the best. `told_by`
@@ -712,9 +729,10 @@ class ExtractiveSummarizer:
             if best is not None and best.score >= _LEAD_FROM_HEADLINE * ranked[0].score:
                 ranked.remove(best)
                 ranked.insert(0, best)
-        facts, weights = _facts_and_weights(body)
+        english = _english(language)  # (its fact terms read English's irregular plurals)
+        facts, weights = _facts_and_weights(body, english)
         top = max(weights.values(), default=1.0)  # (the heaviest term's weight)
-        titled = fact_terms(headline_text)
+        titled = fact_terms(headline_text, english)
         said = set(titled)
         news: list[tuple[str, frozenset[str]]] | None = None
         own: dict[int, frozenset[str]] | None = None  # (each source's title's fact terms)
@@ -762,7 +780,7 @@ class ExtractiveSummarizer:
                 continue
             figure = False  # (it states a figure not said yet that its own title gives)
             if states_figure(mine, said):
-                own = own if own is not None else _title_terms(units)
+                own = own if own is not None else _title_terms(units, english)
                 titled_too = own.get(unit.source, frozenset()) & mine
                 figure = any(t.isdigit() and t not in said for t in titled_too)
             if any(self._redundant(unit, other, idf, figure) for other in chosen):
@@ -779,7 +797,7 @@ class ExtractiveSummarizer:
                 continue
             again = None  # (the bullet whose fact it tells in words of its own)
             if near:
-                own = own if own is not None else _title_terms(units)
+                own = own if own is not None else _title_terms(units, english)
                 if news is None:  # (the story's titles, each telling its news: once a story)
                     news = [(headline_text, titled)] + [
                         (u.text, own[u.source]) for u in units if u.position < 0

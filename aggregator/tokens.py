@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Callable
 
 from .arabic_script import bare_arabic, has_arabic
 from .cjk_script import CJK_RUN, has_cjk
@@ -130,11 +131,25 @@ def words_once(text: str) -> list[str]:
     return _words(text)
 
 
-def tokens(text: str) -> list[str]:
-    """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed."""
-    if len(text) > _MEMO_MAX_CHARS:
-        return _tokens(text)
-    return list(_memo_tokens(text))
+def tokens(text: str, english: bool = True) -> list[str]:
+    """Content tokens for matching: words minus stopwords and numbers-only noise, stemmed;
+    not `english` (a text in another language), without English's irregular plurals
+    (`regular_stem`: French's "crises" is "crise", not "crisis")."""
+    found = _tokens(text) if len(text) > _MEMO_MAX_CHARS else list(_memo_tokens(text))
+    if english or not has_english_plurals(text):
+        return found
+    return _tokens(text, regular_stem)  # (rare: not memoised)
+
+
+def has_english_plurals(text: str) -> bool:
+    """Whether English's irregular plurals (`stem` against `regular_stem`) stem a word of
+    `text`: only then do its tokens in another language differ from its English ones."""
+    return any(
+        stem(word) != regular_stem(word) for word in words(text) if word.endswith(_IRREGULAR)
+    )
+
+
+_IRREGULAR = ("es", "use")  # (the words `_irregular_plural` and `_own_e_after_us` may read)
 
 
 # Chinese and Japanese are written without spaces: their Han, kana and iteration marks
@@ -190,19 +205,29 @@ def _words(text: str) -> list[str]:
     return [w[:-2] if w.endswith("'s") else w for w in found]
 
 
-def _tokens(text: str) -> list[str]:
+def _tokens(text: str, stemmer: Callable[[str], str] = stem) -> list[str]:
     if not text.isascii() and has_arabic(text):
         # An Arabic word with or without its article and the letters written onto it is one
         # term, as search reads it ("الإنقاذ", "إنقاذ" and "والإنقاذ"): two sentences telling
         # one fact, one with articles and one without, had read as different.
         text = bare_arabic(text)
-    found = _tokens_with_acronyms(text) if _may_hold_acronym(text) else _plain_tokens(words(text))
+    if _may_hold_acronym(text):
+        found = _tokens_with_acronyms(text, stemmer)
+    elif stemmer is stem:
+        found = _plain_tokens(words(text))
+    else:  # (the same words kept, each stemmed by `stemmer`)
+        found = [stemmer(w) for w in words(text) if _kept(w)]
     return _cjk_terms(found) if has_cjk(text) else found
 
 
+def _kept(word: str) -> bool:
+    """Whether a word has a token: no stopword, no lone letter."""
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+
+
 def _token_of(word: str) -> str:
-    """A word's token, "" for a dropped one (a stopword, a lone letter)."""
-    token = stem(word) if word not in STOPWORDS and (len(word) > 1 or word.isdigit()) else ""
+    """A word's token, "" for a dropped one (`_kept`)."""
+    token = stem(word) if _kept(word) else ""
     _TOKENS_OF[word] = token
     return token
 
@@ -241,7 +266,7 @@ def _may_hold_acronym(text: str) -> bool:
     )
 
 
-def _tokens_with_acronyms(text: str) -> list[str]:
+def _tokens_with_acronyms(text: str, stemmer: Callable[[str], str] = stem) -> list[str]:
     dotted: set[str] = set()
 
     def join(match: re.Match[str]) -> str:
@@ -260,7 +285,7 @@ def _tokens_with_acronyms(text: str) -> list[str]:
             if word in dotted or (mixed_case and word.isupper() and low in _ACRONYM_STOPWORDS):
                 found.append(low)
         elif len(low) > 1 or low.isdigit():
-            found.append(stem(low))
+            found.append(stemmer(low))
     return found
 
 

@@ -485,3 +485,34 @@ def test_a_sentence_telling_an_act_a_bullets_without_may_deny_is_kept() -> None:
         assert not retells(
             text, fact_terms(text), bullet, fact_terms(bullet), fact_terms(heads[0]), titles
         )
+
+
+@pytest.mark.parametrize(
+    ("singular", "plural"),
+    [
+        ("La crise du logement frappe Varmont.", "Les crises du logement frappent Varmont."),
+        ("Un héroe del rescate en Portmere.", "Los héroes del rescate en Portmere."),
+        ("A crise da habitação em Varmont.", "As crises da habitação em Varmont."),
+        ("La crise a coûté 3 milliards à Varmont.", "Les 2 crises ont coûté 3 milliards."),
+    ],
+)
+def test_a_plural_in_another_language_is_its_singulars_fact_term(
+    singular: str, plural: str
+) -> None:
+    # (English's irregular plurals are English's: French "crises" is no "crisis")
+    theirs, mine = fact_terms(singular, english=False), fact_terms(plural, english=False)
+    noun = next(iter(fact_terms(singular.split()[1], english=False)))
+    assert noun in theirs and noun in mine
+    assert noun not in fact_terms(plural)  # (read as English: "crisis", "hero", "analysis")
+
+
+def test_figures_of_a_text_in_another_language_count_its_plurals_as_singulars() -> None:
+    assert "=3:crise" in fact_terms("Varmont a connu 3 crises.", english=False)
+    assert "=3:crisis" in fact_terms("Varmont had 3 crises.")
+
+
+def test_tokens_in_another_language_keep_its_plurals_and_what_english_drops() -> None:
+    text = "Les crises de la F.B.I. et les héroes"
+    assert tokens(text) == ["les", "crisis", "de", "la", "fbi", "et", "les", "héro"]
+    assert tokens(text, english=False) == ["les", "crise", "de", "la", "fbi", "et", "les", "héroe"]
+    assert tokens("La crise du logement", english=False) == tokens("La crise du logement")

@@ -327,3 +327,29 @@ def test_arabic_sentences_telling_one_fact_with_and_without_articles_are_one_bul
     assert texts and sum("فرق" in t and "تعمل" in t for t in texts) == 1
     assert tokens("والإنقاذ في المناطق") == tokens("إنقاذ في مناطق")
     assert tokens("التي الله") == ["التي", "الله"]  # (fewer than three letters left: whole)
+
+
+def test_a_french_sentence_retelling_a_bullet_with_a_plural_for_its_singular_is_no_bullet() -> None:
+    # (English's "crises" is "crisis"; French's is "crise", the bullet's and headline's term)
+    first = item(
+        1,
+        "Le ministre Paul Darnel annonce un plan contre la crise du logement à Varmont",
+        "La crise du logement a fait doubler les loyers de la capitale depuis le début de "
+        "l'année, selon l'office des statistiques. Le ministre a promis de construire de "
+        "nouveaux logements sociaux avant l'été. Les travaux commenceront dans les quartiers "
+        "du nord de la ville.",
+        "lejournal.example",
+    )
+    second = item(
+        2,
+        "Logement: le plan de Varmont critiqué par les locataires",
+        "Le ministre Paul Darnel veut mettre fin aux crises du logement qui ont fait doubler "
+        "les loyers. Les associations de locataires ont jugé le plan insuffisant et réclament "
+        "un gel des loyers. L'opposition demande un débat au parlement sur la question des "
+        "logements vides.",
+        "lagazette.example",
+    )
+    texts = bullet_texts([first, second])
+    assert sum("doubl" in t for t in texts) == 1
+    assert any(t.startswith("La crise du logement a fait doubler") for t in texts)
+    assert any(t.startswith("L'opposition demande") for t in texts)  # (in its place)
