@@ -414,7 +414,9 @@ def _opens_as_writer(title: str, text: str) -> bool:
 def _titled_as_writer(title: str, text: str) -> bool:
     """Whether the title is in its writer's own "I" (`titled_in_first_person`), and in English:
     Italian's "I" before a lower-case word is its article ("I medici di famiglia …")."""
-    return titled_in_first_person(title) and detect_language(f"{title}\n{text}") in (None, "en")
+    if not titled_in_first_person(title, text):
+        return False
+    return detect_language(f"{title}\n{text}") in (None, "en")
 
 
 def _host_segment(title: str, text: str, outlet: str) -> bool:

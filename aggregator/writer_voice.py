@@ -135,7 +135,7 @@ def opens_in_first_person(text: str, language: str | None = None) -> bool:
 # A title whose sentence is the writer's own "I": "I'm more worried about …", "I wouldn't
 # want to be …", "Why I left …" (the word after it in lower case: "I'm A Celebrity", "I May
 # Destroy You" and any Title Case headline name a show or say nothing).
-_TITLE_AS_I = re.compile(r"(?:(?:Why|How|What|Where|When)\s+)?I(?:['’](?:m|ve|d|ll))?\s+[a-z]")
+_TITLE_AS_I = re.compile(r"(?:(?:Why|How|What|Where|When)\s+)?(I)(?:['’](?:m|ve|d|ll))?\s+[a-z]")
 # Someone else's words: a speaker named after a colon or dash, or a verb of saying.
 _TITLE_SPEAKER = re.compile(
     r"\s[:|-]\s|[—–]|:\s|\b(?:says?|said|tells?|told|admits?|reveals?|insists?|claims?|warns?|"
@@ -164,17 +164,46 @@ def _speaker_after_comma(title: str) -> bool:
     )
 
 
-def titled_in_first_person(title: str) -> bool:
+def titled_in_first_person(title: str, text: str = "") -> bool:
     """Whether a title opens in its writer's own first person singular, outside quotation
     marks and naming no speaker ("I wouldn't want to be in the mayor's shoes", "Why I left
     the city"): a column's or personal essay's title, which a report's never is (it quotes:
-    "‘I was scared’: …", "I will not resign, says mayor", "Mayor: I am disappointed")."""
+    "‘I was scared’: …", "I will not resign, says mayor", "Mayor: I am disappointed", or
+    words its `text` gives in quotation marks: a slogan, "I can't breathe protests spread")."""
     title = title.strip()
+    found = _TITLE_AS_I.match(title)
     return (
-        _TITLE_AS_I.match(title) is not None
+        found is not None
         and _TITLE_SPEAKER.search(title) is None
         and not _speaker_after_comma(title)
+        and not _quoted_in(text, title[found.start(1) :])
     )
+
+
+# A title's first words from its "I" on ("I can't breathe …") that its text gives in quotation
+# marks are someone's words the title quotes without marks (a slogan, a chant), not the
+# writer's: a column's teaser does not quote its own title.
+_QUOTED_TITLE_WORDS = 3
+_TITLE_WORD = re.compile(r"\w+(?:'\w+)*")
+
+
+def _quoted_in(text: str, words: str) -> bool:
+    """Whether a quotation of `text` holds the first `_QUOTED_TITLE_WORDS` words of `words`
+    (a title from its "I" on), whole and in a row, in any case."""
+    if not text or not any(mark in text for mark in "“\"‘'"):
+        return False
+    said = _spaced(_TITLE_WORD.findall(_plain(words))[:_QUOTED_TITLE_WORDS])
+    return any(said in _spaced(_TITLE_WORD.findall(_plain(q))) for q in _QUOTED.findall(text))
+
+
+def _plain(text: str) -> str:
+    """`text` in lower case, its apostrophes straight."""
+    return text.replace("’", "'").lower()
+
+
+def _spaced(words: list[str]) -> str:
+    """Words joined by spaces, a space at both ends (whole words are found in it)."""
+    return f" {' '.join(words)} "
 
 
 _WRITES = re.compile(r",\s*writes\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*$")

@@ -156,6 +156,35 @@ def test_a_title_whose_i_goes_on_after_a_comma_is_still_a_column() -> None:
     assert titled_in_first_person("I sold my flat on the hill, and I don't regret it")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Marchers chanting "I want my town back" filled the square in Hollow Creek on Sunday.',
+        "Marchers chanting ‘I Want My Town Back’ filled the square in Hollow Creek on Sunday.",
+    ],
+)
+def test_a_title_opening_with_words_its_text_quotes_is_a_report(text: str) -> None:
+    # (a slogan or a chant, quoted by the title without marks or a colon)
+    title = "I want my town back marches spread across the valley"
+    assert titled_in_first_person(title)  # (a text that does not quote it cannot tell)
+    assert not titled_in_first_person(title, text)
+    assert item_kind(dataclasses.replace(REPORT, title=title, text=text)) == "news"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new app might be the first tracker that helps us all.",
+        'The mayor told the council "I would not" on Tuesday, and the app went ahead.',
+        "A reader wrote \"I wouldn't\" and asked for the app's ‘want to be’ list.",
+    ],
+)
+def test_a_column_whose_text_quotes_other_words_stays_a_column(text: str) -> None:
+    title = "I wouldn't want to be in the mayor's shoes this winter"
+    assert titled_in_first_person(title, text)
+    assert item_kind(dataclasses.replace(REPORT, title=title, text=text)) == "essay"
+
+
 def test_an_italian_title_opening_with_its_article_i_is_news() -> None:
     # Italian's plural article is "I", before a lower-case word: "I medici …" is a report's
     piece = dataclasses.replace(
