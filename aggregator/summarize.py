@@ -277,11 +277,12 @@ def _units(
     words only a column's or essay's "I" is (`_voiced`). So is one that speaks to its reader
     ("If you know your history, …"): a teaser, a how-to or an aside, never the report's fact. So
     is one that opens with "We" or "Our": the outlet's voice ("Our correspondent says …") or a
-    statement's that lost its marks; unless the source has no other sentence, where the outlet's
+    statement's that lost its marks; unless the story has no other sentence, where the outlet's
     "We go inside the hospice …" is all its teaser says of its piece. So is one that is mostly a
     quotation in another language than the source's own words (`quote_language`): a reader of an
     English headline gets no Tagalog quote for its bullet."""
     units: list[Unit] = []
+    outlets_we: list[Unit] = []  # (kept only when no other source gives a sentence)
     body_words = 0
     for index, item in enumerate(ordered):
         if titles[index]:
@@ -295,7 +296,8 @@ def _units(
         report = writers[index] is None
         language = languages[index]  # (Italian's "I" is its article: `speaks_as_writer`)
         left_out = [report and in_writers_voice(sentence, language) for sentence, _, _ in body]
-        if report and body and all(left_out):
+        ours = report and bool(body) and all(left_out)  # (its only sentences: the outlet's "we")
+        if ours:
             left_out = [not _outlets_we(sentence) for sentence, _, _ in body]
         quotes = [quote_language(sentence) for sentence, _, _ in body]
         if any(quotes):  # (a quotation in another language than the report's own words)
@@ -305,7 +307,11 @@ def _units(
         for pos, (sentence, n, facts) in enumerate(body):
             if left_out[pos]:
                 continue
-            units.append(Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts))
+            unit = Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts)
+            (outlets_we if ours else units).append(unit)
+    if outlets_we and not any(u.position >= 0 for u in units):
+        units.extend(outlets_we)
+        units.sort(key=lambda u: (u.source, u.position))  # (each source's title, then body)
     return units, body_words
 
 

@@ -104,11 +104,28 @@ def addresses_reader(text: str) -> bool:
 _OPENS_PLURAL = re.compile(r"(?:We|Our)(?:['’](?:re|ve|d|ll))?\b(?![-.])")
 
 
+# ... or once an opening phrase and its comma are read ("After 250 years, we're still not sure
+# …", "In the meantime, our team …"), in a sentence that quotes no one and has no verb of
+# saying ("But obviously, we're excited …," said the director: his words, marks lost).
+_PHRASE_THEN_PLURAL = re.compile(
+    r"[A-Z][^,\"“”‘]{0,50},\s+(?:we|our)(?:['’](?:re|ve|d|ll))?\b(?![-.])"
+)
+
+
 def opens_as_we(text: str) -> bool:
-    """Whether `text` opens with "We" or "Our" outside quotation marks: the writer's or the
-    outlet's voice ("We have asked the council …", "Our correspondent says …"), or a statement
-    whose marks were lost ("We are thankful for …"); whose "we", a bullet would not say."""
-    return text[:1] in "WO" and _OPENS_PLURAL.match(text) is not None
+    """Whether `text` opens with "We" or "Our" outside quotation marks, or says it once its
+    opening phrase is read (`_PHRASE_THEN_PLURAL`): the writer's or the outlet's voice ("We
+    have asked the council …", "Our correspondent says …", "After all these years, we still
+    …"), or a statement whose marks were lost ("We are thankful for …"); whose "we", a bullet
+    would not say."""
+    if text[:1] in "WO" and _OPENS_PLURAL.match(text) is not None:
+        return True
+    return (
+        (", we" in text or ", our" in text)
+        and _PHRASE_THEN_PLURAL.match(text) is not None
+        and not any(mark in text for mark in '"“”')
+        and _SAYS.search(text) is None
+    )
 
 
 def in_writers_voice(text: str, language: str | None = None) -> bool:

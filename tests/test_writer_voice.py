@@ -341,6 +341,8 @@ def test_a_reports_sentence_saying_i_outside_quotes_is_no_bullet() -> None:
         "We have asked the county for its figures and will update this story.",
         "We’re grateful for the prayers of everyone who helped on that night.",
         "Our correspondent says the road was closed for a second day.",
+        "After ten snowy winters, we're still not sure what to make of the night bus.",
+        "In the meantime, our team will keep asking the county for its figures.",
     ],
 )
 def test_a_sentence_opening_with_we_or_our_is_in_a_voice_a_bullet_would_not_name(
@@ -358,6 +360,10 @@ def test_a_sentence_opening_with_we_or_our_is_in_a_voice_a_bullet_would_not_name
         "Rescuers said we should all stay home, the county's message read.",
         "Weather forecasters expect more snow by the weekend.",
         "Ours was the last bus out, the driver said.",
+        "But obviously, we're glad the road is open, said the county's road chief.",
+        "In the end, we all got home,” the driver said.",
+        "On Tuesday, the county said we should stay home.",
+        "In Hollow Creek, ours is the last depot still open.",
     ],
 )
 def test_a_quote_a_name_or_a_we_inside_the_sentence_is_not(sentence: str) -> None:
@@ -388,6 +394,23 @@ def test_a_teaser_saying_only_we_still_tells_what_its_piece_is() -> None:
     story = _story([dataclasses.replace(REPORT, text=teaser)])
     assert story.summary is not None
     assert [b.text for b in story.summary.bullets] == [teaser]
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        "We go inside the Hollow Creek depot to see how its night drivers cope with snow.",
+        "After ten snowy winters, we're still not sure what to make of the night bus.",
+    ],
+)
+def test_a_teaser_saying_only_we_is_no_bullet_where_another_source_tells_the_story(
+    teaser: str,
+) -> None:
+    # (kept above only so that its story has a bullet: here another report gives one)
+    ours = dataclasses.replace(REPORT, id="ours", text=teaser, outlet="courier.example")
+    story = _story([ours, dataclasses.replace(REPORT, text=f"{RESCUED}")])
+    assert story.summary is not None
+    assert [b.text for b in story.summary.bullets] == [RESCUED]
 
 
 def test_the_attribution_is_escaped_in_every_output() -> None:
