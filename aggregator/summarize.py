@@ -298,7 +298,7 @@ def _units(
         left_out = [report and in_writers_voice(sentence, language) for sentence, _, _ in body]
         ours = report and bool(body) and all(left_out)  # (its only sentences: the outlet's "we")
         if ours:
-            left_out = [not _outlets_we(sentence) for sentence, _, _ in body]
+            left_out = [not _outlets_we(sentence, language) for sentence, _, _ in body]
         quotes = [quote_language(sentence) for sentence, _, _ in body]
         if any(quotes):  # (a quotation in another language than the report's own words)
             own = _own_words_language(item)
@@ -320,10 +320,13 @@ def _own_words_language(item: Item) -> str | None:
     return detect_language(f"{item.title}\n{quoted(item.text)[1]}")
 
 
-def _outlets_we(sentence: str) -> bool:
-    """Whether the sentence's only voice is a "We" or "Our" opening it (no "I", no "you")."""
+def _outlets_we(sentence: str, language: str | None = None) -> bool:
+    """Whether the sentence's only voice is a "We" or "Our" opening it (no "I", no "you"),
+    read in its source's `language` where known (`opens_as_we`)."""
     return (
-        opens_as_we(sentence) and not speaks_as_writer(sentence) and not addresses_reader(sentence)
+        opens_as_we(sentence, language)
+        and not speaks_as_writer(sentence, language)
+        and not addresses_reader(sentence)
     )
 
 

@@ -105,34 +105,48 @@ _OPENS_PLURAL = re.compile(r"(?:We|Our)(?:['’](?:re|ve|d|ll))?\b(?![-.])")
 
 
 # ... or once an opening phrase and its comma are read ("After 250 years, we're still not sure
-# …", "In the meantime, our team …"), in a sentence that quotes no one and has no verb of
-# saying ("But obviously, we're excited …," said the director: his words, marks lost).
+# …", "In the meantime, our team …"; no colon in it: "The message was short: In the end, we
+# …" gives someone's words), in a sentence that quotes no one, in double or single marks (a
+# quotation's later sentence, "By midnight, we had lost the floor,’ she recalled."), and has
+# no verb of saying ("But obviously, we're excited …," said the director: his words, marks
+# lost).
 _PHRASE_THEN_PLURAL = re.compile(
-    r"[A-Z][^,\"“”‘]{0,50},\s+(?:we|our)(?:['’](?:re|ve|d|ll))?\b(?![-.])"
+    r"[A-Z][^,:\"“”‘]{0,50},\s+(?:we|our)(?:['’](?:re|ve|d|ll))?\b(?![-.])"
+)
+_SINGLE_QUOTED = re.compile(r"‘|[,.!?]['’]")  # (an opening mark, or a closing one after its words)
+_SAID_TOO = re.compile(  # (verbs of saying besides `_SAYS`: "…, she recalled.")
+    r"\b(?:recall(?:s|ed)|explain(?:s|ed)|noted|stated|insist(?:s|ed)|admit(?:s|ted)|"
+    r"announced|posted|tweeted|declared|replied|remarked|argued|acknowledged|confirmed)\b"
 )
 
 
-def opens_as_we(text: str) -> bool:
+def opens_as_we(text: str, language: str | None = None) -> bool:
     """Whether `text` opens with "We" or "Our" outside quotation marks, or says it once its
     opening phrase is read (`_PHRASE_THEN_PLURAL`): the writer's or the outlet's voice ("We
     have asked the council …", "Our correspondent says …", "After all these years, we still
     …"), or a statement whose marks were lost ("We are thankful for …"); whose "we", a bullet
-    would not say."""
+    would not say. The opening phrase is read in English only (`language` the text's, where
+    known): in another language an English "we" after it is someone's words in theirs, whose
+    verb of saying no English word names (Tagalog's "Ayon kay Mayor Cruz, we will …")."""
     if text[:1] in "WO" and _OPENS_PLURAL.match(text) is not None:
         return True
     return (
-        (", we" in text or ", our" in text)
+        language in (None, "en")
+        and (", we" in text or ", our" in text)
         and _PHRASE_THEN_PLURAL.match(text) is not None
         and not any(mark in text for mark in '"“”')
+        and _SINGLE_QUOTED.search(text) is None
         and _SAYS.search(text) is None
+        and _SAID_TOO.search(text) is None
     )
 
 
 def in_writers_voice(text: str, language: str | None = None) -> bool:
     """Whether `text` is in its writer's own voice: the first person singular
     (`speaks_as_writer`, with the text's `language` where known), a sentence opening in the
-    plural (`opens_as_we`) or speaking to the reader (`addresses_reader`)."""
-    return speaks_as_writer(text, language) or opens_as_we(text) or addresses_reader(text)
+    plural (`opens_as_we`, in the text's `language` too) or speaking to the reader
+    (`addresses_reader`)."""
+    return speaks_as_writer(text, language) or opens_as_we(text, language) or addresses_reader(text)
 
 
 def opens_in_first_person(text: str, language: str | None = None) -> bool:

@@ -364,10 +364,33 @@ def test_a_sentence_opening_with_we_or_our_is_in_a_voice_a_bullet_would_not_name
         "In the end, we all got home,” the driver said.",
         "On Tuesday, the county said we should stay home.",
         "In Hollow Creek, ours is the last depot still open.",
+        # (a quotation's later sentence in single marks, its speaker after a colon, a verb of
+        # saying that gives no "you" to anyone)
+        "By midnight, we had lost the whole ground floor of the depot.’",
+        "By midnight, we had lost the whole ground floor of the depot.'",
+        "The driver's message was short: In the end, we all got home safely.",
+        "By midnight, we had lost the whole ground floor, Mary Example recalled.",
     ],
 )
 def test_a_quote_a_name_or_a_we_inside_the_sentence_is_not(sentence: str) -> None:
     assert not opens_as_we(sentence)
+
+
+def test_an_english_we_after_an_opening_phrase_in_another_language_is_someones_words() -> None:
+    # Tagalog's "ayon kay" ("according to") names the mayor whose English words follow
+    said = "Ayon kay Mayor Lito Cruz, we will keep the schools closed until the water goes down."
+    assert opens_as_we(said)  # (read as English, nothing tells whose)
+    assert not opens_as_we(said, "tl")
+    assert opens_as_we("We will keep the schools closed until the water goes down.", "tl")
+    report = dataclasses.replace(
+        REPORT,
+        title="Mga paaralan sa Malinaw, isinara dahil sa baha",
+        text="Isinara ang lahat ng paaralan sa bayan ng Malinaw dahil sa baha noong Martes. "
+        f"{said} Inilikas ang mahigit 300 pamilya sa mga evacuation center ng bayan.",
+    )
+    story = _story([report])
+    assert story.summary is not None
+    assert said in [b.text for b in story.summary.bullets]
 
 
 def test_a_reports_sentence_opening_with_we_is_no_bullet_and_an_essays_is_attributed() -> None:
