@@ -396,10 +396,17 @@ def _own_news(title: frozenset[str] | None, said: set[str]) -> bool:
     return title is None or len(title & said) >= _OWN_TITLE_SAID * len(title)
 
 
+# Languages whose stories' fact terms read English's irregular plurals: English, and Tagalog,
+# which writes English's words among its own ("mga housing crises") and has none of its own
+# that the rules would misread (no native word ends in -oes, -uses or -yses).
+_ENGLISH_PLURALS = frozenset({"en", "tl"})
+
+
 def _english(language: str | None) -> bool:
     """Whether a story's fact terms read English's irregular plurals (`novelty.fact_terms`):
-    in English, and when its one language is not known (`_one_language`)."""
-    return language is None or language == "en"
+    in English or Tagalog (`_ENGLISH_PLURALS`), and when its one language is not known
+    (`_one_language`)."""
+    return language is None or language in _ENGLISH_PLURALS
 
 
 def _title_terms(units: list[Unit], english: bool = True) -> dict[int, frozenset[str]]:

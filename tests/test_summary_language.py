@@ -353,3 +353,27 @@ def test_a_french_sentence_retelling_a_bullet_with_a_plural_for_its_singular_is_
     assert sum("doubl" in t for t in texts) == 1
     assert any(t.startswith("La crise du logement a fait doubler") for t in texts)
     assert any(t.startswith("L'opposition demande") for t in texts)  # (in its place)
+
+
+def test_a_tagalog_sentence_retelling_a_bullet_with_an_english_plural_is_no_bullet() -> None:
+    # (Tagalog writes English's words among its own: "crises" is English's "crisis" there)
+    first = item(
+        1,
+        "Kalihim Paul Darnel, may plano laban sa housing crisis ng Varmont",
+        "Dahil sa housing crisis, dumoble ang upa sa kabisera mula noong simula ng taon, ayon "
+        "sa tanggapan ng estadistika. Nangako ang kalihim na magtatayo ng mga bagong pabahay "
+        "bago ang tag-init. Sisimulan ang mga proyekto sa hilagang bahagi ng lungsod.",
+        "balita.example",
+    )
+    second = item(
+        2,
+        "Plano sa pabahay ng Varmont, binatikos ng mga umuupa",
+        "Nais wakasan ni Kalihim Paul Darnel ang mga housing crises na nagpadoble sa upa. "
+        "Ayon sa mga samahan ng mga umuupa, kulang ang plano at humihiling sila ng pagpigil "
+        "sa pagtaas ng upa. Humihiling ang oposisyon ng debate sa parlamento tungkol sa mga "
+        "bakanteng bahay.",
+        "pahayagan.example",
+    )
+    assert {detect_language(f"{it.title}\n{it.text}") for it in (first, second)} == {"tl"}
+    texts = bullet_texts([first, second])
+    assert sum("dumoble" in t or "nagpadoble" in t for t in texts) == 1
