@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,17 @@ def test_notifier_reads_the_watchdog_period_meant_for_this_process(tmp_path: Pat
         fake.close()
 
 
+async def _until(
+    fake: FakeSystemd, done: Callable[[list[dict[str, str]]], bool], timeout: float = 20.0
+) -> list[dict[str, str]]:
+    """Every message so far, once `done` holds for them (a failed assertion after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while not done(messages := fake.drain()):
+        assert time.monotonic() < deadline, messages
+        await asyncio.sleep(0.02)
+    return messages
+
+
 def test_service_reports_ready_reloading_status_stopping_and_pings_the_watchdog(
     tmp_path: Path,
 ) -> None:
@@ -102,23 +114,31 @@ def test_service_reports_ready_reloading_status_stopping_and_pings_the_watchdog(
 
             drainer = asyncio.create_task(drain())
             task = asyncio.create_task(service.run("127.0.0.1", 0, stop, serve=False))
+
+            def polled(messages: list[dict[str, str]]) -> bool:
+                return any(
+                    "2 feeds polled, 1 error," in m.get("STATUS", "")
+                    and "1 of 2 feeds failing" in m.get("STATUS", "")
+                    for m in messages
+                )
+
             try:
-                await asyncio.sleep(1.0)
-                messages = fake.drain()
+                # Waited for, not slept for: a loaded machine takes longer over the first poll.
+                messages = await _until(fake, polled)
                 assert messages[0]["READY"] == "1"
-                statuses = [m["STATUS"] for m in messages if "STATUS" in m]
-                assert any(
-                    "2 feeds polled, 1 error," in s and "1 of 2 feeds failing" in s
-                    for s in statuses
-                ), statuses
-                assert sum("WATCHDOG" in m for m in messages) >= 3  # every 0.1 s
+                messages = await _until(fake, lambda ms: sum("WATCHDOG" in m for m in ms) >= 3)
                 # A hung event loop stops the pings: systemd would kill and restart it.
                 before = len(fake.drain())
                 time.sleep(0.6)  # blocks the loop, as a hang would
                 assert len(fake.drain()) == before
                 os.kill(os.getpid(), signal.SIGHUP)
-                await asyncio.sleep(0.3)
-                after = fake.drain()[before:]
+
+                def reloaded(messages: list[dict[str, str]]) -> bool:
+                    after = messages[before:]
+                    at = next((i for i, m in enumerate(after) if m.get("RELOADING") == "1"), None)
+                    return at is not None and any(m.get("READY") == "1" for m in after[at:])
+
+                after = (await _until(fake, reloaded))[before:]
                 reload_at = next(i for i, m in enumerate(after) if m.get("RELOADING") == "1")
                 assert "MONOTONIC_USEC" in after[reload_at]
                 assert any(m.get("READY") == "1" for m in after[reload_at:])
