@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from aiohttp.abc import AbstractResolver
     from yarl import URL
 
-__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal", "is_link_local"]
+__all__ = ["DEFAULT_USER_AGENT", "FetchSettings", "Fetcher", "is_internal", "is_metadata_address"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -593,8 +593,9 @@ class Fetcher:
         return address is not None and name in self._listed and self._internal(address)
 
     async def _intranet_hop(self, url: str, next_url: str) -> FetchFailed | None:
-        """Trust a redirect hop from an intranet host, unless it leads to a link-local address
-        (a cloud's metadata service, 169.254.169.254) on a host the operator did not list."""
+        """Trust a redirect hop from an intranet host, unless it leads to a link-local or cloud
+        metadata address (169.254.169.254, fd00:ec2::254: `is_metadata_address`) on a host the
+        operator did not list."""
         from aggregator.fetch_client import URL
 
         host = (URL(next_url).host or "").lower()
@@ -606,10 +607,12 @@ class Fetcher:
         except OSError:
             addresses = []  # (not found here: the connection says so, or the proxy reaches it)
         for address in addresses:
-            if is_link_local(address):
-                return FetchFailed(url, f"redirect to a link-local address refused: {next_url}")
+            if is_metadata_address(address):
+                return FetchFailed(
+                    url, f"redirect to a link-local or cloud metadata address refused: {next_url}"
+                )
         self._listed.add(host)
-        self._hops.add(host)  # (its resolver still refuses a link-local answer: rebinding)
+        self._hops.add(host)  # (its resolver still refuses it a metadata answer: rebinding)
         return None
 
     async def _check_hop(
@@ -888,15 +891,34 @@ def _unwrapped(address: IPAddress) -> IPAddress:
     return address
 
 
-def is_link_local(address: IPAddress) -> bool:
-    """169.254.0.0/16 or fe80::/10, also wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): where a
-    cloud's metadata service answers."""
-    return _unwrapped(address).is_link_local
+# Cloud platforms' own services outside link-local, as their documentation gives them: where
+# a machine's credentials and settings are read, never an intranet's web server.
+_PLATFORM = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "fd00:ec2::254",  # AWS: the instance metadata service over IPv6
+        "fd00:ec2::23",  # AWS: EKS Pod Identity's credentials over IPv6
+        "fd20:ce::254",  # Google Compute Engine: the metadata server over IPv6
+        "fd00:a9fe:a9fe::1",  # Akamai (Linode): the metadata service over IPv6
+        "192.0.0.192",  # Oracle Cloud Classic and Cloud@Customer: instance metadata
+        "100.100.100.200",  # Alibaba Cloud: instance metadata
+        "168.63.129.16",  # Azure: the WireServer (the host's agent; a public address)
+    )
+)
+
+
+def is_metadata_address(address: IPAddress) -> bool:
+    """169.254.0.0/16 or fe80::/10, or a cloud's metadata address outside them (`_PLATFORM`:
+    AWS's fd00:ec2::254, Alibaba's 100.100.100.200, …), also wrapped in IPv6 (IPv4-mapped,
+    6to4, NAT64): where a cloud's metadata service answers, never an intranet's feed."""
+    address = _unwrapped(address)
+    return address.is_link_local or address in _PLATFORM
 
 
 def is_internal(address: IPAddress) -> bool:
-    """Loopback, private, link-local, shared, multicast, reserved or unspecified, also when
-    wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): no public feed redirects there."""
+    """Loopback, private, link-local, shared, multicast, reserved, unspecified or a cloud's
+    metadata address (`_PLATFORM`), also when wrapped in IPv6 (IPv4-mapped, 6to4, NAT64): no
+    public feed redirects there."""
     address = _unwrapped(address)
     return (
         address.is_private
@@ -906,6 +928,7 @@ def is_internal(address: IPAddress) -> bool:
         or address.is_reserved
         or address.is_multicast
         or (isinstance(address, ipaddress.IPv4Address) and address in _SHARED)
+        or address in _PLATFORM
     )
 
 

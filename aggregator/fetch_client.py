@@ -19,7 +19,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from aggregator.fetch import IPAddress, PrivateAddressError, _address, _one_line, is_link_local
+from aggregator.fetch import (
+    IPAddress,
+    PrivateAddressError,
+    _address,
+    _one_line,
+    is_metadata_address,
+)
 
 __all__ = [
     "URL",
@@ -52,7 +58,7 @@ class GuardedResolver(AbstractResolver):
         # listed hosts found inside the network (a bridge on this machine): `Fetcher.is_local`
         self.local = local if local is not None else set()
         # hosts an intranet host redirected to: listed, but never answered at a link-local
-        # address (`Fetcher._intranet_hop`)
+        # or cloud metadata address (`Fetcher._intranet_hop`)
         self.hops = hops if hops is not None else set()
 
     async def resolve(
@@ -64,7 +70,7 @@ class GuardedResolver(AbstractResolver):
             address = _address(result["host"])
             if address is None or self.internal(address):
                 if name not in self.listed or (
-                    name in self.hops and (address is None or is_link_local(address))
+                    name in self.hops and (address is None or is_metadata_address(address))
                 ):
                     raise PrivateAddressError(f"{host} resolves to a private address ({address})")
                 self.local.add(name)

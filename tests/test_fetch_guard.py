@@ -15,7 +15,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from upstream import Upstream
 
-from aggregator.fetch import Fetcher, FetchSettings, is_internal
+from aggregator.fetch import Fetcher, FetchSettings, is_internal, is_metadata_address
 from aggregator.models import Fetched, FetchFailed, FetchOutcome, Redirected
 
 RSS = (
@@ -104,6 +104,7 @@ def fetch(
         "[fe80::1]",
         "0.0.0.0",
         "100.64.0.1",  # carrier-grade NAT
+        "168.63.129.16",  # Azure's WireServer, at a public address
     ],
 )
 def test_redirect_to_a_numeric_internal_address_is_refused(host: str) -> None:
@@ -173,6 +174,18 @@ def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it()
         ("flip.test", {"flip.test": [["127.0.0.1"], ["169.254.169.254"]]}),  # rebinding
         # (rebinding to two addresses: the link-local one is tried when the first fails)
         ("flip.test", {"flip.test": [["127.0.0.1"], ["127.0.0.1", "169.254.169.254"]]}),
+        # metadata services outside link-local: private, CGNAT or public by their address
+        ("[fd00:ec2::254]", {}),  # AWS's IMDS over IPv6 (a unique local address)
+        ("[fd00:ec2::23]", {}),  # AWS EKS Pod Identity (credentials) over IPv6
+        ("[fd20:ce::254]", {}),  # Google Compute Engine's over IPv6
+        ("[fd00:a9fe:a9fe::1]", {}),  # Akamai (Linode)'s over IPv6
+        ("192.0.0.192", {}),  # Oracle Cloud (Classic, Cloud@Customer)
+        ("100.100.100.200", {}),  # Alibaba Cloud's
+        ("168.63.129.16", {}),  # Azure's WireServer (a public address)
+        ("[::ffff:100.100.100.200]", {}),
+        ("[64:ff9b::c000:c0]", {}),  # NAT64 of 192.0.0.192
+        ("imds6.test", {"imds6.test": ["fd00:ec2::254"]}),  # by name
+        ("flip.test", {"flip.test": [["127.0.0.1"], ["100.100.100.200"]]}),  # rebinding
     ],
 )
 def test_an_intranet_feed_may_not_redirect_to_a_link_local_address(
@@ -213,6 +226,8 @@ def test_a_hop_that_does_not_resolve_fails_clearly() -> None:
         ("fc00::1", True),
         ("::ffff:127.0.0.1", True),
         ("2002:7f00:1::", True),  # 6to4 of 127.0.0.1
+        ("168.63.129.16", True),  # Azure's WireServer: public, but no feed is there
+        ("168.63.129.17", False),
         ("93.184.216.34", False),
         ("2606:2800:220:1:248:1893:25c8:1946", False),
         ("::ffff:93.184.216.34", False),
@@ -293,3 +308,28 @@ def test_a_feed_moved_to_another_host_is_not_the_operators_to_trust() -> None:
 
     outcome = asyncio.run(main())
     assert isinstance(outcome, FetchFailed) and "private address refused" in outcome.error
+
+
+@pytest.mark.parametrize(
+    ("address", "metadata"),
+    [
+        ("169.254.169.254", True),
+        ("fe80::a9fe:a9fe", True),
+        ("fd00:ec2::254", True),
+        ("fd20:ce::254", True),
+        ("100.100.100.200", True),
+        ("192.0.0.192", True),
+        ("::ffff:168.63.129.16", True),
+        ("fd00:ec2::1", False),  # an intranet's unique local address nearby: allowed
+        ("100.100.100.201", False),  # a carrier-grade NAT (Tailscale) neighbour
+        ("192.0.0.193", False),
+        ("10.0.0.1", False),
+        ("127.0.0.1", False),
+    ],
+)
+def test_metadata_addresses_are_the_documented_ones_and_link_local(
+    address: str, metadata: bool
+) -> None:
+    """What an intranet feed's redirect may never reach: exactly link-local and the clouds'
+    documented metadata addresses, not their neighbours an intranet may use."""
+    assert is_metadata_address(ipaddress.ip_address(address)) is metadata
