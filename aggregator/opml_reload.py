@@ -2,11 +2,13 @@
 SIGHUP): a changed file (modification time or size) is read again and synced to the store;
 a broken edit is logged once and the last good sources stay in force. The refused edit (which
 file, why, since when) is kept in the store's meta table, where `status` and /healthz read it,
-until a good edit is loaded.
+until a good edit is loaded. A changed file is read once it holds still (`file_settle`): an
+editor's save in steps is not refused for its half-way state.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
+from .file_settle import Pause, held_still
 from .health import OPML_REFUSED
 from .models import Source
 from .opml import load_opml, unreadable
@@ -61,6 +64,21 @@ class OpmlReload:
         self.withheld = WithheldReload(withheld_path(path), store, write, clock)
         # Told the sources an edit lists, before they are stored (`PollJob.relisted`).
         self.before_sync: Callable[[Sequence[Source]], None] | None = None
+        self.pause: Pause = asyncio.sleep  # between looks at a changed file (`held_still`)
+
+    def _look(self) -> Stamp | None:
+        """The file's stamp as `load` keeps it; None when it cannot be read."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    async def _being_written(self) -> bool:
+        """Whether the file changed since it was last read and is still changing, look after
+        look (`held_still`): an editor's save in steps, not yet over."""
+        seen = self._look()
+        return seen != self._stamp and not await held_still(self._look, seen, self.pause)
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""
@@ -76,6 +94,8 @@ class OpmlReload:
         (`WithheldReload`).
         """
         await self.withheld.load(strict=strict)
+        if not strict and await self._being_written():
+            return False  # read whole at a later check
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)

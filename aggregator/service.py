@@ -563,13 +563,13 @@ class Service:
             self.on_stall()
         stop()
 
-    def _check_settings(self, *, reloading: bool = False) -> None:
+    async def _check_settings(self, *, reloading: bool = False) -> None:
         """Say an edit of the settings file (`settings_watch`); a fault of it is logged, never
         raised into the loop."""
         if self.settings_watch is None:
             return
         try:
-            self.settings_watch.check(reloading=reloading)
+            await self.settings_watch.check(reloading=reloading)
         except Exception:  # (a bug on an odd file: the service goes on with its settings)
             log.exception("settings file: its edit could not be checked")
 
@@ -674,11 +674,11 @@ class Service:
                         log.info("reloading: re-reading %s", self.opml_path)
                         self.sources.forget()
                         await self.sources.load_logged()
-                        self._check_settings(reloading=True)
+                        await self._check_settings(reloading=True)
                         self.notifier.ready(await self._status_text(None))
                     else:
                         await self.sources.load_logged()
-                        self._check_settings()
+                        await self._check_settings()
                     # (the pass lasts until its upkeep ends; the cycle's task copies its context)
                     within = self._begin_pass()
                     cycle = asyncio.ensure_future(

@@ -1,10 +1,12 @@
 """The settings file `run` started with, followed: its settings take effect only on a restart,
 so an edit is said when seen (at each tick, a reload's included) as waiting for one, and an edit
 a restart would stop at (a bad value, a deleted file) is said as an error as soon as it is
-saved, while the running settings stay in force."""
+saved, while the running settings stay in force. A file seen changed is read once it holds still
+(`file_settle`): an editor's save in steps is not said as the error its half-way state reads as."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from .config import Settings, load_settings
 from .errors import ConfigError
+from .file_settle import Pause, held_still
 
 __all__ = ["SettingsWatch", "edit_said"]
 
@@ -37,22 +40,32 @@ def edit_said(path: Path, started: Settings, edited: Settings | ConfigError) -> 
 
 
 class SettingsWatch:
-    """Says each edit of the settings file `path` once, as `edit_said` words it."""
+    """Says each edit of the settings file `path` once, as `edit_said` words it; `pause` waits
+    between looks at a changed file (`held_still`; tests pass one that saves the next step)."""
 
-    def __init__(self, path: Path | None, started: Settings, env: Mapping[str, str]) -> None:
-        self.path, self.started, self.env = path, started, env
+    def __init__(
+        self,
+        path: Path | None,
+        started: Settings,
+        env: Mapping[str, str],
+        pause: Pause = asyncio.sleep,
+    ) -> None:
+        self.path, self.started, self.env, self.pause = path, started, env, pause
         self._seen = self._stamp()
 
-    def check(self, *, reloading: bool = False) -> None:
-        """Log an edit made since the last check (a stat when there is none); `reloading`
-        (SIGHUP: the operator expects the edit to apply) says one not yet applied again."""
+    async def check(self, *, reloading: bool = False) -> None:
+        """Log an edit made since the last check (a stat when there is none), once the file
+        holds still; `reloading` (SIGHUP: the operator expects the edit to apply) says one not
+        yet applied again."""
         if self.path is None:
             return
         stamp = self._stamp()
         changed = stamp != self._seen
         if not (changed or reloading):
             return
-        self._seen = stamp
+        if changed and not await held_still(self._stamp, stamp, self.pause):
+            return  # still being written: said whole at a later check
+        self._seen = self._stamp()
         try:
             edited: Settings | ConfigError = load_settings(self.path, self.env)
         except ConfigError as exc:

@@ -5,10 +5,13 @@ A broken edit is logged once and the last good list stays in force, and the refu
 warning) and /metrics until a good edit is read; at start it stops the service, as a broken
 OPML does (a takedown must not be dropped silently). No file is an empty list. A list put in
 force that names stories the database does not hold (a mistyped id, a story pruned since) is
-warned of once, as `status` says it."""
+warned of once, as `status` says it. A changed file is read once it holds still
+(`file_settle`): an editor's save in steps (emptied, or renamed away, for a moment) never puts an
+empty or half list in force."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .file_settle import Pause, held_still
 from .health import WITHHELD_REFUSED
 from .refused_edit import RefusedEdit
 from .store import Store
@@ -41,6 +45,23 @@ class WithheldReload:
         self.clock = clock
         self._stamp: tuple[int, int] | None = None
         self.refused = RefusedEdit(WITHHELD_REFUSED, path, store, write, clock)
+        self.pause: Pause = asyncio.sleep  # between looks at a changed file (`held_still`)
+
+    def _look(self) -> tuple[int, int] | None:
+        """The file's stamp as `load` keeps it (_MISSING: no file); None when unreadable."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return _MISSING
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    async def _being_written(self) -> bool:
+        """Whether the file changed since it was last read and is still changing, look after
+        look (`held_still`): an editor's save in steps, not yet over."""
+        seen = self._look()
+        return seen != self._stamp and not await held_still(self._look, seen, self.pause)
 
     def forget(self) -> None:
         """Read the file at the next check even if it looks unchanged (a SIGHUP)."""
@@ -48,6 +69,8 @@ class WithheldReload:
 
     async def load(self, *, strict: bool) -> bool:
         """Read the list again if the file changed; True when a list was put in force."""
+        if not strict and await self._being_written():
+            return False  # read whole at a later check
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)

@@ -1,0 +1,32 @@
+"""A file an editor saves in steps passes through states nobody meant: empty (truncated, then
+written), half written, missing (vim renames it away, then writes it anew). The watchers of the
+operator's files (settings, OPML, withheld list) read a file they saw change only once it holds
+still across a short pause, so such a moment is neither said as an error nor put in force."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+__all__ = ["LOOKS", "SETTLE", "Pause", "held_still"]
+
+SETTLE = 0.2  # seconds between two looks: an editor's save is over within milliseconds
+LOOKS = 5  # looks before a file still changing is left to the next check
+
+Pause = Callable[[float], Awaitable[object]]
+S = TypeVar("S")
+
+
+async def held_still(
+    look: Callable[[], S], seen: S, pause: Pause = asyncio.sleep, settle: float = SETTLE
+) -> bool:
+    """Whether the file `look` stamps (as `seen` now: a change) looks the same after a pause of
+    `settle` seconds, within LOOKS pauses; False while it is still changing (being written)."""
+    for _ in range(LOOKS):
+        await pause(settle)
+        again = look()
+        if again == seen:
+            return True
+        seen = again
+    return False
