@@ -937,11 +937,25 @@ def _tls_proxy(proxy: str | None) -> bool:
     return proxy is not None and proxy[:6].lower() == "https:"
 
 
+def _text(value: str) -> str:
+    """`value` as aiohttp read it off the wire, with its bytes that were not UTF-8 (kept as
+    lone surrogates, which SQLite, a log file or a page cannot take) read as Latin-1, as
+    HTTP's obs-text was: a header's `caf\xe9` is "café"."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return value
+
+
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    """Response headers with lower-case names; repeated headers joined with ", "."""
+    """Response headers with lower-case names, their values text (`_text`); repeated headers
+    joined with ", "."""
     out: dict[str, str] = {}
     for name, value in headers.items():
-        key = name.lower()
+        key, value = _text(name.lower()), _text(value)
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
 
@@ -956,5 +970,5 @@ def _size(n: int) -> str:
 def _one_line(value: object, most: int = 300) -> str:
     """`value` said on one line, at most `most` characters (a server's garbage quoted back by
     aiohttp, an HTTP/0.9 or TLS answer, had been stored as an error of ~8 KB)."""
-    said = _SPACE.sub(" ", str(value)).strip()
+    said = _SPACE.sub(" ", _text(str(value))).strip()
     return said if len(said) <= most else said[: most - 1] + "…"
