@@ -31,12 +31,23 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["FEEDPARSER_ZONES", "MAX_ENTRIES_READ", "fast_parse", "parse_date", "urljoin"]
+__all__ = [
+    "FEEDPARSER_ZONES",
+    "MAX_ENTRIES_READ",
+    "MAX_TAGS_READ",
+    "fast_parse",
+    "parse_date",
+    "urljoin",
+]
 
 # Entries of one document read at most, in its order (the newest 500 of them are kept:
 # `pipeline.feed_items`). A feed of 300,000 tiny items (16 MB) had taken 15 s and 650 MB,
 # every entry built, to keep 500.
 MAX_ENTRIES_READ = 5000
+# Tags listed of an entry (or the feed), both parsers alike: feedparser lists a tag only when it
+# is not listed yet, a search through the list each time, so 100,000 <category> elements of one
+# item took minutes (20,000: 7 s); `parse` keeps the first 50 terms and labels of them.
+MAX_TAGS_READ = 500
 
 # feedparser's sanitiser's `_HTMLSanitizer.acceptable_elements` (feedparser 6).
 _ACCEPTABLE_ELEMENTS = frozenset(
@@ -475,10 +486,13 @@ def _rss_item(item: Any, base: str, parse_date: Any, urljoin: Any) -> dict[str, 
 def _tags(out: dict[str, Any], categories: Iterator[Any]) -> None:
     """The entry's categories as feedparser lists them (`_start_category`, `_end_category`,
     `_add_tag`): each element's attributes make a tag, and its text is that tag's term when
-    it has none, else a tag of its own; a tag equal to one listed is not listed again."""
+    it has none, else a tag of its own; a tag equal to one listed is not listed again, nor any
+    past `MAX_TAGS_READ` (as `parse` mends feedparser's)."""
     tags: list[dict[str, str | None]] = []
 
     def add(term: str | None, scheme: str | None, label: str | None) -> None:
+        if len(tags) >= MAX_TAGS_READ:
+            return
         tag = {"term": term, "scheme": scheme, "label": label}
         if (term or scheme or label) and tag not in tags:
             tags.append(tag)

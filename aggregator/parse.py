@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
 from aggregator.entry_images import candidates, plausible_host
 from aggregator.errors import ParseError, StoryFeedError
-from aggregator.fast_parse import FEEDPARSER_ZONES, MAX_ENTRIES_READ, fast_parse
+from aggregator.fast_parse import FEEDPARSER_ZONES, MAX_ENTRIES_READ, MAX_TAGS_READ, fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
@@ -91,6 +91,16 @@ def _sync_author_detail(self: Any, key: str = "author") -> None:
 _feedparser_sync_author_detail: Any = None  # feedparser's own, once mended
 
 
+def _add_tag(self: Any, term: str | None, scheme: str | None, label: str | None) -> None:
+    tags = self._get_context().get("tags")
+    if tags is not None and len(tags) >= MAX_TAGS_READ:
+        return  # (its search of the list for the tag is what takes the time)
+    _feedparser_add_tag(self, term, scheme, label)
+
+
+_feedparser_add_tag: Any = None  # feedparser's own, once mended
+
+
 def _parse_comment(self: Any, i: int, report: int = 1) -> int:
     rawdata = self.rawdata
     dashes = rawdata.find("--", i + 4)
@@ -111,13 +121,14 @@ def _feedparser() -> Any:
     `content` when the item's description came first. Kept apart as `media_description`, it
     can no longer stand in for the item's text.
 
-    Two searches that take time quadratic in what they search, which a feed could hold a
-    parse with for hours (known upstream, unfixed): the search for an e-mail address in an
-    author (one longer than `MAX_AUTHOR` is cut to that first), and the sanitizer's search
-    for the end of a comment that has none ("<!--" 10,000 times without a ">" took 0.24 s,
-    16 MB of them would take hours): an unclosed comment is found by two scans instead.
+    Searches that take time quadratic in what they search, which a feed could hold a parse
+    with for hours (known upstream, unfixed): the search for an e-mail address in an author
+    (one longer than `MAX_AUTHOR` is cut to that first), the sanitizer's search for the end
+    of a comment that has none ("<!--" 10,000 times without a ">" took 0.24 s, 16 MB of them
+    would take hours): an unclosed comment is found by two scans instead; and the search of
+    an entry's tags for each new one (a tag past `MAX_TAGS_READ` is not listed).
     """
-    global _feedparser_sync_author_detail, _feedparser_parse_comment
+    global _feedparser_sync_author_detail, _feedparser_parse_comment, _feedparser_add_tag
     import feedparser
     import feedparser.mixin
     import feedparser.namespaces.mediarss
@@ -131,6 +142,9 @@ def _feedparser() -> Any:
     if mixin.__dict__.get("_sync_author_detail") is not _sync_author_detail:
         _feedparser_sync_author_detail = mixin._sync_author_detail
         mixin._sync_author_detail = _sync_author_detail
+    if mixin.__dict__.get("_add_tag") is not _add_tag:
+        _feedparser_add_tag = mixin._add_tag
+        mixin._add_tag = _add_tag
     sanitizer: Any = feedparser.sanitizer._HTMLSanitizer
     if sanitizer.__dict__.get("parse_comment") is not _parse_comment:
         _feedparser_parse_comment = sanitizer.parse_comment
