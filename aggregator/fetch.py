@@ -409,7 +409,7 @@ class Fetcher:
                     status = resp.status
                     found = _lower(resp.headers)
                     if status in _REDIRECTS:
-                        location = resp.headers.get("Location", "").strip()
+                        location = _url_text(resp.headers.get("Location", "").strip())
                         if not location:
                             return FetchFailed(
                                 url, f"HTTP {status} redirect without Location", status, found
@@ -947,6 +947,19 @@ def _text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return value
+
+
+def _url_text(value: str) -> str:
+    """A URL header (Location) as aiohttp read it, with its bytes that were not UTF-8 (lone
+    surrogates, which yarl drops) percent-encoded as they came: `/caf\xe9` is `/caf%E9`."""
+    if value.isascii():
+        return value
+    sent = value.encode("utf-8", "surrogateescape")
+    try:
+        sent.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in sent)
     return value
 
 

@@ -13,6 +13,7 @@ from upstream import opml
 
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
+from aggregator.models import Fetched, FetchOutcome
 from aggregator.service import Service
 
 RSS = (
@@ -112,3 +113,25 @@ def test_a_reason_phrase_that_is_not_utf8_is_said_readably(tmp_path: Path) -> No
 
     row = asyncio.run(scenario())["/down"]
     assert row["error"] == "HTTP 503 Service indisponible été"
+
+
+def test_a_redirect_location_byte_that_is_not_utf8_is_followed_as_sent() -> None:
+    """aiohttp keeps the byte as a lone surrogate, which yarl dropped: "Location:
+    /caf\\xe9.xml" had been followed to /caf.xml (another URL, a permanent redirect's new
+    address for the feed). The byte is sent on percent-encoded as it came (%E9), as curl does."""
+    server = RawUpstream(
+        {
+            "/start": _answer(b"301 Moved Permanently", b"Location: /caf\xe9.xml?q=\xe9", body=b""),
+            "/caf%E9.xml?q=%E9": _answer(b"200 OK"),
+            "/caf.xml?q=": _answer(b"200 OK"),
+        }
+    )
+
+    async def scenario() -> FetchOutcome:
+        async with server, Fetcher(FetchSettings(total_timeout=5.0)) as fetcher:
+            return await fetcher.fetch(server.url("/start"))
+
+    outcome = asyncio.run(scenario())
+    assert isinstance(outcome, Fetched) and outcome.body == RSS
+    assert outcome.permanent_redirect == server.url("/caf%E9.xml?q=%E9")
+    assert server.asked == ["/start", "/caf%E9.xml?q=%E9"]
