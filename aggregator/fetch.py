@@ -907,11 +907,23 @@ _PLATFORM = frozenset(
 )
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits besides those `_unwrapped`
+# reads, through a translator or tunnel the machine may have: IPv4-compatible (a 6in4 tunnel's
+# sit0), SIIT's IPv4-translated, and a local-use NAT64 (RFC 8215, as a /96). Read for
+# metadata only: `is_internal` counts them reserved whatever they carry.
+_CARRIERS = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48"))
+
+
 def is_metadata_address(address: IPAddress) -> bool:
     """169.254.0.0/16 or fe80::/10, or a cloud's metadata address outside them (`_PLATFORM`:
     AWS's fd00:ec2::254, Alibaba's 100.100.100.200, …), also wrapped in IPv6 (IPv4-mapped,
-    6to4, NAT64): where a cloud's metadata service answers, never an intranet's feed."""
+    6to4, NAT64, `_CARRIERS`): where a cloud's metadata service answers, never an intranet's
+    feed."""
     address = _unwrapped(address)
+    if isinstance(address, ipaddress.IPv6Address) and any(address in n for n in _CARRIERS):
+        carried = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if carried.is_link_local or carried in _PLATFORM:
+            return True
     return address.is_link_local or address in _PLATFORM
 
 

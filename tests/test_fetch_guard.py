@@ -184,6 +184,8 @@ def test_a_feed_listed_on_an_intranet_host_still_works_and_redirects_inside_it()
         ("168.63.129.16", {}),  # Azure's WireServer (a public address)
         ("[::ffff:100.100.100.200]", {}),
         ("[64:ff9b::c000:c0]", {}),  # NAT64 of 192.0.0.192
+        ("[::a9fe:a9fe]", {}),  # IPv4-compatible (a 6in4 tunnel's sit0 routes it)
+        ("[64:ff9b:1::a9fe:a9fe]", {}),  # a local-use NAT64 on the machine
         ("imds6.test", {"imds6.test": ["fd00:ec2::254"]}),  # by name
         ("flip.test", {"flip.test": [["127.0.0.1"], ["100.100.100.200"]]}),  # rebinding
     ],
@@ -320,6 +322,13 @@ def test_a_feed_moved_to_another_host_is_not_the_operators_to_trust() -> None:
         ("100.100.100.200", True),
         ("192.0.0.192", True),
         ("::ffff:168.63.129.16", True),
+        # (wrapped as the translators that may run on the machine wrap it: IPv4-compatible,
+        # SIIT's IPv4-translated, a local-use NAT64 /96 of RFC 8215)
+        ("::a9fe:a9fe", True),
+        ("::ffff:0:a9fe:a9fe", True),
+        ("64:ff9b:1::a9fe:a9fe", True),
+        ("64:ff9b:1::6464:64c8", True),  # 100.100.100.200
+        ("::ffff:0:a00:1", False),  # 10.0.0.1 so wrapped: an intranet's
         ("fd00:ec2::1", False),  # an intranet's unique local address nearby: allowed
         ("100.100.100.201", False),  # a carrier-grade NAT (Tailscale) neighbour
         ("192.0.0.193", False),
