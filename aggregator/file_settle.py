@@ -6,10 +6,13 @@ still across a short pause, so such a moment is neither said as an error nor put
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-__all__ = ["LOOKS", "SETTLE", "Pause", "held_still"]
+__all__ = ["LOOKS", "SETTLE", "Pause", "Settling", "held_still"]
+
+log = logging.getLogger("aggregator")
 
 SETTLE = 0.2  # seconds between two looks: an editor's save is over within milliseconds
 LOOKS = 5  # looks before a file still changing is left to the next check
@@ -30,3 +33,28 @@ async def held_still(
             return True
         seen = again
     return False
+
+
+class Settling:
+    """`held_still` for one watched file (`what`: "OPML /etc/…"), saying once when it is found
+    still changing at two checks on end: rewritten at every look for a second, twice, it is no
+    save (a slow copy is over by the next tick) but something rewriting it, and it is read only
+    once it holds still."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._unsettled = 0  # checks on end that found it still changing
+
+    async def held_still(self, look: Callable[[], S], seen: S, pause: Pause) -> bool:
+        if await held_still(look, seen, pause):
+            self._unsettled = 0
+            return True
+        self._unsettled += 1
+        if self._unsettled == 2:
+            log.warning(
+                "%s keeps changing (at every look, %g s apart, at two checks on end): read "
+                "once it holds still, what was read before staying",
+                self.what,
+                SETTLE,
+            )
+        return False

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, StorageError
-from .file_settle import Pause, held_still
+from .file_settle import Pause, Settling
 from .health import OPML_REFUSED
 from .models import Source
 from .opml import load_opml, unreadable
@@ -65,6 +65,7 @@ class OpmlReload:
         # Told the sources an edit lists, before they are stored (`PollJob.relisted`).
         self.before_sync: Callable[[Sequence[Source]], None] | None = None
         self.pause: Pause = asyncio.sleep  # between looks at a changed file (`held_still`)
+        self._settling = Settling(f"OPML {path}")
 
     def _look(self) -> Stamp | None:
         """The file's stamp as `load` keeps it; None when it cannot be read."""
@@ -78,7 +79,9 @@ class OpmlReload:
         """Whether the file changed since it was last read and is still changing, look after
         look (`held_still`): an editor's save in steps, not yet over."""
         seen = self._look()
-        return seen != self._stamp and not await held_still(self._look, seen, self.pause)
+        if seen == self._stamp:
+            return False
+        return not await self._settling.held_still(self._look, seen, self.pause)
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import Settings, load_settings
 from .errors import ConfigError
-from .file_settle import Pause, held_still
+from .file_settle import Pause, Settling
 
 __all__ = ["SettingsWatch", "edit_said"]
 
@@ -51,6 +51,7 @@ class SettingsWatch:
         pause: Pause = asyncio.sleep,
     ) -> None:
         self.path, self.started, self.env, self.pause = path, started, env, pause
+        self._settling = Settling(f"settings file {path}")
         self._seen = self._stamp()
 
     async def check(self, *, reloading: bool = False) -> None:
@@ -63,7 +64,7 @@ class SettingsWatch:
         changed = stamp != self._seen
         if not (changed or reloading):
             return
-        if changed and not await held_still(self._stamp, stamp, self.pause):
+        if changed and not await self._settling.held_still(self._stamp, stamp, self.pause):
             return  # still being written: said whole at a later check
         self._seen = self._stamp()
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .file_settle import Pause, held_still
+from .file_settle import Pause, Settling
 from .health import WITHHELD_REFUSED
 from .refused_edit import RefusedEdit
 from .store import Store
@@ -46,6 +46,7 @@ class WithheldReload:
         self._stamp: tuple[int, int] | None = None
         self.refused = RefusedEdit(WITHHELD_REFUSED, path, store, write, clock)
         self.pause: Pause = asyncio.sleep  # between looks at a changed file (`held_still`)
+        self._settling = Settling(f"withheld list {path}")
 
     def _look(self) -> tuple[int, int] | None:
         """The file's stamp as `load` keeps it (_MISSING: no file); None when unreadable."""
@@ -61,7 +62,9 @@ class WithheldReload:
         """Whether the file changed since it was last read and is still changing, look after
         look (`held_still`): an editor's save in steps, not yet over."""
         seen = self._look()
-        return seen != self._stamp and not await held_still(self._look, seen, self.pause)
+        if seen == self._stamp:
+            return False
+        return not await self._settling.held_still(self._look, seen, self.pause)
 
     def forget(self) -> None:
         """Read the file at the next check even if it looks unchanged (a SIGHUP)."""

@@ -127,3 +127,45 @@ def test_a_file_that_keeps_changing_is_left_to_a_later_check() -> None:
     assert not asyncio.run(held_still(lambda: next(looks), -1, pause, 0.2))
     assert paused == [0.2] * LOOKS
     assert asyncio.run(held_still(lambda: 7, 7, pause))
+
+
+@pytest.mark.parametrize("which", ["opml", "withheld"])
+def test_a_file_that_never_holds_still_is_said_once_and_left_as_it_was(
+    which: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rewritten at every look, the OPML or withheld list had been passed over at every tick,
+    nothing said: the operator's edit never in force and no word why."""
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml(A, B))
+    withheld = tmp_path / "withheld.txt"
+    withheld.write_text(f"{ARTICLE}\n")
+    changing = path if which == "opml" else withheld
+    text = opml(A, B, C) if which == "opml" else f"{ARTICLE}\n{ARTICLE}-too\n"
+    stamps = iter(range(10**18, 2 * 10**18, 10**15))
+
+    def rewrite() -> None:
+        changing.write_text(text)
+        stamp = next(stamps)
+        os.utime(changing, ns=(stamp, stamp))
+
+    async def pause(seconds: float) -> None:
+        rewrite()
+
+    async def scenario() -> tuple[int, frozenset[str]]:
+        service = Service(path, tmp_path / "agg.db", fast_settings())
+        try:
+            assert await service.load_sources(strict=True)
+            service.sources.pause = service.sources.withheld.pause = pause
+            for _ in range(3):
+                rewrite()
+                await service.load_sources(strict=False)
+            return service.store.reader().health()["feeds"], service.store.withheld().articles
+        finally:
+            service.close()
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        feeds, articles = asyncio.run(scenario())
+    assert (feeds, articles) == (2, frozenset({ARTICLE}))  # the last good ones
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1, warned
+    assert f"{changing} keeps changing" in warned[0] and "once it holds still" in warned[0]

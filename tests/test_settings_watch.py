@@ -211,3 +211,32 @@ def test_a_file_still_being_written_is_said_at_a_later_check(
     asyncio.run(watch.check())
     [(level, _)] = said(caplog)
     assert level == logging.WARNING
+
+
+def test_a_file_that_never_holds_still_is_said_once_and_read_when_it_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rewritten at every look (something rewriting it without end, no editor's save), the
+    file had been left to the next check at every check, its edit never said nor why: a second
+    of the scheduler's loop each tick, and silence. Said once; read once it holds still."""
+    path = tmp_path / "aggregator.toml"
+    path.write_text(GOOD)
+    caplog.set_level(logging.INFO, logger="aggregator")
+    watch = SettingsWatch(path, load_settings(path, {}), {})
+    stamps = iter(range(10**18, 2 * 10**18, 10**15))
+
+    async def rewrite(seconds: float) -> None:
+        _edit(path, EDITED, next(stamps))
+
+    watch.pause = rewrite
+    for _ in range(3):
+        _edit(path, EDITED, next(stamps))
+        asyncio.run(watch.check())
+    [(level, line)] = said(caplog)
+    assert level == logging.WARNING
+    assert f"settings file {path} keeps changing" in line and "once it holds still" in line
+    watch.pause = _no_pause
+    _edit(path, EDITED, next(stamps))
+    asyncio.run(watch.check())
+    [(level, line)] = said(caplog)
+    assert level == logging.WARNING and "take effect on a restart" in line
