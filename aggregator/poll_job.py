@@ -132,6 +132,16 @@ def tally(
     return report
 
 
+NAMED_AT_A_STOP = 5  # feeds a stop's line names; the rest are counted
+
+
+def _some(urls: list[str]) -> str:
+    """The first `NAMED_AT_A_STOP` of `urls`, then how many more."""
+    shown = ", ".join(urls[:NAMED_AT_A_STOP])
+    more = len(urls) - NAMED_AT_A_STOP
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 @dataclass
 class _Poll:
     """One feed's poll in flight: its task, since when (`asked`: the clock's time), whether
@@ -492,6 +502,12 @@ class PollJob:
         if tasks and grace > 0:
             log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
             await asyncio.wait(tasks, timeout=grace)
+        unanswered = sorted(url for url, poll in self._in_flight.items() if not poll.task.done())
+        if unanswered:  # (they stay due: the next start asks them first)
+            log.info(
+                "stopping: %s unanswered after the grace cancelled (%s); asked again at the "
+                "next start", counted(len(unanswered), "poll"), _some(unanswered),
+            )  # fmt: skip
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -436,6 +436,32 @@ def test_a_stop_gives_a_feed_left_in_flight_the_grace(tmp_path: Path) -> None:
     assert row["status"] == "ok" and row["last_polled_at"] is not None
 
 
+def test_a_stop_names_the_feeds_it_cancelled_after_the_grace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed still unanswered when the grace ends is named in the log as cancelled and
+    asked again at the next start; the stop had ended its poll without a word."""
+
+    async def scenario() -> tuple[str, str]:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", tmp_path / "news.db", settings(0.3))
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(tmp_path / "news.db", fast) > 0, "fast grouped")
+                stop.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+        return fast, slow
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        fast, slow = asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
+    assert len(said) == 1, said
+    assert f"cancelled ({slow});" in said[0] and fast not in said[0]
+    assert "asked again at the next start" in said[0]
+
+
 def test_a_hold_a_feed_left_in_flight_brings_within_the_grace_is_stored(tmp_path: Path) -> None:
     """Its site's 429 holds the next process off it too: a pass stores the holds at its end,
     and the stop's end stores those no pass took."""
