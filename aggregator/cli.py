@@ -133,7 +133,8 @@ def _status(status: argparse.ArgumentParser) -> None:
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
     status.add_argument(
         "--attention", action="store_true",
-        help="only the feeds that need it: failing, gone, quiet for a week, or paused",
+        help="only the feeds that need it: failing, gone, quiet for a week, publishing "
+        "nothing, or paused",
     )  # fmt: skip
 
 
@@ -252,7 +253,10 @@ def _check(check: argparse.ArgumentParser) -> None:
 
 
 def _import(merge: argparse.ArgumentParser) -> None:
-    merge.add_argument("file", type=_given_path, metavar="FILE.opml")
+    merge.add_argument(
+        "file", type=_given_path, metavar="FILE.opml",
+        help="another reader's OPML export; its feeds are merged in, categories kept",
+    )  # fmt: skip
     # (settings: the site's own address, whose feeds are left out)
     _common(merge, db=_SERVICE_DB)
 

@@ -125,6 +125,26 @@ def test_a_commands_own_parser_reads_and_explains_it_as_the_whole_one_does(
     assert helps[0] == helps[1] and "usage: aggregator " + argv[0] in helps[0]
 
 
+@pytest.mark.parametrize("command", sorted(PARSERS))
+def test_every_commands_help_explains_each_argument_it_takes(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(command, "--help", capsys=capsys)
+    assert code == 0
+    positionals = out.split("positional arguments:\n", 1)[1:]
+    for line in "".join(positionals).split("\n\n", 1)[0].splitlines():
+        assert len(line.split(maxsplit=1)) == 2 or line.startswith(" " * 20), line  # (said)
+
+
+def test_status_help_names_every_kind_of_feed_attention_lists(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run_cli("status", "--help", capsys=capsys)
+    said = " ".join(out.split())
+    for kind in ("failing", "gone", "quiet for a week", "publishing nothing", "paused"):
+        assert kind in said
+
+
 @pytest.mark.parametrize("content", [None, b"", b"not a database at all, just text\n"])
 def test_serve_never_turns_a_missing_or_foreign_file_into_a_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
