@@ -476,6 +476,10 @@ def test_the_readme_digest_example_is_valid() -> None:
     assert settings.publish.base_url == "https://news.example.org/"
     with pytest.raises(ConfigError, match="AGGREGATOR_SMTP_PASSWORD"):
         smtp_password(digest, {})
+    # its preview's footer is what these settings send (the site named as they name it)
+    preview = " ".join(section[section.index("You get this email") :].split())
+    why = settings.publish.words("digest_why", site=settings.publish.site_title, name="World News")
+    assert preview.startswith(why)
 
 
 def test_the_default_zone_is_utc_and_loaded_only_when_asked_for() -> None:
