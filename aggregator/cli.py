@@ -248,7 +248,8 @@ def _check(check: argparse.ArgumentParser) -> None:
         "--db",
         type=_given_path,
         default=None,
-        help="also check the withheld list's story ids against this database (read only)",
+        help="also check the withheld list's story ids and the digests' renamed categories "
+        "against this database (read only)",
     )
 
 

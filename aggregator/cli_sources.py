@@ -20,8 +20,10 @@ from .withheld import withheld_path
 from .wording import counted, duration, feeds_named
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
+    from .config import Settings
     from .lock import Holder
     from .models import Source
 
@@ -260,6 +262,47 @@ def _check_withheld(path: Path, db: Path | None) -> None:
         _warn(f"{path}: {not_held_said(missing, str(db))}")
 
 
+def _digest_categories_said(
+    settings: Settings, categories: Sequence[str], db: Path | None
+) -> list[str]:
+    """What `check` says of digests filed under a category the OPML does not have, as `run`
+    says it: one spelled otherwise, or renamed by an edit (the database's former names, when
+    --db names it: read only), carries that category's stories; any other stays empty."""
+    from .category_renames import renamed_to
+    from .slugs import slugify
+
+    aliases: dict[str, str] = {}
+    if db is not None:
+        from .store_db import check_existing
+        from .store_read import Reader
+
+        check_existing(db)  # (a missing or empty file is said, never created)
+        aliases = Reader(str(db)).category_aliases()
+    known = set(categories)
+    said = []
+    for category, addresses in settings.digest.recipients.items():
+        if not (addresses or settings.digest.self_service) or category in known:
+            continue
+        filed = "recipients are filed under" if addresses else "sign-ups are taken for"
+        spelled = same_address(category, known)
+        renamed = renamed_to(slugify(category), aliases, known)
+        if spelled is not None or renamed is not None:
+            how = f"spells {spelled!r}" if spelled is not None else f"renamed {renamed!r}"
+            said.append(
+                f"[digest] {filed} {category!r}, which the OPML {how}: its digest carries "
+                "that category's stories; file them under that name"
+            )
+            continue
+        empty = "that digest stays empty" + (
+            "" if db is not None else " unless an edit renamed it (`check --db` tells)"
+        )
+        said.append(
+            f"[digest] {filed} {category!r}, which the OPML does not have (its "
+            f"categories: {', '.join(categories)}): {empty}"
+        )
+    return said
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """The OPML and the settings read as `run` reads them at start: a problem is the error
     the service would stop at (exit 2); what it would only warn of is said, then what the
@@ -279,20 +322,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for why, urls in intervals_overruled(settings.schedule, own).items():
         said.append(f"{feeds_named(urls)} {why}")
     known = set(opml.categories)
-    for category, addresses in settings.digest.recipients.items():
-        if (addresses or settings.digest.self_service) and category not in known:
-            filed = "recipients are filed under" if addresses else "sign-ups are taken for"
-            spelled = same_address(category, known)
-            if spelled is not None:  # (as `run` says it: the digest carries that category's)
-                said.append(
-                    f"[digest] {filed} {category!r}, which the OPML spells {spelled!r}: its "
-                    "digest carries that category's stories; file them under that name"
-                )
-                continue
-            said.append(
-                f"[digest] {filed} {category!r}, which the OPML does not have (its "
-                f"categories: {', '.join(opml.categories)}): that digest stays empty"
-            )
+    said.extend(_digest_categories_said(settings, opml.categories, args.db))
     bases = site_bases(settings)
     for source in opml.sources:  # (as `run` skips them: `OpmlReload`)
         if (base := own_base_of(source.url, bases)) is not None:

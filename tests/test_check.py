@@ -1,14 +1,19 @@
 """`aggregator check`: the sources and settings read as the service reads them, before a
 restart or a reload: the error it would stop at (exit 2), what it would warn of, and what
-the file holds. No network, no database."""
+the file holds. No network, and no database unless --db names one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from aggregator.cli import main
+from aggregator.models import Source
+from aggregator.store import Store
+
+NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
 SOURCES = """<opml version="2.0"><body>
 <outline text="World News" interval="1d">
@@ -73,6 +78,34 @@ def test_check_names_the_opmls_spelling_of_a_digest_category_spelled_otherwise(
         "its digest carries that category's stories; file them under that name"
     ) in err
     assert "does not have" not in err
+
+
+def test_check_given_the_database_says_a_digest_category_the_opml_renamed_carries_its_stories(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Sport" renamed "Sports" by an edit the service took: its digest carries the new
+    name's stories (as `run` says at start), which `check --db` says; without the database
+    check cannot tell a rename from a removal, and says so where it said "stays empty"."""
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    feed = "https://c.example/feed"
+    store.sync_sources([Source(feed, "C", "Sport")], NOW)
+    store.sync_sources([Source(feed, "C", "Sports")], NOW)  # (the edit: a rename)
+    store.close()
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS.replace('"Sprots"', '"Sport"'))
+    renamed = SOURCES.replace('"Sport"', '"Sports"')
+    code, _, err = run(tmp_path, capsys, renamed, "--config", str(settings), "--db", str(db))
+    assert code == 0
+    assert (
+        "[digest] recipients are filed under 'Sport', which the OPML renamed 'Sports': its "
+        "digest carries that category's stories; file them under that name"
+    ) in err
+    assert "does not have" not in err
+    code, _, err = run(tmp_path, capsys, renamed, "--config", str(settings))
+    assert code == 0
+    assert "which the OPML does not have" in err
+    assert "stays empty unless an edit renamed it (`check --db` tells)" in err
 
 
 def test_check_names_the_feed_of_a_platforms_page_listed_as_one(
