@@ -105,6 +105,7 @@ def writer_lock(
                 f"{db_path}: no directory {folder} (check --db, or make it)"
             ) from exc
         raise StorageError(f"{path}: cannot create lock file: {exc.strerror or exc}") from exc
+    _give_to_owner(handle, Path(db_path))
     try:
         started = time.monotonic()
         deadline = started + wait
@@ -152,6 +153,22 @@ def writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+def _give_to_owner(handle: int, db_path: Path) -> None:
+    """As root (`sudo aggregator compact`, `restore`, …), leave the lock file to the owner of
+    the database (of its directory, before there is one), as SQLite leaves its -wal and -shm
+    files: a lock file of root's, 0644, is one the service's own user cannot open, and the
+    service would not start."""
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = db_path.stat() if db_path.exists() else db_path.resolve().parent.stat()
+        made = os.fstat(handle)
+        if (made.st_uid, made.st_gid) != (owner.st_uid, owner.st_gid):
+            os.fchown(handle, owner.st_uid, owner.st_gid)
+    except OSError:  # (a file system without owners: the lock works all the same)
+        pass
 
 
 def polling(db_path: Path | str) -> bool:

@@ -66,3 +66,21 @@ def test_a_database_in_a_directory_that_is_not_there_is_said_as_that(tmp_path: P
         pass
     assert str(raised.value) == f"{db}: no directory {tmp_path / 'typo'} (check --db, or make it)"
     assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives files away: needs root")
+def test_a_root_command_leaves_the_lock_file_to_the_databases_owner(tmp_path: Path) -> None:
+    """`sudo aggregator compact` (or restore, recover) on a stopped service's database made the
+    lock file root's, 0644: the service's own user then could not open it and failed to start
+    ("cannot create lock file: Permission denied"). As SQLite does with its -wal and -shm, the
+    lock file is the database's owner's."""
+    from aggregator.cli import main
+    from aggregator.store import Store
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    service_user = 65534  # (nobody)
+    os.chown(db, service_user, service_user)
+    assert main(["compact", "--db", str(db)]) == 0
+    made = lock_path(db).stat()
+    assert (made.st_uid, made.st_gid) == (service_user, service_user)
