@@ -132,6 +132,7 @@ class BackupJob:
                     "event": "backup",
                     "path": str(done.path),
                     "bytes": done.bytes,
+                    "seconds": round(done.seconds, 1),
                     "removed": len(removed),
                 }
             },

@@ -194,6 +194,30 @@ def test_poll_once_takes_the_backup_when_due(
     assert found["dir"] == str(tmp_path / "saved") and found["last_at"] and not found["error"]
 
 
+def test_the_backup_line_in_json_carries_every_field_its_text_says(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    upstream: Upstream,  # noqa: F811
+) -> None:
+    """`backup path=… bytes=… seconds=… removed=…` as one JSON object has each of those
+    fields (`seconds` had been left out of it)."""
+    (tmp_path / "b.toml").write_text('[backup]\ndir = "saved"\n')
+    (tmp_path / "feeds.opml").write_text(
+        f'<opml version="2.0"><body><outline text="News"><outline type="rss" text="A" '
+        f'xmlUrl="{upstream.url("/a.xml")}"/></outline></body></opml>'
+    )
+    args = ("--db", str(tmp_path / "agg.db"), "--opml", str(tmp_path / "feeds.opml"))
+    code, _, err = run_cli(
+        "poll", "--once", *args, "--config", str(tmp_path / "b.toml"), "--log-format", "json",
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0
+    (line,) = [json.loads(x) for x in err.splitlines() if '"event": "backup"' in x]
+    said = dict(re.findall(r"(\w+)=(\S+)", line["message"]))
+    assert set(said) <= set(line), said
+    assert line["seconds"] == float(said["seconds"]) and line["bytes"] == int(said["bytes"])
+
+
 def test_healthz_warns_while_the_scheduled_backup_fails(tmp_path: Path) -> None:
     from aggregator.health import report
 
