@@ -334,9 +334,19 @@ def _report(
     signed = _signed_up(reader, settings) if settings.digest.self_service else {}
     names = digest_names(settings, found.get("digests", {}), signed)
     opml_now = (reader.categories(), reader.category_aliases())
+    gone = removed_digests(names, settings.digest.recipients, *opml_now)
+    runs = found.get("digests", {})
+    digests = {}
+    for name in names:  # (those `status` shows, a send stored or not, with NEXT's time)
+        upcoming = next_send(name, settings, now, signed.get(name, (0, 0)), gone.get(name))
+        digests[name] = {
+            **(runs.get(name) or NEVER_SENT),
+            "next_send_at": upcoming.isoformat(timespec="seconds") if upcoming else None,
+        }
     return {
         "checked_at": now.isoformat(timespec="seconds"),
         **found,
+        "digests": digests,
         "reasons": found.get("reasons", []),
         "warnings": found.get("warnings", []),
         "digests_removed": removed_report(names, settings, opml_now),
@@ -682,6 +692,30 @@ def _signed_up(reader: Any, settings: Settings) -> dict[str, tuple[int, int]]:
     return counts
 
 
+# A digest's `status --json` entry before its first send (`digest_health`'s keys).
+NEVER_SENT: dict[str, Any] = {
+    "day": None, "status": None, "attempts": 0, "sent_at": None, "next_attempt_at": None,
+    "stories": None, "error": None,
+}  # fmt: skip
+
+
+def next_send(
+    name: str,
+    settings: Settings,
+    now: datetime,
+    signed: tuple[int, int] = (0, 0),
+    gone: str | None = None,
+) -> datetime | None:
+    """When a digest's next scheduled send is (`digest.next_slot`); None for one that goes
+    to no one (no recipient listed, no reader signed up) or sends nothing (`_silent`)."""
+    from .digest import next_slot
+
+    listed = settings.digest.recipients.get(name, ())
+    if _silent(name, gone, settings) or not (listed or signed[0] > 0):
+        return None
+    return next_slot(name, now, settings.digest)
+
+
 def digest_row(
     name: str,
     last: dict[str, Any],
@@ -696,11 +730,10 @@ def digest_row(
     (`signed`) the readers' own: "2 + 5 signed up (1 to confirm)". A digest gone from the
     OPML or the settings (`gone`: why, `removed_digests`) says why; one that sends nothing
     (`_silent`) has no next send."""
-    from .digest import next_slot
-
     listed = settings.digest.recipients.get(name, ())
     silent = _silent(name, gone, settings)
-    recipients = not silent and (bool(listed) or signed[0] > 0)  # (anyone it goes to)
+    scheduled = next_send(name, settings, now, signed, gone)  # (None: it goes to no one)
+    recipients = scheduled is not None
     status = last.get("status") or "never sent"
     retry = _retry(name, last, settings, now) if recipients else None
     if last.get("status") in ("failed", "sending"):
@@ -714,8 +747,8 @@ def digest_row(
     upcoming = "-"
     if retry is not None:
         upcoming = retry
-    elif recipients:
-        upcoming = ago(next_slot(name, now, settings.digest).isoformat(), now)
+    elif scheduled is not None:
+        upcoming = ago(scheduled.isoformat(), now)
     day = f"{last['day']} ({ago(last['sent_at'], now)})" if last.get("sent_at") else "-"
     count = str(len(listed))
     if signed != (0, 0):

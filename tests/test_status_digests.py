@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from digest_fixture import NOW, settings
 
+from aggregator.cli import main
 from aggregator.cli_status import digest_row
-from aggregator.store import to_iso
+from aggregator.models import Source
+from aggregator.store import Store, to_iso
 
 SETTINGS = settings()
 TODAY = "2026-03-10"  # NOW is today's 08:00 Berlin send
@@ -59,3 +64,31 @@ def test_a_sent_digest_shows_the_next_scheduled_send() -> None:
         "sent",
         "in 23h",
     )
+
+
+def test_status_json_shows_each_digest_status_shows_with_its_next_send(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status --json`'s `digests` held only digests with a send stored: one configured and
+    never sent yet was missing, as was every digest's next scheduled send, which the text's
+    NEXT column shows. Now each digest the text shows is there, with `next_send_at` (null
+    for one that goes to no one)."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    store.close()
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        '[publish]\nbase_url = "https://news.example.org/"\n[digest]\n'
+        'smtp_host = "127.0.0.1"\nfrom_address = "digest@news.example.org"\n'
+        'send_at = "07:00"\ntimezone = "UTC"\n'
+        '[digest.recipients]\n"World News" = ["ann@example.org"]\n"Science" = []\n'
+    )
+    assert main(["status", "--db", str(db), "--config", str(config), "--json"]) == 0
+    digests = json.loads(capsys.readouterr().out)["digests"]
+    assert set(digests) == {"World News"}  # (Science goes to no one: not shown)
+    shown = digests["World News"]
+    assert shown["status"] is None and shown["sent_at"] is None  # (never sent)
+    at = datetime.fromisoformat(shown["next_send_at"])
+    assert (at.hour, at.minute, at.utcoffset()) == (7, 0, timedelta(0))
+    assert timedelta(0) < at - datetime.now(UTC) <= timedelta(days=1)
