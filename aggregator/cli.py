@@ -321,7 +321,11 @@ PARSERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "poll": ("poll feeds (on schedule, or one pass with --once)", _poll),
     "serve": ("serve what is in the database", _serve),
     "status": ("one row per feed: state, errors, next poll", _status),
-    "digest": ("a category's daily email: preview it (--dry-run) or send it now", _digest),
+    "digest": (
+        "a category's daily email: the stories it would send now and when it goes, the "
+        "whole message (--dry-run), or send it now (--send-now)",
+        _digest,
+    ),
     "publish": ("write every feed and page as static files (only changed ones)", _publish),
     "add": ("add a feed (or the feed a web page points to) to the OPML", _add),
     "remove": ("remove a feed from the OPML (its items stay)", _remove),
@@ -394,7 +398,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments) in PARSERS.items():
         if only is None or name == only:
-            add_arguments(commands.add_parser(name, help=help_text))
+            add_arguments(commands.add_parser(name, help=help_text, description=help_text))
     return parser
 
 

@@ -129,8 +129,11 @@ def test_a_commands_own_parser_reads_and_explains_it_as_the_whole_one_does(
 def test_every_commands_help_explains_each_argument_it_takes(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """...and says what the command does, as `aggregator --help` lists it (a command's own
+    help had shown its usage and options alone)."""
     code, out, _ = run_cli(command, "--help", capsys=capsys)
     assert code == 0
+    assert PARSERS[command][0] in " ".join(out.split())
     positionals = out.split("positional arguments:\n", 1)[1:]
     for line in "".join(positionals).split("\n\n", 1)[0].splitlines():
         assert len(line.split(maxsplit=1)) == 2 or line.startswith(" " * 20), line  # (said)
