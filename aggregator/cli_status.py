@@ -126,6 +126,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif not rows:
         print("(no feeds yet: run `aggregator poll --once` or `aggregator run`)")
     _print_digests(settings, digests, now, signed, opml_now)
+    if args.config is None and digests and not settings.digest.recipients:
+        # (`sudo aggregator status --db …` left out the file the service reads)
+        print(
+            "(settings read without --config (the defaults): give the service's settings "
+            "file, as --config /etc/aggregator/aggregator.toml, to see its digests as it "
+            "sends them)"
+        )
     print()
     print(database_line(args.db, *pages))
     if waiting["items"] or waiting["stories"]:

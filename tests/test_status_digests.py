@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,33 @@ def test_status_json_shows_each_digest_status_shows_with_its_next_send(
     at = datetime.fromisoformat(shown["next_send_at"])
     assert (at.hour, at.minute, at.utcoffset()) == (7, 0, timedelta(0))
     assert timedelta(0) < at - datetime.now(UTC) <= timedelta(days=1)
+
+
+def test_status_without_the_settings_says_it_reads_the_defaults_of_a_service_with_digests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sudo aggregator status --db /var/lib/aggregator/aggregator.db` with no --config read
+    the defaults, and showed the service's digest as "not in [digest.recipients] now: sends
+    nothing" without a word of why; it now says the settings were not read."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    store.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO digest_runs (category, day, status, attempts, sent_at) "
+            "VALUES ('World News', ?, 'sent', 1, ?)",
+            [TODAY, to_iso(NOW)],
+        )
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "not in [digest.recipients] now: sends nothing" in out
+    assert "read without --config (the defaults)" in out
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        '[publish]\nbase_url = "https://news.example.org/"\n[digest]\n'
+        'smtp_host = "127.0.0.1"\nfrom_address = "digest@news.example.org"\n'
+        '[digest.recipients]\n"World News" = ["ann@example.org"]\n'
+    )
+    assert main(["status", "--db", str(db), "--config", str(config)]) == 0
+    assert "without --config" not in capsys.readouterr().out
