@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,9 +97,15 @@ def writer_lock(
         return
     path = lock_path(db_path)
     try:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # (never through a link: whoever owns the directory could point one at any file,
+        # which a root command would then truncate and give away: `_give_to_owner`)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         folder = path.parent
+        if path.is_symlink():
+            raise StorageError(
+                f"{path}: is a symbolic link, not a lock file of its own (remove it)"
+            ) from exc
         if isinstance(exc, FileNotFoundError) and not folder.is_dir():
             # (a typo'd --db, or a directory not made yet: said as that, not as a lock file)
             raise StorageError(
@@ -165,6 +172,8 @@ def _give_to_owner(handle: int, db_path: Path) -> None:
     try:
         owner = db_path.stat() if db_path.exists() else db_path.resolve().parent.stat()
         made = os.fstat(handle)
+        if not stat.S_ISREG(made.st_mode) or made.st_nlink != 1:
+            return  # (a file with other names, a hard link to one not ours: never given away)
         if (made.st_uid, made.st_gid) != (owner.st_uid, owner.st_gid):
             os.fchown(handle, owner.st_uid, owner.st_gid)
     except OSError:  # (a file system without owners: the lock works all the same)

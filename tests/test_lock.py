@@ -84,3 +84,32 @@ def test_a_root_command_leaves_the_lock_file_to_the_databases_owner(tmp_path: Pa
     assert main(["compact", "--db", str(db)]) == 0
     made = lock_path(db).stat()
     assert (made.st_uid, made.st_gid) == (service_user, service_user)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives files away: needs root")
+def test_a_root_command_neither_follows_nor_gives_away_a_link_planted_as_the_lock_file(
+    tmp_path: Path,
+) -> None:
+    """The service's user owns the database's directory, so it can put a link to any file
+    where the lock file goes: `sudo aggregator compact` then opened that file, gave it to
+    the service's user and wrote the lock's JSON over it. A symbolic link is refused, and
+    a file with other names (a hard link) is not given away."""
+    from aggregator.cli import main
+    from aggregator.store import Store
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    service_user = 65534  # (nobody)
+    os.chown(db, service_user, service_user)
+    os.chown(tmp_path, service_user, service_user)
+    victim = tmp_path / "victim"
+    victim.write_text("root's own\n")
+    lock_path(db).symlink_to(victim)
+    assert main(["compact", "--db", str(db)]) == 1
+    assert victim.stat().st_uid == 0 and victim.read_text() == "root's own\n"
+    with pytest.raises(StorageError, match="is a symbolic link"), writer_lock(db, "compact"):
+        pass
+    lock_path(db).unlink()
+    os.link(victim, lock_path(db))
+    assert main(["compact", "--db", str(db)]) == 0
+    assert victim.stat().st_uid == 0
