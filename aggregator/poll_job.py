@@ -228,6 +228,7 @@ class PollJob:
         self.late = asyncio.Event()  # set when a feed left in flight answers
         self._relisted: set[str] = set()  # feeds in flight an edit listed otherwise since
         self._unmark: set[str] = set()  # marked as asked, ended without storing an answer
+        self._cut_short: list[str] = []  # feeds of a pass a stop cancelled (named by `end_polls`)
 
     @property
     def in_flight(self) -> set[str]:
@@ -412,6 +413,7 @@ class PollJob:
         try:
             await _answers([poll.task for poll in polls], joined, leave_after)
         except BaseException:  # (cancelled: so are its polls, as `gather` cancels its own)
+            self._cut_short += [poll.source.url for poll in polls if not poll.task.done()]
             for poll in polls:
                 poll.task.cancel()
             await asyncio.gather(*(poll.task for poll in polls), return_exceptions=True)
@@ -495,14 +497,17 @@ class PollJob:
 
     async def end_polls(self, grace: float) -> None:
         """Let the polls in flight (those their passes left) end within `grace` seconds, then
-        cancel the rest (as a stop does: `Service.run`); what they stored stays stored, and
-        so do the holds their sites asked for (a pass stores those at its end: the next
-        process would have asked such a site again at once)."""
+        cancel the rest (as a stop does: `Service.run`), naming them with those of the pass
+        the stop cancelled; what they stored stays stored, and so do the holds their sites
+        asked for (a pass stores those at its end: the next process would have asked such a
+        site again at once)."""
         tasks = [poll.task for poll in self._in_flight.values()]
         if tasks and grace > 0:
             log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
             await asyncio.wait(tasks, timeout=grace)
-        unanswered = sorted(url for url, poll in self._in_flight.items() if not poll.task.done())
+        # (those of the pass a stop cancelled, and those its passes left still in flight)
+        left = (url for url, poll in self._in_flight.items() if not poll.task.done())
+        unanswered, self._cut_short = sorted({*self._cut_short, *left}), []
         if unanswered:  # (they stay due: the next start asks them first)
             log.info(
                 "stopping: %s unanswered after the grace cancelled (%s); asked again at the "

@@ -462,6 +462,41 @@ def test_a_stop_names_the_feeds_it_cancelled_after_the_grace(
     assert "asked again at the next start" in said[0]
 
 
+def test_a_stop_names_the_feeds_of_its_pass_it_cancelled_after_the_grace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that comes while the pass still waits for a feed (not left in flight yet)
+    cancels its poll after the grace too, and names it as it names a feed left in flight:
+    that poll had ended without a word."""
+    monkeypatch.setattr(service_module, "LEAVE_SLOW_FEEDS_AFTER", PATIENCE * 2)
+    db = tmp_path / "news.db"
+
+    def stored(feed: str) -> bool:
+        row = feed_row(db, feed)
+        return row is not None and row["status"] == "ok"
+
+    async def scenario() -> tuple[str, str]:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(0.3))
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: stored(fast), "the fast feed's answer stored")
+                assert service.polls.in_flight == {slow}  # (its pass waits for it)
+                stop.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+        return fast, slow
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        fast, slow = asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
+    assert len(said) == 1, said
+    assert f"1 poll unanswered after the grace cancelled ({slow});" in said[0]
+    assert fast not in said[0]
+    assert feed_row(db, slow)["last_polled_at"] is None  # (still due: asked at the next start)
+
+
 def test_a_hold_a_feed_left_in_flight_brings_within_the_grace_is_stored(tmp_path: Path) -> None:
     """Its site's 429 holds the next process off it too: a pass stores the holds at its end,
     and the stop's end stores those no pass took."""
