@@ -229,6 +229,7 @@ class PollJob:
         self._relisted: set[str] = set()  # feeds in flight an edit listed otherwise since
         self._unmark: set[str] = set()  # marked as asked, ended without storing an answer
         self._cut_short: list[str] = []  # feeds of a pass a stop cancelled (named by `end_polls`)
+        self._storing: set[str] = set()  # feeds whose answers are queued to be written
 
     @property
     def in_flight(self) -> set[str]:
@@ -443,6 +444,21 @@ class PollJob:
         task.add_done_callback(lambda _: self._answered(poll))
         return poll
 
+    async def _save(self, answer: tuple[FeedState, list[Item]]) -> PollWrite:
+        """Store a feed's answer (with others that arrive together: `GroupCommit`). One whose
+        poll a stop cancels meanwhile is written all the same: it stays among `_storing`."""
+        url = answer[0].url
+        self._storing.add(url)
+        try:
+            written = await self._saves.submit(answer)
+        except asyncio.CancelledError:
+            raise  # (still in its batch: written)
+        except BaseException:
+            self._storing.discard(url)
+            raise
+        self._storing.discard(url)
+        return written
+
     def _answered(self, poll: _Poll) -> None:
         """A poll ended (its answer stored, or not saved): its feed may be asked again; one
         its pass left is counted by the next report."""
@@ -505,9 +521,11 @@ class PollJob:
         if tasks and grace > 0:
             log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
             await asyncio.wait(tasks, timeout=grace)
-        # (those of the pass a stop cancelled, and those its passes left still in flight)
+        # (those of the pass a stop cancelled, and those its passes left still in flight; not
+        # one whose answer is being written, which a cancel does not stop)
         left = (url for url, poll in self._in_flight.items() if not poll.task.done())
-        unanswered, self._cut_short = sorted({*self._cut_short, *left}), []
+        unanswered = sorted({*self._cut_short, *left} - self._storing)
+        self._cut_short = []
         if unanswered:  # (they stay due: the next start asks them first)
             log.info(
                 "stopping: %s unanswered after the grace cancelled (%s); asked again at the "
@@ -546,7 +564,7 @@ class PollJob:
             schedule = feed_schedule(self.settings.schedule, source.interval)
             now = self.clock()
             after = state_after(state, failed, now, schedule, rand=random.random())
-            await self._saves.submit((after, []))
+            await self._save((after, []))
             return "error", 0, 0
 
     def _log_offline(self, report: CycleReport) -> None:
@@ -637,7 +655,7 @@ class PollJob:
         own = feed_schedule(self.settings.schedule, source.interval).interval
         if state.next_poll_at is None or state.next_poll_at > now + own:
             state = replace(state, next_poll_at=now + own)
-            await self._saves.submit((state, []))
+            await self._save((state, []))
         log.warning(
             "websub: feed=%s brought %d new items its hub did not tell of; it is polled at its "
             "own pace until the hub pushes again",
@@ -682,7 +700,7 @@ class PollJob:
         # (never earlier than it was: `poll --once --all` asks feeds not due yet as well)
         later = max(until + spread, state.next_poll_at or until)
         new_state = replace(state, next_poll_at=later)
-        await self._saves.submit((new_state, []))
+        await self._save((new_state, []))
         log.info(
             "feed=%s status=%s next_poll=%s (its site asked us to wait)",
             source.url,
@@ -805,7 +823,7 @@ class PollJob:
                 extra=fields(event="feed", feed=source.url, status=RELISTED),
             )
             return RELISTED, 0, 0
-        written = await self._saves.submit((new_state, items))
+        written = await self._save((new_state, items))
         if pace is not None and pace.missed_news(source.url, by_push, written.new):
             new_state = await self._unpushed(source, new_state, written.new, now)
         if written.new and check_304s(state, (etag, last_modified), now):
@@ -881,7 +899,7 @@ class PollJob:
         checked = after_304_check(state, answered, self.clock())
         if checked.false_304_at == state.false_304_at:
             return state
-        await self._saves.submit((checked, []))
+        await self._save((checked, []))
         if checked.false_304_at is not None:
             log.warning(
                 "feed=%s its server answered 304 for the feed as it was before its new entries:"

@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -495,6 +496,43 @@ def test_a_stop_names_the_feeds_of_its_pass_it_cancelled_after_the_grace(
     assert f"1 poll unanswered after the grace cancelled ({slow});" in said[0]
     assert fast not in said[0]
     assert feed_row(db, slow)["last_polled_at"] is None  # (still due: asked at the next start)
+
+
+def test_a_stop_does_not_name_a_feed_whose_answer_is_being_stored_as_cancelled(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed that answered within the grace, its answer queued behind a long write when
+    the grace ends, is stored all the same (a cancelled save stays in its batch): it was
+    named among the polls cancelled and "asked again at the next start"."""
+    db = tmp_path / "news.db"
+
+    async def scenario() -> str:
+        gate = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(1.5))
+            save_polls = service.store.save_polls
+
+            def slow_write(polls: list[Any]) -> Any:
+                if any(state.url == slow for state, _ in polls):
+                    time.sleep(2.5)  # (past the grace)
+                return save_polls(polls)
+
+            service.store.save_polls = slow_write  # type: ignore[method-assign]
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                assert service.polls.in_flight == {slow}
+                stop.set()
+                gate.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+        return slow
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        slow = asyncio.run(scenario())
+    assert feed_row(db, slow)["status"] == "ok"  # (stored: not asked again at the next start)
+    said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
+    assert not any(slow in line for line in said), said
 
 
 def test_a_hold_a_feed_left_in_flight_brings_within_the_grace_is_stored(tmp_path: Path) -> None:
