@@ -263,12 +263,13 @@ def _check_withheld(path: Path, db: Path | None) -> None:
 
 
 def _digest_categories_said(
-    settings: Settings, categories: Sequence[str], db: Path | None
+    settings: Settings, categories: Sequence[str], sources: Sequence[Source], db: Path | None
 ) -> list[str]:
     """What `check` says of digests filed under a category the OPML does not have, as `run`
-    says it: one spelled otherwise, or renamed by an edit (the database's former names, when
-    --db names it: read only), carries that category's stories; any other stays empty."""
-    from .category_renames import renamed_to
+    says it: one spelled otherwise, or renamed by an edit (one the service took, or the one
+    `sources` make now, as the database tells when --db names it: read only), carries that
+    category's stories; any other stays empty."""
+    from .category_renames import renamed_categories, renamed_to, updated_aliases
     from .slugs import slugify
 
     aliases: dict[str, str] = {}
@@ -277,7 +278,10 @@ def _digest_categories_said(
         from .store_read import Reader
 
         check_existing(db)  # (a missing or empty file is said, never created)
-        aliases = Reader(str(db)).category_aliases()
+        reader = Reader(str(db))
+        listed = {source.url: source.category for source in sources}
+        renames = renamed_categories(reader.listed_categories(), listed)  # (as `run` will)
+        aliases = updated_aliases(reader.category_aliases(), renames, categories)
     known = set(categories)
     said = []
     for category, addresses in settings.digest.recipients.items():
@@ -322,7 +326,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for why, urls in intervals_overruled(settings.schedule, own).items():
         said.append(f"{feeds_named(urls)} {why}")
     known = set(opml.categories)
-    said.extend(_digest_categories_said(settings, opml.categories, args.db))
+    said.extend(_digest_categories_said(settings, opml.categories, opml.sources, args.db))
     bases = site_bases(settings)
     for source in opml.sources:  # (as `run` skips them: `OpmlReload`)
         if (base := own_base_of(source.url, bases)) is not None:

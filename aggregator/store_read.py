@@ -291,6 +291,11 @@ class Reader:
         except sqlite3.OperationalError:  # (read-only, not migrated yet)
             return {}
 
+    def listed_categories(self) -> dict[str, str]:
+        """Each listed feed's category, by its URL, as the last OPML the service read has it."""
+        rows = self._rows("SELECT url, category FROM sources WHERE active = 1")
+        return {r["url"]: r["category"] for r in rows}
+
     def merged_into(self, story_id: str) -> str | None:
         """The story a merged story now lives in, or None if it was not merged."""
         rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])

@@ -108,6 +108,28 @@ def test_check_given_the_database_says_a_digest_category_the_opml_renamed_carrie
     assert "stays empty unless an edit renamed it (`check --db` tells)" in err
 
 
+def test_check_given_the_database_says_a_rename_the_edit_it_checks_makes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --db` before the restart (or reload) that takes an edit renaming "Sport"
+    "Sports": `run` records the rename as it reads the edit, then says the digest filed under
+    "Sport" carries the new name's stories; check had said it stays empty."""
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    store.sync_sources([Source("https://c.example/feed", "C", "Sport")], NOW)
+    store.close()
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS.replace('"Sprots"', '"Sport"'))
+    renamed = SOURCES.replace('"Sport"', '"Sports"')
+    code, _, err = run(tmp_path, capsys, renamed, "--config", str(settings), "--db", str(db))
+    assert code == 0
+    assert "[digest] recipients are filed under 'Sport', which the OPML renamed 'Sports'" in err
+    assert "stays empty" not in err
+    store = Store(db)  # (read only: the rename is the service's to record)
+    assert store.category_aliases() == {}
+    store.close()
+
+
 def test_check_names_the_feed_of_a_platforms_page_listed_as_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
