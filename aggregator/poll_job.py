@@ -534,6 +534,9 @@ class PollJob:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # (an answer queued to be written stays in its batch, cancelled or not: written before
+        # the end, else the stop's end could drop it with the writing task)
+        await self._saves.flush()
         holds = self._holds.unsaved()
         if holds:
             try:

@@ -9,7 +9,6 @@ import dataclasses
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -498,33 +497,38 @@ def test_a_stop_names_the_feeds_of_its_pass_it_cancelled_after_the_grace(
     assert feed_row(db, slow)["last_polled_at"] is None  # (still due: asked at the next start)
 
 
-def test_a_stop_does_not_name_a_feed_whose_answer_is_being_stored_as_cancelled(
+def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A feed that answered within the grace, its answer queued behind a long write when
-    the grace ends, is stored all the same (a cancelled save stays in its batch): it was
-    named among the polls cancelled and "asked again at the next start"."""
+    """A feed whose answer waits to be written when the grace ends (a batch of answers being
+    written before it) is stored before the stop ends (a cancelled save stays in its batch),
+    and is not named among the polls cancelled and "asked again at the next start"."""
     db = tmp_path / "news.db"
+    grace = 0.3
 
     async def scenario() -> str:
         gate = asyncio.Event()
+        writing = asyncio.Event()
         async with Upstream() as up:
             fast, slow = two_feeds(up, tmp_path, gate)
-            service = Service(tmp_path / "feeds.opml", db, settings(1.5))
-            save_polls = service.store.save_polls
+            service = Service(tmp_path / "feeds.opml", db, settings(grace))
+            saves = service.polls._saves
+            write = saves._write
 
-            def slow_write(polls: list[Any]) -> Any:
+            async def held(polls: list[Any]) -> Any:
                 if any(state.url == slow for state, _ in polls):
-                    time.sleep(2.5)  # (past the grace)
-                return save_polls(polls)
+                    writing.set()
+                    await asyncio.sleep(grace + 1.0)  # (past the grace)
+                return await write(polls)
 
-            service.store.save_polls = slow_write  # type: ignore[method-assign]
+            saves._write = held  # type: ignore[method-assign]
             stop = asyncio.Event()
             async with running(service, stop) as task:
                 await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
                 assert service.polls.in_flight == {slow}
-                stop.set()
                 gate.set()
+                await asyncio.wait_for(writing.wait(), PATIENCE)
+                stop.set()
                 await asyncio.wait_for(asyncio.shield(task), PATIENCE)
         return slow
 
