@@ -229,7 +229,7 @@ class PollJob:
         self._relisted: set[str] = set()  # feeds in flight an edit listed otherwise since
         self._unmark: set[str] = set()  # marked as asked, ended without storing an answer
         self._cut_short: list[str] = []  # feeds of a pass a stop cancelled (named by `end_polls`)
-        self._storing: set[str] = set()  # feeds whose answers are queued to be written
+        self._storing: set[str] = set()  # feeds in flight whose answers are stored or queued
 
     @property
     def in_flight(self) -> set[str]:
@@ -414,7 +414,8 @@ class PollJob:
         try:
             await _answers([poll.task for poll in polls], joined, leave_after)
         except BaseException:  # (cancelled: so are its polls, as `gather` cancels its own)
-            self._cut_short += [poll.source.url for poll in polls if not poll.task.done()]
+            cut = [poll.source.url for poll in polls if not poll.task.done()]
+            self._cut_short += [url for url in cut if url not in self._storing]
             for poll in polls:
                 poll.task.cancel()
             await asyncio.gather(*(poll.task for poll in polls), return_exceptions=True)
@@ -445,19 +446,12 @@ class PollJob:
         return poll
 
     async def _save(self, answer: tuple[FeedState, list[Item]]) -> PollWrite:
-        """Store a feed's answer (with others that arrive together: `GroupCommit`). One whose
-        poll a stop cancels meanwhile is written all the same: it stays among `_storing`."""
-        url = answer[0].url
-        self._storing.add(url)
-        try:
-            written = await self._saves.submit(answer)
-        except asyncio.CancelledError:
-            raise  # (still in its batch: written)
-        except BaseException:
-            self._storing.discard(url)
-            raise
-        self._storing.discard(url)
-        return written
+        """Store a feed's answer (with others that arrive together: `GroupCommit`). Its feed
+        is among `_storing` until its poll ends (`_answered`): a stop that cancels the poll
+        meanwhile does not keep its answer from the store (a cancelled save stays in its
+        batch), nor what follows it (a check of the site's 304s)."""
+        self._storing.add(answer[0].url)
+        return await self._saves.submit(answer)
 
     def _answered(self, poll: _Poll) -> None:
         """A poll ended (its answer stored, or not saved): its feed may be asked again; one
@@ -465,6 +459,7 @@ class PollJob:
         if self._in_flight.get(poll.source.url) is poll:
             del self._in_flight[poll.source.url]
             self._relisted.discard(poll.source.url)
+            self._storing.discard(poll.source.url)
         if poll.marked and not _stored(poll.task):
             self._unmark.add(poll.source.url)
         if poll.left and not poll.task.cancelled():
@@ -522,9 +517,9 @@ class PollJob:
             log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
             await asyncio.wait(tasks, timeout=grace)
         # (those of the pass a stop cancelled, and those its passes left still in flight; not
-        # one whose answer is being written, which a cancel does not stop)
-        left = (url for url, poll in self._in_flight.items() if not poll.task.done())
-        unanswered = sorted({*self._cut_short, *left} - self._storing)
+        # one whose answer is stored or being written, which a cancel does not stop)
+        left = [url for url, poll in self._in_flight.items() if not poll.task.done()]
+        unanswered = sorted({*self._cut_short, *(url for url in left if url not in self._storing)})
         self._cut_short = []
         if unanswered:  # (they stay due: the next start asks them first)
             log.info(

@@ -539,6 +539,48 @@ def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
     assert not any(slow in line for line in said), said
 
 
+def test_a_stop_does_not_name_a_feed_whose_answer_it_stored_before_the_grace_ended(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll cancelled after its answer was stored (while it checks the site's 304s, asking
+    the feed again) is not named among those "asked again at the next start": the feed is
+    next polled at the time its stored answer set."""
+    import aggregator.poll_job as poll_job
+
+    db = tmp_path / "news.db"
+    monkeypatch.setattr(poll_job, "check_304s", lambda *_: True)
+
+    async def scenario() -> str:
+        gate = asyncio.Event()
+        checking = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(0.3))
+            check = service.polls._check_304s
+
+            async def hanging(*args: Any) -> Any:
+                if args[1].url == slow:  # (its source)
+                    checking.set()
+                    await asyncio.sleep(PATIENCE * 2)
+                return await check(*args)
+
+            service.polls._check_304s = hanging  # type: ignore[method-assign]
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                gate.set()
+                await asyncio.wait_for(checking.wait(), PATIENCE)
+                stop.set()
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+        return slow
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        slow = asyncio.run(scenario())
+    assert feed_row(db, slow)["status"] == "ok"
+    said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
+    assert not any(slow in line for line in said), said
+
+
 def test_a_hold_a_feed_left_in_flight_brings_within_the_grace_is_stored(tmp_path: Path) -> None:
     """Its site's 429 holds the next process off it too: a pass stores the holds at its end,
     and the stop's end stores those no pass took."""
