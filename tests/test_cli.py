@@ -127,10 +127,12 @@ def test_a_commands_own_parser_reads_and_explains_it_as_the_whole_one_does(
 
 @pytest.mark.parametrize("command", sorted(PARSERS))
 def test_every_commands_help_explains_each_argument_it_takes(
-    command: str, capsys: pytest.CaptureFixture[str]
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """...and says what the command does, as `aggregator --help` lists it (a command's own
     help had shown its usage and options alone)."""
+    monkeypatch.setenv("COLUMNS", "80")  # (argparse wraps to the terminal: a narrow one
+    # indents an argument's help less, and may break "--dry-run" at its hyphen)
     code, out, _ = run_cli(command, "--help", capsys=capsys)
     assert code == 0
     assert PARSERS[command][0] in " ".join(out.split())
