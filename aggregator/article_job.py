@@ -496,7 +496,7 @@ class ArticleJob:
             return (item.id, url, "empty", index, ""), False
         if word_count(text) <= word_count(item.text):
             return (item.id, url, "empty", "no article text beyond the feed's", ""), False
-        if not await asyncio.to_thread(about_item, text, item.title, item.text):
+        if not await asyncio.to_thread(about_item, text, item.title, item.text, item.language):
             return (item.id, url, "empty", _NOT_ABOUT, ""), False
         if pictures is not None and item.image is None:
             from .entry_images import page_picture  # (with the page's text: as `word_count`)

@@ -97,7 +97,7 @@ _ABOUT_PAGE_TERMS = 1000  # the page's terms read (its first ~12,000 characters)
 _ABOUT_TEASER_LIMIT = 60  # the teaser's terms read
 
 
-def about_item(text: str, title: str, teaser: str) -> bool:
+def about_item(text: str, title: str, teaser: str, language: str | None = None) -> bool:
     """Whether a page's extracted text is about the item whose link led to it: it holds a
     quarter or more of the terms of the item's title, or of its feed text.
 
@@ -107,18 +107,20 @@ def about_item(text: str, title: str, teaser: str) -> bool:
     article: its sentences would be the story's bullets. An article holds most of its
     headline's terms. A title of fewer than `_ABOUT_TITLE_TERMS` terms ("Quote #17230")
     tells too little: its page is taken. Each side's terms are worked out together with the
-    page's (`grouping_terms`), so both are read in the same language.
+    page's (`grouping_terms`), so both are read in the same language: the item's declared
+    `language` where it names one.
     """
     from .terms import grouping_terms  # (not at import: a pass of 304s loads no text code)
 
-    title_terms, page_terms = grouping_terms(title, text, _ABOUT_PAGE_TERMS)
+    title_terms, page_terms = grouping_terms(title, text, _ABOUT_PAGE_TERMS, language)
     wanted = set(title_terms)
     if len(wanted) < _ABOUT_TITLE_TERMS:
         return True
     held = set(page_terms)
     if len(wanted & held) >= _ABOUT_SHARE * len(wanted):
         return True
-    teaser_terms = set(grouping_terms(teaser, text, _ABOUT_PAGE_TERMS)[0][:_ABOUT_TEASER_LIMIT])
+    teaser_words = grouping_terms(teaser, text, _ABOUT_PAGE_TERMS, language)[0]
+    teaser_terms = set(teaser_words[:_ABOUT_TEASER_LIMIT])
     if len(teaser_terms) < _ABOUT_TEASER_TERMS:
         return False
     return len(teaser_terms & held) >= _ABOUT_SHARE * len(teaser_terms)

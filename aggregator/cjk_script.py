@@ -23,6 +23,7 @@ __all__ = [
     "cjk_pairs",
     "has_cjk",
     "opens_cjk",
+    "read_as_japanese",
     "writes_japanese",
 ]
 
@@ -100,3 +101,23 @@ def writes_japanese(text: str) -> bool:
     letters = kana + len(_HAN_CHAR.findall(text, 0, OPENING_CHARS))
     hiragana = len(_HIRAGANA_CHAR.findall(text, 0, OPENING_CHARS))
     return hiragana * 20 >= letters or kana * 8 >= letters
+
+
+# A declared language's first subtag (BCP 47, ISO 639-2 and -3 codes) that says which of the
+# two a Chinese or Japanese text is: Japanese, or Chinese (Mandarin, Cantonese, any script).
+_JAPANESE_TAGS = frozenset({"ja", "jpn"})
+_CHINESE_TAGS = frozenset({"zh", "zho", "chi", "cmn", "yue"})
+
+
+def read_as_japanese(text: str, language: str | None = None) -> bool:
+    """Whether a text's Han runs are read as Japanese: as its declared `language` (a feed's
+    `<language>`, "ja-JP", "zh-Hant") says when it names Japanese or Chinese, else as its
+    script does (`writes_japanese`). A headline written in kanji alone ("東京都知事選挙結果発表")
+    has no kana to tell it; its feed does."""
+    if language:
+        primary = language.split("-", 1)[0].split("_", 1)[0].strip().lower()
+        if primary in _JAPANESE_TAGS:
+            return True
+        if primary in _CHINESE_TAGS:
+            return False
+    return writes_japanese(text)

@@ -39,7 +39,7 @@ from .cjk_script import (
     KATAKANA,
     SPAN_CHARS,
     has_cjk,
-    writes_japanese,
+    read_as_japanese,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ _NAME_SUFFIX = re.compile(
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _KATA_NAME = re.compile(f"[{KATAKANA}]{{2,}}")
 # Where a Han run is cut: a function character, else a common pair (tried in that order at
-# each character, left to right); in Japanese (`writes_japanese`) a common pair only.
+# each character, left to right); in Japanese (`read_as_japanese`) a common pair only.
 _CUT = re.compile("[" + "".join(sorted(FUNCTION_CHARS)) + "]|" + "|".join(sorted(STOP_PAIRS)))
 _CUT_JAPANESE = re.compile("|".join(sorted(STOP_PAIRS)))
 _LOOK_TERMS = 40  # text terms `terms_hold_cjk` looks at
@@ -119,7 +119,7 @@ def _han_pairs(run: str, out: list[str], cut: re.Pattern[str]) -> None:
 def cjk_words(words: Iterable[str], *, japanese: bool) -> list[str]:
     """Lower-cased words (`tokens.words`) with their Chinese and Japanese runs made into
     grouping terms (see the module); other words are kept as they are. `japanese`: the
-    words are a Japanese text's (`cjk_script.writes_japanese`), whose Han runs are not cut at
+    words are a Japanese text's (`cjk_script.read_as_japanese`), whose Han runs are not cut at
     Chinese function characters."""
     cut = _CUT_JAPANESE if japanese else _CUT
     out: list[str] = []
@@ -144,11 +144,12 @@ def cjk_words(words: Iterable[str], *, japanese: bool) -> list[str]:
     return out
 
 
-def cjk_names(text: str) -> list[str]:
+def cjk_names(text: str, language: str | None = None) -> list[str]:
     """Terms a Chinese or Japanese text writes as names, in order: katakana runs and the Han
     pair before a place, body or title suffix (see the module); in Chinese, not a pair
-    holding a function character, which is no term there."""
-    function_chars = frozenset() if writes_japanese(text) else FUNCTION_CHARS
+    holding a function character, which is no term there. `language`: the text's declared
+    language, which tells Japanese from Chinese where it names one (`read_as_japanese`)."""
+    function_chars = frozenset() if read_as_japanese(text, language) else FUNCTION_CHARS
     found: list[str] = []
     for match in _KATA_NAME.finditer(text):
         run = match.group()

@@ -371,6 +371,8 @@ class Stored(Protocol):
     def duplicate_of(self) -> str | None: ...
     @property
     def feed_url(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
 
 
 S = TypeVar("S", bound=Stored)
@@ -525,7 +527,8 @@ def _long_enough(item: Item) -> bool:
 OPENING_TERMS = 40  # text terms tokenised to tell whether a title only opens its text
 
 
-_own_memo: OrderedDict[tuple[str, bytes], bool] = OrderedDict()  # (title, text digest)
+# (title, text digest, declared language)
+_own_memo: OrderedDict[tuple[str, bytes, str | None], bool] = OrderedDict()
 _own_lock = threading.Lock()  # grouping may run on more than one thread
 
 
@@ -533,13 +536,16 @@ def _own_headline(item: Stored) -> bool:
     """Whether an item's title is a headline of its own, not just the first words of a longer
     text (`aggregator.boilerplate.headline_of_its_own`). Memoised by title and a digest of the
     text (the texts themselves are not kept)."""
-    key = (item.title, blake2b(item.text.encode(), digest_size=16).digest())
+    digest = blake2b(item.text.encode(), digest_size=16).digest()
+    key = (item.title, digest, item.language)
     with _own_lock:
         found = _own_memo.get(key)
         if found is not None:
             _own_memo.move_to_end(key)
             return found
-    found = headline_of_its_own(*grouping_terms(item.title, item.text, OPENING_TERMS))
+    found = headline_of_its_own(
+        *grouping_terms(item.title, item.text, OPENING_TERMS, item.language)
+    )
     with _own_lock:
         _own_memo[key] = found
         if len(_own_memo) > _MEMO:
@@ -555,8 +561,8 @@ def _titles_agree(item: Stored, other: Stored) -> bool:
     mine_own, theirs_own = _own_headline(item), _own_headline(other)
     if not (mine_own and theirs_own):
         return mine_own or theirs_own
-    mine = set(grouping_terms(item.title, "", 0)[0])
-    theirs = set(grouping_terms(other.title, "", 0)[0])
+    mine = set(grouping_terms(item.title, "", 0, item.language)[0])
+    theirs = set(grouping_terms(other.title, "", 0, other.language)[0])
     return bool(mine & theirs)
 
 

@@ -35,7 +35,7 @@ _CHARS_PER_TERM = 12  # text characters looked at per content term wanted
 # What `item_features` makes of a text, as a version: change it with any change to the terms,
 # names or flags an item gets (`tests/test_terms_version.py` pins them). Stored features another
 # version made are worked out again before a window is rebuilt from them (`reterm_window`).
-TERMS_VERSION = "4"
+TERMS_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +93,18 @@ def text_read(text_tokens: int) -> int:
 
 
 def item_terms(
-    title: str, text: str, text_tokens: int, title_case: bool | None = None
+    title: str,
+    text: str,
+    text_tokens: int,
+    title_case: bool | None = None,
+    language: str | None = None,
 ) -> ItemTerms:
-    """The tokenising part of `item_features` (pure: a worker process may do it)."""
+    """The tokenising part of `item_features` (pure: a worker process may do it);
+    `language`: the item's declared one (`Item.language`)."""
     if title_case is None:
         title_case = is_title_case(title)
-    title_terms, text_terms = grouping_terms(title, text, text_tokens)
-    capitals = capitalised_words(title, text, text_read(text_tokens), title_case)
+    title_terms, text_terms = grouping_terms(title, text, text_tokens, language)
+    capitals = capitalised_words(title, text, text_read(text_tokens), title_case, language)
     return title_terms, text_terms, capitals
 
 
@@ -108,7 +113,7 @@ def item_features(item: Item, text_tokens: int, terms: ItemTerms | None = None) 
     (on another core: `term_pool`)."""
     title_case = is_title_case(item.title)
     if terms is None:  # (tokenised here: each term the interned string, as from `term_pool`)
-        found = item_terms(item.title, item.text, text_tokens, title_case)
+        found = item_terms(item.title, item.text, text_tokens, title_case, item.language)
         title, text, capitals = (list(map(intern, t)) for t in found)
     else:
         title, text, capitals = terms

@@ -665,3 +665,16 @@ def outlet_names_without_sections(db: Database) -> None:
                 "UPDATE items SET outlet_name = ? WHERE feed_url = ? AND outlet_name = ?",
                 [name, url, whole],
             )
+
+
+@migrations(name="grouping_0005_item_language")
+def item_language(db: Database) -> None:
+    """Each item's declared language (`items.language`: its feed's `<language>`, as stored
+    for the feed), which tells a Chinese text from a Japanese one where the script cannot (a
+    headline in kanji alone). Items stored before take their feed's, as it stands now."""
+    if "language" not in db.table("items").columns_dict:
+        db.execute("ALTER TABLE items ADD COLUMN language TEXT")
+    db.execute(
+        "UPDATE items SET language = (SELECT f.language FROM feeds f WHERE f.url = items.feed_url) "
+        "WHERE language IS NULL AND feed_url IN (SELECT url FROM feeds WHERE language IS NOT NULL)"
+    )

@@ -188,6 +188,9 @@ class Item:
     furniture: bool = False  # grouping found its text to be a page's furniture, not an article
     apart: bool = False  # the operator set it apart from its story (`Withheld.apart`)
     image: str | None = None  # its picture, absolute http(s) (`entry_images`)
+    # The language its feed declared (BCP 47, `lang.language_tag`), when it did: tells a
+    # Chinese or Japanese text apart where its script cannot (`cjk_script.read_as_japanese`).
+    language: str | None = None
 
 
 class ItemKey(NamedTuple):

@@ -28,6 +28,7 @@ from .dedupe import (
 from .entry_images import feed_logo
 from .entry_rules import Rules
 from .item_kinds import is_advert, is_placeholder_title, item_kind
+from .lang import language_tag
 from .models import (
     Entry,
     Item,
@@ -136,6 +137,7 @@ def entry_to_item(
     hashed_words: Sequence[str] | None = None,
     logo: str | None = None,
     prefixes: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> Item:
     """Normalise one parsed entry into an item of `source`'s category.
 
@@ -152,6 +154,7 @@ def entry_to_item(
     out already. `logo`: the picture the feed gives most entries (`entry_images.feed_logo`),
     never an item's. `prefixes`: the feed's furniture prefixes (`titles.furniture_prefixes`),
     left out of the title ("24 Oras: …", a programme's name); the hash takes the title whole.
+    `language`: the feed's declared language tag (`lang.language_tag`), kept with the item.
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -181,6 +184,7 @@ def entry_to_item(
             whole, text if hashed_text is None else hashed_text, hashed_words
         ),
         image=entry.image if source.images and entry.image != logo else None,
+        language=language,
     )
 
 
@@ -222,6 +226,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
     aliases = site_aliases((e.url for e in entries), site)
     logo = feed_logo([e.image for e in entries])
     prefixes = _furniture(entries, texts)
+    language = language_tag(parsed.language)
     labels = _labels(texts)
     if labels:
         texts = [without_label(text, labels) for text in texts]
@@ -242,7 +247,7 @@ def feed_items(source: Source, parsed: ParsedFeed, now: datetime) -> tuple[list[
             continue
         own_words = list(itertools.chain.from_iterable(own_lines))  # = words(own)
         item = entry_to_item(
-            source, entry, name, now, text, own, site, aliases, own_words, logo, prefixes
+            source, entry, name, now, text, own, site, aliases, own_words, logo, prefixes, language
         )
         items.append(item)
     return items, left_out

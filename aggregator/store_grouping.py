@@ -33,7 +33,8 @@ class Candidate:
     guid, content hash; its feed) and what grouping takes of an original (story,
     `duplicate_of`). Its title and text are read from the store when first asked (the near
     check reads a text only when no hashes are kept, the title check only once the near check
-    passed): most candidates are rejected on their keys and hashes alone."""
+    passed): most candidates are rejected on their keys and hashes alone. Its declared
+    language is read with them."""
 
     __slots__ = (
         "_read",
@@ -69,12 +70,14 @@ class Candidate:
         self.duplicate_of = duplicate_of
         self.feed_url = feed_url
         self._read = read
-        self._texts: tuple[str, str] | None = None
+        self._texts: tuple[str, str, str | None] | None = None
 
-    def _title_and_text(self) -> tuple[str, str]:
+    def _title_and_text(self) -> tuple[str, str, str | None]:
         if self._texts is None:
-            row = self._read("SELECT title, text FROM items WHERE id = ?", [self.id]).fetchone()
-            self._texts = (row[0] or "", row[1] or "") if row else ("", "")
+            row = self._read(
+                "SELECT title, text, language FROM items WHERE id = ?", [self.id]
+            ).fetchone()
+            self._texts = (row[0] or "", row[1] or "", row[2]) if row else ("", "", None)
         return self._texts
 
     @property
@@ -84,6 +87,10 @@ class Candidate:
     @property
     def text(self) -> str:
         return self._title_and_text()[1]
+
+    @property
+    def language(self) -> str | None:
+        return self._title_and_text()[2]
 
 
 def stories_not_held(conn: sqlite3.Connection, story_ids: Collection[str]) -> list[str]:
@@ -126,14 +133,20 @@ class GroupingStore(StoreBase):
             found.update((r[0], r) for r in self.conn.execute(sql, chunk))
         return [item_from_values(found[i]) for i in ids if i in found]
 
-    def item_texts(self, ids: Sequence[str], chars: int | None) -> list[tuple[str, str, str]]:
-        """(id, title, the first `chars` characters of the text) of the stored items of
-        `ids`, in that order: what tokenising an item reads, without the rest of it (the
-        whole text when `chars` is None)."""
+    def item_texts(
+        self, ids: Sequence[str], chars: int | None
+    ) -> list[tuple[str, str, str, str | None]]:
+        """(id, title, the first `chars` characters of the text, declared language) of the
+        stored items of `ids`, in that order: what tokenising an item reads, without the rest
+        of it (the whole text when `chars` is None)."""
         text = "text" if chars is None else f"substr(text, 1, {int(chars)}) AS text"
-        sql = f"SELECT id, title, {text} FROM items WHERE id IN ({{marks}})"
+        sql = f"SELECT id, title, {text}, language FROM items WHERE id IN ({{marks}})"
         found = {r["id"]: r for r in self._rows_in(sql, ids)}
-        return [(i, found[i]["title"] or "", found[i]["text"] or "") for i in ids if i in found]
+        return [
+            (i, found[i]["title"] or "", found[i]["text"] or "", found[i]["language"])
+            for i in ids
+            if i in found
+        ]
 
     def has_unassigned(self) -> bool:
         """Whether any item waits for a story (without reading the items)."""
@@ -240,7 +253,8 @@ class GroupingStore(StoreBase):
         rows = self.conn.execute(
             "SELECT i.id, title, url, outlet, published, first_seen, story_id, furniture, apart, "
             "COALESCE(t.terms, i.grouping_terms) AS stored, guid, feed_url, "
-            "CASE WHEN COALESCE(t.terms, i.grouping_terms) IS NULL THEN text ELSE '' END "
+            "CASE WHEN COALESCE(t.terms, i.grouping_terms) IS NULL THEN text ELSE '' END, "
+            "i.language "
             "FROM items i LEFT JOIN item_terms t ON t.item_id = i.id "
             "WHERE story_id IS NOT NULL AND duplicate_of IS NULL AND first_seen >= ?",
             [to_iso(since)],
@@ -252,7 +266,7 @@ class GroupingStore(StoreBase):
         for row in rows:
             item_id, title, url, outlet, published, first_seen, story_id, furniture, *rest = row
             apart, *rest = rest
-            stored, guid, feed_url, text = rest
+            stored, guid, feed_url, text, language = rest
             if published not in times:
                 times[published] = from_iso(published)
             if first_seen not in times:
@@ -274,6 +288,7 @@ class GroupingStore(StoreBase):
                     apart=bool(apart),
                     guid=guid or "",
                     feed_url=feed_url,
+                    language=language,
                 )
             )
             if stored:

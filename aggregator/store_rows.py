@@ -59,7 +59,7 @@ def from_iso(value: str | None) -> datetime | None:
 
 ITEM_COLUMNS = (
     "id feed_url guid url canonical_url title text author published first_seen outlet "
-    "outlet_name category content_hash story_id duplicate_of image"
+    "outlet_name category content_hash story_id duplicate_of image language"
 ).split()
 
 
@@ -82,6 +82,7 @@ def item_row(item: Item) -> dict[str, Any]:
         "story_id": item.story_id,
         "duplicate_of": item.duplicate_of,
         "image": item.image,
+        "language": item.language,
     }
 
 
@@ -136,6 +137,7 @@ def item_from_values(values: Sequence[Any]) -> Item:
         story_id,
         duplicate_of,
         image,
+        language,
         furniture,
     ) = values
     return Item(
@@ -157,13 +159,16 @@ def item_from_values(values: Sequence[Any]) -> Item:
         duplicate_of=duplicate_of,
         furniture=bool(furniture),
         image=image,
+        language=language,
     )
 
 
 def item_from_row(row: dict[str, Any]) -> Item:
-    """An item from a row read as a dictionary (`furniture` and `image` may be missing)."""
+    """An item from a row read as a dictionary (`furniture`, `image` and `language` may be
+    missing)."""
+    optional = ("furniture", "image", "language")
     return item_from_values(
-        [row.get(name) if name in ("furniture", "image") else row[name] for name in ITEM_FIELDS]
+        [row.get(name) if name in optional else row[name] for name in ITEM_FIELDS]
     )
 
 

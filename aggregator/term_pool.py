@@ -136,7 +136,7 @@ class TermPool(InPlaceFallback):
                 except BrokenProcessPool:
                     self._broken()
             if kind == NEAR:  # (the worker has them: only the ids are asked for again)
-                texts = [(text[0], "", "") for text in texts]
+                texts = [(text[0], "", "", None) for text in texts]
             self._tasks.append((kind, texts, future))
             self._queued += len(texts)
 

@@ -18,7 +18,8 @@ from .near_text import shingles, sorted_hashes, text_key
 
 __all__ = ["Answer", "NearAnswer", "Text", "near_in_worker", "tokenise", "tokenise_in_worker"]
 
-Text = tuple[str, str, str]  # an item's id, title and the start of its text
+# an item's id, title, the start of its text and its declared language (`Item.language`)
+Text = tuple[str, str, str, str | None]
 # a task's answer: the distinct terms, and each item's three lists as indexes into them
 Indexes: TypeAlias = "array[int]"  # (array is not subscriptable at run time)
 Answer = tuple[list[str], list[tuple[Indexes, Indexes, Indexes]]]
@@ -27,7 +28,9 @@ NearAnswer = list[tuple[bytes, Indexes]]
 
 
 def tokenise(texts: Sequence[Text], text_tokens: int) -> list[ItemTerms]:
-    return [item_terms(title, text, text_tokens) for _, title, text in texts]
+    return [
+        item_terms(title, text, text_tokens, None, language) for _, title, text, language in texts
+    ]
 
 
 def tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
@@ -44,7 +47,7 @@ def tokenise_in_worker(texts: Sequence[Text], text_tokens: int) -> Answer:
 
 
 def near_in_worker(texts: Sequence[Text]) -> NearAnswer:
-    answer = [(text_key(text), sorted_hashes(text, once=True)) for _, _, text in texts]
+    answer = [(text_key(text), sorted_hashes(text, once=True)) for _, _, text, _ in texts]
     # Memos of texts: the next task's texts are others (memos of words are kept: the next
     # task's words are mostly these, and working them out again doubled a term task's CPU).
     forget_near_texts()

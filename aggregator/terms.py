@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from .cjk_script import has_cjk, opens_cjk, writes_japanese
+from .cjk_script import has_cjk, opens_cjk, read_as_japanese
 from .cjk_terms import cjk_names, cjk_words
 from .item_kinds import names_post
 from .term_forms import canonical_forms as _canonical_forms
@@ -490,21 +490,25 @@ def _plain_lower(text: str) -> str:
     return _DATE_LOWER.sub(" ", low)
 
 
-def grouping_terms(title: str, text: str, text_limit: int) -> tuple[list[str], list[str]]:
+def grouping_terms(
+    title: str, text: str, text_limit: int, language: str | None = None
+) -> tuple[list[str], list[str]]:
     """Content terms of a title and of the first `text_limit` terms of a text, stemmed.
 
     English and the guessed language's function words are dropped, as are one-letter words,
     links, e-mail addresses and handles. Digit groups ("1,030") are one term, and so are a
     body's dotted initials ("U.K.") and a quantity however it is written (`term_forms`).
-    Chinese and Japanese runs become character pairs and katakana words (`cjk_terms`).
+    Chinese and Japanese runs become character pairs and katakana words (`cjk_terms`), read
+    as the item's declared `language` says where it names one (`read_as_japanese`).
     """
     title_words = words_once(_plain_lower(canonical_forms(title)))
     text = text[: text_limit * 12] if text_limit > 0 else ""
     text_words = words_once(_plain_lower(canonical_forms(text))) if text else []
     title_cjk, text_cjk = has_cjk(title), opens_cjk(text)
     # Japanese when the two together are: one item's title and text are cut alike
-    # (`cjk_words`), a headline without kana as its text, a Chinese title as its text
-    japanese = (title_cjk or text_cjk) and writes_japanese(f"{title}\n{text}")
+    # (`cjk_words`), a headline without kana as its text, a Chinese title as its text; a
+    # declared Japanese or Chinese decides (a headline in kanji alone has no kana to tell)
+    japanese = (title_cjk or text_cjk) and read_as_japanese(f"{title}\n{text}", language)
     if title_cjk:  # Chinese and Japanese runs: character pairs (`cjk_terms`)
         title_words = cjk_words(title_words, japanese=japanese)
     later: list[str] = []  # text words not made into terms yet (see below)
@@ -586,14 +590,18 @@ def is_title_case(title: str) -> bool:
 
 
 def capitalised_terms(
-    title: str, text: str, text_chars: int, title_case: bool | None = None
+    title: str,
+    text: str,
+    text_chars: int,
+    title_case: bool | None = None,
+    language: str | None = None,
 ) -> set[str]:
     """Terms written capitalised inside a sentence: names ("Harry", "Netflix", "Berlin").
 
     Title-case headlines tell nothing and are skipped (`title_case`: `is_title_case(title)`,
     when the caller has it). Terms are stemmed like grouping terms.
     """
-    return name_set(capitalised_words(title, text, text_chars, title_case))
+    return name_set(capitalised_words(title, text, text_chars, title_case, language))
 
 
 def _opening_names(text: str) -> list[str]:
@@ -607,9 +615,14 @@ def _opening_names(text: str) -> list[str]:
 
 
 def capitalised_words(
-    title: str, text: str, text_chars: int, title_case: bool | None = None
+    title: str,
+    text: str,
+    text_chars: int,
+    title_case: bool | None = None,
+    language: str | None = None,
 ) -> list[str]:
-    """`capitalised_terms` as found, in order, repeats included (`name_set` makes the set)."""
+    """`capitalised_terms` as found, in order, repeats included (`name_set` makes the set);
+    `language`: the item's declared one (Chinese and Japanese names, `cjk_names`)."""
     sources = [canonical_forms(text[:text_chars])]
     if title_case is None:
         title_case = is_title_case(title)
@@ -628,7 +641,7 @@ def capitalised_words(
             if particles:
                 found.extend(map(stem, particles.split()))
         if opens_cjk(source):  # no capitals: what is written as a name (`cjk_terms`)
-            found.extend(cjk_names(source))
+            found.extend(cjk_names(source, language))
     return found
 
 

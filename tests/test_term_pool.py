@@ -102,9 +102,13 @@ def parts_of(items: list[Item], size: int) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def read(by_id: dict[str, Item]) -> Callable[[Sequence[str], int], list[tuple[str, str, str]]]:
+def read(
+    by_id: dict[str, Item],
+) -> Callable[[Sequence[str], int], list[tuple[str, str, str, str | None]]]:
     """`Store.item_texts` over items in memory."""
-    return lambda ids, chars: [(i, by_id[i].title, by_id[i].text[:chars]) for i in ids]
+    return lambda ids, chars: [
+        (i, by_id[i].title, by_id[i].text[:chars], by_id[i].language) for i in ids
+    ]
 
 
 def in_place_terms(items: list[Item]) -> dict[str, ItemTerms]:
@@ -172,7 +176,9 @@ def test_few_items_or_one_core_are_tokenised_in_place(monkeypatch: pytest.Monkey
 
 def test_the_store_reads_the_start_of_each_text_in_the_order_asked() -> None:
     items = many_hours()
-    items[0] = replace(items[0], title="Zürich — «Keldon»", text="Æsop’s café 北京 " * 50)
+    items[0] = replace(
+        items[0], title="Zürich — «Keldon»", text="Æsop’s café 北京 " * 50, language="ja"
+    )
     store = Store()
     try:
         store.insert_items(items)
@@ -181,7 +187,9 @@ def test_the_store_reads_the_start_of_each_text_in_the_order_asked() -> None:
     finally:
         store.close()
     by_id = {i.id: i for i in items}
-    assert found == [(i, by_id[i].title, by_id[i].text[:30]) for i in ids if i != "missing"]
+    assert found == [
+        (i, by_id[i].title, by_id[i].text[:30], by_id[i].language) for i in ids if i != "missing"
+    ]
 
 
 def test_the_workers_shingles_reach_the_near_memo_before_each_part_is_assigned(
@@ -333,9 +341,9 @@ def test_the_whole_texts_sent_for_shingles_are_not_kept_while_they_wait() -> Non
         assert waiting[term_pool.NEAR] and waiting[term_pool.TERMS]
         for kind, texts, _ in pool._tasks:  # the worker has them; only their ids wait here
             if kind == term_pool.NEAR:
-                assert all(title == text == "" for _, title, text in texts)
+                assert all(title == text == "" for _, title, text, _ in texts)
             else:  # (the start of the text: tokenised here if the worker has not begun)
-                assert any(text for _, _, text in texts)
+                assert any(text for _, _, text, _ in texts)
         for part in runs[0]:
             pool.terms([by_id[i] for i in part])
         for part in runs[0]:
@@ -348,7 +356,7 @@ def test_the_worker_hashes_whole_texts_without_filling_the_words_memo() -> None:
     text = " ".join(f"Keldon harbour report {k} said the pier was shut." for k in range(60))
     assert len(text) < tokens._MEMO_MAX_CHARS  # (a text the memo would keep)
     tokens._memo_words.cache_clear()
-    answer = term_task.near_in_worker([("a", "Pier shut", text)])
+    answer = term_task.near_in_worker([("a", "Pier shut", text, None)])
     assert tokens._memo_words.cache_info().currsize == 0  # each text is hashed once there
     assert not near_text._memo and near_text.shingles.cache_info().currsize == 0
     assert answer == [(near_text.text_key(text), near_text.sorted_hashes(text))]

@@ -40,6 +40,7 @@ PINNED = {
     "2": "92509bdf3b07154c",
     "3": "1a59ed9fead21155",
     "4": "1a59ed9fead21155",  # (-oes, -uses and -es for -is plurals: none in TEXTS)
+    "5": "1a59ed9fead21155",  # (a declared language read: none of TEXTS declares one)
 }  # TERMS_VERSION → TEXTS' digest
 
 
@@ -139,5 +140,23 @@ def test_a_window_stored_with_version_3_stems_gets_this_versions_terms() -> None
         stored = _stored(store, "i0").split("\t")[0].split()
         assert "virus" in stored
         assert "viruse" not in stored
+    finally:
+        store.close()
+
+
+def test_a_window_stored_with_version_4_reads_a_feeds_declared_japanese() -> None:
+    """Version 4 cut a kanji-only headline as Chinese whatever its feed declared (首都 lost to
+    都): a database it stamped is made again, its items' declared language read."""
+    store = Store(":memory:")
+    try:
+        item = replace(_item(0, "首都機能一部停止", ""), language="ja")
+        store.insert_items([item])
+        group_pending(store, Clusterer(), T0)
+        store.db.execute("UPDATE item_terms SET terms = ?", ["機能 部停 停止\t\t\t0"])
+        store.set_meta(GROUPING_TERMS_VERSION, f"4 text_tokens={TOKENS}")
+
+        assert reterm_window(store, TOKENS, T0 - timedelta(days=1)) == 1
+        stored = _stored(store, "i0").split("\t")[0].split()
+        assert {"首都", "一部", "機能"} <= set(stored)
     finally:
         store.close()

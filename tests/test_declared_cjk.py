@@ -1,0 +1,154 @@
+"""A Chinese or Japanese text is read as its feed's declared language says where its script
+cannot tell (a headline in kanji alone): grouping terms, names, dedupe's headline check, and
+the declared language kept with each item from its feed to the store and back."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aggregator.cjk_script import read_as_japanese
+from aggregator.cjk_terms import cjk_names
+from aggregator.cluster import ClusterSettings, cluster_stream
+from aggregator.dedupe import duplicate_reason
+from aggregator.models import Entry, FeedState, Item, ParsedFeed, Source
+from aggregator.pipeline import entries_to_items
+from aggregator.store import Store
+from aggregator.terms import capitalised_terms, grouping_terms
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+ELECTION = "東京都知事選挙結果発表"  # (invented headlines, kanji alone: no kana to tell)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "japanese"),
+    [
+        (ELECTION, None, False),  # no kana: read as Chinese, as before
+        (ELECTION, "ja", True),
+        (ELECTION, "ja-JP", True),
+        (ELECTION, "jpn", True),
+        (ELECTION, "en", False),  # a language that is neither: the script decides
+        ("京都府で大雪", None, True),  # kana: Japanese, as before
+        ("京都府で大雪", "en-US", True),
+        ("京都府で大雪", "zh-CN", False),  # a declared Chinese decides the other way
+        # a short Chinese text with a Japanese brand: its script misreads it, its feed does not
+        ("优衣库（ユニクロ）在上海开设新店", None, True),
+        ("优衣库（ユニクロ）在上海开设新店", "zh-Hant", False),
+    ],
+)
+def test_a_declared_japanese_or_chinese_decides_how_a_text_is_read(
+    text: str, language: str | None, japanese: bool
+) -> None:
+    assert read_as_japanese(text, language) is japanese
+
+
+def test_a_kanji_only_headline_keeps_its_japanese_words_when_its_feed_says_ja() -> None:
+    """都 is a Chinese function character, where Japanese writes it inside 都知事 and 首都."""
+    japanese = grouping_terms(ELECTION, "", 0, "ja")[0]
+    assert japanese == ["東京", "京都", "都知", "知事", "事選", "選挙"]  # (結果, 発表: common)
+    chinese = ["東京", "知事", "事選", "選挙"]  # cut at 都
+    assert grouping_terms(ELECTION, "", 0)[0] == chinese  # undeclared: as before
+    assert grouping_terms(ELECTION, "", 0, "zh-TW")[0] == chinese
+    capital = "首都機能一部停止"
+    assert {"首都", "一部"} <= set(grouping_terms(capital, "", 0, "ja-JP")[0])
+    assert {"首都", "一部"}.isdisjoint(grouping_terms(capital, "", 0)[0])
+
+
+def test_a_kanji_only_name_is_read_by_the_declared_language() -> None:
+    """京都 before 府 is a name in Japanese; in Chinese 都 joins words and makes no name."""
+    title = "京都府知事選挙結果発表"
+    assert cjk_names(title, "ja") == ["京都"]
+    assert cjk_names(title) == [] == cjk_names(title, "zh")
+    assert "京都" in capitalised_terms(title, "", 0, language="ja")
+    assert "京都" not in capitalised_terms(title, "", 0)
+
+
+def _headlines(language: str | None) -> dict[str, str]:
+    rows = [
+        ("a", "都心一時停電 首都機能被害"),
+        ("b", "首都機能一部停止 都心停電"),  # the same blackout, other words
+        ("osaka", "大阪府知事選挙 新人候補当選"),
+        ("hokkaido", "北海道沖地震 漁港被害調査"),
+    ]
+    items = [
+        Item(
+            id=item_id,
+            title=title,
+            outlet=f"{item_id}.example",
+            published=T0 + timedelta(minutes=9 * k),
+            language=language,
+        )
+        for k, (item_id, title) in enumerate(rows)
+    ]
+    return cluster_stream(items, ClusterSettings())
+
+
+def test_kanji_only_headlines_of_one_event_join_in_a_feed_declared_japanese() -> None:
+    """Cut as Chinese they share 停電 and 機能 only (首都, 都心, 一時, 一部 lost to 都 and 一)."""
+    story = _headlines("ja")
+    assert story["a"] == story["b"]
+    assert len({story["a"], story["osaka"], story["hokkaido"]}) == 3
+    for language in (None, "zh-CN"):  # undeclared or Chinese: cut as before
+        story = _headlines(language)
+        assert len(set(story.values())) == 4, language
+
+
+def _wire(item_id: str, title: str, language: str | None) -> Item:
+    text = (
+        "気象庁によりますと、2日午前6時ごろ、北岡県沖を震源とする地震があり、岩見市で震度6弱"
+        "の揺れを観測しました。この地震による津波の心配はありません。市内では住宅の壁が崩れる"
+        "などの被害が出ていて、消防が被害の確認を進めています。新幹線は一時運転を見合わせました"
+        "が、午前9時すぎに再開しました。気象庁は今後1週間ほどは同じ程度の揺れに注意するよう"
+        "呼びかけています。"
+    )
+    return Item(
+        id=item_id,
+        title=title,
+        text=text + ("（共同）" if item_id == "copy" else ""),
+        url=f"https://{item_id}.example/news/1",
+        outlet=f"{item_id}.example",
+        published=T0,
+        language=language,
+    )
+
+
+def test_a_wire_copy_under_another_kanji_only_headline_is_found_in_a_japanese_feed() -> None:
+    """Dedupe asks whether the two headlines share a word: cut as Chinese, "首都機能一部停止"
+    and "都庁 首都一部閉鎖" share none, so the copy was a report of its own."""
+    original = _wire("original", "首都機能一部停止", "ja")
+    copy = _wire("copy", "都庁 首都一部閉鎖", "ja")
+    assert duplicate_reason(copy, original) == "near"
+    undeclared = [replace(item, language=None) for item in (copy, original)]
+    assert duplicate_reason(*undeclared) is None
+
+
+def test_items_keep_their_feeds_declared_language_through_the_store(tmp_path: Path) -> None:
+    source = Source("https://news.example.jp/feed.xml", "Example", "Japan")
+    entry = Entry(guid="g1", title=ELECTION, text="", url="https://news.example.jp/1")
+    parsed = ParsedFeed(title="Example", link=None, entries=(entry,), language="ja-jp")
+    (item,) = entries_to_items(source, parsed, T0)
+    assert item.language == "ja-JP"  # the feed's tag, as `lang.language_tag` writes it
+    (plain,) = entries_to_items(source, replace(parsed, language=None), T0)
+    assert plain.language is None
+
+    path = tmp_path / "agg.db"
+    store = Store(path)
+    try:
+        store.save_poll(FeedState(source.url, status="ok", language="ja-JP"), [item])
+        assert store.items_by_id([item.id])[0].language == "ja-JP"
+        assert store.item_texts([item.id], 100) == [(item.id, ELECTION, "", "ja-JP")]
+    finally:
+        store.close()
+    # a database from before items kept it: each item takes its feed's declared language
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE items SET language = NULL")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'grouping_0005_item_language'")
+    store = Store(path)
+    try:
+        assert store.items_by_id([item.id])[0].language == "ja-JP"
+    finally:
+        store.close()
