@@ -1,11 +1,12 @@
 """`aggregator cluster INPUT.jsonl`: group a file of items the way the poller would.
 
 Each input line is a JSON object: `id`, `title`, optional `text`, `url`, `publisher`,
-`published` (ISO-8601) and `category`. Items are cleaned as feed entries are (boilerplate, each
-publisher's repeated template lines), stored (in memory unless a database path is given), and
-grouped by `grouping.group_pending` in `published` order, which takes them one hour of
-publication time at a time, as a poller polling hourly would (and as `poll --once` takes a
-day's backlog). The result is one `{"id": …, "story": …}` per input item.
+`published` (ISO-8601), `category` and `language` (the tag a feed would declare, "ja": how
+a Chinese or Japanese text written in Han alone is read). Items are cleaned as feed entries
+are (boilerplate, each publisher's repeated template lines), stored (in memory unless a
+database path is given), and grouped by `grouping.group_pending` in `published` order, which
+takes them one hour of publication time at a time, as a poller polling hourly would (and as
+`poll --once` takes a day's backlog). The result is one `{"id": …, "story": …}` per input item.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .embed import headline_embedder
 from .errors import ConfigError
 from .grouping import group_pending
 from .json_text import as_text, has_lone_surrogate
+from .lang import language_tag
 from .models import Entry, Item, Source
 from .pipeline import entry_to_item
 from .store import Store
@@ -89,11 +91,19 @@ def read_rows(
             raise ConfigError(f"{where}: duplicate id {item_id!r}")
         seen.add(item_id)
         fields = {"id": item_id}
-        for key in ("title", "text", "url", "publisher", "category"):
+        for key in ("title", "text", "url", "publisher", "category", "language"):
             value = row.get(key)
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{where}: `{key}` must be a string")
             fields[key] = as_text(value) if value else ""
+        if fields["language"]:  # as a feed declares it ("ja", "zh-CN"), read as `language_tag`
+            tag = language_tag(fields["language"])
+            if tag is None:
+                said = fields["language"][:40]
+                raise ConfigError(
+                    f'{where}: `language` {said!r} is no language tag ("ja", "zh-CN")'
+                )
+            fields["language"] = tag
         if not fields["title"] and not fields["text"]:
             raise ConfigError(f"{where}: an item needs a `title` or a `text`")
         yield fields, _when(row.get("published"), where, now)
@@ -126,7 +136,15 @@ def _to_items(rows: list[Row], now: datetime) -> list[Item]:
                 url=fields["url"] or None,
                 published=published,
             )
-            item = entry_to_item(source, entry, publisher, published or now, text, own)
+            item = entry_to_item(
+                source,
+                entry,
+                publisher,
+                published or now,
+                text,
+                own,
+                language=fields["language"] or None,
+            )
             items[i] = replace(
                 item,
                 id=fields["id"],

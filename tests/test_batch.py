@@ -85,6 +85,8 @@ def test_cluster_keeps_a_database_only_when_asked(
         (json.dumps({"id": "q1", "title": "again"}), "items.jsonl:2: duplicate id"),
         (json.dumps({"id": "z", "title": "t", "published": "yesterday"}), "not ISO-8601"),
         (json.dumps({"id": "z"}), "needs a `title` or a `text`"),
+        (json.dumps({"id": "z", "title": "t", "language": "日本語"}), "is no language tag"),
+        (json.dumps({"id": "z", "title": "t", "language": 7}), "`language` must be a string"),
         ('{"id": "z\\ud800", "title": "t"}', "items.jsonl:2: `id` holds an unpaired surrogate"),
         # (arrays in arrays, thousands deep: had been a traceback)
         ('{"id": "z", "title": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
@@ -99,6 +101,24 @@ def test_a_bad_line_is_a_clear_error(
     assert code == 2 and out == []
     assert message in err
     assert err.startswith("aggregator: cannot cluster: ") and "configuration error" not in err
+
+
+def test_a_declared_japanese_joins_two_kanji_only_headlines_of_one_event(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without kana, 首都 and 一部 are cut at 都 and 一 as Chinese; told "ja", they are words."""
+    headlines = [("a", "都心一時停電 首都機能被害"), ("b", "首都機能一部停止 都心停電")]
+    for language, together in (("ja-jp", True), ("", False), ("zh", False)):
+        rows = [
+            {"id": i, "title": t, "publisher": i, "published": f"2024-05-02T10:0{k}:00Z"}
+            | ({"language": language} if language else {})
+            for k, (i, t) in enumerate(headlines)
+        ]
+        path = tmp_path / "items.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+        code, out, _ = run(capsys, str(path))
+        assert code == 0
+        assert (out[0]["story"] == out[1]["story"]) is together, language
 
 
 def test_an_input_that_cannot_be_read_is_said_as_that(
