@@ -21,6 +21,7 @@ __all__ = [
     "OPENING_CHARS",
     "SPAN_CHARS",
     "cjk_pairs",
+    "declared_japanese",
     "has_cjk",
     "opens_cjk",
     "read_as_japanese",
@@ -109,15 +110,23 @@ _JAPANESE_TAGS = frozenset({"ja", "jpn"})
 _CHINESE_TAGS = frozenset({"zh", "zho", "chi", "cmn", "yue"})
 
 
+def declared_japanese(language: str | None) -> bool | None:
+    """Whether a declared language tag ("ja-JP", "zh-Hant") names Japanese (True) or Chinese
+    (False); None for any other tag, or none."""
+    if not language:
+        return None
+    primary = language.split("-", 1)[0].split("_", 1)[0].strip().lower()
+    if primary in _JAPANESE_TAGS:
+        return True
+    if primary in _CHINESE_TAGS:
+        return False
+    return None
+
+
 def read_as_japanese(text: str, language: str | None = None) -> bool:
     """Whether a text's Han runs are read as Japanese: as its declared `language` (a feed's
-    `<language>`, "ja-JP", "zh-Hant") says when it names Japanese or Chinese, else as its
-    script does (`writes_japanese`). A headline written in kanji alone ("東京都知事選挙結果発表")
-    has no kana to tell it; its feed does."""
-    if language:
-        primary = language.split("-", 1)[0].split("_", 1)[0].strip().lower()
-        if primary in _JAPANESE_TAGS:
-            return True
-        if primary in _CHINESE_TAGS:
-            return False
-    return writes_japanese(text)
+    `<language>`, "ja-JP", "zh-Hant") says when it names Japanese or Chinese
+    (`declared_japanese`), else as its script does (`writes_japanese`). A headline written in
+    kanji alone ("東京都知事選挙結果発表") has no kana to tell it; its feed does."""
+    declared = declared_japanese(language)
+    return writes_japanese(text) if declared is None else declared

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from .cjk_script import DATE_CHARS, FULL_WIDTH, SPAN_CHARS, has_cjk, writes_japanese
+from .cjk_script import DATE_CHARS, FULL_WIDTH, SPAN_CHARS, has_cjk, read_as_japanese
 from .cjk_terms import cjk_words
 from .term_forms import canonical_forms
 from .terms import american
@@ -55,15 +55,17 @@ __all__ = [
 PREFIX = 6  # characters of a stem that identify a term for coverage
 
 
-def fact_terms(text: str, english: bool = True) -> frozenset[str]:
+def fact_terms(text: str, english: bool = True, *, language: str | None = None) -> frozenset[str]:
     """The distinctive terms of a text: content-word stems in American spelling, cut to
     `PREFIX` characters, its figures with their units (`_normalised`, `_figures`). In
     Chinese and Japanese, the terms grouping uses (`cjk_terms.cjk_words`): character pairs
     (cut at Chinese function characters), without common pairs, hiragana and the numbers of
-    dates. Not `english` (a story in another language): stemmed without English's
-    irregular plurals (`tokens.tokens`), so French's "crise" and "crises" are one term."""
+    dates; read as Japanese or Chinese as its source's declared `language` says, where it
+    names one (`cjk_script.read_as_japanese`). Not `english` (a story in another language):
+    stemmed without English's irregular plurals (`tokens.tokens`), so French's "crise" and
+    "crises" are one term."""
     if has_cjk(text):
-        return _cjk_fact_terms(text)
+        return _cjk_fact_terms(text, language)
     return fact_terms_of(text, tokens(text, english), english)
 
 
@@ -76,16 +78,21 @@ def fact_terms_of(text: str, terms: Iterable[str], english: bool = True) -> froz
 
 
 def figure_terms(
-    text: str, found: Collection[str] | None = None, english: bool = True
+    text: str,
+    found: Collection[str] | None = None,
+    english: bool = True,
+    *,
+    language: str | None = None,
 ) -> frozenset[str] | None:
     """`fact_terms(text, english)` of a text that is not read word by word: one in Chinese or
     Japanese, or one with a figure, a number word or a country's long name (`_normalised`
     reads it); None for any other, whose fact terms are its tokens' terms (`fact_terms_of`
     finds them cheaply). What a sentence's candidate keeps beside it (`bullets`), so that a
     story summarised again does not read its figures again. `found`: the text's tokens (in
-    `english` or not), when known."""
+    `english` or not), when known; `language`: its source's declared one, as `fact_terms`
+    reads it."""
     if has_cjk(text):
-        return _cjk_fact_terms(text)
+        return _cjk_fact_terms(text, language)
     if _DIGIT.search(text) is None:
         if found is None:
             found = tokens(text, english)
@@ -399,13 +406,13 @@ _CJK_FIGURE = re.compile(
 )
 
 
-def _cjk_fact_terms(text: str) -> frozenset[str]:
+def _cjk_fact_terms(text: str, language: str | None = None) -> frozenset[str]:
     """`fact_terms` of a Chinese or Japanese text: its Chinese and Japanese terms as
     `cjk_terms.cjk_words` makes them, its other words stemmed and cut to `PREFIX` characters
     (without stopwords, one-letter words and bare numbers), and its figures whole."""
     text = text.translate(FULL_WIDTH)
     terms: set[str] = set()
-    for term in cjk_words(words(text), japanese=writes_japanese(text)):
+    for term in cjk_words(words(text), japanese=read_as_japanese(text, language)):
         if term.isdigit():
             continue  # (a figure is taken whole below)
         if has_cjk(term):

@@ -77,6 +77,7 @@ class Unit:
     score: float = 0.0
     weight: float = 0.0  # its terms' IDF total: `containment`'s denominator (`vectorise`)
     facts: frozenset[str] | None = None  # `novelty.figure_terms`, when the sentence has any
+    language: str | None = None  # its source's declared language (`Item.language`)
 
 
 # --- vectors --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .bullets import body_sentence_facts
-from .cjk_script import has_cjk
+from .cjk_script import declared_japanese, has_cjk
 from .counted_facts import counts, may_count, overtaken, overtakes
 from .dedupe import outlet_key as url_outlet
 from .digests import blake2b
@@ -40,6 +40,7 @@ from .novelty import (
     coverage,
     fact_terms,
     fact_terms_of,
+    figure_terms,
     loose_terms,
     names_new,
     opposed,
@@ -285,8 +286,9 @@ def _units(
     outlets_we: list[Unit] = []  # (kept only when no other source gives a sentence)
     body_words = 0
     for index, item in enumerate(ordered):
+        declared = item.language  # (tells a kanji-only text Japanese or Chinese: `novelty`)
         if titles[index]:
-            units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0))
+            units.append(Unit(titles[index], index, -1, 0.0, Counter(), {}, 0, language=declared))
         if not factual[index]:
             continue
         body = body_sentence_facts(
@@ -304,10 +306,16 @@ def _units(
             own = _own_words_language(item)
             other = [q is not None and own is not None and q != own for q in quotes]
             left_out = [a or b for a, b in zip(left_out, other, strict=True)]
+        # (a body's candidates are kept by its text alone, their Chinese and Japanese facts read
+        # by their script: read again as the source declares where it names one)
+        reread = declared_japanese(declared) is not None
         for pos, (sentence, n, facts) in enumerate(body):
             if left_out[pos]:
                 continue
-            unit = Unit(sentence, index, pos, pos / len(body), Counter(), {}, n, facts=facts)
+            if reread and has_cjk(sentence):
+                facts = figure_terms(sentence, language=declared)
+            rel = pos / len(body)
+            unit = Unit(sentence, index, pos, rel, Counter(), {}, n, facts=facts, language=declared)
             (outlets_we if ours else units).append(unit)
     if outlets_we and not any(u.position >= 0 for u in units):
         units.extend(outlets_we)
@@ -410,14 +418,22 @@ def _english(language: str | None) -> bool:
 
 
 def _title_terms(units: list[Unit], english: bool = True) -> dict[int, frozenset[str]]:
-    """Each source's title's fact terms (its title unit's, `english` or not), by source."""
-    return {u.source: fact_terms(u.text, english) for u in units if u.position < 0}
+    """Each source's title's fact terms (its title unit's, `english` or not, read as its
+    source declares), by source."""
+    return {
+        u.source: fact_terms(u.text, english, language=u.language) for u in units if u.position < 0
+    }
+
+
+def _source_language(units: list[Unit], source: int) -> str | None:
+    """The declared language of source `source` (its units'); None for none, or no source."""
+    return next((u.language for u in units if u.source == source), None)
 
 
 def _unit_facts(unit: Unit, english: bool = True) -> frozenset[str]:
     """A candidate's fact terms, `english` or not (`novelty.fact_terms`)."""
     if not english and has_english_plurals(unit.text):  # (its terms are English's)
-        return fact_terms(unit.text, english)
+        return fact_terms(unit.text, english, language=unit.language)
     # (a sentence's figures were read with its candidate: `bullets.body_sentence_facts`)
     return unit.facts if unit.facts is not None else fact_terms_of(unit.text, unit.terms)
 
@@ -440,11 +456,13 @@ def _stale(
     headline: str,
     share: float,
     english: bool = True,
+    head: int = -1,
 ) -> dict[int, Unit]:
     """The body candidates whose count a later-published source's sentence overtakes
     (`counted_facts.overtaken`: "two people died" once "the death toll rose to five"), each
-    (by `id`) to that sentence; `headline` the story's headline. Worked out once a story, so
-    that a second pick under another headline leaves out the same ones."""
+    (by `id`) to that sentence; `headline` the story's headline, the title of source `head`
+    (-1: none). Worked out once a story, so that a second pick under another headline leaves
+    out the same ones."""
     if len({t for t in times if t is not None}) < 2:  # (no source later than another)
         return {}
     body = [u for u in units if u.position >= 0 and u.terms]
@@ -453,7 +471,7 @@ def _stale(
     facts, weights = _facts_and_weights(body, english)
     found = overtaken(
         [(u.text, facts[id(u)], times[u.source]) for u in body],
-        fact_terms(headline, english),
+        fact_terms(headline, english, language=_source_language(units, head)),
         weights,
         share,
     )
@@ -621,7 +639,7 @@ class ExtractiveSummarizer:
         fact_outlets = len({o for o, f in zip(outlets, told, strict=True) if f})
         target = self._target(fact_outlets, body_words)
         times = [it.published for it in ordered]
-        stale = _stale(units, times, headline, settings.novelty, _english(written_in))
+        stale = _stale(units, times, headline, settings.novelty, _english(written_in), choice.index)
         outdated = _outdated_titles(raw_titles, times, stale)
         if choice.index in outdated:
             # The headline gives a count a later report has overtaken ("Two dead in flood"
@@ -644,7 +662,9 @@ class ExtractiveSummarizer:
             )
             if other.index >= 0:
                 choice, headline = other, other.text
-                stale = _stale(units, times, headline, settings.novelty, _english(written_in))
+                stale = _stale(
+                    units, times, headline, settings.novelty, _english(written_in), choice.index
+                )
         bullets = self._bullets(
             units, target, idf, choice.index, headline, writers, stale, loosely, written_in
         )
@@ -748,7 +768,9 @@ class ExtractiveSummarizer:
         english = _english(language)  # (its fact terms read English's irregular plurals)
         facts, weights = _facts_and_weights(body, english)
         top = max(weights.values(), default=1.0)  # (the heaviest term's weight)
-        titled = fact_terms(headline_text, english)
+        titled = fact_terms(
+            headline_text, english, language=_source_language(units, headline_source)
+        )
         said = set(titled)
         news: list[tuple[str, frozenset[str]]] | None = None
         own: dict[int, frozenset[str]] | None = None  # (each source's title's fact terms)

@@ -10,14 +10,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from invented_items import source_item
 
 from aggregator.cjk_script import read_as_japanese
 from aggregator.cjk_terms import cjk_names
 from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.dedupe import duplicate_reason
 from aggregator.models import Entry, FeedState, Item, ParsedFeed, Source
+from aggregator.novelty import fact_terms
 from aggregator.pipeline import entries_to_items
 from aggregator.store import Store
+from aggregator.summarize import ExtractiveSummarizer
 from aggregator.terms import capitalised_terms, grouping_terms
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -152,3 +155,36 @@ def test_items_keep_their_feeds_declared_language_through_the_store(tmp_path: Pa
         assert store.items_by_id([item.id])[0].language == "ja-JP"
     finally:
         store.close()
+
+
+def test_a_summary_reads_a_kanji_only_headline_as_its_feed_declares() -> None:
+    """Under the headline "首都機能一部停止" (kanji alone), "首都機能の一部が停止した。" tells
+    nothing new: read as Japanese, the headline says 首都 and 一部 too, so the sentence is no
+    bullet; cut as Chinese, they were unsaid and it was the first bullet."""
+    assert {"首都", "一部"} <= fact_terms("首都機能一部停止", language="ja")
+    assert {"首都", "一部"}.isdisjoint(fact_terms("首都機能一部停止"))
+    assert fact_terms("首都機能一部停止", language="zh") == fact_terms("首都機能一部停止")
+    repeat = "首都機能の一部が停止した。"
+    story = (
+        source_item(
+            1,
+            "首都機能一部停止",
+            repeat + "都内では大規模な停電が起き、約三十万戸で電気が止まった。"
+            "電力会社は変電所の火災が原因とみて調べている。"
+            "復旧には少なくとも半日かかる見通しだ。",
+            "asahi.example",
+        ),
+        source_item(
+            2,
+            "都心一時停電 首都機能被害",
+            "都心で大規模な停電が発生し、約三十万戸が影響を受けた。"
+            "変電所で火災が起きたことが原因とみられる。"
+            "鉄道も一部の区間で運転を見合わせた。",
+            "nhk.example",
+        ),
+    )
+    for language, repeated in ((None, True), ("ja", False)):
+        summary = ExtractiveSummarizer().summarize([replace(i, language=language) for i in story])
+        assert summary.headline == "首都機能一部停止"
+        assert (repeat in [b.text for b in summary.bullets]) is repeated, language
+        assert len(summary.bullets) >= 4  # (the others stay)
