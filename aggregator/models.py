@@ -141,6 +141,9 @@ class Entry:
     # `<source>`): its page or feed (absolute http(s)) and its name.
     source_url: str | None = None
     source_name: str | None = None
+    # Its own declared language (BCP 47), where it differs from its feed's: an RSS item's
+    # `<dc:language>`, an Atom entry's `xml:lang`.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +191,8 @@ class Item:
     furniture: bool = False  # grouping found its text to be a page's furniture, not an article
     apart: bool = False  # the operator set it apart from its story (`Withheld.apart`)
     image: str | None = None  # its picture, absolute http(s) (`entry_images`)
-    # The language its feed declared (BCP 47, `lang.language_tag`), when it did: tells a
-    # Chinese or Japanese text apart where its script cannot (`cjk_script.read_as_japanese`).
+    # The language its entry, else its feed, declared (BCP 47, `lang.language_tag`), if any:
+    # tells a Chinese or Japanese text apart where its script cannot (`read_as_japanese`).
     language: str | None = None
 
 

@@ -13,7 +13,7 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -25,6 +25,7 @@ from aggregator.fast_parse import FEEDPARSER_ZONES, MAX_ENTRIES_READ, MAX_TAGS_R
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
 from aggregator.json_feed import looks_like_json, read_json_feed
+from aggregator.lang import language_tag
 from aggregator.models import STORY_ID_PREFIX, Entry, ParsedFeed
 from aggregator.platforms import SOCIAL_HOSTS, VIDEO_HOSTS, account_outlet, is_google_news_host
 from aggregator.site_holds import host_of, on_site
@@ -225,9 +226,11 @@ def parse_feed(
         raw_entries = raw_entries[:-1]
     read: list[Entry] = []
     skipped = 0
+    # (an entry's text takes its feed's language, or the response's, where it has none)
+    inherited = {language_tag(_str(feed, "language")), _header_language(response_headers)}
     for raw in raw_entries:
         try:
-            entry = _entry(raw, base)
+            entry = _entry(raw, base, inherited)
         except Exception:  # one odd entry must not cost the whole feed; counted in the warning
             skipped += 1
             continue
@@ -374,8 +377,11 @@ def _picture(media: Mapping[str, Any]) -> bool:
     return bool(_PICTURE_PATH.search(urlsplit(str(media.get("url") or "")).path))
 
 
-def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
-    """One feedparser entry → Entry, or None when it carries nothing worth keeping."""
+def _entry(
+    raw: Mapping[str, Any], base: str, inherited: Set[str | None] = frozenset()
+) -> Entry | None:
+    """One feedparser entry → Entry, or None when it carries nothing worth keeping;
+    `inherited`: the language tags its text takes from its feed (`_own_language`)."""
     title = _title(raw)
     texts = [_to_text(c.get("value"), c.get("type")) for c in raw.get("content") or ()]
     texts.append(_detail_text(raw, "summary"))
@@ -419,7 +425,31 @@ def _entry(raw: Mapping[str, Any], base: str) -> Entry | None:
         image=_image(raw, base),
         tags=_tags(raw),
         **_source(raw, base),
+        language=_own_language(raw, inherited),
     )
+
+
+def _own_language(raw: Mapping[str, Any], inherited: Set[str | None]) -> str | None:
+    """An entry's own declared language tag, where it is none of the `inherited` ones (its
+    feed's, the response's Content-Language): its `<dc:language>`, else the `xml:lang` its
+    title, text or content is written under (feedparser's `_detail` forms, which otherwise
+    take the feed's or the response's; the fast path, which declines an `xml:lang` below the
+    root, gives none)."""
+    said = _str(raw, "language")
+    if not said:
+        details = [raw.get("title_detail"), raw.get("summary_detail"), *(raw.get("content") or ())]
+        said = next((str(d["language"]) for d in details if _told_language(d)), "")
+    own = language_tag(said)
+    return None if own in inherited else own
+
+
+def _header_language(headers: Mapping[str, str]) -> str | None:
+    """The response's Content-Language as a tag (feedparser gives it to text without one)."""
+    return language_tag(headers.get("content-language"))
+
+
+def _told_language(detail: Any) -> bool:
+    return isinstance(detail, Mapping) and bool(detail.get("language"))
 
 
 # Redirectors that write the article's address into their link's query (host, path, the

@@ -154,7 +154,8 @@ def entry_to_item(
     out already. `logo`: the picture the feed gives most entries (`entry_images.feed_logo`),
     never an item's. `prefixes`: the feed's furniture prefixes (`titles.furniture_prefixes`),
     left out of the title ("24 Oras: …", a programme's name); the hash takes the title whole.
-    `language`: the feed's declared language tag (`lang.language_tag`), kept with the item.
+    `language`: the feed's declared language tag (`lang.language_tag`), kept with the item
+    unless the entry declares its own (`Entry.language`).
     """
     published = entry.published or entry.updated or now
     published = min(published, now)
@@ -184,7 +185,7 @@ def entry_to_item(
             whole, text if hashed_text is None else hashed_text, hashed_words
         ),
         image=entry.image if source.images and entry.image != logo else None,
-        language=language,
+        language=entry.language or language,
     )
 
 

@@ -18,6 +18,7 @@ from aggregator.cluster import ClusterSettings, cluster_stream
 from aggregator.dedupe import duplicate_reason
 from aggregator.models import Entry, FeedState, Item, ParsedFeed, Source
 from aggregator.novelty import fact_terms
+from aggregator.parse import parse_feed
 from aggregator.pipeline import entries_to_items
 from aggregator.store import Store
 from aggregator.summarize import ExtractiveSummarizer
@@ -188,3 +189,47 @@ def test_a_summary_reads_a_kanji_only_headline_as_its_feed_declares() -> None:
         assert summary.headline == "首都機能一部停止"
         assert (repeat in [b.text for b in summary.bullets]) is repeated, language
         assert len(summary.bullets) >= 4  # (the others stay)
+
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+<title>Example</title><link>https://news.example.cn/</link><language>zh-cn</language>
+<item><title>首都機能一部停止</title><link>https://news.example.cn/1</link>
+<dc:language>ja</dc:language></item>
+<item><title>首都机场一度停电</title><link>https://news.example.cn/2</link></item>
+</channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>Example</title>
+<id>urn:example</id><updated>2026-03-02T06:00:00Z</updated>
+<entry xml:lang="ja-JP"><title>首都機能一部停止</title><id>urn:1</id>
+<link href="https://news.example/1"/><updated>2026-03-02T06:00:00Z</updated></entry>
+<entry><title>Blackout in the capital</title><id>urn:2</id>
+<link href="https://news.example/2"/><updated>2026-03-02T06:00:00Z</updated></entry>
+</feed>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "feed", "entries", "items"),
+    [
+        (RSS, "zh-cn", ["ja", None], ["ja", "zh-CN"]),  # an item's <dc:language>
+        (ATOM, "en", ["ja-JP", None], ["ja-JP", "en"]),  # an entry's xml:lang
+    ],
+)
+def test_an_entry_declaring_its_own_language_is_read_in_it(
+    body: str, feed: str, entries: list[str | None], items: list[str | None]
+) -> None:
+    parsed = parse_feed(body.encode(), "https://news.example/feed.xml")
+    assert parsed.language == feed
+    assert [e.language for e in parsed.entries] == entries
+    source = Source("https://news.example/feed.xml", "Example", "News")
+    assert [i.language for i in entries_to_items(source, parsed, T0)] == items
+
+
+def test_a_responses_content_language_is_no_entrys_own() -> None:
+    """feedparser gives the response's Content-Language to an entry's text written without
+    one: it is not the entry's declaration (the feed's <language> stands), on either path."""
+    plain = RSS.replace("<dc:language>ja</dc:language>", "")
+    headers = {"content-type": "application/rss+xml", "content-language": "ja"}
+    for fast in (True, False):
+        parsed = parse_feed(plain.encode(), "https://news.example/feed.xml", headers, fast=fast)
+        assert [e.language for e in parsed.entries] == [None, None], fast
