@@ -143,7 +143,7 @@ def _to_items(rows: list[Row], now: datetime) -> list[Item]:
                 published or now,
                 text,
                 own,
-                language=fields["language"] or None,
+                language=fields.get("language") or None,  # (rows made by hand may lack it)
             )
             items[i] = replace(
                 item,

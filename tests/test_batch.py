@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.batch import read_rows
+from aggregator.batch import group_rows, read_rows
 from aggregator.cli import main
+from aggregator.cluster import ClusterSettings
 from aggregator.lock import lock_path, writer_lock
+from aggregator.store import Store
 
 QUAKE = (
     "A magnitude 7.4 earthquake struck off the coast of Norvale near the port of Ikaru on "
@@ -119,6 +121,21 @@ def test_a_declared_japanese_joins_two_kanji_only_headlines_of_one_event(
         code, out, _ = run(capsys, str(path))
         assert code == 0
         assert (out[0]["story"] == out[1]["story"]) is together, language
+
+
+def test_rows_made_without_a_language_group_as_undeclared() -> None:
+    """Benches build `group_rows`' rows by hand, without the `language` field `read_rows` adds."""
+    when = datetime(2024, 5, 2, 10, tzinfo=UTC)
+    rows = [
+        ({"id": i, "title": t, "text": "", "url": "", "publisher": i, "category": ""}, when)
+        for i, t in (("a", "都心一時停電 首都機能被害"), ("b", "首都機能一部停止 都心停電"))
+    ]
+    store = Store(":memory:")
+    try:
+        story = group_rows(rows, store, ClusterSettings())
+    finally:
+        store.close()
+    assert story["a"] != story["b"]  # (cut as Chinese: no kana, nothing declared)
 
 
 def test_an_input_that_cannot_be_read_is_said_as_that(
