@@ -106,8 +106,10 @@ def writes_japanese(text: str) -> bool:
 
 # A declared language's first subtag (BCP 47, ISO 639-2 and -3 codes) that says which of the
 # two a Chinese or Japanese text is: Japanese, or Chinese (Mandarin, Cantonese, any script).
-_JAPANESE_TAGS = frozenset({"ja", "jpn"})
-_CHINESE_TAGS = frozenset({"zh", "zho", "chi", "cmn", "yue"})
+# "jp" and "cn", the countries' codes, are written for the languages' by many feeds
+# (`<language>jp</language>`); no language has either as its code.
+_JAPANESE_TAGS = frozenset({"ja", "jpn", "jp"})
+_CHINESE_TAGS = frozenset({"zh", "zho", "chi", "cmn", "yue", "cn"})
 
 
 def declared_japanese(language: str | None) -> bool | None:

@@ -35,6 +35,11 @@ ELECTION = "東京都知事選挙結果発表"  # (invented headlines, kanji alo
         (ELECTION, "ja", True),
         (ELECTION, "ja-JP", True),
         (ELECTION, "jpn", True),
+        (ELECTION, "jp", True),  # (the country's code for the language's: no language's own)
+        (ELECTION, "jp-JP", True),
+        (ELECTION, "zh-Hant-TW", False),
+        ("京都府で大雪", "cn", False),  # (the country's code: no language's own either)
+        (ELECTION, "x-ja", False),  # (a private tag names neither: the script decides)
         (ELECTION, "en", False),  # a language that is neither: the script decides
         ("京都府で大雪", None, True),  # kana: Japanese, as before
         ("京都府で大雪", "en-US", True),
