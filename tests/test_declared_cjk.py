@@ -163,6 +163,32 @@ def test_items_keep_their_feeds_declared_language_through_the_store(tmp_path: Pa
         store.close()
 
 
+def test_an_upgrade_gives_old_items_their_feeds_japanese_or_chinese_only(tmp_path: Path) -> None:
+    """Only a declared Japanese or Chinese changes how a text is read: the items of a feed
+    declaring another language, or none, are not written again on upgrade (every row of a
+    large database rewritten, for nothing)."""
+    feeds = {"https://a.example/ja": "ja-JP", "https://b.example/jp": "jp"}
+    feeds |= {"https://c.example/zh": "zh-TW", "https://d.example/en": "en-US"}
+    feeds |= {"https://e.example/none": None}
+    path = tmp_path / "agg.db"
+    store = Store(path)
+    try:
+        for n, (url, language) in enumerate(feeds.items()):
+            item = Item(id=f"i{n}", title=ELECTION, feed_url=url, guid=f"g{n}", outlet="o")
+            store.save_poll(FeedState(url, status="ok", language=language), [item])
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE items SET language = NULL")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'grouping_0005_item_language'")
+    store = Store(path)
+    try:
+        found = {i.feed_url: i.language for i in store.items_by_id([f"i{n}" for n in range(5)])}
+    finally:
+        store.close()
+    assert found == feeds | {"https://d.example/en": None}
+
+
 def test_a_summary_reads_a_kanji_only_headline_as_its_feed_declares() -> None:
     """Under the headline "首都機能一部停止" (kanji alone), "首都機能の一部が停止した。" tells
     nothing new: read as Japanese, the headline says 首都 and 一部 too, so the sentence is no
