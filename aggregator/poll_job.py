@@ -506,15 +506,21 @@ class PollJob:
         """`due` without the feeds whose polls are in flight (`busy`)."""
         return [feed for feed in due if feed[0].url not in busy] if busy else due
 
-    async def end_polls(self, grace: float) -> None:
+    async def end_polls(self, grace: float, *, said: bool = False) -> None:
         """Let the polls in flight (those their passes left) end within `grace` seconds, then
         cancel the rest (as a stop does: `Service.run`), naming them with those of the pass
         the stop cancelled; what they stored stays stored, and so do the holds their sites
         asked for (a pass stores those at its end: the next process would have asked such a
-        site again at once)."""
+        site again at once). `said`: the stop's line that polls in flight are let finish is
+        logged already (a stop during a pass), not again."""
         tasks = [poll.task for poll in self._in_flight.values()]
         if tasks and grace > 0:
-            log.info("stopping: letting %s in flight finish", counted(len(tasks), "poll"))
+            if not said:
+                log.info(
+                    "stopping: letting in-flight polls finish (%s, up to %g s)",
+                    counted(len(tasks), "poll"),
+                    round(grace, 1),
+                )
             await asyncio.wait(tasks, timeout=grace)
         # (those of the pass a stop cancelled, and those its passes left still in flight; not
         # one whose answer is stored or being written, which a cancel does not stop)

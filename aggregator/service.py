@@ -690,8 +690,8 @@ class Service:
                     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
                     if not cycle.done():
                         self.notifier.stopping()
-                        log.info("stopping: letting in-flight polls finish")
                         grace = self.settings.server.shutdown_grace
+                        log.info("stopping: letting in-flight polls finish (up to %g s)", grace)
                         self._polls_end_by = loop.time() + grace  # (those left in flight too)
                         await asyncio.wait({cycle}, timeout=grace)
                     if cycle.done():
@@ -755,7 +755,8 @@ class Service:
             if stop.is_set():
                 ends = self._polls_end_by or loop.time() + self.settings.server.shutdown_grace
                 grace = max(0.0, ends - loop.time())
-            await self.polls.end_polls(grace)
+            # (a stop during a pass said it lets the polls in flight finish: not said twice)
+            await self.polls.end_polls(grace, said=self._polls_end_by is not None)
 
     async def _let_digests_end(
         self, digests: asyncio.Future[None] | None, stop: asyncio.Event

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import re
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -456,10 +458,50 @@ def test_a_stop_names_the_feeds_it_cancelled_after_the_grace(
 
     with caplog.at_level(logging.INFO, logger="aggregator"):
         fast, slow = asyncio.run(scenario())
+    letting = [r.getMessage() for r in caplog.records if "letting" in r.getMessage()]
+    # (one line, whether the stop came between passes, "(1 poll, up to 0.3 s)", or in one)
+    assert len(letting) == 1 and letting[0].startswith("stopping: letting in-flight polls")
     said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
     assert len(said) == 1, said
     assert f"cancelled ({slow});" in said[0] and fast not in said[0]
     assert "asked again at the next start" in said[0]
+
+
+def test_a_stop_during_a_pass_says_once_that_polls_in_flight_may_finish(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stop that comes while a pass runs, with a poll an earlier pass left in flight: one
+    line says the polls in flight are let finish (the pass's and the one left), where the
+    log had said it twice in other words ("letting in-flight polls finish", then "letting 1
+    poll in flight finish")."""
+    db = tmp_path / "news.db"
+
+    def stopping() -> bool:
+        return any(r.getMessage().startswith("stopping: letting") for r in caplog.records)
+
+    async def scenario() -> str:
+        gate, later_gate = asyncio.Event(), asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            later = up.add_feed("/later.xml", FEEDS["/metrotimes/news.rss"], gate=later_gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(grace=1.5))
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                (tmp_path / "feeds.opml").write_text(opml(fast, slow, later))
+                os.kill(os.getpid(), signal.SIGHUP)  # a pass for the feed just listed
+                await until(lambda: up.requests_for("/later.xml"), "the new feed asked")
+                stop.set()
+                await until(stopping, "the stop taken in the pass")
+                later_gate.set()  # the pass ends within the grace; the slow feed does not
+                await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+        return slow
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        slow = asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stopping:")]
+    assert len(said) == 2 and f"cancelled ({slow})" in said[1], said
+    assert said[0] == "stopping: letting in-flight polls finish (up to 1.5 s)"
 
 
 def test_a_stop_names_the_feeds_of_its_pass_it_cancelled_after_the_grace(
