@@ -706,7 +706,7 @@ class PollJob:
         new_state = replace(state, next_poll_at=later)
         await self._save((new_state, []))
         log.info(
-            "feed=%s status=%s next_poll=%s (its site asked us to wait)",
+            "feed=%s status=%s next_poll_at=%s (its site asked us to wait)",
             source.url,
             HELD,
             to_iso(new_state.next_poll_at),

@@ -382,6 +382,36 @@ def test_json_log_format_has_one_object_per_feed_and_per_cycle(
     assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
 
 
+def test_a_held_feeds_log_line_names_its_next_poll_as_its_json_does(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """The line of a feed its site holds off (a 429 to another of its feeds) names its next
+    poll `next_poll_at=` in text, the field's name in JSON, as every feed line's names are
+    its fields' (the text line had said `next_poll=`)."""
+    busy = upstream.add_feed("/busy.xml", b"slow down", status=429, headers={"Retry-After": "600"})
+    (tmp_path / "feeds.opml").write_text(opml(busy, upstream.url("/a.xml")))
+
+    def poll(*options: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "aggregator", "poll", "--once", *options],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    poll()  # the 429: the site is held for 600 s, also for the next process
+    (text,) = [line for line in poll("--all").splitlines() if " status=held " in line][:1]
+    records = [json.loads(line) for line in poll("--all", "--log-format", "json").splitlines()]
+    held = next(r for r in records if r.get("status") == "held")
+    names = re.findall(r" (\w+)=", text.split(" feed=", 1)[1])
+    assert "next_poll_at" in names and set(names) <= held.keys(), (names, sorted(held))
+    assert datetime.fromisoformat(text.split("next_poll_at=")[1].split()[0]) > datetime.now(UTC)
+
+
 # What README's "Commands" section says each command takes.
 README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
