@@ -93,7 +93,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         hold_ends, poll_at = from_iso(r["site_held_until"]), from_iso(due_at)
         if hold_ends is not None and (poll_at is None or hold_ends > poll_at):
             due_at = r["site_held_until"]  # (none of its site's feeds is asked before then)
-        due = "now" if not due_at else ago(due_at, now)
+        due = _next_poll(due_at, now)
         if r["interval_seconds"]:  # its own (the OPML's), within the settings' bounds
             own = timedelta(seconds=r["interval_seconds"])
             due = f"{due} (every {duration(feed_schedule(settings.schedule, own).interval)})"
@@ -119,7 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
+    for row in table if rows else ():  # (no header above no feed: the line below says why)
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     if not rows and listed:
         print(f"(none of the {counted(listed, 'feed')} needs attention)")
@@ -514,6 +514,13 @@ def ago(value: str | None, now: datetime) -> str:
     else:
         text = f"{seconds}s"
     return f"in {text}" if future else f"{text} ago"
+
+
+def _next_poll(value: str | None, now: datetime) -> str:
+    """A feed's NEXT POLL: "in 5m", or "now" for one due (never polled, its time passed, or
+    being asked again), where a time passed had read "7s ago"."""
+    when = from_iso(value)
+    return "now" if when is None or (when - now).total_seconds() < 1 else ago(value, now)
 
 
 def _items(row: dict[str, Any]) -> str:

@@ -412,6 +412,32 @@ def test_a_held_feeds_log_line_names_its_next_poll_as_its_json_does(
     assert datetime.fromisoformat(text.split("next_poll_at=")[1].split()[0]) > datetime.now(UTC)
 
 
+def test_status_says_a_feed_whose_next_poll_has_passed_is_due_now_and_lists_none_unasked(
+    tmp_path: Path, upstream: Upstream, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NEXT POLL reads "now" for a feed whose time has passed (one being asked again, one
+    due while the service is stopped), as for one never polled, where it read "7s ago"; and
+    `--attention` with no feed to show prints no table header, only why."""
+    due, later = upstream.url("/a.xml"), upstream.url("/b.xml")
+    (tmp_path / "feeds.opml").write_text(opml(due, later))
+    db = str(tmp_path / "agg.db")
+    poll = ("poll", "--once", "--opml", str(tmp_path / "feeds.opml"), "--db", db)
+    assert run_cli(*poll, capsys=capsys)[0] == 0
+    passed = (datetime.now(UTC) - timedelta(seconds=7)).isoformat(timespec="seconds")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE feeds SET next_poll_at = ? WHERE url = ?", [passed, due])
+    code, out, _ = run_cli("status", "--db", db, capsys=capsys)
+    assert code == 0
+    lines = {
+        feed: line for line in out.splitlines() for feed in (due, later) if f" {feed} " in line
+    }
+    next_poll = {feed: re.split(r" {2,}", line)[6] for feed, line in lines.items()}
+    assert next_poll[due] == "now" and re.fullmatch(r"in \d+m", next_poll[later]), next_poll
+    code, out, _ = run_cli("status", "--attention", "--db", db, capsys=capsys)
+    assert code == 0
+    assert "NEXT POLL" not in out and "(none of the 2 feeds needs attention)" in out
+
+
 # What README's "Commands" section says each command takes.
 README_OPTIONS = {
     "--db": {"run", "poll", "serve", "status", "digest", "publish", "backup", "recover"}
