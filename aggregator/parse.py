@@ -216,7 +216,9 @@ def parse_feed(
     raw_entries = (result.get("entries") or [])[:MAX_ENTRIES_READ]
     problem = result.get("bozo_exception") if result.get("bozo") else None
     link = _http_url(_str(feed, "link"), base)
-    title = _account_title(_title(feed), link) or None
+    # (an outlet's name, cut as a `<source>`'s and as the items' `outlet_name` are: a
+    # megabyte one was stored whole as the feed's title)
+    title = _account_title(_title(feed), link)[:MAX_SOURCE_NAME].strip() or None
     # Feed-like: it has entries, a title or a home link, or it is a well-formed (empty) feed.
     if not (raw_entries or title or link or (result.get("version") and problem is None)):
         raise ParseError(url, f"not a feed: {_why_not(body, problem, base)}")

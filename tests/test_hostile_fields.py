@@ -14,7 +14,7 @@ import pytest
 from upstream import Upstream, opml
 
 from aggregator.cli import main
-from aggregator.parse import MAX_AUTHOR, MAX_LINK, parse_feed
+from aggregator.parse import MAX_AUTHOR, MAX_LINK, MAX_SOURCE_NAME, parse_feed
 from aggregator.pipeline import MAX_TITLE_CHARS
 
 MB = 1_000_000
@@ -164,3 +164,28 @@ def test_a_hostile_items_stored_size_is_bounded_and_its_id_stable_across_polls(
     assert "2 entries with a link or guid over" in error  # said on the feed, as status shows it
     stored = sum(os.path.getsize(p) for p in tmp_path.glob("agg.db*"))
     assert stored < 2 * MB
+
+
+def test_a_feeds_huge_title_is_cut_to_an_outlets_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A feed listed without a title is named by its own: its items' outlet name was cut
+    already, the feed's stored title was not (a megabyte of it)."""
+    name = "Harbour Times " * (MB // 14)
+    body = rss(*(item(f"Story {n}", f"<link>http://site.example/{n}</link>") for n in range(3)))
+    body = body.replace(b"<title>T</title>", f"<title>{name}</title>".encode(), 1)
+    with Upstream().running_in_thread() as up:
+        url = up.add_feed("/named.xml", body)
+        (tmp_path / "feeds.opml").write_text(
+            f'<opml version="2.0"><body><outline text="World News">'
+            f'<outline type="rss" xmlUrl="{url}"/></outline></body></opml>'
+        )
+        db = str(tmp_path / "agg.db")
+        poll = ("poll", "--once", "--opml", str(tmp_path / "feeds.opml"), "--db", db)
+        code, _, err = run_cli(*poll, capsys=capsys)
+        assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        names = [n for (n,) in conn.execute("SELECT outlet_name FROM items")]
+        (title,) = conn.execute("SELECT title FROM feeds").fetchone()
+    assert len(names) == 3 and all(n.startswith("Harbour Times") for n in names)
+    assert max(map(len, names)) <= MAX_SOURCE_NAME and len(title) <= MAX_SOURCE_NAME
