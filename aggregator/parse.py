@@ -693,8 +693,13 @@ def _too_long(raw_entries: Sequence[Mapping[str, Any]]) -> int:
         1
         for raw in raw_entries
         if isinstance(raw, Mapping)
-        and (len(_str(raw, "link")) > MAX_LINK or len(_str(raw, "id")) > MAX_LINK)
+        and (_stored_length(_str(raw, "link")) > MAX_LINK or len(_str(raw, "id")) > MAX_LINK)
     )
+
+
+def _stored_length(link: str) -> int:
+    """A link's length as `_http_url` stores it: each space read as "%20" (`_as_browsers_read`)."""
+    return len(link) + 2 * link.count(" ")
 
 
 def _content_id(title: str, published: str, text: str) -> str:
@@ -770,15 +775,13 @@ def _http_url(value: str, base: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if len(absolute) > MAX_LINK:
-        return None
     # (ASCII that is printable, space aside, holds none of them: most links, told in C)
-    if absolute.isascii() and absolute.isprintable() and " " not in absolute:
-        return absolute
-    absolute = _as_browsers_read(absolute, parts.netloc)
-    if any(c.isspace() or c in _NOT_IN_URLS or ord(c) < 32 for c in absolute):
-        return None
-    return absolute
+    if not (absolute.isascii() and absolute.isprintable() and " " not in absolute):
+        absolute = _as_browsers_read(absolute, parts.netloc)
+        if any(c.isspace() or c in _NOT_IN_URLS or ord(c) < 32 for c in absolute):
+            return None
+    # (measured as stored: its spaces as "%20")
+    return absolute if len(absolute) <= MAX_LINK else None
 
 
 def _as_browsers_read(url: str, netloc: str) -> str:

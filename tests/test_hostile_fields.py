@@ -78,6 +78,20 @@ def test_a_link_or_guid_too_long_is_no_link_and_a_hashed_guid_on_both_parse_path
     )
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_link_whose_spaces_take_it_past_the_bound_is_no_link(fast: bool) -> None:
+    """A link is measured as it is stored: its spaces read as "%20" (a CMS's file name), a
+    link of 3,000 characters written with 600 spaces is stored as 4,200, over the bound."""
+    written = "http://site.example/" + "word " * 600
+    body = rss(item("Spaced", f"<link>{written}</link>"))
+    feed = parse_feed(body, URL, fast=fast)
+    (entry,) = feed.entries
+    assert len(written) <= MAX_LINK and entry.url is None
+    assert feed.warning is not None and "1 entry with a link or guid over" in feed.warning
+    within = "http://site.example/" + "word " * 400  # 2,800 as stored: kept
+    assert parse_feed(rss(item("Kept", f"<link>{within}</link>")), URL, fast=fast).entries[0].url
+
+
 def test_a_json_feeds_long_id_and_link_are_bounded_as_an_xml_feeds() -> None:
     body = json.dumps(
         {
