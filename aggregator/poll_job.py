@@ -506,13 +506,14 @@ class PollJob:
         """`due` without the feeds whose polls are in flight (`busy`)."""
         return [feed for feed in due if feed[0].url not in busy] if busy else due
 
-    async def end_polls(self, grace: float, *, said: bool = False) -> None:
+    async def end_polls(self, grace: float, *, said: bool = False, flush: float = 0.0) -> None:
         """Let the polls in flight (those their passes left) end within `grace` seconds, then
         cancel the rest (as a stop does: `Service.run`), naming them with those of the pass
         the stop cancelled; what they stored stays stored, and so do the holds their sites
         asked for (a pass stores those at its end: the next process would have asked such a
         site again at once). `said`: the stop's line that polls in flight are let finish is
-        logged already (a stop during a pass), not again."""
+        logged already (a stop during a pass), not again. `flush`: seconds the answers queued
+        to be stored get to be written (none when the writer may be what failed)."""
         tasks = [poll.task for poll in self._in_flight.values()]
         if tasks and grace > 0:
             if not said:
@@ -536,8 +537,13 @@ class PollJob:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         # (an answer queued to be written stays in its batch, cancelled or not: written before
-        # the end, else the stop's end could drop it with the writing task)
-        await self._saves.flush()
+        # the end, else the stop's end could drop it with the writing task; not waited for
+        # past `flush`, which a blocked writer would never end: those feeds stay due)
+        if flush > 0:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._saves.flush()), flush)
+            except TimeoutError:
+                log.warning("stopping: answers still being stored after %g s left unstored", flush)
         holds = self._holds.unsaved()
         if holds:
             try:

@@ -745,18 +745,20 @@ class Service:
         """Around `run`'s loop: on the way out, the polls their passes left in flight get
         what is left of `shutdown_grace` after a stop (the polls of a cycle the stop came in
         got it from then), none after a failure; then the rest are cancelled (before the
-        fetcher they use closes)."""
+        fetcher they use closes), and the answers queued to be stored get one more grace after a
+        stop, none after a failure (a writer blocked for good would hold the end for ever)."""
         self._polls_end_by = None
         try:
             yield
         finally:
             loop = asyncio.get_running_loop()
-            grace = 0.0
+            grace = flush = 0.0
             if stop.is_set():
                 ends = self._polls_end_by or loop.time() + self.settings.server.shutdown_grace
                 grace = max(0.0, ends - loop.time())
+                flush = self.settings.server.shutdown_grace
             # (a stop during a pass said it lets the polls in flight finish: not said twice)
-            await self.polls.end_polls(grace, said=self._polls_end_by is not None)
+            await self.polls.end_polls(grace, said=self._polls_end_by is not None, flush=flush)
 
     async def _let_digests_end(
         self, digests: asyncio.Future[None] | None, stop: asyncio.Event

@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -560,7 +561,7 @@ def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
             async def held(polls: list[Any]) -> Any:
                 if any(state.url == slow for state, _ in polls):
                     writing.set()
-                    await asyncio.sleep(grace + 1.0)  # (past the grace)
+                    await asyncio.sleep(grace * 1.5)  # (past the polls' grace, not the flush's)
                 return await write(polls)
 
             saves._write = held  # type: ignore[method-assign]
@@ -579,6 +580,55 @@ def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
     assert feed_row(db, slow)["status"] == "ok"  # (stored: not asked again at the next start)
     said = [r.getMessage() for r in caplog.records if "cancelled" in r.getMessage()]
     assert not any(slow in line for line in said), said
+
+
+def test_a_stop_waits_for_answers_being_stored_one_grace_then_ends(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write of queued answers that does not end (a writer held for good) holds a stop one
+    more grace, not for ever: the stop ends, says what it left unstored, and the feed stays
+    due (asked again at the next start)."""
+    db = tmp_path / "news.db"
+    grace = 0.3
+    release = asyncio.Event()
+
+    async def scenario() -> tuple[Any, float]:
+        gate = asyncio.Event()
+        writing = asyncio.Event()
+        async with Upstream() as up:
+            fast, slow = two_feeds(up, tmp_path, gate)
+            service = Service(tmp_path / "feeds.opml", db, settings(grace))
+            saves = service.polls._saves
+            write = saves._write
+
+            async def held(polls: list[Any]) -> Any:
+                if any(state.url == slow for state, _ in polls):
+                    writing.set()
+                    await release.wait()  # (never, while the stop runs)
+                return await write(polls)
+
+            saves._write = held  # type: ignore[method-assign]
+            stop = asyncio.Event()
+            async with running(service, stop) as task:
+                await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
+                gate.set()
+                await asyncio.wait_for(writing.wait(), PATIENCE)
+                began = time.monotonic()
+                stop.set()
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), PATIENCE)
+                    took = time.monotonic() - began
+                    row = feed_row(db, slow)  # (as the stop left it)
+                finally:
+                    release.set()
+        return row, took
+
+    with caplog.at_level(logging.INFO, logger="aggregator"):
+        row, took = asyncio.run(scenario())
+    assert took >= 2 * grace  # (the polls' grace, then the flush's)
+    assert row["last_polled_at"] is None  # (still due)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("left unstored" in line for line in said), said
 
 
 def test_a_stop_does_not_name_a_feed_whose_answer_it_stored_before_the_grace_ended(
