@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parts = [main_items[at : at + GROUP_CHUNK] for at in range(0, len(main_items), GROUP_CHUNK)]
     answers = [  # (the term worker's answers, as `bench/cluster_speed.py` makes them)
         [
-            pickle.dumps(tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in t], tokens))
+            pickle.dumps(
+                tokenise_in_worker([(i.id, i.title, i.text[:chars], i.language) for i in t], tokens)
+            )
             for t in (part[at : at + TASK] for at in range(0, len(part), TASK))
         ]
         for part in parts

@@ -293,7 +293,9 @@ def _pass_cpu(clusterer: Clusterer, items: list[Item]) -> float:
     answers = [
         [
             pickle.dumps(
-                tokenise_in_worker([(i.id, i.title, i.text[:chars]) for i in task], tokens)
+                tokenise_in_worker(
+                    [(i.id, i.title, i.text[:chars], i.language) for i in task], tokens
+                )
             )
             for task in (part[start : start + TASK] for start in range(0, len(part), TASK))
         ]

@@ -157,9 +157,9 @@ def _every_helper_task(pool: WorkerPool) -> None:
         Item(id=str(n), title=f"Pier shut at Keldon {n}", text=text, outlet=f"o{n}.example")
         for n in range(3)
     ]
-    answer = pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text)], 40)
+    answer = pool.submit(term_task.tokenise_in_worker, [("a", "Pier shut", text, None)], 40)
     assert answer.result()[0]  # (terms came back)
-    near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text)]).result()
+    near = pool.submit(term_task.near_in_worker, [("a", "Pier shut", text, None)]).result()
     assert near[0][1]
     work = summary_task.summarise_in_worker
     summaries, made = pool.submit(work, SummarySettings(), [(items, None, None)], {}).result()
@@ -208,7 +208,7 @@ def test_a_worker_that_only_summarises_empties_its_memos_after_each_task() -> No
         pool = WorkerPool(1)
         try:
             if tokenises:
-                pool.submit(term_task.tokenise_in_worker, [("a", "Pier", text)], 40).result()
+                pool.submit(term_task.tokenise_in_worker, [("a", "Pier", text, None)], 40).result()
             summaries, _ = pool.submit(work, settings, [(items, None, None)], {}).result()
             assert summaries[0].bullets
             sizes = pool.submit(eval, SUMMARY_MEMOS).result()
