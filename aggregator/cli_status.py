@@ -238,7 +238,9 @@ def picture_lines(found: dict[str, Any], now: datetime) -> list[str]:
     if found["refused"]:
         line += f", {found['refused']:,} refused our server (shown all the same)"
     if found["to_retry"]:
-        line += f"; {found['to_retry']:,} asked again, the next {ago(found['next_retry_at'], now)}"
+        nxt = _next_poll(found["next_retry_at"], now)  # ("now" once its time has passed)
+        nxt = "due now" if nxt == "now" else nxt
+        line += f"; {found['to_retry']:,} asked again, the next {nxt}"
     hosts = found["failing_hosts"]
     lines = [line]
     for host in hosts[:_HOSTS_SHOWN]:

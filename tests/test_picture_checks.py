@@ -518,3 +518,18 @@ def test_status_names_the_few_hosts_with_most_failing_pictures() -> None:
     ]
     assert lines[6] == "  and 3 more hosts (6 pictures)"
     assert picture_lines({"checked": 0}, NOW) == ["PICTURES none checked yet"]
+
+
+def test_status_says_a_picture_retry_whose_time_has_passed_is_due_now() -> None:
+    """A retry the service has not made yet (stopped, or between passes) reads "due now", as
+    a feed's NEXT POLL reads "now", where it read "the next 7s ago"."""
+    from aggregator.cli_status import picture_lines
+
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    found = {
+        "checked": 3, "loads": 1, "failed": 2, "refused": 0, "to_retry": 2,
+        "next_retry_at": (now - timedelta(seconds=7)).isoformat(), "failing_hosts": [],
+    }  # fmt: skip
+    assert picture_lines(found, now)[0].endswith("; 2 asked again, the next due now")
+    found["next_retry_at"] = (now + timedelta(minutes=20)).isoformat()
+    assert picture_lines(found, now)[0].endswith("; 2 asked again, the next in 20m")
