@@ -71,8 +71,10 @@ def prune(
         )
         if r["id"] not in kept
     }
-    # A merged story redirects to the one it joined: it goes only when that one goes too.
-    doomed = sorted(s for s, into in candidates.items() if into is None or into in candidates)
+    # A merged story redirects to the one it joined: it goes when (and only when) that one
+    # goes, however recently it was itself updated, or once that one is gone.
+    going = {s for s, into in candidates.items() if into is None}
+    doomed = sorted(going | (_redirects(store, going) - kept))
     stories = items = 0
     stamp = to_iso(now)
     for chunk in chunks(doomed, _CHUNK):
@@ -122,6 +124,19 @@ def prune(
     with store.db.atomic():
         stale = tidy(store.db.execute)
     return PruneReport(stories, items, max(forgotten, 0), near, terms, stale)
+
+
+def _redirects(store: Store, going: AbstractSet[str]) -> set[str]:
+    """The merged stories that would redirect nowhere: those that joined a story of `going`
+    or one no longer stored (its target pruned before merged stories went with theirs)."""
+    return {
+        r["id"]
+        for r in store.db.query(
+            "SELECT s.id, s.merged_into, t.id IS NULL AS gone FROM stories s "
+            "LEFT JOIN stories t ON t.id = s.merged_into WHERE s.merged_into IS NOT NULL"
+        )
+        if r["gone"] or r["merged_into"] in going
+    }
 
 
 def drop_near(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:

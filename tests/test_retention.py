@@ -486,3 +486,49 @@ def test_ids_pruned_before_they_were_kept_by_day_count_until_forgotten(tmp_path:
         assert not store.older_pruned()  # (emptied: never asked again)
     finally:
         store.close()
+
+
+def _story_row(store: Store, story_id: str, updated: datetime, into: str | None = None) -> None:
+    """A story row, its only item published a day before `updated`; `into`: merged into it."""
+    stamp = (updated - timedelta(days=1)).isoformat()
+    store.conn.execute(
+        "INSERT INTO stories (id, category, headline, first_seen, updated, last_item_at, "
+        "version, dirty, merged_into) VALUES (?, 'World', 'A headline', ?, ?, ?, 0, 0, ?)",
+        [story_id, stamp, updated.isoformat(), stamp, into],
+    )
+
+
+def test_a_merged_story_goes_with_the_story_it_joined(tmp_path: Path) -> None:
+    """A story absorbed after the one it joined was last updated (its own `updated` newer,
+    so not quiet yet when its target is) goes with it: its redirect is left pointing nowhere
+    otherwise, and is never pruned (its target is no longer among the quiet stories)."""
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        _story_row(store, "joined", now - timedelta(days=40))
+        _story_row(store, "absorbed", now - timedelta(days=29), into="joined")
+        _story_row(store, "live", now - timedelta(days=2))
+        _story_row(store, "into-live", now - timedelta(days=35), into="live")
+        report = prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        left = {r[0] for r in store.conn.execute("SELECT id FROM stories")}
+        assert left == {"live", "into-live"} and report.stories == 2
+    finally:
+        store.close()
+
+
+def test_a_redirect_whose_story_is_gone_is_pruned(tmp_path: Path) -> None:
+    """A merged story whose target an earlier prune took (before merged stories went with
+    their targets) is pruned: it redirects nowhere."""
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        _story_row(store, "dangling", now - timedelta(days=3), into="pruned-long-ago")
+        _story_row(store, "live", now - timedelta(days=2))
+        prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        assert {r[0] for r in store.conn.execute("SELECT id FROM stories")} == {"live"}
+    finally:
+        store.close()
