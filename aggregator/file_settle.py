@@ -58,3 +58,11 @@ class Settling:
                 SETTLE,
             )
         return False
+
+    async def being_written(self, look: Callable[[], S], stamp: S, pause: Pause) -> bool:
+        """Whether the file `look` stamps changed since `stamp` (as last read) and is still
+        changing, look after look: an editor's save in steps, not yet over."""
+        seen = look()
+        if seen == stamp:
+            return False
+        return not await self.held_still(look, seen, pause)

@@ -76,12 +76,8 @@ class OpmlReload:
         return stat.st_mtime_ns, stat.st_size
 
     async def _being_written(self) -> bool:
-        """Whether the file changed since it was last read and is still changing, look after
-        look (`held_still`): an editor's save in steps, not yet over."""
-        seen = self._look()
-        if seen == self._stamp:
-            return False
-        return not await self._settling.held_still(self._look, seen, self.pause)
+        """Whether an editor's save in steps of the file is not yet over (`Settling`)."""
+        return await self._settling.being_written(self._look, self._stamp, self.pause)
 
     def forget(self) -> None:
         """Read the file on the next check even if it looks unchanged (a SIGHUP)."""
