@@ -236,7 +236,6 @@ def test_unit_file_does_not_restart_on_the_status_of_a_configuration_error(
     assert sorted(kept) == sorted({str(status), str(damaged)})
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_unit_waits_for_the_four_graces_a_stop_takes_in_turn() -> None:
     """In-flight polls, the answers queued to be stored, web requests (digests beside them),
     then a sign-up's confirmation email each get `shutdown_grace` one after the other: systemd
@@ -246,6 +245,7 @@ def test_unit_waits_for_the_four_graces_a_stop_takes_in_turn() -> None:
     assert stop_after > 4 * Settings().server.shutdown_grace
 
 
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_unit_file_passes_systemd_analyze(tmp_path: Path) -> None:
     """The same check CI runs (.ci/check-unit), with ExecStart pointed at this install."""
     installed = Path(sys.executable).parent / "aggregator"
