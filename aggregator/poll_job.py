@@ -513,7 +513,9 @@ class PollJob:
         asked for (a pass stores those at its end: the next process would have asked such a
         site again at once). `said`: the stop's line that polls in flight are let finish is
         logged already (a stop during a pass), not again. `flush`: seconds the answers queued
-        to be stored get to be written (none when the writer may be what failed)."""
+        to be stored get to be written (none when the writer may be what failed); past them
+        the writer is held, and nothing more is queued behind it, where it would wait for ever
+        (the holds: the next start asks those sites again; the marks: it clears them)."""
         tasks = [poll.task for poll in self._in_flight.values()]
         if tasks and grace > 0:
             if not said:
@@ -542,8 +544,12 @@ class PollJob:
         if flush > 0:
             try:
                 await asyncio.wait_for(asyncio.shield(self._saves.flush()), flush)
-            except TimeoutError:
-                log.warning("stopping: answers still being stored after %g s left unstored", flush)
+            except TimeoutError:  # (the writer thread is held: a write more waits behind it)
+                log.warning(
+                    "stopping: answers still being stored after %g s left unstored, and the "
+                    "sites' holds and the feeds in flight with them (the writer is held)", flush
+                )  # fmt: skip
+                return
         holds = self._holds.unsaved()
         if holds:
             try:

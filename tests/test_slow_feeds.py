@@ -11,10 +11,12 @@ import os
 import re
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,10 @@ from aggregator.config import Settings
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.lock import writer_lock
 from aggregator.parse_pool import ParsePool
+from aggregator.poll_job import PollJob
 from aggregator.push import PUSH_GAP
 from aggregator.service import Service
+from aggregator.store import Store
 
 FEEDS = feeds()
 PATIENCE = 30.0
@@ -629,6 +633,42 @@ def test_a_stop_waits_for_answers_being_stored_one_grace_then_ends(
     assert row["last_polled_at"] is None  # (still due)
     said = [r.getMessage() for r in caplog.records]
     assert any("left unstored" in line for line in said), said
+
+
+def test_a_stop_whose_writer_thread_is_held_queues_no_more_writes_behind_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once the answers being stored have had their grace, the writer thread is held: the
+    sites' holds are not queued behind it, where they waited for ever and held the stop's
+    end (the next start asks those sites again)."""
+    writer = ThreadPoolExecutor(max_workers=1)  # (one writer thread, as `Service.write`'s)
+    store = writer.submit(Store, tmp_path / "news.db").result()
+    held = threading.Event()
+    store.save_polls = lambda polls: held.wait()  # type: ignore[assignment,method-assign,misc]
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(writer, fn, *args)
+
+    async def scenario() -> None:
+        polls = PollJob(store, write, settings(0.2), lambda: now)
+        polls._holds.hold("busy.example", now + timedelta(hours=1))
+        saving = asyncio.ensure_future(polls._saves.submit(("an answer", [])))  # type: ignore[arg-type]
+        await asyncio.sleep(0.05)  # (its write holds the writer thread)
+        try:
+            await asyncio.wait_for(polls.end_polls(0.0, flush=0.2), PATIENCE / 3)
+        finally:
+            saving.cancel()
+
+    try:
+        with caplog.at_level(logging.INFO, logger="aggregator"):
+            asyncio.run(scenario())
+    finally:
+        held.set()
+        writer.submit(store.close).result()
+        writer.shutdown()
+    said = [r.getMessage() for r in caplog.records]
+    assert any("left unstored" in line and "holds" in line for line in said), said
 
 
 def test_a_stop_does_not_name_a_feed_whose_answer_it_stored_before_the_grace_ended(
