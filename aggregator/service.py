@@ -700,8 +700,9 @@ class Service:
                         retry_in = failed_cycle_pause(failed + 1, tick)
                         report = self._cycle_result(cycle, retry_in)
                         self.notifier.status(await self._status_text(report))
-                        await self.run_retention()
-                        await self.run_backup()
+                        if not stop.is_set():  # (a stop skips them, as `poll --once`'s does)
+                            await self.run_retention()
+                            await self.run_backup()
                         self._pass_since = None
                         IN_PASS.reset(within)
                     else:

@@ -333,3 +333,32 @@ def test_a_failed_backup_leaves_no_partial_file_nor_its_journal(
     with pytest.raises(StorageError, match="backup failed: database or disk is full"):
         store_upkeep.backup(db, out)
     assert list(out.iterdir()) == []
+
+
+def test_run_takes_no_backup_after_a_stop_that_came_while_it_polled(tmp_path: Path) -> None:
+    """A stop that comes while a pass polls lets the pass end, then skips the retention and
+    backup due after it, as `poll --once` does: a backup begun after the SIGTERM (a copy and
+    an integrity check of the whole database) came on top of the stop's graces."""
+    from aggregator.config import Settings
+    from aggregator.service import Service
+
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><body><outline text="News">'
+        '<outline type="rss" text="A" xmlUrl="http://127.0.0.1:9/a.xml"/>'
+        "</outline></body></opml>"
+    )
+    service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", replace(Settings(), backup=ON))
+    stop = asyncio.Event()
+    cycle = service.poll_cycle
+
+    async def stopped_while_polling(*args: Any, **kwargs: Any) -> Any:
+        report = await cycle(*args, **kwargs)
+        stop.set()  # (the SIGTERM came as the pass ended)
+        return report
+
+    service.poll_cycle = stopped_while_polling  # type: ignore[method-assign]
+    try:
+        asyncio.run(asyncio.wait_for(service.run("127.0.0.1", 0, stop, serve=False), 30))
+    finally:
+        service.close()
+    assert not (tmp_path / "backups").exists()
