@@ -127,16 +127,28 @@ def prune(
 
 
 def _redirects(store: Store, going: AbstractSet[str]) -> set[str]:
-    """The merged stories that would redirect nowhere: those that joined a story of `going`
-    or one no longer stored (its target pruned before merged stories went with theirs)."""
-    return {
-        r["id"]
-        for r in store.db.query(
-            "SELECT s.id, s.merged_into, t.id IS NULL AS gone FROM stories s "
-            "LEFT JOIN stories t ON t.id = s.merged_into WHERE s.merged_into IS NOT NULL"
-        )
-        if r["gone"] or r["merged_into"] in going
-    }
+    """The merged stories that would redirect nowhere: those whose story, followed through
+    any chain of merges (a merge points at the new story those merged into the absorbed one,
+    but an older database may hold a chain), is of `going` or no longer stored (pruned before
+    merged stories went with theirs)."""
+    into: dict[str, str] = {}
+    gone: set[str] = set()  # (their own target is not stored)
+    for r in store.db.query(
+        "SELECT s.id, s.merged_into, t.id IS NULL AS gone FROM stories s "
+        "LEFT JOIN stories t ON t.id = s.merged_into WHERE s.merged_into IS NOT NULL"
+    ):
+        into[r["id"]] = r["merged_into"]
+        if r["gone"]:
+            gone.add(r["id"])
+    nowhere = set()
+    for story, at in into.items():
+        chain = [story]
+        while at in into and at not in chain:  # (a cycle, never made, ends the walk)
+            chain.append(at)
+            at = into[at]
+        if at in going or not gone.isdisjoint(chain):
+            nowhere.add(story)
+    return nowhere
 
 
 def drop_near(store: Store, before: datetime, limit: int = DROP_LIMIT) -> int:

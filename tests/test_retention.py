@@ -532,3 +532,25 @@ def test_a_redirect_whose_story_is_gone_is_pruned(tmp_path: Path) -> None:
         assert {r[0] for r in store.conn.execute("SELECT id FROM stories")} == {"live"}
     finally:
         store.close()
+
+
+def test_a_chain_of_merges_goes_whole_with_the_story_at_its_end(tmp_path: Path) -> None:
+    """A merge points the stories merged into the absorbed one at its new story, but an older
+    database may hold a chain (A into B, B into C): all of it goes with C in one prune, as it
+    did while they were all quiet, not A a prune later (redirecting to a 404 meanwhile)."""
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        _story_row(store, "end", now - timedelta(days=40))
+        _story_row(store, "middle", now - timedelta(days=39), into="end")
+        _story_row(store, "start", now - timedelta(days=29), into="middle")
+        _story_row(store, "live", now - timedelta(days=2))
+        _story_row(store, "to-live", now - timedelta(days=35), into="live")
+        _story_row(store, "via-to-live", now - timedelta(days=35), into="to-live")
+        prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        left = {r[0] for r in store.conn.execute("SELECT id FROM stories")}
+        assert left == {"live", "to-live", "via-to-live"}
+    finally:
+        store.close()
