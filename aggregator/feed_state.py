@@ -12,7 +12,15 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .lang import language_tag
-from .models import FeedState, Fetched, FetchFailed, FetchOutcome, NotModified, ParsedFeed
+from .models import (
+    FeedState,
+    Fetched,
+    FetchFailed,
+    FetchOutcome,
+    Item,
+    NotModified,
+    ParsedFeed,
+)
 from .schedule import ScheduleSettings, next_poll
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "as_answered",
     "body_hash",
     "check_304s",
+    "items_in_feed_language",
     "state_after",
     "validators",
 ]
@@ -269,3 +278,16 @@ def state_after(
             rand=rand,
         ),
     )
+
+
+def items_in_feed_language(items: list[Item], state: FeedState) -> list[Item]:
+    """A fetch's items, those that declare no language (neither their entry nor the body's
+    `<language>`) in the one the feed declared last, as its next `state` keeps it: a body
+    that leaves its `<language>` out for a fetch had given its new items none, so a kanji-only
+    Japanese headline was read by the kana rule, while the feed's row still said "ja"."""
+    if state.language is None or all(item.language for item in items):
+        return items
+    return [
+        item if item.language else dataclasses.replace(item, language=state.language)
+        for item in items
+    ]

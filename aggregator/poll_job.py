@@ -31,6 +31,7 @@ from .feed_state import (
     as_answered,
     body_hash,
     check_304s,
+    items_in_feed_language,
     state_after,
     validators,
 )
@@ -829,6 +830,7 @@ class PollJob:
                 pushed,
             )
             new_state = replace(new_state, next_poll_at=again)
+        items = items_in_feed_language(items, new_state)
         del outcome  # (its body is not held while the save waits for its transaction)
         if source.url in self._relisted:  # (an edit listed it otherwise since: `relisted`)
             log.info(
