@@ -1,6 +1,8 @@
 """`aggregator summarize INPUT.jsonl`: summarise stories given as JSON lines, on the service's path.
 
-Each input line is ``{"id", "items": [{"title", "text", "publisher", "url", "published"}]}``;
+Each input line is ``{"id", "items": [{"title", "text", "publisher", "url", "published",
+"language"}]}`` (`language` as a feed declares it, "ja" or "zh-CN", as `aggregator cluster`
+takes it: it tells a headline in kanji alone Japanese or Chinese);
 each output line is ``{"id", "headline", "bullets": [{"text", "sources": [item indexes]}],
 "sources": N}`` where the indexes point into the line's own ``items`` and N counts distinct
 publishers. A bad line is reported (with its number) on the error stream and skipped; the
@@ -19,6 +21,7 @@ from dateutil import parser as dateparser
 
 from .dedupe import outlet_key as url_outlet
 from .json_text import as_text, has_lone_surrogate
+from .lang import language_tag
 from .models import Item, Summary
 from .summarize import Summarizer
 
@@ -58,6 +61,20 @@ def _published(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _language(value: object, index: int) -> str | None:
+    """An item's declared `language` as a BCP 47 tag (`lang.language_tag`: "ja-jp" → "ja-JP"),
+    None where it gives none; refused where it is no language tag."""
+    said = _text(value, "language").strip()
+    if not said:
+        return None
+    tag = language_tag(said)
+    if tag is None:
+        raise BatchError(
+            f'item {index}: \'language\' {said[:40]!r} is no language tag ("ja", "zh-CN")'
+        )
+    return tag
+
+
 def parse_story(record: object) -> tuple[str, list[Item]]:
     """One input record as (id, items); item ids are their indexes in the record."""
     if not isinstance(record, Mapping):
@@ -90,6 +107,7 @@ def parse_story(record: object) -> tuple[str, list[Item]]:
                 published=_published(raw.get("published")),
                 outlet=outlet,
                 outlet_name=publisher or url_outlet(url) or "",
+                language=_language(raw.get("language"), index),
             )
         )
     return str(story_id), items

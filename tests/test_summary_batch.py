@@ -137,3 +137,60 @@ def test_unpaired_surrogates_are_replaced_in_text_and_refused_in_ids() -> None:
     _, items = parse_story(story)
     assert items[0].title.endswith(" \N{WATER WAVE} \N{REPLACEMENT CHARACTER}")
     assert items[1].text.startswith("\N{REPLACEMENT CHARACTER}Hungary")
+
+
+# An invented blackout story in Japanese under a headline of kanji alone: read as Japanese,
+# the headline says 首都 and 一部, so a sentence saying them again tells nothing new.
+REPEAT = "首都機能の一部が停止した。"
+BLACKOUT = {
+    "id": "blackout",
+    "items": [
+        {
+            "title": "首都機能一部停止",
+            "text": REPEAT + "都内では大規模な停電が起き、約三十万戸で電気が止まった。"
+            "電力会社は変電所の火災が原因とみて調べている。"
+            "復旧には少なくとも半日かかる見通しだ。",
+            "publisher": "Asahi Example",
+            "url": "https://asahi.example/1",
+        },
+        {
+            "title": "都心一時停電 首都機能被害",
+            "text": "都心で大規模な停電が発生し、約三十万戸が影響を受けた。"
+            "変電所で火災が起きたことが原因とみられる。"
+            "鉄道も一部の区間で運転を見合わせた。",
+            "publisher": "NHK Example",
+            "url": "https://nhk.example/1",
+        },
+    ],
+}
+
+
+def _declared(record: dict[str, object], language: str | None) -> str:
+    items = [{**item, "language": language} for item in record["items"]]  # type: ignore[attr-defined]
+    return json.dumps({**record, "items": items})
+
+
+def test_a_declared_language_reads_a_kanji_only_story_as_the_service_does() -> None:
+    for language, repeated in ((None, True), ("ja", False), ("ja-jp", False)):
+        out = io.StringIO()
+        run_batch([_declared(BLACKOUT, language)], out, io.StringIO(), ExtractiveSummarizer())
+        record = json.loads(out.getvalue())
+        assert record["headline"] == "首都機能一部停止"
+        assert (REPEAT in [b["text"] for b in record["bullets"]]) is repeated, language
+    _, items = parse_story(json.loads(_declared(BLACKOUT, "ja-jp")))
+    assert [item.language for item in items] == ["ja-JP", "ja-JP"]  # (as `cluster` reads it)
+
+
+def test_a_language_that_is_no_tag_is_refused_with_its_line() -> None:
+    lines = [
+        _declared(BLACKOUT, "Japanese!"),
+        json.dumps({"id": "n", "items": [{"title": "A", "language": 5}]}),
+        _declared(BLACKOUT, ""),  # (none given: read by its script, as an undeclared feed's)
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    result = run_batch(lines, out, err, ExtractiveSummarizer())
+    assert (result.written, result.failed) == (1, 2)
+    assert err.getvalue().splitlines() == [
+        "line 1: item 0: 'language' 'Japanese!' is no language tag (\"ja\", \"zh-CN\")",
+        "line 2: item 'language' must be text",
+    ]
