@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 # The most frequent short words of each language. A word frequent in two of them is in both
 # lists or in neither ("la", "a", "in", "die"), else it counts for the one that lists it:
@@ -166,6 +167,23 @@ def language_tag(value: str | None) -> str | None:
         return None
     primary, *rest = value.split("-")
     return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+
+
+def agreed_language(declared: Iterable[tuple[str, int]]) -> str | None:
+    """The language a story's sources declare, from their tags and how many items declare
+    each (`language_tag`s, most declared first): the language most of them name, said with
+    its region or script ("en-GB", "zh-TW") only where every source naming that language
+    says the same one, else bare ("en" for "en-GB" and "en-US"); None where none declares."""
+    count: Counter[str] = Counter()
+    said: dict[str, set[str]] = {}
+    for tag, items in declared:
+        primary = tag.split("-", 1)[0].lower()
+        count[primary] += items
+        said.setdefault(primary, set()).add(tag)
+    if not count:
+        return None
+    primary = max(count, key=count.__getitem__)  # (a tie: the first named, most declared)
+    return next(iter(said[primary])) if len(said[primary]) == 1 else primary
 
 
 # A quotation: “…”, "…" or ‘…’ (an apostrophe inside a word closes none: "couldn’t"), from

@@ -254,7 +254,10 @@ class Story:
     summary: Summary | None = None
     categories: tuple[str, ...] = ()
     added_sources: int = 0  # outlets its latest material update added ("Updated: 2 new sources")
-    declared_language: str | None = None  # what most of its sources' feeds declare
+    # The language its sources declare (`lang.agreed_language`: "en-GB" where they all say
+    # so, "en" where they differ on the region), and its main category's own (the OPML's).
+    declared_language: str | None = None
+    category_language: str | None = None
 
 
 def first_reported(first_seen: datetime, updated: datetime, summary: Summary | None) -> datetime:

@@ -321,16 +321,25 @@ _script_language = functools.lru_cache(maxsize=2048)(script_language)
 
 
 def story_language(story: Story, settings: PublishSettings) -> str:
-    """The story's language: detected from its text, else what its sources' feeds declare,
-    else what its script says (`script_language`), else the configured language of our
-    feeds."""
+    """The story's language (its page's `lang`, its entries' `xml:lang`, `dc:language` and
+    JSON Feed `language`): detected from its text, else what its sources declare, else what
+    its script says (`script_language`), else its category's own language or our feeds'.
+    Said alike for every story of an outlet or a category: as its main category's own tag
+    (the OPML's "en-GB") where that is its language, else as its sources declare it where
+    they all say one region or script ("en-GB", `lang.agreed_language`), else bare ("en")."""
     text = story_text(story)
-    return (
+    declared = story.declared_language
+    found = (
         _text_language(text)
-        or story.declared_language
+        or (primary_subtag(declared) if declared else None)
         or _script_language(text)
-        or settings.language
     )
+    if found is None:
+        return story.category_language or settings.language
+    for tag in (story.category_language, declared):
+        if tag and primary_subtag(tag) == found:
+            return tag
+    return found
 
 
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).

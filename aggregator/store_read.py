@@ -29,6 +29,7 @@ from .health import (
     hub_states,
     read_refused,
 )
+from .lang import agreed_language
 from .models import Story, first_reported
 from .store_articles import site_holds_in
 from .store_db import chunks, connect, page_bytes
@@ -229,15 +230,19 @@ class Reader:
             r["story_id"]: summary_from_row(r)
             for r in self._rows(f"SELECT * FROM summaries WHERE story_id IN ({marks})", ids)
         }
-        declared: dict[str, str] = {}
+        # Each item's declared language: its entry's, else its feed's (the feed's as it
+        # declares it now for an item stored before items kept one).
+        tags: dict[str, list[tuple[str, int]]] = {}
         for r in self._rows(
-            "SELECT i.story_id, f.language, COUNT(*) AS n FROM items i "
-            "JOIN feeds f ON f.url = i.feed_url "
-            f"WHERE i.story_id IN ({marks}) AND f.language IS NOT NULL "
-            "GROUP BY i.story_id, f.language ORDER BY n DESC, f.language",
+            "SELECT i.story_id, COALESCE(i.language, f.language) AS language, COUNT(*) AS n "
+            "FROM items i LEFT JOIN feeds f ON f.url = i.feed_url "
+            f"WHERE i.story_id IN ({marks}) AND COALESCE(i.language, f.language) IS NOT NULL "
+            "GROUP BY i.story_id, 2 ORDER BY n DESC, 2",
             ids,
         ):
-            declared.setdefault(r["story_id"], r["language"])  # the most common comes first
+            tags.setdefault(r["story_id"], []).append((r["language"], r["n"]))
+        declared = {story_id: agreed_language(said) for story_id, said in tags.items()}
+        own = self.category_languages()
         return [
             Story(
                 id=r["id"],
@@ -254,6 +259,7 @@ class Reader:
                 categories=tuple(cats.get(r["id"], ())),
                 added_sources=r.get("added_sources") or 0,
                 declared_language=declared.get(r["id"]),
+                category_language=own.get(r["category"] or ""),
             )
             for r in rows
         ]
