@@ -176,3 +176,22 @@ def test_a_story_too_short_to_tell_takes_its_category_tag_before_the_pages() -> 
     assert story_language(dataclasses.replace(bare, category_language="fr-CA"), settings) == "fr-CA"
     told = dataclasses.replace(bare, category_language="fr-CA", declared_language="pt-BR")
     assert story_language(told, settings) == "pt-BR"  # (its sources tell its language)
+
+
+def test_an_entrys_own_declared_language_counts_as_its_sources() -> None:
+    """An entry that declares its own region (`xml:lang="en-IE"`) in a feed saying "en-GB":
+    its story with another of the feed's reports agrees on no region."""
+    own = dataclasses.replace(item(PLANET, "5"), language="en-IE")
+    store = store_of({"mixed": ("Bridge", [item(PLANET, "4"), own], (ENGLISH,))})
+    try:
+        story = store.reader().story("mixed")
+        assert story is not None and story.declared_language == "en"
+        assert story_language(story, PublishSettings()) == "en"
+    finally:
+        store.close()
+    store = store_of({"own": ("Bridge", [own], (ENGLISH,))})
+    try:
+        story = store.reader().story("own")
+        assert story is not None and story_language(story, PublishSettings()) == "en-IE"
+    finally:
+        store.close()
