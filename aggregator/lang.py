@@ -169,11 +169,40 @@ def language_tag(value: str | None) -> str | None:
     return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
 
 
+# The script each Chinese region writes, for a tag that names none (BCP 47's likely subtags):
+# "zh-TW" and "zh-HK" are Traditional, drawn in its fonts, "zh" and "zh-CN" Simplified.
+_CHINESE_REGION_SCRIPTS = {
+    "CN": "Hans",
+    "SG": "Hans",
+    "MY": "Hans",
+    "TW": "Hant",
+    "HK": "Hant",
+    "MO": "Hant",
+}
+
+
+def tag_script(tag: str) -> str | None:
+    """The script a language tag names ("sr-Latn", "zh-hant" → "Hant"), else the one its
+    Chinese region writes ("zh-TW" → "Hant", "zh-CN" → "Hans"); None where it tells none
+    ("en-GB", "zh")."""
+    primary, *rest = tag.split("-")
+    for subtag in rest:
+        if len(subtag) == 1:  # (an extension or private use: no script after it)
+            break
+        if len(subtag) == 4 and subtag.isalpha():
+            return subtag.title()
+        if primary.lower() == "zh" and len(subtag) == 2 and subtag.isalpha():
+            return _CHINESE_REGION_SCRIPTS.get(subtag.upper())
+    return None
+
+
 def agreed_language(declared: Iterable[tuple[str, int]]) -> str | None:
     """The language a story's sources declare, from their tags and how many items declare
     each (`language_tag`s, most declared first): the language most of them name, said with
     its region or script ("en-GB", "zh-TW") only where every source naming that language
-    says the same one, else bare ("en" for "en-GB" and "en-US"); None where none declares."""
+    says the same one, else with the script all of them write ("zh-Hant" for "zh-TW" and
+    "zh-HK", `tag_script`), else bare ("en" for "en-GB" and "en-US", "zh" for "zh-CN" and
+    "zh-TW"); None where none declares."""
     count: Counter[str] = Counter()
     said: dict[str, set[str]] = {}
     for tag, items in declared:
@@ -183,7 +212,11 @@ def agreed_language(declared: Iterable[tuple[str, int]]) -> str | None:
     if not count:
         return None
     primary = max(count, key=count.__getitem__)  # (a tie: the first named, most declared)
-    return next(iter(said[primary])) if len(said[primary]) == 1 else primary
+    if len(said[primary]) == 1:
+        return next(iter(said[primary]))
+    scripts = {tag_script(tag) for tag in said[primary]}
+    script = scripts.pop() if len(scripts) == 1 else None
+    return f"{primary}-{script}" if script else primary
 
 
 # A quotation: “…”, "…" or ‘…’ (an apostrophe inside a word closes none: "couldn’t"), from

@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
 
 from aggregator.item_kinds import KIND_LABELS, title_says
-from aggregator.lang import detect_language, script_language
+from aggregator.lang import detect_language, script_language, tag_script
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
 from aggregator.outlet_names import bare_name
 from aggregator.site_words import Words, has_words, primary_subtag, words_for
@@ -326,7 +326,10 @@ def story_language(story: Story, settings: PublishSettings) -> str:
     its script says (`script_language`), else its category's own language or our feeds'.
     Said alike for every story of an outlet or a category: as its main category's own tag
     (the OPML's "en-GB") where that is its language, else as its sources declare it where
-    they all say one region or script ("en-GB", `lang.agreed_language`), else bare ("en")."""
+    they all say one region or script ("en-GB", `lang.agreed_language`), else bare ("en").
+    The category's tag never overrides the script its sources declare (`lang.tag_script`):
+    a "zh-TW" story in a "zh-CN" category says "zh-TW", and one whose sources say "zh" alone
+    (or both scripts) says "zh", not a script its text may not be written in."""
     text = story_text(story)
     declared = story.declared_language
     found = (
@@ -336,10 +339,15 @@ def story_language(story: Story, settings: PublishSettings) -> str:
     )
     if found is None:
         return story.category_language or settings.language
-    for tag in (story.category_language, declared):
-        if tag and primary_subtag(tag) == found:
-            return tag
-    return found
+    said = declared if declared and primary_subtag(declared) == found else None
+    own = story.category_language
+    if (
+        own
+        and primary_subtag(own) == found
+        and (said is None or tag_script(own) == tag_script(said))
+    ):
+        return own
+    return said or found
 
 
 # Languages written right to left (primary language subtags; "ckb" is Central Kurdish).

@@ -142,7 +142,13 @@ def test_an_outlets_and_a_categorys_stories_say_their_language_alike_everywhere(
         ([("en-GB", 1), ("en", 1)], "en"),  # (one says no region: no agreement on one)
         ([("fr", 3), ("en-GB", 1), ("en-US", 1)], "fr"),  # the language most items declare
         ([("en-GB", 2), ("fr-CA", 1)], "en-GB"),  # (those of another language do not differ)
-        ([("zh-TW", 2), ("zh-Hant", 1)], "zh"),
+        ([("zh-TW", 2), ("zh-Hant", 1)], "zh-Hant"),  # two regions of one script: the script
+        ([("zh-TW", 2), ("zh-HK", 1)], "zh-Hant"),
+        ([("zh-CN", 1), ("zh-SG", 1)], "zh-Hans"),
+        ([("zh-CN", 2), ("zh-TW", 1)], "zh"),  # two scripts: neither
+        ([("zh-Hant", 1), ("zh-hant", 1)], "zh-Hant"),  # (a subtag's case tells nothing)
+        ([("sr-Latn", 1), ("sr-Cyrl", 1)], "sr"),
+        ([("zh-TW", 1), ("zh", 1)], "zh"),  # (one names no script: no agreement on one)
     ],
 )
 def test_the_language_a_storys_sources_agree_on(
@@ -195,3 +201,30 @@ def test_an_entrys_own_declared_language_counts_as_its_sources() -> None:
         assert story is not None and story_language(story, PublishSettings()) == "en-IE"
     finally:
         store.close()
+
+
+# An invented Chinese headline, its characters alike in both scripts: nothing in the text
+# tells Simplified from Traditional; only a tag does.
+CHINESE = "台北市長選舉"
+
+
+@pytest.mark.parametrize(
+    ("category", "declared", "said"),
+    [
+        ("zh-CN", "zh-TW", "zh-TW"),  # a Traditional story in a Simplified category: its own
+        ("zh-Hans", "zh-Hant", "zh-Hant"),
+        ("zh-TW", "zh-CN", "zh-CN"),
+        ("zh", "zh-TW", "zh-TW"),  # (bare "zh" is drawn in Simplified's fonts)
+        ("zh-TW", "zh", "zh"),  # sources of both scripts or none: the category's is no guess
+        ("zh-TW", "zh-HK", "zh-TW"),  # one script: the category's tag, as for "en-GB"
+        ("zh-TW", "zh-Hant", "zh-TW"),
+        ("zh-TW", None, "zh-TW"),  # no source says: the category's
+        ("sr-Latn", "sr-Cyrl", "sr-Cyrl"),
+    ],
+)
+def test_a_storys_script_is_its_sources_where_its_categorys_differs(
+    category: str, declared: str | None, said: str
+) -> None:
+    story = make_story("s3", CHINESE, no_summary=True)
+    story = dataclasses.replace(story, category_language=category, declared_language=declared)
+    assert story_language(story, PublishSettings(language="en")) == said
