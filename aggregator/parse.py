@@ -84,6 +84,57 @@ def _end_media_description(self: Any) -> None:
 MAX_AUTHOR = 256
 
 
+# The most XML namespaces a document may declare before feedparser's strict reading gives it
+# up (`_start_prefix_mapping`): it looks each element of a namespace it does not know up in
+# every one declared so far, and no real feed declares a tenth of this.
+MAX_NAMESPACES = 256
+
+
+def _start_prefix_mapping(self: Any, prefix: str | None, uri: str) -> None:
+    if len(self.namespaces_in_use) >= MAX_NAMESPACES:
+        from xml.sax import SAXException
+
+        # (feedparser then reads the document as it reads a malformed one, and says why)
+        raise SAXException(f"over {MAX_NAMESPACES} XML namespaces declared")
+    _feedparser_start_prefix_mapping(self, prefix, uri)
+
+
+_feedparser_start_prefix_mapping: Any = None  # feedparser's own, once mended
+
+
+class _AttributesByName:
+    """A SAX element's attributes whose value by qualified name is a dictionary's look-up:
+    feedparser asks it of each attribute, and the standard library's searches them all for
+    it (20,000 attributes on one element took 17 s)."""
+
+    def __init__(self, attrs: Any) -> None:
+        self._attrs = attrs
+        self._values: dict[str, str] = {}
+        for name, qname in attrs._qnames.items():
+            self._values.setdefault(qname, attrs._attrs[name])
+
+    def items(self) -> Any:
+        return self._attrs.items()
+
+    def getQNames(self) -> list[str]:
+        names: list[str] = self._attrs.getQNames()
+        return names
+
+    def getValueByQName(self, name: str) -> str:
+        return self._values[name]
+
+
+def _start_element_ns(
+    self: Any, name: tuple[str | None, str], qname: str | None, attrs: Any
+) -> None:
+    if hasattr(attrs, "_qnames") and hasattr(attrs, "_attrs"):  # (expat's, as feedparser uses)
+        attrs = _AttributesByName(attrs)
+    _feedparser_start_element_ns(self, name, qname, attrs)
+
+
+_feedparser_start_element_ns: Any = None  # feedparser's own, once mended
+
+
 def _sync_author_detail(self: Any, key: str = "author") -> None:
     context = self._get_context()
     value = context.get(key)
@@ -130,12 +181,17 @@ def _feedparser() -> Any:
     (one longer than `MAX_AUTHOR` is cut to that first), the sanitizer's search for the end
     of a comment that has none ("<!--" 10,000 times without a ">" took 0.24 s, 16 MB of them
     would take hours): an unclosed comment is found by two scans instead; and the search of
-    an entry's tags for each new one (a tag past `MAX_TAGS_READ` is not listed).
+    an entry's tags for each new one (a tag past `MAX_TAGS_READ` is not listed); the
+    strict reader's look-up of each attribute among all of its element's (`_AttributesByName`
+    makes it a dictionary's) and of an element's namespace among all those declared (past
+    `MAX_NAMESPACES` the document is read as a malformed one is).
     """
     global _feedparser_sync_author_detail, _feedparser_parse_comment, _feedparser_add_tag
+    global _feedparser_start_prefix_mapping, _feedparser_start_element_ns
     import feedparser
     import feedparser.mixin
     import feedparser.namespaces.mediarss
+    import feedparser.parsers.strict
     import feedparser.sanitizer
 
     media_rss: Any = feedparser.namespaces.mediarss.Namespace
@@ -149,6 +205,13 @@ def _feedparser() -> Any:
     if mixin.__dict__.get("_add_tag") is not _add_tag:
         _feedparser_add_tag = mixin._add_tag
         mixin._add_tag = _add_tag
+    strict: Any = feedparser.parsers.strict._StrictFeedParser
+    if strict.__dict__.get("startPrefixMapping") is not _start_prefix_mapping:
+        _feedparser_start_prefix_mapping = strict.startPrefixMapping
+        strict.startPrefixMapping = _start_prefix_mapping
+    if strict.__dict__.get("startElementNS") is not _start_element_ns:
+        _feedparser_start_element_ns = strict.startElementNS
+        strict.startElementNS = _start_element_ns
     sanitizer: Any = feedparser.sanitizer._HTMLSanitizer
     if sanitizer.__dict__.get("parse_comment") is not _parse_comment:
         _feedparser_parse_comment = sanitizer.parse_comment
