@@ -53,6 +53,9 @@ log = logging.getLogger("aggregator")
 # error: input that makes a parser slow beyond reason (a 16 MB body takes ~10 s, the slowest
 # crafted body of that size we found ~100 s) must not hold up the pass for hours.
 PARSE_TIMEOUT = 300.0
+# Seconds a worker may work on one body before the bodies queued behind it get a worker of
+# their own (`beside_slow`): a 16 MB feed parses in ~10 s, a hostile one up to `PARSE_TIMEOUT`.
+SLOW_PARSE = 15.0
 _TIMEOUT_CHECK = 5.0  # seconds between looks at how long a body has been worked on
 _TRIES = 5  # pools a feed's body is handed to at most, when their workers die
 _FAILED_STARTS = 2  # pools in a row whose workers could not start: parsing stays in-process
@@ -79,6 +82,7 @@ class ParsePool:
         spread_above: int = 8 * 2**20,
         backlog: int | None = None,
         timeout: float = PARSE_TIMEOUT,
+        slow_after: float = SLOW_PARSE,
     ) -> None:
         self.workers = max(1, workers or usable_cpus() - 1)  # at most
         self.inline_below = inline_below
@@ -86,6 +90,8 @@ class ParsePool:
         self.spread_above = spread_above
         self.backlog_limit = max(1, backlog or 4 * self.workers * DEPTH)
         self.timeout = timeout  # seconds a worker may work on one body
+        self.slow_after = slow_after  # ... before the bodies behind it get another worker
+        self._slow = 0  # bodies being parsed for longer than `slow_after`
         self.backlog = 0  # bodies handed to threads or workers and not answered yet
         self.backlog_peak = 0  # the most that waited at once, all passes together
         self._room: list[asyncio.Future[None]] = []  # fetches waiting for the backlog to fall
@@ -106,7 +112,8 @@ class ParsePool:
 
     def _worker_for(self, size: int) -> WorkerPool | None:
         """Where a body of `size` bytes parses: None for a thread, else the workers, which
-        gain one while more than `spread_above` bytes wait for them."""
+        gain one while more than `spread_above` bytes wait for them, or while a worker is
+        on a slow body (`_beside_slow`)."""
         if size < self.inline_below or not self._workers_usable():
             return None
         if self._pool is None and size <= self._inline_left and parser_loaded():
@@ -123,7 +130,7 @@ class ParsePool:
             )
             return None
         behind = self._waiting + size > self.spread_above or self.backlog >= self.backlog_limit
-        if behind and len(pool.pids) < self.workers:
+        if (behind or self._slow) and len(pool.pids) < self.workers + self._slow:
             log.debug(
                 "parse pool: %d bodies, %d bytes waiting; another worker starts",
                 self.backlog,
@@ -265,14 +272,22 @@ class ParsePool:
         so."""
         future = pool.submit(_parse_in_worker, source, fetched, now)
         answer = asyncio.wrap_future(future)
+        slow = False
         try:
             while not answer.done():
                 wait = _TIMEOUT_CHECK  # (while the body waits for a worker)
                 since = pool.running_since(future)
                 if since is not None:
-                    wait = since + self.timeout - time.monotonic()
+                    worked = time.monotonic() - since
+                    if not slow and worked >= self.slow_after:
+                        slow = True
+                        self._slow += 1
+                        self._beside_slow(pool, source.url, worked)
+                    wait = self.timeout - worked
                     if wait <= 0 and pool.kill(future):
                         break
+                    if not slow:
+                        wait = min(wait, self.slow_after - worked)
                 await asyncio.wait({answer}, timeout=min(max(wait, 0.01), _TIMEOUT_CHECK))
             else:
                 if answer.cancelled():  # (the pool was shut down as it broke)
@@ -281,6 +296,7 @@ class ParsePool:
                 return done
         finally:
             answer.cancel()  # (a no-op once answered; else its answer is not awaited)
+            self._slow -= slow
         self._replace(pool, "")
         log.error(
             "feed=%s parsing took longer than %d s: its worker was stopped",
@@ -292,6 +308,21 @@ class ParsePool:
             f"parsing took longer than {self.timeout:.0f} s; the body was set aside (its next "
             "poll tries again)",
         )
+
+    def _beside_slow(self, pool: WorkerPool, url: str, worked: float) -> None:
+        """A worker of `pool` has been on `url`'s body for `worked` seconds: the bodies
+        queued for the workers get one more (the pool may hold `workers` plus one per slow
+        body), so that one slow feed holds up no other but the one in its worker's pipe."""
+        if not pool.waiting or len(pool.pids) >= self.workers + self._slow:
+            return
+        log.warning(
+            "feed=%s parsing for %.0f s; another parse worker starts for the feeds behind it",
+            url,
+            worked,
+        )
+        with contextlib.suppress(OSError, RuntimeError):  # (refused: the ones running do)
+            if pool.add_worker():
+                self.started += 1
 
     def _replace(self, pool: WorkerPool | None, why: str = "parse worker died") -> None:
         """`pool` broke (a worker died or was killed, logged as `why`): the next parse starts

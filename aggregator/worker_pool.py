@@ -165,6 +165,12 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [worker.process.pid for worker in self._workers]
 
+    @property
+    def waiting(self) -> int:
+        """Tasks not handed to a worker yet."""
+        with self._lock:
+            return len(self._urgent) + len(self._tasks)
+
     def running_since(self, future: Future[Any]) -> float | None:
         """When (`time.monotonic`) a worker started on `future`'s task; None while it waits
         for a worker (or once answered)."""

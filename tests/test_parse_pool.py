@@ -210,6 +210,41 @@ def test_a_body_parsed_for_too_long_fails_its_feed_alone(
     assert "parsing took longer than 3 s: its worker was stopped" in caplog.text
 
 
+def test_a_body_parsed_for_long_does_not_hold_the_feeds_queued_behind_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pool's one worker (two cores) on a slow body held every body queued behind it
+    until the deadline killed it (300 s in service): once a body is parsed for longer than
+    `slow_after`, another worker starts and takes the queue; only the body already in the
+    slow worker's pipe waits for the deadline."""
+    import slow_parse
+
+    monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=8.0, slow_after=1.0)
+    slow = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- slow -->"))
+    answered: list[object] = []
+
+    async def scenario() -> None:
+        async def parse(body: Fetched) -> None:
+            try:
+                answered.append(await pool.parse(SOURCE, body, NOW))
+            except ParseError as failed:
+                answered.append(failed)
+
+        stalled = asyncio.ensure_future(parse(slow))
+        await asyncio.sleep(0.5)  # (the slow body is handed out first)
+        await asyncio.gather(*(parse(fetched(big_feed(4, tag))) for tag in "abcd"), stalled)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
+    stalled_at = next(n for n, a in enumerate(answered) if isinstance(a, ParseError))
+    assert stalled_at >= 3  # (three bodies answered while the slow one was parsed)
+    assert [len(a[1]) for a in answered if not isinstance(a, ParseError)] == [4, 4, 4, 4]  # type: ignore[index]
+    assert pool.started == 3  # (the one, the one beside it, the one after the kill)
+
+
 def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
