@@ -130,7 +130,7 @@ class ParsePool:
             )
             return None
         behind = self._waiting + size > self.spread_above or self.backlog >= self.backlog_limit
-        if (behind or self._slow) and len(pool.pids) < self.workers + self._slow:
+        if (behind or self._slow) and len(pool.pids) < self._most_workers():
             log.debug(
                 "parse pool: %d bodies, %d bytes waiting; another worker starts",
                 self.backlog,
@@ -309,11 +309,16 @@ class ParsePool:
             "poll tries again)",
         )
 
+    def _most_workers(self) -> int:
+        """The workers a pool may hold: `workers`, and one more per slow body up to as many
+        again (a pass of many hostile feeds would otherwise start a process for each)."""
+        return self.workers + min(self._slow, self.workers)
+
     def _beside_slow(self, pool: WorkerPool, url: str, worked: float) -> None:
         """A worker of `pool` has been on `url`'s body for `worked` seconds: the bodies
-        queued for the workers get one more (the pool may hold `workers` plus one per slow
-        body), so that one slow feed holds up no other but the one in its worker's pipe."""
-        if not pool.waiting or len(pool.pids) >= self.workers + self._slow:
+        queued for the workers get one more (`_most_workers`), so that one slow feed holds
+        up no other but the one in its worker's pipe."""
+        if not pool.waiting or len(pool.pids) >= self._most_workers():
             return
         log.warning(
             "feed=%s parsing for %.0f s; another parse worker starts for the feeds behind it",

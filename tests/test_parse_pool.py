@@ -245,6 +245,41 @@ def test_a_body_parsed_for_long_does_not_hold_the_feeds_queued_behind_it(
     assert pool.started == 3  # (the one, the one beside it, the one after the kill)
 
 
+def test_many_slow_bodies_start_no_more_than_twice_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker that took a slow body had another started beside it, which took the next
+    slow body in turn: a pass of many hostile feeds started a process (~30 MB) for each.
+    The workers started beside slow ones are at most as many as the pool's own."""
+    import slow_parse
+
+    monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    monkeypatch.setattr(parse_pool_module, "_TIMEOUT_CHECK", 0.1)  # (a queued body's looks)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=2.5, slow_after=0.3)
+    slow = [
+        fetched(big_feed(1, tag).replace(b"<channel>", b"<channel><!-- slow -->"))
+        for tag in "abcdef"
+    ]
+    most = 0
+
+    async def scenario() -> None:
+        nonlocal most
+        parsing = asyncio.gather(
+            *(pool.parse(SOURCE, body, NOW) for body in slow), return_exceptions=True
+        )
+        while not parsing.done():
+            if pool._pool is not None:
+                most = max(most, len(pool._pool.pids))
+            await asyncio.sleep(0.05)
+        assert all(isinstance(answer, ParseError) for answer in parsing.result())
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert most == 2
+
+
 def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
