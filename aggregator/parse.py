@@ -186,8 +186,6 @@ def _feedparser() -> Any:
     makes it a dictionary's) and of an element's namespace among all those declared (past
     `MAX_NAMESPACES` the document is read as a malformed one is).
     """
-    global _feedparser_sync_author_detail, _feedparser_parse_comment, _feedparser_add_tag
-    global _feedparser_start_prefix_mapping, _feedparser_start_element_ns
     import feedparser
     import feedparser.mixin
     import feedparser.namespaces.mediarss
@@ -198,25 +196,30 @@ def _feedparser() -> Any:
     if media_rss.__dict__.get("_start_media_description") is not _start_media_description:
         media_rss._start_media_description = _start_media_description
         media_rss._end_media_description = _end_media_description
-    mixin: Any = feedparser.mixin._FeedParserMixin
-    if mixin.__dict__.get("_sync_author_detail") is not _sync_author_detail:
-        _feedparser_sync_author_detail = mixin._sync_author_detail
-        mixin._sync_author_detail = _sync_author_detail
-    if mixin.__dict__.get("_add_tag") is not _add_tag:
-        _feedparser_add_tag = mixin._add_tag
-        mixin._add_tag = _add_tag
-    strict: Any = feedparser.parsers.strict._StrictFeedParser
-    if strict.__dict__.get("startPrefixMapping") is not _start_prefix_mapping:
-        _feedparser_start_prefix_mapping = strict.startPrefixMapping
-        strict.startPrefixMapping = _start_prefix_mapping
-    if strict.__dict__.get("startElementNS") is not _start_element_ns:
-        _feedparser_start_element_ns = strict.startElementNS
-        strict.startElementNS = _start_element_ns
-    sanitizer: Any = feedparser.sanitizer._HTMLSanitizer
-    if sanitizer.__dict__.get("parse_comment") is not _parse_comment:
-        _feedparser_parse_comment = sanitizer.parse_comment
-        sanitizer.parse_comment = _parse_comment
+    mixin = feedparser.mixin._FeedParserMixin
+    _mend(mixin, "_sync_author_detail", _sync_author_detail, "_feedparser_sync_author_detail")
+    _mend(mixin, "_add_tag", _add_tag, "_feedparser_add_tag")
+    strict = feedparser.parsers.strict._StrictFeedParser
+    _mend(strict, "startPrefixMapping", _start_prefix_mapping, "_feedparser_start_prefix_mapping")
+    _mend(strict, "startElementNS", _start_element_ns, "_feedparser_start_element_ns")
+    _mend(
+        feedparser.sanitizer._HTMLSanitizer,
+        "parse_comment",
+        _parse_comment,
+        "_feedparser_parse_comment",
+    )
     return feedparser
+
+
+def _mend(owner: Any, name: str, mended: Any, own: str) -> None:
+    """Put `mended` in place of `owner`'s method `name`, the one it replaces kept as this
+    module's `own`. The method is read once: two threads mending at once had each looked
+    whether it was mended yet, then read it again, which could find the other's mend and
+    keep it as feedparser's own (it then called itself, and every feed failed)."""
+    method = getattr(owner, name)
+    if method is not mended:
+        globals()[own] = method  # (before the mend: another thread may call it at once)
+        setattr(owner, name, mended)
 
 
 _CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from linear_time import SIZE, finishes
@@ -205,3 +206,46 @@ def test_a_feed_of_a_few_namespaces_is_read_as_well_formed() -> None:
     )
     feed = parse_feed(latin1_atom(declared), SOURCE.url, fast=False)
     assert feed.warning is None and [e.title for e in feed.entries] == ["One"]
+
+
+def test_feedparser_mended_by_two_threads_at_once_keeps_its_own_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two threads parsing their first feeds at once both mend feedparser: one that looked
+    whether the strict reader was mended, then read it again after the other had mended it,
+    kept the mend as feedparser's own, which then called itself (every feed failed)."""
+    import feedparser.parsers.strict
+
+    from aggregator import parse
+
+    class OtherThreadMends(type):
+        """A class whose first look at its reader is followed at once by another thread's
+        mend of it."""
+
+        looked = False
+
+        def __getattribute__(cls, name: str) -> Any:
+            found = type.__getattribute__(cls, name)
+            if name in {"__dict__", "startPrefixMapping"} and not OtherThreadMends.looked:
+                OtherThreadMends.looked = True
+                found = dict(found) if name == "__dict__" else found
+                type.__setattr__(cls, "startPrefixMapping", parse._start_prefix_mapping)
+            return found
+
+    parse._feedparser()  # (feedparser's own readers, as kept at its first mend)
+    own_reader, own_start = (
+        parse._feedparser_start_prefix_mapping,
+        parse._feedparser_start_element_ns,
+    )
+    assert own_reader is not None and own_reader is not parse._start_prefix_mapping
+
+    class Strict(feedparser.parsers.strict._StrictFeedParser, metaclass=OtherThreadMends):  # type: ignore[misc]
+        startPrefixMapping = own_reader
+        startElementNS = own_start
+
+    monkeypatch.setattr(feedparser.parsers.strict, "_StrictFeedParser", Strict)
+    monkeypatch.setattr(parse, "_feedparser_start_prefix_mapping", None)
+    monkeypatch.setattr(parse, "_feedparser_start_element_ns", None)
+    parse._feedparser()
+    assert OtherThreadMends.looked
+    assert parse._feedparser_start_prefix_mapping is own_reader
