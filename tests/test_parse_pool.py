@@ -220,6 +220,9 @@ def test_a_body_parsed_for_long_does_not_hold_the_feeds_queued_behind_it(
     import slow_parse
 
     monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    # (a body still queued at a look is looked at again 5 s on: found slow at 5 s, not 1 s,
+    # the worker beside it had 3 s to start and parse three bodies on a loaded machine)
+    monkeypatch.setattr(parse_pool_module, "_TIMEOUT_CHECK", 0.1)
     pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=8.0, slow_after=1.0)
     slow = fetched(big_feed(3).replace(b"<channel>", b"<channel><!-- slow -->"))
     answered: list[object] = []
