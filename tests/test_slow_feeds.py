@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -544,6 +544,23 @@ def test_a_stop_names_the_feeds_of_its_pass_it_cancelled_after_the_grace(
     assert feed_row(db, slow)["last_polled_at"] is None  # (still due: asked at the next start)
 
 
+def hold_writes_of(
+    service: Service, url: str, writing: asyncio.Event, hold: Callable[[], Awaitable[object]]
+) -> None:
+    """Hold the batch of answers that holds `url`'s on its way to the store: `writing` is set
+    as it comes, and `hold()` is awaited before it is written."""
+    saves = service.polls._saves
+    write = saves._write
+
+    async def held(polls: list[Any]) -> Any:
+        if any(state.url == url for state, _ in polls):
+            writing.set()
+            await hold()
+        return await write(polls)
+
+    saves._write = held  # type: ignore[method-assign]
+
+
 def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -559,16 +576,8 @@ def test_a_stop_stores_and_does_not_name_a_feed_whose_answer_is_being_stored(
         async with Upstream() as up:
             fast, slow = two_feeds(up, tmp_path, gate)
             service = Service(tmp_path / "feeds.opml", db, settings(grace))
-            saves = service.polls._saves
-            write = saves._write
-
-            async def held(polls: list[Any]) -> Any:
-                if any(state.url == slow for state, _ in polls):
-                    writing.set()
-                    await asyncio.sleep(grace * 1.5)  # (past the polls' grace, not the flush's)
-                return await write(polls)
-
-            saves._write = held  # type: ignore[method-assign]
+            # (past the polls' grace, not the flush's)
+            hold_writes_of(service, slow, writing, lambda: asyncio.sleep(grace * 1.5))
             stop = asyncio.Event()
             async with running(service, stop) as task:
                 await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
@@ -602,16 +611,7 @@ def test_a_stop_waits_for_answers_being_stored_one_grace_then_ends(
         async with Upstream() as up:
             fast, slow = two_feeds(up, tmp_path, gate)
             service = Service(tmp_path / "feeds.opml", db, settings(grace))
-            saves = service.polls._saves
-            write = saves._write
-
-            async def held(polls: list[Any]) -> Any:
-                if any(state.url == slow for state, _ in polls):
-                    writing.set()
-                    await release.wait()  # (never, while the stop runs)
-                return await write(polls)
-
-            saves._write = held  # type: ignore[method-assign]
+            hold_writes_of(service, slow, writing, release.wait)  # (never, while the stop runs)
             stop = asyncio.Event()
             async with running(service, stop) as task:
                 await until(lambda: grouped(db, fast) > 0, "the fast feed's items grouped")
