@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DOMAIN_NAME", "TITLE_PARTS", "bare_name", "borne_out", "compact", "feed_title_name"]
+__all__ = [
+    "DOMAIN_NAME",
+    "TITLE_PARTS",
+    "bare_name",
+    "borne_out",
+    "compact",
+    "domain_label",
+    "feed_title_name",
+    "written_name",
+]
 
 TITLE_PARTS = re.compile(r"\s[-–—|/>:]\s|\s?\|\s?|:\s")
 DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+")
@@ -34,9 +43,7 @@ def feed_title_name(title: str, site: str) -> str:
         return title
     from .dedupe import outlet_key  # (here: the pages' bylines read `bare_name` alone)
 
-    key = outlet_key(site)
-    domain = "." in key and "/" not in key and key.rsplit(".", 1)[1].isalpha()  # (no address)
-    label = compact(key.split(".")[0]) if domain else ""
+    label = domain_label(outlet_key(site))
     ranks = [_names_site(part, label) if label else 0 for part in parts]
     best = max(ranks)
     borne = sorted(
@@ -50,11 +57,27 @@ def feed_title_name(title: str, site: str) -> str:
     return title
 
 
+def domain_label(key: str) -> str:
+    """The first label of an outlet key that is a domain, written as a name is in it
+    (`compact`: "nzherald" of nzherald.co.nz, "businessstandard" of business-standard.com);
+    "" for an address, a host without a dot, or a channel on a platform ("youtube.com/…")."""
+    host = key.removeprefix("www.")
+    if "/" in host or "." not in host or not host.rsplit(".", 1)[1].isalpha():
+        return ""
+    return compact(host.split(".")[0])
+
+
+def written_name(part: str) -> str:
+    """A feed title's part as a name: one written as a domain by its first label ("CNN.com"
+    → "CNN")."""
+    return part.split(".")[0] if DOMAIN_NAME.fullmatch(part) else part
+
+
 def _names_site(part: str, label: str) -> int:
     """How surely a feed title's part names the site of domain label `label`: 2 when it holds
     the label whole (a part written as a domain by its first label) or its words' initials
     are it, 1 when it is only borne out (`borne_out`: "Business" of businessstandard), else 0."""
-    written = part.split(".")[0] if DOMAIN_NAME.fullmatch(part) else part
+    written = written_name(part)
     initials = "".join(word[0] for word in written.casefold().split() if word[0].isalnum())
     bare = bare_name(written)
     if (borne_out(bare, label) and label in compact(written)) or (

@@ -18,7 +18,14 @@ from .dedupe import outlet_key as url_outlet
 from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
-from .outlet_names import DOMAIN_NAME, TITLE_PARTS, bare_name, borne_out, compact
+from .outlet_names import (
+    TITLE_PARTS,
+    bare_name,
+    borne_out,
+    compact,
+    domain_label,
+    written_name,
+)
 from .titles import own_outlet
 
 __all__ = [
@@ -119,25 +126,21 @@ def _channels_as_their_outlet(items: Sequence[Item], keys: list[str]) -> list[st
 def _site_forms(name: str, key: str) -> dict[str, bool]:
     """What a site's feed title and outlet may name the site by, to match its channel's name,
     each with whether the site's domain bears it out: for an outlet that is a domain, its
-    first label after a dot (".foxnews": a channel's whole name only, `_channel_forms`, is
-    matched with it), and the title's first and last parts bare (`bare_name`; a part
-    written as a domain, "CNN.com", by its first label), borne out where that label holds
+    first label after a dot (`domain_label`; ".foxnews": a channel's whole name only,
+    `_channel_forms`, is matched with it), and the title's first and last parts bare
+    (`bare_name`; `written_name`: "CNN.com" by its first label), borne out where that label holds
     them or they hold it (`borne_out`). A section's name sits first or last as often as the
     outlet's ("BBC News - Home", "Breaking News | Daily Telegraph", "WSJ.com: World News"):
     a part not borne out names no channel ("World News" is not the site's), but still makes
     a name two sites could own."""
-    host = key.partition("/")[0]
-    label = compact(host.removeprefix("www.").split(".")[0]) if "/" not in key else ""
+    label = domain_label(key)
     # (a label that is a channel's word only, "news" of news.com.au, names no channel "News")
-    forms = {f".{label}": True} if "." in host and bare_name(label) else {}
+    forms = {f".{label}": True} if bare_name(label) else {}
     parts = TITLE_PARTS.split(name)
     for part in {parts[0], parts[-1]}:
-        part = part.strip()
-        if DOMAIN_NAME.fullmatch(part):
-            part = part.split(".")[0]
-        bare = bare_name(part)
+        bare = bare_name(written_name(part.strip()))
         if bare:
-            forms[bare] = forms.get(bare, False) or ("." in host and borne_out(bare, label))
+            forms[bare] = forms.get(bare, False) or borne_out(bare, label)
     return forms
 
 

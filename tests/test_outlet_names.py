@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.outlet_names import feed_title_name
+from aggregator.outlet_names import domain_label, feed_title_name
 from aggregator.store import Store
 
 
@@ -105,3 +105,19 @@ def test_items_stored_under_their_feeds_whole_title_take_the_outlets_name(
         "c": "Ridge Post",
         "d": "Valley - World",
     }
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("harbourgazette.example", "harbourgazette"),
+        ("www.business-standard.example", "businessstandard"),
+        ("nzh.co.example", "nzh"),
+        ("10.0.0.1", ""),  # (an address)
+        ("localhost", ""),
+        ("youtube.com/channel/UC123", ""),  # (a channel: its name is its own)
+        ("harbour gazette", ""),  # (an outlet known by its name only)
+    ],
+)
+def test_a_domains_label_is_written_as_a_name_is(key: str, label: str) -> None:
+    assert domain_label(key) == label
