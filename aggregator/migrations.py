@@ -686,3 +686,30 @@ def item_language(db: Database) -> None:
                 "UPDATE items SET language = ? WHERE feed_url = ? AND language IS NULL",
                 [language, url],
             )
+
+
+@migrations(name="sources_0009_outlet_names_without_listing_words")
+def outlet_names_without_listing_words(db: Database) -> None:
+    """Items named by their feed's own title, whole or one part of it, as `feed_title_name`
+    named them before it left out the words that say what a feed lists ("NPR Topics" of
+    "NPR Topics: News") and a title that names a section only ("California" of
+    latimes.com/california/), named as that feed's new items are. Items the OPML names, or
+    that name their own publisher, keep their names."""
+    from .outlet_names import TITLE_PARTS
+    from .pipeline import opml_outlet_name, outlet_label
+
+    rows = db.execute(
+        "SELECT s.url, s.title, s.html_url, f.title, f.link FROM sources s "
+        "JOIN feeds f ON f.url = s.url WHERE f.title IS NOT NULL"
+    ).fetchall()
+    for url, opml_title, html_url, feed_title, link in rows:
+        whole = feed_title.strip()
+        if not whole or opml_outlet_name(url, opml_title, html_url):
+            continue
+        name = outlet_label(url, opml_title, html_url, feed_title, link)
+        former = {whole[:200]} | {part.strip()[:200] for part in TITLE_PARTS.split(whole)}
+        for old in sorted(former - {name, ""}):
+            db.execute(
+                "UPDATE items SET outlet_name = ? WHERE feed_url = ? AND outlet_name = ?",
+                [name, url, old],
+            )

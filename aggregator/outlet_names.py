@@ -5,6 +5,8 @@ with its parts."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
+from urllib.parse import urlsplit
 
 __all__ = [
     "DOMAIN_NAME",
@@ -37,23 +39,32 @@ def feed_title_name(title: str, site: str) -> str:
     business-standard.com before "Business News", then the shortest),
     else the one part that is more than section words ("Lakeland Herald - Top Stories") with
     a word the domain holds, when there is a domain ("herald" of lkherald.example); else the
-    title whole ("Metro Evening Headlines", "Weather - Top Stories" of metro.example)."""
-    parts = [part.strip() for part in TITLE_PARTS.split(title)]
-    if len(parts) < 2 or not all(parts):
-        return title
-    from .dedupe import outlet_key  # (here: the pages' bylines read `bare_name` alone)
+    title whole ("Weather - Top Stories" of metro.example). The name is taken without the
+    words after the outlet's own that say what the feed lists (`_without_listing`: "NPR" of
+    "NPR Topics: News", "RNZ" of "RNZ New Zealand Headlines"). A title that names a section
+    of the site only (`_names_section`: "Top Stories", or "California" of
+    latimes.com/california/) names the outlet by the site's domain ("latimes.com")."""
+    from .dedupe import PLATFORM_HOSTS, outlet_key  # (the pages' bylines read `bare_name` alone)
 
-    label = domain_label(outlet_key(site))
+    key = outlet_key(site)
+    label = domain_label(key)
+    parts = [part.strip() for part in TITLE_PARTS.split(title)]
+    if len(parts) < 2:
+        if label and key not in PLATFORM_HOSTS and _names_section(title, site):
+            return key
+        return _without_listing(title, label) if label else title
+    if not all(parts):
+        return title
     ranks = [_names_site(part, label) if label else 0 for part in parts]
     best = max(ranks)
     borne = sorted(
         (part for part, rank in zip(parts, ranks, strict=True) if best and rank == best), key=len
     )
     if len(borne) == 1 or (borne and len(borne[0]) < len(borne[1])):
-        return borne[0]  # (the shortest: "Al Jazeera – … Video from Al Jazeera")
-    named = [part for part in parts if not _is_section(part)]
+        return _without_listing(borne[0], label)  # (the shortest: "Al Jazeera – … from Al Jazeera")
+    named = [part for part in parts if not _names_section(part, site)]
     if len(named) == 1 and (not label or _shares_word(named[0], label)):
-        return named[0]
+        return _without_listing(named[0], label) if label else named[0]
     return title
 
 
@@ -71,6 +82,55 @@ def written_name(part: str) -> str:
     """A feed title's part as a name: one written as a domain by its first label ("CNN.com"
     → "CNN")."""
     return part.split(".")[0] if DOMAIN_NAME.fullmatch(part) else part
+
+
+# Words after an outlet's own name that say what its feed lists ("NPR Topics", "Reuters
+# Headlines"); "News" is not one, it is the name's own ("BBC News").
+_LISTING_WORDS = frozenset("articles feed feeds headlines latest rss topics updates".split())
+
+
+def _without_listing(name: str, label: str) -> str:
+    """`name` without the words after the outlet's own that say what the feed lists: the
+    shortest run of its first words that holds the domain's label whole or is its initials
+    (`_names_site` 2), followed by a listing word alone ("Topics", "Latest") or by words in
+    capitals that end in a section or listing word ("New Zealand Headlines", "Singapore
+    News"); else `name` ("BBC News", "heise online News")."""
+    words = name.split()
+    for end in range(1, len(words)):
+        tail = words[end:]
+        last = compact(tail[-1])
+        lists = (
+            last in _LISTING_WORDS
+            if len(tail) == 1
+            else (last in _LISTING_WORDS or last in _SECTION_WORDS)
+            and all(word[0].isupper() for word in tail)
+        )
+        if lists and _names_site(" ".join(words[:end]), label) == 2:
+            return " ".join(words[:end])
+    return name
+
+
+# Steps of a site's path that say the next one names a section ("/sections/politics/").
+_SECTION_STEPS = frozenset(
+    "categories category news section sections tag tags topic topics".split()
+)
+
+
+def _names_section(part: str, site: str) -> bool:
+    """Whether a feed title's part names a section of the site, not the outlet: section
+    words only (`_is_section`), or a step of the path of the site's page, the first or one
+    after a step that says so ("California" of https://www.latimes.com/california/,
+    "Politics" of …/sections/politics/; not elsewhere, where a site's community or user goes
+    by its own name: "Python" of reddit.com/r/python/)."""
+    if _is_section(part):
+        return True
+    try:
+        steps = [compact(step) for step in urlsplit(site).path.split("/") if step]
+    except ValueError:
+        return False
+    sections = steps[:1] + [step for before, step in pairwise(steps) if before in _SECTION_STEPS]
+    written = compact(part)
+    return bool(written) and written in sections
 
 
 def _names_site(part: str, label: str) -> int:

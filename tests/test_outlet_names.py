@@ -41,8 +41,28 @@ from aggregator.store import Store
         ("Lakeland Herald - Top Stories", "https://www.lkherald.example/", "Lakeland Herald"),
         ("Lakeland Herald - Top Stories", "http://127.0.0.1:8080/feed.xml", "Lakeland Herald"),
         ("Valley.example - RSS Channel - App International Edition", "", "Valley.example"),
+        # without the words after the outlet's own that name what the feed lists
+        ("HBR Topics: News", "https://www.hbr.example/rss/rss.php", "HBR"),
+        ("Metro Evening Headlines", "https://www.metro.example/", "Metro"),
+        ("The Coast Courier Valley News", "https://www.coastcourier.example/", "The Coast Courier"),
+        ("Northern Morning Post Latest News", "https://nmp.example/", "Northern Morning Post"),
+        ("Coast Courier Latest", "https://www.coastcourier.example/", "Coast Courier"),
+        # (not the outlet's own words: a name's "News", a qualifier in lower case)
+        ("Harbour News", "https://www.harbour.example/", "Harbour News"),
+        ("Harbour News - Home", "https://www.harbour.example/", "Harbour News"),
+        ("Harbour online News", "https://www.harbour.example/", "Harbour online News"),
+        ("Harbour Headlines", "http://127.0.0.1:8080/feed.xml", "Harbour Headlines"),
+        # a title that names a section of the site only: the site's domain
+        ("Lakeland", "https://www.valleytimes.example/lakeland/rss2.0.xml", "valleytimes.example"),
+        ("Lakeland", "https://www.valleytimes.example/sections/lakeland/", "valleytimes.example"),
+        ("Top Stories", "https://www.valleytimes.example/", "valleytimes.example"),
+        ("Lakeland - Valley Gazette", "https://www.vgazette.example/lakeland/", "Valley Gazette"),
+        # (not on a platform, where each channel is a publisher, nor without a domain)
+        ("Lakeland", "https://medium.com/lakeland", "Lakeland"),
+        ("Lakeland", "http://127.0.0.1:8080/lakeland/feed.xml", "Lakeland"),
+        ("Lakeland", "https://www.valleytimes.example/", "Lakeland"),
+        ("Lakeland", "https://www.forum.example/r/lakeland/", "Lakeland"),
         # else the title whole
-        ("Metro Evening Headlines", "https://www.metro.example/", "Metro Evening Headlines"),
         ("Politics: A Blog - Home", "", "Politics: A Blog - Home"),
         ("Politics: A Blog - Home", "https://politics.example/", "Politics"),
         ("Coast - Coast", "https://coast.example/", "Coast - Coast"),
@@ -121,3 +141,59 @@ def test_items_stored_under_their_feeds_whole_title_take_the_outlets_name(
 )
 def test_a_domains_label_is_written_as_a_name_is(key: str, label: str) -> None:
     assert domain_label(key) == label
+
+
+def test_items_stored_under_a_former_name_take_the_outlets_name(tmp_path: Path) -> None:
+    """Items stored before the listing words and a section's title were left out read
+    "HBR Topics" and "Lakeland" beside the feed's new items' "HBR" and "valleytimes.example"."""
+    path = tmp_path / "a.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    feeds = [
+        ("https://hbr.example/rss", "", "HBR Topics: News", "https://www.hbr.example/"),
+        (
+            "https://valleytimes.example/lakeland.xml",
+            "",
+            "Lakeland",
+            "https://www.valleytimes.example/lakeland/",
+        ),
+        (
+            "https://ridge.example/rss",
+            "Ridge Topics",
+            "Ridge Topics: News",
+            "https://ridge.example/",
+        ),
+    ]
+    conn.executemany(
+        "INSERT INTO sources (url, title, category, html_url) VALUES (?, ?, 'World', ?)",
+        [(url, title, link) for url, title, _, link in feeds],
+    )
+    conn.executemany(
+        "INSERT INTO feeds (url, title, link) VALUES (?, ?, ?)",
+        [(url, feed_title, link) for url, _, feed_title, link in feeds],
+    )
+    conn.executemany(
+        "INSERT INTO items (id, feed_url, guid, outlet_name) VALUES (?, ?, ?, ?)",
+        [
+            ("a", "https://hbr.example/rss", "a", "HBR Topics"),
+            ("b", "https://hbr.example/rss", "b", "HBR Topics: News"),
+            ("c", "https://hbr.example/rss", "c", "Wire Co"),  # (its publisher's)
+            ("d", "https://valleytimes.example/lakeland.xml", "d", "Lakeland"),
+            ("e", "https://ridge.example/rss", "e", "Ridge Topics"),  # (the operator's)
+        ],
+    )
+    name = "sources_0009_outlet_names_without_listing_words"
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [name])
+    conn.commit()
+    conn.close()
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    names = dict(conn.execute("SELECT id, outlet_name FROM items ORDER BY id"))
+    conn.close()
+    assert names == {
+        "a": "HBR",
+        "b": "HBR",
+        "c": "Wire Co",
+        "d": "valleytimes.example",
+        "e": "Ridge Topics",
+    }
