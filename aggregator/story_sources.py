@@ -19,6 +19,7 @@ from .headline import clean as clean_title
 from .item_kinds import KIND_LABELS
 from .models import Item, SourceRef
 from .outlet_names import (
+    DOMAIN_NAME,
     TITLE_PARTS,
     bare_name,
     borne_out,
@@ -208,7 +209,9 @@ def distinct_names(
 
 
 def _own_names(sources: Sequence[SourceRef], outlets: Sequence[str]) -> Sequence[SourceRef]:
-    """`sources`, each named by its domain alone taking the first other name its outlet has."""
+    """`sources`, each named by its domain alone taking the first other name its outlet has
+    (not another outlet's domain: a sister site's report that a feed carries, counted as the
+    feed's outlet, names no report on the feed's own site)."""
     bare = [
         source.outlet.casefold() in (key, key_name(key))
         for source, key in zip(sources, outlets, strict=True)
@@ -217,12 +220,17 @@ def _own_names(sources: Sequence[SourceRef], outlets: Sequence[str]) -> Sequence
         return sources
     names: dict[str, str] = {}
     for source, key, domain in zip(sources, outlets, bare, strict=True):
-        if not domain:
+        if not domain and not _other_domain(source.outlet, key):
             names.setdefault(key, source.outlet)
     return [
         dataclasses.replace(source, outlet=names[key]) if domain and key in names else source
         for source, key, domain in zip(sources, outlets, bare, strict=True)
     ]
+
+
+def _other_domain(name: str, key: str) -> bool:
+    """Whether a source's name is a domain of another outlet than its own (`key`)."""
+    return bool(DOMAIN_NAME.fullmatch(name.strip())) and url_outlet(name) != key
 
 
 def order(items: Sequence[Item]) -> list[Item]:

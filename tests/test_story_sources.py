@@ -126,6 +126,19 @@ def test_a_report_named_by_its_domain_takes_its_outlets_own_name() -> None:
     assert named[0].title == collected.title and named[0].url == collected.url
 
 
+def test_a_report_named_by_its_domain_takes_no_other_outlets_domain() -> None:
+    """A section's feed named by its site's domain, one of whose reports links to a sister
+    site (one outlet by `outlet_keys`): the site's own report does not read as the sister's."""
+    from dataclasses import replace
+
+    from aggregator.story_sources import distinct_names
+
+    own = source_ref(replace(dam_item(1), outlet_name="outlet1.example"))
+    sister = source_ref(replace(dam_item(2), outlet_name="sister.example"))
+    named = distinct_names([own, sister], ["outlet1.example", "outlet1.example"])
+    assert [ref.outlet for ref in named] == ["outlet1.example", "sister.example"]
+
+
 def test_one_outlets_several_reports_keep_its_name() -> None:
     from dataclasses import replace
 
