@@ -94,9 +94,12 @@ def _without_listing(name: str, label: str) -> str:
     shortest run of its first words that holds the domain's label whole or is its initials
     (`_names_site` 2), followed by a listing word alone ("Topics", "Latest") or by words in
     capitals that end in a section or listing word ("New Zealand Headlines", "Singapore
-    News"); else `name` ("BBC News", "heise online News")."""
+    News"); else `name` ("BBC News", "heise online News"). "News" right after those words is
+    the name's own: "BBC News Top Stories" reads "BBC News", as "BBC News - Top Stories" does."""
     words = name.split()
     for end in range(1, len(words)):
+        if compact(words[end]) == "news":
+            continue  # (a name's "News" stays with the name: "Sky News Latest")
         tail = words[end:]
         last = compact(tail[-1])
         lists = (

@@ -50,6 +50,8 @@ from aggregator.store import Store
         # (not the outlet's own words: a name's "News", a qualifier in lower case)
         ("Harbour News", "https://www.harbour.example/", "Harbour News"),
         ("Harbour News - Home", "https://www.harbour.example/", "Harbour News"),
+        ("Harbour News Latest", "https://www.harbour.example/", "Harbour News"),
+        ("Harbour News Top Stories", "https://www.harbour.example/", "Harbour News"),
         ("Harbour online News", "https://www.harbour.example/", "Harbour online News"),
         ("Harbour Headlines", "http://127.0.0.1:8080/feed.xml", "Harbour Headlines"),
         # a title that names a section of the site only: the site's domain
