@@ -44,13 +44,21 @@ def feed_title_name(title: str, site: str) -> str:
     "NPR Topics: News", "RNZ" of "RNZ New Zealand Headlines"). A title that names a section
     of the site only (`_names_section`: "Top Stories", or "California" of
     latimes.com/california/) names the outlet by the site's domain ("latimes.com")."""
-    from .dedupe import PLATFORM_HOSTS, outlet_key  # (the pages' bylines read `bare_name` alone)
+    from .dedupe import PLATFORM_HOSTS, REDIRECTOR_HOSTS, outlet_key  # (bylines: `bare_name`)
 
     key = outlet_key(site)
     label = domain_label(key)
     parts = [part.strip() for part in TITLE_PARTS.split(title)]
     if len(parts) < 2:
-        if label and key not in PLATFORM_HOSTS and _names_section(title, site):
+        # (not a title that names the site, nor a redirector's domain: a feed without a home
+        # page is read by its own address, "feeds.feedburner.com/LakelandHerald")
+        if (
+            label
+            and key not in PLATFORM_HOSTS
+            and key not in REDIRECTOR_HOSTS
+            and _names_site(title, label) < 2
+            and _names_section(title, site)
+        ):
             return key
         return _without_listing(title, label) if label else title
     if not all(parts):

@@ -64,6 +64,14 @@ from aggregator.store import Store
         ("Lakeland", "http://127.0.0.1:8080/lakeland/feed.xml", "Lakeland"),
         ("Lakeland", "https://www.valleytimes.example/", "Lakeland"),
         ("Lakeland", "https://www.forum.example/r/lakeland/", "Lakeland"),
+        # (nor a redirector, nor a title that names the site: a feed without a home page is
+        # read by its own address, whose path names the feed)
+        ("Lakeland Herald", "https://feeds.feedburner.com/LakelandHerald", "Lakeland Herald"),
+        (
+            "Lakeland Herald",
+            "https://feeds.lakelandherald.example/lakelandherald/",
+            "Lakeland Herald",
+        ),
         # else the title whole
         ("Politics: A Blog - Home", "", "Politics: A Blog - Home"),
         ("Politics: A Blog - Home", "https://politics.example/", "Politics"),
