@@ -690,13 +690,14 @@ def item_language(db: Database) -> None:
 
 @migrations(name="sources_0009_outlet_names_without_listing_words")
 def outlet_names_without_listing_words(db: Database) -> None:
-    """Items named by their feed's own title, whole or one part of it, as `feed_title_name`
-    named them before it left out the words that say what a feed lists ("NPR Topics" of
-    "NPR Topics: News") and a title that names a section only ("California" of
-    latimes.com/california/), named as that feed's new items are. Items the OPML names, or
-    that name their own publisher, keep their names."""
-    from .outlet_names import TITLE_PARTS
-    from .pipeline import opml_outlet_name, outlet_label
+    """Items named by their feed's own title as `feed_title_name` named them before it left
+    out the words that say what a feed lists ("NPR Topics" of "NPR Topics: News") and a
+    title that names a section only ("California" of latimes.com/california/), the title
+    whole or a part it could choose (`former_names`), named as that feed's new items are.
+    Items the OPML names, or that name their own publisher, keep their names (a part of a
+    collecting feed's title no outlet name was chosen from may be a publisher's)."""
+    from .outlet_names import former_names
+    from .pipeline import opml_outlet_name, outlet_label, outlet_site
 
     rows = db.execute(
         "SELECT s.url, s.title, s.html_url, f.title, f.link FROM sources s "
@@ -707,7 +708,8 @@ def outlet_names_without_listing_words(db: Database) -> None:
         if not whole or opml_outlet_name(url, opml_title, html_url):
             continue
         name = outlet_label(url, opml_title, html_url, feed_title, link)
-        former = {whole[:200]} | {part.strip()[:200] for part in TITLE_PARTS.split(whole)}
+        site = outlet_site(url, html_url, link)
+        former = {old[:200] for old in former_names(whole, site)}
         for old in sorted(former - {name, ""}):
             db.execute(
                 "UPDATE items SET outlet_name = ? WHERE feed_url = ? AND outlet_name = ?",

@@ -16,6 +16,7 @@ __all__ = [
     "compact",
     "domain_label",
     "feed_title_name",
+    "former_names",
     "written_name",
 ]
 
@@ -74,6 +75,25 @@ def feed_title_name(title: str, site: str) -> str:
     if len(named) == 1 and (not label or _shares_word(named[0], label)):
         return _without_listing(named[0], label) if label else named[0]
     return title
+
+
+def former_names(title: str, site: str) -> set[str]:
+    """What `feed_title_name` may have named the outlet by before it left out listing words
+    and named a section's feed by its domain (sources_0009): the title whole, a part the
+    domain bears out, or the one part more than section words with a word the domain holds.
+    Not any other part: a collecting feed's title may hold a publisher's name ("Wire Co -
+    Valley Digest"), which that publisher's own items bear."""
+    from .dedupe import outlet_key
+
+    label = domain_label(outlet_key(site))
+    parts = [part.strip() for part in TITLE_PARTS.split(title)]
+    if len(parts) < 2 or not all(parts):
+        return {title}
+    borne = {part for part in parts if label and _names_site(part, label)}
+    named = [part for part in parts if not _is_section(part)]
+    if len(named) == 1 and (not label or _shares_word(named[0], label)):
+        borne.add(named[0])
+    return {title} | borne
 
 
 def domain_label(key: str) -> str:

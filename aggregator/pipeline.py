@@ -84,9 +84,14 @@ def outlet_label(
     if title:
         return title[:200]
     if feed_title and feed_title.strip():
-        site = next((u for u in (link, html_url) if u and u.startswith(("http:", "https:"))), url)
-        return feed_title_name(feed_title.strip(), site)[:200]
+        return feed_title_name(feed_title.strip(), outlet_site(url, html_url, link))[:200]
     return urlsplit(url).hostname or url
+
+
+def outlet_site(url: str, html_url: str | None, link: str | None) -> str:
+    """The site a feed's title is read with (`outlet_label`): the feed's own home page, else
+    the OPML's `htmlUrl` (http(s) only), else the feed's address."""
+    return next((u for u in (link, html_url) if u and u.startswith(("http:", "https:"))), url)
 
 
 def opml_outlet_name(url: str, opml_title: str | None, html_url: str | None) -> str:

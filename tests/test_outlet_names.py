@@ -207,3 +207,39 @@ def test_items_stored_under_a_former_name_take_the_outlets_name(tmp_path: Path) 
         "d": "valleytimes.example",
         "e": "Ridge Topics",
     }
+
+
+def test_items_naming_their_publisher_keep_it_though_the_feeds_title_holds_it(
+    tmp_path: Path,
+) -> None:
+    """A collecting feed's title may hold a publisher's name as a part its outlet's name never
+    was ("Wire Co - Valley Digest", as a news service titles a publisher's page): that
+    publisher's items are not renamed "Valley Digest"."""
+    path = tmp_path / "a.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    url, link = "https://valleydigest.example/rss", "https://www.valleydigest.example/"
+    conn.execute(
+        "INSERT INTO sources (url, title, category, html_url) VALUES (?, '', 'World', ?)",
+        [url, link],
+    )
+    conn.execute(
+        "INSERT INTO feeds (url, title, link) VALUES (?, ?, ?)",
+        [url, "Wire Co - Valley Digest Latest", link],
+    )
+    conn.executemany(
+        "INSERT INTO items (id, feed_url, guid, outlet_name) VALUES (?, ?, ?, ?)",
+        [
+            ("a", url, "a", "Wire Co"),  # (its publisher's)
+            ("b", url, "b", "Valley Digest Latest"),  # (the name before)
+        ],
+    )
+    name = "sources_0009_outlet_names_without_listing_words"
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [name])
+    conn.commit()
+    conn.close()
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    names = dict(conn.execute("SELECT id, outlet_name FROM items ORDER BY id"))
+    conn.close()
+    assert names == {"a": "Wire Co", "b": "Valley Digest"}
