@@ -8,6 +8,8 @@ import re
 from itertools import pairwise
 from urllib.parse import urlsplit
 
+from .platforms import account_outlet
+
 __all__ = [
     "DOMAIN_NAME",
     "TITLE_PARTS",
@@ -152,9 +154,12 @@ def _names_section(part: str, site: str) -> bool:
     words only (`_is_section`), or a step of the path of the site's page, the first or one
     after a step that says so ("California" of https://www.latimes.com/california/,
     "Politics" of …/sections/politics/; not elsewhere, where a site's community or user goes
-    by its own name: "Python" of reddit.com/r/python/)."""
+    by its own name: "Python" of reddit.com/r/python/, nor a social account's page, whose
+    step is the account: "Lakeland" of social.example/@lakeland)."""
     if _is_section(part):
         return True
+    if account_outlet(site):
+        return False
     try:
         steps = [compact(step) for step in urlsplit(site).path.split("/") if step]
     except ValueError:

@@ -64,6 +64,9 @@ from aggregator.store import Store
         ("Lakeland", "http://127.0.0.1:8080/lakeland/feed.xml", "Lakeland"),
         ("Lakeland", "https://www.valleytimes.example/", "Lakeland"),
         ("Lakeland", "https://www.forum.example/r/lakeland/", "Lakeland"),
+        # (nor a social account's page, whose first step is the account: it is the outlet)
+        ("Lakeland", "https://social.example/@lakeland", "Lakeland"),
+        ("Lakeland", "https://t.me/lakeland", "Lakeland"),
         # (nor a redirector, nor a title that names the site: a feed without a home page is
         # read by its own address, whose path names the feed)
         ("Lakeland Herald", "https://feeds.feedburner.com/LakelandHerald", "Lakeland Herald"),
