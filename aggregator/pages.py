@@ -96,8 +96,11 @@ form.signup{display:flex;flex-wrap:wrap;gap:.25rem}form.signup input{font:inheri
 max-width:80vw}form button{font:inherit}.away{position:absolute;left:-9999px;width:1px}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 a:visited{color:#c58af9}.meta,header,footer,figcaption{color:#aaa}section>h2{border-color:#ddd}
-.digest{background:#1d2330}mark{background:#5c4d14}figure.picture img,img.thumb{background:#22262e}}
+.digest{background:#1d2330}mark{background:#403610}figure.picture img,img.thumb{background:#22262e}}
 """.strip()
+# Says the pages follow the reader's colour scheme: in dark mode the browser draws the
+# search box, buttons and scrollbars dark, and a page without the style (404, 503) dark too.
+COLOR_SCHEME_META = '<meta name="color-scheme" content="light dark">'
 
 FAVICON_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
@@ -246,6 +249,7 @@ def _page(
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            COLOR_SCHEME_META,
             f"<title>{head_title}</title>",
             f'<meta name="description" content="{description_attr}">',
             f'<link rel="canonical" href="{canonical_attr}">',
@@ -634,7 +638,7 @@ def render_not_found_html(home: str | None = None, words: Words = ENGLISH) -> st
     return (
         f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"{GENERATOR_META}<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"{COLOR_SCHEME_META}{GENERATOR_META}<title>{title}</title></head>\n<body><h1>{title}</h1>"
         f"<p>{words('nothing_here')}</p>{way_on}</body></html>\n"
     )
 

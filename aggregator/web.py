@@ -41,7 +41,7 @@ from aggregator.health import report as health_report
 from aggregator.metrics import CONTENT_TYPE as METRICS_TYPE
 from aggregator.metrics import RELAY_HEADERS, Network, allowed
 from aggregator.metrics import render as render_metrics
-from aggregator.pages import render_not_found_html
+from aggregator.pages import COLOR_SCHEME_META, render_not_found_html
 from aggregator.picture_proxy import Pictures
 from aggregator.publish import (
     ALL_SLUG,
@@ -352,7 +352,7 @@ def unavailable_response(words: Words = ENGLISH) -> web.Response:
     body = (
         f'<!doctype html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head>\n<body><h1>{title}</h1>"
+        f"{COLOR_SCHEME_META}<title>{title}</title></head>\n<body><h1>{title}</h1>"
         f"<p>{words('unavailable_text')}</p></body></html>\n"
     )
     return web.Response(
