@@ -549,19 +549,20 @@ def picture_html(
 ) -> str:
     """A story's picture (`picture`'s answer), "" when it has none: on its page a figure
     credited to its outlet ("Image: BBC News"), beside a teaser a thumbnail (`thumb`) with the
-    credit as its title. Loaded lazily and sending no referrer; no text of its own (the
-    headline says what it shows)."""
+    credit as its title. Sending no referrer; no text of its own (the headline says what it
+    shows). A thumbnail loads lazily; a page's figure, under its headline in the first screen,
+    at once."""
     if found is None:
         return ""
     url, credit = found
     credit = words("image_credit", outlet=credit) if credit else ""
     src = html.escape(url, quote=True)
-    lazy = 'loading="lazy" decoding="async" referrerpolicy="no-referrer"'
+    quiet = 'decoding="async" referrerpolicy="no-referrer"'
     if thumb:
         title = f' title="{esc(credit)}"' if credit else ""
-        return f'<img class="thumb" src="{src}" alt=""{title} {lazy}>'
+        return f'<img class="thumb" src="{src}" alt=""{title} loading="lazy" {quiet}>'
     caption = f"<figcaption{ours or _AUTO}>{esc(credit)}</figcaption>" if credit else ""
-    return f'<figure class="picture"><img src="{src}" alt="" {lazy}>{caption}</figure>'
+    return f'<figure class="picture"><img src="{src}" alt="" {quiet}>{caption}</figure>'
 
 
 def listed_sources(

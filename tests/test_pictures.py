@@ -105,7 +105,7 @@ def test_pages_show_the_picture_credited_and_name_it_for_link_previews(
     assert story_path is not None
     page = get(instance, story_path.group(1))
     figure = re.search(
-        r'<figure class="picture"><img src="([^"]+)" alt="" loading="lazy" decoding="async" '
+        r'<figure class="picture"><img src="([^"]+)" alt="" decoding="async" '
         r'referrerpolicy="no-referrer"><figcaption dir="auto">Image: ([^<]+)</figcaption>',
         page,
     )
@@ -121,6 +121,23 @@ def pictured(story_id: str, image: str, source: int = 0) -> Story:
     assert story.summary is not None
     summary = dataclasses.replace(story.summary, image=image, image_source=source)
     return dataclasses.replace(story, summary=summary)
+
+
+def test_a_story_pages_picture_loads_at_once_and_thumbnails_when_scrolled_to() -> None:
+    """The story page's picture sits under its headline, in the first screen at phone width
+    (the page's largest element): lazily loaded, it waited for layout (Chromium reports it).
+    A list's thumbnails stay lazy: most are below the first screen."""
+    story = pictured("s1", "https://img.example/dam.jpg")
+    settings = PublishSettings()
+    page = render_story_html(story, settings, [])
+    figure = re.search(r'<figure class="picture"><img [^>]*>', page)
+    assert figure is not None and 'src="https://img.example/dam.jpg"' in figure.group(0)
+    assert "loading=" not in figure.group(0)  # eager, the default
+    assert 'referrerpolicy="no-referrer"' in figure.group(0)
+    listed = render_category_html("World News", "world-news", [story], settings, story.updated)
+    assert listed is not None
+    thumb = re.search(r'<img class="thumb" [^>]*>', listed)
+    assert thumb is not None and 'loading="lazy"' in thumb.group(0)
 
 
 def test_a_picture_address_cannot_break_out_of_its_attribute() -> None:
