@@ -13,7 +13,7 @@ import contextlib
 import logging
 import smtplib
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -278,15 +278,24 @@ class DigestJob:
         publish = self.settings.publish
         return publish.in_language(language) if language else publish
 
-    async def picks(self, category: str, now: datetime, name: str | None = None) -> list[Pick]:
+    async def picks(
+        self,
+        category: str,
+        now: datetime,
+        name: str | None = None,
+        only: Collection[str] | None = None,
+    ) -> list[Pick]:
         """The stories the category's digest would carry now (`name`: the category's name now,
-        `named_now`)."""
+        `named_now`), of `only` those when given (what the day's digest carried to the
+        readers who have it)."""
         if name is None:
             name = await asyncio.to_thread(self.named_now, category)
         versions = await self.write(self.books.sent_versions, category)
         last = await self.write(self.books.last_sent, category)
         since = window_start(now, last, self.settings.digest)
         stories = await asyncio.to_thread(self.reader.stories_since, name, since)
+        if only is not None:
+            stories = [s for s in stories if s.id in only]
         # (each is one changed since, or whose newest report came in since: `stories_since`)
         known = {s.id for s in stories}
         return select(stories, versions, now, self.settings.digest, since, known=known)
@@ -301,7 +310,10 @@ class DigestJob:
         digest = self.settings.digest
         now = self.clock()
         name = await asyncio.to_thread(self.named_now, job.category)
-        picks = await self.picks(job.category, now, name)
+        # (a later attempt at a day some readers have: the stories they had, not the news
+        # come in since, which the next day's digest carries to everyone)
+        carried = await self.write(self.books.carried, job.category, job.day)
+        picks = await self.picks(job.category, now, name, carried)
         attempt = await self.write(
             self.books.begin, job.category, job.day, now, now + retry_delay(job.attempt, digest)
         )
@@ -323,12 +335,14 @@ class DigestJob:
             return Outcome(job.category, job.day, "empty")
         recipients = [address for address in recipients if address.lower() not in done]
         copies = [copy for copy in copies if _reader_of(copy).lower() not in done]
-        sent, error = await self._deliver(job, msg if recipients else None, recipients, copies)
+        sent, error = await self._deliver(
+            job, msg if recipients else None, recipients, copies, picks
+        )
         earlier = Delivery(
             tuple(a for a, reply in done.items() if reply is None),
             {a: reply for a, reply in done.items() if reply is not None},
         )
-        return await self._record(job, attempt, now, msg, picks, earlier + sent, error)
+        return await self._record(job, attempt, now, msg, picks, earlier + sent, error, carried)
 
     async def _deliver(
         self,
@@ -336,6 +350,7 @@ class DigestJob:
         msg: EmailMessage | None,
         recipients: Sequence[str],
         copies: Sequence[EmailMessage],
+        picks: Sequence[Pick] = (),
     ) -> tuple[Delivery, str | None]:
         """Send over as many connections as it takes, recording each one's replies; what the
         server did, and why it stopped short (None: it did not)."""
@@ -350,7 +365,7 @@ class DigestJob:
             except DeliveryError as exc:
                 part, error = exc.partial, str(exc)
             if part.accepted or part.refused:
-                await self.write(self.books.delivered_to, job.category, job.day, part)
+                await self.write(self.books.delivered_to, job.category, job.day, part, picks)
             sent += part
             if error is not None:
                 break
@@ -378,6 +393,7 @@ class DigestJob:
         picks: Sequence[Pick],
         sent: Delivery,
         error: str | None,
+        carried: dict[str, int] | None = None,
     ) -> Outcome:
         """Record and log an attempt's outcome: sent once anyone has the day's digest and no
         further attempt is due; failed (and retried, while attempts are left) otherwise."""
@@ -412,6 +428,7 @@ class DigestJob:
             picks,
             len(sent.accepted),
             note,
+            carried,
         )
         log.info(
             "digest=%r day=%s status=sent stories=%d recipients=%d%s",

@@ -6,7 +6,8 @@ Writes go through the store's single write connection (call them on the writer t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,10 +94,30 @@ class DigestBooks:
         )
         return {r["address"]: r["reply"] for r in rows}
 
-    def delivered_to(self, category: str, day: date, sent: Delivery) -> None:
-        """Remember what the server did with the day's digest on one connection."""
+    def carried(self, category: str, day: date) -> dict[str, int] | None:
+        """The stories (id → version) the day's digest carried to the readers an earlier
+        attempt reached (None: it reached nobody yet, or the day is settled)."""
+        rows = self._rows(
+            "SELECT carried FROM digest_runs WHERE category = ? AND day = ?",
+            [category, day.isoformat()],
+        )
+        said = rows[0]["carried"] if rows else None
+        return {str(k): int(v) for k, v in json.loads(said).items()} if said else None
+
+    def delivered_to(
+        self, category: str, day: date, sent: Delivery, picks: Iterable[Pick] = ()
+    ) -> None:
+        """Remember what the server did with the day's digest on one connection; the first
+        time anyone took it, which stories (`picks`) it carried (`carried`)."""
         rows = [(a, None) for a in sent.accepted] + list(sent.refused.items())
+        carried = json.dumps({p.story.id: p.story.version for p in picks})
         with self.store.transaction():
+            if sent.accepted:
+                self.store.db.execute(
+                    "UPDATE digest_runs SET carried = COALESCE(carried, ?) "
+                    "WHERE category = ? AND day = ?",
+                    [carried, category, day.isoformat()],
+                )
             self.store.conn.executemany(
                 "INSERT OR REPLACE INTO digest_deliveries(category, day, address, reply) "
                 "VALUES (?, ?, ?, ?)",
@@ -104,8 +125,12 @@ class DigestBooks:
             )
 
     def _settled(self, category: str, day: date) -> None:
-        """The day's digest needs no further attempt: forget who had it (a later `digest
-        --send-now` goes to everyone)."""
+        """The day's digest needs no further attempt: forget who had it and what it carried
+        (a later `digest --send-now` goes to everyone, with what is new then)."""
+        self.store.db.execute(
+            "UPDATE digest_runs SET carried = NULL WHERE category = ? AND day = ?",
+            [category, day.isoformat()],
+        )
         self.store.db.execute(
             "DELETE FROM digest_deliveries WHERE category = ? AND day = ?",
             [category, day.isoformat()],
@@ -120,9 +145,13 @@ class DigestBooks:
         picks: Iterable[Pick],
         recipients: int,
         error: str | None = None,
+        carried: Mapping[str, int] | None = None,
     ) -> None:
-        """The digest went out: mark the day done and remember each story's sent version."""
+        """The digest went out: mark the day done and remember each story's sent version (a
+        story's version as `carried` to the day's first readers, when older: its newer one
+        is an update to them)."""
         picks = list(picks)
+        carried = carried or {}
         with self.store.transaction():
             self.store.db.execute(
                 "UPDATE digest_runs SET status = 'sent', sent_at = ?, next_attempt_at = NULL, "
@@ -144,7 +173,13 @@ class DigestBooks:
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT(category, story_id) DO UPDATE SET "
                     "version = MAX(version, excluded.version), day = excluded.day, "
                     "sent_at = excluded.sent_at",
-                    [category, pick.story.id, pick.story.version, day.isoformat(), to_iso(now)],
+                    [
+                        category,
+                        pick.story.id,
+                        min(pick.story.version, carried.get(pick.story.id, pick.story.version)),
+                        day.isoformat(),
+                        to_iso(now),
+                    ],
                 )
             self._settled(category, day)
 

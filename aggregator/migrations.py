@@ -715,3 +715,12 @@ def outlet_names_without_listing_words(db: Database) -> None:
                 "UPDATE items SET outlet_name = ? WHERE feed_url = ? AND outlet_name = ?",
                 [name, url, old],
             )
+
+
+@migrations(name="digest_0005_carried")
+def digest_carried(db: Database) -> None:
+    """The stories (id → version, JSON) a day's digest carried to the first readers who took
+    it (`digest_runs.carried`, NULL until someone has it, and again once the day is settled):
+    a later attempt at the day carries those, not the news come in since."""
+    if "carried" not in db.table("digest_runs").columns_dict:
+        db.execute("ALTER TABLE digest_runs ADD COLUMN carried TEXT")

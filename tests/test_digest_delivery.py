@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sqlite3
 from datetime import timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,51 @@ def test_a_reader_listed_by_name_in_the_settings_and_signed_up_gets_one_copy(
         finally:
             svc.close()
     assert run.status == "sent" and _received(sink).count("bob@example.net") == 1
+
+
+def _stories_in(sink: Sink) -> list[tuple[str, list[str]]]:
+    """Each message's recipient and the story headlines its text part lists."""
+    out = []
+    for envelope in sink.messages:
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        heads = [line.partition(". ")[2] for line in text.splitlines() if line[:1].isdigit()]
+        out += [(address, heads) for address in envelope.rcpt_tos]
+    return out
+
+
+def test_a_later_attempt_carries_the_stories_of_the_first_and_news_since_goes_next_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send broken off after some readers had the day's digest went on, minutes or hours
+    later, with the news come in meanwhile, and recorded it all as sent: the readers who had
+    the first attempt's message never got the newer stories."""
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(fail_data={4})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        try:
+            asyncio.run(svc.digest_job().run_due())
+            clock.now = NOW + timedelta(minutes=5)
+            add_story(svc.store, "s7", "News come in between", at=clock.now - timedelta(minutes=1))
+            again = asyncio.run(svc.digest_job().run_due())[0]
+            first_day = _stories_in(sink)
+            clock.now = NOW + timedelta(days=1)
+            next_day = asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+    assert again.status == "sent" and next_day.status == "sent"
+    assert [address for address, _ in first_day] == list(READERS)
+    carried = {tuple(heads) for _, heads in first_day}
+    assert len(carried) == 1  # everyone had the same day's digest
+    assert "News come in between" not in next(iter(carried))
+    assert _stories_in(sink)[len(READERS) :] == [
+        (address, ["News come in between"]) for address in READERS
+    ]
+    with sqlite3.connect(db) as conn:  # (settled days keep no stories of their own)
+        assert conn.execute("SELECT COUNT(carried) FROM digest_runs").fetchone()[0] == 0
