@@ -139,6 +139,7 @@ class RetentionJob:
         settings: RetentionSettings,
         *,
         keep_per_category: int,
+        top_min_outlets: int = 2,
         active_window: timedelta,
         clock: Callable[[], datetime],
         window: Window | None = None,
@@ -148,6 +149,7 @@ class RetentionJob:
         self.write = write
         self.settings = settings
         self.keep = keep_per_category
+        self.top_min_outlets = top_min_outlets
         self.active_window = active_window
         self.clock = clock
 
@@ -166,6 +168,7 @@ class RetentionJob:
             self.keep,
             near_before=near_cutoff(now, self.settings, self.active_window),
             terms_before=terms_cutoff(now, self.active_window),
+            top_min_outlets=self.top_min_outlets,
         )
         forgotten = await self.write(_forget_unconfirmed, self.store, now)
         log.info(

@@ -438,6 +438,7 @@ class Service:
             self.write,
             self.settings.retention,
             keep_per_category=self.settings.publish.max_items,
+            top_min_outlets=self.settings.publish.top_min_outlets,
             active_window=self.settings.cluster.active_window,
             clock=self.clock,
             window=self._stories,

@@ -24,23 +24,36 @@ from .errors import DatabaseDamaged, StorageError
 from .retention import PRUNED_AT, PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, to_iso
 from .store_db import chunks, page_bytes
-from .store_read import NEWEST_IN_CATEGORY, NEWEST_PUBLISHED
+from .store_read import (
+    NEWEST_IN_CATEGORY,
+    NEWEST_IN_CATEGORY_COVERED,
+    NEWEST_PUBLISHED,
+    NEWEST_PUBLISHED_COVERED,
+)
 
 _CHUNK = 400
 BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
 DROP_LIMIT = 20_000  # items whose near keys (or grouping features) one prune drops at most
 
 
-def _kept(store: Store, keep_per_category: int) -> set[str]:
-    """Stories a feed still publishes: each category's newest `keep_per_category`, and the
-    all-stories feed's."""
+def _kept(store: Store, keep_per_category: int, top_min_outlets: int = 2) -> set[str]:
+    """Stories a feed may still publish, each category's and the all-stories feed's: their
+    newest `keep_per_category`; their newest that many covered by several outlets (a feed
+    carries those before newer single-outlet ones: `ranking.for_feed`); and the newest that
+    many covered by `top_min_outlets` (the "top stories" flavour's, however far back)."""
     kept: set[str] = set()
     categories = [r["category"] for r in store.db.query(
         "SELECT DISTINCT category FROM story_categories"
     )]  # fmt: skip
-    for name in categories:
-        kept.update(r["id"] for r in store.db.query(NEWEST_IN_CATEGORY, [name, keep_per_category]))
-    kept.update(r["id"] for r in store.db.query(NEWEST_PUBLISHED, [keep_per_category]))
+    covered = sorted({2, max(2, top_min_outlets)})
+    for name in [*categories, None]:
+        where = [] if name is None else [name]
+        newest = NEWEST_PUBLISHED if name is None else NEWEST_IN_CATEGORY
+        kept.update(r["id"] for r in store.db.query(newest, [*where, keep_per_category]))
+        shared = NEWEST_PUBLISHED_COVERED if name is None else NEWEST_IN_CATEGORY_COVERED
+        for least in covered:
+            rows = store.db.query(shared, [least, *where, keep_per_category])
+            kept.update(r["id"] for r in rows)
     return kept
 
 
@@ -53,15 +66,17 @@ def prune(
     held: AbstractSet[str] = frozenset(),
     near_before: datetime | None = None,
     terms_before: datetime | None = None,
+    top_min_outlets: int = 2,
 ) -> PruneReport:
-    """Delete stories quiet since `before` that no feed publishes and the grouping window
+    """Delete stories quiet since `before` that no feed publishes (`_kept`: feeds of
+    `keep_per_category` items, their top flavour of `top_min_outlets`) and the grouping window
     does not hold (`held`), with their items, summaries and categories; remember the items' ids;
     forget ids remembered before `forget_before`; drop the near-duplicate keys and hashes of
     originals first seen before `near_before` (`drop_near`), and the grouping features of
     items first seen before `terms_before` (`drop_terms`); make the search index anew once
     its stale documents outnumber its current ones (`search_index.tidy`)."""
     edge = to_iso(before)
-    kept = _kept(store, keep_per_category) | held
+    kept = _kept(store, keep_per_category, top_min_outlets) | held
     candidates = {
         r["id"]: r["merged_into"]
         for r in store.db.query(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import sqlite3
 import stat
@@ -13,6 +14,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+from digest_fixture import add_story
 from upstream import Upstream
 
 from aggregator.cli import main
@@ -552,5 +554,46 @@ def test_a_chain_of_merges_goes_whole_with_the_story_at_its_end(tmp_path: Path) 
         prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
         left = {r[0] for r in store.conn.execute("SELECT id FROM stories")}
         assert left == {"live", "to-live", "via-to-live"}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("top_min_outlets", [2, 3])
+def test_a_story_a_feed_keeps_ahead_of_newer_single_outlet_ones_is_not_pruned(
+    tmp_path: Path, top_min_outlets: int
+) -> None:
+    """A feed carries the stories several outlets covered before newer single-outlet ones,
+    and its "top stories" flavour the newest widely covered however far back: such a story,
+    quiet for the retention age but still in those feeds, had been pruned (only each feed's
+    newest `max_items` stories were kept), its entry then a 404 in readers' feed readers."""
+    from aggregator.publish import PublishSettings
+    from aggregator.site import Site
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "wide", "Covered by three outlets", outlets=3, at=now - timedelta(days=40))
+        for n in range(8):
+            at = now - timedelta(days=2, hours=n)
+            add_story(store, f"single{n}", f"One outlet's story {n}", outlets=1, at=at)
+        publish = PublishSettings(
+            base_url="https://news.example.org/", max_items=5, top_min_outlets=top_min_outlets
+        )
+        site = Site(store.reader(), publish, clock=lambda: now)
+
+        def carried() -> set[str]:
+            feeds = [site.feed("all", "json", top) for top in (False, True)]
+            found = [json.loads(feed.body)["items"] for feed in feeds if feed is not None]
+            return {entry["url"].split("/")[-2] for entries in found for entry in entries}
+
+        before = carried()
+        assert "wide" in before
+        prune(
+            store, now, now - timedelta(days=30), now - timedelta(days=365), 5,
+            top_min_outlets=top_min_outlets,
+        )  # fmt: skip
+        left = {r[0] for r in store.conn.execute("SELECT id FROM stories")}
+        assert before <= left and carried() == before
     finally:
         store.close()
