@@ -139,6 +139,7 @@ def send_over_one_connection(
                 try:
                     refused = client.send_message(message, from_addr=sender, to_addrs=addresses)
                 except smtplib.SMTPRecipientsRefused as exc:  # the whole transaction; go on
+                    _closed_at_rcpt(exc)
                     refused = exc.recipients
                 except smtplib.SMTPDataError as exc:
                     if len(addresses) != 1 or not 500 <= exc.smtp_code < 600:
@@ -164,6 +165,16 @@ def send_over_one_connection(
             said = f"{digest.smtp_host}:{digest.port}: {_unreached(exc)}"
         raise DeliveryError(said, Delivery(tuple(accepted), *_sorted_replies(replies))) from exc
     return Delivery(tuple(accepted), *_sorted_replies(replies))
+
+
+def _closed_at_rcpt(exc: smtplib.SMTPRecipientsRefused) -> None:
+    """Raise the server's 421 when it closed the connection at RCPT TO (smtplib then stops
+    asking and sends no DATA): none of the transaction's readers has the message. Its
+    refusal had been read as that reader's alone, and the others as having the day's
+    digest, so that no later attempt went to them."""
+    for code, reply in exc.recipients.values():
+        if code == 421:
+            raise smtplib.SMTPResponseException(code, reply) from exc
 
 
 # (a mail server not reached, in words, and what to look at: it had read

@@ -106,6 +106,7 @@ class Sink:
     busy: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 450 first
     fail_data: set[int] = field(default_factory=set)  # which DATAs (1, 2, …) are answered 451
     full: set[str] = field(default_factory=set)  # addresses whose copy DATA answers 552
+    closing: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 421 first
     datas: int = 0
 
     async def handle_RCPT(
@@ -113,6 +114,9 @@ class Sink:
     ) -> str:
         if address in self.unknown:
             return "550 5.1.1 No such user"
+        if self.closing.get(address, 0) > 0:
+            self.closing[address] -= 1
+            return "421 4.7.0 Too many connections, closing"
         if self.busy.get(address, 0) > 0:
             self.busy[address] -= 1
             return "450 4.2.1 Mailbox busy, try again later"

@@ -293,3 +293,29 @@ def test_a_later_attempt_carries_the_stories_of_the_first_and_news_since_goes_ne
     ]
     with sqlite3.connect(db) as conn:  # (settled days keep no stories of their own)
         assert conn.execute("SELECT COUNT(carried) FROM digest_runs").fetchone()[0] == 0
+
+
+def test_readers_of_a_transaction_the_server_closed_at_rcpt_get_it_on_the_next_attempt(
+    tmp_path: Path,
+) -> None:
+    """A 421 at RCPT TO closes the connection before DATA: the readers of that transaction
+    whose RCPT it had taken (or never asked about) had been counted as having the day's
+    digest, and no later attempt went to them."""
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(closing={READERS[2]: 1})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        try:
+            first = asyncio.run(svc.digest_job().run_due())[0]
+            assert _received(sink) == []
+            clock.now = NOW + timedelta(minutes=5)
+            again = asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+    assert first.status == "failed" and "421" in (first.error or "")
+    assert again.status == "sent"
+    assert sorted(_received(sink)) == sorted(READERS)  # each once
+    assert _run(db)["recipients"] == len(READERS)
