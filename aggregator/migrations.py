@@ -724,3 +724,14 @@ def digest_carried(db: Database) -> None:
     a later attempt at the day carries those, not the news come in since."""
     if "carried" not in db.table("digest_runs").columns_dict:
         db.execute("ALTER TABLE digest_runs ADD COLUMN carried TEXT")
+
+
+@migrations(name="retention_0003_pruned_stories")
+def pruned_stories(db: Database) -> None:
+    """The ids of the stories retention pruned, with the day (days since 1970-01-01, UTC),
+    kept for `forget_after` as the items' are: the page and feed of such a story answer
+    410 Gone, not 404, so feed readers following it stop asking."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS pruned_stories (id TEXT PRIMARY KEY, day INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_pruned_stories_day ON pruned_stories(day)")

@@ -307,6 +307,14 @@ class Reader:
         rows = self._rows("SELECT merged_into FROM stories WHERE id = ?", [story_id])
         return rows[0]["merged_into"] if rows else None
 
+    def was_pruned(self, story_id: str) -> bool:
+        """Whether retention pruned the story `story_id` (within `forget_after`)."""
+        try:
+            rows = self._rows("SELECT 1 FROM pruned_stories WHERE id = ?", [story_id])
+        except sqlite3.OperationalError:  # (read-only, not migrated yet)
+            return False
+        return bool(rows)
+
     def story_record(self, story_id: str) -> dict[str, Any] | None:
         """A story as stored, published or not (`aggregator story`): its row, categories,
         summary's size and picture, the stories merged into it, and its items in publication

@@ -30,6 +30,7 @@ from .store_read import (
     NEWEST_PUBLISHED,
     NEWEST_PUBLISHED_COVERED,
 )
+from .store_rows import day_number
 
 _CHUNK = 400
 BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
@@ -70,11 +71,12 @@ def prune(
 ) -> PruneReport:
     """Delete stories quiet since `before` that no feed publishes (`_kept`: feeds of
     `keep_per_category` items, their top flavour of `top_min_outlets`) and the grouping window
-    does not hold (`held`), with their items, summaries and categories; remember the items' ids;
-    forget ids remembered before `forget_before`; drop the near-duplicate keys and hashes of
-    originals first seen before `near_before` (`drop_near`), and the grouping features of
-    items first seen before `terms_before` (`drop_terms`); make the search index anew once
-    its stale documents outnumber its current ones (`search_index.tidy`)."""
+    does not hold (`held`), with their items, summaries and categories; remember the items'
+    and the stories' ids; forget ids remembered before `forget_before`; drop the
+    near-duplicate keys and hashes of originals first seen before `near_before`
+    (`drop_near`), and the grouping features of items first seen before `terms_before`
+    (`drop_terms`); make the search index anew once its stale documents outnumber its
+    current ones (`search_index.tidy`)."""
     edge = to_iso(before)
     kept = _kept(store, keep_per_category, top_min_outlets) | held
     candidates = {
@@ -115,10 +117,15 @@ def prune(
             for table in ("summaries", "story_categories", "digest_stories"):
                 store.db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", list(chunk))
             store.db.execute(f"DELETE FROM stories WHERE id IN ({marks})", list(chunk))
+            store.conn.executemany(  # (their pages answer 410 Gone: `web`)
+                "INSERT OR IGNORE INTO pruned_stories(id, day) VALUES (?, ?)",
+                [(story_id, day_number(now)) for story_id in chunk],
+            )
             stories += len(chunk)
             items += len(ids)
     with store.db.atomic():
         forgotten = store.forget_pruned(forget_before)
+        store.db.execute("DELETE FROM pruned_stories WHERE day < ?", [day_number(forget_before)])
         store.db.execute("DELETE FROM digest_runs WHERE day < ?", [before.date().isoformat()])
         store.db.execute(  # (bounces no longer counted: `bounces.FORGET_AFTER`)
             "DELETE FROM digest_bounces WHERE last_day < ?",

@@ -324,10 +324,13 @@ def relocated(path: str, old: str, new: str) -> str:
     return link + "/" if target.endswith("/") else link
 
 
-def not_found_response(home: str | None = None, words: Words = ENGLISH) -> web.Response:
-    """The 404 page (`render_not_found_html`: a static export's 404.html holds the same)."""
+def not_found_response(
+    home: str | None = None, words: Words = ENGLISH, *, status: int = 404
+) -> web.Response:
+    """The 404 page (`render_not_found_html`: a static export's 404.html holds the same);
+    `status` 410 for a story retention pruned."""
     return web.Response(
-        status=404,
+        status=status,
         text=render_not_found_html(home, words),
         content_type="text/html",
         charset="utf-8",
@@ -578,6 +581,16 @@ def make_app(
             if target:
                 raise web.HTTPMovedPermanently(location=to(quote(target, safe="")))
 
+    async def gone_if_pruned(story_id: str, response: web.StreamResponse) -> web.StreamResponse:
+        """`response`, or 410 Gone for a story retention pruned (its 404 said it might come
+        back, and feed readers following its updates feed kept asking)."""
+        was_pruned = getattr(reader, "was_pruned", None)
+        if response.status != 404 or not callable(was_pruned):
+            return response
+        if await asyncio.to_thread(was_pruned, story_id):
+            return not_found_response(settings.base_url, settings.words, status=410)
+        return response
+
     async def story(request: web.Request) -> web.StreamResponse:
         """`/stories/<id>/`: a story's page; a merged story's moved to the story that
         absorbed it. `/stories/<id>`, as pages, feeds and emails linked it before, is the page
@@ -588,14 +601,15 @@ def make_app(
         story_id = request.match_info["story_id"]
         up = "../" if request.rel_url.path.endswith("/") else ""
         await merged(request, story_id, lambda new: f"{up}{new}/")
-        return await cached(request, lambda: site.story(story_id))
+        return await gone_if_pruned(story_id, await cached(request, lambda: site.story(story_id)))
 
     async def story_feed(request: web.Request) -> web.StreamResponse:
         """`/stories/<id>/updates.atom`: a story's own feed; a merged story's moved to the
         story that absorbed it, as its page did."""
         story_id, fmt = request.match_info["story_id"], request.match_info["fmt"]
         await merged(request, story_id, lambda new: f"../{new}/updates.{fmt}")
-        return await cached(request, lambda: site.story_feed(story_id, fmt))
+        found = await cached(request, lambda: site.story_feed(story_id, fmt))
+        return await gone_if_pruned(story_id, found)
 
     # Searches are read for each request, in threads; at most this many at once, so a flood
     # of them leaves threads for the pages and /healthz (the default pool has a few).

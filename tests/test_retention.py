@@ -597,3 +597,23 @@ def test_a_story_a_feed_keeps_ahead_of_newer_single_outlet_ones_is_not_pruned(
         assert before <= left and carried() == before
     finally:
         store.close()
+
+
+def test_the_ids_of_pruned_stories_are_kept_until_forget_after(tmp_path: Path) -> None:
+    """A pruned story's id is remembered (its page answers 410, `web`) for `forget_after`."""
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        _story_row(store, "old", now - timedelta(days=40))
+        _story_row(store, "live", now - timedelta(days=2))
+        prune(store, now, now - timedelta(days=30), now - timedelta(days=365), 5)
+        reader = store.reader()
+        assert reader.was_pruned("old") and not reader.was_pruned("live")
+        assert not reader.was_pruned("never-stored")
+        later = now + timedelta(days=366)
+        prune(store, later, later - timedelta(days=30), later - timedelta(days=365), 5)
+        assert not reader.was_pruned("old")
+    finally:
+        store.close()

@@ -1062,3 +1062,24 @@ def test_a_connection_that_sends_no_whole_request_is_closed_after_the_keepalive(
 
     serve(FakeReader(), check)
     assert 0.2 < waited[0] < 5
+
+
+def test_a_pruned_storys_page_and_feed_are_gone() -> None:
+    """A story retention pruned had answered 404, as an address never used: a feed reader
+    following its updates feed kept asking (a 404 may pass; 410 says it will not come back),
+    and ours, for one, stops only at a 410."""
+
+    class Pruning(FakeReader):
+        def was_pruned(self, story_id: str) -> bool:
+            return story_id == "old"
+
+    async def check(session: aiohttp.ClientSession, root: str) -> None:
+        for path in ("/stories/old/", "/stories/old", "/stories/old/updates.atom"):
+            status, headers, body = await get(session, root + path)
+            assert status == 410 and b"Not found" in body, path
+            assert headers["Cache-Control"] == "no-store"
+        assert (await get(session, root + "/stories/nope/"))[0] == 404
+        assert (await get(session, root + "/stories/nope/updates.rss"))[0] == 404
+        assert (await get(session, root + "/stories/w1/"))[0] == 200
+
+    serve(Pruning(), check)
