@@ -218,6 +218,52 @@ def test_many_copies_go_over_several_connections(
     assert len(sink.peers) == 5 and len(set(sink.peers)) == 3  # (2 + 2 + 1)
 
 
+def test_readers_copies_are_made_a_connections_worth_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every reader's copy had been composed before the first was sent, and all held until
+    the last went: ~140 KiB each, 140 MB for a thousand readers, on top of the service."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    made: weakref.WeakSet[Any] = weakref.WeakSet()
+    compose, send = digest_job.compose, digest_job.send_over_one_connection
+
+    def composed(*args: Any, **kwargs: Any) -> Any:
+        made.add(message := compose(*args, **kwargs))
+        return message
+
+    alive: list[int] = []
+
+    def sending(batch: Any, *args: Any) -> Any:
+        gc.collect()
+        alive.append(len(made))
+        return send(batch, *args)
+
+    monkeypatch.setattr(digest_job, "compose", composed)
+    monkeypatch.setattr(digest_job, "send_over_one_connection", sending)
+    db = tmp_path / "news.db"
+    store = Store(db)
+    add_story(store, "s1", "Harbour crane collapses")
+    books = Subscribers(store)
+    for n in range(7):
+        books.confirm("World News", f"reader{n}@example.org", NOW)
+    store.close()
+    port = free_port()
+    sink = Sink()
+    with smtp_sink(sink, port):
+        svc = Service(Path("feeds.opml"), db, _self_service(port), clock=Clock(NOW))
+        try:
+            (outcome,) = asyncio.run(svc.digest_job().run_due())
+        finally:
+            svc.close()
+    assert outcome.status == "sent"
+    sent = sorted(address for m in sink.messages for address in m.rcpt_tos)
+    assert sent == ["alice@example.com", *(f"reader{n}@example.org" for n in range(7))]
+    assert len(alive) == 4 and max(alive) <= 3  # (the list's message and a connection's copies)
+
+
 def _self_service(smtp_port: int, **changes: Any) -> Settings:
     config = settings(
         smtp_port=smtp_port, recipients={"World News": ("alice@example.com",)}, self_service=True
