@@ -313,16 +313,18 @@ class DigestJob:
         only: Collection[str] | None = None,
     ) -> list[Pick]:
         """The stories the category's digest would carry now (`name`: the category's name now,
-        `named_now`), of `only` those when given (what the day's digest carried to the
-        readers who have it)."""
+        `named_now`); when `only` is given, those of them still published, read by id
+        (what the day's digest carried to the readers who have it, some perhaps changed
+        before this attempt's window)."""
         if name is None:
             name = await asyncio.to_thread(self.named_now, category)
         versions = await self.write(self.books.sent_versions, category)
         last = await self.write(self.books.last_sent, category)
         since = window_start(now, last, self.settings.digest)
-        stories = await asyncio.to_thread(self.reader.stories_since, name, since)
-        if only is not None:
-            stories = [s for s in stories if s.id in only]
+        if only is None:
+            stories = await asyncio.to_thread(self.reader.stories_since, name, since)
+        else:  # (by id: this attempt's window may have moved on past some of them)
+            stories = await asyncio.to_thread(self.reader.published, only)
         # (each is one changed since, or whose newest report came in since: `stories_since`)
         known = {s.id for s in stories}
         return select(stories, versions, now, self.settings.digest, since, known=known)

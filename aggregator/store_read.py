@@ -288,6 +288,11 @@ class Reader:
         )
         return self._stories(rows)
 
+    def published(self, story_ids: Collection[str]) -> list[Story]:
+        """Of `story_ids`, the stories published now (version ≥ 1, not merged into another)."""
+        sql = "SELECT * FROM stories WHERE id IN ({marks}) AND version > 0 AND merged_into IS NULL"
+        return self._stories(self._rows_in(sql, sorted(story_ids)))
+
     def category_aliases(self) -> dict[str, str]:
         """A renamed category's former slugs → the category each leads to now
         (`category_renames`); none from a database older than the table."""

@@ -319,3 +319,37 @@ def test_readers_of_a_transaction_the_server_closed_at_rcpt_get_it_on_the_next_a
     assert again.status == "sent"
     assert sorted(_received(sink)) == sorted(READERS)  # each once
     assert _run(db)["recipients"] == len(READERS)
+
+
+def test_a_later_attempt_carries_the_stories_of_the_first_its_window_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later attempt read the stories anew from its own window, minutes to hours on: the
+    news a broken-off send left for the next day (before the last send, and a day old then)
+    had fallen out of it, and the readers that day's first attempt did not reach never got
+    it, though the others had."""
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(fail_data={4, 10})  # each day's first attempt breaks off after three readers
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        try:
+            asyncio.run(svc.digest_job().run_due())
+            clock.now = NOW + timedelta(minutes=5)
+            add_story(svc.store, "s7", "News come in between", at=clock.now - timedelta(minutes=1))
+            asyncio.run(svc.digest_job().run_due())
+            day_one = len(sink.messages)
+            clock.now = NOW + timedelta(days=1)
+            first = asyncio.run(svc.digest_job().run_due())[0]
+            clock.now = NOW + timedelta(days=1, minutes=5)
+            again = asyncio.run(svc.digest_job().run_due())[0]
+        finally:
+            svc.close()
+    assert first.status == "failed" and again.status == "sent"
+    assert _stories_in(sink)[day_one:] == [
+        (address, ["News come in between"]) for address in READERS
+    ]
