@@ -617,3 +617,30 @@ def test_the_ids_of_pruned_stories_are_kept_until_forget_after(tmp_path: Path) -
         assert not reader.was_pruned("old")
     finally:
         store.close()
+
+
+def test_the_top_feeds_story_behind_newer_two_outlet_ones_is_not_pruned(tmp_path: Path) -> None:
+    """With `top_min_outlets` above 2 the top feed lists its widely covered stories however
+    many two-outlet ones came since: the newest of those keeps none of them."""
+    from aggregator.publish import PublishSettings
+    from aggregator.site import Site
+    from aggregator.store_upkeep import prune
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    store = Store(tmp_path / "agg.db")
+    try:
+        add_story(store, "wide", "Covered by three outlets", outlets=3, at=now - timedelta(days=40))
+        for n in range(6):
+            at = now - timedelta(days=2, hours=n)
+            add_story(store, f"pair{n}", f"Two outlets' story {n}", outlets=2, at=at)
+        publish = PublishSettings(
+            base_url="https://news.example.org/", max_items=5, top_min_outlets=3
+        )
+        top = Site(store.reader(), publish, clock=lambda: now).feed("all", "json", True)
+        assert top is not None and "/wide/" in json.loads(top.body)["items"][-1]["url"]
+        prune(
+            store, now, now - timedelta(days=30), now - timedelta(days=365), 5, top_min_outlets=3
+        )  # fmt: skip
+        assert store.conn.execute("SELECT 1 FROM stories WHERE id = 'wide'").fetchone()
+    finally:
+        store.close()
