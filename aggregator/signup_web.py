@@ -145,17 +145,25 @@ def add_signup_routes(
 ) -> None:
     """The sign-up routes, on the subscribe pages of the categories that have a digest."""
 
-    async def category_of(request: web.Request) -> tuple[str, PublishSettings] | None:
-        name = await asyncio.to_thread(site.category_named, request.match_info["slug"])
-        if name is None or name not in site.digests:
-            return None
-        return name, await asyncio.to_thread(site.settings_for, name)
+    async def category_of(request: web.Request) -> tuple[str, str, PublishSettings] | None:
+        """The digest a subscribe page's form joins (as the settings name it: the page's
+        category, or the former name of it they file its digest under), the category, and
+        its settings."""
+
+        def found() -> tuple[str, str, PublishSettings] | None:
+            name = site.category_named(request.match_info["slug"])
+            digest = site.digest_of(name)
+            if name is None or digest is None:
+                return None
+            return digest, name, site.settings_for(name)
+
+        return await asyncio.to_thread(found)
 
     async def subscribe(request: web.Request) -> web.StreamResponse:
         found = await category_of(request)
         if found is None:
             return not_found()
-        name, publish = found
+        digest, name, publish = found
         words = publish.words
         try:
             form = await _form(request)
@@ -172,13 +180,13 @@ def add_signup_routes(
         if not signups.pace.client_may_ask(client_of(request, signups.proxies), now):
             return _page(429, words("subscribe"), busy, publish, name)
         robot = bool(form.get(HONEYPOT, "").strip())  # (told what anyone is, and no more)
-        if not robot and await signups.write(signups.books.ask, name, address, now):
+        if not robot and await signups.write(signups.books.ask, digest, address, now):
             if not signups.pace.may_mail(now):
-                await signups.write(signups.books.not_asked, name, address)
+                await signups.write(signups.books.not_asked, digest, address)
                 return _page(429, words("subscribe"), busy, publish, name)
             key = await signups.key()
-            link = confirm_link(publish.base_url, key, name, address, now)
-            signups.mail_confirmation(name, address, link, publish)
+            link = confirm_link(publish.base_url, key, digest, address, now)
+            signups.mail_confirmation(digest, address, link, publish)
         sent = words("signup_sent", address=esc(address), name=esc(name))
         return _page(200, words("signup_sent_title"), [f"<p>{sent}</p>"], publish, name)
 

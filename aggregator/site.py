@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from aggregator.category_renames import renamed_to
+from aggregator.category_renames import category_now, renamed_to
 from aggregator.digest import DigestSettings
 from aggregator.feeds import (
     OPML_FORMATS,
@@ -192,10 +192,39 @@ class Site:
         self.settings = settings
         self.now = clock or (lambda: datetime.now(UTC))
         self.digest = digest or DigestSettings()
-        self.digests = self.digest.categories  # categories with a daily email
         # (the subscribe pages hold a form: `[digest] self_service`, served by `run`)
         self.signups = signups and self.digest.self_service
         self._leading_memo: dict[tuple[str, str, int], list[Story]] = {}
+
+    @property
+    def digests(self) -> frozenset[str]:
+        """The categories with a daily email: those the settings name, and the category of
+        the OPML each of them carries now when an edit renamed or respelled it."""
+        named = self.digest.categories
+        if not named:
+            return named
+        return named | frozenset(self._digests_now())
+
+    def _digests_now(self) -> dict[str, str]:
+        """The category of the OPML each digest of the settings carries now → that digest
+        (`category_renames.category_now`): its own, or the one an edit renamed it to."""
+        names = self.reader.categories()
+        carried = {name: name for name in self.digest.categories if name in names}
+        others = [name for name in sorted(self.digest.categories) if name not in carried]
+        if others:
+            aliases = aliases_of(self.reader)
+            for digest in others:
+                now = category_now(digest, names, aliases)
+                if now is not None:
+                    carried.setdefault(now, digest)
+        return carried
+
+    def digest_of(self, category: str | None) -> str | None:
+        """The digest (as the settings name it) that the OPML's `category` is sent as: its
+        own, or one the settings file under its former name or spelling; None for none."""
+        if category is None or not self.digest.categories:
+            return None
+        return self._digests_now().get(category)
 
     def settings_for(self, category: str | None) -> PublishSettings:
         """The settings a category's pages, feeds and story pages render with: in its own
@@ -423,9 +452,10 @@ class Site:
     def subscribe(self, slug: str) -> Output | None:
         """How to get a category's daily email (only for categories that have one)."""
         name = self.category_named(slug)
-        if name is None or name not in self.digests:
+        digest = self.digest_of(name)
+        if name is None or digest is None:
             return None
-        schedule = f"{self.digest.send_time(name):%H:%M} ({self.digest.timezone})"
+        schedule = f"{self.digest.send_time(digest):%H:%M} ({self.digest.timezone})"
         page = render_subscribe_html(
             name,
             slug,

@@ -824,3 +824,56 @@ def test_status_json_names_the_digests_removed_from_the_opml_or_the_settings(
             "sends_nothing": False,
         },
     }
+
+
+def test_a_digest_the_settings_file_under_a_renamed_categorys_former_name_keeps_its_page(
+    tmp_path: Path,
+) -> None:
+    """The OPML renamed "World" to "World News" and the settings still file the digest's
+    recipients under "World" (its digest carries "World News"'s stories, and `run`'s start
+    says to refile them): the daily email's link to `/world/subscribe/` and its
+    List-Unsubscribe had led to a 404. They lead to the renamed category's subscribe page,
+    which says the digest's own time, its pages link it, and a sign-up there joins the
+    digest that is sent ("World")."""
+    clock = Clock(NOW)
+    store = Store(tmp_path / "news.db")
+    feed = "https://a.example/feed"
+    store.sync_sources([Source(feed, "A", "World")], NOW)
+    store.sync_sources([Source(feed, "A", "World News")], NOW)
+    add_story(store, "s1", "Harbour crane collapses")
+    port = free_port()
+    config = _self_service(port)
+    digest = dataclasses.replace(
+        config.digest, recipients={"World": ("alice@example.com",)}, send_times={"World": "06:30"}
+    )
+    config = dataclasses.replace(config, digest=digest)
+    sink = Sink()
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    signups = Signups(Subscribers(store), write, config, None, clock)
+    app = make_app(store.reader(), config.publish, clock=clock, digest=digest, signups=signups)
+
+    async def scenario() -> None:
+        async with TestClient(TestServer(app)) as client:
+            answer = await client.get("/world/subscribe/")
+            page = await answer.text()
+            assert answer.status == 200 and str(answer.url).endswith("/world-news/subscribe/")
+            assert 'class="signup"' in page and "06:30" in page
+            category = await (await client.get("/world-news/")).text()
+            assert f'href="{BASE}world-news/subscribe/"' in category
+            answer = await client.post("/world-news/subscribe/", data={"email": "c@example.org"})
+            assert answer.status == 200
+            await _wait_for(lambda: sink.messages, "the confirmation")
+            text = message_from_bytes(sink.messages[0].content, policy=policy.default)
+            link = re.search(r"https://\S+/confirm\?t=\S+", text.get_content())
+            assert link is not None
+            assert (await client.post(link[0].replace(BASE, "/"))).status == 200
+            assert subscriber_counts(store.conn) == {"World": (1, 0)}
+
+    try:
+        with smtp_sink(sink, port):
+            asyncio.run(scenario())
+    finally:
+        store.close()
