@@ -18,11 +18,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backup_settings import BackupSettings
 from .errors import StorageError
 from .health import BACKUP_AT, BACKUP_FAILED, backup_record, failure_record
+
+if TYPE_CHECKING:
+    from .store_upkeep import Stopping
 
 log = logging.getLogger("aggregator")
 
@@ -85,15 +88,19 @@ class BackupJob:
         write: Callable[..., Awaitable[Any]],
         settings: BackupSettings,
         clock: Callable[[], datetime],
+        stopping: Stopping | None = None,
     ) -> None:
         self.store = store
         self.db_path = db_path
         self.write = write
         self.settings = settings
         self.clock = clock
+        self.stopping = stopping  # (set by a stop: a copy under way ends at its next step)
 
     async def run_if_due(self) -> BackupDone | None:
-        from .store_upkeep import backup
+        """The backup when due; None when not due, or stopped by `stopping` (nothing is left
+        of it, and no failure recorded: the next start takes it)."""
+        from .store_upkeep import CopyStopped, backup
 
         now = self.clock()
         last, failed, _ = backup_record(
@@ -105,7 +112,10 @@ class BackupJob:
         started = time.monotonic()
         try:
             await asyncio.to_thread(where.mkdir, parents=True, exist_ok=True)
-            report = await asyncio.to_thread(backup, self.db_path, where, now)
+            report = await asyncio.to_thread(backup, self.db_path, where, now, self.stopping)
+        except CopyStopped:
+            log.info("backup stopped: the service stops; no copy written")
+            return None
         except (StorageError, OSError) as exc:
             error = str(exc) if isinstance(exc, StorageError) else f"{where}: {exc.strerror}"
             await self.write(self.store.set_meta, BACKUP_FAILED, failure_record(now, error))

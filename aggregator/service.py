@@ -455,7 +455,9 @@ class Service:
             return
         from .backup_job import BackupJob
 
-        job = BackupJob(self.store, self.db_path, self.write, self.settings.backup, self.clock)
+        job = BackupJob(
+            self.store, self.db_path, self.write, self.settings.backup, self.clock, self.stopping
+        )
         await job.run_logged()
 
     def digest_job(self) -> DigestJob:

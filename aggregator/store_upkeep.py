@@ -18,6 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from .damage import is_damaged
 from .errors import DatabaseDamaged, StorageError
@@ -35,6 +36,7 @@ from .store_rows import day_number
 _CHUNK = 400
 BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
 DROP_LIMIT = 20_000  # items whose near keys (or grouping features) one prune drops at most
+BACKUP_STEP = 4096  # pages a copy takes between looks at whether the process stops (16 MiB)
 
 
 def _kept(store: Store, keep_per_category: int, top_min_outlets: int = 2) -> set[str]:
@@ -298,32 +300,63 @@ def integrity_failure(integrity: str) -> str:
     return f"the copy failed its integrity check ({first}{more})"
 
 
-def copy_database(source: Path, dest: Path) -> str:
+class Stopping(Protocol):
+    """Whether the process is stopping (a `threading.Event`)."""
+
+    def is_set(self) -> bool: ...
+
+
+class CopyStopped(StorageError):
+    """A copy given up because the process stops; nothing of it is left."""
+
+
+def copy_database(source: Path, dest: Path, stopping: Stopping | None = None) -> str:
     """Copy the database `source` (read-only, its write-ahead log included) into the empty
     file `dest` as one self-contained file, and return `dest`'s `PRAGMA integrity_check`.
 
-    In one step of SQLite's backup API: one read transaction over the whole copy, so the
-    service's writes (WAL) go on beside it and never restart it, as they would between steps
-    (a large database, written every few seconds, might never finish)."""
-    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    Under one read transaction over the whole copy, so the service's writes (WAL) go on
+    beside it and never restart it, as they would between steps taking a read transaction
+    each (a large database, written every few seconds, might never finish); in steps of
+    `BACKUP_STEP` pages, between which `stopping` is looked at: CopyStopped once it is set
+    (the integrity check is cut short too), so a stop does not wait for the whole copy."""
+
+    def look(*_: object) -> int:
+        if stopping is not None and stopping.is_set():
+            raise CopyStopped(f"{source}: copy stopped: the process stops")
+        return 0
+
+    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True, isolation_level=None)
     try:
         reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         target = sqlite3.connect(dest)
         try:
-            reader.backup(target)
+            reader.execute("BEGIN")
+            reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # (its snapshot)
+            reader.backup(target, pages=BACKUP_STEP, progress=look)
+            reader.execute("COMMIT")
+            look()
             target.execute("PRAGMA journal_mode = DELETE")
-            return str(target.execute("PRAGMA integrity_check").fetchone()[0])
+            if stopping is not None:
+                target.set_progress_handler(lambda: stopping.is_set(), 100_000)
+            try:
+                return str(target.execute("PRAGMA integrity_check").fetchone()[0])
+            except sqlite3.OperationalError:
+                look()  # (interrupted by the handler: stopped)
+                raise
         finally:
             target.close()
     finally:
         reader.close()
 
 
-def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupReport:
+def backup(
+    db_path: Path, dest: Path, now: datetime | None = None, stopping: Stopping | None = None
+) -> BackupReport:
     """An online copy of the database at `dest` (a file, or a directory to put a dated file
     in), taken with SQLite's backup API while the service keeps running; the copy is checked
     with `PRAGMA integrity_check` before it gets its final name. A dated name already taken
-    (two backups in one second) gets "-2", "-3", …: a directory always receives a new file."""
+    (two backups in one second) gets "-2", "-3", …: a directory always receives a new file.
+    CopyStopped, and no file, once `stopping` is set (`copy_database`)."""
     check_existing(db_path)
     more: Iterator[Path] = iter(())
     if dest.is_dir():
@@ -337,7 +370,7 @@ def backup(db_path: Path, dest: Path, now: datetime | None = None) -> BackupRepo
     with new_database_file(db_path, dest, "backups never overwrite", more) as made:
         partial = made.partial
         try:
-            integrity = copy_database(db_path, partial)
+            integrity = copy_database(db_path, partial, stopping)
         except sqlite3.Error as exc:
             if is_damaged(exc):  # (the backup API reads the pages it copies)
                 raise StorageError(f"{db_path}: not backed up ({dest} not written): {exc}") from exc

@@ -288,9 +288,9 @@ def test_two_backups_into_one_directory_at_once_both_land(
     Store(db).close()
     copy = store_upkeep.copy_database
 
-    def slow_copy(source: Path, dest: Path) -> str:
+    def slow_copy(source: Path, dest: Path, stopping: Any = None) -> str:
         time.sleep(0.2)  # (both pick the same free name before either takes it)
-        return copy(source, dest)
+        return copy(source, dest, stopping)
 
     monkeypatch.setattr(store_upkeep, "copy_database", slow_copy)
     out = tmp_path / "backups"
@@ -323,7 +323,7 @@ def test_a_failed_backup_leaves_no_partial_file_nor_its_journal(
     db = tmp_path / "agg.db"
     Store(db).close()
 
-    def full(source: Path, dest: Path) -> str:
+    def full(source: Path, dest: Path, stopping: Any = None) -> str:
         Path(f"{dest}-journal").write_bytes(b"a rollback journal")
         raise sqlite3.OperationalError("database or disk is full")
 
@@ -362,3 +362,89 @@ def test_run_takes_no_backup_after_a_stop_that_came_while_it_polled(tmp_path: Pa
     finally:
         service.close()
     assert not (tmp_path / "backups").exists()
+
+
+class LooksThenStop:
+    """A stop asked for once the copy has looked `after` times whether to stop."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.looks = 0
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks > self.after
+
+
+def test_a_backup_asked_to_stop_ends_at_its_next_step_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy looks between steps of `BACKUP_STEP` pages whether the service stops: it had
+    been one step, which a stop waited out however large the database."""
+    from aggregator import store_upkeep
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 4)
+    out = tmp_path / "backups"
+    out.mkdir()
+    stop = LooksThenStop(3)
+    with pytest.raises(store_upkeep.CopyStopped):
+        store_upkeep.backup(db, out, T0, stopping=stop)
+    assert stop.looks == 4  # (a fresh database has far more than 16 pages)
+    assert list(out.iterdir()) == []
+    done = store_upkeep.backup(db, out, T0, stopping=LooksThenStop(10_000))
+    assert [p.name for p in out.iterdir()] == [done.path.name] and done.integrity == "ok"
+
+
+def test_run_stops_a_scheduled_backup_under_way_without_a_trace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A SIGTERM while the scheduled backup copies a large database: the copy ends at its
+    next step, its partial file goes, and no failure is recorded (the next start takes it)."""
+    import time
+
+    from aggregator import store_upkeep
+    from aggregator.config import Settings
+    from aggregator.service import Service
+
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><body><outline text="News">'
+        '<outline type="rss" text="A" xmlUrl="http://127.0.0.1:9/a.xml"/>'
+        "</outline></body></opml>"
+    )
+    config = replace(Settings(), backup=ON)
+    config = replace(config, server=replace(config.server, shutdown_grace=1.0))
+    service = Service(tmp_path / "feeds.opml", tmp_path / "agg.db", config)
+    real = store_upkeep.copy_database
+    asked: list[float] = []
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def slow_copy(source: Path, dest: Path, stopping: Any = None) -> str:
+            asked.append(time.monotonic())
+            loop.call_soon_threadsafe(stop.set)  # (the SIGTERM comes as the copy begins)
+
+            class Slow:  # each step of a large database takes a while
+                def is_set(self) -> bool:
+                    time.sleep(0.1)
+                    return stopping is not None and stopping.is_set()
+
+            return real(source, dest, Slow())
+
+        monkeypatch.setattr(store_upkeep, "copy_database", slow_copy)
+        monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 1)  # (one page a step: ~10 s in all)
+        await asyncio.wait_for(service.run("127.0.0.1", 0, stop, serve=False), 30)
+
+    caplog.set_level("INFO", logger="aggregator")
+    try:
+        asyncio.run(scenario())
+        ended = time.monotonic()
+        assert asked and ended - asked[0] < 3, ended - asked[0]
+        assert BACKUP_FAILED not in service.store.meta_values([BACKUP_FAILED])
+    finally:
+        service.close()
+    assert list((tmp_path / "backups").iterdir()) == []
+    assert "backup stopped: the service stops; no copy written" in caplog.text
