@@ -877,3 +877,33 @@ def test_a_digest_the_settings_file_under_a_renamed_categorys_former_name_keeps_
             asyncio.run(scenario())
     finally:
         store.close()
+
+
+def test_unsubscribe_links_sent_before_a_restore_or_a_recovery_keep_working(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The links are signed with a key kept in the database: a backup restored, or what
+    `recover` copied out of a damaged file, keeps it, so the link in a digest sent before
+    still unsubscribes its reader (a new key had made every such link "not valid")."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    books = Subscribers(store)
+    for address in ("ann@example.org", "bob@example.org"):
+        books.confirm("World News", address, NOW)
+    key = books.key()
+    store.close()
+    leave = {a: sign(key, LEAVE, "World News", a) for a in ("ann@example.org", "bob@example.org")}
+    assert main(["backup", "--db", str(db), str(tmp_path / "copy.db")]) == 0
+    assert main(["recover", "--db", str(db), str(tmp_path / "recovered.db")]) == 0
+    clock = Clock(NOW + timedelta(days=30))
+
+    async def leaves(address: str) -> None:
+        async with signup_site(tmp_path, clock, free_port()) as (client, store):
+            answer = await client.post("/world-news/unsubscribe", params={"t": leave[address]})
+            assert answer.status == 200 and f"{address} gets no more" in await answer.text()
+            assert address not in [r["address"] for r in store.reader().subscriber_rows()]
+
+    for copy, address in (("copy.db", "ann@example.org"), ("recovered.db", "bob@example.org")):
+        assert main(["restore", "--db", str(db), str(tmp_path / copy)]) == 0
+        asyncio.run(leaves(address))
+    capsys.readouterr()
