@@ -114,6 +114,10 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _LONGEST = 100 * 365.25 * 86400  # seconds: any longer duration is a typo
 
 
+class DurationTooLong(ValueError):
+    """A duration past `_LONGEST`: beyond any setting's range (which a caller names)."""
+
+
 def parse_duration(value: object) -> timedelta:
     """Seconds as a number, or a string such as "90", "15m", "2h", "1d"."""
     if isinstance(value, bool):
@@ -128,7 +132,7 @@ def parse_duration(value: object) -> timedelta:
             raise ValueError(f"expected a duration such as 90, '15m' or '2h', got {value!r}")
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
     if seconds > _LONGEST:  # (past it, `timedelta` raised OverflowError, a traceback)
-        raise ValueError(f"expected a duration of at most 100 years, got {value!r}")
+        raise DurationTooLong(f"expected a duration of at most 100 years, got {value!r}")
     return timedelta(seconds=seconds)
 
 
@@ -321,6 +325,13 @@ def _apply(obj: Any, values: Mapping[str, object], where: str, section: str = ""
         try:
             changes[key] = _convert(value, hints[key])
             check_range(section, key, changes[key])
+        except DurationTooLong as exc:
+            bounds = RANGES.get((section, key))
+            if bounds is None:
+                raise ConfigError(f"{where}: setting {key!r}: {exc}") from exc
+            low, high = (_shown(bound) for bound in bounds)
+            allowed = f"is out of range: allowed {low}..{high} s"
+            raise ConfigError(f"{where}: setting {key!r}: {value!r} {allowed}") from exc
         except (TypeError, ValueError, OverflowError) as exc:
             raise ConfigError(f"{where}: setting {key!r}: {exc}") from exc
     try:

@@ -266,14 +266,17 @@ class _Rules(NamedTuple):
 
 def read_interval(value: str) -> tuple[timedelta | None, str | None]:
     """An outline's `interval` ("30m", "2h", seconds) and None, or None and why not."""
-    from .config import parse_duration  # (loaded already wherever settings are read)
+    from .config import DurationTooLong, parse_duration  # (loaded already with the settings)
 
+    bounds = "expected a duration from 1 minute to 7 days"
     try:
         interval = parse_duration(value)
+    except DurationTooLong:
+        return None, bounds
     except ValueError as exc:
         return None, str(exc)
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
-        return None, "expected a duration from 1 minute to 7 days"
+        return None, bounds
     return interval, None
 
 

@@ -202,6 +202,13 @@ def test_load_settings_names_the_file(tmp_path: Path) -> None:
         ({"schedule": {"interval": "1s"}}, {}, "'interval': 1 s is out of range: allowed 60.."),
         ({"schedule": {"interval": float("inf")}}, {}, "'interval'"),
         ({"schedule": {"interval": 1e30}}, {}, "'interval'"),
+        # past a century: its range, not "at most 100 years", which the range is far below
+        (
+            {"schedule": {"interval": "99999d"}},
+            {},
+            "'interval': '99999d' is out of range: allowed 60..604800 s",
+        ),
+        ({"backup": {"every": 10**12}}, {}, "'every': 1000000000000 is out of range: allowed"),
         ({"schedule": {"min_interval": "2h"}}, {}, "min_interval <= interval <= max_interval"),
         ({"publish": {"max_items": 0}}, {}, "'max_items': 0 is out of range"),
         ({"articles": {"once_budget": "2d"}}, {}, "'once_budget': 172800 s is out of range"),

@@ -45,7 +45,7 @@ def test_the_nearest_outlines_interval_holds() -> None:
         ("fast", "expected a duration such as 90, '15m' or '2h', got 'fast'"),
         ("30s", "expected a duration from 1 minute to 7 days"),
         ("8d", "expected a duration from 1 minute to 7 days"),
-        ("99999999999d", "expected a duration of at most 100 years, got '99999999999d'"),
+        ("99999999999d", "expected a duration from 1 minute to 7 days"),  # (not "100 years")
     ],
 )
 def test_an_interval_that_is_no_duration_refuses_the_file(value: str, why: str) -> None:
