@@ -100,8 +100,14 @@ async def discover(
     asked = [] if asked is None else asked
     problem = url_problem(url)
     if problem:
-        if "://" not in url and not url.startswith(("/", ".", "feed:")) and not _SCHEME.match(url):
-            problem += f" (write it as 'https://{url}')"  # ("example.org/feed", as typed)
+        meant = f"https://{url}"  # ("example.org/feed", as typed; not words pasted in)
+        if (
+            "://" not in url
+            and not url.startswith(("/", ".", "feed:"))
+            and not _SCHEME.match(url)
+            and url_problem(meant) is None
+        ):
+            problem += f" (write it as {meant!r})"
         raise ConfigError(problem)
     known = known_feed(url)  # (a YouTube channel's or playlist's: its page is not asked)
     if known is not None:

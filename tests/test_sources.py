@@ -172,6 +172,8 @@ def test_add_of_something_that_is_no_feed_leaves_the_opml_alone(tmp_path: Path) 
         ("localhost:8080/feed", "(write it as 'https://localhost:8080/feed')"),  # (a port)
         ("javascript:alert(1)", "not an http(s) URL: 'javascript:alert(1)'"),
         ("mailto:news@example.org", "not an http(s) URL: 'mailto:news@example.org'"),
+        # (words pasted in its place: 'https://not a url' would be refused as well)
+        ("not a url", "not an http(s) URL: 'not a url'"),
     ],
 )
 def test_add_says_what_is_wrong_with_an_address_that_cannot_be_polled(
