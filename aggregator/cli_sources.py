@@ -268,7 +268,7 @@ def _digest_categories_said(
     """What `check` says of digests filed under a category the OPML does not have, as `run`
     says it: one spelled otherwise, or renamed by an edit (one the service took, or the one
     `sources` make now, as the database tells when --db names it: read only), carries that
-    category's stories; any other stays empty."""
+    category's stories; any other gets no new ones."""
     from .category_renames import renamed_categories, renamed_to, updated_aliases
     from .slugs import slugify
 
@@ -308,8 +308,8 @@ def _digest_categories_said(
                 f"that category's stories; {advice}"
             )
             continue
-        empty = "that digest stays empty" + (
-            "" if db is not None else " unless an edit renamed it (`check --db` tells)"
+        empty = "that digest gets no new stories, only those already filed under it" + (
+            "" if db is not None else ", unless an edit renamed it (`check --db` tells)"
         )
         said.append(
             f"[digest] {filed} {category!r}, which the OPML does not have (its "

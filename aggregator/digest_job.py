@@ -537,7 +537,7 @@ class DigestJob:
                 continue
             log.warning(
                 "digest=%r has recipients but no such category in the OPML (known: %s); "
-                "its digest stays empty",
+                "its digest gets no new stories, only those already filed under it",
                 category,
                 ", ".join(sorted(known)) or "none",
             )

@@ -105,7 +105,10 @@ def test_check_given_the_database_says_a_digest_category_the_opml_renamed_carrie
     code, _, err = run(tmp_path, capsys, renamed, "--config", str(settings))
     assert code == 0
     assert "which the OPML does not have" in err
-    assert "stays empty unless an edit renamed it (`check --db` tells)" in err
+    assert (
+        "that digest gets no new stories, only those already filed under it, unless an edit "
+        "renamed it (`check --db` tells)"
+    ) in err
 
 
 def test_check_keeps_a_renamed_digest_whose_readers_signed_up_under_its_name(

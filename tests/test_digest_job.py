@@ -463,6 +463,8 @@ def test_recipients_of_a_category_missing_from_the_opml_are_logged(
     svc.close()
     assert "digest='World News' has recipients but no such category" in caplog.text
     assert "known: Science" in caplog.text
+    # (it had said "stays empty": the stories filed under it within the window still go)
+    assert "its digest gets no new stories, only those already filed under it" in caplog.text
 
 
 def test_readers_signed_up_for_a_category_missing_from_the_opml_are_logged(
