@@ -429,20 +429,20 @@ def test_run_stops_a_scheduled_backup_under_way_without_a_trace(
 
             class Slow:  # each step of a large database takes a while
                 def is_set(self) -> bool:
-                    time.sleep(0.1)
+                    time.sleep(0.2)
                     return stopping is not None and stopping.is_set()
 
             return real(source, dest, Slow())
 
         monkeypatch.setattr(store_upkeep, "copy_database", slow_copy)
-        monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 1)  # (one page a step: ~10 s in all)
+        monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 1)  # (one page a step: ~20 s in all)
         await asyncio.wait_for(service.run("127.0.0.1", 0, stop, serve=False), 30)
 
     caplog.set_level("INFO", logger="aggregator")
     try:
         asyncio.run(scenario())
         ended = time.monotonic()
-        assert asked and ended - asked[0] < 3, ended - asked[0]
+        assert asked and ended - asked[0] < 5, ended - asked[0]
         assert BACKUP_FAILED not in service.store.meta_values([BACKUP_FAILED])
     finally:
         service.close()
