@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from .cli_support import digest_ready, settings_from
 from .config import Settings
-from .errors import ConfigError
+from .errors import ConfigError, StorageError
 from .store import Store, check_existing
 from .wording import counted
 
@@ -127,6 +129,25 @@ def _tell_hubs(
     return asyncio.run(tell())
 
 
+def _digest_carrying(db: Path, category: str, digests: list[str]) -> str | None:
+    """The digest of `digests` (the settings' names) that carries `category`'s stories
+    because an OPML edit renamed or respelled its category so (`category_now`), as the
+    database at `db` has the sources; None for none, or no database to tell."""
+    from .category_renames import category_now
+    from .store_read import Reader
+
+    if not digests or not db.is_file():
+        return None
+    reader = Reader(str(db))
+    try:
+        names, aliases = reader.categories(), reader.category_aliases()
+    except (sqlite3.Error, StorageError):  # (a file that is no database of ours: said later)
+        return None
+    if category not in names:
+        return None
+    return next((d for d in digests if category_now(d, names, aliases) == category), None)
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from .digest_job import digest_command
     from .service import Service
@@ -137,7 +158,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if category not in settings.digest.recipients:
         known = ", ".join(repr(c) for c in configured) or "none"
         # (what to do: name the file that lists it, or list it there)
-        if args.config is None:
+        if (carrier := _digest_carrying(args.db, category, configured)) is not None:
+            todo = (
+                f"the one filed under {carrier!r} carries its stories (the OPML renamed that "
+                f"category {category!r}): --category {carrier!r}"
+            )
+        elif args.config is None:
             todo = "give --config the settings file that lists it"
         else:
             todo = f'list it in {args.config} (`"{category}" = ["reader@…"]`)'

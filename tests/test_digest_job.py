@@ -392,6 +392,30 @@ def test_cli_digest_of_a_category_with_none_says_what_to_do(
     )
 
 
+def test_cli_digest_of_a_renamed_category_names_the_digest_that_carries_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The OPML renamed "World News" "International", and the settings file its digest under
+    the former name: asked for "International", the command names that digest ("list it"
+    had led to a second digest of the same stories)."""
+    from aggregator.cli import main
+
+    config = write_config(tmp_path, free_port())
+    db = tmp_path / "aggregator.db"
+    store = Store(db)
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    store.sync_sources([Source("https://a.example/feed", "A", "International")], NOW)
+    store.close()
+    options = ["--db", str(db), "--config", str(config)]
+    assert main(["digest", "--category", "International", *options]) == 2
+    assert capsys.readouterr().err == (
+        "aggregator: configuration error: no digest for category 'International' in "
+        "[digest.recipients] (configured: 'World News'); the one filed under 'World News' "
+        "carries its stories (the OPML renamed that category 'International'): "
+        "--category 'World News'\n"
+    )
+
+
 def test_cli_send_now_sends_and_records_it(tmp_path: Path) -> None:
     populate(tmp_path / "aggregator.db")
     port = free_port()
