@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def _filed_before(reader: Any, category: str) -> dict[str, int]:
+    """The former names (an OPML edit renamed or respelled them `category`: `category_now`)
+    under which readers signed up for `category`'s digest are filed → how many."""
+    from .category_renames import category_now
+
+    names, aliases = reader.categories(), reader.category_aliases()
+    counts: dict[str, int] = {}
+    for row in reader.subscriber_rows():
+        name = row["category"]
+        if name != category and category_now(name, names, aliases) == category:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
 def cmd_subscribers(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.remove is not None:
@@ -34,6 +49,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
     store, reader = open_for_reading(args.db, upgrade=False)
     try:
         rows = reader.subscriber_rows(args.category)
+        former = _filed_before(reader, args.category) if args.category and not rows else {}
     finally:
         if store is not None:
             store.close()
@@ -42,7 +58,12 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         where = f" of {args.category!r}" if args.category else ""
-        print(f"no readers signed up for a daily email{where}")
+        filed = "".join(
+            f"; {counted(readers, 'reader')} {'is' if readers == 1 else 'are'} filed under its "
+            f"former name {name!r} (`aggregator subscribers --category {shlex.quote(name)}`)"
+            for name, readers in former.items()
+        )
+        print(f"no readers signed up for a daily email{where}{filed}")
         return 0
     width = max(len(r["category"]) for r in rows)
     for r in rows:

@@ -907,3 +907,22 @@ def test_unsubscribe_links_sent_before_a_restore_or_a_recovery_keep_working(
         assert main(["restore", "--db", str(db), str(tmp_path / copy)]) == 0
         asyncio.run(leaves(address))
     capsys.readouterr()
+
+
+def test_subscribers_of_a_renamed_category_name_those_filed_under_its_former_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Readers who signed up before the OPML renamed "World" "World News" are filed under
+    "World": asked for "World News", the list had said no one signed up."""
+    db = tmp_path / "news.db"
+    store = Store(db)
+    feed = "https://a.example/feed"
+    store.sync_sources([Source(feed, "A", "World")], NOW)
+    store.sync_sources([Source(feed, "A", "World News")], NOW)
+    Subscribers(store).confirm("World", "ann@example.org", NOW)
+    store.close()
+    assert main(["subscribers", "--db", str(db), "--category", "World News"]) == 0
+    assert capsys.readouterr().out == (
+        "no readers signed up for a daily email of 'World News'; 1 reader is filed under its "
+        "former name 'World' (`aggregator subscribers --category World`)\n"
+    )
