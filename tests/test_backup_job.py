@@ -448,3 +448,68 @@ def test_run_stops_a_scheduled_backup_under_way_without_a_trace(
         service.close()
     assert list((tmp_path / "backups").iterdir()) == []
     assert "backup stopped: the service stops; no copy written" in caplog.text
+
+
+def test_a_stepped_backup_is_the_snapshot_it_began_with_however_often_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy holds its one read transaction over its steps: rows the service writes
+    between them are not in it, and no step starts the copy over (without the held
+    transaction each write between steps restarted it, and it ended only when they did)."""
+    from aggregator import store_upkeep
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("CREATE TABLE bulk (x BLOB)")
+    for _ in range(200):
+        writer.execute("INSERT INTO bulk VALUES (randomblob(4000))")
+    pages = writer.execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 8)
+
+    class WritesBetweenSteps:
+        looks = 0
+
+        def is_set(self) -> bool:
+            self.looks += 1
+            if self.looks <= 300:  # (a bound, for a copy that starts over to end at all)
+                writer.execute("INSERT INTO bulk VALUES (randomblob(4000))")
+                writer.execute("UPDATE bulk SET x = randomblob(4000) WHERE rowid = 1")
+            return False
+
+    between = WritesBetweenSteps()
+    try:
+        done = store_upkeep.backup(db, tmp_path / "copy.db", T0, stopping=between)
+        assert writer.execute("SELECT COUNT(*) FROM bulk").fetchone()[0] > 200
+    finally:
+        writer.close()
+    assert done.integrity == "ok"
+    assert between.looks <= pages // 8 + 2  # (each step once, then once after the copy)
+    with sqlite3.connect(done.path) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM bulk").fetchone()[0] == 200
+
+
+def test_a_stop_during_the_copys_integrity_check_ends_it_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The integrity check of a large copy takes a while too: a stop that comes once the
+    pages are copied ends it (a progress handler looks), and nothing is left of the copy."""
+    from aggregator import store_upkeep
+
+    db = tmp_path / "agg.db"
+    Store(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE bulk (x TEXT)")
+        conn.execute("CREATE INDEX bulk_x ON bulk (x)")
+        conn.executemany("INSERT INTO bulk VALUES (?)", ((f"row {n}",) for n in range(20_000)))
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    monkeypatch.setattr(store_upkeep, "BACKUP_STEP", 64)
+    steps = -(-pages // 64)
+    stop = LooksThenStop(steps + 1)  # (each step, and once after the copy: then the check)
+    out = tmp_path / "backups"
+    out.mkdir()
+    with pytest.raises(store_upkeep.CopyStopped):
+        store_upkeep.backup(db, out, T0, stopping=stop)
+    assert stop.looks > steps + 1
+    assert list(out.iterdir()) == []
