@@ -126,14 +126,18 @@ def sqlite_file_problem(where: Path) -> str | None:
     return None
 
 
+def read_only_uri(path: str | Path) -> str:
+    """The `file:` URI that opens `path` read-only, percent-encoded: a "#", "?" or "%" in
+    the path is part of its name (written as is, "news#1/agg.db" opened "news")."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
+
+
 def open_connection(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection set up as the store uses it (autocommit, busy timeout, foreign keys and
     recursive triggers, as sqlite-utils' `Database` sets them)."""
     try:
         if readonly and str(path) != ":memory:":
-            conn = sqlite3.connect(
-                f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False
-            )
+            conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
         else:
             conn = sqlite3.connect(str(path), check_same_thread=False)
         # Autocommit: every write goes through a transaction block, which issues BEGIN/COMMIT.

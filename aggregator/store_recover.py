@@ -24,7 +24,7 @@ from .damage import is_damaged
 from .errors import StorageError
 from .search_index import is_index_table, is_shadow
 from .search_index import rebuild as rebuild_search
-from .store_db import check_existing
+from .store_db import check_existing, read_only_uri
 from .store_upkeep import new_database_file
 
 __all__ = ["RecoverReport", "TableReport", "recover"]
@@ -59,7 +59,7 @@ def recover(db_path: Path, dest: Path) -> RecoverReport:
     with new_database_file(db_path, dest, "recover never overwrites") as made:
         partial = made.partial
         try:
-            source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+            source = sqlite3.connect(read_only_uri(db_path), uri=True)
             target = sqlite3.connect(partial, isolation_level=None)
             try:
                 report = _copy(source, target, dest)

@@ -24,7 +24,7 @@ from .damage import is_damaged
 from .errors import DatabaseDamaged, StorageError
 from .retention import PRUNED_AT, PruneReport
 from .store import BUSY_TIMEOUT_MS, Store, check_existing, to_iso
-from .store_db import chunks, page_bytes
+from .store_db import chunks, page_bytes, read_only_uri
 from .store_read import (
     NEWEST_IN_CATEGORY,
     NEWEST_IN_CATEGORY_COVERED,
@@ -325,7 +325,7 @@ def copy_database(source: Path, dest: Path, stopping: Stopping | None = None) ->
             raise CopyStopped(f"{source}: copy stopped: the process stops")
         return 0
 
-    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True, isolation_level=None)
+    reader = sqlite3.connect(read_only_uri(source), uri=True, isolation_level=None)
     try:
         reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         target = sqlite3.connect(dest)

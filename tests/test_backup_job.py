@@ -513,3 +513,38 @@ def test_a_stop_during_the_copys_integrity_check_ends_it_and_leaves_no_file(
         store_upkeep.backup(db, out, T0, stopping=stop)
     assert stop.looks > steps + 1
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["news#1", "news?1", "news%231"])
+def test_a_database_whose_path_holds_a_uri_character_is_read_where_it_is(
+    tmp_path: Path, folder: str
+) -> None:
+    """The read-only connections open the database as a `file:` URI: a "#" or "?" in its
+    path cut the path there ("news#1/agg.db" read "news", a new empty database, and its
+    backup was that empty database, "integrity ok"), a "%2" was read as an escape."""
+    from aggregator.store_read import Reader
+    from aggregator.store_recover import recover
+    from aggregator.store_restore import restore
+    from aggregator.store_upkeep import backup
+
+    where = tmp_path / folder
+    where.mkdir()
+    db = where / "agg.db"
+    store = Store(db)
+    store.conn.execute("CREATE TABLE mark (x)")
+    store.conn.execute("INSERT INTO mark VALUES (1)")
+    store.close()
+    copy = backup(db, where / "copy.db", T0)
+    with sqlite3.connect(copy.path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 1
+    conn.close()
+    recovered = recover(db, where / "recovered.db")
+    assert recovered.path.exists()
+    restored = restore(copy.path, tmp_path / "restored.db", T0)
+    assert restored.db.exists() and restored.feeds == 0
+    with sqlite3.connect(tmp_path / "restored.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 1
+    conn.close()
+    reader = Reader(str(db))
+    assert reader._db().execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder, "restored.db"])
