@@ -151,7 +151,10 @@ def add_signup_routes(
         its settings."""
 
         def found() -> tuple[str, str, PublishSettings] | None:
-            name = site.category_named(request.match_info["slug"])
+            slug = request.match_info["slug"]
+            name = site.category_named(slug)
+            if name is None and (moved := site.moved_slug(slug)) is not None:
+                name = site.category_named(moved)  # (a form on a page of before a rename)
             digest = site.digest_of(name)
             if name is None or digest is None:
                 return None

@@ -926,3 +926,44 @@ def test_subscribers_of_a_renamed_category_name_those_filed_under_its_former_nam
         "no readers signed up for a daily email of 'World News'; 1 reader is filed under its "
         "former name 'World' (`aggregator subscribers --category World`)\n"
     )
+
+
+def test_a_sign_up_posted_from_a_subscribe_page_of_before_a_rename_joins_its_digest(
+    tmp_path: Path,
+) -> None:
+    """A reader who had `/world/subscribe/` open when an OPML edit renamed "World" to "World
+    News" posts its form to the former address: it had answered 404 (the page itself is
+    sent on with a 301, which a form's POST does not follow as a POST). The sign-up joins the
+    digest the renamed category is sent as; an address no category ever had is still 404."""
+    clock = Clock(NOW)
+    store = Store(tmp_path / "news.db")
+    feed = "https://a.example/feed"
+    store.sync_sources([Source(feed, "A", "World")], NOW)
+    store.sync_sources([Source(feed, "A", "World News")], NOW)
+    add_story(store, "s1", "Harbour crane collapses")
+    port = free_port()
+    config = _self_service(port)
+    digest = dataclasses.replace(config.digest, recipients={"World": ("alice@example.com",)})
+    config = dataclasses.replace(config, digest=digest)
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    signups = Signups(Subscribers(store), write, config, None, clock)
+    app = make_app(store.reader(), config.publish, clock=clock, digest=digest, signups=signups)
+
+    async def scenario() -> None:
+        async with TestClient(TestServer(app)) as client:
+            answer = await client.post("/world/subscribe/", data={"email": "c@example.org"})
+            assert answer.status == 200 and "c@example.org" in await answer.text()
+            unknown = await client.post("/sport/subscribe/", data={"email": "d@example.org"})
+            assert unknown.status == 404
+            await _wait_for(lambda: sink.messages, "the confirmation")
+            assert subscriber_counts(store.conn) == {"World": (0, 1)}
+
+    sink = Sink()
+    try:
+        with smtp_sink(sink, port):
+            asyncio.run(scenario())
+    finally:
+        store.close()
