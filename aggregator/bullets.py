@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 from .captions import is_caption, is_noun_phrase
+from .dashes import as_dashes
 from .digests import blake2b
 from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
@@ -502,8 +503,9 @@ def stand_alone(sentence: str) -> str | None:
     are refused. A dateline the text cleaner left ("PALO ALTO (CBS SF) — ") and a pointer to
     a photo ("(pictured)", ", pictured,") are dropped, a caption's label ("Pictured: …")
     refuses the sentence; a leading connective ("But", "However,") is dropped and the rest
-    capitalised; a space left before a comma, full stop or closing bracket is dropped; a
-    sentence that still leans on its context ("He said…", "This means…") is refused.
+    capitalised; a space left before a comma, full stop or closing bracket is dropped, and a
+    double hyphen between words is a dash ("Monday -- two weeks late" → "Monday — two weeks
+    late"); a sentence that still leans on its context ("He said…", "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[:1] == "U" and text[1:6].lower() == "pdate":
@@ -548,7 +550,7 @@ def stand_alone(sentence: str) -> str | None:
         text = _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", text))
     if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)
         text = text.rstrip(".") + "."
-    return text
+    return as_dashes(text)
 
 
 def _wide_balanced(text: str) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .bullets import is_truncated
+from .dashes import as_dashes
 from .item_kinds import caps_bylines, is_placeholder_title
 from .sentence_scoring import normalise
 from .titles import clean_headline
@@ -128,11 +129,13 @@ _TO_THE_READER = re.compile(
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
 def clean(title: str, outlet: str = "") -> str:
-    """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis.
+    """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis,
+    a double hyphen between words written as a dash.
     `outlet`: the item's own outlet (`titles.own_outlet`), which a dash suffix may name
     (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title, outlet) or title.strip()
+    text = as_dashes(text)
     for _ in range(3):
         before = text
         text = _PREFIX.sub("", text)

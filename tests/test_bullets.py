@@ -896,3 +896,25 @@ def test_a_writers_turn_to_the_reader_is_no_bullet() -> None:
         "Imagine Dragons played two sold-out nights at the Keldon arena.",
         "Pictures of the eruption were shared by thousands of people online.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The harbour ferry returned to service on Monday -- two weeks late.",
+            "The harbour ferry returned to service on Monday — two weeks late.",
+        ),
+        (
+            "Mayor Ana Reyes -- the town's first -- opened the new bridge on Friday.",
+            "Mayor Ana Reyes — the town's first — opened the new bridge on Friday.",
+        ),
+        # (a word left out in letters and hyphens is no dash)
+        (
+            "The coach told his striker to keep his a-- at home during the storm.",
+            "The coach told his striker to keep his a-- at home during the storm.",
+        ),
+    ],
+)
+def test_a_double_hyphen_set_off_by_a_space_is_a_dash(sentence: str, expected: str) -> None:
+    assert stand_alone(sentence) == expected

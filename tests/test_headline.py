@@ -297,3 +297,22 @@ KEPT_CAPS = [
 @pytest.mark.parametrize(("raw", "expected"), CALM_NAMES + [(title, title) for title in KEPT_CAPS])
 def test_a_columnists_name_in_capitals_is_written_as_a_name(raw: str, expected: str) -> None:
     assert clean(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "Bridge toll plan proof of a broken budget --residents group",
+            "Bridge toll plan proof of a broken budget — residents group",
+        ),
+        ("Harbour city wins the regatta -- again", "Harbour city wins the regatta — again"),
+        # (a word left out in letters and hyphens stays)
+        (
+            "Coach tells striker to keep his a-- at home",
+            "Coach tells striker to keep his a-- at home",
+        ),
+    ],
+)
+def test_a_double_hyphen_between_words_is_a_dash(raw: str, expected: str) -> None:
+    assert clean(raw) == expected
