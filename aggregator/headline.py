@@ -86,6 +86,9 @@ _SUFFIX = re.compile(
 )
 # "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.
 _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
+# "Coronavirus updates LIVE: Cases fall …": a live blog's tag in capitals before the colon,
+# dash or bar that ends its label (in lower case "live" may be the news: "Live music returns").
+_LIVE_TAG = re.compile(r"\s+LIVE(?=\s*(?:[:|—–]|\s-\s))")
 # "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
 _PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|……)\s*$")  # "……": the Chinese and Japanese ellipsis
@@ -135,6 +138,8 @@ def clean(title: str, outlet: str = "") -> str:
     (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title, outlet) or title.strip()
+    if "LIVE" in text:
+        text = _LIVE_TAG.sub("", text)
     text = as_dashes(text)
     for _ in range(3):
         before = text

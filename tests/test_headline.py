@@ -316,3 +316,25 @@ def test_a_columnists_name_in_capitals_is_written_as_a_name(raw: str, expected: 
 )
 def test_a_double_hyphen_between_words_is_a_dash(raw: str, expected: str) -> None:
     assert clean(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "Ferry updates LIVE: Two crossings cancelled after the storm",
+            "Ferry updates: Two crossings cancelled after the storm",
+        ),
+        (
+            "Regatta LIVE | Harbour city leads after the first race",
+            "Regatta | Harbour city leads after the first race",
+        ),
+        # ("live" in lower case may be the news)
+        (
+            "Live music returns to the harbour: crowds cheer",
+            "Live music returns to the harbour: crowds cheer",
+        ),
+    ],
+)
+def test_a_live_tag_in_capitals_before_the_label_ends_goes(raw: str, expected: str) -> None:
+    assert clean(raw) == expected
