@@ -268,6 +268,17 @@ _READER_NOTE = re.compile(
 # ...", ". . .") and a figure (".45", ",5") are left as they are.
 _SPACE_BEFORE = re.compile(r"(?<=[\w\"'”’)\]%]) +(?=,(?!\d)|\)|\.(?![.\w]| \.))")
 _SPACE_AFTER = re.compile(r"(?<=\() +")
+# A word typed twice that English never writes twice in a row ("the the younger", "have been
+# been snubbed", "port of of Napier"): a typo. Words English may double are left ("that that",
+# "had had", "sworn in in January", "what it is is"), and so is a name ("The The").
+_TYPED_TWICE = re.compile(r"\b([Tt]he|[Aa]n?|[Oo]f|[Aa]nd|[Bb]een) (the|an?|of|and|been)\b")
+
+
+def _once(match: re.Match[str]) -> str:
+    first, second = match.groups()
+    return first if first.lower() == second else match.group()
+
+
 # A reference's number after a word or a closing quote: "видов[3]", "“egg” [1]", "[2][10]" (not
 # an index after a one-letter name: "a[1]").
 _FOOTNOTE = re.compile(
@@ -505,7 +516,8 @@ def stand_alone(sentence: str) -> str | None:
     refuses the sentence; a leading connective ("But", "However,") is dropped and the rest
     capitalised; a space left before a comma, full stop or closing bracket is dropped, and a
     double hyphen between words is a dash ("Monday -- two weeks late" → "Monday — two weeks
-    late"); a sentence that still leans on its context ("He said…", "This means…") is refused.
+    late") and a word typed twice that English never doubles ("the the") is written once; a
+    sentence that still leans on its context ("He said…", "This means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[:1] == "U" and text[1:6].lower() == "pdate":
@@ -550,6 +562,7 @@ def stand_alone(sentence: str) -> str | None:
         text = _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", text))
     if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)
         text = text.rstrip(".") + "."
+    text = _TYPED_TWICE.sub(_once, text)
     return as_dashes(text)
 
 

@@ -918,3 +918,39 @@ def test_a_writers_turn_to_the_reader_is_no_bullet() -> None:
 )
 def test_a_double_hyphen_set_off_by_a_space_is_a_dash(sentence: str, expected: str) -> None:
     assert stand_alone(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The council said the the new harbour bridge has been been delayed until May.",
+            "The council said the new harbour bridge has been delayed until May.",
+        ),
+        (
+            "A total of 12 ferries sailed from the port of of Napier on Tuesday.",
+            "A total of 12 ferries sailed from the port of Napier on Tuesday.",
+        ),
+        # (a doubled word that English writes so stays: "that that", "had had", "in in")
+        (
+            "The mayor said that that decision had had the council's support since March.",
+            "The mayor said that that decision had had the council's support since March.",
+        ),
+        (
+            "The new harbour master was sworn in in January after a long search.",
+            "The new harbour master was sworn in in January after a long search.",
+        ),
+    ],
+)
+def test_a_word_typed_twice_that_english_never_doubles_is_written_once(
+    sentence: str, expected: str
+) -> None:
+    assert stand_alone(sentence) == expected
+
+
+def test_a_name_of_a_doubled_word_stays() -> None:
+    sentence = "The band The The played its first concert in a decade on Friday."
+    assert stand_alone(sentence) == sentence
+    assert stand_alone("The The the band played on Friday to a full harbour hall.") == (
+        "The The band played on Friday to a full harbour hall."
+    )
