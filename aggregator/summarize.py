@@ -65,6 +65,7 @@ from .sentence_scoring import (
 )
 from .story_sources import distinct_names, order, outlet_keys, source_ref
 from .summary_settings import SummarySettings
+from .terms import with_lost_e
 from .titles import cut_from_text, own_outlet
 from .tokens import has_english_plurals, tokens, word_count
 from .tokens import words as text_words
@@ -363,15 +364,24 @@ def _news_first(chosen: list[Unit], headline: Counter[str], idf: dict[str, float
     """The bullet to lead with: the first chosen, unless another says much more of what the
     headline says (by `_LEAD_NEWS_MARGIN` of the headline's weighted terms): the lead tells the
     news, and a detail from the headline's own source ("Organisers hope the fair returns next
-    year") does not lead a bullet from another that tells it ("The fair is cancelled")."""
+    year") does not lead a bullet from another that tells it ("The fair is cancelled"). A
+    headline's verb is read in the report's tense too ("releases" = "released":
+    `terms.with_lost_e`)."""
     total = idf_total(headline, idf)
     if len(chosen) < 2 or not total:
         return chosen[0]
+    # (a headline's "releases" is a report's "released": terms read with their lost e)
+    wanted: dict[str, float] = {}
+    for term in headline:
+        based = with_lost_e(term)
+        wanted[based] = wanted.get(based, 0.0) + idf.get(term, 1.0)
+
+    def share(unit: Unit) -> float:
+        terms = {with_lost_e(t) for t in unit.terms}
+        return sum([weight for term, weight in wanted.items() if term in terms]) / total
+
     # (a sentence in the first person leads nothing: "we're still not sure what to make of it")
-    shares = [
-        contained(headline, total, u.terms, idf) if n == 0 or not first_person(u.text) else 0.0
-        for n, u in enumerate(chosen)
-    ]
+    shares = [share(u) if n == 0 or not first_person(u.text) else 0.0 for n, u in enumerate(chosen)]
     best = max(range(len(chosen)), key=lambda n: (shares[n], -n))
     return chosen[best] if shares[best] >= shares[0] + _LEAD_NEWS_MARGIN else chosen[0]
 

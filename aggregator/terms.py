@@ -84,6 +84,16 @@ _E_ENDINGS = re.compile(
 )
 
 
+def with_lost_e(stemmed: str) -> str:
+    """A light stem (`tokens.stem`) with the e its -ed or -ing form lost put back where its
+    ending cannot close an English word without it (`_E_ENDINGS`: "releas" → "release",
+    "caus" → "cause"), so a headline's "releases" and a report's "released" read alike; any
+    other stem as it is ("plan", "visit")."""
+    if len(stemmed) > 2 and stemmed.isascii() and _E_ENDINGS.search(stemmed) is not None:
+        return stemmed + "e"
+    return stemmed
+
+
 def _restore_e(word: str, stemmed: str) -> str:
     """The e an -ed or -ing ending took away, put back where Porter's step 1b puts it:
     "designated" → "designate", "fired" → "fire", "voting" → "vote" (their other forms'

@@ -850,3 +850,18 @@ def test_a_bullet_saying_the_opposite_in_the_same_words_takes_no_place() -> None
     )
     texts = [b.text for b in summarize(story).bullets]
     assert texts[0] == bare
+
+
+def test_the_lead_reads_a_headlines_verb_in_its_other_tense() -> None:
+    # Headlines tell news in the present ("releases"), reports in the past ("released"): the
+    # light stemmer writes them "release" and "releas", yet they tell one news, so the report
+    # that tells it still leads the headline source's detail.
+    detail = "The hovering objects seen in the footage are still listed as unexplained."
+    news = "On Monday, the navy formally released three videos that show strange objects at sea."
+    story = two_outlets(
+        ("Admiralty releases ghost ship videos for the record", detail),
+        ("Sea mystery deepens", news + " Enthusiasts were excited, though nothing was new."),
+    )
+    summary = summarize(story)
+    assert summary.headline == "Admiralty releases ghost ship videos for the record"
+    assert [b.text for b in summary.bullets][:2] == [news, detail]
