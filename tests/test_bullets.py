@@ -921,6 +921,18 @@ def test_a_double_hyphen_set_off_by_a_space_is_a_dash(sentence: str, expected: s
 
 
 @pytest.mark.parametrize(
+    "sentence",
+    [
+        "Run the harbour tool with --verbose to see what the server sends back.",
+        "The new release adds a flag, --dry-run, that prints each change first.",
+        "The harbour service starts with b_serv --port=1234 --db=/tmp/harbour on Monday.",
+    ],
+)
+def test_a_command_line_option_is_no_dash(sentence: str) -> None:
+    assert stand_alone(sentence) == sentence
+
+
+@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         (
