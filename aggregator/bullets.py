@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from .captions import is_caption, is_noun_phrase
 from .dashes import as_dashes
 from .digests import blake2b
+from .lang import detect_language
 from .novelty import figure_terms
 from .openings import OPEN_QUOTES as _OPEN_QUOTES
 from .openings import leans_back, unnamed_speaker
@@ -270,7 +271,9 @@ _SPACE_BEFORE = re.compile(r"(?<=[\w\"'”’)\]%]) +(?=,(?!\d)|\)|\.(?![.\w]| \
 _SPACE_AFTER = re.compile(r"(?<=\() +")
 # A word typed twice that English never writes twice in a row ("the the younger", "have been
 # been snubbed", "port of of Napier"): a typo. Words English may double are left ("that that",
-# "had had", "sworn in in January", "what it is is"), and so is a name ("The The").
+# "had had", "sworn in in January", "what it is is"), and so is a name ("The The"), a capital
+# letter's name after the sentence's start ("Group A a point ahead", "de A a Z"), and a sentence
+# not read as English (German's "an an die 300", about 300).
 _TYPED_TWICE = re.compile(r"\b([Tt]he|[Aa]n?|[Oo]f|[Aa]nd|[Bb]een) (the|an?|of|and|been)\b")
 # (looked for only where one may be: the pattern alone is a third of `stand_alone`'s time)
 _TWICE = ("the the ", "a a ", "an an ", "of of ", "and and ", "been been ")
@@ -278,7 +281,11 @@ _TWICE = ("the the ", "a a ", "an an ", "of of ", "and and ", "been been ")
 
 def _once(match: re.Match[str]) -> str:
     first, second = match.groups()
-    return first if first.lower() == second else match.group()
+    if first.lower() != second:
+        return match.group()
+    if first == "A" and match.string[: match.start()].strip(" \"'“‘(["):
+        return match.group()  # (a letter's name: "Group A a point ahead")
+    return first
 
 
 # A reference's number after a word or a closing quote: "видов[3]", "“egg” [1]", "[2][10]" (not
@@ -518,8 +525,9 @@ def stand_alone(sentence: str) -> str | None:
     refuses the sentence; a leading connective ("But", "However,") is dropped and the rest
     capitalised; a space left before a comma, full stop or closing bracket is dropped, and a
     double hyphen between words is a dash ("Monday -- two weeks late" → "Monday — two weeks
-    late") and a word typed twice that English never doubles ("the the") is written once; a
-    sentence that still leans on its context ("He said…", "This means…") is refused.
+    late") and, in an English sentence, a word typed twice that English never doubles ("the
+    the") is written once; a sentence that still leans on its context ("He said…", "This
+    means…") is refused.
     """
     text = _CAPS_LABEL.sub("", sentence.strip())
     if text[:1] == "U" and text[1:6].lower() == "pdate":
@@ -565,7 +573,7 @@ def stand_alone(sentence: str) -> str | None:
     if text.endswith("..") and not text.endswith("..."):  # a doubled full stop (a typo)
         text = text.rstrip(".") + "."
     lowered = text.lower()
-    if any(twice in lowered for twice in _TWICE):
+    if any(twice in lowered for twice in _TWICE) and detect_language(text) == "en":
         text = _TYPED_TWICE.sub(_once, text)
     return as_dashes(text)
 

@@ -960,6 +960,29 @@ def test_a_word_typed_twice_that_english_never_doubles_is_written_once(
     assert stand_alone(sentence) == expected
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # (a capital letter's name before an article: "Group A", "from A to Z")
+        "Spain finished top of Group A a point ahead of Italy after the last match.",
+        "La guía del puerto de A a Z para viajar por la costa este verano.",
+        # (other languages write some of the pairs: German's "an an die 300", about 300)
+        "Die Stadt schickte Briefe an an die 300 Haushalte am Hafen.",
+    ],
+)
+def test_a_pair_that_is_no_typo_stays(sentence: str) -> None:
+    assert stand_alone(sentence) == sentence
+
+
+def test_a_doubled_article_at_the_start_is_written_once() -> None:
+    assert stand_alone("A a new ferry was launched at the harbour by the council on Friday.") == (
+        "A new ferry was launched at the harbour by the council on Friday."
+    )
+    assert stand_alone("The ferry and and the bridge were closed by the council.") == (
+        "The ferry and the bridge were closed by the council."
+    )
+
+
 def test_a_name_of_a_doubled_word_stays() -> None:
     sentence = "The band The The played its first concert in a decade on Friday."
     assert stand_alone(sentence) == sentence
