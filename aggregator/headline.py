@@ -131,14 +131,17 @@ _TO_THE_READER = re.compile(
 # A story's titles are cleaned for its sources and again to choose its headline, and again at
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
-def clean(title: str, outlet: str = "") -> str:
+def clean(title: str, outlet: str = "", live: bool = False) -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis,
     a double hyphen between words written as a dash.
     `outlet`: the item's own outlet (`titles.own_outlet`), which a dash suffix may name
-    (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany")."""
+    (`titles.names_outlet`); any other dash suffix is the headline's own ("… - Germany").
+    `live`: the title heads a story of live blogs only, whose label's "LIVE" ("Updates LIVE:
+    …") says what the story is and stays (else the story's "Live:" label is put back before
+    the title's own label: "Live: Updates: …")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title, outlet) or title.strip()
-    if "LIVE" in text:
+    if "LIVE" in text and not live:
         text = _LIVE_TAG.sub("", text)
     text = as_dashes(text)
     for _ in range(3):
@@ -302,6 +305,7 @@ def choose(
     has_body: Sequence[bool] | None = None,
     ordinary: frozenset[str] = frozenset(),
     outlets: Sequence[str] | None = None,
+    live: bool = False,
 ) -> HeadlineChoice:
     """The best eligible title (cleaned); the previous headline when still as good.
 
@@ -311,14 +315,15 @@ def choose(
     better. A source with no usable sentences (`has_body[i]` false) scores
     less: the headline's own source should also supply a bullet. A title that shouts an
     `ordinary` word in capitals scores less, and is written calmly (`calm`). `outlets[i]`:
-    source i's outlet, which its title's dash suffix may name (`clean`).
+    source i's outlet, which its title's dash suffix may name (`clean`); `live`: the sources
+    are live blogs only, whose titles keep a label's "LIVE" (`clean`).
     """
     best: HeadlineChoice | None = None
     kept: HeadlineChoice | None = None
     for index, raw in enumerate(raw_titles):
         if not eligible[index]:
             continue
-        title = clean(raw, outlets[index] if outlets is not None else "")
+        title = clean(raw, outlets[index] if outlets is not None else "", live)
         if word_count(title) < 2 or is_placeholder_title(title):
             continue
         score = _score(raw, title, centroid, idf)

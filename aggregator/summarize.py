@@ -633,8 +633,11 @@ class ExtractiveSummarizer:
         )
         # (each source's outlet: the one outlet a dash suffix of its title may name)
         names = [own_outlet(it.outlet_name, it.outlet) for it in ordered]
+        # (live blogs only: a title's "Updates LIVE: …" keeps the tag that the "Live" label
+        # would put back before it, `headline.clean`)
+        live = all(kind == "live" for kind in kinds)
         choice = choose_headline(
-            raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary, names
+            raw_titles, factual, centroid, idf, previous_headline, has_body, ordinary, names, live
         )
         # (with no title and no lead sentence fit to head it, one left unstopped or too long,
         # the cut title heads the story with its "…", rather than no headline at all)
@@ -669,6 +672,7 @@ class ExtractiveSummarizer:
                 has_body,
                 ordinary,
                 names,
+                live,
             )
             if other.index >= 0:
                 choice, headline = other, other.text
@@ -684,7 +688,7 @@ class ExtractiveSummarizer:
             # does leads instead, if that source then still supplies one.
             supplying = [f and n in cited and n not in outdated for n, f in enumerate(factual)]
             other = choose_headline(
-                raw_titles, supplying, centroid, idf, None, has_body, ordinary, names
+                raw_titles, supplying, centroid, idf, None, has_body, ordinary, names, live
             )
             if other.index >= 0 and other.text != headline:
                 again = self._bullets(

@@ -101,9 +101,24 @@ def test_a_headline_that_says_live_is_not_labelled_twice() -> None:
     assert headline(story) == title
 
 
-def test_a_labels_live_in_capitals_is_a_tag_and_the_story_labelled_once() -> None:
-    story = _story([dataclasses.replace(LIVE, title="Harbour storm updates LIVE: roads closed")])
-    assert headline(story) == "Live: Harbour storm updates: roads closed"
+def test_a_live_blog_alone_keeps_its_labels_live_and_takes_no_second_label() -> None:
+    # Its "LIVE" says what the story is, as the label would: kept, it reads as the blog wrote
+    # it, where the label put back before the tagless title read "Live: …: …".
+    title = "Harbour storm updates LIVE: roads closed"
+    story = _story([dataclasses.replace(LIVE, title=title)])
+    assert kind_label(story) == "Live"
+    assert _outputs(story) == (title, title, title, title)
+
+
+def test_a_live_blogs_tag_goes_from_a_headline_beside_another_kind() -> None:
+    # (a column beside it: the label may be another kind's, the tag is no part of the news)
+    live = dataclasses.replace(
+        LIVE,
+        title="Harbour storm updates LIVE: roads closed",
+        published=NOW - timedelta(hours=3),
+    )
+    story = _story([live, COLUMN])
+    assert story.headline == "Harbour storm updates: roads closed"
 
 
 def test_mixed_non_news_sources_take_the_label_most_carry() -> None:
