@@ -87,7 +87,8 @@ _SUFFIX = re.compile(
 # "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.
 _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
 # "Coronavirus updates LIVE: Cases fall …": a live blog's tag in capitals before the colon,
-# dash or bar that ends its label (in lower case "live" may be the news: "Live music returns").
+# dash or bar that ends its label (in lower case "live" may be the news: "Live music returns";
+# in a title all in capitals it may be a name's: "SATURDAY NIGHT LIVE: …").
 _LIVE_TAG = re.compile(r"\s+LIVE(?=\s*(?:[:|—–]|\s-\s))")
 # "SRO | Teleradyo (3 September 2020)": a programme on a channel, then the episode's date.
 _PIPE_NAME_DATE = re.compile(r"\s+\|\s+[^|()]{2,50}?(\s*\([^()|]*\b\d{4}\))\s*$")
@@ -141,7 +142,7 @@ def clean(title: str, outlet: str = "", live: bool = False) -> str:
     the title's own label: "Live: Updates: …")."""
     title = _PIPE_NAME_DATE.sub(r"\1", title)
     text = clean_headline(title, outlet) or title.strip()
-    if "LIVE" in text and not live:
+    if "LIVE" in text and not live and not text.isupper():  # (all in capitals: no tag told)
         text = _LIVE_TAG.sub("", text)
     text = as_dashes(text)
     for _ in range(3):

@@ -348,6 +348,11 @@ def test_a_command_line_option_keeps_its_double_hyphen(raw: str) -> None:
             "Live music returns to the harbour: crowds cheer",
             "Live music returns to the harbour: crowds cheer",
         ),
+        # (a title all in capitals tells no tag by them: a name's "LIVE" stays)
+        (
+            "HARBOUR NIGHT LIVE: FERRY CAPTAIN TO HOST FINAL SHOW",
+            "HARBOUR NIGHT LIVE: FERRY CAPTAIN TO HOST FINAL SHOW",
+        ),
     ],
 )
 def test_a_live_tag_in_capitals_before_the_label_ends_goes(raw: str, expected: str) -> None:
