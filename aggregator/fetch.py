@@ -134,6 +134,9 @@ class Fetcher:
         self._listed: set[str] = set()  # hosts of the URLs passed to fetch(): the operator's
         self._local: set[str] = set()  # ... of those, the ones found inside the network
         self._hops: set[str] = set()  # ... hosts an intranet host redirected to (`_intranet_hop`)
+        # (host, port) of each of those URLs and hops: where a URL that is not the operator's
+        # (an article page, a picture, a hub) may be inside the network (`_operators`)
+        self._origins: set[tuple[str, int | None]] = set()
         self._tls_lock = asyncio.Lock()
         self._tls: Any = True  # the connectors' TLS context (True: aiohttp's own; `_open`)
         self._entered = False
@@ -142,10 +145,20 @@ class Fetcher:
         self._entered = True
         return self
 
-    def trust_hosts(self, hosts: Iterable[str]) -> None:
-        """Hosts the operator listed feeds on, as fetching those feeds would note them: a URL
-        on one of them may resolve inside the network (a picture on an intranet feed's host)."""
-        self._listed.update(host.lower() for host in hosts)
+    def trust_hosts(self, origins: Iterable[tuple[str, int | None]]) -> None:
+        """The hosts and ports the operator listed feeds on, as fetching those feeds would
+        note them: a URL at one of them may resolve inside the network (a picture on an
+        intranet feed's host, at its port)."""
+        for host, port in origins:
+            self._listed.add(host.lower())
+            self._origins.add((host.lower(), port))
+
+    def _operators(self, host: str, port: int | None) -> bool:
+        """Whether `host`:`port` is where the operator listed a feed (or an intranet feed
+        redirected): a host's other ports are other services, not the operator's to open to
+        any feed's links (a public feed's article link to 127.0.0.1:6379, when a bridge is
+        listed at 127.0.0.1:1200)."""
+        return (host, port) in self._origins
 
     def is_local(self, url: str) -> bool:
         """Whether `url`'s host is inside the network, by its address as written or as last
@@ -316,6 +329,7 @@ class Fetcher:
         host = (target.host or "").lower()
         if trusted:
             self._listed.add(host)
+            self._origins.add((host, target.port))
         elif redirected_from is not None:  # a hop not followed at once: checked as one is
             if self._inside(client.URL(redirected_from).host or ""):
                 # (an intranet page may redirect within the intranet)
@@ -324,7 +338,7 @@ class Fetcher:
                 refused = await self._check_hop(redirected_from, url)
             if refused is not None:
                 return refused
-        elif host not in self._listed:  # a page a feed linked to, off the feeds' own hosts
+        elif not self._operators(host, target.port):  # a page a feed linked to, elsewhere
             refused = await self._check_hop(url, url, "private address refused")
             if refused is not None:
                 return refused
@@ -515,13 +529,15 @@ class Fetcher:
         return session, proxy, None
 
     async def post_form(
-        self, url: str, fields: Sequence[tuple[str, str]], *, guarded: bool = False
+        self, url: str, fields: Sequence[tuple[str, str]], *, named_by: str | None = None
     ) -> str | None:
         """POST `fields` form-encoded to `url` (a WebSub hub); None when it answers 2xx, else
         what went wrong, in one line. No redirect is followed (a form is not sent on); the
-        host may be internal when the operator named it, and, `guarded` (a hub a feed named),
-        only when a listed feed is on it; the fetch slots, timeouts, proxy and User-Agent are
-        the feeds'. Never raises for the request's faults."""
+        host may be internal when the operator named it; a hub the feed at `named_by` named
+        may be internal only at a listed feed's host and port, or on that feed's own listed
+        host (a form posted to another intranet service would be the feed's to aim). The
+        fetch slots, timeouts, proxy and User-Agent are the feeds'. Never raises for the
+        request's faults."""
         session, c = self._ready()
         if self._proxy_error is not None:
             return self._proxy_error
@@ -529,8 +545,10 @@ class Fetcher:
             target = c.http_url(url)
         except ValueError as exc:
             return str(exc)
-        if guarded and (target.host or "").lower() not in self._listed:
-            refused = await self._check_hop(url, url, "private address refused")
+        host = (target.host or "").lower()
+        if named_by is not None and not self._operators(host, target.port):
+            own = host in self._listed and host == (c.URL(named_by).host or "").lower()
+            refused = None if own else await self._check_hop(url, url, "private address refused")
             if refused is not None:
                 return refused.error
         body = urlencode(fields)
@@ -598,8 +616,10 @@ class Fetcher:
         operator did not list."""
         from aggregator.fetch_client import URL
 
-        host = (URL(next_url).host or "").lower()
+        hop = URL(next_url)
+        host = (hop.host or "").lower()
         if host in self._listed:
+            self._origins.add((host, hop.port))
             return None
         literal = _address(host)
         try:
@@ -612,6 +632,7 @@ class Fetcher:
                     url, f"redirect to a link-local or cloud metadata address refused: {next_url}"
                 )
         self._listed.add(host)
+        self._origins.add((host, hop.port))
         self._hops.add(host)  # (its resolver still refuses it a metadata answer: rebinding)
         return None
 

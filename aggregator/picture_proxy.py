@@ -63,14 +63,14 @@ class Pictures:
         self,
         settings: FetchSettings | None = None,
         *,
-        hosts: Callable[[], Iterable[str]] | None = None,
+        hosts: Callable[[], Iterable[tuple[str, int | None]]] | None = None,
         fetcher: Callable[[FetchSettings], Fetcher] = Fetcher,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         settings = settings or FetchSettings()
         timeout = min(settings.total_timeout, TIMEOUT)
         self._settings = replace(settings, total_timeout=timeout)
-        self._hosts = hosts  # the operator's feeds' hosts, read before each fetch
+        self._hosts = hosts  # the operator's feeds' hosts and ports, read before each fetch
         self._make = fetcher
         self._fetcher: Fetcher | None = None
         self._clock = clock

@@ -49,7 +49,7 @@ CALLBACK_PATH = "/websub/"
 
 class Poster(Protocol):
     async def post_form(
-        self, url: str, fields: list[tuple[str, str]], *, guarded: bool = False
+        self, url: str, fields: list[tuple[str, str]], *, named_by: str | None = None
     ) -> str | None: ...
 
 
@@ -177,7 +177,7 @@ class PushJob:
         )
         await self.write(self.store.push_asked, asked)
         fields = subscribe_fields(action.mode, action.topic, old.callback + old.key, old.secret)
-        error = await poster.post_form(action.hub, fields, guarded=True)
+        error = await poster.post_form(action.hub, fields, named_by=action.feed_url)
         if error is not None:  # (a hub that refused checks nothing)
             log.warning(
                 "websub: %s refused to %s %s: %s; asked again at %s",

@@ -95,6 +95,22 @@ PUBLISHED_SQL = (
 _PUBLISHED_KEYS = ("published", "in_stories", "with_text")
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, int | None]:
+    """A URL's host (lower case) and port, its scheme's when it names none, as the fetcher
+    reads them; ("", None) for what is no address."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "", None
+    if port is None:
+        port = _DEFAULT_PORTS.get(parts.scheme.lower())
+    return (parts.hostname or "").lower(), port
+
+
 def with_published(
     rows: list[dict[str, Any]], query: Callable[[str], Iterable[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
@@ -200,11 +216,11 @@ class Reader:
         rows = self._rows("SELECT value FROM meta WHERE key = 'version'")
         return rows[0]["value"] if rows else "0"
 
-    def feed_hosts(self) -> set[str]:
-        """The hosts the active feeds are on: the operator's, which may be inside the network
-        (the server fetches pictures there too: `picture_proxy`)."""
+    def feed_hosts(self) -> set[tuple[str, int | None]]:
+        """The hosts and ports the active feeds are on: the operator's, which may be inside
+        the network (the server fetches pictures there too: `picture_proxy`)."""
         rows = self._rows("SELECT url FROM sources WHERE active = 1")
-        return {host for r in rows if (host := (urlsplit(r["url"]).hostname or "").lower())}
+        return {origin for r in rows if (origin := _origin(r["url"]))[0]}
 
     def categories(self) -> list[str]:
         rows = self._rows(

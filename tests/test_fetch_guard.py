@@ -342,3 +342,74 @@ def test_metadata_addresses_are_the_documented_ones_and_link_local(
     """What an intranet feed's redirect may never reach: exactly link-local and the clouds'
     documented metadata addresses, not their neighbours an intranet may use."""
     assert is_metadata_address(ipaddress.ip_address(address)) is metadata
+
+
+HTML = b"<html><body><p>A page.</p></body></html>"
+
+
+def test_a_listed_intranet_host_is_trusted_at_its_listed_port_only() -> None:
+    """A feed listed on a loopback host makes that feed's address the operator's, not every
+    service on the host: a page or a hub any feed names on another port of it is refused
+    (a page's text would be published, a hub is posted to); pages at the listed port, and
+    pictures at the ports `trust_hosts` names, are fetched."""
+
+    async def main() -> tuple[list[FetchOutcome], str | None, Upstream]:
+        async with Upstream() as listed, Upstream() as other:
+            listed.add_feed("/feed.xml", RSS)
+            listed.add_feed("/page", HTML, content_type="text/html")
+            other.add_feed("/secret", HTML, content_type="text/html")
+            async with Fetcher(FAST) as fetcher:  # (loopback is internal, as it is)
+                outcomes = [
+                    await fetcher.fetch(f"http://127.0.0.1:{listed.port}/feed.xml"),
+                    await fetcher.fetch(f"http://127.0.0.1:{listed.port}/page", trusted=False),
+                    await fetcher.fetch(f"http://127.0.0.1:{other.port}/secret", trusted=False),
+                    await fetcher.fetch(f"http://localhost:{listed.port}/page", trusted=False),
+                ]
+                hub = await fetcher.post_form(  # (a public feed names a hub inside)
+                    f"http://127.0.0.1:{other.port}/secret",
+                    [("a", "b")],
+                    named_by="http://feeds.example/a.xml",
+                )
+            async with Fetcher(FAST) as pictures:
+                pictures.trust_hosts([("127.0.0.1", listed.port)])
+                outcomes.append(
+                    await pictures.fetch(f"http://127.0.0.1:{listed.port}/page", trusted=False)
+                )
+                outcomes.append(
+                    await pictures.fetch(f"http://127.0.0.1:{other.port}/secret", trusted=False)
+                )
+            return outcomes, hub, other
+
+    (feed, page, secret, by_name, picture, elsewhere), hub, other = asyncio.run(main())
+    assert isinstance(feed, Fetched) and isinstance(page, Fetched)
+    assert isinstance(picture, Fetched)
+    for refused in (secret, by_name, elsewhere):
+        assert isinstance(refused, FetchFailed) and "private address" in refused.error
+    assert hub is not None and "private address" in hub
+    assert other.requests == []
+
+
+def test_a_hub_an_intranet_feed_names_may_be_on_its_own_host_only() -> None:
+    """A feed listed inside the network may name a hub at another port of its own host; not
+    on another host inside (a link-local or cloud metadata address, or "localhost")."""
+
+    async def main() -> tuple[list[str | None], Upstream]:
+        async with Upstream() as listed, Upstream() as hub:
+            listed.add_feed("/feed.xml", RSS)
+            async with Fetcher(FAST) as fetcher:
+                feed = f"http://127.0.0.1:{listed.port}/feed.xml"
+                assert isinstance(await fetcher.fetch(feed), Fetched)
+                said = [
+                    await fetcher.post_form(url, [("a", "b")], named_by=feed)
+                    for url in (
+                        f"http://127.0.0.1:{hub.port}/hub/own",
+                        f"http://localhost:{hub.port}/hub/other",
+                        "http://169.254.169.254/latest/",
+                    )
+                ]
+            return said, hub
+
+    (own, other, metadata), hub = asyncio.run(main())
+    assert own is None and hub.hub_forms == [("own", {"a": "b"})]
+    for refused in (other, metadata):
+        assert refused is not None and "private address refused" in refused

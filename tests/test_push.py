@@ -605,9 +605,9 @@ class Poster:
         self.sent: list[tuple[str, dict[str, str]]] = []
 
     async def post_form(
-        self, url: str, fields: list[tuple[str, str]], *, guarded: bool = False
+        self, url: str, fields: list[tuple[str, str]], *, named_by: str | None = None
     ) -> str | None:
-        assert guarded  # (a hub a feed named)
+        assert named_by == FEED  # (a hub a feed named)
         self.sent.append((url, dict(fields)))
         return self.answers.pop(0)
 
