@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from aggregator.boilerplate import headline_of_its_own
 from aggregator.cjk_script import has_cjk
 from aggregator.digests import blake2b
+from aggregator.idn_names import shown_domain
 from aggregator.models import Item
 from aggregator.near_text import MIN_NEAR_WORDS, near, near_keys, near_shingles, shingles
 from aggregator.platforms import account_outlet, is_google_news_host
@@ -320,7 +321,8 @@ def collected_from(
 def key_name(key: str) -> str:
     """How an outlet key reads as a name: a domain as it is, a social account as its handle
     ("mastodon.social/@harbour" → "@harbour@mastodon.social", "bsky.app/profile/h.example"
-    → "@h.example", "t.me/harbour" → "@harbour")."""
+    → "@h.example", "t.me/harbour" → "@harbour"); a domain that could pass for another's
+    in its ASCII form ("pаypal.com", a Cyrillic "а": `idn_names.shown_domain`)."""
     host, _, path = key.partition("/")
     if path.startswith("@"):
         return f"{path}@{host}"
@@ -328,7 +330,7 @@ def key_name(key: str) -> str:
         return "@" + path.removeprefix("profile/")
     if host == "t.me" and path:
         return "@" + path
-    return key
+    return key if key.isascii() else shown_domain(key)
 
 
 def source_outlet(link: str | None, source: str | None) -> str:

@@ -184,7 +184,9 @@ def entry_to_item(
         published=published,
         first_seen=now,
         outlet=origin or item_outlet(entry.url, site or source.html_url, source.url, aliases),
-        outlet_name=(entry.source_name or origin) if origin else key_name(foreign) or name,
+        outlet_name=(entry.source_name or key_name(origin))
+        if origin
+        else key_name(foreign) or name,
         category=source.category,
         content_hash=content_hash(
             whole, text if hashed_text is None else hashed_text, hashed_words

@@ -1,0 +1,57 @@
+"""A domain as a reader is shown it: in Unicode where it cannot pass for another domain, in
+its ASCII (IDNA) form where it could, as browsers show addresses. Pure."""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["shown_domain"]
+
+# Scripts that may share a label (Chrome's rule: Japanese and Korean names mix them with Latin)
+_TOGETHER = (
+    frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "CJK", "HANGUL"}),
+    frozenset({"LATIN", "CJK", "BOPOMOFO"}),
+)
+# Lower-case Cyrillic and Greek letters that read as Latin ones: a label made of them alone
+# ("аррӏе") passes for a Latin name under a top-level domain that is not in their script.
+_LOOK_LATIN = frozenset("асԁеһіјӏорԛѕԝхуъьҽпгѵѡ" + "αβεικνορτυχ")
+
+
+def _script(ch: str) -> str:
+    """The script a letter is written in, as its Unicode name begins ("" for no letter)."""
+    if not ch.isalpha():
+        return ""
+    name = unicodedata.name(ch, "")
+    return "KATAKANA" if name.startswith("KATAKANA-HIRAGANA") else name.split(" ", 1)[0]
+
+
+def _confusable(label: str, tld: str) -> bool:
+    """Whether `label` (Unicode) could pass for another: letters of scripts that do not go
+    together, or Cyrillic or Greek letters that all read as Latin, under an ASCII `tld`."""
+    scripts = {s for s in map(_script, label) if s}
+    if len(scripts) > 1 and not any(scripts <= allowed for allowed in _TOGETHER):
+        return True
+    letters = [ch for ch in label if ch.isalpha()]
+    return (
+        bool(scripts & {"CYRILLIC", "GREEK"})
+        and tld.isascii()
+        and all(ch in _LOOK_LATIN for ch in letters)
+    )
+
+
+def shown_domain(domain: str) -> str:
+    """`domain` in Unicode, each label that could pass for another's in its ASCII form
+    ("xn--…"); as given when it is no domain IDNA can write."""
+    try:
+        labels = domain.encode("idna").decode("ascii").split(".")
+    except UnicodeError:
+        return domain
+    try:
+        readable = [label.encode("ascii").decode("idna") for label in labels]
+    except UnicodeError:
+        return domain
+    tld = readable[-1]
+    return ".".join(
+        ace if _confusable(text, tld) else text for ace, text in zip(labels, readable, strict=True)
+    )
