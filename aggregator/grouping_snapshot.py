@@ -9,7 +9,8 @@ see migration `issue6_grouping_generation`), the same code and grouping settings
 read whole with the checksum it was written with. Anything else is logged and ignored.
 
 The file is a pickle, and loading a pickle runs code named in it: it is read only from the
-database's own directory (`snapshot_path`), which only the store's owner may write.
+database's own directory (`snapshot_path`), and only when it is no symbolic link, is owned by
+the process's user and others may not write it (`_not_ours`).
 This module is the only one that reads or writes the file.
 """
 
@@ -25,6 +26,7 @@ import json
 import logging
 import os
 import pickle
+import stat
 import sys
 import time
 import zlib
@@ -112,7 +114,10 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
             left.unlink()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as raw:
+        # (a new file of its own, never through a link: a name another user took first, in
+        # a directory anyone may write, fails the write)
+        made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        with os.fdopen(made, "wb") as raw:
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)
             # The collector stays off while pickling (as while loading): the pickler makes
@@ -160,15 +165,23 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
         return None
     started = time.process_time()
     try:
-        raw = open(path, "rb")  # noqa: SIM115 (closed below)
+        raw = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
     except FileNotFoundError:
         log.info("grouping: no snapshot at %s; restoring from the database", path)
         return None
     except OSError as exc:
-        log.info("grouping: snapshot %s unreadable (%s); restoring from the database", path, exc)
+        link = path.is_symlink()
+        said = "a symbolic link" if link else f"unreadable ({exc})"
+        log.info("grouping: snapshot %s %s; restoring from the database", path, said)
+        if link:
+            with contextlib.suppress(OSError):
+                path.unlink()
         return None
     with raw:
-        why, clusterer = _read(raw, stamp)
+        why = _not_ours(os.fstat(raw.fileno()))
+        clusterer = None
+        if not why:
+            why, clusterer = _read(raw, stamp)
     if clusterer is None:
         log.info("grouping: snapshot %s not used (%s); restoring from the database", path, why)
         with contextlib.suppress(OSError):
@@ -181,6 +194,17 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
         time.process_time() - started,
     )
     return clusterer
+
+
+def _not_ours(found: os.stat_result) -> str:
+    """Why a snapshot file may hold what another user wrote ("" when it cannot): loading a
+    pickle runs the code it names, so one owned by another user, or that others may write,
+    is never loaded (a database in a directory anyone may write, such as /tmp)."""
+    if found.st_uid != os.geteuid():
+        return "owned by another user"
+    if found.st_mode & stat.S_IWOTH:
+        return "writable by others"
+    return ""
 
 
 def restamp(path: Path | None, old: Stamp, new: Stamp) -> bool:

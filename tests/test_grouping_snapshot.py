@@ -385,6 +385,81 @@ def test_a_broken_or_missing_snapshot_is_rebuilt_from_the_store(
     job.store.close()
 
 
+def _world_writable(path: Path) -> None:
+    path.chmod(0o666)
+
+
+def _a_link(path: Path) -> None:
+    kept = path.with_name("kept.grouping")
+    path.rename(kept)
+    path.symlink_to(kept)
+
+
+def _anothers(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    os.chown(path, 65534, -1)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_world_writable, "writable by others"),
+        (_a_link, "a symbolic link"),
+        (_anothers, "owned by another user"),
+    ],
+)
+def test_a_snapshot_someone_else_could_have_written_is_not_loaded(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    change: Callable[[Path], None],
+    reason: str,
+) -> None:
+    """Loading a pickle runs code it names: a snapshot file another user could have written
+    or put there (in a directory others may write, such as /tmp) is never loaded."""
+    path = _written(tmp_path)
+    snapshot = snapshot_path(path)
+    assert snapshot is not None
+    change(snapshot)
+    job, said = _next_start(path, caplog)
+    assert "restoring from the database" in said and reason in said
+    assert _rows(job.store) == _rebuilt_rows(tmp_path)
+    job.store.close()
+
+
+def test_the_snapshot_is_never_written_through_a_link_at_its_temporary_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link another user put at the temporary name (in /tmp, where nobody may remove
+    another's file) is not written through: the snapshot is not written this time."""
+    path = _written(tmp_path)
+    snapshot = snapshot_path(path)
+    assert snapshot is not None
+    snapshot.unlink()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"kept")
+    planted = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+    planted.symlink_to(victim)
+    unlink = Path.unlink
+
+    def not_removable(self: Path, missing_ok: bool = False) -> None:
+        if self == planted:
+            raise PermissionError(1, "Operation not permitted", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", not_removable)
+    with caplog.at_level(logging.WARNING, logger="aggregator"):
+        store = Store(path)
+        job = _job(store, CLOCK_B)
+        job.run()
+        job.save_snapshot()
+        store.close()
+    assert victim.read_bytes() == b"kept"
+    assert not snapshot.exists()
+    said = [r.getMessage() for r in caplog.records]
+    assert any("grouping snapshot not written" in m for m in said), said
+
+
 def test_the_snapshot_is_written_only_when_it_matches_the_store(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     store = Store(path)
