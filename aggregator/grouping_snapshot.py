@@ -198,9 +198,10 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
 
 def _not_ours(found: os.stat_result) -> str:
     """Why a snapshot file may hold what another user wrote ("" when it cannot): loading a
-    pickle runs the code it names, so one owned by another user, or that others may write,
-    is never loaded (a database in a directory anyone may write, such as /tmp)."""
-    if found.st_uid != os.geteuid():
+    pickle runs the code it names, so one owned by another user (root aside), or that others
+    may write, is never loaded (a database in a directory anyone may write, such as /tmp; a
+    root command never runs the service user's code)."""
+    if found.st_uid not in (os.geteuid(), 0):
         return "owned by another user"
     if found.st_mode & stat.S_IWOTH:
         return "writable by others"
