@@ -16,6 +16,12 @@ _TOGETHER = (
 # Lower-case Cyrillic and Greek letters that read as Latin ones: a label made of them alone
 # ("аррӏе") passes for a Latin name under a top-level domain that is not in their script.
 _LOOK_LATIN = frozenset("асԁеһіјӏорԛѕԝхуъьҽпгѵѡ" + "αβεικνορτυχ")
+# ... except under the ASCII top-level domains of the countries that write in that script
+# ("пресса.ru", "ερτ.gr" are their own names, as browsers show them)
+_OWN_TLDS = {
+    "CYRILLIC": frozenset("bg by kg kz mk mn rs ru su tj ua uz".split()),
+    "GREEK": frozenset({"gr", "cy"}),
+}
 
 
 def _script(ch: str) -> str:
@@ -28,14 +34,17 @@ def _script(ch: str) -> str:
 
 def _confusable(label: str, tld: str) -> bool:
     """Whether `label` (Unicode) could pass for another: letters of scripts that do not go
-    together, or Cyrillic or Greek letters that all read as Latin, under an ASCII `tld`."""
+    together, or Cyrillic or Greek letters that all read as Latin, under an ASCII `tld` not
+    of a country that writes in their script."""
     scripts = {s for s in map(_script, label) if s}
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in _TOGETHER):
         return True
+    own = [_OWN_TLDS[s] for s in scripts if s in _OWN_TLDS]
     letters = [ch for ch in label if ch.isalpha()]
     return (
-        bool(scripts & {"CYRILLIC", "GREEK"})
+        bool(own)
         and tld.isascii()
+        and tld.lower() not in own[0]
         and all(ch in _LOOK_LATIN for ch in letters)
     )
 

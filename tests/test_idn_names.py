@@ -35,6 +35,16 @@ from aggregator.pipeline import entries_to_items
         # wholly Greek look-alikes ("ονοκο")
         ("\u03bf\u03bd\u03bf\u03ba\u03bf.com", "xn--vxaffbb.com"),
         ("news.xn--80ak6aa92e.com", "news.xn--80ak6aa92e.com"),  # its ASCII form stays so
+        # a country's own script under its own top-level domain reads as written, however
+        # Latin its letters look ("пресса", "ερτ")
+        ("\u043f\u0440\u0435\u0441\u0441\u0430.ru", "\u043f\u0440\u0435\u0441\u0441\u0430.ru"),
+        ("www.\u043f\u0440\u0435\u0441.bg", "www.\u043f\u0440\u0435\u0441.bg"),
+        ("\u0435\u0440\u0441.ua", "\u0435\u0440\u0441.ua"),
+        ("\u03b5\u03c1\u03c4.gr", "\u03b5\u03c1\u03c4.gr"),
+        ("\u03c4\u03b1\u03bd\u03b5\u03b1.com.cy", "\u03c4\u03b1\u03bd\u03b5\u03b1.com.cy"),
+        # ... not under another's: Cyrillic look-alikes under .gr, Greek ones under .ru
+        ("\u0435\u0440\u0441.gr", "xn--e1awd.gr"),
+        ("\u03b5\u03c1\u03c4.ru", "xn--qxayj.ru"),
         ("not a domain", "not a domain"),
     ],
 )
