@@ -32,10 +32,27 @@ def _script(ch: str) -> str:
     return "KATAKANA" if name.startswith("KATAKANA-HIRAGANA") else name.split(" ", 1)[0]
 
 
+def _unseen(label: str) -> bool:
+    """Whether `label` holds a character that is no letter, digit, mark or hyphen: one that
+    reads as nothing or as another ("pay\u200dpal", a zero-width joiner; "ex\u2024ample", a
+    dot leader), but the middle dots IDNA lets be ("col·legi", "ニュース・速報")."""
+    for at, ch in enumerate(label):
+        if ch.isalnum() or ch == "-" or unicodedata.category(ch).startswith("M"):
+            continue
+        if ch == "\u00b7" and label[at - 1 : at] == "l" and label[at + 1 : at + 2] == "l":
+            continue
+        if ch == "\u30fb" and {"HIRAGANA", "KATAKANA", "CJK"} & set(map(_script, label)):
+            continue
+        return True
+    return False
+
+
 def _confusable(label: str, tld: str) -> bool:
     """Whether `label` (Unicode) could pass for another: letters of scripts that do not go
     together, or Cyrillic or Greek letters that all read as Latin, under an ASCII `tld` not
     of a country that writes in their script."""
+    if _unseen(label):
+        return True
     scripts = {s for s in map(_script, label) if s}
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in _TOGETHER):
         return True
@@ -49,18 +66,22 @@ def _confusable(label: str, tld: str) -> bool:
     )
 
 
+def _forms(label: str) -> tuple[str, str]:
+    """A label's ASCII form and its Unicode text, each letter as written (IDNA 2003's
+    mapping, Python's "idna" codec, made "straße" "strasse" and a final sigma σ: another
+    domain's name); UnicodeError when it is no label Punycode can write or read."""
+    if label.isascii():
+        ace = label.lower()
+        return ace, ace[4:].encode("ascii").decode("punycode") if ace.startswith("xn--") else label
+    return "xn--" + label.lower().encode("punycode").decode("ascii"), label
+
+
 def shown_domain(domain: str) -> str:
     """`domain` in Unicode, each label that could pass for another's in its ASCII form
     ("xn--…"); as given when it is no domain IDNA can write."""
     try:
-        labels = domain.encode("idna").decode("ascii").split(".")
+        forms = [_forms(label) for label in domain.split(".")]
     except UnicodeError:
         return domain
-    try:
-        readable = [label.encode("ascii").decode("idna") for label in labels]
-    except UnicodeError:
-        return domain
-    tld = readable[-1]
-    return ".".join(
-        ace if _confusable(text, tld) else text for ace, text in zip(labels, readable, strict=True)
-    )
+    tld = forms[-1][1]
+    return ".".join(ace if _confusable(text, tld) else text for ace, text in forms)

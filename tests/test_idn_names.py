@@ -45,6 +45,18 @@ from aggregator.pipeline import entries_to_items
         # ... not under another's: Cyrillic look-alikes under .gr, Greek ones under .ru
         ("\u0435\u0440\u0441.gr", "xn--e1awd.gr"),
         ("\u03b5\u03c1\u03c4.ru", "xn--qxayj.ru"),
+        # a label's letters as written, not as IDNA 2003 mapped them (ß to "ss", a final
+        # sigma to σ): "strasse.de" is another domain than "straße.de"
+        ("stra\u00dfe.de", "stra\u00dfe.de"),
+        ("\u03ba\u03b1\u03b9\u03c1\u03bf\u03c2.gr", "\u03ba\u03b1\u03b9\u03c1\u03bf\u03c2.gr"),
+        ("xn--strae-oqa.de", "stra\u00dfe.de"),
+        ("p\u0430ypal-stra\u00dfe.com", "xn--pypal-strae-46a141i.com"),
+        # a character that reads as nothing or as another: ASCII; IDNA's middle dots not
+        ("pay\u200dpal.com", "xn--paypal-rf0c.com"),
+        ("pay\u00adpal.com", "xn--paypal-dja.com"),
+        ("ex\u2024ample.com", "xn--example-r56c.com"),
+        ("col\u00b7legi.cat", "col\u00b7legi.cat"),
+        ("ニュース・速報.jp", "ニュース・速報.jp"),  # (U+30FB)
         ("not a domain", "not a domain"),
     ],
 )
