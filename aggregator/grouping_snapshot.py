@@ -115,8 +115,9 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         # (a new file of its own, never through a link: a name another user took first, in
-        # a directory anyone may write, fails the write)
-        made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        # a directory anyone may write, fails the write; never writable by others, whatever
+        # the umask, or `load` would refuse it)
+        made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o664)
         with os.fdopen(made, "wb") as raw:
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)

@@ -427,6 +427,24 @@ def test_a_snapshot_someone_else_could_have_written_is_not_loaded(
     job.store.close()
 
 
+def test_a_snapshot_written_under_an_open_umask_is_loaded_at_the_next_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The process's own snapshot is never written so that others may write it: under a
+    umask of 0 (a container's, a unit's `UMask=0000`) it had been made 0666 and then refused
+    as "writable by others" at every start, the window rebuilt each time."""
+    mask = os.umask(0)
+    try:
+        path = _written(tmp_path)
+    finally:
+        os.umask(mask)
+    snapshot = snapshot_path(path)
+    assert snapshot is not None and not snapshot.stat().st_mode & 0o002
+    job, said = _next_start(path, caplog)
+    assert "window loaded" in said, said
+    job.store.close()
+
+
 def test_the_snapshot_is_never_written_through_a_link_at_its_temporary_name(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
