@@ -217,10 +217,20 @@ class Reader:
         return rows[0]["value"] if rows else "0"
 
     def feed_hosts(self) -> set[tuple[str, int | None]]:
-        """The hosts and ports the active feeds are on: the operator's, which may be inside
-        the network (the server fetches pictures there too: `picture_proxy`)."""
-        rows = self._rows("SELECT url FROM sources WHERE active = 1")
-        return {origin for r in rows if (origin := _origin(r["url"]))[0]}
+        """The hosts and ports the active feeds are on, and where one moved for good on its
+        own host (an intranet's http:// to https://, read as the listed feed is: as the
+        poll's `_listed_host`): the operator's, which may be inside the network (the server
+        fetches pictures there too: `picture_proxy`)."""
+        rows = self._rows(
+            "SELECT s.url, f.moved_to FROM sources s LEFT JOIN feeds f ON f.url = s.url "
+            "WHERE s.active = 1"
+        )
+        found: set[tuple[str, int | None]] = set()
+        for r in rows:
+            listed = _origin(r["url"])
+            moved = _origin(r["moved_to"] or "")
+            found |= {listed, moved} if moved[0] == listed[0] else {listed}
+        return {origin for origin in found if origin[0]}
 
     def categories(self) -> list[str]:
         rows = self._rows(

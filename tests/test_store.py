@@ -906,3 +906,24 @@ def test_a_feed_marked_as_asked_is_unmarked_by_its_stored_answer_and_no_earlier(
     assert asking()[before.url] is None
     store.mark_asking([(before.url, asked, asked)])
     assert store.clear_asking() == 1 and set(asking().values()) == {None}
+
+
+def test_feed_hosts_are_where_the_feeds_are_read_moved_ones_too() -> None:
+    """The picture proxy lets a picture inside the network only at a listed feed's host and
+    port: a feed listed at http:// that moved for good to https:// of its host (an
+    intranet's usual redirect) is read there, and its pictures there are the operator's
+    too, as the service's own fetcher, which follows the move, finds them."""
+    store = Store()
+    listed = Source("http://intranet.example/feed.xml", "Intranet", "Local")
+    gone = Source("http://10.0.0.7/feed.xml", "Gone", "Local")  # (moved to another host)
+    store.sync_sources([listed, gone, Source("http://[::1]:1200/rss", "Bridge", "Local")], NOW)
+    state = FeedState(listed.url, status="ok", http_status=200, last_polled_at=NOW)
+    store.save_poll(dataclasses.replace(state, moved_to="https://intranet.example/feed"), [])
+    state = dataclasses.replace(state, url=gone.url, moved_to="http://10.0.0.8:8080/feed.xml")
+    store.save_poll(state, [])
+    assert Reader(":memory:", shared=store).feed_hosts() == {
+        ("intranet.example", 80),
+        ("intranet.example", 443),
+        ("10.0.0.7", 80),
+        ("::1", 1200),
+    }
