@@ -9,8 +9,8 @@ see migration `issue6_grouping_generation`), the same code and grouping settings
 read whole with the checksum it was written with. Anything else is logged and ignored.
 
 The file is a pickle, and loading a pickle runs code named in it: it is read only from the
-database's own directory (`snapshot_path`), and only when it is no symbolic link, is owned by
-the process's user and others may not write it (`_not_ours`).
+database's own directory (`snapshot_path`), and only when it is a regular file (no symbolic
+link, no named pipe), is owned by the process's user and others may not write it (`_not_ours`).
 This module is the only one that reads or writes the file.
 """
 
@@ -166,7 +166,8 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
         return None
     started = time.process_time()
     try:
-        raw = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+        # (a named pipe put there is opened without waiting for a writer, then refused)
+        raw = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
     except FileNotFoundError:
         log.info("grouping: no snapshot at %s; restoring from the database", path)
         return None
@@ -198,10 +199,13 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
 
 
 def _not_ours(found: os.stat_result) -> str:
-    """Why a snapshot file may hold what another user wrote ("" when it cannot): loading a
+    """Why a snapshot file may hold what another user wrote, or is no file at all (a named
+    pipe, which would be read as long as its writer likes) ("" when neither): loading a
     pickle runs the code it names, so one owned by another user (root aside), or that others
     may write, is never loaded (a database in a directory anyone may write, such as /tmp; a
     root command never runs the service user's code)."""
+    if not stat.S_ISREG(found.st_mode):
+        return "not a regular file"
     if found.st_uid not in (os.geteuid(), 0):
         return "owned by another user"
     if found.st_mode & stat.S_IWOTH:
@@ -217,7 +221,13 @@ def restamp(path: Path | None, old: Stamp, new: Stamp) -> bool:
     if path is None:
         return False
     try:
-        with open(path, "r+b") as raw:
+        # (as `load` opens it: never through a link, nor a file another user could write)
+        made = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(made, "r+b") as raw:
+            why = _not_ours(os.fstat(raw.fileno()))
+            if why:
+                log.info("grouping: snapshot %s not restamped (%s)", path, why)
+                return False
             header = _header(raw)
             if header is None or header[0] != old:
                 return False

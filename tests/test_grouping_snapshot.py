@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from aggregator import story_job
+from aggregator import grouping_snapshot, story_job
 from aggregator.cli import main
 from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
@@ -425,6 +425,49 @@ def test_a_snapshot_someone_else_could_have_written_is_not_loaded(
     assert "restoring from the database" in said and reason in said
     assert _rows(job.store) == _rebuilt_rows(tmp_path)
     job.store.close()
+
+
+def test_a_pipe_at_the_snapshot_name_does_not_hold_the_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A named pipe put at the snapshot's name (anyone may make one in /tmp) is not opened
+    to wait for a writer, which held the start for good: it is no file and the window is
+    rebuilt from the database."""
+    path = _written(tmp_path)
+    snapshot = snapshot_path(path)
+    assert snapshot is not None
+    snapshot.unlink()
+    os.mkfifo(snapshot)
+    done: list[tuple[StoryJob, str]] = []
+    started = threading.Thread(target=lambda: done.append(_next_start(path, caplog)))
+    started.daemon = True
+    started.start()
+    started.join(60)
+    if not done:  # (let the waiting open go: a writer comes and leaves)
+        os.close(os.open(snapshot, os.O_WRONLY | os.O_NONBLOCK))
+        started.join(60)
+    assert done, "the start waited on the pipe"
+    job, said = done[0]
+    assert "restoring from the database" in said and "not a regular file" in said, said
+    assert _rows(job.store) == _rebuilt_rows(tmp_path)
+    job.store.close()
+
+
+def test_a_restamp_goes_through_no_link(tmp_path: Path) -> None:
+    """Restamping rewrites the snapshot's header in place: never in a file a link put at its
+    name leads to (another user's, in /tmp), whose header had been rewritten."""
+    old = grouping_snapshot.Stamp("store", 1, "settings", "code")
+    new = dataclasses.replace(old, generation=2)
+    target = tmp_path / "elsewhere"
+    target.write_bytes(grouping_snapshot._header_line(old, 0, 0) + b"kept")
+    link = tmp_path / "news.db.grouping"
+    link.symlink_to(target)
+    assert grouping_snapshot.restamp(link, old, new) is False
+    assert target.read_bytes() == grouping_snapshot._header_line(old, 0, 0) + b"kept"
+    link.unlink()
+    target.rename(link)  # (its own file is restamped)
+    assert grouping_snapshot.restamp(link, old, new) is True
+    assert link.read_bytes() == grouping_snapshot._header_line(new, 0, 0) + b"kept"
 
 
 def test_a_snapshot_written_under_an_open_umask_is_loaded_at_the_next_start(
