@@ -19,6 +19,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Literal
 from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
 
+import idna
+
 from aggregator.item_kinds import KIND_LABELS, title_says
 from aggregator.lang import detect_language, script_language, tag_script
 from aggregator.models import STORY_ID_PREFIX, SourceRef, Story, Summary
@@ -194,16 +196,16 @@ def safe_url(url: str | None) -> str | None:
 
 def _as_uri(parts: SplitResult) -> str | None:
     """An address as a browser sends it: its path, query and fragment percent-encoded (UTF-8)
-    where a URI may not hold a character, its host in IDNA ("bücher.example" →
-    "xn--bcher-kva.example"); None when the host has no IDNA form, holds what no host may,
-    or its port is no number."""
+    where a URI may not hold a character, its host in IDNA 2008 as browsers and aiohttp write
+    it ("bücher.example" → "xn--bcher-kva.example"; "straße" stays "straße", not "strasse");
+    None when the host has no IDNA form, holds what no host may, or its port is no number."""
     netloc = parts.netloc
     host = parts.hostname or ""
     if _NOT_IN_URIS.search(host) and host.isascii():
         return None  # (no host holds one)
     if not netloc.isascii():
         try:
-            ascii_host = host.encode("idna").decode("ascii")
+            ascii_host = idna.encode(host, uts46=True).decode("ascii")
             port = parts.port
         except (UnicodeError, ValueError):
             return None
