@@ -173,7 +173,7 @@ def load(path: Path | None, stamp: Stamp) -> Clusterer | None:
         return None
     except OSError as exc:
         link = path.is_symlink()
-        said = "a symbolic link" if link else f"unreadable ({exc})"
+        said = "is a symbolic link" if link else f"is unreadable ({exc})"
         log.info("grouping: snapshot %s %s; restoring from the database", path, said)
         if link:
             with contextlib.suppress(OSError):
