@@ -29,6 +29,7 @@ import contextlib
 import logging
 import sys
 import time
+from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
@@ -91,7 +92,10 @@ class ParsePool:
         self.backlog_limit = max(1, backlog or 4 * self.workers * DEPTH)
         self.timeout = timeout  # seconds a worker may work on one body
         self.slow_after = slow_after  # ... before the bodies behind it get another worker
-        self._slow = 0  # bodies being parsed for longer than `slow_after`
+        # Bodies being parsed for longer than `slow_after`, by pool: one left in a pool that
+        # broke (another body's worker was killed) holds a process of that pool, not of its
+        # successor.
+        self._slow: Counter[WorkerPool] = Counter()
         self.backlog = 0  # bodies handed to threads or workers and not answered yet
         self.backlog_peak = 0  # the most that waited at once, all passes together
         self._room: list[asyncio.Future[None]] = []  # fetches waiting for the backlog to fall
@@ -130,7 +134,7 @@ class ParsePool:
             )
             return None
         behind = self._waiting + size > self.spread_above or self.backlog >= self.backlog_limit
-        if (behind or self._slow) and len(pool.pids) < self._most_workers():
+        if (behind or self._slow[pool]) and len(pool.pids) < self._most_workers(pool):
             log.debug(
                 "parse pool: %d bodies, %d bytes waiting; another worker starts",
                 self.backlog,
@@ -281,7 +285,7 @@ class ParsePool:
                     worked = time.monotonic() - since
                     if not slow and worked >= self.slow_after:
                         slow = True
-                        self._slow += 1
+                        self._slow[pool] += 1
                         self._beside_slow(pool, source.url, worked)
                     wait = self.timeout - worked
                     if wait <= 0 and pool.kill(future):
@@ -296,7 +300,10 @@ class ParsePool:
                 return done
         finally:
             answer.cancel()  # (a no-op once answered; else its answer is not awaited)
-            self._slow -= slow
+            if slow:
+                self._slow[pool] -= 1
+                if not self._slow[pool]:
+                    del self._slow[pool]
         self._replace(pool, "")
         log.error(
             "feed=%s parsing took longer than %d s: its worker was stopped",
@@ -309,16 +316,18 @@ class ParsePool:
             "poll tries again)",
         )
 
-    def _most_workers(self) -> int:
-        """The workers a pool may hold: `workers`, and one more per slow body up to as many
-        again (a pass of many hostile feeds would otherwise start a process for each)."""
-        return self.workers + min(self._slow, self.workers)
+    def _most_workers(self, pool: WorkerPool) -> int:
+        """The workers `pool` may hold: `workers`, and one more per slow body in it, up to as
+        many again all pools together (a pass of many hostile feeds would otherwise start a
+        process for each): a slow body still parsed in a pool that broke holds one of them."""
+        elsewhere = sum(n for other, n in self._slow.items() if other is not pool)
+        return self.workers + max(0, min(self._slow[pool], self.workers - elsewhere))
 
     def _beside_slow(self, pool: WorkerPool, url: str, worked: float) -> None:
         """A worker of `pool` has been on `url`'s body for `worked` seconds: the bodies
         queued for the workers get one more (`_most_workers`), so that one slow feed holds
         up no other but the one in its worker's pipe."""
-        if not pool.waiting or len(pool.pids) >= self._most_workers():
+        if not pool.waiting or len(pool.pids) >= self._most_workers(pool):
             return
         log.warning(
             "feed=%s parsing for %.0f s; another parse worker starts for the feeds behind it",

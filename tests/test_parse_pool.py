@@ -283,6 +283,46 @@ def test_many_slow_bodies_start_no_more_than_twice_the_workers(
     assert most == 2
 
 
+def test_a_slow_body_left_in_a_broken_pool_starts_no_worker_in_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow body's worker was counted against every pool: once another slow body's worker
+    was killed and its pool replaced, the first slow body, still parsed in the old pool,
+    made the new pool start a second worker for the next ordinary body, with nothing slow
+    in it (three processes on two cores, where `_most_workers` allows two)."""
+    import slow_parse
+
+    monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    monkeypatch.setattr(parse_pool_module, "_TIMEOUT_CHECK", 0.1)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=4.0, slow_after=0.3)
+
+    def slow(tag: str) -> Fetched:
+        return fetched(big_feed(1, tag).replace(b"<channel>", b"<channel><!-- slow -->"))
+
+    async def scenario() -> tuple[int, int, bool]:
+        first = asyncio.ensure_future(pool.parse(SOURCE, slow("a"), NOW))
+        await asyncio.sleep(0.2)  # (the first is handed out first, and is killed first)
+        second = asyncio.ensure_future(pool.parse(SOURCE, slow("b"), NOW))  # (in its pipe)
+        third = asyncio.ensure_future(pool.parse(SOURCE, slow("c"), NOW))  # (beside it)
+        with pytest.raises(ParseError):
+            await first
+        still_slow = not third.done()  # (the third's worker, of the old pool, goes on)
+        ordinary = asyncio.ensure_future(pool.parse(SOURCE, fetched(big_feed(2)), NOW))
+        await asyncio.sleep(0)  # (the ordinary body is handed to the new pool)
+        assert pool._pool is not None
+        workers = len(pool._pool.pids)
+        _, items = await ordinary
+        await asyncio.gather(second, third, return_exceptions=True)  # (killed in turn)
+        return workers, len(items), still_slow
+
+    try:
+        workers, items, still_slow = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert still_slow and items == 2
+    assert workers == 1
+
+
 def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
