@@ -30,6 +30,11 @@ class ParseError(FeedError):
     """The body could not be read as a feed at all."""
 
 
+class ParseTimedOut(ParseError):
+    """Parsing in the service's own process was given up: it took longer than it may (a
+    thread cannot be killed as a worker process is; its parse stops itself)."""
+
+
 class StoryFeedError(ParseError):
     """The feed is one an aggregator publishes (this one or another instance): its items are
     summaries of other feeds' items, so they are never taken in as an outlet's reports."""

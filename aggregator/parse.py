@@ -13,14 +13,15 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from aggregator.entry_images import MAX_URL as MAX_IMAGE_URL
 from aggregator.entry_images import candidates, plausible_host
-from aggregator.errors import ParseError, StoryFeedError
+from aggregator.errors import ParseError, ParseTimedOut, StoryFeedError
 from aggregator.fast_parse import FEEDPARSER_ZONES, MAX_ENTRIES_READ, MAX_TAGS_READ, fast_parse
 from aggregator.fast_parse import parse_date as feed_date
 from aggregator.fast_parse import urljoin as feed_urljoin
@@ -124,9 +125,26 @@ class _AttributesByName:
         return self._values[name]
 
 
+class _GivenUp(BaseException):
+    """A parse whose `give_up` said so: a BaseException, so that no `except Exception` of
+    feedparser's, or ours around it, takes it for a malformed document and reads on."""
+
+
+# Asked at each element a parse reads (`parse_feed`'s `give_up`; None: never given up).
+_GIVE_UP: ContextVar[Callable[[], bool] | None] = ContextVar("give_up", default=None)
+
+
+def _go_on() -> None:
+    """Raise `_GivenUp` when this parse's `give_up` says so."""
+    give_up = _GIVE_UP.get()
+    if give_up is not None and give_up():
+        raise _GivenUp
+
+
 def _start_element_ns(
     self: Any, name: tuple[str | None, str], qname: str | None, attrs: Any
 ) -> None:
+    _go_on()
     if hasattr(attrs, "_qnames") and hasattr(attrs, "_attrs"):  # (expat's, as feedparser uses)
         attrs = _AttributesByName(attrs)
     _feedparser_start_element_ns(self, name, qname, attrs)
@@ -168,6 +186,15 @@ def _parse_comment(self: Any, i: int, report: int = 1) -> int:
 _feedparser_parse_comment: Any = None  # the sanitizer's own, once mended
 
 
+def _parse_starttag(self: Any, i: int) -> int:
+    _go_on()
+    end: int = _feedparser_parse_starttag(self, i)
+    return end
+
+
+_feedparser_parse_starttag: Any = None  # the loose reader's and sanitizer's own, once mended
+
+
 def _feedparser() -> Any:
     """feedparser, imported on first use, with two mends.
 
@@ -185,8 +212,11 @@ def _feedparser() -> Any:
     strict reader's look-up of each attribute among all of its element's (`_AttributesByName`
     makes it a dictionary's) and of an element's namespace among all those declared (past
     `MAX_NAMESPACES` the document is read as a malformed one is).
+
+    And a parse that may be given up (`parse_feed`'s `give_up`) is asked at each element.
     """
     import feedparser
+    import feedparser.html
     import feedparser.mixin
     import feedparser.namespaces.mediarss
     import feedparser.parsers.strict
@@ -208,6 +238,8 @@ def _feedparser() -> Any:
         _parse_comment,
         "_feedparser_parse_comment",
     )
+    html_reader = feedparser.html._BaseHTMLProcessor
+    _mend(html_reader, "parse_starttag", _parse_starttag, "_feedparser_parse_starttag")
     return feedparser
 
 
@@ -244,7 +276,12 @@ STORY_FEED_STORED = "nothing of it is stored; list the outlets' own feeds instea
 
 
 def parse_feed(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, *, fast: bool = True
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    fast: bool = True,
+    give_up: Callable[[], bool] | None = None,
 ) -> ParsedFeed:
     """Parse an RSS/Atom/RDF document or a JSON Feed (`json_feed`) fetched from ``url`` into
     a normalised :class:`ParsedFeed`.
@@ -255,7 +292,20 @@ def parse_feed(
     nothing else. Plain well-formed RSS 2.0 and Atom go through the lxml fast path
     (`fast_parse`), which gives the same result as feedparser; ``fast=False`` always uses
     feedparser.
+
+    ``give_up`` is asked at each element feedparser reads and each entry read: once it says
+    so, the parse stops with :class:`ParseTimedOut` (a parse in a thread has no other end).
     """
+    token = _GIVE_UP.set(give_up)
+    try:
+        return _parse_feed(body, url, headers, fast)
+    except _GivenUp:
+        raise ParseTimedOut(url, "parsing was given up: it took too long") from None
+    finally:
+        _GIVE_UP.reset(token)
+
+
+def _parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None, fast: bool) -> ParsedFeed:
     if not body.strip():
         raise ParseError(url, "not a feed: empty body")
     base, response_headers = _response_headers(url, headers)
@@ -300,6 +350,7 @@ def parse_feed(
     # (an entry's text takes its feed's language, or the response's, where it has none)
     inherited = {language_tag(_str(feed, "language")), _header_language(response_headers)}
     for raw in raw_entries:
+        _go_on()
         try:
             entry = _entry(raw, base, inherited)
         except Exception:  # one odd entry must not cost the whole feed; counted in the warning

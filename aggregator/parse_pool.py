@@ -12,7 +12,9 @@ in a thread (shipping them costs about as much as parsing), and so do the first
 ``inline_budget`` bytes of bigger ones once the parser is loaded here (a pass that brings a
 few changed feeds starts no worker); then one worker starts, and another only while more than
 ``spread_above`` bytes wait for the workers (a cold pass, a backlog), or while the backlog
-is full.
+is full. A thread cannot be killed as a worker is: its parse gives itself up after
+``in_thread_for`` seconds and a worker takes the body over (with no worker to be had, at
+``timeout``, and the feed fails as a killed worker's does).
 
 The backlog (bodies handed to the parser and not answered yet) is bounded: on a fast network
 fetching outruns parsing, and a round's bodies all waited in the service's process for the one
@@ -33,7 +35,7 @@ from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
-from .errors import ParseError
+from .errors import ParseError, ParseTimedOut
 from .models import Fetched, Item, ParsedFeed, Source
 from .parse_task import parse_in_worker as _parse_in_worker
 from .parse_task import parse_items
@@ -57,6 +59,10 @@ PARSE_TIMEOUT = 300.0
 # Seconds a worker may work on one body before the bodies queued behind it get a worker of
 # their own (`beside_slow`): a 16 MB feed parses in ~10 s, a hostile one up to `PARSE_TIMEOUT`.
 SLOW_PARSE = 15.0
+# Seconds a body may be parsed in a thread of the service's own process (small bodies, and a
+# pass's first few big ones) before that parse stops itself and the body goes to a worker,
+# which can be killed: a 512 KB body parses in ~0.3 s, a hostile one took ~23 s and more.
+THREAD_PARSE = 2.0
 _TIMEOUT_CHECK = 5.0  # seconds between looks at how long a body has been worked on
 _TRIES = 5  # pools a feed's body is handed to at most, when their workers die
 _FAILED_STARTS = 2  # pools in a row whose workers could not start: parsing stays in-process
@@ -67,6 +73,15 @@ def parser_loaded() -> bool:
     body parsed here, or a command that validated a feed, loads it): parsing a big body here
     costs no import then."""
     return f"{__package__}.parse" in sys.modules
+
+
+def _parse_within(
+    source: Source, fetched: Fetched, now: datetime, seconds: float
+) -> tuple[ParsedFeed, list[Item]]:
+    """:func:`parse_items` in this thread, given up (ParseTimedOut) once it has taken
+    `seconds` (counted from here: a thread may wait for its turn)."""
+    end = time.monotonic() + seconds
+    return parse_items(source, fetched, now, give_up=lambda: time.monotonic() > end)
 
 
 class ParsePool:
@@ -84,6 +99,7 @@ class ParsePool:
         backlog: int | None = None,
         timeout: float = PARSE_TIMEOUT,
         slow_after: float = SLOW_PARSE,
+        in_thread_for: float = THREAD_PARSE,
     ) -> None:
         self.workers = max(1, workers or usable_cpus() - 1)  # at most
         self.inline_below = inline_below
@@ -92,6 +108,7 @@ class ParsePool:
         self.backlog_limit = max(1, backlog or 4 * self.workers * DEPTH)
         self.timeout = timeout  # seconds a worker may work on one body
         self.slow_after = slow_after  # ... before the bodies behind it get another worker
+        self.in_thread_for = in_thread_for  # ... in a thread, before it goes to a worker
         # Bodies being parsed for longer than `slow_after`, by pool: one left in a pool that
         # broke (another body's worker was killed) holds a process of that pool, not of its
         # successor.
@@ -193,7 +210,8 @@ class ParsePool:
         entries when a worker parsed it: what a poll keeps of them is in the items).
 
         Raises what parsing raises, ParseError when a worker works on the body for longer
-        than `timeout` seconds (the worker is killed), and BrokenProcessPool when workers
+        than `timeout` seconds (the worker is killed; a thread with no worker to hand the
+        body to gives up), and BrokenProcessPool when workers
         died on it twice. When a worker dies (killed, out of memory) the pool is replaced,
         and the feeds it held are parsed in the new one (`_in_workers`): a feed fails only
         for what its own body did.
@@ -203,8 +221,15 @@ class ParsePool:
         self.backlog_peak = max(self.backlog_peak, self.backlog)
         try:
             pool = self._worker_for(size)
+            if pool is None and self.in_place is not None:  # (no worker to take it over)
+                return await self._in_thread(source, fetched, now, self.timeout)
             if pool is None:
-                return await asyncio.to_thread(parse_items, source, fetched, now)
+                try:
+                    return await self._in_thread(source, fetched, now, self.in_thread_for)
+                except ParseTimedOut:
+                    pool = self._handed_over(source.url)
+                if pool is None:
+                    return await self._in_thread(source, fetched, now, self.timeout)
             self._waiting += size
             try:
                 return await self._in_workers(pool, source, fetched, now)
@@ -241,7 +266,46 @@ class ParsePool:
             if self.in_place is not None:
                 break
             pool = self._executor()
-        return await asyncio.to_thread(parse_items, source, fetched, now)
+        return await self._in_thread(source, fetched, now, self.timeout)
+
+    async def _in_thread(
+        self, source: Source, fetched: Fetched, now: datetime, seconds: float
+    ) -> tuple[ParsedFeed, list[Item]]:
+        """Parse in a thread, which gives the parse up once it has taken `seconds`: with
+        ParseTimedOut below `timeout` (for the caller to hand the body to a worker), at
+        `timeout` with the ParseError a killed worker's feed gets."""
+        if seconds < self.timeout:
+            return await asyncio.to_thread(_parse_within, source, fetched, now, seconds)
+        try:
+            return await asyncio.to_thread(_parse_within, source, fetched, now, self.timeout)
+        except ParseTimedOut:
+            log.error("feed=%s parsing took longer than %d s: given up", source.url, self.timeout)
+            raise ParseError(source.url, self._too_long) from None
+
+    @property
+    def _too_long(self) -> str:
+        """What a feed whose parse took longer than `timeout` is told."""
+        return (
+            f"parsing took longer than {self.timeout:.0f} s; the body was set aside (its next "
+            "poll tries again)"
+        )
+
+    def _handed_over(self, url: str) -> WorkerPool | None:
+        """The workers that take over a body a thread gave up on (None when none may start:
+        it parses in a thread again, up to `timeout`)."""
+        if self.in_place is not None:
+            return None
+        try:
+            pool = self._executor()
+        except (OSError, RuntimeError):  # (a process limit: said where a worker is refused)
+            return None
+        log.warning(
+            "feed=%s parsing in the service's process took over %.0f s; a parse worker "
+            "takes it over",
+            url,
+            self.in_thread_for,
+        )
+        return pool
 
     def _failed_start(self, pool: WorkerPool, failed: StartFailed) -> None:
         """`pool`'s worker ended as it started, or runs other code than this process (the
@@ -310,11 +374,7 @@ class ParsePool:
             source.url,
             self.timeout,
         )
-        raise ParseError(
-            source.url,
-            f"parsing took longer than {self.timeout:.0f} s; the body was set aside (its next "
-            "poll tries again)",
-        )
+        raise ParseError(source.url, self._too_long)
 
     def _most_workers(self, pool: WorkerPool) -> int:
         """The workers `pool` may hold: `workers`, and one more per slow body in it, up to as

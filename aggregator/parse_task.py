@@ -9,7 +9,7 @@ item building code load on first use, here as in the service's own process).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from .errors import ParseError
@@ -18,22 +18,33 @@ from .models import Fetched, Item, ParsedFeed, Source
 __all__ = ["parse_feed", "parse_in_worker", "parse_items"]
 
 
-def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    give_up: Callable[[], bool] | None = None,
+) -> ParsedFeed:
     """`parse.parse_feed`, imported on first use: the parser loads only when a body needs
     parsing (a pass of 304s never does)."""
     from .parse import parse_feed as parse
 
-    return parse(body, url, headers)
+    return parse(body, url, headers, give_up=give_up)
 
 
-def parse_items(source: Source, fetched: Fetched, now: datetime) -> tuple[ParsedFeed, list[Item]]:
+def parse_items(
+    source: Source,
+    fetched: Fetched,
+    now: datetime,
+    give_up: Callable[[], bool] | None = None,
+) -> tuple[ParsedFeed, list[Item]]:
     """Parse a fetched body and turn its entries into items (the item building code, like
     the parser, loads on first use); the feed says how many entries its rules left out, and
-    the one time of day it stamps every entry at, if it does (`fixed_times.fixed_clock`)."""
+    the one time of day it stamps every entry at, if it does (`fixed_times.fixed_clock`).
+    `give_up`: as `parse.parse_feed`'s (ParseTimedOut once it says so)."""
     from .fixed_times import fixed_clock
     from .pipeline import feed_items
 
-    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
+    parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers, give_up)
     items, left_out = feed_items(source, parsed, now)
     clock = fixed_clock(when for e in parsed.entries if (when := e.published or e.updated))
     if left_out or clock is not None:

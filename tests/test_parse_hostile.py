@@ -249,3 +249,39 @@ def test_feedparser_mended_by_two_threads_at_once_keeps_its_own_reader(
     parse._feedparser()
     assert OtherThreadMends.looked
     assert parse._feedparser_start_prefix_mapping is own_reader
+
+
+def unclosed_elements(size: int) -> bytes:
+    """A feed whose one item holds `size` bytes of elements never closed: feedparser's
+    slowest shape (a 256 KB body took 22 s here, read in full by both of its readers)."""
+    return rss("<description>" + "<x>" * (size // 3))
+
+
+@pytest.mark.parametrize("shape", ["unclosed", "many entries"])
+def test_a_parse_told_to_give_up_stops_within_moments(shape: str) -> None:
+    """A parse in a thread cannot be killed as a worker is: it asks `give_up` at each element
+    and entry it reads, and stops with ParseTimedOut once told (a thread had parsed a
+    hostile 512 KB body for ~23 s with nothing to stop it)."""
+    from aggregator.errors import ParseTimedOut
+
+    if shape == "unclosed":
+        body = unclosed_elements(256 * 1024)
+    else:  # (the fast path reads it; the entries are then each cleaned)
+        body = rss("").replace(b"<item>", b"<item></item><item>" * 20_000, 1)
+    asked = 0
+
+    def give_up() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 200
+
+    with pytest.raises(ParseTimedOut, match="given up"):
+        finishes(lambda: parse_feed(body, SOURCE.url, {}, give_up=give_up))
+    assert asked == 201
+
+
+def test_a_parse_never_told_to_give_up_reads_as_one_without() -> None:
+    body = rss("<description>" + "<p>Flood <b>waters</b> rose.</p>" * 50 + "</description>")
+    read = parse_feed(body, SOURCE.url, {}, fast=False, give_up=lambda: False)
+    assert read == parse_feed(body, SOURCE.url, {}, fast=False)
+    assert "Flood waters rose." in read.entries[0].text

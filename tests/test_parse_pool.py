@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -294,7 +295,9 @@ def test_a_slow_body_left_in_a_broken_pool_starts_no_worker_in_the_next(
 
     monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
     monkeypatch.setattr(parse_pool_module, "_TIMEOUT_CHECK", 0.1)
-    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=4.0, slow_after=0.3)
+    # (a body's time counts from when it is sent, its worker's start included: a new pool's
+    # worker on a loaded machine took ~4 s to start and parse the ordinary body)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=8.0, slow_after=0.3)
 
     def slow(tag: str) -> Fetched:
         return fetched(big_feed(1, tag).replace(b"<channel>", b"<channel><!-- slow -->"))
@@ -321,6 +324,38 @@ def test_a_slow_body_left_in_a_broken_pool_starts_no_worker_in_the_next(
         pool.close()
     assert still_slow and items == 2
     assert workers == 1
+
+
+def unclosed(size: int) -> Fetched:
+    """A body of `size` bytes of elements never closed: seconds of feedparser's time."""
+    return fetched(big_feed(1).replace(b"<description>", b"<description>" + b"<x>" * (size // 3)))
+
+
+def test_a_body_slow_in_a_thread_is_handed_to_a_worker(caplog: pytest.LogCaptureFixture) -> None:
+    """Small bodies, and a pass's first big ones, parse in a thread of the service's process,
+    which cannot be killed: a hostile one took ~23 s of it. Past `in_thread_for` the
+    thread's parse gives itself up and a worker (which has the deadline) parses the body."""
+    caplog.set_level(logging.WARNING, "aggregator")
+    pool = ParsePool(workers=1, inline_below=2**30, in_thread_for=0.05)
+    try:
+        _, items = asyncio.run(pool.parse(SOURCE, unclosed(48 * 1024), NOW))
+    finally:
+        pool.close()
+    assert len(items) == 1
+    assert pool.started == 1
+    assert "took over 0 s; a parse worker takes it over" in caplog.text
+
+
+def test_a_body_slow_in_a_thread_without_workers_fails_at_the_deadline() -> None:
+    """With the workers given up (`in_place`) a body parses in a thread: it is given up at
+    `timeout`, as a worker would be killed, not read for as long as it takes."""
+    pool = ParsePool(workers=1, inline_below=0, timeout=1.0)
+    pool.in_place = "no worker could start"
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="parsing took longer than 1 s"):
+        asyncio.run(pool.parse(SOURCE, unclosed(256 * 1024), NOW))
+    assert time.monotonic() - started < 5.0  # (read in full: ~20 s)
+    assert pool.started == 0
 
 
 def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
@@ -369,9 +404,9 @@ def test_no_fetch_fails_because_our_own_work_delays_it(
     parsed_on: list[int] = []  # threads of this process that parsed a body
     in_process = parse_pool_module.parse_items
 
-    def recording(*args: object) -> tuple[ParsedFeed, list[Item]]:
+    def recording(*args: object, **kwargs: object) -> tuple[ParsedFeed, list[Item]]:
         parsed_on.append(threading.get_ident())
-        return in_process(*args)  # type: ignore[arg-type]
+        return in_process(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parse_pool_module, "parse_items", recording)
 
@@ -456,7 +491,7 @@ def test_fetches_waiting_for_room_all_go_once_the_backlog_falls(
     release = threading.Event()
 
     def slow_parse(
-        source: Source, fetched: Fetched, now: datetime
+        source: Source, fetched: Fetched, now: datetime, give_up: object = None
     ) -> tuple[ParsedFeed, list[Item]]:
         release.wait(10)
         return ParsedFeed(title="A", link=None, entries=()), []
