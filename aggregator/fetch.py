@@ -209,6 +209,7 @@ class Fetcher:
                 "Accept-Encoding": _accept_encoding(),
             },
             "cookie_jar": aiohttp.DummyCookieJar(),
+            "response_class": fetch_client.InterimCapped,
             "auto_decompress": True,
             "raise_for_status": False,
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import Any
 
 # First: aiohttp imported with its CA bundle reading put off until TLS is due (fetch_tls).
 from aggregator.fetch_tls import cas_pending, trusting_too
@@ -32,6 +33,7 @@ __all__ = [
     "DefaultResolver",
     "GuardedResolver",
     "HttpProcessingError",
+    "InterimCapped",
     "aiohttp",
     "cas_pending",
     "http_url",
@@ -78,6 +80,42 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+# Interim (1xx) answers read before a response at most: a request never asks for one ("Expect:
+# 100-continue"); a server may send a few of its own (103 Early Hints).
+MAX_INTERIM = 8
+
+
+class InterimCapped(aiohttp.ClientResponse):
+    """The sessions' response: one whose server sends more than `MAX_INTERIM` interim
+    answers fails. aiohttp reads interim answers in a loop that does not pause while any is
+    buffered: a server sending "100 Continue" without end held the event loop ~1 s at a time
+    (every other fetch, the web server) until well past the fetch's total timeout."""
+
+    async def start(self, connection: Any) -> aiohttp.ClientResponse:
+        protocol = connection.protocol
+        if protocol is None or "read" in vars(protocol):
+            return await super().start(connection)
+        read = protocol.read
+        interim = 0
+
+        async def counted() -> Any:
+            nonlocal interim
+            message, payload = await read()
+            if 100 <= message.code <= 199 and message.code != 101:
+                interim += 1
+                if interim > MAX_INTERIM:
+                    raise HttpProcessingError(
+                        message=f"more than {MAX_INTERIM} interim (1xx) answers"
+                    )
+            return message, payload
+
+        protocol.read = counted
+        try:
+            return await super().start(connection)
+        finally:
+            del protocol.read
 
 
 def http_url(url: str) -> URL:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -363,6 +365,45 @@ def test_a_garbage_answer_is_said_in_a_line_of_bounded_length() -> None:
     result = _answered_with(b"\x16\x03\x01" + b"garbage " * 1000 + b"\r\n\r\n")
     assert isinstance(result, FetchFailed)
     assert result.error.startswith("invalid HTTP response: ") and len(result.error) <= 330
+
+
+def test_a_flood_of_interim_answers_fails_at_once_and_holds_no_loop() -> None:
+    """A server that answers "100 Continue" without end (we never ask for one) had aiohttp
+    read each at once, without a pause while any was buffered: the event loop was held
+    ~1 s at a time (every other fetch and the web server with it) until well past the
+    total timeout (3 s: 4.7 s, 20 s: 22 s). Past a few interim answers the fetch fails."""
+    from loopback_server import LoopbackServer
+
+    class Flood(LoopbackServer):
+        async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            with contextlib.suppress(OSError):
+                for _ in range(2000):
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" * 1000)
+                    await writer.drain()
+            writer.close()
+
+    async def scenario() -> tuple[FetchOutcome, float, float]:
+        held = 0.0
+
+        async def ticks() -> None:
+            nonlocal held
+            while True:
+                started = time.monotonic()
+                await asyncio.sleep(0.01)
+                held = max(held, time.monotonic() - started)
+
+        async with Flood() as server, Fetcher(FAST) as fetcher:
+            ticking = asyncio.ensure_future(ticks())
+            started = time.monotonic()
+            result = await fetcher.fetch(f"http://127.0.0.1:{server.port}/feed.xml")
+            ticking.cancel()
+            return result, time.monotonic() - started, held
+
+    result, took, held = asyncio.run(scenario())
+    assert isinstance(result, FetchFailed)
+    assert result.error == "invalid HTTP response: more than 8 interim (1xx) answers"
+    assert took < 2.0 and held < 1.0
 
 
 def test_connection_closed_mid_body() -> None:
