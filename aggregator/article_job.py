@@ -32,6 +32,7 @@ from .articles import (
     about_item,
     due_articles,
     extract_text,
+    first_elements,
     host_of,
     is_home_page,
     next_try,
@@ -97,10 +98,11 @@ def page_text(
     read a feed's: the poller cleans every entry, and the batch command every row. With its
     feed's `selector` (OPML), the text of what that picks, None when it picks nothing; with
     its `remove`, what that picks is taken out of the page first. The page is read in the
-    charset its `content_type` names, as browsers read it (`page_in_charset`)."""
+    charset its `content_type` names, as browsers read it (`page_in_charset`), up to its
+    `MAX_PAGE_ELEMENTS`th element (`first_elements`)."""
     from .text import clean_text  # (not loaded by a pass that fetches no page)
 
-    decoded = page_in_charset(page, content_type)
+    decoded = first_elements(page_in_charset(page, content_type))
     read: bytes | str = decoded if remove is None else without_elements(decoded, remove)
     if selector is None:
         return clean_text(extract_text(read, url))

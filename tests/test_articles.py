@@ -267,3 +267,40 @@ def test_a_google_news_feed_is_told_on_any_of_its_country_hosts(
     assert due_articles([page], ArticleSettings())[2] == ([page] if google_news else [])
     named = source_outlet(link, "https://www.harbourgazette.example/")
     assert named == ("harbourgazette.example" if google_news else "")
+
+
+@pytest.mark.parametrize("selector", [None, "article"])
+def test_an_enormous_page_is_read_as_far_as_its_first_elements(
+    monkeypatch: pytest.MonkeyPatch, selector: str | None
+) -> None:
+    """The extractor's time grows with a page's elements, ~16 CPU s a MB of unclosed
+    paragraphs, in a thread of the service's own process: a 4 MB page (`max_bytes`) of them
+    held it ~65 s. A page is read up to its `MAX_PAGE_ELEMENTS`th element; the text before it
+    is kept."""
+    import re
+
+    import aggregator.article_job as article_job
+    import aggregator.articles as articles
+
+    most = 2_000  # (of `MAX_PAGE_ELEMENTS`' 25,000: the test reads a smaller page)
+    monkeypatch.setattr(articles, "MAX_PAGE_ELEMENTS", most)
+    read: list[bytes | str] = []
+    extract, select = article_job.extract_text, article_job.selected_text
+
+    def extracting(page: bytes | str, url: str) -> str:
+        read.append(page)
+        return extract(page, url)
+
+    def selecting(page: bytes | str, chosen: str) -> str | None:
+        read.append(page)
+        return select(page, chosen)
+
+    monkeypatch.setattr(article_job, "extract_text", extracting)
+    monkeypatch.setattr(article_job, "selected_text", selecting)
+    lead = "<p>The council voted on the harbour bridge repairs late on Tuesday evening.</p>"
+    page = f"<html><body><article>{lead}{'<p>word ' * (4 * most)}".encode()
+    text = article_job.page_text(page, "http://news.example/a/1", selector, None, "text/html")
+    assert text is not None and text.startswith("The council voted")
+    (given,) = read
+    tags = re.findall(rb"<[A-Za-z]", given if isinstance(given, bytes) else given.encode())
+    assert most - 10 < len(tags) <= most
