@@ -172,8 +172,10 @@ class WorkerPool:
             return len(self._urgent) + len(self._tasks)
 
     def running_since(self, future: Future[Any]) -> float | None:
-        """When (`time.monotonic`) a worker started on `future`'s task; None while it waits
-        for a worker (or once answered)."""
+        """When (`time.monotonic`) a worker started on `future`'s task (a task sent to a worker
+        still starting: when it was sent, then when the worker said it is ready, a fresh
+        interpreter's start taking seconds on a loaded machine); None while it waits for a
+        worker (or once answered)."""
         worker = self._worker_on(future)
         return None if worker is None else worker.started
 
@@ -295,7 +297,7 @@ class _Worker:
         self.answers = os.fdopen(answers_read, "rb")
         self.room = threading.Condition()  # guards `in_flight` and `gone`
         self.in_flight: deque[Future[Any]] = deque()  # sent, not answered yet, oldest first
-        self.started = 0.0  # when the worker started on the oldest task in flight
+        self.started = 0.0  # when the worker started on the oldest task in flight (or was ready)
         self.gone = False  # its answers' pipe ended
         self.thread = threading.Thread(target=self._run, name="worker-feeder", daemon=True)
         try:
@@ -368,6 +370,9 @@ class _Worker:
             if failed is not None:
                 self.pool.start_failed = failed
                 self.process.kill()
+            else:  # (a task sent while it started is worked on from now)
+                with self.room:
+                    self.started = time.monotonic()
             while failed is None and (answer := read_message(self.answers)) is not None:
                 try:
                     ok, value = pickle.loads(answer)

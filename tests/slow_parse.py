@@ -1,7 +1,7 @@
 """A parse worker's task for the parse-pool tests: parses as the service does, except a body
-holding "<!-- slow -->" (it then works for two minutes) or "<!-- die -->" (its process exits,
-as when the kernel kills a worker out of memory). Kept apart from the tests, so that a
-worker imports nothing more than this to run it."""
+holding "<!-- slow -->" (it then works for two minutes), "<!-- a while -->" (half a second)
+or "<!-- die -->" (its process exits, as when the kernel kills a worker out of memory). Kept
+apart from the tests, so that a worker imports nothing more than this to run it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def parse_or_stall(
 ) -> tuple[ParsedFeed, list[Item]]:
     if b"<!-- slow -->" in fetched.body:
         time.sleep(120)
+    if b"<!-- a while -->" in fetched.body:
+        time.sleep(0.5)
     if b"<!-- die -->" in fetched.body:
         os._exit(1)
     return parse_in_worker(source, fetched, now)

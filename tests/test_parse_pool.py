@@ -358,6 +358,34 @@ def test_a_body_slow_in_a_thread_without_workers_fails_at_the_deadline() -> None
     assert pool.started == 0
 
 
+def test_a_workers_start_is_not_counted_as_its_first_bodys_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body's time was counted from when it was sent to its worker, the worker's start
+    included (a fresh interpreter: ~4 s on a loaded machine, where a test's ordinary body was
+    killed at a 4 s deadline). It counts from when the worker said it is ready."""
+    import slow_parse
+
+    import aggregator.worker_pool as worker_pool
+
+    command = worker_pool._command
+
+    def slow_to_start(tasks: int, answers: int) -> list[str]:
+        *start, code = command(tasks, answers)
+        return [*start, "import time; time.sleep(2.5); " + code]
+
+    monkeypatch.setattr(worker_pool, "_command", slow_to_start)
+    monkeypatch.setattr(parse_pool_module, "_parse_in_worker", slow_parse.parse_or_stall)
+    monkeypatch.setattr(parse_pool_module, "_TIMEOUT_CHECK", 0.1)  # (a queued body's looks)
+    pool = ParsePool(workers=1, inline_below=0, inline_budget=0, timeout=3.0)
+    body = fetched(big_feed(2).replace(b"<channel>", b"<channel><!-- a while -->"))
+    try:
+        _, items = asyncio.run(pool.parse(SOURCE, body, NOW))
+    finally:
+        pool.close()
+    assert len(items) == 2
+
+
 def test_a_body_that_kills_its_worker_twice_fails_its_feed_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
