@@ -8,6 +8,7 @@ protego. The fetching itself, pacing and bookkeeping live in `article_job`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,8 +51,10 @@ MAX_ARTICLE_CHARS = 100_000
 # unclosed paragraphs, ~130,000 elements), in a thread of the service's own process; an
 # article page has a few thousand, one with a long comment thread or a huge menu ~15,000.
 MAX_PAGE_ELEMENTS = 25_000
-_ELEMENT = re.compile(r"<[A-Za-z]")
-_ELEMENT_BYTES = re.compile(rb"<[A-Za-z]")
+# A start tag as the extractor reads it: it drops these control characters before parsing
+# (trafilatura's INVALID_XML_CHARS), so "<", NUL, "p" is a paragraph to it.
+_ELEMENT = re.compile(r"<[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*[A-Za-z]")
+_ELEMENT_BYTES = re.compile(rb"<[\x00-\x08\x0b\x0c\x0e-\x1f]*[A-Za-z]")
 _CUT_OFF = re.compile(
     r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\b(?:read|continue\s+reading|read\s+the\s+full|"
     r"more)\b[^.!?]{0,40})\s*$",
@@ -390,9 +393,16 @@ def selected_text(page: bytes | str, selector: str) -> str | None:
 def first_elements(page: bytes | str, most: int | None = None) -> bytes | str:
     """`page` up to its `most`th element's start tag (`MAX_PAGE_ELEMENTS`), the rest left
     out: a page crafted or broken into hundreds of thousands of elements held the extractor
-    for a minute. A page of bytes in a charset where "<" is not one byte (UTF-16) is never
-    cut."""
+    for a minute. A page of bytes is first decoded as the extractor decodes it (unpacked
+    when gzip'd, its charset from a byte order mark or a guess): counted in its bytes, a
+    packed page, or one in UTF-16 or UTF-32, was never cut. Kept as bytes only when that
+    decoding fails (then the extractor's own fails too)."""
+    from trafilatura.utils import decode_file  # (the extractor's reading of page bytes)
+
     most = MAX_PAGE_ELEMENTS if most is None else most
+    if isinstance(page, bytes):
+        with contextlib.suppress(Exception):  # (as `extract_text`: its bugs cost this page)
+            page = decode_file(page)
     if isinstance(page, bytes):
         starts = [m.start() for m in islice(_ELEMENT_BYTES.finditer(page), most + 1)]
     else:

@@ -304,3 +304,53 @@ def test_an_enormous_page_is_read_as_far_as_its_first_elements(
     (given,) = read
     tags = re.findall(rb"<[A-Za-z]", given if isinstance(given, bytes) else given.encode())
     assert most - 10 < len(tags) <= most
+
+
+@pytest.mark.parametrize(
+    ("shape", "content_type"),
+    [
+        ("gzip", "text/html"),  # the extractor unpacks a packed body itself
+        ("utf-16", "text/html"),  # with its byte order mark: the extractor finds its charset
+        ("utf-32", "text/html"),
+        ("utf-16-le", "text/html"),  # no mark: read as UTF-8 with NULs, which it drops
+        ("nul", "text/html; charset=utf-8"),  # a NUL between "<" and each tag's name
+    ],
+)
+def test_a_page_the_extractor_reads_otherwise_is_cut_as_it_reads_it(
+    monkeypatch: pytest.MonkeyPatch, shape: str, content_type: str
+) -> None:
+    """The elements are counted in the page as the extractor reads it: it unpacks a gzip
+    body, finds a charset from a byte order mark or a guess, and drops NULs and other
+    control characters before parsing. A page of unclosed paragraphs packed, in UTF-16 or
+    UTF-32, or with a NUL after each "<" had not been cut at all (its 4 MB read in full)."""
+    import gzip
+
+    from trafilatura.utils import load_html
+
+    import aggregator.article_job as article_job
+    import aggregator.articles as articles
+
+    most = 2_000
+    monkeypatch.setattr(articles, "MAX_PAGE_ELEMENTS", most)
+    read: list[bytes | str] = []
+    extract = article_job.extract_text
+
+    def extracting(page: bytes | str, url: str) -> str:
+        read.append(page)
+        return extract(page, url)
+
+    monkeypatch.setattr(article_job, "extract_text", extracting)
+    lead = "<p>The council voted on the harbour bridge repairs late on Tuesday evening.</p>"
+    html = f"<html><head><title>Bridge</title></head><body><article>{lead}{'<p>word ' * (4 * most)}"
+    if shape == "gzip":
+        page = gzip.compress(html.encode())
+    elif shape == "nul":
+        page = html.replace("<p>", "<\x00p>").encode()
+    else:
+        page = html.encode(shape)
+    text = article_job.page_text(page, "http://news.example/a/1", None, None, content_type)
+    assert text is not None and text.startswith("The council voted")
+    (given,) = read
+    root = load_html(given)
+    assert root is not None
+    assert most - 10 < sum(1 for _ in root.iter()) <= most + 2  # (and html, body)
