@@ -94,10 +94,10 @@ class InterimCapped(aiohttp.ClientResponse):
     (every other fetch, the web server) until well past the fetch's total timeout."""
 
     async def start(self, connection: Any) -> aiohttp.ClientResponse:
-        protocol = connection.protocol
-        if protocol is None or "read" in vars(protocol):
+        protocol: Any = getattr(connection, "protocol", None)
+        read = getattr(protocol, "read", None)
+        if read is None or getattr(read, "counted", False):
             return await super().start(connection)
-        read = protocol.read
         interim = 0
 
         async def counted() -> Any:
@@ -111,7 +111,11 @@ class InterimCapped(aiohttp.ClientResponse):
                     )
             return message, payload
 
-        protocol.read = counted
+        counted.counted = True  # type: ignore[attr-defined]
+        try:  # (aiohttp's internals: a protocol that takes no attribute is read uncounted)
+            protocol.read = counted
+        except (AttributeError, TypeError):
+            return await super().start(connection)
         try:
             return await super().start(connection)
         finally:

@@ -406,6 +406,30 @@ def test_a_flood_of_interim_answers_fails_at_once_and_holds_no_loop() -> None:
     assert took < 2.0 and held < 1.0
 
 
+def test_a_connection_whose_reads_cannot_be_counted_fetches_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Interim answers are counted by wrapping the read of aiohttp's protocol object, an
+    internal of aiohttp's (pyproject allows any version from 3.10.10): one whose protocol
+    takes no attribute of ours (a class given `__slots__`, as aiohttp has given others) had
+    failed every fetch with an AttributeError. The fetch goes on, its interim answers
+    uncounted as before the cap."""
+    from aiohttp.client_proto import ResponseHandler
+
+    def no_attribute(self: ResponseHandler, name: str, value: object) -> None:
+        if name == "read":
+            raise AttributeError(f"'ResponseHandler' object attribute '{name}' is read-only")
+        object.__setattr__(self, name, value)
+
+    monkeypatch.setattr(ResponseHandler, "__setattr__", no_attribute)
+
+    async def scenario(up: Upstream, f: Fetcher) -> FetchOutcome:
+        return await f.fetch(up.add_feed("/feed.xml", RSS))
+
+    result = run(scenario)
+    assert isinstance(result, Fetched) and result.body == RSS
+
+
 def test_connection_closed_mid_body() -> None:
     async def scenario(up: Upstream, f: Fetcher) -> None:
         result = await f.fetch(up.url("/reset"))
