@@ -158,14 +158,7 @@ def send_over_one_connection(
                     _closed_at_rcpt(exc)
                     refused = exc.recipients
                 except smtplib.SMTPDataError as exc:
-                    if len(addresses) != 1 or not 500 <= exc.smtp_code < 600:
-                        raise  # (a 4xx: the server's trouble for now; the send is retried)
-                    # A one-reader copy refused for good at DATA ("552 mailbox full") is that
-                    # reader's refusal, as at RCPT: it had ended the connection, and every
-                    # reader after them went without, day after day.
-                    reply = exc.smtp_error
-                    reply = reply if isinstance(reply, bytes) else str(reply).encode()
-                    refused = {addresses[0]: (exc.smtp_code, reply)}
+                    refused = _refused_at_data(exc, addresses)
                 replies.update(refused)
                 accepted += [address for address in addresses if address not in refused]
     except (smtplib.SMTPException, OSError) as exc:
@@ -191,6 +184,26 @@ def _closed_at_rcpt(exc: smtplib.SMTPRecipientsRefused) -> None:
     for code, reply in exc.recipients.values():
         if code == 421:
             raise smtplib.SMTPResponseException(code, reply) from exc
+
+
+def _refused_at_data(
+    exc: smtplib.SMTPDataError, addresses: Sequence[str]
+) -> dict[str, tuple[int, bytes]]:
+    """The transaction's addresses as the server left them at the end of DATA, the
+    connection going on; raises `exc` again when it is the connection's end (421) or a
+    lasting refusal of a message to several readers.
+
+    A 4xx defers them ("451 try again later": the server took nothing, and the
+    connection is still good): they are tried again at the next attempt, alone. It had
+    ended the connection, so the readers after them waited for the retry, and went without
+    when that reader's copy was deferred on every attempt. A one-reader copy refused for
+    good ("552 mailbox full") is that reader's refusal, as at RCPT TO."""
+    code = exc.smtp_code
+    if code == 421 or not 400 <= code < 600 or (code >= 500 and len(addresses) != 1):
+        raise exc
+    reply = exc.smtp_error
+    reply = reply if isinstance(reply, bytes) else str(reply).encode()
+    return dict.fromkeys(addresses, (code, reply))
 
 
 # (a mail server not reached, in words, and what to look at: it had read

@@ -104,9 +104,10 @@ class Sink:
     unknown: set[str] = field(default_factory=set)  # addresses RCPT TO refuses
     peers: list[Any] = field(default_factory=list)  # each message's client (its connection)
     busy: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 450 first
-    fail_data: set[int] = field(default_factory=set)  # which DATAs (1, 2, …) are answered 451
+    fail_data: set[int] = field(default_factory=set)  # which DATAs (1, 2, …) are answered 421
     full: set[str] = field(default_factory=set)  # addresses whose copy DATA answers 552
     closing: dict[str, int] = field(default_factory=dict)  # address → RCPT TOs answered 421 first
+    slow: dict[str, int] = field(default_factory=dict)  # address → its DATAs answered 451 first
     datas: int = 0
 
     async def handle_RCPT(
@@ -127,8 +128,14 @@ class Sink:
         self.datas += 1
         if self.full.intersection(envelope.rcpt_tos):
             return "552 5.2.2 Mailbox full"
-        if self.refuse or self.datas in self.fail_data:
-            self.refuse = max(self.refuse - 1, 0)
+        for address in envelope.rcpt_tos:
+            if self.slow.get(address, 0) > 0:
+                self.slow[address] -= 1
+                return "451 4.7.1 Please try again later"
+        if self.datas in self.fail_data:  # (the server closes the connection)
+            return "421 4.3.0 Service shutting down"
+        if self.refuse:
+            self.refuse -= 1
             return "451 4.3.0 Try again later"
         wrapped = server.transport.get_extra_info("ssl_object") is not None
         self.tls_used.append(wrapped or session.ssl is not None)

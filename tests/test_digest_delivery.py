@@ -6,6 +6,7 @@ site whose address the server refuses, digest after digest, are unsubscribed."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 from datetime import timedelta
@@ -50,12 +51,12 @@ def test_a_send_broken_off_midway_goes_on_with_only_the_others(
     populate(db)
     port = free_port()
     clock = Clock(NOW)
-    # the 4th transaction (2nd connection, 2nd message) fails: reader0-2 have it by then
+    # the 4th transaction (2nd connection, 2nd message) ends the connection: reader0-2 have it
     sink = Sink(fail_data={4})
     with smtp_sink(sink, port):
         svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
         first = asyncio.run(svc.digest_job().run_due())[0]
-        assert first.status == "failed" and "451" in (first.error or "")
+        assert first.status == "failed" and "421" in (first.error or "")
         assert _received(sink) == list(READERS[:3])
         clock.now = NOW + timedelta(minutes=5)
         again = asyncio.run(svc.digest_job().run_due())[0]
@@ -219,6 +220,61 @@ def test_a_readers_copy_refused_at_data_is_their_refusal_and_the_others_get_thei
     with sqlite3.connect(db) as conn:
         counted = dict(conn.execute("SELECT address, refusals FROM digest_subscribers"))
     assert counted["full@example.org"] == 1 and counted["cy@example.org"] == 0
+
+
+def _deferred_reader(db: Path, tries: int, attempts: int) -> tuple[list[Any], Sink]:
+    """Four readers signed up; the server defers the second one's copy at DATA for `tries`
+    tries; the service makes `attempts` attempts (5, 10, … minutes apart), then a check
+    hours later."""
+    store = Store(db)
+    books = Subscribers(store)
+    for address in ("ann@example.org", "ben@example.org", "cy@example.org", "di@example.org"):
+        books.confirm("World News", address, NOW)
+    add_story(store, "s0", "Story of the day", at=NOW - timedelta(hours=1))
+    store.close()
+    port = free_port()
+    sink = Sink(slow={"ben@example.org": tries})
+    outcomes: list[Any] = []
+    with smtp_sink(sink, port):
+        config = dataclasses.replace(
+            _self_service(port),
+            digest=dataclasses.replace(_self_service(port).digest, max_attempts=attempts),
+        )
+        for at in [sum(5 * 2**n for n in range(k)) for k in range(attempts)] + [180]:
+            svc = Service(Path("feeds.opml"), db, config, clock=Clock(NOW + timedelta(minutes=at)))
+            try:
+                outcomes += asyncio.run(svc.digest_job().run_due())
+            finally:
+                svc.close()
+    return outcomes, sink
+
+
+def test_a_readers_copy_deferred_at_data_does_not_hold_back_the_readers_after_them(
+    tmp_path: Path,
+) -> None:
+    """ "451 try again later" at the end of DATA for one reader's copy had ended the
+    connection: the readers after them waited for the retry, and when that reader was
+    deferred on every attempt, they went without the day's digest."""
+    outcomes, sink = _deferred_reader(tmp_path / "news.db", tries=99, attempts=3)
+    first, *_, last = outcomes
+    assert [o.status for o in outcomes] == ["failed", "failed", "sent"]  # then nothing
+    assert "deferred: ben@example.org: 451 4.7.1" in (first.error or "")
+    got = _received(sink)
+    assert got[:4] == ["alice@example.com", "ann@example.org", "cy@example.org", "di@example.org"]
+    assert len(got) == 4 and sink.datas == 4 + 3  # (only the deferred copy is tried again)
+    assert "gave up on the others: deferred: ben@example.org: 451" in (last.error or "")
+    run = _run(tmp_path / "news.db")
+    assert run["status"] == "sent" and run["recipients"] == 4 and run["attempts"] == 3
+
+
+def test_a_reader_deferred_at_data_once_gets_the_digest_on_the_next_attempt_alone(
+    tmp_path: Path,
+) -> None:
+    outcomes, sink = _deferred_reader(tmp_path / "news.db", tries=1, attempts=3)
+    assert [o.status for o in outcomes] == ["failed", "sent"]
+    got = _received(sink)
+    assert got[-1] == "ben@example.org" and sorted(got) == sorted(set(got))  # each once
+    assert len(got) == 5 and _run(tmp_path / "news.db")["recipients"] == 5
 
 
 def test_a_reader_listed_by_name_in_the_settings_and_signed_up_gets_one_copy(
