@@ -14,7 +14,14 @@ from collections.abc import Collection, Iterable, Mapping
 
 from .slugs import same_address, slugify
 
-__all__ = ["category_now", "renamed_categories", "renamed_to", "updated_aliases"]
+__all__ = [
+    "category_now",
+    "digest_for",
+    "filed_readers",
+    "renamed_categories",
+    "renamed_to",
+    "updated_aliases",
+]
 
 
 def renamed_categories(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
@@ -69,3 +76,38 @@ def category_now(category: str, names: Collection[str], aliases: Mapping[str, st
     if spelled is not None:
         return spelled
     return renamed_to(slugify(category), aliases, names)
+
+
+def digest_for(
+    filed: str, digests: Collection[str], names: Collection[str], aliases: Mapping[str, str]
+) -> str | None:
+    """The digest of `digests` (the settings' categories) that readers who signed up under
+    `filed` get: its own, else the one whose category now (`category_now`) is theirs, that
+    category's own name first ("World" renamed "World News", whose digest the operator
+    filed under the new name). None when no digest leads to where `filed` went (removed,
+    or the settings name no digest of it)."""
+    if filed in digests:
+        return filed
+    now = category_now(filed, names, aliases)
+    if now is None:
+        return None
+    if now in digests:
+        return now
+    leading = sorted(d for d in digests if category_now(d, names, aliases) == now)
+    return leading[0] if leading else None
+
+
+def filed_readers(
+    filed: Iterable[str],
+    digests: Collection[str],
+    names: Collection[str],
+    aliases: Mapping[str, str],
+) -> dict[str, list[str]]:
+    """Digest → the categories its readers who signed up are filed under (`digest_for`):
+    its own name first, then each former one."""
+    out: dict[str, list[str]] = {}
+    for category in sorted(filed):
+        digest = digest_for(category, digests, names, aliases)
+        if digest is not None:
+            out.setdefault(digest, []).append(category)
+    return {d: sorted(found, key=lambda c: c != d) for d, found in out.items()}

@@ -689,22 +689,33 @@ def shown_width(text: str) -> int:
 
 
 def _signed_up(reader: Any, settings: Settings) -> dict[str, tuple[int, int]]:
-    """category → (confirmed, pending) readers who signed up on the site and whom the
+    """digest → (confirmed, pending) readers who signed up on the site and whom the
     settings do not list already (one copy goes to such a reader: counted twice, the
-    RECIPIENTS column had said one reader more than get it)."""
+    RECIPIENTS column had said one reader more than get it), each once. Readers filed
+    under a category's former name are counted with the digest they get
+    (`category_renames.digest_for`); they had stood under the former name, as if its
+    digest were gone."""
     from email.utils import parseaddr
 
+    from .category_renames import digest_for
+
+    digests = settings.digest.recipients
     listed = {
         category: {parseaddr(to)[1].lower() for to in recipients}
-        for category, recipients in settings.digest.recipients.items()
+        for category, recipients in digests.items()
     }
-    counts: dict[str, tuple[int, int]] = {}
+    names, aliases = reader.categories(), reader.category_aliases()
+    readers: dict[tuple[str, str], bool] = {}  # (digest, address) → confirmed
     for row in reader.subscriber_rows():
-        if row["address"].lower() in listed.get(row["category"], ()):
-            continue
-        confirmed, pending = counts.get(row["category"], (0, 0))
-        mine = row["state"] == "confirmed"
-        counts[row["category"]] = (confirmed + mine, pending + (not mine))
+        digest = digest_for(row["category"], digests, names, aliases) or row["category"]
+        address = row["address"].lower()
+        if address not in listed.get(digest, ()):
+            mine = row["state"] == "confirmed"
+            readers[digest, address] = readers.get((digest, address), False) or mine
+    counts: dict[str, tuple[int, int]] = {}
+    for (digest, _), mine in readers.items():
+        confirmed, pending = counts.get(digest, (0, 0))
+        counts[digest] = (confirmed + mine, pending + (not mine))
     return counts
 
 

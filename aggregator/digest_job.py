@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
-from .category_renames import category_now, renamed_to
+from .category_renames import category_now, filed_readers, renamed_to
 from .config import Settings
 from .digest import Due, Pick, due, next_slot, retry_delay, select, window_start
 from .digest_mail import Personal, compose, readable
@@ -297,10 +297,23 @@ class DigestJob:
         now = self.clock()
         since = (now - timedelta(days=2)).date() - timedelta(days=1)
         runs = await self.write(self.books.runs, since)
-        subscribed: set[str] = set()
-        if self.subscribers is not None:
-            subscribed = await self.write(self.subscribers.categories)
+        subscribed = await self.filed()
         return [await self.send(d) for d in due(now, self.settings.digest, runs, subscribed)]
+
+    async def filed(self) -> dict[str, list[str]]:
+        """Digest → the categories its readers who signed up on the site are filed under: its
+        own, and each former name an OPML edit renamed to it (`category_renames.digest_for`):
+        readers who signed up before a rename keep their digest when the operator files it
+        under the new name."""
+        if self.subscribers is None:
+            return {}
+        categories = await self.write(self.subscribers.categories)
+
+        def opml_now() -> tuple[list[str], dict[str, str]]:
+            return self.reader.categories(), self.reader.category_aliases()
+
+        names, aliases = await asyncio.to_thread(opml_now)
+        return filed_readers(categories, self.settings.digest.recipients, names, aliases)
 
     def named_now(self, category: str) -> str:
         """The name the OPML gives the digest's category now: itself, or the category an OPML
@@ -366,7 +379,8 @@ class DigestJob:
         publish = await asyncio.to_thread(self.publish_for, name)
         msg = compose(name, picks, job.day, now, digest, publish)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
-        readers = await self.personal(job.category, publish)
+        filed = (await self.filed()).get(job.category, [])
+        readers = await self.personal(filed, publish)
         # (listed there, also as "Bob <bob@example.net>": one copy, not a second of its own)
         known = {parseaddr(address)[1].lower() for address in recipients}
         readers = [reader for reader in readers if reader.address.lower() not in known]
@@ -378,9 +392,8 @@ class DigestJob:
         recipients = [address for address in recipients if address.lower() not in done]
         readers = [reader for reader in readers if reader.address.lower() not in done]
         copy_of = functools.partial(compose, name, picks, job.day, now, digest, publish)
-        sent, error = await self._deliver(
-            job, msg if recipients else None, recipients, readers, copy_of, picks
-        )
+        shared = msg if recipients else None
+        sent, error = await self._deliver(job, shared, recipients, readers, copy_of, picks, filed)
         earlier = Delivery(
             tuple(a for a, reply in done.items() if reply is None),
             {a: reply for a, reply in done.items() if reply is not None},
@@ -395,10 +408,12 @@ class DigestJob:
         readers: Sequence[Personal],
         copy_of: Callable[[Personal], EmailMessage],
         picks: Sequence[Pick] = (),
+        filed: Sequence[str] = (),
     ) -> tuple[Delivery, str | None]:
         """Send over as many connections as it takes, recording each one's replies; what the
         server did, and why it stopped short (None: it did not). Each reader's copy (`copy_of`)
-        is composed as its connection comes (`_send_planned`)."""
+        is composed as its connection comes (`_send_planned`). The readers' refusals are
+        counted under each category they are `filed` under."""
         sent, error = Delivery(), None
         plan: list[Transaction | Personal] = [*transactions(msg, recipients), *readers]
         for start in range(0, len(plan), MESSAGES_PER_CONNECTION):
@@ -414,15 +429,17 @@ class DigestJob:
             sent += part
             if error is not None:
                 break
-        if self.subscribers is not None and (sent.accepted or sent.refused):
+        if self.subscribers is None or not (sent.accepted or sent.refused):
+            return sent, error
+        for category in filed:
             dropped = await self.write(
-                self.subscribers.answered, job.category, sent.accepted, sent.refused
+                self.subscribers.answered, category, sent.accepted, sent.refused
             )
             for address, reply in dropped.items():
                 log.warning(
                     "signup=%r: unsubscribed %s: the mail server refused it on %d digests "
                     "in a row (last: %s)",
-                    job.category,
+                    category,
                     address,
                     REFUSALS_TO_UNSUBSCRIBE,
                     reply,
@@ -485,20 +502,24 @@ class DigestJob:
         )
         return Outcome(job.category, job.day, "sent", len(picks), note)
 
-    async def personal(self, category: str, publish: PublishSettings) -> list[Personal]:
-        """Each reader who signed up on the site for `category`'s digest, with their own link
-        to unsubscribe: a copy each, composed as its connection comes (`_send_planned`)."""
+    async def personal(self, filed: Sequence[str], publish: PublishSettings) -> list[Personal]:
+        """Each reader who signed up on the site under a category of `filed` (its own and
+        former names), with their own link to unsubscribe from the list they are on: a copy
+        each, one a reader, composed as its connection comes (`_send_planned`)."""
         if self.subscribers is None:
             return []
         from .signup import leave_link
 
-        addresses = await self.write(self.subscribers.confirmed, category)
-        if not addresses:
+        readers: dict[str, tuple[str, str]] = {}  # lower case → (category, address)
+        for category in filed:
+            for address in await self.write(self.subscribers.confirmed, category):
+                readers.setdefault(address.lower(), (category, address))
+        if not readers:
             return []
         key = await self.write(self.subscribers.key)
         return [
             Personal(address, leave_link(publish.base_url, key, category, address))
-            for address in addresses
+            for category, address in readers.values()
         ]
 
     async def warn_unknown_categories(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aggregator.category_renames import renamed_categories, updated_aliases
+from aggregator.category_renames import digest_for, renamed_categories, updated_aliases
 
 BEFORE = {"a": "World", "b": "World", "c": "World", "d": "UK", "e": "Europe"}
 
@@ -60,3 +60,29 @@ def test_aliases_follow_a_chain_of_renames_and_give_way_to_a_category_of_that_sl
     # renamed back: no alias to itself
     back = updated_aliases(first, {"World News": "World"}, ["World", "UK"])
     assert back == {"world-news": "World"}
+
+
+def test_readers_filed_under_a_former_name_get_the_digest_it_leads_to() -> None:
+    names = ["International", "Science", "world"]
+    aliases = {"world-news": "International", "global": "International"}
+    digests = {"International", "Science"}
+    table = {
+        "International": "International",  # its own
+        "World News": "International",  # renamed
+        "Global": "International",  # renamed before that ("Global" → "World News" → …)
+        "science": "Science",  # spelled otherwise
+        "Sport": None,  # removed: no digest leads there
+        "world": None,  # in the OPML, but the settings have no digest of it
+    }
+    for filed, expected in table.items():
+        assert digest_for(filed, digests, names, aliases) == expected, filed
+    # the settings still file the digest under the former name: its readers' digest
+    assert digest_for("International", {"World News"}, names, aliases) == "World News"
+    assert digest_for("Global", {"World News"}, names, aliases) == "World News"
+    # both names have a digest: each its own readers; the former name's, the one now
+    assert digest_for("World News", {"World News", "International"}, names, aliases) == (
+        "World News"
+    )
+    assert digest_for("Global", {"World News", "International"}, names, aliases) == (
+        "International"
+    )
