@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 from .bounce_store import BounceBook, Bounced
 from .bounces import DAYS_TO_UNSUBSCRIBE, failures
 from .errors import StorageError
+from .mail_tags import vouches
 from .mail_thread import in_mail_thread
 from .network import Network
+from .signup_store import Subscribers
 from .wording import counted
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class BouncePass:
     failed: dict[str, str] = field(default_factory=dict)
     counted: dict[str, Bounced] = field(default_factory=dict)
     error: str | None = None
+    unproven: set[str] = field(default_factory=set)  # quoting no message sent to them
 
 
 class BounceJob:
@@ -86,12 +89,21 @@ class BounceJob:
             return BouncePass(error=str(exc))
         found = BouncePass(read.looked_at, len(read.bounces))
         reports: list[tuple[str, Any, str]] = []
+        listed = self.settings.listed_addresses
+        key = await self.write(Subscribers(self.book.store).key)
         for day, raw in read.bounces:
             said = await asyncio.to_thread(failures, raw)
             for address in sorted(said.permanent):
                 found.failed[address] = said.reason
-                reports.append((address, day, said.reason))
-        listed = self.settings.listed_addresses
+                if vouches(key, said.message_ids, address, shared=address in listed):
+                    reports.append((address, day, said.reason))
+                    continue
+                found.unproven.add(address)
+                log.info(
+                    "bounces: %s not counted: the bounce quotes no message the digests sent "
+                    "it (forged, or it leaves out the message's headers)",
+                    address,
+                )
         found.counted = await self.write(self.book.record, reports, listed, self.clock())
         await self.write(self.book.read_done, read.mark.text(), self.clock())
         for address, bounced in sorted(found.counted.items()):

@@ -16,6 +16,7 @@ full mailbox, a server down) counts nothing: the relay tries again itself.
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import logging
 import re
@@ -52,14 +53,20 @@ _DIAGNOSTIC = re.compile(rb"^Diagnostic-Code:[ \t]*(?:smtp;[ \t]*)?(.+)$", re.IG
 _STATUS = re.compile(rb"^Status:[ \t]*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 
 
+_MESSAGE_ID = re.compile(rb"<([^<>\s@]{1,250}@[^<>\s@]{1,250})>")
+
+
 @dataclass(frozen=True, slots=True)
 class Failures:
-    """The recipients a bounce says failed: for good (`permanent`), or for now; and what it
-    said of why (its first diagnostic, else status code, else subject)."""
+    """The recipients a bounce says failed: for good (`permanent`), or for now; what it
+    said of why (its first diagnostic, else status code, else subject); and the Message-IDs
+    it quotes (of the message it returns, its headers or whole: `mail_tags` tells whether
+    the digest sent it to whom it names)."""
 
     permanent: frozenset[str] = frozenset()
     temporary: frozenset[str] = frozenset()
     reason: str = ""
+    message_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,21 @@ def failures(raw: bytes) -> Failures:
         logging.getLogger("aggregator").info("bounces: a message not read: %s", exc)
         return Failures()
     reason = _reason(raw) or f"a bounce: {message.get('subject', '')}".strip()
-    return Failures(_addresses(permanent), _addresses(temporary - permanent), reason)
+    quoted = _quoted_ids(raw, message)
+    return Failures(_addresses(permanent), _addresses(temporary - permanent), reason, quoted)
+
+
+def _quoted_ids(raw: bytes, message: email.message.Message) -> frozenset[str]:
+    """Every `<…@…>` the message holds, as sent and in its parts decoded (a returned
+    message's headers may come in base64): the Message-IDs among them are checked."""
+    texts = [raw]
+    for part in message.walk():
+        if not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                texts.append(payload)
+    found = {m.decode("ascii", "replace") for text in texts for m in _MESSAGE_ID.findall(text)}
+    return frozenset(found)
 
 
 def _reason(raw: bytes) -> str:

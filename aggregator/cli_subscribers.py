@@ -120,8 +120,16 @@ def _read_bounces(args: argparse.Namespace, settings: Settings) -> int:
     )
     for address, reason in sorted(found.failed.items()):
         state = _bounce_state(found.counted.get(address), DAYS_TO_UNSUBSCRIBE)
+        if address not in found.counted and address in found.unproven:
+            state = f"{_UNPROVEN}: not counted"
         print(f"  {address}: {state}; {reason}")
     return 0
+
+
+# (a bounce anyone could have written, or one that returns none of the message's headers)
+_UNPROVEN = (
+    "quotes no message the digests sent it (forged, or the bounce leaves out the message's headers)"
+)
 
 
 def _bounce_state(bounced: Bounced | None, limit: int) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .category_renames import category_now, filed_readers, renamed_to
 from .config import Settings
@@ -31,13 +31,11 @@ from .mail_thread import in_mail_thread
 from .network import Network
 from .publish_settings import PublishSettings
 from .signup import REFUSALS_TO_UNSUBSCRIBE
+from .signup_store import Subscribers
 from .slugs import same_address, slugify
 from .store import Reader
 from .tls_trust import trusting
 from .wording import counted
-
-if TYPE_CHECKING:
-    from .signup_store import Subscribers
 
 log = logging.getLogger("aggregator.digest")
 RECIPIENTS_PER_MESSAGE = 50  # RCPT TO per SMTP transaction (servers cap it, often at 100)
@@ -377,10 +375,11 @@ class DigestJob:
             log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
             return Outcome(job.category, job.day, "empty")
         publish = await asyncio.to_thread(self.publish_for, name)
-        msg = compose(name, picks, job.day, now, digest, publish)
+        key = await self.write(Subscribers(self.books.store).key)  # (signs the Message-IDs)
+        msg = compose(name, picks, job.day, now, digest, publish, key=key)
         recipients = list(dict.fromkeys(digest.recipients[job.category]))
         filed = (await self.filed()).get(job.category, [])
-        readers = await self.personal(filed, publish)
+        readers = await self.personal(filed, publish, key)
         # (listed there, also as "Bob <bob@example.net>": one copy, not a second of its own)
         known = {parseaddr(address)[1].lower() for address in recipients}
         readers = [reader for reader in readers if reader.address.lower() not in known]
@@ -391,7 +390,7 @@ class DigestJob:
             return Outcome(job.category, job.day, "empty")
         recipients = [address for address in recipients if address.lower() not in done]
         readers = [reader for reader in readers if reader.address.lower() not in done]
-        copy_of = functools.partial(compose, name, picks, job.day, now, digest, publish)
+        copy_of = functools.partial(compose, name, picks, job.day, now, digest, publish, key=key)
         shared = msg if recipients else None
         sent, error = await self._deliver(job, shared, recipients, readers, copy_of, picks, filed)
         earlier = Delivery(
@@ -502,10 +501,13 @@ class DigestJob:
         )
         return Outcome(job.category, job.day, "sent", len(picks), note)
 
-    async def personal(self, filed: Sequence[str], publish: PublishSettings) -> list[Personal]:
+    async def personal(
+        self, filed: Sequence[str], publish: PublishSettings, key: bytes
+    ) -> list[Personal]:
         """Each reader who signed up on the site under a category of `filed` (its own and
-        former names), with their own link to unsubscribe from the list they are on: a copy
-        each, one a reader, composed as its connection comes (`_send_planned`)."""
+        former names), with their own link to unsubscribe from the list they are on (`key`:
+        the site's): a copy each, one a reader, composed as its connection comes
+        (`_send_planned`)."""
         if self.subscribers is None:
             return []
         from .signup import leave_link
@@ -516,7 +518,6 @@ class DigestJob:
                 readers.setdefault(address.lower(), (category, address))
         if not readers:
             return []
-        key = await self.write(self.subscribers.key)
         return [
             Personal(address, leave_link(publish.base_url, key, category, address))
             for category, address in readers.values()

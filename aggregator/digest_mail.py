@@ -22,6 +22,7 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import quote
 
 from .digest import DigestSettings, Pick
+from .mail_tags import signed_id
 from .models import Story
 from .publish import (
     ENGLISH,
@@ -77,14 +78,19 @@ def message_id(
     picks: Sequence[Pick],
     settings: DigestSettings,
     address: str = "",
+    key: bytes = b"",
 ) -> str:
     """Stable for the same stories: a retry of one digest repeats its Message-ID, so a
     mailbox that already got it can drop the copy. A subscriber's own copy (`address`) has
-    its own."""
+    its own. Signed with the site's `key` (`mail_tags`: a bounce counts against the address
+    only when it quotes it), when given."""
     content = "\n".join(f"{p.story.id}:{p.story.version}" for p in picks)
     mine = f"\n{address}" if address else ""  # (the list's own as it always was)
     digest = hashlib.sha256(f"{category}\n{content}{mine}".encode()).hexdigest()[:12]
-    return f"<{day:%Y%m%d}.{slugify(category)}.{digest}@{_domain(settings)}>"
+    local = f"{day:%Y%m%d}.{slugify(category)}.{digest}"
+    if key:
+        return signed_id(key, local, _domain(settings), address)
+    return f"<{local}@{_domain(settings)}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +325,11 @@ def compose(
     settings: DigestSettings,
     publish: PublishSettings,
     personal: Personal | None = None,
+    *,
+    key: bytes = b"",
 ) -> EmailMessage:
-    """The digest message: headers, then the text part and its HTML alternative.
+    """The digest message: headers, then the text part and its HTML alternative (its
+    Message-ID signed with `key`, when given: `message_id`).
 
     Recipients are not in the headers (they go in the SMTP envelope only): `To` is the
     sender, as for a mailing list, so subscribers never see each other's addresses. A
@@ -339,7 +348,7 @@ def compose(
         msg["Reply-To"] = settings.contact
     msg["Date"] = format_datetime(now.astimezone(settings.zone))
     address = personal.address if personal else ""
-    msg["Message-ID"] = message_id(category, day, picks, settings, address)
+    msg["Message-ID"] = message_id(category, day, picks, settings, address, key)
     listed = words("digest_list", name=name.replace(chr(34), ""))
     msg["List-Id"] = _Encoded.of("List-Id", listed, quoted=True, then=f" <{slug}.digest.{domain}>")
     if personal is not None:

@@ -6,34 +6,57 @@ folder holding invented bounces and replies (`bounce_mail`, `bounce_job`, `subsc
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import logging
 import os
 import sqlite3
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from digest_fixture import certificates
+from digest_fixture import NOW, Sink, add_story, certificates, digest_settings, settings, smtp_sink
 from imap_sink import Mailbox, imap_server, today_at
-from upstream import opml
+from upstream import free_port, opml
 
 from aggregator.bounces import BounceRecord, failures, looks_like_bounce, tally
 from aggregator.cli import main
 from aggregator.config import load_settings
+from aggregator.digest import Pick
+from aggregator.digest_mail import Personal, compose
+from aggregator.mail_tags import signed_id, vouches
+from aggregator.models import Story
+from aggregator.publish import PublishSettings
 from aggregator.service import Service
-from aggregator.signup_store import Subscribers
+from aggregator.signup_store import SIGNUP_KEY, Subscribers
 from aggregator.store import Store
 from aggregator.store_upkeep import prune
 
 GONE = "gone@reader.example"
+KEY = bytes(range(32))  # the site's signing key in the tests' databases (`_signed_up`)
 
 
-def dsn(recipient: str, status: str = "5.1.1", action: str = "failed") -> bytes:
-    """A delivery status notification (RFC 3464) for one recipient of a digest."""
+def sent_id(address: str, key: bytes = KEY) -> str:
+    """The Message-ID of a digest's copy to `address`, as the digest signs it."""
+    return signed_id(key, "20260310.world-news.0a1b2c3d4e5f", "news.example", address)
+
+
+def dsn(
+    recipient: str,
+    status: str = "5.1.1",
+    action: str = "failed",
+    message_id: str | None = None,
+) -> bytes:
+    """A delivery status notification (RFC 3464) for one recipient of a digest, with the
+    headers of the message that failed (its Message-ID: the copy sent to `recipient`,
+    unless `message_id` says otherwise; "" for none)."""
     said = "User unknown" if status.startswith("5") else "Mailbox full, will retry"
+    quoted = sent_id(recipient) if message_id is None else message_id
+    returned = f"Message-ID: {quoted}\r\n" if quoted else ""
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.news.example>\r\n"
         "To: bounces@news.example\r\n"
@@ -58,6 +81,7 @@ def dsn(recipient: str, status: str = "5.1.1", action: str = "failed") -> bytes:
         "Content-Type: text/rfc822-headers\r\n\r\n"
         "From: Daily News <news@news.example>\r\n"
         f"To: {recipient}\r\n"
+        f"{returned}"
         "Subject: World News: Harbour bridge closed and 9 more\r\n\r\n"
         "--B0--\r\n"
     ).encode()
@@ -130,6 +154,7 @@ def _settings_env(monkeypatch: pytest.MonkeyPatch, port: int, box: Mailbox) -> N
 
 def _signed_up(db: Path) -> None:
     store = Store(db)
+    store.set_meta(SIGNUP_KEY, KEY.hex())
     readers = Subscribers(store)
     now = datetime.now(UTC) - timedelta(days=20)
     for category, address in (
@@ -400,3 +425,117 @@ def test_an_address_both_listed_and_signed_up_is_reported_as_both(
             "[digest.recipients], which goes on mailing it: take it out; 550 5.1.1"
         ) in out
         assert ("Sport", "listed@reader.example") not in _subscribed(db)
+
+
+def test_a_bounce_counts_only_for_a_message_the_digest_signed_for_that_address() -> None:
+    """The digest signs each copy's Message-ID with the site's key and the address it went
+    to; a bounce is a reader's only when it quotes one made for them (`vouches`)."""
+    quoted = failures(dsn(GONE)).message_ids
+    assert sent_id(GONE).strip("<>") in quoted
+    assert vouches(KEY, quoted, GONE) and vouches(KEY, quoted, GONE.upper())
+    assert not vouches(KEY, quoted, "fine@reader.example")  # (made for someone else)
+    assert not vouches(b"another site" * 3, quoted, GONE)
+    assert not vouches(KEY, failures(dsn(GONE, message_id="")).message_ids, GONE)
+    tampered = sent_id(GONE).replace("20260310", "20260311")
+    assert not vouches(KEY, failures(dsn(GONE, message_id=tampered)).message_ids, GONE)
+    # the list's own message names no reader: it vouches for the settings' addresses only
+    shared = {sent_id("").strip("<>")}
+    assert vouches(KEY, shared, "listed@reader.example", shared=True)
+    assert not vouches(KEY, shared, "listed@reader.example")
+    # a whole message returned, its headers encoded in base64 (as some servers send them)
+    encoded = (
+        b"From: postmaster@mx.example\r\nSubject: Undeliverable\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="Z"\r\n\r\n--Z\r\n'
+        b"Content-Type: text/plain\r\n\r\nDelivery has failed.\r\n--Z\r\n"
+        b"Content-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(f"Message-ID: {sent_id(GONE)}\r\n".encode())
+        + b"\r\n--Z--\r\n"
+    )
+    assert vouches(KEY, failures(encoded).message_ids, GONE)
+
+
+def test_a_digest_copy_a_reader_was_sent_is_what_their_bounce_is_matched_with() -> None:
+    story = Story("s1", "World News", "Harbour crane collapses", NOW, NOW, 1)
+    publish = PublishSettings(base_url="https://news.example.org/", site_title="News")
+    mine = Personal(GONE, "https://news.example.org/world-news/unsubscribe?t=x")
+    msg = compose("World News", [Pick(story)], NOW.date(), NOW, digest_settings(), publish,
+                  mine, key=KEY)  # fmt: skip
+    quoted = failures(dsn(GONE, message_id=msg["Message-ID"])).message_ids
+    assert vouches(KEY, quoted, GONE) and not vouches(KEY, quoted, "fine@reader.example")
+    shared = compose("World News", [Pick(story)], NOW.date(), NOW, digest_settings(), publish,
+                     key=KEY)  # fmt: skip
+    quoted = failures(dsn("listed@reader.example", message_id=shared["Message-ID"])).message_ids
+    assert vouches(KEY, quoted, "listed@reader.example", shared=True)
+
+
+def test_forged_bounces_naming_a_reader_count_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Anyone may mail the bounce mailbox: two bounces naming a reader, on two days, had
+    unsubscribed them, whoever wrote them. Now a bounce counts only when it quotes a
+    message the digest sent that reader."""
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    box.add(today_at(7, yesterday), dsn(GONE, message_id=""))  # quoting no message
+    box.add(today_at(7, yesterday), dsn(GONE, message_id=sent_id("fine@reader.example")))
+    box.add(today_at(7), dsn(GONE, message_id=sent_id(GONE, b"not this site's key")))
+    box.add(today_at(7), dsn(GONE, message_id=sent_id(GONE).replace("world", "sport")))
+    caplog.set_level(logging.INFO, logger="aggregator")
+    with reading(tmp_path, monkeypatch, box) as db:
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+    assert out.startswith("4 new messages, 4 bounces; 1 address failed for good")
+    assert (
+        f"  {GONE}: quotes no message the digests sent it (forged, or the bounce leaves "
+        "out the message's headers): not counted; 550 5.1.1"
+    ) in out
+    assert (
+        f"bounces: {GONE} not counted: the bounce quotes no message the digests sent it"
+    ) in caplog.text
+    assert len(_subscribed(db)) == 3
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM digest_bounces").fetchone()[0] == 0
+
+
+def test_bounces_quoting_the_digests_sent_count_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The digests the job sends are signed with the key the bounce job checks: a bounce
+    returning a reader's own copy counts for them, one returning the list's message for an
+    address the settings list."""
+    box = Mailbox()
+    port = free_port()
+    sink = Sink()
+    with reading(tmp_path, monkeypatch, box) as db, smtp_sink(sink, port):
+        store = Store(db)
+        add_story(store, "s1", "Harbour crane collapses", at=NOW - timedelta(hours=1))
+        store.close()
+        config = settings(
+            smtp_port=port,
+            recipients={"World News": ("listed@reader.example",)},
+            self_service=True,
+        )
+        service = Service(Path("feeds.opml"), db, config, clock=lambda: NOW)
+        try:
+            assert [o.status for o in asyncio.run(service.digest_job().run_due())] == ["sent"]
+        finally:
+            service.close()
+        sent = {
+            m.rcpt_tos[0]: message_from_bytes(m.content, policy=policy.default)["Message-ID"]
+            for m in sink.messages
+        }
+        assert set(sent) == {"listed@reader.example", GONE}
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        for when in (today_at(7, yesterday), today_at(7)):
+            box.add(when, dsn(GONE, message_id=sent[GONE]))
+        box.add(today_at(7), dsn("listed@reader.example", message_id=sent["listed@reader.example"]))
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+    assert f"  {GONE}: unsubscribed from Sport, World News" in out
+    assert "  listed@reader.example: bounced on 1 day; listed in [digest.recipients]" in out
+    assert _subscribed(db) == {("Sport", "fine@reader.example")}
