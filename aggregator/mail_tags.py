@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 
 __all__ = ["signed_id", "vouches"]
 
 _TAG = 16  # hex digits of a tag (64 bits)
+_HEX_TAG = re.compile(f"[0-9a-f]{{{_TAG}}}")
 
 
 def _tag(key: bytes, local: str, address: str) -> str:
@@ -38,8 +40,8 @@ def vouches(key: bytes, quoted: Iterable[str], address: str, *, shared: bool = F
     for found in quoted:
         local, _, domain = found.rpartition("@")
         stem, _, tag = local.rpartition(".")
-        if not stem or not domain or len(tag) != _TAG:
-            continue
+        if not stem or not domain or not _HEX_TAG.fullmatch(tag):
+            continue  # (as our tags are: `compare_digest` takes no text outside ASCII)
         for whom in (address, "") if shared else (address,):
             if hmac.compare_digest(tag, _tag(key, stem, whom)):
                 return True

@@ -539,3 +539,25 @@ def test_bounces_quoting_the_digests_sent_count_as_before(
     assert f"  {GONE}: unsubscribed from Sport, World News" in out
     assert "  listed@reader.example: bounced on 1 day; listed in [digest.recipients]" in out
     assert _subscribed(db) == {("Sport", "fine@reader.example")}
+
+
+def test_a_bounce_quoting_an_id_with_bytes_not_ascii_in_its_tag_stops_no_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Message-ID whose tag is 16 bytes outside ASCII (read as 16 replacement characters)
+    had raised TypeError in `hmac.compare_digest`: the read failed before it was marked done,
+    so every later pass met the same message and failed too, and no bounce counted again."""
+    hostile = sent_id(GONE).encode()
+    hostile = hostile[: hostile.index(b"@") - 16] + b"\xe9" * 16 + hostile[hostile.index(b"@") :]
+    assert not vouches(KEY, failures(dsn(GONE, message_id="<x@y>").replace(
+        b"<x@y>", hostile)).message_ids, GONE)  # fmt: skip
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    box.add(today_at(7, yesterday), dsn(GONE, message_id="<x@y>").replace(b"<x@y>", hostile))
+    box.add(today_at(8, yesterday), dsn(GONE))
+    with reading(tmp_path, monkeypatch, box) as db:
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+    assert out.startswith("2 new messages, 2 bounces; 1 address failed for good")
+    assert f"  {GONE}: bounced on 1 day" in out
