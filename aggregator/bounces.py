@@ -98,14 +98,14 @@ def failures(raw: bytes) -> Failures:
     # (its "Running detector: …" lines, a dozen a message, are the library's own business)
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    try:
+    try:  # (the parser too: a thousand nested multiparts exceed its recursion limit)
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
         temporary, permanent = all_failures(message)
+        quoted = _quoted_ids(raw, message)
     except Exception as exc:  # a detector that trips on a malformed message: no verdict
         logging.getLogger("aggregator").info("bounces: a message not read: %s", exc)
         return Failures()
     reason = _reason(raw) or f"a bounce: {message.get('subject', '')}".strip()
-    quoted = _quoted_ids(raw, message)
     return Failures(_addresses(permanent), _addresses(temporary - permanent), reason, quoted)
 
 

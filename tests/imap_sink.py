@@ -5,6 +5,7 @@ LOGOUT), and a record of the commands it was sent. Made here; no network but loo
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import re
 import socket
@@ -49,7 +50,7 @@ def _uids(box: Mailbox, criteria: str) -> list[int]:
 
 
 def _header_fields(raw: bytes, names: list[str]) -> bytes:
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    message = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     lines = [f"{name}: {message[name]}" for name in names if message[name] is not None]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 

@@ -23,7 +23,7 @@ from digest_fixture import NOW, Sink, add_story, certificates, digest_settings, 
 from imap_sink import Mailbox, imap_server, today_at
 from upstream import free_port, opml
 
-from aggregator.bounces import BounceRecord, failures, looks_like_bounce, tally
+from aggregator.bounces import BounceRecord, Failures, failures, looks_like_bounce, tally
 from aggregator.cli import main
 from aggregator.config import load_settings
 from aggregator.digest import Pick
@@ -554,6 +554,38 @@ def test_a_bounce_quoting_an_id_with_bytes_not_ascii_in_its_tag_stops_no_read(
     box = Mailbox()
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     box.add(today_at(7, yesterday), dsn(GONE, message_id="<x@y>").replace(b"<x@y>", hostile))
+    box.add(today_at(8, yesterday), dsn(GONE))
+    with reading(tmp_path, monkeypatch, box) as db:
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+    assert out.startswith("2 new messages, 2 bounces; 1 address failed for good")
+    assert f"  {GONE}: bounced on 1 day" in out
+
+
+def _nested(raw: bytes, depth: int) -> bytes:
+    """`raw`'s report inside `depth` multipart/mixed parts, each in the one before."""
+    report = raw[raw.index(b"Content-Type: multipart/report") :]
+    opening = b"".join(
+        b'Content-Type: multipart/mixed; boundary="n%d"\r\n\r\n--n%d\r\n' % (i, i)
+        for i in range(depth)
+    )
+    closing = b"".join(b"\r\n--n%d--\r\n" % i for i in reversed(range(depth)))
+    head = b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\n"
+    return head + opening + report + closing
+
+
+def test_a_bounce_nested_too_deep_to_parse_is_no_verdict_and_stops_no_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A message of a thousand multiparts, each in the one before (70 KB), had raised
+    RecursionError in the email parser, outside the guard around the detectors: the read
+    stopped before it was marked done, and every later read met it again."""
+    assert failures(_nested(dsn(GONE), 20)).permanent == {GONE}  # (nesting is read)
+    assert failures(_nested(dsn(GONE), 1000)) == Failures()  # (no verdict)
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    box.add(today_at(7, yesterday), _nested(dsn(GONE), 1000))
     box.add(today_at(8, yesterday), dsn(GONE))
     with reading(tmp_path, monkeypatch, box) as db:
         capsys.readouterr()
