@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .bounce_store import BounceBook, Bounced
-from .bounces import DAYS_TO_UNSUBSCRIBE, failures
+from .bounces import DAYS_TO_UNSUBSCRIBE, Failures, failures
 from .errors import StorageError
 from .mail_tags import vouches
 from .mail_thread import in_mail_thread
@@ -55,6 +55,19 @@ class BouncePass:
     counted: dict[str, Bounced] = field(default_factory=dict)
     error: str | None = None
     unproven: set[str] = field(default_factory=set)  # quoting no message sent to them
+
+
+def _read_bounce(raw: bytes, key: bytes, listed: Collection[str]) -> tuple[Failures, set[str]]:
+    """What a bounce says failed, and those of its addresses it quotes a digest sent to
+    (`mail_tags.vouches`). Blocking, a second and more for a big one naming thousands:
+    run it in a thread (it had run on the event loop, the site's pages waiting)."""
+    said = failures(raw)
+    proven = {
+        address
+        for address in said.permanent
+        if vouches(key, said.message_ids, address, shared=address in listed)
+    }
+    return said, proven
 
 
 class BounceJob:
@@ -92,10 +105,10 @@ class BounceJob:
         listed = self.settings.listed_addresses
         key = await self.write(Subscribers(self.book.store).key)
         for day, raw in read.bounces:
-            said = await asyncio.to_thread(failures, raw)
+            said, proven = await asyncio.to_thread(_read_bounce, raw, key, listed)
             for address in sorted(said.permanent):
                 found.failed[address] = said.reason
-                if vouches(key, said.message_ids, address, shared=address in listed):
+                if address in proven:
                     reports.append((address, day, said.reason))
                     continue
                 found.unproven.add(address)

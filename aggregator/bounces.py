@@ -20,13 +20,14 @@ import email.message
 import email.policy
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 __all__ = [
     "DAYS_TO_UNSUBSCRIBE",
     "FORGET_AFTER",
+    "MAX_QUOTED_IDS",
     "BounceRecord",
     "Failures",
     "failures",
@@ -54,6 +55,10 @@ _STATUS = re.compile(rb"^Status:[ \t]*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE 
 
 
 _MESSAGE_ID = re.compile(rb"<([^<>\s@]{1,250}@[^<>\s@]{1,250})>")
+# The ids of a bounce checked against the digests' (`mail_tags`), the first it quotes: a real
+# one quotes a few, the returned message's own among its headers; each is an HMAC for each
+# address the bounce names.
+MAX_QUOTED_IDS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +115,26 @@ def failures(raw: bytes) -> Failures:
 
 
 def _quoted_ids(raw: bytes, message: email.message.Message) -> frozenset[str]:
-    """Every `<…@…>` the message holds, as sent and in its parts decoded (a returned
-    message's headers may come in base64): the Message-IDs among them are checked."""
-    texts = [raw]
+    """The first `MAX_QUOTED_IDS` `<…@…>` the message holds, as sent and then in its parts
+    decoded (a returned message's headers may come in base64): the Message-IDs among them
+    are checked."""
+    found: dict[str, None] = {}
+    for text in _texts(raw, message):
+        for quoted in _MESSAGE_ID.finditer(text):
+            found[quoted.group(1).decode("ascii", "replace")] = None
+            if len(found) == MAX_QUOTED_IDS:
+                return frozenset(found)
+    return frozenset(found)
+
+
+def _texts(raw: bytes, message: email.message.Message) -> Iterator[bytes]:
+    """`raw`, then each part's payload decoded."""
+    yield raw
     for part in message.walk():
         if not part.is_multipart():
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
-                texts.append(payload)
-    found = {m.decode("ascii", "replace") for text in texts for m in _MESSAGE_ID.findall(text)}
-    return frozenset(found)
+                yield payload
 
 
 def _reason(raw: bytes) -> str:
