@@ -392,7 +392,9 @@ class DigestJob:
         readers = [reader for reader in readers if reader.address.lower() not in done]
         copy_of = functools.partial(compose, name, picks, job.day, now, digest, publish, key=key)
         shared = msg if recipients else None
-        sent, error = await self._deliver(job, shared, recipients, readers, copy_of, picks, filed)
+        sent, error = await self._deliver(
+            job, shared, recipients, readers, copy_of, picks, filed, now
+        )
         earlier = Delivery(
             tuple(a for a, reply in done.items() if reply is None),
             {a: reply for a, reply in done.items() if reply is not None},
@@ -408,6 +410,7 @@ class DigestJob:
         copy_of: Callable[[Personal], EmailMessage],
         picks: Sequence[Pick] = (),
         filed: Sequence[str] = (),
+        chosen_at: datetime | None = None,
     ) -> tuple[Delivery, str | None]:
         """Send over as many connections as it takes, recording each one's replies; what the
         server did, and why it stopped short (None: it did not). Each reader's copy (`copy_of`)
@@ -424,7 +427,9 @@ class DigestJob:
             except DeliveryError as exc:
                 part, error = exc.partial, str(exc)
             if part.accepted or part.refused:
-                await self.write(self.books.delivered_to, job.category, job.day, part, picks)
+                await self.write(
+                    self.books.delivered_to, job.category, job.day, part, picks, chosen_at
+                )
             sent += part
             if error is not None:
                 break

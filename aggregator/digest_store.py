@@ -46,9 +46,12 @@ class DigestBooks:
         return {(r["category"], date.fromisoformat(r["day"])): _run(r) for r in rows}
 
     def last_sent(self, category: str) -> datetime | None:
-        """When the category's digest last went out (None: never)."""
+        """When the category's digest last went out (None: never): when the attempt that
+        first reached a reader chose its stories (`chosen_at`), for a day a later attempt
+        finished; the news come in since went to no one that day."""
         row = self._rows(
-            "SELECT MAX(sent_at) AS at FROM digest_runs WHERE category = ? AND status = 'sent'",
+            "SELECT MAX(COALESCE(chosen_at, sent_at)) AS at FROM digest_runs "
+            "WHERE category = ? AND status = 'sent'",
             [category],
         )
         return from_iso(row[0]["at"]) if row else None
@@ -105,18 +108,25 @@ class DigestBooks:
         return {str(k): int(v) for k, v in json.loads(said).items()} if said else None
 
     def delivered_to(
-        self, category: str, day: date, sent: Delivery, picks: Iterable[Pick] = ()
+        self,
+        category: str,
+        day: date,
+        sent: Delivery,
+        picks: Iterable[Pick] = (),
+        chosen_at: datetime | None = None,
     ) -> None:
         """Remember what the server did with the day's digest on one connection; the first
-        time anyone took it, which stories (`picks`) it carried (`carried`)."""
+        time anyone took it, which stories (`picks`) it carried (`carried`), chosen when
+        (`chosen_at`: the attempt's start)."""
         rows = [(a, None) for a in sent.accepted] + list(sent.refused.items())
         carried = json.dumps({p.story.id: p.story.version for p in picks})
         with self.store.transaction():
             if sent.accepted:
                 self.store.db.execute(
-                    "UPDATE digest_runs SET carried = COALESCE(carried, ?) "
+                    "UPDATE digest_runs SET carried = COALESCE(carried, ?), chosen_at = "
+                    "CASE WHEN carried IS NULL THEN ? ELSE chosen_at END "
                     "WHERE category = ? AND day = ?",
-                    [carried, category, day.isoformat()],
+                    [carried, to_iso(chosen_at) if chosen_at else None, category, day.isoformat()],
                 )
             self.store.conn.executemany(
                 "INSERT OR REPLACE INTO digest_deliveries(category, day, address, reply) "

@@ -726,6 +726,15 @@ def digest_carried(db: Database) -> None:
         db.execute("ALTER TABLE digest_runs ADD COLUMN carried TEXT")
 
 
+@migrations(name="digest_0006_chosen_at")
+def digest_chosen_at(db: Database) -> None:
+    """When the attempt that first reached a reader chose the day's stories
+    (`digest_runs.chosen_at`): the next day's window begins there, not at the day's last
+    send, which a later attempt carrying those stories made later than the news it left."""
+    if "chosen_at" not in db.table("digest_runs").columns_dict:
+        db.execute("ALTER TABLE digest_runs ADD COLUMN chosen_at TEXT")
+
+
 @migrations(name="retention_0003_pruned_stories")
 def pruned_stories(db: Database) -> None:
     """The ids of the stories retention pruned, with the day (days since 1970-01-01, UTC),

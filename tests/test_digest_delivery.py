@@ -222,10 +222,12 @@ def test_a_readers_copy_refused_at_data_is_their_refusal_and_the_others_get_thei
     assert counted["full@example.org"] == 1 and counted["cy@example.org"] == 0
 
 
-def _deferred_reader(db: Path, tries: int, attempts: int) -> tuple[list[Any], Sink]:
+def _deferred_reader(
+    db: Path, tries: int, attempts: int, *, between: bool = False
+) -> tuple[list[Any], Sink]:
     """Four readers signed up; the server defers the second one's copy at DATA for `tries`
     tries; the service makes `attempts` attempts (5, 10, … minutes apart), then a check
-    hours later."""
+    hours later (`between`: a story comes in between the first two attempts)."""
     store = Store(db)
     books = Subscribers(store)
     for address in ("ann@example.org", "ben@example.org", "cy@example.org", "di@example.org"):
@@ -241,6 +243,10 @@ def _deferred_reader(db: Path, tries: int, attempts: int) -> tuple[list[Any], Si
             digest=dataclasses.replace(_self_service(port).digest, max_attempts=attempts),
         )
         for at in [sum(5 * 2**n for n in range(k)) for k in range(attempts)] + [180]:
+            if between and at == 5:
+                store = Store(db)
+                add_story(store, "s9", "News between", at=NOW + timedelta(minutes=2))
+                store.close()
             svc = Service(Path("feeds.opml"), db, config, clock=Clock(NOW + timedelta(minutes=at)))
             try:
                 outcomes += asyncio.run(svc.digest_job().run_due())
@@ -409,3 +415,28 @@ def test_a_later_attempt_carries_the_stories_of_the_first_its_window_has_passed(
     assert _stories_in(sink)[day_one:] == [
         (address, ["News come in between"]) for address in READERS
     ]
+
+
+def test_news_left_for_the_next_day_by_a_later_attempt_goes_in_it_when_that_is_late(
+    tmp_path: Path,
+) -> None:
+    """A day's later attempt carries the first's stories and leaves the news come in since
+    for the next day, whose window began at the day's last send (the later attempt's) when
+    that is within `window`: a next day's send late by more than the gap (the service back
+    five minutes after the digest's time) read from past that news, and nobody got it."""
+    outcomes, sink = _deferred_reader(tmp_path / "news.db", tries=1, attempts=3, between=True)
+    assert [o.status for o in outcomes] == ["failed", "sent"]
+    db = tmp_path / "news.db"
+    port = free_port()
+    with smtp_sink(sink, port):
+        late = NOW + timedelta(days=1, minutes=10)
+        svc = Service(Path("feeds.opml"), db, _self_service(port), clock=Clock(late))
+        try:
+            (next_day,) = asyncio.run(svc.digest_job().run_due())
+        finally:
+            svc.close()
+    assert next_day.status == "sent"
+    assert {address for address, heads in _stories_in(sink)[5:] if heads == ["News between"]} == {
+        "alice@example.com", "ann@example.org", "ben@example.org", "cy@example.org",
+        "di@example.org",
+    }  # fmt: skip
