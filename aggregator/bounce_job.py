@@ -57,17 +57,21 @@ class BouncePass:
     unproven: set[str] = field(default_factory=set)  # quoting no message sent to them
 
 
-def _read_bounce(raw: bytes, key: bytes, listed: Collection[str]) -> tuple[Failures, set[str]]:
-    """What a bounce says failed, and those of its addresses it quotes a digest sent to
-    (`mail_tags.vouches`). Blocking, a second and more for a big one naming thousands:
-    run it in a thread (it had run on the event loop, the site's pages waiting)."""
+def _read_bounce(
+    raw: bytes, key: bytes, listed: Collection[str]
+) -> tuple[Failures, set[str], set[str]]:
+    """What a bounce says failed; those of its addresses it quotes a digest sent to
+    (`mail_tags.vouches`), and of those, the ones it quotes their own copy for (the list's
+    message is anyone's who has it). Blocking, a second and more for a big one naming
+    thousands: run it in a thread (it had run on the event loop, the site's pages waiting)."""
     said = failures(raw)
-    proven = {
+    own = {address for address in said.permanent if vouches(key, said.message_ids, address)}
+    shared = {
         address
-        for address in said.permanent
-        if vouches(key, said.message_ids, address, shared=address in listed)
+        for address in said.permanent - own
+        if address in listed and vouches(key, said.message_ids, address, shared=True)
     }
-    return said, proven
+    return said, own | shared, own
 
 
 class BounceJob:
@@ -102,10 +106,12 @@ class BounceJob:
             return BouncePass(error=str(exc))
         found = BouncePass(read.looked_at, len(read.bounces))
         reports: list[tuple[str, Any, str]] = []
+        mine: set[str] = set()  # (addresses a bounce quoted their own copy for)
         listed = self.settings.listed_addresses
         key = await self.write(Subscribers(self.book.store).key)
         for day, raw in read.bounces:
-            said, proven = await asyncio.to_thread(_read_bounce, raw, key, listed)
+            said, proven, own = await asyncio.to_thread(_read_bounce, raw, key, listed)
+            mine |= own
             for address in sorted(said.permanent):
                 found.failed[address] = said.reason
                 if address in proven:
@@ -117,7 +123,8 @@ class BounceJob:
                     "it (forged, or it leaves out the message's headers)",
                     address,
                 )
-        found.counted = await self.write(self.book.record, reports, listed, self.clock())
+        list_only = {address for address, _, _ in reports} - mine
+        found.counted = await self.write(self.book.record, reports, listed, self.clock(), list_only)
         await self.write(self.book.read_done, read.mark.text(), self.clock())
         for address, bounced in sorted(found.counted.items()):
             if bounced.days < DAYS_TO_UNSUBSCRIBE:

@@ -55,12 +55,18 @@ class BounceBook:
         self.store.set_meta(BOUNCE_FAILED, failure_record(now, error))
 
     def record(
-        self, reports: Sequence[tuple[str, date, str]], listed: Collection[str], now: datetime
+        self,
+        reports: Sequence[tuple[str, date, str]],
+        listed: Collection[str],
+        now: datetime,
+        list_only: Collection[str] = (),
     ) -> dict[str, Bounced]:
         """Count the permanent failures `reports` (address, day it arrived, reason) of the
         addresses the digests mail: readers who signed up, and the settings' `listed` (lower
         case); others' are not kept. Returns each address counted; one now at
-        `DAYS_TO_UNSUBSCRIBE` days that signed up is unsubscribed from every category."""
+        `DAYS_TO_UNSUBSCRIBE` days that signed up is unsubscribed from every category,
+        unless its reports are `list_only` (they quote the list's message, which anyone who
+        has it can: they count for its place in the settings' list only)."""
         conn = self.store.conn
         counted: dict[str, Bounced] = {}
         with self.store.transaction():
@@ -69,6 +75,8 @@ class BounceBook:
                     "SELECT category FROM digest_subscribers WHERE address = ? ORDER BY category",
                     [address],
                 ).fetchall()
+                if address in list_only and address in listed:
+                    signed = []  # (its sign-ups are not the list's message's to end)
                 if not signed and address not in listed:
                     continue
                 row = conn.execute(

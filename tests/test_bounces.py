@@ -646,3 +646,26 @@ def test_a_bounce_quoting_thousands_of_ids_for_many_addresses_is_checked_in_boun
         out = capsys.readouterr().out
     assert f"  {GONE}: bounced on 1 day" in out  # (its copy's id, after others, still read)
     assert 0 < len(made) <= 41 * MAX_QUOTED_IDS and not any(made)
+
+
+def test_bounces_quoting_the_lists_message_end_no_sign_ups_of_a_listed_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The list's message is signed for no address: anyone who has it (each listed
+    recipient, whoever they forwarded it to) can quote it in a bounce naming any listed
+    address. Two such, on two days, had also ended that address's sign-ups on the site; they
+    now only name it to the operator, as the design says. Its own copy's bounces still end
+    them (`test_an_address_both_listed_and_signed_up_is_reported_as_both`)."""
+    box = Mailbox()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    for when in (today_at(7, yesterday), today_at(7)):
+        box.add(when, dsn("listed@reader.example", message_id=sent_id("")))
+    with reading(tmp_path, monkeypatch, box) as db:
+        store = Store(db)
+        Subscribers(store).confirm("Sport", "listed@reader.example", datetime.now(UTC))
+        store.close()
+        capsys.readouterr()
+        assert main(["subscribers", "--read-bounces", "--db", str(db)]) == 0
+        out = capsys.readouterr().out
+    assert ("Sport", "listed@reader.example") in _subscribed(db)
+    assert ("  listed@reader.example: listed in [digest.recipients]: take it out; 550 5.1.1") in out
