@@ -273,7 +273,6 @@ def _digest_categories_said(
     from .slugs import slugify
 
     aliases: dict[str, str] = {}
-    signed: dict[str, int] = {}  # category → readers signed up for it on the site (--db)
     if db is not None:
         from .store_db import check_existing
         from .store_read import Reader
@@ -283,9 +282,6 @@ def _digest_categories_said(
         listed = {source.url: source.category for source in sources}
         renames = renamed_categories(reader.listed_categories(), listed)  # (as `run` will)
         aliases = updated_aliases(reader.category_aliases(), renames, categories)
-        for row in reader.subscriber_rows():
-            if row["state"] == "confirmed":
-                signed[row["category"]] = signed.get(row["category"], 0) + 1
     known = set(categories)
     said = []
     for category, addresses in settings.digest.recipients.items():
@@ -296,16 +292,9 @@ def _digest_categories_said(
         renamed = renamed_to(slugify(category), aliases, known)
         if spelled is not None or renamed is not None:
             how = f"spells {spelled!r}" if spelled is not None else f"renamed {renamed!r}"
-            advice = "file them under that name"
-            if readers := signed.get(category, 0):  # (refiled, their digest would stop)
-                who = f"{readers} reader" if readers == 1 else f"{readers} readers"
-                advice = (
-                    f"keep them filed under {category!r}, where the {who} who signed up on "
-                    f"the site for it {'is' if readers == 1 else 'are'} filed"
-                )
             said.append(
                 f"[digest] {filed} {category!r}, which the OPML {how}: its digest carries "
-                f"that category's stories; {advice}"
+                "that category's stories; file them under that name"
             )
             continue
         empty = "that digest gets no new stories, only those already filed under it" + (

@@ -550,22 +550,6 @@ class DigestJob:
                 )
                 continue
             renamed = renamed_to(slugify(category), aliases, known)
-            if renamed is not None and category in signed and self.subscribers is not None:
-                # (they are filed under this name: refiled, the settings would name theirs
-                # no more, and it would stop)
-                readers = len(await self.write(self.subscribers.confirmed, category))
-                log.warning(
-                    "digest=%r: the OPML renamed that category %r; its digest carries %r's "
-                    "stories: keep its recipients filed under %r in the settings, where the "
-                    "%s who signed up on the site for it %s filed",
-                    category,
-                    renamed,
-                    renamed,
-                    category,
-                    f"{readers} reader" if readers == 1 else f"{readers} readers",
-                    "is" if readers == 1 else "are",
-                )
-                continue
             if renamed is not None:
                 log.warning(
                     "digest=%r: the OPML renamed that category %r; its digest carries %r's "

@@ -111,34 +111,6 @@ def test_check_given_the_database_says_a_digest_category_the_opml_renamed_carrie
     ) in err
 
 
-def test_check_keeps_a_renamed_digest_whose_readers_signed_up_under_its_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Readers who signed up on the site for "Sport" are filed under that name: the advice
-    to file the recipients under "Sports" would have stopped their digest."""
-    from aggregator.signup_store import Subscribers
-
-    db = tmp_path / "agg.db"
-    store = Store(db)
-    feed = "https://c.example/feed"
-    store.sync_sources([Source(feed, "C", "Sport")], NOW)
-    store.sync_sources([Source(feed, "C", "Sports")], NOW)
-    for address in ("a@example.org", "b@example.org"):
-        Subscribers(store).confirm("Sport", address, NOW)
-    store.close()
-    settings = tmp_path / "settings.toml"
-    settings.write_text(SETTINGS.replace('"Sprots"', '"Sport"'))
-    renamed = SOURCES.replace('"Sport"', '"Sports"')
-    code, _, err = run(tmp_path, capsys, renamed, "--config", str(settings), "--db", str(db))
-    assert code == 0
-    assert (
-        "[digest] recipients are filed under 'Sport', which the OPML renamed 'Sports': its "
-        "digest carries that category's stories; keep them filed under 'Sport', where the 2 "
-        "readers who signed up on the site for it are filed"
-    ) in err
-    assert "file them under that name" not in err
-
-
 def test_check_given_the_database_says_a_rename_the_edit_it_checks_makes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

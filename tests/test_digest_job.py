@@ -566,30 +566,6 @@ def test_the_digest_of_a_category_the_opml_renamed_carries_its_new_names_stories
     assert "news.example.org/international/" in msg.get_body(("plain",)).get_content()
 
 
-def test_readers_signed_up_under_a_renamed_categorys_name_are_not_told_to_be_refiled(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Readers who signed up on the site are filed under the digest's name in the settings:
-    the start's advice to file the recipients under the category's new name would have left
-    them under a name the settings no longer list, and their digest stopped."""
-    from aggregator.signup_store import Subscribers
-
-    db = tmp_path / "news.db"
-    svc = service(db, settings(self_service=True), Clock(NOW))
-    svc.store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
-    svc.store.sync_sources([Source("https://a.example/feed", "A", "International")], NOW)
-    Subscribers(svc.store).confirm("World News", "reader@example.org", NOW)
-    with caplog.at_level("WARNING", logger="aggregator.digest"):
-        asyncio.run(svc.digest_job().warn_unknown_categories())
-    svc.close()
-    assert (
-        "digest='World News': the OPML renamed that category 'International'; its digest "
-        "carries 'International''s stories: keep its recipients filed under 'World News' in "
-        "the settings, where the 1 reader who signed up on the site for it is filed"
-    ) in caplog.text
-    assert "under the new name" not in caplog.text
-
-
 def test_a_refused_recipient_does_not_hold_back_the_others(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     populate(db)
