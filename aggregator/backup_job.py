@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .backup_settings import BackupSettings
 from .errors import StorageError
 from .health import BACKUP_AT, BACKUP_FAILED, backup_record, failure_record
+from .private_files import make_dirs
 
 if TYPE_CHECKING:
     from .store_upkeep import Stopping
@@ -111,7 +112,7 @@ class BackupJob:
         where = backup_dir(self.db_path, self.settings)
         started = time.monotonic()
         try:
-            await asyncio.to_thread(where.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(make_dirs, where)  # (0700: `private_files`)
             report = await asyncio.to_thread(backup, self.db_path, where, now, self.stopping)
         except CopyStopped:
             log.info("backup stopped: the service stops; no copy written")

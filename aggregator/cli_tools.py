@@ -18,6 +18,7 @@ from .errors import AggregatorError, ConfigError
 def cmd_backup(args: argparse.Namespace) -> int:
     """PATH ending in a slash names a directory: made when missing, a dated file put in it
     (not a file called like the directory, which is what `Path` would read it as)."""
+    from .private_files import make_dirs
     from .store import check_existing
     from .store_upkeep import backup
 
@@ -27,7 +28,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if args.path.endswith(("/", os.sep)) and not dest.is_dir():
         check_existing(args.db)  # (no directory is made for a backup that cannot be taken)
         try:
-            dest.mkdir(parents=True)
+            make_dirs(dest)  # (the owner's alone, as the copies in it: `private_files`)
         except OSError as exc:
             raise AggregatorError(f"{args.path}: cannot make it: {exc.strerror}") from exc
     report = backup(args.db, dest)

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
+from .private_files import beside_mode
 from .window_counts import reduce_counter
 
 __all__ = [
@@ -107,18 +108,22 @@ def stamp_for(store: str, generation: int, settings: ClusterSettings) -> Stamp:
 
 def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
     """Write the snapshot atomically (a temporary file beside it, then a rename); returns
-    its size in bytes. A failure leaves no file behind and is raised."""
+    its size in bytes. A failure leaves no file behind and is raised. The file is as
+    readable as the database (it holds what the window holds of its items), whatever the
+    umask, and writable by its owner alone (a pickle runs what it names when loaded)."""
     started = time.process_time()
     for left in path.parent.glob(f".{path.name}.*.tmp"):  # a write killed midway (one
         with contextlib.suppress(OSError):  # writer per store: none is under way)
             left.unlink()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    mode = beside_mode(path.with_name(path.name.removesuffix(SUFFIX))) & 0o644
     try:
         # (a new file of its own, never through a link: a name another user took first, in
         # a directory anyone may write, fails the write; never writable by others, whatever
         # the umask, or `load` would refuse it)
-        made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o664)
+        made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         with os.fdopen(made, "wb") as raw:
+            os.fchmod(made, mode)  # (exactly: the umask had made it 0644 from a shell)
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)
             # The collector stays off while pickling (as while loading): the pickler makes

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .early_signals import StoppedStarting, stop_asked
 from .errors import StorageError
+from .private_files import beside_mode, open_file
 
 log = logging.getLogger("aggregator")
 
@@ -98,8 +99,9 @@ def writer_lock(
     path = lock_path(db_path)
     try:
         # (never through a link: whoever owns the directory could point one at any file,
-        # which a root command would then truncate and give away: `_give_to_owner`)
-        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        # which a root command would then truncate and give away: `_give_to_owner`; a new
+        # one as readable as the database, whatever the umask: `private_files`)
+        handle = open_file(path, os.O_RDWR | os.O_NOFOLLOW, beside_mode(db_path))
     except OSError as exc:
         folder = path.parent
         if path.is_symlink():
@@ -165,8 +167,8 @@ def writer_lock(
 def _give_to_owner(handle: int, db_path: Path) -> None:
     """As root (`sudo aggregator compact`, `restore`, …), leave the lock file to the owner of
     the database (of its directory, before there is one), as SQLite leaves its -wal and -shm
-    files: a lock file of root's, 0644, is one the service's own user cannot open, and the
-    service would not start."""
+    files: a lock file of root's is one the service's own user cannot open, and the service
+    would not start."""
     if os.geteuid() != 0:
         return
     try:

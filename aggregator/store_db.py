@@ -9,6 +9,7 @@ database is up to date reads and writes feed state on the plain connection, so a
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DatabaseUnusable, StorageError
 from .migrations import migrations
+from .private_files import create_file
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -134,7 +136,11 @@ def read_only_uri(path: str | Path) -> str:
 
 def open_connection(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection set up as the store uses it (autocommit, busy timeout, foreign keys and
-    recursive triggers, as sqlite-utils' `Database` sets them)."""
+    recursive triggers, as sqlite-utils' `Database` sets them). A database it makes is its
+    owner's alone (`private_files`: it holds the sign-up key, readers' and feeds' logins)."""
+    if not readonly and str(path) not in {"", ":memory:"}:
+        with contextlib.suppress(OSError):  # (no directory there: SQLite says so, below)
+            create_file(os.path.realpath(path))  # (empty: SQLite makes it a new database)
     try:
         if readonly and str(path) != ":memory:":
             conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)

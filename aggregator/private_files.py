@@ -1,0 +1,102 @@
+"""The files the service makes that hold private data are its owner's alone, whatever the umask.
+
+The database holds the sign-up signing key, readers' addresses and feeds' logins. The
+systemd unit's `UMask=0077` kept it private, but a command run from a shell (umask 022) had
+made a new one, and what lives beside it, readable by every local user. A file made here gets
+its mode exactly (`fchmod`, past the umask): a new database 0600 (SQLite then gives its
+-wal and -shm the database's mode), a file beside the database the database's own mode
+(`beside_mode`), a directory 0700. A file or directory that is there already keeps the mode
+its operator gave it. The published export is not private: `export` makes it readable by all.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+__all__ = [
+    "PRIVATE",
+    "PRIVATE_DIR",
+    "beside_mode",
+    "create_file",
+    "make_dirs",
+    "open_file",
+    "readable_by_others",
+]
+
+PRIVATE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def readable_by_others(mode: int) -> bool:
+    """Whether a file of `mode` is readable by users neither its owner nor of its group."""
+    return bool(mode & stat.S_IROTH)
+
+
+def beside_mode(db_path: str | Path) -> int:
+    """The mode of a new file beside the database (its lock file, its grouping snapshot):
+    the database's own, as SQLite gives it to the -wal and -shm (a group that may read the
+    database may read them); PRIVATE before there is a database."""
+    try:
+        return os.stat(db_path).st_mode & 0o666
+    except OSError:
+        return PRIVATE
+
+
+def open_file(path: str | Path, flags: int, mode: int = PRIVATE) -> int:
+    """`os.open(path, flags | O_CREAT)`, where a file it makes gets exactly `mode` and one
+    that is there keeps its own. `flags` may hold O_NOFOLLOW (a link there then fails)."""
+    for _ in range(3):  # (a file removed between the two opens is made again)
+        try:
+            handle = os.open(path, flags | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            try:
+                return os.open(path, flags & ~os.O_CREAT)
+            except FileNotFoundError:
+                continue
+        try:
+            os.fchmod(handle, mode)
+        except BaseException:
+            os.close(handle)
+            raise
+        return handle
+    return os.open(path, flags | os.O_CREAT, mode)
+
+
+def create_file(path: str | Path, mode: int = PRIVATE) -> bool:
+    """Make `path` an empty file of exactly `mode`; False, and nothing changed, when
+    something has the name already (a link included, even one that leads nowhere)."""
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(handle, mode)
+    finally:
+        os.close(handle)
+    return True
+
+
+def make_dirs(path: str | Path) -> None:
+    """Make the directory `path` and those missing above it, each exactly PRIVATE_DIR; those
+    there already are left as they are. FileExistsError when `path` is not a directory."""
+    path = Path(path)
+    missing: list[Path] = []
+    above = path
+    while not os.path.lexists(above):
+        missing.append(above)
+        if above.parent == above:
+            break
+        above = above.parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, PRIVATE_DIR)
+        except FileExistsError:
+            if directory.is_dir():  # (made meanwhile by another process: left as it is)
+                continue
+            raise
+        os.chmod(directory, PRIVATE_DIR)
+    if not path.is_dir():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))

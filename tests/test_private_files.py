@@ -1,0 +1,150 @@
+"""What the service writes that holds private data (the database with its sign-up key,
+readers' addresses and feeds' logins; its lock file, grouping snapshot and backups) is its
+owner's alone whatever the umask a shell gave it, while a file that is there keeps the mode
+its operator set; the published export stays readable by all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from test_backup_job import Clock, job_on
+
+from aggregator.cli import main
+from aggregator.cluster import Clusterer
+from aggregator.cluster_settings import ClusterSettings
+from aggregator.grouping_snapshot import save, snapshot_path, stamp_for
+from aggregator.lock import lock_path, writer_lock
+from aggregator.private_files import make_dirs, readable_by_others
+from aggregator.store import Store
+
+NOW = datetime(2026, 12, 8, 2, tzinfo=UTC)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def shell_umask() -> Iterator[None]:
+    """The umask of a login shell (the unit's is 0077)."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def written(db: Path) -> dict[str, int]:
+    """Open the store (made when missing) and write to it: the modes of the database and of
+    its -wal and -shm (SQLite removes them as the last connection closes)."""
+    store = Store(db)
+    try:
+        store.set_meta("note", "written")
+        return {
+            name: mode(db.with_name(name)) for name in (db.name, f"{db.name}-wal", f"{db.name}-shm")
+        }
+    finally:
+        store.close()
+
+
+def test_a_new_database_and_its_log_are_the_owners_alone(tmp_path: Path, shell_umask: None) -> None:
+    db = tmp_path / "agg.db"
+    assert written(db) == {"agg.db": 0o600, "agg.db-wal": 0o600, "agg.db-shm": 0o600}
+
+
+def test_an_existing_database_keeps_the_mode_its_operator_gave_it(
+    tmp_path: Path, shell_umask: None
+) -> None:
+    db = tmp_path / "agg.db"
+    written(db)
+    db.chmod(0o640)  # (a web server's group reads it)
+    assert written(db) == {"agg.db": 0o640, "agg.db-wal": 0o640, "agg.db-shm": 0o640}
+    db.chmod(0o644)  # (made by an earlier version from a shell: `check` says so)
+    assert written(db)["agg.db"] == 0o644
+
+
+def test_a_new_lock_file_is_the_owners_or_as_readable_as_the_database(
+    tmp_path: Path, shell_umask: None
+) -> None:
+    first = tmp_path / "first.db"
+    with writer_lock(first, "poll --once"):  # (before there is a database)
+        assert mode(lock_path(first)) == 0o600
+    shared = tmp_path / "shared.db"
+    written(shared)
+    shared.chmod(0o640)
+    with writer_lock(shared, "poll --once"):
+        pass
+    assert mode(lock_path(shared)) == 0o640  # (its group's `status` reads who holds it)
+    kept = tmp_path / "kept.db"
+    lock_path(kept).write_text("")
+    lock_path(kept).chmod(0o644)
+    with writer_lock(kept, "poll --once"):
+        pass
+    assert mode(lock_path(kept)) == 0o644  # an operator's own, left as it is
+
+
+def test_the_grouping_snapshot_is_as_private_as_its_database(
+    tmp_path: Path, shell_umask: None
+) -> None:
+    db = tmp_path / "agg.db"
+    written(db)
+    path = snapshot_path(db)
+    assert path is not None
+    stamp = stamp_for("store", 1, ClusterSettings())
+    save(path, Clusterer(ClusterSettings()), stamp)
+    assert mode(path) == 0o600
+    db.chmod(0o660)  # group-writable: the snapshot, a pickle, stays writable by its owner alone
+    save(path, Clusterer(ClusterSettings()), stamp)
+    assert mode(path) == 0o640
+
+
+def test_a_directory_made_for_backups_is_the_owners_alone(
+    tmp_path: Path, shell_umask: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    written(db)
+    (tmp_path / "shelf").mkdir(mode=0o755)  # an operator's, left as it is
+    dest = tmp_path / "shelf" / "backups" / "daily"
+    assert main(["backup", "--db", str(db), f"{dest}/"]) == 0
+    assert capsys.readouterr().out.startswith("backed up")
+    assert mode(tmp_path / "shelf") == 0o755
+    assert mode(tmp_path / "shelf" / "backups") == mode(dest) == 0o700
+    (copy,) = dest.iterdir()
+    assert mode(copy) == 0o600
+
+
+def test_the_scheduled_backups_directory_is_the_owners_alone(
+    tmp_path: Path, shell_umask: None
+) -> None:
+    db = tmp_path / "agg.db"
+    store, job = job_on(db, Clock(NOW))
+    try:
+        done = asyncio.run(job.run_if_due())
+    finally:
+        store.close()
+    assert done is not None
+    assert mode(tmp_path / "backups") == 0o700
+    assert mode(done.path) == 0o600
+
+
+def test_make_dirs_leaves_an_existing_directory_and_refuses_a_file(tmp_path: Path) -> None:
+    there = tmp_path / "there"
+    there.mkdir(mode=0o750)
+    make_dirs(there)
+    assert mode(there) == 0o750
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FileExistsError):
+        make_dirs(tmp_path / "file")
+    with pytest.raises(NotADirectoryError):  # (as `mkdir -p` refuses it)
+        make_dirs(tmp_path / "file" / "below")
+
+
+def test_readable_by_others_is_the_world_read_bit() -> None:
+    assert readable_by_others(0o644) and readable_by_others(0o604)
+    assert not readable_by_others(0o640) and not readable_by_others(0o600)
