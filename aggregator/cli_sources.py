@@ -262,6 +262,33 @@ def _check_withheld(path: Path, db: Path | None) -> None:
         _warn(f"{path}: {not_held_said(missing, str(db))}")
 
 
+def _check_database_mode(db: Path, sources: Sequence[Source]) -> None:
+    """Warn when the database is readable by every local user and holds what is private:
+    readers' addresses (and the key that signs their links), feeds' logins. Said, never
+    changed: the mode of a file that is there is its operator's (`private_files`)."""
+    from urllib.parse import urlsplit
+
+    from .private_files import readable_by_others
+    from .store_db import check_existing
+    from .store_read import Reader
+
+    check_existing(db)  # (a missing or empty file is said, never created)
+    mode = db.stat().st_mode & 0o777
+    if not readable_by_others(mode):
+        return
+    held = []
+    if readers := sum(c + p for c, p in Reader(str(db)).subscribers().values()):
+        held.append(f"the addresses of {counted(readers, 'subscriber')}")
+    if logins := sum(1 for s in sources if "@" in urlsplit(s.url).netloc):
+        held.append(f"the logins of {counted(logins, 'feed')}")
+    if held:
+        _warn(
+            f"{db}: readable by every user of this machine (mode {mode:04o}), and it holds "
+            f"{' and '.join(held)}; `chmod o-rwx {db}*` (its -wal, -shm, lock file and "
+            "grouping snapshot too) makes them the service's own"
+        )
+
+
 def _digest_categories_said(
     settings: Settings, categories: Sequence[str], sources: Sequence[Source], db: Path | None
 ) -> list[str]:
@@ -369,6 +396,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         parts.append(f"{paused} paused")
     print(f"{args.opml}: {', '.join(parts)}")
     _check_withheld(withheld_path(args.opml), args.db)
+    if args.db is not None:
+        _check_database_mode(args.db, sources)
     where = args.config or "defaults"
     if settings.publish.hubs and not settings.publish.public_base_url:
         _warn(

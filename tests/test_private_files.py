@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from test_backup_job import Clock, job_on
+from test_check import SOURCES
 
 from aggregator.cli import main
 from aggregator.cluster import Clusterer
@@ -21,6 +22,7 @@ from aggregator.cluster_settings import ClusterSettings
 from aggregator.grouping_snapshot import save, snapshot_path, stamp_for
 from aggregator.lock import lock_path, writer_lock
 from aggregator.private_files import make_dirs, readable_by_others
+from aggregator.signup_store import Subscribers
 from aggregator.store import Store
 
 NOW = datetime(2026, 12, 8, 2, tzinfo=UTC)
@@ -148,3 +150,42 @@ def test_make_dirs_leaves_an_existing_directory_and_refuses_a_file(tmp_path: Pat
 def test_readable_by_others_is_the_world_read_bit() -> None:
     assert readable_by_others(0o644) and readable_by_others(0o604)
     assert not readable_by_others(0o640) and not readable_by_others(0o600)
+
+
+def test_check_warns_of_a_database_with_subscribers_that_others_can_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    try:
+        Subscribers(store).confirm("World News", "reader@example.org", NOW)
+    finally:
+        store.close()
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(SOURCES)
+    args = ["check", "--opml", str(opml), "--db", str(db)]
+    assert main(args) == 0
+    assert "readable by every user" not in capsys.readouterr().err
+    db.chmod(0o644)  # (as a shell's umask 022 had made it)
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert f"{db}: readable by every user of this machine (mode 0644)" in err
+    assert "1 subscriber" in err and "chmod o-rwx" in err
+    assert mode(db) == 0o644  # said, not changed
+
+
+def test_check_warns_of_a_readable_database_only_when_it_holds_logins_or_readers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "agg.db"
+    written(db)
+    db.chmod(0o644)
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(SOURCES)
+    assert main(["check", "--opml", str(opml), "--db", str(db)]) == 0
+    assert "readable by every user" not in capsys.readouterr().err
+    opml.write_text(SOURCES.replace("https://b.example/", "https://member:s3cret@b.example/"))
+    assert main(["check", "--opml", str(opml), "--db", str(db)]) == 0
+    err = capsys.readouterr().err
+    assert "(mode 0644), and it holds the logins of 1 feed;" in err
+    assert "s3cret" not in err
