@@ -264,28 +264,30 @@ def _check_withheld(path: Path, db: Path | None) -> None:
 
 def _check_database_mode(db: Path, sources: Sequence[Source]) -> None:
     """Warn when the database is readable by every local user and holds what is private:
-    readers' addresses (and the key that signs their links), feeds' logins. Said, never
-    changed: the mode of a file that is there is its operator's (`private_files`)."""
-    from urllib.parse import urlsplit
+    readers' addresses (and the key that signs their links), feeds' logins (a password, a
+    token or a cookie, as `status` hides them). Said, never changed: the mode of a file that
+    is there is its operator's (`private_files`)."""
+    import shlex
 
-    from .private_files import readable_by_others
+    from .private_files import reachable_by_others, readable_by_others
     from .store_db import check_existing
     from .store_read import Reader
+    from .url_secrets import hide_passwords
 
     check_existing(db)  # (a missing or empty file is said, never created)
     mode = db.stat().st_mode & 0o777
-    if not readable_by_others(mode):
+    if not readable_by_others(mode) or not reachable_by_others(db):
         return
     held = []
     if readers := sum(c + p for c, p in Reader(str(db)).subscribers().values()):
         held.append(f"the addresses of {counted(readers, 'subscriber')}")
-    if logins := sum(1 for s in sources if "@" in urlsplit(s.url).netloc):
+    if logins := sum(1 for s in sources if s.cookie or hide_passwords(s.url) != s.url):
         held.append(f"the logins of {counted(logins, 'feed')}")
     if held:
         _warn(
             f"{db}: readable by every user of this machine (mode {mode:04o}), and it holds "
-            f"{' and '.join(held)}; `chmod o-rwx {db}*` (its -wal, -shm, lock file and "
-            "grouping snapshot too) makes them the service's own"
+            f"{' and '.join(held)}; `chmod o-rwx {shlex.quote(str(db))}*` (its -wal, -shm, "
+            "lock file and grouping snapshot too) makes them the service's own"
         )
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "create_file",
     "make_dirs",
     "open_file",
+    "reachable_by_others",
     "readable_by_others",
 ]
 
@@ -33,6 +34,20 @@ PRIVATE_DIR = 0o700
 def readable_by_others(mode: int) -> bool:
     """Whether a file of `mode` is readable by users neither its owner nor of its group."""
     return bool(mode & stat.S_IROTH)
+
+
+def reachable_by_others(path: str | Path) -> bool:
+    """Whether users neither owner nor of the group of each directory above `path` (its
+    links followed) may pass through them all to it: a directory closed to them (the unit's
+    DynamicUser keeps its state under /var/lib/private, 0700) keeps what is in it private,
+    whatever the files' own modes."""
+    for directory in Path(path).resolve().parents:
+        try:
+            if not os.stat(directory).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def beside_mode(db_path: str | Path) -> int:

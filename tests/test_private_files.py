@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +23,7 @@ from aggregator.cluster import Clusterer
 from aggregator.cluster_settings import ClusterSettings
 from aggregator.grouping_snapshot import save, snapshot_path, stamp_for
 from aggregator.lock import lock_path, writer_lock
-from aggregator.private_files import make_dirs, readable_by_others
+from aggregator.private_files import make_dirs, reachable_by_others, readable_by_others
 from aggregator.signup_store import Subscribers
 from aggregator.store import Store
 
@@ -152,16 +154,33 @@ def test_readable_by_others_is_the_world_read_bit() -> None:
     assert not readable_by_others(0o640) and not readable_by_others(0o600)
 
 
-def test_check_warns_of_a_database_with_subscribers_that_others_can_read(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    db = tmp_path / "agg.db"
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    """A directory every user of the machine may pass through (pytest's own are 0700)."""
+    where = Path(tempfile.mkdtemp(prefix="agg-open-"))
+    try:
+        where.chmod(0o755)
+        if not reachable_by_others(where / "agg.db"):
+            pytest.skip(f"{where}: a directory above it is closed to others")
+        yield where
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def signed_up(db: Path) -> None:
     store = Store(db)
     try:
         Subscribers(store).confirm("World News", "reader@example.org", NOW)
     finally:
         store.close()
-    opml = tmp_path / "feeds.opml"
+
+
+def test_check_warns_of_a_database_with_subscribers_that_others_can_read(
+    open_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = open_dir / "agg.db"
+    signed_up(db)
+    opml = open_dir / "feeds.opml"
     opml.write_text(SOURCES)
     args = ["check", "--opml", str(opml), "--db", str(db)]
     assert main(args) == 0
@@ -175,12 +194,12 @@ def test_check_warns_of_a_database_with_subscribers_that_others_can_read(
 
 
 def test_check_warns_of_a_readable_database_only_when_it_holds_logins_or_readers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    open_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "agg.db"
+    db = open_dir / "agg.db"
     written(db)
     db.chmod(0o644)
-    opml = tmp_path / "feeds.opml"
+    opml = open_dir / "feeds.opml"
     opml.write_text(SOURCES)
     assert main(["check", "--opml", str(opml), "--db", str(db)]) == 0
     assert "readable by every user" not in capsys.readouterr().err
@@ -189,3 +208,61 @@ def test_check_warns_of_a_readable_database_only_when_it_holds_logins_or_readers
     err = capsys.readouterr().err
     assert "(mode 0644), and it holds the logins of 1 feed;" in err
     assert "s3cret" not in err
+
+
+def test_check_counts_a_feeds_cookie_or_token_as_its_login(
+    open_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cookie and a `?token=` are stored with the feed as a password is, and are as private
+    (`status` and the log hide them alike)."""
+    db = open_dir / "agg.db"
+    written(db)
+    db.chmod(0o644)
+    opml = open_dir / "feeds.opml"
+    held = SOURCES.replace(
+        'xmlUrl="https://b.example/feed"', 'xmlUrl="https://b.example/feed" cookie="sid=c00kie"'
+    )
+    opml.write_text(held.replace("https://c.example/feed", "https://c.example/feed?token=t0ken"))
+    assert main(["check", "--opml", str(opml), "--db", str(db)]) == 0
+    err = capsys.readouterr().err
+    assert "(mode 0644), and it holds the logins of 2 feeds;" in err
+    assert "c00kie" not in err and "t0ken" not in err
+
+
+def test_check_says_nothing_of_a_database_in_a_directory_closed_to_others(
+    open_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the unit keeps it (DynamicUser: /var/lib/private is 0700): no one else reaches it,
+    whatever its own mode."""
+    (open_dir / "state").mkdir(mode=0o700)
+    db = open_dir / "state" / "agg.db"
+    signed_up(db)
+    db.chmod(0o644)
+    opml = open_dir / "feeds.opml"
+    opml.write_text(SOURCES)
+    args = ["check", "--opml", str(opml), "--db", str(db)]
+    assert main(args) == 0
+    assert "readable by every user" not in capsys.readouterr().err
+    (open_dir / "state").chmod(0o711)  # (others pass through; a name they know is read)
+    assert main(args) == 0
+    assert "readable by every user" in capsys.readouterr().err
+
+
+def test_checks_chmod_advice_can_be_pasted_into_a_shell(
+    open_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (open_dir / "my news").mkdir(mode=0o755)
+    db = open_dir / "my news" / "agg.db"
+    signed_up(db)
+    db.chmod(0o644)
+    opml = open_dir / "feeds.opml"
+    opml.write_text(SOURCES)
+    assert main(["check", "--opml", str(opml), "--db", str(db)]) == 0
+    assert f"`chmod o-rwx '{db}'*`" in capsys.readouterr().err
+
+
+def test_reachable_by_others_asks_every_directory_above(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a").chmod(0o700)
+    (tmp_path / "a" / "b").chmod(0o755)
+    assert not reachable_by_others(tmp_path / "a" / "b" / "agg.db")
